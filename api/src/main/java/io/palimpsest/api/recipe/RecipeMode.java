@@ -1,0 +1,5 @@
+package io.palimpsest.api.recipe;
+
+public enum RecipeMode {
+    rewrite, program
+}

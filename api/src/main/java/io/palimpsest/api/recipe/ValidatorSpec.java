@@ -1,0 +1,64 @@
+package io.palimpsest.api.recipe;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+/** A quality gate on one output; a failure sends the output to rejects with reason code = type. */
+@Data
+@NoArgsConstructor
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.type != 'judge' || has(self.judge)", message = "a judge validator needs judge (the prompt)")
+@ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max", message = "min must not exceed max")
+public class ValidatorSpec {
+    public enum Type {
+        /** finish_reason=length, or output tokens within `margin` of max_tokens. */
+        truncation,
+        /** output length / source length (words) outside [min, max]. */
+        lengthRatio,
+        /** Output shorter than min words, or longer than max. */
+        length,
+        /** A long substring or n-gram loop repeated. */
+        repetition,
+        /** Refusals and boilerplate ("As an AI language model", "I can't help"). */
+        refusal,
+        /** Too similar to the source (copied instead of rewritten): similarity above threshold. */
+        echo,
+        /** Output not in the expected language. */
+        language,
+        /** Extracted code must compile (Python 3 grammar). */
+        compiles,
+        /** A second model call scores the output; below threshold is rejected. */
+        judge
+    }
+
+    @Required
+    @JsonPropertyDescription("truncation, lengthRatio, length, repetition, refusal, echo, language, compiles or judge.")
+    private Type type;
+
+    @JsonPropertyDescription("Lower bound (lengthRatio: ratio; length: words).")
+    private Double min;
+
+    @JsonPropertyDescription("Upper bound (lengthRatio: ratio; length: words).")
+    private Double max;
+
+    @JsonPropertyDescription("echo: similarity at or above which the output is an echo (default 0.8); judge: lowest passing score; repetition: largest share of repeated n-grams (default 0.3).")
+    private Double threshold;
+
+    @Min(0)
+    @JsonPropertyDescription("truncation: outputs within this many tokens of max_tokens count as truncated (Nemotron-CC uses 2).")
+    private Integer margin;
+
+    @JsonPropertyDescription("language: expected ISO 639-1 code, e.g. en; default: the source's language.")
+    private String language;
+
+    @JsonPropertyDescription("judge: the scoring call; its reply must hold a score, read with scorePattern.")
+    private PromptTemplate judge;
+
+    @JsonPropertyDescription("judge: regular expression whose first group is the score (default: the first number in the reply).")
+    private String scorePattern;
+}

@@ -1,0 +1,6 @@
+package io.palimpsest.api.v1alpha1;
+
+/** Lifecycle of a RewriterModel. */
+public enum ModelPhase {
+    Pending, Loading, Ready, ScaledToZero, Degraded, Failed
+}

@@ -1,0 +1,203 @@
+package io.palimpsest.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.palimpsest.api.common.Scheduling;
+import io.palimpsest.api.common.SecretRef;
+import io.palimpsest.api.recipe.Recipe;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+import java.util.List;
+
+@Data
+@NoArgsConstructor
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RewriteJobSpec {
+    /** Storage locations the worker understands. */
+    public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?|file://)(/[^\\s?#]*)?$";
+
+    @Required
+    @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites.")
+    private ModelRef modelRef;
+
+    @Required
+    @ValidationRule(value = "self == oldSelf", message = "input is immutable once set; create a new RewriteJob")
+    @JsonPropertyDescription("The corpus to rewrite. Immutable.")
+    private Input input;
+
+    @Required
+    @ValidationRule(value = "self == oldSelf", message = "output is immutable once set; create a new RewriteJob")
+    @JsonPropertyDescription("Where rewritten shards, rejects and receipts go. Immutable.")
+    private Output output;
+
+    @JsonPropertyDescription("How the input is cut into shards (one shard = one unit of work and of commit).")
+    private Sharding sharding;
+
+    @Required
+    @ValidationRule(value = "self == oldSelf", message = "recipe is immutable once set; create a new RewriteJob")
+    @JsonPropertyDescription("What to do to each document. Immutable.")
+    private Recipe recipe;
+
+    @JsonPropertyDescription("The worker pods.")
+    private Workers workers;
+
+    @JsonPropertyDescription("Retry budget per shard and for the whole job.")
+    private Retry retry;
+
+    @Default("false")
+    @JsonPropertyDescription("Pause the campaign: running workers stop, committed shards stay; set back to false to resume.")
+    private Boolean suspend;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @JsonPropertyDescription("Kueue LocalQueue; set as the kueue.x-k8s.io/queue-name label on the worker Jobs.")
+    private String queueName;
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ModelRef {
+        @Required
+        @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+        @JsonPropertyDescription("Name of the RewriterModel.")
+        private String name;
+    }
+
+    public enum InputFormat {
+        auto, jsonl, @com.fasterxml.jackson.annotation.JsonProperty("jsonl.gz") jsonl_gz,
+        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.zst") jsonl_zst, parquet
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Input {
+        @Required
+        @Pattern(URI_PATTERN)
+        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file.")
+        private String uri;
+
+        @Default("auto")
+        @JsonPropertyDescription("auto (by extension), jsonl, jsonl.gz, jsonl.zst or parquet.")
+        private InputFormat format;
+
+        @Default("text")
+        @Size(min = 1, max = 256)
+        @JsonPropertyDescription("Field holding the document text.")
+        private String textField;
+
+        @Default("id")
+        @Size(min = 1, max = 256)
+        @JsonPropertyDescription("Field holding the document id; missing ids become file:line.")
+        private String idField;
+
+        @Size(max = 64)
+        @JsonPropertyDescription("Glob patterns of files to take, relative to uri (e.g. **/*.jsonl.zst).")
+        private List<String> include;
+
+        @Size(max = 64)
+        @JsonPropertyDescription("Glob patterns of files to leave out.")
+        private List<String> exclude;
+
+        @JsonPropertyDescription("Secret with storage credentials (for s3://).")
+        private SecretRef credentialsSecretRef;
+
+        @Min(1)
+        @JsonPropertyDescription("Read at most this many documents in all (for trials).")
+        private Long limit;
+    }
+
+    public enum Compression {
+        zstd, gzip, none
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Output {
+        @Required
+        @Pattern(URI_PATTERN)
+        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path.")
+        private String uri;
+
+        @Default("zstd")
+        @JsonPropertyDescription("zstd, gzip or none.")
+        private Compression compression;
+
+        @Default("false")
+        @JsonPropertyDescription("Also write the source text into each output record (field `source`).")
+        private Boolean keepOriginal;
+
+        @JsonPropertyDescription("Secret with storage credentials (for s3://).")
+        private SecretRef credentialsSecretRef;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "!(has(self.filesPerShard) && has(self.targetShardBytes))",
+            message = "set at most one of sharding.filesPerShard and sharding.targetShardBytes")
+    public static class Sharding {
+        @Min(1)
+        @JsonPropertyDescription("Whole input files per shard.")
+        private Integer filesPerShard;
+
+        @Min(1024)
+        @JsonPropertyDescription("Bytes of input per shard (default 256 MiB); large files are split at line boundaries.")
+        private Long targetShardBytes;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Workers {
+        @ValidationRule(value = "type(self) == int ? self >= 1 : self == 'auto'",
+                message = "workers.parallelism must be 'auto' or a positive number")
+        @JsonPropertyDescription("Worker pods at once: 'auto' follows the model's capacity, or a number.")
+        private IntOrString parallelism;
+
+        @ValidationRule(value = "type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
+                message = "workers.concurrencyPerWorker must be 'auto' or a number from 1 to 4096")
+        @JsonPropertyDescription("Requests in flight per worker: 'auto' adapts to the server, or a fixed cap.")
+        private IntOrString concurrencyPerWorker;
+
+        @Min(1)
+        @Max(1000)
+        @Default("1")
+        @JsonPropertyDescription("Share of a model used by several jobs, relative to the other jobs' weights.")
+        private Integer weight;
+
+        @JsonPropertyDescription("Worker image; defaults to the operator's configured image.")
+        private String image;
+
+        @JsonPropertyDescription("Worker container resources.")
+        private ResourceRequirements resources;
+
+        @JsonPropertyDescription("Where the worker pods may run.")
+        private Scheduling scheduling;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Retry {
+        @Min(1)
+        @Max(100)
+        @Default("3")
+        @JsonPropertyDescription("Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count.")
+        private Integer attemptsPerShard;
+
+        @Min(0)
+        @JsonPropertyDescription("The job fails once more shards than this have failed; unset = no limit.")
+        private Integer maxFailedShards;
+    }
+}

@@ -1,0 +1,118 @@
+package io.palimpsest.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import lombok.AllArgsConstructor;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A bounded projection of the campaign: counts and range strings, never one entry per shard.
+ * The truth about each shard lives in its receipt in storage.
+ */
+@Data
+@NoArgsConstructor
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RewriteJobStatus {
+    /** recentFailures keeps at most this many entries. */
+    public static final int MAX_RECENT_FAILURES = 20;
+
+    @JsonPropertyDescription("Pending, Planning, Running, Suspended, Succeeded or Failed.")
+    private JobPhase phase;
+
+    @JsonPropertyDescription("Shards done/total, for display.")
+    private String progress;
+
+    @JsonPropertyDescription("Shard counts.")
+    private ShardCounts shards;
+
+    @JsonPropertyDescription("Committed shard indexes as ranges, e.g. \"0-99,105,200-250\".")
+    private String completedShards;
+
+    @JsonPropertyDescription("Shard indexes that failed for good, as ranges.")
+    private String failedShards;
+
+    @JsonPropertyDescription("Document counts over committed shards: read = written + rejected + skipped.")
+    private DocumentCounts documents;
+
+    @JsonPropertyDescription("Token counts over committed shards.")
+    private TokenCounts tokens;
+
+    @JsonPropertyDescription("Recent completion throughput.")
+    private Throughput throughput;
+
+    @JsonPropertyDescription("Estimated completion time at the recent throughput (RFC 3339).")
+    private String estimatedCompletionTime;
+
+    @JsonPropertyDescription("The latest shard failures, newest last, at most 20.")
+    private List<ShardFailure> recentFailures = new ArrayList<>();
+
+    @JsonPropertyDescription("SHA-256 of the canonical recipe; recorded in every receipt and output record.")
+    private String recipeHash;
+
+    @JsonPropertyDescription("Ready, Progressing, Degraded, Complete, Failed (kstatus-compatible).")
+    private List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("The metadata.generation this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("When the first worker Job was created (RFC 3339).")
+    private String startTime;
+
+    @JsonPropertyDescription("When the job reached Succeeded or Failed (RFC 3339).")
+    private String completionTime;
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    public static class ShardCounts {
+        private long total;
+        private long succeeded;
+        private long failed;
+        private long running;
+        private long pending;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    public static class DocumentCounts {
+        private long read;
+        private long written;
+        private long rejected;
+        private long skipped;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    public static class TokenCounts {
+        private long prompt;
+        private long completion;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    public static class Throughput {
+        @JsonPropertyDescription("Completion tokens per second over the recent window.")
+        private long tokensPerSecond;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ShardFailure {
+        private int shard;
+        private int attempt;
+        @JsonPropertyDescription("A machine-readable reason, e.g. BadData, ModelUnreachable, OOMKilled.")
+        private String reason;
+        private String message;
+        private String time;
+    }
+}

@@ -1,0 +1,38 @@
+package io.palimpsest.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A model served by vLLM on GPU nodes (a Deployment, a Service and a weight cache), autoscaled
+ * against queue depth and down to zero when idle; or an existing OpenAI-compatible endpoint.
+ */
+@Group(RewriterModel.GROUP)
+@Version(RewriterModel.VERSION)
+@Kind("RewriterModel")
+@Singular("rewritermodel")
+@Plural("rewritermodels")
+@ShortNames("rwm")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.readyReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Desired", jsonPath = ".status.desiredReplicas", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Waiting", jsonPath = ".status.queue.waiting", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Model", jsonPath = ".spec.model", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Endpoint", jsonPath = ".status.endpoint", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class RewriterModel extends CustomResource<RewriterModelSpec, RewriterModelStatus> implements Namespaced {
+    public static final String GROUP = "palimpsest.io";
+    public static final String VERSION = "v1alpha1";
+
+    @Override
+    protected RewriterModelStatus initStatus() {
+        return new RewriterModelStatus();
+    }
+}

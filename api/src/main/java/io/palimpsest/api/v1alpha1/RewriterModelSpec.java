@@ -1,0 +1,279 @@
+package io.palimpsest.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.palimpsest.api.common.Scheduling;
+import io.palimpsest.api.common.SecretKeyRef;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+import java.util.List;
+
+@Data
+@NoArgsConstructor
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.endpoint) ? !has(self.source) : (has(self.model) || has(self.source))",
+        message = "give either endpoint (an existing server, nothing is deployed) or model/source (deployed with vLLM), not both")
+@ValidationRule(value = "has(self.endpoint) || has(self.model)",
+        message = "model is required unless endpoint is set")
+public class RewriterModelSpec {
+    @Size(min = 1, max = 512)
+    @JsonPropertyDescription("Hugging Face repo id (org/name) or a path inside the weight source; passed to `vllm serve`.")
+    private String model;
+
+    @Size(max = 128)
+    @JsonPropertyDescription("Revision (branch, tag or commit) of the model; pin a commit for reproducible campaigns.")
+    private String revision;
+
+    @Pattern("^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
+    @JsonPropertyDescription("Model name the server answers to (--served-model-name); defaults to the resource name.")
+    private String servedModelName;
+
+    @JsonPropertyDescription("Where the weights come from; they are downloaded once into a cache volume, not per pod.")
+    private ModelSource source;
+
+    @JsonPropertyDescription("The vLLM engine: image and serving flags.")
+    private Engine engine;
+
+    @JsonPropertyDescription("Resources of each replica.")
+    private ModelResources resources;
+
+    @JsonPropertyDescription("Where the replicas may run.")
+    private Scheduling scheduling;
+
+    @JsonPropertyDescription("Replica bounds for the autoscaler.")
+    private Replicas replicas;
+
+    @JsonPropertyDescription("How the replica count follows the queue of waiting requests.")
+    private Autoscaling autoscaling;
+
+    @JsonPropertyDescription("Use an existing OpenAI-compatible server instead of deploying one; only its health is tracked.")
+    private ExternalEndpoint endpoint;
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
+            message = "exactly one of source.huggingFace, source.pvc, source.s3 must be set")
+    public static class ModelSource {
+        @JsonPropertyDescription("Download from the Hugging Face hub.")
+        private HuggingFaceSource huggingFace;
+
+        @JsonPropertyDescription("Weights already on a PersistentVolumeClaim.")
+        private PvcSource pvc;
+
+        @JsonPropertyDescription("Weights under an S3 prefix.")
+        private S3Source s3;
+
+        @JsonPropertyDescription("The weight cache volume, filled once by a download Job.")
+        private Cache cache;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class HuggingFaceSource {
+        @io.fabric8.generator.annotation.Required
+        @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+        @JsonPropertyDescription("Repository id, e.g. mistralai/Mistral-7B-Instruct-v0.3.")
+        private String repo;
+
+        @JsonPropertyDescription("Branch, tag or commit.")
+        private String revision;
+
+        @JsonPropertyDescription("Secret key holding the hub token (HF_TOKEN) for gated models.")
+        private SecretKeyRef tokenSecretRef;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class PvcSource {
+        @io.fabric8.generator.annotation.Required
+        @JsonPropertyDescription("Name of the claim holding the weights.")
+        private String claimName;
+
+        @JsonPropertyDescription("Directory inside the claim.")
+        private String path;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class S3Source {
+        @io.fabric8.generator.annotation.Required
+        @Pattern("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
+        @JsonPropertyDescription("s3://bucket/prefix of the weights.")
+        private String uri;
+
+        @JsonPropertyDescription("Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and optional AWS_ENDPOINT_URL).")
+        private io.palimpsest.api.common.SecretRef credentialsSecretRef;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Cache {
+        @Default("100Gi")
+        @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
+        @JsonPropertyDescription("Size of the cache PVC.")
+        private String size;
+
+        @JsonPropertyDescription("StorageClass of the cache PVC; ReadWriteMany classes let replicas on several nodes share it.")
+        private String storageClassName;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Engine {
+        @Default("vllm/vllm-openai:v0.11.0")
+        @JsonPropertyDescription("vLLM image; pin a tag or digest.")
+        private String image;
+
+        @Min(1)
+        @Max(64)
+        @Default("1")
+        @JsonPropertyDescription("--tensor-parallel-size; also the number of GPUs per replica unless resources.gpus says otherwise.")
+        private Integer tensorParallelSize;
+
+        @Min(128)
+        @JsonPropertyDescription("--max-model-len: context length in tokens.")
+        private Integer maxModelLen;
+
+        @Min(0.05)
+        @Max(0.99)
+        @JsonPropertyDescription("--gpu-memory-utilization, between 0.05 and 0.99.")
+        private Double gpuMemoryUtilization;
+
+        @Min(1)
+        @Max(4096)
+        @Default("256")
+        @JsonPropertyDescription("--max-num-seqs: sequences in one batch; the autoscaler's unit of capacity.")
+        private Integer maxNumSeqs;
+
+        @Min(1)
+        @JsonPropertyDescription("--max-num-batched-tokens.")
+        private Integer maxNumBatchedTokens;
+
+        @Default("true")
+        @JsonPropertyDescription("--enable-prefix-caching; shared prompt prefixes are computed once.")
+        private Boolean enablePrefixCaching;
+
+        @Size(max = 64)
+        @JsonPropertyDescription("Further `vllm serve` flags, appended as given.")
+        private List<String> extraArgs;
+
+        @Size(max = 64)
+        @JsonPropertyDescription("Environment of the vLLM container.")
+        private List<EnvVar> env;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ModelResources {
+        @Min(0)
+        @Max(64)
+        @JsonPropertyDescription("GPUs per replica; defaults to engine.tensorParallelSize.")
+        private Integer gpus;
+
+        @Default("nvidia.com/gpu")
+        @JsonPropertyDescription("Extended resource name of the GPUs.")
+        private String gpuResourceName;
+
+        @Pattern("^[0-9]+(\\.[0-9]+)?m?$")
+        @JsonPropertyDescription("CPU request per replica, e.g. \"8\".")
+        private String cpu;
+
+        @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+        @JsonPropertyDescription("Memory request and limit per replica, e.g. 64Gi.")
+        private String memory;
+
+        @Default("16Gi")
+        @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$")
+        @JsonPropertyDescription("Size of the /dev/shm memory volume (tensor parallel workers talk through it).")
+        private String shmSize;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max",
+            message = "replicas.min must not exceed replicas.max")
+    public static class Replicas {
+        @Min(0)
+        @Max(1000)
+        @Default("0")
+        @JsonPropertyDescription("Fewest replicas; 0 lets the model scale to zero when idle.")
+        private Integer min;
+
+        @Min(1)
+        @Max(1000)
+        @Default("1")
+        @JsonPropertyDescription("Most replicas.")
+        private Integer max;
+    }
+
+    public enum AutoscalingMode {
+        queue, keda
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Autoscaling {
+        @Default("queue")
+        @JsonPropertyDescription("queue: the operator scrapes vLLM metrics and scales; keda: render a KEDA ScaledObject on the same metric.")
+        private AutoscalingMode mode;
+
+        @Min(0)
+        @Default("16")
+        @JsonPropertyDescription("Waiting requests tolerated per replica on top of a full batch.")
+        private Integer targetWaitingPerReplica;
+
+        @Min(0)
+        @Max(3600)
+        @Default("0")
+        @JsonPropertyDescription("Seconds a higher recommendation must hold before scaling up.")
+        private Integer scaleUpStabilizationSeconds;
+
+        @Min(0)
+        @Max(86400)
+        @Default("300")
+        @JsonPropertyDescription("Scale down only to the highest recommendation of this many past seconds.")
+        private Integer scaleDownStabilizationSeconds;
+
+        @Min(0)
+        @Default("600")
+        @JsonPropertyDescription("Seconds with no remaining work before scaling to replicas.min.")
+        private Integer idleToZeroSeconds;
+
+        @Min(1)
+        @Max(3600)
+        @Default("15")
+        @JsonPropertyDescription("Seconds between metric scrapes.")
+        private Integer periodSeconds;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ExternalEndpoint {
+        @io.fabric8.generator.annotation.Required
+        @Pattern("^https?://[^\\s/@]+(/[^\\s]*)?$")
+        @ValidationRule(value = "!self.contains('@')", message = "endpoint.url must not carry credentials; use apiKeySecretRef")
+        @JsonPropertyDescription("Base URL of the OpenAI-compatible server, e.g. http://vllm.inference:8000 (without /v1).")
+        private String url;
+
+        @JsonPropertyDescription("Secret key holding the API key, sent as a bearer token.")
+        private SecretKeyRef apiKeySecretRef;
+    }
+}

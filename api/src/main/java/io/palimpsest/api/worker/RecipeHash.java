@@ -1,0 +1,40 @@
+package io.palimpsest.api.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.MapperFeature;
+import io.palimpsest.api.recipe.Recipe;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** SHA-256 of a recipe's canonical JSON (sorted keys, no nulls): equal recipes hash equal, on any machine. */
+public final class RecipeHash {
+    private static final ObjectMapper CANONICAL = JsonMapper.builder()
+            .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+            .build();
+
+    private RecipeHash() {
+    }
+
+    public static String of(Recipe recipe) {
+        try {
+            byte[] json = CANONICAL.writeValueAsBytes(recipe);
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash recipe", e);
+        }
+    }
+
+    /** The first 12 hex digits, for labels and file names. */
+    public static String shortForm(String hash) {
+        String hex = hash.startsWith("sha256:") ? hash.substring(7) : hash;
+        return hex.substring(0, Math.min(12, hex.length()));
+    }
+}

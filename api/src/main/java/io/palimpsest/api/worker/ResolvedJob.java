@@ -1,0 +1,45 @@
+package io.palimpsest.api.worker;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+/**
+ * What a worker pod needs to know, resolved by the operator and mounted from a ConfigMap
+ * (job.yaml): the job's spec plus what the operator looked up (the model's endpoint).
+ * `palimpsest local` builds the same object from manifests on disk.
+ */
+@Data
+@NoArgsConstructor
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ResolvedJob {
+    /** File name of the resolved job inside the mounted ConfigMap. */
+    public static final String CONFIG_KEY = "job.yaml";
+
+    private String namespace;
+    private String name;
+    /** The RewriteJob's uid: receipts carry it so a reused output prefix is noticed. */
+    private String uid;
+    private RewriteJobSpec spec;
+    private ResolvedModel model;
+    private String recipeHash;
+    /** Documents between checkpoints inside a shard. */
+    private Integer checkpointEvery;
+
+    @Data
+    @NoArgsConstructor
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class ResolvedModel {
+        /** Base URL without /v1, e.g. http://mistral.ns.svc:8000. */
+        private String endpoint;
+        private String servedModelName;
+        /** Environment variable holding the bearer token, when the model needs one. */
+        private String apiKeyEnv;
+        /** The server's batch size; sizes the worker's starting concurrency. */
+        private Integer maxNumSeqs;
+    }
+}

@@ -1,0 +1,43 @@
+package io.palimpsest.api.worker;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+/**
+ * What a finished worker pod reports, in its termination message (at most 4 KiB) and in the
+ * shard's receipt. The operator folds it into the job status exactly once per shard.
+ */
+@Data
+@NoArgsConstructor
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ShardSummary {
+    public enum Outcome {
+        /** This attempt committed the shard. */
+        committed,
+        /** The shard had been committed before (a receipt existed); no work was done. */
+        alreadyCommitted,
+        /** The shard's data cannot be processed; retrying will not help (exit 42). */
+        badData,
+        /** The model server could not be reached; retry later (exit 75). */
+        modelUnreachable,
+        /** Anything else. */
+        error
+    }
+
+    private int shard;
+    private int attempt;
+    private Outcome outcome;
+    private long read;
+    private long written;
+    private long rejected;
+    private long skipped;
+    private long promptTokens;
+    private long completionTokens;
+    private double seconds;
+    /** Machine-readable reason when not committed. */
+    private String reason;
+    private String message;
+}
