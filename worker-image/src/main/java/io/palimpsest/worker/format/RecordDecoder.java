@@ -1,0 +1,83 @@
+package io.palimpsest.worker.format;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8, a JSON object,
+ * a non-empty string text field. The id is the id field's value, or {@code file:line} when the
+ * record has none (stable across reruns, unique within the corpus).
+ */
+public final class RecordDecoder {
+
+    private final ObjectMapper json;
+    private final FieldMapping fields;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+    public RecordDecoder(ObjectMapper json, FieldMapping fields) {
+        this.json = json;
+        this.fields = fields;
+    }
+
+    public InputItem decodeLine(byte[] bytes, int length, SourcePosition position) {
+        String text;
+        try {
+            CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(bytes, 0, length));
+            text = chars.toString();
+        } catch (CharacterCodingException e) {
+            return new UnusableItem(position, null, ItemReason.INVALID_UTF8, "line is not valid UTF-8");
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(text);
+        } catch (JsonProcessingException e) {
+            return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getOriginalMessage()));
+        }
+        return decodeRecord(node, position);
+    }
+
+    public InputItem decodeRecord(JsonNode node, SourcePosition position) {
+        if (node == null || !node.isObject()) {
+            return new UnusableItem(position, null, ItemReason.NOT_AN_OBJECT, "record is not a JSON object");
+        }
+        ObjectNode record = (ObjectNode) node;
+        String id = idOf(record, position);
+        JsonNode textNode = record.remove(fields.textField());
+        if (textNode == null || textNode.isNull()) {
+            return new UnusableItem(position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
+        }
+        if (!textNode.isTextual()) {
+            return new UnusableItem(position, id, ItemReason.TEXT_NOT_A_STRING,
+                    "field '" + fields.textField() + "' is a " + textNode.getNodeType().name().toLowerCase() + ", not a string");
+        }
+        String text = textNode.textValue();
+        if (text.isBlank()) {
+            return new UnusableItem(position, id, ItemReason.EMPTY_TEXT, "field '" + fields.textField() + "' is empty");
+        }
+        return new Document(id, text, record, position);
+    }
+
+    private String idOf(ObjectNode record, SourcePosition position) {
+        JsonNode idNode = record.remove(fields.idField());
+        if (idNode == null || idNode.isNull() || idNode.isContainerNode()) {
+            return position.toString();
+        }
+        return idNode.asText();
+    }
+
+    private static String oneLine(String message) {
+        String flat = message == null ? "" : message.replace('\n', ' ');
+        return flat.length() > 300 ? flat.substring(0, 300) : flat;
+    }
+}

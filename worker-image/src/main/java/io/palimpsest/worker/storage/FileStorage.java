@@ -1,0 +1,218 @@
+package io.palimpsest.worker.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A directory on a local or mounted file system (a PVC is one). Atomicity comes from POSIX: data is
+ * written to a temporary name in the target directory, fsynced, then renamed (replace) or
+ * hard-linked (create-if-absent: {@code link(2)} fails when the name exists, so exactly one of
+ * several racing writers wins). The directory is fsynced after, so a crash cannot forget a commit.
+ */
+public final class FileStorage implements Storage {
+
+    private static final String TEMP_PREFIX = ".tmp-";
+    private final Path root;
+
+    public FileStorage(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String describe() {
+        return root.toUri().toString();
+    }
+
+    @Override
+    public List<StoredObject> list(String prefix) throws IOException {
+        Path start = resolve(prefix);
+        if (!Files.exists(start)) {
+            return List.of();
+        }
+        if (Files.isRegularFile(start)) {
+            return List.of(new StoredObject(prefix, Files.size(start)));
+        }
+        List<StoredObject> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(start)) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    continue;
+                }
+                found.add(new StoredObject(keyOf(file), Files.size(file)));
+            }
+        } catch (NoSuchFileException raced) {
+            // a concurrent cleanup removed the directory while we walked it: nothing is there
+            return List.of();
+        }
+        found.sort(Comparator.comparing(StoredObject::key));
+        return found;
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        return Files.newInputStream(resolve(key));
+    }
+
+    @Override
+    public InputStream openRange(String key, long start, long endExclusive) throws IOException {
+        FileChannel channel = FileChannel.open(resolve(key), StandardOpenOption.READ);
+        channel.position(start);
+        return new BoundedInputStream(Channels.newInputStream(channel), endExclusive - start);
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return Files.isRegularFile(resolve(key));
+    }
+
+    @Override
+    public void put(String key, Path localFile) throws IOException {
+        Path target = resolve(key);
+        Path temp = tempBeside(target);
+        try {
+            Files.copy(localFile, temp, StandardCopyOption.REPLACE_EXISTING);
+            fsync(temp);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsync(target.getParent());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] content) throws IOException {
+        Path target = resolve(key);
+        Path temp = writeTemp(target, content);
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsync(target.getParent());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public boolean createIfAbsent(String key, byte[] content) throws IOException {
+        Path target = resolve(key);
+        if (Files.exists(target)) {
+            return false;
+        }
+        Path temp = writeTemp(target, content);
+        try {
+            Files.createLink(target, temp);
+            fsync(target.getParent());
+            return true;
+        } catch (FileAlreadyExistsException lostTheRace) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public void concatenate(List<String> partKeys, String targetKey) throws IOException {
+        Path target = resolve(targetKey);
+        Files.createDirectories(target.getParent());
+        Path temp = tempBeside(target);
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                for (String part : partKeys) {
+                    try (FileChannel in = FileChannel.open(resolve(part), StandardOpenOption.READ)) {
+                        long size = in.size();
+                        long copied = 0;
+                        while (copied < size) {
+                            copied += in.transferTo(copied, size - copied, out);
+                        }
+                    }
+                }
+                out.force(true);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsync(target.getParent());
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        Files.deleteIfExists(resolve(key));
+    }
+
+    @Override
+    public void deleteAll(String prefix) throws IOException {
+        Storage.super.deleteAll(prefix);
+        Path dir = resolve(prefix);
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                    try {
+                        Files.deleteIfExists(path);
+                    } catch (java.nio.file.DirectoryNotEmptyException stillInUse) {
+                        // a concurrent writer added a file; its owner will clean up
+                    }
+                }
+            } catch (NoSuchFileException alreadyGone) {
+                // someone else cleaned up first
+            }
+        }
+    }
+
+    private Path resolve(String key) {
+        Path path = root.resolve(key).normalize();
+        if (!path.startsWith(root)) {
+            throw new IllegalArgumentException("key '" + key + "' escapes the storage root " + root);
+        }
+        return path;
+    }
+
+    private String keyOf(Path file) {
+        return root.relativize(file).toString().replace('\\', '/');
+    }
+
+    private Path tempBeside(Path target) throws IOException {
+        Files.createDirectories(target.getParent());
+        return target.resolveSibling(TEMP_PREFIX + target.getFileName() + "-" + UUID.randomUUID());
+    }
+
+    private Path writeTemp(Path target, byte[] content) throws IOException {
+        Path temp = tempBeside(target);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             OutputStream out = Channels.newOutputStream(channel)) {
+            out.write(content);
+            out.flush();
+            channel.force(true);
+        }
+        return temp;
+    }
+
+    private static void fsync(Path path) throws IOException {
+        boolean directory = Files.isDirectory(path);
+        try (FileChannel channel = FileChannel.open(path, directory ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+            channel.force(true);
+        } catch (IOException unsupported) {
+            if (!directory) {
+                throw unsupported;
+            }
+            // some file systems refuse to open directories for fsync; rename is still atomic there
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package io.palimpsest.worker.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A bucket prefix. S3 writes are atomic per object already; the commit primitive is a conditional
+ * PUT ({@code If-None-Match: *}), which AWS, MinIO and R2 answer with 412 when the key exists, so
+ * one of several racing writers wins. Concatenation is a multipart upload: parts of at least 5 MiB
+ * are copied server-side (UploadPartCopy), smaller ones are gathered locally into one uploaded part,
+ * and nothing is visible until the upload completes.
+ */
+public final class S3Storage implements Storage {
+
+    /** S3's minimum size for every part of a multipart upload except the last. */
+    static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+
+    private final S3Client client;
+    private final String bucket;
+    private final String prefix;
+
+    /** @param prefix the key prefix inside the bucket, without leading or trailing slash ("" for the bucket root) */
+    public S3Storage(S3Client client, String bucket, String prefix) {
+        this.client = client;
+        this.bucket = bucket;
+        this.prefix = trimSlashes(prefix);
+    }
+
+    @Override
+    public String describe() {
+        return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
+    }
+
+    @Override
+    public List<StoredObject> list(String subPrefix) throws IOException {
+        String listPrefix = fullKey(subPrefix);
+        if (!listPrefix.isEmpty() && !subPrefix.isEmpty() && !subPrefix.endsWith("/") && exists(subPrefix)) {
+            return List.of(new StoredObject(subPrefix, head(subPrefix)));
+        }
+        String directoryPrefix = listPrefix.isEmpty() || listPrefix.endsWith("/") ? listPrefix : listPrefix + "/";
+        List<StoredObject> found = new ArrayList<>();
+        try {
+            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(directoryPrefix)).contents()) {
+                found.add(new StoredObject(relativeKey(object.key()), object.size()));
+            }
+        } catch (SdkException e) {
+            throw failure("list", subPrefix, e);
+        }
+        found.sort(java.util.Comparator.comparing(StoredObject::key));
+        return found;
+    }
+
+    @Override
+    public InputStream open(String key) throws IOException {
+        try {
+            return client.getObject(b -> b.bucket(bucket).key(fullKey(key)));
+        } catch (NoSuchKeyException e) {
+            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+        } catch (SdkException e) {
+            throw failure("read", key, e);
+        }
+    }
+
+    @Override
+    public InputStream openRange(String key, long start, long endExclusive) throws IOException {
+        if (endExclusive <= start) {
+            return InputStream.nullInputStream();
+        }
+        try {
+            return client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range("bytes=" + start + "-" + (endExclusive - 1)));
+        } catch (NoSuchKeyException e) {
+            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+        } catch (SdkException e) {
+            throw failure("read a range of", key, e);
+        }
+    }
+
+    @Override
+    public boolean exists(String key) throws IOException {
+        try {
+            head(key);
+            return true;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private long head(String key) throws IOException {
+        try {
+            return client.headObject(b -> b.bucket(bucket).key(fullKey(key))).contentLength();
+        } catch (NoSuchKeyException e) {
+            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+            }
+            throw failure("inspect", key, e);
+        } catch (SdkException e) {
+            throw failure("inspect", key, e);
+        }
+    }
+
+    @Override
+    public void put(String key, Path localFile) throws IOException {
+        try {
+            client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromFile(localFile));
+        } catch (SdkException e) {
+            throw failure("write", key, e);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] content) throws IOException {
+        try {
+            client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromBytes(content));
+        } catch (SdkException e) {
+            throw failure("write", key, e);
+        }
+    }
+
+    @Override
+    public boolean createIfAbsent(String key, byte[] content) throws IOException {
+        try {
+            client.putObject(b -> b.bucket(bucket).key(fullKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(content));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return false;
+            }
+            if (e.statusCode() == 409) {
+                // a concurrent conditional write on the same key is in flight; whoever lands first wins,
+                // and a later attempt of ours would get 412 if it did.
+                return !exists(key) && createIfAbsentOnce(key, content);
+            }
+            throw failure("create", key, e);
+        } catch (SdkException e) {
+            throw failure("create", key, e);
+        }
+    }
+
+    private boolean createIfAbsentOnce(String key, byte[] content) throws IOException {
+        try {
+            client.putObject(b -> b.bucket(bucket).key(fullKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(content));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw failure("create", key, e);
+        }
+    }
+
+    @Override
+    public void concatenate(List<String> partKeys, String targetKey) throws IOException {
+        List<StoredObject> parts = new ArrayList<>();
+        for (String key : partKeys) {
+            parts.add(new StoredObject(key, head(key)));
+        }
+        long total = parts.stream().mapToLong(StoredObject::size).sum();
+        if (total < MIN_PART_BYTES) {
+            putSmallConcatenation(parts, targetKey);
+            return;
+        }
+        String uploadId;
+        try {
+            uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey))).uploadId();
+        } catch (SdkException e) {
+            throw failure("start assembling", targetKey, e);
+        }
+        try {
+            List<CompletedPart> completed = new MultipartAssembly(uploadId, targetKey).run(parts);
+            client.completeMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
+        } catch (IOException | RuntimeException e) {
+            abortQuietly(targetKey, uploadId);
+            if (e instanceof SdkException sdk) {
+                throw failure("assemble", targetKey, sdk);
+            }
+            throw e;
+        }
+    }
+
+    private void putSmallConcatenation(List<StoredObject> parts, String targetKey) throws IOException {
+        Path buffer = Files.createTempFile("palimpsest-concat", ".bin");
+        try {
+            try (OutputStream out = Files.newOutputStream(buffer)) {
+                for (StoredObject part : parts) {
+                    try (InputStream in = open(part.key())) {
+                        in.transferTo(out);
+                    }
+                }
+            }
+            put(targetKey, buffer);
+        } finally {
+            Files.deleteIfExists(buffer);
+        }
+    }
+
+    private void abortQuietly(String targetKey, String uploadId) {
+        try {
+            client.abortMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId));
+        } catch (SdkException ignored) {
+            // the bucket's lifecycle rule for incomplete uploads collects what we could not abort
+        }
+    }
+
+    /** Builds the part list of one multipart upload: server-side copies where S3 allows, local gathering otherwise. */
+    private final class MultipartAssembly {
+        private final String uploadId;
+        private final String targetKey;
+        private final List<CompletedPart> completed = new ArrayList<>();
+        private Path gathered;
+        private OutputStream gatheredOut;
+        private long gatheredBytes;
+
+        MultipartAssembly(String uploadId, String targetKey) {
+            this.uploadId = uploadId;
+            this.targetKey = targetKey;
+        }
+
+        List<CompletedPart> run(List<StoredObject> parts) throws IOException {
+            try {
+                for (StoredObject part : parts) {
+                    if (gatheredBytes == 0 && part.size() >= MIN_PART_BYTES) {
+                        copyPart(part);
+                    } else {
+                        gather(part);
+                        if (gatheredBytes >= MIN_PART_BYTES) {
+                            uploadGathered();
+                        }
+                    }
+                }
+                if (gatheredBytes > 0) {
+                    uploadGathered();
+                }
+                return completed;
+            } finally {
+                if (gatheredOut != null) {
+                    gatheredOut.close();
+                }
+                if (gathered != null) {
+                    Files.deleteIfExists(gathered);
+                }
+            }
+        }
+
+        private void copyPart(StoredObject part) {
+            int number = completed.size() + 1;
+            String eTag = client.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(fullKey(part.key()))
+                    .destinationBucket(bucket).destinationKey(fullKey(targetKey))
+                    .uploadId(uploadId).partNumber(number)).copyPartResult().eTag();
+            completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
+        }
+
+        private void gather(StoredObject part) throws IOException {
+            if (gatheredOut == null) {
+                gathered = Files.createTempFile("palimpsest-part", ".bin");
+                gatheredOut = Files.newOutputStream(gathered);
+            }
+            try (InputStream in = open(part.key())) {
+                gatheredBytes += in.transferTo(gatheredOut);
+            }
+        }
+
+        private void uploadGathered() throws IOException {
+            gatheredOut.close();
+            gatheredOut = null;
+            int number = completed.size() + 1;
+            String eTag = client.uploadPart(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId).partNumber(number),
+                    RequestBody.fromFile(gathered)).eTag();
+            completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
+            Files.deleteIfExists(gathered);
+            gathered = null;
+            gatheredBytes = 0;
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        try {
+            client.deleteObject(b -> b.bucket(bucket).key(fullKey(key)));
+        } catch (SdkException e) {
+            throw failure("delete", key, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    private String fullKey(String key) {
+        String relative = trimSlashes(key);
+        if (prefix.isEmpty()) {
+            return relative;
+        }
+        return relative.isEmpty() ? prefix : prefix + "/" + relative;
+    }
+
+    private String relativeKey(String fullKey) {
+        if (prefix.isEmpty()) {
+            return fullKey;
+        }
+        return fullKey.startsWith(prefix + "/") ? fullKey.substring(prefix.length() + 1) : fullKey;
+    }
+
+    private IOException failure(String action, String key, SdkException cause) {
+        // SDK messages carry the request id and status, never the credentials
+        return new IOException("could not " + action + " " + describe() + "/" + trimSlashes(key) + ": " + cause.getMessage(), cause);
+    }
+
+    private static String trimSlashes(String value) {
+        String trimmed = value == null ? "" : value;
+        while (trimmed.startsWith("/")) {
+            trimmed = trimmed.substring(1);
+        }
+        while (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed;
+    }
+}

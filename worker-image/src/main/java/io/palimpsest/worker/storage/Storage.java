@@ -1,0 +1,72 @@
+package io.palimpsest.worker.storage;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * One place (a directory, a bucket prefix) holding objects addressed by relative keys such as
+ * {@code "part-1/a.jsonl"}. Keys always use {@code /}. Every write is all-or-nothing: a reader never
+ * sees half an object, which is what lets checkpoints and receipts act as commit points.
+ */
+public interface Storage extends Closeable {
+
+    /** The location for messages and logs; never contains credentials. */
+    String describe();
+
+    /** Every object under {@code prefix} (recursively; "" for all), sorted by key. */
+    List<StoredObject> list(String prefix) throws IOException;
+
+    InputStream open(String key) throws IOException;
+
+    /** Bytes {@code [start, endExclusive)} of an object, for byte-range shards and Parquet footers. */
+    InputStream openRange(String key, long start, long endExclusive) throws IOException;
+
+    boolean exists(String key) throws IOException;
+
+    /** Writes or replaces an object atomically from a local file. */
+    void put(String key, Path localFile) throws IOException;
+
+    /** Writes or replaces an object atomically. */
+    void put(String key, byte[] content) throws IOException;
+
+    /**
+     * Creates the object only if nothing exists under {@code key}; exactly one of several concurrent
+     * callers gets {@code true}. This is the commit primitive for receipts and checkpoint markers.
+     */
+    boolean createIfAbsent(String key, byte[] content) throws IOException;
+
+    /** Writes the concatenation of {@code partKeys} (in order) to {@code targetKey}, atomically. */
+    void concatenate(List<String> partKeys, String targetKey) throws IOException;
+
+    /** Deletes an object; a missing object is not an error. */
+    void delete(String key) throws IOException;
+
+    /** Deletes every object under {@code prefix}. */
+    default void deleteAll(String prefix) throws IOException {
+        for (StoredObject object : list(prefix)) {
+            delete(object.key());
+        }
+    }
+
+    default byte[] readAll(String key) throws IOException {
+        try (InputStream in = open(key)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Copies an object to a local file, for readers that need random access (Parquet). */
+    default void download(String key, Path target) throws IOException {
+        try (InputStream in = open(key)) {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}

@@ -1,0 +1,51 @@
+package io.palimpsest.worker.storage;
+
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Turns a storage URI into a {@link Storage}. PVC claims are mounted by the pod spec under
+ * {@code pvcMountRoot/<claim>} (default {@code /mnt/pvc}), so {@code pvc://corpus/en} is the
+ * directory {@code /mnt/pvc/corpus/en}.
+ */
+public final class StorageResolver {
+
+    public static final Path DEFAULT_PVC_MOUNT_ROOT = Path.of("/mnt/pvc");
+
+    private final Path pvcMountRoot;
+    private final Supplier<S3Options> s3Options;
+
+    public StorageResolver(Path pvcMountRoot, Supplier<S3Options> s3Options) {
+        this.pvcMountRoot = pvcMountRoot;
+        this.s3Options = s3Options;
+    }
+
+    public static StorageResolver localOnly() {
+        return new StorageResolver(DEFAULT_PVC_MOUNT_ROOT, () -> {
+            throw new IllegalStateException("no S3 settings configured");
+        });
+    }
+
+    public Storage open(String uri) {
+        StorageUri parsed = StorageUri.parse(uri);
+        return switch (parsed.scheme()) {
+            case FILE -> new FileStorage(Path.of(parsed.path()));
+            case PVC -> new FileStorage(pvcMountRoot.resolve(parsed.authority()).resolve(parsed.path()));
+            case S3 -> new S3Storage(s3Client(s3Options.get()), parsed.authority(), parsed.path());
+        };
+    }
+
+    static S3Client s3Client(S3Options options) {
+        var builder = S3Client.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(Region.of(options.region()))
+                .forcePathStyle(options.pathStyle())
+                .credentialsProvider(options.credentials());
+        options.endpoint().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+}

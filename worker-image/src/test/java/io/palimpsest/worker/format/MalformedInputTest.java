@@ -1,0 +1,88 @@
+package io.palimpsest.worker.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.FileStorage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MalformedInputTest {
+
+    private final DocumentReaders readers = new DocumentReaders("auto",
+            new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyBadLineIsAnItemWithReasonAndLineNumber() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(line("{\"id\":\"a\",\"text\":\"fine\"}"));
+        bytes.writeBytes(line("{\"id\":\"b\",\"text\":"));
+        bytes.writeBytes(new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+        bytes.writeBytes(line("{\"id\":\"d\",\"text\":\"   \"}"));
+        bytes.writeBytes(line("[1,2]"));
+        bytes.writeBytes(line("{\"id\":\"f\",\"body\":\"no text\"}"));
+        bytes.writeBytes(line("{\"id\":\"g\",\"text\":12}"));
+        bytes.writeBytes(line(""));
+        bytes.writeBytes("{\"id\":\"h\",\"text\":\"last line, no newline\"}".getBytes(StandardCharsets.UTF_8));
+        Files.write(dir.resolve("bad.jsonl"), bytes.toByteArray());
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals("a", assertInstanceOf(Document.class, reader.next()).id());
+            expect(reader.next(), ItemReason.MALFORMED_JSON, 2);
+            expect(reader.next(), ItemReason.INVALID_UTF8, 3);
+            expect(reader.next(), ItemReason.EMPTY_TEXT, 4);
+            expect(reader.next(), ItemReason.NOT_AN_OBJECT, 5);
+            expect(reader.next(), ItemReason.MISSING_TEXT, 6);
+            expect(reader.next(), ItemReason.TEXT_NOT_A_STRING, 7);
+            Document last = assertInstanceOf(Document.class, reader.next());
+            assertEquals(9, last.position().line());
+            assertNull(reader.next());
+        }
+    }
+
+    @Test
+    void aFiftyMegabyteLineIsRejectedWithoutHoldingIt() throws IOException {
+        Path file = dir.resolve("huge.jsonl");
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(line("{\"id\":\"before\",\"text\":\"x\"}"));
+            out.write("{\"id\":\"huge\",\"text\":\"".getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = "abcdefghij".repeat(100_000).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 50; i++) {
+                out.write(chunk);
+            }
+            out.write(line("\"}"));
+            out.write(line("{\"id\":\"after\",\"text\":\"y\"}"));
+        }
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "huge.jsonl")) {
+            assertEquals("before", assertInstanceOf(Document.class, reader.next()).id());
+            UnusableItem huge = expect(reader.next(), ItemReason.LINE_TOO_LONG, 2);
+            assertTrue(huge.detail().contains("50000023"), huge.detail());
+            assertEquals("after", assertInstanceOf(Document.class, reader.next()).id());
+        }
+    }
+
+    private static UnusableItem expect(InputItem item, ItemReason reason, long line) {
+        UnusableItem unusable = assertInstanceOf(UnusableItem.class, item);
+        assertEquals(reason, unusable.reason(), unusable.detail());
+        assertEquals(line, unusable.position().line());
+        assertEquals("bad.jsonl".equals(unusable.position().file()) || "huge.jsonl".equals(unusable.position().file()), true);
+        return unusable;
+    }
+
+    private static byte[] line(String text) {
+        return (text + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+}
