@@ -1,0 +1,62 @@
+package io.palimpsest.operator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/**
+ * Operator-wide settings ({@code palimpsest.*} in application.properties, or
+ * {@code PALIMPSEST_*} environment variables set by the Helm chart). Per-resource choices
+ * belong in the CR specs; only what the cluster operator decides lives here.
+ */
+@ConfigMapping(prefix = "palimpsest")
+public interface PalimpsestConfig {
+
+    Worker worker();
+
+    Model model();
+
+    Autoscaler autoscaler();
+
+    interface Worker {
+        /** Image of the {@code palimpsest} CLI run by planner and worker pods, unless a job names its own. */
+        @WithDefault("ghcr.io/palimpsest/worker:0.1.0")
+        String image();
+    }
+
+    interface Model {
+        /** vLLM image used when a RewriterModel does not pin engine.image. */
+        @WithDefault("vllm/vllm-openai:v0.11.0")
+        String defaultVllmImage();
+
+        /** Image of the S3 weight download Job (needs {@code aws s3 sync}). */
+        @WithDefault("amazon/aws-cli:2.31.0")
+        String s3DownloadImage();
+
+        /**
+         * UID the vLLM and download containers run as. The upstream vLLM image defaults to root;
+         * any non-root UID works once HOME and the caches point at writable volumes.
+         */
+        @WithDefault("1000")
+        long runAsUser();
+
+        /** How long a replica may take to load weights before its startupProbe gives up. */
+        @WithDefault("10m")
+        Duration startupBudget();
+    }
+
+    interface Autoscaler {
+        /** Upper bound on one {@code /metrics} request; a slow pod must not stall the others. */
+        @WithDefault("2s")
+        Duration scrapeTimeout();
+
+        /** How often the scraper wakes up to see which models are due (each model has its own period). */
+        @WithDefault("1s")
+        Duration tick();
+
+        /** Set false to run the operator without its own scraper (e.g. every model in keda mode). */
+        @WithDefault("true")
+        boolean enabled();
+    }
+}
