@@ -36,6 +36,11 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("Shard indexes that failed for good, as ranges.")
     private String failedShards;
 
+    @JsonPropertyDescription("Shards whose pod summaries are already in documents/tokens, so a summary is never "
+            + "counted twice (also across operator restarts). A range string, or when that would be long a compact "
+            + "form prefixed 'z1:' (deflated delta varints, base64).")
+    private String countedShards;
+
     @JsonPropertyDescription("Document counts over committed shards: read = written + rejected + skipped.")
     private DocumentCounts documents;
 
@@ -98,9 +103,26 @@ public class RewriteJobStatus {
     @Data
     @NoArgsConstructor
     @AllArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Throughput {
         @JsonPropertyDescription("Completion tokens per second over the recent window.")
         private long tokensPerSecond;
+
+        @JsonPropertyDescription("Shards finished per hour over the recent window; the ETA divides the remaining shards by it.")
+        private Double shardsPerHour;
+
+        @JsonPropertyDescription("When the rates were last sampled (RFC 3339).")
+        private String sampledAt;
+
+        @JsonPropertyDescription("Finished shards at sampledAt.")
+        private Long sampledShards;
+
+        @JsonPropertyDescription("Completion tokens at sampledAt.")
+        private Long sampledCompletionTokens;
+
+        public Throughput(long tokensPerSecond) {
+            this.tokensPerSecond = tokensPerSecond;
+        }
     }
 
     @Data

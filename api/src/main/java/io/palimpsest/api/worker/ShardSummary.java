@@ -17,7 +17,11 @@ public class ShardSummary {
     public enum Outcome {
         /** This attempt committed the shard. */
         committed,
-        /** The shard had been committed before (a receipt existed); no work was done. */
+        /**
+         * The shard had been committed before (a receipt existed); no work was done. The counts
+         * are the receipt's, so a rerun of a finished spec still reports the campaign's totals
+         * (the operator counts each shard once, whichever attempt reports it).
+         */
         alreadyCommitted,
         /** The shard's data cannot be processed; retrying will not help (exit 42). */
         badData,

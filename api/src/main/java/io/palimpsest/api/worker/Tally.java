@@ -1,0 +1,37 @@
+package io.palimpsest.api.worker;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import lombok.Data;
+import lombok.NoArgsConstructor;
+
+/**
+ * What {@code palimpsest tally --config /etc/palimpsest/job.yaml} writes to its termination
+ * message: the sums over every receipt under {@code <output>/_palimpsest/receipts/}, e.g.
+ * {@code {"receipts":99000,"read":5200000,"written":5100000,"rejected":90000,"skipped":10000,
+ * "promptTokens":7100000000,"completionTokens":6900000000,"recipeHash":"sha256:..."}}.
+ *
+ * <p>The operator folds worker pods' summaries as they finish, but finished pods can be
+ * garbage-collected before it sees them. When the worker Job has finished with committed shards
+ * whose summaries were never seen, the operator runs this once and replaces its folded totals by
+ * these; the operator itself never holds storage credentials. Receipts whose recipe hash differs
+ * from the job's are not summed, and are counted in {@code foreignReceipts}.
+ */
+@Data
+@NoArgsConstructor
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Tally {
+    /** Receipts summed (committed shards). */
+    private long receipts;
+    private long read;
+    private long written;
+    private long rejected;
+    private long skipped;
+    private long promptTokens;
+    private long completionTokens;
+    /** The recipe hash the receipts were matched against. */
+    private String recipeHash;
+    /** Receipts found with another recipe hash (a reused output prefix); not summed. */
+    private Long foreignReceipts;
+}
