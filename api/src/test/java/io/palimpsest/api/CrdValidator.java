@@ -44,8 +44,16 @@ public final class CrdValidator {
     private CrdValidator(Map<String, Object> openApiSchema) {
         this.openApiSchema = openApiSchema;
         try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> strict = (Map<String, Object>) strictCopy(openApiSchema);
+            // the API server adds these to every custom resource's schema itself
+            @SuppressWarnings("unchecked")
+            Map<String, Object> props = (Map<String, Object>) strict.get("properties");
+            props.putIfAbsent("apiVersion", Map.of("type", "string"));
+            props.putIfAbsent("kind", Map.of("type", "string"));
+            props.putIfAbsent("metadata", Map.of("type", "object"));
             this.jsonSchema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V201909)
-                    .getSchema(JSON.valueToTree(strictCopy(openApiSchema)));
+                    .getSchema(JSON.valueToTree(strict));
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e);
         }
@@ -189,7 +197,10 @@ public final class CrdValidator {
             if ("number".equals(type)) {
                 return n.doubleValue();
             }
-            return (n instanceof Double || n instanceof Float) ? n.doubleValue() : n.longValue();
+            if (n instanceof Double || n instanceof Float) {
+                return n.doubleValue();
+            }
+            return n.longValue();
         }
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> props = schema == null ? null : (Map<String, Object>) schema.get("properties");

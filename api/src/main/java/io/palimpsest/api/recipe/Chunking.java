@@ -55,7 +55,6 @@ public class Chunking {
     @JsonPropertyDescription("autoregressive: token budget for that context; older chunks are dropped first.")
     private Integer contextTokens;
 
-    @Default("\n")
-    @JsonPropertyDescription("Joins rewritten chunks of a document.")
+    @JsonPropertyDescription("Joins rewritten chunks of a document; default a newline.")
     private String joinWith;
 }

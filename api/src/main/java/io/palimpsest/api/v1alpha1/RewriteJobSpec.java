@@ -24,7 +24,9 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RewriteJobSpec {
     /** Storage locations the worker understands. */
-    public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?|file://)(/[^\\s?#]*)?$";
+    public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
+            + "|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[^\\s?#]*)?"
+            + "|file://[^\\s?#]+)$";
 
     @Required
     @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites.")
@@ -83,7 +85,7 @@ public class RewriteJobSpec {
     public static class Input {
         @Required
         @Pattern(URI_PATTERN)
-        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file.")
+        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file. In palimpsest local, a relative file:// path is read from the manifest's folder.")
         private String uri;
 
         @Default("auto")
@@ -126,7 +128,7 @@ public class RewriteJobSpec {
     public static class Output {
         @Required
         @Pattern(URI_PATTERN)
-        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path.")
+        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path. In palimpsest local, a relative file:// path is under the current directory.")
         private String uri;
 
         @Default("zstd")
