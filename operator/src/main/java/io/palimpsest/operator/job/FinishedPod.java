@@ -1,0 +1,33 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.worker.ShardSummary;
+
+import java.time.Instant;
+
+/**
+ * One terminated worker pod, reduced to what the status fold needs.
+ *
+ * @param shard      the pod's completion index (from the Job controller's annotation, not the message)
+ * @param attempt    1-based attempt of this shard
+ * @param succeeded  the pod's phase is Succeeded
+ * @param disrupted  the pod carries a DisruptionTarget condition (preemption, eviction): not the shard's fault
+ * @param summary    the parsed termination message, or null when the pod wrote none (crash, OOM)
+ * @param exitCode   the worker container's exit code, or null
+ * @param reason     the container's termination reason (OOMKilled, Error, ...), or null
+ * @param message    the raw termination message when it was not a summary (log tail), or null
+ * @param finishedAt when the container terminated
+ */
+public record FinishedPod(int shard, int attempt, boolean succeeded, boolean disrupted, ShardSummary summary,
+                          Integer exitCode, String reason, String message, Instant finishedAt) {
+
+    /** The pod's shard is committed and its summary carries the receipt's counts. */
+    public boolean reportsCommit() {
+        return summary != null && (summary.getOutcome() == ShardSummary.Outcome.committed
+                || summary.getOutcome() == ShardSummary.Outcome.alreadyCommitted);
+    }
+
+    /** A failure worth showing: the attempt failed and it was not a preemption. */
+    public boolean isShardFailure() {
+        return !succeeded && !disrupted && !reportsCommit();
+    }
+}

@@ -1,0 +1,184 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardCounts;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.TokenCounts;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
+
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Folds what the cluster shows (the worker Job's status, terminated pods' summaries) into the
+ * shard, document and token parts of a RewriteJob status. Pure: the previous status is not
+ * modified; the same input gives the same output, and folding it again changes nothing.
+ *
+ * <p>Exactly once: a shard's summary is added to the totals only if the shard is not yet in
+ * {@code countedShards}, which the fold keeps in the status itself, so a new operator instance
+ * continues where the last one stopped. Summaries the operator never saw (pods garbage-collected
+ * while it was down) leave their shards in {@link Result#uncounted()}; once the worker Job has
+ * finished, the reconciler runs a tally Job and {@link #applyTally} replaces the totals.
+ *
+ * <p>Bounded: counts, range strings cut at {@link #RANGE_BUDGET} characters (the worker Job's own
+ * status keeps the exact ones), {@code countedShards} in {@link CompactRanges} form, at most 20
+ * recent failures with short messages.
+ */
+public final class JobStatusFolder {
+    /** Per range string (completedShards, failedShards). */
+    public static final int RANGE_BUDGET = 12 * 1024;
+
+    private final Clock clock;
+
+    public JobStatusFolder(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * @param status    the recorded status (the fold's memory); null for a new job
+     * @param uncounted committed shards whose summaries are not in the totals
+     */
+    public record Result(RewriteJobStatus status, RangeSet uncounted) {
+    }
+
+    public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods) {
+        RewriteJobStatus next = copyOf(previous);
+        RangeSet counted = CompactRanges.decode(next.getCountedShards());
+        DocumentCounts docs = next.getDocuments();
+        TokenCounts tokens = next.getTokens();
+
+        RangeSet.Builder newlyCounted = new RangeSet.Builder();
+        List<ShardFailure> failures = new ArrayList<>();
+        // Ascending shard order makes the outcome independent of the informer's iteration order.
+        List<FinishedPod> ordered = new ArrayList<>(pods);
+        ordered.sort(Comparator.comparingInt(FinishedPod::shard).thenComparingInt(FinishedPod::attempt));
+        int lastCounted = -1;
+        for (FinishedPod pod : ordered) {
+            if (pod.shard() < 0 || pod.shard() >= totalShards) {
+                continue;
+            }
+            if (pod.reportsCommit()) {
+                if (pod.shard() != lastCounted && !counted.contains(pod.shard())) {
+                    add(docs, tokens, pod.summary());
+                    newlyCounted.add(pod.shard());
+                    lastCounted = pod.shard();
+                }
+            } else if (pod.isShardFailure()) {
+                failures.add(failureOf(pod));
+            }
+        }
+        counted = counted.union(newlyCounted.build());
+
+        long succeeded = job.completed().cardinality();
+        long failed = job.failed().cardinality();
+        long running = Math.min(job.active(), Math.max(0, totalShards - succeeded - failed));
+        next.setShards(new ShardCounts(totalShards, succeeded, failed, running,
+                Math.max(0, totalShards - succeeded - failed - running)));
+        next.setProgress(succeeded + "/" + totalShards);
+        next.setCompletedShards(blankToNull(job.completed().format(RANGE_BUDGET)));
+        next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
+        next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
+        next.setRecentFailures(RecentFailures.merge(next.getRecentFailures(), failures));
+        next.setThroughput(ThroughputWindow.sample(next.getThroughput(), succeeded + failed, tokens.getCompletion(), clock.instant()));
+        next.setEstimatedCompletionTime(job.state().isFinished() ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
+        return new Result(next, job.completed().minus(counted));
+    }
+
+    /**
+     * Replaces the folded totals by the sums over the receipts in storage (authoritative), and
+     * marks every committed shard as counted so no late summary is added on top.
+     */
+    public RewriteJobStatus applyTally(RewriteJobStatus previous, Tally tally, RangeSet completed) {
+        RewriteJobStatus next = copyOf(previous);
+        next.setDocuments(new DocumentCounts(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
+        next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
+        RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
+        next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
+        next.setThroughput(ThroughputWindow.rebase(next.getThroughput(), tally.getCompletionTokens()));
+        return next;
+    }
+
+    private static void add(DocumentCounts docs, TokenCounts tokens, ShardSummary s) {
+        docs.setRead(docs.getRead() + s.getRead());
+        docs.setWritten(docs.getWritten() + s.getWritten());
+        docs.setRejected(docs.getRejected() + s.getRejected());
+        docs.setSkipped(docs.getSkipped() + s.getSkipped());
+        tokens.setPrompt(tokens.getPrompt() + s.getPromptTokens());
+        tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
+    }
+
+    static ShardFailure failureOf(FinishedPod pod) {
+        ShardSummary s = pod.summary();
+        String reason;
+        String message;
+        if (s != null && s.getReason() != null) {
+            reason = s.getReason();
+            message = s.getMessage();
+        } else if (s != null && s.getOutcome() != null) {
+            reason = reasonOf(s.getOutcome());
+            message = s.getMessage();
+        } else if (pod.exitCode() != null && pod.exitCode() == WorkerExitCodes.BAD_DATA) {
+            reason = "BadData";
+            message = pod.message();
+        } else if (pod.exitCode() != null && pod.exitCode() == WorkerExitCodes.MODEL_UNREACHABLE) {
+            reason = "ModelUnreachable";
+            message = pod.message();
+        } else {
+            reason = pod.reason() != null ? pod.reason() : "Error";
+            message = pod.message() != null ? pod.message()
+                    : pod.exitCode() != null ? "exit code " + pod.exitCode() : null;
+        }
+        String time = pod.finishedAt() == null ? null
+                : DateTimeFormatter.ISO_INSTANT.format(pod.finishedAt().truncatedTo(ChronoUnit.SECONDS));
+        return new ShardFailure(pod.shard(), pod.attempt(), reason, RecentFailures.cut(message), time);
+    }
+
+    private static String reasonOf(ShardSummary.Outcome outcome) {
+        return switch (outcome) {
+            case badData -> "BadData";
+            case modelUnreachable -> "ModelUnreachable";
+            default -> "Error";
+        };
+    }
+
+    /** Deep enough that the fold never writes into the caller's objects. */
+    static RewriteJobStatus copyOf(RewriteJobStatus s) {
+        RewriteJobStatus c = new RewriteJobStatus();
+        if (s == null) {
+            c.setDocuments(new DocumentCounts());
+            c.setTokens(new TokenCounts());
+            return c;
+        }
+        c.setPhase(s.getPhase());
+        c.setProgress(s.getProgress());
+        c.setShards(s.getShards() == null ? null : new ShardCounts(s.getShards().getTotal(), s.getShards().getSucceeded(),
+                s.getShards().getFailed(), s.getShards().getRunning(), s.getShards().getPending()));
+        c.setCompletedShards(s.getCompletedShards());
+        c.setFailedShards(s.getFailedShards());
+        c.setCountedShards(s.getCountedShards());
+        DocumentCounts d = s.getDocuments();
+        c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped()));
+        TokenCounts t = s.getTokens();
+        c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion()));
+        c.setThroughput(s.getThroughput());
+        c.setEstimatedCompletionTime(s.getEstimatedCompletionTime());
+        c.setRecentFailures(s.getRecentFailures() == null ? new ArrayList<>() : new ArrayList<>(s.getRecentFailures()));
+        c.setRecipeHash(s.getRecipeHash());
+        c.setConditions(s.getConditions() == null ? new ArrayList<>() : new ArrayList<>(s.getConditions()));
+        c.setObservedGeneration(s.getObservedGeneration());
+        c.setStartTime(s.getStartTime());
+        c.setCompletionTime(s.getCompletionTime());
+        return c;
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

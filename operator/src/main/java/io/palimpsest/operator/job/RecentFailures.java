@@ -1,0 +1,52 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps the newest shard failures, at most {@link #LIMIT}, oldest first. A failure is one
+ * (shard, attempt); seeing the same pod again changes nothing, and a failure older than the
+ * newest {@link #LIMIT} stays out, so repeated folds of the same pods are stable.
+ */
+public final class RecentFailures {
+    public static final int LIMIT = io.palimpsest.api.v1alpha1.RewriteJobStatus.MAX_RECENT_FAILURES;
+    /** Messages are cut so 20 entries stay within a few KiB of status. */
+    public static final int MESSAGE_LIMIT = 256;
+
+    private static final Comparator<ShardFailure> OLDEST_FIRST = Comparator
+            .comparing((ShardFailure f) -> f.getTime() == null ? "" : f.getTime())
+            .thenComparingInt(ShardFailure::getShard)
+            .thenComparingInt(ShardFailure::getAttempt);
+
+    private RecentFailures() {
+    }
+
+    public static List<ShardFailure> merge(List<ShardFailure> previous, Collection<ShardFailure> seen) {
+        Map<String, ShardFailure> byAttempt = new LinkedHashMap<>();
+        if (previous != null) {
+            previous.forEach(f -> byAttempt.put(key(f), f));
+        }
+        seen.forEach(f -> byAttempt.putIfAbsent(key(f), f));
+        List<ShardFailure> all = new ArrayList<>(byAttempt.values());
+        all.sort(OLDEST_FIRST);
+        return new ArrayList<>(all.subList(Math.max(0, all.size() - LIMIT), all.size()));
+    }
+
+    private static String key(ShardFailure f) {
+        return f.getShard() + "/" + f.getAttempt();
+    }
+
+    static String cut(String message) {
+        if (message == null) {
+            return null;
+        }
+        String oneLine = message.strip();
+        return oneLine.length() <= MESSAGE_LIMIT ? oneLine : oneLine.substring(0, MESSAGE_LIMIT - 3) + "...";
+    }
+}

@@ -1,0 +1,95 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.Throughput;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Recent throughput as an exponentially weighted rate over a window of a few minutes, with its
+ * only state (the last sample) kept in the status, so a restarted operator continues the same
+ * curve. Samples closer together than {@link #MIN_INTERVAL} are ignored: bursts of reconciles
+ * do not move the rate and an unchanged input yields an unchanged status.
+ */
+public final class ThroughputWindow {
+    static final Duration MIN_INTERVAL = Duration.ofSeconds(30);
+    static final Duration WINDOW = Duration.ofMinutes(5);
+
+    private ThroughputWindow() {
+    }
+
+    /**
+     * @param finishedShards   committed + failed shards now
+     * @param completionTokens folded completion tokens now
+     */
+    public static Throughput sample(Throughput previous, long finishedShards, long completionTokens, Instant now) {
+        Instant sampledAt = previous == null || previous.getSampledAt() == null ? null : Instant.parse(previous.getSampledAt());
+        if (sampledAt == null) {
+            return fresh(0, null, now, finishedShards, completionTokens);
+        }
+        double seconds = Duration.between(sampledAt, now).toMillis() / 1000.0;
+        if (seconds < MIN_INTERVAL.toSeconds()) {
+            return previous;
+        }
+        double tokensNow = Math.max(0, completionTokens - nz(previous.getSampledCompletionTokens())) / seconds;
+        double shardsNow = Math.max(0, finishedShards - nz(previous.getSampledShards())) * 3600.0 / seconds;
+        double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
+        double tokens = previous.getShardsPerHour() == null ? tokensNow : alpha * tokensNow + (1 - alpha) * previous.getTokensPerSecond();
+        double shards = previous.getShardsPerHour() == null ? shardsNow : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
+        return fresh(Math.round(tokens), round3(shards), now, finishedShards, completionTokens);
+    }
+
+    /** When the remaining shards finish at the sampled rate, or null when there is no rate. */
+    public static String eta(Throughput throughput, long totalShards) {
+        if (throughput == null || throughput.getShardsPerHour() == null || throughput.getShardsPerHour() <= 0
+                || throughput.getSampledAt() == null) {
+            return null;
+        }
+        long remaining = totalShards - nz(throughput.getSampledShards());
+        if (remaining <= 0) {
+            return null;
+        }
+        double hours = remaining / throughput.getShardsPerHour();
+        if (hours > 24 * 365 * 10) {
+            return null;
+        }
+        Instant at = Instant.parse(throughput.getSampledAt()).plusSeconds(Math.round(hours * 3600));
+        return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** After the totals were replaced (a tally), the token counter jumps: rebase, do not count the jump as throughput. */
+    public static Throughput rebase(Throughput previous, long completionTokens) {
+        if (previous == null || previous.getSampledAt() == null) {
+            return previous;
+        }
+        return copy(previous, completionTokens);
+    }
+
+    private static Throughput copy(Throughput t, long sampledTokens) {
+        Throughput c = new Throughput(t.getTokensPerSecond());
+        c.setShardsPerHour(t.getShardsPerHour());
+        c.setSampledAt(t.getSampledAt());
+        c.setSampledShards(t.getSampledShards());
+        c.setSampledCompletionTokens(sampledTokens);
+        return c;
+    }
+
+    private static Throughput fresh(long tokensPerSecond, Double shardsPerHour, Instant at, long shards, long tokens) {
+        Throughput t = new Throughput(tokensPerSecond);
+        t.setShardsPerHour(shardsPerHour);
+        t.setSampledAt(DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS)));
+        t.setSampledShards(shards);
+        t.setSampledCompletionTokens(tokens);
+        return t;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static long nz(Long v) {
+        return v == null ? 0 : v;
+    }
+}

@@ -1,0 +1,25 @@
+package io.palimpsest.operator.model.autoscale;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * vLLM's queue summed over the ready replicas of one model at one scrape.
+ *
+ * @param waiting     vllm:num_requests_waiting, summed
+ * @param running     vllm:num_requests_running, summed
+ * @param podsScraped replicas that answered
+ * @param podsFailed  replicas that did not answer (timeouts, errors); their load is unknown
+ * @param sampledAt   when the scrape finished
+ */
+public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt) {
+
+    public int load() {
+        return waiting + running;
+    }
+
+    /** A sample older than this is not evidence of the current load (the scraper stopped or lags). */
+    public boolean isFresh(Instant now, Duration maxAge) {
+        return !sampledAt.plus(maxAge).isBefore(now);
+    }
+}

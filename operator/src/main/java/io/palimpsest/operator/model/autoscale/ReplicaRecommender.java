@@ -1,0 +1,99 @@
+package io.palimpsest.operator.model.autoscale;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Decides how many vLLM replicas a model needs (DESIGN section 6). A pure function of the
+ * last decision, the latest queue sample, the remaining work of bound jobs, the policy, the
+ * time and the history of past recommendations; it performs no I/O.
+ *
+ * <ul>
+ *   <li>Work and no replica: one replica (or min) at once, without waiting for a window.</li>
+ *   <li>Busy: ceil((waiting + running) / (maxNumSeqs + targetWaitingPerReplica)), clamped to
+ *       [max(1, min), max]. Up when the lowest recommendation of the scale-up window is above
+ *       the current count, down only to the highest recommendation of the scale-down window
+ *       (the HPA's rule: a brief dip or spike does not move the fleet, so no flapping).</li>
+ *   <li>No work and an empty queue for idleToMin: replicas.min (0 allowed), no window.</li>
+ * </ul>
+ */
+public final class ReplicaRecommender {
+
+    public Recommendation recommend(int current, QueueSample sample, long remainingWork,
+                                    ScalingPolicy policy, Instant now, ScalingHistory history) {
+        QueueSample fresh = sample != null && sample.isFresh(now, policy.sampleMaxAge()) ? sample : null;
+        boolean busy = remainingWork > 0 || (fresh != null && fresh.load() > 0);
+
+        ScalingHistory h = history;
+        if (busy) {
+            h = h.withLastBusyAt(now);
+        } else if (h.lastBusyAt() == null && current > 0) {
+            // First decision after a restart: the idle clock starts now, not at the epoch.
+            h = h.withLastBusyAt(now);
+        }
+
+        if (!busy) {
+            boolean idleLongEnough = h.lastBusyAt() == null
+                    || !now.isBefore(h.lastBusyAt().plus(policy.idleToMin()));
+            if (current == 0 || idleLongEnough) {
+                int target = policy.min();
+                ScaleReason reason = target == current ? ScaleReason.Steady : ScaleReason.IdleToMin;
+                return new Recommendation(target, target, reason, h.reset(now, target));
+            }
+        }
+
+        if (busy && current == 0) {
+            int target = policy.busyFloor();
+            if (fresh != null) {
+                target = Math.max(target, queueBased(fresh, policy));
+            }
+            target = policy.clamp(target);
+            return new Recommendation(target, target, ScaleReason.WakeOnWork, h.reset(now, target));
+        }
+
+        int raw;
+        boolean holding = false;
+        if (busy && fresh == null) {
+            raw = Math.max(policy.busyFloor(), policy.clamp(current));
+            holding = true;
+        } else {
+            raw = queueBased(fresh, policy);
+        }
+
+        Duration keep = policy.scaleUpWindow().compareTo(policy.scaleDownWindow()) > 0
+                ? policy.scaleUpWindow() : policy.scaleDownWindow();
+        if (h.entries().isEmpty()) {
+            // No memory (new model or operator restart): what runs now counts as recommended now,
+            // so a restart never shortcuts the scale-down window.
+            h = h.record(now, current, keep);
+        }
+        h = h.record(now, raw, keep);
+        int upTo = h.lowestWithin(now, policy.scaleUpWindow(), raw);
+        int downTo = h.highestWithin(now, policy.scaleDownWindow(), raw);
+
+        int target;
+        ScaleReason reason;
+        if (current < upTo) {
+            target = upTo;
+            reason = ScaleReason.QueueDepthUp;
+        } else if (current > downTo) {
+            target = downTo;
+            reason = ScaleReason.QueueDepthDown;
+        } else {
+            target = current;
+            reason = holding ? ScaleReason.NoFreshSample
+                    : raw == current ? ScaleReason.Steady : ScaleReason.Stabilizing;
+        }
+        int bounded = policy.clamp(target);
+        if (bounded != target) {
+            reason = ScaleReason.Bounds;
+        }
+        return new Recommendation(bounded, raw, reason, h);
+    }
+
+    private static int queueBased(QueueSample sample, ScalingPolicy policy) {
+        int load = sample == null ? 0 : sample.load();
+        int needed = (int) Math.ceil(load / (double) policy.capacityPerReplica());
+        return Math.max(policy.busyFloor(), Math.min(policy.max(), needed));
+    }
+}

@@ -1,0 +1,21 @@
+package io.palimpsest.operator.model.autoscale;
+
+/** Why the recommender chose its replica count; shown in Events and logs, tested in the truth tables. */
+public enum ScaleReason {
+    /** Work appeared while no replica was running. */
+    WakeOnWork,
+    /** The queue needs more replicas than run now. */
+    QueueDepthUp,
+    /** The queue needed fewer replicas for the whole scale-down window. */
+    QueueDepthDown,
+    /** A different recommendation has not held for its stabilization window yet. */
+    Stabilizing,
+    /** The current count matches the queue. */
+    Steady,
+    /** No fresh sample while there is work: keep what runs rather than guess. */
+    NoFreshSample,
+    /** No work for the idle window: down to replicas.min. */
+    IdleToMin,
+    /** Outside [min, max] after a spec change. */
+    Bounds
+}

@@ -1,0 +1,241 @@
+package io.palimpsest.operator.model.autoscale;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplicaRecommenderTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final ReplicaRecommender recommender = new ReplicaRecommender();
+
+    /** maxNumSeqs 256 + 16 tolerated waiting = 272 requests per replica; windows: up 0 s, down 300 s, idle 600 s. */
+    private static ScalingPolicy policy(int min, int max) {
+        return new ScalingPolicy(min, max, 256, 16, Duration.ZERO, Duration.ofSeconds(300),
+                Duration.ofSeconds(600), Duration.ofSeconds(15));
+    }
+
+    // One decision from a fresh history: the rows of the truth table.
+    @ParameterizedTest(name = "current={0} waiting={1} running={2} work={3} min={4} max={5} -> {6} ({7})")
+    @CsvSource({
+            // wake on work
+            "0,    0,   0,  10, 0, 4, 1, WakeOnWork",
+            "0,    0,   0,  10, 2, 4, 2, WakeOnWork",
+            "0,  900,   0,   0, 0, 8, 4, WakeOnWork",
+            // nothing to do and nothing running: stay at min, never wake without work
+            "0,    0,   0,   0, 0, 4, 0, Steady",
+            "0,    0,   0,   0, 1, 4, 1, IdleToMin",
+            // follow the queue: ceil(load / 272) clamped to [max(1,min), max]
+            "1,  100, 256,  50, 0, 8, 2, QueueDepthUp",
+            "1,  544,   0,  50, 0, 8, 2, QueueDepthUp",
+            "1,  545,   0,  50, 0, 8, 3, QueueDepthUp",
+            "2,   10, 256,  50, 0, 8, 2, Stabilizing",
+            "2,  300, 244,  50, 0, 8, 2, Steady",
+            "2,    0,   0,  50, 3, 8, 3, QueueDepthUp",
+            // never above max
+            "1, 9999, 256,  50, 0, 3, 3, QueueDepthUp",
+            "6,   10,  10,  50, 0, 3, 3, Bounds",
+            // queue work without bound jobs (e.g. other clients) still counts as work
+            "1,  600,   0,   0, 0, 8, 3, QueueDepthUp",
+    })
+    void singleDecision(int current, int waiting, int running, long work, int min, int max,
+                        int expected, ScaleReason reason) {
+        QueueSample sample = new QueueSample(waiting, running, current, 0, T0);
+        Recommendation r = recommender.recommend(current, sample, work, policy(min, max), T0, ScalingHistory.empty());
+        assertEquals(expected, r.replicas());
+        assertEquals(reason, r.reason());
+    }
+
+    @Test
+    void noFlappingUnderSteadyLoadAroundABoundary() {
+        // 540 and 550 requests straddle the 2/3 replica boundary (544): the count settles and stays.
+        Timeline t = new Timeline(policy(0, 8), 1);
+        t.step(540, 100);
+        t.step(550, 100);
+        int changes = 0;
+        int last = t.current;
+        for (int i = 0; i < 200; i++) {
+            t.step(i % 2 == 0 ? 540 : 550, 100);
+            if (t.current != last) {
+                changes++;
+                last = t.current;
+            }
+        }
+        assertEquals(3, t.current);
+        assertEquals(0, changes, "settled at 3, no oscillation");
+    }
+
+    @Test
+    void stepsUpWithinTwoPeriodsOfALoadJump() {
+        Timeline t = new Timeline(policy(0, 8), 1);
+        for (int i = 0; i < 10; i++) {
+            t.step(100, 100);
+        }
+        assertEquals(1, t.current);
+        // The load jumps between two scrapes; the next scrape sees it.
+        t.step(1200, 100);
+        t.step(1200, 100);
+        assertEquals(5, t.current, "ceil(1200/272) = 5 within two periods");
+    }
+
+    @Test
+    void scalesDownOnlyAfterTheStabilizationWindow() {
+        Timeline t = new Timeline(policy(0, 8), 5);
+        t.step(1200, 100);
+        assertEquals(5, t.current);
+        Instant drop = t.now;
+        // 300 s window, 15 s period: 19 samples at low load still see the 5 inside the window.
+        while (t.now.isBefore(drop.plusSeconds(285))) {
+            t.step(100, 100);
+            assertEquals(5, t.current, "held at " + Duration.between(drop, t.now));
+            assertTrue(t.last.reason() == ScaleReason.Stabilizing, t.last.reason().name());
+        }
+        t.step(100, 100); // drop + 300 s: the 5 leaves the window
+        assertEquals(1, t.current);
+        assertEquals(ScaleReason.QueueDepthDown, t.last.reason());
+    }
+
+    @Test
+    void aBriefDipDoesNotScaleDown() {
+        Timeline t = new Timeline(policy(0, 8), 1);
+        t.step(1200, 100);
+        assertEquals(5, t.current);
+        for (int i = 0; i < 60; i++) {
+            t.step(i % 10 == 0 ? 0 : 1200, 100);
+            assertEquals(5, t.current);
+        }
+    }
+
+    @Test
+    void scalesToZeroAfterTheIdleWindowAndNotBefore() {
+        Timeline t = new Timeline(policy(0, 8), 1);
+        t.step(100, 5);
+        Instant lastWork = t.now;
+        while (t.now.isBefore(lastWork.plusSeconds(585))) {
+            t.step(0, 0);
+            assertEquals(1, t.current, "still warm at " + Duration.between(lastWork, t.now));
+        }
+        t.step(0, 0); // lastWork + 600 s
+        assertEquals(0, t.current);
+        assertEquals(ScaleReason.IdleToMin, t.last.reason());
+        // and stays there without work
+        for (int i = 0; i < 20; i++) {
+            t.step(0, 0);
+            assertEquals(0, t.current);
+        }
+    }
+
+    @Test
+    void idleGoesToMinNotZeroWhenMinIsSet() {
+        Timeline t = new Timeline(policy(2, 8), 4);
+        t.step(0, 0);
+        t.advance(Duration.ofSeconds(700));
+        t.step(0, 0);
+        assertEquals(2, t.current);
+    }
+
+    @Test
+    void workDuringTheIdleWindowRestartsTheIdleClock() {
+        Timeline t = new Timeline(policy(0, 8), 1);
+        t.step(0, 3);
+        t.advance(Duration.ofSeconds(500));
+        t.step(0, 3); // work seen at +500 s
+        t.advance(Duration.ofSeconds(300));
+        t.step(0, 0); // +800 s: 300 s idle, not 600
+        assertEquals(1, t.current);
+        t.advance(Duration.ofSeconds(300));
+        t.step(0, 0);
+        assertEquals(0, t.current);
+    }
+
+    @Test
+    void wakesFromZeroAsSoonAsWorkAppears() {
+        Timeline t = new Timeline(policy(0, 8), 0);
+        for (int i = 0; i < 5; i++) {
+            t.stepWithoutSample(0);
+            assertEquals(0, t.current);
+        }
+        t.stepWithoutSample(42);
+        assertEquals(1, t.current);
+        assertEquals(ScaleReason.WakeOnWork, t.last.reason());
+    }
+
+    @Test
+    void holdsWhenTheSampleIsStaleButWorkRemains() {
+        Timeline t = new Timeline(policy(0, 8), 4);
+        t.step(1000, 10);
+        assertEquals(4, t.current);
+        for (int i = 0; i < 40; i++) { // 10 minutes without a scrape
+            t.stepWithoutSample(10);
+            assertEquals(4, t.current);
+        }
+        assertEquals(ScaleReason.NoFreshSample, t.last.reason());
+    }
+
+    @Test
+    void scaleUpWindowIgnoresASingleSpike() {
+        ScalingPolicy p = new ScalingPolicy(0, 8, 256, 16, Duration.ofSeconds(60), Duration.ofSeconds(300),
+                Duration.ofSeconds(600), Duration.ofSeconds(15));
+        Timeline t = new Timeline(p, 1);
+        t.step(100, 10);
+        t.step(2000, 10); // one spike
+        t.step(100, 10);
+        assertEquals(1, t.current);
+        for (int i = 0; i < 3; i++) { // sustained for 45 s
+            t.step(2000, 10);
+        }
+        assertEquals(1, t.current, "the 100 sample is still inside the 60 s window");
+        t.step(2000, 10); // 60 s after the last low sample
+        assertEquals(8, t.current);
+    }
+
+    @Test
+    void historyStaysSmallUnderSteadyLoad() {
+        Timeline t = new Timeline(policy(0, 8), 3);
+        for (int i = 0; i < 10_000; i++) {
+            t.step(700, 10);
+        }
+        assertTrue(t.history.entries().size() <= 2, "entries: " + t.history.entries().size());
+    }
+
+    /** Drives the recommender one period at a time, the way the scraper and the reconciler do. */
+    private final class Timeline {
+        final ScalingPolicy policy;
+        Instant now = T0;
+        int current;
+        ScalingHistory history = ScalingHistory.empty();
+        QueueSample lastSample;
+        Recommendation last;
+
+        Timeline(ScalingPolicy policy, int current) {
+            this.policy = policy;
+            this.current = current;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        void step(int load, long remainingWork) {
+            advance(policy.period());
+            lastSample = new QueueSample(load / 2, load - load / 2, current, 0, now);
+            decide(remainingWork);
+        }
+
+        void stepWithoutSample(long remainingWork) {
+            advance(policy.period());
+            decide(remainingWork);
+        }
+
+        private void decide(long remainingWork) {
+            last = recommender.recommend(current, lastSample, remainingWork, policy, now, history);
+            history = last.history();
+            current = last.replicas();
+        }
+    }
+}
