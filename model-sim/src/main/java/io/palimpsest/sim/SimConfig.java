@@ -1,0 +1,270 @@
+package io.palimpsest.sim;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything one simulated vLLM replica needs to know, immutable. Defaults resemble an 8B model on
+ * one GPU: about 100 tokens/s for a lone request and a few thousand tokens/s with a full batch.
+ * Tests usually want {@link Builder#zeroLatency()}.
+ */
+public final class SimConfig {
+    private final String modelName;
+    private final int maxNumSeqs;
+    private final int maxWaiting;
+    private final OverflowResponse overflowResponse;
+    private final double prefillSecondsPerToken;
+    private final double decodeStepBaseSeconds;
+    private final double decodeStepPerSeqSeconds;
+    private final Duration startupDelay;
+    private final int maxModelLen;
+    private final long kvCacheTokens;
+    private final long seed;
+    private final FaultConfig faults;
+    private final Path rulesFile;
+    private final int requestLogCapacity;
+
+    private SimConfig(Builder b) {
+        this.modelName = requireText(b.modelName, "modelName");
+        this.maxNumSeqs = requirePositive(b.maxNumSeqs, "maxNumSeqs");
+        this.maxWaiting = requireNonNegative(b.maxWaiting, "maxWaiting");
+        this.overflowResponse = Objects.requireNonNull(b.overflowResponse, "overflowResponse");
+        this.prefillSecondsPerToken = requireNonNegative(b.prefillSecondsPerToken, "prefillSecondsPerToken");
+        this.decodeStepBaseSeconds = requireNonNegative(b.decodeStepBaseSeconds, "decodeStepBaseSeconds");
+        this.decodeStepPerSeqSeconds = requireNonNegative(b.decodeStepPerSeqSeconds, "decodeStepPerSeqSeconds");
+        this.startupDelay = Objects.requireNonNull(b.startupDelay, "startupDelay");
+        if (startupDelay.isNegative()) {
+            throw new IllegalArgumentException("startupDelay must not be negative");
+        }
+        this.maxModelLen = requirePositive(b.maxModelLen, "maxModelLen");
+        this.kvCacheTokens = b.kvCacheTokens > 0 ? b.kvCacheTokens : (long) maxNumSeqs * Math.min(maxModelLen, 2048);
+        this.seed = b.seed;
+        this.faults = Objects.requireNonNull(b.faults, "faults");
+        this.rulesFile = b.rulesFile;
+        this.requestLogCapacity = requirePositive(b.requestLogCapacity, "requestLogCapacity");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Parses command-line flags; see {@link SimFlags} for the list. */
+    public static SimConfig fromArgs(String... args) {
+        return SimFlags.parse(args).config();
+    }
+
+    public Builder toBuilder() {
+        return new Builder()
+                .modelName(modelName).maxNumSeqs(maxNumSeqs).maxWaiting(maxWaiting)
+                .overflowResponse(overflowResponse).prefillSecondsPerToken(prefillSecondsPerToken)
+                .decodeStepBaseSeconds(decodeStepBaseSeconds).decodeStepPerSeqSeconds(decodeStepPerSeqSeconds)
+                .startupDelay(startupDelay).maxModelLen(maxModelLen).kvCacheTokens(kvCacheTokens)
+                .seed(seed).faults(faults).rulesFile(rulesFile).requestLogCapacity(requestLogCapacity);
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public int maxNumSeqs() {
+        return maxNumSeqs;
+    }
+
+    /** Longest the waiting queue may grow; one more request is answered {@link #overflowResponse()}. */
+    public int maxWaiting() {
+        return maxWaiting;
+    }
+
+    public OverflowResponse overflowResponse() {
+        return overflowResponse;
+    }
+
+    public double prefillSecondsPerToken() {
+        return prefillSecondsPerToken;
+    }
+
+    public double decodeStepBaseSeconds() {
+        return decodeStepBaseSeconds;
+    }
+
+    public double decodeStepPerSeqSeconds() {
+        return decodeStepPerSeqSeconds;
+    }
+
+    public Duration startupDelay() {
+        return startupDelay;
+    }
+
+    public int maxModelLen() {
+        return maxModelLen;
+    }
+
+    /** Size of the simulated KV cache; only feeds {@code vllm:kv_cache_usage_perc}. */
+    public long kvCacheTokens() {
+        return kvCacheTokens;
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public FaultConfig faults() {
+        return faults;
+    }
+
+    public Optional<Path> rulesFile() {
+        return Optional.ofNullable(rulesFile);
+    }
+
+    /** How many requests {@link RequestLog} keeps before it drops the oldest. */
+    public int requestLogCapacity() {
+        return requestLogCapacity;
+    }
+
+    public boolean isZeroLatency() {
+        return prefillSecondsPerToken == 0 && decodeStepBaseSeconds == 0 && decodeStepPerSeqSeconds == 0;
+    }
+
+    @Override
+    public String toString() {
+        return "SimConfig{model=" + modelName + ", maxNumSeqs=" + maxNumSeqs + ", maxWaiting=" + maxWaiting
+                + ", overflow=" + overflowResponse.status() + ", prefill=" + prefillSecondsPerToken
+                + "s/token, step=" + decodeStepBaseSeconds + "s+" + decodeStepPerSeqSeconds + "s/seq, startupDelay="
+                + startupDelay + ", maxModelLen=" + maxModelLen + ", seed=" + seed + ", faults=" + faults
+                + ", rules=" + rulesFile + "}";
+    }
+
+    private static String requireText(String s, String name) {
+        if (s == null || s.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+        return s;
+    }
+
+    private static int requirePositive(int v, String name) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+        return v;
+    }
+
+    private static int requireNonNegative(int v, String name) {
+        if (v < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, got " + v);
+        }
+        return v;
+    }
+
+    private static double requireNonNegative(double v, String name) {
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException(name + " must be a finite number >= 0, got " + v);
+        }
+        return v;
+    }
+
+    public static final class Builder {
+        private String modelName = "sim-model";
+        private int maxNumSeqs = 256;
+        private int maxWaiting = 10_000;
+        private OverflowResponse overflowResponse = OverflowResponse.TOO_MANY_REQUESTS;
+        private double prefillSecondsPerToken = 0.0001;
+        private double decodeStepBaseSeconds = 0.010;
+        private double decodeStepPerSeqSeconds = 0.00015;
+        private Duration startupDelay = Duration.ZERO;
+        private int maxModelLen = 8192;
+        private long kvCacheTokens;
+        private long seed;
+        private FaultConfig faults = FaultConfig.none();
+        private Path rulesFile;
+        private int requestLogCapacity = 10_000;
+
+        private Builder() {
+        }
+
+        public Builder modelName(String modelName) {
+            this.modelName = modelName;
+            return this;
+        }
+
+        public Builder maxNumSeqs(int maxNumSeqs) {
+            this.maxNumSeqs = maxNumSeqs;
+            return this;
+        }
+
+        public Builder maxWaiting(int maxWaiting) {
+            this.maxWaiting = maxWaiting;
+            return this;
+        }
+
+        public Builder overflowResponse(OverflowResponse overflowResponse) {
+            this.overflowResponse = overflowResponse;
+            return this;
+        }
+
+        public Builder prefillSecondsPerToken(double seconds) {
+            this.prefillSecondsPerToken = seconds;
+            return this;
+        }
+
+        public Builder decodeStepBaseSeconds(double seconds) {
+            this.decodeStepBaseSeconds = seconds;
+            return this;
+        }
+
+        public Builder decodeStepPerSeqSeconds(double seconds) {
+            this.decodeStepPerSeqSeconds = seconds;
+            return this;
+        }
+
+        /** No prefill cost, no decode step time, no startup delay: for functional tests and throughput. */
+        public Builder zeroLatency() {
+            this.prefillSecondsPerToken = 0;
+            this.decodeStepBaseSeconds = 0;
+            this.decodeStepPerSeqSeconds = 0;
+            this.startupDelay = Duration.ZERO;
+            return this;
+        }
+
+        public Builder startupDelay(Duration startupDelay) {
+            this.startupDelay = startupDelay;
+            return this;
+        }
+
+        public Builder maxModelLen(int maxModelLen) {
+            this.maxModelLen = maxModelLen;
+            return this;
+        }
+
+        /** 0 means maxNumSeqs x min(maxModelLen, 2048). */
+        public Builder kvCacheTokens(long kvCacheTokens) {
+            this.kvCacheTokens = kvCacheTokens;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder faults(FaultConfig faults) {
+            this.faults = faults;
+            return this;
+        }
+
+        public Builder rulesFile(Path rulesFile) {
+            this.rulesFile = rulesFile;
+            return this;
+        }
+
+        public Builder requestLogCapacity(int capacity) {
+            this.requestLogCapacity = capacity;
+            return this;
+        }
+
+        public SimConfig build() {
+            return new SimConfig(this);
+        }
+    }
+}

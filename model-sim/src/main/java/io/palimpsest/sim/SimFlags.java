@@ -1,0 +1,123 @@
+package io.palimpsest.sim;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Command-line flags of {@link Main}, parsed into a {@link SimConfig} plus where to listen.
+ * Flags take {@code --name value} or {@code --name=value}; names follow vLLM's where vLLM has one.
+ */
+public record SimFlags(SimConfig config, String host, int port, boolean help) {
+
+    public static final String USAGE = String.join("\n",
+            "Usage: java -jar model-sim.jar [flags]",
+            "  --host ADDR                        listen address (default 127.0.0.1)",
+            "  --port N                           listen port, 0 = ephemeral (default 8000)",
+            "  --model NAME                       served model name (default sim-model)",
+            "  --max-num-seqs N                   running batch size (default 256)",
+            "  --max-waiting N                    waiting queue bound (default 10000)",
+            "  --overflow-status 429|503          answer when the queue is full (default 429)",
+            "  --prefill-seconds-per-token S      prefill cost per prompt token (default 0.0001)",
+            "  --decode-step-base-seconds S       decode step time, fixed part (default 0.010)",
+            "  --decode-step-per-seq-seconds S    decode step time per running sequence (default 0.00015)",
+            "  --zero-latency                     all three latencies 0",
+            "  --startup-delay D                  /health answers 503 for this long (e.g. 30s, 500ms, PT1M)",
+            "  --max-model-len N                  context length (default 8192)",
+            "  --kv-cache-tokens N                simulated KV cache size, only for kv_cache_usage_perc",
+            "  --seed N                           output seed (default 0)",
+            "  --fault-rate NAME=RATE             repeatable; names: rate_limit server_error unavailable",
+            "                                     context_length reset hang slow_start truncation repetition",
+            "                                     refusal preamble echo wrong_language empty",
+            "  --fault-seed N                     seed of the fault draws (default 42)",
+            "  --slow-start-delay D               extra wait of slow_start (default 10s)",
+            "  --retry-after-seconds N            Retry-After of rate_limit (default 1)",
+            "  --rules FILE                       response rules, YAML or JSON",
+            "  --request-log-capacity N           requests kept for /admin/requests (default 10000)",
+            "  --help");
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
+
+    public static SimFlags parse(String... args) {
+        SimConfig.Builder config = SimConfig.builder();
+        FaultConfig.Builder faults = FaultConfig.builder();
+        String host = "127.0.0.1";
+        int port = 8000;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "'\n" + USAGE);
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            }
+            if (name.equals("help")) {
+                help = true;
+                continue;
+            }
+            if (name.equals("zero-latency")) {
+                config.zeroLatency();
+                continue;
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("--" + name + " needs a value");
+                }
+                value = args[++i];
+            }
+            switch (name) {
+                case "host" -> host = value;
+                case "port" -> port = Integer.parseInt(value);
+                case "model", "served-model-name" -> config.modelName(value);
+                case "max-num-seqs" -> config.maxNumSeqs(Integer.parseInt(value));
+                case "max-waiting" -> config.maxWaiting(Integer.parseInt(value));
+                case "overflow-status" -> config.overflowResponse(OverflowResponse.fromStatus(Integer.parseInt(value)));
+                case "prefill-seconds-per-token" -> config.prefillSecondsPerToken(Double.parseDouble(value));
+                case "decode-step-base-seconds" -> config.decodeStepBaseSeconds(Double.parseDouble(value));
+                case "decode-step-per-seq-seconds" -> config.decodeStepPerSeqSeconds(Double.parseDouble(value));
+                case "startup-delay" -> config.startupDelay(parseDuration(value));
+                case "max-model-len" -> config.maxModelLen(Integer.parseInt(value));
+                case "kv-cache-tokens" -> config.kvCacheTokens(Long.parseLong(value));
+                case "seed" -> config.seed(Long.parseLong(value));
+                case "fault-rate" -> faults.rate(value);
+                case "fault-seed" -> faults.seed(Long.parseLong(value));
+                case "slow-start-delay" -> faults.slowStartDelay(parseDuration(value));
+                case "retry-after-seconds" -> faults.retryAfterSeconds(Integer.parseInt(value));
+                case "rules" -> config.rulesFile(Path.of(value));
+                case "request-log-capacity" -> config.requestLogCapacity(Integer.parseInt(value));
+                default -> throw new IllegalArgumentException("unknown flag --" + name + "\n" + USAGE);
+            }
+        }
+        return new SimFlags(config.faults(faults.build()).build(), host, port, help);
+    }
+
+    /** Accepts "30s", "500ms", "2m", "1h", a bare number of seconds, or ISO-8601 ("PT30S"). */
+    public static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Matcher m = SIMPLE_DURATION.matcher(t);
+        if (m.matches()) {
+            double amount = Double.parseDouble(m.group(1));
+            String unit = m.group(2) == null ? "s" : m.group(2);
+            double millis = switch (unit) {
+                case "ms" -> amount;
+                case "m" -> amount * 60_000;
+                case "h" -> amount * 3_600_000;
+                default -> amount * 1000;
+            };
+            return Duration.ofNanos(Math.round(millis * 1_000_000));
+        }
+        try {
+            return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("not a duration: '" + text + "' (try 30s, 500ms, PT1M)", e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.palimpsest.sim.engine;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One request inside the engine: how long its prompt is and, since the simulator knows its
+ * answer up front, the exact tokens it will emit, one per engine step.
+ */
+public final class Sequence {
+    public enum State { NEW, WAITING, RUNNING, FINISHED, ABORTED }
+
+    private final long id;
+    private final int promptTokens;
+    private final List<String> pieces;
+    private final FinishReason finishReason;
+    private final SequenceListener listener;
+    private State state = State.NEW;
+    private int emitted;
+    private long arrivalNanos;
+
+    /**
+     * @param pieces       the output tokens (see {@link io.palimpsest.sim.text.Tokenizer})
+     * @param finishReason how the output ends once every piece is out
+     */
+    public Sequence(long id, int promptTokens, List<String> pieces, FinishReason finishReason,
+                    SequenceListener listener) {
+        this.id = id;
+        this.promptTokens = promptTokens;
+        this.pieces = List.copyOf(pieces);
+        this.finishReason = Objects.requireNonNull(finishReason);
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public int promptTokens() {
+        return promptTokens;
+    }
+
+    public int completionTokens() {
+        return pieces.size();
+    }
+
+    public List<String> pieces() {
+        return pieces;
+    }
+
+    /** The reason it ended: the planned one, or ABORT if it was cancelled. */
+    public FinishReason finishReason() {
+        return state == State.ABORTED ? FinishReason.ABORT : finishReason;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public int emitted() {
+        return emitted;
+    }
+
+    public long arrivalNanos() {
+        return arrivalNanos;
+    }
+
+    /** Engine steps the sequence needs: an empty output still takes its prefill step. */
+    int stepsNeeded() {
+        return Math.max(1, pieces.size());
+    }
+
+    void arrived(long nanos) {
+        arrivalNanos = nanos;
+        state = State.WAITING;
+    }
+
+    void running() {
+        state = State.RUNNING;
+    }
+
+    /** The piece this step emits, or null for the one step of an empty output. */
+    String advance() {
+        String piece = emitted < pieces.size() ? pieces.get(emitted) : null;
+        emitted++;
+        return piece;
+    }
+
+    boolean done() {
+        return emitted >= stepsNeeded();
+    }
+
+    void finished() {
+        state = State.FINISHED;
+    }
+
+    void aborted() {
+        state = State.ABORTED;
+    }
+
+    SequenceListener listener() {
+        return listener;
+    }
+
+    /** Tokens it holds in the KV cache right now. */
+    long cachedTokens() {
+        return promptTokens + Math.min(emitted, pieces.size());
+    }
+}

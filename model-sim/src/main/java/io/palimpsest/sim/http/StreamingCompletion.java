@@ -1,0 +1,77 @@
+package io.palimpsest.sim.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.palimpsest.sim.Fault;
+import io.palimpsest.sim.LoggedRequest;
+import io.palimpsest.sim.RequestOutcome;
+import io.palimpsest.sim.engine.Sequence;
+import io.palimpsest.sim.engine.SequenceListener;
+import io.palimpsest.sim.output.PlannedOutput;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Optional;
+
+/**
+ * A {@code stream: true} answer as server-sent events: headers with the first token (as vLLM,
+ * which sends nothing before the engine's first output), one chunk per token with the finish
+ * reason on the last, an optional usage chunk, then {@code data: [DONE]}.
+ */
+final class StreamingCompletion implements SequenceListener {
+    private final HttpServerRequest request;
+    private final ResponseBodies.Header header;
+    private final PlannedOutput plan;
+    private final boolean includeUsage;
+    private final LoggedRequest entry;
+    private final Optional<Fault> fault;
+
+    StreamingCompletion(HttpServerRequest request, ResponseBodies.Header header, PlannedOutput plan,
+                        boolean includeUsage, LoggedRequest entry, Optional<Fault> fault) {
+        this.request = request;
+        this.header = header;
+        this.plan = plan;
+        this.includeUsage = includeUsage;
+        this.entry = entry;
+        this.fault = fault;
+    }
+
+    @Override
+    public void onFirstToken(Sequence seq) {
+        HttpServerResponse resp = request.response();
+        resp.setStatusCode(200).setChunked(true)
+                .putHeader("content-type", "text/event-stream; charset=utf-8")
+                .putHeader("cache-control", "no-cache");
+        if (header.kind() == CompletionRequest.Kind.CHAT) {
+            send(ResponseBodies.roleChunk(header));
+        }
+    }
+
+    @Override
+    public void onToken(Sequence seq, String piece) {
+        boolean last = seq.emitted() >= seq.completionTokens();
+        send(ResponseBodies.tokenChunk(header, piece, last ? seq.finishReason() : null,
+                last ? plan.stopReason() : null));
+    }
+
+    @Override
+    public void onFinish(Sequence seq) {
+        if (seq.completionTokens() == 0) {
+            send(ResponseBodies.tokenChunk(header, "", seq.finishReason(), plan.stopReason()));
+        }
+        if (includeUsage) {
+            send(ResponseBodies.usageChunk(header, seq.promptTokens(), seq.completionTokens()));
+        }
+        HttpServerResponse resp = request.response();
+        if (!resp.closed() && !resp.ended()) {
+            resp.end("data: [DONE]\n\n");
+        }
+        entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), plan.text(),
+                seq.promptTokens(), seq.completionTokens()));
+    }
+
+    private void send(JsonNode chunk) {
+        HttpServerResponse resp = request.response();
+        if (!resp.closed() && !resp.ended()) {
+            resp.write("data: " + Json.write(chunk) + "\n\n");
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.palimpsest.sim.text;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The simulated model's answer to "rewrite this": a deterministic paraphrase that keeps the
+ * document's content, so a good output passes validators, yet is no echo.
+ * <ul>
+ *   <li>Only all-lower-case words are replaced (from {@link SynonymTable}); numbers, names,
+ *       acronyms and sentence starts stay verbatim. No word is ever deleted.</li>
+ *   <li>If the word-trigram overlap with the source is still at or above {@link #TARGET_JACCARD},
+ *       filler words of the same language go into runs of copied words, each one where it breaks
+ *       two surviving trigrams, until the overlap is low enough or the output has
+ *       {@link #MAX_LENGTH_RATIO} times the source's words.</li>
+ *   <li>A language without a table ({@link Language#OTHER}) only gets its sentences (or the
+ *       clauses of a single sentence) rotated, so it never turns into another language.</li>
+ * </ul>
+ * For English prose this gives a length ratio of 1.0 to 1.25 and an overlap well under 0.5.
+ */
+public final class Rewriter {
+    static final double TARGET_JACCARD = 0.3;
+    static final double MAX_LENGTH_RATIO = 1.25;
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?。！？])\\s+");
+    private static final Pattern LOWER_WORD = Pattern.compile("\\p{Ll}+");
+
+    private Rewriter() {
+    }
+
+    public static String rewrite(String source, long seed) {
+        Language language = Language.guess(source);
+        if (language == Language.OTHER) {
+            return rotate(source);
+        }
+        SynonymTable table = SynonymTable.of(language);
+        List<Piece> pieces = substitute(split(source), table, seed);
+        String substituted = join(pieces);
+        Set<String> sourceTrigrams = TextStats.trigrams(source);
+        if (TextStats.trigramJaccard(source, substituted) < TARGET_JACCARD) {
+            return substituted;
+        }
+        return insertFillers(pieces, sourceTrigrams, TextStats.wordCount(source),
+                TextStats.wordCount(substituted), table.fillers(), seed);
+    }
+
+    /** A word (as matched by {@link TextStats#WORD}) or the text between two words. */
+    private record Piece(String text, boolean word, boolean replaced) {
+    }
+
+    private static List<Piece> split(String text) {
+        List<Piece> out = new ArrayList<>();
+        Matcher m = TextStats.WORD.matcher(text);
+        int last = 0;
+        while (m.find()) {
+            if (m.start() > last) {
+                out.add(new Piece(text.substring(last, m.start()), false, false));
+            }
+            out.add(new Piece(m.group(), true, false));
+            last = m.end();
+        }
+        if (last < text.length()) {
+            out.add(new Piece(text.substring(last), false, false));
+        }
+        return out;
+    }
+
+    private static List<Piece> substitute(List<Piece> pieces, SynonymTable table, long seed) {
+        List<Piece> out = new ArrayList<>(pieces.size());
+        int wordIndex = 0;
+        for (Piece p : pieces) {
+            if (!p.word()) {
+                out.add(p);
+                continue;
+            }
+            Optional<List<String>> alternatives = LOWER_WORD.matcher(p.text()).matches()
+                    ? table.alternatives(p.text()) : Optional.empty();
+            if (alternatives.isPresent()) {
+                List<String> alts = alternatives.get();
+                String chosen = alts.get(Hashing.pick(Hashing.mix(seed, wordIndex, p.text()), alts.size()));
+                out.add(new Piece(chosen, true, true));
+            } else {
+                out.add(p);
+            }
+            wordIndex++;
+        }
+        return out;
+    }
+
+    private static String insertFillers(List<Piece> pieces, Set<String> sourceTrigrams, int sourceWords,
+                                        int outputWords, List<String> fillers, long seed) {
+        int budget = (int) Math.floor(sourceWords * MAX_LENGTH_RATIO) - outputWords;
+        StringBuilder out = new StringBuilder();
+        String before2 = null;
+        String before1 = null;
+        boolean previousTrigramSurvived = false;
+        String separatorBefore = "";
+        int position = 0;
+        for (Piece p : pieces) {
+            if (!p.word()) {
+                out.append(p.text());
+                separatorBefore = p.text();
+                continue;
+            }
+            for (String w : TextStats.words(p.text())) {
+                String lower = w.toLowerCase(Locale.ROOT);
+                boolean survives = before2 != null
+                        && sourceTrigrams.contains(TextStats.trigram(before2, before1, lower));
+                boolean insertable = survives && previousTrigramSurvived && budget > 0 && !p.replaced()
+                        && LOWER_WORD.matcher(w).matches() && !separatorBefore.isEmpty()
+                        && separatorBefore.isBlank();
+                if (insertable) {
+                    String filler = fillers.get(Hashing.pick(Hashing.mix(seed, position, lower), fillers.size()));
+                    out.append(filler).append(' ');
+                    budget--;
+                    before1 = filler;
+                    survives = false;
+                }
+                position++;
+                previousTrigramSurvived = survives;
+                before2 = before1;
+                before1 = lower;
+            }
+            out.append(p.text());
+            separatorBefore = "";
+        }
+        return out.toString();
+    }
+
+    private static String join(List<Piece> pieces) {
+        StringBuilder sb = new StringBuilder();
+        pieces.forEach(p -> sb.append(p.text()));
+        return sb.toString();
+    }
+
+    /** Moves the first sentence to the end, or, for one sentence, its first clause. */
+    private static String rotate(String source) {
+        String trimmed = source.strip();
+        String[] sentences = SENTENCE_END.split(trimmed);
+        if (sentences.length >= 2) {
+            List<String> order = new ArrayList<>(List.of(sentences).subList(1, sentences.length));
+            order.add(sentences[0]);
+            return String.join(" ", order);
+        }
+        int comma = trimmed.indexOf(", ");
+        if (comma > 0) {
+            String head = trimmed.substring(0, comma);
+            String tail = trimmed.substring(comma + 2);
+            String end = "";
+            if (!tail.isEmpty() && ".!?".indexOf(tail.charAt(tail.length() - 1)) >= 0) {
+                end = tail.substring(tail.length() - 1);
+                tail = tail.substring(0, tail.length() - 1);
+            }
+            return tail + ", " + head + end;
+        }
+        return source;
+    }
+}
