@@ -1,0 +1,29 @@
+{{- define "palimpsest.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "palimpsest.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "palimpsest.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "palimpsest.serviceAccountName" -}}
+{{- default (include "palimpsest.fullname" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "palimpsest.workerImage" -}}
+{{- default (printf "ghcr.io/palimpsest/worker:%s" .Chart.AppVersion) .Values.worker.image -}}
+{{- end -}}

@@ -1,0 +1,30 @@
+// Validates each rendered object of a known core kind against its Kubernetes JSON schema.
+const fs = require('fs');
+const yaml = require('js-yaml');
+const models = {
+  'v1/ServiceAccount': require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
+  'v1/Service': require('kubernetes-models/v1/Service').Service,
+  'v1/Pod': require('kubernetes-models/v1/Pod').Pod,
+  'apps/v1/Deployment': require('kubernetes-models/apps/v1/Deployment').Deployment,
+  'rbac.authorization.k8s.io/v1/ClusterRole': require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole').ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding').ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': require('kubernetes-models/rbac.authorization.k8s.io/v1/Role').Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': require('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding').RoleBinding,
+};
+let checked = 0, failed = 0;
+for (const file of process.argv.slice(2)) {
+  for (const doc of yaml.loadAll(fs.readFileSync(file, 'utf8'))) {
+    if (!doc) continue;
+    const Model = models[`${doc.apiVersion}/${doc.kind}`];
+    if (!Model) continue;
+    try {
+      new Model(doc).validate();
+      checked++;
+    } catch (e) {
+      failed++;
+      console.error(`${file}: ${doc.kind}/${doc.metadata && doc.metadata.name}: ${e.message}`);
+    }
+  }
+}
+console.log(`validated ${checked} objects, ${failed} invalid`);
+process.exit(failed === 0 && checked > 0 ? 0 : 1);
