@@ -39,6 +39,30 @@ public final class StorageResolver {
         };
     }
 
+    /**
+     * Like {@link #open}, but an input URI may also name one file: then the storage is its parent
+     * and the file is the only input.
+     */
+    public InputRoot openInput(String uri) throws java.io.IOException {
+        StorageUri parsed = StorageUri.parse(uri);
+        Storage whole = open(uri);
+        if (whole instanceof FileStorage files && java.nio.file.Files.isRegularFile(files.root())) {
+            return new InputRoot(new FileStorage(files.root().getParent()), java.util.Optional.of(files.root().getFileName().toString()));
+        }
+        if (parsed.scheme() == StorageUri.Scheme.S3 && !parsed.path().isEmpty() && !parsed.path().endsWith("/")) {
+            int slash = parsed.path().lastIndexOf('/');
+            String parentUri = "s3://" + parsed.authority() + "/" + (slash < 0 ? "" : parsed.path().substring(0, slash));
+            String name = parsed.path().substring(slash + 1);
+            Storage parent = open(parentUri);
+            if (parent.exists(name)) {
+                whole.close();
+                return new InputRoot(parent, java.util.Optional.of(name));
+            }
+            parent.close();
+        }
+        return new InputRoot(whole, java.util.Optional.empty());
+    }
+
     static S3Client s3Client(S3Options options) {
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder())

@@ -21,8 +21,12 @@ public record StorageUri(Scheme scheme, String authority, String path) {
         if (uri.startsWith("pvc://")) {
             return authorityAndPath(Scheme.PVC, uri, "pvc://");
         }
-        if (uri.startsWith("file://")) {
+        if (uri.startsWith("file:///")) {
             return new StorageUri(Scheme.FILE, "", Path.of(java.net.URI.create(uri)).toString());
+        }
+        if (uri.startsWith("file://")) {
+            // file://data/ is a path relative to the working directory (manifests for local runs use it)
+            return new StorageUri(Scheme.FILE, "", Path.of(uri.substring("file://".length())).toAbsolutePath().toString());
         }
         if (uri.contains("://")) {
             throw new IllegalArgumentException("unsupported storage uri '" + uri + "': use s3://, pvc:// or file://");

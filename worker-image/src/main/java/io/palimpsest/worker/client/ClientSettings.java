@@ -1,0 +1,47 @@
+package io.palimpsest.worker.client;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How the worker talks to one OpenAI-compatible endpoint. {@code baseUrl} is without {@code /v1}.
+ * {@code requestTimeout} is the deadline of one attempt, long enough for a full-length generation
+ * on a loaded server; {@code maxOutage} is how long the worker waits for a dead server before it
+ * gives the shard back (exit 75).
+ */
+public record ClientSettings(URI baseUrl, Optional<String> apiKey, Duration requestTimeout, int maxAttempts,
+                             Duration backoffBase, Duration backoffCap, int initialConcurrency, int concurrencyCap,
+                             int gateThreshold, Duration probeEvery, Duration maxOutage, Duration metricsPeriod) {
+
+    public static ClientSettings defaults(URI baseUrl) {
+        return new ClientSettings(baseUrl, Optional.empty(), Duration.ofMinutes(10), 8, Duration.ofMillis(500),
+                Duration.ofSeconds(30), 64, 4096, 8, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMillis(500));
+    }
+
+    public ClientSettings withApiKey(Optional<String> key) {
+        return new ClientSettings(baseUrl, key, requestTimeout, maxAttempts, backoffBase, backoffCap, initialConcurrency,
+                concurrencyCap, gateThreshold, probeEvery, maxOutage, metricsPeriod);
+    }
+
+    public ClientSettings withConcurrency(int initial, int cap) {
+        return new ClientSettings(baseUrl, apiKey, requestTimeout, maxAttempts, backoffBase, backoffCap, initial, cap,
+                gateThreshold, probeEvery, maxOutage, metricsPeriod);
+    }
+
+    public ClientSettings withTimeouts(Duration request, Duration outage) {
+        return new ClientSettings(baseUrl, apiKey, request, maxAttempts, backoffBase, backoffCap, initialConcurrency,
+                concurrencyCap, gateThreshold, probeEvery, outage, metricsPeriod);
+    }
+
+    public ClientSettings withBackoff(Duration base, Duration cap, Duration probe) {
+        return new ClientSettings(baseUrl, apiKey, requestTimeout, maxAttempts, base, cap, initialConcurrency,
+                concurrencyCap, gateThreshold, probe, maxOutage, metricsPeriod);
+    }
+
+    @Override
+    public String toString() {
+        return "ClientSettings[" + baseUrl + ", apiKey=" + (apiKey.isPresent() ? "***" : "none") + ", timeout=" + requestTimeout
+                + ", attempts=" + maxAttempts + ", concurrency=" + initialConcurrency + ".." + concurrencyCap + "]";
+    }
+}

@@ -1,0 +1,216 @@
+package io.palimpsest.worker.client;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.palimpsest.worker.run.ModelUnavailableException;
+
+/**
+ * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
+ * flight on a handful of threads), in the JDK (no Netty/Vert.x in the worker image), HTTP/1.1 with
+ * keep-alive as vLLM serves it. One attempt = wait for the {@link EndpointGate}, take a permit from
+ * {@link AdaptiveConcurrency}, send with a deadline; resilience4j retries retryable failures with
+ * {@link Backoff}. 4xx other than 408/409/429 fail the document, not the run.
+ */
+public final class ModelClient implements AutoCloseable {
+
+    private final ClientSettings settings;
+    private final ObjectMapper json;
+    private final HttpClient http;
+    private final java.util.concurrent.ExecutorService httpThreads;
+    private final ScheduledExecutorService scheduler;
+    private final AdaptiveConcurrency concurrency;
+    private final EndpointGate gate;
+    private final QueueDepthProbe probe;
+    private final Backoff backoff;
+    private final Retry retry;
+    private final ClientStats stats = new ClientStats();
+
+    public ModelClient(ClientSettings settings, ObjectMapper json) {
+        this.settings = settings;
+        this.json = json;
+        // Java 17's HttpClient cannot be closed; owning its executor lets close() release the threads
+        this.httpThreads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "model-client-http");
+            t.setDaemon(true);
+            return t;
+        });
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
+                .executor(httpThreads).build();
+        this.scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "model-client-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        this.concurrency = new AdaptiveConcurrency(settings.initialConcurrency(), settings.concurrencyCap(), System::nanoTime);
+        this.gate = new EndpointGate(http, settings.baseUrl(), scheduler, settings.gateThreshold(), settings.probeEvery(),
+                settings.maxOutage(), System::nanoTime);
+        this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod());
+        this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current().nextDouble());
+        this.retry = Retry.of("model", RetryConfig.<ModelReply>custom()
+                .maxAttempts(settings.maxAttempts())
+                .retryOnException(ModelClient::retryable)
+                .intervalBiFunction(this::waitBeforeRetry)
+                .build());
+    }
+
+    public ClientStats stats() {
+        return stats;
+    }
+
+    public AdaptiveConcurrency concurrency() {
+        return concurrency;
+    }
+
+    /** POST /v1/chat/completions; the reply text is the first choice's message content. */
+    public CompletableFuture<ModelReply> chat(ObjectNode body) {
+        return call("/v1/chat/completions", body, true);
+    }
+
+    /** POST /v1/completions (raw prompt); the reply text is the first choice's text. */
+    public CompletableFuture<ModelReply> complete(ObjectNode body) {
+        return call("/v1/completions", body, false);
+    }
+
+    private CompletableFuture<ModelReply> call(String path, ObjectNode body, boolean chat) {
+        byte[] bytes;
+        try {
+            bytes = json.writeValueAsBytes(body);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        HttpRequest.Builder builder = HttpRequest.newBuilder(settings.baseUrl().resolve(path))
+                .timeout(settings.requestTimeout())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        settings.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key));
+        HttpRequest request = builder.build();
+        Supplier<CompletionStage<ModelReply>> attempt = () -> attempt(request, chat);
+        return Retry.decorateCompletionStage(retry, scheduler, attempt).get().toCompletableFuture();
+    }
+
+    private CompletionStage<ModelReply> attempt(HttpRequest request, boolean chat) {
+        return gate.whenOpen()
+                .thenCompose(open -> concurrency.acquire())
+                .thenCompose(permit -> send(request, chat));
+    }
+
+    private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
+        long start = System.nanoTime();
+        stats.attempts.increment();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+            if (error != null) {
+                Throwable cause = unwrap(error);
+                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+                if (cause instanceof HttpTimeoutException && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
+                    stats.retry("timeout");
+                } else {
+                    stats.retry("connection");
+                    gate.recordConnectionFailure(cause);
+                }
+                throw new CompletionException(cause);
+            }
+            gate.recordSuccess();
+            return interpret(response, chat, System.nanoTime() - start);
+        });
+    }
+
+    private ModelReply interpret(HttpResponse<byte[]> response, boolean chat, long nanos) {
+        int status = response.statusCode();
+        if (status == 200) {
+            ModelReply reply;
+            try {
+                reply = parse(response.body(), chat);
+            } catch (IOException | RuntimeException e) {
+                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+                stats.retry("bad_response");
+                throw new CompletionException(new RetryableStatusException(200, java.util.Optional.empty(),
+                        "unreadable completion: " + e.getMessage()));
+            }
+            concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
+            stats.successes.increment();
+            stats.completionTokens.add(reply.completionTokens());
+            stats.promptTokens.add(reply.promptTokens());
+            stats.latencyMicros.recordValue(Math.min(nanos / 1000, 3_600_000_000L));
+            return reply;
+        }
+        String body = snippet(response.body());
+        if (status == 408 || status == 409 || status == 429 || status >= 500) {
+            RetryableStatusException failure = new RetryableStatusException(status,
+                    RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
+            concurrency.release(failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE, 0);
+            stats.retry("http_" + status);
+            throw new CompletionException(failure);
+        }
+        concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+        throw new CompletionException(new RejectedByModelException(status, body));
+    }
+
+    private ModelReply parse(byte[] body, boolean chat) throws IOException {
+        JsonNode root = json.readTree(body);
+        JsonNode choice = root.path("choices").path(0);
+        if (choice.isMissingNode()) {
+            throw new IOException("no choices in the reply");
+        }
+        String text = chat ? choice.path("message").path("content").asText("") : choice.path("text").asText("");
+        JsonNode usage = root.path("usage");
+        return new ModelReply(text, choice.path("finish_reason").asText(null),
+                usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0));
+    }
+
+    private Long waitBeforeRetry(Integer attempt, Either<Throwable, ModelReply> outcome) {
+        java.util.Optional<Duration> retryAfter = java.util.Optional.empty();
+        if (outcome.isLeft() && unwrap(outcome.getLeft()) instanceof RetryableStatusException status) {
+            retryAfter = status.retryAfter();
+        }
+        return backoff.delay(attempt, retryAfter).toMillis();
+    }
+
+    private static boolean retryable(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof ModelUnavailableException || cause instanceof RejectedByModelException) {
+            return false;
+        }
+        return cause instanceof RetryableStatusException || cause instanceof IOException;
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable current = error;
+        while ((current instanceof CompletionException || current instanceof java.util.concurrent.ExecutionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    private static String snippet(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).replace('\n', ' ');
+        return text.length() > 500 ? text.substring(0, 500) : text;
+    }
+
+    @Override
+    public void close() {
+        probe.close();
+        scheduler.shutdownNow();
+        httpThreads.shutdownNow();
+    }
+}

@@ -1,0 +1,66 @@
+package io.palimpsest.worker.plan;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import io.palimpsest.worker.storage.StoredObject;
+
+/**
+ * Cuts a listing into shards, deterministically: files are taken in key order, so the same input
+ * always gives the same shards, and shard N of a rerun is shard N of the first run.
+ *
+ * <p>Files are never split: a file larger than the byte target becomes a shard of its own. Splitting
+ * is only possible for uncompressed JSONL (gzip and zstd streams cannot be entered mid-way), and
+ * corpora are normally already sliced into files of a few hundred MB, so whole files keep the manifest,
+ * the line numbers in rejects and the missing-id fallback ({@code file:line}) simple.
+ */
+public final class ShardPlanner {
+
+    private final ShardingPolicy policy;
+
+    public ShardPlanner(ShardingPolicy policy) {
+        this.policy = policy;
+    }
+
+    public List<Shard> plan(List<StoredObject> inputs) {
+        List<StoredObject> sorted = new ArrayList<>(inputs);
+        sorted.sort(Comparator.comparing(StoredObject::key));
+        return policy.filesPerShard() != null ? byFileCount(sorted, policy.filesPerShard()) : byBytes(sorted, targetBytes());
+    }
+
+    private long targetBytes() {
+        return policy.targetShardBytes() != null ? policy.targetShardBytes() : ShardingPolicy.DEFAULT_TARGET_BYTES;
+    }
+
+    private static List<Shard> byFileCount(List<StoredObject> files, int perShard) {
+        List<Shard> shards = new ArrayList<>();
+        for (int from = 0; from < files.size(); from += perShard) {
+            shards.add(new Shard(shards.size(), toShardFiles(files.subList(from, Math.min(files.size(), from + perShard)))));
+        }
+        return shards;
+    }
+
+    private static List<Shard> byBytes(List<StoredObject> files, long target) {
+        List<Shard> shards = new ArrayList<>();
+        List<StoredObject> current = new ArrayList<>();
+        long currentBytes = 0;
+        for (StoredObject file : files) {
+            if (!current.isEmpty() && currentBytes + file.size() > target) {
+                shards.add(new Shard(shards.size(), toShardFiles(current)));
+                current = new ArrayList<>();
+                currentBytes = 0;
+            }
+            current.add(file);
+            currentBytes += file.size();
+        }
+        if (!current.isEmpty()) {
+            shards.add(new Shard(shards.size(), toShardFiles(current)));
+        }
+        return shards;
+    }
+
+    private static List<ShardFile> toShardFiles(List<StoredObject> objects) {
+        return objects.stream().map(o -> new ShardFile(o.key(), o.size())).toList();
+    }
+}

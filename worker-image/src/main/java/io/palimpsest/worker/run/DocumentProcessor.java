@@ -1,0 +1,18 @@
+package io.palimpsest.worker.run;
+
+import java.util.concurrent.CompletionStage;
+
+import io.palimpsest.worker.format.Document;
+
+/**
+ * The seam between the shard machinery (reading, checkpoints, commit) and the recipe. A document's
+ * problems (the model refused it, the output was truncated) come back as rejections; only a failure
+ * of the whole run (the model is unreachable: {@link ModelUnavailableException}) completes exceptionally.
+ */
+public interface DocumentProcessor {
+
+    CompletionStage<ProcessedDocument> process(Document document);
+
+    /** The output datasets this processor writes (variant names), fixed for the run. */
+    java.util.List<String> variants();
+}

@@ -1,0 +1,16 @@
+package io.palimpsest.worker.run;
+
+/** Process exit codes the operator's podFailurePolicy understands. */
+public final class ExitCode {
+    /** Committed, or committed before. */
+    public static final int DONE = 0;
+    /** Anything unexpected; the Job retries the shard. */
+    public static final int FAILED = 1;
+    /** The shard's data is bad; retrying will not help (podFailurePolicy: FailIndex). */
+    public static final int BAD_DATA = 42;
+    /** The model was unreachable; retry later (EX_TEMPFAIL). */
+    public static final int MODEL_UNREACHABLE = 75;
+
+    private ExitCode() {
+    }
+}

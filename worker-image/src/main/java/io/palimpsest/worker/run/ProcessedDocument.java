@@ -1,0 +1,24 @@
+package io.palimpsest.worker.run;
+
+import java.util.List;
+
+import io.palimpsest.worker.format.ItemReason;
+
+/**
+ * What processing made of one input item: output records (one per variant produced) and
+ * rejections (one per variant or for the whole item), plus the tokens it cost.
+ */
+public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rejections, long promptTokens, long completionTokens) {
+
+    public static ProcessedDocument rejected(ItemReason reason, String detail, long promptTokens, long completionTokens) {
+        return new ProcessedDocument(List.of(), List.of(new Rejection(null, reason, detail)), promptTokens, completionTokens);
+    }
+
+    /** A document counts as written when any variant produced output; otherwise by its first rejection. */
+    public ItemReason.Outcome outcomeOrNullIfWritten() {
+        if (!outputs.isEmpty()) {
+            return null;
+        }
+        return rejections.isEmpty() ? ItemReason.Outcome.REJECTED : rejections.get(0).reason().outcome();
+    }
+}

@@ -1,0 +1,45 @@
+package io.palimpsest.worker.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.UnusableItem;
+
+/**
+ * Builds the rejects-file record of an item: where it came from, why, and (for a readable
+ * document) its text and metadata, so rejected documents can be inspected and re-run on their own.
+ */
+final class RejectRecords {
+
+    private final ObjectMapper json;
+
+    RejectRecords(ObjectMapper json) {
+        this.json = json;
+    }
+
+    ObjectNode of(InputItem item, Rejection rejection) {
+        ObjectNode record = json.createObjectNode();
+        String id = item instanceof Document doc ? doc.id() : ((UnusableItem) item).id();
+        if (id != null) {
+            record.put("id", id);
+        }
+        record.put("reason", rejection.reason().code());
+        record.put("outcome", rejection.reason().outcome().name().toLowerCase());
+        if (rejection.detail() != null) {
+            record.put("detail", rejection.detail());
+        }
+        if (rejection.variant() != null) {
+            record.put("variant", rejection.variant());
+        }
+        record.put("file", item.position().file());
+        record.put("line", item.position().line());
+        if (item instanceof Document doc) {
+            record.put("text", doc.text());
+            if (!doc.metadata().isEmpty()) {
+                record.set("metadata", doc.metadata());
+            }
+        }
+        return record;
+    }
+}

@@ -1,0 +1,116 @@
+package io.palimpsest.worker.run;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.Storage;
+
+/**
+ * Commits a shard whose parts are all done: checks the accounting, assembles each stream's parts
+ * into its final file (the bytes are a function of the part markers alone, so a twin assembling at
+ * the same time writes identical files), then creates the receipt conditionally. Exactly one attempt
+ * creates the receipt; the other learns it lost and stops without error.
+ */
+public final class ShardCommitter {
+
+    /** Whether this call created the receipt, and the receipt in force either way. */
+    public record Outcome(boolean committedByUs, Receipt receipt) {
+    }
+
+    /** What the receipt says about who committed, besides what the parts say. */
+    public record Context(int attempt, String writer, String job, String jobUid, String recipeHash, String model,
+                          String startedAt, long startNanos, long resumedFromItem) {
+    }
+
+    private final Storage storage;
+    private final ShardLayout layout;
+    private final CheckpointStore checkpoints;
+    private final ObjectMapper json;
+
+    public ShardCommitter(Storage storage, ShardLayout layout, CheckpointStore checkpoints, ObjectMapper json) {
+        this.storage = storage;
+        this.layout = layout;
+        this.checkpoints = checkpoints;
+        this.json = json;
+    }
+
+    public Outcome commit(List<PartMarker> parts, Context context) throws IOException {
+        verifyComplete(parts);
+        ItemCounts total = new ItemCounts();
+        parts.forEach(p -> total.add(p.counts()));
+        if (!total.balanced()) {
+            throw new IllegalStateException(layout.shardName() + " accounting does not add up: " + total);
+        }
+        Map<String, StreamFile> outputs = new LinkedHashMap<>();
+        for (String stream : parts.get(0).streams().keySet()) {
+            outputs.put(stream, assemble(stream, parts));
+        }
+        Receipt receipt = new Receipt(layout.shard(), context.attempt(), context.writer(), context.job(), context.jobUid(),
+                context.recipeHash(), context.model(), total, outputs, parts.size(),
+                new Receipt.Timings(context.startedAt(), java.time.Instant.now().toString(),
+                        (System.nanoTime() - context.startNanos()) / 1e9, context.resumedFromItem()));
+        byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
+        if (storage.createIfAbsent(layout.receiptKey(), content)) {
+            checkpoints.deleteAll();
+            return new Outcome(true, receipt);
+        }
+        return new Outcome(false, readReceipt());
+    }
+
+    public Receipt readReceipt() throws IOException {
+        return json.readValue(new String(storage.readAll(layout.receiptKey()), StandardCharsets.UTF_8), Receipt.class);
+    }
+
+    private void verifyComplete(List<PartMarker> parts) {
+        if (parts.isEmpty() || !parts.get(parts.size() - 1).last()) {
+            throw new IllegalStateException(layout.shardName() + " is not complete: the last part is missing");
+        }
+        long expectedStart = 0;
+        for (PartMarker part : parts) {
+            if (part.start() != expectedStart) {
+                throw new IllegalStateException(layout.shardName() + " part " + part.part() + " starts at item " + part.start()
+                        + " but the previous part ended at " + expectedStart);
+            }
+            expectedStart = part.end();
+        }
+    }
+
+    private StreamFile assemble(String stream, List<PartMarker> parts) throws IOException {
+        List<String> keys = new ArrayList<>();
+        long records = 0;
+        MessageDigest digest = sha256();
+        long bytes = 0;
+        for (PartMarker part : parts) {
+            StreamFile file = part.streams().get(stream);
+            if (file == null) {
+                throw new IllegalStateException(layout.shardName() + " part " + part.part() + " has no file for stream " + stream);
+            }
+            keys.add(file.key());
+            records += file.records();
+            try (InputStream in = new DigestInputStream(storage.open(file.key()), digest)) {
+                bytes += in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+        }
+        String target = layout.finalKey(stream);
+        storage.concatenate(keys, target);
+        return new StreamFile(target, records, bytes, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.palimpsest.worker.run;
+
+/** The shard's input cannot be read (missing file, corrupt compression, unreadable Parquet): retrying will not help, exit 42. */
+public class ShardDataException extends RuntimeException {
+    public ShardDataException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

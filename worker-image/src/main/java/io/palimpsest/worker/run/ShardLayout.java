@@ -1,0 +1,56 @@
+package io.palimpsest.worker.run;
+
+import io.palimpsest.worker.format.Compression;
+
+/**
+ * Where a shard's files live under the output root (DESIGN section 4). Part files carry the writer
+ * id so that two attempts of the same shard never write the same key; only part markers and the
+ * receipt are contended, and those are created conditionally.
+ */
+public final class ShardLayout {
+
+    public static final String REJECTS_STREAM = "_rejects";
+    private static final String INTERNAL = "_palimpsest";
+
+    private final int shard;
+    private final Compression compression;
+
+    public ShardLayout(int shard, Compression compression) {
+        this.shard = shard;
+        this.compression = compression;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    public String shardName() {
+        return String.format("shard-%05d", shard);
+    }
+
+    public String receiptKey() {
+        return INTERNAL + "/receipts/" + shardName() + ".json";
+    }
+
+    /** The committed data of one stream: a variant's outputs, or the rejects. */
+    public String finalKey(String stream) {
+        String file = shardName() + ".jsonl" + compression.extension();
+        return REJECTS_STREAM.equals(stream) ? INTERNAL + "/rejects/" + file : stream + "/" + file;
+    }
+
+    public String checkpointPrefix() {
+        return INTERNAL + "/checkpoints/" + shardName() + "/";
+    }
+
+    public String markerKey(int part) {
+        return checkpointPrefix() + String.format("part-%06d.json", part);
+    }
+
+    public String partDataKey(int part, String writer, String stream) {
+        return checkpointPrefix() + String.format("part-%06d.%s.%s.jsonl", part, writer, stream) + compression.extension();
+    }
+
+    public static boolean isMarker(String key) {
+        return key.endsWith(".json") && key.substring(key.lastIndexOf('/') + 1).startsWith("part-");
+    }
+}
