@@ -23,7 +23,7 @@ helm="$cache/helm"
 
 for f in "$chart"/crds/*.yml; do
   cmp -s "$f" "$here/../../crds/$(basename "$f")" \
-    || { echo "helm/palimpsest/crds/$(basename "$f") differs from crds/: copy it (mvn -pl api process-classes -Pupdate-crds does)"; exit 1; }
+    || { echo "helm/palimpsest/crds/$(basename "$f") differs from crds/: copy it (mvn -pl api process-test-classes -Pupdate-crds does)"; exit 1; }
 done
 
 "$helm" lint --strict "$chart"

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 /** The checked-in CRDs under crds/ must be exactly what this build generates from the api classes. */
 class CrdDriftTest {
     private static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8");
-    private static final String HOW_TO_FIX = "crds/ is stale; regenerate with: mvn -pl api process-classes -Pupdate-crds";
+    private static final String HOW_TO_FIX = "crds/ is stale; regenerate with: mvn -pl api process-test-classes -Pupdate-crds";
 
     @Test
     void checkedInCrdsMatchTheGeneratedOnes() throws IOException {

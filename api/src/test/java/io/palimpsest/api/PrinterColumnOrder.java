@@ -1,0 +1,49 @@
+package io.palimpsest.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * kubectl shows printer columns in CRD order, and the CRD generator sorts them by JSON path
+ * (fabric8io/kubernetes-client#7454), which would put Age first. Run at build time on the
+ * generated CRDs, this puts them back in the order the resource classes declare them.
+ */
+public final class PrinterColumnOrder {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+    private PrinterColumnOrder() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args[0]);
+        reorder(dir.resolve("rewritejobs.palimpsest.io-v1.yml"), RewriteJob.class);
+        reorder(dir.resolve("rewritermodels.palimpsest.io-v1.yml"), RewriterModel.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    static void reorder(Path crdFile, Class<?> resource) throws IOException {
+        List<String> declared = Arrays.stream(resource.getAnnotationsByType(AdditionalPrinterColumn.class))
+                .map(AdditionalPrinterColumn::name).toList();
+        Map<String, Object> crd = YAML.readValue(crdFile.toFile(), Map.class);
+        for (Map<String, Object> version : (List<Map<String, Object>>) ((Map<String, Object>) crd.get("spec")).get("versions")) {
+            List<Map<String, Object>> columns = (List<Map<String, Object>>) version.get("additionalPrinterColumns");
+            if (columns != null) {
+                columns.sort(Comparator.comparingInt(c -> declared.indexOf((String) c.get("name"))));
+            }
+        }
+        YAML.writeValue(crdFile.toFile(), crd);
+    }
+}
