@@ -19,6 +19,14 @@ public interface PalimpsestConfig {
 
     Autoscaler autoscaler();
 
+    Keda keda();
+
+    interface Keda {
+        /** Prometheus that scrapes the vLLM pods; KEDA's prometheus trigger queries it in keda mode. */
+        @WithDefault("http://prometheus-operated.monitoring.svc:9090")
+        String prometheusAddress();
+    }
+
     interface Worker {
         /** Image of the {@code palimpsest} CLI run by planner and worker pods, unless a job names its own. */
         @WithDefault("ghcr.io/palimpsest/worker:0.1.0")
@@ -40,6 +48,13 @@ public interface PalimpsestConfig {
          */
         @WithDefault("1000")
         long runAsUser();
+
+        /**
+         * Access mode of the weight cache PVC. ReadWriteMany lets replicas on several nodes share
+         * one copy; ReadWriteOnce works with any storage class but keeps replicas on one node.
+         */
+        @WithDefault("ReadWriteOnce")
+        String cacheAccessMode();
 
         /** How long a replica may take to load weights before its startupProbe gives up. */
         @WithDefault("10m")

@@ -11,11 +11,14 @@ import java.util.zip.Inflater;
  * Kubernetes form while it is short (readable in {@code kubectl get -o yaml}), otherwise
  * {@code "z1:"} + base64url(deflate(varints)). The varints are the first start, then per range
  * its length - 1 and the gap to the next range - 1, so typical sets (long runs, a scatter of
- * holes) cost about one byte per boundary before deflate. 100,000 shards with 5,000 random
- * holes encode to about 12 KB; no 100,000-shard set exceeds the raw bitmap's 12.5 KB by much.
+ * holes) cost about one byte per boundary before deflate: 100,000 shards with 5,000 random holes
+ * take about 12 KB. For sets so fragmented that a bitmap is smaller, {@code "zb:"} +
+ * base64url(deflate(varint first, then one bit per index from first to last)); so no set over
+ * 100,000 shards needs more than about 17 KB.
  */
 public final class CompactRanges {
     static final String PREFIX = "z1:";
+    static final String BITMAP_PREFIX = "zb:";
     /** Plain strings up to this length stay plain. */
     static final int PLAIN_LIMIT = 512;
 
@@ -35,10 +38,47 @@ public final class CompactRanges {
             writeVarint(varints, set.rangeEnd(r) - start);
             previousEnd = set.rangeEnd(r);
         }
-        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(deflate(varints.toByteArray()));
+        byte[] runs = deflate(varints.toByteArray());
+        byte[] bitmap = deflate(bitmap(set));
+        return runs.length <= bitmap.length
+                ? PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(runs)
+                : BITMAP_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bitmap);
+    }
+
+    private static byte[] bitmap(RangeSet set) {
+        int first = set.first();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        writeVarint(out, first);
+        long span = (long) set.last() - first + 1;
+        byte[] bits = new byte[(int) ((span + 7) / 8)];
+        for (int r = 0; r < set.rangeCount(); r++) {
+            for (long i = set.rangeStart(r) - (long) first; i <= set.rangeEnd(r) - (long) first; i++) {
+                bits[(int) (i >>> 3)] |= (byte) (1 << (i & 7));
+            }
+        }
+        out.writeBytes(bits);
+        return out.toByteArray();
+    }
+
+    private static RangeSet fromBitmap(byte[] bytes) {
+        int[] pos = {0};
+        int first = readVarint(bytes, pos);
+        RangeSet.Builder b = new RangeSet.Builder();
+        for (int byteIndex = pos[0]; byteIndex < bytes.length; byteIndex++) {
+            int v = bytes[byteIndex] & 0xff;
+            for (int bit = 0; v != 0 && bit < 8; bit++) {
+                if ((v & (1 << bit)) != 0) {
+                    b.add(first + (byteIndex - pos[0]) * 8 + bit);
+                }
+            }
+        }
+        return b.build();
     }
 
     public static RangeSet decode(String text) {
+        if (text != null && text.startsWith(BITMAP_PREFIX)) {
+            return fromBitmap(inflate(Base64.getUrlDecoder().decode(text.substring(BITMAP_PREFIX.length()))));
+        }
         if (text == null || !text.startsWith(PREFIX)) {
             return RangeSet.parse(text);
         }

@@ -1,0 +1,62 @@
+package io.palimpsest.operator.job;
+
+/**
+ * How many worker pods a job runs at once. Auto parallelism follows the model's capacity: enough
+ * requests in flight to fill every ready replica's batch plus a bounded queue
+ * ({@code readyReplicas x maxNumSeqs x headroom}), divided by what one worker keeps in flight,
+ * and split between the jobs sharing the model by {@code workers.weight}.
+ *
+ * <p>A job with no ready replicas gets 0 pods (they would only burn their retry budget on exit 75);
+ * the model's autoscaler sees the remaining work and wakes the model, which brings the pods back.
+ * An explicit number wins over capacity; suspension wins over everything; never more pods than
+ * shards left.
+ */
+public final class ParallelismPolicy {
+
+    /**
+     * @param headroom                    in-flight requests per batch slot, e.g. 1.25 = a queue a quarter of the batch deep
+     * @param defaultConcurrencyPerWorker what an 'auto' worker is assumed to keep in flight
+     * @param maxParallelism              an operator-wide cap on pods per job
+     */
+    public record Settings(double headroom, int defaultConcurrencyPerWorker, int maxParallelism) {
+    }
+
+    /**
+     * @param explicitParallelism   workers.parallelism when a number, else null (auto)
+     * @param concurrencyPerWorker  workers.concurrencyPerWorker when a number, else null (auto)
+     * @param weight                this job's workers.weight
+     * @param totalWeight           sum of the weights of the model's running jobs, this one included
+     * @param readyReplicas         the model's ready replicas
+     * @param maxNumSeqs            the model's batch size (engine.maxNumSeqs)
+     * @param remainingShards       shards neither committed nor failed for good
+     */
+    public record Demand(Integer explicitParallelism, Integer concurrencyPerWorker, int weight, int totalWeight,
+                        int readyReplicas, int maxNumSeqs, boolean suspended, long remainingShards) {
+    }
+
+    private final Settings settings;
+
+    public ParallelismPolicy(Settings settings) {
+        this.settings = settings;
+    }
+
+    public int parallelism(Demand d) {
+        if (d.suspended() || d.remainingShards() <= 0) {
+            return 0;
+        }
+        long wanted;
+        if (d.explicitParallelism() != null) {
+            wanted = d.explicitParallelism();
+        } else {
+            if (d.readyReplicas() <= 0 || d.maxNumSeqs() <= 0) {
+                return 0;
+            }
+            double capacity = (double) d.readyReplicas() * d.maxNumSeqs() * settings.headroom();
+            double share = capacity * Math.max(1, d.weight()) / Math.max(Math.max(1, d.weight()), d.totalWeight());
+            int perWorker = d.concurrencyPerWorker() != null ? d.concurrencyPerWorker() : settings.defaultConcurrencyPerWorker();
+            wanted = Math.max(1, (long) Math.ceil(share / Math.max(1, perWorker)));
+            wanted = Math.min(wanted, settings.maxParallelism());
+        }
+        return (int) Math.min(wanted, d.remainingShards());
+    }
+}

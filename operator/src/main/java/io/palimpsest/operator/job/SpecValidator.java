@@ -1,0 +1,95 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Checks what the CRD schema and CEL rules cannot: facts about the cluster and relations between
+ * fields. Each violation names the field; the job then fails with reason InvalidSpec and is not
+ * retried (only a new generation is looked at again). Recipe templates are the worker's to judge.
+ */
+public final class SpecValidator {
+    /**
+     * Worker pods of an Indexed Job get the hostname {@code <job>-<index>}, at most 63 characters;
+     * the worker Job is {@code <name>-work} and an index has up to 6 digits.
+     */
+    public static final int MAX_NAME_LENGTH = 63 - "-work".length() - 7;
+
+    public record Violation(String field, String message) {
+        @Override
+        public String toString() {
+            return field + ": " + message;
+        }
+    }
+
+    private SpecValidator() {
+    }
+
+    public static List<Violation> validate(RewriteJob job) {
+        List<Violation> out = new ArrayList<>();
+        String name = job.getMetadata().getName();
+        if (name != null && name.length() > MAX_NAME_LENGTH) {
+            out.add(new Violation("metadata.name", "at most " + MAX_NAME_LENGTH + " characters (worker pods are named "
+                    + "<name>-work-<index> and a pod hostname has at most 63); this one has " + name.length()));
+        }
+        RewriteJobSpec spec = job.getSpec();
+        if (spec == null) {
+            out.add(new Violation("spec", "is required"));
+            return out;
+        }
+        if (spec.getModelRef() == null || spec.getModelRef().getName() == null) {
+            out.add(new Violation("spec.modelRef.name", "is required"));
+        }
+        if (spec.getRecipe() == null) {
+            out.add(new Violation("spec.recipe", "is required"));
+        }
+        String in = spec.getInput() == null ? null : spec.getInput().getUri();
+        String outUri = spec.getOutput() == null ? null : spec.getOutput().getUri();
+        if (in == null) {
+            out.add(new Violation("spec.input.uri", "is required"));
+        }
+        if (outUri == null) {
+            out.add(new Violation("spec.output.uri", "is required"));
+        }
+        checkClusterReachable(out, "spec.input.uri", in);
+        checkClusterReachable(out, "spec.output.uri", outUri);
+        if (in != null && outUri != null) {
+            String a = normalise(in);
+            String b = normalise(outUri);
+            if (a.equals(b)) {
+                out.add(new Violation("spec.output.uri", "equals spec.input.uri; the job would read its own output"));
+            } else if (b.startsWith(a)) {
+                out.add(new Violation("spec.output.uri", "is inside spec.input.uri (" + in + "); the job would read its own output"));
+            } else if (a.startsWith(b)) {
+                out.add(new Violation("spec.input.uri", "is inside spec.output.uri (" + outUri + "); outputs and receipts would mix with the input"));
+            }
+        }
+        if (spec.getRetry() != null && spec.getRetry().getMaxFailedShards() != null && spec.getRetry().getMaxFailedShards() < 0) {
+            out.add(new Violation("spec.retry.maxFailedShards", "must be 0 or more"));
+        }
+        return out;
+    }
+
+    public static String describe(List<Violation> violations) {
+        return violations.stream().map(Violation::toString).collect(Collectors.joining("; "));
+    }
+
+    private static void checkClusterReachable(List<Violation> out, String field, String uri) {
+        if (uri != null && uri.startsWith("file://")) {
+            out.add(new Violation(field, "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://"));
+        }
+    }
+
+    /** Scheme, authority and path with exactly one trailing slash, so prefix tests match whole segments. */
+    private static String normalise(String uri) {
+        String u = uri.replaceAll("/+$", "");
+        int schemeEnd = u.indexOf("://");
+        String head = schemeEnd < 0 ? "" : u.substring(0, schemeEnd + 3);
+        String rest = (schemeEnd < 0 ? u : u.substring(schemeEnd + 3)).replaceAll("/{2,}", "/");
+        return head + rest + "/";
+    }
+}

@@ -1,0 +1,32 @@
+package io.palimpsest.operator.model.resources;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.model.ModelNames;
+
+/**
+ * Base of the objects a RewriterModel owns. JOSDK does the informer, the owner reference
+ * (garbage collection on delete), matching desired against actual (server-side apply in a
+ * cluster) and the create/update; subclasses only say what the object should look like.
+ *
+ * <p>Used as standalone dependents, called by the reconciler in its own order: the replica
+ * count is decided first and handed to {@code desired()} through the context, which a managed
+ * workflow (run before {@code reconcile()}) would not allow without a side effect in desired().
+ */
+public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernetesDependentResource<R, RewriterModel> {
+    protected final RenderSettings settings;
+
+    protected ModelDependent(Class<R> type, String component, RenderSettings settings) {
+        super(type);
+        this.settings = settings;
+        // Watch only what this operator made, not every Deployment/Job/PVC of the namespace.
+        configureWith(new KubernetesDependentResourceConfigBuilder<R>()
+                .withKubernetesDependentInformerConfig(InformerConfiguration.builder(type)
+                        .withLabelSelector(ModelNames.OWNED_SELECTOR + "," + ModelNames.COMPONENT_LABEL + "=" + component)
+                        .build())
+                .build());
+    }
+}

@@ -1,0 +1,197 @@
+package io.palimpsest.operator.model.resources;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.palimpsest.api.common.Scheduling;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.model.WeightSource;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The vLLM replicas: `vllm serve` with the spec's engine flags, GPUs, probes and a restricted pod. */
+public class VllmDeployment extends ModelDependent<Deployment> {
+    /** Context key of the replica count the reconciler decided for this pass (an Integer). */
+    public static final String REPLICAS_KEY = "palimpsest.io/replicas";
+    static final int PROBE_PERIOD_SECONDS = 10;
+
+    public VllmDeployment(RenderSettings settings) {
+        super(Deployment.class, ModelNames.COMPONENT_SERVER, settings);
+    }
+
+    @Override
+    protected Deployment desired(RewriterModel model, Context<RewriterModel> context) {
+        int replicas = context.managedWorkflowAndDependentResourceContext().getMandatory(REPLICAS_KEY, Integer.class);
+        return render(model, replicas, settings);
+    }
+
+    public static Deployment render(RewriterModel model, int replicas, RenderSettings settings) {
+        RewriterModelSpec spec = model.getSpec();
+        RewriterModelSpec.Engine engine = Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
+        RewriterModelSpec.ModelResources res = Optional.ofNullable(spec.getResources())
+                .orElseGet(RewriterModelSpec.ModelResources::new);
+        Scheduling scheduling = Optional.ofNullable(spec.getScheduling()).orElseGet(Scheduling::new);
+        WeightSource weights = WeightSource.of(model);
+
+        List<Volume> volumes = new ArrayList<>(RestrictedSecurity.scratchVolumes());
+        volumes.add(RestrictedSecurity.shm(Optional.ofNullable(res.getShmSize()).orElse("16Gi")));
+        List<VolumeMount> mounts = new ArrayList<>(RestrictedSecurity.scratchMounts());
+        mounts.add(new VolumeMountBuilder().withName("dshm").withMountPath("/dev/shm").build());
+        if (weights.usesCache()) {
+            volumes.add(new VolumeBuilder().withName("weights")
+                    .withPersistentVolumeClaim(new PersistentVolumeClaimVolumeSource(ModelNames.cachePvc(model), false))
+                    .build());
+            // Read-write: the hub library writes small markers (refs, .no_exist) even when offline.
+            mounts.add(new VolumeMountBuilder().withName("weights").withMountPath(WeightSource.CACHE_MOUNT).build());
+        } else if (weights instanceof WeightSource.UserPvc pvc) {
+            volumes.add(new VolumeBuilder().withName("weights")
+                    .withPersistentVolumeClaim(new PersistentVolumeClaimVolumeSource(pvc.claimName(), true))
+                    .build());
+            mounts.add(new VolumeMountBuilder().withName("weights").withMountPath(WeightSource.USER_PVC_MOUNT)
+                    .withReadOnly(true).build());
+        }
+
+        Container vllm = new ContainerBuilder()
+                .withName("vllm")
+                .withImage(Optional.ofNullable(engine.getImage()).orElse(settings.defaultVllmImage()))
+                .withCommand("vllm", "serve")
+                .withArgs(VllmArgs.of(model, weights))
+                .withEnv(env(model, engine, weights))
+                .addNewPort().withName("http").withContainerPort(ModelNames.PORT).withProtocol("TCP").endPort()
+                .withResources(resources(res, engine))
+                .withVolumeMounts(mounts)
+                .withStartupProbe(startupProbe(settings))
+                .withReadinessProbe(healthProbe(5, 3))
+                .withLivenessProbe(healthProbe(15, 4))
+                .withSecurityContext(RestrictedSecurity.container(settings.runAsUser()))
+                .build();
+
+        Map<String, String> podAnnotations = new LinkedHashMap<>();
+        podAnnotations.put("prometheus.io/scrape", "true");
+        podAnnotations.put("prometheus.io/port", String.valueOf(ModelNames.PORT));
+        podAnnotations.put("prometheus.io/path", "/metrics");
+
+        return new DeploymentBuilder()
+                .withNewMetadata()
+                    .withName(ModelNames.deployment(model))
+                    .withNamespace(model.getMetadata().getNamespace())
+                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                .endMetadata()
+                .withNewSpec()
+                    .withReplicas(replicas)
+                    .withNewSelector().withMatchLabels(ModelNames.serverSelector(model)).endSelector()
+                    // A replica needs whole GPUs: a surge replica would wait for a free GPU node,
+                    // so replace one at a time instead.
+                    .withNewStrategy().withType("RollingUpdate")
+                        .withNewRollingUpdate().withMaxSurge(new IntOrString(0)).withMaxUnavailable(new IntOrString(1))
+                        .endRollingUpdate()
+                    .endStrategy()
+                    .withProgressDeadlineSeconds((int) settings.startupBudget().plusMinutes(5).toSeconds())
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                            .withAnnotations(podAnnotations)
+                        .endMetadata()
+                        .withNewSpec()
+                            .withContainers(vllm)
+                            .withVolumes(volumes)
+                            .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
+                            .withAutomountServiceAccountToken(false)
+                            .withEnableServiceLinks(false)
+                            // In-flight generations get time to finish when scaling down.
+                            .withTerminationGracePeriodSeconds(60L)
+                            .withNodeSelector(scheduling.getNodeSelector())
+                            .withTolerations(scheduling.getTolerations())
+                            .withAffinity(scheduling.getAffinity())
+                            .withPriorityClassName(scheduling.getPriorityClassName())
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static List<EnvVar> env(RewriterModel model, RewriterModelSpec.Engine engine, WeightSource weights) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVar("HOME", RestrictedSecurity.HOME, null));
+        env.add(new EnvVar("XDG_CACHE_HOME", RestrictedSecurity.HOME + "/.cache", null));
+        env.add(new EnvVar("VLLM_NO_USAGE_STATS", "1", null));
+        if (weights.usesCache()) {
+            env.add(new EnvVar("HF_HOME", WeightSource.HF_HOME, null));
+        }
+        // Weights come from the download Job, never per pod: a replica must not reach for the hub.
+        env.add(new EnvVar("HF_HUB_OFFLINE", "1", null));
+        if (weights instanceof WeightSource.HuggingFace hf && hf.spec() != null && hf.spec().getTokenSecretRef() != null) {
+            env.add(new EnvVarBuilder().withName("HF_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+                    .withName(hf.spec().getTokenSecretRef().getName())
+                    .withKey(hf.spec().getTokenSecretRef().getKey())
+                    .endSecretKeyRef().endValueFrom().build());
+        }
+        if (engine.getEnv() != null) {
+            env.addAll(engine.getEnv());
+        }
+        return env;
+    }
+
+    private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
+            RewriterModelSpec.ModelResources res, RewriterModelSpec.Engine engine) {
+        int gpus = res.getGpus() != null ? res.getGpus()
+                : Optional.ofNullable(engine.getTensorParallelSize()).orElse(1);
+        String gpuName = Optional.ofNullable(res.getGpuResourceName()).orElse("nvidia.com/gpu");
+        Map<String, Quantity> requests = new LinkedHashMap<>();
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        if (res.getCpu() != null) {
+            requests.put("cpu", new Quantity(res.getCpu()));
+        }
+        if (res.getMemory() != null) {
+            requests.put("memory", new Quantity(res.getMemory()));
+            limits.put("memory", new Quantity(res.getMemory()));
+        }
+        if (gpus > 0) {
+            // Extended resources are not overcommitted: request must equal limit.
+            requests.put(gpuName, new Quantity(String.valueOf(gpus)));
+            limits.put(gpuName, new Quantity(String.valueOf(gpus)));
+        }
+        return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+    }
+
+    /** Loading tens of GB of weights and compiling CUDA graphs takes minutes; liveness waits for this. */
+    private static Probe startupProbe(RenderSettings settings) {
+        int failures = (int) Math.max(1, settings.startupBudget().toSeconds() / PROBE_PERIOD_SECONDS);
+        return new ProbeBuilder()
+                .withHttpGet(new HTTPGetActionBuilder().withPath("/health").withPort(new IntOrString("http")).build())
+                .withPeriodSeconds(PROBE_PERIOD_SECONDS)
+                .withTimeoutSeconds(5)
+                .withFailureThreshold(failures)
+                .build();
+    }
+
+    private static Probe healthProbe(int period, int failures) {
+        return new ProbeBuilder()
+                .withHttpGet(new HTTPGetActionBuilder().withPath("/health").withPort(new IntOrString("http")).build())
+                .withPeriodSeconds(period)
+                .withTimeoutSeconds(5)
+                .withFailureThreshold(failures)
+                .build();
+    }
+}

@@ -1,0 +1,45 @@
+package io.palimpsest.operator.model.resources;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.model.ModelNames;
+
+import java.util.Map;
+import java.util.Optional;
+
+/** Holds the weights once for all replicas, so scaling up does not download them again. */
+public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
+
+    public WeightCachePvc(RenderSettings settings) {
+        super(PersistentVolumeClaim.class, ModelNames.COMPONENT_CACHE, settings);
+    }
+
+    @Override
+    protected PersistentVolumeClaim desired(RewriterModel model, Context<RewriterModel> context) {
+        return render(model, settings);
+    }
+
+    public static PersistentVolumeClaim render(RewriterModel model, RenderSettings settings) {
+        RewriterModelSpec.Cache cache = Optional.ofNullable(model.getSpec().getSource())
+                .map(RewriterModelSpec.ModelSource::getCache).orElseGet(RewriterModelSpec.Cache::new);
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                    .withName(ModelNames.cachePvc(model))
+                    .withNamespace(model.getMetadata().getNamespace())
+                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_CACHE))
+                .endMetadata()
+                .withNewSpec()
+                    .withAccessModes(settings.cacheAccessMode())
+                    .withStorageClassName(cache.getStorageClassName())
+                    .withVolumeMode("Filesystem")
+                    .withNewResources()
+                        .withRequests(Map.of("storage", new Quantity(Optional.ofNullable(cache.getSize()).orElse("100Gi"))))
+                    .endResources()
+                .endSpec()
+                .build();
+    }
+}

@@ -1,0 +1,194 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.palimpsest.operator.job.Pods.committed;
+import static io.palimpsest.operator.job.Pods.failed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JobStatusFolderTest {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    final MutableClock clock = new MutableClock(T0);
+    final JobStatusFolder folder = new JobStatusFolder(clock);
+
+    static WorkerJobView running(String completed, String failed, int active) {
+        return new WorkerJobView(RangeSet.parse(completed), RangeSet.parse(failed), active, WorkerJobView.State.RUNNING, null);
+    }
+
+    @Test
+    void countsShardsFromTheJobAndDocumentsFromSummaries() {
+        var r = folder.fold(null, 10, running("0-2", "5", 3), List.of(committed(0, 10), committed(1, 20), committed(2, 30),
+                failed(5, 1, T0)));
+        RewriteJobStatus s = r.status();
+        assertEquals(new RewriteJobStatus.ShardCounts(10, 3, 1, 3, 3), s.getShards());
+        assertEquals("3/10", s.getProgress());
+        assertEquals("0-2", s.getCompletedShards());
+        assertEquals("5", s.getFailedShards());
+        assertEquals("0-2", s.getCountedShards());
+        assertEquals(60, s.getDocuments().getWritten());
+        assertEquals(66, s.getDocuments().getRead());
+        assertEquals(6000, s.getTokens().getPrompt());
+        assertEquals(5400, s.getTokens().getCompletion());
+        assertEquals(1, s.getRecentFailures().size());
+        assertEquals("BadData", s.getRecentFailures().get(0).getReason());
+        assertEquals(RangeSet.empty(), r.uncounted());
+    }
+
+    @Test
+    void foldingTheSameInputAgainChangesNothing() {
+        var job = running("0-2", "5", 3);
+        var pods = List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0));
+        RewriteJobStatus once = folder.fold(null, 10, job, pods).status();
+        RewriteJobStatus twice = folder.fold(once, 10, job, pods).status();
+        assertEquals(once, twice);
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(once, folder.fold(twice, 10, job, pods).status(), "within the sampling interval nothing moves");
+    }
+
+    @Test
+    void aShardIsCountedOnceEvenWhenTwoAttemptsReportIt() {
+        FinishedPod first = committed(4, 10);
+        ShardSummary again = Pods.summary(4, ShardSummary.Outcome.alreadyCommitted, 10);
+        FinishedPod second = new FinishedPod(4, 2, true, false, again, 0, "Completed", null, T0);
+        RewriteJobStatus s = folder.fold(null, 10, running("4", "", 0), List.of(second, first)).status();
+        assertEquals(10, s.getDocuments().getWritten());
+    }
+
+    /** A new operator instance starts from the recorded status only; the pods it sees overlap the old one's. */
+    @Test
+    void aRestartedFolderNeverCountsASummaryTwice() {
+        List<FinishedPod> firstBatch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            firstBatch.add(committed(i * 2, 1));
+        }
+        RewriteJobStatus before = folder.fold(null, 1000, running("0-998", "", 10), firstBatch).status();
+        assertEquals(500, before.getDocuments().getWritten());
+
+        JobStatusFolder restarted = new JobStatusFolder(new MutableClock(T0.plusSeconds(60)));
+        List<FinishedPod> everything = new ArrayList<>(firstBatch);
+        for (int i = 0; i < 500; i++) {
+            everything.add(committed(i * 2 + 1, 1));
+        }
+        var after = restarted.fold(before, 1000, running("0-999", "", 0), everything);
+        assertEquals(1000, after.status().getDocuments().getWritten());
+        assertEquals("0-999", after.status().getCountedShards());
+        assertEquals(after.status().getDocuments(), restarted.fold(after.status(), 1000, running("0-999", "", 0), everything)
+                .status().getDocuments());
+    }
+
+    @Test
+    void summariesOfGarbageCollectedPodsAreLeftForTheTally() {
+        var r = folder.fold(null, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
+                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(5, 10)));
+        assertEquals("1-4", r.uncounted().format());
+        assertEquals(20, r.status().getDocuments().getWritten());
+
+        Tally tally = new Tally();
+        tally.setReceipts(6);
+        tally.setRead(72);
+        tally.setWritten(60);
+        tally.setRejected(6);
+        tally.setSkipped(6);
+        tally.setPromptTokens(6000);
+        tally.setCompletionTokens(5400);
+        RewriteJobStatus tallied = folder.applyTally(r.status(), tally, RangeSet.parse("0-5"));
+        assertEquals(60, tallied.getDocuments().getWritten());
+        assertEquals(5400, tallied.getTokens().getCompletion());
+        assertEquals("0-5", tallied.getCountedShards());
+
+        // A summary that shows up late is already in the tally.
+        var late = folder.fold(tallied, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
+                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(3, 10), committed(5, 10)));
+        assertEquals(60, late.status().getDocuments().getWritten());
+        assertEquals(RangeSet.empty(), late.uncounted());
+    }
+
+    @Test
+    void recentFailuresKeepTheNewestTwentyAndIgnorePreemptions() {
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pods.add(failed(i, 1, T0.plusSeconds(i)));
+        }
+        pods.add(Pods.oomKilled(60, 2, T0.plusSeconds(100)));
+        pods.add(Pods.preempted(61, 1, T0.plusSeconds(200)));
+        RewriteJobStatus s = folder.fold(null, 100, running("", "0-49", 0), pods).status();
+        List<ShardFailure> failures = s.getRecentFailures();
+        assertEquals(20, failures.size());
+        assertEquals(31, failures.get(0).getShard(), "oldest kept");
+        ShardFailure newest = failures.get(19);
+        assertEquals(60, newest.getShard());
+        assertEquals("OOMKilled", newest.getReason());
+        assertEquals(2, newest.getAttempt());
+        assertTrue(failures.stream().noneMatch(f -> f.getShard() == 61));
+
+        // Folding an older failure again (its pod is still in the cache) does not push it back in.
+        RewriteJobStatus again = folder.fold(s, 100, running("", "0-49", 0), pods).status();
+        assertEquals(failures, again.getRecentFailures());
+    }
+
+    @Test
+    void longMessagesAreCut() {
+        ShardSummary s = Pods.summary(1, ShardSummary.Outcome.error, 0);
+        s.setMessage("x".repeat(5000));
+        var pod = new FinishedPod(1, 1, false, false, s, 1, "Error", null, T0);
+        ShardFailure f = folder.fold(null, 5, running("", "", 0), List.of(pod)).status().getRecentFailures().get(0);
+        assertEquals(RecentFailures.MESSAGE_LIMIT, f.getMessage().length());
+        assertEquals("Error", f.getReason());
+    }
+
+    @Test
+    void throughputFollowsTheRecentWindowAndGivesAnEta() {
+        RewriteJobStatus s = folder.fold(null, 1000, running("", "", 10), List.of()).status();
+        assertEquals(0, s.getThroughput().getTokensPerSecond());
+        assertNull(s.getEstimatedCompletionTime());
+
+        // 100 shards per minute, 1,000 completion tokens per second.
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int minute = 1; minute <= 5; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            for (int i = (minute - 1) * 100; i < minute * 100; i++) {
+                ShardSummary sum = Pods.summary(i, ShardSummary.Outcome.committed, 1);
+                sum.setCompletionTokens(600);
+                pods.add(new FinishedPod(i, 1, true, false, sum, 0, null, null, clock.instant()));
+            }
+            s = folder.fold(s, 1000, running("0-" + (minute * 100 - 1), "", 10), pods).status();
+        }
+        assertEquals(1000, s.getThroughput().getTokensPerSecond());
+        assertEquals(6000.0, s.getThroughput().getShardsPerHour(), 0.01);
+        // 500 shards left at 6,000 per hour = 5 minutes after the last sample.
+        assertEquals(clock.instant().plus(Duration.ofMinutes(5)).toString(), s.getEstimatedCompletionTime());
+
+        // Progress stops: the rate decays rather than dropping to zero at once.
+        clock.advance(Duration.ofMinutes(5));
+        s = folder.fold(s, 1000, running("0-499", "", 10), pods).status();
+        assertTrue(s.getThroughput().getTokensPerSecond() > 0 && s.getThroughput().getTokensPerSecond() < 1000,
+                "decayed: " + s.getThroughput().getTokensPerSecond());
+        assertNotNull(s.getEstimatedCompletionTime());
+    }
+
+    @Test
+    void podsOutsideTheShardRangeAreIgnored() {
+        RewriteJobStatus s = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5), committed(7, 100))).status();
+        assertEquals(5, s.getDocuments().getWritten());
+    }
+
+    @Test
+    void theInputStatusIsNotModified() {
+        RewriteJobStatus before = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5))).status();
+        String snapshot = before.toString();
+        folder.fold(before, 3, running("0-2", "", 0), List.of(committed(1, 5), committed(2, 5), failed(1, 1, T0)));
+        assertEquals(snapshot, before.toString());
+    }
+}
