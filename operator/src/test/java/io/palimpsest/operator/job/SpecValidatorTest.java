@@ -1,0 +1,55 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecValidatorTest {
+
+    @ParameterizedTest(name = "in={0} out={1} -> {2}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "s3://corpus/en          | s3://corpus/en-rewritten      | -",
+            "s3://corpus/en          | s3://other/en                 | -",
+            "pvc://data/in           | pvc://data/out                | -",
+            "s3://corpus/en          | s3://corpus/en/               | spec.output.uri",
+            "s3://corpus/en          | s3://corpus/en/out            | spec.output.uri",
+            "s3://corpus/en/sub      | s3://corpus/en                | spec.input.uri",
+            "pvc://data/             | pvc://data/out                | spec.output.uri",
+            "file:///data/in         | s3://corpus/out               | spec.input.uri",
+            "s3://corpus/in          | file:///tmp/out               | spec.output.uri",
+    })
+    void uris(String in, String out, String badField) {
+        List<SpecValidator.Violation> violations = SpecValidator.validate(TestJobs.job("rw", in, out));
+        if (badField == null) {
+            assertEquals(List.of(), violations);
+        } else {
+            assertEquals(1, violations.size(), violations.toString());
+            assertEquals(badField, violations.get(0).field());
+            assertTrue(violations.get(0).toString().startsWith(badField + ": "));
+        }
+    }
+
+    @Test
+    void namesMustLeaveRoomForPodHostnames() {
+        RewriteJob ok = TestJobs.job("a".repeat(SpecValidator.MAX_NAME_LENGTH), "s3://c/in", "s3://c/out");
+        RewriteJob tooLong = TestJobs.job("a".repeat(SpecValidator.MAX_NAME_LENGTH + 1), "s3://c/in", "s3://c/out");
+        assertEquals(List.of(), SpecValidator.validate(ok));
+        assertEquals("metadata.name", SpecValidator.validate(tooLong).get(0).field());
+    }
+
+    @Test
+    void everyViolationIsReported() {
+        RewriteJob job = TestJobs.job("rw", "file:///in", "file:///in");
+        job.getSpec().setModelRef(null);
+        String described = SpecValidator.describe(SpecValidator.validate(job));
+        assertTrue(described.contains("spec.modelRef.name: is required"), described);
+        assertTrue(described.contains("spec.input.uri: file://"), described);
+        assertTrue(described.contains("spec.output.uri: equals spec.input.uri"), described);
+    }
+}
