@@ -16,16 +16,18 @@ import java.util.regex.Pattern;
  *       acronyms and sentence starts stay verbatim. No word is ever deleted.</li>
  *   <li>If the word-trigram overlap with the source is still at or above {@link #TARGET_JACCARD},
  *       filler words of the same language go into runs of copied words, each one where it breaks
- *       two surviving trigrams, until the overlap is low enough or the output has
- *       {@link #MAX_LENGTH_RATIO} times the source's words.</li>
+ *       two surviving trigrams: one per long run first, denser only if the overlap is still too
+ *       high, and never past {@link #MAX_LENGTH_RATIO} times the source's words.</li>
  *   <li>A language without a table ({@link Language#OTHER}) only gets its sentences (or the
  *       clauses of a single sentence) rotated, so it never turns into another language.</li>
  * </ul>
  * For English prose this gives a length ratio of 1.0 to 1.25 and an overlap well under 0.5.
  */
 public final class Rewriter {
-    static final double TARGET_JACCARD = 0.3;
+    static final double TARGET_JACCARD = 0.35;
     static final double MAX_LENGTH_RATIO = 1.25;
+    /** Fillers are tried sparsely first (one per this many surviving trigrams), then denser. */
+    private static final int LONGEST_RUN_KEPT = 6;
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?。！？])\\s+");
     private static final Pattern LOWER_WORD = Pattern.compile("\\p{Ll}+");
 
@@ -44,8 +46,15 @@ public final class Rewriter {
         if (TextStats.trigramJaccard(source, substituted) < TARGET_JACCARD) {
             return substituted;
         }
-        return insertFillers(pieces, sourceTrigrams, TextStats.wordCount(source),
-                TextStats.wordCount(substituted), table.fillers(), seed);
+        String best = substituted;
+        for (int run = LONGEST_RUN_KEPT; run >= 2; run--) {
+            best = insertFillers(pieces, sourceTrigrams, TextStats.wordCount(source),
+                    TextStats.wordCount(substituted), table, seed, run);
+            if (TextStats.trigramJaccard(source, best) < TARGET_JACCARD) {
+                break;
+            }
+        }
+        return best;
     }
 
     /** A word (as matched by {@link TextStats#WORD}) or the text between two words. */
@@ -92,12 +101,13 @@ public final class Rewriter {
     }
 
     private static String insertFillers(List<Piece> pieces, Set<String> sourceTrigrams, int sourceWords,
-                                        int outputWords, List<String> fillers, long seed) {
+                                        int outputWords, SynonymTable table, long seed, int runLength) {
+        List<String> fillers = table.fillers();
         int budget = (int) Math.floor(sourceWords * MAX_LENGTH_RATIO) - outputWords;
         StringBuilder out = new StringBuilder();
         String before2 = null;
         String before1 = null;
-        boolean previousTrigramSurvived = false;
+        int survivingRun = 0;
         String separatorBefore = "";
         int position = 0;
         for (Piece p : pieces) {
@@ -110,8 +120,8 @@ public final class Rewriter {
                 String lower = w.toLowerCase(Locale.ROOT);
                 boolean survives = before2 != null
                         && sourceTrigrams.contains(TextStats.trigram(before2, before1, lower));
-                boolean insertable = survives && previousTrigramSurvived && budget > 0 && !p.replaced()
-                        && LOWER_WORD.matcher(w).matches() && !separatorBefore.isEmpty()
+                boolean insertable = survives && survivingRun + 1 >= runLength && budget > 0 && !p.replaced()
+                        && LOWER_WORD.matcher(w).matches() && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
                         && separatorBefore.isBlank();
                 if (insertable) {
                     String filler = fillers.get(Hashing.pick(Hashing.mix(seed, position, lower), fillers.size()));
@@ -121,7 +131,7 @@ public final class Rewriter {
                     survives = false;
                 }
                 position++;
-                previousTrigramSurvived = survives;
+                survivingRun = survives ? survivingRun + 1 : 0;
                 before2 = before1;
                 before1 = lower;
             }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Word substitutions and filler words for one language, read from {@code synonyms-xx.txt}
@@ -22,10 +23,12 @@ public final class SynonymTable {
 
     private final Map<String, List<String>> alternatives;
     private final List<String> fillers;
+    private final Set<String> noFillerBefore;
 
-    private SynonymTable(Map<String, List<String>> alternatives, List<String> fillers) {
+    private SynonymTable(Map<String, List<String>> alternatives, List<String> fillers, Set<String> noFillerBefore) {
         this.alternatives = Map.copyOf(alternatives);
         this.fillers = List.copyOf(fillers);
+        this.noFillerBefore = Set.copyOf(noFillerBefore);
     }
 
     /** The table of {@code language}; OTHER has an empty one. */
@@ -42,18 +45,24 @@ public final class SynonymTable {
         return fillers;
     }
 
+    /** Whether a filler may stand right before this lower-case word. */
+    public boolean fillerFitsBefore(String lowerCaseWord) {
+        return !noFillerBefore.contains(lowerCaseWord);
+    }
+
     private static Map<Language, SynonymTable> loadAll() {
         Map<Language, SynonymTable> tables = new EnumMap<>(Language.class);
         tables.put(Language.ENGLISH, load("synonyms-en.txt"));
         tables.put(Language.FRENCH, load("synonyms-fr.txt"));
         tables.put(Language.GERMAN, load("synonyms-de.txt"));
-        tables.put(Language.OTHER, new SynonymTable(Map.of(), List.of()));
+        tables.put(Language.OTHER, new SynonymTable(Map.of(), List.of(), Set.of()));
         return tables;
     }
 
     private static SynonymTable load(String resource) {
         Map<String, List<String>> alternatives = new HashMap<>();
         List<String> fillers = List.of();
+        Set<String> noFillerBefore = Set.of();
         try (InputStream in = SynonymTable.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + resource);
@@ -74,6 +83,8 @@ public final class SynonymTable {
                         .map(String::strip).filter(s -> !s.isEmpty()).toList();
                 if (key.equals("@fillers")) {
                     fillers = values;
+                } else if (key.equals("@no_filler_before")) {
+                    noFillerBefore = Set.copyOf(values);
                 } else {
                     alternatives.put(key, values);
                 }
@@ -81,6 +92,6 @@ public final class SynonymTable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new SynonymTable(alternatives, fillers);
+        return new SynonymTable(alternatives, fillers, noFillerBefore);
     }
 }
