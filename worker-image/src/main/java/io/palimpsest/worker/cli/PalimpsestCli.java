@@ -1,6 +1,31 @@
 package io.palimpsest.worker.cli;
 
-public final class PalimpsestCli {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code palimpsest} command: the worker in a pod (plan, run) and the tools on a laptop (local, sim). */
+@Command(name = "palimpsest", mixinStandardHelpOptions = true, version = "palimpsest 0.1.0",
+        description = "Corpus-scale LLM rewriting: plan shards, run a shard exactly once, or run a whole job locally.",
+        subcommands = {PlanCommand.class, RunCommand.class, LocalCommand.class, SimCommand.class})
+public final class PalimpsestCli implements Runnable {
+
     public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command and returns its exit code (for tests and for subprocess mains). */
+    public static int execute(String... args) {
+        OneLineLogging.install();
+        CommandLine commandLine = new CommandLine(new PalimpsestCli());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + e.getMessage());
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
     }
 }

@@ -150,7 +150,7 @@ public final class OrderedPartWriter implements AutoCloseable {
         }
         for (Rejection rejection : result.rejections()) {
             current.write(ShardLayout.REJECTS_STREAM, rejects.of(completed.item(), rejection));
-            counts.reasons.merge(rejection.reason().code(), 1L, Long::sum);
+            counts.reasons.merge(rejection.reason(), 1L, Long::sum);
         }
         ItemReason.Outcome outcome = result.outcomeOrNullIfWritten();
         if (outcome == null) {

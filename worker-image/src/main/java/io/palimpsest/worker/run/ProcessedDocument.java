@@ -11,7 +11,7 @@ import io.palimpsest.worker.format.ItemReason;
 public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rejections, long promptTokens, long completionTokens) {
 
     public static ProcessedDocument rejected(ItemReason reason, String detail, long promptTokens, long completionTokens) {
-        return new ProcessedDocument(List.of(), List.of(new Rejection(null, reason, detail)), promptTokens, completionTokens);
+        return new ProcessedDocument(List.of(), List.of(Rejection.of(reason, detail)), promptTokens, completionTokens);
     }
 
     /** A document counts as written when any variant produced output; otherwise by its first rejection. */
@@ -19,6 +19,6 @@ public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rej
         if (!outputs.isEmpty()) {
             return null;
         }
-        return rejections.isEmpty() ? ItemReason.Outcome.REJECTED : rejections.get(0).reason().outcome();
+        return rejections.isEmpty() ? ItemReason.Outcome.REJECTED : rejections.get(0).outcome();
     }
 }

@@ -24,13 +24,16 @@ final class RejectRecords {
         if (id != null) {
             record.put("id", id);
         }
-        record.put("reason", rejection.reason().code());
-        record.put("outcome", rejection.reason().outcome().name().toLowerCase());
+        record.put("reason", rejection.reason());
+        record.put("outcome", rejection.outcome().name().toLowerCase());
         if (rejection.detail() != null) {
             record.put("detail", rejection.detail());
         }
         if (rejection.variant() != null) {
             record.put("variant", rejection.variant());
+        }
+        if (rejection.output() != null) {
+            record.put("output", rejection.output());
         }
         record.put("file", item.position().file());
         record.put("line", item.position().line());

@@ -1,0 +1,153 @@
+package io.palimpsest.worker.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.ShardingPolicy;
+import io.palimpsest.worker.process.OutputRecords;
+import io.palimpsest.worker.process.VariantPromptProcessor;
+import io.palimpsest.worker.run.DocumentProcessor;
+import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.storage.InputRoot;
+import io.palimpsest.worker.storage.KeyFilter;
+import io.palimpsest.worker.storage.Storage;
+
+/**
+ * Builds the worker's parts for one resolved job: storages, readers, the model client and the
+ * processor, with the defaults the spec leaves open. Owns what it opens.
+ */
+final class JobRuntime implements AutoCloseable {
+
+    static final int DEFAULT_CHECKPOINT_EVERY = 500;
+    static final int AUTO_CONCURRENCY_CAP = 4096;
+
+    final ResolvedJob job;
+    final RewriteJobSpec spec;
+    final ObjectMapper json;
+    private final WorkerEnvironment environment;
+    private InputRoot input;
+    private Storage output;
+    private ModelClient client;
+
+    JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
+        this.job = job;
+        this.spec = job.getSpec();
+        this.environment = environment;
+        this.json = json;
+        if (spec == null || spec.getInput() == null || spec.getOutput() == null) {
+            throw new IllegalArgumentException("job " + job.getName() + " needs spec.input and spec.output");
+        }
+    }
+
+    InputRoot input() throws IOException {
+        if (input == null) {
+            input = environment.storageResolver("input").openInput(spec.getInput().getUri());
+        }
+        return input;
+    }
+
+    Storage output() {
+        if (output == null) {
+            output = environment.storageResolver("output").open(spec.getOutput().getUri());
+        }
+        return output;
+    }
+
+    KeyFilter keyFilter() {
+        return new KeyFilter(spec.getInput().getInclude(), spec.getInput().getExclude());
+    }
+
+    ShardingPolicy shardingPolicy() {
+        RewriteJobSpec.Sharding sharding = spec.getSharding();
+        return sharding == null ? ShardingPolicy.defaults() : new ShardingPolicy(sharding.getFilesPerShard(), sharding.getTargetShardBytes());
+    }
+
+    DocumentReaders readers() {
+        RewriteJobSpec.Input in = spec.getInput();
+        String format = in.getFormat() == null ? "auto" : switch (in.getFormat()) {
+            case parquet -> "parquet";
+            case auto -> "auto";
+            default -> "jsonl";
+        };
+        return new DocumentReaders(format, new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
+                DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+    }
+
+    Compression compression() {
+        return Compression.ofSetting(spec.getOutput().getCompression() == null ? null : spec.getOutput().getCompression().name());
+    }
+
+    String model() {
+        return job.getModel() == null ? null : job.getModel().getServedModelName();
+    }
+
+    int concurrencyCap() {
+        IntOrString setting = spec.getWorkers() == null ? null : spec.getWorkers().getConcurrencyPerWorker();
+        if (setting == null || setting.getIntVal() == null) {
+            return AUTO_CONCURRENCY_CAP;
+        }
+        return setting.getIntVal();
+    }
+
+    int checkpointEvery() {
+        return job.getCheckpointEvery() != null ? job.getCheckpointEvery() : DEFAULT_CHECKPOINT_EVERY;
+    }
+
+    ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
+        if (client == null) {
+            int cap = concurrencyCap();
+            Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
+            int initial = Math.min(cap, maxNumSeqs != null ? maxNumSeqs : 64);
+            Optional<String> apiKey = Optional.ofNullable(job.getModel() == null ? null : job.getModel().getApiKeyEnv())
+                    .flatMap(environment::get);
+            ClientSettings settings = ClientSettings.defaults(endpoint).withApiKey(apiKey).withConcurrency(initial, cap)
+                    .withTimeouts(requestTimeout, maxOutage);
+            client = new ModelClient(settings, json);
+        }
+        return client;
+    }
+
+    DocumentProcessor processor(ModelClient modelClient) {
+        boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
+        return new VariantPromptProcessor(spec.getRecipe().getPrompts(), modelClient,
+                new OutputRecords(json, keepOriginal, model(), job.getRecipeHash()), model(), json);
+    }
+
+    RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {
+        String writer = environment.get("HOSTNAME").map(h -> h.replaceAll("[^A-Za-z0-9-]", "") + "-").orElse("")
+                + UUID.randomUUID().toString().substring(0, 8);
+        Path temp = Files.createTempDirectory("palimpsest-" + writer);
+        temp.toFile().deleteOnExit();
+        int window = checkpointEvery + 2 * concurrencyCap();
+        return new RunSettings(attempt, writer, checkpointEvery, window, compression(), job.getName(), job.getUid(),
+                job.getRecipeHash(), model(), temp);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (input != null) {
+            input.storage().close();
+        }
+        if (output != null) {
+            output.close();
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.palimpsest.worker.cli;
+
+import io.palimpsest.worker.config.JobManifests;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.PlanSummary;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.ShardRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code palimpsest local}: a RewriteJob on this machine, exactly as a cluster would run it (plan,
+ * then every shard through the same runner, receipts and all), with live progress and a summary.
+ * Without a reachable endpoint, or with {@code --simulate}, the built-in simulator serves the model.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.")
+final class LocalCommand implements Callable<Integer> {
+
+    @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel).")
+    Path manifests;
+
+    @Option(names = "--simulate", description = "Serve the model with the built-in simulator, whatever the manifest says.")
+    boolean simulate;
+
+    @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
+    Path out;
+
+    @Option(names = "--endpoint", description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
+    URI endpoint;
+
+    @Option(names = "--parallel-shards", defaultValue = "4", description = "Shards run at once. Default: ${DEFAULT-VALUE}")
+    int parallelShards;
+
+    @Option(names = "--checkpoint-every", description = "Documents per checkpoint part. Default: the job's, or 500.")
+    Integer checkpointEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JobManifests.Loaded loaded = new JobManifests().load(manifests);
+        ResolvedJob job = loaded.job();
+        LocalPaths.resolve(job, loaded.jobFile(), out);
+        long start = System.nanoTime();
+        try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json);
+             LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate)) {
+            System.err.println("model: " + model.description());
+            PlanSummary plan = PlanCommand.plan(runtime, json);
+            System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
+                    runtime.output().describe());
+            RunProgress progress = new RunProgress();
+            List<ShardRunner.Report> reports = runAll(runtime, (int) plan.getShards(), model.baseUrl(), progress, start);
+            LocalSummary.print(reports, progress, (System.nanoTime() - start) / 1e9, runtime.output().describe());
+            return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
+        }
+    }
+
+    private List<ShardRunner.Report> runAll(JobRuntime runtime, int shards, URI modelUrl, RunProgress progress, long start) throws Exception {
+        int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
+        ProgressTicker ticker = new ProgressTicker(progress, shards, start);
+        try {
+            runtime.client(modelUrl, Duration.ofMinutes(10), Duration.ofMinutes(2));
+            List<Future<ShardRunner.Report>> futures = new ArrayList<>();
+            for (int shard = 0; shard < shards; shard++) {
+                int index = shard;
+                futures.add(pool.submit(() -> {
+                    ShardRunner.Report report = RunCommand.runShard(runtime, index, 0, modelUrl, every,
+                            Duration.ofMinutes(10), Duration.ofMinutes(2), progress);
+                    ticker.shardDone();
+                    return report;
+                }));
+            }
+            List<ShardRunner.Report> reports = new ArrayList<>();
+            for (Future<ShardRunner.Report> future : futures) {
+                reports.add(future.get());
+            }
+            return reports;
+        } finally {
+            ticker.close();
+            pool.shutdown();
+            pool.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The model for a local run: the given endpoint, the model's own, or an in-process simulator. */
+    static final class LocalModel implements AutoCloseable {
+        private final URI baseUrl;
+        private final ModelSimServer sim;
+
+        private LocalModel(URI baseUrl, ModelSimServer sim) {
+            this.baseUrl = baseUrl;
+            this.sim = sim;
+        }
+
+        static LocalModel start(ResolvedJob job, RewriterModel model, URI endpoint, boolean simulate) {
+            String declared = job.getModel() == null ? null : job.getModel().getEndpoint();
+            if (!simulate && endpoint != null) {
+                return new LocalModel(endpoint, null);
+            }
+            if (!simulate && declared != null) {
+                return new LocalModel(URI.create(declared), null);
+            }
+            Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
+            String name = job.getModel() == null || job.getModel().getServedModelName() == null ? "model" : job.getModel().getServedModelName();
+            SimConfig.Builder config = SimConfig.builder().modelName(name);
+            if (maxNumSeqs != null) {
+                config.maxNumSeqs(maxNumSeqs);
+            }
+            ModelSimServer server = ModelSimServer.start(config.build(), "127.0.0.1", 0);
+            return new LocalModel(URI.create(server.baseUrl()), server);
+        }
+
+        URI baseUrl() {
+            return baseUrl;
+        }
+
+        String description() {
+            return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName() + ")" : baseUrl.toString();
+        }
+
+        @Override
+        public void close() {
+            if (sim != null) {
+                sim.close();
+            }
+        }
+    }
+
+    /** Prints a status line every second while shards run. */
+    static final class ProgressTicker implements AutoCloseable {
+        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "progress");
+            t.setDaemon(true);
+            return t;
+        });
+        private final java.util.concurrent.atomic.AtomicInteger shardsDone = new java.util.concurrent.atomic.AtomicInteger();
+
+        ProgressTicker(RunProgress progress, int shards, long start) {
+            timer.scheduleAtFixedRate(() -> {
+                double seconds = (System.nanoTime() - start) / 1e9;
+                System.err.printf("\r  shards %d/%d | docs %d (written %d, not written %d) | %d completion tokens | %.0f tok/s | %.1f s   ",
+                        shardsDone.get(), shards, progress.itemsDone.get(), progress.written.get(), progress.rejected.get(),
+                        progress.completionTokens.get(), progress.completionTokens.get() / Math.max(0.001, seconds), seconds);
+            }, 1, 1, TimeUnit.SECONDS);
+        }
+
+        void shardDone() {
+            shardsDone.incrementAndGet();
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+            System.err.println();
+        }
+    }
+}

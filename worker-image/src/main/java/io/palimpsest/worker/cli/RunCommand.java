@@ -1,0 +1,91 @@
+package io.palimpsest.worker.cli;
+
+import io.palimpsest.worker.config.JobManifests;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.ShardRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code palimpsest run}: one attempt at one shard; exit 0 done, 42 bad data, 75 model unreachable. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable, retry later.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"--job", "-f"}, defaultValue = "/etc/palimpsest/job.yaml",
+            description = "The resolved job (job.yaml), or RewriteJob manifests. Default: ${DEFAULT-VALUE}")
+    Path jobPath;
+
+    @Option(names = "--shard", description = "Shard index; default: $JOB_COMPLETION_INDEX (Indexed Jobs).")
+    Integer shard;
+
+    @Option(names = "--attempt", description = "Attempt number, recorded in the receipt; default: $PALIMPSEST_ATTEMPT or 0.")
+    Integer attempt;
+
+    @Option(names = "--endpoint", description = "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT.")
+    URI endpoint;
+
+    @Option(names = "--checkpoint-every", description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
+    Integer checkpointEvery;
+
+    @Option(names = "--request-timeout", defaultValue = "PT10M", description = "Deadline of one model request (ISO-8601). Default: ${DEFAULT-VALUE}")
+    Duration requestTimeout;
+
+    @Option(names = "--max-outage", defaultValue = "PT10M",
+            description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
+    Duration maxOutage;
+
+    @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
+            description = "Where to write the JSON shard summary. Default: ${DEFAULT-VALUE} (when writable)")
+    String terminationLog;
+
+    @Override
+    public Integer call() throws Exception {
+        WorkerEnvironment environment = WorkerEnvironment.system();
+        ObjectMapper json = new ObjectMapper();
+        int shardIndex = shard != null ? shard : environment.shardIndex()
+                .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
+        int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
+        var loaded = new JobManifests().load(jobPath);
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)) {
+            URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
+            ShardRunner.Report report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
+                    checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, new RunProgress());
+            String summary = json.writeValueAsString(report.summary());
+            System.out.println(summary);
+            TerminationLog.write(terminationLog, summary);
+            return report.exitCode();
+        }
+    }
+
+    static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
+                                       Duration requestTimeout, Duration maxOutage, RunProgress progress) throws java.io.IOException {
+        Shard shard = new ShardManifest(runtime.json).readShard(runtime.output(), shardIndex);
+        ModelClient client = runtime.client(modelUrl, requestTimeout, maxOutage);
+        ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
+                runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress);
+        ShardRunner.Report report = runner.run(shard);
+        ShardLogLine.print(report, client.stats());
+        return report;
+    }
+
+    private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {
+        String fromJob = runtime.job.getModel() == null ? null : runtime.job.getModel().getEndpoint();
+        return environment.get("PALIMPSEST_MODEL_ENDPOINT").or(() -> java.util.Optional.ofNullable(fromJob))
+                .map(URI::create)
+                .orElseThrow(() -> new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));
+    }
+
+    static int exitCodeOf(ShardRunner.Report report) {
+        return report == null ? ExitCode.FAILED : report.exitCode();
+    }
+}

@@ -1,0 +1,21 @@
+package io.palimpsest.worker.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Unmatched;
+
+/** {@code palimpsest sim}: the built-in vLLM simulator, with the simulator's own flags. */
+@Command(name = "sim", description = "Run the built-in vLLM-compatible simulator (flags: palimpsest sim --help).")
+final class SimCommand implements Callable<Integer> {
+
+    @Unmatched
+    List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        io.palimpsest.sim.Main.main(args.toArray(String[]::new));
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+package io.palimpsest.worker.cli;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import io.palimpsest.worker.storage.S3Options;
+import io.palimpsest.worker.storage.SecretDirectoryCredentials;
+import io.palimpsest.worker.storage.StorageResolver;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+
+/**
+ * Everything the worker takes from its environment, read in one place (the domain code never reads
+ * environment variables). Storage credentials: a Secret mounted at
+ * {@code /var/run/secrets/palimpsest/<input|output>} (as the operator mounts {@code credentialsSecretRef}),
+ * else the SDK's default chain (env {@code AWS_ACCESS_KEY_ID}..., web identity, instance profile).
+ */
+final class WorkerEnvironment {
+
+    static final Path SECRET_ROOT = Path.of("/var/run/secrets/palimpsest");
+
+    private final Map<String, String> env;
+
+    WorkerEnvironment(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static WorkerEnvironment system() {
+        return new WorkerEnvironment(System.getenv());
+    }
+
+    Optional<String> get(String name) {
+        return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    Optional<Integer> shardIndex() {
+        return get("JOB_COMPLETION_INDEX").map(Integer::parseInt);
+    }
+
+    StorageResolver storageResolver(String role) {
+        Path pvcRoot = get("PALIMPSEST_PVC_ROOT").map(Path::of).orElse(StorageResolver.DEFAULT_PVC_MOUNT_ROOT);
+        Supplier<S3Options> s3 = () -> s3Options(role);
+        return new StorageResolver(pvcRoot, s3);
+    }
+
+    /** {@code role} is input or output: each may have its own credentials secret. */
+    private S3Options s3Options(String role) {
+        Path secretDir = get("PALIMPSEST_" + role.toUpperCase() + "_CREDENTIALS_DIR").map(Path::of).orElse(SECRET_ROOT.resolve(role));
+        Optional<SecretDirectoryCredentials> secret = Files.isDirectory(secretDir)
+                ? Optional.of(new SecretDirectoryCredentials(secretDir)) : Optional.empty();
+        AwsCredentialsProvider credentials = secret.<AwsCredentialsProvider>map(s -> s)
+                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        Optional<URI> endpoint = secret.flatMap(s -> s.value("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint"))
+                .or(() -> get("AWS_ENDPOINT_URL_S3")).or(() -> get("AWS_ENDPOINT_URL")).map(URI::create);
+        String region = secret.flatMap(s -> s.value("AWS_REGION", "region"))
+                .or(() -> get("AWS_REGION")).or(() -> get("AWS_DEFAULT_REGION")).orElse("us-east-1");
+        // MinIO, R2 and test servers need path-style; AWS works with either
+        boolean pathStyle = get("PALIMPSEST_S3_PATH_STYLE").map(Boolean::parseBoolean).orElse(endpoint.isPresent());
+        return new S3Options(endpoint, region, pathStyle, credentials);
+    }
+}

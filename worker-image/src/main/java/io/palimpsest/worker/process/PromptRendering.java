@@ -1,0 +1,57 @@
+package io.palimpsest.worker.process;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import io.palimpsest.worker.format.Document;
+
+/**
+ * Renders a variant's Jinja templates for one document, with the variables the recipe documents:
+ * {@code text} and {@code document} (the whole text, as there is no chunking here), {@code id},
+ * {@code meta} (the record's other fields). A fatal template error is the document's problem, not the run's.
+ */
+final class PromptRendering {
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
+
+    private final Jinjava jinjava = new Jinjava(JinjavaConfig.newBuilder().withMaxOutputSize(16L * 1024 * 1024).build());
+    private final ObjectMapper json;
+
+    PromptRendering(ObjectMapper json) {
+        this.json = json;
+    }
+
+    Map<String, Object> variables(Document document) {
+        Map<String, Object> variables = new HashMap<>();
+        variables.put("text", document.text());
+        variables.put("document", document.text());
+        variables.put("id", document.id());
+        variables.put("meta", json.convertValue(document.metadata(), MAP));
+        variables.put("params", Map.of());
+        variables.put("stages", Map.of());
+        return variables;
+    }
+
+    /** The rendered text; throws {@link TemplateFailure} naming the template when rendering fails. */
+    String render(String templateName, String template, Map<String, Object> variables) {
+        RenderResult result = jinjava.renderForResult(template, variables);
+        for (TemplateError error : result.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new TemplateFailure(templateName + " line " + error.getLineno() + ": " + error.getMessage());
+            }
+        }
+        return result.getOutput();
+    }
+
+    static final class TemplateFailure extends RuntimeException {
+        TemplateFailure(String message) {
+            super(message);
+        }
+    }
+}
