@@ -1,0 +1,33 @@
+package io.palimpsest.worker.recipe;
+
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One document's pass through the recipe: the document, the stage outputs so far and the usage
+ * counter every call of this document adds to.
+ */
+final class DocumentRun {
+    final SourceDocument doc;
+    final Map<String, Object> stages;
+    final CallUsage usage = new CallUsage();
+    private final ModelCall model;
+
+    DocumentRun(SourceDocument doc, Map<String, Object> stages, ModelCall model) {
+        this.doc = doc;
+        this.stages = stages;
+        this.model = model;
+    }
+
+    /** Calls the model and counts the reply's tokens against this document. */
+    CompletionStage<ModelReply> call(ModelRequest request) {
+        return model.call(request).thenApply(reply -> {
+            usage.add(reply);
+            return reply;
+        });
+    }
+
+    ModelCall counted() {
+        return this::call;
+    }
+}

@@ -1,0 +1,135 @@
+package io.palimpsest.worker.recipe;
+
+import io.palimpsest.api.recipe.Chunking;
+import io.palimpsest.api.recipe.PromptVariant;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.recipe.filter.PreFilterChain;
+import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
+import io.palimpsest.worker.recipe.route.VariantSelector;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.token.TokenCounter;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs a recipe on documents: pre-filters, chained stages, variant selection (routes, fan-out),
+ * the parameter matrix, and one {@link VariantRunner} per (variant, parameters). A pure library:
+ * the model is a {@link ModelCall}, documents come in and outcomes go out; no I/O of its own.
+ *
+ * <p>Everything that does not depend on a document (templates, CEL, patterns, validators) is
+ * compiled in {@link #create}, which throws {@link RecipeException} for a recipe no document
+ * could pass. Thread-safe: {@link #process} may be called for many documents at once.
+ */
+public final class RecipeEngine {
+    private final Recipe recipe;
+    private final ModelCall model;
+    private final TokenCounter tokens;
+    private final EngineSettings settings;
+    private final PreFilterChain filters;
+    private final StageRunner stages;
+    private final VariantSelector selector;
+    private final ParameterMatrix matrix;
+    private final Map<String, VariantRunner> runners = new LinkedHashMap<>();
+
+    private RecipeEngine(Recipe recipe, ModelCall model, TokenCounter tokens, EngineSettings settings) {
+        if (recipe.getPrompts() == null || recipe.getPrompts().isEmpty()) {
+            throw new RecipeException("a recipe needs at least one prompt");
+        }
+        PromptRenderer renderer = new PromptRenderer();
+        this.recipe = recipe;
+        this.model = model;
+        this.tokens = tokens;
+        this.settings = settings;
+        this.filters = new PreFilterChain(recipe.getPreFilters(), tokens);
+        this.stages = new StageRunner(recipe, model, renderer);
+        this.selector = new VariantSelector(recipe);
+        long seed = recipe.getFanout() != null && recipe.getFanout().getSeed() != null ? recipe.getFanout().getSeed() : 0L;
+        this.matrix = new ParameterMatrix(recipe.getMatrix(), seed);
+        for (PromptVariant v : recipe.getPrompts()) {
+            VariantPlan plan = new VariantPlan(recipe, v, model, renderer);
+            runners.put(v.getName(), new VariantRunner(recipe, plan, tokens, renderer, settings));
+        }
+    }
+
+    public static RecipeEngine create(Recipe recipe, ModelCall model, TokenCounter tokens, EngineSettings settings) {
+        return new RecipeEngine(recipe, model, tokens, settings);
+    }
+
+    public Recipe recipe() {
+        return recipe;
+    }
+
+    /**
+     * Completes with the document's outputs and rejects. Completes exceptionally only when a model
+     * call failed in a way that is not this document's fault (the server is unreachable): the
+     * caller decides whether to retry the document or fail the shard.
+     */
+    public CompletionStage<DocumentOutcome> process(SourceDocument doc) {
+        DocumentRun run = new DocumentRun(doc, new HashMap<>(), model);
+        Optional<PreFilterChain.Verdict> filtered = filters.firstFailure(doc);
+        if (filtered.isPresent()) {
+            return skipped(run, filtered.get().reason(), filtered.get().detail());
+        }
+        Chunking chunking = recipe.getChunking();
+        if (chunking != null && chunking.getMinDocumentTokens() != null) {
+            int t = tokens.count(doc.text());
+            if (t < chunking.getMinDocumentTokens()) {
+                return skipped(run, "too_short", t + " tokens < " + chunking.getMinDocumentTokens());
+            }
+        }
+        List<PromptVariant> variants = selector.select(doc);
+        if (variants.isEmpty()) {
+            return skipped(run, "no_route", "no route matches this document");
+        }
+        return stages.run(run).thenCompose(failure -> {
+            if (failure.isPresent()) {
+                StageRunner.StageFailure f = failure.get();
+                RejectRecord r = new RejectRecord(RejectRecord.Kind.REJECTED, f.reason(), "stage " + f.stage() + ": " + f.detail(),
+                        null, f.output(), docProvenance(doc, "stage:" + f.stage()));
+                return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
+            }
+            Optional<List<Map<String, Object>>> combos = matrix.combinations(doc.id(), run.stages);
+            if (combos.isEmpty()) {
+                RejectRecord r = new RejectRecord(RejectRecord.Kind.REJECTED, "parse_error",
+                        "matrix.fromStage " + recipe.getMatrix().getFromStage() + " did not give a list of parameter objects",
+                        null, null, docProvenance(doc, null));
+                return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
+            }
+            return runUnits(run, variants, combos.get());
+        });
+    }
+
+    private CompletionStage<DocumentOutcome> runUnits(DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {
+        List<CompletableFuture<VariantRunner.UnitOutcome>> units = new ArrayList<>();
+        for (PromptVariant v : variants) {
+            for (Map<String, Object> params : combos) {
+                units.add(runners.get(v.getName()).run(run, params).toCompletableFuture());
+            }
+        }
+        return CompletableFuture.allOf(units.toArray(CompletableFuture[]::new)).thenApply(x -> {
+            List<OutputRecord> outputs = new ArrayList<>();
+            List<RejectRecord> rejects = new ArrayList<>();
+            for (CompletableFuture<VariantRunner.UnitOutcome> u : units) {
+                outputs.addAll(u.join().outputs());
+                rejects.addAll(u.join().rejects());
+            }
+            return new DocumentOutcome(run.doc.id(), outputs, rejects, run.usage);
+        });
+    }
+
+    private CompletionStage<DocumentOutcome> skipped(DocumentRun run, String reason, String detail) {
+        RejectRecord r = new RejectRecord(RejectRecord.Kind.SKIPPED, reason, detail, null, null, docProvenance(run.doc, null));
+        return CompletableFuture.completedFuture(new DocumentOutcome(run.doc.id(), List.of(), List.of(r), run.usage));
+    }
+
+    private Provenance docProvenance(SourceDocument doc, String variant) {
+        return new Provenance(doc.id(), List.of(), variant, Map.of(), settings.modelName(), Map.of(), settings.recipeHash(), Map.of());
+    }
+}

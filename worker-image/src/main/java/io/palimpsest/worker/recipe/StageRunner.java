@@ -1,0 +1,104 @@
+package io.palimpsest.worker.recipe;
+
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.Stage;
+import io.palimpsest.worker.recipe.parse.ReplyParser;
+import io.palimpsest.worker.recipe.post.PostResult;
+import io.palimpsest.worker.recipe.post.ReplyCleaner;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.template.TemplateException;
+import io.palimpsest.worker.recipe.template.TemplateVariables;
+import io.palimpsest.worker.recipe.validate.ValidationSubject;
+import io.palimpsest.worker.recipe.validate.Validators;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Runs the chained stages in order, each on the whole document; a stage's parsed reply becomes
+ * stages.&lt;name&gt; for the stages after it and for every variant (MAGA's pairs, SGCR's review).
+ */
+final class StageRunner {
+    /** Why a stage stopped the document. */
+    record StageFailure(String stage, String reason, String detail, String output) {
+    }
+
+    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {
+    }
+
+    private final List<Compiled> stages = new ArrayList<>();
+    private final PromptRenderer renderer;
+
+    StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer) {
+        this.renderer = renderer;
+        if (recipe.getStages() != null) {
+            for (Stage s : recipe.getStages()) {
+                String owner = "stage " + s.getName();
+                renderer.check(owner, s);
+                stages.add(new Compiled(s, owner, new ReplyCleaner(null, s.getPostProcess(), owner),
+                        Validators.of(s.getValidators(), Optional.of(model), renderer, owner)));
+            }
+        }
+    }
+
+    /** Fills run.stages; completes with the first failure, or empty when all stages succeeded. */
+    CompletionStage<Optional<StageFailure>> run(DocumentRun run) {
+        CompletionStage<Optional<StageFailure>> chain = CompletableFuture.completedFuture(Optional.empty());
+        for (Compiled c : stages) {
+            chain = chain.thenCompose(failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c));
+        }
+        return chain;
+    }
+
+    private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c) {
+        String name = c.stage().getName();
+        Map<String, Object> vars = TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, Map.of(),
+                Map.of("id", run.doc.id() + "#0", "index", 0, "count", 1));
+        if (c.stage().getRender() != null) {
+            try {
+                return CompletableFuture.completedFuture(store(run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
+            } catch (TemplateException e) {
+                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, "template_error", e.getMessage(), null)));
+            }
+        }
+        ModelRequest request;
+        try {
+            request = renderer.request(c.owner(), c.stage(), vars, "stage:" + name);
+        } catch (TemplateException e) {
+            return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, "template_error", e.getMessage(), null)));
+        }
+        return run.call(request).thenCompose(reply -> {
+            PostResult cleaned = c.cleaner().clean(reply.text());
+            if (!cleaned.ok()) {
+                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, cleaned.failure(), cleaned.detail(), reply.text())));
+            }
+            Integer maxTokens = c.stage().getSampling() == null ? null : c.stage().getSampling().getMaxTokens();
+            ValidationSubject subject = new ValidationSubject(run.doc.text(), cleaned.text(), reply.finishReason(),
+                    reply.completionTokens(), maxTokens, vars);
+            return c.validators().validate(subject, run.counted()).thenApply(v -> v.passed()
+                    ? store(run, c, cleaned.text())
+                    : Optional.of(new StageFailure(name, v.rejection().get().reason(), v.rejection().get().detail(), cleaned.text())));
+        }).exceptionally(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ModelCallRejected r) {
+                return Optional.of(new StageFailure(name, "model_rejected", r.getMessage(), null));
+            }
+            throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+        });
+    }
+
+    private static Optional<StageFailure> store(DocumentRun run, Compiled c, String text) {
+        Optional<Object> parsed = ReplyParser.parse(c.stage().getParse(), text);
+        if (parsed.isEmpty()) {
+            return Optional.of(new StageFailure(c.stage().getName(), "parse_error",
+                    "reply is not " + c.stage().getParse(), text));
+        }
+        run.stages.put(c.stage().getName(), parsed.get());
+        return Optional.empty();
+    }
+}

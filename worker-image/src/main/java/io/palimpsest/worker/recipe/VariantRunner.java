@@ -1,0 +1,350 @@
+package io.palimpsest.worker.recipe;
+
+import io.palimpsest.api.recipe.Chunking;
+import io.palimpsest.api.recipe.ParseMode;
+import io.palimpsest.api.recipe.ProgramSettings;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.RecipeMode;
+import io.palimpsest.worker.recipe.chunk.Chunk;
+import io.palimpsest.worker.recipe.chunk.ChunkPacker;
+import io.palimpsest.worker.recipe.chunk.ChunkPlan;
+import io.palimpsest.worker.recipe.parse.ReplyParser;
+import io.palimpsest.worker.recipe.post.PostResult;
+import io.palimpsest.worker.recipe.program.EditProgram;
+import io.palimpsest.worker.recipe.program.EditProgramParser;
+import io.palimpsest.worker.recipe.program.NumberedLines;
+import io.palimpsest.worker.recipe.program.ProgramExecutor;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.template.TemplateException;
+import io.palimpsest.worker.recipe.template.TemplateVariables;
+import io.palimpsest.worker.recipe.token.TokenCounter;
+import io.palimpsest.worker.recipe.validate.ValidationSubject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Produces one variant's output for one document and one parameter combination: cut into chunks,
+ * one call per chunk (in parallel, or in order with the previous rewritten chunks for
+ * autoregressive chunking), clean, validate, join, compose with the original.
+ */
+final class VariantRunner {
+    /** Tokens kept free between the packed chunk and the input limit (Nemotron-CC). */
+    private static final int BUDGET_SLACK = 2;
+
+    /** Outputs and rejects of one unit. */
+    record UnitOutcome(List<OutputRecord> outputs, List<RejectRecord> rejects) {
+    }
+
+    private final Recipe recipe;
+    private final VariantPlan plan;
+    private final TokenCounter tokens;
+    private final PromptRenderer renderer;
+    private final EngineSettings settings;
+    private final ChunkPacker packer;
+
+    VariantRunner(Recipe recipe, VariantPlan plan, TokenCounter tokens, PromptRenderer renderer, EngineSettings settings) {
+        this.recipe = recipe;
+        this.plan = plan;
+        this.tokens = tokens;
+        this.renderer = renderer;
+        this.settings = settings;
+        this.packer = new ChunkPacker(tokens);
+    }
+
+    CompletionStage<UnitOutcome> run(DocumentRun run, Map<String, Object> params) {
+        if (plan.rendersWithoutModel()) {
+            return renderOnly(run, params);
+        }
+        Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
+        ChunkPlan chunks;
+        try {
+            chunks = cut(run, params, chunking);
+        } catch (TemplateException e) {
+            return done(rejected(reject(run, params, List.of(), RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null)));
+        }
+        if (chunks.chunks().isEmpty()) {
+            return done(rejected(reject(run, params, List.of(), RejectRecord.Kind.SKIPPED, "no_chunks",
+                    chunks.droppedChunks() + " chunks under the minimum size", null)));
+        }
+        CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
+                ? inOrder(run, params, chunks.chunks(), chunking)
+                : inParallel(run, params, chunks.chunks());
+        return results.thenApply(r -> assemble(run, params, r, chunking.getMode() == Chunking.Mode.autoregressive));
+    }
+
+    private ChunkPlan cut(DocumentRun run, Map<String, Object> params, Chunking chunking) {
+        int docTokens = tokens.count(run.doc.text());
+        if (chunking.getMode() == null || chunking.getMode() == Chunking.Mode.none) {
+            return ChunkPacker.whole(run.doc.id(), run.doc.text(), docTokens);
+        }
+        int budget = chunking.getMaxTokens() == null ? Integer.MAX_VALUE : chunking.getMaxTokens();
+        if (plan.variant.getMaxInputTokens() != null) {
+            Map<String, Object> emptyVars = TemplateVariables.of(run.doc, "", List.of(), run.stages, params,
+                    chunkInfo(Chunk.idOf(run.doc.id(), 0), 0, 1));
+            // The document is also a template variable; only the unit's share counts towards the budget.
+            int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget").inputText());
+            int context = chunking.getMode() == Chunking.Mode.autoregressive && chunking.getContextTokens() != null
+                    ? chunking.getContextTokens() : 0;
+            budget = Math.min(budget, plan.variant.getMaxInputTokens() - overhead - BUDGET_SLACK - context);
+        }
+        budget = Math.max(budget, 16);
+        int minChunk = chunking.getMinSegmentTokens() == null ? 0 : chunking.getMinSegmentTokens();
+        Chunking.SplitOn splitOn = chunking.getSplitOn() == null ? Chunking.SplitOn.newline : chunking.getSplitOn();
+        return packer.pack(run.doc.id(), run.doc.text(), splitOn, budget, minChunk);
+    }
+
+    private CompletionStage<List<ChunkResult>> inParallel(DocumentRun run, Map<String, Object> params, List<Chunk> chunks) {
+        List<CompletableFuture<ChunkResult>> futures = new ArrayList<>();
+        for (Chunk c : chunks) {
+            futures.add(chunk(run, params, c, chunks.size(), List.of()).toCompletableFuture());
+        }
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+                .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Kimi K2: each chunk sees the previous rewritten chunks; a failed chunk ends the document. */
+    private CompletionStage<List<ChunkResult>> inOrder(DocumentRun run, Map<String, Object> params, List<Chunk> chunks,
+                                                       Chunking chunking) {
+        int keep = chunking.getContextChunks() == null ? 1 : chunking.getContextChunks();
+        Integer contextTokens = chunking.getContextTokens();
+        CompletionStage<List<ChunkResult>> chain = CompletableFuture.completedFuture(new ArrayList<>());
+        for (Chunk c : chunks) {
+            chain = chain.thenCompose(done -> {
+                if (!done.isEmpty() && !(done.get(done.size() - 1) instanceof ChunkResult.Ok)) {
+                    return CompletableFuture.completedFuture(done);
+                }
+                List<String> previous = context(done, keep, contextTokens);
+                return chunk(run, params, c, chunks.size(), previous).thenApply(r -> {
+                    done.add(r);
+                    return done;
+                });
+            });
+        }
+        return chain;
+    }
+
+    private List<String> context(List<ChunkResult> done, int keep, Integer contextTokens) {
+        List<String> rewritten = new ArrayList<>();
+        for (ChunkResult r : done) {
+            if (r instanceof ChunkResult.Ok ok) {
+                rewritten.add(ok.text());
+            }
+        }
+        List<String> recent = new ArrayList<>(rewritten.subList(Math.max(0, rewritten.size() - keep), rewritten.size()));
+        if (contextTokens != null) {
+            int total = recent.stream().mapToInt(tokens::count).sum();
+            while (!recent.isEmpty() && total > contextTokens) {
+                total -= tokens.count(recent.remove(0));
+            }
+        }
+        return recent;
+    }
+
+    private CompletionStage<ChunkResult> chunk(DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
+        Map<String, Object> vars = TemplateVariables.of(run.doc, c.text(), previous, run.stages, params,
+                chunkInfo(c.id(), c.index(), count));
+        ModelRequest request;
+        try {
+            request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
+        } catch (TemplateException e) {
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null));
+        }
+        Integer maxInput = plan.variant.getMaxInputTokens();
+        if (maxInput != null) {
+            int input = tokens.count(request.inputText());
+            if (input > maxInput) {
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.SKIPPED, "input_too_long",
+                        input + " input tokens > " + maxInput, null));
+            }
+        }
+        return run.call(request)
+                .thenCompose(reply -> recipe.getMode() == RecipeMode.program
+                        ? VariantRunner.<ChunkResult>done(program(c, reply))
+                        : rewrite(run, c, reply, vars))
+                .exceptionally(e -> modelRejected(c, e));
+    }
+
+    private CompletionStage<ChunkResult> rewrite(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
+        PostResult cleaned = plan.cleaner.clean(reply.text());
+        if (!cleaned.ok()) {
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, cleaned.failure(), cleaned.detail(), reply.text()));
+        }
+        String text = cleaned.text();
+        ParseMode parse = plan.variant.getParse();
+        if (parse != null && parse != ParseMode.text) {
+            var parsed = ReplyParser.parse(parse, text);
+            if (parsed.isEmpty()) {
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "parse_error",
+                        "reply is not " + parse, text));
+            }
+            if (parse == ParseMode.code) {
+                text = (String) parsed.get();
+            }
+        }
+        String output = text;
+        ValidationSubject subject = new ValidationSubject(c.text(), output, reply.finishReason(), reply.completionTokens(),
+                plan.maxTokens(), vars);
+        return plan.validators.validate(subject, run.counted()).thenApply(v -> {
+            if (!v.passed()) {
+                return new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, v.rejection().get().reason(),
+                        v.rejection().get().detail(), output);
+            }
+            Map<String, Object> facts = new LinkedHashMap<>();
+            if (v.judgeScore() != null) {
+                facts.put("judge_score", v.judgeScore());
+            }
+            return new ChunkResult.Ok(c, output, facts);
+        });
+    }
+
+    /** ProX: the reply is an edit program for this chunk, never text to keep. */
+    private ChunkResult program(Chunk c, ModelReply reply) {
+        ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
+        PostResult cleaned = plan.cleaner.clean(reply.text());
+        String programText = cleaned.ok() ? cleaned.text() : reply.text();
+        EditProgram program = EditProgramParser.parse(programText, NumberedLines.lines(c.text()).size());
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("program_calls", program.calls().size());
+        facts.put("program_malformed", program.malformed());
+        int maxMalformed = settings.getMaxMalformed() == null ? 2 : settings.getMaxMalformed();
+        if (program.malformed() >= maxMalformed) {
+            facts.put("program_fallback", true);
+            return new ChunkResult.Ok(c, c.text(), facts);
+        }
+        if (program.drops()) {
+            return new ChunkResult.DropDocument(c);
+        }
+        ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
+        facts.put("removed_lines", applied.removedLines());
+        facts.put("normalizations", applied.normalizations());
+        return new ChunkResult.Ok(c, applied.text(), facts);
+    }
+
+    private UnitOutcome assemble(DocumentRun run, Map<String, Object> params, List<ChunkResult> results, boolean allOrNothing) {
+        List<RejectRecord> rejects = new ArrayList<>();
+        List<ChunkResult.Ok> ok = new ArrayList<>();
+        for (ChunkResult r : results) {
+            if (r instanceof ChunkResult.DropDocument drop) {
+                return new UnitOutcome(List.of(), List.of(reject(run, params, List.of(drop.chunk().id()),
+                        RejectRecord.Kind.SKIPPED, "program_drop_doc", "the program called drop_doc()", null)));
+            }
+            if (r instanceof ChunkResult.Failed f) {
+                rejects.add(reject(run, params, List.of(f.chunk().id()), f.kind(), f.reason(), f.detail(), f.output()));
+            } else {
+                ok.add((ChunkResult.Ok) r);
+            }
+        }
+        if (ok.isEmpty() || (allOrNothing && !rejects.isEmpty())) {
+            return new UnitOutcome(List.of(), rejects);
+        }
+        Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
+        String join = chunking.getJoinWith() == null ? "\n" : chunking.getJoinWith();
+        List<String> texts = new ArrayList<>();
+        List<String> chunkIds = new ArrayList<>();
+        Map<String, Object> facts = new LinkedHashMap<>();
+        for (ChunkResult.Ok o : ok) {
+            texts.add(o.text());
+            chunkIds.add(o.chunk().id());
+            mergeFacts(facts, o.facts());
+        }
+        String text = String.join(join, texts);
+        if (recipe.getMode() == RecipeMode.program) {
+            var tooShort = programThreshold(run.doc.text(), text);
+            if (tooShort != null) {
+                rejects.add(reject(run, params, chunkIds, RejectRecord.Kind.SKIPPED, "program_too_short", tooShort, text));
+                return new UnitOutcome(List.of(), rejects);
+            }
+        }
+        if (plan.appender.isPresent()) {
+            text = plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
+        }
+        OutputRecord out = new OutputRecord(plan.name(), text, provenance(run, params, chunkIds, facts));
+        return new UnitOutcome(List.of(out), rejects);
+    }
+
+    private String programThreshold(String original, String edited) {
+        ProgramSettings s = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
+        int before = TextMeasures.wordCount(original);
+        int after = TextMeasures.wordCount(edited);
+        int minWords = s.getMinWords() == null ? 10 : s.getMinWords();
+        double minFraction = s.getMinKeptFraction() == null ? 0.05 : s.getMinKeptFraction();
+        if (after <= minWords) {
+            return after + " words left (minimum " + minWords + ")";
+        }
+        if (before > 0 && after <= minFraction * before) {
+            return after + " of " + before + " words left";
+        }
+        return null;
+    }
+
+    private static void mergeFacts(Map<String, Object> into, Map<String, Object> chunkFacts) {
+        chunkFacts.forEach((k, v) -> into.merge(k, v, (a, b) -> {
+            if (k.equals("judge_score")) {
+                return Math.min(((Number) a).doubleValue(), ((Number) b).doubleValue());
+            }
+            if (a instanceof Integer x && b instanceof Integer y) {
+                return x + y;
+            }
+            if (a instanceof Boolean x && b instanceof Boolean y) {
+                return x || y;
+            }
+            return b;
+        }));
+    }
+
+    private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params) {
+        String chunkId = Chunk.idOf(run.doc.id(), 0);
+        Map<String, Object> vars = TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params,
+                chunkInfo(chunkId, 0, 1));
+        String text;
+        try {
+            text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars).strip();
+        } catch (TemplateException e) {
+            return done(new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId),
+                    RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null))));
+        }
+        String output = text;
+        ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);
+        return plan.validators.validate(subject, run.counted()).thenApply(v -> v.passed()
+                ? new UnitOutcome(List.of(new OutputRecord(plan.name(), output,
+                        provenance(run, params, List.of(chunkId), Map.of()))), List.of())
+                : new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId), RejectRecord.Kind.REJECTED,
+                        v.rejection().get().reason(), v.rejection().get().detail(), output))));
+    }
+
+    private ChunkResult modelRejected(Chunk c, Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof ModelCallRejected rejected) {
+            return new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "model_rejected", rejected.getMessage(), null);
+        }
+        throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+    }
+
+    private RejectRecord reject(DocumentRun run, Map<String, Object> params, List<String> chunkIds, RejectRecord.Kind kind,
+                                String reason, String detail, String output) {
+        return new RejectRecord(kind, reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()));
+    }
+
+    private Provenance provenance(DocumentRun run, Map<String, Object> params, List<String> chunkIds, Map<String, Object> facts) {
+        return new Provenance(run.doc.id(), chunkIds, plan.name(), params, settings.modelName(), plan.sampling,
+                settings.recipeHash(), facts);
+    }
+
+    private static Map<String, Object> chunkInfo(String id, int index, int count) {
+        return Map.of("id", id, "index", index, "count", count);
+    }
+
+    private static UnitOutcome rejected(RejectRecord r) {
+        return new UnitOutcome(List.of(), List.of(r));
+    }
+
+    private static <T> CompletionStage<T> done(T value) {
+        return CompletableFuture.completedFuture(value);
+    }
+}

@@ -1,0 +1,99 @@
+package io.palimpsest.worker.recipe.filter;
+
+import io.palimpsest.api.recipe.PreFilter;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.TextMeasures;
+import io.palimpsest.worker.recipe.route.CelPredicate;
+import io.palimpsest.worker.recipe.token.TokenCounter;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** The recipe's pre-filters, compiled once; the first that fails decides the skip reason. */
+public final class PreFilterChain {
+    /** Why a document was filtered out: reason is filter:&lt;type&gt;. */
+    public record Verdict(String reason, String detail) {
+    }
+
+    private final List<Function<SourceDocument, Optional<Verdict>>> checks = new ArrayList<>();
+
+    public PreFilterChain(List<PreFilter> filters, TokenCounter tokens) {
+        if (filters == null) {
+            return;
+        }
+        for (int i = 0; i < filters.size(); i++) {
+            checks.add(compile(filters.get(i), "preFilters[" + i + "]", tokens));
+        }
+    }
+
+    public Optional<Verdict> firstFailure(SourceDocument doc) {
+        for (Function<SourceDocument, Optional<Verdict>> check : checks) {
+            Optional<Verdict> v = check.apply(doc);
+            if (v.isPresent()) {
+                return v;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Function<SourceDocument, Optional<Verdict>> compile(PreFilter f, String where, TokenCounter tokens) {
+        if (f.getType() == null) {
+            throw new RecipeException(where + ": type is required");
+        }
+        String reason = "filter:" + f.getType().name();
+        return switch (f.getType()) {
+            case minLength -> doc -> length(f, doc, tokens, true).map(d -> new Verdict(reason, d));
+            case maxLength -> doc -> length(f, doc, tokens, false).map(d -> new Verdict(reason, d));
+            case regex -> {
+                Pattern p;
+                try {
+                    p = Pattern.compile(f.getPattern());
+                } catch (PatternSyntaxException | NullPointerException e) {
+                    throw new RecipeException(where + ": bad pattern: " + e.getMessage(), e);
+                }
+                boolean keepMatching = f.getAction() == PreFilter.Action.keep;
+                yield doc -> {
+                    boolean found = p.matcher(doc.text()).find();
+                    if (found == keepMatching) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new Verdict(reason, (found ? "matches " : "does not match ") + f.getPattern()));
+                };
+            }
+            case metadata -> {
+                CelPredicate when = CelPredicate.compile(f.getWhen(), where + ".when");
+                yield doc -> when.test(doc) ? Optional.empty() : Optional.of(new Verdict(reason, "not " + f.getWhen()));
+            }
+            case pythonSyntax -> doc -> PythonSyntax.check(doc.text()).map(p -> new Verdict(reason, p.toString()));
+        };
+    }
+
+    private static Optional<String> length(PreFilter f, SourceDocument doc, TokenCounter tokens, boolean min) {
+        if (f.getChars() != null) {
+            Optional<String> d = bound("chars", doc.text().length(), f.getChars(), min);
+            if (d.isPresent()) {
+                return d;
+            }
+        }
+        if (f.getWords() != null) {
+            Optional<String> d = bound("words", TextMeasures.wordCount(doc.text()), f.getWords(), min);
+            if (d.isPresent()) {
+                return d;
+            }
+        }
+        if (f.getTokens() != null) {
+            return bound("tokens", tokens.count(doc.text()), f.getTokens(), min);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> bound(String unit, int actual, int limit, boolean min) {
+        boolean fails = min ? actual < limit : actual > limit;
+        return fails ? Optional.of(actual + " " + unit + (min ? " < " : " > ") + limit) : Optional.empty();
+    }
+}

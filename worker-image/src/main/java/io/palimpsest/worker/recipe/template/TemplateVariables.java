@@ -1,0 +1,49 @@
+package io.palimpsest.worker.recipe.template;
+
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.program.NumberedLines;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The names a recipe template can use; see PromptTemplate's documentation in api. */
+public final class TemplateVariables {
+    private TemplateVariables() {
+    }
+
+    /**
+     * @param unit     the text being rewritten: the chunk, or the whole document
+     * @param previous earlier rewritten chunks, oldest first (autoregressive chunking), else empty
+     * @param chunk    index, count and id of the unit
+     */
+    public static Map<String, Object> of(SourceDocument doc, String unit, List<String> previous,
+                                         Map<String, Object> stages, Map<String, Object> params,
+                                         Map<String, Object> chunk) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("text", unit);
+        vars.put("document", doc.text());
+        vars.put("id", doc.id());
+        vars.put("meta", doc.meta());
+        vars.put("previous", previous);
+        vars.put("stages", stages);
+        vars.put("params", params);
+        vars.put("numbered", NumberedLines.render(unit));
+        vars.put("chunk", chunk);
+        return vars;
+    }
+
+    /** The variables plus what a judge sees: the candidate output and its source. */
+    public static Map<String, Object> forJudge(Map<String, Object> vars, String source, String output) {
+        Map<String, Object> judged = new HashMap<>(vars);
+        judged.put("source", source);
+        judged.put("output", output);
+        return judged;
+    }
+
+    static Map<String, Object> probe() {
+        Map<String, Object> vars = of(new SourceDocument("probe", "probe text", Map.of()), "probe text", List.of(),
+                Map.of(), Map.of(), Map.of("index", 0, "count", 1, "id", "probe#0"));
+        return forJudge(vars, "probe text", "probe output");
+    }
+}

@@ -1,0 +1,35 @@
+package io.palimpsest.worker.recipe.validate;
+
+import com.github.pemistahl.lingua.api.Language;
+import com.github.pemistahl.lingua.api.LanguageDetectorBuilder;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Lingua, limited to the languages pretraining corpora mostly hold: each loaded language costs
+ * memory and start-up time, and restricting the set also makes the choice among them sharper.
+ * Low-accuracy mode (trigrams only) is enough for whole paragraphs, and several times faster.
+ */
+final class LanguageDetector {
+    private static final class Holder {
+        static final com.github.pemistahl.lingua.api.LanguageDetector DETECTOR = LanguageDetectorBuilder.fromLanguages(
+                        Language.ENGLISH, Language.FRENCH, Language.GERMAN, Language.SPANISH, Language.ITALIAN,
+                        Language.PORTUGUESE, Language.DUTCH, Language.RUSSIAN, Language.POLISH, Language.TURKISH,
+                        Language.CHINESE, Language.JAPANESE, Language.KOREAN, Language.ARABIC, Language.SWEDISH)
+                .withLowAccuracyMode()
+                .build();
+    }
+
+    private LanguageDetector() {
+    }
+
+    /** ISO 639-1 code, or empty when the text is too ambiguous to tell. */
+    static Optional<String> isoCode(String text) {
+        Language l = Holder.DETECTOR.detectLanguageOf(text);
+        if (l == Language.UNKNOWN) {
+            return Optional.empty();
+        }
+        return Optional.of(l.getIsoCode639_1().toString().toLowerCase(Locale.ROOT));
+    }
+}

@@ -1,0 +1,20 @@
+package io.palimpsest.worker.recipe.validate;
+
+import io.palimpsest.worker.recipe.TextMeasures;
+
+import java.util.Optional;
+
+/** Output words within [min, max]. */
+public record LengthCheck(Double min, Double max) implements OutputCheck {
+    public static final String REASON = "length";
+
+    @Override
+    public Optional<Rejection> check(ValidationSubject s) {
+        int words = TextMeasures.wordCount(s.output());
+        if ((min != null && words < min) || (max != null && words > max)) {
+            return Optional.of(new Rejection(REASON, words + " words outside [" + (min == null ? "-" : min) + ", "
+                    + (max == null ? "-" : max) + "]"));
+        }
+        return Optional.empty();
+    }
+}

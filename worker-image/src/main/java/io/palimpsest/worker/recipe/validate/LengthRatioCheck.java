@@ -1,0 +1,24 @@
+package io.palimpsest.worker.recipe.validate;
+
+import io.palimpsest.worker.recipe.TextMeasures;
+
+import java.util.Optional;
+
+/** Output words / source words must lie in [min, max]: catches summaries of rewrites and padding. */
+public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
+    public static final String REASON = "lengthRatio";
+
+    @Override
+    public Optional<Rejection> check(ValidationSubject s) {
+        int sourceWords = TextMeasures.wordCount(s.source());
+        if (sourceWords == 0) {
+            return Optional.empty();
+        }
+        double ratio = (double) TextMeasures.wordCount(s.output()) / sourceWords;
+        if ((min != null && ratio < min) || (max != null && ratio > max)) {
+            return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
+                    "length ratio %.2f outside [%s, %s]", ratio, min == null ? "-" : min, max == null ? "-" : max)));
+        }
+        return Optional.empty();
+    }
+}

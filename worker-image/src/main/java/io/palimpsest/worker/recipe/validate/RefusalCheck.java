@@ -1,0 +1,36 @@
+package io.palimpsest.worker.recipe.validate;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Refusals and assistant boilerplate in place of a rewrite. Only the opening of the output is
+ * searched: that is where a refusal stands, and a rewrite of a text about chatbots may quote the
+ * same phrases further down.
+ */
+public final class RefusalCheck implements OutputCheck {
+    public static final String REASON = "refusal";
+    private static final int OPENING_CHARS = 300;
+    private static final Pattern REFUSAL = Pattern.compile("(?i)\\b("
+            + "as an ai(?: language)? model"
+            + "|as a language model"
+            + "|i(?:'m| am) (?:sorry|afraid),? but"
+            + "|i (?:apologi[sz]e|regret),? but"
+            + "|i (?:can(?:no|')t|cannot|won't|will not|am unable to|'m unable to|am not able to) "
+            + "(?:help|assist|comply|fulfil|fulfill|rewrite|provide|do that|complete|process|create|generate)"
+            + "|i(?:'m| am) (?:unable|not able) to (?:help|assist|comply|fulfil|fulfill|rewrite|provide)"
+            + "|(?:this|that|the) (?:request|content) (?:violates|goes against)"
+            + "|i must (?:decline|refuse)"
+            + ")");
+
+    @Override
+    public Optional<Rejection> check(ValidationSubject s) {
+        String opening = s.output().length() > OPENING_CHARS ? s.output().substring(0, OPENING_CHARS) : s.output();
+        Matcher m = REFUSAL.matcher(opening);
+        if (m.find()) {
+            return Optional.of(new Rejection(REASON, "refusal phrase \"" + m.group(1) + "\""));
+        }
+        return Optional.empty();
+    }
+}

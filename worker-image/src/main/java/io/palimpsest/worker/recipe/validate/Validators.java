@@ -1,0 +1,126 @@
+package io.palimpsest.worker.recipe.validate;
+
+import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.recipe.ModelCall;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The one entry point to output validation, used by the recipe engine after every call and by
+ * offline validation of existing (source, output) pairs. An empty output always fails
+ * (empty_output); then the model-free checks run in the recipe's order, and judges last, so no
+ * judge call is spent on an output a cheap check already rejects.
+ */
+public final class Validators {
+    public static final String EMPTY = "empty_output";
+
+    private final List<OutputCheck> checks;
+    private final List<JudgeCheck> judges;
+
+    private Validators(List<OutputCheck> checks, List<JudgeCheck> judges) {
+        this.checks = List.copyOf(checks);
+        this.judges = List.copyOf(judges);
+    }
+
+    public static Validators none() {
+        return new Validators(List.of(), List.of());
+    }
+
+    /**
+     * @param judgeModel where judge calls go; empty when there is no model (offline validation),
+     *                   in which case a judge validator is an error
+     * @param owner      for error messages: "variant qa"
+     */
+    public static Validators of(List<ValidatorSpec> specs, Optional<ModelCall> judgeModel, PromptRenderer renderer, String owner) {
+        List<OutputCheck> checks = new ArrayList<>();
+        List<JudgeCheck> judges = new ArrayList<>();
+        if (specs != null) {
+            for (int i = 0; i < specs.size(); i++) {
+                ValidatorSpec s = specs.get(i);
+                String where = owner + " validators[" + i + "]";
+                if (s.getType() == null) {
+                    throw new RecipeException(where + ": type is required");
+                }
+                if (s.getType() == ValidatorSpec.Type.judge) {
+                    judges.add(new JudgeCheck(s, judgeModel.orElseThrow(() ->
+                            new RecipeException(where + ": a judge needs a model to call")), renderer, owner));
+                } else {
+                    checks.add(local(s));
+                }
+            }
+        }
+        return new Validators(checks, judges);
+    }
+
+    static OutputCheck local(ValidatorSpec s) {
+        return switch (s.getType()) {
+            case truncation -> new TruncationCheck(s.getMargin() == null ? 0 : s.getMargin());
+            case lengthRatio -> new LengthRatioCheck(s.getMin(), s.getMax());
+            case length -> new LengthCheck(s.getMin(), s.getMax());
+            case repetition -> new RepetitionCheck(s.getThreshold() == null ? RepetitionCheck.DEFAULT_THRESHOLD : s.getThreshold());
+            case refusal -> new RefusalCheck();
+            case echo -> new EchoCheck(s.getThreshold() == null ? EchoCheck.DEFAULT_THRESHOLD : s.getThreshold());
+            case language -> new LanguageCheck(s.getLanguage());
+            case compiles -> new CompilesCheck();
+            case judge -> throw new IllegalArgumentException("judge is not a local check");
+        };
+    }
+
+    /** Both lists joined: the recipe's validators, then the variant's own. */
+    public static List<ValidatorSpec> concat(List<ValidatorSpec> a, List<ValidatorSpec> b) {
+        List<ValidatorSpec> all = new ArrayList<>();
+        if (a != null) {
+            all.addAll(a);
+        }
+        if (b != null) {
+            all.addAll(b);
+        }
+        return all;
+    }
+
+    /** Model-free checks only, synchronously. */
+    public Optional<Rejection> checkLocal(ValidationSubject s) {
+        if (s.output() == null || s.output().isBlank()) {
+            return Optional.of(new Rejection(EMPTY, "no text after post-processing"));
+        }
+        for (OutputCheck c : checks) {
+            Optional<Rejection> r = c.check(s);
+            if (r.isPresent()) {
+                return r;
+            }
+        }
+        return Optional.empty();
+    }
+
+    public CompletionStage<Verdict> validate(ValidationSubject s) {
+        return validate(s, null);
+    }
+
+    /**
+     * @param judgeModel the model judge calls go to for this subject (the engine passes one that
+     *                   counts tokens per document); null for the one given at construction
+     */
+    public CompletionStage<Verdict> validate(ValidationSubject s, ModelCall judgeModel) {
+        Optional<Rejection> local = checkLocal(s);
+        if (local.isPresent()) {
+            return CompletableFuture.completedFuture(new Verdict(local, null));
+        }
+        CompletionStage<Verdict> chain = CompletableFuture.completedFuture(Verdict.PASS);
+        for (JudgeCheck judge : judges) {
+            chain = chain.thenCompose(v -> v.passed()
+                    ? judge.judge(s, judgeModel).thenApply(o -> new Verdict(o.rejection(), o.score()))
+                    : CompletableFuture.completedFuture(v));
+        }
+        return chain;
+    }
+
+    public boolean hasJudge() {
+        return !judges.isEmpty();
+    }
+}
