@@ -15,7 +15,8 @@ import java.util.Optional;
 public record RequestOutcome(int status, Optional<Fault> fault, String finishReason, String text,
                              int promptTokens, int completionTokens) {
 
-    public static RequestOutcome error(int status, Fault fault) {
+    /** An answer with no generated text: an error, or a non-completion endpoint. */
+    public static RequestOutcome statusOnly(int status, Fault fault) {
         return new RequestOutcome(status, Optional.ofNullable(fault), null, null, 0, 0);
     }
 

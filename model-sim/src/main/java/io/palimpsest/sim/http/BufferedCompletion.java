@@ -39,9 +39,10 @@ final class BufferedCompletion implements SequenceListener {
     @Override
     public void onFinish(Sequence seq) {
         String text = plan.text();
-        HttpReplies.json(request, 200, ResponseBodies.completion(header, text, seq.finishReason(),
-                plan.stopReason(), seq.promptTokens(), seq.completionTokens()));
+        // Logged before the reply, so a client that has its answer also finds the outcome.
         entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), text,
                 seq.promptTokens(), seq.completionTokens()));
+        HttpReplies.json(request, 200, ResponseBodies.completion(header, text, seq.finishReason(),
+                plan.stopReason(), seq.promptTokens(), seq.completionTokens()));
     }
 }

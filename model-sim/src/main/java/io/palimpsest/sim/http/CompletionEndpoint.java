@@ -40,7 +40,7 @@ final class CompletionEndpoint {
             hit = state.rules().firstMatch(request.prompt());
             fault = chooseFault(req, hit);
         } catch (ApiError e) {
-            entry.outcome(RequestOutcome.error(e.status(), null));
+            entry.outcome(RequestOutcome.statusOnly(e.status(), null));
             HttpReplies.error(req, e);
             return;
         }
@@ -139,16 +139,16 @@ final class CompletionEndpoint {
         FaultConfig faults = state.faults().config();
         switch (fault) {
             case RATE_LIMIT -> {
-                entry.outcome(RequestOutcome.error(429, fault));
+                entry.outcome(RequestOutcome.statusOnly(429, fault));
                 req.response().putHeader("retry-after", Integer.toString(faults.retryAfterSeconds()));
                 HttpReplies.error(req, new ApiError(429, "RateLimitError", "Too many requests (injected by model-sim)."));
             }
             case SERVER_ERROR -> {
-                entry.outcome(RequestOutcome.error(500, fault));
+                entry.outcome(RequestOutcome.statusOnly(500, fault));
                 HttpReplies.error(req, new ApiError(500, "InternalServerError", "Internal server error (injected by model-sim)."));
             }
             case UNAVAILABLE -> {
-                entry.outcome(RequestOutcome.error(503, fault));
+                entry.outcome(RequestOutcome.statusOnly(503, fault));
                 HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (injected by model-sim)."));
             }
             case RESET -> {

@@ -59,11 +59,12 @@ public final class SimRouter implements Handler<HttpServerRequest> {
                         completions.handle(req, CompletionRequest.Kind.TEXT, body, entry));
                 case "/tokenize" -> withBody(req, (body, entry) -> {
                     try {
-                        HttpReplies.json(req, 200, TokenizeEndpoint.tokenize(body, state.config().modelName(),
-                                state.config().maxModelLen()));
-                        entry.outcome(RequestOutcome.error(200, null));
+                        JsonNode tokens = TokenizeEndpoint.tokenize(body, state.config().modelName(),
+                                state.config().maxModelLen());
+                        entry.outcome(RequestOutcome.statusOnly(200, null));
+                        HttpReplies.json(req, 200, tokens);
                     } catch (ApiError e) {
-                        entry.outcome(RequestOutcome.error(e.status(), null));
+                        entry.outcome(RequestOutcome.statusOnly(e.status(), null));
                         HttpReplies.error(req, e);
                     }
                 });
@@ -84,7 +85,7 @@ public final class SimRouter implements Handler<HttpServerRequest> {
             JsonNode body = Json.parseLenient(buf.toString());
             LoggedRequest entry = state.requestLog().record(req.method().name(), req.path(), headers(req.headers()), body);
             if (!state.ready()) {
-                entry.outcome(RequestOutcome.error(503, null));
+                entry.outcome(RequestOutcome.statusOnly(503, null));
                 HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "The model is still loading."));
                 return;
             }

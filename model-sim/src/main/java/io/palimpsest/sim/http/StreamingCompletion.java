@@ -60,12 +60,12 @@ final class StreamingCompletion implements SequenceListener {
         if (includeUsage) {
             send(ResponseBodies.usageChunk(header, seq.promptTokens(), seq.completionTokens()));
         }
+        entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), plan.text(),
+                seq.promptTokens(), seq.completionTokens()));
         HttpServerResponse resp = request.response();
         if (!resp.closed() && !resp.ended()) {
             resp.end("data: [DONE]\n\n");
         }
-        entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), plan.text(),
-                seq.promptTokens(), seq.completionTokens()));
     }
 
     private void send(JsonNode chunk) {
