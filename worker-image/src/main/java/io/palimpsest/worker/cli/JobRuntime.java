@@ -19,8 +19,7 @@ import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.plan.ShardingPolicy;
-import io.palimpsest.worker.process.OutputRecords;
-import io.palimpsest.worker.process.VariantPromptProcessor;
+import io.palimpsest.worker.recipe.runtime.RecipeProcessors;
 import io.palimpsest.worker.run.DocumentProcessor;
 import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.storage.InputRoot;
@@ -43,6 +42,7 @@ final class JobRuntime implements AutoCloseable {
     private InputRoot input;
     private Storage output;
     private ModelClient client;
+    private URI clientEndpoint;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -110,6 +110,7 @@ final class JobRuntime implements AutoCloseable {
 
     ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
         if (client == null) {
+            clientEndpoint = endpoint;
             int cap = concurrencyCap();
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             int initial = Math.min(cap, maxNumSeqs != null ? maxNumSeqs : 64);
@@ -124,8 +125,9 @@ final class JobRuntime implements AutoCloseable {
 
     DocumentProcessor processor(ModelClient modelClient) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
-        return new VariantPromptProcessor(spec.getRecipe().getPrompts(), modelClient,
-                new OutputRecords(json, keepOriginal, model(), job.getRecipeHash()), model(), json);
+        // The full recipe engine (chunking, routes, stages, validators); it covers VariantPromptProcessor's cases.
+        return RecipeProcessors.create(spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(),
+                keepOriginal, json);
     }
 
     RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {

@@ -170,8 +170,8 @@ public final class EditProgramParser {
         if (INTEGER.matcher(value).matches()) {
             return Optional.of(new Argument(keyword, Integer.parseInt(value), null));
         }
-        Optional<String> s = stringLiteral(value);
-        return s.map(str -> new Argument(keyword, null, str));
+        String name = keyword;
+        return stringLiteral(value).map(str -> new Argument(name, null, str));
     }
 
     private static Optional<String> stringLiteral(String v) {

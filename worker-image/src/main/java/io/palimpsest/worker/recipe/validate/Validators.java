@@ -40,6 +40,10 @@ public final class Validators {
     public static Validators of(List<ValidatorSpec> specs, Optional<ModelCall> judgeModel, PromptRenderer renderer, String owner) {
         List<OutputCheck> checks = new ArrayList<>();
         List<JudgeCheck> judges = new ArrayList<>();
+        // A reply cut at max_tokens is never a success; a recipe may only widen the margin.
+        if (specs == null || specs.stream().noneMatch(s -> s.getType() == ValidatorSpec.Type.truncation)) {
+            checks.add(new TruncationCheck(0));
+        }
         if (specs != null) {
             for (int i = 0; i < specs.size(); i++) {
                 ValidatorSpec s = specs.get(i);

@@ -1,0 +1,131 @@
+package io.palimpsest.worker.recipe.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.recipe.PromptVariant;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.DocumentOutcome;
+import io.palimpsest.worker.recipe.OutputRecord;
+import io.palimpsest.worker.recipe.PlainValues;
+import io.palimpsest.worker.recipe.Provenance;
+import io.palimpsest.worker.recipe.RecipeEngine;
+import io.palimpsest.worker.recipe.RejectRecord;
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.run.DocumentProcessor;
+import io.palimpsest.worker.run.ModelUnavailableException;
+import io.palimpsest.worker.run.ProcessedDocument;
+import io.palimpsest.worker.run.Rejection;
+import io.palimpsest.worker.run.VariantRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The recipe engine behind the worker's {@link DocumentProcessor} seam: turns the worker's
+ * documents into the engine's, and the engine's outputs and rejects into the worker's records.
+ */
+public final class RecipeProcessor implements DocumentProcessor {
+    /** After this many documents in a row whose calls failed after every retry, the server is broken, not the documents. */
+    private static final int FAILED_IN_A_ROW_IS_AN_OUTAGE = 5;
+
+    private final RecipeEngine engine;
+    private final ObjectMapper json;
+    private final boolean keepOriginal;
+    private final List<String> variants;
+    private final AtomicInteger failedInARow = new AtomicInteger();
+
+    public RecipeProcessor(RecipeEngine engine, ObjectMapper json, boolean keepOriginal) {
+        this.engine = engine;
+        this.json = json;
+        this.keepOriginal = keepOriginal;
+        Recipe recipe = engine.recipe();
+        this.variants = recipe.getPrompts().stream().map(PromptVariant::getName).toList();
+    }
+
+    @Override
+    public List<String> variants() {
+        return variants;
+    }
+
+    @Override
+    public CompletionStage<ProcessedDocument> process(Document document) {
+        SourceDocument doc = new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));
+        return engine.process(doc).handle((outcome, error) -> {
+            if (error == null) {
+                failedInARow.set(0);
+                return convert(document, outcome);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof ModelUnavailableException unavailable) {
+                throw unavailable;
+            }
+            if (failedInARow.incrementAndGet() >= FAILED_IN_A_ROW_IS_AN_OUTAGE) {
+                throw new ModelUnavailableException(FAILED_IN_A_ROW_IS_AN_OUTAGE
+                        + " documents in a row failed after every retry; last: " + cause, cause);
+            }
+            return ProcessedDocument.rejected(ItemReason.MODEL_ERROR, "retries exhausted: " + cause, 0, 0);
+        });
+    }
+
+    private ProcessedDocument convert(Document document, DocumentOutcome outcome) {
+        List<VariantRecord> records = new ArrayList<>();
+        for (OutputRecord o : outcome.outputs()) {
+            records.add(new VariantRecord(o.variant(), record(document, o)));
+        }
+        List<Rejection> rejections = new ArrayList<>();
+        for (RejectRecord r : outcome.rejects()) {
+            ItemReason.Outcome kind = r.kind() == RejectRecord.Kind.SKIPPED ? ItemReason.Outcome.SKIPPED : ItemReason.Outcome.REJECTED;
+            rejections.add(new Rejection(r.variant(), r.reason(), kind, detail(r), r.output()));
+        }
+        return new ProcessedDocument(records, rejections, outcome.usage().promptTokens(), outcome.usage().completionTokens());
+    }
+
+    /** Rejections carry no provenance of their own: the chunk and parameters go into the detail. */
+    private static String detail(RejectRecord r) {
+        Provenance p = r.provenance();
+        StringBuilder sb = new StringBuilder(r.detail() == null ? "" : r.detail());
+        if (p != null && !p.chunkIds().isEmpty()) {
+            sb.append(" [chunks ").append(String.join(",", p.chunkIds())).append(']');
+        }
+        if (p != null && !p.params().isEmpty()) {
+            sb.append(" [params ").append(p.params()).append(']');
+        }
+        return sb.toString();
+    }
+
+    private ObjectNode record(Document document, OutputRecord o) {
+        ObjectNode record = json.createObjectNode();
+        record.put("id", document.id());
+        record.put("text", o.text());
+        if (keepOriginal) {
+            record.put("source", document.text());
+        }
+        if (document.metadata() != null && !document.metadata().isEmpty()) {
+            record.set("metadata", document.metadata());
+        }
+        Provenance p = o.provenance();
+        ObjectNode prov = record.putObject("provenance");
+        prov.put("sourceId", p.sourceId());
+        if (document.position() != null) {
+            prov.put("file", document.position().file());
+            prov.put("line", document.position().line());
+        }
+        prov.set("chunkIds", json.valueToTree(p.chunkIds()));
+        prov.put("variant", p.variant());
+        if (!p.params().isEmpty()) {
+            prov.set("params", json.valueToTree(p.params()));
+        }
+        prov.put("model", p.model());
+        if (!p.sampling().isEmpty()) {
+            prov.set("sampling", json.valueToTree(p.sampling()));
+        }
+        prov.put("recipeHash", p.recipeHash());
+        p.extra().forEach((k, v) -> prov.set(k, json.valueToTree(v)));
+        return record;
+    }
+}

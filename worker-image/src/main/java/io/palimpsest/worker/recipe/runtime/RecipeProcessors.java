@@ -1,0 +1,31 @@
+package io.palimpsest.worker.recipe.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.recipe.EngineSettings;
+import io.palimpsest.worker.recipe.RecipeEngine;
+import io.palimpsest.worker.recipe.token.TokenCounter;
+import io.palimpsest.worker.recipe.token.TokenCounters;
+
+import java.net.URI;
+import java.util.Optional;
+
+/** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
+public final class RecipeProcessors {
+    private RecipeProcessors() {
+    }
+
+    /**
+     * @param endpoint the model server's base URL (for /tokenize when the recipe asks for exact counts)
+     * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
+     */
+    public static RecipeProcessor create(Recipe recipe, ModelClient client, URI endpoint, String servedModelName,
+                                         String recipeHash, boolean keepOriginal, ObjectMapper json) {
+        Optional<TokenCounter> server = endpoint == null ? Optional.empty()
+                : Optional.of(new HttpTokenCounter(endpoint, servedModelName, json));
+        RecipeEngine engine = RecipeEngine.create(recipe, new ClientModelCall(client, servedModelName, json),
+                TokenCounters.forRecipe(recipe, server), new EngineSettings(servedModelName, recipeHash));
+        return new RecipeProcessor(engine, json, keepOriginal);
+    }
+}
