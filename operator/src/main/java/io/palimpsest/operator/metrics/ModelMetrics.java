@@ -1,0 +1,106 @@
+package io.palimpsest.operator.metrics;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * RewriterModel metrics on /q/metrics, tagged by namespace and model:
+ * palimpsest_model_reconciles_total, palimpsest_model_reconcile_errors_total,
+ * palimpsest_model_replicas_desired, palimpsest_model_replicas_ready,
+ * palimpsest_model_queue_waiting, palimpsest_model_queue_running,
+ * palimpsest_model_scrape_failures_total.
+ */
+@ApplicationScoped
+public class ModelMetrics {
+    private final MeterRegistry registry;
+    private final Map<ResourceID, PerModel> models = new ConcurrentHashMap<>();
+
+    @Inject
+    public ModelMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void reconciled(ResourceID id) {
+        of(id).reconciles.increment();
+    }
+
+    public void reconcileFailed(ResourceID id) {
+        of(id).errors.increment();
+    }
+
+    public void replicas(ResourceID id, int desired, int ready) {
+        PerModel m = of(id);
+        m.desired.set(desired);
+        m.ready.set(ready);
+    }
+
+    public void queue(ResourceID id, int waiting, int running) {
+        PerModel m = of(id);
+        m.waiting.set(waiting);
+        m.running.set(running);
+    }
+
+    public void scrapeFailed(ResourceID id, int failedPods) {
+        if (failedPods > 0) {
+            of(id).scrapeFailures.increment(failedPods);
+        }
+    }
+
+    /** Drops the series of a deleted model so they do not linger at their last value. */
+    public void forget(ResourceID id) {
+        PerModel m = models.remove(id);
+        if (m != null) {
+            m.meters.forEach(registry::remove);
+        }
+    }
+
+    private PerModel of(ResourceID id) {
+        return models.computeIfAbsent(id, this::register);
+    }
+
+    private PerModel register(ResourceID id) {
+        Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "model", id.getName());
+        PerModel m = new PerModel();
+        Counter reconciles = Counter.builder("palimpsest.model.reconciles").tags(tags)
+                .description("Reconciles of the RewriterModel").register(registry);
+        Counter errors = Counter.builder("palimpsest.model.reconcile.errors").tags(tags)
+                .description("Reconciles that ended in an exception").register(registry);
+        Counter scrapeFailures = Counter.builder("palimpsest.model.scrape.failures").tags(tags)
+                .description("Replica /metrics scrapes that failed or timed out").register(registry);
+        m.reconciles = reconciles;
+        m.errors = errors;
+        m.scrapeFailures = scrapeFailures;
+        m.meters = List.of(reconciles, errors, scrapeFailures,
+                gauge("palimpsest.model.replicas.desired", tags, m.desired, "Replicas the autoscaler asks for"),
+                gauge("palimpsest.model.replicas.ready", tags, m.ready, "Replicas that pass readiness"),
+                gauge("palimpsest.model.queue.waiting", tags, m.waiting, "vllm:num_requests_waiting summed over replicas"),
+                gauge("palimpsest.model.queue.running", tags, m.running, "vllm:num_requests_running summed over replicas"));
+        return m;
+    }
+
+    private Meter gauge(String name, Tags tags, AtomicLong value, String description) {
+        return Gauge.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry);
+    }
+
+    private static final class PerModel {
+        final AtomicLong desired = new AtomicLong();
+        final AtomicLong ready = new AtomicLong();
+        final AtomicLong waiting = new AtomicLong();
+        final AtomicLong running = new AtomicLong();
+        Counter reconciles;
+        Counter errors;
+        Counter scrapeFailures;
+        List<Meter> meters;
+    }
+}

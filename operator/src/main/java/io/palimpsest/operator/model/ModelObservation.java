@@ -1,0 +1,22 @@
+package io.palimpsest.operator.model;
+
+import io.palimpsest.operator.model.autoscale.EndpointHealth;
+
+/**
+ * Everything the status of a RewriterModel is decided from, gathered from caches by the reconciler.
+ *
+ * @param replicas       pods the Deployment has (status.replicas)
+ * @param readyReplicas  pods that pass readiness
+ * @param rolloutStuck   the Deployment exceeded its progress deadline (pods crash or never load)
+ * @param problem        a failure to surface that is not covered above (e.g. KEDA not installed), or null
+ */
+public record ModelObservation(
+        boolean external,
+        EndpointHealth endpointHealth,
+        WeightsState weights,
+        int replicas,
+        int readyReplicas,
+        int desiredReplicas,
+        boolean rolloutStuck,
+        String problem) {
+}

@@ -1,0 +1,82 @@
+package io.palimpsest.operator.model;
+
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+
+/**
+ * Phase and the three standard conditions of a RewriterModel from one observation. Pure; the
+ * truth table is in the tests.
+ */
+public final class ModelStatusDecider {
+
+    /** One condition's verdict: status, reason (a constant) and a message for humans. */
+    public record Verdict(boolean status, String reason, String message) {
+    }
+
+    public record Decision(ModelPhase phase, Verdict ready, Verdict progressing, Verdict degraded) {
+    }
+
+    private ModelStatusDecider() {
+    }
+
+    public static Decision decide(ModelObservation o) {
+        if (o.external()) {
+            return external(o);
+        }
+        if (o.weights() == WeightsState.Failed) {
+            String msg = "the weight download Job failed; fix the source or credentials, then edit the spec";
+            return new Decision(ModelPhase.Failed,
+                    new Verdict(false, Conditions.REASON_DOWNLOAD_FAILED, msg),
+                    new Verdict(false, Conditions.REASON_DOWNLOAD_FAILED, msg),
+                    new Verdict(true, Conditions.REASON_DOWNLOAD_FAILED, msg));
+        }
+        Verdict degraded = o.problem() != null
+                ? new Verdict(true, ModelReasons.SCALED_OBJECT_FAILED, o.problem())
+                : o.rolloutStuck()
+                ? new Verdict(true, ModelReasons.ROLLOUT_STUCK,
+                        "replicas did not become ready within the progress deadline")
+                : new Verdict(false, ModelReasons.AS_EXPECTED, "");
+        if (o.weights() == WeightsState.Downloading) {
+            return new Decision(ModelPhase.Loading,
+                    new Verdict(false, ModelReasons.DOWNLOADING_WEIGHTS, "downloading weights into the cache volume"),
+                    new Verdict(true, ModelReasons.DOWNLOADING_WEIGHTS, "downloading weights into the cache volume"),
+                    degraded);
+        }
+        String counts = o.readyReplicas() + "/" + o.desiredReplicas() + " replicas ready";
+        if (o.desiredReplicas() == 0 && o.replicas() == 0) {
+            return new Decision(ModelPhase.ScaledToZero,
+                    new Verdict(false, Conditions.REASON_SCALED_TO_ZERO, "no replica runs; work wakes the model"),
+                    new Verdict(false, Conditions.REASON_SCALED_TO_ZERO, ""),
+                    degraded);
+        }
+        boolean settled = o.readyReplicas() == o.desiredReplicas() && o.replicas() == o.desiredReplicas();
+        Verdict progressing = settled
+                ? new Verdict(false, Conditions.REASON_REPLICAS_READY, counts)
+                : new Verdict(true, ModelReasons.SCALING, counts);
+        if (o.readyReplicas() == 0) {
+            ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Loading;
+            return new Decision(phase, new Verdict(false, Conditions.REASON_LOADING, counts), progressing, degraded);
+        }
+        ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Ready;
+        return new Decision(phase, new Verdict(true, Conditions.REASON_REPLICAS_READY, counts), progressing, degraded);
+    }
+
+    private static Decision external(ModelObservation o) {
+        if (o.endpointHealth() == null) {
+            return new Decision(ModelPhase.Pending,
+                    new Verdict(false, ModelReasons.ENDPOINT_UNKNOWN, "waiting for the first health check"),
+                    new Verdict(true, ModelReasons.ENDPOINT_UNKNOWN, ""),
+                    new Verdict(false, ModelReasons.ENDPOINT_UNKNOWN, ""));
+        }
+        if (o.endpointHealth().healthy()) {
+            return new Decision(ModelPhase.Ready,
+                    new Verdict(true, Conditions.REASON_ENDPOINT_HEALTHY, o.endpointHealth().detail()),
+                    new Verdict(false, Conditions.REASON_ENDPOINT_HEALTHY, ""),
+                    new Verdict(false, Conditions.REASON_ENDPOINT_HEALTHY, ""));
+        }
+        return new Decision(ModelPhase.Degraded,
+                new Verdict(false, Conditions.REASON_ENDPOINT_UNHEALTHY, o.endpointHealth().detail()),
+                new Verdict(false, Conditions.REASON_ENDPOINT_UNHEALTHY, ""),
+                new Verdict(true, Conditions.REASON_ENDPOINT_UNHEALTHY, o.endpointHealth().detail()));
+    }
+}

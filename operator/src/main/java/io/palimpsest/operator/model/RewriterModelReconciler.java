@@ -1,0 +1,296 @@
+package io.palimpsest.operator.model;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.metrics.ModelMetrics;
+import io.palimpsest.operator.model.autoscale.MetricsScraper;
+import io.palimpsest.operator.model.autoscale.ModelObservations;
+import io.palimpsest.operator.model.autoscale.QueueSample;
+import io.palimpsest.operator.model.autoscale.Recommendation;
+import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
+import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
+import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import io.palimpsest.operator.model.resources.RenderSettings;
+import io.palimpsest.operator.model.resources.VllmDeployment;
+import io.palimpsest.operator.model.resources.VllmService;
+import io.palimpsest.operator.model.resources.WeightCachePvc;
+import io.palimpsest.operator.model.resources.WeightDownloadJob;
+import io.palimpsest.operator.status.ConditionAggregator;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * RewriterModel: observe (caches only) -> decide replicas (ReplicaRecommender) -> apply the
+ * owned objects -> one status write when something changed.
+ *
+ * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
+ * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
+ * patch delete; pods: get list watch (the scraper's pod informer, all namespaces); events:
+ * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: get create update
+ * delete (only for autoscaling.mode keda).
+ */
+@ControllerConfiguration(name = "rewritermodel")
+@RBACRule(apiGroups = "apps", resources = "deployments", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
+        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "", resources = {"services", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
+        RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "batch", resources = "jobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
+        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+@RBACRule(apiGroups = RewriterModel.GROUP, resources = "rewritejobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
+        RBACVerbs.UPDATE, RBACVerbs.DELETE})
+public class RewriterModelReconciler implements Reconciler<RewriterModel> {
+    /** The queue in status is rewritten when it changes, or at least this often while sampling. */
+    private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
+
+    private final RenderSettings settings;
+    private final VllmDeployment deployment;
+    private final VllmService service;
+    private final WeightCachePvc cachePvc;
+    private final WeightDownloadJob downloadJob;
+    private final KedaScaledObjects scaledObjects = new KedaScaledObjects();
+    private final ReplicaRecommender recommender = new ReplicaRecommender();
+    private final MetricsScraper scraper;
+    private final ModelObservations observations;
+    private final RemainingWorkSource remainingWork;
+    private final ConditionAggregator conditions;
+    private final ModelEvents events;
+    private final ModelMetrics metrics;
+    private final Clock clock;
+
+    @Inject
+    public RewriterModelReconciler(PalimpsestConfig config, MetricsScraper scraper, ModelObservations observations,
+                                   RemainingWorkSource remainingWork, ConditionAggregator conditions,
+                                   ModelEvents events, ModelMetrics metrics, Clock clock) {
+        this.settings = RenderSettings.from(config);
+        this.deployment = new VllmDeployment(settings);
+        this.service = new VllmService(settings);
+        this.cachePvc = new WeightCachePvc(settings);
+        this.downloadJob = new WeightDownloadJob(settings);
+        this.scraper = scraper;
+        this.observations = observations;
+        this.remainingWork = remainingWork;
+        this.conditions = conditions;
+        this.events = events;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
+        scraper.watch(context.getPrimaryCache());
+        List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
+                EventSourceUtils.dependentEventSources(context, deployment, service, cachePvc, downloadJob));
+        // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
+        sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriteJob.class, RewriterModel.class)
+                .withName("bound-rewritejobs")
+                .withSecondaryToPrimaryMapper((RewriteJob job) -> job.getSpec() == null || job.getSpec().getModelRef() == null
+                        ? Set.of()
+                        : Set.of(new ResourceID(job.getSpec().getModelRef().getName(), job.getMetadata().getNamespace())))
+                .build(), context));
+        sources.add(scraper.eventSource());
+        return sources;
+    }
+
+    @Override
+    public UpdateControl<RewriterModel> reconcile(RewriterModel model, Context<RewriterModel> context) {
+        ResourceID id = ResourceID.fromResource(model);
+        metrics.reconciled(id);
+        RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
+        RewriterModelStatus next = model.getSpec().getEndpoint() != null
+                ? reconcileExternal(model, context, id)
+                : reconcileDeployed(model, context, id, previous);
+        announce(model, previous, next);
+        if (next.equals(previous)) {
+            return UpdateControl.noUpdate();
+        }
+        model.setStatus(next);
+        return UpdateControl.patchStatus(model);
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<RewriterModel> updateErrorStatus(RewriterModel model, Context<RewriterModel> context,
+                                                                     Exception e) {
+        metrics.reconcileFailed(ResourceID.fromResource(model));
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    private RewriterModelStatus reconcileDeployed(RewriterModel model, Context<RewriterModel> context, ResourceID id,
+                                                  RewriterModelStatus previous) {
+        ScalingPolicy policy;
+        try {
+            policy = ScalingPolicy.from(model.getSpec());
+        } catch (IllegalArgumentException e) {
+            // A spec error: no retry, the user has to edit the resource.
+            return invalidSpec(model, previous, e.getMessage());
+        }
+        WeightSource weights = WeightSource.of(model);
+        WeightsState weightsState = WeightsState.NotNeeded;
+        if (weights.usesCache()) {
+            cachePvc.reconcile(model, context);
+            downloadJob.reconcile(model, context);
+            String jobName = ModelNames.downloadJob(model, weights.identity());
+            weightsState = WeightsState.of(context.getSecondaryResources(Job.class).stream()
+                    .filter(j -> jobName.equals(j.getMetadata().getName())).findFirst());
+        }
+
+        Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
+        int current = previous.getDesiredReplicas() != null ? previous.getDesiredReplicas()
+                : existing.map(d -> d.getSpec().getReplicas()).orElse(0);
+        boolean keda = model.getSpec().getAutoscaling() != null
+                && model.getSpec().getAutoscaling().getMode() == RewriterModelSpec.AutoscalingMode.keda;
+        Optional<QueueSample> sample = observations.sample(id);
+        int desired;
+        String problem = null;
+        if (keda) {
+            // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it.
+            desired = existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
+            problem = scaledObjects.apply(context.getClient(), model, settings);
+        } else {
+            scaledObjects.ensureAbsent(context.getClient(), model);
+            Recommendation rec = recommender.recommend(current, sample.orElse(null),
+                    remainingWork.remainingWork(model, context), policy, clock.instant(), observations.history(id));
+            observations.recordHistory(id, rec.history());
+            desired = rec.replicas();
+            if (desired != current) {
+                events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("
+                        + rec.reason() + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running()).orElse("")
+                        + ")");
+            }
+        }
+        context.managedWorkflowAndDependentResourceContext()
+                .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
+        deployment.reconcile(model, context);
+        service.reconcile(model, context);
+
+        Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
+        int replicas = observed.map(d -> d.getStatus() == null ? null : d.getStatus().getReplicas()).orElse(0);
+        int ready = observed.map(d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas()).orElse(0);
+        boolean stuck = observed.map(d -> d.getStatus() == null || d.getStatus().getConditions() == null ? false
+                : d.getStatus().getConditions().stream().anyMatch(c -> "Progressing".equals(c.getType())
+                && "False".equals(c.getStatus()) && "ProgressDeadlineExceeded".equals(c.getReason()))).orElse(false);
+        ModelObservation observation = new ModelObservation(false, null, weightsState, replicas, ready, desired,
+                stuck, problem);
+        metrics.replicas(id, desired, ready);
+
+        RewriterModelStatus next = decided(model, previous, observation);
+        next.setReplicas(replicas);
+        next.setReadyReplicas(ready);
+        next.setDesiredReplicas(desired);
+        next.setEndpoint(ModelNames.serviceUrl(model));
+        next.setQueue(queueForStatus(previous.getQueue(), sample.orElse(null)));
+        next.setLastScaleTime(desired != current || previous.getLastScaleTime() == null && previous.getDesiredReplicas() == null
+                ? now() : previous.getLastScaleTime());
+        return next;
+    }
+
+    private RewriterModelStatus reconcileExternal(RewriterModel model, Context<RewriterModel> context, ResourceID id) {
+        // Switched from deployed to external: nothing may keep running.
+        deleteAll(context, Deployment.class);
+        deleteAll(context, Service.class);
+        deleteAll(context, Job.class);
+        deleteAll(context, PersistentVolumeClaim.class);
+        scaledObjects.ensureAbsent(context.getClient(), model);
+        ModelObservation observation = new ModelObservation(true, observations.health(id).orElse(null),
+                WeightsState.NotNeeded, 0, 0, 0, false, null);
+        RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
+        RewriterModelStatus next = decided(model, previous, observation);
+        next.setEndpoint(model.getSpec().getEndpoint().getUrl());
+        return next;
+    }
+
+    private <R extends HasMetadata> void deleteAll(Context<RewriterModel> context, Class<R> type) {
+        context.getSecondaryResources(type).forEach(r -> context.getClient().resource(r).delete());
+    }
+
+    private RewriterModelStatus decided(RewriterModel model, RewriterModelStatus previous, ModelObservation o) {
+        ModelStatusDecider.Decision d = ModelStatusDecider.decide(o);
+        RewriterModelStatus next = new RewriterModelStatus();
+        next.setPhase(d.phase());
+        next.setObservedGeneration(model.getMetadata().getGeneration());
+        next.setConditions(conditions.from(previous.getConditions(), model.getMetadata().getGeneration())
+                .ready(d.ready().status(), d.ready().reason(), d.ready().message())
+                .progressing(d.progressing().status(), d.progressing().reason(), d.progressing().message())
+                .degraded(d.degraded().status(), d.degraded().reason(), d.degraded().message())
+                .build());
+        return next;
+    }
+
+    private RewriterModelStatus invalidSpec(RewriterModel model, RewriterModelStatus previous, String message) {
+        RewriterModelStatus next = new RewriterModelStatus();
+        next.setPhase(ModelPhase.Failed);
+        next.setObservedGeneration(model.getMetadata().getGeneration());
+        next.setConditions(conditions.from(previous.getConditions(), model.getMetadata().getGeneration())
+                .ready(false, Conditions.REASON_INVALID_SPEC, message)
+                .progressing(false, Conditions.REASON_INVALID_SPEC, message)
+                .degraded(true, Conditions.REASON_INVALID_SPEC, message)
+                .build());
+        return next;
+    }
+
+    /** Warnings when the model enters a failed or degraded phase (once per transition, not per reconcile). */
+    private void announce(RewriterModel model, RewriterModelStatus previous, RewriterModelStatus next) {
+        if (next.getPhase() == previous.getPhase()) {
+            return;
+        }
+        if (next.getPhase() == ModelPhase.Failed || next.getPhase() == ModelPhase.Degraded) {
+            var degraded = ConditionAggregator.find(next.getConditions(), Conditions.DEGRADED);
+            events.warning(model, degraded != null ? degraded.getReason() : next.getPhase().name(),
+                    degraded != null ? degraded.getMessage() : "");
+        }
+    }
+
+    private RewriterModelStatus.QueueSample queueForStatus(RewriterModelStatus.QueueSample previous, QueueSample sample) {
+        if (sample == null) {
+            return previous;
+        }
+        if (previous != null && previous.getSampledAt() != null
+                && Integer.valueOf(sample.waiting()).equals(previous.getWaiting())
+                && Integer.valueOf(sample.running()).equals(previous.getRunning())
+                && Instant.parse(previous.getSampledAt()).plusSeconds(QUEUE_STATUS_REFRESH_SECONDS).isAfter(sample.sampledAt())) {
+            return previous;
+        }
+        RewriterModelStatus.QueueSample q = new RewriterModelStatus.QueueSample();
+        q.setWaiting(sample.waiting());
+        q.setRunning(sample.running());
+        q.setSampledAt(DateTimeFormatter.ISO_INSTANT.format(sample.sampledAt().truncatedTo(ChronoUnit.SECONDS)));
+        return q;
+    }
+
+    private String now() {
+        return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+    }
+}
