@@ -1,0 +1,50 @@
+package io.palimpsest.operator.job;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Operator-wide choices for RewriteJobs ({@code palimpsest.jobs.*}); the worker image is in PalimpsestConfig. */
+@ConfigMapping(prefix = "palimpsest.jobs")
+public interface JobSettings {
+
+    /** In-flight requests per batch slot of a model replica: 1.25 keeps a queue a quarter of the batch deep. */
+    @WithDefault("1.25")
+    double headroom();
+
+    /** What an 'auto' worker is assumed to keep in flight when sizing parallelism from capacity. */
+    @WithDefault("32")
+    int defaultConcurrencyPerWorker();
+
+    /** The model's batch size when its spec does not say (vLLM's default max-num-seqs). */
+    @WithDefault("256")
+    int defaultMaxNumSeqs();
+
+    /** Upper bound on worker pods per job under 'auto' parallelism. */
+    @WithDefault("1000")
+    int maxParallelism();
+
+    /**
+     * Extra attempts per shard for exit 75 (model unreachable). Kubernetes has one failure counter
+     * per index, so these are added to backoffLimitPerIndex; see WorkerJob for the reasoning.
+     */
+    @WithDefault("4")
+    int modelUnreachableRetries();
+
+    /** How long after the worker Job finished the operator waits for the last pod summaries before it tallies the receipts. */
+    @WithDefault("30s")
+    Duration tallyGrace();
+
+    /** Retries of the planner and tally Jobs (cheap, idempotent listings). */
+    @WithDefault("3")
+    int helperBackoffLimit();
+
+    /** Documents between checkpoints inside a shard (passed to the workers in job.yaml). */
+    @WithDefault("500")
+    int checkpointEvery();
+
+    /** UID of worker, planner and tally containers. */
+    @WithDefault("1000")
+    long runAsUser();
+}

@@ -1,0 +1,45 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/** A Kubernetes Event per phase change, so {@code kubectl describe rwj} tells the story. Best effort. */
+final class PhaseEvents {
+    private static final Logger LOG = Logger.getLogger(PhaseEvents.class);
+    static final String COMPONENT = "palimpsest-operator";
+
+    private PhaseEvents() {
+    }
+
+    static void phaseChanged(KubernetesClient client, RewriteJob job, JobPhase from, JobPhase to, String reason,
+                             String message, Instant now) {
+        String at = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
+        try {
+            client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
+                    .withNewMetadata().withGenerateName(job.getMetadata().getName() + "-")
+                    .withNamespace(job.getMetadata().getNamespace()).endMetadata()
+                    .withInvolvedObject(new ObjectReferenceBuilder()
+                            .withApiVersion(job.getApiVersion()).withKind(job.getKind())
+                            .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
+                            .withUid(job.getMetadata().getUid()).build())
+                    .withType(to == JobPhase.Failed ? "Warning" : "Normal")
+                    .withReason(reason)
+                    .withMessage((from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message))
+                    .withFirstTimestamp(at).withLastTimestamp(at).withCount(1)
+                    .withNewSource().withComponent(COMPONENT).endSource()
+                    .withReportingComponent(COMPONENT)
+                    .build()).create();
+        } catch (KubernetesClientException e) {
+            LOG.debugf(e, "could not record an event for %s", job.getMetadata().getName());
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code palimpsest plan}: lists the input, writes the shard manifest to storage and reports the
+ * shard count ({@link io.palimpsest.api.worker.PlanSummary}) in its termination message. Planning
+ * is deterministic and keeps an existing manifest, so a rerun is harmless.
+ */
+public final class PlannerJob {
+    private PlannerJob() {
+    }
+
+    public static Job desired(RewriteJob job, String image, JobSettings settings) {
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(RewriteJobNames.plannerJob(job))
+                .withNamespace(job.getMetadata().getNamespace())
+                .withLabels(RewriteJobNames.labels(job, RewriteJobNames.ROLE_PLAN))
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(settings.helperBackoffLimit())
+                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
+                        List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)))
+                .endSpec()
+                .build();
+    }
+}

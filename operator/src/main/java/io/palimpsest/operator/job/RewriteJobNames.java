@@ -1,0 +1,53 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.model.ModelNames;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Names and labels of everything a RewriteJob owns. Fixed names make creation idempotent across operator restarts. */
+public final class RewriteJobNames {
+    public static final String JOB_LABEL = "palimpsest.io/rewritejob";
+    public static final String ROLE_LABEL = "palimpsest.io/role";
+    public static final String ROLE_PLAN = "plan";
+    public static final String ROLE_WORK = "work";
+    public static final String ROLE_TALLY = "tally";
+    /** Recorded on the planner Job once read from its pod, so the count outlives the pod. */
+    public static final String SHARDS_ANNOTATION = "palimpsest.io/shards";
+    public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
+    /** Set by the Job controller on Indexed Job pods. */
+    public static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
+    /** Set by the Job controller on pods of Jobs with backoffLimitPerIndex: failures of this index so far. */
+    public static final String INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
+    public static final String CONTAINER = "palimpsest";
+
+    private RewriteJobNames() {
+    }
+
+    public static String configMap(RewriteJob job) {
+        return job.getMetadata().getName() + "-job";
+    }
+
+    public static String plannerJob(RewriteJob job) {
+        return job.getMetadata().getName() + "-plan";
+    }
+
+    public static String workerJob(RewriteJob job) {
+        return job.getMetadata().getName() + "-work";
+    }
+
+    public static String tallyJob(RewriteJob job) {
+        return job.getMetadata().getName() + "-tally";
+    }
+
+    public static Map<String, String> labels(RewriteJob job, String role) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("app.kubernetes.io/name", "palimpsest");
+        labels.put("app.kubernetes.io/instance", job.getMetadata().getName());
+        labels.put(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY);
+        labels.put(JOB_LABEL, job.getMetadata().getName());
+        labels.put(ROLE_LABEL, role);
+        return labels;
+    }
+}

@@ -1,0 +1,271 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.RecipeHash;
+import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
+import io.palimpsest.operator.status.ConditionAggregator;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Orchestrates a RewriteJob: observe (informer caches only) -> validate -> decide the phase ->
+ * act on the owned objects -> one status patch at the end, only when it changed. The decisions
+ * are in {@link JobPhaseMachine}, {@link JobStatusFolder}, {@link ParallelismPolicy} and
+ * {@link SpecValidator}; the objects are built by {@link ResolvedJobConfigMap},
+ * {@link PlannerJob}, {@link WorkerJob} and {@link TallyJob}.
+ */
+@ControllerConfiguration(name = RewriteJobReconciler.NAME)
+public class RewriteJobReconciler implements Reconciler<RewriteJob> {
+    public static final String NAME = "rewritejob";
+    static final String BY_MODEL = "byModel";
+
+    @Inject
+    Clock clock;
+    @Inject
+    ConditionAggregator conditions;
+    @Inject
+    JobSettings settings;
+    @Inject
+    PalimpsestConfig config;
+
+    private InformerEventSource<Job, RewriteJob> jobs;
+
+    @Override
+    public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
+        IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
+        primaries.addIndexer(BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
+                : List.of(modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
+
+        jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, RewriteJob.class)
+                .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
+        var configMaps = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, RewriteJob.class)
+                .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
+        // Pods matter once they terminate: that is when their summary appears.
+        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, RewriteJob.class)
+                .withLabelSelector(RewriteJobNames.JOB_LABEL)
+                .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
+                        p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL), p.getMetadata().getNamespace())))
+                .withOnAddFilter(RewriteJobReconciler::terminated)
+                .withOnUpdateFilter((now, before) -> terminated(now) && !terminated(before))
+                .build(), context);
+        var models = new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
+                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(BY_MODEL,
+                                modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
+                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper((RewriteJob j) -> j.getSpec() == null || j.getSpec().getModelRef() == null ? Set.of()
+                        : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
+                .build(), context);
+        return List.of(jobs, configMaps, pods, models);
+    }
+
+    @Override
+    public UpdateControl<RewriteJob> reconcile(RewriteJob job, Context<RewriteJob> context) {
+        RewriteJobStatus previous = job.getStatus();
+        JobPhase recorded = previous == null ? null : previous.getPhase();
+        String recordedReason = phaseReason(previous);
+        long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
+        boolean generationSeen = previous != null && Objects.equals(previous.getObservedGeneration(), generation);
+        if (recorded != null && recorded.isTerminal() && generationSeen) {
+            return UpdateControl.noUpdate();
+        }
+
+        Observation seen = Observation.of(job, context, settings);
+        Instant now = clock.instant();
+        OwnedResources owned = new OwnedResources(context.getClient(), job);
+
+        boolean notStarted = recorded == null || recorded == JobPhase.Pending
+                || (recorded == JobPhase.Failed && JobReasons.INVALID_SPEC.equals(recordedReason));
+        List<SpecValidator.Violation> violations = notStarted ? SpecValidator.validate(job) : List.of();
+
+        // Shards and documents.
+        JobStatusFolder folder = new JobStatusFolder(clock);
+        Long shards = seen.shards();
+        JobStatusFolder.Result fold = shards == null ? null
+                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods());
+        RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
+
+        // Exact totals from the receipts when summaries went missing.
+        JobPhaseMachine.TallyState tally = JobPhaseMachine.TallyState.NOT_NEEDED;
+        if (fold != null && seen.worker().state().allShardsSettled() && !fold.uncounted().isEmpty()) {
+            tally = switch (seen.tallyState()) {
+                case ABSENT -> JobPhaseMachine.TallyState.PENDING;
+                case RUNNING -> JobPhaseMachine.TallyState.RUNNING;
+                case FAILED -> JobPhaseMachine.TallyState.FAILED;
+                case SUCCEEDED -> seen.tally() == null ? JobPhaseMachine.TallyState.RUNNING : JobPhaseMachine.TallyState.NOT_NEEDED;
+            };
+            if (seen.tally() != null) {
+                next = folder.applyTally(next, seen.tally(), seen.worker().completed());
+            } else if (seen.tallyState() == ClusterReadings.HelperState.SUCCEEDED) {
+                owned.delete(seen.tallyJob()); // its pod is gone with the result: run it again
+            }
+        }
+
+        boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
+        Decision decision = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(recorded, recordedReason,
+                violations.isEmpty(), seen.model() != null, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
+
+        Duration recheck = act(job, decision, seen, shards, next, tally, owned, now);
+
+        String recipeHash = job.getSpec().getRecipe() == null ? null : RecipeHash.of(job.getSpec().getRecipe());
+        next.setPhase(decision.phase());
+        next.setRecipeHash(recipeHash);
+        next.setObservedGeneration(generation);
+        if (next.getStartTime() == null && seen.workerJob() != null) {
+            next.setStartTime(seen.workerJob().getMetadata().getCreationTimestamp());
+        }
+        if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
+            next.setCompletionTime(rfc3339(now));
+        }
+        String message = message(job, decision, violations, seen);
+        next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
+                tally == JobPhaseMachine.TallyState.FAILED));
+
+        if (decision.phase() != recorded) {
+            PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
+        }
+        UpdateControl<RewriteJob> control;
+        if (next.equals(previous)) {
+            control = UpdateControl.noUpdate();
+        } else {
+            job.setStatus(next);
+            control = UpdateControl.patchStatus(job);
+        }
+        return recheck == null ? control : control.rescheduleAfter(recheck);
+    }
+
+    /** Brings the owned objects to what the phase needs; returns when to look again, if time alone changes anything. */
+    private Duration act(RewriteJob job, Decision decision, Observation seen, Long shards, RewriteJobStatus next,
+                         JobPhaseMachine.TallyState tally, OwnedResources owned, Instant now) {
+        JobPhase phase = decision.phase();
+        if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
+            return null;
+        }
+        String image = job.getSpec().getWorkers() != null && job.getSpec().getWorkers().getImage() != null
+                ? job.getSpec().getWorkers().getImage() : config.worker().image();
+        ensureConfigMap(job, seen, owned);
+        if (phase == JobPhase.Planning) {
+            if (seen.plannerJob() == null) {
+                created(job, owned.create(PlannerJob.desired(job, image, settings)));
+            } else if (seen.plannerState() == JobPhaseMachine.PlannerState.NOT_STARTED) {
+                owned.delete(seen.plannerJob()); // finished, but its pod and the count are gone: plan again
+            }
+            return null;
+        }
+        if (seen.plannerJob() != null && seen.plannedShardsUnrecorded()) {
+            owned.mergePatch(seen.plannerJob(), "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION
+                    + "\":\"" + shards + "\"}}}");
+        }
+        boolean suspend = phase == JobPhase.Suspended;
+        int parallelism = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
+                settings.defaultConcurrencyPerWorker(), settings.maxParallelism())).parallelism(seen.demand(job, suspend, next));
+        Job worker = seen.workerJob();
+        if (worker == null && !seen.worker().state().isFinished()) {
+            boolean queued = job.getSpec().getQueueName() != null; // Kueue admits by unsuspending
+            created(job, owned.create(WorkerJob.desired(job, shards, parallelism, suspend || queued, image,
+                    seen.modelApiKey(), settings)));
+        } else if (worker != null && !seen.worker().state().isFinished()) {
+            boolean kueueOwnsResume = job.getSpec().getQueueName() != null && !suspend;
+            boolean suspendedNow = Boolean.TRUE.equals(worker.getSpec().getSuspend());
+            Boolean suspendPatch = kueueOwnsResume || suspendedNow == suspend ? null : suspend;
+            boolean parallelismChanged = !Objects.equals(worker.getSpec().getParallelism(), parallelism);
+            if (suspendPatch != null || parallelismChanged) {
+                owned.mergePatch(worker, "{\"spec\":{\"parallelism\":" + parallelism
+                        + (suspendPatch == null ? "" : ",\"suspend\":" + suspendPatch) + "}}");
+            }
+        }
+        if (tally == JobPhaseMachine.TallyState.PENDING) {
+            Instant due = seen.worker().finishedAt() == null ? now : seen.worker().finishedAt().plus(settings.tallyGrace());
+            if (!now.isBefore(due)) {
+                created(job, owned.create(TallyJob.desired(job, image, settings)));
+            } else {
+                return Duration.between(now, due).plusSeconds(1);
+            }
+        }
+        return null;
+    }
+
+    private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
+        ConfigMap existing = seen.configMap();
+        if (existing != null && seen.model() == null) {
+            return; // keep the endpoint workers already use while the model is away
+        }
+        String recipeHash = job.getSpec().getRecipe() == null ? null : RecipeHash.of(job.getSpec().getRecipe());
+        ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.resolvedModel(),
+                recipeHash, settings.checkpointEvery()));
+        if (existing == null) {
+            owned.create(desired);
+        } else if (!Objects.equals(existing.getData(), desired.getData())) {
+            owned.replace(existing, desired);
+        }
+    }
+
+    /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */
+    private void created(RewriteJob owner, HasMetadata created) {
+        if (created instanceof Job j && jobs != null) {
+            jobs.handleRecentResourceCreate(ResourceID.fromResource(owner), j);
+        }
+    }
+
+    private static String message(RewriteJob job, Decision decision, List<SpecValidator.Violation> violations, Observation seen) {
+        return switch (decision.reason() == null ? "" : decision.reason()) {
+            case JobReasons.INVALID_SPEC -> violations.isEmpty() ? null : SpecValidator.describe(violations);
+            case JobReasons.MODEL_NOT_FOUND -> "RewriterModel '" + job.getSpec().getModelRef().getName()
+                    + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
+            case JobReasons.PLANNING_FAILED -> seen.plannerFailure() == null ? "the planner Job failed" : "the planner Job failed: " + seen.plannerFailure();
+            case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
+            default -> null;
+        };
+    }
+
+    private static String phaseReason(RewriteJobStatus status) {
+        if (status == null || status.getPhase() == null) {
+            return null;
+        }
+        String type = status.getPhase() == JobPhase.Failed ? io.palimpsest.api.common.Conditions.FAILED
+                : status.getPhase() == JobPhase.Succeeded ? io.palimpsest.api.common.Conditions.COMPLETE
+                : io.palimpsest.api.common.Conditions.READY;
+        var c = ConditionAggregator.find(status.getConditions(), type);
+        return c == null ? null : c.getReason();
+    }
+
+    static boolean terminated(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    static String modelKey(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    private static String rfc3339(Instant t) {
+        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
+    }
+}

@@ -1,0 +1,95 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.operator.model.ModelNames;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The worker Indexed Job: one completion index per shard, {@code palimpsest run} in each pod.
+ *
+ * <p>Failure handling is the Job controller's, per index:
+ * <ul>
+ *   <li>a pod with a DisruptionTarget condition (preemption, eviction, node drain) is ignored:
+ *       not counted, replaced; the shard resumes from its last checkpoint;</li>
+ *   <li>exit 42 (the shard's data is bad) fails the index at once: retrying cannot help;</li>
+ *   <li>exit 75 (model unreachable) and anything else count against
+ *       {@code backoffLimitPerIndex}.</li>
+ * </ul>
+ * Exit-75 budget: Kubernetes keeps one failure counter per index, so exit 75 cannot have a counter
+ * of its own. We give it its share inside the one counter:
+ * {@code backoffLimitPerIndex = (attemptsPerShard - 1) + modelUnreachableRetries}. The price is
+ * that a crash (exit 1, OOM) may also be retried up to that many times; the alternative
+ * (an Ignore rule for 75) retries forever while a model is down. Two things keep the shared
+ * budget from being burnt by an outage: the worker waits out outages itself (its {@code
+ * --max-outage}, 10 minutes) before exiting 75, and auto parallelism drops to 0 while the model
+ * has no ready replica. {@code maxFailedIndexes} = {@code retry.maxFailedShards};
+ * {@code podReplacementPolicy: Failed} so a terminating pod is never doubled by its replacement.
+ */
+public final class WorkerJob {
+    private WorkerJob() {
+    }
+
+    /**
+     * @param suspend whether the Job is created suspended (spec.suspend, or Kueue's admission)
+     */
+    public static Job desired(RewriteJob job, long shards, int parallelism, boolean suspend, String image,
+                              SecretKeyRef modelApiKey, JobSettings settings) {
+        RewriteJobSpec spec = job.getSpec();
+        RewriteJobSpec.Retry retry = spec.getRetry();
+        int attempts = retry == null || retry.getAttemptsPerShard() == null ? 3 : retry.getAttemptsPerShard();
+        Integer maxFailed = retry == null ? null : retry.getMaxFailedShards();
+
+        Map<String, String> jobLabels = new LinkedHashMap<>(RewriteJobNames.labels(job, RewriteJobNames.ROLE_WORK));
+        if (spec.getQueueName() != null) {
+            jobLabels.put(RewriteJobNames.KUEUE_QUEUE_LABEL, spec.getQueueName());
+        }
+        // The model's scaler counts these pods as demand (ModelNames.COMPONENT_WORKER).
+        Map<String, String> podLabels = Map.of(
+                ModelNames.MODEL_LABEL, spec.getModelRef().getName(),
+                ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER);
+
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(RewriteJobNames.workerJob(job))
+                .withNamespace(job.getMetadata().getNamespace())
+                .withLabels(jobLabels)
+                .endMetadata()
+                .withNewSpec()
+                .withCompletionMode("Indexed")
+                .withCompletions(Math.toIntExact(shards))
+                .withParallelism(parallelism)
+                .withSuspend(suspend)
+                .withBackoffLimitPerIndex(attempts - 1 + settings.modelUnreachableRetries())
+                .withMaxFailedIndexes(maxFailed)
+                .withPodReplacementPolicy("Failed")
+                .withNewPodFailurePolicy().withRules(rules()).endPodFailurePolicy()
+                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_WORK, image, modelApiKey, podLabels, settings,
+                        List.of("run", "--job", WorkerPodTemplate.JOB_FILE)))
+                .endSpec()
+                .build();
+    }
+
+    static List<PodFailurePolicyRule> rules() {
+        return List.of(
+                new PodFailurePolicyRuleBuilder().withAction("Ignore")
+                        .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                        .build(),
+                new PodFailurePolicyRuleBuilder().withAction("FailIndex")
+                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
+                        .withValues(WorkerExitCodes.BAD_DATA).endOnExitCodes()
+                        .build(),
+                new PodFailurePolicyRuleBuilder().withAction("Count")
+                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
+                        .withValues(WorkerExitCodes.MODEL_UNREACHABLE).endOnExitCodes()
+                        .build());
+    }
+}
