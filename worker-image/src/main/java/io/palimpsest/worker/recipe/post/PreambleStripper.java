@@ -37,7 +37,7 @@ public final class PreambleStripper {
         return t;
     }
 
-    static boolean isLeadIn(String line) {
+    public static boolean isLeadIn(String line) {
         String l = line.strip();
         if (l.isEmpty()) {
             return false;

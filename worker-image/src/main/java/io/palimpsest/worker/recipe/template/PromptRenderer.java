@@ -8,6 +8,7 @@ import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.api.recipe.Turn;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.ModelRequest;
+import io.palimpsest.worker.recipe.RecipeException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -79,10 +80,14 @@ public final class PromptRenderer {
      */
     public void check(String owner, PromptTemplate t) {
         Map<String, Object> probe = TemplateVariables.probe();
-        if (t.getRender() != null) {
-            render(owner, "render", t.getRender(), probe);
-        } else {
-            request(owner, t, probe, "check");
+        try {
+            if (t.getRender() != null) {
+                render(owner, "render", t.getRender(), probe);
+            } else {
+                request(owner, t, probe, "check");
+            }
+        } catch (TemplateException e) {
+            throw new RecipeException(e.getMessage(), e);
         }
     }
 }

@@ -1,11 +1,13 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.recipe.post.PreambleStripper;
+
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Refusals and assistant boilerplate in place of a rewrite. Only the opening of the output is
+ * Refusals and assistant boilerplate (a chat lead-in such as "Sure! Here is...") in place of a rewrite. Only the opening of the output is
  * searched: that is where a refusal stands, and a rewrite of a text about chatbots may quote the
  * same phrases further down.
  */
@@ -30,6 +32,11 @@ public final class RefusalCheck implements OutputCheck {
         Matcher m = REFUSAL.matcher(opening);
         if (m.find()) {
             return Optional.of(new Rejection(REASON, "refusal phrase \"" + m.group(1) + "\""));
+        }
+        // WRAP discards outputs where a chat lead-in survived cleaning: it is not pretraining text.
+        String firstLine = opening.strip().lines().findFirst().orElse("");
+        if (PreambleStripper.isLeadIn(firstLine)) {
+            return Optional.of(new Rejection(REASON, "assistant lead-in \"" + firstLine + "\""));
         }
         return Optional.empty();
     }

@@ -1,0 +1,267 @@
+package io.palimpsest.worker.recipe;
+
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.recipe.token.BpeTokenCounter;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecipeEngineTest {
+    private static final EngineSettings SETTINGS = new EngineSettings("test-model", "sha256:abc");
+
+    private static DocumentOutcome run(Recipe recipe, ModelCall model, SourceDocument doc) {
+        return RecipeEngine.create(recipe, model, BpeTokenCounter.instance(), SETTINGS).process(doc).toCompletableFuture().join();
+    }
+
+    private static String lines(int n, String prefix) {
+        return IntStream.rangeClosed(1, n).mapToObj(i -> prefix + " line " + i + " tells a small fact about the harbour and its boats.")
+                .collect(Collectors.joining("\n"));
+    }
+
+    @Test
+    void autoregressiveChunksSeeThePreviousRewrittenChunkAndJoinInOrder() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: autoregressive, maxTokens: 40, contextChunks: 1}
+                prompts:
+                  - name: k2
+                    user: "{% if previous %}<previous>{{ previous | join('\\n') }}</previous>{% endif %}<document>{{ text }}</document>"
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("REWRITE[" + FakeModel.document(r).toUpperCase() + "]"));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("d1", lines(6, "Old"), Map.of()));
+
+        assertEquals(1, out.outputs().size(), () -> out.rejects().toString());
+        int chunks = model.requests.size();
+        assertTrue(chunks >= 3, "a 6-line document over a 40-token budget needs several chunks, got " + chunks);
+        for (int i = 1; i < chunks; i++) {
+            String previousReply = "REWRITE[" + FakeModel.document(model.requests.get(i - 1)).toUpperCase() + "]";
+            assertTrue(FakeModel.lastUser(model.requests.get(i)).contains("<previous>" + previousReply + "</previous>"),
+                    "request " + i + " carries the rewrite of chunk " + (i - 1));
+        }
+        assertFalse(FakeModel.lastUser(model.requests.get(0)).contains("<previous>"));
+        String expected = model.requests.stream().map(r -> "REWRITE[" + FakeModel.document(r).toUpperCase() + "]")
+                .collect(Collectors.joining("\n"));
+        assertEquals(expected, out.outputs().get(0).text());
+        assertEquals(IntStream.range(0, chunks).mapToObj(i -> "d1#" + i).toList(), out.outputs().get(0).provenance().chunkIds());
+    }
+
+    @Test
+    void segmentsAreRewrittenIndependentlyAndATruncatedSegmentIsRejectedAlone() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: 40}
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                    sampling: {maxTokens: 100}
+                """);
+        AtomicInteger n = new AtomicInteger();
+        FakeModel model = new FakeModel(r -> FakeModel.document(r).contains("line 3 ")
+                ? new ModelReply("cut off mid", "length", 10, 100)
+                : FakeModel.stop("Rewritten: " + n.incrementAndGet()));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("d2", lines(6, "Old"), Map.of()));
+
+        assertEquals(1, out.outputs().size());
+        RejectRecord reject = out.rejects().get(0);
+        assertEquals("truncation", reject.reason());
+        assertEquals(RejectRecord.Kind.REJECTED, reject.kind());
+        List<String> kept = out.outputs().get(0).provenance().chunkIds();
+        assertFalse(kept.contains(reject.provenance().chunkIds().get(0)));
+        assertEquals(model.requests.size() - 1, kept.size());
+    }
+
+    @Test
+    void stageJsonDrivesTheMatrixAndTheJudgeRejectsLowScores() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: pairs
+                    user: "Return JSON pairs for <document>{{ text }}</document>"
+                    parse: json
+                matrix: {fromStage: pairs}
+                prompts:
+                  - name: maga
+                    user: "As {{ params.genre }} for {{ params.audience }}: <document>{{ text }}</document>"
+                    validators:
+                      - type: judge
+                        threshold: 3
+                        judge:
+                          user: "JUDGE {{ params.genre }} source={{ source }} output={{ output }}"
+                """);
+        FakeModel model = new FakeModel(r -> {
+            String u = FakeModel.lastUser(r);
+            if (u.startsWith("Return JSON")) {
+                return FakeModel.stop("""
+                        Here you go:
+                        ```json
+                        {"pairs": [{"genre": "tale", "audience": "kids"}, {"genre": "news", "audience": "adults"},
+                                   {"genre": "lecture", "audience": "students"}]}
+                        ```""");
+            }
+            if (u.startsWith("JUDGE")) {
+                return FakeModel.stop(u.startsWith("JUDGE news") ? "Score: 2" : "Score: 4");
+            }
+            return FakeModel.stop("A " + u.substring(3, u.indexOf(':')) + " version of the text.");
+        });
+        DocumentOutcome out = run(recipe, model, new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of()));
+
+        assertEquals(List.of("tale", "lecture"), out.outputs().stream().map(o -> o.provenance().params().get("genre")).toList());
+        assertEquals("kids", out.outputs().get(0).provenance().params().get("audience"));
+        assertEquals(4.0, out.outputs().get(0).provenance().extra().get("judge_score"));
+        assertEquals(1, out.rejects().size());
+        assertEquals("judge", out.rejects().get(0).reason());
+        assertEquals("news", out.rejects().get(0).provenance().params().get("genre"));
+        assertEquals(1 + 3 + 3, out.usage().calls(), "one stage call, three rewrites, three judge calls");
+    }
+
+    @Test
+    void celRoutesSendLowAndHighBucketsToDifferentVariants() {
+        Recipe recipe = RecipeYaml.parse("""
+                routes:
+                  - {when: "meta.bucket <= 11", variants: [wiki]}
+                  - {when: "meta.bucket > 11", variants: [qa, distill]}
+                prompts:
+                  - {name: wiki, user: "WIKI {{ text }}"}
+                  - {name: qa, user: "QA {{ text }}"}
+                  - {name: distill, user: "DISTILL {{ text }}"}
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text about " + FakeModel.lastUser(r).split(" ")[0]));
+        assertEquals(List.of("wiki"), variants(run(recipe, model, doc(Map.of("bucket", 3L)))));
+        assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 17L)))));
+        assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 12.0)))));
+        DocumentOutcome none = run(recipe, model, doc(Map.of()));
+        assertTrue(none.skipped());
+        assertEquals("no_route", none.rejects().get(0).reason());
+    }
+
+    @Test
+    void programModeRemovesExactlyTheNamedLinesAndFallsBackOnMalformedPrograms() {
+        Recipe recipe = RecipeYaml.parse("""
+                mode: program
+                program: {maxMalformed: 2, minWords: 3, minKeptFraction: 0.05}
+                prompts:
+                  - name: prox
+                    user: "{{ numbered }}"
+                """);
+        String text = lines(8, "Para");
+        String[] program = {"remove_lines(2, 3)\nnormalize(source_str=\"harbour\", target_str=\"harbor\")\nkeep_doc()"};
+        FakeModel model = new FakeModel(r -> FakeModel.stop(program[0]));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        List<String> original = List.of(text.split("\n"));
+        List<String> expected = IntStream.range(0, 8).filter(i -> i != 1 && i != 2)
+                .mapToObj(i -> original.get(i).replace("harbour", "harbor")).toList();
+        assertEquals(String.join("\n", expected), out.outputs().get(0).text());
+        assertEquals(2, out.outputs().get(0).provenance().extra().get("removed_lines"));
+        assertTrue(FakeModel.lastUser(model.requests.get(0)).startsWith("1: Para line 1"));
+
+        program[0] = "remove_lines(2, 3)\nos.system('rm -rf /')\nremove_lines(99, 100)";
+        DocumentOutcome fallback = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertEquals(text, fallback.outputs().get(0).text(), "two malformed calls keep the original");
+        assertEquals(true, fallback.outputs().get(0).provenance().extra().get("program_fallback"));
+
+        program[0] = "drop_doc()";
+        DocumentOutcome dropped = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(dropped.outputs().isEmpty());
+        assertEquals("program_drop_doc", dropped.rejects().get(0).reason());
+
+        program[0] = "remove_lines(1, 8)";
+        assertEquals("program_too_short", run(recipe, model, new SourceDocument("p", text, Map.of())).rejects().get(0).reason());
+    }
+
+    @Test
+    void pythonPreFilterSkipsFilesBeforeAnyCall() {
+        Recipe recipe = RecipeYaml.parse("""
+                preFilters: [{type: pythonSyntax}]
+                prompts: [{name: scor, user: "```python\\n{{ text }}```"}]
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("```python\nprint(1)\n```"));
+        DocumentOutcome bad = run(recipe, model, new SourceDocument("a.py", "print 'hello'\n", Map.of()));
+        assertTrue(bad.skipped());
+        assertEquals("filter:pythonSyntax", bad.rejects().get(0).reason());
+        assertEquals(0, model.requests.size());
+        assertEquals(1, run(recipe, model, new SourceDocument("b.py", "print('hello')\n", Map.of())).outputs().size());
+    }
+
+    @Test
+    void renderVariantsWriteFromRecordFieldsWithoutAModel() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: qa
+                    render: "Q: What is the capital of {{ meta.country }}?\\nA: {{ meta.capital }}."
+                """);
+        FakeModel model = new FakeModel(r -> {
+            throw new AssertionError("no call expected");
+        });
+        DocumentOutcome out = run(recipe, model, new SourceDocument("r1", "", Map.of("country", "Peru", "capital", "Lima")));
+        assertEquals("Q: What is the capital of Peru?\nA: Lima.", out.outputs().get(0).text());
+        assertEquals(0, out.usage().calls());
+    }
+
+    @Test
+    void sentinelIsRequiredAndQaPairsAreAppendedToTheOriginal() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: qa
+                    user: "<document>{{ text }}</document>"
+                    postProcess:
+                      - {type: stripSentinel, sentinel: "Here are the questions and answers:"}
+                      - {type: appendToOriginal, k: 2, seed: 7}
+                """);
+        String reply = """
+                Here are the questions and answers:
+                Question: What turns the mill? Answer: The river.
+                Question: What does it make? Answer: Flour.
+                Question: Who uses it? Answer: The village.""";
+        FakeModel model = new FakeModel(r -> FakeModel.stop(reply));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("q", "The river turns the mill, which makes flour.", Map.of()));
+        String text = out.outputs().get(0).text();
+        assertTrue(text.startsWith("The river turns the mill, which makes flour.\n\nQuestion: "));
+        assertEquals(2, text.split("Question: ").length - 1);
+
+        FakeModel noSentinel = new FakeModel(r -> FakeModel.stop("Question: What? Answer: That."));
+        assertEquals("missing_sentinel", run(recipe, noSentinel, new SourceDocument("q", "Some text.", Map.of())).rejects().get(0).reason());
+    }
+
+    @Test
+    void templateErrorsNameTheVariantAndLineBeforeAnyDocument() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: broken
+                    user: "line one\\nline two {% if text %}\\nline three"
+                """);
+        RecipeException e = assertThrows(RecipeException.class, () -> RecipeEngine.create(recipe, r -> null, BpeTokenCounter.instance(), SETTINGS));
+        assertTrue(e.getMessage().contains("variant broken"), e.getMessage());
+        assertTrue(e.getMessage().contains("user"), e.getMessage());
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+    }
+
+    @Test
+    void provenanceNamesModelSamplingAndRecipe() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - {name: easy, user: "{{ text }}", sampling: {temperature: 0.5, topP: 0.9, maxTokens: 50}}
+                """);
+        DocumentOutcome out = run(recipe, new FakeModel(r -> FakeModel.stop("Simple words.")), new SourceDocument("x", "Hard words.", Map.of()));
+        Provenance p = out.outputs().get(0).provenance();
+        assertEquals("x", p.sourceId());
+        assertEquals(List.of("x#0"), p.chunkIds());
+        assertEquals("easy", p.variant());
+        assertEquals("test-model", p.model());
+        assertEquals("sha256:abc", p.recipeHash());
+        assertEquals(Map.of("temperature", 0.5, "top_p", 0.9, "max_tokens", 50), p.sampling());
+    }
+
+    private static SourceDocument doc(Map<String, Object> meta) {
+        return new SourceDocument("m", "A plain paragraph about rivers and the towns that grew beside them.", meta);
+    }
+
+    private static List<String> variants(DocumentOutcome o) {
+        return o.outputs().stream().map(OutputRecord::variant).toList();
+    }
+}
