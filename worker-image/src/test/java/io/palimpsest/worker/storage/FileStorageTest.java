@@ -1,0 +1,100 @@
+package io.palimpsest.worker.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStorageTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void createIfAbsentHasExactlyOneWinnerUnderARace() throws Exception {
+        FileStorage storage = new FileStorage(dir);
+        for (int round = 0; round < 20; round++) {
+            String key = "receipts/r" + round + ".json";
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<Boolean>> attempts = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] content = ("writer-" + i).getBytes(StandardCharsets.UTF_8);
+                attempts.add(pool.submit((Callable<Boolean>) () -> {
+                    go.await();
+                    return storage.createIfAbsent(key, content);
+                }));
+            }
+            go.countDown();
+            int winners = 0;
+            for (Future<Boolean> attempt : attempts) {
+                winners += attempt.get() ? 1 : 0;
+            }
+            pool.shutdown();
+            assertEquals(1, winners, "round " + round);
+            assertTrue(new String(storage.readAll(key), StandardCharsets.UTF_8).startsWith("writer-"));
+        }
+        assertTrue(storage.list("receipts").stream().noneMatch(o -> o.key().contains(".tmp-")), "no temp files left behind");
+    }
+
+    @Test
+    void concatenateAndListSkipTempFiles() throws IOException {
+        FileStorage storage = new FileStorage(dir);
+        storage.put("parts/a", "one,".getBytes(StandardCharsets.UTF_8));
+        storage.put("parts/b", "two".getBytes(StandardCharsets.UTF_8));
+        storage.concatenate(List.of("parts/a", "parts/b"), "out/joined");
+        assertEquals("one,two", new String(storage.readAll("out/joined"), StandardCharsets.UTF_8));
+        Files.writeString(dir.resolve("parts/.tmp-leftover"), "x");
+        assertEquals(List.of("parts/a", "parts/b"), storage.list("parts").stream().map(StoredObject::key).toList());
+        storage.deleteAll("parts");
+        assertFalse(Files.exists(dir.resolve("parts")));
+    }
+
+    @Test
+    void keysCannotEscapeTheRoot() {
+        FileStorage storage = new FileStorage(dir.resolve("root"));
+        assertThrows(IllegalArgumentException.class, () -> storage.exists("../outside"));
+    }
+
+    @Test
+    void anInputUriMayNameASingleFileOrAPvcPath() throws IOException {
+        Files.createDirectories(dir.resolve("claims/corpus/en"));
+        Files.writeString(dir.resolve("claims/corpus/en/a.jsonl"), "{}");
+        StorageResolver resolver = new StorageResolver(dir.resolve("claims"), () -> {
+            throw new IllegalStateException("no s3 here");
+        });
+        InputRoot single = resolver.openInput(dir.resolve("claims/corpus/en/a.jsonl").toUri().toString());
+        assertEquals(Optional.of("a.jsonl"), single.singleKey());
+        InputRoot pvc = resolver.openInput("pvc://corpus/en");
+        assertEquals(List.of(new StoredObject("a.jsonl", 2)), pvc.storage().list(""));
+    }
+
+    @Test
+    void globsMatchNamesAnywhereOrWholePaths() {
+        KeyFilter names = new KeyFilter(List.of("*.jsonl", "*.jsonl.zst"), List.of("*-test.*"));
+        assertTrue(names.test("a/b/c.jsonl"));
+        assertTrue(names.test("c.jsonl.zst"));
+        assertFalse(names.test("a/c-test.jsonl"));
+        assertFalse(names.test("_palimpsest/manifest.jsonl"));
+        assertFalse(names.test("a/.hidden.jsonl"));
+        KeyFilter paths = new KeyFilter(List.of("2024/**"), List.of());
+        assertTrue(paths.test("2024/01/x.parquet"));
+        assertFalse(paths.test("2023/01/x.parquet"));
+    }
+}
