@@ -36,7 +36,10 @@ public final class PlainValues {
             return list;
         }
         if (node.isIntegralNumber()) {
-            return node.canConvertToLong() ? node.longValue() : node.doubleValue();
+            if (node.canConvertToLong()) {
+                return (Object) node.longValue();
+            }
+            return node.doubleValue();
         }
         if (node.isNumber()) {
             return node.doubleValue();

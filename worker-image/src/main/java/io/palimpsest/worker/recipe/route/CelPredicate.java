@@ -7,6 +7,7 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -27,6 +28,8 @@ public final class CelPredicate {
             .build();
     private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
             .setOptions(OPTIONS)
+            // has(), all(), exists(), map(), filter(): without them "has(meta.x)" does not compile.
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("meta", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .addVar("id", SimpleType.STRING)
             .addVar("text", SimpleType.STRING)

@@ -8,9 +8,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The model copied instead of rewriting: Jaccard similarity of word trigram sets at or above the
- * threshold. A paraphrase changes enough words that most trigrams differ (the simulator's
- * faithful rewrites stay under 0.5); a copy, or a copy with a word or two changed, stays near 1.
+ * The model copied instead of rewriting: the share of the output's word trigrams that also occur
+ * in the source, at or above the threshold. A paraphrase changes enough words that most trigrams
+ * differ (the simulator's faithful rewrites stay under 0.5); a copy, or a copy with a word or two
+ * changed, stays near 1. Measured on the output's side rather than as Jaccard, so a copied half of
+ * the source (or the source plus a line of chatter) is an echo too.
  */
 public record EchoCheck(double threshold) implements OutputCheck {
     public static final String REASON = "echo";
@@ -21,21 +23,21 @@ public record EchoCheck(double threshold) implements OutputCheck {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {
             return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
-                    "trigram similarity %.2f >= %.2f", similarity, threshold)));
+                    "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100)));
         }
         return Optional.empty();
     }
 
-    public static double similarity(String a, String b) {
-        Set<String> x = trigrams(TextMeasures.words(a));
-        Set<String> y = trigrams(TextMeasures.words(b));
+    /** Share of {@code output}'s word trigrams found in {@code source}, 0 to 1. */
+    public static double similarity(String source, String output) {
+        Set<String> x = trigrams(TextMeasures.words(source));
+        Set<String> y = trigrams(TextMeasures.words(output));
         if (x.isEmpty() || y.isEmpty()) {
             return 0;
         }
-        Set<String> union = new HashSet<>(x);
-        union.addAll(y);
-        x.retainAll(y);
-        return (double) x.size() / union.size();
+        int outputSize = y.size();
+        y.retainAll(x);
+        return (double) y.size() / outputSize;
     }
 
     private static Set<String> trigrams(List<String> words) {

@@ -1,0 +1,62 @@
+package io.palimpsest.worker.recipe.chunk;
+
+import io.palimpsest.api.recipe.Chunking;
+import io.palimpsest.worker.recipe.token.BpeTokenCounter;
+import io.palimpsest.worker.recipe.token.TokenCounter;
+import org.junit.jupiter.api.Test;
+
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ChunkPackerTest {
+    private final TokenCounter tokens = BpeTokenCounter.instance();
+    private final ChunkPacker packer = new ChunkPacker(tokens);
+
+    private static String sentences(int n) {
+        return IntStream.rangeClosed(1, n).mapToObj(i -> "Sentence number " + i + " says the tide was high and the boats came home.")
+                .collect(Collectors.joining(" "));
+    }
+
+    @Test
+    void sentenceSplitPacksUpToTheBudgetAndLosesNothing() {
+        String text = sentences(60);
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.sentence, 300, 0);
+        assertTrue(plan.chunks().size() >= 3);
+        for (int i = 0; i < plan.chunks().size(); i++) {
+            Chunk c = plan.chunks().get(i);
+            assertTrue(c.tokens() <= 300, "chunk " + i + " has " + c.tokens());
+            assertEquals("d#" + i, c.id());
+            if (i < plan.chunks().size() - 1) {
+                assertTrue(c.tokens() > 300 * 0.85, "chunks are packed close to the budget: " + c.tokens());
+            }
+            assertTrue(c.text().endsWith("home."), "cut only at sentence ends");
+        }
+        String joined = plan.chunks().stream().map(Chunk::text).collect(Collectors.joining(" "));
+        assertEquals(text, joined);
+    }
+
+    @Test
+    void newlineSplitKeepsLinesTogetherAndCutsOverlongLinesAtSentences() {
+        String longLine = sentences(30);
+        String text = "Title line\n" + longLine + "\nlast line";
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, 100, 0);
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() <= 100, c.tokens() + " tokens");
+        }
+        assertEquals(text.replace("\n", "").replace(" ", ""),
+                plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()).replace("\n", "").replace(" ", ""));
+    }
+
+    @Test
+    void shortChunksAreDroppedAndCounted() {
+        String text = sentences(20) + "\n\nTiny.";
+        int budget = tokens.count(sentences(20) + "\n") + 2;
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
+        assertEquals(1, plan.chunks().size());
+        assertEquals(1, plan.droppedChunks());
+        assertTrue(plan.chunks().get(0).text().endsWith("home."));
+    }
+}

@@ -1,0 +1,114 @@
+package io.palimpsest.worker.recipe.validate;
+
+import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.recipe.FakeModel;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Truth tables: each validator on the outputs it must reject and the ones it must let through. */
+class ValidatorsTest {
+    private static final String SOURCE = "The old lighthouse on the northern cape was built in 1871 from local granite. "
+            + "Its lamp burned whale oil at first, then kerosene, and since 1952 an electric bulb that can be seen "
+            + "for twenty nautical miles. Keepers lived in the cottage beside it until the light was automated.";
+    private static final String PARAPHRASE = "Built in 1871 out of granite quarried nearby, the aged beacon at the cape's "
+            + "northern tip first used whale oil, later switched to kerosene, and has run on electricity since 1952, "
+            + "visible twenty nautical miles out. Until automation, its keepers stayed in a small house next to the tower.";
+
+    private static Optional<String> reason(String specYaml, String source, String output, String finish, Integer tokens, Integer max) {
+        ValidatorSpec spec = RecipeYaml.parse(specYaml, ValidatorSpec.class);
+        Validators v = Validators.of(List.of(spec), Optional.empty(), new PromptRenderer(), "test");
+        return v.checkLocal(new ValidationSubject(source, output, finish, tokens, max, Map.of())).map(Rejection::reason);
+    }
+
+    @ParameterizedTest(name = "{0}: finish={1} tokens={2}/{3} -> {4}")
+    @CsvSource(nullValues = "null", value = {
+            "'{type: truncation}',             length, 10,   100,  truncation",
+            "'{type: truncation}',             stop,   100,  100,  truncation",
+            "'{type: truncation}',             stop,   99,   100,  null",
+            "'{type: truncation, margin: 2}',  stop,   98,   100,  truncation",
+            "'{type: truncation, margin: 2}',  stop,   97,   100,  null",
+            "'{type: truncation}',             null,   null, null, null",
+            "'{type: echo}',                   stop,   1,    100,  null",
+    })
+    void truncation(String spec, String finish, Integer tokens, Integer max, String expected) {
+        assertEquals(Optional.ofNullable(expected), reason(spec, SOURCE, PARAPHRASE, finish, tokens, max));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @CsvSource(nullValues = "null", delimiter = '|', value = {
+            "{type: echo}                  | SOURCE                    | echo",
+            "{type: echo}                  | PARAPHRASE                | null",
+            "{type: echo}                  | NEARCOPY                  | echo",
+            "{type: echo, threshold: 0.95} | NEARCOPY                  | null",
+            "{type: refusal}               | I'm sorry, but I can't help with rewriting this text. | refusal",
+            "{type: refusal}               | As an AI language model, I cannot rewrite documents.  | refusal",
+            "{type: refusal}               | Sure! Here is the rewritten text:                     | refusal",
+            "{type: refusal}               | PARAPHRASE                | null",
+            "{type: refusal}               | Sorry seems to be the hardest word, the old song goes, and keepers knew it well. | null",
+            "{type: lengthRatio, min: 0.5, max: 1.5} | PARAPHRASE      | null",
+            "{type: lengthRatio, min: 0.5, max: 1.5} | The lighthouse is old. | lengthRatio",
+            "{type: lengthRatio, max: 0.9}  | PARAPHRASE              | lengthRatio",
+            "{type: length, min: 5}         | Too short.              | length",
+            "{type: length, min: 5, max: 100} | PARAPHRASE            | null",
+            "{type: repetition}             | LOOP                    | repetition",
+            "{type: repetition}             | PARAPHRASE              | null",
+            "{type: language, language: en} | PARAPHRASE              | null",
+            "{type: language}               | FRENCH                  | language",
+            "{type: language}               | PARAPHRASE              | null",
+            "{type: compiles}               | PYTHON_OK               | null",
+            "{type: compiles}               | PYTHON_BAD              | compiles",
+            "{type: echo}                   | '   '                   | empty_output",
+    })
+    void table(String spec, String output, String expected) {
+        assertEquals(Optional.ofNullable(expected), reason(spec, SOURCE, expand(output), "stop", 10, 1000));
+    }
+
+    private static String expand(String name) {
+        return switch (name) {
+            case "SOURCE" -> SOURCE;
+            case "PARAPHRASE" -> PARAPHRASE;
+            case "NEARCOPY" -> SOURCE.replace("granite", "stone").replace("nautical", "sea");
+            case "LOOP" -> "The lighthouse was built in 1871. " + "and the lamp burned and the lamp burned ".repeat(40);
+            case "FRENCH" -> "Le vieux phare du cap nord a été construit en 1871 avec du granit local. Sa lampe brûlait "
+                    + "d'abord de l'huile de baleine, puis du pétrole, et depuis 1952 une ampoule électrique visible de loin.";
+            case "PYTHON_OK" -> "```python\ndef area(r: float) -> float:\n    return 3.14159 * r * r\n```";
+            case "PYTHON_BAD" -> "def area(r):\n    return 3.14159 * r * r\n  print(area(2))\n";
+            default -> name;
+        };
+    }
+
+    @Test
+    void judgeScoresBelowThresholdAreRejectedAndUnreadableOnesToo() {
+        ValidatorSpec spec = RecipeYaml.parse("{type: judge, threshold: 3, judge: {user: 'Rate: {{ output }}'}}", ValidatorSpec.class);
+        for (String[] row : new String[][]{{"Score: 4", null}, {"Score: 3", null}, {"Score: 2", "judge"}, {"I like it.", "judge"}}) {
+            FakeModel judge = new FakeModel(r -> FakeModel.stop(row[0]));
+            Validators v = Validators.of(List.of(spec), Optional.of(judge), new PromptRenderer(), "test");
+            Verdict verdict = v.validate(ValidationSubject.offline(SOURCE, PARAPHRASE)).toCompletableFuture().join();
+            assertEquals(Optional.ofNullable(row[1]), verdict.rejection().map(Rejection::reason), row[0]);
+            assertEquals("Rate: " + PARAPHRASE, FakeModel.lastUser(judge.requests.get(0)));
+        }
+    }
+
+    @Test
+    void judgeIsSkippedWhenACheapCheckAlreadyFailedAndNeedsAModel() {
+        List<ValidatorSpec> specs = List.of(RecipeYaml.parse("{type: echo}", ValidatorSpec.class),
+                RecipeYaml.parse("{type: judge, judge: {user: 'Rate {{ output }}'}}", ValidatorSpec.class));
+        FakeModel judge = new FakeModel(r -> FakeModel.stop("5"));
+        Verdict v = Validators.of(specs, Optional.of(judge), new PromptRenderer(), "t")
+                .validate(ValidationSubject.offline(SOURCE, SOURCE)).toCompletableFuture().join();
+        assertEquals("echo", v.rejection().get().reason());
+        assertEquals(0, judge.requests.size());
+        assertThrows(RecipeException.class, () -> Validators.of(specs, Optional.empty(), new PromptRenderer(), "t"));
+    }
+}
