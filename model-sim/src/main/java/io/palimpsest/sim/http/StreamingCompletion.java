@@ -23,6 +23,7 @@ final class StreamingCompletion implements SequenceListener {
     private final boolean includeUsage;
     private final LoggedRequest entry;
     private final Optional<Fault> fault;
+    private final TokenChunkTemplate tokenChunks;
 
     StreamingCompletion(HttpServerRequest request, ResponseBodies.Header header, PlannedOutput plan,
                         boolean includeUsage, LoggedRequest entry, Optional<Fault> fault) {
@@ -32,6 +33,7 @@ final class StreamingCompletion implements SequenceListener {
         this.includeUsage = includeUsage;
         this.entry = entry;
         this.fault = fault;
+        this.tokenChunks = new TokenChunkTemplate(header);
     }
 
     @Override
@@ -48,8 +50,11 @@ final class StreamingCompletion implements SequenceListener {
     @Override
     public void onToken(Sequence seq, String piece) {
         boolean last = seq.emitted() >= seq.completionTokens();
-        send(ResponseBodies.tokenChunk(header, piece, last ? seq.finishReason() : null,
-                last ? plan.stopReason() : null));
+        if (last) {
+            send(ResponseBodies.tokenChunk(header, piece, seq.finishReason(), plan.stopReason()));
+        } else {
+            sendRaw(tokenChunks.render(piece));
+        }
     }
 
     @Override
@@ -69,9 +74,13 @@ final class StreamingCompletion implements SequenceListener {
     }
 
     private void send(JsonNode chunk) {
+        sendRaw(Json.write(chunk));
+    }
+
+    private void sendRaw(String json) {
         HttpServerResponse resp = request.response();
         if (!resp.closed() && !resp.ended()) {
-            resp.write("data: " + Json.write(chunk) + "\n\n");
+            resp.write("data: " + json + "\n\n");
         }
     }
 }

@@ -2,7 +2,6 @@ package io.palimpsest.sim.text;
 
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
 
 /** The languages the rewrite knows words of; anything else is {@link #OTHER}. */
 public enum Language {
@@ -11,6 +10,7 @@ public enum Language {
     GERMAN(Set.of("der", "die", "das", "und", "ist", "nicht", "ein", "eine", "zu", "mit", "den", "von", "sich", "auf")),
     OTHER(Set.of());
 
+    private static final int MAX_MARKER_LENGTH = 5;
     private final Set<String> markers;
 
     Language(Set<String> markers) {
@@ -20,14 +20,18 @@ public enum Language {
     /** The language whose most frequent function words occur most often; OTHER when none occur. */
     public static Language guess(String text) {
         int[] hits = new int[values().length];
-        Matcher m = TextStats.WORD.matcher(text);
-        while (m.find()) {
-            String w = m.group().toLowerCase(Locale.ROOT);
-            for (Language l : values()) {
-                if (l.markers.contains(w)) {
-                    hits[l.ordinal()]++;
+        int i = Words.nextWordStart(text, 0);
+        while (i >= 0) {
+            int end = Words.wordEnd(text, i);
+            if (end - i <= MAX_MARKER_LENGTH) {
+                String w = text.substring(i, end).toLowerCase(Locale.ROOT);
+                for (Language l : values()) {
+                    if (l.markers.contains(w)) {
+                        hits[l.ordinal()]++;
+                    }
                 }
             }
+            i = Words.nextWordStart(text, end);
         }
         Language best = OTHER;
         int bestHits = 0;

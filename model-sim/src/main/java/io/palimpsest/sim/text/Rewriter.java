@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +27,6 @@ public final class Rewriter {
     /** Fillers are tried sparsely first (one per this many surviving trigrams), then denser. */
     private static final int LONGEST_RUN_KEPT = 6;
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?。！？])\\s+");
-    private static final Pattern LOWER_WORD = Pattern.compile("\\p{Ll}+");
 
     private Rewriter() {
     }
@@ -42,35 +39,38 @@ public final class Rewriter {
         SynonymTable table = SynonymTable.of(language);
         List<Piece> pieces = substitute(split(source), table, seed);
         String substituted = join(pieces);
-        Set<String> sourceTrigrams = TextStats.trigrams(source);
-        if (TextStats.trigramJaccard(source, substituted) < TARGET_JACCARD) {
+        TrigramSet sourceTrigrams = TrigramSet.of(source);
+        if (sourceTrigrams.jaccard(TrigramSet.of(substituted)) < TARGET_JACCARD) {
             return substituted;
         }
+        int sourceWords = TextStats.wordCount(source);
+        int substitutedWords = TextStats.wordCount(substituted);
         String best = substituted;
         for (int run = LONGEST_RUN_KEPT; run >= 2; run--) {
-            best = insertFillers(pieces, sourceTrigrams, TextStats.wordCount(source),
-                    TextStats.wordCount(substituted), table, seed, run);
-            if (TextStats.trigramJaccard(source, best) < TARGET_JACCARD) {
+            best = insertFillers(pieces, sourceTrigrams, sourceWords, substitutedWords, table, seed, run);
+            if (sourceTrigrams.jaccard(TrigramSet.of(best)) < TARGET_JACCARD) {
                 break;
             }
         }
         return best;
     }
 
-    /** A word (as matched by {@link TextStats#WORD}) or the text between two words. */
+    /** A word (see {@link TextStats#words}) or the text between two words. */
     private record Piece(String text, boolean word, boolean replaced) {
     }
 
     private static List<Piece> split(String text) {
         List<Piece> out = new ArrayList<>();
-        Matcher m = TextStats.WORD.matcher(text);
         int last = 0;
-        while (m.find()) {
-            if (m.start() > last) {
-                out.add(new Piece(text.substring(last, m.start()), false, false));
+        int start = Words.nextWordStart(text, 0);
+        while (start >= 0) {
+            if (start > last) {
+                out.add(new Piece(text.substring(last, start), false, false));
             }
-            out.add(new Piece(m.group(), true, false));
-            last = m.end();
+            int end = Words.wordEnd(text, start);
+            out.add(new Piece(text.substring(start, end), true, false));
+            last = end;
+            start = Words.nextWordStart(text, end);
         }
         if (last < text.length()) {
             out.add(new Piece(text.substring(last), false, false));
@@ -86,7 +86,7 @@ public final class Rewriter {
                 out.add(p);
                 continue;
             }
-            Optional<List<String>> alternatives = LOWER_WORD.matcher(p.text()).matches()
+            Optional<List<String>> alternatives = Words.isAllLowerCase(p.text())
                     ? table.alternatives(p.text()) : Optional.empty();
             if (alternatives.isPresent()) {
                 List<String> alts = alternatives.get();
@@ -100,13 +100,14 @@ public final class Rewriter {
         return out;
     }
 
-    private static String insertFillers(List<Piece> pieces, Set<String> sourceTrigrams, int sourceWords,
+    private static String insertFillers(List<Piece> pieces, TrigramSet sourceTrigrams, int sourceWords,
                                         int outputWords, SynonymTable table, long seed, int runLength) {
         List<String> fillers = table.fillers();
         int budget = (int) Math.floor(sourceWords * MAX_LENGTH_RATIO) - outputWords;
         StringBuilder out = new StringBuilder();
-        String before2 = null;
-        String before1 = null;
+        long before2 = 0;
+        long before1 = 0;
+        int seen = 0;
         int survivingRun = 0;
         String separatorBefore = "";
         int position = 0;
@@ -118,22 +119,23 @@ public final class Rewriter {
             }
             for (String w : TextStats.words(p.text())) {
                 String lower = w.toLowerCase(Locale.ROOT);
-                boolean survives = before2 != null
-                        && sourceTrigrams.contains(TextStats.trigram(before2, before1, lower));
+                long hash = TrigramSet.wordHash(lower);
+                boolean survives = seen >= 2 && sourceTrigrams.contains(TrigramSet.combine(before2, before1, hash));
                 boolean insertable = survives && survivingRun + 1 >= runLength && budget > 0 && !p.replaced()
-                        && LOWER_WORD.matcher(w).matches() && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
+                        && Words.isAllLowerCase(w) && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
                         && separatorBefore.isBlank();
                 if (insertable) {
                     String filler = fillers.get(Hashing.pick(Hashing.mix(seed, position, lower), fillers.size()));
                     out.append(filler).append(' ');
                     budget--;
-                    before1 = filler;
+                    before1 = TrigramSet.wordHash(filler);
                     survives = false;
                 }
                 position++;
+                seen++;
                 survivingRun = survives ? survivingRun + 1 : 0;
                 before2 = before1;
-                before1 = lower;
+                before1 = hash;
             }
             out.append(p.text());
             separatorBefore = "";

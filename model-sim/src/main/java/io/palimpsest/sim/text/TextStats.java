@@ -14,28 +14,30 @@ import java.util.regex.Pattern;
  * trigrams and their Jaccard overlap, numbers and capitalised words.
  */
 public final class TextStats {
-    /** A word: letters and digits, with inner apostrophes ("don't", "l'eau"). */
-    public static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}\\p{M}]+(?:['’][\\p{L}\\p{N}\\p{M}]+)*");
     private static final Pattern NUMBER = Pattern.compile("\\p{N}+(?:[.,:/]\\p{N}+)*");
     private static final Pattern CAPITALISED = Pattern.compile("\\p{Lu}[\\p{L}\\p{N}\\p{M}]*(?:['’][\\p{L}\\p{N}\\p{M}]+)*");
 
     private TextStats() {
     }
 
+    /** Words: runs of letters, marks and digits, with inner apostrophes ("don't", "l'eau"). */
     public static List<String> words(String text) {
         List<String> out = new ArrayList<>();
-        Matcher m = WORD.matcher(text);
-        while (m.find()) {
-            out.add(m.group());
+        int i = Words.nextWordStart(text, 0);
+        while (i >= 0) {
+            int end = Words.wordEnd(text, i);
+            out.add(text.substring(i, end));
+            i = Words.nextWordStart(text, end);
         }
         return out;
     }
 
     public static int wordCount(String text) {
         int n = 0;
-        Matcher m = WORD.matcher(text);
-        while (m.find()) {
+        int i = Words.nextWordStart(text, 0);
+        while (i >= 0) {
             n++;
+            i = Words.nextWordStart(text, Words.wordEnd(text, i));
         }
         return n;
     }

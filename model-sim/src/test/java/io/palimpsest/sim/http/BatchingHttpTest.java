@@ -7,6 +7,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OverflowResponse;
 import io.palimpsest.sim.SimClient;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.sim.TestTexts;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -20,7 +21,10 @@ class BatchingHttpTest {
 
     private static List<CompletableFuture<HttpResponse<String>>> fire(SimClient client, int n, int maxTokens)
             throws Exception {
-        String body = SimClient.JSON.writeValueAsString(SimClient.chat("Tell a long story.").put("max_tokens", maxTokens));
+        // a long document, so every answer outlasts the test
+        String document = String.join("\n\n", TestTexts.ENGLISH);
+        String body = SimClient.JSON.writeValueAsString(
+                SimClient.chat("<document>" + document + "</document>").put("max_tokens", maxTokens));
         List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             HttpRequest req = client.request("/v1/chat/completions").header("content-type", "application/json")
@@ -32,7 +36,7 @@ class BatchingHttpTest {
 
     private static String awaitMetrics(SimClient client, double running, double waiting) throws Exception {
         String page = "";
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < 400; i++) {
             page = client.get("/metrics").body();
             if (SimClient.metric(page, "vllm:num_requests_running" + M) == running
                     && SimClient.metric(page, "vllm:num_requests_waiting" + M) == waiting) {
@@ -88,9 +92,9 @@ class BatchingHttpTest {
             double ttft = (System.nanoTime() - t0) / 1e9;
             String all = new String(r.body().readAllBytes());
             double e2e = (System.nanoTime() - t0) / 1e9;
-            assertTrue(ttft >= 0.110 && ttft < 0.4, "ttft " + ttft);
+            assertTrue(ttft >= 0.110 && ttft < 2.0, "ttft " + ttft);
             // then 29 more steps of 11 ms
-            assertTrue(e2e >= 0.110 + 29 * 0.011 && e2e < 1.0, "e2e " + e2e);
+            assertTrue(e2e >= 0.110 + 29 * 0.011 && e2e < 3.0, "e2e " + e2e);
             assertTrue(all.endsWith("data: [DONE]\n\n"));
             String page = client.get("/metrics").body();
             assertEquals(1.0, SimClient.metric(page, "vllm:time_to_first_token_seconds_count" + M));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.sim.Eventually;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimClient;
@@ -50,11 +51,12 @@ class OutageHttpTest {
     void timedUnavailableOutageEndsByItself() throws Exception {
         try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            sim.pauseFor(Duration.ofMillis(400), OutageMode.SERVICE_UNAVAILABLE);
+            long t0 = System.nanoTime();
+            sim.pauseFor(Duration.ofMillis(1500), OutageMode.SERVICE_UNAVAILABLE);
             assertEquals(503, client.get("/health").status());
             assertEquals(503, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
-            Thread.sleep(600);
-            assertEquals(200, client.get("/health").status());
+            Eventually.holds(Duration.ofSeconds(10), () -> client.get("/health").status() == 200);
+            assertTrue(System.nanoTime() - t0 >= 1_500_000_000L);
             assertEquals(200, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         }
     }
@@ -63,11 +65,16 @@ class OutageHttpTest {
     void adminApiStartsATimedRefusingOutage() throws Exception {
         try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            assertEquals(200, client.post("/admin/pause?mode=refuse&seconds=0.5", "").status());
-            Thread.sleep(100);
-            assertThrows(ConnectException.class, () -> new SimClient(sim.baseUrl()).get("/health"));
-            Thread.sleep(700);
-            assertEquals(200, new SimClient(sim.baseUrl()).get("/health").status());
+            assertEquals(200, client.post("/admin/pause?mode=refuse&seconds=1.5", "").status());
+            Eventually.holds(Duration.ofSeconds(5), () -> {
+                try {
+                    new SimClient(sim.baseUrl()).get("/health");
+                    return false;
+                } catch (ConnectException refused) {
+                    return true;
+                }
+            });
+            Eventually.holds(Duration.ofSeconds(10), () -> new SimClient(sim.baseUrl()).get("/health").status() == 200);
             assertEquals("none", client.get("/admin/status").json().get("outage").asText());
         }
     }

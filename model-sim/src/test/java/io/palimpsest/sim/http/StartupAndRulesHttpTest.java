@@ -3,6 +3,7 @@ package io.palimpsest.sim.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.sim.Eventually;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimClient;
 import io.palimpsest.sim.SimConfig;
@@ -17,15 +18,14 @@ class StartupAndRulesHttpTest {
 
     @Test
     void healthAnswers503UntilTheStartupDelayHasPassed() throws Exception {
-        SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)).build();
+        SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(2000)).build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             assertEquals(503, client.get("/health").status());
             assertEquals(503, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
             assertEquals(503, client.get("/v1/models").status());
             assertEquals(200, client.get("/metrics").status(), "metrics are up while loading, as in vLLM");
-            Thread.sleep(600);
-            assertEquals(200, client.get("/health").status());
+            Eventually.holds(Duration.ofSeconds(10), () -> client.get("/health").status() == 200);
             assertEquals(200, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         }
     }
