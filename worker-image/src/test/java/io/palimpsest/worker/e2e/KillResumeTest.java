@@ -1,0 +1,118 @@
+package io.palimpsest.worker.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.JobFiles;
+import io.palimpsest.worker.testing.Outputs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A {@code palimpsest run} process is SIGKILLed at random moments, at least 20 times over one shard,
+ * then allowed to finish. The committed output must hold the same records as an unkilled run, none
+ * lost and none twice. A kill throws away the answers of the part being filled (on average half an
+ * interval) plus the requests in flight (up to the concurrency), so with an interval well above the
+ * concurrency each kill costs at most one checkpoint interval of model calls on average.
+ */
+class KillResumeTest {
+
+    private static final int DOCUMENTS = 3000;
+    private static final int CHECKPOINT_EVERY = 50;
+    private static final int CONCURRENCY = 16;
+    private static final int KILLS = 20;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedRunsResumeWithoutLossOrDuplicates() throws Exception {
+        List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", DOCUMENTS);
+        SimConfig config = SimConfig.builder().modelName("sim").maxNumSeqs(64)
+                .decodeStepBaseSeconds(0.002).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
+                .requestLogCapacity(200_000).build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Path killed = JobFiles.write(dir.resolve("killed-job"), dir.resolve("in"), dir.resolve("out-killed"), sim.baseUrl(), CONCURRENCY);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", killed.toString(), "--termination-log", dir.resolve("plan.json").toString()));
+
+            Random random = new Random(42);
+            int kills = 0;
+            while (kills < KILLS) {
+                long before = sim.requestLog().totalReceived();
+                Process run = start(killed);
+                // the JVM takes a while to start: kill at a random point of the work, not of the startup
+                while (run.isAlive() && sim.requestLog().totalReceived() == before) {
+                    Thread.sleep(10);
+                }
+                if (run.waitFor(random.nextInt(500), TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("the shard finished after only " + kills + " kills; make the corpus larger. exit " + run.exitValue());
+                }
+                run.destroyForcibly().waitFor();
+                kills++;
+            }
+            Process last = start(killed);
+            assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the resumed run finishes");
+            assertEquals(0, last.exitValue(), Files.readString(dir.resolve("run.log")));
+            List<io.palimpsest.sim.LoggedRequest> calls = sim.requestLog().completions();
+            long answered = calls.stream().filter(KillResumeTest::answered).count();
+            long aborted = calls.size() - answered;
+
+            FileStorage killedOut = new FileStorage(dir.resolve("out-killed"));
+            Map<String, String> withKills = texts(killedOut);
+            assertEquals(ids, new ArrayList<>(withKills.keySet()), "every document exactly once, in input order");
+            assertEquals(DOCUMENTS, Outputs.read(killedOut, "plain/shard-00000.jsonl.zst").size(), "no duplicates");
+
+            Path clean = JobFiles.write(dir.resolve("clean-job"), dir.resolve("in"), dir.resolve("out-clean"), sim.baseUrl(), CONCURRENCY);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", clean.toString(), "--termination-log", ""));
+            assertEquals(0, PalimpsestCli.execute("run", "-f", clean.toString(), "--shard", "0", "--termination-log", ""));
+            assertEquals(texts(new FileStorage(dir.resolve("out-clean"))), withKills, "same records as an unkilled run");
+
+            // answered calls beyond one per document are finished work a kill threw away; calls cut off mid-generation
+            // by the kill (in flight, at most the concurrency) are counted apart
+            long redone = answered - DOCUMENTS;
+            System.out.printf("kill test: %d kills, %d documents, %d answered calls (%d redone = %.1f per kill, checkpoint interval %d), "
+                    + "%d calls cut off in flight (%.1f per kill)%n", kills, DOCUMENTS, answered, redone, redone / (double) kills,
+                    CHECKPOINT_EVERY, aborted, aborted / (double) kills);
+            assertTrue(redone <= (long) kills * CHECKPOINT_EVERY,
+                    "redone work " + redone + " exceeds one checkpoint interval per kill on average");
+        }
+    }
+
+    private static boolean answered(io.palimpsest.sim.LoggedRequest call) {
+        return call.outcome().map(o -> o.status() == 200 && !"abort".equals(o.finishReason())).orElse(false);
+    }
+
+    private Process start(Path job) throws Exception {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, PalimpsestCli.class.getName(),
+                "run", "-f", job.toString(), "--shard", "0", "--checkpoint-every", String.valueOf(CHECKPOINT_EVERY),
+                "--termination-log", dir.resolve("summary.json").toString());
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile())).start();
+    }
+
+    private static Map<String, String> texts(FileStorage output) throws Exception {
+        Map<String, String> byId = new LinkedHashMap<>();
+        for (JsonNode record : Outputs.read(output, "plain/shard-00000.jsonl.zst")) {
+            byId.put(record.path("id").asText(), record.path("text").asText());
+        }
+        return byId;
+    }
+
+}
