@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -92,10 +93,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhase recorded = previous == null ? null : previous.getPhase();
         String recordedReason = phaseReason(previous);
         long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
-        boolean generationSeen = previous != null && Objects.equals(previous.getObservedGeneration(), generation);
-        if (recorded != null && recorded.isTerminal() && generationSeen) {
-            return UpdateControl.noUpdate();
-        }
+        // A finished job's numbers are final; only its description may still sharpen (a failed pod seen late).
+        boolean finished = recorded != null && recorded.isTerminal() && !JobReasons.INVALID_SPEC.equals(recordedReason);
 
         Observation seen = Observation.of(job, context, settings);
         Instant now = clock.instant();
@@ -108,7 +107,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         // Shards and documents.
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
-        JobStatusFolder.Result fold = shards == null ? null
+        JobStatusFolder.Result fold = shards == null || finished ? null
                 : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods());
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
@@ -151,14 +150,23 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
         }
-        UpdateControl<RewriteJob> control;
-        if (next.equals(previous)) {
-            control = UpdateControl.noUpdate();
-        } else {
-            job.setStatus(next);
-            control = UpdateControl.patchStatus(job);
+        if (!next.equals(previous)) {
+            writeStatus(job, next, context);
         }
+        UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);
+    }
+
+    /**
+     * Replaces the whole status, guarded by the resourceVersion this reconcile read (a conflict
+     * means a newer state exists: the framework retries from it). A JSON-patch diff against the
+     * cached copy would be computed from a possibly stale base; a replace cannot misapply.
+     */
+    void writeStatus(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context) {
+        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(job, context, fresh -> {
+            fresh.setStatus(next);
+            return fresh;
+        });
     }
 
     /** Brings the owned objects to what the phase needs; returns when to look again, if time alone changes anything. */

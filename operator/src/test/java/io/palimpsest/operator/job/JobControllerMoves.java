@@ -1,0 +1,154 @@
+package io.palimpsest.operator.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.worker.ShardSummary;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plays the Job controller and the kubelet against a mock API server: terminated pods with
+ * termination messages, and Job status (completed/failed indexes, conditions) as Kubernetes
+ * writes them.
+ */
+final class JobControllerMoves {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final KubernetesClient client;
+    private final String namespace;
+    private int podSerial;
+
+    JobControllerMoves(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    Job job(String name) {
+        return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    }
+
+    /** A terminated pod of {@code job} (its template's labels), with a termination message. */
+    Pod terminatedPod(Job job, Integer index, int failures, boolean succeeded, int exitCode, String reason, String message,
+                      boolean disrupted) {
+        Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+        labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
+        Map<String, String> annotations = new HashMap<>();
+        if (index != null) {
+            annotations.put(RewriteJobNames.COMPLETION_INDEX, index.toString());
+            annotations.put(RewriteJobNames.INDEX_FAILURE_COUNT, Integer.toString(failures));
+        }
+        String now = Instant.now().toString();
+        PodBuilder pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(job.getMetadata().getName() + "-" + (index == null ? "x" : index) + "-" + (podSerial++))
+                .withNamespace(namespace).withLabels(labels).withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec().withContainers(job.getSpec().getTemplate().getSpec().getContainers()).withRestartPolicy("Never").endSpec()
+                .withNewStatus()
+                .withPhase(succeeded ? "Succeeded" : "Failed")
+                .withContainerStatuses(new ContainerStatusBuilder().withName(RewriteJobNames.CONTAINER)
+                        .withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason).withMessage(message)
+                        .withFinishedAt(now).endTerminated().endState().build())
+                .endStatus();
+        if (disrupted) {
+            pod.editStatus().withConditions(new PodConditionBuilder().withType("DisruptionTarget").withStatus("True").build()).endStatus();
+        }
+        Pod built = pod.build();
+        Pod created = client.pods().inNamespace(namespace).resource(built).create();
+        if (created.getStatus() == null || created.getStatus().getPhase() == null) {
+            created.setStatus(built.getStatus());
+            created = client.pods().inNamespace(namespace).resource(created).updateStatus();
+        }
+        return created;
+    }
+
+    void plannerSucceeds(String jobName, long shards) {
+        Job planner = job(jobName);
+        terminatedPod(planner, null, 0, true, 0, "Completed", "{\"shards\":" + shards + ",\"files\":" + shards + "}", false);
+        finish(jobName, "Complete", null);
+    }
+
+    void plannerFails(String jobName, String message) {
+        Job planner = job(jobName);
+        terminatedPod(planner, null, 0, false, 1, "Error", message, false);
+        finish(jobName, "Failed", "BackoffLimitExceeded");
+    }
+
+    void shardCommits(String workerJob, int shard, long written) {
+        terminatedPod(job(workerJob), shard, 0, true, 0, "Completed", summaryJson(shard, ShardSummary.Outcome.committed, written), false);
+    }
+
+    void shardFails(String workerJob, int shard, int failures, int exitCode, ShardSummary.Outcome outcome, String reason) {
+        ShardSummary s = summary(shard, outcome, 0);
+        s.setReason(reason);
+        s.setMessage("shard " + shard + ": " + reason);
+        terminatedPod(job(workerJob), shard, failures, false, exitCode, "Error", json(s), false);
+    }
+
+    void shardPreempted(String workerJob, int shard) {
+        terminatedPod(job(workerJob), shard, 0, false, 143, "Error", "terminated", true);
+    }
+
+    /** Sets what the Job controller reports for the worker Job. */
+    void workerStatus(String workerJob, String completed, String failed, int active) {
+        client.batch().v1().jobs().inNamespace(namespace).withName(workerJob).editStatus(j -> {
+            JobStatus s = j.getStatus() == null ? new JobStatus() : j.getStatus();
+            s.setCompletedIndexes(completed);
+            s.setFailedIndexes(failed);
+            s.setActive(active);
+            s.setSucceeded((int) RangeSet.parse(completed).cardinality());
+            s.setFailed((int) RangeSet.parse(failed).cardinality());
+            j.setStatus(s);
+            return j;
+        });
+    }
+
+    void finish(String jobName, String conditionType, String reason) {
+        String now = Instant.now().toString();
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+            JobStatus s = j.getStatus() == null ? new JobStatus() : j.getStatus();
+            s.setActive(0);
+            s.setConditions(List.of(new JobConditionBuilder().withType(conditionType).withStatus("True")
+                    .withReason(reason).withLastTransitionTime(now).withLastProbeTime(now).build()));
+            if ("Complete".equals(conditionType)) {
+                s.setCompletionTime(now);
+            }
+            j.setStatus(s);
+            return j;
+        });
+    }
+
+    static ShardSummary summary(int shard, ShardSummary.Outcome outcome, long written) {
+        ShardSummary s = new ShardSummary();
+        s.setShard(shard);
+        s.setOutcome(outcome);
+        s.setRead(written + 1);
+        s.setWritten(written);
+        s.setRejected(1);
+        s.setPromptTokens(written * 10);
+        s.setCompletionTokens(written * 9);
+        s.setSeconds(12.5);
+        return s;
+    }
+
+    static String summaryJson(int shard, ShardSummary.Outcome outcome, long written) {
+        return json(summary(shard, outcome, written));
+    }
+
+    static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.common.SecretRef;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.status.ConditionAggregator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The operator against the mock API server, with this test playing the Job controller and the
+ * kubelet: planning, running, partial failure, a poison shard, suspend/resume, completion,
+ * deletion.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class RewriteJobLifecycleTest {
+    static final String NS = "test";
+
+    @Inject
+    KubernetesClient client;
+
+    JobControllerMoves moves;
+
+    @Test
+    void aJobWalksFromPlanningToSucceededWithExactTotals() {
+        moves = new JobControllerMoves(client, NS);
+        model("lc-model");
+        RewriteJob job = client.resource(rewriteJob("lc", "lc-model", 4)).create();
+
+        // Planning: the resolved config and the planner Job.
+        await().atMost(Duration.ofSeconds(20)).until(() -> phase("lc") == JobPhase.Planning);
+        ConfigMap cm = client.configMaps().inNamespace(NS).withName("lc-job").get();
+        String yaml = cm.getData().get(ResolvedJob.CONFIG_KEY);
+        assertTrue(yaml.contains("endpoint: http://lc-model-vllm.test.svc:8000"), yaml);
+        assertTrue(yaml.contains("recipeHash: sha256:"), yaml);
+        assertFalse(yaml.contains("parallelism"), "operator-only fields stay out of job.yaml");
+        Job planner = moves.job("lc-plan");
+        assertEquals(List.of("plan", "--job", "/etc/palimpsest/job.yaml"), planner.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+        assertOwnedBy(job, planner);
+        assertOwnedBy(job, cm);
+
+        // Running: the Indexed Job.
+        moves.plannerSucceeds("lc-plan", 10);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("lc-work") != null && phase("lc") == JobPhase.Running);
+        Job worker = moves.job("lc-work");
+        JobSpec spec = worker.getSpec();
+        assertEquals("Indexed", spec.getCompletionMode());
+        assertEquals(10, spec.getCompletions());
+        assertEquals(4, spec.getParallelism());
+        assertEquals(2 + 4, spec.getBackoffLimitPerIndex(), "attemptsPerShard - 1 + modelUnreachableRetries");
+        assertEquals(2, spec.getMaxFailedIndexes());
+        assertEquals("Failed", spec.getPodReplacementPolicy());
+        assertEquals(3, spec.getPodFailurePolicy().getRules().size());
+        assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
+        assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
+        assertEquals(List.of(42), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        var pod = spec.getTemplate().getSpec();
+        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
+        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals("FallbackToLogsOnError", pod.getContainers().get(0).getTerminationMessagePolicy());
+        assertEquals(Boolean.FALSE, pod.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation());
+        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getSecret() != null && "corpus-creds".equals(v.getSecret().getSecretName())));
+        assertEquals(Boolean.FALSE, spec.getSuspend());
+        assertEquals("10", moves.job("lc-plan").getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION));
+        assertOwnedBy(job, worker);
+
+        // Partial progress, a poison shard (exit 42), a preemption, and a crash that will be retried.
+        for (int i = 0; i < 6; i++) {
+            moves.shardCommits("lc-work", i, 100);
+        }
+        moves.shardFails("lc-work", 7, 0, 42, ShardSummary.Outcome.badData, "BadData");
+        moves.shardPreempted("lc-work", 8);
+        moves.shardFails("lc-work", 9, 0, 75, ShardSummary.Outcome.modelUnreachable, "ModelUnreachable");
+        moves.workerStatus("lc-work", "0-5", "7", 3);
+        RewriteJobStatus running = awaitStatus("lc", s -> s.getShards().getSucceeded() == 6 && s.getDocuments().getWritten() == 600);
+        assertEquals(new RewriteJobStatus.ShardCounts(10, 6, 1, 3, 0), running.getShards());
+        assertEquals("6/10", running.getProgress());
+        assertEquals("0-5", running.getCompletedShards());
+        assertEquals("7", running.getFailedShards());
+        assertEquals(5400, running.getTokens().getCompletion());
+        assertEquals(List.of(7, 9), running.getRecentFailures().stream().map(RewriteJobStatus.ShardFailure::getShard).sorted().toList());
+        assertTrue(ConditionAggregator.isTrue(running.getConditions(), Conditions.DEGRADED));
+        assertTrue(ConditionAggregator.isTrue(running.getConditions(), Conditions.RECONCILING));
+
+        // Suspend, then resume.
+        client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
+            j.getSpec().setSuspend(true);
+            return j;
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(moves.job("lc-work").getSpec().getSuspend())
+                && phase("lc") == JobPhase.Suspended);
+        client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
+            j.getSpec().setSuspend(false);
+            j.getSpec().getWorkers().setParallelism(new IntOrString(2));
+            return j;
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.FALSE.equals(moves.job("lc-work").getSpec().getSuspend())
+                && moves.job("lc-work").getSpec().getParallelism() == 2 && phase("lc") == JobPhase.Running);
+
+        // The rest commits; shard 7 stays failed: the Job ends with FailedIndexes, within maxFailedShards.
+        moves.shardCommits("lc-work", 6, 100);
+        moves.shardCommits("lc-work", 8, 100);
+        moves.shardCommits("lc-work", 9, 100);
+        moves.shardCommits("lc-work", 9, 100); // a second report of the same shard counts once
+        moves.workerStatus("lc-work", "0-6,8-9", "7", 0);
+        moves.finish("lc-work", "Failed", "FailedIndexes");
+        RewriteJobStatus done = awaitStatus("lc", s -> s.getPhase() == JobPhase.Succeeded);
+        assertEquals(900, done.getDocuments().getWritten());
+        assertEquals("9/10", done.getProgress());
+        assertTrue(ConditionAggregator.isTrue(done.getConditions(), Conditions.COMPLETE));
+        assertTrue(ConditionAggregator.isTrue(done.getConditions(), Conditions.DEGRADED));
+        assertFalse(ConditionAggregator.isTrue(done.getConditions(), Conditions.RECONCILING));
+        assertNotNull(done.getCompletionTime());
+        assertNull(moves.job("lc-tally"), "every summary was seen: no tally");
+        assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream()
+                .anyMatch(e -> "lc".equals(e.getInvolvedObject().getName()) && "ShardsFailed".equals(e.getReason())));
+
+        // Deletion: every owned object carries the owner reference the garbage collector follows,
+        // and nothing is recreated afterwards.
+        client.resource(job).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").get() == null);
+        client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.JOB_LABEL, "lc").delete();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.JOB_LABEL, "lc").list().getItems().isEmpty());
+    }
+
+    @Test
+    void tooManyFailedShardsFailTheJob() {
+        moves = new JobControllerMoves(client, NS);
+        model("ff-model");
+        client.resource(rewriteJob("ff", "ff-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("ff-plan") != null);
+        moves.plannerSucceeds("ff-plan", 5);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("ff-work") != null);
+        for (int i = 0; i < 3; i++) {
+            moves.shardFails("ff-work", i, 0, 42, ShardSummary.Outcome.badData, "BadData");
+        }
+        moves.workerStatus("ff-work", "", "0-2", 0);
+        moves.finish("ff-work", "Failed", "MaxFailedIndexesExceeded");
+        RewriteJobStatus failed = awaitStatus("ff", s -> s.getPhase() == JobPhase.Failed);
+        assertTrue(ConditionAggregator.isTrue(failed.getConditions(), Conditions.FAILED));
+        assertTrue(ConditionAggregator.isTrue(failed.getConditions(), Conditions.STALLED));
+        assertEquals("TooManyFailedShards", ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getReason());
+    }
+
+    /** Kueue admits a Job by unsuspending it: the operator creates it suspended and leaves resuming to Kueue. */
+    @Test
+    void aQueuedJobIsCreatedSuspendedWithItsQueueLabel() {
+        moves = new JobControllerMoves(client, NS);
+        model("kq-model");
+        RewriteJob queued = rewriteJob("kq", "kq-model", 3);
+        queued.getSpec().setQueueName("research");
+        client.resource(queued).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("kq-plan") != null);
+        moves.plannerSucceeds("kq-plan", 4);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("kq-work") != null);
+        Job worker = moves.job("kq-work");
+        assertEquals("research", worker.getMetadata().getLabels().get(RewriteJobNames.KUEUE_QUEUE_LABEL));
+        assertEquals(Boolean.TRUE, worker.getSpec().getSuspend());
+
+        // Kueue admits it; the operator does not suspend it again.
+        client.batch().v1().jobs().inNamespace(NS).withName("kq-work").edit(j -> {
+            j.getSpec().setSuspend(false);
+            return j;
+        });
+        moves.workerStatus("kq-work", "0", "", 3);
+        awaitStatus("kq", s -> s.getShards().getSucceeded() == 1);
+        assertEquals(Boolean.FALSE, moves.job("kq-work").getSpec().getSuspend());
+        assertEquals(JobPhase.Running, phase("kq"));
+    }
+
+    @Test
+    void anInvalidSpecFailsWithTheFieldNamedAndNothingIsCreated() {
+        moves = new JobControllerMoves(client, NS);
+        model("iv-model");
+        RewriteJob bad = rewriteJob("iv", "iv-model", 2);
+        bad.getSpec().getOutput().setUri("s3://corpus/in/rewritten");
+        client.resource(bad).create();
+        RewriteJobStatus s = awaitStatus("iv", st -> st.getPhase() == JobPhase.Failed);
+        var failed = ConditionAggregator.find(s.getConditions(), Conditions.FAILED);
+        assertEquals("InvalidSpec", failed.getReason());
+        assertTrue(failed.getMessage().startsWith("spec.output.uri: is inside spec.input.uri"), failed.getMessage());
+        assertNull(moves.job("iv-plan"));
+    }
+
+    @Test
+    void aMissingModelWaitsAndAPlanningFailureIsReported() {
+        moves = new JobControllerMoves(client, NS);
+        client.resource(rewriteJob("pf", "pf-model", 2)).create();
+        RewriteJobStatus waiting = awaitStatus("pf", s -> s.getPhase() == JobPhase.Pending);
+        assertEquals("ModelNotFound", ConditionAggregator.find(waiting.getConditions(), Conditions.READY).getReason());
+        model("pf-model");
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("pf-plan") != null);
+        moves.plannerFails("pf-plan", "s3://corpus/in: access denied");
+        RewriteJobStatus failed = awaitStatus("pf", s -> s.getPhase() == JobPhase.Failed);
+        assertTrue(ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getMessage().contains("access denied"));
+    }
+
+    // --- helpers
+
+    JobPhase phase(String name) {
+        RewriteJob j = client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
+        return j == null || j.getStatus() == null ? null : j.getStatus().getPhase();
+    }
+
+    RewriteJobStatus awaitStatus(String name, Predicate<RewriteJobStatus> until) {
+        RewriteJobStatus[] last = new RewriteJobStatus[1];
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            RewriteJob j = client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
+            last[0] = j == null ? null : j.getStatus();
+            return last[0] != null && last[0].getShards() != null | last[0] != null && last[0].getPhase() != null
+                    && safe(until, last[0]);
+        });
+        return last[0];
+    }
+
+    static boolean safe(Predicate<RewriteJobStatus> p, RewriteJobStatus s) {
+        try {
+            return p.test(s);
+        } catch (NullPointerException e) {
+            return false;
+        }
+    }
+
+    static void assertOwnedBy(RewriteJob owner, io.fabric8.kubernetes.api.model.HasMetadata owned) {
+        var refs = owned.getMetadata().getOwnerReferences();
+        assertEquals(1, refs.size());
+        assertEquals(owner.getMetadata().getUid(), refs.get(0).getUid());
+        assertEquals(Boolean.TRUE, refs.get(0).getController());
+    }
+
+    void model(String name) {
+        RewriterModel m = new RewriterModel();
+        m.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        RewriterModelSpec spec = new RewriterModelSpec();
+        spec.setModel("mistralai/Mistral-7B-Instruct-v0.3");
+        RewriterModelSpec.Replicas replicas = new RewriterModelSpec.Replicas();
+        replicas.setMin(0);
+        replicas.setMax(2);
+        spec.setReplicas(replicas);
+        m.setSpec(spec);
+        client.resource(m).create();
+    }
+
+    static RewriteJob rewriteJob(String name, String model, int parallelism) {
+        RewriteJob job = TestJobs.job(name, "s3://corpus/in", "s3://corpus/out-" + name);
+        job.getMetadata().setNamespace(NS);
+        job.getSpec().getModelRef().setName(model);
+        job.getSpec().getInput().setCredentialsSecretRef(new SecretRef("corpus-creds"));
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setParallelism(new IntOrString(parallelism));
+        job.getSpec().setWorkers(workers);
+        RewriteJobSpec.Retry retry = new RewriteJobSpec.Retry();
+        retry.setAttemptsPerShard(3);
+        retry.setMaxFailedShards(2);
+        job.getSpec().setRetry(retry);
+        return job;
+    }
+}
