@@ -2,6 +2,8 @@ package io.palimpsest.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +30,9 @@ public final class LoggedRequest {
         this.receivedAt = receivedAt;
         this.method = method;
         this.path = path;
-        this.headers = Map.copyOf(headers);
+        Map<String, List<String>> copy = new LinkedHashMap<>();
+        headers.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        this.headers = Collections.unmodifiableMap(copy);
         this.body = body;
     }
 
