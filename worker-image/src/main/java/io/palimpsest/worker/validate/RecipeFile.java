@@ -1,0 +1,74 @@
+package io.palimpsest.worker.validate;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.config.JobManifests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The recipe whose validators judge the pairs: from a RewriteJob manifest or a resolved job.yaml
+ * (read exactly as {@code palimpsest run} reads them), or from a bare recipe file, so a dataset made
+ * elsewhere can be audited without writing a whole job.
+ */
+final class RecipeFile {
+    private RecipeFile() {
+    }
+
+    static Recipe load(Path path) throws IOException {
+        if (Files.isDirectory(path) || holdsJob(path)) {
+            var loaded = new JobManifests().load(path);
+            if (loaded.job().getSpec() == null || loaded.job().getSpec().getRecipe() == null) {
+                throw new IllegalArgumentException(path + ": the job has no spec.recipe");
+            }
+            return loaded.job().getSpec().getRecipe();
+        }
+        ObjectMapper yaml = yaml();
+        JsonNode node = firstDocument(path, yaml);
+        if (node == null) {
+            throw new IllegalArgumentException(path + " is empty");
+        }
+        // A recipe may be written on its own or under a `recipe:` key, as in a job's spec.
+        JsonNode recipe = node.has("recipe") ? node.get("recipe") : node;
+        try {
+            return yaml.treeToValue(recipe, Recipe.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(path + ": not a recipe: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static boolean holdsJob(Path path) throws IOException {
+        ObjectMapper yaml = yaml();
+        try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(path.toFile())) {
+            while (it.hasNext()) {
+                JsonNode doc = it.next();
+                if (doc != null && (doc.has("kind") || doc.has("spec"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode firstDocument(Path path, ObjectMapper yaml) throws IOException {
+        try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(path.toFile())) {
+            while (it.hasNext()) {
+                JsonNode doc = it.next();
+                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+                    return doc;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static ObjectMapper yaml() {
+        return new ObjectMapper(new YAMLFactory()).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
+}
