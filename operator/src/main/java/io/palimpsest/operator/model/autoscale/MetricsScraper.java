@@ -104,10 +104,16 @@ public class MetricsScraper {
         if (cache == null) {
             return;
         }
+        List<RewriterModel> all;
+        try {
+            all = cache.list().toList();
+        } catch (RuntimeException notStartedYet) {
+            return;
+        }
         try {
             Instant now = clock.instant();
             Set<ResourceID> seen = new HashSet<>();
-            cache.list().forEach(model -> {
+            all.forEach(model -> {
                 ResourceID id = ResourceID.fromResource(model);
                 seen.add(id);
                 if (isDue(model, id, now) && inFlight.add(id)) {

@@ -1,6 +1,8 @@
 package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
@@ -28,5 +30,29 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
                         .withLabelSelector(ModelNames.OWNED_SELECTOR + "," + ModelNames.COMPONENT_LABEL + "=" + component)
                         .build())
                 .build());
+    }
+
+    /** What the object should look like for this model; no side effects. */
+    protected abstract R render(RewriterModel model, Context<RewriterModel> context);
+
+    @Override
+    protected final R desired(RewriterModel model, Context<RewriterModel> context) {
+        return controlledBy(render(model, context), model);
+    }
+
+    /**
+     * A controller owner reference: the garbage collector deletes the object with the model,
+     * and kubectl and other controllers see who manages it.
+     */
+    static <T extends HasMetadata> T controlledBy(T object, RewriterModel model) {
+        object.getMetadata().setOwnerReferences(java.util.List.of(new OwnerReferenceBuilder()
+                .withApiVersion(model.getApiVersion())
+                .withKind(model.getKind())
+                .withName(model.getMetadata().getName())
+                .withUid(model.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build()));
+        return object;
     }
 }

@@ -41,7 +41,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     }
 
     @Override
-    protected Deployment desired(RewriterModel model, Context<RewriterModel> context) {
+    protected Deployment render(RewriterModel model, Context<RewriterModel> context) {
         int replicas = context.managedWorkflowAndDependentResourceContext().getMandatory(REPLICAS_KEY, Integer.class);
         return render(model, replicas, settings);
     }

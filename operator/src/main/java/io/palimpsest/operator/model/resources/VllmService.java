@@ -15,7 +15,7 @@ public class VllmService extends ModelDependent<Service> {
     }
 
     @Override
-    protected Service desired(RewriterModel model, Context<RewriterModel> context) {
+    protected Service render(RewriterModel model, Context<RewriterModel> context) {
         return render(model);
     }
 

@@ -19,7 +19,7 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
     }
 
     @Override
-    protected PersistentVolumeClaim desired(RewriterModel model, Context<RewriterModel> context) {
+    protected PersistentVolumeClaim render(RewriterModel model, Context<RewriterModel> context) {
         return render(model, settings);
     }
 

@@ -36,7 +36,7 @@ public class WeightDownloadJob extends ModelDependent<Job> {
     }
 
     @Override
-    protected Job desired(RewriterModel model, Context<RewriterModel> context) {
+    protected Job render(RewriterModel model, Context<RewriterModel> context) {
         return render(model, settings);
     }
 

@@ -1,0 +1,313 @@
+package io.palimpsest.operator.model;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class RewriterModelReconcilerTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @KubernetesTestServer
+    KubernetesMockServer server;
+
+    @Inject
+    KubernetesClient client;
+
+    @Test
+    void rendersDeploymentServiceCacheAndDownloadJob() {
+        RewriterModel model = client.resource(Models.huggingFace("mistral-a")).create();
+
+        Job job = awaitValue(() -> jobs("mistral-a").stream().findFirst().orElse(null));
+        Container download = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("hf", download.getCommand().get(0));
+        assertEquals(List.of("download", "mistralai/Mistral-7B-Instruct-v0.3", "--revision", "e0bc86c"), download.getArgs());
+        assertEquals("hf-token", envVar(download, "HF_TOKEN").getValueFrom().getSecretKeyRef().getName());
+        assertEquals("/cache/hf", envVar(download, "HF_HOME").getValue());
+
+        PersistentVolumeClaim pvc = awaitValue(() -> client.persistentVolumeClaims().withName("mistral-a-weights").get());
+        assertEquals(new Quantity("50Gi"), pvc.getSpec().getResources().getRequests().get("storage"));
+        assertEquals("fast-rwx", pvc.getSpec().getStorageClassName());
+
+        Deployment d = awaitValue(() -> client.apps().deployments().withName("mistral-a-vllm").get());
+        assertEquals(0, d.getSpec().getReplicas(), "no replica before the weights are on the cache");
+        awaitModel("mistral-a", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Loading);
+
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        Container vllm = pod.getContainers().get(0);
+        assertEquals(List.of("vllm", "serve"), vllm.getCommand());
+        List<String> args = vllm.getArgs();
+        assertEquals("mistralai/Mistral-7B-Instruct-v0.3", args.get(0));
+        assertFlag(args, "--revision", "e0bc86c");
+        assertFlag(args, "--tensor-parallel-size", "2");
+        assertFlag(args, "--max-model-len", "8192");
+        assertFlag(args, "--gpu-memory-utilization", "0.9");
+        assertFlag(args, "--max-num-seqs", "128");
+        assertFlag(args, "--max-num-batched-tokens", "16384");
+        assertFlag(args, "--served-model-name", "mistral");
+        assertFlag(args, "--port", "8000");
+        assertTrue(args.contains("--enable-prefix-caching"));
+        assertEquals("--disable-log-requests", args.get(args.size() - 1), "extra args come last");
+        assertEquals(8000, vllm.getPorts().get(0).getContainerPort());
+        assertEquals(new Quantity("2"), vllm.getResources().getLimits().get("nvidia.com/gpu"), "GPUs = tensor parallel size");
+        assertEquals(new Quantity("2"), vllm.getResources().getRequests().get("nvidia.com/gpu"));
+        assertEquals(new Quantity("64Gi"), vllm.getResources().getLimits().get("memory"));
+        assertEquals("/health", vllm.getStartupProbe().getHttpGet().getPath());
+        assertTrue(vllm.getStartupProbe().getPeriodSeconds() * vllm.getStartupProbe().getFailureThreshold() >= 600,
+                "startup budget of ten minutes of model load");
+        assertEquals("/health", vllm.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("/health", vllm.getLivenessProbe().getHttpGet().getPath());
+        assertEquals("token", envVar(vllm, "HF_TOKEN").getValueFrom().getSecretKeyRef().getKey());
+        assertEquals("/cache/hf", envVar(vllm, "HF_HOME").getValue());
+        assertEquals("1", envVar(vllm, "HF_HUB_OFFLINE").getValue());
+        var shm = pod.getVolumes().stream().filter(v -> v.getName().equals("dshm")).findFirst().orElseThrow();
+        assertEquals("Memory", shm.getEmptyDir().getMedium());
+        assertEquals(new Quantity("8Gi"), shm.getEmptyDir().getSizeLimit());
+        assertTrue(vllm.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/dev/shm")));
+        assertEquals("mistral-a-weights", pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+                .findFirst().orElseThrow().getPersistentVolumeClaim().getClaimName());
+        assertEquals(Map.of("gpu", "a100"), pod.getNodeSelector());
+        assertEquals("batch-low", pod.getPriorityClassName());
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        assertFalse(vllm.getSecurityContext().getAllowPrivilegeEscalation());
+        assertEquals(List.of("ALL"), vllm.getSecurityContext().getCapabilities().getDrop());
+
+        Service svc = awaitValue(() -> client.services().withName("mistral-a-vllm").get());
+        assertEquals("ClusterIP", svc.getSpec().getType());
+        assertEquals(8000, svc.getSpec().getPorts().get(0).getPort());
+        assertEquals(d.getSpec().getSelector().getMatchLabels(), svc.getSpec().getSelector());
+
+        for (HasMetadata owned : List.of(job, pvc, d, svc)) {
+            assertOwnedBy(owned, model);
+        }
+
+        // The Job controller finishes the download (the mock server has none): replicas start.
+        job.setStatus(new JobStatusBuilder().withSucceeded(1).withConditions(new JobConditionBuilder()
+                .withType("Complete").withStatus("True").build()).build());
+        client.resource(job).updateStatus();
+        awaitDeploymentReplicas("mistral-a-vllm", 1);
+        RewriterModel m = awaitModel("mistral-a", x -> x.getStatus().getDesiredReplicas() == 1
+                && x.getStatus().getPhase() == ModelPhase.Loading);
+        assertEquals("http://mistral-a-vllm.test.svc:8000", m.getStatus().getEndpoint());
+        assertEquals(m.getMetadata().getGeneration(), m.getStatus().getObservedGeneration());
+        assertFalse(ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.READY));
+
+        // Deployment controller's part: the replica turns ready.
+        Deployment current = client.apps().deployments().withName("mistral-a-vllm").get();
+        current.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+                .withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+        client.resource(current).updateStatus();
+        RewriterModel ready = awaitModel("mistral-a", x -> x.getStatus().getPhase() == ModelPhase.Ready);
+        assertTrue(ConditionAggregator.isTrue(ready.getStatus().getConditions(), Conditions.READY));
+        assertEquals(1, ready.getStatus().getReadyReplicas());
+        assertTrue(client.v1().events().list().getItems().stream()
+                .anyMatch(e -> "mistral-a".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason())),
+                "an Event on scaling");
+    }
+
+    @Test
+    void editingTheSpecUpdatesTheOwnedObjects() {
+        client.resource(Models.onPvc("mistral-b", 1, 2)).create();
+        awaitDeploymentReplicas("mistral-b-vllm", 1);
+
+        RewriterModel edited = client.resources(RewriterModel.class).withName("mistral-b").get();
+        edited.getSpec().getEngine().setMaxNumSeqs(64);
+        edited.getSpec().getEngine().setExtraArgs(List.of("--enforce-eager"));
+        edited.getSpec().getResources().setGpus(4);
+        edited.getSpec().getResources().setGpuResourceName("amd.com/gpu");
+        edited.getSpec().getReplicas().setMin(2);
+        client.resource(edited).update();
+
+        Deployment d = awaitValue(() -> {
+            Deployment x = client.apps().deployments().withName("mistral-b-vllm").get();
+            return x != null && x.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().contains("--enforce-eager")
+                    ? x : null;
+        });
+        Container vllm = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertFlag(vllm.getArgs(), "--max-num-seqs", "64");
+        assertFalse(vllm.getArgs().contains("--disable-log-requests"));
+        assertEquals(new Quantity("4"), vllm.getResources().getLimits().get("amd.com/gpu"));
+        assertNull(vllm.getResources().getLimits().get("nvidia.com/gpu"));
+        awaitDeploymentReplicas("mistral-b-vllm", 2);
+        // The user's claim is mounted read-only and served by path: no cache, no download.
+        assertEquals("/models/mistral-7b", vllm.getArgs().get(0));
+        assertTrue(jobs("mistral-b").isEmpty());
+        assertNull(client.persistentVolumeClaims().withName("mistral-b-weights").get());
+    }
+
+    @Test
+    void deletingTheModelLeavesNothingBehindThroughOwnerReferences() {
+        RewriterModel model = client.resource(Models.huggingFace("mistral-c")).create();
+        Deployment d = awaitValue(() -> client.apps().deployments().withName("mistral-c-vllm").get());
+        Service s = awaitValue(() -> client.services().withName("mistral-c-vllm").get());
+        PersistentVolumeClaim p = awaitValue(() -> client.persistentVolumeClaims().withName("mistral-c-weights").get());
+        Job j = awaitValue(() -> jobs("mistral-c").stream().findFirst().orElse(null));
+        // The mock server has no garbage collector: in a cluster these controller owner
+        // references make the API server delete all four with the model.
+        for (HasMetadata owned : List.of(d, s, p, j)) {
+            assertOwnedBy(owned, model);
+        }
+        client.resource(model).delete();
+        await().atMost(WAIT).until(() -> client.resources(RewriterModel.class).withName("mistral-c").get() == null);
+        // No finalizer is needed, and nothing is re-created once the model is gone.
+        client.resource(d).delete();
+        await().during(Duration.ofSeconds(2)).atMost(WAIT)
+                .until(() -> client.apps().deployments().withName("mistral-c-vllm").get() == null);
+    }
+
+    @Test
+    void externalEndpointDeploysNothingAndTracksHealth() throws Exception {
+        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("ext").zeroLatency().build(),
+                "127.0.0.1", 0)) {
+            RewriterModel model = Models.huggingFace("external-a");
+            model.getSpec().setSource(null);
+            model.getSpec().setModel(null);
+            RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+            endpoint.setUrl(sim.baseUrl());
+            model.getSpec().setEndpoint(endpoint);
+            RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+            a.setPeriodSeconds(1);
+            model.getSpec().setAutoscaling(a);
+            client.resource(model).create();
+
+            RewriterModel ready = awaitModel("external-a", m -> m.getStatus() != null
+                    && m.getStatus().getPhase() == ModelPhase.Ready);
+            assertEquals(sim.baseUrl(), ready.getStatus().getEndpoint());
+            sim.pause();
+            awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
+            sim.resume();
+            awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Ready);
+        }
+        assertNull(client.apps().deployments().withName("external-a-vllm").get());
+        assertNull(client.services().withName("external-a-vllm").get());
+        assertNull(client.persistentVolumeClaims().withName("external-a-weights").get());
+        assertTrue(jobs("external-a").isEmpty());
+    }
+
+    @Test
+    void scaledToZeroUntilABoundJobHasWork() {
+        client.resource(Models.onPvc("mistral-d", 0, 4)).create();
+        awaitModel("mistral-d", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.ScaledToZero);
+        assertEquals(0, client.apps().deployments().withName("mistral-d-vllm").get().getSpec().getReplicas());
+
+        RewriteJob job = new RewriteJob();
+        job.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("campaign").withNamespace("test").build());
+        RewriteJobSpec spec = new RewriteJobSpec();
+        RewriteJobSpec.ModelRef ref = new RewriteJobSpec.ModelRef();
+        ref.setName("mistral-d");
+        spec.setModelRef(ref);
+        job.setSpec(spec);
+        client.resource(job).create();
+
+        awaitDeploymentReplicas("mistral-d-vllm", 1);
+        awaitModel("mistral-d", m -> m.getStatus().getDesiredReplicas() == 1);
+    }
+
+    @Test
+    void kedaModeRendersAScaledObject() {
+        RewriterModel model = Models.onPvc("mistral-e", 0, 6);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        a.setTargetWaitingPerReplica(8);
+        a.setScaleDownStabilizationSeconds(120);
+        model.getSpec().setAutoscaling(a);
+        RewriterModel created = client.resource(model).create();
+
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS)
+                .inNamespace("test").withName("mistral-e-vllm").get());
+        Map<String, Object> spec = (Map<String, Object>) so.getAdditionalProperties().get("spec");
+        assertEquals(Map.of("name", "mistral-e-vllm"), spec.get("scaleTargetRef"));
+        assertEquals(0, ((Number) spec.get("minReplicaCount")).intValue());
+        assertEquals(6, ((Number) spec.get("maxReplicaCount")).intValue());
+        List<Map<String, Object>> triggers = (List<Map<String, Object>>) spec.get("triggers");
+        Map<String, Object> queue = (Map<String, Object>) triggers.get(0).get("metadata");
+        assertTrue(((String) queue.get("query")).contains("vllm:num_requests_waiting"));
+        assertEquals("8", queue.get("threshold"));
+        assertOwnedBy(so, created);
+        assertNotNull(client.apps().deployments().withName("mistral-e-vllm").get());
+    }
+
+    // --- helpers
+
+    private List<Job> jobs(String model) {
+        return client.batch().v1().jobs().inNamespace("test").withLabel(ModelNames.MODEL_LABEL, model).list().getItems();
+    }
+
+    private static EnvVar envVar(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no env " + name + " in " + c.getName()));
+    }
+
+    private static void assertFlag(List<String> args, String flag, String value) {
+        int i = args.indexOf(flag);
+        assertTrue(i >= 0, flag + " missing in " + args);
+        assertEquals(value, args.get(i + 1), flag);
+    }
+
+    private static void assertOwnedBy(HasMetadata owned, RewriterModel model) {
+        List<OwnerReference> refs = owned.getMetadata().getOwnerReferences();
+        assertEquals(1, refs.size(), owned.getKind() + " owner references");
+        OwnerReference ref = refs.get(0);
+        assertEquals(model.getMetadata().getUid(), ref.getUid());
+        assertEquals("RewriterModel", ref.getKind());
+        assertEquals(Boolean.TRUE, ref.getController(), owned.getKind() + " controller reference");
+    }
+
+    private <T> T awaitValue(Supplier<T> get) {
+        return await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(get::get, v -> v != null);
+    }
+
+    private RewriterModel awaitModel(String name, Predicate<RewriterModel> condition) {
+        return await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .until(() -> client.resources(RewriterModel.class).withName(name).get(),
+                        m -> m != null && m.getStatus() != null && condition.test(m));
+    }
+
+    private void awaitDeploymentReplicas(String name, int replicas) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                .until(() -> client.apps().deployments().withName(name).get(),
+                        d -> d != null && d.getSpec().getReplicas() == replicas);
+    }
+}
