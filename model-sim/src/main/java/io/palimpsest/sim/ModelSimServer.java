@@ -52,7 +52,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         this.config = config;
         this.host = host;
         this.vertx = SharedVertx.acquire();
-        this.context = vertx.getOrCreateContext();
+        this.context = SharedVertx.newEventLoopContext(vertx);
         SimMetrics metrics = new SimMetrics(config.modelName());
         Scheduler scheduler = new Scheduler(config, new VertxEngineClock(vertx, context), metrics);
         ResponseRules rules = config.rulesFile().map(ResponseRules::load).orElse(ResponseRules.none());

@@ -1,7 +1,10 @@
 package io.palimpsest.sim;
 
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +31,22 @@ final class SharedVertx {
         }
         users++;
         return vertx;
+    }
+
+    /**
+     * A context of its own for one simulator. {@code getOrCreateContext()} would hand every
+     * server started from the same thread the same (sticky) context, piling them all on one
+     * event loop; each verticle deployment gets a fresh one, round-robin over the loops.
+     */
+    static Context newEventLoopContext(Vertx vertx) {
+        CompletableFuture<Context> deployed = new CompletableFuture<>();
+        vertx.deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start() {
+                deployed.complete(context);
+            }
+        }).onFailure(deployed::completeExceptionally);
+        return deployed.join();
     }
 
     static synchronized void release() {

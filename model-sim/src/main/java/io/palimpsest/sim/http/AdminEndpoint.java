@@ -101,9 +101,9 @@ final class AdminEndpoint {
         String seconds = req.getParam("seconds");
         Duration autoResume = seconds == null ? null : Duration.ofMillis(Math.round(Double.parseDouble(seconds) * 1000));
         // Answer before the socket closes, or the caller would see its own outage as an error.
-        req.response().endHandler(v -> outages.beginOutage(mode, autoResume));
         HttpReplies.json(req, 200, Json.object().put("outage", mode.name().toLowerCase(Locale.ROOT))
-                .put("seconds", seconds == null ? null : Double.parseDouble(seconds)));
+                        .put("seconds", seconds == null ? null : Double.parseDouble(seconds)))
+                .onComplete(written -> outages.beginOutage(mode, autoResume));
     }
 
     private ObjectNode status() {

@@ -2,6 +2,7 @@ package io.palimpsest.sim.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.channel.ChannelOption;
+import io.vertx.core.Future;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -12,12 +13,13 @@ public final class HttpReplies {
     private HttpReplies() {
     }
 
-    public static void json(HttpServerRequest req, int status, JsonNode body) {
+    /** Completes when the body is written, or at once when the client is gone. */
+    public static Future<Void> json(HttpServerRequest req, int status, JsonNode body) {
         HttpServerResponse resp = req.response();
         if (resp.ended() || resp.closed()) {
-            return;
+            return Future.succeededFuture();
         }
-        resp.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
+        return resp.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
     }
 
     public static void error(HttpServerRequest req, ApiError e) {
