@@ -1,0 +1,226 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.status.ConditionAggregator;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.FileInputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * Operator restarts against one API server: every reconcile here is a new reconciler instance
+ * whose only memory is what the server holds (a fresh informer sync), and two instances may act
+ * on the same stale snapshot. No Job is ever created twice and no summary is counted twice.
+ */
+@EnableKubernetesMockClient(crud = true)
+class OperatorRestartTest {
+    static final String NS = "test";
+    KubernetesClient client;
+    JobControllerMoves moves;
+    // JobControllerMoves stamps conditions with the real time; the tally waits 30 s of this clock after them.
+    final MutableClock clock = new MutableClock(Instant.now());
+    final AtomicInteger statusWrites = new AtomicInteger();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
+             var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
+            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
+            client.apiextensions().v1().customResourceDefinitions().load(modelCrd).create();
+        }
+        moves = new JobControllerMoves(client, NS);
+        RewriterModel model = new RewriterModel();
+        model.setMetadata(new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
+        RewriterModelSpec spec = new RewriterModelSpec();
+        spec.setModel("org/model");
+        model.setSpec(spec);
+        client.resource(model).create();
+        RewriteJob job = TestJobs.job("rs", "s3://corpus/in", "s3://corpus/out");
+        job.getSpec().getModelRef().setName("m");
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setParallelism(new IntOrString(8));
+        job.getSpec().setWorkers(workers);
+        client.resource(job).create();
+    }
+
+    /** A brand-new operator instance: it reconciles once from what the server holds. */
+    void newOperatorReconciles() {
+        reconcile(new SnapshotContext(client, NS, "rs"));
+    }
+
+    void reconcile(SnapshotContext context) {
+        freshReconciler().reconcile(context.primary(), context);
+    }
+
+    RewriteJobReconciler freshReconciler() {
+        RewriteJobReconciler r = new RewriteJobReconciler() {
+            @Override
+            void writeStatus(RewriteJob job, RewriteJobStatus next, io.javaoperatorsdk.operator.api.reconciler.Context<RewriteJob> context) {
+                job.setStatus(next);
+                client.resource(job).updateStatus();
+                statusWrites.incrementAndGet();
+            }
+        };
+        r.clock = clock;
+        r.conditions = new ConditionAggregator(clock);
+        r.settings = new TestSettings();
+        r.config = TestSettings.config("ghcr.io/palimpsest/worker:test");
+        return r;
+    }
+
+    RewriteJobStatus status() {
+        return client.resources(RewriteJob.class).inNamespace(NS).withName("rs").get().getStatus();
+    }
+
+    List<Job> jobs(String role) {
+        return client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, role).list().getItems();
+    }
+
+    @Test
+    void restartsNeitherDuplicateJobsNorDoubleCountDocuments() {
+        // Two operator instances (the old one not yet gone) act on the same snapshot.
+        SnapshotContext a = new SnapshotContext(client, NS, "rs");
+        SnapshotContext b = new SnapshotContext(client, NS, "rs");
+        reconcile(a);
+        reconcile(b);
+        assertEquals(1, jobs("plan").size());
+        assertEquals(JobPhase.Planning, status().getPhase());
+
+        moves.plannerSucceeds("rs-plan", 100);
+        SnapshotContext c = new SnapshotContext(client, NS, "rs");
+        SnapshotContext d = new SnapshotContext(client, NS, "rs");
+        reconcile(c);
+        reconcile(d);
+        assertEquals(1, jobs("work").size());
+        assertEquals(JobPhase.Running, status().getPhase());
+        assertEquals(100, status().getShards().getTotal());
+
+        for (int i = 0; i < 50; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-49", "", 8);
+        newOperatorReconciles();
+        assertEquals(500, status().getDocuments().getWritten());
+
+        // Restart: the new instance sees the same 50 pods again, plus 30 more, while the
+        // garbage collector removed some of the old ones.
+        client.pods().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, "work").list().getItems().stream()
+                .limit(20).forEach(p -> client.resource(p).delete());
+        for (int i = 50; i < 80; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-79", "", 8);
+        newOperatorReconciles();
+        newOperatorReconciles();
+        assertEquals(800, status().getDocuments().getWritten());
+        assertEquals("0-79", status().getCountedShards());
+
+        // Nothing new: nobody writes.
+        clock.advance(Duration.ofSeconds(1));
+        int writes = statusWrites.get();
+        newOperatorReconciles();
+        newOperatorReconciles();
+        assertEquals(writes, statusWrites.get());
+
+        // The operator is down while the last 20 shards finish and 10 of their pods are collected.
+        for (int i = 80; i < 90; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-99", "", 0);
+        moves.finish("rs-work", "Complete", null);
+        clock.advance(Duration.ofMinutes(1));
+        newOperatorReconciles();
+        assertEquals(900, status().getDocuments().getWritten());
+        assertEquals(JobPhase.Running, status().getPhase());
+        assertEquals("Tallying", ConditionAggregator.find(status().getConditions(), "Progressing").getReason());
+        Job tally = jobs("tally").get(0);
+        assertEquals(List.of("tally", "--job", "/etc/palimpsest/job.yaml"), tally.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+
+        newOperatorReconciles();
+        assertEquals(1, jobs("tally").size());
+
+        // The tally reads every receipt: the totals become exact.
+        Tally sums = new Tally();
+        sums.setReceipts(100);
+        sums.setRead(1100);
+        sums.setWritten(1000);
+        sums.setRejected(100);
+        sums.setPromptTokens(10_000);
+        sums.setCompletionTokens(9_000);
+        moves.terminatedPod(tally, null, 0, true, 0, "Completed", JobControllerMoves.json(sums), false);
+        moves.finish("rs-tally", "Complete", null);
+        newOperatorReconciles();
+        RewriteJobStatus done = status();
+        assertEquals(JobPhase.Succeeded, done.getPhase());
+        assertEquals(1000, done.getDocuments().getWritten());
+        assertEquals(9000, done.getTokens().getCompletion());
+        assertEquals("0-99", done.getCountedShards());
+        assertNotNull(done.getCompletionTime());
+
+        // Late summaries of collected pods change nothing any more.
+        for (int i = 90; i < 100; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        newOperatorReconciles();
+        assertEquals(1000, status().getDocuments().getWritten());
+        assertEquals(1, jobs("work").size());
+        assertEquals(1, jobs("plan").size());
+        assertEquals(1, jobs("tally").size());
+    }
+
+    @Test
+    void aRerunOfACompletedSpecDoesNoWorkAndSucceeds() {
+        newOperatorReconciles();
+        moves.plannerSucceeds("rs-plan", 3);
+        newOperatorReconciles();
+        // Every shard has a receipt already: the workers report alreadyCommitted with the receipts' counts.
+        for (int i = 0; i < 3; i++) {
+            moves.terminatedPod(moves.job("rs-work"), i, 0, true, 0, "Completed",
+                    JobControllerMoves.summaryJson(i, io.palimpsest.api.worker.ShardSummary.Outcome.alreadyCommitted, 7), false);
+        }
+        moves.workerStatus("rs-work", "0-2", "", 0);
+        moves.finish("rs-work", "Complete", null);
+        newOperatorReconciles();
+        assertEquals(JobPhase.Succeeded, status().getPhase());
+        assertEquals(21, status().getDocuments().getWritten());
+        assertEquals(List.of(), jobs("tally"));
+    }
+
+    @Test
+    void aCollectedPlannerPodIsRecoveredFromTheRecordedCount() {
+        newOperatorReconciles();
+        moves.plannerSucceeds("rs-plan", 12);
+        newOperatorReconciles();
+        assertEquals("12", moves.job("rs-plan").getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION));
+        // The status is lost (e.g. restored from a backup without it) and the planner pod is collected.
+        RewriteJob job = client.resources(RewriteJob.class).inNamespace(NS).withName("rs").get();
+        job.setStatus(null);
+        client.resource(job).updateStatus();
+        client.pods().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, "plan").delete();
+        newOperatorReconciles();
+        assertEquals(12, status().getShards().getTotal());
+        assertEquals(JobPhase.Running, status().getPhase());
+        assertEquals(1, jobs("work").size());
+        assertNull(moves.job("rs-tally"));
+    }
+}

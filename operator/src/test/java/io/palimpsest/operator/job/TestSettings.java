@@ -1,0 +1,62 @@
+package io.palimpsest.operator.job;
+
+import io.palimpsest.operator.PalimpsestConfig;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+
+/** JobSettings with the defaults, and no grace before a tally (tests move the clock themselves). */
+final class TestSettings implements JobSettings {
+    @Override
+    public double headroom() {
+        return 1.25;
+    }
+
+    @Override
+    public int defaultConcurrencyPerWorker() {
+        return 32;
+    }
+
+    @Override
+    public int defaultMaxNumSeqs() {
+        return 256;
+    }
+
+    @Override
+    public int maxParallelism() {
+        return 1000;
+    }
+
+    @Override
+    public int modelUnreachableRetries() {
+        return 4;
+    }
+
+    @Override
+    public Duration tallyGrace() {
+        return Duration.ofSeconds(30);
+    }
+
+    @Override
+    public int helperBackoffLimit() {
+        return 3;
+    }
+
+    @Override
+    public int checkpointEvery() {
+        return 500;
+    }
+
+    @Override
+    public long runAsUser() {
+        return 1000;
+    }
+
+    /** A PalimpsestConfig that answers only the worker image. */
+    static PalimpsestConfig config(String workerImage) {
+        PalimpsestConfig.Worker worker = (PalimpsestConfig.Worker) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
+                new Class<?>[]{PalimpsestConfig.Worker.class}, (p, m, a) -> m.getName().equals("image") ? workerImage : null);
+        return (PalimpsestConfig) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
+                new Class<?>[]{PalimpsestConfig.class}, (p, m, a) -> m.getName().equals("worker") ? worker : null);
+    }
+}
