@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.parsetools.RecordParser;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +23,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoadDriver {
     /** What happened inside the measured window. */
-    record Result(long completed, long errors, long tokenEvents, double seconds, double[] latenciesSeconds) {
+    record Result(long completed, long errors, long tokenEvents, double seconds, double[] latenciesSeconds,
+                  double processCpuSeconds) {
+        /** CPU of the whole JVM (client and simulator) per completed request: independent of machine load. */
+        double cpuMillisPerRequest() {
+            return completed == 0 ? Double.NaN : processCpuSeconds * 1000 / completed;
+        }
+
         double requestsPerSecond() {
             return completed / seconds;
         }
@@ -111,6 +118,11 @@ final class LoadDriver {
                 });
     }
 
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
     /** Counts on the client's single event loop, so plain fields suffice until result(). */
     private static final class Window {
         private final long from;
@@ -120,6 +132,8 @@ final class LoadDriver {
         private long tokens;
         private double[] latencies = new double[1 << 12];
         private int latencyCount;
+        private long cpuAtStart = -1;
+        private long cpuAtEnd = -1;
 
         Window(long now, double warmupSeconds, double measureSeconds) {
             this.from = now + (long) (warmupSeconds * 1e9);
@@ -137,6 +151,12 @@ final class LoadDriver {
         }
 
         void finished(long start, long end, boolean ok) {
+            if (end >= from && cpuAtStart < 0) {
+                cpuAtStart = processCpuNanos();
+            }
+            if (end >= to && cpuAtEnd < 0) {
+                cpuAtEnd = processCpuNanos();
+            }
             if (end < from || end >= to) {
                 return;
             }
@@ -154,7 +174,8 @@ final class LoadDriver {
         synchronized Result result() {
             double[] sorted = Arrays.copyOf(latencies, latencyCount);
             Arrays.sort(sorted);
-            return new Result(completed, errors, tokens, (to - from) / 1e9, sorted);
+            long cpu = cpuAtStart < 0 ? 0 : (cpuAtEnd < 0 ? processCpuNanos() : cpuAtEnd) - cpuAtStart;
+            return new Result(completed, errors, tokens, (to - from) / 1e9, sorted, cpu / 1e9);
         }
     }
 }

@@ -48,6 +48,8 @@ public final class ThroughputBenchmark {
             System.out.printf(Locale.ROOT, "completed %d requests in %.1f s, %d errors%n", r.completed(), r.seconds(), r.errors());
             System.out.printf(Locale.ROOT, "latency p50 %.2f ms  p99 %.2f ms%n",
                     r.latencyPercentile(0.5) * 1000, r.latencyPercentile(0.99) * 1000);
+            System.out.printf(Locale.ROOT, "JVM CPU %.3f ms per request (client + simulator; %.0f requests/s per core of CPU)%n",
+                    r.cpuMillisPerRequest(), 1000 / r.cpuMillisPerRequest());
             System.out.printf(Locale.ROOT, "throughput %.0f requests/s (required >= %.0f)%n", r.requestsPerSecond(), REQUIRED);
             boolean pass = r.requestsPerSecond() >= REQUIRED && r.errors() == 0;
             System.out.println(pass ? "PASS" : "FAIL");
