@@ -1,0 +1,39 @@
+package io.palimpsest.operator.cluster;
+
+/**
+ * Hands out loopback addresses, one per pod or Service, never reusing one within a run (a reused
+ * address could meet a previous owner's sockets in TIME_WAIT or a late client). Linux routes all of
+ * 127.0.0.0/8 to the loopback interface, so any of these can be bound without configuration;
+ * {@link #firstUsable()} checks that once, and the harness falls back to 127.0.0.1 with distinct
+ * ports when it fails (e.g. on macOS, where only 127.0.0.1 is up by default).
+ */
+final class AddressPool {
+
+    private final int secondOctet;
+    private int next = 1;
+
+    /** {@code secondOctet} separates pools: e.g. 1 for pods (127.1.x.y), 200 for Services (127.200.x.y). */
+    AddressPool(int secondOctet) {
+        this.secondOctet = secondOctet;
+    }
+
+    synchronized String next() {
+        int n = next++;
+        int third = n / 254;
+        int fourth = n % 254 + 1;
+        if (third > 255) {
+            throw new IllegalStateException("address pool 127." + secondOctet + ".0.0/16 exhausted");
+        }
+        return "127." + secondOctet + "." + third + "." + fourth;
+    }
+
+    /** Whether addresses other than 127.0.0.1 can be bound here. */
+    static boolean loopbackRangeUsable() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.bind(new java.net.InetSocketAddress("127.1.254.254", 0));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * kube-proxy and cluster DNS for ClusterIP Services. Each Service gets a loopback "cluster IP"
+ * (127.200.x.y) and, per port, a {@link ServiceProxy} that forwards each new TCP connection to the
+ * next ready pod matching the selector (round robin over the endpoints, resolved named target
+ * ports included). Like kube-proxy it balances connections, not requests: a client keeping its
+ * connections alive stays on the pods it first reached. With no ready endpoint the port refuses
+ * connections, as kube-proxy's REJECT rule does.
+ * <p>
+ * DNS: {@link #resolve} maps {@code <svc>.<ns>.svc[.cluster.local]} (and {@code <svc>} /
+ * {@code <svc>.<ns>}) to the cluster IP; {@link #rewriteHosts} applies it to URLs in a text,
+ * which is how a program that cannot use a custom resolver reaches a Service.
+ */
+public final class ServiceProxies implements AutoCloseable {
+
+    private static final Pattern SERVICE_HOST = Pattern.compile(
+            "(?<=://)([a-z0-9]([-a-z0-9]*[a-z0-9])?)\\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\\.svc(\\.cluster\\.local)?)?(?=[:/]|$)");
+
+    private final KubernetesClient client;
+    private final EventLog log;
+    private final AddressPool addresses;
+    private final Vertx vertx = Vertx.vertx();
+    private final Map<String, String> clusterIps = new ConcurrentHashMap<>();
+    private final Map<String, ServiceProxy> proxies = new ConcurrentHashMap<>();
+    private final ControlLoop loop;
+    private final ChangeFeed feed = new ChangeFeed();
+
+    ServiceProxies(KubernetesClient client, EventLog log, AddressPool addresses) {
+        this.client = client;
+        this.log = log;
+        this.addresses = addresses;
+        this.loop = new ControlLoop("kube-proxy", this::pass, Duration.ofMillis(500), Duration.ofMillis(10), log);
+    }
+
+    void start() {
+        feed.watch(client.services().inAnyNamespace(), s -> loop.kick());
+        feed.watch(client.pods().inAnyNamespace(), p -> loop.kick());
+        loop.start();
+    }
+
+    /** The cluster IP of {@code namespace/name}, once the Service exists. */
+    public Optional<String> clusterIp(String namespace, String name) {
+        return Optional.ofNullable(clusterIps.get(namespace + "/" + name));
+    }
+
+    /** Cluster DNS: a Service host name (any of its forms) to its cluster IP. */
+    public Optional<String> resolve(String host, String defaultNamespace) {
+        String[] parts = host.split("\\.");
+        if (parts.length == 1) {
+            return clusterIp(defaultNamespace, parts[0]);
+        }
+        if (parts.length == 2 || (parts.length >= 3 && parts[2].equals("svc"))) {
+            return clusterIp(parts[1], parts[0]);
+        }
+        return Optional.empty();
+    }
+
+    /** Replaces Service host names in URLs ({@code http://svc.ns.svc:8000/v1}) with cluster IPs. */
+    public String rewriteHosts(String text, String defaultNamespace) {
+        Matcher m = SERVICE_HOST.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String host = m.group();
+            boolean qualified = m.group(5) != null;
+            // "a.b" without ".svc" could be any domain: only rewrite it when it names a known Service.
+            Optional<String> ip = qualified || clusterIps.containsKey(m.group(3) + "/" + m.group(1))
+                    ? resolve(host, defaultNamespace) : Optional.empty();
+            m.appendReplacement(out, Matcher.quoteReplacement(ip.orElse(host)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** Connections each endpoint received so far on a Service port, by pod IP. */
+    public Map<String, Integer> connectionsPerEndpoint(String namespace, String service, int port) {
+        ServiceProxy proxy = proxies.get(namespace + "/" + service + ":" + port);
+        return proxy == null ? Map.of() : proxy.connectionsPerEndpoint();
+    }
+
+    private void pass() {
+        List<Service> services = client.services().inAnyNamespace().list().getItems();
+        List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
+        Set<String> wanted = new HashSet<>();
+        for (Service svc : services) {
+            Map<String, String> selector = svc.getSpec().getSelector();
+            if (selector == null || selector.isEmpty() || "None".equals(svc.getSpec().getClusterIP())
+                    || "ExternalName".equals(svc.getSpec().getType())) {
+                continue;
+            }
+            String ns = svc.getMetadata().getNamespace();
+            String svcKey = ns + "/" + svc.getMetadata().getName();
+            String ip = clusterIps.computeIfAbsent(svcKey, k -> {
+                String allocated = addresses.next();
+                log.record("kube-proxy", k, "cluster IP " + allocated);
+                return allocated;
+            });
+            List<Pod> ready = pods.stream()
+                    .filter(p -> ns.equals(p.getMetadata().getNamespace()))
+                    .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                    .filter(JobSync::isActive).filter(JobSync::isReady)
+                    .filter(p -> p.getStatus().getPodIP() != null)
+                    .toList();
+            for (ServicePort port : svc.getSpec().getPorts()) {
+                String key = svcKey + ":" + port.getPort();
+                wanted.add(key);
+                List<ServiceProxy.Endpoint> endpoints = new ArrayList<>();
+                for (Pod p : ready) {
+                    targetPort(p, port).ifPresent(tp -> endpoints.add(new ServiceProxy.Endpoint(p.getStatus().getPodIP(), tp)));
+                }
+                proxies.computeIfAbsent(key, k -> new ServiceProxy(vertx, k, ip, port.getPort(), log)).update(endpoints);
+            }
+        }
+        for (String key : List.copyOf(proxies.keySet())) {
+            if (!wanted.contains(key)) {
+                proxies.remove(key).close();
+                String svcKey = key.substring(0, key.lastIndexOf(':'));
+                if (proxies.keySet().stream().noneMatch(k -> k.startsWith(svcKey + ":"))) {
+                    clusterIps.remove(svcKey);
+                }
+            }
+        }
+    }
+
+    private static Optional<Integer> targetPort(Pod pod, ServicePort port) {
+        if (port.getTargetPort() == null) {
+            return Optional.of(port.getPort());
+        }
+        if (port.getTargetPort().getIntVal() != null) {
+            return Optional.of(port.getTargetPort().getIntVal());
+        }
+        String name = port.getTargetPort().getStrVal();
+        for (Container c : pod.getSpec().getContainers()) {
+            for (ContainerPort cp : Optional.ofNullable(c.getPorts()).orElse(List.of())) {
+                if (name.equals(cp.getName())) {
+                    return Optional.of(cp.getContainerPort());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void close() {
+        feed.close();
+        loop.close();
+        proxies.values().forEach(ServiceProxy::close);
+        proxies.clear();
+        vertx.close();
+    }
+}

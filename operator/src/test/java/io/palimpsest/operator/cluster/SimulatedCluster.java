@@ -1,0 +1,184 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.function.Consumer;
+
+/**
+ * A Kubernetes cluster in one JVM: the Fabric8 mock API server in CRUD mode (its own, or the one a
+ * {@code @QuarkusTest} started) plus the controllers a real cluster would run for our objects —
+ * {@link JobController}, {@link Kubelet}, {@link DeploymentController}, {@link ServiceProxies} (kube-proxy)
+ * and {@link GarbageCollector} — all reading and writing through the API server only, so the
+ * operator under test sees exactly what it would see on a cluster.
+ *
+ * <pre>
+ * try (SimulatedCluster cluster = SimulatedCluster.builder().programs(p -> p.add(...)).start()) {
+ *     cluster.client().batch().v1().jobs().resource(job).create();
+ *     cluster.kubelet().kill("ns", "pod-0-abcde");
+ * }
+ * </pre>
+ */
+public final class SimulatedCluster implements AutoCloseable {
+
+    private final KubernetesMockServer ownServer;
+    private final KubernetesClient client;
+    private final Clock clock;
+    private final EventLog events;
+    private final ProgramCatalog programs;
+    private final Path root;
+    private final JobController jobs;
+    private final Kubelet kubelet;
+    private final DeploymentController deployments;
+    private final ServiceProxies services;
+    private final GarbageCollector garbageCollector;
+
+    private SimulatedCluster(Builder b) {
+        this.clock = b.clock;
+        this.events = new EventLog(clock, b.echoEvents);
+        if (b.client == null) {
+            ownServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                    new KubernetesCrudDispatcher(new ArrayList<>()), false);
+            ownServer.init();
+            client = ownServer.createClient();
+        } else {
+            ownServer = null;
+            client = b.client;
+        }
+        try {
+            this.root = b.root != null ? b.root : Files.createTempDirectory("simulated-cluster");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.programs = new ProgramCatalog();
+        b.programs.accept(programs);
+        this.jobs = new JobController(client, clock, events, b.replacementDelay);
+        this.kubelet = new Kubelet(client, clock, events, programs, b.kubelet.apply(root), new AddressPool(1));
+        this.deployments = new DeploymentController(client, clock, events);
+        this.services = new ServiceProxies(client, events, new AddressPool(200));
+        this.garbageCollector = new GarbageCollector(client, events);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private SimulatedCluster startAll() {
+        BuiltInStatusSubresources.install(client);
+        jobs.start();
+        kubelet.start();
+        deployments.start();
+        services.start();
+        garbageCollector.start();
+        events.record("cluster", "-", "started, files under " + root);
+        return this;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public ProgramCatalog programs() {
+        return programs;
+    }
+
+    public Kubelet kubelet() {
+        return kubelet;
+    }
+
+    public ServiceProxies services() {
+        return services;
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public void close() {
+        garbageCollector.close();
+        services.close();
+        deployments.close();
+        jobs.close();
+        kubelet.close();
+        if (ownServer != null) {
+            client.close();
+            ownServer.destroy();
+        }
+    }
+
+    public static final class Builder {
+        private KubernetesClient client;
+        private Clock clock = Clock.systemUTC();
+        private boolean echoEvents = Boolean.getBoolean("sim.echo");
+        private Path root;
+        private Consumer<ProgramCatalog> programs = p -> {
+        };
+        private Duration replacementDelay = Duration.ZERO;
+        private java.util.function.Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
+
+        private Builder() {
+        }
+
+        /** Use this API server (e.g. the {@code @KubernetesTestServer} of a Quarkus test) instead of starting one. */
+        public Builder client(KubernetesClient client) {
+            this.client = client;
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Print every event as it happens (noisy; for debugging a scenario). */
+        public Builder echoEvents(boolean echo) {
+            this.echoEvents = echo;
+            return this;
+        }
+
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        public Builder programs(Consumer<ProgramCatalog> programs) {
+            this.programs = programs;
+            return this;
+        }
+
+        /** Delay before a failed index gets a new pod (Kubernetes: 10 s doubling, capped at 6 min); 0 by default. */
+        public Builder replacementDelay(Duration delay) {
+            this.replacementDelay = delay;
+            return this;
+        }
+
+        public Builder kubelet(java.util.function.Function<Path, Kubelet.Options> options) {
+            this.kubelet = options;
+            return this;
+        }
+
+        public SimulatedCluster start() {
+            return new SimulatedCluster(this).startAll();
+        }
+    }
+}
