@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
         ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
                 runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress);
         ShardRunner.Report report = runner.run(shard);
-        ShardLogLine.print(report, client.stats());
+        ShardLogLine.print(report, client.stats(), client.concurrency().limit());
         return report;
     }
 

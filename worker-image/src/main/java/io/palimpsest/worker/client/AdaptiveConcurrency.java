@@ -13,11 +13,12 @@ import java.util.function.LongSupplier;
  * <p>With queue samples from the server ({@code vllm:num_requests_waiting} and {@code _running}), the
  * limit is scaled by {@code (running + targetWaiting) / (running + waiting)}: it grows while nothing
  * waits and shrinks when the queue grows past the target. The ratio does not depend on how many
- * replicas stand behind the address, because each replica sees its share of our requests.
+ * replicas stand behind the address, because each replica sees its share of our requests. While
+ * samples are fresh they alone steer; 429 and 503 then only delay the retry.
  *
  * <p>Without samples (an endpoint with no /metrics), latency per generated token stands in for the
  * queue: slow start (double per round trip) until it rises 50% above the best seen, then additive
- * increase / multiplicative decrease. Either way, 429 and 503 cut the limit at once.
+ * increase / multiplicative decrease, and 429 and 503 cut the limit by a quarter (at most once a second).
  */
 public final class AdaptiveConcurrency {
 
@@ -109,7 +110,9 @@ public final class AdaptiveConcurrency {
         long now = nanoClock.getAsLong();
         if (signal == Signal.OVERLOAD) {
             slowStart = false;
-            if (now - lastDecreaseNanos > DECREASE_SPACING_NANOS) {
+            // with the server's own queue in view, a 429 from a gateway or a quota is not a full batch:
+            // the queue control already holds the in-flight count where the server wants it
+            if (!queueSamplesFresh(now) && now - lastDecreaseNanos > DECREASE_SPACING_NANOS) {
                 lastDecreaseNanos = now;
                 setLimit(limit * 0.75);
             }
