@@ -34,6 +34,7 @@ final class JobRuntime implements AutoCloseable {
 
     static final int DEFAULT_CHECKPOINT_EVERY = 500;
     static final int AUTO_CONCURRENCY_CAP = 4096;
+    static final int OUT_OF_ORDER_SLACK = 4096;
 
     final ResolvedJob job;
     final RewriteJobSpec spec;
@@ -135,7 +136,9 @@ final class JobRuntime implements AutoCloseable {
                 + UUID.randomUUID().toString().substring(0, 8);
         Path temp = Files.createTempDirectory("palimpsest-" + writer);
         temp.toFile().deleteOnExit();
-        int window = checkpointEvery + 2 * concurrencyCap();
+        // room for every request in flight plus a few thousand finished out of order, so one slow or hung
+        // request (held back until its deadline) does not stall the shard while it waits
+        int window = checkpointEvery + concurrencyCap() + OUT_OF_ORDER_SLACK;
         return new RunSettings(attempt, writer, checkpointEvery, window, compression(), job.getName(), job.getUid(),
                 job.getRecipeHash(), model(), temp);
     }
