@@ -35,6 +35,8 @@ class QueueAutoscalingTest {
 
     @Inject
     KubernetesClient client;
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URL metricsEndpoint;
     @Inject
     StaticPodAddresses pods;
     @Inject
@@ -86,6 +88,16 @@ class QueueAutoscalingTest {
             awaitDesired(0, Duration.ofSeconds(15));
             assertEquals(ModelPhase.ScaledToZero, status().getPhase());
             assertEquals(0, client.apps().deployments().withName(NAME + "-vllm").get().getSpec().getReplicas());
+
+            String scrape = new String(metricsEndpoint.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String series : List.of("palimpsest_model_replicas_desired{model=\"scaler\",namespace=\"test\"} 0.0",
+                    "palimpsest_model_replicas_ready{model=\"scaler\",namespace=\"test\"}",
+                    "palimpsest_model_queue_waiting{model=\"scaler\",namespace=\"test\"} 0.0",
+                    "palimpsest_model_queue_running{model=\"scaler\",namespace=\"test\"}",
+                    "palimpsest_model_reconciles_total{model=\"scaler\",namespace=\"test\"}",
+                    "palimpsest_model_reconcile_errors_total{model=\"scaler\",namespace=\"test\"}")) {
+                assertTrue(scrape.contains(series), series + " not on /q/metrics");
+            }
         } finally {
             pods.clear(NAME);
         }

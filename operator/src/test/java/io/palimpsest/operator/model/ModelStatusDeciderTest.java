@@ -1,0 +1,52 @@
+package io.palimpsest.operator.model;
+
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.operator.model.autoscale.EndpointHealth;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ModelStatusDeciderTest {
+
+    @ParameterizedTest(name = "weights={0} replicas={1} ready={2} desired={3} stuck={4} -> {5}")
+    @CsvSource({
+            "Downloading, 0, 0, 1, false, Loading,      false, true,  false",
+            "Failed,      0, 0, 1, false, Failed,       false, false, true",
+            "Ready,       0, 0, 0, false, ScaledToZero, false, false, false",
+            "NotNeeded,   0, 0, 0, false, ScaledToZero, false, false, false",
+            "Ready,       1, 0, 1, false, Loading,      false, true,  false",
+            "Ready,       1, 0, 1, true,  Degraded,     false, true,  true",
+            "Ready,       2, 2, 2, false, Ready,        true,  false, false",
+            "Ready,       3, 2, 3, false, Ready,        true,  true,  false",
+            "Ready,       3, 1, 3, true,  Degraded,     true,  true,  true",
+            // scaling down: pods still terminating
+            "NotNeeded,   2, 2, 0, false, Ready,        true,  true,  false",
+    })
+    void deployedModel(WeightsState weights, int replicas, int ready, int desired, boolean stuck, ModelPhase phase,
+                       boolean readyCond, boolean progressing, boolean degraded) {
+        ModelStatusDecider.Decision d = ModelStatusDecider.decide(
+                new ModelObservation(false, null, weights, replicas, ready, desired, stuck, null));
+        assertEquals(phase, d.phase());
+        assertEquals(readyCond, d.ready().status(), "Ready");
+        assertEquals(progressing, d.progressing().status(), "Progressing");
+        assertEquals(degraded, d.degraded().status(), "Degraded");
+    }
+
+    @ParameterizedTest(name = "checked={0} healthy={1} -> {2}")
+    @CsvSource({
+            "false, false, Pending,  EndpointNotCheckedYet",
+            "true,  true,  Ready,    " + Conditions.REASON_ENDPOINT_HEALTHY,
+            "true,  false, Degraded, " + Conditions.REASON_ENDPOINT_UNHEALTHY,
+    })
+    void externalEndpoint(boolean checked, boolean healthy, ModelPhase phase, String reason) {
+        EndpointHealth h = checked ? new EndpointHealth(healthy, "", Instant.EPOCH) : null;
+        ModelStatusDecider.Decision d = ModelStatusDecider.decide(
+                new ModelObservation(true, h, WeightsState.NotNeeded, 0, 0, 0, false, null));
+        assertEquals(phase, d.phase());
+        assertEquals(reason, d.ready().reason());
+    }
+}
