@@ -163,7 +163,11 @@ public final class RecipeGates {
                     s.setMin(DEFAULT_MIN_RATIO);
                     s.setMax(DEFAULT_MAX_RATIO);
                 }
-                all.add(s);
+                if (type == ValidatorSpec.Type.truncation) {
+                    all.add(0, s); // first, as palimpsest run checks it
+                } else {
+                    all.add(s);
+                }
             }
         }
         return all;
