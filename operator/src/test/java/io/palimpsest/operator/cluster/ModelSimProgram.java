@@ -1,0 +1,94 @@
+package io.palimpsest.operator.cluster;
+
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * The vLLM image: {@code vllm serve <model> --served-model-name .. --max-num-seqs .. --port 8000}
+ * becomes a {@link ModelSimServer} listening on the pod's own address. The flags the simulator
+ * shares with vLLM (served model name, max-num-seqs, max-model-len, seed, port) are taken from the
+ * command line; latency and the model-load time come from the harness's template, since no pod spec
+ * says how long a GPU takes to load weights. The server answers /health with 503 during the load,
+ * so the kubelet's readiness probe turns the pod ready when loading is over.
+ * <p>
+ * Runs in-process: one more server is a few objects on a shared event loop, and a test can reach
+ * each replica ({@link #server}) to pause it, slow it or read its request log.
+ */
+public final class ModelSimProgram implements ContainerProgram {
+
+    private final Supplier<SimConfig.Builder> template;
+    private final Map<String, ModelSimServer> servers = new ConcurrentHashMap<>();
+
+    /** @param template the replica's latency profile and startup delay; flags from the pod override it */
+    public ModelSimProgram(Supplier<SimConfig.Builder> template) {
+        this.template = template;
+    }
+
+    /** Zero latency, ready after {@code startup}. */
+    public static ModelSimProgram fast(Duration startup) {
+        return new ModelSimProgram(() -> SimConfig.builder().zeroLatency().startupDelay(startup));
+    }
+
+    @Override
+    public Running start(ContainerLaunch launch) {
+        SimConfig.Builder config = template.get();
+        int port = launch.ports().getOrDefault("http", 8000);
+        List<String> argv = launch.argv();
+        for (int i = 0; i < argv.size() - 1; i++) {
+            String value = argv.get(i + 1);
+            switch (argv.get(i)) {
+                case "--served-model-name" -> config.modelName(value);
+                case "--max-num-seqs" -> config.maxNumSeqs(Integer.parseInt(value));
+                case "--max-model-len" -> config.maxModelLen(Integer.parseInt(value));
+                case "--seed" -> config.seed(Long.parseLong(value));
+                case "--port" -> port = Integer.parseInt(value);
+                default -> {
+                }
+            }
+        }
+        ModelSimServer server = ModelSimServer.start(config.build(), launch.podIp(), port);
+        String key = launch.namespace() + "/" + launch.pod();
+        servers.put(key, server);
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        return new Running() {
+            @Override
+            public CompletableFuture<Integer> exit() {
+                return exit;
+            }
+
+            @Override
+            public void kill() {
+                stop(SIGKILL_EXIT);
+            }
+
+            @Override
+            public void terminate() {
+                stop(SIGTERM_EXIT);
+            }
+
+            private void stop(int code) {
+                servers.remove(key, server);
+                server.close();
+                exit.complete(code);
+            }
+        };
+    }
+
+    /** The running replica of pod {@code namespace/name}. */
+    public ModelSimServer server(String namespace, String pod) {
+        return servers.get(namespace + "/" + pod);
+    }
+
+    /** Every running replica, by namespace/pod. */
+    public Map<String, ModelSimServer> servers() {
+        return new TreeMap<>(servers);
+    }
+}

@@ -1,0 +1,223 @@
+package io.palimpsest.operator.cluster;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+
+/**
+ * The worker image: the {@code palimpsest} CLI ({@code plan}, {@code run}, ...) from the shaded jar
+ * {@code worker-image/target/palimpsest.jar}, run one of two ways.
+ * <ul>
+ * <li>{@link Mode#SUBPROCESS}: {@code java -jar palimpsest.jar <args>} with the pod's environment,
+ *     its sandbox as working directory and its log as stdout/stderr. A kill is a real SIGKILL
+ *     (exit 137) at whatever point the worker is, so this is the mode for chaos scenarios. It
+ *     costs a JVM start per pod (about half a second of CPU before any work).</li>
+ * <li>{@link Mode#IN_PROCESS}: {@code PalimpsestCli.execute(args)} on a thread of the test JVM,
+ *     loaded once from the same jar in a class loader of its own (so its dependencies never meet
+ *     Quarkus'), each pod in a thread group of its own. A kill stops every thread of the group
+ *     (Thread.stop on Java 17, interrupt where that is gone) and reports 137 at once: the worker
+ *     gets no chance to finish, but a thread outside its group (a common-pool task) could still
+ *     run briefly, so chaos scenarios use subprocesses. Cheap: the mode for scenarios that only
+ *     need the worker to work.</li>
+ * </ul>
+ * What the pod's container would see, and how it is mapped:
+ * <ul>
+ * <li>{@code /etc/palimpsest/job.yaml} and other mounted paths in args and env: rewritten by the
+ *     kubelet to the sandbox ({@link PodSandbox#rewrite}).</li>
+ * <li>Service host names in the mounted job.yaml (the model's endpoint,
+ *     {@code http://<model>.<ns>.svc:8000}): rewritten to the Service's cluster IP
+ *     ({@link ServiceProxies#rewriteHosts}), which is what cluster DNS would resolve them to.</li>
+ * <li>The termination message path: passed as {@code --termination-log <sandbox file>} to
+ *     {@code plan} and {@code run}.</li>
+ * <li>In-process only, env the CLI would read from the process becomes flags:
+ *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
+ *     ({@code run}). Other env (e.g. {@code PALIMPSEST_PVC_ROOT} for pvc:// URIs, S3 credentials)
+ *     reaches subprocesses only; in-process scenarios use file:// URIs.</li>
+ * <li>Subprocess only: {@code PALIMPSEST_PVC_ROOT} points at the namespace's claim directories, so
+ *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim.</li>
+ * </ul>
+ */
+public final class PalimpsestWorkerProgram implements ContainerProgram {
+
+    public enum Mode { IN_PROCESS, SUBPROCESS }
+
+    private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run");
+
+    private final Path jar;
+    private final Mode mode;
+    private final BiFunction<String, String, String> dns;
+    private final Path volumesRoot;
+    private volatile Method execute;
+
+    /**
+     * @param dns         (text, namespace) -> text with Service host names resolved, e.g.
+     *                    {@code cluster.services()::rewriteHosts}
+     * @param volumesRoot where the kubelet keeps claims ({@code <root>/<namespace>/<claim>})
+     */
+    public PalimpsestWorkerProgram(Path jar, Mode mode, BiFunction<String, String, String> dns, Path volumesRoot) {
+        this.jar = jar.toAbsolutePath();
+        this.mode = mode;
+        this.dns = dns;
+        this.volumesRoot = volumesRoot;
+    }
+
+    /** The jar named by {@code -Dpalimpsest.worker.jar}, else the module build's. */
+    public static Path defaultJar() {
+        return Path.of(System.getProperty("palimpsest.worker.jar", "../worker-image/target/palimpsest.jar"));
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public Running start(ContainerLaunch launch) throws Exception {
+        List<String> args = new ArrayList<>(launch.argv());
+        if (!args.isEmpty() && launch.commandName().equals("palimpsest")) {
+            args.remove(0);
+        }
+        resolveServiceHosts(launch);
+        String subcommand = args.isEmpty() ? "" : args.get(0);
+        if (SUBCOMMANDS_WITH_TERMINATION_LOG.contains(subcommand)) {
+            args.add("--termination-log");
+            args.add(launch.terminationMessageFile().toString());
+        }
+        return mode == Mode.SUBPROCESS ? subprocess(launch, args) : inProcess(launch, subcommand, args);
+    }
+
+    /** The pod's copy of every mounted file is its own, so resolving names in it touches nothing shared. */
+    private void resolveServiceHosts(ContainerLaunch launch) throws IOException {
+        for (Map.Entry<String, Path> mount : launch.sandbox().mounts().entrySet()) {
+            Path dir = mount.getValue();
+            if (!dir.startsWith(launch.sandbox().dir()) || !Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                    String text = Files.readString(f, StandardCharsets.UTF_8);
+                    String resolved = dns.apply(text, launch.namespace());
+                    if (!resolved.equals(text)) {
+                        Files.writeString(f, resolved, StandardCharsets.UTF_8);
+                    }
+                }
+            }
+        }
+    }
+
+    private Running subprocess(ContainerLaunch launch, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx384m", "-jar", jar.toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(launch.sandbox().dir().toFile())
+                .redirectErrorStream(true).redirectOutput(launch.logFile().toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("JAVA_HOME") && !k.equals("LANG"));
+        env.put("HOSTNAME", launch.pod());
+        env.put("PALIMPSEST_PVC_ROOT", volumesRoot.resolve(launch.namespace()).toString());
+        launch.env().forEach((k, v) -> env.put(k, dns.apply(v, launch.namespace())));
+        Process process = pb.start();
+        CompletableFuture<Integer> exit = process.onExit().thenApply(Process::exitValue);
+        return new Running() {
+            @Override
+            public CompletableFuture<Integer> exit() {
+                return exit;
+            }
+
+            @Override
+            public void kill() {
+                process.destroyForcibly();
+            }
+
+            @Override
+            public void terminate() {
+                process.destroy();
+            }
+        };
+    }
+
+    private Running inProcess(ContainerLaunch launch, String subcommand, List<String> args) throws Exception {
+        if (subcommand.equals("run")) {
+            Optional.ofNullable(launch.env().get("JOB_COMPLETION_INDEX")).ifPresent(i -> {
+                args.add("--shard");
+                args.add(i);
+            });
+            Optional.ofNullable(launch.env().get("PALIMPSEST_ATTEMPT")).filter(a -> !a.isBlank()).ifPresent(a -> {
+                args.add("--attempt");
+                args.add(a);
+            });
+        }
+        Method entry = entryPoint();
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        ThreadGroup group = new ThreadGroup("pod-" + launch.pod());
+        Thread main = new Thread(group, () -> {
+            try {
+                exit.complete((Integer) entry.invoke(null, (Object) args.toArray(String[]::new)));
+            } catch (Throwable t) {
+                exit.complete(1);
+            }
+        }, "pod-" + launch.pod());
+        main.setContextClassLoader(entry.getDeclaringClass().getClassLoader());
+        main.setDaemon(true);
+        main.start();
+        return new Running() {
+            @Override
+            public CompletableFuture<Integer> exit() {
+                return exit;
+            }
+
+            @Override
+            public void kill() {
+                exit.complete(SIGKILL_EXIT);
+                stopAll(group);
+            }
+
+            @Override
+            public void terminate() {
+                main.interrupt();
+            }
+        };
+    }
+
+    @SuppressWarnings({"deprecation", "removal"})
+    private static void stopAll(ThreadGroup group) {
+        Thread[] threads = new Thread[group.activeCount() + 16];
+        int n = group.enumerate(threads, true);
+        for (int i = 0; i < n; i++) {
+            threads[i].interrupt();
+            try {
+                threads[i].stop();
+            } catch (UnsupportedOperationException e) {
+                // Java 20+: an interrupt is all there is.
+            }
+        }
+    }
+
+    private Method entryPoint() throws Exception {
+        Method m = execute;
+        if (m == null) {
+            synchronized (this) {
+                if (execute == null) {
+                    if (!Files.isRegularFile(jar)) {
+                        throw new IllegalStateException("worker jar " + jar + " not found: build worker-image first");
+                    }
+                    URLClassLoader loader = new URLClassLoader("palimpsest-worker", new URL[]{jar.toUri().toURL()},
+                            ClassLoader.getPlatformClassLoader());
+                    execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
+                }
+                m = execute;
+            }
+        }
+        return m;
+    }
+}
