@@ -65,7 +65,7 @@ final class CompletionEndpoint {
 
         long id = state.nextId();
         ResponseBodies.Header header = new ResponseBodies.Header(kind,
-                kind.idPrefix() + String.format("%016x", Hashing.mix(cfg.seed() ^ id)),
+                kind.idPrefix() + hex16(Hashing.mix(cfg.seed() ^ id)),
                 System.currentTimeMillis() / 1000, cfg.modelName());
         SequenceListener listener = request.stream()
                 ? new StreamingCompletion(req, header, plan, request.includeUsage(), entry, fault)
@@ -101,6 +101,11 @@ final class CompletionEndpoint {
                 entry.outcome(new RequestOutcome(0, fault, "abort", null, seq.promptTokens(), seq.emitted()));
             }
         });
+    }
+
+    private static String hex16(long value) {
+        String hex = Long.toHexString(value);
+        return "0".repeat(16 - hex.length()) + hex;
     }
 
     /** The header wins (its value "none" forces no fault), then a rule's fault, then a draw. */

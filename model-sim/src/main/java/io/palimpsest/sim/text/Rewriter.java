@@ -47,16 +47,30 @@ public final class Rewriter {
         int substitutedWords = TextStats.wordCount(substituted);
         String best = substituted;
         for (int run = LONGEST_RUN_KEPT; run >= 2; run--) {
-            best = insertFillers(pieces, sourceTrigrams, sourceWords, substitutedWords, table, seed, run);
-            if (sourceTrigrams.jaccard(TrigramSet.of(best)) < TARGET_JACCARD) {
+            Attempt attempt = insertFillers(pieces, sourceTrigrams, sourceWords, substitutedWords, table, seed, run);
+            best = attempt.text();
+            if (sourceTrigrams.jaccard(attempt.trigrams()) < TARGET_JACCARD) {
                 break;
             }
         }
         return best;
     }
 
-    /** A word (see {@link TextStats#words}) or the text between two words. */
-    private record Piece(String text, boolean word, boolean replaced) {
+    /**
+     * A word (see {@link TextStats#words}) or the text between two words. A replacement may
+     * hold several words ("prior to"), hence the list.
+     */
+    private record Piece(String text, boolean word, boolean replaced, List<String> lowerWords, boolean lowerCase) {
+        static Piece separator(String text) {
+            return new Piece(text, false, false, List.of(), false);
+        }
+
+        static Piece word(String text, boolean replaced) {
+            List<String> lower = replaced
+                    ? TextStats.words(text).stream().map(w -> w.toLowerCase(Locale.ROOT)).toList()
+                    : List.of(text.toLowerCase(Locale.ROOT));
+            return new Piece(text, true, replaced, lower, Words.isAllLowerCase(text));
+        }
     }
 
     private static List<Piece> split(String text) {
@@ -65,15 +79,15 @@ public final class Rewriter {
         int start = Words.nextWordStart(text, 0);
         while (start >= 0) {
             if (start > last) {
-                out.add(new Piece(text.substring(last, start), false, false));
+                out.add(Piece.separator(text.substring(last, start)));
             }
             int end = Words.wordEnd(text, start);
-            out.add(new Piece(text.substring(start, end), true, false));
+            out.add(Piece.word(text.substring(start, end), false));
             last = end;
             start = Words.nextWordStart(text, end);
         }
         if (last < text.length()) {
-            out.add(new Piece(text.substring(last), false, false));
+            out.add(Piece.separator(text.substring(last)));
         }
         return out;
     }
@@ -86,12 +100,12 @@ public final class Rewriter {
                 out.add(p);
                 continue;
             }
-            Optional<List<String>> alternatives = Words.isAllLowerCase(p.text())
+            Optional<List<String>> alternatives = p.lowerCase()
                     ? table.alternatives(p.text()) : Optional.empty();
             if (alternatives.isPresent()) {
                 List<String> alts = alternatives.get();
                 String chosen = alts.get(Hashing.pick(Hashing.mix(seed, wordIndex, p.text()), alts.size()));
-                out.add(new Piece(chosen, true, true));
+                out.add(Piece.word(chosen, true));
             } else {
                 out.add(p);
             }
@@ -100,14 +114,16 @@ public final class Rewriter {
         return out;
     }
 
-    private static String insertFillers(List<Piece> pieces, TrigramSet sourceTrigrams, int sourceWords,
-                                        int outputWords, SynonymTable table, long seed, int runLength) {
+    /** One filler pass: the text, and its trigrams gathered on the way for the overlap check. */
+    private record Attempt(String text, TrigramSet trigrams) {
+    }
+
+    private static Attempt insertFillers(List<Piece> pieces, TrigramSet sourceTrigrams, int sourceWords,
+                                         int outputWords, SynonymTable table, long seed, int runLength) {
         List<String> fillers = table.fillers();
         int budget = (int) Math.floor(sourceWords * MAX_LENGTH_RATIO) - outputWords;
         StringBuilder out = new StringBuilder();
-        long before2 = 0;
-        long before1 = 0;
-        int seen = 0;
+        TrigramSet.Builder trigrams = new TrigramSet.Builder();
         int survivingRun = 0;
         String separatorBefore = "";
         int position = 0;
@@ -117,30 +133,27 @@ public final class Rewriter {
                 separatorBefore = p.text();
                 continue;
             }
-            for (String w : TextStats.words(p.text())) {
-                String lower = w.toLowerCase(Locale.ROOT);
+            for (String lower : p.lowerWords()) {
                 long hash = TrigramSet.wordHash(lower);
-                boolean survives = seen >= 2 && sourceTrigrams.contains(TrigramSet.combine(before2, before1, hash));
+                boolean survives = trigrams.hasTwoWords() && sourceTrigrams.contains(trigrams.peek(hash));
                 boolean insertable = survives && survivingRun + 1 >= runLength && budget > 0 && !p.replaced()
-                        && Words.isAllLowerCase(w) && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
+                        && p.lowerCase() && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
                         && separatorBefore.isBlank();
                 if (insertable) {
                     String filler = fillers.get(Hashing.pick(Hashing.mix(seed, position, lower), fillers.size()));
                     out.append(filler).append(' ');
                     budget--;
-                    before1 = TrigramSet.wordHash(filler);
+                    trigrams.add(TrigramSet.wordHash(filler));
                     survives = false;
                 }
+                trigrams.add(hash);
                 position++;
-                seen++;
                 survivingRun = survives ? survivingRun + 1 : 0;
-                before2 = before1;
-                before1 = hash;
             }
             out.append(p.text());
             separatorBefore = "";
         }
-        return out.toString();
+        return new Attempt(out.toString(), trigrams.build());
     }
 
     private static String join(List<Piece> pieces) {

@@ -16,22 +16,14 @@ final class TrigramSet {
     }
 
     static TrigramSet of(String text) {
-        Set<Long> out = new HashSet<>();
-        long a = 0;
-        long b = 0;
-        int n = 0;
+        Builder b = new Builder();
         int i = Words.nextWordStart(text, 0);
         while (i >= 0) {
             int end = Words.wordEnd(text, i);
-            long c = Words.lowerHash(text, i, end);
-            if (++n >= 3) {
-                out.add(combine(a, b, c));
-            }
-            a = b;
-            b = c;
+            b.add(Words.lowerHash(text, i, end));
             i = Words.nextWordStart(text, end);
         }
-        return new TrigramSet(out);
+        return b.build();
     }
 
     static long combine(long a, long b, long c) {
@@ -40,6 +32,37 @@ final class TrigramSet {
 
     static long wordHash(String lowerCaseWord) {
         return Words.lowerHash(lowerCaseWord, 0, lowerCaseWord.length());
+    }
+
+    /** Collects the trigrams of a word sequence as it is produced. */
+    static final class Builder {
+        private final Set<Long> hashes = new HashSet<>();
+        private long before2;
+        private long before1;
+        private int words;
+
+        /** Whether the next word completes a trigram. */
+        boolean hasTwoWords() {
+            return words >= 2;
+        }
+
+        /** The trigram that {@code next} would complete; only after {@link #hasTwoWords()}. */
+        long peek(long next) {
+            return combine(before2, before1, next);
+        }
+
+        void add(long word) {
+            if (words >= 2) {
+                hashes.add(combine(before2, before1, word));
+            }
+            before2 = before1;
+            before1 = word;
+            words++;
+        }
+
+        TrigramSet build() {
+            return new TrigramSet(hashes);
+        }
     }
 
     boolean contains(long trigram) {
