@@ -14,12 +14,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -48,7 +43,7 @@ public class MetricsScraper {
     private final ModelMetrics metrics;
     private final PalimpsestConfig config;
     private final Clock clock;
-    private final HttpClient http;
+    private final ReplicaMetricsClient client;
     private final SimpleInboundEventSource<RewriterModel> trigger = new SimpleInboundEventSource<>("metrics-scraper");
     private final Map<ResourceID, Instant> lastStarted = new ConcurrentHashMap<>();
     private final Set<ResourceID> inFlight = ConcurrentHashMap.newKeySet();
@@ -63,10 +58,7 @@ public class MetricsScraper {
         this.metrics = metrics;
         this.config = config;
         this.clock = clock;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(config.autoscaler().scrapeTimeout())
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.client = new ReplicaMetricsClient(config.autoscaler().scrapeTimeout(), clock);
     }
 
     /** The event source the RewriterModel reconciler registers; each scrape fires it for its model. */
@@ -155,75 +147,18 @@ public class MetricsScraper {
 
     private CompletableFuture<Void> observe(RewriterModel model, ResourceID id) {
         if (model.getSpec().getEndpoint() != null) {
-            return checkHealth(model.getSpec().getEndpoint().getUrl())
+            return client.health(model.getSpec().getEndpoint().getUrl())
                     .thenAccept(h -> observations.recordHealth(id, h));
         }
-        List<URI> targets = pods.readyReplicas(model);
-        List<CompletableFuture<VllmMetricsText.Gauges>> scrapes = targets.stream().map(this::scrape).toList();
-        return CompletableFuture.allOf(scrapes.toArray(CompletableFuture[]::new))
-                .handle((v, e) -> null)
-                .thenAccept(v -> {
-                    double waiting = 0;
-                    double running = 0;
-                    int ok = 0;
-                    int failed = 0;
-                    for (CompletableFuture<VllmMetricsText.Gauges> f : scrapes) {
-                        if (f.isCompletedExceptionally()) {
-                            failed++;
-                        } else {
-                            VllmMetricsText.Gauges g = f.join();
-                            waiting += g.waiting();
-                            running += g.running();
-                            ok++;
-                        }
-                    }
-                    QueueSample sample = new QueueSample((int) Math.round(waiting), (int) Math.round(running), ok, failed,
-                            clock.instant());
-                    if (failed > 0 && ok == 0) {
-                        // Every replica failed to answer: the load is unknown, keep the old sample
-                        // so it goes stale and the recommender holds instead of scaling on zeros.
-                        metrics.scrapeFailed(id, failed);
-                        return;
-                    }
-                    observations.recordSample(id, sample);
-                    metrics.queue(id, sample.waiting(), sample.running());
-                    metrics.scrapeFailed(id, failed);
-                });
-    }
-
-    private CompletableFuture<VllmMetricsText.Gauges> scrape(URI base) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/metrics"))
-                .timeout(config.autoscaler().scrapeTimeout())
-                .GET().build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .thenApply(r -> {
-                    if (r.statusCode() != 200) {
-                        throw new IllegalStateException(base + "/metrics answered " + r.statusCode());
-                    }
-                    return VllmMetricsText.parse(r.body());
-                });
-    }
-
-    /** vLLM answers /health; other OpenAI-compatible servers at least answer /v1/models (401 still means up). */
-    private CompletableFuture<EndpointHealth> checkHealth(String baseUrl) {
-        URI base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
-        Duration timeout = config.autoscaler().scrapeTimeout();
-        return http.sendAsync(HttpRequest.newBuilder(base.resolve("health")).timeout(timeout).GET().build(),
-                        HttpResponse.BodyHandlers.discarding())
-                .thenCompose(r -> r.statusCode() == 200
-                        ? CompletableFuture.completedFuture(new EndpointHealth(true, "/health 200", clock.instant()))
-                        : http.sendAsync(HttpRequest.newBuilder(base.resolve("v1/models")).timeout(timeout).GET().build(),
-                                HttpResponse.BodyHandlers.discarding())
-                        .thenApply(m -> new EndpointHealth(m.statusCode() < 500 && m.statusCode() != 404,
-                                "/health " + r.statusCode() + ", /v1/models " + m.statusCode(), clock.instant())))
-                .exceptionally(e -> new EndpointHealth(false, rootMessage(e), clock.instant()));
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        return client.sample(pods.readyReplicas(model)).thenAccept(sample -> {
+            metrics.scrapeFailed(id, sample.podsFailed());
+            if (sample.podsFailed() > 0 && sample.podsScraped() == 0) {
+                // Every replica failed to answer: the load is unknown. Keeping the old sample lets
+                // it go stale, so the recommender holds instead of scaling on zeros.
+                return;
+            }
+            observations.recordSample(id, sample);
+            metrics.queue(id, sample.waiting(), sample.running());
+        });
     }
 }
