@@ -34,7 +34,7 @@ public final class AdaptiveConcurrency {
     private double limit;
     private int inFlight;
     private long lastSampleNanos = Long.MIN_VALUE;
-    private long lastDecreaseNanos = Long.MIN_VALUE;
+    private long lastDecreaseNanos;
     private boolean slowStart = true;
     private double bestNanosPerToken = Double.MAX_VALUE;
     private double recentNanosPerToken;
@@ -44,6 +44,8 @@ public final class AdaptiveConcurrency {
         this.cap = Math.max(1, cap);
         this.limit = Math.max(1, Math.min(initial, this.cap));
         this.nanoClock = nanoClock;
+        // nanoTime may be any value, even negative: start "long ago" relative to it, without overflow
+        this.lastDecreaseNanos = nanoClock.getAsLong() - 2 * DECREASE_SPACING_NANOS;
     }
 
     /** Completes when the caller may send; the caller must {@link #release} exactly once afterwards. */

@@ -1,0 +1,83 @@
+package io.palimpsest.worker.plan;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.InputRoot;
+import io.palimpsest.worker.storage.KeyFilter;
+import io.palimpsest.worker.storage.StoredObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ShardPlannerTest {
+
+    private static final List<StoredObject> FILES = List.of(new StoredObject("c.jsonl", 60), new StoredObject("a.jsonl", 50),
+            new StoredObject("b.jsonl", 40), new StoredObject("d.jsonl", 300), new StoredObject("e.jsonl", 10));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void filesPerShardTakesFilesInKeyOrder() {
+        List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(FILES);
+        assertEquals(3, shards.size());
+        assertEquals(List.of("a.jsonl", "b.jsonl"), keys(shards.get(0)));
+        assertEquals(List.of("e.jsonl"), keys(shards.get(2)));
+    }
+
+    @Test
+    void targetBytesPacksFilesAndKeepsABigFileWhole() {
+        List<Shard> shards = new ShardPlanner(new ShardingPolicy(null, 100L)).plan(FILES);
+        assertEquals(List.of(List.of("a.jsonl", "b.jsonl"), List.of("c.jsonl"), List.of("d.jsonl"), List.of("e.jsonl")),
+                shards.stream().map(ShardPlannerTest::keys).toList());
+        assertEquals(List.of(0, 1, 2, 3), shards.stream().map(Shard::index).toList());
+    }
+
+    @Test
+    void bothPoliciesAtOnceAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new ShardingPolicy(1, 100L));
+    }
+
+    @Test
+    void planningIsDeterministicAndTheFirstManifestStays() throws IOException {
+        Files.createDirectories(dir.resolve("in/sub"));
+        Files.writeString(dir.resolve("in/b.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("in/sub/a.jsonl"), "{}\n{}\n");
+        Files.writeString(dir.resolve("in/notes.txt"), "not input");
+        ObjectMapper json = new ObjectMapper();
+        JobPlanner planner = new JobPlanner(new ShardPlanner(new ShardingPolicy(1, null)), new ShardManifest(json));
+        FileStorage output = new FileStorage(dir.resolve("out"));
+        InputRoot input = new InputRoot(new FileStorage(dir.resolve("in")), Optional.empty());
+        KeyFilter filter = new KeyFilter(List.of("*.jsonl"), List.of());
+
+        JobPlanner.Result first = planner.plan(input, filter, output);
+        assertTrue(first.written());
+        assertEquals(2, first.shardCount());
+        byte[] manifest = output.readAll(ShardManifest.KEY);
+        JobPlanner.Result second = planner.plan(input, filter, output);
+        assertFalse(second.written());
+        assertFalse(second.existingDiffers());
+        assertArrayEquals(manifest, output.readAll(ShardManifest.KEY));
+
+        Files.writeString(dir.resolve("in/c.jsonl"), "{}\n");
+        JobPlanner.Result afterNewFile = planner.plan(input, filter, output);
+        assertTrue(afterNewFile.existingDiffers());
+        assertEquals(2, afterNewFile.shardCount(), "the manifest in force keeps its shards");
+        assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 1).files().get(0).key());
+    }
+
+    private static List<String> keys(Shard shard) {
+        return shard.files().stream().map(ShardFile::key).toList();
+    }
+}
