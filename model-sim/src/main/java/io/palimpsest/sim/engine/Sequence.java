@@ -70,8 +70,18 @@ public final class Sequence {
         return Math.max(1, pieces.size());
     }
 
-    void arrived(long nanos) {
+    /**
+     * Back-dates the arrival to when the HTTP request came in, for a request held back before it
+     * was queued (slow_start), so its latency metrics include the hold.
+     */
+    public void receivedAt(long nanos) {
         arrivalNanos = nanos;
+    }
+
+    void arrived(long nanos) {
+        if (arrivalNanos == 0) {
+            arrivalNanos = nanos;
+        }
         state = State.WAITING;
     }
 

@@ -72,6 +72,7 @@ final class CompletionEndpoint {
                 : new BufferedCompletion(req, header, plan, entry, fault);
         Sequence seq = new Sequence(id, promptTokens, plan.pieces(), plan.finishReason(), listener);
         if (fault.orElse(null) == Fault.SLOW_START) {
+            seq.receivedAt(System.nanoTime());
             long timer = state.vertx().setTimer(Math.max(1, state.faults().config().slowStartDelay().toMillis()),
                     t -> submit(req, seq, entry, fault));
             req.response().closeHandler(v -> state.vertx().cancelTimer(timer));
