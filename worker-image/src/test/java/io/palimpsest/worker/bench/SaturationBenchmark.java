@@ -29,6 +29,9 @@ public final class SaturationBenchmark {
         int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "30"));
         int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "60"));
         int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "1200"));
+        // the simulator's stated capacity counts decode only; its default prefill (1e-4 s/token) would make
+        // every admitted 300-token prompt stall the batch for 30 ms. 2e-6 s/token is an H100-class prefill.
+        double prefill = Double.parseDouble(BenchSupport.arg(args, "--prefill-seconds-per-token", "0.000002"));
         Path jar = Path.of(BenchSupport.arg(args, "--jar", "worker-image/target/palimpsest.jar"));
         Path dir = Files.createTempDirectory("palimpsest-p1");
 
@@ -36,7 +39,8 @@ public final class SaturationBenchmark {
         List<String> urls = new ArrayList<>();
         double capacity = 0;
         for (int i = 0; i < sims; i++) {
-            ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(maxNumSeqs).seed(i).build(), "127.0.0.1", 0);
+            ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(maxNumSeqs)
+                    .prefillSecondsPerToken(prefill).seed(i).build(), "127.0.0.1", 0);
             servers.add(sim);
             urls.add(sim.baseUrl());
             capacity += sim.capacityTokensPerSecond();
