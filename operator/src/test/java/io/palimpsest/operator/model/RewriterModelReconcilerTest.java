@@ -148,6 +148,32 @@ class RewriterModelReconcilerTest {
     }
 
     @Test
+    void aFailedDownloadFailsTheModelWithAWarningAndANewSourceGetsANewJob() {
+        client.resource(Models.huggingFace("mistral-f")).create();
+        Job job = awaitValue(() -> jobs("mistral-f").stream().findFirst().orElse(null));
+        job.setStatus(new JobStatusBuilder().withFailed(5).withConditions(new JobConditionBuilder()
+                .withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
+        client.resource(job).updateStatus();
+
+        RewriterModel failed = awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+        assertEquals(Conditions.REASON_DOWNLOAD_FAILED,
+                ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED).getReason());
+        assertEquals(0, client.apps().deployments().withName("mistral-f-vllm").get().getSpec().getReplicas());
+        await().atMost(WAIT).until(() -> client.v1().events().list().getItems().stream()
+                .anyMatch(e -> "mistral-f".equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
+                        && Conditions.REASON_DOWNLOAD_FAILED.equals(e.getReason())));
+
+        // A Job's pod template is immutable: another revision is another Job.
+        RewriterModel edited = client.resources(RewriterModel.class).withName("mistral-f").get();
+        edited.getSpec().getSource().getHuggingFace().setRevision("main");
+        client.resource(edited).update();
+        Job next = awaitValue(() -> jobs("mistral-f").stream()
+                .filter(j -> !j.getMetadata().getName().equals(job.getMetadata().getName())).findFirst().orElse(null));
+        assertTrue(next.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().contains("main"));
+        awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+    }
+
+    @Test
     void editingTheSpecUpdatesTheOwnedObjects() {
         client.resource(Models.onPvc("mistral-b", 1, 2)).create();
         awaitDeploymentReplicas("mistral-b-vllm", 1);
