@@ -23,7 +23,7 @@ public record EchoCheck(double threshold) implements OutputCheck {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {
             return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
-                    "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100)));
+                    "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100), similarity, threshold));
         }
         return Optional.empty();
     }

@@ -66,7 +66,8 @@ public final class JudgeCheck {
                 return new Outcome(Optional.of(new Rejection(REASON, "no score in the judge's reply")), null);
             }
             if (value.get() < threshold) {
-                return new Outcome(Optional.of(new Rejection(REASON, "score " + value.get() + " < " + threshold)), value.get());
+                return new Outcome(Optional.of(new Rejection(REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
+                        value.get());
             }
             return new Outcome(Optional.empty(), value.get());
         });

@@ -24,12 +24,27 @@ final class LanguageDetector {
     private LanguageDetector() {
     }
 
-    /** ISO 639-1 code, or empty when the text is too ambiguous to tell. */
+    /** About two sentences: Lingua is reliable on prose well below this, and the cost stays flat. */
+    static final int SAMPLE_CHARS = 400;
+
+    /**
+     * ISO 639-1 code of the text's opening (the first {@link #SAMPLE_CHARS} characters, cut at a
+     * word boundary), or empty when it is too ambiguous to tell. Detection cost grows with length
+     * and dominated validation; a reply that switches language after its opening goes unnoticed.
+     */
     static Optional<String> isoCode(String text) {
-        Language l = Holder.DETECTOR.detectLanguageOf(text);
+        Language l = Holder.DETECTOR.detectLanguageOf(sample(text));
         if (l == Language.UNKNOWN) {
             return Optional.empty();
         }
         return Optional.of(l.getIsoCode639_1().toString().toLowerCase(Locale.ROOT));
+    }
+
+    static String sample(String text) {
+        if (text.length() <= SAMPLE_CHARS) {
+            return text;
+        }
+        int cut = text.lastIndexOf(' ', SAMPLE_CHARS);
+        return text.substring(0, cut > SAMPLE_CHARS / 2 ? cut : SAMPLE_CHARS);
     }
 }

@@ -13,7 +13,7 @@ public record LengthCheck(Double min, Double max) implements OutputCheck {
         int words = TextMeasures.wordCount(s.output());
         if ((min != null && words < min) || (max != null && words > max)) {
             return Optional.of(new Rejection(REASON, words + " words outside [" + (min == null ? "-" : min) + ", "
-                    + (max == null ? "-" : max) + "]"));
+                    + (max == null ? "-" : max) + "]", (double) words, min != null && words < min ? min : max));
         }
         return Optional.empty();
     }

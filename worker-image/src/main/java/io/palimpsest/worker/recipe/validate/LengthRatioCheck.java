@@ -17,7 +17,8 @@ public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
         double ratio = (double) TextMeasures.wordCount(s.output()) / sourceWords;
         if ((min != null && ratio < min) || (max != null && ratio > max)) {
             return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
-                    "length ratio %.2f outside [%s, %s]", ratio, min == null ? "-" : min, max == null ? "-" : max)));
+                    "length ratio %.2f outside [%s, %s]", ratio, min == null ? "-" : min, max == null ? "-" : max), ratio,
+                    min != null && ratio < min ? min : max));
         }
         return Optional.empty();
     }

@@ -25,7 +25,7 @@ public record RepetitionCheck(double threshold) implements OutputCheck {
         double share = repeatedShare(TextMeasures.words(s.output()));
         if (share > threshold) {
             return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
-                    "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100)));
+                    "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100), share, threshold));
         }
         return Optional.empty();
     }

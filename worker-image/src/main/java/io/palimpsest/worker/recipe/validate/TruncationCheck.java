@@ -6,8 +6,9 @@ import java.util.Optional;
  * A reply cut by the token cap is not a rewrite: finish_reason "length", or (Nemotron-CC) a
  * completion within {@code margin} tokens of max_tokens, which catches servers that report
  * "stop" when a stop sequence and the cap coincide. When the call's facts are unknown (offline
- * validation of a dataset), a last line of prose that stops without closing punctuation is the
- * remaining evidence; lines of fewer than four words (code, list items, answers) are not judged.
+ * validation of a dataset), an output that stops without sentence-final punctuation is the
+ * remaining evidence, when its source itself ends on a full sentence (so rewrites of fragments,
+ * lists and code are not judged by it).
  */
 public record TruncationCheck(int margin) implements OutputCheck {
     public static final String REASON = "truncation";
@@ -19,22 +20,21 @@ public record TruncationCheck(int margin) implements OutputCheck {
         }
         if (s.completionTokens() != null && s.maxTokens() != null && s.completionTokens() >= s.maxTokens() - margin) {
             return Optional.of(new Rejection(REASON, s.completionTokens() + " completion tokens, cap " + s.maxTokens()
-                    + " - margin " + margin));
+                    + " - margin " + margin, s.completionTokens().doubleValue(), (double) (s.maxTokens() - margin)));
         }
-        if (s.finishReason() == null && s.completionTokens() == null && endsMidSentence(s.output())) {
-            return Optional.of(new Rejection(REASON, "ends mid-sentence (finish_reason unknown)"));
+        if (s.finishReason() == null && s.completionTokens() == null && endsSentence(s.source()) && !endsSentence(s.output())) {
+            String t = s.output().strip();
+            return Optional.of(new Rejection(REASON, "ends mid-sentence: \"..." + t.substring(Math.max(0, t.length() - 30)) + "\""));
         }
         return Optional.empty();
     }
 
-    static boolean endsMidSentence(String output) {
-        String t = output.strip();
-        int nl = t.lastIndexOf('\n');
-        String last = nl < 0 ? t : t.substring(nl + 1).strip();
-        if (last.isEmpty() || last.split("\\s+").length < 4) {
-            return false;
+    /** Ends with sentence-final punctuation, a closing quote or bracket, or a closing code fence. */
+    static boolean endsSentence(String text) {
+        String t = text.strip();
+        if (t.isEmpty() || t.endsWith("```")) {
+            return true;
         }
-        char end = last.charAt(last.length() - 1);
-        return Character.isLetterOrDigit(end) || end == ',';
+        return ".!?…\"'”’)]".indexOf(t.charAt(t.length() - 1)) >= 0;
     }
 }

@@ -102,6 +102,21 @@ public final class Validators {
         return Optional.empty();
     }
 
+    /**
+     * Every failing model-free check, in order, for audits that want each validator's answer
+     * (an empty output fails empty_output alone: nothing else can be judged on it).
+     */
+    public List<Rejection> checkAllLocal(ValidationSubject s) {
+        if (s.output() == null || s.output().isBlank()) {
+            return List.of(new Rejection(EMPTY, "no text after post-processing"));
+        }
+        List<Rejection> all = new ArrayList<>();
+        for (OutputCheck c : checks) {
+            c.check(s).ifPresent(all::add);
+        }
+        return all;
+    }
+
     public CompletionStage<Verdict> validate(ValidationSubject s) {
         return validate(s, null);
     }

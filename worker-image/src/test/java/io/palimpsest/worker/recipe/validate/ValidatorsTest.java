@@ -7,6 +7,7 @@ import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -86,6 +87,37 @@ class ValidatorsTest {
             case "PYTHON_BAD" -> "def area(r):\n    return 3.14159 * r * r\n  print(area(2))\n";
             default -> name;
         };
+    }
+
+    static List<Object[]> offlineEndings() {
+        return List.of(
+                new Object[]{"A full sentence.", "The rewrite stops in the mid", "truncation"},
+                new Object[]{"A full sentence.", "The rewrite stops, and then,", "truncation"},
+                new Object[]{"A full sentence.", "The rewrite ends properly.", null},
+                new Object[]{"A full sentence.", "He said \"it ends.\"", null},
+                new Object[]{"A full sentence.", "```python\nx = 1\n```", null},
+                new Object[]{"def f(): return 1", "def g(): return 2", null},
+                new Object[]{"- item one\n- item two", "- first item\n- second item", null});
+    }
+
+    @ParameterizedTest(name = "offline: {0} / {1} -> {2}")
+    @MethodSource("offlineEndings")
+    void truncationWithoutCallFactsLooksAtTheEnding(String source, String output, String expected) {
+        assertEquals(Optional.ofNullable(expected), reason("{type: truncation}", source, output, null, null, null));
+    }
+
+    @Test
+    void checkAllLocalGivesEveryFailureWithItsMeasuredValue() {
+        List<ValidatorSpec> specs = List.of(RecipeYaml.parse("{type: echo}", ValidatorSpec.class),
+                RecipeYaml.parse("{type: lengthRatio, max: 0.5}", ValidatorSpec.class),
+                RecipeYaml.parse("{type: refusal}", ValidatorSpec.class));
+        Validators v = Validators.of(specs, Optional.empty(), new PromptRenderer(), "t");
+        List<Rejection> all = v.checkAllLocal(ValidationSubject.offline(SOURCE, SOURCE));
+        assertEquals(List.of("echo", "lengthRatio"), all.stream().map(Rejection::reason).toList());
+        assertEquals(1.0, all.get(0).measured());
+        assertEquals(0.8, all.get(0).limit());
+        assertEquals(0.5, all.get(1).limit());
+        assertEquals(List.of("empty_output"), v.checkAllLocal(ValidationSubject.offline(SOURCE, " ")).stream().map(Rejection::reason).toList());
     }
 
     @Test
