@@ -86,6 +86,13 @@ final class CompletionEndpoint {
             entry.outcome(new RequestOutcome(0, fault, "abort", null, seq.promptTokens(), 0));
             return;
         }
+        // Registered first: with zero latency the whole answer may be written inside submit().
+        req.response().closeHandler(v -> {
+            state.scheduler().abort(seq);
+            if (entry.outcome().isEmpty()) {
+                entry.outcome(new RequestOutcome(0, fault, "abort", null, seq.promptTokens(), seq.emitted()));
+            }
+        });
         if (!state.scheduler().submit(seq)) {
             int status = state.config().overflowResponse().status();
             entry.outcome(new RequestOutcome(status, fault, null, null, seq.promptTokens(), 0));
@@ -94,14 +101,7 @@ final class CompletionEndpoint {
             }
             HttpReplies.error(req, new ApiError(status, status == 429 ? "RateLimitError" : "ServiceUnavailableError",
                     "The waiting queue is full (" + state.config().maxWaiting() + " requests)."));
-            return;
         }
-        req.response().closeHandler(v -> {
-            state.scheduler().abort(seq);
-            if (entry.outcome().isEmpty()) {
-                entry.outcome(new RequestOutcome(0, fault, "abort", null, seq.promptTokens(), seq.emitted()));
-            }
-        });
     }
 
     private static String hex16(long value) {
