@@ -72,9 +72,9 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         this.volumesRoot = volumesRoot;
     }
 
-    /** The jar named by {@code -Dpalimpsest.worker.jar}, else the module build's. */
+    /** The jar named by {@code -Dsim.worker.jar}, else the module build's. */
     public static Path defaultJar() {
-        return Path.of(System.getProperty("palimpsest.worker.jar", "../worker-image/target/palimpsest.jar"));
+        return Path.of(System.getProperty("sim.worker.jar", "../worker-image/target/palimpsest.jar"));
     }
 
     public Mode mode() {

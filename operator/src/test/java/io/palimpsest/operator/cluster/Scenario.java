@@ -1,0 +1,126 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.sim.SimConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * What every end-to-end scenario needs: the simulated cluster on the operator's API server with
+ * the programs of our images (worker, vLLM, weight download), manifests from {@code examples/}
+ * pointed at a scratch directory, and waiting on RewriteJob phases.
+ */
+final class Scenario implements AutoCloseable {
+
+    static final String NS = "test";
+
+    final SimulatedCluster cluster;
+    final KubernetesClient client;
+    final ModelSimProgram models;
+    final PalimpsestWorkerProgram workers;
+    final Path work;
+
+    Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica) throws IOException {
+        this.work = Files.createTempDirectory("scenario");
+        this.models = new ModelSimProgram(replica);
+        PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
+        this.cluster = SimulatedCluster.builder().client(apiServer).root(work.resolve("cluster")).programs(p -> p
+                .add("palimpsest worker", ProgramCatalog.imageContains("palimpsest/worker"),
+                        l -> holder[0].start(l))
+                .add("weights download", l -> List.of("hf", "aws").contains(l.commandName()), ScriptedProgram.exits(0))
+                .add("vLLM", ProgramCatalog.command("vllm"), models)).start();
+        this.workers = new PalimpsestWorkerProgram(PalimpsestWorkerProgram.defaultJar(), mode,
+                cluster.services()::rewriteHosts, work.resolve("cluster").resolve("volumes"));
+        holder[0] = workers;
+        this.client = cluster.client();
+    }
+
+    /** A client of its own to the server {@code other} talks to. */
+    static KubernetesClient clientLike(KubernetesClient other) {
+        return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(other.getConfiguration()).build();
+    }
+
+    /** The directory standing for claim {@code name} of the scenario namespace (created with its PVC object). */
+    Path claim(String name) throws IOException {
+        if (client.persistentVolumeClaims().inNamespace(NS).withName(name).get() == null) {
+            client.persistentVolumeClaims().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                    .withNewMetadata().withName(name).endMetadata().withNewSpec().withAccessModes("ReadWriteMany")
+                    .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi")).endResources()
+                    .endSpec().build()).create();
+        }
+        return Files.createDirectories(work.resolve("cluster").resolve("volumes").resolve(NS).resolve(name));
+    }
+
+    static boolean workerJarPresent() {
+        return Files.isRegularFile(PalimpsestWorkerProgram.defaultJar());
+    }
+
+    <T extends HasMetadata> T load(Class<T> type, Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            T object = client.getKubernetesSerialization().unmarshal(in, type);
+            object.getMetadata().setNamespace(NS);
+            return object;
+        }
+    }
+
+    RewriteJob job(String name) {
+        return client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
+    }
+
+    RewriterModel model(String name) {
+        return client.resources(RewriterModel.class).inNamespace(NS).withName(name).get();
+    }
+
+    RewriteJob awaitPhase(String name, JobPhase phase, Duration atMost) {
+        try {
+            return await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> job(name),
+                    j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == phase);
+        } catch (RuntimeException e) {
+            System.out.println("---- events of the last 60 s\n" + cluster.events().dump(Duration.ofSeconds(60)));
+            RewriteJob j = job(name);
+            System.out.println("---- status " + (j == null ? null : client.getKubernetesSerialization().asYaml(j.getStatus())));
+            throw e;
+        }
+    }
+
+    /** {@code palimpsest local} from the same jar, in-process: the reference run outputs are compared with. */
+    int runLocal(String... args) throws Exception {
+        try (URLClassLoader loader = new URLClassLoader("palimpsest-local",
+                new URL[]{PalimpsestWorkerProgram.defaultJar().toAbsolutePath().toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Method execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
+            Thread current = Thread.currentThread();
+            ClassLoader before = current.getContextClassLoader();
+            current.setContextClassLoader(loader);
+            try {
+                return (Integer) execute.invoke(null, (Object) args);
+            } finally {
+                current.setContextClassLoader(before);
+            }
+        }
+    }
+
+    static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    @Override
+    public void close() {
+        cluster.close();
+    }
+}
