@@ -57,7 +57,7 @@ final class AuditProgress implements AutoCloseable {
 
     private void update(ValidationSummary summary) {
         bar.stepTo(counted.count());
-        bar.setExtraMessage(String.format(Locale.ROOT, "%d pairs, %d rejected", summary.pairs(), summary.rejected()));
+        bar.setExtraMessage(String.format(Locale.ROOT, " %d pairs, %d rejected", summary.pairs(), summary.rejected()));
     }
 
     @Override

@@ -12,37 +12,45 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The checks one pair goes through. Unlike {@code palimpsest run}, which stops at the first failed
- * validator (one reason is enough to reject), an audit runs every gate so each verdict lists every
- * reason: a repetition loop that also ran into the cap should count for both.
+ * The checks one pair goes through: the recipe engine's {@link Validators} (every failing one, via
+ * {@link Validators#checkAllLocal}; {@code palimpsest run} stops at the first) and the residue
+ * checks of the recipe's cleaning steps. A verdict lists every reason once: a repetition loop that
+ * also ran into the cap counts for both.
  */
 public final class QualityGates {
 
-    /** A named check; the name is the reason code it reports. */
+    /** A check beside the validators; the name is the reason code it reports. */
     public record Gate(String name, Function<ValidationSubject, Optional<Rejection>> check) {
     }
 
-    private static final Validators EMPTY_ONLY = Validators.none();
+    private final Validators validators;
+    private final List<String> validatorNames;
+    private final List<Gate> residues;
 
-    private final List<Gate> gates;
-
-    public QualityGates(List<Gate> gates) {
-        this.gates = List.copyOf(gates);
+    /**
+     * @param validatorNames the reason codes {@code validators} can report, in order, for the report
+     */
+    public QualityGates(Validators validators, List<String> validatorNames, List<Gate> residues) {
+        this.validators = validators;
+        this.validatorNames = List.copyOf(validatorNames);
+        this.residues = List.copyOf(residues);
     }
 
     public List<String> names() {
-        return gates.stream().map(Gate::name).distinct().toList();
+        List<String> all = new ArrayList<>(validatorNames);
+        residues.forEach(g -> all.add(g.name()));
+        return all.stream().distinct().toList();
     }
 
-    /** Every rejection, one per reason code, in gate order; empty when the pair is accepted. */
+    /** Every rejection, one per reason code; empty when the pair is accepted. */
     public List<Rejection> evaluate(ValidationSubject subject) {
-        // The engine's own empty-output rule; nothing else is meaningful on no text.
-        Optional<Rejection> empty = EMPTY_ONLY.checkLocal(subject);
-        if (empty.isPresent()) {
-            return List.of(empty.get());
+        List<Rejection> found = validators.checkAllLocal(subject);
+        if (found.size() == 1 && Validators.EMPTY.equals(found.get(0).reason())) {
+            return found; // nothing else is meaningful on no text
         }
         Map<String, Rejection> byReason = new LinkedHashMap<>();
-        for (Gate gate : gates) {
+        found.forEach(r -> byReason.putIfAbsent(r.reason(), r));
+        for (Gate gate : residues) {
             gate.check().apply(subject).ifPresent(r -> byReason.putIfAbsent(r.reason(), r));
         }
         return byReason.isEmpty() ? List.of() : new ArrayList<>(byReason.values());

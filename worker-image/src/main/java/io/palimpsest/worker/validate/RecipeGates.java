@@ -22,8 +22,8 @@ import java.util.Set;
 
 /**
  * Decides which gates judge a pair: the recipe's validators and the variant's own, built by the
- * recipe engine's {@link Validators} (the code {@code palimpsest run} uses, one validator at a
- * time so every failure is reported; see {@link SingleValidator}), plus a residue gate for each cleaning step of the recipe:
+ * recipe engine's {@link Validators} (the code {@code palimpsest run} uses; here every failing
+ * validator is reported, not only the first), plus a residue gate for each cleaning step of the recipe:
  * an output that still holds what the step removes ("Sure! Here's...", a think block) was never
  * cleaned. With {@code allValidators}, every model-free validator type the recipe leaves out is
  * added with its default settings.
@@ -122,29 +122,29 @@ public final class RecipeGates {
             specs = withDefaults(specs);
             steps = withDefaultResidues(steps);
         }
-        PromptRenderer renderer = new PromptRenderer();
-        List<QualityGates.Gate> gates = new ArrayList<>();
-        // palimpsest run always checks truncation, named in the recipe or not; so does the audit.
+        List<ValidatorSpec> local = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        // palimpsest run always checks truncation, named in the recipe or not; Validators adds it first.
         if (specs.stream().noneMatch(s -> s.getType() == ValidatorSpec.Type.truncation)) {
-            specs = new ArrayList<>(specs);
-            specs.add(0, SingleValidator.truncation(0));
+            names.add(ValidatorSpec.Type.truncation.name());
         }
         for (int i = 0; i < specs.size(); i++) {
             ValidatorSpec spec = specs.get(i);
-            if (spec.getType() == null) {
-                throw new IllegalArgumentException(owner + " validators[" + i + "]: type is required");
-            }
             if (spec.getType() == ValidatorSpec.Type.judge) {
                 skipped.add(owner + " validators[" + i + "] judge: needs a model; validate calls none");
                 continue;
             }
-            SingleValidator one = new SingleValidator(spec, renderer, owner);
-            gates.add(new QualityGates.Gate(one.reason(), one));
+            local.add(spec);
+            if (spec.getType() != null) {
+                names.add(spec.getType().name());
+            }
         }
+        Validators validators = Validators.of(local, Optional.empty(), new PromptRenderer(), owner);
+        List<QualityGates.Gate> residues = new ArrayList<>();
         for (PostStep step : steps) {
-            residueGate(step, owner).ifPresent(gates::add);
+            residueGate(step, owner).ifPresent(residues::add);
         }
-        return new QualityGates(gates);
+        return new QualityGates(validators, names, residues);
     }
 
     static List<ValidatorSpec> withDefaults(List<ValidatorSpec> specs) {

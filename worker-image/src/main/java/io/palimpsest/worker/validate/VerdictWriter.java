@@ -11,8 +11,8 @@ import java.io.OutputStream;
 
 /**
  * One JSON line per verdict: {@code {"line":3,"id":"a","accepted":false,"rejections":[{"reason":"echo",
- * "detail":"trigram similarity 0.93 >= 0.80"}]}}. The detail is the validator's own account of what
- * it measured against which limit.
+ * "detail":"...","measured":0.93,"limit":0.8}]}}. The detail is the validator's own account; measured
+ * and limit are there when the validator measures a number.
  */
 public final class VerdictWriter implements Closeable {
     private final JsonGenerator out;
@@ -41,6 +41,12 @@ public final class VerdictWriter implements Closeable {
                     out.writeStartObject();
                     out.writeStringField("reason", r.reason());
                     out.writeStringField("detail", r.detail());
+                    if (r.measured() != null) {
+                        out.writeNumberField("measured", r.measured());
+                    }
+                    if (r.limit() != null) {
+                        out.writeNumberField("limit", r.limit());
+                    }
                     out.writeEndObject();
                 }
                 out.writeEndArray();

@@ -120,6 +120,9 @@ class ValidateCommandTest {
         assertEquals(List.of("truncation", "lengthRatio", "echo"), cut.findValuesAsText("reason"));
         assertTrue(cut.get(1).get("detail").asText().startsWith("length ratio 0.3"), cut.toString());
         assertTrue(cut.get(2).get("detail").asText().contains("100%"), cut.toString());
+        assertEquals(1.0, cut.get(2).get("measured").asDouble(), cut.toString());
+        assertEquals(0.8, cut.get(2).get("limit").asDouble(), cut.toString());
+        assertFalse(cut.get(0).has("measured"), "finish_reason=length measures no number");
         assertEquals(List.of("echo"), v.get(2).get("rejections").findValuesAsText("reason"));
         assertEquals(4, v.get(3).get("line").asInt());
         assertTrue(v.get(3).get("unreadable").asText().startsWith("not JSON"), v.get(3).toString());
