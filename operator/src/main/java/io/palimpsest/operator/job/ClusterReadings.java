@@ -69,12 +69,24 @@ public final class ClusterReadings {
 
     /** A terminated pod of the worker Job, or empty while it runs (or when it is not an indexed pod). */
     public static Optional<FinishedPod> finishedPod(Pod pod) {
+        return finishedPod(pod, RangeSet.empty());
+    }
+
+    /**
+     * As {@link #finishedPod(Pod)}, but a succeeded pod whose shard is already counted is skipped
+     * before its message is parsed: with thousands of terminated pods in the cache, a reconcile
+     * parses only the few that can still change the totals.
+     */
+    public static Optional<FinishedPod> finishedPod(Pod pod, RangeSet alreadyCounted) {
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
         if (!"Succeeded".equals(phase) && !"Failed".equals(phase)) {
             return Optional.empty();
         }
         Integer shard = intAnnotation(pod, RewriteJobNames.COMPLETION_INDEX);
         if (shard == null) {
+            return Optional.empty();
+        }
+        if ("Succeeded".equals(phase) && alreadyCounted.contains(shard)) {
             return Optional.empty();
         }
         Integer failures = intAnnotation(pod, RewriteJobNames.INDEX_FAILURE_COUNT);

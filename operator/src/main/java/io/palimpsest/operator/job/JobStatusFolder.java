@@ -56,6 +56,8 @@ public final class JobStatusFolder {
 
         RangeSet.Builder newlyCounted = new RangeSet.Builder();
         List<ShardFailure> failures = new ArrayList<>();
+        // Only a failure at least as new as the oldest kept one can enter the list: skip building the rest.
+        java.time.Instant keptSince = RecentFailures.oldestKept(next.getRecentFailures());
         // Ascending shard order makes the outcome independent of the informer's iteration order.
         List<FinishedPod> ordered = new ArrayList<>(pods);
         ordered.sort(Comparator.comparingInt(FinishedPod::shard).thenComparingInt(FinishedPod::attempt));
@@ -70,7 +72,8 @@ public final class JobStatusFolder {
                     newlyCounted.add(pod.shard());
                     lastCounted = pod.shard();
                 }
-            } else if (pod.isShardFailure()) {
+            } else if (pod.isShardFailure()
+                    && (keptSince == null || pod.finishedAt() == null || !pod.finishedAt().isBefore(keptSince))) {
                 failures.add(failureOf(pod));
             }
         }

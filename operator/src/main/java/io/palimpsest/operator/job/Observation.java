@@ -89,10 +89,11 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
                 .toList();
     }
 
-    List<FinishedPod> finishedWorkerPods() {
+    List<FinishedPod> finishedWorkerPods(PodReadings readings) {
+        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
         return pods.stream()
                 .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
-                .map(ClusterReadings::finishedPod)
+                .map(p -> readings.finishedPod(p, counted))
                 .flatMap(Optional::stream)
                 .toList();
     }

@@ -38,6 +38,18 @@ public final class RecentFailures {
         return new ArrayList<>(all.subList(Math.max(0, all.size() - LIMIT), all.size()));
     }
 
+    /** When the list is full, the time of its oldest entry (older failures cannot enter); otherwise null. */
+    static java.time.Instant oldestKept(List<ShardFailure> kept) {
+        if (kept == null || kept.size() < LIMIT || kept.get(0).getTime() == null) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(kept.get(0).getTime());
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static String key(ShardFailure f) {
         return f.getShard() + "/" + f.getAttempt();
     }

@@ -58,6 +58,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     PalimpsestConfig config;
 
     private InformerEventSource<Job, RewriteJob> jobs;
+    /** Enough for the cluster's terminated-pod GC threshold (12,500) several times over. */
+    private final PodReadings podReadings = new PodReadings(50_000);
+    StatusWriter statusWriter = RewriteJobReconciler::replaceStatus;
 
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
@@ -108,7 +111,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
         JobStatusFolder.Result fold = shards == null || finished ? null
-                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods());
+                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods(podReadings));
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
         // Exact totals from the receipts when summaries went missing.
@@ -151,18 +154,24 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
         }
         if (!next.equals(previous)) {
-            writeStatus(job, next, context);
+            statusWriter.write(job, next, context);
         }
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);
     }
 
+    /** How the one status write of a reconcile is made; tests replace it to run without the framework. */
+    interface StatusWriter {
+        void write(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context);
+    }
+
     /**
      * Replaces the whole status, guarded by the resourceVersion this reconcile read (a conflict
-     * means a newer state exists: the framework retries from it). A JSON-patch diff against the
-     * cached copy would be computed from a possibly stale base; a replace cannot misapply.
+     * means a newer state exists: the framework retries from it), and caches the result so the
+     * next reconcile starts from it. A JSON-patch diff against the cached copy would be computed
+     * from a possibly stale base; a replace cannot misapply.
      */
-    void writeStatus(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context) {
+    static void replaceStatus(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context) {
         PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(job, context, fresh -> {
             fresh.setStatus(next);
             return fresh;

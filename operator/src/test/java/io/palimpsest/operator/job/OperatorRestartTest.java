@@ -73,13 +73,11 @@ class OperatorRestartTest {
     }
 
     RewriteJobReconciler freshReconciler() {
-        RewriteJobReconciler r = new RewriteJobReconciler() {
-            @Override
-            void writeStatus(RewriteJob job, RewriteJobStatus next, io.javaoperatorsdk.operator.api.reconciler.Context<RewriteJob> context) {
-                job.setStatus(next);
-                client.resource(job).updateStatus();
-                statusWrites.incrementAndGet();
-            }
+        RewriteJobReconciler r = new RewriteJobReconciler();
+        r.statusWriter = (job, next, context) -> {
+            job.setStatus(next);
+            client.resource(job).updateStatus();
+            statusWrites.incrementAndGet();
         };
         r.clock = clock;
         r.conditions = new ConditionAggregator(clock);
