@@ -51,6 +51,9 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", description = "Documents per checkpoint part. Default: the job's, or 500.")
     Integer checkpointEvery;
 
+    @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
+    Path simRules;
+
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -59,7 +62,7 @@ final class LocalCommand implements Callable<Integer> {
         LocalPaths.resolve(job, loaded.jobFile(), out);
         long start = System.nanoTime();
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json);
-             LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate)) {
+             LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules())) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
@@ -69,6 +72,16 @@ final class LocalCommand implements Callable<Integer> {
             LocalSummary.print(reports, progress, (System.nanoTime() - start) / 1e9, runtime.output().describe());
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
         }
+    }
+
+    /** An example that needs scripted replies (JSON, edit programs, judge scores) ships them beside its manifests. */
+    private Path simulatorRules() {
+        if (simRules != null) {
+            return simRules;
+        }
+        Path folder = java.nio.file.Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
+        Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
+        return beside != null && java.nio.file.Files.isRegularFile(beside) ? beside : null;
     }
 
     private List<ShardRunner.Report> runAll(JobRuntime runtime, int shards, URI modelUrl, RunProgress progress, long start) throws Exception {
@@ -109,7 +122,7 @@ final class LocalCommand implements Callable<Integer> {
             this.sim = sim;
         }
 
-        static LocalModel start(ResolvedJob job, RewriterModel model, URI endpoint, boolean simulate) {
+        static LocalModel start(ResolvedJob job, RewriterModel model, URI endpoint, boolean simulate, Path rules) {
             String declared = job.getModel() == null ? null : job.getModel().getEndpoint();
             if (!simulate && endpoint != null) {
                 return new LocalModel(endpoint, null);
@@ -123,6 +136,14 @@ final class LocalCommand implements Callable<Integer> {
             if (maxNumSeqs != null) {
                 config.maxNumSeqs(maxNumSeqs);
             }
+            Integer maxModelLen = model == null || model.getSpec() == null || model.getSpec().getEngine() == null
+                    ? null : model.getSpec().getEngine().getMaxModelLen();
+            if (maxModelLen != null) {
+                config.maxModelLen(maxModelLen);
+            }
+            if (rules != null) {
+                config.rulesFile(rules);
+            }
             ModelSimServer server = ModelSimServer.start(config.build(), "127.0.0.1", 0);
             return new LocalModel(URI.create(server.baseUrl()), server);
         }
@@ -132,7 +153,8 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         String description() {
-            return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName() + ")" : baseUrl.toString();
+            return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName()
+                    + sim.config().rulesFile().map(r -> ", replies scripted by " + r).orElse("") + ")" : baseUrl.toString();
         }
 
         @Override
