@@ -103,6 +103,28 @@ class BatchingHttpTest {
     }
 
     @Test
+    void aClientThatGoesAwayIsAbortedAndFreesItsSlot() throws Exception {
+        SimConfig cfg = SimConfig.builder().maxNumSeqs(4).decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0).build();
+        try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
+            SimClient client = new SimClient(sim.baseUrl());
+            String document = String.join("\n\n", TestTexts.ENGLISH);
+            var body = SimClient.chat("<document>" + document + "</document>").put("stream", true);
+            HttpResponse<java.io.InputStream> r = client.http().send(client.request("/v1/chat/completions")
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertTrue(r.body().read(new byte[64]) > 0);
+            awaitMetrics(client, 1, 0);
+            r.body().close();
+            String page = awaitMetrics(client, 0, 0);
+            assertEquals(1.0, SimClient.metric(page,
+                    "vllm:request_success_total{model_name=\"sim-model\",finished_reason=\"abort\"}"));
+            assertEquals("abort", sim.requestLog().last().orElseThrow().outcome().orElseThrow().finishReason());
+        }
+    }
+
+    @Test
     void capacityIsStated() {
         SimConfig cfg = SimConfig.builder().maxNumSeqs(64).decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0.0005).build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
