@@ -79,6 +79,36 @@ final class Scenario implements AutoCloseable {
         }
     }
 
+    /**
+     * The quickstart model renamed, scaling from zero: {@code periodSeconds} between autoscaler
+     * decisions and {@code idleToZeroSeconds} before it returns to zero (scaled down from the
+     * defaults of 15 s and 600 s so scenarios take seconds, not minutes).
+     */
+    RewriterModel createModel(String name, int periodSeconds, int idleToZeroSeconds) throws IOException {
+        RewriterModel model = load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+        model.getMetadata().setName(name);
+        model.getSpec().getAutoscaling().setPeriodSeconds(periodSeconds);
+        model.getSpec().getAutoscaling().setIdleToZeroSeconds(idleToZeroSeconds);
+        return client.resource(model).create();
+    }
+
+    /**
+     * The quickstart job with one prompt instead of two and no validators that depend on the
+     * simulator's wording, over {@code input} (one file per shard), not yet created.
+     */
+    RewriteJob smallJob(String name, String model, String input, String output) throws IOException {
+        RewriteJob job = load(RewriteJob.class, Path.of("../examples/quickstart/job.yaml"));
+        job.getMetadata().setName(name);
+        job.getSpec().getModelRef().setName(model);
+        job.getSpec().getInput().setUri(input);
+        job.getSpec().getOutput().setUri(output);
+        job.getSpec().getOutput().setCompression(io.palimpsest.api.v1alpha1.RewriteJobSpec.Compression.none);
+        job.getSpec().getRecipe().getPrompts().subList(1, job.getSpec().getRecipe().getPrompts().size()).clear();
+        job.getSpec().getRecipe().getPrompts().get(0).getSampling().setMaxTokens(256);
+        job.getSpec().getRecipe().getValidators().clear();
+        return job;
+    }
+
     RewriteJob job(String name) {
         return client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
     }
@@ -119,8 +149,25 @@ final class Scenario implements AutoCloseable {
         return Duration.between(from, to).toMillis() / 1000.0;
     }
 
+    /**
+     * Scenarios share the Quarkus app's API server: what one leaves behind (a model at min replicas,
+     * a finished job) would be picked up by the next one's controllers, so it is deleted first.
+     */
     @Override
     public void close() {
-        cluster.close();
+        try {
+            client.resources(RewriteJob.class).inNamespace(NS).delete();
+            client.resources(RewriterModel.class).inNamespace(NS).delete();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    client.resources(RewriteJob.class).inNamespace(NS).list().getItems().isEmpty()
+                            && client.resources(RewriterModel.class).inNamespace(NS).list().getItems().isEmpty());
+            client.batch().v1().jobs().inNamespace(NS).delete();
+            client.apps().deployments().inNamespace(NS).delete();
+            client.pods().inNamespace(NS).delete();
+        } catch (RuntimeException e) {
+            System.out.println("scenario clean-up incomplete: " + e);
+        } finally {
+            cluster.close();
+        }
     }
 }
