@@ -30,10 +30,12 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("Shard counts.")
     private ShardCounts shards;
 
-    @JsonPropertyDescription("Committed shard indexes as ranges, e.g. \"0-99,105,200-250\".")
+    @JsonPropertyDescription("Committed shard indexes as ranges, e.g. \"0-99,105,200-250\". Past 12 KiB the list is cut at a "
+            + "range boundary and ends in \",...\"; the worker Job's status.completedIndexes is exact.")
     private String completedShards;
 
-    @JsonPropertyDescription("Shard indexes that failed for good, as ranges.")
+    @JsonPropertyDescription("Shard indexes that failed for good, as ranges; cut like completedShards "
+            + "(the worker Job's status.failedIndexes is exact).")
     private String failedShards;
 
     @JsonPropertyDescription("Shards whose pod summaries are already in documents/tokens, so a summary is never "
