@@ -44,6 +44,7 @@ final class JobRuntime implements AutoCloseable {
     private Storage output;
     private ModelClient client;
     private URI clientEndpoint;
+    private boolean singlePromptProcessor;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -124,8 +125,18 @@ final class JobRuntime implements AutoCloseable {
         return client;
     }
 
+    JobRuntime useSinglePromptProcessor(boolean single) {
+        this.singlePromptProcessor = single;
+        return this;
+    }
+
     DocumentProcessor processor(ModelClient modelClient) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
+        if (singlePromptProcessor) {
+            // one call per prompt variant, no chunking or validators: the narrow seam alone, for benchmarks
+            return new io.palimpsest.worker.process.VariantPromptProcessor(spec.getRecipe().getPrompts(), modelClient,
+                    new io.palimpsest.worker.process.OutputRecords(json, keepOriginal, model(), job.getRecipeHash()), model(), json);
+        }
         // The full recipe engine (chunking, routes, stages, validators); it covers VariantPromptProcessor's cases.
         return RecipeProcessors.create(spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(),
                 keepOriginal, json);

@@ -44,6 +44,10 @@ final class RunCommand implements Callable<Integer> {
             description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
     Duration maxOutage;
 
+    @Option(names = "--single-prompt", hidden = true,
+            description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
+    boolean singlePrompt;
+
     @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
             description = "Where to write the JSON shard summary. Default: ${DEFAULT-VALUE} (when writable)")
     String terminationLog;
@@ -56,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
         int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
         var loaded = new JobManifests().load(jobPath);
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)) {
             URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             ShardRunner.Report report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
                     checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, new RunProgress());

@@ -16,7 +16,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.resilience4j.core.functions.Either;
@@ -165,16 +166,73 @@ public final class ModelClient implements AutoCloseable {
         throw new CompletionException(new RejectedByModelException(status, body));
     }
 
+    /**
+     * Reads the reply with the streaming parser, keeping only the first choice's text, its
+     * finish_reason and the usage: no tree of the whole (text-sized) response is built.
+     */
     private ModelReply parse(byte[] body, boolean chat) throws IOException {
-        JsonNode root = json.readTree(body);
-        JsonNode choice = root.path("choices").path(0);
-        if (choice.isMissingNode()) {
+        String text = null;
+        String finishReason = null;
+        long promptTokens = 0;
+        long completionTokens = 0;
+        boolean sawChoice = false;
+        try (JsonParser parser = json.getFactory().createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("the reply is not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                if ("choices".equals(field) && parser.currentToken() == JsonToken.START_ARRAY) {
+                    if (parser.nextToken() == JsonToken.START_OBJECT) {
+                        sawChoice = true;
+                        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                            String choiceField = parser.currentName();
+                            parser.nextToken();
+                            if ("finish_reason".equals(choiceField)) {
+                                finishReason = parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText();
+                            } else if (!chat && "text".equals(choiceField)) {
+                                text = parser.getValueAsString("");
+                            } else if (chat && "message".equals(choiceField) && parser.currentToken() == JsonToken.START_OBJECT) {
+                                while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                                    String messageField = parser.currentName();
+                                    parser.nextToken();
+                                    if ("content".equals(messageField)) {
+                                        text = parser.getValueAsString("");
+                                    } else {
+                                        parser.skipChildren();
+                                    }
+                                }
+                            } else {
+                                parser.skipChildren();
+                            }
+                        }
+                    }
+                    // further choices (n > 1) are not used
+                    while (parser.currentToken() != JsonToken.END_ARRAY && parser.nextToken() != null) {
+                        parser.skipChildren();
+                    }
+                } else if ("usage".equals(field) && parser.currentToken() == JsonToken.START_OBJECT) {
+                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                        String usageField = parser.currentName();
+                        parser.nextToken();
+                        if ("prompt_tokens".equals(usageField)) {
+                            promptTokens = parser.getValueAsLong(0);
+                        } else if ("completion_tokens".equals(usageField)) {
+                            completionTokens = parser.getValueAsLong(0);
+                        } else {
+                            parser.skipChildren();
+                        }
+                    }
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
+        if (!sawChoice) {
             throw new IOException("no choices in the reply");
         }
-        String text = chat ? choice.path("message").path("content").asText("") : choice.path("text").asText("");
-        JsonNode usage = root.path("usage");
-        return new ModelReply(text, choice.path("finish_reason").asText(null),
-                usage.path("prompt_tokens").asLong(0), usage.path("completion_tokens").asLong(0));
+        return new ModelReply(text == null ? "" : text, finishReason, promptTokens, completionTokens);
     }
 
     private Long waitBeforeRetry(Integer attempt, Either<Throwable, ModelReply> outcome) {

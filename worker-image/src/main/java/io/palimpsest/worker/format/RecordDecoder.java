@@ -1,7 +1,6 @@
 package io.palimpsest.worker.format;
 
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
@@ -31,20 +30,36 @@ public final class RecordDecoder {
     }
 
     public InputItem decodeLine(byte[] bytes, int length, SourcePosition position) {
-        String text;
-        try {
-            CharBuffer chars = utf8.reset().decode(ByteBuffer.wrap(bytes, 0, length));
-            text = chars.toString();
-        } catch (CharacterCodingException e) {
+        if (!isValidUtf8(bytes, length)) {
             return new UnusableItem(position, null, ItemReason.INVALID_UTF8, "line is not valid UTF-8");
         }
         JsonNode node;
         try {
-            node = json.readTree(text);
+            node = json.readTree(bytes, 0, length);
         } catch (JsonProcessingException e) {
             return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getOriginalMessage()));
+        } catch (java.io.IOException e) {
+            return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getMessage()));
         }
         return decodeRecord(node, position);
+    }
+
+    /**
+     * Strict UTF-8 check (the decoder in REPORT mode), with an ASCII fast path: Jackson alone would let
+     * some malformed sequences through, and a replacement character must never reach the model.
+     */
+    private boolean isValidUtf8(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] < 0) {
+                try {
+                    utf8.reset().decode(ByteBuffer.wrap(bytes, i, length - i));
+                    return true;
+                } catch (CharacterCodingException e) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     public InputItem decodeRecord(JsonNode node, SourcePosition position) {

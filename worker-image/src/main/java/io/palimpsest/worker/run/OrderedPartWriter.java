@@ -101,8 +101,13 @@ public final class OrderedPartWriter implements AutoCloseable {
         }));
     }
 
+    /** Fails the run after every result already posted has been written (and full parts committed). */
     public void fail(Throwable cause) {
-        done.completeExceptionally(cause);
+        try {
+            thread.execute(() -> done.completeExceptionally(cause));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            done.completeExceptionally(cause);
+        }
     }
 
     /** Completes when the last part is committed, or exceptionally on the first failure. */

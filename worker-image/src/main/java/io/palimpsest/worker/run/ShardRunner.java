@@ -88,47 +88,95 @@ public final class ShardRunner {
                 settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
                 () -> receiptExists(layout), firstPart, resumeFrom);
              ShardInput items = new ShardInput(input, shard, readers)) {
+            InFlight inFlight = new InFlight(writer);
             long ordinal = 0;
             InputItem item;
             while ((item = items.next()) != null) {
                 if (ordinal >= resumeFrom) {
-                    if (!acquire(window, writer)) {
+                    if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
                         break;
                     }
-                    submit(writer, ordinal, item);
+                    submit(writer, inFlight, ordinal, item);
                 }
                 ordinal++;
             }
-            writer.endOfInput(ordinal);
+            if (!inFlight.stopping()) {
+                writer.endOfInput(ordinal);
+            }
             writer.done().get();
         }
     }
 
-    /** Waits for room in the window; false when the writer has already failed (stop reading). */
-    private static boolean acquire(Semaphore window, OrderedPartWriter writer) throws InterruptedException {
+    /** Waits for room in the window; false when the run is failing (stop reading). */
+    private static boolean acquire(Semaphore window, OrderedPartWriter writer, InFlight inFlight) throws InterruptedException {
         while (!window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
-            if (writer.done().isDone()) {
+            if (writer.done().isDone() || inFlight.stopping()) {
                 return false;
             }
         }
         return !writer.done().isDone();
     }
 
-    private void submit(OrderedPartWriter writer, long ordinal, InputItem item) {
+    private void submit(OrderedPartWriter writer, InFlight inFlight, long ordinal, InputItem item) {
         if (item instanceof UnusableItem unusable) {
             ProcessedDocument result = ProcessedDocument.rejected(unusable.reason(), unusable.detail(), 0, 0);
             progress.record(result);
             writer.accept(new OrderedPartWriter.Completed(ordinal, item, result));
             return;
         }
+        inFlight.started();
         processor.process((Document) item).whenComplete((result, error) -> {
             if (error != null) {
-                writer.fail(error);
+                inFlight.failed(error);
             } else {
                 progress.record(result);
                 writer.accept(new OrderedPartWriter.Completed(ordinal, item, result));
             }
+            inFlight.finished();
         });
+    }
+
+    /**
+     * Documents handed to the processor and not yet back. When one fails the run (model unreachable),
+     * reading stops, and the writer is failed only once the others are back (or after a grace period,
+     * for requests stuck until their deadline), so every part they complete is still committed.
+     */
+    private static final class InFlight {
+        private static final long GRACE_SECONDS = 30;
+        private final OrderedPartWriter writer;
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        private final java.util.concurrent.atomic.AtomicBoolean writerFailed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        InFlight(OrderedPartWriter writer) {
+            this.writer = writer;
+        }
+
+        boolean stopping() {
+            return failure.get() != null;
+        }
+
+        void started() {
+            count.incrementAndGet();
+        }
+
+        void failed(Throwable error) {
+            if (failure.compareAndSet(null, error)) {
+                java.util.concurrent.CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS).execute(this::failWriterOnce);
+            }
+        }
+
+        void finished() {
+            if (count.decrementAndGet() == 0 && failure.get() != null) {
+                failWriterOnce();
+            }
+        }
+
+        private void failWriterOnce() {
+            if (writerFailed.compareAndSet(false, true)) {
+                writer.fail(failure.get());
+            }
+        }
     }
 
     private boolean receiptExists(ShardLayout layout) {

@@ -6,6 +6,9 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,17 +54,24 @@ public final class FileStorage implements Storage {
             return List.of(new StoredObject(prefix, Files.size(start)));
         }
         List<StoredObject> found = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(start)) {
-            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
-                    continue;
+        Files.walkFileTree(start, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                if (attributes.isRegularFile() && !file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    found.add(new StoredObject(keyOf(file), attributes.size()));
                 }
-                found.add(new StoredObject(keyOf(file), Files.size(file)));
+                return FileVisitResult.CONTINUE;
             }
-        } catch (NoSuchFileException raced) {
-            // a concurrent cleanup removed the directory while we walked it: nothing is there
-            return List.of();
-        }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                // another writer renamed or removed it while we listed: it is simply not there
+                if (failure instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw failure;
+            }
+        });
         found.sort(Comparator.comparing(StoredObject::key));
         return found;
     }

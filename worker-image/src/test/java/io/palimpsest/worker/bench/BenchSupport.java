@@ -84,11 +84,11 @@ final class BenchSupport {
         return total;
     }
 
-    static Process startWorker(Path jar, Path job, Path log, String... jvmOptions) throws IOException {
+    static Process startWorker(Path jar, Path job, Path log, List<String> runOptions) throws IOException {
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-jar", jar.toString(), "run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
+        command.addAll(runOptions);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 

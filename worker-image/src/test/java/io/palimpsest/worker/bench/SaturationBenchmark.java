@@ -55,7 +55,7 @@ public final class SaturationBenchmark {
         if (PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", "") != 0) {
             throw new IllegalStateException("plan failed");
         }
-        Process worker = BenchSupport.startWorker(jar, job, dir.resolve("worker.log"));
+        Process worker = BenchSupport.startWorker(jar, job, dir.resolve("worker.log"), List.of());
         try {
             Thread.sleep(warmup * 1000L);
             double tokensBefore = BenchSupport.scrape(urls, "vllm:generation_tokens_total");

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillResumeTest {
 
-    private static final int DOCUMENTS = 3000;
+    private static final int DOCUMENTS = 2500;
     private static final int CHECKPOINT_EVERY = 50;
     private static final int CONCURRENCY = 16;
     private static final int KILLS = 20;
@@ -44,7 +44,7 @@ class KillResumeTest {
     void killedRunsResumeWithoutLossOrDuplicates() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", DOCUMENTS);
         SimConfig config = SimConfig.builder().modelName("sim").maxNumSeqs(64)
-                .decodeStepBaseSeconds(0.002).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
+                .decodeStepBaseSeconds(0.001).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
                 .requestLogCapacity(200_000).build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
             Path killed = JobFiles.write(dir.resolve("killed-job"), dir.resolve("in"), dir.resolve("out-killed"), sim.baseUrl(), CONCURRENCY);
@@ -59,7 +59,7 @@ class KillResumeTest {
                 while (run.isAlive() && sim.requestLog().totalReceived() == before) {
                     Thread.sleep(10);
                 }
-                if (run.waitFor(random.nextInt(500), TimeUnit.MILLISECONDS)) {
+                if (run.waitFor(random.nextInt(250), TimeUnit.MILLISECONDS)) {
                     throw new AssertionError("the shard finished after only " + kills + " kills; make the corpus larger. exit " + run.exitValue());
                 }
                 run.destroyForcibly().waitFor();
@@ -100,7 +100,7 @@ class KillResumeTest {
     private Process start(Path job) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", classpath, PalimpsestCli.class.getName(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath, PalimpsestCli.class.getName(),
                 "run", "-f", job.toString(), "--shard", "0", "--checkpoint-every", String.valueOf(CHECKPOINT_EVERY),
                 "--termination-log", dir.resolve("summary.json").toString());
         return new ProcessBuilder(command).redirectErrorStream(true)
