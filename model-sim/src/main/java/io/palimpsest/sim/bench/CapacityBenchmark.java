@@ -47,7 +47,7 @@ public final class CapacityBenchmark {
             System.out.println(CapacityModel.formula(config));
             System.out.printf(Locale.ROOT, "driving %d concurrent streams, max_tokens %d, %.0f s warm-up + %.0f s measured%n",
                     concurrency, maxTokens, warmup, seconds);
-            LoadDriver.Result r = new LoadDriver(sim.baseUrl() + "/v1/completions", body.toString(), true, concurrency)
+            LoadResult r = new LoadDriver(sim.baseUrl() + "/v1/completions", body.toString(), true, concurrency)
                     .run(warmup, seconds);
             double ratio = r.tokensPerSecond() / capacity;
             System.out.printf(Locale.ROOT, "stated capacity   %.1f tokens/s%n", capacity);

@@ -9,9 +9,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.parsetools.RecordParser;
-import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -22,31 +20,6 @@ import java.util.concurrent.TimeUnit;
  * simulator does, which would make a 2-core throughput benchmark measure the client.
  */
 final class LoadDriver {
-    /** What happened inside the measured window. */
-    record Result(long completed, long errors, long tokenEvents, double seconds, double[] latenciesSeconds,
-                  double processCpuSeconds) {
-        /** CPU of the whole JVM (client and simulator) per completed request: independent of machine load. */
-        double cpuMillisPerRequest() {
-            return completed == 0 ? Double.NaN : processCpuSeconds * 1000 / completed;
-        }
-
-        double requestsPerSecond() {
-            return completed / seconds;
-        }
-
-        double tokensPerSecond() {
-            return tokenEvents / seconds;
-        }
-
-        double latencyPercentile(double p) {
-            if (latenciesSeconds.length == 0) {
-                return Double.NaN;
-            }
-            int i = (int) Math.min(latenciesSeconds.length - 1, Math.floor(p * latenciesSeconds.length));
-            return latenciesSeconds[i];
-        }
-    }
-
     private final URI target;
     private final String body;
     private final boolean stream;
@@ -59,13 +32,13 @@ final class LoadDriver {
         this.concurrency = concurrency;
     }
 
-    Result run(double warmupSeconds, double measureSeconds) throws InterruptedException {
+    LoadResult run(double warmupSeconds, double measureSeconds) throws InterruptedException {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         try {
             HttpClient client = vertx.createHttpClient(
                     new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
                     new PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
-            Window window = new Window(System.nanoTime(), warmupSeconds, measureSeconds);
+            LoadWindow window = new LoadWindow(System.nanoTime(), warmupSeconds, measureSeconds);
             CountDownLatch done = new CountDownLatch(concurrency);
             Buffer payload = Buffer.buffer(body);
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
@@ -86,7 +59,7 @@ final class LoadDriver {
     }
 
     /** One in-flight slot: send, and when the answer is complete, send again until the window ends. */
-    private void loop(HttpClient client, RequestOptions options, Buffer payload, Window window, CountDownLatch done) {
+    private void loop(HttpClient client, RequestOptions options, Buffer payload, LoadWindow window, CountDownLatch done) {
         long start = System.nanoTime();
         if (window.over(start)) {
             done.countDown();
@@ -116,66 +89,5 @@ final class LoadDriver {
                     window.finished(start, System.nanoTime(), false);
                     loop(client, options, payload, window, done);
                 });
-    }
-
-    private static long processCpuNanos() {
-        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
-    }
-
-    /** Counts on the client's single event loop, so plain fields suffice until result(). */
-    private static final class Window {
-        private final long from;
-        private final long to;
-        private long completed;
-        private long errors;
-        private long tokens;
-        private double[] latencies = new double[1 << 12];
-        private int latencyCount;
-        private long cpuAtStart = -1;
-        private long cpuAtEnd = -1;
-
-        Window(long now, double warmupSeconds, double measureSeconds) {
-            this.from = now + (long) (warmupSeconds * 1e9);
-            this.to = from + (long) (measureSeconds * 1e9);
-        }
-
-        boolean over(long now) {
-            return now >= to;
-        }
-
-        void tokenEvent(long now) {
-            if (now >= from && now < to) {
-                tokens++;
-            }
-        }
-
-        void finished(long start, long end, boolean ok) {
-            if (end >= from && cpuAtStart < 0) {
-                cpuAtStart = processCpuNanos();
-            }
-            if (end >= to && cpuAtEnd < 0) {
-                cpuAtEnd = processCpuNanos();
-            }
-            if (end < from || end >= to) {
-                return;
-            }
-            if (!ok) {
-                errors++;
-                return;
-            }
-            completed++;
-            if (latencyCount == latencies.length) {
-                latencies = Arrays.copyOf(latencies, latencies.length * 2);
-            }
-            latencies[latencyCount++] = (end - start) / 1e9;
-        }
-
-        synchronized Result result() {
-            double[] sorted = Arrays.copyOf(latencies, latencyCount);
-            Arrays.sort(sorted);
-            long cpu = cpuAtStart < 0 ? 0 : (cpuAtEnd < 0 ? processCpuNanos() : cpuAtEnd) - cpuAtStart;
-            return new Result(completed, errors, tokens, (to - from) / 1e9, sorted, cpu / 1e9);
-        }
     }
 }
