@@ -1,0 +1,192 @@
+package io.palimpsest.operator.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.javaoperatorsdk.operator.Operator;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.job.RewriteJobReconciler;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The operator killed while a job runs, at 30%, 50% and 80% of its shards, each time followed by
+ * a new operator instance: the job must complete with one planner Job and one worker Job for its
+ * whole life, and status totals equal to the sum of the shard receipts, to the document and token.
+ * <p>
+ * How the restart is done: the Quarkus app's JOSDK {@link Operator} is stopped (informers, event
+ * processing and executors of both controllers gone, as in a killed pod); each new instance is a
+ * new JOSDK {@code Operator} on a new client to the same API server, with a new
+ * {@link RewriteJobReconciler} object whose injected collaborators (clock, settings, config,
+ * condition aggregator — stateless) are the app's beans. So the reconciler's own memory (informer
+ * caches, pod readings) starts empty every time; only the RewriteJob controller is brought back,
+ * which is why the model has a fixed single replica (nothing to autoscale while its controller is
+ * down) and the job a fixed parallelism. While no operator runs, the simulated Job controller and
+ * kubelet keep the workers going, as a real cluster would.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(SimulatedClusterProfile.class)
+class OperatorRestartScenarioTest {
+
+    static final int SHARDS = 24;
+    static final int DOCS = 8;
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Inject
+    Operator quarkusOperator;
+
+    @Test
+    void restartsAt30And50And80PercentComplete() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        List<Operator> started = new ArrayList<>();
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.005))) {
+            Path input = s.claim("corpus").resolve("restart-in");
+            SyntheticCorpus.write(input, SHARDS, DOCS, 11);
+            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+            model.getMetadata().setName("restart-model");
+            model.getSpec().getReplicas().setMin(1);
+            model.getSpec().getReplicas().setMax(1);
+            s.client.resource(model).create();
+            RewriteJob job = s.smallJob("restart", "restart-model", "pvc://corpus/restart-in/", "pvc://corpus/restart-out/");
+            job.getSpec().getWorkers().setParallelism(new IntOrString(3));
+
+            Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
+            try (Watch ignored = s.client.batch().v1().jobs().inNamespace(Scenario.NS)
+                    .withLabel(RewriteJobNames.JOB_LABEL, "restart").watch(new Watcher<>() {
+                        @Override
+                        public void eventReceived(Action action, Job j) {
+                            jobUids.computeIfAbsent(j.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
+                                    .add(j.getMetadata().getUid());
+                        }
+
+                        @Override
+                        public void onClose(WatcherException cause) {
+                        }
+                    })) {
+                s.client.resource(job).create();
+                List<String> restarts = new ArrayList<>();
+                Runnable stop = quarkusOperator::stop;
+                for (int percent : new int[]{30, 50, 80}) {
+                    long at = awaitSucceededShards(s, percent);
+                    stop.run();
+                    long seen = s.job("restart").getStatus().getShards().getSucceeded();
+                    // Down for a while: workers go on committing shards no operator is watching.
+                    Thread.sleep(3000);
+                    Operator next = freshOperator(operatorClient);
+                    started.add(next);
+                    stop = next::stop;
+                    restarts.add(percent + "% (" + at + "/" + SHARDS + " seen, " + seen + " at stop)");
+                }
+                RewriteJob done = s.awaitPhase("restart", JobPhase.Succeeded, Duration.ofSeconds(240));
+                RewriteJobStatus st = done.getStatus();
+                Totals receipts = Totals.of(input.resolveSibling("restart-out").resolve("_palimpsest").resolve("receipts"));
+
+                assertEquals(Set.of("restart-plan", "restart-work"), Set.copyOf(jobUids.keySet().stream()
+                        .filter(n -> !n.endsWith("-tally")).toList()), "planner and worker Jobs: " + jobUids);
+                jobUids.forEach((name, uids) -> assertEquals(1, uids.size(), "one Job object for its whole life: " + name));
+                assertEquals(SHARDS, receipts.shards, "one receipt per shard");
+                assertEquals(SHARDS, st.getShards().getSucceeded());
+                assertEquals((long) SHARDS * DOCS, receipts.read);
+                assertEquals(receipts.read, st.getDocuments().getRead());
+                assertEquals(receipts.written, st.getDocuments().getWritten());
+                assertEquals(receipts.rejected, st.getDocuments().getRejected());
+                assertEquals(receipts.skipped, st.getDocuments().getSkipped());
+                assertEquals(receipts.promptTokens, st.getTokens().getPrompt());
+                assertEquals(receipts.completionTokens, st.getTokens().getCompletion());
+
+                System.out.printf("[figures] operator restarts at %s: Succeeded; Jobs created %s (one each); status = receipts: "
+                                + "%d shards, %d read, %d written, %d rejected, %d skipped, %d prompt + %d completion tokens%n",
+                        restarts, jobUids.keySet(), receipts.shards, receipts.read, receipts.written, receipts.rejected,
+                        receipts.skipped, receipts.promptTokens, receipts.completionTokens);
+            }
+        } finally {
+            for (Operator o : started) {
+                try {
+                    o.stop();
+                } catch (RuntimeException e) {
+                    // already stopped at the next restart
+                }
+            }
+        }
+    }
+
+    private static long awaitSucceededShards(Scenario s, int percent) {
+        RewriteJob j = await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("restart"),
+                r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
+                        && r.getStatus().getShards().getSucceeded() * 100 >= (long) percent * SHARDS);
+        return j.getStatus().getShards().getSucceeded();
+    }
+
+    /** A new JOSDK operator running only a new RewriteJob reconciler wired like the app's. */
+    private static Operator freshOperator(KubernetesClient like) throws Exception {
+        KubernetesClient client = Scenario.clientLike(like);
+        Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true)
+                .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
+        RewriteJobReconciler bean = ClientProxy.unwrap(Arc.container().instance(RewriteJobReconciler.class).get());
+        RewriteJobReconciler fresh = new RewriteJobReconciler();
+        for (Field f : RewriteJobReconciler.class.getDeclaredFields()) {
+            if (f.isAnnotationPresent(Inject.class)) {
+                f.setAccessible(true);
+                f.set(fresh, f.get(bean));
+            }
+        }
+        operator.register(fresh);
+        operator.start();
+        return operator;
+    }
+
+    /** The sums over every receipt of the output. */
+    record Totals(long shards, long read, long written, long rejected, long skipped, long promptTokens, long completionTokens) {
+        static Totals of(Path receipts) throws Exception {
+            ObjectMapper json = new ObjectMapper();
+            long n = 0, read = 0, written = 0, rejected = 0, skipped = 0, prompt = 0, completion = 0;
+            try (Stream<Path> files = Files.list(receipts)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    JsonNode c = json.readTree(f.toFile()).path("counts");
+                    n++;
+                    read += c.path("read").asLong();
+                    written += c.path("written").asLong();
+                    rejected += c.path("rejected").asLong();
+                    skipped += c.path("skipped").asLong();
+                    prompt += c.path("promptTokens").asLong();
+                    completion += c.path("completionTokens").asLong();
+                }
+            }
+            return new Totals(n, read, written, rejected, skipped, prompt, completion);
+        }
+    }
+}
