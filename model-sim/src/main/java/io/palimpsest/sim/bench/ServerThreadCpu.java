@@ -6,17 +6,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * CPU used by the threads that existed before a load run and still exist after it: the
- * in-process simulator's event loops, not the load driver's (created and closed by the run).
+ * CPU used by the Vert.x event loops that existed before a load run: the in-process
+ * simulator's, not the load driver's (created and closed by the run), and not GC or JIT threads.
  * Separates the simulator's cost from the client's on a machine shared with other work.
  */
 final class ServerThreadCpu {
+    private static final String EVENT_LOOP_PREFIX = "vert.x-eventloop-thread-";
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final Map<Long, Long> before = new HashMap<>();
 
     private ServerThreadCpu() {
-        for (long id : threads.getAllThreadIds()) {
-            before.put(id, threads.getThreadCpuTime(id));
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith(EVENT_LOOP_PREFIX)) {
+                before.put(info.getThreadId(), threads.getThreadCpuTime(info.getThreadId()));
+            }
         }
     }
 
