@@ -79,6 +79,11 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         return sim;
     }
 
+    /** On 127.0.0.1 and a free port. */
+    public static ModelSimServer start(SimConfig config) {
+        return start(config, "127.0.0.1", 0);
+    }
+
     public int port() {
         return port;
     }

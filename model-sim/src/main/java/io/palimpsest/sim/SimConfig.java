@@ -50,6 +50,11 @@ public final class SimConfig {
         return new Builder();
     }
 
+    /** Defaults with {@link Builder#zeroLatency()}: what most functional tests want. */
+    public static SimConfig zeroLatency() {
+        return builder().zeroLatency().build();
+    }
+
     /** Parses command-line flags; see {@link SimFlags} for the list. */
     public static SimConfig fromArgs(String... args) {
         return SimFlags.parse(args).config();

@@ -38,7 +38,7 @@ class FaultsHttpTest {
 
     @BeforeAll
     static void start() {
-        sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0);
+        sim = ModelSimServer.start(SimConfig.zeroLatency());
         client = new SimClient(sim.baseUrl());
     }
 

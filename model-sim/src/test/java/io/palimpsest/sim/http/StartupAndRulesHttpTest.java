@@ -18,7 +18,7 @@ class StartupAndRulesHttpTest {
 
     @Test
     void healthAnswers503UntilTheStartupDelayHasPassed() throws Exception {
-        SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(2000)).build();
+        SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(3000)).build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             assertEquals(503, client.get("/health").status());
