@@ -26,7 +26,10 @@ public final class Rewriter {
     static final double MAX_LENGTH_RATIO = 1.25;
     /** Fillers are tried sparsely first (one per this many surviving trigrams), then denser. */
     private static final int LONGEST_RUN_KEPT = 6;
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?。！？])\\s+");
+    /** Western sentence ends need a space after them; CJK full stops do not. */
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|(?<=[。！？])\\s*");
+
+    private static final Pattern CJK_END = Pattern.compile("[。！？]");
 
     private Rewriter() {
     }
@@ -169,7 +172,7 @@ public final class Rewriter {
         if (sentences.length >= 2) {
             List<String> order = new ArrayList<>(List.of(sentences).subList(1, sentences.length));
             order.add(sentences[0]);
-            return String.join(" ", order);
+            return String.join(CJK_END.matcher(trimmed).find() ? "" : " ", order);
         }
         int comma = trimmed.indexOf(", ");
         if (comma > 0) {

@@ -88,5 +88,6 @@ class RewriterTest {
         String source = "Ilikuwa siku nzuri sana. Watoto walicheza nje mchana wote.";
         String rewrite = Rewriter.rewrite(source, 0);
         assertEquals("Watoto walicheza nje mchana wote. Ilikuwa siku nzuri sana.", rewrite);
+        assertEquals("二つ目の文です。これは日本語の文です。", Rewriter.rewrite("これは日本語の文です。二つ目の文です。", 0));
     }
 }
