@@ -17,6 +17,8 @@ public final class OutputRecords {
     private final boolean keepOriginal;
     private final String model;
     private final String recipeHash;
+    /** valueToTree is reflective and costly; a variant's sampling is the same for every record. */
+    private final java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> samplingByVariant = new java.util.concurrent.ConcurrentHashMap<>();
 
     public OutputRecords(ObjectMapper json, boolean keepOriginal, String model, String recipeHash) {
         this.json = json;
@@ -43,7 +45,7 @@ public final class OutputRecords {
         provenance.put("model", model);
         provenance.put("recipeHash", recipeHash);
         if (variant.getSampling() != null) {
-            provenance.set("sampling", json.valueToTree(variant.getSampling()));
+            provenance.set("sampling", samplingByVariant.computeIfAbsent(variant.getName(), v -> json.valueToTree(variant.getSampling())));
         }
         provenance.put("finishReason", reply.finishReason());
         provenance.put("promptTokens", reply.promptTokens());

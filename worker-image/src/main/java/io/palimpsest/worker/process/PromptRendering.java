@@ -36,11 +36,16 @@ final class PromptRendering {
     }
 
     Map<String, Object> variables(Document document) {
+        return variables(document, true);
+    }
+
+    /** @param withMeta false when no template mentions {@code meta}: converting the record's fields is the costly part */
+    Map<String, Object> variables(Document document, boolean withMeta) {
         Map<String, Object> variables = new HashMap<>();
         variables.put("text", document.text());
         variables.put("document", document.text());
         variables.put("id", document.id());
-        variables.put("meta", json.convertValue(document.metadata(), MAP));
+        variables.put("meta", withMeta && !document.metadata().isEmpty() ? json.convertValue(document.metadata(), MAP) : Map.of());
         variables.put("params", Map.of());
         variables.put("stages", Map.of());
         return variables;

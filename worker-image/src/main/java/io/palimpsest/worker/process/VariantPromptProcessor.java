@@ -43,6 +43,7 @@ public final class VariantPromptProcessor implements DocumentProcessor {
     private final PromptRendering rendering;
     private final ObjectMapper json;
     private final AtomicInteger exhaustedInARow = new AtomicInteger();
+    private final boolean templatesUseMeta;
 
     public VariantPromptProcessor(List<PromptVariant> variants, ModelClient client, OutputRecords outputs,
                                   String servedModelName, ObjectMapper json) {
@@ -55,6 +56,20 @@ public final class VariantPromptProcessor implements DocumentProcessor {
         this.servedModelName = servedModelName;
         this.rendering = new PromptRendering(json);
         this.json = json;
+        this.templatesUseMeta = this.variants.stream().anyMatch(VariantPromptProcessor::mentionsMeta);
+    }
+
+    private static boolean mentionsMeta(PromptVariant variant) {
+        StringBuilder all = new StringBuilder();
+        for (String template : java.util.Arrays.asList(variant.getSystem(), variant.getUser(), variant.getCompletion(), variant.getRender())) {
+            if (template != null) {
+                all.append(template);
+            }
+        }
+        if (variant.getFewShot() != null) {
+            variant.getFewShot().forEach(turn -> all.append(turn.getContent()));
+        }
+        return all.indexOf("meta") >= 0;
     }
 
     @Override
@@ -64,7 +79,7 @@ public final class VariantPromptProcessor implements DocumentProcessor {
 
     @Override
     public CompletionStage<ProcessedDocument> process(Document document) {
-        Map<String, Object> variables = rendering.variables(document);
+        Map<String, Object> variables = rendering.variables(document, templatesUseMeta);
         List<CompletableFuture<ProcessedDocument>> perVariant = new ArrayList<>();
         for (PromptVariant variant : variants) {
             perVariant.add(processVariant(document, variant, variables));

@@ -39,6 +39,11 @@ final class BenchSupport {
     }
 
     static Path writeJob(Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens) throws IOException {
+        return writeJob(dir, input, output, endpoint, maxNumSeqs, maxTokens, "auto");
+    }
+
+    static Path writeJob(Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens, String concurrency)
+            throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("job.yaml");
         Files.writeString(file, """
@@ -63,8 +68,8 @@ final class BenchSupport {
                       - name: plain
                         user: "Rewrite the document. <document>{{ text }}</document>"
                         sampling: {temperature: 0, maxTokens: %d}
-                  workers: {concurrencyPerWorker: auto}
-                """.formatted(endpoint, maxNumSeqs, input.toUri(), output.toUri(), maxTokens));
+                  workers: {concurrencyPerWorker: %s}
+                """.formatted(endpoint, maxNumSeqs, input.toUri(), output.toUri(), maxTokens, concurrency));
         return file;
     }
 

@@ -30,12 +30,14 @@ public final class DocsPerCoreBenchmark {
         Path jar = Path.of(BenchSupport.arg(args, "--jar", "worker-image/target/palimpsest.jar"));
         // recipe: the full recipe engine, as `palimpsest run` uses it; single: the single-prompt processor
         String engine = BenchSupport.arg(args, "--engine", "recipe");
+        // a zero-latency server needs few requests in flight; the cap only bounds the adaptive limit
+        String concurrency = BenchSupport.arg(args, "--concurrency", "auto");
         Path dir = Files.createTempDirectory("palimpsest-p2");
 
         try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(1024).zeroLatency()
                 .requestLogCapacity(16).build(), "127.0.0.1", 0)) {
             BenchSupport.writeCorpus(dir.resolve("in/corpus.jsonl"), documents, docChars);
-            Path job = BenchSupport.writeJob(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), 256, 2048);
+            Path job = BenchSupport.writeJob(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), 256, 2048, concurrency);
             if (PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", "") != 0) {
                 throw new IllegalStateException("plan failed");
             }
