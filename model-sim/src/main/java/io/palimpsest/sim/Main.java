@@ -1,5 +1,6 @@
 package io.palimpsest.sim;
 
+import io.palimpsest.sim.engine.CapacityModel;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -31,6 +32,7 @@ public final class Main {
         }, "model-sim-shutdown"));
         double capacity = sim.capacityTokensPerSecond();
         System.out.println(flags.config());
+        System.out.println(CapacityModel.formula(flags.config()));
         System.out.println("capacity_tokens_per_second=" + (Double.isInfinite(capacity) ? "inf" : String.format("%.1f", capacity)));
         System.out.println("MODEL_SIM_READY url=" + sim.baseUrl() + " port=" + sim.port());
         System.out.flush();

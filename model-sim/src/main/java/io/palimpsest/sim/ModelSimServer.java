@@ -74,7 +74,8 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
             }
             throw new IllegalStateException("model-sim could not listen on " + host + ":" + port, e);
         }
-        LOG.info(() -> "model-sim '" + config.modelName() + "' listening on " + sim.baseUrl() + "; "
+        // FINE: a simulated cluster starts dozens; Main prints the same line for a standalone run.
+        LOG.fine(() -> "model-sim '" + config.modelName() + "' listening on " + sim.baseUrl() + "; "
                 + CapacityModel.formula(config));
         return sim;
     }
