@@ -48,6 +48,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
     boolean singlePrompt;
 
+    @Option(names = "--metrics-port", description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
+    Integer metricsPort;
+
     @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
             description = "Where to write the JSON shard summary. Default: ${DEFAULT-VALUE} (when writable)")
     String terminationLog;
@@ -62,8 +65,19 @@ final class RunCommand implements Callable<Integer> {
         var loaded = new JobManifests().load(jobPath);
         try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)) {
             URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
-            ShardRunner.Report report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
-                    checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, new RunProgress());
+            RunProgress progress = new RunProgress();
+            int port = metricsPort != null ? metricsPort : environment.get("PALIMPSEST_METRICS_PORT").map(Integer::parseInt).orElse(0);
+            MetricsEndpoint metrics = port > 0
+                    ? new MetricsEndpoint(port, progress, runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
+            ShardRunner.Report report;
+            try {
+                report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
+                        checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, progress);
+            } finally {
+                if (metrics != null) {
+                    metrics.close();
+                }
+            }
             String summary = json.writeValueAsString(report.summary());
             System.out.println(summary);
             TerminationLog.write(terminationLog, summary);
