@@ -41,7 +41,18 @@ final class PlanCommand implements Callable<Integer> {
 
     static PlanSummary plan(JobRuntime runtime, ObjectMapper json) throws java.io.IOException {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json));
-        JobPlanner.Result result = planner.plan(runtime.input(), runtime.keyFilter(), runtime.output());
+        Long limit = runtime.spec.getInput().getLimit();
+        var readers = runtime.readers();
+        var inputStorage = runtime.input().storage();
+        JobPlanner.Result result = planner.plan(runtime.input(), runtime.keyFilter(), runtime.output(), limit, (key, atMost) -> {
+            long items = 0;
+            try (var reader = readers.open(inputStorage, key)) {
+                while (items < atMost && reader.next() != null) {
+                    items++;
+                }
+            }
+            return items;
+        });
         if (result.existingDiffers()) {
             System.err.println("note: " + runtime.output().describe() + "/" + ShardManifest.KEY
                     + " already exists and differs from the current listing; keeping it so committed shards keep their numbers");

@@ -31,10 +31,24 @@ public final class JobPlanner {
         this.manifest = manifest;
     }
 
+    /** Counts the items of one input file, stopping at {@code atMost}. */
+    @FunctionalInterface
+    public interface ItemCounter {
+        long count(String key, long atMost) throws IOException;
+    }
+
     public Result plan(InputRoot input, KeyFilter filter, Storage output) throws IOException {
+        return plan(input, filter, output, null, null);
+    }
+
+    /** @param limit {@code input.limit}: at most this many items in all, taken in shard order (null: no limit) */
+    public Result plan(InputRoot input, KeyFilter filter, Storage output, Long limit, ItemCounter counter) throws IOException {
         List<StoredObject> files = listInput(input, filter);
         // no matching files is a valid plan of zero shards: the operator reports it, nothing runs
         List<Shard> shards = planner.plan(files);
+        if (limit != null) {
+            shards = applyLimit(shards, limit, counter);
+        }
         byte[] serialized = manifest.serialize(shards);
         if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
             return new Result(shards, true, false);
@@ -42,6 +56,35 @@ public final class JobPlanner {
         byte[] existing = output.readAll(ShardManifest.KEY);
         boolean differs = !Arrays.equals(existing, serialized);
         return new Result(differs ? manifest.read(output) : shards, false, differs);
+    }
+
+    /** Keeps whole files while they fit under the limit, cuts the file that reaches it, drops the rest. */
+    static List<Shard> applyLimit(List<Shard> shards, long limit, ItemCounter counter) throws IOException {
+        List<Shard> limited = new java.util.ArrayList<>();
+        long remaining = limit;
+        for (Shard shard : shards) {
+            List<ShardFile> kept = new java.util.ArrayList<>();
+            for (ShardFile file : shard.files()) {
+                if (remaining <= 0) {
+                    break;
+                }
+                long items = counter.count(file.key(), remaining + 1);
+                if (items > remaining) {
+                    kept.add(new ShardFile(file.key(), file.bytes(), remaining));
+                    remaining = 0;
+                } else {
+                    kept.add(file);
+                    remaining -= items;
+                }
+            }
+            if (!kept.isEmpty()) {
+                limited.add(new Shard(limited.size(), kept));
+            }
+            if (remaining <= 0) {
+                break;
+            }
+        }
+        return limited;
     }
 
     private static List<StoredObject> listInput(InputRoot input, KeyFilter filter) throws IOException {

@@ -32,6 +32,8 @@ public final class ShardInput implements Closeable {
     private final Set<String> seenIds = new HashSet<>();
     private DocumentReader current;
     private String currentKey;
+    private Long currentMaxItems;
+    private long readFromCurrent;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this.storage = storage;
@@ -47,11 +49,15 @@ public final class ShardInput implements Closeable {
                     if (!files.hasNext()) {
                         return null;
                     }
-                    currentKey = files.next().key();
+                    ShardFile file = files.next();
+                    currentKey = file.key();
+                    currentMaxItems = file.maxItems();
+                    readFromCurrent = 0;
                     current = readers.open(storage, currentKey);
                 }
-                InputItem item = current.next();
+                InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
+                    readFromCurrent++;
                     return deduplicated(item);
                 }
                 current.close();

@@ -77,6 +77,31 @@ class ShardPlannerTest {
         assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 1).files().get(0).key());
     }
 
+    @Test
+    void aLimitKeepsWholeFilesCutsOneAndDropsTheRest() throws IOException {
+        List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(FILES);
+        java.util.Map<String, Long> items = java.util.Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
+        List<Shard> limited = JobPlanner.applyLimit(shards, 25, (key, atMost) -> Math.min(items.get(key), atMost));
+        assertEquals(2, limited.size());
+        assertEquals(List.of(new ShardFile("a.jsonl", 50), new ShardFile("b.jsonl", 40)), limited.get(0).files());
+        assertEquals(List.of(new ShardFile("c.jsonl", 60, 5L)), limited.get(1).files());
+    }
+
+    @Test
+    void aLimitedFileIsReadOnlyThatFar() throws IOException {
+        io.palimpsest.worker.testing.Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
+        var readers = new io.palimpsest.worker.format.DocumentReaders("auto",
+                new io.palimpsest.worker.format.RecordDecoder(new ObjectMapper(), io.palimpsest.worker.format.FieldMapping.DEFAULT), 1 << 20);
+        Shard shard = new Shard(0, List.of(new ShardFile("a.jsonl", 0, 3L)));
+        int read = 0;
+        try (var input = new io.palimpsest.worker.run.ShardInput(new FileStorage(dir.resolve("in")), shard, readers)) {
+            while (input.next() != null) {
+                read++;
+            }
+        }
+        assertEquals(3, read);
+    }
+
     private static List<String> keys(Shard shard) {
         return shard.files().stream().map(ShardFile::key).toList();
     }
