@@ -128,7 +128,10 @@ final class LocalCommand implements Callable<Integer> {
                 return new LocalModel(endpoint, null);
             }
             if (!simulate && declared != null) {
-                return new LocalModel(URI.create(declared), null);
+                if (answersHealth(URI.create(declared))) {
+                    return new LocalModel(URI.create(declared), null);
+                }
+                System.err.println("model endpoint " + declared + " does not answer /health; using the built-in simulator");
             }
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             String name = job.getModel() == null || job.getModel().getServedModelName() == null ? "model" : job.getModel().getServedModelName();
@@ -146,6 +149,20 @@ final class LocalCommand implements Callable<Integer> {
             }
             ModelSimServer server = ModelSimServer.start(config.build(), "127.0.0.1", 0);
             return new LocalModel(URI.create(server.baseUrl()), server);
+        }
+
+        private static boolean answersHealth(URI endpoint) {
+            try {
+                var response = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+                        .send(java.net.http.HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(3)).GET().build(),
+                                java.net.http.HttpResponse.BodyHandlers.discarding());
+                return response.statusCode() == 200;
+            } catch (java.io.IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         URI baseUrl() {
