@@ -59,8 +59,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @TestProfile(SimulatedClusterProfile.class)
 class OperatorRestartScenarioTest {
 
-    static final int SHARDS = 24;
-    static final int DOCS = 8;
+    static final int SHARDS = 20;
+    static final int DOCS = 6;
 
     @Inject
     KubernetesClient operatorClient;
@@ -82,7 +82,7 @@ class OperatorRestartScenarioTest {
             model.getSpec().getReplicas().setMax(1);
             s.client.resource(model).create();
             RewriteJob job = s.smallJob("restart", "restart-model", "pvc://corpus/restart-in/", "pvc://corpus/restart-out/");
-            job.getSpec().getWorkers().setParallelism(new IntOrString(3));
+            job.getSpec().getWorkers().setParallelism(new IntOrString(4));
 
             Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
             try (Watch ignored = s.client.batch().v1().jobs().inNamespace(Scenario.NS)

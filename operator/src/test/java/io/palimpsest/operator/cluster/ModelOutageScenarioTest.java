@@ -1,0 +1,122 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.OutageMode;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A model outage in the middle of a job: every replica refuses connections (a crashed engine)
+ * for {@link #OUTAGE}, replicas started meanwhile included. No shard may fail, and the operator
+ * must give the job its workers back within one autoscaler period of the model's recovery.
+ * <p>
+ * With {@code parallelism: auto} (the example's) the operator drops the worker Job to 0 pods while
+ * the model has no ready replica (ParallelismPolicy), so the running workers are deleted and new
+ * ones start after recovery: "progress resumes" is the operator raising parallelism again (asserted
+ * within one period); the first request reaching the model also waits for the new worker JVMs to
+ * start, which on this shared machine takes seconds more (reported, bounded loosely).
+ * <p>
+ * Scaled by 1/3: the issue's 60 s outage is 20 s here and the autoscaler period 15 s is 5 s, so the
+ * outage still spans four periods.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(SimulatedClusterProfile.class)
+class ModelOutageScenarioTest {
+
+    static final Duration OUTAGE = Duration.ofSeconds(20);
+    static final int PERIOD_SECONDS = 5;
+    static final int SHARDS = 8;
+    static final int DOCS = 30;
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void jobRidesOutAModelOutage() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.02)
+                        .requestLogCapacity(100_000))) {
+            Path input = s.claim("corpus").resolve("outage-in");
+            SyntheticCorpus.write(input, SHARDS, DOCS, 5);
+            s.createModel("outage-model", PERIOD_SECONDS, 60);
+            RewriteJob job = s.smallJob("outage", "outage-model", "pvc://corpus/outage-in/", "pvc://corpus/outage-out/");
+            s.client.resource(job).create();
+
+            // Outage once the model has served a while.
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> completions(s, Instant.EPOCH) >= 20);
+            Instant began = Instant.now();
+            long shardsBefore = s.job("outage").getStatus().getShards().getSucceeded();
+            int lowestParallelism = Integer.MAX_VALUE;
+            while (Duration.between(began, Instant.now()).compareTo(OUTAGE) < 0) {
+                for (ModelSimServer server : s.models.servers().values()) {
+                    if (!server.isPaused()) {
+                        server.beginOutage(OutageMode.REFUSE_CONNECTIONS, null);
+                    }
+                }
+                lowestParallelism = Math.min(lowestParallelism, parallelism(s));
+                Thread.sleep(100);
+            }
+            Instant recovered = Instant.now();
+            s.models.servers().values().forEach(ModelSimServer::endOutage);
+            boolean droppedToZero = lowestParallelism == 0;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> parallelism(s) > 0);
+            double reactSeconds = Scenario.seconds(recovered, Instant.now());
+
+            Instant resumed = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> firstCompletionAfter(s, recovered), Optional::isPresent).orElseThrow();
+            RewriteJob done = s.awaitPhase("outage", JobPhase.Succeeded, Duration.ofSeconds(240));
+            RewriteJobStatus st = done.getStatus();
+            double resumeSeconds = Scenario.seconds(recovered, resumed);
+
+            assertEquals(0, st.getShards().getFailed(), "no shard fails for an outage: " + st.getRecentFailures());
+            assertEquals(SHARDS, st.getShards().getSucceeded());
+            assertEquals((long) SHARDS * DOCS, st.getDocuments().getRead());
+            assertTrue(reactSeconds <= PERIOD_SECONDS, "workers back within one autoscaler period: " + reactSeconds + " s");
+            assertTrue(resumeSeconds <= 6 * PERIOD_SECONDS, "requests reach the model again: " + resumeSeconds + " s");
+
+            System.out.printf("[figures] model outage %d s (scaled 1/3 of 60 s; autoscaler period %d s): %d/%d shards done "
+                            + "before it; worker parallelism during it %s; after recovery workers back in %.1f s (%.2f periods), "
+                            + "first request at the model in %.1f s (new worker JVMs, loaded machine); "
+                            + "0 failed shards, %d/%d succeeded, %d documents read; %d failures recorded%n",
+                    OUTAGE.toSeconds(), PERIOD_SECONDS, shardsBefore, SHARDS, droppedToZero ? "dropped to 0" : "min " + lowestParallelism,
+                    reactSeconds, reactSeconds / PERIOD_SECONDS, resumeSeconds,
+                    st.getShards().getSucceeded(), SHARDS, st.getDocuments().getRead(), st.getRecentFailures().size());
+        }
+    }
+
+    private static int parallelism(Scenario s) {
+        io.fabric8.kubernetes.api.model.batch.v1.Job job = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("outage-work").get();
+        return job == null || job.getSpec().getParallelism() == null ? -1 : job.getSpec().getParallelism();
+    }
+
+    private static long completions(Scenario s, Instant after) {
+        return s.models.servers().values().stream().mapToLong(server -> server.requestLog().completions().stream()
+                .filter(r -> r.receivedAt().isAfter(after)).count()).sum();
+    }
+
+    private static Optional<Instant> firstCompletionAfter(Scenario s, Instant after) {
+        return s.models.servers().values().stream().flatMap(server -> server.requestLog().completions().stream())
+                .map(r -> r.receivedAt()).filter(t -> t.isAfter(after)).min(Instant::compareTo);
+    }
+}
