@@ -2,7 +2,7 @@ package io.palimpsest.worker.validate;
 
 import io.palimpsest.worker.recipe.validate.Rejection;
 
-import java.util.LinkedHashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,7 +74,7 @@ public final class LabelConfusion {
 
     public LabelConfusion(String field, Set<String> cleanLabels) {
         this.field = field;
-        Set<String> lower = new LinkedHashSet<>();
+        Set<String> lower = new TreeSet<>(); // sorted, so reports are stable
         cleanLabels.forEach(l -> lower.add(l.toLowerCase(Locale.ROOT)));
         this.clean = lower;
     }
