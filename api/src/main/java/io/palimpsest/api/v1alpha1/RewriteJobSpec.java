@@ -154,7 +154,7 @@ public class RewriteJobSpec {
         private Integer filesPerShard;
 
         @Min(1024)
-        @JsonPropertyDescription("Bytes of input per shard (default 256 MiB); large files are split at line boundaries.")
+        @JsonPropertyDescription("Bytes of input per shard (default 256 MiB): whole files are packed up to this size; a larger file is a shard of its own.")
         private Long targetShardBytes;
     }
 
