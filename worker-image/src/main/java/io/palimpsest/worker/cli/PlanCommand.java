@@ -1,7 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import io.palimpsest.worker.config.JobManifests;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,30 +9,25 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code palimpsest plan}: list the input, cut shards, store the manifest, report the shard count. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl; prints the shard count.")
 final class PlanCommand implements Callable<Integer> {
 
-    @Option(names = {"--job", "-f"}, defaultValue = "/etc/palimpsest/job.yaml",
-            description = "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
-    Path jobPath;
-
-    @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
-            description = "Where to write the JSON summary for the operator. Default: ${DEFAULT-VALUE} (when writable)")
-    String terminationLog;
+    @Mixin
+    PodJobOptions pod;
 
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        var loaded = new JobManifests().load(jobPath);
+        var loaded = pod.load();
         try (JobRuntime runtime = new JobRuntime(loaded.job(), WorkerEnvironment.system(), json)) {
             PlanSummary summary = plan(runtime, json);
             String line = json.writeValueAsString(summary);
             System.out.println(summary.getShards());
-            TerminationLog.write(terminationLog, line);
+            pod.report(line);
             return 0;
         }
     }

@@ -1,8 +1,6 @@
 package io.palimpsest.worker.cli;
 
-import io.palimpsest.worker.config.JobManifests;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -14,6 +12,7 @@ import io.palimpsest.worker.run.ExitCode;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code palimpsest run}: one attempt at one shard; exit 0 done, 42 bad data, 75 model unreachable. */
@@ -21,9 +20,8 @@ import picocli.CommandLine.Option;
         description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable, retry later.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = {"--job", "-f"}, defaultValue = "/etc/palimpsest/job.yaml",
-            description = "The resolved job (job.yaml), or RewriteJob manifests. Default: ${DEFAULT-VALUE}")
-    Path jobPath;
+    @Mixin
+    PodJobOptions pod;
 
     @Option(names = "--shard", description = "Shard index; default: $JOB_COMPLETION_INDEX (Indexed Jobs).")
     Integer shard;
@@ -51,10 +49,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
     Integer metricsPort;
 
-    @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
-            description = "Where to write the JSON shard summary. Default: ${DEFAULT-VALUE} (when writable)")
-    String terminationLog;
-
     @Override
     public Integer call() throws Exception {
         WorkerEnvironment environment = WorkerEnvironment.system();
@@ -62,7 +56,7 @@ final class RunCommand implements Callable<Integer> {
         int shardIndex = shard != null ? shard : environment.shardIndex()
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
         int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
-        var loaded = new JobManifests().load(jobPath);
+        var loaded = pod.load();
         try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)) {
             URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
@@ -80,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
             }
             String summary = json.writeValueAsString(report.summary());
             System.out.println(summary);
-            TerminationLog.write(terminationLog, summary);
+            pod.report(summary);
             return report.exitCode();
         }
     }

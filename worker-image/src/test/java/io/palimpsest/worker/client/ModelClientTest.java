@@ -38,9 +38,11 @@ class ModelClientTest {
         }
     }
 
+    // Request order over 8 connections is not deterministic, so the rates are kept where running out of
+    // 8 attempts is negligible (0.3^8 per call): at 0.5 one run in ~70 lost a call to bad luck.
     @Test
     void rateLimitsAndServerErrorsAreRetriedUntilTheySucceed() throws Exception {
-        FaultConfig faults = FaultConfig.builder().rate(Fault.RATE_LIMIT, 0.3).rate(Fault.SERVER_ERROR, 0.2)
+        FaultConfig faults = FaultConfig.builder().rate(Fault.RATE_LIMIT, 0.2).rate(Fault.SERVER_ERROR, 0.1)
                 .retryAfterSeconds(0).seed(3).build();
         try (ModelSimServer sim = sim(faults); ModelClient client = new ModelClient(fast(sim), json)) {
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();

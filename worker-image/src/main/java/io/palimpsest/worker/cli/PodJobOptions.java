@@ -1,0 +1,30 @@
+package io.palimpsest.worker.cli;
+
+import io.palimpsest.worker.config.JobManifests;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The options every command a pod runs shares (plan, run, tally): where the resolved job is
+ * mounted, and where the operator reads the command's JSON summary from.
+ */
+final class PodJobOptions {
+
+    @Option(names = {"--job", "-f"}, defaultValue = "/etc/palimpsest/job.yaml",
+            description = "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
+    Path jobPath;
+
+    @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
+            description = "Where to write the JSON summary for the operator. Default: ${DEFAULT-VALUE} (when writable)")
+    String terminationLog;
+
+    JobManifests.Loaded load() throws IOException {
+        return new JobManifests().load(jobPath);
+    }
+
+    void report(String json) {
+        TerminationLog.write(terminationLog, json);
+    }
+}
