@@ -5,12 +5,10 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.Context;
-import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.recipe.template.SharedContextJinja;
 
 /**
  * Renders a variant's Jinja templates for one document, with the variables the recipe documents:
@@ -21,14 +19,8 @@ final class PromptRendering {
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
 
-    private final JinjavaConfig config = JinjavaConfig.newBuilder().withMaxOutputSize(16L * 1024 * 1024).build();
-    private final Jinjava jinjava = new Jinjava(config);
-    /**
-     * Jinjava's renderForResult copies the global context, re-registering every filter, function and tag,
-     * on each call: that was half the worker's CPU per document. One copy, shared read-only as the parent
-     * of a small per-render context, does the same work once.
-     */
-    private final Context shared = jinjava.getGlobalContext();
+    private final SharedContextJinja jinjava =
+            new SharedContextJinja(JinjavaConfig.newBuilder().withMaxOutputSize(16L * 1024 * 1024).build());
     private final ObjectMapper json;
 
     PromptRendering(ObjectMapper json) {
@@ -53,19 +45,12 @@ final class PromptRendering {
 
     /** The rendered text; throws {@link TemplateFailure} naming the template when rendering fails. */
     String render(String templateName, String template, Map<String, Object> variables) {
-        JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, new Context(shared, variables, config.getDisabled()), config);
-        JinjavaInterpreter.pushCurrent(interpreter);
-        try {
-            String output = interpreter.render(template);
-            for (TemplateError error : interpreter.getErrors()) {
-                if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                    throw new TemplateFailure(templateName + " line " + error.getLineno() + ": " + error.getMessage());
-                }
-            }
-            return output;
-        } finally {
-            JinjavaInterpreter.popCurrent();
+        SharedContextJinja.Rendered result = jinjava.render(template, variables);
+        if (result.fatal().isPresent()) {
+            TemplateError error = result.fatal().get();
+            throw new TemplateFailure(templateName + " line " + error.getLineno() + ": " + error.getMessage());
         }
+        return result.output();
     }
 
     static final class TemplateFailure extends RuntimeException {

@@ -7,6 +7,7 @@ import io.palimpsest.worker.recipe.filter.PreFilterChain;
 import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
 import io.palimpsest.worker.recipe.route.VariantSelector;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ public final class RecipeEngine {
     }
 
     public static RecipeEngine create(Recipe recipe, ModelCall model, TokenCounter tokens, EngineSettings settings) {
-        return new RecipeEngine(recipe, model, tokens, settings);
+        return new RecipeEngine(recipe, model, RecentTextTokenCounter.around(tokens), settings);
     }
 
     public Recipe recipe() {

@@ -1,8 +1,6 @@
 package io.palimpsest.worker.recipe.template;
 
-import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
-import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.api.recipe.Turn;
@@ -13,13 +11,14 @@ import io.palimpsest.worker.recipe.RecipeException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Renders a recipe's Jinja templates into model requests. Thread-safe: one instance serves every
  * concurrent document.
  */
 public final class PromptRenderer {
-    private final Jinjava jinjava;
+    private final SharedContextJinja jinjava;
 
     public PromptRenderer() {
         JinjavaConfig config = JinjavaConfig.newBuilder()
@@ -30,7 +29,7 @@ public final class PromptRenderer {
                 .withLstripBlocks(true)
                 .withMaxRenderDepth(8)
                 .build();
-        this.jinjava = new Jinjava(config);
+        this.jinjava = new SharedContextJinja(config);
     }
 
     /**
@@ -60,18 +59,12 @@ public final class PromptRenderer {
     }
 
     public String render(String owner, String field, String template, Map<String, Object> vars) {
-        RenderResult result;
-        try {
-            result = jinjava.renderForResult(template, vars);
-        } catch (RuntimeException e) {
-            throw new TemplateException(owner, field, 0, String.valueOf(e.getMessage()));
+        SharedContextJinja.Rendered result = jinjava.render(template, vars);
+        Optional<TemplateError> fatal = result.fatal();
+        if (fatal.isPresent()) {
+            throw new TemplateException(owner, field, fatal.get().getLineno(), fatal.get().getMessage());
         }
-        for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new TemplateException(owner, field, error.getLineno(), error.getMessage());
-            }
-        }
-        return result.getOutput();
+        return result.output();
     }
 
     /**
