@@ -14,6 +14,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -32,6 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * worker pods, and so progress, in proportion to their weights. Times scaled down: autoscaler
  * period 2 s (default 15 s), idle-to-zero 6 s (default 600 s), scale-down window 4 s (300 s).
  */
+// Over two minutes on the shared machine: kept out of the default run (docs/BENCHMARKS.md).
+@Tag("slow")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 @TestProfile(SimulatedClusterProfile.class)

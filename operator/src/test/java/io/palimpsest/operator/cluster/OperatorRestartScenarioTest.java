@@ -23,6 +23,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
@@ -54,6 +55,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * down) and the job a fixed parallelism. While no operator runs, the simulated Job controller and
  * kubelet keep the workers going, as a real cluster would.
  */
+// Over two minutes on the shared machine: kept out of the default run (docs/BENCHMARKS.md).
+@Tag("slow")
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
 @TestProfile(SimulatedClusterProfile.class)
