@@ -151,8 +151,9 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
         }
         RewriteJobStatus.ShardCounts counts = folded.getShards();
         long remaining = counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+        Integer current = workerJob == null || workerJob.getSpec() == null ? null : workerJob.getSpec().getParallelism();
         return new ParallelismPolicy.Demand(explicit, concurrency, weight, totalWeight, readyReplicas(), maxNumSeqs(),
-                suspended, remaining);
+                suspended, remaining, current == null ? 0 : current);
     }
 
     /** A peer takes a share of the model while it runs with 'auto' parallelism. */

@@ -6,8 +6,11 @@ package io.palimpsest.operator.job;
  * ({@code readyReplicas x maxNumSeqs x headroom}), divided by what one worker keeps in flight,
  * and split between the jobs sharing the model by {@code workers.weight}.
  *
- * <p>A job with no ready replicas gets 0 pods (they would only burn their retry budget on exit 75);
- * the model's autoscaler sees the remaining work and wakes the model, which brings the pods back.
+ * <p>When the model has no ready replica, no pods are added (they would only wait at the worker's
+ * health gate, then burn retries on exit 75) but running ones are kept: a replica restart or a
+ * short outage must not kill workers mid-shard, since each waits out an outage at its health gate
+ * and resumes within one probe of recovery. A job that has no pods yet gets 0; the model's
+ * autoscaler sees the remaining work and wakes the model, which brings the pods.
  * An explicit number wins over capacity; suspension wins over everything; never more pods than
  * shards left.
  */
@@ -29,9 +32,10 @@ public final class ParallelismPolicy {
      * @param readyReplicas         the model's ready replicas
      * @param maxNumSeqs            the model's batch size (engine.maxNumSeqs)
      * @param remainingShards       shards neither committed nor failed for good
+     * @param currentParallelism    the worker Job's parallelism now (0 before it exists)
      */
     public record Demand(Integer explicitParallelism, Integer concurrencyPerWorker, int weight, int totalWeight,
-                        int readyReplicas, int maxNumSeqs, boolean suspended, long remainingShards) {
+                        int readyReplicas, int maxNumSeqs, boolean suspended, long remainingShards, int currentParallelism) {
     }
 
     private final Settings settings;
@@ -49,7 +53,7 @@ public final class ParallelismPolicy {
             wanted = d.explicitParallelism();
         } else {
             if (d.readyReplicas() <= 0 || d.maxNumSeqs() <= 0) {
-                return 0;
+                return (int) Math.min(Math.max(0, d.currentParallelism()), d.remainingShards());
             }
             double capacity = (double) d.readyReplicas() * d.maxNumSeqs() * settings.headroom();
             double share = capacity * Math.max(1, d.weight()) / Math.max(Math.max(1, d.weight()), d.totalWeight());
