@@ -121,11 +121,14 @@ public final class JobStatusFolder {
         ShardSummary s = pod.summary();
         String reason;
         String message;
-        if (s != null && s.getReason() != null) {
-            reason = s.getReason();
-            message = s.getMessage();
-        } else if (s != null && s.getOutcome() != null) {
+        if (s != null && s.getOutcome() != null) {
+            // one vocabulary for status reasons (BadData, ModelUnreachable, OOMKilled, Error); the
+            // worker's finer reason code leads the message
             reason = reasonOf(s.getOutcome());
+            message = s.getReason() == null ? s.getMessage()
+                    : s.getMessage() == null ? s.getReason() : s.getReason() + ": " + s.getMessage();
+        } else if (s != null && s.getReason() != null) {
+            reason = s.getReason();
             message = s.getMessage();
         } else if (pod.exitCode() != null && pod.exitCode() == WorkerExitCodes.BAD_DATA) {
             reason = "BadData";
