@@ -76,7 +76,7 @@ class PoisonShardScenarioTest {
             assertEquals(1, st.getShards().getFailed(), "only the poison shard failed");
             assertEquals(GOOD_SHARDS, st.getShards().getSucceeded(), "every other shard committed");
             assertEquals((long) GOOD_SHARDS * DOCS, st.getDocuments().getRead());
-            // The reason is the worker's own when its termination message has one (bad_data), else the operator's (BadData).
+            // Status reasons are one vocabulary (BadData); the worker's own code (bad_data) leads the message.
             RewriteJobStatus.ShardFailure failure = st.getRecentFailures().stream()
                     .filter(f -> f.getReason() != null && f.getReason().replace("_", "").equalsIgnoreCase("BadData")).findFirst().orElseThrow();
             assertEquals(String.valueOf(failure.getShard()), st.getFailedShards());
