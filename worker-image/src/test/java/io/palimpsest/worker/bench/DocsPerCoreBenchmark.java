@@ -23,7 +23,7 @@ import io.palimpsest.worker.cli.PalimpsestCli;
 public final class DocsPerCoreBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int documents = Integer.parseInt(BenchSupport.arg(args, "--docs", "60000"));
+        int documents = Integer.parseInt(BenchSupport.arg(args, "--docs", "200000"));
         int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "2048"));
         int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "15"));
         int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "30"));
