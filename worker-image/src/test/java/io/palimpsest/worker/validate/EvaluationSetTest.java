@@ -42,7 +42,7 @@ class EvaluationSetTest {
             "empty", "empty_output",
             "lost_content", "lengthRatio");
     /**
-     * Classes no validator covers yet (VALIDATE-NEEDS.md item 1). Asserted to stay below 99%, so
+     * Classes no validator covers yet (listed in docs/QUALITY.md). Asserted to stay below 99%, so
      * the day a validator closes the gap this test says so and the class moves to INTENDED.
      */
     private static final Set<String> KNOWN_GAPS = Set.of();
@@ -73,7 +73,7 @@ class EvaluationSetTest {
         for (String gap : KNOWN_GAPS) {
             LabelConfusion.Row row = rows.get(gap);
             assertTrue(row.rejectedRate() < 0.99, gap + " is now detected (" + row.rejectedRate()
-                    + "): move it to INTENDED and update docs/QUALITY.md and VALIDATE-NEEDS.md");
+                    + "): move it to INTENDED and update docs/QUALITY.md");
         }
         Set<String> covered = new HashSet<>(INTENDED.keySet());
         covered.addAll(KNOWN_GAPS);
