@@ -22,6 +22,25 @@ public interface ContainerProgram {
 
         /** SIGTERM: the program may finish cleanly; the kubelet kills it after the grace period. */
         void terminate();
+
+        static Running of(CompletableFuture<Integer> exit, Runnable kill, Runnable terminate) {
+            return new Running() {
+                @Override
+                public CompletableFuture<Integer> exit() {
+                    return exit;
+                }
+
+                @Override
+                public void kill() {
+                    kill.run();
+                }
+
+                @Override
+                public void terminate() {
+                    terminate.run();
+                }
+            };
+        }
     }
 
     /** Exit code of a container killed by SIGKILL (128 + 9). */

@@ -58,28 +58,12 @@ public final class ModelSimProgram implements ContainerProgram {
         String key = launch.namespace() + "/" + launch.pod();
         servers.put(key, server);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        return new Running() {
-            @Override
-            public CompletableFuture<Integer> exit() {
-                return exit;
-            }
-
-            @Override
-            public void kill() {
-                stop(SIGKILL_EXIT);
-            }
-
-            @Override
-            public void terminate() {
-                stop(SIGTERM_EXIT);
-            }
-
-            private void stop(int code) {
-                servers.remove(key, server);
-                server.close();
-                exit.complete(code);
-            }
+        java.util.function.IntConsumer stop = code -> {
+            servers.remove(key, server);
+            server.close();
+            exit.complete(code);
         };
+        return Running.of(exit, () -> stop.accept(SIGKILL_EXIT), () -> stop.accept(SIGTERM_EXIT));
     }
 
     /** The running replica of pod {@code namespace/name}. */

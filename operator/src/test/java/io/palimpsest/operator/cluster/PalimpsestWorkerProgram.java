@@ -128,22 +128,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         launch.env().forEach((k, v) -> env.put(k, dns.apply(v, launch.namespace())));
         Process process = pb.start();
         CompletableFuture<Integer> exit = process.onExit().thenApply(Process::exitValue);
-        return new Running() {
-            @Override
-            public CompletableFuture<Integer> exit() {
-                return exit;
-            }
-
-            @Override
-            public void kill() {
-                process.destroyForcibly();
-            }
-
-            @Override
-            public void terminate() {
-                process.destroy();
-            }
-        };
+        return Running.of(exit, process::destroyForcibly, process::destroy);
     }
 
     private Running inProcess(ContainerLaunch launch, String subcommand, List<String> args) throws Exception {
@@ -170,23 +155,10 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         main.setContextClassLoader(entry.getDeclaringClass().getClassLoader());
         main.setDaemon(true);
         main.start();
-        return new Running() {
-            @Override
-            public CompletableFuture<Integer> exit() {
-                return exit;
-            }
-
-            @Override
-            public void kill() {
-                exit.complete(SIGKILL_EXIT);
-                stopAll(group);
-            }
-
-            @Override
-            public void terminate() {
-                main.interrupt();
-            }
-        };
+        return Running.of(exit, () -> {
+            exit.complete(SIGKILL_EXIT);
+            stopAll(group);
+        }, main::interrupt);
     }
 
     @SuppressWarnings({"deprecation", "removal"})

@@ -41,22 +41,9 @@ public final class ScriptedProgram implements ContainerProgram {
         }, "sim-container-" + launch.pod());
         thread.setDaemon(true);
         thread.start();
-        return new Running() {
-            @Override
-            public CompletableFuture<Integer> exit() {
-                return exit;
-            }
-
-            @Override
-            public void kill() {
-                exit.complete(SIGKILL_EXIT);
-                thread.interrupt();
-            }
-
-            @Override
-            public void terminate() {
-                thread.interrupt();
-            }
-        };
+        return Running.of(exit, () -> {
+            exit.complete(SIGKILL_EXIT);
+            thread.interrupt();
+        }, thread::interrupt);
     }
 }
