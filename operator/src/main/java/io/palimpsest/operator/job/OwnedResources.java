@@ -1,7 +1,7 @@
 package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.palimpsest.operator.OwnerReferences;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -27,14 +27,7 @@ final class OwnedResources {
 
     /** Creates {@code desired} owned by the RewriteJob; returns it as created, or null when it already existed. */
     <T extends HasMetadata> T create(T desired) {
-        desired.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
-                .withApiVersion(owner.getApiVersion())
-                .withKind(owner.getKind())
-                .withName(owner.getMetadata().getName())
-                .withUid(owner.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build()));
+        desired.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(owner)));
         try {
             return client.resource(desired).create();
         } catch (KubernetesClientException e) {

@@ -2,7 +2,7 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.palimpsest.operator.OwnerReferences;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
@@ -65,14 +65,7 @@ public final class KedaScaledObject {
                     .withName(ModelNames.scaledObject(model))
                     .withNamespace(ns)
                     .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
-                    .withOwnerReferences(new OwnerReferenceBuilder()
-                            .withApiVersion(model.getApiVersion())
-                            .withKind(model.getKind())
-                            .withName(model.getMetadata().getName())
-                            .withUid(model.getMetadata().getUid())
-                            .withController(true)
-                            .withBlockOwnerDeletion(true)
-                            .build())
+                    .withOwnerReferences(OwnerReferences.controller(model))
                 .endMetadata()
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();

@@ -1,7 +1,7 @@
 package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.palimpsest.operator.OwnerReferences;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -40,19 +40,8 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
         return controlledBy(render(model, context), model);
     }
 
-    /**
-     * A controller owner reference: the garbage collector deletes the object with the model,
-     * and kubectl and other controllers see who manages it.
-     */
     static <T extends HasMetadata> T controlledBy(T object, RewriterModel model) {
-        object.getMetadata().setOwnerReferences(java.util.List.of(new OwnerReferenceBuilder()
-                .withApiVersion(model.getApiVersion())
-                .withKind(model.getKind())
-                .withName(model.getMetadata().getName())
-                .withUid(model.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build()));
+        object.getMetadata().setOwnerReferences(java.util.List.of(OwnerReferences.controller(model)));
         return object;
     }
 }
