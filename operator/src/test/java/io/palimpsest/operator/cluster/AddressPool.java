@@ -5,16 +5,19 @@ package io.palimpsest.operator.cluster;
  * address could meet a previous owner's sockets in TIME_WAIT or a late client). Linux routes all of
  * 127.0.0.0/8 to the loopback interface, so any of these can be bound without configuration;
  * {@link #firstUsable()} checks that once, and the harness falls back to 127.0.0.1 with distinct
- * ports when it fails (e.g. on macOS, where only 127.0.0.1 is up by default).
+ * ports when it fails (e.g. on macOS, where only 127.0.0.1 is up by default). Each pool starts at a
+ * random point of its /16, so two test JVMs on one machine (a run uses well under a thousand
+ * addresses) are unlikely to bind the same address.
  */
 final class AddressPool {
 
     private final int secondOctet;
-    private int next = 1;
+    private int next;
 
     /** {@code secondOctet} separates pools: e.g. 1 for pods (127.1.x.y), 200 for Services (127.200.x.y). */
     AddressPool(int secondOctet) {
         this.secondOctet = secondOctet;
+        this.next = java.util.concurrent.ThreadLocalRandom.current().nextInt(254, 254 * 200);
     }
 
     synchronized String next() {

@@ -42,9 +42,9 @@ import java.util.stream.Stream;
  *     {@code plan} and {@code run}.</li>
  * <li>In-process only, env the CLI would read from the process becomes flags:
  *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
- *     ({@code run}). Other env (e.g. {@code PALIMPSEST_PVC_ROOT} for pvc:// URIs, S3 credentials)
- *     reaches subprocesses only; in-process scenarios use file:// URIs.</li>
- * <li>Subprocess only: {@code PALIMPSEST_PVC_ROOT} points at the namespace's claim directories, so
+ *     ({@code run}), and the namespace's claim directories -> {@code --pvc-root}. Other env (S3
+ *     credentials) reaches subprocesses only.</li>
+ * <li>Subprocess: {@code PALIMPSEST_PVC_ROOT} points at the namespace's claim directories, so
  *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim.</li>
  * </ul>
  */
@@ -53,6 +53,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     public enum Mode { IN_PROCESS, SUBPROCESS }
 
     private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run");
+    private static final List<String> SUBCOMMANDS_WITH_STORAGE = List.of("plan", "run", "tally");
 
     private final Path jar;
     private final Mode mode;
@@ -132,6 +133,10 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     }
 
     private Running inProcess(ContainerLaunch launch, String subcommand, List<String> args) throws Exception {
+        if (SUBCOMMANDS_WITH_STORAGE.contains(subcommand)) {
+            args.add("--pvc-root");
+            args.add(volumesRoot.resolve(launch.namespace()).toString());
+        }
         if (subcommand.equals("run")) {
             Optional.ofNullable(launch.env().get("JOB_COMPLETION_INDEX")).ifPresent(i -> {
                 args.add("--shard");

@@ -23,7 +23,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), WorkerEnvironment.system(), json)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
             PlanSummary summary = plan(runtime, json);
             String line = json.writeValueAsString(summary);
             System.out.println(summary.getShards());

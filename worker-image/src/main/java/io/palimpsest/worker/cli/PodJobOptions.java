@@ -20,6 +20,17 @@ final class PodJobOptions {
             description = "Where to write the JSON summary for the operator. Default: ${DEFAULT-VALUE} (when writable)")
     String terminationLog;
 
+    @Option(names = "--pvc-root",
+            description = "Where the pod's claims are mounted: pvc://<claim>/<path> resolves to <root>/<claim>/<path>."
+                    + " Default: $PALIMPSEST_PVC_ROOT, else /mnt/pvc")
+    Path pvcRoot;
+
+    /** The process environment, with {@code --pvc-root} taking precedence over {@code PALIMPSEST_PVC_ROOT}. */
+    WorkerEnvironment environment() {
+        WorkerEnvironment system = WorkerEnvironment.system();
+        return pvcRoot == null ? system : system.withPvcRoot(pvcRoot);
+    }
+
     JobManifests.Loaded load() throws IOException {
         return new JobManifests().load(jobPath);
     }

@@ -51,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WorkerEnvironment environment = WorkerEnvironment.system();
+        WorkerEnvironment environment = pod.environment();
         ObjectMapper json = new ObjectMapper();
         int shardIndex = shard != null ? shard : environment.shardIndex()
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));

@@ -19,7 +19,7 @@ final class TallyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        try (JobRuntime runtime = new JobRuntime(pod.load().job(), WorkerEnvironment.system(), json)) {
+        try (JobRuntime runtime = new JobRuntime(pod.load().job(), pod.environment(), json)) {
             Tally tally = new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash());
             String line = json.writeValueAsString(tally);
             System.out.println(line);

@@ -24,9 +24,20 @@ final class WorkerEnvironment {
     static final Path SECRET_ROOT = Path.of("/var/run/secrets/palimpsest");
 
     private final Map<String, String> env;
+    private final Optional<Path> pvcRoot;
 
     WorkerEnvironment(Map<String, String> env) {
+        this(env, Optional.empty());
+    }
+
+    private WorkerEnvironment(Map<String, String> env, Optional<Path> pvcRoot) {
         this.env = env;
+        this.pvcRoot = pvcRoot;
+    }
+
+    /** The same environment with claims mounted under {@code root} (a command-line setting wins over the env). */
+    WorkerEnvironment withPvcRoot(Path root) {
+        return new WorkerEnvironment(env, Optional.of(root));
     }
 
     static WorkerEnvironment system() {
@@ -42,9 +53,9 @@ final class WorkerEnvironment {
     }
 
     StorageResolver storageResolver(String role) {
-        Path pvcRoot = get("PALIMPSEST_PVC_ROOT").map(Path::of).orElse(StorageResolver.DEFAULT_PVC_MOUNT_ROOT);
+        Path root = pvcRoot.or(() -> get("PALIMPSEST_PVC_ROOT").map(Path::of)).orElse(StorageResolver.DEFAULT_PVC_MOUNT_ROOT);
         Supplier<S3Options> s3 = () -> s3Options(role);
-        return new StorageResolver(pvcRoot, s3);
+        return new StorageResolver(root, s3);
     }
 
     /** {@code role} is input or output: each may have its own credentials secret. */

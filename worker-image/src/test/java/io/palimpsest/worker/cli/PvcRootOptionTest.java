@@ -1,0 +1,61 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --pvc-root} tells plan and run where the pod's claims are mounted, ahead of the environment. */
+class PvcRootOptionTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pvcUrisResolveUnderTheGivenRoot() throws Exception {
+        Path claims = dir.resolve("claims");
+        Path in = Files.createDirectories(claims.resolve("corpus/in"));
+        Files.writeString(in.resolve("a.jsonl"), """
+                {"id":"a1","text":"The river floods every spring and the farmers plant after it recedes."}
+                {"id":"a2","text":"Copper conducts heat well, which is why pans are often lined with it."}
+                """, StandardCharsets.UTF_8);
+        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Path job = dir.resolve("job.yaml");
+            Files.writeString(job, """
+                    apiVersion: palimpsest.io/v1alpha1
+                    kind: RewriterModel
+                    metadata: {name: sim}
+                    spec:
+                      servedModelName: sim
+                      endpoint: {url: "%s"}
+                    ---
+                    apiVersion: palimpsest.io/v1alpha1
+                    kind: RewriteJob
+                    metadata: {name: on-a-claim}
+                    spec:
+                      modelRef: {name: sim}
+                      input: {uri: "pvc://corpus/in"}
+                      output: {uri: "pvc://corpus/out"}
+                      recipe:
+                        prompts:
+                          - name: plain
+                            user: "Rewrite: {{ text }}"
+                    """.formatted(sim.baseUrl()), StandardCharsets.UTF_8);
+
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--pvc-root", claims.toString(), "--termination-log", ""));
+            assertEquals(0, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--pvc-root", claims.toString(),
+                    "--termination-log", ""));
+        }
+        Path out = claims.resolve("corpus/out");
+        assertTrue(Files.isRegularFile(out.resolve("_palimpsest/manifest.jsonl")), "plan wrote under the claim");
+        assertTrue(Files.isRegularFile(out.resolve("_palimpsest/receipts/shard-00000.json")), "run committed under the claim");
+    }
+}
