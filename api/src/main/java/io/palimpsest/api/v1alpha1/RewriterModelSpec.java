@@ -231,7 +231,7 @@ public class RewriterModelSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Autoscaling {
         @Default("queue")
-        @JsonPropertyDescription("queue: the operator scrapes vLLM metrics and scales; keda: render a KEDA ScaledObject on the same metric.")
+        @JsonPropertyDescription("queue: the operator scales on the larger of the vLLM queue it scrapes and the backlog of the bound RewriteJobs (shards left x what their workers keep in flight); keda: render a KEDA ScaledObject on the queue metric.")
         private AutoscalingMode mode;
 
         @Min(0)

@@ -11,6 +11,12 @@ package io.palimpsest.operator.job;
  * short outage must not kill workers mid-shard, since each waits out an outage at its health gate
  * and resumes within one probe of recovery. A job that has no pods yet gets 0; the model's
  * autoscaler sees the remaining work and wakes the model, which brings the pods.
+ * <p>A job alone on its model never loses running workers to a drop in capacity either: lowering
+ * a Job's parallelism makes Kubernetes delete running pods, which throws away their in-flight
+ * requests and everything since their last checkpoint, while extra workers on a smaller fleet only
+ * queue at the model. Their number falls as their shards finish (never more pods than shards
+ * left). Only a job that shares the model gives workers back to its share, which is what the
+ * weights promise.
  * An explicit number wins over capacity; suspension wins over everything; never more pods than
  * shards left.
  */
@@ -60,6 +66,10 @@ public final class ParallelismPolicy {
             int perWorker = d.concurrencyPerWorker() != null ? d.concurrencyPerWorker() : settings.defaultConcurrencyPerWorker();
             wanted = Math.max(1, (long) Math.ceil(share / Math.max(1, perWorker)));
             wanted = Math.min(wanted, settings.maxParallelism());
+            boolean alone = d.totalWeight() <= Math.max(1, d.weight());
+            if (alone) {
+                wanted = Math.max(wanted, d.currentParallelism());
+            }
         }
         return (int) Math.min(wanted, d.remainingShards());
     }

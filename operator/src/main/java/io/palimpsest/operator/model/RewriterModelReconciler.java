@@ -28,6 +28,7 @@ import io.palimpsest.operator.model.autoscale.MetricsScraper;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.operator.model.autoscale.QueueSample;
 import io.palimpsest.operator.model.autoscale.Recommendation;
+import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
@@ -181,13 +182,15 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             problem = scaledObjects.apply(context.getClient(), model, settings);
         } else {
             scaledObjects.ensureAbsent(context.getClient(), model);
-            Recommendation rec = recommender.recommend(current, sample.orElse(null),
-                    remainingWork.remainingWork(model, context), policy, clock.instant(), observations.history(id));
+            Backlog backlog = remainingWork.remainingWork(model, context);
+            Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, clock.instant(),
+                    observations.history(id));
             observations.recordHistory(id, rec.history());
             desired = rec.replicas();
             if (desired != current) {
                 events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("
                         + rec.reason() + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running()).orElse("")
+                        + (backlog.requests() > 0 ? ", backlog " + backlog.shards() + " shards, " + backlog.requests() + " requests" : "")
                         + ")");
             }
         }

@@ -28,6 +28,12 @@ class ParallelismPolicyTest {
             "-          | -    | 1      | 1     | 0     | 256  | false     | 100000    | 40      | 40",
             "-          | -    | 1      | 1     | 0     | 256  | false     | 6         | 40      | 6",
             "-          | -    | 1      | 1     | 0     | 256  | true      | 100000    | 40      | 0",
+            // alone on the model: fewer replicas never take running workers away (they queue at the model)...
+            "-          | -    | 1      | 1     | 2     | 256  | false     | 100000    | 40      | 40",
+            "-          | -    | 1      | 1     | 2     | 256  | false     | 30        | 40      | 30",
+            "-          | -    | 1      | 1     | 8     | 256  | false     | 100000    | 40      | 80",
+            // ...but a job sharing it gives workers back to its weight's share
+            "-          | -    | 1      | 4     | 4     | 256  | false     | 100000    | 40      | 10",
             // never above the shards left
             "-          | -    | 1      | 1     | 4     | 256  | false     | 7         | 0       | 7",
             "-          | -    | 1      | 1     | 4     | 256  | false     | 0         | 0       | 0",

@@ -41,14 +41,15 @@ public final class JobPlanner {
         return plan(input, filter, output, null, null);
     }
 
-    /** @param limit {@code input.limit}: at most this many items in all, taken in shard order (null: no limit) */
+    /** @param limit {@code input.limit}: at most this many items in all, taken in key order (null: no limit) */
     public Result plan(InputRoot input, KeyFilter filter, Storage output, Long limit, ItemCounter counter) throws IOException {
         List<StoredObject> files = listInput(input, filter);
         // no matching files is a valid plan of zero shards: the operator reports it, nothing runs
-        List<Shard> shards = planner.plan(files);
+        List<Shard> shards = planner.group(files);
         if (limit != null) {
             shards = applyLimit(shards, limit, counter);
         }
+        shards = ShardPlanner.largestFirst(shards);
         byte[] serialized = manifest.serialize(shards);
         if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
             return new Result(shards, true, false);

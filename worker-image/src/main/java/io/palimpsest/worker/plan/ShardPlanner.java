@@ -10,6 +10,11 @@ import io.palimpsest.worker.storage.StoredObject;
  * Cuts a listing into shards, deterministically: files are taken in key order, so the same input
  * always gives the same shards, and shard N of a rerun is shard N of the first run.
  *
+ * <p>Shards are numbered largest first (by bytes; equal sizes in key order). Kubernetes starts an
+ * Indexed Job's pods in index order, so the longest shards start first and the end of a campaign is
+ * made of the shortest ones: longest-processing-time-first scheduling, which keeps a few large
+ * shards started late from running on alone while the rest of the fleet idles.
+ *
  * <p>Files are never split: a file larger than the byte target becomes a shard of its own. Splitting
  * is only possible for uncompressed JSONL (gzip and zstd streams cannot be entered mid-way), and
  * corpora are normally already sliced into files of a few hundred MB, so whole files keep the manifest,
@@ -24,9 +29,25 @@ public final class ShardPlanner {
     }
 
     public List<Shard> plan(List<StoredObject> inputs) {
+        return largestFirst(group(inputs));
+    }
+
+    /** The shards in key order, numbered so: what a limit on the number of items is taken from. */
+    public List<Shard> group(List<StoredObject> inputs) {
         List<StoredObject> sorted = new ArrayList<>(inputs);
         sorted.sort(Comparator.comparing(StoredObject::key));
         return policy.filesPerShard() != null ? byFileCount(sorted, policy.filesPerShard()) : byBytes(sorted, targetBytes());
+    }
+
+    /** Renumbers {@code grouped} by bytes, largest first; equal sizes keep their order. */
+    public static List<Shard> largestFirst(List<Shard> grouped) {
+        List<Shard> bySize = new ArrayList<>(grouped);
+        bySize.sort(Comparator.comparingLong(Shard::bytes).reversed().thenComparingInt(Shard::index));
+        List<Shard> numbered = new ArrayList<>(bySize.size());
+        for (Shard shard : bySize) {
+            numbered.add(new Shard(numbered.size(), shard.files()));
+        }
+        return numbered;
     }
 
     private long targetBytes() {

@@ -29,19 +29,27 @@ class ShardPlannerTest {
     Path dir;
 
     @Test
-    void filesPerShardTakesFilesInKeyOrder() {
+    void filesPerShardTakesFilesInKeyOrderAndNumbersTheLargestFirst() {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(FILES);
-        assertEquals(3, shards.size());
-        assertEquals(List.of("a.jsonl", "b.jsonl"), keys(shards.get(0)));
-        assertEquals(List.of("e.jsonl"), keys(shards.get(2)));
+        assertEquals(List.of(List.of("c.jsonl", "d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("e.jsonl")),
+                shards.stream().map(ShardPlannerTest::keys).toList());
+        assertEquals(List.of(0, 1, 2), shards.stream().map(Shard::index).toList());
     }
 
     @Test
     void targetBytesPacksFilesAndKeepsABigFileWhole() {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(null, 100L)).plan(FILES);
-        assertEquals(List.of(List.of("a.jsonl", "b.jsonl"), List.of("c.jsonl"), List.of("d.jsonl"), List.of("e.jsonl")),
+        assertEquals(List.of(List.of("d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("c.jsonl"), List.of("e.jsonl")),
                 shards.stream().map(ShardPlannerTest::keys).toList());
         assertEquals(List.of(0, 1, 2, 3), shards.stream().map(Shard::index).toList());
+    }
+
+    @Test
+    void shardsOfEqualSizeKeepKeyOrder() {
+        List<StoredObject> same = List.of(new StoredObject("b.jsonl", 10), new StoredObject("a.jsonl", 10),
+                new StoredObject("c.jsonl", 20), new StoredObject("d.jsonl", 10));
+        assertEquals(List.of(List.of("c.jsonl"), List.of("a.jsonl"), List.of("b.jsonl"), List.of("d.jsonl")),
+                new ShardPlanner(new ShardingPolicy(1, null)).plan(same).stream().map(ShardPlannerTest::keys).toList());
     }
 
     @Test
@@ -74,12 +82,12 @@ class ShardPlannerTest {
         JobPlanner.Result afterNewFile = planner.plan(input, filter, output);
         assertTrue(afterNewFile.existingDiffers());
         assertEquals(2, afterNewFile.shardCount(), "the manifest in force keeps its shards");
-        assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 1).files().get(0).key());
+        assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 0).files().get(0).key(), "the larger file first");
     }
 
     @Test
     void aLimitKeepsWholeFilesCutsOneAndDropsTheRest() throws IOException {
-        List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(FILES);
+        List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).group(FILES);
         java.util.Map<String, Long> items = java.util.Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
         List<Shard> limited = JobPlanner.applyLimit(shards, 25, (key, atMost) -> Math.min(items.get(key), atMost));
         assertEquals(2, limited.size());

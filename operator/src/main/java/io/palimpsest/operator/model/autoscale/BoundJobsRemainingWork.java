@@ -1,51 +1,78 @@
 package io.palimpsest.operator.model.autoscale;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.JobSettings;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.util.Collection;
 
 /**
  * Default {@link RemainingWorkSource}: the RewriteJobs whose spec.modelRef names this model (the
  * reconciler's RewriteJob informer maps them to it), counting pending + running shards of
- * those not finished nor suspended. A job that has not planned yet counts as one unit of work,
- * so the model starts loading while the planner lists the input.
+ * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
+ * size, so the model starts loading while the planner lists the input. In requests, a job's
+ * shards count up to its parallelism (the number, or the operator-wide cap under auto), each at
+ * its workers' concurrency (the number, or the operator's assumption for auto).
  */
 @ApplicationScoped
 @DefaultBean
 public class BoundJobsRemainingWork implements RemainingWorkSource {
 
+    private final int defaultConcurrencyPerWorker;
+    private final int maxParallelism;
+
+    @Inject
+    public BoundJobsRemainingWork(JobSettings settings) {
+        this(settings.defaultConcurrencyPerWorker(), settings.maxParallelism());
+    }
+
+    public BoundJobsRemainingWork(int defaultConcurrencyPerWorker, int maxParallelism) {
+        this.defaultConcurrencyPerWorker = defaultConcurrencyPerWorker;
+        this.maxParallelism = maxParallelism;
+    }
+
     @Override
-    public long remainingWork(RewriterModel model, Context<RewriterModel> context) {
+    public Backlog remainingWork(RewriterModel model, Context<RewriterModel> context) {
         return count(context.getSecondaryResources(RewriteJob.class));
     }
 
-    public static long count(Collection<RewriteJob> jobs) {
-        long total = 0;
+    public Backlog count(Collection<RewriteJob> jobs) {
+        Backlog total = Backlog.NONE;
         for (RewriteJob job : jobs) {
-            total += remaining(job);
+            total = total.plus(backlog(job));
         }
         return total;
     }
 
-    static long remaining(RewriteJob job) {
+    Backlog backlog(RewriteJob job) {
         if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            return 0;
+            return Backlog.NONE;
         }
         RewriteJobStatus status = job.getStatus();
         JobPhase phase = status == null ? null : status.getPhase();
         if (phase != null && (phase.isTerminal() || phase == JobPhase.Suspended)) {
-            return 0;
+            return Backlog.NONE;
         }
         RewriteJobStatus.ShardCounts shards = status == null ? null : status.getShards();
         if (shards == null || shards.getTotal() == 0) {
-            return 1;
+            return Backlog.ofShards(1);
         }
-        return Math.max(0, shards.getPending()) + Math.max(0, shards.getRunning());
+        long left = Math.max(0, shards.getPending()) + Math.max(0, shards.getRunning());
+        RewriteJobSpec.Workers workers = job.getSpec() == null ? null : job.getSpec().getWorkers();
+        long pods = Math.min(left, number(workers == null ? null : workers.getParallelism(), maxParallelism));
+        long perPod = number(workers == null ? null : workers.getConcurrencyPerWorker(), defaultConcurrencyPerWorker);
+        return new Backlog(left, pods * perPod);
+    }
+
+    private static int number(IntOrString setting, int auto) {
+        return setting != null && setting.getIntVal() != null ? setting.getIntVal() : auto;
     }
 }

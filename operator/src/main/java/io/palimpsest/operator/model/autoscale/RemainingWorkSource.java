@@ -4,11 +4,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 
 /**
- * How much work the RewriteJobs bound to a model still have (shards, or documents: the
- * recommender only asks "is it above zero"). The RewriteJob side may provide a sharper
- * implementation as a CDI bean; the default counts from the informer cache.
+ * How much work the RewriteJobs bound to a model still have ({@link Backlog}). The RewriteJob side
+ * may provide a sharper implementation as a CDI bean; the default counts from the informer cache.
  */
 public interface RemainingWorkSource {
     /** Called inside reconcile: must answer from caches, without API calls or I/O. */
-    long remainingWork(RewriterModel model, Context<RewriterModel> context);
+    Backlog remainingWork(RewriterModel model, Context<RewriterModel> context);
 }

@@ -5,13 +5,17 @@ import java.time.Instant;
 
 /**
  * Decides how many vLLM replicas a model needs (DESIGN section 6). A pure function of the
- * last decision, the latest queue sample, the remaining work of bound jobs, the policy, the
- * time and the history of past recommendations; it performs no I/O.
+ * last decision, the latest queue sample, the backlog of bound jobs, the policy, the time and
+ * the history of past recommendations; it performs no I/O.
  *
  * <ul>
- *   <li>Work and no replica: one replica (or min) at once, without waiting for a window.</li>
- *   <li>Busy: ceil((waiting + running) / (maxNumSeqs + targetWaitingPerReplica)), clamped to
- *       [max(1, min), max]. Up when the lowest recommendation of the scale-up window is above
+ *   <li>Work and no replica: one replica (or min, or what the backlog needs) at once, without
+ *       waiting for a window.</li>
+ *   <li>Busy: ceil(load / (maxNumSeqs + targetWaitingPerReplica)), clamped to [max(1, min), max],
+ *       where load is the larger of what the queue holds (waiting + running) and what the jobs'
+ *       backlog could keep in flight. The backlog term sizes the fleet for a campaign at once:
+ *       sized by the queue alone, a fleet grows one model load at a time, since the workers'
+ *       parallelism follows the replicas that are ready. Up when the lowest recommendation of the scale-up window is above
  *       the current count, down only to the highest recommendation of the scale-down window
  *       (the HPA's rule: a brief dip or spike does not move the fleet, so no flapping).</li>
  *   <li>No work and an empty queue for idleToMin: replicas.min (0 allowed), no window.</li>
@@ -19,10 +23,10 @@ import java.time.Instant;
  */
 public final class ReplicaRecommender {
 
-    public Recommendation recommend(int current, QueueSample sample, long remainingWork,
+    public Recommendation recommend(int current, QueueSample sample, Backlog backlog,
                                     ScalingPolicy policy, Instant now, ScalingHistory history) {
         QueueSample fresh = sample != null && sample.isFresh(now, policy.sampleMaxAge()) ? sample : null;
-        boolean busy = remainingWork > 0 || (fresh != null && fresh.load() > 0);
+        boolean busy = backlog.any() || (fresh != null && fresh.load() > 0);
 
         ScalingHistory h = history;
         if (busy) {
@@ -43,9 +47,9 @@ public final class ReplicaRecommender {
         }
 
         if (busy && current == 0) {
-            int target = policy.busyFloor();
+            int target = Math.max(policy.busyFloor(), needed(backlog.requests(), policy));
             if (fresh != null) {
-                target = Math.max(target, queueBased(fresh, policy));
+                target = Math.max(target, queueBased(fresh, backlog, policy));
             }
             target = policy.clamp(target);
             return new Recommendation(target, target, ScaleReason.WakeOnWork, h.reset(now, target));
@@ -54,10 +58,10 @@ public final class ReplicaRecommender {
         int raw;
         boolean holding = false;
         if (busy && fresh == null) {
-            raw = Math.max(policy.busyFloor(), policy.clamp(current));
+            raw = Math.max(Math.max(policy.busyFloor(), policy.clamp(current)), Math.min(policy.max(), needed(backlog.requests(), policy)));
             holding = true;
         } else {
-            raw = queueBased(fresh, policy);
+            raw = queueBased(fresh, backlog, policy);
         }
 
         Duration keep = policy.scaleUpWindow().compareTo(policy.scaleDownWindow()) > 0
@@ -91,9 +95,12 @@ public final class ReplicaRecommender {
         return new Recommendation(bounded, raw, reason, h);
     }
 
-    private static int queueBased(QueueSample sample, ScalingPolicy policy) {
-        int load = sample == null ? 0 : sample.load();
-        int needed = (int) Math.ceil(load / (double) policy.capacityPerReplica());
-        return Math.max(policy.busyFloor(), Math.min(policy.max(), needed));
+    private static int queueBased(QueueSample sample, Backlog backlog, ScalingPolicy policy) {
+        long load = Math.max(sample == null ? 0 : sample.load(), backlog.requests());
+        return Math.max(policy.busyFloor(), Math.min(policy.max(), needed(load, policy)));
+    }
+
+    private static int needed(long load, ScalingPolicy policy) {
+        return (int) Math.min(Integer.MAX_VALUE, (load + policy.capacityPerReplica() - 1) / policy.capacityPerReplica());
     }
 }

@@ -87,7 +87,7 @@ public final class AutoscalerBench {
         for (int i = 0; i < n; i++) {
             now = now.plusSeconds(15);
             int load = 2000 + (i % 40) * 100;
-            Recommendation rec = r.recommend(current, new QueueSample(load / 2, load / 2, current, 0, now), 10, p, now, h);
+            Recommendation rec = r.recommend(current, new QueueSample(load / 2, load / 2, current, 0, now), Backlog.ofShards(10), p, now, h);
             h = rec.history();
             current = rec.replicas();
         }

@@ -1,5 +1,6 @@
 package io.palimpsest.operator.model.autoscale;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
@@ -13,36 +14,54 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class BoundJobsRemainingWorkTest {
 
-    @ParameterizedTest(name = "phase={0} suspend={1} total={2} pending={3} running={4} -> {5}")
+    /** Auto workers are assumed to keep 32 requests in flight; auto parallelism is capped at 10 pods. */
+    private final BoundJobsRemainingWork source = new BoundJobsRemainingWork(32, 10);
+
+    @ParameterizedTest(name = "phase={0} suspend={1} total={2} pending={3} running={4} parallelism={5} concurrency={6} -> {7} shards, {8} requests")
     @CsvSource({
-            // not planned yet: counts as work so the model loads while the planner runs
-            ",          false,   0,  0, 0, 1",
-            "Pending,   false,   0,  0, 0, 1",
-            "Planning,  false,   0,  0, 0, 1",
-            "Running,   false, 100, 40, 8, 48",
-            "Running,   false, 100,  0, 0, 0",
-            "Running,   true,  100, 40, 8, 0",
-            "Suspended, false, 100, 40, 0, 0",
-            "Succeeded, false, 100,  0, 0, 0",
-            "Failed,    false, 100,  3, 0, 0",
+            // not planned yet: counts as work so the model loads while the planner runs; its size is unknown
+            ",          false,   0,  0, 0, auto, auto, 1,   0",
+            "Pending,   false,   0,  0, 0, auto, auto, 1,   0",
+            "Planning,  false,   0,  0, 0, auto, auto, 1,   0",
+            // auto: up to the operator's cap of pods, each at the assumed concurrency
+            "Running,   false, 100, 40, 8, auto, auto, 48, 320",
+            "Running,   false, 100,  2, 1, auto, auto, 3,   96",
+            // numbers given in the spec win
+            "Running,   false, 100, 40, 8,    4,    8, 48,  32",
+            "Running,   false, 100,  2, 0,    4,    8, 2,   16",
+            "Running,   false, 100, 40, 8, auto,    2, 48,  20",
+            // nothing left, or not allowed to run
+            "Running,   false, 100,  0, 0, auto, auto, 0,    0",
+            "Running,   true,  100, 40, 8, auto, auto, 0,    0",
+            "Suspended, false, 100, 40, 0, auto, auto, 0,    0",
+            "Succeeded, false, 100,  0, 0, auto, auto, 0,    0",
+            "Failed,    false, 100,  3, 0, auto, auto, 0,    0",
     })
-    void countsPendingAndRunningShardsOfLiveJobs(JobPhase phase, boolean suspend, long total, long pending,
-                                                 long running, long expected) {
+    void countsPendingAndRunningShardsOfLiveJobs(JobPhase phase, boolean suspend, long total, long pending, long running,
+                                                 String parallelism, String concurrency, long shards, long requests) {
         RewriteJob job = new RewriteJob();
         RewriteJobSpec spec = new RewriteJobSpec();
         spec.setSuspend(suspend);
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setParallelism(setting(parallelism));
+        workers.setConcurrencyPerWorker(setting(concurrency));
+        spec.setWorkers(workers);
         job.setSpec(spec);
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         if (total > 0) {
-            RewriteJobStatus.ShardCounts shards = new RewriteJobStatus.ShardCounts();
-            shards.setTotal(total);
-            shards.setPending(pending);
-            shards.setRunning(running);
-            status.setShards(shards);
+            RewriteJobStatus.ShardCounts counts = new RewriteJobStatus.ShardCounts();
+            counts.setTotal(total);
+            counts.setPending(pending);
+            counts.setRunning(running);
+            status.setShards(counts);
         }
         job.setStatus(status);
-        assertEquals(expected, BoundJobsRemainingWork.count(List.of(job)));
-        assertEquals(expected * 2, BoundJobsRemainingWork.count(List.of(job, job)));
+        assertEquals(new Backlog(shards, requests), source.count(List.of(job)));
+        assertEquals(new Backlog(shards * 2, requests * 2), source.count(List.of(job, job)));
+    }
+
+    private static IntOrString setting(String value) {
+        return value.equals("auto") ? new IntOrString("auto") : new IntOrString(Integer.parseInt(value));
     }
 }

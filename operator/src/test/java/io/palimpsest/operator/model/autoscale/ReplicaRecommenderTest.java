@@ -46,9 +46,44 @@ class ReplicaRecommenderTest {
     void singleDecision(int current, int waiting, int running, long work, int min, int max,
                         int expected, ScaleReason reason) {
         QueueSample sample = new QueueSample(waiting, running, current, 0, T0);
-        Recommendation r = recommender.recommend(current, sample, work, policy(min, max), T0, ScalingHistory.empty());
+        Recommendation r = recommender.recommend(current, sample, Backlog.ofShards(work), policy(min, max), T0, ScalingHistory.empty());
         assertEquals(expected, r.replicas());
         assertEquals(reason, r.reason());
+    }
+
+    // The jobs' backlog in requests sizes the fleet alongside the queue (272 requests per replica).
+    @ParameterizedTest(name = "current={0} queue={1} backlog={2} shards/{3} requests max={4} -> {5} ({6})")
+    @CsvSource({
+            // a campaign wakes the whole fleet at once, not one replica per model load
+            "0,    0, 500, 16000, 4, 4, WakeOnWork",
+            "0,    0,   1,     0, 4, 1, WakeOnWork",
+            "1,  300, 500, 16000, 4, 4, QueueDepthUp",
+            // the larger of queue and backlog counts
+            "1,  600,   3,    96, 8, 3, QueueDepthUp",
+            "1,   10,  20,   640, 8, 3, QueueDepthUp",
+            "3,  800,  20,   640, 8, 3, Steady",
+            // no sample yet (replicas loading): the backlog still sizes the fleet
+            "1,   -1, 500, 16000, 4, 4, QueueDepthUp",
+    })
+    void backlogSizesTheFleet(int current, int queue, long shards, long requests, int max, int expected, ScaleReason reason) {
+        QueueSample sample = queue < 0 ? null : new QueueSample(queue / 2, queue - queue / 2, current, 0, T0);
+        Recommendation r = recommender.recommend(current, sample, new Backlog(shards, requests), policy(0, max), T0,
+                ScalingHistory.empty());
+        assertEquals(expected, r.replicas());
+        assertEquals(reason, r.reason());
+    }
+
+    @Test
+    void aShrinkingBacklogLowersTheFleetOnlyAfterTheScaleDownWindow() {
+        Timeline t = new Timeline(policy(0, 8), 4);
+        t.stepWithBacklog(1000, new Backlog(100, 3200));
+        assertEquals(8, t.current);
+        t.stepWithBacklog(300, new Backlog(4, 128));
+        assertEquals(8, t.current, "held through the 300 s window");
+        for (int i = 0; i < 21; i++) {
+            t.stepWithBacklog(300, new Backlog(4, 128));
+        }
+        assertEquals(2, t.current, "ceil(300 / 272) once the window passed");
     }
 
     @Test
@@ -227,13 +262,21 @@ class ReplicaRecommenderTest {
             decide(remainingWork);
         }
 
+        void stepWithBacklog(int load, Backlog backlog) {
+            advance(policy.period());
+            lastSample = new QueueSample(load / 2, load - load / 2, current, 0, now);
+            last = recommender.recommend(current, lastSample, backlog, policy, now, history);
+            history = last.history();
+            current = last.replicas();
+        }
+
         void stepWithoutSample(long remainingWork) {
             advance(policy.period());
             decide(remainingWork);
         }
 
         private void decide(long remainingWork) {
-            last = recommender.recommend(current, lastSample, remainingWork, policy, now, history);
+            last = recommender.recommend(current, lastSample, Backlog.ofShards(remainingWork), policy, now, history);
             history = last.history();
             current = last.replicas();
         }

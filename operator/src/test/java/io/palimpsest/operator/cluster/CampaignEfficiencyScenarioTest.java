@@ -1,0 +1,183 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.sim.engine.CapacityModel;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntUnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * P6, campaign GPU efficiency: a 500-shard job of uneven shards on a model that starts from zero
+ * replicas and takes a minute to load. What the GPUs were worth is the replica-seconds the work
+ * needed at full batch (completion tokens / one replica's capacity); what they cost is every model
+ * pod's life from creation to exit, loading and idling included. Their ratio is what the autoscaler
+ * and the worker parallelism together achieve: replicas loading while no work can reach them yet,
+ * batches left part-empty by too few workers or by stragglers at the tail, and replicas idling
+ * after the last shard all lower it.
+ * <p>
+ * Time is scaled by 1/{@value #SCALE} throughout (model load 60 s -> 12 s, autoscaler period
+ * 15 s -> 3 s, scale-down window and idle-to-zero 60 s -> 12 s) so the campaign takes minutes;
+ * the ratio does not depend on the scale as long as every duration shrinks together. Workers run
+ * in-process, so a pod start costs what the operator and the Job controller cost, not a JVM start.
+ */
+@Tag("slow")
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(SimulatedClusterProfile.class)
+class CampaignEfficiencyScenarioTest {
+
+    static final int SCALE = 5;
+    static final int SHARDS = 500;
+    static final int MAX_REPLICAS = 4;
+    static final int MAX_NUM_SEQS = 128;
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void campaignFromZeroPaysForLittleMoreThanItsWork() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        // One replica: 128 sequences advancing a token every 150 ms, 853 tokens/s with a full batch.
+        java.util.function.Supplier<SimConfig.Builder> replica = () -> SimConfig.builder()
+                .startupDelay(Duration.ofSeconds(60 / SCALE)).prefillSecondsPerToken(0)
+                .decodeStepBaseSeconds(0.15).decodeStepPerSeqSeconds(0);
+        double capacity = CapacityModel.capacityTokensPerSecond(replica.get().maxNumSeqs(MAX_NUM_SEQS).build());
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS, replica)) {
+            Path input = s.claim("corpus").resolve("p6-in");
+            List<String> ids = SyntheticCorpus.write(input, SHARDS, unevenSizes(7), 6);
+            s.client.resource(model(s)).create();
+            RewriteJob job = s.smallJob("p6", "p6-model", "pvc://corpus/p6-in/", "pvc://corpus/p6-out/");
+            // Shards here hold tens of documents where a real one holds hundreds of thousands; a worker's
+            // concurrency is sized to match, so that, as in a real campaign, a worker keeps its requests in
+            // flight for most of its shard's life and not only for one wave.
+            job.getSpec().getWorkers().setConcurrencyPerWorker(new io.fabric8.kubernetes.api.model.IntOrString(8));
+            Instant applied = Instant.now();
+            s.client.resource(job).create();
+
+            List<String> trace = new ArrayList<>();
+            int[] last = {-1, -1};
+            int peak = 0;
+            Instant finished = null;
+            String progress = null;
+            while (Duration.between(applied, Instant.now()).toMinutes() < 15) {
+                Deployment d = s.client.apps().deployments().inNamespace(Scenario.NS).withName("p6-model-vllm").get();
+                int wanted = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+                RewriterModel m = s.model("p6-model");
+                int ready = m == null || m.getStatus() == null || m.getStatus().getReadyReplicas() == null ? 0 : m.getStatus().getReadyReplicas();
+                if (wanted != last[0] || ready != last[1]) {
+                    trace.add(String.format("%.0fs %d/%d", Scenario.seconds(applied, Instant.now()), ready, wanted));
+                    last[0] = wanted;
+                    last[1] = ready;
+                }
+                peak = Math.max(peak, wanted);
+                RewriteJob j = s.job("p6");
+                if (j.getStatus() != null && j.getStatus().getProgress() != null && !j.getStatus().getProgress().equals(progress)) {
+                    progress = j.getStatus().getProgress();
+                    var q = m == null || m.getStatus() == null ? null : m.getStatus().getQueue();
+                    var w = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("p6-work").get();
+                    System.out.printf("P6 %.0fs progress %s, %d/%d replicas, queue %s/%s, pods %s/%s%n", Scenario.seconds(applied, Instant.now()),
+                            progress, ready, wanted, q == null ? null : q.getRunning(), q == null ? null : q.getWaiting(),
+                            w == null || w.getStatus() == null ? null : w.getStatus().getActive(), w == null ? null : w.getSpec().getParallelism());
+                }
+                if (finished == null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Succeeded) {
+                    finished = Instant.now();
+                    trace.add(String.format("%.0fs job Succeeded", Scenario.seconds(applied, finished)));
+                }
+                if (finished != null && wanted == 0 && s.models.servers().isEmpty()) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            System.out.println("P6 trace (ready/wanted replicas): " + trace);
+            s.client.v1().events().inNamespace(Scenario.NS).list().getItems().stream()
+                    .filter(e -> "p6-model".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason()))
+                    .forEach(e -> System.out.println("P6 model event: " + e.getMessage()));
+            if (finished == null) {
+                System.out.println("P6 job status: " + s.client.getKubernetesSerialization().asYaml(s.job("p6").getStatus()));
+            }
+            assertTrue(finished != null, "the campaign finished: " + trace);
+            assertEquals(0, last[0], "the model went back to zero: " + trace);
+
+            RewriteJob done = s.job("p6");
+            long completionTokens = done.getStatus().getTokens().getCompletion();
+            assertEquals(ids.size(), done.getStatus().getDocuments().getRead(), "every document read");
+            Map<String, Double> lives = replicaLives(s.cluster.events(), Instant.now());
+            double paid = lives.values().stream().mapToDouble(Double::doubleValue).sum();
+            double ideal = completionTokens / capacity;
+            double efficiency = ideal / paid;
+            double makespan = Scenario.seconds(applied, finished);
+            System.out.printf("[figures] P6 campaign GPU efficiency: %.3f (target 0.85) = ideal %.0f replica-s (%,d completion tokens "
+                            + "/ %.0f tokens/s per replica) / paid %.0f replica-s over %d model pods (lives %s); %d shards, %,d documents, "
+                            + "peak %d replicas; job done %.0f s after apply (scaled 1/%d: model load %d s, period %d s)%n",
+                    efficiency, ideal, completionTokens, capacity, paid, lives.size(), lives.values().stream()
+                            .map(v -> String.format("%.0f", v)).toList(), SHARDS, ids.size(), peak, makespan, SCALE,
+                    60 / SCALE, 15 / SCALE);
+            assertTrue(efficiency > 0.5, "P6 efficiency " + efficiency);
+        }
+    }
+
+    /**
+     * Document counts per shard from a heavy-tailed (log-normal) draw between 5 and 300, median
+     * about 30: most shards are small, a few are ten times the median, as files of a crawl are.
+     */
+    static IntUnaryOperator unevenSizes(long seed) {
+        int[] sizes = new int[SHARDS];
+        Random random = new Random(seed);
+        for (int i = 0; i < SHARDS; i++) {
+            sizes[i] = (int) Math.max(5, Math.min(300, Math.round(30 * Math.exp(0.8 * random.nextGaussian()))));
+        }
+        return i -> sizes[i];
+    }
+
+    /** Seconds from "created" to exit of every model pod the Deployment controller made. */
+    static Map<String, Double> replicaLives(EventLog events, Instant now) {
+        Map<String, Instant> created = new HashMap<>();
+        Map<String, Double> lives = new HashMap<>();
+        for (EventLog.Entry e : events.entries()) {
+            if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
+                created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
+            } else if (e.source().equals("kubelet") && created.containsKey(e.object())
+                    && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
+                lives.putIfAbsent(e.object(), Scenario.seconds(created.get(e.object()), e.at()));
+            }
+        }
+        created.forEach((pod, at) -> lives.putIfAbsent(pod, Scenario.seconds(at, now)));
+        return lives;
+    }
+
+    private static RewriterModel model(Scenario s) throws Exception {
+        RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+        model.getMetadata().setName("p6-model");
+        model.getSpec().getReplicas().setMin(0);
+        model.getSpec().getReplicas().setMax(MAX_REPLICAS);
+        model.getSpec().getEngine().setMaxNumSeqs(MAX_NUM_SEQS);
+        RewriterModelSpec.Autoscaling a = model.getSpec().getAutoscaling();
+        a.setPeriodSeconds(15 / SCALE);
+        a.setScaleDownStabilizationSeconds(60 / SCALE);
+        a.setIdleToZeroSeconds(60 / SCALE);
+        return model;
+    }
+}
