@@ -1,7 +1,6 @@
 package io.palimpsest.operator.cluster;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -61,39 +60,17 @@ class AutoscalingScenarioTest {
             Instant applied = Instant.now();
             s.client.resource(job).create();
 
-            List<String> trace = new ArrayList<>();
-            int[] last = {-1, -1};
-            int peak = 0;
-            Instant finished = null;
-            while (Duration.between(applied, Instant.now()).toSeconds() < 240) {
-                Deployment d = s.client.apps().deployments().inNamespace(Scenario.NS).withName("trace-model-vllm").get();
-                int wanted = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
-                RewriterModel m = s.model("trace-model");
-                int ready = m == null || m.getStatus() == null || m.getStatus().getReadyReplicas() == null ? 0 : m.getStatus().getReadyReplicas();
-                if (wanted != last[0] || ready != last[1]) {
-                    trace.add(String.format("%.1fs %d/%d", Scenario.seconds(applied, Instant.now()), ready, wanted));
-                    last[0] = wanted;
-                    last[1] = ready;
-                }
-                peak = Math.max(peak, wanted);
-                RewriteJob j = s.job("trace");
-                if (finished == null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Succeeded) {
-                    finished = Instant.now();
-                    trace.add(String.format("%.1fs job Succeeded", Scenario.seconds(applied, finished)));
-                }
-                if (finished != null && wanted == 0 && ready == 0) {
-                    break;
-                }
-                Thread.sleep(250);
-            }
+            ReplicaTrace trace = ReplicaTrace.follow(s, "trace-model", "trace", applied, Duration.ofSeconds(240),
+                    Duration.ofMillis(250), poll -> { });
+            Instant finished = trace.finished;
             System.out.println("autoscaling trace (ready/wanted): " + trace);
             assertTrue(finished != null, "job finished: " + trace);
-            assertTrue(trace.get(0).endsWith(" 0/0"), "starts at zero: " + trace);
-            assertTrue(peak >= 2, "scaled out beyond one replica: " + trace);
-            assertEquals(0, last[0], "back to zero: " + trace);
+            assertTrue(trace.entries.get(0).endsWith(" 0/0"), "starts at zero: " + trace);
+            assertTrue(trace.peak >= 2, "scaled out beyond one replica: " + trace);
+            assertEquals(0, trace.lastWanted, "back to zero: " + trace);
             System.out.printf("[figures] autoscaling trace: 0 -> %d -> 0 replicas; job done %.1f s after apply, zero again %.1f s later "
                             + "(idle-to-zero 6 s, period 2 s); trace %s%n",
-                    peak, Scenario.seconds(applied, finished), Scenario.seconds(finished, Instant.now()), trace);
+                    trace.peak, Scenario.seconds(applied, finished), Scenario.seconds(finished, Instant.now()), trace);
         }
     }
 

@@ -2,7 +2,6 @@ package io.palimpsest.operator.cluster;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
@@ -19,13 +18,13 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.IntUnaryOperator;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,40 +79,21 @@ class CampaignEfficiencyScenarioTest {
             Instant applied = Instant.now();
             s.client.resource(job).create();
 
-            List<String> trace = new ArrayList<>();
-            int[] last = {-1, -1};
-            int peak = 0;
-            Instant finished = null;
-            String progress = null;
-            while (Duration.between(applied, Instant.now()).toMinutes() < 15) {
-                Deployment d = s.client.apps().deployments().inNamespace(Scenario.NS).withName("p6-model-vllm").get();
-                int wanted = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
-                RewriterModel m = s.model("p6-model");
-                int ready = m == null || m.getStatus() == null || m.getStatus().getReadyReplicas() == null ? 0 : m.getStatus().getReadyReplicas();
-                if (wanted != last[0] || ready != last[1]) {
-                    trace.add(String.format("%.0fs %d/%d", Scenario.seconds(applied, Instant.now()), ready, wanted));
-                    last[0] = wanted;
-                    last[1] = ready;
-                }
-                peak = Math.max(peak, wanted);
-                RewriteJob j = s.job("p6");
-                if (j.getStatus() != null && j.getStatus().getProgress() != null && !j.getStatus().getProgress().equals(progress)) {
-                    progress = j.getStatus().getProgress();
-                    var q = m == null || m.getStatus() == null ? null : m.getStatus().getQueue();
+            String[] progress = {null};
+            ReplicaTrace trace = ReplicaTrace.follow(s, "p6-model", "p6", applied, Duration.ofMinutes(15), Duration.ofMillis(500), poll -> {
+                RewriteJob j = poll.job();
+                if (j != null && j.getStatus() != null && j.getStatus().getProgress() != null && !j.getStatus().getProgress().equals(progress[0])) {
+                    progress[0] = j.getStatus().getProgress();
+                    var q = poll.model() == null || poll.model().getStatus() == null ? null : poll.model().getStatus().getQueue();
                     var w = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("p6-work").get();
-                    System.out.printf("P6 %.0fs progress %s, %d/%d replicas, queue %s/%s, pods %s/%s%n", Scenario.seconds(applied, Instant.now()),
-                            progress, ready, wanted, q == null ? null : q.getRunning(), q == null ? null : q.getWaiting(),
+                    System.out.printf("P6 %.0fs progress %s, %d/%d replicas, queue %s/%s, pods %s/%s%n", poll.seconds(), progress[0],
+                            poll.ready(), poll.wanted(), q == null ? null : q.getRunning(), q == null ? null : q.getWaiting(),
                             w == null || w.getStatus() == null ? null : w.getStatus().getActive(), w == null ? null : w.getSpec().getParallelism());
                 }
-                if (finished == null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Succeeded) {
-                    finished = Instant.now();
-                    trace.add(String.format("%.0fs job Succeeded", Scenario.seconds(applied, finished)));
-                }
-                if (finished != null && wanted == 0 && s.models.servers().isEmpty()) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
+            });
+            Instant finished = trace.finished;
+            // every model pod's exit is in the log before replica-seconds are added up
+            await().atMost(Duration.ofSeconds(60)).until(() -> s.models.servers().isEmpty());
             System.out.println("P6 trace (ready/wanted replicas): " + trace);
             s.client.v1().events().inNamespace(Scenario.NS).list().getItems().stream()
                     .filter(e -> "p6-model".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason()))
@@ -122,14 +102,13 @@ class CampaignEfficiencyScenarioTest {
                 System.out.println("P6 job status: " + s.client.getKubernetesSerialization().asYaml(s.job("p6").getStatus()));
             }
             assertTrue(finished != null, "the campaign finished: " + trace);
-            assertEquals(0, last[0], "the model went back to zero: " + trace);
+            assertEquals(0, trace.lastWanted, "the model went back to zero: " + trace);
 
             RewriteJob done = s.job("p6");
             long completionTokens = done.getStatus().getTokens().getCompletion();
             assertEquals(ids.size(), done.getStatus().getDocuments().getRead(), "every document read");
-            Map<String, Double> lives = replicaLives(s.cluster.events(), Instant.now());
-            double[] split = replicaTime(s.cluster.events(), finished);
-            double paid = lives.values().stream().mapToDouble(Double::doubleValue).sum();
+            ReplicaSeconds split = ReplicaSeconds.of(s.cluster.events(), finished);
+            double paid = split.paid();
             double ideal = completionTokens / capacity;
             double efficiency = ideal / paid;
             double makespan = Scenario.seconds(applied, finished);
@@ -138,9 +117,9 @@ class CampaignEfficiencyScenarioTest {
                             + "+ ready until the job finished %.0f (of which %.0f ideal: %.3f of the batch used) + after it %.0f; "
                             + "%d shards, %,d documents, peak %d replicas; job done %.0f s after apply (scaled 1/%d: model load %d s, "
                             + "period %d s, idle-to-zero %d s)%n",
-                    efficiency, ideal, completionTokens, capacity, paid, lives.size(), lives.values().stream()
-                            .map(v -> String.format("%.0f", v)).toList(), split[0], split[1], ideal, ideal / split[1], split[2],
-                    SHARDS, ids.size(), peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
+                    efficiency, ideal, completionTokens, capacity, paid, split.lives().size(), split.lives().values().stream()
+                            .map(v -> String.format("%.0f", v)).toList(), split.loading(), split.serving(), ideal, ideal / split.serving(),
+                    split.after(), SHARDS, ids.size(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
             assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target 0.85)");
         }
     }
@@ -158,44 +137,43 @@ class CampaignEfficiencyScenarioTest {
         return i -> sizes[i];
     }
 
-    /** Seconds from "created" to exit of every model pod the Deployment controller made. */
-    static Map<String, Double> replicaLives(EventLog events, Instant now) {
-        Map<String, Instant> created = new HashMap<>();
-        Map<String, Double> lives = new HashMap<>();
-        for (EventLog.Entry e : events.entries()) {
-            if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
-                created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(e.object())
-                    && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
-                lives.putIfAbsent(e.object(), Scenario.seconds(created.get(e.object()), e.at()));
-            }
-        }
-        created.forEach((pod, at) -> lives.putIfAbsent(pod, Scenario.seconds(at, now)));
-        return lives;
-    }
+    /**
+     * Replica-seconds of every model pod the Deployment controller made, from its creation to its
+     * exit: loading (created to ready), ready until {@code finished}, and after it.
+     */
+    record ReplicaSeconds(Map<String, Double> lives, double loading, double serving, double after) {
 
-    /** Replica-seconds of all model pods: loading (created to ready), ready until {@code finished}, and after it. */
-    static double[] replicaTime(EventLog events, Instant finished) {
-        Map<String, Instant> created = new HashMap<>();
-        Map<String, Instant> ready = new HashMap<>();
-        double[] split = new double[3];
-        for (EventLog.Entry e : events.entries()) {
-            String pod = e.object();
-            if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
-                created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod) && e.message().equals("ready")) {
-                ready.putIfAbsent(pod, e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod)
-                    && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
-                Instant start = created.remove(pod);
-                Instant up = ready.getOrDefault(pod, e.at());
-                split[0] += Scenario.seconds(start, up);
-                Instant cut = finished.isBefore(up) ? up : finished.isAfter(e.at()) ? e.at() : finished;
-                split[1] += Scenario.seconds(up, cut);
-                split[2] += Scenario.seconds(cut, e.at());
-            }
+        double paid() {
+            return loading + serving + after;
         }
-        return split;
+
+        static ReplicaSeconds of(EventLog events, Instant finished) {
+            Map<String, Instant> created = new HashMap<>();
+            Map<String, Instant> ready = new HashMap<>();
+            Map<String, Double> lives = new java.util.TreeMap<>();
+            double[] split = new double[3];
+            for (EventLog.Entry e : events.entries()) {
+                String pod = e.object();
+                if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
+                    created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
+                } else if (e.source().equals("kubelet") && created.containsKey(pod) && e.message().equals("ready")) {
+                    ready.putIfAbsent(pod, e.at());
+                } else if (e.source().equals("kubelet") && created.containsKey(pod)
+                        && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
+                    Instant start = created.remove(pod);
+                    Instant up = ready.getOrDefault(pod, e.at());
+                    Instant cut = finished.isBefore(up) ? up : finished.isAfter(e.at()) ? e.at() : finished;
+                    split[0] += Scenario.seconds(start, up);
+                    split[1] += Scenario.seconds(up, cut);
+                    split[2] += Scenario.seconds(cut, e.at());
+                    lives.put(pod, Scenario.seconds(start, e.at()));
+                }
+            }
+            if (!created.isEmpty()) {
+                throw new IllegalStateException("model pods still running: " + created.keySet());
+            }
+            return new ReplicaSeconds(lives, split[0], split[1], split[2]);
+        }
     }
 
     private static RewriterModel model(Scenario s) throws Exception {
