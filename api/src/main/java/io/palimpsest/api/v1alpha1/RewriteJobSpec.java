@@ -42,7 +42,7 @@ public class RewriteJobSpec {
     @JsonPropertyDescription("Where rewritten shards, rejects and receipts go. Immutable.")
     private Output output;
 
-    @JsonPropertyDescription("How the input is cut into shards (one shard = one unit of work and of commit).")
+    @JsonPropertyDescription("How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones.")
     private Sharding sharding;
 
     @Required
