@@ -100,7 +100,7 @@ final class JobControllerMoves {
 
     /** Sets what the Job controller reports for the worker Job. */
     void workerStatus(String workerJob, String completed, String failed, int active) {
-        client.batch().v1().jobs().inNamespace(namespace).withName(workerJob).editStatus(j -> {
+        editJobStatus(workerJob, j -> {
             JobStatus s = j.getStatus() == null ? new JobStatus() : j.getStatus();
             s.setCompletedIndexes(completed);
             s.setFailedIndexes(failed);
@@ -114,7 +114,7 @@ final class JobControllerMoves {
 
     void finish(String jobName, String conditionType, String reason) {
         String now = Instant.now().toString();
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+        editJobStatus(jobName, j -> {
             JobStatus s = j.getStatus() == null ? new JobStatus() : j.getStatus();
             s.setActive(0);
             s.setConditions(List.of(new JobConditionBuilder().withType(conditionType).withStatus("True")
@@ -125,6 +125,25 @@ final class JobControllerMoves {
             j.setStatus(s);
             return j;
         });
+    }
+
+    /** The Job's status, read, changed and written back as the Job controller does, retried on conflict. */
+    private void editJobStatus(String name, java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.batch.v1.Job> edit) {
+        retryOnConflict(() -> client.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(edit));
+    }
+
+    /** Runs a read-modify-write again when the object changed between its read and its write (409 Conflict). */
+    static void retryOnConflict(Runnable readModifyWrite) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                readModifyWrite.run();
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     static ShardSummary summary(int shard, ShardSummary.Outcome outcome, long written) {

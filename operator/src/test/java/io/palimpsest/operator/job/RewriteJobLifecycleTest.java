@@ -110,17 +110,17 @@ class RewriteJobLifecycleTest {
         assertTrue(ConditionAggregator.isTrue(running.getConditions(), Conditions.RECONCILING));
 
         // Suspend, then resume.
-        client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
             j.getSpec().setSuspend(true);
             return j;
-        });
+        }));
         await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(moves.job("lc-work").getSpec().getSuspend())
                 && phase("lc") == JobPhase.Suspended);
-        client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
             j.getSpec().setSuspend(false);
             j.getSpec().getWorkers().setParallelism(new IntOrString(2));
             return j;
-        });
+        }));
         await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.FALSE.equals(moves.job("lc-work").getSpec().getSuspend())
                 && moves.job("lc-work").getSpec().getParallelism() == 2 && phase("lc") == JobPhase.Running);
 
@@ -186,10 +186,10 @@ class RewriteJobLifecycleTest {
         assertEquals(Boolean.TRUE, worker.getSpec().getSuspend());
 
         // Kueue admits it; the operator does not suspend it again.
-        client.batch().v1().jobs().inNamespace(NS).withName("kq-work").edit(j -> {
+        JobControllerMoves.retryOnConflict(() -> client.batch().v1().jobs().inNamespace(NS).withName("kq-work").edit(j -> {
             j.getSpec().setSuspend(false);
             return j;
-        });
+        }));
         moves.workerStatus("kq-work", "0", "", 3);
         awaitStatus("kq", s -> s.getShards().getSucceeded() == 1);
         assertEquals(Boolean.FALSE, moves.job("kq-work").getSpec().getSuspend());
