@@ -1,6 +1,5 @@
 package io.palimpsest.operator.cluster;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -42,8 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the ratio does not depend on the scale as long as every duration shrinks together. The work keeps
  * four replicas busy for about six minutes (half an hour at full scale): a short campaign, in which
  * the one-time costs (a load per replica, the idle wait after the last shard) weigh more than in
- * the hours-long campaigns this is for. Workers run
- * in-process, so a pod start costs what the operator and the Job controller cost, not a JVM start.
+ * the hours-long campaigns this is for. Workers run in-process, so a pod start costs what the operator and the Job controller cost, not a JVM start.
  */
 @Tag("slow")
 @QuarkusTest

@@ -42,10 +42,10 @@ import java.util.stream.Stream;
  *     {@code plan} and {@code run}.</li>
  * <li>In-process only, env the CLI would read from the process becomes flags:
  *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
- *     ({@code run}), and the namespace's claim directories -> {@code --pvc-root}. Other env (S3
- *     credentials) reaches subprocesses only.</li>
- * <li>Subprocess: {@code PALIMPSEST_PVC_ROOT} points at the namespace's claim directories, so
- *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim.</li>
+ *     ({@code run}). Other env (S3 credentials) reaches subprocesses only.</li>
+ * <li>Claims: {@code --pvc-root} (plan, run, tally) points at the namespace's claim directories, so
+ *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim, in
+ *     either mode.</li>
  * </ul>
  */
 public final class PalimpsestWorkerProgram implements ContainerProgram {
@@ -94,6 +94,10 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
             args.add("--termination-log");
             args.add(launch.terminationMessageFile().toString());
         }
+        if (SUBCOMMANDS_WITH_STORAGE.contains(subcommand)) {
+            args.add("--pvc-root");
+            args.add(volumesRoot.resolve(launch.namespace()).toString());
+        }
         return mode == Mode.SUBPROCESS ? subprocess(launch, args) : inProcess(launch, subcommand, args);
     }
 
@@ -125,7 +129,6 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("JAVA_HOME") && !k.equals("LANG"));
         env.put("HOSTNAME", launch.pod());
-        env.put("PALIMPSEST_PVC_ROOT", volumesRoot.resolve(launch.namespace()).toString());
         launch.env().forEach((k, v) -> env.put(k, dns.apply(v, launch.namespace())));
         Process process = pb.start();
         CompletableFuture<Integer> exit = process.onExit().thenApply(Process::exitValue);
@@ -133,10 +136,6 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     }
 
     private Running inProcess(ContainerLaunch launch, String subcommand, List<String> args) throws Exception {
-        if (SUBCOMMANDS_WITH_STORAGE.contains(subcommand)) {
-            args.add("--pvc-root");
-            args.add(volumesRoot.resolve(launch.namespace()).toString());
-        }
         if (subcommand.equals("run")) {
             Optional.ofNullable(launch.env().get("JOB_COMPLETION_INDEX")).ifPresent(i -> {
                 args.add("--shard");

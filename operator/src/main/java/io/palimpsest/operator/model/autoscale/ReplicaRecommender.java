@@ -15,8 +15,8 @@ import java.time.Instant;
  *       where load is the larger of what the queue holds (waiting + running) and what the jobs'
  *       backlog could keep in flight. The backlog term sizes the fleet for a campaign at once:
  *       sized by the queue alone, a fleet grows one model load at a time, since the workers'
- *       parallelism follows the replicas that are ready. Up when the lowest recommendation of the scale-up window is above
- *       the current count, down only to the highest recommendation of the scale-down window
+ *       parallelism follows the replicas that are ready. Up when the lowest recommendation of
+ *       the scale-up window is above the current count, down only to the highest recommendation of the scale-down window
  *       (the HPA's rule: a brief dip or spike does not move the fleet, so no flapping).</li>
  *   <li>No work and an empty queue for idleToMin: replicas.min (0 allowed), no window.</li>
  * </ul>
@@ -47,21 +47,17 @@ public final class ReplicaRecommender {
         }
 
         if (busy && current == 0) {
-            int target = Math.max(policy.busyFloor(), needed(backlog.requests(), policy));
-            if (fresh != null) {
-                target = Math.max(target, queueBased(fresh, backlog, policy));
-            }
-            target = policy.clamp(target);
+            int target = replicasFor(fresh, backlog, policy);
             return new Recommendation(target, target, ScaleReason.WakeOnWork, h.reset(now, target));
         }
 
         int raw;
         boolean holding = false;
         if (busy && fresh == null) {
-            raw = Math.max(Math.max(policy.busyFloor(), policy.clamp(current)), Math.min(policy.max(), needed(backlog.requests(), policy)));
+            raw = Math.max(policy.clamp(current), replicasFor(null, backlog, policy));
             holding = true;
         } else {
-            raw = queueBased(fresh, backlog, policy);
+            raw = replicasFor(fresh, backlog, policy);
         }
 
         Duration keep = policy.scaleUpWindow().compareTo(policy.scaleDownWindow()) > 0
@@ -95,12 +91,10 @@ public final class ReplicaRecommender {
         return new Recommendation(bounded, raw, reason, h);
     }
 
-    private static int queueBased(QueueSample sample, Backlog backlog, ScalingPolicy policy) {
+    /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */
+    private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy) {
         long load = Math.max(sample == null ? 0 : sample.load(), backlog.requests());
-        return Math.max(policy.busyFloor(), Math.min(policy.max(), needed(load, policy)));
-    }
-
-    private static int needed(long load, ScalingPolicy policy) {
-        return (int) Math.min(Integer.MAX_VALUE, (load + policy.capacityPerReplica() - 1) / policy.capacityPerReplica());
+        long needed = (load + policy.capacityPerReplica() - 1) / policy.capacityPerReplica();
+        return (int) Math.max(policy.busyFloor(), Math.min(policy.max(), needed));
     }
 }
