@@ -257,26 +257,22 @@ class ReplicaRecommenderTest {
         }
 
         void step(int load, long remainingWork) {
-            advance(policy.period());
-            lastSample = new QueueSample(load / 2, load - load / 2, current, 0, now);
-            decide(remainingWork);
+            stepWithBacklog(load, Backlog.ofShards(remainingWork));
         }
 
         void stepWithBacklog(int load, Backlog backlog) {
             advance(policy.period());
             lastSample = new QueueSample(load / 2, load - load / 2, current, 0, now);
-            last = recommender.recommend(current, lastSample, backlog, policy, now, history);
-            history = last.history();
-            current = last.replicas();
+            decide(backlog);
         }
 
         void stepWithoutSample(long remainingWork) {
             advance(policy.period());
-            decide(remainingWork);
+            decide(Backlog.ofShards(remainingWork));
         }
 
-        private void decide(long remainingWork) {
-            last = recommender.recommend(current, lastSample, Backlog.ofShards(remainingWork), policy, now, history);
+        private void decide(Backlog backlog) {
+            last = recommender.recommend(current, lastSample, backlog, policy, now, history);
             history = last.history();
             current = last.replicas();
         }
