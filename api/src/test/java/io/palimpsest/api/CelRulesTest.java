@@ -44,6 +44,8 @@ class CelRulesTest {
         CASES.put("!has(self.routes) || self.routes.all(r, r.variants.all(v, self.prompts.exists(p, p.name == v)))",
                 Case.of(Map.of("prompts", List.of(Map.of("name", "qa")), "routes", List.of(Map.of("variants", List.of("qa")))),
                         Map.of("prompts", List.of(Map.of("name", "qa")), "routes", List.of(Map.of("variants", List.of("distill"))))));
+        CASES.put("!self.matches('(^|/)[.][.](/|$)')",
+                Case.of("pvc://corpus/web/..data/v1.2/", "pvc://corpus/../../etc/"));
         CASES.put("!self.contains('@')",
                 Case.of("http://vllm.inference:8000", "http://user:secret@vllm.inference:8000"));
         CASES.put("[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",

@@ -308,11 +308,15 @@ public final class CrdSchema {
         Number minimum = (Number) node.get("minimum");
         Number maximum = (Number) node.get("maximum");
         if (minimum != null && value.compareTo(new BigDecimal(minimum.toString())) < 0) {
-            errors.add(new FieldError(field, "Invalid value: " + n + ": should be greater than or equal to " + minimum));
+            errors.add(new FieldError(field, "Invalid value: " + n + ": should be greater than or equal to " + plain(minimum)));
         }
         if (maximum != null && value.compareTo(new BigDecimal(maximum.toString())) > 0) {
-            errors.add(new FieldError(field, "Invalid value: " + n + ": should be less than or equal to " + maximum));
+            errors.add(new FieldError(field, "Invalid value: " + n + ": should be less than or equal to " + plain(maximum)));
         }
+    }
+
+    private static String plain(Number n) {
+        return new BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
     }
 
     private static boolean typeMatches(String type, Object value) {

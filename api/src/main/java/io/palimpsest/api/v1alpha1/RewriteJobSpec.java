@@ -27,6 +27,11 @@ public class RewriteJobSpec {
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
             + "|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[^\\s?#]*)?"
             + "|file://[^\\s?#]+)$";
+    /** A {@code ..} segment would leave the claim, bucket prefix or folder (RE2 has no look-ahead, so CEL says it). */
+    public static final String NO_DOT_DOT_RULE = "!self.matches('(^|/)[.][.](/|$)')";
+    public static final String NO_DOT_DOT_MESSAGE = "must not contain '..' path segments";
+    /** Bounds the CEL rule's cost estimate, as a real API server requires. */
+    public static final int URI_MAX_LENGTH = 2048;
 
     @Required
     @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites.")
@@ -85,6 +90,8 @@ public class RewriteJobSpec {
     public static class Input {
         @Required
         @Pattern(URI_PATTERN)
+        @Size(max = URI_MAX_LENGTH)
+        @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
         @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file. In palimpsest local, a relative file:// path is read from the manifest's folder.")
         private String uri;
 
@@ -128,6 +135,8 @@ public class RewriteJobSpec {
     public static class Output {
         @Required
         @Pattern(URI_PATTERN)
+        @Size(max = URI_MAX_LENGTH)
+        @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
         @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path. In palimpsest local, a relative file:// path is under the current directory.")
         private String uri;
 

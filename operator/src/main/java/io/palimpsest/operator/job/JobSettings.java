@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.worker.JobResolver;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -18,7 +19,7 @@ public interface JobSettings {
     int defaultConcurrencyPerWorker();
 
     /** The model's batch size when its spec does not say (vLLM's default max-num-seqs). */
-    @WithDefault("256")
+    @WithDefault("" + JobResolver.DEFAULT_MAX_NUM_SEQS)
     int defaultMaxNumSeqs();
 
     /** Upper bound on worker pods per job under 'auto' parallelism. */
@@ -41,7 +42,7 @@ public interface JobSettings {
     int helperBackoffLimit();
 
     /** Documents between checkpoints inside a shard (passed to the workers in job.yaml). */
-    @WithDefault("500")
+    @WithDefault("" + JobResolver.DEFAULT_CHECKPOINT_EVERY)
     int checkpointEvery();
 
     /** UID of worker, planner and tally containers. */

@@ -13,9 +13,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.PlanSummary;
-import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.Tally;
-import io.palimpsest.operator.model.ModelNames;
 
 import java.util.List;
 import java.util.Objects;
@@ -96,25 +94,6 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
                 .map(p -> readings.finishedPod(p, counted))
                 .flatMap(Optional::stream)
                 .toList();
-    }
-
-    /** What the workers call: the model's reported endpoint, else its Service (stable even while scaled to zero). */
-    ResolvedJob.ResolvedModel resolvedModel() {
-        if (model == null) {
-            return null;
-        }
-        ResolvedJob.ResolvedModel resolved = new ResolvedJob.ResolvedModel();
-        String endpoint = model.getStatus() != null ? model.getStatus().getEndpoint() : null;
-        if (endpoint == null) {
-            endpoint = model.getSpec().getEndpoint() != null ? model.getSpec().getEndpoint().getUrl() : ModelNames.serviceUrl(model);
-        }
-        resolved.setEndpoint(endpoint);
-        resolved.setServedModelName(ModelNames.servedModelName(model));
-        resolved.setMaxNumSeqs(maxNumSeqs());
-        if (modelApiKey() != null) {
-            resolved.setApiKeyEnv(WorkerPodTemplate.MODEL_API_KEY_ENV);
-        }
-        return resolved;
     }
 
     SecretKeyRef modelApiKey() {

@@ -7,15 +7,15 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
-import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 
 import java.util.Map;
 
 /**
- * The ConfigMap the worker pods read ({@code job.yaml}): the job's spec, the model endpoint the
- * operator resolved and the recipe hash. Fields only the operator acts on (parallelism, weight,
- * suspend, queue) are left out, so editing them does not rewrite the file under running pods.
+ * The ConfigMap the worker pods read ({@code job.yaml}): the job as {@link JobResolver} resolves it
+ * (the spec without operator-only fields, the model endpoint, the recipe hash, checkpointEvery).
  */
 public final class ResolvedJobConfigMap {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -25,16 +25,9 @@ public final class ResolvedJobConfigMap {
     private ResolvedJobConfigMap() {
     }
 
-    public static ResolvedJob resolve(RewriteJob job, ResolvedJob.ResolvedModel model, String recipeHash, int checkpointEvery) {
-        ResolvedJob resolved = new ResolvedJob();
-        resolved.setNamespace(job.getMetadata().getNamespace());
-        resolved.setName(job.getMetadata().getName());
-        resolved.setUid(job.getMetadata().getUid());
-        resolved.setSpec(workerView(job.getSpec()));
-        resolved.setModel(model);
-        resolved.setRecipeHash(recipeHash);
-        resolved.setCheckpointEvery(checkpointEvery);
-        return resolved;
+    /** The job as workers run it, resolved by the one resolver {@code palimpsest local} uses too. */
+    public static ResolvedJob resolve(RewriteJob job, RewriterModel model, JobSettings settings) {
+        return JobResolver.resolve(job, model, new JobResolver.Settings(settings.checkpointEvery(), settings.defaultMaxNumSeqs()));
     }
 
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved) {
@@ -50,16 +43,5 @@ public final class ResolvedJobConfigMap {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render job.yaml", e);
         }
-    }
-
-    private static RewriteJobSpec workerView(RewriteJobSpec spec) {
-        RewriteJobSpec copy = YAML.convertValue(spec, RewriteJobSpec.class);
-        copy.setSuspend(null);
-        copy.setQueueName(null);
-        if (copy.getWorkers() != null) {
-            copy.getWorkers().setParallelism(null);
-            copy.getWorkers().setWeight(null);
-        }
-        return copy;
     }
 }

@@ -234,9 +234,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (existing != null && seen.model() == null) {
             return; // keep the endpoint workers already use while the model is away
         }
-        String recipeHash = job.getSpec().getRecipe() == null ? null : RecipeHash.of(job.getSpec().getRecipe());
-        ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.resolvedModel(),
-                recipeHash, settings.checkpointEvery()));
+        ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings));
         if (existing == null) {
             owned.create(desired);
         } else if (!Objects.equals(existing.getData(), desired.getData())) {

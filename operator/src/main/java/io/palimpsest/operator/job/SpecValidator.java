@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 
@@ -58,16 +59,16 @@ public final class SpecValidator {
         checkClusterReachable(out, "spec.input.uri", in);
         checkClusterReachable(out, "spec.output.uri", outUri);
         if (in != null && outUri != null) {
-            String a = normalise(in);
-            String b = normalise(outUri);
-            if (a.equals(b)) {
-                out.add(new Violation("spec.output.uri", "equals spec.input.uri; the job would read its own output"));
-            } else if (b.startsWith(a)) {
-                out.add(new Violation("spec.output.uri", "is inside spec.input.uri (" + in + "); the job would read its own output"));
-            } else if (a.startsWith(b)) {
-                out.add(new Violation("spec.input.uri", "is inside spec.output.uri (" + outUri + "); outputs and receipts would mix with the input"));
+            switch (StorageUris.overlap(in, outUri)) {
+                case SAME -> out.add(new Violation("spec.output.uri", "equals spec.input.uri; the job would read its own output"));
+                case OUTPUT_INSIDE_INPUT -> out.add(new Violation("spec.output.uri", "is inside spec.input.uri (" + in + "); the job would read its own output"));
+                case INPUT_INSIDE_OUTPUT -> out.add(new Violation("spec.input.uri", "is inside spec.output.uri (" + outUri + "); outputs and receipts would mix with the input"));
+                case NONE -> {
+                }
             }
         }
+        StorageUris.pathProblem(in).ifPresent(p -> out.add(new Violation("spec.input.uri", p)));
+        StorageUris.pathProblem(outUri).ifPresent(p -> out.add(new Violation("spec.output.uri", p)));
         if (spec.getRetry() != null && spec.getRetry().getMaxFailedShards() != null && spec.getRetry().getMaxFailedShards() < 0) {
             out.add(new Violation("spec.retry.maxFailedShards", "must be 0 or more"));
         }
@@ -82,14 +83,5 @@ public final class SpecValidator {
         if (uri != null && uri.startsWith("file://")) {
             out.add(new Violation(field, "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://"));
         }
-    }
-
-    /** Scheme, authority and path with exactly one trailing slash, so prefix tests match whole segments. */
-    private static String normalise(String uri) {
-        String u = uri.replaceAll("/+$", "");
-        int schemeEnd = u.indexOf("://");
-        String head = schemeEnd < 0 ? "" : u.substring(0, schemeEnd + 3);
-        String rest = (schemeEnd < 0 ? u : u.substring(schemeEnd + 3)).replaceAll("/{2,}", "/");
-        return head + rest + "/";
     }
 }

@@ -38,7 +38,7 @@ public final class WorkerPodTemplate {
     public static final String SECRET_ROOT = "/var/run/secrets/palimpsest";
     public static final String PVC_ROOT = "/mnt/pvc";
     /** Env var the worker reads the model's API key from (ResolvedModel.apiKeyEnv). */
-    public static final String MODEL_API_KEY_ENV = "PALIMPSEST_MODEL_API_KEY";
+    public static final String MODEL_API_KEY_ENV = io.palimpsest.api.worker.JobResolver.MODEL_API_KEY_ENV;
 
     private WorkerPodTemplate() {
     }

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.model;
 
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.JobResolver;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,7 +12,7 @@ import java.util.Map;
 
 /** Names and labels of everything a RewriterModel owns; the scraper and the KEDA trigger select by these labels. */
 public final class ModelNames {
-    public static final int PORT = 8000;
+    public static final int PORT = JobResolver.MODEL_SERVICE_PORT;
     public static final String MODEL_LABEL = "palimpsest.io/model";
     public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -32,7 +33,7 @@ public final class ModelNames {
     }
 
     public static String service(RewriterModel m) {
-        return m.getMetadata().getName() + "-vllm";
+        return JobResolver.serviceName(m);
     }
 
     public static String cachePvc(RewriterModel m) {
@@ -49,13 +50,12 @@ public final class ModelNames {
     }
 
     public static String servedModelName(RewriterModel m) {
-        String s = m.getSpec().getServedModelName();
-        return s == null || s.isBlank() ? m.getMetadata().getName() : s;
+        return JobResolver.servedModelName(m);
     }
 
     /** In-cluster base URL of the Service (without /v1). */
     public static String serviceUrl(RewriterModel m) {
-        return "http://" + service(m) + "." + m.getMetadata().getNamespace() + ".svc:" + PORT;
+        return JobResolver.serviceUrl(m);
     }
 
     public static Map<String, String> labels(RewriterModel m, String component) {

@@ -15,6 +15,10 @@ public record StorageUri(Scheme scheme, String authority, String path) {
         if (uri == null || uri.isBlank()) {
             throw new IllegalArgumentException("storage uri is empty");
         }
+        // checked on the text as written, before any resolution could fold a '..' away
+        io.palimpsest.api.lint.StorageUris.pathProblem(uri).ifPresent(problem -> {
+            throw new IllegalArgumentException("storage uri '" + uri + "' " + problem);
+        });
         if (uri.startsWith("s3://")) {
             return authorityAndPath(Scheme.S3, uri, "s3://");
         }

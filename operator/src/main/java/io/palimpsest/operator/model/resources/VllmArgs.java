@@ -41,7 +41,7 @@ public final class VllmArgs {
         }
         // Always explicit: the autoscaler's capacity unit must match what the engine runs with.
         args.add("--max-num-seqs");
-        args.add(String.valueOf(Optional.ofNullable(engine.getMaxNumSeqs()).orElse(256)));
+        args.add(String.valueOf(Optional.ofNullable(engine.getMaxNumSeqs()).orElse(io.palimpsest.api.worker.JobResolver.DEFAULT_MAX_NUM_SEQS)));
         if (engine.getMaxNumBatchedTokens() != null) {
             args.add("--max-num-batched-tokens");
             args.add(String.valueOf(engine.getMaxNumBatchedTokens()));

@@ -1,0 +1,258 @@
+package io.palimpsest.api.lint;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ResolvedJob;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code palimpsest lint}: reads manifests (a file or a folder of YAML files, several documents
+ * each) and checks every RewriteJob and RewriterModel as a strict API server would
+ * ({@link CrdSchema}), then what only the set as a whole can tell: that each job's modelRef names
+ * a RewriterModel among them, and that output and input do not overlap. Every problem is
+ * reported, with file, line and field. {@code palimpsest local} and the planner run the same check.
+ */
+public final class ManifestLinter {
+    private static final ObjectMapper YAML = YAMLMapper.builder()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .build();
+
+    /** One problem: where (file, line; 0 when unknown) and which field, and what is wrong. */
+    public record Problem(Path file, int line, String field, String message) {
+        @Override
+        public String toString() {
+            return file + (line > 0 ? ":" + line : "") + ": " + (field == null || field.isEmpty() ? "" : field + ": ") + message;
+        }
+    }
+
+    /** A manifest as the API server would store it (defaults applied), with where it came from. */
+    public record Found<T>(T object, Path file, int line, YamlLines lines) {
+        /** The line of a field of this manifest (of its nearest enclosing field when it is missing). */
+        public int lineOf(String field) {
+            return lines == null ? line : lines.lineOf(field);
+        }
+    }
+
+    /** What the files hold and what is wrong with them. */
+    public record Result(List<Problem> problems, List<Found<RewriteJob>> jobs, List<Found<RewriterModel>> models,
+                         Found<ResolvedJob> resolvedJob) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+
+        /** Every problem, one a line. */
+        public String describe() {
+            return problems.stream().map(Problem::toString).collect(Collectors.joining("\n"));
+        }
+
+        /** The RewriterModel the job's modelRef names, among these manifests; null when none is named or found. */
+        public Found<RewriterModel> modelOf(RewriteJob job) {
+            String name = job.getSpec() == null || job.getSpec().getModelRef() == null ? null : job.getSpec().getModelRef().getName();
+            if (name == null) {
+                return null;
+            }
+            return models.stream().filter(m -> name.equals(m.object().getMetadata().getName())
+                    && sameNamespace(m.object().getMetadata().getNamespace(), job.getMetadata().getNamespace()))
+                    .findFirst().orElse(null);
+        }
+    }
+
+    /** A file or a folder of {@code .yaml}/{@code .yml} files. */
+    public Result lint(Path path) throws IOException {
+        List<Problem> problems = new ArrayList<>();
+        List<Found<RewriteJob>> jobs = new ArrayList<>();
+        List<Found<RewriterModel>> models = new ArrayList<>();
+        Found<ResolvedJob> resolved = null;
+        List<Found<Map<String, Object>>> rawJobs = new ArrayList<>();
+        List<Map<String, Object>> rawModels = new ArrayList<>();
+        for (Path file : yamlFiles(path)) {
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            List<Map<String, Object>> documents;
+            List<YamlLines> lines;
+            try {
+                documents = documents(text);
+                lines = YamlLines.index(text);
+            } catch (JsonProcessingException e) {
+                problems.add(new Problem(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "",
+                        "not valid YAML: " + e.getOriginalMessage()));
+                continue;
+            }
+            for (int i = 0; i < documents.size(); i++) {
+                Map<String, Object> document = documents.get(i);
+                YamlLines where = i < lines.size() ? lines.get(i) : null;
+                int line = where == null ? 0 : where.lineOf("");
+                Object kind = document.get("kind");
+                if ("RewriteJob".equals(kind)) {
+                    rawJobs.add(new Found<>(document, file, line, where));
+                    RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
+                    if (job != null) {
+                        jobs.add(new Found<>(job, file, line, where));
+                    }
+                } else if ("RewriterModel".equals(kind)) {
+                    rawModels.add(document);
+                    RewriterModel model = check(CrdSchema.rewriterModels(), document, RewriterModel.class, file, where, problems);
+                    if (model != null) {
+                        models.add(new Found<>(model, file, line, where));
+                    }
+                } else if (kind == null && !document.containsKey("apiVersion") && document.containsKey("spec")) {
+                    // the operator's job.yaml, already resolved (a worker pod's input)
+                    ResolvedJob job = convert(document, ResolvedJob.class, file, where, problems);
+                    if (job != null) {
+                        resolved = new Found<>(job, file, line, where);
+                    }
+                } else if (kind == null && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
+                    problems.add(new Problem(file, line, "kind", "Required value: a manifest needs apiVersion and kind (RewriteJob or RewriterModel)"));
+                } else if (kind != null && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
+                    problems.add(new Problem(file, where == null ? 0 : where.lineOf("kind"), "kind",
+                            "Unsupported value: \"" + kind + "\": palimpsest.io has RewriteJob and RewriterModel"));
+                }
+                // other kinds (Secrets, ConfigMaps) may sit beside the manifests; not ours to judge
+            }
+        }
+        modelRefs(rawJobs, rawModels, problems);
+        crossChecks(jobs, problems);
+        return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved);
+    }
+
+    /** Each job's modelRef must name a RewriterModel among the manifests (checked on the raw documents, so it shows beside schema errors). */
+    private static void modelRefs(List<Found<Map<String, Object>>> jobs, List<Map<String, Object>> models, List<Problem> problems) {
+        for (Found<Map<String, Object>> found : jobs) {
+            Object modelName = path(found.object(), "spec", "modelRef", "name");
+            if (!(modelName instanceof String name)) {
+                continue; // absent (a job that calls no model) or mistyped (the schema says so)
+            }
+            Object namespace = path(found.object(), "metadata", "namespace");
+            boolean present = models.stream().anyMatch(m -> name.equals(path(m, "metadata", "name"))
+                    && sameNamespace((String) path(m, "metadata", "namespace"), namespace instanceof String ns ? ns : null));
+            if (!present) {
+                String known = models.stream().map(m -> String.valueOf(path(m, "metadata", "name"))).collect(Collectors.joining(", "));
+                problems.add(new Problem(found.file(), found.lineOf("spec.modelRef.name"), "spec.modelRef.name",
+                        "names RewriterModel \"" + name + "\", which is not among the given manifests"
+                                + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
+            }
+        }
+    }
+
+    private static Object path(Map<String, Object> object, String... keys) {
+        Object node = object;
+        for (String key : keys) {
+            if (!(node instanceof Map<?, ?> map)) {
+                return null;
+            }
+            node = map.get(key);
+        }
+        return node;
+    }
+
+    private static void crossChecks(List<Found<RewriteJob>> jobs, List<Problem> problems) {
+        for (Found<RewriteJob> found : jobs) {
+            RewriteJob job = found.object();
+            var spec = job.getSpec();
+            if (spec == null) {
+                continue;
+            }
+            String in = spec.getInput() == null ? null : spec.getInput().getUri();
+            String out = spec.getOutput() == null ? null : spec.getOutput().getUri();
+            if (in != null && out != null) {
+                switch (StorageUris.overlap(in, out)) {
+                    case SAME -> problems.add(new Problem(found.file(), lineOf(found, "spec.output.uri"), "spec.output.uri",
+                            "equals spec.input.uri; the job would read its own output"));
+                    case OUTPUT_INSIDE_INPUT -> problems.add(new Problem(found.file(), lineOf(found, "spec.output.uri"), "spec.output.uri",
+                            "is inside spec.input.uri (" + in + "); the job would read its own output"));
+                    case INPUT_INSIDE_OUTPUT -> problems.add(new Problem(found.file(), lineOf(found, "spec.input.uri"), "spec.input.uri",
+                            "is inside spec.output.uri (" + out + "); outputs and receipts would mix with the input"));
+                    case NONE -> {
+                    }
+                }
+            }
+        }
+    }
+
+    private static int lineOf(Found<?> found, String field) {
+        return found.lineOf(field);
+    }
+
+    private <T> T check(CrdSchema schema, Map<String, Object> document, Class<T> type, Path file, YamlLines where, List<Problem> problems) {
+        List<CrdSchema.FieldError> errors = schema.validate(document);
+        for (CrdSchema.FieldError error : errors) {
+            problems.add(new Problem(file, where == null ? 0 : where.lineOf(error.field()), error.field(), error.message()));
+        }
+        if (!errors.isEmpty()) {
+            return null;
+        }
+        return convert(schema.withDefaults(document), type, file, where, problems);
+    }
+
+    private static <T> T convert(Map<String, Object> document, Class<T> type, Path file, YamlLines where, List<Problem> problems) {
+        try {
+            return YAML.convertValue(document, type);
+        } catch (IllegalArgumentException e) {
+            // the schema passed, so this is a value the types cannot hold (a quantity, say); say where, not which class
+            String field = e.getCause() instanceof JsonMappingException m ? fieldPath(m) : "";
+            problems.add(new Problem(file, where == null ? 0 : where.lineOf(field), field, "Invalid value: cannot be read as "
+                    + (type == ResolvedJob.class ? "a resolved job" : "part of a " + type.getSimpleName())));
+            return null;
+        }
+    }
+
+    private static String fieldPath(JsonMappingException e) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                out.append(out.length() == 0 ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean sameNamespace(String a, String b) {
+        return Objects.equals(a == null ? "default" : a, b == null ? "default" : b) || a == null || b == null;
+    }
+
+    private static List<Map<String, Object>> documents(String text) throws IOException {
+        List<Map<String, Object>> documents = new ArrayList<>();
+        try (MappingIterator<Object> it = YAML.readerFor(Object.class).readValues(text)) {
+            while (it.hasNext()) {
+                Object document = it.next();
+                if (document instanceof Map<?, ?> map) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = (Map<String, Object>) map;
+                    documents.add(m);
+                }
+            }
+        }
+        return documents;
+    }
+
+    static List<Path> yamlFiles(Path path) throws IOException {
+        if (Files.isRegularFile(path)) {
+            return List.of(path);
+        }
+        if (!Files.isDirectory(path)) {
+            throw new java.nio.file.NoSuchFileException(path + " does not exist");
+        }
+        try (Stream<Path> entries = Files.list(path)) {
+            return entries.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
+                    .sorted().toList();
+        }
+    }
+}

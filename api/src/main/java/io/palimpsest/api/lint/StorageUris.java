@@ -1,0 +1,60 @@
+package io.palimpsest.api.lint;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Storage URIs compared as paths: {@code .} and empty segments dropped, {@code ..} refused (a
+ * {@code pvc://claim/../x} would leave the claim), so overlap tests cannot be fooled by spelling.
+ */
+public final class StorageUris {
+    private StorageUris() {
+    }
+
+    /** Why the URI cannot be used as a path, if it cannot: a {@code ..} segment. */
+    public static Optional<String> pathProblem(String uri) {
+        if (uri == null) {
+            return Optional.empty();
+        }
+        int schemeEnd = uri.indexOf("://");
+        String rest = schemeEnd < 0 ? uri : uri.substring(schemeEnd + 3);
+        for (String segment : rest.split("/", -1)) {
+            if (segment.equals("..")) {
+                return Optional.of("must not contain '..' path segments (it would reach outside "
+                        + (uri.startsWith("pvc://") ? "the claim" : uri.startsWith("s3://") ? "the prefix" : "the folder") + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Scheme, authority and path without '.' or empty segments, ending in exactly one slash, so prefix tests match whole segments. */
+    public static String normalise(String uri) {
+        int schemeEnd = uri.indexOf("://");
+        String head = schemeEnd < 0 ? "" : uri.substring(0, schemeEnd + 3);
+        String rest = schemeEnd < 0 ? uri : uri.substring(schemeEnd + 3);
+        boolean absolute = rest.startsWith("/");
+        List<String> segments = new ArrayList<>();
+        for (String segment : rest.split("/")) {
+            if (!segment.isEmpty() && !segment.equals(".")) {
+                segments.add(segment);
+            }
+        }
+        return head + (absolute ? "/" : "") + String.join("/", segments) + "/";
+    }
+
+    /** How the output relates to the input: the same place, one inside the other, or apart. */
+    public enum Overlap { NONE, SAME, OUTPUT_INSIDE_INPUT, INPUT_INSIDE_OUTPUT }
+
+    public static Overlap overlap(String input, String output) {
+        String a = normalise(input);
+        String b = normalise(output);
+        if (a.equals(b)) {
+            return Overlap.SAME;
+        }
+        if (b.startsWith(a)) {
+            return Overlap.OUTPUT_INSIDE_INPUT;
+        }
+        return a.startsWith(b) ? Overlap.INPUT_INSIDE_OUTPUT : Overlap.NONE;
+    }
+}

@@ -1,0 +1,76 @@
+package io.palimpsest.api.lint;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The line of every field of a YAML file, per document, keyed by the path the validator reports
+ * ({@code spec.recipe.prompts[0].sampling.temprature}), so an error can say where to look.
+ */
+public final class YamlLines {
+    private static final YAMLFactory FACTORY = new YAMLFactory();
+
+    private final Map<String, Integer> lines;
+
+    private YamlLines(Map<String, Integer> lines) {
+        this.lines = lines;
+    }
+
+    /** One index per document that is a mapping, in file order. */
+    public static List<YamlLines> index(String text) throws IOException {
+        List<YamlLines> documents = new ArrayList<>();
+        try (JsonParser parser = FACTORY.createParser(text)) {
+            JsonToken token;
+            while ((token = parser.nextToken()) != null) {
+                Map<String, Integer> lines = new HashMap<>();
+                value(parser, "", lines);
+                if (token == JsonToken.START_OBJECT) {
+                    documents.add(new YamlLines(lines)); // only mappings are manifests; empty documents are skipped
+                }
+            }
+        }
+        return documents;
+    }
+
+    private static void value(JsonParser parser, String path, Map<String, Integer> lines) throws IOException {
+        lines.putIfAbsent(path, parser.currentLocation().getLineNr());
+        JsonToken token = parser.currentToken();
+        if (token == JsonToken.START_OBJECT) {
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                String child = path.isEmpty() ? name : path + "." + name;
+                lines.put(child, parser.currentLocation().getLineNr());
+                parser.nextToken();
+                value(parser, child, lines);
+            }
+        } else if (token == JsonToken.START_ARRAY) {
+            int i = 0;
+            while (parser.nextToken() != JsonToken.END_ARRAY) {
+                value(parser, path + "[" + i++ + "]", lines);
+            }
+        }
+    }
+
+    /** The line of the field, else of its nearest enclosing field (a missing field's parent); 0 when unknown. */
+    public int lineOf(String field) {
+        String path = field;
+        while (true) {
+            Integer line = lines.get(path);
+            if (line != null) {
+                return line;
+            }
+            int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+            if (cut <= 0) {
+                return lines.getOrDefault("", 0);
+            }
+            path = path.substring(0, cut);
+        }
+    }
+}

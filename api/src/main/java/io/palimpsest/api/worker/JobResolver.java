@@ -1,0 +1,115 @@
+package io.palimpsest.api.worker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+
+/**
+ * (RewriteJob, RewriterModel) to the job a worker runs, in one place: the operator writes its result
+ * into the ConfigMap, {@code palimpsest local} runs it directly, so a manifest means the same thing
+ * on a laptop and on a cluster.
+ */
+public final class JobResolver {
+    /** Documents between checkpoints inside a shard, when the operator's settings do not say. */
+    public static final int DEFAULT_CHECKPOINT_EVERY = 500;
+    /** The model's batch size when its spec does not say (vLLM's default max-num-seqs). */
+    public static final int DEFAULT_MAX_NUM_SEQS = 256;
+    /** The worker's environment variable for the model's bearer token (from endpoint.apiKeySecretRef). */
+    public static final String MODEL_API_KEY_ENV = "PALIMPSEST_MODEL_API_KEY";
+    /** Port of a self-hosted model's Service; its name is the model's plus this suffix. */
+    public static final int MODEL_SERVICE_PORT = 8000;
+    public static final String MODEL_SERVICE_SUFFIX = "-vllm";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What an installation may choose (the operator's palimpsest.jobs.* settings); local runs take the defaults. */
+    public record Settings(int checkpointEvery, int defaultMaxNumSeqs) {
+        public static Settings defaults() {
+            return new Settings(DEFAULT_CHECKPOINT_EVERY, DEFAULT_MAX_NUM_SEQS);
+        }
+    }
+
+    private JobResolver() {
+    }
+
+    /**
+     * The resolved job. {@code model} may be null: a job that calls no model, or whose model is not
+     * there yet, resolves without a model section.
+     */
+    public static ResolvedJob resolve(RewriteJob job, RewriterModel model, Settings settings) {
+        RewriteJobSpec spec = job.getSpec();
+        if (spec == null) {
+            throw new IllegalArgumentException("RewriteJob " + name(job) + " has no spec");
+        }
+        ResolvedJob resolved = new ResolvedJob();
+        resolved.setNamespace(job.getMetadata() == null ? null : job.getMetadata().getNamespace());
+        resolved.setName(name(job));
+        resolved.setUid(job.getMetadata() == null ? null : job.getMetadata().getUid());
+        resolved.setSpec(workerView(spec));
+        resolved.setModel(model == null ? null : resolveModel(model, job, settings));
+        resolved.setRecipeHash(spec.getRecipe() == null ? null : RecipeHash.of(spec.getRecipe()));
+        resolved.setCheckpointEvery(settings.checkpointEvery());
+        return resolved;
+    }
+
+    /** What the workers call: the model's reported endpoint, else its external one, else its Service (stable while scaled to zero). */
+    public static ResolvedJob.ResolvedModel resolveModel(RewriterModel model, RewriteJob job, Settings settings) {
+        RewriterModelSpec spec = model.getSpec();
+        ResolvedJob.ResolvedModel resolved = new ResolvedJob.ResolvedModel();
+        String endpoint = model.getStatus() != null ? model.getStatus().getEndpoint() : null;
+        if (endpoint == null) {
+            endpoint = spec != null && spec.getEndpoint() != null ? spec.getEndpoint().getUrl() : serviceUrl(model, job);
+        }
+        resolved.setEndpoint(endpoint);
+        resolved.setServedModelName(servedModelName(model));
+        Integer maxNumSeqs = spec == null || spec.getEngine() == null ? null : spec.getEngine().getMaxNumSeqs();
+        resolved.setMaxNumSeqs(maxNumSeqs != null ? maxNumSeqs : settings.defaultMaxNumSeqs());
+        if (spec != null && spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
+            resolved.setApiKeyEnv(MODEL_API_KEY_ENV);
+        }
+        return resolved;
+    }
+
+    public static String servedModelName(RewriterModel model) {
+        String s = model.getSpec() == null ? null : model.getSpec().getServedModelName();
+        return s == null || s.isBlank() ? model.getMetadata().getName() : s;
+    }
+
+    public static String serviceName(RewriterModel model) {
+        return model.getMetadata().getName() + MODEL_SERVICE_SUFFIX;
+    }
+
+    /** In-cluster base URL of a self-hosted model's Service (without /v1). */
+    public static String serviceUrl(RewriterModel model) {
+        return serviceUrl(model, null);
+    }
+
+    private static String serviceUrl(RewriterModel model, RewriteJob job) {
+        String namespace = model.getMetadata().getNamespace();
+        if (namespace == null && job != null && job.getMetadata() != null) {
+            namespace = job.getMetadata().getNamespace();
+        }
+        return "http://" + serviceName(model) + "." + (namespace == null ? "default" : namespace) + ".svc:" + MODEL_SERVICE_PORT;
+    }
+
+    /**
+     * The spec as workers see it. Fields only the operator acts on (parallelism, weight, suspend,
+     * queue) are left out, so editing them does not rewrite job.yaml under running pods.
+     */
+    public static RewriteJobSpec workerView(RewriteJobSpec spec) {
+        RewriteJobSpec copy = JSON.convertValue(spec, RewriteJobSpec.class);
+        copy.setSuspend(null);
+        copy.setQueueName(null);
+        if (copy.getWorkers() != null) {
+            copy.getWorkers().setParallelism(null);
+            copy.getWorkers().setWeight(null);
+        }
+        return copy;
+    }
+
+    private static String name(RewriteJob job) {
+        return job.getMetadata() == null || job.getMetadata().getName() == null ? "local" : job.getMetadata().getName();
+    }
+}

@@ -1,0 +1,49 @@
+package io.palimpsest.worker.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import io.palimpsest.api.lint.ManifestLinter;
+import io.palimpsest.worker.run.ExitCode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code palimpsest lint}: the manifests checked as a strict API server would (schema, defaults,
+ * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them. Lists
+ * every problem by file, line and field; exits {@link ExitCode#INVALID_JOB} when there is one.
+ */
+@Command(name = "lint", mixinStandardHelpOptions = true,
+        description = "Check RewriteJob and RewriterModel manifests as the cluster would; list every problem by file, line and field.")
+final class LintCommand implements Callable<Integer> {
+
+    @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests; may be repeated.")
+    List<Path> manifests;
+
+    @Override
+    public Integer call() throws Exception {
+        int problems = 0;
+        for (Path path : manifests) {
+            ManifestLinter.Result result;
+            try {
+                result = new ManifestLinter().lint(path);
+            } catch (java.nio.file.NoSuchFileException e) {
+                System.err.println(e.getMessage());
+                problems++;
+                continue;
+            }
+            if (result.ok()) {
+                System.out.printf("%s: ok (%d RewriteJob, %d RewriterModel)%n", path, result.jobs().size(), result.models().size());
+            } else {
+                result.problems().forEach(p -> System.err.println(p));
+                problems += result.problems().size();
+            }
+        }
+        if (problems > 0) {
+            System.err.println(problems + " problem(s)");
+            return ExitCode.INVALID_JOB;
+        }
+        return ExitCode.DONE;
+    }
+}
