@@ -141,10 +141,10 @@ public final class CrdSchema {
         body.remove("kind");
         body.remove("metadata");
         checkNode(schema, body, "", errors);
-        if (errors.isEmpty()) {
-            // like the API server, CEL runs only on objects that satisfy the schema
-            evaluateRules(schema, body, old, "", errors);
-        }
+        // CEL runs only on the parts that satisfy the schema (a rule cannot judge a value of the wrong shape),
+        // so a typo elsewhere does not hide a rule's verdict on a field that is well formed
+        List<String> broken = errors.stream().map(FieldError::field).toList();
+        evaluateRules(schema, body, old, "", broken, errors);
         return errors;
     }
 
@@ -393,12 +393,16 @@ public final class CrdSchema {
 
     // ---- CEL rules ----
 
-    private static void evaluateRules(Map<String, Object> node, Object value, Object oldValue, String path, List<FieldError> errors) {
+    private static void evaluateRules(Map<String, Object> node, Object value, Object oldValue, String path,
+                                      List<String> broken, List<FieldError> errors) {
         if (value == null) {
             return;
         }
+        String field = path.isEmpty() ? "" : path.substring(1);
+        boolean wellFormed = broken.stream().noneMatch(b -> field.isEmpty() || b.equals(field)
+                || b.startsWith(field + ".") || b.startsWith(field + "["));
         List<Map<String, Object>> rules = list(node.get("x-kubernetes-validations"));
-        if (rules != null) {
+        if (rules != null && wellFormed) {
             Object self = toCel(node, value);
             Object oldSelf = oldValue == null ? null : toCel(node, oldValue);
             for (Map<String, Object> rule : rules) {
@@ -417,13 +421,13 @@ public final class CrdSchema {
         if (props != null && value instanceof Map<?, ?> object) {
             Map<?, ?> oldObject = oldValue instanceof Map<?, ?> m ? m : null;
             props.forEach((k, v) -> evaluateRules(map(v), object.get(k), oldObject == null ? null : oldObject.get(k),
-                    path + "." + k, errors));
+                    path + "." + k, broken, errors));
         }
         Map<String, Object> items = map(node.get("items"));
         if (items != null && value instanceof List<?> list) {
             // list items are correlated with old ones only for map-type lists; ours are atomic
             for (int i = 0; i < list.size(); i++) {
-                evaluateRules(items, list.get(i), null, path + "[" + i + "]", errors);
+                evaluateRules(items, list.get(i), null, path + "[" + i + "]", broken, errors);
             }
         }
     }

@@ -89,8 +89,8 @@ public final class ManifestLinter {
                 documents = documents(text);
                 lines = YamlLines.index(text);
             } catch (JsonProcessingException e) {
-                problems.add(new Problem(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), "",
-                        "not valid YAML: " + e.getOriginalMessage()));
+                int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                problems.add(new Problem(file, line, "", "not valid YAML: " + yamlMessage(e.getOriginalMessage())));
                 continue;
             }
             for (int i = 0; i < documents.size(); i++) {
@@ -211,6 +211,13 @@ public final class ManifestLinter {
         }
     }
 
+    /** The parser's own words without its position lines and carets (the problem carries the line). */
+    private static String yamlMessage(String message) {
+        return message.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("in '") && !l.startsWith("^") && !l.startsWith("at [Source"))
+                .collect(Collectors.joining(" "));
+    }
+
     private static String fieldPath(JsonMappingException e) {
         StringBuilder out = new StringBuilder();
         for (JsonMappingException.Reference ref : e.getPath()) {
@@ -230,8 +237,8 @@ public final class ManifestLinter {
     private static List<Map<String, Object>> documents(String text) throws IOException {
         List<Map<String, Object>> documents = new ArrayList<>();
         try (MappingIterator<Object> it = YAML.readerFor(Object.class).readValues(text)) {
-            while (it.hasNext()) {
-                Object document = it.next();
+            while (it.hasNextValue()) {
+                Object document = it.nextValue();
                 if (document instanceof Map<?, ?> map) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> m = (Map<String, Object>) map;

@@ -1,0 +1,128 @@
+package io.palimpsest.api.lint;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What {@code palimpsest lint} reports for manifests a user could write: every problem, by file, line and field. */
+class ManifestLinterTest {
+
+    static final String MODEL = """
+            apiVersion: palimpsest.io/v1alpha1
+            kind: RewriterModel
+            metadata:
+              name: qwen-small
+            spec:
+              endpoint:
+                url: http://localhost:8000
+            """;
+
+    static final String JOB = """
+            apiVersion: palimpsest.io/v1alpha1
+            kind: RewriteJob
+            metadata:
+              name: trial
+            spec:
+              modelRef:
+                name: qwen-small
+              input:
+                uri: file://data/
+              output:
+                uri: file://out/
+              recipe:
+                prompts:
+                  - name: wiki
+                    user: "Rewrite: {{ text }}"
+                    sampling: {temperature: 0.7, maxTokens: 256}
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void validManifestsPassWithDefaultsApplied() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(List.of(), result.problems());
+        var job = result.jobs().get(0).object();
+        // defaults the API server would fill in
+        assertEquals("text", job.getSpec().getInput().getTextField());
+        assertEquals("zstd", job.getSpec().getOutput().getCompression().name());
+        assertEquals("qwen-small", result.modelOf(job).object().getMetadata().getName());
+    }
+
+    @Test
+    void everyProblemIsListedWithFileLineAndField() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        String bad = JOB.replace("temperature: 0.7", "temprature: 0.7")
+                .replace("name: qwen-small", "name: qwen-smal")
+                .replace("uri: file://data/", "uri: pvc://corpus/../../etc/")
+                .replace("maxTokens: 256", "maxTokens: 0");
+        Files.writeString(dir.resolve("job.yaml"), bad);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        String report = result.describe();
+        assertEquals(4, result.problems().size(), report);
+        assertLine(result, "spec.recipe.prompts[0].sampling.temprature", 16, "unknown field \"temprature\" (did you mean \"temperature\"?)");
+        assertLine(result, "spec.recipe.prompts[0].sampling.maxTokens", 16, "greater than or equal to 1");
+        assertLine(result, "spec.input.uri", 9, "must not contain '..' path segments");
+        assertLine(result, "spec.modelRef.name", 7, "names RewriterModel \"qwen-smal\", which is not among the given manifests (they hold: qwen-small)");
+        assertTrue(result.problems().stream().allMatch(p -> p.file().equals(dir.resolve("job.yaml"))));
+        assertFalse(report.matches("(?s).*(java\\.|io\\.palimpsest|Exception).*"), report);
+    }
+
+    @Test
+    void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
+        Files.writeString(dir.resolve("all.yaml"), MODEL + "---\n" + JOB.replace("uri: file://out/", "uri: file:///data/out/../../root/"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        var p = result.problems().get(0);
+        assertEquals("spec.output.uri", p.field());
+        assertEquals("must not contain '..' path segments", p.message());
+        assertEquals(9 + 1 + 9, p.line(), "line within the second document of all.yaml");
+    }
+
+    @Test
+    void outputInsideInputIsFoundOnNormalisedPaths() throws Exception {
+        Files.writeString(dir.resolve("all.yaml"), MODEL + "---\n"
+                + JOB.replace("uri: file://data/", "uri: s3://corpus/web").replace("uri: file://out/", "uri: s3://corpus//./web/out/"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        assertEquals("spec.output.uri", result.problems().get(0).field());
+        assertTrue(result.problems().get(0).message().startsWith("is inside spec.input.uri"));
+    }
+
+    @Test
+    void missingRequiredFieldsAndAMissingModelAreAllReported() throws Exception {
+        Files.writeString(dir.resolve("job.yaml"), JOB.replace("  output:\n    uri: file://out/\n", ""));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(2, result.problems().size(), result.describe());
+        assertEquals("spec.output", result.problems().get(0).field());
+        assertEquals("Required value", result.problems().get(0).message());
+        assertEquals("spec.modelRef.name", result.problems().get(1).field());
+        assertTrue(result.problems().get(1).message().endsWith("(they hold no RewriterModel)"));
+    }
+
+    @Test
+    void brokenYamlNamesItsLine() throws Exception {
+        Files.writeString(dir.resolve("job.yaml"), JOB.replace("    name: qwen-small", "    name: [qwen-small"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        assertTrue(result.problems().get(0).message().startsWith("not valid YAML"), result.describe());
+        assertTrue(result.problems().get(0).line() >= 7, result.describe());
+    }
+
+    private static void assertLine(ManifestLinter.Result result, String field, int line, String message) {
+        var p = result.problems().stream().filter(x -> x.field().equals(field)).findFirst()
+                .orElseThrow(() -> new AssertionError("no problem at " + field + ": " + result.describe()));
+        assertEquals(line, p.line(), p.toString());
+        assertTrue(p.message().contains(message), p.toString());
+    }
+}

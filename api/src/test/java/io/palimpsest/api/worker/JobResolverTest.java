@@ -1,0 +1,117 @@
+package io.palimpsest.api.worker;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.recipe.PromptVariant;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class JobResolverTest {
+
+    static RewriteJob job() {
+        RewriteJob job = new RewriteJob();
+        job.setMetadata(new ObjectMetaBuilder().withName("trial").withNamespace("corpora").withUid("u-1").build());
+        RewriteJobSpec spec = new RewriteJobSpec();
+        RewriteJobSpec.ModelRef ref = new RewriteJobSpec.ModelRef();
+        ref.setName("qwen");
+        spec.setModelRef(ref);
+        RewriteJobSpec.Input in = new RewriteJobSpec.Input();
+        in.setUri("s3://corpus/web/");
+        spec.setInput(in);
+        RewriteJobSpec.Output out = new RewriteJobSpec.Output();
+        out.setUri("s3://corpus/out/");
+        spec.setOutput(out);
+        Recipe recipe = new Recipe();
+        PromptVariant p = new PromptVariant();
+        p.setName("wiki");
+        p.setUser("{{ text }}");
+        recipe.setPrompts(List.of(p));
+        spec.setRecipe(recipe);
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setParallelism(new IntOrString(8));
+        workers.setWeight(3);
+        workers.setConcurrencyPerWorker(new IntOrString(64));
+        spec.setWorkers(workers);
+        spec.setSuspend(true);
+        spec.setQueueName("gpu");
+        job.setSpec(spec);
+        return job;
+    }
+
+    static RewriterModel selfHosted() {
+        RewriterModel model = new RewriterModel();
+        model.setMetadata(new ObjectMetaBuilder().withName("qwen").withNamespace("corpora").build());
+        model.setSpec(new RewriterModelSpec());
+        return model;
+    }
+
+    @Test
+    void selfHostedModelResolvesToItsServiceWithDefaults() {
+        ResolvedJob resolved = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults());
+        assertEquals("http://qwen-vllm.corpora.svc:8000", resolved.getModel().getEndpoint());
+        assertEquals("qwen", resolved.getModel().getServedModelName());
+        assertEquals(JobResolver.DEFAULT_MAX_NUM_SEQS, resolved.getModel().getMaxNumSeqs());
+        assertNull(resolved.getModel().getApiKeyEnv());
+        assertEquals(JobResolver.DEFAULT_CHECKPOINT_EVERY, resolved.getCheckpointEvery());
+        assertEquals(RecipeHash.of(job().getSpec().getRecipe()), resolved.getRecipeHash());
+        assertEquals("u-1", resolved.getUid());
+    }
+
+    @Test
+    void operatorOnlyFieldsAreStripped() {
+        RewriteJobSpec spec = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults()).getSpec();
+        assertNull(spec.getSuspend());
+        assertNull(spec.getQueueName());
+        assertNull(spec.getWorkers().getParallelism());
+        assertNull(spec.getWorkers().getWeight());
+        assertEquals(64, spec.getWorkers().getConcurrencyPerWorker().getIntVal());
+    }
+
+    @Test
+    void externalEndpointWithKeyNamesTheKeyVariable() {
+        RewriterModel model = selfHosted();
+        RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+        endpoint.setUrl("https://llm.example/openai");
+        SecretKeyRef key = new SecretKeyRef();
+        key.setName("llm-key");
+        key.setKey("token");
+        endpoint.setApiKeySecretRef(key);
+        model.getSpec().setEndpoint(endpoint);
+        model.getSpec().setServedModelName("qwen-2.5");
+        ResolvedJob resolved = JobResolver.resolve(job(), model, new JobResolver.Settings(100, 32));
+        assertEquals("https://llm.example/openai", resolved.getModel().getEndpoint());
+        assertEquals(JobResolver.MODEL_API_KEY_ENV, resolved.getModel().getApiKeyEnv());
+        assertEquals("qwen-2.5", resolved.getModel().getServedModelName());
+        assertEquals(32, resolved.getModel().getMaxNumSeqs());
+        assertEquals(100, resolved.getCheckpointEvery());
+    }
+
+    @Test
+    void reportedEndpointWins() {
+        RewriterModel model = selfHosted();
+        RewriterModelStatus status = new RewriterModelStatus();
+        status.setEndpoint("http://10.0.0.7:8000");
+        model.setStatus(status);
+        assertEquals("http://10.0.0.7:8000", JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel().getEndpoint());
+    }
+
+    @Test
+    void aJobWithoutAModelResolvesWithoutAModelSection() {
+        RewriteJob job = job();
+        job.getSpec().setModelRef(null);
+        ResolvedJob resolved = JobResolver.resolve(job, null, JobResolver.Settings.defaults());
+        assertNull(resolved.getModel());
+        assertEquals("s3://corpus/web/", resolved.getSpec().getInput().getUri());
+    }
+}
