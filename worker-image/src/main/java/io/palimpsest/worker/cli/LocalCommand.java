@@ -51,6 +51,10 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", description = "Documents per checkpoint part. Default: the job's, or 500.")
     Integer checkpointEvery;
 
+    @Option(names = "--accept-recipe-change",
+            description = "Run even though the output was made with another recipe (its committed shards stay as they are).")
+    boolean acceptRecipeChange;
+
     @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
     Path simRules;
 
@@ -64,7 +68,7 @@ final class LocalCommand implements Callable<Integer> {
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json);
              LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules())) {
             System.err.println("model: " + model.description());
-            PlanSummary plan = PlanCommand.plan(runtime, json);
+            PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();

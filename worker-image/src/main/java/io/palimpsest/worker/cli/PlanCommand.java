@@ -1,17 +1,32 @@
 package io.palimpsest.worker.cli;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.PlanSummary;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.recipe.PlainValues;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code palimpsest plan}: list the input, cut shards, store the manifest, report the shard count. */
+/**
+ * {@code palimpsest plan}: list the input, cut shards, compile the recipe against the first
+ * document, check the output was made by this recipe, store the manifest, report the shard count.
+ * Every refusal comes before anything is written.
+ */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl; prints the shard count.")
 final class PlanCommand implements Callable<Integer> {
@@ -19,12 +34,16 @@ final class PlanCommand implements Callable<Integer> {
     @Mixin
     PodJobOptions pod;
 
+    @Option(names = "--accept-recipe-change",
+            description = "Plan even though the output was made with another recipe (its committed shards stay as they are).")
+    boolean acceptRecipeChange;
+
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         var loaded = pod.load();
         try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
-            PlanSummary summary = plan(runtime, json);
+            PlanSummary summary = plan(runtime, json, acceptRecipeChange);
             String line = json.writeValueAsString(summary);
             System.out.println(summary.getShards());
             pod.report(line);
@@ -32,12 +51,12 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    static PlanSummary plan(JobRuntime runtime, ObjectMapper json) throws java.io.IOException {
+    static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange) throws IOException {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json));
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        JobPlanner.Result result = planner.plan(runtime.input(), runtime.keyFilter(), runtime.output(), limit, (key, atMost) -> {
+        List<Shard> shards = planner.cut(runtime.input(), runtime.keyFilter(), limit, (key, atMost) -> {
             long items = 0;
             try (var reader = readers.open(inputStorage, key)) {
                 while (items < atMost && reader.next() != null) {
@@ -46,15 +65,48 @@ final class PlanCommand implements Callable<Integer> {
             }
             return items;
         });
-        if (result.existingDiffers()) {
-            System.err.println("note: " + runtime.output().describe() + "/" + ShardManifest.KEY
-                    + " already exists and differs from the current listing; keeping it so committed shards keep their numbers");
+        try {
+            RecipeCheck.compile(runtime.spec.getRecipe(), firstDocument(runtime, shards));
+        } catch (RecipeException e) {
+            throw new InvalidJobException("recipe: " + e.getMessage());
+        }
+        RecipeMarker recipe = new RecipeMarker(json);
+        recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);
+        JobPlanner.Result result = planner.store(runtime.output(), shards);
+        recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.job.getName());
+        String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
+        if (result.replanned()) {
+            System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
+                    + "); nothing was committed yet, so the input was planned again");
+        } else if (result.existingDiffers()) {
+            System.err.println("warning: " + manifest + " no longer matches the input (" + result.difference()
+                    + "); shards are committed against it, so it is kept and the job runs the planned files;"
+                    + " write to a new output to take the current input");
         }
         PlanSummary summary = new PlanSummary();
         summary.setShards(result.shardCount());
         summary.setFiles((long) result.shards().stream().mapToInt(s -> s.files().size()).sum());
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
-        summary.setManifest(runtime.output().describe() + "/" + ShardManifest.KEY);
+        summary.setManifest(manifest);
         return summary;
+    }
+
+    /** The first readable document of the plan, for the recipe's probe render; null when its first file has none. */
+    private static SourceDocument firstDocument(JobRuntime runtime, List<Shard> shards) throws IOException {
+        var readers = runtime.readers();
+        for (var file : shards.get(0).files()) {
+            try (var reader = readers.open(runtime.input().storage(), file.key())) {
+                InputItem item;
+                int looked = 0;
+                while ((item = reader.next()) != null && looked++ < 1000) {
+                    if (item instanceof Document d) {
+                        return new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata()));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null; // unreadable input is the shard's to report, with its reason, not the plan's
+            }
+        }
+        return null;
     }
 }

@@ -3,7 +3,11 @@ package io.palimpsest.worker.plan;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
@@ -12,12 +16,18 @@ import io.palimpsest.worker.storage.StoredObject;
 /**
  * {@code palimpsest plan}: lists the input, cuts shards and stores the manifest. The manifest is
  * written once (conditional create): once workers have committed shards against it, a changed
- * listing (new files landed) must not renumber the shards, so a second plan keeps the first manifest.
+ * listing (new files landed) must not renumber the shards, so a later plan keeps the first manifest
+ * and reports the difference. While nothing under the output has been committed or checkpointed, a
+ * manifest that no longer matches the listing is replaced: it was planned from input since fixed.
+ * A plan that cannot be right stops: input that does not exist, matches no file, or yields no shard.
  */
 public final class JobPlanner {
 
-    /** What planning found: the shards in force and whether this call wrote them. */
-    public record Result(List<Shard> shards, boolean written, boolean existingDiffers) {
+    /**
+     * What planning found: the shards in force, whether this call wrote them, whether a kept manifest
+     * differs from the current listing (then {@code difference} says how), and whether it was replaced.
+     */
+    public record Result(List<Shard> shards, boolean written, boolean existingDiffers, boolean replanned, String difference) {
         public int shardCount() {
             return shards.size();
         }
@@ -43,22 +53,42 @@ public final class JobPlanner {
 
     /** @param limit {@code input.limit}: at most this many items in all, taken in key order (null: no limit) */
     public Result plan(InputRoot input, KeyFilter filter, Storage output, Long limit, ItemCounter counter) throws IOException {
-        List<StoredObject> files = listInput(input, filter);
-        // no matching files is a valid plan of zero shards: the operator reports it, nothing runs
+        return store(output, cut(input, filter, limit, counter));
+    }
+
+    /** The shards the input makes, written nowhere; refuses input that does not exist, matches no file or yields no shard. */
+    public List<Shard> cut(InputRoot input, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
+        List<StoredObject> files = matchingInput(input, filter);
         List<Shard> shards = planner.group(files);
         if (limit != null) {
             shards = applyLimit(shards, limit, counter);
         }
         shards = ShardPlanner.largestFirst(shards);
-        byte[] serialized = manifest.serialize(shards);
-        if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
-            return new Result(shards, true, false);
+        if (shards.isEmpty()) {
+            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
+                    + input.storage().describe() + " hold no items within input.limit");
         }
-        byte[] existing = output.readAll(ShardManifest.KEY);
-        boolean differs = !Arrays.equals(existing, serialized);
-        return new Result(differs ? manifest.read(output) : shards, false, differs);
+        return shards;
     }
 
+    /** Stores the plan, or keeps the one stored (replacing it while no work has started). */
+    public Result store(Storage output, List<Shard> shards) throws IOException {
+        byte[] serialized = manifest.serialize(shards);
+        if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
+            return new Result(shards, true, false, false, null);
+        }
+        byte[] existing = output.readAll(ShardManifest.KEY);
+        if (Arrays.equals(existing, serialized)) {
+            return new Result(shards, false, false, false, null);
+        }
+        List<Shard> kept = manifest.read(output);
+        String difference = difference(kept, shards);
+        if (!workStarted(output)) {
+            output.put(ShardManifest.KEY, serialized);
+            return new Result(shards, true, true, true, difference);
+        }
+        return new Result(kept, false, true, false, difference);
+    }
     /** Keeps whole files while they fit under the limit, cuts the file that reaches it, drops the rest. */
     static List<Shard> applyLimit(List<Shard> shards, long limit, ItemCounter counter) throws IOException {
         List<Shard> limited = new java.util.ArrayList<>();
@@ -88,11 +118,58 @@ public final class JobPlanner {
         return limited;
     }
 
-    private static List<StoredObject> listInput(InputRoot input, KeyFilter filter) throws IOException {
+    /** The files the plan takes; refuses input that does not exist or of which the globs take nothing. */
+    private static List<StoredObject> matchingInput(InputRoot input, KeyFilter filter) throws IOException {
+        String where = input.storage().describe() + input.singleKey().map(k -> "/" + k).orElse("");
         if (input.singleKey().isPresent()) {
             String key = input.singleKey().get();
-            return input.storage().list(key).stream().filter(o -> o.key().equals(key)).toList();
+            List<StoredObject> found = input.storage().list(key).stream().filter(o -> o.key().equals(key)).toList();
+            if (found.isEmpty()) {
+                throw new InvalidJobException("input " + where + " does not exist");
+            }
+            return found;
         }
-        return input.storage().list("").stream().filter(o -> filter.test(o.key())).toList();
+        List<StoredObject> all = input.storage().list("");
+        if (all.isEmpty()) {
+            throw new InvalidJobException("input " + where + " does not exist or holds no files");
+        }
+        List<StoredObject> taken = all.stream().filter(o -> filter.test(o.key())).toList();
+        if (taken.isEmpty()) {
+            String examples = all.stream().limit(3).map(StoredObject::key).collect(Collectors.joining(", "));
+            throw new InvalidJobException("no file under " + where + " matches " + filter.describe() + " (" + all.size()
+                    + " file(s) there, e.g. " + examples + ")");
+        }
+        return taken;
+    }
+
+    /** Anything besides the plan under the output's internal folder: a receipt, a checkpoint (outputs come with receipts). */
+    static boolean workStarted(Storage output) throws IOException {
+        return output.list("_palimpsest/").stream().anyMatch(o -> !o.key().equals(ShardManifest.KEY) && !o.key().equals(RecipeMarker.KEY));
+    }
+
+    /** Which files the kept manifest has that the listing has not, and the other way round. */
+    static String difference(List<Shard> kept, List<Shard> listed) {
+        Set<String> before = keys(kept);
+        Set<String> now = keys(listed);
+        List<String> gone = before.stream().filter(k -> !now.contains(k)).sorted().toList();
+        List<String> added = now.stream().filter(k -> !before.contains(k)).sorted().toList();
+        StringBuilder out = new StringBuilder();
+        if (!gone.isEmpty()) {
+            out.append(gone.size()).append(" planned file(s) no longer listed (").append(sample(gone)).append(")");
+        }
+        if (!added.isEmpty()) {
+            out.append(out.length() == 0 ? "" : "; ").append(added.size()).append(" new file(s) not in the plan (").append(sample(added)).append(")");
+        }
+        return out.length() == 0 ? "the same files, cut or sized differently" : out.toString();
+    }
+
+    private static Set<String> keys(List<Shard> shards) {
+        Set<String> keys = new TreeSet<>();
+        shards.forEach(s -> s.files().forEach(f -> keys.add(f.key())));
+        return keys;
+    }
+
+    private static String sample(List<String> keys) {
+        return keys.stream().limit(3).collect(Collectors.joining(", ")) + (keys.size() > 3 ? ", ..." : "");
     }
 }

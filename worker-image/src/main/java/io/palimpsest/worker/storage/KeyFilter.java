@@ -16,10 +16,19 @@ public final class KeyFilter implements Predicate<String> {
 
     private final List<PathMatcher> includes;
     private final List<PathMatcher> excludes;
+    private final String description;
 
     public KeyFilter(List<String> includeGlobs, List<String> excludeGlobs) {
         this.includes = compile(includeGlobs);
         this.excludes = compile(excludeGlobs);
+        this.description = "include " + (includeGlobs == null || includeGlobs.isEmpty() ? "(all files)" : includeGlobs)
+                + (excludeGlobs == null || excludeGlobs.isEmpty() ? "" : ", exclude " + excludeGlobs)
+                + " (names starting with '_' or '.' are never input)";
+    }
+
+    /** The globs, for messages. */
+    public String describe() {
+        return description;
     }
 
     public static KeyFilter all() {

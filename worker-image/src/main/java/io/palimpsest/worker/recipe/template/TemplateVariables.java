@@ -9,6 +9,9 @@ import java.util.Map;
 
 /** The names a recipe template can use; see PromptTemplate's documentation in api. */
 public final class TemplateVariables {
+    /** For messages: the names {@link #of} and {@link #forJudge} define. */
+    static final String NAMES = "text, document, id, meta, previous, stages, params, numbered, chunk (a judge also source, output)";
+
     private TemplateVariables() {
     }
 
@@ -41,9 +44,54 @@ public final class TemplateVariables {
         return judged;
     }
 
+    /** Placeholders for every name: metadata, stage results and parameters answer any key. */
     static Map<String, Object> probe() {
-        Map<String, Object> vars = of(new SourceDocument("probe", "probe text", Map.of()), "probe text", List.of(),
-                Map.of(), Map.of(), Map.of("index", 0, "count", 1, "id", "probe#0"));
+        Map<String, Object> vars = of(new SourceDocument("probe", "probe text", new AnyKey()), "probe text", List.of(),
+                new AnyKey(), new AnyKey(), Map.of("index", 0, "count", 1, "id", "probe#0"));
         return forJudge(vars, "probe text", "probe output");
+    }
+
+    /** A real document as the first unit of its first call (no stage has run, so stage results and parameters are placeholders). */
+    public static Map<String, Object> probe(SourceDocument doc) {
+        Map<String, Object> vars = of(doc, doc.text(), List.of(), new AnyKey(), new AnyKey(),
+                Map.of("index", 0, "count", 1, "id", doc.id() + "#0"));
+        return forJudge(vars, doc.text(), "probe output");
+    }
+
+    /**
+     * A map with a value for every key (a placeholder string, or another such map one level down),
+     * so a probe render does not call {@code meta.title} or {@code stages.pairs.q} unknown: which keys
+     * a document's metadata or a stage's reply holds is known only at run time.
+     */
+    static final class AnyKey extends java.util.AbstractMap<String, Object> {
+        private final int depth;
+
+        AnyKey() {
+            this(0);
+        }
+
+        private AnyKey(int depth) {
+            this.depth = depth;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return depth < 3 ? new AnyKey(depth + 1) : "probe";
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return true;
+        }
+
+        @Override
+        public java.util.Set<Entry<String, Object>> entrySet() {
+            return java.util.Set.of();
+        }
+
+        @Override
+        public String toString() {
+            return "probe";
+        }
     }
 }
