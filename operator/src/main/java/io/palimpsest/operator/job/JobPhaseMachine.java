@@ -87,7 +87,8 @@ public final class JobPhaseMachine {
             case FAILED -> new Decision(JobPhase.Failed, JobReasons.PLANNING_FAILED);
             case SUCCEEDED -> {
                 if (in.shards() != null && in.shards() == 0) {
-                    yield new Decision(JobPhase.Succeeded, JobReasons.NOTHING_TO_DO);
+                    // the planner refuses an empty plan; a count of 0 from elsewhere is no reason to call the job done
+                    yield new Decision(JobPhase.Failed, JobReasons.PLANNING_FAILED);
                 }
                 yield in.suspendRequested()
                         ? new Decision(JobPhase.Suspended, JobReasons.SUSPENDED)
@@ -130,7 +131,6 @@ public final class JobPhaseMachine {
         public static final String ALL_SHARDS_COMMITTED = Conditions.REASON_ALL_SHARDS_COMMITTED;
         /** Finished: every shard committed or failed for good, within retry.maxFailedShards. */
         public static final String SHARDS_FAILED = Conditions.REASON_SHARDS_FAILED;
-        public static final String NOTHING_TO_DO = "NoShards";
         public static final String TOO_MANY_FAILED_SHARDS = Conditions.REASON_TOO_MANY_FAILED_SHARDS;
         public static final String WORKER_JOB_FAILED = "WorkerJobFailed";
         public static final String TALLY_FAILED = "TallyFailed";

@@ -10,7 +10,9 @@ import java.util.Map;
 /**
  * {@code palimpsest plan}: lists the input, writes the shard manifest to storage and reports the
  * shard count ({@link io.palimpsest.api.worker.PlanSummary}) in its termination message. Planning
- * is deterministic and keeps an existing manifest, so a rerun is harmless.
+ * is deterministic and keeps an existing manifest, so a rerun is harmless. A plan refused for the
+ * job's own reasons (exit {@link WorkerExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
+ * a recipe that does not compile) fails the Job at once, with the reason as termination message.
  */
 public final class PlannerJob {
     private PlannerJob() {
@@ -25,6 +27,10 @@ public final class PlannerJob {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(settings.helperBackoffLimit())
+                // a plan refused for the job's own reasons fails the same way every time: no retries
+                .withNewPodFailurePolicy().addNewRule().withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
+                .withValues(WorkerExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
                         List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)))
                 .endSpec()

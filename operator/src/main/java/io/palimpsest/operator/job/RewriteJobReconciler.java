@@ -254,7 +254,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             case JobReasons.INVALID_SPEC -> violations.isEmpty() ? null : SpecValidator.describe(violations);
             case JobReasons.MODEL_NOT_FOUND -> "RewriterModel '" + job.getSpec().getModelRef().getName()
                     + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
-            case JobReasons.PLANNING_FAILED -> seen.plannerFailure() == null ? "the planner Job failed" : "the planner Job failed: " + seen.plannerFailure();
+            case JobReasons.PLANNING_FAILED -> seen.plannerFailure() != null ? "the planner Job failed: " + seen.plannerFailure()
+                    : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
             default -> null;
         };

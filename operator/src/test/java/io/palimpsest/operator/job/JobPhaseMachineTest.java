@@ -28,7 +28,7 @@ class JobPhaseMachineTest {
             "Planning  | Planning        | true  | true  | FAILED      | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | PlanningFailed",
             "Planning  | Planning        | true  | true  | SUCCEEDED   | 100    | ABSENT                      | false   | NOT_NEEDED  | Running   | Running",
             "Planning  | Planning        | true  | true  | SUCCEEDED   | 100    | ABSENT                      | true    | NOT_NEEDED  | Suspended | Suspended",
-            "Planning  | Planning        | true  | true  | SUCCEEDED   | 0      | ABSENT                      | false   | NOT_NEEDED  | Succeeded | NoShards",
+            "Planning  | Planning        | true  | true  | SUCCEEDED   | 0      | ABSENT                      | false   | NOT_NEEDED  | Failed    | PlanningFailed",
             "Running   | Running         | true  | true  | SUCCEEDED   | 100    | ABSENT                      | false   | NOT_NEEDED  | Running   | Running",
             "Running   | Running         | true  | true  | SUCCEEDED   | 100    | RUNNING                     | false   | NOT_NEEDED  | Running   | Running",
             "Running   | Running         | true  | false | SUCCEEDED   | 100    | RUNNING                     | false   | NOT_NEEDED  | Running   | ModelNotFound",

@@ -21,8 +21,21 @@ final class LintCommand implements Callable<Integer> {
     @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests; may be repeated.")
     List<Path> manifests;
 
+    @Option(names = "--print-resolved",
+            description = "When the manifests pass, print the job as a worker runs it (what the operator puts in job.yaml).")
+    boolean printResolved;
+
     @Override
     public Integer call() throws Exception {
+        if (printResolved) {
+            if (manifests.size() != 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--print-resolved takes one -f");
+            }
+            var loaded = new io.palimpsest.worker.config.JobManifests().load(manifests.get(0));
+            System.out.print(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                    .writeValueAsString(loaded.job()));
+            return ExitCode.DONE;
+        }
         int problems = 0;
         for (Path path : manifests) {
             ManifestLinter.Result result;

@@ -41,13 +41,18 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
-            PlanSummary summary = plan(runtime, json, acceptRecipeChange);
-            String line = json.writeValueAsString(summary);
-            System.out.println(summary.getShards());
-            pod.report(line);
-            return 0;
+        try {
+            var loaded = pod.load();
+            try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
+                PlanSummary summary = plan(runtime, json, acceptRecipeChange);
+                String line = json.writeValueAsString(summary);
+                System.out.println(summary.getShards());
+                pod.report(line);
+                return 0;
+            }
+        } catch (InvalidJobException e) {
+            pod.report(e.getMessage()); // the operator puts this in the PlanningFailed condition
+            throw e;
         }
     }
 
