@@ -464,24 +464,7 @@ public final class CrdSchema {
     // ---- defaults and copies ----
 
     private static void applyDefaults(Map<String, Object> node, Object value) {
-        Map<String, Object> props = map(node.get("properties"));
-        if (props != null && value instanceof Map<?, ?> raw) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> object = (Map<String, Object>) raw;
-            props.forEach((k, v) -> {
-                Map<String, Object> child = map(v);
-                if (object.get(k) == null && child.containsKey("default")) {
-                    object.put(k, deepCopy(child.get("default")));
-                }
-                if (object.get(k) != null) {
-                    applyDefaults(child, object.get(k));
-                }
-            });
-        }
-        Map<String, Object> items = map(node.get("items"));
-        if (items != null && value instanceof List<?> list) {
-            list.forEach(v -> applyDefaults(items, v));
-        }
+        CrdDefaults.fill(node, value);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,6 +1,8 @@
 package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.lint.CrdDefaults;
+import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -39,10 +41,11 @@ public final class JobResolver {
      * there yet, resolves without a model section.
      */
     public static ResolvedJob resolve(RewriteJob job, RewriterModel model, Settings settings) {
-        RewriteJobSpec spec = job.getSpec();
-        if (spec == null) {
+        if (job.getSpec() == null) {
             throw new IllegalArgumentException("RewriteJob " + name(job) + " has no spec");
         }
+        // as the API server stores it, whichever way the spec arrived (the recipe hash covers the defaults)
+        RewriteJobSpec spec = CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", job.getSpec());
         ResolvedJob resolved = new ResolvedJob();
         resolved.setNamespace(job.getMetadata() == null ? null : job.getMetadata().getNamespace());
         resolved.setName(name(job));
@@ -52,6 +55,14 @@ public final class JobResolver {
         resolved.setRecipeHash(spec.getRecipe() == null ? null : RecipeHash.of(spec.getRecipe()));
         resolved.setCheckpointEvery(settings.checkpointEvery());
         return resolved;
+    }
+
+    /** The recipe hash of a job's spec as the API server stores it (defaults filled in), as job.yaml and receipts carry it. */
+    public static String recipeHash(RewriteJobSpec spec) {
+        if (spec == null || spec.getRecipe() == null) {
+            return null;
+        }
+        return RecipeHash.of(CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", spec).getRecipe());
     }
 
     /** What the workers call: the model's reported endpoint, else its external one, else its Service (stable while scaled to zero). */

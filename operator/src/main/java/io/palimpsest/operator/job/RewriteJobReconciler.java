@@ -19,7 +19,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.api.worker.RecipeHash;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
@@ -136,7 +136,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
         Duration recheck = act(job, decision, seen, shards, next, tally, owned, now);
 
-        String recipeHash = job.getSpec().getRecipe() == null ? null : RecipeHash.of(job.getSpec().getRecipe());
+        String recipeHash = JobResolver.recipeHash(job.getSpec());
         next.setPhase(decision.phase());
         next.setRecipeHash(recipeHash);
         next.setObservedGeneration(generation);

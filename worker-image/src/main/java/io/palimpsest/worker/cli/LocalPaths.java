@@ -2,7 +2,9 @@ package io.palimpsest.worker.cli;
 
 import java.nio.file.Path;
 
+import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.InvalidJobException;
 
 /**
  * Relative {@code file://} URIs in a manifest, for local runs: the input is read relative to the
@@ -25,6 +27,13 @@ final class LocalPaths {
             output.setUri(outOverride.toAbsolutePath().normalize().toUri().toString());
         } else if (isRelativeFileUri(output.getUri())) {
             output.setUri(Path.of(output.getUri().substring("file://".length())).toAbsolutePath().normalize().toUri().toString());
+        }
+        // --out and relative paths are resolved only here, so the overlap is checked again on what will be used
+        var overlap = StorageUris.overlap(input.getUri(), output.getUri());
+        if (overlap != StorageUris.Overlap.NONE) {
+            throw new InvalidJobException("output " + output.getUri() + (overlap == StorageUris.Overlap.INPUT_INSIDE_OUTPUT
+                    ? " contains the input " : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
+                    + input.getUri() + "; the job would read its own output");
         }
     }
 

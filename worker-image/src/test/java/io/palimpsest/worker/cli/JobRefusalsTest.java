@@ -1,0 +1,183 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import io.palimpsest.worker.run.ExitCode;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Jobs that cannot be right stop before any model call or commit, through the real CLI: exit
+ * {@link ExitCode#INVALID_JOB}, a message that names what is wrong, and nothing written to the output.
+ */
+class JobRefusalsTest {
+
+    private static final Path QUICKSTART = Path.of("../examples/quickstart");
+
+    @TempDir
+    Path tmp;
+    Path manifests;
+    Path out;
+
+    @BeforeEach
+    void copyQuickstart() throws IOException {
+        manifests = tmp.resolve("manifests");
+        Files.createDirectories(manifests.resolve("data"));
+        for (String f : new String[] {"job.yaml", "model.yaml", "data/part-000.jsonl", "data/part-001.jsonl"}) {
+            Files.copy(QUICKSTART.resolve(f), manifests.resolve(f));
+        }
+        out = tmp.resolve("out");
+    }
+
+    record Run(int exit, String err) {
+    }
+
+    private static Run cli(String... args) {
+        PrintStream before = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int exit = PalimpsestCli.execute(args);
+            return new Run(exit, err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(before);
+        }
+    }
+
+    private Run local(String... extra) {
+        String[] args = Stream.concat(Stream.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString()),
+                Stream.of(extra)).toArray(String[]::new);
+        return cli(args);
+    }
+
+    private void edit(String from, String to) throws IOException {
+        Path job = manifests.resolve("job.yaml");
+        String text = Files.readString(job);
+        assertTrue(text.contains(from), from);
+        Files.writeString(job, text.replace(from, to));
+    }
+
+    private void assertNothingWritten() throws IOException {
+        if (!Files.exists(out)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            assertEquals(java.util.List.of(), files.filter(Files::isRegularFile).toList(), "nothing committed or planned");
+        }
+    }
+
+    private static void assertNoJavaNames(String err) {
+        assertFalse(err.matches("(?s).*(Exception|java\\.|io\\.palimpsest\\.).*"), err);
+    }
+
+    @Test
+    void lintListsEveryProblemByFileLineAndField() throws IOException {
+        edit("temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 1", "temprature: 0.7, topP: 1.9, maxTokens: 1024, seed: 1");
+        edit("filesPerShard: 1 ", "filesPerShard: 0 ");
+        edit("    name: qwen-small", "    name: qwen-smal");
+        Run lint = cli("lint", "-f", manifests.toString());
+        assertEquals(ExitCode.INVALID_JOB, lint.exit(), lint.err());
+        String job = manifests.resolve("job.yaml").toString();
+        assertTrue(lint.err().contains(job + ":24: spec.sharding.filesPerShard: Invalid value: 0: should be greater than or equal to 1"), lint.err());
+        assertTrue(lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.temprature: unknown field \"temprature\""), lint.err());
+        assertTrue(lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.topP: Invalid value: 1.9"), lint.err());
+        assertTrue(lint.err().contains(job + ":11: spec.modelRef.name: names RewriterModel \"qwen-smal\""), lint.err());
+        assertTrue(lint.err().contains("4 problem(s)"), lint.err());
+        assertNoJavaNames(lint.err());
+
+        Run local = local();
+        assertEquals(ExitCode.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains("4 problem(s)") && local.err().contains("temprature"), local.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void theExamplesPassLint() {
+        Run lint = cli("lint", "-f", QUICKSTART.toString(), "-f", "../examples/wrap", "-f", "../examples/maga");
+        assertEquals(ExitCode.DONE, lint.exit(), lint.err());
+    }
+
+    @Test
+    void inputThatMatchesNoFileStops() throws IOException {
+        edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
+        Run run = local();
+        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("no file under file://" + manifests.toAbsolutePath().resolve("data")), run.err());
+        assertTrue(run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"), run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aMissingInputPathStops() throws IOException {
+        edit("uri: file://data/", "uri: file://no-such-folder/");
+        Run run = local();
+        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("no-such-folder") && run.err().contains("does not exist"), run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void anEmptyInputFolderStops() throws IOException {
+        Files.createDirectories(manifests.resolve("empty"));
+        edit("uri: file://data/", "uri: file://empty/");
+        Run run = local();
+        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("empty") && run.err().contains("holds no files"), run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void anUnknownTemplateVariableStopsBeforeAnyModelCall() throws IOException {
+        edit("all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
+        Run run = local();
+        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("recipe: variant qa: template user, line 3: unknown variable 'txt'"), run.err());
+        assertNoJavaNames(run.err());
+        assertFalse(run.err().contains("completion tokens"), "no shard ran: " + run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aChangedRecipeIsRefusedUnlessAccepted() throws IOException {
+        Run first = local();
+        assertEquals(ExitCode.DONE, first.exit(), first.err());
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
+        String marker = Files.readString(out.resolve("_palimpsest/recipe.json"));
+
+        edit("seed: 2}", "seed: 3}");
+        Run drift = local();
+        assertEquals(ExitCode.INVALID_JOB, drift.exit(), drift.err());
+        assertTrue(drift.err().matches("(?s).*recipe drift: .* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64}.*"),
+                drift.err());
+        assertTrue(drift.err().contains("--accept-recipe-change"), drift.err());
+        assertTrue(java.util.Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))), "receipt untouched");
+        assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
+
+        Run accepted = local("--accept-recipe-change");
+        assertEquals(ExitCode.DONE, accepted.exit(), accepted.err());
+        assertFalse(marker.equals(Files.readString(out.resolve("_palimpsest/recipe.json"))), "the accepted recipe is recorded");
+        Run again = local();
+        assertEquals(ExitCode.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
+    }
+
+    @Test
+    void outputInsideTheInputIsRefusedAfterPathsAreResolved() {
+        out = manifests.resolve("data/./out");
+        Run run = local();
+        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("is inside the input"), run.err());
+        assertFalse(Files.exists(manifests.resolve("data/out")));
+    }
+}
