@@ -59,6 +59,10 @@ public final class JobPlanner {
     /** The shards the input makes, written nowhere; refuses input that does not exist, matches no file or yields no shard. */
     public List<Shard> cut(InputRoot input, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
         List<StoredObject> files = matchingInput(input, filter);
+        if (files.stream().allMatch(f -> f.size() == 0)) {
+            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
+                    + input.storage().describe() + " are empty");
+        }
         List<Shard> shards = planner.group(files);
         if (limit != null) {
             shards = applyLimit(shards, limit, counter);

@@ -14,6 +14,7 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.StoredObject;
@@ -78,11 +79,50 @@ class ShardPlannerTest {
         assertFalse(second.existingDiffers());
         assertArrayEquals(manifest, output.readAll(ShardManifest.KEY));
 
+        // nothing committed yet: a plan that no longer matches the input is replaced
         Files.writeString(dir.resolve("in/c.jsonl"), "{}\n");
-        JobPlanner.Result afterNewFile = planner.plan(input, filter, output);
-        assertTrue(afterNewFile.existingDiffers());
-        assertEquals(2, afterNewFile.shardCount(), "the manifest in force keeps its shards");
+        JobPlanner.Result replanned = planner.plan(input, filter, output);
+        assertTrue(replanned.existingDiffers());
+        assertTrue(replanned.replanned());
+        assertEquals("1 new file(s) not in the plan (c.jsonl)", replanned.difference());
+        assertEquals(3, replanned.shardCount());
+        assertEquals(3, new ShardManifest(json).read(output).size());
+
+        // once a shard is committed, the manifest in force keeps its shards and the difference is reported
+        output.put("_palimpsest/receipts/shard-00000.json", "{}".getBytes());
+        Files.delete(dir.resolve("in/b.jsonl"));
+        Files.writeString(dir.resolve("in/d.jsonl"), "{}\n");
+        JobPlanner.Result kept = planner.plan(input, filter, output);
+        assertTrue(kept.existingDiffers());
+        assertFalse(kept.replanned());
+        assertEquals(3, kept.shardCount(), "the manifest in force keeps its shards");
+        assertEquals("1 planned file(s) no longer listed (b.jsonl); 1 new file(s) not in the plan (d.jsonl)", kept.difference());
         assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 0).files().get(0).key(), "the larger file first");
+    }
+
+    @Test
+    void inputThatCannotMakeAPlanIsRefusedAndNothingIsWritten() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JobPlanner planner = new JobPlanner(new ShardPlanner(new ShardingPolicy(1, null)), new ShardManifest(json));
+        FileStorage output = new FileStorage(dir.resolve("out"));
+        KeyFilter jsonl = new KeyFilter(List.of("*.jsonl"), List.of());
+
+        InputRoot missing = new InputRoot(new FileStorage(dir.resolve("nowhere")), Optional.empty());
+        var e = assertThrows(InvalidJobException.class, () -> planner.plan(missing, jsonl, output));
+        assertTrue(e.getMessage().contains("nowhere") && e.getMessage().contains("does not exist"), e.getMessage());
+
+        Files.createDirectories(dir.resolve("in"));
+        Files.writeString(dir.resolve("in/notes.txt"), "not input");
+        InputRoot in = new InputRoot(new FileStorage(dir.resolve("in")), Optional.empty());
+        e = assertThrows(InvalidJobException.class, () -> planner.plan(in, jsonl, output));
+        assertTrue(e.getMessage().contains("matches include [*.jsonl]") && e.getMessage().contains("1 file(s) there, e.g. notes.txt"),
+                e.getMessage());
+
+        Files.writeString(dir.resolve("in/empty.jsonl"), "");
+        e = assertThrows(InvalidJobException.class, () -> planner.plan(in, jsonl, output));
+        assertTrue(e.getMessage().startsWith("the plan has no shards: the 1 matching file(s) under"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("are empty"), e.getMessage());
+        assertFalse(output.exists(ShardManifest.KEY), "nothing planned");
     }
 
     @Test
