@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.RequestDeadline;
 import io.palimpsest.api.worker.ResolvedJob;
 
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class ResolvedJobConfigMap {
         resolved.setModel(model);
         resolved.setRecipeHash(recipeHash);
         resolved.setCheckpointEvery(checkpointEvery);
+        resolved.setRequestTimeoutSeconds(RequestDeadline.seconds(job.getSpec()));
         return resolved;
     }
 

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.RecipeHash;
+import io.palimpsest.api.worker.RequestDeadline;
 import io.palimpsest.api.worker.ResolvedJob;
 
 /**
@@ -83,6 +84,7 @@ public final class JobManifests {
         resolved.setUid(job.getMetadata() == null ? null : job.getMetadata().getUid());
         resolved.setSpec(job.getSpec());
         resolved.setRecipeHash(RecipeHash.of(job.getSpec().getRecipe()));
+        resolved.setRequestTimeoutSeconds(RequestDeadline.seconds(job.getSpec()));
         ResolvedJob.ResolvedModel resolvedModel = new ResolvedJob.ResolvedModel();
         if (model != null && model.getSpec() != null) {
             var spec = model.getSpec();
