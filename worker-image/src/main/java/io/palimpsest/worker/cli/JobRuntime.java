@@ -47,6 +47,8 @@ final class JobRuntime implements AutoCloseable {
     private URI clientEndpoint;
     private boolean singlePromptProcessor;
     private boolean simulated;
+    private Duration backoffBase;
+    private Duration backoffCap;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -134,9 +136,20 @@ final class JobRuntime implements AutoCloseable {
                     .flatMap(environment::get);
             ClientSettings settings = ClientSettings.defaults(endpoint).withApiKey(apiKey).withConcurrency(initial, cap)
                     .withTimeouts(requestTimeout, maxOutage);
+            if (backoffBase != null || backoffCap != null) {
+                settings = settings.withBackoff(backoffBase != null ? backoffBase : settings.backoffBase(),
+                        backoffCap != null ? backoffCap : settings.backoffCap(), settings.probeEvery());
+            }
             client = new ModelClient(settings, json);
         }
         return client;
+    }
+
+    /** The wait before retry n is uniform in [0, min(cap, base * 2^(n-1))]; null keeps the client's default. */
+    JobRuntime backoff(Duration base, Duration cap) {
+        this.backoffBase = base;
+        this.backoffCap = cap;
+        return this;
     }
 
     /** The built-in simulator serves the model: receipts, provenance and the output say so. */

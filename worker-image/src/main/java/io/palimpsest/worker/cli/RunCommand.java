@@ -44,6 +44,12 @@ final class RunCommand implements Callable<Integer> {
             description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
     Duration maxOutage;
 
+    @Option(names = "--backoff-base", description = "First retry waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    Duration backoffBase;
+
+    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    Duration backoffCap;
+
     @Option(names = "--single-prompt", hidden = true,
             description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
     boolean singlePrompt;
@@ -59,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
         int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
+                .backoff(backoffBase, backoffCap)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
             URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();

@@ -3,12 +3,13 @@ package io.palimpsest.worker.client;
 /**
  * Tells a request the server cannot take (a per-document 400, e.g. a prompt over the context
  * length) from a setting the server refuses for every request (a 400 for {@code max_tokens} above
- * the model's length, an unknown parameter). Both come as 400; vLLM's message for a too-long prompt
- * names the document's own token counts, so it differs from one document to the next, while a
- * setting's message is the same each time. So: {@code threshold} refusals in a row with the very
- * same message, before the server ever answered a request of this run, are a job-wide refusal.
- * Once any request succeeded, the settings are known to work and refusals stay per document.
- * Thread-safe.
+ * the model's length, an unknown parameter). Both come as 400, often with the same words and only
+ * the token counts differing ("maximum context length is 4096 tokens; you requested 5012"). So:
+ * {@code threshold} refusals in a row whose messages are the same once numbers are set aside,
+ * before the server ever answered a request of this run, are a job-wide refusal. A run whose first
+ * documents are all too long stops too; that is the safe side (a clear error, nothing committed)
+ * of a choice between stopping and committing a wrong reject for every document. Once any request
+ * succeeded, the settings are known to work and refusals stay per document. Thread-safe.
  */
 public final class RepeatedRefusal {
 
@@ -35,7 +36,7 @@ public final class RepeatedRefusal {
         if (anySuccess) {
             return false;
         }
-        String key = status + " " + message;
+        String key = status + " " + message.replaceAll("\\d+", "#");
         if (key.equals(lastMessage)) {
             inARow++;
         } else {
