@@ -48,6 +48,12 @@ final class LocalCommand implements Callable<Integer> {
             + " Default: spec.workers.requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
     Duration requestTimeout;
 
+    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    Duration backoffBase;
+
+    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    Duration backoffCap;
+
     @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
     Path out;
 
@@ -77,7 +83,8 @@ final class LocalCommand implements Callable<Integer> {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         }
-        try (model; JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())) {
+        try (model; JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())
+                .backoff(backoffBase, backoffCap)) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),

@@ -191,6 +191,52 @@ class ModelCallFailuresTest {
         }
     }
 
+    /** A request that never answers ends at the deadline the spec sets (1 s), not a fixed ten minutes. */
+    @Test
+    void theRequestDeadlineIsTheSpecs() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 12);
+        try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 1, "requestTimeoutSeconds: 1");
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            long start = System.nanoTime();
+            JsonNode report = runAttempt(job, 0);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(0, report.path("exit").asInt(), report.toString());
+            assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
+            assertTrue(seconds < 60, "8 tries of 1 s each, not 8 of 86 s (the default for maxTokens 256): " + seconds);
+        }
+    }
+
+    @Test
+    void theLocalFlagSetsTheRequestDeadline() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 12);
+        try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 1);
+            long start = System.nanoTime();
+            Captured run = captured("local", "-f", job.toString(), "--request-timeout", "PT1S",
+                    "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(0, run.exitCode(), run.text());
+            assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
+            assertTrue(seconds < 60, "the default would have been 60 + 256/10 s per try: " + seconds);
+        }
+    }
+
+    private SimConfig hangingOn3() throws IOException {
+        Path rules = dir.resolve("hang.yaml");
+        Files.writeString(rules, "rules:\n  - name: hang\n    match: 'record number 3\\.'\n    on: document\n    fault: hang\n");
+        return SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build();
+    }
+
+    private static void assertOnlyDoc3TimedOut(FileStorage out) throws IOException {
+        List<JsonNode> rejects = Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(1, rejects.size(), rejects.toString());
+        assertEquals("doc-3", rejects.get(0).path("id").asText());
+        assertEquals("model_error", rejects.get(0).path("reason").asText());
+        assertTrue(rejects.get(0).path("detail").asText().contains("HttpTimeoutException"), rejects.get(0).toString());
+        assertEquals(11, Outputs.read(out, "plain/shard-00000.jsonl.zst").size());
+    }
+
     private JsonNode runAttempt(Path job, int attempt) throws IOException {
         Path summary = dir.resolve("summary-" + attempt + ".json");
         int exit = PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--attempt", String.valueOf(attempt),
@@ -202,6 +248,10 @@ class ModelCallFailuresTest {
     }
 
     private Path manifests(String endpoint, String servedModelName, int attemptsPerShard) throws IOException {
+        return manifests(endpoint, servedModelName, attemptsPerShard, "");
+    }
+
+    private Path manifests(String endpoint, String servedModelName, int attemptsPerShard, String workers) throws IOException {
         Path folder = dir.resolve("job");
         Files.createDirectories(folder);
         Path file = folder.resolve("job.yaml");
@@ -237,7 +287,8 @@ class ModelCallFailuresTest {
                         sampling: {temperature: 0, maxTokens: 256, seed: 1}
                   workers:
                     concurrencyPerWorker: 16
-                """.formatted(servedModelName, endpoint, dir.resolve("in").toUri(), dir.resolve("out").toUri(), attemptsPerShard));
+                %s""".formatted(servedModelName, endpoint, dir.resolve("in").toUri(), dir.resolve("out").toUri(), attemptsPerShard,
+                workers.isEmpty() ? "" : "    " + workers + "\n"));
         return file;
     }
 
