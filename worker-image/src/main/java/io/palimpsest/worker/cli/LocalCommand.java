@@ -71,14 +71,19 @@ final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ObjectMapper json = new ObjectMapper();
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), out);
+        return run(job, loaded.model());
+    }
+
+    /** Runs a resolved job (paths already absolute) with this command's model and run options. */
+    int run(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
+        ObjectMapper json = new ObjectMapper();
         long start = System.nanoTime();
         LocalModel model;
         try {
-            model = LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules());
+            model = LocalModel.start(job, rewriterModel, endpoint, simulate, simulatorRules());
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
