@@ -81,6 +81,9 @@ class RewriteJobLifecycleTest {
         assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
         assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
         assertEquals(List.of(42), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
+        assertEquals(List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
+                spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
         var pod = spec.getTemplate().getSpec();
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
         assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
