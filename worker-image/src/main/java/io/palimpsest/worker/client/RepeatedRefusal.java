@@ -16,7 +16,8 @@ public final class RepeatedRefusal {
     private final int threshold;
     private String lastMessage;
     private int inARow;
-    private boolean anySuccess;
+    /** Volatile so that the hot path (every successful reply) reads it without taking the lock. */
+    private volatile boolean anySuccess;
 
     public RepeatedRefusal(int threshold) {
         if (threshold < 2) {
@@ -25,10 +26,15 @@ public final class RepeatedRefusal {
         this.threshold = threshold;
     }
 
-    public synchronized void succeeded() {
-        anySuccess = true;
-        inARow = 0;
-        lastMessage = null;
+    public void succeeded() {
+        if (anySuccess) {
+            return;
+        }
+        synchronized (this) {
+            anySuccess = true;
+            inARow = 0;
+            lastMessage = null;
+        }
     }
 
     /** Records a per-document refusal; true when it shows the refusal is the same for every document. */
