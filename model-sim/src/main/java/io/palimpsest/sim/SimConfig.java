@@ -25,6 +25,7 @@ public final class SimConfig {
     private final FaultConfig faults;
     private final Path rulesFile;
     private final int requestLogCapacity;
+    private final String apiKey;
 
     private SimConfig(Builder b) {
         this.modelName = requireText(b.modelName, "modelName");
@@ -44,6 +45,7 @@ public final class SimConfig {
         this.faults = Objects.requireNonNull(b.faults, "faults");
         this.rulesFile = b.rulesFile;
         this.requestLogCapacity = requirePositive(b.requestLogCapacity, "requestLogCapacity");
+        this.apiKey = b.apiKey == null || b.apiKey.isEmpty() ? null : b.apiKey;
     }
 
     public static Builder builder() {
@@ -66,7 +68,7 @@ public final class SimConfig {
                 .overflowResponse(overflowResponse).prefillSecondsPerToken(prefillSecondsPerToken)
                 .decodeStepBaseSeconds(decodeStepBaseSeconds).decodeStepPerSeqSeconds(decodeStepPerSeqSeconds)
                 .startupDelay(startupDelay).maxModelLen(maxModelLen).kvCacheTokens(kvCacheTokens)
-                .seed(seed).faults(faults).rulesFile(rulesFile).requestLogCapacity(requestLogCapacity);
+                .seed(seed).faults(faults).rulesFile(rulesFile).requestLogCapacity(requestLogCapacity).apiKey(apiKey);
     }
 
     public String modelName() {
@@ -117,6 +119,11 @@ public final class SimConfig {
 
     public FaultConfig faults() {
         return faults;
+    }
+
+    /** Like vLLM's {@code --api-key}: when set, /v1 requests without {@code Authorization: Bearer <key>} get 401. */
+    public Optional<String> apiKey() {
+        return Optional.ofNullable(apiKey);
     }
 
     public Optional<Path> rulesFile() {
@@ -184,8 +191,14 @@ public final class SimConfig {
         private FaultConfig faults = FaultConfig.none();
         private Path rulesFile;
         private int requestLogCapacity = 10_000;
+        private String apiKey;
 
         private Builder() {
+        }
+
+        public Builder apiKey(String apiKey) {
+            this.apiKey = apiKey;
+            return this;
         }
 
         public Builder modelName(String modelName) {

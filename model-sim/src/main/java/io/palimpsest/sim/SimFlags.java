@@ -37,6 +37,7 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
             "  --retry-after-seconds N            Retry-After of rate_limit (default 1)",
             "  --rules FILE                       response rules, YAML or JSON",
             "  --request-log-capacity N           requests kept for /admin/requests (default 10000)",
+            "  --api-key KEY                      /v1 requests need Authorization: Bearer KEY, else 401 (as vLLM)",
             "  --help");
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
@@ -93,6 +94,7 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
                 case "retry-after-seconds" -> faults.retryAfterSeconds(Integer.parseInt(value));
                 case "rules" -> config.rulesFile(Path.of(value));
                 case "request-log-capacity" -> config.requestLogCapacity(Integer.parseInt(value));
+                case "api-key" -> config.apiKey(value);
                 default -> throw new IllegalArgumentException("unknown flag --" + name + "\n" + USAGE);
             }
         }

@@ -187,6 +187,12 @@ public class RewriteJobSpec {
         @JsonPropertyDescription("Share of a model used by several jobs, relative to the other jobs' weights.")
         private Integer weight;
 
+        @Min(1)
+        @Max(86400)
+        @JsonPropertyDescription("Deadline of one model request, in seconds. Default: 60 + the recipe's largest maxTokens / 10"
+                + " (4096 when unset), enough for a long generation on a loaded server.")
+        private Integer requestTimeoutSeconds;
+
         @JsonPropertyDescription("Worker image; defaults to the operator's configured image.")
         private String image;
 

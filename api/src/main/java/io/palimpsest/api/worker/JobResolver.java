@@ -54,6 +54,7 @@ public final class JobResolver {
         resolved.setModel(model == null ? null : resolveModel(model, job, settings));
         resolved.setRecipeHash(spec.getRecipe() == null ? null : RecipeHash.of(spec.getRecipe()));
         resolved.setCheckpointEvery(settings.checkpointEvery());
+        resolved.setRequestTimeoutSeconds(RequestDeadline.seconds(spec));
         return resolved;
     }
 

@@ -28,6 +28,8 @@ public class ResolvedJob {
     private String recipeHash;
     /** Documents between checkpoints inside a shard. */
     private Integer checkpointEvery;
+    /** Deadline of one model request ({@link RequestDeadline#seconds}: the spec's, or derived from maxTokens). */
+    private Integer requestTimeoutSeconds;
 
     @Data
     @NoArgsConstructor

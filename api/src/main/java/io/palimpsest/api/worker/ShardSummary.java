@@ -27,6 +27,11 @@ public class ShardSummary {
         badData,
         /** The model server could not be reached; retry later (exit 75). */
         modelUnreachable,
+        /**
+         * The model refused the job's requests in a way that is the same for every document (401,
+         * 403, 404 unknown model, ...): no shard can succeed, the job fails at once (exit 78).
+         */
+        modelConfig,
         /** Anything else. */
         error
     }

@@ -39,6 +39,11 @@ public final class SimRouter implements Handler<HttpServerRequest> {
             HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (simulated outage)."));
             return;
         }
+        if (path.startsWith("/v1/") && !authorized(req)) {
+            // vLLM's --api-key answers exactly this, before looking at the request
+            HttpReplies.json(req, 401, Json.object().put("error", "Unauthorized"));
+            return;
+        }
         HttpMethod method = req.method();
         if (method == HttpMethod.GET) {
             switch (path) {
@@ -99,6 +104,10 @@ public final class SimRouter implements Handler<HttpServerRequest> {
         } else {
             HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "The model is still loading."));
         }
+    }
+
+    private boolean authorized(HttpServerRequest req) {
+        return state.config().apiKey().map(key -> ("Bearer " + key).equals(req.getHeader("Authorization"))).orElse(true);
     }
 
     private static void notFound(HttpServerRequest req) {

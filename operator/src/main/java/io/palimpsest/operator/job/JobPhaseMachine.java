@@ -133,6 +133,11 @@ public final class JobPhaseMachine {
         public static final String SHARDS_FAILED = Conditions.REASON_SHARDS_FAILED;
         public static final String TOO_MANY_FAILED_SHARDS = Conditions.REASON_TOO_MANY_FAILED_SHARDS;
         public static final String WORKER_JOB_FAILED = "WorkerJobFailed";
+        /**
+         * The worker Job failed because the model refused every request the same way (credentials,
+         * model name): the worker exited 78 and the FailJob rule stopped the other shards.
+         */
+        public static final String MODEL_CONFIG = "ModelConfig";
         public static final String TALLY_FAILED = "TallyFailed";
 
         private JobReasons() {

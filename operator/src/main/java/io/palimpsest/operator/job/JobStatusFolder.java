@@ -5,6 +5,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.TokenCounts;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 
@@ -130,10 +131,13 @@ public final class JobStatusFolder {
         } else if (s != null && s.getReason() != null) {
             reason = s.getReason();
             message = s.getMessage();
-        } else if (pod.exitCode() != null && pod.exitCode() == WorkerExitCodes.BAD_DATA) {
+        } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.BAD_DATA) {
             reason = "BadData";
             message = pod.message();
-        } else if (pod.exitCode() != null && pod.exitCode() == WorkerExitCodes.MODEL_UNREACHABLE) {
+        } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_CONFIG) {
+            reason = JobPhaseMachine.JobReasons.MODEL_CONFIG;
+            message = pod.message();
+        } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_UNREACHABLE) {
             reason = "ModelUnreachable";
             message = pod.message();
         } else {
@@ -150,6 +154,7 @@ public final class JobStatusFolder {
         return switch (outcome) {
             case badData -> "BadData";
             case modelUnreachable -> "ModelUnreachable";
+            case modelConfig -> JobPhaseMachine.JobReasons.MODEL_CONFIG;
             default -> "Error";
         };
     }

@@ -3,6 +3,7 @@ package io.palimpsest.operator.job;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.worker.ExitCodes;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Map;
  * {@code palimpsest plan}: lists the input, writes the shard manifest to storage and reports the
  * shard count ({@link io.palimpsest.api.worker.PlanSummary}) in its termination message. Planning
  * is deterministic and keeps an existing manifest, so a rerun is harmless. A plan refused for the
- * job's own reasons (exit {@link WorkerExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
+ * job's own reasons (exit {@link ExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
  * a recipe that does not compile) fails the Job at once, with the reason as termination message.
  */
 public final class PlannerJob {
@@ -30,7 +31,7 @@ public final class PlannerJob {
                 // a plan refused for the job's own reasons fails the same way every time: no retries
                 .withNewPodFailurePolicy().addNewRule().withAction("FailJob")
                 .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                .withValues(WorkerExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
+                .withValues(ExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
                         List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)))
                 .endSpec()

@@ -133,6 +133,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
         Decision decision = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(recorded, recordedReason,
                 violations.isEmpty(), seen.model() != null, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
+        if (!finished) {
+            decision = ModelRefusals.refine(decision, seen.finishedWorkerPods(podReadings));
+        }
 
         Duration recheck = act(job, decision, seen, shards, next, tally, owned, now);
 
@@ -146,7 +149,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(rfc3339(now));
         }
-        String message = message(job, decision, violations, seen);
+        String message = JobReasons.MODEL_CONFIG.equals(decision.reason())
+                ? modelRefusal(previous, seen) : message(job, decision, violations, seen);
         next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
                 tally == JobPhaseMachine.TallyState.FAILED));
 
@@ -259,6 +263,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
             default -> null;
         };
+    }
+
+    /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */
+    private String modelRefusal(RewriteJobStatus previous, Observation seen) {
+        return ModelRefusals.message(seen.finishedWorkerPods(podReadings)).orElseGet(() -> {
+            var failed = previous == null ? null : ConditionAggregator.find(previous.getConditions(),
+                    io.palimpsest.api.common.Conditions.FAILED);
+            return failed == null || failed.getMessage() == null || failed.getMessage().isEmpty()
+                    ? "the model refused the job's requests" : failed.getMessage();
+        });
     }
 
     private static String phaseReason(RewriteJobStatus status) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.operator.model.ModelNames;
 
 import java.util.LinkedHashMap;
@@ -21,6 +22,9 @@ import java.util.Map;
  *   <li>a pod with a DisruptionTarget condition (preemption, eviction, node drain) is ignored:
  *       not counted, replaced; the shard resumes from its last checkpoint;</li>
  *   <li>exit 42 (the shard's data is bad) fails the index at once: retrying cannot help;</li>
+ *   <li>exit 78 (the model refused the job's requests in a way that is the same for every
+ *       document: credentials, model name) fails the whole Job at once, before every shard spends
+ *       its retries; the pod's termination message says why;</li>
  *   <li>exit 75 (model unreachable) and anything else count against
  *       {@code backoffLimitPerIndex}.</li>
  * </ul>
@@ -85,11 +89,15 @@ public final class WorkerJob {
                         .build(),
                 new PodFailurePolicyRuleBuilder().withAction("FailIndex")
                         .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(WorkerExitCodes.BAD_DATA).endOnExitCodes()
+                        .withValues(ExitCodes.BAD_DATA).endOnExitCodes()
+                        .build(),
+                new PodFailurePolicyRuleBuilder().withAction("FailJob")
+                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
+                        .withValues(ExitCodes.MODEL_CONFIG).endOnExitCodes()
                         .build(),
                 new PodFailurePolicyRuleBuilder().withAction("Count")
                         .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(WorkerExitCodes.MODEL_UNREACHABLE).endOnExitCodes()
+                        .withValues(ExitCodes.MODEL_UNREACHABLE).endOnExitCodes()
                         .build());
     }
 }

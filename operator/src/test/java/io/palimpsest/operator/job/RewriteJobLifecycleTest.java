@@ -77,10 +77,13 @@ class RewriteJobLifecycleTest {
         assertEquals(2 + 4, spec.getBackoffLimitPerIndex(), "attemptsPerShard - 1 + modelUnreachableRetries");
         assertEquals(2, spec.getMaxFailedIndexes());
         assertEquals("Failed", spec.getPodReplacementPolicy());
-        assertEquals(3, spec.getPodFailurePolicy().getRules().size());
+        assertEquals(4, spec.getPodFailurePolicy().getRules().size());
         assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
         assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
         assertEquals(List.of(42), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
+        assertEquals(List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
+                spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
         var pod = spec.getTemplate().getSpec();
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
         assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());

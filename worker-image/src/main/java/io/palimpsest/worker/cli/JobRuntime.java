@@ -11,6 +11,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.RequestDeadline;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
@@ -45,6 +46,9 @@ final class JobRuntime implements AutoCloseable {
     private ModelClient client;
     private URI clientEndpoint;
     private boolean singlePromptProcessor;
+    private boolean simulated;
+    private Duration backoffBase;
+    private Duration backoffCap;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -110,6 +114,18 @@ final class JobRuntime implements AutoCloseable {
         return job.getCheckpointEvery() != null ? job.getCheckpointEvery() : DEFAULT_CHECKPOINT_EVERY;
     }
 
+    /** The job's request deadline: resolved by the operator, else the spec's or the one derived from maxTokens. */
+    Duration requestTimeout() {
+        Integer seconds = job.getRequestTimeoutSeconds();
+        return Duration.ofSeconds(seconds != null ? seconds : RequestDeadline.seconds(spec));
+    }
+
+    /** {@code spec.retry.attemptsPerShard}: only the last attempt commits a document whose retries ran out. */
+    int attemptsPerShard() {
+        RewriteJobSpec.Retry retry = spec.getRetry();
+        return retry == null || retry.getAttemptsPerShard() == null ? RunSettings.DEFAULT_ATTEMPTS_PER_SHARD : retry.getAttemptsPerShard();
+    }
+
     ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
         if (client == null) {
             clientEndpoint = endpoint;
@@ -120,9 +136,26 @@ final class JobRuntime implements AutoCloseable {
                     .flatMap(environment::get);
             ClientSettings settings = ClientSettings.defaults(endpoint).withApiKey(apiKey).withConcurrency(initial, cap)
                     .withTimeouts(requestTimeout, maxOutage);
+            if (backoffBase != null || backoffCap != null) {
+                settings = settings.withBackoff(backoffBase != null ? backoffBase : settings.backoffBase(),
+                        backoffCap != null ? backoffCap : settings.backoffCap(), settings.probeEvery());
+            }
             client = new ModelClient(settings, json);
         }
         return client;
+    }
+
+    /** The wait before retry n is uniform in [0, min(cap, base * 2^(n-1))]; null keeps the client's default. */
+    JobRuntime backoff(Duration base, Duration cap) {
+        this.backoffBase = base;
+        this.backoffCap = cap;
+        return this;
+    }
+
+    /** The built-in simulator serves the model: receipts, provenance and the output say so. */
+    JobRuntime simulated(boolean served) {
+        this.simulated = served;
+        return this;
     }
 
     JobRuntime useSinglePromptProcessor(boolean single) {
@@ -151,7 +184,7 @@ final class JobRuntime implements AutoCloseable {
         // request (held back until its deadline) does not stall the shard while it waits
         int window = checkpointEvery + concurrencyCap() + OUT_OF_ORDER_SLACK;
         return new RunSettings(attempt, writer, checkpointEvery, window, compression(), job.getName(), job.getUid(),
-                job.getRecipeHash(), model(), temp);
+                job.getRecipeHash(), model(), temp, attemptsPerShard(), simulated);
     }
 
     @Override

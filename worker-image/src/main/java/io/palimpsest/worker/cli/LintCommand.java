@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import io.palimpsest.api.lint.ManifestLinter;
-import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.api.worker.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code palimpsest lint}: the manifests checked as a strict API server would (schema, defaults,
  * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them. Lists
- * every problem by file, line and field; exits {@link ExitCode#INVALID_JOB} when there is one.
+ * every problem by file, line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
  */
 @Command(name = "lint", mixinStandardHelpOptions = true,
         description = "Check RewriteJob and RewriterModel manifests as the cluster would; list every problem by file, line and field.")
@@ -34,7 +34,7 @@ final class LintCommand implements Callable<Integer> {
             var loaded = new io.palimpsest.worker.config.JobManifests().load(manifests.get(0));
             System.out.print(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
                     .writeValueAsString(loaded.job()));
-            return ExitCode.DONE;
+            return ExitCodes.DONE;
         }
         int problems = 0;
         for (Path path : manifests) {
@@ -55,8 +55,8 @@ final class LintCommand implements Callable<Integer> {
         }
         if (problems > 0) {
             System.err.println(problems + " problem(s)");
-            return ExitCode.INVALID_JOB;
+            return ExitCodes.INVALID_JOB;
         }
-        return ExitCode.DONE;
+        return ExitCodes.DONE;
     }
 }

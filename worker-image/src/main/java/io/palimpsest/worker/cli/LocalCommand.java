@@ -19,6 +19,8 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code palimpsest local}: a RewriteJob on this machine, exactly as a cluster would run it (plan,
  * then every shard through the same runner, receipts and all), with live progress and a summary.
- * Without a reachable endpoint, or with {@code --simulate}, the built-in simulator serves the model.
+ * The built-in simulator serves the model only when asked ({@code --simulate}); a model whose endpoint
+ * does not answer stops the run before any work, with nothing written. Like the Job, a shard whose
+ * attempt ended because a document's retries ran out is run again, up to {@code retry.attemptsPerShard}.
  */
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.")
@@ -36,8 +40,19 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel).")
     Path manifests;
 
-    @Option(names = "--simulate", description = "Serve the model with the built-in simulator, whatever the manifest says.")
+    @Option(names = "--simulate", description = "Serve the model with the built-in simulator, whatever the manifest says."
+            + " Receipts and provenance say so, and a later run on a real model refuses that output.")
     boolean simulate;
+
+    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601, e.g. PT90S)."
+            + " Default: spec.workers.requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
+    Duration requestTimeout;
+
+    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    Duration backoffBase;
+
+    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    Duration backoffCap;
 
     @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
     Path out;
@@ -60,13 +75,25 @@ final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ObjectMapper json = new ObjectMapper();
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), out);
+        return run(job, loaded.model());
+    }
+
+    /** Runs a resolved job (paths already absolute) with this command's model and run options. */
+    int run(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
+        ObjectMapper json = new ObjectMapper();
         long start = System.nanoTime();
-        try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json);
-             LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules())) {
+        LocalModel model;
+        try {
+            model = LocalModel.start(job, rewriterModel, endpoint, simulate, simulatorRules());
+        } catch (ModelUnavailableException e) {
+            System.err.println("palimpsest local: " + e.getMessage());
+            return ExitCodes.MODEL_UNREACHABLE;
+        }
+        try (model; JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())
+                .backoff(backoffBase, backoffCap)) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
@@ -90,16 +117,24 @@ final class LocalCommand implements Callable<Integer> {
 
     private List<ShardRunner.Report> runAll(JobRuntime runtime, int shards, URI modelUrl, RunProgress progress, long start) throws Exception {
         int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
+        Duration deadline = requestTimeout != null ? requestTimeout : runtime.requestTimeout();
+        int attempts = runtime.attemptsPerShard();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
         ProgressTicker ticker = new ProgressTicker(progress, shards, start);
         try {
-            runtime.client(modelUrl, Duration.ofMinutes(10), Duration.ofMinutes(2));
+            runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
             List<Future<ShardRunner.Report>> futures = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
                 int index = shard;
                 futures.add(pool.submit(() -> {
-                    ShardRunner.Report report = RunCommand.runShard(runtime, index, 0, modelUrl, every,
-                            Duration.ofMinutes(10), Duration.ofMinutes(2), progress);
+                    ShardRunner.Report report = null;
+                    for (int attempt = 0; attempt < attempts; attempt++) {
+                        report = RunCommand.runShard(runtime, index, attempt, modelUrl, every, deadline, Duration.ofMinutes(2), progress);
+                        if (!retriedByTheJob(report) || attempt == attempts - 1) {
+                            break;
+                        }
+                        System.err.printf("%nshard %d: %s; attempt %d of %d%n", index, report.summary().getMessage(), attempt + 2, attempts);
+                    }
                     ticker.shardDone();
                     return report;
                 }));
@@ -114,6 +149,11 @@ final class LocalCommand implements Callable<Integer> {
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** What the Job would run again at once: an attempt that stopped because a document's retries ran out. */
+    private static boolean retriedByTheJob(ShardRunner.Report report) {
+        return "retries_exhausted".equals(report.summary().getReason());
     }
 
     /** The model for a local run: the given endpoint, the model's own, or an in-process simulator. */
@@ -131,11 +171,20 @@ final class LocalCommand implements Callable<Integer> {
             if (!simulate && endpoint != null) {
                 return new LocalModel(endpoint, null);
             }
-            if (!simulate && declared != null) {
-                if (answersHealth(URI.create(declared))) {
-                    return new LocalModel(URI.create(declared), null);
+            if (!simulate) {
+                // never a stand-in: simulator text committed as the real model's would poison the corpus
+                String modelName = model == null || model.getMetadata() == null ? "the RewriterModel" : "RewriterModel '"
+                        + model.getMetadata().getName() + "'";
+                if (declared == null) {
+                    throw new ModelUnavailableException(modelName + " has no spec.endpoint.url this machine can call;"
+                            + " pass --endpoint <base URL> for a running server, or --simulate for the built-in simulator", null);
                 }
-                System.err.println("model endpoint " + declared + " does not answer /health; using the built-in simulator");
+                if (!answersHealth(URI.create(declared))) {
+                    throw new ModelUnavailableException("the model endpoint " + declared + " (" + modelName
+                            + ") does not answer " + URI.create(declared).resolve("/health") + "; start the server, pass --endpoint"
+                            + " <base URL>, or --simulate for the built-in simulator. Nothing was written.", null);
+                }
+                return new LocalModel(URI.create(declared), null);
             }
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             String name = job.getModel() == null || job.getModel().getServedModelName() == null ? "model" : job.getModel().getServedModelName();
@@ -171,6 +220,10 @@ final class LocalCommand implements Callable<Integer> {
 
         URI baseUrl() {
             return baseUrl;
+        }
+
+        boolean simulated() {
+            return sim != null;
         }
 
         String description() {

@@ -1,7 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 /** The {@code palimpsest} command: the worker in a pod (plan, run) and the tools on a laptop (local, sim). */
 @Command(name = "palimpsest", mixinStandardHelpOptions = true, version = "palimpsest 0.1.0",
         description = "Corpus-scale LLM rewriting: plan shards, run a shard exactly once, or run a whole job locally.",
-        subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, LintCommand.class, SimCommand.class, ValidateCommand.class})
+        subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, RetryRejectsCommand.class, LintCommand.class,
+                SimCommand.class, ValidateCommand.class})
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
@@ -22,7 +23,7 @@ public final class PalimpsestCli implements Runnable {
         CommandLine commandLine = new CommandLine(new PalimpsestCli());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + e.getMessage());
-            return e instanceof InvalidJobException ? ExitCode.INVALID_JOB : ExitCode.FAILED;
+            return e instanceof InvalidJobException ? ExitCodes.INVALID_JOB : ExitCodes.FAILED;
         });
         return commandLine.execute(args);
     }

@@ -8,16 +8,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
-import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code palimpsest run}: one attempt at one shard; exit 0 done, 42 bad data, 75 model unreachable. */
+/** {@code palimpsest run}: one attempt at one shard; the exit codes are {@link ExitCodes}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable, retry later.")
+        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable"
+                + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name).")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -35,12 +36,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
     Integer checkpointEvery;
 
-    @Option(names = "--request-timeout", defaultValue = "PT10M", description = "Deadline of one model request (ISO-8601). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601, e.g. PT90S)."
+            + " Default: the job's requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
     Duration requestTimeout;
 
     @Option(names = "--max-outage", defaultValue = "PT10M",
             description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
     Duration maxOutage;
+
+    @Option(names = "--backoff-base", description = "First retry waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    Duration backoffBase;
+
+    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    Duration backoffCap;
 
     @Option(names = "--single-prompt", hidden = true,
             description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
@@ -57,7 +65,9 @@ final class RunCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
         int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
+                .backoff(backoffBase, backoffCap)) {
+            Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
             URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
             int port = metricsPort != null ? metricsPort : environment.get("PALIMPSEST_METRICS_PORT").map(Integer::parseInt).orElse(0);
@@ -98,6 +108,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static int exitCodeOf(ShardRunner.Report report) {
-        return report == null ? ExitCode.FAILED : report.exitCode();
+        return report == null ? ExitCodes.FAILED : report.exitCode();
     }
 }

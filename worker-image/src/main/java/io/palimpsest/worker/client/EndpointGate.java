@@ -14,10 +14,14 @@ import java.util.logging.Logger;
 import io.palimpsest.worker.run.ModelUnavailableException;
 
 /**
- * Stops sending when the server is down. After {@code threshold} consecutive connection failures
- * the gate closes: requests wait here instead of burning their retries, and one probe of
- * {@code /health} per {@code probeEvery} decides when to reopen. If the server stays down longer
- * than {@code maxOutage}, every waiting and future request fails with {@link ModelUnavailableException}.
+ * Stops sending when the server is down. After {@code threshold} consecutive outage failures
+ * (refused or reset connections, and the statuses {@link StatusPolicy} calls an outage: 429, 502,
+ * 503, 504) the gate closes: requests wait here instead of burning their retries, and one probe of
+ * {@code /health} per {@code probeEvery} (or the server's Retry-After, when longer) decides when to
+ * reopen. An outage lasts from the first closing until a request is answered again, across
+ * reopenings that failed at once (a 503 storm reopens and closes the gate many times); if it lasts
+ * longer than {@code maxOutage}, every waiting and future request fails with
+ * {@link ModelUnavailableException}.
  */
 public final class EndpointGate {
 
@@ -34,6 +38,10 @@ public final class EndpointGate {
     private int consecutiveFailures;
     private CompletableFuture<Void> open = CompletableFuture.completedFuture(null);
     private long closedAtNanos;
+    /** When the current outage began (the first closing since the last answered request), or -1. */
+    private long outageSinceNanos = -1;
+    private Duration nextProbeDelay;
+    private String lastFailure = "";
 
     public EndpointGate(HttpClient http, URI baseUrl, ScheduledExecutorService scheduler, int threshold,
                         Duration probeEvery, Duration maxOutage, LongSupplier nanoClock) {
@@ -53,17 +61,46 @@ public final class EndpointGate {
 
     public synchronized void recordSuccess() {
         consecutiveFailures = 0;
+        outageSinceNanos = -1;
     }
 
-    public synchronized void recordConnectionFailure(Throwable cause) {
+    public void recordConnectionFailure(Throwable cause) {
+        recordOutage(String.valueOf(cause), java.util.Optional.empty());
+    }
+
+    /** A refused connection or an outage status; {@code retryAfter} is the server's, if it said. */
+    public synchronized void recordOutage(String what, java.util.Optional<Duration> retryAfter) {
         consecutiveFailures++;
+        lastFailure = what;
         if (consecutiveFailures >= threshold && open.isDone() && !open.isCompletedExceptionally()) {
-            LOG.warning("model endpoint unreachable after " + consecutiveFailures + " connection failures (" + cause
-                    + "); probing " + health + " until it answers");
+            long now = nanoClock.getAsLong();
+            if (outageSinceNanos < 0) {
+                outageSinceNanos = now;
+                LOG.warning("model endpoint unavailable after " + consecutiveFailures + " failures in a row (" + what
+                        + "); probing " + health + " until it answers");
+            }
             open = new CompletableFuture<>();
-            closedAtNanos = nanoClock.getAsLong();
+            closedAtNanos = now;
+            nextProbeDelay = retryAfter.filter(r -> r.compareTo(probeEvery) > 0).orElse(probeEvery);
+            if (now - outageSinceNanos > maxOutage.toNanos()) {
+                open.completeExceptionally(unavailable());
+                return;
+            }
             scheduleProbe();
         }
+    }
+
+    /**
+     * Whether an outage explains a failure of a request sent at {@code sentAtNanos}: the gate is
+     * closed, or closed after the request was sent. Such a failure is not the request's own.
+     */
+    public synchronized boolean explains(long sentAtNanos) {
+        return !isOpen() || (outageSinceNanos >= 0 && closedAtNanos >= sentAtNanos);
+    }
+
+    private ModelUnavailableException unavailable() {
+        return new ModelUnavailableException("model endpoint " + health + " unavailable for more than "
+                + maxOutage.toSeconds() + " s (last: " + lastFailure + ")", null);
     }
 
     public synchronized boolean isOpen() {
@@ -71,7 +108,9 @@ public final class EndpointGate {
     }
 
     private void scheduleProbe() {
-        scheduler.schedule(this::probe, probeEvery.toMillis(), TimeUnit.MILLISECONDS);
+        Duration delay = nextProbeDelay == null ? probeEvery : nextProbeDelay;
+        nextProbeDelay = null;
+        scheduler.schedule(this::probe, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void probe() {
@@ -90,12 +129,12 @@ public final class EndpointGate {
         synchronized (this) {
             toComplete = open;
             if (healthy) {
+                // reopen, but the outage goes on until a request is answered (recordSuccess)
                 consecutiveFailures = 0;
                 LOG.info("model endpoint healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000 + " ms");
-            } else if (nanoClock.getAsLong() - closedAtNanos > maxOutage.toNanos()) {
+            } else if (nanoClock.getAsLong() - outageSinceNanos > maxOutage.toNanos()) {
                 toComplete = null;
-                open.completeExceptionally(new ModelUnavailableException("model endpoint " + health + " unreachable for more than "
-                        + maxOutage.toSeconds() + " s", null));
+                open.completeExceptionally(unavailable());
             } else {
                 scheduleProbe();
                 return;

@@ -14,23 +14,25 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.resilience4j.core.functions.Either;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
+import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
 
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
  * flight on a handful of threads), in the JDK (no Netty/Vert.x in the worker image), HTTP/1.1 with
  * keep-alive as vLLM serves it. One attempt = wait for the {@link EndpointGate}, take a permit from
- * {@link AdaptiveConcurrency}, send with a deadline; resilience4j retries retryable failures with
- * {@link Backoff}. 4xx other than 408/409/429 fail the document, not the run.
+ * {@link AdaptiveConcurrency}, send with a deadline; retryable failures are tried again after a
+ * {@link Backoff}, up to {@code maxAttempts} per request. What a status means is {@link StatusPolicy}'s:
+ * an outage (refused connection, 429, 502-504) closes the gate after a run of them, and a failure
+ * the closed gate explains is not charged to the request's retries, so an outage is waited out up to
+ * {@code maxOutage} rather than turned into failed documents. A refusal that is the same for every
+ * document (401, 403, 404, ...) fails this and every later call with {@link ModelConfigException}.
  */
 public final class ModelClient implements AutoCloseable {
 
@@ -43,8 +45,13 @@ public final class ModelClient implements AutoCloseable {
     private final EndpointGate gate;
     private final QueueDepthProbe probe;
     private final Backoff backoff;
-    private final Retry retry;
+    private final RepeatedRefusal repeatedRefusal = new RepeatedRefusal(REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT);
+    /** Set once the server refused the job's requests as a whole; every later call fails with it at once. */
+    private volatile ModelConfigException refusedForAll;
     private final ClientStats stats = new ClientStats();
+
+    /** Identical per-document refusals in a row, before any success, that show a setting is wrong (see {@link RepeatedRefusal}). */
+    static final int REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT = 8;
 
     public ModelClient(ClientSettings settings, ObjectMapper json) {
         this.settings = settings;
@@ -67,11 +74,11 @@ public final class ModelClient implements AutoCloseable {
                 settings.maxOutage(), System::nanoTime);
         this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod());
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current().nextDouble());
-        this.retry = Retry.of("model", RetryConfig.<ModelReply>custom()
-                .maxAttempts(settings.maxAttempts())
-                .retryOnException(ModelClient::retryable)
-                .intervalBiFunction(this::waitBeforeRetry)
-                .build());
+    }
+
+    /** The job-wide refusal that stopped this client, if one did. */
+    public java.util.Optional<ModelConfigException> refusal() {
+        return java.util.Optional.ofNullable(refusedForAll);
     }
 
     public ClientStats stats() {
@@ -105,14 +112,58 @@ public final class ModelClient implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
         settings.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
-        Supplier<CompletionStage<ModelReply>> attempt = () -> attempt(request, chat);
-        return Retry.decorateCompletionStage(retry, scheduler, attempt).get().toCompletableFuture();
+        CompletableFuture<ModelReply> result = new CompletableFuture<>();
+        tryOnce(request, chat, 0, result);
+        return result;
     }
 
-    private CompletionStage<ModelReply> attempt(HttpRequest request, boolean chat) {
+    /**
+     * One attempt, then another after a backoff while the failure is retryable and the request has
+     * retries left. {@code charged} counts the failures charged to this request: a failure of the
+     * outage kind that the gate closed for (or was closed at) is the server's outage, not this
+     * request's, and the gate's own limit bounds how long it is waited for.
+     */
+    private void tryOnce(HttpRequest request, boolean chat, int charged, CompletableFuture<ModelReply> result) {
+        long[] sentAt = {Long.MAX_VALUE};
+        attempt(request, chat, sentAt).whenComplete((reply, error) -> {
+            if (error == null) {
+                result.complete(reply);
+                return;
+            }
+            Throwable cause = unwrap(error);
+            if (!retryable(cause)) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            boolean outage = cause instanceof RetryableStatusException status ? status.outage() : !(cause instanceof HttpTimeoutException)
+                    || cause instanceof java.net.http.HttpConnectTimeoutException;
+            int spent = outage && gate.explains(sentAt[0]) ? charged : charged + 1;
+            if (spent >= settings.maxAttempts()) {
+                result.completeExceptionally(cause);
+                return;
+            }
+            java.util.Optional<Duration> retryAfter = cause instanceof RetryableStatusException status
+                    ? status.retryAfter() : java.util.Optional.empty();
+            long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
+            try {
+                scheduler.schedule(() -> tryOnce(request, chat, spent, result), waitMillis, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                result.completeExceptionally(cause);
+            }
+        });
+    }
+
+    private CompletionStage<ModelReply> attempt(HttpRequest request, boolean chat, long[] sentAt) {
+        ModelConfigException refused = refusedForAll;
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         return gate.whenOpen()
                 .thenCompose(open -> concurrency.acquire())
-                .thenCompose(permit -> send(request, chat));
+                .thenCompose(permit -> {
+                    sentAt[0] = System.nanoTime();
+                    return send(request, chat);
+                });
     }
 
     private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
@@ -126,17 +177,20 @@ public final class ModelClient implements AutoCloseable {
                     stats.retry("timeout");
                 } else {
                     stats.retry("connection");
-                    gate.recordConnectionFailure(cause);
+                    gate.recordOutage(String.valueOf(cause), java.util.Optional.empty());
                 }
                 throw new CompletionException(cause);
             }
-            gate.recordSuccess();
-            return interpret(response, chat, System.nanoTime() - start);
+            return interpret(request, response, chat, System.nanoTime() - start);
         });
     }
 
-    private ModelReply interpret(HttpResponse<byte[]> response, boolean chat, long nanos) {
+    private ModelReply interpret(HttpRequest request, HttpResponse<byte[]> response, boolean chat, long nanos) {
         int status = response.statusCode();
+        StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
+        if (meaning != StatusPolicy.Meaning.OUTAGE) {
+            gate.recordSuccess(); // the server answered: it is up, whatever it said
+        }
         if (status == 200) {
             ModelReply reply;
             try {
@@ -149,21 +203,50 @@ public final class ModelClient implements AutoCloseable {
             }
             concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
             stats.successes.increment();
+            repeatedRefusal.succeeded();
             stats.completionTokens.add(reply.completionTokens());
             stats.promptTokens.add(reply.promptTokens());
             stats.latencyMicros.recordValue(Math.min(nanos / 1000, 3_600_000_000L));
             return reply;
         }
-        String body = snippet(response.body());
-        if (status == 408 || status == 409 || status == 429 || status >= 500) {
+        String body = redact(snippet(response.body()));
+        if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
             RetryableStatusException failure = new RetryableStatusException(status,
                     RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
             concurrency.release(failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE, 0);
             stats.retry("http_" + status);
+            if (meaning == StatusPolicy.Meaning.OUTAGE) {
+                gate.recordOutage("HTTP " + status, failure.retryAfter());
+            }
             throw new CompletionException(failure);
         }
         concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+        if (meaning == StatusPolicy.Meaning.JOB) {
+            throw new CompletionException(refuseAll(status, request, body, StatusPolicy.hint(status)));
+        }
+        if (repeatedRefusal.refused(status, body)) {
+            throw new CompletionException(refuseAll(status, request, body, "the same refusal came for "
+                    + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + " documents in a row and no request succeeded, so it is"
+                    + " not about one document: " + StatusPolicy.hint(400)));
+        }
         throw new CompletionException(new RejectedByModelException(status, body));
+    }
+
+    private ModelConfigException refuseAll(int status, HttpRequest request, String body, String hint) {
+        ModelConfigException refused = new ModelConfigException(status, "the model server refused the job's requests: "
+                + request.method() + " " + request.uri() + " answered HTTP " + status
+                + (body.isBlank() ? "" : " " + body) + " (" + hint + ")");
+        synchronized (this) {
+            if (refusedForAll == null) {
+                refusedForAll = refused;
+            }
+            return refusedForAll;
+        }
+    }
+
+    /** A server may echo what it was sent; the key is never repeated in a message or a status. */
+    private String redact(String text) {
+        return settings.apiKey().filter(key -> key.length() >= 4).map(key -> text.replace(key, "***")).orElse(text);
     }
 
     /**
@@ -235,17 +318,10 @@ public final class ModelClient implements AutoCloseable {
         return new ModelReply(text == null ? "" : text, finishReason, promptTokens, completionTokens);
     }
 
-    private Long waitBeforeRetry(Integer attempt, Either<Throwable, ModelReply> outcome) {
-        java.util.Optional<Duration> retryAfter = java.util.Optional.empty();
-        if (outcome.isLeft() && unwrap(outcome.getLeft()) instanceof RetryableStatusException status) {
-            retryAfter = status.retryAfter();
-        }
-        return backoff.delay(attempt, retryAfter).toMillis();
-    }
-
     private static boolean retryable(Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause instanceof ModelUnavailableException || cause instanceof RejectedByModelException) {
+        if (cause instanceof ModelUnavailableException || cause instanceof RejectedByModelException
+                || cause instanceof ModelConfigException) {
             return false;
         }
         return cause instanceof RetryableStatusException || cause instanceof IOException;

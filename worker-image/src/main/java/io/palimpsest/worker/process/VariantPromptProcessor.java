@@ -19,7 +19,9 @@ import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.client.RejectedByModelException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.DocumentProcessor;
+import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.Rejection;
@@ -161,6 +163,9 @@ public final class VariantPromptProcessor implements DocumentProcessor {
         if (cause instanceof ModelUnavailableException unavailable) {
             throw unavailable;
         }
+        if (cause instanceof ModelConfigException refusedForAll) {
+            throw refusedForAll;
+        }
         if (cause instanceof RejectedByModelException refused) {
             exhaustedInARow.set(0);
             return rejected(variant, ItemReason.MODEL_REJECTED, refused.getMessage(), null, 0, 0);
@@ -168,7 +173,8 @@ public final class VariantPromptProcessor implements DocumentProcessor {
         if (exhaustedInARow.incrementAndGet() >= EXHAUSTED_IN_A_ROW_IS_AN_OUTAGE) {
             throw new ModelUnavailableException(EXHAUSTED_IN_A_ROW_IS_AN_OUTAGE + " documents in a row failed after every retry; last: " + cause, cause);
         }
-        return rejected(variant, ItemReason.MODEL_ERROR, "retries exhausted: " + cause, null, 0, 0);
+        // not a reject here: the shard runner decides (fail the attempt, or reject on the last one)
+        throw new DocumentFailedException("variant " + variant + ": retries exhausted: " + cause, cause);
     }
 
     private ProcessedDocument written(Document document, PromptVariant variant, ModelReply reply) {

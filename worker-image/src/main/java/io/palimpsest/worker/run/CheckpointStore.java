@@ -57,6 +57,26 @@ public final class CheckpointStore {
         return read(layout.markerKey(marker.part()));
     }
 
+    /**
+     * Withdraws the trailing parts {@code writer} committed that hold no output at all (only rejects
+     * and skips), newest first, stopping at the first part that does not match. For an attempt that
+     * learnt the model refuses every request: the rejects it committed before it knew are not about
+     * the documents, and must be redone once the setting is fixed. Earlier parts stay.
+     */
+    public int withdrawTrailingRejectOnlyParts(String writer) throws IOException {
+        List<PartMarker> parts = committedParts();
+        int withdrawn = 0;
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            PartMarker part = parts.get(i);
+            if (!writer.equals(part.writer()) || part.counts().written > 0) {
+                break;
+            }
+            storage.delete(layout.markerKey(part.part()));
+            withdrawn++;
+        }
+        return withdrawn;
+    }
+
     public void deleteAll() throws IOException {
         storage.deleteAll(layout.checkpointPrefix());
     }

@@ -7,7 +7,9 @@ import io.palimpsest.worker.format.Document;
 /**
  * The seam between the shard machinery (reading, checkpoints, commit) and the recipe. A document's
  * problems (the model refused it, the output was truncated) come back as rejections; only a failure
- * of the whole run (the model is unreachable: {@link ModelUnavailableException}) completes exceptionally.
+ * of the whole run (the model is unreachable: {@link ModelUnavailableException}; it refuses every request:
+ * {@link ModelConfigException}) or a document whose calls failed after every retry
+ * ({@link DocumentFailedException}: the shard runner decides) completes exceptionally.
  */
 public interface DocumentProcessor {
 

@@ -7,10 +7,17 @@ import io.palimpsest.worker.format.Compression;
 /**
  * How one attempt runs a shard. {@code window} bounds items handed out but not yet in a part
  * (in flight, queued for a connection, or finished out of order), which bounds memory and the work
- * a kill can lose.
+ * a kill can lose. {@code attempt} is 0-based; {@code attemptsPerShard} is the job's
+ * {@code retry.attemptsPerShard}: only the last attempt commits a document whose calls failed after
+ * every retry (as a {@code model_error} reject). {@code simulated}: the built-in simulator serves the
+ * model, which the receipt, the records' provenance and the output say.
  */
 public record RunSettings(int attempt, String writerId, int checkpointEvery, int window, Compression compression,
-                          String job, String jobUid, String recipeHash, String model, Path tempDir) {
+                          String job, String jobUid, String recipeHash, String model, Path tempDir,
+                          int attemptsPerShard, boolean simulated) {
+
+    /** The default of {@code spec.retry.attemptsPerShard}. */
+    public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
 
     public RunSettings {
         if (checkpointEvery < 1) {
@@ -19,5 +26,13 @@ public record RunSettings(int attempt, String writerId, int checkpointEvery, int
         if (window < 1) {
             throw new IllegalArgumentException("window must be at least 1, got " + window);
         }
+        if (attemptsPerShard < 1) {
+            throw new IllegalArgumentException("attemptsPerShard must be at least 1, got " + attemptsPerShard);
+        }
+    }
+
+    /** The shard gets no further attempt after this one. */
+    public boolean lastAttempt() {
+        return attempt >= attemptsPerShard - 1;
     }
 }

@@ -29,7 +29,7 @@ public final class ShardCommitter {
 
     /** What the receipt says about who committed, besides what the parts say. */
     public record Context(int attempt, String writer, String job, String jobUid, String recipeHash, String model,
-                          String startedAt, long startNanos, long resumedFromItem) {
+                          String startedAt, long startNanos, long resumedFromItem, boolean simulated) {
     }
 
     private final Storage storage;
@@ -58,7 +58,8 @@ public final class ShardCommitter {
         Receipt receipt = new Receipt(layout.shard(), context.attempt(), context.writer(), context.job(), context.jobUid(),
                 context.recipeHash(), context.model(), total, outputs, parts.size(),
                 new Receipt.Timings(context.startedAt(), java.time.Instant.now().toString(),
-                        (System.nanoTime() - context.startNanos()) / 1e9, context.resumedFromItem()));
+                        (System.nanoTime() - context.startNanos()) / 1e9, context.resumedFromItem()),
+                context.simulated() ? Boolean.TRUE : null);
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
         if (storage.createIfAbsent(layout.receiptKey(), content)) {
             checkpoints.deleteAll();

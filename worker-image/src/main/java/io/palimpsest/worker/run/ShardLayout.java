@@ -38,6 +38,14 @@ public final class ShardLayout {
         return REJECTS_STREAM.equals(stream) ? INTERNAL + "/rejects/" + file : stream + "/" + file;
     }
 
+    /**
+     * Written by a run the built-in simulator served, before its first part: a run on a real model
+     * refuses an output that holds simulated work rather than count it as done.
+     */
+    public static String simulatedMarkerKey() {
+        return INTERNAL + "/simulated.json";
+    }
+
     public String checkpointPrefix() {
         return INTERNAL + "/checkpoints/" + shardName() + "/";
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -58,10 +59,19 @@ public final class ShardRunner {
         CheckpointStore checkpoints = new CheckpointStore(output, layout, json);
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
+            String simulatedWork = simulatedWorkOnRealModel();
+            if (simulatedWork != null) {
+                return report(shard, ShardSummary.Outcome.modelConfig, new ItemCounts(), startNanos, "simulated_output",
+                        simulatedWork, ExitCodes.MODEL_CONFIG);
+            }
+            if (settings.simulated()) {
+                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
+                        "note", "the built-in simulator served the model; a run on a real model refuses this output")));
+            }
             if (output.exists(layout.receiptKey())) {
                 checkpoints.deleteAll();
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
-                        "receipt_exists", "shard was committed before; nothing to do", ExitCode.DONE);
+                        "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
             }
             List<PartMarker> parts = checkpoints.committedParts();
             long resumeFrom = parts.isEmpty() ? 0 : parts.get(parts.size() - 1).end();
@@ -70,12 +80,13 @@ public final class ShardRunner {
                 parts = checkpoints.committedParts();
             }
             ShardCommitter.Outcome outcome = committer.commit(parts, new ShardCommitter.Context(settings.attempt(), settings.writerId(),
-                    settings.job(), settings.jobUid(), settings.recipeHash(), settings.model(), startedAt, startNanos, resumeFrom));
+                    settings.job(), settings.jobUid(), settings.recipeHash(), settings.model(), startedAt, startNanos, resumeFrom,
+                    settings.simulated()));
             if (!outcome.committedByUs()) {
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, outcome.receipt().counts(), startNanos,
-                        "committed_by_twin", "another attempt committed this shard first", ExitCode.DONE);
+                        "committed_by_twin", "another attempt committed this shard first", ExitCodes.DONE);
             }
-            return report(shard, ShardSummary.Outcome.committed, outcome.receipt().counts(), startNanos, null, null, ExitCode.DONE);
+            return report(shard, ShardSummary.Outcome.committed, outcome.receipt().counts(), startNanos, null, null, ExitCodes.DONE);
         } catch (Throwable failure) {
             return failureReport(shard, layout, committer, unwrap(failure), startNanos);
         }
@@ -126,14 +137,51 @@ public final class ShardRunner {
         }
         inFlight.started();
         processor.process((Document) item).whenComplete((result, error) -> {
-            if (error != null) {
+            ProcessedDocument done = error == null ? result : lastAttemptReject(unwrap(error));
+            if (done == null) {
                 inFlight.failed(error);
             } else {
-                progress.record(result);
-                writer.accept(new OrderedPartWriter.Completed(ordinal, item, result));
+                if (settings.simulated()) {
+                    markSimulated(done);
+                }
+                progress.record(done);
+                writer.accept(new OrderedPartWriter.Completed(ordinal, item, done));
             }
             inFlight.finished();
         });
+    }
+
+    /**
+     * A document whose calls failed after every retry is committed as a {@code model_error} reject
+     * only on the shard's last attempt; before that (null) it fails the attempt, and the Job's next
+     * attempt resumes from the last checkpoint and tries it again.
+     */
+    private ProcessedDocument lastAttemptReject(Throwable error) {
+        if (error instanceof DocumentFailedException failed && settings.lastAttempt()) {
+            return ProcessedDocument.rejected(io.palimpsest.worker.format.ItemReason.MODEL_ERROR,
+                    failed.getMessage() + " (attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard() + ")", 0, 0);
+        }
+        return null;
+    }
+
+    private static void markSimulated(ProcessedDocument done) {
+        for (VariantRecord record : done.outputs()) {
+            com.fasterxml.jackson.databind.JsonNode provenance = record.record().get("provenance");
+            if (provenance instanceof com.fasterxml.jackson.databind.node.ObjectNode p) {
+                p.put("simulated", true);
+            } else {
+                record.record().putObject("provenance").put("simulated", true);
+            }
+        }
+    }
+
+    /** Why this run must not continue the output (it holds simulated work and this run is real), or null. */
+    private String simulatedWorkOnRealModel() throws IOException {
+        if (settings.simulated() || !output.exists(ShardLayout.simulatedMarkerKey())) {
+            return null;
+        }
+        return "the output " + output.describe() + " holds work the built-in simulator served (" + ShardLayout.simulatedMarkerKey()
+                + "); a run on a real model does not count it as done: write to a new output, or delete this one first";
     }
 
     /**
@@ -196,23 +244,45 @@ public final class ShardRunner {
                 // the receipt exists; its counts are a nicety in this summary
             }
             return report(shard, ShardSummary.Outcome.alreadyCommitted, counts, startNanos,
-                    "committed_by_twin", "another attempt committed this shard first", ExitCode.DONE);
+                    "committed_by_twin", "another attempt committed this shard first", ExitCodes.DONE);
         }
         ItemCounts progressCounts = new ItemCounts();
         progressCounts.read = progress.itemsDone.get();
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
             return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,
-                    "model_unreachable", failure.getMessage(), ExitCode.MODEL_UNREACHABLE);
+                    "model_unreachable", failure.getMessage(), ExitCodes.MODEL_UNREACHABLE);
+        }
+        if (failure instanceof ModelConfigException) {
+            LOG.severe(layout.shardName() + ": " + failure.getMessage());
+            try {
+                int withdrawn = new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
+                if (withdrawn > 0) {
+                    LOG.warning(layout.shardName() + ": withdrew " + withdrawn + " checkpoint part(s) of refused documents");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(layout.shardName() + ": could not withdraw this attempt's checkpoint parts: " + e);
+            }
+            return report(shard, ShardSummary.Outcome.modelConfig, progressCounts, startNanos,
+                    "model_config", failure.getMessage(), ExitCodes.MODEL_CONFIG);
+        }
+        if (failure instanceof DocumentFailedException failed) {
+            String message = failure.getMessage() + "; attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard()
+                    + ": the shard is retried from its last checkpoint (only the last attempt commits such a document as a"
+                    + " model_error reject)";
+            LOG.warning(layout.shardName() + ": " + message);
+            return report(shard, failed.modelError() ? ShardSummary.Outcome.modelUnreachable : ShardSummary.Outcome.error,
+                    progressCounts, startNanos, "retries_exhausted", message,
+                    failed.modelError() ? ExitCodes.MODEL_UNREACHABLE : ExitCodes.FAILED);
         }
         if (failure instanceof ShardDataException) {
             LOG.severe(layout.shardName() + ": bad input data: " + failure.getMessage());
             return report(shard, ShardSummary.Outcome.badData, progressCounts, startNanos,
-                    "bad_data", failure.getMessage(), ExitCode.BAD_DATA);
+                    "bad_data", failure.getMessage(), ExitCodes.BAD_DATA);
         }
         LOG.log(java.util.logging.Level.SEVERE, layout.shardName() + ": failed", failure);
         return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos,
-                failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), ExitCode.FAILED);
+                failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), ExitCodes.FAILED);
     }
 
     private boolean committedMeanwhile(ShardLayout layout) {

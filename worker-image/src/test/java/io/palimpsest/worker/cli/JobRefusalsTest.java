@@ -12,14 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.api.worker.ExitCodes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Jobs that cannot be right stop before any model call or commit, through the real CLI: exit
- * {@link ExitCode#INVALID_JOB}, a message that names what is wrong, and nothing written to the output.
+ * {@link ExitCodes#INVALID_JOB}, a message that names what is wrong, and nothing written to the output.
  */
 class JobRefusalsTest {
 
@@ -87,7 +87,7 @@ class JobRefusalsTest {
         edit("filesPerShard: 1 ", "filesPerShard: 0 ");
         edit("    name: qwen-small", "    name: qwen-smal");
         Run lint = cli("lint", "-f", manifests.toString());
-        assertEquals(ExitCode.INVALID_JOB, lint.exit(), lint.err());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         String job = manifests.resolve("job.yaml").toString();
         assertTrue(lint.err().contains(job + ":24: spec.sharding.filesPerShard: Invalid value: 0: should be greater than or equal to 1"), lint.err());
         assertTrue(lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.temprature: unknown field \"temprature\""), lint.err());
@@ -97,7 +97,7 @@ class JobRefusalsTest {
         assertNoJavaNames(lint.err());
 
         Run local = local();
-        assertEquals(ExitCode.INVALID_JOB, local.exit(), local.err());
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
         assertTrue(local.err().contains("4 problem(s)") && local.err().contains("temprature"), local.err());
         assertNothingWritten();
     }
@@ -105,14 +105,14 @@ class JobRefusalsTest {
     @Test
     void theExamplesPassLint() {
         Run lint = cli("lint", "-f", QUICKSTART.toString(), "-f", "../examples/wrap", "-f", "../examples/maga");
-        assertEquals(ExitCode.DONE, lint.exit(), lint.err());
+        assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
     }
 
     @Test
     void inputThatMatchesNoFileStops() throws IOException {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         Run run = local();
-        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("no file under file://" + manifests.toAbsolutePath().resolve("data")), run.err());
         assertTrue(run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"), run.err());
         assertNothingWritten();
@@ -122,7 +122,7 @@ class JobRefusalsTest {
     void aMissingInputPathStops() throws IOException {
         edit("uri: file://data/", "uri: file://no-such-folder/");
         Run run = local();
-        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("no-such-folder") && run.err().contains("does not exist"), run.err());
         assertNothingWritten();
     }
@@ -132,7 +132,7 @@ class JobRefusalsTest {
         Files.createDirectories(manifests.resolve("empty"));
         edit("uri: file://data/", "uri: file://empty/");
         Run run = local();
-        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("empty") && run.err().contains("holds no files"), run.err());
         assertNothingWritten();
     }
@@ -142,7 +142,7 @@ class JobRefusalsTest {
         edit("all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
         Run run = local();
-        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("recipe: variant qa: template user, line 3: unknown variable 'txt'"), run.err());
         assertNoJavaNames(run.err());
         assertFalse(run.err().contains("completion tokens"), "no shard ran: " + run.err());
@@ -152,13 +152,13 @@ class JobRefusalsTest {
     @Test
     void aChangedRecipeIsRefusedUnlessAccepted() throws IOException {
         Run first = local();
-        assertEquals(ExitCode.DONE, first.exit(), first.err());
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         String marker = Files.readString(out.resolve("_palimpsest/recipe.json"));
 
         edit("seed: 2}", "seed: 3}");
         Run drift = local();
-        assertEquals(ExitCode.INVALID_JOB, drift.exit(), drift.err());
+        assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
         assertTrue(drift.err().matches("(?s).*recipe drift: .* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64}.*"),
                 drift.err());
         assertTrue(drift.err().contains("--accept-recipe-change"), drift.err());
@@ -166,17 +166,17 @@ class JobRefusalsTest {
         assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
 
         Run accepted = local("--accept-recipe-change");
-        assertEquals(ExitCode.DONE, accepted.exit(), accepted.err());
+        assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
         assertFalse(marker.equals(Files.readString(out.resolve("_palimpsest/recipe.json"))), "the accepted recipe is recorded");
         Run again = local();
-        assertEquals(ExitCode.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
+        assertEquals(ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
     }
 
     @Test
     void outputInsideTheInputIsRefusedAfterPathsAreResolved() {
         out = manifests.resolve("data/./out");
         Run run = local();
-        assertEquals(ExitCode.INVALID_JOB, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("is inside the input"), run.err());
         assertFalse(Files.exists(manifests.resolve("data/out")));
     }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +21,7 @@ import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +85,94 @@ class ModelClientTest {
             }
             ExecutionException failure = assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
             assertInstanceOf(ModelUnavailableException.class, failure.getCause());
+        }
+    }
+
+    @Test
+    void aWrongKeyFailsEveryCallAtOnceNamingTheEndpointAndStatusButNotTheKey() throws Exception {
+        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().apiKey("right-key").build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+             ModelClient client = new ModelClient(fast(sim).withApiKey(java.util.Optional.of("wrong-key")), json)) {
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
+            assertEquals(401, refused.status());
+            assertTrue(refused.getMessage().contains("POST " + sim.baseUrl() + "/v1/chat/completions answered HTTP 401"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("Unauthorized"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
+            assertFalse(refused.getMessage().contains("wrong-key"), "never the key");
+
+            for (int i = 0; i < 20; i++) {
+                ExecutionException later = assertThrows(ExecutionException.class, () -> client.chat(body("more")).get(10, TimeUnit.SECONDS));
+                assertInstanceOf(ModelConfigException.class, later.getCause());
+            }
+            assertEquals(1, client.stats().attempts.sum(), "after the first 401 nothing more is sent");
+        }
+    }
+
+    @Test
+    void anUnknownModelNameIsAJobWideRefusal() throws Exception {
+        try (ModelSimServer sim = sim(FaultConfig.none()); ModelClient client = new ModelClient(fast(sim), json)) {
+            ObjectNode request = body("hello").put("model", "mistral-typo");
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(request).get(10, TimeUnit.SECONDS));
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
+            assertEquals(404, refused.status());
+            assertTrue(refused.getMessage().contains("The model `mistral-typo` does not exist."), refused.getMessage());
+            assertTrue(refused.getMessage().contains("servedModelName"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void maxTokensAboveTheContextIsRefusedTheSameWayForEveryDocumentAndStopsTheRun() throws Exception {
+        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().maxModelLen(1024).build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+             ModelClient client = new ModelClient(fast(sim).withConcurrency(1, 1), json)) {
+            List<Throwable> causes = new ArrayList<>();
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + 2; i++) {
+                ObjectNode request = body("document " + "word ".repeat(i * 7)).put("max_tokens", 2000);
+                causes.add(assertThrows(ExecutionException.class, () -> client.chat(request).get(10, TimeUnit.SECONDS)).getCause());
+            }
+            for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT - 1; i++) {
+                assertInstanceOf(RejectedByModelException.class, causes.get(i), "one refusal may be the document's");
+            }
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class,
+                    causes.get(ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT - 1));
+            assertTrue(refused.getMessage().contains("maximum context length is 1024"), refused.getMessage());
+            assertInstanceOf(ModelConfigException.class, causes.get(causes.size() - 1));
+        }
+    }
+
+    @Test
+    void aServiceUnavailableOutageWaitsAtTheGateInsteadOfSpendingRetries() throws Exception {
+        // 2 tries per request: without the gate every call would fail within the first second of 503s
+        try (ModelSimServer sim = sim(FaultConfig.none());
+             ModelClient client = new ModelClient(new ClientSettings(URI.create(sim.baseUrl()), java.util.Optional.empty(),
+                     Duration.ofSeconds(5), 2, Duration.ofMillis(20), Duration.ofMillis(100), 8, 64, 4, Duration.ofMillis(200),
+                     Duration.ofSeconds(30), Duration.ofMillis(500)), json)) {
+            assertTrue(client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
+            sim.pauseFor(Duration.ofSeconds(3), OutageMode.SERVICE_UNAVAILABLE);
+            List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                calls.add(client.chat(body("during " + i)));
+            }
+            for (CompletableFuture<ModelReply> call : calls) {
+                assertTrue(call.get(60, TimeUnit.SECONDS).text().contains("during"));
+            }
+            assertTrue(client.stats().retriesByReason.get("http_503").sum() > 0, "the outage was seen: " + client.stats().retriesByReason);
+        }
+    }
+
+    @Test
+    void aServiceUnavailableOutageLongerThanTheLimitMakesTheModelUnavailable() throws Exception {
+        try (ModelSimServer sim = sim(FaultConfig.none());
+             ModelClient client = new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
+            sim.pause(OutageMode.SERVICE_UNAVAILABLE);
+            List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                calls.add(client.chat(body("lost " + i)));
+            }
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
+            ModelUnavailableException unavailable = assertInstanceOf(ModelUnavailableException.class, failure.getCause());
+            assertTrue(unavailable.getMessage().contains("HTTP 503"), unavailable.getMessage());
         }
     }
 

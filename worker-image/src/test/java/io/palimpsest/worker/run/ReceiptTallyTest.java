@@ -27,7 +27,7 @@ class ReceiptTallyTest {
         counts.promptTokens = 10 * read;
         counts.completionTokens = 7 * written;
         Receipt receipt = new Receipt(shard, 0, "w", "job", null, recipeHash, "m", counts, Map.of(), 1,
-                new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0));
+                new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0), null);
         storage.put(new ShardLayout(shard, io.palimpsest.worker.format.Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
 

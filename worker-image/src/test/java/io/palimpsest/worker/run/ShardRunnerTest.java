@@ -17,6 +17,7 @@ import java.util.concurrent.CountDownLatch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -62,7 +63,7 @@ class ShardRunnerTest {
     void everyItemIsWrittenRejectedOrSkippedExactlyOnce() throws IOException {
         ShardRunner.Report report = runner(new UppercaseProcessor(), "w1").run(shard);
 
-        assertEquals(ExitCode.DONE, report.exitCode());
+        assertEquals(ExitCodes.DONE, report.exitCode());
         ShardSummary summary = report.summary();
         assertEquals(ShardSummary.Outcome.committed, summary.getOutcome());
         assertEquals(203, summary.getRead());
@@ -87,7 +88,7 @@ class ShardRunnerTest {
         UppercaseProcessor second = new UppercaseProcessor();
         ShardRunner.Report again = runner(second, "w2").run(shard);
         assertEquals(ShardSummary.Outcome.alreadyCommitted, again.summary().getOutcome());
-        assertEquals(ExitCode.DONE, again.exitCode());
+        assertEquals(ExitCodes.DONE, again.exitCode());
         assertEquals(0, second.calls.get());
         assertEquals(200, again.summary().getWritten());
     }
@@ -97,7 +98,7 @@ class ShardRunnerTest {
         UppercaseProcessor failing = new UppercaseProcessor(doc -> doc.id().equals("a-90")
                 ? new ModelUnavailableException("model gone", null) : null);
         ShardRunner.Report first = runner(failing, "w1").run(shard);
-        assertEquals(ExitCode.MODEL_UNREACHABLE, first.exitCode());
+        assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
         assertFalse(new FileStorage(out).exists("_palimpsest/receipts/shard-00000.json"));
 
         UppercaseProcessor resumed = new UppercaseProcessor();
@@ -127,7 +128,7 @@ class ShardRunnerTest {
             List<ShardSummary.Outcome> outcomes = new ArrayList<>();
             for (CompletableFuture<ShardRunner.Report> twin : twins) {
                 ShardRunner.Report report = twin.get();
-                assertEquals(ExitCode.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+                assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
                 outcomes.add(report.summary().getOutcome());
             }
             assertEquals(1, outcomes.stream().filter(o -> o == ShardSummary.Outcome.committed).count(), "outcomes " + outcomes);
@@ -145,7 +146,7 @@ class ShardRunnerTest {
         try {
             DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
             RunSettings settings = new RunSettings(0, writer, EVERY, EVERY + 10, Compression.ZSTD, "job", "uid", "sha256:x", "model",
-                    Files.createTempDirectory(dir, "tmp"));
+                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
             return new ShardRunner(new FileStorage(in), new FileStorage(output), readers, processor, settings, json, new RunProgress());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

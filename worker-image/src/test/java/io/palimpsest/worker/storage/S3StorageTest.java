@@ -28,7 +28,7 @@ import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;
-import io.palimpsest.worker.run.ExitCode;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardRunner;
@@ -145,11 +145,11 @@ class S3StorageTest {
 
             DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
             RunSettings settings = new RunSettings(1, "s3-writer", 16, 32, Compression.GZIP, "job", "uid", "sha256:x", "model",
-                    Files.createTempDirectory(dir, "tmp"));
+                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
             ShardRunner.Report report = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
                     .run(new ShardManifest(json).readShard(output, 0));
 
-            assertEquals(ExitCode.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+            assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
             assertEquals(ShardSummary.Outcome.committed, report.summary().getOutcome());
             assertEquals(ids, Outputs.ids(output, "upper/shard-00000.jsonl.gz"));
             assertTrue(output.exists("_palimpsest/receipts/shard-00000.json"));

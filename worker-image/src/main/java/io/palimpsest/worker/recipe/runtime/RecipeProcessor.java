@@ -13,7 +13,9 @@ import io.palimpsest.worker.recipe.Provenance;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.RejectRecord;
 import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.DocumentProcessor;
+import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.Rejection;
@@ -64,11 +66,15 @@ public final class RecipeProcessor implements DocumentProcessor {
             if (cause instanceof ModelUnavailableException unavailable) {
                 throw unavailable;
             }
+            if (cause instanceof ModelConfigException refusedForAll) {
+                throw refusedForAll;
+            }
             if (failedInARow.incrementAndGet() >= FAILED_IN_A_ROW_IS_AN_OUTAGE) {
                 throw new ModelUnavailableException(FAILED_IN_A_ROW_IS_AN_OUTAGE
                         + " documents in a row failed after every retry; last: " + cause, cause);
             }
-            return ProcessedDocument.rejected(ItemReason.MODEL_ERROR, "retries exhausted: " + cause, 0, 0);
+            // not a reject here: the shard runner decides (fail the attempt, or reject on the last one)
+            throw new DocumentFailedException("retries exhausted: " + cause, cause);
         });
     }
 

@@ -1,0 +1,35 @@
+package io.palimpsest.api.worker;
+
+/**
+ * The worker's exit-code contract, in one place: {@code palimpsest run} and {@code local} exit with
+ * these, and the operator's podFailurePolicy and status fold read them.
+ */
+public final class ExitCodes {
+    /** Committed, or committed before. */
+    public static final int DONE = 0;
+    /** Anything unexpected; the Job retries the shard. */
+    public static final int FAILED = 1;
+    /** The shard's data is bad; retrying will not help (podFailurePolicy: FailIndex). */
+    public static final int BAD_DATA = 42;
+    /**
+     * The model was unreachable, or a document's calls failed after every retry while attempts
+     * remain; retry the shard later (EX_TEMPFAIL; counted against backoffLimitPerIndex).
+     */
+    public static final int MODEL_UNREACHABLE = 75;
+    /**
+     * The model refused the job's requests in a way that is the same for every document (wrong
+     * credentials, unknown model name, a setting the server rejects): no shard can succeed, so the
+     * whole job fails at once (EX_CONFIG; podFailurePolicy: FailJob).
+     */
+    public static final int MODEL_CONFIG = 78;
+    /**
+     * The job as written cannot run (invalid manifests, no matching input, an empty plan, recipe
+     * drift, a recipe that does not compile): nothing was committed and a retry would fail the same
+     * way. The same code as {@link #MODEL_CONFIG} (EX_CONFIG), named for where the planner and the
+     * CLI use it: the planner's Job fails at once and the job ends PlanningFailed.
+     */
+    public static final int INVALID_JOB = MODEL_CONFIG;
+
+    private ExitCodes() {
+    }
+}

@@ -1,0 +1,215 @@
+package io.palimpsest.worker.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.recipe.PromptVariant;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.ShardLayout;
+import io.palimpsest.worker.storage.Storage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code palimpsest retry-rejects}: runs chosen rejects of a committed output again, as a retry round
+ * of its own, and touches nothing the run committed. Round {@code N} reads the chosen documents from
+ * {@code <output>/retries/round-NNN-input/documents.jsonl} and writes a complete output of its own
+ * to {@code <output>/retries/round-NNN/} (variants, rejects, receipts, exactly once per shard, like
+ * any run). For each round, read = written + rejected + skipped; for the campaign, a document is in
+ * force where it was last run: see docs/RELIABILITY.md. A round left unfinished is resumed by the
+ * next call before any new round starts.
+ */
+@Command(name = "retry-rejects", mixinStandardHelpOptions = true,
+        description = "Run chosen rejects of a committed output again (e.g. --reason model_error) into a new retry round under"
+                + " <output>/retries/, without touching what was committed.")
+final class RetryRejectsCommand implements Callable<Integer> {
+
+    static final String RETRIES = "retries/";
+
+    @Option(names = {"-f", "--filename"}, required = true, description = "The manifests of the run (RewriteJob + RewriterModel).")
+    Path manifests;
+
+    @Option(names = "--reason", required = true, split = ",",
+            description = "Reject reasons to run again (repeatable or comma-separated), e.g. model_error,truncated.")
+    List<String> reasons;
+
+    @Option(names = "--out", description = "The run's output, when it was not spec.output.uri.")
+    Path out;
+
+    @Option(names = "--endpoint", description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
+    URI endpoint;
+
+    @Option(names = "--simulate", description = "Serve the model with the built-in simulator.")
+    boolean simulate;
+
+    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601). Default: the job's.")
+    Duration requestTimeout;
+
+    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601). Default: PT0.5S")
+    Duration backoffBase;
+
+    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    Duration backoffCap;
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Override
+    public Integer call() throws Exception {
+        JobManifests.Loaded loaded = new JobManifests().load(manifests);
+        ResolvedJob job = loaded.job();
+        LocalPaths.resolve(job, loaded.jobFile(), out);
+        String outputUri = withSlash(job.getSpec().getOutput().getUri());
+        try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)) {
+            Storage output = runtime.output();
+            if (output.exists(ShardLayout.simulatedMarkerKey()) && !simulate) {
+                System.err.println("palimpsest retry-rejects: the output " + output.describe() + " holds work the built-in simulator"
+                        + " served; a retry on a real model would mix the two: retry with --simulate, or run again into a new output");
+                return ExitCodes.MODEL_CONFIG;
+            }
+            List<JsonNode> rejects = committedRejects(output, runtime.compression());
+            if (rejects == null) {
+                System.err.println("palimpsest retry-rejects: " + output.describe() + " is not a committed output (a shard has no"
+                        + " receipt); finish the run first, then retry its rejects");
+                return ExitCodes.FAILED;
+            }
+            RejectSelection selection = new RejectSelection();
+            selection.original(rejects);
+            int round = 1;
+            while (output.exists(roundInputKey(round))) {
+                List<String> retried = ids(output, roundInputKey(round));
+                List<JsonNode> roundRejects;
+                try (Storage roundOutput = WorkerEnvironment.system().storageResolver("output").open(outputUri + roundPrefix(round))) {
+                    roundRejects = committedRejects(roundOutput, runtime.compression());
+                }
+                if (roundRejects == null) {
+                    System.err.printf("resuming retry round %d (%d documents), left unfinished%n", round, retried.size());
+                    return runRound(job, loaded, outputUri, round);
+                }
+                selection.round(retried, roundRejects);
+                round++;
+            }
+            List<String> variants = job.getSpec().getRecipe().getPrompts().stream().map(PromptVariant::getName).toList();
+            RejectSelection.Result chosen = selection.choose(new LinkedHashSet<>(reasons), variants);
+            System.err.printf("rejects with reason %s: %d to run again in round %d%s%s%n", reasons, chosen.chosen().size(), round,
+                    chosen.partial() == 0 ? "" : "; " + chosen.partial() + " left out: written in another variant (running them again"
+                            + " would write that variant twice)",
+                    chosen.withoutText() == 0 ? "" : "; " + chosen.withoutText() + " left out: the reject has no source text");
+            if (chosen.chosen().isEmpty()) {
+                return ExitCodes.DONE;
+            }
+            output.put(roundInputKey(round), documents(chosen.chosen()));
+            return runRound(job, loaded, outputUri, round);
+        }
+    }
+
+    private int runRound(ResolvedJob job, JobManifests.Loaded loaded, String outputUri, int round) throws Exception {
+        ResolvedJob roundJob = json.convertValue(job, ResolvedJob.class);
+        roundJob.setName(job.getName() + "-retry-" + round);
+        RewriteJobSpec.Input input = roundJob.getSpec().getInput();
+        input.setUri(outputUri + roundInputPrefix(round));
+        input.setFormat(RewriteJobSpec.InputFormat.jsonl);
+        input.setTextField("text");
+        input.setIdField("id");
+        input.setInclude(null);
+        input.setExclude(null);
+        input.setLimit(null);
+        input.setCredentialsSecretRef(job.getSpec().getOutput().getCredentialsSecretRef());
+        roundJob.getSpec().getOutput().setUri(outputUri + roundPrefix(round));
+        roundJob.getSpec().setSharding(null);
+        LocalCommand local = new LocalCommand();
+        local.manifests = manifests;
+        local.simulate = simulate;
+        local.endpoint = endpoint;
+        local.requestTimeout = requestTimeout;
+        local.backoffBase = backoffBase;
+        local.backoffCap = backoffCap;
+        local.parallelShards = 4;
+        System.err.printf("retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
+        return local.run(roundJob, loaded.model());
+    }
+
+    /** Every shard's rejects in {@code scoped}, or null when it has no plan or a planned shard has no receipt yet. */
+    private List<JsonNode> committedRejects(Storage scoped, Compression compression) throws IOException {
+        if (!scoped.exists(ShardManifest.KEY)) {
+            return null;
+        }
+        List<JsonNode> records = new ArrayList<>();
+        List<Shard> shards = new ShardManifest(json).read(scoped);
+        for (Shard shard : shards) {
+            ShardLayout layout = new ShardLayout(shard.index(), compression);
+            if (!scoped.exists(layout.receiptKey())) {
+                return null;
+            }
+            JsonNode receipt = json.readTree(scoped.readAll(layout.receiptKey()));
+            String key = receipt.at("/outputs/" + ShardLayout.REJECTS_STREAM + "/key").asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
+            if (scoped.exists(key)) {
+                records.addAll(read(scoped, key));
+            }
+        }
+        return records;
+    }
+
+    private List<JsonNode> read(Storage storage, String key) throws IOException {
+        List<JsonNode> records = new ArrayList<>();
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                Compression.ofFileName(key).decompress(storage.open(key)), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    records.add(json.readTree(line));
+                }
+            }
+        }
+        return records;
+    }
+
+    private List<String> ids(Storage output, String key) throws IOException {
+        return read(output, key).stream().map(r -> r.path("id").asText()).toList();
+    }
+
+    private byte[] documents(List<RejectSelection.Chosen> chosen) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (RejectSelection.Chosen c : chosen) {
+            ObjectNode record = json.createObjectNode();
+            record.put("id", c.id());
+            record.put("text", c.text());
+            record.set("retriedFor", json.valueToTree(c.reasons()));
+            lines.append(json.writeValueAsString(record)).append('\n');
+        }
+        return lines.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String roundPrefix(int round) {
+        return RETRIES + String.format("round-%03d/", round);
+    }
+
+    static String roundInputPrefix(int round) {
+        return RETRIES + String.format("round-%03d-input/", round);
+    }
+
+    static String roundInputKey(int round) {
+        return roundInputPrefix(round) + "documents.jsonl";
+    }
+
+    private static String withSlash(String uri) {
+        return uri.endsWith("/") ? uri : uri + "/";
+    }
+}

@@ -1,0 +1,38 @@
+package io.palimpsest.worker.client;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class RepeatedRefusalTest {
+
+    private static final String TOO_LONG = "This model's maximum context length is 4096 tokens. However, you requested %d tokens";
+
+    @Test
+    void theSameRefusalBeforeAnySuccessIsAboutTheSettingsNotTheDocuments() {
+        RepeatedRefusal refusals = new RepeatedRefusal(3);
+        assertFalse(refusals.refused(400, TOO_LONG.formatted(5012)));
+        assertFalse(refusals.refused(400, TOO_LONG.formatted(5230)));
+        assertTrue(refusals.refused(400, TOO_LONG.formatted(5007)), "numbers aside, the third identical refusal in a row");
+    }
+
+    @Test
+    void aDifferentRefusalStartsTheCountAgain() {
+        RepeatedRefusal refusals = new RepeatedRefusal(3);
+        refusals.refused(400, "bad temperature");
+        refusals.refused(400, "bad temperature");
+        assertFalse(refusals.refused(400, "unknown field 'foo'"));
+        assertFalse(refusals.refused(400, "unknown field 'foo'"));
+        assertFalse(refusals.refused(422, "unknown field 'foo'"), "another status is another refusal");
+    }
+
+    @Test
+    void onceARequestSucceededRefusalsArePerDocument() {
+        RepeatedRefusal refusals = new RepeatedRefusal(2);
+        refusals.succeeded();
+        for (int i = 0; i < 100; i++) {
+            assertFalse(refusals.refused(400, TOO_LONG.formatted(5000 + i)));
+        }
+    }
+}

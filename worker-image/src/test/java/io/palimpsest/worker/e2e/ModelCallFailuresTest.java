@@ -1,0 +1,327 @@
+package io.palimpsest.worker.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.sim.Fault;
+import io.palimpsest.sim.FaultConfig;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.Outputs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the worker commits when model calls fail, through the CLI against a real simulator over
+ * HTTP: refusals that are the same for every document stop the attempt with exit 78 and commit
+ * nothing; transient failures are retried by the shard's next attempt and never become rejects
+ * before its last; the simulator serves only when asked, and its work is never taken for a real
+ * model's.
+ */
+class ModelCallFailuresTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWrongApiKeyStopsTheAttemptWithExit78AndCommitsNothing() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().apiKey("the-right-key")
+                .build(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 3);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            Path summary = dir.resolve("summary.json");
+            assertEquals(ExitCodes.MODEL_CONFIG, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0",
+                    "--checkpoint-every", "5", "--termination-log", summary.toString()));
+
+            JsonNode report = JSON.readTree(summary.toFile());
+            assertEquals("modelConfig", report.path("outcome").asText());
+            assertEquals("model_config", report.path("reason").asText());
+            String message = report.path("message").asText();
+            assertTrue(message.contains(sim.baseUrl() + "/v1/chat/completions answered HTTP 401"), message);
+            assertTrue(message.contains("Unauthorized"), message);
+            assertNothingCommitted(dir.resolve("out"));
+        }
+    }
+
+    @Test
+    void anUnknownModelNameStopsALocalRunWithTheServersMessage() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim-typo", 3);
+            Captured run = captured("local", "-f", job.toString(), "--checkpoint-every", "5");
+            assertEquals(ExitCodes.MODEL_CONFIG, run.exitCode(), run.text());
+            assertTrue(run.text().contains("answered HTTP 404"), run.text());
+            assertTrue(run.text().contains("The model `sim-typo` does not exist."), run.text());
+            assertNothingCommitted(dir.resolve("out"));
+        }
+    }
+
+    @Test
+    void withoutSimulateADownEndpointStopsTheLocalRunBeforeAnyWork() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 10);
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort(); // free, and nothing listens once closed
+        }
+        String endpoint = "http://127.0.0.1:" + port;
+        Path job = manifests(endpoint, "sim", 3);
+        Captured run = captured("local", "-f", job.toString());
+        assertEquals(ExitCodes.MODEL_UNREACHABLE, run.exitCode(), run.text());
+        assertTrue(run.text().contains("the model endpoint " + endpoint), run.text());
+        assertTrue(run.text().contains("--simulate"), run.text());
+        assertFalse(run.text().contains("built-in simulator at"), "never a stand-in: " + run.text());
+        assertFalse(Files.exists(dir.resolve("out")), "nothing written, not even a plan");
+    }
+
+    @Test
+    void simulatedWorkIsMarkedAndARunOnARealModelRefusesIt() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 20);
+        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 3);
+            Captured simulated = captured("local", "-f", job.toString(), "--simulate");
+            assertEquals(0, simulated.exitCode(), simulated.text());
+            FileStorage out = new FileStorage(dir.resolve("out"));
+            byte[] receipt = out.readAll("_palimpsest/receipts/shard-00000.json");
+            assertTrue(JSON.readTree(receipt).path("simulated").asBoolean(), new String(receipt, StandardCharsets.UTF_8));
+            for (JsonNode record : Outputs.read(out, "plain/shard-00000.jsonl.zst")) {
+                assertTrue(record.at("/provenance/simulated").asBoolean(), record.toString());
+            }
+
+            Captured real = captured("local", "-f", job.toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, real.exitCode(), real.text());
+            assertTrue(real.text().contains("holds work the built-in simulator served"), real.text());
+            assertTrue(real.text().contains(dir.resolve("out").toString()), "names the output: " + real.text());
+            assertEquals(new String(receipt, StandardCharsets.UTF_8),
+                    new String(out.readAll("_palimpsest/receipts/shard-00000.json"), StandardCharsets.UTF_8), "nothing redone or counted");
+            assertEquals(0, sim.requestLog().completions().size(), "the real model was not called");
+        }
+    }
+
+    /**
+     * One poison document (every call answers 500): the first attempt fails without a receipt, so the
+     * Job retries the shard; the last attempt commits it as a model_error reject and the rest as written.
+     */
+    @Test
+    void aDocumentWhoseRetriesRunOutIsRejectedOnlyOnTheShardsLastAttempt() throws Exception {
+        List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
+        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 2);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            FileStorage out = new FileStorage(dir.resolve("out"));
+
+            JsonNode first = runAttempt(job, 0);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, first.path("exit").asInt());
+            assertEquals("retries_exhausted", first.path("reason").asText());
+            assertTrue(first.path("message").asText().contains("HTTP 500"), first.toString());
+            assertTrue(first.path("message").asText().contains("attempt 1 of 2"), first.toString());
+            assertFalse(out.exists("_palimpsest/receipts/shard-00000.json"), "no receipt before the last attempt");
+
+            JsonNode last = runAttempt(job, 1);
+            assertEquals(0, last.path("exit").asInt(), last.toString());
+            assertEquals(30, last.path("read").asLong());
+            assertEquals(29, last.path("written").asLong());
+            assertEquals(1, last.path("rejected").asLong());
+            List<JsonNode> rejects = Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst");
+            assertEquals(1, rejects.size());
+            assertEquals("doc-7", rejects.get(0).path("id").asText());
+            assertEquals("model_error", rejects.get(0).path("reason").asText());
+            assertTrue(rejects.get(0).path("detail").asText().contains("attempt 2 of 2"), rejects.get(0).toString());
+            List<String> written = new ArrayList<>(ids);
+            written.remove("doc-7");
+            assertEquals(written, Outputs.ids(out, "plain/shard-00000.jsonl.zst"));
+        }
+    }
+
+    /**
+     * The measurement of the report: 200 documents against a server that fails half of all requests
+     * with HTTP 500. Before, a document whose 8 tries all failed was committed as a model_error reject
+     * (2 of 200 lost). Now such a document fails the attempt, the Job's next attempt resumes from the
+     * last checkpoint, and every document is written.
+     */
+    @Test
+    void halfOfAllRequestsFailingLosesNoDocument() throws Exception {
+        List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 200);
+        FaultConfig faults = FaultConfig.builder().rate(Fault.SERVER_ERROR, 0.5).seed(11).build();
+        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().faults(faults).requestLogCapacity(50_000).build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            int attempts = 5;
+            Path job = manifests(sim.baseUrl(), "sim", attempts);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            int failedAttempts = 0;
+            JsonNode report = null;
+            for (int attempt = 0; attempt < attempts; attempt++) {
+                report = runAttempt(job, attempt);
+                if (report.path("exit").asInt() == 0) {
+                    break;
+                }
+                assertEquals("retries_exhausted", report.path("reason").asText(), report.toString());
+                failedAttempts++;
+            }
+            FileStorage out = new FileStorage(dir.resolve("out"));
+            assertEquals("committed", report.path("outcome").asText(), report.toString());
+            assertEquals(200, report.path("written").asLong());
+            assertEquals(0, report.path("rejected").asLong());
+            assertEquals(ids, Outputs.ids(out, "plain/shard-00000.jsonl.zst"), "every document written exactly once");
+            assertTrue(Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst").isEmpty());
+            System.out.printf("50%% HTTP 500: 200 documents, %d requests, %d attempt(s) ended by a document's exhausted retries,"
+                    + " 0 documents lost%n", sim.requestLog().completions().size(), failedAttempts);
+        }
+    }
+
+    /** A request that never answers ends at the deadline the spec sets (1 s), not a fixed ten minutes. */
+    @Test
+    void theRequestDeadlineIsTheSpecs() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 12);
+        try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 1, "requestTimeoutSeconds: 1");
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            long start = System.nanoTime();
+            JsonNode report = runAttempt(job, 0);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(0, report.path("exit").asInt(), report.toString());
+            assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
+            assertTrue(seconds < 60, "8 tries of 1 s each, not 8 of 86 s (the default for maxTokens 256): " + seconds);
+        }
+    }
+
+    @Test
+    void theLocalFlagSetsTheRequestDeadline() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 12);
+        try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 1);
+            long start = System.nanoTime();
+            Captured run = captured("local", "-f", job.toString(), "--request-timeout", "PT1S",
+                    "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(0, run.exitCode(), run.text());
+            assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
+            assertTrue(seconds < 60, "the default would have been 60 + 256/10 s per try: " + seconds);
+        }
+    }
+
+    private SimConfig hangingOn3() throws IOException {
+        Path rules = dir.resolve("hang.yaml");
+        Files.writeString(rules, "rules:\n  - name: hang\n    match: 'record number 3\\.'\n    on: document\n    fault: hang\n");
+        return SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build();
+    }
+
+    private static void assertOnlyDoc3TimedOut(FileStorage out) throws IOException {
+        List<JsonNode> rejects = Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(1, rejects.size(), rejects.toString());
+        assertEquals("doc-3", rejects.get(0).path("id").asText());
+        assertEquals("model_error", rejects.get(0).path("reason").asText());
+        assertTrue(rejects.get(0).path("detail").asText().contains("HttpTimeoutException"), rejects.get(0).toString());
+        assertEquals(11, Outputs.read(out, "plain/shard-00000.jsonl.zst").size());
+    }
+
+    private JsonNode runAttempt(Path job, int attempt) throws IOException {
+        Path summary = dir.resolve("summary-" + attempt + ".json");
+        int exit = PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--attempt", String.valueOf(attempt),
+                "--checkpoint-every", "10", "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S",
+                "--termination-log", summary.toString());
+        com.fasterxml.jackson.databind.node.ObjectNode report = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(summary.toFile());
+        report.put("exit", exit);
+        return report;
+    }
+
+    private Path manifests(String endpoint, String servedModelName, int attemptsPerShard) throws IOException {
+        return manifests(endpoint, servedModelName, attemptsPerShard, "");
+    }
+
+    private Path manifests(String endpoint, String servedModelName, int attemptsPerShard, String workers) throws IOException {
+        Path folder = dir.resolve("job");
+        Files.createDirectories(folder);
+        Path file = folder.resolve("job.yaml");
+        Files.writeString(file, """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriterModel
+                metadata:
+                  name: sim
+                spec:
+                  servedModelName: %s
+                  endpoint:
+                    url: %s
+                ---
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriteJob
+                metadata:
+                  name: failures
+                spec:
+                  modelRef: {name: sim}
+                  input:
+                    uri: %s
+                  output:
+                    uri: %s
+                    compression: zstd
+                  sharding:
+                    filesPerShard: 1
+                  retry:
+                    attemptsPerShard: %d
+                  recipe:
+                    prompts:
+                      - name: plain
+                        user: "Rewrite the document. <document>{{ text }}</document>"
+                        sampling: {temperature: 0, maxTokens: 256, seed: 1}
+                  workers:
+                    concurrencyPerWorker: 16
+                %s""".formatted(servedModelName, endpoint, dir.resolve("in").toUri(), dir.resolve("out").toUri(), attemptsPerShard,
+                workers.isEmpty() ? "" : "    " + workers + "\n"));
+        return file;
+    }
+
+    /** No receipt, no output dataset, no checkpoint part: only the plan may be there. */
+    private static void assertNothingCommitted(Path out) throws IOException {
+        if (!Files.exists(out)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            List<String> kept = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString().replace('\\', '/'))
+                    .filter(p -> !p.startsWith("_palimpsest/manifest") && !p.startsWith("_palimpsest/plan")).toList();
+            assertEquals(List.of(), kept, "nothing but the plan is committed");
+        }
+    }
+
+    private record Captured(int exitCode, String text) {
+    }
+
+    /** Runs the CLI with stdout and stderr captured (the local command prints its summary and errors there). */
+    private static synchronized Captured captured(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        PrintStream both = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        System.setOut(both);
+        System.setErr(both);
+        try {
+            int exit = PalimpsestCli.execute(args);
+            return new Captured(exit, buffer.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            out.print(buffer.toString(StandardCharsets.UTF_8));
+        }
+    }
+}
