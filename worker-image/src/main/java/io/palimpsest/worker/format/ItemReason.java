@@ -15,7 +15,7 @@ public enum ItemReason {
     TRAILING_DATA("trailing_data", Outcome.REJECTED),
     BLANK_LINE("blank_line", Outcome.SKIPPED),
     EMPTY_TEXT("empty_text", Outcome.SKIPPED),
-    DUPLICATE_ID("duplicate_id", Outcome.SKIPPED),
+    DUPLICATE_ID("duplicate_id", Outcome.REJECTED),
     TEMPLATE_ERROR("template_error", Outcome.REJECTED),
     TRUNCATED("truncated", Outcome.REJECTED),
     EMPTY_OUTPUT("empty_output", Outcome.REJECTED),
