@@ -74,7 +74,17 @@ public final class CheckpointStore {
     }
 
     public PartMarker read(String key) throws IOException {
-        return json.readValue(storage.readAll(key), PartMarker.class);
+        com.fasterxml.jackson.databind.JsonNode node = json.readTree(storage.readAll(key));
+        if (node.has("items")) {
+            return json.treeToValue(node, PartMarker.class);
+        }
+        // a marker of an earlier version (parts in input order): items [start, end), the shard's end when last
+        ItemRanges items = new ItemRanges();
+        items.addRange(node.path("start").asLong(), node.path("end").asLong());
+        Long total = node.path("last").asBoolean() ? node.path("end").asLong() : null;
+        return new PartMarker(node.path("part").asInt(), items, total, node.path("writer").asText(),
+                json.convertValue(node.path("streams"), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, StreamFile>>() { }),
+                json.treeToValue(node.path("counts"), ItemCounts.class));
     }
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */

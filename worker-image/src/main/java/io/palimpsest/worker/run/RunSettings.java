@@ -5,9 +5,9 @@ import java.nio.file.Path;
 import io.palimpsest.worker.format.Compression;
 
 /**
- * How one attempt runs a shard. {@code window} bounds items handed out but not yet in a part
- * (in flight, queued for a connection, or finished out of order), which bounds memory and the work
- * a kill can lose.
+ * How one attempt runs a shard. {@code window} bounds items handed out but not yet answered
+ * (in flight or queued for a connection), which bounds memory; an answer goes into the part being
+ * filled at once, so the work a kill can lose is bounded by {@code checkpointEvery}.
  */
 public record RunSettings(int attempt, String writerId, int checkpointEvery, int window, Compression compression,
                           String job, String jobUid, String recipeHash, String model, Path tempDir) {

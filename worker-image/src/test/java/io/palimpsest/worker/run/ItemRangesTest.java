@@ -83,6 +83,23 @@ class ItemRangesTest {
     }
 
     @Test
+    void aMarkerOfTheEarlierInOrderFormatIsRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        io.palimpsest.worker.storage.FileStorage storage = new io.palimpsest.worker.storage.FileStorage(dir);
+        ShardLayout layout = new ShardLayout(3, io.palimpsest.worker.format.Compression.NONE);
+        storage.put(layout.markerKey(0), ("{\"part\":0,\"start\":0,\"end\":50,\"last\":false,\"writer\":\"old\","
+                + "\"streams\":{\"v\":{\"key\":\"k0\",\"records\":50,\"bytes\":9,\"sha256\":\"x\"}},"
+                + "\"counts\":{\"read\":50,\"written\":50}}").getBytes());
+        storage.put(layout.markerKey(1), ("{\"part\":1,\"start\":50,\"end\":70,\"last\":true,\"writer\":\"old\","
+                + "\"streams\":{},\"counts\":{\"read\":20,\"written\":20}}").getBytes());
+        CheckpointStore.State state = new CheckpointStore(storage, layout, json).read();
+        assertEquals(2, state.parts().size());
+        assertEquals(70L, state.total());
+        assertTrue(state.complete(), "an upgrade mid-shard keeps the parts of the earlier version");
+        assertEquals(50, state.parts().get(0).streams().get("v").records());
+    }
+
+    @Test
     void serialisedAsPairs() throws Exception {
         ObjectMapper json = new ObjectMapper();
         ItemRanges set = of(0, 1, 2, 7);
