@@ -92,6 +92,16 @@ public class RewriteJobStatus {
         private long written;
         private long rejected;
         private long skipped;
+
+        @JsonPropertyDescription("Records written per variant (a document counts once in written, once per variant here). "
+                + "At most 32 variant names; the rest are summed under '(other)'.")
+        @io.fabric8.generator.annotation.Size(max = 33)
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        private java.util.Map<String, Long> writtenByVariant;
+
+        public DocumentCounts(long read, long written, long rejected, long skipped) {
+            this(read, written, rejected, skipped, null);
+        }
     }
 
     @Data

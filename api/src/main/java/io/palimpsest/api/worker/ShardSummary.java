@@ -43,6 +43,8 @@ public class ShardSummary {
     private long written;
     private long rejected;
     private long skipped;
+    /** Records written per variant (a document written counts once in {@code written}, once per variant here); bounded by {@link VariantCounts}. */
+    private java.util.Map<String, Long> writtenByVariant;
     private long promptTokens;
     private long completionTokens;
     private double seconds;

@@ -28,6 +28,8 @@ public class Tally {
     private long written;
     private long rejected;
     private long skipped;
+    /** Records written per variant; bounded by {@link VariantCounts}. */
+    private java.util.Map<String, Long> writtenByVariant;
     private long promptTokens;
     private long completionTokens;
     /** The recipe hash the receipts were matched against. */

@@ -7,6 +7,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.TokenCounts;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.api.worker.Tally;
 
 import java.time.Clock;
@@ -101,7 +102,8 @@ public final class JobStatusFolder {
      */
     public RewriteJobStatus applyTally(RewriteJobStatus previous, Tally tally, RangeSet completed) {
         RewriteJobStatus next = copyOf(previous);
-        next.setDocuments(new DocumentCounts(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
+        next.setDocuments(new DocumentCounts(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped(),
+                VariantCounts.merge(null, tally.getWrittenByVariant())));
         next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
         RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
@@ -114,6 +116,7 @@ public final class JobStatusFolder {
         docs.setWritten(docs.getWritten() + s.getWritten());
         docs.setRejected(docs.getRejected() + s.getRejected());
         docs.setSkipped(docs.getSkipped() + s.getSkipped());
+        docs.setWrittenByVariant(VariantCounts.merge(docs.getWrittenByVariant(), s.getWrittenByVariant()));
         tokens.setPrompt(tokens.getPrompt() + s.getPromptTokens());
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }
@@ -175,7 +178,8 @@ public final class JobStatusFolder {
         c.setFailedShards(s.getFailedShards());
         c.setCountedShards(s.getCountedShards());
         DocumentCounts d = s.getDocuments();
-        c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped()));
+        c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped(),
+                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant())));
         TokenCounts t = s.getTokens();
         c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion()));
         c.setThroughput(s.getThroughput());

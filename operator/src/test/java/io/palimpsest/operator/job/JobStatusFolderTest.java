@@ -47,6 +47,26 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void recordsPerVariantAreSummedAndTheirNamesCapped() {
+        FinishedPod a = committed(0, 10);
+        a.summary().setWrittenByVariant(java.util.Map.of("wiki", 10L, "qa", 9L));
+        FinishedPod b = committed(1, 20);
+        java.util.Map<String, Long> many = new java.util.TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            many.put(String.format("v%02d", i), 1L);
+        }
+        many.put("wiki", 20L);
+        b.summary().setWrittenByVariant(many);
+        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        java.util.Map<String, Long> byVariant = s.getDocuments().getWrittenByVariant();
+        assertEquals(30L, byVariant.get("wiki"));
+        assertEquals(9L, byVariant.get("qa"));
+        assertEquals(io.palimpsest.api.worker.VariantCounts.MAX_NAMED + 1, byVariant.size(), "32 names and '(other)'");
+        assertEquals(30 + 9 + 40, byVariant.values().stream().mapToLong(Long::longValue).sum(), "nothing lost to the cap");
+        assertEquals(10L, byVariant.get(io.palimpsest.api.worker.VariantCounts.OTHER), "the last names in order go to '(other)'");
+    }
+
+    @Test
     void foldingTheSameInputAgainChangesNothing() {
         var job = running("0-2", "5", 3);
         var pods = List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0));

@@ -3,7 +3,10 @@ package io.palimpsest.worker.format;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** JSON lines, optionally gzip or zstd compressed. Blank lines are not items. */
+/**
+ * JSON lines, optionally gzip or zstd compressed. A blank line is an item counted as skipped, so that
+ * every line of the file is accounted for (read = written + rejected + skipped counts lines).
+ */
 public final class JsonlReader implements DocumentReader {
 
     private final String file;
@@ -30,7 +33,7 @@ public final class JsonlReader implements DocumentReader {
                         "line has " + line.totalLength() + " bytes, more than the limit of " + maxLineBytes);
             }
             if (isBlank(line)) {
-                continue;
+                return new UnusableItem(position, null, ItemReason.BLANK_LINE, "blank line");
             }
             return decoder.decodeLine(line.bytes(), line.length(), position);
         }

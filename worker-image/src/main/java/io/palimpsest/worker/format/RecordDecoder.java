@@ -6,6 +6,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,14 +35,35 @@ public final class RecordDecoder {
             return new UnusableItem(position, null, ItemReason.INVALID_UTF8, "line is not valid UTF-8");
         }
         JsonNode node;
-        try {
-            node = json.readTree(bytes, 0, length);
+        try (JsonParser parser = json.getFactory().createParser(bytes, 0, length)) {
+            node = json.readTree(parser);
+            String trailing = trailing(parser);
+            if (trailing != null) {
+                return new UnusableItem(position, null, ItemReason.TRAILING_DATA, trailing);
+            }
         } catch (JsonProcessingException e) {
             return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getOriginalMessage()));
         } catch (java.io.IOException e) {
             return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getMessage()));
         }
         return decodeRecord(node, position);
+    }
+
+    /**
+     * What follows the first JSON value on the line, if anything: a second value or bytes that are not
+     * JSON at all. Either means the line is not one record; taking the first value would silently
+     * drop the rest.
+     */
+    private static String trailing(JsonParser parser) throws java.io.IOException {
+        long offset = parser.currentLocation().getByteOffset();
+        try {
+            if (parser.nextToken() == null) {
+                return null;
+            }
+        } catch (JsonProcessingException notJson) {
+            // garbage after the value
+        }
+        return "the line continues after the JSON value ends at byte " + offset;
     }
 
     /**

@@ -4,16 +4,29 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 
 /**
- * Reads and creates part markers. Only the contiguous run of markers from part 0 counts: a marker
- * after a gap (which a correct writer never leaves) is ignored and its items are redone.
+ * Reads and creates part markers. Markers are numbered 0, 1, 2... with no gap (a writer takes the
+ * next free number), and one counts only when its items overlap no earlier marker's (a correct
+ * writer never creates such a one; if one were there, its items would be redone, never doubled).
  */
 public final class CheckpointStore {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointStore.class.getName());
+
+    /** What the markers say: the parts that count, the items they cover, the shard's size if known, the next free number. */
+    public record State(List<PartMarker> parts, ItemRanges done, Long total, int nextPart) {
+
+        /** Every item of the shard is in exactly one part. */
+        public boolean complete() {
+            return total != null && done.isExactly(total);
+        }
+    }
 
     private final Storage storage;
     private final ShardLayout layout;
@@ -25,27 +38,53 @@ public final class CheckpointStore {
         this.json = json;
     }
 
-    /** The committed parts, in order, from part 0 up to the first gap. */
-    public List<PartMarker> committedParts() throws IOException {
+    public State read() throws IOException {
         List<PartMarker> parts = new ArrayList<>();
+        ItemRanges done = new ItemRanges();
+        Long total = null;
+        int next = 0;
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
             if (!ShardLayout.isMarker(object.key())) {
                 continue;
             }
             PartMarker marker = read(object.key());
-            if (marker.part() != parts.size()) {
+            if (marker.part() != next) {
                 break;
+            }
+            next++;
+            if (!accept(done, marker)) {
+                LOG.warning(layout.shardName() + " part " + marker.part() + " overlaps earlier parts; its items are redone");
+                continue;
             }
             parts.add(marker);
-            if (marker.last()) {
-                break;
+            if (marker.total() != null) {
+                total = marker.total();
             }
         }
-        return parts;
+        return new State(parts, done, total, next);
+    }
+
+    /** Adds the marker's items to {@code done} if they overlap none of it; false (nothing added) otherwise. */
+    static boolean accept(ItemRanges done, PartMarker marker) {
+        if (marker.items().overlaps(done)) {
+            return false;
+        }
+        done.addAll(marker.items());
+        return true;
     }
 
     public PartMarker read(String key) throws IOException {
-        return json.readValue(storage.readAll(key), PartMarker.class);
+        com.fasterxml.jackson.databind.JsonNode node = json.readTree(storage.readAll(key));
+        if (node.has("items")) {
+            return json.treeToValue(node, PartMarker.class);
+        }
+        // a marker of an earlier version (parts in input order): items [start, end), the shard's end when last
+        ItemRanges items = new ItemRanges();
+        items.addRange(node.path("start").asLong(), node.path("end").asLong());
+        Long total = node.path("last").asBoolean() ? node.path("end").asLong() : null;
+        return new PartMarker(node.path("part").asInt(), items, total, node.path("writer").asText(),
+                json.convertValue(node.path("streams"), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, StreamFile>>() { }),
+                json.treeToValue(node.path("counts"), ItemCounts.class));
     }
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */
@@ -64,7 +103,7 @@ public final class CheckpointStore {
      * the documents, and must be redone once the setting is fixed. Earlier parts stay.
      */
     public int withdrawTrailingRejectOnlyParts(String writer) throws IOException {
-        List<PartMarker> parts = committedParts();
+        List<PartMarker> parts = read().parts();
         int withdrawn = 0;
         for (int i = parts.size() - 1; i >= 0; i--) {
             PartMarker part = parts.get(i);

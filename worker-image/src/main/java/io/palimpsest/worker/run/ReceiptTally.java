@@ -41,6 +41,7 @@ public final class ReceiptTally {
             tally.setWritten(tally.getWritten() + counts.written);
             tally.setRejected(tally.getRejected() + counts.rejected);
             tally.setSkipped(tally.getSkipped() + counts.skipped);
+            tally.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(tally.getWrittenByVariant(), counts.variants));
             tally.setPromptTokens(tally.getPromptTokens() + counts.promptTokens);
             tally.setCompletionTokens(tally.getCompletionTokens() + counts.completionTokens);
         }

@@ -5,12 +5,13 @@ import java.nio.file.Path;
 import io.palimpsest.worker.format.Compression;
 
 /**
- * How one attempt runs a shard. {@code window} bounds items handed out but not yet in a part
- * (in flight, queued for a connection, or finished out of order), which bounds memory and the work
- * a kill can lose. {@code attempt} is 0-based; {@code attemptsPerShard} is the job's
- * {@code retry.attemptsPerShard}: only the last attempt commits a document whose calls failed after
- * every retry (as a {@code model_error} reject). {@code simulated}: the built-in simulator serves the
- * model, which the receipt, the records' provenance and the output say.
+ * How one attempt runs a shard. {@code window} bounds items handed out but not yet answered
+ * (in flight or queued for a connection), which bounds memory; an answer goes into the part being
+ * filled at once, so the work a kill can lose is bounded by {@code checkpointEvery}.
+ * {@code attempt} is 0-based; {@code attemptsPerShard} is the job's {@code retry.attemptsPerShard}:
+ * only the last attempt commits a document whose calls failed after every retry (as a
+ * {@code model_error} reject). {@code simulated}: the built-in simulator serves the model, which the
+ * receipt, the records' provenance and the output say.
  */
 public record RunSettings(int attempt, String writerId, int checkpointEvery, int window, Compression compression,
                           String job, String jobUid, String recipeHash, String model, Path tempDir,

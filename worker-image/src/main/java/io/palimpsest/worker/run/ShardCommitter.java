@@ -44,16 +44,26 @@ public final class ShardCommitter {
         this.json = json;
     }
 
-    public Outcome commit(List<PartMarker> parts, Context context) throws IOException {
-        verifyComplete(parts);
+    public Outcome commit(CheckpointStore.State state, Context context) throws IOException {
+        verifyComplete(state);
+        List<PartMarker> parts = state.parts();
         ItemCounts total = new ItemCounts();
         parts.forEach(p -> total.add(p.counts()));
-        if (!total.balanced()) {
-            throw new IllegalStateException(layout.shardName() + " accounting does not add up: " + total);
+        if (!total.balanced() || total.read != state.total()) {
+            throw new IllegalStateException(layout.shardName() + " accounting does not add up: " + total
+                    + " for a shard of " + state.total() + " items");
         }
         Map<String, StreamFile> outputs = new LinkedHashMap<>();
         for (String stream : parts.get(0).streams().keySet()) {
             outputs.put(stream, assemble(stream, parts));
+        }
+        for (Map.Entry<String, StreamFile> output : outputs.entrySet()) {
+            long expected = ShardLayout.REJECTS_STREAM.equals(output.getKey()) ? output.getValue().records()
+                    : total.variants.getOrDefault(output.getKey(), 0L);
+            if (output.getValue().records() != expected) {
+                throw new IllegalStateException(layout.shardName() + " variant " + output.getKey() + " has "
+                        + output.getValue().records() + " records but the parts counted " + expected);
+            }
         }
         Receipt receipt = new Receipt(layout.shard(), context.attempt(), context.writer(), context.job(), context.jobUid(),
                 context.recipeHash(), context.model(), total, outputs, parts.size(),
@@ -62,27 +72,35 @@ public final class ShardCommitter {
                 context.simulated() ? Boolean.TRUE : null);
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
         if (storage.createIfAbsent(layout.receiptKey(), content)) {
-            checkpoints.deleteAll();
+            cleanUp(outputs.keySet());
             return new Outcome(true, receipt);
         }
         return new Outcome(false, readReceipt());
+    }
+
+    /**
+     * After the receipt: the checkpoints go, and so do temporary files of this shard's keys that a
+     * killed attempt left behind (a twin still writing one loses nothing: the shard is committed).
+     */
+    public void cleanUp(java.util.Collection<String> streams) throws IOException {
+        checkpoints.deleteAll();
+        for (String stream : streams) {
+            storage.deleteTemporaries(layout.finalKey(stream));
+        }
+        storage.deleteTemporaries(layout.receiptKey());
     }
 
     public Receipt readReceipt() throws IOException {
         return json.readValue(new String(storage.readAll(layout.receiptKey()), StandardCharsets.UTF_8), Receipt.class);
     }
 
-    private void verifyComplete(List<PartMarker> parts) {
-        if (parts.isEmpty() || !parts.get(parts.size() - 1).last()) {
-            throw new IllegalStateException(layout.shardName() + " is not complete: the last part is missing");
+    private void verifyComplete(CheckpointStore.State state) {
+        if (state.total() == null) {
+            throw new IllegalStateException(layout.shardName() + " is not complete: no part records the end of the input");
         }
-        long expectedStart = 0;
-        for (PartMarker part : parts) {
-            if (part.start() != expectedStart) {
-                throw new IllegalStateException(layout.shardName() + " part " + part.part() + " starts at item " + part.start()
-                        + " but the previous part ended at " + expectedStart);
-            }
-            expectedStart = part.end();
+        if (!state.complete()) {
+            throw new IllegalStateException(layout.shardName() + " is not complete: items " + state.done().gapsBelow(state.total(), 5)
+                    + " of " + state.total() + " are in no part");
         }
     }
 

@@ -22,7 +22,7 @@ import io.palimpsest.worker.storage.Storage;
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
  * number N is the same item in every attempt: that is what checkpoints count. A second document
- * with an id already seen in this shard is skipped as a duplicate.
+ * with an id already seen in this shard is rejected as a duplicate (the first wins).
  */
 public final class ShardInput implements Closeable {
 

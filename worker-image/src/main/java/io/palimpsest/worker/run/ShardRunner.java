@@ -21,13 +21,14 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.Storage;
 
 /**
- * {@code palimpsest run}: one attempt at one shard. Skips a committed shard, resumes after the
- * committed parts of earlier attempts, streams the remaining items through the processor, and
- * commits. Returns a summary and an exit code; never throws for an expected failure.
+ * {@code palimpsest run}: one attempt at one shard. Skips a committed shard, resumes with the items
+ * no committed part of an earlier attempt holds, streams them through the processor, and commits. Returns a summary and an exit code; never throws for an expected failure.
  */
 public final class ShardRunner {
 
     private static final Logger LOG = Logger.getLogger(ShardRunner.class.getName());
+    /** Passes over a shard before giving up; more than one happens only when twin attempts race. */
+    private static final int MAX_PASSES = 10;
 
     /** The summary for the termination message and the exit code that goes with it. */
     public record Report(ShardSummary summary, int exitCode) {
@@ -69,18 +70,22 @@ public final class ShardRunner {
                         "note", "the built-in simulator served the model; a run on a real model refuses this output")));
             }
             if (output.exists(layout.receiptKey())) {
-                checkpoints.deleteAll();
+                committer.cleanUp(PartWriter.streamsOf(processor.variants()));
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
                         "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
             }
-            List<PartMarker> parts = checkpoints.committedParts();
-            long resumeFrom = parts.isEmpty() ? 0 : parts.get(parts.size() - 1).end();
-            if (parts.isEmpty() || !parts.get(parts.size() - 1).last()) {
-                process(shard, layout, checkpoints, parts.size(), resumeFrom);
-                parts = checkpoints.committedParts();
+            CheckpointStore.State state = checkpoints.read();
+            long resumedWith = state.done().size();
+            for (int pass = 1; !state.complete(); pass++) {
+                if (pass > MAX_PASSES) {
+                    throw new IllegalStateException(layout.shardName() + " is still incomplete after " + MAX_PASSES
+                            + " passes: twin attempts keep taking its parts");
+                }
+                process(shard, layout, checkpoints, state);
+                state = checkpoints.read();
             }
-            ShardCommitter.Outcome outcome = committer.commit(parts, new ShardCommitter.Context(settings.attempt(), settings.writerId(),
-                    settings.job(), settings.jobUid(), settings.recipeHash(), settings.model(), startedAt, startNanos, resumeFrom,
+            ShardCommitter.Outcome outcome = committer.commit(state, new ShardCommitter.Context(settings.attempt(), settings.writerId(),
+                    settings.job(), settings.jobUid(), settings.recipeHash(), settings.model(), startedAt, startNanos, resumedWith,
                     settings.simulated()));
             if (!outcome.committedByUs()) {
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, outcome.receipt().counts(), startNanos,
@@ -92,34 +97,40 @@ public final class ShardRunner {
         }
     }
 
-    private void process(Shard shard, ShardLayout layout, CheckpointStore checkpoints, int firstPart, long resumeFrom)
+    /**
+     * One pass over the shard's items: those not in a part yet are handed to the processor. Usually
+     * one pass completes the shard; a twin that won some of this pass's parts leaves gaps for the next.
+     */
+    private void process(Shard shard, ShardLayout layout, CheckpointStore checkpoints, CheckpointStore.State state)
             throws IOException, InterruptedException, ExecutionException {
         Semaphore window = new Semaphore(settings.window());
-        try (OrderedPartWriter writer = new OrderedPartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
+        try (PartWriter writer = new PartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
                 settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
-                () -> receiptExists(layout), firstPart, resumeFrom);
+                () -> receiptExists(layout), state);
              ShardInput items = new ShardInput(input, shard, readers)) {
             InFlight inFlight = new InFlight(writer);
             long ordinal = 0;
+            long submitted = 0;
             InputItem item;
             while ((item = items.next()) != null) {
-                if (ordinal >= resumeFrom) {
+                if (!state.done().contains(ordinal)) {
                     if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
                         break;
                     }
                     submit(writer, inFlight, ordinal, item);
+                    submitted++;
                 }
                 ordinal++;
             }
             if (!inFlight.stopping()) {
-                writer.endOfInput(ordinal);
+                writer.endOfInput(ordinal, submitted);
             }
             writer.done().get();
         }
     }
 
     /** Waits for room in the window; false when the run is failing (stop reading). */
-    private static boolean acquire(Semaphore window, OrderedPartWriter writer, InFlight inFlight) throws InterruptedException {
+    private static boolean acquire(Semaphore window, PartWriter writer, InFlight inFlight) throws InterruptedException {
         while (!window.tryAcquire(200, TimeUnit.MILLISECONDS)) {
             if (writer.done().isDone() || inFlight.stopping()) {
                 return false;
@@ -128,11 +139,11 @@ public final class ShardRunner {
         return !writer.done().isDone();
     }
 
-    private void submit(OrderedPartWriter writer, InFlight inFlight, long ordinal, InputItem item) {
+    private void submit(PartWriter writer, InFlight inFlight, long ordinal, InputItem item) {
         if (item instanceof UnusableItem unusable) {
             ProcessedDocument result = ProcessedDocument.rejected(unusable.reason(), unusable.detail(), 0, 0);
             progress.record(result);
-            writer.accept(new OrderedPartWriter.Completed(ordinal, item, result));
+            writer.accept(new PartWriter.Completed(ordinal, item, result));
             return;
         }
         inFlight.started();
@@ -145,7 +156,7 @@ public final class ShardRunner {
                     markSimulated(done);
                 }
                 progress.record(done);
-                writer.accept(new OrderedPartWriter.Completed(ordinal, item, done));
+                writer.accept(new PartWriter.Completed(ordinal, item, done));
             }
             inFlight.finished();
         });
@@ -191,12 +202,12 @@ public final class ShardRunner {
      */
     private static final class InFlight {
         private static final long GRACE_SECONDS = 30;
-        private final OrderedPartWriter writer;
+        private final PartWriter writer;
         private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         private final java.util.concurrent.atomic.AtomicBoolean writerFailed = new java.util.concurrent.atomic.AtomicBoolean();
 
-        InFlight(OrderedPartWriter writer) {
+        InFlight(PartWriter writer) {
             this.writer = writer;
         }
 
@@ -312,6 +323,7 @@ public final class ShardRunner {
         summary.setWritten(counts.written);
         summary.setRejected(counts.rejected);
         summary.setSkipped(counts.skipped);
+        summary.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(null, counts.variants));
         summary.setPromptTokens(counts.promptTokens);
         summary.setCompletionTokens(counts.completionTokens);
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);

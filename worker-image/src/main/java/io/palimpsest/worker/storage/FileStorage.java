@@ -168,6 +168,23 @@ public final class FileStorage implements Storage {
     }
 
     @Override
+    public void deleteTemporaries(String key) throws IOException {
+        Path target = resolve(key);
+        Path dir = target.getParent();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        String prefix = TEMP_PREFIX + target.getFileName() + "-";
+        try (Stream<Path> siblings = Files.list(dir)) {
+            for (Path sibling : (Iterable<Path>) siblings::iterator) {
+                if (sibling.getFileName().toString().startsWith(prefix)) {
+                    Files.deleteIfExists(sibling);
+                }
+            }
+        }
+    }
+
+    @Override
     public void deleteAll(String prefix) throws IOException {
         Storage.super.deleteAll(prefix);
         Path dir = resolve(prefix);

@@ -46,6 +46,13 @@ public interface Storage extends Closeable {
     /** Deletes an object; a missing object is not an error. */
     void delete(String key) throws IOException;
 
+    /**
+     * Deletes temporary files a killed writer may have left beside {@code key} (a store whose writes
+     * leave none, such as S3, has nothing to do). Call only when no live writer still needs them.
+     */
+    default void deleteTemporaries(String key) throws IOException {
+    }
+
     /** Deletes every object under {@code prefix}. */
     default void deleteAll(String prefix) throws IOException {
         for (StoredObject object : list(prefix)) {

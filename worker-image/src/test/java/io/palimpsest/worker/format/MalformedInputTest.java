@@ -36,6 +36,9 @@ class MalformedInputTest {
         bytes.writeBytes(line("{\"id\":\"f\",\"body\":\"no text\"}"));
         bytes.writeBytes(line("{\"id\":\"g\",\"text\":12}"));
         bytes.writeBytes(line(""));
+        bytes.writeBytes(line("{\"id\":\"i\",\"text\":\"one\"} trailing words"));
+        bytes.writeBytes(line("{\"id\":\"j\",\"text\":\"two\"}{\"id\":\"k\",\"text\":\"three\"}"));
+        bytes.writeBytes(line("{\"id\":\"l\",\"text\":\"spaces after are fine\"}   "));
         bytes.writeBytes("{\"id\":\"h\",\"text\":\"last line, no newline\"}".getBytes(StandardCharsets.UTF_8));
         Files.write(dir.resolve("bad.jsonl"), bytes.toByteArray());
 
@@ -47,8 +50,13 @@ class MalformedInputTest {
             expect(reader.next(), ItemReason.NOT_AN_OBJECT, 5);
             expect(reader.next(), ItemReason.MISSING_TEXT, 6);
             expect(reader.next(), ItemReason.TEXT_NOT_A_STRING, 7);
+            expect(reader.next(), ItemReason.BLANK_LINE, 8);
+            UnusableItem garbage = expect(reader.next(), ItemReason.TRAILING_DATA, 9);
+            assertTrue(garbage.detail().contains("byte 23"), garbage.detail());
+            expect(reader.next(), ItemReason.TRAILING_DATA, 10);
+            assertEquals("l", assertInstanceOf(Document.class, reader.next()).id());
             Document last = assertInstanceOf(Document.class, reader.next());
-            assertEquals(9, last.position().line());
+            assertEquals(12, last.position().line());
             assertNull(reader.next());
         }
     }

@@ -26,6 +26,8 @@ class ReceiptTallyTest {
         counts.skipped = skipped;
         counts.promptTokens = 10 * read;
         counts.completionTokens = 7 * written;
+        counts.variants.put("wiki", written);
+        counts.variants.put("qa", written - 1);
         Receipt receipt = new Receipt(shard, 0, "w", "job", null, recipeHash, "m", counts, Map.of(), 1,
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0), null);
         storage.put(new ShardLayout(shard, io.palimpsest.worker.format.Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
@@ -49,6 +51,7 @@ class ReceiptTallyTest {
         assertEquals(1500, tally.getPromptTokens());
         assertEquals(980, tally.getCompletionTokens());
         assertEquals(1L, tally.getForeignReceipts());
+        assertEquals(Map.of("wiki", 140L, "qa", 138L), tally.getWrittenByVariant());
     }
 
     @Test

@@ -27,17 +27,41 @@ final class LanguageDetector {
     /** About two sentences: Lingua is reliable on prose well below this, and the cost stays flat. */
     static final int SAMPLE_CHARS = 400;
 
+    /** Text read before stripping: enough for a sample of prose after a header of badges and links. */
+    static final int READ_CHARS = 8 * SAMPLE_CHARS;
+
+    /** Fewer prose words than this (after stripping) is too little to tell a language by. */
+    static final int MIN_PROSE_WORDS = 12;
+
     /**
-     * ISO 639-1 code of the text's opening (the first {@link #SAMPLE_CHARS} characters, cut at a
-     * word boundary), or empty when it is too ambiguous to tell. Detection cost grows with length
-     * and dominated validation; a reply that switches language after its opening goes unnoticed.
+     * When the runner-up's confidence (relative to the winner's 1.0) is at least this, the detector is
+     * unsure. On prose the runner-up stays near 0.75 (English against Swedish, Dutch against German);
+     * on text that is mostly names, code or links it climbs to 0.99.
+     */
+    static final double UNSURE_RUNNER_UP = 0.95;
+
+    /**
+     * ISO 639-1 code of the prose of the text's opening (URLs, code and markup removed, then the first
+     * {@link #SAMPLE_CHARS} characters, cut at a word boundary), or empty when there is too little prose
+     * or the detector is unsure: a wrong guess here rejects a good rewrite, so doubt passes. Detection
+     * cost grows with length and dominated validation; a reply that switches language after its
+     * opening goes unnoticed.
      */
     static Optional<String> isoCode(String text) {
-        Language l = Holder.DETECTOR.detectLanguageOf(sample(text));
-        if (l == Language.UNKNOWN) {
+        String prose = ProseText.of(text.length() <= READ_CHARS ? text : text.substring(0, READ_CHARS));
+        if (io.palimpsest.worker.recipe.TextMeasures.wordCount(prose) < MIN_PROSE_WORDS) {
             return Optional.empty();
         }
-        return Optional.of(l.getIsoCode639_1().toString().toLowerCase(Locale.ROOT));
+        java.util.SortedMap<Language, Double> confidence = Holder.DETECTOR.computeLanguageConfidenceValues(sample(prose));
+        if (confidence.isEmpty()) {
+            return Optional.empty();
+        }
+        java.util.Iterator<java.util.Map.Entry<Language, Double>> ranked = confidence.entrySet().iterator();
+        Language best = ranked.next().getKey();
+        if (best == Language.UNKNOWN || (ranked.hasNext() && ranked.next().getValue() >= UNSURE_RUNNER_UP)) {
+            return Optional.empty();
+        }
+        return Optional.of(best.getIsoCode639_1().toString().toLowerCase(Locale.ROOT));
     }
 
     static String sample(String text) {

@@ -89,6 +89,51 @@ class ValidatorsTest {
         };
     }
 
+    /** An English README whose opening is badges and links: n-grams of URLs read as Dutch before they were stripped. */
+    static final String README = "# kvstore [![build](https://github.com/acme/kvstore/actions/workflows/ci.yml/badge.svg)]"
+            + "(https://github.com/acme/kvstore/actions) [![docs](https://img.shields.io/badge/docs-latest-blue)]"
+            + "(https://acme.github.io/kvstore/) [![crates](https://img.shields.io/crates/v/kvstore.svg)](https://crates.io/crates/kvstore)\n\n"
+            + "See https://acme.github.io/kvstore/getting-started/ and https://github.com/acme/kvstore/blob/main/CONTRIBUTING.md "
+            + "or the [wiki](https://github.com/acme/kvstore/wiki/Home).\n\n"
+            + "A small embedded key-value store. It keeps data in an append-only log and rebuilds the index on start. "
+            + "Read the [design notes](https://github.com/acme/kvstore/blob/main/docs/design.md) before you change the file "
+            + "format, and open an issue first for large changes.\n";
+    static final String README_REWRITE = "# kvstore\n\n[![build](https://github.com/acme/kvstore/actions/workflows/ci.yml/badge.svg)]"
+            + "(https://github.com/acme/kvstore/actions) Documentation lives at https://acme.github.io/kvstore/ "
+            + "(start with https://acme.github.io/kvstore/getting-started/); contributing rules are in "
+            + "https://github.com/acme/kvstore/blob/main/CONTRIBUTING.md.\n\n"
+            + "kvstore is a compact key-value store you embed in your program. Data goes to a log that is only ever appended to, "
+            + "and the index is rebuilt from it at startup. Before touching the on-disk format, read the "
+            + "[design notes](https://github.com/acme/kvstore/blob/main/docs/design.md); for big changes, open an issue first.\n";
+    static final String README_GERMAN = "# kvstore\n\n[![build](https://github.com/acme/kvstore/actions/workflows/ci.yml/badge.svg)]"
+            + "(https://github.com/acme/kvstore/actions)\n\n"
+            + "kvstore ist ein kleiner eingebetteter Schlüssel-Wert-Speicher. Er schreibt die Daten in ein Protokoll, an das nur "
+            + "angehängt wird, und baut den Index beim Start daraus neu auf. Lies die Entwurfsnotizen, bevor du das Dateiformat "
+            + "änderst, und eröffne für große Änderungen zuerst ein Ticket.\n";
+
+    @Test
+    void languageIsReadFromTheProseNotFromLinksAndMarkup() {
+        assertEquals(Optional.of("en"), LanguageDetector.isoCode(README), "the README is English");
+        assertEquals(Optional.empty(), reason("{type: language}", README, README_REWRITE, "stop", 10, 1000),
+                "a faithful rewrite of a README full of links passes");
+        assertEquals(Optional.of("language"), reason("{type: language}", README, README_GERMAN, "stop", 10, 1000),
+                "a rewrite into another language is still caught");
+        assertEquals("kvstore build See and or the wiki . A small store.",
+                ProseText.of("# kvstore [![build](https://x.io/b.svg)](https://x.io) See https://x.io/a and <b>or</b> the "
+                        + "[wiki](https://x.io/w). `code` A small store."));
+    }
+
+    @Test
+    void anUnsureDetectionPasses() {
+        String links = "https://github.com/acme/kvstore https://crates.io/crates/kvstore https://docs.rs/kvstore "
+                + "[![build](https://github.com/acme/kvstore/actions/workflows/ci.yml/badge.svg)](https://github.com/acme/kvstore/actions)";
+        assertEquals(Optional.empty(), LanguageDetector.isoCode(links), "no prose: no language");
+        String names = "Kvstore Acme Rust Tokio Serde Clap Anyhow Thiserror Tracing Criterion Proptest Rayon Crossbeam Parking Lot";
+        assertEquals(Optional.empty(), LanguageDetector.isoCode(names), "a list of names is no language");
+        assertEquals(Optional.empty(), reason("{type: language}", names, README_GERMAN, "stop", 10, 1000),
+                "a source of unknown language does not judge the output");
+    }
+
     static List<Object[]> offlineEndings() {
         return List.of(
                 new Object[]{"A full sentence.", "The rewrite stops in the mid", "truncation"},

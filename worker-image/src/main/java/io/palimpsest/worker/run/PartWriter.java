@@ -2,7 +2,6 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Compression;
@@ -21,15 +20,23 @@ import io.palimpsest.worker.format.JsonlWriter;
 import io.palimpsest.worker.storage.Storage;
 
 /**
- * Turns results that arrive in any order into checkpoint parts that cover the shard's items in
- * order. Results wait in memory until every earlier item is done (the window of items handed out but
- * not yet in a part is bounded by {@code window}); then they are appended to the current part, and
- * when the part has {@code checkpointEvery} items it is uploaded and its marker created. A killed
- * run therefore loses at most the items of one unfinished part plus those waiting in the window.
+ * Turns results that arrive in any order into checkpoint parts. A result is appended to the part
+ * being filled as soon as it arrives, whatever its item number; when the part holds
+ * {@code checkpointEvery} items it is uploaded and its marker (listing its item numbers) created. A
+ * kill therefore throws away at most the answered items of the one part being filled (plus any that
+ * arrive while it uploads); nothing waits for a slow earlier item.
+ *
+ * <p>Exactly once: a marker is created only under the next free part number and only when its items
+ * overlap none of the markers before it (all of which this writer has seen: it created or read each
+ * number below its own). A twin attempt that committed some of the same items first wins them; this
+ * writer's overlapping part is dropped, and the items of it the twin did not cover are redone by the
+ * next pass over the shard.
  *
  * <p>All state is confined to one thread; callers only post results.
  */
-public final class OrderedPartWriter implements AutoCloseable {
+public final class PartWriter implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PartWriter.class.getName());
 
     /** One finished item: its number in the shard, what it was, and what came of it. */
     public record Completed(long ordinal, InputItem item, ProcessedDocument result) {
@@ -53,18 +60,22 @@ public final class OrderedPartWriter implements AutoCloseable {
         return t;
     });
 
-    private final Map<Long, Completed> waiting = new HashMap<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
-    private final AtomicLong committedItems = new AtomicLong();
-    private int part;
-    private long next;
-    private long partStart;
+    /** Items in markers this writer has seen (its own and those of twins it met). */
+    private final ItemRanges known;
+    private int nextPart;
+    /** Numbers this writer's part files carry: unique per writer, independent of the marker number it gets. */
+    private int fileSequence;
+    private long appended;
+    private long submitted = -1;
     private long total = -1;
+    private boolean dropped;
     private PartBuilder current;
+    private ItemRanges currentItems = new ItemRanges();
 
-    public OrderedPartWriter(Storage storage, ShardLayout layout, CheckpointStore checkpoints, List<String> variants,
-                             String writerId, int checkpointEvery, Semaphore window, ObjectMapper json, Path tempDir,
-                             Compression compression, BooleanSupplier receiptExists, int firstPart, long firstItem) {
+    public PartWriter(Storage storage, ShardLayout layout, CheckpointStore checkpoints, List<String> variants,
+                      String writerId, int checkpointEvery, Semaphore window, ObjectMapper json, Path tempDir,
+                      Compression compression, BooleanSupplier receiptExists, CheckpointStore.State state) {
         this.storage = storage;
         this.layout = layout;
         this.checkpoints = checkpoints;
@@ -77,10 +88,9 @@ public final class OrderedPartWriter implements AutoCloseable {
         this.compression = compression;
         this.rejects = new RejectRecords(json);
         this.receiptExists = receiptExists;
-        this.part = firstPart;
-        this.next = firstItem;
-        this.partStart = firstItem;
-        this.committedItems.set(firstItem);
+        this.known = new ItemRanges();
+        this.known.addAll(state.done());
+        this.nextPart = state.nextPart();
     }
 
     static List<String> streamsOf(List<String> variants) {
@@ -93,10 +103,14 @@ public final class OrderedPartWriter implements AutoCloseable {
         thread.execute(() -> guarded(() -> onCompleted(completed)));
     }
 
-    /** No item will follow {@code itemCount - 1}. */
-    public void endOfInput(long itemCount) {
+    /**
+     * The input ran out after {@code itemCount} items, {@code submittedCount} of which were handed out
+     * in this pass (the others were done before).
+     */
+    public void endOfInput(long itemCount, long submittedCount) {
         thread.execute(() -> guarded(() -> {
             total = itemCount;
+            submitted = submittedCount;
             maybeFinish();
         }));
     }
@@ -110,33 +124,29 @@ public final class OrderedPartWriter implements AutoCloseable {
         }
     }
 
-    /** Completes when the last part is committed, or exceptionally on the first failure. */
+    /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
     public CompletableFuture<Void> done() {
         return done;
     }
 
-    /** Items of the shard that are in committed parts (including those from earlier attempts). */
-    public long committedItems() {
-        return committedItems.get();
+    /** Whether a part of this pass lost its items to a twin (the shard then needs another pass). */
+    public boolean droppedAPart() {
+        return dropped;
     }
 
     private void onCompleted(Completed completed) throws IOException {
-        waiting.put(completed.ordinal(), completed);
-        Completed ready;
-        while ((ready = waiting.remove(next)) != null) {
-            append(ready);
-            next++;
-            window.release();
-            if (next - partStart >= checkpointEvery) {
-                commitPart(false);
-            }
+        append(completed);
+        appended++;
+        window.release();
+        if (currentItems.size() >= checkpointEvery) {
+            commitPart(null);
         }
         maybeFinish();
     }
 
     private void maybeFinish() throws IOException {
-        if (total >= 0 && next == total && !done.isDone()) {
-            commitPart(true);
+        if (submitted >= 0 && appended == submitted && !done.isDone()) {
+            commitPart(total);
             done.complete(null);
         }
     }
@@ -145,6 +155,7 @@ public final class OrderedPartWriter implements AutoCloseable {
         if (current == null) {
             current = new PartBuilder(json, tempDir, streams, compression);
         }
+        currentItems.add(completed.ordinal());
         ProcessedDocument result = completed.result();
         ItemCounts counts = current.counts;
         counts.read++;
@@ -152,22 +163,25 @@ public final class OrderedPartWriter implements AutoCloseable {
         counts.completionTokens += result.completionTokens();
         for (VariantRecord output : result.outputs()) {
             current.write(output.variant(), output.record());
+            counts.variants.merge(output.variant(), 1L, Long::sum);
         }
         for (Rejection rejection : result.rejections()) {
             current.write(ShardLayout.REJECTS_STREAM, rejects.of(completed.item(), rejection));
-            counts.reasons.merge(rejection.reason(), 1L, Long::sum);
         }
         ItemReason.Outcome outcome = result.outcomeOrNullIfWritten();
         if (outcome == null) {
             counts.written++;
         } else if (outcome == ItemReason.Outcome.SKIPPED) {
             counts.skipped++;
+            counts.skipReasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
         } else {
             counts.rejected++;
+            counts.reasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
         }
     }
 
-    private void commitPart(boolean last) throws IOException {
+    /** @param shardTotal the shard's item count when the input has run out, else null */
+    private void commitPart(Long shardTotal) throws IOException {
         if (receiptExists.getAsBoolean()) {
             throw new CommittedByAnotherAttempt(layout.receiptKey());
         }
@@ -175,35 +189,44 @@ public final class OrderedPartWriter implements AutoCloseable {
             current = new PartBuilder(json, tempDir, streams, compression);
         }
         try (PartBuilder builder = current) {
+            if (!builder.counts.balanced()) {
+                throw new IllegalStateException(layout.shardName() + " part accounting does not add up: " + builder.counts);
+            }
             Map<String, JsonlWriter> written = builder.finish();
             Map<String, StreamFile> files = new LinkedHashMap<>();
+            int sequence = fileSequence++;
             for (String stream : streams) {
                 JsonlWriter writer = written.get(stream);
-                String key = layout.partDataKey(part, writerId, stream);
+                String key = layout.partDataKey(sequence, writerId, stream);
                 storage.put(key, builder.file(stream));
                 files.put(stream, new StreamFile(key, writer.records(), writer.bytes(), writer.sha256()));
             }
-            PartMarker mine = new PartMarker(part, partStart, next, last, writerId, files, builder.counts);
-            PartMarker inForce = checkpoints.createOrGetExisting(mine);
-            if (!inForce.writer().equals(writerId)) {
-                adoptTwinsPart(mine, inForce);
-            }
+            createMarker(files, builder.counts, shardTotal);
         }
         current = null;
-        part++;
-        partStart = next;
-        committedItems.set(next);
+        currentItems = new ItemRanges();
     }
 
-    /** A twin attempt committed this part number first: its files stand, ours go. */
-    private void adoptTwinsPart(PartMarker mine, PartMarker theirs) throws IOException {
-        for (StreamFile file : mine.streams().values()) {
-            storage.delete(file.key());
-        }
-        if (theirs.start() != mine.start() || theirs.end() != mine.end() || theirs.last() != mine.last()) {
-            throw new IllegalStateException("part " + mine.part() + " of " + layout.shardName() + " was committed by writer "
-                    + theirs.writer() + " for items [" + theirs.start() + ", " + theirs.end() + ") but this attempt has ["
-                    + mine.start() + ", " + mine.end() + "): the attempts disagree on checkpointEvery");
+    /** Takes the next free part number; gives the part up if a twin's marker took any of its items. */
+    private void createMarker(Map<String, StreamFile> files, ItemCounts counts, Long shardTotal) throws IOException {
+        while (true) {
+            if (currentItems.overlaps(known)) {
+                LOG.info(layout.shardName() + ": another attempt committed some of this part's items first; the part is dropped");
+                for (StreamFile file : files.values()) {
+                    storage.delete(file.key());
+                }
+                dropped = true;
+                return;
+            }
+            PartMarker mine = new PartMarker(nextPart, currentItems, shardTotal, writerId, files, counts);
+            PartMarker inForce = checkpoints.createOrGetExisting(mine);
+            nextPart++;
+            if (inForce.writer().equals(writerId) && inForce.items().equals(currentItems)) {
+                known.addAll(currentItems);
+                return;
+            }
+            // a twin's marker: its items count if they overlap nothing before it (as CheckpointStore.read decides)
+            CheckpointStore.accept(known, inForce);
         }
     }
 

@@ -1,0 +1,50 @@
+package io.palimpsest.api.worker;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Records written per variant, kept bounded wherever it travels (a 4 KiB termination message, the
+ * job status): at most {@link #MAX_NAMED} variant names, the rest summed under {@link #OTHER}.
+ * Recipes name a handful of variants, so the cap only guards against a generated recipe with many.
+ */
+public final class VariantCounts {
+
+    public static final int MAX_NAMED = 32;
+    public static final String OTHER = "(other)";
+
+    private VariantCounts() {
+    }
+
+    /** {@code into} plus {@code add}, names beyond the cap (in name order) summed under {@link #OTHER}; null stays null. */
+    public static Map<String, Long> merge(Map<String, Long> into, Map<String, Long> add) {
+        if ((into == null || into.isEmpty()) && (add == null || add.isEmpty())) {
+            return into;
+        }
+        TreeMap<String, Long> merged = new TreeMap<>();
+        if (into != null) {
+            into.forEach((name, n) -> merged.merge(name, n, Long::sum));
+        }
+        if (add != null) {
+            add.forEach((name, n) -> merged.merge(name, n, Long::sum));
+        }
+        return capped(merged);
+    }
+
+    private static Map<String, Long> capped(TreeMap<String, Long> counts) {
+        long other = counts.getOrDefault(OTHER, 0L);
+        counts.remove(OTHER);
+        TreeMap<String, Long> kept = new TreeMap<>();
+        for (Map.Entry<String, Long> entry : counts.entrySet()) {
+            if (kept.size() < MAX_NAMED) {
+                kept.put(entry.getKey(), entry.getValue());
+            } else {
+                other += entry.getValue();
+            }
+        }
+        if (other > 0) {
+            kept.put(OTHER, other);
+        }
+        return kept;
+    }
+}
