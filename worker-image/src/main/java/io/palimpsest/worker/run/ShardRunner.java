@@ -64,10 +64,6 @@ public final class ShardRunner {
                 return report(shard, ShardSummary.Outcome.modelConfig, new ItemCounts(), startNanos, "simulated_output",
                         simulatedWork, ExitCodes.MODEL_CONFIG);
             }
-            if (settings.simulated()) {
-                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
-                        "note", "the built-in simulator served the model; a run on a real model refuses this output")));
-            }
             if (output.exists(layout.receiptKey())) {
                 checkpoints.deleteAll();
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
@@ -76,6 +72,11 @@ public final class ShardRunner {
             List<PartMarker> parts = checkpoints.committedParts();
             long resumeFrom = parts.isEmpty() ? 0 : parts.get(parts.size() - 1).end();
             if (parts.isEmpty() || !parts.get(parts.size() - 1).last()) {
+                if (settings.simulated()) {
+                    // before the first part: simulated work is never in an output without this mark
+                    output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
+                            "note", "the built-in simulator served the model; a run on a real model refuses this output")));
+                }
                 process(shard, layout, checkpoints, parts.size(), resumeFrom);
                 parts = checkpoints.committedParts();
             }
