@@ -204,18 +204,29 @@ final class LocalCommand implements Callable<Integer> {
             return new LocalModel(URI.create(server.baseUrl()), server);
         }
 
+        /**
+         * Whether {@code /health} answers 200. A refused connection is final at once; a slow answer (a
+         * busy machine) or a server still loading (503) gets a few more tries before the run stops.
+         */
         private static boolean answersHealth(URI endpoint) {
-            try {
-                var response = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-                        .send(java.net.http.HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(3)).GET().build(),
-                                java.net.http.HttpResponse.BodyHandlers.discarding());
-                return response.statusCode() == 200;
-            } catch (java.io.IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+            var client = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+            var request = java.net.http.HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build();
+            for (int attempt = 0; attempt < 4; attempt++) {
+                try {
+                    if (client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return true;
+                    }
+                    Thread.sleep(1000);
+                } catch (java.net.ConnectException e) {
+                    return false;
+                } catch (java.io.IOException e) {
+                    // a timeout: try again
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
+            return false;
         }
 
         URI baseUrl() {

@@ -65,10 +65,6 @@ public final class ShardRunner {
                 return report(shard, ShardSummary.Outcome.modelConfig, new ItemCounts(), startNanos, "simulated_output",
                         simulatedWork, ExitCodes.MODEL_CONFIG);
             }
-            if (settings.simulated()) {
-                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
-                        "note", "the built-in simulator served the model; a run on a real model refuses this output")));
-            }
             if (output.exists(layout.receiptKey())) {
                 committer.cleanUp(PartWriter.streamsOf(processor.variants()));
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
@@ -76,6 +72,11 @@ public final class ShardRunner {
             }
             CheckpointStore.State state = checkpoints.read();
             long resumedWith = state.done().size();
+            if (!state.complete() && settings.simulated()) {
+                // before the first part: simulated work is never in an output without this mark
+                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
+                        "note", "the built-in simulator served the model; a run on a real model refuses this output")));
+            }
             for (int pass = 1; !state.complete(); pass++) {
                 if (pass > MAX_PASSES) {
                     throw new IllegalStateException(layout.shardName() + " is still incomplete after " + MAX_PASSES
