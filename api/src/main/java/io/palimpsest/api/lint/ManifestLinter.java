@@ -29,6 +29,9 @@ import java.util.stream.Stream;
  * reported, with file, line and field. {@code palimpsest local} and the planner run the same check.
  */
 public final class ManifestLinter {
+    /** The field of the problem "modelRef names no RewriterModel among the manifests". */
+    public static final String MODEL_REF = "spec.modelRef.name";
+
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .build();
@@ -142,7 +145,7 @@ public final class ManifestLinter {
                     && sameNamespace((String) path(m, "metadata", "namespace"), namespace instanceof String ns ? ns : null));
             if (!present) {
                 String known = models.stream().map(m -> String.valueOf(path(m, "metadata", "name"))).collect(Collectors.joining(", "));
-                problems.add(new Problem(found.file(), found.lineOf("spec.modelRef.name"), "spec.modelRef.name",
+                problems.add(new Problem(found.file(), found.lineOf(MODEL_REF), MODEL_REF,
                         "names RewriterModel \"" + name + "\", which is not among the given manifests"
                                 + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
             }

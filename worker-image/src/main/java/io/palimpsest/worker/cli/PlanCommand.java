@@ -61,7 +61,7 @@ final class PlanCommand implements Callable<Integer> {
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        List<Shard> shards = planner.cut(runtime.input(), runtime.keyFilter(), limit, (key, atMost) -> {
+        List<Shard> shards = planner.cut(runtime.input(), runtime.spec.getInput().getUri(), runtime.keyFilter(), limit, (key, atMost) -> {
             long items = 0;
             try (var reader = readers.open(inputStorage, key)) {
                 while (items < atMost && reader.next() != null) {

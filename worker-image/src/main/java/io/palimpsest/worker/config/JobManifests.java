@@ -22,6 +22,14 @@ public final class JobManifests {
     }
 
     public Loaded load(Path path) throws IOException {
+        return load(path, true);
+    }
+
+    /**
+     * @param modelRequired false where only the recipe matters (auditing pairs with {@code validate}):
+     *                      a modelRef that names no RewriterModel among the manifests is then no problem
+     */
+    public Loaded load(Path path, boolean modelRequired) throws IOException {
         ManifestLinter.Result lint;
         try {
             lint = new ManifestLinter().lint(path);
@@ -31,8 +39,11 @@ public final class JobManifests {
         if (lint.resolvedJob() != null && lint.jobs().isEmpty()) {
             return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null);
         }
-        if (!lint.ok()) {
-            throw new InvalidJobException(lint.problems().size() + " problem(s) in " + path + ":\n" + lint.describe());
+        var problems = lint.problems().stream()
+                .filter(p -> modelRequired || !(ManifestLinter.MODEL_REF.equals(p.field()) && p.message().startsWith("names RewriterModel"))).toList();
+        if (!problems.isEmpty()) {
+            throw new InvalidJobException(problems.size() + " problem(s) in " + path + ":\n"
+                    + String.join("\n", problems.stream().map(Object::toString).toList()));
         }
         if (lint.jobs().isEmpty()) {
             throw new InvalidJobException(path + " holds no RewriteJob manifest (and no resolved job.yaml)");

@@ -58,10 +58,15 @@ public final class JobPlanner {
 
     /** The shards the input makes, written nowhere; refuses input that does not exist, matches no file or yields no shard. */
     public List<Shard> cut(InputRoot input, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
-        List<StoredObject> files = matchingInput(input, filter);
+        return cut(input, null, filter, limit, counter);
+    }
+
+    /** @param inputUri the input as the job names it, for messages (null: the storage's own description) */
+    public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
+        String where = inputUri != null ? inputUri : input.storage().describe() + input.singleKey().map(k -> "/" + k).orElse("");
+        List<StoredObject> files = matchingInput(input, where, filter);
         if (files.stream().allMatch(f -> f.size() == 0)) {
-            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
-                    + input.storage().describe() + " are empty");
+            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where + " are empty");
         }
         List<Shard> shards = planner.group(files);
         if (limit != null) {
@@ -69,8 +74,8 @@ public final class JobPlanner {
         }
         shards = ShardPlanner.largestFirst(shards);
         if (shards.isEmpty()) {
-            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
-                    + input.storage().describe() + " hold no items within input.limit");
+            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where
+                    + " hold no items within input.limit");
         }
         return shards;
     }
@@ -123,8 +128,7 @@ public final class JobPlanner {
     }
 
     /** The files the plan takes; refuses input that does not exist or of which the globs take nothing. */
-    private static List<StoredObject> matchingInput(InputRoot input, KeyFilter filter) throws IOException {
-        String where = input.storage().describe() + input.singleKey().map(k -> "/" + k).orElse("");
+    private static List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter) throws IOException {
         if (input.singleKey().isPresent()) {
             String key = input.singleKey().get();
             List<StoredObject> found = input.storage().list(key).stream().filter(o -> o.key().equals(key)).toList();

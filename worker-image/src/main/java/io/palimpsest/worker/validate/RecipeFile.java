@@ -23,7 +23,7 @@ final class RecipeFile {
 
     static Recipe load(Path path) throws IOException {
         if (Files.isDirectory(path) || holdsJob(path)) {
-            var loaded = new JobManifests().load(path);
+            var loaded = new JobManifests().load(path, false); // the recipe is audited; no model is called
             if (loaded.job().getSpec() == null || loaded.job().getSpec().getRecipe() == null) {
                 throw new IllegalArgumentException(path + ": the job has no spec.recipe");
             }

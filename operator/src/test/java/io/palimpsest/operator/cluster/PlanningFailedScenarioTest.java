@@ -1,0 +1,84 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A job whose plan cannot be right ends PlanningFailed with the planner's reason, on the simulated
+ * cluster with the real worker: the planner pod fails once (exit 78, no retries), no worker Job is
+ * made, nothing is written under the output, and the reason names what to fix.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestProfile(SimulatedClusterProfile.class)
+class PlanningFailedScenarioTest {
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void inputThatMatchesNothingAndAMisspeltTemplateVariableEndPlanningFailed() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().zeroLatency())) {
+            Path input = s.claim("corpus").resolve("in");
+            SyntheticCorpus.write(input, 2, 5, 3);
+            s.createModel("plan-model", 1, 5);
+
+            RewriteJob noMatch = s.smallJob("no-match", "plan-model", "pvc://corpus/in/", "pvc://corpus/out-a/");
+            noMatch.getSpec().getInput().setInclude(List.of("*.parquet"));
+            s.client.resource(noMatch).create();
+            String reason = awaitPlanningFailed(s, "no-match");
+            assertTrue(reason.contains("no file under pvc://corpus/in/ matches include [*.parquet]"), reason);
+
+            RewriteJob typo = s.smallJob("typo", "plan-model", "pvc://corpus/in/", "pvc://corpus/out-b/");
+            var prompt = typo.getSpec().getRecipe().getPrompts().get(0);
+            prompt.setUser(prompt.getUser().replace("{{ text }}", "{{ txt }}"));
+            s.client.resource(typo).create();
+            reason = awaitPlanningFailed(s, "typo");
+            assertTrue(reason.contains("recipe: variant wiki: template user, line 3: unknown variable 'txt'"), reason);
+            assertFalse(reason.contains("Exception"), reason);
+
+            for (String out : List.of("out-a", "out-b")) {
+                Path dir = s.claim("corpus").resolve(out);
+                assertTrue(!Files.exists(dir) || Files.list(dir).findAny().isEmpty(), "nothing written under " + out);
+            }
+        }
+    }
+
+    private static String awaitPlanningFailed(Scenario s, String name) {
+        RewriteJob failed = s.awaitPhase(name, JobPhase.Failed, Duration.ofSeconds(90));
+        var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
+        assertEquals(Conditions.REASON_PLANNING_FAILED, condition.getReason(), condition.toString());
+        assertNull(s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName(RewriteJobNames.workerJob(failed)).get(),
+                "no worker Job for " + name);
+        List<Pod> planners = s.client.pods().inNamespace(Scenario.NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN).list().getItems().stream()
+                .filter(p -> p.getMetadata().getName().startsWith(RewriteJobNames.plannerJob(failed))).toList();
+        assertEquals(1, planners.size(), "a refused plan is not retried: " + planners.size() + " planner pods");
+        System.out.printf("[figures] %s: PlanningFailed after 1 planner pod: %s%n", name, condition.getMessage());
+        return condition.getMessage();
+    }
+}
