@@ -94,7 +94,7 @@ public class RewriteJobStatus {
         private long skipped;
 
         @JsonPropertyDescription("Records written per variant (a document counts once in written, once per variant here). "
-                + "At most 32 variant names; the rest are summed under '(other)'.")
+                + "At most 32 variant names (those with the most records); the rest are summed under '(other)'.")
         @io.fabric8.generator.annotation.Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private java.util.Map<String, Long> writtenByVariant;

@@ -1,11 +1,14 @@
 package io.palimpsest.api.worker;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Records written per variant, kept bounded wherever it travels (a 4 KiB termination message, the
- * job status): at most {@link #MAX_NAMED} variant names, the rest summed under {@link #OTHER}.
+ * job status): at most {@link #MAX_NAMED} variant names (those with the most records), the rest
+ * summed under {@link #OTHER}.
  * Recipes name a handful of variants, so the cap only guards against a generated recipe with many.
  */
 public final class VariantCounts {
@@ -16,7 +19,7 @@ public final class VariantCounts {
     private VariantCounts() {
     }
 
-    /** {@code into} plus {@code add}, names beyond the cap (in name order) summed under {@link #OTHER}; null stays null. */
+    /** {@code into} plus {@code add}, names beyond the cap summed under {@link #OTHER}; null stays null. */
     public static Map<String, Long> merge(Map<String, Long> into, Map<String, Long> add) {
         if ((into == null || into.isEmpty()) && (add == null || add.isEmpty())) {
             return into;
@@ -31,11 +34,14 @@ public final class VariantCounts {
         return capped(merged);
     }
 
+    /** Keeps the names with the most records (ties by name), so the variants that matter stay visible. */
     private static Map<String, Long> capped(TreeMap<String, Long> counts) {
         long other = counts.getOrDefault(OTHER, 0L);
         counts.remove(OTHER);
         TreeMap<String, Long> kept = new TreeMap<>();
-        for (Map.Entry<String, Long> entry : counts.entrySet()) {
+        List<Map.Entry<String, Long>> ranked = new ArrayList<>(counts.entrySet());
+        ranked.sort(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()));
+        for (Map.Entry<String, Long> entry : ranked) {
             if (kept.size() < MAX_NAMED) {
                 kept.put(entry.getKey(), entry.getValue());
             } else {
