@@ -25,6 +25,12 @@ class BadManifestsTest {
         Map<String, Object> job = Manifests.rewriteJob();
         return Stream.of(
                 Arguments.of("missing modelRef", with(job, "spec.modelRef", REMOVE), "modelRef"),
+                Arguments.of("no modelRef, a judge on render-only prompts", with(with(with(with(with(job, "spec.modelRef", REMOVE),
+                        "spec.recipe.prompts", List.of(Map.of("name", "card", "render", "{{ meta.word }}"))),
+                        "spec.recipe.routes", REMOVE), "spec.recipe.fanout", REMOVE),
+                        "spec.recipe.validators", List.of(Map.of("type", "judge", "judge", Map.of("user", "Score {{ output }}")))), "modelRef"),
+                Arguments.of("no modelRef in program mode", with(with(with(job, "spec.modelRef", REMOVE), "spec.recipe.mode", "program"),
+                        "spec.recipe.program", Map.of()), "modelRef"),
                 Arguments.of("missing input", with(job, "spec.input", REMOVE), "input"),
                 Arguments.of("missing recipe", with(job, "spec.recipe", REMOVE), "recipe"),
                 Arguments.of("missing input.uri", with(job, "spec.input.uri", REMOVE), "uri"),
@@ -106,6 +112,14 @@ class BadManifestsTest {
     void validManifestsPass() throws Exception {
         assertEquals(List.of(), CrdValidator.rewriteJobs().validate(Manifests.rewriteJob()));
         assertEquals(List.of(), CrdValidator.rewriterModels().validate(Manifests.rewriterModel()));
+    }
+
+    @Test
+    void renderOnlyJobWithoutModelPasses() throws Exception {
+        Map<String, Object> job = with(with(with(with(Manifests.rewriteJob(), "spec.modelRef", REMOVE),
+                "spec.recipe.prompts", List.of(Map.of("name", "card", "render", "{{ meta.word }}: {{ meta.definition }}"))),
+                "spec.recipe.routes", REMOVE), "spec.recipe.fanout", REMOVE);
+        assertEquals(List.of(), CrdValidator.rewriteJobs().validate(job));
     }
 
     @Test
