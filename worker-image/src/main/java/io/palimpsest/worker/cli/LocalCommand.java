@@ -62,7 +62,8 @@ final class LocalCommand implements Callable<Integer> {
         LocalPaths.resolve(job, loaded.jobFile(), out);
         long start = System.nanoTime();
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json);
-             LocalModel model = LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules())) {
+             LocalModel model = runtime.callsModel() ? LocalModel.start(job, loaded.model(), endpoint, simulate, simulatorRules())
+                     : LocalModel.NONE) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
@@ -89,7 +90,9 @@ final class LocalCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
         ProgressTicker ticker = new ProgressTicker(progress, shards, start);
         try {
-            runtime.client(modelUrl, Duration.ofMinutes(10), Duration.ofMinutes(2));
+            if (modelUrl != null) {
+                runtime.client(modelUrl, Duration.ofMinutes(10), Duration.ofMinutes(2));
+            }
             List<Future<ShardRunner.Report>> futures = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
                 int index = shard;
@@ -114,6 +117,9 @@ final class LocalCommand implements Callable<Integer> {
 
     /** The model for a local run: the given endpoint, the model's own, or an in-process simulator. */
     static final class LocalModel implements AutoCloseable {
+        /** A recipe that calls no model (templates rendered from the records) runs with none. */
+        static final LocalModel NONE = new LocalModel(null, null);
+
         private final URI baseUrl;
         private final ModelSimServer sim;
 
@@ -170,6 +176,9 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         String description() {
+            if (baseUrl == null) {
+                return "none (the recipe calls no model)";
+            }
             return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName()
                     + sim.config().rulesFile().map(r -> ", replies scripted by " + r).orElse("") + ")" : baseUrl.toString();
         }

@@ -95,6 +95,8 @@ public final class JobManifests {
             }
         } else if (job.getSpec().getModelRef() != null) {
             resolvedModel.setServedModelName(job.getSpec().getModelRef().getName());
+        } else {
+            resolvedModel = null; // a recipe that calls no model names none: no model section
         }
         resolved.setModel(resolvedModel);
         return resolved;
