@@ -1,50 +1,62 @@
 package io.palimpsest.worker.recipe.validate;
 
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Fidelity without a model: the facts of source and output compared (K2 checks each rephrasing
- * for semantic alignment with its source). Facts are read from both texts the same way:
+ * for semantic alignment with its source; the method is not published, this is ours). Facts are
+ * read from both texts the same way:
  * <ul>
- *   <li>numbers and dates, as values: digits ("1871", "2,400", "3.5") and spelled numbers
- *       ("thirty-eight", "two hundred and forty"), so "38 m" and "thirty-eight metres" agree;</li>
- *   <li>names: capitalised words inside a sentence, or opening one when the next is capitalised
- *       too ("Kerrow Point", "Mull Feran", "March"), possessives dropped;</li>
- *   <li>key nouns: longer content words, compared by their first letters so inflections match.</li>
+ *   <li>numbers and dates, as values: digits ("1871", "2,400", "3.5"), spelled numbers
+ *       ("thirty-eight", "one hundred and eighty thousand"), half and quarter as per cent, so
+ *       "38 m" and "thirty-eight metres" agree;</li>
+ *   <li>names: capitalised words inside a sentence, or opening one before another capitalised
+ *       word ("Kerrow Point", "Mull Feran", "March"), possessives and plural s dropped;</li>
+ *   <li>key nouns: content words of five letters or more, compared by their first five letters
+ *       so inflections match.</li>
  * </ul>
- * Recall is the share of the source's facts found in the output (a dropped fact lowers it);
- * precision the share of the output's numbers and names found in the source (a changed number or
- * a swapped name lowers it; key nouns are left out there, a paraphrase may bring new ones).
+ * <b>Precision</b>: the share of the output's numbers and names that the source holds (a changed
+ * number, a swapped or invented name lowers it). <b>Recall</b>: the share of the source's
+ * sentences the output keeps, a sentence being kept when at least one fact of its own (one no
+ * other sentence of the source has) is in the output: a dropped statement lowers it, a paraphrase
+ * that renames most words does not. Neither catches two names that trade places, or a fact
+ * turned into its opposite with the same words: that is the judge's part.
  */
 public record FactsCheck(double minRecall, double minPrecision) implements OutputCheck {
     public static final String REASON = "facts";
-    public static final double DEFAULT_MIN_RECALL = 0.75;
+    public static final double DEFAULT_MIN_RECALL = 1.0;
     public static final double DEFAULT_MIN_PRECISION = 1.0;
-    static final int KEY_NOUN_LENGTH = 6;
+    static final int KEY_NOUN_LENGTH = 4;
     static final int STEM = 5;
 
-    /** The facts of one text. */
+    /** The facts of a text or of one sentence. */
     public record Facts(Set<String> numbers, Set<String> names, Set<String> nouns) {
-        int size() {
-            return numbers.size() + names.size() + nouns.size();
+        /** Every fact, tagged by kind so a number and a word never meet. */
+        Set<String> all() {
+            Set<String> out = new LinkedHashSet<>();
+            numbers.forEach(n -> out.add("#" + n));
+            names.forEach(n -> out.add("@" + n));
+            nouns.forEach(n -> out.add("~" + n));
+            return out;
         }
     }
 
     /** What the comparison found. */
-    public record Comparison(double recall, double precision, Set<String> missing, Set<String> unsupported) {
+    public record Comparison(double recall, double precision, int sentences, int sentencesKept,
+                             List<String> droppedSentences, Set<String> unsupported) {
     }
 
     @Override
     public Optional<Rejection> check(ValidationSubject s) {
-        Comparison c = compare(extract(s.source()), extract(s.output()));
+        Comparison c = compare(s.source(), s.output());
         if (c.precision() < minPrecision) {
             return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
                     "%.0f%% of the output's numbers and names are in the source (limit %.0f%%); not in the source: %s",
@@ -52,64 +64,79 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         }
         if (c.recall() < minRecall) {
             return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of the source's facts are in the output (limit %.0f%%); missing: %s",
-                    c.recall() * 100, minRecall * 100, shortList(c.missing())), c.recall(), minRecall));
+                    "%d of the source's %d statements are in the output (%.0f%%, limit %.0f%%); dropped: %s",
+                    c.sentencesKept(), c.sentences(), c.recall() * 100, minRecall * 100,
+                    shortList(new LinkedHashSet<>(c.droppedSentences()))), c.recall(), minRecall));
         }
         return Optional.empty();
     }
 
-    public static Comparison compare(Facts source, Facts output) {
-        Set<String> missing = new LinkedHashSet<>();
+    public static Comparison compare(String source, String output) {
+        Facts out = extract(output);
+        Set<String> outputFacts = out.all();
+        Set<String> outputWords = words(output);
+        Set<String> sourceWords = words(source);
+
+        // recall: each source sentence by the facts only it has
+        List<String> sentences = sentences(source);
+        List<Set<String>> own = new ArrayList<>();
+        Map<String, Integer> seenIn = new HashMap<>();
+        for (String sentence : sentences) {
+            Set<String> facts = extract(sentence).all();
+            own.add(facts);
+            facts.forEach(f -> seenIn.merge(f, 1, Integer::sum));
+        }
+        int anchored = 0;
         int kept = 0;
-        for (String n : source.numbers()) {
-            if (output.numbers().contains(n)) {
+        List<String> dropped = new ArrayList<>();
+        for (int i = 0; i < sentences.size(); i++) {
+            List<String> unique = own.get(i).stream().filter(f -> seenIn.get(f) == 1).toList();
+            if (unique.isEmpty()) {
+                continue; // nothing of its own to look for
+            }
+            anchored++;
+            boolean found = unique.stream().anyMatch(f -> outputFacts.contains(f)
+                    || (f.startsWith("@") && outputWords.contains(f.substring(1))));
+            if (found) {
                 kept++;
             } else {
-                missing.add(n);
+                dropped.add(abbreviate(sentences.get(i)));
             }
         }
-        for (String n : source.names()) {
-            if (output.names().contains(n)) {
-                kept++;
-            } else {
-                missing.add(n);
-            }
-        }
-        for (String n : source.nouns()) {
-            if (output.nouns().contains(n)) {
-                kept++;
-            } else {
-                missing.add(n);
-            }
-        }
+
+        // precision: the output's numbers and names against the source
+        Facts src = extract(source);
         Set<String> unsupported = new LinkedHashSet<>();
-        int supported = 0;
-        for (String n : output.numbers()) {
-            if (source.numbers().contains(n)) {
-                supported++;
-            } else {
+        int claims = 0;
+        for (String n : out.numbers()) {
+            claims++;
+            if (!src.numbers().contains(n)) {
                 unsupported.add(n);
             }
         }
-        for (String n : output.names()) {
-            // a name the source has, or has as a plain word (a sentence-initial or lower-case use)
-            if (source.names().contains(n) || source.nouns().contains(stem(n))) {
-                supported++;
-            } else {
+        for (String n : out.names()) {
+            claims++;
+            // a name the source has, in any position or case (a sentence-initial or lower-case use)
+            if (!src.names().contains(n) && !sourceWords.contains(n)) {
                 unsupported.add(n);
             }
         }
-        int claims = output.numbers().size() + output.names().size();
-        double recall = source.size() == 0 ? 1 : (double) kept / source.size();
-        double precision = claims == 0 ? 1 : (double) supported / claims;
-        return new Comparison(recall, precision, missing, unsupported);
+        double recall = anchored == 0 ? 1 : (double) kept / anchored;
+        double precision = claims == 0 ? 1 : (double) (claims - unsupported.size()) / claims;
+        return new Comparison(recall, precision, anchored, kept, dropped, unsupported);
+    }
+
+    private static String abbreviate(String sentence) {
+        String s = sentence.strip();
+        return s.length() <= 60 ? "\"" + s + "\"" : "\"" + s.substring(0, 57) + "...\"";
     }
 
     private static String shortList(Set<String> items) {
         return items.stream().limit(5).toList() + (items.size() > 5 ? " and " + (items.size() - 5) + " more" : "");
     }
 
-    private static final Pattern TOKEN = Pattern.compile("\\d[\\d,]*(?:\\.\\d+)?|[\\p{L}][\\p{L}'’-]*|[.!?;:]");
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n\\s*\\n");
+    private static final Pattern TOKEN = Pattern.compile("\\d[\\d,]*(?:\\.\\d+)?%?|[\\p{L}][\\p{L}'’]*|[.!?;:]");
     private static final Map<String, Integer> UNITS = Map.ofEntries(
             Map.entry("two", 2), Map.entry("three", 3), Map.entry("four", 4), Map.entry("five", 5),
             Map.entry("six", 6), Map.entry("seven", 7), Map.entry("eight", 8), Map.entry("nine", 9), Map.entry("ten", 10),
@@ -118,13 +145,37 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
             Map.entry("nineteen", 19), Map.entry("twenty", 20), Map.entry("thirty", 30), Map.entry("forty", 40),
             Map.entry("fifty", 50), Map.entry("sixty", 60), Map.entry("seventy", 70), Map.entry("eighty", 80),
             Map.entry("ninety", 90), Map.entry("dozen", 12));
+    /** Fractions a rewrite may give as per cent ("half" for "fifty per cent"). */
+    private static final Map<String, Integer> FRACTIONS = Map.of("half", 50, "quarter", 25);
     private static final Map<String, Integer> SCALES = Map.of("hundred", 100, "thousand", 1000, "million", 1_000_000);
     private static final Set<String> STOP = Set.of(("about above after again against among another around because before "
             + "being below between beyond could during either every first further having however itself little might "
             + "nearly never other others ought over quite rather really second should since still their theirs them "
             + "themselves there these thing things those though through throughout under until upon whatever when "
-            + "where whether which while whose within without would years year later today which")
-            .split(" "));
+            + "where whether which while whose within without would years year later today").split(" "));
+    /** Words that open sentences capitalised without being names, even before a name ("In March", "From Ruda"). */
+    private static final Set<String> OPENERS = Set.of(("a an the in on at by for from to of with into onto after before since "
+            + "during until when while once each every its it this that these those their his her our there here then "
+            + "today now later some many most all both over under about around near across through one two").split(" "));
+
+    static List<String> sentences(String text) {
+        List<String> out = new ArrayList<>();
+        for (String s : SENTENCE_END.split(text == null ? "" : text)) {
+            if (!s.isBlank()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Every word of a text, lower case, possessive and plural s dropped: where a name may also appear. */
+    private static Set<String> words(String text) {
+        Set<String> out = new LinkedHashSet<>();
+        TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group())
+                .filter(t -> Character.isLetter(t.charAt(0)))
+                .forEach(t -> out.add(nameForm(t)));
+        return out;
+    }
 
     /** The facts of a text: numbers, names, key nouns. */
     public static Facts extract(String text) {
@@ -134,28 +185,29 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         List<String> tokens = TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group()).toList();
         boolean sentenceStart = true;
         long spelled = -1;
-        long scaleSum = 0;
+        long scaled = 0;
         for (int i = 0; i < tokens.size(); i++) {
             String t = tokens.get(i);
             if (t.length() == 1 && ".!?;:".contains(t)) {
-                spelled = flush(numbers, spelled, scaleSum);
-                scaleSum = 0;
-                sentenceStart = !t.equals(";") && !t.equals(":") || sentenceStart;
-                if (t.equals(";") || t.equals(":")) {
-                    sentenceStart = false;
-                }
+                flush(numbers, spelled, scaled);
+                spelled = -1;
+                scaled = 0;
+                sentenceStart = ".!?".contains(t);
                 continue;
             }
             if (Character.isDigit(t.charAt(0))) {
-                spelled = flush(numbers, spelled, scaleSum);
-                scaleSum = 0;
+                flush(numbers, spelled, scaled);
+                spelled = -1;
+                scaled = 0;
                 numbers.add(normaliseDigits(t));
                 sentenceStart = false;
                 continue;
             }
             String lower = t.toLowerCase(Locale.ROOT);
-            // spelled numbers: "thirty-eight", "two hundred and forty", "four thousand"
-            Long value = spelledValue(lower);
+            String next = i + 1 < tokens.size() ? tokens.get(i + 1).toLowerCase(Locale.ROOT) : "";
+            Long value = UNITS.containsKey(lower) ? Long.valueOf(UNITS.get(lower))
+                    // "one hundred", "a thousand": one only counts before a scale, where it cannot be a pronoun
+                    : (lower.equals("one") || lower.equals("a")) && SCALES.containsKey(next) ? Long.valueOf(1) : null;
             if (value != null) {
                 spelled = spelled < 0 ? value : spelled + value;
                 sentenceStart = false;
@@ -164,79 +216,66 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
             if (SCALES.containsKey(lower) && spelled >= 0) {
                 long scale = SCALES.get(lower);
                 if (scale >= 1000) {
-                    scaleSum += spelled * scale;
+                    scaled += spelled * scale;
                     spelled = 0;
                 } else {
                     spelled = spelled * scale;
                 }
                 continue;
             }
-            if (lower.equals("and") && spelled >= 0 && i + 1 < tokens.size() && spelledValue(tokens.get(i + 1).toLowerCase(Locale.ROOT)) != null) {
+            if (lower.equals("and") && spelled >= 0 && (UNITS.containsKey(next) || next.equals("one") || next.equals("a"))) {
                 continue;
             }
-            spelled = flush(numbers, spelled, scaleSum);
-            scaleSum = 0;
-            String word = stripPossessive(t);
-            boolean capital = Character.isUpperCase(word.charAt(0));
+            flush(numbers, spelled, scaled);
+            spelled = -1;
+            scaled = 0;
+            if (FRACTIONS.containsKey(lower)) {
+                numbers.add(Integer.toString(FRACTIONS.get(lower)));
+            }
+            boolean capital = Character.isUpperCase(t.charAt(0));
             boolean nextCapital = i + 1 < tokens.size() && Character.isUpperCase(tokens.get(i + 1).charAt(0));
-            if (capital && (!sentenceStart || nextCapital) && word.length() > 1) {
-                names.add(word.toLowerCase(Locale.ROOT));
+            boolean opener = sentenceStart && OPENERS.contains(lower);
+            if (capital && (!sentenceStart || nextCapital) && !opener && t.length() > 1) {
+                names.add(nameForm(t));
             } else {
-                String w = word.toLowerCase(Locale.ROOT);
+                String w = nameForm(t);
                 if (w.length() >= KEY_NOUN_LENGTH && !STOP.contains(w) && w.chars().allMatch(Character::isLetter)) {
                     nouns.add(stem(w));
                 }
             }
             sentenceStart = false;
         }
-        flush(numbers, spelled, scaleSum);
-        // a name is also a key noun's spelling: keep each word once, as a name
-        Set<String> nameStems = new HashSet<>();
-        names.forEach(n -> nameStems.add(stem(n)));
-        nouns.removeAll(nameStems);
+        flush(numbers, spelled, scaled);
         return new Facts(numbers, names, nouns);
     }
 
-    private static long flush(Set<String> numbers, long spelled, long scaleSum) {
-        if (spelled >= 0 || scaleSum > 0) {
-            numbers.add(Long.toString(scaleSum + Math.max(0, spelled)));
+    private static void flush(Set<String> numbers, long spelled, long scaled) {
+        if (spelled >= 0 || scaled > 0) {
+            numbers.add(Long.toString(scaled + Math.max(0, spelled)));
         }
-        return -1;
-    }
-
-    private static Long spelledValue(String lower) {
-        if (UNITS.containsKey(lower)) {
-            return (long) UNITS.get(lower);
-        }
-        int dash = lower.indexOf('-');
-        if (dash > 0) {
-            Integer tens = UNITS.get(lower.substring(0, dash));
-            Integer units = UNITS.get(lower.substring(dash + 1));
-            if (tens != null && units != null && tens >= 20 && units < 10) {
-                return (long) tens + units;
-            }
-        }
-        return null;
     }
 
     private static String normaliseDigits(String t) {
-        String plain = t.replace(",", "");
+        String plain = t.replace(",", "").replace("%", "");
         if (plain.endsWith(".")) {
             plain = plain.substring(0, plain.length() - 1);
         }
-        Matcher m = Pattern.compile("^(\\d+)\\.0+$").matcher(plain);
-        return m.matches() ? m.group(1) : plain;
+        return plain.matches("\\d+\\.0+") ? plain.substring(0, plain.indexOf('.')) : plain;
     }
 
-    private static String stripPossessive(String t) {
-        String w = t;
+    /** Lower case, possessive and a plural s dropped: "Aldanes", "Aldane's" and "aldane" meet. */
+    static String nameForm(String t) {
+        String w = t.toLowerCase(Locale.ROOT);
         if (w.endsWith("'s") || w.endsWith("’s")) {
             w = w.substring(0, w.length() - 2);
         }
-        while (!w.isEmpty() && (w.endsWith("'") || w.endsWith("’") || w.endsWith("-"))) {
+        while (w.endsWith("'") || w.endsWith("’")) {
             w = w.substring(0, w.length() - 1);
         }
-        return w.isEmpty() ? t : w;
+        if (w.length() > 4 && w.endsWith("s") && !w.endsWith("ss")) {
+            w = w.substring(0, w.length() - 1);
+        }
+        return w.isEmpty() ? t.toLowerCase(Locale.ROOT) : w;
     }
 
     static String stem(String w) {
