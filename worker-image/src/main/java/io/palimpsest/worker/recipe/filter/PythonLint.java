@@ -245,16 +245,15 @@ public final class PythonLint {
             int line = lineOf(s);
             if (s instanceof StmtTy.FunctionDef f) {
                 function(f.name, f.args, f.body, line, out);
-                children(s, out, "body");
+                body(f.body, out);
             } else if (s instanceof StmtTy.AsyncFunctionDef f) {
                 function(f.name, f.args, f.body, line, out);
-                children(s, out, "body");
+                body(f.body, out);
             } else if (s instanceof StmtTy.ClassDef c) {
                 if (!c.name.startsWith("_") && !docstring(c.body)) {
                     out.add(new Message('C', "missing-class-docstring", line, "'" + c.name + "'"));
                 }
                 body(c.body, out);
-                children(s, out, "body");
             } else {
                 if (s instanceof StmtTy.Import imp) {
                     for (AliasTy a : imp.names) {

@@ -60,9 +60,9 @@ class PythonLintTest {
 
                     def top(self, words):
                         \"\"\"The most common.\"\"\"
-                        def keep(w):
+                        def _keep(w):
                             return len(w) > self.limit
-                        return Counter(w for w in words if keep(w)).most_common(self.limit)
+                        return Counter(w for w in words if _keep(w)).most_common(self.limit)
 
 
                 def main():
