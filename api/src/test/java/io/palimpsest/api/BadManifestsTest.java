@@ -70,7 +70,9 @@ class BadManifestsTest {
                 Arguments.of("program mode without settings", with(job, "spec.recipe.mode", "program"), "recipe"),
                 Arguments.of("matrix with both sources", with(with(job, "spec.recipe.matrix.fromStage", "pairs"),
                         "spec.recipe.matrix.parameters", Map.of("genre", List.of("essay"))), "matrix"),
-                Arguments.of("regex filter without pattern", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "regex"))), "preFilters[0]"));
+                Arguments.of("regex filter without pattern", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "regex"))), "preFilters[0]"),
+                Arguments.of("lint score above 10", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "pythonLint", "minScore", 12))), "minScore"),
+                Arguments.of("facts recall above 1", with(job, "spec.recipe.validators[0]", Map.of("type", "facts", "minRecall", 1.5)), "minRecall"));
     }
 
     static Stream<Arguments> badRewriterModels() {
