@@ -90,7 +90,7 @@ class RecipeExamplesScenarioTest {
                 s.client.resource(model).create();
             }
             s.client.resource(job).create();
-            RewriteJob done = s.awaitPhase(example, JobPhase.Succeeded, Duration.ofSeconds(300));
+            RewriteJob done = s.awaitPhase(example, JobPhase.Succeeded, Duration.ofSeconds(480)); // K2 (chunks in order, judged) took 216 s loaded
             double seconds = Scenario.seconds(applied, Instant.now());
             if (!withModel) {
                 assertNoModelAnywhere(s, example);
