@@ -25,6 +25,12 @@ class BadManifestsTest {
         Map<String, Object> job = Manifests.rewriteJob();
         return Stream.of(
                 Arguments.of("missing modelRef", with(job, "spec.modelRef", REMOVE), "modelRef"),
+                Arguments.of("no modelRef, a judge on render-only prompts", with(with(with(with(with(job, "spec.modelRef", REMOVE),
+                        "spec.recipe.prompts", List.of(Map.of("name", "card", "render", "{{ meta.word }}"))),
+                        "spec.recipe.routes", REMOVE), "spec.recipe.fanout", REMOVE),
+                        "spec.recipe.validators", List.of(Map.of("type", "judge", "judge", Map.of("user", "Score {{ output }}")))), "modelRef"),
+                Arguments.of("no modelRef in program mode", with(with(with(job, "spec.modelRef", REMOVE), "spec.recipe.mode", "program"),
+                        "spec.recipe.program", Map.of()), "modelRef"),
                 Arguments.of("missing input", with(job, "spec.input", REMOVE), "input"),
                 Arguments.of("missing recipe", with(job, "spec.recipe", REMOVE), "recipe"),
                 Arguments.of("missing input.uri", with(job, "spec.input.uri", REMOVE), "uri"),
@@ -67,7 +73,9 @@ class BadManifestsTest {
                 Arguments.of("program mode without settings", with(job, "spec.recipe.mode", "program"), "recipe"),
                 Arguments.of("matrix with both sources", with(with(job, "spec.recipe.matrix.fromStage", "pairs"),
                         "spec.recipe.matrix.parameters", Map.of("genre", List.of("essay"))), "matrix"),
-                Arguments.of("regex filter without pattern", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "regex"))), "preFilters[0]"));
+                Arguments.of("regex filter without pattern", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "regex"))), "preFilters[0]"),
+                Arguments.of("lint score above 10", with(job, "spec.recipe.preFilters", List.of(Map.of("type", "pythonLint", "minScore", 12))), "minScore"),
+                Arguments.of("facts recall above 1", with(job, "spec.recipe.validators[0]", Map.of("type", "facts", "minRecall", 1.5)), "minRecall"));
     }
 
     static Stream<Arguments> badRewriterModels() {
@@ -109,6 +117,14 @@ class BadManifestsTest {
     void validManifestsPass() throws Exception {
         assertEquals(List.of(), CrdValidator.rewriteJobs().validate(Manifests.rewriteJob()));
         assertEquals(List.of(), CrdValidator.rewriterModels().validate(Manifests.rewriterModel()));
+    }
+
+    @Test
+    void renderOnlyJobWithoutModelPasses() throws Exception {
+        Map<String, Object> job = with(with(with(with(Manifests.rewriteJob(), "spec.modelRef", REMOVE),
+                "spec.recipe.prompts", List.of(Map.of("name", "card", "render", "{{ meta.word }}: {{ meta.definition }}"))),
+                "spec.recipe.routes", REMOVE), "spec.recipe.fanout", REMOVE);
+        assertEquals(List.of(), CrdValidator.rewriteJobs().validate(job));
     }
 
     @Test

@@ -84,6 +84,9 @@ class CelRulesTest {
                 Case.of(Map.of("type", "stripSentinel", "sentinel", "Here are the questions:"), Map.of("type", "stripSentinel")));
         CASES.put("type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
                 Case.of(256L, 0L));
+        Map<String, Object> renderOnly = Map.of("prompts", List.of(Map.of("name", "qa", "render", "Q: {{ meta.q }}")));
+        CASES.put(io.palimpsest.api.v1alpha1.RewriteJobSpec.MODEL_REF_RULE,
+                Case.of(Map.of("recipe", renderOnly), Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
         CASES.put("type(self) == int ? self >= 1 : self == 'auto'",
                 Case.of("auto", "many"));
     }

@@ -2,6 +2,7 @@ package io.palimpsest.api.recipe;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -18,7 +19,7 @@ import lombok.NoArgsConstructor;
         message = "a length filter needs tokens, chars or words")
 public class PreFilter {
     public enum Type {
-        minLength, maxLength, regex, metadata, pythonSyntax
+        minLength, maxLength, regex, metadata, pythonSyntax, pythonLint
     }
 
     public enum Action {
@@ -26,7 +27,7 @@ public class PreFilter {
     }
 
     @Required
-    @JsonPropertyDescription("minLength, maxLength, regex, metadata or pythonSyntax (the source must compile as Python 3).")
+    @JsonPropertyDescription("minLength, maxLength, regex, metadata, pythonSyntax (the source must compile as Python 3) or pythonLint (a 0-10 lint score of the source must reach minScore).")
     private Type type;
 
     @Min(0)
@@ -49,4 +50,9 @@ public class PreFilter {
 
     @JsonPropertyDescription("metadata: a CEL expression over the record that must hold, e.g. meta.lang == 'en'.")
     private String when;
+
+    @Min(0)
+    @Max(10)
+    @JsonPropertyDescription("pythonLint: the least score (0-10, pylint's scale: 10 minus 10 x weighted messages per statement) a file must reach; default 7, as SwallowCode.")
+    private Double minScore;
 }

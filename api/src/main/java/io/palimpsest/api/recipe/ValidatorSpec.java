@@ -2,6 +2,7 @@ package io.palimpsest.api.recipe;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -33,11 +34,17 @@ public class ValidatorSpec {
         /** Extracted code must compile (Python 3 grammar). */
         compiles,
         /** A second model call scores the output; below threshold is rejected. */
-        judge
+        judge,
+        /**
+         * The facts of output and source compared, no model needed: numbers, dates, names and key
+         * noun phrases drawn from both; too few of the source's kept (recall) or too many the source
+         * does not hold (precision) is rejected.
+         */
+        facts
     }
 
     @Required
-    @JsonPropertyDescription("truncation, lengthRatio, length, repetition, refusal, echo, language, compiles or judge.")
+    @JsonPropertyDescription("truncation, lengthRatio, length, repetition, refusal, echo, language, compiles, judge or facts.")
     private Type type;
 
     @JsonPropertyDescription("Lower bound (lengthRatio: ratio; length: words).")
@@ -55,6 +62,16 @@ public class ValidatorSpec {
 
     @JsonPropertyDescription("language: expected ISO 639-1 code, e.g. en; default: the source's language.")
     private String language;
+
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription("facts: least share of the source's facts (numbers, dates, names, key noun phrases) the output must keep (default 0.9).")
+    private Double minRecall;
+
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription("facts: least share of the output's numbers, dates and names that must be in the source (default 0.9); the rest are changed or invented.")
+    private Double minPrecision;
 
     @JsonPropertyDescription("judge: the scoring call; its reply must hold a score, read with scorePattern.")
     private PromptTemplate judge;

@@ -22,6 +22,9 @@ import java.util.List;
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = RewriteJobSpec.MODEL_REF_RULE,
+        message = "modelRef is required: the recipe calls a model (a prompt or stage with user or completion, a judge "
+                + "validator, mode program or tokenizer.mode server); only a recipe that renders templates runs without one")
 public class RewriteJobSpec {
     /** Storage locations the worker understands. */
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
@@ -33,8 +36,19 @@ public class RewriteJobSpec {
     /** Bounds the CEL rule's cost estimate, as a real API server requires. */
     public static final int URI_MAX_LENGTH = 2048;
 
-    @Required
-    @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites.")
+    /**
+     * A job may leave out modelRef only when its recipe calls no model: the CEL reading of
+     * {@link io.palimpsest.api.recipe.ModelCalls}, so the API server refuses the rest at apply time.
+     */
+    public static final String MODEL_REF_RULE = "has(self.modelRef) || !has(self.recipe) || ("
+            + "(!has(self.recipe.mode) || self.recipe.mode != 'program')"
+            + " && (!has(self.recipe.tokenizer) || !has(self.recipe.tokenizer.mode) || self.recipe.tokenizer.mode != 'server')"
+            + " && (!has(self.recipe.stages) || self.recipe.stages.all(s, has(s.render)"
+            + " && (!has(s.validators) || s.validators.all(v, v.type != 'judge'))))"
+            + " && self.recipe.prompts.all(p, has(p.render) && (!has(p.validators) || p.validators.all(v, v.type != 'judge')))"
+            + " && (!has(self.recipe.validators) || self.recipe.validators.all(v, v.type != 'judge')))";
+
+    @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model.")
     private ModelRef modelRef;
 
     @Required

@@ -117,6 +117,15 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
         return model.getSpec().getEndpoint() != null && model.getStatus().getPhase() == ModelPhase.Ready ? 1 : 0;
     }
 
+    Integer explicitParallelism(RewriteJob job) {
+        return intOf(job.getSpec().getWorkers() == null ? null : job.getSpec().getWorkers().getParallelism());
+    }
+
+    long remainingShards(RewriteJobStatus folded) {
+        RewriteJobStatus.ShardCounts counts = folded.getShards();
+        return counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+    }
+
     ParallelismPolicy.Demand demand(RewriteJob job, boolean suspended, RewriteJobStatus folded) {
         RewriteJobSpec.Workers w = job.getSpec().getWorkers();
         Integer explicit = intOf(w == null ? null : w.getParallelism());

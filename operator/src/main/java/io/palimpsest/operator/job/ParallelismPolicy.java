@@ -50,6 +50,19 @@ public final class ParallelismPolicy {
         this.settings = settings;
     }
 
+    /**
+     * A job whose recipe calls no model (templates rendered from the records, filters) has no
+     * capacity to follow: 'auto' runs one pod per shard left, up to the operator-wide cap; the
+     * cluster's scheduler and quotas decide how many run at once.
+     */
+    public int parallelismWithoutModel(Integer explicitParallelism, boolean suspended, long remainingShards) {
+        if (suspended || remainingShards <= 0) {
+            return 0;
+        }
+        long wanted = explicitParallelism != null ? explicitParallelism : settings.maxParallelism();
+        return (int) Math.min(wanted, remainingShards);
+    }
+
     public int parallelism(Demand d) {
         if (d.suspended() || d.remainingShards() <= 0) {
             return 0;

@@ -131,8 +131,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
+        // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait for.
+        boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
         Decision decision = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(recorded, recordedReason,
-                violations.isEmpty(), seen.model() != null, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
+                violations.isEmpty(), modelFound, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
         if (!finished) {
             decision = ModelRefusals.refine(decision, seen.finishedWorkerPods(podReadings));
         }
@@ -205,8 +207,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     + "\":\"" + shards + "\"}}}");
         }
         boolean suspend = phase == JobPhase.Suspended;
-        int parallelism = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
-                settings.defaultConcurrencyPerWorker(), settings.maxParallelism())).parallelism(seen.demand(job, suspend, next));
+        ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
+                settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
+        int parallelism = job.getSpec().getModelRef() == null
+                ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
+                : policy.parallelism(seen.demand(job, suspend, next));
         Job worker = seen.workerJob();
         if (worker == null && !seen.worker().state().isFinished()) {
             boolean queued = job.getSpec().getQueueName() != null; // Kueue admits by unsuspending
@@ -235,7 +240,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
     private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
         ConfigMap existing = seen.configMap();
-        if (existing != null && seen.model() == null) {
+        if (existing != null && seen.model() == null && job.getSpec().getModelRef() != null) {
             return; // keep the endpoint workers already use while the model is away
         }
         ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings));

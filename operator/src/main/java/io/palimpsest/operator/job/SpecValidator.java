@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.api.lint.StorageUris;
+import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 
@@ -42,8 +43,11 @@ public final class SpecValidator {
             out.add(new Violation("spec", "is required"));
             return out;
         }
-        if (spec.getModelRef() == null || spec.getModelRef().getName() == null) {
+        if (spec.getModelRef() != null && spec.getModelRef().getName() == null) {
             out.add(new Violation("spec.modelRef.name", "is required"));
+        } else if (spec.getModelRef() == null && ModelCalls.needed(spec.getRecipe())) {
+            out.add(new Violation("spec.modelRef", "is required: the recipe calls a model at "
+                    + String.join(", ", ModelCalls.where(spec.getRecipe()))));
         }
         if (spec.getRecipe() == null) {
             out.add(new Violation("spec.recipe", "is required"));

@@ -57,9 +57,11 @@ public final class WorkerJob {
             jobLabels.put(RewriteJobNames.KUEUE_QUEUE_LABEL, spec.getQueueName());
         }
         // The model's scaler counts these pods as demand (ModelNames.COMPONENT_WORKER).
-        Map<String, String> podLabels = Map.of(
-                ModelNames.MODEL_LABEL, spec.getModelRef().getName(),
-                ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER);
+        // A job whose recipe calls no model is no model's demand.
+        Map<String, String> podLabels = spec.getModelRef() == null
+                ? Map.of(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER)
+                : Map.of(ModelNames.MODEL_LABEL, spec.getModelRef().getName(),
+                        ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER);
 
         return new JobBuilder()
                 .withNewMetadata()

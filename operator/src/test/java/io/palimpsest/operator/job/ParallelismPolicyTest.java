@@ -52,4 +52,20 @@ class ParallelismPolicyTest {
                      long remaining, int current, int expected) {
         assertEquals(expected, policy.parallelism(new Demand(explicit, conc, weight, total, ready, seqs, suspended, remaining, current)));
     }
+
+    @ParameterizedTest(name = "no model: explicit={0} suspended={1} remaining={2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            // explicit | suspended | remaining | pods
+            // no capacity to follow: one pod per shard left...
+            "-          | false     | 7         | 7",
+            // ...up to the operator-wide cap
+            "-          | false     | 100000    | 500",
+            "12         | false     | 100000    | 12",
+            "12         | false     | 5         | 5",
+            "-          | true      | 7         | 0",
+            "-          | false     | 0         | 0",
+    })
+    void parallelismWithoutModel(Integer explicit, boolean suspended, long remaining, int expected) {
+        assertEquals(expected, policy.parallelismWithoutModel(explicit, suspended, remaining));
+    }
 }

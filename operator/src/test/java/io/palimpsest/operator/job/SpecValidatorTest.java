@@ -48,8 +48,16 @@ class SpecValidatorTest {
         RewriteJob job = TestJobs.job("rw", "file:///in", "file:///in");
         job.getSpec().setModelRef(null);
         String described = SpecValidator.describe(SpecValidator.validate(job));
-        assertTrue(described.contains("spec.modelRef.name: is required"), described);
+        assertTrue(described.contains("spec.modelRef: is required: the recipe calls a model at recipe.prompts[0].user"), described);
         assertTrue(described.contains("spec.input.uri: file://"), described);
         assertTrue(described.contains("spec.output.uri: equals spec.input.uri"), described);
+    }
+
+    @Test
+    void aRecipeThatCallsNoModelNeedsNone() {
+        RewriteJob job = TestJobs.job("cards", "s3://c/in", "s3://c/out");
+        job.getSpec().setModelRef(null);
+        job.getSpec().getRecipe().getPrompts().get(0).setRender("{{ meta.word }}: {{ meta.definition }}");
+        assertEquals(List.of(), SpecValidator.validate(job));
     }
 }

@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.RequestDeadline;
 import io.palimpsest.api.worker.ResolvedJob;
@@ -96,6 +97,11 @@ final class JobRuntime implements AutoCloseable {
 
     Compression compression() {
         return Compression.ofSetting(spec.getOutput().getCompression() == null ? null : spec.getOutput().getCompression().name());
+    }
+
+    /** Whether the recipe calls a model at all; one that only renders templates runs with no endpoint and no client. */
+    boolean callsModel() {
+        return ModelCalls.needed(spec.getRecipe());
     }
 
     String model() {

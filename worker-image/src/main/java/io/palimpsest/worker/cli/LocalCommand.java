@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.ResolvedJob;
@@ -87,7 +88,8 @@ final class LocalCommand implements Callable<Integer> {
         long start = System.nanoTime();
         LocalModel model;
         try {
-            model = LocalModel.start(job, rewriterModel, endpoint, simulate, simulatorRules());
+            model = ModelCalls.needed(job.getSpec().getRecipe())
+                    ? LocalModel.start(job, rewriterModel, endpoint, simulate, simulatorRules()) : LocalModel.NONE;
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
@@ -122,7 +124,9 @@ final class LocalCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
         ProgressTicker ticker = new ProgressTicker(progress, shards, start);
         try {
-            runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
+            if (modelUrl != null) {
+                runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
+            }
             List<Future<ShardRunner.Report>> futures = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
                 int index = shard;
@@ -158,6 +162,9 @@ final class LocalCommand implements Callable<Integer> {
 
     /** The model for a local run: the given endpoint, the model's own, or an in-process simulator. */
     static final class LocalModel implements AutoCloseable {
+        /** A recipe that calls no model (templates rendered from the records) runs with none. */
+        static final LocalModel NONE = new LocalModel(null, null);
+
         private final URI baseUrl;
         private final ModelSimServer sim;
 
@@ -238,6 +245,9 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         String description() {
+            if (baseUrl == null) {
+                return "none (the recipe calls no model)";
+            }
             return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName()
                     + sim.config().rulesFile().map(r -> ", replies scripted by " + r).orElse("") + ")" : baseUrl.toString();
         }

@@ -46,8 +46,9 @@ final class MetricsEndpoint implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** @param client the model client, or null when the recipe calls no model (its samples then read 0) */
     static String render(RunProgress progress, ModelClient client) {
-        ClientStats stats = client.stats();
+        ClientStats stats = client == null ? new ClientStats() : client.stats();
         StringBuilder out = new StringBuilder();
         family(out, "palimpsest_documents_total", "counter", "Documents finished by this worker, by outcome.");
         sample(out, "palimpsest_documents_total{outcome=\"written\"}", progress.written.get());
@@ -56,9 +57,9 @@ final class MetricsEndpoint implements AutoCloseable {
         sample(out, "palimpsest_tokens_total{kind=\"prompt\"}", progress.promptTokens.get());
         sample(out, "palimpsest_tokens_total{kind=\"completion\"}", progress.completionTokens.get());
         family(out, "palimpsest_requests_in_flight", "gauge", "Model requests sent and not yet answered.");
-        sample(out, "palimpsest_requests_in_flight", client.concurrency().inFlight());
+        sample(out, "palimpsest_requests_in_flight", client == null ? 0 : client.concurrency().inFlight());
         family(out, "palimpsest_concurrency_limit", "gauge", "The adaptive limit on requests in flight.");
-        sample(out, "palimpsest_concurrency_limit", client.concurrency().limit());
+        sample(out, "palimpsest_concurrency_limit", client == null ? 0 : client.concurrency().limit());
         family(out, "palimpsest_request_attempts_total", "counter", "HTTP attempts, retries included.");
         sample(out, "palimpsest_request_attempts_total", stats.attempts.sum());
         family(out, "palimpsest_request_retries_total", "counter", "Failed attempts that were retried or ended the request, by reason.");

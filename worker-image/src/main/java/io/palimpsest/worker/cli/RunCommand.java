@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -30,7 +31,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--attempt", description = "Attempt number, recorded in the receipt; default: $PALIMPSEST_ATTEMPT or 0.")
     Integer attempt;
 
-    @Option(names = "--endpoint", description = "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT.")
+    @Option(names = "--endpoint", description = "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT. "
+            + "A recipe that calls no model runs without one.")
     URI endpoint;
 
     @Option(names = "--checkpoint-every", description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
@@ -68,11 +70,11 @@ final class RunCommand implements Callable<Integer> {
         try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
                 .backoff(backoffBase, backoffCap)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
-            URI modelUrl = endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
+            URI modelUrl = !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
             int port = metricsPort != null ? metricsPort : environment.get("PALIMPSEST_METRICS_PORT").map(Integer::parseInt).orElse(0);
             MetricsEndpoint metrics = port > 0
-                    ? new MetricsEndpoint(port, progress, runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
+                    ? new MetricsEndpoint(port, progress, modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
             ShardRunner.Report report;
             try {
                 report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
@@ -89,14 +91,15 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */
     static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
                                        Duration requestTimeout, Duration maxOutage, RunProgress progress) throws java.io.IOException {
         Shard shard = new ShardManifest(runtime.json).readShard(runtime.output(), shardIndex);
-        ModelClient client = runtime.client(modelUrl, requestTimeout, maxOutage);
+        ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
         ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
                 runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress);
         ShardRunner.Report report = runner.run(shard);
-        ShardLogLine.print(report, client.stats(), client.concurrency().limit());
+        ShardLogLine.print(report, client == null ? new ClientStats() : client.stats(), client == null ? 0 : client.concurrency().limit());
         return report;
     }
 

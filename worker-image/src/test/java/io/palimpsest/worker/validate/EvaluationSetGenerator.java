@@ -172,9 +172,9 @@ public final class EvaluationSetGenerator {
         return records;
     }
 
-    private enum Style { TERSE, PLAIN, EXPANDED }
+    enum Style { TERSE, PLAIN, EXPANDED }
 
-    private Passage passage(EvaluationFacts.Topic only, int minFacts, int maxFacts) {
+    Passage passage(EvaluationFacts.Topic only, int minFacts, int maxFacts) {
         EvaluationFacts.Topic topic = only != null ? only : facts.topics().get(random.nextInt(facts.topics().size()));
         int n = Math.min(topic.facts().size(), minFacts + random.nextInt(maxFacts - minFacts + 1));
         List<Integer> indexes = new ArrayList<>();

@@ -70,6 +70,14 @@ public final class PreFilterChain {
                 yield doc -> when.test(doc) ? Optional.empty() : Optional.of(new Verdict(reason, "not " + f.getWhen()));
             }
             case pythonSyntax -> doc -> PythonSyntax.check(doc.text()).map(p -> new Verdict(reason, p.toString()));
+            case pythonLint -> {
+                double min = f.getMinScore() == null ? PythonLint.DEFAULT_MIN_SCORE : f.getMinScore();
+                yield doc -> {
+                    PythonLint.Report r = PythonLint.score(doc.text());
+                    return r.score() >= min ? Optional.empty()
+                            : Optional.of(new Verdict(reason, r.summary() + String.format(java.util.Locale.ROOT, " < %.1f", min)));
+                };
+            }
         };
     }
 

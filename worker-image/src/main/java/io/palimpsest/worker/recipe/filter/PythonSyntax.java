@@ -67,6 +67,25 @@ public final class PythonSyntax {
         return Optional.ofNullable(errors.problem);
     }
 
+    /** A module's tree and symbol tables, for checks beyond compiling (the lint score). */
+    record Parsed(ModTy module, ScopeEnvironment scopes) {
+    }
+
+    /** The parsed module, or empty when the source does not compile (see {@link #check}). */
+    static Optional<Parsed> parse(String source) {
+        if (check(source).isPresent()) {
+            return Optional.empty();
+        }
+        FirstError errors = new FirstError();
+        try {
+            ModTy module = (ModTy) new Parser(source, Strings.INSTANCE, errors, InputType.FILE,
+                    EnumSet.noneOf(AbstractParser.Flags.class), PYTHON_MINOR).parse();
+            return Optional.of(new Parsed(module, ScopeEnvironment.analyze(module, errors, EnumSet.noneOf(FutureFeature.class))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     private static final class Stop extends RuntimeException {
         Stop() {
             super(null, null, false, false);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.recipe.EngineSettings;
+import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
@@ -17,6 +18,7 @@ public final class RecipeProcessors {
     }
 
     /**
+     * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
      * @param endpoint the model server's base URL (for /tokenize when the recipe asks for exact counts)
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
@@ -24,7 +26,11 @@ public final class RecipeProcessors {
                                          String recipeHash, boolean keepOriginal, ObjectMapper json) {
         Optional<TokenCounter> server = endpoint == null ? Optional.empty()
                 : Optional.of(new HttpTokenCounter(endpoint, servedModelName, json));
-        RecipeEngine engine = RecipeEngine.create(recipe, new ClientModelCall(client, servedModelName, json),
+        ModelCall calls = client != null ? new ClientModelCall(client, servedModelName, json) : request -> {
+            // ModelCalls found no call in this recipe; reaching here is a bug, not a document's fault
+            throw new IllegalStateException("the recipe calls no model, yet a model call was made; no endpoint is open");
+        };
+        RecipeEngine engine = RecipeEngine.create(recipe, calls,
                 TokenCounters.forRecipe(recipe, server), new EngineSettings(servedModelName, recipeHash));
         return new RecipeProcessor(engine, json, keepOriginal);
     }

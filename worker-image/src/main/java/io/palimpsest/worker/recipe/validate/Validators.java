@@ -72,6 +72,8 @@ public final class Validators {
             case echo -> new EchoCheck(s.getThreshold() == null ? EchoCheck.DEFAULT_THRESHOLD : s.getThreshold());
             case language -> new LanguageCheck(s.getLanguage());
             case compiles -> new CompilesCheck();
+            case facts -> new FactsCheck(s.getMinRecall() == null ? FactsCheck.DEFAULT_MIN_RECALL : s.getMinRecall(),
+                    s.getMinPrecision() == null ? FactsCheck.DEFAULT_MIN_PRECISION : s.getMinPrecision());
             case judge -> throw new IllegalArgumentException("judge is not a local check");
         };
     }

@@ -44,8 +44,10 @@ record ExampleRun(Path folder, List<JsonNode> inputs, List<LoggedRequest> reques
 
     static ExampleRun of(String example, Path out) throws IOException {
         Path folder = examples().resolve(example);
-        JsonNode model = YAML.readTree(folder.resolve("model.yaml").toFile()).path("spec");
-        SimConfig.Builder config = SimConfig.builder().modelName(model.path("servedModelName").asText())
+        // an example whose recipe calls no model ships no model.yaml; the simulator then only shows no call is made
+        JsonNode model = Files.exists(folder.resolve("model.yaml"))
+                ? YAML.readTree(folder.resolve("model.yaml").toFile()).path("spec") : YAML.createObjectNode();
+        SimConfig.Builder config = SimConfig.builder().modelName(model.path("servedModelName").asText("none"))
                 .maxModelLen(model.path("engine").path("maxModelLen").asInt(8192)).zeroLatency().seed(7);
         if (Files.exists(folder.resolve("sim-rules.yaml"))) {
             config.rulesFile(folder.resolve("sim-rules.yaml"));
