@@ -8,6 +8,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.ModelNames;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,13 +34,21 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
                     .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_CACHE))
                 .endMetadata()
                 .withNewSpec()
-                    .withAccessModes(settings.cacheAccessMode())
-                    .withStorageClassName(cache.getStorageClassName())
+                    .withAccessModes(accessModes(cache, settings))
+                    .withStorageClassName(cache.getStorageClassName() != null ? cache.getStorageClassName()
+                            : settings.cacheStorageClassName().filter(s -> !s.isBlank()).orElse(null))
                     .withVolumeMode("Filesystem")
                     .withNewResources()
                         .withRequests(Map.of("storage", new Quantity(Optional.ofNullable(cache.getSize()).orElse("100Gi"))))
                     .endResources()
                 .endSpec()
                 .build();
+    }
+
+    static List<String> accessModes(RewriterModelSpec.Cache cache, RenderSettings settings) {
+        if (cache.getAccessModes() != null && !cache.getAccessModes().isEmpty()) {
+            return cache.getAccessModes().stream().map(Enum::name).toList();
+        }
+        return settings.cacheAccessModes();
     }
 }
