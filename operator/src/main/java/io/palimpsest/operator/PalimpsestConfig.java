@@ -70,6 +70,10 @@ public interface PalimpsestConfig {
 
         /** A PodDisruptionBudget for each model that keeps replicas (replicas.min > 0). */
         DisruptionBudget podDisruptionBudget();
+
+        /** How long a replica may take to load weights before its startupProbe gives up. */
+        @WithDefault("10m")
+        Duration startupBudget();
     }
 
     interface DisruptionBudget {
@@ -80,10 +84,6 @@ public interface PalimpsestConfig {
         /** Replicas a drain may take down at once. */
         @WithDefault("1")
         int maxUnavailable();
-
-        /** How long a replica may take to load weights before its startupProbe gives up. */
-        @WithDefault("10m")
-        Duration startupBudget();
     }
 
     interface Autoscaler {
