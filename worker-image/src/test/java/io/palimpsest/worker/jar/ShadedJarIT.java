@@ -96,6 +96,38 @@ class ShadedJarIT {
         }
     }
 
+    /**
+     * The Python syntax filter on what needs ICU's data: non-ASCII identifiers (XID properties) and
+     * {@code \N{name}} escapes, valid and not. A document rejected for ICU data missing from the
+     * jar would show here as a pythonSyntax skip of a valid file.
+     */
+    @Test
+    void pythonSyntaxFilterReadsUnicodeDataFromTheJar() throws Exception {
+        Path manifests = Files.createDirectories(work.resolve("unicode"));
+        Files.copy(EXAMPLES.resolve("swallowcode/job.yaml"), manifests.resolve("job.yaml"));
+        Files.copy(EXAMPLES.resolve("swallowcode/model.yaml"), manifests.resolve("model.yaml"));
+        Files.copy(EXAMPLES.resolve("swallowcode/sim-rules.yaml"), manifests.resolve("sim-rules.yaml"));
+        Path data = Files.createDirectories(manifests.resolve("data"));
+        Files.writeString(data.resolve("unicode.jsonl"), String.join("\n",
+                "{\"id\": \"identifiers\", \"text\": \"caf\u00e9 = 1\\n\u03c0 = 3.14159\\nprint(caf\u00e9 * \u03c0)\\n\"}",
+                "{\"id\": \"named-escape\", \"text\": \"s = '\\\\N{GREEK SMALL LETTER ALPHA}'\\nprint(s)\\n\"}",
+                "{\"id\": \"unknown-name\", \"text\": \"s = '\\\\N{NO SUCH CHARACTER NAME}'\\n\"}",
+                "{\"id\": \"bad-identifier\", \"text\": \"a\u20acb = 1\\n\"}") + "\n");
+        Path out = work.resolve("unicode-out");
+        assertEquals(0, run(work, Map.of(), "local", "-f", manifests.toString(), "--simulate", "--out", out.toString()));
+        String rejects;
+        try (Stream<Path> files = Files.walk(out.resolve("_palimpsest/rejects"))) {
+            StringBuilder all = new StringBuilder();
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                all.append(text(f));
+            }
+            rejects = all.toString();
+        }
+        List<String> skipped = rejects.lines().filter(l -> l.contains("\"filter:pythonSyntax\""))
+                .map(l -> l.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1")).sorted().toList();
+        assertEquals(List.of("bad-identifier", "unknown-name"), skipped, rejects);
+    }
+
     /** Parquet input in every codec the writers commonly use, read through the S3 client. */
     @Test
     void parquetFromS3InEveryCodec() throws Exception {
@@ -174,6 +206,11 @@ class ShadedJarIT {
     }
 
     static long lines(Path file) throws IOException {
+        return text(file).lines().filter(l -> !l.isBlank()).count();
+    }
+
+    /** A JSONL file's text, whatever its compression; empty for other files. */
+    static String text(Path file) throws IOException {
         String name = file.getFileName().toString();
         String text;
         if (name.endsWith(".zst")) {
@@ -188,9 +225,9 @@ class ShadedJarIT {
         } else if (name.endsWith(".jsonl")) {
             text = Files.readString(file);
         } else {
-            return 0;
+            return "";
         }
-        return text.lines().filter(l -> !l.isBlank()).count();
+        return text;
     }
 
     /** The jar's compressed bytes grouped by the first three path segments, biggest first. */
