@@ -21,7 +21,14 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
 
     @Override
     protected PersistentVolumeClaim render(RewriterModel model, Context<RewriterModel> context) {
-        return render(model, settings);
+        PersistentVolumeClaim desired = render(model, settings);
+        // A claim's access modes and class cannot change once it exists: a changed default (chart
+        // value) or spec applies to new caches, and existing ones keep reconciling instead of failing.
+        context.getSecondaryResource(PersistentVolumeClaim.class).ifPresent(existing -> {
+            desired.getSpec().setAccessModes(existing.getSpec().getAccessModes());
+            desired.getSpec().setStorageClassName(existing.getSpec().getStorageClassName());
+        });
+        return desired;
     }
 
     public static PersistentVolumeClaim render(RewriterModel model, RenderSettings settings) {
