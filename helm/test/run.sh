@@ -39,7 +39,46 @@ if "$helm" template pal "$chart" --set operator.replicas=many > /dev/null 2>&1; 
   echo "values.schema.json accepted operator.replicas=many"; exit 1
 fi
 
-NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml"
+# Metrics off: no metrics Service, and `helm test` reaches the operator through the health Service.
+"$helm" template pal "$chart" --namespace palimpsest-system --set metrics.enabled=false > "$out/no-metrics.yaml"
+grep -q "name: pal-palimpsest-health$" "$out/no-metrics.yaml" || { echo "metrics.enabled=false rendered no health Service"; exit 1; }
+grep -q "http://pal-palimpsest-health:8080/q/health/ready" "$out/no-metrics.yaml" || { echo "the helm test pod does not use the health Service"; exit 1; }
+if grep -q "name: pal-palimpsest-metrics$" "$out/no-metrics.yaml"; then echo "metrics.enabled=false still rendered the metrics Service"; exit 1; fi
+
+# Identity, cache, budget and KEDA values reach the operator.
+"$helm" template pal "$chart" --namespace palimpsest-system \
+  --set 'worker.imagePullSecrets={regcred}' --set worker.serviceAccountName=workers \
+  --set 'model.imagePullSecrets={regcred,mirror}' --set model.serviceAccountName=models \
+  --set 'model.cache.accessModes={ReadWriteMany}' --set model.cache.storageClassName=shared \
+  --set model.podDisruptionBudget.enabled=true --set keda.prometheusAddress=http://prom.monitoring:9090 \
+  --set model.s3DownloadImage=registry.example/aws-cli:2 > "$out/identity.yaml"
+for expected in "PALIMPSEST_JOBS_IMAGE_PULL_SECRETS" '"regcred"' "PALIMPSEST_JOBS_SERVICE_ACCOUNT_NAME" '"workers"' \
+    "PALIMPSEST_MODEL_IMAGE_PULL_SECRETS" '"regcred,mirror"' "PALIMPSEST_MODEL_SERVICE_ACCOUNT_NAME" '"models"' \
+    '"ReadWriteMany"' "PALIMPSEST_MODEL_CACHE_STORAGE_CLASS_NAME" '"shared"' \
+    "PALIMPSEST_MODEL_POD_DISRUPTION_BUDGET_ENABLED" "http://prom.monitoring:9090" "registry.example/aws-cli:2"; do
+  grep -q -- "$expected" "$out/identity.yaml" || { echo "identity values: $expected not passed to the operator"; exit 1; }
+done
+if "$helm" template pal "$chart" --set 'model.cache.accessModes={ReadOnlyMany}' > /dev/null 2>&1; then
+  echo "values.schema.json accepted model.cache.accessModes=ReadOnlyMany"; exit 1
+fi
+
+# kubeVersion: 1.29 and newer.
+"$helm" template pal "$chart" --kube-version 1.29.0 > /dev/null
+if "$helm" template pal "$chart" --kube-version 1.28.9 > /dev/null 2>&1; then
+  echo "the chart installs on Kubernetes 1.28"; exit 1
+fi
+
+NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
+  "$out/no-metrics.yaml" "$out/identity.yaml"
+
+# The objects the operator renders from every example (OperatorObjectsSchemaTest writes them during
+# mvn verify, after checking them against the Kubernetes 1.29 and 1.33 API models): the same schemas again.
+objects=("$here"/../../operator/target/operator-objects/*.yaml)
+[ -f "${objects[0]}" ] || { echo "operator/target/operator-objects is empty: run mvn verify (OperatorObjectsSchemaTest) first"; exit 1; }
+NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
+
+# The values table of the chart's README is in step with values.yaml.
+NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 2 renders, schema checks passed"
+echo "chart: 1 lint, 5 renders, kubeVersion, schema checks of chart and operator objects, values table passed"

@@ -32,11 +32,10 @@ trap 'rm -rf "$work"' EXIT
 step() { printf '\n== %s\n' "$*"; }
 
 step "build the jars and images"
-(cd "$repo" && mvn -B -q install -DskipTests)
-docker build -t palimpsest/worker:e2e -f "$repo/worker-image/Dockerfile" "$repo/worker-image"
-# model-sim answers as vLLM does ("vllm serve ..." flags it does not know are ignored by the wrapper).
-docker build -t palimpsest/model-sim:e2e -f "$here/model-sim.Dockerfile" "$repo/model-sim/target"
-docker build -t palimpsest/operator:e2e -f "$here/operator.Dockerfile" "$repo/operator/target/quarkus-app"
+# The release's Dockerfiles (operator/, worker-image/, model-sim/), tagged palimpsest/<name>:e2e and
+# only loaded into kind. model-sim answers as vLLM does: its image's `vllm` wrapper drops the
+# `vllm serve` flags it does not know.
+CONTAINER_ENGINE=docker "$repo/scripts/build-images.sh" --registry palimpsest --tag e2e >/dev/null
 
 step "cluster $cluster"
 kind get clusters | grep -qx "$cluster" || kind create cluster --name "$cluster" --config "$here/kind-config.yaml"

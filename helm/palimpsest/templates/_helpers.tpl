@@ -27,3 +27,12 @@ app.kubernetes.io/component: operator
 {{- define "palimpsest.workerImage" -}}
 {{- default (printf "ghcr.io/palimpsest/worker:%s" .Chart.AppVersion) .Values.worker.image -}}
 {{- end -}}
+
+{{/* The Service that reaches the operator's health endpoints: the metrics Service, else the health one. */}}
+{{- define "palimpsest.healthService" -}}
+{{- if .Values.metrics.enabled -}}
+{{- include "palimpsest.fullname" . }}-metrics
+{{- else -}}
+{{- include "palimpsest.fullname" . }}-health
+{{- end -}}
+{{- end -}}

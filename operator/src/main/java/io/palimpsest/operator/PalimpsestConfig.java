@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Operator-wide settings ({@code palimpsest.*} in application.properties, or
@@ -50,15 +52,38 @@ public interface PalimpsestConfig {
         long runAsUser();
 
         /**
-         * Access mode of the weight cache PVC. ReadWriteMany lets replicas on several nodes share
-         * one copy; ReadWriteOnce works with any storage class but keeps replicas on one node.
+         * Access modes of a weight cache PVC whose spec names none. ReadWriteMany lets replicas on
+         * several nodes share one copy; ReadWriteOnce works with any storage class but keeps
+         * replicas on one node.
          */
         @WithDefault("ReadWriteOnce")
-        String cacheAccessMode();
+        List<String> cacheAccessModes();
+
+        /** StorageClass of a weight cache PVC whose spec names none; empty: the cluster's default class. */
+        Optional<String> cacheStorageClassName();
+
+        /** ServiceAccount of vLLM and download pods whose model names none; empty: the namespace's default. */
+        Optional<String> serviceAccountName();
+
+        /** Image pull secrets of vLLM and download pods whose model names none. */
+        Optional<List<String>> imagePullSecrets();
+
+        /** A PodDisruptionBudget for each model that keeps replicas (replicas.min > 0). */
+        DisruptionBudget podDisruptionBudget();
 
         /** How long a replica may take to load weights before its startupProbe gives up. */
         @WithDefault("10m")
         Duration startupBudget();
+    }
+
+    interface DisruptionBudget {
+        /** Off by default: a budget slows node drains, which only pays off for a model that must stay up. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Replicas a drain may take down at once. */
+        @WithDefault("1")
+        int maxUnavailable();
     }
 
     interface Autoscaler {

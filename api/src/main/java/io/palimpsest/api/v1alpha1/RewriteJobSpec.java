@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretRef;
@@ -215,6 +216,17 @@ public class RewriteJobSpec {
 
         @JsonPropertyDescription("Where the worker pods may run.")
         private Scheduling scheduling;
+
+        @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+        @JsonPropertyDescription("ServiceAccount of the planner, worker and tally pods (e.g. a workload identity that may "
+                + "read the input and write the output bucket); defaults to the operator's (chart value "
+                + "worker.serviceAccountName), else the namespace's default.")
+        private String serviceAccountName;
+
+        @Size(max = 16)
+        @JsonPropertyDescription("Secrets for pulling the worker image from a private registry; when set, replaces the "
+                + "operator's list (chart value worker.imagePullSecrets).")
+        private List<LocalObjectReference> imagePullSecrets;
     }
 
     @Data

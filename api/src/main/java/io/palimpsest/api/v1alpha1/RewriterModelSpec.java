@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretKeyRef;
 import lombok.Data;
@@ -56,6 +57,16 @@ public class RewriterModelSpec {
 
     @JsonPropertyDescription("Use an existing OpenAI-compatible server instead of deploying one; only its health is tracked.")
     private ExternalEndpoint endpoint;
+
+    @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+    @JsonPropertyDescription("ServiceAccount of the vLLM and weight-download pods (e.g. a workload identity that may read "
+            + "the weight bucket); defaults to the operator's (chart value model.serviceAccountName), else the namespace's default.")
+    private String serviceAccountName;
+
+    @Size(max = 16)
+    @JsonPropertyDescription("Secrets for pulling the vLLM and download images from a private registry; when set, replaces "
+            + "the operator's list (chart value model.imagePullSecrets).")
+    private List<LocalObjectReference> imagePullSecrets;
 
     @Data
     @NoArgsConstructor
@@ -126,8 +137,20 @@ public class RewriterModelSpec {
         @JsonPropertyDescription("Size of the cache PVC.")
         private String size;
 
-        @JsonPropertyDescription("StorageClass of the cache PVC; ReadWriteMany classes let replicas on several nodes share it.")
+        @JsonPropertyDescription("StorageClass of the cache PVC; ReadWriteMany classes let replicas on several nodes share it. "
+                + "Defaults to the operator's (chart value model.cache.storageClassName), else the cluster's default class.")
         private String storageClassName;
+
+        @Size(min = 1, max = 2)
+        @JsonPropertyDescription("Access modes of the cache PVC: ReadWriteMany lets replicas on several nodes share one copy "
+                + "(needs a class that offers it); ReadWriteOnce works with any class but keeps the replicas on one node. "
+                + "Defaults to the operator's (chart value model.cache.accessModes). Fixed once the claim exists.")
+        private List<CacheAccessMode> accessModes;
+    }
+
+    /** The PVC access modes a weight cache can use: the download Job writes it and every replica reads it. */
+    public enum CacheAccessMode {
+        ReadWriteOnce, ReadWriteMany
     }
 
     @Data

@@ -5,6 +5,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Operator-wide choices for RewriteJobs ({@code palimpsest.jobs.*}); the worker image is in PalimpsestConfig. */
 @ConfigMapping(prefix = "palimpsest.jobs")
@@ -48,4 +50,10 @@ public interface JobSettings {
     /** UID of worker, planner and tally containers. */
     @WithDefault("1000")
     long runAsUser();
+
+    /** ServiceAccount of planner, worker and tally pods whose job names none; empty: the namespace's default. */
+    Optional<String> serviceAccountName();
+
+    /** Image pull secrets of planner, worker and tally pods whose job names none. */
+    Optional<List<String>> imagePullSecrets();
 }

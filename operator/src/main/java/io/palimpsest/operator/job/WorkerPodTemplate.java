@@ -17,6 +17,7 @@ import io.palimpsest.api.common.SecretRef;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.model.resources.PodIdentity;
 import io.palimpsest.operator.model.resources.RestrictedSecurity;
 
 import java.util.ArrayList;
@@ -99,6 +100,10 @@ public final class WorkerPodTemplate {
                 .withTolerations(scheduling == null ? null : scheduling.getTolerations())
                 .withAffinity(scheduling == null ? null : scheduling.getAffinity())
                 .withPriorityClassName(scheduling == null ? null : scheduling.getPriorityClassName())
+                .withServiceAccountName(PodIdentity.serviceAccount(workers == null ? null : workers.getServiceAccountName(),
+                        settings.serviceAccountName()))
+                .withImagePullSecrets(PodIdentity.pullSecrets(workers == null ? null : workers.getImagePullSecrets(),
+                        settings.imagePullSecrets()))
                 .endSpec()
                 .build();
     }

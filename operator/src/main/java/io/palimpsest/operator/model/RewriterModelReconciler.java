@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -32,6 +33,7 @@ import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.VllmDeployment;
 import io.palimpsest.operator.model.resources.VllmService;
@@ -82,6 +84,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final VllmService service;
     private final WeightCachePvc cachePvc;
     private final WeightDownloadJob downloadJob;
+    private final ModelDisruptionBudget disruptionBudget;
     private final KedaScaledObjects scaledObjects = new KedaScaledObjects();
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
@@ -101,6 +104,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.service = new VllmService(settings);
         this.cachePvc = new WeightCachePvc(settings);
         this.downloadJob = new WeightDownloadJob(settings);
+        this.disruptionBudget = new ModelDisruptionBudget(settings);
         this.scraper = scraper;
         this.observations = observations;
         this.remainingWork = remainingWork;
@@ -114,7 +118,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
         scraper.watch(context.getPrimaryCache());
         List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
-                EventSourceUtils.dependentEventSources(context, deployment, service, cachePvc, downloadJob));
+                EventSourceUtils.dependentEventSources(context, deployment, service, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
         sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriteJob.class, RewriterModel.class)
                 .withName("bound-rewritejobs")
@@ -198,6 +202,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
         deployment.reconcile(model, context);
         service.reconcile(model, context);
+        if (ModelDisruptionBudget.wanted(model, settings)) {
+            disruptionBudget.reconcile(model, context);
+        } else {
+            context.getSecondaryResource(PodDisruptionBudget.class)
+                    .ifPresent(budget -> context.getClient().resource(budget).delete());
+        }
 
         Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
         int replicas = observed.map(d -> d.getStatus() == null ? null : d.getStatus().getReplicas()).orElse(0);

@@ -4,6 +4,8 @@ import io.palimpsest.operator.PalimpsestConfig;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** JobSettings with the defaults, and no grace before a tally (tests move the clock themselves). */
 final class TestSettings implements JobSettings {
@@ -50,6 +52,16 @@ final class TestSettings implements JobSettings {
     @Override
     public long runAsUser() {
         return 1000;
+    }
+
+    @Override
+    public Optional<String> serviceAccountName() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<List<String>> imagePullSecrets() {
+        return Optional.empty();
     }
 
     /** A PalimpsestConfig that answers only the worker image. */

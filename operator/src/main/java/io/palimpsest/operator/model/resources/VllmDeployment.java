@@ -118,6 +118,10 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                             .withVolumes(volumes)
                             .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
                             .withAutomountServiceAccountToken(false)
+                            .withServiceAccountName(PodIdentity.serviceAccount(model.getSpec().getServiceAccountName(),
+                                    settings.serviceAccountName()))
+                            .withImagePullSecrets(PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(),
+                                    settings.imagePullSecrets()))
                             .withEnableServiceLinks(false)
                             // In-flight generations get time to finish when scaling down.
                             .withTerminationGracePeriodSeconds(60L)

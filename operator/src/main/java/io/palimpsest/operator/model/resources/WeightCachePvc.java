@@ -8,6 +8,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.ModelNames;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +21,14 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
 
     @Override
     protected PersistentVolumeClaim render(RewriterModel model, Context<RewriterModel> context) {
-        return render(model, settings);
+        PersistentVolumeClaim desired = render(model, settings);
+        // A claim's access modes and class cannot change once it exists: a changed default (chart
+        // value) or spec applies to new caches, and existing ones keep reconciling instead of failing.
+        context.getSecondaryResource(PersistentVolumeClaim.class).ifPresent(existing -> {
+            desired.getSpec().setAccessModes(existing.getSpec().getAccessModes());
+            desired.getSpec().setStorageClassName(existing.getSpec().getStorageClassName());
+        });
+        return desired;
     }
 
     public static PersistentVolumeClaim render(RewriterModel model, RenderSettings settings) {
@@ -33,13 +41,21 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
                     .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_CACHE))
                 .endMetadata()
                 .withNewSpec()
-                    .withAccessModes(settings.cacheAccessMode())
-                    .withStorageClassName(cache.getStorageClassName())
+                    .withAccessModes(accessModes(cache, settings))
+                    .withStorageClassName(cache.getStorageClassName() != null ? cache.getStorageClassName()
+                            : settings.cacheStorageClassName().filter(s -> !s.isBlank()).orElse(null))
                     .withVolumeMode("Filesystem")
                     .withNewResources()
                         .withRequests(Map.of("storage", new Quantity(Optional.ofNullable(cache.getSize()).orElse("100Gi"))))
                     .endResources()
                 .endSpec()
                 .build();
+    }
+
+    static List<String> accessModes(RewriterModelSpec.Cache cache, RenderSettings settings) {
+        if (cache.getAccessModes() != null && !cache.getAccessModes().isEmpty()) {
+            return cache.getAccessModes().stream().map(Enum::name).toList();
+        }
+        return settings.cacheAccessModes();
     }
 }

@@ -108,6 +108,10 @@ public class WeightDownloadJob extends ModelDependent<Job> {
                             .withVolumes(volumes)
                             .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
                             .withAutomountServiceAccountToken(false)
+                            .withServiceAccountName(PodIdentity.serviceAccount(model.getSpec().getServiceAccountName(),
+                                    settings.serviceAccountName()))
+                            .withImagePullSecrets(PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(),
+                                    settings.imagePullSecrets()))
                             // Same node pool as the replicas: with a ReadWriteOnce cache the volume
                             // then binds where the GPUs are.
                             .withNodeSelector(scheduling.getNodeSelector())
