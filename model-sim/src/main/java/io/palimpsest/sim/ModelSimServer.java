@@ -53,7 +53,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         this.host = host;
         this.vertx = SharedVertx.acquire();
         this.context = SharedVertx.newEventLoopContext(vertx);
-        SimMetrics metrics = new SimMetrics(config.modelName());
+        SimMetrics metrics = new SimMetrics(config.modelName(), config.maxModelLen());
         Scheduler scheduler = new Scheduler(config, new VertxEngineClock(vertx, context), metrics);
         ResponseRules rules = config.rulesFile().map(ResponseRules::load).orElse(ResponseRules.none());
         this.state = new SimState(config, vertx, context, scheduler, metrics,
