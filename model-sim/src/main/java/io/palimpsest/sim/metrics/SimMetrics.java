@@ -26,6 +26,7 @@ public final class SimMetrics {
     private static final double[] ITERATION_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
 
     private final String modelLabel;
+    private final double processStartSeconds;
     private long promptTokens;
     private long generationTokens;
     private long preemptions;
@@ -51,6 +52,9 @@ public final class SimMetrics {
     public SimMetrics(String modelName, int maxModelLen) {
         // vLLM V1 labels every series with the engine index; one simulator is one engine, "0".
         this.modelLabel = PrometheusText.label("model_name", modelName) + "," + PrometheusText.label("engine", "0");
+        java.time.Instant start = java.time.Instant.now();
+        // to the microsecond, so that replicas started together in one JVM still differ
+        this.processStartSeconds = start.getEpochSecond() + (start.getNano() / 1000) / 1e6;
         this.requestPromptTokens = new Histogram(oneTwoFive(maxModelLen));
         this.requestGenerationTokens = new Histogram(oneTwoFive(maxModelLen));
     }
@@ -159,6 +163,9 @@ public final class SimMetrics {
 
     public String render(Gauges gauges) {
         PrometheusText t = new PrometheusText();
+        // vLLM's Prometheus client exports it; clients tell replicas behind one Service apart by it
+        t.header("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        t.sample("process_start_time_seconds", "", processStartSeconds);
         t.header("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.");
         t.sample("vllm:num_requests_running", modelLabel, gauges.running());
         t.header("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.");
