@@ -58,6 +58,22 @@ public final class CapacityModel {
         return step == 0 ? Double.POSITIVE_INFINITY : batch / step;
     }
 
+    /**
+     * Completion tokens per second a replica delivers at best on requests of {@code promptTokens} +
+     * {@code completionTokens}: the batch the cache holds at full length ({@link #batchLimit}),
+     * decoding at the batch's mean context, and each request's prompt prefilled once, no work
+     * thrown away. The yardstick of a client on long documents.
+     */
+    public static double usefulCapacityTokensPerSecond(SimConfig cfg, int promptTokens, int completionTokens) {
+        int batch = batchLimit(cfg, promptTokens + completionTokens);
+        double meanContext = promptTokens + completionTokens / 2.0;
+        double decodeStep = cfg.decodeStepBaseSeconds() + cfg.decodeStepPerSeqSeconds() * batch
+                + cfg.stepPerContextTokenSeconds() * meanContext * batch;
+        // one generation of the batch: completionTokens decode steps plus every member's prefill
+        double seconds = completionTokens * decodeStep + (double) batch * promptTokens * cfg.prefillSecondsPerToken();
+        return seconds == 0 ? Double.POSITIVE_INFINITY : (double) batch * completionTokens / seconds;
+    }
+
     public static String formula(SimConfig cfg) {
         return String.format("capacity = max_num_seqs / (step_base + step_per_seq * max_num_seqs) = %d / (%s + %s * %d) = %.1f tokens/s",
                 cfg.maxNumSeqs(), cfg.decodeStepBaseSeconds(), cfg.decodeStepPerSeqSeconds(), cfg.maxNumSeqs(),
