@@ -22,8 +22,8 @@ import java.util.function.LongSupplier;
  * fits: every request queued behind a nearly full cache is admitted early, outgrows the cache as it
  * generates, and gets another sequence preempted and recomputed. So above {@link #KV_HIGH} usage the
  * target queue is zero (the limit holds what runs), and a preemption cuts the limit by
- * {@link #PREEMPTION_CUT} (at most once a second) and caps later growth just below the level that
- * overflowed, for {@link #CEILING_MEMORY_NANOS}.
+ * {@link #PREEMPTION_CUT} (once the previous cut is in force, at most once a second) and caps later
+ * growth just below the level that overflowed, for {@link #CEILING_MEMORY_NANOS}.
  *
  * <p>Without samples (an endpoint with no /metrics), latency per generated token stands in for the
  * queue: slow start (double per round trip) until it rises 50% above the best seen, then additive
@@ -110,8 +110,10 @@ public final class AdaptiveConcurrency {
                 preemptionCeiling = Double.MAX_VALUE;
             }
             if (newPreemptions > 0) {
-                // the batch outgrew the cache: the level we were at is too high
-                if (now - lastDecreaseNanos > DECREASE_SPACING_NANOS) {
+                // the batch outgrew the cache: the level we were at is too high. Only once the last
+                // cut is in force (in flight down to the limit; generations take many seconds to
+                // finish), or the preemptions its overshoot still causes would cut again and again.
+                if (now - lastDecreaseNanos > DECREASE_SPACING_NANOS && inFlight <= limit) {
                     lastDecreaseNanos = now;
                     preemptionCeiling = Math.max(1, limit * 0.95);
                     preemptionCeilingNanos = now;

@@ -99,15 +99,20 @@ class AdaptiveConcurrencyTest {
     }
 
     @Test
-    void preemptionsCutAtMostOncePerSecond() {
+    void preemptionsCutOncePerSecondAndOnlyOnceTheLastCutIsInForce() {
         AdaptiveConcurrency limiter = new AdaptiveConcurrency(100, 4096, now::get);
-        fill(limiter, 100);
+        List<CompletableFuture<Void>> permits = fill(limiter, 100);
         limiter.onEngineSample(0, 100, 1.0, 2);
         now.addAndGet(500_000_000L);
         limiter.onEngineSample(0, 100, 1.0, 2);
         assertEquals(85, limiter.limit());
         now.addAndGet(600_000_000L);
         limiter.onEngineSample(0, 100, 1.0, 1);
+        assertEquals(85, limiter.limit(), "100 still in flight: the first cut is not in force yet");
+        for (int i = 0; i < 15; i++) {
+            limiter.release(AdaptiveConcurrency.Signal.SUCCESS, 0);
+        }
+        limiter.onEngineSample(0, 85, 1.0, 1);
         assertEquals(72, limiter.limit());
     }
 
@@ -131,6 +136,10 @@ class AdaptiveConcurrencyTest {
         int preemptionsLate = 0;
         for (int round = 0; round < 400; round++) {
             now.addAndGet(500_000_000L);
+            // a few generations end every half second; what the limit no longer allows is not replaced
+            for (int done = 0; done < 3 && limiter.inFlight() > 0; done++) {
+                limiter.release(AdaptiveConcurrency.Signal.SUCCESS, 0);
+            }
             fill(limiter, limiter.limit() - limiter.inFlight());
             int inFlight = limiter.inFlight();
             int running = Math.min(inFlight, 74); // prompts of waiting requests fit up to ~74
