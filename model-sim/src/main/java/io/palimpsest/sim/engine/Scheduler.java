@@ -102,6 +102,7 @@ public final class Scheduler {
         }
         seq.aborted();
         metrics.finished(FinishReason.ABORT);
+        metrics.abortedAfter(Math.min(seq.emitted(), seq.completionTokens()));
     }
 
     /** Aborts everything, for an outage that drops connections. */

@@ -34,6 +34,7 @@ public final class SimMetrics {
     private long prefixCacheHits;
     private long preemptedTokens;
     private long recomputedTokens;
+    private long abortedGenerationTokens;
     private final Map<FinishReason, Long> finished = new EnumMap<>(FinishReason.class);
     private final Map<Fault, Long> faults = new EnumMap<>(Fault.class);
     private final Histogram timeToFirstToken = new Histogram(TTFT_BUCKETS);
@@ -76,6 +77,11 @@ public final class SimMetrics {
     public void preempted(long discardedTokens) {
         preemptions++;
         preemptedTokens += discardedTokens;
+    }
+
+    /** Tokens generated for a request that was then aborted: they never reach a client. */
+    public void abortedAfter(long generatedTokens) {
+        abortedGenerationTokens += generatedTokens;
     }
 
     public void recomputed(long tokens) {
@@ -210,6 +216,9 @@ public final class SimMetrics {
         t.header("sim:recomputed_tokens_total", "counter",
                 "Tokens prefilled again after a preemption, prefix-cache hits excluded (not a vLLM series).");
         t.sample("sim:recomputed_tokens_total", modelLabel, recomputedTokens);
+        t.header("sim:aborted_generation_tokens_total", "counter",
+                "Tokens generated for requests that were aborted, e.g. when the client gave up (not a vLLM series).");
+        t.sample("sim:aborted_generation_tokens_total", modelLabel, abortedGenerationTokens);
         t.header("sim:faults_injected_total", "counter", "Faults the simulator injected, by fault name.");
         for (Fault fault : Fault.values()) {
             t.sample("sim:faults_injected_total",

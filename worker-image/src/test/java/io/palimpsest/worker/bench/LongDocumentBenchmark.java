@@ -14,7 +14,8 @@ import java.util.List;
  * whose KV cache holds about 64 such sequences while {@code max_num_seqs} is 256, so the cache and
  * not the batch size bounds what runs. The worker's model client and a fixed window of 500 requests
  * (what datatrove does) are measured one after the other in the same run, each on a fresh replica:
- * completion tokens that reach the client per second over the replica's useful capacity
+ * completion tokens that reach the client per second (generated minus generated for abandoned
+ * requests, from the replica's counters) over the replica's useful capacity
  * ({@link CapacityModel#usefulCapacityTokensPerSecond}), with the preemptions and the tokens they
  * threw away and recomputed.
  *
@@ -52,7 +53,7 @@ public final class LongDocumentBenchmark {
                     Thread.sleep(warmup * 1000L);
                     Measurement m = Measurement.of(List.of(sim.baseUrl()), load, measure);
                     System.out.printf("P1-long %-6s %s useful/capacity=%.3f%n", client.equals("worker") ? "worker" : "fixed-" + window,
-                            m, m.deliveredPerSecond() / useful);
+                            m, m.usefulPerSecond() / useful);
                 }
             }
         }

@@ -7,7 +7,10 @@ import java.util.Random;
 /**
  * Requests for the long-document benchmarks: one shared system prompt and a document of
  * {@code minWords}-{@code maxWords} plain English words (about 1.1 simulator tokens per word),
- * unique per request number so that only the system prompt is a shared prefix.
+ * unique per request number so that only the system prompt is a shared prefix. The rewrite of such
+ * a document is longer than {@code max_tokens}, which varies per request between 3/4 and 5/4 of
+ * {@code meanMaxTokens}: real completions differ in length, and equal ones would keep requests that
+ * started together finishing together for the whole run.
  */
 final class LongDocuments {
     static final String SYSTEM = "Rewrite the document below in clear, plain English. Keep every fact, number and name.";
@@ -18,12 +21,17 @@ final class LongDocuments {
     private final ObjectMapper json = new ObjectMapper();
     private final int minWords;
     private final int maxWords;
-    private final int maxTokens;
+    private final int meanMaxTokens;
 
-    LongDocuments(int minWords, int maxWords, int maxTokens) {
+    LongDocuments(int minWords, int maxWords, int meanMaxTokens) {
         this.minWords = minWords;
         this.maxWords = maxWords;
-        this.maxTokens = maxTokens;
+        this.meanMaxTokens = meanMaxTokens;
+    }
+
+    int maxTokens(long n) {
+        Random random = new Random(n * 31 + 3);
+        return meanMaxTokens * 3 / 4 + random.nextInt(meanMaxTokens / 2 + 1);
     }
 
     String text(long n) {
@@ -42,7 +50,7 @@ final class LongDocuments {
         var messages = body.putArray("messages");
         messages.addObject().put("role", "system").put("content", SYSTEM);
         messages.addObject().put("role", "user").put("content", "<document>\n" + text(n) + "\n</document>");
-        body.put("max_tokens", maxTokens);
+        body.put("max_tokens", maxTokens(n));
         return body;
     }
 

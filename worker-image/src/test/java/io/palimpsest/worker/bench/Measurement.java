@@ -3,7 +3,8 @@ package io.palimpsest.worker.bench;
 import java.util.List;
 
 /** What the long-document benchmarks report for one client over one measured window. */
-record Measurement(double seconds, long completions, long deliveredTokens, double generatedTokens, double meanRunning,
+record Measurement(double seconds, long completions, long deliveredTokens, double generatedTokens, double abortedTokens,
+                   double meanRunning,
                    double meanWaiting, double meanKvUsage, double preemptions, double preemptedTokens,
                    double recomputedTokens, long expiries, double meanClientLimit) {
 
@@ -12,6 +13,7 @@ record Measurement(double seconds, long completions, long deliveredTokens, doubl
         long delivered0 = load.completionTokens();
         long expiries0 = load.expiries();
         double generated0 = BenchSupport.scrape(urls, "vllm:generation_tokens_total");
+        double aborted0 = BenchSupport.scrape(urls, "sim:aborted_generation_tokens_total");
         double preemptions0 = BenchSupport.scrape(urls, "vllm:num_preemptions_total");
         double preempted0 = BenchSupport.scrape(urls, "sim:preempted_tokens_total");
         double recomputed0 = BenchSupport.scrape(urls, "sim:recomputed_tokens_total");
@@ -32,6 +34,7 @@ record Measurement(double seconds, long completions, long deliveredTokens, doubl
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Measurement(seconds, load.completions() - completions0, load.completionTokens() - delivered0,
                 BenchSupport.scrape(urls, "vllm:generation_tokens_total") - generated0,
+                BenchSupport.scrape(urls, "sim:aborted_generation_tokens_total") - aborted0,
                 running / samples, waiting / samples, kv / samples,
                 BenchSupport.scrape(urls, "vllm:num_preemptions_total") - preemptions0,
                 BenchSupport.scrape(urls, "sim:preempted_tokens_total") - preempted0,
@@ -39,15 +42,25 @@ record Measurement(double seconds, long completions, long deliveredTokens, doubl
                 load.expiries() - expiries0, limit / samples);
     }
 
+    /** Completion tokens of completed requests, per second: bursty over a short window (one reply carries ~1 K). */
     double deliveredPerSecond() {
         return deliveredTokens / seconds;
     }
 
+    /**
+     * Generated tokens that reach a client, per second: all the server generated minus what it
+     * generated for requests that were then abandoned. Smooth, unlike {@link #deliveredPerSecond()}.
+     */
+    double usefulPerSecond() {
+        return (generatedTokens - abortedTokens) / seconds;
+    }
+
     @Override
     public String toString() {
-        return String.format("%.0fs: delivered %.0f tok/s (%d completions), generated %.0f tok/s, running %.1f, waiting %.1f, "
-                        + "kv %.2f, in flight %.0f, preemptions %.0f, preempted tokens %.0f, recomputed tokens %.0f, expiries %d",
-                seconds, deliveredPerSecond(), completions, generatedTokens / seconds, meanRunning, meanWaiting, meanKvUsage,
-                meanClientLimit, preemptions, preemptedTokens, recomputedTokens, expiries);
+        return String.format("%.0fs: useful %.0f tok/s (generated %.0f, for abandoned requests %.0f; replies carried %.0f tok/s, "
+                        + "%d completions), running %.1f, waiting %.1f, kv %.2f, client in flight %.0f, preemptions %.0f, "
+                        + "preempted tokens %.0f, recomputed tokens %.0f, expiries %d",
+                seconds, usefulPerSecond(), generatedTokens / seconds, abortedTokens / seconds, deliveredPerSecond(), completions,
+                meanRunning, meanWaiting, meanKvUsage, meanClientLimit, preemptions, preemptedTokens, recomputedTokens, expiries);
     }
 }
