@@ -69,7 +69,7 @@ final class CompletionEndpoint {
                 kind.idPrefix() + hex16(Hashing.mix(cfg.seed() ^ id)),
                 System.currentTimeMillis() / 1000, cfg.modelName());
         SequenceListener listener = request.stream()
-                ? new StreamingCompletion(req, header, plan, request.includeUsage(), entry, fault)
+                ? new StreamingCompletion(req, header, plan, request.includeUsage(), request.continuousUsage(), entry, fault)
                 : new BufferedCompletion(req, header, plan, entry, fault);
         long[] prefix = cfg.prefixCaching()
                 ? PrefixHashes.of(Tokenizer.ids(request.prompt().modelInput()), cfg.blockSize()) : new long[0];

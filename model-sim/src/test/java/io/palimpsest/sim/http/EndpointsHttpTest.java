@@ -112,6 +112,25 @@ class EndpointsHttpTest {
     }
 
     @Test
+    void emptyStreamOptionsIncludeUsageAndContinuousStatsCountEveryChunk() throws Exception {
+        ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
+                .put("max_tokens", 4).put("stream", true);
+        body.putObject("stream_options");
+        List<JsonNode> events = client.post("/v1/completions", body).events();
+        assertEquals(5, events.size(), "4 tokens and a usage chunk: vLLM's include_usage defaults to true");
+        assertEquals(4, events.get(4).at("/usage/completion_tokens").asInt());
+        assertTrue(events.get(0).path("usage").isMissingNode());
+
+        body.putObject("stream_options").put("continuous_usage_stats", true);
+        events = client.post("/v1/completions", body).events();
+        assertEquals(5, events.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i + 1, events.get(i).at("/usage/completion_tokens").asInt(), "chunk " + i);
+            assertTrue(events.get(i).at("/usage/prompt_tokens").asInt() > 0);
+        }
+    }
+
+    @Test
     void textStreamWithoutUsageHasNoUsageChunk() throws Exception {
         ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
                 .put("max_tokens", 4).put("stream", true);
