@@ -26,7 +26,7 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
             "  --decode-step-per-seq-seconds S    decode step time per running sequence (default 0.00015)",
             "  --step-per-context-token-seconds S step time per token of context attended to (default 0)",
             "  --zero-latency                     all latencies 0",
-            "  --startup-delay D                  /health answers 503 for this long (e.g. 30s, 500ms, PT1M)",
+            "  --startup-delay D                  refuse connections for this long, as while loading (e.g. 30s, 500ms, PT1M)",
             "  --max-model-len N                  context length (default 8192)",
             "  --kv-cache-tokens N                KV cache size in tokens (default max(max-model-len,",
             "                                     max-num-seqs x min(max-model-len, 2048)))",
