@@ -34,13 +34,14 @@ public final class LongDocumentBenchmark {
         int window = Integer.parseInt(BenchSupport.arg(args, "--window", "500"));
         int kvSequences = Integer.parseInt(BenchSupport.arg(args, "--kv-sequences", "64"));
         String clients = BenchSupport.arg(args, "--clients", "worker,fixed");
+        double prefill = Double.parseDouble(BenchSupport.arg(args, "--prefill-seconds-per-token", "0.000002"));
         LongDocuments docs = new LongDocuments(1800, 3400, MAX_TOKENS);
         int meanPrompt = meanPromptTokens(docs);
-        SimConfig cfg = replica(kvSequences, meanPrompt);
+        SimConfig cfg = replica(kvSequences, meanPrompt).toBuilder().prefillSecondsPerToken(prefill).build();
         double useful = CapacityModel.usefulCapacityTokensPerSecond(cfg, meanPrompt, MAX_TOKENS);
-        System.out.printf("P1-long replica: max_num_seqs %d, KV cache %d tokens (%d sequences of %d + %d), "
+        System.out.printf("P1-long replica: max_num_seqs %d, KV cache %d tokens (%d sequences of %d + %d), prefill %s s/token, "
                         + "useful capacity %.0f tok/s at a batch of %d%n", cfg.maxNumSeqs(), cfg.kvCacheTokens(), kvSequences,
-                meanPrompt, MAX_TOKENS, useful, CapacityModel.batchLimit(cfg, meanPrompt + MAX_TOKENS));
+                meanPrompt, MAX_TOKENS, prefill, useful, CapacityModel.batchLimit(cfg, meanPrompt + MAX_TOKENS));
         long firstDocument = 0;
         for (String client : clients.split(",")) {
             try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
