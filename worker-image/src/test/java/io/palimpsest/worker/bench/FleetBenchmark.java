@@ -33,7 +33,8 @@ import java.util.TreeMap;
  * </pre>
  */
 public final class FleetBenchmark {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     public static void main(String[] args) throws Exception {
         int scale = Integer.parseInt(BenchSupport.arg(args, "--scale", "4"));
@@ -121,7 +122,7 @@ public final class FleetBenchmark {
     static TreeMap<Double, Double> buckets(List<String> urls, String bucketSeries) throws IOException, InterruptedException {
         TreeMap<Double, Double> out = new TreeMap<>();
         for (String url : urls) {
-            String page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(),
+            String page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : page.split("\n")) {
                 if (!line.startsWith(bucketSeries + "{")) {
