@@ -39,6 +39,12 @@ public final class AdaptiveConcurrency {
     /** KV usage above which nothing should wait: a queued request would be admitted into the last blocks. */
     static final double KV_HIGH = 0.90;
     static final double PREEMPTION_CUT = 0.85;
+    /**
+     * Behind a Service one sample shows one replica while our requests spread over all of them: a
+     * worker whose probe lands on an idle replica must not double a limit that also loads the busy
+     * ones, so growth per sample is bounded (a limit of 64 still reaches 256 in about 3 s).
+     */
+    static final double MAX_GROWTH_PER_SAMPLE = 1.25;
     /** How long a limit that caused preemptions stays the ceiling; batches and documents change. */
     static final long CEILING_MEMORY_NANOS = 60_000_000_000L;
 
@@ -128,7 +134,7 @@ public final class AdaptiveConcurrency {
             if (ratio >= 1 && (!limitBinds || cacheBound)) {
                 return; // do not grow a limit we are not using, nor one the cache cannot take
             }
-            setLimit(Math.min(limit * Math.max(0.5, Math.min(2.0, ratio)), Math.max(limit, preemptionCeiling)));
+            setLimit(Math.min(limit * Math.max(0.5, Math.min(MAX_GROWTH_PER_SAMPLE, ratio)), Math.max(limit, preemptionCeiling)));
             while (inFlight < (int) limit && !waiters.isEmpty()) {
                 inFlight++;
                 admitted.add(waiters.poll());

@@ -79,7 +79,7 @@ final class BenchSupport {
     static double scrape(List<String> baseUrls, String metric) throws IOException, InterruptedException {
         double total = 0;
         for (String base : baseUrls) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(java.time.Duration.ofSeconds(30)).GET().build(),
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(java.time.Duration.ofSeconds(120)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {

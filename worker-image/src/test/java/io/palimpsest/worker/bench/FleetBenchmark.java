@@ -122,7 +122,7 @@ public final class FleetBenchmark {
     static TreeMap<Double, Double> buckets(List<String> urls, String bucketSeries) throws IOException, InterruptedException {
         TreeMap<Double, Double> out = new TreeMap<>();
         for (String url : urls) {
-            String page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+            String page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).timeout(Duration.ofSeconds(120)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : page.split("\n")) {
                 if (!line.startsWith(bucketSeries + "{")) {
