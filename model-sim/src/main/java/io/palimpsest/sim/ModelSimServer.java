@@ -46,6 +46,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
     private int port;
     private HttpServer server;
     private long autoResumeTimer = -1;
+    private long loadedTimer = -1;
     private volatile boolean closed;
 
     private ModelSimServer(SimConfig config, String host) {
@@ -53,7 +54,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         this.host = host;
         this.vertx = SharedVertx.acquire();
         this.context = SharedVertx.newEventLoopContext(vertx);
-        SimMetrics metrics = new SimMetrics(config.modelName());
+        SimMetrics metrics = new SimMetrics(config.modelName(), config.maxModelLen());
         Scheduler scheduler = new Scheduler(config, new VertxEngineClock(vertx, context), metrics);
         ResponseRules rules = config.rulesFile().map(ResponseRules::load).orElse(ResponseRules.none());
         this.state = new SimState(config, vertx, context, scheduler, metrics,
@@ -73,6 +74,9 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
                 Thread.currentThread().interrupt();
             }
             throw new IllegalStateException("model-sim could not listen on " + host + ":" + port, e);
+        }
+        if (!config.startupDelay().isZero()) {
+            sim.await(sim::refuseWhileLoading);
         }
         // FINE: a simulated cluster starts dozens; Main prints the same line for a standalone run.
         LOG.fine(() -> "model-sim '" + config.modelName() + "' listening on " + sim.baseUrl() + "; "
@@ -170,6 +174,9 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         try {
             await(() -> {
                 cancelAutoResume();
+                if (loadedTimer >= 0) {
+                    vertx.cancelTimer(loadedTimer);
+                }
                 state.scheduler().abortAll();
                 return server == null ? Future.succeededFuture() : server.close();
             });
@@ -189,6 +196,23 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
             server = s;
             return s.actualPort();
         });
+    }
+
+    /**
+     * Event loop only. vLLM binds its port before loading the model but listens only once the
+     * engine is up, so while "loading" connections are refused; the port was taken first so that
+     * {@link #port()} is known at once.
+     */
+    private Future<Void> refuseWhileLoading() {
+        HttpServer closing = server;
+        server = null;
+        loadedTimer = vertx.setTimer(Math.max(1, config.startupDelay().toMillis()), t -> {
+            loadedTimer = -1;
+            if (!closed && server == null && state.outage() != OutageMode.REFUSE_CONNECTIONS) {
+                listen(port);
+            }
+        });
+        return closing.close();
     }
 
     /** Event loop only. */
@@ -217,7 +241,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         if (state.outage() == null || closed) {
             return Future.succeededFuture();
         }
-        boolean relisten = server == null;
+        boolean relisten = server == null && loadedTimer < 0;
         state.outage(null);
         LOG.info(() -> "model-sim " + baseUrl() + ": outage over");
         return relisten ? listen(port).mapEmpty() : Future.succeededFuture();

@@ -11,6 +11,9 @@ import java.util.Optional;
  * Tests usually want {@link Builder#zeroLatency()}.
  */
 public final class SimConfig {
+    /** {@link #maxWaiting()} when nothing bounds the waiting queue, as in vLLM. */
+    public static final int UNBOUNDED = Integer.MAX_VALUE;
+
     private final String modelName;
     private final int maxNumSeqs;
     private final int maxWaiting;
@@ -21,6 +24,10 @@ public final class SimConfig {
     private final Duration startupDelay;
     private final int maxModelLen;
     private final long kvCacheTokens;
+    private final int blockSize;
+    private final int maxNumBatchedTokens;
+    private final boolean prefixCaching;
+    private final double stepPerContextTokenSeconds;
     private final long seed;
     private final FaultConfig faults;
     private final Path rulesFile;
@@ -40,7 +47,26 @@ public final class SimConfig {
             throw new IllegalArgumentException("startupDelay must not be negative");
         }
         this.maxModelLen = requirePositive(b.maxModelLen, "maxModelLen");
-        this.kvCacheTokens = b.kvCacheTokens > 0 ? b.kvCacheTokens : (long) maxNumSeqs * Math.min(maxModelLen, 2048);
+        this.kvCacheTokens = b.kvCacheTokens > 0 ? b.kvCacheTokens
+                : Math.max(maxModelLen, (long) maxNumSeqs * Math.min(maxModelLen, 2048));
+        if (kvCacheTokens < maxModelLen) {
+            // vLLM refuses to start in this case too: one request of max_model_len must fit.
+            throw new IllegalArgumentException("kvCacheTokens (" + kvCacheTokens + ") must hold one sequence of maxModelLen ("
+                    + maxModelLen + ") tokens; lower maxModelLen or raise kvCacheTokens");
+        }
+        this.blockSize = requirePositive(b.blockSize, "blockSize");
+        if (kvCacheTokens < blockSize) {
+            throw new IllegalArgumentException("kvCacheTokens (" + kvCacheTokens + ") must hold at least one block of "
+                    + blockSize + " tokens");
+        }
+        this.maxNumBatchedTokens = requirePositive(b.maxNumBatchedTokens, "maxNumBatchedTokens");
+        if (maxNumBatchedTokens < maxNumSeqs) {
+            // vLLM refuses this too: a full batch of decodes would not fit in one step.
+            throw new IllegalArgumentException("maxNumBatchedTokens (" + maxNumBatchedTokens
+                    + ") must be >= maxNumSeqs (" + maxNumSeqs + ")");
+        }
+        this.prefixCaching = b.prefixCaching;
+        this.stepPerContextTokenSeconds = requireNonNegative(b.stepPerContextTokenSeconds, "stepPerContextTokenSeconds");
         this.seed = b.seed;
         this.faults = Objects.requireNonNull(b.faults, "faults");
         this.rulesFile = b.rulesFile;
@@ -68,6 +94,8 @@ public final class SimConfig {
                 .overflowResponse(overflowResponse).prefillSecondsPerToken(prefillSecondsPerToken)
                 .decodeStepBaseSeconds(decodeStepBaseSeconds).decodeStepPerSeqSeconds(decodeStepPerSeqSeconds)
                 .startupDelay(startupDelay).maxModelLen(maxModelLen).kvCacheTokens(kvCacheTokens)
+                .blockSize(blockSize).maxNumBatchedTokens(maxNumBatchedTokens).prefixCaching(prefixCaching)
+                .stepPerContextTokenSeconds(stepPerContextTokenSeconds)
                 .seed(seed).faults(faults).rulesFile(rulesFile).requestLogCapacity(requestLogCapacity).apiKey(apiKey);
     }
 
@@ -108,9 +136,34 @@ public final class SimConfig {
         return maxModelLen;
     }
 
-    /** Size of the simulated KV cache; only feeds {@code vllm:kv_cache_usage_perc}. */
+    /** Size of the simulated KV cache in tokens; it holds {@code kvCacheTokens / blockSize} blocks. */
     public long kvCacheTokens() {
         return kvCacheTokens;
+    }
+
+    /** Tokens per KV block (vLLM's {@code --block-size}, 16 on CUDA). */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** The per-step token budget (vLLM's {@code --max-num-batched-tokens}); prefills are chunked to it. */
+    public int maxNumBatchedTokens() {
+        return maxNumBatchedTokens;
+    }
+
+    /** Whether full prompt blocks are shared between requests (vLLM V1's default: on). */
+    public boolean prefixCaching() {
+        return prefixCaching;
+    }
+
+    /** Attention cost per token of context of every sequence in a step (0: context length is free). */
+    public double stepPerContextTokenSeconds() {
+        return stepPerContextTokenSeconds;
+    }
+
+    /** Whether the waiting queue has a bound, which models a gateway in front of vLLM (vLLM has none). */
+    public boolean waitingBounded() {
+        return maxWaiting != UNBOUNDED;
     }
 
     public long seed() {
@@ -136,7 +189,8 @@ public final class SimConfig {
     }
 
     public boolean isZeroLatency() {
-        return prefillSecondsPerToken == 0 && decodeStepBaseSeconds == 0 && decodeStepPerSeqSeconds == 0;
+        return prefillSecondsPerToken == 0 && decodeStepBaseSeconds == 0 && decodeStepPerSeqSeconds == 0
+                && stepPerContextTokenSeconds == 0;
     }
 
     @Override
@@ -144,7 +198,9 @@ public final class SimConfig {
         return "SimConfig{model=" + modelName + ", maxNumSeqs=" + maxNumSeqs + ", maxWaiting=" + maxWaiting
                 + ", overflow=" + overflowResponse.status() + ", prefill=" + prefillSecondsPerToken
                 + "s/token, step=" + decodeStepBaseSeconds + "s+" + decodeStepPerSeqSeconds + "s/seq, startupDelay="
-                + startupDelay + ", maxModelLen=" + maxModelLen + ", seed=" + seed + ", faults=" + faults
+                + startupDelay + ", maxModelLen=" + maxModelLen + ", kvCacheTokens=" + kvCacheTokens + ", blockSize=" + blockSize
+                + ", maxNumBatchedTokens=" + maxNumBatchedTokens + ", prefixCaching=" + prefixCaching
+                + ", stepPerContextToken=" + stepPerContextTokenSeconds + "s, seed=" + seed + ", faults=" + faults
                 + ", rules=" + rulesFile + "}";
     }
 
@@ -179,7 +235,7 @@ public final class SimConfig {
     public static final class Builder {
         private String modelName = "sim-model";
         private int maxNumSeqs = 256;
-        private int maxWaiting = 10_000;
+        private int maxWaiting = UNBOUNDED;
         private OverflowResponse overflowResponse = OverflowResponse.TOO_MANY_REQUESTS;
         private double prefillSecondsPerToken = 0.0001;
         private double decodeStepBaseSeconds = 0.010;
@@ -187,6 +243,10 @@ public final class SimConfig {
         private Duration startupDelay = Duration.ZERO;
         private int maxModelLen = 8192;
         private long kvCacheTokens;
+        private int blockSize = 16;
+        private int maxNumBatchedTokens = 8192;
+        private boolean prefixCaching = true;
+        private double stepPerContextTokenSeconds;
         private long seed;
         private FaultConfig faults = FaultConfig.none();
         private Path rulesFile;
@@ -241,6 +301,7 @@ public final class SimConfig {
             this.prefillSecondsPerToken = 0;
             this.decodeStepBaseSeconds = 0;
             this.decodeStepPerSeqSeconds = 0;
+            this.stepPerContextTokenSeconds = 0;
             this.startupDelay = Duration.ZERO;
             return this;
         }
@@ -255,9 +316,29 @@ public final class SimConfig {
             return this;
         }
 
-        /** 0 means maxNumSeqs x min(maxModelLen, 2048). */
+        /** 0 means max(maxModelLen, maxNumSeqs x min(maxModelLen, 2048)): room for every slot at a 2K context. */
         public Builder kvCacheTokens(long kvCacheTokens) {
             this.kvCacheTokens = kvCacheTokens;
+            return this;
+        }
+
+        public Builder blockSize(int blockSize) {
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        public Builder maxNumBatchedTokens(int maxNumBatchedTokens) {
+            this.maxNumBatchedTokens = maxNumBatchedTokens;
+            return this;
+        }
+
+        public Builder prefixCaching(boolean prefixCaching) {
+            this.prefixCaching = prefixCaching;
+            return this;
+        }
+
+        public Builder stepPerContextTokenSeconds(double seconds) {
+            this.stepPerContextTokenSeconds = seconds;
             return this;
         }
 

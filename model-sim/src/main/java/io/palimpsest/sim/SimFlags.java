@@ -19,15 +19,20 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
             "  --port N                           listen port, 0 = ephemeral (default 8000)",
             "  --model NAME                       served model name (default sim-model)",
             "  --max-num-seqs N                   running batch size (default 256)",
-            "  --max-waiting N                    waiting queue bound (default 10000)",
-            "  --overflow-status 429|503          answer when the queue is full (default 429)",
+            "  --max-waiting N                    bound the waiting queue, as a gateway would (default: none, as vLLM)",
+            "  --overflow-status 429|503          answer when that bound is reached (default 429)",
             "  --prefill-seconds-per-token S      prefill cost per prompt token (default 0.0001)",
             "  --decode-step-base-seconds S       decode step time, fixed part (default 0.010)",
             "  --decode-step-per-seq-seconds S    decode step time per running sequence (default 0.00015)",
-            "  --zero-latency                     all three latencies 0",
-            "  --startup-delay D                  /health answers 503 for this long (e.g. 30s, 500ms, PT1M)",
+            "  --step-per-context-token-seconds S step time per token of context attended to (default 0)",
+            "  --zero-latency                     all latencies 0",
+            "  --startup-delay D                  refuse connections for this long, as while loading (e.g. 30s, 500ms, PT1M)",
             "  --max-model-len N                  context length (default 8192)",
-            "  --kv-cache-tokens N                simulated KV cache size, only for kv_cache_usage_perc",
+            "  --kv-cache-tokens N                KV cache size in tokens (default max(max-model-len,",
+            "                                     max-num-seqs x min(max-model-len, 2048)))",
+            "  --block-size N                     tokens per KV block (default 16)",
+            "  --max-num-batched-tokens N         token budget of one step; prefills are chunked (default 8192)",
+            "  --no-enable-prefix-caching         do not share full prompt blocks between requests",
             "  --seed N                           output seed (default 0)",
             "  --fault-rate NAME=RATE             repeatable; names: rate_limit server_error unavailable",
             "                                     context_length reset hang slow_start truncation repetition",
@@ -68,6 +73,10 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
                 config.zeroLatency();
                 continue;
             }
+            if (name.equals("enable-prefix-caching") || name.equals("no-enable-prefix-caching")) {
+                config.prefixCaching(name.equals("enable-prefix-caching"));
+                continue;
+            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException("--" + name + " needs a value");
@@ -87,6 +96,9 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
                 case "startup-delay" -> config.startupDelay(parseDuration(value));
                 case "max-model-len" -> config.maxModelLen(Integer.parseInt(value));
                 case "kv-cache-tokens" -> config.kvCacheTokens(Long.parseLong(value));
+                case "block-size" -> config.blockSize(Integer.parseInt(value));
+                case "max-num-batched-tokens" -> config.maxNumBatchedTokens(Integer.parseInt(value));
+                case "step-per-context-token-seconds" -> config.stepPerContextTokenSeconds(Double.parseDouble(value));
                 case "seed" -> config.seed(Long.parseLong(value));
                 case "fault-rate" -> faults.rate(value);
                 case "fault-seed" -> faults.seed(Long.parseLong(value));

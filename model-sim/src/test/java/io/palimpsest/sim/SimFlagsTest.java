@@ -1,6 +1,7 @@
 package io.palimpsest.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,27 @@ class SimFlagsTest {
         assertEquals("sim-model", c.modelName());
         assertEquals(256, c.maxNumSeqs());
         assertEquals(8000, SimFlags.parse().port());
+    }
+
+    @Test
+    void kvCacheFlagsAndVllmsDefaults() {
+        SimConfig d = SimConfig.fromArgs();
+        assertEquals(16, d.blockSize());
+        assertEquals(8192, d.maxNumBatchedTokens());
+        assertTrue(d.prefixCaching());
+        assertFalse(d.waitingBounded(), "vLLM queues without bound");
+        assertEquals(256L * 2048, d.kvCacheTokens());
+        SimConfig c = SimConfig.fromArgs("--block-size", "32", "--max-num-batched-tokens", "4096",
+                "--no-enable-prefix-caching", "--step-per-context-token-seconds", "1e-8", "--kv-cache-tokens", "100000");
+        assertEquals(32, c.blockSize());
+        assertEquals(4096, c.maxNumBatchedTokens());
+        assertFalse(c.prefixCaching());
+        assertEquals(1e-8, c.stepPerContextTokenSeconds());
+        assertEquals(100_000, c.kvCacheTokens());
+        assertThrows(IllegalArgumentException.class, () -> SimConfig.fromArgs("--kv-cache-tokens", "4096"),
+                "one max-model-len (8192) sequence must fit, as vLLM checks at start");
+        assertThrows(IllegalArgumentException.class, () -> SimConfig.fromArgs("--max-num-batched-tokens", "100"),
+                "a full batch of decodes must fit in one step");
     }
 
     @Test

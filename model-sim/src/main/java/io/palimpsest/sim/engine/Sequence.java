@@ -1,5 +1,6 @@
 package io.palimpsest.sim.engine;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,9 +16,21 @@ public final class Sequence {
     private final List<String> pieces;
     private final FinishReason finishReason;
     private final SequenceListener listener;
+    private final long[] promptBlockHashes;
     private State state = State.NEW;
     private int emitted;
     private long arrivalNanos;
+    private long firstScheduledNanos = -1;
+    private long lastTokenNanos;
+    // KV-cache state, owned by the scheduler.
+    final List<KvBlockPool.Block> blocks = new ArrayList<>();
+    /** Tokens whose KV is in the cache (vLLM's num_computed_tokens). */
+    int computed;
+    /** Prompt blocks published to the prefix cache so far. */
+    int publishedBlocks;
+    /** Up to here, the tokens being prefilled were computed before a preemption threw them away. */
+    int recomputeUntil;
+    int preemptions;
 
     /**
      * @param pieces       the output tokens (see {@link io.palimpsest.sim.text.Tokenizer})
@@ -25,6 +38,16 @@ public final class Sequence {
      */
     public Sequence(long id, int promptTokens, List<String> pieces, FinishReason finishReason,
                     SequenceListener listener) {
+        this(id, promptTokens, new long[0], pieces, finishReason, listener);
+    }
+
+    /**
+     * @param promptBlockHashes the chained hashes of the prompt's full KV blocks (see
+     *                          {@link PrefixHashes}); empty when prefix caching should not apply
+     */
+    public Sequence(long id, int promptTokens, long[] promptBlockHashes, List<String> pieces,
+                    FinishReason finishReason, SequenceListener listener) {
+        this.promptBlockHashes = promptBlockHashes.clone();
         this.id = id;
         this.promptTokens = promptTokens;
         this.pieces = List.copyOf(pieces);
@@ -112,8 +135,40 @@ public final class Sequence {
         return listener;
     }
 
-    /** Tokens it holds in the KV cache right now. */
-    long cachedTokens() {
-        return promptTokens + Math.min(emitted, pieces.size());
+    /** How many times the scheduler preempted it (its KV thrown away, to be computed again). */
+    public int preemptions() {
+        return preemptions;
+    }
+
+    /** Tokens the model must hold for it: the prompt (at least one token) plus every token sampled. */
+    int totalTokens() {
+        return Math.max(1, promptTokens) + emitted;
+    }
+
+    long[] promptBlockHashes() {
+        return promptBlockHashes;
+    }
+
+    /** When a step first took it in, or -1; for the queue-time metric. */
+    long firstScheduledNanos() {
+        return firstScheduledNanos;
+    }
+
+    void scheduledAt(long nanos) {
+        if (firstScheduledNanos < 0) {
+            firstScheduledNanos = nanos;
+        }
+    }
+
+    long lastTokenNanos() {
+        return lastTokenNanos;
+    }
+
+    void lastTokenNanos(long nanos) {
+        lastTokenNanos = nanos;
+    }
+
+    void waitingAgain() {
+        state = State.WAITING;
     }
 }

@@ -6,6 +6,7 @@ import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.LoggedRequest;
 import io.palimpsest.sim.RequestOutcome;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.sim.engine.PrefixHashes;
 import io.palimpsest.sim.engine.Sequence;
 import io.palimpsest.sim.engine.SequenceListener;
 import io.palimpsest.sim.output.OutputPlanner;
@@ -68,9 +69,11 @@ final class CompletionEndpoint {
                 kind.idPrefix() + hex16(Hashing.mix(cfg.seed() ^ id)),
                 System.currentTimeMillis() / 1000, cfg.modelName());
         SequenceListener listener = request.stream()
-                ? new StreamingCompletion(req, header, plan, request.includeUsage(), entry, fault)
+                ? new StreamingCompletion(req, header, plan, request.includeUsage(), request.continuousUsage(), entry, fault)
                 : new BufferedCompletion(req, header, plan, entry, fault);
-        Sequence seq = new Sequence(id, promptTokens, plan.pieces(), plan.finishReason(), listener);
+        long[] prefix = cfg.prefixCaching()
+                ? PrefixHashes.of(Tokenizer.ids(request.prompt().modelInput()), cfg.blockSize()) : new long[0];
+        Sequence seq = new Sequence(id, promptTokens, prefix, plan.pieces(), plan.finishReason(), listener);
         if (fault.orElse(null) == Fault.SLOW_START) {
             seq.receivedAt(System.nanoTime());
             long timer = state.vertx().setTimer(Math.max(1, state.faults().config().slowStartDelay().toMillis()),

@@ -8,9 +8,12 @@ import java.util.List;
  *
  * @param maxTokens max_tokens (or max_completion_tokens), null when the client set none
  * @param seed      the request's seed, mixed into the simulator's, or null
+ * @param includeUsage    a final usage chunk: {@code stream_options} present, {@code include_usage} not false
+ *                        (vLLM's default is true, so {@code stream_options: {}} includes it)
+ * @param continuousUsage usage on every chunk: {@code stream_options.continuous_usage_stats} with includeUsage
  */
 public record CompletionRequest(Kind kind, Prompt prompt, Integer maxTokens, List<String> stop,
-                                boolean stream, boolean includeUsage, Long seed) {
+                                boolean stream, boolean includeUsage, boolean continuousUsage, Long seed) {
 
     /** Which endpoint, which decides response shapes and the default max_tokens. */
     public enum Kind {

@@ -35,8 +35,11 @@ public final class CompletionRequestParser {
             maxTokens = max.asInt();
         }
         JsonNode streamOptions = body.path("stream_options");
+        // vLLM's StreamOptions: include_usage defaults to true, continuous_usage_stats to false
+        boolean includeUsage = streamOptions.isObject() && streamOptions.path("include_usage").asBoolean(true);
+        boolean continuousUsage = includeUsage && streamOptions.path("continuous_usage_stats").asBoolean(false);
         return new CompletionRequest(kind, prompt, maxTokens, stops(body.get("stop")),
-                body.path("stream").asBoolean(false), streamOptions.path("include_usage").asBoolean(false),
+                body.path("stream").asBoolean(false), includeUsage, continuousUsage,
                 body.hasNonNull("seed") ? body.get("seed").asLong() : null);
     }
 

@@ -14,23 +14,26 @@ import java.util.Optional;
 /**
  * A {@code stream: true} answer as server-sent events: headers with the first token (as vLLM,
  * which sends nothing before the engine's first output), one chunk per token with the finish
- * reason on the last, an optional usage chunk, then {@code data: [DONE]}.
+ * reason on the last, an optional usage chunk, then {@code data: [DONE]}. With continuous usage
+ * every chunk carries the usage so far, as vLLM's {@code continuous_usage_stats} does.
  */
 final class StreamingCompletion implements SequenceListener {
     private final HttpServerRequest request;
     private final ResponseBodies.Header header;
     private final PlannedOutput plan;
     private final boolean includeUsage;
+    private final boolean continuousUsage;
     private final LoggedRequest entry;
     private final Optional<Fault> fault;
     private final TokenChunkTemplate tokenChunks;
 
     StreamingCompletion(HttpServerRequest request, ResponseBodies.Header header, PlannedOutput plan,
-                        boolean includeUsage, LoggedRequest entry, Optional<Fault> fault) {
+                        boolean includeUsage, boolean continuousUsage, LoggedRequest entry, Optional<Fault> fault) {
         this.request = request;
         this.header = header;
         this.plan = plan;
         this.includeUsage = includeUsage;
+        this.continuousUsage = continuousUsage;
         this.entry = entry;
         this.fault = fault;
         this.tokenChunks = new TokenChunkTemplate(header);
@@ -43,7 +46,7 @@ final class StreamingCompletion implements SequenceListener {
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
         if (header.kind() == CompletionRequest.Kind.CHAT) {
-            send(ResponseBodies.roleChunk(header));
+            send(withUsage(ResponseBodies.roleChunk(header), seq, 0));
         }
     }
 
@@ -51,7 +54,9 @@ final class StreamingCompletion implements SequenceListener {
     public void onToken(Sequence seq, String piece) {
         boolean last = seq.emitted() >= seq.completionTokens();
         if (last) {
-            send(ResponseBodies.tokenChunk(header, piece, seq.finishReason(), plan.stopReason()));
+            send(withUsage(ResponseBodies.tokenChunk(header, piece, seq.finishReason(), plan.stopReason()), seq, seq.emitted()));
+        } else if (continuousUsage) {
+            send(withUsage(ResponseBodies.tokenChunk(header, piece, null, null), seq, seq.emitted()));
         } else {
             sendRaw(tokenChunks.render(piece));
         }
@@ -71,6 +76,14 @@ final class StreamingCompletion implements SequenceListener {
         if (!resp.closed() && !resp.ended()) {
             resp.end("data: [DONE]\n\n");
         }
+    }
+
+    private com.fasterxml.jackson.databind.node.ObjectNode withUsage(com.fasterxml.jackson.databind.node.ObjectNode chunk,
+                                                                    Sequence seq, int completionTokens) {
+        if (continuousUsage) {
+            chunk.set("usage", ResponseBodies.usage(seq.promptTokens(), Math.min(completionTokens, seq.completionTokens())));
+        }
+        return chunk;
     }
 
     private void send(JsonNode chunk) {

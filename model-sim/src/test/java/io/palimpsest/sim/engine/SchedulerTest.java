@@ -56,7 +56,7 @@ class SchedulerTest {
             assertTrue(scheduler.submit(seq(i, 0, 5)));
         }
         assertEquals(1, scheduler.runningCount(), "the first arrival starts a step alone");
-        clock.advanceSeconds(0.011);
+        clock.advanceSeconds(0.0112);
         assertEquals(4, scheduler.runningCount());
         assertEquals(6, scheduler.waitingCount());
         clock.runAll(1000);
@@ -105,14 +105,15 @@ class SchedulerTest {
         clock.runAll(1000);
         assertTrue(events.stream().noneMatch(e -> e.endsWith("finish 1")));
         assertTrue(metrics.render(new SimMetrics.Gauges(0, 0, 0))
-                .contains("vllm:request_success_total{model_name=\"m\",finished_reason=\"abort\"} 1.0"));
+                .contains("vllm:request_success_total{model_name=\"m\",engine=\"0\",finished_reason=\"abort\"} 1.0"));
     }
 
     @Test
     void anEmptyOutputStillTakesOneStep() {
         scheduler.submit(seq(1, 0, 0));
         clock.runAll(10);
-        assertEquals(List.of("11000000 first 1", "11000000 finish 1"), events);
+        // even an empty prompt prefills one token (the start of the sequence): 10 + 1 + 0.1 ms
+        assertEquals(List.of("11100000 first 1", "11100000 finish 1"), events);
     }
 
     @Test

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** The scheduler as seen from outside: batch limits, queueing, overflow and timing. */
 class BatchingHttpTest {
-    private static final String M = "{model_name=\"sim-model\"}";
+    private static final String M = "{model_name=\"sim-model\",engine=\"0\"}";
 
     private static List<CompletableFuture<HttpResponse<String>>> fire(SimClient client, int n, int maxTokens)
             throws Exception {
@@ -119,7 +119,7 @@ class BatchingHttpTest {
             r.body().close();
             String page = awaitMetrics(client, 0, 0);
             assertEquals(1.0, SimClient.metric(page,
-                    "vllm:request_success_total{model_name=\"sim-model\",finished_reason=\"abort\"}"));
+                    "vllm:request_success_total{model_name=\"sim-model\",engine=\"0\",finished_reason=\"abort\"}"));
             assertEquals("abort", sim.requestLog().last().orElseThrow().outcome().orElseThrow().finishReason());
         }
     }

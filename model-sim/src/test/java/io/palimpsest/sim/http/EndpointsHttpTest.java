@@ -112,6 +112,25 @@ class EndpointsHttpTest {
     }
 
     @Test
+    void emptyStreamOptionsIncludeUsageAndContinuousStatsCountEveryChunk() throws Exception {
+        ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
+                .put("max_tokens", 4).put("stream", true);
+        body.putObject("stream_options");
+        List<JsonNode> events = client.post("/v1/completions", body).events();
+        assertEquals(5, events.size(), "4 tokens and a usage chunk: vLLM's include_usage defaults to true");
+        assertEquals(4, events.get(4).at("/usage/completion_tokens").asInt());
+        assertTrue(events.get(0).path("usage").isMissingNode());
+
+        body.putObject("stream_options").put("continuous_usage_stats", true);
+        events = client.post("/v1/completions", body).events();
+        assertEquals(5, events.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i + 1, events.get(i).at("/usage/completion_tokens").asInt(), "chunk " + i);
+            assertTrue(events.get(i).at("/usage/prompt_tokens").asInt() > 0);
+        }
+    }
+
+    @Test
     void textStreamWithoutUsageHasNoUsageChunk() throws Exception {
         ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
                 .put("max_tokens", 4).put("stream", true);
@@ -190,15 +209,15 @@ class EndpointsHttpTest {
         SimClient.Reply r = client.get("/metrics");
         assertTrue(r.raw().headers().firstValue("content-type").orElse("").startsWith("text/plain"));
         String page = r.body();
-        String m = "{model_name=\"sim-model\"}";
+        String m = "{model_name=\"sim-model\",engine=\"0\"}";
         for (String name : List.of("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
                 "vllm:prompt_tokens_total", "vllm:generation_tokens_total", "vllm:time_to_first_token_seconds_count",
                 "vllm:e2e_request_latency_seconds_count")) {
             SimClient.metric(page, name + m);
         }
         assertTrue(page.contains("# TYPE vllm:time_to_first_token_seconds histogram"));
-        assertTrue(page.contains("vllm:e2e_request_latency_seconds_bucket{model_name=\"sim-model\",le=\"+Inf\"}"));
-        String stop = "vllm:request_success_total{model_name=\"sim-model\",finished_reason=\"stop\"}";
+        assertTrue(page.contains("vllm:e2e_request_latency_seconds_bucket{model_name=\"sim-model\",engine=\"0\",le=\"+Inf\"}"));
+        String stop = "vllm:request_success_total{model_name=\"sim-model\",engine=\"0\",finished_reason=\"stop\"}";
         assertEquals(SimClient.metric(before, stop) + 1, SimClient.metric(page, stop), 0.5);
         assertTrue(SimClient.metric(page, "vllm:generation_tokens_total" + m)
                 > SimClient.metric(before, "vllm:generation_tokens_total" + m));

@@ -93,7 +93,7 @@ class FaultsHttpTest {
                 .build();
         assertThrows(HttpTimeoutException.class, () -> client.http().send(request, HttpResponse.BodyHandlers.ofString()));
         String metrics = client.get("/metrics").body();
-        assertEquals(0.0, SimClient.metric(metrics, "vllm:num_requests_running{model_name=\"sim-model\"}"));
+        assertEquals(0.0, SimClient.metric(metrics, "vllm:num_requests_running{model_name=\"sim-model\",engine=\"0\"}"));
     }
 
     @Test
@@ -175,7 +175,7 @@ class FaultsHttpTest {
         assertTrue(Math.abs(limited - n * 0.1) < 4 * sigma, "429s: " + limited + " of " + n);
         assertEquals(n, limited + ok);
         String metrics = client.get("/metrics").body();
-        assertTrue(SimClient.metric(metrics, "sim:faults_injected_total{model_name=\"sim-model\",fault=\"rate_limit\"}")
+        assertTrue(SimClient.metric(metrics, "sim:faults_injected_total{model_name=\"sim-model\",engine=\"0\",fault=\"rate_limit\"}")
                 >= limited);
     }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.sim.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.sim.Eventually;
@@ -17,15 +18,20 @@ import org.junit.jupiter.api.Test;
 class StartupAndRulesHttpTest {
 
     @Test
-    void healthAnswers503UntilTheStartupDelayHasPassed() throws Exception {
+    void refusesConnectionsUntilTheStartupDelayHasPassed() throws Exception {
         SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(3000)).build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            assertEquals(503, client.get("/health").status());
-            assertEquals(503, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
-            assertEquals(503, client.get("/v1/models").status());
-            assertEquals(200, client.get("/metrics").status(), "metrics are up while loading, as in vLLM");
-            Eventually.holds(Duration.ofSeconds(10), () -> client.get("/health").status() == 200);
+            // vLLM listens only once the model is loaded: no 503, no /metrics, a refused connection
+            assertThrows(java.net.ConnectException.class, () -> client.get("/health"));
+            assertThrows(java.net.ConnectException.class, () -> client.get("/metrics"));
+            Eventually.holds(Duration.ofSeconds(10), () -> {
+                try {
+                    return client.get("/health").status() == 200;
+                } catch (java.net.ConnectException e) {
+                    return false;
+                }
+            });
             assertEquals(200, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         }
     }

@@ -16,8 +16,8 @@ import java.util.function.Supplier;
  * becomes a {@link ModelSimServer} listening on the pod's own address. The flags the simulator
  * shares with vLLM (served model name, max-num-seqs, max-model-len, seed, port) are taken from the
  * command line; latency and the model-load time come from the harness's template, since no pod spec
- * says how long a GPU takes to load weights. The server answers /health with 503 during the load,
- * so the kubelet's readiness probe turns the pod ready when loading is over.
+ * says how long a GPU takes to load weights. The server refuses connections during the load, as
+ * vLLM does, so the kubelet's readiness probe turns the pod ready when loading is over.
  * <p>
  * Runs in-process: one more server is a few objects on a shared event loop, and a test can reach
  * each replica ({@link #server}) to pause it, slow it or read its request log.

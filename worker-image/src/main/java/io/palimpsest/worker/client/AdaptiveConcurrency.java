@@ -16,6 +16,15 @@ import java.util.function.LongSupplier;
  * replicas stand behind the address, because each replica sees its share of our requests. While
  * samples are fresh they alone steer; 429 and 503 then only delay the retry.
  *
+ * <p>When the server also reports its KV cache ({@code vllm:kv_cache_usage_perc}) and preemptions
+ * ({@code vllm:num_preemptions_total}), long documents are handled too. There the cache, not
+ * {@code max_num_seqs}, bounds the batch, and vLLM admits a waiting request as soon as its prompt
+ * fits: every request queued behind a nearly full cache is admitted early, outgrows the cache as it
+ * generates, and gets another sequence preempted and recomputed. So above {@link #KV_HIGH} usage the
+ * target queue is zero (the limit holds what runs), and a preemption cuts the limit by
+ * {@link #PREEMPTION_CUT} (once the previous cut is in force, at most once a second) and caps later
+ * growth just below the level that overflowed, for {@link #CEILING_MEMORY_NANOS}.
+ *
  * <p>Without samples (an endpoint with no /metrics), latency per generated token stands in for the
  * queue: slow start (double per round trip) until it rises 50% above the best seen, then additive
  * increase / multiplicative decrease, and 429 and 503 cut the limit by a quarter (at most once a second).
@@ -27,6 +36,17 @@ public final class AdaptiveConcurrency {
 
     private static final long SAMPLE_FRESH_NANOS = 5_000_000_000L;
     private static final long DECREASE_SPACING_NANOS = 1_000_000_000L;
+    /** KV usage above which nothing should wait: a queued request would be admitted into the last blocks. */
+    static final double KV_HIGH = 0.90;
+    static final double PREEMPTION_CUT = 0.85;
+    /**
+     * Behind a Service one sample shows one replica while our requests spread over all of them: a
+     * worker whose probe lands on an idle replica must not double a limit that also loads the busy
+     * ones, so growth per sample is bounded (a limit of 64 still reaches 256 in about 3 s).
+     */
+    static final double MAX_GROWTH_PER_SAMPLE = 1.25;
+    /** How long a limit that caused preemptions stays the ceiling; batches and documents change. */
+    static final long CEILING_MEMORY_NANOS = 60_000_000_000L;
 
     private final int cap;
     private final LongSupplier nanoClock;
@@ -39,6 +59,8 @@ public final class AdaptiveConcurrency {
     private double bestNanosPerToken = Double.MAX_VALUE;
     private double recentNanosPerToken;
     private int maxInFlightSeen;
+    private double preemptionCeiling = Double.MAX_VALUE;
+    private long preemptionCeilingNanos;
 
     public AdaptiveConcurrency(int initial, int cap, LongSupplier nanoClock) {
         this.cap = Math.max(1, cap);
@@ -78,16 +100,41 @@ public final class AdaptiveConcurrency {
 
     /** A queue sample from the server (summed over its models), when /metrics is reachable. */
     public void onQueueSample(double waiting, double running) {
+        onEngineSample(waiting, running, Double.NaN, Double.NaN);
+    }
+
+    /**
+     * A sample from the server: its queue, and when it reports them its KV cache usage (0-1) and
+     * the preemptions since the previous sample of the same server; NaN for what it does not report.
+     */
+    public void onEngineSample(double waiting, double running, double kvUsage, double newPreemptions) {
         Deque<CompletableFuture<Void>> admitted = new ArrayDeque<>();
         synchronized (this) {
-            lastSampleNanos = nanoClock.getAsLong();
-            boolean limitBinds = inFlight >= limit * 0.9 || !waiters.isEmpty();
-            double targetWaiting = Math.max(4, running * 0.1);
-            double ratio = (running + targetWaiting) / Math.max(1, running + waiting);
-            if (ratio > 1 && !limitBinds) {
-                return; // do not grow a limit we are not using
+            long now = nanoClock.getAsLong();
+            lastSampleNanos = now;
+            if (now - preemptionCeilingNanos > CEILING_MEMORY_NANOS) {
+                preemptionCeiling = Double.MAX_VALUE;
             }
-            setLimit(limit * Math.max(0.5, Math.min(2.0, ratio)));
+            if (newPreemptions > 0) {
+                // the batch outgrew the cache: the level we were at is too high. Only once the last
+                // cut is in force (in flight down to the limit; generations take many seconds to
+                // finish), or the preemptions its overshoot still causes would cut again and again.
+                if (now - lastDecreaseNanos > DECREASE_SPACING_NANOS && inFlight <= limit) {
+                    lastDecreaseNanos = now;
+                    preemptionCeiling = Math.max(1, limit * 0.95);
+                    preemptionCeilingNanos = now;
+                    setLimit(limit * PREEMPTION_CUT);
+                }
+                return;
+            }
+            boolean limitBinds = inFlight >= limit * 0.9 || !waiters.isEmpty();
+            boolean cacheBound = kvUsage >= KV_HIGH;
+            double targetWaiting = cacheBound ? 0 : Math.max(4, running * 0.1);
+            double ratio = (running + targetWaiting) / Math.max(1, running + waiting);
+            if (ratio >= 1 && (!limitBinds || cacheBound)) {
+                return; // do not grow a limit we are not using, nor one the cache cannot take
+            }
+            setLimit(Math.min(limit * Math.max(0.5, Math.min(MAX_GROWTH_PER_SAMPLE, ratio)), Math.max(limit, preemptionCeiling)));
             while (inFlight < (int) limit && !waiters.isEmpty()) {
                 inFlight++;
                 admitted.add(waiters.poll());

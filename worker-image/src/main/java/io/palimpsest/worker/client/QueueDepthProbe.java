@@ -11,8 +11,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Samples the server's queue from its Prometheus endpoint ({@code vllm:num_requests_waiting},
- * {@code vllm:num_requests_running}, summed over label sets) and feeds it to the concurrency control.
- * When /metrics is missing the samples simply stop and the control falls back to latency.
+ * {@code vllm:num_requests_running}, summed over label sets), its KV cache usage and its preemptions,
+ * and feeds them to the concurrency control. When /metrics is missing the samples simply stop and the
+ * control falls back to latency; a server without the KV series is steered by its queue alone.
+ *
+ * <p>Behind a Service successive scrapes may reach different replicas, so the preemption counter is
+ * differenced per replica, told apart by {@code process_start_time_seconds} (which vLLM's Prometheus
+ * client exports); a page without it is taken as the same replica every time.
  */
 public final class QueueDepthProbe implements AutoCloseable {
 
@@ -20,6 +25,7 @@ public final class QueueDepthProbe implements AutoCloseable {
     private final URI metrics;
     private final AdaptiveConcurrency concurrency;
     private final ScheduledFuture<?> task;
+    private final PreemptionCounter preemptions = new PreemptionCounter();
 
     public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period) {
         this.http = http;
@@ -35,10 +41,11 @@ public final class QueueDepthProbe implements AutoCloseable {
             if (response.statusCode() != 200) {
                 return;
             }
-            double waiting = sum(response.body(), "vllm:num_requests_waiting");
-            double running = sum(response.body(), "vllm:num_requests_running");
+            String page = response.body();
+            double waiting = sum(page, "vllm:num_requests_waiting");
+            double running = sum(page, "vllm:num_requests_running");
             if (waiting >= 0 && running >= 0) {
-                concurrency.onQueueSample(waiting, running);
+                concurrency.onEngineSample(waiting, running, kvUsage(page), preemptions.newSince(page));
             }
         } catch (java.io.IOException | RuntimeException unreachable) {
             // no sample this round; latency-based control covers the gap
@@ -47,8 +54,33 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
     }
 
+    /** The fullest engine's KV usage (0-1), or NaN when the server does not report it. */
+    static double kvUsage(String page) {
+        double usage = max(page, "vllm:kv_cache_usage_perc");
+        return usage >= 0 ? usage : max(page, "vllm:gpu_cache_usage_perc"); // the name before vLLM 0.10
+    }
+
+    private static double max(String exposition, String metric) {
+        double max = -1;
+        for (String line : exposition.split("\n")) {
+            if (isSample(line, metric)) {
+                try {
+                    max = Math.max(max, Double.parseDouble(valueOf(line)));
+                } catch (NumberFormatException ignored) {
+                    // a malformed sample line is skipped
+                }
+            }
+        }
+        return max >= 0 ? max : Double.NaN;
+    }
+
+    private static boolean isSample(String line, String metric) {
+        return line.startsWith(metric) && line.length() > metric.length()
+                && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ');
+    }
+
     /** Sum of a gauge over all its label sets, or -1 when the metric is absent. */
-    static double sum(String exposition, String metric) {
+    public static double sum(String exposition, String metric) {
         double total = 0;
         boolean found = false;
         for (String line : exposition.split("\n")) {
@@ -69,7 +101,7 @@ public final class QueueDepthProbe implements AutoCloseable {
         return found ? total : -1;
     }
 
-    private static String valueOf(String line) {
+    static String valueOf(String line) {
         int close = line.lastIndexOf('}');
         String rest = (close >= 0 ? line.substring(close + 1) : line.substring(line.indexOf(' '))).trim();
         return rest.split("\\s+")[0];

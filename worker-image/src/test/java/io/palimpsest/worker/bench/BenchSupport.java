@@ -14,7 +14,9 @@ import java.util.Random;
 /** Corpus, manifests, metric scraping and the worker subprocess shared by the benchmark programs. */
 final class BenchSupport {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    // HTTP/1.1 as vLLM serves it; the default HTTP/2 upgrade attempt was seen to hang a scrape under load
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
     private static final String[] WORDS = ("the river valley was settled by farmers who built stone walls along the terraces and "
             + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
             + "coins each autumn the fair brought musicians traders and travellers from the coast").split(" ");
@@ -77,7 +79,7 @@ final class BenchSupport {
     static double scrape(List<String> baseUrls, String metric) throws IOException, InterruptedException {
         double total = 0;
         for (String base : baseUrls) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(java.time.Duration.ofSeconds(120)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {

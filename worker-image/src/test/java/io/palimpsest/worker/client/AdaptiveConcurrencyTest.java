@@ -80,6 +80,80 @@ class AdaptiveConcurrencyTest {
         assertTrue(limiter.limit() < grown, "5x slower per token: back off from " + grown + " to " + limiter.limit());
     }
 
+    @Test
+    void aPreemptionCutsTheLimitAndCapsItsGrowthJustBelow() {
+        AdaptiveConcurrency limiter = new AdaptiveConcurrency(100, 4096, now::get);
+        fill(limiter, 100);
+        limiter.onEngineSample(0, 100, 0.8, 3);
+        assertEquals(85, limiter.limit(), "cut by 15%");
+        for (int i = 0; i < 20; i++) {
+            now.addAndGet(500_000_000L);
+            fill(limiter, limiter.limit() - limiter.inFlight());
+            limiter.onEngineSample(0, limiter.inFlight(), 0.5, 0);
+        }
+        assertEquals(95, limiter.limit(), "grows back to 95% of the level that overflowed, no further");
+        now.addAndGet(AdaptiveConcurrency.CEILING_MEMORY_NANOS);
+        fill(limiter, limiter.limit() - limiter.inFlight());
+        limiter.onEngineSample(0, limiter.inFlight(), 0.5, 0);
+        assertTrue(limiter.limit() > 95, "the ceiling is forgotten after a while: " + limiter.limit());
+    }
+
+    @Test
+    void preemptionsCutOncePerSecondAndOnlyOnceTheLastCutIsInForce() {
+        AdaptiveConcurrency limiter = new AdaptiveConcurrency(100, 4096, now::get);
+        List<CompletableFuture<Void>> permits = fill(limiter, 100);
+        limiter.onEngineSample(0, 100, 1.0, 2);
+        now.addAndGet(500_000_000L);
+        limiter.onEngineSample(0, 100, 1.0, 2);
+        assertEquals(85, limiter.limit());
+        now.addAndGet(600_000_000L);
+        limiter.onEngineSample(0, 100, 1.0, 1);
+        assertEquals(85, limiter.limit(), "100 still in flight: the first cut is not in force yet");
+        for (int i = 0; i < 15; i++) {
+            limiter.release(AdaptiveConcurrency.Signal.SUCCESS, 0);
+        }
+        limiter.onEngineSample(0, 85, 1.0, 1);
+        assertEquals(72, limiter.limit());
+    }
+
+    @Test
+    void aNearlyFullCacheWantsNothingWaiting() {
+        AdaptiveConcurrency limiter = new AdaptiveConcurrency(80, 4096, now::get);
+        fill(limiter, 80);
+        limiter.onEngineSample(0, 80, 0.95, 0);
+        assertEquals(80, limiter.limit(), "nothing waits, the cache is full: hold");
+        limiter.onEngineSample(16, 64, 0.97, 0);
+        assertEquals(64, limiter.limit(), "what waits behind a full cache is trimmed");
+        limiter.onEngineSample(0, 64, 0.6, 0);
+        assertTrue(limiter.limit() > 64, "room in the cache: grow again");
+    }
+
+    @Test
+    void aKvBoundServerSettlesWithoutPreemptions() {
+        // a replica whose cache holds 64 sequences and whose max_num_seqs is 256; it admits whatever
+        // waits while prompts fit, and preempts once what it admitted grows past 64
+        AdaptiveConcurrency limiter = new AdaptiveConcurrency(64, 4096, now::get);
+        int preemptionsLate = 0;
+        for (int round = 0; round < 400; round++) {
+            now.addAndGet(500_000_000L);
+            // a few generations end every half second; what the limit no longer allows is not replaced
+            for (int done = 0; done < 3 && limiter.inFlight() > 0; done++) {
+                limiter.release(AdaptiveConcurrency.Signal.SUCCESS, 0);
+            }
+            fill(limiter, limiter.limit() - limiter.inFlight());
+            int inFlight = limiter.inFlight();
+            int running = Math.min(inFlight, 74); // prompts of waiting requests fit up to ~74
+            int preempted = running > 64 ? running - 64 : 0;
+            if (round >= 300) {
+                preemptionsLate += preempted;
+            }
+            limiter.onEngineSample(inFlight - running, running, Math.min(1.0, running / 64.0 * 0.93), preempted);
+        }
+        int limit = limiter.limit();
+        assertTrue(limit >= 55 && limit <= 64, "holds near the cache's 64: " + limit);
+        assertTrue(preemptionsLate <= 10, "few preemptions once settled: " + preemptionsLate);
+    }
+
     private static List<CompletableFuture<Void>> fill(AdaptiveConcurrency limiter, int count) {
         List<CompletableFuture<Void>> permits = new ArrayList<>();
         for (int i = 0; i < count; i++) {

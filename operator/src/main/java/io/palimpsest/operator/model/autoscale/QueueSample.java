@@ -11,8 +11,14 @@ import java.time.Instant;
  * @param podsScraped replicas that answered
  * @param podsFailed  replicas that did not answer (timeouts, errors); their load is unknown
  * @param sampledAt   when the scrape finished
+ * @param kvUsage     vllm:kv_cache_usage_perc (0-1), the mean over the replicas that report it; NaN when none does
  */
-public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt) {
+public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage) {
+
+    /** A sample from servers that do not report their KV cache. */
+    public QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt) {
+        this(waiting, running, podsScraped, podsFailed, sampledAt, Double.NaN);
+    }
 
     public int load() {
         return waiting + running;

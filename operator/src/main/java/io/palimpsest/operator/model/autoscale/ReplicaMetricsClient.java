@@ -34,6 +34,8 @@ public final class ReplicaMetricsClient {
                     double running = 0;
                     int ok = 0;
                     int failed = 0;
+                    double kvSum = 0;
+                    int kvReported = 0;
                     for (CompletableFuture<VllmMetricsText.Gauges> f : scrapes) {
                         if (f.isCompletedExceptionally()) {
                             failed++;
@@ -42,9 +44,14 @@ public final class ReplicaMetricsClient {
                             waiting += g.waiting();
                             running += g.running();
                             ok++;
+                            if (!Double.isNaN(g.kvUsage())) {
+                                kvSum += g.kvUsage();
+                                kvReported++;
+                            }
                         }
                     }
-                    return new QueueSample((int) Math.round(waiting), (int) Math.round(running), ok, failed, clock.instant());
+                    return new QueueSample((int) Math.round(waiting), (int) Math.round(running), ok, failed, clock.instant(),
+                            kvReported == 0 ? Double.NaN : kvSum / kvReported);
                 });
     }
 

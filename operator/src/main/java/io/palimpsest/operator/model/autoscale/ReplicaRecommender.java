@@ -11,7 +11,10 @@ import java.time.Instant;
  * <ul>
  *   <li>Work and no replica: one replica (or min, or what the backlog needs) at once, without
  *       waiting for a window.</li>
- *   <li>Busy: ceil(load / (maxNumSeqs + targetWaitingPerReplica)), clamped to [max(1, min), max],
+ *   <li>Busy: ceil(load / (runningCeiling + targetWaitingPerReplica)), clamped to [max(1, min), max],
+ *       where runningCeiling is maxNumSeqs, or what the KV cache holds when the sample shows it
+ *       filling ({@link ScalingPolicy#runningCeiling}): with long documents a vLLM replica runs
+ *       far fewer than maxNumSeqs and the queue alone would undercount the replicas needed;
  *       where load is the larger of what the queue holds (waiting + running) and what the jobs'
  *       backlog could keep in flight. The backlog term sizes the fleet for a campaign at once:
  *       sized by the queue alone, a fleet grows one model load at a time, since the workers'
@@ -94,7 +97,8 @@ public final class ReplicaRecommender {
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */
     private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy) {
         long load = Math.max(sample == null ? 0 : sample.load(), backlog.requests());
-        long needed = (load + policy.capacityPerReplica() - 1) / policy.capacityPerReplica();
+        int perReplica = policy.capacityPerReplica(sample);
+        long needed = (load + perReplica - 1) / perReplica;
         return (int) Math.max(policy.busyFloor(), Math.min(policy.max(), needed));
     }
 }

@@ -22,9 +22,37 @@ public record ScalingPolicy(
         }
     }
 
+    /** Below this KV usage the cache is not what bounds the batch, and extrapolating from it is guesswork. */
+    static final double KV_USAGE_FOR_CEILING = 0.5;
+
     /** Per-replica capacity: a full batch plus the tolerated queue. */
     public int capacityPerReplica() {
         return Math.max(1, maxNumSeqs + targetWaitingPerReplica);
+    }
+
+    /**
+     * Per-replica capacity as the replicas show it: the running ceiling plus the tolerated queue.
+     * On vLLM running levels off at min(max_num_seqs, KV cache / tokens per request), so with long
+     * documents a replica holds far fewer than max_num_seqs and sizing by max_num_seqs undercounts
+     * the replicas needed.
+     */
+    public int capacityPerReplica(QueueSample sample) {
+        return Math.max(1, runningCeiling(sample) + targetWaitingPerReplica);
+    }
+
+    /**
+     * How many sequences one replica can run: max_num_seqs, or fewer when the sample shows a KV
+     * cache at least half full, extrapolated from what runs per replica at that usage (r running
+     * at usage u: the cache holds about r / u of the current requests).
+     */
+    public int runningCeiling(QueueSample sample) {
+        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.podsScraped() == 0
+                || sample.running() == 0) {
+            return maxNumSeqs;
+        }
+        double perReplica = (double) sample.running() / sample.podsScraped();
+        double ceiling = perReplica / Math.min(1.0, sample.kvUsage());
+        return (int) Math.max(1, Math.min(maxNumSeqs, Math.floor(ceiling)));
     }
 
     /** Fewest replicas while there is work: at least one, whatever min says. */

@@ -51,6 +51,48 @@ class ReplicaRecommenderTest {
         assertEquals(reason, r.reason());
     }
 
+    // Long documents: running levels off where the KV cache is full, far below maxNumSeqs, and the
+    // replicas' capacity is that ceiling (running per replica / KV usage) plus the tolerated queue.
+    @ParameterizedTest(name = "current={0} waiting={1} running={2} kv={3} backlog requests={4} -> {5} ({6})")
+    @CsvSource({
+            // 2 replicas running 64 each with a full cache: 64 + 16 per replica; 300 requests -> 4
+            "2,  172, 128, 1.0,     0, 4, QueueDepthUp",
+            // the same queue without KV figures is sized by maxNumSeqs: 300 / 272 -> 2
+            "2,  172, 128, NaN,     0, 2, Steady",
+            // a cache half full at 64 per replica: the ceiling is 128, capacity 144; 300 / 144 -> 3
+            "2,  172, 128, 0.5,     0, 3, QueueDepthUp",
+            // under half full the cache says nothing yet: maxNumSeqs
+            "2,  172, 128, 0.4,     0, 2, Steady",
+            // the backlog is sized by the same ceiling: 640 requests / (64 + 16) -> 8
+            "2,    0, 128, 1.0,   640, 8, QueueDepthUp",
+            // short documents fill the batch before the cache: the ceiling is maxNumSeqs
+            "2,   40, 512, 0.3,     0, 3, QueueDepthUp",
+            "2,   20, 512, 0.7,     0, 2, Steady",
+    })
+    void kvCacheCeilingSizesTheFleet(int current, int waiting, int running, double kv, long backlogRequests,
+                                     int expected, ScaleReason reason) {
+        QueueSample sample = new QueueSample(waiting, running, current, 0, T0, kv);
+        Recommendation r = recommender.recommend(current, sample, new Backlog(backlogRequests > 0 ? 20 : 0, backlogRequests),
+                policy(0, 8), T0, ScalingHistory.empty());
+        assertEquals(expected, r.replicas());
+        assertEquals(reason, r.reason());
+    }
+
+    @ParameterizedTest(name = "running={0} pods={1} kv={2} -> ceiling {3}")
+    @CsvSource({
+            "128, 2, 1.0,  64",
+            "128, 2, 0.8,  80",
+            "128, 2, 0.5, 128",
+            "128, 2, 0.49, 256",
+            "128, 2, NaN, 256",
+            "600, 2, 0.9, 256",
+            "0,   2, 0.9, 256",
+            "1,   1, 1.0,   1",
+    })
+    void runningCeilingTruthTable(int running, int pods, double kv, int ceiling) {
+        assertEquals(ceiling, policy(0, 8).runningCeiling(new QueueSample(0, running, pods, 0, T0, kv)));
+    }
+
     // The jobs' backlog in requests sizes the fleet alongside the queue (272 requests per replica).
     @ParameterizedTest(name = "current={0} queue={1} backlog={2} shards/{3} requests max={4} -> {5} ({6})")
     @CsvSource({

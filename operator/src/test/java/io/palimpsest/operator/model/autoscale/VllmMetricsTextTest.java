@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VllmMetricsTextTest {
 
@@ -30,6 +31,18 @@ class VllmMetricsTextTest {
         VllmMetricsText.Gauges g = VllmMetricsText.parse("vllm:num_requests_waiting 3\nvllm:num_requests_running NaN\n");
         assertEquals(3.0, g.waiting());
         assertEquals(0.0, g.running());
+    }
+
+    @Test
+    void readsTheFullestEnginesKvUsageUnderEitherName() {
+        String body = """
+                vllm:num_requests_running{engine="0",model_name="m"} 12.0
+                vllm:kv_cache_usage_perc{engine="0",model_name="m"} 0.42
+                vllm:kv_cache_usage_perc{engine="1",model_name="m"} 0.93
+                """;
+        assertEquals(0.93, VllmMetricsText.parse(body).kvUsage());
+        assertEquals(0.5, VllmMetricsText.parse("vllm:num_requests_running 1\nvllm:gpu_cache_usage_perc 0.5\n").kvUsage());
+        assertTrue(Double.isNaN(VllmMetricsText.parse("vllm:num_requests_running 1\n").kvUsage()), "not reported: NaN");
     }
 
     @Test
