@@ -134,6 +134,10 @@ public final class JobPhaseMachine {
         public static final String TOO_MANY_FAILED_SHARDS = Conditions.REASON_TOO_MANY_FAILED_SHARDS;
         public static final String WORKER_JOB_FAILED = "WorkerJobFailed";
         public static final String TALLY_FAILED = "TallyFailed";
+        /** An object the job needs was refused by the API server (422): sending it again cannot help. */
+        public static final String REJECTED_BY_API_SERVER = "RejectedByApiServer";
+        /** The worker Job would break the API server's limits on Indexed Jobs (WorkerJobLimits). */
+        public static final String INVALID_WORKER_JOB = "InvalidWorkerJob";
 
         private JobReasons() {
         }

@@ -134,7 +134,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         Decision decision = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(recorded, recordedReason,
                 violations.isEmpty(), seen.model() != null, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
 
-        Duration recheck = act(job, decision, seen, shards, next, tally, owned, now);
+        Duration recheck;
+        String rejection = null;
+        try {
+            recheck = act(job, decision, seen, shards, next, tally, owned, now);
+        } catch (OwnedResources.Rejected r) {
+            // The same object would be refused again: end the job with the server's reason, never loop on it.
+            decision = new Decision(JobPhase.Failed, r.reason());
+            rejection = r.getMessage();
+            recheck = null;
+        }
 
         String recipeHash = job.getSpec().getRecipe() == null ? null : RecipeHash.of(job.getSpec().getRecipe());
         next.setPhase(decision.phase());
@@ -146,7 +155,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(rfc3339(now));
         }
-        String message = message(job, decision, violations, seen);
+        String message = rejection != null ? rejection : message(job, decision, violations, seen);
         next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
                 tally == JobPhaseMachine.TallyState.FAILED));
 
@@ -201,13 +210,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     + "\":\"" + shards + "\"}}}");
         }
         boolean suspend = phase == JobPhase.Suspended;
-        int parallelism = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
-                settings.defaultConcurrencyPerWorker(), settings.maxParallelism())).parallelism(seen.demand(job, suspend, next));
+        int parallelism = Math.min(WorkerJobLimits.maxParallelism(shards), new ParallelismPolicy(new ParallelismPolicy.Settings(
+                settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()))
+                .parallelism(seen.demand(job, suspend, next)));
         Job worker = seen.workerJob();
         if (worker == null && !seen.worker().state().isFinished()) {
             boolean queued = job.getSpec().getQueueName() != null; // Kueue admits by unsuspending
-            created(job, owned.create(WorkerJob.desired(job, shards, parallelism, suspend || queued, image,
-                    seen.modelApiKey(), settings)));
+            refuseBeyondLimits(job, WorkerJobLimits.plan(shards,
+                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).violations());
+            Job desired = WorkerJob.desired(job, shards, parallelism, suspend || queued, image, seen.modelApiKey(), settings);
+            refuseBeyondLimits(job, WorkerJobLimits.check(desired.getSpec()));
+            created(job, owned.create(desired));
         } else if (worker != null && !seen.worker().state().isFinished()) {
             boolean kueueOwnsResume = job.getSpec().getQueueName() != null && !suspend;
             boolean suspendedNow = Boolean.TRUE.equals(worker.getSpec().getSuspend());
@@ -227,6 +240,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
         return null;
+    }
+
+    /** A worker Job the API server would refuse is not sent: the job ends with the rules it breaks. */
+    private static void refuseBeyondLimits(RewriteJob job, List<SpecValidator.Violation> violations) {
+        if (!violations.isEmpty()) {
+            throw new OwnedResources.Rejected(JobReasons.INVALID_WORKER_JOB, "the worker Job " + RewriteJobNames.workerJob(job)
+                    + " would be refused by the API server: " + SpecValidator.describe(violations));
+        }
     }
 
     private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
@@ -258,6 +279,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
             case JobReasons.PLANNING_FAILED -> seen.plannerFailure() == null ? "the planner Job failed" : "the planner Job failed: " + seen.plannerFailure();
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
+            case JobReasons.RUNNING -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
+                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).derived();
             default -> null;
         };
     }
