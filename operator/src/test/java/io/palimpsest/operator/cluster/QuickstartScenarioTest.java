@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * that passes {@code PALIMPSEST_PVC_ROOT}.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(SimulatedClusterProfile.class)
 class QuickstartScenarioTest {
 

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * be identical file for file.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(SimulatedClusterProfile.class)
 class RecipeExamplesScenarioTest {
 
