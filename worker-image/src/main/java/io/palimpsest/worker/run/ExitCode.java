@@ -10,6 +10,8 @@ public final class ExitCode {
     public static final int BAD_DATA = 42;
     /** The model was unreachable; retry later (EX_TEMPFAIL). */
     public static final int MODEL_UNREACHABLE = 75;
+    /** Stopped by SIGTERM (128 + 15) after committing what was answered; not the shard's fault. */
+    public static final int TERMINATED = 143;
 
     private ExitCode() {
     }

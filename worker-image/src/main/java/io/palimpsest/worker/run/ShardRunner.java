@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -39,6 +40,9 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
+    /** Set by {@link #stop}: the termination signal arrived. */
+    private volatile Duration stopWithin;
+    private volatile InFlight current;
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
@@ -49,6 +53,19 @@ public final class ShardRunner {
         this.settings = settings;
         this.json = json;
         this.progress = progress;
+    }
+
+    /**
+     * SIGTERM: take no more documents, let the ones in flight come back for at most
+     * {@code within}, commit every checkpoint part they complete, and end the run with exit 143
+     * (the next attempt resumes after those parts). Safe from any thread, at any point of the run.
+     */
+    public void stop(Duration within) {
+        stopWithin = within;
+        InFlight inFlight = current;
+        if (inFlight != null) {
+            inFlight.stop(new TerminationRequested(), within);
+        }
     }
 
     public Report run(Shard shard) {
@@ -89,6 +106,10 @@ public final class ShardRunner {
                 () -> receiptExists(layout), firstPart, resumeFrom);
              ShardInput items = new ShardInput(input, shard, readers)) {
             InFlight inFlight = new InFlight(writer);
+            current = inFlight;
+            if (stopWithin != null) {
+                inFlight.stop(new TerminationRequested(), stopWithin);
+            }
             long ordinal = 0;
             InputItem item;
             while ((item = items.next()) != null) {
@@ -166,6 +187,36 @@ public final class ShardRunner {
             }
         }
 
+        /**
+         * Stops reading, then ends the writer as soon as the part being filled is committed (the
+         * documents handed out beyond it may still wait in the model client's queue: waiting for
+         * all of them would outlast the grace period), when nothing is in flight, or when
+         * {@code within} is over, whichever comes first.
+         */
+        void stop(Throwable reason, Duration within) {
+            if (!failure.compareAndSet(null, reason)) {
+                return;
+            }
+            long committedAtStop = writer.committedItems();
+            long deadline = System.nanoTime() + within.toNanos();
+            Thread watch = new Thread(() -> {
+                while (!writerFailed.get()) {
+                    if (count.get() == 0 || writer.committedItems() > committedAtStop || System.nanoTime() >= deadline) {
+                        failWriterOnce();
+                        return;
+                    }
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        failWriterOnce();
+                        return;
+                    }
+                }
+            }, "stop-watch");
+            watch.setDaemon(true);
+            watch.start();
+        }
+
         void finished() {
             if (count.decrementAndGet() == 0 && failure.get() != null) {
                 failWriterOnce();
@@ -200,6 +251,12 @@ public final class ShardRunner {
         }
         ItemCounts progressCounts = new ItemCounts();
         progressCounts.read = progress.itemsDone.get();
+        if (failure instanceof TerminationRequested) {
+            LOG.warning(layout.shardName() + ": terminated; " + progress.itemsDone.get() + " documents answered, complete parts kept");
+            return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos, TerminationRequested.REASON,
+                    "stopped on SIGTERM: took no more documents, committed the complete checkpoint parts; the next attempt resumes after them",
+                    ExitCode.TERMINATED);
+        }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
             return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,
