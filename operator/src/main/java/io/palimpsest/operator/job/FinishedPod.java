@@ -26,8 +26,20 @@ public record FinishedPod(int shard, int attempt, boolean succeeded, boolean dis
                 || summary.getOutcome() == ShardSummary.Outcome.alreadyCommitted);
     }
 
-    /** A failure worth showing: the attempt failed and it was not a preemption. */
+    /**
+     * A failure worth showing: the attempt failed and it was neither a preemption nor a stop on
+     * SIGTERM (the pod was deleted: suspend, scale-in, a finished Job; the worker committed what
+     * was answered and the shard resumes from there).
+     */
     public boolean isShardFailure() {
-        return !succeeded && !disrupted && !reportsCommit();
+        return !succeeded && !disrupted && !reportsCommit() && !terminated();
     }
+
+    /** The worker stopped on SIGTERM (its summary's reason, exit 143). */
+    public boolean terminated() {
+        return summary != null && TERMINATED_REASON.equals(summary.getReason());
+    }
+
+    /** The summary reason of a worker stopped by SIGTERM (the worker's TerminationRequested). */
+    public static final String TERMINATED_REASON = "terminated";
 }

@@ -279,6 +279,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
             case JobReasons.PLANNING_FAILED -> seen.plannerFailure() == null ? "the planner Job failed" : "the planner Job failed: " + seen.plannerFailure();
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
+            // Recorded with the refusal itself; later reconciles keep it.
+            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB -> {
+                var recorded = job.getStatus() == null ? null
+                        : ConditionAggregator.find(job.getStatus().getConditions(), io.palimpsest.api.common.Conditions.FAILED);
+                yield recorded == null ? null : recorded.getMessage();
+            }
             case JobReasons.RUNNING -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
                     job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).derived();
             default -> null;
