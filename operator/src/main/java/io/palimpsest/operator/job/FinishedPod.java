@@ -8,7 +8,7 @@ import java.time.Instant;
  * One terminated worker pod, reduced to what the status fold needs.
  *
  * @param shard      the pod's completion index (from the Job controller's annotation, not the message)
- * @param attempt    1-based attempt of this shard
+ * @param attempt    failures charged to the shard before this attempt (0 for the first), see {@link ShardAttempts}
  * @param succeeded  the pod's phase is Succeeded
  * @param disrupted  the pod carries a DisruptionTarget condition (preemption, eviction): not the shard's fault
  * @param summary    the parsed termination message, or null when the pod wrote none (crash, OOM)
