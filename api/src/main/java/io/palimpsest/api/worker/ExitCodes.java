@@ -29,6 +29,8 @@ public final class ExitCodes {
      * CLI use it: the planner's Job fails at once and the job ends PlanningFailed.
      */
     public static final int INVALID_JOB = MODEL_CONFIG;
+    /** Stopped by SIGTERM (128 + 15) after committing what was answered; not the shard's fault. */
+    public static final int TERMINATED = 143;
 
     private ExitCodes() {
     }

@@ -37,8 +37,8 @@ public final class ClusterReadings {
         }
         WorkerJobView.State state = WorkerJobView.State.RUNNING;
         Instant finishedAt = null;
-        JobCondition complete = condition(job, "Complete");
-        JobCondition failed = condition(job, "Failed");
+        JobCondition complete = end(job, "Complete", "SuccessCriteriaMet");
+        JobCondition failed = end(job, "Failed", "FailureTarget");
         if (complete != null) {
             state = WorkerJobView.State.COMPLETE;
             finishedAt = time(complete.getLastTransitionTime());
@@ -58,10 +58,10 @@ public final class ClusterReadings {
         if (job == null) {
             return HelperState.ABSENT;
         }
-        if (condition(job, "Complete") != null) {
+        if (end(job, "Complete", "SuccessCriteriaMet") != null) {
             return HelperState.SUCCEEDED;
         }
-        if (condition(job, "Failed") != null) {
+        if (end(job, "Failed", "FailureTarget") != null) {
             return HelperState.FAILED;
         }
         return HelperState.RUNNING;
@@ -136,6 +136,17 @@ public final class ClusterReadings {
     public static Comparator<Pod> newestFirst() {
         return Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp())
                 .reversed();
+    }
+
+    /**
+     * The Job's end: since Kubernetes 1.31 the controller first sets FailureTarget or
+     * SuccessCriteriaMet (same reason and message) and adds Failed or Complete only once every pod
+     * has terminated, which takes a grace period and, for a pod on an unreachable node, may never
+     * happen. The outcome is decided at the first condition, so that is when the job has ended.
+     */
+    static JobCondition end(Job job, String terminal, String target) {
+        JobCondition c = condition(job, terminal);
+        return c != null ? c : condition(job, target);
     }
 
     static JobCondition condition(Job job, String type) {

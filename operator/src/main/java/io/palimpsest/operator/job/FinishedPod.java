@@ -8,7 +8,7 @@ import java.time.Instant;
  * One terminated worker pod, reduced to what the status fold needs.
  *
  * @param shard      the pod's completion index (from the Job controller's annotation, not the message)
- * @param attempt    1-based attempt of this shard
+ * @param attempt    failures charged to the shard before this attempt (0 for the first), see {@link ShardAttempts}
  * @param succeeded  the pod's phase is Succeeded
  * @param disrupted  the pod carries a DisruptionTarget condition (preemption, eviction): not the shard's fault
  * @param summary    the parsed termination message, or null when the pod wrote none (crash, OOM)
@@ -26,8 +26,20 @@ public record FinishedPod(int shard, int attempt, boolean succeeded, boolean dis
                 || summary.getOutcome() == ShardSummary.Outcome.alreadyCommitted);
     }
 
-    /** A failure worth showing: the attempt failed and it was not a preemption. */
+    /**
+     * A failure worth showing: the attempt failed and it was neither a preemption nor a stop on
+     * SIGTERM (the pod was deleted: suspend, scale-in, a finished Job; the worker committed what
+     * was answered and the shard resumes from there).
+     */
     public boolean isShardFailure() {
-        return !succeeded && !disrupted && !reportsCommit();
+        return !succeeded && !disrupted && !reportsCommit() && !terminated();
     }
+
+    /** The worker stopped on SIGTERM (its summary's reason, exit 143). */
+    public boolean terminated() {
+        return summary != null && TERMINATED_REASON.equals(summary.getReason());
+    }
+
+    /** The summary reason of a worker stopped by SIGTERM (the worker's TerminationRequested). */
+    public static final String TERMINATED_REASON = "terminated";
 }

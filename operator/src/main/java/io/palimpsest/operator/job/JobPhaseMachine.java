@@ -139,6 +139,10 @@ public final class JobPhaseMachine {
          */
         public static final String MODEL_CONFIG = "ModelConfig";
         public static final String TALLY_FAILED = "TallyFailed";
+        /** An object the job needs was refused by the API server (422): sending it again cannot help. */
+        public static final String REJECTED_BY_API_SERVER = "RejectedByApiServer";
+        /** The worker Job would break the API server's limits on Indexed Jobs (WorkerJobLimits). */
+        public static final String INVALID_WORKER_JOB = "InvalidWorkerJob";
 
         private JobReasons() {
         }

@@ -89,11 +89,13 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
 
     List<FinishedPod> finishedWorkerPods(PodReadings readings) {
         RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
-        return pods.stream()
+        // Failed pods are needed to number attempts, even of shards already counted.
+        List<FinishedPod> finished = pods.stream()
                 .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
                 .map(p -> readings.finishedPod(p, counted))
                 .flatMap(Optional::stream)
                 .toList();
+        return ShardAttempts.number(finished);
     }
 
     SecretKeyRef modelApiKey() {

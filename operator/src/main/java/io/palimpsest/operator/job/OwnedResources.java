@@ -25,6 +25,24 @@ final class OwnedResources {
         this.owner = owner;
     }
 
+    /**
+     * The API server refused an object as invalid (422 Unprocessable Entity). Sending the same
+     * object again gives the same answer, so the reconcile turns this into the job's end with the
+     * server's message instead of retrying it forever.
+     */
+    static final class Rejected extends RuntimeException {
+        private final String reason;
+
+        Rejected(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        String reason() {
+            return reason;
+        }
+    }
+
     /** Creates {@code desired} owned by the RewriteJob; returns it as created, or null when it already existed. */
     <T extends HasMetadata> T create(T desired) {
         desired.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(owner)));
@@ -34,12 +52,27 @@ final class OwnedResources {
             if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
                 return null;
             }
-            throw e;
+            throw rejectedOr(e, "create", desired);
         }
     }
 
     <T extends HasMetadata> void mergePatch(T existing, String patchJson) {
-        client.resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patchJson);
+        try {
+            client.resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patchJson);
+        } catch (KubernetesClientException e) {
+            throw rejectedOr(e, "patch " + patchJson + " of", existing);
+        }
+    }
+
+    static final int UNPROCESSABLE_ENTITY = 422;
+
+    private static RuntimeException rejectedOr(KubernetesClientException e, String what, HasMetadata object) {
+        if (e.getCode() != UNPROCESSABLE_ENTITY) {
+            return e;
+        }
+        String detail = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+        return new Rejected(JobPhaseMachine.JobReasons.REJECTED_BY_API_SERVER, "the API server refused to " + what + " "
+                + object.getKind() + " " + object.getMetadata().getName() + ": " + detail);
     }
 
     <T extends HasMetadata> void replace(T existing, T desired) {

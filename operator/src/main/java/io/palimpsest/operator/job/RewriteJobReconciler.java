@@ -139,7 +139,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             decision = ModelRefusals.refine(decision, seen.finishedWorkerPods(podReadings));
         }
 
-        Duration recheck = act(job, decision, seen, shards, next, tally, owned, now);
+        Duration recheck;
+        String rejection = null;
+        try {
+            recheck = act(job, decision, seen, shards, next, tally, owned, now);
+        } catch (OwnedResources.Rejected r) {
+            // The same object would be refused again: end the job with the server's reason, never loop on it.
+            decision = new Decision(JobPhase.Failed, r.reason());
+            rejection = r.getMessage();
+            recheck = null;
+        }
 
         String recipeHash = JobResolver.recipeHash(job.getSpec());
         next.setPhase(decision.phase());
@@ -151,7 +160,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(rfc3339(now));
         }
-        String message = JobReasons.MODEL_CONFIG.equals(decision.reason())
+        String message = rejection != null ? rejection : JobReasons.MODEL_CONFIG.equals(decision.reason())
                 ? modelRefusal(previous, seen) : message(job, decision, violations, seen);
         next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
                 tally == JobPhaseMachine.TallyState.FAILED));
@@ -209,14 +218,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean suspend = phase == JobPhase.Suspended;
         ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
                 settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
-        int parallelism = job.getSpec().getModelRef() == null
+        int parallelism = Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
                 ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
-                : policy.parallelism(seen.demand(job, suspend, next));
+                : policy.parallelism(seen.demand(job, suspend, next)));
         Job worker = seen.workerJob();
         if (worker == null && !seen.worker().state().isFinished()) {
             boolean queued = job.getSpec().getQueueName() != null; // Kueue admits by unsuspending
-            created(job, owned.create(WorkerJob.desired(job, shards, parallelism, suspend || queued, image,
-                    seen.modelApiKey(), settings)));
+            refuseBeyondLimits(job, WorkerJobLimits.plan(shards,
+                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).violations());
+            Job desired = WorkerJob.desired(job, shards, parallelism, suspend || queued, image, seen.modelApiKey(), settings);
+            refuseBeyondLimits(job, WorkerJobLimits.check(desired.getSpec()));
+            created(job, owned.create(desired));
         } else if (worker != null && !seen.worker().state().isFinished()) {
             boolean kueueOwnsResume = job.getSpec().getQueueName() != null && !suspend;
             boolean suspendedNow = Boolean.TRUE.equals(worker.getSpec().getSuspend());
@@ -236,6 +248,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
         return null;
+    }
+
+    /** A worker Job the API server would refuse is not sent: the job ends with the rules it breaks. */
+    private static void refuseBeyondLimits(RewriteJob job, List<SpecValidator.Violation> violations) {
+        if (!violations.isEmpty()) {
+            throw new OwnedResources.Rejected(JobReasons.INVALID_WORKER_JOB, "the worker Job " + RewriteJobNames.workerJob(job)
+                    + " would be refused by the API server: " + SpecValidator.describe(violations));
+        }
     }
 
     private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
@@ -266,6 +286,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             case JobReasons.PLANNING_FAILED -> seen.plannerFailure() != null ? "the planner Job failed: " + seen.plannerFailure()
                     : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
+            // Recorded with the refusal itself; later reconciles keep it.
+            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB -> {
+                var recorded = job.getStatus() == null ? null
+                        : ConditionAggregator.find(job.getStatus().getConditions(), io.palimpsest.api.common.Conditions.FAILED);
+                yield recorded == null ? null : recorded.getMessage();
+            }
+            case JobReasons.RUNNING -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
+                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).derived();
             default -> null;
         };
     }

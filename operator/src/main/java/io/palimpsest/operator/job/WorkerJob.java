@@ -35,7 +35,8 @@ import java.util.Map;
  * (an Ignore rule for 75) retries forever while a model is down. Two things keep the shared
  * budget from being burnt by an outage: the worker waits out outages itself (its {@code
  * --max-outage}, 10 minutes) before exiting 75, and auto parallelism drops to 0 while the model
- * has no ready replica. {@code maxFailedIndexes} = {@code retry.maxFailedShards};
+ * has no ready replica. {@code maxFailedIndexes} = {@code retry.maxFailedShards}, kept inside the
+ * API server's limits by {@link WorkerJobLimits};
  * {@code podReplacementPolicy: Failed} so a terminating pod is never doubled by its replacement.
  */
 public final class WorkerJob {
@@ -72,10 +73,10 @@ public final class WorkerJob {
                 .withNewSpec()
                 .withCompletionMode("Indexed")
                 .withCompletions(Math.toIntExact(shards))
-                .withParallelism(parallelism)
+                .withParallelism(Math.min(parallelism, WorkerJobLimits.maxParallelism(shards)))
                 .withSuspend(suspend)
                 .withBackoffLimitPerIndex(attempts - 1 + settings.modelUnreachableRetries())
-                .withMaxFailedIndexes(maxFailed)
+                .withMaxFailedIndexes(WorkerJobLimits.plan(shards, maxFailed).maxFailedIndexes())
                 .withPodReplacementPolicy("Failed")
                 .withNewPodFailurePolicy().withRules(rules()).endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_WORK, image, modelApiKey, podLabels, settings,

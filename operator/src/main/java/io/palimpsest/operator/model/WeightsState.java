@@ -24,10 +24,11 @@ public enum WeightsState {
         var status = job.get().getStatus();
         if (status.getConditions() != null) {
             for (JobCondition c : status.getConditions()) {
-                if ("True".equals(c.getStatus()) && "Complete".equals(c.getType())) {
+                // FailureTarget / SuccessCriteriaMet come first (Kubernetes 1.31+) and already decide.
+                if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "SuccessCriteriaMet".equals(c.getType()))) {
                     return Ready;
                 }
-                if ("True".equals(c.getStatus()) && "Failed".equals(c.getType())) {
+                if ("True".equals(c.getStatus()) && ("Failed".equals(c.getType()) || "FailureTarget".equals(c.getType()))) {
                     return Failed;
                 }
             }

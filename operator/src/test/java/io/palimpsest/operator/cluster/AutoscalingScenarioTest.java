@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 // Over two minutes on the shared machine: kept out of the default run (docs/BENCHMARKS.md).
 @Tag("slow")
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(SimulatedClusterProfile.class)
 class AutoscalingScenarioTest {
 

@@ -44,7 +44,7 @@ class ClusterComponentsTest {
 
     @BeforeAll
     static void start() {
-        cluster = SimulatedCluster.builder().programs(p -> p
+        cluster = SimulatedCluster.builder().timeScale(0.05).programs(p -> p
                 .add("probe", ProgramCatalog.imageContains("probe"), new ScriptedProgram(l -> {
                     SEEN.put("argv", String.join(" ", l.argv()));
                     l.env().forEach((k, v) -> SEEN.put("env." + k, v));

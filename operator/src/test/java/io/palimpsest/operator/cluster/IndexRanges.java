@@ -30,7 +30,11 @@ final class IndexRanges {
         return set;
     }
 
-    /** Ascending, runs of two or more collapsed into {@code a-b}; null for the empty set, as the API omits it. */
+    /**
+     * Ascending, as the Job controller writes intervals (orderedIntervals.String in
+     * pkg/controller/job/indexed_job_utils.go): a run of two is {@code a,b}, a run of three or more
+     * {@code a-b}; null for the empty set, as the API omits it.
+     */
     static String format(BitSet set) {
         if (set.isEmpty()) {
             return null;
@@ -44,7 +48,7 @@ final class IndexRanges {
             }
             out.append(start);
             if (end > start) {
-                out.append('-').append(end);
+                out.append(end == start + 1 ? ',' : '-').append(end);
             }
             start = set.nextSetBit(end + 1);
         }

@@ -13,9 +13,10 @@ class IndexRangesTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "0|0",
-            "0,1|0-1",
+            "0,1|0,1",
             "0,1,2,5,7,8,9|0-2,5,7-9",
             "3,5|3,5",
+            "3,4,6,7,8|3,4,6-8",
             "10,11,12,13|10-13",
     })
     void formatsRunsAsTheJobApiDoes(String indexes, String expected) {

@@ -8,12 +8,14 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The batch/v1 Job controller of the simulated cluster: each pass re-reads every Job and its pods
@@ -26,16 +28,21 @@ public final class JobController implements AutoCloseable {
     private final KubernetesClient client;
     private final Clock clock;
     private final EventLog log;
-    private final Duration replacementDelay;
+    private final JobSync.Backoff backoff;
+    /**
+     * When this controller first saw each pod finished: the backoff clock. A container's finishedAt
+     * has whole seconds, too coarse for a backoff scaled down to fractions of a second.
+     */
+    private final Map<String, Instant> finishedSeen = new ConcurrentHashMap<>();
     private final SplittableRandom random = new SplittableRandom(7);
     private final ControlLoop loop;
     private final ChangeFeed feed = new ChangeFeed();
 
-    JobController(KubernetesClient client, Clock clock, EventLog log, Duration replacementDelay) {
+    JobController(KubernetesClient client, Clock clock, EventLog log, JobSync.Backoff backoff) {
         this.client = client;
         this.clock = clock;
         this.log = log;
-        this.replacementDelay = replacementDelay;
+        this.backoff = backoff.withFailedAt(this::finishedAt);
         this.loop = new ControlLoop("job-controller", this::pass, Duration.ofMillis(500), Duration.ofMillis(20), log);
     }
 
@@ -66,7 +73,7 @@ public final class JobController implements AutoCloseable {
     }
 
     private void sync(Job job, List<Pod> pods) {
-        JobSync.Result result = JobSync.sync(job, pods, clock.instant(), replacementDelay);
+        JobSync.Result result = JobSync.sync(job, pods, clock.instant(), backoff);
         String jobRef = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
         for (Pod pod : result.delete()) {
             releaseFinalizer(pod);
@@ -91,6 +98,12 @@ public final class JobController implements AutoCloseable {
         for (Pod pod : result.release()) {
             releaseFinalizer(pod);
         }
+    }
+
+    private Instant finishedAt(Pod pod) {
+        Instant reported = JobSync.finishedAt(pod);
+        Instant seen = finishedSeen.computeIfAbsent(pod.getMetadata().getUid(), k -> clock.instant());
+        return seen.isAfter(reported) && seen.isBefore(reported.plusSeconds(2)) ? seen : reported;
     }
 
     private void releaseFinalizer(Pod pod) {

@@ -31,13 +31,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobControllerTest {
 
     private static final String NS = "jobs";
+    /** Backoff from 100 ms (doubling to 6 s), 30 s grace in 0.3 s. */
+    private static final double TIME_SCALE = 0.01;
     private static SimulatedCluster cluster;
     private static KubernetesClient client;
     private static final Map<String, ScriptedProgram.Script> SCRIPTS = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
-        cluster = SimulatedCluster.builder().programs(p -> p.add("scripted", l -> SCRIPTS.containsKey(l.image()),
+        cluster = SimulatedCluster.builder().timeScale(TIME_SCALE).programs(p -> p.add("scripted", l -> SCRIPTS.containsKey(l.image()),
                 l -> new ScriptedProgram(SCRIPTS.get(l.image())).start(l))).start();
         client = cluster.client();
     }

@@ -49,8 +49,10 @@ import java.util.concurrent.TimeUnit;
  * 4096 bytes, or the log's tail with FallbackToLogsOnError), readiness from an httpGet
  * readinessProbe (or at start when there is none), restarts for restartPolicy Always/OnFailure.
  * <p>
- * Deleting a pod terminates its container (SIGTERM, then SIGKILL after the grace period, capped by
- * {@code maxGrace}); a pod kept by a finalizer then reports Failed. Chaos on demand: {@link #kill}
+ * Deleting a pod terminates its container (SIGTERM, then SIGKILL after the grace period, scaled by
+ * {@code timeScale}); the pod reports its terminal phase (Succeeded if the container exited 0, else
+ * Failed), and the kubelet then lets the API server remove it ({@link ValidatingApiServer} keeps a
+ * deleted pod Terminating until then, as a real API server does). Chaos on demand: {@link #kill}
  * (SIGKILL, exit 137), {@link #oomKill} (exit 137, reason OOMKilled), {@link #disrupt} (condition
  * DisruptionTarget=True, then a graceful delete, as preemption or eviction does).
  * <p>
@@ -66,10 +68,15 @@ public final class Kubelet implements AutoCloseable {
     private static final int FALLBACK_LOG_LINES = 80;
 
     /** Settings; durations are wall time. */
-    public record Options(Path root, String hostIp, Duration probePeriod, Duration maxGrace, Duration restartDelay,
+    /** @param timeScale multiplies termination grace periods (1 = as written in the pod) */
+    public record Options(Path root, String hostIp, Duration probePeriod, double timeScale, Duration restartDelay,
                           boolean keepSandboxes) {
         public static Options defaults(Path root) {
-            return new Options(root, "127.0.0.1", Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofMillis(200), true);
+            return new Options(root, "127.0.0.1", Duration.ofMillis(200), 1.0, Duration.ofMillis(200), true);
+        }
+
+        public Options withTimeScale(double scale) {
+            return new Options(root, hostIp, probePeriod, scale, restartDelay, keepSandboxes);
         }
     }
 
@@ -235,6 +242,9 @@ public final class Kubelet implements AutoCloseable {
             client.pods().inNamespace(rt.namespace).resource(update).updateStatus();
             rt.lastWritten = json;
         }
+        if (deleting && rt.exitCode != null) {
+            confirmDeletion(pod, rt);
+        }
         if (rt.disruptionReason != null && !rt.disruptionDeleteIssued) {
             rt.disruptionDeleteIssued = true;
             client.pods().inNamespace(rt.namespace).withName(rt.name).delete();
@@ -290,13 +300,36 @@ public final class Kubelet implements AutoCloseable {
         }
     }
 
+    /**
+     * Graceful termination: SIGTERM now, SIGKILL when the grace period (the delete's, else the
+     * pod's terminationGracePeriodSeconds, 30 s by default; times the time scale) is over.
+     */
     private void terminate(Pod pod, PodRuntime rt) {
         rt.terminating = true;
+        log.record("kubelet", rt.namespace + "/" + rt.name, "SIGTERM");
         rt.running.terminate();
-        long grace = Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
-        long millis = Math.min(Duration.ofSeconds(grace).toMillis(), options.maxGrace().toMillis());
+        Long deleteGrace = pod.getMetadata().getDeletionGracePeriodSeconds();
+        long grace = deleteGrace != null ? deleteGrace : Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
+        long millis = Math.round(grace * 1000 * options.timeScale());
         ContainerProgram.Running running = rt.running;
-        timers.schedule(running::kill, millis, TimeUnit.MILLISECONDS);
+        timers.schedule(() -> {
+            if (rt.exitCode == null) {
+                log.record("kubelet", rt.namespace + "/" + rt.name, "grace period over: SIGKILL");
+                running.kill();
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The node's last word on a deleted pod whose container has stopped: the API server may now remove it. */
+    private void confirmDeletion(Pod pod, PodRuntime rt) {
+        List<String> finalizers = pod.getMetadata().getFinalizers();
+        if (finalizers == null || !finalizers.contains(ValidatingApiServer.GRACEFUL_FINALIZER)) {
+            return;
+        }
+        client.pods().inNamespace(rt.namespace).withName(rt.name).edit(p -> {
+            p.getMetadata().getFinalizers().remove(ValidatingApiServer.GRACEFUL_FINALIZER);
+            return p;
+        });
     }
 
     private static boolean restarts(Pod pod, int exitCode) {

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 5 s, so the outage still spans four periods. The slow run takes both at full length.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(SimulatedClusterProfile.class)
 class ModelOutageScenarioTest {
 

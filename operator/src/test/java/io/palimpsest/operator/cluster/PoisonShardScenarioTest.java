@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * disruption was not charged, and the replacement pods' failure-count annotations say so directly.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(SimulatedClusterProfile.class)
 class PoisonShardScenarioTest {
 

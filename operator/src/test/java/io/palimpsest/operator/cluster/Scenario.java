@@ -29,6 +29,11 @@ import static org.awaitility.Awaitility.await;
 final class Scenario implements AutoCloseable {
 
     static final String NS = "test";
+    /**
+     * Kubernetes' own durations at 1/20: a 30 s termination grace takes 1.5 s, the pod failure
+     * backoff starts at 0.5 s and doubles to at most 30 s.
+     */
+    static final double TIME_SCALE = 0.05;
 
     final SimulatedCluster cluster;
     final KubernetesClient client;
@@ -40,7 +45,7 @@ final class Scenario implements AutoCloseable {
         this.work = Files.createTempDirectory("scenario");
         this.models = new ModelSimProgram(replica);
         PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
-        this.cluster = SimulatedCluster.builder().client(apiServer).root(work.resolve("cluster")).programs(p -> p
+        this.cluster = SimulatedCluster.builder().client(apiServer).root(work.resolve("cluster")).timeScale(TIME_SCALE).programs(p -> p
                 .add("palimpsest worker", ProgramCatalog.imageContains("palimpsest/worker"),
                         l -> holder[0].start(l))
                 .add("weights download", l -> List.of("hf", "aws").contains(l.commandName()), ScriptedProgram.exits(0))

@@ -18,7 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * A Kubernetes cluster in one JVM: the Fabric8 mock API server in CRUD mode (its own, or the one a
- * {@code @QuarkusTest} started) plus the controllers a real cluster would run for our objects —
+ * {@code @QuarkusTest} started), with {@link ValidatingApiServer} in front of it (validation and
+ * graceful pod deletion; a {@code @QuarkusTest} installs it with
+ * {@code @WithKubernetesTestServer(setup = ValidatingApiServer.class)}), plus the controllers a real cluster would run for our objects —
  * {@link JobController}, {@link Kubelet}, {@link DeploymentController}, {@link ServiceProxies} (kube-proxy)
  * and {@link GarbageCollector} — all reading and writing through the API server only, so the
  * operator under test sees exactly what it would see on a cluster.
@@ -63,8 +65,12 @@ public final class SimulatedCluster implements AutoCloseable {
         }
         this.programs = new ProgramCatalog();
         b.programs.accept(programs);
-        this.jobs = new JobController(client, clock, events, b.replacementDelay);
-        this.kubelet = new Kubelet(client, clock, events, programs, b.kubelet.apply(root), new AddressPool(1));
+        if (ownServer != null) {
+            ValidatingApiServer.install(ownServer);
+        }
+        this.jobs = new JobController(client, clock, events, JobSync.Backoff.scaled(b.timeScale));
+        this.kubelet = new Kubelet(client, clock, events, programs, b.kubelet.apply(root).withTimeScale(b.timeScale),
+                new AddressPool(1));
         this.deployments = new DeploymentController(client, clock, events);
         this.services = new ServiceProxies(client, events, new AddressPool(200));
         this.garbageCollector = new GarbageCollector(client, events);
@@ -133,7 +139,7 @@ public final class SimulatedCluster implements AutoCloseable {
         private Path root;
         private Consumer<ProgramCatalog> programs = p -> {
         };
-        private Duration replacementDelay = Duration.ZERO;
+        private double timeScale = 1.0;
         private java.util.function.Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
 
         private Builder() {
@@ -166,9 +172,14 @@ public final class SimulatedCluster implements AutoCloseable {
             return this;
         }
 
-        /** Delay before a failed index gets a new pod (Kubernetes: 10 s doubling, capped at 6 min); 0 by default. */
-        public Builder replacementDelay(Duration delay) {
-            this.replacementDelay = delay;
+        /**
+         * Scales the durations the cluster takes from Kubernetes: the pod failure backoff (10 s
+         * doubling to 10 min) and the termination grace period (a pod's
+         * terminationGracePeriodSeconds, 30 s by default). 1 (the default) is a real cluster's
+         * timing; scenarios use e.g. 0.05 so a 30 s grace takes 1.5 s and the first retry waits 0.5 s.
+         */
+        public Builder timeScale(double scale) {
+            this.timeScale = scale;
             return this;
         }
 

@@ -173,6 +173,23 @@ class RewriteJobLifecycleTest {
         assertEquals("TooManyFailedShards", ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getReason());
     }
 
+    /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */
+    @Test
+    void maxFailedShardsAboveTheShardCountIsCutToIt() {
+        moves = new JobControllerMoves(client, NS);
+        model("mf-model");
+        RewriteJob job = rewriteJob("mf", "mf-model", 2);
+        job.getSpec().getRetry().setMaxFailedShards(10);
+        client.resource(job).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mf-plan") != null);
+        moves.plannerSucceeds("mf-plan", 4);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mf-work") != null);
+        JobSpec spec = moves.job("mf-work").getSpec();
+        assertEquals(4, spec.getCompletions());
+        assertEquals(4, spec.getMaxFailedIndexes());
+        assertEquals(List.of(), WorkerJobLimits.check(spec));
+    }
+
     /** Kueue admits a Job by unsuspending it: the operator creates it suspended and leaves resuming to Kueue. */
     @Test
     void aQueuedJobIsCreatedSuspendedWithItsQueueLabel() {

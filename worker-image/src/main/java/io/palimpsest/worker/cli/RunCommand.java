@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 /** {@code palimpsest run}: one attempt at one shard; the exit codes are {@link ExitCodes}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable"
-                + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name).")
+                + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -56,6 +56,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
     boolean singlePrompt;
 
+    @Option(names = "--stop-within", defaultValue = "PT20S",
+            description = "On SIGTERM: how long to wait for the requests in flight before committing and exiting 143; keep it "
+                    + "under the pod's terminationGracePeriodSeconds (30 s by default). Default: ${DEFAULT-VALUE}")
+    Duration stopWithin;
+
     @Option(names = "--metrics-port", description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
     Integer metricsPort;
 
@@ -78,7 +83,8 @@ final class RunCommand implements Callable<Integer> {
             ShardRunner.Report report;
             try {
                 report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
-                        checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, progress);
+                        checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, progress,
+                        runner -> sigterm.arm(runner, stopWithin));
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -88,16 +94,61 @@ final class RunCommand implements Callable<Integer> {
             System.out.println(summary);
             pod.report(summary);
             return report.exitCode();
+        } finally {
+            sigterm.done();
+        }
+    }
+
+    private final SigtermHook sigterm = new SigtermHook();
+
+    /**
+     * SIGTERM (the kubelet's first word when a pod is deleted) runs the JVM's shutdown hooks: this
+     * one asks the runner to stop and waits until the summary is written, so the process exits
+     * (with 143) only after committing what was answered and reporting it.
+     */
+    private static final class SigtermHook {
+        private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        private Thread hook;
+
+        void arm(ShardRunner runner, Duration stopWithin) {
+            hook = new Thread(() -> {
+                runner.stop(stopWithin);
+                try {
+                    finished.await(stopWithin.plusSeconds(5).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sigterm");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        void done() {
+            finished.countDown();
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it returns now that the summary is written
+                }
+            }
         }
     }
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */
     static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
                                        Duration requestTimeout, Duration maxOutage, RunProgress progress) throws java.io.IOException {
+        return runShard(runtime, shardIndex, attempt, modelUrl, checkpointEvery, requestTimeout, maxOutage, progress, runner -> {
+        });
+    }
+
+    static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
+                                       Duration requestTimeout, Duration maxOutage, RunProgress progress,
+                                       java.util.function.Consumer<ShardRunner> started) throws java.io.IOException {
         Shard shard = new ShardManifest(runtime.json).readShard(runtime.output(), shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
         ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
                 runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress);
+        started.accept(runner);
         ShardRunner.Report report = runner.run(shard);
         ShardLogLine.print(report, client == null ? new ClientStats() : client.stats(), client == null ? 0 : client.concurrency().limit());
         return report;

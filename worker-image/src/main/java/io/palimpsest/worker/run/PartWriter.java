@@ -124,6 +124,22 @@ public final class PartWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Commits what the part being filled holds now, however few items (a stop on SIGTERM keeps what
+     * was answered); runs after every result already posted, on the writer's thread.
+     */
+    public void flushPart() {
+        try {
+            thread.execute(() -> guarded(() -> {
+                if (!currentItems.isEmpty()) {
+                    commitPart(null);
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the writer is closed: nothing is being filled
+        }
+    }
+
     /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
     public CompletableFuture<Void> done() {
         return done;

@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -41,6 +42,9 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
+    /** Set by {@link #stop}: the termination signal arrived. */
+    private volatile Duration stopWithin;
+    private volatile InFlight current;
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
@@ -51,6 +55,19 @@ public final class ShardRunner {
         this.settings = settings;
         this.json = json;
         this.progress = progress;
+    }
+
+    /**
+     * SIGTERM: take no more documents, let the ones in flight come back for at most
+     * {@code within}, commit every checkpoint part they complete, and end the run with exit 143
+     * (the next attempt resumes after those parts). Safe from any thread, at any point of the run.
+     */
+    public void stop(Duration within) {
+        stopWithin = within;
+        InFlight inFlight = current;
+        if (inFlight != null) {
+            inFlight.stop(new TerminationRequested(), within);
+        }
     }
 
     public Report run(Shard shard) {
@@ -110,6 +127,10 @@ public final class ShardRunner {
                 () -> receiptExists(layout), state);
              ShardInput items = new ShardInput(input, shard, readers)) {
             InFlight inFlight = new InFlight(writer);
+            current = inFlight;
+            if (stopWithin != null) {
+                inFlight.stop(new TerminationRequested(), stopWithin);
+            }
             long ordinal = 0;
             long submitted = 0;
             InputItem item;
@@ -226,6 +247,31 @@ public final class ShardRunner {
             }
         }
 
+        /**
+         * Stops reading, waits for the documents in flight to be answered (or for most of
+         * {@code within}, for requests stuck in the model's queue), then commits the part being
+         * filled with what it holds and ends the writer: what was answered is kept, nothing else.
+         */
+        void stop(Throwable reason, Duration within) {
+            if (!failure.compareAndSet(null, reason)) {
+                return;
+            }
+            // leave a quarter of the grace period for the commit itself
+            long deadline = System.nanoTime() + within.toNanos() * 3 / 4;
+            Thread watch = new Thread(() -> {
+                while (!writerFailed.get() && count.get() > 0 && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                }
+                failWriterOnce();
+            }, "stop-watch");
+            watch.setDaemon(true);
+            watch.start();
+        }
+
         void finished() {
             if (count.decrementAndGet() == 0 && failure.get() != null) {
                 failWriterOnce();
@@ -234,6 +280,9 @@ public final class ShardRunner {
 
         private void failWriterOnce() {
             if (writerFailed.compareAndSet(false, true)) {
+                if (failure.get() instanceof TerminationRequested) {
+                    writer.flushPart(); // runs before the failure on the writer's thread: what was answered is kept
+                }
                 writer.fail(failure.get());
             }
         }
@@ -260,6 +309,12 @@ public final class ShardRunner {
         }
         ItemCounts progressCounts = new ItemCounts();
         progressCounts.read = progress.itemsDone.get();
+        if (failure instanceof TerminationRequested) {
+            LOG.warning(layout.shardName() + ": terminated; " + progress.itemsDone.get() + " documents answered, complete parts kept");
+            return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos, TerminationRequested.REASON,
+                    "stopped on SIGTERM: took no more documents, committed the complete checkpoint parts; the next attempt resumes after them",
+                    ExitCodes.TERMINATED);
+        }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
             return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,

@@ -1,0 +1,175 @@
+package io.palimpsest.operator.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A campaign suspended and resumed, then scaled in, mid-run, with real worker processes: the Job
+ * controller deletes running pods (suspend: all of them; scale-in: the least settled first), each
+ * gets SIGTERM, commits the part it was filling and exits 143, and its shard resumes later from its
+ * checkpoints. Every document ends up in the output exactly once, every shard is committed, and
+ * no shard is charged more attempts than {@code attemptsPerShard}: a pod stopped by the controller
+ * is not a failed attempt, in the Job's count or in the operator's.
+ */
+@Tag("slow")
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
+@TestProfile(SimulatedClusterProfile.class)
+class SuspendScaleInScenarioTest {
+
+    static final int SHARDS = 40;
+    static final int DOCS = 6;
+    static final int ATTEMPTS = 2;
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void suspendResumeAndScaleInLoseAndDuplicateNothing() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
+            Path input = s.claim("corpus").resolve("ssi-in");
+            List<String> ids = SyntheticCorpus.write(input, SHARDS, DOCS, 5);
+            s.createModel("ssi-model", 2, 30);
+            RewriteJob job = s.smallJob("ssi", "ssi-model", "pvc://corpus/ssi-in/", "pvc://corpus/ssi-out/");
+            job.getSpec().getWorkers().setParallelism(new IntOrString(6));
+            job.getSpec().getRetry().setAttemptsPerShard(ATTEMPTS);
+            Instant applied = Instant.now();
+            s.client.resource(job).create();
+
+            // Every worker pod's end, as the kubelet reported it (pods are deleted on the way).
+            Map<String, Pod> ended = new ConcurrentHashMap<>();
+            Thread watcher = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (Pod p : PoisonShardScenarioTest.workerPods(s, "ssi")) {
+                        if (p.getStatus() != null && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()))) {
+                            ended.putIfAbsent(p.getMetadata().getName(), p);
+                        }
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "pod-ends");
+            watcher.setDaemon(true);
+            watcher.start();
+
+            awaitSucceeded(s, 6);
+            edit(s, j -> j.getSpec().setSuspend(true));
+            s.awaitPhase("ssi", JobPhase.Suspended, Duration.ofMinutes(2));
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.cluster.kubelet().runningPods().stream().noneMatch(p -> p.contains("/ssi-work-")));
+            edit(s, j -> j.getSpec().setSuspend(false));
+            awaitSucceeded(s, 20);
+            edit(s, j -> j.getSpec().getWorkers().setParallelism(new IntOrString(2)));
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                Job worker = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("ssi-work").get();
+                return worker != null && worker.getSpec().getParallelism() == 2;
+            });
+            RewriteJob done = s.awaitPhase("ssi", JobPhase.Succeeded, Duration.ofMinutes(15));
+            double seconds = Scenario.seconds(applied, Instant.now());
+            watcher.interrupt();
+            RewriteJobStatus st = done.getStatus();
+
+            Map<String, Integer> seen = new HashMap<>();
+            ObjectMapper json = new ObjectMapper();
+            try (Stream<Path> files = Files.walk(input.resolveSibling("ssi-out").resolve("wiki"))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+                    for (String line : Files.readAllLines(f)) {
+                        JsonNode record = json.readTree(line);
+                        seen.merge(record.path("provenance").path("sourceId").asText(record.path("id").asText()), 1, Integer::sum);
+                    }
+                }
+            }
+            List<String> lost = new ArrayList<>(ids);
+            lost.removeAll(seen.keySet());
+            long duplicated = seen.values().stream().filter(n -> n > 1).count();
+
+            // Attempts charged per shard: pods that failed other than by SIGTERM from a deletion or a disruption.
+            Map<String, Integer> charged = new HashMap<>();
+            int terminated = 0;
+            for (Pod p : ended.values()) {
+                String shard = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+                var state = p.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+                if ("Succeeded".equals(p.getStatus().getPhase())) {
+                    continue;
+                }
+                if (state != null && state.getExitCode() == 143) {
+                    terminated++;
+                    continue;
+                }
+                charged.merge(shard, 1, Integer::sum);
+            }
+
+            assertEquals(List.of(), lost, "lost documents");
+            assertEquals(0, duplicated, "duplicated documents");
+            assertEquals(SHARDS, st.getShards().getSucceeded());
+            assertEquals(ids.size(), st.getDocuments().getWritten());
+            assertTrue(terminated > 0, "suspend and scale-in stopped running workers with SIGTERM");
+            assertTrue(charged.values().stream().allMatch(n -> n <= ATTEMPTS), "attempts charged per shard: " + charged);
+            assertTrue(st.getRecentFailures().stream().allMatch(f -> f.getAttempt() < ATTEMPTS),
+                    "the operator's attempt numbers stay inside attemptsPerShard: " + st.getRecentFailures());
+            System.out.printf("[figures] suspend/resume + scale-in 6 -> 2: %d shards, %d documents, 0 lost, 0 duplicated; "
+                            + "%d workers stopped by SIGTERM (exit 143), attempts charged %s; apply -> Succeeded %.0f s (loaded machine)%n",
+                    SHARDS, ids.size(), terminated, charged, seconds);
+        }
+    }
+
+    private static void awaitSucceeded(Scenario s, long shards) {
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            RewriteJob j = s.job("ssi");
+            return j != null && j.getStatus() != null && j.getStatus().getShards() != null
+                    && j.getStatus().getShards().getSucceeded() >= shards;
+        });
+    }
+
+    private static void edit(Scenario s, java.util.function.Consumer<RewriteJob> change) {
+        for (int i = 0; ; i++) {
+            try {
+                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName("ssi").edit(j -> {
+                    change.accept(j);
+                    return j;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || i > 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.palimpsest.operator.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.DefaultMockServer;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The API layer of the simulated cluster: a dispatcher put in front of the Fabric8 mock API
+ * server's own (CRUD) one that does what a real API server does before it stores an object and
+ * the mock server does not:
+ * <ul>
+ * <li>validation of the kinds the operator creates (Job, its pod template, Pod, Deployment,
+ *     PersistentVolumeClaim, ConfigMap) by {@link ApiValidation}: an invalid create, update or
+ *     patch is answered 422 Unprocessable Entity with a {@code Status} naming each field, as the
+ *     real server answers, and nothing is stored;</li>
+ * <li>graceful pod deletion: deleting a scheduled, unfinished pod does not remove it; it gets a
+ *     deletionTimestamp (the mock server sets it because a finalizer, {@link #GRACEFUL_FINALIZER},
+ *     holds the object) and stays Terminating until the kubelet has stopped its container and
+ *     removes the finalizer, which is the kubelet's final grace-0 delete of a real node.</li>
+ * </ul>
+ * Use as {@code @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)}, or
+ * {@link #install} on a server of one's own. Collection deletes (clean-up) pass through unchanged.
+ */
+public final class ValidatingApiServer implements Consumer<KubernetesServer> {
+
+    /** Held by a pod from its graceful delete until the kubelet reports its container stopped. */
+    public static final String GRACEFUL_FINALIZER = "sim.palimpsest.io/graceful-termination";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern OBJECT_PATH = Pattern.compile(
+            "^/(?:api/v1|apis/(batch|apps)/v1)/namespaces/([^/]+)/(jobs|deployments|pods|persistentvolumeclaims|configmaps)(?:/([^/?]+))?(/[a-z]+)?(?:\\?.*)?$");
+
+    @Override
+    public void accept(KubernetesServer server) {
+        install(server.getKubernetesMockServer());
+    }
+
+    /** Puts the validating dispatcher in front of {@code server}'s own, once. */
+    public static void install(KubernetesMockServer server) {
+        try {
+            Field serverField = DefaultMockServer.class.getDeclaredField("server");
+            serverField.setAccessible(true);
+            MockWebServer web = (MockWebServer) serverField.get(server);
+            Field dispatcherField = MockWebServer.class.getDeclaredField("dispatcher");
+            dispatcherField.setAccessible(true);
+            Dispatcher current = (Dispatcher) dispatcherField.get(web);
+            if (!(current instanceof Front)) {
+                web.setDispatcher(new Front(current));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot put validation in front of the mock API server", e);
+        }
+    }
+
+    private static final class Front extends Dispatcher {
+        private final Dispatcher store;
+
+        Front(Dispatcher store) {
+            this.store = store;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            Matcher m = OBJECT_PATH.matcher(request.getPath());
+            HttpMethod method = request.method();
+            if (!m.matches() || m.group(5) != null) {
+                return store.dispatch(request); // not ours, a list, or a subresource (status writes are the controllers')
+            }
+            String plural = m.group(3);
+            String name = m.group(4);
+            // The body can be read once: keep its bytes and hand the store a fresh copy.
+            byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            request = new RecordedRequest(request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
+            try {
+                if (method == HttpMethod.DELETE && plural.equals("pods") && name != null) {
+                    return deletePod(request, text, name);
+                }
+                JsonNode incoming;
+                if (method == HttpMethod.POST && name == null) {
+                    incoming = JSON.readTree(text);
+                } else if (method == HttpMethod.PUT && name != null) {
+                    incoming = JSON.readTree(text);
+                } else if (method == HttpMethod.PATCH && name != null) {
+                    JsonNode current = read(request.getPath());
+                    if (current == null) {
+                        return store.dispatch(request);
+                    }
+                    incoming = patched(current, request, text);
+                } else {
+                    return store.dispatch(request);
+                }
+                List<String> errors = validate(plural, incoming, method == HttpMethod.POST ? null : read(request.getPath()));
+                if (!errors.isEmpty()) {
+                    return invalid(plural, m.group(1), incoming.path("metadata").path("name").asText(name), errors);
+                }
+            } catch (Exception e) {
+                return store.dispatch(request); // let the store answer what it cannot parse, as it did before
+            }
+            return store.dispatch(request);
+        }
+
+        private MockResponse deletePod(RecordedRequest request, String body, String name) throws Exception {
+            JsonNode pod = read(request.getPath());
+            boolean graceZero = body.contains("\"gracePeriodSeconds\":0");
+            String phase = pod == null ? "" : pod.path("status").path("phase").asText("");
+            boolean scheduled = pod != null && !pod.path("spec").path("nodeName").asText("").isEmpty();
+            boolean finished = phase.equals("Succeeded") || phase.equals("Failed");
+            if (pod == null || graceZero || !scheduled || finished || pod.path("metadata").has("deletionTimestamp")) {
+                return store.dispatch(request);
+            }
+            ObjectNode held = pod.deepCopy();
+            ArrayNode finalizers = held.with("metadata").withArray("finalizers");
+            finalizers.add(GRACEFUL_FINALIZER);
+            MockResponse put = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, stripQuery(request.getPath()),
+                    jsonHeaders(), new Buffer(JSON.writeValueAsBytes(held))));
+            if (put.code() >= 300) {
+                return put;
+            }
+            return store.dispatch(request);
+        }
+
+        private JsonNode read(String path) throws Exception {
+            MockResponse got = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET, stripQuery(path), jsonHeaders(), new Buffer()));
+            if (got.code() != 200 || got.getBody() == null) {
+                return null;
+            }
+            return JSON.readTree(new String(got.getBody().getBytes(), StandardCharsets.UTF_8));
+        }
+
+        private static JsonNode patched(JsonNode current, RecordedRequest request, String body) throws Exception {
+            String type = String.valueOf(request.getHeader("Content-Type")) + request.getHeader("content-type");
+            JsonNode patch = JSON.readTree(body);
+            if (type.contains("json-patch")) {
+                return JsonPatch.apply(patch, current);
+            }
+            return mergePatch(current.deepCopy(), patch);
+        }
+    }
+
+    /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
+    static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch;
+        }
+        ObjectNode out = target != null && target.isObject() ? (ObjectNode) target : JSON.createObjectNode();
+        Iterator<Map.Entry<String, JsonNode>> fields = patch.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            if (f.getValue().isNull()) {
+                out.remove(f.getKey());
+            } else {
+                out.set(f.getKey(), mergePatch(out.get(f.getKey()), f.getValue()));
+            }
+        }
+        return out;
+    }
+
+    static List<String> validate(String plural, JsonNode object, JsonNode old) {
+        return switch (plural) {
+            case "jobs" -> ApiValidation.job(Serialization.unmarshal(object.toString(), Job.class),
+                    old == null ? null : Serialization.unmarshal(old.toString(), Job.class));
+            case "pods" -> ApiValidation.pod(Serialization.unmarshal(object.toString(), Pod.class));
+            case "deployments" -> ApiValidation.deployment(Serialization.unmarshal(object.toString(), Deployment.class));
+            case "persistentvolumeclaims" -> ApiValidation.pvc(Serialization.unmarshal(object.toString(), PersistentVolumeClaim.class));
+            case "configmaps" -> ApiValidation.configMap(Serialization.unmarshal(object.toString(), ConfigMap.class));
+            default -> List.of();
+        };
+    }
+
+    /** The answer of a real API server: {@code <Kind>.<group> "<name>" is invalid: <field>: <detail>, ...}. */
+    private static MockResponse invalid(String plural, String group, String name, List<String> errors) {
+        String kind = switch (plural) {
+            case "jobs" -> "Job";
+            case "deployments" -> "Deployment";
+            case "pods" -> "Pod";
+            case "persistentvolumeclaims" -> "PersistentVolumeClaim";
+            default -> "ConfigMap";
+        };
+        String qualified = group == null ? kind : kind + "." + group;
+        ObjectNode status = JSON.createObjectNode();
+        status.put("kind", "Status");
+        status.put("apiVersion", "v1");
+        status.putObject("metadata");
+        status.put("status", "Failure");
+        status.put("message", qualified + " \"" + name + "\" is invalid: " + String.join(", ", errors));
+        status.put("reason", "Invalid");
+        ObjectNode details = status.putObject("details");
+        details.put("name", name);
+        if (group != null) {
+            details.put("group", group);
+        }
+        details.put("kind", plural);
+        ArrayNode causes = details.putArray("causes");
+        for (String e : errors) {
+            int colon = e.indexOf(": ");
+            ObjectNode cause = causes.addObject();
+            cause.put("reason", e.contains("Required value") ? "FieldValueRequired" : "FieldValueInvalid");
+            cause.put("message", colon < 0 ? e : e.substring(colon + 2));
+            cause.put("field", colon < 0 ? "" : e.substring(0, colon));
+        }
+        status.put("code", 422);
+        return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json").setBody(status.toString());
+    }
+
+    private static Headers jsonHeaders() {
+        return Headers.builder().add("Content-Type", "application/json").build();
+    }
+
+    private static String stripQuery(String path) {
+        int q = path.indexOf('?');
+        return q < 0 ? path : path.substring(0, q);
+    }
+}
