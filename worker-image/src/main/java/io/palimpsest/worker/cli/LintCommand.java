@@ -47,7 +47,7 @@ final class LintCommand implements Callable<Integer> {
                 continue;
             }
             if (result.ok()) {
-                System.out.printf("%s: ok (%d RewriteJob, %d RewriterModel)%n", path, result.jobs().size(), result.models().size());
+                System.out.printf("%s: ok (%s, %s)%n", path, count(result.jobs().size(), "RewriteJob"), count(result.models().size(), "RewriterModel"));
             } else {
                 result.problems().forEach(p -> System.err.println(p));
                 problems += result.problems().size();
@@ -58,5 +58,9 @@ final class LintCommand implements Callable<Integer> {
             return ExitCodes.INVALID_JOB;
         }
         return ExitCodes.DONE;
+    }
+
+    private static String count(int n, String kind) {
+        return n + " " + kind + (n == 1 ? "" : "s");
     }
 }
