@@ -5,7 +5,6 @@ import com.oracle.graal.python.pegparser.sst.SSTNode;
 import com.oracle.graal.python.pegparser.sst.StmtTy;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,22 +16,6 @@ import java.util.Optional;
  * method per node type.
  */
 final class CompileStageCheck {
-    private static final ClassValue<List<Field>> CHILD_FIELDS = new ClassValue<>() {
-        @Override
-        protected List<Field> computeValue(Class<?> type) {
-            List<Field> fields = new ArrayList<>();
-            for (Field f : type.getFields()) {
-                if (Modifier.isStatic(f.getModifiers())) {
-                    continue;
-                }
-                Class<?> t = f.getType();
-                if (SSTNode.class.isAssignableFrom(t) || (t.isArray() && SSTNode.class.isAssignableFrom(t.getComponentType()))) {
-                    fields.add(f);
-                }
-            }
-            return fields;
-        }
-    };
 
     /** Where a node sits: inside a function, an async function, a loop. */
     private record Block(boolean function, boolean async, boolean loop) {
@@ -121,27 +104,19 @@ final class CompileStageCheck {
     }
 
     private static void walkExcept(SSTNode node, Block block, String skipped) {
-        for (Field f : CHILD_FIELDS.get(node.getClass())) {
+        for (Field f : SstFields.childFields(node.getClass())) {
             if (!f.getName().equals(skipped)) {
-                walk(read(f, node), block);
+                walk(SstFields.read(f, node), block);
             }
         }
     }
 
     private static Object field(SSTNode node, String name) {
-        for (Field f : CHILD_FIELDS.get(node.getClass())) {
+        for (Field f : SstFields.childFields(node.getClass())) {
             if (f.getName().equals(name)) {
-                return read(f, node);
+                return SstFields.read(f, node);
             }
         }
         return null;
-    }
-
-    private static Object read(Field f, Object node) {
-        try {
-            return f.get(node);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot read " + f, e);
-        }
     }
 }

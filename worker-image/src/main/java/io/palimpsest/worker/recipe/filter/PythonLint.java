@@ -11,7 +11,6 @@ import com.oracle.graal.python.pegparser.sst.SSTNode;
 import com.oracle.graal.python.pegparser.sst.StmtTy;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -334,18 +333,18 @@ public final class PythonLint {
             if (node instanceof ExceptHandlerTy) {
                 counts[1]++;
             }
-            for (Field f : childFields(node.getClass())) {
-                count(read(f, node), counts);
+            for (Field f : SstFields.childFields(node.getClass())) {
+                count(SstFields.read(f, node), counts);
             }
         }
 
         /** Nested statements (bodies of if/for/try...), except handlers and their checks. */
         private void children(SSTNode node, List<Message> out, String skipped) {
-            for (Field f : childFields(node.getClass())) {
+            for (Field f : SstFields.childFields(node.getClass())) {
                 if (f.getName().equals(skipped) || f.getName().equals("decoratorList")) {
                     continue;
                 }
-                Object value = read(f, node);
+                Object value = SstFields.read(f, node);
                 if (value instanceof StmtTy[] stmts) {
                     body(stmts, out);
                 } else if (value instanceof ExceptHandlerTy[] handlers) {
@@ -376,35 +375,6 @@ public final class PythonLint {
 
         private static int lineOf(SSTNode n) {
             return n.getSourceRange() == null ? 0 : n.getSourceRange().startLine;
-        }
-    }
-
-    private static final ClassValue<List<Field>> CHILD_FIELDS = new ClassValue<>() {
-        @Override
-        protected List<Field> computeValue(Class<?> type) {
-            List<Field> fields = new ArrayList<>();
-            for (Field f : type.getFields()) {
-                if (Modifier.isStatic(f.getModifiers())) {
-                    continue;
-                }
-                Class<?> t = f.getType();
-                if (SSTNode.class.isAssignableFrom(t) || (t.isArray() && SSTNode.class.isAssignableFrom(t.getComponentType()))) {
-                    fields.add(f);
-                }
-            }
-            return fields;
-        }
-    };
-
-    private static List<Field> childFields(Class<?> type) {
-        return CHILD_FIELDS.get(type);
-    }
-
-    private static Object read(Field f, Object node) {
-        try {
-            return f.get(node);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot read " + f, e);
         }
     }
 }
