@@ -98,6 +98,17 @@ public final class EndpointGate {
         return !isOpen() || (outageSinceNanos >= 0 && closedAtNanos >= sentAtNanos);
     }
 
+    /**
+     * How long the current outage has lasted. A request sent before the gate closed may be answered
+     * while it is closed (recordSuccess ends the outage): the closing then starts a new one.
+     */
+    private long outageLasted() {
+        if (outageSinceNanos < 0) {
+            outageSinceNanos = closedAtNanos;
+        }
+        return nanoClock.getAsLong() - outageSinceNanos;
+    }
+
     private ModelUnavailableException unavailable() {
         return new ModelUnavailableException("model endpoint " + health + " unavailable for more than "
                 + maxOutage.toSeconds() + " s (last: " + lastFailure + ")", null);
@@ -132,7 +143,7 @@ public final class EndpointGate {
                 // reopen, but the outage goes on until a request is answered (recordSuccess)
                 consecutiveFailures = 0;
                 LOG.info("model endpoint healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000 + " ms");
-            } else if (nanoClock.getAsLong() - outageSinceNanos > maxOutage.toNanos()) {
+            } else if (outageLasted() > maxOutage.toNanos()) {
                 toComplete = null;
                 open.completeExceptionally(unavailable());
             } else {

@@ -64,7 +64,13 @@ public final class PartWriter implements AutoCloseable {
     /** Items in markers this writer has seen (its own and those of twins it met). */
     private final ItemRanges known;
     private int nextPart;
-    /** Numbers this writer's part files carry: unique per writer, independent of the marker number it gets. */
+    /**
+     * Names this writer's part files: the writer id and a nonce of this instance, since a second pass
+     * or a resumed attempt of the same writer starts numbering again, and must never overwrite a file
+     * that a committed marker names.
+     */
+    private final String fileTag;
+    /** Numbers this instance's part files carry, independent of the marker number each gets. */
     private int fileSequence;
     private long appended;
     private long submitted = -1;
@@ -81,6 +87,7 @@ public final class PartWriter implements AutoCloseable {
         this.checkpoints = checkpoints;
         this.streams = streamsOf(variants);
         this.writerId = writerId;
+        this.fileTag = writerId + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
         this.checkpointEvery = checkpointEvery;
         this.window = window;
         this.json = json;
@@ -213,7 +220,7 @@ public final class PartWriter implements AutoCloseable {
             int sequence = fileSequence++;
             for (String stream : streams) {
                 JsonlWriter writer = written.get(stream);
-                String key = layout.partDataKey(sequence, writerId, stream);
+                String key = layout.partDataKey(sequence, fileTag, stream);
                 storage.put(key, builder.file(stream));
                 files.put(stream, new StreamFile(key, writer.records(), writer.bytes(), writer.sha256()));
             }

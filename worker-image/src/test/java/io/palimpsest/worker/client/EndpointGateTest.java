@@ -1,0 +1,50 @@
+package io.palimpsest.worker.client;
+
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EndpointGateTest {
+
+    /**
+     * A request sent before the gate closed can be answered while it is closed: that ends the outage
+     * it was part of, and must not make the next failed probe read as an outage of unbounded length.
+     */
+    @Test
+    void aLateAnswerWhileClosedDoesNotEndTheRunAtTheNextProbe() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket()) {
+            free.bind(new InetSocketAddress("127.0.0.1", 0));
+            port = free.getLocalPort(); // closed again: connections to it are refused
+        }
+        AtomicLong now = new AtomicLong(1_000_000_000_000L);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            EndpointGate gate = new EndpointGate(HttpClient.newHttpClient(), URI.create("http://127.0.0.1:" + port), scheduler, 2,
+                    Duration.ofMillis(20), Duration.ofMinutes(2), now::get);
+            gate.recordConnectionFailure(new java.net.ConnectException("refused"));
+            gate.recordConnectionFailure(new java.net.ConnectException("refused"));
+            assertFalse(gate.isOpen(), "closed after the threshold");
+            gate.recordSuccess(); // a request from before the closing, answered late
+            now.addAndGet(Duration.ofSeconds(5).toNanos());
+            scheduler.schedule(() -> { }, 300, TimeUnit.MILLISECONDS).get(); // let several probes fail
+            assertFalse(gate.whenOpen().isCompletedExceptionally(), "5 s into a 2-minute outage limit the run goes on");
+            now.addAndGet(Duration.ofMinutes(3).toNanos());
+            scheduler.schedule(() -> { }, 300, TimeUnit.MILLISECONDS).get();
+            assertTrue(gate.whenOpen().isCompletedExceptionally(), "past the limit the run stops");
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+}
