@@ -105,9 +105,10 @@ class KillResumeTest {
                     redone, redone / (double) kills, worst, CHECKPOINT_EVERY, aborted, aborted / (double) kills, lossPerKill);
             assertEquals(redone, lossPerKill.stream().mapToLong(Long::longValue).sum(), "every redone call is some kill's loss");
             // the part being filled holds under one interval; answers that arrive while a full part uploads
-            // (milliseconds here) join the next part, so a kill mid-upload can lose a few more
+            // (milliseconds on a quiet machine, much longer on a loaded one) join the next part, so a single
+            // kill mid-upload can lose up to the part being uploaded too: the bound that matters is the average
             assertTrue(redone <= (long) kills * CHECKPOINT_EVERY, "redone work " + redone + " exceeds one checkpoint interval per kill");
-            assertTrue(worst <= CHECKPOINT_EVERY + CONCURRENCY, "a kill threw away " + worst + " answered calls");
+            assertTrue(worst <= 2L * CHECKPOINT_EVERY + CONCURRENCY, "a kill threw away " + worst + " answered calls");
         }
     }
 
