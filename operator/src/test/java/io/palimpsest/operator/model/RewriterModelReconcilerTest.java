@@ -178,13 +178,15 @@ class RewriterModelReconcilerTest {
         client.resource(Models.onPvc("mistral-b", 1, 2)).create();
         awaitDeploymentReplicas("mistral-b-vllm", 1);
 
-        RewriterModel edited = client.resources(RewriterModel.class).withName("mistral-b").get();
-        edited.getSpec().getEngine().setMaxNumSeqs(64);
-        edited.getSpec().getEngine().setExtraArgs(List.of("--enforce-eager"));
-        edited.getSpec().getResources().setGpus(4);
-        edited.getSpec().getResources().setGpuResourceName("amd.com/gpu");
-        edited.getSpec().getReplicas().setMin(2);
-        client.resource(edited).update();
+        // edit() re-reads and retries on 409, as a user's kubectl edit would: the operator writes status meanwhile
+        client.resources(RewriterModel.class).withName("mistral-b").edit(edited -> {
+            edited.getSpec().getEngine().setMaxNumSeqs(64);
+            edited.getSpec().getEngine().setExtraArgs(List.of("--enforce-eager"));
+            edited.getSpec().getResources().setGpus(4);
+            edited.getSpec().getResources().setGpuResourceName("amd.com/gpu");
+            edited.getSpec().getReplicas().setMin(2);
+            return edited;
+        });
 
         Deployment d = awaitValue(() -> {
             Deployment x = client.apps().deployments().withName("mistral-b-vllm").get();
