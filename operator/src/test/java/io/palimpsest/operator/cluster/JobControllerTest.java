@@ -150,19 +150,13 @@ class JobControllerTest {
         awaitRunning("pause", 2);
         String startedAt = get("pause").getStatus().getStartTime();
 
-        client.batch().v1().jobs().inNamespace(NS).withName("pause").edit(j -> {
-            j.getSpec().setSuspend(true);
-            return j;
-        });
+        editRetrying("pause", j -> j.getSpec().setSuspend(true));
         Job suspended = awaitCondition("pause", "Suspended");
         await().atMost(Duration.ofSeconds(10)).until(() -> pods("pause").isEmpty() && get("pause").getStatus().getActive() == 0);
         assertEquals("JobSuspended", condition(suspended, "Suspended").getReason());
         assertEquals(0, get("pause").getStatus().getFailed(), "pods deleted on suspend are not failures");
 
-        client.batch().v1().jobs().inNamespace(NS).withName("pause").edit(j -> {
-            j.getSpec().setSuspend(false);
-            return j;
-        });
+        editRetrying("pause", j -> j.getSpec().setSuspend(false));
         awaitRunning("pause", 2);
         Job resumed = get("pause");
         assertEquals("False", condition(resumed, "Suspended").getStatus());
@@ -304,5 +298,22 @@ class JobControllerTest {
 
     static JobCondition condition(Job job, String type) {
         return job.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+    }
+
+    /** An edit as a client makes it: read, change, write; again on 409 while the Job controller writes status. */
+    private void editRetrying(String name, java.util.function.Consumer<Job> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.batch().v1().jobs().inNamespace(NS).withName(name).edit(j -> {
+                    change.accept(j);
+                    return j;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
     }
 }

@@ -178,15 +178,24 @@ class RewriterModelReconcilerTest {
         client.resource(Models.onPvc("mistral-b", 1, 2)).create();
         awaitDeploymentReplicas("mistral-b-vllm", 1);
 
-        // edit() re-reads and retries on 409, as a user's kubectl edit would: the operator writes status meanwhile
-        client.resources(RewriterModel.class).withName("mistral-b").edit(edited -> {
-            edited.getSpec().getEngine().setMaxNumSeqs(64);
-            edited.getSpec().getEngine().setExtraArgs(List.of("--enforce-eager"));
-            edited.getSpec().getResources().setGpus(4);
-            edited.getSpec().getResources().setGpuResourceName("amd.com/gpu");
-            edited.getSpec().getReplicas().setMin(2);
-            return edited;
-        });
+        // read, change, write, again on 409 as kubectl edit would: the operator writes status meanwhile
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.resources(RewriterModel.class).withName("mistral-b").edit(edited -> {
+                    edited.getSpec().getEngine().setMaxNumSeqs(64);
+                    edited.getSpec().getEngine().setExtraArgs(List.of("--enforce-eager"));
+                    edited.getSpec().getResources().setGpus(4);
+                    edited.getSpec().getResources().setGpuResourceName("amd.com/gpu");
+                    edited.getSpec().getReplicas().setMin(2);
+                    return edited;
+                });
+                break;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
 
         Deployment d = awaitValue(() -> {
             Deployment x = client.apps().deployments().withName("mistral-b-vllm").get();
