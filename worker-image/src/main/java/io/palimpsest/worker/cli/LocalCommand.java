@@ -25,6 +25,7 @@ import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,25 +42,11 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel).")
     Path manifests;
 
-    @Option(names = "--simulate", description = "Serve the model with the built-in simulator, whatever the manifest says."
-            + " Receipts and provenance say so, and a later run on a real model refuses that output.")
-    boolean simulate;
-
-    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601, e.g. PT90S)."
-            + " Default: spec.workers.requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
-    Duration requestTimeout;
-
-    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
-    Duration backoffBase;
-
-    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
-    Duration backoffCap;
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
     Path out;
-
-    @Option(names = "--endpoint", description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
-    URI endpoint;
 
     @Option(names = "--parallel-shards", defaultValue = "4", description = "Shards run at once. Default: ${DEFAULT-VALUE}")
     int parallelShards;
@@ -89,13 +76,13 @@ final class LocalCommand implements Callable<Integer> {
         LocalModel model;
         try {
             model = ModelCalls.needed(job.getSpec().getRecipe())
-                    ? LocalModel.start(job, rewriterModel, endpoint, simulate, simulatorRules()) : LocalModel.NONE;
+                    ? LocalModel.start(job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules()) : LocalModel.NONE;
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         }
         try (model; JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())
-                .backoff(backoffBase, backoffCap)) {
+                .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
@@ -119,7 +106,7 @@ final class LocalCommand implements Callable<Integer> {
 
     private List<ShardRunner.Report> runAll(JobRuntime runtime, int shards, URI modelUrl, RunProgress progress, long start) throws Exception {
         int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
-        Duration deadline = requestTimeout != null ? requestTimeout : runtime.requestTimeout();
+        Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
         int attempts = runtime.attemptsPerShard();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
         ProgressTicker ticker = new ProgressTicker(progress, shards, start);

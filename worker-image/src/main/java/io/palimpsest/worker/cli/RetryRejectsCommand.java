@@ -3,10 +3,8 @@ package io.palimpsest.worker.cli;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +24,7 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -54,20 +53,8 @@ final class RetryRejectsCommand implements Callable<Integer> {
     @Option(names = "--out", description = "The run's output, when it was not spec.output.uri.")
     Path out;
 
-    @Option(names = "--endpoint", description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
-    URI endpoint;
-
-    @Option(names = "--simulate", description = "Serve the model with the built-in simulator.")
-    boolean simulate;
-
-    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601). Default: the job's.")
-    Duration requestTimeout;
-
-    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601). Default: PT0.5S")
-    Duration backoffBase;
-
-    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
-    Duration backoffCap;
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
 
     private final ObjectMapper json = new ObjectMapper();
 
@@ -79,7 +66,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
         String outputUri = withSlash(job.getSpec().getOutput().getUri());
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)) {
             Storage output = runtime.output();
-            if (output.exists(ShardLayout.simulatedMarkerKey()) && !simulate) {
+            if (output.exists(ShardLayout.simulatedMarkerKey()) && !modelOptions.simulate) {
                 System.err.println("palimpsest retry-rejects: the output " + output.describe() + " holds work the built-in simulator"
                         + " served; a retry on a real model would mix the two: retry with --simulate, or run again into a new output");
                 return ExitCodes.MODEL_CONFIG;
@@ -136,11 +123,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
         roundJob.getSpec().setSharding(null);
         LocalCommand local = new LocalCommand();
         local.manifests = manifests;
-        local.simulate = simulate;
-        local.endpoint = endpoint;
-        local.requestTimeout = requestTimeout;
-        local.backoffBase = backoffBase;
-        local.backoffCap = backoffCap;
+        local.modelOptions = modelOptions;
         local.parallelShards = 4;
         System.err.printf("retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
         return local.run(roundJob, loaded.model());
