@@ -76,8 +76,9 @@ class JobControllerTest {
             assertEquals(job.getMetadata().getUid(), pod.getMetadata().getOwnerReferences().get(0).getUid());
             assertEquals("Succeeded", pod.getStatus().getPhase());
             assertEquals("{\"shard\":" + index + "}", pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage());
-            assertFalse(JobSync.isTracked(pod), "counted pods are released");
         }
+        // the finalizer of the last counted pod may be released in the same sync that writes Complete
+        await().atMost(Duration.ofSeconds(10)).until(() -> pods("parallel").stream().noneMatch(JobSync::isTracked));
     }
 
     @Test
