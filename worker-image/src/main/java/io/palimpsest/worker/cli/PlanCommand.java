@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -79,6 +81,9 @@ final class PlanCommand implements Callable<Integer> {
         recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);
         JobPlanner.Result result = planner.store(runtime.output(), shards);
         recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.job.getName());
+        RewriteJobSpec.Input in = runtime.spec.getInput();
+        new PlannedInput(in.getUri(), in.getFormat() == null ? null : in.getFormat().name(), in.getTextField(), in.getIdField())
+                .record(runtime.output(), result.written(), json);
         String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
         if (result.replanned()) {
             System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
