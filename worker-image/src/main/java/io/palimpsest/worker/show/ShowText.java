@@ -1,0 +1,124 @@
+package io.palimpsest.worker.show;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@link ShownOutput} for the terminal: per document a heading (id, shard, input position), the
+ * source, then each variant's output or reject reason, every text folded to the width. Plain
+ * text, no colour, so it pipes into files and pagers as it is.
+ */
+public final class ShowText {
+    private static final String INDENT = "  ";
+
+    private final int width;
+    private final int maxChars;
+
+    /**
+     * @param width    columns to fold to (at least 20)
+     * @param maxChars longest text shown before it is cut with a note of what was left out; 0 shows all
+     */
+    public ShowText(int width, int maxChars) {
+        if (width < 20) {
+            throw new IllegalArgumentException("--width must be at least 20, got " + width);
+        }
+        if (maxChars < 0) {
+            throw new IllegalArgumentException("--max-chars must be 0 (all) or more, got " + maxChars);
+        }
+        this.width = width;
+        this.maxChars = maxChars;
+    }
+
+    public String render(ShownOutput shown) {
+        StringBuilder out = new StringBuilder();
+        out.append("output   ").append(shown.outputUri()).append('\n');
+        out.append("input    ").append(shown.inputUri()).append('\n');
+        out.append("shards   ").append(shown.shardsCommitted()).append(" committed of ")
+                .append(shown.shardsPlanned()).append(" planned").append('\n');
+        out.append("variants ").append(String.join(", ", shown.variants())).append('\n');
+        for (ShownDocument doc : shown.documents()) {
+            out.append('\n').append("== ").append(doc.id()).append("  (shard ").append(doc.shard());
+            if (doc.file() != null) {
+                out.append(", ").append(doc.file()).append(doc.line() == null ? "" : ":" + doc.line());
+            }
+            out.append(")\n");
+            out.append("-- source").append(doc.source() == null ? ": " + doc.sourceNote() : "").append('\n');
+            if (doc.source() != null) {
+                block(out, doc.source());
+            }
+            for (ShownResult r : doc.results()) {
+                out.append("-- ").append(label(r)).append('\n');
+                if (r.text() != null) {
+                    block(out, r.text());
+                }
+            }
+        }
+        out.append('\n').append(shown.documents().size()).append(shown.documents().size() == 1 ? " document" : " documents")
+                .append(" shown").append(shown.more() ? "; more with --limit, --shard or --id" : "").append('\n');
+        return out.toString();
+    }
+
+    private static String label(ShownResult r) {
+        StringBuilder l = new StringBuilder(r.variant() == null ? "every variant" : r.variant());
+        if (!r.params().isEmpty()) {
+            l.append(' ').append(r.params().entrySet().stream().map(Map.Entry::toString).collect(Collectors.joining(" ", "[", "]")));
+        }
+        l.append(": ").append(r.outcome().name());
+        if (r.reason() != null) {
+            l.append(' ').append(r.reason());
+        }
+        if (r.detail() != null && !r.detail().isBlank()) {
+            l.append(" (").append(r.detail()).append(')');
+        }
+        if (r.outcome() != ShownResult.Outcome.written && r.text() != null) {
+            l.append("; the rejected output:");
+        }
+        return l.toString();
+    }
+
+    private void block(StringBuilder out, String text) {
+        String shown = text;
+        int cut = 0;
+        if (maxChars > 0 && text.length() > maxChars) {
+            int space = text.lastIndexOf(' ', maxChars);
+            int end = space > maxChars / 2 ? space : maxChars; // at a word boundary when there is one nearby
+            shown = text.substring(0, end);
+            cut = text.length() - end;
+        }
+        for (String line : fold(shown, width - INDENT.length())) {
+            out.append(INDENT).append(line).append('\n');
+        }
+        if (cut > 0) {
+            out.append(INDENT).append("... (").append(cut).append(" more characters; --max-chars 0 shows all)\n");
+        }
+    }
+
+    /** Words wrapped at {@code columns}; line breaks of the text are kept, a word longer than a line is cut. */
+    static List<String> fold(String text, int columns) {
+        List<String> lines = new ArrayList<>();
+        for (String paragraph : text.strip().split("\n", -1)) {
+            StringBuilder line = new StringBuilder();
+            for (String word : paragraph.strip().split("\\s+")) {
+                while (word.length() > columns) {
+                    if (line.length() > 0) {
+                        lines.add(line.toString());
+                        line.setLength(0);
+                    }
+                    lines.add(word.substring(0, columns));
+                    word = word.substring(columns);
+                }
+                if (line.length() > 0 && line.length() + 1 + word.length() > columns) {
+                    lines.add(line.toString());
+                    line.setLength(0);
+                }
+                if (!word.isEmpty()) {
+                    line.append(line.length() > 0 ? " " : "").append(word);
+                }
+            }
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+}

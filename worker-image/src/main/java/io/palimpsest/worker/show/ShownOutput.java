@@ -1,0 +1,25 @@
+package io.palimpsest.worker.show;
+
+import java.util.List;
+
+/**
+ * What {@code palimpsest show} loaded from a committed output: the documents chosen, each with its
+ * source (joined from the input) and each variant's output or reject. Built by
+ * {@link CommittedOutputReader}; rendered for the terminal by {@link ShowText}, and by any other
+ * renderer that takes it.
+ *
+ * @param outputUri       the output as given
+ * @param inputUri        the input the output was planned from
+ * @param variants        the output's variants, in the order its receipts list them
+ * @param shardsPlanned   shards in the plan (all of them, whatever the selection)
+ * @param shardsCommitted shards of the selection that have a receipt; only those are read
+ * @param documents       in shard order, then in input order
+ * @param more            true when the limit stopped the loading before every selected document was read
+ */
+public record ShownOutput(String outputUri, String inputUri, List<String> variants, int shardsPlanned, int shardsCommitted,
+                          List<ShownDocument> documents, boolean more) {
+    public ShownOutput {
+        variants = List.copyOf(variants);
+        documents = List.copyOf(documents);
+    }
+}

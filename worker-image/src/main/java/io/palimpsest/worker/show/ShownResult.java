@@ -1,0 +1,22 @@
+package io.palimpsest.worker.show;
+
+import java.util.Map;
+
+/**
+ * One committed record about a document: an output of a variant, or a reject.
+ *
+ * @param variant null for a reject of the whole document (a pre-filter, a stage, no route)
+ * @param text    the output; for a reject, the rejected output when there was one (else null)
+ * @param reason  the reject reason (null for outputs)
+ * @param detail  the reject's detail: the measured value and the limit (null for outputs)
+ * @param params  the matrix parameters of this output (empty without a matrix)
+ */
+public record ShownResult(String variant, Outcome outcome, String text, String reason, String detail, Map<String, Object> params) {
+    public enum Outcome {
+        written, rejected, skipped
+    }
+
+    public ShownResult {
+        params = params == null ? Map.of() : Map.copyOf(params);
+    }
+}
