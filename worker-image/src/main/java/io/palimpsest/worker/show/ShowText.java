@@ -95,29 +95,43 @@ public final class ShowText {
         }
     }
 
-    /** Words wrapped at {@code columns}; line breaks of the text are kept, a word longer than a line is cut. */
+    /**
+     * Lines that fit are kept as they are (code keeps its indentation); longer ones are wrapped at
+     * words, continuation lines indented like the line they continue; a word longer than a line is cut.
+     */
     static List<String> fold(String text, int columns) {
         List<String> lines = new ArrayList<>();
-        for (String paragraph : text.strip().split("\n", -1)) {
+        // leading blank lines and trailing space go; the first line's indentation stays (code)
+        for (String raw : text.replaceFirst("^(\\s*\n)+", "").stripTrailing().split("\n", -1)) {
+            String paragraph = raw.stripTrailing();
+            if (paragraph.length() <= columns) {
+                lines.add(paragraph);
+                continue;
+            }
+            String indent = paragraph.substring(0, paragraph.length() - paragraph.stripLeading().length());
+            if (indent.length() > columns / 2) {
+                indent = "";
+            }
+            int room = columns - indent.length();
             StringBuilder line = new StringBuilder();
             for (String word : paragraph.strip().split("\\s+")) {
-                while (word.length() > columns) {
+                while (word.length() > room) {
                     if (line.length() > 0) {
-                        lines.add(line.toString());
+                        lines.add(indent + line);
                         line.setLength(0);
                     }
-                    lines.add(word.substring(0, columns));
-                    word = word.substring(columns);
+                    lines.add(indent + word.substring(0, room));
+                    word = word.substring(room);
                 }
-                if (line.length() > 0 && line.length() + 1 + word.length() > columns) {
-                    lines.add(line.toString());
+                if (line.length() > 0 && line.length() + 1 + word.length() > room) {
+                    lines.add(indent + line);
                     line.setLength(0);
                 }
                 if (!word.isEmpty()) {
                     line.append(line.length() > 0 ? " " : "").append(word);
                 }
             }
-            lines.add(line.toString());
+            lines.add(indent + line);
         }
         return lines;
     }

@@ -17,6 +17,8 @@ class ShowTextTest {
         assertEquals(List.of("one", "", "two"), ShowText.fold("one\n\ntwo", 8));
         assertEquals(List.of("abcdefgh", "ij k"), ShowText.fold("abcdefghij k", 8));
         assertEquals(List.of(""), ShowText.fold("", 8));
+        assertEquals(List.of("def f(x):", "    return  x"), ShowText.fold("\ndef f(x):\n    return  x\n", 20), "code that fits is kept as is");
+        assertEquals(List.of("    aaa", "    bbb", "    ccc"), ShowText.fold("    aaa bbb ccc", 10), "wrapped under its indentation");
     }
 
     @Test
