@@ -97,6 +97,19 @@ class RecipeDocsTest {
         assertThrows(RecipeException.class, () -> CelPredicate.compile("size(document) > 0", "undocumented"));
     }
 
+    @Test
+    void everyExampleHasAWorkedExample() throws IOException {
+        String examples = section(doc(), "## Worked examples");
+        List<String> dirs;
+        try (var list = Files.list(Path.of("../examples"))) {
+            dirs = list.filter(d -> Files.isRegularFile(d.resolve("job.yaml"))).map(d -> d.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(dirs.size() >= 10, dirs.toString());
+        for (String dir : dirs) {
+            assertTrue(examples.contains("\n### " + dir + ": "), "a worked example for examples/" + dir + " in " + DOC);
+        }
+    }
+
     /** Names (fields and enum values) of the recipe classes, as Jackson reads them from YAML. */
     private static Set<String> apiNames() {
         ObjectMapper json = new ObjectMapper();
