@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code palimpsest} command: the worker in a pod (plan, run) and the tools on a laptop (local, sim). */
 @Command(name = "palimpsest", mixinStandardHelpOptions = true, version = "palimpsest 0.1.0",
         description = "Corpus-scale LLM rewriting: plan shards, run a shard exactly once, or run a whole job locally.",
-        subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, RetryRejectsCommand.class, LintCommand.class,
+        subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, RetryRejectsCommand.class, LintCommand.class, PreviewCommand.class,
                 SimCommand.class, ValidateCommand.class})
 public final class PalimpsestCli implements Runnable {
 
