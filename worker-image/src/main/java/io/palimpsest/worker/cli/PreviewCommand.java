@@ -263,11 +263,11 @@ final class PreviewCommand implements Callable<Integer> {
             return null;
         }
         int concurrency = maxNumSeqs(job, rewriterModel);
-        log.printf("calibrating: %d s with %d requests in flight against %s%n", calibrationSeconds, concurrency, model.description());
+        log.printf("calibrating: %d s from the first answer, %d requests in flight, against %s%n", calibrationSeconds, concurrency, model.description());
         Duration duration = Duration.ofSeconds(Math.max(2, calibrationSeconds));
-        Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration, duration.dividedBy(5));
+        Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration);
         return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, measured.completionTokensPerSecond(),
-                String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s with %d in flight,"
+                String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
                                 + " %d completion tokens; the endpoint counts as one replica", model.description(), measured.requestsCounted(),
                         measured.seconds(), measured.concurrency(), measured.completionTokensCounted()));
     }
