@@ -62,8 +62,11 @@ import picocli.CommandLine.Option;
                 + " each validator's verdict, and the estimate of the whole campaign (requests, tokens, GPU-hours, wall time, cost).")
 final class PreviewCommand implements Callable<Integer> {
 
-    @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel), or a resolved job.yaml.")
-    Path manifests;
+    /** Where a preview written to the job's output goes: {@code <output>/_palimpsest/preview/}. */
+    static final String PREVIEW_PREFIX = "_palimpsest/preview/";
+
+    @Mixin
+    PodJobOptions pod;
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
@@ -87,6 +90,10 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--calibration-seconds", defaultValue = "10", description = "How long the calibration keeps a full batch in flight. Default: ${DEFAULT-VALUE}")
     int calibrationSeconds;
 
+    @Option(names = "--to-output",
+            description = "Also write preview.json and report.html under the job's output, in " + PREVIEW_PREFIX + " (as a cluster's preview does).")
+    boolean toOutput;
+
     @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
     Path simRules;
 
@@ -95,9 +102,10 @@ final class PreviewCommand implements Callable<Integer> {
         if (sample < 1) {
             throw new InvalidJobException("--sample must be at least 1");
         }
-        JobManifests.Loaded loaded = new JobManifests().load(manifests);
+        JobManifests.Loaded loaded = pod.load();
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), null);
+        manifests = pod.jobPath;
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;
         try {
@@ -109,10 +117,29 @@ final class PreviewCommand implements Callable<Integer> {
             System.err.println("palimpsest preview: " + e.getMessage());
             return ExitCodes.MODEL_CONFIG;
         }
+        ObjectMapper json = new ObjectMapper();
         Files.createDirectories(folder);
-        write(result.data(), folder, new ObjectMapper());
+        write(result.data(), folder, json);
+        if (toOutput) {
+            try (JobRuntime runtime = new JobRuntime(job, pod.environment(), json)) {
+                runtime.output().put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
+                runtime.output().put(PREVIEW_PREFIX + "report.html", Files.readAllBytes(folder.resolve("report.html")));
+                System.err.println("wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
+            }
+        }
         print(result.data(), folder, System.out);
+        // the estimate alone (well under the 4 KiB a termination message holds) for whoever started this as a pod
+        pod.report(json.writeValueAsString(new EstimateSummary(result.data().plan(), result.data().estimate().requests(),
+                result.data().estimate().promptTokens(), result.data().estimate().completionTokens(), result.data().estimate().gpuHours(),
+                result.data().estimate().wallHours(), result.data().estimate().cost(), result.data().estimate().capacitySource(),
+                result.data().estimate().tokensPerSecondPerReplica())));
         return 0;
+    }
+
+    /** The pod's summary: the plan and the estimate's totals, without the per-purpose breakdown. */
+    record EstimateSummary(PreviewData.Plan plan, PreviewData.Range requests, PreviewData.Range promptTokens,
+                           PreviewData.Range completionTokens, PreviewData.Range gpuHours, PreviewData.Range wallHours,
+                           PreviewData.Range cost, String capacitySource, Double tokensPerSecondPerReplica) {
     }
 
     /** The preview and what it cost to make. */
@@ -133,7 +160,7 @@ final class PreviewCommand implements Callable<Integer> {
         try (LocalCommand.LocalModel model = callsModel
                 ? LocalCommand.LocalModel.start(job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
                 : LocalCommand.LocalModel.NONE;
-             JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())
+             JobRuntime runtime = new JobRuntime(job, pod == null ? WorkerEnvironment.system() : pod.environment(), json).simulated(model.simulated())
                      .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
             log.println("model: " + model.description());
             List<Shard> shards = plan(runtime);
@@ -300,6 +327,9 @@ final class PreviewCommand implements Callable<Integer> {
     static Integer maxReplicas(RewriterModel model) {
         return model == null || model.getSpec() == null || model.getSpec().getReplicas() == null ? null : model.getSpec().getReplicas().getMax();
     }
+
+    /** The manifests' path, for the simulator rules beside them. */
+    private Path manifests;
 
     private Path simulatorRules() {
         if (simRules != null) {
