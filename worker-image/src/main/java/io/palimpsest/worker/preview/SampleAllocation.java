@@ -8,8 +8,8 @@ import java.util.Random;
 
 /**
  * How many of a preview's documents each shard gives, so every part of the corpus has its share:
- * with at least as many documents as shards, every shard gives one and the rest go by bytes
- * (largest remainder); with fewer, a seeded draw picks which shards give one each, weighted by
+ * with at least as many documents as shards, quotas follow bytes (largest remainder) and every
+ * shard gives at least one; with fewer, a seeded draw picks which shards give one each, weighted by
  * bytes. A pure function of (bytes per shard, sample size, seed).
  */
 public final class SampleAllocation {
@@ -28,15 +28,15 @@ public final class SampleAllocation {
             }
             return quota;
         }
-        Arrays.fill(quota, 1);
-        int rest = sample - shards;
+        // proportional to bytes (largest remainder), so the sample weighs each part of the corpus as
+        // the campaign will; then every shard gets at least one, taken from the largest quotas
         long total = Arrays.stream(shardBytes).map(b -> Math.max(b, 1)).sum();
         double[] remainder = new double[shards];
         int given = 0;
         for (int i = 0; i < shards; i++) {
-            double share = (double) rest * Math.max(shardBytes[i], 1) / total;
-            quota[i] += (int) Math.floor(share);
-            given += (int) Math.floor(share);
+            double share = (double) sample * Math.max(shardBytes[i], 1) / total;
+            quota[i] = (int) Math.floor(share);
+            given += quota[i];
             remainder[i] = share - Math.floor(share);
         }
         List<Integer> order = new ArrayList<>();
@@ -44,8 +44,20 @@ public final class SampleAllocation {
             order.add(i);
         }
         order.sort(Comparator.<Integer>comparingDouble(i -> -remainder[i]).thenComparingInt(i -> i));
-        for (int k = 0; given < rest; k++, given++) {
+        for (int k = 0; given < sample; k++, given++) {
             quota[order.get(k % shards)]++;
+        }
+        for (int i = 0; i < shards; i++) {
+            if (quota[i] == 0) {
+                int largest = 0;
+                for (int j = 1; j < shards; j++) {
+                    if (quota[j] > quota[largest]) {
+                        largest = j;
+                    }
+                }
+                quota[largest]--;
+                quota[i] = 1;
+            }
         }
         return quota;
     }

@@ -109,13 +109,15 @@ public final class PreviewBenchmark {
         cases.put("wrap", ExamplesLocator.examples().resolve("wrap"));
         cases.put("generated-2000", corpusLike("quickstart", dir.resolve("generated"), 2000, 8, 1, 6, 11));
         System.out.println("accuracy: case | sample | documents (est/actual) | requests est [range] | completion tokens est [range] / actual"
-                + " | error | inside range | GPU-hours est [range] / at the measured capacity");
+                + " | error | inside range | replica-hours est [range] / the local run's hours on its one simulated replica");
         for (var c : cases.entrySet()) {
             int sample = c.getKey().startsWith("generated") ? 200 : 8;
             Path out = dir.resolve(c.getKey());
             run("preview", "-f", c.getValue().toString(), "--simulate", "--sample", String.valueOf(sample), "--seed", "7",
                     "--out", out.resolve("preview").toString(), "--calibration-seconds", "10");
+            long localStart = System.nanoTime();
             run("local", "-f", c.getValue().toString(), "--simulate", "--out", out.resolve("committed").toString());
+            double localHours = (System.nanoTime() - localStart) / 3.6e12;
             JsonNode estimate = JSON.readTree(out.resolve("preview/preview.json").toFile()).path("estimate");
             long read = 0;
             long completion = 0;
@@ -130,13 +132,12 @@ public final class PreviewBenchmark {
             JsonNode rq = estimate.path("requests");
             double error = (ct.path("estimate").asDouble() - completion) / completion;
             boolean inside = completion >= ct.path("low").asDouble() && completion <= ct.path("high").asDouble();
-            double tps = estimate.path("tokensPerSecondPerReplica").asDouble();
-            JsonNode gpu = estimate.path("gpuHours");
+            JsonNode gpu = estimate.path("replicaHours");
             System.out.printf(Locale.ROOT, "accuracy: %s | %d | %d / %d | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] / %d | %+.1f%% | %s | %.5f [%.5f-%.5f] / %.5f%n",
                     c.getKey(), sample, estimate.path("documents").asLong(), read, rq.path("estimate").asDouble(), rq.path("low").asDouble(),
                     rq.path("high").asDouble(), ct.path("estimate").asDouble(), ct.path("low").asDouble(),
                     ct.path("high").asDouble(), completion, error * 100, inside ? "yes" : "NO", gpu.path("estimate").asDouble(),
-                    gpu.path("low").asDouble(), gpu.path("high").asDouble(), completion / tps / 3600);
+                    gpu.path("low").asDouble(), gpu.path("high").asDouble(), localHours);
         }
     }
 

@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 class SampleAllocationTest {
 
     @Test
-    void everyShardGivesOneAndTheRestGoesByBytes() {
+    void quotasFollowBytesAndEveryShardGivesOne() {
         assertArrayEquals(new int[] {1, 1, 1}, SampleAllocation.quotas(new long[] {10, 10, 10}, 3, 1));
-        assertArrayEquals(new int[] {7, 2, 1}, SampleAllocation.quotas(new long[] {800, 100, 100}, 10, 1));
+        assertArrayEquals(new int[] {8, 1, 1}, SampleAllocation.quotas(new long[] {800, 100, 100}, 10, 1));
+        assertArrayEquals(new int[] {8, 1, 1}, SampleAllocation.quotas(new long[] {980, 10, 10}, 10, 1), "every shard gives one");
         assertArrayEquals(new int[] {4, 3, 3}, SampleAllocation.quotas(new long[] {10, 10, 10}, 10, 1), "ties go to the first shard");
         assertArrayEquals(new int[] {0, 0}, SampleAllocation.quotas(new long[] {10, 10}, 0, 1));
-        assertArrayEquals(new int[] {5, 1}, SampleAllocation.quotas(new long[] {0, 0}, 6, 1), "empty shards: equal weight");
+        assertArrayEquals(new int[] {3, 3}, SampleAllocation.quotas(new long[] {0, 0}, 6, 1), "empty shards: equal weight");
     }
 
     @Test
