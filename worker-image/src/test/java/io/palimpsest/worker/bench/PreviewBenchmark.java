@@ -224,10 +224,12 @@ public final class PreviewBenchmark {
                     }
                 }
                 boolean rejected = i % 10 == 0 && variant.equals("qa");
+                String text = output.toString().strip();
                 outcomes.add(new PreviewData.Outcome(variant, rejected ? "rejected" : "accepted", rejected ? "lengthRatio" : null,
-                        rejected ? "length ratio 3.40 outside [0.3, 3.0]" : null, output.toString().strip(), null, 1.05));
+                        rejected ? "length ratio 3.40 outside [0.3, 3.0]" : null, text, null, 1.05));
+                // as from a model: the reply is the output (no preamble to strip)
                 prompts.add(new PreviewData.Prompt("variant:" + variant, variant, List.of(Map.of("role", "user", "content",
-                        "Rewrite the document below.\n<document>" + source + "</document>")), null, output.toString(), "stop",
+                        "Rewrite the document below.\n<document>" + source + "</document>")), null, text, "stop",
                         bytes / 4, bytes / 4));
             }
             views.add(new PreviewData.DocumentView("doc-" + i, i % 8, "part-00" + (i % 8) + ".jsonl", (long) (i / 8 + 1), source.toString(),
