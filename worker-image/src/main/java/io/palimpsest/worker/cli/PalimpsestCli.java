@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "palimpsest", mixinStandardHelpOptions = true, version = "palimpsest 0.1.0",
         description = "Corpus-scale LLM rewriting: plan shards, run a shard exactly once, or run a whole job locally.",
         subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, RetryRejectsCommand.class, LintCommand.class,
-                SimCommand.class, ValidateCommand.class, ShowCommand.class})
+                PreviewCommand.class, ShowCommand.class, SimCommand.class, ValidateCommand.class})
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {

@@ -11,18 +11,28 @@ final class DocumentRun {
     final SourceDocument doc;
     final Map<String, Object> stages;
     final CallUsage usage = new CallUsage();
+    /** Null unless a preview asked for the document's steps. */
+    final DocumentTrace trace;
     private final ModelCall model;
 
     DocumentRun(SourceDocument doc, Map<String, Object> stages, ModelCall model) {
+        this(doc, stages, model, null);
+    }
+
+    DocumentRun(SourceDocument doc, Map<String, Object> stages, ModelCall model, DocumentTrace trace) {
         this.doc = doc;
         this.stages = stages;
         this.model = model;
+        this.trace = trace;
     }
 
     /** Calls the model and counts the reply's tokens against this document. */
     CompletionStage<ModelReply> call(ModelRequest request) {
         return model.call(request).thenApply(reply -> {
             usage.add(reply);
+            if (trace != null) {
+                trace.call(request, reply);
+            }
             return reply;
         });
     }

@@ -73,7 +73,12 @@ public final class RecipeEngine {
      * caller decides whether to retry the document or fail the shard.
      */
     public CompletionStage<DocumentOutcome> process(SourceDocument doc) {
-        DocumentRun run = new DocumentRun(doc, new HashMap<>(), model);
+        return process(doc, null);
+    }
+
+    /** The same run, recording its calls and validator verdicts in {@code trace} (null: none) for a preview. */
+    public CompletionStage<DocumentOutcome> process(SourceDocument doc, DocumentTrace trace) {
+        DocumentRun run = new DocumentRun(doc, new HashMap<>(), model, trace);
         Optional<PreFilterChain.Verdict> filtered = filters.firstFailure(doc);
         if (filtered.isPresent()) {
             return skipped(run, filtered.get().reason(), filtered.get().detail());

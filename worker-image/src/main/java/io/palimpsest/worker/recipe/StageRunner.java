@@ -10,6 +10,7 @@ import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
+import io.palimpsest.worker.recipe.validate.Verdict;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -80,7 +81,7 @@ final class StageRunner {
             Integer maxTokens = c.stage().getSampling() == null ? null : c.stage().getSampling().getMaxTokens();
             ValidationSubject subject = new ValidationSubject(run.doc.text(), cleaned.text(), reply.finishReason(),
                     reply.completionTokens(), maxTokens, vars);
-            return c.validators().validate(subject, run.counted()).thenApply(v -> v.passed()
+            return c.validators().validate(subject, run.counted()).thenApply(v -> traced(run, c, subject, v).passed()
                     ? store(run, c, cleaned.text())
                     : Optional.of(new StageFailure(name, v.rejection().get().reason(), v.rejection().get().detail(), cleaned.text())));
         }).exceptionally(e -> {
@@ -90,6 +91,15 @@ final class StageRunner {
             }
             throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
         });
+    }
+
+    /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */
+    private static Verdict traced(DocumentRun run, Compiled c, ValidationSubject subject, Verdict v) {
+        if (run.trace != null) {
+            run.trace.validation(new DocumentTrace.Validation("stage:" + c.stage().getName(), run.doc.id() + "#0", Map.of(),
+                    c.validators().explain(subject, v)));
+        }
+        return v;
     }
 
     private static Optional<StageFailure> store(DocumentRun run, Compiled c, String text) {

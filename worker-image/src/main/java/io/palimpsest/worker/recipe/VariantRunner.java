@@ -19,6 +19,7 @@ import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
+import io.palimpsest.worker.recipe.validate.Verdict;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -192,6 +193,7 @@ final class VariantRunner {
         ValidationSubject subject = new ValidationSubject(c.text(), output, reply.finishReason(), reply.completionTokens(),
                 plan.maxTokens(), vars);
         return plan.validators.validate(subject, run.counted()).thenApply(v -> {
+            traceVerdict(run, c.id(), vars, subject, v);
             if (!v.passed()) {
                 return new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, v.rejection().get().reason(),
                         v.rejection().get().detail(), output);
@@ -312,11 +314,23 @@ final class VariantRunner {
         }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);
-        return plan.validators.validate(subject, run.counted()).thenApply(v -> v.passed()
+        return plan.validators.validate(subject, run.counted()).thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
                 ? new UnitOutcome(List.of(new OutputRecord(plan.name(), output,
                         provenance(run, params, List.of(chunkId), Map.of()))), List.of())
                 : new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId), RejectRecord.Kind.REJECTED,
                         v.rejection().get().reason(), v.rejection().get().detail(), output))));
+    }
+
+    /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */
+    @SuppressWarnings("unchecked")
+    private Verdict traceVerdict(DocumentRun run, String chunkId, Map<String, Object> vars, ValidationSubject subject, Verdict v) {
+        if (run.trace != null) {
+            Object params = vars.get("params");
+            run.trace.validation(new DocumentTrace.Validation("variant:" + plan.name(), chunkId,
+                    params instanceof Map<?, ?> p ? new LinkedHashMap<>((Map<String, Object>) p) : Map.of(),
+                    plan.validators.explain(subject, v)));
+        }
+        return v;
     }
 
     private ChunkResult modelRejected(Chunk c, Throwable e) {

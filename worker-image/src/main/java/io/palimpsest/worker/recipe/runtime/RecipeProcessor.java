@@ -7,6 +7,7 @@ import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.DocumentOutcome;
+import io.palimpsest.worker.recipe.DocumentTrace;
 import io.palimpsest.worker.recipe.OutputRecord;
 import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.Provenance;
@@ -56,8 +57,13 @@ public final class RecipeProcessor implements DocumentProcessor {
 
     @Override
     public CompletionStage<ProcessedDocument> process(Document document) {
+        return process(document, null);
+    }
+
+    /** The same processing, recording the engine's calls and validator verdicts in {@code trace} (null: none): a preview's. */
+    public CompletionStage<ProcessedDocument> process(Document document, DocumentTrace trace) {
         SourceDocument doc = new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));
-        return engine.process(doc).handle((outcome, error) -> {
+        return engine.process(doc, trace).handle((outcome, error) -> {
             if (error == null) {
                 failedInARow.set(0);
                 return convert(document, outcome);

@@ -19,6 +19,11 @@ public record EchoCheck(double threshold) implements OutputCheck {
     public static final double DEFAULT_THRESHOLD = 0.8;
 
     @Override
+    public Measure measure(ValidationSubject s) {
+        return new Measure(similarity(s.source(), s.output()), null, threshold);
+    }
+
+    @Override
     public Optional<Rejection> check(ValidationSubject s) {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {

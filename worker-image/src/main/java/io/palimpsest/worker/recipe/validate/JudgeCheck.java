@@ -73,6 +73,11 @@ public final class JudgeCheck {
         });
     }
 
+    /** The lowest passing score. */
+    public double threshold() {
+        return threshold;
+    }
+
     Optional<Double> readScore(String reply) {
         Matcher m = score.matcher(reply);
         if (!m.find()) {

@@ -9,6 +9,11 @@ public record LengthCheck(Double min, Double max) implements OutputCheck {
     public static final String REASON = "length";
 
     @Override
+    public Measure measure(ValidationSubject s) {
+        return new Measure((double) TextMeasures.wordCount(s.output()), min, max);
+    }
+
+    @Override
     public Optional<Rejection> check(ValidationSubject s) {
         int words = TextMeasures.wordCount(s.output());
         if ((min != null && words < min) || (max != null && words > max)) {

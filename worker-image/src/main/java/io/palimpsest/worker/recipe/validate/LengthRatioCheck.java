@@ -9,6 +9,12 @@ public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
     public static final String REASON = "lengthRatio";
 
     @Override
+    public Measure measure(ValidationSubject s) {
+        int sourceWords = TextMeasures.wordCount(s.source());
+        return sourceWords == 0 ? null : new Measure((double) TextMeasures.wordCount(s.output()) / sourceWords, min, max);
+    }
+
+    @Override
     public Optional<Rejection> check(ValidationSubject s) {
         int sourceWords = TextMeasures.wordCount(s.source());
         if (sourceWords == 0) {

@@ -21,6 +21,11 @@ public record RepetitionCheck(double threshold) implements OutputCheck {
     private static final int MIN_WORDS = 24;
 
     @Override
+    public Measure measure(ValidationSubject s) {
+        return new Measure(repeatedShare(TextMeasures.words(s.output())), null, threshold);
+    }
+
+    @Override
     public Optional<Rejection> check(ValidationSubject s) {
         double share = repeatedShare(TextMeasures.words(s.output()));
         if (share > threshold) {

@@ -14,6 +14,14 @@ public record TruncationCheck(int margin) implements OutputCheck {
     public static final String REASON = "truncation";
 
     @Override
+    public Measure measure(ValidationSubject s) {
+        if (s.completionTokens() == null) {
+            return null;
+        }
+        return new Measure(s.completionTokens().doubleValue(), null, s.maxTokens() == null ? null : (double) (s.maxTokens() - margin - 1));
+    }
+
+    @Override
     public Optional<Rejection> check(ValidationSubject s) {
         if ("length".equals(s.finishReason())) {
             return Optional.of(new Rejection(REASON, "finish_reason=length"));

@@ -141,6 +141,53 @@ public final class Validators {
         return chain;
     }
 
+    /**
+     * Every validator's answer behind {@code verdict} (which {@link #validate} gave for {@code s}),
+     * with measured values, for reports. Local checks are recomputed (they are pure); a check after
+     * the one that rejected, and a judge that was not called, are {@link CheckVerdict#NOT_RUN}.
+     */
+    public List<CheckVerdict> explain(ValidationSubject s, Verdict verdict) {
+        List<CheckVerdict> all = new ArrayList<>();
+        if (s.output() == null || s.output().isBlank()) {
+            all.add(new CheckVerdict(EMPTY, CheckVerdict.FAIL, null, null, null, "no text after post-processing"));
+            return all;
+        }
+        boolean rejected = false;
+        for (OutputCheck c : checks) {
+            Measure m = c.measure(s);
+            Double value = m == null ? null : m.value();
+            Double min = m == null ? null : m.min();
+            Double max = m == null ? null : m.max();
+            if (rejected) {
+                all.add(new CheckVerdict(c.name(), CheckVerdict.NOT_RUN, value, min, max, null));
+                continue;
+            }
+            Optional<Rejection> r = c.check(s);
+            if (r.isPresent()) {
+                rejected = true;
+                all.add(new CheckVerdict(r.get().reason(), CheckVerdict.FAIL, value != null ? value : r.get().measured(), min,
+                        max != null || min != null ? max : r.get().limit(), r.get().detail()));
+            } else {
+                all.add(new CheckVerdict(c.name(), CheckVerdict.PASS, value, min, max, null));
+            }
+        }
+        for (int i = 0; i < judges.size(); i++) {
+            JudgeCheck judge = judges.get(i);
+            boolean last = i == judges.size() - 1;
+            if (rejected) {
+                all.add(new CheckVerdict(JudgeCheck.REASON, CheckVerdict.NOT_RUN, null, judge.threshold(), null, null));
+            } else if (verdict.rejection().isPresent()) {
+                // the first judge that failed ended the chain; its rejection carries its score
+                Rejection r = verdict.rejection().get();
+                all.add(new CheckVerdict(r.reason(), CheckVerdict.FAIL, r.measured(), judge.threshold(), null, r.detail()));
+                rejected = true;
+            } else {
+                all.add(new CheckVerdict(JudgeCheck.REASON, CheckVerdict.PASS, last ? verdict.judgeScore() : null, judge.threshold(), null, null));
+            }
+        }
+        return all;
+    }
+
     public boolean hasJudge() {
         return !judges.isEmpty();
     }

@@ -1,0 +1,382 @@
+package io.palimpsest.worker.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.palimpsest.api.recipe.ModelCalls;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.preview.Calibration;
+import io.palimpsest.worker.preview.DocumentSampler;
+import io.palimpsest.worker.preview.PreflightEstimator;
+import io.palimpsest.worker.preview.PreviewAssembler;
+import io.palimpsest.worker.preview.PreviewData;
+import io.palimpsest.worker.preview.ReportRenderer;
+import io.palimpsest.worker.recipe.DocumentTrace;
+import io.palimpsest.worker.recipe.ModelRequest;
+import io.palimpsest.worker.recipe.PlainValues;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.runtime.ClientModelCall;
+import io.palimpsest.worker.recipe.runtime.RecipeCheck;
+import io.palimpsest.worker.recipe.runtime.RecipeProcessor;
+import io.palimpsest.worker.run.DocumentFailedException;
+import io.palimpsest.worker.run.ModelConfigException;
+import io.palimpsest.worker.run.ModelUnavailableException;
+import io.palimpsest.worker.run.ProcessedDocument;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code palimpsest preview}: the whole recipe on a deterministic sample of the input, before a
+ * campaign. Checks and resolves the manifests as {@code local} does, plans the whole input (written
+ * nowhere), draws the sample spread over the shards, runs every sampled document through the same
+ * processor a worker runs, and writes {@code preview.json} and a self-contained {@code report.html}
+ * with the pre-flight estimate for the whole input. Nothing is written under the job's output.
+ */
+@Command(name = "preview", mixinStandardHelpOptions = true,
+        description = "Run the recipe on a sample of the input and write preview.json and report.html: outputs beside their sources,"
+                + " each validator's verdict, and the estimate of the whole campaign (requests, tokens, GPU-hours, wall time, cost).")
+final class PreviewCommand implements Callable<Integer> {
+
+    /** Where a preview written to the job's output goes: {@code <output>/_palimpsest/preview/}. */
+    static final String PREVIEW_PREFIX = "_palimpsest/preview/";
+
+    @Mixin
+    PodJobOptions pod;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Option(names = "--sample", defaultValue = "200", description = "Documents to draw, spread over the shards. Default: ${DEFAULT-VALUE}")
+    int sample;
+
+    @Option(names = "--seed", defaultValue = "1", description = "The same seed over the same input draws the same documents. Default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--out", description = "Folder for preview.json and report.html. Default: ./<job>-preview")
+    Path out;
+
+    @Option(names = "--gpu-hour-price", description = "Price of one GPU-hour, for the cost estimate.")
+    Double gpuHourPrice;
+
+    @Option(names = "--tokens-per-second-per-replica",
+            description = "Completion tokens one replica generates per second at a full batch; without it, a calibration against the endpoint measures it.")
+    Double tokensPerSecondPerReplica;
+
+    @Option(names = "--calibration-seconds", defaultValue = "10", description = "How long the calibration keeps a full batch in flight. Default: ${DEFAULT-VALUE}")
+    int calibrationSeconds;
+
+    @Option(names = "--to-output",
+            description = "Also write preview.json and report.html under the job's output, in " + PREVIEW_PREFIX + " (as a cluster's preview does).")
+    boolean toOutput;
+
+    @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
+    Path simRules;
+
+    @Override
+    public Integer call() throws Exception {
+        if (sample < 1) {
+            throw new InvalidJobException("--sample must be at least 1");
+        }
+        JobManifests.Loaded loaded = pod.load();
+        ResolvedJob job = loaded.job();
+        LocalPaths.resolve(job, loaded.jobFile(), null);
+        manifests = pod.jobPath;
+        Path folder = out != null ? out : Path.of(job.getName() + "-preview");
+        Result result;
+        try {
+            result = run(job, loaded.model(), System.err);
+        } catch (ModelUnavailableException e) {
+            System.err.println("palimpsest preview: " + e.getMessage());
+            return ExitCodes.MODEL_UNREACHABLE;
+        } catch (ModelConfigException e) {
+            System.err.println("palimpsest preview: " + e.getMessage());
+            return ExitCodes.MODEL_CONFIG;
+        }
+        ObjectMapper json = new ObjectMapper();
+        Files.createDirectories(folder);
+        write(result.data(), folder, json);
+        if (toOutput) {
+            try (JobRuntime runtime = new JobRuntime(job, pod.environment(), json)) {
+                runtime.output().put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
+                runtime.output().put(PREVIEW_PREFIX + "report.html", Files.readAllBytes(folder.resolve("report.html")));
+                System.err.println("wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
+            }
+        }
+        print(result.data(), folder, System.out);
+        // the estimate alone (well under the 4 KiB a termination message holds) for whoever started this as a pod
+        pod.report(json.writeValueAsString(new EstimateSummary(result.data().plan(), result.data().estimate().requests(),
+                result.data().estimate().promptTokens(), result.data().estimate().completionTokens(), result.data().estimate().gpuHours(),
+                result.data().estimate().wallHours(), result.data().estimate().cost(), result.data().estimate().capacitySource(),
+                result.data().estimate().tokensPerSecondPerReplica())));
+        return 0;
+    }
+
+    /** The pod's summary: the plan and the estimate's totals, without the per-purpose breakdown. */
+    record EstimateSummary(PreviewData.Plan plan, PreviewData.Range requests, PreviewData.Range promptTokens,
+                           PreviewData.Range completionTokens, PreviewData.Range gpuHours, PreviewData.Range wallHours,
+                           PreviewData.Range cost, String capacitySource, Double tokensPerSecondPerReplica) {
+    }
+
+    /** The preview and what it cost to make. */
+    record Result(PreviewData data, double seconds) {
+    }
+
+    /** Writes preview.json and report.html into {@code folder}. */
+    static void write(PreviewData data, Path folder, ObjectMapper json) throws IOException {
+        json.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(folder.resolve("preview.json").toFile(), data);
+        new ReportRenderer(json).write(data, folder.resolve("report.html"));
+    }
+
+    /** Runs the preview of a resolved job (paths absolute) with this command's options; writes nothing. */
+    Result run(ResolvedJob job, RewriterModel rewriterModel, PrintStream log) throws Exception {
+        long start = System.nanoTime();
+        ObjectMapper json = new ObjectMapper();
+        boolean callsModel = ModelCalls.needed(job.getSpec().getRecipe());
+        try (LocalCommand.LocalModel model = callsModel
+                ? LocalCommand.LocalModel.start(job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
+                : LocalCommand.LocalModel.NONE;
+             JobRuntime runtime = new JobRuntime(job, pod == null ? WorkerEnvironment.system() : pod.environment(), json).simulated(model.simulated())
+                     .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
+            log.println("model: " + model.description());
+            List<Shard> shards = plan(runtime);
+            long bytes = shards.stream().mapToLong(Shard::bytes).sum();
+            long files = shards.stream().mapToLong(s -> s.files().size()).sum();
+            DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers()).draw(shards, sample, seed);
+            log.printf("planned %d shards (%d files, %d bytes); drew %d documents from %d shards%n", shards.size(), files, bytes,
+                    drawn.items().size(), drawn.shardsRead());
+            if (drawn.items().isEmpty()) {
+                throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
+            }
+            compileRecipe(runtime, drawn);
+            Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
+            var client = model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
+            RecipeProcessor processor = (RecipeProcessor) runtime.processor(client);
+            List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
+            double runSeconds = (System.nanoTime() - start) / 1e9;
+
+            PreviewAssembler assembler = new PreviewAssembler(json);
+            List<PreviewData.DocumentView> views = processed.stream().map(assembler::document).toList();
+            boolean exact = drawn.shardsRead() == shards.size();
+            long documents = exact ? drawn.itemsInReadShards()
+                    : Math.max(drawn.itemsInReadShards(), Math.round((double) bytes * drawn.itemsInReadShards() / Math.max(1, drawn.bytesOfReadShards())));
+            PreviewData.Plan plan = new PreviewData.Plan(shards.size(), files, bytes, documents, !exact, drawn.shardsRead(),
+                    drawn.itemsInReadShards(), drawn.bytesOfReadShards(), drawn.items().size());
+            PreflightEstimator.Capacity capacity = callsModel ? capacity(client == null ? null : new ClientModelCall(client, runtime.model(), json),
+                    processed, job, rewriterModel, model, log) : null;
+            PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), documents,
+                    !exact, capacity, gpusPerReplica(rewriterModel), maxReplicas(rewriterModel), gpuHourPrice, seed);
+            PreviewData data = new PreviewData(PreviewData.KIND_PREVIEW, job.getName(), job.getRecipeHash(), runtime.model(),
+                    model.description(), Instant.now().toString(), seed, plan, processor.variants(),
+                    PreviewAssembler.summarize(processor.variants(), views), estimate, views);
+            return new Result(data, runSeconds);
+        }
+    }
+
+    /** The whole input's shards, as {@code plan} cuts them, written nowhere. */
+    private static List<Shard> plan(JobRuntime runtime) throws IOException {
+        JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json));
+        var readers = runtime.readers();
+        var inputStorage = runtime.input().storage();
+        return planner.cut(runtime.input(), runtime.spec.getInput().getUri(), runtime.keyFilter(), runtime.spec.getInput().getLimit(),
+                (key, atMost) -> {
+                    long items = 0;
+                    try (var reader = readers.open(inputStorage, key)) {
+                        while (items < atMost && reader.next() != null) {
+                            items++;
+                        }
+                    }
+                    return items;
+                });
+    }
+
+    /** The recipe compiled against a real document before any call, as the planner does: a bad template stops here. */
+    private static void compileRecipe(JobRuntime runtime, DocumentSampler.Sample drawn) {
+        SourceDocument first = drawn.items().stream().map(DocumentSampler.Drawn::item).filter(Document.class::isInstance)
+                .map(Document.class::cast).findFirst()
+                .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata()))).orElse(null);
+        try {
+            RecipeCheck.compile(runtime.spec.getRecipe(), first);
+        } catch (RecipeException e) {
+            throw new InvalidJobException("recipe: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Every sampled item through the worker's processor at once (the client bounds what is in flight).
+     * A document whose calls failed after every retry is tried again as the Job would, then shown as
+     * the model_error reject the last attempt commits; an unreachable or refusing model ends the preview.
+     */
+    private static List<PreviewAssembler.Processed> process(RecipeProcessor processor, DocumentSampler.Sample drawn, int attempts) {
+        List<CompletableFuture<PreviewAssembler.Processed>> futures = new ArrayList<>();
+        for (DocumentSampler.Drawn d : drawn.items()) {
+            futures.add(one(processor, d, attempts, 1));
+        }
+        List<PreviewAssembler.Processed> done = new ArrayList<>();
+        for (CompletableFuture<PreviewAssembler.Processed> f : futures) {
+            try {
+                done.add(f.join());
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw e;
+            }
+        }
+        return done;
+    }
+
+    private static CompletableFuture<PreviewAssembler.Processed> one(RecipeProcessor processor, DocumentSampler.Drawn d, int attempts, int attempt) {
+        if (d.item() instanceof UnusableItem u) {
+            return CompletableFuture.completedFuture(new PreviewAssembler.Processed(d,
+                    ProcessedDocument.rejected(u.reason(), u.detail(), 0, 0), null));
+        }
+        DocumentTrace trace = new DocumentTrace();
+        return processor.process((Document) d.item(), trace).toCompletableFuture()
+                .thenApply(result -> new PreviewAssembler.Processed(d, result, trace))
+                .exceptionallyCompose(error -> {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof DocumentFailedException failed) {
+                        if (attempt < attempts) {
+                            return one(processor, d, attempts, attempt + 1);
+                        }
+                        return CompletableFuture.completedFuture(new PreviewAssembler.Processed(d, ProcessedDocument.rejected(ItemReason.MODEL_ERROR,
+                                failed.getMessage() + " (attempt " + attempt + " of " + attempts + ")", 0, 0), trace));
+                    }
+                    return CompletableFuture.failedFuture(cause);
+                });
+    }
+
+    /** Declared, or measured by replaying the sample's requests against the endpoint with a full batch in flight. */
+    private PreflightEstimator.Capacity capacity(ClientModelCall call, List<PreviewAssembler.Processed> processed, ResolvedJob job,
+                                                 RewriterModel rewriterModel, LocalCommand.LocalModel model, PrintStream log)
+            throws InterruptedException {
+        if (tokensPerSecondPerReplica != null) {
+            return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.DECLARED, tokensPerSecondPerReplica,
+                    "declared with --tokens-per-second-per-replica");
+        }
+        List<ModelRequest> requests = new ArrayList<>();
+        processed.forEach(p -> {
+            if (p.trace() != null) {
+                p.trace().calls().forEach(c -> requests.add(c.request()));
+            }
+        });
+        if (requests.isEmpty() || call == null) {
+            return null;
+        }
+        int concurrency = maxNumSeqs(job, rewriterModel);
+        log.printf("calibrating: %d s from the first answer, %d requests in flight, against %s%n", calibrationSeconds, concurrency, model.description());
+        Duration duration = Duration.ofSeconds(Math.max(2, calibrationSeconds));
+        Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration);
+        return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, measured.completionTokensPerSecond(),
+                String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
+                                + " %d completion tokens; the endpoint counts as one replica", model.description(), measured.requestsCounted(),
+                        measured.seconds(), measured.concurrency(), measured.completionTokensCounted()));
+    }
+
+    /** A full batch of one replica: the resolved job's max_num_seqs, else the model's engine setting, else vLLM's default. */
+    private static int maxNumSeqs(ResolvedJob job, RewriterModel model) {
+        if (job.getModel() != null && job.getModel().getMaxNumSeqs() != null) {
+            return job.getModel().getMaxNumSeqs();
+        }
+        if (model != null && model.getSpec() != null && model.getSpec().getEngine() != null && model.getSpec().getEngine().getMaxNumSeqs() != null) {
+            return model.getSpec().getEngine().getMaxNumSeqs();
+        }
+        return 256;
+    }
+
+    static int gpusPerReplica(RewriterModel model) {
+        if (model == null || model.getSpec() == null) {
+            return 1;
+        }
+        var spec = model.getSpec();
+        if (spec.getResources() != null && spec.getResources().getGpus() != null) {
+            return spec.getResources().getGpus();
+        }
+        if (spec.getEngine() != null && spec.getEngine().getTensorParallelSize() != null) {
+            return spec.getEngine().getTensorParallelSize();
+        }
+        return 1;
+    }
+
+    static Integer maxReplicas(RewriterModel model) {
+        return model == null || model.getSpec() == null || model.getSpec().getReplicas() == null ? null : model.getSpec().getReplicas().getMax();
+    }
+
+    /** The manifests' path, for the simulator rules beside them. */
+    private Path manifests;
+
+    private Path simulatorRules() {
+        if (simRules != null) {
+            return simRules;
+        }
+        Path folder = Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
+        Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
+        return beside != null && Files.isRegularFile(beside) ? beside : null;
+    }
+
+    /** The terminal's view: the summary per variant and the estimate, each figure with its interval. */
+    static void print(PreviewData data, Path folder, PrintStream out) {
+        out.printf("preview of %s: %d documents drawn from %d of %d shards (seed %d)%n", data.job(), data.documents().size(),
+                data.plan().shardsRead(), data.plan().shards(), data.seed());
+        for (PreviewData.VariantSummary s : data.summary()) {
+            out.printf("  %-18s documents %d, accepted %d, rejected %s, skipped %s, requests %d, tokens in %d, out %d%s%n", s.variant(),
+                    s.documents(), s.accepted(), s.rejectedByReason(), s.skippedByReason(), s.requests(), s.promptTokens(), s.completionTokens(),
+                    s.lengthRatio().count() > 0 ? String.format(Locale.ROOT, ", length ratio p50 %.2f (p10 %.2f, p90 %.2f)",
+                            s.lengthRatio().p50(), s.lengthRatio().p10(), s.lengthRatio().p90()) : "");
+        }
+        PreviewData.Estimate e = data.estimate();
+        out.printf("estimate for the whole input (%d documents%s; %.0f%% intervals):%n", e.documents(), e.documentsEstimated() ? ", estimated" : "",
+                e.confidence() * 100);
+        line(out, "requests", e.requests(), "");
+        line(out, "prompt tokens", e.promptTokens(), "");
+        line(out, "completion tokens", e.completionTokens(), "");
+        if (e.gpuHours() != null) {
+            out.printf(Locale.ROOT, "  capacity: %.0f completion tokens/s per replica (%s), %d GPU(s) per replica%n",
+                    e.tokensPerSecondPerReplica(), e.capacitySource(), e.gpusPerReplica());
+            line(out, "GPU-hours", e.gpuHours(), "");
+            if (e.wallHours() != null) {
+                line(out, "wall time at replicas.max=" + e.maxReplicas(), e.wallHours(), " h");
+            }
+            if (e.cost() != null) {
+                line(out, "cost", e.cost(), "");
+            }
+        } else {
+            out.println("  GPU time: " + e.capacityNote());
+        }
+        out.println("wrote " + folder.resolve("report.html") + " and " + folder.resolve("preview.json"));
+    }
+
+    private static void line(PrintStream out, String label, PreviewData.Range r, String unit) {
+        out.printf(Locale.ROOT, "  %-28s %s%s  [%s - %s]%n", label, number(r.estimate()), unit, number(r.low()), number(r.high()));
+    }
+
+    private static String number(double v) {
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+}
