@@ -32,6 +32,7 @@ out=$(mktemp -d)
 "$helm" template pal "$chart" --namespace palimpsest-system > "$out/default.yaml"
 "$helm" template pal "$chart" --namespace palimpsest-system \
   --set 'operator.watchNamespaces={data,research}' --set metrics.serviceMonitor.enabled=true \
+  --api-versions monitoring.coreos.com/v1 \
   --set worker.image=registry.example/palimpsest/worker:dev > "$out/namespaced.yaml"
 
 # A value of the wrong type must be refused by values.schema.json.
@@ -68,8 +69,44 @@ if "$helm" template pal "$chart" --kube-version 1.28.9 > /dev/null 2>&1; then
   echo "the chart installs on Kubernetes 1.28"; exit 1
 fi
 
+# Monitoring: PodMonitors, the operator's ServiceMonitor, the PrometheusRule and the dashboard render
+# when enabled and the monitoring.coreos.com/v1 API exists, and not otherwise.
+monitoring=(--set monitoring.podMonitors.worker.enabled=true --set monitoring.podMonitors.model.enabled=true
+  --set metrics.serviceMonitor.enabled=true --set monitoring.rules.enabled=true --set monitoring.dashboard.enabled=true)
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  "${monitoring[@]}" --set monitoring.dashboard.replicaCapacityTokensPerSecond=1500 > "$out/monitoring.yaml"
+for expected in "kind: PodMonitor" "name: pal-palimpsest-workers$" "name: pal-palimpsest-models$" "kind: ServiceMonitor" \
+    "kind: PrometheusRule" "alert: PalimpsestCampaignStalled" "alert: PalimpsestOperatorDown" \
+    "name: pal-palimpsest-dashboard$" "grafana_dashboard: \"1\"" '"query": "1500"'; do
+  grep -q -- "$expected" "$out/monitoring.yaml" || { echo "monitoring on: $expected not rendered"; exit 1; }
+done
+[ "$(grep -c "honorLabels: true" "$out/monitoring.yaml")" = 1 ] || { echo "only the operator's ServiceMonitor should honor labels by default"; exit 1; }
+# Without the Prometheus Operator's API nothing of it renders, whatever the values; the dashboard
+# (a ConfigMap) still does.
+"$helm" template pal "$chart" --namespace palimpsest-system "${monitoring[@]}" > "$out/monitoring-no-crds.yaml"
+for kind in PodMonitor ServiceMonitor PrometheusRule; do
+  if grep -q "kind: $kind$" "$out/monitoring-no-crds.yaml"; then echo "$kind rendered without monitoring.coreos.com/v1"; exit 1; fi
+done
+grep -q "name: pal-palimpsest-dashboard$" "$out/monitoring-no-crds.yaml" || { echo "dashboard missing without the Prometheus Operator"; exit 1; }
+# Off by default, even where the API exists.
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 > "$out/monitoring-off.yaml"
+for expected in "kind: PodMonitor" "kind: ServiceMonitor" "kind: PrometheusRule" "pal-palimpsest-dashboard"; do
+  if grep -q "$expected" "$out/monitoring-off.yaml"; then echo "monitoring off by default, yet $expected rendered"; exit 1; fi
+done
+# Metrics off: no OperatorDown alert (it would watch a target that does not exist).
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set metrics.enabled=false --set monitoring.rules.enabled=true > "$out/rules-no-metrics.yaml"
+if grep -q "PalimpsestOperatorDown" "$out/rules-no-metrics.yaml"; then echo "OperatorDown rendered with metrics.enabled=false"; exit 1; fi
+if "$helm" template pal "$chart" --set monitoring.rules.rejectRatio=2 > /dev/null 2>&1; then
+  echo "values.schema.json accepted monitoring.rules.rejectRatio=2"; exit 1
+fi
+# Every metric name in the dashboard's and the rules' expressions is one the operator, the worker,
+# vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
+NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test
+NODE_PATH="$cache/node_modules" node "$here/metric-names.js" check "$out/monitoring.yaml"
+
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
-  "$out/no-metrics.yaml" "$out/identity.yaml"
+  "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
 
 # The objects the operator renders from every example (OperatorObjectsSchemaTest writes them during
 # mvn verify, after checking them against the Kubernetes 1.29 and 1.33 API models): the same schemas again.
@@ -81,4 +118,4 @@ NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 5 renders, kubeVersion, schema checks of chart and operator objects, values table passed"
+echo "chart: 1 lint, 10 renders, monitoring on and off, metric names, kubeVersion, schema checks of chart and operator objects, values table passed"
