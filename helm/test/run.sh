@@ -113,10 +113,13 @@ fi
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
   --set monitoring.rules.enabled=true > "$out/rules-default.yaml"
 mkdir -p "$out/promtool"
-NODE_PATH="$cache/node_modules" node "$here/rules-file.js" "$out/rules-default.yaml" "$out/promtool/rules.yaml"
+NODE_PATH="$cache/node_modules" node "$here/rules-file.js" rules "$out/rules-default.yaml" "$out/promtool/rules.yaml"
 cp "$here/alerts.test.yaml" "$out/promtool/"
 promtool check rules "$out/promtool/rules.yaml" >/dev/null
 promtool test rules "$out/promtool/alerts.test.yaml"
+# The dashboard's expressions parse as PromQL (as recording rules, Grafana variables filled in).
+NODE_PATH="$cache/node_modules" node "$here/rules-file.js" dashboard "$out/monitoring.yaml" "$out/promtool/dashboard.yaml"
+promtool check rules "$out/promtool/dashboard.yaml" | grep -q "SUCCESS" || { promtool check rules "$out/promtool/dashboard.yaml"; exit 1; }
 
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
