@@ -32,7 +32,7 @@ end
 local phase = status.phase
 local ready = condition(status.conditions, "Ready")
 local degraded = condition(status.conditions, "Degraded")
-local failedShards = degraded ~= nil and degraded.status == "True"
+local failedShards = degraded ~= nil and degraded.status == "True" -- ShardsFailed or TallyFailed
 local progress = status.progress ~= nil and (" (" .. status.progress .. " shards)") or ""
 
 if phase == "Pending" or phase == "Planning" then
@@ -47,8 +47,9 @@ elseif phase == "Suspended" then
   hs.message = "Suspended" .. progress
 elseif phase == "Succeeded" then
   if failedShards then
+    -- shards failed for good within retry.maxFailedShards, or the totals could not be tallied
     hs.status = "Degraded"
-    hs.message = "Succeeded with shards failed for good; " .. describe(degraded, "ShardsFailed")
+    hs.message = "Succeeded, but " .. describe(degraded, "Degraded")
   else
     hs.status = "Healthy"
     hs.message = "Succeeded" .. progress
