@@ -82,6 +82,11 @@ for expected in "kind: PodMonitor" "name: pal-palimpsest-workers$" "name: pal-pa
   grep -q -- "$expected" "$out/monitoring.yaml" || { echo "monitoring on: $expected not rendered"; exit 1; }
 done
 [ "$(grep -c "honorLabels: true" "$out/monitoring.yaml")" = 1 ] || { echo "only the operator's ServiceMonitor should honor labels by default"; exit 1; }
+grep -q "any: true" "$out/monitoring.yaml" || { echo "PodMonitors do not select every namespace"; exit 1; }
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  "${monitoring[@]}" --set 'operator.watchNamespaces={data,research}' > "$out/monitoring-namespaced.yaml"
+grep -A2 "matchNames:" "$out/monitoring-namespaced.yaml" | grep -q -- "- research" \
+  || { echo "PodMonitors do not follow operator.watchNamespaces"; exit 1; }
 # Without the Prometheus Operator's API nothing of it renders, whatever the values; the dashboard
 # (a ConfigMap) still does.
 "$helm" template pal "$chart" --namespace palimpsest-system "${monitoring[@]}" > "$out/monitoring-no-crds.yaml"
