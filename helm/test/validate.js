@@ -1,5 +1,6 @@
-// Validates each rendered object of a known core kind against its Kubernetes JSON schema
-// (kubernetes-models 4.5.1: the Kubernetes 1.33 API). Other kinds are counted as skipped.
+// Validates each rendered object of a known kind against its JSON schema (kubernetes-models 4.5.1:
+// the Kubernetes 1.33 API; @kubernetes-models/prometheus-operator 4.4.4: the Prometheus Operator's
+// CRDs). Other kinds are skipped.
 const fs = require('fs');
 const yaml = require('js-yaml');
 const models = {
@@ -15,6 +16,10 @@ const models = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': require('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding').ClusterRoleBinding,
   'rbac.authorization.k8s.io/v1/Role': require('kubernetes-models/rbac.authorization.k8s.io/v1/Role').Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': require('kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding').RoleBinding,
+  // The Prometheus Operator's kinds, from its CRD schemas.
+  'monitoring.coreos.com/v1/PodMonitor': require('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor').PodMonitor,
+  'monitoring.coreos.com/v1/ServiceMonitor': require('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor').ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': require('@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule').PrometheusRule,
 };
 let checked = 0, failed = 0;
 for (const file of process.argv.slice(2)) {

@@ -1,0 +1,64 @@
+-- Argo CD health of a palimpsest.io RewriteJob, from status.phase and status.conditions.
+-- Planning and Running campaigns are Progressing (a campaign runs for days; Argo CD should not call
+-- it broken meanwhile), a suspended one is Suspended, Succeeded is Healthy unless shards failed for
+-- good, and Failed is Degraded with the operator's reason.
+local hs = { status = "Progressing", message = "Waiting for the operator to record a status" }
+
+local function condition(conditions, type)
+  if conditions == nil then return nil end
+  for _, c in ipairs(conditions) do
+    if c.type == type then return c end
+  end
+  return nil
+end
+
+local function describe(c, fallback)
+  if c == nil then return fallback end
+  local text = c.reason or fallback
+  if c.message ~= nil and c.message ~= "" then text = text .. ": " .. c.message end
+  return text
+end
+
+if obj.status == nil or obj.status.phase == nil then
+  return hs
+end
+local status = obj.status
+if status.observedGeneration ~= nil and obj.metadata ~= nil and obj.metadata.generation ~= nil
+    and status.observedGeneration < obj.metadata.generation then
+  hs.message = "Waiting for the operator to observe generation " .. obj.metadata.generation
+  return hs
+end
+
+local phase = status.phase
+local ready = condition(status.conditions, "Ready")
+local degraded = condition(status.conditions, "Degraded")
+local failedShards = degraded ~= nil and degraded.status == "True" -- ShardsFailed or TallyFailed
+local progress = status.progress ~= nil and (" (" .. status.progress .. " shards)") or ""
+
+if phase == "Pending" or phase == "Planning" then
+  hs.status = "Progressing"
+  hs.message = phase .. ": " .. describe(ready, phase)
+elseif phase == "Running" then
+  hs.status = "Progressing"
+  hs.message = describe(ready, "Running") .. progress
+  if failedShards then hs.message = hs.message .. "; " .. describe(degraded, "ShardsFailed") end
+elseif phase == "Suspended" then
+  hs.status = "Suspended"
+  hs.message = "Suspended" .. progress
+elseif phase == "Succeeded" then
+  if failedShards then
+    -- shards failed for good within retry.maxFailedShards, or the totals could not be tallied
+    hs.status = "Degraded"
+    hs.message = "Succeeded, but " .. describe(degraded, "Degraded")
+  else
+    hs.status = "Healthy"
+    hs.message = "Succeeded" .. progress
+  end
+elseif phase == "Failed" then
+  hs.status = "Degraded"
+  hs.message = "Failed: " .. describe(condition(status.conditions, "Failed") or ready, "Failed")
+else
+  hs.status = "Unknown"
+  hs.message = "Unknown phase " .. tostring(phase)
+end
+return hs

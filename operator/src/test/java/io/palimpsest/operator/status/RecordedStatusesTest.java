@@ -1,0 +1,240 @@
+package io.palimpsest.operator.status;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import io.palimpsest.operator.job.JobConditions;
+import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
+import io.palimpsest.operator.model.ModelObservation;
+import io.palimpsest.operator.model.ModelStatusDecider;
+import io.palimpsest.operator.model.WeightsState;
+import io.palimpsest.operator.model.autoscale.EndpointHealth;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Records the statuses the operator writes, one per phase and reason, as a Lua table in
+ * docs/argocd/test/recorded-statuses.lua: the Argo CD health checks are tested against them under
+ * lua5.4 (docs/argocd/test/run.lua). The statuses come from the operator's own decision classes
+ * (JobConditions, ModelStatusDecider), so a new phase or reason changes the file and fails this
+ * test until the file is refreshed and given its expected health:
+ * {@code mvn -pl operator test -Dtest=RecordedStatusesTest -Dpalimpsest.update-recorded=true}.
+ */
+class RecordedStatusesTest {
+    private static final Path RECORDED = Path.of("..", "docs", "argocd", "test", "recorded-statuses.lua");
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-20T08:00:00Z"), ZoneOffset.UTC);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void recordedStatusesAreCurrent() throws IOException {
+        Map<String, JsonNode> jobs = jobStatuses();
+        Map<String, JsonNode> models = modelStatuses();
+
+        Set<String> jobPhases = new TreeSet<>();
+        Set<String> jobReasons = new TreeSet<>();
+        jobs.values().forEach(s -> {
+            jobPhases.add(s.get("phase").asText());
+            s.get("conditions").forEach(c -> jobReasons.add(c.get("reason").asText()));
+        });
+        assertEquals(names(JobPhase.values()), jobPhases, "a RewriteJob phase has no recorded status");
+        Set<String> missing = new TreeSet<>(constants(JobReasons.class));
+        missing.removeAll(jobReasons);
+        assertTrue(missing.isEmpty(), "JobReasons without a recorded status: " + missing);
+        Set<String> modelPhases = new TreeSet<>();
+        models.values().forEach(s -> modelPhases.add(s.get("phase").asText()));
+        assertEquals(names(ModelPhase.values()), modelPhases, "a RewriterModel phase has no recorded status");
+
+        String lua = "-- Written by RecordedStatusesTest from the operator's JobConditions and ModelStatusDecider:\n"
+                + "-- the statuses of RewriteJobs and RewriterModels in every phase and reason. Do not edit.\n"
+                + "return {\n  rewritejob = " + table(jobs, "  ") + ",\n  rewritermodel = " + table(models, "  ") + ",\n}\n";
+        String current = Files.exists(RECORDED) ? Files.readString(RECORDED, StandardCharsets.UTF_8) : "";
+        if (Boolean.getBoolean("palimpsest.update-recorded")) {
+            Files.writeString(RECORDED, lua, StandardCharsets.UTF_8);
+        } else if (!current.equals(lua)) {
+            fail(RECORDED + " is stale: refresh it with mvn -pl operator test -Dtest=RecordedStatusesTest "
+                    + "-Dpalimpsest.update-recorded=true, then give new entries their health in docs/argocd/test/*-cases.lua");
+        }
+    }
+
+    private static Map<String, JsonNode> jobStatuses() {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReasons.MODEL_NOT_FOUND, null, 0, 0, false));
+        out.put("Planning/Planning", job(JobPhase.Planning, JobReasons.PLANNING, null, 0, 0, false));
+        out.put("Running/Running", job(JobPhase.Running, JobReasons.RUNNING, null, 1000, 0, false));
+        out.put("Running/Running, shards failed", job(JobPhase.Running, JobReasons.RUNNING, null, 1000, 2, false));
+        out.put("Running/ModelNotFound", job(JobPhase.Running, JobReasons.MODEL_NOT_FOUND, null, 1000, 0, false));
+        out.put("Running/Tallying", job(JobPhase.Running, JobReasons.TALLYING, null, 1000, 0, false));
+        out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReasons.SUSPENDED, null, 100, 0, false));
+        out.put("Succeeded/AllShardsCommitted", job(JobPhase.Succeeded, JobReasons.ALL_SHARDS_COMMITTED, null, 1000, 0, false));
+        out.put("Succeeded/ShardsFailed", job(JobPhase.Succeeded, JobReasons.SHARDS_FAILED, null, 1000, 2, false));
+        out.put("Succeeded/AllShardsCommitted, tally failed",
+                job(JobPhase.Succeeded, JobReasons.ALL_SHARDS_COMMITTED, null, 1000, 0, true));
+        out.put("Failed/InvalidSpec", job(JobPhase.Failed, JobReasons.INVALID_SPEC,
+                "spec.workers.parallelism: must be at least 1", 0, 0, false));
+        out.put("Failed/PlanningFailed", job(JobPhase.Failed, JobReasons.PLANNING_FAILED,
+                "the planner found no input file under s3://corpus/in/", 0, 0, false));
+        out.put("Failed/TooManyFailedShards", job(JobPhase.Failed, JobReasons.TOO_MANY_FAILED_SHARDS, null, 1000, 40, false));
+        out.put("Failed/WorkerJobFailed", job(JobPhase.Failed, JobReasons.WORKER_JOB_FAILED, null, 1000, 0, false));
+        out.put("Failed/ModelConfig", job(JobPhase.Failed, JobReasons.MODEL_CONFIG,
+                "the model refused every request the same way: HTTP 401", 1000, 0, false));
+        out.put("Failed/RejectedByApiServer", job(JobPhase.Failed, JobReasons.REJECTED_BY_API_SERVER,
+                "Job wiki-wrap-work: spec.template.spec.containers[0].resources: Invalid value", 0, 0, false));
+        out.put("Failed/InvalidWorkerJob", job(JobPhase.Failed, JobReasons.INVALID_WORKER_JOB,
+                "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs", 200000, 0, false));
+        return out;
+    }
+
+    private static JsonNode job(JobPhase phase, String reason, String message, long shards, long failed, boolean tallyFailed) {
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(phase);
+        status.setObservedGeneration(1L);
+        if (shards > 0) {
+            long committed = phase == JobPhase.Succeeded || JobReasons.TALLYING.equals(reason) ? shards - failed : shards / 4;
+            status.setShards(new RewriteJobStatus.ShardCounts(shards, committed, failed,
+                    phase == JobPhase.Running && !JobReasons.TALLYING.equals(reason) ? 10 : 0, shards - committed - failed));
+            status.setProgress(committed + "/" + shards);
+            if (failed > 0) {
+                status.setFailedShards(failed == 2 ? "17,42" : "0-" + (failed - 1));
+            }
+        }
+        status.setConditions(JobConditions.build(new ConditionAggregator(CLOCK), status, 1L,
+                new Decision(phase, reason), message, tallyFailed));
+        return JSON.valueToTree(status);
+    }
+
+    private static Map<String, JsonNode> modelStatuses() {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        Instant checked = CLOCK.instant();
+        out.put("Pending/EndpointNotCheckedYet", model(new ModelObservation(true, null, WeightsState.NotNeeded, 0, 0, 0, false, null)));
+        out.put("Ready/EndpointHealthy", model(new ModelObservation(true,
+                new EndpointHealth(true, "GET /v1/models: 200", checked), WeightsState.NotNeeded, 0, 0, 0, false, null)));
+        out.put("Degraded/EndpointUnhealthy", model(new ModelObservation(true,
+                new EndpointHealth(false, "GET /v1/models: 503", checked), WeightsState.NotNeeded, 0, 0, 0, false, null)));
+        out.put("Loading/DownloadingWeights", model(new ModelObservation(false, null, WeightsState.Downloading, 0, 0, 1, false, null)));
+        out.put("Failed/WeightDownloadFailed", model(new ModelObservation(false, null, WeightsState.Failed, 0, 0, 1, false, null)));
+        out.put("Loading/Loading", model(new ModelObservation(false, null, WeightsState.Ready, 2, 0, 2, false, null)));
+        out.put("Ready/ReplicasReady", model(new ModelObservation(false, null, WeightsState.Ready, 2, 2, 2, false, null)));
+        out.put("Ready/Scaling", model(new ModelObservation(false, null, WeightsState.Ready, 4, 2, 4, false, null)));
+        out.put("ScaledToZero/ScaledToZero", model(new ModelObservation(false, null, WeightsState.Ready, 0, 0, 0, false, null)));
+        out.put("Degraded/ProgressDeadlineExceeded", model(new ModelObservation(false, null, WeightsState.Ready, 2, 0, 2, true, null)));
+        out.put("Degraded/ScaledObjectFailed", model(new ModelObservation(false, null, WeightsState.Ready, 1, 1, 1, false,
+                "autoscaling.mode is keda, but the ScaledObject CRD is not installed")));
+        // As RewriterModelReconciler.invalidSpec writes it.
+        RewriterModelStatus invalid = new RewriterModelStatus();
+        invalid.setPhase(ModelPhase.Failed);
+        invalid.setObservedGeneration(1L);
+        String message = "spec.replicas.max: must not be below spec.replicas.min";
+        invalid.setConditions(new ConditionAggregator(CLOCK).from(null, 1L)
+                .ready(false, Conditions.REASON_INVALID_SPEC, message)
+                .progressing(false, Conditions.REASON_INVALID_SPEC, message)
+                .degraded(true, Conditions.REASON_INVALID_SPEC, message)
+                .build());
+        out.put("Failed/InvalidSpec", JSON.valueToTree(invalid));
+        return out;
+    }
+
+    /** The status as RewriterModelReconciler.decided writes it. */
+    private static JsonNode model(ModelObservation o) {
+        ModelStatusDecider.Decision d = ModelStatusDecider.decide(o);
+        RewriterModelStatus status = new RewriterModelStatus();
+        status.setPhase(d.phase());
+        status.setObservedGeneration(1L);
+        status.setReplicas(o.replicas());
+        status.setReadyReplicas(o.readyReplicas());
+        status.setDesiredReplicas(o.desiredReplicas());
+        status.setConditions(new ConditionAggregator(CLOCK).from(null, 1L)
+                .ready(d.ready().status(), d.ready().reason(), d.ready().message())
+                .progressing(d.progressing().status(), d.progressing().reason(), d.progressing().message())
+                .degraded(d.degraded().status(), d.degraded().reason(), d.degraded().message())
+                .build());
+        return JSON.valueToTree(status);
+    }
+
+    private static Set<String> names(Enum<?>[] values) {
+        Set<String> out = new TreeSet<>();
+        Arrays.stream(values).forEach(v -> out.add(v.name()));
+        return out;
+    }
+
+    private static Set<String> constants(Class<?> type) {
+        Set<String> out = new TreeSet<>();
+        for (Field f : type.getDeclaredFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
+                try {
+                    out.add((String) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String table(Map<String, JsonNode> statuses, String indent) {
+        StringBuilder out = new StringBuilder("{\n");
+        statuses.forEach((name, status) -> out.append(indent).append("  [").append(string(name)).append("] = ")
+                .append(lua(status, indent + "  ")).append(",\n"));
+        return out.append(indent).append("}").toString();
+    }
+
+    /** A JSON tree as a Lua literal: objects become tables with string keys, arrays sequences. */
+    private static String lua(JsonNode node, String indent) {
+        if (node.isObject()) {
+            StringBuilder out = new StringBuilder("{");
+            Iterator<Map.Entry<String, JsonNode>> fields = ((ObjectNode) node).fields();
+            boolean first = true;
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> f = fields.next();
+                if (f.getValue().isNull()) {
+                    continue;
+                }
+                out.append(first ? " " : ", ").append(f.getKey().matches("[A-Za-z_][A-Za-z0-9_]*") ? f.getKey() : "[" + string(f.getKey()) + "]")
+                        .append(" = ").append(lua(f.getValue(), indent + "  "));
+                first = false;
+            }
+            return out.append(first ? "}" : " }").toString();
+        }
+        if (node.isArray()) {
+            if (node.isEmpty()) {
+                return "{}";
+            }
+            StringBuilder out = new StringBuilder("{\n");
+            node.forEach(n -> out.append(indent).append("  ").append(lua(n, indent + "  ")).append(",\n"));
+            return out.append(indent).append("}").toString();
+        }
+        if (node.isTextual()) {
+            return string(node.asText());
+        }
+        return node.toString();
+    }
+
+    private static String string(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+    }
+}
