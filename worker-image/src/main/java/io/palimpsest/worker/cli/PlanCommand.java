@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
@@ -18,6 +19,8 @@ import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
+import io.palimpsest.worker.run.ShardDataException;
+import io.palimpsest.worker.run.ShardInput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -79,6 +82,7 @@ final class PlanCommand implements Callable<Integer> {
         recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);
         JobPlanner.Result result = planner.store(runtime.output(), shards);
         recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.job.getName());
+        indexDuplicateIds(runtime, json, result.shards());
         String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
         if (result.replanned()) {
             System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
@@ -94,6 +98,37 @@ final class PlanCommand implements Callable<Integer> {
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;
+    }
+
+    /**
+     * Reads every shard of the plan in force as its worker will, unless the output already holds the
+     * index for this manifest, and stores which ids of each shard appeared first in an earlier one.
+     */
+    private static void indexDuplicateIds(JobRuntime runtime, ObjectMapper json, List<Shard> shards) throws IOException {
+        long start = System.nanoTime();
+        byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
+        var readers = runtime.readers();
+        var inputStorage = runtime.input().storage();
+        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json).ensure(runtime.output(), shards, manifest, (shard, ids) -> {
+            try (ShardInput items = new ShardInput(inputStorage, shard, readers)) {
+                InputItem item;
+                while ((item = items.next()) != null) {
+                    if (item instanceof Document d) {
+                        ids.accept(d.id());
+                    }
+                }
+                return true;
+            } catch (ShardDataException e) {
+                System.err.println("warning: shard " + shard.index() + ": " + e.getMessage()
+                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
+                return false;
+            }
+        });
+        if (index.built()) {
+            System.err.printf("duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
+                            + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
+                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9, index.duplicates(), index.shardsWithDuplicates());
+        }
     }
 
     /** The first readable document of the plan, for the recipe's probe render; null when its first file has none. */

@@ -42,12 +42,20 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
+    private final java.util.Map<String, Integer> earlierIds;
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
     private volatile InFlight current;
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
+        this(input, output, readers, processor, settings, json, progress, java.util.Map.of());
+    }
+
+    /** @param earlierIds the shard's ids the plan found first in an earlier shard (rejected as {@code duplicate_id}) */
+    public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
+                       RunSettings settings, ObjectMapper json, RunProgress progress, java.util.Map<String, Integer> earlierIds) {
+        this.earlierIds = earlierIds;
         this.input = input;
         this.output = output;
         this.readers = readers;
@@ -125,7 +133,7 @@ public final class ShardRunner {
         try (PartWriter writer = new PartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
                 settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
                 () -> receiptExists(layout), state);
-             ShardInput items = new ShardInput(input, shard, readers)) {
+             ShardInput items = new ShardInput(input, shard, readers, earlierIds)) {
             InFlight inFlight = new InFlight(writer);
             current = inFlight;
             if (stopWithin != null) {
