@@ -89,6 +89,35 @@ class ShardRunnerTest {
     }
 
     @Test
+    void idsThePlanFoundFirstInAnEarlierShardAreRejectedAsDuplicates() throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+        RunSettings settings = new RunSettings(0, "w1", EVERY, EVERY + 10, Compression.ZSTD, "job", "uid", "sha256:x", "model",
+                Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
+        UppercaseProcessor processor = new UppercaseProcessor();
+        // "a-3" is also repeated within the shard; "not-here" is in no document of this shard
+        ShardRunner runner = new ShardRunner(new FileStorage(in), new FileStorage(out), readers, processor, settings, json,
+                new RunProgress(), java.util.Map.of("a-3", 4, "b-10", 7, "not-here", 1));
+
+        ShardRunner.Report report = runner.run(shard);
+
+        assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+        assertEquals(203, report.summary().getRead());
+        assertEquals(198, report.summary().getWritten());
+        assertEquals(4, report.summary().getRejected());
+        assertEquals(1, report.summary().getSkipped());
+        assertEquals(198, processor.calls.get(), "a duplicate is never sent to the model");
+        FileStorage output = new FileStorage(out);
+        List<String> written = Outputs.ids(output, "upper/shard-00000.jsonl.zst");
+        assertFalse(written.contains("a-3") || written.contains("b-10"));
+        List<JsonNode> duplicates = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst").stream()
+                .filter(r -> r.path("reason").asText().equals("duplicate_id")).toList();
+        assertEquals(List.of("a-3", "a-3", "b-10"), sorted(duplicates.stream().map(r -> r.path("id").asText()).toList()));
+        assertTrue(duplicates.stream().anyMatch(r -> r.path("detail").asText().contains("appeared first in shard 7")), duplicates.toString());
+        Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+        assertEquals(java.util.Map.of("duplicate_id", 3L, "malformed_json", 1L), receipt.counts().reasons);
+    }
+
+    @Test
     void aCommittedShardIsNeverRedone() throws IOException {
         runner(new UppercaseProcessor(), "w1").run(shard);
         UppercaseProcessor second = new UppercaseProcessor();
