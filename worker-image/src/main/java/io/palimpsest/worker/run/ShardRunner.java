@@ -46,6 +46,8 @@ public final class ShardRunner {
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
     private volatile InFlight current;
+    /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
+    private volatile int outageExits;
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
@@ -95,6 +97,7 @@ public final class ShardRunner {
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
                         "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
             }
+            outageExits = OutageExits.before(output, layout, settings);
             CheckpointStore.State state = checkpoints.read();
             long resumedWith = state.done().size();
             if (!state.complete() && settings.simulated()) {
@@ -198,11 +201,21 @@ public final class ShardRunner {
      * attempt resumes from the last checkpoint and tries it again.
      */
     private ProcessedDocument lastAttemptReject(Throwable error) {
-        if (error instanceof DocumentFailedException failed && settings.lastAttempt()) {
+        if (error instanceof DocumentFailedException failed && lastAttempt()) {
             return ProcessedDocument.rejected(io.palimpsest.worker.format.ItemReason.MODEL_ERROR,
-                    failed.getMessage() + " (attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard() + ")", 0, 0);
+                    failed.getMessage() + " (" + attemptOfShard() + ")", 0, 0);
         }
         return null;
+    }
+
+    /** The shard gets no further attempt after this one, not counting attempts a model outage ended. */
+    private boolean lastAttempt() {
+        return settings.attempt() - outageExits >= settings.attemptsPerShard() - 1;
+    }
+
+    private String attemptOfShard() {
+        return "attempt " + (settings.attempt() - outageExits + 1) + " of " + settings.attemptsPerShard()
+                + (outageExits == 0 ? "" : ", not counting " + outageExits + " ended by a model outage");
     }
 
     private static void markSimulated(ProcessedDocument done) {
@@ -325,6 +338,11 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
+            try {
+                OutageExits.record(output, layout, settings);
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(layout.shardName() + ": could not record the outage exit (the next attempt counts it as a try): " + e);
+            }
             return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,
                     "model_unreachable", failure.getMessage(), ExitCodes.MODEL_UNREACHABLE);
         }
@@ -342,7 +360,7 @@ public final class ShardRunner {
                     "model_config", failure.getMessage(), ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof DocumentFailedException failed) {
-            String message = failure.getMessage() + "; attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard()
+            String message = failure.getMessage() + "; " + attemptOfShard()
                     + ": the shard is retried from its last checkpoint (only the last attempt commits such a document as a"
                     + " model_error reject)";
             LOG.warning(layout.shardName() + ": " + message);
