@@ -27,11 +27,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code palimpsest plan}: list the input, cut shards, compile the recipe against the first
- * document, check the output was made by this recipe, store the manifest, report the shard count.
+ * document, check the output was made by this recipe, store the manifest, index the ids repeated
+ * across shards (a pass over the input, skipped when the output holds the index of this manifest),
+ * report the shard count.
  * Every refusal comes before anything is written.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl; prints the shard count.")
+        description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl, then read the shards once to"
+                + " index ids repeated across them (_palimpsest/duplicates/); prints the shard count.")
 final class PlanCommand implements Callable<Integer> {
 
     @Mixin
