@@ -127,7 +127,10 @@ final class PlanCommand implements Callable<Integer> {
                 return false;
             }
         });
-        if (index.built()) {
+        if (index.built() && index.duplicates() == 0) {
+            System.err.printf("duplicate ids: none across shards (read %d documents of %d shards in %.1f s)%n",
+                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9);
+        } else if (index.built()) {
             System.err.printf("duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
                             + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
                     index.documents(), shards.size(), (System.nanoTime() - start) / 1e9, index.duplicates(), index.shardsWithDuplicates());
