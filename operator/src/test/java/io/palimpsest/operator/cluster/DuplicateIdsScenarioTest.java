@@ -42,7 +42,7 @@ class DuplicateIdsScenarioTest {
                 () -> SimConfig.builder().zeroLatency())) {
             Path input = s.claim("corpus").resolve("in");
             // 12, 6 and 3 documents: the plan (largest first) keeps the files in this order
-            SyntheticCorpus.write(input, 3, i -> 12 / (1 << i) , 5);
+            SyntheticCorpus.write(input, 3, i -> 12 / (1 << i), 5);
             Files.writeString(input.resolve("shard-0001.jsonl"), "{\"id\":\"s0-d2\",\"text\":\"A second copy of an id.\"}\n",
                     StandardCharsets.UTF_8, StandardOpenOption.APPEND);
             Files.writeString(input.resolve("shard-0002.jsonl"), "{\"id\":\"s0-d1\",\"text\":\"A third copy of an id.\"}\n",
