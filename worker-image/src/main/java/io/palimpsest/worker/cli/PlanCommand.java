@@ -10,6 +10,7 @@ import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
@@ -20,17 +21,22 @@ import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
+import io.palimpsest.worker.run.ShardDataException;
+import io.palimpsest.worker.run.ShardInput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code palimpsest plan}: list the input, cut shards, compile the recipe against the first
- * document, check the output was made by this recipe, store the manifest, report the shard count.
+ * document, check the output was made by this recipe, store the manifest, index the ids repeated
+ * across shards (a pass over the input, skipped when the output holds the index of this manifest),
+ * report the shard count.
  * Every refusal comes before anything is written.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl; prints the shard count.")
+        description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl, then read the shards once to"
+                + " index ids repeated across them (_palimpsest/duplicates/); prints the shard count.")
 final class PlanCommand implements Callable<Integer> {
 
     @Mixin
@@ -84,6 +90,7 @@ final class PlanCommand implements Callable<Integer> {
         RewriteJobSpec.Input in = runtime.spec.getInput();
         new PlannedInput(in.getUri(), in.getFormat() == null ? null : in.getFormat().name(), in.getTextField(), in.getIdField())
                 .record(runtime.output(), result.written(), json);
+        indexDuplicateIds(runtime, json, result.shards());
         String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
         if (result.replanned()) {
             System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
@@ -99,6 +106,40 @@ final class PlanCommand implements Callable<Integer> {
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;
+    }
+
+    /**
+     * Reads every shard of the plan in force as its worker will, unless the output already holds the
+     * index for this manifest, and stores which ids of each shard appeared first in an earlier one.
+     */
+    private static void indexDuplicateIds(JobRuntime runtime, ObjectMapper json, List<Shard> shards) throws IOException {
+        long start = System.nanoTime();
+        byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
+        var readers = runtime.readers();
+        var inputStorage = runtime.input().storage();
+        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json).ensure(runtime.output(), shards, manifest, (shard, ids) -> {
+            try (ShardInput items = new ShardInput(inputStorage, shard, readers)) {
+                InputItem item;
+                while ((item = items.next()) != null) {
+                    if (item instanceof Document d) {
+                        ids.accept(d.id());
+                    }
+                }
+                return true;
+            } catch (ShardDataException e) {
+                System.err.println("warning: shard " + shard.index() + ": " + e.getMessage()
+                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
+                return false;
+            }
+        });
+        if (index.built() && index.duplicates() == 0) {
+            System.err.printf("duplicate ids: none across shards (read %d documents of %d shards in %.1f s)%n",
+                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9);
+        } else if (index.built()) {
+            System.err.printf("duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
+                            + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
+                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9, index.duplicates(), index.shardsWithDuplicates());
+        }
     }
 
     /** The first readable document of the plan, for the recipe's probe render; null when its first file has none. */

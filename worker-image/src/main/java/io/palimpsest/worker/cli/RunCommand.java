@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.api.worker.ExitCodes;
@@ -144,10 +145,12 @@ final class RunCommand implements Callable<Integer> {
     static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
                                        Duration requestTimeout, Duration maxOutage, RunProgress progress,
                                        java.util.function.Consumer<ShardRunner> started) throws java.io.IOException {
-        Shard shard = new ShardManifest(runtime.json).readShard(runtime.output(), shardIndex);
+        byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
+        Shard shard = new ShardManifest(runtime.json).readShard(manifest, runtime.output().describe(), shardIndex);
+        var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
         ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
-                runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress);
+                runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress, earlierIds);
         started.accept(runner);
         ShardRunner.Report report = runner.run(shard);
         ShardLogLine.print(report, client == null ? new ClientStats() : client.stats(), client == null ? 0 : client.concurrency().limit());

@@ -150,10 +150,13 @@ public final class JobPlanner {
         return taken;
     }
 
-    /** Anything besides the plan and its records under the output's internal folder: a receipt, a checkpoint (outputs come with receipts). */
+    /**
+     * Anything besides the plan (its manifest, recipe, input record and duplicate-id index) under the output's internal
+     * folder: a receipt, a checkpoint (outputs come with receipts).
+     */
     static boolean workStarted(Storage output) throws IOException {
         return output.list("_palimpsest/").stream().anyMatch(o -> !o.key().equals(ShardManifest.KEY) && !o.key().equals(RecipeMarker.KEY)
-                && !o.key().equals(PlannedInput.KEY));
+                && !o.key().equals(PlannedInput.KEY) && !o.key().startsWith(DuplicateIdIndex.PREFIX));
     }
 
     /** Which files the kept manifest has that the listing has not, and the other way round. */

@@ -39,8 +39,13 @@ public final class ShardManifest {
     }
 
     public List<Shard> read(Storage output) throws IOException {
+        return read(output.readAll(KEY), output.describe());
+    }
+
+    /** @param where the output, for messages */
+    public List<Shard> read(byte[] content, String where) throws IOException {
         List<Shard> shards = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(output.open(KEY), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(new java.io.ByteArrayInputStream(content), StandardCharsets.UTF_8))) {
             String line;
             int lineNumber = 0;
             while ((line = reader.readLine()) != null) {
@@ -51,7 +56,7 @@ public final class ShardManifest {
                 try {
                     shards.add(json.readValue(line, Shard.class));
                 } catch (JsonProcessingException e) {
-                    throw new IOException(output.describe() + "/" + KEY + " line " + lineNumber + " is not a shard: " + e.getOriginalMessage(), e);
+                    throw new IOException(where + "/" + KEY + " line " + lineNumber + " is not a shard: " + e.getOriginalMessage(), e);
                 }
             }
         }
@@ -59,14 +64,19 @@ public final class ShardManifest {
     }
 
     public Shard readShard(Storage output, int index) throws IOException {
-        List<Shard> shards = read(output);
+        return readShard(output.readAll(KEY), output.describe(), index);
+    }
+
+    /** Shard {@code index} of the manifest {@code content} (read once by a worker, which also hashes it). */
+    public Shard readShard(byte[] content, String where, int index) throws IOException {
+        List<Shard> shards = read(content, where);
         if (index < 0 || index >= shards.size()) {
-            throw new IllegalArgumentException("shard " + index + " does not exist: " + output.describe() + "/" + KEY
+            throw new IllegalArgumentException("shard " + index + " does not exist: " + where + "/" + KEY
                     + " has " + shards.size() + " shards");
         }
         Shard shard = shards.get(index);
         if (shard.index() != index) {
-            throw new IOException(output.describe() + "/" + KEY + " line " + (index + 1) + " holds shard " + shard.index() + ", expected " + index);
+            throw new IOException(where + "/" + KEY + " line " + (index + 1) + " holds shard " + shard.index() + ", expected " + index);
         }
         return shard;
     }

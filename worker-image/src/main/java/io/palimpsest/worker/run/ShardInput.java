@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Set;
 import java.util.zip.ZipException;
 
@@ -22,7 +23,9 @@ import io.palimpsest.worker.storage.Storage;
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
  * number N is the same item in every attempt: that is what checkpoints count. A second document
- * with an id already seen in this shard is rejected as a duplicate (the first wins).
+ * with an id already seen in this shard is rejected as a duplicate (the first wins), and so is one
+ * whose id the plan found first in an earlier shard ({@code earlierIds}, from the planner's
+ * {@link io.palimpsest.worker.plan.DuplicateIdIndex}).
  */
 public final class ShardInput implements Closeable {
 
@@ -30,15 +33,22 @@ public final class ShardInput implements Closeable {
     private final DocumentReaders readers;
     private final Iterator<ShardFile> files;
     private final Set<String> seenIds = new HashSet<>();
+    /** Ids first seen in an earlier shard, with that shard; usually empty, then never looked up. */
+    private final Map<String, Integer> earlierIds;
     private DocumentReader current;
     private String currentKey;
     private Long currentMaxItems;
     private long readFromCurrent;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
+        this(storage, shard, readers, Map.of());
+    }
+
+    public ShardInput(Storage storage, Shard shard, DocumentReaders readers, Map<String, Integer> earlierIds) {
         this.storage = storage;
         this.readers = readers;
         this.files = shard.files().iterator();
+        this.earlierIds = earlierIds;
     }
 
     /** The next item, or null after the last file. */
@@ -77,8 +87,18 @@ public final class ShardInput implements Closeable {
     }
 
     private InputItem deduplicated(InputItem item) {
-        if (item instanceof Document doc && !seenIds.add(doc.id())) {
+        if (!(item instanceof Document doc)) {
+            return item;
+        }
+        if (!seenIds.add(doc.id())) {
             return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID, "id '" + doc.id() + "' appeared earlier in this shard");
+        }
+        if (!earlierIds.isEmpty()) {
+            Integer first = earlierIds.get(doc.id());
+            if (first != null) {
+                return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID,
+                        "id '" + doc.id() + "' appeared first in shard " + first + " (the first occurrence in the plan wins)");
+            }
         }
         return item;
     }

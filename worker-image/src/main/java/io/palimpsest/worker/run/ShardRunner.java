@@ -42,12 +42,22 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
+    private final java.util.Map<String, Integer> earlierIds;
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
     private volatile InFlight current;
+    /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
+    private volatile int outageExits;
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
+        this(input, output, readers, processor, settings, json, progress, java.util.Map.of());
+    }
+
+    /** @param earlierIds the shard's ids the plan found first in an earlier shard (rejected as {@code duplicate_id}) */
+    public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
+                       RunSettings settings, ObjectMapper json, RunProgress progress, java.util.Map<String, Integer> earlierIds) {
+        this.earlierIds = earlierIds;
         this.input = input;
         this.output = output;
         this.readers = readers;
@@ -87,6 +97,7 @@ public final class ShardRunner {
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
                         "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
             }
+            outageExits = OutageExits.before(output, layout, settings);
             CheckpointStore.State state = checkpoints.read();
             long resumedWith = state.done().size();
             if (!state.complete() && settings.simulated()) {
@@ -125,7 +136,7 @@ public final class ShardRunner {
         try (PartWriter writer = new PartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
                 settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
                 () -> receiptExists(layout), state);
-             ShardInput items = new ShardInput(input, shard, readers)) {
+             ShardInput items = new ShardInput(input, shard, readers, earlierIds)) {
             InFlight inFlight = new InFlight(writer);
             current = inFlight;
             if (stopWithin != null) {
@@ -190,11 +201,21 @@ public final class ShardRunner {
      * attempt resumes from the last checkpoint and tries it again.
      */
     private ProcessedDocument lastAttemptReject(Throwable error) {
-        if (error instanceof DocumentFailedException failed && settings.lastAttempt()) {
+        if (error instanceof DocumentFailedException failed && lastAttempt()) {
             return ProcessedDocument.rejected(io.palimpsest.worker.format.ItemReason.MODEL_ERROR,
-                    failed.getMessage() + " (attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard() + ")", 0, 0);
+                    failed.getMessage() + " (" + attemptOfShard() + ")", 0, 0);
         }
         return null;
+    }
+
+    /** The shard gets no further attempt after this one, not counting attempts a model outage ended. */
+    private boolean lastAttempt() {
+        return settings.attempt() - outageExits >= settings.attemptsPerShard() - 1;
+    }
+
+    private String attemptOfShard() {
+        return "attempt " + (settings.attempt() - outageExits + 1) + " of " + settings.attemptsPerShard()
+                + (outageExits == 0 ? "" : ", not counting " + outageExits + " ended by a model outage");
     }
 
     private static void markSimulated(ProcessedDocument done) {
@@ -317,6 +338,11 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
+            try {
+                OutageExits.record(output, layout, settings);
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(layout.shardName() + ": could not record the outage exit (the next attempt counts it as a try): " + e);
+            }
             return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,
                     "model_unreachable", failure.getMessage(), ExitCodes.MODEL_UNREACHABLE);
         }
@@ -334,7 +360,7 @@ public final class ShardRunner {
                     "model_config", failure.getMessage(), ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof DocumentFailedException failed) {
-            String message = failure.getMessage() + "; attempt " + (settings.attempt() + 1) + " of " + settings.attemptsPerShard()
+            String message = failure.getMessage() + "; " + attemptOfShard()
                     + ": the shard is retried from its last checkpoint (only the last attempt commits such a document as a"
                     + " model_error reject)";
             LOG.warning(layout.shardName() + ": " + message);

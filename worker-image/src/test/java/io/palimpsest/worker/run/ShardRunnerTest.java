@@ -89,6 +89,74 @@ class ShardRunnerTest {
     }
 
     @Test
+    void idsThePlanFoundFirstInAnEarlierShardAreRejectedAsDuplicates() throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+        RunSettings settings = new RunSettings(0, "w1", EVERY, EVERY + 10, Compression.ZSTD, "job", "uid", "sha256:x", "model",
+                Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
+        UppercaseProcessor processor = new UppercaseProcessor();
+        // "a-3" is also repeated within the shard; "not-here" is in no document of this shard
+        ShardRunner runner = new ShardRunner(new FileStorage(in), new FileStorage(out), readers, processor, settings, json,
+                new RunProgress(), java.util.Map.of("a-3", 4, "b-10", 7, "not-here", 1));
+
+        ShardRunner.Report report = runner.run(shard);
+
+        assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+        assertEquals(203, report.summary().getRead());
+        assertEquals(198, report.summary().getWritten());
+        assertEquals(4, report.summary().getRejected());
+        assertEquals(1, report.summary().getSkipped());
+        assertEquals(198, processor.calls.get(), "a duplicate is never sent to the model");
+        FileStorage output = new FileStorage(out);
+        List<String> written = Outputs.ids(output, "upper/shard-00000.jsonl.zst");
+        assertFalse(written.contains("a-3") || written.contains("b-10"));
+        List<JsonNode> duplicates = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst").stream()
+                .filter(r -> r.path("reason").asText().equals("duplicate_id")).toList();
+        assertEquals(List.of("a-3", "a-3", "b-10"), sorted(duplicates.stream().map(r -> r.path("id").asText()).toList()));
+        assertTrue(duplicates.stream().anyMatch(r -> r.path("detail").asText().contains("appeared first in shard 7")), duplicates.toString());
+        Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+        assertEquals(java.util.Map.of("duplicate_id", 3L, "malformed_json", 1L), receipt.counts().reasons);
+    }
+
+    @Test
+    void attemptsEndedByAModelOutageDoNotBringAFailingDocumentCloserToAReject() throws IOException {
+        java.util.function.IntFunction<ShardRunner> attempt = n -> {
+            java.util.function.Function<io.palimpsest.worker.format.Document, RuntimeException> failure = n == 0
+                    ? doc -> doc.id().equals("a-40") ? new ModelUnavailableException("unavailable for more than 600 s (last: HTTP 503)", null) : null
+                    : doc -> doc.id().equals("a-90") ? new DocumentFailedException("retries exhausted: HTTP 500", new java.io.IOException("500")) : null;
+            try {
+                DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+                RunSettings settings = new RunSettings(n, "w" + n, EVERY, EVERY + 10, Compression.ZSTD, "job", "uid-1", "sha256:x", "model",
+                        Files.createTempDirectory(dir, "tmp"), 3, false);
+                return new ShardRunner(new FileStorage(in), new FileStorage(out), readers, new UppercaseProcessor(failure), settings, json,
+                        new RunProgress());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        FileStorage output = new FileStorage(out);
+        // pod failure counts 0..3 of a shard with attemptsPerShard 3: one outage, then the same document fails three times
+        ShardRunner.Report outage = attempt.apply(0).run(shard);
+        assertEquals(ExitCodes.MODEL_UNREACHABLE, outage.exitCode());
+        assertEquals("model_unreachable", outage.summary().getReason());
+        for (int n = 1; n <= 2; n++) {
+            ShardRunner.Report failed = attempt.apply(n).run(shard);
+            assertEquals("retries_exhausted", failed.summary().getReason(), "attempt " + n);
+            assertTrue(failed.summary().getMessage().contains("attempt " + n + " of 3, not counting 1 ended by a model outage"),
+                    failed.summary().getMessage());
+            assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"), "no reject committed on pod attempt " + n);
+        }
+
+        ShardRunner.Report last = attempt.apply(3).run(shard);
+
+        assertEquals(ShardSummary.Outcome.committed, last.summary().getOutcome(), String.valueOf(last.summary().getMessage()));
+        JsonNode reject = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst").stream()
+                .filter(r -> r.path("reason").asText().equals("model_error")).findFirst().orElseThrow();
+        assertEquals("a-90", reject.path("id").asText());
+        assertTrue(reject.path("detail").asText().contains("(attempt 3 of 3, not counting 1 ended by a model outage)"), reject.toString());
+        assertEquals(199, Outputs.ids(output, "upper/shard-00000.jsonl.zst").size(), "every other document written once");
+    }
+
+    @Test
     void aCommittedShardIsNeverRedone() throws IOException {
         runner(new UppercaseProcessor(), "w1").run(shard);
         UppercaseProcessor second = new UppercaseProcessor();

@@ -24,6 +24,9 @@ import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
@@ -31,6 +34,7 @@ import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
@@ -159,6 +163,48 @@ class S3StorageTest {
             ShardRunner.Report again = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
                     .run(new ShardManifest(json).readShard(output, 0));
             assertEquals(ShardSummary.Outcome.alreadyCommitted, again.summary().getOutcome());
+        }
+    }
+
+    @Test
+    void idsRepeatedAcrossShardsAreIndexedAndRejectedOnS3() throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Path local = dir.resolve("dup-corpus");
+        Corpus.writeJsonl(local.resolve("one.jsonl"), "one", 30);
+        Corpus.writeJsonl(local.resolve("two.jsonl"), "two", 10);
+        Files.writeString(local.resolve("two.jsonl"), "{\"id\":\"one-7\",\"text\":\"again\"}\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.APPEND);
+        try (Storage input = resolver.open("s3://corpus/dup-test"); Storage output = resolver.open("s3://out/dup-test")) {
+            input.put("one.jsonl", local.resolve("one.jsonl"));
+            input.put("two.jsonl", local.resolve("two.jsonl"));
+            JobPlanner.Result plan = new JobPlanner(new ShardPlanner(new ShardingPolicy(1, null)), new ShardManifest(json))
+                    .plan(new InputRoot(input, Optional.empty()), new KeyFilter(List.of("*.jsonl"), List.of()), output);
+            assertEquals(2, plan.shardCount());
+            DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+            byte[] manifest = output.readAll(ShardManifest.KEY);
+            DuplicateIdIndex index = new DuplicateIdIndex(json);
+            index.ensure(output, plan.shards(), manifest, (shard, ids) -> {
+                try (ShardInput items = new ShardInput(input, shard, readers)) {
+                    for (InputItem item = items.next(); item != null; item = items.next()) {
+                        if (item instanceof Document d) {
+                            ids.accept(d.id());
+                        }
+                    }
+                }
+                return true;
+            });
+            assertEquals(java.util.Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
+
+            RunSettings settings = new RunSettings(0, "s3-writer", 16, 32, Compression.GZIP, "job", "uid", "sha256:x", "model",
+                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
+            ShardRunner.Report report = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress(),
+                    index.earlierIds(output, manifest, 1)).run(new ShardManifest(json).readShard(output, 1));
+
+            assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+            assertEquals(11, report.summary().getRead());
+            assertEquals(10, report.summary().getWritten());
+            assertEquals(1, report.summary().getRejected());
+            assertEquals("duplicate_id", Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.gz").get(0).path("reason").asText());
         }
     }
 }
