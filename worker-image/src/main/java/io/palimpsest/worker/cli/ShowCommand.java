@@ -4,7 +4,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.preview.PreviewData;
+import io.palimpsest.worker.preview.ReportRenderer;
 import io.palimpsest.worker.show.CommittedOutputReader;
+import io.palimpsest.worker.show.ShowReport;
 import io.palimpsest.worker.show.ShowSelection;
 import io.palimpsest.worker.show.ShowText;
 import io.palimpsest.worker.show.ShownOutput;
@@ -12,12 +15,16 @@ import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code palimpsest show}: committed outputs next to their sources, in the terminal. Reads only what
- * receipts commit; the sources come from the input the output was planned from.
+ * {@code palimpsest show}: committed outputs next to their sources, in the terminal or, with
+ * {@code --html}, as the preview's report. Reads only what receipts commit; the sources come from
+ * the input the output was planned from.
  */
 @Command(name = "show", mixinStandardHelpOptions = true,
         description = "Print committed outputs next to their source documents: per document its id, shard, source,"
@@ -42,8 +49,15 @@ final class ShowCommand implements Callable<Integer> {
         Integer shard;
     }
 
-    @Option(names = "--limit", defaultValue = "10", description = "At most this many documents. Default: ${DEFAULT-VALUE}")
-    int limit;
+    @Option(names = "--limit", description = "At most this many documents. Default: 10, with --html 1000")
+    Integer limit;
+
+    @Option(names = "--html", description = "Write the preview's report (report.html) over the committed output instead of"
+            + " printing: each document's source beside every variant's output, word diffs, reject reasons, filters.")
+    boolean html;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "With --html: the page to write. Default: ./<job>-output.html")
+    Path out;
 
     @Option(names = "--width", defaultValue = "100", description = "Fold texts to this many columns. Default: ${DEFAULT-VALUE}")
     int width;
@@ -61,6 +75,13 @@ final class ShowCommand implements Callable<Integer> {
                     + " Default: $PALIMPSEST_PVC_ROOT, else /mnt/pvc")
     Path pvcRoot;
 
+    private static final int TEXT_LIMIT = 10;
+    /** The report draws only what is near the viewport, so a thousand documents stay readable. */
+    private static final int HTML_LIMIT = 1000;
+
+    @Spec
+    CommandSpec spec;
+
     /** The process environment unless a test sets another. */
     WorkerEnvironment environment;
 
@@ -71,11 +92,24 @@ final class ShowCommand implements Callable<Integer> {
             env = env.withPvcRoot(pvcRoot);
         }
         ShowText text = new ShowText(width, maxChars);
-        ShowSelection selection = new ShowSelection(variant, target == null ? null : target.id, target == null ? null : target.shard, limit);
+        if (out != null && !html) {
+            throw new ParameterException(spec.commandLine(), "--out names the page of --html; without --html, show prints");
+        }
+        int max = limit != null ? limit : html ? HTML_LIMIT : TEXT_LIMIT;
+        ShowSelection selection = new ShowSelection(variant, target == null ? null : target.id, target == null ? null : target.shard, max);
         StorageResolver inputs = env.storageResolver("input");
         ShownOutput shown;
         try (Storage output = env.storageResolver("output").open(outputUri)) {
             shown = new CommittedOutputReader(new ObjectMapper()).load(outputUri, output, inputs::openInput, input, selection);
+        }
+        if (html) {
+            ObjectMapper json = new ObjectMapper();
+            PreviewData data = new ShowReport(json).build(shown);
+            Path page = out != null ? out : Path.of((data.job() != null ? data.job() : "palimpsest") + "-output.html");
+            new ReportRenderer(json).write(data, page);
+            System.out.println(shown.documents().size() + " documents of " + shown.outputUri() + " written to " + page
+                    + (shown.more() ? " (more with --limit, --shard or --id)" : ""));
+            return 0;
         }
         System.out.print(text.render(shown));
         System.out.flush();

@@ -152,7 +152,10 @@ public final class CommittedOutputReader {
             documents.add(new ShownDocument(position.id(), position.shard(), position.file(), position.line(), source.text(), source.note(),
                     results));
         });
-        return new ShownOutput(outputUri, input.uri(), order, shards.size(), receipts.size(), documents, more);
+        JsonNode first = receipts.values().iterator().next();
+        ShownOutput.Origin origin = new ShownOutput.Origin(first.path("job").asText(null), first.path("recipeHash").asText(null),
+                first.path("model").asText(null));
+        return new ShownOutput(outputUri, input.uri(), order, shards.size(), receipts.size(), documents, more, origin);
     }
 
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {

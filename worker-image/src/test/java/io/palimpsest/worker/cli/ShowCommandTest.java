@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -25,6 +26,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.show.CommittedOutputReader;
 import io.palimpsest.worker.show.ShowSelection;
 import io.palimpsest.worker.show.ShownDocument;
@@ -119,6 +121,74 @@ class ShowCommandTest {
         for (String line : run.out().split("\n")) {
             assertTrue(line.length() <= 100 || !line.startsWith("  "), "texts folded to 100 columns: " + line);
         }
+    }
+
+    @Test
+    void htmlIsThePreviewsReportOverEveryCommittedDocumentAndItsSource(@TempDir Path pages) throws IOException {
+        Path page = pages.resolve("quickstart.html");
+        Run run = cli("show", out.toString(), "--html", "--out", page.toString());
+        assertEquals(0, run.exit(), run.err());
+        long read = receipts(out).stream().mapToLong(r -> r.path("counts").path("read").asLong()).sum();
+        assertTrue(run.out().contains(read + " documents of " + out + " written to " + page), run.out());
+
+        String html = Files.readString(page);
+        assertTrue(html.contains("<title>Output of quickstart</title>"), "titled by the job the receipts name");
+        assertFalse(html.contains("<link") || html.matches("(?s).*<script[^>]*\\ssrc=.*"), "nothing fetched");
+        JsonNode data = JSON.readTree(PreviewExamplesTest.embeddedData(html));
+        assertEquals("output", data.path("kind").asText());
+        assertEquals(receipts(out).get(0).path("recipeHash").asText(), data.path("recipeHash").asText());
+        assertEquals(List.of("wiki", "qa"), JSON.convertValue(data.path("variants"), List.class));
+
+        Map<String, String> input = inputTexts();
+        Map<String, Map<String, String>> committed = committedOutputs(out);
+        Map<String, List<String>> rejected = committedRejects(out);
+        List<String> ids = new ArrayList<>();
+        long accepted = 0;
+        for (JsonNode doc : data.path("documents")) {
+            String id = doc.path("id").asText();
+            ids.add(id);
+            String text = input.get(id);
+            if (text != null && !text.isEmpty()) {
+                assertEquals(text, doc.path("source").asText(), "source of " + id + " joined from the input");
+            }
+            assertTrue(doc.path("outcomes").size() > 0, id + " shows what the run committed for it");
+            for (JsonNode outcome : doc.path("outcomes")) {
+                String variant = outcome.path("variant").asText(null);
+                if (outcome.path("status").asText().equals("accepted")) {
+                    accepted++;
+                    assertEquals(committed.get(variant).get(id), outcome.path("text").asText(), variant + " of " + id);
+                } else {
+                    assertTrue(rejected.getOrDefault(id, List.of()).contains(variant + ":" + outcome.path("reason").asText()),
+                            "reject of " + id + " as committed: " + outcome);
+                }
+            }
+        }
+        assertEquals(read, ids.size(), "every document read is in the page once");
+        assertEquals(ids.size(), Set.copyOf(ids).size());
+        assertEquals(committed.values().stream().mapToLong(Map::size).sum(), accepted, "every committed output is in the page");
+        long rejects = 0;
+        for (JsonNode s : data.path("summary")) {
+            for (JsonNode n : s.path("rejectedByReason")) {
+                rejects += n.asLong();
+            }
+            for (JsonNode n : s.path("skippedByReason")) {
+                rejects += n.asLong();
+            }
+        }
+        assertEquals(rejected.values().stream().mapToLong(List::size).sum(), rejects, "the summary counts every committed reject");
+
+        Run qa = cli("show", out.toString(), "--html", "--variant", "qa", "--out", pages.resolve("qa.html").toString());
+        assertEquals(0, qa.exit(), qa.err());
+        JsonNode qaData = JSON.readTree(PreviewExamplesTest.embeddedData(Files.readString(pages.resolve("qa.html"))));
+        for (JsonNode doc : qaData.path("documents")) {
+            for (JsonNode outcome : doc.path("outcomes")) {
+                assertTrue(outcome.path("variant").isMissingNode() || outcome.path("variant").asText().equals("qa"), outcome.toString());
+            }
+        }
+
+        Run outWithoutHtml = cli("show", out.toString(), "--out", page.toString());
+        assertEquals(2, outWithoutHtml.exit());
+        assertTrue(outWithoutHtml.err().contains("--out names the page of --html"), outWithoutHtml.err());
     }
 
     @Test
@@ -231,6 +301,30 @@ class ShowCommandTest {
             }
         }
         return outputs;
+    }
+
+    /** id -> "variant:reason" of each committed reject ("null:reason" for a whole document). */
+    static Map<String, List<String>> committedRejects(Path output) throws IOException {
+        Map<String, List<String>> rejects = new HashMap<>();
+        for (JsonNode receipt : receipts(output)) {
+            JsonNode stream = receipt.path("outputs").path(ShardLayout.REJECTS_STREAM);
+            if (stream.isMissingNode()) {
+                continue;
+            }
+            String key = stream.path("key").asText();
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                    Compression.ofFileName(key).decompress(Files.newInputStream(output.resolve(key))), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    if (!line.isBlank()) {
+                        JsonNode record = JSON.readTree(line);
+                        rejects.computeIfAbsent(record.path("id").asText(), i -> new ArrayList<>())
+                                .add(record.path("variant").asText(null) + ":" + record.path("reason").asText());
+                    }
+                }
+            }
+        }
+        return rejects;
     }
 
     static List<JsonNode> receipts(Path output) throws IOException {
