@@ -20,21 +20,25 @@ import java.util.regex.Pattern;
  * read from both texts the same way by {@link FactExtractor}: numbers and dates as values (with
  * what unit words and fractions also say), names, and key words.
  * <p>
- * <b>Precision</b>: the share of the output's numbers and names that the source supports. A number
- * is supported when the source states it, or when it follows from the source's numbers by one
- * simple step (a sum or difference of two, a span between years, the year after or before, twice,
- * half, ten, a hundred or a thousand times) and the output still states every number of the
- * source: a derived number adds to the source's numbers, a changed one takes the place of one of
- * them. Likewise one name the source does not have is let through when every name of the source is
- * still there (a rewrite naming what its source only refers to); a name that takes the place of one
- * of the source's is not.
- * <p>
  * <b>Recall</b>: the share of the source's statements (sentences) the output keeps. Each output
- * sentence is set against each source sentence by the facts they share, each fact weighed by how
- * few source sentences have it; a statement is kept when some output sentence holds enough of it
- * ({@link #MIN_SUPPORT}) and it is a main part of what that sentence says (at least
- * {@link #MIN_SHARE} of the best-matching statement's weight), so words of a dropped statement that
- * come back inside a neighbour's paraphrase do not count as keeping it.
+ * sentence is set against each statement by the facts they share, each fact weighed by how few
+ * statements have it (a number or name {@link #FACT_WEIGHT} times a key word); a statement is kept
+ * by an output sentence that holds at least {@link #MIN_SUPPORT} of it, where it is a main part of
+ * what the sentence says (at least {@link #MIN_SHARE} of the sentence's best-matching statement), so
+ * words of a dropped statement that come back inside a neighbour's paraphrase do not keep it. The
+ * statements a sentence keeps are the ones it renders.
+ * <p>
+ * <b>Precision</b>: the share of the output's numbers and names the source backs, each output
+ * sentence read against the statements it renders. A number is backed when those statements state
+ * it; when another statement does and the rendered ones lost none of their numbers (repeated, not
+ * moved into the place of one); or when it follows from the rendered statements' numbers by one
+ * simple step (a sum or difference of two, a span between years, the year after or before, twice,
+ * half, ten, a hundred or a thousand times, a product) while the output keeps every number of the
+ * source, a multiplier folded into its product aside ("twice that" as "800"): a derived number adds
+ * to the source's numbers, a changed one takes the place of one of them. A name is backed when the
+ * source has it anywhere; one name more is let through when no name of the statements its sentence
+ * renders went missing (a rewrite naming what its source only refers to: "the workshop" as "the
+ * Hartley workshop"), a name standing where one of theirs went missing never is.
  * <p>
  * Neither catches two names that trade places, or a fact turned into its opposite with the same
  * words: that is the judge's part.
@@ -65,7 +69,7 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         if (c.precision() < minPrecision) {
             String lost = c.lost().isEmpty() ? "" : "; the source's " + shortList(c.lost()) + " not in the output";
             return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of the output's numbers and names are in the source (limit %.0f%%); not in the source: %s%s",
+                    "%.0f%% of the output's numbers and names are backed by the source (limit %.0f%%); not backed: %s%s",
                     c.precision() * 100, minPrecision * 100, shortList(c.unsupported()), lost), c.precision(), minPrecision));
         }
         if (c.recall() < minRecall) {
@@ -78,7 +82,7 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     }
 
     /** The facts of a text: numbers, names, key words. */
-    public static Facts extract(String text) {
+    static Facts extract(String text) {
         return FactExtractor.extract(text);
     }
 
