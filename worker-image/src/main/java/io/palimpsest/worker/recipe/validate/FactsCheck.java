@@ -24,9 +24,10 @@ import java.util.regex.Pattern;
  * sentence is set against each statement by the facts they share, each fact weighed by how few
  * statements have it (a number or name {@link #FACT_WEIGHT} times a key word); a statement is kept
  * by an output sentence that holds at least {@link #MIN_SUPPORT} of it, where it is a main part of
- * what the sentence says (at least {@link #MIN_SHARE} of the sentence's best-matching statement), so
- * words of a dropped statement that come back inside a neighbour's paraphrase do not keep it. The
- * statements a sentence keeps are the ones it renders.
+ * what the sentence says (at least {@link #MIN_SHARE} of the sentence's best-matching statement) or
+ * the sentence holds a good share of it ({@link #MIN_COVER} of its weight: two statements merged in
+ * one sentence), so words of a dropped statement that come back inside a neighbour's paraphrase do
+ * not keep it. The statements that are a main part of a sentence are the ones it renders.
  * <p>
  * <b>Precision</b>: the share of the output's numbers and names the source backs, each output
  * sentence read against the statements it renders. A number is backed when those statements state
@@ -57,6 +58,8 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     static final double MIN_SUPPORT = 0.5;
     /** Least share of an output sentence's best match a statement must reach there to be kept by it. */
     static final double MIN_SHARE = 0.5;
+    /** Or the least share of its own weight a statement must find in one output sentence (two statements merged in one). */
+    static final double MIN_COVER = 0.25;
 
     /** What the comparison found. */
     public record Comparison(double recall, double precision, int sentences, int sentencesKept,
@@ -110,7 +113,11 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         }
         double[][] support = new double[sentences.size()][offered.size()];
         double[] best = new double[offered.size()];
+        double[] total = new double[sentences.size()];
         for (int i = 0; i < sentences.size(); i++) {
+            for (String f : statementFacts.get(i)) {
+                total[i] += (f.startsWith("~") ? 1.0 : FACT_WEIGHT) / seenIn.get(f);
+            }
             for (int j = 0; j < offered.size(); j++) {
                 double sum = 0;
                 for (String f : statementFacts.get(i)) {
@@ -132,7 +139,7 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
             anchored++;
             boolean found = false;
             for (int j = 0; j < offered.size() && !found; j++) {
-                found = keeps(support[i][j], best[j]);
+                found = keeps(support[i][j], best[j], total[i]);
             }
             if (found) {
                 kept++;
@@ -201,10 +208,14 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         return new Comparison(recall, precision, anchored, kept, dropped, unsupported, lost);
     }
 
-    /** An output sentence keeps a statement: enough of its facts, and a main part of what the sentence says. */
-    private static boolean keeps(double support, double best) {
-        return support >= MIN_SUPPORT && support >= MIN_SHARE * best;
+    /**
+     * An output sentence keeps a statement: enough of its facts, and either a main part of what the
+     * sentence says or a good share of the statement (a sentence that merges two statements).
+     */
+    private static boolean keeps(double support, double best, double total) {
+        return support >= MIN_SUPPORT && (support >= MIN_SHARE * best || support >= MIN_COVER * total);
     }
+
 
     /** Each number once, by its written value. */
     private static Map<String, Quantity> distinct(List<Quantity> quantities) {
@@ -213,11 +224,15 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         return out;
     }
 
-    /** The statements output sentence {@code j} renders. */
+    /**
+     * The statements output sentence {@code j} renders: the ones that are a main part of it (a
+     * statement merged in with a small share is not, so a number moved into its place is judged
+     * against the main one).
+     */
     private static List<Integer> rendered(double[][] support, double[] best, int j) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < support.length; i++) {
-            if (keeps(support[i][j], best[j])) {
+            if (support[i][j] >= MIN_SUPPORT && support[i][j] >= MIN_SHARE * best[j]) {
                 out.add(i);
             }
         }

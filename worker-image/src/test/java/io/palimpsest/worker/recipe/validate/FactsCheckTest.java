@@ -96,6 +96,9 @@ class FactsCheckTest {
         String faithful = "At sunrise the geese leave the marsh in long lines. A hide on the northern shore opens at dawn. "
                 + "Every October the wardens count the flocks.";
         assertEquals(1.0, FactsCheck.compare(source, faithful).recall());
+        String merged = "At sunrise the geese leave the marsh in long lines, and a hide on the northern shore opens at dawn. "
+                + "Every October the wardens count the flocks.";
+        assertEquals(1.0, FactsCheck.compare(source, merged).recall());
     }
 
     @Test
