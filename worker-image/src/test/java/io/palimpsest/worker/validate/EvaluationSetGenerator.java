@@ -67,7 +67,7 @@ public final class EvaluationSetGenerator {
     };
 
     private final EvaluationFacts facts;
-    private final Random random = new Random(SEED);
+    private final Random random;
     private final ObjectMapper json = new ObjectMapper();
     private final List<ObjectNode> records = new ArrayList<>();
 
@@ -83,7 +83,13 @@ public final class EvaluationSetGenerator {
     }
 
     EvaluationSetGenerator(EvaluationFacts facts) {
+        this(facts, SEED);
+    }
+
+    /** Another seed composes other passages and rewrites from the same facts (a held-out set). */
+    EvaluationSetGenerator(EvaluationFacts facts, long seed) {
         this.facts = facts;
+        this.random = new Random(seed);
     }
 
     public static void main(String[] args) throws IOException {

@@ -23,9 +23,13 @@ import java.util.regex.Pattern;
  * a name swapped for one from another topic, a fact left out. Every defect is a faithful rewrite
  * of the same kind with one edit, so only a check that compares facts can tell them apart.
  * Deterministic (fixed seed): {@code java ... FidelitySetGenerator worker-image/src/test/resources/quality/fidelity-set.jsonl}.
+ * With a seed as second argument it writes another set from the same facts, other passages and
+ * other edits: the held-out set ({@link #HELD_OUT_SEED}), on which the validator was not tuned.
  */
 public final class FidelitySetGenerator {
     static final long SEED = 20261204L;
+    /** The held-out set's seed: passages and edits both drawn from it. */
+    static final long HELD_OUT_SEED = 20261205L;
     static final int FAITHFUL = 300;
     static final int PER_DEFECT = 150;
 
@@ -37,13 +41,23 @@ public final class FidelitySetGenerator {
     static final Pattern SPELLED_WORD = Pattern.compile("\\b(" + String.join("|", SPELLED) + ")\\b", Pattern.CASE_INSENSITIVE);
 
     private final EvaluationSetGenerator passages;
-    private final Random random = new Random(SEED);
+    private final Random random;
     private final ObjectMapper json = new ObjectMapper();
     private final List<ObjectNode> records = new ArrayList<>();
     private final List<String> allNames = new ArrayList<>();
 
     FidelitySetGenerator(EvaluationFacts facts) {
-        this.passages = new EvaluationSetGenerator(facts);
+        this(facts, new EvaluationSetGenerator(facts), new Random(SEED));
+    }
+
+    /** Another set from the same facts: passages, rewrites and edits all drawn from {@code seed}. */
+    FidelitySetGenerator(EvaluationFacts facts, long seed) {
+        this(facts, new EvaluationSetGenerator(facts, seed), new Random(seed + 1));
+    }
+
+    private FidelitySetGenerator(EvaluationFacts facts, EvaluationSetGenerator passages, Random random) {
+        this.passages = passages;
+        this.random = random;
         Set<String> names = new LinkedHashSet<>();
         for (EvaluationFacts.Topic t : facts.topics()) {
             for (EvaluationFacts.Fact f : t.facts()) {
@@ -58,7 +72,9 @@ public final class FidelitySetGenerator {
 
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "worker-image/src/test/resources/quality/fidelity-set.jsonl");
-        List<ObjectNode> records = new FidelitySetGenerator(EvaluationFacts.load()).generate();
+        EvaluationFacts facts = EvaluationFacts.load();
+        List<ObjectNode> records = (args.length > 1 ? new FidelitySetGenerator(facts, Long.parseLong(args[1]))
+                : new FidelitySetGenerator(facts)).generate();
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (ObjectNode r : records) {

@@ -1,7 +1,11 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.recipe.validate.FactExtractor.Facts;
+import io.palimpsest.worker.recipe.validate.FactExtractor.Quantity;
+
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -13,54 +17,63 @@ import java.util.regex.Pattern;
 /**
  * Fidelity without a model: the facts of source and output compared (K2 checks each rephrasing
  * for semantic alignment with its source; the method is not published, this is ours). Facts are
- * read from both texts the same way:
- * <ul>
- *   <li>numbers and dates, as values: digits ("1871", "2,400", "3.5"), spelled numbers
- *       ("thirty-eight", "one hundred and eighty thousand"), half and quarter as per cent, so
- *       "38 m" and "thirty-eight metres" agree;</li>
- *   <li>names: capitalised words inside a sentence, or opening one before another capitalised
- *       word ("Kerrow Point", "Mull Feran", "March"), possessives and plural s dropped;</li>
- *   <li>key nouns: content words of five letters or more, compared by their first five letters
- *       so inflections match.</li>
- * </ul>
- * <b>Precision</b>: the share of the output's numbers and names that the source holds (a changed
- * number, a swapped or invented name lowers it). <b>Recall</b>: the share of the source's
- * sentences the output keeps, a sentence being kept when at least one fact of its own (one no
- * other sentence of the source has) is in the output: a dropped statement lowers it, a paraphrase
- * that renames most words does not. Neither catches two names that trade places, or a fact
- * turned into its opposite with the same words: that is the judge's part.
+ * read from both texts the same way by {@link FactExtractor}: numbers and dates as values (with
+ * what unit words and fractions also say), names, and key words.
+ * <p>
+ * <b>Recall</b>: the share of the source's statements (sentences) the output keeps. Each output
+ * sentence is set against each statement by the facts they share, each fact weighed by how few
+ * statements have it (a number or name {@link #FACT_WEIGHT} times a key word); a statement is kept
+ * by an output sentence that holds at least {@link #MIN_SUPPORT} of it, where it is a main part of
+ * what the sentence says (at least {@link #MIN_SHARE} of the sentence's best-matching statement) or
+ * the sentence holds a good share of it ({@link #MIN_COVER} of its weight: two statements merged in
+ * one sentence), so words of a dropped statement that come back inside a neighbour's paraphrase do
+ * not keep it. The statements that are a main part of a sentence are the ones it renders.
+ * <p>
+ * <b>Precision</b>: the share of the output's numbers and names the source backs, each output
+ * sentence read against the statements it renders. A number is backed when those statements state
+ * it; when another statement does and the rendered ones lost none of their numbers (repeated, not
+ * moved into the place of one); or when it follows from the rendered statements' numbers by one
+ * simple step (a sum or difference of two, a span between years, the year after or before, twice,
+ * half, ten, a hundred or a thousand times, a product) while the output keeps every number of the
+ * source, a multiplier folded into its product aside ("twice that" as "800"): a derived number adds
+ * to the source's numbers, a changed one takes the place of one of them. A name is backed when the
+ * source has it anywhere; one name more is let through when no name of the statements its sentence
+ * renders went missing (a rewrite naming what its source only refers to: "the workshop" as "the
+ * Hartley workshop"), a name standing where one of theirs went missing never is.
+ * <p>
+ * Neither catches two names that trade places, or a fact turned into its opposite with the same
+ * words: that is the judge's part.
  */
 public record FactsCheck(double minRecall, double minPrecision) implements OutputCheck {
     public static final String REASON = "facts";
     public static final double DEFAULT_MIN_RECALL = 1.0;
     public static final double DEFAULT_MIN_PRECISION = 1.0;
-    static final int KEY_NOUN_LENGTH = 4;
-    static final int STEM = 5;
-
-    /** The facts of a text or of one sentence. */
-    public record Facts(Set<String> numbers, Set<String> names, Set<String> nouns) {
-        /** Every fact, tagged by kind so a number and a word never meet. */
-        Set<String> all() {
-            Set<String> out = new LinkedHashSet<>();
-            numbers.forEach(n -> out.add("#" + n));
-            names.forEach(n -> out.add("@" + n));
-            nouns.forEach(n -> out.add("~" + n));
-            return out;
-        }
-    }
+    /** Names an output may add while keeping every name of its source. */
+    static final int ADDED_NAMES = 1;
+    /** Relative rounding allowed for a derived number written as approximate ("about 800"). */
+    static final double HEDGE_TOLERANCE = 0.05;
+    /** A number or name counts this many key words: what a statement is about, seldom shared by chance. */
+    static final double FACT_WEIGHT = 2.0;
+    /** Least weight of a statement's facts one output sentence must hold to keep it. */
+    static final double MIN_SUPPORT = 0.5;
+    /** Least share of an output sentence's best match a statement must reach there to be kept by it. */
+    static final double MIN_SHARE = 0.5;
+    /** Or the least share of its own weight a statement must find in one output sentence (two statements merged in one). */
+    static final double MIN_COVER = 0.25;
 
     /** What the comparison found. */
     public record Comparison(double recall, double precision, int sentences, int sentencesKept,
-                             List<String> droppedSentences, Set<String> unsupported) {
+                             List<String> droppedSentences, Set<String> unsupported, Set<String> lost) {
     }
 
     @Override
     public Optional<Rejection> check(ValidationSubject s) {
         Comparison c = compare(s.source(), s.output());
         if (c.precision() < minPrecision) {
+            String lost = c.lost().isEmpty() ? "" : "; the source's " + shortList(c.lost()) + " not in the output";
             return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of the output's numbers and names are in the source (limit %.0f%%); not in the source: %s",
-                    c.precision() * 100, minPrecision * 100, shortList(c.unsupported())), c.precision(), minPrecision));
+                    "%.0f%% of the output's numbers and names are backed by the source (limit %.0f%%); not backed: %s%s",
+                    c.precision() * 100, minPrecision * 100, shortList(c.unsupported()), lost), c.precision(), minPrecision));
         }
         if (c.recall() < minRecall) {
             return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
@@ -71,59 +84,241 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         return Optional.empty();
     }
 
-    public static Comparison compare(String source, String output) {
-        Facts out = extract(output);
-        Set<String> outputFacts = out.all();
-        Set<String> outputWords = words(output);
-        Set<String> sourceWords = words(source);
+    /** The facts of a text: numbers, names, key words. */
+    static Facts extract(String text) {
+        return FactExtractor.extract(text);
+    }
 
-        // recall: each source sentence by the facts only it has
+    public static Comparison compare(String source, String output) {
+        Facts src = FactExtractor.extract(source);
+        Facts out = FactExtractor.extract(output);
+        Set<String> sourceWords = FactExtractor.words(source);
+        Set<String> outputWords = FactExtractor.words(output);
+
+        // recall: statements aligned to output sentences
         List<String> sentences = sentences(source);
-        List<Set<String>> own = new ArrayList<>();
+        List<Facts> statements = sentences.stream().map(FactExtractor::extract).toList();
+        List<Set<String>> statementFacts = new ArrayList<>();
         Map<String, Integer> seenIn = new HashMap<>();
-        for (String sentence : sentences) {
-            Set<String> facts = extract(sentence).all();
-            own.add(facts);
-            facts.forEach(f -> seenIn.merge(f, 1, Integer::sum));
+        for (Facts f : statements) {
+            Set<String> facts = statementFacts(f);
+            statementFacts.add(facts);
+            facts.forEach(k -> seenIn.merge(k, 1, Integer::sum));
+        }
+        List<String> outputSentences = sentences(output);
+        List<Facts> outputStatements = outputSentences.stream().map(FactExtractor::extract).toList();
+        List<Set<String>> offered = new ArrayList<>();
+        for (int j = 0; j < outputSentences.size(); j++) {
+            offered.add(outputFacts(outputSentences.get(j), outputStatements.get(j)));
+        }
+        double[][] support = new double[sentences.size()][offered.size()];
+        double[] best = new double[offered.size()];
+        double[] total = new double[sentences.size()];
+        for (int i = 0; i < sentences.size(); i++) {
+            for (String f : statementFacts.get(i)) {
+                total[i] += (f.startsWith("~") ? 1.0 : FACT_WEIGHT) / seenIn.get(f);
+            }
+            for (int j = 0; j < offered.size(); j++) {
+                double sum = 0;
+                for (String f : statementFacts.get(i)) {
+                    if (offered.get(j).contains(f)) {
+                        sum += (f.startsWith("~") ? 1.0 : FACT_WEIGHT) / seenIn.get(f);
+                    }
+                }
+                support[i][j] = sum;
+                best[j] = Math.max(best[j], sum);
+            }
         }
         int anchored = 0;
         int kept = 0;
         List<String> dropped = new ArrayList<>();
         for (int i = 0; i < sentences.size(); i++) {
-            List<String> unique = own.get(i).stream().filter(f -> seenIn.get(f) == 1).toList();
-            if (unique.isEmpty()) {
-                continue; // nothing of its own to look for
+            if (statementFacts.get(i).isEmpty()) {
+                continue; // nothing to look for
             }
             anchored++;
-            boolean found = unique.stream().anyMatch(f -> outputFacts.contains(f)
-                    || (f.startsWith("@") && outputWords.contains(f.substring(1))));
+            boolean found = false;
+            for (int j = 0; j < offered.size() && !found; j++) {
+                found = keeps(support[i][j], best[j], total[i]);
+            }
             if (found) {
                 kept++;
             } else {
                 dropped.add(abbreviate(sentences.get(i)));
             }
         }
-
-        // precision: the output's numbers and names against the source
-        Facts src = extract(source);
-        Set<String> unsupported = new LinkedHashSet<>();
-        int claims = 0;
-        for (String n : out.numbers()) {
-            claims++;
-            if (!src.numbers().contains(n)) {
-                unsupported.add(n);
-            }
-        }
-        for (String n : out.names()) {
-            claims++;
-            // a name the source has, in any position or case (a sentence-initial or lower-case use)
-            if (!src.names().contains(n) && !sourceWords.contains(n)) {
-                unsupported.add(n);
-            }
-        }
         double recall = anchored == 0 ? 1 : (double) kept / anchored;
-        double precision = claims == 0 ? 1 : (double) (claims - unsupported.size()) / claims;
-        return new Comparison(recall, precision, anchored, kept, dropped, unsupported);
+
+        // precision: numbers, each against the statements its sentence renders
+        Map<String, Quantity> outNumbers = distinct(out.quantities());
+        Map<String, Quantity> srcNumbers = distinct(src.quantities());
+        Set<String> lostNumbers = new LinkedHashSet<>();
+        srcNumbers.values().stream().filter(q -> outNumbers.values().stream().noneMatch(q::sameAs))
+                .forEach(q -> lostNumbers.add(q.text()));
+        Set<String> unsupported = new LinkedHashSet<>();
+        Set<String> lost = new LinkedHashSet<>();
+        for (int j = 0; j < outputSentences.size(); j++) {
+            List<Integer> rendered = rendered(support, best, j);
+            Map<String, Quantity> local = new LinkedHashMap<>();
+            rendered.forEach(i -> local.putAll(distinct(statements.get(i).quantities())));
+            Set<String> localLost = new LinkedHashSet<>(local.keySet());
+            localLost.retainAll(lostNumbers);
+            for (Quantity q : outputStatements.get(j).quantities()) {
+                if (local.values().stream().anyMatch(q::sameAs)) {
+                    continue;
+                }
+                boolean inSource = srcNumbers.values().stream().anyMatch(q::sameAs);
+                boolean ok = inSource
+                        // a number of another statement, moved here in place of one of this statement's
+                        ? localLost.isEmpty()
+                        : derived(q, rendered.isEmpty() ? srcNumbers : local, lostNumbers, srcNumbers);
+                if (!ok) {
+                    unsupported.add(q.text());
+                    lost.addAll(inSource ? localLost : lostNumbers);
+                }
+            }
+        }
+
+        // precision: names, in any position or case in the source (a sentence-initial or lower-case use)
+        Set<String> lostNames = new LinkedHashSet<>(src.names());
+        lostNames.removeIf(outputWords::contains);
+        List<String> added = new ArrayList<>();
+        for (int j = 0; j < outputSentences.size(); j++) {
+            List<String> newNames = outputStatements.get(j).names().stream()
+                    .filter(n -> !src.names().contains(n) && !sourceWords.contains(n)).toList();
+            if (newNames.isEmpty()) {
+                continue;
+            }
+            // a new name where the statement this sentence renders lost one of its names took its place
+            List<Integer> rendered = rendered(support, best, j);
+            boolean aligned = !rendered.isEmpty();
+            boolean replaces = rendered.stream().anyMatch(i -> statements.get(i).names().stream().anyMatch(lostNames::contains));
+            if (replaces || (!aligned && !lostNames.isEmpty())) {
+                unsupported.addAll(newNames);
+                lost.addAll(lostNames);
+            } else {
+                newNames.stream().filter(n -> !added.contains(n)).forEach(added::add);
+            }
+        }
+        if (added.size() > ADDED_NAMES) {
+            unsupported.addAll(added);
+        }
+        int claims = outNumbers.size() + out.names().size();
+        double precision = claims == 0 ? 1 : Math.max(0, (double) (claims - unsupported.size()) / claims);
+        return new Comparison(recall, precision, anchored, kept, dropped, unsupported, lost);
+    }
+
+    /**
+     * An output sentence keeps a statement: enough of its facts, and either a main part of what the
+     * sentence says or a good share of the statement (a sentence that merges two statements).
+     */
+    private static boolean keeps(double support, double best, double total) {
+        return support >= MIN_SUPPORT && (support >= MIN_SHARE * best || support >= MIN_COVER * total);
+    }
+
+
+    /** Each number once, by its written value. */
+    private static Map<String, Quantity> distinct(List<Quantity> quantities) {
+        Map<String, Quantity> out = new LinkedHashMap<>();
+        quantities.forEach(q -> out.putIfAbsent(q.text(), q));
+        return out;
+    }
+
+    /**
+     * The statements output sentence {@code j} renders: the ones that are a main part of it (a
+     * statement merged in with a small share is not, so a number moved into its place is judged
+     * against the main one).
+     */
+    private static List<Integer> rendered(double[][] support, double[] best, int j) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < support.length; i++) {
+            if (support[i][j] >= MIN_SUPPORT && support[i][j] >= MIN_SHARE * best[j]) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One simple step from the numbers of the statements a sentence renders: a sum, a difference or
+     * span, the next or previous year, a ratio (2, 10, 100, 1000), a product. Only while the output
+     * keeps every number of the source, except a multiplier folded into its product ("twice that"
+     * as "800"): a changed number takes the place of one of the source's and is never excused.
+     */
+    static boolean derived(Quantity q, Map<String, Quantity> operandsByText, Set<String> lost, Map<String, Quantity> source) {
+        boolean onlyMultipliersLost = lost.stream().allMatch(t -> source.get(t).multiplier());
+        if (!onlyMultipliersLost) {
+            return false;
+        }
+        List<Quantity> operands = new ArrayList<>(operandsByText.values());
+        for (int a = 0; a < operands.size(); a++) {
+            Quantity qa = operands.get(a);
+            for (double v : qa.values()) {
+                if (lost.isEmpty()) {
+                    for (double ratio : RATIOS) {
+                        if (matches(q, v * ratio) || matches(q, v / ratio)) {
+                            return true;
+                        }
+                    }
+                    if (qa.yearLike() && (matches(q, v + 1) || matches(q, v - 1))) {
+                        return true;
+                    }
+                }
+                for (int b = a + 1; b < operands.size(); b++) {
+                    Quantity qb = operands.get(b);
+                    for (double w : qb.values()) {
+                        if (lost.isEmpty() && (matches(q, v + w) || matches(q, Math.abs(v - w)))) {
+                            return true;
+                        }
+                        boolean folds = lost.stream().allMatch(t -> t.equals(qa.text()) || t.equals(qb.text()));
+                        if (folds && isCount(v) && isCount(w) && matches(q, v * w)) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final double[] RATIOS = {2, 10, 100, 1000};
+
+    private static boolean isCount(double v) {
+        return v >= 2 && v == Math.rint(v);
+    }
+
+    private static boolean matches(Quantity q, double candidate) {
+        for (double v : q.values()) {
+            double tolerance = Math.max(q.unitTolerance(), q.hedged() && !q.yearLike() ? HEDGE_TOLERANCE * Math.abs(candidate) : 0);
+            if (Math.abs(v - candidate) <= Math.max(tolerance, 1e-9)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A source statement's facts, tagged by kind so a number and a word never meet. */
+    private static Set<String> statementFacts(Facts f) {
+        Set<String> out = new LinkedHashSet<>();
+        f.quantities().forEach(q -> out.add("#" + q.text()));
+        f.names().forEach(n -> out.add("@" + n));
+        f.keyWords().forEach(n -> out.add("~" + n));
+        return out;
+    }
+
+    /** What an output sentence offers: every value its numbers state, and each word as a name and as a key word. */
+    private static Set<String> outputFacts(String sentence, Facts f) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Quantity q : f.quantities()) {
+            for (double v : q.values()) {
+                out.add("#" + FactExtractor.format(v));
+            }
+        }
+        for (String w : FactExtractor.words(sentence)) {
+            out.add("@" + w);
+            out.add("~" + FactExtractor.stem(w));
+        }
+        return out;
     }
 
     private static String abbreviate(String sentence) {
@@ -136,27 +331,6 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     }
 
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n\\s*\\n");
-    private static final Pattern TOKEN = Pattern.compile("\\d[\\d,]*(?:\\.\\d+)?%?|[\\p{L}][\\p{L}'’]*|[.!?;:]");
-    private static final Map<String, Integer> UNITS = Map.ofEntries(
-            Map.entry("two", 2), Map.entry("three", 3), Map.entry("four", 4), Map.entry("five", 5),
-            Map.entry("six", 6), Map.entry("seven", 7), Map.entry("eight", 8), Map.entry("nine", 9), Map.entry("ten", 10),
-            Map.entry("eleven", 11), Map.entry("twelve", 12), Map.entry("thirteen", 13), Map.entry("fourteen", 14),
-            Map.entry("fifteen", 15), Map.entry("sixteen", 16), Map.entry("seventeen", 17), Map.entry("eighteen", 18),
-            Map.entry("nineteen", 19), Map.entry("twenty", 20), Map.entry("thirty", 30), Map.entry("forty", 40),
-            Map.entry("fifty", 50), Map.entry("sixty", 60), Map.entry("seventy", 70), Map.entry("eighty", 80),
-            Map.entry("ninety", 90), Map.entry("dozen", 12));
-    /** Fractions a rewrite may give as per cent ("half" for "fifty per cent"). */
-    private static final Map<String, Integer> FRACTIONS = Map.of("half", 50, "quarter", 25);
-    private static final Map<String, Integer> SCALES = Map.of("hundred", 100, "thousand", 1000, "million", 1_000_000);
-    private static final Set<String> STOP = Set.of(("about above after again against among another around because before "
-            + "being below between beyond could during either every first further having however itself little might "
-            + "nearly never other others ought over quite rather really second should since still their theirs them "
-            + "themselves there these thing things those though through throughout under until upon whatever when "
-            + "where whether which while whose within without would years year later today").split(" "));
-    /** Words that open sentences capitalised without being names, even before a name ("In March", "From Ruda"). */
-    private static final Set<String> OPENERS = Set.of(("a an the in on at by for from to of with into onto after before since "
-            + "during until when while once each every its it this that these those their his her our there here then "
-            + "today now later some many most all both over under about around near across through one two").split(" "));
 
     static List<String> sentences(String text) {
         List<String> out = new ArrayList<>();
@@ -166,119 +340,5 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
             }
         }
         return out;
-    }
-
-    /** Every word of a text, lower case, possessive and plural s dropped: where a name may also appear. */
-    private static Set<String> words(String text) {
-        Set<String> out = new LinkedHashSet<>();
-        TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group())
-                .filter(t -> Character.isLetter(t.charAt(0)))
-                .forEach(t -> out.add(nameForm(t)));
-        return out;
-    }
-
-    /** The facts of a text: numbers, names, key nouns. */
-    public static Facts extract(String text) {
-        Set<String> numbers = new LinkedHashSet<>();
-        Set<String> names = new LinkedHashSet<>();
-        Set<String> nouns = new LinkedHashSet<>();
-        List<String> tokens = TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group()).toList();
-        boolean sentenceStart = true;
-        long spelled = -1;
-        long scaled = 0;
-        for (int i = 0; i < tokens.size(); i++) {
-            String t = tokens.get(i);
-            if (t.length() == 1 && ".!?;:".contains(t)) {
-                flush(numbers, spelled, scaled);
-                spelled = -1;
-                scaled = 0;
-                sentenceStart = ".!?".contains(t);
-                continue;
-            }
-            if (Character.isDigit(t.charAt(0))) {
-                flush(numbers, spelled, scaled);
-                spelled = -1;
-                scaled = 0;
-                numbers.add(normaliseDigits(t));
-                sentenceStart = false;
-                continue;
-            }
-            String lower = t.toLowerCase(Locale.ROOT);
-            String next = i + 1 < tokens.size() ? tokens.get(i + 1).toLowerCase(Locale.ROOT) : "";
-            Long value = UNITS.containsKey(lower) ? Long.valueOf(UNITS.get(lower))
-                    // "one hundred", "a thousand": one only counts before a scale, where it cannot be a pronoun
-                    : (lower.equals("one") || lower.equals("a")) && SCALES.containsKey(next) ? Long.valueOf(1) : null;
-            if (value != null) {
-                spelled = spelled < 0 ? value : spelled + value;
-                sentenceStart = false;
-                continue;
-            }
-            if (SCALES.containsKey(lower) && spelled >= 0) {
-                long scale = SCALES.get(lower);
-                if (scale >= 1000) {
-                    scaled += spelled * scale;
-                    spelled = 0;
-                } else {
-                    spelled = spelled * scale;
-                }
-                continue;
-            }
-            if (lower.equals("and") && spelled >= 0 && (UNITS.containsKey(next) || next.equals("one") || next.equals("a"))) {
-                continue;
-            }
-            flush(numbers, spelled, scaled);
-            spelled = -1;
-            scaled = 0;
-            if (FRACTIONS.containsKey(lower)) {
-                numbers.add(Integer.toString(FRACTIONS.get(lower)));
-            }
-            boolean capital = Character.isUpperCase(t.charAt(0));
-            boolean nextCapital = i + 1 < tokens.size() && Character.isUpperCase(tokens.get(i + 1).charAt(0));
-            boolean opener = sentenceStart && OPENERS.contains(lower);
-            if (capital && (!sentenceStart || nextCapital) && !opener && t.length() > 1) {
-                names.add(nameForm(t));
-            } else {
-                String w = nameForm(t);
-                if (w.length() >= KEY_NOUN_LENGTH && !STOP.contains(w) && w.chars().allMatch(Character::isLetter)) {
-                    nouns.add(stem(w));
-                }
-            }
-            sentenceStart = false;
-        }
-        flush(numbers, spelled, scaled);
-        return new Facts(numbers, names, nouns);
-    }
-
-    private static void flush(Set<String> numbers, long spelled, long scaled) {
-        if (spelled >= 0 || scaled > 0) {
-            numbers.add(Long.toString(scaled + Math.max(0, spelled)));
-        }
-    }
-
-    private static String normaliseDigits(String t) {
-        String plain = t.replace(",", "").replace("%", "");
-        if (plain.endsWith(".")) {
-            plain = plain.substring(0, plain.length() - 1);
-        }
-        return plain.matches("\\d+\\.0+") ? plain.substring(0, plain.indexOf('.')) : plain;
-    }
-
-    /** Lower case, possessive and a plural s dropped: "Aldanes", "Aldane's" and "aldane" meet. */
-    static String nameForm(String t) {
-        String w = t.toLowerCase(Locale.ROOT);
-        if (w.endsWith("'s") || w.endsWith("’s")) {
-            w = w.substring(0, w.length() - 2);
-        }
-        while (w.endsWith("'") || w.endsWith("’")) {
-            w = w.substring(0, w.length() - 1);
-        }
-        if (w.length() > 4 && w.endsWith("s") && !w.endsWith("ss")) {
-            w = w.substring(0, w.length() - 1);
-        }
-        return w.isEmpty() ? t.toLowerCase(Locale.ROOT) : w;
-    }
-
-    static String stem(String w) {
-        return w.length() <= STEM ? w : w.substring(0, STEM);
     }
 }

@@ -41,7 +41,7 @@ class ExamplesTest {
         assertEquals(run.rejects().size(), run.rejects("facts").size() + run.rejects("judge").size(), () -> run.rejects().toString());
         assertFalse(run.rejects("facts").isEmpty());
         assertFalse(run.rejects("judge").isEmpty());
-        assertTrue(run.rejects("facts").stream().allMatch(r -> r.path("detail").asText().contains("not in the source")));
+        assertTrue(run.rejects("facts").stream().allMatch(r -> r.path("detail").asText().contains("not backed")));
         Map<String, String> outputText = new HashMap<>();
         run.outputs("narrative").forEach(o -> outputText.put(o.path("id").asText(), o.path("text").asText()));
         int withContext = 0;
