@@ -34,11 +34,21 @@ public final class ShardInput implements Closeable {
     private String currentKey;
     private Long currentMaxItems;
     private long readFromCurrent;
+    private final java.util.function.LongConsumer bytesRead;
+    private long currentPlannedBytes;
+    private long currentReportedBytes;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
+        this(storage, shard, readers, bytes -> {
+        });
+    }
+
+    /** @param bytesRead told the input bytes consumed as reading goes (progress) */
+    public ShardInput(Storage storage, Shard shard, DocumentReaders readers, java.util.function.LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
         this.files = shard.files().iterator();
+        this.bytesRead = bytesRead;
     }
 
     /** The next item, or null after the last file. */
@@ -53,7 +63,12 @@ public final class ShardInput implements Closeable {
                     currentKey = file.key();
                     currentMaxItems = file.maxItems();
                     readFromCurrent = 0;
-                    current = readers.open(storage, currentKey);
+                    currentPlannedBytes = file.bytes();
+                    currentReportedBytes = 0;
+                    current = readers.open(storage, currentKey, n -> {
+                        currentReportedBytes += n;
+                        bytesRead.accept(n);
+                    });
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
@@ -62,6 +77,10 @@ public final class ShardInput implements Closeable {
                 }
                 current.close();
                 current = null;
+                // a format read in one go (Parquet), or an input limit that stopped early: the file is behind us all the same
+                if (currentPlannedBytes > currentReportedBytes) {
+                    bytesRead.accept(currentPlannedBytes - currentReportedBytes);
+                }
             }
         } catch (NoSuchFileException | ZipException | EOFException | com.github.luben.zstd.ZstdIOException e) {
             throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
