@@ -1,0 +1,21 @@
+package io.palimpsest.operator.job.progress;
+
+/**
+ * What one running worker pod said about its shard at its last scrape: documents it answered
+ * (not committed), their tokens, and how far it is through the shard's input.
+ *
+ * @param bytesRead  input bytes read so far (as stored)
+ * @param shardBytes the shard's planned input bytes; 0 when unknown
+ */
+public record ShardProgress(int shard, long written, long rejected, long skipped, long promptTokens, long completionTokens,
+                            long bytesRead, long shardBytes) {
+
+    public long documents() {
+        return written + rejected + skipped;
+    }
+
+    /** How far through its input the shard is, 0-1 (0 when the size is unknown). */
+    public double fraction() {
+        return shardBytes <= 0 ? 0 : Math.min(1.0, Math.max(0, bytesRead) / (double) shardBytes);
+    }
+}
