@@ -61,6 +61,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     io.palimpsest.operator.job.progress.LiveProgress liveProgress;
     @Inject
     io.palimpsest.operator.job.progress.WorkerProgressScraper progressScraper;
+    @Inject
+    io.palimpsest.operator.metrics.JobMetrics jobMetrics;
 
     private InformerEventSource<Job, RewriteJob> jobs;
     /** Enough for the cluster's terminated-pod GC threshold (12,500) several times over. */
@@ -93,7 +95,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
                 .build(), context);
         if (progressScraper != null) {
-            progressScraper.watch(() -> pods.list(p -> true).toList());
+            progressScraper.watch(() -> pods.list(p -> true).toList(),
+                    () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
             return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
         }
         return List.of(jobs, configMaps, pods, models);
@@ -178,8 +181,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
         }
+        if (fold != null) {
+            ShardFailureEvents.record(context.getClient(), job, previous, next, now);
+        }
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
+        }
+        if (jobMetrics != null) {
+            jobMetrics.observed(ResourceID.fromResource(job), next);
         }
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);

@@ -55,6 +55,8 @@ public class WorkerProgressScraper {
 
     private final LiveProgress live;
     private final PalimpsestConfig config;
+    private final io.palimpsest.operator.metrics.JobMetrics metrics;
+    private volatile Supplier<Set<ResourceID>> jobs;
     private final SimpleInboundEventSource<RewriteJob> trigger = new SimpleInboundEventSource<>("worker-progress");
     private volatile Supplier<Collection<Pod>> pods;
     private volatile HttpClient http;
@@ -66,9 +68,10 @@ public class WorkerProgressScraper {
     }
 
     @Inject
-    public WorkerProgressScraper(LiveProgress live, PalimpsestConfig config) {
+    public WorkerProgressScraper(LiveProgress live, PalimpsestConfig config, io.palimpsest.operator.metrics.JobMetrics metrics) {
         this.live = live;
         this.config = config;
+        this.metrics = metrics;
     }
 
     /** The event source the RewriteJob reconciler registers; a round fires it for each job whose progress moved. */
@@ -77,8 +80,9 @@ public class WorkerProgressScraper {
     }
 
     /** Called by the reconciler once its pod informer exists: the worker pods to read. */
-    public void watch(Supplier<Collection<Pod>> pods) {
+    public void watch(Supplier<Collection<Pod>> pods, Supplier<Set<ResourceID>> jobs) {
         this.pods = pods;
+        this.jobs = jobs;
     }
 
     public Round lastRound() {
@@ -124,6 +128,11 @@ public class WorkerProgressScraper {
                 }
             }
             lastRound = new Round(targets.size(), answered, (System.nanoTime() - start) / 1_000_000);
+            metrics.round(lastRound.pods(), lastRound.answered(), lastRound.millis() / 1000.0);
+            Supplier<Set<ResourceID>> existing = this.jobs;
+            if (existing != null) {
+                metrics.retain(existing.get()); // a deleted job's series go with it
+            }
         } catch (RuntimeException e) {
             LOG.warn("worker progress round failed", e);
         } catch (InterruptedException e) {
