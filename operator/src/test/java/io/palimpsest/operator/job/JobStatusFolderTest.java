@@ -209,6 +209,41 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void statusStaysUnder64KiBAtAHundredThousandShardsWithAThousandRunning() throws Exception {
+        int shards = 100_000;
+        // The widest range strings: every third shard committed, every seventh failed, the rest pending or running.
+        RangeSet.Builder done = new RangeSet.Builder();
+        RangeSet.Builder failed = new RangeSet.Builder();
+        for (int i = 0; i < shards; i++) {
+            if (i % 7 == 0) {
+                failed.add(i);
+            } else if (i % 3 == 0) {
+                done.add(i);
+            }
+        }
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            FinishedPod f = Pods.failed(i * 7, 3, T0.plusSeconds(i));
+            f.summary().setMessage("x".repeat(5000));
+            pods.add(f);
+        }
+        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            int shard = 99_000 + i;
+            live.put(shard, new io.palimpsest.operator.job.progress.ShardProgress(shard, Long.MAX_VALUE / 4000, 1_000_000, 1_000_000,
+                    Long.MAX_VALUE / 4000, Long.MAX_VALUE / 4000, 1L << 40, 1L << 41));
+        }
+        RewriteJobStatus s = folder.fold(null, shards, new WorkerJobView(done.build(), failed.build(), 1000,
+                WorkerJobView.State.RUNNING, null), pods, live).status();
+        clock.advance(Duration.ofMinutes(1));
+        s = folder.fold(s, shards, new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null), pods, live)
+                .status();
+        assertNotNull(s.getDocuments().getInProgress());
+        int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(s).length;
+        assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
+    }
+
+    @Test
     void withoutLiveReadingsTheStatusIsAsBefore() {
         RewriteJobStatus s = folder.fold(null, 10, running("0", "", 3), List.of(committed(0, 10))).status();
         assertNull(s.getDocuments().getInProgress());

@@ -284,7 +284,7 @@ final class LocalCommand implements Callable<Integer> {
 
         ProgressLine line() {
             return new ProgressLine(shardsDone.get(), shards, progress.itemsDone.get(), progress.written.get(), progress.rejected.get(),
-                    progress.completionTokens.get(), progress.bytesRead.get(), plannedBytes, (System.nanoTime() - start) / 1e9);
+                    progress.completionTokens.get(), progress.inputFraction(plannedBytes), (System.nanoTime() - start) / 1e9);
         }
 
         private void print() {

@@ -91,6 +91,12 @@ final class MetricsEndpoint implements AutoCloseable {
         CounterWithCallback.builder().name("palimpsest_input_read_bytes_total")
                 .help("Input bytes read so far, as stored; over palimpsest_shard_input_bytes it says how far the shard is.")
                 .callback(cb -> cb.call(progress.bytesRead.get())).register(registry);
+        GaugeWithCallback.builder().name("palimpsest_shard_progress_ratio")
+                .help("How far the shard is, 0-1: input bytes read over planned, corrected for documents read ahead of their answers.")
+                .callback(cb -> {
+                    double f = progress.inputFraction();
+                    cb.call(Double.isNaN(f) ? 0 : f);
+                }).register(registry);
         GaugeWithCallback.builder().name("palimpsest_requests_in_flight")
                 .help("Model requests sent and not yet answered.")
                 .callback(cb -> cb.call(client == null ? 0 : client.concurrency().inFlight())).register(registry);

@@ -4,13 +4,15 @@ import java.time.Duration;
 
 /**
  * The text of a local run's progress line. The share of documents done is estimated from the input
- * read (bytes as stored over the plan's bytes): the number of documents is known only once every
- * file is read, and bytes track it closely for any corpus whose documents are not sorted by size.
+ * read ({@link io.palimpsest.worker.run.RunProgress#inputFraction(long)}: bytes as stored over the
+ * plan's bytes, corrected for documents read but not answered yet): the number of documents is known
+ * only once every file is read, and bytes track it closely for any corpus whose documents are not
+ * sorted by size.
  * The ETA extrapolates the elapsed time at that share; neither is shown before the run has a
  * measurable share.
  */
 record ProgressLine(int shardsDone, int shards, long documents, long written, long notWritten, long completionTokens,
-                    long bytesRead, long plannedBytes, double seconds) {
+                    double inputFraction, double seconds) {
 
     /** Below this share the extrapolation is noise. */
     static final double MIN_FRACTION = 0.001;
@@ -19,7 +21,7 @@ record ProgressLine(int shardsDone, int shards, long documents, long written, lo
         if (shards > 0 && shardsDone >= shards) {
             return 1.0;
         }
-        return plannedBytes <= 0 ? Double.NaN : Math.min(1.0, bytesRead / (double) plannedBytes);
+        return inputFraction;
     }
 
     /** Seconds left at the rate so far, or -1 when there is no measurable share yet. */

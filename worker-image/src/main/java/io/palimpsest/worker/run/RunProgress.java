@@ -29,6 +29,10 @@ public final class RunProgress {
     public final AtomicLong shardBytes = new AtomicLong();
     /** Input bytes read so far (as stored, i.e. compressed); with {@link #shardBytes}, how far the shards are. */
     public final AtomicLong bytesRead = new AtomicLong();
+    /** Items taken from the input (the reader runs ahead of the answers by the in-flight window). */
+    public final AtomicLong itemsRead = new AtomicLong();
+    /** Items read that an earlier attempt's checkpoint parts already hold. */
+    public final AtomicLong itemsResumed = new AtomicLong();
     private final Map<String, LongAdder> notWritten = new ConcurrentHashMap<>();
 
     void record(ProcessedDocument result) {
@@ -63,7 +67,21 @@ public final class RunProgress {
 
     /** How far through its input the run is, 0-1; NaN before any shard began. */
     public double inputFraction() {
-        long planned = shardBytes.get();
-        return planned <= 0 ? Double.NaN : Math.min(1.0, bytesRead.get() / (double) planned);
+        return inputFraction(shardBytes.get());
+    }
+
+    /**
+     * The share of {@code plannedBytes} answered: bytes read over planned, times the share of the items
+     * read that are answered. Bytes alone run ahead by the reader's buffers and the in-flight window,
+     * which for a small shard is all of it; the item ratio takes both back out.
+     */
+    public double inputFraction(long plannedBytes) {
+        if (plannedBytes <= 0) {
+            return Double.NaN;
+        }
+        double read = Math.min(1.0, bytesRead.get() / (double) plannedBytes);
+        long items = itemsRead.get();
+        double answered = items <= 0 ? 0 : Math.min(1.0, (itemsDone.get() + itemsResumed.get()) / (double) items);
+        return read * answered;
     }
 }

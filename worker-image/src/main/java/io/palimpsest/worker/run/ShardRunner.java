@@ -137,12 +137,15 @@ public final class ShardRunner {
             long submitted = 0;
             InputItem item;
             while ((item = items.next()) != null) {
+                progress.itemsRead.incrementAndGet();
                 if (!state.done().contains(ordinal)) {
                     if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
                         break;
                     }
                     submit(writer, inFlight, ordinal, item);
                     submitted++;
+                } else {
+                    progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
                 }
                 ordinal++;
             }

@@ -6,9 +6,16 @@ package io.palimpsest.operator.job.progress;
  *
  * @param bytesRead  input bytes read so far (as stored)
  * @param shardBytes the shard's planned input bytes; 0 when unknown
+ * @param ratio      the worker's own estimate of how far the shard is (0-1: bytes read corrected for documents read
+ *                   ahead of their answers), NaN when it gives none
  */
 public record ShardProgress(int shard, long written, long rejected, long skipped, long promptTokens, long completionTokens,
-                            long bytesRead, long shardBytes) {
+                            long bytesRead, long shardBytes, double ratio) {
+
+    public ShardProgress(int shard, long written, long rejected, long skipped, long promptTokens, long completionTokens,
+                         long bytesRead, long shardBytes) {
+        this(shard, written, rejected, skipped, promptTokens, completionTokens, bytesRead, shardBytes, Double.NaN);
+    }
 
     public long documents() {
         return written + rejected + skipped;
@@ -16,6 +23,9 @@ public record ShardProgress(int shard, long written, long rejected, long skipped
 
     /** How far through its input the shard is, 0-1 (0 when the size is unknown). */
     public double fraction() {
+        if (!Double.isNaN(ratio)) {
+            return Math.min(1.0, Math.max(0, ratio));
+        }
         return shardBytes <= 0 ? 0 : Math.min(1.0, Math.max(0, bytesRead) / (double) shardBytes);
     }
 }

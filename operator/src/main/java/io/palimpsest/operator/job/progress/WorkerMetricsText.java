@@ -3,7 +3,8 @@ package io.palimpsest.operator.job.progress;
 /**
  * Reads the few series live progress needs from a worker's Prometheus text exposition:
  * {@code palimpsest_documents_total} by outcome, {@code palimpsest_tokens_total} by kind,
- * {@code palimpsest_input_read_bytes_total} and {@code palimpsest_shard_input_bytes}. Everything
+ * {@code palimpsest_input_read_bytes_total}, {@code palimpsest_shard_input_bytes} and
+ * {@code palimpsest_shard_progress_ratio} (the worker's estimate, preferred when present). Everything
  * else (latency buckets, retries) is skipped by its first characters, so a scrape costs one pass
  * over a few kilobytes.
  */
@@ -12,6 +13,7 @@ public final class WorkerMetricsText {
     static final String TOKENS = "palimpsest_tokens_total";
     static final String BYTES_READ = "palimpsest_input_read_bytes_total";
     static final String SHARD_BYTES = "palimpsest_shard_input_bytes";
+    static final String RATIO = "palimpsest_shard_progress_ratio";
 
     private WorkerMetricsText() {
     }
@@ -25,6 +27,7 @@ public final class WorkerMetricsText {
         long completion = 0;
         long bytesRead = 0;
         long shardBytes = 0;
+        double ratio = Double.NaN;
         boolean sawDocuments = false;
         int at = 0;
         int n = body.length();
@@ -57,6 +60,8 @@ public final class WorkerMetricsText {
                     bytesRead = value(line);
                 } else if (is(line, SHARD_BYTES)) {
                     shardBytes = value(line);
+                } else if (is(line, RATIO)) {
+                    ratio = number(line);
                 }
             }
             at = end + 1;
@@ -64,7 +69,7 @@ public final class WorkerMetricsText {
         if (!sawDocuments) {
             throw new IllegalArgumentException("no " + DOCUMENTS + " in the scrape");
         }
-        return new ShardProgress(shard, written, rejected, skipped, prompt, completion, bytesRead, shardBytes);
+        return new ShardProgress(shard, written, rejected, skipped, prompt, completion, bytesRead, shardBytes, ratio);
     }
 
     private static boolean is(String line, String name) {
@@ -84,10 +89,14 @@ public final class WorkerMetricsText {
 
     /** The value after the labels (or the name), before an optional timestamp; counters are whole numbers. */
     private static long value(String line) {
+        double d = number(line);
+        return Double.isFinite(d) ? Math.round(d) : 0;
+    }
+
+    private static double number(String line) {
         int brace = line.lastIndexOf('}');
         String rest = (brace >= 0 ? line.substring(brace + 1) : line.substring(line.indexOf(' '))).trim();
         int space = rest.indexOf(' ');
-        double d = Double.parseDouble(space < 0 ? rest : rest.substring(0, space));
-        return Double.isFinite(d) ? Math.round(d) : 0;
+        return Double.parseDouble(space < 0 ? rest : rest.substring(0, space));
     }
 }

@@ -23,6 +23,8 @@ class WorkerMetricsTextTest {
             palimpsest_request_duration_seconds_count 124
             # TYPE palimpsest_shard_input_bytes gauge
             palimpsest_shard_input_bytes 2097152.0
+            # TYPE palimpsest_shard_progress_ratio gauge
+            palimpsest_shard_progress_ratio 0.2
             # TYPE palimpsest_tokens_total counter
             palimpsest_tokens_total{kind="completion"} 45678.0
             palimpsest_tokens_total{kind="prompt"} 1.2345E7
@@ -32,9 +34,11 @@ class WorkerMetricsTextTest {
     @Test
     void readsTheSeriesLiveProgressNeeds() {
         ShardProgress p = WorkerMetricsText.parse(7, PAGE);
-        assertEquals(new ShardProgress(7, 120, 3, 1, 12_345_000, 45_678, 524_288, 2_097_152), p);
+        assertEquals(new ShardProgress(7, 120, 3, 1, 12_345_000, 45_678, 524_288, 2_097_152, 0.2), p);
         assertEquals(124, p.documents());
-        assertEquals(0.25, p.fraction(), 1e-9);
+        assertEquals(0.2, p.fraction(), 1e-9, "the worker's own estimate first");
+        assertEquals(0.25, WorkerMetricsText.parse(7, PAGE.replaceAll("(?m)^palimpsest_shard_progress_ratio.*$", "")).fraction(), 1e-9,
+                "else bytes read over planned");
     }
 
     @Test
