@@ -92,7 +92,6 @@ public class WorkerProgressScraper {
     void start(@Observes StartupEvent ignored) {
         if (!config.progress().enabled()) {
             LOG.info("live progress off (palimpsest.progress.enabled=false): status moves when shards commit");
-            return;
         }
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palimpsest-worker-progress");
@@ -115,6 +114,10 @@ public class WorkerProgressScraper {
         if (source == null) {
             return;
         }
+        if (!config.progress().enabled()) {
+            retainMetrics(); // the per-job series still go with their jobs
+            return;
+        }
         try {
             long start = System.nanoTime();
             List<Target> targets = targets(source.get());
@@ -129,14 +132,23 @@ public class WorkerProgressScraper {
             }
             lastRound = new Round(targets.size(), answered, (System.nanoTime() - start) / 1_000_000);
             metrics.round(lastRound.pods(), lastRound.answered(), lastRound.millis() / 1000.0);
-            Supplier<Set<ResourceID>> existing = this.jobs;
-            if (existing != null) {
-                metrics.retain(existing.get()); // a deleted job's series go with it
-            }
+            retainMetrics();
         } catch (RuntimeException e) {
             LOG.warn("worker progress round failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A deleted job's series go with it. */
+    private void retainMetrics() {
+        Supplier<Set<ResourceID>> existing = this.jobs;
+        if (existing != null) {
+            try {
+                metrics.retain(existing.get());
+            } catch (RuntimeException e) {
+                LOG.debug("job list not ready", e);
+            }
         }
     }
 
