@@ -23,6 +23,27 @@ public interface PalimpsestConfig {
 
     Keda keda();
 
+    Progress progress();
+
+    /** Live progress: the operator reads running worker pods' /metrics on its own schedule. */
+    interface Progress {
+        /** Off: status.documents and tokens move only when shards commit. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Time between two rounds over every running worker pod; status moves at most this often. */
+        @WithDefault("15s")
+        Duration period();
+
+        /** Upper bound on one worker's /metrics request. */
+        @WithDefault("2s")
+        Duration scrapeTimeout();
+
+        /** Requests in flight at once; at 1,000 running pods and 2 ms a scrape a round takes well under a second. */
+        @WithDefault("32")
+        int maxConcurrentScrapes();
+    }
+
     interface Keda {
         /** Prometheus that scrapes the vLLM pods; KEDA's prometheus trigger queries it in keda mode. */
         @WithDefault("http://prometheus-operated.monitoring.svc:9090")

@@ -43,16 +43,18 @@ public class RewriteJobStatus {
             + "form prefixed 'z1:' (deflated delta varints, base64).")
     private String countedShards;
 
-    @JsonPropertyDescription("Document counts over committed shards: read = written + rejected + skipped.")
+    @JsonPropertyDescription("Document counts over committed shards (read = written + rejected + skipped, from receipts), "
+            + "plus inProgress: documents answered by running shards and not committed yet.")
     private DocumentCounts documents;
 
-    @JsonPropertyDescription("Token counts over committed shards.")
+    @JsonPropertyDescription("Token counts over committed shards, plus the running shards' uncommitted ones (inProgress*).")
     private TokenCounts tokens;
 
     @JsonPropertyDescription("Recent completion throughput.")
     private Throughput throughput;
 
-    @JsonPropertyDescription("Estimated completion time at the recent throughput (RFC 3339).")
+    @JsonPropertyDescription("Estimated completion time at the recent throughput (RFC 3339), counting how far running "
+            + "shards are through their input.")
     private String estimatedCompletionTime;
 
     @JsonPropertyDescription("The latest shard failures, newest last, at most 20.")
@@ -99,17 +101,37 @@ public class RewriteJobStatus {
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private java.util.Map<String, Long> writtenByVariant;
 
+        @JsonPropertyDescription("Documents that running shards have answered (written, rejected or skipped) and not "
+                + "committed yet, as their workers' metrics last said; not part of read. Receipts alone make committed totals.")
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        private Long inProgress;
+
         public DocumentCounts(long read, long written, long rejected, long skipped) {
-            this(read, written, rejected, skipped, null);
+            this(read, written, rejected, skipped, null, null);
+        }
+
+        public DocumentCounts(long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant) {
+            this(read, written, rejected, skipped, writtenByVariant, null);
         }
     }
 
     @Data
     @NoArgsConstructor
     @AllArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class TokenCounts {
         private long prompt;
         private long completion;
+
+        @JsonPropertyDescription("Prompt tokens of running shards' documents, not committed yet.")
+        private Long inProgressPrompt;
+
+        @JsonPropertyDescription("Completion tokens of running shards' documents, not committed yet.")
+        private Long inProgressCompletion;
+
+        public TokenCounts(long prompt, long completion) {
+            this(prompt, completion, null, null);
+        }
     }
 
     @Data
@@ -132,8 +154,21 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Completion tokens at sampledAt.")
         private Long sampledCompletionTokens;
 
+        @JsonPropertyDescription("Documents answered per second over the recent window, committed and in progress.")
+        private Double documentsPerSecond;
+
+        @JsonPropertyDescription("Documents (committed read + in progress) at sampledAt.")
+        private Long sampledDocuments;
+
+        @JsonPropertyDescription("Finished shards plus the share of their input that running shards have read, at sampledAt.")
+        private Double sampledShardProgress;
+
         public Throughput(long tokensPerSecond) {
             this.tokensPerSecond = tokensPerSecond;
+        }
+
+        public Throughput(long tokensPerSecond, Double shardsPerHour, String sampledAt, Long sampledShards, Long sampledCompletionTokens) {
+            this(tokensPerSecond, shardsPerHour, sampledAt, sampledShards, sampledCompletionTokens, null, null, null);
         }
     }
 

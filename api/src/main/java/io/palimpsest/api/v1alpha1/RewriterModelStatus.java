@@ -34,7 +34,7 @@ public class RewriterModelStatus {
     @JsonPropertyDescription("When the replica count last changed (RFC 3339).")
     private String lastScaleTime;
 
-    @JsonPropertyDescription("Ready, Progressing, Degraded: standard conditions.")
+    @JsonPropertyDescription("Ready, Progressing, Degraded: standard conditions; Reconciling and Stalled for kstatus (kubectl wait, Flux, Argo CD).")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The metadata.generation this status describes.")

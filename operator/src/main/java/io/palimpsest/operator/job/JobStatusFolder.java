@@ -9,6 +9,8 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.job.progress.InProgressTotals;
+import io.palimpsest.operator.job.progress.ShardProgress;
 
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
@@ -51,6 +53,15 @@ public final class JobStatusFolder {
     }
 
     public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods) {
+        return fold(previous, totalShards, job, pods, java.util.Map.of());
+    }
+
+    /**
+     * @param live the running shards' last readings (live progress), by shard; they add the in-progress
+     *             part, never to the committed totals
+     */
+    public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods,
+                       java.util.Map<Integer, ShardProgress> live) {
         RewriteJobStatus next = copyOf(previous);
         RangeSet counted = CompactRanges.decode(next.getCountedShards());
         DocumentCounts docs = next.getDocuments();
@@ -91,7 +102,15 @@ public final class JobStatusFolder {
         next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
         next.setRecentFailures(RecentFailures.merge(next.getRecentFailures(), failures));
-        next.setThroughput(ThroughputWindow.sample(next.getThroughput(), succeeded + failed, tokens.getCompletion(), clock.instant()));
+        InProgressTotals inProgress = job.state().isFinished() ? InProgressTotals.NONE
+                : InProgressTotals.of(live, counted, job.completed(), job.failed());
+        boolean reading = inProgress.shards() > 0;
+        docs.setInProgress(reading ? inProgress.documents() : null);
+        tokens.setInProgressPrompt(reading ? inProgress.promptTokens() : null);
+        tokens.setInProgressCompletion(reading ? inProgress.completionTokens() : null);
+        next.setThroughput(ThroughputWindow.sample(next.getThroughput(), succeeded + failed,
+                reading ? succeeded + failed + inProgress.shardFraction() : null,
+                tokens.getCompletion() + inProgress.completionTokens(), docs.getRead() + inProgress.documents(), clock.instant()));
         next.setEstimatedCompletionTime(job.state().isFinished() ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
         return new Result(next, job.completed().minus(counted));
     }
@@ -179,9 +198,10 @@ public final class JobStatusFolder {
         c.setCountedShards(s.getCountedShards());
         DocumentCounts d = s.getDocuments();
         c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped(),
-                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant())));
+                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant()), d.getInProgress()));
         TokenCounts t = s.getTokens();
-        c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion()));
+        c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion(), t.getInProgressPrompt(),
+                t.getInProgressCompletion()));
         c.setThroughput(s.getThroughput());
         c.setEstimatedCompletionTime(s.getEstimatedCompletionTime());
         c.setRecentFailures(s.getRecentFailures() == null ? new ArrayList<>() : new ArrayList<>(s.getRecentFailures()));

@@ -12,7 +12,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-/** A Kubernetes Event per phase change, so {@code kubectl describe rwj} tells the story. Best effort. */
+/** A Kubernetes Event per phase change (and per shard failure, {@link ShardFailureEvents}), so {@code kubectl describe rwj} tells the story. Best effort. */
 final class PhaseEvents {
     private static final Logger LOG = Logger.getLogger(PhaseEvents.class);
     static final String COMPONENT = "palimpsest-operator";
@@ -22,6 +22,12 @@ final class PhaseEvents {
 
     static void phaseChanged(KubernetesClient client, RewriteJob job, JobPhase from, JobPhase to, String reason,
                              String message, Instant now) {
+        record(client, job, to == JobPhase.Failed ? "Warning" : "Normal", reason,
+                (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message), now);
+    }
+
+    /** One Event about the job; never fails the reconcile. */
+    static void record(KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
         String at = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
         try {
             client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
@@ -31,9 +37,9 @@ final class PhaseEvents {
                             .withApiVersion(job.getApiVersion()).withKind(job.getKind())
                             .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
                             .withUid(job.getMetadata().getUid()).build())
-                    .withType(to == JobPhase.Failed ? "Warning" : "Normal")
+                    .withType(type)
                     .withReason(reason)
-                    .withMessage((from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message))
+                    .withMessage(message)
                     .withFirstTimestamp(at).withLastTimestamp(at).withCount(1)
                     .withNewSource().withComponent(COMPONENT).endSource()
                     .withReportingComponent(COMPONENT)

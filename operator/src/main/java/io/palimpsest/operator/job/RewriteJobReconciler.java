@@ -56,6 +56,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     JobSettings settings;
     @Inject
     PalimpsestConfig config;
+    /** Live progress: running shards' readings, kept by the scraper outside reconcile. Null when built by hand (tests). */
+    @Inject
+    io.palimpsest.operator.job.progress.LiveProgress liveProgress;
+    @Inject
+    io.palimpsest.operator.job.progress.WorkerProgressScraper progressScraper;
+    @Inject
+    io.palimpsest.operator.metrics.JobMetrics jobMetrics;
 
     private InformerEventSource<Job, RewriteJob> jobs;
     /** Enough for the cluster's terminated-pod GC threshold (12,500) several times over. */
@@ -87,6 +94,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 .withPrimaryToSecondaryMapper((RewriteJob j) -> j.getSpec() == null || j.getSpec().getModelRef() == null ? Set.of()
                         : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
                 .build(), context);
+        if (progressScraper != null) {
+            progressScraper.watch(() -> pods.list(p -> true).toList(),
+                    () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
+            return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
+        }
         return List.of(jobs, configMaps, pods, models);
     }
 
@@ -111,7 +123,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
         JobStatusFolder.Result fold = shards == null || finished ? null
-                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods(podReadings));
+                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods(podReadings),
+                liveProgress == null ? java.util.Map.of() : liveProgress.of(ResourceID.fromResource(job)));
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
         // Exact totals from the receipts when summaries went missing.
@@ -168,8 +181,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
         }
+        if (fold != null) {
+            ShardFailureEvents.record(context.getClient(), job, previous, next, now);
+        }
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
+        }
+        if (jobMetrics != null) {
+            jobMetrics.observed(ResourceID.fromResource(job), next);
         }
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);

@@ -25,20 +25,39 @@ public final class ThroughputWindow {
      * @param completionTokens folded completion tokens now
      */
     public static Throughput sample(Throughput previous, long finishedShards, long completionTokens, Instant now) {
+        return sample(previous, finishedShards, null, completionTokens, null, now);
+    }
+
+    /**
+     * @param shardProgress    finished shards plus the share of their input running shards have read, or null
+     *                         when no running shard was read (rates then follow finished shards alone)
+     * @param completionTokens completion tokens now, committed and in progress
+     * @param documents        documents now, committed and in progress, or null when not tracked
+     */
+    public static Throughput sample(Throughput previous, long finishedShards, Double shardProgress, long completionTokens,
+                                    Long documents, Instant now) {
         Instant sampledAt = previous == null || previous.getSampledAt() == null ? null : Instant.parse(previous.getSampledAt());
         if (sampledAt == null) {
-            return fresh(0, null, now, finishedShards, completionTokens);
+            return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
         }
         double seconds = Duration.between(sampledAt, now).toMillis() / 1000.0;
         if (seconds < MIN_INTERVAL.toSeconds()) {
             return previous;
         }
+        double progressBefore = previous.getSampledShardProgress() != null ? previous.getSampledShardProgress() : nz(previous.getSampledShards());
+        double progressNow = shardProgress != null ? shardProgress : finishedShards;
         double tokensNow = Math.max(0, completionTokens - nz(previous.getSampledCompletionTokens())) / seconds;
-        double shardsNow = Math.max(0, finishedShards - nz(previous.getSampledShards())) * 3600.0 / seconds;
+        double shardsNow = Math.max(0, progressNow - progressBefore) * 3600.0 / seconds;
         double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
         double tokens = previous.getShardsPerHour() == null ? tokensNow : alpha * tokensNow + (1 - alpha) * previous.getTokensPerSecond();
         double shards = previous.getShardsPerHour() == null ? shardsNow : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
-        return fresh(Math.round(tokens), round3(shards), now, finishedShards, completionTokens);
+        Double docs = previous.getDocumentsPerSecond();
+        if (documents != null && previous.getSampledDocuments() != null) {
+            double docsNow = Math.max(0, documents - previous.getSampledDocuments()) / seconds;
+            docs = docs == null ? docsNow : alpha * docsNow + (1 - alpha) * docs;
+        }
+        return fresh(Math.round(tokens), round3(shards), docs == null ? null : round3(docs), now, finishedShards, shardProgress,
+                completionTokens, documents);
     }
 
     /** When the remaining shards finish at the sampled rate, or null when there is no rate. */
@@ -47,7 +66,8 @@ public final class ThroughputWindow {
                 || throughput.getSampledAt() == null) {
             return null;
         }
-        long remaining = totalShards - nz(throughput.getSampledShards());
+        double done = throughput.getSampledShardProgress() != null ? throughput.getSampledShardProgress() : nz(throughput.getSampledShards());
+        double remaining = totalShards - done;
         if (remaining <= 0) {
             return null;
         }
@@ -67,21 +87,29 @@ public final class ThroughputWindow {
         return copy(previous, completionTokens);
     }
 
+    /** The documents counter jumps as well: its next sample starts a fresh rate from the rebased count. */
     private static Throughput copy(Throughput t, long sampledTokens) {
         Throughput c = new Throughput(t.getTokensPerSecond());
         c.setShardsPerHour(t.getShardsPerHour());
         c.setSampledAt(t.getSampledAt());
         c.setSampledShards(t.getSampledShards());
         c.setSampledCompletionTokens(sampledTokens);
+        c.setDocumentsPerSecond(t.getDocumentsPerSecond());
+        c.setSampledShardProgress(t.getSampledShardProgress());
         return c;
     }
 
-    private static Throughput fresh(long tokensPerSecond, Double shardsPerHour, Instant at, long shards, long tokens) {
+    private static Throughput fresh(long tokensPerSecond, Double shardsPerHour, Double documentsPerSecond, Instant at, long shards,
+                                    Double shardProgress, long tokens, Long documents) {
         Throughput t = new Throughput(tokensPerSecond);
         t.setShardsPerHour(shardsPerHour);
         t.setSampledAt(DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS)));
         t.setSampledShards(shards);
         t.setSampledCompletionTokens(tokens);
+        t.setDocumentsPerSecond(documentsPerSecond);
+        t.setSampledDocuments(documents);
+        // only when running shards add to the finished ones: a status without live readings stays as it was
+        t.setSampledShardProgress(shardProgress == null || shardProgress == shards ? null : round3(shardProgress));
         return t;
     }
 

@@ -79,8 +79,8 @@ public final class WorkerJob {
                 .withMaxFailedIndexes(WorkerJobLimits.plan(shards, maxFailed).maxFailedIndexes())
                 .withPodReplacementPolicy("Failed")
                 .withNewPodFailurePolicy().withRules(rules()).endPodFailurePolicy()
-                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_WORK, image, modelApiKey, podLabels, settings,
-                        List.of("run", "--job", WorkerPodTemplate.JOB_FILE)))
+                .withTemplate(WorkerPodTemplate.withMetricsPort(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_WORK, image,
+                        modelApiKey, podLabels, settings, List.of("run", "--job", WorkerPodTemplate.JOB_FILE))))
                 .endSpec()
                 .build();
     }

@@ -108,6 +108,20 @@ public final class WorkerPodTemplate {
                 .build();
     }
 
+    /**
+     * Worker pods serve their metrics on {@value io.palimpsest.operator.job.progress.WorkerProgressScraper#DEFAULT_PORT}
+     * (port name {@code metrics}): the operator reads them for live progress, Prometheus may too.
+     */
+    public static PodTemplateSpec withMetricsPort(PodTemplateSpec template) {
+        int port = io.palimpsest.operator.job.progress.WorkerProgressScraper.DEFAULT_PORT;
+        Container c = template.getSpec().getContainers().get(0);
+        c.getEnv().add(new EnvVar("PALIMPSEST_METRICS_PORT", Integer.toString(port), null));
+        c.setPorts(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                .withName(io.palimpsest.operator.job.progress.WorkerProgressScraper.PORT_NAME)
+                .withContainerPort(port).withProtocol("TCP").build())));
+        return template;
+    }
+
     private static void secretVolume(List<Volume> volumes, List<VolumeMount> mounts, String role, SecretRef ref) {
         if (ref == null) {
             return;

@@ -19,6 +19,26 @@ public final class ModelStatusDecider {
     private ModelStatusDecider() {
     }
 
+    /** kstatus' two abnormal-true conditions, read from a decision: what kubectl wait, Flux and Argo CD look at. */
+    public record Kstatus(Verdict reconciling, Verdict stalled) {
+    }
+
+    /**
+     * Stalled: the model cannot get where its spec asks without a change (failed, or degraded: a
+     * stuck rollout, a refused ScaledObject, an unhealthy endpoint). Reconciling: otherwise, while
+     * it is still on its way (downloading, loading, scaling, waiting for the first health check).
+     * Ready or scaled to zero and settled: neither, i.e. Current.
+     */
+    public static Kstatus kstatus(Decision d) {
+        boolean stalled = d.phase() == ModelPhase.Failed || d.degraded().status();
+        boolean reconciling = !stalled && (d.progressing().status() || d.phase() == ModelPhase.Loading
+                || d.phase() == ModelPhase.Pending);
+        Verdict why = d.progressing().status() ? d.progressing() : d.ready();
+        return new Kstatus(
+                reconciling ? new Verdict(true, why.reason(), why.message()) : new Verdict(false, d.ready().reason(), ""),
+                stalled ? new Verdict(true, d.degraded().reason(), d.degraded().message()) : new Verdict(false, d.degraded().reason(), ""));
+    }
+
     public static Decision decide(ModelObservation o) {
         if (o.external()) {
             return external(o);

@@ -251,6 +251,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
 
     private RewriterModelStatus decided(RewriterModel model, RewriterModelStatus previous, ModelObservation o) {
         ModelStatusDecider.Decision d = ModelStatusDecider.decide(o);
+        ModelStatusDecider.Kstatus k = ModelStatusDecider.kstatus(d);
         RewriterModelStatus next = new RewriterModelStatus();
         next.setPhase(d.phase());
         next.setObservedGeneration(model.getMetadata().getGeneration());
@@ -258,6 +259,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 .ready(d.ready().status(), d.ready().reason(), d.ready().message())
                 .progressing(d.progressing().status(), d.progressing().reason(), d.progressing().message())
                 .degraded(d.degraded().status(), d.degraded().reason(), d.degraded().message())
+                .set(Conditions.RECONCILING, k.reconciling().status(), k.reconciling().reason(), k.reconciling().message())
+                .set(Conditions.STALLED, k.stalled().status(), k.stalled().reason(), k.stalled().message())
                 .build());
         return next;
     }
@@ -270,6 +273,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 .ready(false, Conditions.REASON_INVALID_SPEC, message)
                 .progressing(false, Conditions.REASON_INVALID_SPEC, message)
                 .degraded(true, Conditions.REASON_INVALID_SPEC, message)
+                .set(Conditions.RECONCILING, false, Conditions.REASON_INVALID_SPEC, "")
+                .set(Conditions.STALLED, true, Conditions.REASON_INVALID_SPEC, message)
                 .build());
         return next;
     }

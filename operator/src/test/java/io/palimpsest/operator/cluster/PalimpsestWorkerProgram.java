@@ -43,6 +43,9 @@ import java.util.stream.Stream;
  * <li>In-process only, env the CLI would read from the process becomes flags:
  *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
  *     ({@code run}). Other env (S3 credentials) reaches subprocesses only.</li>
+ * <li>The pod's own network: a worker listens for metrics on every address of its pod (0.0.0.0);
+ *     here all pods share the host's, so {@code run} gets {@code --metrics-address <pod IP>}, and
+ *     in-process also {@code --metrics-port} from {@code PALIMPSEST_METRICS_PORT}.</li>
  * <li>Claims: {@code --pvc-root} (plan, run, tally) points at the namespace's claim directories, so
  *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim, in
  *     either mode.</li>
@@ -93,6 +96,14 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         if (SUBCOMMANDS_WITH_TERMINATION_LOG.contains(subcommand)) {
             args.add("--termination-log");
             args.add(launch.terminationMessageFile().toString());
+        }
+        if (subcommand.equals("run") && launch.env().containsKey("PALIMPSEST_METRICS_PORT")) {
+            args.add("--metrics-address");
+            args.add(launch.podIp());
+            if (mode == Mode.IN_PROCESS) {
+                args.add("--metrics-port");
+                args.add(launch.env().get("PALIMPSEST_METRICS_PORT"));
+            }
         }
         if (SUBCOMMANDS_WITH_STORAGE.contains(subcommand)) {
             args.add("--pvc-root");

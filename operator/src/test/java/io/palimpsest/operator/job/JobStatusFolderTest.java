@@ -169,6 +169,89 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void runningShardsAddAnInProgressPartThatNeverEntersTheCommittedTotals() {
+        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = java.util.Map.of(
+                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 40, 2, 1, 4000, 2000, 500, 1000),
+                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 10, 0, 0, 1000, 500, 250, 1000));
+        RewriteJobStatus s = folder.fold(null, 4, running("", "", 2), List.of(), live).status();
+        assertEquals(53, s.getDocuments().getInProgress());
+        assertEquals(0, s.getDocuments().getRead(), "committed totals come from receipts only");
+        assertEquals(5000, s.getTokens().getInProgressPrompt());
+        assertEquals(2500, s.getTokens().getInProgressCompletion());
+        assertEquals(0.75, s.getThroughput().getSampledShardProgress(), 1e-9);
+        assertEquals(53, s.getThroughput().getSampledDocuments());
+
+        // A minute later both shards are further along: rates and an ETA before any shard has ended.
+        clock.advance(Duration.ofMinutes(1));
+        live = java.util.Map.of(
+                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 100, 2, 1, 10000, 5000, 1000, 1000),
+                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 60, 0, 0, 6000, 3000, 750, 1000));
+        s = folder.fold(s, 4, running("", "", 2), List.of(), live).status();
+        assertEquals(163, s.getDocuments().getInProgress());
+        assertEquals(Math.round((8000 - 2500) / 60.0), s.getThroughput().getTokensPerSecond());
+        assertEquals((163 - 53) / 60.0, s.getThroughput().getDocumentsPerSecond(), 0.001);
+        assertEquals(60.0, s.getThroughput().getShardsPerHour(), 0.001, "one shard's worth of input per minute");
+        // 4 - 1.75 shards left at one a minute
+        assertEquals(clock.instant().plusSeconds(135).toString(), s.getEstimatedCompletionTime());
+
+        // Shard 0 commits: its summary enters the totals and its reading drops out of the in-progress part.
+        clock.advance(Duration.ofSeconds(10));
+        FinishedPod done = Pods.committed(0, 103);
+        s = folder.fold(s, 4, running("0", "", 1), List.of(done), live).status();
+        assertEquals(60, s.getDocuments().getInProgress());
+        assertEquals(done.summary().getRead(), s.getDocuments().getRead());
+
+        // Finished: nothing is in progress any more.
+        s = folder.fold(s, 4, new WorkerJobView(RangeSet.parse("0-3"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
+                List.of(), live).status();
+        assertNull(s.getDocuments().getInProgress());
+        assertNull(s.getTokens().getInProgressCompletion());
+    }
+
+    @Test
+    void statusStaysUnder64KiBAtAHundredThousandShardsWithAThousandRunning() throws Exception {
+        int shards = 100_000;
+        // The widest range strings: every third shard committed, every seventh failed, the rest pending or running.
+        RangeSet.Builder done = new RangeSet.Builder();
+        RangeSet.Builder failed = new RangeSet.Builder();
+        for (int i = 0; i < shards; i++) {
+            if (i % 7 == 0) {
+                failed.add(i);
+            } else if (i % 3 == 0) {
+                done.add(i);
+            }
+        }
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            FinishedPod f = Pods.failed(i * 7, 3, T0.plusSeconds(i));
+            f.summary().setMessage("x".repeat(5000));
+            pods.add(f);
+        }
+        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            int shard = 99_000 + i;
+            live.put(shard, new io.palimpsest.operator.job.progress.ShardProgress(shard, Long.MAX_VALUE / 4000, 1_000_000, 1_000_000,
+                    Long.MAX_VALUE / 4000, Long.MAX_VALUE / 4000, 1L << 40, 1L << 41));
+        }
+        RewriteJobStatus s = folder.fold(null, shards, new WorkerJobView(done.build(), failed.build(), 1000,
+                WorkerJobView.State.RUNNING, null), pods, live).status();
+        clock.advance(Duration.ofMinutes(1));
+        s = folder.fold(s, shards, new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null), pods, live)
+                .status();
+        assertNotNull(s.getDocuments().getInProgress());
+        int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(s).length;
+        assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
+    }
+
+    @Test
+    void withoutLiveReadingsTheStatusIsAsBefore() {
+        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 3), List.of(committed(0, 10))).status();
+        assertNull(s.getDocuments().getInProgress());
+        assertNull(s.getTokens().getInProgressPrompt());
+        assertNull(s.getThroughput().getSampledShardProgress());
+    }
+
+    @Test
     void throughputFollowsTheRecentWindowAndGivesAnEta() {
         RewriteJobStatus s = folder.fold(null, 1000, running("", "", 10), List.of()).status();
         assertEquals(0, s.getThroughput().getTokensPerSecond());

@@ -36,6 +36,43 @@ class ModelStatusDeciderTest {
         assertEquals(degraded, d.degraded().status(), "Degraded");
     }
 
+    @ParameterizedTest(name = "weights={0} replicas={1} ready={2} desired={3} stuck={4} -> Reconciling={5} Stalled={6}")
+    @CsvSource({
+            "Downloading, 0, 0, 1, false, true,  false",
+            "Failed,      0, 0, 1, false, false, true",
+            "Ready,       0, 0, 0, false, false, false", // scaled to zero and settled: Current
+            "Ready,       1, 0, 1, false, true,  false", // loading
+            "Ready,       1, 0, 1, true,  false, true",  // rollout stuck
+            "Ready,       2, 2, 2, false, false, false", // ready: Current
+            "Ready,       3, 2, 3, false, true,  false", // scaling up
+            "Ready,       3, 1, 3, true,  false, true",
+            "NotNeeded,   2, 2, 0, false, true,  false", // scaling down
+    })
+    void kstatusConditions(WeightsState weights, int replicas, int ready, int desired, boolean stuck, boolean reconciling,
+                           boolean stalled) {
+        ModelStatusDecider.Kstatus k = ModelStatusDecider.kstatus(ModelStatusDecider.decide(
+                new ModelObservation(false, null, weights, replicas, ready, desired, stuck, null)));
+        assertEquals(reconciling, k.reconciling().status(), "Reconciling");
+        assertEquals(stalled, k.stalled().status(), "Stalled");
+        if (stalled) {
+            assertEquals(false, k.stalled().message().isEmpty(), "a stalled model says why");
+        }
+    }
+
+    @ParameterizedTest(name = "external: checked={0} healthy={1} -> Reconciling={2} Stalled={3}")
+    @CsvSource({
+            "false, false, true,  false",
+            "true,  true,  false, false",
+            "true,  false, false, true",
+    })
+    void kstatusOfExternalEndpoints(boolean checked, boolean healthy, boolean reconciling, boolean stalled) {
+        EndpointHealth health = checked ? new EndpointHealth(healthy, healthy ? "/health 200" : "refused", Instant.EPOCH) : null;
+        ModelStatusDecider.Kstatus k = ModelStatusDecider.kstatus(ModelStatusDecider.decide(
+                new ModelObservation(true, health, WeightsState.NotNeeded, 0, 0, 0, false, null)));
+        assertEquals(reconciling, k.reconciling().status(), "Reconciling");
+        assertEquals(stalled, k.stalled().status(), "Stalled");
+    }
+
     @ParameterizedTest(name = "checked={0} healthy={1} -> {2}")
     @CsvSource({
             "false, false, Pending,  EndpointNotCheckedYet",

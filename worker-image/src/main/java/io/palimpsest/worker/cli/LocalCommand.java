@@ -88,7 +88,7 @@ final class LocalCommand implements Callable<Integer> {
             System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();
-            List<ShardRunner.Report> reports = runAll(runtime, (int) plan.getShards(), model.baseUrl(), progress, start);
+            List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
             LocalSummary.print(reports, progress, (System.nanoTime() - start) / 1e9, runtime.output().describe());
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
         }
@@ -104,12 +104,13 @@ final class LocalCommand implements Callable<Integer> {
         return beside != null && java.nio.file.Files.isRegularFile(beside) ? beside : null;
     }
 
-    private List<ShardRunner.Report> runAll(JobRuntime runtime, int shards, URI modelUrl, RunProgress progress, long start) throws Exception {
+    private List<ShardRunner.Report> runAll(JobRuntime runtime, PlanSummary plan, URI modelUrl, RunProgress progress, long start) throws Exception {
+        int shards = (int) plan.getShards();
         int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
         Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
         int attempts = runtime.attemptsPerShard();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
-        ProgressTicker ticker = new ProgressTicker(progress, shards, start);
+        ProgressTicker ticker = new ProgressTicker(progress, shards, plan.getBytes() == null ? 0 : plan.getBytes(), start);
         try {
             if (modelUrl != null) {
                 runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
@@ -247,7 +248,10 @@ final class LocalCommand implements Callable<Integer> {
         }
     }
 
-    /** Prints a status line every second while shards run. */
+    /**
+     * The progress of a local run on stderr: on a terminal one line redrawn every second; otherwise
+     * (a log, a CI job) a plain line every {@code plainEvery}, so the log stays readable.
+     */
     static final class ProgressTicker implements AutoCloseable {
         private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "progress");
@@ -255,14 +259,42 @@ final class LocalCommand implements Callable<Integer> {
             return t;
         });
         private final java.util.concurrent.atomic.AtomicInteger shardsDone = new java.util.concurrent.atomic.AtomicInteger();
+        private final RunProgress progress;
+        private final int shards;
+        private final long plannedBytes;
+        private final long start;
+        private final boolean terminal;
+        private final java.io.PrintStream out;
 
-        ProgressTicker(RunProgress progress, int shards, long start) {
-            timer.scheduleAtFixedRate(() -> {
-                double seconds = (System.nanoTime() - start) / 1e9;
-                System.err.printf("\r  shards %d/%d | docs %d (written %d, not written %d) | %d completion tokens | %.0f tok/s | %.1f s   ",
-                        shardsDone.get(), shards, progress.itemsDone.get(), progress.written.get(), progress.rejected.get(),
-                        progress.completionTokens.get(), progress.completionTokens.get() / Math.max(0.001, seconds), seconds);
-            }, 1, 1, TimeUnit.SECONDS);
+        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start) {
+            this(progress, shards, plannedBytes, start, System.console() != null, System.err, Duration.ofSeconds(30));
+        }
+
+        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start, boolean terminal, java.io.PrintStream out,
+                       Duration plainEvery) {
+            this.progress = progress;
+            this.shards = shards;
+            this.plannedBytes = plannedBytes;
+            this.start = start;
+            this.terminal = terminal;
+            this.out = out;
+            long every = terminal ? 1000 : plainEvery.toMillis();
+            timer.scheduleAtFixedRate(this::print, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        ProgressLine line() {
+            return new ProgressLine(shardsDone.get(), shards, progress.itemsDone.get(), progress.written.get(), progress.rejected.get(),
+                    progress.completionTokens.get(), progress.inputFraction(plannedBytes), (System.nanoTime() - start) / 1e9);
+        }
+
+        private void print() {
+            String text = line().text();
+            if (terminal) {
+                out.print("\r  " + text + "   ");
+            } else {
+                out.println("progress: " + text);
+            }
+            out.flush();
         }
 
         void shardDone() {
@@ -272,7 +304,9 @@ final class LocalCommand implements Callable<Integer> {
         @Override
         public void close() {
             timer.shutdownNow();
-            System.err.println();
+            if (terminal) {
+                out.println();
+            }
         }
     }
 }

@@ -1,91 +1,128 @@
 package io.palimpsest.worker.cli;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
 
-import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.run.RunProgress;
-import org.HdrHistogram.Histogram;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
 
 /**
- * {@code GET /metrics} in the Prometheus text format for one worker: documents by outcome, tokens,
- * requests in flight and the concurrency limit, attempts, retries by reason, request latency. The JDK's
- * HTTP server is enough for one scraper every few seconds and adds no dependency.
+ * {@code GET /metrics} of one worker, with the Prometheus Java client: documents by outcome and
+ * by reason, tokens, the shard's input progress (read by the operator for live progress), requests
+ * in flight and the adaptive concurrency limit, attempts, retries by cause, and request latency as
+ * a histogram with fixed buckets, so Prometheus can add pods up ({@code histogram_quantile} over a
+ * {@code sum by (le)}). Counters read the run's own counters at scrape time: nothing is counted twice.
  */
 final class MetricsEndpoint implements AutoCloseable {
 
-    private final HttpServer server;
+    /** Upper bounds in seconds: a cached short reply takes 0.1 s, a long generation a few minutes. */
+    static final double[] LATENCY_BUCKETS = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600};
+
+    private final PrometheusRegistry registry;
+    private final HTTPServer server;
+
+    /**
+     * @param address the address to listen on (a pod listens on all of its own, "0.0.0.0")
+     * @param client  the model client, or null when the recipe calls no model (its samples then read 0)
+     */
+    MetricsEndpoint(String address, int port, RunProgress progress, ModelClient client) throws IOException {
+        this.registry = registry(progress, client);
+        this.server = HTTPServer.builder().hostname(address).port(port).registry(registry).buildAndStart();
+    }
 
     MetricsEndpoint(int port, RunProgress progress, ModelClient client) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(port), 0);
-        server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/metrics", exchange -> {
-            byte[] body = render(progress, client).getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
+        this("0.0.0.0", port, progress, client);
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return server.getPort();
     }
 
-    /** @param client the model client, or null when the recipe calls no model (its samples then read 0) */
-    static String render(RunProgress progress, ModelClient client) {
-        ClientStats stats = client == null ? new ClientStats() : client.stats();
-        StringBuilder out = new StringBuilder();
-        family(out, "palimpsest_documents_total", "counter", "Documents finished by this worker, by outcome.");
-        sample(out, "palimpsest_documents_total{outcome=\"written\"}", progress.written.get());
-        sample(out, "palimpsest_documents_total{outcome=\"not_written\"}", progress.rejected.get());
-        family(out, "palimpsest_tokens_total", "counter", "Tokens reported by the model server.");
-        sample(out, "palimpsest_tokens_total{kind=\"prompt\"}", progress.promptTokens.get());
-        sample(out, "palimpsest_tokens_total{kind=\"completion\"}", progress.completionTokens.get());
-        family(out, "palimpsest_requests_in_flight", "gauge", "Model requests sent and not yet answered.");
-        sample(out, "palimpsest_requests_in_flight", client == null ? 0 : client.concurrency().inFlight());
-        family(out, "palimpsest_concurrency_limit", "gauge", "The adaptive limit on requests in flight.");
-        sample(out, "palimpsest_concurrency_limit", client == null ? 0 : client.concurrency().limit());
-        family(out, "palimpsest_request_attempts_total", "counter", "HTTP attempts, retries included.");
-        sample(out, "palimpsest_request_attempts_total", stats.attempts.sum());
-        family(out, "palimpsest_request_retries_total", "counter", "Failed attempts that were retried or ended the request, by reason.");
-        Map<String, LongAdder> retries = new TreeMap<>(stats.retriesByReason);
-        retries.forEach((reason, count) -> sample(out, "palimpsest_request_retries_total{reason=\"" + reason + "\"}", count.sum()));
-        family(out, "palimpsest_request_latency_seconds", "summary", "Latency of successful attempts.");
-        Histogram latency = stats.latencyMicros.copy();
-        for (double quantile : new double[] {0.5, 0.9, 0.99}) {
-            sample(out, "palimpsest_request_latency_seconds{quantile=\"" + quantile + "\"}", latency.getValueAtPercentile(quantile * 100) / 1e6);
+    /** What a scrape would answer, in the Prometheus text format (tests). */
+    String scrape() {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        sample(out, "palimpsest_request_latency_seconds_count", latency.getTotalCount());
-        sample(out, "palimpsest_request_latency_seconds_sum", latency.getMean() * latency.getTotalCount() / 1e6);
-        return out.toString();
     }
 
-    private static void family(StringBuilder out, String name, String type, String help) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    private static void sample(StringBuilder out, String series, double value) {
-        out.append(series).append(' ').append(value).append('\n');
+    static PrometheusRegistry registry(RunProgress progress, ModelClient client) {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ClientStats stats = client == null ? new ClientStats() : client.stats();
+        CounterWithCallback.builder().name("palimpsest_documents_total")
+                .help("Documents this worker finished (not yet committed), by outcome: written, rejected, skipped.")
+                .labelNames("outcome")
+                .callback(cb -> {
+                    cb.call(progress.written.get(), "written");
+                    cb.call(progress.rejected.get() - progress.skipped.get(), "rejected");
+                    cb.call(progress.skipped.get(), "skipped");
+                }).register(registry);
+        CounterWithCallback.builder().name("palimpsest_documents_not_written_total")
+                .help("Documents rejected or skipped, by outcome and reason (at most 64 reasons, the rest as 'other').")
+                .labelNames("outcome", "reason")
+                .callback(cb -> progress.notWrittenByReason().forEach((key, count) -> {
+                    int slash = key.indexOf('/');
+                    cb.call(count, key.substring(0, slash), key.substring(slash + 1));
+                })).register(registry);
+        CounterWithCallback.builder().name("palimpsest_tokens_total")
+                .help("Tokens the model server reported for this worker's documents, by kind: prompt, completion.")
+                .labelNames("kind")
+                .callback(cb -> {
+                    cb.call(progress.promptTokens.get(), "prompt");
+                    cb.call(progress.completionTokens.get(), "completion");
+                }).register(registry);
+        GaugeWithCallback.builder().name("palimpsest_shard_input_bytes")
+                .help("Planned input bytes of the shard(s) this worker runs.")
+                .callback(cb -> cb.call(progress.shardBytes.get())).register(registry);
+        CounterWithCallback.builder().name("palimpsest_input_read_bytes_total")
+                .help("Input bytes read so far, as stored; over palimpsest_shard_input_bytes it says how far the shard is.")
+                .callback(cb -> cb.call(progress.bytesRead.get())).register(registry);
+        GaugeWithCallback.builder().name("palimpsest_shard_progress_ratio")
+                .help("How far the shard is, 0-1: input bytes read over planned, corrected for documents read ahead of their answers.")
+                .callback(cb -> {
+                    double f = progress.inputFraction();
+                    cb.call(Double.isNaN(f) ? 0 : f);
+                }).register(registry);
+        GaugeWithCallback.builder().name("palimpsest_requests_in_flight")
+                .help("Model requests sent and not yet answered.")
+                .callback(cb -> cb.call(client == null ? 0 : client.concurrency().inFlight())).register(registry);
+        GaugeWithCallback.builder().name("palimpsest_concurrency_limit")
+                .help("The adaptive limit on model requests in flight.")
+                .callback(cb -> cb.call(client == null ? 0 : client.concurrency().limit())).register(registry);
+        CounterWithCallback.builder().name("palimpsest_request_attempts_total")
+                .help("HTTP attempts at the model, retries included.")
+                .callback(cb -> cb.call(stats.attempts.sum())).register(registry);
+        CounterWithCallback.builder().name("palimpsest_request_retries_total")
+                .help("Failed attempts at the model, by cause (timeout, connection, bad_response, http_<status>).")
+                .labelNames("cause")
+                .callback(cb -> {
+                    Map<String, LongAdder> retries = new TreeMap<>(stats.retriesByReason);
+                    retries.forEach((cause, count) -> cb.call(count.sum(), cause));
+                }).register(registry);
+        Histogram latency = Histogram.builder().name("palimpsest_request_duration_seconds").unit(Unit.SECONDS)
+                .help("Latency of successful model requests.")
+                .classicOnly().classicUpperBounds(LATENCY_BUCKETS)
+                .register(registry);
+        stats.onLatency(nanos -> latency.observe(nanos / 1e9));
+        return registry;
     }
 
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
     }
 }

@@ -65,6 +65,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
     Integer metricsPort;
 
+    @Option(names = "--metrics-address", description = "Address the metrics server listens on; default: $PALIMPSEST_METRICS_ADDRESS or 0.0.0.0 (every address of the pod).")
+    String metricsAddress;
+
     @Override
     public Integer call() throws Exception {
         WorkerEnvironment environment = pod.environment();
@@ -79,8 +82,9 @@ final class RunCommand implements Callable<Integer> {
             URI modelUrl = !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
             int port = metricsPort != null ? metricsPort : environment.get("PALIMPSEST_METRICS_PORT").map(Integer::parseInt).orElse(0);
+            String address = metricsAddress != null ? metricsAddress : environment.get("PALIMPSEST_METRICS_ADDRESS").orElse("0.0.0.0");
             MetricsEndpoint metrics = port > 0
-                    ? new MetricsEndpoint(port, progress, modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
+                    ? openMetrics(address, port, progress, modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
             ShardRunner.Report report;
             try {
                 report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
@@ -97,6 +101,19 @@ final class RunCommand implements Callable<Integer> {
             return report.exitCode();
         } finally {
             sigterm.done();
+        }
+    }
+
+    /**
+     * Metrics are for watching, never a reason to lose a shard: a port that cannot be bound is reported
+     * on stderr and the shard runs without them (the operator then sees this pod's progress only at its end).
+     */
+    private static MetricsEndpoint openMetrics(String address, int port, RunProgress progress, ModelClient client) {
+        try {
+            return new MetricsEndpoint(address, port, progress, client);
+        } catch (java.io.IOException | RuntimeException e) {
+            System.err.println("palimpsest run: metrics on " + address + ":" + port + " are off: " + e);
+            return null;
         }
     }
 

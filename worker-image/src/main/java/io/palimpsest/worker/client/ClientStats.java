@@ -16,6 +16,19 @@ public final class ClientStats {
     /** Successful attempt latency in microseconds, up to an hour. */
     public final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 2);
 
+    /** Told each successful attempt's latency in nanoseconds as well (the metrics endpoint's histogram). */
+    private volatile java.util.function.LongConsumer latencyListener = nanos -> {
+    };
+
+    public void onLatency(java.util.function.LongConsumer listener) {
+        this.latencyListener = listener;
+    }
+
+    void latency(long nanos) {
+        latencyMicros.recordValue(Math.min(nanos / 1000, 3_600_000_000L));
+        latencyListener.accept(nanos);
+    }
+
     void retry(String reason) {
         retriesByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
     }

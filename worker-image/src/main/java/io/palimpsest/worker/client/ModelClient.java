@@ -206,7 +206,7 @@ public final class ModelClient implements AutoCloseable {
             repeatedRefusal.succeeded();
             stats.completionTokens.add(reply.completionTokens());
             stats.promptTokens.add(reply.promptTokens());
-            stats.latencyMicros.recordValue(Math.min(nanos / 1000, 3_600_000_000L));
+            stats.latency(nanos);
             return reply;
         }
         String body = redact(snippet(response.body()));

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
@@ -29,14 +30,23 @@ public final class DocumentReaders {
     }
 
     public DocumentReader open(Storage storage, String key) throws IOException {
+        return open(storage, key, bytes -> {
+        });
+    }
+
+    /**
+     * @param bytesRead told how many bytes of the stored object were consumed, as reading goes (JSON
+     *                  Lines only: Parquet is read by row groups from a random-access copy)
+     */
+    public DocumentReader open(Storage storage, String key, LongConsumer bytesRead) throws IOException {
         return switch (InputFormat.of(key, formatSetting)) {
-            case JSONL -> openJsonl(storage, key);
+            case JSONL -> openJsonl(storage, key, bytesRead);
             case PARQUET -> openParquet(storage, key);
         };
     }
 
-    private DocumentReader openJsonl(Storage storage, String key) throws IOException {
-        InputStream raw = new BufferedInputStream(storage.open(key), 256 * 1024);
+    private DocumentReader openJsonl(Storage storage, String key, LongConsumer bytesRead) throws IOException {
+        InputStream raw = new BufferedInputStream(new CountingInputStream(storage.open(key), bytesRead), 256 * 1024);
         try {
             return new JsonlReader(key, Compression.ofFileName(key).decompress(raw), decoder, maxLineBytes);
         } catch (IOException e) {
@@ -71,6 +81,43 @@ public final class DocumentReaders {
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(copy);
             throw e;
+        }
+    }
+
+    /** Reports the bytes that pass through, for progress; costs one call per buffer fill. */
+    private static final class CountingInputStream extends java.io.FilterInputStream {
+        private final LongConsumer counter;
+
+        CountingInputStream(InputStream in, LongConsumer counter) {
+            super(in);
+            this.counter = counter;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                counter.accept(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            if (n > 0) {
+                counter.accept(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long skipped = super.skip(n);
+            if (skipped > 0) {
+                counter.accept(skipped);
+            }
+            return skipped;
         }
     }
 }

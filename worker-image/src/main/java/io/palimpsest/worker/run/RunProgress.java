@@ -1,23 +1,87 @@
 package io.palimpsest.worker.run;
 
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
-/** Live counters for progress bars and metrics; written by the run, read by anyone. */
+import io.palimpsest.worker.format.ItemReason;
+
+/**
+ * Live counters for progress lines and metrics; written by the run, read by anyone. They count
+ * what this process answered, committed or not: receipts stay the only source of committed totals.
+ */
 public final class RunProgress {
+    /** Distinct reasons kept apart; further ones are summed under {@link #OTHER_REASON} (metric label cardinality). */
+    public static final int MAX_REASONS = 64;
+    public static final String OTHER_REASON = "other";
+
     public final AtomicLong itemsDone = new AtomicLong();
     public final AtomicLong written = new AtomicLong();
+    /** Documents that produced nothing, rejected and skipped alike. */
     public final AtomicLong rejected = new AtomicLong();
+    /** The part of {@link #rejected} that was skipped (blank lines, empty texts). */
+    public final AtomicLong skipped = new AtomicLong();
     public final AtomicLong promptTokens = new AtomicLong();
     public final AtomicLong completionTokens = new AtomicLong();
+    /** Planned input bytes of the shards this process has begun. */
+    public final AtomicLong shardBytes = new AtomicLong();
+    /** Input bytes read so far (as stored, i.e. compressed); with {@link #shardBytes}, how far the shards are. */
+    public final AtomicLong bytesRead = new AtomicLong();
+    /** Items taken from the input (the reader runs ahead of the answers by the in-flight window). */
+    public final AtomicLong itemsRead = new AtomicLong();
+    /** Items read that an earlier attempt's checkpoint parts already hold. */
+    public final AtomicLong itemsResumed = new AtomicLong();
+    private final Map<String, LongAdder> notWritten = new ConcurrentHashMap<>();
 
     void record(ProcessedDocument result) {
         itemsDone.incrementAndGet();
-        if (result.outcomeOrNullIfWritten() == null) {
+        ItemReason.Outcome outcome = result.outcomeOrNullIfWritten();
+        if (outcome == null) {
             written.incrementAndGet();
         } else {
             rejected.incrementAndGet();
+            if (outcome == ItemReason.Outcome.SKIPPED) {
+                skipped.incrementAndGet();
+            }
+            String key = (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + result.reasonIfNotWritten();
+            LongAdder count = notWritten.get(key);
+            if (count == null) {
+                String kept = notWritten.size() < MAX_REASONS ? key
+                        : (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + OTHER_REASON;
+                count = notWritten.computeIfAbsent(kept, k -> new LongAdder());
+            }
+            count.increment();
         }
         promptTokens.addAndGet(result.promptTokens());
         completionTokens.addAndGet(result.completionTokens());
+    }
+
+    /** Documents not written so far by "outcome/reason" (outcome: rejected or skipped), in name order. */
+    public Map<String, Long> notWrittenByReason() {
+        Map<String, Long> out = new TreeMap<>();
+        notWritten.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** How far through its input the run is, 0-1; NaN before any shard began. */
+    public double inputFraction() {
+        return inputFraction(shardBytes.get());
+    }
+
+    /**
+     * The share of {@code plannedBytes} answered: bytes read over planned, times the share of the items
+     * read that are answered. Bytes alone run ahead by the reader's buffers and the in-flight window,
+     * which for a small shard is all of it; the item ratio takes both back out.
+     */
+    public double inputFraction(long plannedBytes) {
+        if (plannedBytes <= 0) {
+            return Double.NaN;
+        }
+        double read = Math.min(1.0, bytesRead.get() / (double) plannedBytes);
+        long items = itemsRead.get();
+        double answered = items <= 0 ? 0 : Math.min(1.0, (itemsDone.get() + itemsResumed.get()) / (double) items);
+        return read * answered;
     }
 }

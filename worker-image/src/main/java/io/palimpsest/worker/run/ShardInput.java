@@ -39,16 +39,26 @@ public final class ShardInput implements Closeable {
     private String currentKey;
     private Long currentMaxItems;
     private long readFromCurrent;
+    private final java.util.function.LongConsumer bytesRead;
+    private long currentPlannedBytes;
+    private long currentReportedBytes;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
-        this(storage, shard, readers, Map.of());
+        this(storage, shard, readers, Map.of(), bytes -> {
+        });
     }
 
-    public ShardInput(Storage storage, Shard shard, DocumentReaders readers, Map<String, Integer> earlierIds) {
+    /**
+     * @param earlierIds ids the plan found first in an earlier shard (rejected here as duplicates)
+     * @param bytesRead told the input bytes consumed as reading goes (progress)
+     */
+    public ShardInput(Storage storage, Shard shard, DocumentReaders readers, Map<String, Integer> earlierIds,
+            java.util.function.LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
         this.files = shard.files().iterator();
         this.earlierIds = earlierIds;
+        this.bytesRead = bytesRead;
     }
 
     /** The next item, or null after the last file. */
@@ -63,7 +73,12 @@ public final class ShardInput implements Closeable {
                     currentKey = file.key();
                     currentMaxItems = file.maxItems();
                     readFromCurrent = 0;
-                    current = readers.open(storage, currentKey);
+                    currentPlannedBytes = file.bytes();
+                    currentReportedBytes = 0;
+                    current = readers.open(storage, currentKey, n -> {
+                        currentReportedBytes += n;
+                        bytesRead.accept(n);
+                    });
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
@@ -72,6 +87,10 @@ public final class ShardInput implements Closeable {
                 }
                 current.close();
                 current = null;
+                // a format read in one go (Parquet), or an input limit that stopped early: the file is behind us all the same
+                if (currentPlannedBytes > currentReportedBytes) {
+                    bytesRead.accept(currentPlannedBytes - currentReportedBytes);
+                }
             }
         } catch (NoSuchFileException | ZipException | EOFException | com.github.luben.zstd.ZstdIOException e) {
             throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);

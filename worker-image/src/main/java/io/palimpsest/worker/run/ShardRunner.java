@@ -84,6 +84,7 @@ public final class ShardRunner {
         long startNanos = System.nanoTime();
         String startedAt = Instant.now().toString();
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
+        progress.shardBytes.addAndGet(shard.bytes());
         CheckpointStore checkpoints = new CheckpointStore(output, layout, json);
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
@@ -94,6 +95,7 @@ public final class ShardRunner {
             }
             if (output.exists(layout.receiptKey())) {
                 committer.cleanUp(PartWriter.streamsOf(processor.variants()));
+                progress.bytesRead.addAndGet(shard.bytes()); // nothing left to read: the shard is as far as it goes
                 return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
                         "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
             }
@@ -136,7 +138,7 @@ public final class ShardRunner {
         try (PartWriter writer = new PartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
                 settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
                 () -> receiptExists(layout), state);
-             ShardInput items = new ShardInput(input, shard, readers, earlierIds)) {
+             ShardInput items = new ShardInput(input, shard, readers, earlierIds, progress.bytesRead::addAndGet)) {
             InFlight inFlight = new InFlight(writer);
             current = inFlight;
             if (stopWithin != null) {
@@ -146,12 +148,15 @@ public final class ShardRunner {
             long submitted = 0;
             InputItem item;
             while ((item = items.next()) != null) {
+                progress.itemsRead.incrementAndGet();
                 if (!state.done().contains(ordinal)) {
                     if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
                         break;
                     }
                     submit(writer, inFlight, ordinal, item);
                     submitted++;
+                } else {
+                    progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
                 }
                 ordinal++;
             }

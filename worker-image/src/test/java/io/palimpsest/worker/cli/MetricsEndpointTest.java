@@ -1,16 +1,21 @@
 package io.palimpsest.worker.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.RunProgressAccess;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
@@ -20,14 +25,64 @@ class MetricsEndpointTest {
         RunProgress progress = new RunProgress();
         progress.written.set(7);
         progress.completionTokens.set(1234);
+        progress.shardBytes.set(1000);
+        progress.bytesRead.set(250);
         try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
-             MetricsEndpoint endpoint = new MetricsEndpoint(0, progress, client)) {
+             MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
             String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(body.contains("palimpsest_documents_total{outcome=\"written\"} 7.0"), body);
             assertTrue(body.contains("palimpsest_tokens_total{kind=\"completion\"} 1234.0"), body);
             assertTrue(body.contains("# TYPE palimpsest_concurrency_limit gauge"), body);
-            assertTrue(body.contains("palimpsest_request_latency_seconds_count 0"), body);
+            assertTrue(body.contains("palimpsest_shard_input_bytes 1000.0"), body);
+            assertTrue(body.contains("palimpsest_input_read_bytes_total 250.0"), body);
+            assertTrue(body.contains("# TYPE palimpsest_request_duration_seconds histogram"), body);
+            assertTrue(body.contains("palimpsest_request_duration_seconds_count 0"), body);
+        }
+    }
+
+    @Test
+    void rejectsAndSkipsAreCountedByReasonWithBoundedLabels() {
+        RunProgress progress = new RunProgress();
+        RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.BLANK_LINE, "blank", 0, 0));
+        RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "x", 0, 0));
+        RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "y", 0, 0));
+        for (int i = 0; i < RunProgress.MAX_REASONS + 10; i++) {
+            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(
+                    new io.palimpsest.worker.run.Rejection("v", "validator_" + i, ItemReason.Outcome.REJECTED, "d", null)), 0, 0));
+        }
+        String text = new MetricsEndpointTest().scrapeOf(progress);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 1.0"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 2.0"), text);
+        assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} 1.0"), text);
+        assertEquals(1, progress.skipped.get());
+        assertEquals(RunProgress.MAX_REASONS + 1, progress.notWrittenByReason().size(), "64 kept, the rest under 'other'");
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"other\"}"), text);
+    }
+
+    @Test
+    void latencyLandsInTheHistogramBuckets() throws Exception {
+        RunProgress progress = new RunProgress();
+        try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
+             MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
+            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 300_000_000L);
+            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
+            String text = endpoint.scrape();
+            assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.25\"} 0"), text);
+            assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.5\"} 1"), text);
+            assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"5.0\"} 2"), text);
+            assertTrue(text.contains("palimpsest_request_duration_seconds_count 2"), text);
+        }
+    }
+
+    private String scrapeOf(RunProgress progress) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+                    .write(out, MetricsEndpoint.registry(progress, null).scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

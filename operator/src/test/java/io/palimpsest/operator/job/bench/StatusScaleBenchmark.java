@@ -21,6 +21,7 @@ import io.palimpsest.operator.job.PodReadings;
 import io.palimpsest.operator.job.RangeSet;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.WorkerJobView;
+import io.palimpsest.operator.job.progress.ShardProgress;
 import io.palimpsest.operator.status.ConditionAggregator;
 
 import java.lang.management.ManagementFactory;
@@ -41,7 +42,8 @@ import java.util.Random;
  * shards failing for good, folded one reconcile per 500 finished shards from what an operator's
  * informers would hold (the worker Job, the 12,500 newest terminated pods: Kubernetes' default
  * terminated-pod GC threshold), through the same readers the reconciler uses (PodReadings memo
- * included). Prints the serialized status size, the reconcile time distribution, and the heap
+ * included), with the live-progress readings of the 1,000 running shards folded in (the in-progress
+ * part). Prints the serialized status size, the reconcile time distribution, and the heap
  * held by 20 such jobs.
  *
  * <pre>
@@ -130,6 +132,18 @@ public final class StatusScaleBenchmark {
 
         final PodReadings readings;
         int podSerial;
+        /** The running shards' last readings, as the live-progress scraper keeps them: one per running pod. */
+        java.util.Map<Integer, ShardProgress> live = java.util.Map.of();
+
+        /** Readings of every running shard with the largest numbers a shard reaches (widest status numbers). */
+        java.util.Map<Integer, ShardProgress> liveReadings(List<Integer> running) {
+            java.util.Map<Integer, ShardProgress> m = new java.util.HashMap<>();
+            for (int shard : running) {
+                long docs = written(shard) / 2 + random.nextInt(400);
+                m.put(shard, new ShardProgress(shard, docs, 35, 5, docs * 700, docs * 650, docs * 3_000, written(shard) * 6_000));
+            }
+            return m;
+        }
 
         Campaign(long seed, PodReadings readings) {
             this.readings = readings;
@@ -174,6 +188,7 @@ public final class StatusScaleBenchmark {
                 completed = completed.union(newlyCompleted.build());
                 failed = failed.union(newlyFailed.build());
                 workerJob = workerJob(completed, failed, inFlight.size(), finished == SHARDS);
+                live = liveReadings(inFlight);
                 clock.advance(Duration.ofSeconds(30));
 
                 long c0 = THREADS.getCurrentThreadCpuTime();
@@ -197,7 +212,7 @@ public final class StatusScaleBenchmark {
             for (Pod p : podCache) {
                 readings.finishedPod(p, counted).ifPresent(pods::add);
             }
-            JobStatusFolder.Result r = folder.fold(status, SHARDS, view, pods);
+            JobStatusFolder.Result r = folder.fold(status, SHARDS, view, pods, live);
             RewriteJobStatus next = r.status();
             JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(JobPhase.Running, "Running", true, true,
                     JobPhaseMachine.PlannerState.SUCCEEDED, (long) SHARDS, view.state(), false, JobPhaseMachine.TallyState.NOT_NEEDED));

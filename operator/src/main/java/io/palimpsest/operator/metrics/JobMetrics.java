@@ -1,0 +1,140 @@
+package io.palimpsest.operator.metrics;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * RewriteJob metrics on /q/metrics, tagged by namespace and job, read from the status the
+ * reconciler last wrote (so they say what {@code kubectl get rwj} says):
+ * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
+ * skipped committed; in_progress not yet), palimpsest_job_tokens{kind} (prompt, completion,
+ * committed plus in progress), palimpsest_job_tokens_per_second,
+ * palimpsest_job_documents_per_second, palimpsest_job_eta_seconds (NaN without an estimate),
+ * palimpsest_job_phase{phase} (1 for the current phase, 0 for the others), and the progress
+ * channel's palimpsest_progress_round_{pods,answered,seconds}. A deleted job's series are dropped
+ * ({@link #retain}): label cardinality follows the jobs that exist.
+ */
+@ApplicationScoped
+public class JobMetrics {
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Map<ResourceID, PerJob> jobs = new ConcurrentHashMap<>();
+    private volatile double roundPods;
+    private volatile double roundAnswered;
+    private volatile double roundSeconds;
+
+    @Inject
+    public JobMetrics(MeterRegistry registry, Clock clock) {
+        this.registry = registry;
+        this.clock = clock;
+        Gauge.builder("palimpsest.progress.round.pods", this, m -> m.roundPods)
+                .description("Running worker pods the last live-progress round asked").register(registry);
+        Gauge.builder("palimpsest.progress.round.answered", this, m -> m.roundAnswered)
+                .description("Running worker pods that answered the last live-progress round").register(registry);
+        Gauge.builder("palimpsest.progress.round.seconds", this, m -> m.roundSeconds)
+                .description("Wall time of the last live-progress round").register(registry);
+    }
+
+    public void round(int pods, int answered, double seconds) {
+        roundPods = pods;
+        roundAnswered = answered;
+        roundSeconds = seconds;
+    }
+
+    /** Records the status just written (or found unchanged) for a job. */
+    public void observed(ResourceID id, RewriteJobStatus status) {
+        if (status != null) {
+            jobs.computeIfAbsent(id, this::register).status = status;
+        }
+    }
+
+    /** Drops the series of every job not in {@code existing} (deleted jobs). */
+    public void retain(Set<ResourceID> existing) {
+        for (ResourceID id : new ArrayList<>(jobs.keySet())) {
+            if (!existing.contains(id)) {
+                PerJob gone = jobs.remove(id);
+                if (gone != null) {
+                    gone.meters.forEach(registry::remove);
+                }
+            }
+        }
+    }
+
+    private PerJob register(ResourceID id) {
+        Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "job", id.getName());
+        PerJob j = new PerJob();
+        List<Meter> meters = new ArrayList<>();
+        for (String state : List.of("total", "succeeded", "failed", "running", "pending")) {
+            meters.add(gauge(j, "palimpsest.job.shards", tags.and("state", state), "Shards of the RewriteJob by state",
+                    s -> s.getShards() == null ? 0 : switch (state) {
+                        case "total" -> s.getShards().getTotal();
+                        case "succeeded" -> s.getShards().getSucceeded();
+                        case "failed" -> s.getShards().getFailed();
+                        case "running" -> s.getShards().getRunning();
+                        default -> s.getShards().getPending();
+                    }));
+        }
+        for (String outcome : List.of("read", "written", "rejected", "skipped", "in_progress")) {
+            meters.add(gauge(j, "palimpsest.job.documents", tags.and("outcome", outcome),
+                    "Documents of committed shards by outcome (from receipts); in_progress: answered by running shards, not committed",
+                    s -> s.getDocuments() == null ? 0 : switch (outcome) {
+                        case "read" -> s.getDocuments().getRead();
+                        case "written" -> s.getDocuments().getWritten();
+                        case "rejected" -> s.getDocuments().getRejected();
+                        case "skipped" -> s.getDocuments().getSkipped();
+                        default -> nz(s.getDocuments().getInProgress());
+                    }));
+        }
+        for (String kind : List.of("prompt", "completion")) {
+            meters.add(gauge(j, "palimpsest.job.tokens", tags.and("kind", kind),
+                    "Tokens of committed shards plus those of running shards not committed yet",
+                    s -> s.getTokens() == null ? 0 : kind.equals("prompt")
+                            ? s.getTokens().getPrompt() + nz(s.getTokens().getInProgressPrompt())
+                            : s.getTokens().getCompletion() + nz(s.getTokens().getInProgressCompletion())));
+        }
+        meters.add(gauge(j, "palimpsest.job.tokens.per.second", tags, "Completion tokens per second over the recent window",
+                s -> s.getThroughput() == null ? 0 : s.getThroughput().getTokensPerSecond()));
+        meters.add(gauge(j, "palimpsest.job.documents.per.second", tags, "Documents answered per second over the recent window",
+                s -> s.getThroughput() == null || s.getThroughput().getDocumentsPerSecond() == null ? 0
+                        : s.getThroughput().getDocumentsPerSecond()));
+        meters.add(gauge(j, "palimpsest.job.eta.seconds", tags, "Seconds until the estimated completion; NaN without an estimate",
+                s -> s.getEstimatedCompletionTime() == null ? Double.NaN
+                        : Math.max(0, Instant.parse(s.getEstimatedCompletionTime()).getEpochSecond() - clock.instant().getEpochSecond())));
+        for (JobPhase phase : JobPhase.values()) {
+            meters.add(gauge(j, "palimpsest.job.phase", tags.and("phase", phase.name()), "1 for the RewriteJob's current phase",
+                    s -> s.getPhase() == phase ? 1 : 0));
+        }
+        j.meters = meters;
+        return j;
+    }
+
+    private Meter gauge(PerJob j, String name, Tags tags, String description, ToDoubleFunction<RewriteJobStatus> value) {
+        return Gauge.builder(name, j, p -> p.status == null ? Double.NaN : value.applyAsDouble(p.status))
+                .tags(tags).description(description).register(registry);
+    }
+
+    private static long nz(Long v) {
+        return v == null ? 0 : v;
+    }
+
+    private static final class PerJob {
+        volatile RewriteJobStatus status;
+        List<Meter> meters;
+    }
+}

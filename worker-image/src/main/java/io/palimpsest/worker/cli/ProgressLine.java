@@ -1,0 +1,53 @@
+package io.palimpsest.worker.cli;
+
+import java.time.Duration;
+
+/**
+ * The text of a local run's progress line. The share of documents done is estimated from the input
+ * read ({@link io.palimpsest.worker.run.RunProgress#inputFraction(long)}: bytes as stored over the
+ * plan's bytes, corrected for documents read but not answered yet): the number of documents is known
+ * only once every file is read, and bytes track it closely for any corpus whose documents are not
+ * sorted by size.
+ * The ETA extrapolates the elapsed time at that share; neither is shown before the run has a
+ * measurable share.
+ */
+record ProgressLine(int shardsDone, int shards, long documents, long written, long notWritten, long completionTokens,
+                    double inputFraction, double seconds) {
+
+    /** Below this share the extrapolation is noise. */
+    static final double MIN_FRACTION = 0.001;
+
+    double fraction() {
+        if (shards > 0 && shardsDone >= shards) {
+            return 1.0;
+        }
+        return inputFraction;
+    }
+
+    /** Seconds left at the rate so far, or -1 when there is no measurable share yet. */
+    long etaSeconds() {
+        double f = fraction();
+        if (Double.isNaN(f) || f < MIN_FRACTION || seconds <= 0) {
+            return -1;
+        }
+        return Math.round(seconds * (1 - f) / f);
+    }
+
+    String text() {
+        double f = fraction();
+        long eta = etaSeconds();
+        String share = Double.isNaN(f) || f < MIN_FRACTION ? "  -%" : String.format("%3.0f%%", f * 100);
+        String total = Double.isNaN(f) || f < MIN_FRACTION || documents == 0 ? ""
+                : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
+        return String.format("%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | ETA %s",
+                share, documents, total, written, notWritten, shardsDone, shards, completionTokens,
+                completionTokens / Math.max(0.001, seconds), clock(Math.round(seconds)), eta < 0 ? "-" : clock(eta));
+    }
+
+    /** h:mm:ss, or m:ss under an hour. */
+    static String clock(long seconds) {
+        Duration d = Duration.ofSeconds(Math.max(0, seconds));
+        return d.toHours() > 0 ? String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
+                : String.format("%d:%02d", d.toMinutesPart(), d.toSecondsPart());
+    }
+}
