@@ -188,7 +188,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             statusWriter.write(job, next, context);
         }
         if (jobMetrics != null) {
-            jobMetrics.observed(ResourceID.fromResource(job), next);
+            jobMetrics.observed(ResourceID.fromResource(job),
+                    job.getSpec() == null || job.getSpec().getModelRef() == null ? "" : job.getSpec().getModelRef().getName(), next);
         }
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);

@@ -20,13 +20,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * RewriteJob metrics on /q/metrics, tagged by namespace and job, read from the status the
+ * RewriteJob metrics on /q/metrics, tagged by namespace and rewritejob (not job: Prometheus sets that to the scrape job), read from the status the
  * reconciler last wrote (so they say what {@code kubectl get rwj} says):
  * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
  * skipped committed; in_progress not yet), palimpsest_job_tokens{kind} (prompt, completion,
  * committed plus in progress), palimpsest_job_tokens_per_second,
  * palimpsest_job_documents_per_second, palimpsest_job_eta_seconds (NaN without an estimate),
- * palimpsest_job_phase{phase} (1 for the current phase, 0 for the others), and the progress
+ * palimpsest_job_phase{model, phase} (1 for the current phase, 0 for the others), and the progress
  * channel's palimpsest_progress_round_{pods,answered,seconds}. A deleted job's series are dropped
  * ({@link #retain}): label cardinality follows the jobs that exist.
  */
@@ -59,9 +59,28 @@ public class JobMetrics {
 
     /** Records the status just written (or found unchanged) for a job. */
     public void observed(ResourceID id, RewriteJobStatus status) {
-        if (status != null) {
-            jobs.computeIfAbsent(id, this::register).status = status;
+        observed(id, "", status);
+    }
+
+    /**
+     * Records the status just written (or found unchanged) for a job bound to {@code model} ("" for none): the
+     * phase series carry the model, so an alert can join a waiting job to its model's replicas.
+     */
+    public void observed(ResourceID id, String model, RewriteJobStatus status) {
+        if (status == null) {
+            return;
         }
+        String m = model == null ? "" : model;
+        PerJob j = jobs.compute(id, (k, known) -> {
+            if (known != null && known.model.equals(m)) {
+                return known;
+            }
+            if (known != null) {
+                known.meters.forEach(registry::remove);
+            }
+            return register(k, m);
+        });
+        j.status = status;
     }
 
     /** Drops the series of every job not in {@code existing} (deleted jobs). */
@@ -76,9 +95,9 @@ public class JobMetrics {
         }
     }
 
-    private PerJob register(ResourceID id) {
-        Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "job", id.getName());
-        PerJob j = new PerJob();
+    private PerJob register(ResourceID id, String model) {
+        Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "rewritejob", id.getName());
+        PerJob j = new PerJob(model);
         List<Meter> meters = new ArrayList<>();
         for (String state : List.of("total", "succeeded", "failed", "running", "pending")) {
             meters.add(gauge(j, "palimpsest.job.shards", tags.and("state", state), "Shards of the RewriteJob by state",
@@ -117,7 +136,8 @@ public class JobMetrics {
                 s -> s.getEstimatedCompletionTime() == null ? Double.NaN
                         : Math.max(0, Instant.parse(s.getEstimatedCompletionTime()).getEpochSecond() - clock.instant().getEpochSecond())));
         for (JobPhase phase : JobPhase.values()) {
-            meters.add(gauge(j, "palimpsest.job.phase", tags.and("phase", phase.name()), "1 for the RewriteJob's current phase",
+            meters.add(gauge(j, "palimpsest.job.phase", tags.and("model", model, "phase", phase.name()),
+                    "1 for the RewriteJob's current phase",
                     s -> s.getPhase() == phase ? 1 : 0));
         }
         j.meters = meters;
@@ -134,7 +154,12 @@ public class JobMetrics {
     }
 
     private static final class PerJob {
+        final String model;
         volatile RewriteJobStatus status;
         List<Meter> meters;
+
+        PerJob(String model) {
+            this.model = model;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.metrics;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -9,17 +10,19 @@ import io.micrometer.core.instrument.Tags;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * RewriterModel metrics on /q/metrics, tagged by namespace and model:
  * palimpsest_model_reconciles_total, palimpsest_model_reconcile_errors_total,
  * palimpsest_model_replicas_desired, palimpsest_model_replicas_ready,
  * palimpsest_model_queue_waiting, palimpsest_model_queue_running,
- * palimpsest_model_scrape_failures_total.
+ * palimpsest_model_scrape_failures_total, palimpsest_model_phase (tagged by phase: 1 for the current one).
  */
 @ApplicationScoped
 public class ModelMetrics {
@@ -43,6 +46,11 @@ public class ModelMetrics {
         PerModel m = of(id);
         m.desired.set(desired);
         m.ready.set(ready);
+    }
+
+    /** The phase the model's status was given, exported as 1 for it and 0 for the others. */
+    public void phase(ResourceID id, ModelPhase phase) {
+        of(id).phase.set(phase);
     }
 
     public void queue(ResourceID id, int waiting, int running) {
@@ -81,11 +89,16 @@ public class ModelMetrics {
         m.reconciles = reconciles;
         m.errors = errors;
         m.scrapeFailures = scrapeFailures;
-        m.meters = List.of(reconciles, errors, scrapeFailures,
+        List<Meter> meters = new ArrayList<>(List.of(reconciles, errors, scrapeFailures,
                 gauge("palimpsest.model.replicas.desired", tags, m.desired, "Replicas the autoscaler asks for"),
                 gauge("palimpsest.model.replicas.ready", tags, m.ready, "Replicas that pass readiness"),
                 gauge("palimpsest.model.queue.waiting", tags, m.waiting, "vllm:num_requests_waiting summed over replicas"),
-                gauge("palimpsest.model.queue.running", tags, m.running, "vllm:num_requests_running summed over replicas"));
+                gauge("palimpsest.model.queue.running", tags, m.running, "vllm:num_requests_running summed over replicas")));
+        for (ModelPhase phase : ModelPhase.values()) {
+            meters.add(Gauge.builder("palimpsest.model.phase", m.phase, p -> p.get() == phase ? 1 : 0)
+                    .tags(tags.and("phase", phase.name())).description("1 for the RewriterModel's current phase").register(registry));
+        }
+        m.meters = meters;
         return m;
     }
 
@@ -98,6 +111,7 @@ public class ModelMetrics {
         final AtomicLong ready = new AtomicLong();
         final AtomicLong waiting = new AtomicLong();
         final AtomicLong running = new AtomicLong();
+        final AtomicReference<ModelPhase> phase = new AtomicReference<>();
         Counter reconciles;
         Counter errors;
         Counter scrapeFailures;

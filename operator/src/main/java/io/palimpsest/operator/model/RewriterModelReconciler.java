@@ -139,6 +139,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 ? reconcileExternal(model, context, id)
                 : reconcileDeployed(model, context, id, previous);
         announce(model, previous, next);
+        metrics.phase(id, next.getPhase());
         if (next.equals(previous)) {
             return UpdateControl.noUpdate();
         }

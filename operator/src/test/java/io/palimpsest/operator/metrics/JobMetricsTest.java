@@ -32,23 +32,23 @@ class JobMetricsTest {
         metrics.observed(a, s);
         metrics.observed(new ResourceID("b", "ns"), s);
 
-        assertEquals(40, registry.get("palimpsest.job.shards").tags("job", "a", "state", "succeeded").gauge().value());
-        assertEquals(77, registry.get("palimpsest.job.documents").tags("job", "a", "outcome", "in_progress").gauge().value());
-        assertEquals(3300, registry.get("palimpsest.job.tokens").tags("job", "a", "kind", "completion").gauge().value());
-        assertEquals(3600, registry.get("palimpsest.job.eta.seconds").tags("job", "a").gauge().value());
-        assertEquals(1, registry.get("palimpsest.job.phase").tags("job", "a", "phase", "Running").gauge().value());
-        assertEquals(0, registry.get("palimpsest.job.phase").tags("job", "a", "phase", "Failed").gauge().value());
+        assertEquals(40, registry.get("palimpsest.job.shards").tags("rewritejob", "a", "state", "succeeded").gauge().value());
+        assertEquals(77, registry.get("palimpsest.job.documents").tags("rewritejob", "a", "outcome", "in_progress").gauge().value());
+        assertEquals(3300, registry.get("palimpsest.job.tokens").tags("rewritejob", "a", "kind", "completion").gauge().value());
+        assertEquals(3600, registry.get("palimpsest.job.eta.seconds").tags("rewritejob", "a").gauge().value());
+        assertEquals(1, registry.get("palimpsest.job.phase").tags("rewritejob", "a", "phase", "Running").gauge().value());
+        assertEquals(0, registry.get("palimpsest.job.phase").tags("rewritejob", "a", "phase", "Failed").gauge().value());
         assertTrue(Double.isNaN(etaWithout(registry, metrics)), "no estimate: NaN");
 
         metrics.retain(Set.of(new ResourceID("b", "ns")));
-        assertEquals(0, registry.find("palimpsest.job.shards").tags("job", "a").meters().size(), "a deleted job's series are dropped");
-        assertEquals(5, registry.find("palimpsest.job.shards").tags("job", "b").meters().size());
+        assertEquals(0, registry.find("palimpsest.job.shards").tags("rewritejob", "a").meters().size(), "a deleted job's series are dropped");
+        assertEquals(5, registry.find("palimpsest.job.shards").tags("rewritejob", "b").meters().size());
     }
 
     private static double etaWithout(SimpleMeterRegistry registry, JobMetrics metrics) {
         RewriteJobStatus s = new RewriteJobStatus();
         s.setPhase(JobPhase.Planning);
         metrics.observed(new ResourceID("c", "ns"), s);
-        return registry.get("palimpsest.job.eta.seconds").tags("job", "c").gauge().value();
+        return registry.get("palimpsest.job.eta.seconds").tags("rewritejob", "c").gauge().value();
     }
 }
