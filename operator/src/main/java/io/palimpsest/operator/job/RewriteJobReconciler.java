@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.palimpsest.api.worker.AttemptLedger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -260,10 +261,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
     private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
         ConfigMap existing = seen.configMap();
-        if (existing != null && seen.model() == null && job.getSpec().getModelRef() != null) {
-            return; // keep the endpoint workers already use while the model is away
-        }
-        ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings));
+        // Written before any resume or scale-out below, so the pods those start read the current ledger.
+        AttemptLedger ledger = AttemptCharges.ledger(seen.finishedWorkerPods(podReadings), WorkerJob.attemptsPerShard(job),
+                settings.modelUnreachableRetries());
+        ConfigMap desired = existing != null && seen.model() == null && job.getSpec().getModelRef() != null
+                ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
+                : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
         if (existing == null) {
             owned.create(desired);
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
