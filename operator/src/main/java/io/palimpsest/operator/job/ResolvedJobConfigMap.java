@@ -42,7 +42,6 @@ public final class ResolvedJobConfigMap {
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved, AttemptLedger ledger) {
         try {
             return withLedger(new ConfigMapBuilder()
-            return new ConfigMapBuilder()
                     .withNewMetadata()
                     .withName(RewriteJobNames.configMap(job))
                     .withNamespace(job.getMetadata().getNamespace())
