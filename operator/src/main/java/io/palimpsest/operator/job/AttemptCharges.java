@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
@@ -8,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 /**
  * The attempt ledger the workers read ({@link AttemptLedger}), from the finished worker pods: per
@@ -33,6 +35,11 @@ final class AttemptCharges {
      * @param outageRetries  the extra attempts exit 75 may use ({@code palimpsest.jobs.model-unreachable-retries})
      */
     static AttemptLedger ledger(List<FinishedPod> pods, int attempts, int outageRetries) {
+        return ledger(pods, shard -> false, attempts, outageRetries);
+    }
+
+    /** @param counted shards already counted as committed (their succeeded pods are no longer read) */
+    static AttemptLedger ledger(List<FinishedPod> pods, IntPredicate counted, int attempts, int outageRetries) {
         Set<Integer> committed = new HashSet<>();
         for (FinishedPod p : pods) {
             if (p.succeeded() || p.reportsCommit()) {
@@ -41,7 +48,7 @@ final class AttemptCharges {
         }
         TreeMap<Integer, AttemptLedger.Shard> shards = new TreeMap<>();
         for (FinishedPod p : pods) {
-            if (committed.contains(p.shard()) || !ShardAttempts.charged(p)) {
+            if (committed.contains(p.shard()) || counted.test(p.shard()) || !ShardAttempts.charged(p)) {
                 continue;
             }
             AttemptLedger.Shard s = shards.computeIfAbsent(p.shard(), k -> new AttemptLedger.Shard(0, 0, false));
@@ -61,6 +68,27 @@ final class AttemptCharges {
             ledger.getShards().put(e.getKey(), s);
         }
         return ledger;
+    }
+
+    /**
+     * Running worker pods of shards the ledger has just closed. A pod the Job controller created
+     * before the operator wrote the ledger may have read the previous one (the replacement waits
+     * only the pod failure backoff, 10 s at first) and run an attempt past the cap; it is deleted:
+     * on SIGTERM it commits what was answered and exits 143, which is not charged, and its
+     * replacement reads the current ledger and refuses. Pods already terminating are left alone.
+     */
+    static List<Pod> pastTheCap(List<Pod> pods, AttemptLedger ledger) {
+        return pods.stream()
+                .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> !RewriteJobReconciler.terminated(p))
+                .filter(p -> {
+                    String index = p.getMetadata().getAnnotations() == null ? null
+                            : p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+                    return index != null && ledger.getShards().containsKey(Integer.parseInt(index))
+                            && ledger.of(Integer.parseInt(index)).isExhausted();
+                })
+                .toList();
     }
 
     /** The worker found the model unreachable (exit 75): the outage budget pays, not the shard's attempts. */

@@ -262,8 +262,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
         ConfigMap existing = seen.configMap();
         // Written before any resume or scale-out below, so the pods those start read the current ledger.
-        AttemptLedger ledger = AttemptCharges.ledger(seen.finishedWorkerPods(podReadings), WorkerJob.attemptsPerShard(job),
-                settings.modelUnreachableRetries());
+        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
+        AttemptLedger ledger = AttemptCharges.ledger(seen.finishedWorkerPods(podReadings), counted::contains,
+                WorkerJob.attemptsPerShard(job), settings.modelUnreachableRetries());
         ConfigMap desired = existing != null && seen.model() == null && job.getSpec().getModelRef() != null
                 ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
                 : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
@@ -272,6 +273,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
             owned.replace(existing, desired);
         }
+        AttemptCharges.pastTheCap(seen.pods(), ledger).forEach(owned::delete);
     }
 
     /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */

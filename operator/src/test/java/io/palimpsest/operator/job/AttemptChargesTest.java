@@ -52,6 +52,37 @@ class AttemptChargesTest {
         assertEquals(JobStatusFolder.ATTEMPTS_EXHAUSTED, JobStatusFolder.failureOf(numbered.get(1)).getReason());
     }
 
+    /** SIGTERM while the JVM was starting: exit 143 and no summary; a deletion, not the shard's fault. */
+    @Test
+    void sigtermWithoutASummaryIsNotCharged() {
+        FinishedPod early = new FinishedPod(2, 0, false, false, null, 143, "Error", null, T);
+        assertFalse(ShardAttempts.charged(early));
+        assertTrue(AttemptCharges.ledger(List.of(early), 1, 0).getShards().isEmpty());
+    }
+
+    @Test
+    void countedShardsAreLeftOut() {
+        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4);
+        assertEquals(java.util.Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
+    }
+
+    /** Running pods of a closed shard are stopped; terminating, finished and other shards' pods are not. */
+    @Test
+    void podsPastTheCapAreTheRunningOnesOfClosedShards() {
+        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
+        List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(pod("a", 1, "Running", false), pod("b", 1, "Running", true),
+                pod("c", 1, "Failed", false), pod("d", 2, "Running", false), pod("e", 3, "Pending", false));
+        assertEquals(List.of("a"), AttemptCharges.pastTheCap(pods, ledger).stream().map(p -> p.getMetadata().getName()).toList());
+    }
+
+    private static io.fabric8.kubernetes.api.model.Pod pod(String name, int shard, String phase, boolean terminating) {
+        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name)
+                .addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)
+                .addToAnnotations(RewriteJobNames.COMPLETION_INDEX, String.valueOf(shard))
+                .withDeletionTimestamp(terminating ? "2026-12-01T12:00:00Z" : null).endMetadata()
+                .withNewStatus().withPhase(phase).endStatus().build();
+    }
+
     private static int second;
 
     private static FinishedPod ended(int shard, int exit, String reason) {
