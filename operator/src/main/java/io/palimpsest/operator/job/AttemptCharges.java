@@ -71,7 +71,8 @@ final class AttemptCharges {
     }
 
     /**
-     * Running worker pods of shards the ledger has just closed. A pod the Job controller created
+     * Running worker pods of shards the ledger has just closed (a pod not yet running reads the
+     * ledger when it starts). A pod the Job controller created
      * before the operator wrote the ledger may have read the previous one (the replacement waits
      * only the pod failure backoff, 10 s at first) and run an attempt past the cap; it is deleted:
      * on SIGTERM it commits what was answered and exits 143, which is not charged, and its
@@ -81,7 +82,7 @@ final class AttemptCharges {
         return pods.stream()
                 .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> !RewriteJobReconciler.terminated(p))
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                 .filter(p -> {
                     String index = p.getMetadata().getAnnotations() == null ? null
                             : p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);

@@ -186,9 +186,17 @@ class SuspendScaleInScenarioTest {
             String jobsCount = afterResume.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT);
             kill(s, afterResume);
 
-            RewriteJob done = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> s.job("cap"), j -> j != null && j.getStatus() != null
-                            && j.getStatus().getPhase() != null && j.getStatus().getPhase().isTerminal());
+            RewriteJob done;
+            try {
+                done = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300))
+                        .until(() -> s.job("cap"), j -> j != null && j.getStatus() != null
+                                && j.getStatus().getPhase() != null && j.getStatus().getPhase().isTerminal());
+            } catch (RuntimeException e) {
+                System.out.println("---- events of the last 200 s\n" + s.cluster.events().dump(Duration.ofSeconds(200)));
+                System.out.println("---- ledger " + s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "cap")
+                        .list().getItems().stream().map(c -> c.getData().get("attempts.json")).toList());
+                throw e;
+            }
             RewriteJobStatus st = done.getStatus();
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> ended.values().stream()
                     .anyMatch(p -> exitCode(p) == io.palimpsest.api.worker.ExitCodes.ATTEMPTS_EXHAUSTED));

@@ -71,7 +71,8 @@ class AttemptChargesTest {
     void podsPastTheCapAreTheRunningOnesOfClosedShards() {
         AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
         List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(pod("a", 1, "Running", false), pod("b", 1, "Running", true),
-                pod("c", 1, "Failed", false), pod("d", 2, "Running", false), pod("e", 3, "Pending", false));
+                pod("c", 1, "Failed", false), pod("d", 2, "Running", false), pod("e", 3, "Pending", false),
+                pod("f", 1, "Pending", false));
         assertEquals(List.of("a"), AttemptCharges.pastTheCap(pods, ledger).stream().map(p -> p.getMetadata().getName()).toList());
     }
 
