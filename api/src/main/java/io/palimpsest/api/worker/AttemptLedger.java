@@ -34,6 +34,7 @@ public class AttemptLedger {
     @NoArgsConstructor
     @AllArgsConstructor
     @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Shard {
         /** Failed attempts charged to the shard (crash, OOM, SIGKILL, ...), outages not included. */
         private int failures;
@@ -41,6 +42,15 @@ public class AttemptLedger {
         private int outages;
         /** No further attempt may run: the shard's attempts, or its outage retries, are spent. */
         private boolean exhausted;
+        /**
+         * When the operator first wrote {@code exhausted} (RFC 3339): a pod created before may have
+         * read the ledger without it.
+         */
+        private String closedAt;
+
+        public Shard(int failures, int outages, boolean exhausted) {
+            this(failures, outages, exhausted, null);
+        }
     }
 
     /** The shard's entry, or an empty one. */

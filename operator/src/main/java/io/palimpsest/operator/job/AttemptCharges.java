@@ -5,6 +5,9 @@ import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,11 +38,16 @@ final class AttemptCharges {
      * @param outageRetries  the extra attempts exit 75 may use ({@code palimpsest.jobs.model-unreachable-retries})
      */
     static AttemptLedger ledger(List<FinishedPod> pods, int attempts, int outageRetries) {
-        return ledger(pods, shard -> false, attempts, outageRetries);
+        return ledger(pods, shard -> false, attempts, outageRetries, null, null);
     }
 
-    /** @param counted shards already counted as committed (their succeeded pods are no longer read) */
-    static AttemptLedger ledger(List<FinishedPod> pods, IntPredicate counted, int attempts, int outageRetries) {
+    /**
+     * @param counted  shards already counted as committed (their succeeded pods are no longer read)
+     * @param previous the ledger written before, or null: a shard's {@code closedAt} is kept from it
+     * @param now      the time a shard closed now is stamped with (null: no stamp)
+     */
+    static AttemptLedger ledger(List<FinishedPod> pods, IntPredicate counted, int attempts, int outageRetries,
+                                AttemptLedger previous, Instant now) {
         Set<Integer> committed = new HashSet<>();
         for (FinishedPod p : pods) {
             if (p.succeeded() || p.reportsCommit()) {
@@ -65,31 +73,47 @@ final class AttemptCharges {
             }
             AttemptLedger.Shard s = e.getValue();
             s.setExhausted(s.getFailures() >= attempts || s.getFailures() + s.getOutages() >= attempts + outageRetries);
+            if (s.isExhausted()) {
+                String before = previous == null ? null : previous.of(e.getKey()).getClosedAt();
+                s.setClosedAt(before != null ? before : now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now));
+            }
             ledger.getShards().put(e.getKey(), s);
         }
         return ledger;
     }
 
     /**
-     * Running worker pods of shards the ledger has just closed (a pod not yet running reads the
-     * ledger when it starts). A pod the Job controller created
-     * before the operator wrote the ledger may have read the previous one (the replacement waits
-     * only the pod failure backoff, 10 s at first) and run an attempt past the cap; it is deleted:
-     * on SIGTERM it commits what was answered and exits 143, which is not charged, and its
-     * replacement reads the current ledger and refuses. Pods already terminating are left alone.
+     * Worker pods of closed shards created before the shard closed. The Job controller's
+     * replacement after a failure waits only the pod failure backoff (10 s at first), so it may
+     * have been created, and have read the ledger, before the operator wrote the failure that
+     * closed its shard; it would run an attempt past the cap. The running ones are deleted: on
+     * SIGTERM a worker commits what was answered and exits 143, which is not charged, and the
+     * replacement reads the current ledger and refuses. Those not running yet are looked at again
+     * shortly (a pod turning Running is no event the operator reconciles on). Pods created after
+     * the shard closed read the closed ledger and refuse by themselves; creation times have whole
+     * seconds, so a pod created in the second the shard closed counts as created before.
      */
     static List<Pod> pastTheCap(List<Pod> pods, AttemptLedger ledger) {
         return pods.stream()
                 .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                .filter(p -> !RewriteJobReconciler.terminated(p))
                 .filter(p -> {
                     String index = p.getMetadata().getAnnotations() == null ? null
                             : p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
-                    return index != null && ledger.getShards().containsKey(Integer.parseInt(index))
-                            && ledger.of(Integer.parseInt(index)).isExhausted();
+                    if (index == null || !ledger.getShards().containsKey(Integer.parseInt(index))) {
+                        return false;
+                    }
+                    AttemptLedger.Shard shard = ledger.of(Integer.parseInt(index));
+                    String created = p.getMetadata().getCreationTimestamp();
+                    return shard.isExhausted() && (shard.getClosedAt() == null || created == null
+                            || !Instant.parse(created).isAfter(Instant.parse(shard.getClosedAt()).truncatedTo(ChronoUnit.SECONDS)));
                 })
                 .toList();
+    }
+
+    static boolean running(Pod p) {
+        return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
     }
 
     /** The worker found the model unreachable (exit 75): the outage budget pays, not the shard's attempts. */

@@ -54,6 +54,19 @@ public final class ResolvedJobConfigMap {
         }
     }
 
+    /** The ledger {@code configMap} carries, or null (none, or unreadable: it is written anew). */
+    static AttemptLedger ledgerOf(ConfigMap configMap) {
+        String text = configMap == null || configMap.getData() == null ? null : configMap.getData().get(AttemptLedger.CONFIG_KEY);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(text, AttemptLedger.class);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
     /** {@code configMap} with its {@code attempts.json} replaced by {@code ledger} (removed when empty). */
     static ConfigMap withLedger(ConfigMap configMap, AttemptLedger ledger) {
         Map<String, String> data = new LinkedHashMap<>(configMap.getData() == null ? Map.of() : configMap.getData());

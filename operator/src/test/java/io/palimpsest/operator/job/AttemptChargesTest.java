@@ -62,18 +62,33 @@ class AttemptChargesTest {
 
     @Test
     void countedShardsAreLeftOut() {
-        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4);
+        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4, null, null);
         assertEquals(java.util.Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
     }
 
-    /** Running pods of a closed shard are stopped; terminating, finished and other shards' pods are not. */
+    /**
+     * Active pods of a closed shard created before it closed (they may have read the ledger without
+     * it); terminating, finished and other shards' pods are not, nor one created after the close.
+     */
     @Test
-    void podsPastTheCapAreTheRunningOnesOfClosedShards() {
+    void podsPastTheCapAreTheActiveOnesOfClosedShards() {
         AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
         List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(pod("a", 1, "Running", false), pod("b", 1, "Running", true),
                 pod("c", 1, "Failed", false), pod("d", 2, "Running", false), pod("e", 3, "Pending", false),
                 pod("f", 1, "Pending", false));
-        assertEquals(List.of("a"), AttemptCharges.pastTheCap(pods, ledger).stream().map(p -> p.getMetadata().getName()).toList());
+        assertEquals(List.of("a", "f"), AttemptCharges.pastTheCap(pods, ledger).stream().map(p -> p.getMetadata().getName()).toList());
+
+        AttemptLedger closed = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null,
+                T.plusMillis(10_500));
+        assertEquals("2026-12-01T12:00:10.500Z", closed.of(1).getClosedAt());
+        io.fabric8.kubernetes.api.model.Pod before = pod("g", 1, "Running", false);
+        before.getMetadata().setCreationTimestamp("2026-12-01T12:00:10Z");
+        io.fabric8.kubernetes.api.model.Pod after = pod("h", 1, "Running", false);
+        after.getMetadata().setCreationTimestamp("2026-12-01T12:00:11Z");
+        assertEquals(List.of("g"), AttemptCharges.pastTheCap(List.of(before, after), closed).stream()
+                .map(p -> p.getMetadata().getName()).toList(), "h was created after the close: it read the closed ledger");
+        assertEquals("2026-12-01T12:00:10.500Z", AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4,
+                closed, T.plusSeconds(60)).of(1).getClosedAt(), "the first close stays");
     }
 
     private static io.fabric8.kubernetes.api.model.Pod pod(String name, int shard, String phase, boolean terminating) {
