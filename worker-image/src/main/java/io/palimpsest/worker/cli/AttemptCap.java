@@ -32,7 +32,9 @@ final class AttemptCap {
 
     /** @param jobFile the resolved job's file; the ledger is its sibling */
     static Decision decide(Path jobFile, int shard, int attempt, ObjectMapper json) throws IOException {
-        Path file = jobFile == null || jobFile.getParent() == null ? null : jobFile.resolveSibling(AttemptLedger.CONFIG_KEY);
+        // Only beside a resolved job file (the pod's ConfigMap), never beside a folder of manifests.
+        Path file = jobFile == null || !Files.isRegularFile(jobFile) || jobFile.toAbsolutePath().getParent() == null ? null
+                : jobFile.toAbsolutePath().resolveSibling(AttemptLedger.CONFIG_KEY);
         if (file == null || !Files.isRegularFile(file)) {
             return new Decision(attempt, null);
         }

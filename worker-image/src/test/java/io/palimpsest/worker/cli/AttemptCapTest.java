@@ -27,6 +27,14 @@ class AttemptCapTest {
         assertNull(d.refusal());
     }
 
+    /** {@code --job} naming a folder of manifests: a ledger beside the folder is not the job's. */
+    @Test
+    void aFolderOfManifestsHasNoLedger(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("manifests"));
+        Files.writeString(dir.resolve(AttemptLedger.CONFIG_KEY), "{\"shards\":{\"3\":{\"failures\":2,\"exhausted\":true}}}");
+        assertNull(AttemptCap.decide(dir.resolve("manifests"), 3, 0, json).refusal());
+    }
+
     /** The Job controller's count restarted at 0 after a suspend; the ledger's did not. */
     @Test
     void theLedgersCountWinsWhenHigher() {
@@ -37,6 +45,7 @@ class AttemptCapTest {
 
     @Test
     void anExhaustedShardIsNotRun(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("job.yaml"), "name: j\n");
         Files.writeString(dir.resolve(AttemptLedger.CONFIG_KEY), "{\"shards\":{\"3\":{\"failures\":2,\"outages\":0,\"exhausted\":true},"
                 + "\"4\":{\"failures\":1,\"outages\":0,\"exhausted\":false}}}");
         AttemptCap.Decision d = AttemptCap.decide(dir.resolve("job.yaml"), 3, 0, json);
@@ -52,6 +61,7 @@ class AttemptCapTest {
 
     @Test
     void aBrokenLedgerIsAnErrorNamingTheFile(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("job.yaml"), "name: j\n");
         Files.writeString(dir.resolve(AttemptLedger.CONFIG_KEY), "{\"shards\":");
         IOException e = assertThrows(IOException.class, () -> AttemptCap.decide(dir.resolve("job.yaml"), 3, 0, json));
         assertTrue(e.getMessage().contains(AttemptLedger.CONFIG_KEY), e.getMessage());
