@@ -12,6 +12,12 @@ public final class ExitCodes {
     /** The shard's data is bad; retrying will not help (podFailurePolicy: FailIndex). */
     public static final int BAD_DATA = 42;
     /**
+     * The shard has used every attempt the job allows, as the operator counts them
+     * ({@link AttemptLedger}); no attempt ran (podFailurePolicy: FailIndex). Needed because the Job
+     * controller's own per-index count restarts after a suspend or a scale-in.
+     */
+    public static final int ATTEMPTS_EXHAUSTED = 43;
+    /**
      * The model was unreachable, or a document's calls failed after every retry while attempts
      * remain; retry the shard later (EX_TEMPFAIL; counted against backoffLimitPerIndex).
      */

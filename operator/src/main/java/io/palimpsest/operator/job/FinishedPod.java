@@ -35,9 +35,13 @@ public record FinishedPod(int shard, int attempt, boolean succeeded, boolean dis
         return !succeeded && !disrupted && !reportsCommit() && !terminated();
     }
 
-    /** The worker stopped on SIGTERM (its summary's reason, exit 143). */
+    /**
+     * The worker stopped on SIGTERM: its summary's reason, or exit 143 without a summary (SIGTERM
+     * arrived while the JVM was starting, before the worker could answer it; nothing was committed).
+     */
     public boolean terminated() {
-        return summary != null && TERMINATED_REASON.equals(summary.getReason());
+        return summary != null ? TERMINATED_REASON.equals(summary.getReason())
+                : exitCode != null && exitCode == io.palimpsest.api.worker.ExitCodes.TERMINATED;
     }
 
     /** The summary reason of a worker stopped by SIGTERM (the worker's TerminationRequested). */

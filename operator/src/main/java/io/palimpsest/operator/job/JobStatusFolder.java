@@ -140,11 +140,17 @@ public final class JobStatusFolder {
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }
 
+    /** The reason of a shard failed because its attempts are spent as the operator counts them (exit 43). */
+    static final String ATTEMPTS_EXHAUSTED = "AttemptsExhausted";
+
     static ShardFailure failureOf(FinishedPod pod) {
         ShardSummary s = pod.summary();
         String reason;
         String message;
-        if (s != null && s.getOutcome() != null) {
+        if (AttemptCharges.refused(pod)) {
+            reason = ATTEMPTS_EXHAUSTED;
+            message = s != null && s.getMessage() != null ? s.getMessage() : pod.message();
+        } else if (s != null && s.getOutcome() != null) {
             // one vocabulary for status reasons (BadData, ModelUnreachable, OOMKilled, Error); the
             // worker's finer reason code leads the message
             reason = reasonOf(s.getOutcome());

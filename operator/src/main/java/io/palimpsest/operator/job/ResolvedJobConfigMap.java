@@ -8,19 +8,23 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The ConfigMap the worker pods read ({@code job.yaml}): the job as {@link JobResolver} resolves it
- * (the spec without operator-only fields, the model endpoint, the recipe hash, checkpointEvery).
+ * (the spec without operator-only fields, the model endpoint, the recipe hash, checkpointEvery),
+ * and the attempt ledger ({@code attempts.json}) once a shard has a charged failure.
  */
 public final class ResolvedJobConfigMap {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ResolvedJobConfigMap() {
     }
@@ -31,17 +35,49 @@ public final class ResolvedJobConfigMap {
     }
 
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved) {
+        return desired(job, resolved, null);
+    }
+
+    /** @param ledger the shards' attempts so far; no key while it is empty */
+    public static ConfigMap desired(RewriteJob job, ResolvedJob resolved, AttemptLedger ledger) {
         try {
-            return new ConfigMapBuilder()
+            return withLedger(new ConfigMapBuilder()
                     .withNewMetadata()
                     .withName(RewriteJobNames.configMap(job))
                     .withNamespace(job.getMetadata().getNamespace())
                     .withLabels(RewriteJobNames.labels(job, "config"))
                     .endMetadata()
                     .withData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)))
-                    .build();
+                    .build(), ledger);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render job.yaml", e);
         }
+    }
+
+    /** The ledger {@code configMap} carries, or null (none, or unreadable: it is written anew). */
+    static AttemptLedger ledgerOf(ConfigMap configMap) {
+        String text = configMap == null || configMap.getData() == null ? null : configMap.getData().get(AttemptLedger.CONFIG_KEY);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(text, AttemptLedger.class);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** {@code configMap} with its {@code attempts.json} replaced by {@code ledger} (removed when empty). */
+    static ConfigMap withLedger(ConfigMap configMap, AttemptLedger ledger) {
+        Map<String, String> data = new LinkedHashMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
+        data.remove(AttemptLedger.CONFIG_KEY);
+        if (ledger != null && !ledger.getShards().isEmpty()) {
+            try {
+                data.put(AttemptLedger.CONFIG_KEY, JSON.writeValueAsString(ledger));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot render attempts.json", e);
+            }
+        }
+        return new ConfigMapBuilder(configMap).withData(data).build();
     }
 }

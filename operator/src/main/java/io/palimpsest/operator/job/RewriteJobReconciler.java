@@ -19,6 +19,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
@@ -222,14 +223,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         String image = job.getSpec().getWorkers() != null && job.getSpec().getWorkers().getImage() != null
                 ? job.getSpec().getWorkers().getImage() : config.worker().image();
-        ensureConfigMap(job, seen, owned);
+        Duration capCheck = ensureConfigMap(job, seen, owned, now);
         if (phase == JobPhase.Planning) {
             if (seen.plannerJob() == null) {
                 created(job, owned.create(PlannerJob.desired(job, image, settings)));
             } else if (seen.plannerState() == JobPhaseMachine.PlannerState.NOT_STARTED) {
                 owned.delete(seen.plannerJob()); // finished, but its pod and the count are gone: plan again
             }
-            return null;
+            return capCheck;
         }
         if (seen.plannerJob() != null && seen.plannedShardsUnrecorded()) {
             owned.mergePatch(seen.plannerJob(), "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION
@@ -264,10 +265,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             if (!now.isBefore(due)) {
                 created(job, owned.create(TallyJob.desired(job, image, settings)));
             } else {
-                return Duration.between(now, due).plusSeconds(1);
+                return capCheck != null ? capCheck : Duration.between(now, due).plusSeconds(1);
             }
         }
-        return null;
+        return capCheck;
     }
 
     /** A worker Job the API server would refuse is not sent: the job ends with the rules it breaks. */
@@ -278,17 +279,24 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private void ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned) {
+    /** Returns when to look again for a pod past the attempts cap that is not running yet, or null. */
+    private Duration ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned, Instant now) {
         ConfigMap existing = seen.configMap();
-        if (existing != null && seen.model() == null && job.getSpec().getModelRef() != null) {
-            return; // keep the endpoint workers already use while the model is away
-        }
-        ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings));
+        // Written before any resume or scale-out below, so the pods those start read the current ledger.
+        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
+        AttemptLedger ledger = AttemptCharges.ledger(seen.finishedWorkerPods(podReadings), counted::contains,
+                WorkerJob.attemptsPerShard(job), settings.modelUnreachableRetries(), ResolvedJobConfigMap.ledgerOf(existing), now);
+        ConfigMap desired = existing != null && seen.model() == null && job.getSpec().getModelRef() != null
+                ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
+                : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
         if (existing == null) {
             owned.create(desired);
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
             owned.replace(existing, desired);
         }
+        List<Pod> pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
+        pastTheCap.stream().filter(AttemptCharges::running).forEach(owned::delete);
+        return pastTheCap.stream().anyMatch(p -> !AttemptCharges.running(p)) ? Duration.ofSeconds(1) : null;
     }
 
     /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */

@@ -46,8 +46,11 @@ final class ShardAttempts {
         return out;
     }
 
-    /** An attempt the shard pays for: failed, not preempted, not stopped by SIGTERM. */
+    /**
+     * An attempt the shard pays for: failed, not preempted, not stopped by SIGTERM, and not a
+     * refusal to start past the cap (exit 43: no attempt ran).
+     */
     static boolean charged(FinishedPod p) {
-        return p.isShardFailure();
+        return p.isShardFailure() && !AttemptCharges.refused(p);
     }
 }

@@ -22,6 +22,8 @@ import java.util.Map;
  *   <li>a pod with a DisruptionTarget condition (preemption, eviction, node drain) is ignored:
  *       not counted, replaced; the shard resumes from its last checkpoint;</li>
  *   <li>exit 42 (the shard's data is bad) fails the index at once: retrying cannot help;</li>
+ *   <li>exit 43 (the worker refused to start: the shard's attempts are spent as the operator counts
+ *       them, see {@link AttemptCharges}) fails the index at once too;</li>
  *   <li>exit 78 (the model refused the job's requests in a way that is the same for every
  *       document: credentials, model name) fails the whole Job at once, before every shard spends
  *       its retries; the pod's termination message says why;</li>
@@ -30,8 +32,10 @@ import java.util.Map;
  * </ul>
  * Exit-75 budget: Kubernetes keeps one failure counter per index, so exit 75 cannot have a counter
  * of its own. We give it its share inside the one counter:
- * {@code backoffLimitPerIndex = (attemptsPerShard - 1) + modelUnreachableRetries}. The price is
- * that a crash (exit 1, OOM) may also be retried up to that many times; the alternative
+ * {@code backoffLimitPerIndex = (attemptsPerShard - 1) + modelUnreachableRetries}. A crash (exit 1,
+ * OOM) would then be retried up to that many times too; the attempt ledger ({@link AttemptCharges})
+ * stops it at {@code attemptsPerShard}, and keeps counting where the Job controller's count
+ * restarts (a suspend, a scale-in). The alternative
  * (an Ignore rule for 75) retries forever while a model is down. Two things keep the shared
  * budget from being burnt by an outage: the worker waits out outages itself (its {@code
  * --max-outage}, 10 minutes) before exiting 75, and auto parallelism drops to 0 while the model
@@ -50,7 +54,7 @@ public final class WorkerJob {
                               SecretKeyRef modelApiKey, JobSettings settings) {
         RewriteJobSpec spec = job.getSpec();
         RewriteJobSpec.Retry retry = spec.getRetry();
-        int attempts = retry == null || retry.getAttemptsPerShard() == null ? 3 : retry.getAttemptsPerShard();
+        int attempts = attemptsPerShard(job);
         Integer maxFailed = retry == null ? null : retry.getMaxFailedShards();
 
         Map<String, String> jobLabels = new LinkedHashMap<>(RewriteJobNames.labels(job, RewriteJobNames.ROLE_WORK));
@@ -85,6 +89,12 @@ public final class WorkerJob {
                 .build();
     }
 
+    /** {@code retry.attemptsPerShard}, 3 when unset. */
+    static int attemptsPerShard(RewriteJob job) {
+        RewriteJobSpec.Retry retry = job.getSpec().getRetry();
+        return retry == null || retry.getAttemptsPerShard() == null ? 3 : retry.getAttemptsPerShard();
+    }
+
     static List<PodFailurePolicyRule> rules() {
         return List.of(
                 new PodFailurePolicyRuleBuilder().withAction("Ignore")
@@ -92,7 +102,7 @@ public final class WorkerJob {
                         .build(),
                 new PodFailurePolicyRuleBuilder().withAction("FailIndex")
                         .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(ExitCodes.BAD_DATA).endOnExitCodes()
+                        .withValues(ExitCodes.BAD_DATA, ExitCodes.ATTEMPTS_EXHAUSTED).endOnExitCodes()
                         .build(),
                 new PodFailurePolicyRuleBuilder().withAction("FailJob")
                         .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")

@@ -25,8 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -149,6 +151,123 @@ class SuspendScaleInScenarioTest {
         }
     }
 
+    /**
+     * The hard cap through a suspend: with {@code attemptsPerShard: 2}, shard 0's worker is
+     * SIGKILLed (charged failure 1), its replacement is running with the Job controller's count 1
+     * when the job is suspended, which deletes that pod and the count with it: after the resume the
+     * Job controller starts the index from 0 again and, left alone, would allow it
+     * {@code backoffLimitPerIndex} (1 + 4 outage retries) more failures. That pod is SIGKILLed too
+     * (charged failure 2, as the operator counts); the next one reads the operator's ledger, runs
+     * nothing, exits 43 and the Job fails the index. The other shards commit.
+     */
+    @Test
+    void attemptsStopAtTheCapThroughASuspend() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
+            Path input = s.claim("corpus").resolve("cap-in");
+            SyntheticCorpus.write(input, 3, DOCS, 11);
+            s.createModel("cap-model", 2, 30);
+            RewriteJob job = s.smallJob("cap", "cap-model", "pvc://corpus/cap-in/", "pvc://corpus/cap-out/");
+            job.getSpec().getWorkers().setParallelism(new IntOrString(3));
+            job.getSpec().getRetry().setAttemptsPerShard(ATTEMPTS);
+            s.client.resource(job).create();
+
+            Map<String, Pod> ended = watchEnds(s, "cap");
+            Set<String> seen = new HashSet<>();
+            kill(s, awaitRunning(s, "cap", "0", "0", seen));
+            Pod replacement = awaitRunning(s, "cap", "0", "1", seen);
+            edit(s, "cap", j -> j.getSpec().setSuspend(true));
+            s.awaitPhase("cap", JobPhase.Suspended, Duration.ofMinutes(2));
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.client.pods().inNamespace(Scenario.NS).withName(replacement.getMetadata().getName()).get() == null);
+            edit(s, "cap", j -> j.getSpec().setSuspend(false));
+            Pod afterResume = awaitRunning(s, "cap", "0", null, seen);
+            String jobsCount = afterResume.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT);
+            kill(s, afterResume);
+
+            RewriteJob done;
+            try {
+                done = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300))
+                        .until(() -> s.job("cap"), j -> j != null && j.getStatus() != null
+                                && j.getStatus().getPhase() != null && j.getStatus().getPhase().isTerminal());
+            } catch (RuntimeException e) {
+                System.out.println("---- events of the last 200 s\n" + s.cluster.events().dump(Duration.ofSeconds(200)));
+                System.out.println("---- ledger " + s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "cap")
+                        .list().getItems().stream().map(c -> c.getData().get("attempts.json")).toList());
+                throw e;
+            }
+            RewriteJobStatus st = done.getStatus();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> ended.values().stream()
+                    .anyMatch(p -> exitCode(p) == io.palimpsest.api.worker.ExitCodes.ATTEMPTS_EXHAUSTED));
+            System.out.println("---- final status\n" + s.client.getKubernetesSerialization().asYaml(st));
+
+            Map<Integer, List<String>> exits = new java.util.TreeMap<>();
+            ended.values().stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+                    .forEach(p -> exits.computeIfAbsent(Integer.parseInt(p.getMetadata().getAnnotations()
+                            .get(RewriteJobNames.COMPLETION_INDEX)), k -> new ArrayList<>()).add(String.valueOf(exitCode(p))));
+            long charged = exits.get(0).stream().filter(e -> !List.of("143", "43", "0").contains(e)).count();
+
+            assertEquals("0", jobsCount, "the suspend took the Job controller's count with the deleted pod");
+            assertEquals(ATTEMPTS, charged, "shard 0 ran exactly attemptsPerShard charged attempts: " + exits);
+            assertEquals("43", exits.get(0).get(exits.get(0).size() - 1), "the next attempt was refused: " + exits);
+            assertEquals("0", st.getFailedShards());
+            assertEquals(2, st.getShards().getSucceeded());
+            assertTrue(st.getRecentFailures().stream().anyMatch(f -> f.getShard() == 0 && "AttemptsExhausted".equals(f.getReason())),
+                    "the refusal is reported: " + st.getRecentFailures());
+            assertTrue(st.getRecentFailures().stream().filter(f -> !"AttemptsExhausted".equals(f.getReason()))
+                    .allMatch(f -> f.getAttempt() < ATTEMPTS), "attempt numbers inside the cap: " + st.getRecentFailures());
+            System.out.printf("[figures] attempts cap through a suspend: shard 0 exits in order %s (137 = SIGKILL, charged; "
+                    + "143 = stopped by the suspend; 43 = refused), the Job controller's count after the resume %s, "
+                    + "shards committed %d/3, phase %s%n", exits.get(0), jobsCount, st.getShards().getSucceeded(), st.getPhase());
+        }
+    }
+
+    /** A running worker pod of {@code index} not seen before (with that failure-count annotation, when given). */
+    private static Pod awaitRunning(Scenario s, String job, String index, String failureCount, Set<String> seen) {
+        Pod found = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> PoisonShardScenarioTest
+                .workerPods(s, job).stream()
+                .filter(p -> index.equals(p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX)))
+                .filter(p -> !seen.contains(p.getMetadata().getName()))
+                .filter(p -> s.cluster.kubelet().runningPods().contains(Scenario.NS + "/" + p.getMetadata().getName()))
+                .findFirst().orElse(null), p -> p != null);
+        seen.add(found.getMetadata().getName());
+        assertTrue(failureCount == null || failureCount.equals(found.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT)),
+                "pod " + found.getMetadata().getName() + " " + found.getMetadata().getAnnotations());
+        return found;
+    }
+
+    private static void kill(Scenario s, Pod pod) {
+        assertTrue(s.cluster.kubelet().kill(Scenario.NS, pod.getMetadata().getName()), "killed " + pod.getMetadata().getName());
+    }
+
+    private static int exitCode(Pod p) {
+        var state = p.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+        return state == null ? -1 : state.getExitCode();
+    }
+
+    /** Every worker pod's end, as the kubelet reported it (pods are deleted on the way). */
+    private static Map<String, Pod> watchEnds(Scenario s, String job) {
+        Map<String, Pod> ended = new ConcurrentHashMap<>();
+        Thread watcher = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    for (Pod p : PoisonShardScenarioTest.workerPods(s, job)) {
+                        if (p.getStatus() != null && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()))) {
+                            ended.putIfAbsent(p.getMetadata().getName(), p);
+                        }
+                    }
+                    Thread.sleep(100);
+                } catch (InterruptedException | RuntimeException e) {
+                    return; // the scenario is over
+                }
+            }
+        }, "pod-ends");
+        watcher.setDaemon(true);
+        watcher.start();
+        return ended;
+    }
+
     private static void awaitSucceeded(Scenario s, long shards) {
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(300)).until(() -> {
             RewriteJob j = s.job("ssi");
@@ -158,9 +277,13 @@ class SuspendScaleInScenarioTest {
     }
 
     private static void edit(Scenario s, java.util.function.Consumer<RewriteJob> change) {
+        edit(s, "ssi", change);
+    }
+
+    private static void edit(Scenario s, String name, java.util.function.Consumer<RewriteJob> change) {
         for (int i = 0; ; i++) {
             try {
-                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName("ssi").edit(j -> {
+                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
                     change.accept(j);
                     return j;
                 });

@@ -80,7 +80,7 @@ class RewriteJobLifecycleTest {
         assertEquals(4, spec.getPodFailurePolicy().getRules().size());
         assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
         assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
-        assertEquals(List.of(42), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        assertEquals(List.of(42, 43), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
         assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
         assertEquals(List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
                 spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 
 /** {@code palimpsest run}: one attempt at one shard; the exit codes are {@link ExitCodes}. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 75: model unreachable"
+        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
+                + " attempts are spent (attempts.json next to the job file), not run; 75: model unreachable"
                 + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
@@ -75,6 +76,14 @@ final class RunCommand implements Callable<Integer> {
         int shardIndex = shard != null ? shard : environment.shardIndex()
                 .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
         int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
+        AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath, shardIndex, attemptNumber, json);
+        if (cap.refusal() != null) {
+            String refusal = json.writeValueAsString(cap.refusal());
+            System.out.println(refusal);
+            pod.report(refusal);
+            return ExitCodes.ATTEMPTS_EXHAUSTED;
+        }
+        attemptNumber = cap.attempt();
         var loaded = pod.load();
         try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
                 .backoff(backoffBase, backoffCap)) {
