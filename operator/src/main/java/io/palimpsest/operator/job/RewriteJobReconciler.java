@@ -264,6 +264,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             return; // keep the endpoint workers already use while the model is away
         }
         ConfigMap desired = ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings));
+        var tooLarge = ResolvedJobConfigMap.tooLarge(job, desired);
+        if (tooLarge.isPresent()) {
+            // The API server would refuse every create and update of it: end the job, do not loop on it.
+            throw new OwnedResources.Rejected(JobReasons.RESOLVED_JOB_TOO_LARGE, tooLarge.get());
+        }
         if (existing == null) {
             owned.create(desired);
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
@@ -287,7 +292,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
             // Recorded with the refusal itself; later reconciles keep it.
-            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB -> {
+            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB, JobReasons.RESOLVED_JOB_TOO_LARGE -> {
                 var recorded = job.getStatus() == null ? null
                         : ConditionAggregator.find(job.getStatus().getConditions(), io.palimpsest.api.common.Conditions.FAILED);
                 yield recorded == null ? null : recorded.getMessage();

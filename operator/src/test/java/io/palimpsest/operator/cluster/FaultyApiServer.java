@@ -54,8 +54,9 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     /** One request as the API server saw it; {@code verb} is Kubernetes' (get, list, watch, create, update, patch, delete, deletecollection). */
     public record Call(Instant at, String agent, HttpMethod method, String path, String group, String namespace,
                        String resource, String name, String subresource, String verb, int code) {
+        /** Changes something; access reviews (a create that stores nothing) are questions, not writes. */
         public boolean write() {
-            return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch");
+            return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch") && !resource.endsWith("reviews");
         }
 
         /** {@code resource} or {@code resource/subresource}, the way RBAC names it. */
@@ -67,6 +68,10 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     /** A request before it is answered (code 0). */
     public record Request(String agent, HttpMethod method, String path, String group, String namespace,
                           String resource, String name, String subresource, String verb) {
+        public boolean write() {
+            return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch") && !resource.endsWith("reviews");
+        }
+
         public boolean is(String verb, String resource) {
             return this.verb.equals(verb) && resource.equals(subresource == null ? this.resource : this.resource + "/" + subresource);
         }

@@ -161,9 +161,12 @@ class LeaderElectionScenarioTest {
                 double takeover = Scenario.seconds(lastRenewal, acquired);
                 Duration lease = config.leaderElection().leaseDuration();
                 Duration retry = config.leaderElection().retryPeriod();
-                // Expiry is judged on the candidate's polls, every retryPeriod (fabric8 adds up to 20 % jitter).
-                assertTrue(takeover <= (lease.toMillis() + 2 * retry.toMillis()) / 1000.0,
-                        "takeover " + takeover + " s after the last renewal, lease " + lease);
+                // The candidate judges expiry from when it last saw the record change (its own clock, as
+                // client-go does), on polls every retryPeriod with up to 20 % jitter: it may see a renewal
+                // up to one period late and notice the expiry up to one period late. One more second for
+                // the shared machine's scheduling.
+                double bound = (lease.toMillis() + 2 * retry.toMillis() * 1.2 + 1000) / 1000.0;
+                assertTrue(takeover <= bound, "takeover " + takeover + " s after the last renewal, bound " + bound + " s");
 
                 RewriteJobStatus st = done.getStatus();
                 OperatorRestartScenarioTest.Totals receipts = OperatorRestartScenarioTest.Totals.of(
