@@ -25,6 +25,17 @@ public interface PalimpsestConfig {
 
     LeaderElection leaderElection();
 
+    Policy policy();
+
+    /** What RewriteJobs and RewriterModels may name themselves (see {@link AdmissionPolicy}); unset allows everything. */
+    interface Policy {
+        /** Images their pods may run: exact references, or prefixes ending in {@code *}. */
+        Optional<List<String>> allowedImages();
+
+        /** Secrets they may reference (credentials, API keys, tokens, image pull secrets), by name. */
+        Optional<List<String>> allowedSecrets();
+    }
+
     /**
      * One Lease elects the replica that reconciles; the others keep their informers warm and
      * take over when the Lease is not renewed. Active in the prod profile only (QOSDK's

@@ -20,6 +20,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
@@ -105,7 +106,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
         boolean notStarted = recorded == null || recorded == JobPhase.Pending
                 || (recorded == JobPhase.Failed && JobReasons.INVALID_SPEC.equals(recordedReason));
-        List<SpecValidator.Violation> violations = notStarted ? SpecValidator.validate(job) : List.of();
+        List<SpecValidator.Violation> violations = notStarted ? validate(job) : List.of();
 
         // Shards and documents.
         JobStatusFolder folder = new JobStatusFolder(clock);
@@ -173,6 +174,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
         return recheck == null ? control : control.rescheduleAfter(recheck);
+    }
+
+    /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
+    private List<SpecValidator.Violation> validate(RewriteJob job) {
+        List<SpecValidator.Violation> out = new java.util.ArrayList<>(SpecValidator.validate(job));
+        out.addAll(AdmissionPolicy.from(config.policy()).check(job));
+        return out;
     }
 
     /** How the one status write of a reconcile is made; tests replace it to run without the framework. */

@@ -23,7 +23,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -42,26 +41,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * refused with 410 when they resume from their resourceVersion. The operator must converge: one
  * ConfigMap, one planner Job, one worker Job for the job's life, status totals equal to the receipt
  * sums (no shard lost or counted twice). Faults hit only the operator's requests (the simulated
- * cluster's controllers have a User-Agent of their own).
+ * cluster's controllers have a User-Agent of their own). The app is the namespaced one of
+ * {@link RbacFromRequestsTest} (one boot for both); the client's request timeout is its default, 10 s.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = FaultyClusterApiServer.class)
-@TestProfile(ApiFaultsScenarioTest.ShortTimeout.class)
+@TestProfile(RbacFromRequestsTest.Namespaced.class)
 class ApiFaultsScenarioTest {
 
     static final int SHARDS = 8;
     static final int DOCS = 4;
     static final String CLUSTER_AGENT = "simulated-cluster";
-
-    /** A 3 s request timeout, so an answer held back 5 s is a timeout without making the test long. */
-    public static class ShortTimeout extends SimulatedClusterProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> config = new HashMap<>(super.getConfigOverrides());
-            config.put("quarkus.kubernetes-client.request-timeout", "3s");
-            return config;
-        }
-    }
 
     @Inject
     KubernetesClient operatorClient;
@@ -114,7 +104,7 @@ class ApiFaultsScenarioTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> s.client.batch().v1().jobs().inNamespace(Scenario.NS)
                         .withName("faults-plan").get() != null);
                 injected.put("worker Job create applied, answer timed out", api.inject(operator.and(r -> r.is("create", "jobs")),
-                        1, FaultyApiServer.appliedThenTimeout(Duration.ofSeconds(5))));
+                        1, FaultyApiServer.appliedThenTimeout(Duration.ofSeconds(12))));
 
                 // Mid-run: every watch cut with 410 Gone, and resumes refused with 410 for a while.
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("faults"),
@@ -157,6 +147,7 @@ class ApiFaultsScenarioTest {
                         hits, dropped, goneResumes, operatorErrors, receipts.shards(), receipts.read(), receipts.written());
             }
         } finally {
+            api.clearFaults();
             clusterClient.close();
         }
     }

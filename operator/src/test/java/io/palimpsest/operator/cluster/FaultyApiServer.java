@@ -115,9 +115,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     /** Takes the layer out again: the server answers as it did before {@link #install}. */
     @Override
     public void close() {
-        faults.clear();
-        partitioned.clear();
-        goneOnResume = false;
+        clearFaults();
         web.setDispatcher(store);
     }
 
@@ -156,6 +154,13 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
      */
     public static Answer appliedThenTimeout(Duration after) {
         return (request, store) -> store.dispatch(request).setBodyDelay(after);
+    }
+
+    /** Forgets the faults not yet spent, the partitions and the 410 on resume. */
+    public void clearFaults() {
+        faults.clear();
+        partitioned.clear();
+        goneOnResume = false;
     }
 
     /** Every request of clients whose User-Agent contains {@code agent} is refused until {@link #heal}. */
