@@ -77,8 +77,21 @@ objects=("$here"/../../operator/target/operator-objects/*.yaml)
 [ -f "${objects[0]}" ] || { echo "operator/target/operator-objects is empty: run mvn verify (OperatorObjectsSchemaTest) first"; exit 1; }
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
 
+# Leader election: a Lease Role in the release namespace, whether the operator watches all
+# namespaces or some; the replicas compete under their pod names.
+for f in default namespaced; do
+  grep -q "name: pal-palimpsest-leader-election$" "$out/$f.yaml" || { echo "$f: no leader election Role"; exit 1; }
+done
+grep -q "PALIMPSEST_LEADER_ELECTION_IDENTITY" "$out/default.yaml" || { echo "the replicas get no Lease identity"; exit 1; }
+
+# The chart's RBAC is what the operator's requests needed, recorded in the simulated cluster by
+# RbacFromRequestsTest during mvn verify, plus the grants listed with a reason in rbac-extras.txt.
+used="$here/../../operator/target/rbac/used.txt"
+[ -f "$used" ] || { echo "operator/target/rbac/used.txt is missing: run mvn verify (RbacFromRequestsTest) first"; exit 1; }
+NODE_PATH="$cache/node_modules" node "$here/rbac-check.js" "$used" "$here/rbac-extras.txt" "$out/default.yaml" "$out/namespaced.yaml"
+
 # The values table of the chart's README is in step with values.yaml.
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 5 renders, kubeVersion, schema checks of chart and operator objects, values table passed"
+echo "chart: 1 lint, 5 renders, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"

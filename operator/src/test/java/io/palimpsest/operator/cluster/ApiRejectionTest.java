@@ -62,41 +62,4 @@ class ApiRejectionTest {
         client.resources(RewriteJob.class).inNamespace("test").withName("refused").delete();
         client.resource(model).delete();
     }
-
-    /**
-     * A recipe whose resolved job does not fit in a ConfigMap (1 MiB) ends the job with a condition
-     * that says so, before anything is sent: no ConfigMap, no planner Job, no further status writes.
-     */
-    @Test
-    void aResolvedJobOverTheConfigMapLimitFailsWithAClearCondition() throws Exception {
-        RewriteJob job = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")), RewriteJob.class);
-        job.getMetadata().setNamespace("test");
-        job.getMetadata().setName("huge");
-        job.getSpec().getModelRef().setName("huge-model");
-        job.getSpec().getInput().setUri("s3://corpus/in/");
-        job.getSpec().getOutput().setUri("s3://corpus/out-huge/");
-        job.getSpec().getRecipe().getPrompts().get(0).setSystem("Keep every fact. ".repeat(70_000)); // 1.19 MB
-        var model = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), io.palimpsest.api.v1alpha1.RewriterModel.class);
-        model.getMetadata().setNamespace("test");
-        model.getMetadata().setName("huge-model");
-        client.resource(model).create();
-        client.resource(job).create();
-
-        RewriteJob failed = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.resources(RewriteJob.class).inNamespace("test").withName("huge").get(),
-                j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Failed);
-        var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
-        assertEquals("ResolvedJobTooLarge", condition.getReason());
-        assertTrue(condition.getMessage().contains("over the 1048576-byte (1 MiB) limit of a ConfigMap"), condition.getMessage());
-        assertTrue(condition.getMessage().contains("spec.recipe takes"), condition.getMessage());
-        String version = failed.getMetadata().getResourceVersion();
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
-                version.equals(client.resources(RewriteJob.class).inNamespace("test").withName("huge").get().getMetadata().getResourceVersion()));
-        assertEquals(null, client.configMaps().inNamespace("test").withName("huge-job").get(), "nothing sent");
-        assertEquals(null, client.batch().v1().jobs().inNamespace("test").withName("huge-plan").get(), "nothing created");
-        client.resources(RewriteJob.class).inNamespace("test").withName("huge").delete();
-        client.resource(model).delete();
-    }
 }

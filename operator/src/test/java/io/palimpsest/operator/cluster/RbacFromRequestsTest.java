@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -53,6 +54,8 @@ class RbacFromRequestsTest {
         public Map<String, String> getConfigOverrides() {
             Map<String, String> config = new HashMap<>(super.getConfigOverrides());
             config.put("quarkus.operator-sdk.namespaces", Scenario.NS);
+            // Models with replicas.min > 0 get a PodDisruptionBudget: its requests are recorded too.
+            config.put("palimpsest.model.pod-disruption-budget.enabled", "true");
             config.put("quarkus.operator-sdk.activate-leader-election-for-profiles", "test");
             config.put("palimpsest.leader-election.lease-namespace", Scenario.NS);
             config.put("palimpsest.leader-election.lease-duration", "4s");
@@ -81,6 +84,12 @@ class RbacFromRequestsTest {
             model.getSpec().getAutoscaling().setPeriodSeconds(1);
             model.getSpec().getAutoscaling().setIdleToZeroSeconds(3);
             s.client.resource(model).create();
+            // A second model scaled by KEDA, kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            RewriterModel keda = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+            keda.getMetadata().setName("rbac-keda");
+            keda.getSpec().getReplicas().setMin(1);
+            keda.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.keda);
+            s.client.resource(keda).create();
             RewriteJob job = s.smallJob("rbac", "rbac-model", "pvc://corpus/rbac-in/", "pvc://corpus/rbac-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(2));
             s.client.resource(job).create();
@@ -88,9 +97,16 @@ class RbacFromRequestsTest {
             // Back to zero replicas after the job (a scale-down), then both resources deleted.
             await().atMost(Duration.ofSeconds(60)).until(() -> s.model("rbac-model").getStatus() != null
                     && Integer.valueOf(0).equals(s.model("rbac-model").getStatus().getDesiredReplicas()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> !s.client.genericKubernetesResources(
+                    new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("keda.sh")
+                            .withVersion("v1alpha1").withKind("ScaledObject").withPlural("scaledobjects").withNamespaced(true).build())
+                    .inNamespace(Scenario.NS).list().getItems().isEmpty()
+                    && !s.client.policy().v1().podDisruptionBudget().inNamespace(Scenario.NS).list().getItems().isEmpty());
             s.client.resource(s.job("rbac")).delete();
             s.client.resource(s.model("rbac-model")).delete();
-            await().atMost(Duration.ofSeconds(30)).until(() -> s.job("rbac") == null && s.model("rbac-model") == null);
+            s.client.resource(s.model("rbac-keda")).delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> s.job("rbac") == null && s.model("rbac-model") == null
+                    && s.model("rbac-keda") == null);
             Thread.sleep(1000);
         }
 
