@@ -106,14 +106,16 @@ class ApiFaultsScenarioTest {
                 injected.put("worker Job create applied, answer timed out", api.inject(operator.and(r -> r.is("create", "jobs")),
                         1, FaultyApiServer.appliedThenTimeout(Duration.ofSeconds(12))));
 
-                // Mid-run: every watch cut with 410 Gone, and resumes refused with 410 for a while.
+                // Mid-run: every watch cut with 410 Gone; then cut plainly while resumes from a
+                // resourceVersion are refused with 410 for a while (the client must list again).
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("faults"),
                         r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
                                 && r.getStatus().getShards().getSucceeded() >= 2);
-                api.goneOnResume(true);
                 int dropped = api.dropWatches(true);
                 Thread.sleep(1500);
-                dropped += api.dropWatches(true);
+                api.goneOnResume(true);
+                dropped += api.dropWatches(false);
+                Thread.sleep(1500);
                 api.goneOnResume(false);
 
                 RewriteJob done = s.awaitPhase("faults", JobPhase.Succeeded, Duration.ofSeconds(180));

@@ -56,6 +56,8 @@ class RbacFromRequestsTest {
             config.put("quarkus.operator-sdk.namespaces", Scenario.NS);
             // Models with replicas.min > 0 get a PodDisruptionBudget: its requests are recorded too.
             config.put("palimpsest.model.pod-disruption-budget.enabled", "true");
+            // The canary searches every line the operator logs, its debug lines included.
+            config.put("quarkus.log.category.\"io.palimpsest\".level", "DEBUG");
             config.put("quarkus.operator-sdk.activate-leader-election-for-profiles", "test");
             config.put("palimpsest.leader-election.lease-namespace", Scenario.NS);
             config.put("palimpsest.leader-election.lease-duration", "4s");
