@@ -61,7 +61,7 @@ import java.util.Set;
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
- * patch delete; pods: get list watch (the scraper's pod informer, all namespaces); events:
+ * patch delete; pods: get list watch (the scraper's pod informer, in the watched namespaces); events:
  * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: get create update
  * delete (only for autoscaling.mode keda).
  */
