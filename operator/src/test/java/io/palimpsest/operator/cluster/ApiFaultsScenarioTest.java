@@ -143,7 +143,7 @@ class ApiFaultsScenarioTest {
                 long operatorErrors = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && c.code() >= 400).size();
                 StringBuilder hits = new StringBuilder();
                 injected.forEach((what, n) -> hits.append(what).append(": ").append(n.get()).append("; "));
-                System.out.printf("[figures] API faults: %s%d watches dropped with 410 Gone, %d watch resumes refused 410; "
+                System.out.printf("[figures] API faults: %s%d watches dropped (the first round after a 410 Gone event), %d watch resumes refused 410; "
                                 + "%d operator requests answered with an error in all (then retried); Succeeded with one "
                                 + "ConfigMap, one planner and one worker Job; status = receipts: %d shards, %d read, %d written%n",
                         hits, dropped, goneResumes, operatorErrors, receipts.shards(), receipts.read(), receipts.written());
