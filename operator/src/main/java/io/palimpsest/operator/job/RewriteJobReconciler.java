@@ -226,7 +226,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean suspend = phase == JobPhase.Suspended;
         ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
                 settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
-        int parallelism = Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
+        // The model deleted under a running job: no worker runs until it is back. Workers would only
+        // fail to reach it and spend the shards' retries; stopped by the scale-in they are not charged.
+        boolean modelGone = job.getSpec().getModelRef() != null && seen.model() == null;
+        int parallelism = modelGone ? 0 : Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
                 ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
                 : policy.parallelism(seen.demand(job, suspend, next)));
         Job worker = seen.workerJob();
