@@ -53,11 +53,13 @@ if grep -q "name: pal-palimpsest-metrics$" "$out/no-metrics.yaml"; then echo "me
   --set 'model.imagePullSecrets={regcred,mirror}' --set model.serviceAccountName=models \
   --set 'model.cache.accessModes={ReadWriteMany}' --set model.cache.storageClassName=shared \
   --set model.podDisruptionBudget.enabled=true --set keda.prometheusAddress=http://prom.monitoring:9090 \
-  --set model.s3DownloadImage=registry.example/aws-cli:2 > "$out/identity.yaml"
+  --set model.s3DownloadImage=registry.example/aws-cli:2 \
+  --set 'policy.allowedImages={registry.example/vllm/vllm-openai:v1}' --set 'policy.allowedSecrets={corpus-rw,hf-token}' > "$out/identity.yaml"
 for expected in "PALIMPSEST_JOBS_IMAGE_PULL_SECRETS" '"regcred"' "PALIMPSEST_JOBS_SERVICE_ACCOUNT_NAME" '"workers"' \
     "PALIMPSEST_MODEL_IMAGE_PULL_SECRETS" '"regcred,mirror"' "PALIMPSEST_MODEL_SERVICE_ACCOUNT_NAME" '"models"' \
     '"ReadWriteMany"' "PALIMPSEST_MODEL_CACHE_STORAGE_CLASS_NAME" '"shared"' \
-    "PALIMPSEST_MODEL_POD_DISRUPTION_BUDGET_ENABLED" "http://prom.monitoring:9090" "registry.example/aws-cli:2"; do
+    "PALIMPSEST_MODEL_POD_DISRUPTION_BUDGET_ENABLED" "http://prom.monitoring:9090" "registry.example/aws-cli:2" \
+    "PALIMPSEST_POLICY_ALLOWED_IMAGES" '"registry.example/vllm/vllm-openai:v1"' "PALIMPSEST_POLICY_ALLOWED_SECRETS" '"corpus-rw,hf-token"'; do
   grep -q -- "$expected" "$out/identity.yaml" || { echo "identity values: $expected not passed to the operator"; exit 1; }
 done
 if "$helm" template pal "$chart" --set 'model.cache.accessModes={ReadOnlyMany}' > /dev/null 2>&1; then
@@ -136,8 +138,21 @@ objects=("$here"/../../operator/target/operator-objects/*.yaml)
 [ -f "${objects[0]}" ] || { echo "operator/target/operator-objects is empty: run mvn verify (OperatorObjectsSchemaTest) first"; exit 1; }
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "${objects[@]}"
 
+# Leader election: a Lease Role in the release namespace, whether the operator watches all
+# namespaces or some; the replicas compete under their pod names.
+for f in default namespaced; do
+  grep -q "name: pal-palimpsest-leader-election$" "$out/$f.yaml" || { echo "$f: no leader election Role"; exit 1; }
+done
+grep -q "PALIMPSEST_LEADER_ELECTION_IDENTITY" "$out/default.yaml" || { echo "the replicas get no Lease identity"; exit 1; }
+
+# The chart's RBAC is what the operator's requests needed, recorded in the simulated cluster by
+# RbacFromRequestsTest during mvn verify, plus the grants listed with a reason in rbac-extras.txt.
+used="$here/../../operator/target/rbac/used.txt"
+[ -f "$used" ] || { echo "operator/target/rbac/used.txt is missing: run mvn verify (RbacFromRequestsTest) first"; exit 1; }
+NODE_PATH="$cache/node_modules" node "$here/rbac-check.js" "$used" "$here/rbac-extras.txt" "$out/default.yaml" "$out/namespaced.yaml"
+
 # The values table of the chart's README is in step with values.yaml.
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert unit tests, kubeVersion, schema checks of chart and operator objects, values table passed"
+echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert unit tests, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"

@@ -44,6 +44,56 @@ public interface PalimpsestConfig {
         int maxConcurrentScrapes();
     }
 
+    LeaderElection leaderElection();
+
+    Policy policy();
+
+    /** What RewriteJobs and RewriterModels may name themselves (see {@link AdmissionPolicy}); unset allows everything. */
+    interface Policy {
+        /** Images their pods may run: exact references, or prefixes ending in {@code *}. */
+        Optional<List<String>> allowedImages();
+
+        /** Secrets they may reference (credentials, API keys, tokens, image pull secrets), by name. */
+        Optional<List<String>> allowedSecrets();
+    }
+
+    /**
+     * One Lease elects the replica that reconciles; the others keep their informers warm and
+     * take over when the Lease is not renewed. Active in the prod profile only (QOSDK's
+     * quarkus.operator-sdk.activate-leader-election-for-profiles), so tests run one instance.
+     */
+    interface LeaderElection {
+        /** Name of the Lease, in the operator's namespace. */
+        @WithDefault("palimpsest-operator")
+        String leaseName();
+
+        /** Namespace of the Lease; empty: the namespace of the operator's ServiceAccount (in-cluster). */
+        Optional<String> leaseNamespace();
+
+        /** Identity written into the Lease; the chart sets the pod name. Empty: a random one. */
+        Optional<String> identity();
+
+        /** How long a standby waits after the last renewal before it takes the Lease (the failover time). */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long the leader keeps trying to renew before it gives up leading (and exits to restart clean). */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /** How often candidates try to acquire and the leader renews. */
+        @WithDefault("2s")
+        Duration retryPeriod();
+
+        /**
+         * A replica that stops leading exits, so Kubernetes restarts it clean: its caches and
+         * in-memory state may be older than the new leader's writes. Off only where several
+         * instances share one JVM (tests).
+         */
+        @WithDefault("true")
+        boolean exitOnStopLeading();
+    }
+
     interface Keda {
         /** Prometheus that scrapes the vLLM pods; KEDA's prometheus trigger queries it in keda mode. */
         @WithDefault("http://prometheus-operated.monitoring.svc:9090")

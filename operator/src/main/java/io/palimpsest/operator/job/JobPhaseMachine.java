@@ -143,6 +143,8 @@ public final class JobPhaseMachine {
         public static final String REJECTED_BY_API_SERVER = "RejectedByApiServer";
         /** The worker Job would break the API server's limits on Indexed Jobs (WorkerJobLimits). */
         public static final String INVALID_WORKER_JOB = "InvalidWorkerJob";
+        /** The resolved job does not fit in its ConfigMap (1 MiB): the recipe is too large to run. */
+        public static final String RESOLVED_JOB_TOO_LARGE = "ResolvedJobTooLarge";
 
         private JobReasons() {
         }

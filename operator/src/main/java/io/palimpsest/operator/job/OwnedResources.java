@@ -78,7 +78,11 @@ final class OwnedResources {
     <T extends HasMetadata> void replace(T existing, T desired) {
         desired.getMetadata().setOwnerReferences(existing.getMetadata().getOwnerReferences());
         desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-        client.resource(desired).update();
+        try {
+            client.resource(desired).update();
+        } catch (KubernetesClientException e) {
+            throw rejectedOr(e, "update", desired);
+        }
     }
 
     <T extends HasMetadata> void delete(T existing) {

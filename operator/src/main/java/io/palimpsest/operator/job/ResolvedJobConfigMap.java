@@ -12,8 +12,10 @@ import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The ConfigMap the worker pods read ({@code job.yaml}): the job as {@link JobResolver} resolves it
@@ -21,6 +23,12 @@ import java.util.Map;
  * and the attempt ledger ({@code attempts.json}) once a shard has a charged failure.
  */
 public final class ResolvedJobConfigMap {
+    /**
+     * What the API server accepts in one ConfigMap: keys and values of data and binaryData
+     * together (ValidateConfigMap, core/validation). Over it, every create and update is refused
+     * the same way, so the job ends before anything is sent.
+     */
+    public static final int MAX_DATA_BYTES = 1024 * 1024;
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
@@ -79,5 +87,42 @@ public final class ResolvedJobConfigMap {
             }
         }
         return new ConfigMapBuilder(configMap).withData(data).build();
+    }
+
+    /**
+     * Why {@code desired} cannot be stored, naming how large it is and what in the spec makes it
+     * so; empty when it fits.
+     */
+    public static Optional<String> tooLarge(RewriteJob job, ConfigMap desired) {
+        long bytes = dataBytes(desired);
+        if (bytes <= MAX_DATA_BYTES) {
+            return Optional.empty();
+        }
+        long recipe;
+        try {
+            recipe = YAML.writeValueAsBytes(job.getSpec().getRecipe()).length;
+        } catch (JsonProcessingException e) {
+            recipe = -1;
+        }
+        return Optional.of("the resolved job (" + ResolvedJob.CONFIG_KEY + " of ConfigMap " + desired.getMetadata().getName()
+                + ") is " + bytes + " bytes, over the " + MAX_DATA_BYTES + "-byte (1 MiB) limit of a ConfigMap"
+                + (recipe < 0 ? "" : "; spec.recipe takes " + recipe + " bytes of it")
+                + ": shorten the prompts (system, user, fewShot) or the validators' lists");
+    }
+
+    static long dataBytes(ConfigMap map) {
+        long n = 0;
+        if (map.getData() != null) {
+            for (Map.Entry<String, String> e : map.getData().entrySet()) {
+                n += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        if (map.getBinaryData() != null) {
+            for (Map.Entry<String, String> e : map.getBinaryData().entrySet()) {
+                // binaryData values are base64 on the wire; the limit counts the decoded bytes.
+                n += e.getKey().length() + (long) e.getValue().length() * 3 / 4;
+            }
+        }
+        return n;
     }
 }

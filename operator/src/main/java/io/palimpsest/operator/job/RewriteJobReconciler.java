@@ -21,6 +21,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
@@ -118,7 +119,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
         boolean notStarted = recorded == null || recorded == JobPhase.Pending
                 || (recorded == JobPhase.Failed && JobReasons.INVALID_SPEC.equals(recordedReason));
-        List<SpecValidator.Violation> violations = notStarted ? SpecValidator.validate(job) : List.of();
+        List<SpecValidator.Violation> violations = notStarted ? validate(job) : List.of();
 
         // Shards and documents.
         JobStatusFolder folder = new JobStatusFolder(clock);
@@ -196,6 +197,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         return recheck == null ? control : control.rescheduleAfter(recheck);
     }
 
+    /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
+    private List<SpecValidator.Violation> validate(RewriteJob job) {
+        List<SpecValidator.Violation> out = new java.util.ArrayList<>(SpecValidator.validate(job));
+        out.addAll(AdmissionPolicy.from(config.policy()).check(job));
+        return out;
+    }
+
     /** How the one status write of a reconcile is made; tests replace it to run without the framework. */
     interface StatusWriter {
         void write(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context);
@@ -239,7 +247,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean suspend = phase == JobPhase.Suspended;
         ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
                 settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
-        int parallelism = Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
+        // The model deleted under a running job: no worker runs until it is back. Workers would only
+        // fail to reach it and spend the shards' retries; stopped by the scale-in they are not charged.
+        boolean modelGone = job.getSpec().getModelRef() != null && seen.model() == null;
+        int parallelism = modelGone ? 0 : Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
                 ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
                 : policy.parallelism(seen.demand(job, suspend, next)));
         Job worker = seen.workerJob();
@@ -289,6 +300,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         ConfigMap desired = existing != null && seen.model() == null && job.getSpec().getModelRef() != null
                 ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
                 : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
+        var tooLarge = ResolvedJobConfigMap.tooLarge(job, desired);
+        if (tooLarge.isPresent()) {
+            // The API server would refuse every create and update of it: end the job, do not loop on it.
+            throw new OwnedResources.Rejected(JobReasons.RESOLVED_JOB_TOO_LARGE, tooLarge.get());
+        }
         if (existing == null) {
             owned.create(desired);
         } else if (!Objects.equals(existing.getData(), desired.getData())) {
@@ -315,7 +331,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
             // Recorded with the refusal itself; later reconciles keep it.
-            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB -> {
+            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB, JobReasons.RESOLVED_JOB_TOO_LARGE -> {
                 var recorded = job.getStatus() == null ? null
                         : ConditionAggregator.find(job.getStatus().getConditions(), io.palimpsest.api.common.Conditions.FAILED);
                 yield recorded == null ? null : recorded.getMessage();

@@ -23,7 +23,9 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.job.SpecValidator;
 import io.palimpsest.operator.metrics.ModelMetrics;
 import io.palimpsest.operator.model.autoscale.MetricsScraper;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
@@ -59,7 +61,7 @@ import java.util.Set;
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
- * patch delete; pods: get list watch (the scraper's pod informer, all namespaces); events:
+ * patch delete; pods: get list watch (the scraper's pod informer, in the watched namespaces); events:
  * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: get create update
  * delete (only for autoscaling.mode keda).
  */
@@ -94,12 +96,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final ModelEvents events;
     private final ModelMetrics metrics;
     private final Clock clock;
+    private final AdmissionPolicy policy;
 
     @Inject
     public RewriterModelReconciler(PalimpsestConfig config, MetricsScraper scraper, ModelObservations observations,
                                    RemainingWorkSource remainingWork, ConditionAggregator conditions,
                                    ModelEvents events, ModelMetrics metrics, Clock clock) {
         this.settings = RenderSettings.from(config);
+        this.policy = AdmissionPolicy.from(config.policy());
         this.deployment = new VllmDeployment(settings);
         this.service = new VllmService(settings);
         this.cachePvc = new WeightCachePvc(settings);
@@ -135,7 +139,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         ResourceID id = ResourceID.fromResource(model);
         metrics.reconciled(id);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
-        RewriterModelStatus next = model.getSpec().getEndpoint() != null
+        List<SpecValidator.Violation> refused = policy.check(model);
+        RewriterModelStatus next = !refused.isEmpty()
+                ? invalidSpec(model, previous, SpecValidator.describe(refused)) // nothing is made from it
+                : model.getSpec().getEndpoint() != null
                 ? reconcileExternal(model, context, id)
                 : reconcileDeployed(model, context, id, previous);
         announce(model, previous, next);

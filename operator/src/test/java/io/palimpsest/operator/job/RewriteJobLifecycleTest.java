@@ -243,6 +243,36 @@ class RewriteJobLifecycleTest {
         assertTrue(ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getMessage().contains("access denied"));
     }
 
+    /**
+     * The model deleted while the job runs: the job reports it (Running, Ready false with reason
+     * ModelNotFound) and its worker Job is held at parallelism 0, so no worker spends a shard's
+     * retries failing to reach it; the model back, the workers are too.
+     */
+    @Test
+    void aDeletedModelHoldsTheWorkersUntilItIsBack() {
+        moves = new JobControllerMoves(client, NS);
+        model("md-model");
+        client.resource(rewriteJob("md", "md-model", 3)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("md-plan") != null);
+        moves.plannerSucceeds("md-plan", 6);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("md-work") != null
+                && Integer.valueOf(3).equals(moves.job("md-work").getSpec().getParallelism()));
+        moves.shardCommits("md-work", 0, 5);
+
+        client.resources(RewriterModel.class).inNamespace(NS).withName("md-model").delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(0).equals(moves.job("md-work").getSpec().getParallelism()));
+        RewriteJobStatus waiting = awaitStatus("md", s -> ConditionAggregator.find(s.getConditions(), Conditions.READY)
+                .getReason().equals("ModelNotFound"));
+        assertEquals(JobPhase.Running, waiting.getPhase());
+        assertEquals("False", ConditionAggregator.find(waiting.getConditions(), Conditions.READY).getStatus());
+
+        model("md-model");
+        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(3).equals(moves.job("md-work").getSpec().getParallelism()));
+        awaitStatus("md", s -> ConditionAggregator.find(s.getConditions(), Conditions.READY).getReason().equals("Running"));
+        client.resources(RewriteJob.class).inNamespace(NS).withName("md").delete();
+        client.resources(RewriterModel.class).inNamespace(NS).withName("md-model").delete();
+    }
+
     // --- helpers
 
     JobPhase phase(String name) {

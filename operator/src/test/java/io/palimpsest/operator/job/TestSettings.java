@@ -68,7 +68,14 @@ final class TestSettings implements JobSettings {
     static PalimpsestConfig config(String workerImage) {
         PalimpsestConfig.Worker worker = (PalimpsestConfig.Worker) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
                 new Class<?>[]{PalimpsestConfig.Worker.class}, (p, m, a) -> m.getName().equals("image") ? workerImage : null);
+        // No admission policy: every image and Secret allowed.
+        PalimpsestConfig.Policy policy = (PalimpsestConfig.Policy) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
+                new Class<?>[]{PalimpsestConfig.Policy.class}, (p, m, a) -> java.util.Optional.empty());
         return (PalimpsestConfig) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
-                new Class<?>[]{PalimpsestConfig.class}, (p, m, a) -> m.getName().equals("worker") ? worker : null);
+                new Class<?>[]{PalimpsestConfig.class}, (p, m, a) -> switch (m.getName()) {
+                    case "worker" -> worker;
+                    case "policy" -> policy;
+                    default -> null;
+                });
     }
 }

@@ -4,35 +4,50 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.WatchedNamespaces;
 import io.palimpsest.operator.model.ModelNames;
 import io.quarkus.arc.DefaultBean;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URI;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Reads pod IPs from one informer over the operator's vLLM pods (all namespaces, selected by
- * label), started on first use, so the scraper never lists pods against the API server.
+ * Reads pod IPs from an informer over the operator's vLLM pods (selected by label), started on
+ * first use, so the scraper never lists pods against the API server. One informer over all
+ * namespaces when the operator watches all; otherwise one per watched namespace, started when a
+ * model there is first scraped, so a namespaced install needs no cluster-wide pod access.
  */
 @ApplicationScoped
 @DefaultBean
 public class InformerPodAddressResolver implements PodAddressResolver {
+    private static final String EVERY_NAMESPACE = "";
     private final KubernetesClient client;
-    private volatile SharedIndexInformer<Pod> informer;
+    private final WatchedNamespaces watched;
+    private final Map<String, SharedIndexInformer<Pod>> informers = new ConcurrentHashMap<>();
 
     @Inject
-    public InformerPodAddressResolver(KubernetesClient client) {
+    public InformerPodAddressResolver(KubernetesClient client,
+                                      @ConfigProperty(name = "quarkus.operator-sdk.namespaces") Optional<List<String>> namespaces) {
         this.client = client;
+        this.watched = WatchedNamespaces.of(namespaces, client.getNamespace());
     }
 
     @Override
     public List<URI> readyReplicas(RewriterModel model) {
-        return readyAddresses(informer().getStore().list(), model);
+        String ns = model.getMetadata().getNamespace();
+        if (!watched.contains(ns)) {
+            return List.of(); // not ours to scale (its controller does not see it either)
+        }
+        return readyAddresses(informer(watched.all() ? EVERY_NAMESPACE : ns).getStore().list(), model);
     }
 
     /** Pods of this model (namespace and label) that are Ready and have an IP. */
@@ -57,26 +72,17 @@ public class InformerPodAddressResolver implements PodAddressResolver {
                 .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    private SharedIndexInformer<Pod> informer() {
-        SharedIndexInformer<Pod> i = informer;
-        if (i == null) {
-            synchronized (this) {
-                if (informer == null) {
-                    informer = client.pods().inAnyNamespace()
-                            .withLabel(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY)
-                            .withLabel(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_SERVER)
-                            .inform();
-                }
-                i = informer;
-            }
-        }
-        return i;
+    private SharedIndexInformer<Pod> informer(String namespace) {
+        return informers.computeIfAbsent(namespace, ns -> {
+            var pods = ns.equals(EVERY_NAMESPACE) ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns);
+            return pods.withLabel(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY)
+                    .withLabel(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_SERVER)
+                    .inform();
+        });
     }
 
     @PreDestroy
-    void stop() {
-        if (informer != null) {
-            informer.close();
-        }
+    public void close() {
+        informers.values().forEach(SharedIndexInformer::close);
     }
 }

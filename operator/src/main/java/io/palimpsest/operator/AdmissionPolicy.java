@@ -1,0 +1,118 @@
+package io.palimpsest.operator;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.job.SpecValidator.Violation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a cluster administrator lets RewriteJobs and RewriterModels use: the images their pods may
+ * run and the Secrets they may reference. Without it, whoever may create one of them may run any
+ * image with any Secret of the namespace through the operator's service account. An empty list
+ * allows everything (the default). The operator's own defaults (chart values) are always allowed:
+ * only what a resource names itself is checked.
+ *
+ * @param images         allowed images: {@code repo/name:tag} exactly, or a prefix ending in {@code *}
+ * @param secrets        allowed Secret names, exactly
+ */
+public record AdmissionPolicy(List<String> images, List<String> secrets) {
+
+    public AdmissionPolicy {
+        images = List.copyOf(images);
+        secrets = List.copyOf(secrets);
+    }
+
+    public static AdmissionPolicy from(PalimpsestConfig.Policy config) {
+        return new AdmissionPolicy(config.allowedImages().orElse(List.of()), config.allowedSecrets().orElse(List.of()));
+    }
+
+    public static AdmissionPolicy allowAll() {
+        return new AdmissionPolicy(List.of(), List.of());
+    }
+
+    public List<Violation> check(RewriteJob job) {
+        List<Violation> out = new ArrayList<>();
+        RewriteJobSpec spec = job.getSpec();
+        if (spec == null) {
+            return out;
+        }
+        if (spec.getWorkers() != null) {
+            image(out, "spec.workers.image", spec.getWorkers().getImage());
+            pullSecrets(out, "spec.workers.imagePullSecrets", spec.getWorkers().getImagePullSecrets());
+        }
+        if (spec.getInput() != null && spec.getInput().getCredentialsSecretRef() != null) {
+            secret(out, "spec.input.credentialsSecretRef.name", spec.getInput().getCredentialsSecretRef().getName());
+        }
+        if (spec.getOutput() != null && spec.getOutput().getCredentialsSecretRef() != null) {
+            secret(out, "spec.output.credentialsSecretRef.name", spec.getOutput().getCredentialsSecretRef().getName());
+        }
+        return out;
+    }
+
+    public List<Violation> check(RewriterModel model) {
+        List<Violation> out = new ArrayList<>();
+        RewriterModelSpec spec = model.getSpec();
+        if (spec == null) {
+            return out;
+        }
+        if (spec.getEngine() != null) {
+            image(out, "spec.engine.image", spec.getEngine().getImage());
+            List<EnvVar> env = Optional.ofNullable(spec.getEngine().getEnv()).orElse(List.of());
+            for (int i = 0; i < env.size(); i++) {
+                var from = env.get(i).getValueFrom();
+                if (from != null && from.getSecretKeyRef() != null) {
+                    secret(out, "spec.engine.env[" + i + "].valueFrom.secretKeyRef.name", from.getSecretKeyRef().getName());
+                }
+            }
+        }
+        pullSecrets(out, "spec.imagePullSecrets", spec.getImagePullSecrets());
+        RewriterModelSpec.ModelSource source = spec.getSource();
+        if (source != null && source.getHuggingFace() != null && source.getHuggingFace().getTokenSecretRef() != null) {
+            secret(out, "spec.source.huggingFace.tokenSecretRef.name", source.getHuggingFace().getTokenSecretRef().getName());
+        }
+        if (source != null && source.getS3() != null && source.getS3().getCredentialsSecretRef() != null) {
+            secret(out, "spec.source.s3.credentialsSecretRef.name", source.getS3().getCredentialsSecretRef().getName());
+        }
+        if (spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
+            secret(out, "spec.endpoint.apiKeySecretRef.name", spec.getEndpoint().getApiKeySecretRef().getName());
+        }
+        return out;
+    }
+
+    boolean imageAllowed(String image) {
+        return images.isEmpty() || images.stream().anyMatch(a -> a.endsWith("*")
+                ? image.startsWith(a.substring(0, a.length() - 1)) : image.equals(a));
+    }
+
+    boolean secretAllowed(String name) {
+        return secrets.isEmpty() || secrets.contains(name);
+    }
+
+    private void image(List<Violation> out, String field, String image) {
+        if (image != null && !imageAllowed(image)) {
+            out.add(new Violation(field, "image '" + image + "' is not allowed by the operator's policy (chart value "
+                    + "policy.allowedImages: " + String.join(", ", images) + ")"));
+        }
+    }
+
+    private void secret(List<Violation> out, String field, String name) {
+        if (name != null && !secretAllowed(name)) {
+            out.add(new Violation(field, "Secret '" + name + "' is not allowed by the operator's policy (chart value "
+                    + "policy.allowedSecrets: " + String.join(", ", secrets) + ")"));
+        }
+    }
+
+    private void pullSecrets(List<Violation> out, String field, List<LocalObjectReference> refs) {
+        List<LocalObjectReference> list = Optional.ofNullable(refs).orElse(List.of());
+        for (int i = 0; i < list.size(); i++) {
+            secret(out, field + "[" + i + "].name", list.get(i).getName());
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.palimpsest.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The operator in namespaced mode (watching {@code test} only, as the chart's
+ * {@code operator.watchNamespaces} configures it), with leader election on, runs a job to the end
+ * and has it deleted. Every request it makes is recorded by the API layer:
+ * <ul>
+ * <li>none may be cluster-wide (a namespaced install has Roles only; a cluster-wide list or watch
+ *     would be refused and the informer would never sync);</li>
+ * <li>the permissions they need, as {@code group resource verb} lines, are written to
+ *     {@code target/rbac/used.txt}; {@code helm/test/run.sh} compares them with the Roles and
+ *     ClusterRole {@code helm template} renders, so the chart grants what the reconcilers use and
+ *     nothing more without a reason (helm/test/rbac-extras.txt).</li>
+ * </ul>
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = FaultyClusterApiServer.class)
+@TestProfile(RbacFromRequestsTest.Namespaced.class)
+class RbacFromRequestsTest {
+
+    static final String CLUSTER_AGENT = "simulated-cluster";
+    static final Path USED = Path.of("target/rbac/used.txt");
+
+    public static class Namespaced extends SimulatedClusterProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> config = new HashMap<>(super.getConfigOverrides());
+            config.put("quarkus.operator-sdk.namespaces", Scenario.NS);
+            // Models with replicas.min > 0 get a PodDisruptionBudget: its requests are recorded too.
+            config.put("palimpsest.model.pod-disruption-budget.enabled", "true");
+            // The canary searches every line the operator logs, its debug lines included.
+            config.put("quarkus.log.category.\"io.palimpsest\".level", "DEBUG");
+            config.put("quarkus.operator-sdk.activate-leader-election-for-profiles", "test");
+            config.put("palimpsest.leader-election.lease-namespace", Scenario.NS);
+            config.put("palimpsest.leader-election.lease-duration", "4s");
+            config.put("palimpsest.leader-election.renew-deadline", "3s");
+            config.put("palimpsest.leader-election.retry-period", "500ms");
+            config.put("palimpsest.leader-election.exit-on-stop-leading", "false");
+            return config;
+        }
+    }
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void aNamespacedOperatorStaysInItsNamespaceAndItsRequestsAreTheRbacItNeeds() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        FaultyApiServer api = FaultyClusterApiServer.layer();
+        try (KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
+                .withUserAgent(CLUSTER_AGENT).build()).build();
+             Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS,
+                     () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01))) {
+            Path input = s.claim("corpus").resolve("rbac-in");
+            SyntheticCorpus.write(input, 3, 3, 29);
+            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+            model.getMetadata().setName("rbac-model");
+            model.getSpec().getAutoscaling().setPeriodSeconds(1);
+            model.getSpec().getAutoscaling().setIdleToZeroSeconds(3);
+            s.client.resource(model).create();
+            // A second model scaled by KEDA, kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            RewriterModel keda = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+            keda.getMetadata().setName("rbac-keda");
+            keda.getSpec().getReplicas().setMin(1);
+            keda.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.keda);
+            s.client.resource(keda).create();
+            RewriteJob job = s.smallJob("rbac", "rbac-model", "pvc://corpus/rbac-in/", "pvc://corpus/rbac-out/");
+            job.getSpec().getWorkers().setParallelism(new IntOrString(2));
+            s.client.resource(job).create();
+            s.awaitPhase("rbac", JobPhase.Succeeded, Duration.ofSeconds(180));
+            // Back to zero replicas after the job (a scale-down), then both resources deleted.
+            await().atMost(Duration.ofSeconds(60)).until(() -> s.model("rbac-model").getStatus() != null
+                    && Integer.valueOf(0).equals(s.model("rbac-model").getStatus().getDesiredReplicas()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> !s.client.genericKubernetesResources(
+                    new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("keda.sh")
+                            .withVersion("v1alpha1").withKind("ScaledObject").withPlural("scaledobjects").withNamespaced(true).build())
+                    .inNamespace(Scenario.NS).list().getItems().isEmpty()
+                    && !s.client.policy().v1().podDisruptionBudget().inNamespace(Scenario.NS).list().getItems().isEmpty());
+            s.client.resource(s.job("rbac")).delete();
+            s.client.resource(s.model("rbac-model")).delete();
+            s.client.resource(s.model("rbac-keda")).delete();
+            await().atMost(Duration.ofSeconds(30)).until(() -> s.job("rbac") == null && s.model("rbac-model") == null
+                    && s.model("rbac-keda") == null);
+            Thread.sleep(1000);
+        }
+
+        List<FaultyApiServer.Call> operator = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && !testOnly(c));
+        List<String> clusterWide = operator.stream().filter(c -> c.namespace() == null && !c.resource().endsWith("reviews"))
+                .map(c -> c.verb() + " " + c.path()).distinct().toList();
+        assertEquals(List.of(), clusterWide, "requests outside the watched namespace");
+
+        Set<String> used = new TreeSet<>();
+        operator.stream().filter(c -> !c.resource().endsWith("reviews"))
+                .forEach(c -> used.add((c.group().isEmpty() ? "core" : c.group()) + " " + c.rbacResource() + " " + c.verb()));
+        Files.createDirectories(USED.getParent());
+        Files.writeString(USED, String.join("\n", used) + "\n");
+        System.out.printf("[figures] RBAC from requests: %d requests by the operator in namespaced mode, 0 cluster-wide; "
+                + "%d permissions used, written to %s%n", operator.size(), used.size(), USED);
+    }
+
+    /**
+     * Requests only the test profile makes: it applies the CRDs at start (prod does not: Helm
+     * installs them), and the JOSDK version check reads them.
+     */
+    private static boolean testOnly(FaultyApiServer.Call c) {
+        return c.group().equals("apiextensions.k8s.io");
+    }
+}
