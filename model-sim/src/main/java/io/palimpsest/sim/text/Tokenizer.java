@@ -41,7 +41,6 @@ public final class Tokenizer {
     public static List<String> pieces(String text) {
         List<String> out = new ArrayList<>(Math.max(4, text.length() / 4));
         Utf8Pieces utf8 = new Utf8Pieces(out);
-        IntArrayList one = new IntArrayList(1);
         int start = 0;
         while (start < text.length()) {
             int marker = nextMarker(text, start);
@@ -49,9 +48,7 @@ public final class Tokenizer {
             if (segmentEnd > start) {
                 IntArrayList ids = CL100K.encodeOrdinary(text.substring(start, segmentEnd));
                 for (int i = 0; i < ids.size(); i++) {
-                    one.clear();
-                    one.add(ids.get(i));
-                    utf8.add(CL100K.decodeBytes(one));
+                    utf8.add(ids.get(i));
                 }
             }
             if (marker < 0) {
@@ -156,8 +153,14 @@ public final class Tokenizer {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
     }
 
-    /** Turns token byte strings into text pieces, holding back a character's leading bytes. */
+    /**
+     * Turns tokens into text pieces, holding back a character's leading bytes. Decoded tokens are
+     * memoized (pieces run for every answer on the event loop); a racing fill writes the same value.
+     */
     private static final class Utf8Pieces {
+        private static final byte[][] BYTES = new byte[FIRST_MARKER_ID][];
+        /** The token as a string, when its bytes are whole characters; else null. */
+        private static final String[] TEXT = new String[FIRST_MARKER_ID];
         private final List<String> out;
         private byte[] pending = new byte[0];
 
@@ -165,7 +168,26 @@ public final class Tokenizer {
             this.out = out;
         }
 
-        void add(byte[] token) {
+        void add(int id) {
+            String text = TEXT[id];
+            if (text != null && pending.length == 0) {
+                out.add(text);
+                return;
+            }
+            byte[] token = BYTES[id];
+            if (token == null) {
+                IntArrayList one = new IntArrayList(1);
+                one.add(id);
+                token = CL100K.decodeBytes(one);
+                BYTES[id] = token;
+                if (token.length > 0 && (token[0] & 0xC0) != 0x80 && completePrefix(token) == token.length) {
+                    TEXT[id] = new String(token, StandardCharsets.UTF_8);
+                }
+            }
+            add(token);
+        }
+
+        private void add(byte[] token) {
             byte[] bytes = token;
             if (pending.length > 0) {
                 bytes = new byte[pending.length + token.length];
