@@ -42,15 +42,16 @@ public record ScalingPolicy(
 
     /**
      * How many sequences one replica can run: max_num_seqs, or fewer when the sample shows a KV
-     * cache at least half full, extrapolated from what runs per replica at that usage (r running
-     * at usage u: the cache holds about r / u of the current requests).
+     * cache at least half full, extrapolated from what runs per busy replica at that usage (r
+     * running at usage u: the cache holds about r / u of the current requests). Idle replicas
+     * (just added, not reached yet) say nothing about the ceiling.
      */
     public int runningCeiling(QueueSample sample) {
-        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.podsScraped() == 0
+        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.busyPods() <= 0
                 || sample.running() == 0) {
             return maxNumSeqs;
         }
-        double perReplica = (double) sample.running() / sample.podsScraped();
+        double perReplica = (double) sample.running() / sample.busyPods();
         double ceiling = perReplica / Math.min(1.0, sample.kvUsage());
         return (int) Math.max(1, Math.min(maxNumSeqs, Math.floor(ceiling)));
     }
