@@ -70,7 +70,7 @@ class LongDocumentAutoscalingScenarioTest {
 
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             double[] busiest = new double[3]; // running per replica, KV usage, waiting per replica at the fullest sample
-            ReplicaTrace trace = ReplicaTrace.follow(s, "long-model", "long", applied, Duration.ofSeconds(300),
+            ReplicaTrace trace = ReplicaTrace.follow(s, "long-model", "long", applied, Duration.ofSeconds(480),
                     Duration.ofMillis(500), poll -> sampleReplicas(s, http, busiest));
             System.out.println("long-document autoscaling trace (ready/wanted): " + trace);
             assertTrue(trace.finished != null, "job finished: " + trace);
