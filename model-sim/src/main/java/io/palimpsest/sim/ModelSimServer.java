@@ -9,6 +9,7 @@ import io.palimpsest.sim.http.SimRouter;
 import io.palimpsest.sim.http.SimState;
 import io.palimpsest.sim.metrics.SimMetrics;
 import io.palimpsest.sim.rules.ResponseRules;
+import io.palimpsest.sim.text.Tokenizer;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -64,6 +65,8 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
 
     /** Starts listening; {@code port} 0 picks a free port (see {@link #port()}). */
     public static ModelSimServer start(SimConfig config, String host, int port) {
+        // Before the port opens, as vLLM loads its tokenizer: the first request's count is not delayed.
+        Tokenizer.warmUp();
         ModelSimServer sim = new ModelSimServer(config, host);
         try {
             sim.port = sim.onLoop(() -> sim.listen(port)).toCompletionStage().toCompletableFuture()

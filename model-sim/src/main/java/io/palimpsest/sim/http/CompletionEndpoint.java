@@ -46,7 +46,9 @@ final class CompletionEndpoint {
             return;
         }
         fault.ifPresent(f -> state.metrics().faultInjected(f));
-        int promptTokens = Tokenizer.count(request.prompt().modelInput());
+        // One BPE pass serves the count and, with prefix caching on, the block hashes.
+        int[] promptIds = cfg.prefixCaching() ? Tokenizer.ids(request.prompt().modelInput()) : null;
+        int promptTokens = promptIds != null ? promptIds.length : Tokenizer.count(request.prompt().modelInput());
         try {
             checkContextLength(promptTokens, request.maxTokens(), fault);
         } catch (ApiError e) {
@@ -71,8 +73,7 @@ final class CompletionEndpoint {
         SequenceListener listener = request.stream()
                 ? new StreamingCompletion(req, header, plan, request.includeUsage(), request.continuousUsage(), entry, fault)
                 : new BufferedCompletion(req, header, plan, entry, fault);
-        long[] prefix = cfg.prefixCaching()
-                ? PrefixHashes.of(Tokenizer.ids(request.prompt().modelInput()), cfg.blockSize()) : new long[0];
+        long[] prefix = promptIds != null ? PrefixHashes.of(promptIds, cfg.blockSize()) : new long[0];
         Sequence seq = new Sequence(id, promptTokens, prefix, plan.pieces(), plan.finishReason(), listener);
         if (fault.orElse(null) == Fault.SLOW_START) {
             seq.receivedAt(System.nanoTime());

@@ -36,7 +36,7 @@ public final class OutputLimiter {
         }
         List<String> pieces = Tokenizer.pieces(text);
         if (pieces.size() > maxTokens) {
-            return new PlannedOutput(pieces.subList(0, maxTokens), FinishReason.LENGTH, null);
+            return new PlannedOutput(Tokenizer.leading(text, maxTokens), FinishReason.LENGTH, null);
         }
         return new PlannedOutput(pieces, reason, matched);
     }

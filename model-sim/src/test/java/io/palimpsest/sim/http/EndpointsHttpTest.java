@@ -159,6 +159,24 @@ class EndpointsHttpTest {
     }
 
     @Test
+    void aCutAnswerIsCountedAsTheTextReturned() throws Exception {
+        // BPE merges can span a cut, and a CJK character or an emoji spans several tokens: the
+        // usage must still count the text the client receives, as /tokenize does.
+        for (String document : List.of(TestTexts.SCIENCE, "東京は日本の首都です。絵文字 🙂👍🏽 も使えます。" + TestTexts.STORY)) {
+            for (int max : List.of(3, 7, 12, 31)) {
+                ObjectNode limited = SimClient.chat("<document>" + document + "</document>");
+                limited.put("max_tokens", max);
+                JsonNode cut = client.post("/v1/chat/completions", limited).json();
+                String content = cut.at("/choices/0/message/content").asText();
+                int completion = cut.at("/usage/completion_tokens").asInt();
+                assertEquals(tokenCount(SimClient.JSON.createObjectNode().put("prompt", content)), completion, content);
+                assertTrue(completion <= max && completion >= max - 3, completion + " of " + max);
+                assertEquals("length", cut.at("/choices/0/finish_reason").asText());
+            }
+        }
+    }
+
+    @Test
     void outputIsDeterministicPerSeed() throws Exception {
         ObjectNode body = SimClient.chat("<document>" + TestTexts.SCIENCE + "</document>");
         String a = client.post("/v1/chat/completions", body).json().at("/choices/0/message/content").asText();

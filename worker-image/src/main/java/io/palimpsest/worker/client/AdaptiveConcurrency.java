@@ -40,9 +40,10 @@ public final class AdaptiveConcurrency {
     static final double KV_HIGH = 0.90;
     static final double PREEMPTION_CUT = 0.85;
     /**
-     * Behind a Service one sample shows one replica while our requests spread over all of them: a
-     * worker whose probe lands on an idle replica must not double a limit that also loads the busy
-     * ones, so growth per sample is bounded (a limit of 64 still reaches 256 in about 3 s).
+     * Behind a Service a sample may miss some of the replicas our requests spread over (the probe
+     * scrapes several, see {@link QueueDepthProbe}): a worker whose sample shows only idle replicas
+     * must not double a limit that also loads the busy ones, so growth per sample is bounded (a
+     * limit of 64 still reaches 256 in about 3 s).
      */
     static final double MAX_GROWTH_PER_SAMPLE = 1.25;
     /** How long a limit that caused preemptions stays the ceiling; batches and documents change. */
@@ -108,6 +109,15 @@ public final class AdaptiveConcurrency {
      * the preemptions since the previous sample of the same server; NaN for what it does not report.
      */
     public void onEngineSample(double waiting, double running, double kvUsage, double newPreemptions) {
+        onEngineSample(waiting, running, kvUsage, newPreemptions, 1);
+    }
+
+    /**
+     * As {@link #onEngineSample(double, double, double, double)} for {@code replicas} replicas seen at
+     * once behind one address: waiting, running and new preemptions summed over them, KV usage their
+     * mean. The tolerated queue is per replica, so it is summed too.
+     */
+    public void onEngineSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas) {
         Deque<CompletableFuture<Void>> admitted = new ArrayDeque<>();
         synchronized (this) {
             long now = nanoClock.getAsLong();
@@ -129,7 +139,7 @@ public final class AdaptiveConcurrency {
             }
             boolean limitBinds = inFlight >= limit * 0.9 || !waiters.isEmpty();
             boolean cacheBound = kvUsage >= KV_HIGH;
-            double targetWaiting = cacheBound ? 0 : Math.max(4, running * 0.1);
+            double targetWaiting = cacheBound ? 0 : Math.max(4.0 * Math.max(1, replicas), running * 0.1);
             double ratio = (running + targetWaiting) / Math.max(1, running + waiting);
             if (ratio >= 1 && (!limitBinds || cacheBound)) {
                 return; // do not grow a limit we are not using, nor one the cache cannot take

@@ -5,9 +5,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Samples the server's queue from its Prometheus endpoint ({@code vllm:num_requests_waiting},
@@ -15,9 +22,14 @@ import java.util.concurrent.TimeUnit;
  * and feeds them to the concurrency control. When /metrics is missing the samples simply stop and the
  * control falls back to latency; a server without the KV series is steered by its queue alone.
  *
- * <p>Behind a Service successive scrapes may reach different replicas, so the preemption counter is
- * differenced per replica, told apart by {@code process_start_time_seconds} (which vLLM's Prometheus
- * client exports); a page without it is taken as the same replica every time.
+ * <p>Behind a Service each connection reaches one replica, so one scrape sees one replica while our
+ * requests spread over all of them: a limit steered by whichever replica the scrape reached grows on
+ * an idle one and piles queues past the deadline on the busy ones. So each sample is several scrapes
+ * at once (concurrent requests take separate connections, which the Service spreads), replicas told
+ * apart by {@code process_start_time_seconds} (which vLLM's Prometheus client exports; a page without
+ * it counts as one replica), and the control gets their sum: the fleet's queue as our requests meet
+ * it. The number of scrapes follows the replicas found (twice as many, 2 to {@link #MAX_SCRAPES}).
+ * Preemption counters are differenced per replica.
  */
 public final class QueueDepthProbe implements AutoCloseable {
 
@@ -26,6 +38,9 @@ public final class QueueDepthProbe implements AutoCloseable {
     private final AdaptiveConcurrency concurrency;
     private final ScheduledFuture<?> task;
     private final PreemptionCounter preemptions = new PreemptionCounter();
+    static final int MAX_SCRAPES = 16;
+    private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(2);
+    private int scrapes = 2;
 
     public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period) {
         this.http = http;
@@ -35,22 +50,71 @@ public final class QueueDepthProbe implements AutoCloseable {
     }
 
     private void sample() {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
+        List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        HttpRequest request = HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build();
+        for (int i = 0; i < scrapes; i++) {
+            pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        }
+        List<String> pages = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> f : pending) {
+            try {
+                HttpResponse<String> response = f.get(SCRAPE_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
+                if (response.statusCode() == 200) {
+                    pages.add(response.body());
+                }
+            } catch (ExecutionException | TimeoutException | RuntimeException unreachable) {
+                f.cancel(true); // no page from this one; latency-based control covers a round with none
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
-            String page = response.body();
-            double waiting = sum(page, "vllm:num_requests_waiting");
-            double running = sum(page, "vllm:num_requests_running");
-            if (waiting >= 0 && running >= 0) {
-                concurrency.onEngineSample(waiting, running, kvUsage(page), preemptions.newSince(page));
+        }
+        FleetSample fleet = FleetSample.of(pages, preemptions);
+        if (fleet != null) {
+            scrapes = Math.max(2, Math.min(MAX_SCRAPES, 2 * fleet.replicas()));
+            concurrency.onEngineSample(fleet.waiting(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
+        }
+    }
+
+    /**
+     * One round of scrapes folded into the fleet as far as they reached: waiting and running summed
+     * over the distinct replicas, their mean KV usage (NaN when none reports it), their new
+     * preemptions summed (NaN when none is known yet).
+     */
+    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas) {
+
+        /** Null when no page had the queue gauges. */
+        static FleetSample of(List<String> pages, PreemptionCounter preemptions) {
+            Map<String, String> byReplica = new LinkedHashMap<>();
+            for (String page : pages) {
+                if (sum(page, "vllm:num_requests_waiting") >= 0 && sum(page, "vllm:num_requests_running") >= 0) {
+                    double start = sum(page, "process_start_time_seconds");
+                    byReplica.putIfAbsent(start < 0 ? "" : Double.toString(start), page);
+                }
             }
-        } catch (java.io.IOException | RuntimeException unreachable) {
-            // no sample this round; latency-based control covers the gap
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (byReplica.isEmpty()) {
+                return null;
+            }
+            double waiting = 0;
+            double running = 0;
+            double kvSum = 0;
+            int kvReplicas = 0;
+            double newPreemptions = Double.NaN;
+            for (String page : byReplica.values()) {
+                waiting += sum(page, "vllm:num_requests_waiting");
+                running += sum(page, "vllm:num_requests_running");
+                double kv = QueueDepthProbe.kvUsage(page);
+                if (!Double.isNaN(kv)) {
+                    kvSum += kv;
+                    kvReplicas++;
+                }
+                double fresh = preemptions.newSince(page);
+                if (!Double.isNaN(fresh)) {
+                    newPreemptions = (Double.isNaN(newPreemptions) ? 0 : newPreemptions) + fresh;
+                }
+            }
+            return new FleetSample(waiting, running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
+                    newPreemptions, byReplica.size());
         }
     }
 

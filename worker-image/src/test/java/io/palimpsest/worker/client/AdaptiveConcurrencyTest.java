@@ -39,6 +39,19 @@ class AdaptiveConcurrencyTest {
     }
 
     @Test
+    void theToleratedQueueIsPerReplicaSeen() {
+        AdaptiveConcurrency one = new AdaptiveConcurrency(40, 4096, now::get);
+        AdaptiveConcurrency four = new AdaptiveConcurrency(40, 4096, now::get);
+        fill(one, 40);
+        fill(four, 40);
+        // 4 replicas of 8 running with 12 waiting in all: 3 per replica is under the 4 each tolerates
+        one.onEngineSample(12, 32, 0.5, 0, 1);
+        four.onEngineSample(12, 32, 0.5, 0, 4);
+        assertTrue(one.limit() < 40, "as one replica, 12 waiting is too many: " + one.limit());
+        assertTrue(four.limit() > 40, "over four replicas it is not: " + four.limit());
+    }
+
+    @Test
     void steadyStateKeepsAShortQueueBehindAFullBatch() {
         AdaptiveConcurrency limiter = new AdaptiveConcurrency(256, 4096, now::get);
         // a simulated server with a batch of 256: whatever is in flight beyond it waits

@@ -11,9 +11,18 @@ import java.time.Instant;
  * @param podsScraped replicas that answered
  * @param podsFailed  replicas that did not answer (timeouts, errors); their load is unknown
  * @param sampledAt   when the scrape finished
- * @param kvUsage     vllm:kv_cache_usage_perc (0-1), the mean over the replicas that report it; NaN when none does
+ * @param kvUsage     vllm:kv_cache_usage_perc (0-1), the mean over the busy replicas that report it; NaN when none does
+ * @param busyPods    replicas that answered with at least one running request. A replica just added
+ *                    runs nothing until clients reach it; averaged in, it would hide how full the
+ *                    busy ones are and the running ceiling would flap with every scale-out.
  */
-public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage) {
+public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage,
+                          int busyPods) {
+
+    /** A sample in which every replica that answered counts as busy. */
+    public QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage) {
+        this(waiting, running, podsScraped, podsFailed, sampledAt, kvUsage, podsScraped);
+    }
 
     /** A sample from servers that do not report their KV cache. */
     public QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt) {

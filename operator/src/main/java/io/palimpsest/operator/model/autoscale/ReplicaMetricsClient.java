@@ -36,6 +36,7 @@ public final class ReplicaMetricsClient {
                     int failed = 0;
                     double kvSum = 0;
                     int kvReported = 0;
+                    int busy = 0;
                     for (CompletableFuture<VllmMetricsText.Gauges> f : scrapes) {
                         if (f.isCompletedExceptionally()) {
                             failed++;
@@ -44,14 +45,17 @@ public final class ReplicaMetricsClient {
                             waiting += g.waiting();
                             running += g.running();
                             ok++;
-                            if (!Double.isNaN(g.kvUsage())) {
-                                kvSum += g.kvUsage();
-                                kvReported++;
+                            if (g.running() > 0) {
+                                busy++;
+                                if (!Double.isNaN(g.kvUsage())) {
+                                    kvSum += g.kvUsage();
+                                    kvReported++;
+                                }
                             }
                         }
                     }
                     return new QueueSample((int) Math.round(waiting), (int) Math.round(running), ok, failed, clock.instant(),
-                            kvReported == 0 ? Double.NaN : kvSum / kvReported);
+                            kvReported == 0 ? Double.NaN : kvSum / kvReported, busy);
                 });
     }
 

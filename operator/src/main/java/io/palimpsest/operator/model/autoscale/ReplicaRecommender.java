@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.OptionalInt;
 
 /**
  * Decides how many vLLM replicas a model needs (DESIGN section 6). A pure function of the
@@ -14,7 +15,9 @@ import java.time.Instant;
  *   <li>Busy: ceil(load / (runningCeiling + targetWaitingPerReplica)), clamped to [max(1, min), max],
  *       where runningCeiling is maxNumSeqs, or what the KV cache holds when the sample shows it
  *       filling ({@link ScalingPolicy#runningCeiling}): with long documents a vLLM replica runs
- *       far fewer than maxNumSeqs and the queue alone would undercount the replicas needed;
+ *       far fewer than maxNumSeqs and the queue alone would undercount the replicas needed (a
+ *       ceiling once seen is remembered for {@link ScalingPolicy#ceilingMemory}, since the fleet it
+ *       grew spreads the same requests over emptier caches that show none);
  *       where load is the larger of what the queue holds (waiting + running) and what the jobs'
  *       backlog could keep in flight. The backlog term sizes the fleet for a campaign at once:
  *       sized by the queue alone, a fleet grows one model load at a time, since the workers'
@@ -32,6 +35,11 @@ public final class ReplicaRecommender {
         boolean busy = backlog.any() || (fresh != null && fresh.load() > 0);
 
         ScalingHistory h = history;
+        OptionalInt ceiling = policy.measuredCeiling(fresh);
+        if (ceiling.isPresent()) {
+            h = h.withCeiling(new ScalingHistory.Ceiling(ceiling.getAsInt(), now));
+        }
+        ScalingHistory.Ceiling remembered = h.ceiling();
         if (busy) {
             h = h.withLastBusyAt(now);
         } else if (h.lastBusyAt() == null && current > 0) {
@@ -50,17 +58,17 @@ public final class ReplicaRecommender {
         }
 
         if (busy && current == 0) {
-            int target = replicasFor(fresh, backlog, policy);
+            int target = replicasFor(fresh, backlog, policy, remembered, now);
             return new Recommendation(target, target, ScaleReason.WakeOnWork, h.reset(now, target));
         }
 
         int raw;
         boolean holding = false;
         if (busy && fresh == null) {
-            raw = Math.max(policy.clamp(current), replicasFor(null, backlog, policy));
+            raw = Math.max(policy.clamp(current), replicasFor(null, backlog, policy, remembered, now));
             holding = true;
         } else {
-            raw = replicasFor(fresh, backlog, policy);
+            raw = replicasFor(fresh, backlog, policy, remembered, now);
         }
 
         Duration keep = policy.scaleUpWindow().compareTo(policy.scaleDownWindow()) > 0
@@ -95,9 +103,10 @@ public final class ReplicaRecommender {
     }
 
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */
-    private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy) {
+    private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy,
+                                   ScalingHistory.Ceiling remembered, Instant now) {
         long load = Math.max(sample == null ? 0 : sample.load(), backlog.requests());
-        int perReplica = policy.capacityPerReplica(sample);
+        int perReplica = policy.capacityPerReplica(sample, remembered, now);
         long needed = (load + perReplica - 1) / perReplica;
         return (int) Math.max(policy.busyFloor(), Math.min(policy.max(), needed));
     }

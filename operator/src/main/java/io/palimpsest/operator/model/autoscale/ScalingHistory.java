@@ -14,17 +14,29 @@ import java.util.List;
  * recommendations keeps only its newest entry (the newest one outlives the others in every
  * window, so min and max over a window are unchanged).
  */
-public record ScalingHistory(List<Entry> entries, Instant lastBusyAt) {
+public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ceiling) {
 
     public record Entry(Instant at, int replicas) {
     }
 
+    /** The running ceiling the replicas last showed (a KV cache at least half full), and when. */
+    public record Ceiling(int sequences, Instant at) {
+    }
+
     public static ScalingHistory empty() {
-        return new ScalingHistory(List.of(), null);
+        return new ScalingHistory(List.of(), null, null);
+    }
+
+    public ScalingHistory(List<Entry> entries, Instant lastBusyAt) {
+        this(entries, lastBusyAt, null);
     }
 
     public ScalingHistory {
         entries = List.copyOf(entries);
+    }
+
+    ScalingHistory withCeiling(Ceiling observed) {
+        return new ScalingHistory(entries, lastBusyAt, observed);
     }
 
     ScalingHistory record(Instant now, int replicas, Duration keep) {
@@ -39,15 +51,15 @@ public record ScalingHistory(List<Entry> entries, Instant lastBusyAt) {
             next.remove(next.size() - 1);
         }
         next.add(new Entry(now, replicas));
-        return new ScalingHistory(next, lastBusyAt);
+        return new ScalingHistory(next, lastBusyAt, ceiling);
     }
 
     ScalingHistory withLastBusyAt(Instant at) {
-        return new ScalingHistory(entries, at);
+        return new ScalingHistory(entries, at, ceiling);
     }
 
     ScalingHistory reset(Instant now, int replicas) {
-        return new ScalingHistory(List.of(new Entry(now, replicas)), lastBusyAt);
+        return new ScalingHistory(List.of(new Entry(now, replicas)), lastBusyAt, ceiling);
     }
 
     /** Lowest recommendation in (now - window, now]; the HPA's rule for scaling up. */

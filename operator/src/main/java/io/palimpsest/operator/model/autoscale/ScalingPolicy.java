@@ -3,7 +3,9 @@ package io.palimpsest.operator.model.autoscale;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** The spec's scaling knobs with the CRD defaults applied, so the recommender never sees nulls. */
 public record ScalingPolicy(
@@ -42,17 +44,42 @@ public record ScalingPolicy(
 
     /**
      * How many sequences one replica can run: max_num_seqs, or fewer when the sample shows a KV
-     * cache at least half full, extrapolated from what runs per replica at that usage (r running
-     * at usage u: the cache holds about r / u of the current requests).
+     * cache at least half full, extrapolated from what runs per busy replica at that usage (r
+     * running at usage u: the cache holds about r / u of the current requests). Idle replicas
+     * (just added, not reached yet) say nothing about the ceiling.
      */
     public int runningCeiling(QueueSample sample) {
-        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.podsScraped() == 0
-                || sample.running() == 0) {
-            return maxNumSeqs;
+        return measuredCeiling(sample).orElse(maxNumSeqs);
+    }
+
+    /**
+     * Per-replica capacity from the ceiling the replicas show now or showed within
+     * {@link #ceilingMemory()}: a fleet just grown spreads the same requests thinner, its caches
+     * are less than half full and show no ceiling, yet the documents (and so the ceiling) have
+     * not changed; forgetting it would size the fleet back down by maxNumSeqs, and flap.
+     */
+    public int capacityPerReplica(QueueSample sample, ScalingHistory.Ceiling remembered, Instant now) {
+        OptionalInt measured = measuredCeiling(sample);
+        if (measured.isEmpty() && remembered != null && !now.isAfter(remembered.at().plus(ceilingMemory()))) {
+            return Math.max(1, remembered.sequences() + targetWaitingPerReplica);
         }
-        double perReplica = (double) sample.running() / sample.podsScraped();
+        return capacityPerReplica(sample);
+    }
+
+    /** How long an observed running ceiling holds without a new one: the scale-down window, at least a minute. */
+    public Duration ceilingMemory() {
+        return scaleDownWindow.compareTo(Duration.ofMinutes(1)) > 0 ? scaleDownWindow : Duration.ofMinutes(1);
+    }
+
+    /** The ceiling when the sample shows a KV cache at least half full on its busy replicas; else empty. */
+    public OptionalInt measuredCeiling(QueueSample sample) {
+        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.busyPods() <= 0
+                || sample.running() == 0) {
+            return OptionalInt.empty();
+        }
+        double perReplica = (double) sample.running() / sample.busyPods();
         double ceiling = perReplica / Math.min(1.0, sample.kvUsage());
-        return (int) Math.max(1, Math.min(maxNumSeqs, Math.floor(ceiling)));
+        return OptionalInt.of((int) Math.max(1, Math.min(maxNumSeqs, Math.floor(ceiling))));
     }
 
     /** Fewest replicas while there is work: at least one, whatever min says. */

@@ -93,6 +93,36 @@ class ReplicaRecommenderTest {
         assertEquals(ceiling, policy(0, 8).runningCeiling(new QueueSample(0, running, pods, 0, T0, kv)));
     }
 
+    // The fleet grown for a full cache spreads the same requests thinner: its caches show no
+    // ceiling any more, but the one seen holds for the memory (a minute here), so no flapping.
+    @Test
+    void anObservedCeilingOutlivesTheSamplesThatCannotShowIt() {
+        ScalingPolicy p = policy(0, 8);
+        Recommendation full = recommender.recommend(2, new QueueSample(172, 128, 2, 0, T0, 1.0), Backlog.NONE, p, T0,
+                ScalingHistory.empty());
+        assertEquals(4, full.replicas());
+        assertEquals(64, full.history().ceiling().sequences());
+        QueueSample thin = new QueueSample(44, 256, 4, 0, T0.plusSeconds(30), 0.4);
+        Recommendation later = recommender.recommend(4, thin, Backlog.NONE, p, T0.plusSeconds(30), full.history());
+        assertEquals(4, later.raw(), "300 / (64 + 16) while the ceiling is remembered, not 300 / (256 + 16)");
+        QueueSample muchLater = new QueueSample(44, 256, 4, 0, T0.plusSeconds(400), 0.4);
+        Recommendation forgotten = recommender.recommend(4, muchLater, Backlog.NONE, p, T0.plusSeconds(400), later.history());
+        assertEquals(2, forgotten.raw(), "past the memory (the 300 s scale-down window) maxNumSeqs sizes again");
+    }
+
+    // Right after a scale-out the new replicas run nothing until clients reach them: the ceiling
+    // comes from the busy ones (2 of 6 here, 64 each with a full cache), so the fleet does not
+    // shrink back to what maxNumSeqs would size.
+    @Test
+    void idleNewReplicasDoNotHideAFullCache() {
+        QueueSample afterScaleOut = new QueueSample(172, 128, 6, 0, T0, 1.0, 2);
+        assertEquals(64, policy(0, 8).runningCeiling(afterScaleOut));
+        ScalingPolicy p = policy(0, 8);
+        Recommendation r = recommender.recommend(6, afterScaleOut, Backlog.NONE, p, T0, ScalingHistory.empty());
+        assertEquals(4, r.raw(), "300 requests / (64 + 16), not 300 / (256 + 16)");
+        assertEquals(256, p.runningCeiling(new QueueSample(0, 0, 6, 0, T0, Double.NaN, 0)), "nothing runs: maxNumSeqs");
+    }
+
     // The jobs' backlog in requests sizes the fleet alongside the queue (272 requests per replica).
     @ParameterizedTest(name = "current={0} queue={1} backlog={2} shards/{3} requests max={4} -> {5} ({6})")
     @CsvSource({
