@@ -48,7 +48,9 @@ final class AttemptCap {
     }
 
     static Decision decide(AttemptLedger.Shard entry, int shard, int attempt) {
-        int numbered = Math.max(attempt, entry.getFailures());
+        // In the Job controller's units (every failed pod, outage exits included): the runner takes off
+        // the attempts a model outage ended, so a count without them would be taken off twice.
+        int numbered = Math.max(attempt, entry.getFailures() + entry.getOutages());
         if (!entry.isExhausted()) {
             return new Decision(numbered, null);
         }

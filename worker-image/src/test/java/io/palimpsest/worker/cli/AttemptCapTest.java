@@ -38,7 +38,8 @@ class AttemptCapTest {
     /** The Job controller's count restarted at 0 after a suspend; the ledger's did not. */
     @Test
     void theLedgersCountWinsWhenHigher() {
-        assertEquals(2, AttemptCap.decide(new AttemptLedger.Shard(2, 1, false), 3, 0).attempt());
+        assertEquals(3, AttemptCap.decide(new AttemptLedger.Shard(2, 1, false), 3, 0).attempt(),
+                "failures and outage exits, as the job counts: the runner takes the outages off");
         assertEquals(4, AttemptCap.decide(new AttemptLedger.Shard(2, 1, false), 3, 4).attempt(), "the job's count includes outages");
         assertEquals(0, AttemptCap.decide(new AttemptLedger.Shard(0, 0, false), 3, 0).attempt());
     }
