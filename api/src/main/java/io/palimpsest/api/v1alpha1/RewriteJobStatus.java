@@ -106,12 +106,23 @@ public class RewriteJobStatus {
         @JsonInclude(JsonInclude.Include.NON_NULL)
         private Long inProgress;
 
+        @JsonPropertyDescription("Committed documents rejected per reason (they sum to rejected when every receipt "
+                + "carried its reasons). At most 32 reasons (those with the most documents); the rest under '(other)'.")
+        @io.fabric8.generator.annotation.Size(max = 33)
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        private java.util.Map<String, Long> rejectedByReason;
+
         public DocumentCounts(long read, long written, long rejected, long skipped) {
-            this(read, written, rejected, skipped, null, null);
+            this(read, written, rejected, skipped, null, null, null);
         }
 
         public DocumentCounts(long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant) {
-            this(read, written, rejected, skipped, writtenByVariant, null);
+            this(read, written, rejected, skipped, writtenByVariant, null, null);
+        }
+
+        public DocumentCounts(long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant,
+                              Long inProgress) {
+            this(read, written, rejected, skipped, writtenByVariant, inProgress, null);
         }
     }
 

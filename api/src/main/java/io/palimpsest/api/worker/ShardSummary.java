@@ -45,6 +45,8 @@ public class ShardSummary {
     private long skipped;
     /** Records written per variant (a document written counts once in {@code written}, once per variant here); bounded by {@link VariantCounts}. */
     private java.util.Map<String, Long> writtenByVariant;
+    /** Documents rejected per reason (they sum to {@code rejected}); bounded by {@link VariantCounts}. */
+    private java.util.Map<String, Long> rejectedByReason;
     private long promptTokens;
     private long completionTokens;
     private double seconds;

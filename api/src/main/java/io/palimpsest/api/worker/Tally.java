@@ -30,6 +30,8 @@ public class Tally {
     private long skipped;
     /** Records written per variant; bounded by {@link VariantCounts}. */
     private java.util.Map<String, Long> writtenByVariant;
+    /** Documents rejected per reason; bounded by {@link VariantCounts}. */
+    private java.util.Map<String, Long> rejectedByReason;
     private long promptTokens;
     private long completionTokens;
     /** The recipe hash the receipts were matched against. */

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Records written per variant, kept bounded wherever it travels (a 4 KiB termination message, the
- * job status): at most {@link #MAX_NAMED} variant names (those with the most records), the rest
+ * Counts by name (records written per variant, documents rejected per reason), kept bounded
+ * wherever they travel (a 4 KiB termination message, the job status): at most {@link #MAX_NAMED} variant names (those with the most records), the rest
  * summed under {@link #OTHER}.
  * Recipes name a handful of variants, so the cap only guards against a generated recipe with many.
  */

@@ -122,7 +122,7 @@ public final class JobStatusFolder {
     public RewriteJobStatus applyTally(RewriteJobStatus previous, Tally tally, RangeSet completed) {
         RewriteJobStatus next = copyOf(previous);
         next.setDocuments(new DocumentCounts(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped(),
-                VariantCounts.merge(null, tally.getWrittenByVariant())));
+                VariantCounts.merge(null, tally.getWrittenByVariant()), null, VariantCounts.merge(null, tally.getRejectedByReason())));
         next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
         RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
@@ -136,6 +136,7 @@ public final class JobStatusFolder {
         docs.setRejected(docs.getRejected() + s.getRejected());
         docs.setSkipped(docs.getSkipped() + s.getSkipped());
         docs.setWrittenByVariant(VariantCounts.merge(docs.getWrittenByVariant(), s.getWrittenByVariant()));
+        docs.setRejectedByReason(VariantCounts.merge(docs.getRejectedByReason(), s.getRejectedByReason()));
         tokens.setPrompt(tokens.getPrompt() + s.getPromptTokens());
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }
@@ -204,7 +205,8 @@ public final class JobStatusFolder {
         c.setCountedShards(s.getCountedShards());
         DocumentCounts d = s.getDocuments();
         c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped(),
-                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant()), d.getInProgress()));
+                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant()), d.getInProgress(),
+                d.getRejectedByReason() == null ? null : new java.util.TreeMap<>(d.getRejectedByReason())));
         TokenCounts t = s.getTokens();
         c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion(), t.getInProgressPrompt(),
                 t.getInProgressCompletion()));

@@ -4,9 +4,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -18,12 +20,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
 
 /**
  * RewriteJob metrics on /q/metrics, tagged by namespace and rewritejob (not job: Prometheus sets that to the scrape job), read from the status the
  * reconciler last wrote (so they say what {@code kubectl get rwj} says):
  * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
- * skipped committed; in_progress not yet), palimpsest_job_tokens{kind} (prompt, completion,
+ * skipped committed; in_progress not yet), palimpsest_job_rejected{reason}, palimpsest_job_tokens{kind} (prompt, completion,
  * committed plus in progress), palimpsest_job_tokens_per_second,
  * palimpsest_job_documents_per_second, palimpsest_job_eta_seconds (NaN without an estimate),
  * palimpsest_job_phase{model, phase} (1 for the current phase, 0 for the others), and the progress
@@ -77,10 +80,16 @@ public class JobMetrics {
             }
             if (known != null) {
                 known.meters.forEach(registry::remove);
+                known.rejectedByReason.register(List.of(), true);
             }
             return register(k, m);
         });
         j.status = status;
+        DocumentCounts docs = status.getDocuments();
+        Map<String, Long> reasons = docs == null || docs.getRejectedByReason() == null ? Map.of() : docs.getRejectedByReason();
+        j.rejectedByReason.register(reasons.entrySet().stream()
+                .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue()))
+                .collect(Collectors.toList()), true);
     }
 
     /** Drops the series of every job not in {@code existing} (deleted jobs). */
@@ -90,6 +99,7 @@ public class JobMetrics {
                 PerJob gone = jobs.remove(id);
                 if (gone != null) {
                     gone.meters.forEach(registry::remove);
+                    gone.rejectedByReason.register(List.of(), true);
                 }
             }
         }
@@ -140,6 +150,8 @@ public class JobMetrics {
                     "1 for the RewriteJob's current phase",
                     s -> s.getPhase() == phase ? 1 : 0));
         }
+        j.rejectedByReason = MultiGauge.builder("palimpsest.job.rejected").tags(tags)
+                .description("Committed documents rejected, by reason (32 reasons at most, the rest as '(other)')").register(registry);
         j.meters = meters;
         return j;
     }
@@ -157,6 +169,7 @@ public class JobMetrics {
         final String model;
         volatile RewriteJobStatus status;
         List<Meter> meters;
+        MultiGauge rejectedByReason;
 
         PerJob(String model) {
             this.model = model;

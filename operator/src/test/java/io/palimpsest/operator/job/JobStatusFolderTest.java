@@ -67,6 +67,18 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void rejectsPerReasonAreSummedAndSurviveTheNextFold() {
+        FinishedPod a = committed(0, 10);
+        a.summary().setRejectedByReason(java.util.Map.of("empty_output", 2L, "duplicate_id", 1L));
+        FinishedPod b = committed(1, 20);
+        b.summary().setRejectedByReason(java.util.Map.of("empty_output", 3L));
+        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(java.util.Map.of("empty_output", 5L, "duplicate_id", 1L), s.getDocuments().getRejectedByReason());
+        RewriteJobStatus again = folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(s.getDocuments().getRejectedByReason(), again.getDocuments().getRejectedByReason(), "copied, not lost or counted twice");
+    }
+
+    @Test
     void foldingTheSameInputAgainChangesNothing() {
         var job = running("0-2", "5", 3);
         var pods = List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0));

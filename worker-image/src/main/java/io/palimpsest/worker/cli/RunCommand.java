@@ -106,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
             }
             String summary = json.writeValueAsString(report.summary());
             System.out.println(summary);
-            pod.report(summary);
+            pod.report(fitted(report.summary(), summary, json));
             return report.exitCode();
         } finally {
             sigterm.done();
@@ -193,4 +193,20 @@ final class RunCommand implements Callable<Integer> {
     static int exitCodeOf(ShardRunner.Report report) {
         return report == null ? ExitCodes.FAILED : report.exitCode();
     }
+
+    /** The termination message holds 4 KiB: past that, the per-reason and per-variant maps go (the tally restores them from receipts). */
+    static String fitted(io.palimpsest.api.worker.ShardSummary summary, String text, ObjectMapper json) throws java.io.IOException {
+        if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+            return text;
+        }
+        summary.setRejectedByReason(null);
+        String smaller = json.writeValueAsString(summary);
+        if (smaller.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+            return smaller;
+        }
+        summary.setWrittenByVariant(null);
+        return json.writeValueAsString(summary);
+    }
+
+    private static final int TERMINATION_MESSAGE_BYTES = 4096;
 }

@@ -42,6 +42,7 @@ public final class ReceiptTally {
             tally.setRejected(tally.getRejected() + counts.rejected);
             tally.setSkipped(tally.getSkipped() + counts.skipped);
             tally.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(tally.getWrittenByVariant(), counts.variants));
+            tally.setRejectedByReason(io.palimpsest.api.worker.VariantCounts.merge(tally.getRejectedByReason(), counts.reasons));
             tally.setPromptTokens(tally.getPromptTokens() + counts.promptTokens);
             tally.setCompletionTokens(tally.getCompletionTokens() + counts.completionTokens);
         }

@@ -411,6 +411,7 @@ public final class ShardRunner {
         summary.setRejected(counts.rejected);
         summary.setSkipped(counts.skipped);
         summary.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(null, counts.variants));
+        summary.setRejectedByReason(io.palimpsest.api.worker.VariantCounts.merge(null, counts.reasons));
         summary.setPromptTokens(counts.promptTokens);
         summary.setCompletionTokens(counts.completionTokens);
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);

@@ -27,6 +27,7 @@ class ReceiptTallyTest {
         counts.promptTokens = 10 * read;
         counts.completionTokens = 7 * written;
         counts.variants.put("wiki", written);
+        counts.reasons.put("empty_output", rejected);
         counts.variants.put("qa", written - 1);
         Receipt receipt = new Receipt(shard, 0, "w", "job", null, recipeHash, "m", counts, Map.of(), 1,
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0), null);
@@ -52,6 +53,7 @@ class ReceiptTallyTest {
         assertEquals(980, tally.getCompletionTokens());
         assertEquals(1L, tally.getForeignReceipts());
         assertEquals(Map.of("wiki", 140L, "qa", 138L), tally.getWrittenByVariant());
+        assertEquals(Map.of("empty_output", 6L), tally.getRejectedByReason());
     }
 
     @Test

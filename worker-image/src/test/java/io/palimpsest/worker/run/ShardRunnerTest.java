@@ -86,6 +86,7 @@ class ShardRunnerTest {
         assertEquals(java.util.Map.of("empty_text", 1L), receipt.counts().skipReasons, "and to skipped");
         assertEquals(java.util.Map.of("upper", 200L), receipt.counts().variants, "records written per variant");
         assertEquals(java.util.Map.of("upper", 200L), summary.getWrittenByVariant());
+        assertEquals(java.util.Map.of("duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason(), "and the summary's rejects per reason");
     }
 
     @Test
