@@ -5,13 +5,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,8 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -78,27 +72,11 @@ class ApiFaultsScenarioTest {
 
             Path input = s.claim("corpus").resolve("faults-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 23);
-            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
-            model.getMetadata().setName("faults-model");
-            model.getSpec().getReplicas().setMin(1);
-            model.getSpec().getReplicas().setMax(1);
-            s.client.resource(model).create();
+            s.createOneReplicaModel("faults-model");
             RewriteJob job = s.smallJob("faults", "faults-model", "pvc://corpus/faults-in/", "pvc://corpus/faults-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(2));
 
-            Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
-            try (Watch ignored = s.client.batch().v1().jobs().inNamespace(Scenario.NS)
-                    .withLabel(RewriteJobNames.JOB_LABEL, "faults").watch(new Watcher<>() {
-                        @Override
-                        public void eventReceived(Action action, Job j) {
-                            jobUids.computeIfAbsent(j.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
-                                    .add(j.getMetadata().getUid());
-                        }
-
-                        @Override
-                        public void onClose(WatcherException cause) {
-                        }
-                    })) {
+            try (OwnedJobsWatch ownedJobs = new OwnedJobsWatch(s.client, "faults")) {
                 s.client.resource(job).create();
                 // The worker Job's create lands, its answer does not come back in time.
                 await().atMost(Duration.ofSeconds(60)).until(() -> s.client.batch().v1().jobs().inNamespace(Scenario.NS)
@@ -124,9 +102,7 @@ class ApiFaultsScenarioTest {
                         input.resolveSibling("faults-out").resolve("_palimpsest").resolve("receipts"));
 
                 injected.forEach((what, hits) -> assertTrue(hits.get() > 0, "the fault was never hit: " + what));
-                assertEquals(Set.of("faults-plan", "faults-work"), Set.copyOf(jobUids.keySet().stream()
-                        .filter(n -> !n.endsWith("-tally")).toList()), "planner and worker Jobs: " + jobUids);
-                jobUids.forEach((name, uids) -> assertEquals(1, uids.size(), "one Job object for its whole life: " + name));
+                ownedJobs.assertOnePlannerAndOneWorker();
                 assertEquals(1, s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "faults")
                         .list().getItems().size(), "one ConfigMap");
                 assertEquals(SHARDS, receipts.shards(), "one receipt per shard");

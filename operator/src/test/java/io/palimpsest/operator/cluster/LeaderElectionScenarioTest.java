@@ -6,17 +6,12 @@ import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.javaoperatorsdk.operator.Operator;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.LeaderElection;
 import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.RewriteJobReconciler;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.arc.Arc;
@@ -36,8 +31,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -108,27 +101,11 @@ class LeaderElectionScenarioTest {
             b = standby(operatorClient, config);
             Path input = s.claim("corpus").resolve("le-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 17);
-            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
-            model.getMetadata().setName("le-model");
-            model.getSpec().getReplicas().setMin(1);
-            model.getSpec().getReplicas().setMax(1);
-            s.client.resource(model).create();
+            s.createOneReplicaModel("le-model");
             RewriteJob job = s.smallJob("le", "le-model", "pvc://corpus/le-in/", "pvc://corpus/le-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(3));
 
-            Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
-            try (Watch ignored = s.client.batch().v1().jobs().inNamespace(Scenario.NS)
-                    .withLabel(RewriteJobNames.JOB_LABEL, "le").watch(new Watcher<>() {
-                        @Override
-                        public void eventReceived(Action action, Job j) {
-                            jobUids.computeIfAbsent(j.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
-                                    .add(j.getMetadata().getUid());
-                        }
-
-                        @Override
-                        public void onClose(WatcherException cause) {
-                        }
-                    })) {
+            try (OwnedJobsWatch ownedJobs = new OwnedJobsWatch(s.client, "le")) {
                 s.client.resource(job).create();
                 long atKill = await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("le"),
                         r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
@@ -171,9 +148,7 @@ class LeaderElectionScenarioTest {
                 RewriteJobStatus st = done.getStatus();
                 OperatorRestartScenarioTest.Totals receipts = OperatorRestartScenarioTest.Totals.of(
                         input.resolveSibling("le-out").resolve("_palimpsest").resolve("receipts"));
-                assertEquals(Set.of("le-plan", "le-work"), Set.copyOf(jobUids.keySet().stream()
-                        .filter(n -> !n.endsWith("-tally")).toList()), "planner and worker Jobs: " + jobUids);
-                jobUids.forEach((name, uids) -> assertEquals(1, uids.size(), "one Job object for its whole life: " + name));
+                ownedJobs.assertOnePlannerAndOneWorker();
                 assertEquals(SHARDS, receipts.shards(), "one receipt per shard");
                 assertEquals(SHARDS, st.getShards().getSucceeded());
                 assertEquals((long) SHARDS * DOCS, receipts.read());

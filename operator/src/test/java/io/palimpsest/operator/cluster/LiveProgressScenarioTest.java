@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -57,11 +56,7 @@ class LiveProgressScenarioTest {
                         .decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0))) {
             Path input = s.claim("corpus").resolve("live-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 17);
-            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
-            model.getMetadata().setName("live-model");
-            model.getSpec().getReplicas().setMin(1);
-            model.getSpec().getReplicas().setMax(1);
-            s.client.resource(model).create();
+            s.createOneReplicaModel("live-model");
             RewriteJob job = s.smallJob("live", "live-model", "pvc://corpus/live-in/", "pvc://corpus/live-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(SHARDS));
             job.getSpec().getWorkers().setConcurrencyPerWorker(new IntOrString(1));

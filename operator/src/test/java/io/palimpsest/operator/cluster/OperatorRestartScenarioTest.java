@@ -5,15 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.javaoperatorsdk.operator.Operator;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.RewriteJobReconciler;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.arc.Arc;
@@ -32,9 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
@@ -79,27 +71,11 @@ class OperatorRestartScenarioTest {
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.005))) {
             Path input = s.claim("corpus").resolve("restart-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 11);
-            RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
-            model.getMetadata().setName("restart-model");
-            model.getSpec().getReplicas().setMin(1);
-            model.getSpec().getReplicas().setMax(1);
-            s.client.resource(model).create();
+            s.createOneReplicaModel("restart-model");
             RewriteJob job = s.smallJob("restart", "restart-model", "pvc://corpus/restart-in/", "pvc://corpus/restart-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(4));
 
-            Map<String, Set<String>> jobUids = new ConcurrentHashMap<>();
-            try (Watch ignored = s.client.batch().v1().jobs().inNamespace(Scenario.NS)
-                    .withLabel(RewriteJobNames.JOB_LABEL, "restart").watch(new Watcher<>() {
-                        @Override
-                        public void eventReceived(Action action, Job j) {
-                            jobUids.computeIfAbsent(j.getMetadata().getName(), k -> ConcurrentHashMap.newKeySet())
-                                    .add(j.getMetadata().getUid());
-                        }
-
-                        @Override
-                        public void onClose(WatcherException cause) {
-                        }
-                    })) {
+            try (OwnedJobsWatch ownedJobs = new OwnedJobsWatch(s.client, "restart")) {
                 s.client.resource(job).create();
                 List<String> restarts = new ArrayList<>();
                 Runnable stop = quarkusOperator::stop;
@@ -118,9 +94,7 @@ class OperatorRestartScenarioTest {
                 RewriteJobStatus st = done.getStatus();
                 Totals receipts = Totals.of(input.resolveSibling("restart-out").resolve("_palimpsest").resolve("receipts"));
 
-                assertEquals(Set.of("restart-plan", "restart-work"), Set.copyOf(jobUids.keySet().stream()
-                        .filter(n -> !n.endsWith("-tally")).toList()), "planner and worker Jobs: " + jobUids);
-                jobUids.forEach((name, uids) -> assertEquals(1, uids.size(), "one Job object for its whole life: " + name));
+                ownedJobs.assertOnePlannerAndOneWorker();
                 assertEquals(SHARDS, receipts.shards, "one receipt per shard");
                 assertEquals(SHARDS, st.getShards().getSucceeded());
                 assertEquals((long) SHARDS * DOCS, receipts.read);
@@ -133,7 +107,7 @@ class OperatorRestartScenarioTest {
 
                 System.out.printf("[figures] operator restarts at %s: Succeeded; Jobs created %s (one each); status = receipts: "
                                 + "%d shards, %d read, %d written, %d rejected, %d skipped, %d prompt + %d completion tokens%n",
-                        restarts, jobUids.keySet(), receipts.shards, receipts.read, receipts.written, receipts.rejected,
+                        restarts, ownedJobs.names(), receipts.shards, receipts.read, receipts.written, receipts.rejected,
                         receipts.skipped, receipts.promptTokens, receipts.completionTokens);
             }
         } finally {

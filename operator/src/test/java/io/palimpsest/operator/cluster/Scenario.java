@@ -97,6 +97,15 @@ final class Scenario implements AutoCloseable {
         return client.resource(model).create();
     }
 
+    /** The quickstart model renamed, held at one replica (no scaling in the way of what a scenario looks at). */
+    RewriterModel createOneReplicaModel(String name) throws IOException {
+        RewriterModel model = load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
+        model.getMetadata().setName(name);
+        model.getSpec().getReplicas().setMin(1);
+        model.getSpec().getReplicas().setMax(1);
+        return client.resource(model).create();
+    }
+
     /**
      * The quickstart job with one prompt instead of two and no validators that depend on the
      * simulator's wording, over {@code input} (one file per shard), not yet created.
