@@ -260,5 +260,9 @@ public class RewriteJobSpec {
         @Default("1")
         @JsonPropertyDescription("The same seed over the same input draws the same documents.")
         private Long seed;
+
+        @Min(0)
+        @JsonPropertyDescription("Price of one GPU-hour, for status.estimate.cost; without it there is no cost.")
+        private Double gpuHourPrice;
     }
 }

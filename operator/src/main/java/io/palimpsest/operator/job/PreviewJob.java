@@ -9,6 +9,8 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.operator.status.ConditionAggregator;
 
@@ -45,7 +47,8 @@ public final class PreviewJob {
      * @param endpoint the model's base URL as the workers get it in job.yaml, or null for a recipe
      *                 that calls no model (the preview then runs without one and estimates no GPU-hours)
      */
-    public static Job desired(RewriteJob job, String image, String endpoint, SecretKeyRef modelApiKey, JobSettings settings) {
+    public static Job desired(RewriteJob job, String image, String endpoint, RewriterModel model, SecretKeyRef modelApiKey,
+                              JobSettings settings) {
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(RewriteJobNames.previewJob(job))
@@ -59,15 +62,26 @@ public final class PreviewJob {
                 .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
                 .withValues(ExitCodes.MODEL_CONFIG).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PREVIEW, image, modelApiKey, Map.of(), settings,
-                        args(job.getSpec().getPreview(), endpoint)))
+                        args(job.getSpec().getPreview(), endpoint, model)))
                 .endSpec()
                 .build();
     }
 
-    static List<String> args(RewriteJobSpec.Preview preview, String endpoint) {
+    static List<String> args(RewriteJobSpec.Preview preview, String endpoint, RewriterModel model) {
         List<String> args = new ArrayList<>(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE));
         if (endpoint != null) {
             args.addAll(List.of("--endpoint", endpoint));
+        }
+        // job.yaml does not carry the model's size: GPU-hours and wall time need it from here
+        RewriterModelSpec spec = model == null ? null : model.getSpec();
+        if (spec != null) {
+            args.addAll(List.of("--gpus-per-replica", String.valueOf(gpusPerReplica(spec))));
+            if (spec.getReplicas() != null && spec.getReplicas().getMax() != null) {
+                args.addAll(List.of("--max-replicas", String.valueOf(spec.getReplicas().getMax())));
+            }
+        }
+        if (preview.getGpuHourPrice() != null) {
+            args.addAll(List.of("--gpu-hour-price", String.valueOf(preview.getGpuHourPrice())));
         }
         args.addAll(List.of("--to-output",
                 "--sample", String.valueOf(sample(preview)),
@@ -75,6 +89,17 @@ public final class PreviewJob {
                 // scratch, not the image's read-only working directory; the copy that matters goes to the output
                 "--out", "/tmp/preview"));
         return args;
+    }
+
+    /** As {@code palimpsest preview} reads a RewriterModel: resources.gpus, else tensorParallelSize, else 1. */
+    static int gpusPerReplica(RewriterModelSpec spec) {
+        if (spec.getResources() != null && spec.getResources().getGpus() != null) {
+            return spec.getResources().getGpus();
+        }
+        if (spec.getEngine() != null && spec.getEngine().getTensorParallelSize() != null) {
+            return spec.getEngine().getTensorParallelSize();
+        }
+        return 1;
     }
 
     private static int sample(RewriteJobSpec.Preview preview) {

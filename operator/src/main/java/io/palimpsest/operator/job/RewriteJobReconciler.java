@@ -151,7 +151,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             if (PreviewJob.due(job, decision.phase(), previous, preview, seen.readyReplicas() > 0)) {
                 var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
                 created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
-                        seen.modelApiKey(), settings)));
+                        seen.model(), seen.modelApiKey(), settings)));
             }
         } catch (OwnedResources.Rejected r) {
             // The same object would be refused again: end the job with the server's reason, never loop on it.

@@ -94,6 +94,9 @@ class PreviewScenarioTest {
             assertEquals(13, estimate.getSampled());
             assertNotNull(estimate.getGpuHours(), "a model was called: GPU-hours estimated");
             assertNotNull(estimate.getCapacitySource());
+            assertNotNull(estimate.getWallHours(), "the model's replicas.max reached the preview pod");
+            assertEquals(estimate.getGpuHours().getEstimate() / model.getSpec().getReplicas().getMax(),
+                    estimate.getWallHours().getEstimate(), 1e-12, "one GPU per replica, all of replicas.max busy");
             assertEquals(List.of(), roleJobs(s, RewriteJobNames.ROLE_WORK).stream()
                     .filter(w -> !Boolean.TRUE.equals(w.getSpec().getSuspend())).toList(), "no worker runs while suspended");
             assertEquals(1, roleJobs(s, RewriteJobNames.ROLE_PREVIEW).size());
@@ -121,9 +124,9 @@ class PreviewScenarioTest {
             assertTrue(completion >= Math.floor(range.getLow()) && completion <= Math.ceil(range.getHigh()),
                     "committed completion tokens " + completion + " inside the estimate " + range);
             System.out.printf("[figures] preview on the cluster: %d documents, estimate completion tokens %.0f (%.0f-%.0f), committed %d;"
-                            + " GPU-hours %.4f (%.4f-%.4f), capacity %s%n",
+                            + " GPU-hours %.3g (%.3g-%.3g), wall hours %.3g, capacity %s%n",
                     estimate.getDocuments(), range.getEstimate(), range.getLow(), range.getHigh(), completion,
-                    estimate.getGpuHours().getEstimate(), estimate.getGpuHours().getLow(), estimate.getGpuHours().getHigh(),
+                    estimate.getGpuHours().getEstimate(), estimate.getGpuHours().getLow(), estimate.getGpuHours().getHigh(), estimate.getWallHours().getEstimate(),
                     estimate.getCapacitySource());
         }
     }

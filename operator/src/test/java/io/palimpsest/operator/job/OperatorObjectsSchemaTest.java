@@ -206,7 +206,7 @@ class OperatorObjectsSchemaTest {
             job.getSpec().setPreview(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Preview());
         }
         var resolvedModel = ResolvedJobConfigMap.resolve(job, model, jobSettings).getModel();
-        objects.add(owned(PreviewJob.desired(job, WORKER_IMAGE, resolvedModel == null ? null : resolvedModel.getEndpoint(),
+        objects.add(owned(PreviewJob.desired(job, WORKER_IMAGE, resolvedModel == null ? null : resolvedModel.getEndpoint(), model,
                 model == null || model.getSpec().getEndpoint() == null ? null : model.getSpec().getEndpoint().getApiKeySecretRef(),
                 jobSettings), job));
         return objects;

@@ -12,6 +12,8 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.operator.status.ConditionAggregator;
 import org.junit.jupiter.api.Test;
@@ -54,7 +56,15 @@ class PreviewJobTest {
         SecretKeyRef key = new SecretKeyRef();
         key.setName("model-key");
         key.setKey("token");
-        Job desired = PreviewJob.desired(job(), "palimpsest:dev", "http://mistral.test.svc:8000", key, new TestSettings());
+        RewriterModel model = new RewriterModel();
+        model.setSpec(new RewriterModelSpec());
+        model.getSpec().setEngine(new RewriterModelSpec.Engine());
+        model.getSpec().getEngine().setTensorParallelSize(4);
+        model.getSpec().setReplicas(new RewriterModelSpec.Replicas());
+        model.getSpec().getReplicas().setMax(3);
+        RewriteJob job = job();
+        job.getSpec().getPreview().setGpuHourPrice(2.5);
+        Job desired = PreviewJob.desired(job, "palimpsest:dev", "http://mistral.test.svc:8000", model, key, new TestSettings());
 
         assertEquals("wiki-preview", desired.getMetadata().getName());
         assertEquals(RewriteJobNames.ROLE_PREVIEW, desired.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL));
@@ -64,7 +74,8 @@ class PreviewJobTest {
         var container = pod.getSpec().getContainers().get(0);
         assertEquals("palimpsest:dev", container.getImage());
         assertEquals(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE,
-                "--endpoint", "http://mistral.test.svc:8000", "--to-output", "--sample", "50", "--seed", "7", "--out", "/tmp/preview"),
+                "--endpoint", "http://mistral.test.svc:8000", "--gpus-per-replica", "4", "--max-replicas", "3",
+                "--gpu-hour-price", "2.5", "--to-output", "--sample", "50", "--seed", "7", "--out", "/tmp/preview"),
                 container.getArgs());
         assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(WorkerPodTemplate.CONFIG_DIR)));
         assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals(WorkerPodTemplate.MODEL_API_KEY_ENV)
@@ -78,7 +89,7 @@ class PreviewJobTest {
         RewriteJob job = job();
         job.getSpec().setModelRef(null);
         job.getSpec().setPreview(new RewriteJobSpec.Preview());
-        Job desired = PreviewJob.desired(job, "palimpsest:dev", null, null, new TestSettings());
+        Job desired = PreviewJob.desired(job, "palimpsest:dev", null, null, null, new TestSettings());
         assertEquals(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE, "--to-output", "--sample", "200", "--seed", "1",
                 "--out", "/tmp/preview"), desired.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
         // no model to wait for, none to scale up
@@ -180,7 +191,7 @@ class PreviewJobTest {
     }
 
     private static Job previewJob(String condition) {
-        Job job = PreviewJob.desired(job(), "palimpsest:dev", "http://mistral:8000", null, new TestSettings());
+        Job job = PreviewJob.desired(job(), "palimpsest:dev", "http://mistral:8000", null, null, new TestSettings());
         if (condition != null) {
             job.setStatus(new JobStatusBuilder().withConditions(new JobConditionBuilder().withType(condition).withStatus("True").build()).build());
         }
