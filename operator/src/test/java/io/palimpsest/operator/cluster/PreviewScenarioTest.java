@@ -131,6 +131,40 @@ class PreviewScenarioTest {
         }
     }
 
+    @Test
+    void aRefusedPreviewIsReportedOnceAndTheJobStaysSuspended() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)).apiKey("a-key-the-job-does-not-have"))) {
+            SyntheticCorpus.write(s.claim("corpus").resolve("refused-in"), 2, 5, 3);
+            s.createModel("keyed-model", 1, 5);
+            RewriteJob job = s.smallJob("refused", "keyed-model", "pvc://corpus/refused-in/", "pvc://corpus/refused-out/");
+            job.getSpec().setSuspend(true);
+            job.getSpec().setPreview(new RewriteJobSpec.Preview());
+            s.client.resource(job).create();
+
+            RewriteJob failed = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> s.job("refused"),
+                    j -> j != null && j.getStatus() != null && PreviewJob.FAILED.equals(reason(j)));
+            var condition = ConditionAggregator.find(failed.getStatus().getConditions(), PreviewJob.PREVIEWED);
+            assertEquals("False", condition.getStatus());
+            assertTrue(condition.getMessage().contains("refused-preview failed"), condition.getMessage());
+            assertTrue(condition.getMessage().contains("HTTP 401"), "the model's answer, from the pod: " + condition.getMessage());
+            assertEquals(JobPhase.Suspended, failed.getStatus().getPhase());
+            assertEquals(null, failed.getStatus().getEstimate());
+
+            // not a loop: no second preview Job, the condition stays
+            Thread.sleep(3000);
+            assertEquals(1, roleJobs(s, RewriteJobNames.ROLE_PREVIEW).size());
+            assertEquals(PreviewJob.FAILED, reason(s.job("refused")));
+            System.out.printf("[figures] refused preview: %s%n", condition.getMessage());
+        }
+    }
+
+    private static String reason(RewriteJob job) {
+        var c = job.getStatus() == null ? null : ConditionAggregator.find(job.getStatus().getConditions(), PreviewJob.PREVIEWED);
+        return c == null ? null : c.getReason();
+    }
+
     private static List<Job> roleJobs(Scenario s, String role) {
         return s.client.batch().v1().jobs().inNamespace(Scenario.NS).withLabel(RewriteJobNames.ROLE_LABEL, role).list().getItems();
     }

@@ -116,14 +116,20 @@ final class PreviewCommand implements Callable<Integer> {
         manifests = pod.jobPath;
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;
+        // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition
         try {
             result = run(job, loaded.model(), System.err);
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest preview: " + e.getMessage());
+            pod.report(e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         } catch (ModelConfigException e) {
             System.err.println("palimpsest preview: " + e.getMessage());
+            pod.report(e.getMessage());
             return ExitCodes.MODEL_CONFIG;
+        } catch (InvalidJobException e) {
+            pod.report(e.getMessage());
+            throw e;
         }
         ObjectMapper json = new ObjectMapper();
         Files.createDirectories(folder);
