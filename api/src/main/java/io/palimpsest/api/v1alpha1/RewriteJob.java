@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Tokens/s", jsonPath = ".status.throughput.tokensPerSecond", type = AdditionalPrinterColumn.Type.INTEGER)
 // A string, not a date: kubectl shows a date column as an age, and a future time as "<invalid>".
 @AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.estimatedCompletionTime", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "GPU-h", jsonPath = ".status.estimate.gpuHours.estimate", type = AdditionalPrinterColumn.Type.NUMBER)
 @AdditionalPrinterColumn(name = "Model", jsonPath = ".spec.modelRef.name", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "InProgress", jsonPath = ".status.documents.inProgress", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
 @AdditionalPrinterColumn(name = "Rejected", jsonPath = ".status.documents.rejected", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)

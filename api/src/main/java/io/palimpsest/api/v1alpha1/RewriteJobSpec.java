@@ -84,6 +84,9 @@ public class RewriteJobSpec {
     @JsonPropertyDescription("Kueue LocalQueue; set as the kueue.x-k8s.io/queue-name label on the worker Jobs.")
     private String queueName;
 
+    @JsonPropertyDescription("Before the campaign, run the recipe on a sample of the input against the model: the report goes to <output>/_palimpsest/preview/ and the estimate (requests, tokens, GPU-hours, wall time) to status.estimate. Runs while suspend is true, once, after planning; set suspend to false to start the campaign on the same plan.")
+    private Preview preview;
+
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -242,5 +245,24 @@ public class RewriteJobSpec {
         @Min(0)
         @JsonPropertyDescription("The job fails once more shards than this have failed; unset = no limit.")
         private Integer maxFailedShards;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Preview {
+        @Min(1)
+        @Max(100000)
+        @Default("200")
+        @JsonPropertyDescription("Documents to draw, spread over the shards.")
+        private Integer sample;
+
+        @Default("1")
+        @JsonPropertyDescription("The same seed over the same input draws the same documents.")
+        private Long seed;
+
+        @Min(0)
+        @JsonPropertyDescription("Price of one GPU-hour, for status.estimate.cost; without it there is no cost.")
+        private Double gpuHourPrice;
     }
 }

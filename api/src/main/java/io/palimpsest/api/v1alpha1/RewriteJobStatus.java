@@ -75,6 +75,9 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("When the job reached Succeeded or Failed (RFC 3339).")
     private String completionTime;
 
+    @JsonPropertyDescription("The pre-flight estimate of the whole campaign, from the preview of spec.preview: every figure with the range of the sample's spread.")
+    private Estimate estimate;
+
     @Data
     @NoArgsConstructor
     @AllArgsConstructor
@@ -194,5 +197,42 @@ public class RewriteJobStatus {
         private String reason;
         private String message;
         private String time;
+    }
+
+    /** A figure and the range the sample's spread gives it. */
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    public static class Range {
+        private double estimate;
+        private double low;
+        private double high;
+    }
+
+    @Data
+    @NoArgsConstructor
+    @AllArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Estimate {
+        @JsonPropertyDescription("Documents in the whole input (counted, or estimated from the sample's bytes per document).")
+        private Long documents;
+        @JsonPropertyDescription("True when documents is estimated from bytes rather than counted.")
+        private Boolean documentsEstimated;
+        @JsonPropertyDescription("Documents the preview ran the recipe on.")
+        private Integer sampled;
+        private Range requests;
+        private Range promptTokens;
+        private Range completionTokens;
+        @JsonPropertyDescription("GPU-hours at the measured or declared capacity per replica; absent when the recipe calls no model.")
+        private Range gpuHours;
+        @JsonPropertyDescription("Wall time in hours at the model's replicas.max; absent without one.")
+        private Range wallHours;
+        @JsonPropertyDescription("Cost, when a price per GPU-hour is known.")
+        private Range cost;
+        @JsonPropertyDescription("Where the per-replica capacity comes from: measured against the endpoint, or declared.")
+        private String capacitySource;
+        private Double tokensPerSecondPerReplica;
+        @JsonPropertyDescription("The preview's report, under the job's output.")
+        private String report;
     }
 }

@@ -218,6 +218,7 @@ public final class JobStatusFolder {
         c.setObservedGeneration(s.getObservedGeneration());
         c.setStartTime(s.getStartTime());
         c.setCompletionTime(s.getCompletionTime());
+        c.setEstimate(s.getEstimate()); // written once, from the preview's pod, and never changed
         return c;
     }
 

@@ -13,6 +13,7 @@ public final class RewriteJobNames {
     public static final String ROLE_PLAN = "plan";
     public static final String ROLE_WORK = "work";
     public static final String ROLE_TALLY = "tally";
+    public static final String ROLE_PREVIEW = "preview";
     /** Recorded on the planner Job once read from its pod, so the count outlives the pod. */
     public static final String SHARDS_ANNOTATION = "palimpsest.io/shards";
     public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
@@ -39,6 +40,10 @@ public final class RewriteJobNames {
 
     public static String tallyJob(RewriteJob job) {
         return job.getMetadata().getName() + "-tally";
+    }
+
+    public static String previewJob(RewriteJob job) {
+        return job.getMetadata().getName() + "-preview";
     }
 
     public static Map<String, String> labels(RewriteJob job, String role) {

@@ -114,6 +114,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean finished = recorded != null && recorded.isTerminal() && !JobReasons.INVALID_SPEC.equals(recordedReason);
 
         Observation seen = Observation.of(job, context, settings);
+        PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
         Instant now = clock.instant();
         OwnedResources owned = new OwnedResources(context.getClient(), job);
 
@@ -145,6 +146,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
 
+        if (preview.summary() != null && next.getEstimate() == null) {
+            next.setEstimate(PreviewJob.estimate(job, preview.summary()));
+        }
+
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
         // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait for.
         boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
@@ -158,6 +163,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         String rejection = null;
         try {
             recheck = act(job, decision, seen, shards, next, tally, owned, now);
+            if (PreviewJob.due(job, decision.phase(), previous, preview, seen.readyReplicas() > 0)) {
+                var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
+                created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
+                        seen.model(), seen.modelApiKey(), settings)));
+            }
         } catch (OwnedResources.Rejected r) {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
             decision = new Decision(JobPhase.Failed, r.reason());
@@ -179,6 +189,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? modelRefusal(previous, seen) : message(job, decision, violations, seen);
         next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
                 tally == JobPhaseMachine.TallyState.FAILED));
+        var previewed = PreviewJob.condition(conditions, job, next, generation, previous, preview);
+        if (previewed != null) {
+            next.getConditions().add(previewed);
+        }
 
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
@@ -280,6 +294,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
         return capCheck;
+    }
+
+    private String image(RewriteJob job) {
+        return job.getSpec().getWorkers() != null && job.getSpec().getWorkers().getImage() != null
+                ? job.getSpec().getWorkers().getImage() : config.worker().image();
     }
 
     /** A worker Job the API server would refuse is not sent: the job ends with the rules it breaks. */

@@ -36,17 +36,18 @@ import java.util.stream.Stream;
  * <li>{@code /etc/palimpsest/job.yaml} and other mounted paths in args and env: rewritten by the
  *     kubelet to the sandbox ({@link PodSandbox#rewrite}).</li>
  * <li>Service host names in the mounted job.yaml (the model's endpoint,
- *     {@code http://<model>.<ns>.svc:8000}): rewritten to the Service's cluster IP
- *     ({@link ServiceProxies#rewriteHosts}), which is what cluster DNS would resolve them to.</li>
+ *     {@code http://<model>.<ns>.svc:8000}) and in args ({@code preview --endpoint}): rewritten to the
+ *     Service's cluster IP ({@link ServiceProxies#rewriteHosts}), which is what cluster DNS would
+ *     resolve them to.</li>
  * <li>The termination message path: passed as {@code --termination-log <sandbox file>} to
- *     {@code plan} and {@code run}.</li>
+ *     {@code plan}, {@code run} and {@code preview}.</li>
  * <li>In-process only, env the CLI would read from the process becomes flags:
  *     {@code JOB_COMPLETION_INDEX} -> {@code --shard}, {@code PALIMPSEST_ATTEMPT} -> {@code --attempt}
  *     ({@code run}). Other env (S3 credentials) reaches subprocesses only.</li>
  * <li>The pod's own network: a worker listens for metrics on every address of its pod (0.0.0.0);
  *     here all pods share the host's, so {@code run} gets {@code --metrics-address <pod IP>}, and
  *     in-process also {@code --metrics-port} from {@code PALIMPSEST_METRICS_PORT}.</li>
- * <li>Claims: {@code --pvc-root} (plan, run, tally) points at the namespace's claim directories, so
+ * <li>Claims: {@code --pvc-root} (plan, run, tally, preview) points at the namespace's claim directories, so
  *     {@code pvc://claim/path} resolves to the directory the kubelet mounted for that claim, in
  *     either mode.</li>
  * </ul>
@@ -55,8 +56,8 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
 
     public enum Mode { IN_PROCESS, SUBPROCESS }
 
-    private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run");
-    private static final List<String> SUBCOMMANDS_WITH_STORAGE = List.of("plan", "run", "tally");
+    private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run", "preview");
+    private static final List<String> SUBCOMMANDS_WITH_STORAGE = List.of("plan", "run", "tally", "preview");
 
     private final Path jar;
     private final Mode mode;
@@ -122,6 +123,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
             args.remove(0);
         }
         resolveServiceHosts(launch);
+        args.replaceAll(a -> dns.apply(a, launch.namespace())); // e.g. preview's --endpoint
         String subcommand = args.isEmpty() ? "" : args.get(0);
         if (SUBCOMMANDS_WITH_TERMINATION_LOG.contains(subcommand)) {
             args.add("--termination-log");

@@ -202,6 +202,13 @@ class OperatorObjectsSchemaTest {
                 model == null || model.getSpec().getEndpoint() == null ? null : model.getSpec().getEndpoint().getApiKeySecretRef(),
                 jobSettings), job));
         objects.add(owned(TallyJob.desired(job, WORKER_IMAGE, jobSettings), job));
+        if (job.getSpec().getPreview() == null) {
+            job.getSpec().setPreview(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Preview());
+        }
+        var resolvedModel = ResolvedJobConfigMap.resolve(job, model, jobSettings).getModel();
+        objects.add(owned(PreviewJob.desired(job, WORKER_IMAGE, resolvedModel == null ? null : resolvedModel.getEndpoint(), model,
+                model == null || model.getSpec().getEndpoint() == null ? null : model.getSpec().getEndpoint().getApiKeySecretRef(),
+                jobSettings), job));
         return objects;
     }
 

@@ -83,6 +83,14 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--gpu-hour-price", description = "Price of one GPU-hour, for the cost estimate.")
     Double gpuHourPrice;
 
+    @Option(names = "--gpus-per-replica",
+            description = "GPUs one model replica holds, for GPU-hours. Default: the RewriterModel's resources.gpus, else its tensorParallelSize, else 1."
+                    + " A resolved job.yaml does not carry them: the operator passes them.")
+    Integer gpusPerReplicaOption;
+
+    @Option(names = "--max-replicas", description = "Replicas the campaign may use, for the wall time. Default: the RewriterModel's replicas.max.")
+    Integer maxReplicasOption;
+
     @Option(names = "--tokens-per-second-per-replica",
             description = "Completion tokens one replica generates per second at a full batch; without it, a calibration against the endpoint measures it.")
     Double tokensPerSecondPerReplica;
@@ -108,14 +116,20 @@ final class PreviewCommand implements Callable<Integer> {
         manifests = pod.jobPath;
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;
+        // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition
         try {
             result = run(job, loaded.model(), System.err);
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest preview: " + e.getMessage());
+            pod.report(e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         } catch (ModelConfigException e) {
             System.err.println("palimpsest preview: " + e.getMessage());
+            pod.report(e.getMessage());
             return ExitCodes.MODEL_CONFIG;
+        } catch (InvalidJobException e) {
+            pod.report(e.getMessage());
+            throw e;
         }
         ObjectMapper json = new ObjectMapper();
         Files.createDirectories(folder);
@@ -189,7 +203,8 @@ final class PreviewCommand implements Callable<Integer> {
             PreflightEstimator.Capacity capacity = callsModel ? capacity(client == null ? null : new ClientModelCall(client, runtime.model(), json),
                     processed, job, rewriterModel, model, log) : null;
             PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), documents,
-                    !exact, capacity, gpusPerReplica(rewriterModel), maxReplicas(rewriterModel), gpuHourPrice, seed);
+                    !exact, capacity, gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
+                    maxReplicasOption != null ? maxReplicasOption : maxReplicas(rewriterModel), gpuHourPrice, seed);
             PreviewData data = new PreviewData(PreviewData.KIND_PREVIEW, job.getName(), job.getRecipeHash(), runtime.model(),
                     model.description(), Instant.now().toString(), seed, plan, processor.variants(),
                     PreviewAssembler.summarize(processor.variants(), views), estimate, views);

@@ -8,6 +8,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.PreviewJob;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,7 +19,8 @@ import java.util.Collection;
  * Default {@link RemainingWorkSource}: the RewriteJobs whose spec.modelRef names this model (the
  * reconciler's RewriteJob informer maps them to it), counting pending + running shards of
  * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
- * size, so the model starts loading while the planner lists the input. In requests, a job's
+ * size, so the model starts loading while the planner lists the input; so does a suspended job
+ * whose preview has yet to run. In requests, a job's
  * shards count up to its parallelism (the number, or the operator-wide cap under auto), each at
  * its workers' concurrency (the number, or the operator's assumption for auto).
  */
@@ -53,6 +55,9 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     }
 
     Backlog backlog(RewriteJob job) {
+        if (PreviewJob.awaited(job)) {
+            return Backlog.ofShards(1); // the preview needs the model while the job stays suspended
+        }
         if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
             return Backlog.NONE;
         }

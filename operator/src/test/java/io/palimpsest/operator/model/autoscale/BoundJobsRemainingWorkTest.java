@@ -5,6 +5,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.job.PreviewJob;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -59,6 +60,39 @@ class BoundJobsRemainingWorkTest {
         job.setStatus(status);
         assertEquals(new Backlog(shards, requests), source.count(List.of(job)));
         assertEquals(new Backlog(shards * 2, requests * 2), source.count(List.of(job, job)));
+    }
+
+    @ParameterizedTest(name = "phase={0} estimated={1} previewFailed={2} -> {3} shards")
+    @CsvSource({
+            // suspended for its preview: the model must serve it, as it does a job still planning
+            ",          false, false, 1",
+            "Planning,  false, false, 1",
+            "Suspended, false, false, 1",
+            // previewed, or the preview failed for good: a suspended job needs nothing
+            "Suspended, true,  false, 0",
+            "Suspended, false, true,  0",
+            "Failed,    false, false, 0",
+    })
+    void aSuspendedJobAwaitingItsPreviewNeedsTheModel(JobPhase phase, boolean estimated, boolean previewFailed, long shards) {
+        RewriteJob job = new RewriteJob();
+        RewriteJobSpec spec = new RewriteJobSpec();
+        spec.setSuspend(true);
+        RewriteJobSpec.ModelRef model = new RewriteJobSpec.ModelRef();
+        model.setName("qwen");
+        spec.setModelRef(model);
+        spec.setPreview(new RewriteJobSpec.Preview());
+        job.setSpec(spec);
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(phase);
+        if (estimated) {
+            status.setEstimate(new RewriteJobStatus.Estimate());
+        }
+        if (previewFailed) {
+            status.getConditions().add(new io.fabric8.kubernetes.api.model.ConditionBuilder().withType(PreviewJob.PREVIEWED)
+                    .withStatus("False").withReason(PreviewJob.FAILED).withMessage("the preview Job failed").build());
+        }
+        job.setStatus(status);
+        assertEquals(Backlog.ofShards(shards), source.count(List.of(job)));
     }
 
     private static IntOrString setting(String value) {
