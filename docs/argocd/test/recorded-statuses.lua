@@ -155,6 +155,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "InvalidWorkerJob", status = "False", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs", observedGeneration = 1, reason = "InvalidWorkerJob", status = "True", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Failed/ResolvedJobTooLarge"] = { phase = "Failed", recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", observedGeneration = 1, reason = "ResolvedJobTooLarge", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", observedGeneration = 1, reason = "ResolvedJobTooLarge", status = "False", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", observedGeneration = 1, reason = "ResolvedJobTooLarge", status = "True", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ResolvedJobTooLarge", status = "False", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", observedGeneration = 1, reason = "ResolvedJobTooLarge", status = "True", type = "Stalled" },
+      }, observedGeneration = 1 },
   },
   rewritermodel = {
     ["Pending/EndpointNotCheckedYet"] = { phase = "Pending", replicas = 0, readyReplicas = 0, desiredReplicas = 0, conditions = {

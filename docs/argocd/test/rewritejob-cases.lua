@@ -19,6 +19,7 @@ return {
   { recorded = "Failed/ModelConfig", health = "Degraded", message = "Failed: ModelConfig: the model refused every request" },
   { recorded = "Failed/RejectedByApiServer", health = "Degraded", message = "Failed: RejectedByApiServer: Job wiki-wrap-work" },
   { recorded = "Failed/InvalidWorkerJob", health = "Degraded", message = "Failed: InvalidWorkerJob: the worker Job" },
+  { recorded = "Failed/ResolvedJobTooLarge", health = "Degraded", message = "Failed: ResolvedJobTooLarge: the resolved job" },
   { name = "no status yet", status = nil, health = "Progressing", message = "Waiting for the operator" },
   { name = "spec edited, not yet observed", recorded = "Running/Running", generation = 3,
     health = "Progressing", message = "Waiting for the operator to observe generation 3" },

@@ -107,6 +107,8 @@ class RecordedStatusesTest {
                 "Job wiki-wrap-work: spec.template.spec.containers[0].resources: Invalid value", 0, 0, false));
         out.put("Failed/InvalidWorkerJob", job(JobPhase.Failed, JobReasons.INVALID_WORKER_JOB,
                 "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs", 200000, 0, false));
+        out.put("Failed/ResolvedJobTooLarge", job(JobPhase.Failed, JobReasons.RESOLVED_JOB_TOO_LARGE,
+                "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", 0, 0, false));
         return out;
     }
 
