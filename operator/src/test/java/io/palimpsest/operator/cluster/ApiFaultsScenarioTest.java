@@ -98,22 +98,13 @@ class ApiFaultsScenarioTest {
 
                 RewriteJob done = s.awaitPhase("faults", JobPhase.Succeeded, Duration.ofSeconds(180));
                 RewriteJobStatus st = done.getStatus();
-                OperatorRestartScenarioTest.Totals receipts = OperatorRestartScenarioTest.Totals.of(
-                        input.resolveSibling("faults-out").resolve("_palimpsest").resolve("receipts"));
+                ReceiptTotals receipts = ReceiptTotals.of(input.resolveSibling("faults-out"));
 
                 injected.forEach((what, hits) -> assertTrue(hits.get() > 0, "the fault was never hit: " + what));
                 ownedJobs.assertOnePlannerAndOneWorker();
                 assertEquals(1, s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "faults")
                         .list().getItems().size(), "one ConfigMap");
-                assertEquals(SHARDS, receipts.shards(), "one receipt per shard");
-                assertEquals(SHARDS, st.getShards().getSucceeded());
-                assertEquals((long) SHARDS * DOCS, receipts.read());
-                assertEquals(receipts.read(), st.getDocuments().getRead());
-                assertEquals(receipts.written(), st.getDocuments().getWritten());
-                assertEquals(receipts.rejected(), st.getDocuments().getRejected());
-                assertEquals(receipts.skipped(), st.getDocuments().getSkipped());
-                assertEquals(receipts.promptTokens(), st.getTokens().getPrompt());
-                assertEquals(receipts.completionTokens(), st.getTokens().getCompletion());
+                receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
 
                 long goneResumes = api.calls(c -> c.verb().equals("watch") && c.code() == 410).size();
                 long operatorErrors = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && c.code() >= 400).size();

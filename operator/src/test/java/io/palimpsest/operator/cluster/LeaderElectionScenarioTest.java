@@ -146,18 +146,9 @@ class LeaderElectionScenarioTest {
                 assertTrue(takeover <= bound, "takeover " + takeover + " s after the last renewal, bound " + bound + " s");
 
                 RewriteJobStatus st = done.getStatus();
-                OperatorRestartScenarioTest.Totals receipts = OperatorRestartScenarioTest.Totals.of(
-                        input.resolveSibling("le-out").resolve("_palimpsest").resolve("receipts"));
+                ReceiptTotals receipts = ReceiptTotals.of(input.resolveSibling("le-out"));
                 ownedJobs.assertOnePlannerAndOneWorker();
-                assertEquals(SHARDS, receipts.shards(), "one receipt per shard");
-                assertEquals(SHARDS, st.getShards().getSucceeded());
-                assertEquals((long) SHARDS * DOCS, receipts.read());
-                assertEquals(receipts.read(), st.getDocuments().getRead());
-                assertEquals(receipts.written(), st.getDocuments().getWritten());
-                assertEquals(receipts.rejected(), st.getDocuments().getRejected());
-                assertEquals(receipts.skipped(), st.getDocuments().getSkipped());
-                assertEquals(receipts.promptTokens(), st.getTokens().getPrompt());
-                assertEquals(receipts.completionTokens(), st.getTokens().getCompletion());
+                receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
 
                 System.out.printf("[figures] leader election, lease %s / renew %s / retry %s: standby made %d requests while "
                                 + "the other led (0 writes besides the Lease); leader killed at %d/%d shards; the standby held the "

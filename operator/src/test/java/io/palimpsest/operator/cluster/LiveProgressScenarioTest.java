@@ -112,16 +112,8 @@ class LiveProgressScenarioTest {
             assertNotNull(eta, "an ETA while shards ran");
 
             RewriteJobStatus st = last.getStatus();
-            OperatorRestartScenarioTest.Totals receipts = OperatorRestartScenarioTest.Totals.of(
-                    input.resolveSibling("live-out").resolve("_palimpsest").resolve("receipts"));
-            assertEquals(SHARDS, receipts.shards());
-            assertEquals((long) SHARDS * DOCS, receipts.read());
-            assertEquals(receipts.read(), st.getDocuments().getRead());
-            assertEquals(receipts.written(), st.getDocuments().getWritten());
-            assertEquals(receipts.rejected(), st.getDocuments().getRejected());
-            assertEquals(receipts.skipped(), st.getDocuments().getSkipped());
-            assertEquals(receipts.promptTokens(), st.getTokens().getPrompt());
-            assertEquals(receipts.completionTokens(), st.getTokens().getCompletion());
+            ReceiptTotals receipts = ReceiptTotals.of(input.resolveSibling("live-out"));
+            receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
             assertNull(st.getDocuments().getInProgress(), "nothing in progress once finished");
             assertNull(st.getTokens().getInProgressCompletion());
 

@@ -1,7 +1,5 @@
 package io.palimpsest.operator.cluster;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,12 +20,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -92,23 +88,15 @@ class OperatorRestartScenarioTest {
                 }
                 RewriteJob done = s.awaitPhase("restart", JobPhase.Succeeded, Duration.ofSeconds(240));
                 RewriteJobStatus st = done.getStatus();
-                Totals receipts = Totals.of(input.resolveSibling("restart-out").resolve("_palimpsest").resolve("receipts"));
+                ReceiptTotals receipts = ReceiptTotals.of(input.resolveSibling("restart-out"));
 
                 ownedJobs.assertOnePlannerAndOneWorker();
-                assertEquals(SHARDS, receipts.shards, "one receipt per shard");
-                assertEquals(SHARDS, st.getShards().getSucceeded());
-                assertEquals((long) SHARDS * DOCS, receipts.read);
-                assertEquals(receipts.read, st.getDocuments().getRead());
-                assertEquals(receipts.written, st.getDocuments().getWritten());
-                assertEquals(receipts.rejected, st.getDocuments().getRejected());
-                assertEquals(receipts.skipped, st.getDocuments().getSkipped());
-                assertEquals(receipts.promptTokens, st.getTokens().getPrompt());
-                assertEquals(receipts.completionTokens, st.getTokens().getCompletion());
+                receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
 
                 System.out.printf("[figures] operator restarts at %s: Succeeded; Jobs created %s (one each); status = receipts: "
                                 + "%d shards, %d read, %d written, %d rejected, %d skipped, %d prompt + %d completion tokens%n",
-                        restarts, ownedJobs.names(), receipts.shards, receipts.read, receipts.written, receipts.rejected,
-                        receipts.skipped, receipts.promptTokens, receipts.completionTokens);
+                        restarts, ownedJobs.names(), receipts.shards(), receipts.read(), receipts.written(), receipts.rejected(),
+                        receipts.skipped(), receipts.promptTokens(), receipts.completionTokens());
             }
         } finally {
             for (Operator o : started) {
@@ -144,26 +132,5 @@ class OperatorRestartScenarioTest {
         operator.register(fresh);
         operator.start();
         return operator;
-    }
-
-    /** The sums over every receipt of the output. */
-    record Totals(long shards, long read, long written, long rejected, long skipped, long promptTokens, long completionTokens) {
-        static Totals of(Path receipts) throws Exception {
-            ObjectMapper json = new ObjectMapper();
-            long n = 0, read = 0, written = 0, rejected = 0, skipped = 0, prompt = 0, completion = 0;
-            try (Stream<Path> files = Files.list(receipts)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                    JsonNode c = json.readTree(f.toFile()).path("counts");
-                    n++;
-                    read += c.path("read").asLong();
-                    written += c.path("written").asLong();
-                    rejected += c.path("rejected").asLong();
-                    skipped += c.path("skipped").asLong();
-                    prompt += c.path("promptTokens").asLong();
-                    completion += c.path("completionTokens").asLong();
-                }
-            }
-            return new Totals(n, read, written, rejected, skipped, prompt, completion);
-        }
     }
 }

@@ -31,9 +31,4 @@ public record RunSettings(int attempt, String writerId, int checkpointEvery, int
             throw new IllegalArgumentException("attemptsPerShard must be at least 1, got " + attemptsPerShard);
         }
     }
-
-    /** The shard gets no further attempt after this one. */
-    public boolean lastAttempt() {
-        return attempt >= attemptsPerShard - 1;
-    }
 }
