@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.api.worker.ExitCodes;
@@ -173,6 +174,9 @@ final class RunCommand implements Callable<Integer> {
                                        java.util.function.Consumer<ShardRunner> started) throws java.io.IOException {
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
         Shard shard = new ShardManifest(runtime.json).readShard(manifest, runtime.output().describe(), shardIndex);
+        // the planner refuses a changed recipe first; a run started by hand on a drifted output must
+        // not take the old recipe's receipts as this recipe's work either (an accepted change updated the record)
+        new RecipeMarker(runtime.json).check(runtime.output(), runtime.runSettings(attempt, checkpointEvery).recipeHash(), false);
         var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
         ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),

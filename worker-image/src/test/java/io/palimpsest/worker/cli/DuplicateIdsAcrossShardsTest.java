@@ -109,4 +109,22 @@ class DuplicateIdsAcrossShardsTest {
         assertFalse(Files.exists(out.resolve("_palimpsest/receipts")), "nothing committed");
         assertFalse(Files.exists(out.resolve("_palimpsest/checkpoints")), "nothing checkpointed");
     }
+
+    @Test
+    void aWorkerStartedByHandRefusesAnOutputMadeWithAnotherRecipe() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+        assertEquals(ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
+        Files.writeString(job, Files.readString(job).replace("seed: 1}", "seed: 2}"));
+
+        Run run = cli("run", "-f", job.toString(), "--shard", "0", "--termination-log", tmp.resolve("termination").toString());
+
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("recipe drift: "), run.err());
+        assertTrue(java.util.Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+                "the old recipe's receipt is not reported as this recipe's work, nor touched");
+    }
 }
