@@ -101,6 +101,11 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--replica-load-source", hidden = true, description = "How --replica-load-seconds was found, for the report. Default: declared")
     String replicaLoadSource;
 
+    @Option(names = "--worker-start-seconds",
+            description = "How long a worker pod takes from its creation to its first request, for the GPU-hours paid (ready replicas wait for it)."
+                    + " Default: this process's own start (the same image and JVM), when it ran as its own process.")
+    Double workerStartSeconds;
+
     @Option(names = "--min-replicas", description = "The model's replicas.min. Default: the RewriterModel's, else 0.")
     Integer minReplicasOption;
 
@@ -136,6 +141,7 @@ final class PreviewCommand implements Callable<Integer> {
             throw new InvalidJobException("--sample must be at least 1");
         }
         JobManifests.Loaded loaded = pod.load();
+        measureOwnStart();
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), null);
         manifests = pod.jobPath;
@@ -364,7 +370,25 @@ final class PreviewCommand implements Callable<Integer> {
                 replicaLoadSeconds, replicaLoadSeconds == null ? null : replicaLoadSource != null ? replicaLoadSource : "declared",
                 setting(scaleDownSecondsOption, autoscaling == null ? null : autoscaling.getScaleDownStabilizationSeconds(), 300),
                 setting(idleToZeroSecondsOption, autoscaling == null ? null : autoscaling.getIdleToZeroSeconds(), 600),
-                setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15));
+                setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15),
+                workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
+                workerStartSeconds != null ? "declared" : ownStartSeconds != null ? "measured: this preview's own process took as long to load the job" : null);
+    }
+
+    /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */
+    private Double ownStartSeconds;
+
+    private void measureOwnStart() {
+        // only when this JVM was started for this command (java -jar palimpsest.jar, as in the image), not when a
+        // test or a program embeds the CLI: then the JVM's age says nothing about a pod's start
+        String command = System.getProperty("sun.java.command", "");
+        String main = command.split(" ", 2)[0];
+        if (!main.endsWith(".jar") && !main.equals(PalimpsestCli.class.getName())) {
+            ownStartSeconds = null;
+            return;
+        }
+        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        ownStartSeconds = Math.max(0, (System.currentTimeMillis() - jvmStart) / 1000.0);
     }
 
     /** The option, else the RewriterModel's setting, else the CRD's default. */
@@ -440,9 +464,9 @@ final class PreviewCommand implements Callable<Integer> {
             if (e.paid() != null) {
                 PreviewData.Paid p = e.paid();
                 int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
-                out.printf(Locale.ROOT, "    = serving %.4g h, loading %.4g h, idle after %.4g h (%d replica(s), batch %.0f%% full;"
-                                + " the work alone at a full batch %.4g h)%n", p.serving().estimate() * g, p.loading() * g, p.idleAfter() * g,
-                        p.replicas(), p.batchFill() * 100, p.work().estimate() * g);
+                out.printf(Locale.ROOT, "    = serving %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h (%d replica(s),"
+                                + " batch %.0f%% full; the work alone at a full batch %.4g h)%n", p.serving().estimate() * g, p.loading() * g,
+                        p.workersStarting() * g, p.idleAfter() * g, p.replicas(), p.batchFill() * 100, p.work().estimate() * g);
                 if (p.loadSeconds() == null) {
                     out.println("    model load not counted: not known; declare it with --replica-load-seconds");
                 }

@@ -99,13 +99,14 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
 
     /**
      * What the campaign pays in replica time ({@link PaidReplicaTime}), in replica-hours: serving at
-     * the batch the campaign fills, every replica's model load, and the wait after the last request.
+     * the batch the campaign fills, every replica's model load, the ready replicas' wait for the
+     * workers to start, and the wait after the last request.
      *
      * @param work the completion tokens at a full batch, for comparison
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Paid(int replicas, long workers, double requestsInFlightPerReplica, double batchFill, Range work, Range serving,
-                       double loading, double idleAfter, Range total, Range wallHours, Double loadSeconds, String loadSource,
+                       double loading, double workersStarting, double idleAfter, Range total, Range wallHours, Double loadSeconds, String loadSource,
                        List<String> notes) {
     }
 
