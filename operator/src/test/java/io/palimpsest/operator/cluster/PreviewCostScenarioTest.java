@@ -1,5 +1,7 @@
 package io.palimpsest.operator.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -101,7 +103,11 @@ class PreviewCostScenarioTest {
             RewriteJob done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(600));
             Instant finished = Instant.now();
             await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
-            double[] paid = paidSince(s.cluster.events(), unsuspended, finished);
+            // every model pod's exit is in the log before replica-seconds are added up
+            double[] paid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> paidSince(s.cluster.events(), unsuspended, finished), p -> true);
+            JsonNode parts = new ObjectMapper().readTree(s.claim("corpus").resolve(example + "-out/_palimpsest/preview/preview.json").toFile())
+                    .path("estimate").path("paid");
             double paidHours = (paid[0] + paid[1] + paid[2]) / 3600;
             double gpus = model.getSpec().getResources() != null && model.getSpec().getResources().getGpus() != null
                     ? model.getSpec().getResources().getGpus() : 1;
@@ -117,6 +123,12 @@ class PreviewCostScenarioTest {
                     paid[0], paid[1], paid[2], (int) paid[3], estimate.getCompletionTokens().getEstimate(),
                     estimate.getCompletionTokens().getLow(), estimate.getCompletionTokens().getHigh(), completion,
                     estimate.getCapacitySource(), estimate.getTokensPerSecondPerReplica(), capacity, Scenario.seconds(unsuspended, finished));
+            System.out.printf("[figures] preview cost %s parts (replica-s): estimate serving %.1f (batch %.0f%% full, %d replica(s)) + loading %.1f"
+                            + " + workers starting %.1f + idle after %.1f; paid loading %.1f, ready %.1f (serving and waiting for workers),"
+                            + " after %.1f; %s%n", example, parts.path("serving").path("estimate").asDouble() * 3600,
+                    parts.path("batchFill").asDouble() * 100, parts.path("replicas").asInt(), parts.path("loading").asDouble() * 3600,
+                    parts.path("workersStarting").asDouble() * 3600, parts.path("idleAfter").asDouble() * 3600, paid[0], paid[1], paid[2],
+                    parts.path("notes").toString());
             assertTrue(paid[3] > 0, "the campaign started model pods");
             assertEquals(JobPhase.Succeeded, done.getStatus().getPhase());
         }

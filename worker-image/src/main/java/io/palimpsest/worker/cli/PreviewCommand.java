@@ -351,8 +351,9 @@ final class PreviewCommand implements Callable<Integer> {
         Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration);
         return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, measured.completionTokensPerSecond(),
                 String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
-                                + " %d completion tokens; the endpoint counts as one replica", model.description(), measured.requestsCounted(),
-                        measured.seconds(), measured.concurrency(), measured.completionTokensCounted()));
+                                + " %d completion tokens in %.0f request-seconds (x %d in flight); the endpoint counts as one replica", model.description(),
+                        measured.requestsCounted(), measured.seconds(), measured.concurrency(), measured.completionTokensCounted(),
+                        measured.requestSecondsCounted(), measured.concurrency()));
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
