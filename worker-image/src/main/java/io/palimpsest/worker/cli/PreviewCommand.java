@@ -379,12 +379,22 @@ final class PreviewCommand implements Callable<Integer> {
     /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */
     private Double ownStartSeconds;
 
+    /** Whether {@code path} is the jar this class was loaded from ({@code java -jar palimpsest.jar}). */
+    private static boolean isThisJar(String path) {
+        try {
+            var source = PalimpsestCli.class.getProtectionDomain().getCodeSource();
+            return source != null && path.endsWith(".jar")
+                    && Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().equals(Path.of(path).toAbsolutePath().normalize());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private void measureOwnStart() {
         // only when this JVM was started for this command (java -jar palimpsest.jar, as in the image), not when a
         // test or a program embeds the CLI: then the JVM's age says nothing about a pod's start
-        String command = System.getProperty("sun.java.command", "");
-        String main = command.split(" ", 2)[0];
-        if (!main.endsWith(".jar") && !main.equals(PalimpsestCli.class.getName())) {
+        String main = System.getProperty("sun.java.command", "").split(" ", 2)[0];
+        if (!main.equals(PalimpsestCli.class.getName()) && !isThisJar(main)) {
             ownStartSeconds = null;
             return;
         }
