@@ -14,10 +14,12 @@ import io.palimpsest.worker.preview.PreviewData.Range;
 
 /**
  * The pre-flight estimate: what the whole input will cost, from what the sampled documents cost.
- * Totals are documents x the sample's mean per document; the interval is a percentile bootstrap
- * (resample the documents with replacement, recompute the mean): the spread of the sample, not a
- * guess. GPU-hours follow from completion tokens at one replica's capacity (completion tokens per
- * second at a full batch, declared or measured); wall time spreads them over {@code replicas.max}.
+ * Totals are documents x the sample's mean per document, or, when the sample was drawn by strata
+ * (what the recipe decides before any call: routes, skips), the sum over strata of the stratum's
+ * documents x its sampled documents' mean; the interval is a percentile bootstrap (resample the
+ * documents with replacement inside each stratum, recompute): the spread of the sample, not a
+ * guess. GPU-hours are what the campaign pays ({@link PaidReplicaTime}) from completion tokens at
+ * one replica's capacity (completion tokens per second at a full batch, declared or measured).
  * A pure function of its inputs (the bootstrap is seeded).
  */
 public final class PreflightEstimator {
