@@ -12,6 +12,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.status.ConditionAggregator;
 
 import java.util.ArrayList;
@@ -79,6 +80,15 @@ public final class PreviewJob {
             if (spec.getReplicas() != null && spec.getReplicas().getMax() != null) {
                 args.addAll(List.of("--max-replicas", String.valueOf(spec.getReplicas().getMax())));
             }
+            // what the campaign pays besides its work: the autoscaler's settings as it applies them, and the model's load time
+            ScalingPolicy policy = ScalingPolicy.from(spec);
+            args.addAll(List.of("--min-replicas", String.valueOf(policy.min()),
+                    "--target-waiting-per-replica", String.valueOf(policy.targetWaitingPerReplica()),
+                    "--scale-down-seconds", String.valueOf(policy.scaleDownWindow().toSeconds()),
+                    "--idle-to-zero-seconds", String.valueOf(policy.idleToMin().toSeconds()),
+                    "--autoscaler-period-seconds", String.valueOf(policy.period().toSeconds())));
+            measuredLoadSeconds(model).ifPresent(seconds -> args.addAll(List.of("--replica-load-seconds", String.valueOf(seconds),
+                    "--replica-load-source", "measured: the model's last scale-up took " + seconds + " s to a ready replica")));
         }
         if (preview.getGpuHourPrice() != null) {
             args.addAll(List.of("--gpu-hour-price", String.valueOf(preview.getGpuHourPrice())));
@@ -89,6 +99,30 @@ public final class PreviewJob {
                 // scratch, not the image's read-only working directory; the copy that matters goes to the output
                 "--out", "/tmp/preview"));
         return args;
+    }
+
+    /**
+     * How long the model's last scale-up took to give a ready replica: from status.lastScaleTime to
+     * the Ready condition's turning true, when it turned true after that scale (the preview's own
+     * wake-up from zero, typically). Empty when the model was ready before its last scale, or is not
+     * ready: the load time is then not known.
+     */
+    static Optional<Long> measuredLoadSeconds(RewriterModel model) {
+        var status = model.getStatus();
+        if (status == null || status.getLastScaleTime() == null || status.getConditions() == null) {
+            return Optional.empty();
+        }
+        Condition ready = ConditionAggregator.find(status.getConditions(), io.palimpsest.api.common.Conditions.READY);
+        if (ready == null || !"True".equals(ready.getStatus()) || ready.getLastTransitionTime() == null) {
+            return Optional.empty();
+        }
+        try {
+            java.time.Instant scaled = java.time.Instant.parse(status.getLastScaleTime());
+            java.time.Instant up = java.time.Instant.parse(ready.getLastTransitionTime());
+            return up.isAfter(scaled) ? Optional.of(java.time.Duration.between(scaled, up).toSeconds()) : Optional.empty();
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** As {@code palimpsest preview} reads a RewriterModel: resources.gpus, else tensorParallelSize, else 1. */

@@ -95,8 +95,8 @@ class PreviewScenarioTest {
             assertNotNull(estimate.getGpuHours(), "a model was called: GPU-hours estimated");
             assertNotNull(estimate.getCapacitySource());
             assertNotNull(estimate.getWallHours(), "the model's replicas.max reached the preview pod");
-            assertEquals(estimate.getGpuHours().getEstimate() / model.getSpec().getReplicas().getMax(),
-                    estimate.getWallHours().getEstimate(), 1e-12, "one GPU per replica, all of replicas.max busy");
+            assertTrue(estimate.getWallHours().getEstimate() > 0 && estimate.getWallHours().getEstimate() <= estimate.getGpuHours().getEstimate(),
+                    "one GPU per replica: the replicas pay at least the wall time (load and serving), and the wait after it: " + estimate);
             assertEquals(List.of(), roleJobs(s, RewriteJobNames.ROLE_WORK).stream()
                     .filter(w -> !Boolean.TRUE.equals(w.getSpec().getSuspend())).toList(), "no worker runs while suspended");
             assertEquals(1, roleJobs(s, RewriteJobNames.ROLE_PREVIEW).size());

@@ -75,6 +75,8 @@ class PreviewJobTest {
         assertEquals("palimpsest:dev", container.getImage());
         assertEquals(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE,
                 "--endpoint", "http://mistral.test.svc:8000", "--gpus-per-replica", "4", "--max-replicas", "3",
+                "--min-replicas", "0", "--target-waiting-per-replica", "16", "--scale-down-seconds", "300",
+                "--idle-to-zero-seconds", "600", "--autoscaler-period-seconds", "15",
                 "--gpu-hour-price", "2.5", "--to-output", "--sample", "50", "--seed", "7", "--out", "/tmp/preview"),
                 container.getArgs());
         assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(WorkerPodTemplate.CONFIG_DIR)));
@@ -95,6 +97,34 @@ class PreviewJobTest {
         // no model to wait for, none to scale up
         assertTrue(PreviewJob.due(job, JobPhase.Suspended, null, PreviewJob.Reading.ABSENT, false));
         assertFalse(PreviewJob.awaited(job));
+    }
+
+    @Test
+    void theModelsLoadTimeIsMeasuredFromItsLastScaleUpToReady() {
+        RewriterModel model = new RewriterModel();
+        model.setSpec(new RewriterModelSpec());
+        model.getSpec().setReplicas(new RewriterModelSpec.Replicas());
+        model.getSpec().getReplicas().setMax(2);
+        model.setStatus(new io.palimpsest.api.v1alpha1.RewriterModelStatus());
+        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "no status: not known");
+        model.getStatus().setLastScaleTime("2026-01-01T00:00:00Z");
+        Condition ready = new Condition();
+        ready.setType("Ready");
+        ready.setStatus("True");
+        ready.setLastTransitionTime("2026-01-01T00:01:40Z");
+        model.getStatus().setConditions(new java.util.ArrayList<>(List.of(ready)));
+        assertEquals(java.util.Optional.of(100L), PreviewJob.measuredLoadSeconds(model));
+        List<String> args = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model);
+        int at = args.indexOf("--replica-load-seconds");
+        assertEquals("100", args.get(at + 1), args.toString());
+        assertTrue(args.get(args.indexOf("--replica-load-source") + 1).startsWith("measured"), args.toString());
+
+        ready.setLastTransitionTime("2025-12-31T23:00:00Z");
+        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "ready before the last scale: not this load");
+        ready.setStatus("False");
+        ready.setLastTransitionTime("2026-01-01T00:01:40Z");
+        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "not ready: not known");
+        assertFalse(PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model).contains("--replica-load-seconds"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ExitCodes;
@@ -30,6 +31,7 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.preview.Calibration;
 import io.palimpsest.worker.preview.DocumentSampler;
+import io.palimpsest.worker.preview.PaidReplicaTime;
 import io.palimpsest.worker.preview.PreflightEstimator;
 import io.palimpsest.worker.preview.PreviewAssembler;
 import io.palimpsest.worker.preview.PreviewData;
@@ -91,6 +93,34 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--max-replicas", description = "Replicas the campaign may use, for the wall time. Default: the RewriterModel's replicas.max.")
     Integer maxReplicasOption;
 
+    @Option(names = "--replica-load-seconds",
+            description = "How long a model replica takes from its pod's creation to ready (pulling, loading weights, warm-up), for the GPU-hours paid."
+                    + " Without it, model load is not counted (the report says so); the operator passes what it measured.")
+    Double replicaLoadSeconds;
+
+    @Option(names = "--replica-load-source", hidden = true, description = "How --replica-load-seconds was found, for the report. Default: declared")
+    String replicaLoadSource;
+
+    @Option(names = "--worker-start-seconds",
+            description = "How long a worker pod takes from its creation to its first request, for the GPU-hours paid (ready replicas wait for it)."
+                    + " Default: this process's own start (the same image and JVM), when it ran as its own process.")
+    Double workerStartSeconds;
+
+    @Option(names = "--min-replicas", description = "The model's replicas.min. Default: the RewriterModel's, else 0.")
+    Integer minReplicasOption;
+
+    @Option(names = "--scale-down-seconds", description = "The model's autoscaling.scaleDownStabilizationSeconds. Default: the RewriterModel's, else 300.")
+    Integer scaleDownSecondsOption;
+
+    @Option(names = "--idle-to-zero-seconds", description = "The model's autoscaling.idleToZeroSeconds. Default: the RewriterModel's, else 600.")
+    Integer idleToZeroSecondsOption;
+
+    @Option(names = "--autoscaler-period-seconds", description = "The model's autoscaling.periodSeconds. Default: the RewriterModel's, else 15.")
+    Integer periodSecondsOption;
+
+    @Option(names = "--target-waiting-per-replica", description = "The model's autoscaling.targetWaitingPerReplica. Default: the RewriterModel's, else 16.")
+    Integer targetWaitingOption;
+
     @Option(names = "--tokens-per-second-per-replica",
             description = "Completion tokens one replica generates per second at a full batch; without it, a calibration against the endpoint measures it.")
     Double tokensPerSecondPerReplica;
@@ -111,6 +141,7 @@ final class PreviewCommand implements Callable<Integer> {
             throw new InvalidJobException("--sample must be at least 1");
         }
         JobManifests.Loaded loaded = pod.load();
+        measureOwnStart();
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), null);
         manifests = pod.jobPath;
@@ -180,16 +211,23 @@ final class PreviewCommand implements Callable<Integer> {
             List<Shard> shards = plan(runtime);
             long bytes = shards.stream().mapToLong(Shard::bytes).sum();
             long files = shards.stream().mapToLong(s -> s.files().size()).sum();
-            DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers()).draw(shards, sample, seed);
-            log.printf("planned %d shards (%d files, %d bytes); drew %d documents from %d shards%n", shards.size(), files, bytes,
-                    drawn.items().size(), drawn.shardsRead());
+            Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
+            var client = model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
+            RecipeProcessor processor;
+            try {
+                processor = (RecipeProcessor) runtime.processor(client);
+            } catch (RecipeException e) {
+                throw new InvalidJobException("recipe: " + e.getMessage());
+            }
+            // strata: what the recipe decides before any call (skips, routes), counted on every item the sampler reads
+            DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers()).draw(shards, sample, seed,
+                    item -> item instanceof Document d ? processor.stratum(d) : "skipped: " + ((UnusableItem) item).reason().code());
+            log.printf("planned %d shards (%d files, %d bytes); drew %d documents from %d shards%s%n", shards.size(), files, bytes,
+                    drawn.items().size(), drawn.shardsRead(), drawn.strata().size() > 1 ? ", strata " + drawn.strata() : "");
             if (drawn.items().isEmpty()) {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
             }
             compileRecipe(runtime, drawn);
-            Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
-            var client = model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
-            RecipeProcessor processor = (RecipeProcessor) runtime.processor(client);
             List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
             double runSeconds = (System.nanoTime() - start) / 1e9;
 
@@ -202,9 +240,12 @@ final class PreviewCommand implements Callable<Integer> {
                     drawn.itemsInReadShards(), drawn.bytesOfReadShards(), drawn.items().size());
             PreflightEstimator.Capacity capacity = callsModel ? capacity(client == null ? null : new ClientModelCall(client, runtime.model(), json),
                     processed, job, rewriterModel, model, log) : null;
-            PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), documents,
-                    !exact, capacity, gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
-                    maxReplicasOption != null ? maxReplicasOption : maxReplicas(rewriterModel), gpuHourPrice, seed);
+            Integer maxReplicas = maxReplicasOption != null ? maxReplicasOption : maxReplicas(rewriterModel);
+            PreflightEstimator.Strata strata = new PreflightEstimator.Strata(processed.stream().map(p -> p.drawn().stratum()).toList(),
+                    drawn.strata());
+            PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), strata,
+                    documents, !exact, capacity, gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
+                    maxReplicas, maxReplicas == null ? null : campaign(job, rewriterModel, shards.size(), maxReplicas), gpuHourPrice, seed);
             PreviewData data = new PreviewData(PreviewData.KIND_PREVIEW, job.getName(), job.getRecipeHash(), runtime.model(),
                     model.description(), Instant.now().toString(), seed, plan, processor.variants(),
                     PreviewAssembler.summarize(processor.variants(), views), estimate, views);
@@ -310,8 +351,60 @@ final class PreviewCommand implements Callable<Integer> {
         Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration);
         return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, measured.completionTokensPerSecond(),
                 String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
-                                + " %d completion tokens; the endpoint counts as one replica", model.description(), measured.requestsCounted(),
-                        measured.seconds(), measured.concurrency(), measured.completionTokensCounted()));
+                                + " %d completion tokens in %.0f request-seconds (x %d in flight); the endpoint counts as one replica", model.description(),
+                        measured.requestsCounted(), measured.seconds(), measured.concurrency(), measured.completionTokensCounted(),
+                        measured.requestSecondsCounted(), measured.concurrency()));
+    }
+
+    /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
+    private PaidReplicaTime.Campaign campaign(ResolvedJob job, RewriterModel rewriterModel, int shards, int maxReplicas) {
+        var workers = job.getSpec().getWorkers();
+        IntOrString parallelism = workers == null ? null : workers.getParallelism();
+        IntOrString concurrency = workers == null ? null : workers.getConcurrencyPerWorker();
+        var spec = rewriterModel == null ? null : rewriterModel.getSpec();
+        var autoscaling = spec == null ? null : spec.getAutoscaling();
+        int min = minReplicasOption != null ? minReplicasOption
+                : spec != null && spec.getReplicas() != null && spec.getReplicas().getMin() != null ? spec.getReplicas().getMin() : 0;
+        return new PaidReplicaTime.Campaign(shards, maxNumSeqs(job, rewriterModel), Math.min(min, maxReplicas), maxReplicas,
+                setting(targetWaitingOption, autoscaling == null ? null : autoscaling.getTargetWaitingPerReplica(), 16),
+                parallelism == null ? null : parallelism.getIntVal(), concurrency == null ? null : concurrency.getIntVal(),
+                replicaLoadSeconds, replicaLoadSeconds == null ? null : replicaLoadSource != null ? replicaLoadSource : "declared",
+                setting(scaleDownSecondsOption, autoscaling == null ? null : autoscaling.getScaleDownStabilizationSeconds(), 300),
+                setting(idleToZeroSecondsOption, autoscaling == null ? null : autoscaling.getIdleToZeroSeconds(), 600),
+                setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15),
+                workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
+                workerStartSeconds != null ? "declared" : ownStartSeconds != null ? "measured: this preview's own process took as long to load the job" : null);
+    }
+
+    /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */
+    private Double ownStartSeconds;
+
+    /** Whether {@code path} is the jar this class was loaded from ({@code java -jar palimpsest.jar}). */
+    private static boolean isThisJar(String path) {
+        try {
+            var source = PalimpsestCli.class.getProtectionDomain().getCodeSource();
+            return source != null && path.endsWith(".jar")
+                    && Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().equals(Path.of(path).toAbsolutePath().normalize());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private void measureOwnStart() {
+        // only when this JVM was started for this command (java -jar palimpsest.jar, as in the image), not when a
+        // test or a program embeds the CLI: then the JVM's age says nothing about a pod's start
+        String main = System.getProperty("sun.java.command", "").split(" ", 2)[0];
+        if (!main.equals(PalimpsestCli.class.getName()) && !isThisJar(main)) {
+            ownStartSeconds = null;
+            return;
+        }
+        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        ownStartSeconds = Math.max(0, (System.currentTimeMillis() - jvmStart) / 1000.0);
+    }
+
+    /** The option, else the RewriterModel's setting, else the CRD's default. */
+    private static int setting(Integer option, Integer model, int crdDefault) {
+        return option != null ? option : model != null ? model : crdDefault;
     }
 
     /** A full batch of one replica: the resolved job's max_num_seqs, else the model's engine setting, else vLLM's default. */
@@ -368,6 +461,10 @@ final class PreviewCommand implements Callable<Integer> {
         PreviewData.Estimate e = data.estimate();
         out.printf("estimate for the whole input (%d documents%s; %.0f%% intervals):%n", e.documents(), e.documentsEstimated() ? ", estimated" : "",
                 e.confidence() * 100);
+        if (e.strata() != null) {
+            out.println("  stratified by route: " + String.join("; ", e.strata().stream()
+                    .map(st -> String.format(Locale.ROOT, "%s %,d documents, %d sampled", st.name(), st.documents(), st.sampled())).toList()));
+        }
         line(out, "requests", e.requests(), "");
         line(out, "prompt tokens", e.promptTokens(), "");
         line(out, "completion tokens", e.completionTokens(), "");
@@ -375,7 +472,19 @@ final class PreviewCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  capacity: %.0f completion tokens/s per replica (%s), %d GPU(s) per replica%n",
                     e.tokensPerSecondPerReplica(), e.capacitySource(), e.gpusPerReplica());
             line(out, "GPU-hours", e.gpuHours(), "");
-            if (e.wallHours() != null) {
+            if (e.paid() != null) {
+                PreviewData.Paid p = e.paid();
+                int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
+                out.printf(Locale.ROOT, "    = serving %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h (%d replica(s),"
+                                + " batch %.0f%% full; the work alone at a full batch %.4g h)%n", p.serving().estimate() * g, p.loading() * g,
+                        p.workersStarting() * g, p.idleAfter() * g, p.replicas(), p.batchFill() * 100, p.work().estimate() * g);
+                if (p.loadSeconds() == null) {
+                    out.println("    model load not counted: not known; declare it with --replica-load-seconds");
+                }
+                if (e.wallHours() != null) {
+                    line(out, "wall time on " + p.replicas() + " replica(s)", e.wallHours(), " h");
+                }
+            } else if (e.wallHours() != null) {
                 line(out, "wall time at replicas.max=" + e.maxReplicas(), e.wallHours(), " h");
             }
             if (e.cost() != null) {

@@ -14,8 +14,13 @@ import io.palimpsest.worker.recipe.ModelRequest;
 /**
  * Measures one replica's capacity for this recipe: the sample's own requests, replayed in a closed
  * loop with a full batch in flight ({@code concurrency}, the model's max_num_seqs); from the first
- * answer on (the batch is full by then) for {@code duration}, the completion tokens of the requests
- * that finish, per second, are the capacity.
+ * answer on (the batch is full by then) for {@code duration}, the requests that finish are counted.
+ * Each of the {@code concurrency} loops always has one request out, so the loops together generate
+ * concurrency x (their requests' completion tokens / those requests' latency) per second (Little's
+ * law for a closed loop). Counting the tokens that finish inside the window instead would miss the
+ * tokens of requests still running at its end and count those generated before it opened: with
+ * requests longer than the window (long rewrites at a full batch take tens of seconds) that
+ * undercounts the capacity several times over.
  * The endpoint is taken as one replica: behind a balancer over several, declare the capacity instead.
  */
 public final class Calibration {
@@ -24,7 +29,7 @@ public final class Calibration {
 
     /** What was measured, with the figures behind it. */
     public record Result(double completionTokensPerSecond, long requestsCounted, long completionTokensCounted, double seconds,
-                         int concurrency) {
+                         int concurrency, double requestSecondsCounted) {
     }
 
     public static Result measure(ModelCall model, List<ModelRequest> requests, int concurrency, Duration duration)
@@ -36,10 +41,11 @@ public final class Calibration {
         AtomicInteger next = new AtomicInteger();
         AtomicLong tokens = new AtomicLong();
         AtomicLong counted = new AtomicLong();
+        AtomicLong latencyNanos = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         CompletableFuture<?>[] loops = new CompletableFuture<?>[concurrency];
         for (int i = 0; i < concurrency; i++) {
-            loops[i] = loop(model, requests, next, tokens, counted, failure, window);
+            loops[i] = loop(model, requests, next, tokens, counted, latencyNanos, failure, window);
         }
         try {
             CompletableFuture.allOf(loops).get(duration.toSeconds() + 900, TimeUnit.SECONDS);
@@ -55,26 +61,31 @@ public final class Calibration {
             throw new IllegalStateException("calibration: no request finished in the " + duration.toSeconds()
                     + " s after the first answer; pass --calibration-seconds with more time, or --tokens-per-second-per-replica");
         }
-        return new Result(tokens.get() / seconds, counted.get(), tokens.get(), seconds, concurrency);
+        double requestSeconds = latencyNanos.get() / 1e9;
+        return new Result(concurrency * tokens.get() / Math.max(1e-9, requestSeconds), counted.get(), tokens.get(), seconds, concurrency,
+                requestSeconds);
     }
 
     /** One slot of the batch: call, count what finished inside the window, call again until the window closes. */
     private static CompletableFuture<Void> loop(ModelCall model, List<ModelRequest> requests, AtomicInteger next, AtomicLong tokens,
-                                                AtomicLong counted, AtomicReference<Throwable> failure, Window window) {
+                                                AtomicLong counted, AtomicLong latencyNanos, AtomicReference<Throwable> failure, Window window) {
         if (window.closed(System.nanoTime()) || failure.get() != null) {
             return CompletableFuture.completedFuture(null);
         }
         ModelRequest request = requests.get(Math.floorMod(next.getAndIncrement(), requests.size()));
+        long sent = System.nanoTime();
         return model.call(request).toCompletableFuture().handle((reply, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
                 return CompletableFuture.<Void>completedFuture(null);
             }
-            if (window.counts(System.nanoTime())) {
+            long now = System.nanoTime();
+            if (window.counts(now)) {
                 tokens.addAndGet(reply.completionTokens());
                 counted.incrementAndGet();
+                latencyNanos.addAndGet(now - sent);
             }
-            return loop(model, requests, next, tokens, counted, failure, window);
+            return loop(model, requests, next, tokens, counted, latencyNanos, failure, window);
         }).thenCompose(f -> f);
     }
 

@@ -2,9 +2,13 @@ package io.palimpsest.worker.preview;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
@@ -18,16 +22,29 @@ import io.palimpsest.worker.storage.Storage;
  * duplicate rule, the same unusable lines). A shard that gives documents is read to its end, which
  * also counts its items exactly; the plan's other shards are known by their bytes only. The same
  * seed over the same input gives the same sample.
+ * <p>
+ * Stratified: every item read is put in its stratum (what the recipe decides before any call: its
+ * route, or a skip), which costs no model call. Each stratum keeps its own reservoir in each shard,
+ * so the shard's quota can be split among its strata by their counts once the shard is read, and a
+ * stratum that has documents gets at least one sampled document when the sample is large enough
+ * ({@link SampleAllocation#byStratum}). The counts of every stratum over the read shards (the census)
+ * let the estimate weigh each stratum by its true share instead of its share of a small sample.
  */
 public final class DocumentSampler {
 
-    /** One drawn item: its shard, its number in the shard (as checkpoints count), and the item. */
-    public record Drawn(int shard, long ordinal, InputItem item) {
+    /** One drawn item: its shard, its number in the shard (as checkpoints count), the item and its stratum. */
+    public record Drawn(int shard, long ordinal, InputItem item, String stratum) {
     }
 
-    /** What reading the sampled shards found: the drawn items in (shard, ordinal) order, and the shards' exact counts. */
-    public record Sample(List<Drawn> items, int shardsRead, long itemsInReadShards, long bytesOfReadShards) {
+    /**
+     * What reading the sampled shards found: the drawn items in (shard, ordinal) order, the shards'
+     * exact counts, and the items of each stratum in the read shards.
+     */
+    public record Sample(List<Drawn> items, int shardsRead, long itemsInReadShards, long bytesOfReadShards, Map<String, Long> strata) {
     }
+
+    /** The stratum of every item when no classifier is given: one stratum, a plain sample. */
+    public static final String ONE_STRATUM = "all documents";
 
     private final Storage input;
     private final DocumentReaders readers;
@@ -38,48 +55,86 @@ public final class DocumentSampler {
     }
 
     public Sample draw(List<Shard> shards, int size, long seed) throws IOException {
+        return draw(shards, size, seed, item -> ONE_STRATUM);
+    }
+
+    /** @param stratumOf an item's stratum; must not call a model (it runs on every item of the read shards) */
+    public Sample draw(List<Shard> shards, int size, long seed, Function<InputItem, String> stratumOf) throws IOException {
         long[] bytes = shards.stream().mapToLong(Shard::bytes).toArray();
         int[] quota = SampleAllocation.quotas(bytes, size, seed);
-        List<Drawn> drawn = new ArrayList<>();
-        int read = 0;
+        List<Integer> readIndex = new ArrayList<>();
+        List<Map<String, Reservoir>> reservoirs = new ArrayList<>();
         long items = 0;
         long readBytes = 0;
+        Map<String, Long> census = new TreeMap<>();
         for (int i = 0; i < shards.size(); i++) {
             if (quota[i] == 0) {
                 continue;
             }
             Shard shard = shards.get(i);
-            ShardCount count = reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), drawn);
-            read++;
-            items += count.items;
+            Map<String, Reservoir> kept = reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), stratumOf);
+            kept.forEach((stratum, r) -> census.merge(stratum, r.seen, Long::sum));
+            items += kept.values().stream().mapToLong(r -> r.seen).sum();
+            readIndex.add(i);
+            reservoirs.add(kept);
             readBytes += shard.bytes();
         }
+        List<Map<String, Long>> counts = new ArrayList<>();
+        int[] readQuota = new int[readIndex.size()];
+        for (int k = 0; k < readIndex.size(); k++) {
+            Map<String, Long> c = new TreeMap<>();
+            reservoirs.get(k).forEach((stratum, r) -> c.put(stratum, r.seen));
+            counts.add(c);
+            readQuota[k] = quota[readIndex.get(k)];
+        }
+        List<Map<String, Integer>> take = SampleAllocation.byStratum(counts, readQuota);
+        List<Drawn> drawn = new ArrayList<>();
+        for (int k = 0; k < readIndex.size(); k++) {
+            Shard shard = shards.get(readIndex.get(k));
+            for (Map.Entry<String, Integer> e : take.get(k).entrySet()) {
+                List<Drawn> pool = reservoirs.get(k).get(e.getKey()).kept;
+                if (e.getValue() < pool.size()) {
+                    // a uniform subset of a uniform reservoir is a uniform sample of the stratum
+                    pool = new ArrayList<>(pool);
+                    Collections.shuffle(pool, new Random(seed * 1_000_003L + shard.index() * 31L + e.getKey().hashCode()));
+                    pool = pool.subList(0, e.getValue());
+                }
+                drawn.addAll(pool);
+            }
+        }
         drawn.sort(Comparator.comparingInt(Drawn::shard).thenComparingLong(Drawn::ordinal));
-        return new Sample(List.copyOf(drawn), read, items, readBytes);
+        return new Sample(List.copyOf(drawn), readIndex.size(), items, readBytes, Collections.unmodifiableMap(census));
     }
 
-    private record ShardCount(long items) {
+    /** One stratum's reservoir in one shard: up to the shard's quota of its items, and how many it saw. */
+    private static final class Reservoir {
+        final List<Drawn> kept = new ArrayList<>();
+        long seen;
     }
 
-    /** Algorithm R: after n items each has had the same chance quota/n of being kept. */
-    private ShardCount reservoir(Shard shard, int quota, Random random, List<Drawn> into) throws IOException {
-        List<Drawn> kept = new ArrayList<>(quota);
+    /** Algorithm R per stratum: after n items of a stratum each has had the same chance quota/n of being kept. */
+    private Map<String, Reservoir> reservoir(Shard shard, int quota, Random random, Function<InputItem, String> stratumOf)
+            throws IOException {
+        Map<String, Reservoir> byStratum = new TreeMap<>();
         long ordinal = 0;
         try (ShardInput items = new ShardInput(input, shard, readers)) {
             InputItem item;
             while ((item = items.next()) != null) {
-                if (kept.size() < quota) {
-                    kept.add(new Drawn(shard.index(), ordinal, item));
+                String stratum = stratumOf.apply(item);
+                Reservoir r = byStratum.computeIfAbsent(stratum, s -> new Reservoir());
+                Drawn d = new Drawn(shard.index(), ordinal, item, stratum);
+                if (r.kept.size() < quota) {
+                    r.kept.add(d);
                 } else {
-                    long slot = (long) (random.nextDouble() * (ordinal + 1));
+                    long slot = (long) (random.nextDouble() * (r.seen + 1));
                     if (slot < quota) {
-                        kept.set((int) slot, new Drawn(shard.index(), ordinal, item));
+                        r.kept.set((int) slot, d);
                     }
                 }
+                r.seen++;
                 ordinal++;
             }
         }
-        into.addAll(kept);
-        return new ShardCount(ordinal);
+        return byStratum;
     }
 }

@@ -90,7 +90,24 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
                            Range requests, Range promptTokens, Range completionTokens, Map<String, Breakdown> byPurpose,
                            String capacitySource, Double tokensPerSecondPerReplica, String capacityNote, Integer gpusPerReplica,
                            Integer maxReplicas, Range gpuHours, Range replicaHours, Range wallHours, Double pricePerGpuHour,
-                           Range cost, List<String> notes) {
+                           Range cost, List<String> notes, List<Stratum> strata, Paid paid) {
+    }
+
+    /** One stratum of the sample (what the recipe decides before any call): its documents in the whole input and how many were sampled. */
+    public record Stratum(String name, long documents, int sampled) {
+    }
+
+    /**
+     * What the campaign pays in replica time ({@link PaidReplicaTime}), in replica-hours: serving at
+     * the batch the campaign fills, every replica's model load, the ready replicas' wait for the
+     * workers to start, and the wait after the last request.
+     *
+     * @param work the completion tokens at a full batch, for comparison
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Paid(int replicas, long workers, double requestsInFlightPerReplica, double batchFill, Range work, Range serving,
+                       double loading, double workersStarting, double idleAfter, Range total, Range wallHours, Double loadSeconds, String loadSource,
+                       List<String> notes) {
     }
 
     /** Requests and tokens of one variant or stage ("variant:wiki", "stage:pairs", "judge:...") over the whole input. */

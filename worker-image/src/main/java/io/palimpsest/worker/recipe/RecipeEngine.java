@@ -79,16 +79,9 @@ public final class RecipeEngine {
     /** The same run, recording its calls and validator verdicts in {@code trace} (null: none) for a preview. */
     public CompletionStage<DocumentOutcome> process(SourceDocument doc, DocumentTrace trace) {
         DocumentRun run = new DocumentRun(doc, new HashMap<>(), model, trace);
-        Optional<PreFilterChain.Verdict> filtered = filters.firstFailure(doc);
-        if (filtered.isPresent()) {
-            return skipped(run, filtered.get().reason(), filtered.get().detail());
-        }
-        Chunking chunking = recipe.getChunking();
-        if (chunking != null && chunking.getMinDocumentTokens() != null) {
-            int t = tokens.count(doc.text());
-            if (t < chunking.getMinDocumentTokens()) {
-                return skipped(run, "too_short", t + " tokens < " + chunking.getMinDocumentTokens());
-            }
+        Optional<PreFilterChain.Verdict> skip = skipBeforeAnyCall(doc);
+        if (skip.isPresent()) {
+            return skipped(run, skip.get().reason(), skip.get().detail());
         }
         List<PromptVariant> variants = selector.select(doc);
         if (variants.isEmpty()) {
@@ -110,6 +103,43 @@ public final class RecipeEngine {
             }
             return runUnits(run, variants, combos.get());
         });
+    }
+
+    /** Pre-filters, then chunking's minDocumentTokens: a document skipped before any model call, or empty. */
+    private Optional<PreFilterChain.Verdict> skipBeforeAnyCall(SourceDocument doc) {
+        Optional<PreFilterChain.Verdict> filtered = filters.firstFailure(doc);
+        if (filtered.isPresent()) {
+            return filtered;
+        }
+        Chunking chunking = recipe.getChunking();
+        if (chunking != null && chunking.getMinDocumentTokens() != null) {
+            int t = tokens.count(doc.text());
+            if (t < chunking.getMinDocumentTokens()) {
+                return Optional.of(new PreFilterChain.Verdict("too_short", t + " tokens < " + chunking.getMinDocumentTokens()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The group a document falls in by what this engine decides before any model call, by the same
+     * code {@link #process} runs: "skipped: reason" (a pre-filter, too short), "routes[i]: variants",
+     * "no route", or "all variants" for a recipe without routes. Documents of one group are sent to the
+     * same variants, so a preview can sample and estimate each group on its own.
+     */
+    public String stratum(SourceDocument doc) {
+        Optional<PreFilterChain.Verdict> skip = skipBeforeAnyCall(doc);
+        if (skip.isPresent()) {
+            return "skipped: " + skip.get().reason();
+        }
+        int route = selector.routeOf(doc);
+        if (route == VariantSelector.NO_ROUTES) {
+            return "all variants";
+        }
+        if (route == VariantSelector.NO_MATCH) {
+            return "no route";
+        }
+        return "routes[" + route + "]: " + String.join(", ", selector.routeVariants(route));
     }
 
     private CompletionStage<DocumentOutcome> runUnits(DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {

@@ -109,7 +109,8 @@ public final class PreviewBenchmark {
         cases.put("wrap", ExamplesLocator.examples().resolve("wrap"));
         cases.put("generated-2000", corpusLike("quickstart", dir.resolve("generated"), 2000, 8, 1, 6, 11));
         System.out.println("accuracy: case | sample | documents (est/actual) | requests est [range] | completion tokens est [range] / actual"
-                + " | error | inside range | replica-hours est [range] / the local run's hours on its one simulated replica");
+                + " | error | inside range | serving replica-hours est [range] (batch fill) / the local run's hours on its one simulated replica"
+                + " | paid replica-hours est [range] = serving + loading + idle after | strata");
         for (var c : cases.entrySet()) {
             int sample = c.getKey().startsWith("generated") ? 200 : 8;
             Path out = dir.resolve(c.getKey());
@@ -132,12 +133,21 @@ public final class PreviewBenchmark {
             JsonNode rq = estimate.path("requests");
             double error = (ct.path("estimate").asDouble() - completion) / completion;
             boolean inside = completion >= ct.path("low").asDouble() && completion <= ct.path("high").asDouble();
-            JsonNode gpu = estimate.path("replicaHours");
-            System.out.printf(Locale.ROOT, "accuracy: %s | %d | %d / %d | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] / %d | %+.1f%% | %s | %.5f [%.5f-%.5f] / %.5f%n",
+            JsonNode paid = estimate.path("paid");
+            JsonNode serving = paid.path("serving");
+            JsonNode total = paid.path("total");
+            StringBuilder strata = new StringBuilder();
+            estimate.path("strata").forEach(st -> strata.append(st.path("name").asText()).append(" ").append(st.path("documents").asLong())
+                    .append("/").append(st.path("sampled").asInt()).append("; "));
+            System.out.printf(Locale.ROOT, "accuracy: %s | %d | %d / %d | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] / %d | %+.1f%% | %s"
+                            + " | %.5f [%.5f-%.5f] (%.0f%%) / %.5f | %.5f [%.5f-%.5f] = %.5f + %.5f + %.5f | %s%n",
                     c.getKey(), sample, estimate.path("documents").asLong(), read, rq.path("estimate").asDouble(), rq.path("low").asDouble(),
                     rq.path("high").asDouble(), ct.path("estimate").asDouble(), ct.path("low").asDouble(),
-                    ct.path("high").asDouble(), completion, error * 100, inside ? "yes" : "NO", gpu.path("estimate").asDouble(),
-                    gpu.path("low").asDouble(), gpu.path("high").asDouble(), localHours);
+                    ct.path("high").asDouble(), completion, error * 100, inside ? "yes" : "NO", serving.path("estimate").asDouble(),
+                    serving.path("low").asDouble(), serving.path("high").asDouble(), paid.path("batchFill").asDouble() * 100, localHours,
+                    total.path("estimate").asDouble(), total.path("low").asDouble(), total.path("high").asDouble(),
+                    serving.path("estimate").asDouble(), paid.path("loading").asDouble(), paid.path("idleAfter").asDouble(),
+                    strata.length() == 0 ? "one stratum" : strata);
         }
     }
 

@@ -49,4 +49,51 @@ class PreflightEstimatorTest {
         var again = PreflightEstimator.estimate(sample, 10_000, true, null, 1, null, null, 7);
         assertEquals(c, again.completionTokens(), "seeded: the same figures");
     }
+
+    @Test
+    void strataWeighTheSampleByTheirTrueShare() {
+        // the input: 25 short documents (route a, 100 tokens) and 6 long ones (route b, 1,000 tokens) = 8,500 tokens.
+        // A sample of 4 a and 4 b over-represents b: plain, 31 x 550 = 17,050; post-stratified, exact.
+        List<PreflightEstimator.DocumentCost> sample = new ArrayList<>();
+        List<String> strata = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sample.add(doc(1, 10, 100));
+            strata.add("a");
+            sample.add(doc(4, 10, 1000));
+            strata.add("b");
+        }
+        var plain = PreflightEstimator.estimate(sample, 31, false, null, 1, null, null, 7);
+        assertEquals(31 * 550.0, plain.completionTokens().estimate(), 1e-6);
+        var census = new java.util.TreeMap<String, Long>(Map.of("a", 25L, "b", 6L));
+        var e = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census), 31, false, null, 1, null, null, null, 7);
+        assertEquals(8_500, e.completionTokens().estimate(), 1e-6);
+        assertEquals(8_500, e.completionTokens().low(), 1e-6, "no spread inside a stratum: no interval");
+        assertEquals(25 + 6 * 4, e.requests().estimate(), 1e-6);
+        assertEquals(List.of(new PreviewData.Stratum("a", 25, 4), new PreviewData.Stratum("b", 6, 4)), e.strata());
+        assertTrue(e.notes().stream().anyMatch(n -> n.startsWith("stratified")), e.notes().toString());
+
+        // the census of part of the input (some shards unread): the strata's shares scale to the estimated documents
+        var scaled = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census), 310, true, null, 1, null, null, null, 7);
+        assertEquals(85_000, scaled.completionTokens().estimate(), 1e-6);
+
+        // a stratum with documents and none sampled has no mean: the plain estimate, and the report says why
+        var census3 = new java.util.TreeMap<String, Long>(Map.of("a", 25L, "b", 6L, "c", 2L));
+        var fallback = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census3), 33, false, null, 1, null, null, null, 7);
+        assertEquals(33 * 550.0, fallback.completionTokens().estimate(), 1e-6);
+        assertNull(fallback.strata());
+        assertTrue(fallback.notes().stream().anyMatch(n -> n.startsWith("not stratified: no sampled document in c")), fallback.notes().toString());
+    }
+
+    @Test
+    void oneStratumGivesThePlainEstimateExactly() {
+        List<PreflightEstimator.DocumentCost> sample = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            sample.add(doc(1, 10 * i, i % 3 == 0 ? 300 : 100));
+        }
+        var plain = PreflightEstimator.estimate(sample, 1000, false, null, 1, null, null, 5);
+        var one = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(java.util.Collections.nCopies(30, "all"),
+                Map.of("all", 1000L)), 1000, false, null, 1, null, null, null, 5);
+        assertEquals(plain.completionTokens(), one.completionTokens());
+        assertNull(one.strata());
+    }
 }

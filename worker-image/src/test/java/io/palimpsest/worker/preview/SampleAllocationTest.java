@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +41,23 @@ class SampleAllocationTest {
             large += SampleAllocation.quotas(bytes, 1, seed)[4];
         }
         assertEquals(200, large, 200 * 0.02, "the 1000-byte shard holds 99.6% of the bytes");
+    }
+
+    @Test
+    void eachShardsQuotaIsSplitByItsStrataAndEveryStratumWithDocumentsGetsOne() {
+        // one shard, 31 documents: 25 of route a, 6 of route b, 8 to draw: 6.45 / 1.55 -> 6 / 2 (largest remainder)
+        assertEquals(List.of(Map.of("a", 6, "b", 2)), SampleAllocation.byStratum(List.of(Map.of("a", 25L, "b", 6L)), new int[] {8}));
+        // a rare stratum (1 of 100) still gets one, from the largest allocation of its shard
+        assertEquals(List.of(Map.of("a", 9, "rare", 1)), SampleAllocation.byStratum(List.of(Map.of("a", 99L, "rare", 1L)), new int[] {10}));
+        // never more than a stratum holds: a quota above the shard's items takes them all
+        assertEquals(List.of(Map.of("a", 2, "b", 3)), SampleAllocation.byStratum(List.of(Map.of("a", 2L, "b", 3L)), new int[] {10}));
+        // a stratum whose share rounds to none still gets one (2 of 32 for 5 documents: 0.31)
+        assertEquals(List.of(Map.of("a", 1, "b", 4)), SampleAllocation.byStratum(List.of(Map.of("a", 2L, "b", 30L)), new int[] {5}));
+        // the rare stratum lives in the second shard, whose single document goes to its larger stratum first:
+        // it is moved to the rare one (its shard keeps the quota), and stratum a keeps its other documents
+        List<Map<String, Integer>> two = SampleAllocation.byStratum(List.of(Map.of("a", 50L), Map.of("a", 50L, "rare", 1L)), new int[] {3, 3});
+        assertEquals(List.of(Map.of("a", 3), Map.of("a", 2, "rare", 1)), two);
+        // fewer documents than strata: some stay empty (the estimate then says it cannot stratify)
+        assertEquals(List.of(Map.of("a", 1)), SampleAllocation.byStratum(List.of(Map.of("a", 5L, "b", 1L)), new int[] {1}));
     }
 }

@@ -61,12 +61,34 @@ public final class VariantSelector {
         if (routes.isEmpty()) {
             return all;
         }
-        for (CompiledRoute r : routes) {
+        int route = routeOf(doc);
+        return route < 0 ? List.of() : routes.get(route).variants();
+    }
+
+    /**
+     * The index of the first route whose condition holds, {@link #NO_ROUTES} when the recipe
+     * declares none (every document gets every variant), {@link #NO_MATCH} when none holds. Routes
+     * see only the source (meta, id, text), never a model's output, so this is known before any call.
+     */
+    public int routeOf(SourceDocument doc) {
+        if (routes.isEmpty()) {
+            return NO_ROUTES;
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            CompiledRoute r = routes.get(i);
             if (r.when() == null || r.when().test(doc)) {
-                return r.variants();
+                return i;
             }
         }
-        return List.of();
+        return NO_MATCH;
+    }
+
+    public static final int NO_ROUTES = -1;
+    public static final int NO_MATCH = -2;
+
+    /** The variants route {@code index} names, in the recipe's order. */
+    public List<String> routeVariants(int index) {
+        return routes.get(index).variants().stream().map(PromptVariant::getName).toList();
     }
 
     List<PromptVariant> fanOut(String documentId, List<PromptVariant> candidates) {

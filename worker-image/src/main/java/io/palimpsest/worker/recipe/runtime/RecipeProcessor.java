@@ -60,6 +60,11 @@ public final class RecipeProcessor implements DocumentProcessor {
         return process(document, null);
     }
 
+    /** The group the engine puts this document in before any call ({@link RecipeEngine#stratum}): a preview samples by it. */
+    public String stratum(Document document) {
+        return engine.stratum(new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata())));
+    }
+
     /** The same processing, recording the engine's calls and validator verdicts in {@code trace} (null: none): a preview's. */
     public CompletionStage<ProcessedDocument> process(Document document, DocumentTrace trace) {
         SourceDocument doc = new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));

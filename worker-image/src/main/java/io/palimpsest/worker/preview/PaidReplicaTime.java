@@ -1,0 +1,141 @@
+package io.palimpsest.worker.preview;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import io.palimpsest.worker.preview.PreviewData.Paid;
+import io.palimpsest.worker.preview.PreviewData.Range;
+
+/**
+ * What a campaign pays in replica time, not only what its work needs: every replica's model load,
+ * the wait for the workers to start, the serving time at the batch the campaign can actually fill,
+ * and the wait after the last request
+ * before the autoscaler lets the replicas go. A pure function of the RewriterModel's settings, the
+ * plan and the sample's totals.
+ * <p>
+ * The autoscaler facts it follows (the operator's {@code ReplicaRecommender} and
+ * {@code BoundJobsRemainingWork}): a campaign's replicas are sized at once from its backlog,
+ * min(shards, parallelism) x requests per worker over (max_num_seqs + targetWaitingPerReplica),
+ * within [max(1, replicas.min), replicas.max], and grown to what the workers' first windows put in
+ * flight (an 'auto' worker opens at max_num_seqs); each new replica loads the model before it serves;
+ * after the last shard the replicas stay {@code idleToZeroSeconds} (detected within one autoscaler
+ * period), or, when the scale-down window is shorter, drop to one replica after that window first.
+ * A replica's decoding advances every sequence of its batch one token per step, and a step takes
+ * about as long with a part-full batch as with a full one (decoding is bound by reading the weights),
+ * so a replica with f of max_num_seqs requests in flight generates f / max_num_seqs of its capacity.
+ */
+public final class PaidReplicaTime {
+    /** What the operator assumes an 'auto' worker keeps in flight when it sizes the fleet (its defaultConcurrencyPerWorker). */
+    static final int AUTO_CONCURRENCY_ASSUMED = 32;
+    /** The operator's cap on worker pods under 'auto' parallelism (its maxParallelism). */
+    static final int AUTO_PARALLELISM_CAP = 1000;
+    /** In-flight requests per batch slot the operator sizes 'auto' parallelism for (its headroom). */
+    static final double HEADROOM = 1.25;
+
+    private PaidReplicaTime() {
+    }
+
+    /**
+     * How the campaign will run.
+     *
+     * @param shards               shards of the plan
+     * @param parallelism          workers.parallelism when a number, null for auto
+     * @param concurrencyPerWorker workers.concurrencyPerWorker when a number, null for auto (the worker's window then grows with the model)
+     * @param loadSeconds          a replica's model load (pod created to ready), null when neither known nor declared
+     * @param loadSource           how the load time was found ("declared", "measured ..."), for the report
+     * @param workerStartSeconds   a worker pod's start to its first request (null: not known, not counted)
+     * @param workerStartSource    how it was found, for the report
+     */
+    public record Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica,
+                           Integer parallelism, Integer concurrencyPerWorker, Double loadSeconds, String loadSource,
+                           double scaleDownSeconds, double idleToZeroSeconds, double periodSeconds,
+                           Double workerStartSeconds, String workerStartSource) {
+    }
+
+    /**
+     * @param completionTokens the campaign's completion tokens (estimate and interval)
+     * @param requests         the campaign's requests (point estimate)
+     * @param capacity         one replica's completion tokens per second at a full batch
+     */
+    public static Paid estimate(Campaign c, Range completionTokens, double requests, double capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        }
+        int shards = Math.max(1, c.shards());
+        int m = Math.max(1, c.maxNumSeqs());
+        int floor = Math.max(1, c.minReplicas());
+        int perReplicaQueue = m + Math.max(0, c.targetWaitingPerReplica());
+        int assumed = c.concurrencyPerWorker() != null ? c.concurrencyPerWorker() : AUTO_CONCURRENCY_ASSUMED;
+        long backlogWorkers = Math.min(shards, c.parallelism() != null ? c.parallelism() : AUTO_PARALLELISM_CAP);
+        long backlog = backlogWorkers * assumed;
+        int first = clamp(ceilDiv(backlog, perReplicaQueue), floor, c.maxReplicas());
+        // workers: the number asked for, or what the operator sizes for the ready replicas under auto
+        long workers = c.parallelism() != null ? Math.min(shards, c.parallelism())
+                : Math.min(shards, Math.min(AUTO_PARALLELISM_CAP, (long) Math.ceil(first * m * HEADROOM / assumed)));
+        double requestsPerShard = requests / shards;
+        // what each worker keeps in flight: its concurrencyPerWorker, or under auto a window that opens at
+        // max_num_seqs (the client's first window); never more than its shard's requests
+        double perWorker = Math.min(c.concurrencyPerWorker() != null ? c.concurrencyPerWorker() : m, requestsPerShard);
+        double inFlight = Math.max(1, workers * perWorker);
+        // the queue those requests make is what the autoscaler then sizes for, on top of the backlog
+        int replicas = Math.max(first, clamp(ceilDiv((long) Math.ceil(inFlight), perReplicaQueue), floor, c.maxReplicas()));
+        double perReplica = Math.min(m, inFlight / replicas);
+        double fill = Math.min(1, perReplica / m);
+
+        Range work = completionTokens.scaled(1 / capacity / 3600);
+        Range serving = work.scaled(1 / fill);
+        double load = c.loadSeconds() == null ? 0 : c.loadSeconds();
+        // under auto parallelism the workers are created for ready replicas, so the replicas wait for them
+        // to start; with a fixed number they start beside the model and only what outlasts the load is waited for
+        double workerStart = c.workerStartSeconds() == null ? 0 : c.workerStartSeconds();
+        double waited = c.parallelism() == null ? workerStart : Math.max(0, workerStart - load);
+        double loading = replicas * load / 3600;
+        double starting = replicas * waited / 3600;
+        double idle = c.idleToZeroSeconds() + c.periodSeconds();
+        double after;
+        if (c.scaleDownSeconds() + c.periodSeconds() >= idle || replicas <= floor) {
+            after = replicas * idle;
+        } else {
+            double window = c.scaleDownSeconds() + c.periodSeconds();
+            after = replicas * window + floor * (idle - window);
+        }
+        after /= 3600;
+        double fixed = loading + starting + after;
+        Range total = new Range(serving.estimate() + fixed, serving.low() + fixed, serving.high() + fixed);
+        Range wall = serving.scaled(1.0 / replicas);
+        double before = (load + waited) / 3600;
+        wall = new Range(wall.estimate() + before, wall.low() + before, wall.high() + before);
+
+        List<String> notes = new ArrayList<>();
+        notes.add(String.format(Locale.ROOT, "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
+                        + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
+                replicas, backlog, backlogWorkers, c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker())
+                        : AUTO_CONCURRENCY_ASSUMED + " (auto)", m, c.targetWaitingPerReplica(), c.minReplicas(), c.maxReplicas(),
+                perReplica, m, fill * 100));
+        notes.add(c.loadSeconds() == null ? "model load: not known and not declared (--replica-load-seconds): not counted"
+                : String.format(Locale.ROOT, "model load: %.0f s per replica (%s)", load, c.loadSource()));
+        notes.add(c.workerStartSeconds() == null ? "worker start: not known and not declared (--worker-start-seconds): not counted"
+                : String.format(Locale.ROOT, "ready replicas waiting for the workers to start: %.1f s per replica (a worker's start %.1f s, %s%s)",
+                waited, workerStart, c.workerStartSource(), c.parallelism() == null ? "; auto parallelism starts workers for ready replicas"
+                        : "; a fixed parallelism starts them with the model"));
+        notes.add(String.format(Locale.ROOT, "after the last request: idle-to-zero %.0f s + one autoscaler period %.0f s%s", c.idleToZeroSeconds(),
+                c.periodSeconds(), c.scaleDownSeconds() + c.periodSeconds() < idle && replicas > floor
+                        ? String.format(Locale.ROOT, ", down to %d replica(s) after the %.0f s scale-down window", floor, c.scaleDownSeconds()) : ""));
+        if (c.minReplicas() > 0) {
+            notes.add("replicas.min=" + c.minReplicas() + ": those replicas stay after the campaign; only the idle wait is counted");
+        }
+        notes.add("not counted: the planner's run before the workers start, and the part-empty batches of the"
+                + " last shards finishing at different times");
+        return new Paid(replicas, workers, perReplica, fill, work, serving, loading, starting, after, total, wall, c.loadSeconds(),
+                c.loadSource(), notes);
+    }
+
+    private static int clamp(long replicas, int floor, int max) {
+        return (int) Math.max(Math.max(1, floor), Math.min(max, replicas));
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}

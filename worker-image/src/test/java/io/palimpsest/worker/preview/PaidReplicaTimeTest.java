@@ -1,0 +1,79 @@
+package io.palimpsest.worker.preview;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import io.palimpsest.worker.preview.PreviewData.Range;
+
+class PaidReplicaTimeTest {
+
+    private static PaidReplicaTime.Campaign campaign(int shards, Integer parallelism, Integer concurrency, Double load, int min, int max,
+                                                     double scaleDown, double idle) {
+        return new PaidReplicaTime.Campaign(shards, 256, min, max, 16, parallelism, concurrency, load, load == null ? null : "declared",
+                scaleDown, idle, 15, null, null);
+    }
+
+    @Test
+    void aLargeCampaignFillsItsBatchesAndPaysLoadAndIdleOncePerReplica() {
+        // 500 shards x 32 in flight = 16,000 requests of backlog: replicas.max=4 replicas, every batch full
+        Range tokens = new Range(3.6e9, 3.4e9, 3.8e9);
+        PreviewData.Paid p = PaidReplicaTime.estimate(campaign(500, null, 32, 120.0, 0, 4, 300, 600), tokens, 1e7, 1000);
+        assertEquals(4, p.replicas());
+        assertEquals(1.0, p.batchFill(), 1e-12);
+        assertEquals(1000.0, p.serving().estimate(), 1e-9, "3.6e9 tokens at 1,000/s = 1,000 replica-hours");
+        assertEquals(p.work(), p.serving());
+        assertEquals(4 * 120 / 3600.0, p.loading(), 1e-12);
+        // scale-down window (300 s + a period) shorter than idle-to-zero (600 s + a period): 4 replicas for 315 s, then one for 300 s
+        assertEquals((4 * 315 + 300) / 3600.0, p.idleAfter(), 1e-12);
+        assertEquals(1000 + p.loading() + p.idleAfter(), p.total().estimate(), 1e-9);
+        assertEquals(3400 / 3.6 + p.loading() + p.idleAfter(), p.total().low(), 1e-9, "the range is the tokens' range");
+        assertEquals(1000 / 4.0 + 120 / 3600.0, p.wallHours().estimate(), 1e-9);
+    }
+
+    @Test
+    void aSmallCampaignCannotFillABatchAndPaysForTheEmptySlots() {
+        // 2 shards of 11.5 requests each: 23 requests in flight on one replica of 256 slots
+        Range tokens = new Range(1324, 1000, 1500);
+        PreviewData.Paid p = PaidReplicaTime.estimate(campaign(2, null, null, 12.0, 0, 2, 12, 12), tokens, 23, 5000);
+        assertEquals(1, p.replicas(), "2 shards x 32 (auto) over 272 per replica: one replica");
+        assertEquals(23 / 256.0, p.batchFill(), 1e-12);
+        assertEquals(1324 / 5000.0 / 3600 * 256 / 23, p.serving().estimate(), 1e-12);
+        assertEquals(12 / 3600.0, p.loading(), 1e-12);
+        assertEquals((12 + 15) / 3600.0, p.idleAfter(), 1e-12, "one replica: idle-to-zero plus a period");
+        assertTrue(p.notes().get(0).contains("batch 9% full"), p.notes().get(0));
+    }
+
+    @Test
+    void workersAndTheirConcurrencyBoundWhatIsInFlight() {
+        // 100 shards, 10 workers x 8 in flight = 80 requests over one replica (10 x 8 = 80 backlog < 272)
+        PreviewData.Paid p = PaidReplicaTime.estimate(campaign(100, 10, 8, null, 0, 8, 300, 600), new Range(1e6, 1e6, 1e6), 1e5, 1000);
+        assertEquals(1, p.replicas());
+        assertEquals(10, p.workers());
+        assertEquals(80 / 256.0, p.batchFill(), 1e-12);
+        assertEquals(0, p.loading(), "load not known: not counted");
+        assertTrue(p.notes().stream().anyMatch(n -> n.contains("not known")), p.notes().toString());
+        // replicas.min keeps replicas: the floor during the idle wait is min, and the report says they stay
+        PreviewData.Paid kept = PaidReplicaTime.estimate(campaign(100, 10, 8, 60.0, 2, 8, 300, 600), new Range(1e6, 1e6, 1e6), 1e5, 1000);
+        assertEquals(2, kept.replicas());
+        assertTrue(kept.notes().stream().anyMatch(n -> n.startsWith("replicas.min=2")), kept.notes().toString());
+    }
+
+    @Test
+    void autoWorkersOpenAtAFullBatchAndReadyReplicasWaitForThemToStart() {
+        // 8 shards of 500 requests, auto: the backlog (8 x 32) asks one replica, but each worker's first window is
+        // max_num_seqs, 2,048 in flight: the queue takes the fleet to replicas.max
+        PaidReplicaTime.Campaign auto = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, null, null, 5.0, "declared", 4, 4, 1, 8.0, "measured");
+        PreviewData.Paid p = PaidReplicaTime.estimate(auto, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000);
+        assertEquals(2, p.replicas());
+        assertEquals(1.0, p.batchFill(), 1e-12);
+        assertEquals(2 * 5 / 3600.0, p.loading(), 1e-12);
+        assertEquals(2 * 8 / 3600.0, p.workersStarting(), 1e-12, "auto parallelism: workers are made for ready replicas");
+        assertEquals(2 * (4 + 1) / 3600.0, p.idleAfter(), 1e-12);
+        assertEquals((2.3e5 / 5000 / 2 + 5 + 8) / 3600, p.wallHours().estimate(), 1e-12);
+        // a fixed parallelism starts the workers with the model: only what outlasts the load is waited for
+        PaidReplicaTime.Campaign fixed = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, 8, null, 5.0, "declared", 4, 4, 1, 8.0, "measured");
+        assertEquals(2 * 3 / 3600.0, PaidReplicaTime.estimate(fixed, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000).workersStarting(), 1e-12);
+    }
+}
