@@ -1,0 +1,129 @@
+package io.palimpsest.operator.cluster;
+
+import io.palimpsest.sim.ModelSimServer;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How full each model replica's batch was over time: every {@code every}, each running simulator's
+ * {@code vllm:num_requests_running} read from its own /metrics (as a scraper reads a vLLM pod), kept
+ * per pod as a step function. What a campaign's replica-seconds bought is then split into seconds
+ * with the batch full and seconds with it part-empty.
+ */
+final class BatchUse implements AutoCloseable {
+
+    private final ModelSimProgram models;
+    private final Duration every;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final Map<String, NavigableMap<Instant, Integer>> running = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile boolean stop;
+
+    private BatchUse(ModelSimProgram models, Duration every) {
+        this.models = models;
+        this.every = every;
+        this.thread = new Thread(this::loop, "batch-use");
+        this.thread.setDaemon(true);
+    }
+
+    static BatchUse follow(ModelSimProgram models, Duration every) {
+        BatchUse b = new BatchUse(models, every);
+        b.thread.start();
+        return b;
+    }
+
+    private void loop() {
+        while (!stop) {
+            for (Map.Entry<String, ModelSimServer> e : models.servers().entrySet()) {
+                Integer n = runningOf(e.getValue());
+                if (n != null) {
+                    NavigableMap<Instant, Integer> series = running.computeIfAbsent(e.getKey(), k -> new TreeMap<>());
+                    synchronized (series) {
+                        series.put(Instant.now(), n);
+                    }
+                }
+            }
+            try {
+                Thread.sleep(every.toMillis());
+            } catch (InterruptedException ex) {
+                return;
+            }
+        }
+    }
+
+    /** The replica's running count, or null while it refuses connections (loading) or does not answer. */
+    private Integer runningOf(ModelSimServer server) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return null;
+            }
+            double sum = 0;
+            boolean found = false;
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("vllm:num_requests_running")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    found = true;
+                }
+            }
+            return found ? (int) sum : null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stop = true;
+            return null;
+        }
+    }
+
+    /**
+     * Seconds of {@code [from, to)} during which pod {@code pod} ran at least {@code full} sequences,
+     * and the sequence-seconds it ran in that span; before its first reading the pod counts as
+     * running nothing (it was loading or had no request yet).
+     */
+    Use use(String pod, Instant from, Instant to, int full) {
+        NavigableMap<Instant, Integer> series = running.getOrDefault(pod, new TreeMap<>());
+        List<Map.Entry<Instant, Integer>> points;
+        Map.Entry<Instant, Integer> before;
+        synchronized (series) {
+            before = series.floorEntry(from);
+            points = List.copyOf(series.subMap(from, false, to, false).entrySet());
+        }
+        double fullSeconds = 0;
+        double sequenceSeconds = 0;
+        Instant at = from;
+        int level = before == null ? 0 : before.getValue();
+        for (Map.Entry<Instant, Integer> p : points) {
+            double span = Scenario.seconds(at, p.getKey());
+            fullSeconds += level >= full ? span : 0;
+            sequenceSeconds += level * span;
+            at = p.getKey();
+            level = p.getValue();
+        }
+        double span = to.isAfter(at) ? Scenario.seconds(at, to) : 0;
+        fullSeconds += level >= full ? span : 0;
+        sequenceSeconds += level * span;
+        return new Use(fullSeconds, sequenceSeconds);
+    }
+
+    record Use(double fullSeconds, double sequenceSeconds) {
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop = true;
+        thread.interrupt();
+        thread.join(5000);
+    }
+}
