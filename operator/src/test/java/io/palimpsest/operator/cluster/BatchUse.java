@@ -24,7 +24,8 @@ final class BatchUse implements AutoCloseable {
 
     private final ModelSimProgram models;
     private final Duration every;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
     private final Map<String, NavigableMap<Instant, Integer>> running = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean stop;
@@ -115,6 +116,27 @@ final class BatchUse implements AutoCloseable {
         fullSeconds += level >= full ? span : 0;
         sequenceSeconds += level * span;
         return new Use(fullSeconds, sequenceSeconds);
+    }
+
+    /** The first reading of pod {@code pod} with at least {@code n} running, or null. */
+    Instant firstAtLeast(String pod, int n) {
+        NavigableMap<Instant, Integer> series = running.getOrDefault(pod, new TreeMap<>());
+        synchronized (series) {
+            return series.entrySet().stream().filter(e -> e.getValue() >= n).map(Map.Entry::getKey).findFirst().orElse(null);
+        }
+    }
+
+    /** Per pod: readings, the highest running count read, seconds between first and last reading. */
+    String coverage() {
+        StringBuilder out = new StringBuilder();
+        new TreeMap<>(running).forEach((pod, series) -> {
+            synchronized (series) {
+                out.append(String.format("%s %d readings, max %d, over %.0f s; ", pod.substring(pod.lastIndexOf('-') + 1), series.size(),
+                        series.values().stream().mapToInt(Integer::intValue).max().orElse(0),
+                        series.isEmpty() ? 0 : Scenario.seconds(series.firstKey(), series.lastKey())));
+            }
+        });
+        return out.toString();
     }
 
     record Use(double fullSeconds, double sequenceSeconds) {

@@ -149,8 +149,44 @@ class CampaignEfficiencyScenarioTest {
                             .map(v -> String.format("%.0f", v)).toList(), split.loading(), full, split.full(), split.partEmpty(),
                     split.after(), split.sequenceSeconds() / MAX_NUM_SEQS / served, ideal / served, SHARDS, ids.size(),
                     done.getStatus().getDocuments().getWritten(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
+            System.out.println("P6 batch readings: " + batches.coverage());
+            System.out.println("[figures] P6 cold start (s after apply): " + coldStart(s.cluster.events(), applied, batches, full));
             assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target 0.92)");
         }
+    }
+
+    /**
+     * When the plan was done, and for each replica when it was created and turned ready, then how
+     * long after ready its first request and its first full batch came: whether requests flow to a
+     * replica as it turns ready, and whether its loading overlapped the planning.
+     */
+    static String coldStart(EventLog events, Instant applied, BatchUse batches, int full) {
+        StringBuilder out = new StringBuilder();
+        Map<String, Instant> created = new java.util.LinkedHashMap<>();
+        Map<String, Instant> ready = new HashMap<>();
+        Instant firstWorker = null;
+        for (EventLog.Entry e : events.entries()) {
+            if (e.object().startsWith(Scenario.NS + "/p6-plan") && e.source().equals("kubelet") && e.message().startsWith("exited 0")) {
+                out.append(String.format("plan done %.1f; ", Scenario.seconds(applied, e.at())));
+            } else if (firstWorker == null && e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod p6-work")) {
+                firstWorker = e.at();
+                out.append(String.format("first worker pod %.1f; ", Scenario.seconds(applied, e.at())));
+            } else if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
+                created.putIfAbsent(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
+            } else if (e.source().equals("kubelet") && created.containsKey(e.object()) && e.message().equals("ready")) {
+                ready.putIfAbsent(e.object(), e.at());
+            }
+        }
+        for (Map.Entry<String, Instant> c : created.entrySet()) {
+            Instant up = ready.get(c.getKey());
+            Instant first = batches.firstAtLeast(c.getKey(), 1);
+            Instant filled = batches.firstAtLeast(c.getKey(), full);
+            out.append(String.format("%s created %.1f ready %s first request %s full batch %s; ", c.getKey().substring(c.getKey().lastIndexOf('-') + 1),
+                    Scenario.seconds(applied, c.getValue()), up == null ? "-" : String.format("%.1f", Scenario.seconds(applied, up)),
+                    first == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, first)),
+                    filled == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, filled))));
+        }
+        return out.toString();
     }
 
     /** Output records by source id: every input id written or rejected once, none twice, none missing. */
