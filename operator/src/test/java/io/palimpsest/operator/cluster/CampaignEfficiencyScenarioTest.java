@@ -165,7 +165,15 @@ class CampaignEfficiencyScenarioTest {
         Map<String, Instant> created = new java.util.LinkedHashMap<>();
         Map<String, Instant> ready = new HashMap<>();
         Instant firstWorker = null;
+        int workers = 0;
+        List<String> steps = new java.util.ArrayList<>();
         for (EventLog.Entry e : events.entries()) {
+            if (e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod p6-work") && ++workers % 20 == 0) {
+                steps.add(String.format("%d worker pods %.1f", workers, Scenario.seconds(applied, e.at())));
+            } else if (e.source().equals("deployment-controller") && e.message().startsWith("replicas ")) {
+                steps.add(String.format("deployment %s %.1f", e.message().substring(e.message().indexOf("ready")).replace(" desired", "/"),
+                        Scenario.seconds(applied, e.at())));
+            }
             if (e.object().startsWith(Scenario.NS + "/p6-plan") && e.source().equals("kubelet") && e.message().startsWith("exited 0")) {
                 out.append(String.format("plan done %.1f; ", Scenario.seconds(applied, e.at())));
             } else if (firstWorker == null && e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod p6-work")) {
@@ -186,7 +194,7 @@ class CampaignEfficiencyScenarioTest {
                     first == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, first)),
                     filled == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, filled))));
         }
-        return out.toString();
+        return out.append(steps.stream().limit(24).toList()).toString();
     }
 
     /** Output records by source id: every input id written or rejected once, none twice, none missing. */
