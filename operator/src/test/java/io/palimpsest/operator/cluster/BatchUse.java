@@ -27,6 +27,7 @@ final class BatchUse implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1)).build();
     private final Map<String, NavigableMap<Instant, Integer>> running = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<Instant, Integer>> waiting = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean stop;
 
@@ -46,12 +47,11 @@ final class BatchUse implements AutoCloseable {
     private void loop() {
         while (!stop) {
             for (Map.Entry<String, ModelSimServer> e : models.servers().entrySet()) {
-                Integer n = runningOf(e.getValue());
-                if (n != null) {
-                    NavigableMap<Instant, Integer> series = running.computeIfAbsent(e.getKey(), k -> new TreeMap<>());
-                    synchronized (series) {
-                        series.put(Instant.now(), n);
-                    }
+                int[] queue = queueOf(e.getValue());
+                if (queue != null) {
+                    Instant now = Instant.now();
+                    put(running, e.getKey(), now, queue[0]);
+                    put(waiting, e.getKey(), now, queue[1]);
                 }
             }
             try {
@@ -62,23 +62,29 @@ final class BatchUse implements AutoCloseable {
         }
     }
 
-    /** The replica's running count, or null while it refuses connections (loading) or does not answer. */
-    private Integer runningOf(ModelSimServer server) {
+    private static void put(Map<String, NavigableMap<Instant, Integer>> to, String pod, Instant at, int value) {
+        NavigableMap<Instant, Integer> series = to.computeIfAbsent(pod, k -> new TreeMap<>());
+        synchronized (series) {
+            series.put(at, value);
+        }
+    }
+
+    /** The replica's running and waiting counts, or null while it refuses connections (loading) or does not answer. */
+    private int[] queueOf(ModelSimServer server) {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return null;
             }
-            double sum = 0;
-            boolean found = false;
+            double[] sum = {-1, -1};
             for (String line : r.body().split("\n")) {
-                if (line.startsWith("vllm:num_requests_running")) {
-                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                    found = true;
+                int which = line.startsWith("vllm:num_requests_running") ? 0 : line.startsWith("vllm:num_requests_waiting") ? 1 : -1;
+                if (which >= 0) {
+                    sum[which] = Math.max(0, sum[which]) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }
-            return found ? (int) sum : null;
+            return sum[0] < 0 || sum[1] < 0 ? null : new int[]{(int) sum[0], (int) sum[1]};
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
@@ -126,15 +132,29 @@ final class BatchUse implements AutoCloseable {
         }
     }
 
-    /** Per pod: readings, the highest running count read, seconds between first and last reading. */
-    String coverage() {
+    /**
+     * Per pod, over its readings: how many, mean running, share of readings with the batch full
+     * ({@code full}), mean waiting and share with requests waiting. A replica with a queue while
+     * another has free slots shows requests unevenly spread (connections stay on the replica they
+     * first reached).
+     */
+    String coverage(int full) {
         StringBuilder out = new StringBuilder();
         new TreeMap<>(running).forEach((pod, series) -> {
+            List<Integer> r;
+            List<Integer> w;
             synchronized (series) {
-                out.append(String.format("%s %d readings, max %d, over %.0f s; ", pod.substring(pod.lastIndexOf('-') + 1), series.size(),
-                        series.values().stream().mapToInt(Integer::intValue).max().orElse(0),
-                        series.isEmpty() ? 0 : Scenario.seconds(series.firstKey(), series.lastKey())));
+                r = List.copyOf(series.values());
             }
+            NavigableMap<Instant, Integer> q = waiting.getOrDefault(pod, new TreeMap<>());
+            synchronized (q) {
+                w = List.copyOf(q.values());
+            }
+            out.append(String.format("%s %d readings: running mean %.0f, full %.2f, waiting mean %.1f, some waiting %.2f; ",
+                    pod.substring(pod.lastIndexOf('-') + 1), r.size(), r.stream().mapToInt(Integer::intValue).average().orElse(0),
+                    r.stream().filter(n -> n >= full).count() / (double) Math.max(1, r.size()),
+                    w.stream().mapToInt(Integer::intValue).average().orElse(0),
+                    w.stream().filter(n -> n > 0).count() / (double) Math.max(1, w.size())));
         });
         return out.toString();
     }

@@ -149,7 +149,7 @@ class CampaignEfficiencyScenarioTest {
                             .map(v -> String.format("%.0f", v)).toList(), split.loading(), full, split.full(), split.partEmpty(),
                     split.after(), split.sequenceSeconds() / MAX_NUM_SEQS / served, ideal / served, SHARDS, ids.size(),
                     done.getStatus().getDocuments().getWritten(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
-            System.out.println("P6 batch readings: " + batches.coverage());
+            System.out.println("[figures] P6 per replica: " + batches.coverage(full));
             System.out.println("[figures] P6 cold start (s after apply): " + coldStart(s.cluster.events(), applied, batches, full));
             assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target 0.92)");
         }
