@@ -105,6 +105,19 @@ public final class ReplicaRecommender {
         return new Recommendation(bounded, raw, reason, h);
     }
 
+    /**
+     * When the idle wait of a model without work ends, so that its decision runs then rather than
+     * at the next scrape (up to a period later); empty while it is busy or already at min.
+     */
+    public static java.util.Optional<Instant> idleEndsAt(int replicas, ScalingHistory history, Backlog backlog,
+                                                         ScalingPolicy policy, Instant now) {
+        if (replicas <= policy.min() || history.lastBusyAt() == null || !history.lastBusyAt().isBefore(now)) {
+            return java.util.Optional.empty();
+        }
+        Instant end = history.lastBusyAt().plus(IdleRule.wait(history, backlog, policy));
+        return end.isAfter(now) ? java.util.Optional.of(end) : java.util.Optional.empty();
+    }
+
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */
     private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy,
                                    ScalingHistory.Ceiling remembered, Instant now) {
