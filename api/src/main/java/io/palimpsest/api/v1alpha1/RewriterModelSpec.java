@@ -276,7 +276,7 @@ public class RewriterModelSpec {
 
         @Min(0)
         @Default("600")
-        @JsonPropertyDescription("Seconds with no remaining work before scaling to replicas.min.")
+        @JsonPropertyDescription("Seconds with no work before scaling to replicas.min, counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
         private Integer idleToZeroSeconds;
 
         @Min(1)

@@ -47,6 +47,7 @@ import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -80,6 +81,8 @@ import java.util.Set;
 public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     /** The queue in status is rewritten when it changes, or at least this often while sampling. */
     private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
+    /** When a model without work is due to go to min: its next decision runs then. */
+    private static final String IDLE_RECHECK_KEY = "palimpsest.io/idle-recheck";
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -147,11 +150,15 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 : reconcileDeployed(model, context, id, previous);
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
+        UpdateControl<RewriterModel> control;
         if (next.equals(previous)) {
-            return UpdateControl.noUpdate();
+            control = UpdateControl.noUpdate();
+        } else {
+            model.setStatus(next);
+            control = UpdateControl.patchStatus(model);
         }
-        model.setStatus(next);
-        return UpdateControl.patchStatus(model);
+        return context.managedWorkflowAndDependentResourceContext().get(IDLE_RECHECK_KEY, Duration.class)
+                .map(control::rescheduleAfter).orElse(control);
     }
 
     @Override
@@ -195,10 +202,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         } else {
             scaledObjects.ensureAbsent(context.getClient(), model);
             Backlog backlog = remainingWork.remainingWork(model, context);
-            Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, clock.instant(),
+            Instant now = clock.instant();
+            Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, now,
                     observations.history(id));
             observations.recordHistory(id, rec.history());
             desired = rec.replicas();
+            ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now).ifPresent(end ->
+                    context.managedWorkflowAndDependentResourceContext().put(IDLE_RECHECK_KEY,
+                            Duration.between(now, end).plusMillis(100)));
             if (desired != current) {
                 events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("
                         + rec.reason() + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running()).orElse("")

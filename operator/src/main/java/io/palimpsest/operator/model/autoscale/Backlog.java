@@ -9,15 +9,28 @@ package io.palimpsest.operator.model.autoscale;
  *                 each job, min(shards left, its parallelism cap) x what one worker keeps in flight.
  *                 It sizes the fleet for the backlog at once, instead of one replica per load time
  *                 while worker parallelism and the queue chase each other up from one replica.
+ * @param heldJobs bound jobs not finished that have nothing to run now (suspended): no work, but the
+ *                 model is still bound to them, so it waits idle-to-zero for them rather than only
+ *                 the scale-down window ({@link IdleRule})
  */
-public record Backlog(long shards, long requests) {
+public record Backlog(long shards, long requests, long heldJobs) {
 
     public static final Backlog NONE = new Backlog(0, 0);
 
     public Backlog {
-        if (shards < 0 || requests < 0) {
-            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards, " + requests + " requests");
+        if (shards < 0 || requests < 0 || heldJobs < 0) {
+            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards, " + requests + " requests, "
+                    + heldJobs + " held jobs");
         }
+    }
+
+    public Backlog(long shards, long requests) {
+        this(shards, requests, 0);
+    }
+
+    /** Jobs bound to the model that may run again (suspended) but have nothing to run now. */
+    public static Backlog held(long jobs) {
+        return new Backlog(0, 0, jobs);
     }
 
     /** Work that is there but whose size in requests is not known (e.g. jobs still planning). */
@@ -26,7 +39,7 @@ public record Backlog(long shards, long requests) {
     }
 
     public Backlog plus(Backlog other) {
-        return new Backlog(shards + other.shards, requests + other.requests);
+        return new Backlog(shards + other.shards, requests + other.requests, heldJobs + other.heldJobs);
     }
 
     public boolean any() {

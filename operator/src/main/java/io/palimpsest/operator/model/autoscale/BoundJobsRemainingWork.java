@@ -20,7 +20,7 @@ import java.util.Collection;
  * reconciler's RewriteJob informer maps them to it), counting pending + running shards of
  * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
  * size, so the model starts loading while the planner lists the input; so does a suspended job
- * whose preview has yet to run. In requests, a job's
+ * whose preview has yet to run. Any other suspended job is held: no work, yet still bound. In requests, a job's
  * shards count up to its parallelism (the number, or the operator-wide cap under auto), each at
  * its workers' concurrency (the number, or the operator's assumption for auto).
  */
@@ -58,13 +58,13 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         if (PreviewJob.awaited(job)) {
             return Backlog.ofShards(1); // the preview needs the model while the job stays suspended
         }
-        if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
-            return Backlog.NONE;
-        }
         RewriteJobStatus status = job.getStatus();
         JobPhase phase = status == null ? null : status.getPhase();
-        if (phase != null && (phase.isTerminal() || phase == JobPhase.Suspended)) {
+        if (phase != null && phase.isTerminal()) {
             return Backlog.NONE;
+        }
+        if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend()) || phase == JobPhase.Suspended) {
+            return Backlog.held(1);
         }
         RewriteJobStatus.ShardCounts shards = status == null ? null : status.getShards();
         if (shards == null || shards.getTotal() == 0) {

@@ -24,7 +24,9 @@ import java.util.OptionalInt;
  *       parallelism follows the replicas that are ready. Up when the lowest recommendation of
  *       the scale-up window is above the current count, down only to the highest recommendation of the scale-down window
  *       (the HPA's rule: a brief dip or spike does not move the fleet, so no flapping).</li>
- *   <li>No work and an empty queue for idleToMin: replicas.min (0 allowed), no window.</li>
+ *   <li>No work and an empty queue: replicas.min (0 allowed), no window, after the scale-down
+ *       window when the last work was a bound job's and none is left, else after idleToMin
+ *       ({@link IdleRule}).</li>
  * </ul>
  */
 public final class ReplicaRecommender {
@@ -32,7 +34,7 @@ public final class ReplicaRecommender {
     public Recommendation recommend(int current, QueueSample sample, Backlog backlog,
                                     ScalingPolicy policy, Instant now, ScalingHistory history) {
         QueueSample fresh = sample != null && sample.isFresh(now, policy.sampleMaxAge()) ? sample : null;
-        boolean busy = backlog.any() || (fresh != null && fresh.load() > 0);
+        boolean busy = backlog.any() || IdleRule.queueBusy(fresh, history);
 
         ScalingHistory h = history;
         OptionalInt ceiling = policy.measuredCeiling(fresh);
@@ -40,6 +42,9 @@ public final class ReplicaRecommender {
             h = h.withCeiling(new ScalingHistory.Ceiling(ceiling.getAsInt(), now));
         }
         ScalingHistory.Ceiling remembered = h.ceiling();
+        if (backlog.any()) {
+            h = h.withLastJobWorkAt(now);
+        }
         if (busy) {
             h = h.withLastBusyAt(now);
         } else if (h.lastBusyAt() == null && current > 0) {
@@ -48,11 +53,9 @@ public final class ReplicaRecommender {
         }
 
         if (!busy) {
-            boolean idleLongEnough = h.lastBusyAt() == null
-                    || !now.isBefore(h.lastBusyAt().plus(policy.idleToMin()));
-            if (current == 0 || idleLongEnough) {
+            if (current == 0 || IdleRule.over(h, backlog, policy, now)) {
                 int target = policy.min();
-                ScaleReason reason = target == current ? ScaleReason.Steady : ScaleReason.IdleToMin;
+                ScaleReason reason = target == current ? ScaleReason.Steady : IdleRule.reason(h, backlog);
                 return new Recommendation(target, target, reason, h.reset(now, target));
             }
         }
@@ -100,6 +103,19 @@ public final class ReplicaRecommender {
             reason = ScaleReason.Bounds;
         }
         return new Recommendation(bounded, raw, reason, h);
+    }
+
+    /**
+     * When the idle wait of a model without work ends, so that its decision runs then rather than
+     * at the next scrape (up to a period later); empty while it is busy or already at min.
+     */
+    public static java.util.Optional<Instant> idleEndsAt(int replicas, ScalingHistory history, Backlog backlog,
+                                                         ScalingPolicy policy, Instant now) {
+        if (replicas <= policy.min() || history.lastBusyAt() == null || !history.lastBusyAt().isBefore(now)) {
+            return java.util.Optional.empty();
+        }
+        Instant end = history.lastBusyAt().plus(IdleRule.wait(history, backlog, policy));
+        return end.isAfter(now) ? java.util.Optional.of(end) : java.util.Optional.empty();
     }
 
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */

@@ -16,6 +16,8 @@ public enum ScaleReason {
     NoFreshSample,
     /** No work for the idle window: down to replicas.min. */
     IdleToMin,
+    /** The bound jobs ran out of work and none is left or queued: down to replicas.min after the scale-down window. */
+    JobsDone,
     /** Outside [min, max] after a spec change. */
     Bounds
 }

@@ -10,11 +10,15 @@ import java.util.List;
  * stabilization windows, and when the model last had work. Immutable; each decision returns
  * the next history.
  *
+ * <p>{@code lastJobWorkAt} is the last decision that saw a bound job with work left; when it is also
+ * the last busy one, the model's last work was a job's, and {@link IdleRule} counts the idle wait
+ * from that job's end.
+ *
  * <p>Stays small: entries older than the longest window are dropped, and a run of equal
  * recommendations keeps only its newest entry (the newest one outlives the others in every
  * window, so min and max over a window are unchanged).
  */
-public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ceiling) {
+public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ceiling, Instant lastJobWorkAt) {
 
     public record Entry(Instant at, int replicas) {
     }
@@ -24,11 +28,15 @@ public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ce
     }
 
     public static ScalingHistory empty() {
-        return new ScalingHistory(List.of(), null, null);
+        return new ScalingHistory(List.of(), null, null, null);
     }
 
     public ScalingHistory(List<Entry> entries, Instant lastBusyAt) {
-        this(entries, lastBusyAt, null);
+        this(entries, lastBusyAt, null, null);
+    }
+
+    public ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ceiling) {
+        this(entries, lastBusyAt, ceiling, null);
     }
 
     public ScalingHistory {
@@ -36,7 +44,7 @@ public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ce
     }
 
     ScalingHistory withCeiling(Ceiling observed) {
-        return new ScalingHistory(entries, lastBusyAt, observed);
+        return new ScalingHistory(entries, lastBusyAt, observed, lastJobWorkAt);
     }
 
     ScalingHistory record(Instant now, int replicas, Duration keep) {
@@ -51,15 +59,19 @@ public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ce
             next.remove(next.size() - 1);
         }
         next.add(new Entry(now, replicas));
-        return new ScalingHistory(next, lastBusyAt, ceiling);
+        return new ScalingHistory(next, lastBusyAt, ceiling, lastJobWorkAt);
     }
 
     ScalingHistory withLastBusyAt(Instant at) {
-        return new ScalingHistory(entries, at, ceiling);
+        return new ScalingHistory(entries, at, ceiling, lastJobWorkAt);
+    }
+
+    ScalingHistory withLastJobWorkAt(Instant at) {
+        return new ScalingHistory(entries, lastBusyAt, ceiling, at);
     }
 
     ScalingHistory reset(Instant now, int replicas) {
-        return new ScalingHistory(List.of(new Entry(now, replicas)), lastBusyAt, ceiling);
+        return new ScalingHistory(List.of(new Entry(now, replicas)), lastBusyAt, ceiling, lastJobWorkAt);
     }
 
     /** Lowest recommendation in (now - window, now]; the HPA's rule for scaling up. */

@@ -58,8 +58,12 @@ class BoundJobsRemainingWorkTest {
             status.setShards(counts);
         }
         job.setStatus(status);
-        assertEquals(new Backlog(shards, requests), source.count(List.of(job)));
-        assertEquals(new Backlog(shards * 2, requests * 2), source.count(List.of(job, job)));
+        Backlog one = source.count(List.of(job));
+        Backlog two = source.count(List.of(job, job));
+        assertEquals(List.of(shards, requests), List.of(one.shards(), one.requests()));
+        assertEquals(List.of(shards * 2, requests * 2), List.of(two.shards(), two.requests()));
+        assertEquals((suspend || phase == JobPhase.Suspended) && !phase.isTerminal() ? 1 : 0, one.heldJobs(),
+                "a suspended job not finished is held: bound, without work");
     }
 
     @ParameterizedTest(name = "phase={0} estimated={1} previewFailed={2} -> {3} shards")
@@ -92,7 +96,9 @@ class BoundJobsRemainingWorkTest {
                     .withStatus("False").withReason(PreviewJob.FAILED).withMessage("the preview Job failed").build());
         }
         job.setStatus(status);
-        assertEquals(Backlog.ofShards(shards), source.count(List.of(job)));
+        Backlog backlog = source.count(List.of(job));
+        assertEquals(List.of(shards, 0L), List.of(backlog.shards(), backlog.requests()));
+        assertEquals(shards == 0 && phase != JobPhase.Failed ? 1 : 0, backlog.heldJobs(), "previewed and suspended: held");
     }
 
     private static IntOrString setting(String value) {

@@ -221,7 +221,7 @@ class ReplicaRecommenderTest {
     @Test
     void scalesToZeroAfterTheIdleWindowAndNotBefore() {
         Timeline t = new Timeline(policy(0, 8), 1);
-        t.step(100, 5);
+        t.step(100, 0); // requests from other clients, no bound job
         Instant lastWork = t.now;
         while (t.now.isBefore(lastWork.plusSeconds(585))) {
             t.step(0, 0);
@@ -249,15 +249,90 @@ class ReplicaRecommenderTest {
     @Test
     void workDuringTheIdleWindowRestartsTheIdleClock() {
         Timeline t = new Timeline(policy(0, 8), 1);
-        t.step(0, 3);
+        t.step(40, 0);
         t.advance(Duration.ofSeconds(500));
-        t.step(0, 3); // work seen at +500 s
+        t.step(40, 0); // requests seen at +500 s
         t.advance(Duration.ofSeconds(300));
         t.step(0, 0); // +800 s: 300 s idle, not 600
         assertEquals(1, t.current);
         t.advance(Duration.ofSeconds(300));
         t.step(0, 0);
         assertEquals(0, t.current);
+    }
+
+    @Test
+    void theLastJobEndingScalesToZeroAfterTheScaleDownWindowNotIdleToZero() {
+        Timeline t = new Timeline(policy(0, 8), 4);
+        t.step(1000, 40);
+        t.step(300, 2);
+        Instant jobEnded = t.now;
+        while (t.now.isBefore(jobEnded.plusSeconds(285))) {
+            t.step(0, 0);
+            assertTrue(t.current >= 1, "held within the window, not yet zero, at " + Duration.between(jobEnded, t.now));
+        }
+        t.step(0, 0); // the job's end + 300 s, the scale-down window (idle-to-zero is 600 s)
+        assertEquals(0, t.current);
+        assertEquals(ScaleReason.JobsDone, t.last.reason());
+    }
+
+    @Test
+    void theIdleWaitStartsWhenTheJobEndsNotAtTheLastSampleOfItsRequests() {
+        ScalingPolicy p = policy(0, 8);
+        // the job is seen with work at T0; the scrape just before showed its last requests
+        QueueSample lastRequests = new QueueSample(0, 200, 1, 0, T0.minusSeconds(1));
+        Recommendation r = recommender.recommend(1, lastRequests, Backlog.ofShards(1), p, T0, ScalingHistory.empty());
+        // its shards are done 5 s later; the sample is still fresh but older than the job's work
+        r = recommender.recommend(1, lastRequests, Backlog.NONE, p, T0.plusSeconds(5), r.history());
+        assertEquals(1, r.replicas());
+        r = recommender.recommend(1, new QueueSample(0, 0, 1, 0, T0.plusSeconds(299)), Backlog.NONE, p, T0.plusSeconds(299), r.history());
+        assertEquals(1, r.replicas());
+        r = recommender.recommend(1, new QueueSample(0, 0, 1, 0, T0.plusSeconds(300)), Backlog.NONE, p, T0.plusSeconds(300), r.history());
+        assertEquals(0, r.replicas(), "300 s after the job's last work, not after the sample's time");
+        assertEquals(ScaleReason.JobsDone, r.reason());
+    }
+
+    @Test
+    void theIdleWaitsEndIsKnownSoItsDecisionNeedNotWaitForAScrape() {
+        ScalingPolicy p = policy(0, 8);
+        Recommendation busy = recommender.recommend(2, new QueueSample(0, 100, 2, 0, T0), Backlog.ofShards(3), p, T0, ScalingHistory.empty());
+        assertEquals(java.util.Optional.empty(), ReplicaRecommender.idleEndsAt(busy.replicas(), busy.history(), Backlog.ofShards(3), p, T0),
+                "busy: nothing to wait for");
+        Instant later = T0.plusSeconds(20);
+        Recommendation idle = recommender.recommend(busy.replicas(), new QueueSample(0, 0, 2, 0, later), Backlog.NONE, p, later, busy.history());
+        assertEquals(java.util.Optional.of(T0.plusSeconds(300)),
+                ReplicaRecommender.idleEndsAt(idle.replicas(), idle.history(), Backlog.NONE, p, later), "the job's end + the scale-down window");
+        assertEquals(java.util.Optional.of(T0.plusSeconds(600)),
+                ReplicaRecommender.idleEndsAt(idle.replicas(), idle.history(), Backlog.held(1), p, later), "a held job: idle-to-zero");
+        assertEquals(java.util.Optional.empty(), ReplicaRecommender.idleEndsAt(0, idle.history(), Backlog.NONE, p, later), "at min");
+    }
+
+    @Test
+    void aSuspendedJobKeepsTheModelForIdleToZero() {
+        Timeline t = new Timeline(policy(0, 8), 2);
+        t.step(500, 20);
+        Instant suspended = t.now;
+        while (t.now.isBefore(suspended.plusSeconds(585))) {
+            t.stepWithBacklog(0, Backlog.held(1));
+            assertTrue(t.current >= 1, "still warm at " + Duration.between(suspended, t.now));
+        }
+        t.stepWithBacklog(0, Backlog.held(1));
+        assertEquals(0, t.current);
+        assertEquals(ScaleReason.IdleToMin, t.last.reason());
+    }
+
+    @Test
+    void otherClientsAfterTheJobKeepTheModelForIdleToZero() {
+        Timeline t = new Timeline(policy(0, 8), 1);
+        t.step(100, 3);
+        t.step(50, 0); // a request from another client after the job's last shard
+        Instant lastRequest = t.now;
+        while (t.now.isBefore(lastRequest.plusSeconds(585))) {
+            t.step(0, 0);
+            assertEquals(1, t.current, "still warm at " + Duration.between(lastRequest, t.now));
+        }
+        t.step(0, 0);
+        assertEquals(0, t.current);
+        assertEquals(ScaleReason.IdleToMin, t.last.reason());
     }
 
     @Test
