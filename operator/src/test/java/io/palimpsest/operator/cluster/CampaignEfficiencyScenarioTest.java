@@ -105,6 +105,24 @@ class CampaignEfficiencyScenarioTest {
             RewriteJob done = s.job("p6");
             long completionTokens = done.getStatus().getTokens().getCompletion();
             assertEquals(ids.size(), done.getStatus().getDocuments().getRead(), "every document read");
+            // each source document exactly once in the output or the rejects, however the plan cut the files
+            Map<String, Integer> seen = new HashMap<>();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            try (var files = java.nio.file.Files.walk(s.claim("corpus").resolve("p6-out"))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl") && (p.toString().contains("/wiki/")
+                        || p.toString().contains("/_palimpsest/rejects/"))).toList()) {
+                    for (String line : java.nio.file.Files.readAllLines(f)) {
+                        var record = json.readTree(line);
+                        seen.merge(record.path("provenance").path("sourceId").asText(record.path("id").asText()), 1, Integer::sum);
+                    }
+                }
+            }
+            List<String> lost = ids.stream().filter(id -> !seen.containsKey(id)).toList();
+            List<String> duplicated = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList();
+            System.out.printf("[figures] P6 documents: %,d in the input, %,d in the output or rejects, %d lost, %d duplicated; "
+                    + "%d shards planned%n", ids.size(), seen.size(), lost.size(), duplicated.size(), done.getStatus().getShards().getTotal());
+            assertEquals(List.of(), lost, "lost documents");
+            assertEquals(List.of(), duplicated, "duplicated documents");
             ReplicaSeconds split = ReplicaSeconds.of(s.cluster.events(), finished);
             double paid = split.paid();
             double ideal = completionTokens / capacity;
