@@ -9,15 +9,31 @@ package io.palimpsest.operator.model.autoscale;
  *                 each job, min(shards left, its parallelism cap) x what one worker keeps in flight.
  *                 It sizes the fleet for the backlog at once, instead of one replica per load time
  *                 while worker parallelism and the queue chase each other up from one replica.
+ * @param pending  of those shards, the ones no worker has started yet
  */
-public record Backlog(long shards, long requests) {
+public record Backlog(long shards, long requests, long pending) {
 
-    public static final Backlog NONE = new Backlog(0, 0);
+    public static final Backlog NONE = new Backlog(0, 0, 0);
 
     public Backlog {
-        if (shards < 0 || requests < 0) {
-            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards, " + requests + " requests");
+        if (shards < 0 || requests < 0 || pending < 0 || pending > shards) {
+            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards (" + pending + " not started), "
+                    + requests + " requests");
         }
+    }
+
+    /** Shards of which none is known to have started: every one counts as pending. */
+    public Backlog(long shards, long requests) {
+        this(shards, requests, shards);
+    }
+
+    /**
+     * Every shard left is running and their size in requests is known: no work can be added (a
+     * shard that fails an attempt goes back to pending), so what the backlog keeps in flight can
+     * only fall until the jobs end. The fleet may follow it down at once.
+     */
+    public boolean draining() {
+        return shards > 0 && pending == 0 && requests > 0;
     }
 
     /** Work that is there but whose size in requests is not known (e.g. jobs still planning). */
@@ -26,7 +42,7 @@ public record Backlog(long shards, long requests) {
     }
 
     public Backlog plus(Backlog other) {
-        return new Backlog(shards + other.shards, requests + other.requests);
+        return new Backlog(shards + other.shards, requests + other.requests, pending + other.pending);
     }
 
     public boolean any() {
