@@ -123,6 +123,21 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
         return intOf(job.getSpec().getWorkers() == null ? null : job.getSpec().getWorkers().getParallelism());
     }
 
+    /** Workers the job's model keeps busy at its largest ({@link ParallelismPolicy#fleetWorkers}); null when unknown. */
+    Integer fleetWorkers(RewriteJob job, ParallelismPolicy policy) {
+        if (job.getSpec().getModelRef() == null) {
+            return null;
+        }
+        RewriteJobSpec.Workers w = job.getSpec().getWorkers();
+        Integer maxReplicas = null;
+        if (model != null && model.getSpec().getEndpoint() == null) {
+            var replicas = model.getSpec().getReplicas();
+            maxReplicas = replicas == null || replicas.getMax() == null ? 1 : replicas.getMax(); // the CRD's default
+        }
+        return policy.fleetWorkers(intOf(w == null ? null : w.getParallelism()), intOf(w == null ? null : w.getConcurrencyPerWorker()),
+                maxReplicas, maxNumSeqs());
+    }
+
     long remainingShards(RewriteJobStatus folded) {
         RewriteJobStatus.ShardCounts counts = folded.getShards();
         return counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();

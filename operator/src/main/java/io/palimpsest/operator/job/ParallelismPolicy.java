@@ -51,6 +51,28 @@ public final class ParallelismPolicy {
     }
 
     /**
+     * Workers the model's largest fleet keeps busy at once: {@code replicas.max x maxNumSeqs} batch
+     * slots over what one worker keeps in flight (no headroom: workers beyond the batch slots only
+     * queue), at most an explicit parallelism, else the operator-wide cap. The planner cuts shards so
+     * none is long for this many workers ({@code palimpsest plan --fleet-workers}). Null when the
+     * fleet is not the operator's to size (a model behind an external endpoint, no model, or no
+     * model found yet) and no explicit parallelism says it: shards stay whole files.
+     *
+     * @param maxReplicas the model's replicas.max, null for an external endpoint
+     */
+    public Integer fleetWorkers(Integer explicitParallelism, Integer concurrencyPerWorker, Integer maxReplicas, int maxNumSeqs) {
+        Long served = null;
+        if (maxReplicas != null && maxReplicas > 0 && maxNumSeqs > 0) {
+            int perWorker = concurrencyPerWorker != null ? concurrencyPerWorker : settings.defaultConcurrencyPerWorker();
+            served = Math.max(1, ((long) maxReplicas * maxNumSeqs + perWorker - 1) / Math.max(1, perWorker));
+        }
+        if (explicitParallelism == null) {
+            return served == null ? null : (int) Math.min(served, settings.maxParallelism());
+        }
+        return (int) Math.max(1, served == null ? explicitParallelism : Math.min(served, explicitParallelism));
+    }
+
+    /**
      * A job whose recipe calls no model (templates rendered from the records, filters) has no
      * capacity to follow: 'auto' runs one pod per shard left, up to the operator-wide cap; the
      * cluster's scheduler and quotas decide how many run at once.

@@ -20,6 +20,16 @@ public final class PlannerJob {
     }
 
     public static Job desired(RewriteJob job, String image, JobSettings settings) {
+        return desired(job, image, settings, null);
+    }
+
+    /**
+     * @param fleetWorkers workers the job's model keeps busy at once ({@link ParallelismPolicy#fleetWorkers}): the
+     *                     planner cuts shards long for that fleet into item ranges; null keeps whole files
+     */
+    public static Job desired(RewriteJob job, String image, JobSettings settings, Integer fleetWorkers) {
+        List<String> args = fleetWorkers == null ? List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)
+                : List.of("plan", "--job", WorkerPodTemplate.JOB_FILE, "--fleet-workers", String.valueOf(fleetWorkers));
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(RewriteJobNames.plannerJob(job))
@@ -33,7 +43,7 @@ public final class PlannerJob {
                 .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
                 .withValues(ExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
-                        List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)))
+                        args))
                 .endSpec()
                 .build();
     }

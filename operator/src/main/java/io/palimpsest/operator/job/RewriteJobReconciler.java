@@ -248,7 +248,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         Duration capCheck = ensureConfigMap(job, seen, owned, now);
         if (phase == JobPhase.Planning) {
             if (seen.plannerJob() == null) {
-                created(job, owned.create(PlannerJob.desired(job, image, settings)));
+                created(job, owned.create(PlannerJob.desired(job, image, settings, seen.fleetWorkers(job, policy()))));
             } else if (seen.plannerState() == JobPhaseMachine.PlannerState.NOT_STARTED) {
                 owned.delete(seen.plannerJob()); // finished, but its pod and the count are gone: plan again
             }
@@ -259,8 +259,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     + "\":\"" + shards + "\"}}}");
         }
         boolean suspend = phase == JobPhase.Suspended;
-        ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
-                settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
+        ParallelismPolicy policy = policy();
         // The model deleted under a running job: no worker runs until it is back. Workers would only
         // fail to reach it and spend the shards' retries; stopped by the scale-in they are not charged.
         boolean modelGone = job.getSpec().getModelRef() != null && seen.model() == null;
@@ -294,6 +293,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
         return capCheck;
+    }
+
+    private ParallelismPolicy policy() {
+        return new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
+                settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
     }
 
     private String image(RewriteJob job) {

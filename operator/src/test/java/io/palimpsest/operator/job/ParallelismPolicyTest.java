@@ -53,6 +53,27 @@ class ParallelismPolicyTest {
         assertEquals(expected, policy.parallelism(new Demand(explicit, conc, weight, total, ready, seqs, suspended, remaining, current)));
     }
 
+    @ParameterizedTest(name = "fleet: explicit={0} conc={1} maxReplicas={2} seqs={3} -> {4}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            // explicit | conc | maxReplicas | seqs | workers the largest fleet keeps busy
+            // 4 x 128 batch slots, 8 requests per worker: 64 workers (the headroom's extra workers only queue)
+            "-          | 8    | 4           | 128  | 64",
+            // 'auto' workers are assumed to keep 32 in flight
+            "-          | -    | 4           | 256  | 32",
+            "-          | 100  | 1           | 256  | 3",
+            // an explicit number: at most that many, and no more than the batch slots keep busy
+            "12         | 8    | 4           | 128  | 12",
+            "2000       | 8    | 4           | 128  | 64",
+            // an external endpoint: only an explicit number says how many work at once
+            "12         | -    | -           | 256  | 12",
+            "-          | -    | -           | 256  | -",
+            // the operator-wide cap
+            "-          | 1    | 8           | 256  | 500",
+    })
+    void fleetWorkers(Integer explicit, Integer conc, Integer maxReplicas, int seqs, Integer expected) {
+        assertEquals(expected, policy.fleetWorkers(explicit, conc, maxReplicas, seqs));
+    }
+
     @ParameterizedTest(name = "no model: explicit={0} suspended={1} remaining={2} -> {3}")
     @CsvSource(delimiter = '|', nullValues = "-", value = {
             // explicit | suspended | remaining | pods

@@ -62,7 +62,9 @@ class RewriteJobLifecycleTest {
         assertTrue(yaml.contains("recipeHash: sha256:"), yaml);
         assertFalse(yaml.contains("parallelism"), "operator-only fields stay out of job.yaml");
         Job planner = moves.job("lc-plan");
-        assertEquals(List.of("plan", "--job", "/etc/palimpsest/job.yaml"), planner.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+        // 4 workers (explicit) on 2 replicas that keep 2 x 256 / 32 = 16 busy: shards are cut for 4
+        assertEquals(List.of("plan", "--job", "/etc/palimpsest/job.yaml", "--fleet-workers", "4"),
+                planner.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
         assertOwnedBy(job, planner);
         assertOwnedBy(job, cm);
 

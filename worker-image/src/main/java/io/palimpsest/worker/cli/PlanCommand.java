@@ -46,13 +46,21 @@ final class PlanCommand implements Callable<Integer> {
             description = "Plan even though the output was made with another recipe (its committed shards stay as they are).")
     boolean acceptRecipeChange;
 
+    @Option(names = "--fleet-workers",
+            description = "Workers the job's model keeps busy at once (set by the operator from the model's largest fleet): shards"
+                    + " longer than a quarter of one worker's share of the input are cut into item ranges. Unset: whole files.")
+    Integer fleetWorkers;
+
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         try {
             var loaded = pod.load();
             try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
-                PlanSummary summary = plan(runtime, json, acceptRecipeChange);
+                if (fleetWorkers != null && fleetWorkers < 1) {
+                    throw new InvalidJobException("--fleet-workers must be at least 1, got " + fleetWorkers);
+                }
+                PlanSummary summary = plan(runtime, json, acceptRecipeChange, fleetWorkers);
                 String line = json.writeValueAsString(summary);
                 System.out.println(summary.getShards());
                 pod.report(line);
@@ -65,6 +73,11 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange) throws IOException {
+        return plan(runtime, json, acceptRecipeChange, null);
+    }
+
+    /** @param fleetWorkers workers the model keeps busy at once (null: shards are whole files) */
+    static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange, Integer fleetWorkers) throws IOException {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json));
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
@@ -77,7 +90,7 @@ final class PlanCommand implements Callable<Integer> {
                 }
             }
             return items;
-        });
+        }, fleetWorkers);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), firstDocument(runtime, shards));
         } catch (RecipeException e) {
@@ -102,7 +115,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         PlanSummary summary = new PlanSummary();
         summary.setShards(result.shardCount());
-        summary.setFiles((long) result.shards().stream().mapToInt(s -> s.files().size()).sum());
+        summary.setFiles(result.shards().stream().flatMap(s -> s.files().stream()).map(f -> f.key()).distinct().count());
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;

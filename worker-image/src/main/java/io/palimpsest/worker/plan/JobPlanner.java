@@ -63,6 +63,15 @@ public final class JobPlanner {
 
     /** @param inputUri the input as the job names it, for messages (null: the storage's own description) */
     public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
+        return cut(input, inputUri, filter, limit, counter, null);
+    }
+
+    /**
+     * @param fleetWorkers workers the job's model keeps busy at once, when known: shards long for that
+     *                     fleet are cut into item ranges ({@link ShardSplitter}); null keeps whole shards
+     */
+    public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter,
+            Integer fleetWorkers) throws IOException {
         String where = inputUri != null ? inputUri : input.storage().describe() + input.singleKey().map(k -> "/" + k).orElse("");
         List<StoredObject> files = matchingInput(input, where, filter);
         if (files.stream().allMatch(f -> f.size() == 0)) {
@@ -71,6 +80,9 @@ public final class JobPlanner {
         List<Shard> shards = planner.group(files);
         if (limit != null) {
             shards = applyLimit(shards, limit, counter);
+        }
+        if (fleetWorkers != null) {
+            shards = ShardSplitter.split(shards, fleetWorkers, counter);
         }
         shards = ShardPlanner.largestFirst(shards);
         if (shards.isEmpty()) {

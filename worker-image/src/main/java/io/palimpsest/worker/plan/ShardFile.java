@@ -5,12 +5,24 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * One input file of a shard, by key relative to the input root, with the size it had when planned.
  * {@code maxItems}, when set, reads only that many items (lines or rows) of the file: how
- * {@code input.limit} cuts the corpus.
+ * {@code input.limit} cuts the corpus. {@code firstItem}, when set, skips the file's items before
+ * that one (counted from 0 in file order, unusable items included): with {@code maxItems} it makes
+ * an item range, how a file too long for the fleet is cut into several shards. {@code bytes} is
+ * then the range's share of the file.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ShardFile(String key, long bytes, Long maxItems) {
+public record ShardFile(String key, long bytes, Long maxItems, Long firstItem) {
 
     public ShardFile(String key, long bytes) {
-        this(key, bytes, null);
+        this(key, bytes, null, null);
+    }
+
+    public ShardFile(String key, long bytes, Long maxItems) {
+        this(key, bytes, maxItems, null);
+    }
+
+    /** Items of the file skipped before this shard's part (0 when the part starts at the top). */
+    public long skippedItems() {
+        return firstItem == null ? 0 : firstItem;
     }
 }

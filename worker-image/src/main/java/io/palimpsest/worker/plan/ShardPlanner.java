@@ -15,10 +15,11 @@ import io.palimpsest.worker.storage.StoredObject;
  * made of the shortest ones: longest-processing-time-first scheduling, which keeps a few large
  * shards started late from running on alone while the rest of the fleet idles.
  *
- * <p>Files are never split: a file larger than the byte target becomes a shard of its own. Splitting
- * is only possible for uncompressed JSONL (gzip and zstd streams cannot be entered mid-way), and
- * corpora are normally already sliced into files of a few hundred MB, so whole files keep the manifest,
- * the line numbers in rejects and the missing-id fallback ({@code file:line}) simple.
+ * <p>Grouping never splits a file: a file larger than the byte target becomes a shard of its own.
+ * Cutting by bytes would only be possible for uncompressed JSONL (gzip and zstd streams cannot be
+ * entered mid-way). A shard long for the fleet that runs it is cut afterwards, by item count, into
+ * item ranges that workers reach by reading the file from its top ({@link ShardSplitter}), which keeps
+ * the line numbers in rejects and the missing-id fallback ({@code file:line}) those of the whole file.
  */
 public final class ShardPlanner {
 

@@ -22,7 +22,9 @@ import io.palimpsest.worker.storage.Storage;
 
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
- * number N is the same item in every attempt: that is what checkpoints count. A second document
+ * number N is the same item in every attempt: that is what checkpoints count. A shard that is an
+ * item range of a file ({@link ShardFile#firstItem()}) reads the file from its top and hands out only
+ * the range. A second document
  * with an id already seen in this shard is rejected as a duplicate (the first wins), and so is one
  * whose id the plan found first in an earlier shard ({@code earlierIds}, from the planner's
  * {@link io.palimpsest.worker.plan.DuplicateIdIndex}).
@@ -42,6 +44,9 @@ public final class ShardInput implements Closeable {
     private final java.util.function.LongConsumer bytesRead;
     private long currentPlannedBytes;
     private long currentReportedBytes;
+    /** True while reading the current file's items before this shard's range. */
+    private boolean skipping;
+    private boolean currentIsRange;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, Map.of(), bytes -> {
@@ -75,10 +80,9 @@ public final class ShardInput implements Closeable {
                     readFromCurrent = 0;
                     currentPlannedBytes = file.bytes();
                     currentReportedBytes = 0;
-                    current = readers.open(storage, currentKey, n -> {
-                        currentReportedBytes += n;
-                        bytesRead.accept(n);
-                    });
+                    currentIsRange = file.firstItem() != null;
+                    current = readers.open(storage, currentKey, this::consumed);
+                    skipTo(file.skippedItems());
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
@@ -102,6 +106,39 @@ public final class ShardInput implements Closeable {
             }
             // Parquet and decompressors report corrupt data as runtime exceptions
             throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
+        }
+    }
+
+    /**
+     * Passes over the file's items before this shard's range. They belong to another shard: they are
+     * neither counted nor checked for duplicates here, and their bytes are not this shard's progress.
+     * Reading them (rather than seeking) keeps positions and the {@code file:line} ids the same as
+     * in a whole-file read, and works for compressed files.
+     */
+    private void skipTo(long firstItem) throws IOException {
+        skipping = true;
+        try {
+            for (long i = 0; i < firstItem; i++) {
+                if (current.next() == null) {
+                    break;
+                }
+            }
+        } finally {
+            skipping = false;
+        }
+    }
+
+    /** Input bytes the reader consumed; a range reports only its own part, up to its planned share. */
+    private void consumed(long n) {
+        if (!currentIsRange) {
+            currentReportedBytes += n;
+            bytesRead.accept(n);
+            return;
+        }
+        long forward = skipping ? 0 : Math.min(n, currentPlannedBytes - currentReportedBytes);
+        if (forward > 0) {
+            currentReportedBytes += forward;
+            bytesRead.accept(forward);
         }
     }
 

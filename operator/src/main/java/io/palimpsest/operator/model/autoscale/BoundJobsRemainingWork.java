@@ -74,7 +74,7 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         RewriteJobSpec.Workers workers = job.getSpec() == null ? null : job.getSpec().getWorkers();
         long pods = Math.min(left, number(workers == null ? null : workers.getParallelism(), maxParallelism));
         long perPod = number(workers == null ? null : workers.getConcurrencyPerWorker(), defaultConcurrencyPerWorker);
-        return new Backlog(left, pods * perPod);
+        return new Backlog(left, pods * perPod, Math.min(left, Math.max(0, shards.getPending())));
     }
 
     private static int number(IntOrString setting, int auto) {

@@ -24,6 +24,9 @@ import java.util.OptionalInt;
  *       parallelism follows the replicas that are ready. Up when the lowest recommendation of
  *       the scale-up window is above the current count, down only to the highest recommendation of the scale-down window
  *       (the HPA's rule: a brief dip or spike does not move the fleet, so no flapping).</li>
+ *   <li>Draining (every shard left is running, none waits to start): down to the recommendation at
+ *       once, without the scale-down window; the requests those shards keep in flight can only fall,
+ *       so there is nothing to flap back to.</li>
  *   <li>No work and an empty queue: replicas.min (0 allowed), no window, after the scale-down
  *       window when the last work was a bound job's and none is left, else after idleToMin
  *       ({@link IdleRule}).</li>
@@ -83,7 +86,11 @@ public final class ReplicaRecommender {
         }
         h = h.record(now, raw, keep);
         int upTo = h.lowestWithin(now, policy.scaleUpWindow(), raw);
-        int downTo = h.highestWithin(now, policy.scaleDownWindow(), raw);
+        // The end of the work: every shard left runs, so the need only falls from here. Waiting out the
+        // window would keep replicas for requests that can no longer come; the window is there for dips
+        // in a load that may come back.
+        boolean draining = backlog.draining() && !holding;
+        int downTo = draining ? raw : h.highestWithin(now, policy.scaleDownWindow(), raw);
 
         int target;
         ScaleReason reason;
@@ -92,7 +99,7 @@ public final class ReplicaRecommender {
             reason = ScaleReason.QueueDepthUp;
         } else if (current > downTo) {
             target = downTo;
-            reason = ScaleReason.QueueDepthDown;
+            reason = draining ? ScaleReason.WorkDraining : ScaleReason.QueueDepthDown;
         } else {
             target = current;
             reason = holding ? ScaleReason.NoFreshSample

@@ -8,6 +8,11 @@ public enum ScaleReason {
     QueueDepthUp,
     /** The queue needed fewer replicas for the whole scale-down window. */
     QueueDepthDown,
+    /**
+     * Every shard left is running: what they keep in flight can only fall, so the fleet follows it
+     * down without waiting for the scale-down window (no new work can make it flap back).
+     */
+    WorkDraining,
     /** A different recommendation has not held for its stabilization window yet. */
     Stabilizing,
     /** The current count matches the queue. */

@@ -18,28 +18,31 @@ class BoundJobsRemainingWorkTest {
     /** Auto workers are assumed to keep 32 requests in flight; auto parallelism is capped at 10 pods. */
     private final BoundJobsRemainingWork source = new BoundJobsRemainingWork(32, 10);
 
-    @ParameterizedTest(name = "phase={0} suspend={1} total={2} pending={3} running={4} parallelism={5} concurrency={6} -> {7} shards, {8} requests")
+    @ParameterizedTest(name = "phase={0} suspend={1} total={2} pending={3} running={4} parallelism={5} concurrency={6} -> {7} shards, {8} requests, {9} not started")
     @CsvSource({
             // not planned yet: counts as work so the model loads while the planner runs; its size is unknown
-            ",          false,   0,  0, 0, auto, auto, 1,   0",
-            "Pending,   false,   0,  0, 0, auto, auto, 1,   0",
-            "Planning,  false,   0,  0, 0, auto, auto, 1,   0",
+            ",          false,   0,  0, 0, auto, auto, 1,   0,  1",
+            "Pending,   false,   0,  0, 0, auto, auto, 1,   0,  1",
+            "Planning,  false,   0,  0, 0, auto, auto, 1,   0,  1",
             // auto: up to the operator's cap of pods, each at the assumed concurrency
-            "Running,   false, 100, 40, 8, auto, auto, 48, 320",
-            "Running,   false, 100,  2, 1, auto, auto, 3,   96",
+            "Running,   false, 100, 40, 8, auto, auto, 48, 320, 40",
+            "Running,   false, 100,  2, 1, auto, auto, 3,   96,  2",
             // numbers given in the spec win
-            "Running,   false, 100, 40, 8,    4,    8, 48,  32",
-            "Running,   false, 100,  2, 0,    4,    8, 2,   16",
-            "Running,   false, 100, 40, 8, auto,    2, 48,  20",
+            "Running,   false, 100, 40, 8,    4,    8, 48,  32, 40",
+            "Running,   false, 100,  2, 0,    4,    8, 2,   16,  2",
+            "Running,   false, 100, 40, 8, auto,    2, 48,  20, 40",
             // nothing left, or not allowed to run
-            "Running,   false, 100,  0, 0, auto, auto, 0,    0",
-            "Running,   true,  100, 40, 8, auto, auto, 0,    0",
-            "Suspended, false, 100, 40, 0, auto, auto, 0,    0",
-            "Succeeded, false, 100,  0, 0, auto, auto, 0,    0",
-            "Failed,    false, 100,  3, 0, auto, auto, 0,    0",
+            // the last shards all running: none waits to start (the autoscaler's draining)
+            "Running,   false, 100,  0, 5, auto,    8, 5,   40,  0",
+            "Running,   false, 100,  0, 0, auto, auto, 0,    0,  0",
+            "Running,   true,  100, 40, 8, auto, auto, 0,    0,  0",
+            "Suspended, false, 100, 40, 0, auto, auto, 0,    0,  0",
+            "Succeeded, false, 100,  0, 0, auto, auto, 0,    0,  0",
+            "Failed,    false, 100,  3, 0, auto, auto, 0,    0,  0",
     })
     void countsPendingAndRunningShardsOfLiveJobs(JobPhase phase, boolean suspend, long total, long pending, long running,
-                                                 String parallelism, String concurrency, long shards, long requests) {
+                                                 String parallelism, String concurrency, long shards, long requests,
+                                                 long notStarted) {
         RewriteJob job = new RewriteJob();
         RewriteJobSpec spec = new RewriteJobSpec();
         spec.setSuspend(suspend);
@@ -60,8 +63,8 @@ class BoundJobsRemainingWorkTest {
         job.setStatus(status);
         Backlog one = source.count(List.of(job));
         Backlog two = source.count(List.of(job, job));
-        assertEquals(List.of(shards, requests), List.of(one.shards(), one.requests()));
-        assertEquals(List.of(shards * 2, requests * 2), List.of(two.shards(), two.requests()));
+        assertEquals(List.of(shards, requests, notStarted), List.of(one.shards(), one.requests(), one.pending()));
+        assertEquals(List.of(shards * 2, requests * 2, notStarted * 2), List.of(two.shards(), two.requests(), two.pending()));
         assertEquals((suspend || phase == JobPhase.Suspended) && !phase.isTerminal() ? 1 : 0, one.heldJobs(),
                 "a suspended job not finished is held: bound, without work");
     }

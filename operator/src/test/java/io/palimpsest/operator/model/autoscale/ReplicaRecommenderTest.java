@@ -159,6 +159,38 @@ class ReplicaRecommenderTest {
     }
 
     @Test
+    void drainingWorkLowersTheFleetAtOnceAndNeverFlapsBack() {
+        Timeline t = new Timeline(policy(0, 8), 4);
+        t.stepWithBacklog(1000, new Backlog(100, 3200, 60));
+        assertEquals(8, t.current);
+        // the last shards all run: 40 of them keep 320 requests in flight, ceil(320 / 272) = 2
+        t.stepWithBacklog(300, new Backlog(40, 320, 0));
+        assertEquals(2, t.current, "no window: the requests can only fall from here");
+        assertEquals(ScaleReason.WorkDraining, t.last.reason());
+        int previous = t.current;
+        for (int left = 39; left >= 1; left--) {
+            t.stepWithBacklog(left * 8, new Backlog(left, left * 8L, 0));
+            assertTrue(t.current <= previous, "never back up while draining: " + t.current + " after " + previous);
+            previous = t.current;
+        }
+        assertEquals(1, t.current);
+        // a shard fails an attempt and waits to start again: the window is back for what follows
+        t.stepWithBacklog(8, new Backlog(2, 16, 1));
+        assertEquals(1, t.current);
+    }
+
+    @Test
+    void shardsStillWaitingToStartKeepTheScaleDownWindow() {
+        Timeline t = new Timeline(policy(0, 8), 4);
+        t.stepWithBacklog(1000, new Backlog(100, 3200, 60));
+        t.stepWithBacklog(300, new Backlog(41, 320, 1));
+        assertEquals(8, t.current, "one shard not started: held through the 300 s window");
+        // a sample of no load at all with running shards: not draining either (their size is in requests)
+        assertTrue(!new Backlog(3, 0, 0).draining());
+        assertTrue(new Backlog(3, 24, 0).draining());
+    }
+
+    @Test
     void noFlappingUnderSteadyLoadAroundABoundary() {
         // 540 and 550 requests straddle the 2/3 replica boundary (544): the count settles and stays.
         Timeline t = new Timeline(policy(0, 8), 1);
