@@ -153,7 +153,7 @@ class DeletionScenarioTest {
                 RewriteJob marked = s.job(name);
                 heldByForeground[0] = marked != null && marked.getMetadata().getDeletionTimestamp() != null;
             }
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> ownedGone(s, name, firstUid));
+            awaitOrDump(s, () -> ownedGone(s, name, firstUid));
             double goneAfter = Scenario.seconds(deleted, Instant.now());
             if (!restart) {
                 assertTrue(heldByForeground[0], "a foreground delete keeps the RewriteJob until its dependents are gone");
@@ -231,7 +231,7 @@ class DeletionScenarioTest {
         return s.job(name) == null
                 && s.client.batch().v1().jobs().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, name).list().getItems().isEmpty()
                 && s.client.pods().inNamespace(Scenario.NS).list().getItems().stream()
-                .noneMatch(p -> p.getMetadata().getName().startsWith(name + "-"))
+                .noneMatch(p -> Stream.of("-plan-", "-work-", "-tally-").anyMatch(role -> p.getMetadata().getName().startsWith(name + role)))
                 && s.client.configMaps().inNamespace(Scenario.NS).list().getItems().stream()
                 .noneMatch(c -> c.getMetadata().getOwnerReferences() != null
                         && c.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())));
@@ -450,10 +450,16 @@ class DeletionScenarioTest {
         } else {
             current.stop();
         }
-        delete.run();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(done);
-        Thread.sleep(1000);
-        current = freshOperator(operatorClient);
+        try {
+            delete.run();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(done);
+            Thread.sleep(1000);
+        } catch (RuntimeException e) {
+            System.out.println("---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
+            throw e;
+        } finally {
+            current = freshOperator(operatorClient);
+        }
     }
 
     /** A new JOSDK operator with new RewriteJob and RewriterModel reconcilers wired like the app's. */
@@ -478,6 +484,15 @@ class DeletionScenarioTest {
         operator.start();
         currentModels = models;
         return operator;
+    }
+
+    private static void awaitOrDump(Scenario s, java.util.concurrent.Callable<Boolean> done) {
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(done);
+        } catch (RuntimeException e) {
+            System.out.println("---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
+            throw e;
+        }
     }
 
     private static long awaitSucceededShards(Scenario s, String name, int atLeast) {
