@@ -59,6 +59,8 @@ class DeletionSemanticsTest {
         client.batch().v1().jobs().inNamespace(NS).resource(new JobBuilder().withNewMetadata().withName("child").withOwnerReferences(ref)
                 .endMetadata().withNewSpec().withParallelism(1).withCompletions(1).withNewTemplate().withNewSpec().withRestartPolicy("Never")
                 .addNewContainer().withName("main").withImage("sleeper:1").endContainer().endSpec().endTemplate().endSpec().build()).create();
+        client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("child-config")
+                .withOwnerReferences(ref).endMetadata().build()).create();
         await().atMost(Duration.ofSeconds(20)).until(() -> cluster.kubelet().runningPods().stream().anyMatch(p -> p.startsWith(NS + "/child-")));
 
         client.configMaps().inNamespace(NS).withName("parent").withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
@@ -69,6 +71,7 @@ class DeletionSemanticsTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> client.configMaps().inNamespace(NS).withName("parent").get() == null);
         assertEquals(null, client.batch().v1().jobs().inNamespace(NS).withName("child").get(), "the dependent Job went first");
+        assertEquals(null, client.configMaps().inNamespace(NS).withName("child-config").get(), "and the dependent ConfigMap");
         assertTrue(client.pods().inNamespace(NS).list().getItems().stream().noneMatch(p -> p.getMetadata().getName().startsWith("child-")),
                 "and its pod before it");
         assertEquals(1, cluster.events().matching(e -> e.object().startsWith(NS + "/child-") && e.message().equals("SIGTERM")).size(),

@@ -91,7 +91,7 @@ final class GarbageCollector implements AutoCloseable {
                 delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is being deleted in the foreground", true);
             }
         }
-        releaseForegroundOwners(namedOwners);
+        releaseForegroundOwners(namedOwners, dependents);
         bindClaims(claims);
         collectTerminatedPods(pods);
     }
@@ -130,8 +130,28 @@ final class GarbageCollector implements AutoCloseable {
     private record Owner(String uid, boolean foregroundDeletion) {
     }
 
-    /** Owners deleted in the foreground that no dependent names any more lose the finalizer, and so go. */
-    private void releaseForegroundOwners(java.util.Set<String> namedOwners) {
+    /**
+     * Objects deleted in the foreground that no dependent names any more lose the finalizer, and so go:
+     * the collected kinds themselves (a ConfigMap or a Job deleted in the foreground as a dependent)
+     * and every kind seen as an owner.
+     */
+    private void releaseForegroundOwners(java.util.Set<String> namedOwners, List<HasMetadata> collected) {
+        for (HasMetadata d : collected) {
+            if (waitsForNothing(d, namedOwners)) {
+                try {
+                    client.resource(d).edit(o -> {
+                        o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
+                        return o;
+                    });
+                    log.record("garbage-collector", d.getKind() + " " + d.getMetadata().getNamespace() + "/"
+                            + d.getMetadata().getName(), "dependents gone: foreground deletion done");
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                }
+            }
+        }
         for (ResourceDefinitionContext kind : ownerKinds.values()) {
             List<GenericKubernetesResource> items;
             try {
@@ -140,10 +160,7 @@ final class GarbageCollector implements AutoCloseable {
                 continue; // unknown to this server
             }
             for (GenericKubernetesResource owner : items) {
-                List<String> finalizers = owner.getMetadata().getFinalizers();
-                if (owner.getMetadata().getDeletionTimestamp() == null || finalizers == null
-                        || !finalizers.contains(ValidatingApiServer.FOREGROUND_FINALIZER)
-                        || namedOwners.contains(owner.getMetadata().getUid())) {
+                if (!waitsForNothing(owner, namedOwners)) {
                     continue;
                 }
                 try {
@@ -161,6 +178,13 @@ final class GarbageCollector implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Deleted in the foreground, and no object names it as its owner any more. */
+    private static boolean waitsForNothing(HasMetadata o, java.util.Set<String> namedOwners) {
+        List<String> finalizers = o.getMetadata().getFinalizers();
+        return o.getMetadata().getDeletionTimestamp() != null && finalizers != null
+                && finalizers.contains(ValidatingApiServer.FOREGROUND_FINALIZER) && !namedOwners.contains(o.getMetadata().getUid());
     }
 
     private Optional<Owner> owner(OwnerReference ref, String namespace) {
