@@ -437,9 +437,13 @@ class DeletionScenarioTest {
     private Scenario scenario() throws Exception {
         KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
                 .withUserAgent(CLUSTER_AGENT).build()).build();
-        return new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01),
                 SimulatedCluster.Builder::namespaceLifecycle);
+        // The worker's 20 s under the 30 s grace, scaled as the grace is (1.5 s): a worker stopped while
+        // its model is gone gives up its in-flight part in time and exits 143 instead of being SIGKILLed.
+        s.workers.stopWithin(Duration.ofMillis(Math.round(20_000 * Scenario.TIME_SCALE)));
+        return s;
     }
 
     /** The quickstart job over {@code <prefix>-in}, writing {@code <prefix>-out}, three workers. */
