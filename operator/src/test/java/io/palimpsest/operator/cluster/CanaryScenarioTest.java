@@ -210,7 +210,8 @@ class CanaryScenarioTest {
                 long lines = chartLevelLines.stream().filter(l -> l.contains("RewriteJob " + Scenario.NS + "/" + name + ":")).count();
                 assertTrue(lines >= 3, "the operator logged " + lines + " lines about " + name + " at INFO: " + chartLevelLines);
             }
-            assertTrue(containerLogs >= 6 && containerLogLines >= 20, "container logs searched: " + containerLogs + " files, "
+            // Two jobs, each a planner and two worker pods (more with retries), every log with the worker's lines in it.
+            assertTrue(containerLogs >= 6 && containerLogLines >= containerLogs, "container logs searched: " + containerLogs + " files, "
                     + containerLogLines + " lines");
         } finally {
             root.removeHandler(capture);
