@@ -12,7 +12,10 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-/** A Kubernetes Event per phase change (and per shard failure, {@link ShardFailureEvents}), so {@code kubectl describe rwj} tells the story. Best effort. */
+/**
+ * A Kubernetes Event per phase change (and per shard failure, {@link ShardFailureEvents}), so {@code kubectl describe rwj} tells the story,
+ * also logged at INFO (Events expire after an hour; the operator's log is kept as long as the cluster keeps logs). Best effort.
+ */
 final class PhaseEvents {
     private static final Logger LOG = Logger.getLogger(PhaseEvents.class);
     static final String COMPONENT = "palimpsest-operator";
@@ -29,6 +32,7 @@ final class PhaseEvents {
     /** One Event about the job; never fails the reconcile. */
     static void record(KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
         String at = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
+        LOG.infof("RewriteJob %s/%s: %s %s: %s", job.getMetadata().getNamespace(), job.getMetadata().getName(), type, reason, message);
         try {
             client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata().withGenerateName(job.getMetadata().getName() + "-")

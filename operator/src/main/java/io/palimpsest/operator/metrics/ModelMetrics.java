@@ -65,6 +65,11 @@ public class ModelMetrics {
         }
     }
 
+    /** Every model with series. */
+    public java.util.Set<ResourceID> ids() {
+        return java.util.Set.copyOf(models.keySet());
+    }
+
     /** Drops the series of a deleted model so they do not linger at their last value. */
     public void forget(ResourceID id) {
         PerModel m = models.remove(id);

@@ -31,8 +31,10 @@ final class KedaScaledObjects {
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
             .build();
 
+    // Both remember the model's uid too: a model deleted and created again under the same name is
+    // another object (its ScaledObject went with the old one) and must be applied again.
     private final Map<ResourceID, String> applied = new ConcurrentHashMap<>();
-    private final Map<ResourceID, Boolean> absenceChecked = new ConcurrentHashMap<>();
+    private final Map<ResourceID, String> absenceChecked = new ConcurrentHashMap<>();
 
     /** Creates or updates the ScaledObject; returns a problem message, or null when it is in place. */
     String apply(KubernetesClient client, RewriterModel model, RenderSettings settings) {
@@ -40,7 +42,8 @@ final class KedaScaledObjects {
         absenceChecked.remove(id);
         GenericKubernetesResource desired = KedaScaledObject.render(model, settings);
         String spec = canonical(desired.getAdditionalProperties().get("spec"));
-        if (spec.equals(applied.get(id))) {
+        String appliedKey = model.getMetadata().getUid() + " " + spec;
+        if (appliedKey.equals(applied.get(id))) {
             return null;
         }
         try {
@@ -52,7 +55,7 @@ final class KedaScaledObjects {
                 desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
                 objects.resource(desired).update();
             }
-            applied.put(id, spec);
+            applied.put(id, appliedKey);
             return null;
         } catch (KubernetesClientException e) {
             return "could not apply the KEDA ScaledObject (is KEDA installed?): " + e.getCode() + " " + e.getStatus();
@@ -62,7 +65,8 @@ final class KedaScaledObjects {
     /** After a switch away from keda mode (or once after a restart): no ScaledObject may fight the operator. */
     void ensureAbsent(KubernetesClient client, RewriterModel model) {
         ResourceID id = ResourceID.fromResource(model);
-        if (absenceChecked.putIfAbsent(id, Boolean.TRUE) != null) {
+        String uid = String.valueOf(model.getMetadata().getUid());
+        if (uid.equals(absenceChecked.put(id, uid))) {
             return;
         }
         applied.remove(id);
@@ -78,6 +82,7 @@ final class KedaScaledObjects {
         }
     }
 
+    /** A model that is gone: nothing is kept for it. */
     void forget(ResourceID id) {
         applied.remove(id);
         absenceChecked.remove(id);

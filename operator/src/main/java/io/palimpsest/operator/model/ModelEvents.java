@@ -12,7 +12,10 @@ import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 
-/** Kubernetes Events on a RewriterModel (what `kubectl describe rwm` shows). Best effort: never fails a reconcile. */
+/**
+ * Kubernetes Events on a RewriterModel (what `kubectl describe rwm` shows), also logged at INFO (Events expire, the log
+ * stays). Best effort: never fails a reconcile.
+ */
 @ApplicationScoped
 public class ModelEvents {
     private static final Logger LOG = Logger.getLogger(ModelEvents.class);
@@ -37,6 +40,7 @@ public class ModelEvents {
 
     private void emit(RewriterModel model, String type, String reason, String message) {
         String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        LOG.infof("RewriterModel %s/%s: %s %s: %s", model.getMetadata().getNamespace(), model.getMetadata().getName(), type, reason, message);
         try {
             client.v1().events().inNamespace(model.getMetadata().getNamespace()).resource(new EventBuilder()
                     .withNewMetadata()

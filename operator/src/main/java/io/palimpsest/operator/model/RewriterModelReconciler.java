@@ -124,6 +124,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     @Override
     public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
         scraper.watch(context.getPrimaryCache());
+        scraper.onGone(scaledObjects::forget);
         List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
                 EventSourceUtils.dependentEventSources(context, deployment, service, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.

@@ -12,6 +12,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -40,11 +41,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A secret value planted in every credentials Secret a job and its model reference (input and
- * output credentials, the Hugging Face token) is found nowhere it must not be after the job:
- * not in any status, Event, ConfigMap or other object the API server holds (Secrets aside), not
- * in a line the operator logged, not in a container log or termination message, not in an output
- * or rejects record. It is found where it belongs (the pods' Secret volumes and environment), which
- * shows the search would have seen it.
+ * output credentials, the Hugging Face token, and the API key of an external-endpoint model, which
+ * the worker sends as {@code Authorization: Bearer} to a simulator that refuses any other key) is
+ * found nowhere it must not be after the jobs: not in any status, Event, ConfigMap or other object
+ * the API server holds (Secrets aside), not in a line the operator logged, not in a container log
+ * (the workers' and planners' stdout and stderr) or termination message, not in an output or
+ * rejects record. It is found where it belongs (the pods' Secret volumes and environment), which
+ * shows the search would have seen it; the logs searched are not empty: the operator's holds lines
+ * at INFO, the level the chart runs it at (every Event it records is also logged there), and the
+ * containers' logs hold lines too. Workers are subprocesses here, so the pod's environment (the API
+ * key) reaches them as it does in a container.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = FaultyClusterApiServer.class)
@@ -61,11 +67,18 @@ class CanaryScenarioTest {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         String canary = "canary-" + UUID.randomUUID();
         List<String> operatorLog = new CopyOnWriteArrayList<>();
+        List<String> chartLevelLines = new CopyOnWriteArrayList<>();
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord record) {
                 operatorLog.add(record.getLoggerName() + " " + record.getMessage() + " " + java.util.Arrays.toString(record.getParameters())
                         + (record.getThrown() == null ? "" : " " + record.getThrown()));
+                // The chart sets io.palimpsest to INFO (operator.logLevel): these lines are what a cluster keeps.
+                if (record.getLoggerName() != null && record.getLoggerName().startsWith("io.palimpsest")
+                        && record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                    chartLevelLines.add(record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
+                            : record.getMessage() + " " + java.util.Arrays.toString(record.getParameters()));
+                }
             }
 
             @Override
@@ -80,8 +93,11 @@ class CanaryScenarioTest {
         root.addHandler(capture);
         try (KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
                 .withUserAgent(CLUSTER_AGENT).build()).build();
-             Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS,
-                     () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01))) {
+             Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                     () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01));
+             // An external OpenAI-compatible server that answers only with the planted key, as vLLM --api-key does.
+             ModelSimServer external = ModelSimServer.start(SimConfig.builder().modelName("canary-ext").apiKey(canary)
+                     .decodeStepBaseSeconds(0.01).build())) {
             for (String name : List.of("canary-in", "canary-out")) {
                 s.client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(Scenario.NS).endMetadata()
                         .withStringData(Map.of("AWS_ACCESS_KEY_ID", "AKIA" + name.toUpperCase().replace("-", ""),
@@ -89,6 +105,8 @@ class CanaryScenarioTest {
             }
             s.client.resource(new SecretBuilder().withNewMetadata().withName("canary-hf").withNamespace(Scenario.NS).endMetadata()
                     .withStringData(Map.of("token", canary)).build()).create();
+            s.client.resource(new SecretBuilder().withNewMetadata().withName("canary-key").withNamespace(Scenario.NS).endMetadata()
+                    .withStringData(Map.of("key", canary)).build()).create();
 
             Path input = s.claim("corpus").resolve("canary-in");
             SyntheticCorpus.write(input, 2, 3, 31);
@@ -107,6 +125,27 @@ class CanaryScenarioTest {
             job.getSpec().getOutput().setCredentialsSecretRef(new SecretRef("canary-out"));
             s.client.resource(job).create();
             s.awaitPhase("canary", JobPhase.Succeeded, Duration.ofSeconds(180));
+
+            RewriterModel ext = new RewriterModel();
+            ext.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("canary-ext").withNamespace(Scenario.NS).build());
+            RewriterModelSpec extSpec = new RewriterModelSpec();
+            extSpec.setServedModelName("canary-ext");
+            RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+            endpoint.setUrl(external.baseUrl());
+            endpoint.setApiKeySecretRef(new SecretKeyRef("canary-key", "key"));
+            extSpec.setEndpoint(endpoint);
+            ext.setSpec(extSpec);
+            s.client.resource(ext).create();
+            RewriteJob viaKey = s.smallJob("canary-x", "canary-ext", "pvc://corpus/canary-in/", "pvc://corpus/canary-x-out/");
+            viaKey.getSpec().getWorkers().setParallelism(new IntOrString(2));
+            viaKey.getSpec().getInput().setCredentialsSecretRef(new SecretRef("canary-in"));
+            viaKey.getSpec().getOutput().setCredentialsSecretRef(new SecretRef("canary-out"));
+            s.client.resource(viaKey).create();
+            s.awaitPhase("canary-x", JobPhase.Succeeded, Duration.ofSeconds(180));
+            long keyed = external.requestLog().completions().stream()
+                    .filter(r -> List.of("Bearer " + canary).equals(r.headers().get("authorization"))).count();
+            assertTrue(keyed > 0 && keyed == external.requestLog().completions().size(),
+                    "every request to the external model carried the key (the simulator refuses others with 401)");
             Thread.sleep(1000);
 
             List<String> leaks = new ArrayList<>();
@@ -135,10 +174,17 @@ class CanaryScenarioTest {
                 }
             }
             int files = 0;
+            int containerLogLines = 0;
+            int containerLogs = 0;
             try (Stream<Path> tree = Files.walk(s.work)) {
                 for (Path f : tree.filter(Files::isRegularFile).toList()) {
                     files++;
                     String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8);
+                    String name = f.getFileName().toString();
+                    if (name.endsWith(".log") && !s.work.relativize(f).toString().contains("/volumes/")) {
+                        containerLogs++;
+                        containerLogLines += (int) text.lines().count();
+                    }
                     if (!text.contains(canary)) {
                         continue;
                     }
@@ -151,13 +197,22 @@ class CanaryScenarioTest {
                     }
                 }
             }
-            assertTrue(operatorLog.size() > 0, "the operator's log was captured");
             assertEquals(List.of(), leaks, "the planted secret appears where it must not");
             assertFalse(seenWhereItBelongs.isEmpty(), "the search found the value in the pods' Secret volumes (it would see a leak)");
-            System.out.printf("[figures] canary: a secret planted in 3 Secrets; after the job found in 0 of %d API objects, "
-                            + "0 of %d operator log lines, 0 output, log or termination files (%d files searched); present only "
-                            + "in %d Secret volume files%n",
-                    objects, operatorLog.size(), files, seenWhereItBelongs.size());
+            System.out.printf("[figures] canary: a secret planted in 4 Secrets (input, output, hub token, external model API key, "
+                            + "sent in %d requests); after two jobs found in 0 of %d API objects, 0 of %d operator log lines (%d at "
+                            + "INFO or above from io.palimpsest), 0 of %d container log lines (%d logs), 0 output or termination files "
+                            + "(%d files searched); present only in %d Secret volume files%n",
+                    keyed, objects, operatorLog.size(), chartLevelLines.size(), containerLogLines, containerLogs, files, seenWhereItBelongs.size());
+            // Not vacuous: at the chart's level the log tells each job's story (a line per phase change, with the
+            // condition's message: where an error would carry a credential), and every pod's log was read.
+            for (String name : List.of("canary", "canary-x")) {
+                long lines = chartLevelLines.stream().filter(l -> l.contains("RewriteJob " + Scenario.NS + "/" + name + ":")).count();
+                assertTrue(lines >= 3, "the operator logged " + lines + " lines about " + name + " at INFO: " + chartLevelLines);
+            }
+            // Two jobs, each a planner and two worker pods (more with retries), every log with the worker's lines in it.
+            assertTrue(containerLogs >= 6 && containerLogLines >= containerLogs, "container logs searched: " + containerLogs + " files, "
+                    + containerLogLines + " lines");
         } finally {
             root.removeHandler(capture);
         }

@@ -19,9 +19,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * kube-controller-manager's garbage collector, background propagation only: an object whose
- * owners are all gone (no object of that kind and name, or one with another uid) is deleted, so
- * deleting a RewriteJob takes its Jobs, ConfigMap and pods with it, as on a cluster. Also the
+ * kube-controller-manager's garbage collector. Background propagation: an object whose owners are
+ * all gone (no object of that kind and name, or one with another uid) is deleted, so deleting a
+ * RewriteJob takes its Jobs, ConfigMap and pods with it, as on a cluster. Foreground propagation
+ * (an owner deleted with {@code propagationPolicy: Foreground}, which {@link ValidatingApiServer}
+ * marks with the {@code foregroundDeletion} finalizer): the owner stays, with its deletionTimestamp,
+ * while its dependents are deleted (themselves in the foreground, so a Job waits for its pods and
+ * pods get their graceful deletion); once no dependent names it, the finalizer is removed and the
+ * owner goes. Owner kinds are remembered from the owner references seen, so an owner with no
+ * dependent left is still found. Also the
  * terminated-pod collector: above {@code terminatedPodThreshold} finished pods (Kubernetes'
  * default is 12,500), the oldest are deleted — a pod still holding a finalizer only gets its
  * deletionTimestamp until its controller lets go.
@@ -35,6 +41,7 @@ final class GarbageCollector implements AutoCloseable {
     private final EventLog log;
     private final ControlLoop loop;
     private volatile int terminatedPodThreshold = 12_500;
+    private final Map<String, ResourceDefinitionContext> ownerKinds = new java.util.concurrent.ConcurrentHashMap<>();
 
     GarbageCollector(KubernetesClient client, EventLog log) {
         this.client = client;
@@ -62,21 +69,29 @@ final class GarbageCollector implements AutoCloseable {
         dependents.addAll(client.apps().deployments().inAnyNamespace().list().getItems());
         List<PersistentVolumeClaim> claims = client.persistentVolumeClaims().inAnyNamespace().list().getItems();
         dependents.addAll(claims);
-        Map<String, Optional<String>> ownerUids = new HashMap<>();
+        Map<String, Optional<Owner>> owners = new HashMap<>();
+        java.util.Set<String> namedOwners = new java.util.HashSet<>();
         for (HasMetadata d : dependents) {
             List<OwnerReference> refs = d.getMetadata().getOwnerReferences();
-            if (refs == null || refs.isEmpty() || d.getMetadata().getDeletionTimestamp() != null) {
+            if (refs == null || refs.isEmpty()) {
+                continue;
+            }
+            refs.forEach(ref -> namedOwners.add(ref.getUid()));
+            if (d.getMetadata().getDeletionTimestamp() != null) {
                 continue;
             }
             String ns = d.getMetadata().getNamespace();
-            boolean anyOwnerLeft = refs.stream().anyMatch(ref -> ownerUids
+            List<Owner> live = refs.stream().map(ref -> owners
                     .computeIfAbsent(ref.getApiVersion() + "/" + ref.getKind() + "/" + ns + "/" + ref.getName(),
-                            k -> ownerUid(ref, ns))
-                    .filter(ref.getUid()::equals).isPresent());
-            if (!anyOwnerLeft) {
-                delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is gone");
+                            k -> owner(ref, ns))
+                    .filter(o -> o.uid().equals(ref.getUid()))).flatMap(Optional::stream).toList();
+            if (live.isEmpty()) {
+                delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is gone", false);
+            } else if (live.stream().allMatch(Owner::foregroundDeletion)) {
+                delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is being deleted in the foreground", true);
             }
         }
+        releaseForegroundOwners(namedOwners, dependents);
         bindClaims(claims);
         collectTerminatedPods(pods);
     }
@@ -111,7 +126,68 @@ final class GarbageCollector implements AutoCloseable {
         }
     }
 
-    private Optional<String> ownerUid(OwnerReference ref, String namespace) {
+    /** An owner as the collector judges it: its uid, and whether it waits for its dependents to go. */
+    private record Owner(String uid, boolean foregroundDeletion) {
+    }
+
+    /**
+     * Objects deleted in the foreground that no dependent names any more lose the finalizer, and so go:
+     * the collected kinds themselves (a ConfigMap or a Job deleted in the foreground as a dependent)
+     * and every kind seen as an owner.
+     */
+    private void releaseForegroundOwners(java.util.Set<String> namedOwners, List<HasMetadata> collected) {
+        for (HasMetadata d : collected) {
+            if (waitsForNothing(d, namedOwners)) {
+                try {
+                    client.resource(d).edit(o -> {
+                        o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
+                        return o;
+                    });
+                    log.record("garbage-collector", d.getKind() + " " + d.getMetadata().getNamespace() + "/"
+                            + d.getMetadata().getName(), "dependents gone: foreground deletion done");
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        for (ResourceDefinitionContext kind : ownerKinds.values()) {
+            List<GenericKubernetesResource> items;
+            try {
+                items = client.genericKubernetesResources(kind).inAnyNamespace().list().getItems();
+            } catch (KubernetesClientException e) {
+                continue; // unknown to this server
+            }
+            for (GenericKubernetesResource owner : items) {
+                if (!waitsForNothing(owner, namedOwners)) {
+                    continue;
+                }
+                try {
+                    client.genericKubernetesResources(kind).inNamespace(owner.getMetadata().getNamespace())
+                            .withName(owner.getMetadata().getName()).edit(o -> {
+                                o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
+                                return o;
+                            });
+                    log.record("garbage-collector", kind.getKind() + " " + owner.getMetadata().getNamespace() + "/"
+                            + owner.getMetadata().getName(), "dependents gone: foreground deletion done");
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Deleted in the foreground, and no object names it as its owner any more. */
+    private static boolean waitsForNothing(HasMetadata o, java.util.Set<String> namedOwners) {
+        List<String> finalizers = o.getMetadata().getFinalizers();
+        return o.getMetadata().getDeletionTimestamp() != null && finalizers != null
+                && finalizers.contains(ValidatingApiServer.FOREGROUND_FINALIZER) && !namedOwners.contains(o.getMetadata().getUid());
+    }
+
+    private Optional<Owner> owner(OwnerReference ref, String namespace) {
         String apiVersion = ref.getApiVersion();
         int slash = apiVersion.indexOf('/');
         String group = slash < 0 ? "" : apiVersion.substring(0, slash);
@@ -123,16 +199,27 @@ final class GarbageCollector implements AutoCloseable {
         try {
             GenericKubernetesResource owner = client.genericKubernetesResources(context).inNamespace(namespace)
                     .withName(ref.getName()).get();
-            return Optional.ofNullable(owner).map(o -> o.getMetadata().getUid());
+            ownerKinds.putIfAbsent(ref.getApiVersion() + "/" + ref.getKind(), context);
+            return Optional.ofNullable(owner).map(o -> new Owner(o.getMetadata().getUid(), o.getMetadata().getDeletionTimestamp() != null
+                    && o.getMetadata().getFinalizers() != null
+                    && o.getMetadata().getFinalizers().contains(ValidatingApiServer.FOREGROUND_FINALIZER)));
         } catch (KubernetesClientException e) {
             // Unknown to this server: treat as present rather than deleting what we cannot judge.
-            return Optional.of(ref.getUid());
+            return Optional.of(new Owner(ref.getUid(), false));
         }
     }
 
     private void delete(HasMetadata object, String why) {
+        delete(object, why, false);
+    }
+
+    private void delete(HasMetadata object, String why, boolean foreground) {
         try {
-            client.resource(object).delete();
+            if (foreground) {
+                client.resource(object).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+            } else {
+                client.resource(object).delete();
+            }
             log.record("garbage-collector", object.getKind() + " " + object.getMetadata().getNamespace() + "/"
                     + object.getMetadata().getName(), "deleted: " + why);
         } catch (KubernetesClientException e) {

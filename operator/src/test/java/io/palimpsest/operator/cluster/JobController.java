@@ -66,6 +66,10 @@ public final class JobController implements AutoCloseable {
             List<Pod> pods = podsByJob.remove(job.getMetadata().getUid());
             if (job.getMetadata().getDeletionTimestamp() == null) {
                 sync(job, pods == null ? List.of() : pods);
+            } else if (pods != null) {
+                // Being deleted (in the foreground: the garbage collector waits for its pods): as
+                // upstream's syncJob does for a Job with a deletionTimestamp, no more counting.
+                pods.forEach(this::releaseFinalizer);
             }
         }
         // Pods whose Job is gone: nobody will count them any more, so let the garbage collector have them.

@@ -64,6 +64,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     private final BiFunction<String, String, String> dns;
     private final Path volumesRoot;
     private volatile Method execute;
+    private volatile java.time.Duration stopWithin;
 
     /**
      * @param dns         (text, namespace) -> text with Service host names resolved, e.g.
@@ -116,6 +117,17 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         return mode;
     }
 
+    /**
+     * Passes {@code --stop-within} to {@code run} (opt-in; by default the worker's own 20 s): the
+     * time a worker gives its in-flight part after SIGTERM is chosen under the 30 s termination grace,
+     * so a scenario that scales the grace (1.5 s at {@link Scenario#TIME_SCALE}) scales this too,
+     * or a worker waiting on a slow or missing model is SIGKILLed before it can commit and exit 143.
+     */
+    public PalimpsestWorkerProgram stopWithin(java.time.Duration within) {
+        this.stopWithin = within;
+        return this;
+    }
+
     @Override
     public Running start(ContainerLaunch launch) throws Exception {
         List<String> args = new ArrayList<>(launch.argv());
@@ -128,6 +140,10 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         if (SUBCOMMANDS_WITH_TERMINATION_LOG.contains(subcommand)) {
             args.add("--termination-log");
             args.add(launch.terminationMessageFile().toString());
+        }
+        if (subcommand.equals("run") && stopWithin != null) {
+            args.add("--stop-within");
+            args.add(stopWithin.toString());
         }
         if (subcommand.equals("run") && launch.env().containsKey("PALIMPSEST_METRICS_PORT")) {
             args.add("--metrics-address");

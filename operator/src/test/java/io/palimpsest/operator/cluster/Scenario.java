@@ -42,10 +42,19 @@ final class Scenario implements AutoCloseable {
     final Path work;
 
     Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica) throws IOException {
+        this(apiServer, mode, replica, b -> {
+        });
+    }
+
+    /** @param options more of the cluster's options (e.g. {@code SimulatedCluster.Builder::namespaceLifecycle}) */
+    Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica,
+             java.util.function.Consumer<SimulatedCluster.Builder> options) throws IOException {
         this.work = Files.createTempDirectory("scenario");
         this.models = new ModelSimProgram(replica);
         PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
-        this.cluster = SimulatedCluster.builder().client(apiServer).root(work.resolve("cluster")).timeScale(TIME_SCALE).programs(p -> p
+        SimulatedCluster.Builder builder = SimulatedCluster.builder();
+        options.accept(builder);
+        this.cluster = builder.client(apiServer).root(work.resolve("cluster")).timeScale(TIME_SCALE).programs(p -> p
                 .add("palimpsest worker", ProgramCatalog.imageContains("palimpsest/worker"),
                         l -> holder[0].start(l))
                 .add("weights download", l -> List.of("hf", "aws").contains(l.commandName()), ScriptedProgram.exits(0))

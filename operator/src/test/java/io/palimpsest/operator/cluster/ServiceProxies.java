@@ -29,7 +29,14 @@ import java.util.regex.Pattern;
  * <p>
  * DNS: {@link #resolve} maps {@code <svc>.<ns>.svc[.cluster.local]} (and {@code <svc>} /
  * {@code <svc>.<ns>}) to the cluster IP; {@link #rewriteHosts} applies it to URLs in a text,
- * which is how a program that cannot use a custom resolver reaches a Service.
+ * which is how a program that cannot use a custom resolver reaches a Service. Since the rewrite
+ * happens once, when a container starts, and a real client resolves the name again for each new
+ * connection, a Service name keeps one address for the whole run: a fully qualified name rewritten
+ * before its Service exists gets the address the Service will take, and a Service deleted and
+ * created again takes its old address back. Until the Service exists (again) nothing listens there
+ * and connections are refused, as a client sees NXDOMAIN or a refused connection on a cluster;
+ * afterwards the program reaches the new Service, as a client does once DNS answers with its new
+ * cluster IP.
  */
 public final class ServiceProxies implements AutoCloseable {
 
@@ -41,6 +48,8 @@ public final class ServiceProxies implements AutoCloseable {
     private final AddressPool addresses;
     private final Vertx vertx = Vertx.vertx();
     private final Map<String, String> clusterIps = new ConcurrentHashMap<>();
+    /** Every Service name's address, kept after the Service is gone (see the DNS note above). */
+    private final Map<String, String> nameAddresses = new ConcurrentHashMap<>();
     private final Map<String, ServiceProxy> proxies = new ConcurrentHashMap<>();
     private final ControlLoop loop;
     private final ChangeFeed feed = new ChangeFeed();
@@ -83,8 +92,8 @@ public final class ServiceProxies implements AutoCloseable {
             String host = m.group();
             boolean qualified = m.group(5) != null;
             // "a.b" without ".svc" could be any domain: only rewrite it when it names a known Service.
-            Optional<String> ip = qualified || clusterIps.containsKey(m.group(3) + "/" + m.group(1))
-                    ? resolve(host, defaultNamespace) : Optional.empty();
+            Optional<String> ip = qualified ? Optional.of(address(m.group(3) + "/" + m.group(1)))
+                    : clusterIps.containsKey(m.group(3) + "/" + m.group(1)) ? resolve(host, defaultNamespace) : Optional.empty();
             m.appendReplacement(out, Matcher.quoteReplacement(ip.orElse(host)));
         }
         m.appendTail(out);
@@ -110,7 +119,7 @@ public final class ServiceProxies implements AutoCloseable {
             String ns = svc.getMetadata().getNamespace();
             String svcKey = ns + "/" + svc.getMetadata().getName();
             String ip = clusterIps.computeIfAbsent(svcKey, k -> {
-                String allocated = addresses.next();
+                String allocated = address(k);
                 log.record("kube-proxy", k, "cluster IP " + allocated);
                 return allocated;
             });
@@ -139,6 +148,11 @@ public final class ServiceProxies implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The address of Service name {@code namespace/name}, taken from the pool the first time it is asked for. */
+    private String address(String svcKey) {
+        return nameAddresses.computeIfAbsent(svcKey, k -> addresses.next());
     }
 
     private static Optional<Integer> targetPort(Pod pod, ServicePort port) {

@@ -45,6 +45,7 @@ public final class SimulatedCluster implements AutoCloseable {
     private final DeploymentController deployments;
     private final ServiceProxies services;
     private final GarbageCollector garbageCollector;
+    private final NamespaceController namespaces;
 
     private SimulatedCluster(Builder b) {
         this.clock = b.clock;
@@ -74,6 +75,7 @@ public final class SimulatedCluster implements AutoCloseable {
         this.deployments = new DeploymentController(client, clock, events);
         this.services = new ServiceProxies(client, events, new AddressPool(200));
         this.garbageCollector = new GarbageCollector(client, events);
+        this.namespaces = b.namespaceLifecycle ? new NamespaceController(client, events) : null;
     }
 
     public static Builder builder() {
@@ -87,6 +89,9 @@ public final class SimulatedCluster implements AutoCloseable {
         deployments.start();
         services.start();
         garbageCollector.start();
+        if (namespaces != null) {
+            namespaces.start();
+        }
         events.record("cluster", "-", "started, files under " + root);
         return this;
     }
@@ -121,6 +126,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        if (namespaces != null) {
+            namespaces.close();
+        }
         garbageCollector.close();
         services.close();
         deployments.close();
@@ -141,6 +149,7 @@ public final class SimulatedCluster implements AutoCloseable {
         };
         private double timeScale = 1.0;
         private java.util.function.Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
+        private boolean namespaceLifecycle;
 
         private Builder() {
         }
@@ -185,6 +194,15 @@ public final class SimulatedCluster implements AutoCloseable {
 
         public Builder kubelet(java.util.function.Function<Path, Kubelet.Options> options) {
             this.kubelet = options;
+            return this;
+        }
+
+        /**
+         * Runs the {@link NamespaceController}: a deleted Namespace is emptied, then goes. Off by
+         * default (a deleted namespace then stays Terminating).
+         */
+        public Builder namespaceLifecycle() {
+            this.namespaceLifecycle = true;
             return this;
         }
 

@@ -44,6 +44,17 @@ import java.util.regex.Pattern;
  *     deletionTimestamp (the mock server sets it because a finalizer, {@link #GRACEFUL_FINALIZER},
  *     holds the object) and stays Terminating until the kubelet has stopped its container and
  *     removes the finalizer, which is the kubelet's final grace-0 delete of a real node.</li>
+ * <li>foreground deletion: an object of any kind (pods aside) deleted with
+ *     {@code propagationPolicy: Foreground} gets the {@link #FOREGROUND_FINALIZER} and a
+ *     deletionTimestamp and stays until {@link GarbageCollector} has deleted its dependents and
+ *     removed the finalizer (kubectl's {@code --cascade=foreground}). Background and orphan deletes
+ *     are unchanged (background: the object goes at once, the collector takes its dependents).</li>
+ * <li>namespace deletion: a deleted Namespace stays, phase Terminating, with the
+ *     {@link #NAMESPACE_FINALIZER}, until {@link NamespaceController} has deleted everything in it;
+ *     meanwhile a create in it is refused 403 Forbidden ("unable to create new content in namespace
+ *     ... because it is being terminated"), as the NamespaceLifecycle admission plugin refuses it.
+ *     Without a NamespaceController (it is opt-in) a deleted namespace stays Terminating, as on a
+ *     cluster whose controller manager is down.</li>
  * </ul>
  * Use as {@code @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)}, or
  * {@link #install} on a server of one's own. Collection deletes (clean-up) pass through unchanged.
@@ -52,8 +63,19 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     /** Held by a pod from its graceful delete until the kubelet reports its container stopped. */
     public static final String GRACEFUL_FINALIZER = "sim.palimpsest.io/graceful-termination";
+    /** Kubernetes' own: an object deleted with propagationPolicy Foreground waits for its dependents. */
+    public static final String FOREGROUND_FINALIZER = "foregroundDeletion";
+    /** Kubernetes' own (spec.finalizers there; metadata here, which the mock server honours): a namespace being emptied. */
+    public static final String NAMESPACE_FINALIZER = "kubernetes";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** One namespaced object of any kind, no subresource. */
+    private static final Pattern ANY_OBJECT_PATH = Pattern.compile(
+            "^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)/([^/?]+)(?:\\?.*)?$");
+    /** A create of a namespaced object of any kind. */
+    private static final Pattern ANY_CREATE_PATH = Pattern.compile(
+            "^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)(?:\\?.*)?$");
+    private static final Pattern NAMESPACE_PATH = Pattern.compile("^/api/v1/namespaces/([^/?]+)(?:\\?.*)?$");
     private static final Pattern OBJECT_PATH = Pattern.compile(
             "^/(?:api/v1|apis/(batch|apps)/v1)/namespaces/([^/]+)/(jobs|deployments|pods|persistentvolumeclaims|configmaps)(?:/([^/?]+))?(/[a-z]+)?(?:\\?.*)?$");
 
@@ -81,6 +103,8 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     private static final class Front extends Dispatcher {
         private final Dispatcher store;
+        /** Set at the first namespace delete: only then is a create checked against its namespace's phase. */
+        private volatile boolean namespaceDeleted;
 
         Front(Dispatcher store) {
             this.store = store;
@@ -88,8 +112,20 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
-            Matcher m = OBJECT_PATH.matcher(request.getPath());
             HttpMethod method = request.method();
+            if (method == HttpMethod.DELETE || (method == HttpMethod.POST && namespaceDeleted)) {
+                byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+                request = new RecordedRequest(request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
+                try {
+                    MockResponse lifecycle = lifecycle(request, new String(bytes, StandardCharsets.UTF_8));
+                    if (lifecycle != null) {
+                        return lifecycle;
+                    }
+                } catch (Exception e) {
+                    return store.dispatch(request);
+                }
+            }
+            Matcher m = OBJECT_PATH.matcher(request.getPath());
             if (!m.matches() || m.group(5) != null) {
                 return store.dispatch(request); // not ours, a list, or a subresource (status writes are the controllers')
             }
@@ -123,6 +159,54 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                 }
             } catch (Exception e) {
                 return store.dispatch(request); // let the store answer what it cannot parse, as it did before
+            }
+            return store.dispatch(request);
+        }
+
+        /** Namespace deletion, creates in a terminating namespace, foreground deletes; null: not one of these. */
+        private MockResponse lifecycle(RecordedRequest request, String body) throws Exception {
+            String path = request.getPath();
+            if (request.method() == HttpMethod.POST) {
+                Matcher create = ANY_CREATE_PATH.matcher(path);
+                if (!create.matches()) {
+                    return null;
+                }
+                JsonNode namespace = read("/api/v1/namespaces/" + create.group(1));
+                if (namespace == null || !namespace.path("metadata").has("deletionTimestamp")) {
+                    return null;
+                }
+                String name = JSON.readTree(body).path("metadata").path("name").asText("");
+                return forbidden(create.group(2), name, "unable to create new content in namespace " + create.group(1)
+                        + " because it is being terminated");
+            }
+            Matcher namespace = NAMESPACE_PATH.matcher(path);
+            if (namespace.matches()) {
+                namespaceDeleted = true;
+                return holdWith(request, NAMESPACE_FINALIZER, true);
+            }
+            Matcher object = ANY_OBJECT_PATH.matcher(path);
+            if (object.matches() && !object.group(2).equals("pods") && body.replace(" ", "").contains("\"propagationPolicy\":\"Foreground\"")) {
+                return holdWith(request, FOREGROUND_FINALIZER, false);
+            }
+            return null;
+        }
+
+        /** Adds {@code finalizer} to the object (so the store's delete only marks it), then deletes it. */
+        private MockResponse holdWith(RecordedRequest request, String finalizer, boolean terminatingPhase) throws Exception {
+            JsonNode current = read(request.getPath());
+            if (current == null || current.path("metadata").has("deletionTimestamp")) {
+                return store.dispatch(request);
+            }
+            ObjectNode held = current.deepCopy();
+            ArrayNode finalizers = held.with("metadata").withArray("finalizers");
+            finalizers.add(finalizer);
+            if (terminatingPhase) {
+                held.with("status").put("phase", "Terminating");
+            }
+            MockResponse put = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, stripQuery(request.getPath()),
+                    jsonHeaders(), new Buffer(JSON.writeValueAsBytes(held))));
+            if (put.code() >= 300) {
+                return put;
             }
             return store.dispatch(request);
         }
@@ -228,6 +312,22 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
         }
         status.put("code", 422);
         return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json").setBody(status.toString());
+    }
+
+    /** A refusal by admission: {@code 403 Forbidden}, reason Forbidden. */
+    private static MockResponse forbidden(String plural, String name, String why) {
+        ObjectNode status = JSON.createObjectNode();
+        status.put("kind", "Status");
+        status.put("apiVersion", "v1");
+        status.putObject("metadata");
+        status.put("status", "Failure");
+        status.put("message", plural + " \"" + name + "\" is forbidden: " + why);
+        status.put("reason", "Forbidden");
+        ObjectNode details = status.putObject("details");
+        details.put("name", name);
+        details.put("kind", plural);
+        status.put("code", 403);
+        return new MockResponse().setResponseCode(403).setHeader("Content-Type", "application/json").setBody(status.toString());
     }
 
     private static Headers jsonHeaders() {

@@ -306,6 +306,31 @@ class RewriterModelReconcilerTest {
         assertNotNull(client.apps().deployments().withName("mistral-e-vllm").get());
     }
 
+    @Test
+    void aKedaModelDeletedAndCreatedAgainGetsItsScaledObjectAgain() {
+        RewriterModel model = Models.onPvc("mistral-k", 0, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS).inNamespace("test")
+                .withName("mistral-k-vllm").get());
+
+        // Deleted: on a cluster the garbage collector takes the ScaledObject with it (the mock server has none).
+        client.resources(RewriterModel.class).inNamespace("test").withName("mistral-k").delete();
+        client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS).inNamespace("test").withName("mistral-k-vllm").delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(RewriterModel.class).inNamespace("test")
+                .withName("mistral-k").get() == null);
+
+        // The same name and spec again: another object, whose ScaledObject must be made again.
+        RewriterModel again = Models.onPvc("mistral-k", 0, 4);
+        again.getSpec().setAutoscaling(a);
+        RewriterModel created = client.resource(again).create();
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS)
+                .inNamespace("test").withName("mistral-k-vllm").get());
+        assertOwnedBy(so, created);
+    }
+
     // --- helpers
 
     private List<Job> jobs(String model) {

@@ -47,6 +47,7 @@ public class MetricsScraper {
     private final SimpleInboundEventSource<RewriterModel> trigger = new SimpleInboundEventSource<>("metrics-scraper");
     private final Map<ResourceID, Instant> lastStarted = new ConcurrentHashMap<>();
     private final Set<ResourceID> inFlight = ConcurrentHashMap.newKeySet();
+    private final List<java.util.function.Consumer<ResourceID>> goneListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile IndexerResourceCache<RewriterModel> models;
     private ScheduledExecutorService executor;
 
@@ -64,6 +65,11 @@ public class MetricsScraper {
     /** The event source the RewriterModel reconciler registers; each scrape fires it for its model. */
     public SimpleInboundEventSource<RewriterModel> eventSource() {
         return trigger;
+    }
+
+    /** Told of each model that is gone (deleted, or its namespace), once its state here is dropped. */
+    public void onGone(java.util.function.Consumer<ResourceID> listener) {
+        goneListeners.add(listener);
     }
 
     /** Called by the reconciler when its informers exist: the models to scrape. */
@@ -119,11 +125,17 @@ public class MetricsScraper {
                     });
                 }
             });
-            for (ResourceID gone : new ArrayList<>(lastStarted.keySet())) {
+            // Whatever holds a model's state, not only the scraped ones: keda-mode models have series,
+            // and a reconcile that was in flight at the deletion may have written state after it.
+            Set<ResourceID> known = new HashSet<>(lastStarted.keySet());
+            known.addAll(observations.ids());
+            known.addAll(metrics.ids());
+            for (ResourceID gone : known) {
                 if (!seen.contains(gone)) {
                     lastStarted.remove(gone);
                     observations.forget(gone);
                     metrics.forget(gone);
+                    goneListeners.forEach(l -> l.accept(gone));
                 }
             }
         } catch (RuntimeException e) {

@@ -42,6 +42,14 @@ public class ModelObservations {
         histories.put(id, h);
     }
 
+    /** Every model something is kept for. */
+    public java.util.Set<ResourceID> ids() {
+        java.util.Set<ResourceID> ids = new java.util.HashSet<>(samples.keySet());
+        ids.addAll(health.keySet());
+        ids.addAll(histories.keySet());
+        return ids;
+    }
+
     public void forget(ResourceID id) {
         samples.remove(id);
         health.remove(id);
