@@ -251,33 +251,18 @@ class CampaignEfficiencyScenarioTest {
         }
 
         static ReplicaSeconds of(EventLog events, Instant finished, BatchUse batches, int fullAt) {
-            Map<String, Instant> created = new HashMap<>();
-            Map<String, Instant> ready = new HashMap<>();
             Map<String, Double> lives = new java.util.TreeMap<>();
             double[] split = new double[5];
-            for (EventLog.Entry e : events.entries()) {
-                String pod = e.object();
-                if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
-                    created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-                } else if (e.source().equals("kubelet") && created.containsKey(pod) && e.message().equals("ready")) {
-                    ready.putIfAbsent(pod, e.at());
-                } else if (e.source().equals("kubelet") && created.containsKey(pod)
-                        && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
-                    Instant start = created.remove(pod);
-                    Instant up = ready.getOrDefault(pod, e.at());
-                    Instant cut = finished.isBefore(up) ? up : finished.isAfter(e.at()) ? e.at() : finished;
-                    BatchUse.Use use = batches.use(pod, up, cut, fullAt);
-                    double serving = Scenario.seconds(up, cut);
-                    split[0] += Scenario.seconds(start, up);
-                    split[1] += use.fullSeconds();
-                    split[2] += serving - use.fullSeconds();
-                    split[3] += Scenario.seconds(cut, e.at());
-                    split[4] += use.sequenceSeconds();
-                    lives.put(pod, Scenario.seconds(start, e.at()));
-                }
-            }
-            if (!created.isEmpty()) {
-                throw new IllegalStateException("model pods still running: " + created.keySet());
+            for (ModelPodLives life : ModelPodLives.since(events, Instant.EPOCH)) {
+                Instant cut = life.cut(finished);
+                BatchUse.Use use = batches.use(life.pod(), life.ready(), cut, fullAt);
+                double serving = Scenario.seconds(life.ready(), cut);
+                split[0] += life.loading();
+                split[1] += use.fullSeconds();
+                split[2] += serving - use.fullSeconds();
+                split[3] += Scenario.seconds(cut, life.exited());
+                split[4] += use.sequenceSeconds();
+                lives.put(life.pod(), life.seconds());
             }
             return new ReplicaSeconds(lives, split[0], split[1], split[2], split[3], split[4]);
         }

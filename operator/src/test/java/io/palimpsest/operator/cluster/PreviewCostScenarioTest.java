@@ -23,8 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.awaitility.Awaitility.await;
@@ -140,28 +138,13 @@ class PreviewCostScenarioTest {
      * loading (to ready), ready until {@code finished}, after it; and how many pods.
      */
     static double[] paidSince(EventLog events, Instant since, Instant finished) {
-        Map<String, Instant> created = new HashMap<>();
-        Map<String, Instant> ready = new HashMap<>();
         double[] split = new double[4];
-        for (EventLog.Entry e : events.entries()) {
-            String pod = e.object();
-            if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ") && !e.at().isBefore(since)) {
-                created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod) && e.message().equals("ready")) {
-                ready.putIfAbsent(pod, e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod)
-                    && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
-                Instant start = created.remove(pod);
-                Instant up = ready.getOrDefault(pod, e.at());
-                Instant cut = finished.isBefore(up) ? up : finished.isAfter(e.at()) ? e.at() : finished;
-                split[0] += Scenario.seconds(start, up);
-                split[1] += Scenario.seconds(up, cut);
-                split[2] += Scenario.seconds(cut, e.at());
-                split[3]++;
-            }
-        }
-        if (!created.isEmpty()) {
-            throw new IllegalStateException("model pods still running: " + created.keySet());
+        for (ModelPodLives life : ModelPodLives.since(events, since)) {
+            Instant cut = life.cut(finished);
+            split[0] += life.loading();
+            split[1] += Scenario.seconds(life.ready(), cut);
+            split[2] += Scenario.seconds(cut, life.exited());
+            split[3]++;
         }
         return split;
     }
