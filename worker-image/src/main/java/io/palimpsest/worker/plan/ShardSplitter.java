@@ -28,6 +28,13 @@ public final class ShardSplitter {
     /** Shards one worker's share of the campaign is cut into, at least: the long ones end within its first quarter. */
     public static final int PARTS_PER_WORKER = 4;
 
+    /**
+     * Items a range holds at least. A range of a few documents is over in a window or two of its
+     * worker's requests, and then its pod's start and its commit cost more than the cut evens out; a
+     * small job on a large fleet keeps its files whole.
+     */
+    public static final long MIN_ITEMS_PER_RANGE = 32;
+
     private ShardSplitter() {
     }
 
@@ -43,6 +50,10 @@ public final class ShardSplitter {
      * its worker reports the unreadable data, as for any shard.
      */
     public static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter) throws IOException {
+        return split(shards, fleetWorkers, counter, MIN_ITEMS_PER_RANGE);
+    }
+
+    static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter, long minItems) throws IOException {
         if (fleetWorkers <= 1) {
             return shards; // one worker runs the shards one after another: cutting them evens nothing out
         }
@@ -50,7 +61,7 @@ public final class ShardSplitter {
         long max = maxBytes(total, fleetWorkers);
         List<Shard> out = new ArrayList<>();
         for (Shard shard : shards) {
-            List<List<ShardFile>> parts = shard.bytes() > max ? cut(shard, (shard.bytes() + max - 1) / max, counter) : null;
+            List<List<ShardFile>> parts = shard.bytes() > max ? cut(shard, (shard.bytes() + max - 1) / max, counter, minItems) : null;
             if (parts == null) {
                 out.add(new Shard(out.size(), shard.files()));
             } else {
@@ -64,6 +75,11 @@ public final class ShardSplitter {
 
     /** {@code wanted} parts of near-equal item counts, or null to keep the shard whole. */
     static List<List<ShardFile>> cut(Shard shard, long wanted, JobPlanner.ItemCounter counter) throws IOException {
+        return cut(shard, wanted, counter, 1);
+    }
+
+    /** As {@link #cut(Shard, long, JobPlanner.ItemCounter)}, with no range under {@code minItems} items. */
+    static List<List<ShardFile>> cut(Shard shard, long wanted, JobPlanner.ItemCounter counter, long minItems) throws IOException {
         long[] items = new long[shard.files().size()];
         long all = 0;
         for (int i = 0; i < items.length; i++) {
@@ -81,7 +97,7 @@ public final class ShardSplitter {
             }
             all += items[i];
         }
-        long parts = Math.min(wanted, all);
+        long parts = Math.min(wanted, all / Math.max(1, minItems));
         if (parts <= 1) {
             return null;
         }

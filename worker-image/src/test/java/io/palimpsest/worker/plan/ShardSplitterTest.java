@@ -68,7 +68,7 @@ class ShardSplitterTest {
         // 1,200 bytes for 2 workers: at most 150 bytes a shard; big.jsonl (1,000 bytes, 100 items) becomes 7 ranges
         List<Shard> shards = List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("mid.jsonl", 150)),
                 shard(2, new ShardFile("small.jsonl", 50)));
-        List<Shard> split = ShardSplitter.split(shards, 2, counted(ITEMS));
+        List<Shard> split = ShardSplitter.split(shards, 2, counted(ITEMS), 1);
         assertEquals(9, split.size());
         List<ShardFile> ranges = new ArrayList<>();
         for (int i = 0; i < 7; i++) {
@@ -133,7 +133,7 @@ class ShardSplitterTest {
         for (String key : List.of("a.jsonl", "b.jsonl.gz")) {
             long size = Files.size(in.resolve(key));
             List<Shard> split = ShardSplitter.split(List.of(shard(0, new ShardFile(key, size)), shard(1, new ShardFile("x", size * 5 / 3))),
-                    2, counter);
+                    2, counter, 1);
             List<Shard> ranges = split.stream().filter(s -> s.files().get(0).key().equals(key)).toList();
             assertEquals(3, ranges.size(), key);
             List<String> seen = new ArrayList<>();
@@ -157,5 +157,17 @@ class ShardSplitterTest {
             assertEquals(java.util.stream.LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
             assertEquals(size, progress, 3.0, key);
         }
+    }
+
+    @Test
+    void noRangeIsCutShorterThanTheFloorSoASmallJobKeepsItsFiles() throws IOException {
+        List<Shard> shards = List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("mid.jsonl", 150)),
+                shard(2, new ShardFile("small.jsonl", 50)));
+        // the same 7 ranges wanted as above, but 100 items hold only 3 ranges of at least 32
+        List<Shard> split = ShardSplitter.split(shards, 2, counted(ITEMS));
+        assertEquals(List.of(33L, 33L, 34L), split.subList(0, 3).stream().map(s -> s.files().get(0).maxItems()).toList());
+        assertEquals(5, split.size());
+        // 30 items: under two ranges of the floor, kept whole whatever the fleet
+        assertNull(ShardSplitter.cut(shard(0, new ShardFile("mid.jsonl", 300)), 10, counted(ITEMS), ShardSplitter.MIN_ITEMS_PER_RANGE));
     }
 }
