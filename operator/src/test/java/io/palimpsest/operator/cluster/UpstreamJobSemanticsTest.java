@@ -256,17 +256,31 @@ class UpstreamJobSemanticsTest {
     }
 
     private static void suspend(String job, boolean suspend) {
-        client.batch().v1().jobs().inNamespace(NS).withName(job).edit(j -> {
-            j.getSpec().setSuspend(suspend);
-            return j;
-        });
+        editOnConflict(job, j -> j.getSpec().setSuspend(suspend));
     }
 
     private static void parallelism(String job, int parallelism) {
-        client.batch().v1().jobs().inNamespace(NS).withName(job).edit(j -> {
-            j.getSpec().setParallelism(parallelism);
-            return j;
-        });
+        editOnConflict(job, j -> j.getSpec().setParallelism(parallelism));
+    }
+
+    /**
+     * A spec edit read-modify-written again when the Job controller wrote the Job in between (409),
+     * as client-go's RetryOnConflict does: the controller writes status and finalizers concurrently.
+     */
+    private static void editOnConflict(String job, java.util.function.Consumer<Job> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.batch().v1().jobs().inNamespace(NS).withName(job).edit(j -> {
+                    change.accept(j);
+                    return j;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static List<Pod> runningPods(String job) {
