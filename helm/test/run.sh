@@ -87,8 +87,9 @@ done
 grep -q "any: true" "$out/monitoring.yaml" || { echo "PodMonitors do not select every namespace"; exit 1; }
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
   "${monitoring[@]}" --set 'operator.watchNamespaces={data,research}' > "$out/monitoring-namespaced.yaml"
-grep -A2 "matchNames:" "$out/monitoring-namespaced.yaml" | grep -q -- "- research" \
-  || { echo "PodMonitors do not follow operator.watchNamespaces"; exit 1; }
+# (Outputs are read whole before matching: under pipefail, grep -q closing a pipe early fails the line.)
+matched=$(grep -A2 "matchNames:" "$out/monitoring-namespaced.yaml")
+grep -q -- "- research" <<<"$matched" || { echo "PodMonitors do not follow operator.watchNamespaces"; exit 1; }
 # Without the Prometheus Operator's API nothing of it renders, whatever the values; the dashboard
 # (a ConfigMap) still does.
 "$helm" template pal "$chart" --namespace palimpsest-system "${monitoring[@]}" > "$out/monitoring-no-crds.yaml"
@@ -127,7 +128,8 @@ promtool check rules "$out/promtool/rules.yaml" >/dev/null
 promtool test rules "$out/promtool/alerts.test.yaml"
 # The dashboard's expressions parse as PromQL (as recording rules, Grafana variables filled in).
 NODE_PATH="$cache/node_modules" node "$here/rules-file.js" dashboard "$out/monitoring.yaml" "$out/promtool/dashboard.yaml"
-promtool check rules "$out/promtool/dashboard.yaml" | grep -q "SUCCESS" || { promtool check rules "$out/promtool/dashboard.yaml"; exit 1; }
+checked=$(promtool check rules "$out/promtool/dashboard.yaml" 2>&1) && grep -q "SUCCESS" <<<"$checked" \
+  || { echo "$checked"; exit 1; }
 
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
