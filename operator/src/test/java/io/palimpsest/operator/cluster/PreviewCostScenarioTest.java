@@ -95,13 +95,20 @@ class PreviewCostScenarioTest {
             // the campaign starts from zero replicas, as a campaign previewed the day before would
             await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
             Instant unsuspended = Instant.now();
-            s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
-                j.getSpec().setSuspend(false);
-                return j;
-            });
-            RewriteJob done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(600));
-            Instant finished = Instant.now();
-            await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
+            int maxNumSeqs = model.getSpec().getEngine().getMaxNumSeqs();
+            RewriteJob done;
+            Instant finished;
+            try (BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(250))) {
+                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
+                    j.getSpec().setSuspend(false);
+                    return j;
+                });
+                done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(600));
+                finished = Instant.now();
+                await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
+                System.out.printf("[figures] preview cost %s timeline (s after un-suspend): %s%n", example,
+                        timeline(s.cluster.events(), unsuspended, finished, batches, maxNumSeqs, name));
+            }
             // every model pod's exit is in the log before replica-seconds are added up
             double[] paid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
                     .until(() -> paidSince(s.cluster.events(), unsuspended, finished), p -> true);
@@ -131,6 +138,47 @@ class PreviewCostScenarioTest {
             assertTrue(paid[3] > 0, "the campaign started model pods");
             assertEquals(JobPhase.Succeeded, done.getStatus().getPhase());
         }
+    }
+
+    /**
+     * Where a campaign's replica-seconds went, from the event log and the replicas' own batch
+     * readings: each model pod's creation, ready, first request, first full batch, exit and mean
+     * running sequences while ready until {@code finished}; each worker pod's creation, start and exit.
+     */
+    static String timeline(EventLog events, Instant since, Instant finished, BatchUse batches, int full, String job) {
+        StringBuilder out = new StringBuilder();
+        for (ModelPodLives life : ModelPodLives.since(events, since)) {
+            Instant first = batches.firstAtLeast(life.pod(), 1);
+            Instant filled = batches.firstAtLeast(life.pod(), full);
+            Instant cut = life.cut(finished);
+            double ready = Scenario.seconds(life.ready(), cut);
+            BatchUse.Use use = batches.use(life.pod(), life.ready(), cut, full);
+            out.append(String.format(java.util.Locale.ROOT, "model %s created %.1f ready %.1f first request %s full %s exit %.1f,"
+                            + " running mean %.0f over %.1f s ready until done (full %.1f s); ", life.pod().substring(life.pod().lastIndexOf('-') + 1),
+                    Scenario.seconds(since, life.created()), Scenario.seconds(since, life.ready()),
+                    first == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, first)),
+                    filled == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, filled)),
+                    Scenario.seconds(since, life.exited()), ready > 0 ? use.sequenceSeconds() / ready : 0, ready, use.fullSeconds()));
+        }
+        java.util.Map<String, String> workers = new java.util.LinkedHashMap<>();
+        String prefix = Scenario.NS + "/" + job + "-work";
+        for (EventLog.Entry e : events.entries()) {
+            if (e.at().isBefore(since)) {
+                continue;
+            }
+            String at = String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, e.at()));
+            if (e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod " + job + "-work")) {
+                String pod = Scenario.NS + "/" + e.message().substring("SuccessfulCreate pod ".length()).split(" ")[0];
+                workers.put(pod, "c" + at);
+            } else if (e.source().equals("kubelet") && e.object().startsWith(prefix) && workers.containsKey(e.object())
+                    && (e.message().startsWith("started") || e.message().startsWith("exited"))) {
+                workers.merge(e.object(), (e.message().startsWith("started") ? " s" : " x") + at, String::concat);
+            } else if (e.source().equals("deployment-controller") && e.message().startsWith("replicas ")) {
+                out.append("deployment ").append(e.message()).append(" at ").append(at).append("; ");
+            }
+        }
+        out.append("workers ").append(workers.values()).append("; ").append(batches.coverage(full));
+        return out.toString();
     }
 
     /**
