@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.api.worker.JobResolver;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -13,11 +14,11 @@ import java.util.Optional;
 public interface JobSettings {
 
     /** In-flight requests per batch slot of a model replica: 1.25 keeps a queue a quarter of the batch deep. */
-    @WithDefault("1.25")
+    @WithDefault("" + FleetDefaults.HEADROOM)
     double headroom();
 
     /** What an 'auto' worker is assumed to keep in flight when sizing parallelism from capacity. */
-    @WithDefault("32")
+    @WithDefault("" + FleetDefaults.CONCURRENCY_PER_AUTO_WORKER)
     int defaultConcurrencyPerWorker();
 
     /** The model's batch size when its spec does not say (vLLM's default max-num-seqs). */
@@ -25,7 +26,7 @@ public interface JobSettings {
     int defaultMaxNumSeqs();
 
     /** Upper bound on worker pods per job under 'auto' parallelism. */
-    @WithDefault("1000")
+    @WithDefault("" + FleetDefaults.MAX_PARALLELISM)
     int maxParallelism();
 
     /**

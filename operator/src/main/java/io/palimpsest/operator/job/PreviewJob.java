@@ -12,6 +12,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.operator.model.autoscale.ReplicaLoadTimes;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.status.ConditionAggregator;
 
@@ -45,11 +46,28 @@ public final class PreviewJob {
     }
 
     /**
+     * What the operator measured for the preview's estimate of the paid replica time; each part null
+     * when it has nothing to measure from (the preview then says so, or falls back to what it can
+     * measure itself, and names the source).
+     *
+     * @param load        the model's replicas' load time, from their pods
+     * @param workerStart a worker pod's creation to its first request, from finished worker pods
+     */
+    public record Measured(ReplicaLoadTimes.Measured load, WorkerStarts.Measured workerStart) {
+        public static final Measured NONE = new Measured(null, null);
+    }
+
+    /**
      * @param endpoint the model's base URL as the workers get it in job.yaml, or null for a recipe
      *                 that calls no model (the preview then runs without one and estimates no GPU-hours)
      */
     public static Job desired(RewriteJob job, String image, String endpoint, RewriterModel model, SecretKeyRef modelApiKey,
                               JobSettings settings) {
+        return desired(job, image, endpoint, model, modelApiKey, settings, Measured.NONE);
+    }
+
+    public static Job desired(RewriteJob job, String image, String endpoint, RewriterModel model, SecretKeyRef modelApiKey,
+                              JobSettings settings, Measured measured) {
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(RewriteJobNames.previewJob(job))
@@ -63,12 +81,12 @@ public final class PreviewJob {
                 .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
                 .withValues(ExitCodes.MODEL_CONFIG).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PREVIEW, image, modelApiKey, Map.of(), settings,
-                        args(job.getSpec().getPreview(), endpoint, model)))
+                        args(job.getSpec().getPreview(), endpoint, model, settings, measured)))
                 .endSpec()
                 .build();
     }
 
-    static List<String> args(RewriteJobSpec.Preview preview, String endpoint, RewriterModel model) {
+    static List<String> args(RewriteJobSpec.Preview preview, String endpoint, RewriterModel model, JobSettings settings, Measured measured) {
         List<String> args = new ArrayList<>(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE));
         if (endpoint != null) {
             args.addAll(List.of("--endpoint", endpoint));
@@ -87,8 +105,18 @@ public final class PreviewJob {
                     "--scale-down-seconds", String.valueOf(policy.scaleDownWindow().toSeconds()),
                     "--idle-to-zero-seconds", String.valueOf(policy.idleToMin().toSeconds()),
                     "--autoscaler-period-seconds", String.valueOf(policy.period().toSeconds())));
-            measuredLoadSeconds(model).ifPresent(seconds -> args.addAll(List.of("--replica-load-seconds", String.valueOf(seconds),
-                    "--replica-load-source", "measured: the model's last scale-up took " + seconds + " s to a ready replica")));
+            // how this operator sizes an 'auto' fleet: its settings, never the preview's copy of the defaults
+            args.addAll(List.of("--headroom", String.valueOf(settings.headroom()),
+                    "--auto-concurrency-per-worker", String.valueOf(settings.defaultConcurrencyPerWorker()),
+                    "--max-parallelism", String.valueOf(settings.maxParallelism())));
+            if (measured.load() != null) {
+                args.addAll(List.of("--replica-load-seconds", seconds(measured.load().seconds()),
+                        "--replica-load-source", measured.load().source()));
+            }
+        }
+        if (measured.workerStart() != null) {
+            args.addAll(List.of("--worker-start-seconds", seconds(measured.workerStart().seconds()),
+                    "--worker-start-source", measured.workerStart().source()));
         }
         if (preview.getGpuHourPrice() != null) {
             args.addAll(List.of("--gpu-hour-price", String.valueOf(preview.getGpuHourPrice())));
@@ -101,28 +129,8 @@ public final class PreviewJob {
         return args;
     }
 
-    /**
-     * How long the model's last scale-up took to give a ready replica: from status.lastScaleTime to
-     * the Ready condition's turning true, when it turned true after that scale (the preview's own
-     * wake-up from zero, typically). Empty when the model was ready before its last scale, or is not
-     * ready: the load time is then not known.
-     */
-    static Optional<Long> measuredLoadSeconds(RewriterModel model) {
-        var status = model.getStatus();
-        if (status == null || status.getLastScaleTime() == null || status.getConditions() == null) {
-            return Optional.empty();
-        }
-        Condition ready = ConditionAggregator.find(status.getConditions(), io.palimpsest.api.common.Conditions.READY);
-        if (ready == null || !"True".equals(ready.getStatus()) || ready.getLastTransitionTime() == null) {
-            return Optional.empty();
-        }
-        try {
-            java.time.Instant scaled = java.time.Instant.parse(status.getLastScaleTime());
-            java.time.Instant up = java.time.Instant.parse(ready.getLastTransitionTime());
-            return up.isAfter(scaled) ? Optional.of(java.time.Duration.between(scaled, up).toSeconds()) : Optional.empty();
-        } catch (java.time.format.DateTimeParseException e) {
-            return Optional.empty();
-        }
+    private static String seconds(double seconds) {
+        return String.format(Locale.ROOT, "%.1f", seconds);
     }
 
     /** As {@code palimpsest preview} reads a RewriterModel: resources.gpus, else tensorParallelSize, else 1. */

@@ -65,8 +65,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     io.palimpsest.operator.job.progress.WorkerProgressScraper progressScraper;
     @Inject
     io.palimpsest.operator.metrics.JobMetrics jobMetrics;
+    /** The model's pods as the autoscaler sees them: their load times, for the preview's estimate. Null when built by hand (tests). */
+    @Inject
+    io.palimpsest.operator.model.autoscale.PodAddressResolver modelPods;
 
     private InformerEventSource<Job, RewriteJob> jobs;
+    /** How long worker pods took to start, kept from every job's finished pods: for the previews of later jobs. */
+    private final WorkerStarts workerStarts = new WorkerStarts();
     /** Enough for the cluster's terminated-pod GC threshold (12,500) several times over. */
     private final PodReadings podReadings = new PodReadings(50_000);
     StatusWriter statusWriter = RewriteJobReconciler::replaceStatus;
@@ -114,6 +119,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean finished = recorded != null && recorded.isTerminal() && !JobReasons.INVALID_SPEC.equals(recordedReason);
 
         Observation seen = Observation.of(job, context, settings);
+        workerStarts.record(job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
         Instant now = clock.instant();
         OwnedResources owned = new OwnedResources(context.getClient(), job);
@@ -166,7 +172,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             if (PreviewJob.due(job, decision.phase(), previous, preview, seen.readyReplicas() > 0)) {
                 var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
                 created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
-                        seen.model(), seen.modelApiKey(), settings)));
+                        seen.model(), seen.modelApiKey(), settings, previewInputs(job, seen))));
             }
         } catch (OwnedResources.Rejected r) {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
@@ -293,6 +299,18 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             }
         }
         return capCheck;
+    }
+
+    /**
+     * What the preview's estimate of the paid replica time needs from the cluster: the model's
+     * replicas' load time from their pods, and a worker's start from this job's finished worker
+     * pods, else from the namespace's earlier jobs' ones.
+     */
+    private PreviewJob.Measured previewInputs(RewriteJob job, Observation seen) {
+        var load = modelPods == null || seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
+        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(RewriteJobReconciler::terminated).toList(),
+                p -> podReadings.finishedPod(p, RangeSet.empty())).orElse(null);
+        return new PreviewJob.Measured(load, start);
     }
 
     private ParallelismPolicy policy() {

@@ -15,6 +15,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.operator.model.autoscale.ReplicaLoadTimes;
 import io.palimpsest.operator.status.ConditionAggregator;
 import org.junit.jupiter.api.Test;
 
@@ -77,6 +78,7 @@ class PreviewJobTest {
                 "--endpoint", "http://mistral.test.svc:8000", "--gpus-per-replica", "4", "--max-replicas", "3",
                 "--min-replicas", "0", "--target-waiting-per-replica", "16", "--scale-down-seconds", "300",
                 "--idle-to-zero-seconds", "600", "--autoscaler-period-seconds", "15",
+                "--headroom", "1.25", "--auto-concurrency-per-worker", "32", "--max-parallelism", "1000",
                 "--gpu-hour-price", "2.5", "--to-output", "--sample", "50", "--seed", "7", "--out", "/tmp/preview"),
                 container.getArgs());
         assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals(WorkerPodTemplate.CONFIG_DIR)));
@@ -100,31 +102,38 @@ class PreviewJobTest {
     }
 
     @Test
-    void theModelsLoadTimeIsMeasuredFromItsLastScaleUpToReady() {
+    void theOperatorsMeasuresAndSettingsArePassedWithTheirSources() {
         RewriterModel model = new RewriterModel();
         model.setSpec(new RewriterModelSpec());
         model.getSpec().setReplicas(new RewriterModelSpec.Replicas());
         model.getSpec().getReplicas().setMax(2);
-        model.setStatus(new io.palimpsest.api.v1alpha1.RewriterModelStatus());
-        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "no status: not known");
-        model.getStatus().setLastScaleTime("2026-01-01T00:00:00Z");
-        Condition ready = new Condition();
-        ready.setType("Ready");
-        ready.setStatus("True");
-        ready.setLastTransitionTime("2026-01-01T00:01:40Z");
-        model.getStatus().setConditions(new java.util.ArrayList<>(List.of(ready)));
-        assertEquals(java.util.Optional.of(100L), PreviewJob.measuredLoadSeconds(model));
-        List<String> args = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model);
-        int at = args.indexOf("--replica-load-seconds");
-        assertEquals("100", args.get(at + 1), args.toString());
-        assertTrue(args.get(args.indexOf("--replica-load-source") + 1).startsWith("measured"), args.toString());
+        JobSettings tuned = new TestSettings() {
+            @Override
+            public double headroom() {
+                return 1.5;
+            }
 
-        ready.setLastTransitionTime("2025-12-31T23:00:00Z");
-        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "ready before the last scale: not this load");
-        ready.setStatus("False");
-        ready.setLastTransitionTime("2026-01-01T00:01:40Z");
-        assertEquals(java.util.Optional.empty(), PreviewJob.measuredLoadSeconds(model), "not ready: not known");
-        assertFalse(PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model).contains("--replica-load-seconds"));
+            @Override
+            public int defaultConcurrencyPerWorker() {
+                return 48;
+            }
+        };
+        PreviewJob.Measured measured = new PreviewJob.Measured(new ReplicaLoadTimes.Measured(97.5, 3),
+                new WorkerStarts.Measured(12.25, 4, "measured: median of this job's last 4 finished worker pod(s)"));
+        List<String> args = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model, tuned, measured);
+        assertEquals("97.5", args.get(args.indexOf("--replica-load-seconds") + 1), args.toString());
+        assertEquals("measured: median of the model's last 3 pod(s), creationTimestamp to Ready",
+                args.get(args.indexOf("--replica-load-source") + 1));
+        assertEquals("12.3", args.get(args.indexOf("--worker-start-seconds") + 1), args.toString());
+        assertTrue(args.get(args.indexOf("--worker-start-source") + 1).startsWith("measured: median of this job's"), args.toString());
+        // the operator's own settings, not the preview's copy of the defaults
+        assertEquals("1.5", args.get(args.indexOf("--headroom") + 1));
+        assertEquals("48", args.get(args.indexOf("--auto-concurrency-per-worker") + 1));
+        assertEquals("1000", args.get(args.indexOf("--max-parallelism") + 1));
+
+        List<String> unknown = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model, tuned, PreviewJob.Measured.NONE);
+        assertFalse(unknown.contains("--replica-load-seconds"), "nothing measured: nothing passed, the preview says so");
+        assertFalse(unknown.contains("--worker-start-seconds"));
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.JobManifests;
@@ -105,6 +106,24 @@ final class PreviewCommand implements Callable<Integer> {
             description = "How long a worker pod takes from its creation to its first request, for the GPU-hours paid (ready replicas wait for it)."
                     + " Default: this process's own start (the same image and JVM), when it ran as its own process.")
     Double workerStartSeconds;
+
+    @Option(names = "--worker-start-source", hidden = true, description = "How --worker-start-seconds was found, for the report. Default: declared")
+    String workerStartSource;
+
+    @Option(names = "--headroom", defaultValue = "" + FleetDefaults.HEADROOM,
+            description = "In-flight requests per batch slot the operator sizes 'auto' parallelism for (its palimpsest.jobs.headroom)."
+                    + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    double headroom;
+
+    @Option(names = "--auto-concurrency-per-worker", defaultValue = "" + FleetDefaults.CONCURRENCY_PER_AUTO_WORKER,
+            description = "What the operator assumes an 'auto' worker keeps in flight when it sizes the fleet (its"
+                    + " palimpsest.jobs.defaultConcurrencyPerWorker). Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    int autoConcurrencyPerWorker;
+
+    @Option(names = "--max-parallelism", defaultValue = "" + FleetDefaults.MAX_PARALLELISM,
+            description = "The operator's cap on worker pods under 'auto' parallelism (its palimpsest.jobs.maxParallelism)."
+                    + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    int maxParallelism;
 
     @Option(names = "--min-replicas", description = "The model's replicas.min. Default: the RewriterModel's, else 0.")
     Integer minReplicasOption;
@@ -373,7 +392,9 @@ final class PreviewCommand implements Callable<Integer> {
                 setting(idleToZeroSecondsOption, autoscaling == null ? null : autoscaling.getIdleToZeroSeconds(), 600),
                 setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15),
                 workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
-                workerStartSeconds != null ? "declared" : ownStartSeconds != null ? "measured: this preview's own process took as long to load the job" : null);
+                workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
+                        : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded (no worker pod measured)" : null,
+                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism));
     }
 
     /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.worker.preview.PreviewData.Paid;
 import io.palimpsest.worker.preview.PreviewData.Range;
 
@@ -26,14 +27,21 @@ import io.palimpsest.worker.preview.PreviewData.Range;
  * so a replica with f of max_num_seqs requests in flight generates f / max_num_seqs of its capacity.
  */
 public final class PaidReplicaTime {
-    /** What the operator assumes an 'auto' worker keeps in flight when it sizes the fleet (its defaultConcurrencyPerWorker). */
-    static final int AUTO_CONCURRENCY_ASSUMED = 32;
-    /** The operator's cap on worker pods under 'auto' parallelism (its maxParallelism). */
-    static final int AUTO_PARALLELISM_CAP = 1000;
-    /** In-flight requests per batch slot the operator sizes 'auto' parallelism for (its headroom). */
-    static final double HEADROOM = 1.25;
 
     private PaidReplicaTime() {
+    }
+
+    /**
+     * How the operator sizes an 'auto' fleet: its settings, passed by the operator to a cluster's
+     * preview ({@code palimpsest.jobs.*}); a standalone preview assumes the operator's defaults.
+     *
+     * @param headroom        in-flight requests per batch slot 'auto' parallelism is sized for
+     * @param autoConcurrency what the operator assumes an 'auto' worker keeps in flight
+     * @param maxParallelism  the cap on worker pods under 'auto' parallelism
+     */
+    public record Fleet(double headroom, int autoConcurrency, int maxParallelism) {
+        public static final Fleet DEFAULTS = new Fleet(FleetDefaults.HEADROOM, FleetDefaults.CONCURRENCY_PER_AUTO_WORKER,
+                FleetDefaults.MAX_PARALLELISM);
     }
 
     /**
@@ -46,11 +54,12 @@ public final class PaidReplicaTime {
      * @param loadSource           how the load time was found ("declared", "measured ..."), for the report
      * @param workerStartSeconds   a worker pod's start to its first request (null: not known, not counted)
      * @param workerStartSource    how it was found, for the report
+     * @param fleet                how the operator sizes an 'auto' fleet
      */
     public record Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica,
                            Integer parallelism, Integer concurrencyPerWorker, Double loadSeconds, String loadSource,
                            double scaleDownSeconds, double idleToZeroSeconds, double periodSeconds,
-                           Double workerStartSeconds, String workerStartSource) {
+                           Double workerStartSeconds, String workerStartSource, Fleet fleet) {
     }
 
     /**
@@ -66,13 +75,14 @@ public final class PaidReplicaTime {
         int m = Math.max(1, c.maxNumSeqs());
         int floor = Math.max(1, c.minReplicas());
         int perReplicaQueue = m + Math.max(0, c.targetWaitingPerReplica());
-        int assumed = c.concurrencyPerWorker() != null ? c.concurrencyPerWorker() : AUTO_CONCURRENCY_ASSUMED;
-        long backlogWorkers = Math.min(shards, c.parallelism() != null ? c.parallelism() : AUTO_PARALLELISM_CAP);
+        Fleet fleet = c.fleet();
+        int assumed = c.concurrencyPerWorker() != null ? c.concurrencyPerWorker() : fleet.autoConcurrency();
+        long backlogWorkers = Math.min(shards, c.parallelism() != null ? c.parallelism() : fleet.maxParallelism());
         long backlog = backlogWorkers * assumed;
         int first = clamp(ceilDiv(backlog, perReplicaQueue), floor, c.maxReplicas());
         // workers: the number asked for, or what the operator sizes for the ready replicas under auto
         long workers = c.parallelism() != null ? Math.min(shards, c.parallelism())
-                : Math.min(shards, Math.min(AUTO_PARALLELISM_CAP, (long) Math.ceil(first * m * HEADROOM / assumed)));
+                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long) Math.ceil(first * m * fleet.headroom() / Math.max(1, assumed)))));
         double requestsPerShard = requests / shards;
         // what each worker keeps in flight: its concurrencyPerWorker, or under auto a window that opens at
         // max_num_seqs (the client's first window); never more than its shard's requests
@@ -111,7 +121,7 @@ public final class PaidReplicaTime {
         notes.add(String.format(Locale.ROOT, "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
                         + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
                 replicas, backlog, backlogWorkers, c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker())
-                        : AUTO_CONCURRENCY_ASSUMED + " (auto)", m, c.targetWaitingPerReplica(), c.minReplicas(), c.maxReplicas(),
+                        : assumed + " (auto)", m, c.targetWaitingPerReplica(), c.minReplicas(), c.maxReplicas(),
                 perReplica, m, fill * 100));
         notes.add(c.loadSeconds() == null ? "model load: not known and not declared (--replica-load-seconds): not counted"
                 : String.format(Locale.ROOT, "model load: %.0f s per replica (%s)", load, c.loadSource()));

@@ -12,7 +12,7 @@ class PaidReplicaTimeTest {
     private static PaidReplicaTime.Campaign campaign(int shards, Integer parallelism, Integer concurrency, Double load, int min, int max,
                                                      double scaleDown, double idle) {
         return new PaidReplicaTime.Campaign(shards, 256, min, max, 16, parallelism, concurrency, load, load == null ? null : "declared",
-                scaleDown, idle, 15, null, null);
+                scaleDown, idle, 15, null, null, PaidReplicaTime.Fleet.DEFAULTS);
     }
 
     @Test
@@ -64,7 +64,7 @@ class PaidReplicaTimeTest {
     void autoWorkersOpenAtAFullBatchAndReadyReplicasWaitForThemToStart() {
         // 8 shards of 500 requests, auto: the backlog (8 x 32) asks one replica, but each worker's first window is
         // max_num_seqs, 2,048 in flight: the queue takes the fleet to replicas.max
-        PaidReplicaTime.Campaign auto = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, null, null, 5.0, "declared", 4, 4, 1, 8.0, "measured");
+        PaidReplicaTime.Campaign auto = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, null, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS);
         PreviewData.Paid p = PaidReplicaTime.estimate(auto, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000);
         assertEquals(2, p.replicas());
         assertEquals(1.0, p.batchFill(), 1e-12);
@@ -73,7 +73,7 @@ class PaidReplicaTimeTest {
         assertEquals(2 * (4 + 1) / 3600.0, p.idleAfter(), 1e-12);
         assertEquals((2.3e5 / 5000 / 2 + 5 + 8) / 3600, p.wallHours().estimate(), 1e-12);
         // a fixed parallelism starts the workers with the model: only what outlasts the load is waited for
-        PaidReplicaTime.Campaign fixed = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, 8, null, 5.0, "declared", 4, 4, 1, 8.0, "measured");
+        PaidReplicaTime.Campaign fixed = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, 8, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS);
         assertEquals(2 * 3 / 3600.0, PaidReplicaTime.estimate(fixed, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000).workersStarting(), 1e-12);
     }
 }

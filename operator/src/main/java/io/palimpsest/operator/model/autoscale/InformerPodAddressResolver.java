@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.WatchedNamespaces;
@@ -33,6 +34,8 @@ public class InformerPodAddressResolver implements PodAddressResolver {
     private final KubernetesClient client;
     private final WatchedNamespaces watched;
     private final Map<String, SharedIndexInformer<Pod>> informers = new ConcurrentHashMap<>();
+    /** Every model pod the informer sees turn Ready leaves its load time here, for the preview's estimate. */
+    private final ReplicaLoadTimes loadTimes = new ReplicaLoadTimes();
 
     @Inject
     public InformerPodAddressResolver(KubernetesClient client,
@@ -48,6 +51,17 @@ public class InformerPodAddressResolver implements PodAddressResolver {
             return List.of(); // not ours to scale (its controller does not see it either)
         }
         return readyAddresses(informer(watched.all() ? EVERY_NAMESPACE : ns).getStore().list(), model);
+    }
+
+    @Override
+    public Optional<ReplicaLoadTimes.Measured> loadTimes(RewriterModel model) {
+        String ns = model.getMetadata().getNamespace();
+        if (!watched.contains(ns)) {
+            return Optional.empty();
+        }
+        // the pods there now too, in case the informer was started by this call
+        informer(watched.all() ? EVERY_NAMESPACE : ns).getStore().list().forEach(loadTimes::observe);
+        return loadTimes.of(ns, model.getMetadata().getName());
     }
 
     /** Pods of this model (namespace and label) that are Ready and have an IP. */
@@ -75,9 +89,26 @@ public class InformerPodAddressResolver implements PodAddressResolver {
     private SharedIndexInformer<Pod> informer(String namespace) {
         return informers.computeIfAbsent(namespace, ns -> {
             var pods = ns.equals(EVERY_NAMESPACE) ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns);
-            return pods.withLabel(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY)
+            SharedIndexInformer<Pod> informer = pods.withLabel(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY)
                     .withLabel(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_SERVER)
                     .inform();
+            informer.addEventHandler(new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(Pod pod) {
+                    loadTimes.observe(pod);
+                }
+
+                @Override
+                public void onUpdate(Pod before, Pod pod) {
+                    loadTimes.observe(pod);
+                }
+
+                @Override
+                public void onDelete(Pod pod, boolean unknownFinalState) {
+                    // its load stays counted: that is what the figure is for once the model is back at zero
+                }
+            });
+            return informer;
         });
     }
 
