@@ -46,15 +46,16 @@ public final class PreviewJob {
     }
 
     /**
-     * What the operator measured for the preview's estimate of the paid replica time; each part null
+     * What the operator knows for the preview's estimate of the paid replica time; each part null
      * when it has nothing to measure from (the preview then says so, or falls back to what it can
      * measure itself, and names the source).
      *
      * @param load        the model's replicas' load time, from their pods
      * @param workerStart a worker pod's creation to its first request, from finished worker pods
+     * @param shards      the planner's shards (it cuts long files for the fleet: one worker pod each)
      */
-    public record Measured(ReplicaLoadTimes.Measured load, WorkerStarts.Measured workerStart) {
-        public static final Measured NONE = new Measured(null, null);
+    public record Inputs(ReplicaLoadTimes.Measured load, WorkerStarts.Measured workerStart, Long shards) {
+        public static final Inputs NONE = new Inputs(null, null, null);
     }
 
     /**
@@ -63,11 +64,11 @@ public final class PreviewJob {
      */
     public static Job desired(RewriteJob job, String image, String endpoint, RewriterModel model, SecretKeyRef modelApiKey,
                               JobSettings settings) {
-        return desired(job, image, endpoint, model, modelApiKey, settings, Measured.NONE);
+        return desired(job, image, endpoint, model, modelApiKey, settings, Inputs.NONE);
     }
 
     public static Job desired(RewriteJob job, String image, String endpoint, RewriterModel model, SecretKeyRef modelApiKey,
-                              JobSettings settings, Measured measured) {
+                              JobSettings settings, Inputs measured) {
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(RewriteJobNames.previewJob(job))
@@ -86,7 +87,7 @@ public final class PreviewJob {
                 .build();
     }
 
-    static List<String> args(RewriteJobSpec.Preview preview, String endpoint, RewriterModel model, JobSettings settings, Measured measured) {
+    static List<String> args(RewriteJobSpec.Preview preview, String endpoint, RewriterModel model, JobSettings settings, Inputs measured) {
         List<String> args = new ArrayList<>(List.of("preview", "--job", WorkerPodTemplate.JOB_FILE));
         if (endpoint != null) {
             args.addAll(List.of("--endpoint", endpoint));
@@ -113,6 +114,9 @@ public final class PreviewJob {
                 args.addAll(List.of("--replica-load-seconds", seconds(measured.load().seconds()),
                         "--replica-load-source", measured.load().source()));
             }
+        }
+        if (measured.shards() != null) {
+            args.addAll(List.of("--campaign-shards", String.valueOf(measured.shards())));
         }
         if (measured.workerStart() != null) {
             args.addAll(List.of("--worker-start-seconds", seconds(measured.workerStart().seconds()),

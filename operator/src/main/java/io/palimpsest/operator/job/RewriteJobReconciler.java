@@ -303,14 +303,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
     /**
      * What the preview's estimate of the paid replica time needs from the cluster: the model's
-     * replicas' load time from their pods, and a worker's start from this job's finished worker
-     * pods, else from the namespace's earlier jobs' ones.
+     * replicas' load time from their pods, a worker's start from this job's finished worker pods,
+     * else from the namespace's earlier jobs' ones, and the planner's shards.
      */
-    private PreviewJob.Measured previewInputs(RewriteJob job, Observation seen) {
+    private PreviewJob.Inputs previewInputs(RewriteJob job, Observation seen) {
         var load = modelPods == null || seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
         var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(RewriteJobReconciler::terminated).toList(),
                 p -> podReadings.finishedPod(p, RangeSet.empty())).orElse(null);
-        return new PreviewJob.Measured(load, start);
+        return new PreviewJob.Inputs(load, start, seen.shards());
     }
 
     private ParallelismPolicy policy() {

@@ -129,10 +129,12 @@ class PreviewCostScenarioTest {
                     paid[0], paid[1], paid[2], (int) paid[3], estimate.getCompletionTokens().getEstimate(),
                     estimate.getCompletionTokens().getLow(), estimate.getCompletionTokens().getHigh(), completion,
                     estimate.getCapacitySource(), estimate.getTokensPerSecondPerReplica(), capacity, Scenario.seconds(unsuspended, finished));
-            System.out.printf("[figures] preview cost %s parts (replica-s): estimate serving %.1f (batch %.0f%% full, %d replica(s)) + loading %.1f"
-                            + " + workers starting %.1f + idle after %.1f; paid loading %.1f, ready %.1f (serving and waiting for workers),"
-                            + " after %.1f; %s%n", example, parts.path("serving").path("estimate").asDouble() * 3600,
-                    parts.path("batchFill").asDouble() * 100, parts.path("replicas").asInt(), parts.path("loading").asDouble() * 3600,
+            System.out.printf("[figures] preview cost %s parts (replica-s): estimate serving %.1f (batch %.0f%% full, %d replica(s), %d workers)"
+                            + " + run beyond decoding %.1f + loading %.1f + workers starting %.1f + idle after %.1f; paid loading %.1f,"
+                            + " ready %.1f (serving and waiting for workers), after %.1f; %s%n", example,
+                    parts.path("serving").path("estimate").asDouble() * 3600, parts.path("batchFill").asDouble() * 100,
+                    parts.path("replicas").asInt(), parts.path("workers").asInt(), parts.path("beyondDecoding").asDouble() * 3600,
+                    parts.path("loading").asDouble() * 3600,
                     parts.path("workersStarting").asDouble() * 3600, parts.path("idleAfter").asDouble() * 3600, paid[0], paid[1], paid[2],
                     parts.path("notes").toString());
             assertTrue(paid[3] > 0, "the campaign started model pods");

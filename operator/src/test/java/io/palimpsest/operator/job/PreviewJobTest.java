@@ -118,8 +118,8 @@ class PreviewJobTest {
                 return 48;
             }
         };
-        PreviewJob.Measured measured = new PreviewJob.Measured(new ReplicaLoadTimes.Measured(97.5, 3),
-                new WorkerStarts.Measured(12.25, 4, "measured: median of this job's last 4 finished worker pod(s)"));
+        PreviewJob.Inputs measured = new PreviewJob.Inputs(new ReplicaLoadTimes.Measured(97.5, 3),
+                new WorkerStarts.Measured(12.25, 4, "measured: median of this job's last 4 finished worker pod(s)"), 56L);
         List<String> args = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model, tuned, measured);
         assertEquals("97.5", args.get(args.indexOf("--replica-load-seconds") + 1), args.toString());
         assertEquals("measured: median of the model's last 3 pod(s), creationTimestamp to Ready",
@@ -130,8 +130,9 @@ class PreviewJobTest {
         assertEquals("1.5", args.get(args.indexOf("--headroom") + 1));
         assertEquals("48", args.get(args.indexOf("--auto-concurrency-per-worker") + 1));
         assertEquals("1000", args.get(args.indexOf("--max-parallelism") + 1));
+        assertEquals("56", args.get(args.indexOf("--campaign-shards") + 1), "the planner's shards, not the preview's own cut");
 
-        List<String> unknown = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model, tuned, PreviewJob.Measured.NONE);
+        List<String> unknown = PreviewJob.args(new RewriteJobSpec.Preview(), "http://m:8000", model, tuned, PreviewJob.Inputs.NONE);
         assertFalse(unknown.contains("--replica-load-seconds"), "nothing measured: nothing passed, the preview says so");
         assertFalse(unknown.contains("--worker-start-seconds"));
     }

@@ -125,6 +125,11 @@ final class PreviewCommand implements Callable<Integer> {
                     + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
     int maxParallelism;
 
+    @Option(names = "--campaign-shards",
+            description = "Shards the campaign will run, for the GPU-hours paid (one worker pod each). Default: this preview's own plan;"
+                    + " the operator passes its planner's, which cuts long files for the fleet.")
+    Integer campaignShards;
+
     @Option(names = "--min-replicas", description = "The model's replicas.min. Default: the RewriterModel's, else 0.")
     Integer minReplicasOption;
 
@@ -247,7 +252,9 @@ final class PreviewCommand implements Callable<Integer> {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
             }
             compileRecipe(runtime, drawn);
+            long processing = System.nanoTime();
             List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
+            double processSeconds = (System.nanoTime() - processing) / 1e9;
             double runSeconds = (System.nanoTime() - start) / 1e9;
 
             PreviewAssembler assembler = new PreviewAssembler(json);
@@ -264,7 +271,8 @@ final class PreviewCommand implements Callable<Integer> {
                     drawn.strata());
             PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), strata,
                     documents, !exact, capacity, gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
-                    maxReplicas, maxReplicas == null ? null : campaign(job, rewriterModel, shards.size(), maxReplicas), gpuHourPrice, seed);
+                    maxReplicas, maxReplicas == null ? null : campaign(job, rewriterModel, shards.size(), maxReplicas,
+                            client(processed, documents, processSeconds, capacity, maxNumSeqs(job, rewriterModel))), gpuHourPrice, seed);
             PreviewData data = new PreviewData(PreviewData.KIND_PREVIEW, job.getName(), job.getRecipeHash(), runtime.model(),
                     model.description(), Instant.now().toString(), seed, plan, processor.variants(),
                     PreviewAssembler.summarize(processor.variants(), views), estimate, views);
@@ -375,8 +383,36 @@ final class PreviewCommand implements Callable<Integer> {
                         measured.requestSecondsCounted(), measured.concurrency()));
     }
 
+    /**
+     * What the sample shows of the campaign besides its tokens: its longest request, and a worker's own
+     * time per document: this process handled the sample with every document in flight at once, so its
+     * processing lasted the longest request's decoding (at one token per step: capacity over
+     * max_num_seqs per second) plus its own work on every document (rendering, checking, the client).
+     */
+    private static PaidReplicaTime.Client client(List<PreviewAssembler.Processed> processed, long documents, double processSeconds,
+                                                 PreflightEstimator.Capacity capacity, int maxNumSeqs) {
+        long longest = 0;
+        for (PreviewAssembler.Processed p : processed) {
+            if (p.trace() != null) {
+                for (DocumentTrace.Call c : p.trace().calls()) {
+                    longest = Math.max(longest, c.reply().completionTokens());
+                }
+            }
+        }
+        if (capacity == null || capacity.tokensPerSecondPerReplica() <= 0) {
+            return new PaidReplicaTime.Client(documents, longest, null, null);
+        }
+        double tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
+        double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
+        return new PaidReplicaTime.Client(documents, longest, perDocument, String.format(Locale.ROOT,
+                "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding", processed.size(),
+                processSeconds, tail));
+    }
+
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
-    private PaidReplicaTime.Campaign campaign(ResolvedJob job, RewriterModel rewriterModel, int shards, int maxReplicas) {
+    private PaidReplicaTime.Campaign campaign(ResolvedJob job, RewriterModel rewriterModel, int plannedShards, int maxReplicas,
+                                              PaidReplicaTime.Client client) {
+        int shards = campaignShards != null ? campaignShards : plannedShards;
         var workers = job.getSpec().getWorkers();
         IntOrString parallelism = workers == null ? null : workers.getParallelism();
         IntOrString concurrency = workers == null ? null : workers.getConcurrencyPerWorker();
@@ -394,7 +430,7 @@ final class PreviewCommand implements Callable<Integer> {
                 workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
                 workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
                         : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded (no worker pod measured)" : null,
-                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism));
+                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism), client);
     }
 
     /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */
@@ -496,9 +532,11 @@ final class PreviewCommand implements Callable<Integer> {
             if (e.paid() != null) {
                 PreviewData.Paid p = e.paid();
                 int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
-                out.printf(Locale.ROOT, "    = serving %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h (%d replica(s),"
-                                + " batch %.0f%% full; the work alone at a full batch %.4g h)%n", p.serving().estimate() * g, p.loading() * g,
-                        p.workersStarting() * g, p.idleAfter() * g, p.replicas(), p.batchFill() * 100, p.work().estimate() * g);
+                out.printf(Locale.ROOT, "    = serving %.4g h, run beyond decoding %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h"
+                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %.4g h)%n", p.serving().estimate() * g,
+                        p.beyondDecoding() * g, p.loading() * g, p.workersStarting() * g, p.idleAfter() * g, p.replicas(), p.batchFill() * 100,
+                        p.work().estimate() * g);
+                p.notes().stream().filter(n -> n.startsWith("the run after")).forEach(n -> out.println("    " + n));
                 if (p.loadSeconds() == null) {
                     out.println("    model load not counted: not known; declare it with --replica-load-seconds");
                 }

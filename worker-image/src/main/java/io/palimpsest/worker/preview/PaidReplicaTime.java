@@ -55,11 +55,25 @@ public final class PaidReplicaTime {
      * @param workerStartSeconds   a worker pod's start to its first request (null: not known, not counted)
      * @param workerStartSource    how it was found, for the report
      * @param fleet                how the operator sizes an 'auto' fleet
+     * @param client               what bounds the run besides decoding (null: decoding alone)
      */
     public record Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica,
                            Integer parallelism, Integer concurrencyPerWorker, Double loadSeconds, String loadSource,
                            double scaleDownSeconds, double idleToZeroSeconds, double periodSeconds,
-                           Double workerStartSeconds, String workerStartSource, Fleet fleet) {
+                           Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client) {
+    }
+
+    /**
+     * What bounds a campaign's run besides decoding, from the sample: a worker handles its documents
+     * one after another on its own CPU, and the last request of the campaign decodes alone.
+     *
+     * @param documents            the campaign's documents
+     * @param longestRequestTokens the most completion tokens one sampled request generated
+     * @param secondsPerDocument   a worker's own wall time per document (rendering, checking, writing, the client), as
+     *                             the preview's process measured it; null when not measured (not counted)
+     * @param source               how it was measured, for the report
+     */
+    public record Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source) {
     }
 
     /**
@@ -100,6 +114,28 @@ public final class PaidReplicaTime {
         // to start; with a fixed number they start beside the model and only what outlasts the load is waited for
         double workerStart = c.workerStartSeconds() == null ? 0 : c.workerStartSeconds();
         double waited = c.parallelism() == null ? workerStart : Math.max(0, workerStart - load);
+
+        // The run after the workers' first start lasts as long as its slowest bound, every replica paid all along:
+        // decoding at the batch the fleet fills; each worker's own documents at its measured time per document, and
+        // for the shards beyond the first round a new pod's start (one pod per shard); the longest request, decoding
+        // alone at one token per step once everything else is done.
+        Client client = c.client();
+        // under auto parallelism the operator raises the workers with the ready replicas
+        long running = c.parallelism() != null ? workers
+                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long) Math.ceil(replicas * m * fleet.headroom() / Math.max(1, assumed)))));
+        double rounds = Math.ceil((double) shards / Math.max(1, running));
+        double restarts = (rounds - 1) * workerStart;
+        double perDocument = client == null || client.secondsPerDocument() == null ? 0 : client.secondsPerDocument();
+        double ownWork = client == null ? 0 : client.documents() / Math.max(1, running) * perDocument;
+        double slot = ownWork + restarts;
+        double tail = client == null ? 0 : client.longestRequestTokens() / (capacity / m);
+        double decodeEstimate = serving.estimate() * 3600 / replicas;
+        double run = Math.max(decodeEstimate, Math.max(slot, tail));
+        Range ready = new Range(replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
+                replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
+                replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tail)) / 3600);
+        double beyond = ready.estimate() - serving.estimate();
+
         double loading = replicas * load / 3600;
         double starting = replicas * waited / 3600;
         double idle = c.idleToZeroSeconds() + c.periodSeconds();
@@ -112,8 +148,8 @@ public final class PaidReplicaTime {
         }
         after /= 3600;
         double fixed = loading + starting + after;
-        Range total = new Range(serving.estimate() + fixed, serving.low() + fixed, serving.high() + fixed);
-        Range wall = serving.scaled(1.0 / replicas);
+        Range total = new Range(ready.estimate() + fixed, ready.low() + fixed, ready.high() + fixed);
+        Range wall = ready.scaled(1.0 / replicas);
         double before = (load + waited) / 3600;
         wall = new Range(wall.estimate() + before, wall.low() + before, wall.high() + before);
 
@@ -135,9 +171,18 @@ public final class PaidReplicaTime {
         if (c.minReplicas() > 0) {
             notes.add("replicas.min=" + c.minReplicas() + ": those replicas stay after the campaign; only the idle wait is counted");
         }
-        notes.add("not counted: the planner's run before the workers start, and the part-empty batches of the"
-                + " last shards finishing at different times");
-        return new Paid(replicas, workers, perReplica, fill, work, serving, loading, starting, after, total, wall, c.loadSeconds(),
+        notes.add(String.format(Locale.ROOT, "the run after the workers' start: %.1f s per replica, bound by %s (decoding at that batch %.1f s;"
+                        + " a worker's own %s documents at %s%s: %.1f s; the longest request, %.0f tokens at %.1f tokens/s per sequence: %.1f s)",
+                run, run == decodeEstimate ? "decoding" : run == tail ? "the longest request" : "the workers' own pace",
+                decodeEstimate, client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
+                client == null || client.secondsPerDocument() == null ? "0 s (not measured)"
+                        : String.format(Locale.ROOT, "%.3f s each (%s)", perDocument, client.source()),
+                rounds > 1 ? String.format(Locale.ROOT, ", plus %.0f later round(s) of pods (%d shards over %d workers) starting %.1f s each",
+                        rounds - 1, shards, running, workerStart) : "",
+                slot, client == null ? 0 : client.longestRequestTokens(), capacity / m, tail));
+        notes.add("not counted: the planner's run before the workers start, and the control loop's reaction times (the"
+                + " autoscaler's and the operator's periods before a replica or a worker is added)");
+        return new Paid(replicas, running, perReplica, fill, work, serving, beyond, loading, starting, after, total, wall, c.loadSeconds(),
                 c.loadSource(), notes);
     }
 

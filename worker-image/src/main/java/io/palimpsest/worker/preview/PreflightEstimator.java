@@ -161,9 +161,10 @@ public final class PreflightEstimator {
             replicaHours = paid.total();
             gpuHours = replicaHours.scaled(gpusPerReplica);
             wall = paid.wallHours();
-            notes.add(String.format(java.util.Locale.ROOT, "GPU-hours paid = serving %.4g h + loading %.4g h + workers starting %.4g h"
-                            + " + idle after %.4g h (replica-hours x %d GPU(s)); the work alone at a full batch: %.4g h",
-                    paid.serving().estimate() * gpusPerReplica, paid.loading() * gpusPerReplica, paid.workersStarting() * gpusPerReplica,
+            notes.add(String.format(java.util.Locale.ROOT, "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
+                            + " + workers starting %.4g h + idle after %.4g h (replica-hours x %d GPU(s)); the work alone at a full batch: %.4g h",
+                    paid.serving().estimate() * gpusPerReplica, paid.beyondDecoding() * gpusPerReplica, paid.loading() * gpusPerReplica,
+                    paid.workersStarting() * gpusPerReplica,
                     paid.idleAfter() * gpusPerReplica, gpusPerReplica, paid.work().estimate() * gpusPerReplica));
             notes.addAll(paid.notes());
             if (pricePerGpuHour != null) {

@@ -99,15 +99,17 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
 
     /**
      * What the campaign pays in replica time ({@link PaidReplicaTime}), in replica-hours: serving at
-     * the batch the campaign fills, every replica's model load, the ready replicas' wait for the
-     * workers to start, and the wait after the last request.
+     * the batch the campaign fills, what the run lasts beyond that decoding (the workers' own pace,
+     * later rounds of worker pods, the longest request), every replica's model load, the ready
+     * replicas' wait for the workers to start, and the wait after the last request.
      *
-     * @param work the completion tokens at a full batch, for comparison
+     * @param work           the completion tokens at a full batch, for comparison
+     * @param beyondDecoding replica-hours the run lasts beyond its decoding (point estimate), 0 when decoding bounds it
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Paid(int replicas, long workers, double requestsInFlightPerReplica, double batchFill, Range work, Range serving,
-                       double loading, double workersStarting, double idleAfter, Range total, Range wallHours, Double loadSeconds, String loadSource,
-                       List<String> notes) {
+                       double beyondDecoding, double loading, double workersStarting, double idleAfter, Range total, Range wallHours,
+                       Double loadSeconds, String loadSource, List<String> notes) {
     }
 
     /** Requests and tokens of one variant or stage ("variant:wiki", "stage:pairs", "judge:...") over the whole input. */

@@ -12,7 +12,7 @@ class PaidReplicaTimeTest {
     private static PaidReplicaTime.Campaign campaign(int shards, Integer parallelism, Integer concurrency, Double load, int min, int max,
                                                      double scaleDown, double idle) {
         return new PaidReplicaTime.Campaign(shards, 256, min, max, 16, parallelism, concurrency, load, load == null ? null : "declared",
-                scaleDown, idle, 15, null, null, PaidReplicaTime.Fleet.DEFAULTS);
+                scaleDown, idle, 15, null, null, PaidReplicaTime.Fleet.DEFAULTS, null);
     }
 
     @Test
@@ -64,7 +64,7 @@ class PaidReplicaTimeTest {
     void autoWorkersOpenAtAFullBatchAndReadyReplicasWaitForThemToStart() {
         // 8 shards of 500 requests, auto: the backlog (8 x 32) asks one replica, but each worker's first window is
         // max_num_seqs, 2,048 in flight: the queue takes the fleet to replicas.max
-        PaidReplicaTime.Campaign auto = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, null, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS);
+        PaidReplicaTime.Campaign auto = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, null, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS, null);
         PreviewData.Paid p = PaidReplicaTime.estimate(auto, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000);
         assertEquals(2, p.replicas());
         assertEquals(1.0, p.batchFill(), 1e-12);
@@ -73,7 +73,44 @@ class PaidReplicaTimeTest {
         assertEquals(2 * (4 + 1) / 3600.0, p.idleAfter(), 1e-12);
         assertEquals((2.3e5 / 5000 / 2 + 5 + 8) / 3600, p.wallHours().estimate(), 1e-12);
         // a fixed parallelism starts the workers with the model: only what outlasts the load is waited for
-        PaidReplicaTime.Campaign fixed = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, 8, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS);
+        PaidReplicaTime.Campaign fixed = new PaidReplicaTime.Campaign(8, 256, 0, 2, 32, 8, null, 5.0, "declared", 4, 4, 1, 8.0, "measured", PaidReplicaTime.Fleet.DEFAULTS, null);
         assertEquals(2 * 3 / 3600.0, PaidReplicaTime.estimate(fixed, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000).workersStarting(), 1e-12);
+    }
+
+    @Test
+    void theRunLastsAsLongAsItsSlowestBoundNotOnlyItsDecoding() {
+        // 2,000 documents (4,000 requests) in 56 shards, auto: 2 replicas, 20 workers (2 x 256 x 1.25 / 32), 3 rounds of pods
+        PaidReplicaTime.Fleet fleet = PaidReplicaTime.Fleet.DEFAULTS;
+        Range tokens = new Range(2.3e5, 2.2e5, 2.4e5);
+        PaidReplicaTime.Client quick = new PaidReplicaTime.Client(2000, 120, 0.001, "measured");
+        PaidReplicaTime.Campaign c = new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured",
+                fleet, quick);
+        PreviewData.Paid decoding = PaidReplicaTime.estimate(c, tokens, 4000, 5120);
+        assertEquals(20, decoding.workers());
+        assertEquals(2, decoding.replicas());
+        // decoding 23 s per replica; own pace 100 documents x 1 ms + 2 later rounds x 2 s = 4.1 s; longest request 120 / 20 = 6 s
+        assertEquals(0, decoding.beyondDecoding(), 1e-12, "decoding bounds the run");
+        assertEquals(decoding.serving().estimate() + decoding.loading() + decoding.workersStarting() + decoding.idleAfter(),
+                decoding.total().estimate(), 1e-12);
+
+        // a worker that needs 0.5 s of its own per document: 100 documents each, 50 s, plus the later rounds' starts (2 x 2 s)
+        PaidReplicaTime.Client slow = new PaidReplicaTime.Client(2000, 120, 0.5, "measured");
+        PreviewData.Paid paced = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
+                2.0, "measured", fleet, slow), tokens, 4000, 5120);
+        assertEquals(2 * 54 / 3600.0 - paced.serving().estimate(), paced.beyondDecoding(), 1e-12);
+        assertEquals(2 * 54 / 3600.0 + paced.loading() + paced.workersStarting() + paced.idleAfter(), paced.total().estimate(), 1e-12);
+        assertEquals(paced.total().estimate(), paced.total().low(), 1e-12, "the workers' pace does not depend on the tokens' range");
+        assertTrue(paced.notes().stream().anyMatch(n -> n.contains("bound by the workers' own pace")), paced.notes().toString());
+
+        // one shard of long requests: the longest (2,000 tokens at 20 tokens/s per sequence: 100 s) decodes alone at the end
+        PreviewData.Paid tail = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(1, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
+                2.0, "measured", fleet, new PaidReplicaTime.Client(20, 2000, 0.0, "measured")), new Range(2e4, 2e4, 2e4), 240, 5120);
+        assertEquals(100 / 3600.0, tail.serving().estimate() + tail.beyondDecoding(), 1e-12);
+        assertTrue(tail.notes().stream().anyMatch(n -> n.contains("bound by the longest request")), tail.notes().toString());
+
+        // the operator's settings decide the workers: a headroom of 2.5 runs 40
+        PreviewData.Paid wider = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
+                2.0, "measured", new PaidReplicaTime.Fleet(2.5, 32, 1000), quick), tokens, 4000, 5120);
+        assertEquals(40, wider.workers());
     }
 }
