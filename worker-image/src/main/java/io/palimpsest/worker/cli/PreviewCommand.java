@@ -236,12 +236,17 @@ final class PreviewCommand implements Callable<Integer> {
             long bytes = shards.stream().mapToLong(Shard::bytes).sum();
             long files = shards.stream().mapToLong(s -> s.files().size()).sum();
             Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
+            long building = System.nanoTime();
             var client = model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
             RecipeProcessor processor;
             try {
                 processor = (RecipeProcessor) runtime.processor(client);
             } catch (RecipeException e) {
                 throw new InvalidJobException("recipe: " + e.getMessage());
+            }
+            // a worker builds the same client and processor (templates, validators, their models) before its first request
+            if (ownStartSeconds != null) {
+                ownStartSeconds += (System.nanoTime() - building) / 1e9;
             }
             // strata: what the recipe decides before any call (skips, routes), counted on every item the sampler reads
             DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers()).draw(shards, sample, seed,
@@ -429,11 +434,15 @@ final class PreviewCommand implements Callable<Integer> {
                 setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15),
                 workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
                 workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
-                        : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded (no worker pod measured)" : null,
+                        : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded, plus building its client and"
+                        + " recipe processor (no worker pod measured)" : null,
                 new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism), client);
     }
 
-    /** Seconds from this JVM's start to the job loaded: a worker pod's own start, the same image doing the same; null when embedded. */
+    /**
+     * Seconds from this JVM's start to the job loaded, plus building the client and the recipe's processor: a worker
+     * pod's own start before its first request, the same image doing the same; null when embedded.
+     */
     private Double ownStartSeconds;
 
     /** Whether {@code path} is the jar this class was loaded from ({@code java -jar palimpsest.jar}). */
