@@ -98,6 +98,7 @@ class PreviewCostScenarioTest {
             int maxNumSeqs = model.getSpec().getEngine().getMaxNumSeqs();
             RewriteJob done;
             Instant finished;
+            double[] paid;
             try (BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(250))) {
                 s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
                     j.getSpec().setSuspend(false);
@@ -106,12 +107,12 @@ class PreviewCostScenarioTest {
                 done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(600));
                 finished = Instant.now();
                 await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
+                // every model pod's exit is in the log before replica-seconds are added up
+                paid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                        .until(() -> paidSince(s.cluster.events(), unsuspended, finished), p -> true);
                 System.out.printf("[figures] preview cost %s timeline (s after un-suspend): %s%n", example,
                         timeline(s.cluster.events(), unsuspended, finished, batches, maxNumSeqs, name));
             }
-            // every model pod's exit is in the log before replica-seconds are added up
-            double[] paid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                    .until(() -> paidSince(s.cluster.events(), unsuspended, finished), p -> true);
             JsonNode parts = new ObjectMapper().readTree(s.claim("corpus").resolve(example + "-out/_palimpsest/preview/preview.json").toFile())
                     .path("estimate").path("paid");
             double paidHours = (paid[0] + paid[1] + paid[2]) / 3600;
