@@ -11,9 +11,10 @@ import io.palimpsest.worker.preview.PreviewData.Range;
 /**
  * What a campaign pays in replica time, not only what its work needs: every replica's model load,
  * the wait for the workers to start, the serving time at the batch the campaign can actually fill,
- * and the wait after the last request
- * before the autoscaler lets the replicas go. A pure function of the RewriterModel's settings, the
- * plan and the sample's totals.
+ * how long the run lasts beyond that decoding (the workers' own pace and later rounds of pods, the
+ * longest request decoding alone), and the wait after the last request before the autoscaler lets
+ * the replicas go. A pure function of the RewriterModel's settings, the operator's fleet settings,
+ * the plan, the sample's totals and what was measured (load, a worker's start, its time per document).
  * <p>
  * The autoscaler facts it follows (the operator's {@code ReplicaRecommender} and
  * {@code BoundJobsRemainingWork}): a campaign's replicas are sized at once from its backlog,
