@@ -436,7 +436,9 @@ final class PreviewCommand implements Callable<Integer> {
                 workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
                         : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded, plus building its client and"
                         + " recipe processor (no worker pod measured)" : null,
-                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism), client);
+                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism), client,
+                campaignShards != null ? "the planner's, passed with --campaign-shards"
+                        : "this preview's own plan, which does not cut long files for the fleet as the operator's planner does");
     }
 
     /**

@@ -57,11 +57,19 @@ public final class PaidReplicaTime {
      * @param workerStartSource    how it was found, for the report
      * @param fleet                how the operator sizes an 'auto' fleet
      * @param client               what bounds the run besides decoding (null: decoding alone)
+     * @param shardsSource         where the shard count comes from, for the report (null: not said)
      */
     public record Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica,
                            Integer parallelism, Integer concurrencyPerWorker, Double loadSeconds, String loadSource,
                            double scaleDownSeconds, double idleToZeroSeconds, double periodSeconds,
-                           Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client) {
+                           Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client, String shardsSource) {
+
+        public Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica, Integer parallelism,
+                        Integer concurrencyPerWorker, Double loadSeconds, String loadSource, double scaleDownSeconds, double idleToZeroSeconds,
+                        double periodSeconds, Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client) {
+            this(shards, maxNumSeqs, minReplicas, maxReplicas, targetWaitingPerReplica, parallelism, concurrencyPerWorker, loadSeconds,
+                    loadSource, scaleDownSeconds, idleToZeroSeconds, periodSeconds, workerStartSeconds, workerStartSource, fleet, client, null);
+        }
     }
 
     /**
@@ -155,6 +163,9 @@ public final class PaidReplicaTime {
         wall = new Range(wall.estimate() + before, wall.low() + before, wall.high() + before);
 
         List<String> notes = new ArrayList<>();
+        if (c.shardsSource() != null) {
+            notes.add(String.format(Locale.ROOT, "%d shards, one worker pod each (%s)", shards, c.shardsSource()));
+        }
         notes.add(String.format(Locale.ROOT, "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
                         + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
                 replicas, backlog, backlogWorkers, c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker())

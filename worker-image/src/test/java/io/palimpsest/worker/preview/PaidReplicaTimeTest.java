@@ -112,5 +112,10 @@ class PaidReplicaTimeTest {
         PreviewData.Paid wider = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
                 2.0, "measured", new PaidReplicaTime.Fleet(2.5, 32, 1000), quick), tokens, 4000, 5120);
         assertEquals(40, wider.workers());
+
+        // where the shard count comes from is said first
+        PreviewData.Paid said = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
+                2.0, "measured", fleet, quick, "the planner's"), tokens, 4000, 5120);
+        assertEquals("56 shards, one worker pod each (the planner's)", said.notes().get(0));
     }
 }
