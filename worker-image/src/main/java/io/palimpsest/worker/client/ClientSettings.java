@@ -24,7 +24,7 @@ public record ClientSettings(URI baseUrl, Optional<String> apiKey, Duration requ
 
     public static ClientSettings defaults(URI baseUrl) {
         return new ClientSettings(baseUrl, Optional.empty(), Duration.ofMinutes(10), 8, Duration.ofMillis(500),
-                Duration.ofSeconds(30), 64, 4096, 8, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMillis(500),
+                Duration.ofSeconds(30), 64, 4096, 8, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofSeconds(1),
                 DEFAULT_CONNECTION_MAX_AGE);
     }
 
