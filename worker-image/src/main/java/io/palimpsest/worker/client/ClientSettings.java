@@ -20,7 +20,7 @@ public record ClientSettings(URI baseUrl, Optional<String> apiKey, Duration requ
      * A connection's life before it is closed and opened again (to whichever replica the Service picks):
      * short beside a shard's minutes to hours, long beside a request's seconds.
      */
-    public static final Duration DEFAULT_CONNECTION_MAX_AGE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CONNECTION_MAX_AGE = Duration.ofSeconds(10);
 
     public static ClientSettings defaults(URI baseUrl) {
         return new ClientSettings(baseUrl, Optional.empty(), Duration.ofMinutes(10), 8, Duration.ofMillis(500),
