@@ -40,15 +40,6 @@ public final class AdaptiveConcurrency {
     static final double KV_HIGH = 0.90;
     static final double PREEMPTION_CUT = 0.85;
     /**
-     * The queue the control aims for, as a share of what runs. The queue is what refills a batch while
-     * the clients catch up: a worker between two shards, a worker pod starting, a connection moved to
-     * another replica each leave their sequences' slots empty unless requests wait for them, and the
-     * replicas' queues are uneven (the Service places connections, not requests). A tenth of the batch
-     * left replicas without a queue a fifth of the time in the campaign benchmark (P6); waiting in
-     * vLLM's queue costs latency only, no GPU time, while an empty slot costs the whole step.
-     */
-    static final double QUEUE_SHARE = 0.25;
-    /**
      * Behind a Service a sample may miss some of the replicas our requests spread over (the probe
      * scrapes several, see {@link QueueDepthProbe}): a worker whose sample shows only idle replicas
      * must not double a limit that also loads the busy ones, so growth per sample is bounded (a
@@ -148,7 +139,7 @@ public final class AdaptiveConcurrency {
             }
             boolean limitBinds = inFlight >= limit * 0.9 || !waiters.isEmpty();
             boolean cacheBound = kvUsage >= KV_HIGH;
-            double targetWaiting = cacheBound ? 0 : Math.max(4.0 * Math.max(1, replicas), running * QUEUE_SHARE);
+            double targetWaiting = cacheBound ? 0 : Math.max(4.0 * Math.max(1, replicas), running * 0.1);
             double ratio = (running + targetWaiting) / Math.max(1, running + waiting);
             if (ratio >= 1 && (!limitBinds || cacheBound)) {
                 return; // do not grow a limit we are not using, nor one the cache cannot take
