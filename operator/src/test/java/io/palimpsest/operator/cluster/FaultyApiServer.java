@@ -295,15 +295,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     }
 
     private static String statusBody(int code, String reason, String message) {
-        ObjectNode status = JSON.createObjectNode();
-        status.put("kind", "Status");
-        status.put("apiVersion", "v1");
-        status.putObject("metadata");
-        status.put("status", "Failure");
-        status.put("message", message);
-        status.put("reason", reason);
-        status.put("code", code);
-        return status.toString();
+        return ApiStatus.failure(code, reason, message).toString();
     }
 
     private static String reasonOf(int code) {

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
+        // before anything loads the JDK's HTTP client, which reads it once
+        io.palimpsest.worker.client.ConnectionAge.allowConnectionHeader();
         System.exit(execute(args));
     }
 

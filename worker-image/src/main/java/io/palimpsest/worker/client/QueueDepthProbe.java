@@ -24,12 +24,17 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Behind a Service each connection reaches one replica, so one scrape sees one replica while our
  * requests spread over all of them: a limit steered by whichever replica the scrape reached grows on
- * an idle one and piles queues past the deadline on the busy ones. So each sample is several scrapes
- * at once (concurrent requests take separate connections, which the Service spreads), replicas told
- * apart by {@code process_start_time_seconds} (which vLLM's Prometheus client exports; a page without
- * it counts as one replica), and the control gets their sum: the fleet's queue as our requests meet
- * it. The number of scrapes follows the replicas found (twice as many, 2 to {@link #MAX_SCRAPES}).
- * Preemption counters are differenced per replica.
+ * an idle one and piles queues past the deadline on the busy ones. So each round sends
+ * {@link #SCRAPES_PER_ROUND} scrapes, each on a connection of its own that is closed after the reply
+ * (so the Service places every scrape anew), replicas are told apart by
+ * {@code process_start_time_seconds} (which vLLM's Prometheus client exports; a page without it
+ * counts as one replica), and the control gets the sum over every replica seen in the last
+ * {@link #REMEMBERED_ROUNDS} rounds: the fleet's queue as our requests meet it, or for a large fleet
+ * a random part of it, whose ratio of waiting to running is what the control steers by. The scrapes
+ * per round do not grow with the fleet: a worker's /metrics traffic stays a few pages a second
+ * however many replicas there are and however many workers share them (an earlier probe sent twice
+ * as many scrapes as replicas every half second, which with 100 workers on 4 replicas was 20 pages
+ * rendered and parsed for every completion). Preemption counters are differenced per replica.
  */
 public final class QueueDepthProbe implements AutoCloseable {
 
@@ -38,21 +43,24 @@ public final class QueueDepthProbe implements AutoCloseable {
     private final AdaptiveConcurrency concurrency;
     private final ScheduledFuture<?> task;
     private final PreemptionCounter preemptions = new PreemptionCounter();
-    static final int MAX_SCRAPES = 16;
+    static final int SCRAPES_PER_ROUND = 2;
+    /** Rounds a replica's page stays in the fleet view after it was scraped (under the control's 5 s freshness). */
+    static final int REMEMBERED_ROUNDS = 4;
     private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(2);
-    private int scrapes = 2;
+    private final RecentPages recent;
 
     public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period) {
         this.http = http;
         this.metrics = baseUrl.resolve("/metrics");
         this.concurrency = concurrency;
+        this.recent = new RecentPages(period.multipliedBy(REMEMBERED_ROUNDS).toNanos());
         this.task = scheduler.scheduleWithFixedDelay(this::sample, 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void sample() {
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
-        HttpRequest request = HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build();
-        for (int i = 0; i < scrapes; i++) {
+        HttpRequest request = ConnectionAge.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
+        for (int i = 0; i < SCRAPES_PER_ROUND; i++) {
             pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
         List<String> pages = new ArrayList<>();
@@ -69,10 +77,42 @@ public final class QueueDepthProbe implements AutoCloseable {
                 return;
             }
         }
-        FleetSample fleet = FleetSample.of(pages, preemptions);
-        if (fleet != null) {
-            scrapes = Math.max(2, Math.min(MAX_SCRAPES, 2 * fleet.replicas()));
+        FleetSample fleet = FleetSample.of(recent.update(pages, System.nanoTime()), preemptions);
+        if (fleet != null && !pages.isEmpty()) {
             concurrency.onEngineSample(fleet.waiting(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
+        }
+    }
+
+    /**
+     * The latest page of each replica scraped within {@code keepNanos}: what a round adds replaces its
+     * replica's older page; replicas not reached since are forgotten (scaled down, or simply missed
+     * long enough that their page no longer says how they are now).
+     */
+    static final class RecentPages {
+        private final long keepNanos;
+        private final Map<String, String> pages = new LinkedHashMap<>();
+        private final Map<String, Long> seenAt = new LinkedHashMap<>();
+
+        RecentPages(long keepNanos) {
+            this.keepNanos = keepNanos;
+        }
+
+        /** Adds a round's pages seen at {@code now} and returns every remembered page, one per replica. */
+        List<String> update(List<String> round, long now) {
+            for (String page : round) {
+                double start = sum(page, "process_start_time_seconds");
+                String replica = start < 0 ? "" : Double.toString(start);
+                pages.put(replica, page);
+                seenAt.put(replica, now);
+            }
+            seenAt.entrySet().removeIf(e -> {
+                boolean old = now - e.getValue() > keepNanos;
+                if (old) {
+                    pages.remove(e.getKey());
+                }
+                return old;
+            });
+            return new ArrayList<>(pages.values());
         }
     }
 

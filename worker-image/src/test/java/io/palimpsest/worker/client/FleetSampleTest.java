@@ -42,4 +42,24 @@ class FleetSampleTest {
         assertEquals(1, plain.replicas());
         assertTrue(Double.isNaN(plain.kvUsage()));
     }
+
+    @Test
+    void replicasMissedByARoundStayInTheViewUntilTheirPageIsOld() {
+        QueueDepthProbe.RecentPages recent = new QueueDepthProbe.RecentPages(4_000);
+        PreemptionCounter counter = new PreemptionCounter();
+        assertEquals(1, QueueDepthProbe.FleetSample.of(recent.update(List.of(page(1.5, 10, 128, 0.5, 2)), 0), counter).replicas());
+        QueueDepthProbe.FleetSample both = QueueDepthProbe.FleetSample.of(recent.update(List.of(page(2.5, 0, 100, 0.5, 0)), 1_000), counter);
+        assertEquals(2, both.replicas(), "the first replica, scraped a round ago, is still counted");
+        assertEquals(228, both.running());
+        assertEquals(0.0, both.newPreemptions(), "a page seen again adds no preemptions");
+
+        QueueDepthProbe.FleetSample newer = QueueDepthProbe.FleetSample.of(recent.update(List.of(page(1.5, 30, 128, 0.5, 5)), 4_500), counter);
+        assertEquals(30, newer.waiting(), "the first replica's newer page replaces its older one");
+        assertEquals(2, newer.replicas());
+        assertEquals(3.0, newer.newPreemptions());
+
+        QueueDepthProbe.FleetSample later = QueueDepthProbe.FleetSample.of(recent.update(List.of(page(1.5, 20, 128, 0.5, 5)), 5_001), counter);
+        assertEquals(1, later.replicas(), "the second replica, not reached for more than 4,000 ns, is forgotten");
+        assertEquals(20, later.waiting());
+    }
 }

@@ -1,0 +1,210 @@
+package io.palimpsest.worker.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import org.junit.jupiter.api.Test;
+
+class ConnectionAgeTest {
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void oneRequestInMaxAgeOverConnectionsClosesItsConnection() {
+        AtomicLong now = new AtomicLong(0);
+        ConnectionAge age = new ConnectionAge(Duration.ofSeconds(8), now::get);
+        assertFalse(age.closeNext(4), "a fresh client keeps its first connections");
+        now.addAndGet(Duration.ofMillis(1_999).toNanos());
+        assertFalse(age.closeNext(4));
+        now.addAndGet(Duration.ofMillis(1).toNanos());
+        assertTrue(age.closeNext(4), "8 s over 4 connections: one close every 2 s");
+        assertFalse(age.closeNext(4), "and only one");
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertTrue(age.closeNext(8), "twice the connections, twice as often");
+        now.addAndGet(Duration.ofHours(1).toNanos());
+        assertTrue(age.closeNext(1));
+        assertFalse(age.closeNext(1), "time idle does not save up closes");
+    }
+
+    @Test
+    void aZeroAgeNeverCloses() {
+        AtomicLong now = new AtomicLong(0);
+        ConnectionAge age = new ConnectionAge(Duration.ZERO, now::get);
+        now.addAndGet(Duration.ofDays(1).toNanos());
+        assertFalse(age.closeNext(100));
+    }
+
+    @Test
+    void theClosingRequestCarriesTheHeaderAndTheRest() {
+        var request = java.net.http.HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions"))
+                .header("Authorization", "Bearer k").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        var closing = ConnectionAge.closing(request);
+        assertEquals(List.of("close"), closing.headers().allValues("Connection"));
+        assertEquals(List.of("Bearer k"), closing.headers().allValues("Authorization"));
+        assertEquals(request.uri(), closing.uri());
+        assertEquals("POST", closing.method());
+    }
+
+    /**
+     * Behind a Service that balances connections (round robin here), a replica added while the
+     * client is busy gets its share of requests only once connections are opened again: with a
+     * connection age it gets about half within a few ages; without one, only what the client's pool
+     * happens to open beyond its first connections.
+     */
+    @Test
+    void requestsReachAReplicaAddedAfterTheClientConnected() throws Exception {
+        double without;
+        try (ModelSimServer first = sim(); ModelSimServer second = sim(); RoundRobinProxy service = new RoundRobinProxy(first.port())) {
+            without = shareOfTheAddedReplica(service, first, second, Duration.ZERO);
+        }
+        try (ModelSimServer first = sim(); ModelSimServer second = sim(); RoundRobinProxy service = new RoundRobinProxy(first.port())) {
+            double with = shareOfTheAddedReplica(service, first, second, Duration.ofMillis(400));
+            assertTrue(with >= 0.35, "with a 400 ms connection age the added replica served " + with + " of the last second's requests");
+            assertTrue(with > without + 0.1, "with an age " + with + ", without " + without);
+        }
+    }
+
+    /** The added replica's share of the requests answered in the last of the 3 s after it joined the Service. */
+    private double shareOfTheAddedReplica(RoundRobinProxy service, ModelSimServer first, ModelSimServer second, Duration age)
+            throws Exception {
+        ClientSettings settings = ClientSettings.defaults(URI.create("http://127.0.0.1:" + service.port()))
+                .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
+                .withConnectionMaxAge(age);
+        try (ModelClient client = new ModelClient(settings, json)) {
+            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            service.add(second.port());
+            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            int firstBefore = first.requestLog().completions().size();
+            int secondBefore = second.requestLog().completions().size();
+            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            double toFirst = first.requestLog().completions().size() - firstBefore;
+            double toSecond = second.requestLog().completions().size() - secondBefore;
+            System.out.printf("connection age %s: the added replica served %.0f of %.0f requests in the last second%n",
+                    age, toSecond, toFirst + toSecond);
+            return toSecond / Math.max(1, toFirst + toSecond);
+        }
+    }
+
+    /** Eight requests in flight at all times until the deadline. */
+    private void keepBusy(ModelClient client, long untilNanos) throws Exception {
+        List<CompletableFuture<ModelReply>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < 8; lane++) {
+            lanes.add(CompletableFuture.completedFuture(null));
+        }
+        while (System.nanoTime() < untilNanos) {
+            for (int lane = 0; lane < lanes.size(); lane++) {
+                if (lanes.get(lane).isDone()) {
+                    lanes.get(lane).get();
+                    lanes.set(lane, client.chat(body("lane " + lane)));
+                }
+            }
+            Thread.sleep(2);
+        }
+        for (CompletableFuture<ModelReply> lane : lanes) {
+            lane.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private ObjectNode body(String text) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", "sim");
+        body.putArray("messages").addObject().put("role", "user").put("content", text);
+        body.put("max_tokens", 8);
+        return body;
+    }
+
+    private static ModelSimServer sim() {
+        return ModelSimServer.start(SimConfig.builder().modelName("sim").decodeStepBaseSeconds(0.005).decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0).build(), "127.0.0.1", 0);
+    }
+
+    /** A Service's proxy: each accepted connection is spliced to the next backend, round robin. */
+    private static final class RoundRobinProxy implements AutoCloseable {
+        final ServerSocket server;
+        final List<Integer> backends = new CopyOnWriteArrayList<>();
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger accepted = new AtomicInteger();
+        final List<Socket> open = new CopyOnWriteArrayList<>();
+
+        RoundRobinProxy(int firstBackend) throws IOException {
+            backends.add(firstBackend);
+            server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(this::accept, "service-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        void add(int backend) {
+            backends.add(backend);
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket client = server.accept();
+                    accepted.incrementAndGet();
+                    Socket backend = new Socket(InetAddress.getLoopbackAddress(),
+                            backends.get(Math.floorMod(next.getAndIncrement(), backends.size())));
+                    open.add(client);
+                    open.add(backend);
+                    pump(client, backend);
+                    pump(backend, client);
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        private static void pump(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    in.transferTo(out);
+                } catch (IOException ignored) {
+                    // one side closed
+                } finally {
+                    try {
+                        to.close();
+                        from.close();
+                    } catch (IOException ignored) {
+                        // already closed
+                    }
+                }
+            }, "service-proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+    }
+}
