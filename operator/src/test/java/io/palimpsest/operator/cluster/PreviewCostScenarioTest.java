@@ -64,7 +64,10 @@ class PreviewCostScenarioTest {
                     .decodeStepPerSeqSeconds(0);
             return Files.isRegularFile(rules) ? b.rulesFile(rules.toAbsolutePath()) : b;
         };
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, replica)) {
+        // The generated corpus runs its worker pods in this JVM: 20 worker JVMs of their own would share these two
+        // cores, where a cluster gives each pod its own CPU (the examples' few pods run as the image runs them).
+        PalimpsestWorkerProgram.Mode workers = generated ? PalimpsestWorkerProgram.Mode.IN_PROCESS : PalimpsestWorkerProgram.Mode.SUBPROCESS;
+        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), workers, replica)) {
             Path input = s.claim("corpus").resolve(example);
             if (generated) {
                 SyntheticCorpus.write(input, 8, 250, 11);

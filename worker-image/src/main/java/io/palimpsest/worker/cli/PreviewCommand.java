@@ -397,21 +397,27 @@ final class PreviewCommand implements Callable<Integer> {
     private static PaidReplicaTime.Client client(List<PreviewAssembler.Processed> processed, long documents, double processSeconds,
                                                  PreflightEstimator.Capacity capacity, int maxNumSeqs) {
         long longest = 0;
+        Double cap = 0.0;
         for (PreviewAssembler.Processed p : processed) {
             if (p.trace() != null) {
                 for (DocumentTrace.Call c : p.trace().calls()) {
                     longest = Math.max(longest, c.reply().completionTokens());
+                    Integer maxTokens = c.request() == null ? null : c.request().sampling().getMaxTokens();
+                    cap = cap == null || maxTokens == null ? null : Math.max(cap, maxTokens);
                 }
             }
         }
+        if (cap != null && cap == 0) {
+            cap = null; // no request at all
+        }
         if (capacity == null || capacity.tokensPerSecondPerReplica() <= 0) {
-            return new PaidReplicaTime.Client(documents, longest, null, null);
+            return new PaidReplicaTime.Client(documents, longest, null, null, cap);
         }
         double tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
         double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
         return new PaidReplicaTime.Client(documents, longest, perDocument, String.format(Locale.ROOT,
                 "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding", processed.size(),
-                processSeconds, tail));
+                processSeconds, tail), cap);
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */

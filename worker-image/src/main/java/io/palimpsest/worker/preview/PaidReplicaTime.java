@@ -81,8 +81,16 @@ public final class PaidReplicaTime {
      * @param secondsPerDocument   a worker's own wall time per document (rendering, checking, writing, the client), as
      *                             the preview's process measured it; null when not measured (not counted)
      * @param source               how it was measured, for the report
+     * @param requestCapTokens     the most completion tokens any request may generate (the largest {@code max_tokens}
+     *                             of the sampled requests), null when a request had none: the campaign's longest
+     *                             request is at least the sample's and at most this
      */
-    public record Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source) {
+    public record Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source,
+                         Double requestCapTokens) {
+
+        public Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source) {
+            this(documents, longestRequestTokens, secondsPerDocument, source, null);
+        }
     }
 
     /**
@@ -138,11 +146,15 @@ public final class PaidReplicaTime {
         double ownWork = client == null ? 0 : client.documents() / Math.max(1, running) * perDocument;
         double slot = ownWork + restarts;
         double tail = client == null ? 0 : client.longestRequestTokens() / (capacity / m);
+        // the sample's longest request is one the campaign has; the campaign's own longest may be any length up to
+        // max_tokens, so the interval reaches that far (a sample says nothing of the rest of the distribution's tail)
+        double tailHigh = client == null || client.requestCapTokens() == null ? tail
+                : Math.max(tail, client.requestCapTokens() / (capacity / m));
         double decodeEstimate = serving.estimate() * 3600 / replicas;
         double run = Math.max(decodeEstimate, Math.max(slot, tail));
         Range ready = new Range(replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
-                replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tail)) / 3600);
+                replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600);
         double beyond = ready.estimate() - serving.estimate();
 
         double loading = replicas * load / 3600;
@@ -192,6 +204,12 @@ public final class PaidReplicaTime {
                 rounds > 1 ? String.format(Locale.ROOT, ", plus %.0f later round(s) of pods (%d shards over %d workers) starting %.1f s each",
                         rounds - 1, shards, running, workerStart) : "",
                 slot, client == null ? 0 : client.longestRequestTokens(), capacity / m, tail));
+        if (client != null) {
+            notes.add(client.requestCapTokens() == null
+                    ? "the campaign's longest request: the sample's (a request without max_tokens has no ceiling to give the interval)"
+                    : String.format(Locale.ROOT, "the campaign's longest request: at least the sample's %.0f tokens, at most max_tokens %.0f"
+                    + " (%.1f s decoding alone), the interval's upper end", client.longestRequestTokens(), client.requestCapTokens(), tailHigh));
+        }
         notes.add("not counted: the planner's run before the workers start, and the control loop's reaction times (the"
                 + " autoscaler's and the operator's periods before a replica or a worker is added)");
         return new Paid(replicas, running, perReplica, fill, work, serving, beyond, loading, starting, after, total, wall, c.loadSeconds(),

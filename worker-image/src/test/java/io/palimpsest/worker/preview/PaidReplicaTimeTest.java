@@ -107,6 +107,14 @@ class PaidReplicaTimeTest {
                 2.0, "measured", fleet, new PaidReplicaTime.Client(20, 2000, 0.0, "measured")), new Range(2e4, 2e4, 2e4), 240, 5120);
         assertEquals(100 / 3600.0, tail.serving().estimate() + tail.beyondDecoding(), 1e-12);
         assertTrue(tail.notes().stream().anyMatch(n -> n.contains("bound by the longest request")), tail.notes().toString());
+        assertEquals(tail.total().estimate(), tail.total().high(), 1e-12, "without max_tokens the sample's longest is all there is");
+        // with max_tokens 3,000 the campaign's longest may decode 150 s alone: the interval reaches it, the estimate stays
+        PreviewData.Paid capped = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(1, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
+                2.0, "measured", fleet, new PaidReplicaTime.Client(20, 2000, 0.0, "measured", 3000.0)), new Range(2e4, 2e4, 2e4), 240, 5120);
+        assertEquals(tail.total().estimate(), capped.total().estimate(), 1e-12);
+        assertEquals(tail.total().low(), capped.total().low(), 1e-12);
+        assertEquals(tail.total().high() + 50 / 3600.0, capped.total().high(), 1e-12);
+        assertTrue(capped.notes().stream().anyMatch(n -> n.contains("at most max_tokens 3000")), capped.notes().toString());
 
         // the operator's settings decide the workers: a headroom of 2.5 runs 40
         PreviewData.Paid wider = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
