@@ -289,21 +289,12 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     }
 
     private static MockResponse statusResponse(int code, String reason, String message) {
-        MockResponse r = new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
-                .setBody(statusBody(code, reason, message));
+        MockResponse r = ApiStatus.response(ApiStatus.failure(code, reason, message));
         return code == 429 ? r.setHeader("Retry-After", "1") : r;
     }
 
     private static String statusBody(int code, String reason, String message) {
-        ObjectNode status = JSON.createObjectNode();
-        status.put("kind", "Status");
-        status.put("apiVersion", "v1");
-        status.putObject("metadata");
-        status.put("status", "Failure");
-        status.put("message", message);
-        status.put("reason", reason);
-        status.put("code", code);
-        return status.toString();
+        return ApiStatus.failure(code, reason, message).toString();
     }
 
     private static String reasonOf(int code) {

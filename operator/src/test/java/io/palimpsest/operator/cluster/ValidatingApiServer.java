@@ -289,13 +289,7 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             default -> "ConfigMap";
         };
         String qualified = group == null ? kind : kind + "." + group;
-        ObjectNode status = JSON.createObjectNode();
-        status.put("kind", "Status");
-        status.put("apiVersion", "v1");
-        status.putObject("metadata");
-        status.put("status", "Failure");
-        status.put("message", qualified + " \"" + name + "\" is invalid: " + String.join(", ", errors));
-        status.put("reason", "Invalid");
+        ObjectNode status = ApiStatus.failure(422, "Invalid", qualified + " \"" + name + "\" is invalid: " + String.join(", ", errors));
         ObjectNode details = status.putObject("details");
         details.put("name", name);
         if (group != null) {
@@ -310,24 +304,16 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             cause.put("message", colon < 0 ? e : e.substring(colon + 2));
             cause.put("field", colon < 0 ? "" : e.substring(0, colon));
         }
-        status.put("code", 422);
-        return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json").setBody(status.toString());
+        return ApiStatus.response(status);
     }
 
     /** A refusal by admission: {@code 403 Forbidden}, reason Forbidden. */
     private static MockResponse forbidden(String plural, String name, String why) {
-        ObjectNode status = JSON.createObjectNode();
-        status.put("kind", "Status");
-        status.put("apiVersion", "v1");
-        status.putObject("metadata");
-        status.put("status", "Failure");
-        status.put("message", plural + " \"" + name + "\" is forbidden: " + why);
-        status.put("reason", "Forbidden");
+        ObjectNode status = ApiStatus.failure(403, "Forbidden", plural + " \"" + name + "\" is forbidden: " + why);
         ObjectNode details = status.putObject("details");
         details.put("name", name);
         details.put("kind", plural);
-        status.put("code", 403);
-        return new MockResponse().setResponseCode(403).setHeader("Content-Type", "application/json").setBody(status.toString());
+        return ApiStatus.response(status);
     }
 
     private static Headers jsonHeaders() {
