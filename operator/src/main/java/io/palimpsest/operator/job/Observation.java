@@ -123,11 +123,12 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
         return intOf(job.getSpec().getWorkers() == null ? null : job.getSpec().getWorkers().getParallelism());
     }
 
-    /** Workers the job's model keeps busy at its largest ({@link ParallelismPolicy#fleetWorkers}); null when unknown. */
+    /**
+     * Workers the job's model keeps busy at its largest ({@link ParallelismPolicy#fleetWorkers}); null when unknown.
+     * A job without a model, like one on an external endpoint, has no fleet the operator sizes: only an explicit
+     * parallelism says how many workers run at once.
+     */
     Integer fleetWorkers(RewriteJob job, ParallelismPolicy policy) {
-        if (job.getSpec().getModelRef() == null) {
-            return null;
-        }
         RewriteJobSpec.Workers w = job.getSpec().getWorkers();
         Integer maxReplicas = null;
         if (model != null && model.getSpec().getEndpoint() == null) {

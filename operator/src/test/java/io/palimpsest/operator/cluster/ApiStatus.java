@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.mockwebserver.http.MockResponse;
 
-/** The API server's {@code Status} body for a failed request, as the fault and admission stand-ins answer it. */
+/** A Kubernetes {@code Status} of kind Failure, as an API server answers a refused request; the simulated servers' one way to write it. */
 final class ApiStatus {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -12,7 +12,7 @@ final class ApiStatus {
     private ApiStatus() {
     }
 
-    /** {@code kind: Status, status: Failure} with its code, reason and message; callers add {@code details}. */
+    /** The Status object, for a caller to add {@code details} to. */
     static ObjectNode failure(int code, String reason, String message) {
         ObjectNode status = JSON.createObjectNode();
         status.put("kind", "Status");
@@ -25,8 +25,9 @@ final class ApiStatus {
         return status;
     }
 
+    /** The HTTP answer carrying {@code status}, with its code. */
     static MockResponse response(ObjectNode status) {
-        return new MockResponse().setResponseCode(status.get("code").asInt()).setHeader("Content-Type", "application/json")
+        return new MockResponse().setResponseCode(status.path("code").asInt()).setHeader("Content-Type", "application/json")
                 .setBody(status.toString());
     }
 }

@@ -201,30 +201,6 @@ class CampaignEfficiencyScenarioTest {
         return out.append(steps.stream().limit(24).toList()).toString();
     }
 
-    /** Output records by source id: every input id written or rejected once, none twice, none missing. */
-    record OutputIds(List<String> lost, List<String> duplicated) {
-        static OutputIds of(Path output, List<String> ids) throws Exception {
-            Map<String, Integer> seen = new HashMap<>();
-            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(output)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
-                    boolean reject = output.relativize(f).toString().startsWith("_palimpsest/rejects");
-                    if (!reject && output.relativize(f).toString().startsWith("_palimpsest")) {
-                        continue;
-                    }
-                    for (String line : java.nio.file.Files.readAllLines(f)) {
-                        var record = json.readTree(line);
-                        String id = reject ? record.path("id").asText() : record.path("provenance").path("sourceId").asText(record.path("id").asText());
-                        seen.merge(id, 1, Integer::sum);
-                    }
-                }
-            }
-            List<String> lost = ids.stream().filter(id -> !seen.containsKey(id)).toList();
-            List<String> duplicated = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
-            return new OutputIds(lost, duplicated);
-        }
-    }
-
     /**
      * Document counts per shard from a heavy-tailed (log-normal) draw between 5 and 300, median
      * about 30: most shards are small, a few are ten times the median, as files of a crawl are.

@@ -48,7 +48,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -213,9 +212,9 @@ class DeletionScenarioTest {
             totals.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
             long keptReceipts = receipts(output).stream().filter(r -> firstUid.equals(r.path("jobUid").asText())).count();
             assertEquals(committedBefore, keptReceipts, "every shard the deleted job committed is reused, none redone");
-            Documents docs = Documents.of(output, ids);
+            OutputIds docs = OutputIds.of(output, ids);
             assertEquals(List.of(), docs.lost(), "lost documents");
-            assertEquals(0, docs.duplicated(), "documents written twice");
+            assertEquals(List.of(), docs.duplicated(), "documents written twice");
 
             System.out.printf("[figures] %s (%s): deleted at %d/%d shards seen (%.1f s after apply); its Jobs, pods and ConfigMap gone "
                             + "%.1f s after the delete; %d worker(s) SIGTERMed, exits %s; kept %d receipts and %d checkpoint file(s); "
@@ -295,9 +294,9 @@ class DeletionScenarioTest {
             RewriteJobStatus st = done.getStatus();
             ReceiptTotals totals = ReceiptTotals.of(output);
             totals.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
-            Documents docs = Documents.of(output, ids);
+            OutputIds docs = OutputIds.of(output, ids);
             assertEquals(List.of(), docs.lost(), "lost documents");
-            assertEquals(0, docs.duplicated(), "documents written twice");
+            assertEquals(List.of(), docs.duplicated(), "documents written twice");
             // No shard attempt was charged while an operator ran: every worker ended 0 (done) or 143 (stopped by the
             // scale-in to 0). With the operator down nobody holds the workers: those that met the missing model
             // meanwhile ended 75 (model unreachable, the outage budget), which fails no shard.
@@ -555,24 +554,5 @@ class DeletionScenarioTest {
             }
         }
         return out;
-    }
-
-    /** Source ids in an output's records: those missing, and how many appear more than once. */
-    record Documents(List<String> lost, long duplicated) {
-        static Documents of(Path output, List<String> ids) throws Exception {
-            Map<String, Integer> seen = new HashMap<>();
-            ObjectMapper json = new ObjectMapper();
-            try (Stream<Path> files = Files.walk(output)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".jsonl") && !output.relativize(p).startsWith("_palimpsest")).toList()) {
-                    for (String line : Files.readAllLines(f)) {
-                        JsonNode record = json.readTree(line);
-                        seen.merge(record.path("provenance").path("sourceId").asText(record.path("id").asText()), 1, Integer::sum);
-                    }
-                }
-            }
-            List<String> lost = new ArrayList<>(ids);
-            lost.removeAll(seen.keySet());
-            return new Documents(lost, seen.values().stream().filter(n -> n > 1).count());
-        }
     }
 }

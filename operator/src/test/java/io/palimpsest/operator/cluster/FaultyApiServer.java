@@ -289,8 +289,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     }
 
     private static MockResponse statusResponse(int code, String reason, String message) {
-        MockResponse r = new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
-                .setBody(statusBody(code, reason, message));
+        MockResponse r = ApiStatus.response(ApiStatus.failure(code, reason, message));
         return code == 429 ? r.setHeader("Retry-After", "1") : r;
     }
 

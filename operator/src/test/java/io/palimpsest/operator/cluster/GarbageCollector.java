@@ -138,18 +138,7 @@ final class GarbageCollector implements AutoCloseable {
     private void releaseForegroundOwners(java.util.Set<String> namedOwners, List<HasMetadata> collected) {
         for (HasMetadata d : collected) {
             if (waitsForNothing(d, namedOwners)) {
-                try {
-                    client.resource(d).edit(o -> {
-                        o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
-                        return o;
-                    });
-                    log.record("garbage-collector", d.getKind() + " " + d.getMetadata().getNamespace() + "/"
-                            + d.getMetadata().getName(), "dependents gone: foreground deletion done");
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != 404) {
-                        throw e;
-                    }
-                }
+                releaseForeground(d.getKind(), d, () -> client.resource(d).edit(GarbageCollector::withoutForegroundFinalizer));
             }
         }
         for (ResourceDefinitionContext kind : ownerKinds.values()) {
@@ -160,24 +149,31 @@ final class GarbageCollector implements AutoCloseable {
                 continue; // unknown to this server
             }
             for (GenericKubernetesResource owner : items) {
-                if (!waitsForNothing(owner, namedOwners)) {
-                    continue;
-                }
-                try {
-                    client.genericKubernetesResources(kind).inNamespace(owner.getMetadata().getNamespace())
-                            .withName(owner.getMetadata().getName()).edit(o -> {
-                                o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
-                                return o;
-                            });
-                    log.record("garbage-collector", kind.getKind() + " " + owner.getMetadata().getNamespace() + "/"
-                            + owner.getMetadata().getName(), "dependents gone: foreground deletion done");
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() != 404) {
-                        throw e;
-                    }
+                if (waitsForNothing(owner, namedOwners)) {
+                    releaseForeground(kind.getKind(), owner, () -> client.genericKubernetesResources(kind)
+                            .inNamespace(owner.getMetadata().getNamespace()).withName(owner.getMetadata().getName())
+                            .edit(GarbageCollector::withoutForegroundFinalizer));
                 }
             }
         }
+    }
+
+    /** Removes the foreground finalizer by {@code edit}, so the object goes; one already gone is fine. */
+    private void releaseForeground(String kind, HasMetadata o, Runnable edit) {
+        try {
+            edit.run();
+            log.record("garbage-collector", kind + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(),
+                    "dependents gone: foreground deletion done");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private static <T extends HasMetadata> T withoutForegroundFinalizer(T o) {
+        o.getMetadata().getFinalizers().remove(ValidatingApiServer.FOREGROUND_FINALIZER);
+        return o;
     }
 
     /** Deleted in the foreground, and no object names it as its owner any more. */

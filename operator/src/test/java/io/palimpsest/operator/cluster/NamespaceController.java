@@ -55,7 +55,11 @@ final class NamespaceController implements AutoCloseable {
                 try {
                     custom.addAll(client.genericKubernetesResources(kind).inNamespace(name).list().getItems());
                 } catch (KubernetesClientException e) {
-                    // the CRD is not installed on this server
+                    // 404: the CRD is not installed on this server. Any other failure (an injected 5xx) must
+                    // not read as "none left": the namespace would go with its RewriteJobs still in it.
+                    if (e.getCode() != 404) {
+                        throw e;
+                    }
                 }
             }
             if (left.isEmpty() && custom.isEmpty()) {

@@ -47,6 +47,7 @@ public final class ShardInput implements Closeable {
     /** True while reading the current file's items before this shard's range. */
     private boolean skipping;
     private boolean currentIsRange;
+    private long currentFirstItem;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, Map.of(), bytes -> {
@@ -81,6 +82,7 @@ public final class ShardInput implements Closeable {
                     currentPlannedBytes = file.bytes();
                     currentReportedBytes = 0;
                     currentIsRange = file.firstItem() != null;
+                    currentFirstItem = file.skippedItems();
                     current = readers.open(storage, currentKey, this::consumed);
                     skipTo(file.skippedItems());
                 }
@@ -88,6 +90,9 @@ public final class ShardInput implements Closeable {
                 if (item != null) {
                     readFromCurrent++;
                     return deduplicated(item);
+                }
+                if (currentIsRange && currentMaxItems != null && readFromCurrent < currentMaxItems) {
+                    throw changedSincePlanned(currentFirstItem + readFromCurrent, currentFirstItem + currentMaxItems);
                 }
                 current.close();
                 current = null;
@@ -120,12 +125,22 @@ public final class ShardInput implements Closeable {
         try {
             for (long i = 0; i < firstItem; i++) {
                 if (current.next() == null) {
-                    break;
+                    throw changedSincePlanned(i, firstItem + (currentMaxItems == null ? 0 : currentMaxItems));
                 }
             }
         } finally {
             skipping = false;
         }
+    }
+
+    /**
+     * A range's file ends before the range does: the file is not the one the plan counted. Reading on
+     * would commit another file's items under this range (or none), and the documents the plan gave
+     * it would be lost without a trace, so the shard fails as unreadable data.
+     */
+    private ShardDataException changedSincePlanned(long itemsInFile, long rangeEnd) {
+        return new ShardDataException("input file " + storage.describe() + "/" + currentKey + " ends after " + itemsInFile
+                + " items, but this shard's range runs to item " + rangeEnd + ": the file changed since it was planned", null);
     }
 
     /** Input bytes the reader consumed; a range reports only its own part, up to its planned share. */

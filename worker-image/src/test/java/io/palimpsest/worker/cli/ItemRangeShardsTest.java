@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,18 @@ class ItemRangeShardsTest {
             assertEquals("duplicate_id", reject.path("reason").asText());
             assertEquals("big-3", reject.path("id").asText());
             assertEquals("big.jsonl", reject.path("file").asText());
-            assertTrue(reject.path("line").asInt() == 4 || reject.path("line").asInt() == 201, "the file's own line: " + reject);
+            // the first occurrence in shard order wins (shards are numbered largest first, so either range may come first)
+            int withLine4 = shardHolding(shards, "big.jsonl", 3);
+            int withLine201 = shardHolding(shards, "big.jsonl", 200);
+            assertNotEquals(withLine4, withLine201, "the two copies fall in different ranges: " + shards);
+            assertEquals(withLine4 < withLine201 ? 201 : 4, reject.path("line").asInt(),
+                    "the copy in the later shard is rejected, by the file's own line: " + reject);
         }
+    }
+
+    /** The index of the shard that reads item {@code item} (from 0) of file {@code key}. */
+    private static int shardHolding(List<Shard> shards, String key, long item) {
+        return shards.stream().filter(s -> s.files().stream().anyMatch(f -> f.key().equals(key) && item >= f.skippedItems()
+                && (f.maxItems() == null || item < f.skippedItems() + f.maxItems()))).mapToInt(Shard::index).findFirst().orElseThrow();
     }
 }

@@ -3,6 +3,8 @@ package io.palimpsest.worker.plan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,7 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
@@ -157,6 +160,36 @@ class ShardSplitterTest {
             assertEquals(java.util.stream.LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
             assertEquals(size, progress, 3.0, key);
         }
+    }
+
+    @Test
+    void aRangeWhoseFileShrankSincePlanningFailsAsUnreadableDataInsteadOfCommittingLess() throws IOException {
+        Path in = dir.resolve("shrunk");
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 30);
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        FileStorage storage = new FileStorage(in);
+        List<List<ShardFile>> ranges = ShardSplitter.cut(shard(0, new ShardFile("a.jsonl", Files.size(in.resolve("a.jsonl")))), 3,
+                counted(Map.of("a.jsonl", 30L)));
+        assertEquals(List.of(0L, 10L, 20L), ranges.stream().map(r -> r.get(0).firstItem()).toList());
+        // the file is written again with 15 lines: the second range ends early, the third starts past the end
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 15);
+        assertEquals(10, readAll(storage, readers, ranges.get(0)), "the first range is still whole");
+        for (int i = 1; i < 3; i++) {
+            List<ShardFile> range = ranges.get(i);
+            ShardDataException e = assertThrows(ShardDataException.class, () -> readAll(storage, readers, range));
+            assertTrue(e.getMessage().contains("a.jsonl ends after 15 items") && e.getMessage().contains("changed since it was planned"),
+                    e.getMessage());
+        }
+    }
+
+    private static long readAll(FileStorage storage, DocumentReaders readers, List<ShardFile> files) throws IOException {
+        long n = 0;
+        try (ShardInput items = new ShardInput(storage, new Shard(0, files), readers)) {
+            while (items.next() != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Test
