@@ -12,6 +12,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.Tally;
 
@@ -132,8 +133,7 @@ record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job
         RewriteJobSpec.Workers w = job.getSpec().getWorkers();
         Integer maxReplicas = null;
         if (model != null && model.getSpec().getEndpoint() == null) {
-            var replicas = model.getSpec().getReplicas();
-            maxReplicas = replicas == null || replicas.getMax() == null ? 1 : replicas.getMax(); // the CRD's default
+            maxReplicas = ModelDefaults.of(model.getSpec()).getReplicas().getMax();
         }
         return policy.fleetWorkers(intOf(w == null ? null : w.getParallelism()), intOf(w == null ? null : w.getConcurrencyPerWorker()),
                 maxReplicas, maxNumSeqs());

@@ -18,8 +18,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.FleetDefaults;
+import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.JobManifests;
@@ -427,17 +429,16 @@ final class PreviewCommand implements Callable<Integer> {
         var workers = job.getSpec().getWorkers();
         IntOrString parallelism = workers == null ? null : workers.getParallelism();
         IntOrString concurrency = workers == null ? null : workers.getConcurrencyPerWorker();
-        var spec = rewriterModel == null ? null : rewriterModel.getSpec();
-        var autoscaling = spec == null ? null : spec.getAutoscaling();
-        int min = minReplicasOption != null ? minReplicasOption
-                : spec != null && spec.getReplicas() != null && spec.getReplicas().getMin() != null ? spec.getReplicas().getMin() : 0;
+        RewriterModelSpec spec = ModelDefaults.of(rewriterModel == null ? null : rewriterModel.getSpec());
+        RewriterModelSpec.Autoscaling autoscaling = spec.getAutoscaling();
+        int min = setting(minReplicasOption, spec.getReplicas().getMin());
         return new PaidReplicaTime.Campaign(shards, maxNumSeqs(job, rewriterModel), Math.min(min, maxReplicas), maxReplicas,
-                setting(targetWaitingOption, autoscaling == null ? null : autoscaling.getTargetWaitingPerReplica(), 16),
+                setting(targetWaitingOption, autoscaling.getTargetWaitingPerReplica()),
                 parallelism == null ? null : parallelism.getIntVal(), concurrency == null ? null : concurrency.getIntVal(),
                 replicaLoadSeconds, replicaLoadSeconds == null ? null : replicaLoadSource != null ? replicaLoadSource : "declared",
-                setting(scaleDownSecondsOption, autoscaling == null ? null : autoscaling.getScaleDownStabilizationSeconds(), 300),
-                setting(idleToZeroSecondsOption, autoscaling == null ? null : autoscaling.getIdleToZeroSeconds(), 600),
-                setting(periodSecondsOption, autoscaling == null ? null : autoscaling.getPeriodSeconds(), 15),
+                setting(scaleDownSecondsOption, autoscaling.getScaleDownStabilizationSeconds()),
+                setting(idleToZeroSecondsOption, autoscaling.getIdleToZeroSeconds()),
+                setting(periodSecondsOption, autoscaling.getPeriodSeconds()),
                 workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
                 workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
                         : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded, plus building its client and"
@@ -477,8 +478,9 @@ final class PreviewCommand implements Callable<Integer> {
     }
 
     /** The option, else the RewriterModel's setting, else the CRD's default. */
-    private static int setting(Integer option, Integer model, int crdDefault) {
-        return option != null ? option : model != null ? model : crdDefault;
+    /** The option when given, else the model's setting (its CRD default when the manifest says nothing). */
+    private static int setting(Integer option, int model) {
+        return option != null ? option : model;
     }
 
     /** A full batch of one replica: the resolved job's max_num_seqs, else the model's engine setting, else vLLM's default. */
@@ -486,10 +488,7 @@ final class PreviewCommand implements Callable<Integer> {
         if (job.getModel() != null && job.getModel().getMaxNumSeqs() != null) {
             return job.getModel().getMaxNumSeqs();
         }
-        if (model != null && model.getSpec() != null && model.getSpec().getEngine() != null && model.getSpec().getEngine().getMaxNumSeqs() != null) {
-            return model.getSpec().getEngine().getMaxNumSeqs();
-        }
-        return 256;
+        return ModelDefaults.of(model == null ? null : model.getSpec()).getEngine().getMaxNumSeqs();
     }
 
     static int gpusPerReplica(RewriterModel model) {
@@ -506,8 +505,16 @@ final class PreviewCommand implements Callable<Integer> {
         return 1;
     }
 
+    /**
+     * The model's replicas.max (its CRD default, 1, when the manifest has no replicas section); null without a
+     * model, or for a model behind an external endpoint that does not say: that fleet is not the operator's.
+     */
     static Integer maxReplicas(RewriterModel model) {
-        return model == null || model.getSpec() == null || model.getSpec().getReplicas() == null ? null : model.getSpec().getReplicas().getMax();
+        if (model == null || model.getSpec() == null
+                || (model.getSpec().getEndpoint() != null && model.getSpec().getReplicas() == null)) {
+            return null;
+        }
+        return ModelDefaults.of(model.getSpec()).getReplicas().getMax();
     }
 
     /** The manifests' path, for the simulator rules beside them. */

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.model.autoscale;
 
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.ModelDefaults;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -96,20 +97,19 @@ public record ScalingPolicy(
         return period.multipliedBy(3);
     }
 
+    /** The model's settings, each field its CRD default where the manifest says nothing ({@link ModelDefaults}). */
     public static ScalingPolicy from(RewriterModelSpec spec) {
-        var replicas = Optional.ofNullable(spec.getReplicas());
-        var autoscaling = Optional.ofNullable(spec.getAutoscaling());
-        var engine = Optional.ofNullable(spec.getEngine());
-        int max = replicas.map(RewriterModelSpec.Replicas::getMax).orElse(1);
-        int min = Math.min(max, replicas.map(RewriterModelSpec.Replicas::getMin).orElse(0));
+        RewriterModelSpec full = ModelDefaults.of(spec);
+        RewriterModelSpec.Autoscaling a = full.getAutoscaling();
+        int max = full.getReplicas().getMax();
         return new ScalingPolicy(
-                min,
+                Math.min(max, full.getReplicas().getMin()),
                 max,
-                engine.map(RewriterModelSpec.Engine::getMaxNumSeqs).orElse(256),
-                autoscaling.map(RewriterModelSpec.Autoscaling::getTargetWaitingPerReplica).orElse(16),
-                Duration.ofSeconds(autoscaling.map(RewriterModelSpec.Autoscaling::getScaleUpStabilizationSeconds).orElse(0)),
-                Duration.ofSeconds(autoscaling.map(RewriterModelSpec.Autoscaling::getScaleDownStabilizationSeconds).orElse(300)),
-                Duration.ofSeconds(autoscaling.map(RewriterModelSpec.Autoscaling::getIdleToZeroSeconds).orElse(600)),
-                Duration.ofSeconds(autoscaling.map(RewriterModelSpec.Autoscaling::getPeriodSeconds).orElse(15)));
+                full.getEngine().getMaxNumSeqs(),
+                a.getTargetWaitingPerReplica(),
+                Duration.ofSeconds(a.getScaleUpStabilizationSeconds()),
+                Duration.ofSeconds(a.getScaleDownStabilizationSeconds()),
+                Duration.ofSeconds(a.getIdleToZeroSeconds()),
+                Duration.ofSeconds(a.getPeriodSeconds()));
     }
 }
