@@ -96,11 +96,13 @@ public final class PreviewJob {
         RewriterModelSpec spec = model == null ? null : model.getSpec();
         if (spec != null) {
             args.addAll(List.of("--gpus-per-replica", String.valueOf(gpusPerReplica(spec))));
-            if (spec.getReplicas() != null && spec.getReplicas().getMax() != null) {
-                args.addAll(List.of("--max-replicas", String.valueOf(spec.getReplicas().getMax())));
-            }
             // what the campaign pays besides its work: the autoscaler's settings as it applies them, and the model's load time
             ScalingPolicy policy = ScalingPolicy.from(spec);
+            // the fleet as the autoscaler sizes it (one replica when the model has no replicas section), as
+            // 'palimpsest preview' reads a model; an external endpoint that states no replicas is no fleet of ours
+            if (spec.getEndpoint() == null || spec.getReplicas() != null) {
+                args.addAll(List.of("--max-replicas", String.valueOf(policy.max())));
+            }
             args.addAll(List.of("--min-replicas", String.valueOf(policy.min()),
                     "--target-waiting-per-replica", String.valueOf(policy.targetWaitingPerReplica()),
                     "--scale-down-seconds", String.valueOf(policy.scaleDownWindow().toSeconds()),

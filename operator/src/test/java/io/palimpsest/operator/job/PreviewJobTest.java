@@ -89,6 +89,20 @@ class PreviewJobTest {
     }
 
     @Test
+    void aModelWithoutAReplicasSectionIsPricedAsTheOneReplicaTheAutoscalerRuns() {
+        RewriterModel model = new RewriterModel();
+        model.setSpec(new RewriterModelSpec());
+        List<String> args = PreviewJob.desired(job(), "palimpsest:dev", "http://m:8000", model, null, new TestSettings())
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertEquals("1", args.get(args.indexOf("--max-replicas") + 1), args.toString());
+        // behind an external endpoint that states no replicas the fleet is not the operator's: no --max-replicas
+        model.getSpec().setEndpoint(new RewriterModelSpec.ExternalEndpoint());
+        args = PreviewJob.desired(job(), "palimpsest:dev", "http://m:8000", model, null, new TestSettings())
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertTrue(!args.contains("--max-replicas"), args.toString());
+    }
+
+    @Test
     void aRecipeWithoutModelPreviewsWithoutEndpointAndDefaultsFollowTheCrd() {
         RewriteJob job = job();
         job.getSpec().setModelRef(null);
