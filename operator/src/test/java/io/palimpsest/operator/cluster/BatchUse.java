@@ -159,6 +159,44 @@ final class BatchUse implements AutoCloseable {
         return out.toString();
     }
 
+    /**
+     * Per {@code bucket} from {@code from}: each replica's mean running and mean waiting over its readings
+     * in that span ({@code running+waiting}, replicas by name), and their total running: where in the run
+     * the part-empty seconds fall.
+     */
+    String timeline(Instant from, Duration bucket) {
+        Map<String, NavigableMap<Instant, Integer>> r = new TreeMap<>(running);
+        Instant end = r.values().stream().map(s -> {
+            synchronized (s) {
+                return s.isEmpty() ? from : s.lastKey();
+            }
+        }).max(Instant::compareTo).orElse(from);
+        StringBuilder out = new StringBuilder();
+        for (Instant at = from; at.isBefore(end); at = at.plus(bucket)) {
+            Instant to = at.plus(bucket);
+            StringBuilder row = new StringBuilder();
+            double total = 0;
+            for (Map.Entry<String, NavigableMap<Instant, Integer>> e : r.entrySet()) {
+                double run = meanOf(e.getValue(), at, to);
+                double wait = meanOf(waiting.getOrDefault(e.getKey(), new TreeMap<>()), at, to);
+                if (!Double.isNaN(run)) {
+                    total += run;
+                    row.append(String.format(" %.0f+%.0f", run, wait));
+                } else {
+                    row.append(" -");
+                }
+            }
+            out.append(String.format("%n  %4.0fs %4.0f |%s", Scenario.seconds(from, at), total, row));
+        }
+        return out.toString();
+    }
+
+    private static double meanOf(NavigableMap<Instant, Integer> series, Instant from, Instant to) {
+        synchronized (series) {
+            return series.subMap(from, true, to, false).values().stream().mapToInt(Integer::intValue).average().orElse(Double.NaN);
+        }
+    }
+
     record Use(double fullSeconds, double sequenceSeconds) {
     }
 

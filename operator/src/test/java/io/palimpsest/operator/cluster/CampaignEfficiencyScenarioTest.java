@@ -154,6 +154,8 @@ class CampaignEfficiencyScenarioTest {
                     split.after(), split.sequenceSeconds() / MAX_NUM_SEQS / served, ideal / served, SHARDS, ids.size(),
                     done.getStatus().getDocuments().getWritten(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
             System.out.println("[figures] P6 per replica: " + batches.coverage(full));
+            System.out.println("[figures] P6 timeline (s after apply, fleet running | per replica mean running+waiting over 10 s):"
+                    + batches.timeline(applied, Duration.ofSeconds(10)));
             System.out.println("[figures] P6 cold start (s after apply): " + coldStart(s.cluster.events(), applied, batches, full));
             assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target 0.92)");
         }
