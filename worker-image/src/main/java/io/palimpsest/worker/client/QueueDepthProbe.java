@@ -79,7 +79,7 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
         FleetSample fleet = FleetSample.of(recent.update(pages, System.nanoTime()), preemptions);
         if (fleet != null && !pages.isEmpty()) {
-            concurrency.onEngineSample(fleet.waiting(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
+            concurrency.onEngineSample(fleet.pooledWaiting(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
         }
     }
 
@@ -120,8 +120,15 @@ public final class QueueDepthProbe implements AutoCloseable {
      * One round of scrapes folded into the fleet as far as they reached: waiting and running summed
      * over the distinct replicas, their mean KV usage (NaN when none reports it), their new
      * preemptions summed (NaN when none is known yet).
+     *
+     * <p>{@code pooledWaiting} is what would wait if the fleet were one server: the requests in the
+     * fleet beyond {@code replicas} full batches, a full batch being the most any replica with a queue
+     * runs (a replica that queues runs all it can). A queue on one replica while another has free
+     * slots is requests unevenly spread over connections, not too many requests: the Service places
+     * them again as connections age ({@link ConnectionAge}), while cutting every worker's limit for
+     * it would leave the free replicas emptier still.
      */
-    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas) {
+    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas, double pooledWaiting) {
 
         /** Null when no page had the queue gauges. */
         static FleetSample of(List<String> pages, PreemptionCounter preemptions) {
@@ -140,9 +147,15 @@ public final class QueueDepthProbe implements AutoCloseable {
             double kvSum = 0;
             int kvReplicas = 0;
             double newPreemptions = Double.NaN;
+            double fullBatch = 0;
             for (String page : byReplica.values()) {
-                waiting += sum(page, "vllm:num_requests_waiting");
-                running += sum(page, "vllm:num_requests_running");
+                double queued = sum(page, "vllm:num_requests_waiting");
+                double runs = sum(page, "vllm:num_requests_running");
+                waiting += queued;
+                running += runs;
+                if (queued > 0) {
+                    fullBatch = Math.max(fullBatch, runs);
+                }
                 double kv = QueueDepthProbe.kvUsage(page);
                 if (!Double.isNaN(kv)) {
                     kvSum += kv;
@@ -153,8 +166,9 @@ public final class QueueDepthProbe implements AutoCloseable {
                     newPreemptions = (Double.isNaN(newPreemptions) ? 0 : newPreemptions) + fresh;
                 }
             }
+            double pooled = waiting == 0 ? 0 : Math.max(0, waiting + running - fullBatch * byReplica.size());
             return new FleetSample(waiting, running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
-                    newPreemptions, byReplica.size());
+                    newPreemptions, byReplica.size(), pooled);
         }
     }
 
