@@ -15,7 +15,7 @@ public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
         // before anything loads the JDK's HTTP client, which reads it once
-        io.palimpsest.worker.client.ConnectionAge.allowConnectionHeader();
+        io.palimpsest.worker.client.ConnectionUse.allowConnectionHeader();
         System.exit(execute(args));
     }
 

@@ -14,9 +14,9 @@ import java.util.function.LongSupplier;
  * limit is scaled by {@code (running + targetWaiting) / (running + waiting)}: it grows while nothing
  * waits and shrinks when the queue grows past the target. The ratio does not depend on how many
  * replicas stand behind the address, because each replica sees its share of our requests. Behind a
- * Service, waiting is the fleet's pooled queue (the requests beyond every replica's full batch, see
- * {@link QueueDepthProbe.FleetSample}): a queue on one replica while others have free slots is uneven
- * routing, and cutting the limit for it would empty the others further. While samples are fresh they
+ * Service, waiting is read at the replica with the shortest queue (see {@link QueueDepthProbe.FleetSample}):
+ * a queue on one replica while another has free slots is a placement left over, not too many
+ * requests, and cutting the limit for it would empty the others further. While samples are fresh they
  * alone steer; 429 and 503 then only delay the retry.
  *
  * <p>When the server also reports its KV cache ({@code vllm:kv_cache_usage_perc}) and preemptions

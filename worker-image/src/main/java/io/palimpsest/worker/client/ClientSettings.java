@@ -8,49 +8,43 @@ import java.util.Optional;
  * How the worker talks to one OpenAI-compatible endpoint. {@code baseUrl} is without {@code /v1}.
  * {@code requestTimeout} is the deadline of one attempt, long enough for a full-length generation
  * on a loaded server; {@code maxOutage} is how long the worker waits for a dead server before it
- * gives the shard back (exit 75). {@code connectionMaxAge} is how long a connection serves, on average,
- * before a request closes it (see {@link ConnectionAge}); zero keeps connections for as long as they are used.
+ * gives the shard back (exit 75). {@code connectionUse}: one connection per request (the default, so
+ * that a Service places every request) or kept-alive connections (see {@link ConnectionUse}).
  */
 public record ClientSettings(URI baseUrl, Optional<String> apiKey, Duration requestTimeout, int maxAttempts,
                              Duration backoffBase, Duration backoffCap, int initialConcurrency, int concurrencyCap,
                              int gateThreshold, Duration probeEvery, Duration maxOutage, Duration metricsPeriod,
-                             Duration connectionMaxAge) {
-
-    /**
-     * A connection's life before it is closed and opened again (to whichever replica the Service picks):
-     * short beside a shard's minutes to hours, long beside a request's seconds.
-     */
-    public static final Duration DEFAULT_CONNECTION_MAX_AGE = Duration.ofSeconds(10);
+                             ConnectionUse connectionUse) {
 
     public static ClientSettings defaults(URI baseUrl) {
         return new ClientSettings(baseUrl, Optional.empty(), Duration.ofMinutes(10), 8, Duration.ofMillis(500),
                 Duration.ofSeconds(30), 64, 4096, 8, Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofSeconds(1),
-                DEFAULT_CONNECTION_MAX_AGE);
+                ConnectionUse.PER_REQUEST);
     }
 
     public ClientSettings withApiKey(Optional<String> key) {
         return new ClientSettings(baseUrl, key, requestTimeout, maxAttempts, backoffBase, backoffCap, initialConcurrency,
-                concurrencyCap, gateThreshold, probeEvery, maxOutage, metricsPeriod, connectionMaxAge);
+                concurrencyCap, gateThreshold, probeEvery, maxOutage, metricsPeriod, connectionUse);
     }
 
     public ClientSettings withConcurrency(int initial, int cap) {
         return new ClientSettings(baseUrl, apiKey, requestTimeout, maxAttempts, backoffBase, backoffCap, initial, cap,
-                gateThreshold, probeEvery, maxOutage, metricsPeriod, connectionMaxAge);
+                gateThreshold, probeEvery, maxOutage, metricsPeriod, connectionUse);
     }
 
     public ClientSettings withTimeouts(Duration request, Duration outage) {
         return new ClientSettings(baseUrl, apiKey, request, maxAttempts, backoffBase, backoffCap, initialConcurrency,
-                concurrencyCap, gateThreshold, probeEvery, outage, metricsPeriod, connectionMaxAge);
+                concurrencyCap, gateThreshold, probeEvery, outage, metricsPeriod, connectionUse);
     }
 
     public ClientSettings withBackoff(Duration base, Duration cap, Duration probe) {
         return new ClientSettings(baseUrl, apiKey, requestTimeout, maxAttempts, base, cap, initialConcurrency,
-                concurrencyCap, gateThreshold, probe, maxOutage, metricsPeriod, connectionMaxAge);
+                concurrencyCap, gateThreshold, probe, maxOutage, metricsPeriod, connectionUse);
     }
 
-    public ClientSettings withConnectionMaxAge(Duration age) {
+    public ClientSettings withConnectionUse(ConnectionUse use) {
         return new ClientSettings(baseUrl, apiKey, requestTimeout, maxAttempts, backoffBase, backoffCap, initialConcurrency,
-                concurrencyCap, gateThreshold, probeEvery, maxOutage, metricsPeriod, age);
+                concurrencyCap, gateThreshold, probeEvery, maxOutage, metricsPeriod, use);
     }
 
     @Override

@@ -26,8 +26,8 @@ import io.palimpsest.worker.run.ModelUnavailableException;
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
  * flight on a handful of threads), in the JDK (no Netty/Vert.x in the worker image), HTTP/1.1 with
- * keep-alive as vLLM serves it, each connection closed after about {@code connectionMaxAge} so requests
- * follow replicas added since ({@link ConnectionAge}). One attempt = wait for the {@link EndpointGate}, take a permit from
+ * one connection per request by default, so that a Service places each request on a ready replica
+ * ({@link ConnectionUse}). One attempt = wait for the {@link EndpointGate}, take a permit from
  * {@link AdaptiveConcurrency}, send with a deadline; retryable failures are tried again after a
  * {@link Backoff}, up to {@code maxAttempts} per request. What a status means is {@link StatusPolicy}'s:
  * an outage (refused connection, 429, 502-504) closes the gate after a run of them, and a failure
@@ -46,7 +46,7 @@ public final class ModelClient implements AutoCloseable {
     private final EndpointGate gate;
     private final QueueDepthProbe probe;
     private final Backoff backoff;
-    private final ConnectionAge connectionAge;
+    private final ConnectionUse connectionUse;
     private final RepeatedRefusal repeatedRefusal = new RepeatedRefusal(REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT);
     /** Set once the server refused the job's requests as a whole; every later call fails with it at once. */
     private volatile ModelConfigException refusedForAll;
@@ -56,7 +56,8 @@ public final class ModelClient implements AutoCloseable {
     static final int REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT = 8;
 
     public ModelClient(ClientSettings settings, ObjectMapper json) {
-        ConnectionAge.allowConnectionHeader(); // takes effect if no HTTP client was built in this JVM yet
+        ConnectionUse.allowConnectionHeader(); // takes effect if no HTTP client was built in this JVM yet
+        settings.connectionUse().requireAllowed();
         this.settings = settings;
         this.json = json;
         // Java 17's HttpClient cannot be closed; owning its executor lets close() release the threads
@@ -77,7 +78,7 @@ public final class ModelClient implements AutoCloseable {
                 settings.maxOutage(), System::nanoTime);
         this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod());
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current().nextDouble());
-        this.connectionAge = new ConnectionAge(settings.connectionMaxAge(), System::nanoTime);
+        this.connectionUse = settings.connectionUse();
     }
 
     /** The job-wide refusal that stopped this client, if one did. */
@@ -173,7 +174,7 @@ public final class ModelClient implements AutoCloseable {
     private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
         long start = System.nanoTime();
         stats.attempts.increment();
-        HttpRequest sent = connectionAge.closeNext(Math.max(1, concurrency.inFlight())) ? ConnectionAge.closing(request) : request;
+        HttpRequest sent = connectionUse.apply(request);
         return http.sendAsync(sent, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
             if (error != null) {
                 Throwable cause = unwrap(error);

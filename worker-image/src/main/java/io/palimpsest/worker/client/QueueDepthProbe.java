@@ -59,7 +59,7 @@ public final class QueueDepthProbe implements AutoCloseable {
 
     private void sample() {
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
-        HttpRequest request = ConnectionAge.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
+        HttpRequest request = ConnectionUse.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
         for (int i = 0; i < SCRAPES_PER_ROUND; i++) {
             pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
         }
@@ -79,7 +79,7 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
         FleetSample fleet = FleetSample.of(recent.update(pages, System.nanoTime()), preemptions);
         if (fleet != null && !pages.isEmpty()) {
-            concurrency.onEngineSample(fleet.pooledWaiting(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
+            concurrency.onEngineSample(fleet.shortestQueue(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
         }
     }
 
@@ -121,14 +121,15 @@ public final class QueueDepthProbe implements AutoCloseable {
      * over the distinct replicas, their mean KV usage (NaN when none reports it), their new
      * preemptions summed (NaN when none is known yet).
      *
-     * <p>{@code pooledWaiting} is what would wait if the fleet were one server: the requests in the
-     * fleet beyond {@code replicas} full batches, a full batch being the most any replica with a queue
-     * runs (a replica that queues runs all it can). A queue on one replica while another has free
-     * slots is requests unevenly spread over connections, not too many requests: the Service places
-     * them again as connections age ({@link ConnectionAge}), while cutting every worker's limit for
-     * it would leave the free replicas emptier still.
+     * <p>{@code shortestQueue} is the queue the control steers by: the requests beyond a full batch at
+     * the replica that has fewest of them, counted for each replica (0 while any replica has a free
+     * slot). A full batch is the most any replica with a queue runs (a replica that queues runs all it
+     * can). Requests are placed one by one ({@link ConnectionUse#PER_REQUEST}), so every replica takes
+     * an equal share of new ones; a queue left on one replica (a cold start's first workers all
+     * reached the one replica ready then) drains by itself, and steering by the fleet's total would
+     * hold the other replicas part-empty meanwhile.
      */
-    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas, double pooledWaiting) {
+    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas, double shortestQueue) {
 
         /** Null when no page had the queue gauges. */
         static FleetSample of(List<String> pages, PreemptionCounter preemptions) {
@@ -148,6 +149,7 @@ public final class QueueDepthProbe implements AutoCloseable {
             int kvReplicas = 0;
             double newPreemptions = Double.NaN;
             double fullBatch = 0;
+            double fewestInSystem = Double.MAX_VALUE;
             for (String page : byReplica.values()) {
                 double queued = sum(page, "vllm:num_requests_waiting");
                 double runs = sum(page, "vllm:num_requests_running");
@@ -156,6 +158,7 @@ public final class QueueDepthProbe implements AutoCloseable {
                 if (queued > 0) {
                     fullBatch = Math.max(fullBatch, runs);
                 }
+                fewestInSystem = Math.min(fewestInSystem, queued + runs);
                 double kv = QueueDepthProbe.kvUsage(page);
                 if (!Double.isNaN(kv)) {
                     kvSum += kv;
@@ -166,9 +169,9 @@ public final class QueueDepthProbe implements AutoCloseable {
                     newPreemptions = (Double.isNaN(newPreemptions) ? 0 : newPreemptions) + fresh;
                 }
             }
-            double pooled = waiting == 0 ? 0 : Math.max(0, waiting + running - fullBatch * byReplica.size());
+            double shortest = waiting == 0 ? 0 : Math.max(0, fewestInSystem - fullBatch) * byReplica.size();
             return new FleetSample(waiting, running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
-                    newPreemptions, byReplica.size(), pooled);
+                    newPreemptions, byReplica.size(), shortest);
         }
     }
 

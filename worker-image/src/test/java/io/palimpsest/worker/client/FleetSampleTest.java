@@ -24,7 +24,7 @@ class FleetSampleTest {
         QueueDepthProbe.FleetSample first = QueueDepthProbe.FleetSample.of(round, counter);
         assertEquals(2, first.replicas());
         assertEquals(120, first.waiting(), "the busy replica's queue, once");
-        assertEquals(112, first.pooledWaiting(), "the other replica could run 8 more of them");
+        assertEquals(0, first.shortestQueue(), "the other replica has free slots");
         assertEquals(24, first.running());
         assertEquals(0.745, first.kvUsage(), 1e-9);
         assertTrue(Double.isNaN(first.newPreemptions()), "no previous scrape of either replica");
@@ -35,21 +35,27 @@ class FleetSampleTest {
     }
 
     @Test
-    void aQueueOnOneReplicaWhileAnotherHasFreeSlotsIsNotTooManyRequests() {
+    void theQueueSteeredByIsTheShortestOneCountedForEachReplica() {
         PreemptionCounter counter = new PreemptionCounter();
-        // as in a campaign's first minute: the replica ready first holds the first workers' connections
+        // as in a campaign's first minute: the replica ready first holds the first workers' requests
         QueueDepthProbe.FleetSample uneven = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 56, 128, 0.2, 0),
                 page(2.5, 1, 34, 0.1, 0), page(3.5, 0, 34, 0.1, 0), page(4.5, 0, 30, 0.1, 0)), counter);
         assertEquals(57, uneven.waiting());
-        assertEquals(0, uneven.pooledWaiting(), "226 in the fleet against 512 slots");
-        QueueDepthProbe.FleetSample over = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 56, 128, 0.2, 0),
+        assertEquals(0, uneven.shortestQueue());
+        QueueDepthProbe.FleetSample lastSlots = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 56, 128, 0.2, 0),
                 page(2.5, 10, 128, 0.1, 0), page(3.5, 0, 120, 0.1, 0), page(4.5, 0, 128, 0.1, 0)), counter);
-        assertEquals(58, over.pooledWaiting(), "570 in the fleet against 512 slots");
+        assertEquals(0, lastSlots.shortestQueue(), "one replica still has 8 free slots");
+        QueueDepthProbe.FleetSample full = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 56, 128, 0.2, 0),
+                page(2.5, 10, 128, 0.1, 0), page(3.5, 3, 128, 0.1, 0), page(4.5, 5, 128, 0.1, 0)), counter);
+        assertEquals(12, full.shortestQueue(), "3 at the replica that waits least, for each of 4");
+        QueueDepthProbe.FleetSample stepping = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 3, 100, 0.2, 0),
+                page(2.5, 2, 90, 0.1, 0)), counter);
+        assertEquals(0, stepping.shortestQueue(), "requests that arrived during a step, beside a replica running fewer");
         QueueDepthProbe.FleetSample idle = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 0, 100, 0.2, 0),
                 page(2.5, 0, 20, 0.1, 0)), counter);
-        assertEquals(0, idle.pooledWaiting());
+        assertEquals(0, idle.shortestQueue());
         QueueDepthProbe.FleetSample one = QueueDepthProbe.FleetSample.of(List.of(page(1.5, 7, 128, 0.2, 0)), counter);
-        assertEquals(7, one.pooledWaiting(), "one replica: its own queue");
+        assertEquals(7, one.shortestQueue(), "one replica: its own queue");
     }
 
     @Test
@@ -74,7 +80,7 @@ class FleetSampleTest {
 
         QueueDepthProbe.FleetSample newer = QueueDepthProbe.FleetSample.of(recent.update(List.of(page(1.5, 30, 128, 0.5, 5)), 4_500), counter);
         assertEquals(30, newer.waiting(), "the first replica's newer page replaces its older one");
-        assertEquals(2, newer.pooledWaiting(), "28 of the 30 fit in the other replica's free slots");
+        assertEquals(0, newer.shortestQueue(), "the other replica has free slots");
         assertEquals(2, newer.replicas());
         assertEquals(3.0, newer.newPreemptions());
 

@@ -1,7 +1,7 @@
 package io.palimpsest.worker.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,40 +25,22 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import org.junit.jupiter.api.Test;
 
-class ConnectionAgeTest {
+class ConnectionUseTest {
 
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
-    void oneRequestInMaxAgeOverConnectionsClosesItsConnection() {
-        AtomicLong now = new AtomicLong(0);
-        ConnectionAge age = new ConnectionAge(Duration.ofSeconds(8), now::get);
-        assertFalse(age.closeNext(4), "a fresh client keeps its first connections");
-        now.addAndGet(Duration.ofMillis(1_999).toNanos());
-        assertFalse(age.closeNext(4));
-        now.addAndGet(Duration.ofMillis(1).toNanos());
-        assertTrue(age.closeNext(4), "8 s over 4 connections: one close every 2 s");
-        assertFalse(age.closeNext(4), "and only one");
-        now.addAndGet(Duration.ofSeconds(1).toNanos());
-        assertTrue(age.closeNext(8), "twice the connections, twice as often");
-        now.addAndGet(Duration.ofHours(1).toNanos());
-        assertTrue(age.closeNext(1));
-        assertFalse(age.closeNext(1), "time idle does not save up closes");
-    }
-
-    @Test
-    void aZeroAgeNeverCloses() {
-        AtomicLong now = new AtomicLong(0);
-        ConnectionAge age = new ConnectionAge(Duration.ZERO, now::get);
-        now.addAndGet(Duration.ofDays(1).toNanos());
-        assertFalse(age.closeNext(100));
+    void perRequestClosesEveryConnectionAndKeptSendsTheRequestAsItIs() {
+        var request = java.net.http.HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions")).build();
+        assertEquals(List.of("close"), ConnectionUse.PER_REQUEST.apply(request).headers().allValues("Connection"));
+        assertSame(request, ConnectionUse.KEPT.apply(request));
     }
 
     @Test
     void theClosingRequestCarriesTheHeaderAndTheRest() {
         var request = java.net.http.HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions"))
                 .header("Authorization", "Bearer k").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
-        var closing = ConnectionAge.closing(request);
+        var closing = ConnectionUse.closing(request);
         assertEquals(List.of("close"), closing.headers().allValues("Connection"));
         assertEquals(List.of("Bearer k"), closing.headers().allValues("Authorization"));
         assertEquals(request.uri(), closing.uri());
@@ -68,29 +49,29 @@ class ConnectionAgeTest {
 
     /**
      * Behind a Service that balances connections (round robin here), a replica added while the
-     * client is busy gets its share of requests only once connections are opened again: with a
-     * connection age it gets about half within a few ages; without one, only what the client's pool
-     * happens to open beyond its first connections.
+     * client is busy gets its share of requests only from connections opened after it joined: with a
+     * connection per request, about half at once; with kept connections, only what the client's pool
+     * happens to open beyond its first ones.
      */
     @Test
     void requestsReachAReplicaAddedAfterTheClientConnected() throws Exception {
         double without;
         try (ModelSimServer first = sim(); ModelSimServer second = sim(); RoundRobinProxy service = new RoundRobinProxy(first.port())) {
-            without = shareOfTheAddedReplica(service, first, second, Duration.ZERO);
+            without = shareOfTheAddedReplica(service, first, second, ConnectionUse.KEPT);
         }
         try (ModelSimServer first = sim(); ModelSimServer second = sim(); RoundRobinProxy service = new RoundRobinProxy(first.port())) {
-            double with = shareOfTheAddedReplica(service, first, second, Duration.ofMillis(400));
-            assertTrue(with >= 0.35, "with a 400 ms connection age the added replica served " + with + " of the last second's requests");
-            assertTrue(with > without + 0.1, "with an age " + with + ", without " + without);
+            double with = shareOfTheAddedReplica(service, first, second, ConnectionUse.PER_REQUEST);
+            assertTrue(with >= 0.4, "with a connection per request the added replica served " + with + " of the last second's requests");
+            assertTrue(with > without + 0.2, "per request " + with + ", kept " + without);
         }
     }
 
     /** The added replica's share of the requests answered in the last of the 3 s after it joined the Service. */
-    private double shareOfTheAddedReplica(RoundRobinProxy service, ModelSimServer first, ModelSimServer second, Duration age)
+    private double shareOfTheAddedReplica(RoundRobinProxy service, ModelSimServer first, ModelSimServer second, ConnectionUse use)
             throws Exception {
         ClientSettings settings = ClientSettings.defaults(URI.create("http://127.0.0.1:" + service.port()))
                 .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
-                .withConnectionMaxAge(age);
+                .withConnectionUse(use);
         try (ModelClient client = new ModelClient(settings, json)) {
             keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             service.add(second.port());
@@ -100,8 +81,8 @@ class ConnectionAgeTest {
             keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             double toFirst = first.requestLog().completions().size() - firstBefore;
             double toSecond = second.requestLog().completions().size() - secondBefore;
-            System.out.printf("connection age %s: the added replica served %.0f of %.0f requests in the last second%n",
-                    age, toSecond, toFirst + toSecond);
+            System.out.printf("connections %s: the added replica served %.0f of %.0f requests in the last second%n",
+                    use, toSecond, toFirst + toSecond);
             return toSecond / Math.max(1, toFirst + toSecond);
         }
     }
