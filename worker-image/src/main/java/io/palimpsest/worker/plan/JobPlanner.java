@@ -68,7 +68,8 @@ public final class JobPlanner {
 
     /**
      * @param fleetWorkers workers the job's model keeps busy at once, when known: shards long for that
-     *                     fleet are cut into item ranges ({@link ShardSplitter}); null keeps whole shards
+     *                     fleet are cut into item ranges ({@link ShardSplitter}) and the first wave's
+     *                     sizes are graded ({@link FirstWave}); null keeps whole shards, largest first
      */
     public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter,
             Integer fleetWorkers) throws IOException {
@@ -85,6 +86,9 @@ public final class JobPlanner {
             shards = ShardSplitter.split(shards, fleetWorkers, counter);
         }
         shards = ShardPlanner.largestFirst(shards);
+        if (fleetWorkers != null) {
+            shards = FirstWave.stagger(shards, fleetWorkers, counter);
+        }
         if (shards.isEmpty()) {
             throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where
                     + " hold no items within input.limit");

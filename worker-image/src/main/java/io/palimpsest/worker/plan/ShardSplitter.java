@@ -80,12 +80,54 @@ public final class ShardSplitter {
 
     /** As {@link #cut(Shard, long, JobPlanner.ItemCounter)}, with no range under {@code minItems} items. */
     static List<List<ShardFile>> cut(Shard shard, long wanted, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+        if (shard.files().stream().anyMatch(f -> f.firstItem() != null)) {
+            return null; // already a range
+        }
+        long[] items = itemsOf(shard, counter);
+        if (items == null) {
+            return null;
+        }
+        long all = java.util.Arrays.stream(items).sum();
+        long parts = Math.min(wanted, all / Math.max(1, minItems));
+        if (parts <= 1) {
+            return null;
+        }
+        long[] sizes = new long[(int) parts];
+        for (int p = 0; p < parts; p++) {
+            sizes[p] = all * (p + 1) / parts - all * p / parts;
+        }
+        return slice(shard, items, sizes);
+    }
+
+    /**
+     * The shard as two shards, the first holding {@code headShare} of its items, or null when either
+     * would hold fewer than {@code minItems} items or the files cannot be counted. A shard that is
+     * already a range is cut within its range.
+     */
+    static List<List<ShardFile>> cutHead(Shard shard, double headShare, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+        long[] items = itemsOf(shard, counter);
+        if (items == null) {
+            return null;
+        }
+        long all = java.util.Arrays.stream(items).sum();
+        long head = Math.round(all * headShare);
+        if (head < Math.max(1, minItems) || all - head < Math.max(1, minItems)) {
+            return null;
+        }
+        return slice(shard, items, new long[]{head, all - head});
+    }
+
+    /**
+     * Items in each of the shard's files: a range's own count, a whole file's counted (within its
+     * {@code input.limit} share); null when a file cannot be counted.
+     */
+    private static long[] itemsOf(Shard shard, JobPlanner.ItemCounter counter) {
         long[] items = new long[shard.files().size()];
-        long all = 0;
         for (int i = 0; i < items.length; i++) {
             ShardFile file = shard.files().get(i);
             if (file.firstItem() != null) {
-                return null; // already a range
+                items[i] = file.maxItems();
+                continue;
             }
             long atMost = file.maxItems() != null ? file.maxItems() : Long.MAX_VALUE;
             try {
@@ -95,27 +137,27 @@ public final class ShardSplitter {
             } catch (RuntimeException e) {
                 return null; // corrupt data surfaces as runtime exceptions from decompressors and Parquet
             }
-            all += items[i];
         }
-        long parts = Math.min(wanted, all / Math.max(1, minItems));
-        if (parts <= 1) {
-            return null;
-        }
+        return items;
+    }
+
+    /** The shard's items in consecutive parts of {@code sizes} items (summing to all of them), in file order. */
+    private static List<List<ShardFile>> slice(Shard shard, long[] items, long[] sizes) {
         List<List<ShardFile>> out = new ArrayList<>();
         int file = 0;
         long offsetInFile = 0;
-        for (long p = 0; p < parts; p++) {
-            long size = all * (p + 1) / parts - all * p / parts;
+        for (int p = 0; p < sizes.length; p++) {
+            long size = sizes[p];
             List<ShardFile> part = new ArrayList<>();
-            while (file < items.length && (size > 0 || items[file] == 0 || p == parts - 1)) {
+            while (file < items.length && (size > 0 || items[file] == 0 || p == sizes.length - 1)) {
                 ShardFile f = shard.files().get(file);
                 long left = items[file] - offsetInFile;
                 long take = Math.min(left, size);
                 if (offsetInFile == 0 && take == items[file]) {
-                    part.add(f); // the whole file (or its input.limit part)
+                    part.add(f); // the whole file (or range, or input.limit part)
                 } else if (take > 0) {
                     long bytes = Math.max(1, Math.round((double) f.bytes() * take / items[file]));
-                    part.add(new ShardFile(f.key(), bytes, take, offsetInFile));
+                    part.add(new ShardFile(f.key(), bytes, take, f.skippedItems() + offsetInFile));
                 }
                 size -= take;
                 offsetInFile += take;
