@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,6 +50,8 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
     private long autoResumeTimer = -1;
     private long loadedTimer = -1;
     private volatile boolean closed;
+    /** How often a draining server looks whether its engine is empty. */
+    private static final long DRAIN_POLL_MILLIS = 50;
 
     private ModelSimServer(SimConfig config, String host) {
         this.config = config;
@@ -166,6 +169,39 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
     @Override
     public void endOutage() {
         stopOutage();
+    }
+
+    /**
+     * Shutdown on SIGTERM as vLLM's HTTP server does it (uvicorn: "Waiting for connections to close";
+     * vLLM 0.18+ bounds it with {@code --shutdown-timeout}): requests already in the engine run to
+     * their end while new ones are refused (503) and {@code /health} fails, then the server closes.
+     * Completes when the engine is empty or {@code max} is over (what is left then is aborted);
+     * {@code max} zero closes at once.
+     */
+    public CompletableFuture<Void> drain(Duration max) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (max.isZero() || max.isNegative()) {
+            close();
+            done.complete(null);
+            return done;
+        }
+        state.draining(true);
+        long deadline = System.nanoTime() + max.toNanos();
+        int[] emptyPolls = {0};
+        context.runOnContext(start -> vertx.setPeriodic(DRAIN_POLL_MILLIS, timer -> {
+            boolean empty = state.scheduler().runningCount() + state.scheduler().waitingCount() == 0;
+            emptyPolls[0] = empty ? emptyPolls[0] + 1 : 0;
+            // empty twice in a row: the last replies written are on their way out
+            if (closed || emptyPolls[0] >= 2 || System.nanoTime() - deadline >= 0) {
+                vertx.cancelTimer(timer);
+                // close() waits on this loop: leave it first
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                    close();
+                    done.complete(null);
+                });
+            }
+        }));
+        return done;
     }
 
     @Override

@@ -39,6 +39,11 @@ public final class SimRouter implements Handler<HttpServerRequest> {
             HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (simulated outage)."));
             return;
         }
+        if (state.draining() && path.startsWith("/v1/")) {
+            // a real server has stopped accepting connections by now; one that was open already is refused so
+            HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "The server is shutting down."));
+            return;
+        }
         if (path.startsWith("/v1/") && !authorized(req)) {
             // vLLM's --api-key answers exactly this, before looking at the request
             HttpReplies.json(req, 401, Json.object().put("error", "Unauthorized"));

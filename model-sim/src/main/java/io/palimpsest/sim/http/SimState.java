@@ -26,6 +26,7 @@ public final class SimState {
     private final long createdEpochSeconds;
     private volatile ResponseRules rules;
     private volatile OutageMode outage;
+    private volatile boolean draining;
     private long nextId;
 
     public SimState(SimConfig config, Vertx vertx, Context context, Scheduler scheduler, SimMetrics metrics,
@@ -87,9 +88,18 @@ public final class SimState {
         this.outage = outage;
     }
 
-    /** False while the simulated model is still "loading" (the startup delay). */
+    /** False while the simulated model is still "loading" (the startup delay), and once it drains for shutdown. */
     public boolean ready() {
-        return System.nanoTime() - readyAtNanos >= 0;
+        return !draining && System.nanoTime() - readyAtNanos >= 0;
+    }
+
+    /** True from SIGTERM on: requests in the engine run to their end, new ones are refused. */
+    public boolean draining() {
+        return draining;
+    }
+
+    public void draining(boolean draining) {
+        this.draining = draining;
     }
 
     public long createdEpochSeconds() {

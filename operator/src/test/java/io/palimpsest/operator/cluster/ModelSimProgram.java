@@ -17,7 +17,9 @@ import java.util.function.Supplier;
  * shares with vLLM (served model name, max-num-seqs, max-model-len, seed, port) are taken from the
  * command line; latency and the model-load time come from the harness's template, since no pod spec
  * says how long a GPU takes to load weights. The server refuses connections during the load, as
- * vLLM does, so the kubelet's readiness probe turns the pod ready when loading is over.
+ * vLLM does, so the kubelet's readiness probe turns the pod ready when loading is over. On SIGTERM it
+ * drains as vLLM's HTTP server does: the requests it holds run to their end, new ones are refused
+ * ({@link ModelSimServer#drain}), and the kubelet's SIGKILL at the end of the grace period cuts it short.
  * <p>
  * Runs in-process: one more server is a few objects on a shared event loop, and a test can reach
  * each replica ({@link #server}) to pause it, slow it or read its request log.
@@ -42,6 +44,9 @@ public final class ModelSimProgram implements ContainerProgram {
         SimConfig.Builder config = template.get();
         int port = launch.ports().getOrDefault("http", 8000);
         List<String> argv = launch.argv();
+        // vLLM's HTTP server waits for open requests on SIGTERM (until the kubelet's SIGKILL), and from
+        // 0.18 on, --shutdown-timeout bounds that wait (0: abort them at once)
+        Duration drain = Duration.ofDays(1);
         for (int i = 0; i < argv.size() - 1; i++) {
             String value = argv.get(i + 1);
             switch (argv.get(i)) {
@@ -50,6 +55,7 @@ public final class ModelSimProgram implements ContainerProgram {
                 case "--max-model-len" -> config.maxModelLen(Integer.parseInt(value));
                 case "--seed" -> config.seed(Long.parseLong(value));
                 case "--port" -> port = Integer.parseInt(value);
+                case "--shutdown-timeout" -> drain = Duration.ofSeconds(Long.parseLong(value));
                 default -> {
                 }
             }
@@ -63,7 +69,9 @@ public final class ModelSimProgram implements ContainerProgram {
             server.close();
             exit.complete(code);
         };
-        return Running.of(exit, () -> stop.accept(SIGKILL_EXIT), () -> stop.accept(SIGTERM_EXIT));
+        Duration drainFor = drain;
+        return Running.of(exit, () -> stop.accept(SIGKILL_EXIT),
+                () -> server.drain(drainFor).thenRun(() -> stop.accept(SIGTERM_EXIT)));
     }
 
     /** The running replica of pod {@code namespace/name}. */

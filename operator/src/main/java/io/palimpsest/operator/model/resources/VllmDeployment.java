@@ -32,6 +32,18 @@ import java.util.Optional;
 
 /** The vLLM replicas: `vllm serve` with the spec's engine flags, GPUs, probes and a restricted pod. */
 public class VllmDeployment extends ModelDependent<Deployment> {
+
+    /**
+     * How long a replica being removed may finish the requests it holds. On SIGTERM vLLM's HTTP server
+     * stops taking requests and waits for those open (uvicorn's graceful shutdown; vLLM 0.18+ bounds
+     * it with {@code --shutdown-timeout}, which 0.11, the default image, does not accept), and the
+     * pod leaves the Service's endpoints at the deletion. The kubelet's default 30 s would cut long
+     * generations at a scale-down: each would be sent again, from its first token, to another replica,
+     * paid twice and ending later, at the campaign's end where the autoscaler removes replicas. Five
+     * minutes holds a generation of thousands of tokens on a loaded replica; a replica with nothing
+     * open exits at once.
+     */
+    static final long DRAIN_SECONDS = 300;
     /** Context key of the replica count the reconciler decided for this pass (an Integer). */
     public static final String REPLICAS_KEY = "palimpsest.io/replicas";
     static final int PROBE_PERIOD_SECONDS = 10;
@@ -115,6 +127,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                         .endMetadata()
                         .withNewSpec()
                             .withContainers(vllm)
+                            .withTerminationGracePeriodSeconds(DRAIN_SECONDS)
                             .withVolumes(volumes)
                             .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
                             .withAutomountServiceAccountToken(false)
