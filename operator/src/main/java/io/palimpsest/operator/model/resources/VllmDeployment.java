@@ -136,8 +136,6 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                             .withImagePullSecrets(PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(),
                                     settings.imagePullSecrets()))
                             .withEnableServiceLinks(false)
-                            // In-flight generations get time to finish when scaling down.
-                            .withTerminationGracePeriodSeconds(60L)
                             .withNodeSelector(scheduling.getNodeSelector())
                             .withTolerations(scheduling.getTolerations())
                             .withAffinity(scheduling.getAffinity())
