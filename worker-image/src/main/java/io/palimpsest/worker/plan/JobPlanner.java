@@ -69,7 +69,7 @@ public final class JobPlanner {
     /**
      * @param fleetWorkers workers the job's model keeps busy at once, when known: shards long for that
      *                     fleet are cut into item ranges ({@link ShardSplitter}) and the first wave's
-     *                     sizes are graded ({@link FirstWave}); null keeps whole shards, largest first
+     *                     shards ordered so their ends spread ({@link ShardOrder}); null keeps whole shards, largest first
      */
     public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter,
             Integer fleetWorkers) throws IOException {
@@ -87,7 +87,7 @@ public final class JobPlanner {
         }
         shards = ShardPlanner.largestFirst(shards);
         if (fleetWorkers != null) {
-            shards = FirstWave.stagger(shards, fleetWorkers, counter);
+            shards = ShardOrder.staggered(shards, fleetWorkers, counter);
         }
         if (shards.isEmpty()) {
             throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where
