@@ -41,7 +41,7 @@ import java.util.TreeSet;
 public final class ShardOrder {
 
     /** Size of the first wave's last shard against its first. */
-    static final double SMALLEST_SHARE = 0.5;
+    static final double SMALLEST_SHARE = 0.0;
     /** The blocks' shuffle: fixed, so that planning the same input twice gives the same plan. */
     private static final long SEED = 0x5EEDL;
 
