@@ -33,8 +33,9 @@ import java.util.TreeSet;
  *   <li>The rest, largest first, is taken in blocks of {@code W}, each block in a shuffled order
  *   (seeded, so the same input gives the same plan): the workers ending first no longer take the
  *   largest shards of the next block, so the spread the first wave made is kept instead of closed,
- *   while large shards still come before small ones, block by block, and the campaign ends on the
- *   smallest.</li>
+ *   while large shards still come before small ones, block by block. The last block stays largest
+ *   first: there the spread is what should close, so that the last shards end together and the
+ *   replicas are given back together.</li>
  * </ul>
  * A cut keeps exactly-once as any range does: each part is its own shard with its own receipt.
  */
@@ -105,7 +106,9 @@ public final class ShardOrder {
         java.util.Random shuffle = new java.util.Random(SEED);
         for (int from = 0; from < rest.size(); from += workers) {
             List<Entry> block = new ArrayList<>(rest.subList(from, Math.min(rest.size(), from + workers)));
-            java.util.Collections.shuffle(block, shuffle);
+            if (from + workers < rest.size()) {
+                java.util.Collections.shuffle(block, shuffle); // the last block stays largest first: its ends gather
+            }
             for (Entry e : block) {
                 out.add(new Shard(out.size(), e.shard().files()));
             }
