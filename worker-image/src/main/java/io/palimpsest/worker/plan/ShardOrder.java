@@ -22,10 +22,12 @@ import java.util.TreeSet;
  *
  * <p>So, two rules:
  * <ul>
- *   <li>The first wave is graded: its {@code i}-th shard holds about {@code 1 - i / (2W)} of the
- *   largest shard's bytes, from the largest down to half of it, so the first ends spread over the
- *   second half of the longest one's time. For each place the largest remaining shard not over the
- *   place's size is taken when it is within one step (1/(2W) of the largest) of it; otherwise a head
+ *   <li>The first wave is graded: its {@code i}-th shard holds about {@code 1 - i / W} of the
+ *   largest shard's bytes, from the largest down to nearly nothing, so the first ends spread evenly
+ *   over the longest one's time (graded only down to half of it, the ends crowded into that half and
+ *   the fleet's running requests still fell at the same moments of each wave). For each place the
+ *   largest remaining shard not over the place's size is taken when it is within one step (1/W of
+ *   the largest) of it; otherwise a head
  *   range of the right size is cut from the smallest shard above it (both parts at least
  *   {@link ShardSplitter#MIN_ITEMS_PER_RANGE} items; the rest goes back among the others by size,
  *   usually to the end, where short shards even out the tail); failing that, the largest shard under

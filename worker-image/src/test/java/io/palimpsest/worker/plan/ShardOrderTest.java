@@ -64,50 +64,49 @@ class ShardOrderTest {
     }
 
     @Test
-    void shardsOfManySizesAreReorderedSoTheFirstWaveRunsFromTheLargestToHalfOfIt() throws IOException {
+    void shardsOfManySizesAreReorderedSoTheFirstWaveRunsFromTheLargestDownToNothing() throws IOException {
         long[] bytes = new long[40];
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = 1_000 - 20L * i; // 1,000 down to 220
         }
         List<Shard> plan = wholeFiles(bytes);
         List<Shard> staggered = ShardOrder.staggered(plan, 10, tenBytesAnItem(sizes(plan)), 1);
-        assertEquals(40, staggered.size(), "no cut: every place found a shard within a step");
+        // places of 1,000, 900, ... 100 bytes: no shard of 200 or less, so 220 is cut into 200 and 20
         List<Long> first = staggered.subList(0, 10).stream().map(Shard::bytes).toList();
-        assertEquals(List.of(1_000L, 940L, 900L, 840L, 800L, 740L, 700L, 640L, 600L, 540L), first);
-        // the other 30, largest first, in blocks of 10, each block shuffled
-        assertEquals(List.of(980L, 960L, 920L, 880L, 860L, 820L, 780L, 760L, 720L, 680L), sortedDown(staggered.subList(10, 20)));
-        assertEquals(List.of(660L, 620L, 580L, 560L, 520L, 500L, 480L, 460L, 440L, 420L), sortedDown(staggered.subList(20, 30)));
-        assertEquals(List.of(400L, 380L, 360L, 340L, 320L, 300L, 280L, 260L, 240L, 220L),
-                staggered.subList(30, 40).stream().map(Shard::bytes).toList(), "the last block largest first, so its ends gather");
+        assertEquals(List.of(1_000L, 900L, 800L, 700L, 600L, 500L, 400L, 300L, 200L, 20L), first);
+        assertEquals(41, staggered.size());
+        // the other 31, largest first, in blocks of 10, each block shuffled but the last
+        assertEquals(List.of(980L, 960L, 940L, 920L, 880L, 860L, 840L, 820L, 780L, 760L), sortedDown(staggered.subList(10, 20)));
+        assertEquals(List.of(740L, 720L, 680L, 660L, 640L, 620L, 580L, 560L, 540L, 520L), sortedDown(staggered.subList(20, 30)));
         assertTrue(!staggered.subList(10, 20).stream().map(Shard::bytes).toList().equals(sortedDown(staggered.subList(10, 20))),
                 "a block is not taken largest first: the workers ending first would take its largest shards");
+        assertEquals(List.of(480L, 460L, 440L, 420L, 380L, 360L, 340L, 320L, 280L, 260L), sortedDown(staggered.subList(30, 40)));
+        assertEquals(List.of(240L), staggered.subList(40, 41).stream().map(Shard::bytes).toList(), "the last block");
         assertEquals(staggered, ShardOrder.staggered(plan, 10, tenBytesAnItem(sizes(plan)), 1), "the same input, the same plan");
         assertEveryItemOnce(plan, staggered, tenBytesAnItem(sizes(plan)));
     }
 
     @Test
-    void filesOfOneSizeAreCutSoTheFirstWaveIsGradedAndTheirRestsEndTheCampaign() throws IOException {
+    void filesOfOneSizeAreCutSoTheFirstWaveIsGraded() throws IOException {
         long[] bytes = new long[30];
         java.util.Arrays.fill(bytes, 2_000); // 200 items each
         List<Shard> plan = wholeFiles(bytes);
         JobPlanner.ItemCounter counter = tenBytesAnItem(sizes(plan));
         List<Shard> staggered = ShardOrder.staggered(plan, 8, counter, 1);
+        // places of 2,000, 1,750, ... 250: heads cut from whole files, then the rests they left fill the places below
         List<Long> first = staggered.subList(0, 8).stream().map(Shard::bytes).toList();
-        assertEquals(List.of(2_000L, 1_880L, 1_750L, 1_630L, 1_500L, 1_380L, 1_250L, 1_130L), first,
-                "200 items, then heads of 188, 175, ... 113 items");
-        assertEquals(37, staggered.size(), "seven files cut in two");
-        // the other 29 in blocks of 8, the rests last: 22 whole files, then 870 .. 120
-        assertEquals(List.of(2_000L, 2_000L, 2_000L, 2_000L, 2_000L, 2_000L, 870L, 750L), sortedDown(staggered.subList(24, 32)));
-        assertEquals(List.of(620L, 500L, 370L, 250L, 120L), staggered.subList(32, 37).stream().map(Shard::bytes).toList(),
-                "the smallest rests end the campaign, largest first");
+        assertEquals(List.of(2_000L, 1_750L, 1_500L, 1_250L, 750L, 500L, 250L, 250L), first);
+        assertEquals(34, staggered.size(), "four files cut in two");
+        assertEquals(List.of(2_000L, 1_750L), staggered.subList(32, 34).stream().map(Shard::bytes).toList(),
+                "the last block: 25 whole files and a rest of 1,750 after 3 blocks of 8");
         assertEveryItemOnce(plan, staggered, counter);
         ShardFile head = staggered.get(1).files().get(0);
         ShardFile rest = staggered.stream().filter(s -> s.files().get(0).key().equals(head.key()) && s != staggered.get(1))
                 .findFirst().orElseThrow().files().get(0);
         assertEquals(0L, head.skippedItems());
-        assertEquals(188L, head.maxItems());
-        assertEquals(188L, rest.firstItem());
-        assertEquals(12L, rest.maxItems());
+        assertEquals(175L, head.maxItems());
+        assertEquals(175L, rest.firstItem());
+        assertEquals(25L, rest.maxItems());
     }
 
     @Test
@@ -119,7 +118,7 @@ class ShardOrderTest {
         }
         JobPlanner.ItemCounter counter = (key, atMost) -> Math.min(atMost, 4_000);
         List<Shard> staggered = ShardOrder.staggered(plan, 8, counter, 32);
-        assertEquals(16, staggered.size(), "heads of 350 .. 225 items; 375 would leave a range of 25");
+        assertEquals(14, staggered.size(), "heads of 350, 300, 250 and 50 items cut from ranges of 400");
         assertEveryItemOnce(List.of(new Shard(0, List.of(new ShardFile("big.jsonl", 40_000)))), staggered, counter);
         assertTrue(staggered.subList(0, 8).stream().allMatch(s -> s.files().size() == 1));
 
