@@ -7,8 +7,15 @@ package io.palimpsest.api.worker;
  * configured otherwise is estimated as it runs.
  */
 public final class FleetDefaults {
-    /** In-flight requests per batch slot of a model replica: 1.25 keeps a queue a quarter of the batch deep. */
-    public static final double HEADROOM = 1.25;
+    /**
+     * In-flight requests the fleet may hold per batch slot of a model replica: 1.5 allows a queue half
+     * the batch deep. What is in flight is held down by each worker's queue control (a short queue at
+     * the replica that waits least); the headroom is what lets every replica stay full while requests,
+     * placed one by one, leave one replica with a longer queue than the others (the replica ready
+     * first in a cold start keeps one for minutes). P6 in docs/BENCHMARKS.md: 0.910 with 1.25, 0.920
+     * with 1.5.
+     */
+    public static final double HEADROOM = 1.5;
     /** What an 'auto' worker is assumed to keep in flight when the operator sizes parallelism from capacity. */
     public static final int CONCURRENCY_PER_AUTO_WORKER = 32;
     /** Upper bound on worker pods per job under 'auto' parallelism. */

@@ -13,7 +13,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "palimpsest.jobs")
 public interface JobSettings {
 
-    /** In-flight requests per batch slot of a model replica: 1.25 keeps a queue a quarter of the batch deep. */
+    /** In-flight requests per batch slot of a model replica (see {@link FleetDefaults#HEADROOM}). */
     @WithDefault("" + FleetDefaults.HEADROOM)
     double headroom();
 

@@ -23,7 +23,7 @@ package io.palimpsest.operator.job;
 public final class ParallelismPolicy {
 
     /**
-     * @param headroom                    in-flight requests per batch slot, e.g. 1.25 = a queue a quarter of the batch deep
+     * @param headroom                    in-flight requests per batch slot, e.g. 1.5 = a queue half the batch deep
      * @param defaultConcurrencyPerWorker what an 'auto' worker is assumed to keep in flight
      * @param maxParallelism              an operator-wide cap on pods per job
      */

@@ -96,11 +96,11 @@ class AutoscalingScenarioTest {
             jobs.forEach(j -> s.client.resource(j).create());
 
             // While both run with shards to spare, the operator splits the model's worker budget by weight:
-            // 8 sequences x 1.25 = 10 requests, 2 per worker: ceil(7.5 / 2) = 4 and ceil(2.5 / 2) = 2 pods. A job
+            // 8 sequences x 1.5 = 12 requests, 2 per worker: ceil(9 / 2) = 5 and ceil(3 / 2) = 2 pods. A job
             // that started while the other was not yet Running had the model alone for a moment; the split
             // is read once both shares are in force.
             int[] pods = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(
-                    () -> new int[]{parallelism(s, "light"), parallelism(s, "heavy")}, p -> p[0] > 0 && p[1] > 0 && p[0] + p[1] <= 6);
+                    () -> new int[]{parallelism(s, "light"), parallelism(s, "heavy")}, p -> p[0] > 0 && p[1] > 0 && p[0] + p[1] <= 7);
             RewriteJob heavyDone = s.awaitPhase("heavy", JobPhase.Succeeded, Duration.ofSeconds(240));
             long lightAtThatTime = s.job("light").getStatus().getShards().getSucceeded();
             long heavyShards = heavyDone.getStatus().getShards().getSucceeded();

@@ -80,7 +80,7 @@ class PaidReplicaTimeTest {
     @Test
     void theRunLastsAsLongAsItsSlowestBoundNotOnlyItsDecoding() {
         // 2,000 documents (4,000 requests) in 56 shards, auto: 2 replicas, 20 workers (2 x 256 x 1.25 / 32), 3 rounds of pods
-        PaidReplicaTime.Fleet fleet = PaidReplicaTime.Fleet.DEFAULTS;
+        PaidReplicaTime.Fleet fleet = new PaidReplicaTime.Fleet(1.25, 32, 1000);
         Range tokens = new Range(2.3e5, 2.2e5, 2.4e5);
         PaidReplicaTime.Client quick = new PaidReplicaTime.Client(2000, 120, 0.001, "measured");
         PaidReplicaTime.Campaign c = new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured",
