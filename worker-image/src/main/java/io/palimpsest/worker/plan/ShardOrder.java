@@ -27,11 +27,11 @@ import java.util.TreeSet;
  *   over the longest one's time (graded only down to half of it, the ends crowded into that half and
  *   the fleet's running requests still fell at the same moments of each wave). For each place the
  *   largest remaining shard not over the place's size is taken when it is within one step (1/W of
- *   the largest) of it; otherwise a head
- *   range of the right size is cut from the smallest shard above it (both parts at least
- *   {@link ShardSplitter#MIN_ITEMS_PER_RANGE} items; the rest goes back among the others by size,
- *   usually to the end, where short shards even out the tail); failing that, the largest shard under
- *   the place's size, or else the largest of all, is taken whole.</li>
+ *   the largest) of it; otherwise a head range of the right size is cut from the smallest shard
+ *   above it (both parts at least {@link ShardSplitter#MIN_ITEMS_PER_RANGE} items; the rest goes
+ *   back among the others by size); failing that, the largest shard under the place's size, or else
+ *   the largest of all, is taken whole. A cut counts the items of the shard's whole files (a range's
+ *   count is in the plan), reading them as {@link ShardSplitter} does: at most one shard per place.</li>
  *   <li>The rest, largest first, is taken in blocks of {@code W}, each block in a shuffled order
  *   (seeded, so the same input gives the same plan): the workers ending first no longer take the
  *   largest shards of the next block, so the spread the first wave made is kept instead of closed,
@@ -43,8 +43,6 @@ import java.util.TreeSet;
  */
 public final class ShardOrder {
 
-    /** Size of the first wave's last shard against its first. */
-    static final double SMALLEST_SHARE = 0.0;
     /** The blocks' shuffle: fixed, so that planning the same input twice gives the same plan. */
     private static final long SEED = 0x5EEDL;
 
@@ -74,7 +72,7 @@ public final class ShardOrder {
             pool.add(new Entry(shard, shard.bytes(), order++));
         }
         long top = pool.first().bytes();
-        double step = top * (1 - SMALLEST_SHARE) / workers;
+        double step = (double) top / workers;
         List<List<ShardFile>> wave = new ArrayList<>();
         for (int i = 0; i < workers && !pool.isEmpty(); i++) {
             double target = top - step * i;
