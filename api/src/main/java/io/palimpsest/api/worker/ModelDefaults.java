@@ -34,4 +34,16 @@ public final class ModelDefaults {
         }
         return CrdDefaults.bundled(CrdSchema.REWRITER_MODELS).apply("spec", sections);
     }
+
+    /**
+     * The most replicas the operator runs for this model ({@code replicas.max}, 1 without a replicas
+     * section); null for a model behind an external {@code endpoint} that states no replicas: that fleet
+     * is not the operator's. What the preview prices, by hand and on a cluster alike.
+     */
+    public static Integer operatedMaxReplicas(RewriterModelSpec spec) {
+        if (spec == null || (spec.getEndpoint() != null && spec.getReplicas() == null)) {
+            return null;
+        }
+        return of(spec).getReplicas().getMax();
+    }
 }

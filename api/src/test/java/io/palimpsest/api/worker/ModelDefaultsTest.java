@@ -40,4 +40,19 @@ class ModelDefaultsTest {
         assertNull(spec.getEngine(), "the manifest's spec is not filled in");
         assertNull(spec.getReplicas().getMin());
     }
+
+    @Test
+    void theOperatedFleetIsOneReplicaWithoutAReplicasSectionAndNoneBehindAnExternalEndpoint() {
+        assertEquals(1, ModelDefaults.operatedMaxReplicas(new RewriterModelSpec()));
+        RewriterModelSpec external = new RewriterModelSpec();
+        RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+        endpoint.setUrl("https://api.example.com/v1");
+        external.setEndpoint(endpoint);
+        assertNull(ModelDefaults.operatedMaxReplicas(external), "not the operator's fleet");
+        RewriterModelSpec.Replicas four = new RewriterModelSpec.Replicas();
+        four.setMax(4);
+        external.setReplicas(four);
+        assertEquals(4, ModelDefaults.operatedMaxReplicas(external), "an endpoint that states its replicas");
+        assertNull(ModelDefaults.operatedMaxReplicas(null));
+    }
 }

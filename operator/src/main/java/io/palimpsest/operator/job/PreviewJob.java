@@ -98,10 +98,9 @@ public final class PreviewJob {
             args.addAll(List.of("--gpus-per-replica", String.valueOf(gpusPerReplica(spec))));
             // what the campaign pays besides its work: the autoscaler's settings as it applies them, and the model's load time
             ScalingPolicy policy = ScalingPolicy.from(spec);
-            // the fleet as the autoscaler sizes it (one replica when the model has no replicas section), as
-            // 'palimpsest preview' reads a model; an external endpoint that states no replicas is no fleet of ours
-            if (spec.getEndpoint() == null || spec.getReplicas() != null) {
-                args.addAll(List.of("--max-replicas", String.valueOf(policy.max())));
+            Integer maxReplicas = io.palimpsest.api.worker.ModelDefaults.operatedMaxReplicas(spec);
+            if (maxReplicas != null) {
+                args.addAll(List.of("--max-replicas", String.valueOf(maxReplicas)));
             }
             args.addAll(List.of("--min-replicas", String.valueOf(policy.min()),
                     "--target-waiting-per-replica", String.valueOf(policy.targetWaitingPerReplica()),

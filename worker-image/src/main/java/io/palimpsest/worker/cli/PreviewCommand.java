@@ -510,11 +510,7 @@ final class PreviewCommand implements Callable<Integer> {
      * model, or for a model behind an external endpoint that does not say: that fleet is not the operator's.
      */
     static Integer maxReplicas(RewriterModel model) {
-        if (model == null || model.getSpec() == null
-                || (model.getSpec().getEndpoint() != null && model.getSpec().getReplicas() == null)) {
-            return null;
-        }
-        return ModelDefaults.of(model.getSpec()).getReplicas().getMax();
+        return model == null ? null : ModelDefaults.operatedMaxReplicas(model.getSpec());
     }
 
     /** The manifests' path, for the simulator rules beside them. */
