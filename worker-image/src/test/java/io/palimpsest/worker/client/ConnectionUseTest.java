@@ -61,8 +61,10 @@ class ConnectionUseTest {
         }
         try (ModelSimServer first = sim(); ModelSimServer second = sim(); RoundRobinProxy service = new RoundRobinProxy(first.port())) {
             double with = shareOfTheAddedReplica(service, first, second, ConnectionUse.PER_REQUEST);
-            assertTrue(with >= 0.4, "with a connection per request the added replica served " + with + " of the last second's requests");
-            assertTrue(with > without + 0.2, "per request " + with + ", kept " + without);
+            // round robin per request: half; kept connections reach it only as the pool happens to open new ones
+            // (0.22 and 0.40 seen), so the kept share is the contrast printed, not a bound
+            assertTrue(with >= 0.4 && with <= 0.6, "with a connection per request the added replica served " + with
+                    + " of the last second's requests (kept: " + without + ")");
         }
     }
 
