@@ -43,5 +43,11 @@ public class ResolvedJob {
         private String apiKeyEnv;
         /** The server's batch size; sizes the worker's starting concurrency. */
         private Integer maxNumSeqs;
+        /**
+         * Base URL whose host resolves to every ready replica of a model this operator runs (cluster DNS
+         * of a headless Service, e.g. http://mistral-vllm-replicas.ns.svc:8000): the worker places each
+         * request on the replica with the shortest queue. Absent for an external endpoint.
+         */
+        private String replicas;
     }
 }
