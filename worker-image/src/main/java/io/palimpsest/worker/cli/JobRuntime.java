@@ -141,7 +141,7 @@ final class JobRuntime implements AutoCloseable {
             Optional<String> apiKey = Optional.ofNullable(job.getModel() == null ? null : job.getModel().getApiKeyEnv())
                     .flatMap(environment::get);
             ClientSettings settings = ClientSettings.defaults(endpoint).withApiKey(apiKey).withConcurrency(initial, cap)
-                    .withTimeouts(requestTimeout, maxOutage);
+                    .withTimeouts(requestTimeout, maxOutage).withReplicas(replicasOf(endpoint));
             if (backoffBase != null || backoffCap != null) {
                 settings = settings.withBackoff(backoffBase != null ? backoffBase : settings.backoffBase(),
                         backoffCap != null ? backoffCap : settings.backoffCap(), settings.probeEvery());
@@ -149,6 +149,20 @@ final class JobRuntime implements AutoCloseable {
             client = new ModelClient(settings, json);
         }
         return client;
+    }
+
+    /**
+     * The address listing the model's replicas, when the worker calls the endpoint the operator
+     * resolved for a model it runs; an endpoint given by hand (--endpoint, PALIMPSEST_MODEL_ENDPOINT)
+     * is called as it is.
+     */
+    private Optional<URI> replicasOf(URI endpoint) {
+        var model = job.getModel();
+        if (model == null || model.getReplicas() == null || model.getEndpoint() == null
+                || !URI.create(model.getEndpoint()).equals(endpoint)) {
+            return Optional.empty();
+        }
+        return Optional.of(URI.create(model.getReplicas()));
     }
 
     /** The wait before retry n is uniform in [0, min(cap, base * 2^(n-1))]; null keeps the client's default. */

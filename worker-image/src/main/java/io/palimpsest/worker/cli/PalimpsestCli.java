@@ -16,6 +16,8 @@ public final class PalimpsestCli implements Runnable {
     public static void main(String[] args) {
         // before anything loads the JDK's HTTP client, which reads it once
         io.palimpsest.worker.client.ConnectionUse.allowConnectionHeader();
+        // before the first name lookup, which fixes the JVM's DNS cache policy
+        io.palimpsest.worker.client.ReplicaRouter.followDnsChanges();
         System.exit(execute(args));
     }
 

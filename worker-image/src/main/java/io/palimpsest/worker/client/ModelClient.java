@@ -1,6 +1,7 @@
 package io.palimpsest.worker.client;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,6 +48,8 @@ public final class ModelClient implements AutoCloseable {
     private final QueueDepthProbe probe;
     private final Backoff backoff;
     private final ConnectionUse connectionUse;
+    /** Places requests on replicas by their queues, when the settings name an address listing them; else null. */
+    private final ReplicaRouter router;
     private final RepeatedRefusal repeatedRefusal = new RepeatedRefusal(REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT);
     /** Set once the server refused the job's requests as a whole; every later call fails with it at once. */
     private volatile ModelConfigException refusedForAll;
@@ -56,6 +59,11 @@ public final class ModelClient implements AutoCloseable {
     static final int REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT = 8;
 
     public ModelClient(ClientSettings settings, ObjectMapper json) {
+        this(settings, json, InetAddress::getAllByName);
+    }
+
+    /** @param resolver how {@code settings.replicas()}'s host is resolved to the replicas' addresses */
+    ModelClient(ClientSettings settings, ObjectMapper json, ReplicaRouter.Resolver resolver) {
         ConnectionUse.allowConnectionHeader(); // takes effect if no HTTP client was built in this JVM yet
         settings.connectionUse().requireAllowed();
         this.settings = settings;
@@ -76,7 +84,12 @@ public final class ModelClient implements AutoCloseable {
         this.concurrency = new AdaptiveConcurrency(settings.initialConcurrency(), settings.concurrencyCap(), System::nanoTime);
         this.gate = new EndpointGate(http, settings.baseUrl(), scheduler, settings.gateThreshold(), settings.probeEvery(),
                 settings.maxOutage(), System::nanoTime);
-        this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod());
+        this.router = settings.replicas().map(base -> new ReplicaRouter(base, resolver, System::nanoTime,
+                bound -> ThreadLocalRandom.current().nextInt(bound))).orElse(null);
+        if (router != null) {
+            router.refresh(); // the first requests are placed too, not only those after the probe's first round
+        }
+        this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod(), router);
         this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current().nextDouble());
         this.connectionUse = settings.connectionUse();
     }
@@ -88,6 +101,11 @@ public final class ModelClient implements AutoCloseable {
 
     public ClientStats stats() {
         return stats;
+    }
+
+    /** Each replica's load as this client estimates it, by address; empty when the Service places requests. */
+    public java.util.Map<String, Double> replicaLoads() {
+        return router == null ? java.util.Map.of() : router.loads();
     }
 
     public AdaptiveConcurrency concurrency() {
@@ -136,6 +154,11 @@ public final class ModelClient implements AutoCloseable {
                 return;
             }
             Throwable cause = unwrap(error);
+            if (cause instanceof ReplicaRefusedException) {
+                // another replica is there to take it: placed again at once, nothing charged
+                tryOnce(request, chat, charged, result);
+                return;
+            }
             if (!retryable(cause)) {
                 result.completeExceptionally(cause);
                 return;
@@ -174,21 +197,40 @@ public final class ModelClient implements AutoCloseable {
     private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
         long start = System.nanoTime();
         stats.attempts.increment();
-        HttpRequest sent = connectionUse.apply(request);
+        ReplicaRouter.Replica replica = router == null ? null : router.pick().orElse(null);
+        HttpRequest sent = replica == null ? connectionUse.apply(request) : replica.place(request);
         return http.sendAsync(sent, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+            if (replica != null) {
+                replica.done();
+            }
             if (error != null) {
                 Throwable cause = unwrap(error);
                 concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
                 if (cause instanceof HttpTimeoutException && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
                     stats.retry("timeout");
+                } else if (replica != null && router.refused(replica)) {
+                    stats.retry("replica_gone");
+                    throw new CompletionException(new ReplicaRefusedException(replica + ": " + cause));
                 } else {
                     stats.retry("connection");
                     gate.recordOutage(String.valueOf(cause), java.util.Optional.empty());
                 }
                 throw new CompletionException(cause);
             }
+            if (replica != null && (response.statusCode() == 502 || response.statusCode() == 503) && router.refused(replica)) {
+                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+                stats.retry("replica_gone");
+                throw new CompletionException(new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
+            }
             return interpret(request, response, chat, System.nanoTime() - start);
         });
+    }
+
+    /** A replica the request was placed on refused it (draining, or gone) while others remain: place it again. */
+    static final class ReplicaRefusedException extends IOException {
+        ReplicaRefusedException(String message) {
+            super(message);
+        }
     }
 
     private ModelReply interpret(HttpRequest request, HttpResponse<byte[]> response, boolean chat, long nanos) {

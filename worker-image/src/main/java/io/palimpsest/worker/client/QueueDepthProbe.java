@@ -48,9 +48,17 @@ public final class QueueDepthProbe implements AutoCloseable {
     static final int REMEMBERED_ROUNDS = 4;
     private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(2);
     private final RecentPages recent;
+    /** When set, the replicas are scraped one by one at their own addresses, and their pages place requests too. */
+    private final ReplicaRouter router;
 
     public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period) {
+        this(http, baseUrl, concurrency, scheduler, period, null);
+    }
+
+    public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period,
+                           ReplicaRouter router) {
         this.http = http;
+        this.router = router;
         this.metrics = baseUrl.resolve("/metrics");
         this.concurrency = concurrency;
         this.recent = new RecentPages(period.multipliedBy(REMEMBERED_ROUNDS).toNanos());
@@ -58,23 +66,45 @@ public final class QueueDepthProbe implements AutoCloseable {
     }
 
     private void sample() {
+        List<ReplicaRouter.Replica> direct = List.of();
+        if (router != null) {
+            router.refresh();
+            direct = router.toScrape(SCRAPES_PER_ROUND);
+        }
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
-        HttpRequest request = ConnectionUse.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
-        for (int i = 0; i < SCRAPES_PER_ROUND; i++) {
-            pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        if (direct.isEmpty()) {
+            HttpRequest request = ConnectionUse.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
+            for (int i = 0; i < SCRAPES_PER_ROUND; i++) {
+                pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+            }
+        } else {
+            // a replica's own address reaches that replica: its connection may stay open
+            for (ReplicaRouter.Replica replica : direct) {
+                HttpRequest request = HttpRequest.newBuilder(replica.base().resolve("/metrics")).timeout(SCRAPE_TIMEOUT).GET().build();
+                pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+            }
         }
         List<String> pages = new ArrayList<>();
-        for (CompletableFuture<HttpResponse<String>> f : pending) {
+        for (int i = 0; i < pending.size(); i++) {
+            CompletableFuture<HttpResponse<String>> f = pending.get(i);
+            ReplicaRouter.Replica replica = direct.isEmpty() ? null : direct.get(i);
             try {
                 HttpResponse<String> response = f.get(SCRAPE_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
                 if (response.statusCode() == 200) {
                     pages.add(response.body());
+                    if (replica != null) {
+                        router.onPage(replica, sum(response.body(), "vllm:num_requests_waiting"), sum(response.body(), "vllm:num_requests_running"));
+                    }
                 }
             } catch (ExecutionException | TimeoutException | RuntimeException unreachable) {
                 f.cancel(true); // no page from this one; latency-based control covers a round with none
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                if (replica != null) {
+                    router.scraped(replica);
+                }
             }
         }
         FleetSample fleet = FleetSample.of(recent.update(pages, System.nanoTime()), preemptions);

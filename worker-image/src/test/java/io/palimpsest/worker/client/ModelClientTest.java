@@ -147,7 +147,7 @@ class ModelClientTest {
         try (ModelSimServer sim = sim(FaultConfig.none());
              ModelClient client = new ModelClient(new ClientSettings(URI.create(sim.baseUrl()), java.util.Optional.empty(),
                      Duration.ofSeconds(5), 2, Duration.ofMillis(20), Duration.ofMillis(100), 8, 64, 4, Duration.ofMillis(200),
-                     Duration.ofSeconds(30), Duration.ofMillis(500), ConnectionUse.PER_REQUEST), json)) {
+                     Duration.ofSeconds(30), Duration.ofMillis(500), ConnectionUse.PER_REQUEST, java.util.Optional.empty()), json)) {
             assertTrue(client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
             sim.pauseFor(Duration.ofSeconds(3), OutageMode.SERVICE_UNAVAILABLE);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();

@@ -1,0 +1,169 @@
+package io.palimpsest.worker.client;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Placement by queue over real HTTP: model simulators on loopback addresses of their own (one port,
+ * as pods behind a headless Service), a name that resolves to them, and the client placing requests.
+ */
+class ReplicaPlacementTest {
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final List<String> listed = new CopyOnWriteArrayList<>();
+
+    private InetAddress[] resolve(String host) throws UnknownHostException {
+        if (listed.isEmpty()) {
+            throw new UnknownHostException(host);
+        }
+        List<InetAddress> out = new ArrayList<>();
+        for (String ip : listed) {
+            out.add(InetAddress.getByName(ip));
+        }
+        return out.toArray(InetAddress[]::new);
+    }
+
+    /**
+     * One replica holds a queue of 36 behind its batch of 4 (long generations: tens of seconds of
+     * queue) when the client starts: a Service would give it
+     * a third of the new requests, where they wait behind the queue; placed by queue, it gets almost
+     * none until the queue is gone.
+     */
+    @Test
+    void aReplicaWithAQueueGetsFewOfTheNewRequests() throws Exception {
+        int port = freePort("127.0.0.31");
+        try (ModelSimServer queued = sim("127.0.0.31", port); ModelSimServer a = sim("127.0.0.32", port);
+             ModelSimServer b = sim("127.0.0.33", port)) {
+            listed.addAll(List.of("127.0.0.31", "127.0.0.32", "127.0.0.33"));
+            List<CompletableFuture<HttpResponse<String>>> backlog = new ArrayList<>();
+            HttpClient plain = HttpClient.newHttpClient();
+            for (int i = 0; i < 40; i++) {
+                backlog.add(plain.sendAsync(HttpRequest.newBuilder(URI.create(queued.baseUrl() + "/v1/chat/completions"))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                                json.writeValueAsString(body("backlog " + i + " " + "word ".repeat(200), 200)))).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> queued.requestLog().completions().size() == 40);
+            int before = 40;
+            try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
+                Thread.sleep(300); // the first pages
+                keepBusy(client, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+                double toQueued = queued.requestLog().completions().size() - before;
+                double total = toQueued + a.requestLog().completions().size() + b.requestLog().completions().size();
+                System.out.printf("placement by queue: the queued replica got %.0f of %.0f new requests (loads %s)%n", toQueued, total,
+                        client.replicaLoads());
+                assertTrue(total >= 60, "the client kept working: " + total);
+                assertTrue(toQueued / total < 0.1, "the queued replica got " + toQueued + " of " + total + " (a third behind a Service)");
+                assertEquals(0, client.stats().retriesByReason.size(), "nothing retried: " + client.stats().retriesByReason);
+            }
+            backlog.forEach(f -> f.cancel(true));
+        }
+    }
+
+    /**
+     * A replica that goes away while still listed (removed from the fleet, DNS not updated yet): the
+     * requests it refuses are placed again on the other, none fails, and the model is not taken for
+     * down (no outage retries, which would close the gate after a run of them).
+     */
+    @Test
+    void aReplicaThatGoesAwayWhileListedCostsNoRequest() throws Exception {
+        int port = freePort("127.0.0.41");
+        try (ModelSimServer stays = sim("127.0.0.41", port)) {
+            ModelSimServer leaves = sim("127.0.0.42", port);
+            listed.addAll(List.of("127.0.0.41", "127.0.0.42"));
+            try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
+                keepBusy(client, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700));
+                leaves.drain(Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+                leaves.close();
+                keepBusy(client, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500));
+                var retries = client.stats().retriesByReason;
+                System.out.println("a replica gone while listed: retries " + retries);
+                assertTrue(retries.containsKey("replica_gone"), "the gone replica was met: " + retries);
+                assertTrue(!retries.containsKey("connection") && !retries.containsKey("http_503"), "no outage counted: " + retries);
+            }
+        }
+    }
+
+    /** With nothing listed (no replica ready yet, or no such name) requests go to the endpoint itself. */
+    @Test
+    void withNoReplicaListedRequestsGoThroughTheEndpoint() throws Exception {
+        int port = freePort("127.0.0.51");
+        try (ModelSimServer service = sim("127.0.0.51", port)) {
+            ClientSettings settings = settings(port);
+            try (ModelClient client = new ModelClient(settings, json, this::resolve)) {
+                keepBusy(client, 4, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
+            }
+            assertTrue(service.requestLog().completions().size() > 0);
+        }
+    }
+
+    private ClientSettings settings(int port) {
+        return ClientSettings.defaults(URI.create("http://127.0.0.51:" + port))
+                .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
+                .withMetricsPeriod(Duration.ofMillis(100))
+                .withReplicas(java.util.Optional.of(URI.create("http://replicas.test.svc:" + port)));
+    }
+
+    private static int freePort(String host) throws Exception {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return probe.getLocalPort();
+        }
+    }
+
+    private static ModelSimServer sim(String host, int port) {
+        return ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(4).decodeStepBaseSeconds(0.01)
+                .decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0).build(), host, port);
+    }
+
+    /** {@code lanes} requests in flight at all times until the deadline. */
+    private void keepBusy(ModelClient client, int lanes, long untilNanos) throws Exception {
+        List<CompletableFuture<ModelReply>> open = new ArrayList<>();
+        for (int lane = 0; lane < lanes; lane++) {
+            open.add(CompletableFuture.completedFuture(null));
+        }
+        while (System.nanoTime() < untilNanos) {
+            for (int lane = 0; lane < open.size(); lane++) {
+                if (open.get(lane).isDone()) {
+                    open.get(lane).get();
+                    open.set(lane, client.chat(body("lane " + lane)));
+                }
+            }
+            Thread.sleep(2);
+        }
+        for (CompletableFuture<ModelReply> lane : open) {
+            lane.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private ObjectNode body(String text) {
+        return body(text, 8);
+    }
+
+    private ObjectNode body(String text, int maxTokens) {
+        ObjectNode body = json.createObjectNode();
+        body.put("model", "sim");
+        body.putArray("messages").addObject().put("role", "user").put("content", text);
+        body.put("max_tokens", maxTokens);
+        return body;
+    }
+}
