@@ -35,6 +35,10 @@ import java.util.concurrent.TimeoutException;
  * however many replicas there are and however many workers share them (an earlier probe sent twice
  * as many scrapes as replicas every half second, which with 100 workers on 4 replicas was 20 pages
  * rendered and parsed for every completion). Preemption counters are differenced per replica.
+ *
+ * <p>When the model's replicas are listed by name ({@link ReplicaRouter}), the round's scrapes go to
+ * the replicas whose page is oldest, each at its own address, and each page also tells the router
+ * that replica's load; the pages are folded into the fleet view as above.
  */
 public final class QueueDepthProbe implements AutoCloseable {
 
@@ -154,10 +158,9 @@ public final class QueueDepthProbe implements AutoCloseable {
      * <p>{@code shortestQueue} is the queue the control steers by: the requests beyond a full batch at
      * the replica that has fewest of them, counted for each replica (0 while any replica has a free
      * slot). A full batch is the most any replica with a queue runs (a replica that queues runs all it
-     * can). Requests are placed one by one ({@link ConnectionUse#PER_REQUEST}), so every replica takes
-     * an equal share of new ones; a queue left on one replica (a cold start's first workers all
-     * reached the one replica ready then) drains by itself, and steering by the fleet's total would
-     * hold the other replicas part-empty meanwhile.
+     * can). Requests are placed one by one, by the replicas' queues ({@link ReplicaRouter}) or by the
+     * Service ({@link ConnectionUse#PER_REQUEST}), so a queue left on one replica drains by itself,
+     * and steering by the fleet's total would hold the other replicas part-empty meanwhile.
      */
     record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas, double shortestQueue) {
 
