@@ -26,9 +26,10 @@ import io.palimpsest.worker.run.ModelUnavailableException;
 
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
- * flight on a handful of threads), in the JDK (no Netty/Vert.x in the worker image), HTTP/1.1 with
- * one connection per request by default, so that a Service places each request on a ready replica
- * ({@link ConnectionUse}). One attempt = wait for the {@link EndpointGate}, take a permit from
+ * flight on a handful of threads), in the JDK (no Netty/Vert.x in the worker image), HTTP/1.1. Each
+ * request goes to the replica with the shorter queue when the model's replicas are listed by name
+ * ({@link ReplicaRouter}), else on a connection of its own so that a Service places it on a ready
+ * replica ({@link ConnectionUse}). One attempt = wait for the {@link EndpointGate}, take a permit from
  * {@link AdaptiveConcurrency}, send with a deadline; retryable failures are tried again after a
  * {@link Backoff}, up to {@code maxAttempts} per request. What a status means is {@link StatusPolicy}'s:
  * an outage (refused connection, 429, 502-504) closes the gate after a run of them, and a failure
