@@ -23,6 +23,8 @@ public final class JobResolver {
     /** Port of a self-hosted model's Service; its name is the model's plus this suffix. */
     public static final int MODEL_SERVICE_PORT = 8000;
     public static final String MODEL_SERVICE_SUFFIX = "-vllm";
+    /** Suffix of a self-hosted model's headless Service, whose DNS name answers with every ready replica. */
+    public static final String MODEL_REPLICAS_SERVICE_SUFFIX = "-vllm-replicas";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,7 +68,11 @@ public final class JobResolver {
         return RecipeHash.of(CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", spec).getRecipe());
     }
 
-    /** What the workers call: the model's reported endpoint, else its external one, else its Service (stable while scaled to zero). */
+    /**
+     * What the workers call: the model's reported endpoint, else its external one, else its Service (stable while
+     * scaled to zero); for a model the operator runs, also the name of its replicas, so the worker can place each
+     * request on the replica with the shortest queue.
+     */
     public static ResolvedJob.ResolvedModel resolveModel(RewriterModel model, RewriteJob job, Settings settings) {
         RewriterModelSpec spec = model.getSpec();
         ResolvedJob.ResolvedModel resolved = new ResolvedJob.ResolvedModel();
@@ -75,6 +81,9 @@ public final class JobResolver {
             endpoint = spec != null && spec.getEndpoint() != null ? spec.getEndpoint().getUrl() : serviceUrl(model, job);
         }
         resolved.setEndpoint(endpoint);
+        if (spec == null || spec.getEndpoint() == null) {
+            resolved.setReplicas(replicasUrl(model, job));
+        }
         resolved.setServedModelName(servedModelName(model));
         Integer maxNumSeqs = spec == null || spec.getEngine() == null ? null : spec.getEngine().getMaxNumSeqs();
         resolved.setMaxNumSeqs(maxNumSeqs != null ? maxNumSeqs : settings.defaultMaxNumSeqs());
@@ -99,11 +108,29 @@ public final class JobResolver {
     }
 
     private static String serviceUrl(RewriterModel model, RewriteJob job) {
+        return inClusterUrl(serviceName(model), model, job);
+    }
+
+    /**
+     * The headless Service over the same replicas as {@link #serviceName}: its cluster DNS name answers with one
+     * address per ready replica, where the Service's answers with one address that places each connection itself.
+     */
+    public static String replicasServiceName(RewriterModel model) {
+        return model.getMetadata().getName() + MODEL_REPLICAS_SERVICE_SUFFIX;
+    }
+
+    /** In-cluster base URL of a self-hosted model's headless Service (without /v1); namespaced as {@link #serviceUrl}. */
+    public static String replicasUrl(RewriterModel model, RewriteJob job) {
+        return inClusterUrl(replicasServiceName(model), model, job);
+    }
+
+    /** The model's namespace, else the job's (a manifest on disk may name neither), else default. */
+    private static String inClusterUrl(String service, RewriterModel model, RewriteJob job) {
         String namespace = model.getMetadata().getNamespace();
         if (namespace == null && job != null && job.getMetadata() != null) {
             namespace = job.getMetadata().getNamespace();
         }
-        return "http://" + serviceName(model) + "." + (namespace == null ? "default" : namespace) + ".svc:" + MODEL_SERVICE_PORT;
+        return "http://" + service + "." + (namespace == null ? "default" : namespace) + ".svc:" + MODEL_SERVICE_PORT;
     }
 
     /**

@@ -60,6 +60,7 @@ class JobResolverTest {
     void selfHostedModelResolvesToItsServiceWithDefaults() {
         ResolvedJob resolved = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults());
         assertEquals("http://qwen-vllm.corpora.svc:8000", resolved.getModel().getEndpoint());
+        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getModel().getReplicas());
         assertEquals("qwen", resolved.getModel().getServedModelName());
         assertEquals(JobResolver.DEFAULT_MAX_NUM_SEQS, resolved.getModel().getMaxNumSeqs());
         assertNull(resolved.getModel().getApiKeyEnv());
@@ -91,6 +92,7 @@ class JobResolverTest {
         model.getSpec().setServedModelName("qwen-2.5");
         ResolvedJob resolved = JobResolver.resolve(job(), model, new JobResolver.Settings(100, 32));
         assertEquals("https://llm.example/openai", resolved.getModel().getEndpoint());
+        assertNull(resolved.getModel().getReplicas(), "no replicas of ours behind an external endpoint");
         assertEquals(JobResolver.MODEL_API_KEY_ENV, resolved.getModel().getApiKeyEnv());
         assertEquals("qwen-2.5", resolved.getModel().getServedModelName());
         assertEquals(32, resolved.getModel().getMaxNumSeqs());
@@ -103,7 +105,20 @@ class JobResolverTest {
         RewriterModelStatus status = new RewriterModelStatus();
         status.setEndpoint("http://10.0.0.7:8000");
         model.setStatus(status);
-        assertEquals("http://10.0.0.7:8000", JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel().getEndpoint());
+        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel();
+        assertEquals("http://10.0.0.7:8000", resolved.getEndpoint());
+        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getReplicas(), "the operator runs it: its replicas are named");
+    }
+
+    @Test
+    void replicasOfAModelWithoutANamespaceAreInTheJobs() {
+        RewriterModel model = selfHosted();
+        model.getMetadata().setNamespace(null);
+        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel();
+        assertEquals("http://qwen-vllm.corpora.svc:8000", resolved.getEndpoint());
+        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getReplicas());
+        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", JobResolver.replicasUrl(model, job()));
+        assertEquals("qwen-vllm-replicas", JobResolver.replicasServiceName(model));
     }
 
     @Test

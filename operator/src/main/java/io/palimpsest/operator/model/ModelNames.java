@@ -18,6 +18,8 @@ public final class ModelNames {
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
     public static final String MANAGED_BY = "palimpsest-operator";
     public static final String COMPONENT_SERVER = "model-server";
+    /** The headless Service over the model's replicas: a component of its own, so each Service dependent watches one. */
+    public static final String COMPONENT_REPLICAS = "model-replicas";
     public static final String COMPONENT_CACHE = "model-cache";
     public static final String COMPONENT_DOWNLOAD = "model-download";
     /** Worker pods of RewriteJobs carry this component and the model label; KEDA wakes the model on them. */
@@ -34,6 +36,10 @@ public final class ModelNames {
 
     public static String service(RewriterModel m) {
         return JobResolver.serviceName(m);
+    }
+
+    public static String replicasService(RewriterModel m) {
+        return JobResolver.replicasServiceName(m);
     }
 
     public static String cachePvc(RewriterModel m) {

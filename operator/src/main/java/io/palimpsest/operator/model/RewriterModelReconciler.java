@@ -38,6 +38,7 @@ import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.VllmDeployment;
+import io.palimpsest.operator.model.resources.VllmReplicaService;
 import io.palimpsest.operator.model.resources.VllmService;
 import io.palimpsest.operator.model.resources.WeightCachePvc;
 import io.palimpsest.operator.model.resources.WeightDownloadJob;
@@ -87,6 +88,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final RenderSettings settings;
     private final VllmDeployment deployment;
     private final VllmService service;
+    private final VllmReplicaService replicaService;
     private final WeightCachePvc cachePvc;
     private final WeightDownloadJob downloadJob;
     private final ModelDisruptionBudget disruptionBudget;
@@ -109,6 +111,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.policy = AdmissionPolicy.from(config.policy());
         this.deployment = new VllmDeployment(settings);
         this.service = new VllmService(settings);
+        this.replicaService = new VllmReplicaService(settings);
         this.cachePvc = new WeightCachePvc(settings);
         this.downloadJob = new WeightDownloadJob(settings);
         this.disruptionBudget = new ModelDisruptionBudget(settings);
@@ -126,7 +129,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         scraper.watch(context.getPrimaryCache());
         scraper.onGone(scaledObjects::forget);
         List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
-                EventSourceUtils.dependentEventSources(context, deployment, service, cachePvc, downloadJob, disruptionBudget));
+                EventSourceUtils.dependentEventSources(context, deployment, service, replicaService, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
         sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriteJob.class, RewriterModel.class)
                 .withName("bound-rewritejobs")
@@ -179,6 +182,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             return invalidSpec(model, previous, e.getMessage());
         }
         WeightSource weights = WeightSource.of(model);
+        Optional<SpecValidator.Violation> nameTooLong = ModelNameLimit.check(model, weights);
+        if (nameTooLong.isPresent()) {
+            return invalidSpec(model, previous, nameTooLong.get().toString());
+        }
         WeightsState weightsState = WeightsState.NotNeeded;
         if (weights.usesCache()) {
             cachePvc.reconcile(model, context);
@@ -222,6 +229,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
         deployment.reconcile(model, context);
         service.reconcile(model, context);
+        replicaService.reconcile(model, context);
         if (ModelDisruptionBudget.wanted(model, settings)) {
             disruptionBudget.reconcile(model, context);
         } else {

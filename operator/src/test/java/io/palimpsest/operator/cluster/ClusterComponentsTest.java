@@ -9,11 +9,15 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.sim.OutageMode;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,10 +26,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,15 +126,7 @@ class ClusterComponentsTest {
 
     @Test
     void deploymentRunsModelSimPerPodAddressAndServiceSpreadsConnections() throws Exception {
-        Deployment d = new DeploymentBuilder().withNewMetadata().withName("llm").withNamespace(NS).endMetadata()
-                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", "llm").endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", "llm").endMetadata().withNewSpec()
-                .addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").withCommand("vllm", "serve")
-                .withArgs("org/model", "--served-model-name", "m", "--max-num-seqs", "8", "--port", "8000")
-                .addNewPort().withName("http").withContainerPort(8000).endPort()
-                .withNewReadinessProbe().withNewHttpGet().withPath("/health").withPort(new IntOrString("http")).endHttpGet().endReadinessProbe()
-                .endContainer().endSpec().endTemplate().endSpec().build();
-        client.apps().deployments().inNamespace(NS).resource(d).create();
+        client.apps().deployments().inNamespace(NS).resource(modelSimDeployment("llm", 2)).create();
         client.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata().withName("llm").endMetadata()
                 .withNewSpec().addToSelector("app", "llm").addNewPort().withPort(8000).withTargetPort(new IntOrString("http")).endPort()
                 .endSpec().build()).create();
@@ -162,11 +161,66 @@ class ClusterComponentsTest {
         assertThrows(ConnectException.class, () -> get("http://" + ip + ":8000/health"), "no endpoint: refused");
     }
 
+    @Test
+    void aHeadlessServiceNameAnswersWithTheReadyPodsAndIsLeftAsANameInUrls() throws Exception {
+        Assumptions.assumeTrue(ClusterDns.active(), "needs -D" + ClusterDns.HOSTS_FILE_PROPERTY + " (the module's surefire argLine)");
+        client.apps().deployments().inNamespace(NS).resource(modelSimDeployment("fleet", 2)).create();
+        client.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata().withName("fleet-replicas").endMetadata()
+                .withNewSpec().withClusterIP("None").addToSelector("app", "fleet")
+                .addNewPort().withPort(8000).withTargetPort(new IntOrString("http")).endPort()
+                .endSpec().build()).create();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> readyReplicas("fleet") == 2);
+            Set<String> podIps = client.pods().inNamespace(NS).withLabel("app", "fleet").list().getItems().stream()
+                    .map(p -> p.getStatus().getPodIP()).collect(Collectors.toSet());
+            String name = "fleet-replicas." + NS + ".svc";
+            await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> addresses(name), podIps::equals);
+            assertEquals(podIps, addresses(name + ".cluster.local"));
+            assertTrue(cluster.services().clusterIp(NS, "fleet-replicas").isEmpty(), "headless: no cluster IP");
+            assertEquals("http://" + name + ":8000/v1", cluster.services().rewriteHosts("http://" + name + ":8000/v1", NS),
+                    "the program resolves a headless name itself");
+
+            Pod failing = client.pods().inNamespace(NS).withLabel("app", "fleet").list().getItems().get(0);
+            MODELS.server(NS, failing.getMetadata().getName()).beginOutage(OutageMode.REFUSE_CONNECTIONS, null);
+            Set<String> rest = podIps.stream().filter(ip -> !ip.equals(failing.getStatus().getPodIP())).collect(Collectors.toSet());
+            await().atMost(Duration.ofSeconds(5)).until(() -> addresses(name), rest::equals);
+        } finally {
+            client.services().inNamespace(NS).withName("fleet-replicas").delete();
+            client.apps().deployments().inNamespace(NS).withName("fleet").scale(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.pods().inNamespace(NS).withLabel("app", "fleet").list().getItems().isEmpty());
+            await().atMost(Duration.ofSeconds(5)).until(() -> MODELS.servers().isEmpty());
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try {
+                addresses("fleet-replicas." + NS + ".svc");
+                return false;
+            } catch (UnknownHostException e) {
+                return true;
+            }
+        });
+    }
+
+    private static Set<String> addresses(String host) throws UnknownHostException {
+        return Arrays.stream(InetAddress.getAllByName(host)).map(InetAddress::getHostAddress).collect(Collectors.toSet());
+    }
+
     /** A new client per call: kube-proxy balances connections, and this makes each request one. */
     private static int get(String url) throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** vLLM (the simulator here) behind a readiness probe on /health, labelled app=<name>. */
+    private static Deployment modelSimDeployment(String name, int replicas) {
+        return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
+                .withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata().withNewSpec()
+                .addNewContainer().withName("vllm").withImage("vllm/vllm-openai:v0.11.0").withCommand("vllm", "serve")
+                .withArgs("org/model", "--served-model-name", "m", "--max-num-seqs", "8", "--port", "8000")
+                .addNewPort().withName("http").withContainerPort(8000).endPort()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/health").withPort(new IntOrString("http")).endHttpGet().endReadinessProbe()
+                .endContainer().endSpec().endTemplate().endSpec().build();
     }
 
     private static int readyReplicas(String name) {

@@ -38,7 +38,10 @@ import java.util.stream.Stream;
  * <li>Service host names in the mounted job.yaml (the model's endpoint,
  *     {@code http://<model>.<ns>.svc:8000}) and in args ({@code preview --endpoint}): rewritten to the
  *     Service's cluster IP ({@link ServiceProxies#rewriteHosts}), which is what cluster DNS would
- *     resolve them to.</li>
+ *     resolve them to. The name of a headless Service (the model's replicas,
+ *     {@code http://<model>-vllm-replicas.<ns>.svc:8000}) stays a name: in-process workers resolve it
+ *     to the ready replicas through {@link ClusterDns}; subprocesses do not resolve it and use the
+ *     Service.</li>
  * <li>The termination message path: passed as {@code --termination-log <sandbox file>} to
  *     {@code plan}, {@code run} and {@code preview}.</li>
  * <li>In-process only, env the CLI would read from the process becomes flags:

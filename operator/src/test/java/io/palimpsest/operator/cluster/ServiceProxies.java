@@ -10,6 +10,7 @@ import io.vertx.core.Vertx;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * kube-proxy and cluster DNS for ClusterIP Services. Each Service gets a loopback "cluster IP"
+ * kube-proxy and cluster DNS for Services. Each ClusterIP Service gets a loopback "cluster IP"
  * (127.200.x.y) and, per port, a {@link ServiceProxy} that forwards each new TCP connection to the
  * next ready pod matching the selector (round robin over the endpoints, resolved named target
  * ports included). Like kube-proxy it balances connections, not requests: a client keeping its
@@ -37,6 +38,11 @@ import java.util.regex.Pattern;
  * and connections are refused, as a client sees NXDOMAIN or a refused connection on a cluster;
  * afterwards the program reaches the new Service, as a client does once DNS answers with its new
  * cluster IP.
+ * <p>
+ * Headless Services ({@code clusterIP: None}) get no address and no proxy: their name answers with
+ * the ready pods' IPs ({@code publishNotReadyAddresses}: every pod's), through {@link ClusterDns}, so
+ * a program in this JVM that resolves the name itself sees the replicas come and go. Their names are
+ * left as they are by {@link #rewriteHosts}.
  */
 public final class ServiceProxies implements AutoCloseable {
 
@@ -51,6 +57,9 @@ public final class ServiceProxies implements AutoCloseable {
     /** Every Service name's address, kept after the Service is gone (see the DNS note above). */
     private final Map<String, String> nameAddresses = new ConcurrentHashMap<>();
     private final Map<String, ServiceProxy> proxies = new ConcurrentHashMap<>();
+    /** Every headless Service seen ({@code namespace/name}), kept after it is gone: its name stays a name. */
+    private final Set<String> headless = ConcurrentHashMap.newKeySet();
+    private final ClusterDns dns = new ClusterDns();
     private final ControlLoop loop;
     private final ChangeFeed feed = new ChangeFeed();
 
@@ -84,13 +93,24 @@ public final class ServiceProxies implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Replaces Service host names in URLs ({@code http://svc.ns.svc:8000/v1}) with cluster IPs. */
+    /**
+     * Replaces Service host names in URLs ({@code http://svc.ns.svc:8000/v1}) with cluster IPs. The
+     * name of a headless Service (one that exists, or did) is left alone: it has no cluster IP, and
+     * its answer (the ready replicas) changes while the program runs, so the program resolves it itself
+     * ({@link ClusterDns}). A fully qualified name of a Service that does not exist yet is taken for a
+     * ClusterIP Service to come.
+     */
     public String rewriteHosts(String text, String defaultNamespace) {
         Matcher m = SERVICE_HOST.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String host = m.group();
             boolean qualified = m.group(5) != null;
+            String svcKey = m.group(3) + "/" + m.group(1);
+            if (headless.contains(svcKey) && !clusterIps.containsKey(svcKey)) {
+                m.appendReplacement(out, Matcher.quoteReplacement(host));
+                continue;
+            }
             // "a.b" without ".svc" could be any domain: only rewrite it when it names a known Service.
             Optional<String> ip = qualified ? Optional.of(address(m.group(3) + "/" + m.group(1)))
                     : clusterIps.containsKey(m.group(3) + "/" + m.group(1)) ? resolve(host, defaultNamespace) : Optional.empty();
@@ -110,10 +130,14 @@ public final class ServiceProxies implements AutoCloseable {
         List<Service> services = client.services().inAnyNamespace().list().getItems();
         List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
         Set<String> wanted = new HashSet<>();
+        Map<String, Set<String>> records = new HashMap<>();
         for (Service svc : services) {
             Map<String, String> selector = svc.getSpec().getSelector();
-            if (selector == null || selector.isEmpty() || "None".equals(svc.getSpec().getClusterIP())
-                    || "ExternalName".equals(svc.getSpec().getType())) {
+            if (selector == null || selector.isEmpty() || "ExternalName".equals(svc.getSpec().getType())) {
+                continue;
+            }
+            if ("None".equals(svc.getSpec().getClusterIP())) {
+                headlessRecords(svc, pods, records);
                 continue;
             }
             String ns = svc.getMetadata().getNamespace();
@@ -139,6 +163,7 @@ public final class ServiceProxies implements AutoCloseable {
                 proxies.computeIfAbsent(key, k -> new ServiceProxy(vertx, k, ip, port.getPort(), log)).update(endpoints);
             }
         }
+        dns.publish(records);
         for (String key : List.copyOf(proxies.keySet())) {
             if (!wanted.contains(key)) {
                 proxies.remove(key).close();
@@ -147,6 +172,23 @@ public final class ServiceProxies implements AutoCloseable {
                     clusterIps.remove(svcKey);
                 }
             }
+        }
+    }
+
+    /** A headless Service's names to its pods' IPs: the ready ones, or all with publishNotReadyAddresses. */
+    private void headlessRecords(Service svc, List<Pod> pods, Map<String, Set<String>> records) {
+        String ns = svc.getMetadata().getNamespace();
+        headless.add(ns + "/" + svc.getMetadata().getName());
+        boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
+        Map<String, String> selector = svc.getSpec().getSelector();
+        Set<String> addresses = pods.stream()
+                .filter(p -> ns.equals(p.getMetadata().getNamespace()))
+                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .filter(JobSync::isActive).filter(p -> notReadyToo || JobSync.isReady(p))
+                .map(p -> p.getStatus().getPodIP()).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.toSet());
+        if (!addresses.isEmpty()) {
+            ClusterDns.names(ns, svc.getMetadata().getName()).forEach(name -> records.put(name, addresses));
         }
     }
 
@@ -177,6 +219,7 @@ public final class ServiceProxies implements AutoCloseable {
     public void close() {
         feed.close();
         loop.close();
+        dns.close();
         proxies.values().forEach(ServiceProxy::close);
         proxies.clear();
         vertx.close();

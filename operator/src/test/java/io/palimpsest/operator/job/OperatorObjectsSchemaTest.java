@@ -20,6 +20,7 @@ import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.VllmDeployment;
+import io.palimpsest.operator.model.resources.VllmReplicaService;
 import io.palimpsest.operator.model.resources.VllmService;
 import io.palimpsest.operator.model.resources.WeightCachePvc;
 import io.palimpsest.operator.model.resources.WeightDownloadJob;
@@ -225,6 +226,7 @@ class OperatorObjectsSchemaTest {
         }
         objects.add(owned(VllmDeployment.render(model, 1, settings), model));
         objects.add(owned(VllmService.render(model), model));
+        objects.add(owned(VllmReplicaService.render(model), model));
         if (ModelDisruptionBudget.wanted(model, settings)) {
             objects.add(owned(ModelDisruptionBudget.render(model, settings), model));
         }

@@ -118,8 +118,15 @@ class RewriterModelReconcilerTest {
         assertEquals("ClusterIP", svc.getSpec().getType());
         assertEquals(8000, svc.getSpec().getPorts().get(0).getPort());
         assertEquals(d.getSpec().getSelector().getMatchLabels(), svc.getSpec().getSelector());
+        // Headless: its DNS name answers with every ready replica, for the workers to place requests themselves.
+        Service replicas = awaitValue(() -> client.services().withName("mistral-a-vllm-replicas").get());
+        assertEquals("None", replicas.getSpec().getClusterIP());
+        assertEquals(Boolean.FALSE, replicas.getSpec().getPublishNotReadyAddresses());
+        assertEquals(svc.getSpec().getSelector(), replicas.getSpec().getSelector());
+        assertEquals(svc.getSpec().getPorts(), replicas.getSpec().getPorts());
+        assertEquals(ModelNames.COMPONENT_REPLICAS, replicas.getMetadata().getLabels().get(ModelNames.COMPONENT_LABEL));
 
-        for (HasMetadata owned : List.of(job, pvc, d, svc)) {
+        for (HasMetadata owned : List.of(job, pvc, d, svc, replicas)) {
             assertOwnedBy(owned, model);
         }
 
@@ -145,6 +152,18 @@ class RewriterModelReconcilerTest {
         assertTrue(client.v1().events().list().getItems().stream()
                 .anyMatch(e -> "mistral-a".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason())),
                 "an Event on scaling");
+    }
+
+    @Test
+    void aNameTooLongForTheHeadlessServiceIsAnInvalidSpecAndNothingIsMade() {
+        String name = "m".repeat(ModelNameLimit.MAX_OBJECT_NAME - "-vllm-replicas".length() + 1);
+        client.resource(Models.onPvc(name, 1, 1)).create();
+        RewriterModel failed = awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
+        var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+        assertEquals(Conditions.REASON_INVALID_SPEC, degraded.getReason());
+        assertTrue(degraded.getMessage().startsWith("metadata.name: at most 49 characters"), degraded.getMessage());
+        assertNull(client.apps().deployments().withName(name + "-vllm").get());
+        assertNull(client.services().withName(name + "-vllm").get());
     }
 
     @Test
@@ -259,6 +278,7 @@ class RewriterModelReconcilerTest {
         }
         assertNull(client.apps().deployments().withName("external-a-vllm").get());
         assertNull(client.services().withName("external-a-vllm").get());
+        assertNull(client.services().withName("external-a-vllm-replicas").get());
         assertNull(client.persistentVolumeClaims().withName("external-a-weights").get());
         assertTrue(jobs("external-a").isEmpty());
     }

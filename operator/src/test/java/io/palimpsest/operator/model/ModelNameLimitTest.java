@@ -1,0 +1,33 @@
+package io.palimpsest.operator.model;
+
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.SpecValidator.Violation;
+import org.junit.jupiter.api.Test;
+
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelNameLimitTest {
+
+    private static Optional<Violation> check(RewriterModel model) {
+        return ModelNameLimit.check(model, WeightSource.of(model));
+    }
+
+    @Test
+    void theHeadlessServiceBoundsAModelOnItsOwnClaim() {
+        assertEquals(Optional.empty(), check(Models.onPvc("a".repeat(49), 1, 1)));
+        Violation v = check(Models.onPvc("a".repeat(50), 1, 1)).orElseThrow();
+        assertEquals("metadata.name", v.field());
+        assertEquals("at most 49 characters for a model the operator runs (its headless Service is named "
+                + "<name>-vllm-replicas and that name has at most 63); this one has 50", v.message());
+    }
+
+    @Test
+    void theDownloadJobBoundsAModelWithACache() {
+        assertEquals(Optional.empty(), check(Models.huggingFace("a".repeat(45))));
+        Violation v = check(Models.huggingFace("a".repeat(46))).orElseThrow();
+        assertTrue(v.message().startsWith("at most 45 characters for a model the operator runs (its weight download Job"), v.message());
+    }
+}
