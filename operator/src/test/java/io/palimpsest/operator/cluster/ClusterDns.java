@@ -18,8 +18,8 @@ import java.util.stream.Collectors;
  * {@code .svc.cluster.local}) answers {@link java.net.InetAddress#getAllByName} with one address per
  * ready pod, as CoreDNS answers with one A record per ready endpoint. JDK 17 has no resolver SPI, but
  * it resolves from a hosts file instead of the system when {@code -Djdk.net.hosts.file} is set, and
- * reads the file again on every lookup: the build copies /etc/hosts there (so the machine's own names
- * still resolve) and this class rewrites it as those original lines plus one line per (pod IP, name).
+ * reads the file again on every lookup: the build writes /etc/hosts there, and this machine's host
+ * name, which /etc/hosts does not list everywhere (so the machine's own names still resolve) and this class rewrites it as those original lines plus one line per (pod IP, name).
  * <p>
  * The file is one per JVM and several clusters may run in it, one after another or at once: each
  * cluster publishes its own records and withdraws them on close. Without the property (another JVM, an
