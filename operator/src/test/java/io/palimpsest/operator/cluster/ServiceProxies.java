@@ -147,12 +147,7 @@ public final class ServiceProxies implements AutoCloseable {
                 log.record("kube-proxy", k, "cluster IP " + allocated);
                 return allocated;
             });
-            List<Pod> ready = pods.stream()
-                    .filter(p -> ns.equals(p.getMetadata().getNamespace()))
-                    .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                    .filter(JobSync::isActive).filter(JobSync::isReady)
-                    .filter(p -> p.getStatus().getPodIP() != null)
-                    .toList();
+            List<Pod> ready = endpointPods(svc, pods, false);
             for (ServicePort port : svc.getSpec().getPorts()) {
                 String key = svcKey + ":" + port.getPort();
                 wanted.add(key);
@@ -179,17 +174,23 @@ public final class ServiceProxies implements AutoCloseable {
     private void headlessRecords(Service svc, List<Pod> pods, Map<String, Set<String>> records) {
         String ns = svc.getMetadata().getNamespace();
         headless.add(ns + "/" + svc.getMetadata().getName());
-        boolean notReadyToo = Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses());
-        Map<String, String> selector = svc.getSpec().getSelector();
-        Set<String> addresses = pods.stream()
-                .filter(p -> ns.equals(p.getMetadata().getNamespace()))
-                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                .filter(JobSync::isActive).filter(p -> notReadyToo || JobSync.isReady(p))
-                .map(p -> p.getStatus().getPodIP()).filter(java.util.Objects::nonNull)
-                .collect(java.util.stream.Collectors.toSet());
+        Set<String> addresses = endpointPods(svc, pods, Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses())).stream()
+                .map(p -> p.getStatus().getPodIP()).collect(java.util.stream.Collectors.toSet());
         if (!addresses.isEmpty()) {
             ClusterDns.names(ns, svc.getMetadata().getName()).forEach(name -> records.put(name, addresses));
         }
+    }
+
+    /** The Service's endpoints: active pods of its namespace matching its selector, with an IP, ready unless {@code notReadyToo}. */
+    private static List<Pod> endpointPods(Service svc, List<Pod> pods, boolean notReadyToo) {
+        String ns = svc.getMetadata().getNamespace();
+        Map<String, String> selector = svc.getSpec().getSelector();
+        return pods.stream()
+                .filter(p -> ns.equals(p.getMetadata().getNamespace()))
+                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .filter(JobSync::isActive).filter(p -> notReadyToo || JobSync.isReady(p))
+                .filter(p -> p.getStatus().getPodIP() != null)
+                .toList();
     }
 
     /** The address of Service name {@code namespace/name}, taken from the pool the first time it is asked for. */

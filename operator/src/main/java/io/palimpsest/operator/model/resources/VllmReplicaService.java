@@ -1,8 +1,6 @@
 package io.palimpsest.operator.model.resources;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
@@ -25,20 +23,8 @@ public class VllmReplicaService extends ModelDependent<Service> {
     }
 
     public static Service render(RewriterModel model) {
-        return new ServiceBuilder()
-                .withNewMetadata()
-                    .withName(ModelNames.replicasService(model))
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_REPLICAS))
-                .endMetadata()
-                .withNewSpec()
-                    .withType("ClusterIP")
-                    .withClusterIP("None")
-                    .withPublishNotReadyAddresses(false)
-                    .withSelector(ModelNames.serverSelector(model))
-                    .addNewPort().withName("http").withPort(ModelNames.PORT)
-                        .withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
-                .endSpec()
+        return VllmService.over(model, ModelNames.replicasService(model), ModelNames.COMPONENT_REPLICAS)
+                .editSpec().withClusterIP("None").withPublishNotReadyAddresses(false).endSpec()
                 .build();
     }
 }
