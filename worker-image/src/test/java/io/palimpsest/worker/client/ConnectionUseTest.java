@@ -75,46 +75,18 @@ class ConnectionUseTest {
                 .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
                 .withConnectionUse(use);
         try (ModelClient client = new ModelClient(settings, json)) {
-            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             service.add(second.port());
-            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             int firstBefore = first.requestLog().completions().size();
             int secondBefore = second.requestLog().completions().size();
-            keepBusy(client, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             double toFirst = first.requestLog().completions().size() - firstBefore;
             double toSecond = second.requestLog().completions().size() - secondBefore;
             System.out.printf("connections %s: the added replica served %.0f of %.0f requests in the last second%n",
                     use, toSecond, toFirst + toSecond);
             return toSecond / Math.max(1, toFirst + toSecond);
         }
-    }
-
-    /** Eight requests in flight at all times until the deadline. */
-    private void keepBusy(ModelClient client, long untilNanos) throws Exception {
-        List<CompletableFuture<ModelReply>> lanes = new ArrayList<>();
-        for (int lane = 0; lane < 8; lane++) {
-            lanes.add(CompletableFuture.completedFuture(null));
-        }
-        while (System.nanoTime() < untilNanos) {
-            for (int lane = 0; lane < lanes.size(); lane++) {
-                if (lanes.get(lane).isDone()) {
-                    lanes.get(lane).get();
-                    lanes.set(lane, client.chat(body("lane " + lane)));
-                }
-            }
-            Thread.sleep(2);
-        }
-        for (CompletableFuture<ModelReply> lane : lanes) {
-            lane.get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private ObjectNode body(String text) {
-        ObjectNode body = json.createObjectNode();
-        body.put("model", "sim");
-        body.putArray("messages").addObject().put("role", "user").put("content", text);
-        body.put("max_tokens", 8);
-        return body;
     }
 
     private static ModelSimServer sim() {

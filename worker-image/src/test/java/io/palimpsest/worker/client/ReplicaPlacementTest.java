@@ -61,13 +61,13 @@ class ReplicaPlacementTest {
             for (int i = 0; i < 40; i++) {
                 backlog.add(plain.sendAsync(HttpRequest.newBuilder(URI.create(queued.baseUrl() + "/v1/chat/completions"))
                         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                                json.writeValueAsString(body("backlog " + i + " " + "word ".repeat(200), 200)))).build(), HttpResponse.BodyHandlers.ofString()));
+                                json.writeValueAsString(BusyLanes.chat(json, "backlog " + i + " " + "word ".repeat(200), 200)))).build(), HttpResponse.BodyHandlers.ofString()));
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> queued.requestLog().completions().size() == 40);
             int before = 40;
             try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
                 Thread.sleep(300); // the first pages
-                keepBusy(client, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+                BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
                 double toQueued = queued.requestLog().completions().size() - before;
                 double total = toQueued + a.requestLog().completions().size() + b.requestLog().completions().size();
                 System.out.printf("placement by queue: the queued replica got %.0f of %.0f new requests (loads %s)%n", toQueued, total,
@@ -92,10 +92,10 @@ class ReplicaPlacementTest {
             ModelSimServer leaves = sim("127.0.0.42", port);
             listed.addAll(List.of("127.0.0.41", "127.0.0.42"));
             try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
-                keepBusy(client, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700));
+                BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700));
                 leaves.drain(Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
                 leaves.close();
-                keepBusy(client, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500));
+                BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500));
                 var retries = client.stats().retriesByReason;
                 System.out.println("a replica gone while listed: retries " + retries);
                 assertTrue(retries.containsKey("replica_gone"), "the gone replica was met: " + retries);
@@ -111,7 +111,7 @@ class ReplicaPlacementTest {
         try (ModelSimServer service = sim("127.0.0.51", port)) {
             ClientSettings settings = settings(port);
             try (ModelClient client = new ModelClient(settings, json, this::resolve)) {
-                keepBusy(client, 4, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
+                BusyLanes.keepBusy(client, json, 4, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300));
             }
             assertTrue(service.requestLog().completions().size() > 0);
         }
@@ -133,37 +133,5 @@ class ReplicaPlacementTest {
     private static ModelSimServer sim(String host, int port) {
         return ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(4).decodeStepBaseSeconds(0.01)
                 .decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0).build(), host, port);
-    }
-
-    /** {@code lanes} requests in flight at all times until the deadline. */
-    private void keepBusy(ModelClient client, int lanes, long untilNanos) throws Exception {
-        List<CompletableFuture<ModelReply>> open = new ArrayList<>();
-        for (int lane = 0; lane < lanes; lane++) {
-            open.add(CompletableFuture.completedFuture(null));
-        }
-        while (System.nanoTime() < untilNanos) {
-            for (int lane = 0; lane < open.size(); lane++) {
-                if (open.get(lane).isDone()) {
-                    open.get(lane).get();
-                    open.set(lane, client.chat(body("lane " + lane)));
-                }
-            }
-            Thread.sleep(2);
-        }
-        for (CompletableFuture<ModelReply> lane : open) {
-            lane.get(20, TimeUnit.SECONDS);
-        }
-    }
-
-    private ObjectNode body(String text) {
-        return body(text, 8);
-    }
-
-    private ObjectNode body(String text, int maxTokens) {
-        ObjectNode body = json.createObjectNode();
-        body.put("model", "sim");
-        body.putArray("messages").addObject().put("role", "user").put("content", text);
-        body.put("max_tokens", maxTokens);
-        return body;
     }
 }
