@@ -143,13 +143,14 @@ class CampaignEfficiencyScenarioTest {
             double efficiency = ideal / paid;
             double makespan = Scenario.seconds(applied, finished);
             double served = split.full() + split.partEmpty();
-            System.out.printf("[figures] P6 campaign GPU efficiency: %.3f (target 0.92) = ideal %.0f replica-s (%,d completion tokens "
+            double target = SCALE == 1 ? 0.95 : 0.92; // issue 19: at today's scale, and unscaled
+            System.out.printf("[figures] P6 campaign GPU efficiency: %.3f (target %.2f) = ideal %.0f replica-s (%,d completion tokens "
                             + "/ %.0f tokens/s per replica) / paid %.0f replica-s over %d model pods (lives %s); paid = loading %.0f "
                             + "+ ready and full (>= %d running) %.0f + ready and part-empty %.0f + after the job %.0f; while ready "
                             + "%.3f of the batch used (sampled), %.3f by tokens (ideal / ready); %d shards, %,d documents (%d written, "
                             + "0 lost, 0 duplicated), peak %d replicas; job done %.0f s after apply (scale 1/%d: model load %d s, "
                             + "period %d s, scale-down window and idle-to-zero %d s)%n",
-                    efficiency, ideal, completionTokens, capacity, paid, split.lives().size(), split.lives().values().stream()
+                    efficiency, target, ideal, completionTokens, capacity, paid, split.lives().size(), split.lives().values().stream()
                             .map(v -> String.format("%.0f", v)).toList(), split.loading(), full, split.full(), split.partEmpty(),
                     split.after(), split.sequenceSeconds() / MAX_NUM_SEQS / served, ideal / served, SHARDS, ids.size(),
                     done.getStatus().getDocuments().getWritten(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
@@ -157,7 +158,7 @@ class CampaignEfficiencyScenarioTest {
             System.out.println("[figures] P6 timeline (s after apply, fleet running | per replica mean running+waiting over 10 s):"
                     + batches.timeline(applied, Duration.ofSeconds(10)));
             System.out.println("[figures] P6 cold start (s after apply): " + coldStart(s.cluster.events(), applied, batches, full));
-            assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target 0.92)");
+            assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target " + target + ")");
         }
     }
 
