@@ -105,7 +105,7 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** Each replica's load as this client estimates it, by address; empty when the Service places requests. */
-    public java.util.Map<String, Double> replicaLoads() {
+    java.util.Map<String, Double> replicaLoads() {
         return router == null ? java.util.Map.of() : router.loads();
     }
 

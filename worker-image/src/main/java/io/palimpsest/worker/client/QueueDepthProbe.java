@@ -55,10 +55,7 @@ public final class QueueDepthProbe implements AutoCloseable {
     /** When set, the replicas are scraped one by one at their own addresses, and their pages place requests too. */
     private final ReplicaRouter router;
 
-    public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period) {
-        this(http, baseUrl, concurrency, scheduler, period, null);
-    }
-
+    /** @param router places requests by the replicas' pages; null when the Service places them */
     public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period,
                            ReplicaRouter router) {
         this.http = http;

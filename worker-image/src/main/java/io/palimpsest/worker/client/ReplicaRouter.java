@@ -54,7 +54,8 @@ public final class ReplicaRouter {
     private final LongSupplier nanoClock;
     private final IntUnaryOperator random;
     private final Map<String, Replica> replicas = new LinkedHashMap<>();
-    private boolean announced;
+    /** Whether the last state logged was "replicas listed"; null before the first. */
+    private Boolean listingSaid;
 
     /**
      * @param base   URL whose host resolves to every ready replica, e.g. {@code http://m-vllm-replicas.ns.svc:8000}
@@ -133,10 +134,12 @@ public final class ReplicaRouter {
     /** Resolves the name again: replicas that appeared are added, those no longer listed dropped. */
     public void refresh() {
         InetAddress[] addresses;
+        String unresolved = null;
         try {
             addresses = resolver.resolve(base.getHost());
         } catch (UnknownHostException | SecurityException e) {
             addresses = new InetAddress[0];
+            unresolved = e.toString();
         }
         synchronized (this) {
             Map<String, Replica> listed = new LinkedHashMap<>();
@@ -147,12 +150,14 @@ public final class ReplicaRouter {
             }
             replicas.clear();
             replicas.putAll(listed);
-            if (!listed.isEmpty() && !announced) {
-                announced = true;
-                LOG.info(() -> "placing requests by queue on the " + listed.size() + " replicas " + base.getHost() + " lists");
-            } else if (listed.isEmpty() && announced) {
-                announced = false;
-                LOG.info(() -> base.getHost() + " lists no replica: requests go through the Service");
+            // said once per change, the first state included: a name that never resolves is not silent
+            Boolean listing = !listed.isEmpty();
+            if (!listing.equals(listingSaid)) {
+                listingSaid = listing;
+                String why = unresolved;
+                LOG.info(() -> listing
+                        ? "placing requests by queue on the " + listed.size() + " replicas " + base.getHost() + " lists"
+                        : base.getHost() + " lists no replica" + (why == null ? "" : " (" + why + ")") + ": requests go through the Service");
             }
         }
     }
@@ -205,10 +210,9 @@ public final class ReplicaRouter {
     public synchronized void onPage(Replica replica, double waiting, double running) {
         replica.pageLoad = Math.max(0, waiting) + Math.max(0, running);
         replica.inFlightAtPage = replica.inFlight;
-        replica.scrapedAtNanos = nanoClock.getAsLong();
     }
 
-    /** Marks a scrape attempted (answered or not), so the next round scrapes the others first. */
+    /** Marks a scrape done (answered or not), so the next round scrapes the others first. */
     public synchronized void scraped(Replica replica) {
         replica.scrapedAtNanos = nanoClock.getAsLong();
     }
