@@ -106,12 +106,14 @@ public final class ManifestLinter {
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
                     if (job != null) {
                         jobs.add(new Found<>(job, file, line, where));
+                        NameLimits.job(job.getMetadata().getName()).ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
                     }
                 } else if ("RewriterModel".equals(kind)) {
                     rawModels.add(document);
                     RewriterModel model = check(CrdSchema.rewriterModels(), document, RewriterModel.class, file, where, problems);
                     if (model != null) {
                         models.add(new Found<>(model, file, line, where));
+                        NameLimits.model(model).ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
                     }
                 } else if (kind == null && !document.containsKey("apiVersion") && document.containsKey("spec")) {
                     // the operator's job.yaml, already resolved (a worker pod's input)
@@ -131,6 +133,10 @@ public final class ManifestLinter {
         modelRefs(rawJobs, rawModels, problems);
         crossChecks(jobs, problems);
         return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved);
+    }
+
+    private static Problem nameProblem(Path file, int line, YamlLines where, String why) {
+        return new Problem(file, where == null ? line : where.lineOf("metadata.name"), "metadata.name", why);
     }
 
     /** Each job's modelRef must name a RewriterModel among the manifests (checked on the raw documents, so it shows beside schema errors). */

@@ -78,6 +78,28 @@ class ManifestLinterTest {
         assertFalse(report.matches("(?s).*(java\\.|io\\.palimpsest|Exception).*"), report);
     }
 
+    /**
+     * Names the operator could not carry are refused here as there, with the same message: a job's
+     * worker pods' host names, an operated model's headless Service. A model behind an external
+     * endpoint gets no Service, so its name is not bound.
+     */
+    @Test
+    void namesTooLongForTheObjectsNamedAfterThemAreRefusedAsOnACluster() throws Exception {
+        String longJob = "j".repeat(NameLimits.MAX_JOB_NAME + 1);
+        String operated = MODEL.replace("name: qwen-small", "name: " + "m".repeat(NameLimits.MAX_OPERATED_MODEL_NAME + 1))
+                .replace("  endpoint:\n    url: http://localhost:8000\n", "  model: org/m\n");
+        Files.writeString(dir.resolve("all.yaml"), MODEL.replace("name: qwen-small", "name: " + "e".repeat(60)) + "---\n"
+                + operated + "---\n" + JOB.replace("name: trial", "name: " + longJob));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> names = result.problems().stream().filter(p -> p.field().equals("metadata.name"))
+                .map(p -> p.line() + " " + p.message()).toList();
+        assertEquals(List.of(
+                12 + " at most 49 characters for a model the operator runs (its headless Service is named <name>-vllm-replicas"
+                        + " and that name has at most 63); this one has 50",
+                19 + " at most 51 characters (worker pods are named <name>-work-<index> and a pod hostname has at most"
+                        + " 63); this one has 52"), names, result.describe());
+    }
+
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
         Files.writeString(dir.resolve("all.yaml"), MODEL + "---\n" + JOB.replace("uri: file://out/", "uri: file:///data/out/../../root/"));

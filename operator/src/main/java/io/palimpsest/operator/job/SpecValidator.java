@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -15,11 +16,8 @@ import java.util.stream.Collectors;
  * retried (only a new generation is looked at again). Recipe templates are the worker's to judge.
  */
 public final class SpecValidator {
-    /**
-     * Worker pods of an Indexed Job get the hostname {@code <job>-<index>}, at most 63 characters;
-     * the worker Job is {@code <name>-work} and an index has up to 6 digits.
-     */
-    public static final int MAX_NAME_LENGTH = 63 - "-work".length() - 7;
+    /** The longest RewriteJob name ({@link NameLimits#MAX_JOB_NAME}, checked by the linter alike). */
+    public static final int MAX_NAME_LENGTH = NameLimits.MAX_JOB_NAME;
 
     public record Violation(String field, String message) {
         @Override
@@ -34,10 +32,7 @@ public final class SpecValidator {
     public static List<Violation> validate(RewriteJob job) {
         List<Violation> out = new ArrayList<>();
         String name = job.getMetadata().getName();
-        if (name != null && name.length() > MAX_NAME_LENGTH) {
-            out.add(new Violation("metadata.name", "at most " + MAX_NAME_LENGTH + " characters (worker pods are named "
-                    + "<name>-work-<index> and a pod hostname has at most 63); this one has " + name.length()));
-        }
+        NameLimits.job(name).ifPresent(why -> out.add(new Violation("metadata.name", why)));
         RewriteJobSpec spec = job.getSpec();
         if (spec == null) {
             out.add(new Violation("spec", "is required"));

@@ -156,7 +156,7 @@ class RewriterModelReconcilerTest {
 
     @Test
     void aNameTooLongForTheHeadlessServiceIsAnInvalidSpecAndNothingIsMade() {
-        String name = "m".repeat(ModelNameLimit.MAX_OBJECT_NAME - "-vllm-replicas".length() + 1);
+        String name = "m".repeat(io.palimpsest.api.lint.NameLimits.MAX_LABEL - "-vllm-replicas".length() + 1);
         client.resource(Models.onPvc(name, 1, 1)).create();
         RewriterModel failed = awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
         var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
