@@ -217,10 +217,6 @@ public final class ReplicaRouter {
         replica.scrapedAtNanos = nanoClock.getAsLong();
     }
 
-    public synchronized int size() {
-        return replicas.size();
-    }
-
     /** Each listed replica's load as this worker estimates it, by address (for logs and tests). */
     public synchronized Map<String, Double> loads() {
         Map<String, Double> loads = new LinkedHashMap<>();
