@@ -55,10 +55,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
     Duration backoffCap;
 
-    @Option(names = "--single-prompt", hidden = true,
-            description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
-    boolean singlePrompt;
-
     @Option(names = "--stop-within", defaultValue = "PT20S",
             description = "On SIGTERM: how long to wait for the requests in flight before committing and exiting 143; keep it "
                     + "under the pod's terminationGracePeriodSeconds (30 s by default). Default: ${DEFAULT-VALUE}")
@@ -86,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
         }
         attemptNumber = cap.attempt();
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)
                 .backoff(backoffBase, backoffCap)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
             URI modelUrl = !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
