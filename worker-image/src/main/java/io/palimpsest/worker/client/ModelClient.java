@@ -305,8 +305,8 @@ public final class ModelClient implements AutoCloseable {
     private ModelReply parse(byte[] body, boolean chat) throws IOException {
         String text = null;
         String finishReason = null;
-        long promptTokens = 0;
-        long completionTokens = 0;
+        int promptTokens = 0;
+        int completionTokens = 0;
         boolean sawChoice = false;
         try (JsonParser parser = json.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -349,9 +349,9 @@ public final class ModelClient implements AutoCloseable {
                         String usageField = parser.currentName();
                         parser.nextToken();
                         if ("prompt_tokens".equals(usageField)) {
-                            promptTokens = parser.getValueAsLong(0);
+                            promptTokens = parser.getValueAsInt(0);
                         } else if ("completion_tokens".equals(usageField)) {
-                            completionTokens = parser.getValueAsLong(0);
+                            completionTokens = parser.getValueAsInt(0);
                         } else {
                             parser.skipChildren();
                         }
@@ -364,7 +364,7 @@ public final class ModelClient implements AutoCloseable {
         if (!sawChoice) {
             throw new IOException("no choices in the reply");
         }
-        return new ModelReply(text == null ? "" : text, finishReason, promptTokens, completionTokens);
+        return new ModelReply(text, finishReason, promptTokens, completionTokens);
     }
 
     private static boolean retryable(Throwable error) {

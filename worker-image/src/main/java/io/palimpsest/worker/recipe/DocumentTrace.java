@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.validate.CheckVerdict;
 
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import io.palimpsest.api.recipe.ParseMode;
 import io.palimpsest.api.recipe.ProgramSettings;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.RecipeMode;
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.chunk.Chunk;
 import io.palimpsest.worker.recipe.chunk.ChunkPacker;
 import io.palimpsest.worker.recipe.chunk.ChunkPlan;

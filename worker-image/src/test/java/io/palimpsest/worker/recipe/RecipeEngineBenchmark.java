@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import io.palimpsest.worker.recipe.filter.PythonSyntax;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import org.junit.jupiter.api.Test;
 
