@@ -66,7 +66,7 @@ public final class PreviewAssembler {
         }
         for (Rejection r : p.result().rejections()) {
             String status = r.outcome() == io.palimpsest.worker.format.ItemReason.Outcome.SKIPPED ? Outcome.SKIPPED : Outcome.REJECTED;
-            outcomes.add(new Outcome(r.variant(), status, r.reason(), r.detail(), r.output(), null,
+            outcomes.add(new Outcome(r.variant(), status, r.reason().code(), r.detail(), r.output(), null,
                     r.output() == null ? null : ratio(source, r.output())));
         }
         List<PreviewData.Prompt> prompts = new ArrayList<>();

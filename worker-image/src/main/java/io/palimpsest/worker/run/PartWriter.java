@@ -196,10 +196,10 @@ public final class PartWriter implements AutoCloseable {
             counts.written++;
         } else if (outcome == ItemReason.Outcome.SKIPPED) {
             counts.skipped++;
-            counts.skipReasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
+            counts.skipReasons.merge(result.reasonIfNotWritten().code(), 1L, Long::sum);
         } else {
             counts.rejected++;
-            counts.reasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
+            counts.reasons.merge(result.reasonIfNotWritten().code(), 1L, Long::sum);
         }
     }
 

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +15,7 @@ import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.run.ProcessedDocument;
+import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunProgressAccess;
 import org.junit.jupiter.api.Test;
@@ -47,17 +49,17 @@ class MetricsEndpointTest {
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.BLANK_LINE, "blank", 0, 0));
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "x", 0, 0));
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "y", 0, 0));
-        for (int i = 0; i < RunProgress.MAX_REASONS + 10; i++) {
-            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(
-                    new io.palimpsest.worker.run.Rejection("v", "validator_" + i, ItemReason.Outcome.REJECTED, "d", null)), 0, 0));
+        for (ItemReason reason : ItemReason.values()) {
+            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(new Rejection("v", reason, "d", null)), 0, 0));
         }
         String text = new MetricsEndpointTest().scrapeOf(progress);
         assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 1.0"), text);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 2.0"), text);
-        assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} 1.0"), text);
-        assertEquals(1, progress.skipped.get());
-        assertEquals(RunProgress.MAX_REASONS + 1, progress.notWrittenByReason().size(), "64 kept, the rest under 'other'");
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"other\"}"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 3.0"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"filter:regex\"} 1.0"), text);
+        long skips = Arrays.stream(ItemReason.values()).filter(r -> r.outcome() == ItemReason.Outcome.SKIPPED).count();
+        assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} " + (skips + 1) + ".0"), text);
+        assertEquals(skips + 1, progress.skipped.get());
+        assertEquals(ItemReason.values().length, progress.notWrittenByReason().size(), "one label per catalogue reason, no more");
     }
 
     @Test

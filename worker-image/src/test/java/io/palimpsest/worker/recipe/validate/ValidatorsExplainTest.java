@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class ValidatorsExplainTest {
         assertEquals(CheckVerdict.FAIL, all.get(1).status());
         assertEquals(0.2, all.get(1).measured(), 1e-9);
         assertEquals(CheckVerdict.NOT_RUN, all.get(2).status());
-        assertEquals(List.of(new CheckVerdict(Validators.EMPTY, CheckVerdict.FAIL, null, null, null, "no text after post-processing")),
+        assertEquals(List.of(new CheckVerdict(ItemReason.EMPTY_OUTPUT.code(), CheckVerdict.FAIL, null, null, null, "no text after post-processing")),
                 explain(v, "  ", 0, 100), "an empty output fails alone");
     }
 }
