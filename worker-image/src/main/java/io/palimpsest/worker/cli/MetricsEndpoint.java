@@ -72,7 +72,7 @@ final class MetricsEndpoint implements AutoCloseable {
                     cb.call(progress.skipped.get(), "skipped");
                 }).register(registry);
         CounterWithCallback.builder().name("palimpsest_documents_not_written_total")
-                .help("Documents rejected or skipped, by outcome and reason (at most 64 reasons, the rest as 'other').")
+                .help("Documents rejected or skipped, by outcome and reason (one label per reason code of the catalogue).")
                 .labelNames("outcome", "reason")
                 .callback(cb -> progress.notWrittenByReason().forEach((key, count) -> {
                     int slash = key.indexOf('/');

@@ -53,7 +53,7 @@ class MetricsEndpointTest {
             RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(new Rejection("v", reason, "d", null)), 0, 0));
         }
         String text = new MetricsEndpointTest().scrapeOf(progress);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 1.0"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 2.0"), text);
         assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 3.0"), text);
         assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"filter:regex\"} 1.0"), text);
         long skips = Arrays.stream(ItemReason.values()).filter(r -> r.outcome() == ItemReason.Outcome.SKIPPED).count();

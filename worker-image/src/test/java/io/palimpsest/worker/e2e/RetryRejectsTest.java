@@ -53,7 +53,7 @@ class RetryRejectsTest {
         byte[] rejectsFile = out.readAll("_palimpsest/rejects/shard-00000.jsonl.zst");
 
         try (ModelSimServer well = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
-            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "truncated",
+            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "truncation",
                     "--endpoint", well.baseUrl()), "another reason: nothing chosen");
             assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
 

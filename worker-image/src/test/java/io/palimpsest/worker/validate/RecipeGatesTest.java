@@ -108,7 +108,7 @@ class RecipeGatesTest {
 
         List<CheckFailure> got = gates.forVariant(null).evaluate(
                 ValidationSubject.offline(SOURCE, "Certainly! Here is the rewritten passage:\n\nSurveyors mark the ice."));
-        assertEquals(List.of("preamble"), got.stream().map(CheckFailure::reason).toList(), "a processed output has lost its sentinel by design");
+        assertEquals(List.of("preamble"), got.stream().map(f -> f.reason().code()).toList(), "a processed output has lost its sentinel by design");
         assertTrue(got.get(0).detail().contains("Certainly! Here is the rewritten passage:"), got.get(0).detail());
         assertEquals(List.of(), gates.forVariant(null).evaluate(ValidationSubject.offline(SOURCE, "Surveyors mark the ice.")));
     }

@@ -158,11 +158,11 @@ class ValidatorsTest {
                 RecipeYaml.parse("{type: refusal}", ValidatorSpec.class));
         Validators v = Validators.of(specs, Optional.empty(), new PromptRenderer(), "t");
         List<CheckFailure> all = v.checkAllLocal(ValidationSubject.offline(SOURCE, SOURCE));
-        assertEquals(List.of("echo", "lengthRatio"), all.stream().map(CheckFailure::reason).toList());
+        assertEquals(List.of("echo", "lengthRatio"), all.stream().map(f -> f.reason().code()).toList());
         assertEquals(1.0, all.get(0).measured());
         assertEquals(0.8, all.get(0).limit());
         assertEquals(0.5, all.get(1).limit());
-        assertEquals(List.of("empty_output"), v.checkAllLocal(ValidationSubject.offline(SOURCE, " ")).stream().map(CheckFailure::reason).toList());
+        assertEquals(List.of("empty_output"), v.checkAllLocal(ValidationSubject.offline(SOURCE, " ")).stream().map(f -> f.reason().code()).toList());
     }
 
     @Test
@@ -172,7 +172,7 @@ class ValidatorsTest {
             FakeModel judge = new FakeModel(r -> FakeModel.stop(row[0]));
             Validators v = Validators.of(List.of(spec), Optional.of(judge), new PromptRenderer(), "test");
             Verdict verdict = v.validate(ValidationSubject.offline(SOURCE, PARAPHRASE)).toCompletableFuture().join();
-            assertEquals(Optional.ofNullable(row[1]), verdict.rejection().map(CheckFailure::reason), row[0]);
+            assertEquals(Optional.ofNullable(row[1]), verdict.rejection().map(f -> f.reason().code()), row[0]);
             assertEquals("Rate: " + PARAPHRASE, FakeModel.lastUser(judge.requests.get(0)));
         }
     }
