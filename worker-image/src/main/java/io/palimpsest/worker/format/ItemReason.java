@@ -1,11 +1,5 @@
 package io.palimpsest.worker.format;
 
-import java.util.Arrays;
-import java.util.Map;
-import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-
 import io.palimpsest.api.recipe.PreFilter;
 import io.palimpsest.api.recipe.ValidatorSpec;
 
@@ -79,9 +73,6 @@ public enum ItemReason {
 
     public enum Outcome { REJECTED, SKIPPED }
 
-    private static final Map<String, ItemReason> BY_CODE =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ItemReason::code, Function.identity()));
-
     private final String code;
     private final Outcome outcome;
 
@@ -96,11 +87,6 @@ public enum ItemReason {
 
     public Outcome outcome() {
         return outcome;
-    }
-
-    /** The reason a code names, as written in a rejects file or receipt; empty for a code this worker never writes. */
-    public static Optional<ItemReason> ofCode(String code) {
-        return Optional.ofNullable(BY_CODE.get(code));
     }
 
     /** The skip reason of a pre-filter of this type. */
