@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -110,6 +113,38 @@ class ShardSplitterTest {
         assertNull(ShardSplitter.cut(shard(0, new ShardFile("gone.jsonl", 1_000)), 4, counted(ITEMS)), "unreadable: its worker says why");
         assertNull(ShardSplitter.cut(shard(0, new ShardFile("one.jsonl", 1_000)), 4, counted(Map.of("one.jsonl", 1L))));
         assertNull(ShardSplitter.cut(shard(0, new ShardFile("big.jsonl", 500, 50L, 50L)), 4, counted(ITEMS)), "already a range");
+    }
+
+    @Test
+    void aShardKeptWholeForAFileItCannotCountSaysWhichFile() throws IOException {
+        Logger log = Logger.getLogger(ShardSplitter.class.getName());
+        List<String> lines = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            Shard unreadable = shard(0, new ShardFile("big.jsonl", 1_000), new ShardFile("gone.jsonl", 1_000));
+            assertNull(ShardSplitter.cut(unreadable, 4, counted(ITEMS)), "kept whole");
+            assertNull(ShardSplitter.cutHead(unreadable, 0.5, counted(ITEMS), 1), "kept whole");
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertEquals(2, lines.size(), lines.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("WARNING gone.jsonl: cannot count its items (java.nio.file.NoSuchFileException: gone.jsonl)"), line);
+        }
     }
 
     @Test
