@@ -2,6 +2,7 @@ package io.palimpsest.worker.plan;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -88,7 +89,7 @@ public final class ShardSplitter {
         if (items == null) {
             return null;
         }
-        long all = java.util.Arrays.stream(items).sum();
+        long all = Arrays.stream(items).sum();
         long parts = Math.min(wanted, all / Math.max(1, minItems));
         if (parts <= 1) {
             return null;
@@ -110,7 +111,7 @@ public final class ShardSplitter {
         if (items == null) {
             return null;
         }
-        long all = java.util.Arrays.stream(items).sum();
+        long all = Arrays.stream(items).sum();
         long head = Math.round(all * headShare);
         if (head < Math.max(1, minItems) || all - head < Math.max(1, minItems)) {
             return null;

@@ -2,13 +2,16 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
@@ -87,7 +90,7 @@ public final class PartWriter implements AutoCloseable {
         this.checkpoints = checkpoints;
         this.streams = streamsOf(variants);
         this.writerId = writerId;
-        this.fileTag = writerId + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+        this.fileTag = writerId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         this.checkpointEvery = checkpointEvery;
         this.window = window;
         this.json = json;
@@ -101,7 +104,7 @@ public final class PartWriter implements AutoCloseable {
     }
 
     static List<String> streamsOf(List<String> variants) {
-        List<String> all = new java.util.ArrayList<>(variants);
+        List<String> all = new ArrayList<>(variants);
         all.add(ShardLayout.REJECTS_STREAM);
         return all;
     }
@@ -126,7 +129,7 @@ public final class PartWriter implements AutoCloseable {
     public void fail(Throwable cause) {
         try {
             thread.execute(() -> done.completeExceptionally(cause));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             done.completeExceptionally(cause);
         }
     }
@@ -142,7 +145,7 @@ public final class PartWriter implements AutoCloseable {
                     commitPart(null);
                 }
             }));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             // the writer is closed: nothing is being filled
         }
     }

@@ -3,21 +3,27 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ClientStatsAccess;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunProgressAccess;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
@@ -67,8 +73,8 @@ class MetricsEndpointTest {
         RunProgress progress = new RunProgress();
         try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
              MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
-            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 300_000_000L);
-            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
+            ClientStatsAccess.latency(client.stats(), 300_000_000L);
+            ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
             String text = endpoint.scrape();
             assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.25\"} 0"), text);
             assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.5\"} 1"), text);
@@ -79,12 +85,12 @@ class MetricsEndpointTest {
 
     private String scrapeOf(RunProgress progress) {
         try {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrometheusTextFormatWriter.create()
                     .write(out, MetricsEndpoint.registry(progress, null).scrape());
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.LongStream;
 import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,7 +46,7 @@ class ShardSplitterTest {
         return (key, atMost) -> {
             Long n = items.get(key);
             if (n == null) {
-                throw new java.nio.file.NoSuchFileException(key);
+                throw new NoSuchFileException(key);
             }
             return Math.min(n, atMost);
         };
@@ -192,7 +194,7 @@ class ShardSplitterTest {
             List<String> expected = new ArrayList<>(ids);
             expected.set(7, "unusable:8");
             assertEquals(expected, seen, key);
-            assertEquals(java.util.stream.LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
+            assertEquals(LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
             assertEquals(size, progress, 3.0, key);
         }
     }

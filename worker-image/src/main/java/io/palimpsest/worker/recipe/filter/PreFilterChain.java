@@ -10,6 +10,7 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -76,7 +77,7 @@ public final class PreFilterChain {
                 yield doc -> {
                     PythonLint.Report r = PythonLint.score(doc.text());
                     return r.score() >= min ? Optional.empty()
-                            : Optional.of(new Verdict(reason, r.summary() + String.format(java.util.Locale.ROOT, " < %.1f", min)));
+                            : Optional.of(new Verdict(reason, r.summary() + String.format(Locale.ROOT, " < %.1f", min)));
                 };
             }
         };

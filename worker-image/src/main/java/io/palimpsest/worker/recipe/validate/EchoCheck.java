@@ -5,6 +5,7 @@ import io.palimpsest.worker.recipe.TextMeasures;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,7 +34,7 @@ public record EchoCheck(double threshold) implements OutputCheck {
     public Optional<CheckFailure> check(ValidationSubject s) {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {
-            return Optional.of(new CheckFailure(REASON, String.format(java.util.Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100), similarity, threshold));
         }
         return Optional.empty();

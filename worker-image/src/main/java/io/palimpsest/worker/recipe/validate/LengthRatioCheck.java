@@ -3,6 +3,7 @@ package io.palimpsest.worker.recipe.validate;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /** Output words / source words must lie in [min, max]: catches summaries of rewrites and padding. */
@@ -28,7 +29,7 @@ public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
         }
         double ratio = (double) TextMeasures.wordCount(s.output()) / sourceWords;
         if ((min != null && ratio < min) || (max != null && ratio > max)) {
-            return Optional.of(new CheckFailure(REASON, String.format(java.util.Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "length ratio %.2f outside [%s, %s]", ratio, min == null ? "-" : min, max == null ? "-" : max), ratio,
                     min != null && ratio < min ? min : max));
         }

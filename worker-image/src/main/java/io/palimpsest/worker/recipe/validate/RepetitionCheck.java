@@ -5,6 +5,7 @@ import io.palimpsest.worker.recipe.TextMeasures;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -35,7 +36,7 @@ public record RepetitionCheck(double threshold) implements OutputCheck {
     public Optional<CheckFailure> check(ValidationSubject s) {
         double share = repeatedShare(TextMeasures.words(s.output()));
         if (share > threshold) {
-            return Optional.of(new CheckFailure(REASON, String.format(java.util.Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100), share, threshold));
         }
         return Optional.empty();

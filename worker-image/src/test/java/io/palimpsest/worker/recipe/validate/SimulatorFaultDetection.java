@@ -10,6 +10,7 @@ import io.palimpsest.sim.text.ChatMessage;
 import io.palimpsest.sim.text.Prompt;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import io.palimpsest.worker.recipe.post.PreambleStripper;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
@@ -126,7 +127,7 @@ final class SimulatorFaultDetection {
     /** Paragraphs of the example corpora: English prose of 40 to 400 words. */
     static List<String> sources() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        Path examples = io.palimpsest.worker.recipe.examples.ExamplesLocator.examples();
+        Path examples = ExamplesLocator.examples();
         List<String> out = new ArrayList<>();
         for (String file : List.of("k2-knowledge/data/articles.jsonl", "maga/data/docs.jsonl", "wrap/data/c4-like.jsonl",
                 "nemotron-cc/data/cc-shard.jsonl")) {

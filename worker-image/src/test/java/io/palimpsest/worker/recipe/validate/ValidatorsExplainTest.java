@@ -3,6 +3,7 @@ package io.palimpsest.worker.recipe.validate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +19,7 @@ class ValidatorsExplainTest {
     private static final String SOURCE = "one two three four five six seven eight nine ten";
 
     private static Validators validators(String... specs) {
-        return Validators.of(java.util.Arrays.stream(specs).map(s -> RecipeYaml.parse(s, ValidatorSpec.class)).toList(), Optional.empty(),
+        return Validators.of(Arrays.stream(specs).map(s -> RecipeYaml.parse(s, ValidatorSpec.class)).toList(), Optional.empty(),
                 new PromptRenderer(), "test");
     }
 
