@@ -136,10 +136,6 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         return state.rules();
     }
 
-    public void setRules(ResponseRules rules) {
-        state.rules(rules);
-    }
-
     /** An outage with connections refused, until {@link #resume()}. */
     public void pause() {
         pause(OutageMode.REFUSE_CONNECTIONS);

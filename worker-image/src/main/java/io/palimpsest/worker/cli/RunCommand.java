@@ -197,10 +197,6 @@ final class RunCommand implements Callable<Integer> {
                 .orElseThrow(() -> new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));
     }
 
-    static int exitCodeOf(ShardRunner.Report report) {
-        return report == null ? ExitCodes.FAILED : report.exitCode();
-    }
-
     /** The termination message holds 4 KiB: past that, the per-reason and per-variant maps go (the tally restores them from receipts). */
     static String fitted(ShardSummary summary, String text, ObjectMapper json) throws IOException {
         if (text.getBytes(StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {

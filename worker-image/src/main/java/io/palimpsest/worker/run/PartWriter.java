@@ -78,7 +78,6 @@ public final class PartWriter implements AutoCloseable {
     private long appended;
     private long submitted = -1;
     private long total = -1;
-    private boolean dropped;
     private PartBuilder current;
     private ItemRanges currentItems = new ItemRanges();
 
@@ -153,11 +152,6 @@ public final class PartWriter implements AutoCloseable {
     /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
     public CompletableFuture<Void> done() {
         return done;
-    }
-
-    /** Whether a part of this pass lost its items to a twin (the shard then needs another pass). */
-    public boolean droppedAPart() {
-        return dropped;
     }
 
     private void onCompleted(Completed completed) throws IOException {
@@ -241,7 +235,6 @@ public final class PartWriter implements AutoCloseable {
                 for (StreamFile file : files.values()) {
                     storage.delete(file.key());
                 }
-                dropped = true;
                 return;
             }
             PartMarker mine = new PartMarker(nextPart, currentItems, shardTotal, writerId, files, counts);

@@ -186,8 +186,4 @@ public final class Validators {
         }
         return all;
     }
-
-    public boolean hasJudge() {
-        return !judges.isEmpty();
-    }
 }
