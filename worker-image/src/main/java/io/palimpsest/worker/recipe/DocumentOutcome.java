@@ -14,6 +14,6 @@ public record DocumentOutcome(String sourceId, List<OutputRecord> outputs, List<
     /** True when the document produced nothing and was skipped on purpose. */
     public boolean skipped() {
         return outputs.isEmpty() && !rejects.isEmpty()
-                && rejects.stream().allMatch(r -> r.kind() == ItemReason.Outcome.SKIPPED);
+                && rejects.stream().allMatch(r -> r.outcome() == ItemReason.Outcome.SKIPPED);
     }
 }

@@ -13,7 +13,7 @@ import io.palimpsest.worker.format.ItemReason;
  * @param output   the rejected text, when there was one, for inspection
  */
 public record RejectRecord(ItemReason reason, String detail, String variant, String output, Provenance provenance) {
-    public ItemReason.Outcome kind() {
+    public ItemReason.Outcome outcome() {
         return reason.outcome();
     }
 }

@@ -73,7 +73,7 @@ class RecipeEngineTest {
         assertEquals(1, out.outputs().size());
         RejectRecord reject = out.rejects().get(0);
         assertEquals("truncation", reject.reason().code());
-        assertEquals(ItemReason.Outcome.REJECTED, reject.kind());
+        assertEquals(ItemReason.Outcome.REJECTED, reject.outcome());
         List<String> kept = out.outputs().get(0).provenance().chunkIds();
         assertFalse(kept.contains(reject.provenance().chunkIds().get(0)));
         assertEquals(model.requests.size() - 1, kept.size());
