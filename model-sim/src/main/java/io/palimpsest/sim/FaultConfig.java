@@ -123,11 +123,6 @@ public final class FaultConfig {
                     Double.parseDouble(nameEqualsRate.substring(eq + 1).trim()));
         }
 
-        public Builder clearRates() {
-            rates.clear();
-            return this;
-        }
-
         public Builder seed(long seed) {
             this.seed = seed;
             return this;

@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -135,10 +136,6 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         return state.rules();
     }
 
-    public void setRules(ResponseRules rules) {
-        state.rules(rules);
-    }
-
     /** An outage with connections refused, until {@link #resume()}. */
     public void pause() {
         pause(OutageMode.REFUSE_CONNECTIONS);
@@ -195,7 +192,7 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
             if (closed || emptyPolls[0] >= 2 || System.nanoTime() - deadline >= 0) {
                 vertx.cancelTimer(timer);
                 // close() waits on this loop: leave it first
-                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> {
+                ForkJoinPool.commonPool().execute(() -> {
                     close();
                     done.complete(null);
                 });

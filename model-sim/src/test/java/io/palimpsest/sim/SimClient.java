@@ -2,6 +2,7 @@ package io.palimpsest.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,7 +84,7 @@ public final class SimClient {
     }
 
     /** A one-user-turn chat request body. */
-    public static com.fasterxml.jackson.databind.node.ObjectNode chat(String user) {
+    public static ObjectNode chat(String user) {
         var body = JSON.createObjectNode();
         body.put("model", "sim-model");
         var msg = body.putArray("messages").addObject();

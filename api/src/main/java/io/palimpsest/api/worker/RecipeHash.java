@@ -31,10 +31,4 @@ public final class RecipeHash {
             throw new IllegalStateException("cannot hash recipe", e);
         }
     }
-
-    /** The first 12 hex digits, for labels and file names. */
-    public static String shortForm(String hash) {
-        String hex = hash.startsWith("sha256:") ? hash.substring(7) : hash;
-        return hex.substring(0, Math.min(12, hex.length()));
-    }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.sim.bench;
 
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ final class ServerThreadCpu {
     private final Map<Long, Long> before = new HashMap<>();
 
     private ServerThreadCpu() {
-        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info != null && info.getThreadName().startsWith(EVENT_LOOP_PREFIX)) {
                 before.put(info.getThreadId(), threads.getThreadCpuTime(info.getThreadId()));
             }

@@ -1,6 +1,7 @@
 package io.palimpsest.sim.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.sim.Fault;
 import io.palimpsest.sim.LoggedRequest;
 import io.palimpsest.sim.RequestOutcome;
@@ -78,7 +79,7 @@ final class StreamingCompletion implements SequenceListener {
         }
     }
 
-    private com.fasterxml.jackson.databind.node.ObjectNode withUsage(com.fasterxml.jackson.databind.node.ObjectNode chunk,
+    private ObjectNode withUsage(ObjectNode chunk,
                                                                     Sequence seq, int completionTokens) {
         if (continuousUsage) {
             chunk.set("usage", ResponseBodies.usage(seq.promptTokens(), Math.min(completionTokens, seq.completionTokens())));

@@ -2,7 +2,10 @@ package io.palimpsest.sim.metrics;
 
 import io.palimpsest.sim.Fault;
 import io.palimpsest.sim.engine.FinishReason;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,7 +56,7 @@ public final class SimMetrics {
     public SimMetrics(String modelName, int maxModelLen) {
         // vLLM V1 labels every series with the engine index; one simulator is one engine, "0".
         this.modelLabel = PrometheusText.label("model_name", modelName) + "," + PrometheusText.label("engine", "0");
-        java.time.Instant start = java.time.Instant.now();
+        Instant start = Instant.now();
         // to the microsecond, so that replicas started together in one JVM still differ
         this.processStartSeconds = start.getEpochSecond() + (start.getNano() / 1000) / 1e6;
         this.requestPromptTokens = new Histogram(oneTwoFive(maxModelLen));
@@ -62,7 +65,7 @@ public final class SimMetrics {
 
     /** 1, 2, 5, 10, 20, 50, ... up to {@code max}, as vLLM builds its request-size buckets. */
     static double[] oneTwoFive(int max) {
-        java.util.List<Double> out = new java.util.ArrayList<>();
+        List<Double> out = new ArrayList<>();
         for (long exp = 1; ; exp *= 10) {
             for (int m : new int[] {1, 2, 5}) {
                 long v = m * exp;

@@ -8,6 +8,7 @@ import io.palimpsest.sim.OverflowResponse;
 import io.palimpsest.sim.SimClient;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.sim.TestTexts;
+import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -84,7 +85,7 @@ class BatchingHttpTest {
             var body = SimClient.JSON.createObjectNode().put("prompt", "word ".repeat(99) + "word")
                     .put("max_tokens", 30).put("stream", true);
             long t0 = System.nanoTime();
-            HttpResponse<java.io.InputStream> r = client.http().send(client.request("/v1/completions")
+            HttpResponse<InputStream> r = client.http().send(client.request("/v1/completions")
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
@@ -110,7 +111,7 @@ class BatchingHttpTest {
             SimClient client = new SimClient(sim.baseUrl());
             String document = String.join("\n\n", TestTexts.ENGLISH);
             var body = SimClient.chat("<document>" + document + "</document>").put("stream", true);
-            HttpResponse<java.io.InputStream> r = client.http().send(client.request("/v1/chat/completions")
+            HttpResponse<InputStream> r = client.http().send(client.request("/v1/chat/completions")
                     .header("content-type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
                     HttpResponse.BodyHandlers.ofInputStream());

@@ -10,10 +10,12 @@ import io.palimpsest.sim.SimClient;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.sim.TestTexts;
 import io.palimpsest.sim.text.Rewriter;
+import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StartupAndRulesHttpTest {
 
@@ -23,12 +25,12 @@ class StartupAndRulesHttpTest {
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             // vLLM listens only once the model is loaded: no 503, no /metrics, a refused connection
-            assertThrows(java.net.ConnectException.class, () -> client.get("/health"));
-            assertThrows(java.net.ConnectException.class, () -> client.get("/metrics"));
+            assertThrows(ConnectException.class, () -> client.get("/health"));
+            assertThrows(ConnectException.class, () -> client.get("/metrics"));
             Eventually.holds(Duration.ofSeconds(10), () -> {
                 try {
                     return client.get("/health").status() == 200;
-                } catch (java.net.ConnectException e) {
+                } catch (ConnectException e) {
                     return false;
                 }
             });
@@ -37,7 +39,7 @@ class StartupAndRulesHttpTest {
     }
 
     @Test
-    void rulesFromAFileAndReplacedOverTheAdminApi(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void rulesFromAFileAndReplacedOverTheAdminApi(@TempDir Path dir) throws Exception {
         Path rules = Files.writeString(dir.resolve("rules.yaml"), """
                 rules:
                   - match: '(?i)score'

@@ -46,7 +46,6 @@ final class JobRuntime implements AutoCloseable {
     private Storage output;
     private ModelClient client;
     private URI clientEndpoint;
-    private boolean singlePromptProcessor;
     private boolean simulated;
     private Duration backoffBase;
     private Duration backoffCap;
@@ -178,19 +177,8 @@ final class JobRuntime implements AutoCloseable {
         return this;
     }
 
-    JobRuntime useSinglePromptProcessor(boolean single) {
-        this.singlePromptProcessor = single;
-        return this;
-    }
-
     DocumentProcessor processor(ModelClient modelClient) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
-        if (singlePromptProcessor) {
-            // one call per prompt variant, no chunking or validators: the narrow seam alone, for benchmarks
-            return new io.palimpsest.worker.process.VariantPromptProcessor(spec.getRecipe().getPrompts(), modelClient,
-                    new io.palimpsest.worker.process.OutputRecords(json, keepOriginal, model(), job.getRecipeHash()), model(), json);
-        }
-        // The full recipe engine (chunking, routes, stages, validators); it covers VariantPromptProcessor's cases.
         return RecipeProcessors.create(spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(),
                 keepOriginal, json);
     }

@@ -1,11 +1,15 @@
 package io.palimpsest.worker.cli;
 
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.worker.config.JobManifests;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,8 +35,8 @@ final class LintCommand implements Callable<Integer> {
             if (manifests.size() != 1) {
                 throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--print-resolved takes one -f");
             }
-            var loaded = new io.palimpsest.worker.config.JobManifests().load(manifests.get(0));
-            System.out.print(new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            var loaded = new JobManifests().load(manifests.get(0));
+            System.out.print(new ObjectMapper(new YAMLFactory())
                     .writeValueAsString(loaded.job()));
             return ExitCodes.DONE;
         }
@@ -41,7 +45,7 @@ final class LintCommand implements Callable<Integer> {
             ManifestLinter.Result result;
             try {
                 result = new ManifestLinter().lint(path);
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 System.err.println(e.getMessage());
                 problems++;
                 continue;

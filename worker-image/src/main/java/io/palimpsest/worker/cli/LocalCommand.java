@@ -1,7 +1,14 @@
 package io.palimpsest.worker.cli;
 
 import io.palimpsest.worker.config.JobManifests;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +17,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.ModelCalls;
@@ -99,9 +108,9 @@ final class LocalCommand implements Callable<Integer> {
         if (simRules != null) {
             return simRules;
         }
-        Path folder = java.nio.file.Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
+        Path folder = Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
         Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
-        return beside != null && java.nio.file.Files.isRegularFile(beside) ? beside : null;
+        return beside != null && Files.isRegularFile(beside) ? beside : null;
     }
 
     private List<ShardRunner.Report> runAll(JobRuntime runtime, PlanSummary plan, URI modelUrl, RunProgress progress, long start) throws Exception {
@@ -204,17 +213,17 @@ final class LocalCommand implements Callable<Integer> {
          * busy machine) or a server still loading (503) gets a few more tries before the run stops.
          */
         private static boolean answersHealth(URI endpoint) {
-            var client = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-            var request = java.net.http.HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build();
+            var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+            var request = HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build();
             for (int attempt = 0; attempt < 4; attempt++) {
                 try {
-                    if (client.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                         return true;
                     }
                     Thread.sleep(1000);
-                } catch (java.net.ConnectException e) {
+                } catch (ConnectException e) {
                     return false;
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // a timeout: try again
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -253,24 +262,24 @@ final class LocalCommand implements Callable<Integer> {
      * (a log, a CI job) a plain line every {@code plainEvery}, so the log stays readable.
      */
     static final class ProgressTicker implements AutoCloseable {
-        private final java.util.concurrent.ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "progress");
             t.setDaemon(true);
             return t;
         });
-        private final java.util.concurrent.atomic.AtomicInteger shardsDone = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger shardsDone = new AtomicInteger();
         private final RunProgress progress;
         private final int shards;
         private final long plannedBytes;
         private final long start;
         private final boolean terminal;
-        private final java.io.PrintStream out;
+        private final PrintStream out;
 
         ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start) {
             this(progress, shards, plannedBytes, start, System.console() != null, System.err, Duration.ofSeconds(30));
         }
 
-        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start, boolean terminal, java.io.PrintStream out,
+        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start, boolean terminal, PrintStream out,
                        Duration plainEvery) {
             this.progress = progress;
             this.shards = shards;

@@ -1,7 +1,9 @@
 package io.palimpsest.worker.cli;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -52,9 +54,9 @@ final class MetricsEndpoint implements AutoCloseable {
     /** What a scrape would answer, in the Prometheus text format (tests). */
     String scrape() {
         try {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrometheusTextFormatWriter.create().write(out, registry.scrape());
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            return out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,7 +74,7 @@ final class MetricsEndpoint implements AutoCloseable {
                     cb.call(progress.skipped.get(), "skipped");
                 }).register(registry);
         CounterWithCallback.builder().name("palimpsest_documents_not_written_total")
-                .help("Documents rejected or skipped, by outcome and reason (at most 64 reasons, the rest as 'other').")
+                .help("Documents rejected or skipped, by outcome and reason (one label per reason code of the catalogue).")
                 .labelNames("outcome", "reason")
                 .callback(cb -> progress.notWrittenByReason().forEach((key, count) -> {
                     int slash = key.indexOf('/');

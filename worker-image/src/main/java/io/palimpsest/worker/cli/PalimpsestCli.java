@@ -1,5 +1,7 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.worker.client.ConnectionUse;
+import io.palimpsest.worker.client.ReplicaRouter;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.validate.ValidateCommand;
@@ -15,9 +17,9 @@ public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
         // before anything loads the JDK's HTTP client, which reads it once
-        io.palimpsest.worker.client.ConnectionUse.allowConnectionHeader();
+        ConnectionUse.allowConnectionHeader();
         // before the first name lookup, which fixes the JVM's DNS cache policy
-        io.palimpsest.worker.client.ReplicaRouter.followDnsChanges();
+        ReplicaRouter.followDnsChanges();
         // connections to replicas are kept between requests; one to a replica that was scaled away is
         // closed after 30 s idle rather than the JDK's 1,200 s (a campaign's fleet changes for hours)
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {

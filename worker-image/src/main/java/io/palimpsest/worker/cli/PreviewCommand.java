@@ -2,6 +2,7 @@ package io.palimpsest.worker.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -473,7 +474,7 @@ final class PreviewCommand implements Callable<Integer> {
             ownStartSeconds = null;
             return;
         }
-        long jvmStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
+        long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
         ownStartSeconds = Math.max(0, (System.currentTimeMillis() - jvmStart) / 1000.0);
     }
 

@@ -1,10 +1,17 @@
 package io.palimpsest.worker.cli;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
@@ -55,10 +62,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
     Duration backoffCap;
 
-    @Option(names = "--single-prompt", hidden = true,
-            description = "Bypass the recipe engine: one call per prompt variant, no chunking or validators (benchmarks).")
-    boolean singlePrompt;
-
     @Option(names = "--stop-within", defaultValue = "PT20S",
             description = "On SIGTERM: how long to wait for the requests in flight before committing and exiting 143; keep it "
                     + "under the pod's terminationGracePeriodSeconds (30 s by default). Default: ${DEFAULT-VALUE}")
@@ -86,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
         }
         attemptNumber = cap.attempt();
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).useSinglePromptProcessor(singlePrompt)
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)
                 .backoff(backoffBase, backoffCap)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
             URI modelUrl = !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
@@ -121,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
     private static MetricsEndpoint openMetrics(String address, int port, RunProgress progress, ModelClient client) {
         try {
             return new MetricsEndpoint(address, port, progress, client);
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             System.err.println("palimpsest run: metrics on " + address + ":" + port + " are off: " + e);
             return null;
         }
@@ -135,14 +138,14 @@ final class RunCommand implements Callable<Integer> {
      * (with 143) only after committing what was answered and reporting it.
      */
     private static final class SigtermHook {
-        private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        private final CountDownLatch finished = new CountDownLatch(1);
         private Thread hook;
 
         void arm(ShardRunner runner, Duration stopWithin) {
             hook = new Thread(() -> {
                 runner.stop(stopWithin);
                 try {
-                    finished.await(stopWithin.plusSeconds(5).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    finished.await(stopWithin.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -164,14 +167,14 @@ final class RunCommand implements Callable<Integer> {
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */
     static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
-                                       Duration requestTimeout, Duration maxOutage, RunProgress progress) throws java.io.IOException {
+                                       Duration requestTimeout, Duration maxOutage, RunProgress progress) throws IOException {
         return runShard(runtime, shardIndex, attempt, modelUrl, checkpointEvery, requestTimeout, maxOutage, progress, runner -> {
         });
     }
 
     static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
                                        Duration requestTimeout, Duration maxOutage, RunProgress progress,
-                                       java.util.function.Consumer<ShardRunner> started) throws java.io.IOException {
+                                       Consumer<ShardRunner> started) throws IOException {
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
         Shard shard = new ShardManifest(runtime.json).readShard(manifest, runtime.output().describe(), shardIndex);
         // the planner refuses a changed recipe first; a run started by hand on a drifted output must
@@ -189,23 +192,19 @@ final class RunCommand implements Callable<Integer> {
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {
         String fromJob = runtime.job.getModel() == null ? null : runtime.job.getModel().getEndpoint();
-        return environment.get("PALIMPSEST_MODEL_ENDPOINT").or(() -> java.util.Optional.ofNullable(fromJob))
+        return environment.get("PALIMPSEST_MODEL_ENDPOINT").or(() -> Optional.ofNullable(fromJob))
                 .map(URI::create)
                 .orElseThrow(() -> new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));
     }
 
-    static int exitCodeOf(ShardRunner.Report report) {
-        return report == null ? ExitCodes.FAILED : report.exitCode();
-    }
-
     /** The termination message holds 4 KiB: past that, the per-reason and per-variant maps go (the tally restores them from receipts). */
-    static String fitted(io.palimpsest.api.worker.ShardSummary summary, String text, ObjectMapper json) throws java.io.IOException {
-        if (text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+    static String fitted(ShardSummary summary, String text, ObjectMapper json) throws IOException {
+        if (text.getBytes(StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
             return text;
         }
         summary.setRejectedByReason(null);
         String smaller = json.writeValueAsString(summary);
-        if (smaller.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+        if (smaller.getBytes(StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
             return smaller;
         }
         summary.setWrittenByVariant(null);

@@ -1,8 +1,10 @@
 package io.palimpsest.worker.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import io.palimpsest.sim.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 
@@ -11,11 +13,11 @@ import picocli.CommandLine.Unmatched;
 final class SimCommand implements Callable<Integer> {
 
     @Unmatched
-    List<String> args = new java.util.ArrayList<>();
+    List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
-        io.palimpsest.sim.Main.main(args.toArray(String[]::new));
+        Main.main(args.toArray(String[]::new));
         return 0;
     }
 }

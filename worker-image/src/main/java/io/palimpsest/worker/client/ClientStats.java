@@ -3,6 +3,7 @@ package io.palimpsest.worker.client;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 import org.HdrHistogram.ConcurrentHistogram;
 
@@ -17,10 +18,10 @@ public final class ClientStats {
     public final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 2);
 
     /** Told each successful attempt's latency in nanoseconds as well (the metrics endpoint's histogram). */
-    private volatile java.util.function.LongConsumer latencyListener = nanos -> {
+    private volatile LongConsumer latencyListener = nanos -> {
     };
 
-    public void onLatency(java.util.function.LongConsumer listener) {
+    public void onLatency(LongConsumer listener) {
         this.latencyListener = listener;
     }
 

@@ -2,6 +2,7 @@ package io.palimpsest.worker.client;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.Locale;
 
 /**
  * How the worker uses connections to the model: one per request, or kept alive.
@@ -50,7 +51,7 @@ public enum ConnectionUse {
     /** Allows the header for this JVM, when called before anything loaded the JDK's HTTP client. */
     public static void allowConnectionHeader() {
         String allowed = System.getProperty(ALLOW_PROPERTY, "");
-        if (!(',' + allowed.replace(" ", "").toLowerCase(java.util.Locale.ROOT) + ',').contains(",connection,")) {
+        if (!(',' + allowed.replace(" ", "").toLowerCase(Locale.ROOT) + ',').contains(",connection,")) {
             System.setProperty(ALLOW_PROPERTY, allowed.isBlank() ? "connection" : allowed + ",connection");
         }
     }

@@ -1,10 +1,12 @@
 package io.palimpsest.worker.client;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,11 +67,11 @@ public final class EndpointGate {
     }
 
     public void recordConnectionFailure(Throwable cause) {
-        recordOutage(String.valueOf(cause), java.util.Optional.empty());
+        recordOutage(String.valueOf(cause), Optional.empty());
     }
 
     /** A refused connection or an outage status; {@code retryAfter} is the server's, if it said. */
-    public synchronized void recordOutage(String what, java.util.Optional<Duration> retryAfter) {
+    public synchronized void recordOutage(String what, Optional<Duration> retryAfter) {
         consecutiveFailures++;
         lastFailure = what;
         if (consecutiveFailures >= threshold && open.isDone() && !open.isCompletedExceptionally()) {
@@ -130,7 +132,7 @@ public final class EndpointGate {
             HttpResponse<Void> response = http.send(HttpRequest.newBuilder(health).timeout(probeEvery.plusSeconds(1)).GET().build(),
                     HttpResponse.BodyHandlers.discarding());
             healthy = response.statusCode() == 200;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             healthy = false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -3,16 +3,22 @@ package io.palimpsest.worker.client;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +48,7 @@ public final class ModelClient implements AutoCloseable {
     private final ClientSettings settings;
     private final ObjectMapper json;
     private final HttpClient http;
-    private final java.util.concurrent.ExecutorService httpThreads;
+    private final ExecutorService httpThreads;
     private final ScheduledExecutorService scheduler;
     private final AdaptiveConcurrency concurrency;
     private final EndpointGate gate;
@@ -96,8 +102,8 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** The job-wide refusal that stopped this client, if one did. */
-    public java.util.Optional<ModelConfigException> refusal() {
-        return java.util.Optional.ofNullable(refusedForAll);
+    public Optional<ModelConfigException> refusal() {
+        return Optional.ofNullable(refusedForAll);
     }
 
     public ClientStats stats() {
@@ -105,8 +111,8 @@ public final class ModelClient implements AutoCloseable {
     }
 
     /** Each replica's load as this client estimates it, by address; empty when the Service places requests. */
-    java.util.Map<String, Double> replicaLoads() {
-        return router == null ? java.util.Map.of() : router.loads();
+    Map<String, Double> replicaLoads() {
+        return router == null ? Map.of() : router.loads();
     }
 
     public AdaptiveConcurrency concurrency() {
@@ -165,18 +171,18 @@ public final class ModelClient implements AutoCloseable {
                 return;
             }
             boolean outage = cause instanceof RetryableStatusException status ? status.outage() : !(cause instanceof HttpTimeoutException)
-                    || cause instanceof java.net.http.HttpConnectTimeoutException;
+                    || cause instanceof HttpConnectTimeoutException;
             int spent = outage && gate.explains(sentAt[0]) ? charged : charged + 1;
             if (spent >= settings.maxAttempts()) {
                 result.completeExceptionally(cause);
                 return;
             }
-            java.util.Optional<Duration> retryAfter = cause instanceof RetryableStatusException status
-                    ? status.retryAfter() : java.util.Optional.empty();
+            Optional<Duration> retryAfter = cause instanceof RetryableStatusException status
+                    ? status.retryAfter() : Optional.empty();
             long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
             try {
                 scheduler.schedule(() -> tryOnce(request, chat, spent, result), waitMillis, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
+            } catch (RejectedExecutionException closed) {
                 result.completeExceptionally(cause);
             }
         });
@@ -207,14 +213,14 @@ public final class ModelClient implements AutoCloseable {
             if (error != null) {
                 Throwable cause = unwrap(error);
                 concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
-                if (cause instanceof HttpTimeoutException && !(cause instanceof java.net.http.HttpConnectTimeoutException)) {
+                if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
                     stats.retry("timeout");
                 } else if (replica != null && router.refused(replica)) {
                     stats.retry("replica_gone");
                     throw new CompletionException(new ReplicaRefusedException(replica + ": " + cause));
                 } else {
                     stats.retry("connection");
-                    gate.recordOutage(String.valueOf(cause), java.util.Optional.empty());
+                    gate.recordOutage(String.valueOf(cause), Optional.empty());
                 }
                 throw new CompletionException(cause);
             }
@@ -247,7 +253,7 @@ public final class ModelClient implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
                 stats.retry("bad_response");
-                throw new CompletionException(new RetryableStatusException(200, java.util.Optional.empty(),
+                throw new CompletionException(new RetryableStatusException(200, Optional.empty(),
                         "unreadable completion: " + e.getMessage()));
             }
             concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
@@ -305,8 +311,8 @@ public final class ModelClient implements AutoCloseable {
     private ModelReply parse(byte[] body, boolean chat) throws IOException {
         String text = null;
         String finishReason = null;
-        long promptTokens = 0;
-        long completionTokens = 0;
+        int promptTokens = 0;
+        int completionTokens = 0;
         boolean sawChoice = false;
         try (JsonParser parser = json.getFactory().createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -349,9 +355,9 @@ public final class ModelClient implements AutoCloseable {
                         String usageField = parser.currentName();
                         parser.nextToken();
                         if ("prompt_tokens".equals(usageField)) {
-                            promptTokens = parser.getValueAsLong(0);
+                            promptTokens = parser.getValueAsInt(0);
                         } else if ("completion_tokens".equals(usageField)) {
-                            completionTokens = parser.getValueAsLong(0);
+                            completionTokens = parser.getValueAsInt(0);
                         } else {
                             parser.skipChildren();
                         }
@@ -364,7 +370,7 @@ public final class ModelClient implements AutoCloseable {
         if (!sawChoice) {
             throw new IOException("no choices in the reply");
         }
-        return new ModelReply(text == null ? "" : text, finishReason, promptTokens, completionTokens);
+        return new ModelReply(text, finishReason, promptTokens, completionTokens);
     }
 
     private static boolean retryable(Throwable error) {
@@ -378,7 +384,7 @@ public final class ModelClient implements AutoCloseable {
 
     static Throwable unwrap(Throwable error) {
         Throwable current = error;
-        while ((current instanceof CompletionException || current instanceof java.util.concurrent.ExecutionException)
+        while ((current instanceof CompletionException || current instanceof ExecutionException)
                 && current.getCause() != null) {
             current = current.getCause();
         }

@@ -159,7 +159,7 @@ public final class QueueDepthProbe implements AutoCloseable {
      * Service ({@link ConnectionUse#PER_REQUEST}), so a queue left on one replica drains by itself,
      * and steering by the fleet's total would hold the other replicas part-empty meanwhile.
      */
-    record FleetSample(double waiting, double running, double kvUsage, double newPreemptions, int replicas, double shortestQueue) {
+    record FleetSample(double running, double kvUsage, double newPreemptions, int replicas, double shortestQueue) {
 
         /** Null when no page had the queue gauges. */
         static FleetSample of(List<String> pages, PreemptionCounter preemptions) {
@@ -173,7 +173,7 @@ public final class QueueDepthProbe implements AutoCloseable {
             if (byReplica.isEmpty()) {
                 return null;
             }
-            double waiting = 0;
+            boolean anyWaiting = false;
             double running = 0;
             double kvSum = 0;
             int kvReplicas = 0;
@@ -183,7 +183,7 @@ public final class QueueDepthProbe implements AutoCloseable {
             for (String page : byReplica.values()) {
                 double queued = sum(page, "vllm:num_requests_waiting");
                 double runs = sum(page, "vllm:num_requests_running");
-                waiting += queued;
+                anyWaiting |= queued > 0;
                 running += runs;
                 if (queued > 0) {
                     fullBatch = Math.max(fullBatch, runs);
@@ -199,8 +199,8 @@ public final class QueueDepthProbe implements AutoCloseable {
                     newPreemptions = (Double.isNaN(newPreemptions) ? 0 : newPreemptions) + fresh;
                 }
             }
-            double shortest = waiting == 0 ? 0 : Math.max(0, fewestInSystem - fullBatch) * byReplica.size();
-            return new FleetSample(waiting, running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
+            double shortest = !anyWaiting ? 0 : Math.max(0, fewestInSystem - fullBatch) * byReplica.size();
+            return new FleetSample(running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
                     newPreemptions, byReplica.size(), shortest);
         }
     }

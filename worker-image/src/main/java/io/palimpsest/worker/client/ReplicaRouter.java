@@ -1,9 +1,11 @@
 package io.palimpsest.worker.client;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpRequest;
+import java.security.Security;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -121,13 +123,13 @@ public final class ReplicaRouter {
      * 10 s counts as unset).
      */
     public static void followDnsChanges() {
-        if (java.security.Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
-            java.security.Security.setProperty("networkaddress.cache.ttl", "1");
+        if (Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
+            Security.setProperty("networkaddress.cache.ttl", "1");
         }
         // java.security ships a negative TTL of 10 s: that one counts as unset
-        String negative = java.security.Security.getProperty("networkaddress.cache.negative.ttl");
+        String negative = Security.getProperty("networkaddress.cache.negative.ttl");
         if ((negative == null || "10".equals(negative.trim())) && System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
-            java.security.Security.setProperty("networkaddress.cache.negative.ttl", "1");
+            Security.setProperty("networkaddress.cache.negative.ttl", "1");
         }
     }
 
@@ -163,7 +165,7 @@ public final class ReplicaRouter {
     }
 
     private URI replicaBase(InetAddress address) {
-        String host = address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+        String host = address instanceof Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
         return URI.create(base.getScheme() + "://" + host + (base.getPort() >= 0 ? ":" + base.getPort() : ""));
     }
 

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.config;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import io.palimpsest.api.lint.ManifestLinter;
@@ -33,7 +34,7 @@ public final class JobManifests {
         ManifestLinter.Result lint;
         try {
             lint = new ManifestLinter().lint(path);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new InvalidJobException(e.getMessage());
         }
         if (lint.resolvedJob() != null && lint.jobs().isEmpty()) {

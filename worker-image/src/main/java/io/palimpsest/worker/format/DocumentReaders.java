@@ -1,6 +1,7 @@
 package io.palimpsest.worker.format;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -85,7 +86,7 @@ public final class DocumentReaders {
     }
 
     /** Reports the bytes that pass through, for progress; costs one call per buffer fill. */
-    private static final class CountingInputStream extends java.io.FilterInputStream {
+    private static final class CountingInputStream extends FilterInputStream {
         private final LongConsumer counter;
 
         CountingInputStream(InputStream in, LongConsumer counter) {

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.format;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -43,7 +44,7 @@ public final class RecordDecoder {
             }
         } catch (JsonProcessingException e) {
             return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getOriginalMessage()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return new UnusableItem(position, null, ItemReason.MALFORMED_JSON, oneLine(e.getMessage()));
         }
         return decodeRecord(node, position);
@@ -54,7 +55,7 @@ public final class RecordDecoder {
      * JSON at all. Either means the line is not one record; taking the first value would silently
      * drop the rest.
      */
-    private static String trailing(JsonParser parser) throws java.io.IOException {
+    private static String trailing(JsonParser parser) throws IOException {
         long offset = parser.currentLocation().getByteOffset();
         try {
             if (parser.nextToken() == null) {

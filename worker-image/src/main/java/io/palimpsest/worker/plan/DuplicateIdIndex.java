@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -162,7 +164,7 @@ public final class DuplicateIdIndex {
         try {
             sorter.add(id, shard);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -228,7 +230,7 @@ public final class DuplicateIdIndex {
             this.file = Files.createTempFile("palimpsest-duplicates", ".jsonl");
             this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
             this.lines = json.getFactory().createGenerator(out);
-            lines.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            lines.setRootValueSeparator(new SerializedString("\n"));
         }
 
         void add(String id, int first) throws IOException {

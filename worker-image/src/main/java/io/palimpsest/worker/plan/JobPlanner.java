@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -116,10 +117,10 @@ public final class JobPlanner {
     }
     /** Keeps whole files while they fit under the limit, cuts the file that reaches it, drops the rest. */
     static List<Shard> applyLimit(List<Shard> shards, long limit, ItemCounter counter) throws IOException {
-        List<Shard> limited = new java.util.ArrayList<>();
+        List<Shard> limited = new ArrayList<>();
         long remaining = limit;
         for (Shard shard : shards) {
-            List<ShardFile> kept = new java.util.ArrayList<>();
+            List<ShardFile> kept = new ArrayList<>();
             for (ShardFile file : shard.files()) {
                 if (remaining <= 0) {
                     break;

@@ -1,9 +1,11 @@
 package io.palimpsest.worker.plan;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
 import java.util.List;
 
 /** A unit of work and of commit: whole input files, read in this order. */
-@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Shard(int index, List<ShardFile> files) {
 
     public long bytes() {

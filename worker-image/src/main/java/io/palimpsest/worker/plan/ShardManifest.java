@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -45,7 +46,7 @@ public final class ShardManifest {
     /** @param where the output, for messages */
     public List<Shard> read(byte[] content, String where) throws IOException {
         List<Shard> shards = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(new java.io.ByteArrayInputStream(content), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8))) {
             String line;
             int lineNumber = 0;
             while ((line = reader.readLine()) != null) {

@@ -2,8 +2,10 @@ package io.palimpsest.worker.plan;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.TreeSet;
 
 /**
@@ -103,11 +105,11 @@ public final class ShardOrder {
             out.add(new Shard(out.size(), files));
         }
         List<Entry> rest = new ArrayList<>(pool);
-        java.util.Random shuffle = new java.util.Random(SEED);
+        Random shuffle = new Random(SEED);
         for (int from = 0; from < rest.size(); from += workers) {
             List<Entry> block = new ArrayList<>(rest.subList(from, Math.min(rest.size(), from + workers)));
             if (from + workers < rest.size()) {
-                java.util.Collections.shuffle(block, shuffle); // the last block stays largest first: its ends gather
+                Collections.shuffle(block, shuffle); // the last block stays largest first: its ends gather
             }
             for (Entry e : block) {
                 out.add(new Shard(out.size(), e.shard().files()));

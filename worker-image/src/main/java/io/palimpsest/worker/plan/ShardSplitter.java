@@ -1,9 +1,10 @@
 package io.palimpsest.worker.plan;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * Cuts the shards that are long for the fleet into item ranges, so a campaign does not end with a
@@ -24,6 +25,7 @@ import java.util.List;
  * the manifest is written once, so a later plan keeps the ranges workers committed against.
  */
 public final class ShardSplitter {
+    private static final Logger LOG = Logger.getLogger(ShardSplitter.class.getName());
 
     /** Shards one worker's share of the campaign is cut into, at least: the long ones end within its first quarter. */
     public static final int PARTS_PER_WORKER = 4;
@@ -87,7 +89,7 @@ public final class ShardSplitter {
         if (items == null) {
             return null;
         }
-        long all = java.util.Arrays.stream(items).sum();
+        long all = Arrays.stream(items).sum();
         long parts = Math.min(wanted, all / Math.max(1, minItems));
         if (parts <= 1) {
             return null;
@@ -109,7 +111,7 @@ public final class ShardSplitter {
         if (items == null) {
             return null;
         }
-        long all = java.util.Arrays.stream(items).sum();
+        long all = Arrays.stream(items).sum();
         long head = Math.round(all * headShare);
         if (head < Math.max(1, minItems) || all - head < Math.max(1, minItems)) {
             return null;
@@ -119,7 +121,8 @@ public final class ShardSplitter {
 
     /**
      * Items in each of the shard's files: a range's own count, a whole file's counted (within its
-     * {@code input.limit} share); null when a file cannot be counted.
+     * {@code input.limit} share); null when a file cannot be counted. The plan stays valid then (the
+     * shard is kept whole, and its worker reports the file's problem), but a line says why it was not cut.
      */
     private static long[] itemsOf(Shard shard, JobPlanner.ItemCounter counter) {
         long[] items = new long[shard.files().size()];
@@ -132,10 +135,10 @@ public final class ShardSplitter {
             long atMost = file.maxItems() != null ? file.maxItems() : Long.MAX_VALUE;
             try {
                 items[i] = Math.min(atMost, counter.count(file.key(), atMost));
-            } catch (IOException | UncheckedIOException e) {
+            } catch (IOException | RuntimeException e) {
+                // corrupt data surfaces as runtime exceptions from decompressors and Parquet, as well as IOExceptions
+                LOG.warning(file.key() + ": cannot count its items (" + e + "); its shard is kept whole");
                 return null;
-            } catch (RuntimeException e) {
-                return null; // corrupt data surfaces as runtime exceptions from decompressors and Parquet
             }
         }
         return items;

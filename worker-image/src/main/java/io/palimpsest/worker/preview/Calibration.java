@@ -3,7 +3,9 @@ package io.palimpsest.worker.preview;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,7 +51,7 @@ public final class Calibration {
         }
         try {
             CompletableFuture.allOf(loops).get(duration.toSeconds() + 900, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             failure.compareAndSet(null, e.getCause() != null ? e.getCause() : e);
         }
         if (failure.get() != null) {

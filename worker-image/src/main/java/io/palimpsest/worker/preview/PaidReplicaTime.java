@@ -87,10 +87,6 @@ public final class PaidReplicaTime {
      */
     public record Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source,
                          Double requestCapTokens) {
-
-        public Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source) {
-            this(documents, longestRequestTokens, secondsPerDocument, source, null);
-        }
     }
 
     /**

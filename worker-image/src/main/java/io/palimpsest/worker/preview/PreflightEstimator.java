@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 
 import io.palimpsest.worker.preview.PreviewData.Breakdown;
 import io.palimpsest.worker.preview.PreviewData.Estimate;
@@ -85,7 +87,7 @@ public final class PreflightEstimator {
             strata.census().forEach((stratum, count) -> weight.put(stratum, (double) documents * count / counted));
             StringBuilder note = new StringBuilder("stratified by what the recipe decides before any call (post-stratified: each stratum's"
                     + " documents x its sampled documents' mean; the bootstrap resamples inside each stratum):");
-            strata.census().forEach((stratum, count) -> note.append(String.format(java.util.Locale.ROOT, " %s %,d documents%s, %d sampled;",
+            strata.census().forEach((stratum, count) -> note.append(String.format(Locale.ROOT, " %s %,d documents%s, %d sampled;",
                     stratum, Math.round(weight.get(stratum)), counted == documents ? "" : " (estimated)",
                     strata.ofSample().stream().filter(stratum::equals).count())));
             note.setLength(note.length() - 1);
@@ -114,7 +116,7 @@ public final class PreflightEstimator {
         int[][] rows = new int[names.size()][];
         for (int g = 0; g < names.size(); g++) {
             String name = names.get(g);
-            rows[g] = java.util.stream.IntStream.range(0, n).filter(i -> group.get(i).equals(name)).toArray();
+            rows[g] = IntStream.range(0, n).filter(i -> group.get(i).equals(name)).toArray();
         }
         double[] point = new double[columns];
         for (int g = 0; g < names.size(); g++) {
@@ -161,7 +163,7 @@ public final class PreflightEstimator {
             replicaHours = paid.total();
             gpuHours = replicaHours.scaled(gpusPerReplica);
             wall = paid.wallHours();
-            notes.add(String.format(java.util.Locale.ROOT, "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
+            notes.add(String.format(Locale.ROOT, "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
                             + " + workers starting %.4g h + idle after %.4g h (replica-hours x %d GPU(s)); the work alone at a full batch: %.4g h",
                     paid.serving().estimate() * gpusPerReplica, paid.beyondDecoding() * gpusPerReplica, paid.loading() * gpusPerReplica,
                     paid.workersStarting() * gpusPerReplica,

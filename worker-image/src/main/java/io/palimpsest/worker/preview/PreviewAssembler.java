@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.DocumentTrace;
@@ -65,8 +66,8 @@ public final class PreviewAssembler {
                     ratio(source, text)));
         }
         for (Rejection r : p.result().rejections()) {
-            String status = r.outcome() == io.palimpsest.worker.format.ItemReason.Outcome.SKIPPED ? Outcome.SKIPPED : Outcome.REJECTED;
-            outcomes.add(new Outcome(r.variant(), status, r.reason(), r.detail(), r.output(), null,
+            String status = r.outcome() == ItemReason.Outcome.SKIPPED ? Outcome.SKIPPED : Outcome.REJECTED;
+            outcomes.add(new Outcome(r.variant(), status, r.reason().code(), r.detail(), r.output(), null,
                     r.output() == null ? null : ratio(source, r.output())));
         }
         List<PreviewData.Prompt> prompts = new ArrayList<>();

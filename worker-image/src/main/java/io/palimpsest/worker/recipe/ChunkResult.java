@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.chunk.Chunk;
 
 import java.util.Map;
@@ -12,7 +13,7 @@ sealed interface ChunkResult {
     record Ok(Chunk chunk, String text, Map<String, Object> facts) implements ChunkResult {
     }
 
-    record Failed(Chunk chunk, RejectRecord.Kind kind, String reason, String detail, String output) implements ChunkResult {
+    record Failed(Chunk chunk, ItemReason reason, String detail, String output) implements ChunkResult {
     }
 
     /** A program asked to drop the whole document. */

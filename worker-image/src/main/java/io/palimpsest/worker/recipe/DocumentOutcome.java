@@ -1,5 +1,7 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.format.ItemReason;
+
 import java.util.List;
 
 /** Everything the recipe produced for one document. */
@@ -12,6 +14,6 @@ public record DocumentOutcome(String sourceId, List<OutputRecord> outputs, List<
     /** True when the document produced nothing and was skipped on purpose. */
     public boolean skipped() {
         return outputs.isEmpty() && !rejects.isEmpty()
-                && rejects.stream().allMatch(r -> r.kind() == RejectRecord.Kind.SKIPPED);
+                && rejects.stream().allMatch(r -> r.outcome() == ItemReason.Outcome.SKIPPED);
     }
 }

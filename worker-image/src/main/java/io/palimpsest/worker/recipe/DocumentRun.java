@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe;
 
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import io.palimpsest.worker.client.ModelReply;
 
 /**
  * One document's pass through the recipe: the document, the stage outputs so far and the usage

@@ -1,9 +1,11 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.validate.CheckVerdict;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the engine did for one document, step by step, for a preview: every model call with its
@@ -24,7 +26,7 @@ public final class DocumentTrace {
      * @param chunkId the chunk the output was made from
      * @param params  the matrix parameters of the unit (empty without a matrix)
      */
-    public record Validation(String owner, String chunkId, java.util.Map<String, Object> params, List<CheckVerdict> checks) {
+    public record Validation(String owner, String chunkId, Map<String, Object> params, List<CheckVerdict> checks) {
     }
 
     private final List<Call> calls = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.client.ModelReply;
+
 import java.util.concurrent.CompletionStage;
 
 /**

@@ -3,6 +3,7 @@ package io.palimpsest.worker.recipe;
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.filter.PreFilterChain;
 import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
 import io.palimpsest.worker.recipe.route.VariantSelector;
@@ -85,18 +86,18 @@ public final class RecipeEngine {
         }
         List<PromptVariant> variants = selector.select(doc);
         if (variants.isEmpty()) {
-            return skipped(run, "no_route", "no route matches this document");
+            return skipped(run, ItemReason.NO_ROUTE, "no route matches this document");
         }
         return stages.run(run).thenCompose(failure -> {
             if (failure.isPresent()) {
                 StageRunner.StageFailure f = failure.get();
-                RejectRecord r = new RejectRecord(RejectRecord.Kind.REJECTED, f.reason(), "stage " + f.stage() + ": " + f.detail(),
+                RejectRecord r = new RejectRecord(f.reason(), "stage " + f.stage() + ": " + f.detail(),
                         null, f.output(), docProvenance(doc, "stage:" + f.stage()));
                 return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }
             Optional<List<Map<String, Object>>> combos = matrix.combinations(doc.id(), run.stages);
             if (combos.isEmpty()) {
-                RejectRecord r = new RejectRecord(RejectRecord.Kind.REJECTED, "parse_error",
+                RejectRecord r = new RejectRecord(ItemReason.PARSE_ERROR,
                         "matrix.fromStage " + recipe.getMatrix().getFromStage() + " did not give a list of parameter objects",
                         null, null, docProvenance(doc, null));
                 return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
@@ -115,7 +116,7 @@ public final class RecipeEngine {
         if (chunking != null && chunking.getMinDocumentTokens() != null) {
             int t = tokens.count(doc.text());
             if (t < chunking.getMinDocumentTokens()) {
-                return Optional.of(new PreFilterChain.Verdict("too_short", t + " tokens < " + chunking.getMinDocumentTokens()));
+                return Optional.of(new PreFilterChain.Verdict(ItemReason.TOO_SHORT, t + " tokens < " + chunking.getMinDocumentTokens()));
             }
         }
         return Optional.empty();
@@ -130,7 +131,7 @@ public final class RecipeEngine {
     public String stratum(SourceDocument doc) {
         Optional<PreFilterChain.Verdict> skip = skipBeforeAnyCall(doc);
         if (skip.isPresent()) {
-            return "skipped: " + skip.get().reason();
+            return "skipped: " + skip.get().reason().code();
         }
         int route = selector.routeOf(doc);
         if (route == VariantSelector.NO_ROUTES) {
@@ -160,8 +161,8 @@ public final class RecipeEngine {
         });
     }
 
-    private CompletionStage<DocumentOutcome> skipped(DocumentRun run, String reason, String detail) {
-        RejectRecord r = new RejectRecord(RejectRecord.Kind.SKIPPED, reason, detail, null, null, docProvenance(run.doc, null));
+    private CompletionStage<DocumentOutcome> skipped(DocumentRun run, ItemReason reason, String detail) {
+        RejectRecord r = new RejectRecord(reason, detail, null, null, docProvenance(run.doc, null));
         return CompletableFuture.completedFuture(new DocumentOutcome(run.doc.id(), List.of(), List.of(r), run.usage));
     }
 

@@ -1,16 +1,19 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.format.ItemReason;
+
 /**
  * An output that was not written, or a document that was not processed, with a stable reason code.
  *
- * @param kind     REJECTED when something went wrong (a validator failed, the reply was unusable),
- *                 SKIPPED when the recipe chose not to produce it (a pre-filter, a route, a program's drop)
- * @param reason   machine-readable code: a validator type (truncation, echo, judge, ...), or
- *                 filter:&lt;type&gt;, template_error, parse_error, missing_sentinel, no_code, ...
+ * @param reason   from the catalogue: a validator type (truncation, echo, judge, ...), or
+ *                 filter:&lt;type&gt;, template_error, parse_error, missing_sentinel, no_code, ...; it says
+ *                 whether the output was rejected (something went wrong) or skipped (the recipe chose
+ *                 not to produce it: a pre-filter, a route, a program's drop)
  * @param detail   a human-readable explanation (never matched on)
  * @param output   the rejected text, when there was one, for inspection
  */
-public record RejectRecord(Kind kind, String reason, String detail, String variant, String output,
-                           Provenance provenance) {
-    public enum Kind { REJECTED, SKIPPED }
+public record RejectRecord(ItemReason reason, String detail, String variant, String output, Provenance provenance) {
+    public ItemReason.Outcome outcome() {
+        return reason.outcome();
+    }
 }

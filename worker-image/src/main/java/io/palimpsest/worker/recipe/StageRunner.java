@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe;
 
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.Stage;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.parse.ReplyParser;
 import io.palimpsest.worker.recipe.post.PostResult;
 import io.palimpsest.worker.recipe.post.ReplyCleaner;
@@ -26,7 +27,7 @@ import java.util.concurrent.CompletionStage;
  */
 final class StageRunner {
     /** Why a stage stopped the document. */
-    record StageFailure(String stage, String reason, String detail, String output) {
+    record StageFailure(String stage, ItemReason reason, String detail, String output) {
     }
 
     private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {
@@ -64,14 +65,14 @@ final class StageRunner {
             try {
                 return CompletableFuture.completedFuture(store(run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
             } catch (TemplateException e) {
-                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, "template_error", e.getMessage(), null)));
+                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
             }
         }
         ModelRequest request;
         try {
             request = renderer.request(c.owner(), c.stage(), vars, "stage:" + name);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, "template_error", e.getMessage(), null)));
+            return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
         }
         return run.call(request).thenCompose(reply -> {
             PostResult cleaned = c.cleaner().clean(reply.text());
@@ -87,7 +88,7 @@ final class StageRunner {
         }).exceptionally(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof ModelCallRejected r) {
-                return Optional.of(new StageFailure(name, "model_rejected", r.getMessage(), null));
+                return Optional.of(new StageFailure(name, ItemReason.MODEL_REJECTED, r.getMessage(), null));
             }
             throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
         });
@@ -105,7 +106,7 @@ final class StageRunner {
     private static Optional<StageFailure> store(DocumentRun run, Compiled c, String text) {
         Optional<Object> parsed = ReplyParser.parse(c.stage().getParse(), text);
         if (parsed.isEmpty()) {
-            return Optional.of(new StageFailure(c.stage().getName(), "parse_error",
+            return Optional.of(new StageFailure(c.stage().getName(), ItemReason.PARSE_ERROR,
                     "reply is not " + c.stage().getParse(), text));
         }
         run.stages.put(c.stage().getName(), parsed.get());

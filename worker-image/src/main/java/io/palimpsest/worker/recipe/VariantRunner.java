@@ -5,6 +5,8 @@ import io.palimpsest.api.recipe.ParseMode;
 import io.palimpsest.api.recipe.ProgramSettings;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.RecipeMode;
+import io.palimpsest.worker.client.ModelReply;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.chunk.Chunk;
 import io.palimpsest.worker.recipe.chunk.ChunkPacker;
 import io.palimpsest.worker.recipe.chunk.ChunkPlan;
@@ -67,10 +69,10 @@ final class VariantRunner {
         try {
             chunks = cut(run, params, chunking);
         } catch (TemplateException e) {
-            return done(rejected(reject(run, params, List.of(), RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null)));
+            return done(rejected(reject(run, params, List.of(), ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
         }
         if (chunks.chunks().isEmpty()) {
-            return done(rejected(reject(run, params, List.of(), RejectRecord.Kind.SKIPPED, "no_chunks",
+            return done(rejected(reject(run, params, List.of(), ItemReason.NO_CHUNKS,
                     chunks.droppedChunks() + " chunks under the minimum size", null)));
         }
         CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
@@ -155,13 +157,13 @@ final class VariantRunner {
         try {
             request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
         } catch (TemplateException e) {
-            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null));
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
         }
         Integer maxInput = plan.variant.getMaxInputTokens();
         if (maxInput != null) {
             int input = tokens.count(request.inputText());
             if (input > maxInput) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.SKIPPED, "input_too_long",
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.INPUT_TOO_LONG,
                         input + " input tokens > " + maxInput, null));
             }
         }
@@ -175,14 +177,14 @@ final class VariantRunner {
     private CompletionStage<ChunkResult> rewrite(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
         PostResult cleaned = plan.cleaner.clean(reply.text());
         if (!cleaned.ok()) {
-            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, cleaned.failure(), cleaned.detail(), reply.text()));
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, cleaned.failure(), cleaned.detail(), reply.text()));
         }
         String text = cleaned.text();
         ParseMode parse = plan.variant.getParse();
         if (parse != null && parse != ParseMode.text) {
             var parsed = ReplyParser.parse(parse, text);
             if (parsed.isEmpty()) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "parse_error",
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.PARSE_ERROR,
                         "reply is not " + parse, text));
             }
             if (parse == ParseMode.code) {
@@ -195,7 +197,7 @@ final class VariantRunner {
         return plan.validators.validate(subject, run.counted()).thenApply(v -> {
             traceVerdict(run, c.id(), vars, subject, v);
             if (!v.passed()) {
-                return new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, v.rejection().get().reason(),
+                return new ChunkResult.Failed(c, v.rejection().get().reason(),
                         v.rejection().get().detail(), output);
             }
             Map<String, Object> facts = new LinkedHashMap<>();
@@ -235,10 +237,10 @@ final class VariantRunner {
         for (ChunkResult r : results) {
             if (r instanceof ChunkResult.DropDocument drop) {
                 return new UnitOutcome(List.of(), List.of(reject(run, params, List.of(drop.chunk().id()),
-                        RejectRecord.Kind.SKIPPED, "program_drop_doc", "the program called drop_doc()", null)));
+                        ItemReason.PROGRAM_DROP_DOC, "the program called drop_doc()", null)));
             }
             if (r instanceof ChunkResult.Failed f) {
-                rejects.add(reject(run, params, List.of(f.chunk().id()), f.kind(), f.reason(), f.detail(), f.output()));
+                rejects.add(reject(run, params, List.of(f.chunk().id()), f.reason(), f.detail(), f.output()));
             } else {
                 ok.add((ChunkResult.Ok) r);
             }
@@ -260,7 +262,7 @@ final class VariantRunner {
         if (recipe.getMode() == RecipeMode.program) {
             var tooShort = programThreshold(run.doc.text(), text);
             if (tooShort != null) {
-                rejects.add(reject(run, params, chunkIds, RejectRecord.Kind.SKIPPED, "program_too_short", tooShort, text));
+                rejects.add(reject(run, params, chunkIds, ItemReason.PROGRAM_TOO_SHORT, tooShort, text));
                 return new UnitOutcome(List.of(), rejects);
             }
         }
@@ -310,14 +312,14 @@ final class VariantRunner {
             text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars).strip();
         } catch (TemplateException e) {
             return done(new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId),
-                    RejectRecord.Kind.REJECTED, "template_error", e.getMessage(), null))));
+                    ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
         }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);
         return plan.validators.validate(subject, run.counted()).thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
                 ? new UnitOutcome(List.of(new OutputRecord(plan.name(), output,
                         provenance(run, params, List.of(chunkId), Map.of()))), List.of())
-                : new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId), RejectRecord.Kind.REJECTED,
+                : new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId),
                         v.rejection().get().reason(), v.rejection().get().detail(), output))));
     }
 
@@ -336,14 +338,14 @@ final class VariantRunner {
     private ChunkResult modelRejected(Chunk c, Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof ModelCallRejected rejected) {
-            return new ChunkResult.Failed(c, RejectRecord.Kind.REJECTED, "model_rejected", rejected.getMessage(), null);
+            return new ChunkResult.Failed(c, ItemReason.MODEL_REJECTED, rejected.getMessage(), null);
         }
         throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
     }
 
-    private RejectRecord reject(DocumentRun run, Map<String, Object> params, List<String> chunkIds, RejectRecord.Kind kind,
-                                String reason, String detail, String output) {
-        return new RejectRecord(kind, reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()));
+    private RejectRecord reject(DocumentRun run, Map<String, Object> params, List<String> chunkIds,
+                                ItemReason reason, String detail, String output) {
+        return new RejectRecord(reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()));
     }
 
     private Provenance provenance(DocumentRun run, Map<String, Object> params, List<String> chunkIds, Map<String, Object> facts) {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -74,7 +77,7 @@ public final class CheckpointStore {
     }
 
     public PartMarker read(String key) throws IOException {
-        com.fasterxml.jackson.databind.JsonNode node = json.readTree(storage.readAll(key));
+        JsonNode node = json.readTree(storage.readAll(key));
         if (node.has("items")) {
             return json.treeToValue(node, PartMarker.class);
         }
@@ -83,7 +86,7 @@ public final class CheckpointStore {
         items.addRange(node.path("start").asLong(), node.path("end").asLong());
         Long total = node.path("last").asBoolean() ? node.path("end").asLong() : null;
         return new PartMarker(node.path("part").asInt(), items, total, node.path("writer").asText(),
-                json.convertValue(node.path("streams"), new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, StreamFile>>() { }),
+                json.convertValue(node.path("streams"), new TypeReference<Map<String, StreamFile>>() { }),
                 json.treeToValue(node.path("counts"), ItemCounts.class));
     }
 

@@ -1,5 +1,10 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.worker.client.RetryableStatusException;
+
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+
 /**
  * One document could not be processed: its model calls failed after every retry (HTTP 500s,
  * timeouts), or the recipe failed on it. While the shard has attempts left this fails the attempt
@@ -16,9 +21,9 @@ public class DocumentFailedException extends RuntimeException {
     /** The cause is the model server's (a status or a broken connection), not the recipe's. */
     public boolean modelError() {
         Throwable cause = getCause();
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+        while (cause instanceof CompletionException && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        return cause instanceof io.palimpsest.worker.client.RetryableStatusException || cause instanceof java.io.IOException;
+        return cause instanceof RetryableStatusException || cause instanceof IOException;
     }
 }

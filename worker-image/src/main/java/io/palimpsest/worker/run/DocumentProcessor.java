@@ -1,5 +1,6 @@
 package io.palimpsest.worker.run;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 import io.palimpsest.worker.format.Document;
@@ -16,5 +17,5 @@ public interface DocumentProcessor {
     CompletionStage<ProcessedDocument> process(Document document);
 
     /** The output datasets this processor writes (variant names), fixed for the run. */
-    java.util.List<String> variants();
+    List<String> variants();
 }

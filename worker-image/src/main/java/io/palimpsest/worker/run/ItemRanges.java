@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,7 +32,7 @@ public final class ItemRanges {
             for (long[] pair : pairs) {
                 if (pair.length != 2 || pair[0] < 0 || pair[1] < pair[0]) {
                     throw new IllegalArgumentException("an item range is [start, end) with 0 <= start <= end, got "
-                            + java.util.Arrays.toString(pair));
+                            + Arrays.toString(pair));
                 }
                 set.addRange(pair[0], pair[1]);
             }

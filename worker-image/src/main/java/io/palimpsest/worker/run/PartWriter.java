@@ -2,13 +2,16 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
@@ -75,7 +78,6 @@ public final class PartWriter implements AutoCloseable {
     private long appended;
     private long submitted = -1;
     private long total = -1;
-    private boolean dropped;
     private PartBuilder current;
     private ItemRanges currentItems = new ItemRanges();
 
@@ -87,7 +89,7 @@ public final class PartWriter implements AutoCloseable {
         this.checkpoints = checkpoints;
         this.streams = streamsOf(variants);
         this.writerId = writerId;
-        this.fileTag = writerId + "-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1);
+        this.fileTag = writerId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         this.checkpointEvery = checkpointEvery;
         this.window = window;
         this.json = json;
@@ -101,7 +103,7 @@ public final class PartWriter implements AutoCloseable {
     }
 
     static List<String> streamsOf(List<String> variants) {
-        List<String> all = new java.util.ArrayList<>(variants);
+        List<String> all = new ArrayList<>(variants);
         all.add(ShardLayout.REJECTS_STREAM);
         return all;
     }
@@ -126,7 +128,7 @@ public final class PartWriter implements AutoCloseable {
     public void fail(Throwable cause) {
         try {
             thread.execute(() -> done.completeExceptionally(cause));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             done.completeExceptionally(cause);
         }
     }
@@ -142,7 +144,7 @@ public final class PartWriter implements AutoCloseable {
                     commitPart(null);
                 }
             }));
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             // the writer is closed: nothing is being filled
         }
     }
@@ -150,11 +152,6 @@ public final class PartWriter implements AutoCloseable {
     /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
     public CompletableFuture<Void> done() {
         return done;
-    }
-
-    /** Whether a part of this pass lost its items to a twin (the shard then needs another pass). */
-    public boolean droppedAPart() {
-        return dropped;
     }
 
     private void onCompleted(Completed completed) throws IOException {
@@ -196,10 +193,10 @@ public final class PartWriter implements AutoCloseable {
             counts.written++;
         } else if (outcome == ItemReason.Outcome.SKIPPED) {
             counts.skipped++;
-            counts.skipReasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
+            counts.skipReasons.merge(result.reasonIfNotWritten().code(), 1L, Long::sum);
         } else {
             counts.rejected++;
-            counts.reasons.merge(result.reasonIfNotWritten(), 1L, Long::sum);
+            counts.reasons.merge(result.reasonIfNotWritten().code(), 1L, Long::sum);
         }
     }
 
@@ -238,7 +235,6 @@ public final class PartWriter implements AutoCloseable {
                 for (StreamFile file : files.values()) {
                     storage.delete(file.key());
                 }
-                dropped = true;
                 return;
             }
             PartMarker mine = new PartMarker(nextPart, currentItems, shardTotal, writerId, files, counts);

@@ -22,11 +22,8 @@ public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rej
         return rejections.isEmpty() ? ItemReason.Outcome.REJECTED : rejections.get(0).outcome();
     }
 
-    /** The reason a document that produced nothing is counted under: its first rejection's. */
-    public String reasonIfNotWritten() {
-        return rejections.isEmpty() ? NO_OUTPUT : rejections.get(0).reason();
+    /** The reason a document that produced nothing is counted under: its first rejection's, else {@link ItemReason#NO_OUTPUT}. */
+    public ItemReason reasonIfNotWritten() {
+        return rejections.isEmpty() ? ItemReason.NO_OUTPUT : rejections.get(0).reason();
     }
-
-    /** The reason of a document that produced neither output nor a rejection (a processor that returned nothing). */
-    public static final String NO_OUTPUT = "no_output";
 }

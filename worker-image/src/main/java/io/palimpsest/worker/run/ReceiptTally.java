@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 
@@ -41,8 +42,8 @@ public final class ReceiptTally {
             tally.setWritten(tally.getWritten() + counts.written);
             tally.setRejected(tally.getRejected() + counts.rejected);
             tally.setSkipped(tally.getSkipped() + counts.skipped);
-            tally.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(tally.getWrittenByVariant(), counts.variants));
-            tally.setRejectedByReason(io.palimpsest.api.worker.VariantCounts.merge(tally.getRejectedByReason(), counts.reasons));
+            tally.setWrittenByVariant(VariantCounts.merge(tally.getWrittenByVariant(), counts.variants));
+            tally.setRejectedByReason(VariantCounts.merge(tally.getRejectedByReason(), counts.reasons));
             tally.setPromptTokens(tally.getPromptTokens() + counts.promptTokens);
             tally.setCompletionTokens(tally.getCompletionTokens() + counts.completionTokens);
         }

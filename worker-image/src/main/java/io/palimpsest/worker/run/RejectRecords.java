@@ -24,7 +24,7 @@ final class RejectRecords {
         if (id != null) {
             record.put("id", id);
         }
-        record.put("reason", rejection.reason());
+        record.put("reason", rejection.reason().code());
         record.put("outcome", rejection.outcome().name().toLowerCase());
         if (rejection.detail() != null) {
             record.put("detail", rejection.detail());

@@ -13,10 +13,6 @@ import io.palimpsest.worker.format.ItemReason;
  * what this process answered, committed or not: receipts stay the only source of committed totals.
  */
 public final class RunProgress {
-    /** Distinct reasons kept apart; further ones are summed under {@link #OTHER_REASON} (metric label cardinality). */
-    public static final int MAX_REASONS = 64;
-    public static final String OTHER_REASON = "other";
-
     public final AtomicLong itemsDone = new AtomicLong();
     public final AtomicLong written = new AtomicLong();
     /** Documents that produced nothing, rejected and skipped alike. */
@@ -33,6 +29,7 @@ public final class RunProgress {
     public final AtomicLong itemsRead = new AtomicLong();
     /** Items read that an earlier attempt's checkpoint parts already hold. */
     public final AtomicLong itemsResumed = new AtomicLong();
+    /** By "outcome/reason": at most one key per catalogue reason, so the metric's labels stay bounded. */
     private final Map<String, LongAdder> notWritten = new ConcurrentHashMap<>();
 
     void record(ProcessedDocument result) {
@@ -45,14 +42,8 @@ public final class RunProgress {
             if (outcome == ItemReason.Outcome.SKIPPED) {
                 skipped.incrementAndGet();
             }
-            String key = (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + result.reasonIfNotWritten();
-            LongAdder count = notWritten.get(key);
-            if (count == null) {
-                String kept = notWritten.size() < MAX_REASONS ? key
-                        : (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + OTHER_REASON;
-                count = notWritten.computeIfAbsent(kept, k -> new LongAdder());
-            }
-            count.increment();
+            String key = (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + result.reasonIfNotWritten().code();
+            notWritten.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
         promptTokens.addAndGet(result.promptTokens());
         completionTokens.addAndGet(result.completionTokens());

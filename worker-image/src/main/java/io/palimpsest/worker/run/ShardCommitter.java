@@ -2,11 +2,14 @@ package io.palimpsest.worker.run;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +70,7 @@ public final class ShardCommitter {
         }
         Receipt receipt = new Receipt(layout.shard(), context.attempt(), context.writer(), context.job(), context.jobUid(),
                 context.recipeHash(), context.model(), total, outputs, parts.size(),
-                new Receipt.Timings(context.startedAt(), java.time.Instant.now().toString(),
+                new Receipt.Timings(context.startedAt(), Instant.now().toString(),
                         (System.nanoTime() - context.startNanos()) / 1e9, context.resumedFromItem()),
                 context.simulated() ? Boolean.TRUE : null);
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
@@ -82,7 +85,7 @@ public final class ShardCommitter {
      * After the receipt: the checkpoints go, and so do temporary files of this shard's keys that a
      * killed attempt left behind (a twin still writing one loses nothing: the shard is committed).
      */
-    public void cleanUp(java.util.Collection<String> streams) throws IOException {
+    public void cleanUp(Collection<String> streams) throws IOException {
         checkpoints.deleteAll();
         for (String stream : streams) {
             storage.deleteTemporaries(layout.finalKey(stream));
@@ -117,7 +120,7 @@ public final class ShardCommitter {
             keys.add(file.key());
             records += file.records();
             try (InputStream in = new DigestInputStream(storage.open(file.key()), digest)) {
-                bytes += in.transferTo(java.io.OutputStream.nullOutputStream());
+                bytes += in.transferTo(OutputStream.nullOutputStream());
             }
         }
         String target = layout.finalKey(stream);

@@ -3,13 +3,16 @@ package io.palimpsest.worker.run;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
 
+import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -41,7 +44,7 @@ public final class ShardInput implements Closeable {
     private String currentKey;
     private Long currentMaxItems;
     private long readFromCurrent;
-    private final java.util.function.LongConsumer bytesRead;
+    private final LongConsumer bytesRead;
     private long currentPlannedBytes;
     private long currentReportedBytes;
     /** True while reading the current file's items before this shard's range. */
@@ -59,7 +62,7 @@ public final class ShardInput implements Closeable {
      * @param bytesRead told the input bytes consumed as reading goes (progress)
      */
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers, Map<String, Integer> earlierIds,
-            java.util.function.LongConsumer bytesRead) {
+            LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
         this.files = shard.files().iterator();
@@ -101,12 +104,12 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
-        } catch (NoSuchFileException | ZipException | EOFException | com.github.luben.zstd.ZstdIOException e) {
+        } catch (NoSuchFileException | ZipException | EOFException | ZstdIOException e) {
             throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            if (e instanceof ShardDataException || e instanceof java.io.UncheckedIOException) {
+            if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
                 throw e;
             }
             // Parquet and decompressors report corrupt data as runtime exceptions

@@ -5,18 +5,28 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.Storage;
@@ -42,7 +52,7 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
-    private final java.util.Map<String, Integer> earlierIds;
+    private final Map<String, Integer> earlierIds;
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
     private volatile InFlight current;
@@ -51,12 +61,12 @@ public final class ShardRunner {
 
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
                        RunSettings settings, ObjectMapper json, RunProgress progress) {
-        this(input, output, readers, processor, settings, json, progress, java.util.Map.of());
+        this(input, output, readers, processor, settings, json, progress, Map.of());
     }
 
     /** @param earlierIds the shard's ids the plan found first in an earlier shard (rejected as {@code duplicate_id}) */
     public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
-                       RunSettings settings, ObjectMapper json, RunProgress progress, java.util.Map<String, Integer> earlierIds) {
+                       RunSettings settings, ObjectMapper json, RunProgress progress, Map<String, Integer> earlierIds) {
         this.earlierIds = earlierIds;
         this.input = input;
         this.output = output;
@@ -104,7 +114,7 @@ public final class ShardRunner {
             long resumedWith = state.done().size();
             if (!state.complete() && settings.simulated()) {
                 // before the first part: simulated work is never in an output without this mark
-                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(java.util.Map.of("simulated", true,
+                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(Map.of("simulated", true,
                         "note", "the built-in simulator served the model; a run on a real model refuses this output")));
             }
             for (int pass = 1; !state.complete(); pass++) {
@@ -207,7 +217,7 @@ public final class ShardRunner {
      */
     private ProcessedDocument lastAttemptReject(Throwable error) {
         if (error instanceof DocumentFailedException failed && lastAttempt()) {
-            return ProcessedDocument.rejected(io.palimpsest.worker.format.ItemReason.MODEL_ERROR,
+            return ProcessedDocument.rejected(ItemReason.MODEL_ERROR,
                     failed.getMessage() + " (" + attemptOfShard() + ")", 0, 0);
         }
         return null;
@@ -225,8 +235,8 @@ public final class ShardRunner {
 
     private static void markSimulated(ProcessedDocument done) {
         for (VariantRecord record : done.outputs()) {
-            com.fasterxml.jackson.databind.JsonNode provenance = record.record().get("provenance");
-            if (provenance instanceof com.fasterxml.jackson.databind.node.ObjectNode p) {
+            JsonNode provenance = record.record().get("provenance");
+            if (provenance instanceof ObjectNode p) {
                 p.put("simulated", true);
             } else {
                 record.record().putObject("provenance").put("simulated", true);
@@ -251,9 +261,9 @@ public final class ShardRunner {
     private static final class InFlight {
         private static final long GRACE_SECONDS = 30;
         private final PartWriter writer;
-        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        private final java.util.concurrent.atomic.AtomicBoolean writerFailed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicInteger count = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final AtomicBoolean writerFailed = new AtomicBoolean();
 
         InFlight(PartWriter writer) {
             this.writer = writer;
@@ -269,7 +279,7 @@ public final class ShardRunner {
 
         void failed(Throwable error) {
             if (failure.compareAndSet(null, error)) {
-                java.util.concurrent.CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS).execute(this::failWriterOnce);
+                CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS).execute(this::failWriterOnce);
             }
         }
 
@@ -378,7 +388,7 @@ public final class ShardRunner {
             return report(shard, ShardSummary.Outcome.badData, progressCounts, startNanos,
                     "bad_data", failure.getMessage(), ExitCodes.BAD_DATA);
         }
-        LOG.log(java.util.logging.Level.SEVERE, layout.shardName() + ": failed", failure);
+        LOG.log(Level.SEVERE, layout.shardName() + ": failed", failure);
         return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos,
                 failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), ExitCodes.FAILED);
     }
@@ -410,8 +420,8 @@ public final class ShardRunner {
         summary.setWritten(counts.written);
         summary.setRejected(counts.rejected);
         summary.setSkipped(counts.skipped);
-        summary.setWrittenByVariant(io.palimpsest.api.worker.VariantCounts.merge(null, counts.variants));
-        summary.setRejectedByReason(io.palimpsest.api.worker.VariantCounts.merge(null, counts.reasons));
+        summary.setWrittenByVariant(VariantCounts.merge(null, counts.variants));
+        summary.setRejectedByReason(VariantCounts.merge(null, counts.reasons));
         summary.setPromptTokens(counts.promptTokens);
         summary.setCompletionTokens(counts.completionTokens);
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.SimpleFileVisitor;
@@ -193,7 +194,7 @@ public final class FileStorage implements Storage {
                 for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                     try {
                         Files.deleteIfExists(path);
-                    } catch (java.nio.file.DirectoryNotEmptyException stillInUse) {
+                    } catch (DirectoryNotEmptyException stillInUse) {
                         // a concurrent writer added a file; its owner will clean up
                     }
                 }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 import software.amazon.awssdk.core.exception.SdkException;
@@ -60,7 +62,7 @@ public final class S3Storage implements Storage {
         } catch (SdkException e) {
             throw failure("list", subPrefix, e);
         }
-        found.sort(java.util.Comparator.comparing(StoredObject::key));
+        found.sort(Comparator.comparing(StoredObject::key));
         return found;
     }
 
@@ -69,7 +71,7 @@ public final class S3Storage implements Storage {
         try {
             return client.getObject(b -> b.bucket(bucket).key(fullKey(key)));
         } catch (NoSuchKeyException e) {
-            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+            throw new NoSuchFileException(describe() + "/" + key);
         } catch (SdkException e) {
             throw failure("read", key, e);
         }
@@ -83,7 +85,7 @@ public final class S3Storage implements Storage {
         try {
             return client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range("bytes=" + start + "-" + (endExclusive - 1)));
         } catch (NoSuchKeyException e) {
-            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+            throw new NoSuchFileException(describe() + "/" + key);
         } catch (SdkException e) {
             throw failure("read a range of", key, e);
         }
@@ -94,7 +96,7 @@ public final class S3Storage implements Storage {
         try {
             head(key);
             return true;
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return false;
         }
     }
@@ -103,10 +105,10 @@ public final class S3Storage implements Storage {
         try {
             return client.headObject(b -> b.bucket(bucket).key(fullKey(key))).contentLength();
         } catch (NoSuchKeyException e) {
-            throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+            throw new NoSuchFileException(describe() + "/" + key);
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                throw new java.nio.file.NoSuchFileException(describe() + "/" + key);
+                throw new NoSuchFileException(describe() + "/" + key);
             }
             throw failure("inspect", key, e);
         } catch (SdkException e) {

@@ -1,6 +1,9 @@
 package io.palimpsest.worker.storage;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -43,11 +46,11 @@ public final class StorageResolver {
      * Like {@link #open}, but an input URI may also name one file: then the storage is its parent
      * and the file is the only input.
      */
-    public InputRoot openInput(String uri) throws java.io.IOException {
+    public InputRoot openInput(String uri) throws IOException {
         StorageUri parsed = StorageUri.parse(uri);
         Storage whole = open(uri);
-        if (whole instanceof FileStorage files && java.nio.file.Files.isRegularFile(files.root())) {
-            return new InputRoot(new FileStorage(files.root().getParent()), java.util.Optional.of(files.root().getFileName().toString()));
+        if (whole instanceof FileStorage files && Files.isRegularFile(files.root())) {
+            return new InputRoot(new FileStorage(files.root().getParent()), Optional.of(files.root().getFileName().toString()));
         }
         if (parsed.scheme() == StorageUri.Scheme.S3 && !parsed.path().isEmpty() && !parsed.path().endsWith("/")) {
             int slash = parsed.path().lastIndexOf('/');
@@ -56,11 +59,11 @@ public final class StorageResolver {
             Storage parent = open(parentUri);
             if (parent.exists(name)) {
                 whole.close();
-                return new InputRoot(parent, java.util.Optional.of(name));
+                return new InputRoot(parent, Optional.of(name));
             }
             parent.close();
         }
-        return new InputRoot(whole, java.util.Optional.empty());
+        return new InputRoot(whole, Optional.empty());
     }
 
     static S3Client s3Client(S3Options options) {

@@ -1,5 +1,8 @@
 package io.palimpsest.worker.storage;
 
+import io.palimpsest.api.lint.StorageUris;
+
+import java.net.URI;
 import java.nio.file.Path;
 
 /**
@@ -16,7 +19,7 @@ public record StorageUri(Scheme scheme, String authority, String path) {
             throw new IllegalArgumentException("storage uri is empty");
         }
         // checked on the text as written, before any resolution could fold a '..' away
-        io.palimpsest.api.lint.StorageUris.pathProblem(uri).ifPresent(problem -> {
+        StorageUris.pathProblem(uri).ifPresent(problem -> {
             throw new IllegalArgumentException("storage uri '" + uri + "' " + problem);
         });
         if (uri.startsWith("s3://")) {
@@ -26,7 +29,7 @@ public record StorageUri(Scheme scheme, String authority, String path) {
             return authorityAndPath(Scheme.PVC, uri, "pvc://");
         }
         if (uri.startsWith("file:///")) {
-            return new StorageUri(Scheme.FILE, "", Path.of(java.net.URI.create(uri)).toString());
+            return new StorageUri(Scheme.FILE, "", Path.of(URI.create(uri)).toString());
         }
         if (uri.startsWith("file://")) {
             // file://data/ is a path relative to the working directory (manifests for local runs use it)

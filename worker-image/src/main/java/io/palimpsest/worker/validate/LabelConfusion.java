@@ -1,6 +1,6 @@
 package io.palimpsest.worker.validate;
 
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 
 import java.util.TreeSet;
 import java.util.List;
@@ -99,10 +99,10 @@ public final class LabelConfusion {
             return;
         }
         row.rejected++;
-        List<Rejection> rs = v.rejections();
-        for (Rejection r : rs) {
-            row.byReason.merge(r.reason(), 1L, Long::sum);
-            ReasonRow rr = reasons.computeIfAbsent(r.reason(), k -> new ReasonRow());
+        List<CheckFailure> rs = v.rejections();
+        for (CheckFailure r : rs) {
+            row.byReason.merge(r.reason().code(), 1L, Long::sum);
+            ReasonRow rr = reasons.computeIfAbsent(r.reason().code(), k -> new ReasonRow());
             if (isClean) {
                 rr.onClean++;
             } else {

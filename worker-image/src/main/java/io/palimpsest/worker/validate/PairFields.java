@@ -2,6 +2,7 @@ package io.palimpsest.worker.validate;
 
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 
 import java.util.List;
 
@@ -47,7 +48,7 @@ public record PairFields(String source, String output, String id, List<String> f
     static JsonNode at(JsonNode record, String dotted) {
         JsonNode direct = record.get(dotted);
         if (direct != null || dotted.indexOf('.') < 0) {
-            return direct == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : direct;
+            return direct == null ? MissingNode.getInstance() : direct;
         }
         return record.at(JsonPointer.compile("/" + dotted.replace("~", "~0").replace("/", "~1").replace('.', '/')));
     }

@@ -8,6 +8,7 @@ import io.palimpsest.worker.format.Compression;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 
 /**
  * Pairs from JSON lines, one at a time (plain, .gz or .zst, by file name). A bad line becomes an
@@ -59,8 +60,8 @@ public final class PairReader implements Closeable {
         if (!output.isTextual() && !output.isNull()) {
             return Pair.unreadable(line.number(), "field '" + fields.output() + "' is not text");
         }
-        String id = PairFields.firstText(record, java.util.List.of(fields.id()));
-        String label = fields.label() == null ? null : PairFields.firstText(record, java.util.List.of(fields.label()));
+        String id = PairFields.firstText(record, List.of(fields.id()));
+        String label = fields.label() == null ? null : PairFields.firstText(record, List.of(fields.label()));
         return new Pair(line.number(), id, source.textValue(), output.isNull() ? "" : output.textValue(),
                 PairFields.firstText(record, fields.finishReason()),
                 PairFields.firstInt(record, fields.completionTokens()),

@@ -1,6 +1,6 @@
 package io.palimpsest.worker.validate;
 
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 
 import java.util.List;
 
@@ -10,7 +10,7 @@ import java.util.List;
  * @param rejections every gate that failed, with the value it measured; empty when accepted
  * @param problem    set when the record was not a readable pair (then it is neither accepted nor rejected)
  */
-public record PairVerdict(long line, String id, String label, List<Rejection> rejections, String problem) {
+public record PairVerdict(long line, String id, String label, List<CheckFailure> rejections, String problem) {
 
     public boolean accepted() {
         return problem == null && rejections.isEmpty();

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.validate;
 
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
 
@@ -19,36 +20,37 @@ import java.util.function.Function;
  */
 public final class QualityGates {
 
-    /** A check beside the validators; the name is the reason code it reports. */
-    public record Gate(String name, Function<ValidationSubject, Optional<Rejection>> check) {
+    /** A check beside the validators, and the reason it reports. */
+    public record Gate(ItemReason reason, Function<ValidationSubject, Optional<CheckFailure>> check) {
     }
 
     private final Validators validators;
-    private final List<String> validatorNames;
+    private final List<ItemReason> validatorReasons;
     private final List<Gate> residues;
 
     /**
-     * @param validatorNames the reason codes {@code validators} can report, in order, for the report
+     * @param validatorReasons the reasons {@code validators} can report, in order, for the report
      */
-    public QualityGates(Validators validators, List<String> validatorNames, List<Gate> residues) {
+    public QualityGates(Validators validators, List<ItemReason> validatorReasons, List<Gate> residues) {
         this.validators = validators;
-        this.validatorNames = List.copyOf(validatorNames);
+        this.validatorReasons = List.copyOf(validatorReasons);
         this.residues = List.copyOf(residues);
     }
 
+    /** The reason codes these gates can report, in order. */
     public List<String> names() {
-        List<String> all = new ArrayList<>(validatorNames);
-        residues.forEach(g -> all.add(g.name()));
-        return all.stream().distinct().toList();
+        List<ItemReason> all = new ArrayList<>(validatorReasons);
+        residues.forEach(g -> all.add(g.reason()));
+        return all.stream().distinct().map(ItemReason::code).toList();
     }
 
     /** Every rejection, one per reason code; empty when the pair is accepted. */
-    public List<Rejection> evaluate(ValidationSubject subject) {
-        List<Rejection> found = validators.checkAllLocal(subject);
-        if (found.size() == 1 && Validators.EMPTY.equals(found.get(0).reason())) {
+    public List<CheckFailure> evaluate(ValidationSubject subject) {
+        List<CheckFailure> found = validators.checkAllLocal(subject);
+        if (found.size() == 1 && found.get(0).reason() == ItemReason.EMPTY_OUTPUT) {
             return found; // nothing else is meaningful on no text
         }
-        Map<String, Rejection> byReason = new LinkedHashMap<>();
+        Map<ItemReason, CheckFailure> byReason = new LinkedHashMap<>();
         found.forEach(r -> byReason.putIfAbsent(r.reason(), r));
         for (Gate gate : residues) {
             gate.check().apply(subject).ifPresent(r -> byReason.putIfAbsent(r.reason(), r));

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.validate;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
@@ -38,7 +39,7 @@ final class RecipeFile {
         JsonNode recipe = node.has("recipe") ? node.get("recipe") : node;
         try {
             return yaml.treeToValue(recipe, Recipe.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(path + ": not a recipe: " + e.getOriginalMessage(), e);
         }
     }

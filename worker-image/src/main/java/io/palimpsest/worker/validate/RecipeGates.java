@@ -4,10 +4,11 @@ import io.palimpsest.api.recipe.PostStep;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.post.PostResult;
 import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
 
@@ -31,12 +32,6 @@ import java.util.Set;
  * <p>Judges need a model, and {@code validate} calls none: they are listed as skipped.
  */
 public final class RecipeGates {
-    /** Reason codes of the residue gates. */
-    public static final String PREAMBLE = "preamble";
-    public static final String REASONING = "reasoning";
-    public static final String MARKDOWN = "markdown";
-    public static final String PATTERN = "stripPattern";
-
     /**
      * Defaults for --all-validators. lengthRatio [0.5, 2.0]: a rewrite keeps its source's content,
      * so under half the words means content was lost, and over twice means padding or a loop;
@@ -123,10 +118,10 @@ public final class RecipeGates {
             steps = withDefaultResidues(steps);
         }
         List<ValidatorSpec> local = new ArrayList<>();
-        List<String> names = new ArrayList<>();
+        List<ItemReason> reasons = new ArrayList<>();
         // palimpsest run always checks truncation, named in the recipe or not; Validators adds it first.
         if (specs.stream().noneMatch(s -> s.getType() == ValidatorSpec.Type.truncation)) {
-            names.add(ValidatorSpec.Type.truncation.name());
+            reasons.add(ItemReason.TRUNCATION);
         }
         for (int i = 0; i < specs.size(); i++) {
             ValidatorSpec spec = specs.get(i);
@@ -136,7 +131,7 @@ public final class RecipeGates {
             }
             local.add(spec);
             if (spec.getType() != null) {
-                names.add(spec.getType().name());
+                reasons.add(ItemReason.ofValidator(spec.getType()));
             }
         }
         Validators validators = Validators.of(local, Optional.empty(), new PromptRenderer(), owner);
@@ -144,7 +139,7 @@ public final class RecipeGates {
         for (PostStep step : steps) {
             residueGate(step, owner).ifPresent(residues::add);
         }
-        return new QualityGates(validators, names, residues);
+        return new QualityGates(validators, reasons, residues);
     }
 
     static List<ValidatorSpec> withDefaults(List<ValidatorSpec> specs) {
@@ -193,11 +188,11 @@ public final class RecipeGates {
         if (step.getType() == null) {
             return Optional.empty();
         }
-        String reason = switch (step.getType()) {
-            case stripPreamble -> PREAMBLE;
-            case stripReasoning -> REASONING;
-            case stripMarkdown -> MARKDOWN;
-            case stripPattern -> PATTERN;
+        ItemReason reason = switch (step.getType()) {
+            case stripPreamble -> ItemReason.PREAMBLE;
+            case stripReasoning -> ItemReason.REASONING;
+            case stripMarkdown -> ItemReason.MARKDOWN;
+            case stripPattern -> ItemReason.STRIP_PATTERN;
             // A processed output has lost its sentinel and code fences by design; appending is not cleaning.
             case stripSentinel, extractCode, appendToOriginal -> null;
         };
@@ -208,13 +203,13 @@ public final class RecipeGates {
         return Optional.of(new QualityGates.Gate(reason, subject -> residue(cleaner, reason, subject)));
     }
 
-    private static Optional<Rejection> residue(ReplyCleaner cleaner, String reason, ValidationSubject subject) {
+    private static Optional<CheckFailure> residue(ReplyCleaner cleaner, ItemReason reason, ValidationSubject subject) {
         String output = subject.output().strip();
         PostResult cleaned = cleaner.clean(output);
         if (!cleaned.ok() || cleaned.text().equals(output)) {
             return Optional.empty();
         }
-        return Optional.of(new Rejection(reason, "removes \"" + removedPart(output, cleaned.text()) + "\""));
+        return Optional.of(new CheckFailure(reason, "removes \"" + removedPart(output, cleaned.text()) + "\""));
     }
 
     /** What the step took out (the part between what both texts share at each end), shortened for the verdict. */

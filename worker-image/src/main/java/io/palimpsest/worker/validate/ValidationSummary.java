@@ -3,7 +3,7 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -46,8 +46,8 @@ public final class ValidationSummary {
             accepted++;
         } else {
             rejected++;
-            for (Rejection r : v.rejections()) {
-                reasons.merge(r.reason(), 1L, Long::sum);
+            for (CheckFailure r : v.rejections()) {
+                reasons.merge(r.reason().code(), 1L, Long::sum);
             }
         }
         if (labels != null) {

@@ -3,7 +3,7 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -37,9 +37,9 @@ public final class VerdictWriter implements Closeable {
             out.writeBooleanField("accepted", v.accepted());
             if (!v.accepted()) {
                 out.writeArrayFieldStart("rejections");
-                for (Rejection r : v.rejections()) {
+                for (CheckFailure r : v.rejections()) {
                     out.writeStartObject();
-                    out.writeStringField("reason", r.reason());
+                    out.writeStringField("reason", r.reason().code());
                     out.writeStringField("detail", r.detail());
                     if (r.measured() != null) {
                         out.writeNumberField("measured", r.measured());

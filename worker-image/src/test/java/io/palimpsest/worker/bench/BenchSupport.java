@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -16,7 +18,7 @@ final class BenchSupport {
 
     // HTTP/1.1 as vLLM serves it; the default HTTP/2 upgrade attempt was seen to hang a scrape under load
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+            .connectTimeout(Duration.ofSeconds(10)).build();
     private static final String[] WORDS = ("the river valley was settled by farmers who built stone walls along the terraces and "
             + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
             + "coins each autumn the fair brought musicians traders and travellers from the coast").split(" ");
@@ -79,7 +81,7 @@ final class BenchSupport {
     static double scrape(List<String> baseUrls, String metric) throws IOException, InterruptedException {
         double total = 0;
         for (String base : baseUrls) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(java.time.Duration.ofSeconds(120)).GET().build(),
+            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(120)).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
@@ -92,7 +94,7 @@ final class BenchSupport {
     }
 
     static Process startWorker(Path jar, Path job, Path log, List<String> runOptions) throws IOException {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of("-jar", jar.toString(), "run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
         command.addAll(runOptions);

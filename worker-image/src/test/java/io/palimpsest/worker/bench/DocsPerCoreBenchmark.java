@@ -28,8 +28,6 @@ public final class DocsPerCoreBenchmark {
         int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "15"));
         int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "30"));
         Path jar = Path.of(BenchSupport.arg(args, "--jar", "worker-image/target/palimpsest.jar"));
-        // recipe: the full recipe engine, as `palimpsest run` uses it; single: the single-prompt processor
-        String engine = BenchSupport.arg(args, "--engine", "recipe");
         // a zero-latency server needs few requests in flight; the cap only bounds the adaptive limit
         String concurrency = BenchSupport.arg(args, "--concurrency", "auto");
         Path dir = Files.createTempDirectory("palimpsest-p2");
@@ -42,8 +40,7 @@ public final class DocsPerCoreBenchmark {
                 throw new IllegalStateException("plan failed");
             }
             List<String> urls = List.of(sim.baseUrl());
-            Process worker = BenchSupport.startWorker(jar, job, dir.resolve("worker.log"),
-                    "single".equals(engine) ? List.of("--single-prompt") : List.of());
+            Process worker = BenchSupport.startWorker(jar, job, dir.resolve("worker.log"), List.of());
             Thread.sleep(warmup * 1000L);
             double docsBefore = BenchSupport.scrape(urls, "vllm:request_success_total");
             Duration cpuBefore = cpu(worker);
@@ -55,8 +52,8 @@ public final class DocsPerCoreBenchmark {
             Duration cpuUsed = cpu(worker).minus(cpuBefore);
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = cpuUsed.toNanos() / 1e9;
-            System.out.printf("P2 engine=%s doc_chars=%d docs=%.0f in %.1f s wall = %.0f docs/s; worker cpu %.1f s = %.2f cores; "
-                            + "%.0f docs/s per worker core%s%n", engine, docChars, docs, seconds, docs / seconds, cpuSeconds, cpuSeconds / seconds,
+            System.out.printf("P2 doc_chars=%d docs=%.0f in %.1f s wall = %.0f docs/s; worker cpu %.1f s = %.2f cores; "
+                            + "%.0f docs/s per worker core%s%n", docChars, docs, seconds, docs / seconds, cpuSeconds, cpuSeconds / seconds,
                     docs / cpuSeconds, worker.isAlive() ? "" : " (worker finished inside the window; raise --docs)");
             worker.destroyForcibly().waitFor();
         }

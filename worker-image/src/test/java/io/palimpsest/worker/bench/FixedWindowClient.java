@@ -7,9 +7,12 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongFunction;
 import java.util.regex.Matcher;
@@ -39,7 +42,7 @@ final class FixedWindowClient implements AutoCloseable {
     });
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
     private final AtomicBoolean stopped = new AtomicBoolean();
-    private final java.util.concurrent.atomic.AtomicLong nextDocument;
+    private final AtomicLong nextDocument;
 
     /** @param bodies the JSON request of document {@code n} */
     FixedWindowClient(String baseUrl, int window, Duration deadline, long firstDocument, LongFunction<String> bodies) {
@@ -47,7 +50,7 @@ final class FixedWindowClient implements AutoCloseable {
         this.window = window;
         this.deadline = deadline;
         this.bodies = bodies;
-        this.nextDocument = new java.util.concurrent.atomic.AtomicLong(firstDocument);
+        this.nextDocument = new AtomicLong(firstDocument);
     }
 
     void start() {
@@ -71,14 +74,14 @@ final class FixedWindowClient implements AutoCloseable {
                 send(nextDocument.getAndIncrement());
                 return;
             }
-            Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
             if (cause instanceof HttpTimeoutException) {
                 expiries.increment();
             } else {
                 errors.increment();
             }
             // the same document again, after a pause as datatrove's retry does
-            CompletableFuture.delayedExecutor(500, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> send(document));
+            CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> send(document));
         });
     }
 

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Random;
@@ -57,7 +58,7 @@ final class LongDocuments {
     String bodyJson(long n) {
         try {
             return json.writeValueAsString(body(n));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -20,6 +20,7 @@ import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.preview.PreviewData;
 import io.palimpsest.worker.preview.ReportRenderer;
 import io.palimpsest.worker.recipe.examples.ExamplesLocator;
+import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -84,13 +85,13 @@ public final class PreviewBenchmark {
                 long start = System.nanoTime();
                 driver.get(html.toUri() + "?run=" + run);
                 new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> d.findElements(
-                        org.openqa.selenium.By.cssSelector(".doc-slot[data-rendered='1'] .diff")).size() > 0);
+                        By.cssSelector(".doc-slot[data-rendered='1'] .diff")).size() > 0);
                 double open = (System.nanoTime() - start) / 1e9;
                 Object nodes = driver.executeScript("return document.getElementsByTagName('*').length;");
                 long scrollStart = System.nanoTime();
                 driver.executeScript("document.querySelectorAll('.doc-slot')[500].scrollIntoView();");
                 new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> "1".equals(
-                        d.findElements(org.openqa.selenium.By.cssSelector(".doc-slot")).get(500).getAttribute("data-rendered")));
+                        d.findElements(By.cssSelector(".doc-slot")).get(500).getAttribute("data-rendered")));
                 double jump = (System.nanoTime() - scrollStart) / 1e9;
                 System.out.printf(Locale.ROOT, "report: run %d: %d documents, %.1f MB file (written in %.2f s); open to first rendered diff"
                                 + " %.2f s (target < 5 s); %s DOM elements after open; jump to document 500 rendered in %.2f s%n", run,

@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -56,9 +58,9 @@ class DuplicateIdsAcrossShardsTest {
         // b.jsonl is larger, so the plan (largest first) makes it shard 0 although "a" sorts first
         Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 30);
         Files.writeString(in.resolve("a.jsonl"), "{\"id\":\"shared\",\"text\":\"the copy in a\"}\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         Files.writeString(in.resolve("b.jsonl"), "{\"id\":\"shared\",\"text\":\"the copy in b\"}\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
 
         Run local = cli("local", "-f", job.toString(), "--simulate");
@@ -124,7 +126,7 @@ class DuplicateIdsAcrossShardsTest {
 
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("recipe drift: "), run.err());
-        assertTrue(java.util.Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+        assertTrue(Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
                 "the old recipe's receipt is not reported as this recipe's work, nor touched");
     }
 }

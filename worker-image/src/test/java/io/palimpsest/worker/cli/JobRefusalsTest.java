@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import io.palimpsest.api.worker.ExitCodes;
@@ -73,7 +75,7 @@ class JobRefusalsTest {
             return;
         }
         try (Stream<Path> files = Files.walk(out)) {
-            assertEquals(java.util.List.of(), files.filter(Files::isRegularFile).toList(), "nothing committed or planned");
+            assertEquals(List.of(), files.filter(Files::isRegularFile).toList(), "nothing committed or planned");
         }
     }
 
@@ -162,7 +164,7 @@ class JobRefusalsTest {
         assertTrue(drift.err().matches("(?s).*recipe drift: .* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64}.*"),
                 drift.err());
         assertTrue(drift.err().contains("--accept-recipe-change"), drift.err());
-        assertTrue(java.util.Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))), "receipt untouched");
+        assertTrue(Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))), "receipt untouched");
         assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
 
         Run accepted = local("--accept-recipe-change");

@@ -3,19 +3,27 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ClientStatsAccess;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.run.ProcessedDocument;
+import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunProgressAccess;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
@@ -47,17 +55,17 @@ class MetricsEndpointTest {
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.BLANK_LINE, "blank", 0, 0));
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "x", 0, 0));
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "y", 0, 0));
-        for (int i = 0; i < RunProgress.MAX_REASONS + 10; i++) {
-            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(
-                    new io.palimpsest.worker.run.Rejection("v", "validator_" + i, ItemReason.Outcome.REJECTED, "d", null)), 0, 0));
+        for (ItemReason reason : ItemReason.values()) {
+            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(new Rejection("v", reason, "d", null)), 0, 0));
         }
         String text = new MetricsEndpointTest().scrapeOf(progress);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 1.0"), text);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 2.0"), text);
-        assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} 1.0"), text);
-        assertEquals(1, progress.skipped.get());
-        assertEquals(RunProgress.MAX_REASONS + 1, progress.notWrittenByReason().size(), "64 kept, the rest under 'other'");
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"other\"}"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 2.0"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 3.0"), text);
+        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"filter:regex\"} 1.0"), text);
+        long skips = Arrays.stream(ItemReason.values()).filter(r -> r.outcome() == ItemReason.Outcome.SKIPPED).count();
+        assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} " + (skips + 1) + ".0"), text);
+        assertEquals(skips + 1, progress.skipped.get());
+        assertEquals(ItemReason.values().length, progress.notWrittenByReason().size(), "one label per catalogue reason, no more");
     }
 
     @Test
@@ -65,8 +73,8 @@ class MetricsEndpointTest {
         RunProgress progress = new RunProgress();
         try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
              MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
-            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 300_000_000L);
-            io.palimpsest.worker.client.ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
+            ClientStatsAccess.latency(client.stats(), 300_000_000L);
+            ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
             String text = endpoint.scrape();
             assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.25\"} 0"), text);
             assertTrue(text.contains("palimpsest_request_duration_seconds_bucket{le=\"0.5\"} 1"), text);
@@ -77,12 +85,12 @@ class MetricsEndpointTest {
 
     private String scrapeOf(RunProgress progress) {
         try {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrometheusTextFormatWriter.create()
                     .write(out, MetricsEndpoint.registry(progress, null).scrape());
-            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

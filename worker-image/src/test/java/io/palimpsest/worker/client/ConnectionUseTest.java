@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,15 +29,15 @@ class ConnectionUseTest {
 
     @Test
     void perRequestClosesEveryConnectionAndKeptSendsTheRequestAsItIs() {
-        var request = java.net.http.HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions")).build();
+        var request = HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions")).build();
         assertEquals(List.of("close"), ConnectionUse.PER_REQUEST.apply(request).headers().allValues("Connection"));
         assertSame(request, ConnectionUse.KEPT.apply(request));
     }
 
     @Test
     void theClosingRequestCarriesTheHeaderAndTheRest() {
-        var request = java.net.http.HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions"))
-                .header("Authorization", "Bearer k").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        var request = HttpRequest.newBuilder(URI.create("http://model:8000/v1/completions"))
+                .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
         var closing = ConnectionUse.closing(request);
         assertEquals(List.of("close"), closing.headers().allValues("Connection"));
         assertEquals(List.of("Bearer k"), closing.headers().allValues("Authorization"));

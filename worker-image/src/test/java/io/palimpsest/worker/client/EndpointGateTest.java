@@ -1,5 +1,6 @@
 package io.palimpsest.worker.client;
 
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -33,8 +34,8 @@ class EndpointGateTest {
         try {
             EndpointGate gate = new EndpointGate(HttpClient.newHttpClient(), URI.create("http://127.0.0.1:" + port), scheduler, 2,
                     Duration.ofMillis(20), Duration.ofMinutes(2), now::get);
-            gate.recordConnectionFailure(new java.net.ConnectException("refused"));
-            gate.recordConnectionFailure(new java.net.ConnectException("refused"));
+            gate.recordConnectionFailure(new ConnectException("refused"));
+            gate.recordConnectionFailure(new ConnectException("refused"));
             assertFalse(gate.isOpen(), "closed after the threshold");
             gate.recordSuccess(); // a request from before the closing, answered late
             now.addAndGet(Duration.ofSeconds(5).toNanos());

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -92,7 +93,7 @@ class ModelClientTest {
     void aWrongKeyFailsEveryCallAtOnceNamingTheEndpointAndStatusButNotTheKey() throws Exception {
         SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().apiKey("right-key").build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
-             ModelClient client = new ModelClient(fast(sim).withApiKey(java.util.Optional.of("wrong-key")), json)) {
+             ModelClient client = new ModelClient(fast(sim).withApiKey(Optional.of("wrong-key")), json)) {
             ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
             ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
             assertEquals(401, refused.status());
@@ -145,9 +146,9 @@ class ModelClientTest {
     void aServiceUnavailableOutageWaitsAtTheGateInsteadOfSpendingRetries() throws Exception {
         // 2 tries per request: without the gate every call would fail within the first second of 503s
         try (ModelSimServer sim = sim(FaultConfig.none());
-             ModelClient client = new ModelClient(new ClientSettings(URI.create(sim.baseUrl()), java.util.Optional.empty(),
+             ModelClient client = new ModelClient(new ClientSettings(URI.create(sim.baseUrl()), Optional.empty(),
                      Duration.ofSeconds(5), 2, Duration.ofMillis(20), Duration.ofMillis(100), 8, 64, 4, Duration.ofMillis(200),
-                     Duration.ofSeconds(30), Duration.ofMillis(500), ConnectionUse.PER_REQUEST, java.util.Optional.empty()), json)) {
+                     Duration.ofSeconds(30), Duration.ofMillis(500), ConnectionUse.PER_REQUEST, Optional.empty()), json)) {
             assertTrue(client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
             sim.pauseFor(Duration.ofSeconds(3), OutageMode.SERVICE_UNAVAILABLE);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -120,7 +121,7 @@ class ReplicaPlacementTest {
         return ClientSettings.defaults(URI.create("http://127.0.0.51:" + port))
                 .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
                 .withMetricsPeriod(Duration.ofMillis(100))
-                .withReplicas(java.util.Optional.of(URI.create("http://replicas.test.svc:" + port)));
+                .withReplicas(Optional.of(URI.create("http://replicas.test.svc:" + port)));
     }
 
     private static int freePort(String host) throws Exception {

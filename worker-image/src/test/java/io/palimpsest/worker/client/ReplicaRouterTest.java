@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -55,7 +57,7 @@ class ReplicaRouterTest {
         router.onPage(replica("10.0.0.1"), 120, 128); // a queue left over from a cold start
         router.onPage(replica("10.0.0.2"), 4, 128);
         router.onPage(replica("10.0.0.3"), 2, 128);
-        Map<String, Integer> placed = new java.util.TreeMap<>();
+        Map<String, Integer> placed = new TreeMap<>();
         for (int i = 0; i < 60; i++) {
             placed.merge(router.pick().orElseThrow().base().getHost(), 1, Integer::sum);
         }
@@ -121,8 +123,8 @@ class ReplicaRouterTest {
     void aPlacedRequestKeepsItsPathQueryAndHeaders() {
         listed.add("10.0.0.7");
         router.refresh();
-        var request = java.net.http.HttpRequest.newBuilder(URI.create("http://m-vllm.ns.svc:8000/v1/chat/completions?x=1"))
-                .header("Authorization", "Bearer k").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build();
+        var request = HttpRequest.newBuilder(URI.create("http://m-vllm.ns.svc:8000/v1/chat/completions?x=1"))
+                .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
         var placed = router.pick().orElseThrow().place(request);
         assertEquals(URI.create("http://10.0.0.7:8000/v1/chat/completions?x=1"), placed.uri());
         assertEquals(List.of("Bearer k"), placed.headers().allValues("Authorization"));

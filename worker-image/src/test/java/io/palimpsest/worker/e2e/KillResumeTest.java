@@ -13,6 +13,8 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.LoggedRequest;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.PalimpsestCli;
@@ -56,7 +58,7 @@ class KillResumeTest {
 
             Random random = new Random(42);
             CheckpointStore checkpoints = new CheckpointStore(new FileStorage(dir.resolve("out-killed")),
-                    new ShardLayout(0, Compression.ZSTD), new com.fasterxml.jackson.databind.ObjectMapper());
+                    new ShardLayout(0, Compression.ZSTD), new ObjectMapper());
             List<Long> lossPerKill = new ArrayList<>();
             long answeredBefore = 0;
             long committedBefore = 0;
@@ -82,7 +84,7 @@ class KillResumeTest {
             Process last = start(killed);
             assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the resumed run finishes");
             assertEquals(0, last.exitValue(), Files.readString(dir.resolve("run.log")));
-            List<io.palimpsest.sim.LoggedRequest> calls = sim.requestLog().completions();
+            List<LoggedRequest> calls = sim.requestLog().completions();
             long answered = calls.stream().filter(KillResumeTest::answered).count();
             long aborted = calls.size() - answered;
 
@@ -112,7 +114,7 @@ class KillResumeTest {
         }
     }
 
-    private static boolean answered(io.palimpsest.sim.LoggedRequest call) {
+    private static boolean answered(LoggedRequest call) {
         return call.outcome().map(o -> o.status() == 200 && !"abort".equals(o.finishReason())).orElse(false);
     }
 

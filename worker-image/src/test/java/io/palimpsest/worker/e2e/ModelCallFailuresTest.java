@@ -7,15 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.sim.Fault;
 import io.palimpsest.sim.FaultConfig;
@@ -80,7 +83,7 @@ class ModelCallFailuresTest {
     void withoutSimulateADownEndpointStopsTheLocalRunBeforeAnyWork() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 10);
         int port;
-        try (var socket = new java.net.ServerSocket(0)) {
+        try (var socket = new ServerSocket(0)) {
             port = socket.getLocalPort(); // free, and nothing listens once closed
         }
         String endpoint = "http://127.0.0.1:" + port;
@@ -243,7 +246,7 @@ class ModelCallFailuresTest {
         int exit = PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--attempt", String.valueOf(attempt),
                 "--checkpoint-every", "10", "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S",
                 "--termination-log", summary.toString());
-        com.fasterxml.jackson.databind.node.ObjectNode report = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(summary.toFile());
+        ObjectNode report = (ObjectNode) JSON.readTree(summary.toFile());
         report.put("exit", exit);
         return report;
     }
@@ -330,7 +333,7 @@ class ModelCallFailuresTest {
 
     private static List<String> sorted(List<String> ids) {
         List<String> copy = new ArrayList<>(ids);
-        java.util.Collections.sort(copy);
+        Collections.sort(copy);
         return copy;
     }
 }

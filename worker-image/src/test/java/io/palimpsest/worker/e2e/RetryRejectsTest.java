@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,7 +54,7 @@ class RetryRejectsTest {
         byte[] rejectsFile = out.readAll("_palimpsest/rejects/shard-00000.jsonl.zst");
 
         try (ModelSimServer well = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
-            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "truncated",
+            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "truncation",
                     "--endpoint", well.baseUrl()), "another reason: nothing chosen");
             assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
 
@@ -76,7 +77,7 @@ class RetryRejectsTest {
             assertFalse(out.exists("retries/round-002-input/documents.jsonl"));
             assertEquals(1, well.requestLog().completions().size());
         }
-        List<String> everyId = new java.util.ArrayList<>(Outputs.ids(out, "plain/shard-00000.jsonl.zst"));
+        List<String> everyId = new ArrayList<>(Outputs.ids(out, "plain/shard-00000.jsonl.zst"));
         everyId.addAll(Outputs.ids(out, "retries/round-001/plain/shard-00000.jsonl.zst"));
         assertEquals(ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
     }

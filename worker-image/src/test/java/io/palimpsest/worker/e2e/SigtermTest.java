@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -76,8 +77,8 @@ class SigtermTest {
             }
             // parts hold documents in the order they were answered: compare sorted, so a duplicate still shows
             List<String> expected = new ArrayList<>(ids);
-            java.util.Collections.sort(expected);
-            java.util.Collections.sort(written);
+            Collections.sort(expected);
+            Collections.sort(written);
             assertEquals(expected, written, "every document exactly once");
             long redone = sim.requestLog().totalReceived() - DOCUMENTS;
             System.out.printf("sigterm test: exit 143 after %.2f s, %d parts committed before exiting, %d calls by then, "

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.jar;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.github.luben.zstd.ZstdInputStream;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -215,7 +216,7 @@ class ShadedJarIT {
         String text;
         if (name.endsWith(".zst")) {
             // checkpoint parts are concatenated frames: the stream reads them all
-            try (var in = new com.github.luben.zstd.ZstdInputStream(Files.newInputStream(file))) {
+            try (var in = new ZstdInputStream(Files.newInputStream(file))) {
                 text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         } else if (name.endsWith(".gz")) {

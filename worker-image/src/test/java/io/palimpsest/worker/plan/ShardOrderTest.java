@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +36,7 @@ class ShardOrderTest {
     }
 
     private static List<Long> sortedDown(List<Shard> shards) {
-        return shards.stream().map(Shard::bytes).sorted(java.util.Comparator.reverseOrder()).toList();
+        return shards.stream().map(Shard::bytes).sorted(Comparator.reverseOrder()).toList();
     }
 
     /** Each file's items covered once, in ranges that neither overlap nor leave a gap; indexes 0..n-1. */
@@ -89,7 +91,7 @@ class ShardOrderTest {
     @Test
     void filesOfOneSizeAreCutSoTheFirstWaveIsGraded() throws IOException {
         long[] bytes = new long[30];
-        java.util.Arrays.fill(bytes, 2_000); // 200 items each
+        Arrays.fill(bytes, 2_000); // 200 items each
         List<Shard> plan = wholeFiles(bytes);
         JobPlanner.ItemCounter counter = tenBytesAnItem(sizes(plan));
         List<Shard> staggered = ShardOrder.staggered(plan, 8, counter, 1);

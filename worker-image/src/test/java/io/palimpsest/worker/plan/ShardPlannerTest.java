@@ -10,14 +10,20 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.StoredObject;
+import io.palimpsest.worker.testing.Corpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,7 +134,7 @@ class ShardPlannerTest {
     @Test
     void aLimitKeepsWholeFilesCutsOneAndDropsTheRest() throws IOException {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).group(FILES);
-        java.util.Map<String, Long> items = java.util.Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
+        Map<String, Long> items = Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
         List<Shard> limited = JobPlanner.applyLimit(shards, 25, (key, atMost) -> Math.min(items.get(key), atMost));
         assertEquals(2, limited.size());
         assertEquals(List.of(new ShardFile("a.jsonl", 50), new ShardFile("b.jsonl", 40)), limited.get(0).files());
@@ -137,12 +143,12 @@ class ShardPlannerTest {
 
     @Test
     void aLimitedFileIsReadOnlyThatFar() throws IOException {
-        io.palimpsest.worker.testing.Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
-        var readers = new io.palimpsest.worker.format.DocumentReaders("auto",
-                new io.palimpsest.worker.format.RecordDecoder(new ObjectMapper(), io.palimpsest.worker.format.FieldMapping.DEFAULT), 1 << 20);
+        Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
+        var readers = new DocumentReaders("auto",
+                new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
         Shard shard = new Shard(0, List.of(new ShardFile("a.jsonl", 0, 3L)));
         int read = 0;
-        try (var input = new io.palimpsest.worker.run.ShardInput(new FileStorage(dir.resolve("in")), shard, readers)) {
+        try (var input = new ShardInput(new FileStorage(dir.resolve("in")), shard, readers)) {
             while (input.next() != null) {
                 read++;
             }

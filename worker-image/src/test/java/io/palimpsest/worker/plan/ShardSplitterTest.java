@@ -9,11 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.stream.LongStream;
 import java.util.zip.GZIPOutputStream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -41,7 +46,7 @@ class ShardSplitterTest {
         return (key, atMost) -> {
             Long n = items.get(key);
             if (n == null) {
-                throw new java.nio.file.NoSuchFileException(key);
+                throw new NoSuchFileException(key);
             }
             return Math.min(n, atMost);
         };
@@ -113,6 +118,38 @@ class ShardSplitterTest {
     }
 
     @Test
+    void aShardKeptWholeForAFileItCannotCountSaysWhichFile() throws IOException {
+        Logger log = Logger.getLogger(ShardSplitter.class.getName());
+        List<String> lines = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(capture);
+        try {
+            Shard unreadable = shard(0, new ShardFile("big.jsonl", 1_000), new ShardFile("gone.jsonl", 1_000));
+            assertNull(ShardSplitter.cut(unreadable, 4, counted(ITEMS)), "kept whole");
+            assertNull(ShardSplitter.cutHead(unreadable, 0.5, counted(ITEMS), 1), "kept whole");
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertEquals(2, lines.size(), lines.toString());
+        for (String line : lines) {
+            assertTrue(line.startsWith("WARNING gone.jsonl: cannot count its items (java.nio.file.NoSuchFileException: gone.jsonl)"), line);
+        }
+    }
+
+    @Test
     void theRangesOfAFileReadEveryItemOnceWithTheFilesOwnLineNumbersCompressedOrNot() throws IOException {
         Path in = dir.resolve("in");
         List<String> ids = Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 23);
@@ -157,7 +194,7 @@ class ShardSplitterTest {
             List<String> expected = new ArrayList<>(ids);
             expected.set(7, "unusable:8");
             assertEquals(expected, seen, key);
-            assertEquals(java.util.stream.LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
+            assertEquals(LongStream.rangeClosed(1, 23).boxed().toList(), lineNumbers, key);
             assertEquals(size, progress, 3.0, key);
         }
     }

@@ -82,7 +82,7 @@ class PaidReplicaTimeTest {
         // 2,000 documents (4,000 requests) in 56 shards, auto: 2 replicas, 20 workers (2 x 256 x 1.25 / 32), 3 rounds of pods
         PaidReplicaTime.Fleet fleet = new PaidReplicaTime.Fleet(1.25, 32, 1000);
         Range tokens = new Range(2.3e5, 2.2e5, 2.4e5);
-        PaidReplicaTime.Client quick = new PaidReplicaTime.Client(2000, 120, 0.001, "measured");
+        PaidReplicaTime.Client quick = new PaidReplicaTime.Client(2000, 120, 0.001, "measured", null);
         PaidReplicaTime.Campaign c = new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured",
                 fleet, quick);
         PreviewData.Paid decoding = PaidReplicaTime.estimate(c, tokens, 4000, 5120);
@@ -94,7 +94,7 @@ class PaidReplicaTimeTest {
                 decoding.total().estimate(), 1e-12);
 
         // a worker that needs 0.5 s of its own per document: 100 documents each, 50 s, plus the later rounds' starts (2 x 2 s)
-        PaidReplicaTime.Client slow = new PaidReplicaTime.Client(2000, 120, 0.5, "measured");
+        PaidReplicaTime.Client slow = new PaidReplicaTime.Client(2000, 120, 0.5, "measured", null);
         PreviewData.Paid paced = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
                 2.0, "measured", fleet, slow), tokens, 4000, 5120);
         assertEquals(2 * 54 / 3600.0 - paced.serving().estimate(), paced.beyondDecoding(), 1e-12);
@@ -104,7 +104,7 @@ class PaidReplicaTimeTest {
 
         // one shard of long requests: the longest (2,000 tokens at 20 tokens/s per sequence: 100 s) decodes alone at the end
         PreviewData.Paid tail = PaidReplicaTime.estimate(new PaidReplicaTime.Campaign(1, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1,
-                2.0, "measured", fleet, new PaidReplicaTime.Client(20, 2000, 0.0, "measured")), new Range(2e4, 2e4, 2e4), 240, 5120);
+                2.0, "measured", fleet, new PaidReplicaTime.Client(20, 2000, 0.0, "measured", null)), new Range(2e4, 2e4, 2e4), 240, 5120);
         assertEquals(100 / 3600.0, tail.serving().estimate() + tail.beyondDecoding(), 1e-12);
         assertTrue(tail.notes().stream().anyMatch(n -> n.contains("bound by the longest request")), tail.notes().toString());
         assertEquals(tail.total().estimate(), tail.total().high(), 1e-12, "without max_tokens the sample's longest is all there is");

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +66,7 @@ class PreflightEstimatorTest {
         }
         var plain = PreflightEstimator.estimate(sample, 31, false, null, 1, null, null, 7);
         assertEquals(31 * 550.0, plain.completionTokens().estimate(), 1e-6);
-        var census = new java.util.TreeMap<String, Long>(Map.of("a", 25L, "b", 6L));
+        var census = new TreeMap<String, Long>(Map.of("a", 25L, "b", 6L));
         var e = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census), 31, false, null, 1, null, null, null, 7);
         assertEquals(8_500, e.completionTokens().estimate(), 1e-6);
         assertEquals(8_500, e.completionTokens().low(), 1e-6, "no spread inside a stratum: no interval");
@@ -77,7 +79,7 @@ class PreflightEstimatorTest {
         assertEquals(85_000, scaled.completionTokens().estimate(), 1e-6);
 
         // a stratum with documents and none sampled has no mean: the plain estimate, and the report says why
-        var census3 = new java.util.TreeMap<String, Long>(Map.of("a", 25L, "b", 6L, "c", 2L));
+        var census3 = new TreeMap<String, Long>(Map.of("a", 25L, "b", 6L, "c", 2L));
         var fallback = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census3), 33, false, null, 1, null, null, null, 7);
         assertEquals(33 * 550.0, fallback.completionTokens().estimate(), 1e-6);
         assertNull(fallback.strata());
@@ -91,7 +93,7 @@ class PreflightEstimatorTest {
             sample.add(doc(1, 10 * i, i % 3 == 0 ? 300 : 100));
         }
         var plain = PreflightEstimator.estimate(sample, 1000, false, null, 1, null, null, 5);
-        var one = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(java.util.Collections.nCopies(30, "all"),
+        var one = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(Collections.nCopies(30, "all"),
                 Map.of("all", 1000L)), 1000, false, null, 1, null, null, null, 5);
         assertEquals(plain.completionTokens(), one.completionTokens());
         assertNull(one.strata());

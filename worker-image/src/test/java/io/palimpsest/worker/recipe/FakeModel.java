@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import io.palimpsest.worker.client.ModelReply;
 
 /** A scripted model: answers each request with a function of it, and remembers every request. */
 public final class FakeModel implements ModelCall {

@@ -2,8 +2,10 @@ package io.palimpsest.worker.recipe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import io.palimpsest.worker.recipe.filter.PythonSyntax;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -77,8 +80,8 @@ public final class RecipeEngineBenchmark {
         System.out.printf(Locale.ROOT, "pythonSyntax: %.0f files/s (files of ~%d lines) on one thread%n", files / s,
                 code.stream().mapToLong(c -> c.lines().count()).sum() / code.size());
 
-        Validators validators = Validators.of(recipe.getValidators(), java.util.Optional.empty(),
-                new io.palimpsest.worker.recipe.template.PromptRenderer(), "bench");
+        Validators validators = Validators.of(recipe.getValidators(), Optional.empty(),
+                new PromptRenderer(), "bench");
         String source = texts.get(0);
         String output = "Reworded: " + source.replace("the", "a").replace("and", "as well as");
         start = System.nanoTime();

@@ -1,6 +1,8 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelReply;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import org.junit.jupiter.api.Test;
 
@@ -70,8 +72,8 @@ class RecipeEngineTest {
 
         assertEquals(1, out.outputs().size());
         RejectRecord reject = out.rejects().get(0);
-        assertEquals("truncation", reject.reason());
-        assertEquals(RejectRecord.Kind.REJECTED, reject.kind());
+        assertEquals("truncation", reject.reason().code());
+        assertEquals(ItemReason.Outcome.REJECTED, reject.outcome());
         List<String> kept = out.outputs().get(0).provenance().chunkIds();
         assertFalse(kept.contains(reject.provenance().chunkIds().get(0)));
         assertEquals(model.requests.size() - 1, kept.size());
@@ -115,7 +117,7 @@ class RecipeEngineTest {
         assertEquals("kids", out.outputs().get(0).provenance().params().get("audience"));
         assertEquals(4.0, out.outputs().get(0).provenance().extra().get("judge_score"));
         assertEquals(1, out.rejects().size());
-        assertEquals("judge", out.rejects().get(0).reason());
+        assertEquals("judge", out.rejects().get(0).reason().code());
         assertEquals("news", out.rejects().get(0).provenance().params().get("genre"));
         assertEquals(1 + 3 + 3, out.usage().calls(), "one stage call, three rewrites, three judge calls");
     }
@@ -137,7 +139,7 @@ class RecipeEngineTest {
         assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 12.0)))));
         DocumentOutcome none = run(recipe, model, doc(Map.of()));
         assertTrue(none.skipped());
-        assertEquals("no_route", none.rejects().get(0).reason());
+        assertEquals("no_route", none.rejects().get(0).reason().code());
     }
 
     @Test
@@ -168,10 +170,10 @@ class RecipeEngineTest {
         program[0] = "drop_doc()";
         DocumentOutcome dropped = run(recipe, model, new SourceDocument("p", text, Map.of()));
         assertTrue(dropped.outputs().isEmpty());
-        assertEquals("program_drop_doc", dropped.rejects().get(0).reason());
+        assertEquals("program_drop_doc", dropped.rejects().get(0).reason().code());
 
         program[0] = "remove_lines(1, 8)";
-        assertEquals("program_too_short", run(recipe, model, new SourceDocument("p", text, Map.of())).rejects().get(0).reason());
+        assertEquals("program_too_short", run(recipe, model, new SourceDocument("p", text, Map.of())).rejects().get(0).reason().code());
     }
 
     @Test
@@ -183,7 +185,7 @@ class RecipeEngineTest {
         FakeModel model = new FakeModel(r -> FakeModel.stop("```python\nprint(1)\n```"));
         DocumentOutcome bad = run(recipe, model, new SourceDocument("a.py", "print 'hello'\n", Map.of()));
         assertTrue(bad.skipped());
-        assertEquals("filter:pythonSyntax", bad.rejects().get(0).reason());
+        assertEquals("filter:pythonSyntax", bad.rejects().get(0).reason().code());
         assertEquals(0, model.requests.size());
         assertEquals(1, run(recipe, model, new SourceDocument("b.py", "print('hello')\n", Map.of())).outputs().size());
     }
@@ -225,7 +227,7 @@ class RecipeEngineTest {
         assertEquals(2, text.split("Question: ").length - 1);
 
         FakeModel noSentinel = new FakeModel(r -> FakeModel.stop("Question: What? Answer: That."));
-        assertEquals("missing_sentinel", run(recipe, noSentinel, new SourceDocument("q", "Some text.", Map.of())).rejects().get(0).reason());
+        assertEquals("missing_sentinel", run(recipe, noSentinel, new SourceDocument("q", "Some text.", Map.of())).rejects().get(0).reason().code());
     }
 
     @Test

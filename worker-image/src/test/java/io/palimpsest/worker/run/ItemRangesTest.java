@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.storage.FileStorage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ItemRangesTest {
 
@@ -35,8 +40,8 @@ class ItemRangesTest {
                 new Case(new long[] {1, 1, 1}, "{[1, 2)}", 1));
         for (Case c : cases) {
             ItemRanges set = of(c.items());
-            assertEquals(c.ranges(), set.toString(), java.util.Arrays.toString(c.items()));
-            assertEquals(c.size(), set.size(), java.util.Arrays.toString(c.items()));
+            assertEquals(c.ranges(), set.toString(), Arrays.toString(c.items()));
+            assertEquals(c.size(), set.size(), Arrays.toString(c.items()));
         }
     }
 
@@ -83,10 +88,10 @@ class ItemRangesTest {
     }
 
     @Test
-    void aMarkerOfTheEarlierInOrderFormatIsRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void aMarkerOfTheEarlierInOrderFormatIsRead(@TempDir Path dir) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        io.palimpsest.worker.storage.FileStorage storage = new io.palimpsest.worker.storage.FileStorage(dir);
-        ShardLayout layout = new ShardLayout(3, io.palimpsest.worker.format.Compression.NONE);
+        FileStorage storage = new FileStorage(dir);
+        ShardLayout layout = new ShardLayout(3, Compression.NONE);
         storage.put(layout.markerKey(0), ("{\"part\":0,\"start\":0,\"end\":50,\"last\":false,\"writer\":\"old\","
                 + "\"streams\":{\"v\":{\"key\":\"k0\",\"records\":50,\"bytes\":9,\"sha256\":\"x\"}},"
                 + "\"counts\":{\"read\":50,\"written\":50}}").getBytes());

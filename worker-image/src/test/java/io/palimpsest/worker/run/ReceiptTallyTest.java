@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.storage.FileStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class ReceiptTallyTest {
         counts.variants.put("qa", written - 1);
         Receipt receipt = new Receipt(shard, 0, "w", "job", null, recipeHash, "m", counts, Map.of(), 1,
                 new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0), null);
-        storage.put(new ShardLayout(shard, io.palimpsest.worker.format.Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
+        storage.put(new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
 
     @Test

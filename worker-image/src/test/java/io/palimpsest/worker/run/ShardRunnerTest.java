@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,14 +13,21 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
@@ -82,11 +90,11 @@ class ShardRunnerTest {
         Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
         assertEquals(200, receipt.outputs().get("upper").records());
         assertEquals(9, receipt.parts());
-        assertEquals(java.util.Map.of("duplicate_id", 1L, "malformed_json", 1L), receipt.counts().reasons, "reasons sum to rejected");
-        assertEquals(java.util.Map.of("empty_text", 1L), receipt.counts().skipReasons, "and to skipped");
-        assertEquals(java.util.Map.of("upper", 200L), receipt.counts().variants, "records written per variant");
-        assertEquals(java.util.Map.of("upper", 200L), summary.getWrittenByVariant());
-        assertEquals(java.util.Map.of("duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason(), "and the summary's rejects per reason");
+        assertEquals(Map.of("duplicate_id", 1L, "malformed_json", 1L), receipt.counts().reasons, "reasons sum to rejected");
+        assertEquals(Map.of("empty_text", 1L), receipt.counts().skipReasons, "and to skipped");
+        assertEquals(Map.of("upper", 200L), receipt.counts().variants, "records written per variant");
+        assertEquals(Map.of("upper", 200L), summary.getWrittenByVariant());
+        assertEquals(Map.of("duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason(), "and the summary's rejects per reason");
     }
 
     @Test
@@ -97,7 +105,7 @@ class ShardRunnerTest {
         UppercaseProcessor processor = new UppercaseProcessor();
         // "a-3" is also repeated within the shard; "not-here" is in no document of this shard
         ShardRunner runner = new ShardRunner(new FileStorage(in), new FileStorage(out), readers, processor, settings, json,
-                new RunProgress(), java.util.Map.of("a-3", 4, "b-10", 7, "not-here", 1));
+                new RunProgress(), Map.of("a-3", 4, "b-10", 7, "not-here", 1));
 
         ShardRunner.Report report = runner.run(shard);
 
@@ -115,15 +123,15 @@ class ShardRunnerTest {
         assertEquals(List.of("a-3", "a-3", "b-10"), sorted(duplicates.stream().map(r -> r.path("id").asText()).toList()));
         assertTrue(duplicates.stream().anyMatch(r -> r.path("detail").asText().contains("appeared first in shard 7")), duplicates.toString());
         Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
-        assertEquals(java.util.Map.of("duplicate_id", 3L, "malformed_json", 1L), receipt.counts().reasons);
+        assertEquals(Map.of("duplicate_id", 3L, "malformed_json", 1L), receipt.counts().reasons);
     }
 
     @Test
     void attemptsEndedByAModelOutageDoNotBringAFailingDocumentCloserToAReject() throws IOException {
-        java.util.function.IntFunction<ShardRunner> attempt = n -> {
-            java.util.function.Function<io.palimpsest.worker.format.Document, RuntimeException> failure = n == 0
+        IntFunction<ShardRunner> attempt = n -> {
+            Function<Document, RuntimeException> failure = n == 0
                     ? doc -> doc.id().equals("a-40") ? new ModelUnavailableException("unavailable for more than 600 s (last: HTTP 503)", null) : null
-                    : doc -> doc.id().equals("a-90") ? new DocumentFailedException("retries exhausted: HTTP 500", new java.io.IOException("500")) : null;
+                    : doc -> doc.id().equals("a-90") ? new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500")) : null;
             try {
                 DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
                 RunSettings settings = new RunSettings(n, "w" + n, EVERY, EVERY + 10, Compression.ZSTD, "job", "uid-1", "sha256:x", "model",
@@ -131,7 +139,7 @@ class ShardRunnerTest {
                 return new ShardRunner(new FileStorage(in), new FileStorage(out), readers, new UppercaseProcessor(failure), settings, json,
                         new RunProgress());
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         };
         FileStorage output = new FileStorage(out);
@@ -221,7 +229,7 @@ class ShardRunnerTest {
     @Test
     void aHungDocumentHoldsBackNoPart() throws Exception {
         CompletableFuture<Void> release = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger answered = new AtomicInteger();
         DocumentProcessor holdsA0 = new DocumentProcessor() {
             final UppercaseProcessor upper = new UppercaseProcessor();
 
@@ -231,8 +239,8 @@ class ShardRunnerTest {
             }
 
             @Override
-            public java.util.concurrent.CompletionStage<ProcessedDocument> process(io.palimpsest.worker.format.Document doc) {
-                java.util.concurrent.CompletionStage<ProcessedDocument> result = upper.process(doc);
+            public CompletionStage<ProcessedDocument> process(Document doc) {
+                CompletionStage<ProcessedDocument> result = upper.process(doc);
                 if (doc.id().equals("a-0")) {
                     return release.thenCompose(v -> result);
                 }
@@ -281,7 +289,7 @@ class ShardRunnerTest {
     }
 
     private static List<String> temporaries(Path root) throws IOException {
-        try (java.util.stream.Stream<Path> files = Files.walk(root)) {
+        try (Stream<Path> files = Files.walk(root)) {
             return files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))
                     .map(p -> root.relativize(p).toString().replace('\\', '/')).sorted().toList();
         }
@@ -306,7 +314,7 @@ class ShardRunnerTest {
                     Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
             return new ShardRunner(new FileStorage(in), new FileStorage(output), readers, processor, settings, json, new RunProgress());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

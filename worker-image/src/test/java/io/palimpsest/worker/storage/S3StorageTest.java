@@ -12,8 +12,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
@@ -173,7 +175,7 @@ class S3StorageTest {
         Corpus.writeJsonl(local.resolve("one.jsonl"), "one", 30);
         Corpus.writeJsonl(local.resolve("two.jsonl"), "two", 10);
         Files.writeString(local.resolve("two.jsonl"), "{\"id\":\"one-7\",\"text\":\"again\"}\n", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+                StandardOpenOption.APPEND);
         try (Storage input = resolver.open("s3://corpus/dup-test"); Storage output = resolver.open("s3://out/dup-test")) {
             input.put("one.jsonl", local.resolve("one.jsonl"));
             input.put("two.jsonl", local.resolve("two.jsonl"));
@@ -193,7 +195,7 @@ class S3StorageTest {
                 }
                 return true;
             });
-            assertEquals(java.util.Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
+            assertEquals(Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
 
             RunSettings settings = new RunSettings(0, "s3-writer", 16, 32, Compression.GZIP, "job", "uid", "sha256:x", "model",
                     Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);

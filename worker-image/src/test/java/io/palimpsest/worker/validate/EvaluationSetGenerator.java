@@ -10,8 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes the labelled evaluation set of {@code palimpsest validate} from the hand-written facts:
@@ -187,7 +192,7 @@ public final class EvaluationSetGenerator {
         for (int i = 0; i < topic.facts().size(); i++) {
             indexes.add(i);
         }
-        java.util.Collections.shuffle(indexes, random);
+        Collections.shuffle(indexes, random);
         List<Integer> chosen = new ArrayList<>(indexes.subList(0, n));
         chosen.sort(null);
         List<EvaluationFacts.Fact> picked = new ArrayList<>();
@@ -209,7 +214,7 @@ public final class EvaluationSetGenerator {
             }
             if (sentences.size() > 2 && random.nextInt(3) == 0) {
                 int at = random.nextInt(sentences.size() - 1);
-                java.util.Collections.swap(sentences, at, at + 1);
+                Collections.swap(sentences, at, at + 1);
             }
             String text = paragraphs(sentences);
             double ratio = (double) TextMeasures.wordCount(text) / sourceWords;
@@ -241,7 +246,7 @@ public final class EvaluationSetGenerator {
     /** Cut mid-sentence, between 40% and 90% of the way, now and then inside a word. */
     String truncated(String text) {
         List<int[]> cuts = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+").matcher(text);
+        Matcher m = Pattern.compile("\\S+").matcher(text);
         while (m.find()) {
             String word = m.group();
             boolean endsSentence = word.endsWith(".") || word.endsWith("!") || word.endsWith("?");
@@ -274,7 +279,7 @@ public final class EvaluationSetGenerator {
             case 1 -> {
                 String[] words = sentences[keep - 1].replaceAll("[.!?,;:]", "").split("\\s+");
                 int len = Math.min(words.length, 3 + random.nextInt(4));
-                yield " " + String.join(" ", java.util.Arrays.copyOfRange(words, 0, len)).toLowerCase(java.util.Locale.ROOT);
+                yield " " + String.join(" ", Arrays.copyOfRange(words, 0, len)).toLowerCase(Locale.ROOT);
             }
             default -> " " + sentences[keep - 1] + " " + sentences[Math.min(keep, sentences.length - 1)];
         };
@@ -312,7 +317,7 @@ public final class EvaluationSetGenerator {
         int sourceWords = TextMeasures.wordCount(p.source());
         int keep = p.facts().size() >= 7 ? 2 : 1;
         List<EvaluationFacts.Fact> kept = new ArrayList<>(p.facts());
-        java.util.Collections.shuffle(kept, random);
+        Collections.shuffle(kept, random);
         List<String> sentences = new ArrayList<>();
         for (int i = 0; i < keep; i++) {
             sentences.add(kept.get(i).get(random.nextBoolean() ? "T" : "R"));

@@ -4,7 +4,7 @@ import io.palimpsest.api.recipe.PostStep;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.ValidatorSpec;
-import io.palimpsest.worker.recipe.validate.Rejection;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +41,7 @@ class RecipeGatesTest {
     }
 
     private static List<String> reasons(QualityGates gates, ValidationSubject s) {
-        return gates.evaluate(s).stream().map(Rejection::reason).toList();
+        return gates.evaluate(s).stream().map(r -> r.reason().code()).toList();
     }
 
     @Test
@@ -106,9 +106,9 @@ class RecipeGatesTest {
         r.setPostProcess(List.of(preamble, sentinel));
         RecipeGates gates = RecipeGates.of(r, false, null);
 
-        List<Rejection> got = gates.forVariant(null).evaluate(
+        List<CheckFailure> got = gates.forVariant(null).evaluate(
                 ValidationSubject.offline(SOURCE, "Certainly! Here is the rewritten passage:\n\nSurveyors mark the ice."));
-        assertEquals(List.of("preamble"), got.stream().map(Rejection::reason).toList(), "a processed output has lost its sentinel by design");
+        assertEquals(List.of("preamble"), got.stream().map(f -> f.reason().code()).toList(), "a processed output has lost its sentinel by design");
         assertTrue(got.get(0).detail().contains("Certainly! Here is the rewritten passage:"), got.get(0).detail());
         assertEquals(List.of(), gates.forVariant(null).evaluate(ValidationSubject.offline(SOURCE, "Surveyors mark the ice.")));
     }

@@ -3,6 +3,7 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import io.palimpsest.worker.format.Compression;
 import picocli.CommandLine;
 
@@ -56,7 +57,7 @@ public final class ValidateBenchmark {
             System.out.printf(Locale.ROOT, "generated %d pairs, %.0f MB (%.0f bytes/pair) in %.0f s -> %s%n", pairs, bytes / 1e6,
                     (double) bytes / pairs, (System.nanoTime() - t0) / 1e9, input);
 
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             resetPeaks();
             long cpu0 = os.getProcessCpuTime();
             long w0 = System.nanoTime();

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.filter;
 
 import io.palimpsest.api.recipe.PreFilter;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.TextMeasures;
@@ -9,6 +10,7 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -16,8 +18,8 @@ import java.util.regex.PatternSyntaxException;
 
 /** The recipe's pre-filters, compiled once; the first that fails decides the skip reason. */
 public final class PreFilterChain {
-    /** Why a document was filtered out: reason is filter:&lt;type&gt;. */
-    public record Verdict(String reason, String detail) {
+    /** Why a document was filtered out: the reason is the filter's type ({@link ItemReason#ofFilter}). */
+    public record Verdict(ItemReason reason, String detail) {
     }
 
     private final List<Function<SourceDocument, Optional<Verdict>>> checks = new ArrayList<>();
@@ -45,7 +47,7 @@ public final class PreFilterChain {
         if (f.getType() == null) {
             throw new RecipeException(where + ": type is required");
         }
-        String reason = "filter:" + f.getType().name();
+        ItemReason reason = ItemReason.ofFilter(f.getType());
         return switch (f.getType()) {
             case minLength -> doc -> length(f, doc, tokens, true).map(d -> new Verdict(reason, d));
             case maxLength -> doc -> length(f, doc, tokens, false).map(d -> new Verdict(reason, d));
@@ -75,7 +77,7 @@ public final class PreFilterChain {
                 yield doc -> {
                     PythonLint.Report r = PythonLint.score(doc.text());
                     return r.score() >= min ? Optional.empty()
-                            : Optional.of(new Verdict(reason, r.summary() + String.format(java.util.Locale.ROOT, " < %.1f", min)));
+                            : Optional.of(new Verdict(reason, r.summary() + String.format(Locale.ROOT, " < %.1f", min)));
                 };
             }
         };

@@ -7,6 +7,7 @@ import io.palimpsest.api.recipe.ParseMode;
 import io.palimpsest.worker.recipe.PlainValues;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -106,7 +107,7 @@ public final class ReplyParser {
 
     /** "Improved Code" -> improved_code, so templates can write stages.review.improved_code. */
     static String key(String heading) {
-        String k = heading.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
+        String k = heading.strip().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
         return k.replaceAll("^_+|_+$", "");
     }
 }

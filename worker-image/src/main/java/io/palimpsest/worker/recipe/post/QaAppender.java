@@ -6,6 +6,7 @@ import io.palimpsest.worker.recipe.StableSeed;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,7 +54,7 @@ public final class QaAppender {
 
     public String compose(String documentId, String original, String reply, int documentTokens) {
         List<String> pairs = new ArrayList<>(pairs(reply));
-        Collections.shuffle(pairs, new java.util.Random(StableSeed.random(seed, documentId, "qa").nextLong()));
+        Collections.shuffle(pairs, new Random(StableSeed.random(seed, documentId, "qa").nextLong()));
         List<String> kept = pairs.subList(0, keep(documentTokens, pairs.size()));
         StringBuilder sb = new StringBuilder(original.strip());
         for (String pair : kept) {

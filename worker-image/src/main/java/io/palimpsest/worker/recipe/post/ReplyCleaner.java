@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.post;
 
 import io.palimpsest.api.recipe.PostStep;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.parse.FencedCode;
 
@@ -66,7 +67,7 @@ public final class ReplyCleaner {
             case extractCode -> text -> FencedCode.first(text, s.getLanguage())
                     .filter(code -> !code.isBlank())
                     .map(PostResult::ok)
-                    .orElseGet(() -> PostResult.failed("no_code", "no fenced code block in the reply"));
+                    .orElseGet(() -> PostResult.failed(ItemReason.NO_CODE, "no fenced code block in the reply"));
             case stripReasoning -> text -> PostResult.ok(stripReasoning(text));
             case appendToOriginal -> text -> PostResult.ok(text);
         };
@@ -95,7 +96,7 @@ public final class ReplyCleaner {
             if (first.startsWith(expected)) {
                 return PostResult.ok(t.substring(t.indexOf(expected) + expected.length()));
             }
-            return PostResult.failed("missing_sentinel", "reply does not start with " + expected);
+            return PostResult.failed(ItemReason.MISSING_SENTINEL, "reply does not start with " + expected);
         };
     }
 

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.recipe.Sampling;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.client.RejectedByModelException;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.ModelCallRejected;
-import io.palimpsest.worker.recipe.ModelReply;
 import io.palimpsest.worker.recipe.ModelRequest;
 
 import java.util.concurrent.CompletionException;
@@ -33,7 +33,7 @@ public final class ClientModelCall implements ModelCall {
         var reply = request.isChat() ? client.chat(body) : client.complete(body);
         return reply.handle((r, error) -> {
             if (error == null) {
-                return new ModelReply(r.text(), r.finishReason(), (int) r.promptTokens(), (int) r.completionTokens());
+                return r;
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof RejectedByModelException refused) {

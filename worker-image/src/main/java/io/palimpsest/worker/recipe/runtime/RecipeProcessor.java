@@ -96,8 +96,7 @@ public final class RecipeProcessor implements DocumentProcessor {
         }
         List<Rejection> rejections = new ArrayList<>();
         for (RejectRecord r : outcome.rejects()) {
-            ItemReason.Outcome kind = r.kind() == RejectRecord.Kind.SKIPPED ? ItemReason.Outcome.SKIPPED : ItemReason.Outcome.REJECTED;
-            rejections.add(new Rejection(r.variant(), r.reason(), kind, detail(r), r.output()));
+            rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output()));
         }
         return new ProcessedDocument(records, rejections, outcome.usage().promptTokens(), outcome.usage().completionTokens());
     }

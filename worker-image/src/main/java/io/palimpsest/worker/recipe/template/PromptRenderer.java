@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Renders a recipe's Jinja templates into model requests. Thread-safe: one instance serves every
@@ -84,8 +85,8 @@ public final class PromptRenderer {
         return result.output();
     }
 
-    private static final java.util.regex.Pattern UNKNOWN = java.util.regex.Pattern.compile("Unknown token found: ?(\\S+)");
-    private static final java.util.regex.Pattern CLASS_PREFIX = java.util.regex.Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
+    private static final Pattern UNKNOWN = Pattern.compile("Unknown token found: ?(\\S+)");
+    private static final Pattern CLASS_PREFIX = Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
 
     /** Jinjava's words without Java class names; an unknown name says which names exist. */
     static String plainMessage(String message) {

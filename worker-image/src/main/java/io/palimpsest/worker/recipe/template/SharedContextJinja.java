@@ -17,7 +17,7 @@ import java.util.Optional;
  * Jinjava with its filters, functions and tags registered once. {@code Jinjava.renderForResult} copies
  * the global context, re-registering every library, on each call: 330-1,000 us per render against
  * ~30 us here, where each render gets a small context whose parent is the one shared global context.
- * Both the recipe engine and the single-prompt processor render through this. Thread-safe: renders
+ * The recipe engine renders every template through this. Thread-safe: renders
  * only read the shared context; variables, {@code set} and macros land in the per-render context.
  * Exceptions become the same {@link TemplateError}s renderForResult makes of them, so messages and
  * line numbers stay what they were.

@@ -3,9 +3,11 @@ package io.palimpsest.worker.recipe.template;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.program.NumberedLines;
 
+import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The names a recipe template can use; see PromptTemplate's documentation in api. */
 public final class TemplateVariables {
@@ -63,7 +65,7 @@ public final class TemplateVariables {
      * so a probe render does not call {@code meta.title} or {@code stages.pairs.q} unknown: which keys
      * a document's metadata or a stage's reply holds is known only at run time.
      */
-    static final class AnyKey extends java.util.AbstractMap<String, Object> {
+    static final class AnyKey extends AbstractMap<String, Object> {
         private final int depth;
 
         AnyKey() {
@@ -85,8 +87,8 @@ public final class TemplateVariables {
         }
 
         @Override
-        public java.util.Set<Entry<String, Object>> entrySet() {
-            return java.util.Set.of();
+        public Set<Entry<String, Object>> entrySet() {
+            return Set.of();
         }
 
         @Override

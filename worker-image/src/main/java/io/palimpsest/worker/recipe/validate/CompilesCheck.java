@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.filter.PythonSyntax;
 import io.palimpsest.worker.recipe.parse.FencedCode;
 
@@ -7,11 +8,16 @@ import java.util.Optional;
 
 /** The output (or its first fenced block, if it still has one) must compile as Python 3. */
 public final class CompilesCheck implements OutputCheck {
-    public static final String REASON = "compiles";
+    public static final ItemReason REASON = ItemReason.COMPILES;
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         String code = s.output().contains("```") ? FencedCode.first(s.output(), "python").orElse(s.output()) : s.output();
-        return PythonSyntax.check(code).map(p -> new Rejection(REASON, p.toString()));
+        return PythonSyntax.check(code).map(p -> new CheckFailure(REASON, p.toString()));
     }
 }

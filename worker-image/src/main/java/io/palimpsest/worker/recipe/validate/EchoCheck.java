@@ -1,9 +1,11 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -15,7 +17,7 @@ import java.util.Set;
  * the source (or the source plus a line of chatter) is an echo too.
  */
 public record EchoCheck(double threshold) implements OutputCheck {
-    public static final String REASON = "echo";
+    public static final ItemReason REASON = ItemReason.ECHO;
     public static final double DEFAULT_THRESHOLD = 0.8;
 
     @Override
@@ -24,10 +26,15 @@ public record EchoCheck(double threshold) implements OutputCheck {
     }
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {
-            return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100), similarity, threshold));
         }
         return Optional.empty();

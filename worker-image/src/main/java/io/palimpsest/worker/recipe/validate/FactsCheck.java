@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.validate.FactExtractor.Facts;
 import io.palimpsest.worker.recipe.validate.FactExtractor.Quantity;
 
@@ -45,7 +46,7 @@ import java.util.regex.Pattern;
  * words: that is the judge's part.
  */
 public record FactsCheck(double minRecall, double minPrecision) implements OutputCheck {
-    public static final String REASON = "facts";
+    public static final ItemReason REASON = ItemReason.FACTS;
     public static final double DEFAULT_MIN_RECALL = 1.0;
     public static final double DEFAULT_MIN_PRECISION = 1.0;
     /** Names an output may add while keeping every name of its source. */
@@ -67,16 +68,21 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     }
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         Comparison c = compare(s.source(), s.output());
         if (c.precision() < minPrecision) {
             String lost = c.lost().isEmpty() ? "" : "; the source's " + shortList(c.lost()) + " not in the output";
-            return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%.0f%% of the output's numbers and names are backed by the source (limit %.0f%%); not backed: %s%s",
                     c.precision() * 100, minPrecision * 100, shortList(c.unsupported()), lost), c.precision(), minPrecision));
         }
         if (c.recall() < minRecall) {
-            return Optional.of(new Rejection(REASON, String.format(Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%d of the source's %d statements are in the output (%.0f%%, limit %.0f%%); dropped: %s",
                     c.sentencesKept(), c.sentences(), c.recall() * 100, minRecall * 100,
                     shortList(new LinkedHashSet<>(c.droppedSentences()))), c.recall(), minRecall));

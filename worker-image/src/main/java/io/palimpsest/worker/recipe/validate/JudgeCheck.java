@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.ModelRequest;
 import io.palimpsest.worker.recipe.RecipeException;
@@ -20,7 +21,7 @@ import java.util.regex.PatternSyntaxException;
  * or without a readable score, the output is rejected.
  */
 public final class JudgeCheck {
-    public static final String REASON = "judge";
+    public static final ItemReason REASON = ItemReason.JUDGE;
     private static final Pattern FIRST_NUMBER = Pattern.compile("(-?\\d+(?:\\.\\d+)?)");
 
     private final ValidatorSpec spec;
@@ -48,7 +49,7 @@ public final class JudgeCheck {
     }
 
     /** The score, and the rejection when it is too low or missing. */
-    public record Outcome(Optional<Rejection> rejection, Double score) {
+    public record Outcome(Optional<CheckFailure> rejection, Double score) {
     }
 
     public CompletionStage<Outcome> judge(ValidationSubject s, ModelCall override) {
@@ -58,15 +59,15 @@ public final class JudgeCheck {
             request = renderer.request(owner, spec.getJudge(),
                     TemplateVariables.forJudge(s.templateVars(), s.source(), s.output()), "judge:" + owner);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(new Outcome(Optional.of(new Rejection("template_error", e.getMessage())), null));
+            return CompletableFuture.completedFuture(new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
         }
         return target.call(request).thenApply(reply -> {
             Optional<Double> value = readScore(reply.text());
             if (value.isEmpty()) {
-                return new Outcome(Optional.of(new Rejection(REASON, "no score in the judge's reply")), null);
+                return new Outcome(Optional.of(new CheckFailure(REASON, "no score in the judge's reply")), null);
             }
             if (value.get() < threshold) {
-                return new Outcome(Optional.of(new Rejection(REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
+                return new Outcome(Optional.of(new CheckFailure(REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
                         value.get());
             }
             return new Outcome(Optional.empty(), value.get());

@@ -1,7 +1,9 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
 
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -9,22 +11,27 @@ import java.util.Optional;
  * Short texts are not judged: detection below a couple of sentences is a guess.
  */
 public record LanguageCheck(String expected) implements OutputCheck {
-    public static final String REASON = "language";
+    public static final ItemReason REASON = ItemReason.LANGUAGE;
     private static final int MIN_WORDS = 12;
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         if (TextMeasures.wordCount(s.output()) < MIN_WORDS) {
             return Optional.empty();
         }
-        Optional<String> want = expected != null ? Optional.of(expected.toLowerCase(java.util.Locale.ROOT))
+        Optional<String> want = expected != null ? Optional.of(expected.toLowerCase(Locale.ROOT))
                 : (TextMeasures.wordCount(s.source()) < MIN_WORDS ? Optional.empty() : LanguageDetector.isoCode(s.source()));
         if (want.isEmpty()) {
             return Optional.empty();
         }
         Optional<String> got = LanguageDetector.isoCode(s.output());
         if (got.isPresent() && !got.get().equals(want.get())) {
-            return Optional.of(new Rejection(REASON, "output is " + got.get() + ", expected " + want.get()));
+            return Optional.of(new CheckFailure(REASON, "output is " + got.get() + ", expected " + want.get()));
         }
         return Optional.empty();
     }

@@ -2,9 +2,13 @@ package io.palimpsest.worker.recipe.validate;
 
 import com.github.pemistahl.lingua.api.Language;
 import com.github.pemistahl.lingua.api.LanguageDetectorBuilder;
+import io.palimpsest.worker.recipe.TextMeasures;
 
+import java.util.Iterator;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 
 /**
  * Lingua, limited to the languages pretraining corpora mostly hold: each loaded language costs
@@ -49,14 +53,14 @@ final class LanguageDetector {
      */
     static Optional<String> isoCode(String text) {
         String prose = ProseText.of(text.length() <= READ_CHARS ? text : text.substring(0, READ_CHARS));
-        if (io.palimpsest.worker.recipe.TextMeasures.wordCount(prose) < MIN_PROSE_WORDS) {
+        if (TextMeasures.wordCount(prose) < MIN_PROSE_WORDS) {
             return Optional.empty();
         }
-        java.util.SortedMap<Language, Double> confidence = Holder.DETECTOR.computeLanguageConfidenceValues(sample(prose));
+        SortedMap<Language, Double> confidence = Holder.DETECTOR.computeLanguageConfidenceValues(sample(prose));
         if (confidence.isEmpty()) {
             return Optional.empty();
         }
-        java.util.Iterator<java.util.Map.Entry<Language, Double>> ranked = confidence.entrySet().iterator();
+        Iterator<Map.Entry<Language, Double>> ranked = confidence.entrySet().iterator();
         Language best = ranked.next().getKey();
         if (best == Language.UNKNOWN || (ranked.hasNext() && ranked.next().getValue() >= UNSURE_RUNNER_UP)) {
             return Optional.empty();

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.post.PreambleStripper;
 
 import java.util.Optional;
@@ -12,7 +13,7 @@ import java.util.regex.Pattern;
  * same phrases further down.
  */
 public final class RefusalCheck implements OutputCheck {
-    public static final String REASON = "refusal";
+    public static final ItemReason REASON = ItemReason.REFUSAL;
     private static final int OPENING_CHARS = 300;
     private static final Pattern REFUSAL = Pattern.compile("(?i)\\b("
             + "as an ai(?: language)? model"
@@ -27,16 +28,21 @@ public final class RefusalCheck implements OutputCheck {
             + ")");
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         String opening = s.output().length() > OPENING_CHARS ? s.output().substring(0, OPENING_CHARS) : s.output();
         Matcher m = REFUSAL.matcher(opening);
         if (m.find()) {
-            return Optional.of(new Rejection(REASON, "refusal phrase \"" + m.group(1) + "\""));
+            return Optional.of(new CheckFailure(REASON, "refusal phrase \"" + m.group(1) + "\""));
         }
         // WRAP discards outputs where a chat lead-in survived cleaning: it is not pretraining text.
         String firstLine = opening.strip().lines().findFirst().orElse("");
         if (PreambleStripper.isLeadIn(firstLine)) {
-            return Optional.of(new Rejection(REASON, "assistant lead-in \"" + firstLine + "\""));
+            return Optional.of(new CheckFailure(REASON, "assistant lead-in \"" + firstLine + "\""));
         }
         return Optional.empty();
     }

@@ -1,9 +1,11 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,7 +16,7 @@ import java.util.Set;
  * source's, so a source that repeats itself does not excuse a looping rewrite.
  */
 public record RepetitionCheck(double threshold) implements OutputCheck {
-    public static final String REASON = "repetition";
+    public static final ItemReason REASON = ItemReason.REPETITION;
     public static final double DEFAULT_THRESHOLD = 0.3;
     private static final int N = 4;
     /** Below this many words, repeats are too few to tell a loop from a refrain. */
@@ -26,10 +28,15 @@ public record RepetitionCheck(double threshold) implements OutputCheck {
     }
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         double share = repeatedShare(TextMeasures.words(s.output()));
         if (share > threshold) {
-            return Optional.of(new Rejection(REASON, String.format(java.util.Locale.ROOT,
+            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
                     "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100), share, threshold));
         }
         return Optional.empty();

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.recipe.validate;
 
+import io.palimpsest.worker.format.ItemReason;
+
 import java.util.Optional;
 
 /**
@@ -11,7 +13,7 @@ import java.util.Optional;
  * lists and code are not judged by it).
  */
 public record TruncationCheck(int margin) implements OutputCheck {
-    public static final String REASON = "truncation";
+    public static final ItemReason REASON = ItemReason.TRUNCATION;
 
     @Override
     public Measure measure(ValidationSubject s) {
@@ -22,17 +24,22 @@ public record TruncationCheck(int margin) implements OutputCheck {
     }
 
     @Override
-    public Optional<Rejection> check(ValidationSubject s) {
+    public ItemReason reason() {
+        return REASON;
+    }
+
+    @Override
+    public Optional<CheckFailure> check(ValidationSubject s) {
         if ("length".equals(s.finishReason())) {
-            return Optional.of(new Rejection(REASON, "finish_reason=length"));
+            return Optional.of(new CheckFailure(REASON, "finish_reason=length"));
         }
         if (s.completionTokens() != null && s.maxTokens() != null && s.completionTokens() >= s.maxTokens() - margin) {
-            return Optional.of(new Rejection(REASON, s.completionTokens() + " completion tokens, cap " + s.maxTokens()
+            return Optional.of(new CheckFailure(REASON, s.completionTokens() + " completion tokens, cap " + s.maxTokens()
                     + " - margin " + margin, s.completionTokens().doubleValue(), (double) (s.maxTokens() - margin)));
         }
         if (s.finishReason() == null && s.completionTokens() == null && endsSentence(s.source()) && !endsSentence(s.output())) {
             String t = s.output().strip();
-            return Optional.of(new Rejection(REASON, "ends mid-sentence: \"..." + t.substring(Math.max(0, t.length() - 30)) + "\""));
+            return Optional.of(new CheckFailure(REASON, "ends mid-sentence: \"..." + t.substring(Math.max(0, t.length() - 30)) + "\""));
         }
         return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
@@ -18,8 +19,6 @@ import java.util.concurrent.CompletionStage;
  * judge call is spent on an output a cheap check already rejects.
  */
 public final class Validators {
-    public static final String EMPTY = "empty_output";
-
     private final List<OutputCheck> checks;
     private final List<JudgeCheck> judges;
 
@@ -91,12 +90,12 @@ public final class Validators {
     }
 
     /** Model-free checks only, synchronously. */
-    public Optional<Rejection> checkLocal(ValidationSubject s) {
+    public Optional<CheckFailure> checkLocal(ValidationSubject s) {
         if (s.output() == null || s.output().isBlank()) {
-            return Optional.of(new Rejection(EMPTY, "no text after post-processing"));
+            return Optional.of(new CheckFailure(ItemReason.EMPTY_OUTPUT, "no text after post-processing"));
         }
         for (OutputCheck c : checks) {
-            Optional<Rejection> r = c.check(s);
+            Optional<CheckFailure> r = c.check(s);
             if (r.isPresent()) {
                 return r;
             }
@@ -108,11 +107,11 @@ public final class Validators {
      * Every failing model-free check, in order, for audits that want each validator's answer
      * (an empty output fails empty_output alone: nothing else can be judged on it).
      */
-    public List<Rejection> checkAllLocal(ValidationSubject s) {
+    public List<CheckFailure> checkAllLocal(ValidationSubject s) {
         if (s.output() == null || s.output().isBlank()) {
-            return List.of(new Rejection(EMPTY, "no text after post-processing"));
+            return List.of(new CheckFailure(ItemReason.EMPTY_OUTPUT, "no text after post-processing"));
         }
-        List<Rejection> all = new ArrayList<>();
+        List<CheckFailure> all = new ArrayList<>();
         for (OutputCheck c : checks) {
             c.check(s).ifPresent(all::add);
         }
@@ -128,7 +127,7 @@ public final class Validators {
      *                   counts tokens per document); null for the one given at construction
      */
     public CompletionStage<Verdict> validate(ValidationSubject s, ModelCall judgeModel) {
-        Optional<Rejection> local = checkLocal(s);
+        Optional<CheckFailure> local = checkLocal(s);
         if (local.isPresent()) {
             return CompletableFuture.completedFuture(new Verdict(local, null));
         }
@@ -149,7 +148,7 @@ public final class Validators {
     public List<CheckVerdict> explain(ValidationSubject s, Verdict verdict) {
         List<CheckVerdict> all = new ArrayList<>();
         if (s.output() == null || s.output().isBlank()) {
-            all.add(new CheckVerdict(EMPTY, CheckVerdict.FAIL, null, null, null, "no text after post-processing"));
+            all.add(new CheckVerdict(ItemReason.EMPTY_OUTPUT.code(), CheckVerdict.FAIL, null, null, null, "no text after post-processing"));
             return all;
         }
         boolean rejected = false;
@@ -159,36 +158,32 @@ public final class Validators {
             Double min = m == null ? null : m.min();
             Double max = m == null ? null : m.max();
             if (rejected) {
-                all.add(new CheckVerdict(c.name(), CheckVerdict.NOT_RUN, value, min, max, null));
+                all.add(new CheckVerdict(c.reason().code(), CheckVerdict.NOT_RUN, value, min, max, null));
                 continue;
             }
-            Optional<Rejection> r = c.check(s);
+            Optional<CheckFailure> r = c.check(s);
             if (r.isPresent()) {
                 rejected = true;
-                all.add(new CheckVerdict(r.get().reason(), CheckVerdict.FAIL, value != null ? value : r.get().measured(), min,
+                all.add(new CheckVerdict(r.get().reason().code(), CheckVerdict.FAIL, value != null ? value : r.get().measured(), min,
                         max != null || min != null ? max : r.get().limit(), r.get().detail()));
             } else {
-                all.add(new CheckVerdict(c.name(), CheckVerdict.PASS, value, min, max, null));
+                all.add(new CheckVerdict(c.reason().code(), CheckVerdict.PASS, value, min, max, null));
             }
         }
         for (int i = 0; i < judges.size(); i++) {
             JudgeCheck judge = judges.get(i);
             boolean last = i == judges.size() - 1;
             if (rejected) {
-                all.add(new CheckVerdict(JudgeCheck.REASON, CheckVerdict.NOT_RUN, null, judge.threshold(), null, null));
+                all.add(new CheckVerdict(JudgeCheck.REASON.code(), CheckVerdict.NOT_RUN, null, judge.threshold(), null, null));
             } else if (verdict.rejection().isPresent()) {
                 // the first judge that failed ended the chain; its rejection carries its score
-                Rejection r = verdict.rejection().get();
-                all.add(new CheckVerdict(r.reason(), CheckVerdict.FAIL, r.measured(), judge.threshold(), null, r.detail()));
+                CheckFailure r = verdict.rejection().get();
+                all.add(new CheckVerdict(r.reason().code(), CheckVerdict.FAIL, r.measured(), judge.threshold(), null, r.detail()));
                 rejected = true;
             } else {
-                all.add(new CheckVerdict(JudgeCheck.REASON, CheckVerdict.PASS, last ? verdict.judgeScore() : null, judge.threshold(), null, null));
+                all.add(new CheckVerdict(JudgeCheck.REASON.code(), CheckVerdict.PASS, last ? verdict.judgeScore() : null, judge.threshold(), null, null));
             }
         }
         return all;
-    }
-
-    public boolean hasJudge() {
-        return !judges.isEmpty();
     }
 }

@@ -7,7 +7,7 @@ import java.util.Optional;
  *
  * @param judgeScore the last judge's score, when a judge ran (kept in provenance)
  */
-public record Verdict(Optional<Rejection> rejection, Double judgeScore) {
+public record Verdict(Optional<CheckFailure> rejection, Double judgeScore) {
     public static final Verdict PASS = new Verdict(Optional.empty(), null);
 
     public boolean passed() {

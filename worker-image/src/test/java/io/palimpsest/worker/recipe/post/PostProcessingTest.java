@@ -40,7 +40,7 @@ class PostProcessingTest {
     void codeExtractionPrefersTheLanguageAndRejectsRepliesWithout() {
         String reply = "Here:\n```text\nnot code\n```\nand\n```python\ndef f():\n    return 1\n```\n";
         assertEquals("def f():\n    return 1", clean("{type: extractCode, language: python}", reply).text());
-        assertEquals("no_code", clean("{type: extractCode}", "just words").failure());
+        assertEquals("no_code", clean("{type: extractCode}", "just words").failure().code());
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PromptRendererTest {
     private final PromptRenderer renderer = new PromptRenderer();
@@ -40,5 +42,13 @@ class PromptRendererTest {
         ModelRequest r = renderer.request("v", t, vars, "p");
         assertFalse(r.isChat());
         assertEquals("Rewrite: {{ 7 * 6 }} {% if true %}y{% endif %}", r.prompt());
+    }
+
+    @Test
+    void aFatalTemplateErrorNamesTheOwnerTheTemplateAndTheLine() {
+        PromptTemplate t = RecipeYaml.parse("user: \"line one\\n{% for x in %}\"", PromptTemplate.class);
+        var vars = TemplateVariables.of(new SourceDocument("d", "x", Map.of()), "x", List.of(), Map.of(), Map.of(), Map.of());
+        TemplateException failure = assertThrows(TemplateException.class, () -> renderer.request("variant wiki", t, vars, "p"));
+        assertTrue(failure.getMessage().startsWith("variant wiki: template user, line 2"), failure.getMessage());
     }
 }

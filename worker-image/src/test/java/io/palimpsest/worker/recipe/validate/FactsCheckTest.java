@@ -67,7 +67,7 @@ class FactsCheckTest {
     void derivedNumbersPassChangedOnesDoNot(String source, String output, boolean passes) {
         FactsCheck check = new FactsCheck(FactsCheck.DEFAULT_MIN_RECALL, FactsCheck.DEFAULT_MIN_PRECISION);
         var verdict = check.check(ValidationSubject.offline(source, output));
-        assertEquals(passes, verdict.isEmpty(), verdict.map(Rejection::detail).orElse("passed"));
+        assertEquals(passes, verdict.isEmpty(), verdict.map(CheckFailure::detail).orElse("passed"));
     }
 
     @Test
@@ -76,11 +76,11 @@ class FactsCheckTest {
         FactsCheck check = new FactsCheck(FactsCheck.DEFAULT_MIN_RECALL, FactsCheck.DEFAULT_MIN_PRECISION);
         assertTrue(check.check(ValidationSubject.offline(source,
                 "The Hartley workshop in Tolvey makes violins by hand. Its cellos won a prize at the fair in Brennick.")).isEmpty());
-        Rejection replaced = check.check(ValidationSubject.offline(source,
+        CheckFailure replaced = check.check(ValidationSubject.offline(source,
                 "The workshop in Hartley makes violins by hand. Its cellos won a prize at the fair in Brennick.")).orElseThrow();
         assertTrue(replaced.detail().contains("not backed: [hartley]") && replaced.detail().contains("the source's [tolvey] not in the output"),
                 replaced.detail());
-        Rejection twoAdded = check.check(ValidationSubject.offline(source,
+        CheckFailure twoAdded = check.check(ValidationSubject.offline(source,
                 "The Hartley workshop in Tolvey makes violins by hand. Its cellos won a prize at the Ostrava fair in Brennick.")).orElseThrow();
         assertTrue(twoAdded.detail().contains("[hartley, ostrava]"), twoAdded.detail());
     }
@@ -116,15 +116,15 @@ class FactsCheckTest {
         FactsCheck check = new FactsCheck(FactsCheck.DEFAULT_MIN_RECALL, FactsCheck.DEFAULT_MIN_PRECISION);
         assertTrue(check.check(ValidationSubject.offline(source, faithful)).isEmpty());
 
-        Rejection changed = check.check(ValidationSubject.offline(source, faithful.replace("1871", "1881"))).orElseThrow();
-        assertEquals("facts", changed.reason());
+        CheckFailure changed = check.check(ValidationSubject.offline(source, faithful.replace("1871", "1881"))).orElseThrow();
+        assertEquals("facts", changed.reason().code());
         assertTrue(changed.detail().contains("[1881]"), changed.detail());
 
-        Rejection swapped = check.check(ValidationSubject.offline(source, faithful.replace("Mull Feran", "Lake Mirre"))).orElseThrow();
+        CheckFailure swapped = check.check(ValidationSubject.offline(source, faithful.replace("Mull Feran", "Lake Mirre"))).orElseThrow();
         assertTrue(swapped.detail().contains("lake") && swapped.detail().contains("mirre"), swapped.detail());
 
         String dropped = "Twenty masons finished the Kerrow Point light in 1871. The original lamp burned whale oil.";
-        Rejection lost = check.check(ValidationSubject.offline(source, dropped)).orElseThrow();
+        CheckFailure lost = check.check(ValidationSubject.offline(source, dropped)).orElseThrow();
         assertTrue(lost.detail().startsWith("2 of the source's 3 statements"), lost.detail());
         assertTrue(lost.detail().contains("Its tower is built"), lost.detail());
     }

@@ -8,7 +8,9 @@ import io.palimpsest.sim.output.OutputPlanner;
 import io.palimpsest.sim.output.PlannedOutput;
 import io.palimpsest.sim.text.ChatMessage;
 import io.palimpsest.sim.text.Prompt;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import io.palimpsest.worker.recipe.post.PreambleStripper;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
@@ -96,11 +98,11 @@ final class SimulatorFaultDetection {
         ValidationSubject s = callFacts
                 ? new ValidationSubject(source, out.text(), out.finishReason().wireName(), out.pieces().size(), budget, Map.of())
                 : ValidationSubject.offline(source, out.text());
-        Optional<Rejection> r = v.checkLocal(s);
+        Optional<CheckFailure> r = v.checkLocal(s);
         if (r.isPresent()) {
             t.rejected++;
-            t.reasons.merge(r.get().reason(), 1, Integer::sum);
-            if (fault != null && r.get().reason().equals(expectedReason(fault, callFacts))) {
+            t.reasons.merge(r.get().reason().code(), 1, Integer::sum);
+            if (fault != null && r.get().reason().code().equals(expectedReason(fault, callFacts))) {
                 t.rightReason++;
             }
         }
@@ -111,13 +113,13 @@ final class SimulatorFaultDetection {
 
     static String expectedReason(Fault f, boolean callFacts) {
         return switch (f) {
-            case TRUNCATION -> TruncationCheck.REASON;
+            case TRUNCATION -> TruncationCheck.REASON.code();
             // A loop also runs to the cap; repetition is listed first so it names the cause.
-            case REPETITION -> RepetitionCheck.REASON;
-            case REFUSAL, PREAMBLE -> RefusalCheck.REASON;
-            case ECHO -> EchoCheck.REASON;
-            case WRONG_LANGUAGE -> LanguageCheck.REASON;
-            case EMPTY -> Validators.EMPTY;
+            case REPETITION -> RepetitionCheck.REASON.code();
+            case REFUSAL, PREAMBLE -> RefusalCheck.REASON.code();
+            case ECHO -> EchoCheck.REASON.code();
+            case WRONG_LANGUAGE -> LanguageCheck.REASON.code();
+            case EMPTY -> ItemReason.EMPTY_OUTPUT.code();
             default -> "";
         };
     }
@@ -125,7 +127,7 @@ final class SimulatorFaultDetection {
     /** Paragraphs of the example corpora: English prose of 40 to 400 words. */
     static List<String> sources() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        Path examples = io.palimpsest.worker.recipe.examples.ExamplesLocator.examples();
+        Path examples = ExamplesLocator.examples();
         List<String> out = new ArrayList<>();
         for (String file : List.of("k2-knowledge/data/articles.jsonl", "maga/data/docs.jsonl", "wrap/data/c4-like.jsonl",
                 "nemotron-cc/data/cc-shard.jsonl")) {

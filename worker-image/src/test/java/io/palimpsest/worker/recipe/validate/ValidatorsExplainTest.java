@@ -3,11 +3,13 @@ package io.palimpsest.worker.recipe.validate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,7 @@ class ValidatorsExplainTest {
     private static final String SOURCE = "one two three four five six seven eight nine ten";
 
     private static Validators validators(String... specs) {
-        return Validators.of(java.util.Arrays.stream(specs).map(s -> RecipeYaml.parse(s, ValidatorSpec.class)).toList(), Optional.empty(),
+        return Validators.of(Arrays.stream(specs).map(s -> RecipeYaml.parse(s, ValidatorSpec.class)).toList(), Optional.empty(),
                 new PromptRenderer(), "test");
     }
 
@@ -49,7 +51,7 @@ class ValidatorsExplainTest {
         assertEquals(CheckVerdict.FAIL, all.get(1).status());
         assertEquals(0.2, all.get(1).measured(), 1e-9);
         assertEquals(CheckVerdict.NOT_RUN, all.get(2).status());
-        assertEquals(List.of(new CheckVerdict(Validators.EMPTY, CheckVerdict.FAIL, null, null, null, "no text after post-processing")),
+        assertEquals(List.of(new CheckVerdict(ItemReason.EMPTY_OUTPUT.code(), CheckVerdict.FAIL, null, null, null, "no text after post-processing")),
                 explain(v, "  ", 0, 100), "an empty output fails alone");
     }
 }

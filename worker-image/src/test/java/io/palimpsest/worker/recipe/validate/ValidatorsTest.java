@@ -29,7 +29,7 @@ class ValidatorsTest {
     private static Optional<String> reason(String specYaml, String source, String output, String finish, Integer tokens, Integer max) {
         ValidatorSpec spec = RecipeYaml.parse(specYaml, ValidatorSpec.class);
         Validators v = Validators.of(List.of(spec), Optional.empty(), new PromptRenderer(), "test");
-        return v.checkLocal(new ValidationSubject(source, output, finish, tokens, max, Map.of())).map(Rejection::reason);
+        return v.checkLocal(new ValidationSubject(source, output, finish, tokens, max, Map.of())).map(r -> r.reason().code());
     }
 
     @ParameterizedTest(name = "{0}: finish={1} tokens={2}/{3} -> {4}")
@@ -157,12 +157,12 @@ class ValidatorsTest {
                 RecipeYaml.parse("{type: lengthRatio, max: 0.5}", ValidatorSpec.class),
                 RecipeYaml.parse("{type: refusal}", ValidatorSpec.class));
         Validators v = Validators.of(specs, Optional.empty(), new PromptRenderer(), "t");
-        List<Rejection> all = v.checkAllLocal(ValidationSubject.offline(SOURCE, SOURCE));
-        assertEquals(List.of("echo", "lengthRatio"), all.stream().map(Rejection::reason).toList());
+        List<CheckFailure> all = v.checkAllLocal(ValidationSubject.offline(SOURCE, SOURCE));
+        assertEquals(List.of("echo", "lengthRatio"), all.stream().map(f -> f.reason().code()).toList());
         assertEquals(1.0, all.get(0).measured());
         assertEquals(0.8, all.get(0).limit());
         assertEquals(0.5, all.get(1).limit());
-        assertEquals(List.of("empty_output"), v.checkAllLocal(ValidationSubject.offline(SOURCE, " ")).stream().map(Rejection::reason).toList());
+        assertEquals(List.of("empty_output"), v.checkAllLocal(ValidationSubject.offline(SOURCE, " ")).stream().map(f -> f.reason().code()).toList());
     }
 
     @Test
@@ -172,7 +172,7 @@ class ValidatorsTest {
             FakeModel judge = new FakeModel(r -> FakeModel.stop(row[0]));
             Validators v = Validators.of(List.of(spec), Optional.of(judge), new PromptRenderer(), "test");
             Verdict verdict = v.validate(ValidationSubject.offline(SOURCE, PARAPHRASE)).toCompletableFuture().join();
-            assertEquals(Optional.ofNullable(row[1]), verdict.rejection().map(Rejection::reason), row[0]);
+            assertEquals(Optional.ofNullable(row[1]), verdict.rejection().map(f -> f.reason().code()), row[0]);
             assertEquals("Rate: " + PARAPHRASE, FakeModel.lastUser(judge.requests.get(0)));
         }
     }
@@ -184,7 +184,7 @@ class ValidatorsTest {
         FakeModel judge = new FakeModel(r -> FakeModel.stop("5"));
         Verdict v = Validators.of(specs, Optional.of(judge), new PromptRenderer(), "t")
                 .validate(ValidationSubject.offline(SOURCE, SOURCE)).toCompletableFuture().join();
-        assertEquals("echo", v.rejection().get().reason());
+        assertEquals("echo", v.rejection().get().reason().code());
         assertEquals(0, judge.requests.size());
         assertThrows(RecipeException.class, () -> Validators.of(specs, Optional.empty(), new PromptRenderer(), "t"));
     }
