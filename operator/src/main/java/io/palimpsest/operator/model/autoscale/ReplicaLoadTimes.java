@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -90,8 +91,8 @@ public final class ReplicaLoadTimes {
                 .findFirst()
                 .flatMap(c -> {
                     try {
-                        Instant created = Instant.parse(pod.getMetadata().getCreationTimestamp());
-                        Instant ready = Instant.parse(c.getLastTransitionTime());
+                        Instant created = Rfc3339.parse(pod.getMetadata().getCreationTimestamp());
+                        Instant ready = Rfc3339.parse(c.getLastTransitionTime());
                         return ready.isBefore(created) ? Optional.empty()
                                 : Optional.of(Duration.between(created, ready).toMillis() / 1000.0);
                     } catch (DateTimeParseException e) {

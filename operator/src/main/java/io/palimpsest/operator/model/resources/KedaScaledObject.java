@@ -2,11 +2,29 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.palimpsest.operator.OwnerReferences;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
+import io.javaoperatorsdk.operator.processing.GroupVersionKind;
+import io.javaoperatorsdk.operator.processing.dependent.Creator;
+import io.javaoperatorsdk.operator.processing.dependent.Updater;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.GenericKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.OwnerReferences;
+import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import jakarta.inject.Inject;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +35,90 @@ import java.util.Map;
  * operator's own autoscaler. A second trigger counts the model's worker pods, so work wakes
  * the model from zero (at zero replicas there is no queue to measure).
  *
- * <p>Rendered as a generic resource: KEDA's CRDs are optional, so the operator has no typed
- * model or informer for them.
+ * <p>A dependent of the model's managed workflow, with two conditions. {@link KedaInstalled}
+ * (activation): KEDA is optional, so its informer is only registered once the ScaledObject API is
+ * known to be served; without KEDA nothing is watched or made, and a keda-mode model reports the
+ * missing API in its status. {@link KedaMode} (reconcile precondition): only a deployed model in
+ * keda mode has one; for any other model the workflow deletes what the informer still holds (a
+ * switch away from keda must not leave an HPA fighting the operator's own scaling). Rendered as a
+ * generic resource: there is no typed model for KEDA's CRDs.
  */
-public final class KedaScaledObject {
+@KubernetesDependent(informer = @Informer(labelSelector = ModelNames.OWNED_SELECTOR))
+public class KedaScaledObject extends GenericKubernetesDependentResource<RewriterModel>
+        implements Creator<GenericKubernetesResource, RewriterModel>, Updater<GenericKubernetesResource, RewriterModel>,
+        GarbageCollected<RewriterModel> {
     public static final String API_VERSION = "keda.sh/v1alpha1";
     public static final String KIND = "ScaledObject";
+    public static final String NAME = "scaledobject";
+    public static final ResourceDefinitionContext SCALED_OBJECTS = new ResourceDefinitionContext.Builder()
+            .withGroup("keda.sh").withVersion("v1alpha1").withKind(KIND)
+            .withPlural("scaledobjects").withNamespaced(true).build();
+    /** Where the activation condition leaves, for the reconciler, why no ScaledObject can be made. */
+    public static final String PROBLEM_KEY = "palimpsest.io/keda-problem";
 
-    private KedaScaledObject() {
+    private final RenderSettings settings;
+    private final KedaPresence presence;
+
+    @Inject
+    public KedaScaledObject(PalimpsestConfig config, Clock clock) {
+        super(new GroupVersionKind("keda.sh", "v1alpha1", KIND));
+        this.settings = RenderSettings.from(config);
+        this.presence = new KedaPresence(clock);
+    }
+
+    @Override
+    protected GenericKubernetesResource desired(RewriterModel model, Context<RewriterModel> context) {
+        return render(model, settings);
+    }
+
+    /** The name alone: deleting (after a switch away from keda) must not render a spec that may no longer be valid. */
+    @Override
+    protected ResourceID targetSecondaryResourceID(RewriterModel model, Context<RewriterModel> context) {
+        return new ResourceID(ModelNames.scaledObject(model), model.getMetadata().getNamespace());
+    }
+
+    /** Activation: the ScaledObject API is served (probed as {@link KedaPresence} says, in the model's namespace). */
+    public static class KedaInstalled implements Condition<GenericKubernetesResource, RewriterModel> {
+        @Override
+        public boolean isMet(DependentResource<GenericKubernetesResource, RewriterModel> dependent, RewriterModel model,
+                             Context<RewriterModel> context) {
+            String problem = ((KedaScaledObject) dependent).presence.problem(() -> probe(model, context));
+            if (problem != null) {
+                context.managedWorkflowAndDependentResourceContext().put(PROBLEM_KEY, problem);
+            }
+            return problem == null;
+        }
+
+        /** A namespaced list of one item: allowed by a namespaced install's Role, unlike a read of the CRD. */
+        private static String probe(RewriterModel model, Context<RewriterModel> context) {
+            try {
+                context.getClient().genericKubernetesResources(SCALED_OBJECTS).inNamespace(model.getMetadata().getNamespace())
+                        .list(new ListOptionsBuilder().withLimit(1L).build());
+                return null;
+            } catch (KubernetesClientException e) {
+                return failure(e);
+            }
+        }
+    }
+
+    /** Reconcile precondition: a deployed model in autoscaling.mode keda. */
+    public static class KedaMode implements Condition<GenericKubernetesResource, RewriterModel> {
+        @Override
+        public boolean isMet(DependentResource<GenericKubernetesResource, RewriterModel> dependent, RewriterModel model,
+                             Context<RewriterModel> context) {
+            return wanted(model);
+        }
+    }
+
+    public static boolean wanted(RewriterModel model) {
+        RewriterModelSpec spec = model.getSpec();
+        return spec.getEndpoint() == null && spec.getAutoscaling() != null
+                && spec.getAutoscaling().getMode() == RewriterModelSpec.AutoscalingMode.keda;
+    }
+
+    /** The words a keda-mode model's Degraded condition carries when the API refuses or lacks ScaledObjects. */
+    public static String failure(KubernetesClientException e) {
+        return "could not apply the KEDA ScaledObject (is KEDA installed?): " + e.getCode() + " " + e.getStatus();
     }
 
     public static GenericKubernetesResource render(RewriterModel model, RenderSettings settings) {
