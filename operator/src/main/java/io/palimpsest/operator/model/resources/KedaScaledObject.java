@@ -23,6 +23,7 @@ import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -42,7 +43,11 @@ import java.util.Map;
  * keda mode has one; for any other model the workflow deletes what the informer still holds (a
  * switch away from keda must not leave an HPA fighting the operator's own scaling). Rendered as a
  * generic resource: there is no typed model for KEDA's CRDs.
+ *
+ * <p>A singleton bean (the framework makes dependents beans), so the constructor can take what it
+ * renders from; a normal-scoped bean would need a proxy and a no-argument constructor.
  */
+@Singleton
 @KubernetesDependent(informer = @Informer(labelSelector = ModelNames.OWNED_SELECTOR))
 public class KedaScaledObject extends GenericKubernetesDependentResource<RewriterModel>
         implements Creator<GenericKubernetesResource, RewriterModel>, Updater<GenericKubernetesResource, RewriterModel>,
