@@ -83,8 +83,8 @@ import java.util.Set;
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
  * patch delete; pods: get list watch (the scraper's pod informer, in the watched namespaces); events:
- * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: get list watch create
- * update patch delete (used only where KEDA is installed).
+ * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: list watch create update
+ * patch delete (used only where KEDA is installed).
  */
 @ControllerConfiguration(name = "rewritermodel")
 @RBACRule(apiGroups = "apps", resources = "deployments", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
@@ -96,7 +96,7 @@ import java.util.Set;
 @RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
 @RBACRule(apiGroups = RewriterModel.GROUP, resources = "rewritejobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
-@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
+@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.LIST, RBACVerbs.WATCH,
         RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
 @Workflow(explicitInvocation = true, handleExceptionsInReconciler = true, dependents = @Dependent(
         name = KedaScaledObject.NAME, type = KedaScaledObject.class,
@@ -104,8 +104,10 @@ import java.util.Set;
 public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     /** The queue in status is rewritten when it changes, or at least this often while sampling. */
     private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
-    /** When a model without work is due to go to min: its next decision runs then. */
-    private static final String IDLE_RECHECK_KEY = "palimpsest.io/idle-recheck";
+    /** When this model's next decision is due without an event (idle until min, a ScaledObject not made yet). */
+    private static final String RECHECK_KEY = "palimpsest.io/recheck";
+    /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
+    private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -176,7 +178,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         metrics.phase(id, next.getPhase());
         StatusWrites.replace(model, next, context);
         UpdateControl<RewriterModel> control = UpdateControl.noUpdate();
-        return context.managedWorkflowAndDependentResourceContext().get(IDLE_RECHECK_KEY, Duration.class)
+        return context.managedWorkflowAndDependentResourceContext().get(RECHECK_KEY, Duration.class)
                 .map(control::rescheduleAfter).orElse(control);
     }
 
@@ -222,6 +224,9 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it.
             desired = existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
             problem = scaledObjectProblem(context);
+            if (problem != null) {
+                context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY, SCALED_OBJECT_RECHECK);
+            }
         } else {
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             Backlog backlog = remainingWork.remainingWork(model, context);
@@ -231,7 +236,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             observations.recordHistory(id, rec.history());
             desired = rec.replicas();
             ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now).ifPresent(end ->
-                    context.managedWorkflowAndDependentResourceContext().put(IDLE_RECHECK_KEY,
+                    context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY,
                             Duration.between(now, end).plusMillis(100)));
             if (desired != current) {
                 events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("

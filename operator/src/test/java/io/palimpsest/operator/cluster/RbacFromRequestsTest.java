@@ -8,6 +8,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.model.KedaCrd;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -86,7 +87,8 @@ class RbacFromRequestsTest {
             model.getSpec().getAutoscaling().setPeriodSeconds(1);
             model.getSpec().getAutoscaling().setIdleToZeroSeconds(3);
             s.client.resource(model).create();
-            // A second model scaled by KEDA, kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            // A second model scaled by KEDA (installed), kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            KedaCrd.install(s.client);
             RewriterModel keda = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
             keda.getMetadata().setName("rbac-keda");
             keda.getSpec().getReplicas().setMin(1);

@@ -30,7 +30,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.util.List;
@@ -48,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RewriterModelReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -305,7 +309,34 @@ class RewriterModelReconcilerTest {
     }
 
     @Test
+    @Order(1) // before any test installs KEDA's CRD in this server
+    void aKedaModelWithoutKedaIsDegradedAndGetsItsScaledObjectOnceKedaIsInstalled() {
+        RewriterModel model = Models.onPvc("mistral-n", 1, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        RewriterModel created = client.resource(model).create();
+
+        RewriterModel degraded = awaitModel("mistral-n", m -> ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
+        var condition = ConditionAggregator.find(degraded.getStatus().getConditions(), Conditions.DEGRADED);
+        assertEquals(ModelReason.ScaledObjectFailed.name(), condition.getReason());
+        assertTrue(condition.getMessage().contains("is KEDA installed?"), condition.getMessage());
+        assertNotNull(client.apps().deployments().withName("mistral-n-vllm").get(), "the model runs without its autoscaler");
+        assertTrue(client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test").list().getItems().isEmpty());
+
+        // KEDA installed, then the spec edited: the ScaledObject is made and the model is no longer degraded.
+        KedaCrd.install(client);
+        client.resources(RewriterModel.class).withName("mistral-n")
+                .edit(m -> { m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6); return m; });
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test").withName("mistral-n-vllm").get());
+        assertOwnedBy(so, created);
+        awaitModel("mistral-n", m -> !ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
+    }
+
+    @Test
     void kedaModeRendersAScaledObject() {
+        KedaCrd.install(client);
         RewriterModel model = Models.onPvc("mistral-e", 0, 6);
         RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
@@ -330,6 +361,7 @@ class RewriterModelReconcilerTest {
 
     @Test
     void aKedaModelDeletedAndCreatedAgainGetsItsScaledObjectAgain() {
+        KedaCrd.install(client);
         RewriterModel model = Models.onPvc("mistral-k", 0, 4);
         RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
@@ -351,6 +383,23 @@ class RewriterModelReconcilerTest {
         GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                 .inNamespace("test").withName("mistral-k-vllm").get());
         assertOwnedBy(so, created);
+    }
+
+    @Test
+    void switchingAwayFromKedaDeletesTheScaledObject() {
+        KedaCrd.install(client);
+        RewriterModel model = Models.onPvc("mistral-q", 0, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test")
+                .withName("mistral-q-vllm").get());
+
+        client.resources(RewriterModel.class).withName("mistral-q")
+                .edit(m -> { m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue); return m; });
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> client.genericKubernetesResources(
+                KedaScaledObject.SCALED_OBJECTS).inNamespace("test").withName("mistral-q-vllm").get() == null);
     }
 
     // --- helpers

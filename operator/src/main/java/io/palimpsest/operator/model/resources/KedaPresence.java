@@ -8,9 +8,10 @@ import java.util.function.Supplier;
 /**
  * Whether KEDA's ScaledObject API is served, as one answer for the whole operator (a CRD is
  * cluster-wide), asked of the cluster as rarely as the answer can change: once when it is there
- * (a CRD removed under a running operator is not expected), and at most once per
- * {@link #RECHECK_ABSENT} while it is not, so a KEDA installed later is picked up without a
- * restart. Nothing is kept per model.
+ * (a CRD removed under a running operator is not expected); while it is not, again at each
+ * reconcile of a model in keda mode (which reports the missing API until KEDA is installed, then
+ * gets its ScaledObject without an operator restart) and at most once per {@link #RECHECK_ABSENT}
+ * for any other model. Nothing is kept per model.
  */
 public final class KedaPresence {
     static final Duration RECHECK_ABSENT = Duration.ofSeconds(60);
@@ -29,12 +30,13 @@ public final class KedaPresence {
     /**
      * Null when ScaledObjects can be made, else the problem to show.
      *
-     * @param probe asks the cluster once; returns null when the API answered, else the problem
+     * @param wanted the asking model needs a ScaledObject now
+     * @param probe  asks the cluster once; returns null when the API is served, else the problem
      */
-    public synchronized String problem(Supplier<String> probe) {
+    public synchronized String problem(boolean wanted, Supplier<String> probe) {
         Instant now = clock.instant();
         Probe seen = last;
-        if (seen == null || seen.problem() != null && !now.isBefore(seen.at().plus(RECHECK_ABSENT))) {
+        if (seen == null || seen.problem() != null && (wanted || !now.isBefore(seen.at().plus(RECHECK_ABSENT)))) {
             seen = new Probe(probe.get(), now);
             last = seen;
         }

@@ -2,7 +2,6 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -82,24 +81,26 @@ public class KedaScaledObject extends GenericKubernetesDependentResource<Rewrite
         return new ResourceID(ModelNames.scaledObject(model), model.getMetadata().getNamespace());
     }
 
-    /** Activation: the ScaledObject API is served (probed as {@link KedaPresence} says, in the model's namespace). */
+    /** Activation: the cluster serves the ScaledObject API (KEDA's CRD is installed), as {@link KedaPresence} asks. */
     public static class KedaInstalled implements Condition<GenericKubernetesResource, RewriterModel> {
         @Override
         public boolean isMet(DependentResource<GenericKubernetesResource, RewriterModel> dependent, RewriterModel model,
                              Context<RewriterModel> context) {
-            String problem = ((KedaScaledObject) dependent).presence.problem(() -> probe(model, context));
+            String problem = ((KedaScaledObject) dependent).presence.problem(wanted(model), () -> probe(context));
             if (problem != null) {
                 context.managedWorkflowAndDependentResourceContext().put(PROBLEM_KEY, problem);
             }
             return problem == null;
         }
 
-        /** A namespaced list of one item: allowed by a namespaced install's Role, unlike a read of the CRD. */
-        private static String probe(RewriterModel model, Context<RewriterModel> context) {
+        /**
+         * API discovery, the same request the informer makes before it starts: open to every
+         * authenticated client, so a namespaced install needs no read of the CRD itself.
+         */
+        private static String probe(Context<RewriterModel> context) {
             try {
-                context.getClient().genericKubernetesResources(SCALED_OBJECTS).inNamespace(model.getMetadata().getNamespace())
-                        .list(new ListOptionsBuilder().withLimit(1L).build());
-                return null;
+                return context.getClient().supports(API_VERSION, KIND) ? null
+                        : "could not apply the KEDA ScaledObject (is KEDA installed?): the API serves no " + API_VERSION + " " + KIND;
             } catch (KubernetesClientException e) {
                 return failure(e);
             }
