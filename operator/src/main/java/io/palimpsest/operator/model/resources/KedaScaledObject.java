@@ -7,11 +7,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
-import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
-import io.javaoperatorsdk.operator.processing.GroupVersionKind;
-import io.javaoperatorsdk.operator.processing.dependent.Creator;
-import io.javaoperatorsdk.operator.processing.dependent.Updater;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.GenericKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -41,16 +37,14 @@ import java.util.Map;
  * missing API in its status. {@link KedaMode} (reconcile precondition): only a deployed model in
  * keda mode has one; for any other model the workflow deletes what the informer still holds (a
  * switch away from keda must not leave an HPA fighting the operator's own scaling). Rendered as a
- * generic resource: there is no typed model for KEDA's CRDs.
+ * generic resource (the schema test reads it so), held as a {@link ScaledObject}.
  *
  * <p>A singleton bean (the framework makes dependents beans), so the constructor can take what it
  * renders from; a normal-scoped bean would need a proxy and a no-argument constructor.
  */
 @Singleton
 @KubernetesDependent(informer = @Informer(labelSelector = ModelNames.OWNED_SELECTOR))
-public class KedaScaledObject extends GenericKubernetesDependentResource<RewriterModel>
-        implements Creator<GenericKubernetesResource, RewriterModel>, Updater<GenericKubernetesResource, RewriterModel>,
-        GarbageCollected<RewriterModel> {
+public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObject, RewriterModel> {
     public static final String API_VERSION = "keda.sh/v1alpha1";
     public static final String KIND = "ScaledObject";
     public static final String NAME = "scaledobject";
@@ -65,14 +59,19 @@ public class KedaScaledObject extends GenericKubernetesDependentResource<Rewrite
 
     @Inject
     public KedaScaledObject(PalimpsestConfig config, Clock clock) {
-        super(new GroupVersionKind("keda.sh", "v1alpha1", KIND));
+        super(ScaledObject.class);
         this.settings = RenderSettings.from(config);
         this.presence = new KedaPresence(clock);
     }
 
     @Override
-    protected GenericKubernetesResource desired(RewriterModel model, Context<RewriterModel> context) {
-        return render(model, settings);
+    @SuppressWarnings("unchecked")
+    protected ScaledObject desired(RewriterModel model, Context<RewriterModel> context) {
+        GenericKubernetesResource rendered = render(model, settings);
+        ScaledObject object = new ScaledObject();
+        object.setMetadata(rendered.getMetadata());
+        object.setSpec(new LinkedHashMap<>((Map<String, Object>) rendered.getAdditionalProperties().get("spec")));
+        return object;
     }
 
     /** The name alone: deleting (after a switch away from keda) must not render a spec that may no longer be valid. */
@@ -82,9 +81,9 @@ public class KedaScaledObject extends GenericKubernetesDependentResource<Rewrite
     }
 
     /** Activation: the cluster serves the ScaledObject API (KEDA's CRD is installed), as {@link KedaPresence} asks. */
-    public static class KedaInstalled implements Condition<GenericKubernetesResource, RewriterModel> {
+    public static class KedaInstalled implements Condition<ScaledObject, RewriterModel> {
         @Override
-        public boolean isMet(DependentResource<GenericKubernetesResource, RewriterModel> dependent, RewriterModel model,
+        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
                              Context<RewriterModel> context) {
             String problem = ((KedaScaledObject) dependent).presence.problem(wanted(model), () -> probe(context));
             if (problem != null) {
@@ -108,9 +107,9 @@ public class KedaScaledObject extends GenericKubernetesDependentResource<Rewrite
     }
 
     /** Reconcile precondition: a deployed model in autoscaling.mode keda. */
-    public static class KedaMode implements Condition<GenericKubernetesResource, RewriterModel> {
+    public static class KedaMode implements Condition<ScaledObject, RewriterModel> {
         @Override
-        public boolean isMet(DependentResource<GenericKubernetesResource, RewriterModel> dependent, RewriterModel model,
+        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
                              Context<RewriterModel> context) {
             return wanted(model);
         }
