@@ -30,6 +30,9 @@ public final class KedaCrd {
                     .endVersion()
                 .endSpec()
                 .build();
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+        var crds = client.apiextensions().v1().customResourceDefinitions();
+        if (crds.withName(crd.getMetadata().getName()).get() == null) {
+            crds.resource(crd).create();
+        }
     }
 }
