@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +34,7 @@ public final class ReplicaLoadTimes {
     public record Measured(double seconds, int pods) {
         /** For the preview's report: where the figure comes from. */
         public String source() {
-            return String.format(java.util.Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
+            return String.format(Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
         }
     }
 

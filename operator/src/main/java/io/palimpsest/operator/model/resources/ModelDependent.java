@@ -9,6 +9,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
 
+import java.util.List;
+
 /**
  * Base of the objects a RewriterModel owns. JOSDK does the informer, the owner reference
  * (garbage collection on delete), matching desired against actual (server-side apply in a
@@ -41,7 +43,7 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
     }
 
     static <T extends HasMetadata> T controlledBy(T object, RewriterModel model) {
-        object.getMetadata().setOwnerReferences(java.util.List.of(OwnerReferences.controller(model)));
+        object.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(model)));
         return object;
     }
 }
