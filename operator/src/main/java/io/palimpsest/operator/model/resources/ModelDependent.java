@@ -17,8 +17,11 @@ import java.util.List;
  * cluster) and the create/update; subclasses only say what the object should look like.
  *
  * <p>Used as standalone dependents, called by the reconciler in its own order: the replica
- * count is decided first and handed to {@code desired()} through the context, which a managed
- * workflow (run before {@code reconcile()}) would not allow without a side effect in desired().
+ * count is decided first and handed to {@code desired()} through the context, and which objects
+ * are reconciled at all depends on what the reconcile saw in between (the download Job's state
+ * decides the Deployment's replicas), which plain calls say more directly than workflow
+ * conditions. The optional KEDA ScaledObject, which depends on none of it, is the one managed
+ * dependent ({@link KedaScaledObject}).
  */
 public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernetesDependentResource<R, RewriterModel> {
     protected final RenderSettings settings;
