@@ -93,8 +93,8 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
         }
 
         /**
-         * API discovery, the same request the informer makes before it starts: open to every
-         * authenticated client, so a namespaced install needs no read of the CRD itself.
+         * API discovery ({@code GET /apis/keda.sh/v1alpha1}): open to every authenticated client,
+         * so a namespaced install needs no read of the cluster-scoped CRD.
          */
         private static String probe(Context<RewriterModel> context) {
             try {
