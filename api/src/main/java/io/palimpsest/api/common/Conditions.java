@@ -1,6 +1,9 @@
 package io.palimpsest.api.common;
 
-/** Condition types and reasons shared by both resources (kstatus-compatible). */
+/**
+ * Condition types shared by both resources (kstatus-compatible) and the RewriteJob's reasons; a
+ * RewriterModel's reasons are {@link io.palimpsest.api.v1alpha1.ModelReason}.
+ */
 public final class Conditions {
     private Conditions() {
     }
@@ -30,12 +33,4 @@ public final class Conditions {
     public static final String REASON_SHARDS_FAILED = "ShardsFailed";
     public static final String REASON_TOO_MANY_FAILED_SHARDS = "TooManyFailedShards";
     public static final String REASON_ALL_SHARDS_COMMITTED = "AllShardsCommitted";
-    public static final String REASON_WAITING_FOR_MODEL = "WaitingForModel";
-    public static final String REASON_LOADING = "Loading";
-    public static final String REASON_REPLICAS_READY = "ReplicasReady";
-    public static final String REASON_REPLICAS_UNAVAILABLE = "ReplicasUnavailable";
-    public static final String REASON_SCALED_TO_ZERO = "ScaledToZero";
-    public static final String REASON_ENDPOINT_HEALTHY = "EndpointHealthy";
-    public static final String REASON_ENDPOINT_UNHEALTHY = "EndpointUnhealthy";
-    public static final String REASON_DOWNLOAD_FAILED = "WeightDownloadFailed";
 }

@@ -9,11 +9,11 @@ import io.micrometer.core.instrument.Tags;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
+import io.palimpsest.operator.status.Rfc3339;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,7 +144,7 @@ public class JobMetrics {
                         : s.getThroughput().getDocumentsPerSecond()));
         meters.add(gauge(j, "palimpsest.job.eta.seconds", tags, "Seconds until the estimated completion; NaN without an estimate",
                 s -> s.getEstimatedCompletionTime() == null ? Double.NaN
-                        : Math.max(0, Instant.parse(s.getEstimatedCompletionTime()).getEpochSecond() - clock.instant().getEpochSecond())));
+                        : Math.max(0, Rfc3339.parse(s.getEstimatedCompletionTime()).getEpochSecond() - clock.instant().getEpochSecond())));
         for (JobPhase phase : JobPhase.values()) {
             meters.add(gauge(j, "palimpsest.job.phase", tags.and("model", model, "phase", phase.name()),
                     "1 for the RewriteJob's current phase",

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,8 +67,8 @@ public class ModelMetrics {
     }
 
     /** Every model with series. */
-    public java.util.Set<ResourceID> ids() {
-        return java.util.Set.copyOf(models.keySet());
+    public Set<ResourceID> ids() {
+        return Set.copyOf(models.keySet());
     }
 
     /** Drops the series of a deleted model so they do not linger at their last value. */

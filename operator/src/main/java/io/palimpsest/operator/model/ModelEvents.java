@@ -4,13 +4,12 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.status.Rfc3339;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * Kubernetes Events on a RewriterModel (what `kubectl describe rwm` shows), also logged at INFO (Events expire, the log
@@ -39,7 +38,7 @@ public class ModelEvents {
     }
 
     private void emit(RewriterModel model, String type, String reason, String message) {
-        String now = DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        String now = Rfc3339.format(clock.instant());
         LOG.infof("RewriterModel %s/%s: %s %s: %s", model.getMetadata().getNamespace(), model.getMetadata().getName(), type, reason, message);
         try {
             client.v1().events().inNamespace(model.getMetadata().getNamespace()).resource(new EventBuilder()

@@ -1,7 +1,7 @@
 package io.palimpsest.operator.model;
 
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.ModelReason;
 
 /**
  * Phase and the three standard conditions of a RewriterModel from one observation. Pure; the
@@ -9,8 +9,8 @@ import io.palimpsest.api.v1alpha1.ModelPhase;
  */
 public final class ModelStatusDecider {
 
-    /** One condition's verdict: status, reason (a constant) and a message for humans. */
-    public record Verdict(boolean status, String reason, String message) {
+    /** One condition's verdict: status, reason and a message for humans. */
+    public record Verdict(boolean status, ModelReason reason, String message) {
     }
 
     public record Decision(ModelPhase phase, Verdict ready, Verdict progressing, Verdict degraded) {
@@ -46,57 +46,57 @@ public final class ModelStatusDecider {
         if (o.weights() == WeightsState.Failed) {
             String msg = "the weight download Job failed; fix the source or credentials, then edit the spec";
             return new Decision(ModelPhase.Failed,
-                    new Verdict(false, Conditions.REASON_DOWNLOAD_FAILED, msg),
-                    new Verdict(false, Conditions.REASON_DOWNLOAD_FAILED, msg),
-                    new Verdict(true, Conditions.REASON_DOWNLOAD_FAILED, msg));
+                    new Verdict(false, ModelReason.WeightDownloadFailed, msg),
+                    new Verdict(false, ModelReason.WeightDownloadFailed, msg),
+                    new Verdict(true, ModelReason.WeightDownloadFailed, msg));
         }
         Verdict degraded = o.problem() != null
-                ? new Verdict(true, ModelReasons.SCALED_OBJECT_FAILED, o.problem())
+                ? new Verdict(true, ModelReason.ScaledObjectFailed, o.problem())
                 : o.rolloutStuck()
-                ? new Verdict(true, ModelReasons.ROLLOUT_STUCK,
+                ? new Verdict(true, ModelReason.ProgressDeadlineExceeded,
                         "replicas did not become ready within the progress deadline")
-                : new Verdict(false, ModelReasons.AS_EXPECTED, "");
+                : new Verdict(false, ModelReason.AsExpected, "");
         if (o.weights() == WeightsState.Downloading) {
             return new Decision(ModelPhase.Loading,
-                    new Verdict(false, ModelReasons.DOWNLOADING_WEIGHTS, "downloading weights into the cache volume"),
-                    new Verdict(true, ModelReasons.DOWNLOADING_WEIGHTS, "downloading weights into the cache volume"),
+                    new Verdict(false, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
+                    new Verdict(true, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
                     degraded);
         }
         String counts = o.readyReplicas() + "/" + o.desiredReplicas() + " replicas ready";
         if (o.desiredReplicas() == 0 && o.replicas() == 0) {
             return new Decision(ModelPhase.ScaledToZero,
-                    new Verdict(false, Conditions.REASON_SCALED_TO_ZERO, "no replica runs; work wakes the model"),
-                    new Verdict(false, Conditions.REASON_SCALED_TO_ZERO, ""),
+                    new Verdict(false, ModelReason.ScaledToZero, "no replica runs; work wakes the model"),
+                    new Verdict(false, ModelReason.ScaledToZero, ""),
                     degraded);
         }
         boolean settled = o.readyReplicas() == o.desiredReplicas() && o.replicas() == o.desiredReplicas();
         Verdict progressing = settled
-                ? new Verdict(false, Conditions.REASON_REPLICAS_READY, counts)
-                : new Verdict(true, ModelReasons.SCALING, counts);
+                ? new Verdict(false, ModelReason.ReplicasReady, counts)
+                : new Verdict(true, ModelReason.Scaling, counts);
         if (o.readyReplicas() == 0) {
             ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Loading;
-            return new Decision(phase, new Verdict(false, Conditions.REASON_LOADING, counts), progressing, degraded);
+            return new Decision(phase, new Verdict(false, ModelReason.Loading, counts), progressing, degraded);
         }
         ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Ready;
-        return new Decision(phase, new Verdict(true, Conditions.REASON_REPLICAS_READY, counts), progressing, degraded);
+        return new Decision(phase, new Verdict(true, ModelReason.ReplicasReady, counts), progressing, degraded);
     }
 
     private static Decision external(ModelObservation o) {
         if (o.endpointHealth() == null) {
             return new Decision(ModelPhase.Pending,
-                    new Verdict(false, ModelReasons.ENDPOINT_UNKNOWN, "waiting for the first health check"),
-                    new Verdict(true, ModelReasons.ENDPOINT_UNKNOWN, ""),
-                    new Verdict(false, ModelReasons.ENDPOINT_UNKNOWN, ""));
+                    new Verdict(false, ModelReason.EndpointNotCheckedYet, "waiting for the first health check"),
+                    new Verdict(true, ModelReason.EndpointNotCheckedYet, ""),
+                    new Verdict(false, ModelReason.EndpointNotCheckedYet, ""));
         }
         if (o.endpointHealth().healthy()) {
             return new Decision(ModelPhase.Ready,
-                    new Verdict(true, Conditions.REASON_ENDPOINT_HEALTHY, o.endpointHealth().detail()),
-                    new Verdict(false, Conditions.REASON_ENDPOINT_HEALTHY, ""),
-                    new Verdict(false, Conditions.REASON_ENDPOINT_HEALTHY, ""));
+                    new Verdict(true, ModelReason.EndpointHealthy, o.endpointHealth().detail()),
+                    new Verdict(false, ModelReason.EndpointHealthy, ""),
+                    new Verdict(false, ModelReason.EndpointHealthy, ""));
         }
         return new Decision(ModelPhase.Degraded,
-                new Verdict(false, Conditions.REASON_ENDPOINT_UNHEALTHY, o.endpointHealth().detail()),
-                new Verdict(false, Conditions.REASON_ENDPOINT_UNHEALTHY, ""),
-                new Verdict(true, Conditions.REASON_ENDPOINT_UNHEALTHY, o.endpointHealth().detail()));
+                new Verdict(false, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()),
+                new Verdict(false, ModelReason.EndpointUnhealthy, ""),
+                new Verdict(true, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()));
     }
 }

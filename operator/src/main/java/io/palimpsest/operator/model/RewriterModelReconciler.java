@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -14,11 +15,14 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
@@ -35,6 +39,7 @@ import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.VllmDeployment;
@@ -43,6 +48,8 @@ import io.palimpsest.operator.model.resources.VllmService;
 import io.palimpsest.operator.model.resources.WeightCachePvc;
 import io.palimpsest.operator.model.resources.WeightDownloadJob;
 import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.operator.status.Rfc3339;
+import io.palimpsest.operator.status.StatusWrites;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import jakarta.inject.Inject;
@@ -50,8 +57,6 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,13 +64,27 @@ import java.util.Set;
 
 /**
  * RewriterModel: observe (caches only) -> decide replicas (ReplicaRecommender) -> apply the
- * owned objects -> one status write when something changed.
+ * owned objects -> one status write when something changed ({@link StatusWrites}).
+ *
+ * <p>Owned objects are JOSDK Kubernetes dependents, one class each, {@code desired()} only: the
+ * framework keeps their informers, owner references and create/update. Most are standalone,
+ * called here in order because their desired state needs what this reconcile decided (the
+ * replica count, whether weights are needed). The optional KEDA ScaledObject needs nothing
+ * decided here and is the one managed dependent, in a workflow invoked explicitly (so it runs
+ * after the spec is validated) whose activation condition keeps KEDA optional: its informer
+ * exists only where KEDA does, and nothing about it is kept per model or read live.
+ *
+ * <p>A RewriteJob's Jobs are the exception, on purpose: they are created, suspended or resized
+ * and deleted, never brought back to a desired spec. A Job's pod template is immutable, and the
+ * only fields an update may change (parallelism, suspend) are decided per observation by the job's
+ * phase machine, so an update-to-desired dependent would either fail on the template or do what a
+ * targeted patch does with more machinery.
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
  * patch delete; pods: get list watch (the scraper's pod informer, in the watched namespaces); events:
- * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: get create update
- * delete (only for autoscaling.mode keda).
+ * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: list watch create update
+ * patch delete (used only where KEDA is installed).
  */
 @ControllerConfiguration(name = "rewritermodel")
 @RBACRule(apiGroups = "apps", resources = "deployments", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
@@ -77,13 +96,18 @@ import java.util.Set;
 @RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
 @RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
 @RBACRule(apiGroups = RewriterModel.GROUP, resources = "rewritejobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
-@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.GET, RBACVerbs.CREATE,
-        RBACVerbs.UPDATE, RBACVerbs.DELETE})
+@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.LIST, RBACVerbs.WATCH,
+        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
+@Workflow(explicitInvocation = true, handleExceptionsInReconciler = true, dependents = @Dependent(
+        name = KedaScaledObject.NAME, type = KedaScaledObject.class,
+        activationCondition = KedaScaledObject.KedaInstalled.class, reconcilePrecondition = KedaScaledObject.KedaMode.class))
 public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     /** The queue in status is rewritten when it changes, or at least this often while sampling. */
     private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
-    /** When a model without work is due to go to min: its next decision runs then. */
-    private static final String IDLE_RECHECK_KEY = "palimpsest.io/idle-recheck";
+    /** When this model's next decision is due without an event (idle until min, a ScaledObject not made yet). */
+    private static final String RECHECK_KEY = "palimpsest.io/recheck";
+    /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
+    private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -92,7 +116,6 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final WeightCachePvc cachePvc;
     private final WeightDownloadJob downloadJob;
     private final ModelDisruptionBudget disruptionBudget;
-    private final KedaScaledObjects scaledObjects = new KedaScaledObjects();
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
     private final ModelObservations observations;
@@ -127,7 +150,6 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     @Override
     public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
         scraper.watch(context.getPrimaryCache());
-        scraper.onGone(scaledObjects::forget);
         List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
                 EventSourceUtils.dependentEventSources(context, deployment, service, replicaService, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
@@ -154,14 +176,9 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 : reconcileDeployed(model, context, id, previous);
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
-        UpdateControl<RewriterModel> control;
-        if (next.equals(previous)) {
-            control = UpdateControl.noUpdate();
-        } else {
-            model.setStatus(next);
-            control = UpdateControl.patchStatus(model);
-        }
-        return context.managedWorkflowAndDependentResourceContext().get(IDLE_RECHECK_KEY, Duration.class)
+        StatusWrites.replace(model, next, context);
+        UpdateControl<RewriterModel> control = UpdateControl.noUpdate();
+        return context.managedWorkflowAndDependentResourceContext().get(RECHECK_KEY, Duration.class)
                 .map(control::rescheduleAfter).orElse(control);
     }
 
@@ -206,9 +223,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         if (keda) {
             // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it.
             desired = existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
-            problem = scaledObjects.apply(context.getClient(), model, settings);
+            problem = scaledObjectProblem(context);
+            if (problem != null) {
+                context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY, SCALED_OBJECT_RECHECK);
+            }
         } else {
-            scaledObjects.ensureAbsent(context.getClient(), model);
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             Backlog backlog = remainingWork.remainingWork(model, context);
             Instant now = clock.instant();
             Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, now,
@@ -216,7 +236,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             observations.recordHistory(id, rec.history());
             desired = rec.replicas();
             ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now).ifPresent(end ->
-                    context.managedWorkflowAndDependentResourceContext().put(IDLE_RECHECK_KEY,
+                    context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY,
                             Duration.between(now, end).plusMillis(100)));
             if (desired != current) {
                 events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("
@@ -264,13 +284,27 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         deleteAll(context, Service.class);
         deleteAll(context, Job.class);
         deleteAll(context, PersistentVolumeClaim.class);
-        scaledObjects.ensureAbsent(context.getClient(), model);
+        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         ModelObservation observation = new ModelObservation(true, observations.health(id).orElse(null),
                 WeightsState.NotNeeded, 0, 0, 0, false, null);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
         RewriterModelStatus next = decided(model, previous, observation);
         next.setEndpoint(model.getSpec().getEndpoint().getUrl());
         return next;
+    }
+
+    /** Brings the ScaledObject in line; null when it is, else what keeps it from being made. */
+    private static String scaledObjectProblem(Context<RewriterModel> context) {
+        var workflow = context.managedWorkflowAndDependentResourceContext();
+        var result = workflow.reconcileManagedWorkflow();
+        Optional<String> missing = workflow.get(KedaScaledObject.PROBLEM_KEY, String.class);
+        if (missing.isPresent()) {
+            return missing.get();
+        }
+        return result.getErroredDependents().values().stream().findFirst()
+                .map(e -> e instanceof KubernetesClientException k ? KedaScaledObject.failure(k)
+                        : "could not apply the KEDA ScaledObject: " + e.getMessage())
+                .orElse(null);
     }
 
     private <R extends HasMetadata> void deleteAll(Context<RewriterModel> context, Class<R> type) {
@@ -298,11 +332,11 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         next.setPhase(ModelPhase.Failed);
         next.setObservedGeneration(model.getMetadata().getGeneration());
         next.setConditions(conditions.from(previous.getConditions(), model.getMetadata().getGeneration())
-                .ready(false, Conditions.REASON_INVALID_SPEC, message)
-                .progressing(false, Conditions.REASON_INVALID_SPEC, message)
-                .degraded(true, Conditions.REASON_INVALID_SPEC, message)
-                .set(Conditions.RECONCILING, false, Conditions.REASON_INVALID_SPEC, "")
-                .set(Conditions.STALLED, true, Conditions.REASON_INVALID_SPEC, message)
+                .ready(false, ModelReason.InvalidSpec, message)
+                .progressing(false, ModelReason.InvalidSpec, message)
+                .degraded(true, ModelReason.InvalidSpec, message)
+                .set(Conditions.RECONCILING, false, ModelReason.InvalidSpec, "")
+                .set(Conditions.STALLED, true, ModelReason.InvalidSpec, message)
                 .build());
         return next;
     }
@@ -326,17 +360,17 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         if (previous != null && previous.getSampledAt() != null
                 && Integer.valueOf(sample.waiting()).equals(previous.getWaiting())
                 && Integer.valueOf(sample.running()).equals(previous.getRunning())
-                && Instant.parse(previous.getSampledAt()).plusSeconds(QUEUE_STATUS_REFRESH_SECONDS).isAfter(sample.sampledAt())) {
+                && Rfc3339.parse(previous.getSampledAt()).plusSeconds(QUEUE_STATUS_REFRESH_SECONDS).isAfter(sample.sampledAt())) {
             return previous;
         }
         RewriterModelStatus.QueueSample q = new RewriterModelStatus.QueueSample();
         q.setWaiting(sample.waiting());
         q.setRunning(sample.running());
-        q.setSampledAt(DateTimeFormatter.ISO_INSTANT.format(sample.sampledAt().truncatedTo(ChronoUnit.SECONDS)));
+        q.setSampledAt(Rfc3339.format(sample.sampledAt()));
         return q;
     }
 
     private String now() {
-        return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        return Rfc3339.format(clock.instant());
     }
 }

@@ -5,8 +5,6 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.palimpsest.api.common.Conditions;
 
 import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +59,23 @@ public final class ConditionAggregator {
             return set(type, status ? Conditions.TRUE : Conditions.FALSE, reason, message);
         }
 
+        /** A typed reason: its {@code name()} is the string written. */
+        public Pass ready(boolean status, Enum<?> reason, String message) {
+            return ready(status, reason.name(), message);
+        }
+
+        public Pass progressing(boolean status, Enum<?> reason, String message) {
+            return progressing(status, reason.name(), message);
+        }
+
+        public Pass degraded(boolean status, Enum<?> reason, String message) {
+            return degraded(status, reason.name(), message);
+        }
+
+        public Pass set(String type, boolean status, Enum<?> reason, String message) {
+            return set(type, status, reason.name(), message);
+        }
+
         /** {@code status} is one of {@link Conditions#TRUE}, {@link Conditions#FALSE}, {@link Conditions#UNKNOWN}. */
         public Pass set(String type, String status, String reason, String message) {
             Condition before = previous.get(type);
@@ -84,7 +99,7 @@ public final class ConditionAggregator {
         }
 
         private String now() {
-            return DateTimeFormatter.ISO_INSTANT.format(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+            return Rfc3339.format(clock.instant());
         }
     }
 

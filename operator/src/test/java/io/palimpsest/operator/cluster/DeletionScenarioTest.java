@@ -402,9 +402,6 @@ class DeletionScenarioTest {
                 bean(MetricsScraper.class), bean(LiveProgress.class)));
         RewriterModelReconciler models = currentModels != null ? currentModels : bean(RewriterModelReconciler.class);
         holders.add(models);
-        Field keda = RewriterModelReconciler.class.getDeclaredField("scaledObjects");
-        keda.setAccessible(true);
-        holders.add(keda.get(models));
         for (Object holder : holders) {
             for (Field f : holder.getClass().getDeclaredFields()) {
                 if (!Map.class.isAssignableFrom(f.getType()) || java.lang.reflect.Modifier.isStatic(f.getModifiers())) {

@@ -8,6 +8,8 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.model.KedaCrd;
+import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -86,7 +88,8 @@ class RbacFromRequestsTest {
             model.getSpec().getAutoscaling().setPeriodSeconds(1);
             model.getSpec().getAutoscaling().setIdleToZeroSeconds(3);
             s.client.resource(model).create();
-            // A second model scaled by KEDA, kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            // A second model scaled by KEDA (installed), kept at one replica: a ScaledObject and a PodDisruptionBudget.
+            KedaCrd.install(s.client);
             RewriterModel keda = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
             keda.getMetadata().setName("rbac-keda");
             keda.getSpec().getReplicas().setMin(1);
@@ -99,9 +102,7 @@ class RbacFromRequestsTest {
             // Back to zero replicas after the job (a scale-down), then both resources deleted.
             await().atMost(Duration.ofSeconds(60)).until(() -> s.model("rbac-model").getStatus() != null
                     && Integer.valueOf(0).equals(s.model("rbac-model").getStatus().getDesiredReplicas()));
-            await().atMost(Duration.ofSeconds(60)).until(() -> !s.client.genericKubernetesResources(
-                    new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder().withGroup("keda.sh")
-                            .withVersion("v1alpha1").withKind("ScaledObject").withPlural("scaledobjects").withNamespaced(true).build())
+            await().atMost(Duration.ofSeconds(60)).until(() -> !s.client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                     .inNamespace(Scenario.NS).list().getItems().isEmpty()
                     && !s.client.policy().v1().podDisruptionBudget().inNamespace(Scenario.NS).list().getItems().isEmpty());
             s.client.resource(s.job("rbac")).delete();

@@ -1,7 +1,7 @@
 package io.palimpsest.operator.model;
 
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.operator.model.autoscale.EndpointHealth;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -76,10 +76,10 @@ class ModelStatusDeciderTest {
     @ParameterizedTest(name = "checked={0} healthy={1} -> {2}")
     @CsvSource({
             "false, false, Pending,  EndpointNotCheckedYet",
-            "true,  true,  Ready,    " + Conditions.REASON_ENDPOINT_HEALTHY,
-            "true,  false, Degraded, " + Conditions.REASON_ENDPOINT_UNHEALTHY,
+            "true,  true,  Ready,    EndpointHealthy",
+            "true,  false, Degraded, EndpointUnhealthy",
     })
-    void externalEndpoint(boolean checked, boolean healthy, ModelPhase phase, String reason) {
+    void externalEndpoint(boolean checked, boolean healthy, ModelPhase phase, ModelReason reason) {
         EndpointHealth h = checked ? new EndpointHealth(healthy, "", Instant.EPOCH) : null;
         ModelStatusDecider.Decision d = ModelStatusDecider.decide(
                 new ModelObservation(true, h, WeightsState.NotNeeded, 0, 0, 0, false, null));

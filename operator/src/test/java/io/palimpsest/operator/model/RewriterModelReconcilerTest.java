@@ -17,10 +17,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
@@ -28,7 +30,10 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RewriterModelReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
@@ -160,7 +166,7 @@ class RewriterModelReconcilerTest {
         client.resource(Models.onPvc(name, 1, 1)).create();
         RewriterModel failed = awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
         var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
-        assertEquals(Conditions.REASON_INVALID_SPEC, degraded.getReason());
+        assertEquals(ModelReason.InvalidSpec.name(), degraded.getReason());
         assertTrue(degraded.getMessage().startsWith("metadata.name: at most 49 characters"), degraded.getMessage());
         assertNull(client.apps().deployments().withName(name + "-vllm").get());
         assertNull(client.services().withName(name + "-vllm").get());
@@ -175,12 +181,12 @@ class RewriterModelReconcilerTest {
         client.resource(job).updateStatus();
 
         RewriterModel failed = awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Failed);
-        assertEquals(Conditions.REASON_DOWNLOAD_FAILED,
+        assertEquals(ModelReason.WeightDownloadFailed.name(),
                 ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED).getReason());
         assertEquals(0, client.apps().deployments().withName("mistral-f-vllm").get().getSpec().getReplicas());
         await().atMost(WAIT).until(() -> client.v1().events().list().getItems().stream()
                 .anyMatch(e -> "mistral-f".equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
-                        && Conditions.REASON_DOWNLOAD_FAILED.equals(e.getReason())));
+                        && ModelReason.WeightDownloadFailed.name().equals(e.getReason())));
 
         // A Job's pod template is immutable: another revision is another Job.
         RewriterModel edited = client.resources(RewriterModel.class).withName("mistral-f").get();
@@ -303,7 +309,34 @@ class RewriterModelReconcilerTest {
     }
 
     @Test
+    @Order(1) // before any test installs KEDA's CRD in this server
+    void aKedaModelWithoutKedaIsDegradedAndGetsItsScaledObjectOnceKedaIsInstalled() {
+        RewriterModel model = Models.onPvc("mistral-n", 1, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        RewriterModel created = client.resource(model).create();
+
+        RewriterModel degraded = awaitModel("mistral-n", m -> ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
+        var condition = ConditionAggregator.find(degraded.getStatus().getConditions(), Conditions.DEGRADED);
+        assertEquals(ModelReason.ScaledObjectFailed.name(), condition.getReason());
+        assertTrue(condition.getMessage().contains("is KEDA installed?"), condition.getMessage());
+        assertNotNull(client.apps().deployments().withName("mistral-n-vllm").get(), "the model runs without its autoscaler");
+        assertTrue(client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test").list().getItems().isEmpty());
+
+        // KEDA installed, then the spec edited: the ScaledObject is made and the model is no longer degraded.
+        KedaCrd.install(client);
+        client.resources(RewriterModel.class).withName("mistral-n")
+                .edit(m -> { m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6); return m; });
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test").withName("mistral-n-vllm").get());
+        assertOwnedBy(so, created);
+        awaitModel("mistral-n", m -> !ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
+    }
+
+    @Test
     void kedaModeRendersAScaledObject() {
+        KedaCrd.install(client);
         RewriterModel model = Models.onPvc("mistral-e", 0, 6);
         RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
@@ -312,7 +345,7 @@ class RewriterModelReconcilerTest {
         model.getSpec().setAutoscaling(a);
         RewriterModel created = client.resource(model).create();
 
-        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS)
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                 .inNamespace("test").withName("mistral-e-vllm").get());
         Map<String, Object> spec = (Map<String, Object>) so.getAdditionalProperties().get("spec");
         assertEquals(Map.of("name", "mistral-e-vllm"), spec.get("scaleTargetRef"));
@@ -328,17 +361,18 @@ class RewriterModelReconcilerTest {
 
     @Test
     void aKedaModelDeletedAndCreatedAgainGetsItsScaledObjectAgain() {
+        KedaCrd.install(client);
         RewriterModel model = Models.onPvc("mistral-k", 0, 4);
         RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
         model.getSpec().setAutoscaling(a);
         client.resource(model).create();
-        awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS).inNamespace("test")
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test")
                 .withName("mistral-k-vllm").get());
 
         // Deleted: on a cluster the garbage collector takes the ScaledObject with it (the mock server has none).
         client.resources(RewriterModel.class).inNamespace("test").withName("mistral-k").delete();
-        client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS).inNamespace("test").withName("mistral-k-vllm").delete();
+        client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test").withName("mistral-k-vllm").delete();
         await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(RewriterModel.class).inNamespace("test")
                 .withName("mistral-k").get() == null);
 
@@ -346,9 +380,26 @@ class RewriterModelReconcilerTest {
         RewriterModel again = Models.onPvc("mistral-k", 0, 4);
         again.getSpec().setAutoscaling(a);
         RewriterModel created = client.resource(again).create();
-        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObjects.SCALED_OBJECTS)
+        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                 .inNamespace("test").withName("mistral-k-vllm").get());
         assertOwnedBy(so, created);
+    }
+
+    @Test
+    void switchingAwayFromKedaDeletesTheScaledObject() {
+        KedaCrd.install(client);
+        RewriterModel model = Models.onPvc("mistral-q", 0, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test")
+                .withName("mistral-q-vllm").get());
+
+        client.resources(RewriterModel.class).withName("mistral-q")
+                .edit(m -> { m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue); return m; });
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> client.genericKubernetesResources(
+                KedaScaledObject.SCALED_OBJECTS).inNamespace("test").withName("mistral-q-vllm").get() == null);
     }
 
     // --- helpers

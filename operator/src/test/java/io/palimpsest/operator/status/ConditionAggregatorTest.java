@@ -2,6 +2,7 @@ package io.palimpsest.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.ModelReason;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -22,18 +23,18 @@ class ConditionAggregatorTest {
     @Test
     void keepsTransitionTimeWhileTheStatusHolds() {
         List<Condition> first = at(T0).from(null, 1L)
-                .ready(false, Conditions.REASON_LOADING, "loading").build();
+                .ready(false, ModelReason.Loading, "loading").build();
         List<Condition> second = at(T0.plusSeconds(60)).from(first, 1L)
-                .ready(false, Conditions.REASON_LOADING, "still loading").build();
+                .ready(false, ModelReason.Loading, "still loading").build();
         assertEquals("2026-01-01T00:00:00Z", second.get(0).getLastTransitionTime());
         assertEquals("still loading", second.get(0).getMessage());
     }
 
     @Test
     void stampsANewTransitionTimeWhenTheStatusFlips() {
-        List<Condition> first = at(T0).from(null, 1L).ready(false, Conditions.REASON_LOADING, "").build();
+        List<Condition> first = at(T0).from(null, 1L).ready(false, ModelReason.Loading, "").build();
         List<Condition> second = at(T0.plusSeconds(90)).from(first, 2L)
-                .ready(true, Conditions.REASON_REPLICAS_READY, "").build();
+                .ready(true, ModelReason.ReplicasReady, "").build();
         assertEquals("2026-01-01T00:01:30Z", second.get(0).getLastTransitionTime());
         assertEquals(2L, second.get(0).getObservedGeneration());
     }
@@ -41,18 +42,18 @@ class ConditionAggregatorTest {
     @Test
     void anUnchangedPassEqualsThePreviousList() {
         List<Condition> first = at(T0).from(null, 3L)
-                .ready(true, Conditions.REASON_REPLICAS_READY, "2/2")
-                .progressing(false, Conditions.REASON_REPLICAS_READY, "")
-                .degraded(false, Conditions.REASON_REPLICAS_READY, "").build();
+                .ready(true, ModelReason.ReplicasReady, "2/2")
+                .progressing(false, ModelReason.ReplicasReady, "")
+                .degraded(false, ModelReason.ReplicasReady, "").build();
         List<Condition> again = at(T0.plusSeconds(3600)).from(first, 3L)
-                .ready(true, Conditions.REASON_REPLICAS_READY, "2/2")
-                .progressing(false, Conditions.REASON_REPLICAS_READY, "")
-                .degraded(false, Conditions.REASON_REPLICAS_READY, "").build();
+                .ready(true, ModelReason.ReplicasReady, "2/2")
+                .progressing(false, ModelReason.ReplicasReady, "")
+                .degraded(false, ModelReason.ReplicasReady, "").build();
         assertEquals(first, again, "callers skip the status write on equality");
         List<Condition> changed = at(T0.plusSeconds(3600)).from(first, 3L)
-                .ready(true, Conditions.REASON_REPLICAS_READY, "3/3")
-                .progressing(false, Conditions.REASON_REPLICAS_READY, "")
-                .degraded(false, Conditions.REASON_REPLICAS_READY, "").build();
+                .ready(true, ModelReason.ReplicasReady, "3/3")
+                .progressing(false, ModelReason.ReplicasReady, "")
+                .degraded(false, ModelReason.ReplicasReady, "").build();
         assertNotEquals(first, changed);
     }
 

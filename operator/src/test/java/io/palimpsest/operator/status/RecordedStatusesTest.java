@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.job.JobConditions;
@@ -153,9 +154,9 @@ class RecordedStatusesTest {
         invalid.setObservedGeneration(1L);
         String message = "spec.replicas.max: must not be below spec.replicas.min";
         invalid.setConditions(new ConditionAggregator(CLOCK).from(null, 1L)
-                .ready(false, Conditions.REASON_INVALID_SPEC, message)
-                .progressing(false, Conditions.REASON_INVALID_SPEC, message)
-                .degraded(true, Conditions.REASON_INVALID_SPEC, message)
+                .ready(false, ModelReason.InvalidSpec, message)
+                .progressing(false, ModelReason.InvalidSpec, message)
+                .degraded(true, ModelReason.InvalidSpec, message)
                 .build());
         out.put("Failed/InvalidSpec", JSON.valueToTree(invalid));
         return out;

@@ -7,7 +7,6 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.PreviewJob;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,8 +31,8 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     private final int maxParallelism;
 
     @Inject
-    public BoundJobsRemainingWork(JobSettings settings) {
-        this(settings.defaultConcurrencyPerWorker(), settings.maxParallelism());
+    public BoundJobsRemainingWork(WorkerAssumptions auto) {
+        this(auto.concurrencyPerWorker(), auto.maxParallelism());
     }
 
     public BoundJobsRemainingWork(int defaultConcurrencyPerWorker, int maxParallelism) {

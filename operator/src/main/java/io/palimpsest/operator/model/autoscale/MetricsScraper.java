@@ -47,7 +47,6 @@ public class MetricsScraper {
     private final SimpleInboundEventSource<RewriterModel> trigger = new SimpleInboundEventSource<>("metrics-scraper");
     private final Map<ResourceID, Instant> lastStarted = new ConcurrentHashMap<>();
     private final Set<ResourceID> inFlight = ConcurrentHashMap.newKeySet();
-    private final List<java.util.function.Consumer<ResourceID>> goneListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile IndexerResourceCache<RewriterModel> models;
     private ScheduledExecutorService executor;
 
@@ -65,11 +64,6 @@ public class MetricsScraper {
     /** The event source the RewriterModel reconciler registers; each scrape fires it for its model. */
     public SimpleInboundEventSource<RewriterModel> eventSource() {
         return trigger;
-    }
-
-    /** Told of each model that is gone (deleted, or its namespace), once its state here is dropped. */
-    public void onGone(java.util.function.Consumer<ResourceID> listener) {
-        goneListeners.add(listener);
     }
 
     /** Called by the reconciler when its informers exist: the models to scrape. */
@@ -135,7 +129,6 @@ public class MetricsScraper {
                     lastStarted.remove(gone);
                     observations.forget(gone);
                     metrics.forget(gone);
-                    goneListeners.forEach(l -> l.accept(gone));
                 }
             }
         } catch (RuntimeException e) {

@@ -3,8 +3,10 @@ package io.palimpsest.operator.model.autoscale;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,8 +45,8 @@ public class ModelObservations {
     }
 
     /** Every model something is kept for. */
-    public java.util.Set<ResourceID> ids() {
-        java.util.Set<ResourceID> ids = new java.util.HashSet<>(samples.keySet());
+    public Set<ResourceID> ids() {
+        Set<ResourceID> ids = new HashSet<>(samples.keySet());
         ids.addAll(health.keySet());
         ids.addAll(histories.keySet());
         return ids;

@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +34,7 @@ public final class ReplicaLoadTimes {
     public record Measured(double seconds, int pods) {
         /** For the preview's report: where the figure comes from. */
         public String source() {
-            return String.format(java.util.Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
+            return String.format(Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
         }
     }
 
@@ -90,8 +92,8 @@ public final class ReplicaLoadTimes {
                 .findFirst()
                 .flatMap(c -> {
                     try {
-                        Instant created = Instant.parse(pod.getMetadata().getCreationTimestamp());
-                        Instant ready = Instant.parse(c.getLastTransitionTime());
+                        Instant created = Rfc3339.parse(pod.getMetadata().getCreationTimestamp());
+                        Instant ready = Rfc3339.parse(c.getLastTransitionTime());
                         return ready.isBefore(created) ? Optional.empty()
                                 : Optional.of(Duration.between(created, ready).toMillis() / 1000.0);
                     } catch (DateTimeParseException e) {

@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -116,13 +117,13 @@ public final class ReplicaRecommender {
      * When the idle wait of a model without work ends, so that its decision runs then rather than
      * at the next scrape (up to a period later); empty while it is busy or already at min.
      */
-    public static java.util.Optional<Instant> idleEndsAt(int replicas, ScalingHistory history, Backlog backlog,
+    public static Optional<Instant> idleEndsAt(int replicas, ScalingHistory history, Backlog backlog,
                                                          ScalingPolicy policy, Instant now) {
         if (replicas <= policy.min() || history.lastBusyAt() == null || !history.lastBusyAt().isBefore(now)) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Instant end = history.lastBusyAt().plus(IdleRule.wait(history, backlog, policy));
-        return end.isAfter(now) ? java.util.Optional.of(end) : java.util.Optional.empty();
+        return end.isAfter(now) ? Optional.of(end) : Optional.empty();
     }
 
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */

@@ -2,11 +2,25 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.palimpsest.operator.OwnerReferences;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.OwnerReferences;
+import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +31,99 @@ import java.util.Map;
  * operator's own autoscaler. A second trigger counts the model's worker pods, so work wakes
  * the model from zero (at zero replicas there is no queue to measure).
  *
- * <p>Rendered as a generic resource: KEDA's CRDs are optional, so the operator has no typed
- * model or informer for them.
+ * <p>A dependent of the model's managed workflow, with two conditions. {@link KedaInstalled}
+ * (activation): KEDA is optional, so its informer is only registered once the ScaledObject API is
+ * known to be served; without KEDA nothing is watched or made, and a keda-mode model reports the
+ * missing API in its status. {@link KedaMode} (reconcile precondition): only a deployed model in
+ * keda mode has one; for any other model the workflow deletes what the informer still holds (a
+ * switch away from keda must not leave an HPA fighting the operator's own scaling). Rendered as a
+ * generic resource (the schema test reads it so), held as a {@link ScaledObject}.
+ *
+ * <p>A singleton bean (the framework makes dependents beans), so the constructor can take what it
+ * renders from; a normal-scoped bean would need a proxy and a no-argument constructor.
  */
-public final class KedaScaledObject {
+@Singleton
+@KubernetesDependent(informer = @Informer(labelSelector = ModelNames.OWNED_SELECTOR))
+public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObject, RewriterModel> {
     public static final String API_VERSION = "keda.sh/v1alpha1";
     public static final String KIND = "ScaledObject";
+    public static final String NAME = "scaledobject";
+    public static final ResourceDefinitionContext SCALED_OBJECTS = new ResourceDefinitionContext.Builder()
+            .withGroup("keda.sh").withVersion("v1alpha1").withKind(KIND)
+            .withPlural("scaledobjects").withNamespaced(true).build();
+    /** Where the activation condition leaves, for the reconciler, why no ScaledObject can be made. */
+    public static final String PROBLEM_KEY = "palimpsest.io/keda-problem";
 
-    private KedaScaledObject() {
+    private final RenderSettings settings;
+    private final KedaPresence presence;
+
+    @Inject
+    public KedaScaledObject(PalimpsestConfig config, Clock clock) {
+        super(ScaledObject.class);
+        this.settings = RenderSettings.from(config);
+        this.presence = new KedaPresence(clock);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    protected ScaledObject desired(RewriterModel model, Context<RewriterModel> context) {
+        GenericKubernetesResource rendered = render(model, settings);
+        ScaledObject object = new ScaledObject();
+        object.setMetadata(rendered.getMetadata());
+        object.setSpec(new LinkedHashMap<>((Map<String, Object>) rendered.getAdditionalProperties().get("spec")));
+        return object;
+    }
+
+    /** The name alone: deleting (after a switch away from keda) must not render a spec that may no longer be valid. */
+    @Override
+    protected ResourceID targetSecondaryResourceID(RewriterModel model, Context<RewriterModel> context) {
+        return new ResourceID(ModelNames.scaledObject(model), model.getMetadata().getNamespace());
+    }
+
+    /** Activation: the cluster serves the ScaledObject API (KEDA's CRD is installed), as {@link KedaPresence} asks. */
+    public static class KedaInstalled implements Condition<ScaledObject, RewriterModel> {
+        @Override
+        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
+                             Context<RewriterModel> context) {
+            String problem = ((KedaScaledObject) dependent).presence.problem(wanted(model), () -> probe(context));
+            if (problem != null) {
+                context.managedWorkflowAndDependentResourceContext().put(PROBLEM_KEY, problem);
+            }
+            return problem == null;
+        }
+
+        /**
+         * API discovery ({@code GET /apis/keda.sh/v1alpha1}): open to every authenticated client,
+         * so a namespaced install needs no read of the cluster-scoped CRD.
+         */
+        private static String probe(Context<RewriterModel> context) {
+            try {
+                return context.getClient().supports(API_VERSION, KIND) ? null
+                        : "could not apply the KEDA ScaledObject (is KEDA installed?): the API serves no " + API_VERSION + " " + KIND;
+            } catch (KubernetesClientException e) {
+                return failure(e);
+            }
+        }
+    }
+
+    /** Reconcile precondition: a deployed model in autoscaling.mode keda. */
+    public static class KedaMode implements Condition<ScaledObject, RewriterModel> {
+        @Override
+        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
+                             Context<RewriterModel> context) {
+            return wanted(model);
+        }
+    }
+
+    public static boolean wanted(RewriterModel model) {
+        RewriterModelSpec spec = model.getSpec();
+        return spec.getEndpoint() == null && spec.getAutoscaling() != null
+                && spec.getAutoscaling().getMode() == RewriterModelSpec.AutoscalingMode.keda;
+    }
+
+    /** The words a keda-mode model's Degraded condition carries when the API refuses or lacks ScaledObjects. */
+    public static String failure(KubernetesClientException e) {
+        return "could not apply the KEDA ScaledObject (is KEDA installed?): " + e.getCode() + " " + e.getStatus();
     }
 
     public static GenericKubernetesResource render(RewriterModel model, RenderSettings settings) {

@@ -9,14 +9,19 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
 
+import java.util.List;
+
 /**
  * Base of the objects a RewriterModel owns. JOSDK does the informer, the owner reference
  * (garbage collection on delete), matching desired against actual (server-side apply in a
  * cluster) and the create/update; subclasses only say what the object should look like.
  *
  * <p>Used as standalone dependents, called by the reconciler in its own order: the replica
- * count is decided first and handed to {@code desired()} through the context, which a managed
- * workflow (run before {@code reconcile()}) would not allow without a side effect in desired().
+ * count is decided first and handed to {@code desired()} through the context, and which objects
+ * are reconciled at all depends on what the reconcile saw in between (the download Job's state
+ * decides the Deployment's replicas), which plain calls say more directly than workflow
+ * conditions. The optional KEDA ScaledObject, which depends on none of it, is the one managed
+ * dependent ({@link KedaScaledObject}).
  */
 public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernetesDependentResource<R, RewriterModel> {
     protected final RenderSettings settings;
@@ -41,7 +46,7 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
     }
 
     static <T extends HasMetadata> T controlledBy(T object, RewriterModel model) {
-        object.getMetadata().setOwnerReferences(java.util.List.of(OwnerReferences.controller(model)));
+        object.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(model)));
         return object;
     }
 }

@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.resources;
 
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.WeightSource;
 
@@ -41,7 +42,7 @@ public final class VllmArgs {
         }
         // Always explicit: the autoscaler's capacity unit must match what the engine runs with.
         args.add("--max-num-seqs");
-        args.add(String.valueOf(Optional.ofNullable(engine.getMaxNumSeqs()).orElse(io.palimpsest.api.worker.JobResolver.DEFAULT_MAX_NUM_SEQS)));
+        args.add(String.valueOf(Optional.ofNullable(engine.getMaxNumSeqs()).orElse(JobResolver.DEFAULT_MAX_NUM_SEQS)));
         if (engine.getMaxNumBatchedTokens() != null) {
             args.add("--max-num-batched-tokens");
             args.add(String.valueOf(engine.getMaxNumBatchedTokens()));

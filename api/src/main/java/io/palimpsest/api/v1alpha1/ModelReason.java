@@ -1,0 +1,33 @@
+package io.palimpsest.api.v1alpha1;
+
+/**
+ * The reasons a RewriterModel's conditions carry. Each constant's {@code name()} is the string
+ * written into status (and shown by {@code kubectl describe}, Argo CD and the docs), so the names
+ * are CamelCase and must not change.
+ */
+public enum ModelReason {
+    /** The spec is refused (admission policy, bad autoscaling bounds, a name too long); nothing is made from it. */
+    InvalidSpec,
+    /** The one-shot Job copying weights into the cache volume is running. */
+    DownloadingWeights,
+    /** The weight download Job failed; the model cannot start until the spec changes. */
+    WeightDownloadFailed,
+    /** Replicas are wanted but none is ready yet. */
+    Loading,
+    /** The replica count is moving towards the desired one. */
+    Scaling,
+    /** As many replicas are ready as are wanted. */
+    ReplicasReady,
+    /** No replica is wanted or running; work wakes the model. */
+    ScaledToZero,
+    /** The Deployment exceeded its progress deadline (the Deployment controller's own reason). */
+    ProgressDeadlineExceeded,
+    /** autoscaling.mode keda, and the ScaledObject could not be made (KEDA not installed, refused). */
+    ScaledObjectFailed,
+    /** Nothing is degraded. */
+    AsExpected,
+    /** An external endpoint not probed yet. */
+    EndpointNotCheckedYet,
+    EndpointHealthy,
+    EndpointUnhealthy
+}
