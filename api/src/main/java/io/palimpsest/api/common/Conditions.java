@@ -20,16 +20,8 @@ public final class Conditions {
     /** kstatus: the controller is still working towards the spec. */
     public static final String RECONCILING = "Reconciling";
 
-    // reasons
+    // reasons (a RewriteJob's are JobReason)
     public static final String REASON_INVALID_SPEC = "InvalidSpec";
-    public static final String REASON_MODEL_NOT_FOUND = "ModelNotFound";
-    public static final String REASON_PLANNING = "Planning";
-    public static final String REASON_PLANNING_FAILED = "PlanningFailed";
-    public static final String REASON_RUNNING = "Running";
-    public static final String REASON_SUSPENDED = "Suspended";
-    public static final String REASON_SHARDS_FAILED = "ShardsFailed";
-    public static final String REASON_TOO_MANY_FAILED_SHARDS = "TooManyFailedShards";
-    public static final String REASON_ALL_SHARDS_COMMITTED = "AllShardsCommitted";
     public static final String REASON_WAITING_FOR_MODEL = "WaitingForModel";
     public static final String REASON_LOADING = "Loading";
     public static final String REASON_REPLICAS_READY = "ReplicasReady";

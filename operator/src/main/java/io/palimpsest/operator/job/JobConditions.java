@@ -4,8 +4,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
 import io.palimpsest.operator.status.ConditionAggregator;
 
 import java.util.List;
@@ -26,29 +26,29 @@ public final class JobConditions {
     public static List<Condition> build(ConditionAggregator aggregator, RewriteJobStatus status, Long generation,
                                         Decision decision, String message, boolean tallyFailed) {
         JobPhase phase = decision.phase();
-        String reason = decision.reason();
+        String reason = decision.reason() == null ? null : decision.reason().name();
         String text = message != null ? message : describe(status, decision);
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
         boolean waiting = phase == JobPhase.Pending;
         boolean healthy = phase == JobPhase.Succeeded
-                || (phase == JobPhase.Running && !JobReasons.MODEL_NOT_FOUND.equals(reason));
+                || (phase == JobPhase.Running && decision.reason() != JobReason.ModelNotFound);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator.from(status.getConditions(), generation)
                 .ready(healthy, reason, text)
                 .progressing(working, reason, text);
         if (tallyFailed) {
-            pass.degraded(true, JobReasons.TALLY_FAILED,
+            pass.degraded(true, JobReason.TallyFailed.name(),
                     "could not sum the receipts; documents and tokens count only the summaries seen");
         } else if (failedShards > 0) {
-            pass.degraded(true, JobReasons.SHARDS_FAILED, failedShards + " shard(s) failed for good: "
+            pass.degraded(true, JobReason.ShardsFailed.name(), failedShards + " shard(s) failed for good: "
                     + (status.getFailedShards() == null ? "" : RangeSet.parse(trimMark(status.getFailedShards())).format(200)));
         } else {
-            pass.degraded(false, "NoFailedShards", "");
+            pass.degraded(false, JobReason.NoFailedShards.name(), "");
         }
-        pass.set(Conditions.COMPLETE, phase == JobPhase.Succeeded, phase == JobPhase.Succeeded ? reason : "NotComplete",
+        pass.set(Conditions.COMPLETE, phase == JobPhase.Succeeded, phase == JobPhase.Succeeded ? reason : JobReason.NotComplete.name(),
                 phase == JobPhase.Succeeded ? text : "");
-        pass.set(Conditions.FAILED, phase == JobPhase.Failed, phase == JobPhase.Failed ? reason : "NotFailed",
+        pass.set(Conditions.FAILED, phase == JobPhase.Failed, phase == JobPhase.Failed ? reason : JobReason.NotFailed.name(),
                 phase == JobPhase.Failed ? text : "");
         pass.set(Conditions.RECONCILING, working || waiting, reason, working || waiting ? text : "");
         pass.set(Conditions.STALLED, phase == JobPhase.Failed, reason, phase == JobPhase.Failed ? text : "");
@@ -57,14 +57,14 @@ public final class JobConditions {
 
     static String describe(RewriteJobStatus status, Decision d) {
         return switch (d.phase()) {
-            case Pending -> JobReasons.MODEL_NOT_FOUND.equals(d.reason()) ? "waiting for the RewriterModel" : "pending";
+            case Pending -> d.reason() == JobReason.ModelNotFound ? "waiting for the RewriterModel" : "pending";
             case Planning -> "listing the input and cutting shards";
-            case Running -> JobReasons.TALLYING.equals(d.reason())
+            case Running -> d.reason() == JobReason.Tallying
                     ? "all shards finished; summing the receipts for exact totals"
                     : (status.getProgress() == null ? "starting" : status.getProgress() + " shards committed");
             case Suspended -> "suspended; committed shards are kept";
             case Succeeded -> status.getProgress() == null ? "done" : status.getProgress() + " shards committed";
-            case Failed -> d.reason();
+            case Failed -> d.reason() == null ? null : d.reason().name();
         };
     }
 

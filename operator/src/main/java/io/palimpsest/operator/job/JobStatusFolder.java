@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.progress.InProgressTotals;
 import io.palimpsest.operator.job.progress.ShardProgress;
 
@@ -164,7 +165,7 @@ public final class JobStatusFolder {
             reason = "BadData";
             message = pod.message();
         } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_CONFIG) {
-            reason = JobPhaseMachine.JobReasons.MODEL_CONFIG;
+            reason = JobReason.ModelConfig.name();
             message = pod.message();
         } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_UNREACHABLE) {
             reason = "ModelUnreachable";
@@ -183,7 +184,7 @@ public final class JobStatusFolder {
         return switch (outcome) {
             case badData -> "BadData";
             case modelUnreachable -> "ModelUnreachable";
-            case modelConfig -> JobPhaseMachine.JobReasons.MODEL_CONFIG;
+            case modelConfig -> JobReason.ModelConfig.name();
             default -> "Error";
         };
     }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.JobReason;
 
 import java.net.HttpURLConnection;
 import java.util.List;
@@ -31,14 +32,14 @@ final class OwnedResources {
      * server's message instead of retrying it forever.
      */
     static final class Rejected extends RuntimeException {
-        private final String reason;
+        private final JobReason reason;
 
-        Rejected(String reason, String message) {
+        Rejected(JobReason reason, String message) {
             super(message);
             this.reason = reason;
         }
 
-        String reason() {
+        JobReason reason() {
             return reason;
         }
     }
@@ -71,7 +72,7 @@ final class OwnedResources {
             return e;
         }
         String detail = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-        return new Rejected(JobPhaseMachine.JobReasons.REJECTED_BY_API_SERVER, "the API server refused to " + what + " "
+        return new Rejected(JobReason.RejectedByApiServer, "the API server refused to " + what + " "
                 + object.getKind() + " " + object.getMetadata().getName() + ": " + detail);
     }
 
