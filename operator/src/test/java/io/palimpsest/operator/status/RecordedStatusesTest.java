@@ -117,7 +117,7 @@ class RecordedStatusesTest {
         if (shards > 0) {
             long committed = phase == JobPhase.Succeeded || reason == JobReason.Tallying ? shards - failed : shards / 4;
             status.setShards(new RewriteJobStatus.ShardCounts(shards, committed, failed,
-                    phase == JobPhase.Running && !reason == JobReason.Tallying ? 10 : 0, shards - committed - failed));
+                    phase == JobPhase.Running && reason != JobReason.Tallying ? 10 : 0, shards - committed - failed));
             status.setProgress(committed + "/" + shards);
             if (failed > 0) {
                 status.setFailedShards(failed == 2 ? "17,42" : "0-" + (failed - 1));
