@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -75,6 +76,7 @@ final class AttemptCharges {
             s.setExhausted(s.getFailures() >= attempts || s.getFailures() + s.getOutages() >= attempts + outageRetries);
             if (s.isExhausted()) {
                 String before = previous == null ? null : previous.of(e.getKey()).getClosedAt();
+                // The exact instant, not Rfc3339's whole second: pastTheCap truncates it when it compares.
                 s.setClosedAt(before != null ? before : now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now));
             }
             ledger.getShards().put(e.getKey(), s);
@@ -107,7 +109,7 @@ final class AttemptCharges {
                     AttemptLedger.Shard shard = ledger.of(Integer.parseInt(index));
                     String created = p.getMetadata().getCreationTimestamp();
                     return shard.isExhausted() && (shard.getClosedAt() == null || created == null
-                            || !Instant.parse(created).isAfter(Instant.parse(shard.getClosedAt()).truncatedTo(ChronoUnit.SECONDS)));
+                            || !Rfc3339.parse(created).isAfter(Rfc3339.parse(shard.getClosedAt()).truncatedTo(ChronoUnit.SECONDS)));
                 })
                 .toList();
     }

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -188,7 +189,7 @@ public final class ClusterReadings {
 
     private static Instant time(String rfc3339) {
         try {
-            return rfc3339 == null ? null : Instant.parse(rfc3339);
+            return Rfc3339.parse(rfc3339);
         } catch (RuntimeException e) {
             return null;
         }

@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 
 import java.time.Instant;
@@ -41,7 +42,7 @@ public record FinishedPod(int shard, int attempt, boolean succeeded, boolean dis
      */
     public boolean terminated() {
         return summary != null ? TERMINATED_REASON.equals(summary.getReason())
-                : exitCode != null && exitCode == io.palimpsest.api.worker.ExitCodes.TERMINATED;
+                : exitCode != null && exitCode == ExitCodes.TERMINATED;
     }
 
     /** The summary reason of a worker stopped by SIGTERM (the worker's TerminationRequested). */

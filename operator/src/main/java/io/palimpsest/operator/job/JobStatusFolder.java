@@ -1,5 +1,10 @@
 package io.palimpsest.operator.job;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.Annotated;
+import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardCounts;
@@ -12,14 +17,15 @@ import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.progress.InProgressTotals;
 import io.palimpsest.operator.job.progress.ShardProgress;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Clock;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Folds what the cluster shows (the worker Job's status, terminated pods' summaries) into the
@@ -54,7 +60,7 @@ public final class JobStatusFolder {
     }
 
     public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods) {
-        return fold(previous, totalShards, job, pods, java.util.Map.of());
+        return fold(previous, totalShards, job, pods, Map.of());
     }
 
     /**
@@ -62,7 +68,7 @@ public final class JobStatusFolder {
      *             part, never to the committed totals
      */
     public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods,
-                       java.util.Map<Integer, ShardProgress> live) {
+                       Map<Integer, ShardProgress> live) {
         RewriteJobStatus next = copyOf(previous);
         RangeSet counted = CompactRanges.decode(next.getCountedShards());
         DocumentCounts docs = next.getDocuments();
@@ -71,7 +77,7 @@ public final class JobStatusFolder {
         RangeSet.Builder newlyCounted = new RangeSet.Builder();
         List<ShardFailure> failures = new ArrayList<>();
         // Only a failure at least as new as the oldest kept one can enter the list: skip building the rest.
-        java.time.Instant keptSince = RecentFailures.oldestKept(next.getRecentFailures());
+        Instant keptSince = RecentFailures.oldestKept(next.getRecentFailures());
         // Ascending shard order makes the outcome independent of the informer's iteration order.
         List<FinishedPod> ordered = new ArrayList<>(pods);
         ordered.sort(Comparator.comparingInt(FinishedPod::shard).thenComparingInt(FinishedPod::attempt));
@@ -175,9 +181,7 @@ public final class JobStatusFolder {
             message = pod.message() != null ? pod.message()
                     : pod.exitCode() != null ? "exit code " + pod.exitCode() : null;
         }
-        String time = pod.finishedAt() == null ? null
-                : DateTimeFormatter.ISO_INSTANT.format(pod.finishedAt().truncatedTo(ChronoUnit.SECONDS));
-        return new ShardFailure(pod.shard(), pod.attempt(), reason, RecentFailures.cut(message), time);
+        return new ShardFailure(pod.shard(), pod.attempt(), reason, RecentFailures.cut(message), Rfc3339.format(pod.finishedAt()));
     }
 
     private static String reasonOf(ShardSummary.Outcome outcome) {
@@ -189,37 +193,38 @@ public final class JobStatusFolder {
         };
     }
 
-    /** Deep enough that the fold never writes into the caller's objects. */
-    static RewriteJobStatus copyOf(RewriteJobStatus s) {
-        RewriteJobStatus c = new RewriteJobStatus();
-        if (s == null) {
-            c.setDocuments(new DocumentCounts());
-            c.setTokens(new TokenCounts());
-            return c;
+    /**
+     * Copies every field, nulls and empty collections as they are, through Jackson with no
+     * inclusion rule: a field added to the status is copied without a line here, and the fold never
+     * writes into the caller's objects.
+     */
+    private static final ObjectMapper COPIER = new ObjectMapper().setAnnotationIntrospector(new JacksonAnnotationIntrospector() {
+        @Override
+        public JsonInclude.Value findPropertyInclusion(Annotated a) {
+            return JsonInclude.Value.empty();
         }
-        c.setPhase(s.getPhase());
-        c.setProgress(s.getProgress());
-        c.setShards(s.getShards() == null ? null : new ShardCounts(s.getShards().getTotal(), s.getShards().getSucceeded(),
-                s.getShards().getFailed(), s.getShards().getRunning(), s.getShards().getPending()));
-        c.setCompletedShards(s.getCompletedShards());
-        c.setFailedShards(s.getFailedShards());
-        c.setCountedShards(s.getCountedShards());
-        DocumentCounts d = s.getDocuments();
-        c.setDocuments(d == null ? new DocumentCounts() : new DocumentCounts(d.getRead(), d.getWritten(), d.getRejected(), d.getSkipped(),
-                d.getWrittenByVariant() == null ? null : new java.util.TreeMap<>(d.getWrittenByVariant()), d.getInProgress(),
-                d.getRejectedByReason() == null ? null : new java.util.TreeMap<>(d.getRejectedByReason())));
-        TokenCounts t = s.getTokens();
-        c.setTokens(t == null ? new TokenCounts() : new TokenCounts(t.getPrompt(), t.getCompletion(), t.getInProgressPrompt(),
-                t.getInProgressCompletion()));
-        c.setThroughput(s.getThroughput());
-        c.setEstimatedCompletionTime(s.getEstimatedCompletionTime());
-        c.setRecentFailures(s.getRecentFailures() == null ? new ArrayList<>() : new ArrayList<>(s.getRecentFailures()));
-        c.setRecipeHash(s.getRecipeHash());
-        c.setConditions(s.getConditions() == null ? new ArrayList<>() : new ArrayList<>(s.getConditions()));
-        c.setObservedGeneration(s.getObservedGeneration());
-        c.setStartTime(s.getStartTime());
-        c.setCompletionTime(s.getCompletionTime());
-        c.setEstimate(s.getEstimate()); // written once, from the preview's pod, and never changed
+    });
+
+    /** A deep copy of {@code s}; counts and lists the fold adds to are never null in it. */
+    static RewriteJobStatus copyOf(RewriteJobStatus s) {
+        RewriteJobStatus c;
+        try {
+            c = s == null ? new RewriteJobStatus() : COPIER.treeToValue(COPIER.valueToTree(s), RewriteJobStatus.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot copy a RewriteJob status", e);
+        }
+        if (c.getDocuments() == null) {
+            c.setDocuments(new DocumentCounts());
+        }
+        if (c.getTokens() == null) {
+            c.setTokens(new TokenCounts());
+        }
+        if (s != null && c.getRecentFailures() == null) {
+            c.setRecentFailures(new ArrayList<>());
+        }
+        if (s != null && c.getConditions() == null) {
+            c.setConditions(new ArrayList<>());
+        }
         return c;
     }
 

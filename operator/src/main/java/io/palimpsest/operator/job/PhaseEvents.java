@@ -6,11 +6,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.status.Rfc3339;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * A Kubernetes Event per phase change (and per shard failure, {@link ShardFailureEvents}), so {@code kubectl describe rwj} tells the story,
@@ -31,7 +30,7 @@ final class PhaseEvents {
 
     /** One Event about the job; never fails the reconcile. */
     static void record(KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
-        String at = DateTimeFormatter.ISO_INSTANT.format(now.truncatedTo(ChronoUnit.SECONDS));
+        String at = Rfc3339.format(now);
         LOG.infof("RewriteJob %s/%s: %s %s: %s", job.getMetadata().getNamespace(), job.getMetadata().getName(), type, reason, message);
         try {
             client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()

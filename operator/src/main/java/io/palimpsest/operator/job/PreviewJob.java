@@ -12,6 +12,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.operator.model.autoscale.ReplicaLoadTimes;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -98,7 +99,7 @@ public final class PreviewJob {
             args.addAll(List.of("--gpus-per-replica", String.valueOf(gpusPerReplica(spec))));
             // what the campaign pays besides its work: the autoscaler's settings as it applies them, and the model's load time
             ScalingPolicy policy = ScalingPolicy.from(spec);
-            Integer maxReplicas = io.palimpsest.api.worker.ModelDefaults.operatedMaxReplicas(spec);
+            Integer maxReplicas = ModelDefaults.operatedMaxReplicas(spec);
             if (maxReplicas != null) {
                 args.addAll(List.of("--max-replicas", String.valueOf(maxReplicas)));
             }

@@ -1,7 +1,10 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.operator.status.Rfc3339;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -15,7 +18,7 @@ import java.util.Map;
  * newest {@link #LIMIT} stays out, so repeated folds of the same pods are stable.
  */
 public final class RecentFailures {
-    public static final int LIMIT = io.palimpsest.api.v1alpha1.RewriteJobStatus.MAX_RECENT_FAILURES;
+    public static final int LIMIT = RewriteJobStatus.MAX_RECENT_FAILURES;
     /** Messages are cut so 20 entries stay within a few KiB of status. */
     public static final int MESSAGE_LIMIT = 256;
 
@@ -39,12 +42,12 @@ public final class RecentFailures {
     }
 
     /** When the list is full, the time of its oldest entry (older failures cannot enter); otherwise null. */
-    static java.time.Instant oldestKept(List<ShardFailure> kept) {
+    static Instant oldestKept(List<ShardFailure> kept) {
         if (kept == null || kept.size() < LIMIT || kept.get(0).getTime() == null) {
             return null;
         }
         try {
-            return java.time.Instant.parse(kept.get(0).getTime());
+            return Rfc3339.parse(kept.get(0).getTime());
         } catch (RuntimeException e) {
             return null;
         }

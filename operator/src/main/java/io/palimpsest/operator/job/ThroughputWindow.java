@@ -1,11 +1,10 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.Throughput;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 
 /**
  * Recent throughput as an exponentially weighted rate over a window of a few minutes, with its
@@ -36,7 +35,7 @@ public final class ThroughputWindow {
      */
     public static Throughput sample(Throughput previous, long finishedShards, Double shardProgress, long completionTokens,
                                     Long documents, Instant now) {
-        Instant sampledAt = previous == null || previous.getSampledAt() == null ? null : Instant.parse(previous.getSampledAt());
+        Instant sampledAt = previous == null ? null : Rfc3339.parse(previous.getSampledAt());
         if (sampledAt == null) {
             return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
         }
@@ -75,8 +74,7 @@ public final class ThroughputWindow {
         if (hours > 24 * 365 * 10) {
             return null;
         }
-        Instant at = Instant.parse(throughput.getSampledAt()).plusSeconds(Math.round(hours * 3600));
-        return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS));
+        return Rfc3339.format(Rfc3339.parse(throughput.getSampledAt()).plusSeconds(Math.round(hours * 3600)));
     }
 
     /** After the totals were replaced (a tally), the token counter jumps: rebase, do not count the jump as throughput. */
@@ -103,7 +101,7 @@ public final class ThroughputWindow {
                                     Double shardProgress, long tokens, Long documents) {
         Throughput t = new Throughput(tokensPerSecond);
         t.setShardsPerHour(shardsPerHour);
-        t.setSampledAt(DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.SECONDS)));
+        t.setSampledAt(Rfc3339.format(at));
         t.setSampledShards(shards);
         t.setSampledCompletionTokens(tokens);
         t.setDocumentsPerSecond(documentsPerSecond);

@@ -3,6 +3,7 @@ package io.palimpsest.operator.job;
 import io.fabric8.kubernetes.api.model.ConfigMapVolumeSourceBuilder;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -16,7 +17,9 @@ import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.common.SecretRef;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.model.resources.PodIdentity;
 import io.palimpsest.operator.model.resources.RestrictedSecurity;
 
@@ -39,7 +42,7 @@ public final class WorkerPodTemplate {
     public static final String SECRET_ROOT = "/var/run/secrets/palimpsest";
     public static final String PVC_ROOT = "/mnt/pvc";
     /** Env var the worker reads the model's API key from (ResolvedModel.apiKeyEnv). */
-    public static final String MODEL_API_KEY_ENV = io.palimpsest.api.worker.JobResolver.MODEL_API_KEY_ENV;
+    public static final String MODEL_API_KEY_ENV = JobResolver.MODEL_API_KEY_ENV;
 
     private WorkerPodTemplate() {
     }
@@ -113,11 +116,11 @@ public final class WorkerPodTemplate {
      * (port name {@code metrics}): the operator reads them for live progress, Prometheus may too.
      */
     public static PodTemplateSpec withMetricsPort(PodTemplateSpec template) {
-        int port = io.palimpsest.operator.job.progress.WorkerProgressScraper.DEFAULT_PORT;
+        int port = WorkerProgressScraper.DEFAULT_PORT;
         Container c = template.getSpec().getContainers().get(0);
         c.getEnv().add(new EnvVar("PALIMPSEST_METRICS_PORT", Integer.toString(port), null));
-        c.setPorts(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
-                .withName(io.palimpsest.operator.job.progress.WorkerProgressScraper.PORT_NAME)
+        c.setPorts(new ArrayList<>(List.of(new ContainerPortBuilder()
+                .withName(WorkerProgressScraper.PORT_NAME)
                 .withContainerPort(port).withProtocol("TCP").build())));
         return template;
     }

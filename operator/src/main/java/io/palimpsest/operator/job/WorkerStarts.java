@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.status.Rfc3339;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -119,7 +120,7 @@ public final class WorkerStarts {
             return Optional.empty();
         }
         try {
-            Instant created = Instant.parse(pod.getMetadata().getCreationTimestamp());
+            Instant created = Rfc3339.parse(pod.getMetadata().getCreationTimestamp());
             double seconds = Duration.between(created, finished.finishedAt()).toMillis() / 1000.0 - summary.getSeconds();
             // timestamps are whole seconds: a start under one second can come out a little below zero
             return Optional.of(Math.max(0, seconds));
