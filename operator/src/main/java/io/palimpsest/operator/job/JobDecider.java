@@ -136,7 +136,7 @@ public final class JobDecider {
         }
     }
 
-    /** The worker Job's parallelism as the job runs and as it is suspended (0, unless a preview or drain needs more). */
+    /** The worker Job's parallelism as {@link ParallelismPolicy} gives it for the job running and suspended. */
     public record Parallelism(int running, int suspended) {
         int of(boolean suspend) {
             return suspend ? suspended : running;

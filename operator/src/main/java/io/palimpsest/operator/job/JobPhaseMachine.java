@@ -9,7 +9,8 @@ import io.palimpsest.api.v1alpha1.JobReason;
  *
  * <p>{@link #step} is one transition (the unit the truth-table test covers); {@link #settle}
  * repeats it until the phase holds, so one reconcile after an operator restart lands where the
- * cluster already is instead of walking the phases one write at a time.
+ * cluster already is instead of walking the phases one write at a time. {@link JobDecider} adds
+ * the actions that bring the owned objects to the phase.
  */
 public final class JobPhaseMachine {
 
