@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.operator.job.observe.AttemptCharges;
+import io.palimpsest.operator.job.observe.FinishedPod;
 
 import java.time.Duration;
 import java.time.Instant;

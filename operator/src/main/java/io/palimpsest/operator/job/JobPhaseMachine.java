@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 
 /**
  * Decides a RewriteJob's phase from what was observed:

@@ -1,9 +1,10 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.observe.FinishedPod;
 
 import java.util.Collection;
 import java.util.Comparator;

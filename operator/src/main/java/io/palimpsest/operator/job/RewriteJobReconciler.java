@@ -25,8 +25,26 @@ import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.job.observe.AttemptCharges;
+import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.Observation;
+import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
+import io.palimpsest.operator.job.ranges.CompactRanges;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.resources.OwnedResources;
+import io.palimpsest.operator.job.resources.PlannerJob;
+import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
+import io.palimpsest.operator.job.resources.TallyJob;
+import io.palimpsest.operator.job.resources.WorkerJob;
+import io.palimpsest.operator.job.resources.WorkerJobLimits;
+import io.palimpsest.operator.job.status.JobConditions;
+import io.palimpsest.operator.job.status.JobStatusFolder;
+import io.palimpsest.operator.job.status.PhaseEvents;
+import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -52,7 +70,6 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
-    static final String BY_MODEL = "byModel";
 
     private final Clock clock;
     private final ConditionAggregator conditions;
@@ -98,8 +115,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
-        primaries.addIndexer(BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
-                : List.of(modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
+        primaries.addIndexer(Observation.BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
+                : List.of(Observation.modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
 
         jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, RewriteJob.class)
                 .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
@@ -110,12 +127,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 .withLabelSelector(RewriteJobNames.JOB_LABEL)
                 .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
                         p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL), p.getMetadata().getNamespace())))
-                .withOnAddFilter(RewriteJobReconciler::terminated)
-                .withOnUpdateFilter((now, before) -> terminated(now) && !terminated(before))
+                .withOnAddFilter(ClusterReadings::podTerminated)
+                .withOnUpdateFilter((now, before) -> ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
                 .build(), context);
         var models = new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
-                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(BY_MODEL,
-                                modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
+                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(Observation.BY_MODEL,
+                                Observation.modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withPrimaryToSecondaryMapper((RewriteJob j) -> j.getSpec() == null || j.getSpec().getModelRef() == null ? Set.of()
                         : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
@@ -359,7 +376,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
      */
     private PreviewJob.Inputs previewInputs(RewriteJob job, Observation seen) {
         var load = seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
-        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(RewriteJobReconciler::terminated).toList(),
+        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(ClusterReadings::podTerminated).toList(),
                 p -> podReadings.finishedPod(p, RangeSet.empty())).orElse(null);
         return new PreviewJob.Inputs(load, start, seen.shards());
     }
@@ -430,12 +447,4 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         return c == null ? null : c.getReason();
     }
 
-    static boolean terminated(Pod pod) {
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    static String modelKey(String namespace, String name) {
-        return namespace + "/" + name;
-    }
 }

@@ -12,6 +12,8 @@ import io.palimpsest.operator.job.JobDecider.Decision;
 import io.palimpsest.operator.job.JobDecider.Facts;
 import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -6,6 +6,7 @@ import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.JobPhaseMachine.Inputs;
 import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -5,6 +5,7 @@ import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.observe.FinishedPod;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -9,7 +9,7 @@ import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
-import io.palimpsest.operator.job.JobConditions;
+import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
