@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
@@ -43,7 +44,7 @@ class RoundTripTest {
         status.setDocuments(new RewriteJobStatus.DocumentCounts(1000, 950, 30, 20));
         status.setTokens(new RewriteJobStatus.TokenCounts(500_000, 420_000));
         status.setRecentFailures(List.of(new RewriteJobStatus.ShardFailure(39, 3, "BadData", "line 7: not JSON", "2026-11-25T10:00:00Z")));
-        status.setConditions(List.of(condition(Conditions.PROGRESSING, Conditions.TRUE, Conditions.REASON_RUNNING)));
+        status.setConditions(List.of(condition(Conditions.PROGRESSING, Conditions.TRUE, JobReason.Running.name())));
         status.setRecipeHash(RecipeHash.of(job.getSpec().getRecipe()));
         job.setStatus(status);
 

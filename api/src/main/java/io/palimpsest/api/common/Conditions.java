@@ -1,8 +1,9 @@
 package io.palimpsest.api.common;
 
 /**
- * Condition types shared by both resources (kstatus-compatible) and the RewriteJob's reasons; a
- * RewriterModel's reasons are {@link io.palimpsest.api.v1alpha1.ModelReason}.
+ * Condition types shared by both resources (kstatus-compatible). Their reasons are typed: a
+ * RewriteJob's {@link io.palimpsest.api.v1alpha1.JobReason}, a RewriterModel's
+ * {@link io.palimpsest.api.v1alpha1.ModelReason}.
  */
 public final class Conditions {
     private Conditions() {
@@ -22,15 +23,4 @@ public final class Conditions {
     public static final String STALLED = "Stalled";
     /** kstatus: the controller is still working towards the spec. */
     public static final String RECONCILING = "Reconciling";
-
-    // reasons
-    public static final String REASON_INVALID_SPEC = "InvalidSpec";
-    public static final String REASON_MODEL_NOT_FOUND = "ModelNotFound";
-    public static final String REASON_PLANNING = "Planning";
-    public static final String REASON_PLANNING_FAILED = "PlanningFailed";
-    public static final String REASON_RUNNING = "Running";
-    public static final String REASON_SUSPENDED = "Suspended";
-    public static final String REASON_SHARDS_FAILED = "ShardsFailed";
-    public static final String REASON_TOO_MANY_FAILED_SHARDS = "TooManyFailedShards";
-    public static final String REASON_ALL_SHARDS_COMMITTED = "AllShardsCommitted";
 }

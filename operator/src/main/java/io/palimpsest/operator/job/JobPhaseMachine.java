@@ -1,7 +1,8 @@
 package io.palimpsest.operator.job;
 
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 
 /**
  * Decides a RewriteJob's phase from what was observed:
@@ -9,7 +10,8 @@ import io.palimpsest.api.v1alpha1.JobPhase;
  *
  * <p>{@link #step} is one transition (the unit the truth-table test covers); {@link #settle}
  * repeats it until the phase holds, so one reconcile after an operator restart lands where the
- * cluster already is instead of walking the phases one write at a time.
+ * cluster already is instead of walking the phases one write at a time. {@link JobDecider} adds
+ * the actions that bring the owned objects to the phase.
  */
 public final class JobPhaseMachine {
 
@@ -29,7 +31,7 @@ public final class JobPhaseMachine {
      * @param suspendRequested spec.suspend
      * @param tally            the tally of the receipts
      */
-    public record Inputs(JobPhase current, String currentReason, boolean specValid, boolean modelFound,
+    public record Inputs(JobPhase current, JobReason currentReason, boolean specValid, boolean modelFound,
                          PlannerState planner, Long shards, WorkerJobView.State worker,
                          boolean suspendRequested, TallyState tally) {
 
@@ -38,7 +40,7 @@ public final class JobPhaseMachine {
         }
     }
 
-    public record Decision(JobPhase phase, String reason) {
+    public record Decision(JobPhase phase, JobReason reason) {
     }
 
     private JobPhaseMachine() {
@@ -56,9 +58,24 @@ public final class JobPhaseMachine {
         return d;
     }
 
+    /**
+     * The one re-entry rule: a job that has not started yet, or that failed only because its spec
+     * was invalid, is validated again; a Failed/InvalidSpec job whose new generation is valid starts
+     * again from Pending. Every other terminal phase is final.
+     */
+    public static boolean awaitsValidSpec(JobPhase recorded, JobReason reason) {
+        return recorded == null || recorded == JobPhase.Pending
+                || (recorded == JobPhase.Failed && reason == JobReason.InvalidSpec);
+    }
+
+    /** A finished job's numbers are final: its phase can no longer change. */
+    public static boolean finished(JobPhase recorded, JobReason reason) {
+        return recorded != null && recorded.isTerminal() && !awaitsValidSpec(recorded, reason);
+    }
+
     public static Decision step(Inputs in) {
         JobPhase phase = in.current() == null ? JobPhase.Pending : in.current();
-        if (phase == JobPhase.Failed && JobReasons.INVALID_SPEC.equals(in.currentReason()) && in.specValid()) {
+        if (phase == JobPhase.Failed && awaitsValidSpec(in.current(), in.currentReason()) && in.specValid()) {
             phase = JobPhase.Pending; // a new generation fixed the spec
         }
         if (phase.isTerminal()) {
@@ -74,79 +91,48 @@ public final class JobPhaseMachine {
 
     private static Decision pending(Inputs in) {
         if (!in.specValid()) {
-            return new Decision(JobPhase.Failed, JobReasons.INVALID_SPEC);
+            return new Decision(JobPhase.Failed, JobReason.InvalidSpec);
         }
         if (!in.modelFound()) {
-            return new Decision(JobPhase.Pending, JobReasons.MODEL_NOT_FOUND);
+            return new Decision(JobPhase.Pending, JobReason.ModelNotFound);
         }
-        return new Decision(JobPhase.Planning, JobReasons.PLANNING);
+        return new Decision(JobPhase.Planning, JobReason.Planning);
     }
 
     private static Decision planning(Inputs in) {
         return switch (in.planner()) {
-            case FAILED -> new Decision(JobPhase.Failed, JobReasons.PLANNING_FAILED);
+            case FAILED -> new Decision(JobPhase.Failed, JobReason.PlanningFailed);
             case SUCCEEDED -> {
                 if (in.shards() != null && in.shards() == 0) {
                     // the planner refuses an empty plan; a count of 0 from elsewhere is no reason to call the job done
-                    yield new Decision(JobPhase.Failed, JobReasons.PLANNING_FAILED);
+                    yield new Decision(JobPhase.Failed, JobReason.PlanningFailed);
                 }
                 yield in.suspendRequested()
-                        ? new Decision(JobPhase.Suspended, JobReasons.SUSPENDED)
-                        : new Decision(JobPhase.Running, JobReasons.RUNNING);
+                        ? new Decision(JobPhase.Suspended, JobReason.Suspended)
+                        : new Decision(JobPhase.Running, JobReason.Running);
             }
-            default -> new Decision(JobPhase.Planning, JobReasons.PLANNING);
+            default -> new Decision(JobPhase.Planning, JobReason.Planning);
         };
     }
 
     private static Decision running(Inputs in) {
         switch (in.worker()) {
             case TOO_MANY_FAILED_SHARDS:
-                return new Decision(JobPhase.Failed, JobReasons.TOO_MANY_FAILED_SHARDS);
+                return new Decision(JobPhase.Failed, JobReason.TooManyFailedShards);
             case FAILED:
-                return new Decision(JobPhase.Failed, JobReasons.WORKER_JOB_FAILED);
+                return new Decision(JobPhase.Failed, JobReason.WorkerJobFailed);
             case COMPLETE:
             case FINISHED_WITH_FAILED_SHARDS:
                 if (in.tally() == TallyState.PENDING || in.tally() == TallyState.RUNNING) {
-                    return new Decision(JobPhase.Running, JobReasons.TALLYING);
+                    return new Decision(JobPhase.Running, JobReason.Tallying);
                 }
                 return new Decision(JobPhase.Succeeded, in.worker() == WorkerJobView.State.COMPLETE
-                        ? JobReasons.ALL_SHARDS_COMMITTED : JobReasons.SHARDS_FAILED);
+                        ? JobReason.AllShardsCommitted : JobReason.ShardsFailed);
             default:
                 if (in.suspendRequested()) {
-                    return new Decision(JobPhase.Suspended, JobReasons.SUSPENDED);
+                    return new Decision(JobPhase.Suspended, JobReason.Suspended);
                 }
-                return new Decision(JobPhase.Running, in.modelFound() ? JobReasons.RUNNING : JobReasons.MODEL_NOT_FOUND);
-        }
-    }
-
-    /** Reasons a RewriteJob's phase carries; shared constants where the api defines them. */
-    public static final class JobReasons {
-        public static final String INVALID_SPEC = Conditions.REASON_INVALID_SPEC;
-        public static final String MODEL_NOT_FOUND = Conditions.REASON_MODEL_NOT_FOUND;
-        public static final String PLANNING = Conditions.REASON_PLANNING;
-        public static final String PLANNING_FAILED = Conditions.REASON_PLANNING_FAILED;
-        public static final String RUNNING = Conditions.REASON_RUNNING;
-        public static final String SUSPENDED = Conditions.REASON_SUSPENDED;
-        public static final String TALLYING = "Tallying";
-        public static final String ALL_SHARDS_COMMITTED = Conditions.REASON_ALL_SHARDS_COMMITTED;
-        /** Finished: every shard committed or failed for good, within retry.maxFailedShards. */
-        public static final String SHARDS_FAILED = Conditions.REASON_SHARDS_FAILED;
-        public static final String TOO_MANY_FAILED_SHARDS = Conditions.REASON_TOO_MANY_FAILED_SHARDS;
-        public static final String WORKER_JOB_FAILED = "WorkerJobFailed";
-        /**
-         * The worker Job failed because the model refused every request the same way (credentials,
-         * model name): the worker exited 78 and the FailJob rule stopped the other shards.
-         */
-        public static final String MODEL_CONFIG = "ModelConfig";
-        public static final String TALLY_FAILED = "TallyFailed";
-        /** An object the job needs was refused by the API server (422): sending it again cannot help. */
-        public static final String REJECTED_BY_API_SERVER = "RejectedByApiServer";
-        /** The worker Job would break the API server's limits on Indexed Jobs (WorkerJobLimits). */
-        public static final String INVALID_WORKER_JOB = "InvalidWorkerJob";
-        /** The resolved job does not fit in its ConfigMap (1 MiB): the recipe is too large to run. */
-        public static final String RESOLVED_JOB_TOO_LARGE = "ResolvedJobTooLarge";
-
-        private JobReasons() {
+                return new Decision(JobPhase.Running, in.modelFound() ? JobReason.Running : JobReason.ModelNotFound);
         }
     }
 }

@@ -1,9 +1,10 @@
 package io.palimpsest.operator.job;
 
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
+import io.palimpsest.operator.job.observe.FinishedPod;
 
 import java.util.Collection;
 import java.util.Comparator;
@@ -27,10 +28,10 @@ final class ModelRefusals {
                         : p.message() != null ? p.message() : "a worker exited " + ExitCodes.MODEL_CONFIG);
     }
 
-    /** A failed worker Job whose pods show a model refusal fails with {@link JobReasons#MODEL_CONFIG}. */
+    /** A failed worker Job whose pods show a model refusal fails with {@link JobReason#ModelConfig}. */
     static Decision refine(Decision decision, Collection<FinishedPod> pods) {
-        if (JobReasons.WORKER_JOB_FAILED.equals(decision.reason()) && pods.stream().anyMatch(ModelRefusals::refused)) {
-            return new Decision(decision.phase(), JobReasons.MODEL_CONFIG);
+        if (decision.reason() == JobReason.WorkerJobFailed && pods.stream().anyMatch(ModelRefusals::refused)) {
+            return new Decision(decision.phase(), JobReason.ModelConfig);
         }
         return decision;
     }

@@ -12,6 +12,10 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ModelDefaults;
+import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.WorkerStarts;
+import io.palimpsest.operator.job.resources.WorkerPodTemplate;
 import io.palimpsest.operator.model.autoscale.ReplicaLoadTimes;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -98,7 +102,7 @@ public final class PreviewJob {
             args.addAll(List.of("--gpus-per-replica", String.valueOf(gpusPerReplica(spec))));
             // what the campaign pays besides its work: the autoscaler's settings as it applies them, and the model's load time
             ScalingPolicy policy = ScalingPolicy.from(spec);
-            Integer maxReplicas = io.palimpsest.api.worker.ModelDefaults.operatedMaxReplicas(spec);
+            Integer maxReplicas = ModelDefaults.operatedMaxReplicas(spec);
             if (maxReplicas != null) {
                 args.addAll(List.of("--max-replicas", String.valueOf(maxReplicas)));
             }
@@ -169,7 +173,7 @@ public final class PreviewJob {
         List<Pod> finished = pods.stream()
                 .filter(p -> p.getMetadata().getLabels() != null
                         && RewriteJobNames.ROLE_PREVIEW.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
-                .filter(RewriteJobReconciler::terminated)
+                .filter(ClusterReadings::podTerminated)
                 .sorted(ClusterReadings.newestFirst())
                 .toList();
         Summary summary = state == ClusterReadings.HelperState.SUCCEEDED ? finished.stream()

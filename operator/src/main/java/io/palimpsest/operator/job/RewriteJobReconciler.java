@@ -15,7 +15,9 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -23,64 +25,98 @@ import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
+import io.palimpsest.operator.job.observe.AttemptCharges;
+import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.Observation;
+import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.WorkerStarts;
+import io.palimpsest.operator.job.progress.LiveProgress;
+import io.palimpsest.operator.job.progress.WorkerProgressScraper;
+import io.palimpsest.operator.job.ranges.CompactRanges;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.resources.OwnedResources;
+import io.palimpsest.operator.job.resources.PlannerJob;
+import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
+import io.palimpsest.operator.job.resources.TallyJob;
+import io.palimpsest.operator.job.resources.WorkerJob;
+import io.palimpsest.operator.job.resources.WorkerJobLimits;
+import io.palimpsest.operator.job.status.JobConditions;
+import io.palimpsest.operator.job.status.JobStatusFolder;
+import io.palimpsest.operator.job.status.PhaseEvents;
+import io.palimpsest.operator.job.status.ShardFailureEvents;
+import io.palimpsest.operator.metrics.JobMetrics;
+import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.operator.status.Rfc3339;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Orchestrates a RewriteJob: observe (informer caches only) -> validate -> decide the phase ->
- * act on the owned objects -> one status patch at the end, only when it changed. The decisions
- * are in {@link JobPhaseMachine}, {@link JobStatusFolder}, {@link ParallelismPolicy} and
- * {@link SpecValidator}; the objects are built by {@link ResolvedJobConfigMap},
- * {@link PlannerJob}, {@link WorkerJob} and {@link TallyJob}.
+ * Orchestrates a RewriteJob in four steps: observe (informer caches only, and the values derived
+ * from them: the folded status, parallelism, the desired ConfigMap) -> decide ({@link JobDecider},
+ * pure: phase, reason, actions, when to look again) -> act (each action one call through
+ * {@link OwnedResources}) -> record (status built, one write only when it changed, events,
+ * metrics). The objects are built by {@link ResolvedJobConfigMap}, {@link PlannerJob},
+ * {@link WorkerJob}, {@link TallyJob} and {@link PreviewJob}.
  */
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
-    static final String BY_MODEL = "byModel";
 
-    @Inject
-    Clock clock;
-    @Inject
-    ConditionAggregator conditions;
-    @Inject
-    JobSettings settings;
-    @Inject
-    PalimpsestConfig config;
-    /** Live progress: running shards' readings, kept by the scraper outside reconcile. Null when built by hand (tests). */
-    @Inject
-    io.palimpsest.operator.job.progress.LiveProgress liveProgress;
-    @Inject
-    io.palimpsest.operator.job.progress.WorkerProgressScraper progressScraper;
-    @Inject
-    io.palimpsest.operator.metrics.JobMetrics jobMetrics;
-    /** The model's pods as the autoscaler sees them: their load times, for the preview's estimate. Null when built by hand (tests). */
-    @Inject
-    io.palimpsest.operator.model.autoscale.PodAddressResolver modelPods;
+    private final Clock clock;
+    private final ConditionAggregator conditions;
+    private final JobSettings settings;
+    private final PalimpsestConfig config;
+    /** Live progress: running shards' readings, kept by the scraper outside reconcile. */
+    private final LiveProgress liveProgress;
+    private final WorkerProgressScraper progressScraper;
+    private final JobMetrics jobMetrics;
+    /** The model's pods as the autoscaler sees them: their load times, for the preview's estimate. */
+    private final PodAddressResolver modelPods;
+    private final StatusWriter statusWriter;
 
     private InformerEventSource<Job, RewriteJob> jobs;
     /** How long worker pods took to start, kept from every job's finished pods: for the previews of later jobs. */
     private final WorkerStarts workerStarts = new WorkerStarts();
     /** Enough for the cluster's terminated-pod GC threshold (12,500) several times over. */
     private final PodReadings podReadings = new PodReadings(50_000);
-    StatusWriter statusWriter = RewriteJobReconciler::replaceStatus;
+
+    @Inject
+    public RewriteJobReconciler(Clock clock, ConditionAggregator conditions, JobSettings settings, PalimpsestConfig config,
+                                LiveProgress liveProgress, WorkerProgressScraper progressScraper, JobMetrics jobMetrics,
+                                PodAddressResolver modelPods) {
+        this(clock, conditions, settings, config, liveProgress, progressScraper, jobMetrics, modelPods,
+                RewriteJobReconciler::replaceStatus);
+    }
+
+    /** @param statusWriter how the one status write of a reconcile is made (tests write without the framework) */
+    RewriteJobReconciler(Clock clock, ConditionAggregator conditions, JobSettings settings, PalimpsestConfig config,
+                         LiveProgress liveProgress, WorkerProgressScraper progressScraper, JobMetrics jobMetrics,
+                         PodAddressResolver modelPods, StatusWriter statusWriter) {
+        this.clock = clock;
+        this.conditions = conditions;
+        this.settings = settings;
+        this.config = config;
+        this.liveProgress = liveProgress;
+        this.progressScraper = progressScraper;
+        this.jobMetrics = jobMetrics;
+        this.modelPods = modelPods;
+        this.statusWriter = statusWriter;
+    }
 
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
-        primaries.addIndexer(BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
-                : List.of(modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
+        primaries.addIndexer(Observation.BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
+                : List.of(Observation.modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
 
         jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, RewriteJob.class)
                 .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
@@ -91,53 +127,70 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 .withLabelSelector(RewriteJobNames.JOB_LABEL)
                 .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
                         p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL), p.getMetadata().getNamespace())))
-                .withOnAddFilter(RewriteJobReconciler::terminated)
-                .withOnUpdateFilter((now, before) -> terminated(now) && !terminated(before))
+                .withOnAddFilter(ClusterReadings::podTerminated)
+                .withOnUpdateFilter((now, before) -> ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
                 .build(), context);
         var models = new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
-                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(BY_MODEL,
-                                modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
+                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(Observation.BY_MODEL,
+                                Observation.modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .withPrimaryToSecondaryMapper((RewriteJob j) -> j.getSpec() == null || j.getSpec().getModelRef() == null ? Set.of()
                         : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
                 .build(), context);
-        if (progressScraper != null) {
-            progressScraper.watch(() -> pods.list(p -> true).toList(),
-                    () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
-            return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
-        }
-        return List.of(jobs, configMaps, pods, models);
+        progressScraper.watch(() -> pods.list(p -> true).toList(),
+                () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
+        return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
     }
 
     @Override
     public UpdateControl<RewriteJob> reconcile(RewriteJob job, Context<RewriteJob> context) {
+        Instant now = clock.instant();
+        Observed seen = observe(job, context, now);
+        JobDecider.Decision decision = JobDecider.decide(seen.facts());
+        String refusal = null;
+        try {
+            act(job, decision, seen.cluster(), new OwnedResources(context.getClient(), job));
+        } catch (OwnedResources.Rejected r) {
+            // The same object would be refused again: end the job with the server's reason, never loop on it.
+            decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
+            refusal = r.getMessage();
+        }
+        record(job, context, seen, decision, refusal, now);
+        UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
+        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+    }
+
+    /**
+     * What one reconcile saw and derived: the cluster as read, the status folded from it (the
+     * record step completes it), the spec's violations, the preview's state, and the decider's input.
+     */
+    private record Observed(Observation cluster, RewriteJobStatus previous, RewriteJobStatus next, boolean folded,
+                            List<SpecValidator.Violation> violations, List<FinishedPod> finishedWorkerPods,
+                            PreviewJob.Reading preview, JobDecider.Facts facts) {
+    }
+
+    private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
         RewriteJobStatus previous = job.getStatus();
         JobPhase recorded = previous == null ? null : previous.getPhase();
-        String recordedReason = phaseReason(previous);
-        long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
-        // A finished job's numbers are final; only its description may still sharpen (a failed pod seen late).
-        boolean finished = recorded != null && recorded.isTerminal() && !JobReasons.INVALID_SPEC.equals(recordedReason);
+        JobReason recordedReason = JobReason.parse(phaseReason(previous));
+        boolean finished = JobPhaseMachine.finished(recorded, recordedReason);
 
         Observation seen = Observation.of(job, context, settings);
         workerStarts.record(job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        Instant now = clock.instant();
-        OwnedResources owned = new OwnedResources(context.getClient(), job);
+        List<SpecValidator.Violation> violations = JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
+        List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
-        boolean notStarted = recorded == null || recorded == JobPhase.Pending
-                || (recorded == JobPhase.Failed && JobReasons.INVALID_SPEC.equals(recordedReason));
-        List<SpecValidator.Violation> violations = notStarted ? validate(job) : List.of();
-
-        // Shards and documents.
+        // Shards and documents: a finished job's numbers are final.
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
         JobStatusFolder.Result fold = shards == null || finished ? null
-                : folder.fold(previous, shards, seen.worker(), seen.finishedWorkerPods(podReadings),
-                liveProgress == null ? java.util.Map.of() : liveProgress.of(ResourceID.fromResource(job)));
+                : folder.fold(previous, shards, seen.worker(), finishedPods, liveProgress.of(ResourceID.fromResource(job)));
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
         // Exact totals from the receipts when summaries went missing.
         JobPhaseMachine.TallyState tally = JobPhaseMachine.TallyState.NOT_NEEDED;
+        boolean tallyResultGone = false;
         if (fold != null && seen.worker().state().allShardsSettled() && !fold.uncounted().isEmpty()) {
             tally = switch (seen.tallyState()) {
                 case ABSENT -> JobPhaseMachine.TallyState.PENDING;
@@ -147,11 +200,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             };
             if (seen.tally() != null) {
                 next = folder.applyTally(next, seen.tally(), seen.worker().completed());
-            } else if (seen.tallyState() == ClusterReadings.HelperState.SUCCEEDED) {
-                owned.delete(seen.tallyJob()); // its pod is gone with the result: run it again
+            } else {
+                tallyResultGone = seen.tallyState() == ClusterReadings.HelperState.SUCCEEDED;
             }
         }
-
         if (preview.summary() != null && next.getEstimate() == null) {
             next.setEstimate(PreviewJob.estimate(job, preview.summary()));
         }
@@ -159,67 +211,101 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
         // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait for.
         boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
-        Decision decision = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(recorded, recordedReason,
-                violations.isEmpty(), modelFound, seen.plannerState(), shards, seen.worker().state(), suspend, tally));
-        if (!finished) {
-            decision = ModelRefusals.refine(decision, seen.finishedWorkerPods(podReadings));
-        }
+        JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(recorded, recordedReason, violations.isEmpty(), modelFound,
+                seen.plannerState(), shards, seen.worker().state(), suspend, tally);
 
-        Duration recheck;
-        String rejection = null;
-        try {
-            recheck = act(job, decision, seen, shards, next, tally, owned, now);
-            if (PreviewJob.due(job, decision.phase(), previous, preview, seen.readyReplicas() > 0)) {
-                var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
-                created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
-                        seen.model(), seen.modelApiKey(), settings, previewInputs(job, seen))));
-            }
-        } catch (OwnedResources.Rejected r) {
-            // The same object would be refused again: end the job with the server's reason, never loop on it.
-            decision = new Decision(JobPhase.Failed, r.reason());
-            rejection = r.getMessage();
-            recheck = null;
+        // What the owned objects should be; only for a job that may run (its spec resolves).
+        ConfigMap desiredConfigMap = null;
+        String tooLarge = null;
+        List<Pod> pastTheCap = List.of();
+        if (!finished && violations.isEmpty()) {
+            ConfigMap existing = seen.configMap();
+            RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
+            AttemptLedger ledger = AttemptCharges.ledger(finishedPods, counted::contains, WorkerJob.attemptsPerShard(job),
+                    settings.modelUnreachableRetries(), ResolvedJobConfigMap.ledgerOf(existing), now);
+            desiredConfigMap = existing != null && !modelFound
+                    ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
+                    : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
+            tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
+            pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }
+        JobDecider.Parallelism parallelism = shards == null || finished ? new JobDecider.Parallelism(0, 0)
+                : new JobDecider.Parallelism(parallelism(job, seen, shards, next, false, modelFound),
+                parallelism(job, seen, shards, next, true, modelFound));
+        String workerJobRefusal = shards == null ? null : workerJobRefusal(job, WorkerJobLimits.plan(shards,
+                job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).violations());
+        Job worker = seen.workerJob();
+        Instant tallyDue = seen.worker().finishedAt() == null ? now : seen.worker().finishedAt().plus(settings.tallyGrace());
 
-        String recipeHash = JobResolver.recipeHash(job.getSpec());
+        JobDecider.Facts facts = new JobDecider.Facts(phase, finishedPods,
+                seen.plannerJob() != null, seen.plannedShardsUnrecorded(),
+                worker != null, worker == null ? null : worker.getSpec().getParallelism(),
+                worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()), job.getSpec().getQueueName() != null,
+                parallelism, workerJobRefusal, seen.configMap(), desiredConfigMap, tooLarge, pastTheCap,
+                tallyResultGone, tallyDue, PreviewJob.due(job, JobPhase.Suspended, previous, preview, seen.readyReplicas() > 0), now);
+        return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
+    }
+
+    /**
+     * The worker Job's parallelism. The model deleted under a running job: no worker runs until it
+     * is back. Workers would only fail to reach it and spend the shards' retries; stopped by the
+     * scale-in they are not charged.
+     */
+    private int parallelism(RewriteJob job, Observation seen, long shards, RewriteJobStatus next, boolean suspend, boolean modelFound) {
+        if (!modelFound) {
+            return 0;
+        }
+        ParallelismPolicy policy = policy();
+        return Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
+                ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
+                : policy.parallelism(seen.demand(job, suspend, next)));
+    }
+
+    /** Completes the folded status with the decision, writes it once if it changed, and tells events and metrics. */
+    private void record(RewriteJob job, Context<RewriteJob> context, Observed seen, JobDecider.Decision decision, String refusal,
+                        Instant now) {
+        RewriteJobStatus previous = seen.previous();
+        RewriteJobStatus next = seen.next();
+        JobPhase recorded = previous == null ? null : previous.getPhase();
+        long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
         next.setPhase(decision.phase());
-        next.setRecipeHash(recipeHash);
+        next.setRecipeHash(JobResolver.recipeHash(job.getSpec()));
         next.setObservedGeneration(generation);
-        if (next.getStartTime() == null && seen.workerJob() != null) {
-            next.setStartTime(seen.workerJob().getMetadata().getCreationTimestamp());
+        if (next.getStartTime() == null && seen.cluster().workerJob() != null) {
+            next.setStartTime(seen.cluster().workerJob().getMetadata().getCreationTimestamp());
         }
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
-            next.setCompletionTime(rfc3339(now));
+            next.setCompletionTime(Rfc3339.format(now));
         }
-        String message = rejection != null ? rejection : JobReasons.MODEL_CONFIG.equals(decision.reason())
-                ? modelRefusal(previous, seen) : message(job, decision, violations, seen);
-        next.setConditions(JobConditions.build(conditions, next, generation, decision, message,
-                tally == JobPhaseMachine.TallyState.FAILED));
-        var previewed = PreviewJob.condition(conditions, job, next, generation, previous, preview);
+        JobDecider.Fail failure = decision.failure();
+        String message = refusal != null ? refusal
+                : failure != null ? failure.message()
+                : decision.reason() == JobReason.ModelConfig ? modelRefusal(previous, seen.finishedWorkerPods())
+                : message(job, decision.reason(), seen.violations(), seen.cluster());
+        next.setConditions(JobConditions.build(conditions, next, generation, decision.state(), message,
+                seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED));
+        var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
             next.getConditions().add(previewed);
         }
 
         if (decision.phase() != recorded) {
-            PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
+            PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(),
+                    decision.reason() == null ? null : decision.reason().name(), message, now);
         }
-        if (fold != null) {
+        if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
         }
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
         }
-        if (jobMetrics != null) {
-            jobMetrics.observed(ResourceID.fromResource(job),
-                    job.getSpec() == null || job.getSpec().getModelRef() == null ? "" : job.getSpec().getModelRef().getName(), next);
-        }
-        UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        return recheck == null ? control : control.rescheduleAfter(recheck);
+        jobMetrics.observed(ResourceID.fromResource(job),
+                job.getSpec() == null || job.getSpec().getModelRef() == null ? "" : job.getSpec().getModelRef().getName(), next);
     }
 
     /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
     private List<SpecValidator.Violation> validate(RewriteJob job) {
-        List<SpecValidator.Violation> out = new java.util.ArrayList<>(SpecValidator.validate(job));
+        List<SpecValidator.Violation> out = new ArrayList<>(SpecValidator.validate(job));
         out.addAll(AdmissionPolicy.from(config.policy()).check(job));
         return out;
     }
@@ -242,63 +328,45 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         });
     }
 
-    /** Brings the owned objects to what the phase needs; returns when to look again, if time alone changes anything. */
-    private Duration act(RewriteJob job, Decision decision, Observation seen, Long shards, RewriteJobStatus next,
-                         JobPhaseMachine.TallyState tally, OwnedResources owned, Instant now) {
-        JobPhase phase = decision.phase();
-        if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
-            return null;
-        }
-        String image = job.getSpec().getWorkers() != null && job.getSpec().getWorkers().getImage() != null
-                ? job.getSpec().getWorkers().getImage() : config.worker().image();
-        Duration capCheck = ensureConfigMap(job, seen, owned, now);
-        if (phase == JobPhase.Planning) {
-            if (seen.plannerJob() == null) {
-                created(job, owned.create(PlannerJob.desired(job, image, settings, seen.fleetWorkers(job, policy()))));
-            } else if (seen.plannerState() == JobPhaseMachine.PlannerState.NOT_STARTED) {
-                owned.delete(seen.plannerJob()); // finished, but its pod and the count are gone: plan again
-            }
-            return capCheck;
-        }
-        if (seen.plannerJob() != null && seen.plannedShardsUnrecorded()) {
-            owned.mergePatch(seen.plannerJob(), "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION
-                    + "\":\"" + shards + "\"}}}");
-        }
-        boolean suspend = phase == JobPhase.Suspended;
-        ParallelismPolicy policy = policy();
-        // The model deleted under a running job: no worker runs until it is back. Workers would only
-        // fail to reach it and spend the shards' retries; stopped by the scale-in they are not charged.
-        boolean modelGone = job.getSpec().getModelRef() != null && seen.model() == null;
-        int parallelism = modelGone ? 0 : Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
-                ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
-                : policy.parallelism(seen.demand(job, suspend, next)));
-        Job worker = seen.workerJob();
-        if (worker == null && !seen.worker().state().isFinished()) {
-            boolean queued = job.getSpec().getQueueName() != null; // Kueue admits by unsuspending
-            refuseBeyondLimits(job, WorkerJobLimits.plan(shards,
-                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).violations());
-            Job desired = WorkerJob.desired(job, shards, parallelism, suspend || queued, image, seen.modelApiKey(), settings);
-            refuseBeyondLimits(job, WorkerJobLimits.check(desired.getSpec()));
-            created(job, owned.create(desired));
-        } else if (worker != null && !seen.worker().state().isFinished()) {
-            boolean kueueOwnsResume = job.getSpec().getQueueName() != null && !suspend;
-            boolean suspendedNow = Boolean.TRUE.equals(worker.getSpec().getSuspend());
-            Boolean suspendPatch = kueueOwnsResume || suspendedNow == suspend ? null : suspend;
-            boolean parallelismChanged = !Objects.equals(worker.getSpec().getParallelism(), parallelism);
-            if (suspendPatch != null || parallelismChanged) {
-                owned.mergePatch(worker, "{\"spec\":{\"parallelism\":" + parallelism
-                        + (suspendPatch == null ? "" : ",\"suspend\":" + suspendPatch) + "}}");
+    /** Each action is one call; the objects are built here, from the job and what was observed. */
+    private void act(RewriteJob job, JobDecider.Decision decision, Observation seen, OwnedResources owned) {
+        for (JobDecider.Action action : decision.actions()) {
+            if (action instanceof JobDecider.CreateConfigMap a) {
+                owned.create(a.desired());
+            } else if (action instanceof JobDecider.ReplaceConfigMap a) {
+                owned.replace(a.existing(), a.desired());
+            } else if (action instanceof JobDecider.DeletePod a) {
+                owned.delete(a.pod());
+            } else if (action instanceof JobDecider.CreatePlanner) {
+                created(job, owned.create(PlannerJob.desired(job, image(job), settings, seen.fleetWorkers(job, policy()))));
+            } else if (action instanceof JobDecider.Replan) {
+                owned.delete(seen.plannerJob());
+            } else if (action instanceof JobDecider.RecordShardCount a) {
+                owned.mergePatch(seen.plannerJob(), "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION
+                        + "\":\"" + a.shards() + "\"}}}");
+            } else if (action instanceof JobDecider.CreateWorker a) {
+                Job desired = WorkerJob.desired(job, a.shards(), a.parallelism(), a.suspended(), image(job), seen.modelApiKey(), settings);
+                // The last look before it is sent: the rendered spec against the API server's rules.
+                String refusal = workerJobRefusal(job, WorkerJobLimits.check(desired.getSpec()));
+                if (refusal != null) {
+                    throw new OwnedResources.Rejected(JobReason.InvalidWorkerJob, refusal);
+                }
+                created(job, owned.create(desired));
+            } else if (action instanceof JobDecider.PatchWorker a) {
+                owned.mergePatch(seen.workerJob(), "{\"spec\":{\"parallelism\":" + a.parallelism()
+                        + (a.suspend() == null ? "" : ",\"suspend\":" + a.suspend()) + "}}");
+            } else if (action instanceof JobDecider.RerunTally) {
+                owned.delete(seen.tallyJob());
+            } else if (action instanceof JobDecider.CreateTally) {
+                created(job, owned.create(TallyJob.desired(job, image(job), settings)));
+            } else if (action instanceof JobDecider.CreatePreview) {
+                var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
+                created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
+                        seen.model(), seen.modelApiKey(), settings, previewInputs(job, seen))));
+            } else if (!(action instanceof JobDecider.Fail)) { // a refusal is recorded, not sent
+                throw new IllegalStateException("no call for " + action);
             }
         }
-        if (tally == JobPhaseMachine.TallyState.PENDING) {
-            Instant due = seen.worker().finishedAt() == null ? now : seen.worker().finishedAt().plus(settings.tallyGrace());
-            if (!now.isBefore(due)) {
-                created(job, owned.create(TallyJob.desired(job, image, settings)));
-            } else {
-                return capCheck != null ? capCheck : Duration.between(now, due).plusSeconds(1);
-            }
-        }
-        return capCheck;
     }
 
     /**
@@ -307,8 +375,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
      * else from the namespace's earlier jobs' ones, and the planner's shards.
      */
     private PreviewJob.Inputs previewInputs(RewriteJob job, Observation seen) {
-        var load = modelPods == null || seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
-        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(RewriteJobReconciler::terminated).toList(),
+        var load = seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
+        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(ClusterReadings::podTerminated).toList(),
                 p -> podReadings.finishedPod(p, RangeSet.empty())).orElse(null);
         return new PreviewJob.Inputs(load, start, seen.shards());
     }
@@ -323,37 +391,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? job.getSpec().getWorkers().getImage() : config.worker().image();
     }
 
-    /** A worker Job the API server would refuse is not sent: the job ends with the rules it breaks. */
-    private static void refuseBeyondLimits(RewriteJob job, List<SpecValidator.Violation> violations) {
-        if (!violations.isEmpty()) {
-            throw new OwnedResources.Rejected(JobReasons.INVALID_WORKER_JOB, "the worker Job " + RewriteJobNames.workerJob(job)
-                    + " would be refused by the API server: " + SpecValidator.describe(violations));
-        }
-    }
-
-    /** Returns when to look again for a pod past the attempts cap that is not running yet, or null. */
-    private Duration ensureConfigMap(RewriteJob job, Observation seen, OwnedResources owned, Instant now) {
-        ConfigMap existing = seen.configMap();
-        // Written before any resume or scale-out below, so the pods those start read the current ledger.
-        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
-        AttemptLedger ledger = AttemptCharges.ledger(seen.finishedWorkerPods(podReadings), counted::contains,
-                WorkerJob.attemptsPerShard(job), settings.modelUnreachableRetries(), ResolvedJobConfigMap.ledgerOf(existing), now);
-        ConfigMap desired = existing != null && seen.model() == null && job.getSpec().getModelRef() != null
-                ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
-                : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
-        var tooLarge = ResolvedJobConfigMap.tooLarge(job, desired);
-        if (tooLarge.isPresent()) {
-            // The API server would refuse every create and update of it: end the job, do not loop on it.
-            throw new OwnedResources.Rejected(JobReasons.RESOLVED_JOB_TOO_LARGE, tooLarge.get());
-        }
-        if (existing == null) {
-            owned.create(desired);
-        } else if (!Objects.equals(existing.getData(), desired.getData())) {
-            owned.replace(existing, desired);
-        }
-        List<Pod> pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
-        pastTheCap.stream().filter(AttemptCharges::running).forEach(owned::delete);
-        return pastTheCap.stream().anyMatch(p -> !AttemptCharges.running(p)) ? Duration.ofSeconds(1) : null;
+    /** Why the API server would refuse the worker Job with these violations, or null for none. */
+    private static String workerJobRefusal(RewriteJob job, List<SpecValidator.Violation> violations) {
+        return violations.isEmpty() ? null : "the worker Job " + RewriteJobNames.workerJob(job)
+                + " would be refused by the API server: " + SpecValidator.describe(violations);
     }
 
     /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */
@@ -363,31 +404,33 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private static String message(RewriteJob job, Decision decision, List<SpecValidator.Violation> violations, Observation seen) {
-        return switch (decision.reason() == null ? "" : decision.reason()) {
-            case JobReasons.INVALID_SPEC -> violations.isEmpty() ? null : SpecValidator.describe(violations);
-            case JobReasons.MODEL_NOT_FOUND -> "RewriterModel '" + job.getSpec().getModelRef().getName()
+    private static String message(RewriteJob job, JobReason reason, List<SpecValidator.Violation> violations, Observation seen) {
+        if (reason == null) {
+            return null;
+        }
+        return switch (reason) {
+            case InvalidSpec -> violations.isEmpty() ? null : SpecValidator.describe(violations);
+            case ModelNotFound -> "RewriterModel '" + job.getSpec().getModelRef().getName()
                     + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
-            case JobReasons.PLANNING_FAILED -> seen.plannerFailure() != null ? "the planner Job failed: " + seen.plannerFailure()
+            case PlanningFailed -> seen.plannerFailure() != null ? "the planner Job failed: " + seen.plannerFailure()
                     : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
-            case JobReasons.TOO_MANY_FAILED_SHARDS -> "more shards failed than retry.maxFailedShards allows";
+            case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
             // Recorded with the refusal itself; later reconciles keep it.
-            case JobReasons.REJECTED_BY_API_SERVER, JobReasons.INVALID_WORKER_JOB, JobReasons.RESOLVED_JOB_TOO_LARGE -> {
+            case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
                 var recorded = job.getStatus() == null ? null
-                        : ConditionAggregator.find(job.getStatus().getConditions(), io.palimpsest.api.common.Conditions.FAILED);
+                        : ConditionAggregator.find(job.getStatus().getConditions(), Conditions.FAILED);
                 yield recorded == null ? null : recorded.getMessage();
             }
-            case JobReasons.RUNNING -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
+            case Running -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
                     job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).derived();
             default -> null;
         };
     }
 
     /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */
-    private String modelRefusal(RewriteJobStatus previous, Observation seen) {
-        return ModelRefusals.message(seen.finishedWorkerPods(podReadings)).orElseGet(() -> {
-            var failed = previous == null ? null : ConditionAggregator.find(previous.getConditions(),
-                    io.palimpsest.api.common.Conditions.FAILED);
+    private static String modelRefusal(RewriteJobStatus previous, List<FinishedPod> finishedWorkerPods) {
+        return ModelRefusals.message(finishedWorkerPods).orElseGet(() -> {
+            var failed = previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.FAILED);
             return failed == null || failed.getMessage() == null || failed.getMessage().isEmpty()
                     ? "the model refused the job's requests" : failed.getMessage();
         });
@@ -397,23 +440,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (status == null || status.getPhase() == null) {
             return null;
         }
-        String type = status.getPhase() == JobPhase.Failed ? io.palimpsest.api.common.Conditions.FAILED
-                : status.getPhase() == JobPhase.Succeeded ? io.palimpsest.api.common.Conditions.COMPLETE
-                : io.palimpsest.api.common.Conditions.READY;
+        String type = status.getPhase() == JobPhase.Failed ? Conditions.FAILED
+                : status.getPhase() == JobPhase.Succeeded ? Conditions.COMPLETE
+                : Conditions.READY;
         var c = ConditionAggregator.find(status.getConditions(), type);
         return c == null ? null : c.getReason();
     }
 
-    static boolean terminated(Pod pod) {
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
-    }
-
-    static String modelKey(String namespace, String name) {
-        return namespace + "/" + name;
-    }
-
-    private static String rfc3339(Instant t) {
-        return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
-    }
 }

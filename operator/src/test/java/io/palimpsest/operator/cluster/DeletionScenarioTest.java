@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -195,7 +196,7 @@ class DeletionScenarioTest {
             s.client.resource(other).create();
             RewriteJob refused = s.awaitPhase(name + "-other", JobPhase.Failed, Duration.ofSeconds(120));
             var failed = ConditionAggregator.find(refused.getStatus().getConditions(), Conditions.FAILED);
-            assertEquals(Conditions.REASON_PLANNING_FAILED, failed.getReason(), failed.toString());
+            assertEquals(JobReason.PlanningFailed.name(), failed.getReason(), failed.toString());
             assertTrue(failed.getMessage().contains("recipe drift"), failed.getMessage());
             assertEquals(stored, files(output), "the refused job wrote nothing");
             s.client.resource(refused).delete();
@@ -477,14 +478,7 @@ class DeletionScenarioTest {
                 .withUserAgent(FRESH_AGENT).build()).build();
         Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true)
                 .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
-        RewriteJobReconciler bean = bean(RewriteJobReconciler.class);
-        RewriteJobReconciler jobs = new RewriteJobReconciler();
-        for (Field f : RewriteJobReconciler.class.getDeclaredFields()) {
-            if (f.isAnnotationPresent(Inject.class)) {
-                f.setAccessible(true);
-                f.set(jobs, f.get(bean));
-            }
-        }
+        RewriteJobReconciler jobs = Scenario.freshJobReconciler();
         RewriterModelReconciler models = new RewriterModelReconciler(bean(PalimpsestConfig.class), bean(MetricsScraper.class),
                 bean(ModelObservations.class), bean(RemainingWorkSource.class), bean(ConditionAggregator.class), bean(ModelEvents.class),
                 bean(ModelMetrics.class), bean(Clock.class));

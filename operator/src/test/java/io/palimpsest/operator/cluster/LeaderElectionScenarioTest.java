@@ -14,8 +14,6 @@ import io.palimpsest.operator.LeaderElection;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.RewriteJobReconciler;
 import io.palimpsest.sim.SimConfig;
-import io.quarkus.arc.Arc;
-import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -24,7 +22,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -181,14 +178,7 @@ class LeaderElectionScenarioTest {
         Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true)
                 .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withLeaderElectionConfiguration(LeaderElection.configuration(config.leaderElection(), "operator-b")));
-        RewriteJobReconciler bean = ClientProxy.unwrap(Arc.container().instance(RewriteJobReconciler.class).get());
-        RewriteJobReconciler fresh = new RewriteJobReconciler();
-        for (Field f : RewriteJobReconciler.class.getDeclaredFields()) {
-            if (f.isAnnotationPresent(Inject.class)) {
-                f.setAccessible(true);
-                f.set(fresh, f.get(bean));
-            }
-        }
+        RewriteJobReconciler fresh = Scenario.freshJobReconciler();
         operator.register(fresh);
         operator.start();
         return operator;

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -71,7 +72,7 @@ class PlanningFailedScenarioTest {
     private static String awaitPlanningFailed(Scenario s, String name) {
         RewriteJob failed = s.awaitPhase(name, JobPhase.Failed, Duration.ofSeconds(90));
         var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
-        assertEquals(Conditions.REASON_PLANNING_FAILED, condition.getReason(), condition.toString());
+        assertEquals(JobReason.PlanningFailed.name(), condition.getReason(), condition.toString());
         assertNull(s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName(RewriteJobNames.workerJob(failed)).get(),
                 "no worker Job for " + name);
         List<Pod> planners = s.client.pods().inNamespace(Scenario.NS)

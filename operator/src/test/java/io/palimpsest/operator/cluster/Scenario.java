@@ -5,7 +5,17 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.RewriteJobReconciler;
+import io.palimpsest.operator.job.progress.LiveProgress;
+import io.palimpsest.operator.job.progress.WorkerProgressScraper;
+import io.palimpsest.operator.metrics.JobMetrics;
+import io.palimpsest.operator.model.autoscale.PodAddressResolver;
+import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.SimConfig;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ClientProxy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +24,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -63,6 +74,17 @@ final class Scenario implements AutoCloseable {
                 cluster.services()::rewriteHosts, work.resolve("cluster").resolve("volumes"));
         holder[0] = workers;
         this.client = cluster.client();
+    }
+
+    /** A second RewriteJob reconciler wired with the application's beans, as another operator instance has it. */
+    static RewriteJobReconciler freshJobReconciler() {
+        return new RewriteJobReconciler(bean(Clock.class), bean(ConditionAggregator.class), bean(JobSettings.class),
+                bean(PalimpsestConfig.class), bean(LiveProgress.class), bean(WorkerProgressScraper.class), bean(JobMetrics.class),
+                bean(PodAddressResolver.class));
+    }
+
+    private static <T> T bean(Class<T> type) {
+        return ClientProxy.unwrap(Arc.container().instance(type).get());
     }
 
     /** A client of its own to the server {@code other} talks to. */

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.job.ranges.RangeSet;
 
 import java.time.Instant;
 import java.util.HashMap;

@@ -1,10 +1,12 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.JobPhaseMachine.Inputs;
 import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -51,8 +53,8 @@ class JobPhaseMachineTest {
             "Failed    | InvalidSpec     | true  | true  | NOT_STARTED | -      | ABSENT                      | false   | NOT_NEEDED  | Planning  | Planning",
             "Failed    | PlanningFailed  | true  | true  | FAILED      | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | PlanningFailed",
     })
-    void step(JobPhase phase, String reason, boolean valid, boolean model, PlannerState planner, Long shards,
-              WorkerJobView.State worker, boolean suspend, TallyState tally, JobPhase next, String nextReason) {
+    void step(JobPhase phase, JobReason reason, boolean valid, boolean model, PlannerState planner, Long shards,
+              WorkerJobView.State worker, boolean suspend, TallyState tally, JobPhase next, JobReason nextReason) {
         Decision d = JobPhaseMachine.step(new Inputs(phase, reason, valid, model, planner, shards, worker, suspend, tally));
         assertEquals(new Decision(next, nextReason), d);
     }
@@ -62,17 +64,17 @@ class JobPhaseMachineTest {
     void settleWalksThroughPhasesTheClusterHasAlreadyPassed() {
         Inputs restarted = new Inputs(null, null, true, true, PlannerState.SUCCEEDED, 100L,
                 WorkerJobView.State.COMPLETE, false, TallyState.NOT_NEEDED);
-        assertEquals(new Decision(JobPhase.Succeeded, "AllShardsCommitted"), JobPhaseMachine.settle(restarted));
+        assertEquals(new Decision(JobPhase.Succeeded, JobReason.AllShardsCommitted), JobPhaseMachine.settle(restarted));
 
         Inputs suspended = new Inputs(JobPhase.Pending, null, true, true, PlannerState.SUCCEEDED, 100L,
                 WorkerJobView.State.RUNNING, true, TallyState.NOT_NEEDED);
-        assertEquals(new Decision(JobPhase.Suspended, "Suspended"), JobPhaseMachine.settle(suspended));
+        assertEquals(new Decision(JobPhase.Suspended, JobReason.Suspended), JobPhaseMachine.settle(suspended));
     }
 
     @Test
     void settleStopsWhereTheWorkIs() {
         Inputs fresh = new Inputs(null, null, true, true, PlannerState.NOT_STARTED, null,
                 WorkerJobView.State.ABSENT, false, TallyState.NOT_NEEDED);
-        assertEquals(new Decision(JobPhase.Planning, "Planning"), JobPhaseMachine.settle(fresh));
+        assertEquals(new Decision(JobPhase.Planning, JobReason.Planning), JobPhaseMachine.settle(fresh));
     }
 }

@@ -1,10 +1,11 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
+import io.palimpsest.operator.job.observe.FinishedPod;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -15,20 +16,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ModelRefusalsTest {
 
-    private static final Decision WORKER_FAILED = new Decision(JobPhase.Failed, JobReasons.WORKER_JOB_FAILED);
+    private static final Decision WORKER_FAILED = new Decision(JobPhase.Failed, JobReason.WorkerJobFailed);
 
     @Test
     void aFailedWorkerJobWithARefusingWorkerFailsWithModelConfigAndTheWorkersWords() {
         List<FinishedPod> pods = List.of(pod(2, 0, ShardSummary.Outcome.modelUnreachable, "down", 75),
                 pod(1, 0, ShardSummary.Outcome.modelConfig, "POST http://m:8000/v1/chat/completions answered HTTP 401", 78));
-        assertEquals(new Decision(JobPhase.Failed, JobReasons.MODEL_CONFIG), ModelRefusals.refine(WORKER_FAILED, pods));
+        assertEquals(new Decision(JobPhase.Failed, JobReason.ModelConfig), ModelRefusals.refine(WORKER_FAILED, pods));
         assertEquals(Optional.of("POST http://m:8000/v1/chat/completions answered HTTP 401"), ModelRefusals.message(pods));
     }
 
     @Test
     void withoutASummaryTheExitCodeAloneTellsIt() {
         FinishedPod crashed = new FinishedPod(0, 0, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "log tail", Instant.EPOCH);
-        assertEquals(JobReasons.MODEL_CONFIG, ModelRefusals.refine(WORKER_FAILED, List.of(crashed)).reason());
+        assertEquals(JobReason.ModelConfig, ModelRefusals.refine(WORKER_FAILED, List.of(crashed)).reason());
         assertEquals(Optional.of("log tail"), ModelRefusals.message(List.of(crashed)));
     }
 
@@ -36,7 +37,7 @@ class ModelRefusalsTest {
     void otherFailuresAndOtherDecisionsAreLeftAsTheyAre() {
         List<FinishedPod> unreachable = List.of(pod(0, 0, ShardSummary.Outcome.modelUnreachable, "down", 75));
         assertEquals(WORKER_FAILED, ModelRefusals.refine(WORKER_FAILED, unreachable));
-        Decision running = new Decision(JobPhase.Running, JobReasons.RUNNING);
+        Decision running = new Decision(JobPhase.Running, JobReason.Running);
         assertEquals(running, ModelRefusals.refine(running, List.of(pod(0, 0, ShardSummary.Outcome.modelConfig, "401", 78))));
         assertEquals(Optional.empty(), ModelRefusals.message(unreachable));
     }

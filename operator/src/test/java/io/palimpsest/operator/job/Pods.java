@@ -1,15 +1,16 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.job.observe.FinishedPod;
 
 import java.time.Instant;
 
 /** Builders of finished pods for fold tests. */
-final class Pods {
+public final class Pods {
     private Pods() {
     }
 
-    static ShardSummary summary(int shard, ShardSummary.Outcome outcome, long written) {
+    public static ShardSummary summary(int shard, ShardSummary.Outcome outcome, long written) {
         ShardSummary s = new ShardSummary();
         s.setShard(shard);
         s.setAttempt(1);
@@ -23,12 +24,12 @@ final class Pods {
         return s;
     }
 
-    static FinishedPod committed(int shard, long written) {
+    public static FinishedPod committed(int shard, long written) {
         return new FinishedPod(shard, 1, true, false, summary(shard, ShardSummary.Outcome.committed, written), 0, "Completed",
                 null, Instant.parse("2026-01-01T00:00:00Z").plusSeconds(shard));
     }
 
-    static FinishedPod failed(int shard, int attempt, Instant at) {
+    public static FinishedPod failed(int shard, int attempt, Instant at) {
         ShardSummary s = summary(shard, ShardSummary.Outcome.badData, 0);
         s.setAttempt(attempt);
         s.setReason("BadData");
@@ -36,11 +37,11 @@ final class Pods {
         return new FinishedPod(shard, attempt, false, false, s, 42, "Error", null, at);
     }
 
-    static FinishedPod oomKilled(int shard, int attempt, Instant at) {
+    public static FinishedPod oomKilled(int shard, int attempt, Instant at) {
         return new FinishedPod(shard, attempt, false, false, null, 137, "OOMKilled", null, at);
     }
 
-    static FinishedPod preempted(int shard, int attempt, Instant at) {
+    public static FinishedPod preempted(int shard, int attempt, Instant at) {
         return new FinishedPod(shard, attempt, false, true, null, 143, "Error", null, at);
     }
 }

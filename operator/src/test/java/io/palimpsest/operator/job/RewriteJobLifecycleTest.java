@@ -16,6 +16,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.job.resources.WorkerJobLimits;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** JobSettings with the defaults, and no grace before a tally (tests move the clock themselves). */
-class TestSettings implements JobSettings {
+public class TestSettings implements JobSettings {
     @Override
     public double headroom() {
         return 1.25;

@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
-import io.palimpsest.operator.job.JobConditions;
+import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.JobPhaseMachine.JobReasons;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
 import io.palimpsest.operator.model.WeightsState;
@@ -19,8 +19,6 @@ import io.palimpsest.operator.model.autoscale.EndpointHealth;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +62,9 @@ class RecordedStatusesTest {
             s.get("conditions").forEach(c -> jobReasons.add(c.get("reason").asText()));
         });
         assertEquals(names(JobPhase.values()), jobPhases, "a RewriteJob phase has no recorded status");
-        Set<String> missing = new TreeSet<>(constants(JobReasons.class));
+        Set<String> missing = new TreeSet<>(names(JobReason.values()));
         missing.removeAll(jobReasons);
-        assertTrue(missing.isEmpty(), "JobReasons without a recorded status: " + missing);
+        assertTrue(missing.isEmpty(), "JobReason constants without a recorded status: " + missing);
         Set<String> modelPhases = new TreeSet<>();
         models.values().forEach(s -> modelPhases.add(s.get("phase").asText()));
         assertEquals(names(ModelPhase.values()), modelPhases, "a RewriterModel phase has no recorded status");
@@ -85,42 +83,42 @@ class RecordedStatusesTest {
 
     private static Map<String, JsonNode> jobStatuses() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
-        out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReasons.MODEL_NOT_FOUND, null, 0, 0, false));
-        out.put("Planning/Planning", job(JobPhase.Planning, JobReasons.PLANNING, null, 0, 0, false));
-        out.put("Running/Running", job(JobPhase.Running, JobReasons.RUNNING, null, 1000, 0, false));
-        out.put("Running/Running, shards failed", job(JobPhase.Running, JobReasons.RUNNING, null, 1000, 2, false));
-        out.put("Running/ModelNotFound", job(JobPhase.Running, JobReasons.MODEL_NOT_FOUND, null, 1000, 0, false));
-        out.put("Running/Tallying", job(JobPhase.Running, JobReasons.TALLYING, null, 1000, 0, false));
-        out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReasons.SUSPENDED, null, 100, 0, false));
-        out.put("Succeeded/AllShardsCommitted", job(JobPhase.Succeeded, JobReasons.ALL_SHARDS_COMMITTED, null, 1000, 0, false));
-        out.put("Succeeded/ShardsFailed", job(JobPhase.Succeeded, JobReasons.SHARDS_FAILED, null, 1000, 2, false));
+        out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReason.ModelNotFound, null, 0, 0, false));
+        out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
+        out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
+        out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
+        out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
+        out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
+        out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReason.Suspended, null, 100, 0, false));
+        out.put("Succeeded/AllShardsCommitted", job(JobPhase.Succeeded, JobReason.AllShardsCommitted, null, 1000, 0, false));
+        out.put("Succeeded/ShardsFailed", job(JobPhase.Succeeded, JobReason.ShardsFailed, null, 1000, 2, false));
         out.put("Succeeded/AllShardsCommitted, tally failed",
-                job(JobPhase.Succeeded, JobReasons.ALL_SHARDS_COMMITTED, null, 1000, 0, true));
-        out.put("Failed/InvalidSpec", job(JobPhase.Failed, JobReasons.INVALID_SPEC,
+                job(JobPhase.Succeeded, JobReason.AllShardsCommitted, null, 1000, 0, true));
+        out.put("Failed/InvalidSpec", job(JobPhase.Failed, JobReason.InvalidSpec,
                 "spec.workers.parallelism: must be at least 1", 0, 0, false));
-        out.put("Failed/PlanningFailed", job(JobPhase.Failed, JobReasons.PLANNING_FAILED,
+        out.put("Failed/PlanningFailed", job(JobPhase.Failed, JobReason.PlanningFailed,
                 "the planner found no input file under s3://corpus/in/", 0, 0, false));
-        out.put("Failed/TooManyFailedShards", job(JobPhase.Failed, JobReasons.TOO_MANY_FAILED_SHARDS, null, 1000, 40, false));
-        out.put("Failed/WorkerJobFailed", job(JobPhase.Failed, JobReasons.WORKER_JOB_FAILED, null, 1000, 0, false));
-        out.put("Failed/ModelConfig", job(JobPhase.Failed, JobReasons.MODEL_CONFIG,
+        out.put("Failed/TooManyFailedShards", job(JobPhase.Failed, JobReason.TooManyFailedShards, null, 1000, 40, false));
+        out.put("Failed/WorkerJobFailed", job(JobPhase.Failed, JobReason.WorkerJobFailed, null, 1000, 0, false));
+        out.put("Failed/ModelConfig", job(JobPhase.Failed, JobReason.ModelConfig,
                 "the model refused every request the same way: HTTP 401", 1000, 0, false));
-        out.put("Failed/RejectedByApiServer", job(JobPhase.Failed, JobReasons.REJECTED_BY_API_SERVER,
+        out.put("Failed/RejectedByApiServer", job(JobPhase.Failed, JobReason.RejectedByApiServer,
                 "Job wiki-wrap-work: spec.template.spec.containers[0].resources: Invalid value", 0, 0, false));
-        out.put("Failed/InvalidWorkerJob", job(JobPhase.Failed, JobReasons.INVALID_WORKER_JOB,
+        out.put("Failed/InvalidWorkerJob", job(JobPhase.Failed, JobReason.InvalidWorkerJob,
                 "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs", 200000, 0, false));
-        out.put("Failed/ResolvedJobTooLarge", job(JobPhase.Failed, JobReasons.RESOLVED_JOB_TOO_LARGE,
+        out.put("Failed/ResolvedJobTooLarge", job(JobPhase.Failed, JobReason.ResolvedJobTooLarge,
                 "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", 0, 0, false));
         return out;
     }
 
-    private static JsonNode job(JobPhase phase, String reason, String message, long shards, long failed, boolean tallyFailed) {
+    private static JsonNode job(JobPhase phase, JobReason reason, String message, long shards, long failed, boolean tallyFailed) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
         if (shards > 0) {
-            long committed = phase == JobPhase.Succeeded || JobReasons.TALLYING.equals(reason) ? shards - failed : shards / 4;
+            long committed = phase == JobPhase.Succeeded || reason == JobReason.Tallying ? shards - failed : shards / 4;
             status.setShards(new RewriteJobStatus.ShardCounts(shards, committed, failed,
-                    phase == JobPhase.Running && !JobReasons.TALLYING.equals(reason) ? 10 : 0, shards - committed - failed));
+                    phase == JobPhase.Running && reason != JobReason.Tallying ? 10 : 0, shards - committed - failed));
             status.setProgress(committed + "/" + shards);
             if (failed > 0) {
                 status.setFailedShards(failed == 2 ? "17,42" : "0-" + (failed - 1));
@@ -182,20 +180,6 @@ class RecordedStatusesTest {
     private static Set<String> names(Enum<?>[] values) {
         Set<String> out = new TreeSet<>();
         Arrays.stream(values).forEach(v -> out.add(v.name()));
-        return out;
-    }
-
-    private static Set<String> constants(Class<?> type) {
-        Set<String> out = new TreeSet<>();
-        for (Field f : type.getDeclaredFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
-                try {
-                    out.add((String) f.get(null));
-                } catch (IllegalAccessException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
         return out;
     }
 

@@ -9,19 +9,22 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.operator.job.ClusterReadings;
-import io.palimpsest.operator.job.CompactRanges;
-import io.palimpsest.operator.job.FinishedPod;
-import io.palimpsest.operator.job.JobConditions;
 import io.palimpsest.operator.job.JobPhaseMachine;
-import io.palimpsest.operator.job.JobStatusFolder;
-import io.palimpsest.operator.job.PodReadings;
-import io.palimpsest.operator.job.RangeSet;
+import io.palimpsest.operator.job.Pods;
 import io.palimpsest.operator.job.RewriteJobNames;
-import io.palimpsest.operator.job.WorkerJobView;
+import io.palimpsest.operator.job.RewriteJobReconciler;
+import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.WorkerJobView;
 import io.palimpsest.operator.job.progress.ShardProgress;
+import io.palimpsest.operator.job.ranges.CompactRanges;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.status.JobConditions;
+import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.status.ConditionAggregator;
 
 import java.lang.management.ManagementFactory;
@@ -214,7 +217,7 @@ public final class StatusScaleBenchmark {
             }
             JobStatusFolder.Result r = folder.fold(status, SHARDS, view, pods, live);
             RewriteJobStatus next = r.status();
-            JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(JobPhase.Running, "Running", true, true,
+            JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(JobPhase.Running, JobReason.Running, true, true,
                     JobPhaseMachine.PlannerState.SUCCEEDED, (long) SHARDS, view.state(), false, JobPhaseMachine.TallyState.NOT_NEEDED));
             next.setPhase(d.phase());
             next.setRecipeHash("sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");

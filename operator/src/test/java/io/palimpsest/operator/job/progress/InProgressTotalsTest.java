@@ -1,6 +1,6 @@
 package io.palimpsest.operator.job.progress;
 
-import io.palimpsest.operator.job.RangeSet;
+import io.palimpsest.operator.job.ranges.RangeSet;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

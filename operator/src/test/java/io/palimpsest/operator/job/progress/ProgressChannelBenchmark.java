@@ -5,8 +5,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.palimpsest.operator.job.RangeSet;
 import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.metrics.JobMetrics;
 
 import java.lang.management.ManagementFactory;

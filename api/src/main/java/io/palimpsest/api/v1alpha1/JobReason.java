@@ -1,0 +1,57 @@
+package io.palimpsest.api.v1alpha1;
+
+/**
+ * The reasons a RewriteJob's conditions carry. {@link #name()} is the word written in the
+ * condition (CamelCase, as kstatus and {@link JobPhase} spell them): users, dashboards and the
+ * Argo CD health check read these strings, so a constant is never renamed.
+ */
+public enum JobReason {
+    /** The spec breaks a rule of SpecValidator or the cluster's admission policy. */
+    InvalidSpec,
+    /** The referenced RewriterModel does not exist (yet, or any more). */
+    ModelNotFound,
+    Planning,
+    PlanningFailed,
+    Running,
+    Suspended,
+    /** Every shard finished; the receipts are being summed for exact totals. */
+    Tallying,
+    AllShardsCommitted,
+    /** Finished: every shard committed or failed for good, within retry.maxFailedShards; also the Degraded reason. */
+    ShardsFailed,
+    TooManyFailedShards,
+    WorkerJobFailed,
+    /**
+     * The worker Job failed because the model refused every request the same way (credentials,
+     * model name): the worker exited 78 and the FailJob rule stopped the other shards. Also the
+     * reason of a shard failed that way.
+     */
+    ModelConfig,
+    /** Degraded: the receipts could not be summed; the totals count only the summaries seen. */
+    TallyFailed,
+    /** An object the job needs was refused by the API server (422): sending it again cannot help. */
+    RejectedByApiServer,
+    /** The worker Job would break the API server's limits on Indexed Jobs (WorkerJobLimits). */
+    InvalidWorkerJob,
+    /** The resolved job does not fit in its ConfigMap (1 MiB): the recipe is too large to run. */
+    ResolvedJobTooLarge,
+    /** Degraded is False: no shard failed for good. */
+    NoFailedShards,
+    /** Complete is False. */
+    NotComplete,
+    /** Failed is False. */
+    NotFailed;
+
+    /** The constant a recorded condition names, or null for none or a word this version does not write. */
+    public static JobReason parse(String reason) {
+        if (reason == null) {
+            return null;
+        }
+        for (JobReason r : values()) {
+            if (r.name().equals(reason)) {
+                return r;
+            }
+        }
+        return null;
+    }
+}

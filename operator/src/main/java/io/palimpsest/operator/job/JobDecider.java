@@ -1,0 +1,221 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.operator.job.observe.AttemptCharges;
+import io.palimpsest.operator.job.observe.FinishedPod;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A RewriteJob's whole behaviour in one pure function: from what one reconcile observed
+ * ({@link Facts}), the phase and reason ({@link JobPhaseMachine}) and the actions on the owned
+ * objects that bring the cluster to it, in the order they are taken, and when to look again if
+ * time alone changes anything. No client, no clock: the reconciler observes, this decides, the
+ * reconciler acts and records. {@code JobDeciderTest} is its truth table.
+ */
+public final class JobDecider {
+
+    /** Pods past the attempts cap that are not running yet are looked at again this soon. */
+    static final Duration CAP_RECHECK = Duration.ofSeconds(1);
+
+    private JobDecider() {
+    }
+
+    /** What one reconcile does to the owned objects; {@code act} maps each to one API call. */
+    public sealed interface Action permits CreateConfigMap, ReplaceConfigMap, DeletePod, CreatePlanner, Replan,
+            RecordShardCount, CreateWorker, PatchWorker, RerunTally, CreateTally, CreatePreview, Fail {
+    }
+
+    /** The resolved job and attempt ledger the workers read, first written. */
+    public record CreateConfigMap(ConfigMap desired) implements Action {
+    }
+
+    /** The resolved job or ledger changed: written before any resume or scale-out, so new pods read it. */
+    public record ReplaceConfigMap(ConfigMap existing, ConfigMap desired) implements Action {
+    }
+
+    /** A running worker pod of a shard whose attempts are spent, created before the shard closed. */
+    public record DeletePod(Pod pod) implements Action {
+    }
+
+    public record CreatePlanner() implements Action {
+    }
+
+    /** The planner Job finished, but its pod and the shard count are gone: delete it to plan again. */
+    public record Replan() implements Action {
+    }
+
+    /** The count read from the planner's pod, kept on the planner Job where it outlives the pod. */
+    public record RecordShardCount(long shards) implements Action {
+    }
+
+    /** @param suspended created suspended: the job is suspended, or Kueue admits it by unsuspending */
+    public record CreateWorker(long shards, int parallelism, boolean suspended) implements Action {
+    }
+
+    /** @param suspend the new {@code spec.suspend}, or null to leave it */
+    public record PatchWorker(int parallelism, Boolean suspend) implements Action {
+    }
+
+    /** The tally Job succeeded but its pod is gone with the result: delete it to run it again. */
+    public record RerunTally() implements Action {
+    }
+
+    public record CreateTally() implements Action {
+    }
+
+    public record CreatePreview() implements Action {
+    }
+
+    /**
+     * An object the job needs would be refused by the API server: nothing is sent and the job ends
+     * with the reason (never a loop on a create that cannot succeed). The actions before it are taken.
+     */
+    public record Fail(JobReason reason, String message) implements Action {
+    }
+
+    /**
+     * @param phase        the phase to record
+     * @param reason       its reason
+     * @param actions      in the order they are taken
+     * @param requeueAfter when to reconcile again although no event comes, or null
+     */
+    public record Decision(JobPhase phase, JobReason reason, List<Action> actions, Duration requeueAfter) {
+        public Decision {
+            actions = List.copyOf(actions);
+        }
+
+        /** The phase and reason alone, as conditions and events are built from them. */
+        public JobPhaseMachine.Decision state() {
+            return new JobPhaseMachine.Decision(phase, reason);
+        }
+
+        /** The refusal among the actions, if any: the job's end and the message that goes with it. */
+        public Fail failure() {
+            return actions.stream().filter(Fail.class::isInstance).map(Fail.class::cast).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * What one reconcile observed, and the values derived from it (parallelism, the desired
+     * ConfigMap, the tally's due time), as plain values.
+     *
+     * @param phase              the phase inputs {@link JobPhaseMachine} decides from
+     * @param finishedWorkerPods the finished worker pods, numbered (a model refusal among them names the failure)
+     * @param plannerJob         the planner Job exists
+     * @param shardCountUnrecorded the shard count was read from the planner's pod, not yet from its annotation
+     * @param workerJob          the worker Job exists
+     * @param workerParallelism  its {@code spec.parallelism}, or null
+     * @param workerSuspended    its {@code spec.suspend}
+     * @param queued             the job goes through Kueue ({@code spec.queueName}): Kueue resumes it, not the operator
+     * @param parallelism        the worker Job's parallelism while running and while suspended (see {@link ParallelismPolicy})
+     * @param workerJobRefusal   why the API server would refuse the worker Job (WorkerJobLimits), or null
+     * @param configMap          the ConfigMap as it is, or null
+     * @param desiredConfigMap   the ConfigMap as it should be (resolved job and ledger), or null where the job cannot start
+     * @param configMapTooLarge  why {@code desiredConfigMap} cannot be written, or null
+     * @param pastTheCap         worker pods of closed shards created before the shard closed (AttemptCharges)
+     * @param tallyResultGone    the tally Job succeeded but its result cannot be read any more
+     * @param tallyDue           when the tally may start (the worker Job's end plus a grace for late summaries)
+     * @param previewWanted      a preview is asked for and has neither run nor failed, and the model answers
+     * @param now                the reconcile's time
+     */
+    public record Facts(JobPhaseMachine.Inputs phase, List<FinishedPod> finishedWorkerPods,
+                        boolean plannerJob, boolean shardCountUnrecorded,
+                        boolean workerJob, Integer workerParallelism, boolean workerSuspended, boolean queued,
+                        Parallelism parallelism, String workerJobRefusal,
+                        ConfigMap configMap, ConfigMap desiredConfigMap, String configMapTooLarge, List<Pod> pastTheCap,
+                        boolean tallyResultGone, Instant tallyDue, boolean previewWanted, Instant now) {
+        public Facts {
+            finishedWorkerPods = List.copyOf(finishedWorkerPods);
+            pastTheCap = List.copyOf(pastTheCap);
+        }
+    }
+
+    /** The worker Job's parallelism as {@link ParallelismPolicy} gives it for the job running and suspended. */
+    public record Parallelism(int running, int suspended) {
+        int of(boolean suspend) {
+            return suspend ? suspended : running;
+        }
+    }
+
+    public static Decision decide(Facts in) {
+        JobPhaseMachine.Inputs inputs = in.phase();
+        JobPhaseMachine.Decision state = JobPhaseMachine.settle(inputs);
+        if (!JobPhaseMachine.finished(inputs.current(), inputs.currentReason())) {
+            state = ModelRefusals.refine(state, in.finishedWorkerPods());
+        }
+        List<Action> actions = new ArrayList<>();
+        if (in.tallyResultGone()) {
+            actions.add(new RerunTally());
+        }
+        JobPhase phase = state.phase();
+        if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
+            return new Decision(phase, state.reason(), actions, null);
+        }
+
+        // The ConfigMap first: the pods a resume or scale-out below starts read the current ledger.
+        if (in.configMapTooLarge() != null) {
+            return fail(actions, JobReason.ResolvedJobTooLarge, in.configMapTooLarge());
+        }
+        if (in.configMap() == null) {
+            actions.add(new CreateConfigMap(in.desiredConfigMap()));
+        } else if (!Objects.equals(in.configMap().getData(), in.desiredConfigMap().getData())) {
+            actions.add(new ReplaceConfigMap(in.configMap(), in.desiredConfigMap()));
+        }
+        in.pastTheCap().stream().filter(AttemptCharges::running).map(DeletePod::new).forEach(actions::add);
+        Duration recheck = in.pastTheCap().stream().anyMatch(p -> !AttemptCharges.running(p)) ? CAP_RECHECK : null;
+
+        if (phase == JobPhase.Planning) {
+            if (!in.plannerJob()) {
+                actions.add(new CreatePlanner());
+            } else if (inputs.planner() == JobPhaseMachine.PlannerState.NOT_STARTED) {
+                actions.add(new Replan());
+            }
+            return new Decision(phase, state.reason(), actions, recheck);
+        }
+
+        long shards = inputs.shards();
+        if (in.plannerJob() && in.shardCountUnrecorded()) {
+            actions.add(new RecordShardCount(shards));
+        }
+        boolean suspend = phase == JobPhase.Suspended;
+        int parallelism = in.parallelism().of(suspend);
+        boolean workerFinished = inputs.worker().isFinished();
+        if (!in.workerJob() && !workerFinished) {
+            if (in.workerJobRefusal() != null) {
+                return fail(actions, JobReason.InvalidWorkerJob, in.workerJobRefusal());
+            }
+            actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
+        } else if (in.workerJob() && !workerFinished) {
+            boolean kueueOwnsResume = in.queued() && !suspend;
+            Boolean suspendPatch = kueueOwnsResume || in.workerSuspended() == suspend ? null : suspend;
+            if (suspendPatch != null || !Objects.equals(in.workerParallelism(), parallelism)) {
+                actions.add(new PatchWorker(parallelism, suspendPatch));
+            }
+        }
+        if (inputs.tally() == JobPhaseMachine.TallyState.PENDING) {
+            if (!in.now().isBefore(in.tallyDue())) {
+                actions.add(new CreateTally());
+            } else if (recheck == null) {
+                recheck = Duration.between(in.now(), in.tallyDue()).plusSeconds(1);
+            }
+        }
+        if (suspend && in.previewWanted()) {
+            actions.add(new CreatePreview());
+        }
+        return new Decision(phase, state.reason(), actions, recheck);
+    }
+
+    private static Decision fail(List<Action> before, JobReason reason, String message) {
+        List<Action> actions = new ArrayList<>(before);
+        actions.add(new Fail(reason, message));
+        return new Decision(JobPhase.Failed, reason, actions, null);
+    }
+}

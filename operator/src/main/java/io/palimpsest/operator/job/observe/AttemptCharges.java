@@ -1,0 +1,132 @@
+package io.palimpsest.operator.job.observe;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.palimpsest.api.worker.AttemptLedger;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.status.Rfc3339;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.IntPredicate;
+
+/**
+ * The attempt ledger the workers read ({@link AttemptLedger}), from the finished worker pods: per
+ * shard, the failures charged to it and its outage exits, and whether it may run again. This is
+ * what makes {@code attemptsPerShard} a hard cap. The Job controller alone does not cap it: its
+ * per-index count restarts at 0 after a suspend or a scale-in, and its {@code backoffLimitPerIndex}
+ * is shared with the outage retries (see {@code WorkerJob}), so a crashing shard would otherwise get
+ * up to {@code attemptsPerShard + modelUnreachableRetries} attempts.
+ */
+public final class AttemptCharges {
+    /**
+     * More entries than this would crowd the ConfigMap's 1 MiB: shards beyond it keep the Job
+     * controller's count alone.
+     */
+    static final int MAX_ENTRIES = 20_000;
+
+    private AttemptCharges() {
+    }
+
+    /**
+     * @param pods           every finished worker pod of the job (failed pods of committed shards included)
+     * @param attempts       {@code retry.attemptsPerShard}
+     * @param outageRetries  the extra attempts exit 75 may use ({@code palimpsest.jobs.model-unreachable-retries})
+     */
+    static AttemptLedger ledger(List<FinishedPod> pods, int attempts, int outageRetries) {
+        return ledger(pods, shard -> false, attempts, outageRetries, null, null);
+    }
+
+    /**
+     * @param counted  shards already counted as committed (their succeeded pods are no longer read)
+     * @param previous the ledger written before, or null: a shard's {@code closedAt} is kept from it
+     * @param now      the time a shard closed now is stamped with (null: no stamp)
+     */
+    public static AttemptLedger ledger(List<FinishedPod> pods, IntPredicate counted, int attempts, int outageRetries,
+                                AttemptLedger previous, Instant now) {
+        Set<Integer> committed = new HashSet<>();
+        for (FinishedPod p : pods) {
+            if (p.succeeded() || p.reportsCommit()) {
+                committed.add(p.shard());
+            }
+        }
+        TreeMap<Integer, AttemptLedger.Shard> shards = new TreeMap<>();
+        for (FinishedPod p : pods) {
+            if (committed.contains(p.shard()) || counted.test(p.shard()) || !ShardAttempts.charged(p)) {
+                continue;
+            }
+            AttemptLedger.Shard s = shards.computeIfAbsent(p.shard(), k -> new AttemptLedger.Shard(0, 0, false));
+            if (outage(p)) {
+                s.setOutages(s.getOutages() + 1);
+            } else {
+                s.setFailures(s.getFailures() + 1);
+            }
+        }
+        AttemptLedger ledger = new AttemptLedger();
+        for (var e : shards.entrySet()) {
+            if (ledger.getShards().size() >= MAX_ENTRIES) {
+                break;
+            }
+            AttemptLedger.Shard s = e.getValue();
+            s.setExhausted(s.getFailures() >= attempts || s.getFailures() + s.getOutages() >= attempts + outageRetries);
+            if (s.isExhausted()) {
+                String before = previous == null ? null : previous.of(e.getKey()).getClosedAt();
+                // The exact instant, not Rfc3339's whole second: pastTheCap truncates it when it compares.
+                s.setClosedAt(before != null ? before : now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now));
+            }
+            ledger.getShards().put(e.getKey(), s);
+        }
+        return ledger;
+    }
+
+    /**
+     * Worker pods of closed shards created before the shard closed. The Job controller's
+     * replacement after a failure waits only the pod failure backoff (10 s at first), so it may
+     * have been created, and have read the ledger, before the operator wrote the failure that
+     * closed its shard; it would run an attempt past the cap. The running ones are deleted: on
+     * SIGTERM a worker commits what was answered and exits 143, which is not charged, and the
+     * replacement reads the current ledger and refuses. Those not running yet are looked at again
+     * shortly (a pod turning Running is no event the operator reconciles on). Pods created after
+     * the shard closed read the closed ledger and refuse by themselves; creation times have whole
+     * seconds, so a pod created in the second the shard closed counts as created before.
+     */
+    public static List<Pod> pastTheCap(List<Pod> pods, AttemptLedger ledger) {
+        return pods.stream()
+                .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> !ClusterReadings.podTerminated(p))
+                .filter(p -> {
+                    String index = p.getMetadata().getAnnotations() == null ? null
+                            : p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+                    if (index == null || !ledger.getShards().containsKey(Integer.parseInt(index))) {
+                        return false;
+                    }
+                    AttemptLedger.Shard shard = ledger.of(Integer.parseInt(index));
+                    String created = p.getMetadata().getCreationTimestamp();
+                    return shard.isExhausted() && (shard.getClosedAt() == null || created == null
+                            || !Rfc3339.parse(created).isAfter(Rfc3339.parse(shard.getClosedAt()).truncatedTo(ChronoUnit.SECONDS)));
+                })
+                .toList();
+    }
+
+    public static boolean running(Pod p) {
+        return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+    }
+
+    /** The worker found the model unreachable (exit 75): the outage budget pays, not the shard's attempts. */
+    static boolean outage(FinishedPod p) {
+        return (p.exitCode() != null && p.exitCode() == ExitCodes.MODEL_UNREACHABLE)
+                || (p.summary() != null && p.summary().getOutcome() == ShardSummary.Outcome.modelUnreachable);
+    }
+
+    /** The worker refused to start an attempt past the cap: nothing ran, nothing to charge. */
+    public static boolean refused(FinishedPod p) {
+        return p.exitCode() != null && p.exitCode() == ExitCodes.ATTEMPTS_EXHAUSTED;
+    }
+}

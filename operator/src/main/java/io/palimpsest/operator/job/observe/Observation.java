@@ -1,0 +1,193 @@
+package io.palimpsest.operator.job.observe;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.ModelPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ModelDefaults;
+import io.palimpsest.api.worker.PlanSummary;
+import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.job.JobPhaseMachine;
+import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.ParallelismPolicy;
+import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.job.ranges.CompactRanges;
+import io.palimpsest.operator.job.ranges.RangeSet;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What one reconcile sees of a RewriteJob's world, read from the informer caches only (no API
+ * calls): its model, config, planner/worker/tally Jobs and their terminated pods.
+ */
+public record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job plannerJob, Job workerJob, Job tallyJob,
+                   List<Pod> pods, Long shards, boolean plannedShardsUnrecorded, JobPhaseMachine.PlannerState plannerState,
+                   String plannerFailure, WorkerJobView worker, ClusterReadings.HelperState tallyState, Tally tally,
+                   List<RewriteJob> modelPeers, JobSettings settings) {
+
+    /** The index of RewriteJobs by the model they name, {@link #modelKey}: a model's event reaches its jobs. */
+    public static final String BY_MODEL = "byModel";
+
+    public static String modelKey(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    public static Observation of(RewriteJob job, Context<RewriteJob> context, JobSettings settings) {
+        RewriterModel model = context.getSecondaryResource(RewriterModel.class).orElse(null);
+        ConfigMap configMap = context.getSecondaryResource(ConfigMap.class).orElse(null);
+        Job planner = null;
+        Job worker = null;
+        Job tally = null;
+        for (Job j : context.getSecondaryResources(Job.class)) {
+            String role = j.getMetadata().getLabels() == null ? null : j.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL);
+            if (RewriteJobNames.ROLE_PLAN.equals(role)) {
+                planner = j;
+            } else if (RewriteJobNames.ROLE_WORK.equals(role)) {
+                worker = j;
+            } else if (RewriteJobNames.ROLE_TALLY.equals(role)) {
+                tally = j;
+            }
+        }
+        List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
+
+        // The shard count: the status once recorded, else the planner Job's annotation, else its pod's message.
+        RewriteJobStatus status = job.getStatus();
+        Long shards = status != null && status.getShards() != null ? (Long) status.getShards().getTotal() : null;
+        String annotated = planner == null || planner.getMetadata().getAnnotations() == null ? null
+                : planner.getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION);
+        if (shards == null && annotated != null) {
+            shards = Long.parseLong(annotated);
+        }
+        ClusterReadings.HelperState plannerRun = ClusterReadings.helperJob(planner);
+        List<Pod> plannerPods = podsOf(pods, RewriteJobNames.ROLE_PLAN);
+        if (shards == null && plannerRun == ClusterReadings.HelperState.SUCCEEDED) {
+            shards = plannerPods.stream().map(p -> ClusterReadings.message(p, PlanSummary.class))
+                    .flatMap(Optional::stream).map(PlanSummary::getShards).findFirst().orElse(null);
+        }
+        JobPhaseMachine.PlannerState plannerState = shards != null ? JobPhaseMachine.PlannerState.SUCCEEDED : switch (plannerRun) {
+            case ABSENT, SUCCEEDED -> JobPhaseMachine.PlannerState.NOT_STARTED; // succeeded without a readable count: plan again
+            case RUNNING -> JobPhaseMachine.PlannerState.RUNNING;
+            case FAILED -> JobPhaseMachine.PlannerState.FAILED;
+        };
+        String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED ? plannerPods.stream()
+                .map(ClusterReadings::failureText).filter(Objects::nonNull).findFirst().orElse(null) : null;
+
+        ClusterReadings.HelperState tallyState = ClusterReadings.helperJob(tally);
+        Tally tallyResult = tallyState == ClusterReadings.HelperState.SUCCEEDED ? podsOf(pods, RewriteJobNames.ROLE_TALLY).stream()
+                .map(p -> ClusterReadings.message(p, Tally.class)).flatMap(Optional::stream).findFirst().orElse(null) : null;
+
+        List<RewriteJob> peers = model == null ? List.of() : context.getPrimaryCache().byIndex(BY_MODEL,
+                modelKey(model.getMetadata().getNamespace(), model.getMetadata().getName()));
+        return new Observation(job, model, configMap, planner, worker, tally, pods, shards,
+                shards != null && planner != null && annotated == null, plannerState, plannerFailure,
+                ClusterReadings.workerJob(worker), tallyState, tallyResult, peers, settings);
+    }
+
+    private static List<Pod> podsOf(List<Pod> pods, String role) {
+        return pods.stream()
+                .filter(p -> role.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .filter(ClusterReadings::podTerminated)
+                .sorted(ClusterReadings.newestFirst())
+                .toList();
+    }
+
+    public List<FinishedPod> finishedWorkerPods(PodReadings readings) {
+        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
+        // Failed pods are needed to number attempts, even of shards already counted.
+        List<FinishedPod> finished = pods.stream()
+                .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .map(p -> readings.finishedPod(p, counted))
+                .flatMap(Optional::stream)
+                .toList();
+        return ShardAttempts.number(finished);
+    }
+
+    public SecretKeyRef modelApiKey() {
+        return model == null || model.getSpec().getEndpoint() == null ? null : model.getSpec().getEndpoint().getApiKeySecretRef();
+    }
+
+    int maxNumSeqs() {
+        Integer n = model == null || model.getSpec().getEngine() == null ? null : model.getSpec().getEngine().getMaxNumSeqs();
+        return n == null ? settings.defaultMaxNumSeqs() : n;
+    }
+
+    /** Ready replicas; an external endpoint counts as one replica while the model reports Ready. */
+    public int readyReplicas() {
+        if (model == null || model.getStatus() == null) {
+            return 0;
+        }
+        Integer ready = model.getStatus().getReadyReplicas();
+        if (ready != null && ready > 0) {
+            return ready;
+        }
+        return model.getSpec().getEndpoint() != null && model.getStatus().getPhase() == ModelPhase.Ready ? 1 : 0;
+    }
+
+    public Integer explicitParallelism(RewriteJob job) {
+        return intOf(job.getSpec().getWorkers() == null ? null : job.getSpec().getWorkers().getParallelism());
+    }
+
+    /**
+     * Workers the job's model keeps busy at its largest ({@link ParallelismPolicy#fleetWorkers}); null when unknown.
+     * A job without a model, like one on an external endpoint, has no fleet the operator sizes: only an explicit
+     * parallelism says how many workers run at once.
+     */
+    public Integer fleetWorkers(RewriteJob job, ParallelismPolicy policy) {
+        RewriteJobSpec.Workers w = job.getSpec().getWorkers();
+        Integer maxReplicas = null;
+        if (model != null && model.getSpec().getEndpoint() == null) {
+            maxReplicas = ModelDefaults.of(model.getSpec()).getReplicas().getMax();
+        }
+        return policy.fleetWorkers(intOf(w == null ? null : w.getParallelism()), intOf(w == null ? null : w.getConcurrencyPerWorker()),
+                maxReplicas, maxNumSeqs());
+    }
+
+    public long remainingShards(RewriteJobStatus folded) {
+        RewriteJobStatus.ShardCounts counts = folded.getShards();
+        return counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+    }
+
+    public ParallelismPolicy.Demand demand(RewriteJob job, boolean suspended, RewriteJobStatus folded) {
+        RewriteJobSpec.Workers w = job.getSpec().getWorkers();
+        Integer explicit = intOf(w == null ? null : w.getParallelism());
+        Integer concurrency = intOf(w == null ? null : w.getConcurrencyPerWorker());
+        int weight = weightOf(job);
+        int totalWeight = weight;
+        for (RewriteJob peer : modelPeers) {
+            if (!peer.getMetadata().getUid().equals(job.getMetadata().getUid()) && sharesCapacity(peer)) {
+                totalWeight += weightOf(peer);
+            }
+        }
+        RewriteJobStatus.ShardCounts counts = folded.getShards();
+        long remaining = counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
+        Integer current = workerJob == null || workerJob.getSpec() == null ? null : workerJob.getSpec().getParallelism();
+        return new ParallelismPolicy.Demand(explicit, concurrency, weight, totalWeight, readyReplicas(), maxNumSeqs(),
+                suspended, remaining, current == null ? 0 : current);
+    }
+
+    /** A peer takes a share of the model while it runs with 'auto' parallelism. */
+    private static boolean sharesCapacity(RewriteJob peer) {
+        JobPhase phase = peer.getStatus() == null ? null : peer.getStatus().getPhase();
+        boolean running = phase == JobPhase.Running && !Boolean.TRUE.equals(peer.getSpec().getSuspend());
+        return running && intOf(peer.getSpec().getWorkers() == null ? null : peer.getSpec().getWorkers().getParallelism()) == null;
+    }
+
+    private static int weightOf(RewriteJob job) {
+        RewriteJobSpec.Workers w = job.getSpec().getWorkers();
+        return w == null || w.getWeight() == null ? 1 : w.getWeight();
+    }
+
+    private static Integer intOf(IntOrString v) {
+        return v == null || v.getIntVal() == null ? null : v.getIntVal();
+    }
+}

@@ -1,0 +1,53 @@
+package io.palimpsest.operator.job.resources;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.ParallelismPolicy;
+import io.palimpsest.operator.job.RewriteJobNames;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code palimpsest plan}: lists the input, writes the shard manifest to storage and reports the
+ * shard count ({@link io.palimpsest.api.worker.PlanSummary}) in its termination message. Planning
+ * is deterministic and keeps an existing manifest, so a rerun is harmless. A plan refused for the
+ * job's own reasons (exit {@link ExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
+ * a recipe that does not compile) fails the Job at once, with the reason as termination message.
+ */
+public final class PlannerJob {
+    private PlannerJob() {
+    }
+
+    public static Job desired(RewriteJob job, String image, JobSettings settings) {
+        return desired(job, image, settings, null);
+    }
+
+    /**
+     * @param fleetWorkers workers the job's model keeps busy at once ({@link ParallelismPolicy#fleetWorkers}): the
+     *                     planner cuts shards long for that fleet into item ranges; null keeps whole files
+     */
+    public static Job desired(RewriteJob job, String image, JobSettings settings, Integer fleetWorkers) {
+        List<String> args = fleetWorkers == null ? List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)
+                : List.of("plan", "--job", WorkerPodTemplate.JOB_FILE, "--fleet-workers", String.valueOf(fleetWorkers));
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(RewriteJobNames.plannerJob(job))
+                .withNamespace(job.getMetadata().getNamespace())
+                .withLabels(RewriteJobNames.labels(job, RewriteJobNames.ROLE_PLAN))
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(settings.helperBackoffLimit())
+                // a plan refused for the job's own reasons fails the same way every time: no retries
+                .withNewPodFailurePolicy().addNewRule().withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
+                .withValues(ExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
+                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
+                        args))
+                .endSpec()
+                .build();
+    }
+}

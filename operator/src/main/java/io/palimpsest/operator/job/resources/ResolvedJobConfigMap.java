@@ -1,0 +1,130 @@
+package io.palimpsest.operator.job.resources;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.AttemptLedger;
+import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.RewriteJobNames;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The ConfigMap the worker pods read ({@code job.yaml}): the job as {@link JobResolver} resolves it
+ * (the spec without operator-only fields, the model endpoint, the recipe hash, checkpointEvery),
+ * and the attempt ledger ({@code attempts.json}) once a shard has a charged failure.
+ */
+public final class ResolvedJobConfigMap {
+    /**
+     * What the API server accepts in one ConfigMap: keys and values of data and binaryData
+     * together (ValidateConfigMap, core/validation). Over it, every create and update is refused
+     * the same way, so the job ends before anything is sent.
+     */
+    public static final int MAX_DATA_BYTES = 1024 * 1024;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ResolvedJobConfigMap() {
+    }
+
+    /** The job as workers run it, resolved by the one resolver {@code palimpsest local} uses too. */
+    public static ResolvedJob resolve(RewriteJob job, RewriterModel model, JobSettings settings) {
+        return JobResolver.resolve(job, model, new JobResolver.Settings(settings.checkpointEvery(), settings.defaultMaxNumSeqs()));
+    }
+
+    public static ConfigMap desired(RewriteJob job, ResolvedJob resolved) {
+        return desired(job, resolved, null);
+    }
+
+    /** @param ledger the shards' attempts so far; no key while it is empty */
+    public static ConfigMap desired(RewriteJob job, ResolvedJob resolved, AttemptLedger ledger) {
+        try {
+            return withLedger(new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName(RewriteJobNames.configMap(job))
+                    .withNamespace(job.getMetadata().getNamespace())
+                    .withLabels(RewriteJobNames.labels(job, "config"))
+                    .endMetadata()
+                    .withData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)))
+                    .build(), ledger);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render job.yaml", e);
+        }
+    }
+
+    /** The ledger {@code configMap} carries, or null (none, or unreadable: it is written anew). */
+    public static AttemptLedger ledgerOf(ConfigMap configMap) {
+        String text = configMap == null || configMap.getData() == null ? null : configMap.getData().get(AttemptLedger.CONFIG_KEY);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(text, AttemptLedger.class);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** {@code configMap} with its {@code attempts.json} replaced by {@code ledger} (removed when empty). */
+    public static ConfigMap withLedger(ConfigMap configMap, AttemptLedger ledger) {
+        Map<String, String> data = new LinkedHashMap<>(configMap.getData() == null ? Map.of() : configMap.getData());
+        data.remove(AttemptLedger.CONFIG_KEY);
+        if (ledger != null && !ledger.getShards().isEmpty()) {
+            try {
+                data.put(AttemptLedger.CONFIG_KEY, JSON.writeValueAsString(ledger));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot render attempts.json", e);
+            }
+        }
+        return new ConfigMapBuilder(configMap).withData(data).build();
+    }
+
+    /**
+     * Why {@code desired} cannot be stored, naming how large it is and what in the spec makes it
+     * so; empty when it fits.
+     */
+    public static Optional<String> tooLarge(RewriteJob job, ConfigMap desired) {
+        long bytes = dataBytes(desired);
+        if (bytes <= MAX_DATA_BYTES) {
+            return Optional.empty();
+        }
+        long recipe;
+        try {
+            recipe = YAML.writeValueAsBytes(job.getSpec().getRecipe()).length;
+        } catch (JsonProcessingException e) {
+            recipe = -1;
+        }
+        return Optional.of("the resolved job (" + ResolvedJob.CONFIG_KEY + " of ConfigMap " + desired.getMetadata().getName()
+                + ") is " + bytes + " bytes, over the " + MAX_DATA_BYTES + "-byte (1 MiB) limit of a ConfigMap"
+                + (recipe < 0 ? "" : "; spec.recipe takes " + recipe + " bytes of it")
+                + ": shorten the prompts (system, user, fewShot) or the validators' lists");
+    }
+
+    static long dataBytes(ConfigMap map) {
+        long n = 0;
+        if (map.getData() != null) {
+            for (Map.Entry<String, String> e : map.getData().entrySet()) {
+                n += e.getKey().length() + e.getValue().getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        if (map.getBinaryData() != null) {
+            for (Map.Entry<String, String> e : map.getBinaryData().entrySet()) {
+                // binaryData values are base64 on the wire; the limit counts the decoded bytes.
+                n += e.getKey().length() + (long) e.getValue().length() * 3 / 4;
+            }
+        }
+        return n;
+    }
+}

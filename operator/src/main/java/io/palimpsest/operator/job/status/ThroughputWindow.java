@@ -1,0 +1,121 @@
+package io.palimpsest.operator.job.status;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.Throughput;
+import io.palimpsest.operator.status.Rfc3339;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Recent throughput as an exponentially weighted rate over a window of a few minutes, with its
+ * only state (the last sample) kept in the status, so a restarted operator continues the same
+ * curve. Samples closer together than {@link #MIN_INTERVAL} are ignored: bursts of reconciles
+ * do not move the rate and an unchanged input yields an unchanged status.
+ */
+public final class ThroughputWindow {
+    static final Duration MIN_INTERVAL = Duration.ofSeconds(30);
+    static final Duration WINDOW = Duration.ofMinutes(5);
+
+    private ThroughputWindow() {
+    }
+
+    /**
+     * @param finishedShards   committed + failed shards now
+     * @param completionTokens folded completion tokens now
+     */
+    public static Throughput sample(Throughput previous, long finishedShards, long completionTokens, Instant now) {
+        return sample(previous, finishedShards, null, completionTokens, null, now);
+    }
+
+    /**
+     * @param shardProgress    finished shards plus the share of their input running shards have read, or null
+     *                         when no running shard was read (rates then follow finished shards alone)
+     * @param completionTokens completion tokens now, committed and in progress
+     * @param documents        documents now, committed and in progress, or null when not tracked
+     */
+    public static Throughput sample(Throughput previous, long finishedShards, Double shardProgress, long completionTokens,
+                                    Long documents, Instant now) {
+        Instant sampledAt = previous == null ? null : Rfc3339.parse(previous.getSampledAt());
+        if (sampledAt == null) {
+            return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
+        }
+        double seconds = Duration.between(sampledAt, now).toMillis() / 1000.0;
+        if (seconds < MIN_INTERVAL.toSeconds()) {
+            return previous;
+        }
+        double progressBefore = previous.getSampledShardProgress() != null ? previous.getSampledShardProgress() : nz(previous.getSampledShards());
+        double progressNow = shardProgress != null ? shardProgress : finishedShards;
+        double tokensNow = Math.max(0, completionTokens - nz(previous.getSampledCompletionTokens())) / seconds;
+        double shardsNow = Math.max(0, progressNow - progressBefore) * 3600.0 / seconds;
+        double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
+        double tokens = previous.getShardsPerHour() == null ? tokensNow : alpha * tokensNow + (1 - alpha) * previous.getTokensPerSecond();
+        double shards = previous.getShardsPerHour() == null ? shardsNow : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
+        Double docs = previous.getDocumentsPerSecond();
+        if (documents != null && previous.getSampledDocuments() != null) {
+            double docsNow = Math.max(0, documents - previous.getSampledDocuments()) / seconds;
+            docs = docs == null ? docsNow : alpha * docsNow + (1 - alpha) * docs;
+        }
+        return fresh(Math.round(tokens), round3(shards), docs == null ? null : round3(docs), now, finishedShards, shardProgress,
+                completionTokens, documents);
+    }
+
+    /** When the remaining shards finish at the sampled rate, or null when there is no rate. */
+    public static String eta(Throughput throughput, long totalShards) {
+        if (throughput == null || throughput.getShardsPerHour() == null || throughput.getShardsPerHour() <= 0
+                || throughput.getSampledAt() == null) {
+            return null;
+        }
+        double done = throughput.getSampledShardProgress() != null ? throughput.getSampledShardProgress() : nz(throughput.getSampledShards());
+        double remaining = totalShards - done;
+        if (remaining <= 0) {
+            return null;
+        }
+        double hours = remaining / throughput.getShardsPerHour();
+        if (hours > 24 * 365 * 10) {
+            return null;
+        }
+        return Rfc3339.format(Rfc3339.parse(throughput.getSampledAt()).plusSeconds(Math.round(hours * 3600)));
+    }
+
+    /** After the totals were replaced (a tally), the token counter jumps: rebase, do not count the jump as throughput. */
+    public static Throughput rebase(Throughput previous, long completionTokens) {
+        if (previous == null || previous.getSampledAt() == null) {
+            return previous;
+        }
+        return copy(previous, completionTokens);
+    }
+
+    /** The documents counter jumps as well: its next sample starts a fresh rate from the rebased count. */
+    private static Throughput copy(Throughput t, long sampledTokens) {
+        Throughput c = new Throughput(t.getTokensPerSecond());
+        c.setShardsPerHour(t.getShardsPerHour());
+        c.setSampledAt(t.getSampledAt());
+        c.setSampledShards(t.getSampledShards());
+        c.setSampledCompletionTokens(sampledTokens);
+        c.setDocumentsPerSecond(t.getDocumentsPerSecond());
+        c.setSampledShardProgress(t.getSampledShardProgress());
+        return c;
+    }
+
+    private static Throughput fresh(long tokensPerSecond, Double shardsPerHour, Double documentsPerSecond, Instant at, long shards,
+                                    Double shardProgress, long tokens, Long documents) {
+        Throughput t = new Throughput(tokensPerSecond);
+        t.setShardsPerHour(shardsPerHour);
+        t.setSampledAt(Rfc3339.format(at));
+        t.setSampledShards(shards);
+        t.setSampledCompletionTokens(tokens);
+        t.setDocumentsPerSecond(documentsPerSecond);
+        t.setSampledDocuments(documents);
+        // only when running shards add to the finished ones: a status without live readings stays as it was
+        t.setSampledShardProgress(shardProgress == null || shardProgress == shards ? null : round3(shardProgress));
+        return t;
+    }
+
+    private static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static long nz(Long v) {
+        return v == null ? 0 : v;
+    }
+}

@@ -1,0 +1,203 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.operator.job.JobDecider.Action;
+import io.palimpsest.operator.job.JobDecider.Decision;
+import io.palimpsest.operator.job.JobDecider.Facts;
+import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
+import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.WorkerJobView;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The RewriteJob's whole behaviour, one reconcile per row: (recorded phase, what was observed) ->
+ * (phase, reason, the actions on the owned objects in order, when to look again).
+ *
+ * <p>The world column lists what exists besides the phase inputs; empty means the ConfigMap is
+ * there and current, no planner or worker Job exists, parallelism would be 4 running and 0
+ * suspended, nothing is past the attempts cap, the tally is due, no preview is wanted:
+ * <ul>
+ *   <li>{@code noCm}, {@code cmStale}, {@code cmTooLarge}: the ConfigMap is absent, differs from the desired one, cannot be written</li>
+ *   <li>{@code planner}, {@code unrecorded}: the planner Job exists; its count came from its pod, not its annotation</li>
+ *   <li>{@code worker}, {@code workerAt2}, {@code workerSuspended}: the worker Job exists at parallelism 4, at 2, suspended at 0</li>
+ *   <li>{@code idle}: parallelism 0 (the model is gone); {@code queued}: Kueue admits the job; {@code workerRefused}: WorkerJobLimits refuse it</li>
+ *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
+ *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
+ *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
+ * </ul>
+ */
+class JobDeciderTest {
+
+    private static final String[] ROWS = {
+            // phase  | reason            | valid | model | planner     | shards | worker                 | suspend | tally      | world                        | next      | next reason         | actions                                   | requeue
+            // starting: the ConfigMap, then the planner
+            "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+            "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+            "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
+            "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
+            // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
+            "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+            "Failed    | InvalidSpec        | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+            // planning
+            "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
+            "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
+            "Planning  | Planning           | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
+            "Planning  | Planning           | true  | true  | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
+            // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
+            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
+            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
+            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
+            "Planning  | Planning           | true  | true  | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
+            // running: parallelism and suspend patched, pods past the cap stopped
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
+            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
+            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
+            "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
+            // a preview before the campaign, while suspended
+            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
+            // finished shards: the tally when summaries went missing
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
+            "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
+            "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
+            // failures
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
+            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
+            // a finished job keeps its phase and reason
+            "Failed    | WorkerJobFailed    | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
+            "Succeeded | AllShardsCommitted | true  | false | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
+    };
+
+    static Stream<String> rows() {
+        return Arrays.stream(ROWS);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void row(String row) {
+        String[] c = cells(row);
+        Decision d = JobDecider.decide(facts(c));
+        assertEquals(c[10] + "/" + c[11] + " [" + c[12] + "] " + c[13],
+                d.phase() + "/" + d.reason() + " [" + render(d.actions()) + "] " + (d.requeueAfter() == null ? "-" : d.requeueAfter()));
+    }
+
+    /** Every action the reconciler can take is in the table. */
+    @Test
+    void everyActionHasARow() {
+        Set<String> seen = rows().map(r -> cells(r)[12]).flatMap(a -> Arrays.stream(a.split(" ")))
+                .map(a -> a.replaceAll("\\(.*", "")).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> all = Arrays.stream(Action.class.getPermittedSubclasses()).map(Class::getSimpleName)
+                .collect(Collectors.toCollection(TreeSet::new));
+        all.removeAll(seen);
+        assertTrue(all.isEmpty(), "actions without a row: " + all);
+    }
+
+    /** Every phase and reason the decider can reach is in the table (RejectedByApiServer comes from the API server, at act). */
+    @Test
+    void everyPhaseHasARow() {
+        Set<String> phases = rows().map(r -> cells(r)[10]).collect(Collectors.toSet());
+        assertEquals(Arrays.stream(JobPhase.values()).map(Enum::name).collect(Collectors.toSet()), phases);
+    }
+
+    private static String[] cells(String row) {
+        String[] c = row.split("\\|", -1);
+        for (int i = 0; i < c.length; i++) {
+            c[i] = c[i].trim();
+        }
+        return c;
+    }
+
+    private static final Instant NOW = Instant.parse("2026-12-05T12:00:00Z");
+
+    private static Facts facts(String[] c) {
+        Set<String> world = Set.of(c[9].isEmpty() ? new String[0] : c[9].split("\\s+"));
+        JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
+                nullable(c[0]) == null ? null : JobPhase.valueOf(c[0]), nullable(c[1]) == null ? null : JobReason.valueOf(c[1]),
+                Boolean.parseBoolean(c[2]), Boolean.parseBoolean(c[3]), PlannerState.valueOf(c[4]),
+                nullable(c[5]) == null ? null : Long.parseLong(c[5]), WorkerJobView.State.valueOf(c[6]),
+                Boolean.parseBoolean(c[7]), TallyState.valueOf(c[8]));
+        ConfigMap desired = configMap("resolved job");
+        ConfigMap existing = world.contains("noCm") ? null : world.contains("cmStale") ? configMap("an older one") : configMap("resolved job");
+        boolean worker = world.contains("worker") || world.contains("workerAt2") || world.contains("workerSuspended");
+        Integer workerParallelism = !worker ? null : world.contains("workerAt2") ? 2 : world.contains("workerSuspended") ? 0 : 4;
+        List<Pod> pastTheCap = new ArrayList<>();
+        if (world.contains("capRunning")) {
+            pastTheCap.add(pod("Running"));
+        }
+        if (world.contains("capPending")) {
+            pastTheCap.add(pod("Pending"));
+        }
+        List<FinishedPod> finished = world.contains("refused")
+                ? List.of(new FinishedPod(3, 1, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "HTTP 401", NOW))
+                : List.of();
+        return new Facts(phase, finished, world.contains("planner"), world.contains("unrecorded"),
+                worker, workerParallelism, world.contains("workerSuspended"), world.contains("queued"),
+                world.contains("idle") ? new JobDecider.Parallelism(0, 0) : new JobDecider.Parallelism(4, 0),
+                world.contains("workerRefused") ? "the worker Job would be refused by the API server" : null,
+                existing, desired, world.contains("cmTooLarge") ? "the resolved job is 1.2 MiB" : null, pastTheCap,
+                world.contains("tallyGone"), world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
+                world.contains("preview"), NOW);
+    }
+
+    private static String nullable(String cell) {
+        return "-".equals(cell) ? null : cell;
+    }
+
+    private static ConfigMap configMap(String job) {
+        return new ConfigMapBuilder().withNewMetadata().withName("rs-config").endMetadata().withData(Map.of("job.yaml", job)).build();
+    }
+
+    private static Pod pod(String phase) {
+        return new PodBuilder().withNewMetadata().withName("rs-work-3-" + phase.toLowerCase()).endMetadata()
+                .withNewStatus().withPhase(phase).endStatus().build();
+    }
+
+    private static String render(List<Action> actions) {
+        return actions.stream().map(a -> {
+            if (a instanceof JobDecider.CreateWorker w) {
+                return "CreateWorker(" + w.parallelism() + "," + w.suspended() + ")";
+            } else if (a instanceof JobDecider.PatchWorker p) {
+                return "PatchWorker(" + p.parallelism() + "," + (p.suspend() == null ? "-" : p.suspend()) + ")";
+            } else if (a instanceof JobDecider.RecordShardCount r) {
+                return "RecordShardCount(" + r.shards() + ")";
+            } else if (a instanceof JobDecider.Fail f) {
+                return "Fail(" + f.reason() + ")";
+            }
+            return a.getClass().getSimpleName();
+        }).collect(Collectors.joining(" "));
+    }
+
+    @Test
+    void theRefusalsMessageTravelsWithTheDecision() {
+        Decision d = JobDecider.decide(facts(cells(ROWS[3])));
+        assertEquals(new JobDecider.Fail(JobReason.ResolvedJobTooLarge, "the resolved job is 1.2 MiB"), d.failure());
+    }
+}

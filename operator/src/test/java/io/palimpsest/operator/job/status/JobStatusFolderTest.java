@@ -1,0 +1,315 @@
+package io.palimpsest.operator.job.status;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.job.MutableClock;
+import io.palimpsest.operator.job.Pods;
+import io.palimpsest.operator.job.observe.ClusterReadings;
+import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.WorkerJobView;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.palimpsest.operator.job.Pods.committed;
+import static io.palimpsest.operator.job.Pods.failed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JobStatusFolderTest {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    final MutableClock clock = new MutableClock(T0);
+    final JobStatusFolder folder = new JobStatusFolder(clock);
+
+    static WorkerJobView running(String completed, String failed, int active) {
+        return new WorkerJobView(RangeSet.parse(completed), RangeSet.parse(failed), active, WorkerJobView.State.RUNNING, null);
+    }
+
+    @Test
+    void countsShardsFromTheJobAndDocumentsFromSummaries() {
+        var r = folder.fold(null, 10, running("0-2", "5", 3), List.of(committed(0, 10), committed(1, 20), committed(2, 30),
+                failed(5, 1, T0)));
+        RewriteJobStatus s = r.status();
+        assertEquals(new RewriteJobStatus.ShardCounts(10, 3, 1, 3, 3), s.getShards());
+        assertEquals("3/10", s.getProgress());
+        assertEquals("0-2", s.getCompletedShards());
+        assertEquals("5", s.getFailedShards());
+        assertEquals("0-2", s.getCountedShards());
+        assertEquals(60, s.getDocuments().getWritten());
+        assertEquals(66, s.getDocuments().getRead());
+        assertEquals(6000, s.getTokens().getPrompt());
+        assertEquals(5400, s.getTokens().getCompletion());
+        assertEquals(1, s.getRecentFailures().size());
+        assertEquals("BadData", s.getRecentFailures().get(0).getReason());
+        assertEquals(RangeSet.empty(), r.uncounted());
+    }
+
+    @Test
+    void recordsPerVariantAreSummedAndTheirNamesCapped() {
+        FinishedPod a = committed(0, 10);
+        a.summary().setWrittenByVariant(java.util.Map.of("wiki", 10L, "qa", 9L));
+        FinishedPod b = committed(1, 20);
+        java.util.Map<String, Long> many = new java.util.TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            many.put(String.format("v%02d", i), 1L);
+        }
+        many.put("wiki", 20L);
+        b.summary().setWrittenByVariant(many);
+        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        java.util.Map<String, Long> byVariant = s.getDocuments().getWrittenByVariant();
+        assertEquals(30L, byVariant.get("wiki"));
+        assertEquals(9L, byVariant.get("qa"));
+        assertEquals(io.palimpsest.api.worker.VariantCounts.MAX_NAMED + 1, byVariant.size(), "32 names and '(other)'");
+        assertEquals(30 + 9 + 40, byVariant.values().stream().mapToLong(Long::longValue).sum(), "nothing lost to the cap");
+        assertEquals(10L, byVariant.get(io.palimpsest.api.worker.VariantCounts.OTHER), "the names with the fewest records (ties by name) go to '(other)'");
+    }
+
+    @Test
+    void rejectsPerReasonAreSummedAndSurviveTheNextFold() {
+        FinishedPod a = committed(0, 10);
+        a.summary().setRejectedByReason(java.util.Map.of("empty_output", 2L, "duplicate_id", 1L));
+        FinishedPod b = committed(1, 20);
+        b.summary().setRejectedByReason(java.util.Map.of("empty_output", 3L));
+        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(java.util.Map.of("empty_output", 5L, "duplicate_id", 1L), s.getDocuments().getRejectedByReason());
+        RewriteJobStatus again = folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(s.getDocuments().getRejectedByReason(), again.getDocuments().getRejectedByReason(), "copied, not lost or counted twice");
+    }
+
+    @Test
+    void foldingTheSameInputAgainChangesNothing() {
+        var job = running("0-2", "5", 3);
+        var pods = List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0));
+        RewriteJobStatus once = folder.fold(null, 10, job, pods).status();
+        RewriteJobStatus twice = folder.fold(once, 10, job, pods).status();
+        assertEquals(once, twice);
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(once, folder.fold(twice, 10, job, pods).status(), "within the sampling interval nothing moves");
+    }
+
+    @Test
+    void aShardIsCountedOnceEvenWhenTwoAttemptsReportIt() {
+        FinishedPod first = committed(4, 10);
+        ShardSummary again = Pods.summary(4, ShardSummary.Outcome.alreadyCommitted, 10);
+        FinishedPod second = new FinishedPod(4, 2, true, false, again, 0, "Completed", null, T0);
+        RewriteJobStatus s = folder.fold(null, 10, running("4", "", 0), List.of(second, first)).status();
+        assertEquals(10, s.getDocuments().getWritten());
+    }
+
+    /** A new operator instance starts from the recorded status only; the pods it sees overlap the old one's. */
+    @Test
+    void aRestartedFolderNeverCountsASummaryTwice() {
+        List<FinishedPod> firstBatch = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            firstBatch.add(committed(i * 2, 1));
+        }
+        RewriteJobStatus before = folder.fold(null, 1000, running("0-998", "", 10), firstBatch).status();
+        assertEquals(500, before.getDocuments().getWritten());
+
+        JobStatusFolder restarted = new JobStatusFolder(new MutableClock(T0.plusSeconds(60)));
+        List<FinishedPod> everything = new ArrayList<>(firstBatch);
+        for (int i = 0; i < 500; i++) {
+            everything.add(committed(i * 2 + 1, 1));
+        }
+        var after = restarted.fold(before, 1000, running("0-999", "", 0), everything);
+        assertEquals(1000, after.status().getDocuments().getWritten());
+        assertEquals("0-999", after.status().getCountedShards());
+        assertEquals(after.status().getDocuments(), restarted.fold(after.status(), 1000, running("0-999", "", 0), everything)
+                .status().getDocuments());
+    }
+
+    @Test
+    void summariesOfGarbageCollectedPodsAreLeftForTheTally() {
+        var r = folder.fold(null, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
+                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(5, 10)));
+        assertEquals("1-4", r.uncounted().format());
+        assertEquals(20, r.status().getDocuments().getWritten());
+
+        Tally tally = new Tally();
+        tally.setReceipts(6);
+        tally.setRead(72);
+        tally.setWritten(60);
+        tally.setRejected(6);
+        tally.setSkipped(6);
+        tally.setPromptTokens(6000);
+        tally.setCompletionTokens(5400);
+        RewriteJobStatus tallied = folder.applyTally(r.status(), tally, RangeSet.parse("0-5"));
+        assertEquals(60, tallied.getDocuments().getWritten());
+        assertEquals(5400, tallied.getTokens().getCompletion());
+        assertEquals("0-5", tallied.getCountedShards());
+
+        // A summary that shows up late is already in the tally.
+        var late = folder.fold(tallied, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
+                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(3, 10), committed(5, 10)));
+        assertEquals(60, late.status().getDocuments().getWritten());
+        assertEquals(RangeSet.empty(), late.uncounted());
+    }
+
+    @Test
+    void recentFailuresKeepTheNewestTwentyAndIgnorePreemptions() {
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pods.add(failed(i, 1, T0.plusSeconds(i)));
+        }
+        pods.add(Pods.oomKilled(60, 2, T0.plusSeconds(100)));
+        pods.add(Pods.preempted(61, 1, T0.plusSeconds(200)));
+        RewriteJobStatus s = folder.fold(null, 100, running("", "0-49", 0), pods).status();
+        List<ShardFailure> failures = s.getRecentFailures();
+        assertEquals(20, failures.size());
+        assertEquals(31, failures.get(0).getShard(), "oldest kept");
+        ShardFailure newest = failures.get(19);
+        assertEquals(60, newest.getShard());
+        assertEquals("OOMKilled", newest.getReason());
+        assertEquals(2, newest.getAttempt());
+        assertTrue(failures.stream().noneMatch(f -> f.getShard() == 61));
+
+        // Folding an older failure again (its pod is still in the cache) does not push it back in.
+        RewriteJobStatus again = folder.fold(s, 100, running("", "0-49", 0), pods).status();
+        assertEquals(failures, again.getRecentFailures());
+    }
+
+    @Test
+    void longMessagesAreCut() {
+        ShardSummary s = Pods.summary(1, ShardSummary.Outcome.error, 0);
+        s.setMessage("x".repeat(5000));
+        var pod = new FinishedPod(1, 1, false, false, s, 1, "Error", null, T0);
+        ShardFailure f = folder.fold(null, 5, running("", "", 0), List.of(pod)).status().getRecentFailures().get(0);
+        assertEquals(ClusterReadings.MESSAGE_LIMIT, f.getMessage().length());
+        assertEquals("Error", f.getReason());
+    }
+
+    @Test
+    void runningShardsAddAnInProgressPartThatNeverEntersTheCommittedTotals() {
+        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = java.util.Map.of(
+                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 40, 2, 1, 4000, 2000, 500, 1000),
+                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 10, 0, 0, 1000, 500, 250, 1000));
+        RewriteJobStatus s = folder.fold(null, 4, running("", "", 2), List.of(), live).status();
+        assertEquals(53, s.getDocuments().getInProgress());
+        assertEquals(0, s.getDocuments().getRead(), "committed totals come from receipts only");
+        assertEquals(5000, s.getTokens().getInProgressPrompt());
+        assertEquals(2500, s.getTokens().getInProgressCompletion());
+        assertEquals(0.75, s.getThroughput().getSampledShardProgress(), 1e-9);
+        assertEquals(53, s.getThroughput().getSampledDocuments());
+
+        // A minute later both shards are further along: rates and an ETA before any shard has ended.
+        clock.advance(Duration.ofMinutes(1));
+        live = java.util.Map.of(
+                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 100, 2, 1, 10000, 5000, 1000, 1000),
+                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 60, 0, 0, 6000, 3000, 750, 1000));
+        s = folder.fold(s, 4, running("", "", 2), List.of(), live).status();
+        assertEquals(163, s.getDocuments().getInProgress());
+        assertEquals(Math.round((8000 - 2500) / 60.0), s.getThroughput().getTokensPerSecond());
+        assertEquals((163 - 53) / 60.0, s.getThroughput().getDocumentsPerSecond(), 0.001);
+        assertEquals(60.0, s.getThroughput().getShardsPerHour(), 0.001, "one shard's worth of input per minute");
+        // 4 - 1.75 shards left at one a minute
+        assertEquals(clock.instant().plusSeconds(135).toString(), s.getEstimatedCompletionTime());
+
+        // Shard 0 commits: its summary enters the totals and its reading drops out of the in-progress part.
+        clock.advance(Duration.ofSeconds(10));
+        FinishedPod done = Pods.committed(0, 103);
+        s = folder.fold(s, 4, running("0", "", 1), List.of(done), live).status();
+        assertEquals(60, s.getDocuments().getInProgress());
+        assertEquals(done.summary().getRead(), s.getDocuments().getRead());
+
+        // Finished: nothing is in progress any more.
+        s = folder.fold(s, 4, new WorkerJobView(RangeSet.parse("0-3"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
+                List.of(), live).status();
+        assertNull(s.getDocuments().getInProgress());
+        assertNull(s.getTokens().getInProgressCompletion());
+    }
+
+    @Test
+    void statusStaysUnder64KiBAtAHundredThousandShardsWithAThousandRunning() throws Exception {
+        int shards = 100_000;
+        // The widest range strings: every third shard committed, every seventh failed, the rest pending or running.
+        RangeSet.Builder done = new RangeSet.Builder();
+        RangeSet.Builder failed = new RangeSet.Builder();
+        for (int i = 0; i < shards; i++) {
+            if (i % 7 == 0) {
+                failed.add(i);
+            } else if (i % 3 == 0) {
+                done.add(i);
+            }
+        }
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            FinishedPod f = Pods.failed(i * 7, 3, T0.plusSeconds(i));
+            f.summary().setMessage("x".repeat(5000));
+            pods.add(f);
+        }
+        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = new java.util.HashMap<>();
+        for (int i = 0; i < 1000; i++) {
+            int shard = 99_000 + i;
+            live.put(shard, new io.palimpsest.operator.job.progress.ShardProgress(shard, Long.MAX_VALUE / 4000, 1_000_000, 1_000_000,
+                    Long.MAX_VALUE / 4000, Long.MAX_VALUE / 4000, 1L << 40, 1L << 41));
+        }
+        RewriteJobStatus s = folder.fold(null, shards, new WorkerJobView(done.build(), failed.build(), 1000,
+                WorkerJobView.State.RUNNING, null), pods, live).status();
+        clock.advance(Duration.ofMinutes(1));
+        s = folder.fold(s, shards, new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null), pods, live)
+                .status();
+        assertNotNull(s.getDocuments().getInProgress());
+        int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(s).length;
+        assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
+    }
+
+    @Test
+    void withoutLiveReadingsTheStatusIsAsBefore() {
+        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 3), List.of(committed(0, 10))).status();
+        assertNull(s.getDocuments().getInProgress());
+        assertNull(s.getTokens().getInProgressPrompt());
+        assertNull(s.getThroughput().getSampledShardProgress());
+    }
+
+    @Test
+    void throughputFollowsTheRecentWindowAndGivesAnEta() {
+        RewriteJobStatus s = folder.fold(null, 1000, running("", "", 10), List.of()).status();
+        assertEquals(0, s.getThroughput().getTokensPerSecond());
+        assertNull(s.getEstimatedCompletionTime());
+
+        // 100 shards per minute, 1,000 completion tokens per second.
+        List<FinishedPod> pods = new ArrayList<>();
+        for (int minute = 1; minute <= 5; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            for (int i = (minute - 1) * 100; i < minute * 100; i++) {
+                ShardSummary sum = Pods.summary(i, ShardSummary.Outcome.committed, 1);
+                sum.setCompletionTokens(600);
+                pods.add(new FinishedPod(i, 1, true, false, sum, 0, null, null, clock.instant()));
+            }
+            s = folder.fold(s, 1000, running("0-" + (minute * 100 - 1), "", 10), pods).status();
+        }
+        assertEquals(1000, s.getThroughput().getTokensPerSecond());
+        assertEquals(6000.0, s.getThroughput().getShardsPerHour(), 0.01);
+        // 500 shards left at 6,000 per hour = 5 minutes after the last sample.
+        assertEquals(clock.instant().plus(Duration.ofMinutes(5)).toString(), s.getEstimatedCompletionTime());
+
+        // Progress stops: the rate decays rather than dropping to zero at once.
+        clock.advance(Duration.ofMinutes(5));
+        s = folder.fold(s, 1000, running("0-499", "", 10), pods).status();
+        assertTrue(s.getThroughput().getTokensPerSecond() > 0 && s.getThroughput().getTokensPerSecond() < 1000,
+                "decayed: " + s.getThroughput().getTokensPerSecond());
+        assertNotNull(s.getEstimatedCompletionTime());
+    }
+
+    @Test
+    void podsOutsideTheShardRangeAreIgnored() {
+        RewriteJobStatus s = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5), committed(7, 100))).status();
+        assertEquals(5, s.getDocuments().getWritten());
+    }
+
+    @Test
+    void theInputStatusIsNotModified() {
+        RewriteJobStatus before = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5))).status();
+        String snapshot = before.toString();
+        folder.fold(before, 3, running("0-2", "", 0), List.of(committed(1, 5), committed(2, 5), failed(1, 1, T0)));
+        assertEquals(snapshot, before.toString());
+    }
+}
