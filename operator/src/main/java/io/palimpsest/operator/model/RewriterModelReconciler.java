@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileResult;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -39,6 +40,7 @@ import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
@@ -116,6 +118,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final WeightCachePvc cachePvc;
     private final WeightDownloadJob downloadJob;
     private final ModelDisruptionBudget disruptionBudget;
+    private final KedaPresence kedaPresence;
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
     private final ModelObservations observations;
@@ -138,6 +141,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.cachePvc = new WeightCachePvc(settings);
         this.downloadJob = new WeightDownloadJob(settings);
         this.disruptionBudget = new ModelDisruptionBudget(settings);
+        this.kedaPresence = new KedaPresence(clock);
         this.scraper = scraper;
         this.observations = observations;
         this.remainingWork = remainingWork;
@@ -228,7 +232,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY, SCALED_OBJECT_RECHECK);
             }
         } else {
-            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            reconcileScaledObject(context);
             Backlog backlog = remainingWork.remainingWork(model, context);
             Instant now = clock.instant();
             Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, now,
@@ -284,7 +288,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         deleteAll(context, Service.class);
         deleteAll(context, Job.class);
         deleteAll(context, PersistentVolumeClaim.class);
-        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        reconcileScaledObject(context);
         ModelObservation observation = new ModelObservation(true, observations.health(id).orElse(null),
                 WeightsState.NotNeeded, 0, 0, 0, false, null);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
@@ -293,10 +297,16 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         return next;
     }
 
+    /** Runs the workflow of the one managed dependent: makes, updates or deletes the ScaledObject. */
+    private WorkflowReconcileResult reconcileScaledObject(Context<RewriterModel> context) {
+        KedaScaledObject.handOver(context, settings, kedaPresence);
+        return context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    }
+
     /** Brings the ScaledObject in line; null when it is, else what keeps it from being made. */
-    private static String scaledObjectProblem(Context<RewriterModel> context) {
+    private String scaledObjectProblem(Context<RewriterModel> context) {
         var workflow = context.managedWorkflowAndDependentResourceContext();
-        var result = workflow.reconcileManagedWorkflow();
+        var result = reconcileScaledObject(context);
         Optional<String> missing = workflow.get(KedaScaledObject.PROBLEM_KEY, String.class);
         if (missing.isPresent()) {
             return missing.get();
