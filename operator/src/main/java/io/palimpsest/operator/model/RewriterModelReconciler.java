@@ -74,7 +74,8 @@ import java.util.Set;
  * replica count, whether weights are needed). The optional KEDA ScaledObject needs nothing
  * decided here and is the one managed dependent, in a workflow invoked explicitly (so it runs
  * after the spec is validated) whose activation condition keeps KEDA optional: its informer
- * exists only where KEDA does, and nothing about it is kept per model or read live.
+ * exists only where KEDA does, nothing about it is kept per model, and whether KEDA exists is
+ * asked of the cluster only as {@link KedaPresence} allows (once, where it does).
  *
  * <p>A RewriteJob's Jobs are the exception, on purpose: they are created, suspended or resized
  * and deleted, never brought back to a desired spec. A Job's pod template is immutable, and the
