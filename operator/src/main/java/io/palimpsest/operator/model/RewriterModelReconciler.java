@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileResult;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -39,6 +40,7 @@ import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
+import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
@@ -72,7 +74,8 @@ import java.util.Set;
  * replica count, whether weights are needed). The optional KEDA ScaledObject needs nothing
  * decided here and is the one managed dependent, in a workflow invoked explicitly (so it runs
  * after the spec is validated) whose activation condition keeps KEDA optional: its informer
- * exists only where KEDA does, and nothing about it is kept per model or read live.
+ * exists only where KEDA does, nothing about it is kept per model, and whether KEDA exists is
+ * asked of the cluster only as {@link KedaPresence} allows (once, where it does).
  *
  * <p>A RewriteJob's Jobs are the exception, on purpose: they are created, suspended or resized
  * and deleted, never brought back to a desired spec. A Job's pod template is immutable, and the
@@ -116,6 +119,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final WeightCachePvc cachePvc;
     private final WeightDownloadJob downloadJob;
     private final ModelDisruptionBudget disruptionBudget;
+    private final KedaPresence kedaPresence;
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
     private final ModelObservations observations;
@@ -138,6 +142,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.cachePvc = new WeightCachePvc(settings);
         this.downloadJob = new WeightDownloadJob(settings);
         this.disruptionBudget = new ModelDisruptionBudget(settings);
+        this.kedaPresence = new KedaPresence(clock);
         this.scraper = scraper;
         this.observations = observations;
         this.remainingWork = remainingWork;
@@ -228,7 +233,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY, SCALED_OBJECT_RECHECK);
             }
         } else {
-            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            reconcileScaledObject(context);
             Backlog backlog = remainingWork.remainingWork(model, context);
             Instant now = clock.instant();
             Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, now,
@@ -284,7 +289,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         deleteAll(context, Service.class);
         deleteAll(context, Job.class);
         deleteAll(context, PersistentVolumeClaim.class);
-        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        reconcileScaledObject(context);
         ModelObservation observation = new ModelObservation(true, observations.health(id).orElse(null),
                 WeightsState.NotNeeded, 0, 0, 0, false, null);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
@@ -293,10 +298,16 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         return next;
     }
 
+    /** Runs the workflow of the one managed dependent: makes, updates or deletes the ScaledObject. */
+    private WorkflowReconcileResult reconcileScaledObject(Context<RewriterModel> context) {
+        KedaScaledObject.handOver(context, settings, kedaPresence);
+        return context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+    }
+
     /** Brings the ScaledObject in line; null when it is, else what keeps it from being made. */
-    private static String scaledObjectProblem(Context<RewriterModel> context) {
+    private String scaledObjectProblem(Context<RewriterModel> context) {
         var workflow = context.managedWorkflowAndDependentResourceContext();
-        var result = workflow.reconcileManagedWorkflow();
+        var result = reconcileScaledObject(context);
         Optional<String> missing = workflow.get(KedaScaledObject.PROBLEM_KEY, String.class);
         if (missing.isPresent()) {
             return missing.get();

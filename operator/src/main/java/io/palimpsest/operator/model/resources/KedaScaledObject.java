@@ -14,13 +14,9 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.OwnerReferences;
-import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 
-import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,10 +35,10 @@ import java.util.Map;
  * switch away from keda must not leave an HPA fighting the operator's own scaling). Rendered as a
  * generic resource (the schema test reads it so), held as a {@link ScaledObject}.
  *
- * <p>A singleton bean (the framework makes dependents beans), so the constructor can take what it
- * renders from; a normal-scoped bean would need a proxy and a no-argument constructor.
+ * <p>Stateless, as the framework builds it (a no-argument constructor): like the standalone
+ * dependents, it takes what the reconciler holds (the render settings, the one
+ * {@link KedaPresence}) from the workflow context, put there by {@link #handOver} before each run.
  */
-@Singleton
 @KubernetesDependent(informer = @Informer(labelSelector = ModelNames.OWNED_SELECTOR))
 public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObject, RewriterModel> {
     public static final String API_VERSION = "keda.sh/v1alpha1";
@@ -53,20 +49,24 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
             .withPlural("scaledobjects").withNamespaced(true).build();
     /** Where the activation condition leaves, for the reconciler, why no ScaledObject can be made. */
     public static final String PROBLEM_KEY = "palimpsest.io/keda-problem";
+    private static final String SETTINGS_KEY = "palimpsest.io/render-settings";
+    private static final String PRESENCE_KEY = "palimpsest.io/keda-presence";
 
-    private final RenderSettings settings;
-    private final KedaPresence presence;
-
-    @Inject
-    public KedaScaledObject(PalimpsestConfig config, Clock clock) {
+    public KedaScaledObject() {
         super(ScaledObject.class);
-        this.settings = RenderSettings.from(config);
-        this.presence = new KedaPresence(clock);
+    }
+
+    /** What this dependent renders from and asks; the reconciler calls it before invoking the workflow. */
+    public static void handOver(Context<RewriterModel> context, RenderSettings settings, KedaPresence presence) {
+        var shared = context.managedWorkflowAndDependentResourceContext();
+        shared.put(SETTINGS_KEY, settings);
+        shared.put(PRESENCE_KEY, presence);
     }
 
     @Override
     @SuppressWarnings("unchecked")
     protected ScaledObject desired(RewriterModel model, Context<RewriterModel> context) {
+        RenderSettings settings = context.managedWorkflowAndDependentResourceContext().getMandatory(SETTINGS_KEY, RenderSettings.class);
         GenericKubernetesResource rendered = render(model, settings);
         ScaledObject object = new ScaledObject();
         object.setMetadata(rendered.getMetadata());
@@ -85,7 +85,8 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
         @Override
         public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
                              Context<RewriterModel> context) {
-            String problem = ((KedaScaledObject) dependent).presence.problem(wanted(model), () -> probe(context));
+            KedaPresence presence = context.managedWorkflowAndDependentResourceContext().getMandatory(PRESENCE_KEY, KedaPresence.class);
+            String problem = presence.problem(wanted(model), () -> probe(context));
             if (problem != null) {
                 context.managedWorkflowAndDependentResourceContext().put(PROBLEM_KEY, problem);
             }
