@@ -8,7 +8,6 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -48,6 +47,7 @@ import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.operator.status.StatusWrites;
 import io.palimpsest.operator.status.Rfc3339;
 import jakarta.inject.Inject;
 
@@ -94,7 +94,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 LiveProgress liveProgress, WorkerProgressScraper progressScraper, JobMetrics jobMetrics,
                                 PodAddressResolver modelPods) {
         this(clock, conditions, settings, config, liveProgress, progressScraper, jobMetrics, modelPods,
-                RewriteJobReconciler::replaceStatus);
+                StatusWrites::replace);
     }
 
     /** @param statusWriter how the one status write of a reconcile is made (tests write without the framework) */
@@ -310,22 +310,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         return out;
     }
 
-    /** How the one status write of a reconcile is made; tests replace it to run without the framework. */
+    /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */
     interface StatusWriter {
         void write(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context);
-    }
-
-    /**
-     * Replaces the whole status, guarded by the resourceVersion this reconcile read (a conflict
-     * means a newer state exists: the framework retries from it), and caches the result so the
-     * next reconcile starts from it. A JSON-patch diff against the cached copy would be computed
-     * from a possibly stale base; a replace cannot misapply.
-     */
-    static void replaceStatus(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context) {
-        PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(job, context, fresh -> {
-            fresh.setStatus(next);
-            return fresh;
-        });
     }
 
     /** Each action is one call; the objects are built here, from the job and what was observed. */
