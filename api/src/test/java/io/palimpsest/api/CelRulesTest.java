@@ -1,6 +1,8 @@
 package io.palimpsest.api;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,10 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every x-kubernetes-validations rule in the generated CRDs is compiled and evaluated against at
@@ -30,65 +29,111 @@ class CelRulesTest {
     private static final Map<String, Case> CASES = new HashMap<>();
 
     static {
-        CASES.put("!(has(self.filesPerShard) && has(self.targetShardBytes))",
+        CASES.put(
+                "!(has(self.filesPerShard) && has(self.targetShardBytes))",
                 Case.of(Map.of("filesPerShard", 4L), Map.of("filesPerShard", 4L, "targetShardBytes", 1024L)));
-        CASES.put("!(self.type in ['minLength', 'maxLength']) || has(self.tokens) || has(self.chars) || has(self.words)",
+        CASES.put(
+                "!(self.type in ['minLength', 'maxLength']) || has(self.tokens) || has(self.chars) || has(self.words)",
                 Case.of(Map.of("type", "minLength", "tokens", 30L), Map.of("type", "maxLength")));
-        CASES.put("!has(self.fanout) || !has(self.fanout.k) || self.fanout.k <= size(self.prompts)",
-                Case.of(Map.of("prompts", List.of(Map.of("name", "a"), Map.of("name", "b")), "fanout", Map.of("k", 2L)),
+        CASES.put(
+                "!has(self.fanout) || !has(self.fanout.k) || self.fanout.k <= size(self.prompts)",
+                Case.of(
+                        Map.of("prompts", List.of(Map.of("name", "a"), Map.of("name", "b")), "fanout", Map.of("k", 2L)),
                         Map.of("prompts", List.of(Map.of("name", "a")), "fanout", Map.of("k", 2L))));
-        CASES.put("!has(self.min) || !has(self.max) || self.min <= self.max",
+        CASES.put(
+                "!has(self.min) || !has(self.max) || self.min <= self.max",
                 Case.of(Map.of("min", 0L, "max", 3L), Map.of("min", 4L, "max", 3L)));
-        CASES.put("!has(self.render) || (!has(self.system) && !has(self.fewShot))",
+        CASES.put(
+                "!has(self.render) || (!has(self.system) && !has(self.fewShot))",
                 Case.of(Map.of("render", "Q: {{ meta.q }}"), Map.of("render", "x", "system", "be brief")));
-        CASES.put("!has(self.routes) || self.routes.all(r, r.variants.all(v, self.prompts.exists(p, p.name == v)))",
-                Case.of(Map.of("prompts", List.of(Map.of("name", "qa")), "routes", List.of(Map.of("variants", List.of("qa")))),
-                        Map.of("prompts", List.of(Map.of("name", "qa")), "routes", List.of(Map.of("variants", List.of("distill"))))));
-        CASES.put("!self.matches('(^|/)[.][.](/|$)')",
+        CASES.put(
+                "!has(self.routes) || self.routes.all(r, r.variants.all(v, self.prompts.exists(p, p.name == v)))",
+                Case.of(
+                        Map.of(
+                                "prompts",
+                                List.of(Map.of("name", "qa")),
+                                "routes",
+                                List.of(Map.of("variants", List.of("qa")))),
+                        Map.of(
+                                "prompts",
+                                List.of(Map.of("name", "qa")),
+                                "routes",
+                                List.of(Map.of("variants", List.of("distill"))))));
+        CASES.put(
+                "!self.matches('(^|/)[.][.](/|$)')",
                 Case.of("pvc://corpus/web/..data/v1.2/", "pvc://corpus/../../etc/"));
-        CASES.put("!self.contains('@')",
-                Case.of("http://vllm.inference:8000", "http://user:secret@vllm.inference:8000"));
-        CASES.put("[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
-                Case.of(Map.of("pvc", Map.of("claimName", "weights")),
+        CASES.put(
+                "!self.contains('@')", Case.of("http://vllm.inference:8000", "http://user:secret@vllm.inference:8000"));
+        CASES.put(
+                "[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
+                Case.of(
+                        Map.of("pvc", Map.of("claimName", "weights")),
                         Map.of("pvc", Map.of("claimName", "weights"), "s3", Map.of("uri", "s3://w/m"))));
-        CASES.put("[has(self.user), has(self.completion), has(self.render)].filter(x, x).size() == 1",
+        CASES.put(
+                "[has(self.user), has(self.completion), has(self.render)].filter(x, x).size() == 1",
                 Case.of(Map.of("user", "{{ text }}"), Map.of("user", "{{ text }}", "completion", "{{ text }}")));
-        CASES.put("has(self.endpoint) ? !has(self.source) : (has(self.model) || has(self.source))",
-                Case.of(Map.of("endpoint", Map.of("url", "http://x:8000")),
-                        Map.of("endpoint", Map.of("url", "http://x:8000"), "source", Map.of("pvc", Map.of("claimName", "w")))));
-        CASES.put("has(self.endpoint) || has(self.model)",
+        CASES.put(
+                "has(self.endpoint) ? !has(self.source) : (has(self.model) || has(self.source))",
+                Case.of(
+                        Map.of("endpoint", Map.of("url", "http://x:8000")),
+                        Map.of(
+                                "endpoint",
+                                Map.of("url", "http://x:8000"),
+                                "source",
+                                Map.of("pvc", Map.of("claimName", "w")))));
+        CASES.put(
+                "has(self.endpoint) || has(self.model)",
                 Case.of(Map.of("model", "org/m"), Map.of("source", Map.of("pvc", Map.of("claimName", "w")))));
-        CASES.put("has(self.parameters) != has(self.fromStage)",
-                Case.of(Map.of("fromStage", "pairs"), Map.of()));
-        CASES.put("self == oldSelf",
+        CASES.put("has(self.parameters) != has(self.fromStage)", Case.of(Map.of("fromStage", "pairs"), Map.of()));
+        CASES.put(
+                "self == oldSelf",
                 new Case(Map.of("uri", "s3://a/b"), Map.of("uri", "s3://a/c"), Map.of("uri", "s3://a/b")));
-        CASES.put("self.all(p, self.exists_one(q, q.name == p.name))",
-                Case.of(List.of(Map.of("name", "a"), Map.of("name", "b")), List.of(Map.of("name", "a"), Map.of("name", "a"))));
-        CASES.put("self.all(s, self.exists_one(t, t.name == s.name))",
-                Case.of(List.of(Map.of("name", "s1"), Map.of("name", "s2")), List.of(Map.of("name", "s1"), Map.of("name", "s1"))));
-        CASES.put("self.mode != 'program' || has(self.program)",
+        CASES.put(
+                "self.all(p, self.exists_one(q, q.name == p.name))",
+                Case.of(
+                        List.of(Map.of("name", "a"), Map.of("name", "b")),
+                        List.of(Map.of("name", "a"), Map.of("name", "a"))));
+        CASES.put(
+                "self.all(s, self.exists_one(t, t.name == s.name))",
+                Case.of(
+                        List.of(Map.of("name", "s1"), Map.of("name", "s2")),
+                        List.of(Map.of("name", "s1"), Map.of("name", "s1"))));
+        CASES.put(
+                "self.mode != 'program' || has(self.program)",
                 Case.of(Map.of("mode", "program", "program", Map.of()), Map.of("mode", "program")));
-        CASES.put("self.mode == 'all' || has(self.k)",
+        CASES.put(
+                "self.mode == 'all' || has(self.k)",
                 Case.of(Map.of("mode", "randomK", "k", 2L), Map.of("mode", "weighted")));
-        CASES.put("self.mode == 'none' || has(self.maxTokens)",
+        CASES.put(
+                "self.mode == 'none' || has(self.maxTokens)",
                 Case.of(Map.of("mode", "segments", "maxTokens", 300L), Map.of("mode", "autoregressive")));
-        CASES.put("self.type != 'judge' || has(self.judge)",
-                Case.of(Map.of("type", "judge", "judge", Map.of("user", "Score: {{ output }}")), Map.of("type", "judge")));
-        CASES.put("self.type != 'metadata' || has(self.when)",
+        CASES.put(
+                "self.type != 'judge' || has(self.judge)",
+                Case.of(
+                        Map.of("type", "judge", "judge", Map.of("user", "Score: {{ output }}")),
+                        Map.of("type", "judge")));
+        CASES.put(
+                "self.type != 'metadata' || has(self.when)",
                 Case.of(Map.of("type", "metadata", "when", "meta.lang == 'en'"), Map.of("type", "metadata")));
-        CASES.put("self.type != 'regex' || has(self.pattern)",
+        CASES.put(
+                "self.type != 'regex' || has(self.pattern)",
                 Case.of(Map.of("type", "regex", "pattern", "lorem"), Map.of("type", "regex")));
-        CASES.put("self.type != 'stripPattern' || has(self.pattern)",
+        CASES.put(
+                "self.type != 'stripPattern' || has(self.pattern)",
                 Case.of(Map.of("type", "stripPattern", "pattern", "^Passage:"), Map.of("type", "stripPattern")));
-        CASES.put("self.type != 'stripSentinel' || has(self.sentinel)",
-                Case.of(Map.of("type", "stripSentinel", "sentinel", "Here are the questions:"), Map.of("type", "stripSentinel")));
-        CASES.put("type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
-                Case.of(256L, 0L));
+        CASES.put(
+                "self.type != 'stripSentinel' || has(self.sentinel)",
+                Case.of(
+                        Map.of("type", "stripSentinel", "sentinel", "Here are the questions:"),
+                        Map.of("type", "stripSentinel")));
+        CASES.put("type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'", Case.of(256L, 0L));
         Map<String, Object> renderOnly = Map.of("prompts", List.of(Map.of("name", "qa", "render", "Q: {{ meta.q }}")));
-        CASES.put(io.palimpsest.api.v1alpha1.RewriteJobSpec.MODEL_REF_RULE,
-                Case.of(Map.of("recipe", renderOnly), Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
-        CASES.put("type(self) == int ? self >= 1 : self == 'auto'",
-                Case.of("auto", "many"));
+        CASES.put(
+                io.palimpsest.api.v1alpha1.RewriteJobSpec.MODEL_REF_RULE,
+                Case.of(
+                        Map.of("recipe", renderOnly),
+                        Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
+        CASES.put("type(self) == int ? self >= 1 : self == 'auto'", Case.of("auto", "many"));
     }
 
     private static String normalize(String rule) {
@@ -121,8 +166,12 @@ class CelRulesTest {
     void everyRuleAcceptsItsGoodValueAndRejectsItsBadOne() throws Exception {
         for (String rule : allRules()) {
             Case c = CASES.get(rule);
-            assertTrue(CrdValidator.evaluate(rule, c.accept(), c.oldSelf()), () -> "must accept: " + rule + " on " + c.accept());
-            assertFalse(CrdValidator.evaluate(rule, c.reject(), c.oldSelf()), () -> "must reject: " + rule + " on " + c.reject());
+            assertTrue(
+                    CrdValidator.evaluate(rule, c.accept(), c.oldSelf()),
+                    () -> "must accept: " + rule + " on " + c.accept());
+            assertFalse(
+                    CrdValidator.evaluate(rule, c.reject(), c.oldSelf()),
+                    () -> "must reject: " + rule + " on " + c.reject());
         }
     }
 

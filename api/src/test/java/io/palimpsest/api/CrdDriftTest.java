@@ -1,20 +1,20 @@
 package io.palimpsest.api;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import org.junit.jupiter.api.Test;
 
 /** The checked-in CRDs under crds/ must be exactly what this build generates from the api classes. */
 class CrdDriftTest {
     private static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8");
-    private static final String HOW_TO_FIX = "crds/ is stale; regenerate with: mvn -pl api process-test-classes -Pupdate-crds";
+    private static final String HOW_TO_FIX =
+            "crds/ is stale; regenerate with: mvn -pl api process-test-classes -Pupdate-crds";
 
     @Test
     void checkedInCrdsMatchTheGeneratedOnes() throws IOException {
@@ -22,7 +22,9 @@ class CrdDriftTest {
         assertFalse(generated.isEmpty(), "no CRDs generated under " + GENERATED.toAbsolutePath());
         assertEquals(names(generated), names(list(CrdValidator.crdDir())), HOW_TO_FIX);
         for (Path file : generated) {
-            assertEquals(Files.readString(file), Files.readString(CrdValidator.crdDir().resolve(file.getFileName())),
+            assertEquals(
+                    Files.readString(file),
+                    Files.readString(CrdValidator.crdDir().resolve(file.getFileName())),
                     file.getFileName() + ": " + HOW_TO_FIX);
         }
     }

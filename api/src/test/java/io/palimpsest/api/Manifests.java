@@ -7,8 +7,7 @@ import java.util.Map;
 
 /** Test manifests as plain maps, and edits of them by dotted paths such as spec.recipe.prompts[1].name. */
 final class Manifests {
-    private Manifests() {
-    }
+    private Manifests() {}
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> load(String resource) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,8 +23,7 @@ public final class PrinterColumnOrder {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
-    private PrinterColumnOrder() {
-    }
+    private PrinterColumnOrder() {}
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
@@ -36,9 +34,11 @@ public final class PrinterColumnOrder {
     @SuppressWarnings("unchecked")
     static void reorder(Path crdFile, Class<?> resource) throws IOException {
         List<String> declared = Arrays.stream(resource.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::name).toList();
+                .map(AdditionalPrinterColumn::name)
+                .toList();
         Map<String, Object> crd = YAML.readValue(crdFile.toFile(), Map.class);
-        for (Map<String, Object> version : (List<Map<String, Object>>) ((Map<String, Object>) crd.get("spec")).get("versions")) {
+        for (Map<String, Object> version :
+                (List<Map<String, Object>>) ((Map<String, Object>) crd.get("spec")).get("versions")) {
             List<Map<String, Object>> columns = (List<Map<String, Object>>) version.get("additionalPrinterColumns");
             if (columns != null) {
                 columns.sort(Comparator.comparingInt(c -> declared.indexOf((String) c.get("name"))));

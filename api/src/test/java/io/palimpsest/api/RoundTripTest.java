@@ -1,5 +1,9 @@
 package io.palimpsest.api;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -13,14 +17,9 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.api.worker.RecipeHash;
-import org.junit.jupiter.api.Test;
-
 import java.io.InputStream;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import org.junit.jupiter.api.Test;
 
 /** Objects written by the Java types and read back are equal, in JSON and in YAML. */
 class RoundTripTest {
@@ -43,7 +42,8 @@ class RoundTripTest {
         status.setFailedShards("39");
         status.setDocuments(new RewriteJobStatus.DocumentCounts(1000, 950, 30, 20));
         status.setTokens(new RewriteJobStatus.TokenCounts(500_000, 420_000));
-        status.setRecentFailures(List.of(new RewriteJobStatus.ShardFailure(39, 3, "BadData", "line 7: not JSON", "2026-11-25T10:00:00Z")));
+        status.setRecentFailures(List.of(
+                new RewriteJobStatus.ShardFailure(39, 3, "BadData", "line 7: not JSON", "2026-11-25T10:00:00Z")));
         status.setConditions(List.of(condition(Conditions.PROGRESSING, Conditions.TRUE, JobReason.Running.name())));
         status.setRecipeHash(RecipeHash.of(job.getSpec().getRecipe()));
         job.setStatus(status);
@@ -85,7 +85,13 @@ class RoundTripTest {
     }
 
     private static Condition condition(String type, String status, String reason) {
-        return new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
-                .withMessage("m").withLastTransitionTime("2026-11-25T10:00:00Z").withObservedGeneration(3L).build();
+        return new ConditionBuilder()
+                .withType(type)
+                .withStatus(status)
+                .withReason(reason)
+                .withMessage("m")
+                .withLastTransitionTime("2026-11-25T10:00:00Z")
+                .withObservedGeneration(3L)
+                .build();
     }
 }

@@ -39,7 +39,12 @@ public enum Fault {
     EMPTY("empty", Kind.OUTPUT);
 
     /** Where in the request's life a fault acts. */
-    public enum Kind { HTTP_ERROR, CONNECTION, LATENCY, OUTPUT }
+    public enum Kind {
+        HTTP_ERROR,
+        CONNECTION,
+        LATENCY,
+        OUTPUT
+    }
 
     private final String wireName;
     private final Kind kind;
@@ -67,9 +72,10 @@ public enum Fault {
 
     /** Like {@link #fromWireName} but fails with the list of valid names. */
     public static Fault parse(String name) {
-        return fromWireName(name).orElseThrow(() -> new IllegalArgumentException(
-                "unknown fault '" + name + "', expected one of " + Arrays.toString(
-                        Arrays.stream(values()).map(Fault::wireName).toArray())));
+        return fromWireName(name)
+                .orElseThrow(() -> new IllegalArgumentException("unknown fault '" + name + "', expected one of "
+                        + Arrays.toString(
+                                Arrays.stream(values()).map(Fault::wireName).toArray())));
     }
 
     @Override

@@ -81,8 +81,11 @@ public final class FaultConfig {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FaultConfig other && rates.equals(other.rates) && seed == other.seed
-                && slowStartDelay.equals(other.slowStartDelay) && retryAfterSeconds == other.retryAfterSeconds;
+        return o instanceof FaultConfig other
+                && rates.equals(other.rates)
+                && seed == other.seed
+                && slowStartDelay.equals(other.slowStartDelay)
+                && retryAfterSeconds == other.retryAfterSeconds;
     }
 
     @Override
@@ -92,8 +95,8 @@ public final class FaultConfig {
 
     @Override
     public String toString() {
-        return "FaultConfig" + rates + " seed=" + seed + " slowStart=" + slowStartDelay
-                + " retryAfter=" + retryAfterSeconds + "s";
+        return "FaultConfig" + rates + " seed=" + seed + " slowStart=" + slowStartDelay + " retryAfter="
+                + retryAfterSeconds + "s";
     }
 
     public static final class Builder {
@@ -102,8 +105,7 @@ public final class FaultConfig {
         private Duration slowStartDelay = Duration.ofSeconds(10);
         private int retryAfterSeconds = 1;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder rate(Fault fault, double rate) {
             if (!(rate >= 0 && rate <= 1)) {
@@ -119,7 +121,8 @@ public final class FaultConfig {
             if (eq < 0) {
                 throw new IllegalArgumentException("expected name=rate, got '" + nameEqualsRate + "'");
             }
-            return rate(Fault.parse(nameEqualsRate.substring(0, eq)),
+            return rate(
+                    Fault.parse(nameEqualsRate.substring(0, eq)),
                     Double.parseDouble(nameEqualsRate.substring(eq + 1).trim()));
         }
 

@@ -24,8 +24,13 @@ public final class LoggedRequest {
     private volatile String document;
     private volatile RequestOutcome outcome;
 
-    public LoggedRequest(long index, Instant receivedAt, String method, String path,
-                         Map<String, List<String>> headers, JsonNode body) {
+    public LoggedRequest(
+            long index,
+            Instant receivedAt,
+            String method,
+            String path,
+            Map<String, List<String>> headers,
+            JsonNode body) {
         this.index = index;
         this.receivedAt = receivedAt;
         this.method = method;

@@ -8,8 +8,7 @@ import java.util.concurrent.CountDownLatch;
  * actual URL, so a parent that asked for port 0 can read where it listens.
  */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) throws InterruptedException {
         SimFlags flags;
@@ -26,14 +25,18 @@ public final class Main {
         }
         ModelSimServer sim = ModelSimServer.start(flags.config(), flags.host(), flags.port());
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            sim.close();
-            stopped.countDown();
-        }, "model-sim-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            sim.close();
+                            stopped.countDown();
+                        },
+                        "model-sim-shutdown"));
         double capacity = sim.capacityTokensPerSecond();
         System.out.println(flags.config());
         System.out.println(CapacityModel.formula(flags.config()));
-        System.out.println("capacity_tokens_per_second=" + (Double.isInfinite(capacity) ? "inf" : String.format("%.1f", capacity)));
+        System.out.println("capacity_tokens_per_second="
+                + (Double.isInfinite(capacity) ? "inf" : String.format("%.1f", capacity)));
         System.out.println("MODEL_SIM_READY url=" + sim.baseUrl() + " port=" + sim.port());
         System.out.flush();
         stopped.await();

@@ -62,8 +62,15 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         SimMetrics metrics = new SimMetrics(config.modelName(), config.maxModelLen());
         Scheduler scheduler = new Scheduler(config, new VertxEngineClock(vertx, context), metrics);
         ResponseRules rules = config.rulesFile().map(ResponseRules::load).orElse(ResponseRules.none());
-        this.state = new SimState(config, vertx, context, scheduler, metrics,
-                new RequestLog(config.requestLogCapacity()), new FaultInjector(config.faults()), rules);
+        this.state = new SimState(
+                config,
+                vertx,
+                context,
+                scheduler,
+                metrics,
+                new RequestLog(config.requestLogCapacity()),
+                new FaultInjector(config.faults()),
+                rules);
         this.router = new SimRouter(state, this);
     }
 
@@ -73,7 +80,9 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
         Tokenizer.warmUp();
         ModelSimServer sim = new ModelSimServer(config, host);
         try {
-            sim.port = sim.onLoop(() -> sim.listen(port)).toCompletionStage().toCompletableFuture()
+            sim.port = sim.onLoop(() -> sim.listen(port))
+                    .toCompletionStage()
+                    .toCompletableFuture()
                     .get(BLOCKING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException | RuntimeException e) {
             SharedVertx.release();
@@ -223,8 +232,10 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
 
     private Future<Integer> listen(int wantedPort) {
         HttpServerOptions options = new HttpServerOptions()
-                .setHost(host).setPort(wantedPort)
-                .setReuseAddress(true).setTcpNoDelay(true)
+                .setHost(host)
+                .setPort(wantedPort)
+                .setReuseAddress(true)
+                .setTcpNoDelay(true)
                 .setAcceptBacklog(4096)
                 .setCompressionSupported(false);
         HttpServer created = vertx.createHttpServer(options).requestHandler(router);
@@ -262,7 +273,8 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
                 stopOutage();
             });
         }
-        LOG.info(() -> "model-sim " + baseUrl() + ": outage " + mode + (autoResume == null ? "" : " for " + autoResume));
+        LOG.info(
+                () -> "model-sim " + baseUrl() + ": outage " + mode + (autoResume == null ? "" : " for " + autoResume));
         if (mode == OutageMode.REFUSE_CONNECTIONS && previous != OutageMode.REFUSE_CONNECTIONS && server != null) {
             HttpServer closing = server;
             server = null;
@@ -296,7 +308,10 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
             throw new IllegalStateException("blocking call on the simulator's own event loop");
         }
         try {
-            onLoop(() -> action.get().mapEmpty()).toCompletionStage().toCompletableFuture().get(BLOCKING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            onLoop(() -> action.get().mapEmpty())
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(BLOCKING_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

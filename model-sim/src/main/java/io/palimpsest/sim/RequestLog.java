@@ -23,8 +23,8 @@ public final class RequestLog {
         this.capacity = capacity;
     }
 
-    public synchronized LoggedRequest record(String method, String path, Map<String, List<String>> headers,
-                                             JsonNode body) {
+    public synchronized LoggedRequest record(
+            String method, String path, Map<String, List<String>> headers, JsonNode body) {
         LoggedRequest entry = new LoggedRequest(received++, Instant.now(), method, path, headers, body);
         if (entries.size() == capacity) {
             entries.removeFirst();

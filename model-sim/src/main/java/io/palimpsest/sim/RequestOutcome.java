@@ -12,8 +12,8 @@ import java.util.Optional;
  * @param promptTokens     prompt tokens counted, 0 if it never got that far
  * @param completionTokens generated tokens
  */
-public record RequestOutcome(int status, Optional<Fault> fault, String finishReason, String text,
-                             int promptTokens, int completionTokens) {
+public record RequestOutcome(
+        int status, Optional<Fault> fault, String finishReason, String text, int promptTokens, int completionTokens) {
 
     /** An answer with no generated text: an error, or a non-completion endpoint. */
     public static RequestOutcome statusOnly(int status, Fault fault) {

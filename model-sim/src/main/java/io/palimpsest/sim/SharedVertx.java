@@ -16,8 +16,7 @@ final class SharedVertx {
     private static Vertx vertx;
     private static int users;
 
-    private SharedVertx() {
-    }
+    private SharedVertx() {}
 
     static synchronized Vertx acquire() {
         if (vertx == null) {
@@ -41,11 +40,12 @@ final class SharedVertx {
     static Context newEventLoopContext(Vertx vertx) {
         CompletableFuture<Context> deployed = new CompletableFuture<>();
         vertx.deployVerticle(new AbstractVerticle() {
-            @Override
-            public void start() {
-                deployed.complete(context);
-            }
-        }).onFailure(deployed::completeExceptionally);
+                    @Override
+                    public void start() {
+                        deployed.complete(context);
+                    }
+                })
+                .onFailure(deployed::completeExceptionally);
         return deployed.join();
     }
 

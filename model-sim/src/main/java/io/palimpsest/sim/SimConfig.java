@@ -47,26 +47,29 @@ public final class SimConfig {
             throw new IllegalArgumentException("startupDelay must not be negative");
         }
         this.maxModelLen = requirePositive(b.maxModelLen, "maxModelLen");
-        this.kvCacheTokens = b.kvCacheTokens > 0 ? b.kvCacheTokens
+        this.kvCacheTokens = b.kvCacheTokens > 0
+                ? b.kvCacheTokens
                 : Math.max(maxModelLen, (long) maxNumSeqs * Math.min(maxModelLen, 2048));
         if (kvCacheTokens < maxModelLen) {
             // vLLM refuses to start in this case too: one request of max_model_len must fit.
-            throw new IllegalArgumentException("kvCacheTokens (" + kvCacheTokens + ") must hold one sequence of maxModelLen ("
-                    + maxModelLen + ") tokens; lower maxModelLen or raise kvCacheTokens");
+            throw new IllegalArgumentException(
+                    "kvCacheTokens (" + kvCacheTokens + ") must hold one sequence of maxModelLen (" + maxModelLen
+                            + ") tokens; lower maxModelLen or raise kvCacheTokens");
         }
         this.blockSize = requirePositive(b.blockSize, "blockSize");
         if (kvCacheTokens < blockSize) {
-            throw new IllegalArgumentException("kvCacheTokens (" + kvCacheTokens + ") must hold at least one block of "
-                    + blockSize + " tokens");
+            throw new IllegalArgumentException(
+                    "kvCacheTokens (" + kvCacheTokens + ") must hold at least one block of " + blockSize + " tokens");
         }
         this.maxNumBatchedTokens = requirePositive(b.maxNumBatchedTokens, "maxNumBatchedTokens");
         if (maxNumBatchedTokens < maxNumSeqs) {
             // vLLM refuses this too: a full batch of decodes would not fit in one step.
-            throw new IllegalArgumentException("maxNumBatchedTokens (" + maxNumBatchedTokens
-                    + ") must be >= maxNumSeqs (" + maxNumSeqs + ")");
+            throw new IllegalArgumentException(
+                    "maxNumBatchedTokens (" + maxNumBatchedTokens + ") must be >= maxNumSeqs (" + maxNumSeqs + ")");
         }
         this.prefixCaching = b.prefixCaching;
-        this.stepPerContextTokenSeconds = requireNonNegative(b.stepPerContextTokenSeconds, "stepPerContextTokenSeconds");
+        this.stepPerContextTokenSeconds =
+                requireNonNegative(b.stepPerContextTokenSeconds, "stepPerContextTokenSeconds");
         this.seed = b.seed;
         this.faults = Objects.requireNonNull(b.faults, "faults");
         this.rulesFile = b.rulesFile;
@@ -90,13 +93,25 @@ public final class SimConfig {
 
     public Builder toBuilder() {
         return new Builder()
-                .modelName(modelName).maxNumSeqs(maxNumSeqs).maxWaiting(maxWaiting)
-                .overflowResponse(overflowResponse).prefillSecondsPerToken(prefillSecondsPerToken)
-                .decodeStepBaseSeconds(decodeStepBaseSeconds).decodeStepPerSeqSeconds(decodeStepPerSeqSeconds)
-                .startupDelay(startupDelay).maxModelLen(maxModelLen).kvCacheTokens(kvCacheTokens)
-                .blockSize(blockSize).maxNumBatchedTokens(maxNumBatchedTokens).prefixCaching(prefixCaching)
+                .modelName(modelName)
+                .maxNumSeqs(maxNumSeqs)
+                .maxWaiting(maxWaiting)
+                .overflowResponse(overflowResponse)
+                .prefillSecondsPerToken(prefillSecondsPerToken)
+                .decodeStepBaseSeconds(decodeStepBaseSeconds)
+                .decodeStepPerSeqSeconds(decodeStepPerSeqSeconds)
+                .startupDelay(startupDelay)
+                .maxModelLen(maxModelLen)
+                .kvCacheTokens(kvCacheTokens)
+                .blockSize(blockSize)
+                .maxNumBatchedTokens(maxNumBatchedTokens)
+                .prefixCaching(prefixCaching)
                 .stepPerContextTokenSeconds(stepPerContextTokenSeconds)
-                .seed(seed).faults(faults).rulesFile(rulesFile).requestLogCapacity(requestLogCapacity).apiKey(apiKey);
+                .seed(seed)
+                .faults(faults)
+                .rulesFile(rulesFile)
+                .requestLogCapacity(requestLogCapacity)
+                .apiKey(apiKey);
     }
 
     public String modelName() {
@@ -189,7 +204,9 @@ public final class SimConfig {
     }
 
     public boolean isZeroLatency() {
-        return prefillSecondsPerToken == 0 && decodeStepBaseSeconds == 0 && decodeStepPerSeqSeconds == 0
+        return prefillSecondsPerToken == 0
+                && decodeStepBaseSeconds == 0
+                && decodeStepPerSeqSeconds == 0
                 && stepPerContextTokenSeconds == 0;
     }
 
@@ -198,7 +215,8 @@ public final class SimConfig {
         return "SimConfig{model=" + modelName + ", maxNumSeqs=" + maxNumSeqs + ", maxWaiting=" + maxWaiting
                 + ", overflow=" + overflowResponse.status() + ", prefill=" + prefillSecondsPerToken
                 + "s/token, step=" + decodeStepBaseSeconds + "s+" + decodeStepPerSeqSeconds + "s/seq, startupDelay="
-                + startupDelay + ", maxModelLen=" + maxModelLen + ", kvCacheTokens=" + kvCacheTokens + ", blockSize=" + blockSize
+                + startupDelay + ", maxModelLen=" + maxModelLen + ", kvCacheTokens=" + kvCacheTokens + ", blockSize="
+                + blockSize
                 + ", maxNumBatchedTokens=" + maxNumBatchedTokens + ", prefixCaching=" + prefixCaching
                 + ", stepPerContextToken=" + stepPerContextTokenSeconds + "s, seed=" + seed + ", faults=" + faults
                 + ", rules=" + rulesFile + "}";
@@ -253,8 +271,7 @@ public final class SimConfig {
         private int requestLogCapacity = 10_000;
         private String apiKey;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder apiKey(String apiKey) {
             this.apiKey = apiKey;

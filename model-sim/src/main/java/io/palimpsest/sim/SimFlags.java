@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  */
 public record SimFlags(SimConfig config, String host, int port, boolean help) {
 
-    public static final String USAGE = String.join("\n",
+    public static final String USAGE = String.join(
+            "\n",
             "Usage: java -jar model-sim.jar [flags]",
             "  --host ADDR                        listen address (default 127.0.0.1)",
             "  --port N                           listen port, 0 = ephemeral (default 8000)",
@@ -120,12 +121,13 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
         if (m.matches()) {
             double amount = Double.parseDouble(m.group(1));
             String unit = m.group(2) == null ? "s" : m.group(2);
-            double millis = switch (unit) {
-                case "ms" -> amount;
-                case "m" -> amount * 60_000;
-                case "h" -> amount * 3_600_000;
-                default -> amount * 1000;
-            };
+            double millis =
+                    switch (unit) {
+                        case "ms" -> amount;
+                        case "m" -> amount * 60_000;
+                        case "h" -> amount * 3_600_000;
+                        default -> amount * 1000;
+                    };
             return Duration.ofNanos(Math.round(millis * 1_000_000));
         }
         try {

@@ -5,8 +5,7 @@ import java.util.concurrent.Callable;
 
 /** Polls a condition until it holds, so timing tests survive a loaded CI machine. */
 public final class Eventually {
-    private Eventually() {
-    }
+    private Eventually() {}
 
     public static void holds(Duration timeout, Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

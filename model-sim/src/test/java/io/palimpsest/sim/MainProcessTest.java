@@ -21,17 +21,29 @@ class MainProcessTest {
     @Test
     void runsAsASubprocessAndStopsOnSigterm() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "--port", "0", "--zero-latency", "--model", "cli-model",
-                "--fault-rate", "echo=1.0"))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(List.of(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName(),
+                        "--port",
+                        "0",
+                        "--zero-latency",
+                        "--model",
+                        "cli-model",
+                        "--fault-rate",
+                        "echo=1.0"))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             String url = CompletableFuture.supplyAsync(() -> readyUrl(out)).get(30, TimeUnit.SECONDS);
             assertNotNull(url);
             SimClient client = new SimClient(url);
             assertEquals(200, client.get("/health").status());
-            SimClient.Reply r = client.post("/v1/chat/completions", SimClient.chat("Echo me.").put("model", "cli-model"));
+            SimClient.Reply r = client.post(
+                    "/v1/chat/completions", SimClient.chat("Echo me.").put("model", "cli-model"));
             assertEquals("Echo me.", r.json().at("/choices/0/message/content").asText());
         } finally {
             process.destroy();

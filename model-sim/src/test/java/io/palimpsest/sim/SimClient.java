@@ -20,8 +20,10 @@ public final class SimClient {
 
     public SimClient(String baseUrl) {
         this.baseUrl = baseUrl;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
     }
 
     public HttpClient http() {
@@ -62,7 +64,8 @@ public final class SimClient {
     }
 
     public Reply post(String path, String body, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = request(path).header("content-type", "application/json")
+        HttpRequest.Builder b = request(path)
+                .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
@@ -97,7 +100,8 @@ public final class SimClient {
     public static double metric(String page, String nameWithLabels) {
         for (String line : page.split("\n")) {
             if (line.startsWith(nameWithLabels + " ")) {
-                return Double.parseDouble(line.substring(nameWithLabels.length() + 1).trim());
+                return Double.parseDouble(
+                        line.substring(nameWithLabels.length() + 1).trim());
             }
         }
         throw new AssertionError("no sample " + nameWithLabels + " in\n" + page);

@@ -13,13 +13,46 @@ class SimFlagsTest {
 
     @Test
     void parsesEveryFlag() {
-        SimFlags f = SimFlags.parse("--host", "127.0.0.5", "--port=0", "--model", "m", "--max-num-seqs", "8",
-                "--max-waiting", "16", "--overflow-status", "503", "--prefill-seconds-per-token", "0.001",
-                "--decode-step-base-seconds", "0.02", "--decode-step-per-seq-seconds", "0.002",
-                "--startup-delay", "1.5s", "--max-model-len", "2048", "--seed", "5",
-                "--fault-rate", "rate_limit=0.1", "--fault-rate", "echo=0.2", "--fault-seed", "9",
-                "--slow-start-delay", "500ms", "--retry-after-seconds", "3", "--rules", "r.yaml",
-                "--request-log-capacity", "50", "--kv-cache-tokens", "4096");
+        SimFlags f = SimFlags.parse(
+                "--host",
+                "127.0.0.5",
+                "--port=0",
+                "--model",
+                "m",
+                "--max-num-seqs",
+                "8",
+                "--max-waiting",
+                "16",
+                "--overflow-status",
+                "503",
+                "--prefill-seconds-per-token",
+                "0.001",
+                "--decode-step-base-seconds",
+                "0.02",
+                "--decode-step-per-seq-seconds",
+                "0.002",
+                "--startup-delay",
+                "1.5s",
+                "--max-model-len",
+                "2048",
+                "--seed",
+                "5",
+                "--fault-rate",
+                "rate_limit=0.1",
+                "--fault-rate",
+                "echo=0.2",
+                "--fault-seed",
+                "9",
+                "--slow-start-delay",
+                "500ms",
+                "--retry-after-seconds",
+                "3",
+                "--rules",
+                "r.yaml",
+                "--request-log-capacity",
+                "50",
+                "--kv-cache-tokens",
+                "4096");
         SimConfig c = f.config();
         assertEquals("127.0.0.5", f.host());
         assertEquals(0, f.port());
@@ -60,16 +93,28 @@ class SimFlagsTest {
         assertTrue(d.prefixCaching());
         assertFalse(d.waitingBounded(), "vLLM queues without bound");
         assertEquals(256L * 2048, d.kvCacheTokens());
-        SimConfig c = SimConfig.fromArgs("--block-size", "32", "--max-num-batched-tokens", "4096",
-                "--no-enable-prefix-caching", "--step-per-context-token-seconds", "1e-8", "--kv-cache-tokens", "100000");
+        SimConfig c = SimConfig.fromArgs(
+                "--block-size",
+                "32",
+                "--max-num-batched-tokens",
+                "4096",
+                "--no-enable-prefix-caching",
+                "--step-per-context-token-seconds",
+                "1e-8",
+                "--kv-cache-tokens",
+                "100000");
         assertEquals(32, c.blockSize());
         assertEquals(4096, c.maxNumBatchedTokens());
         assertFalse(c.prefixCaching());
         assertEquals(1e-8, c.stepPerContextTokenSeconds());
         assertEquals(100_000, c.kvCacheTokens());
-        assertThrows(IllegalArgumentException.class, () -> SimConfig.fromArgs("--kv-cache-tokens", "4096"),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimConfig.fromArgs("--kv-cache-tokens", "4096"),
                 "one max-model-len (8192) sequence must fit, as vLLM checks at start");
-        assertThrows(IllegalArgumentException.class, () -> SimConfig.fromArgs("--max-num-batched-tokens", "100"),
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SimConfig.fromArgs("--max-num-batched-tokens", "100"),
                 "a full batch of decodes must fit in one step");
     }
 

@@ -4,9 +4,10 @@ import java.util.List;
 
 /** Source documents for the rewrite tests: ordinary prose of several kinds. */
 public final class TestTexts {
-    public static final String BRIDGE = "The committee decided in 2021 that the new bridge over the Thames would be built "
-            + "by Arup. Many people believed that the project was very important for the city, because it would help "
-            + "commuters and reduce traffic. However, the costs increased quickly and the opening was delayed until 2024.";
+    public static final String BRIDGE =
+            "The committee decided in 2021 that the new bridge over the Thames would be built "
+                    + "by Arup. Many people believed that the project was very important for the city, because it would help "
+                    + "commuters and reduce traffic. However, the costs increased quickly and the opening was delayed until 2024.";
 
     public static final String SCIENCE = "Photosynthesis is the process by which green plants use sunlight to make "
             + "food from carbon dioxide and water. It takes place mainly in the leaves, where a pigment called "
@@ -40,6 +41,5 @@ public final class TestTexts {
 
     public static final List<String> ENGLISH = List.of(BRIDGE, SCIENCE, HISTORY, HOWTO, STORY);
 
-    private TestTexts() {
-    }
+    private TestTexts() {}
 }

@@ -7,7 +7,6 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.job.SpecValidator.Violation;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,7 +29,9 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
     }
 
     public static AdmissionPolicy from(PalimpsestConfig.Policy config) {
-        return new AdmissionPolicy(config.allowedImages().orElse(List.of()), config.allowedSecrets().orElse(List.of()));
+        return new AdmissionPolicy(
+                config.allowedImages().orElse(List.of()),
+                config.allowedSecrets().orElse(List.of()));
     }
 
     public static AdmissionPolicy allowAll() {
@@ -48,10 +49,16 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
             pullSecrets(out, "spec.workers.imagePullSecrets", spec.getWorkers().getImagePullSecrets());
         }
         if (spec.getInput() != null && spec.getInput().getCredentialsSecretRef() != null) {
-            secret(out, "spec.input.credentialsSecretRef.name", spec.getInput().getCredentialsSecretRef().getName());
+            secret(
+                    out,
+                    "spec.input.credentialsSecretRef.name",
+                    spec.getInput().getCredentialsSecretRef().getName());
         }
         if (spec.getOutput() != null && spec.getOutput().getCredentialsSecretRef() != null) {
-            secret(out, "spec.output.credentialsSecretRef.name", spec.getOutput().getCredentialsSecretRef().getName());
+            secret(
+                    out,
+                    "spec.output.credentialsSecretRef.name",
+                    spec.getOutput().getCredentialsSecretRef().getName());
         }
         return out;
     }
@@ -68,27 +75,43 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
             for (int i = 0; i < env.size(); i++) {
                 var from = env.get(i).getValueFrom();
                 if (from != null && from.getSecretKeyRef() != null) {
-                    secret(out, "spec.engine.env[" + i + "].valueFrom.secretKeyRef.name", from.getSecretKeyRef().getName());
+                    secret(
+                            out,
+                            "spec.engine.env[" + i + "].valueFrom.secretKeyRef.name",
+                            from.getSecretKeyRef().getName());
                 }
             }
         }
         pullSecrets(out, "spec.imagePullSecrets", spec.getImagePullSecrets());
         RewriterModelSpec.ModelSource source = spec.getSource();
-        if (source != null && source.getHuggingFace() != null && source.getHuggingFace().getTokenSecretRef() != null) {
-            secret(out, "spec.source.huggingFace.tokenSecretRef.name", source.getHuggingFace().getTokenSecretRef().getName());
+        if (source != null
+                && source.getHuggingFace() != null
+                && source.getHuggingFace().getTokenSecretRef() != null) {
+            secret(
+                    out,
+                    "spec.source.huggingFace.tokenSecretRef.name",
+                    source.getHuggingFace().getTokenSecretRef().getName());
         }
         if (source != null && source.getS3() != null && source.getS3().getCredentialsSecretRef() != null) {
-            secret(out, "spec.source.s3.credentialsSecretRef.name", source.getS3().getCredentialsSecretRef().getName());
+            secret(
+                    out,
+                    "spec.source.s3.credentialsSecretRef.name",
+                    source.getS3().getCredentialsSecretRef().getName());
         }
         if (spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
-            secret(out, "spec.endpoint.apiKeySecretRef.name", spec.getEndpoint().getApiKeySecretRef().getName());
+            secret(
+                    out,
+                    "spec.endpoint.apiKeySecretRef.name",
+                    spec.getEndpoint().getApiKeySecretRef().getName());
         }
         return out;
     }
 
     boolean imageAllowed(String image) {
-        return images.isEmpty() || images.stream().anyMatch(a -> a.endsWith("*")
-                ? image.startsWith(a.substring(0, a.length() - 1)) : image.equals(a));
+        return images.isEmpty()
+                || images.stream()
+                        .anyMatch(a ->
+                                a.endsWith("*") ? image.startsWith(a.substring(0, a.length() - 1)) : image.equals(a));
     }
 
     boolean secretAllowed(String name) {
@@ -97,15 +120,19 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
 
     private void image(List<Violation> out, String field, String image) {
         if (image != null && !imageAllowed(image)) {
-            out.add(new Violation(field, "image '" + image + "' is not allowed by the operator's policy (chart value "
-                    + "policy.allowedImages: " + String.join(", ", images) + ")"));
+            out.add(new Violation(
+                    field,
+                    "image '" + image + "' is not allowed by the operator's policy (chart value "
+                            + "policy.allowedImages: " + String.join(", ", images) + ")"));
         }
     }
 
     private void secret(List<Violation> out, String field, String name) {
         if (name != null && !secretAllowed(name)) {
-            out.add(new Violation(field, "Secret '" + name + "' is not allowed by the operator's policy (chart value "
-                    + "policy.allowedSecrets: " + String.join(", ", secrets) + ")"));
+            out.add(new Violation(
+                    field,
+                    "Secret '" + name + "' is not allowed by the operator's policy (chart value "
+                            + "policy.allowedSecrets: " + String.join(", ", secrets) + ")"));
         }
     }
 

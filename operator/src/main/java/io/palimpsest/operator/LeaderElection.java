@@ -24,13 +24,16 @@ public class LeaderElection {
      * configured one (tests run several instances from one configuration).
      */
     public static LeaderElectionConfiguration configuration(PalimpsestConfig.LeaderElection settings, String identity) {
-        LeaderElectionConfigurationBuilder b = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(settings.leaseName())
+        LeaderElectionConfigurationBuilder b = LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                        settings.leaseName())
                 .withLeaseDuration(settings.leaseDuration())
                 .withRenewDeadline(settings.renewDeadline())
                 .withRetryPeriod(settings.retryPeriod())
                 .withExitOnStopLeading(settings.exitOnStopLeading());
         settings.leaseNamespace().filter(ns -> !ns.isBlank()).ifPresent(b::withLeaseNamespace);
-        String id = identity != null ? identity : settings.identity().filter(i -> !i.isBlank()).orElse(null);
+        String id = identity != null
+                ? identity
+                : settings.identity().filter(i -> !i.isBlank()).orElse(null);
         if (id != null) {
             b.withIdentity(id);
         }

@@ -6,7 +6,6 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-
 import java.time.Clock;
 
 /**

@@ -9,8 +9,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
  * with its RewriterModel or RewriteJob, and kubectl and other controllers see who manages it.
  */
 public final class OwnerReferences {
-    private OwnerReferences() {
-    }
+    private OwnerReferences() {}
 
     public static OwnerReference controller(HasMetadata owner) {
         return new OwnerReferenceBuilder()

@@ -17,6 +17,7 @@ public record WatchedNamespaces(Set<String> names) {
 
     /** QOSDK's default: the namespaces fixed at build time, which is every namespace here. */
     static final String USE_BUILD_TIME = "QOSDK_USE_BUILDTIME_NAMESPACES";
+
     static final String ALL = "JOSDK_ALL_NAMESPACES";
     static final String CURRENT = "JOSDK_WATCH_CURRENT";
 

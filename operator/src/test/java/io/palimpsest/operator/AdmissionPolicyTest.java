@@ -1,5 +1,8 @@
 package io.palimpsest.operator;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -10,22 +13,18 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.job.SpecValidator;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AdmissionPolicyTest {
 
     static final AdmissionPolicy POLICY = new AdmissionPolicy(
-            List.of("registry.example/palimpsest/worker:1.2.0", "registry.example/vllm/*"), List.of("corpus-creds", "hf-token"));
+            List.of("registry.example/palimpsest/worker:1.2.0", "registry.example/vllm/*"),
+            List.of("corpus-creds", "hf-token"));
 
     @Test
     void imagesExactOrByPrefix() {
-        record Row(String image, boolean allowed) {
-        }
+        record Row(String image, boolean allowed) {}
         for (Row row : List.of(
                 new Row("registry.example/palimpsest/worker:1.2.0", true),
                 new Row("registry.example/palimpsest/worker:1.2.1", false),
@@ -41,7 +40,8 @@ class AdmissionPolicyTest {
     @Test
     void aJobIsCheckedOnWhatItNamesItself() {
         RewriteJob job = new RewriteJob();
-        job.setMetadata(new ObjectMetaBuilder().withName("j").withNamespace("ns").build());
+        job.setMetadata(
+                new ObjectMetaBuilder().withName("j").withNamespace("ns").build());
         RewriteJobSpec spec = new RewriteJobSpec();
         RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
         workers.setImage("docker.io/attacker/miner:latest");
@@ -55,25 +55,39 @@ class AdmissionPolicyTest {
         spec.setOutput(output);
         job.setSpec(spec);
 
-        List<String> fields = POLICY.check(job).stream().map(SpecValidator.Violation::field).toList();
-        assertEquals(List.of("spec.workers.image", "spec.workers.imagePullSecrets[0].name", "spec.output.credentialsSecretRef.name"), fields);
+        List<String> fields =
+                POLICY.check(job).stream().map(SpecValidator.Violation::field).toList();
+        assertEquals(
+                List.of(
+                        "spec.workers.image",
+                        "spec.workers.imagePullSecrets[0].name",
+                        "spec.output.credentialsSecretRef.name"),
+                fields);
         assertEquals(List.of(), AdmissionPolicy.allowAll().check(job));
         String message = SpecValidator.describe(POLICY.check(job));
-        assertTrue(message.contains("image 'docker.io/attacker/miner:latest' is not allowed by the operator's policy (chart value "
-                + "policy.allowedImages: registry.example/palimpsest/worker:1.2.0, registry.example/vllm/*)"), message);
+        assertTrue(
+                message.contains(
+                        "image 'docker.io/attacker/miner:latest' is not allowed by the operator's policy (chart value "
+                                + "policy.allowedImages: registry.example/palimpsest/worker:1.2.0, registry.example/vllm/*)"),
+                message);
     }
 
     @Test
     void aModelIsCheckedOnItsImageAndEverySecretItReferences() {
         RewriterModel model = new RewriterModel();
-        model.setMetadata(new ObjectMetaBuilder().withName("m").withNamespace("ns").build());
+        model.setMetadata(
+                new ObjectMetaBuilder().withName("m").withNamespace("ns").build());
         RewriterModelSpec spec = new RewriterModelSpec();
         RewriterModelSpec.Engine engine = new RewriterModelSpec.Engine();
         engine.setImage("registry.example/vllm/vllm-openai:v0.11.0");
         engine.setEnv(List.of(
                 new EnvVarBuilder().withName("PLAIN").withValue("x").build(),
-                new EnvVarBuilder().withName("STOLEN").withNewValueFrom().withNewSecretKeyRef("key", "cluster-admin-token", false)
-                        .endValueFrom().build()));
+                new EnvVarBuilder()
+                        .withName("STOLEN")
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef("key", "cluster-admin-token", false)
+                        .endValueFrom()
+                        .build()));
         spec.setEngine(engine);
         RewriterModelSpec.ModelSource source = new RewriterModelSpec.ModelSource();
         RewriterModelSpec.HuggingFaceSource hf = new RewriterModelSpec.HuggingFaceSource();
@@ -83,7 +97,8 @@ class AdmissionPolicyTest {
         spec.setSource(source);
         model.setSpec(spec);
 
-        assertEquals(List.of("spec.engine.env[1].valueFrom.secretKeyRef.name"),
+        assertEquals(
+                List.of("spec.engine.env[1].valueFrom.secretKeyRef.name"),
                 POLICY.check(model).stream().map(SpecValidator.Violation::field).toList());
     }
 }

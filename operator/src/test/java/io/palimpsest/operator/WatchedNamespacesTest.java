@@ -1,21 +1,19 @@
 package io.palimpsest.operator;
 
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class WatchedNamespacesTest {
 
     @Test
     void settingsToNamespaces() {
-        record Row(Optional<List<String>> configured, Set<String> expected) {
-        }
+        record Row(Optional<List<String>> configured, Set<String> expected) {}
         List<Row> table = List.of(
                 new Row(Optional.empty(), Set.of()),
                 new Row(Optional.of(List.of("QOSDK_USE_BUILDTIME_NAMESPACES")), Set.of()),
@@ -24,7 +22,10 @@ class WatchedNamespacesTest {
                 new Row(Optional.of(List.of("JOSDK_WATCH_CURRENT")), Set.of("palimpsest-system")),
                 new Row(Optional.of(List.of("data", "JOSDK_ALL_NAMESPACES")), Set.of()));
         for (Row row : table) {
-            assertEquals(row.expected(), WatchedNamespaces.of(row.configured(), "palimpsest-system").names(), row.toString());
+            assertEquals(
+                    row.expected(),
+                    WatchedNamespaces.of(row.configured(), "palimpsest-system").names(),
+                    row.toString());
         }
     }
 

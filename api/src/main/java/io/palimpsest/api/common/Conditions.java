@@ -6,8 +6,7 @@ package io.palimpsest.api.common;
  * {@link io.palimpsest.api.v1alpha1.ModelReason}.
  */
 public final class Conditions {
-    private Conditions() {
-    }
+    private Conditions() {}
 
     public static final String TRUE = "True";
     public static final String FALSE = "False";

@@ -3,7 +3,6 @@ package io.palimpsest.api.lint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -30,7 +29,8 @@ public final class CrdDefaults {
     /** The defaults of a CRD bundled in the api jar (see {@link CrdSchema#RESOURCE_DIR}). */
     public static CrdDefaults bundled(String fileName) {
         return BUNDLED.computeIfAbsent(fileName, name -> {
-            try (InputStream in = CrdDefaults.class.getClassLoader().getResourceAsStream(CrdSchema.RESOURCE_DIR + name)) {
+            try (InputStream in =
+                    CrdDefaults.class.getClassLoader().getResourceAsStream(CrdSchema.RESOURCE_DIR + name)) {
                 if (in == null) {
                     throw new IllegalStateException(CrdSchema.RESOURCE_DIR + name + " is missing from the api jar");
                 }
@@ -46,7 +46,8 @@ public final class CrdDefaults {
     /** A copy of {@code value} (typed or plain) with the defaults at {@code field} (e.g. "spec") filled in, of the same type. */
     @SuppressWarnings("unchecked")
     public <T> T apply(String field, T value) {
-        Map<String, Object> node = field.isEmpty() ? schema : map(map(schema.get("properties")).get(field));
+        Map<String, Object> node =
+                field.isEmpty() ? schema : map(map(schema.get("properties")).get(field));
         Object plain = JSON.convertValue(value, Object.class);
         fill(node, plain);
         return (T) JSON.convertValue(plain, value.getClass());

@@ -9,7 +9,6 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -39,6 +38,7 @@ import java.util.stream.Collectors;
 public final class CrdSchema {
     /** The CRDs generated from the api classes ship inside this jar. */
     public static final String RESOURCE_DIR = "META-INF/fabric8/";
+
     public static final String REWRITE_JOBS = "rewritejobs.palimpsest.io-v1.yml";
     public static final String REWRITER_MODELS = "rewritermodels.palimpsest.io-v1.yml";
 
@@ -49,11 +49,13 @@ public final class CrdSchema {
             .addVar("self", SimpleType.DYN)
             .addVar("oldSelf", SimpleType.DYN)
             .build();
-    private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+    private static final CelRuntime RUNTIME =
+            CelRuntimeFactory.standardCelRuntimeBuilder().build();
     private static final Map<String, CelRuntime.Program> PROGRAMS = new ConcurrentHashMap<>();
     private static final Map<String, Pattern> PATTERNS = new ConcurrentHashMap<>();
     private static final Map<String, CrdSchema> BUNDLED = new ConcurrentHashMap<>();
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     /** One error: the field path (e.g. {@code spec.recipe.prompts[0].sampling.temprature}) and what is wrong there. */
     public record FieldError(String field, String message) {
@@ -151,14 +153,20 @@ public final class CrdSchema {
     private void checkHeader(Map<String, Object> object, List<FieldError> errors) {
         Object apiVersion = object.get("apiVersion");
         if (apiVersion != null && versions.stream().noneMatch(v -> (group + "/" + v).equals(apiVersion))) {
-            errors.add(new FieldError("apiVersion", "must be " + apiVersion() + " for kind " + kind + ", got \"" + apiVersion + "\""));
+            errors.add(new FieldError(
+                    "apiVersion", "must be " + apiVersion() + " for kind " + kind + ", got \"" + apiVersion + "\""));
         }
         Object metadata = object.get("metadata");
         if (!(metadata instanceof Map<?, ?> meta) || meta.get("name") == null) {
             errors.add(new FieldError("metadata.name", "Required value: every " + kind + " needs a name"));
-        } else if (!(meta.get("name") instanceof String name) || name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
-            errors.add(new FieldError("metadata.name", "Invalid value \"" + meta.get("name")
-                    + "\": lower case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+        } else if (!(meta.get("name") instanceof String name)
+                || name.length() > 253
+                || !DNS_SUBDOMAIN.matcher(name).matches()) {
+            errors.add(
+                    new FieldError(
+                            "metadata.name",
+                            "Invalid value \"" + meta.get("name")
+                                    + "\": lower case letters, digits, '-' and '.', starting and ending with a letter or digit"));
         }
     }
 
@@ -169,7 +177,8 @@ public final class CrdSchema {
         return out;
     }
 
-    private static void collectRules(Map<String, Object> node, String path, List<Map.Entry<String, Map<String, Object>>> out) {
+    private static void collectRules(
+            Map<String, Object> node, String path, List<Map.Entry<String, Map<String, Object>>> out) {
         List<Map<String, Object>> rules = list(node.get("x-kubernetes-validations"));
         if (rules != null) {
             rules.forEach(r -> out.add(Map.entry(path, r)));
@@ -224,17 +233,21 @@ public final class CrdSchema {
         String field = path.isEmpty() ? "<root>" : path.substring(1);
         if (Boolean.TRUE.equals(node.get("x-kubernetes-int-or-string"))) {
             if (!(isInteger(value) || value instanceof String)) {
-                errors.add(new FieldError(field, "Invalid value: " + describe(value) + ": must be an integer or a string"));
+                errors.add(new FieldError(
+                        field, "Invalid value: " + describe(value) + ": must be an integer or a string"));
                 return;
             }
         } else if (!typeMatches((String) node.get("type"), value)) {
-            errors.add(new FieldError(field, "Invalid value: " + describe(value) + ": must be of type " + node.get("type")));
+            errors.add(new FieldError(
+                    field, "Invalid value: " + describe(value) + ": must be of type " + node.get("type")));
             return;
         }
         List<Object> allowed = list(node.get("enum"));
         if (allowed != null && allowed.stream().noneMatch(a -> sameValue(a, value))) {
-            errors.add(new FieldError(field, "Unsupported value: " + describe(value) + ": supported values: "
-                    + allowed.stream().map(CrdSchema::describe).collect(Collectors.joining(", "))));
+            errors.add(new FieldError(
+                    field,
+                    "Unsupported value: " + describe(value) + ": supported values: "
+                            + allowed.stream().map(CrdSchema::describe).collect(Collectors.joining(", "))));
         }
         if (value instanceof String s) {
             checkString(node, s, field, errors);
@@ -246,10 +259,12 @@ public final class CrdSchema {
             Number minItems = (Number) node.get("minItems");
             Number maxItems = (Number) node.get("maxItems");
             if (minItems != null && items.size() < minItems.longValue()) {
-                errors.add(new FieldError(field, "Invalid value: must have at least " + minItems + " item(s), has " + items.size()));
+                errors.add(new FieldError(
+                        field, "Invalid value: must have at least " + minItems + " item(s), has " + items.size()));
             }
             if (maxItems != null && items.size() > maxItems.longValue()) {
-                errors.add(new FieldError(field, "Too many: " + items.size() + ": must have at most " + maxItems + " items"));
+                errors.add(new FieldError(
+                        field, "Too many: " + items.size() + ": must have at most " + maxItems + " items"));
             }
             Map<String, Object> itemSchema = map(node.get("items"));
             if (itemSchema != null) {
@@ -266,7 +281,8 @@ public final class CrdSchema {
         if (required != null) {
             for (Object name : required) {
                 if (object.get(name) == null) {
-                    errors.add(new FieldError(path.isEmpty() ? (String) name : path.substring(1) + "." + name, "Required value"));
+                    errors.add(new FieldError(
+                            path.isEmpty() ? (String) name : path.substring(1) + "." + name, "Required value"));
                 }
             }
         }
@@ -281,8 +297,9 @@ public final class CrdSchema {
             } else if (additional instanceof Map<?, ?> additionalSchema) {
                 checkNode(map(additionalSchema), e.getValue(), childPath, errors);
             } else if (!preserveUnknown && !Boolean.TRUE.equals(additional)) {
-                errors.add(new FieldError(childPath.substring(1), "unknown field \"" + key + "\""
-                        + suggestion(key, props == null ? Set.of() : props.keySet())));
+                errors.add(new FieldError(
+                        childPath.substring(1),
+                        "unknown field \"" + key + "\"" + suggestion(key, props == null ? Set.of() : props.keySet())));
             }
         }
     }
@@ -292,13 +309,17 @@ public final class CrdSchema {
         Number maxLength = (Number) node.get("maxLength");
         int length = s.codePointCount(0, s.length());
         if (minLength != null && length < minLength.longValue()) {
-            errors.add(new FieldError(field, "Invalid value: " + describe(s) + ": must be at least " + minLength + " characters"));
+            errors.add(new FieldError(
+                    field, "Invalid value: " + describe(s) + ": must be at least " + minLength + " characters"));
         }
         if (maxLength != null && length > maxLength.longValue()) {
             errors.add(new FieldError(field, "Too long: may not be more than " + maxLength + " characters"));
         }
         String pattern = (String) node.get("pattern");
-        if (pattern != null && !PATTERNS.computeIfAbsent(pattern, Pattern::compile).matcher(s).find()) {
+        if (pattern != null
+                && !PATTERNS.computeIfAbsent(pattern, Pattern::compile)
+                        .matcher(s)
+                        .find()) {
             errors.add(new FieldError(field, "Invalid value: " + describe(s) + ": should match '" + pattern + "'"));
         }
     }
@@ -308,10 +329,12 @@ public final class CrdSchema {
         Number minimum = (Number) node.get("minimum");
         Number maximum = (Number) node.get("maximum");
         if (minimum != null && value.compareTo(new BigDecimal(minimum.toString())) < 0) {
-            errors.add(new FieldError(field, "Invalid value: " + n + ": should be greater than or equal to " + plain(minimum)));
+            errors.add(new FieldError(
+                    field, "Invalid value: " + n + ": should be greater than or equal to " + plain(minimum)));
         }
         if (maximum != null && value.compareTo(new BigDecimal(maximum.toString())) > 0) {
-            errors.add(new FieldError(field, "Invalid value: " + n + ": should be less than or equal to " + plain(maximum)));
+            errors.add(new FieldError(
+                    field, "Invalid value: " + n + ": should be less than or equal to " + plain(maximum)));
         }
     }
 
@@ -335,7 +358,10 @@ public final class CrdSchema {
     }
 
     private static boolean isInteger(Object value) {
-        return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof BigInteger;
+        return value instanceof Integer
+                || value instanceof Long
+                || value instanceof Short
+                || value instanceof BigInteger;
     }
 
     private static boolean sameValue(Object a, Object b) {
@@ -393,14 +419,20 @@ public final class CrdSchema {
 
     // ---- CEL rules ----
 
-    private static void evaluateRules(Map<String, Object> node, Object value, Object oldValue, String path,
-                                      List<String> broken, List<FieldError> errors) {
+    private static void evaluateRules(
+            Map<String, Object> node,
+            Object value,
+            Object oldValue,
+            String path,
+            List<String> broken,
+            List<FieldError> errors) {
         if (value == null) {
             return;
         }
         String field = path.isEmpty() ? "" : path.substring(1);
-        boolean wellFormed = broken.stream().noneMatch(b -> field.isEmpty() || b.equals(field)
-                || b.startsWith(field + ".") || b.startsWith(field + "["));
+        boolean wellFormed = broken.stream()
+                .noneMatch(b ->
+                        field.isEmpty() || b.equals(field) || b.startsWith(field + ".") || b.startsWith(field + "["));
         List<Map<String, Object>> rules = list(node.get("x-kubernetes-validations"));
         if (rules != null && wellFormed) {
             Object self = toCel(node, value);
@@ -412,7 +444,8 @@ public final class CrdSchema {
                 }
                 if (!evaluate(expr, self, oldSelf)) {
                     Object message = rule.get("message");
-                    errors.add(new FieldError(path.isEmpty() ? "<root>" : path.substring(1),
+                    errors.add(new FieldError(
+                            path.isEmpty() ? "<root>" : path.substring(1),
                             message != null ? String.valueOf(message) : "Invalid value: failed rule: " + expr));
                 }
             }
@@ -420,8 +453,13 @@ public final class CrdSchema {
         Map<String, Object> props = map(node.get("properties"));
         if (props != null && value instanceof Map<?, ?> object) {
             Map<?, ?> oldObject = oldValue instanceof Map<?, ?> m ? m : null;
-            props.forEach((k, v) -> evaluateRules(map(v), object.get(k), oldObject == null ? null : oldObject.get(k),
-                    path + "." + k, broken, errors));
+            props.forEach((k, v) -> evaluateRules(
+                    map(v),
+                    object.get(k),
+                    oldObject == null ? null : oldObject.get(k),
+                    path + "." + k,
+                    broken,
+                    errors));
         }
         Map<String, Object> items = map(node.get("items"));
         if (items != null && value instanceof List<?> list) {
@@ -443,11 +481,14 @@ public final class CrdSchema {
         }
         if (value instanceof Map<?, ?> object) {
             Map<String, Object> props = node == null ? null : map(node.get("properties"));
-            Map<String, Object> additional = node != null && node.get("additionalProperties") instanceof Map<?, ?> a ? map(a) : null;
+            Map<String, Object> additional =
+                    node != null && node.get("additionalProperties") instanceof Map<?, ?> a ? map(a) : null;
             Map<String, Object> out = new LinkedHashMap<>();
             object.forEach((k, v) -> {
                 if (v != null) {
-                    out.put((String) k, toCel(props != null && props.containsKey(k) ? map(props.get(k)) : additional, v));
+                    out.put(
+                            (String) k,
+                            toCel(props != null && props.containsKey(k) ? map(props.get(k)) : additional, v));
                 }
             });
             return out;

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ResolvedJob;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +39,8 @@ public final class ManifestLinter {
     public record Problem(Path file, int line, String field, String message) {
         @Override
         public String toString() {
-            return file + (line > 0 ? ":" + line : "") + ": " + (field == null || field.isEmpty() ? "" : field + ": ") + message;
+            return file + (line > 0 ? ":" + line : "") + ": " + (field == null || field.isEmpty() ? "" : field + ": ")
+                    + message;
         }
     }
 
@@ -53,8 +53,11 @@ public final class ManifestLinter {
     }
 
     /** What the files hold and what is wrong with them. */
-    public record Result(List<Problem> problems, List<Found<RewriteJob>> jobs, List<Found<RewriterModel>> models,
-                         Found<ResolvedJob> resolvedJob) {
+    public record Result(
+            List<Problem> problems,
+            List<Found<RewriteJob>> jobs,
+            List<Found<RewriterModel>> models,
+            Found<ResolvedJob> resolvedJob) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -66,13 +69,19 @@ public final class ManifestLinter {
 
         /** The RewriterModel the job's modelRef names, among these manifests; null when none is named or found. */
         public Found<RewriterModel> modelOf(RewriteJob job) {
-            String name = job.getSpec() == null || job.getSpec().getModelRef() == null ? null : job.getSpec().getModelRef().getName();
+            String name = job.getSpec() == null || job.getSpec().getModelRef() == null
+                    ? null
+                    : job.getSpec().getModelRef().getName();
             if (name == null) {
                 return null;
             }
-            return models.stream().filter(m -> name.equals(m.object().getMetadata().getName())
-                    && sameNamespace(m.object().getMetadata().getNamespace(), job.getMetadata().getNamespace()))
-                    .findFirst().orElse(null);
+            return models.stream()
+                    .filter(m -> name.equals(m.object().getMetadata().getName())
+                            && sameNamespace(
+                                    m.object().getMetadata().getNamespace(),
+                                    job.getMetadata().getNamespace()))
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -106,11 +115,13 @@ public final class ManifestLinter {
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
                     if (job != null) {
                         jobs.add(new Found<>(job, file, line, where));
-                        NameLimits.job(job.getMetadata().getName()).ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
+                        NameLimits.job(job.getMetadata().getName())
+                                .ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
                     }
                 } else if ("RewriterModel".equals(kind)) {
                     rawModels.add(document);
-                    RewriterModel model = check(CrdSchema.rewriterModels(), document, RewriterModel.class, file, where, problems);
+                    RewriterModel model =
+                            check(CrdSchema.rewriterModels(), document, RewriterModel.class, file, where, problems);
                     if (model != null) {
                         models.add(new Found<>(model, file, line, where));
                         NameLimits.model(model).ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
@@ -121,10 +132,19 @@ public final class ManifestLinter {
                     if (job != null) {
                         resolved = new Found<>(job, file, line, where);
                     }
-                } else if (kind == null && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
-                    problems.add(new Problem(file, line, "kind", "Required value: a manifest needs apiVersion and kind (RewriteJob or RewriterModel)"));
-                } else if (kind != null && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
-                    problems.add(new Problem(file, where == null ? 0 : where.lineOf("kind"), "kind",
+                } else if (kind == null
+                        && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
+                    problems.add(new Problem(
+                            file,
+                            line,
+                            "kind",
+                            "Required value: a manifest needs apiVersion and kind (RewriteJob or RewriterModel)"));
+                } else if (kind != null
+                        && String.valueOf(document.get("apiVersion")).startsWith("palimpsest.io/")) {
+                    problems.add(new Problem(
+                            file,
+                            where == null ? 0 : where.lineOf("kind"),
+                            "kind",
                             "Unsupported value: \"" + kind + "\": palimpsest.io has RewriteJob and RewriterModel"));
                 }
                 // other kinds (Secrets, ConfigMaps) may sit beside the manifests; not ours to judge
@@ -140,18 +160,27 @@ public final class ManifestLinter {
     }
 
     /** Each job's modelRef must name a RewriterModel among the manifests (checked on the raw documents, so it shows beside schema errors). */
-    private static void modelRefs(List<Found<Map<String, Object>>> jobs, List<Map<String, Object>> models, List<Problem> problems) {
+    private static void modelRefs(
+            List<Found<Map<String, Object>>> jobs, List<Map<String, Object>> models, List<Problem> problems) {
         for (Found<Map<String, Object>> found : jobs) {
             Object modelName = path(found.object(), "spec", "modelRef", "name");
             if (!(modelName instanceof String name)) {
                 continue; // absent (a job that calls no model) or mistyped (the schema says so)
             }
             Object namespace = path(found.object(), "metadata", "namespace");
-            boolean present = models.stream().anyMatch(m -> name.equals(path(m, "metadata", "name"))
-                    && sameNamespace((String) path(m, "metadata", "namespace"), namespace instanceof String ns ? ns : null));
+            boolean present = models.stream()
+                    .anyMatch(m -> name.equals(path(m, "metadata", "name"))
+                            && sameNamespace(
+                                    (String) path(m, "metadata", "namespace"),
+                                    namespace instanceof String ns ? ns : null));
             if (!present) {
-                String known = models.stream().map(m -> String.valueOf(path(m, "metadata", "name"))).collect(Collectors.joining(", "));
-                problems.add(new Problem(found.file(), found.lineOf(MODEL_REF), MODEL_REF,
+                String known = models.stream()
+                        .map(m -> String.valueOf(path(m, "metadata", "name")))
+                        .collect(Collectors.joining(", "));
+                problems.add(new Problem(
+                        found.file(),
+                        found.lineOf(MODEL_REF),
+                        MODEL_REF,
                         "names RewriterModel \"" + name + "\", which is not among the given manifests"
                                 + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
             }
@@ -180,14 +209,26 @@ public final class ManifestLinter {
             String out = spec.getOutput() == null ? null : spec.getOutput().getUri();
             if (in != null && out != null) {
                 switch (StorageUris.overlap(in, out)) {
-                    case SAME -> problems.add(new Problem(found.file(), lineOf(found, "spec.output.uri"), "spec.output.uri",
-                            "equals spec.input.uri; the job would read its own output"));
-                    case OUTPUT_INSIDE_INPUT -> problems.add(new Problem(found.file(), lineOf(found, "spec.output.uri"), "spec.output.uri",
-                            "is inside spec.input.uri (" + in + "); the job would read its own output"));
-                    case INPUT_INSIDE_OUTPUT -> problems.add(new Problem(found.file(), lineOf(found, "spec.input.uri"), "spec.input.uri",
-                            "is inside spec.output.uri (" + out + "); outputs and receipts would mix with the input"));
-                    case NONE -> {
-                    }
+                    case SAME ->
+                        problems.add(new Problem(
+                                found.file(),
+                                lineOf(found, "spec.output.uri"),
+                                "spec.output.uri",
+                                "equals spec.input.uri; the job would read its own output"));
+                    case OUTPUT_INSIDE_INPUT ->
+                        problems.add(new Problem(
+                                found.file(),
+                                lineOf(found, "spec.output.uri"),
+                                "spec.output.uri",
+                                "is inside spec.input.uri (" + in + "); the job would read its own output"));
+                    case INPUT_INSIDE_OUTPUT ->
+                        problems.add(new Problem(
+                                found.file(),
+                                lineOf(found, "spec.input.uri"),
+                                "spec.input.uri",
+                                "is inside spec.output.uri (" + out
+                                        + "); outputs and receipts would mix with the input"));
+                    case NONE -> {}
                 }
             }
         }
@@ -197,10 +238,17 @@ public final class ManifestLinter {
         return found.lineOf(field);
     }
 
-    private <T> T check(CrdSchema schema, Map<String, Object> document, Class<T> type, Path file, YamlLines where, List<Problem> problems) {
+    private <T> T check(
+            CrdSchema schema,
+            Map<String, Object> document,
+            Class<T> type,
+            Path file,
+            YamlLines where,
+            List<Problem> problems) {
         List<CrdSchema.FieldError> errors = schema.validate(document);
         for (CrdSchema.FieldError error : errors) {
-            problems.add(new Problem(file, where == null ? 0 : where.lineOf(error.field()), error.field(), error.message()));
+            problems.add(
+                    new Problem(file, where == null ? 0 : where.lineOf(error.field()), error.field(), error.message()));
         }
         if (!errors.isEmpty()) {
             return null;
@@ -208,21 +256,27 @@ public final class ManifestLinter {
         return convert(schema.withDefaults(document), type, file, where, problems);
     }
 
-    private static <T> T convert(Map<String, Object> document, Class<T> type, Path file, YamlLines where, List<Problem> problems) {
+    private static <T> T convert(
+            Map<String, Object> document, Class<T> type, Path file, YamlLines where, List<Problem> problems) {
         try {
             return YAML.convertValue(document, type);
         } catch (IllegalArgumentException e) {
             // the schema passed, so this is a value the types cannot hold (a quantity, say); say where, not which class
             String field = e.getCause() instanceof JsonMappingException m ? fieldPath(m) : "";
-            problems.add(new Problem(file, where == null ? 0 : where.lineOf(field), field, "Invalid value: cannot be read as "
-                    + (type == ResolvedJob.class ? "a resolved job" : "part of a " + type.getSimpleName())));
+            problems.add(new Problem(
+                    file,
+                    where == null ? 0 : where.lineOf(field),
+                    field,
+                    "Invalid value: cannot be read as "
+                            + (type == ResolvedJob.class ? "a resolved job" : "part of a " + type.getSimpleName())));
             return null;
         }
     }
 
     /** The parser's own words without its position lines and carets (the problem carries the line). */
     private static String yamlMessage(String message) {
-        return message.lines().map(String::strip)
+        return message.lines()
+                .map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("in '") && !l.startsWith("^") && !l.startsWith("at [Source"))
                 .collect(Collectors.joining(" "));
     }
@@ -268,7 +322,8 @@ public final class ManifestLinter {
         try (Stream<Path> entries = Files.list(path)) {
             return entries.filter(Files::isRegularFile)
                     .filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                    .sorted().toList();
+                    .sorted()
+                    .toList();
         }
     }
 }

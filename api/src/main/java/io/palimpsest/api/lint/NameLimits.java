@@ -1,9 +1,8 @@
 package io.palimpsest.api.lint;
 
-import java.util.Optional;
-
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
+import java.util.Optional;
 
 /**
  * How long the names of a RewriteJob and a RewriterModel may be, given the objects named after them:
@@ -20,16 +19,16 @@ public final class NameLimits {
     /** A model the operator runs gets the headless Service {@code <name>-vllm-replicas}. */
     public static final int MAX_OPERATED_MODEL_NAME = MAX_LABEL - JobResolver.MODEL_REPLICAS_SERVICE_SUFFIX.length();
 
-    private NameLimits() {
-    }
+    private NameLimits() {}
 
     /** Why a RewriteJob's name is too long (the problem is on metadata.name); empty when it fits. */
     public static Optional<String> job(String name) {
         if (name == null || name.length() <= MAX_JOB_NAME) {
             return Optional.empty();
         }
-        return Optional.of("at most " + MAX_JOB_NAME + " characters (worker pods are named <name>-work-<index> and a pod"
-                + " hostname has at most " + MAX_LABEL + "); this one has " + name.length());
+        return Optional.of(
+                "at most " + MAX_JOB_NAME + " characters (worker pods are named <name>-work-<index> and a pod"
+                        + " hostname has at most " + MAX_LABEL + "); this one has " + name.length());
     }
 
     /** Why a RewriterModel's name is too long for the objects the operator makes for it; empty when it fits or the model is external. */
@@ -39,8 +38,10 @@ public final class NameLimits {
         if (!operated || name == null || name.length() <= MAX_OPERATED_MODEL_NAME) {
             return Optional.empty();
         }
-        return Optional.of("at most " + MAX_OPERATED_MODEL_NAME + " characters for a model the operator runs (its headless Service"
-                + " is named <name>" + JobResolver.MODEL_REPLICAS_SERVICE_SUFFIX + " and that name has at most " + MAX_LABEL
-                + "); this one has " + name.length());
+        return Optional.of(
+                "at most " + MAX_OPERATED_MODEL_NAME + " characters for a model the operator runs (its headless Service"
+                        + " is named <name>" + JobResolver.MODEL_REPLICAS_SERVICE_SUFFIX + " and that name has at most "
+                        + MAX_LABEL
+                        + "); this one has " + name.length());
     }
 }

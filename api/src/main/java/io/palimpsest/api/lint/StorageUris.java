@@ -9,8 +9,7 @@ import java.util.Optional;
  * {@code pvc://claim/../x} would leave the claim), so overlap tests cannot be fooled by spelling.
  */
 public final class StorageUris {
-    private StorageUris() {
-    }
+    private StorageUris() {}
 
     /** Why the URI cannot be used as a path, if it cannot: a {@code ..} segment. */
     public static Optional<String> pathProblem(String uri) {
@@ -22,7 +21,10 @@ public final class StorageUris {
         for (String segment : rest.split("/", -1)) {
             if (segment.equals("..")) {
                 return Optional.of("must not contain '..' path segments (it would reach outside "
-                        + (uri.startsWith("pvc://") ? "the claim" : uri.startsWith("s3://") ? "the prefix" : "the folder") + ")");
+                        + (uri.startsWith("pvc://")
+                                ? "the claim"
+                                : uri.startsWith("s3://") ? "the prefix" : "the folder")
+                        + ")");
             }
         }
         return Optional.empty();
@@ -44,7 +46,12 @@ public final class StorageUris {
     }
 
     /** How the output relates to the input: the same place, one inside the other, or apart. */
-    public enum Overlap { NONE, SAME, OUTPUT_INSIDE_INPUT, INPUT_INSIDE_OUTPUT }
+    public enum Overlap {
+        NONE,
+        SAME,
+        OUTPUT_INSIDE_INPUT,
+        INPUT_INSIDE_OUTPUT
+    }
 
     public static Overlap overlap(String input, String output) {
         String a = normalise(input);

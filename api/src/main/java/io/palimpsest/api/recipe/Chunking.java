@@ -11,7 +11,9 @@ import lombok.NoArgsConstructor;
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.mode == 'none' || has(self.maxTokens)", message = "chunking.maxTokens is required unless mode is none")
+@ValidationRule(
+        value = "self.mode == 'none' || has(self.maxTokens)",
+        message = "chunking.maxTokens is required unless mode is none")
 public class Chunking {
     public enum Mode {
         /** The whole document is one unit. */
@@ -23,7 +25,8 @@ public class Chunking {
     }
 
     public enum SplitOn {
-        newline, sentence
+        newline,
+        sentence
     }
 
     @Default("none")

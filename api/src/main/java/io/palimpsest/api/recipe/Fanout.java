@@ -14,11 +14,14 @@ import lombok.NoArgsConstructor;
 @ValidationRule(value = "self.mode == 'all' || has(self.k)", message = "fanout.k is required for randomK and weighted")
 public class Fanout {
     public enum Mode {
-        all, randomK, weighted
+        all,
+        randomK,
+        weighted
     }
 
     @Default("all")
-    @JsonPropertyDescription("all: every selected variant; randomK: k of them uniformly; weighted: k of them by weight.")
+    @JsonPropertyDescription(
+            "all: every selected variant; randomK: k of them uniformly; weighted: k of them by weight.")
     private Mode mode = Mode.all;
 
     @Min(1)

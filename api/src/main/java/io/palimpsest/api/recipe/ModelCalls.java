@@ -10,8 +10,7 @@ import java.util.List;
  * says the same in CEL; this is the one Java reading, shared by the operator and the worker.
  */
 public final class ModelCalls {
-    private ModelCalls() {
-    }
+    private ModelCalls() {}
 
     /** True when running the recipe needs a model endpoint. */
     public static boolean needed(Recipe recipe) {

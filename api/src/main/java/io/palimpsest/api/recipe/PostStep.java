@@ -33,7 +33,8 @@ public class PostStep {
     }
 
     @Required
-    @JsonPropertyDescription("stripPreamble, stripSentinel, stripMarkdown, stripPattern, extractCode, stripReasoning or appendToOriginal.")
+    @JsonPropertyDescription(
+            "stripPreamble, stripSentinel, stripMarkdown, stripPattern, extractCode, stripReasoning or appendToOriginal.")
     private Type type;
 
     @JsonPropertyDescription("stripSentinel: the expected first line.")
@@ -50,7 +51,8 @@ public class PostStep {
     private Integer k;
 
     @Min(1)
-    @JsonPropertyDescription("appendToOriginal: one pair per this many source tokens (the number kept grows with length).")
+    @JsonPropertyDescription(
+            "appendToOriginal: one pair per this many source tokens (the number kept grows with length).")
     private Integer tokensPerItem;
 
     @JsonPropertyDescription("appendToOriginal: seed of the shuffle.")

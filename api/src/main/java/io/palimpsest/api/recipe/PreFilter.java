@@ -15,19 +15,27 @@ import lombok.NoArgsConstructor;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(value = "self.type != 'regex' || has(self.pattern)", message = "a regex filter needs pattern")
 @ValidationRule(value = "self.type != 'metadata' || has(self.when)", message = "a metadata filter needs when")
-@ValidationRule(value = "!(self.type in ['minLength', 'maxLength']) || has(self.tokens) || has(self.chars) || has(self.words)",
+@ValidationRule(
+        value = "!(self.type in ['minLength', 'maxLength']) || has(self.tokens) || has(self.chars) || has(self.words)",
         message = "a length filter needs tokens, chars or words")
 public class PreFilter {
     public enum Type {
-        minLength, maxLength, regex, metadata, pythonSyntax, pythonLint
+        minLength,
+        maxLength,
+        regex,
+        metadata,
+        pythonSyntax,
+        pythonLint
     }
 
     public enum Action {
-        keep, drop
+        keep,
+        drop
     }
 
     @Required
-    @JsonPropertyDescription("minLength, maxLength, regex, metadata, pythonSyntax (the source must compile as Python 3) or pythonLint (a 0-10 lint score of the source must reach minScore).")
+    @JsonPropertyDescription(
+            "minLength, maxLength, regex, metadata, pythonSyntax (the source must compile as Python 3) or pythonLint (a 0-10 lint score of the source must reach minScore).")
     private Type type;
 
     @Min(0)
@@ -53,6 +61,7 @@ public class PreFilter {
 
     @Min(0)
     @Max(10)
-    @JsonPropertyDescription("pythonLint: the least score (0-10, pylint's scale: 10 minus 10 x weighted messages per statement) a file must reach; default 7, as SwallowCode.")
+    @JsonPropertyDescription(
+            "pythonLint: the least score (0-10, pylint's scale: 10 minus 10 x weighted messages per statement) a file must reach; default 7, as SwallowCode.")
     private Double minScore;
 }

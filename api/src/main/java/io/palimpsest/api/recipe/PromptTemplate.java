@@ -5,10 +5,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
 import lombok.Data;
 import lombok.NoArgsConstructor;
-
-import java.util.List;
 
 /**
  * One call's prompt, as Jinja templates. Variables: text (the unit being rewritten: the chunk or
@@ -19,9 +18,11 @@ import java.util.List;
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "[has(self.user), has(self.completion), has(self.render)].filter(x, x).size() == 1",
+@ValidationRule(
+        value = "[has(self.user), has(self.completion), has(self.render)].filter(x, x).size() == 1",
         message = "set exactly one of user (chat), completion (raw prompt) or render (template only, no model call)")
-@ValidationRule(value = "!has(self.render) || (!has(self.system) && !has(self.fewShot))",
+@ValidationRule(
+        value = "!has(self.render) || (!has(self.system) && !has(self.fewShot))",
         message = "render takes no system prompt or few-shot turns")
 public class PromptTemplate {
     @Size(max = 65536)
@@ -51,6 +52,7 @@ public class PromptTemplate {
     @JsonPropertyDescription("Documents or chunks with more input tokens are skipped with reason input_too_long.")
     private Integer maxInputTokens;
 
-    @JsonPropertyDescription("How the reply is read: text (default), json, sections (## headings), or code (first fenced block).")
+    @JsonPropertyDescription(
+            "How the reply is read: text (default), json, sections (## headings), or code (first fenced block).")
     private ParseMode parse;
 }

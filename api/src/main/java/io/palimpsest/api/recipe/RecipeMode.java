@@ -1,5 +1,6 @@
 package io.palimpsest.api.recipe;
 
 public enum RecipeMode {
-    rewrite, program
+    rewrite,
+    program
 }

@@ -11,10 +11,12 @@ import lombok.NoArgsConstructor;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Tokenizer {
     public enum Mode {
-        estimate, server
+        estimate,
+        server
     }
 
     @Default("estimate")
-    @JsonPropertyDescription("estimate: a fast local BPE count; server: ask the model server's /tokenize (exact, slower).")
+    @JsonPropertyDescription(
+            "estimate: a fast local BPE count; server: ask the model server's /tokenize (exact, slower).")
     private Mode mode = Mode.estimate;
 }

@@ -13,7 +13,8 @@ import lombok.NoArgsConstructor;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Turn {
     public enum Role {
-        user, assistant
+        user,
+        assistant
     }
 
     @Required

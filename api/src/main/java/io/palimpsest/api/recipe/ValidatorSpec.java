@@ -13,7 +13,9 @@ import lombok.NoArgsConstructor;
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.type != 'judge' || has(self.judge)", message = "a judge validator needs judge (the prompt)")
+@ValidationRule(
+        value = "self.type != 'judge' || has(self.judge)",
+        message = "a judge validator needs judge (the prompt)")
 @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max", message = "min must not exceed max")
 public class ValidatorSpec {
     public enum Type {
@@ -44,7 +46,8 @@ public class ValidatorSpec {
     }
 
     @Required
-    @JsonPropertyDescription("truncation, lengthRatio, length, repetition, refusal, echo, language, compiles, judge or facts.")
+    @JsonPropertyDescription(
+            "truncation, lengthRatio, length, repetition, refusal, echo, language, compiles, judge or facts.")
     private Type type;
 
     @JsonPropertyDescription("Lower bound (lengthRatio: ratio; length: words).")
@@ -53,11 +56,13 @@ public class ValidatorSpec {
     @JsonPropertyDescription("Upper bound (lengthRatio: ratio; length: words).")
     private Double max;
 
-    @JsonPropertyDescription("echo: similarity at or above which the output is an echo (default 0.8); judge: lowest passing score; repetition: largest share of repeated n-grams (default 0.3).")
+    @JsonPropertyDescription(
+            "echo: similarity at or above which the output is an echo (default 0.8); judge: lowest passing score; repetition: largest share of repeated n-grams (default 0.3).")
     private Double threshold;
 
     @Min(0)
-    @JsonPropertyDescription("truncation: outputs within this many tokens of max_tokens count as truncated (Nemotron-CC uses 2).")
+    @JsonPropertyDescription(
+            "truncation: outputs within this many tokens of max_tokens count as truncated (Nemotron-CC uses 2).")
     private Integer margin;
 
     @JsonPropertyDescription("language: expected ISO 639-1 code, e.g. en; default: the source's language.")
@@ -65,17 +70,20 @@ public class ValidatorSpec {
 
     @Min(0)
     @Max(1)
-    @JsonPropertyDescription("facts: least share of the source's facts (numbers, dates, names, key noun phrases) the output must keep (default 0.9).")
+    @JsonPropertyDescription(
+            "facts: least share of the source's facts (numbers, dates, names, key noun phrases) the output must keep (default 0.9).")
     private Double minRecall;
 
     @Min(0)
     @Max(1)
-    @JsonPropertyDescription("facts: least share of the output's numbers, dates and names that must be in the source (default 0.9); the rest are changed or invented.")
+    @JsonPropertyDescription(
+            "facts: least share of the output's numbers, dates and names that must be in the source (default 0.9); the rest are changed or invented.")
     private Double minPrecision;
 
     @JsonPropertyDescription("judge: the scoring call; its reply must hold a score, read with scorePattern.")
     private PromptTemplate judge;
 
-    @JsonPropertyDescription("judge: regular expression whose first group is the score (default: the first number in the reply).")
+    @JsonPropertyDescription(
+            "judge: regular expression whose first group is the score (default: the first number in the reply).")
     private String scorePattern;
 }

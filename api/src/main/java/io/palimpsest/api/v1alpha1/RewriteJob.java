@@ -22,15 +22,42 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("rwj")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Shards", jsonPath = ".status.progress", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Docs", jsonPath = ".status.documents.written", type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Tokens/s", jsonPath = ".status.throughput.tokensPerSecond", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Docs",
+        jsonPath = ".status.documents.written",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
+        name = "Tokens/s",
+        jsonPath = ".status.throughput.tokensPerSecond",
+        type = AdditionalPrinterColumn.Type.INTEGER)
 // A string, not a date: kubectl shows a date column as an age, and a future time as "<invalid>".
-@AdditionalPrinterColumn(name = "ETA", jsonPath = ".status.estimatedCompletionTime", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "GPU-h", jsonPath = ".status.estimate.gpuHours.estimate", type = AdditionalPrinterColumn.Type.NUMBER)
-@AdditionalPrinterColumn(name = "Model", jsonPath = ".spec.modelRef.name", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
-@AdditionalPrinterColumn(name = "InProgress", jsonPath = ".status.documents.inProgress", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
-@AdditionalPrinterColumn(name = "Rejected", jsonPath = ".status.documents.rejected", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "ETA",
+        jsonPath = ".status.estimatedCompletionTime",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "GPU-h",
+        jsonPath = ".status.estimate.gpuHours.estimate",
+        type = AdditionalPrinterColumn.Type.NUMBER)
+@AdditionalPrinterColumn(
+        name = "Model",
+        jsonPath = ".spec.modelRef.name",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "InProgress",
+        jsonPath = ".status.documents.inProgress",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Rejected",
+        jsonPath = ".status.documents.rejected",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class RewriteJob extends CustomResource<RewriteJobSpec, RewriteJobStatus> implements Namespaced {
     @Override
     protected RewriteJobStatus initStatus() {

@@ -15,17 +15,18 @@ import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretRef;
 import io.palimpsest.api.recipe.Recipe;
+import java.util.List;
 import lombok.Data;
 import lombok.NoArgsConstructor;
-
-import java.util.List;
 
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = RewriteJobSpec.MODEL_REF_RULE,
-        message = "modelRef is required: the recipe calls a model (a prompt or stage with user or completion, a judge "
-                + "validator, mode program or tokenizer.mode server); only a recipe that renders templates runs without one")
+@ValidationRule(
+        value = RewriteJobSpec.MODEL_REF_RULE,
+        message =
+                "modelRef is required: the recipe calls a model (a prompt or stage with user or completion, a judge "
+                        + "validator, mode program or tokenizer.mode server); only a recipe that renders templates runs without one")
 public class RewriteJobSpec {
     /** Storage locations the worker understands. */
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
@@ -33,6 +34,7 @@ public class RewriteJobSpec {
             + "|file://[^\\s?#]+)$";
     /** A {@code ..} segment would leave the claim, bucket prefix or folder (RE2 has no look-ahead, so CEL says it). */
     public static final String NO_DOT_DOT_RULE = "!self.matches('(^|/)[.][.](/|$)')";
+
     public static final String NO_DOT_DOT_MESSAGE = "must not contain '..' path segments";
     /** Bounds the CEL rule's cost estimate, as a real API server requires. */
     public static final int URI_MAX_LENGTH = 2048;
@@ -49,7 +51,8 @@ public class RewriteJobSpec {
             + " && self.recipe.prompts.all(p, has(p.render) && (!has(p.validators) || p.validators.all(v, v.type != 'judge')))"
             + " && (!has(self.recipe.validators) || self.recipe.validators.all(v, v.type != 'judge')))";
 
-    @JsonPropertyDescription("The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model.")
+    @JsonPropertyDescription(
+            "The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model.")
     private ModelRef modelRef;
 
     @Required
@@ -62,7 +65,8 @@ public class RewriteJobSpec {
     @JsonPropertyDescription("Where rewritten shards, rejects and receipts go. Immutable.")
     private Output output;
 
-    @JsonPropertyDescription("How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones.")
+    @JsonPropertyDescription(
+            "How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones.")
     private Sharding sharding;
 
     @Required
@@ -77,14 +81,16 @@ public class RewriteJobSpec {
     private Retry retry;
 
     @Default("false")
-    @JsonPropertyDescription("Pause the campaign: running workers stop, committed shards stay; set back to false to resume.")
+    @JsonPropertyDescription(
+            "Pause the campaign: running workers stop, committed shards stay; set back to false to resume.")
     private Boolean suspend;
 
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     @JsonPropertyDescription("Kueue LocalQueue; set as the kueue.x-k8s.io/queue-name label on the worker Jobs.")
     private String queueName;
 
-    @JsonPropertyDescription("Before the campaign, run the recipe on a sample of the input against the model: the report goes to <output>/_palimpsest/preview/ and the estimate (requests, tokens, GPU-hours, wall time) to status.estimate. Runs while suspend is true, once, after planning; set suspend to false to start the campaign on the same plan.")
+    @JsonPropertyDescription(
+            "Before the campaign, run the recipe on a sample of the input against the model: the report goes to <output>/_palimpsest/preview/ and the estimate (requests, tokens, GPU-hours, wall time) to status.estimate. Runs while suspend is true, once, after planning; set suspend to false to start the campaign on the same plan.")
     private Preview preview;
 
     @Data
@@ -98,8 +104,13 @@ public class RewriteJobSpec {
     }
 
     public enum InputFormat {
-        auto, jsonl, @com.fasterxml.jackson.annotation.JsonProperty("jsonl.gz") jsonl_gz,
-        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.zst") jsonl_zst, parquet
+        auto,
+        jsonl,
+        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.gz")
+        jsonl_gz,
+        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.zst")
+        jsonl_zst,
+        parquet
     }
 
     @Data
@@ -110,7 +121,8 @@ public class RewriteJobSpec {
         @Pattern(URI_PATTERN)
         @Size(max = URI_MAX_LENGTH)
         @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
-        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file. In palimpsest local, a relative file:// path is read from the manifest's folder.")
+        @JsonPropertyDescription(
+                "s3://bucket/prefix, pvc://claim/path or file:///path; a prefix or a single file. In palimpsest local, a relative file:// path is read from the manifest's folder.")
         private String uri;
 
         @Default("auto")
@@ -144,7 +156,9 @@ public class RewriteJobSpec {
     }
 
     public enum Compression {
-        zstd, gzip, none
+        zstd,
+        gzip,
+        none
     }
 
     @Data
@@ -155,7 +169,8 @@ public class RewriteJobSpec {
         @Pattern(URI_PATTERN)
         @Size(max = URI_MAX_LENGTH)
         @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
-        @JsonPropertyDescription("s3://bucket/prefix, pvc://claim/path or file:///path. In palimpsest local, a relative file:// path is under the current directory.")
+        @JsonPropertyDescription(
+                "s3://bucket/prefix, pvc://claim/path or file:///path. In palimpsest local, a relative file:// path is under the current directory.")
         private String uri;
 
         @Default("zstd")
@@ -173,7 +188,8 @@ public class RewriteJobSpec {
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @ValidationRule(value = "!(has(self.filesPerShard) && has(self.targetShardBytes))",
+    @ValidationRule(
+            value = "!(has(self.filesPerShard) && has(self.targetShardBytes))",
             message = "set at most one of sharding.filesPerShard and sharding.targetShardBytes")
     public static class Sharding {
         @Min(1)
@@ -181,7 +197,8 @@ public class RewriteJobSpec {
         private Integer filesPerShard;
 
         @Min(1024)
-        @JsonPropertyDescription("Bytes of input per shard (default 256 MiB): whole files are packed up to this size; a larger file is a shard of its own.")
+        @JsonPropertyDescription(
+                "Bytes of input per shard (default 256 MiB): whole files are packed up to this size; a larger file is a shard of its own.")
         private Long targetShardBytes;
     }
 
@@ -189,12 +206,14 @@ public class RewriteJobSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Workers {
-        @ValidationRule(value = "type(self) == int ? self >= 1 : self == 'auto'",
+        @ValidationRule(
+                value = "type(self) == int ? self >= 1 : self == 'auto'",
                 message = "workers.parallelism must be 'auto' or a positive number")
         @JsonPropertyDescription("Worker pods at once: 'auto' follows the model's capacity, or a number.")
         private IntOrString parallelism;
 
-        @ValidationRule(value = "type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
+        @ValidationRule(
+                value = "type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'",
                 message = "workers.concurrencyPerWorker must be 'auto' or a number from 1 to 4096")
         @JsonPropertyDescription("Requests in flight per worker: 'auto' adapts to the server, or a fixed cap.")
         private IntOrString concurrencyPerWorker;
@@ -207,8 +226,9 @@ public class RewriteJobSpec {
 
         @Min(1)
         @Max(86400)
-        @JsonPropertyDescription("Deadline of one model request, in seconds. Default: 60 + the recipe's largest maxTokens / 10"
-                + " (4096 when unset), enough for a long generation on a loaded server.")
+        @JsonPropertyDescription(
+                "Deadline of one model request, in seconds. Default: 60 + the recipe's largest maxTokens / 10"
+                        + " (4096 when unset), enough for a long generation on a loaded server.")
         private Integer requestTimeoutSeconds;
 
         @JsonPropertyDescription("Worker image; defaults to the operator's configured image.")
@@ -221,9 +241,10 @@ public class RewriteJobSpec {
         private Scheduling scheduling;
 
         @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-        @JsonPropertyDescription("ServiceAccount of the planner, worker and tally pods (e.g. a workload identity that may "
-                + "read the input and write the output bucket); defaults to the operator's (chart value "
-                + "worker.serviceAccountName), else the namespace's default.")
+        @JsonPropertyDescription(
+                "ServiceAccount of the planner, worker and tally pods (e.g. a workload identity that may "
+                        + "read the input and write the output bucket); defaults to the operator's (chart value "
+                        + "worker.serviceAccountName), else the namespace's default.")
         private String serviceAccountName;
 
         @Size(max = 16)

@@ -3,12 +3,11 @@ package io.palimpsest.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
 import lombok.AllArgsConstructor;
 import lombok.Data;
 import lombok.NoArgsConstructor;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A bounded projection of the campaign: counts and range strings, never one entry per shard.
@@ -30,8 +29,9 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("Shard counts.")
     private ShardCounts shards;
 
-    @JsonPropertyDescription("Committed shard indexes as ranges, e.g. \"0-99,105,200-250\". Past 12 KiB the list is cut at a "
-            + "range boundary and ends in \",...\"; the worker Job's status.completedIndexes is exact.")
+    @JsonPropertyDescription(
+            "Committed shard indexes as ranges, e.g. \"0-99,105,200-250\". Past 12 KiB the list is cut at a "
+                    + "range boundary and ends in \",...\"; the worker Job's status.completedIndexes is exact.")
     private String completedShards;
 
     @JsonPropertyDescription("Shard indexes that failed for good, as ranges; cut like completedShards "
@@ -43,11 +43,13 @@ public class RewriteJobStatus {
             + "form prefixed 'z1:' (deflated delta varints, base64).")
     private String countedShards;
 
-    @JsonPropertyDescription("Document counts over committed shards (read = written + rejected + skipped, from receipts), "
-            + "plus inProgress: documents answered by running shards and not committed yet.")
+    @JsonPropertyDescription(
+            "Document counts over committed shards (read = written + rejected + skipped, from receipts), "
+                    + "plus inProgress: documents answered by running shards and not committed yet.")
     private DocumentCounts documents;
 
-    @JsonPropertyDescription("Token counts over committed shards, plus the running shards' uncommitted ones (inProgress*).")
+    @JsonPropertyDescription(
+            "Token counts over committed shards, plus the running shards' uncommitted ones (inProgress*).")
     private TokenCounts tokens;
 
     @JsonPropertyDescription("Recent completion throughput.")
@@ -75,7 +77,8 @@ public class RewriteJobStatus {
     @JsonPropertyDescription("When the job reached Succeeded or Failed (RFC 3339).")
     private String completionTime;
 
-    @JsonPropertyDescription("The pre-flight estimate of the whole campaign, from the preview of spec.preview: every figure with the range of the sample's spread.")
+    @JsonPropertyDescription(
+            "The pre-flight estimate of the whole campaign, from the preview of spec.preview: every figure with the range of the sample's spread.")
     private Estimate estimate;
 
     @Data
@@ -98,14 +101,16 @@ public class RewriteJobStatus {
         private long rejected;
         private long skipped;
 
-        @JsonPropertyDescription("Records written per variant (a document counts once in written, once per variant here). "
-                + "At most 32 variant names (those with the most records); the rest are summed under '(other)'.")
+        @JsonPropertyDescription(
+                "Records written per variant (a document counts once in written, once per variant here). "
+                        + "At most 32 variant names (those with the most records); the rest are summed under '(other)'.")
         @io.fabric8.generator.annotation.Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private java.util.Map<String, Long> writtenByVariant;
 
-        @JsonPropertyDescription("Documents that running shards have answered (written, rejected or skipped) and not "
-                + "committed yet, as their workers' metrics last said; not part of read. Receipts alone make committed totals.")
+        @JsonPropertyDescription(
+                "Documents that running shards have answered (written, rejected or skipped) and not "
+                        + "committed yet, as their workers' metrics last said; not part of read. Receipts alone make committed totals.")
         @JsonInclude(JsonInclude.Include.NON_NULL)
         private Long inProgress;
 
@@ -119,12 +124,18 @@ public class RewriteJobStatus {
             this(read, written, rejected, skipped, null, null, null);
         }
 
-        public DocumentCounts(long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant) {
+        public DocumentCounts(
+                long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant) {
             this(read, written, rejected, skipped, writtenByVariant, null, null);
         }
 
-        public DocumentCounts(long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant,
-                              Long inProgress) {
+        public DocumentCounts(
+                long read,
+                long written,
+                long rejected,
+                long skipped,
+                java.util.Map<String, Long> writtenByVariant,
+                Long inProgress) {
             this(read, written, rejected, skipped, writtenByVariant, inProgress, null);
         }
     }
@@ -156,7 +167,8 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Completion tokens per second over the recent window.")
         private long tokensPerSecond;
 
-        @JsonPropertyDescription("Shards finished per hour over the recent window; the ETA divides the remaining shards by it.")
+        @JsonPropertyDescription(
+                "Shards finished per hour over the recent window; the ETA divides the remaining shards by it.")
         private Double shardsPerHour;
 
         @JsonPropertyDescription("When the rates were last sampled (RFC 3339).")
@@ -174,14 +186,20 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Documents (committed read + in progress) at sampledAt.")
         private Long sampledDocuments;
 
-        @JsonPropertyDescription("Finished shards plus the share of their input that running shards have read, at sampledAt.")
+        @JsonPropertyDescription(
+                "Finished shards plus the share of their input that running shards have read, at sampledAt.")
         private Double sampledShardProgress;
 
         public Throughput(long tokensPerSecond) {
             this.tokensPerSecond = tokensPerSecond;
         }
 
-        public Throughput(long tokensPerSecond, Double shardsPerHour, String sampledAt, Long sampledShards, Long sampledCompletionTokens) {
+        public Throughput(
+                long tokensPerSecond,
+                Double shardsPerHour,
+                String sampledAt,
+                Long sampledShards,
+                Long sampledCompletionTokens) {
             this(tokensPerSecond, shardsPerHour, sampledAt, sampledShards, sampledCompletionTokens, null, null, null);
         }
     }
@@ -193,8 +211,10 @@ public class RewriteJobStatus {
     public static class ShardFailure {
         private int shard;
         private int attempt;
+
         @JsonPropertyDescription("A machine-readable reason, e.g. BadData, ModelUnreachable, OOMKilled.")
         private String reason;
+
         private String message;
         private String time;
     }
@@ -214,24 +234,36 @@ public class RewriteJobStatus {
     @AllArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Estimate {
-        @JsonPropertyDescription("Documents in the whole input (counted, or estimated from the sample's bytes per document).")
+        @JsonPropertyDescription(
+                "Documents in the whole input (counted, or estimated from the sample's bytes per document).")
         private Long documents;
+
         @JsonPropertyDescription("True when documents is estimated from bytes rather than counted.")
         private Boolean documentsEstimated;
+
         @JsonPropertyDescription("Documents the preview ran the recipe on.")
         private Integer sampled;
+
         private Range requests;
         private Range promptTokens;
         private Range completionTokens;
-        @JsonPropertyDescription("GPU-hours at the measured or declared capacity per replica; absent when the recipe calls no model.")
+
+        @JsonPropertyDescription(
+                "GPU-hours at the measured or declared capacity per replica; absent when the recipe calls no model.")
         private Range gpuHours;
+
         @JsonPropertyDescription("Wall time in hours at the model's replicas.max; absent without one.")
         private Range wallHours;
+
         @JsonPropertyDescription("Cost, when a price per GPU-hour is known.")
         private Range cost;
-        @JsonPropertyDescription("Where the per-replica capacity comes from: measured against the endpoint, or declared.")
+
+        @JsonPropertyDescription(
+                "Where the per-replica capacity comes from: measured against the endpoint, or declared.")
         private String capacitySource;
+
         private Double tokensPerSecondPerReplica;
+
         @JsonPropertyDescription("The preview's report, under the job's output.")
         private String report;
     }

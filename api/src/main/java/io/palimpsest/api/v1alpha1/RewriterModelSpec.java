@@ -12,21 +12,22 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretKeyRef;
+import java.util.List;
 import lombok.Data;
 import lombok.NoArgsConstructor;
-
-import java.util.List;
 
 @Data
 @NoArgsConstructor
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.endpoint) ? !has(self.source) : (has(self.model) || has(self.source))",
-        message = "give either endpoint (an existing server, nothing is deployed) or model/source (deployed with vLLM), not both")
-@ValidationRule(value = "has(self.endpoint) || has(self.model)",
-        message = "model is required unless endpoint is set")
+@ValidationRule(
+        value = "has(self.endpoint) ? !has(self.source) : (has(self.model) || has(self.source))",
+        message =
+                "give either endpoint (an existing server, nothing is deployed) or model/source (deployed with vLLM), not both")
+@ValidationRule(value = "has(self.endpoint) || has(self.model)", message = "model is required unless endpoint is set")
 public class RewriterModelSpec {
     @Size(min = 1, max = 512)
-    @JsonPropertyDescription("Hugging Face repo id (org/name) or a path inside the weight source; passed to `vllm serve`.")
+    @JsonPropertyDescription(
+            "Hugging Face repo id (org/name) or a path inside the weight source; passed to `vllm serve`.")
     private String model;
 
     @Size(max = 128)
@@ -55,23 +56,27 @@ public class RewriterModelSpec {
     @JsonPropertyDescription("How the replica count follows the queue of waiting requests.")
     private Autoscaling autoscaling;
 
-    @JsonPropertyDescription("Use an existing OpenAI-compatible server instead of deploying one; only its health is tracked.")
+    @JsonPropertyDescription(
+            "Use an existing OpenAI-compatible server instead of deploying one; only its health is tracked.")
     private ExternalEndpoint endpoint;
 
     @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-    @JsonPropertyDescription("ServiceAccount of the vLLM and weight-download pods (e.g. a workload identity that may read "
-            + "the weight bucket); defaults to the operator's (chart value model.serviceAccountName), else the namespace's default.")
+    @JsonPropertyDescription(
+            "ServiceAccount of the vLLM and weight-download pods (e.g. a workload identity that may read "
+                    + "the weight bucket); defaults to the operator's (chart value model.serviceAccountName), else the namespace's default.")
     private String serviceAccountName;
 
     @Size(max = 16)
-    @JsonPropertyDescription("Secrets for pulling the vLLM and download images from a private registry; when set, replaces "
-            + "the operator's list (chart value model.imagePullSecrets).")
+    @JsonPropertyDescription(
+            "Secrets for pulling the vLLM and download images from a private registry; when set, replaces "
+                    + "the operator's list (chart value model.imagePullSecrets).")
     private List<LocalObjectReference> imagePullSecrets;
 
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @ValidationRule(value = "[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
+    @ValidationRule(
+            value = "[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
             message = "exactly one of source.huggingFace, source.pvc, source.s3 must be set")
     public static class ModelSource {
         @JsonPropertyDescription("Download from the Hugging Face hub.")
@@ -124,7 +129,8 @@ public class RewriterModelSpec {
         @JsonPropertyDescription("s3://bucket/prefix of the weights.")
         private String uri;
 
-        @JsonPropertyDescription("Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and optional AWS_ENDPOINT_URL).")
+        @JsonPropertyDescription(
+                "Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and optional AWS_ENDPOINT_URL).")
         private io.palimpsest.api.common.SecretRef credentialsSecretRef;
     }
 
@@ -137,20 +143,23 @@ public class RewriterModelSpec {
         @JsonPropertyDescription("Size of the cache PVC.")
         private String size;
 
-        @JsonPropertyDescription("StorageClass of the cache PVC; ReadWriteMany classes let replicas on several nodes share it. "
-                + "Defaults to the operator's (chart value model.cache.storageClassName), else the cluster's default class.")
+        @JsonPropertyDescription(
+                "StorageClass of the cache PVC; ReadWriteMany classes let replicas on several nodes share it. "
+                        + "Defaults to the operator's (chart value model.cache.storageClassName), else the cluster's default class.")
         private String storageClassName;
 
         @Size(min = 1, max = 2)
-        @JsonPropertyDescription("Access modes of the cache PVC: ReadWriteMany lets replicas on several nodes share one copy "
-                + "(needs a class that offers it); ReadWriteOnce works with any class but keeps the replicas on one node. "
-                + "Defaults to the operator's (chart value model.cache.accessModes). Fixed once the claim exists.")
+        @JsonPropertyDescription(
+                "Access modes of the cache PVC: ReadWriteMany lets replicas on several nodes share one copy "
+                        + "(needs a class that offers it); ReadWriteOnce works with any class but keeps the replicas on one node. "
+                        + "Defaults to the operator's (chart value model.cache.accessModes). Fixed once the claim exists.")
         private List<CacheAccessMode> accessModes;
     }
 
     /** The PVC access modes a weight cache can use: the download Job writes it and every replica reads it. */
     public enum CacheAccessMode {
-        ReadWriteOnce, ReadWriteMany
+        ReadWriteOnce,
+        ReadWriteMany
     }
 
     @Data
@@ -164,7 +173,8 @@ public class RewriterModelSpec {
         @Min(1)
         @Max(64)
         @Default("1")
-        @JsonPropertyDescription("--tensor-parallel-size; also the number of GPUs per replica unless resources.gpus says otherwise.")
+        @JsonPropertyDescription(
+                "--tensor-parallel-size; also the number of GPUs per replica unless resources.gpus says otherwise.")
         private Integer tensorParallelSize;
 
         @Min(128)
@@ -229,7 +239,8 @@ public class RewriterModelSpec {
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    @ValidationRule(value = "!has(self.min) || !has(self.max) || self.min <= self.max",
+    @ValidationRule(
+            value = "!has(self.min) || !has(self.max) || self.min <= self.max",
             message = "replicas.min must not exceed replicas.max")
     public static class Replicas {
         @Min(0)
@@ -246,7 +257,8 @@ public class RewriterModelSpec {
     }
 
     public enum AutoscalingMode {
-        queue, keda
+        queue,
+        keda
     }
 
     @Data
@@ -254,7 +266,8 @@ public class RewriterModelSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Autoscaling {
         @Default("queue")
-        @JsonPropertyDescription("queue: the operator scales on the larger of the vLLM queue it scrapes and the backlog of the bound RewriteJobs (shards left x what their workers keep in flight); keda: render a KEDA ScaledObject on the queue metric.")
+        @JsonPropertyDescription(
+                "queue: the operator scales on the larger of the vLLM queue it scrapes and the backlog of the bound RewriteJobs (shards left x what their workers keep in flight); keda: render a KEDA ScaledObject on the queue metric.")
         private AutoscalingMode mode;
 
         @Min(0)
@@ -276,7 +289,8 @@ public class RewriterModelSpec {
 
         @Min(0)
         @Default("600")
-        @JsonPropertyDescription("Seconds with no work before scaling to replicas.min, counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
+        @JsonPropertyDescription(
+                "Seconds with no work before scaling to replicas.min, counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
         private Integer idleToZeroSeconds;
 
         @Min(1)
@@ -292,8 +306,11 @@ public class RewriterModelSpec {
     public static class ExternalEndpoint {
         @io.fabric8.generator.annotation.Required
         @Pattern("^https?://[^\\s/@]+(/[^\\s]*)?$")
-        @ValidationRule(value = "!self.contains('@')", message = "endpoint.url must not carry credentials; use apiKeySecretRef")
-        @JsonPropertyDescription("Base URL of the OpenAI-compatible server, e.g. http://vllm.inference:8000 (without /v1).")
+        @ValidationRule(
+                value = "!self.contains('@')",
+                message = "endpoint.url must not carry credentials; use apiKeySecretRef")
+        @JsonPropertyDescription(
+                "Base URL of the OpenAI-compatible server, e.g. http://vllm.inference:8000 (without /v1).")
         private String url;
 
         @JsonPropertyDescription("Secret key holding the API key, sent as a bearer token.")

@@ -3,11 +3,10 @@ package io.palimpsest.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
-import lombok.Data;
-import lombok.NoArgsConstructor;
-
 import java.util.ArrayList;
 import java.util.List;
+import lombok.Data;
+import lombok.NoArgsConstructor;
 
 @Data
 @NoArgsConstructor
@@ -34,7 +33,8 @@ public class RewriterModelStatus {
     @JsonPropertyDescription("When the replica count last changed (RFC 3339).")
     private String lastScaleTime;
 
-    @JsonPropertyDescription("Ready, Progressing, Degraded: standard conditions; Reconciling and Stalled for kstatus (kubectl wait, Flux, Argo CD).")
+    @JsonPropertyDescription(
+            "Ready, Progressing, Degraded: standard conditions; Reconciling and Stalled for kstatus (kubectl wait, Flux, Argo CD).")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("The metadata.generation this status describes.")

@@ -2,12 +2,11 @@ package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
+import java.util.TreeMap;
 import lombok.AllArgsConstructor;
 import lombok.Data;
 import lombok.NoArgsConstructor;
-
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The attempts each shard has used, as the operator counts them from the worker pods, mounted

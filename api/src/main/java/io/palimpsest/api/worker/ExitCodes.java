@@ -38,6 +38,5 @@ public final class ExitCodes {
     /** Stopped by SIGTERM (128 + 15) after committing what was answered; not the shard's fault. */
     public static final int TERMINATED = 143;
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 }

@@ -21,6 +21,5 @@ public final class FleetDefaults {
     /** Upper bound on worker pods per job under 'auto' parallelism. */
     public static final int MAX_PARALLELISM = 1000;
 
-    private FleetDefaults() {
-    }
+    private FleetDefaults() {}
 }

@@ -22,6 +22,7 @@ public final class JobResolver {
     public static final String MODEL_API_KEY_ENV = "PALIMPSEST_MODEL_API_KEY";
     /** Port of a self-hosted model's Service; its name is the model's plus this suffix. */
     public static final int MODEL_SERVICE_PORT = 8000;
+
     public static final String MODEL_SERVICE_SUFFIX = "-vllm";
     /** Suffix of a self-hosted model's headless Service, whose DNS name answers with every ready replica. */
     public static final String MODEL_REPLICAS_SERVICE_SUFFIX = "-vllm-replicas";
@@ -35,8 +36,7 @@ public final class JobResolver {
         }
     }
 
-    private JobResolver() {
-    }
+    private JobResolver() {}
 
     /**
      * The resolved job. {@code model} may be null: a job that calls no model, or whose model is not
@@ -49,7 +49,8 @@ public final class JobResolver {
         // as the API server stores it, whichever way the spec arrived (the recipe hash covers the defaults)
         RewriteJobSpec spec = CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", job.getSpec());
         ResolvedJob resolved = new ResolvedJob();
-        resolved.setNamespace(job.getMetadata() == null ? null : job.getMetadata().getNamespace());
+        resolved.setNamespace(
+                job.getMetadata() == null ? null : job.getMetadata().getNamespace());
         resolved.setName(name(job));
         resolved.setUid(job.getMetadata() == null ? null : job.getMetadata().getUid());
         resolved.setSpec(workerView(spec));
@@ -65,7 +66,8 @@ public final class JobResolver {
         if (spec == null || spec.getRecipe() == null) {
             return null;
         }
-        return RecipeHash.of(CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", spec).getRecipe());
+        return RecipeHash.of(
+                CrdDefaults.bundled(CrdSchema.REWRITE_JOBS).apply("spec", spec).getRecipe());
     }
 
     /**
@@ -78,14 +80,18 @@ public final class JobResolver {
         ResolvedJob.ResolvedModel resolved = new ResolvedJob.ResolvedModel();
         String endpoint = model.getStatus() != null ? model.getStatus().getEndpoint() : null;
         if (endpoint == null) {
-            endpoint = spec != null && spec.getEndpoint() != null ? spec.getEndpoint().getUrl() : serviceUrl(model, job);
+            endpoint = spec != null && spec.getEndpoint() != null
+                    ? spec.getEndpoint().getUrl()
+                    : serviceUrl(model, job);
         }
         resolved.setEndpoint(endpoint);
         if (spec == null || spec.getEndpoint() == null) {
             resolved.setReplicas(replicasUrl(model, job));
         }
         resolved.setServedModelName(servedModelName(model));
-        Integer maxNumSeqs = spec == null || spec.getEngine() == null ? null : spec.getEngine().getMaxNumSeqs();
+        Integer maxNumSeqs = spec == null || spec.getEngine() == null
+                ? null
+                : spec.getEngine().getMaxNumSeqs();
         resolved.setMaxNumSeqs(maxNumSeqs != null ? maxNumSeqs : settings.defaultMaxNumSeqs());
         if (spec != null && spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
             resolved.setApiKeyEnv(MODEL_API_KEY_ENV);
@@ -149,6 +155,8 @@ public final class JobResolver {
     }
 
     private static String name(RewriteJob job) {
-        return job.getMetadata() == null || job.getMetadata().getName() == null ? "local" : job.getMetadata().getName();
+        return job.getMetadata() == null || job.getMetadata().getName() == null
+                ? "local"
+                : job.getMetadata().getName();
     }
 }

@@ -17,12 +17,12 @@ public final class ModelDefaults {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ModelDefaults() {
-    }
+    private ModelDefaults() {}
 
     /** A copy of {@code spec} (null: a model that says nothing) with every default filled in; {@code spec} is not changed. */
     public static RewriterModelSpec of(RewriterModelSpec spec) {
-        RewriterModelSpec sections = spec == null ? new RewriterModelSpec() : JSON.convertValue(spec, RewriterModelSpec.class);
+        RewriterModelSpec sections =
+                spec == null ? new RewriterModelSpec() : JSON.convertValue(spec, RewriterModelSpec.class);
         if (sections.getReplicas() == null) {
             sections.setReplicas(new RewriterModelSpec.Replicas());
         }

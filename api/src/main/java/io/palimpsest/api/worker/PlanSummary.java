@@ -19,6 +19,7 @@ import lombok.NoArgsConstructor;
 public class PlanSummary {
     /** Number of shards in the manifest; 0 when the input matched nothing. */
     private long shards;
+
     private Long files;
     private Long bytes;
     /** Where the manifest was written. */

@@ -21,12 +21,13 @@ public final class RequestDeadline {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private RequestDeadline() {
-    }
+    private RequestDeadline() {}
 
     /** The deadline for this spec, in seconds. */
     public static int seconds(RewriteJobSpec spec) {
-        Integer explicit = spec == null || spec.getWorkers() == null ? null : spec.getWorkers().getRequestTimeoutSeconds();
+        Integer explicit = spec == null || spec.getWorkers() == null
+                ? null
+                : spec.getWorkers().getRequestTimeoutSeconds();
         return explicit != null ? explicit : defaultSeconds(spec == null ? null : spec.getRecipe());
     }
 

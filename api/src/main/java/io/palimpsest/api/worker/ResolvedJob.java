@@ -23,6 +23,7 @@ public class ResolvedJob {
     private String name;
     /** The RewriteJob's uid: receipts carry it so a reused output prefix is noticed. */
     private String uid;
+
     private RewriteJobSpec spec;
     private ResolvedModel model;
     private String recipeHash;
@@ -38,6 +39,7 @@ public class ResolvedJob {
     public static class ResolvedModel {
         /** Base URL without /v1, e.g. http://mistral.ns.svc:8000. */
         private String endpoint;
+
         private String servedModelName;
         /** Environment variable holding the bearer token, when the model needs one. */
         private String apiKeyEnv;

@@ -47,10 +47,12 @@ public class ShardSummary {
     private java.util.Map<String, Long> writtenByVariant;
     /** Documents rejected per reason (they sum to {@code rejected}); bounded by {@link VariantCounts}. */
     private java.util.Map<String, Long> rejectedByReason;
+
     private long promptTokens;
     private long completionTokens;
     private double seconds;
     /** Machine-readable reason when not committed. */
     private String reason;
+
     private String message;
 }

@@ -24,6 +24,7 @@ import lombok.NoArgsConstructor;
 public class Tally {
     /** Receipts summed (committed shards). */
     private long receipts;
+
     private long read;
     private long written;
     private long rejected;
@@ -32,6 +33,7 @@ public class Tally {
     private java.util.Map<String, Long> writtenByVariant;
     /** Documents rejected per reason; bounded by {@link VariantCounts}. */
     private java.util.Map<String, Long> rejectedByReason;
+
     private long promptTokens;
     private long completionTokens;
     /** The recipe hash the receipts were matched against. */

@@ -16,8 +16,7 @@ public final class VariantCounts {
     public static final int MAX_NAMED = 32;
     public static final String OTHER = "(other)";
 
-    private VariantCounts() {
-    }
+    private VariantCounts() {}
 
     /** {@code into} plus {@code add}, names beyond the cap summed under {@link #OTHER}; null stays null. */
     public static Map<String, Long> merge(Map<String, Long> into, Map<String, Long> add) {

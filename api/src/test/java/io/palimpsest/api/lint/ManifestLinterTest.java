@@ -1,15 +1,14 @@
 package io.palimpsest.api.lint;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What {@code palimpsest lint} reports for manifests a user could write: every problem, by file, line and field. */
 class ManifestLinterTest {
@@ -70,10 +69,18 @@ class ManifestLinterTest {
         ManifestLinter.Result result = new ManifestLinter().lint(dir);
         String report = result.describe();
         assertEquals(4, result.problems().size(), report);
-        assertLine(result, "spec.recipe.prompts[0].sampling.temprature", 16, "unknown field \"temprature\" (did you mean \"temperature\"?)");
+        assertLine(
+                result,
+                "spec.recipe.prompts[0].sampling.temprature",
+                16,
+                "unknown field \"temprature\" (did you mean \"temperature\"?)");
         assertLine(result, "spec.recipe.prompts[0].sampling.maxTokens", 16, "greater than or equal to 1");
         assertLine(result, "spec.input.uri", 9, "must not contain '..' path segments");
-        assertLine(result, "spec.modelRef.name", 7, "names RewriterModel \"qwen-smal\", which is not among the given manifests (they hold: qwen-small)");
+        assertLine(
+                result,
+                "spec.modelRef.name",
+                7,
+                "names RewriterModel \"qwen-smal\", which is not among the given manifests (they hold: qwen-small)");
         assertTrue(result.problems().stream().allMatch(p -> p.file().equals(dir.resolve("job.yaml"))));
         assertFalse(report.matches("(?s).*(java\\.|io\\.palimpsest|Exception).*"), report);
     }
@@ -86,23 +93,35 @@ class ManifestLinterTest {
     @Test
     void namesTooLongForTheObjectsNamedAfterThemAreRefusedAsOnACluster() throws Exception {
         String longJob = "j".repeat(NameLimits.MAX_JOB_NAME + 1);
-        String operated = MODEL.replace("name: qwen-small", "name: " + "m".repeat(NameLimits.MAX_OPERATED_MODEL_NAME + 1))
+        String operated = MODEL.replace(
+                        "name: qwen-small", "name: " + "m".repeat(NameLimits.MAX_OPERATED_MODEL_NAME + 1))
                 .replace("  endpoint:\n    url: http://localhost:8000\n", "  model: org/m\n");
-        Files.writeString(dir.resolve("all.yaml"), MODEL.replace("name: qwen-small", "name: " + "e".repeat(60)) + "---\n"
-                + operated + "---\n" + JOB.replace("name: trial", "name: " + longJob));
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL.replace("name: qwen-small", "name: " + "e".repeat(60)) + "---\n" + operated + "---\n"
+                        + JOB.replace("name: trial", "name: " + longJob));
         ManifestLinter.Result result = new ManifestLinter().lint(dir);
-        List<String> names = result.problems().stream().filter(p -> p.field().equals("metadata.name"))
-                .map(p -> p.line() + " " + p.message()).toList();
-        assertEquals(List.of(
-                12 + " at most 49 characters for a model the operator runs (its headless Service is named <name>-vllm-replicas"
-                        + " and that name has at most 63); this one has 50",
-                19 + " at most 51 characters (worker pods are named <name>-work-<index> and a pod hostname has at most"
-                        + " 63); this one has 52"), names, result.describe());
+        List<String> names = result.problems().stream()
+                .filter(p -> p.field().equals("metadata.name"))
+                .map(p -> p.line() + " " + p.message())
+                .toList();
+        assertEquals(
+                List.of(
+                        12
+                                + " at most 49 characters for a model the operator runs (its headless Service is named <name>-vllm-replicas"
+                                + " and that name has at most 63); this one has 50",
+                        19
+                                + " at most 51 characters (worker pods are named <name>-work-<index> and a pod hostname has at most"
+                                + " 63); this one has 52"),
+                names,
+                result.describe());
     }
 
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
-        Files.writeString(dir.resolve("all.yaml"), MODEL + "---\n" + JOB.replace("uri: file://out/", "uri: file:///data/out/../../root/"));
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL + "---\n" + JOB.replace("uri: file://out/", "uri: file:///data/out/../../root/"));
         ManifestLinter.Result result = new ManifestLinter().lint(dir);
         assertEquals(1, result.problems().size(), result.describe());
         var p = result.problems().get(0);
@@ -113,8 +132,11 @@ class ManifestLinterTest {
 
     @Test
     void outputInsideInputIsFoundOnNormalisedPaths() throws Exception {
-        Files.writeString(dir.resolve("all.yaml"), MODEL + "---\n"
-                + JOB.replace("uri: file://data/", "uri: s3://corpus/web").replace("uri: file://out/", "uri: s3://corpus//./web/out/"));
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL + "---\n"
+                        + JOB.replace("uri: file://data/", "uri: s3://corpus/web")
+                                .replace("uri: file://out/", "uri: s3://corpus//./web/out/"));
         ManifestLinter.Result result = new ManifestLinter().lint(dir);
         assertEquals(1, result.problems().size(), result.describe());
         assertEquals("spec.output.uri", result.problems().get(0).field());
@@ -142,7 +164,9 @@ class ManifestLinterTest {
     }
 
     private static void assertLine(ManifestLinter.Result result, String field, int line, String message) {
-        var p = result.problems().stream().filter(x -> x.field().equals(field)).findFirst()
+        var p = result.problems().stream()
+                .filter(x -> x.field().equals(field))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no problem at " + field + ": " + result.describe()));
         assertEquals(line, p.line(), p.toString());
         assertTrue(p.message().contains(message), p.toString());

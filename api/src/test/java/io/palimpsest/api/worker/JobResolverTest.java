@@ -1,5 +1,8 @@
 package io.palimpsest.api.worker;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.palimpsest.api.common.SecretKeyRef;
@@ -10,18 +13,18 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
 
 class JobResolverTest {
 
     static RewriteJob job() {
         RewriteJob job = new RewriteJob();
-        job.setMetadata(new ObjectMetaBuilder().withName("trial").withNamespace("corpora").withUid("u-1").build());
+        job.setMetadata(new ObjectMetaBuilder()
+                .withName("trial")
+                .withNamespace("corpora")
+                .withUid("u-1")
+                .build());
         RewriteJobSpec spec = new RewriteJobSpec();
         RewriteJobSpec.ModelRef ref = new RewriteJobSpec.ModelRef();
         ref.setName("qwen");
@@ -51,7 +54,10 @@ class JobResolverTest {
 
     static RewriterModel selfHosted() {
         RewriterModel model = new RewriterModel();
-        model.setMetadata(new ObjectMetaBuilder().withName("qwen").withNamespace("corpora").build());
+        model.setMetadata(new ObjectMetaBuilder()
+                .withName("qwen")
+                .withNamespace("corpora")
+                .build());
         model.setSpec(new RewriterModelSpec());
         return model;
     }
@@ -60,7 +66,9 @@ class JobResolverTest {
     void selfHostedModelResolvesToItsServiceWithDefaults() {
         ResolvedJob resolved = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults());
         assertEquals("http://qwen-vllm.corpora.svc:8000", resolved.getModel().getEndpoint());
-        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getModel().getReplicas());
+        assertEquals(
+                "http://qwen-vllm-replicas.corpora.svc:8000",
+                resolved.getModel().getReplicas());
         assertEquals("qwen", resolved.getModel().getServedModelName());
         assertEquals(JobResolver.DEFAULT_MAX_NUM_SEQS, resolved.getModel().getMaxNumSeqs());
         assertNull(resolved.getModel().getApiKeyEnv());
@@ -71,7 +79,8 @@ class JobResolverTest {
 
     @Test
     void operatorOnlyFieldsAreStripped() {
-        RewriteJobSpec spec = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults()).getSpec();
+        RewriteJobSpec spec = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults())
+                .getSpec();
         assertNull(spec.getSuspend());
         assertNull(spec.getQueueName());
         assertNull(spec.getWorkers().getParallelism());
@@ -105,16 +114,21 @@ class JobResolverTest {
         RewriterModelStatus status = new RewriterModelStatus();
         status.setEndpoint("http://10.0.0.7:8000");
         model.setStatus(status);
-        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel();
+        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults())
+                .getModel();
         assertEquals("http://10.0.0.7:8000", resolved.getEndpoint());
-        assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getReplicas(), "the operator runs it: its replicas are named");
+        assertEquals(
+                "http://qwen-vllm-replicas.corpora.svc:8000",
+                resolved.getReplicas(),
+                "the operator runs it: its replicas are named");
     }
 
     @Test
     void replicasOfAModelWithoutANamespaceAreInTheJobs() {
         RewriterModel model = selfHosted();
         model.getMetadata().setNamespace(null);
-        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults()).getModel();
+        ResolvedJob.ResolvedModel resolved = JobResolver.resolve(job(), model, JobResolver.Settings.defaults())
+                .getModel();
         assertEquals("http://qwen-vllm.corpora.svc:8000", resolved.getEndpoint());
         assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", resolved.getReplicas());
         assertEquals("http://qwen-vllm-replicas.corpora.svc:8000", JobResolver.replicasUrl(model, job()));

@@ -19,7 +19,10 @@ class ModelDefaultsTest {
         assertEquals(300, full.getAutoscaling().getScaleDownStabilizationSeconds());
         assertEquals(600, full.getAutoscaling().getIdleToZeroSeconds());
         assertEquals(15, full.getAutoscaling().getPeriodSeconds());
-        assertEquals(full.getReplicas().getMax(), ModelDefaults.of(null).getReplicas().getMax(), "no spec at all reads the same");
+        assertEquals(
+                full.getReplicas().getMax(),
+                ModelDefaults.of(null).getReplicas().getMax(),
+                "no spec at all reads the same");
     }
 
     @Test

@@ -2,13 +2,12 @@ package io.palimpsest.api.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.List;
-
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.Sampling;
 import io.palimpsest.api.recipe.Stage;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RequestDeadlineTest {

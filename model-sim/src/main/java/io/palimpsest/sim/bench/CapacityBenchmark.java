@@ -21,8 +21,7 @@ import java.util.Locale;
  * to decode, which is what the stated (decode) capacity counts.
  */
 public final class CapacityBenchmark {
-    private CapacityBenchmark() {
-    }
+    private CapacityBenchmark() {}
 
     public static void main(String[] argv) throws Exception {
         BenchArgs args = new BenchArgs(argv);
@@ -45,15 +44,30 @@ public final class CapacityBenchmark {
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
             double capacity = sim.capacityTokensPerSecond();
             System.out.println(CapacityModel.formula(config));
-            System.out.printf(Locale.ROOT, "driving %d concurrent streams, max_tokens %d, %.0f s warm-up + %.0f s measured%n",
-                    concurrency, maxTokens, warmup, seconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "driving %d concurrent streams, max_tokens %d, %.0f s warm-up + %.0f s measured%n",
+                    concurrency,
+                    maxTokens,
+                    warmup,
+                    seconds);
             LoadResult r = new LoadDriver(sim.baseUrl() + "/v1/completions", body.toString(), true, concurrency)
                     .run(warmup, seconds);
             double ratio = r.tokensPerSecond() / capacity;
             System.out.printf(Locale.ROOT, "stated capacity   %.1f tokens/s%n", capacity);
-            System.out.printf(Locale.ROOT, "achieved          %.1f tokens/s (%d token events in %.1f s, %d requests done, %d errors)%n",
-                    r.tokensPerSecond(), r.tokenEvents(), r.seconds(), r.completed(), r.errors());
-            System.out.printf(Locale.ROOT, "latency p50 %.2f s  p99 %.2f s%n", r.latencyPercentile(0.5), r.latencyPercentile(0.99));
+            System.out.printf(
+                    Locale.ROOT,
+                    "achieved          %.1f tokens/s (%d token events in %.1f s, %d requests done, %d errors)%n",
+                    r.tokensPerSecond(),
+                    r.tokenEvents(),
+                    r.seconds(),
+                    r.completed(),
+                    r.errors());
+            System.out.printf(
+                    Locale.ROOT,
+                    "latency p50 %.2f s  p99 %.2f s%n",
+                    r.latencyPercentile(0.5),
+                    r.latencyPercentile(0.99));
             System.out.printf(Locale.ROOT, "achieved / capacity = %.3f (required 0.90 .. 1.05)%n", ratio);
             if (ratio < 0.9 || ratio > 1.05) {
                 System.out.println("FAIL");

@@ -36,13 +36,19 @@ final class LoadDriver {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
         try {
             HttpClient client = vertx.createHttpClient(
-                    new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setPipelining(false),
+                    new HttpClientOptions()
+                            .setKeepAlive(true)
+                            .setTcpNoDelay(true)
+                            .setPipelining(false),
                     new PoolOptions().setHttp1MaxSize(concurrency).setMaxWaitQueueSize(-1));
             LoadWindow window = new LoadWindow(System.nanoTime(), warmupSeconds, measureSeconds);
             CountDownLatch done = new CountDownLatch(concurrency);
             Buffer payload = Buffer.buffer(body);
-            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
-                    .setHost(target.getHost()).setPort(target.getPort()).setURI(target.getRawPath())
+            RequestOptions options = new RequestOptions()
+                    .setMethod(HttpMethod.POST)
+                    .setHost(target.getHost())
+                    .setPort(target.getPort())
+                    .setURI(target.getRawPath())
                     .putHeader("content-type", "application/json");
             vertx.runOnContext(v -> {
                 for (int i = 0; i < concurrency; i++) {
@@ -59,7 +65,8 @@ final class LoadDriver {
     }
 
     /** One in-flight slot: send, and when the answer is complete, send again until the window ends. */
-    private void loop(HttpClient client, RequestOptions options, Buffer payload, LoadWindow window, CountDownLatch done) {
+    private void loop(
+            HttpClient client, RequestOptions options, Buffer payload, LoadWindow window, CountDownLatch done) {
         long start = System.nanoTime();
         if (window.over(start)) {
             done.countDown();
@@ -77,13 +84,13 @@ final class LoadDriver {
                         });
                         resp.handler(events);
                     } else {
-                        resp.handler(buf -> { });
+                        resp.handler(buf -> {});
                     }
                     resp.endHandler(v -> {
                         window.finished(start, System.nanoTime(), ok);
                         loop(client, options, payload, window, done);
                     });
-                    resp.exceptionHandler(e -> { });
+                    resp.exceptionHandler(e -> {});
                 })
                 .onFailure(e -> {
                     window.finished(start, System.nanoTime(), false);

@@ -1,8 +1,13 @@
 package io.palimpsest.sim.bench;
 
 /** What happened inside the measured window of a load run. */
-record LoadResult(long completed, long errors, long tokenEvents, double seconds, double[] latenciesSeconds,
-                  double processCpuSeconds) {
+record LoadResult(
+        long completed,
+        long errors,
+        long tokenEvents,
+        double seconds,
+        double[] latenciesSeconds,
+        double processCpuSeconds) {
     /** CPU of the whole JVM (client and simulator) per completed request. */
     double cpuMillisPerRequest() {
         return completed == 0 ? Double.NaN : processCpuSeconds * 1000 / completed;

@@ -128,7 +128,8 @@ final class RawHttpDriver {
         private static int contentLength(String head) {
             for (String line : head.split("\r\n")) {
                 if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                    return Integer.parseInt(line.substring("content-length:".length()).trim());
+                    return Integer.parseInt(
+                            line.substring("content-length:".length()).trim());
                 }
             }
             return -1;

@@ -19,16 +19,17 @@ import io.palimpsest.sim.SimConfig;
  * gives the rate of the batch it can hold.
  */
 public final class CapacityModel {
-    private CapacityModel() {
-    }
+    private CapacityModel() {}
 
     public static double stepSeconds(SimConfig cfg, int sequences, long prefillTokens) {
         return stepSeconds(cfg, sequences, prefillTokens, 0);
     }
 
     public static double stepSeconds(SimConfig cfg, int sequences, long prefillTokens, long contextTokens) {
-        return cfg.decodeStepBaseSeconds() + cfg.decodeStepPerSeqSeconds() * sequences
-                + cfg.prefillSecondsPerToken() * prefillTokens + cfg.stepPerContextTokenSeconds() * contextTokens;
+        return cfg.decodeStepBaseSeconds()
+                + cfg.decodeStepPerSeqSeconds() * sequences
+                + cfg.prefillSecondsPerToken() * prefillTokens
+                + cfg.stepPerContextTokenSeconds() * contextTokens;
     }
 
     /** Decode tokens per second with a full batch; infinite with zero latency. */
@@ -53,7 +54,8 @@ public final class CapacityModel {
      * the KV cache limits.
      */
     public static double capacityTokensPerSecond(SimConfig cfg, int batch, double meanContextTokens) {
-        double step = cfg.decodeStepBaseSeconds() + cfg.decodeStepPerSeqSeconds() * batch
+        double step = cfg.decodeStepBaseSeconds()
+                + cfg.decodeStepPerSeqSeconds() * batch
                 + cfg.stepPerContextTokenSeconds() * meanContextTokens * batch;
         return step == 0 ? Double.POSITIVE_INFINITY : batch / step;
     }
@@ -67,7 +69,8 @@ public final class CapacityModel {
     public static double usefulCapacityTokensPerSecond(SimConfig cfg, int promptTokens, int completionTokens) {
         int batch = batchLimit(cfg, promptTokens + completionTokens);
         double meanContext = promptTokens + completionTokens / 2.0;
-        double decodeStep = cfg.decodeStepBaseSeconds() + cfg.decodeStepPerSeqSeconds() * batch
+        double decodeStep = cfg.decodeStepBaseSeconds()
+                + cfg.decodeStepPerSeqSeconds() * batch
                 + cfg.stepPerContextTokenSeconds() * meanContext * batch;
         // one generation of the batch: completionTokens decode steps plus every member's prefill
         double seconds = completionTokens * decodeStep + (double) batch * promptTokens * cfg.prefillSecondsPerToken();
@@ -75,8 +78,12 @@ public final class CapacityModel {
     }
 
     public static String formula(SimConfig cfg) {
-        return String.format("capacity = max_num_seqs / (step_base + step_per_seq * max_num_seqs) = %d / (%s + %s * %d) = %.1f tokens/s",
-                cfg.maxNumSeqs(), cfg.decodeStepBaseSeconds(), cfg.decodeStepPerSeqSeconds(), cfg.maxNumSeqs(),
+        return String.format(
+                "capacity = max_num_seqs / (step_base + step_per_seq * max_num_seqs) = %d / (%s + %s * %d) = %.1f tokens/s",
+                cfg.maxNumSeqs(),
+                cfg.decodeStepBaseSeconds(),
+                cfg.decodeStepPerSeqSeconds(),
+                cfg.maxNumSeqs(),
                 capacityTokensPerSecond(cfg));
     }
 }

@@ -30,6 +30,7 @@ final class KvBlockPool {
     private final int totalBlocks;
     /** Insertion order is eviction order: the head is reused first. */
     private final LinkedHashSet<Block> free = new LinkedHashSet<>();
+
     private final Map<Long, Block> cached = new HashMap<>();
 
     KvBlockPool(int totalBlocks) {

@@ -9,8 +9,7 @@ import io.palimpsest.sim.text.Hashing;
  * and is never shared.
  */
 public final class PrefixHashes {
-    private PrefixHashes() {
-    }
+    private PrefixHashes() {}
 
     public static long[] of(int[] tokenIds, int blockSize) {
         long[] out = new long[tokenIds.length / blockSize];

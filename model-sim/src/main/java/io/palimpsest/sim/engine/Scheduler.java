@@ -50,15 +50,16 @@ public final class Scheduler {
     private final int blockSize;
     /** Aborted sequences stay here until they reach the front (no O(n) removal); not counted. */
     private final Deque<Sequence> waiting = new ArrayDeque<>();
+
     private int waitingCount;
     /** In admission order: the last is the first to be preempted. */
     private final List<Sequence> running = new ArrayList<>();
+
     private boolean stepInFlight;
     private long timeline;
 
     /** One step's work: who computes how many tokens. */
-    private record Slot(Sequence seq, int tokens) {
-    }
+    private record Slot(Sequence seq, int tokens) {}
 
     public Scheduler(SimConfig config, EngineClock clock, SimMetrics metrics) {
         this.config = config;
@@ -215,7 +216,8 @@ public final class Scheduler {
             List<KvBlockPool.Block> hits = seq.computed == 0 ? prefixHits(seq) : List.of();
             int cachedTokens = hits.size() * blockSize;
             int tokens = Math.min(seq.totalTokens() - cachedTokens, budget);
-            int evictableHits = (int) hits.stream().filter(b -> b.refCount() == 0).count();
+            int evictableHits =
+                    (int) hits.stream().filter(b -> b.refCount() == 0).count();
             int newBlocks = ceilDiv(cachedTokens + tokens, blockSize) - hits.size();
             if (newBlocks + evictableHits > pool.freeBlocks()) {
                 break;

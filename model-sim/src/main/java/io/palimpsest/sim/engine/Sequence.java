@@ -9,7 +9,13 @@ import java.util.Objects;
  * answer up front, the exact tokens it will emit, one per engine step.
  */
 public final class Sequence {
-    public enum State { NEW, WAITING, RUNNING, FINISHED, ABORTED }
+    public enum State {
+        NEW,
+        WAITING,
+        RUNNING,
+        FINISHED,
+        ABORTED
+    }
 
     private final long id;
     private final int promptTokens;
@@ -30,14 +36,15 @@ public final class Sequence {
     int publishedBlocks;
     /** Up to here, the tokens being prefilled were computed before a preemption threw them away. */
     int recomputeUntil;
+
     int preemptions;
 
     /**
      * @param pieces       the output tokens (see {@link io.palimpsest.sim.text.Tokenizer})
      * @param finishReason how the output ends once every piece is out
      */
-    public Sequence(long id, int promptTokens, List<String> pieces, FinishReason finishReason,
-                    SequenceListener listener) {
+    public Sequence(
+            long id, int promptTokens, List<String> pieces, FinishReason finishReason, SequenceListener listener) {
         this(id, promptTokens, new long[0], pieces, finishReason, listener);
     }
 
@@ -45,8 +52,13 @@ public final class Sequence {
      * @param promptBlockHashes the chained hashes of the prompt's full KV blocks (see
      *                          {@link PrefixHashes}); empty when prefix caching should not apply
      */
-    public Sequence(long id, int promptTokens, long[] promptBlockHashes, List<String> pieces,
-                    FinishReason finishReason, SequenceListener listener) {
+    public Sequence(
+            long id,
+            int promptTokens,
+            long[] promptBlockHashes,
+            List<String> pieces,
+            FinishReason finishReason,
+            SequenceListener listener) {
         this.promptBlockHashes = promptBlockHashes.clone();
         this.id = id;
         this.promptTokens = promptTokens;

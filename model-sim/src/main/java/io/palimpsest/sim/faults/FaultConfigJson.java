@@ -15,8 +15,7 @@ import java.util.Map;
  * Fields left out keep their defaults, so {@code {"rates": {}}} switches every fault off.
  */
 public final class FaultConfigJson {
-    private FaultConfigJson() {
-    }
+    private FaultConfigJson() {}
 
     public static FaultConfig read(JsonNode node) {
         if (node == null || !node.isObject()) {
@@ -40,7 +39,8 @@ public final class FaultConfigJson {
             b.seed(node.get("seed").asLong());
         }
         if (node.has("slow_start_seconds")) {
-            b.slowStartDelay(Duration.ofMillis(Math.round(node.get("slow_start_seconds").asDouble() * 1000)));
+            b.slowStartDelay(
+                    Duration.ofMillis(Math.round(node.get("slow_start_seconds").asDouble() * 1000)));
         }
         if (node.has("retry_after_seconds")) {
             b.retryAfterSeconds(node.get("retry_after_seconds").asInt());

@@ -12,8 +12,7 @@ import java.util.SplittableRandom;
  * requests in a fixed order sees a fixed sequence of faults.
  */
 public final class FaultInjector {
-    private record State(FaultConfig config, SplittableRandom random) {
-    }
+    private record State(FaultConfig config, SplittableRandom random) {}
 
     private volatile State state;
 

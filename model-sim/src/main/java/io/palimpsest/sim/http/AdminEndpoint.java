@@ -74,7 +74,8 @@ final class AdminEndpoint {
             requireMethod(method, HttpMethod.POST);
             state.rules(ResponseRules.parse(body));
         }
-        HttpReplies.json(req, 200, Json.object().put("rules", state.rules().rules().size()));
+        HttpReplies.json(
+                req, 200, Json.object().put("rules", state.rules().rules().size()));
     }
 
     private void requests(HttpServerRequest req, HttpMethod method) {
@@ -86,23 +87,33 @@ final class AdminEndpoint {
         requireMethod(method, HttpMethod.GET);
         String since = req.getParam("since");
         long from = since == null ? 0 : Long.parseLong(since);
-        HttpReplies.json(req, 200, RequestLogJson.write(state.requestLog().entriesSince(from),
-                state.requestLog().totalReceived()));
+        HttpReplies.json(
+                req,
+                200,
+                RequestLogJson.write(
+                        state.requestLog().entriesSince(from),
+                        state.requestLog().totalReceived()));
     }
 
     private void pause(HttpServerRequest req, HttpMethod method) {
         requireMethod(method, HttpMethod.POST);
         String modeParam = req.getParam("mode", "refuse").toLowerCase(Locale.ROOT);
-        OutageMode mode = switch (modeParam) {
-            case "refuse" -> OutageMode.REFUSE_CONNECTIONS;
-            case "unavailable", "503" -> OutageMode.SERVICE_UNAVAILABLE;
-            default -> throw new IllegalArgumentException("mode must be refuse or unavailable");
-        };
+        OutageMode mode =
+                switch (modeParam) {
+                    case "refuse" -> OutageMode.REFUSE_CONNECTIONS;
+                    case "unavailable", "503" -> OutageMode.SERVICE_UNAVAILABLE;
+                    default -> throw new IllegalArgumentException("mode must be refuse or unavailable");
+                };
         String seconds = req.getParam("seconds");
-        Duration autoResume = seconds == null ? null : Duration.ofMillis(Math.round(Double.parseDouble(seconds) * 1000));
+        Duration autoResume =
+                seconds == null ? null : Duration.ofMillis(Math.round(Double.parseDouble(seconds) * 1000));
         // Answer before the socket closes, or the caller would see its own outage as an error.
-        HttpReplies.json(req, 200, Json.object().put("outage", mode.name().toLowerCase(Locale.ROOT))
-                        .put("seconds", seconds == null ? null : Double.parseDouble(seconds)))
+        HttpReplies.json(
+                        req,
+                        200,
+                        Json.object()
+                                .put("outage", mode.name().toLowerCase(Locale.ROOT))
+                                .put("seconds", seconds == null ? null : Double.parseDouble(seconds)))
                 .onComplete(written -> outages.beginOutage(mode, autoResume));
     }
 
@@ -111,7 +122,9 @@ final class AdminEndpoint {
         ObjectNode out = Json.object();
         out.put("model", state.config().modelName());
         out.put("ready", state.ready());
-        out.put("outage", state.outage() == null ? "none" : state.outage().name().toLowerCase(Locale.ROOT));
+        out.put(
+                "outage",
+                state.outage() == null ? "none" : state.outage().name().toLowerCase(Locale.ROOT));
         out.put("running", gauges.running());
         out.put("waiting", gauges.waiting());
         out.put("kv_cache_usage", gauges.kvCacheUsage());

@@ -17,8 +17,12 @@ final class BufferedCompletion implements SequenceListener {
     private final LoggedRequest entry;
     private final Optional<Fault> fault;
 
-    BufferedCompletion(HttpServerRequest request, ResponseBodies.Header header, PlannedOutput plan,
-                       LoggedRequest entry, Optional<Fault> fault) {
+    BufferedCompletion(
+            HttpServerRequest request,
+            ResponseBodies.Header header,
+            PlannedOutput plan,
+            LoggedRequest entry,
+            Optional<Fault> fault) {
         this.request = request;
         this.header = header;
         this.plan = plan;
@@ -40,9 +44,17 @@ final class BufferedCompletion implements SequenceListener {
     public void onFinish(Sequence seq) {
         String text = plan.text();
         // Logged before the reply, so a client that has its answer also finds the outcome.
-        entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), text,
-                seq.promptTokens(), seq.completionTokens()));
-        HttpReplies.json(request, 200, ResponseBodies.completion(header, text, seq.finishReason(),
-                plan.stopReason(), seq.promptTokens(), seq.completionTokens()));
+        entry.outcome(new RequestOutcome(
+                200, fault, seq.finishReason().wireName(), text, seq.promptTokens(), seq.completionTokens()));
+        HttpReplies.json(
+                request,
+                200,
+                ResponseBodies.completion(
+                        header,
+                        text,
+                        seq.finishReason(),
+                        plan.stopReason(),
+                        seq.promptTokens(),
+                        seq.completionTokens()));
     }
 }

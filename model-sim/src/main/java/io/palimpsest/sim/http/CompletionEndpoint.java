@@ -48,7 +48,9 @@ final class CompletionEndpoint {
         fault.ifPresent(f -> state.metrics().faultInjected(f));
         // One BPE pass serves the count and, with prefix caching on, the block hashes.
         int[] promptIds = cfg.prefixCaching() ? Tokenizer.ids(request.prompt().modelInput()) : null;
-        int promptTokens = promptIds != null ? promptIds.length : Tokenizer.count(request.prompt().modelInput());
+        int promptTokens = promptIds != null
+                ? promptIds.length
+                : Tokenizer.count(request.prompt().modelInput());
         try {
             checkContextLength(promptTokens, request.maxTokens(), fault);
         } catch (ApiError e) {
@@ -59,26 +61,33 @@ final class CompletionEndpoint {
         if (fault.isPresent() && answeredWithoutGenerating(req, fault.get(), entry)) {
             return;
         }
-        int budget = request.maxTokens() != null ? request.maxTokens()
-                : kind == CompletionRequest.Kind.CHAT ? cfg.maxModelLen() - promptTokens
-                : Math.min(16, cfg.maxModelLen() - promptTokens);
+        int budget = request.maxTokens() != null
+                ? request.maxTokens()
+                : kind == CompletionRequest.Kind.CHAT
+                        ? cfg.maxModelLen() - promptTokens
+                        : Math.min(16, cfg.maxModelLen() - promptTokens);
         long seed = request.seed() == null ? cfg.seed() : cfg.seed() ^ Hashing.mix(request.seed());
         Fault outputFault = fault.filter(f -> f.kind() == Fault.Kind.OUTPUT).orElse(null);
         PlannedOutput plan = OutputPlanner.plan(request.prompt(), hit, seed, outputFault, request.stop(), budget);
 
         long id = state.nextId();
-        ResponseBodies.Header header = new ResponseBodies.Header(kind,
+        ResponseBodies.Header header = new ResponseBodies.Header(
+                kind,
                 kind.idPrefix() + hex16(Hashing.mix(cfg.seed() ^ id)),
-                System.currentTimeMillis() / 1000, cfg.modelName());
+                System.currentTimeMillis() / 1000,
+                cfg.modelName());
         SequenceListener listener = request.stream()
-                ? new StreamingCompletion(req, header, plan, request.includeUsage(), request.continuousUsage(), entry, fault)
+                ? new StreamingCompletion(
+                        req, header, plan, request.includeUsage(), request.continuousUsage(), entry, fault)
                 : new BufferedCompletion(req, header, plan, entry, fault);
         long[] prefix = promptIds != null ? PrefixHashes.of(promptIds, cfg.blockSize()) : new long[0];
         Sequence seq = new Sequence(id, promptTokens, prefix, plan.pieces(), plan.finishReason(), listener);
         if (fault.orElse(null) == Fault.SLOW_START) {
             seq.receivedAt(System.nanoTime());
-            long timer = state.vertx().setTimer(Math.max(1, state.faults().config().slowStartDelay().toMillis()),
-                    t -> submit(req, seq, entry, fault));
+            long timer = state.vertx()
+                    .setTimer(
+                            Math.max(1, state.faults().config().slowStartDelay().toMillis()),
+                            t -> submit(req, seq, entry, fault));
             req.response().closeHandler(v -> state.vertx().cancelTimer(timer));
         } else {
             submit(req, seq, entry, fault);
@@ -101,10 +110,17 @@ final class CompletionEndpoint {
             int status = state.config().overflowResponse().status();
             entry.outcome(new RequestOutcome(status, fault, null, null, seq.promptTokens(), 0));
             if (status == 429) {
-                req.response().putHeader("retry-after", Integer.toString(state.faults().config().retryAfterSeconds()));
+                req.response()
+                        .putHeader(
+                                "retry-after",
+                                Integer.toString(state.faults().config().retryAfterSeconds()));
             }
-            HttpReplies.error(req, new ApiError(status, status == 429 ? "RateLimitError" : "ServiceUnavailableError",
-                    "The waiting queue is full (" + state.config().maxWaiting() + " requests)."));
+            HttpReplies.error(
+                    req,
+                    new ApiError(
+                            status,
+                            status == 429 ? "RateLimitError" : "ServiceUnavailableError",
+                            "The waiting queue is full (" + state.config().maxWaiting() + " requests)."));
         }
     }
 
@@ -151,15 +167,20 @@ final class CompletionEndpoint {
             case RATE_LIMIT -> {
                 entry.outcome(RequestOutcome.statusOnly(429, fault));
                 req.response().putHeader("retry-after", Integer.toString(faults.retryAfterSeconds()));
-                HttpReplies.error(req, new ApiError(429, "RateLimitError", "Too many requests (injected by model-sim)."));
+                HttpReplies.error(
+                        req, new ApiError(429, "RateLimitError", "Too many requests (injected by model-sim)."));
             }
             case SERVER_ERROR -> {
                 entry.outcome(RequestOutcome.statusOnly(500, fault));
-                HttpReplies.error(req, new ApiError(500, "InternalServerError", "Internal server error (injected by model-sim)."));
+                HttpReplies.error(
+                        req,
+                        new ApiError(500, "InternalServerError", "Internal server error (injected by model-sim)."));
             }
             case UNAVAILABLE -> {
                 entry.outcome(RequestOutcome.statusOnly(503, fault));
-                HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (injected by model-sim)."));
+                HttpReplies.error(
+                        req,
+                        new ApiError(503, "ServiceUnavailableError", "Service unavailable (injected by model-sim)."));
             }
             case RESET -> {
                 entry.outcome(RequestOutcome.noResponse(fault));

@@ -12,8 +12,15 @@ import java.util.List;
  *                        (vLLM's default is true, so {@code stream_options: {}} includes it)
  * @param continuousUsage usage on every chunk: {@code stream_options.continuous_usage_stats} with includeUsage
  */
-public record CompletionRequest(Kind kind, Prompt prompt, Integer maxTokens, List<String> stop,
-                                boolean stream, boolean includeUsage, boolean continuousUsage, Long seed) {
+public record CompletionRequest(
+        Kind kind,
+        Prompt prompt,
+        Integer maxTokens,
+        List<String> stop,
+        boolean stream,
+        boolean includeUsage,
+        boolean continuousUsage,
+        Long seed) {
 
     /** Which endpoint, which decides response shapes and the default max_tokens. */
     public enum Kind {

@@ -8,8 +8,7 @@ import java.util.List;
 
 /** Validates a request body as vLLM would and turns it into a {@link CompletionRequest}. */
 public final class CompletionRequestParser {
-    private CompletionRequestParser() {
-    }
+    private CompletionRequestParser() {}
 
     public static CompletionRequest parse(CompletionRequest.Kind kind, JsonNode body, String servedModel) {
         if (body == null || !body.isObject()) {
@@ -26,7 +25,8 @@ public final class CompletionRequestParser {
         Prompt prompt = kind == CompletionRequest.Kind.CHAT
                 ? Prompt.ofChat(messages(body.get("messages")))
                 : Prompt.ofCompletion(promptText(body.get("prompt")));
-        JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        JsonNode max =
+                body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         Integer maxTokens = null;
         if (max != null && !max.isNull()) {
             if (!max.canConvertToInt() || !max.isIntegralNumber() || max.asInt() < 1) {
@@ -36,10 +36,18 @@ public final class CompletionRequestParser {
         }
         JsonNode streamOptions = body.path("stream_options");
         // vLLM's StreamOptions: include_usage defaults to true, continuous_usage_stats to false
-        boolean includeUsage = streamOptions.isObject() && streamOptions.path("include_usage").asBoolean(true);
-        boolean continuousUsage = includeUsage && streamOptions.path("continuous_usage_stats").asBoolean(false);
-        return new CompletionRequest(kind, prompt, maxTokens, stops(body.get("stop")),
-                body.path("stream").asBoolean(false), includeUsage, continuousUsage,
+        boolean includeUsage =
+                streamOptions.isObject() && streamOptions.path("include_usage").asBoolean(true);
+        boolean continuousUsage =
+                includeUsage && streamOptions.path("continuous_usage_stats").asBoolean(false);
+        return new CompletionRequest(
+                kind,
+                prompt,
+                maxTokens,
+                stops(body.get("stop")),
+                body.path("stream").asBoolean(false),
+                includeUsage,
+                continuousUsage,
                 body.hasNonNull("seed") ? body.get("seed").asLong() : null);
     }
 
@@ -85,7 +93,10 @@ public final class CompletionRequestParser {
         if (prompt != null && prompt.isTextual()) {
             return prompt.asText();
         }
-        if (prompt != null && prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+        if (prompt != null
+                && prompt.isArray()
+                && prompt.size() == 1
+                && prompt.get(0).isTextual()) {
             return prompt.get(0).asText();
         }
         throw ApiError.badRequest("'prompt' must be a string (model-sim takes one prompt per request).");

@@ -10,8 +10,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 
 /** Small helpers for answering on a Vert.x request. */
 public final class HttpReplies {
-    private HttpReplies() {
-    }
+    private HttpReplies() {}
 
     /** Completes when the body is written, or at once when the client is gone. */
     public static Future<Void> json(HttpServerRequest req, int status, JsonNode body) {
@@ -19,7 +18,9 @@ public final class HttpReplies {
         if (resp.ended() || resp.closed()) {
             return Future.succeededFuture();
         }
-        return resp.setStatusCode(status).putHeader("content-type", "application/json").end(Json.write(body));
+        return resp.setStatusCode(status)
+                .putHeader("content-type", "application/json")
+                .end(Json.write(body));
     }
 
     public static void error(HttpServerRequest req, ApiError e) {

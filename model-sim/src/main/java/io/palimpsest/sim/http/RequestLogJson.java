@@ -8,8 +8,7 @@ import java.util.List;
 
 /** The request log as JSON, for tests that run the simulator as a subprocess. */
 final class RequestLogJson {
-    private RequestLogJson() {
-    }
+    private RequestLogJson() {}
 
     static ObjectNode write(List<LoggedRequest> entries, long totalReceived) {
         ObjectNode root = Json.object();

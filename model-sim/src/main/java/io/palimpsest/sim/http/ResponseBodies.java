@@ -6,15 +6,13 @@ import io.palimpsest.sim.engine.FinishReason;
 
 /** The JSON shapes vLLM's OpenAI server answers with. */
 public final class ResponseBodies {
-    private ResponseBodies() {
-    }
+    private ResponseBodies() {}
 
     /** Identity shared by every chunk of one response. */
-    public record Header(CompletionRequest.Kind kind, String id, long created, String model) {
-    }
+    public record Header(CompletionRequest.Kind kind, String id, long created, String model) {}
 
-    public static ObjectNode completion(Header h, String text, FinishReason finish, String stopReason,
-                                        int promptTokens, int completionTokens) {
+    public static ObjectNode completion(
+            Header h, String text, FinishReason finish, String stopReason, int promptTokens, int completionTokens) {
         ObjectNode root = base(h, h.kind().object());
         ObjectNode choice = root.putArray("choices").addObject();
         choice.put("index", 0);

@@ -36,7 +36,8 @@ public final class SimRouter implements Handler<HttpServerRequest> {
             return;
         }
         if (state.outage() == OutageMode.SERVICE_UNAVAILABLE) {
-            HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (simulated outage)."));
+            HttpReplies.error(
+                    req, new ApiError(503, "ServiceUnavailableError", "Service unavailable (simulated outage)."));
             return;
         }
         if (state.draining() && path.startsWith("/v1/")) {
@@ -53,9 +54,18 @@ public final class SimRouter implements Handler<HttpServerRequest> {
         if (method == HttpMethod.GET) {
             switch (path) {
                 case "/health" -> HttpReplies.text(req, state.ready() ? 200 : 503, "text/plain", "");
-                case "/metrics" -> HttpReplies.text(req, 200, PROMETHEUS_TEXT, state.metrics().render(state.gauges()));
-                case "/v1/models" -> whenReady(req, () -> HttpReplies.json(req, 200, ResponseBodies.models(
-                        state.config().modelName(), state.createdEpochSeconds(), state.config().maxModelLen())));
+                case "/metrics" ->
+                    HttpReplies.text(req, 200, PROMETHEUS_TEXT, state.metrics().render(state.gauges()));
+                case "/v1/models" ->
+                    whenReady(
+                            req,
+                            () -> HttpReplies.json(
+                                    req,
+                                    200,
+                                    ResponseBodies.models(
+                                            state.config().modelName(),
+                                            state.createdEpochSeconds(),
+                                            state.config().maxModelLen())));
                 case "/version" -> HttpReplies.json(req, 200, Json.object().put("version", "model-sim"));
                 default -> notFound(req);
             }
@@ -63,21 +73,24 @@ public final class SimRouter implements Handler<HttpServerRequest> {
         }
         if (method == HttpMethod.POST) {
             switch (path) {
-                case "/v1/chat/completions" -> withBody(req, (body, entry) ->
-                        completions.handle(req, CompletionRequest.Kind.CHAT, body, entry));
-                case "/v1/completions" -> withBody(req, (body, entry) ->
-                        completions.handle(req, CompletionRequest.Kind.TEXT, body, entry));
-                case "/tokenize" -> withBody(req, (body, entry) -> {
-                    try {
-                        JsonNode tokens = TokenizeEndpoint.tokenize(body, state.config().modelName(),
-                                state.config().maxModelLen());
-                        entry.outcome(RequestOutcome.statusOnly(200, null));
-                        HttpReplies.json(req, 200, tokens);
-                    } catch (ApiError e) {
-                        entry.outcome(RequestOutcome.statusOnly(e.status(), null));
-                        HttpReplies.error(req, e);
-                    }
-                });
+                case "/v1/chat/completions" ->
+                    withBody(req, (body, entry) -> completions.handle(req, CompletionRequest.Kind.CHAT, body, entry));
+                case "/v1/completions" ->
+                    withBody(req, (body, entry) -> completions.handle(req, CompletionRequest.Kind.TEXT, body, entry));
+                case "/tokenize" ->
+                    withBody(req, (body, entry) -> {
+                        try {
+                            JsonNode tokens = TokenizeEndpoint.tokenize(
+                                    body,
+                                    state.config().modelName(),
+                                    state.config().maxModelLen());
+                            entry.outcome(RequestOutcome.statusOnly(200, null));
+                            HttpReplies.json(req, 200, tokens);
+                        } catch (ApiError e) {
+                            entry.outcome(RequestOutcome.statusOnly(e.status(), null));
+                            HttpReplies.error(req, e);
+                        }
+                    });
                 default -> notFound(req);
             }
             return;
@@ -93,7 +106,8 @@ public final class SimRouter implements Handler<HttpServerRequest> {
     private void withBody(HttpServerRequest req, BodyHandler handler) {
         req.body().onSuccess(buf -> {
             JsonNode body = Json.parseLenient(buf.toString());
-            LoggedRequest entry = state.requestLog().record(req.method().name(), req.path(), headers(req.headers()), body);
+            LoggedRequest entry =
+                    state.requestLog().record(req.method().name(), req.path(), headers(req.headers()), body);
             if (!state.ready()) {
                 entry.outcome(RequestOutcome.statusOnly(503, null));
                 HttpReplies.error(req, new ApiError(503, "ServiceUnavailableError", "The model is still loading."));
@@ -112,7 +126,10 @@ public final class SimRouter implements Handler<HttpServerRequest> {
     }
 
     private boolean authorized(HttpServerRequest req) {
-        return state.config().apiKey().map(key -> ("Bearer " + key).equals(req.getHeader("Authorization"))).orElse(true);
+        return state.config()
+                .apiKey()
+                .map(key -> ("Bearer " + key).equals(req.getHeader("Authorization")))
+                .orElse(true);
     }
 
     private static void notFound(HttpServerRequest req) {
@@ -122,7 +139,8 @@ public final class SimRouter implements Handler<HttpServerRequest> {
     private static Map<String, List<String>> headers(MultiMap headers) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> h : headers) {
-            out.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
+            out.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(h.getValue());
         }
         return out;
     }

@@ -29,8 +29,15 @@ public final class SimState {
     private volatile boolean draining;
     private long nextId;
 
-    public SimState(SimConfig config, Vertx vertx, Context context, Scheduler scheduler, SimMetrics metrics,
-                    RequestLog requestLog, FaultInjector faults, ResponseRules rules) {
+    public SimState(
+            SimConfig config,
+            Vertx vertx,
+            Context context,
+            Scheduler scheduler,
+            SimMetrics metrics,
+            RequestLog requestLog,
+            FaultInjector faults,
+            ResponseRules rules) {
         this.config = config;
         this.vertx = vertx;
         this.context = context;

@@ -28,8 +28,14 @@ final class StreamingCompletion implements SequenceListener {
     private final Optional<Fault> fault;
     private final TokenChunkTemplate tokenChunks;
 
-    StreamingCompletion(HttpServerRequest request, ResponseBodies.Header header, PlannedOutput plan,
-                        boolean includeUsage, boolean continuousUsage, LoggedRequest entry, Optional<Fault> fault) {
+    StreamingCompletion(
+            HttpServerRequest request,
+            ResponseBodies.Header header,
+            PlannedOutput plan,
+            boolean includeUsage,
+            boolean continuousUsage,
+            LoggedRequest entry,
+            Optional<Fault> fault) {
         this.request = request;
         this.header = header;
         this.plan = plan;
@@ -43,7 +49,8 @@ final class StreamingCompletion implements SequenceListener {
     @Override
     public void onFirstToken(Sequence seq) {
         HttpServerResponse resp = request.response();
-        resp.setStatusCode(200).setChunked(true)
+        resp.setStatusCode(200)
+                .setChunked(true)
                 .putHeader("content-type", "text/event-stream; charset=utf-8")
                 .putHeader("cache-control", "no-cache");
         if (header.kind() == CompletionRequest.Kind.CHAT) {
@@ -55,7 +62,10 @@ final class StreamingCompletion implements SequenceListener {
     public void onToken(Sequence seq, String piece) {
         boolean last = seq.emitted() >= seq.completionTokens();
         if (last) {
-            send(withUsage(ResponseBodies.tokenChunk(header, piece, seq.finishReason(), plan.stopReason()), seq, seq.emitted()));
+            send(withUsage(
+                    ResponseBodies.tokenChunk(header, piece, seq.finishReason(), plan.stopReason()),
+                    seq,
+                    seq.emitted()));
         } else if (continuousUsage) {
             send(withUsage(ResponseBodies.tokenChunk(header, piece, null, null), seq, seq.emitted()));
         } else {
@@ -71,18 +81,19 @@ final class StreamingCompletion implements SequenceListener {
         if (includeUsage) {
             send(ResponseBodies.usageChunk(header, seq.promptTokens(), seq.completionTokens()));
         }
-        entry.outcome(new RequestOutcome(200, fault, seq.finishReason().wireName(), plan.text(),
-                seq.promptTokens(), seq.completionTokens()));
+        entry.outcome(new RequestOutcome(
+                200, fault, seq.finishReason().wireName(), plan.text(), seq.promptTokens(), seq.completionTokens()));
         HttpServerResponse resp = request.response();
         if (!resp.closed() && !resp.ended()) {
             resp.end("data: [DONE]\n\n");
         }
     }
 
-    private ObjectNode withUsage(ObjectNode chunk,
-                                                                    Sequence seq, int completionTokens) {
+    private ObjectNode withUsage(ObjectNode chunk, Sequence seq, int completionTokens) {
         if (continuousUsage) {
-            chunk.set("usage", ResponseBodies.usage(seq.promptTokens(), Math.min(completionTokens, seq.completionTokens())));
+            chunk.set(
+                    "usage",
+                    ResponseBodies.usage(seq.promptTokens(), Math.min(completionTokens, seq.completionTokens())));
         }
         return chunk;
     }

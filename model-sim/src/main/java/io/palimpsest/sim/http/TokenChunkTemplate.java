@@ -9,7 +9,8 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
  */
 final class TokenChunkTemplate {
     private static final String HOLE = "\u0001piece\u0001";
-    private static final String ESCAPED_HOLE = new String(JsonStringEncoder.getInstance().quoteAsString(HOLE));
+    private static final String ESCAPED_HOLE =
+            new String(JsonStringEncoder.getInstance().quoteAsString(HOLE));
 
     private final String prefix;
     private final String suffix;
@@ -24,6 +25,9 @@ final class TokenChunkTemplate {
     String render(String piece) {
         char[] escaped = JsonStringEncoder.getInstance().quoteAsString(piece);
         return new StringBuilder(prefix.length() + escaped.length + suffix.length())
-                .append(prefix).append(escaped).append(suffix).toString();
+                .append(prefix)
+                .append(escaped)
+                .append(suffix)
+                .toString();
     }
 }

@@ -12,8 +12,7 @@ import io.palimpsest.sim.text.Tokenizer;
  * a chat's messages are counted with the same template a chat completion uses.
  */
 final class TokenizeEndpoint {
-    private TokenizeEndpoint() {
-    }
+    private TokenizeEndpoint() {}
 
     static ObjectNode tokenize(JsonNode body, String servedModel, int maxModelLen) {
         if (body == null || !body.isObject()) {
@@ -25,7 +24,8 @@ final class TokenizeEndpoint {
         }
         String text;
         if (body.has("messages")) {
-            text = ChatTemplate.render(CompletionRequestParser.messages(body.get("messages")),
+            text = ChatTemplate.render(
+                    CompletionRequestParser.messages(body.get("messages")),
                     body.path("add_generation_prompt").asBoolean(true));
         } else if (body.path("prompt").isTextual()) {
             text = body.get("prompt").asText();

@@ -16,15 +16,20 @@ import java.util.Map;
  */
 public final class SimMetrics {
     /** vLLM's bucket bounds for time to first token. */
-    private static final double[] TTFT_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5,
-        0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
+    private static final double[] TTFT_BUCKETS = {
+        0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
+        160.0, 640.0, 2560.0
+    };
     /** vLLM's bucket bounds for end-to-end request latency. */
-    private static final double[] E2E_BUCKETS = {0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0,
-        30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
+    private static final double[] E2E_BUCKETS = {
+        0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0,
+        1920.0, 7680.0
+    };
 
     /** vLLM's bucket bounds for inter-token latency. */
-    private static final double[] ITL_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75,
-        1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0};
+    private static final double[] ITL_BUCKETS = {
+        0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0
+    };
     /** Tokens per engine step, vLLM's bounds. */
     private static final double[] ITERATION_BUCKETS = {1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
 
@@ -167,8 +172,7 @@ public final class SimMetrics {
     }
 
     /** The gauges come from the scheduler at scrape time. */
-    public record Gauges(int running, int waiting, double kvCacheUsage) {
-    }
+    public record Gauges(int running, int waiting, double kvCacheUsage) {}
 
     public String render(Gauges gauges) {
         PrometheusText t = new PrometheusText();
@@ -187,7 +191,9 @@ public final class SimMetrics {
         t.sample("vllm:generation_tokens_total", modelLabel, generationTokens);
         t.header("vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.");
         t.sample("vllm:num_preemptions_total", modelLabel, preemptions);
-        t.header("vllm:prefix_cache_queries_total", "counter",
+        t.header(
+                "vllm:prefix_cache_queries_total",
+                "counter",
                 "Prefix cache queries, in terms of number of queried tokens.");
         t.sample("vllm:prefix_cache_queries_total", modelLabel, prefixCacheQueries);
         t.header("vllm:prefix_cache_hits_total", "counter", "Prefix cache hits, in terms of number of cached tokens.");
@@ -196,15 +202,19 @@ public final class SimMetrics {
         t.histogram("vllm:iteration_tokens_total", modelLabel, iterationTokens);
         t.header("vllm:request_success_total", "counter", "Count of successfully processed requests.");
         for (FinishReason reason : FinishReason.values()) {
-            t.sample("vllm:request_success_total",
+            t.sample(
+                    "vllm:request_success_total",
                     modelLabel + "," + PrometheusText.label("finished_reason", reason.wireName()),
                     finished.getOrDefault(reason, 0L));
         }
         t.header("vllm:time_to_first_token_seconds", "histogram", "Histogram of time to first token in seconds.");
         t.histogram("vllm:time_to_first_token_seconds", modelLabel, timeToFirstToken);
-        t.header("vllm:e2e_request_latency_seconds", "histogram", "Histogram of end to end request latency in seconds.");
+        t.header(
+                "vllm:e2e_request_latency_seconds", "histogram", "Histogram of end to end request latency in seconds.");
         t.histogram("vllm:e2e_request_latency_seconds", modelLabel, e2eLatency);
-        t.header("vllm:request_queue_time_seconds", "histogram",
+        t.header(
+                "vllm:request_queue_time_seconds",
+                "histogram",
                 "Histogram of time spent in WAITING phase for request.");
         t.histogram("vllm:request_queue_time_seconds", modelLabel, queueTime);
         t.header("vllm:inter_token_latency_seconds", "histogram", "Histogram of inter-token latency in seconds.");
@@ -213,19 +223,27 @@ public final class SimMetrics {
         t.histogram("vllm:request_prompt_tokens", modelLabel, requestPromptTokens);
         t.header("vllm:request_generation_tokens", "histogram", "Number of generation tokens processed.");
         t.histogram("vllm:request_generation_tokens", modelLabel, requestGenerationTokens);
-        t.header("sim:preempted_tokens_total", "counter",
+        t.header(
+                "sim:preempted_tokens_total",
+                "counter",
                 "KV-cached tokens that preemptions threw away (not a vLLM series).");
         t.sample("sim:preempted_tokens_total", modelLabel, preemptedTokens);
-        t.header("sim:recomputed_tokens_total", "counter",
+        t.header(
+                "sim:recomputed_tokens_total",
+                "counter",
                 "Tokens prefilled again after a preemption, prefix-cache hits excluded (not a vLLM series).");
         t.sample("sim:recomputed_tokens_total", modelLabel, recomputedTokens);
-        t.header("sim:aborted_generation_tokens_total", "counter",
+        t.header(
+                "sim:aborted_generation_tokens_total",
+                "counter",
                 "Tokens generated for requests that were aborted, e.g. when the client gave up (not a vLLM series).");
         t.sample("sim:aborted_generation_tokens_total", modelLabel, abortedGenerationTokens);
         t.header("sim:faults_injected_total", "counter", "Faults the simulator injected, by fault name.");
         for (Fault fault : Fault.values()) {
-            t.sample("sim:faults_injected_total",
-                    modelLabel + "," + PrometheusText.label("fault", fault.wireName()), faults.getOrDefault(fault, 0L));
+            t.sample(
+                    "sim:faults_injected_total",
+                    modelLabel + "," + PrometheusText.label("fault", fault.wireName()),
+                    faults.getOrDefault(fault, 0L));
         }
         return t.toString();
     }

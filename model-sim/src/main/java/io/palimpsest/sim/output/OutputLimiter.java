@@ -10,8 +10,7 @@ import java.util.List;
  * "length"), whichever comes first, as vLLM's stop checks do token by token.
  */
 public final class OutputLimiter {
-    private OutputLimiter() {
-    }
+    private OutputLimiter() {}
 
     /**
      * @param intrinsic how the text ends if nothing cuts it (LENGTH for degenerate loops)

@@ -16,20 +16,25 @@ import java.util.Optional;
  * then an output fault, if one hit, bends it; then stop strings and max_tokens cut it.
  */
 public final class OutputPlanner {
-    private OutputPlanner() {
-    }
+    private OutputPlanner() {}
 
     /**
      * @param hit          the response rule that matched the prompt, if any
      * @param outputFault  a fault of kind {@link Fault.Kind#OUTPUT}, or null
      * @param tokenBudget  max_tokens, or what is left of the context when the request set none
      */
-    public static PlannedOutput plan(Prompt prompt, Optional<ResponseRules.Hit> hit, long seed, Fault outputFault,
-                                     List<String> stops, int tokenBudget) {
+    public static PlannedOutput plan(
+            Prompt prompt,
+            Optional<ResponseRules.Hit> hit,
+            long seed,
+            Fault outputFault,
+            List<String> stops,
+            int tokenBudget) {
         String document = prompt.document();
-        String answer = hit.flatMap(h -> h.rule().response()
-                        .map(t -> t.render(new TemplateContext(prompt, h.match(), seed,
-                                () -> Rewriter.rewrite(document, seed)))))
+        String answer = hit.flatMap(h -> h.rule()
+                        .response()
+                        .map(t -> t.render(
+                                new TemplateContext(prompt, h.match(), seed, () -> Rewriter.rewrite(document, seed)))))
                 .orElseGet(() -> Rewriter.rewrite(document, seed));
         FinishReason intrinsic = FinishReason.STOP;
         if (outputFault != null) {

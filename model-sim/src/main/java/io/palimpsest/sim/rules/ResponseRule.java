@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  * One scripted answer: when {@code pattern} is found in the chosen part of the prompt, answer
  * {@code template} (and, optionally, inject {@code fault}).
  */
-public record ResponseRule(String name, Pattern pattern, Target target, ResponseTemplate template,
-                           Optional<Fault> fault) {
+public record ResponseRule(
+        String name, Pattern pattern, Target target, ResponseTemplate template, Optional<Fault> fault) {
 
     /** Which part of the prompt the pattern is searched in. */
     public enum Target {

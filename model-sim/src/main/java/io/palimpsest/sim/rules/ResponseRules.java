@@ -27,6 +27,7 @@ public final class ResponseRules {
     private static final ResponseRules NONE = new ResponseRules(List.of());
     /** JSON is a subset of YAML as far as rules files go, so one parser reads both. */
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
     private static final Set<String> FIELDS = Set.of("name", "match", "on", "response", "fault");
 
     private final List<ResponseRule> rules;
@@ -48,8 +49,7 @@ public final class ResponseRules {
     }
 
     /** A rule that matched, with its match for the template's {@code {{group:N}}}. */
-    public record Hit(ResponseRule rule, Matcher match) {
-    }
+    public record Hit(ResponseRule rule, Matcher match) {}
 
     public Optional<Hit> firstMatch(Prompt prompt) {
         for (ResponseRule rule : rules) {
@@ -121,7 +121,8 @@ public final class ResponseRules {
         }
         ResponseRule.Target target;
         try {
-            target = ResponseRule.Target.valueOf(node.path("on").asText("prompt").toUpperCase(Locale.ROOT));
+            target =
+                    ResponseRule.Target.valueOf(node.path("on").asText("prompt").toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": 'on' must be prompt, document or system", e);
         }
@@ -135,7 +136,9 @@ public final class ResponseRules {
         }
         Optional<Fault> fault;
         try {
-            fault = node.hasNonNull("fault") ? Optional.of(Fault.parse(node.get("fault").asText())) : Optional.empty();
+            fault = node.hasNonNull("fault")
+                    ? Optional.of(Fault.parse(node.get("fault").asText()))
+                    : Optional.empty();
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }

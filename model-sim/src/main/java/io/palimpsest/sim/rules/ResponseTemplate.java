@@ -107,7 +107,8 @@ public final class ResponseTemplate {
                 if (arg == null || arg.isEmpty()) {
                     throw new IllegalArgumentException("choice needs options: {{choice:a,b,c}}");
                 }
-                List<String> options = Arrays.stream(arg.split(",")).map(String::strip).toList();
+                List<String> options =
+                        Arrays.stream(arg.split(",")).map(String::strip).toList();
                 return ctx -> options.get(Hashing.pick(
                         Hashing.mix(ctx.seed() ^ Hashing.of(ctx.prompt().matchText())), options.size()));
             }
@@ -122,7 +123,9 @@ public final class ResponseTemplate {
         }
         if (arg.chars().allMatch(Character::isDigit)) {
             int n = Integer.parseInt(arg);
-            return ctx -> n <= ctx.match().groupCount() && ctx.match().group(n) != null ? ctx.match().group(n) : "";
+            return ctx -> n <= ctx.match().groupCount() && ctx.match().group(n) != null
+                    ? ctx.match().group(n)
+                    : "";
         }
         return ctx -> {
             if (ctx.match() instanceof Matcher matcher) {

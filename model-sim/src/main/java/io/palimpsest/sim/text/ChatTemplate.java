@@ -8,8 +8,7 @@ import java.util.List;
  * {@code <|role|>\ncontent\n} per message, then {@code <|assistant|>\n} as the generation prompt.
  */
 public final class ChatTemplate {
-    private ChatTemplate() {
-    }
+    private ChatTemplate() {}
 
     public static String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         StringBuilder sb = new StringBuilder();

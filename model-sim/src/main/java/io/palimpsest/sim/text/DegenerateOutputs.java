@@ -19,8 +19,7 @@ public final class DegenerateOutputs {
             "Of course! Below is the rewritten passage:\n\n");
     private static final int LOOP_PHRASE_WORDS = 6;
 
-    private DegenerateOutputs() {
-    }
+    private DegenerateOutputs() {}
 
     public static String refusal(String document, long seed) {
         return REFUSALS.get(Hashing.pick(Hashing.mix(seed ^ Hashing.of(document)), REFUSALS.size()));
@@ -49,7 +48,8 @@ public final class DegenerateOutputs {
      */
     public static String repetition(String rewrite, int tokenBudget) {
         List<String> words = TextStats.words(rewrite);
-        String phrase = words.isEmpty() ? "and so on"
+        String phrase = words.isEmpty()
+                ? "and so on"
                 : String.join(" ", words.subList(0, Math.min(LOOP_PHRASE_WORDS, words.size())));
         StringBuilder sb = new StringBuilder(phrase);
         int tokens = Tokenizer.count(sb.toString());

@@ -34,8 +34,7 @@ public final class ForeignSentenceBank {
             "Nach dem Regen riecht die Luft nach nassem Gras.",
             "Er repariert sein altes Fahrrad in der Garage.");
 
-    private ForeignSentenceBank() {
-    }
+    private ForeignSentenceBank() {}
 
     /** Sentences of a language other than the source's, about as many words as the source. */
     public static String paragraphFor(String source, long seed) {

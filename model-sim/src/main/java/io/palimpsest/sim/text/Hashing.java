@@ -2,8 +2,7 @@ package io.palimpsest.sim.text;
 
 /** Deterministic choices from a seed without shared random state. */
 public final class Hashing {
-    private Hashing() {
-    }
+    private Hashing() {}
 
     /** SplitMix64's finaliser: a good 64-bit mix of its input. */
     public static long mix(long x) {

@@ -23,7 +23,8 @@ public record Prompt(String matchText, String modelInput, String document, Strin
     }
 
     public static Prompt ofChat(List<ChatMessage> messages) {
-        String joined = String.join("\n\n", messages.stream().map(ChatMessage::content).toList());
+        String joined =
+                String.join("\n\n", messages.stream().map(ChatMessage::content).toList());
         String lastUser = "";
         String system = "";
         for (ChatMessage m : messages) {

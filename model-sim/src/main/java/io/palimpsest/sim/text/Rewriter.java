@@ -31,8 +31,7 @@ public final class Rewriter {
 
     private static final Pattern CJK_END = Pattern.compile("[。！？]");
 
-    private Rewriter() {
-    }
+    private Rewriter() {}
 
     public static String rewrite(String source, long seed) {
         Language language = Language.guess(source);
@@ -70,7 +69,9 @@ public final class Rewriter {
 
         static Piece word(String text, boolean replaced) {
             List<String> lower = replaced
-                    ? TextStats.words(text).stream().map(w -> w.toLowerCase(Locale.ROOT)).toList()
+                    ? TextStats.words(text).stream()
+                            .map(w -> w.toLowerCase(Locale.ROOT))
+                            .toList()
                     : List.of(text.toLowerCase(Locale.ROOT));
             return new Piece(text, true, replaced, lower, Words.isAllLowerCase(text));
         }
@@ -103,8 +104,7 @@ public final class Rewriter {
                 out.add(p);
                 continue;
             }
-            Optional<List<String>> alternatives = p.lowerCase()
-                    ? table.alternatives(p.text()) : Optional.empty();
+            Optional<List<String>> alternatives = p.lowerCase() ? table.alternatives(p.text()) : Optional.empty();
             if (alternatives.isPresent()) {
                 List<String> alts = alternatives.get();
                 String chosen = alts.get(Hashing.pick(Hashing.mix(seed, wordIndex, p.text()), alts.size()));
@@ -118,11 +118,16 @@ public final class Rewriter {
     }
 
     /** One filler pass: the text, and its trigrams gathered on the way for the overlap check. */
-    private record Attempt(String text, TrigramSet trigrams) {
-    }
+    private record Attempt(String text, TrigramSet trigrams) {}
 
-    private static Attempt insertFillers(List<Piece> pieces, TrigramSet sourceTrigrams, int sourceWords,
-                                         int outputWords, SynonymTable table, long seed, int runLength) {
+    private static Attempt insertFillers(
+            List<Piece> pieces,
+            TrigramSet sourceTrigrams,
+            int sourceWords,
+            int outputWords,
+            SynonymTable table,
+            long seed,
+            int runLength) {
         List<String> fillers = table.fillers();
         int budget = (int) Math.floor(sourceWords * MAX_LENGTH_RATIO) - outputWords;
         StringBuilder out = new StringBuilder();
@@ -139,8 +144,13 @@ public final class Rewriter {
             for (String lower : p.lowerWords()) {
                 long hash = TrigramSet.wordHash(lower);
                 boolean survives = trigrams.hasTwoWords() && sourceTrigrams.contains(trigrams.peek(hash));
-                boolean insertable = survives && survivingRun + 1 >= runLength && budget > 0 && !p.replaced()
-                        && p.lowerCase() && table.fillerFitsBefore(lower) && !separatorBefore.isEmpty()
+                boolean insertable = survives
+                        && survivingRun + 1 >= runLength
+                        && budget > 0
+                        && !p.replaced()
+                        && p.lowerCase()
+                        && table.fillerFitsBefore(lower)
+                        && !separatorBefore.isEmpty()
                         && separatorBefore.isBlank();
                 if (insertable) {
                     String filler = fillers.get(Hashing.pick(Hashing.mix(seed, position, lower), fillers.size()));

@@ -80,7 +80,9 @@ public final class SynonymTable {
                 }
                 String key = line.substring(0, eq).strip();
                 List<String> values = Arrays.stream(line.substring(eq + 1).split(","))
-                        .map(String::strip).filter(s -> !s.isEmpty()).toList();
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty())
+                        .toList();
                 if (key.equals("@fillers")) {
                     fillers = values;
                 } else if (key.equals("@no_filler_before")) {

@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  */
 public final class TextStats {
     private static final Pattern NUMBER = Pattern.compile("\\p{N}+(?:[.,:/]\\p{N}+)*");
-    private static final Pattern CAPITALISED = Pattern.compile("\\p{Lu}[\\p{L}\\p{N}\\p{M}]*(?:['’][\\p{L}\\p{N}\\p{M}]+)*");
+    private static final Pattern CAPITALISED =
+            Pattern.compile("\\p{Lu}[\\p{L}\\p{N}\\p{M}]*(?:['’][\\p{L}\\p{N}\\p{M}]+)*");
 
-    private TextStats() {
-    }
+    private TextStats() {}
 
     /** Words: runs of letters, marks and digits, with inner apostrophes ("don't", "l'eau"). */
     public static List<String> words(String text) {

@@ -25,12 +25,12 @@ public final class Tokenizer {
     private static final Encoding CL100K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
     /** cl100k's ordinary and special ids end below this; markers are hashed into ids above it. */
     private static final int FIRST_MARKER_ID = 100_277;
+
     private static final int MARKER_IDS = 1_024;
     /** Token ids are below this. */
     public static final int VOCAB_SIZE = FIRST_MARKER_ID + MARKER_IDS;
 
-    private Tokenizer() {
-    }
+    private Tokenizer() {}
 
     /** Loads the BPE table (about half a second), so that the first request does not pay it. */
     public static void warmUp() {
@@ -68,8 +68,8 @@ public final class Tokenizer {
             int marker = nextMarker(text, start);
             int segmentEnd = marker < 0 ? text.length() : marker;
             if (segmentEnd > start) {
-                n += CL100K.countTokensOrdinary(start == 0 && segmentEnd == text.length()
-                        ? text : text.substring(start, segmentEnd));
+                n += CL100K.countTokensOrdinary(
+                        start == 0 && segmentEnd == text.length() ? text : text.substring(start, segmentEnd));
             }
             if (marker < 0) {
                 break;
@@ -88,8 +88,8 @@ public final class Tokenizer {
             int marker = nextMarker(text, start);
             int segmentEnd = marker < 0 ? text.length() : marker;
             if (segmentEnd > start) {
-                IntArrayList ids = CL100K.encodeOrdinary(start == 0 && segmentEnd == text.length()
-                        ? text : text.substring(start, segmentEnd));
+                IntArrayList ids = CL100K.encodeOrdinary(
+                        start == 0 && segmentEnd == text.length() ? text : text.substring(start, segmentEnd));
                 for (int i = 0; i < ids.size(); i++) {
                     out.add(ids.get(i));
                 }
@@ -161,6 +161,7 @@ public final class Tokenizer {
         private static final byte[][] BYTES = new byte[FIRST_MARKER_ID][];
         /** The token as a string, when its bytes are whole characters; else null. */
         private static final String[] TEXT = new String[FIRST_MARKER_ID];
+
         private final List<String> out;
         private byte[] pending = new byte[0];
 
@@ -196,8 +197,7 @@ public final class Tokenizer {
             }
             int complete = completePrefix(bytes);
             out.add(new String(bytes, 0, complete, StandardCharsets.UTF_8));
-            pending = complete == bytes.length ? new byte[0]
-                    : Arrays.copyOfRange(bytes, complete, bytes.length);
+            pending = complete == bytes.length ? new byte[0] : Arrays.copyOfRange(bytes, complete, bytes.length);
         }
 
         /** Length of the longest prefix of {@code b} that ends on a character boundary. */

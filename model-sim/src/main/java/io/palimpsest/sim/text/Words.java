@@ -6,8 +6,7 @@ package io.palimpsest.sim.text;
  * digits, with inner apostrophes ("don't", "l'eau").
  */
 final class Words {
-    private Words() {
-    }
+    private Words() {}
 
     static boolean isWordChar(int codePoint) {
         int type = Character.getType(codePoint);

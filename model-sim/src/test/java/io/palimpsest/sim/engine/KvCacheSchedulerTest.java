@@ -19,7 +19,10 @@ class KvCacheSchedulerTest {
 
     /** Step = 10 ms + 1 ms per sequence + 0.1 ms per prefill token: timings are easy to read. */
     private static SimConfig.Builder config() {
-        return SimConfig.builder().maxNumSeqs(8).decodeStepBaseSeconds(0.010).decodeStepPerSeqSeconds(0.001)
+        return SimConfig.builder()
+                .maxNumSeqs(8)
+                .decodeStepBaseSeconds(0.010)
+                .decodeStepPerSeqSeconds(0.001)
                 .prefillSecondsPerToken(0.0001);
     }
 
@@ -48,7 +51,9 @@ class KvCacheSchedulerTest {
     }
 
     private static long[] hashes(int promptTokens, int sharedTokens, int salt) {
-        int[] ids = IntStream.range(0, promptTokens).map(i -> i < sharedTokens ? i : 100_000 * salt + i).toArray();
+        int[] ids = IntStream.range(0, promptTokens)
+                .map(i -> i < sharedTokens ? i : 100_000 * salt + i)
+                .toArray();
         return PrefixHashes.of(ids, 16);
     }
 
@@ -82,7 +87,10 @@ class KvCacheSchedulerTest {
         assertEquals(1, s.runningCount());
         assertEquals(2, s.waitingCount());
         clock.runAll(1000);
-        List<String> firsts = events.stream().filter(e -> e.contains("first")).map(e -> e.substring(e.indexOf('f'))).toList();
+        List<String> firsts = events.stream()
+                .filter(e -> e.contains("first"))
+                .map(e -> e.substring(e.indexOf('f')))
+                .toList();
         assertEquals(List.of("first 1", "first 2", "first 3"), firsts);
     }
 
@@ -104,7 +112,9 @@ class KvCacheSchedulerTest {
         assertTrue(c.preemptions() >= 1, "the newest is preempted first");
         assertEquals(120, metrics.generationTokens(), "every token reaches the client once, none twice");
         assertEquals(40, streamed.chars().filter(ch -> ch == '3').count());
-        assertEquals(metrics.preemptedTokens(), metrics.recomputedTokens(),
+        assertEquals(
+                metrics.preemptedTokens(),
+                metrics.recomputedTokens(),
                 "what a preemption threw away is prefilled again (no prefix to reuse here)");
         assertTrue(metrics.recomputedTokens() > 16, "generated tokens are recomputed too, not only the prompt");
         assertEquals(48, metrics.promptTokens(), "vLLM counts a prompt once, however often it is recomputed");
@@ -126,12 +136,10 @@ class KvCacheSchedulerTest {
             }
 
             @Override
-            public void onToken(Sequence s, String piece) {
-            }
+            public void onToken(Sequence s, String piece) {}
 
             @Override
-            public void onFinish(Sequence s) {
-            }
+            public void onFinish(Sequence s) {}
         });
         s.submit(a);
         s.submit(b);
@@ -143,7 +151,9 @@ class KvCacheSchedulerTest {
         assertEquals(1, b.preemptions());
         assertEquals(Sequence.State.WAITING, b.state());
         clock.runAll(10_000);
-        assertEquals(List.of(Sequence.State.RUNNING), stateOfBWhenLaterStarted,
+        assertEquals(
+                List.of(Sequence.State.RUNNING),
+                stateOfBWhenLaterStarted,
                 "the preempted sequence is admitted again before a request that arrived after it");
     }
 
@@ -169,9 +179,13 @@ class KvCacheSchedulerTest {
         s.submit(seq(2, 30, 1));
         clock.runAll(1000);
         // 2 gets 15 tokens, then 15, then its last token: its first token comes 3 steps after it arrived
-        int firstOf2 = events.indexOf(events.stream().filter(e -> e.endsWith("first 2")).findFirst().orElseThrow());
+        int firstOf2 = events.indexOf(
+                events.stream().filter(e -> e.endsWith("first 2")).findFirst().orElseThrow());
         assertTrue(firstOf2 > 0);
-        assertEquals("finish 1", events.get(events.size() - 1).substring(events.get(events.size() - 1).indexOf('f')));
+        assertEquals(
+                "finish 1",
+                events.get(events.size() - 1)
+                        .substring(events.get(events.size() - 1).indexOf('f')));
     }
 
     @Test
@@ -245,7 +259,8 @@ class KvCacheSchedulerTest {
     @Test
     void runningLevelsOffAtWhatTheCacheHolds() {
         // 64 blocks; sequences of 128 + 128 tokens need 16 blocks each at the end: about 4 run at once
-        SimConfig cfg = config().maxNumSeqs(64).kvCacheTokens(1024).maxModelLen(1024).build();
+        SimConfig cfg =
+                config().maxNumSeqs(64).kvCacheTokens(1024).maxModelLen(1024).build();
         SimMetrics metrics = new SimMetrics("m");
         Scheduler s = new Scheduler(cfg, clock, metrics);
         for (int i = 0; i < 40; i++) {

@@ -4,11 +4,10 @@ import java.util.PriorityQueue;
 
 /** An {@link EngineClock} whose time moves only when the test says so. */
 final class ManualClock implements EngineClock {
-    private record Task(long due, long order, Runnable run) {
-    }
+    private record Task(long due, long order, Runnable run) {}
 
-    private final PriorityQueue<Task> tasks = new PriorityQueue<>((a, b) ->
-            a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.order, b.order));
+    private final PriorityQueue<Task> tasks =
+            new PriorityQueue<>((a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.order, b.order));
     private long now;
     private long order;
 

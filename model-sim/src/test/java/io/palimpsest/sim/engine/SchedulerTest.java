@@ -16,8 +16,11 @@ class SchedulerTest {
     private final List<String> events = new ArrayList<>();
 
     private final SimConfig config = SimConfig.builder()
-            .maxNumSeqs(4).maxWaiting(6)
-            .decodeStepBaseSeconds(0.010).decodeStepPerSeqSeconds(0.001).prefillSecondsPerToken(0.0001)
+            .maxNumSeqs(4)
+            .maxWaiting(6)
+            .decodeStepBaseSeconds(0.010)
+            .decodeStepPerSeqSeconds(0.001)
+            .prefillSecondsPerToken(0.0001)
             .build();
     private final SimMetrics metrics = new SimMetrics("m");
     private final Scheduler scheduler = new Scheduler(config, clock, metrics);
@@ -31,8 +34,7 @@ class SchedulerTest {
             }
 
             @Override
-            public void onToken(Sequence s, String piece) {
-            }
+            public void onToken(Sequence s, String piece) {}
 
             @Override
             public void onFinish(Sequence s) {
@@ -60,8 +62,10 @@ class SchedulerTest {
         assertEquals(4, scheduler.runningCount());
         assertEquals(6, scheduler.waitingCount());
         clock.runAll(1000);
-        List<Integer> firstTokenOrder = events.stream().filter(e -> e.contains("first"))
-                .map(e -> Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1))).toList();
+        List<Integer> firstTokenOrder = events.stream()
+                .filter(e -> e.contains("first"))
+                .map(e -> Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1)))
+                .toList();
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), firstTokenOrder);
     }
 
@@ -75,8 +79,13 @@ class SchedulerTest {
 
     @Test
     void stepTimeGrowsWithTheBatchAndThroughputMatchesTheCapacityFormula() {
-        SimConfig big = SimConfig.builder().maxNumSeqs(32).maxWaiting(10_000)
-                .decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0.0005).prefillSecondsPerToken(0).build();
+        SimConfig big = SimConfig.builder()
+                .maxNumSeqs(32)
+                .maxWaiting(10_000)
+                .decodeStepBaseSeconds(0.02)
+                .decodeStepPerSeqSeconds(0.0005)
+                .prefillSecondsPerToken(0)
+                .build();
         SimMetrics m = new SimMetrics("m");
         Scheduler s = new Scheduler(big, clock, m);
         for (int i = 0; i < 2000; i++) {

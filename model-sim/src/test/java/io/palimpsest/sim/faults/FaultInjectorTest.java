@@ -18,8 +18,12 @@ class FaultInjectorTest {
 
     @Test
     void eachRateLandsWithinFourSigma() {
-        FaultConfig cfg = FaultConfig.builder().rate(Fault.RATE_LIMIT, 0.1).rate(Fault.TRUNCATION, 0.05)
-                .rate(Fault.HANG, 0.01).seed(7).build();
+        FaultConfig cfg = FaultConfig.builder()
+                .rate(Fault.RATE_LIMIT, 0.1)
+                .rate(Fault.TRUNCATION, 0.05)
+                .rate(Fault.HANG, 0.01)
+                .seed(7)
+                .build();
         FaultInjector injector = new FaultInjector(cfg);
         int n = 20_000;
         Map<Fault, Integer> counts = new EnumMap<>(Fault.class);
@@ -37,7 +41,8 @@ class FaultInjectorTest {
 
     @Test
     void theSameSeedGivesTheSameSequenceAndSettingRestartsIt() {
-        FaultConfig cfg = FaultConfig.builder().rate(Fault.SERVER_ERROR, 0.3).seed(99).build();
+        FaultConfig cfg =
+                FaultConfig.builder().rate(Fault.SERVER_ERROR, 0.3).seed(99).build();
         FaultInjector a = new FaultInjector(cfg);
         List<Optional<Fault>> first = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
@@ -59,15 +64,21 @@ class FaultInjectorTest {
 
     @Test
     void ratesAbove1AreRejected() {
-        assertThrows(IllegalArgumentException.class,
-                () -> FaultConfig.builder().rate(Fault.ECHO, 0.6).rate(Fault.EMPTY, 0.6).build());
+        assertThrows(IllegalArgumentException.class, () -> FaultConfig.builder()
+                .rate(Fault.ECHO, 0.6)
+                .rate(Fault.EMPTY, 0.6)
+                .build());
         assertThrows(IllegalArgumentException.class, () -> FaultConfig.builder().rate(Fault.ECHO, 1.5));
     }
 
     @Test
     void jsonRoundTrip() {
-        FaultConfig cfg = FaultConfig.builder().rate(Fault.WRONG_LANGUAGE, 0.25).seed(3)
-                .slowStartDelay(Duration.ofMillis(1500)).retryAfterSeconds(7).build();
+        FaultConfig cfg = FaultConfig.builder()
+                .rate(Fault.WRONG_LANGUAGE, 0.25)
+                .seed(3)
+                .slowStartDelay(Duration.ofMillis(1500))
+                .retryAfterSeconds(7)
+                .build();
         assertEquals(cfg, FaultConfigJson.read(FaultConfigJson.write(cfg)));
     }
 

@@ -18,7 +18,8 @@ class ApiKeyHttpTest {
 
     @BeforeAll
     static void start() {
-        SimConfig config = SimFlags.parse("--zero-latency", "--api-key", "s3cret-key").config();
+        SimConfig config =
+                SimFlags.parse("--zero-latency", "--api-key", "s3cret-key").config();
         sim = ModelSimServer.start(config, "127.0.0.1", 0);
         client = new SimClient(sim.baseUrl());
     }
@@ -33,12 +34,14 @@ class ApiKeyHttpTest {
         SimClient.Reply none = client.post("/v1/chat/completions", SimClient.chat("Rewrite: hello"));
         assertEquals(401, none.status());
         assertEquals("Unauthorized", none.json().get("error").asText());
-        SimClient.Reply wrong = client.post("/v1/chat/completions", SimClient.chat("Rewrite: hello"), "Authorization", "Bearer nope");
+        SimClient.Reply wrong =
+                client.post("/v1/chat/completions", SimClient.chat("Rewrite: hello"), "Authorization", "Bearer nope");
         assertEquals(401, wrong.status());
         assertFalse(wrong.body().contains("s3cret-key"), "the key is never echoed");
         assertEquals(401, client.get("/v1/models").status());
 
-        SimClient.Reply right = client.post("/v1/chat/completions", SimClient.chat("Rewrite: hello"), "Authorization", "Bearer s3cret-key");
+        SimClient.Reply right = client.post(
+                "/v1/chat/completions", SimClient.chat("Rewrite: hello"), "Authorization", "Bearer s3cret-key");
         assertEquals(200, right.status(), right.body());
         assertEquals(200, client.get("/health").status());
     }
@@ -48,6 +51,8 @@ class ApiKeyHttpTest {
         var body = SimClient.chat("Rewrite: hello").put("model", "no-such-model");
         SimClient.Reply reply = client.post("/v1/chat/completions", body, "Authorization", "Bearer s3cret-key");
         assertEquals(404, reply.status());
-        assertEquals("The model `no-such-model` does not exist.", reply.json().at("/error/message").asText(reply.body()));
+        assertEquals(
+                "The model `no-such-model` does not exist.",
+                reply.json().at("/error/message").asText(reply.body()));
     }
 }

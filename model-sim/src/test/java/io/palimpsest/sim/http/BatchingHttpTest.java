@@ -28,8 +28,10 @@ class BatchingHttpTest {
                 SimClient.chat("<document>" + document + "</document>").put("max_tokens", maxTokens));
         List<CompletableFuture<HttpResponse<String>>> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            HttpRequest req = client.request("/v1/chat/completions").header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpRequest req = client.request("/v1/chat/completions")
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build();
             out.add(client.http().sendAsync(req, HttpResponse.BodyHandlers.ofString()));
         }
         return out;
@@ -51,8 +53,12 @@ class BatchingHttpTest {
     @Test
     void threeTimesMaxNumSeqsInFlightShowsAFullBatchAndTheRestWaiting() throws Exception {
         int maxNumSeqs = 16;
-        SimConfig cfg = SimConfig.builder().maxNumSeqs(maxNumSeqs).decodeStepBaseSeconds(0.02)
-                .decodeStepPerSeqSeconds(0.0005).prefillSecondsPerToken(0).build();
+        SimConfig cfg = SimConfig.builder()
+                .maxNumSeqs(maxNumSeqs)
+                .decodeStepBaseSeconds(0.02)
+                .decodeStepPerSeqSeconds(0.0005)
+                .prefillSecondsPerToken(0)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             List<CompletableFuture<HttpResponse<String>>> inFlight = fire(client, 3 * maxNumSeqs, 1000);
@@ -64,9 +70,14 @@ class BatchingHttpTest {
 
     @Test
     void aFullQueueAnswersTheConfiguredStatus() throws Exception {
-        SimConfig cfg = SimConfig.builder().maxNumSeqs(2).maxWaiting(3).decodeStepBaseSeconds(0.05)
-                .decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
-                .overflowResponse(OverflowResponse.SERVICE_UNAVAILABLE).build();
+        SimConfig cfg = SimConfig.builder()
+                .maxNumSeqs(2)
+                .maxWaiting(3)
+                .decodeStepBaseSeconds(0.05)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .overflowResponse(OverflowResponse.SERVICE_UNAVAILABLE)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             fire(client, 5, 1000);
@@ -78,17 +89,27 @@ class BatchingHttpTest {
 
     @Test
     void latencyFollowsPrefillAndStepTime() throws Exception {
-        SimConfig cfg = SimConfig.builder().maxNumSeqs(4).decodeStepBaseSeconds(0.01)
-                .decodeStepPerSeqSeconds(0.001).prefillSecondsPerToken(0.001).build();
+        SimConfig cfg = SimConfig.builder()
+                .maxNumSeqs(4)
+                .decodeStepBaseSeconds(0.01)
+                .decodeStepPerSeqSeconds(0.001)
+                .prefillSecondsPerToken(0.001)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            var body = SimClient.JSON.createObjectNode().put("prompt", "word ".repeat(99) + "word")
-                    .put("max_tokens", 30).put("stream", true);
+            var body = SimClient.JSON
+                    .createObjectNode()
+                    .put("prompt", "word ".repeat(99) + "word")
+                    .put("max_tokens", 30)
+                    .put("stream", true);
             long t0 = System.nanoTime();
-            HttpResponse<InputStream> r = client.http().send(client.request("/v1/completions")
-                    .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = client.http()
+                    .send(
+                            client.request("/v1/completions")
+                                    .header("content-type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
             // headers arrive with the first token: 10 ms + 1 ms + 100 tokens * 1 ms of prefill
             double ttft = (System.nanoTime() - t0) / 1e9;
             String all = new String(r.body().readAllBytes());
@@ -105,33 +126,55 @@ class BatchingHttpTest {
 
     @Test
     void aClientThatGoesAwayIsAbortedAndFreesItsSlot() throws Exception {
-        SimConfig cfg = SimConfig.builder().maxNumSeqs(4).decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0)
-                .prefillSecondsPerToken(0).build();
+        SimConfig cfg = SimConfig.builder()
+                .maxNumSeqs(4)
+                .decodeStepBaseSeconds(0.02)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             String document = String.join("\n\n", TestTexts.ENGLISH);
             var body = SimClient.chat("<document>" + document + "</document>").put("stream", true);
-            HttpResponse<InputStream> r = client.http().send(client.request("/v1/chat/completions")
-                    .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = client.http()
+                    .send(
+                            client.request("/v1/chat/completions")
+                                    .header("content-type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofInputStream());
             assertTrue(r.body().read(new byte[64]) > 0);
             awaitMetrics(client, 1, 0);
             r.body().close();
             String page = awaitMetrics(client, 0, 0);
-            assertEquals(1.0, SimClient.metric(page,
-                    "vllm:request_success_total{model_name=\"sim-model\",engine=\"0\",finished_reason=\"abort\"}"));
-            assertEquals("abort", sim.requestLog().last().orElseThrow().outcome().orElseThrow().finishReason());
+            assertEquals(
+                    1.0,
+                    SimClient.metric(
+                            page,
+                            "vllm:request_success_total{model_name=\"sim-model\",engine=\"0\",finished_reason=\"abort\"}"));
+            assertEquals(
+                    "abort",
+                    sim.requestLog()
+                            .last()
+                            .orElseThrow()
+                            .outcome()
+                            .orElseThrow()
+                            .finishReason());
         }
     }
 
     @Test
     void capacityIsStated() {
-        SimConfig cfg = SimConfig.builder().maxNumSeqs(64).decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0.0005).build();
+        SimConfig cfg = SimConfig.builder()
+                .maxNumSeqs(64)
+                .decodeStepBaseSeconds(0.02)
+                .decodeStepPerSeqSeconds(0.0005)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             assertEquals(64 / (0.02 + 0.0005 * 64), sim.capacityTokensPerSecond(), 1e-9);
         }
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim =
+                ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
             assertEquals(Double.POSITIVE_INFINITY, sim.capacityTokensPerSecond());
         }
     }

@@ -24,12 +24,20 @@ class DrainHttpTest {
 
     private static SimConfig slow() {
         // about 40 completion tokens at 20 ms a step: a request takes close to a second
-        return SimConfig.builder().decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0).build();
+        return SimConfig.builder()
+                .decodeStepBaseSeconds(0.02)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .build();
     }
 
     private static CompletableFuture<HttpResponse<String>> send(SimClient client, String text) {
-        HttpRequest request = client.request("/v1/chat/completions").header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(SimClient.chat(text).put("max_tokens", 40).put("ignore_eos", true).toString()))
+        HttpRequest request = client.request("/v1/chat/completions")
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(SimClient.chat(text)
+                        .put("max_tokens", 40)
+                        .put("ignore_eos", true)
+                        .toString()))
                 .build();
         return client.http().sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
@@ -45,7 +53,10 @@ class DrainHttpTest {
             Thread.sleep(200);
             long t0 = System.nanoTime();
             CompletableFuture<Void> drained = sim.drain(Duration.ofSeconds(30));
-            assertEquals(503, client.post("/v1/chat/completions", SimClient.chat("late")).status(), "a new request is refused");
+            assertEquals(
+                    503,
+                    client.post("/v1/chat/completions", SimClient.chat("late")).status(),
+                    "a new request is refused");
             assertEquals(503, client.get("/health").status(), "the readiness probe fails");
             assertFalse(drained.isDone(), "three requests are still generating");
             for (CompletableFuture<HttpResponse<String>> reply : open) {
@@ -53,14 +64,16 @@ class DrainHttpTest {
             }
             drained.get(10, TimeUnit.SECONDS);
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "closed once the engine was empty");
-            assertThrows(IOException.class, () -> new SimClient(sim.baseUrl()).get("/health"), "closed after the drain");
+            assertThrows(
+                    IOException.class, () -> new SimClient(sim.baseUrl()).get("/health"), "closed after the drain");
         }
     }
 
     @Test
     void aZeroTimeoutAbortsOpenRequestsAtOnce() throws Exception {
         try (ModelSimServer sim = ModelSimServer.start(slow(), "127.0.0.1", 0)) {
-            CompletableFuture<HttpResponse<String>> open = send(new SimClient(sim.baseUrl()), "many words ".repeat(100));
+            CompletableFuture<HttpResponse<String>> open =
+                    send(new SimClient(sim.baseUrl()), "many words ".repeat(100));
             Thread.sleep(200);
             sim.drain(Duration.ZERO).get(5, TimeUnit.SECONDS);
             assertThrows(CompletionException.class, open::join);
@@ -70,7 +83,8 @@ class DrainHttpTest {
     @Test
     void theDrainEndsAtItsTimeoutWhateverIsOpen() throws Exception {
         try (ModelSimServer sim = ModelSimServer.start(slow(), "127.0.0.1", 0)) {
-            CompletableFuture<HttpResponse<String>> open = send(new SimClient(sim.baseUrl()), "many words ".repeat(100));
+            CompletableFuture<HttpResponse<String>> open =
+                    send(new SimClient(sim.baseUrl()), "many words ".repeat(100));
             Thread.sleep(100);
             long t0 = System.nanoTime();
             sim.drain(Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);

@@ -25,7 +25,8 @@ class EndpointsHttpTest {
 
     @BeforeAll
     static void start() {
-        sim = ModelSimServer.start(SimConfig.builder().zeroLatency().maxModelLen(4096).build(), "127.0.0.1", 0);
+        sim = ModelSimServer.start(
+                SimConfig.builder().zeroLatency().maxModelLen(4096).build(), "127.0.0.1", 0);
         client = new SimClient(sim.baseUrl());
     }
 
@@ -65,27 +66,35 @@ class EndpointsHttpTest {
         tokenizeChat.set("messages", body.get("messages"));
         assertEquals(tokenCount(tokenizeChat), json.at("/usage/prompt_tokens").asInt());
         ObjectNode tokenizeText = SimClient.JSON.createObjectNode().put("prompt", content);
-        assertEquals(tokenCount(tokenizeText), json.at("/usage/completion_tokens").asInt());
-        assertEquals(json.at("/usage/prompt_tokens").asInt() + json.at("/usage/completion_tokens").asInt(),
+        assertEquals(
+                tokenCount(tokenizeText), json.at("/usage/completion_tokens").asInt());
+        assertEquals(
+                json.at("/usage/prompt_tokens").asInt()
+                        + json.at("/usage/completion_tokens").asInt(),
                 json.at("/usage/total_tokens").asInt());
     }
 
     @Test
     void textCompletionDefaultsTo16TokensLikeVllm() throws Exception {
-        SimClient.Reply r = client.post("/v1/completions",
+        SimClient.Reply r = client.post(
+                "/v1/completions",
                 SimClient.JSON.createObjectNode().put("model", "sim-model").put("prompt", TestTexts.HISTORY));
         assertEquals(200, r.status(), r.body());
         JsonNode choice = r.json().get("choices").get(0);
         assertEquals("text_completion", r.json().get("object").asText());
         assertEquals("length", choice.get("finish_reason").asText());
         assertEquals(16, r.json().at("/usage/completion_tokens").asInt());
-        assertTrue(Rewriter.rewrite(TestTexts.HISTORY, 0).startsWith(choice.get("text").asText()));
+        assertTrue(Rewriter.rewrite(TestTexts.HISTORY, 0)
+                .startsWith(choice.get("text").asText()));
     }
 
     @Test
     void chatStreamSendsRoleTokensFinishUsageAndDone() throws Exception {
         ObjectNode body = rewriteRequest();
-        String expected = client.post("/v1/chat/completions", body).json().at("/choices/0/message/content").asText();
+        String expected = client.post("/v1/chat/completions", body)
+                .json()
+                .at("/choices/0/message/content")
+                .asText();
         body.put("stream", true);
         body.putObject("stream_options").put("include_usage", true);
         SimClient.Reply r = client.post("/v1/chat/completions", body);
@@ -113,8 +122,11 @@ class EndpointsHttpTest {
 
     @Test
     void emptyStreamOptionsIncludeUsageAndContinuousStatsCountEveryChunk() throws Exception {
-        ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
-                .put("max_tokens", 4).put("stream", true);
+        ObjectNode body = SimClient.JSON
+                .createObjectNode()
+                .put("prompt", "Tell me about the weather today.")
+                .put("max_tokens", 4)
+                .put("stream", true);
         body.putObject("stream_options");
         List<JsonNode> events = client.post("/v1/completions", body).events();
         assertEquals(5, events.size(), "4 tokens and a usage chunk: vLLM's include_usage defaults to true");
@@ -132,8 +144,11 @@ class EndpointsHttpTest {
 
     @Test
     void textStreamWithoutUsageHasNoUsageChunk() throws Exception {
-        ObjectNode body = SimClient.JSON.createObjectNode().put("prompt", "Tell me about the weather today.")
-                .put("max_tokens", 4).put("stream", true);
+        ObjectNode body = SimClient.JSON
+                .createObjectNode()
+                .put("prompt", "Tell me about the weather today.")
+                .put("max_tokens", 4)
+                .put("stream", true);
         SimClient.Reply r = client.post("/v1/completions", body);
         List<JsonNode> events = r.events();
         assertEquals(4, events.size());
@@ -149,7 +164,9 @@ class EndpointsHttpTest {
         JsonNode json = client.post("/v1/chat/completions", body).json();
         assertEquals("stop", json.at("/choices/0/finish_reason").asText());
         assertEquals(".", json.at("/choices/0/stop_reason").asText());
-        assertEquals("Maria walked to the market each Saturday morning", json.at("/choices/0/message/content").asText());
+        assertEquals(
+                "Maria walked to the market each Saturday morning",
+                json.at("/choices/0/message/content").asText());
 
         ObjectNode limited = SimClient.chat("<document>" + TestTexts.STORY + "</document>");
         limited.put("max_tokens", 5);
@@ -179,35 +196,52 @@ class EndpointsHttpTest {
     @Test
     void outputIsDeterministicPerSeed() throws Exception {
         ObjectNode body = SimClient.chat("<document>" + TestTexts.SCIENCE + "</document>");
-        String a = client.post("/v1/chat/completions", body).json().at("/choices/0/message/content").asText();
-        assertEquals(a, client.post("/v1/chat/completions", body).json().at("/choices/0/message/content").asText());
+        String a = client.post("/v1/chat/completions", body)
+                .json()
+                .at("/choices/0/message/content")
+                .asText();
+        assertEquals(
+                a,
+                client.post("/v1/chat/completions", body)
+                        .json()
+                        .at("/choices/0/message/content")
+                        .asText());
         boolean differs = false;
         for (int seed = 1; seed < 6 && !differs; seed++) {
             body.put("seed", seed);
-            differs = !a.equals(client.post("/v1/chat/completions", body).json().at("/choices/0/message/content").asText());
+            differs = !a.equals(client.post("/v1/chat/completions", body)
+                    .json()
+                    .at("/choices/0/message/content")
+                    .asText());
         }
         assertTrue(differs);
     }
 
     @Test
     void errorsLookLikeVllms() throws Exception {
-        SimClient.Reply wrongModel = client.post("/v1/chat/completions",
-                SimClient.chat("hi").put("model", "gpt-9"));
+        SimClient.Reply wrongModel =
+                client.post("/v1/chat/completions", SimClient.chat("hi").put("model", "gpt-9"));
         assertEquals(404, wrongModel.status());
         assertEquals("NotFoundError", wrongModel.json().at("/error/type").asText());
 
-        SimClient.Reply tooLong = client.post("/v1/chat/completions", SimClient.chat("hi").put("max_tokens", 5000));
+        SimClient.Reply tooLong =
+                client.post("/v1/chat/completions", SimClient.chat("hi").put("max_tokens", 5000));
         assertEquals(400, tooLong.status());
         assertTrue(tooLong.json().at("/error/message").asText().contains("maximum context length is 4096 tokens"));
         assertEquals(400, tooLong.json().at("/error/code").asInt());
 
-        SimClient.Reply hugePrompt = client.post("/v1/completions",
-                SimClient.JSON.createObjectNode().put("prompt", "word ".repeat(4999) + "word"));
+        SimClient.Reply hugePrompt = client.post(
+                "/v1/completions", SimClient.JSON.createObjectNode().put("prompt", "word ".repeat(4999) + "word"));
         assertEquals(400, hugePrompt.status());
-        assertTrue(hugePrompt.json().at("/error/message").asText().contains("However, your request has 5000 input tokens"));
+        assertTrue(hugePrompt
+                .json()
+                .at("/error/message")
+                .asText()
+                .contains("However, your request has 5000 input tokens"));
 
         assertEquals(400, client.post("/v1/chat/completions", "{not json").status());
-        assertEquals(400, client.post("/v1/chat/completions", "{\"messages\": []}").status());
+        assertEquals(
+                400, client.post("/v1/chat/completions", "{\"messages\": []}").status());
         assertEquals(404, client.get("/v1/nothing").status());
     }
 
@@ -228,13 +262,19 @@ class EndpointsHttpTest {
         assertTrue(r.raw().headers().firstValue("content-type").orElse("").startsWith("text/plain"));
         String page = r.body();
         String m = "{model_name=\"sim-model\",engine=\"0\"}";
-        for (String name : List.of("vllm:num_requests_running", "vllm:num_requests_waiting", "vllm:kv_cache_usage_perc",
-                "vllm:prompt_tokens_total", "vllm:generation_tokens_total", "vllm:time_to_first_token_seconds_count",
+        for (String name : List.of(
+                "vllm:num_requests_running",
+                "vllm:num_requests_waiting",
+                "vllm:kv_cache_usage_perc",
+                "vllm:prompt_tokens_total",
+                "vllm:generation_tokens_total",
+                "vllm:time_to_first_token_seconds_count",
                 "vllm:e2e_request_latency_seconds_count")) {
             SimClient.metric(page, name + m);
         }
         assertTrue(page.contains("# TYPE vllm:time_to_first_token_seconds histogram"));
-        assertTrue(page.contains("vllm:e2e_request_latency_seconds_bucket{model_name=\"sim-model\",engine=\"0\",le=\"+Inf\"}"));
+        assertTrue(page.contains(
+                "vllm:e2e_request_latency_seconds_bucket{model_name=\"sim-model\",engine=\"0\",le=\"+Inf\"}"));
         String stop = "vllm:request_success_total{model_name=\"sim-model\",engine=\"0\",finished_reason=\"stop\"}";
         assertEquals(SimClient.metric(before, stop) + 1, SimClient.metric(page, stop), 0.5);
         assertTrue(SimClient.metric(page, "vllm:generation_tokens_total" + m)

@@ -74,7 +74,15 @@ class FaultsHttpTest {
         SimClient.Reply context = withFault("context_length");
         assertEquals(400, context.status());
         assertTrue(context.json().at("/error/message").asText().contains("maximum context length"));
-        assertEquals(Fault.CONTEXT_LENGTH, sim.requestLog().last().orElseThrow().outcome().orElseThrow().fault().orElseThrow());
+        assertEquals(
+                Fault.CONTEXT_LENGTH,
+                sim.requestLog()
+                        .last()
+                        .orElseThrow()
+                        .outcome()
+                        .orElseThrow()
+                        .fault()
+                        .orElseThrow());
     }
 
     @Test
@@ -87,18 +95,23 @@ class FaultsHttpTest {
 
     @Test
     void hangNeverAnswersAndHoldsNoSlot() throws Exception {
-        HttpRequest request = client.request("/v1/chat/completions").timeout(Duration.ofMillis(300))
-                .header("X-Sim-Fault", "hang").header("content-type", "application/json")
+        HttpRequest request = client.request("/v1/chat/completions")
+                .timeout(Duration.ofMillis(300))
+                .header("X-Sim-Fault", "hang")
+                .header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(SimClient.JSON.writeValueAsString(SimClient.chat("hi"))))
                 .build();
-        assertThrows(HttpTimeoutException.class, () -> client.http().send(request, HttpResponse.BodyHandlers.ofString()));
+        assertThrows(
+                HttpTimeoutException.class, () -> client.http().send(request, HttpResponse.BodyHandlers.ofString()));
         String metrics = client.get("/metrics").body();
-        assertEquals(0.0, SimClient.metric(metrics, "vllm:num_requests_running{model_name=\"sim-model\",engine=\"0\"}"));
+        assertEquals(
+                0.0, SimClient.metric(metrics, "vllm:num_requests_running{model_name=\"sim-model\",engine=\"0\"}"));
     }
 
     @Test
     void slowStartDelaysTheFirstToken() throws Exception {
-        sim.setFaults(FaultConfig.builder().slowStartDelay(Duration.ofMillis(400)).build());
+        sim.setFaults(
+                FaultConfig.builder().slowStartDelay(Duration.ofMillis(400)).build());
         long t0 = System.nanoTime();
         SimClient.Reply r = withFault("slow_start");
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -115,7 +128,8 @@ class FaultsHttpTest {
         assertEquals("length", truncated.json().at("/choices/0/finish_reason").asText());
         assertTrue(rewrite.startsWith(content(truncated)) && content(truncated).length() < rewrite.length());
 
-        ObjectNode capped = SimClient.chat("Rewrite: <document>" + DOC + "</document>").put("max_tokens", 120);
+        ObjectNode capped =
+                SimClient.chat("Rewrite: <document>" + DOC + "</document>").put("max_tokens", 120);
         SimClient.Reply loop = withFault("repetition", capped);
         assertEquals("length", loop.json().at("/choices/0/finish_reason").asText());
         assertEquals(120, loop.json().at("/usage/completion_tokens").asInt());
@@ -148,7 +162,8 @@ class FaultsHttpTest {
     void unknownFaultHeaderIsABadRequestAndNoneOverridesRates() throws Exception {
         assertEquals(400, withFault("meltdown").status());
         sim.setFaults(FaultConfig.builder().rate(Fault.SERVER_ERROR, 1.0).build());
-        assertEquals(500, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
+        assertEquals(
+                500, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         assertEquals(200, withFault("none").status());
     }
 
@@ -156,26 +171,40 @@ class FaultsHttpTest {
     void injectedRateSetOverTheAdminApiLandsWithinFourSigma() throws Exception {
         SimClient.Reply set = client.post("/admin/faults", "{\"rates\": {\"rate_limit\": 0.1}, \"seed\": 11}");
         assertEquals(200, set.status(), set.body());
-        assertEquals(0.1, client.get("/admin/faults").json().at("/rates/rate_limit").asDouble());
+        assertEquals(
+                0.1, client.get("/admin/faults").json().at("/rates/rate_limit").asDouble());
 
         int n = 2000;
         Semaphore inFlight = new Semaphore(64);
         List<CompletableFuture<Integer>> statuses = new ArrayList<>();
-        String body = SimClient.JSON.writeValueAsString(SimClient.chat("Rewrite: <document>Short text here.</document>"));
+        String body =
+                SimClient.JSON.writeValueAsString(SimClient.chat("Rewrite: <document>Short text here.</document>"));
         for (int i = 0; i < n; i++) {
             inFlight.acquire();
-            HttpRequest req = client.request("/v1/chat/completions").header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            statuses.add(client.http().sendAsync(req, HttpResponse.BodyHandlers.discarding())
-                    .thenApply(HttpResponse::statusCode).whenComplete((s, e) -> inFlight.release()));
+            HttpRequest req = client.request("/v1/chat/completions")
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build();
+            statuses.add(client.http()
+                    .sendAsync(req, HttpResponse.BodyHandlers.discarding())
+                    .thenApply(HttpResponse::statusCode)
+                    .whenComplete((s, e) -> inFlight.release()));
         }
-        long limited = statuses.stream().map(CompletableFuture::join).filter(s -> s == 429).count();
-        long ok = statuses.stream().map(CompletableFuture::join).filter(s -> s == 200).count();
+        long limited = statuses.stream()
+                .map(CompletableFuture::join)
+                .filter(s -> s == 429)
+                .count();
+        long ok = statuses.stream()
+                .map(CompletableFuture::join)
+                .filter(s -> s == 200)
+                .count();
         double sigma = Math.sqrt(n * 0.1 * 0.9);
         assertTrue(Math.abs(limited - n * 0.1) < 4 * sigma, "429s: " + limited + " of " + n);
         assertEquals(n, limited + ok);
         String metrics = client.get("/metrics").body();
-        assertTrue(SimClient.metric(metrics, "sim:faults_injected_total{model_name=\"sim-model\",engine=\"0\",fault=\"rate_limit\"}")
+        assertTrue(SimClient.metric(
+                        metrics,
+                        "sim:faults_injected_total{model_name=\"sim-model\",engine=\"0\",fault=\"rate_limit\"}")
                 >= limited);
     }
 }

@@ -21,7 +21,8 @@ class ManyServersHttpTest {
         List<ModelSimServer> replicas = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) {
-                SimConfig cfg = SimConfig.builder().zeroLatency().modelName("m" + i).build();
+                SimConfig cfg =
+                        SimConfig.builder().zeroLatency().modelName("m" + i).build();
                 replicas.add(ModelSimServer.start(cfg, "127.0.0." + (i + 1), 0));
             }
             Set<String> urls = new HashSet<>();
@@ -29,14 +30,18 @@ class ManyServersHttpTest {
                 ModelSimServer r = replicas.get(i);
                 urls.add(r.baseUrl());
                 SimClient client = new SimClient(r.baseUrl());
-                assertEquals("m" + i, client.get("/v1/models").json().at("/data/0/id").asText());
+                assertEquals(
+                        "m" + i,
+                        client.get("/v1/models").json().at("/data/0/id").asText());
                 client.post("/v1/chat/completions", SimClient.chat("hello").put("model", "m" + i));
                 assertEquals(1, r.requestLog().size());
             }
             assertEquals(4, urls.size());
             replicas.get(0).close();
-            assertThrows(ConnectException.class, () -> new SimClient(replicas.get(0).baseUrl()).get("/health"));
-            assertEquals(200, new SimClient(replicas.get(3).baseUrl()).get("/health").status());
+            assertThrows(
+                    ConnectException.class, () -> new SimClient(replicas.get(0).baseUrl()).get("/health"));
+            assertEquals(
+                    200, new SimClient(replicas.get(3).baseUrl()).get("/health").status());
         } finally {
             replicas.forEach(ModelSimServer::close);
         }

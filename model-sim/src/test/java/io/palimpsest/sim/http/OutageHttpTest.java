@@ -23,14 +23,20 @@ class OutageHttpTest {
 
     @Test
     void pauseRefusesConnectionsAndDropsInFlightRequestsUntilResume() throws Exception {
-        SimConfig cfg = SimConfig.builder().decodeStepBaseSeconds(0.05).decodeStepPerSeqSeconds(0)
-                .prefillSecondsPerToken(0).build();
+        SimConfig cfg = SimConfig.builder()
+                .decodeStepBaseSeconds(0.05)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            HttpRequest slow = client.request("/v1/chat/completions").header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(SimClient.chat("many words ".repeat(300)).toString()))
+            HttpRequest slow = client.request("/v1/chat/completions")
+                    .header("content-type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            SimClient.chat("many words ".repeat(300)).toString()))
                     .build();
-            CompletableFuture<HttpResponse<String>> inFlight = client.http().sendAsync(slow, HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> inFlight =
+                    client.http().sendAsync(slow, HttpResponse.BodyHandlers.ofString());
             Thread.sleep(200);
             int port = sim.port();
 
@@ -49,23 +55,30 @@ class OutageHttpTest {
 
     @Test
     void timedUnavailableOutageEndsByItself() throws Exception {
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim =
+                ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             long t0 = System.nanoTime();
             sim.pauseFor(Duration.ofMillis(1500), OutageMode.SERVICE_UNAVAILABLE);
             assertEquals(503, client.get("/health").status());
-            assertEquals(503, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
+            assertEquals(
+                    503,
+                    client.post("/v1/chat/completions", SimClient.chat("hi")).status());
             Eventually.holds(Duration.ofSeconds(10), () -> client.get("/health").status() == 200);
             assertTrue(System.nanoTime() - t0 >= 1_500_000_000L);
-            assertEquals(200, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
+            assertEquals(
+                    200,
+                    client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         }
     }
 
     @Test
     void adminApiStartsATimedRefusingOutage() throws Exception {
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim =
+                ModelSimServer.start(SimConfig.builder().zeroLatency().build(), "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
-            assertEquals(200, client.post("/admin/pause?mode=refuse&seconds=1.5", "").status());
+            assertEquals(
+                    200, client.post("/admin/pause?mode=refuse&seconds=1.5", "").status());
             Eventually.holds(Duration.ofSeconds(5), () -> {
                 try {
                     new SimClient(sim.baseUrl()).get("/health");
@@ -74,8 +87,11 @@ class OutageHttpTest {
                     return true;
                 }
             });
-            Eventually.holds(Duration.ofSeconds(10), () -> new SimClient(sim.baseUrl()).get("/health").status() == 200);
-            assertEquals("none", client.get("/admin/status").json().get("outage").asText());
+            Eventually.holds(
+                    Duration.ofSeconds(10),
+                    () -> new SimClient(sim.baseUrl()).get("/health").status() == 200);
+            assertEquals(
+                    "none", client.get("/admin/status").json().get("outage").asText());
         }
     }
 }

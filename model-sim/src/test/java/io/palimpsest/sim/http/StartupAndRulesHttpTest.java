@@ -21,7 +21,10 @@ class StartupAndRulesHttpTest {
 
     @Test
     void refusesConnectionsUntilTheStartupDelayHasPassed() throws Exception {
-        SimConfig cfg = SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(3000)).build();
+        SimConfig cfg = SimConfig.builder()
+                .zeroLatency()
+                .startupDelay(Duration.ofMillis(3000))
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             // vLLM listens only once the model is loaded: no 503, no /metrics, a refused connection
@@ -34,7 +37,9 @@ class StartupAndRulesHttpTest {
                     return false;
                 }
             });
-            assertEquals(200, client.post("/v1/chat/completions", SimClient.chat("hi")).status());
+            assertEquals(
+                    200,
+                    client.post("/v1/chat/completions", SimClient.chat("hi")).status());
         }
     }
 
@@ -45,11 +50,13 @@ class StartupAndRulesHttpTest {
                   - match: '(?i)score'
                     response: "Score: 4"
                 """);
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().zeroLatency().rulesFile(rules).build(),
-                "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().zeroLatency().rulesFile(rules).build(), "127.0.0.1", 0)) {
             SimClient client = new SimClient(sim.baseUrl());
             String judged = client.post("/v1/chat/completions", SimClient.chat("Give a score."))
-                    .json().at("/choices/0/message/content").asText();
+                    .json()
+                    .at("/choices/0/message/content")
+                    .asText();
             assertEquals("Score: 4", judged);
 
             SimClient.Reply set = client.post("/admin/rules", """
@@ -58,18 +65,29 @@ class StartupAndRulesHttpTest {
                     """);
             assertEquals(200, set.status(), set.body());
             assertEquals(1, set.json().get("rules").asInt());
-            String program = client.post("/v1/completions",
-                    SimClient.JSON.createObjectNode().put("prompt", "drop lines 3-5").put("max_tokens", 50))
-                    .json().at("/choices/0/text").asText();
+            String program = client.post(
+                            "/v1/completions",
+                            SimClient.JSON
+                                    .createObjectNode()
+                                    .put("prompt", "drop lines 3-5")
+                                    .put("max_tokens", 50))
+                    .json()
+                    .at("/choices/0/text")
+                    .asText();
             assertEquals("remove_lines(line_start=3, line_end=5)", program);
 
             SimClient.Reply bad = client.post("/admin/rules", "- {match: 'x', response: '{{nope}}'}");
             assertEquals(400, bad.status());
             assertTrue(bad.json().at("/error/message").asText().contains("nope"));
 
-            assertEquals(200, client.send(client.request("/admin/rules").DELETE().build()).status());
-            String rewrite = client.post("/v1/chat/completions", SimClient.chat("<document>" + TestTexts.STORY + "</document>"))
-                    .json().at("/choices/0/message/content").asText();
+            assertEquals(
+                    200,
+                    client.send(client.request("/admin/rules").DELETE().build()).status());
+            String rewrite = client.post(
+                            "/v1/chat/completions", SimClient.chat("<document>" + TestTexts.STORY + "</document>"))
+                    .json()
+                    .at("/choices/0/message/content")
+                    .asText();
             assertEquals(Rewriter.rewrite(TestTexts.STORY, 0), rewrite);
         }
     }

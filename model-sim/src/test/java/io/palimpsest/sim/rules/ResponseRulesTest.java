@@ -19,8 +19,10 @@ class ResponseRulesTest {
 
     private static String answer(ResponseRules rules, Prompt prompt) {
         ResponseRules.Hit hit = rules.firstMatch(prompt).orElseThrow();
-        return hit.rule().response().orElseThrow().render(new TemplateContext(prompt, hit.match(), 0,
-                () -> Rewriter.rewrite(prompt.document(), 0)));
+        return hit.rule()
+                .response()
+                .orElseThrow()
+                .render(new TemplateContext(prompt, hit.match(), 0, () -> Rewriter.rewrite(prompt.document(), 0)));
     }
 
     private static Prompt chat(String user) {
@@ -56,7 +58,8 @@ class ResponseRulesTest {
 
     @Test
     void exampleRulesCanForceAFault() {
-        ResponseRules.Hit hit = EXAMPLE.firstMatch(Prompt.ofCompletion("x SIM-POISON y")).orElseThrow();
+        ResponseRules.Hit hit =
+                EXAMPLE.firstMatch(Prompt.ofCompletion("x SIM-POISON y")).orElseThrow();
         assertEquals(Optional.of(Fault.SERVER_ERROR), hit.rule().fault());
     }
 
@@ -78,7 +81,8 @@ class ResponseRulesTest {
                 {"rules": [{"match": "keep (\\\\d+) lines", "on": "prompt",
                   "response": "{{group1}}|{{line:2}}|{{line_count}}|{{word_count}}|{{numbered_document | first_line}}|{{system | upper}}"}]}
                 """);
-        Prompt p = Prompt.ofChat(List.of(new ChatMessage("system", "sys"),
+        Prompt p = Prompt.ofChat(List.of(
+                new ChatMessage("system", "sys"),
                 new ChatMessage("user", "keep 2 lines <document>\nalpha beta\ngamma\ndelta\n</document>")));
         assertEquals("2|gamma|3|4|1: alpha beta|SYS", answer(rules, p));
     }
@@ -96,11 +100,16 @@ class ResponseRulesTest {
 
     @Test
     void mistakesFailAtLoadTimeWithTheRuleName() {
-        assertThrows(IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, match: 'a', response: '{{nope}}'}"));
-        assertThrows(IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, match: '(', response: 'a'}"));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ResponseRules.parse("- {name: x, match: 'a', response: '{{nope}}'}"));
+        assertThrows(
+                IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, match: '(', response: 'a'}"));
         assertThrows(IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, response: 'a'}"));
-        assertThrows(IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, match: 'a', fault: 'bogus'}"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> ResponseRules.parse("- {name: x, match: 'a', fault: 'bogus'}"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> ResponseRules.parse("- {name: judge, match: 'a', respnse: 'typo'}"));
         assertTrue(e.getMessage().contains("judge") && e.getMessage().contains("respnse"), e.getMessage());
     }

@@ -15,7 +15,11 @@ class DegenerateOutputsTest {
         String cut = DegenerateOutputs.truncation(rewrite);
         assertTrue(rewrite.startsWith(cut));
         assertTrue(cut.length() < rewrite.length() * 0.7);
-        assertTrue(!cut.strip().endsWith(".") && !cut.strip().endsWith("!") && !cut.strip().endsWith("?"), cut);
+        assertTrue(
+                !cut.strip().endsWith(".")
+                        && !cut.strip().endsWith("!")
+                        && !cut.strip().endsWith("?"),
+                cut);
     }
 
     @Test

@@ -8,10 +8,10 @@ import io.palimpsest.sim.TestTexts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /** The properties a validator checks on a good rewrite. */
 class RewriterTest {
@@ -39,7 +39,8 @@ class RewriterTest {
         for (String n : TextStats.numbers(source)) {
             assertTrue(rewrite.contains(n), () -> "lost number " + n + " in: " + rewrite);
         }
-        assertTrue(TextStats.capitalisedWords(rewrite).containsAll(TextStats.capitalisedWords(source)),
+        assertTrue(
+                TextStats.capitalisedWords(rewrite).containsAll(TextStats.capitalisedWords(source)),
                 () -> "lost a capitalised word: " + rewrite);
     }
 

@@ -13,8 +13,14 @@ class TokenizerTest {
 
     @Test
     void piecesJoinBackToTheText() {
-        for (String text : List.of(TestTexts.BRIDGE, TestTexts.FRENCH, CJK_AND_EMOJI, "  leading and trailing  ",
-                "a\n\nb\tc", "<|system|>\nBe brief.\n<|user|>\nHi <|not a marker|>\n<|assistant|>\n", "")) {
+        for (String text : List.of(
+                TestTexts.BRIDGE,
+                TestTexts.FRENCH,
+                CJK_AND_EMOJI,
+                "  leading and trailing  ",
+                "a\n\nb\tc",
+                "<|system|>\nBe brief.\n<|user|>\nHi <|not a marker|>\n<|assistant|>\n",
+                "")) {
             assertEquals(text, String.join("", Tokenizer.pieces(text)));
             assertEquals(Tokenizer.pieces(text).size(), Tokenizer.count(text), text);
             assertEquals(Tokenizer.count(text), Tokenizer.ids(text).length, text);
@@ -47,7 +53,8 @@ class TokenizerTest {
         assertTrue(ids[0] >= 100_277 && ids[0] < Tokenizer.VOCAB_SIZE);
         assertTrue(ids[1] < 100_277 && ids[2] < 100_277);
         // Not a marker: spaces inside, or unclosed.
-        assertEquals(Tokenizer.count("<| user |>"), Tokenizer.pieces("<| user |>").size());
+        assertEquals(
+                Tokenizer.count("<| user |>"), Tokenizer.pieces("<| user |>").size());
         assertTrue(Tokenizer.count("<| user |>") > 1);
         assertTrue(Tokenizer.count("<|user") > 1);
     }

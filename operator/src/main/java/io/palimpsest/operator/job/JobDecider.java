@@ -6,7 +6,6 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,61 +24,58 @@ public final class JobDecider {
     /** Pods past the attempts cap that are not running yet are looked at again this soon. */
     static final Duration CAP_RECHECK = Duration.ofSeconds(1);
 
-    private JobDecider() {
-    }
+    private JobDecider() {}
 
     /** What one reconcile does to the owned objects; {@code act} maps each to one API call. */
-    public sealed interface Action permits CreateConfigMap, ReplaceConfigMap, DeletePod, CreatePlanner, Replan,
-            RecordShardCount, CreateWorker, PatchWorker, RerunTally, CreateTally, CreatePreview, Fail {
-    }
+    public sealed interface Action
+            permits CreateConfigMap,
+                    ReplaceConfigMap,
+                    DeletePod,
+                    CreatePlanner,
+                    Replan,
+                    RecordShardCount,
+                    CreateWorker,
+                    PatchWorker,
+                    RerunTally,
+                    CreateTally,
+                    CreatePreview,
+                    Fail {}
 
     /** The resolved job and attempt ledger the workers read, first written. */
-    public record CreateConfigMap(ConfigMap desired) implements Action {
-    }
+    public record CreateConfigMap(ConfigMap desired) implements Action {}
 
     /** The resolved job or ledger changed: written before any resume or scale-out, so new pods read it. */
-    public record ReplaceConfigMap(ConfigMap existing, ConfigMap desired) implements Action {
-    }
+    public record ReplaceConfigMap(ConfigMap existing, ConfigMap desired) implements Action {}
 
     /** A running worker pod of a shard whose attempts are spent, created before the shard closed. */
-    public record DeletePod(Pod pod) implements Action {
-    }
+    public record DeletePod(Pod pod) implements Action {}
 
-    public record CreatePlanner() implements Action {
-    }
+    public record CreatePlanner() implements Action {}
 
     /** The planner Job finished, but its pod and the shard count are gone: delete it to plan again. */
-    public record Replan() implements Action {
-    }
+    public record Replan() implements Action {}
 
     /** The count read from the planner's pod, kept on the planner Job where it outlives the pod. */
-    public record RecordShardCount(long shards) implements Action {
-    }
+    public record RecordShardCount(long shards) implements Action {}
 
     /** @param suspended created suspended: the job is suspended, or Kueue admits it by unsuspending */
-    public record CreateWorker(long shards, int parallelism, boolean suspended) implements Action {
-    }
+    public record CreateWorker(long shards, int parallelism, boolean suspended) implements Action {}
 
     /** @param suspend the new {@code spec.suspend}, or null to leave it */
-    public record PatchWorker(int parallelism, Boolean suspend) implements Action {
-    }
+    public record PatchWorker(int parallelism, Boolean suspend) implements Action {}
 
     /** The tally Job succeeded but its pod is gone with the result: delete it to run it again. */
-    public record RerunTally() implements Action {
-    }
+    public record RerunTally() implements Action {}
 
-    public record CreateTally() implements Action {
-    }
+    public record CreateTally() implements Action {}
 
-    public record CreatePreview() implements Action {
-    }
+    public record CreatePreview() implements Action {}
 
     /**
      * An object the job needs would be refused by the API server: nothing is sent and the job ends
      * with the reason (never a loop on a create that cannot succeed). The actions before it are taken.
      */
-    public record Fail(JobReason reason, String message) implements Action {
-    }
+    public record Fail(JobReason reason, String message) implements Action {}
 
     /**
      * @param phase        the phase to record
@@ -99,7 +95,11 @@ public final class JobDecider {
 
         /** The refusal among the actions, if any: the job's end and the message that goes with it. */
         public Fail failure() {
-            return actions.stream().filter(Fail.class::isInstance).map(Fail.class::cast).findFirst().orElse(null);
+            return actions.stream()
+                    .filter(Fail.class::isInstance)
+                    .map(Fail.class::cast)
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -126,12 +126,25 @@ public final class JobDecider {
      * @param previewWanted      a preview is asked for and has neither run nor failed, and the model answers
      * @param now                the reconcile's time
      */
-    public record Facts(JobPhaseMachine.Inputs phase, List<FinishedPod> finishedWorkerPods,
-                        boolean plannerJob, boolean shardCountUnrecorded,
-                        boolean workerJob, Integer workerParallelism, boolean workerSuspended, boolean queued,
-                        Parallelism parallelism, String workerJobRefusal,
-                        ConfigMap configMap, ConfigMap desiredConfigMap, String configMapTooLarge, List<Pod> pastTheCap,
-                        boolean tallyResultGone, Instant tallyDue, boolean previewWanted, Instant now) {
+    public record Facts(
+            JobPhaseMachine.Inputs phase,
+            List<FinishedPod> finishedWorkerPods,
+            boolean plannerJob,
+            boolean shardCountUnrecorded,
+            boolean workerJob,
+            Integer workerParallelism,
+            boolean workerSuspended,
+            boolean queued,
+            Parallelism parallelism,
+            String workerJobRefusal,
+            ConfigMap configMap,
+            ConfigMap desiredConfigMap,
+            String configMapTooLarge,
+            List<Pod> pastTheCap,
+            boolean tallyResultGone,
+            Instant tallyDue,
+            boolean previewWanted,
+            Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
             pastTheCap = List.copyOf(pastTheCap);
@@ -166,10 +179,14 @@ public final class JobDecider {
         }
         if (in.configMap() == null) {
             actions.add(new CreateConfigMap(in.desiredConfigMap()));
-        } else if (!Objects.equals(in.configMap().getData(), in.desiredConfigMap().getData())) {
+        } else if (!Objects.equals(
+                in.configMap().getData(), in.desiredConfigMap().getData())) {
             actions.add(new ReplaceConfigMap(in.configMap(), in.desiredConfigMap()));
         }
-        in.pastTheCap().stream().filter(AttemptCharges::running).map(DeletePod::new).forEach(actions::add);
+        in.pastTheCap().stream()
+                .filter(AttemptCharges::running)
+                .map(DeletePod::new)
+                .forEach(actions::add);
         Duration recheck = in.pastTheCap().stream().anyMatch(p -> !AttemptCharges.running(p)) ? CAP_RECHECK : null;
 
         if (phase == JobPhase.Planning) {

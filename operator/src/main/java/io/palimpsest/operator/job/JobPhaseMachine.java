@@ -15,10 +15,20 @@ import io.palimpsest.operator.job.observe.WorkerJobView;
  */
 public final class JobPhaseMachine {
 
-    public enum PlannerState { NOT_STARTED, RUNNING, SUCCEEDED, FAILED }
+    public enum PlannerState {
+        NOT_STARTED,
+        RUNNING,
+        SUCCEEDED,
+        FAILED
+    }
 
     /** Whether the folded totals still wait for a tally over the receipts. */
-    public enum TallyState { NOT_NEEDED, PENDING, RUNNING, FAILED }
+    public enum TallyState {
+        NOT_NEEDED,
+        PENDING,
+        RUNNING,
+        FAILED
+    }
 
     /**
      * @param current          the recorded phase (null for a new job)
@@ -31,20 +41,26 @@ public final class JobPhaseMachine {
      * @param suspendRequested spec.suspend
      * @param tally            the tally of the receipts
      */
-    public record Inputs(JobPhase current, JobReason currentReason, boolean specValid, boolean modelFound,
-                         PlannerState planner, Long shards, WorkerJobView.State worker,
-                         boolean suspendRequested, TallyState tally) {
+    public record Inputs(
+            JobPhase current,
+            JobReason currentReason,
+            boolean specValid,
+            boolean modelFound,
+            PlannerState planner,
+            Long shards,
+            WorkerJobView.State worker,
+            boolean suspendRequested,
+            TallyState tally) {
 
         Inputs at(Decision d) {
-            return new Inputs(d.phase(), d.reason(), specValid, modelFound, planner, shards, worker, suspendRequested, tally);
+            return new Inputs(
+                    d.phase(), d.reason(), specValid, modelFound, planner, shards, worker, suspendRequested, tally);
         }
     }
 
-    public record Decision(JobPhase phase, JobReason reason) {
-    }
+    public record Decision(JobPhase phase, JobReason reason) {}
 
-    private JobPhaseMachine() {
-    }
+    private JobPhaseMachine() {}
 
     public static Decision settle(Inputs in) {
         Decision d = step(in);
@@ -64,7 +80,8 @@ public final class JobPhaseMachine {
      * again from Pending. Every other terminal phase is final.
      */
     public static boolean awaitsValidSpec(JobPhase recorded, JobReason reason) {
-        return recorded == null || recorded == JobPhase.Pending
+        return recorded == null
+                || recorded == JobPhase.Pending
                 || (recorded == JobPhase.Failed && reason == JobReason.InvalidSpec);
     }
 
@@ -126,8 +143,11 @@ public final class JobPhaseMachine {
                 if (in.tally() == TallyState.PENDING || in.tally() == TallyState.RUNNING) {
                     return new Decision(JobPhase.Running, JobReason.Tallying);
                 }
-                return new Decision(JobPhase.Succeeded, in.worker() == WorkerJobView.State.COMPLETE
-                        ? JobReason.AllShardsCommitted : JobReason.ShardsFailed);
+                return new Decision(
+                        JobPhase.Succeeded,
+                        in.worker() == WorkerJobView.State.COMPLETE
+                                ? JobReason.AllShardsCommitted
+                                : JobReason.ShardsFailed);
             default:
                 if (in.suspendRequested()) {
                     return new Decision(JobPhase.Suspended, JobReason.Suspended);

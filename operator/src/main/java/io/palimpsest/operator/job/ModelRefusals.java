@@ -5,7 +5,6 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.observe.FinishedPod;
-
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Optional;
@@ -16,15 +15,15 @@ import java.util.Optional;
  * message says which endpoint answered which status and what the server said.
  */
 final class ModelRefusals {
-    private ModelRefusals() {
-    }
+    private ModelRefusals() {}
 
     /** The worker's own words, from the first pod that exited 78 (or reported {@code modelConfig}). */
     static Optional<String> message(Collection<FinishedPod> pods) {
         return pods.stream()
                 .filter(ModelRefusals::refused)
                 .min(Comparator.comparingInt(FinishedPod::shard).thenComparingInt(FinishedPod::attempt))
-                .map(p -> p.summary() != null && p.summary().getMessage() != null ? p.summary().getMessage()
+                .map(p -> p.summary() != null && p.summary().getMessage() != null
+                        ? p.summary().getMessage()
                         : p.message() != null ? p.message() : "a worker exited " + ExitCodes.MODEL_CONFIG);
     }
 

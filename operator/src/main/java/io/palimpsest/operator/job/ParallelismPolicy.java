@@ -27,8 +27,7 @@ public final class ParallelismPolicy {
      * @param defaultConcurrencyPerWorker what an 'auto' worker is assumed to keep in flight
      * @param maxParallelism              an operator-wide cap on pods per job
      */
-    public record Settings(double headroom, int defaultConcurrencyPerWorker, int maxParallelism) {
-    }
+    public record Settings(double headroom, int defaultConcurrencyPerWorker, int maxParallelism) {}
 
     /**
      * @param explicitParallelism   workers.parallelism when a number, else null (auto)
@@ -40,9 +39,16 @@ public final class ParallelismPolicy {
      * @param remainingShards       shards neither committed nor failed for good
      * @param currentParallelism    the worker Job's parallelism now (0 before it exists)
      */
-    public record Demand(Integer explicitParallelism, Integer concurrencyPerWorker, int weight, int totalWeight,
-                        int readyReplicas, int maxNumSeqs, boolean suspended, long remainingShards, int currentParallelism) {
-    }
+    public record Demand(
+            Integer explicitParallelism,
+            Integer concurrencyPerWorker,
+            int weight,
+            int totalWeight,
+            int readyReplicas,
+            int maxNumSeqs,
+            boolean suspended,
+            long remainingShards,
+            int currentParallelism) {}
 
     private final Settings settings;
 
@@ -60,10 +66,12 @@ public final class ParallelismPolicy {
      *
      * @param maxReplicas the model's replicas.max, null for an external endpoint
      */
-    public Integer fleetWorkers(Integer explicitParallelism, Integer concurrencyPerWorker, Integer maxReplicas, int maxNumSeqs) {
+    public Integer fleetWorkers(
+            Integer explicitParallelism, Integer concurrencyPerWorker, Integer maxReplicas, int maxNumSeqs) {
         Long served = null;
         if (maxReplicas != null && maxReplicas > 0 && maxNumSeqs > 0) {
-            int perWorker = concurrencyPerWorker != null ? concurrencyPerWorker : settings.defaultConcurrencyPerWorker();
+            int perWorker =
+                    concurrencyPerWorker != null ? concurrencyPerWorker : settings.defaultConcurrencyPerWorker();
             served = Math.max(1, ((long) maxReplicas * maxNumSeqs + perWorker - 1) / Math.max(1, perWorker));
         }
         if (explicitParallelism == null) {
@@ -98,7 +106,9 @@ public final class ParallelismPolicy {
             }
             double capacity = (double) d.readyReplicas() * d.maxNumSeqs() * settings.headroom();
             double share = capacity * Math.max(1, d.weight()) / Math.max(Math.max(1, d.weight()), d.totalWeight());
-            int perWorker = d.concurrencyPerWorker() != null ? d.concurrencyPerWorker() : settings.defaultConcurrencyPerWorker();
+            int perWorker = d.concurrencyPerWorker() != null
+                    ? d.concurrencyPerWorker()
+                    : settings.defaultConcurrencyPerWorker();
             wanted = Math.max(1, (long) Math.ceil(share / Math.max(1, perWorker)));
             wanted = Math.min(wanted, settings.maxParallelism());
             boolean alone = d.totalWeight() <= Math.max(1, d.weight());

@@ -2,7 +2,6 @@ package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.model.ModelNames;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,15 +15,16 @@ public final class RewriteJobNames {
     public static final String ROLE_PREVIEW = "preview";
     /** Recorded on the planner Job once read from its pod, so the count outlives the pod. */
     public static final String SHARDS_ANNOTATION = "palimpsest.io/shards";
+
     public static final String KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
     /** Set by the Job controller on Indexed Job pods. */
     public static final String COMPLETION_INDEX = "batch.kubernetes.io/job-completion-index";
     /** Set by the Job controller on pods of Jobs with backoffLimitPerIndex: failures of this index so far. */
     public static final String INDEX_FAILURE_COUNT = "batch.kubernetes.io/job-index-failure-count";
+
     public static final String CONTAINER = "palimpsest";
 
-    private RewriteJobNames() {
-    }
+    private RewriteJobNames() {}
 
     public static String configMap(RewriteJob job) {
         return job.getMetadata().getName() + "-job";

@@ -47,10 +47,9 @@ import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
-import io.palimpsest.operator.status.StatusWrites;
 import io.palimpsest.operator.status.Rfc3339;
+import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,10 +76,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     private final PalimpsestConfig config;
     /** Live progress: running shards' readings, kept by the scraper outside reconcile. */
     private final LiveProgress liveProgress;
+
     private final WorkerProgressScraper progressScraper;
     private final JobMetrics jobMetrics;
     /** The model's pods as the autoscaler sees them: their load times, for the preview's estimate. */
     private final PodAddressResolver modelPods;
+
     private final StatusWriter statusWriter;
 
     private InformerEventSource<Job, RewriteJob> jobs;
@@ -90,17 +91,38 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     private final PodReadings podReadings = new PodReadings(50_000);
 
     @Inject
-    public RewriteJobReconciler(Clock clock, ConditionAggregator conditions, JobSettings settings, PalimpsestConfig config,
-                                LiveProgress liveProgress, WorkerProgressScraper progressScraper, JobMetrics jobMetrics,
-                                PodAddressResolver modelPods) {
-        this(clock, conditions, settings, config, liveProgress, progressScraper, jobMetrics, modelPods,
+    public RewriteJobReconciler(
+            Clock clock,
+            ConditionAggregator conditions,
+            JobSettings settings,
+            PalimpsestConfig config,
+            LiveProgress liveProgress,
+            WorkerProgressScraper progressScraper,
+            JobMetrics jobMetrics,
+            PodAddressResolver modelPods) {
+        this(
+                clock,
+                conditions,
+                settings,
+                config,
+                liveProgress,
+                progressScraper,
+                jobMetrics,
+                modelPods,
                 StatusWrites::replace);
     }
 
     /** @param statusWriter how the one status write of a reconcile is made (tests write without the framework) */
-    RewriteJobReconciler(Clock clock, ConditionAggregator conditions, JobSettings settings, PalimpsestConfig config,
-                         LiveProgress liveProgress, WorkerProgressScraper progressScraper, JobMetrics jobMetrics,
-                         PodAddressResolver modelPods, StatusWriter statusWriter) {
+    RewriteJobReconciler(
+            Clock clock,
+            ConditionAggregator conditions,
+            JobSettings settings,
+            PalimpsestConfig config,
+            LiveProgress liveProgress,
+            WorkerProgressScraper progressScraper,
+            JobMetrics jobMetrics,
+            PodAddressResolver modelPods,
+            StatusWriter statusWriter) {
         this.clock = clock;
         this.conditions = conditions;
         this.settings = settings;
@@ -115,29 +137,57 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
-        primaries.addIndexer(Observation.BY_MODEL, j -> j.getSpec() == null || j.getSpec().getModelRef() == null ? List.of()
-                : List.of(Observation.modelKey(j.getMetadata().getNamespace(), j.getSpec().getModelRef().getName())));
+        primaries.addIndexer(
+                Observation.BY_MODEL,
+                j -> j.getSpec() == null || j.getSpec().getModelRef() == null
+                        ? List.of()
+                        : List.of(Observation.modelKey(
+                                j.getMetadata().getNamespace(),
+                                j.getSpec().getModelRef().getName())));
 
-        jobs = new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, RewriteJob.class)
-                .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
-        var configMaps = new InformerEventSource<>(InformerEventSourceConfiguration.from(ConfigMap.class, RewriteJob.class)
-                .withLabelSelector(RewriteJobNames.JOB_LABEL).build(), context);
+        jobs = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Job.class, RewriteJob.class)
+                        .withLabelSelector(RewriteJobNames.JOB_LABEL)
+                        .build(),
+                context);
+        var configMaps = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, RewriteJob.class)
+                        .withLabelSelector(RewriteJobNames.JOB_LABEL)
+                        .build(),
+                context);
         // Pods matter once they terminate: that is when their summary appears.
-        var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, RewriteJob.class)
-                .withLabelSelector(RewriteJobNames.JOB_LABEL)
-                .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
-                        p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL), p.getMetadata().getNamespace())))
-                .withOnAddFilter(ClusterReadings::podTerminated)
-                .withOnUpdateFilter((now, before) -> ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
-                .build(), context);
-        var models = new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
-                .withSecondaryToPrimaryMapper(m -> primaries.byIndex(Observation.BY_MODEL,
-                                Observation.modelKey(m.getMetadata().getNamespace(), m.getMetadata().getName())).stream()
-                        .map(ResourceID::fromResource).collect(Collectors.toSet()))
-                .withPrimaryToSecondaryMapper((RewriteJob j) -> j.getSpec() == null || j.getSpec().getModelRef() == null ? Set.of()
-                        : Set.of(new ResourceID(j.getSpec().getModelRef().getName(), j.getMetadata().getNamespace())))
-                .build(), context);
-        progressScraper.watch(() -> pods.list(p -> true).toList(),
+        var pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, RewriteJob.class)
+                        .withLabelSelector(RewriteJobNames.JOB_LABEL)
+                        .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
+                                p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL),
+                                p.getMetadata().getNamespace())))
+                        .withOnAddFilter(ClusterReadings::podTerminated)
+                        .withOnUpdateFilter((now, before) ->
+                                ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
+                        .build(),
+                context);
+        var models = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(RewriterModel.class, RewriteJob.class)
+                        .withSecondaryToPrimaryMapper(m -> primaries
+                                .byIndex(
+                                        Observation.BY_MODEL,
+                                        Observation.modelKey(
+                                                m.getMetadata().getNamespace(),
+                                                m.getMetadata().getName()))
+                                .stream()
+                                .map(ResourceID::fromResource)
+                                .collect(Collectors.toSet()))
+                        .withPrimaryToSecondaryMapper((RewriteJob j) ->
+                                j.getSpec() == null || j.getSpec().getModelRef() == null
+                                        ? Set.of()
+                                        : Set.of(new ResourceID(
+                                                j.getSpec().getModelRef().getName(),
+                                                j.getMetadata().getNamespace())))
+                        .build(),
+                context);
+        progressScraper.watch(
+                () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
         return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
     }
@@ -164,10 +214,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
      * What one reconcile saw and derived: the cluster as read, the status folded from it (the
      * record step completes it), the spec's violations, the preview's state, and the decider's input.
      */
-    private record Observed(Observation cluster, RewriteJobStatus previous, RewriteJobStatus next, boolean folded,
-                            List<SpecValidator.Violation> violations, List<FinishedPod> finishedWorkerPods,
-                            PreviewJob.Reading preview, JobDecider.Facts facts) {
-    }
+    private record Observed(
+            Observation cluster,
+            RewriteJobStatus previous,
+            RewriteJobStatus next,
+            boolean folded,
+            List<SpecValidator.Violation> violations,
+            List<FinishedPod> finishedWorkerPods,
+            PreviewJob.Reading preview,
+            JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
         RewriteJobStatus previous = job.getStatus();
@@ -176,27 +231,34 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         boolean finished = JobPhaseMachine.finished(recorded, recordedReason);
 
         Observation seen = Observation.of(job, context, settings);
-        workerStarts.record(job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
+        workerStarts.record(
+                job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        List<SpecValidator.Violation> violations = JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
+        List<SpecValidator.Violation> violations =
+                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
-        JobStatusFolder.Result fold = shards == null || finished ? null
-                : folder.fold(previous, shards, seen.worker(), finishedPods, liveProgress.of(ResourceID.fromResource(job)));
+        JobStatusFolder.Result fold = shards == null || finished
+                ? null
+                : folder.fold(
+                        previous, shards, seen.worker(), finishedPods, liveProgress.of(ResourceID.fromResource(job)));
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
         // Exact totals from the receipts when summaries went missing.
         JobPhaseMachine.TallyState tally = JobPhaseMachine.TallyState.NOT_NEEDED;
         boolean tallyResultGone = false;
-        if (fold != null && seen.worker().state().allShardsSettled() && !fold.uncounted().isEmpty()) {
+        if (fold != null
+                && seen.worker().state().allShardsSettled()
+                && !fold.uncounted().isEmpty()) {
             tally = switch (seen.tallyState()) {
                 case ABSENT -> JobPhaseMachine.TallyState.PENDING;
                 case RUNNING -> JobPhaseMachine.TallyState.RUNNING;
                 case FAILED -> JobPhaseMachine.TallyState.FAILED;
-                case SUCCEEDED -> seen.tally() == null ? JobPhaseMachine.TallyState.RUNNING : JobPhaseMachine.TallyState.NOT_NEEDED;
+                case SUCCEEDED ->
+                    seen.tally() == null ? JobPhaseMachine.TallyState.RUNNING : JobPhaseMachine.TallyState.NOT_NEEDED;
             };
             if (seen.tally() != null) {
                 next = folder.applyTally(next, seen.tally(), seen.worker().completed());
@@ -209,10 +271,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
-        // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait for.
+        // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait
+        // for.
         boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
-        JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(recorded, recordedReason, violations.isEmpty(), modelFound,
-                seen.plannerState(), shards, seen.worker().state(), suspend, tally);
+        JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
+                recorded,
+                recordedReason,
+                violations.isEmpty(),
+                modelFound,
+                seen.plannerState(),
+                shards,
+                seen.worker().state(),
+                suspend,
+                tally);
 
         // What the owned objects should be; only for a job that may run (its spec resolves).
         ConfigMap desiredConfigMap = null;
@@ -221,28 +292,60 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (!finished && violations.isEmpty()) {
             ConfigMap existing = seen.configMap();
             RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
-            AttemptLedger ledger = AttemptCharges.ledger(finishedPods, counted::contains, WorkerJob.attemptsPerShard(job),
-                    settings.modelUnreachableRetries(), ResolvedJobConfigMap.ledgerOf(existing), now);
+            AttemptLedger ledger = AttemptCharges.ledger(
+                    finishedPods,
+                    counted::contains,
+                    WorkerJob.attemptsPerShard(job),
+                    settings.modelUnreachableRetries(),
+                    ResolvedJobConfigMap.ledgerOf(existing),
+                    now);
             desiredConfigMap = existing != null && !modelFound
-                    ? ResolvedJobConfigMap.withLedger(existing, ledger) // keep the endpoint workers already use while the model is away
-                    : ResolvedJobConfigMap.desired(job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
+                    ? ResolvedJobConfigMap.withLedger(
+                            existing, ledger) // keep the endpoint workers already use while the model is away
+                    : ResolvedJobConfigMap.desired(
+                            job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }
-        JobDecider.Parallelism parallelism = shards == null || finished ? new JobDecider.Parallelism(0, 0)
-                : new JobDecider.Parallelism(parallelism(job, seen, shards, next, false, modelFound),
-                parallelism(job, seen, shards, next, true, modelFound));
-        String workerJobRefusal = shards == null ? null : workerJobRefusal(job, WorkerJobLimits.plan(shards,
-                job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).violations());
+        JobDecider.Parallelism parallelism = shards == null || finished
+                ? new JobDecider.Parallelism(0, 0)
+                : new JobDecider.Parallelism(
+                        parallelism(job, seen, shards, next, false, modelFound),
+                        parallelism(job, seen, shards, next, true, modelFound));
+        String workerJobRefusal = shards == null
+                ? null
+                : workerJobRefusal(
+                        job,
+                        WorkerJobLimits.plan(
+                                        shards,
+                                        job.getSpec().getRetry() == null
+                                                ? null
+                                                : job.getSpec().getRetry().getMaxFailedShards())
+                                .violations());
         Job worker = seen.workerJob();
-        Instant tallyDue = seen.worker().finishedAt() == null ? now : seen.worker().finishedAt().plus(settings.tallyGrace());
+        Instant tallyDue = seen.worker().finishedAt() == null
+                ? now
+                : seen.worker().finishedAt().plus(settings.tallyGrace());
 
-        JobDecider.Facts facts = new JobDecider.Facts(phase, finishedPods,
-                seen.plannerJob() != null, seen.plannedShardsUnrecorded(),
-                worker != null, worker == null ? null : worker.getSpec().getParallelism(),
-                worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()), job.getSpec().getQueueName() != null,
-                parallelism, workerJobRefusal, seen.configMap(), desiredConfigMap, tooLarge, pastTheCap,
-                tallyResultGone, tallyDue, PreviewJob.due(job, JobPhase.Suspended, previous, preview, seen.readyReplicas() > 0), now);
+        JobDecider.Facts facts = new JobDecider.Facts(
+                phase,
+                finishedPods,
+                seen.plannerJob() != null,
+                seen.plannedShardsUnrecorded(),
+                worker != null,
+                worker == null ? null : worker.getSpec().getParallelism(),
+                worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()),
+                job.getSpec().getQueueName() != null,
+                parallelism,
+                workerJobRefusal,
+                seen.configMap(),
+                desiredConfigMap,
+                tooLarge,
+                pastTheCap,
+                tallyResultGone,
+                tallyDue,
+                PreviewJob.due(job, JobPhase.Suspended, previous, preview, seen.readyReplicas() > 0),
+                now);
         return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
     }
 
@@ -251,19 +354,28 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
      * is back. Workers would only fail to reach it and spend the shards' retries; stopped by the
      * scale-in they are not charged.
      */
-    private int parallelism(RewriteJob job, Observation seen, long shards, RewriteJobStatus next, boolean suspend, boolean modelFound) {
+    private int parallelism(
+            RewriteJob job, Observation seen, long shards, RewriteJobStatus next, boolean suspend, boolean modelFound) {
         if (!modelFound) {
             return 0;
         }
         ParallelismPolicy policy = policy();
-        return Math.min(WorkerJobLimits.maxParallelism(shards), job.getSpec().getModelRef() == null
-                ? policy.parallelismWithoutModel(seen.explicitParallelism(job), suspend, seen.remainingShards(next))
-                : policy.parallelism(seen.demand(job, suspend, next)));
+        return Math.min(
+                WorkerJobLimits.maxParallelism(shards),
+                job.getSpec().getModelRef() == null
+                        ? policy.parallelismWithoutModel(
+                                seen.explicitParallelism(job), suspend, seen.remainingShards(next))
+                        : policy.parallelism(seen.demand(job, suspend, next)));
     }
 
     /** Completes the folded status with the decision, writes it once if it changed, and tells events and metrics. */
-    private void record(RewriteJob job, Context<RewriteJob> context, Observed seen, JobDecider.Decision decision, String refusal,
-                        Instant now) {
+    private void record(
+            RewriteJob job,
+            Context<RewriteJob> context,
+            Observed seen,
+            JobDecider.Decision decision,
+            String refusal,
+            Instant now) {
         RewriteJobStatus previous = seen.previous();
         RewriteJobStatus next = seen.next();
         JobPhase recorded = previous == null ? null : previous.getPhase();
@@ -278,11 +390,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             next.setCompletionTime(Rfc3339.format(now));
         }
         JobDecider.Fail failure = decision.failure();
-        String message = refusal != null ? refusal
-                : failure != null ? failure.message()
-                : decision.reason() == JobReason.ModelConfig ? modelRefusal(previous, seen.finishedWorkerPods())
-                : message(job, decision.reason(), seen.violations(), seen.cluster());
-        next.setConditions(JobConditions.build(conditions, next, generation, decision.state(), message,
+        String message = refusal != null
+                ? refusal
+                : failure != null
+                        ? failure.message()
+                        : decision.reason() == JobReason.ModelConfig
+                                ? modelRefusal(previous, seen.finishedWorkerPods())
+                                : message(job, decision.reason(), seen.violations(), seen.cluster());
+        next.setConditions(JobConditions.build(
+                conditions,
+                next,
+                generation,
+                decision.state(),
+                message,
                 seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED));
         var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
@@ -290,8 +410,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         if (decision.phase() != recorded) {
-            PhaseEvents.phaseChanged(context.getClient(), job, recorded, decision.phase(),
-                    decision.reason() == null ? null : decision.reason().name(), message, now);
+            PhaseEvents.phaseChanged(
+                    context.getClient(),
+                    job,
+                    recorded,
+                    decision.phase(),
+                    decision.reason() == null ? null : decision.reason().name(),
+                    message,
+                    now);
         }
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
@@ -299,8 +425,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
         }
-        jobMetrics.observed(ResourceID.fromResource(job),
-                job.getSpec() == null || job.getSpec().getModelRef() == null ? "" : job.getSpec().getModelRef().getName(), next);
+        jobMetrics.observed(
+                ResourceID.fromResource(job),
+                job.getSpec() == null || job.getSpec().getModelRef() == null
+                        ? ""
+                        : job.getSpec().getModelRef().getName(),
+                next);
     }
 
     /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
@@ -325,14 +455,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             } else if (action instanceof JobDecider.DeletePod a) {
                 owned.delete(a.pod());
             } else if (action instanceof JobDecider.CreatePlanner) {
-                created(job, owned.create(PlannerJob.desired(job, image(job), settings, seen.fleetWorkers(job, policy()))));
+                created(
+                        job,
+                        owned.create(PlannerJob.desired(job, image(job), settings, seen.fleetWorkers(job, policy()))));
             } else if (action instanceof JobDecider.Replan) {
                 owned.delete(seen.plannerJob());
             } else if (action instanceof JobDecider.RecordShardCount a) {
-                owned.mergePatch(seen.plannerJob(), "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION
-                        + "\":\"" + a.shards() + "\"}}}");
+                owned.mergePatch(
+                        seen.plannerJob(),
+                        "{\"metadata\":{\"annotations\":{\"" + RewriteJobNames.SHARDS_ANNOTATION + "\":\"" + a.shards()
+                                + "\"}}}");
             } else if (action instanceof JobDecider.CreateWorker a) {
-                Job desired = WorkerJob.desired(job, a.shards(), a.parallelism(), a.suspended(), image(job), seen.modelApiKey(), settings);
+                Job desired = WorkerJob.desired(
+                        job, a.shards(), a.parallelism(), a.suspended(), image(job), seen.modelApiKey(), settings);
                 // The last look before it is sent: the rendered spec against the API server's rules.
                 String refusal = workerJobRefusal(job, WorkerJobLimits.check(desired.getSpec()));
                 if (refusal != null) {
@@ -340,16 +475,27 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 }
                 created(job, owned.create(desired));
             } else if (action instanceof JobDecider.PatchWorker a) {
-                owned.mergePatch(seen.workerJob(), "{\"spec\":{\"parallelism\":" + a.parallelism()
-                        + (a.suspend() == null ? "" : ",\"suspend\":" + a.suspend()) + "}}");
+                owned.mergePatch(
+                        seen.workerJob(),
+                        "{\"spec\":{\"parallelism\":" + a.parallelism()
+                                + (a.suspend() == null ? "" : ",\"suspend\":" + a.suspend()) + "}}");
             } else if (action instanceof JobDecider.RerunTally) {
                 owned.delete(seen.tallyJob());
             } else if (action instanceof JobDecider.CreateTally) {
                 created(job, owned.create(TallyJob.desired(job, image(job), settings)));
             } else if (action instanceof JobDecider.CreatePreview) {
-                var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings).getModel();
-                created(job, owned.create(PreviewJob.desired(job, image(job), model == null ? null : model.getEndpoint(),
-                        seen.model(), seen.modelApiKey(), settings, previewInputs(job, seen))));
+                var model = ResolvedJobConfigMap.resolve(job, seen.model(), settings)
+                        .getModel();
+                created(
+                        job,
+                        owned.create(PreviewJob.desired(
+                                job,
+                                image(job),
+                                model == null ? null : model.getEndpoint(),
+                                seen.model(),
+                                seen.modelApiKey(),
+                                settings,
+                                previewInputs(job, seen))));
             } else if (!(action instanceof JobDecider.Fail)) { // a refusal is recorded, not sent
                 throw new IllegalStateException("no call for " + action);
             }
@@ -362,26 +508,36 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
      * else from the namespace's earlier jobs' ones, and the planner's shards.
      */
     private PreviewJob.Inputs previewInputs(RewriteJob job, Observation seen) {
-        var load = seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
-        var start = workerStarts.forPreview(job.getMetadata().getNamespace(), seen.pods().stream().filter(ClusterReadings::podTerminated).toList(),
-                p -> podReadings.finishedPod(p, RangeSet.empty())).orElse(null);
+        var load =
+                seen.model() == null ? null : modelPods.loadTimes(seen.model()).orElse(null);
+        var start = workerStarts
+                .forPreview(
+                        job.getMetadata().getNamespace(),
+                        seen.pods().stream()
+                                .filter(ClusterReadings::podTerminated)
+                                .toList(),
+                        p -> podReadings.finishedPod(p, RangeSet.empty()))
+                .orElse(null);
         return new PreviewJob.Inputs(load, start, seen.shards());
     }
 
     private ParallelismPolicy policy() {
-        return new ParallelismPolicy(new ParallelismPolicy.Settings(settings.headroom(),
-                settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
+        return new ParallelismPolicy(new ParallelismPolicy.Settings(
+                settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
     }
 
     private String image(RewriteJob job) {
         return job.getSpec().getWorkers() != null && job.getSpec().getWorkers().getImage() != null
-                ? job.getSpec().getWorkers().getImage() : config.worker().image();
+                ? job.getSpec().getWorkers().getImage()
+                : config.worker().image();
     }
 
     /** Why the API server would refuse the worker Job with these violations, or null for none. */
     private static String workerJobRefusal(RewriteJob job, List<SpecValidator.Violation> violations) {
-        return violations.isEmpty() ? null : "the worker Job " + RewriteJobNames.workerJob(job)
-                + " would be refused by the API server: " + SpecValidator.describe(violations);
+        return violations.isEmpty()
+                ? null
+                : "the worker Job " + RewriteJobNames.workerJob(job) + " would be refused by the API server: "
+                        + SpecValidator.describe(violations);
     }
 
     /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */
@@ -391,25 +547,37 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private static String message(RewriteJob job, JobReason reason, List<SpecValidator.Violation> violations, Observation seen) {
+    private static String message(
+            RewriteJob job, JobReason reason, List<SpecValidator.Violation> violations, Observation seen) {
         if (reason == null) {
             return null;
         }
         return switch (reason) {
             case InvalidSpec -> violations.isEmpty() ? null : SpecValidator.describe(violations);
-            case ModelNotFound -> "RewriterModel '" + job.getSpec().getModelRef().getName()
-                    + "' not found in namespace '" + job.getMetadata().getNamespace() + "'";
-            case PlanningFailed -> seen.plannerFailure() != null ? "the planner Job failed: " + seen.plannerFailure()
-                    : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
+            case ModelNotFound ->
+                "RewriterModel '" + job.getSpec().getModelRef().getName() + "' not found in namespace '"
+                        + job.getMetadata().getNamespace() + "'";
+            case PlanningFailed ->
+                seen.plannerFailure() != null
+                        ? "the planner Job failed: " + seen.plannerFailure()
+                        : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
-                var recorded = job.getStatus() == null ? null
+                var recorded = job.getStatus() == null
+                        ? null
                         : ConditionAggregator.find(job.getStatus().getConditions(), Conditions.FAILED);
                 yield recorded == null ? null : recorded.getMessage();
             }
-            case Running -> seen.shards() == null ? null : WorkerJobLimits.plan(seen.shards(),
-                    job.getSpec().getRetry() == null ? null : job.getSpec().getRetry().getMaxFailedShards()).derived();
+            case Running ->
+                seen.shards() == null
+                        ? null
+                        : WorkerJobLimits.plan(
+                                        seen.shards(),
+                                        job.getSpec().getRetry() == null
+                                                ? null
+                                                : job.getSpec().getRetry().getMaxFailedShards())
+                                .derived();
             default -> null;
         };
     }
@@ -417,9 +585,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */
     private static String modelRefusal(RewriteJobStatus previous, List<FinishedPod> finishedWorkerPods) {
         return ModelRefusals.message(finishedWorkerPods).orElseGet(() -> {
-            var failed = previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.FAILED);
-            return failed == null || failed.getMessage() == null || failed.getMessage().isEmpty()
-                    ? "the model refused the job's requests" : failed.getMessage();
+            var failed =
+                    previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.FAILED);
+            return failed == null
+                            || failed.getMessage() == null
+                            || failed.getMessage().isEmpty()
+                    ? "the model refused the job's requests"
+                    : failed.getMessage();
         });
     }
 
@@ -427,11 +599,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (status == null || status.getPhase() == null) {
             return null;
         }
-        String type = status.getPhase() == JobPhase.Failed ? Conditions.FAILED
-                : status.getPhase() == JobPhase.Succeeded ? Conditions.COMPLETE
-                : Conditions.READY;
+        String type = status.getPhase() == JobPhase.Failed
+                ? Conditions.FAILED
+                : status.getPhase() == JobPhase.Succeeded ? Conditions.COMPLETE : Conditions.READY;
         var c = ConditionAggregator.find(status.getConditions(), type);
         return c == null ? null : c.getReason();
     }
-
 }

@@ -5,7 +5,6 @@ import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -26,8 +25,7 @@ public final class SpecValidator {
         }
     }
 
-    private SpecValidator() {
-    }
+    private SpecValidator() {}
 
     public static List<Violation> validate(RewriteJob job) {
         List<Violation> out = new ArrayList<>();
@@ -41,8 +39,10 @@ public final class SpecValidator {
         if (spec.getModelRef() != null && spec.getModelRef().getName() == null) {
             out.add(new Violation("spec.modelRef.name", "is required"));
         } else if (spec.getModelRef() == null && ModelCalls.needed(spec.getRecipe())) {
-            out.add(new Violation("spec.modelRef", "is required: the recipe calls a model at "
-                    + String.join(", ", ModelCalls.where(spec.getRecipe()))));
+            out.add(new Violation(
+                    "spec.modelRef",
+                    "is required: the recipe calls a model at "
+                            + String.join(", ", ModelCalls.where(spec.getRecipe()))));
         }
         if (spec.getRecipe() == null) {
             out.add(new Violation("spec.recipe", "is required"));
@@ -59,16 +59,26 @@ public final class SpecValidator {
         checkClusterReachable(out, "spec.output.uri", outUri);
         if (in != null && outUri != null) {
             switch (StorageUris.overlap(in, outUri)) {
-                case SAME -> out.add(new Violation("spec.output.uri", "equals spec.input.uri; the job would read its own output"));
-                case OUTPUT_INSIDE_INPUT -> out.add(new Violation("spec.output.uri", "is inside spec.input.uri (" + in + "); the job would read its own output"));
-                case INPUT_INSIDE_OUTPUT -> out.add(new Violation("spec.input.uri", "is inside spec.output.uri (" + outUri + "); outputs and receipts would mix with the input"));
-                case NONE -> {
-                }
+                case SAME ->
+                    out.add(new Violation(
+                            "spec.output.uri", "equals spec.input.uri; the job would read its own output"));
+                case OUTPUT_INSIDE_INPUT ->
+                    out.add(new Violation(
+                            "spec.output.uri",
+                            "is inside spec.input.uri (" + in + "); the job would read its own output"));
+                case INPUT_INSIDE_OUTPUT ->
+                    out.add(new Violation(
+                            "spec.input.uri",
+                            "is inside spec.output.uri (" + outUri
+                                    + "); outputs and receipts would mix with the input"));
+                case NONE -> {}
             }
         }
         StorageUris.pathProblem(in).ifPresent(p -> out.add(new Violation("spec.input.uri", p)));
         StorageUris.pathProblem(outUri).ifPresent(p -> out.add(new Violation("spec.output.uri", p)));
-        if (spec.getRetry() != null && spec.getRetry().getMaxFailedShards() != null && spec.getRetry().getMaxFailedShards() < 0) {
+        if (spec.getRetry() != null
+                && spec.getRetry().getMaxFailedShards() != null
+                && spec.getRetry().getMaxFailedShards() < 0) {
             out.add(new Violation("spec.retry.maxFailedShards", "must be 0 or more"));
         }
         return out;
@@ -80,7 +90,8 @@ public final class SpecValidator {
 
     private static void checkClusterReachable(List<Violation> out, String field, String uri) {
         if (uri != null && uri.startsWith("file://")) {
-            out.add(new Violation(field, "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://"));
+            out.add(new Violation(
+                    field, "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://"));
         }
     }
 }

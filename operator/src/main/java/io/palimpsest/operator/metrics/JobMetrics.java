@@ -12,7 +12,6 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import io.palimpsest.operator.status.Rfc3339;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,11 +46,14 @@ public class JobMetrics {
         this.registry = registry;
         this.clock = clock;
         Gauge.builder("palimpsest.progress.round.pods", this, m -> m.roundPods)
-                .description("Running worker pods the last live-progress round asked").register(registry);
+                .description("Running worker pods the last live-progress round asked")
+                .register(registry);
         Gauge.builder("palimpsest.progress.round.answered", this, m -> m.roundAnswered)
-                .description("Running worker pods that answered the last live-progress round").register(registry);
+                .description("Running worker pods that answered the last live-progress round")
+                .register(registry);
         Gauge.builder("palimpsest.progress.round.seconds", this, m -> m.roundSeconds)
-                .description("Wall time of the last live-progress round").register(registry);
+                .description("Wall time of the last live-progress round")
+                .register(registry);
     }
 
     public void round(int pods, int answered, double seconds) {
@@ -86,10 +88,13 @@ public class JobMetrics {
         });
         j.status = status;
         DocumentCounts docs = status.getDocuments();
-        Map<String, Long> reasons = docs == null || docs.getRejectedByReason() == null ? Map.of() : docs.getRejectedByReason();
-        j.rejectedByReason.register(reasons.entrySet().stream()
-                .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue()))
-                .collect(Collectors.toList()), true);
+        Map<String, Long> reasons =
+                docs == null || docs.getRejectedByReason() == null ? Map.of() : docs.getRejectedByReason();
+        j.rejectedByReason.register(
+                reasons.entrySet().stream()
+                        .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue()))
+                        .collect(Collectors.toList()),
+                true);
     }
 
     /** Drops the series of every job not in {@code existing} (deleted jobs). */
@@ -110,55 +115,98 @@ public class JobMetrics {
         PerJob j = new PerJob(model);
         List<Meter> meters = new ArrayList<>();
         for (String state : List.of("total", "succeeded", "failed", "running", "pending")) {
-            meters.add(gauge(j, "palimpsest.job.shards", tags.and("state", state), "Shards of the RewriteJob by state",
-                    s -> s.getShards() == null ? 0 : switch (state) {
-                        case "total" -> s.getShards().getTotal();
-                        case "succeeded" -> s.getShards().getSucceeded();
-                        case "failed" -> s.getShards().getFailed();
-                        case "running" -> s.getShards().getRunning();
-                        default -> s.getShards().getPending();
-                    }));
+            meters.add(gauge(
+                    j,
+                    "palimpsest.job.shards",
+                    tags.and("state", state),
+                    "Shards of the RewriteJob by state",
+                    s -> s.getShards() == null
+                            ? 0
+                            : switch (state) {
+                                case "total" -> s.getShards().getTotal();
+                                case "succeeded" -> s.getShards().getSucceeded();
+                                case "failed" -> s.getShards().getFailed();
+                                case "running" -> s.getShards().getRunning();
+                                default -> s.getShards().getPending();
+                            }));
         }
         for (String outcome : List.of("read", "written", "rejected", "skipped", "in_progress")) {
-            meters.add(gauge(j, "palimpsest.job.documents", tags.and("outcome", outcome),
+            meters.add(gauge(
+                    j,
+                    "palimpsest.job.documents",
+                    tags.and("outcome", outcome),
                     "Documents of committed shards by outcome (from receipts); in_progress: answered by running shards, not committed",
-                    s -> s.getDocuments() == null ? 0 : switch (outcome) {
-                        case "read" -> s.getDocuments().getRead();
-                        case "written" -> s.getDocuments().getWritten();
-                        case "rejected" -> s.getDocuments().getRejected();
-                        case "skipped" -> s.getDocuments().getSkipped();
-                        default -> nz(s.getDocuments().getInProgress());
-                    }));
+                    s -> s.getDocuments() == null
+                            ? 0
+                            : switch (outcome) {
+                                case "read" -> s.getDocuments().getRead();
+                                case "written" -> s.getDocuments().getWritten();
+                                case "rejected" -> s.getDocuments().getRejected();
+                                case "skipped" -> s.getDocuments().getSkipped();
+                                default -> nz(s.getDocuments().getInProgress());
+                            }));
         }
         for (String kind : List.of("prompt", "completion")) {
-            meters.add(gauge(j, "palimpsest.job.tokens", tags.and("kind", kind),
+            meters.add(gauge(
+                    j,
+                    "palimpsest.job.tokens",
+                    tags.and("kind", kind),
                     "Tokens of committed shards plus those of running shards not committed yet",
-                    s -> s.getTokens() == null ? 0 : kind.equals("prompt")
-                            ? s.getTokens().getPrompt() + nz(s.getTokens().getInProgressPrompt())
-                            : s.getTokens().getCompletion() + nz(s.getTokens().getInProgressCompletion())));
+                    s -> s.getTokens() == null
+                            ? 0
+                            : kind.equals("prompt")
+                                    ? s.getTokens().getPrompt()
+                                            + nz(s.getTokens().getInProgressPrompt())
+                                    : s.getTokens().getCompletion()
+                                            + nz(s.getTokens().getInProgressCompletion())));
         }
-        meters.add(gauge(j, "palimpsest.job.tokens.per.second", tags, "Completion tokens per second over the recent window",
+        meters.add(gauge(
+                j,
+                "palimpsest.job.tokens.per.second",
+                tags,
+                "Completion tokens per second over the recent window",
                 s -> s.getThroughput() == null ? 0 : s.getThroughput().getTokensPerSecond()));
-        meters.add(gauge(j, "palimpsest.job.documents.per.second", tags, "Documents answered per second over the recent window",
-                s -> s.getThroughput() == null || s.getThroughput().getDocumentsPerSecond() == null ? 0
+        meters.add(gauge(
+                j,
+                "palimpsest.job.documents.per.second",
+                tags,
+                "Documents answered per second over the recent window",
+                s -> s.getThroughput() == null || s.getThroughput().getDocumentsPerSecond() == null
+                        ? 0
                         : s.getThroughput().getDocumentsPerSecond()));
-        meters.add(gauge(j, "palimpsest.job.eta.seconds", tags, "Seconds until the estimated completion; NaN without an estimate",
-                s -> s.getEstimatedCompletionTime() == null ? Double.NaN
-                        : Math.max(0, Rfc3339.parse(s.getEstimatedCompletionTime()).getEpochSecond() - clock.instant().getEpochSecond())));
+        meters.add(gauge(
+                j,
+                "palimpsest.job.eta.seconds",
+                tags,
+                "Seconds until the estimated completion; NaN without an estimate",
+                s -> s.getEstimatedCompletionTime() == null
+                        ? Double.NaN
+                        : Math.max(
+                                0,
+                                Rfc3339.parse(s.getEstimatedCompletionTime()).getEpochSecond()
+                                        - clock.instant().getEpochSecond())));
         for (JobPhase phase : JobPhase.values()) {
-            meters.add(gauge(j, "palimpsest.job.phase", tags.and("model", model, "phase", phase.name()),
+            meters.add(gauge(
+                    j,
+                    "palimpsest.job.phase",
+                    tags.and("model", model, "phase", phase.name()),
                     "1 for the RewriteJob's current phase",
                     s -> s.getPhase() == phase ? 1 : 0));
         }
-        j.rejectedByReason = MultiGauge.builder("palimpsest.job.rejected").tags(tags)
-                .description("Committed documents rejected, by reason (32 reasons at most, the rest as '(other)')").register(registry);
+        j.rejectedByReason = MultiGauge.builder("palimpsest.job.rejected")
+                .tags(tags)
+                .description("Committed documents rejected, by reason (32 reasons at most, the rest as '(other)')")
+                .register(registry);
         j.meters = meters;
         return j;
     }
 
-    private Meter gauge(PerJob j, String name, Tags tags, String description, ToDoubleFunction<RewriteJobStatus> value) {
+    private Meter gauge(
+            PerJob j, String name, Tags tags, String description, ToDoubleFunction<RewriteJobStatus> value) {
         return Gauge.builder(name, j, p -> p.status == null ? Double.NaN : value.applyAsDouble(p.status))
-                .tags(tags).description(description).register(registry);
+                .tags(tags)
+                .description(description)
+                .register(registry);
     }
 
     private static long nz(Long v) {

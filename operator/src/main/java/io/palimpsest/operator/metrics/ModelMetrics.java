@@ -1,15 +1,14 @@
 package io.palimpsest.operator.metrics;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.palimpsest.api.v1alpha1.ModelPhase;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,30 +85,52 @@ public class ModelMetrics {
     private PerModel register(ResourceID id) {
         Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "model", id.getName());
         PerModel m = new PerModel();
-        Counter reconciles = Counter.builder("palimpsest.model.reconciles").tags(tags)
-                .description("Reconciles of the RewriterModel").register(registry);
-        Counter errors = Counter.builder("palimpsest.model.reconcile.errors").tags(tags)
-                .description("Reconciles that ended in an exception").register(registry);
-        Counter scrapeFailures = Counter.builder("palimpsest.model.scrape.failures").tags(tags)
-                .description("Replica /metrics scrapes that failed or timed out").register(registry);
+        Counter reconciles = Counter.builder("palimpsest.model.reconciles")
+                .tags(tags)
+                .description("Reconciles of the RewriterModel")
+                .register(registry);
+        Counter errors = Counter.builder("palimpsest.model.reconcile.errors")
+                .tags(tags)
+                .description("Reconciles that ended in an exception")
+                .register(registry);
+        Counter scrapeFailures = Counter.builder("palimpsest.model.scrape.failures")
+                .tags(tags)
+                .description("Replica /metrics scrapes that failed or timed out")
+                .register(registry);
         m.reconciles = reconciles;
         m.errors = errors;
         m.scrapeFailures = scrapeFailures;
-        List<Meter> meters = new ArrayList<>(List.of(reconciles, errors, scrapeFailures,
+        List<Meter> meters = new ArrayList<>(List.of(
+                reconciles,
+                errors,
+                scrapeFailures,
                 gauge("palimpsest.model.replicas.desired", tags, m.desired, "Replicas the autoscaler asks for"),
                 gauge("palimpsest.model.replicas.ready", tags, m.ready, "Replicas that pass readiness"),
-                gauge("palimpsest.model.queue.waiting", tags, m.waiting, "vllm:num_requests_waiting summed over replicas"),
-                gauge("palimpsest.model.queue.running", tags, m.running, "vllm:num_requests_running summed over replicas")));
+                gauge(
+                        "palimpsest.model.queue.waiting",
+                        tags,
+                        m.waiting,
+                        "vllm:num_requests_waiting summed over replicas"),
+                gauge(
+                        "palimpsest.model.queue.running",
+                        tags,
+                        m.running,
+                        "vllm:num_requests_running summed over replicas")));
         for (ModelPhase phase : ModelPhase.values()) {
             meters.add(Gauge.builder("palimpsest.model.phase", m.phase, p -> p.get() == phase ? 1 : 0)
-                    .tags(tags.and("phase", phase.name())).description("1 for the RewriterModel's current phase").register(registry));
+                    .tags(tags.and("phase", phase.name()))
+                    .description("1 for the RewriterModel's current phase")
+                    .register(registry));
         }
         m.meters = meters;
         return m;
     }
 
     private Meter gauge(String name, Tags tags, AtomicLong value, String description) {
-        return Gauge.builder(name, value, AtomicLong::get).tags(tags).description(description).register(registry);
+        return Gauge.builder(name, value, AtomicLong::get)
+                .tags(tags)
+                .description(description)
+                .register(registry);
     }
 
     private static final class PerModel {

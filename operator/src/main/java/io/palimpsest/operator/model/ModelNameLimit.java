@@ -3,7 +3,6 @@ package io.palimpsest.operator.model;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.job.SpecValidator.Violation;
-
 import java.util.Optional;
 
 /**
@@ -15,8 +14,7 @@ import java.util.Optional;
  */
 public final class ModelNameLimit {
 
-    private ModelNameLimit() {
-    }
+    private ModelNameLimit() {}
 
     /** A violation on metadata.name when an object this model needs would get a name too long; empty otherwise. */
     public static Optional<Violation> check(RewriterModel model, WeightSource weights) {
@@ -25,9 +23,12 @@ public final class ModelNameLimit {
         if (job.length() > NameLimits.MAX_LABEL) {
             int name = model.getMetadata().getName().length();
             int limit = NameLimits.MAX_LABEL - (job.length() - name);
-            return Optional.of(new Violation("metadata.name", "at most " + limit + " characters for a model with a weight cache"
-                    + " (its weight download Job is named <name>-download-<hash> and that name has at most " + NameLimits.MAX_LABEL
-                    + "); this one has " + name));
+            return Optional.of(new Violation(
+                    "metadata.name",
+                    "at most " + limit + " characters for a model with a weight cache"
+                            + " (its weight download Job is named <name>-download-<hash> and that name has at most "
+                            + NameLimits.MAX_LABEL
+                            + "); this one has " + name));
         }
         return NameLimits.model(model).map(why -> new Violation("metadata.name", why));
     }

@@ -2,7 +2,6 @@ package io.palimpsest.operator.model;
 
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,6 +19,7 @@ public final class ModelNames {
     public static final String COMPONENT_SERVER = "model-server";
     /** The headless Service over the model's replicas: a component of its own, so each Service dependent watches one. */
     public static final String COMPONENT_REPLICAS = "model-replicas";
+
     public static final String COMPONENT_CACHE = "model-cache";
     public static final String COMPONENT_DOWNLOAD = "model-download";
     /** Worker pods of RewriteJobs carry this component and the model label; KEDA wakes the model on them. */
@@ -27,8 +27,7 @@ public final class ModelNames {
     /** Every owned object carries this label; the informers watch only these. */
     public static final String OWNED_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGED_BY;
 
-    private ModelNames() {
-    }
+    private ModelNames() {}
 
     public static String deployment(RewriterModel m) {
         return m.getMetadata().getName() + "-vllm";

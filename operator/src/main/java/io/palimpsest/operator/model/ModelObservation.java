@@ -18,5 +18,4 @@ public record ModelObservation(
         int readyReplicas,
         int desiredReplicas,
         boolean rolloutStuck,
-        String problem) {
-}
+        String problem) {}

@@ -10,18 +10,14 @@ import io.palimpsest.api.v1alpha1.ModelReason;
 public final class ModelStatusDecider {
 
     /** One condition's verdict: status, reason and a message for humans. */
-    public record Verdict(boolean status, ModelReason reason, String message) {
-    }
+    public record Verdict(boolean status, ModelReason reason, String message) {}
 
-    public record Decision(ModelPhase phase, Verdict ready, Verdict progressing, Verdict degraded) {
-    }
+    public record Decision(ModelPhase phase, Verdict ready, Verdict progressing, Verdict degraded) {}
 
-    private ModelStatusDecider() {
-    }
+    private ModelStatusDecider() {}
 
     /** kstatus' two abnormal-true conditions, read from a decision: what kubectl wait, Flux and Argo CD look at. */
-    public record Kstatus(Verdict reconciling, Verdict stalled) {
-    }
+    public record Kstatus(Verdict reconciling, Verdict stalled) {}
 
     /**
      * Stalled: the model cannot get where its spec asks without a change (failed, or degraded: a
@@ -31,12 +27,16 @@ public final class ModelStatusDecider {
      */
     public static Kstatus kstatus(Decision d) {
         boolean stalled = d.phase() == ModelPhase.Failed || d.degraded().status();
-        boolean reconciling = !stalled && (d.progressing().status() || d.phase() == ModelPhase.Loading
-                || d.phase() == ModelPhase.Pending);
+        boolean reconciling = !stalled
+                && (d.progressing().status() || d.phase() == ModelPhase.Loading || d.phase() == ModelPhase.Pending);
         Verdict why = d.progressing().status() ? d.progressing() : d.ready();
         return new Kstatus(
-                reconciling ? new Verdict(true, why.reason(), why.message()) : new Verdict(false, d.ready().reason(), ""),
-                stalled ? new Verdict(true, d.degraded().reason(), d.degraded().message()) : new Verdict(false, d.degraded().reason(), ""));
+                reconciling
+                        ? new Verdict(true, why.reason(), why.message())
+                        : new Verdict(false, d.ready().reason(), ""),
+                stalled
+                        ? new Verdict(true, d.degraded().reason(), d.degraded().message())
+                        : new Verdict(false, d.degraded().reason(), ""));
     }
 
     public static Decision decide(ModelObservation o) {
@@ -45,7 +45,8 @@ public final class ModelStatusDecider {
         }
         if (o.weights() == WeightsState.Failed) {
             String msg = "the weight download Job failed; fix the source or credentials, then edit the spec";
-            return new Decision(ModelPhase.Failed,
+            return new Decision(
+                    ModelPhase.Failed,
                     new Verdict(false, ModelReason.WeightDownloadFailed, msg),
                     new Verdict(false, ModelReason.WeightDownloadFailed, msg),
                     new Verdict(true, ModelReason.WeightDownloadFailed, msg));
@@ -53,18 +54,22 @@ public final class ModelStatusDecider {
         Verdict degraded = o.problem() != null
                 ? new Verdict(true, ModelReason.ScaledObjectFailed, o.problem())
                 : o.rolloutStuck()
-                ? new Verdict(true, ModelReason.ProgressDeadlineExceeded,
-                        "replicas did not become ready within the progress deadline")
-                : new Verdict(false, ModelReason.AsExpected, "");
+                        ? new Verdict(
+                                true,
+                                ModelReason.ProgressDeadlineExceeded,
+                                "replicas did not become ready within the progress deadline")
+                        : new Verdict(false, ModelReason.AsExpected, "");
         if (o.weights() == WeightsState.Downloading) {
-            return new Decision(ModelPhase.Loading,
+            return new Decision(
+                    ModelPhase.Loading,
                     new Verdict(false, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
                     new Verdict(true, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
                     degraded);
         }
         String counts = o.readyReplicas() + "/" + o.desiredReplicas() + " replicas ready";
         if (o.desiredReplicas() == 0 && o.replicas() == 0) {
-            return new Decision(ModelPhase.ScaledToZero,
+            return new Decision(
+                    ModelPhase.ScaledToZero,
                     new Verdict(false, ModelReason.ScaledToZero, "no replica runs; work wakes the model"),
                     new Verdict(false, ModelReason.ScaledToZero, ""),
                     degraded);
@@ -83,20 +88,28 @@ public final class ModelStatusDecider {
 
     private static Decision external(ModelObservation o) {
         if (o.endpointHealth() == null) {
-            return new Decision(ModelPhase.Pending,
+            return new Decision(
+                    ModelPhase.Pending,
                     new Verdict(false, ModelReason.EndpointNotCheckedYet, "waiting for the first health check"),
                     new Verdict(true, ModelReason.EndpointNotCheckedYet, ""),
                     new Verdict(false, ModelReason.EndpointNotCheckedYet, ""));
         }
         if (o.endpointHealth().healthy()) {
-            return new Decision(ModelPhase.Ready,
-                    new Verdict(true, ModelReason.EndpointHealthy, o.endpointHealth().detail()),
+            return new Decision(
+                    ModelPhase.Ready,
+                    new Verdict(
+                            true,
+                            ModelReason.EndpointHealthy,
+                            o.endpointHealth().detail()),
                     new Verdict(false, ModelReason.EndpointHealthy, ""),
                     new Verdict(false, ModelReason.EndpointHealthy, ""));
         }
-        return new Decision(ModelPhase.Degraded,
-                new Verdict(false, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()),
+        return new Decision(
+                ModelPhase.Degraded,
+                new Verdict(
+                        false, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()),
                 new Verdict(false, ModelReason.EndpointUnhealthy, ""),
-                new Verdict(true, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()));
+                new Verdict(
+                        true, ModelReason.EndpointUnhealthy, o.endpointHealth().detail()));
     }
 }

@@ -32,11 +32,11 @@ import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.SpecValidator;
 import io.palimpsest.operator.metrics.ModelMetrics;
+import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.MetricsScraper;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.operator.model.autoscale.QueueSample;
 import io.palimpsest.operator.model.autoscale.Recommendation;
-import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
@@ -55,7 +55,6 @@ import io.palimpsest.operator.status.StatusWrites;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.quarkiverse.operatorsdk.annotations.RBACVerbs;
 import jakarta.inject.Inject;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,20 +89,68 @@ import java.util.Set;
  * patch delete (used only where KEDA is installed).
  */
 @ControllerConfiguration(name = "rewritermodel")
-@RBACRule(apiGroups = "apps", resources = "deployments", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
-        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
-@RBACRule(apiGroups = "", resources = {"services", "persistentvolumeclaims"}, verbs = {RBACVerbs.GET, RBACVerbs.LIST,
-        RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
-@RBACRule(apiGroups = "batch", resources = "jobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH,
-        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
-@RBACRule(apiGroups = "", resources = "pods", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
-@RBACRule(apiGroups = "", resources = "events", verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
-@RBACRule(apiGroups = RewriterModel.GROUP, resources = "rewritejobs", verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
-@RBACRule(apiGroups = "keda.sh", resources = "scaledobjects", verbs = {RBACVerbs.LIST, RBACVerbs.WATCH,
-        RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE})
-@Workflow(explicitInvocation = true, handleExceptionsInReconciler = true, dependents = @Dependent(
-        name = KedaScaledObject.NAME, type = KedaScaledObject.class,
-        activationCondition = KedaScaledObject.KedaInstalled.class, reconcilePrecondition = KedaScaledObject.KedaMode.class))
+@RBACRule(
+        apiGroups = "apps",
+        resources = "deployments",
+        verbs = {
+            RBACVerbs.GET,
+            RBACVerbs.LIST,
+            RBACVerbs.WATCH,
+            RBACVerbs.CREATE,
+            RBACVerbs.UPDATE,
+            RBACVerbs.PATCH,
+            RBACVerbs.DELETE
+        })
+@RBACRule(
+        apiGroups = "",
+        resources = {"services", "persistentvolumeclaims"},
+        verbs = {
+            RBACVerbs.GET,
+            RBACVerbs.LIST,
+            RBACVerbs.WATCH,
+            RBACVerbs.CREATE,
+            RBACVerbs.UPDATE,
+            RBACVerbs.PATCH,
+            RBACVerbs.DELETE
+        })
+@RBACRule(
+        apiGroups = "batch",
+        resources = "jobs",
+        verbs = {
+            RBACVerbs.GET,
+            RBACVerbs.LIST,
+            RBACVerbs.WATCH,
+            RBACVerbs.CREATE,
+            RBACVerbs.UPDATE,
+            RBACVerbs.PATCH,
+            RBACVerbs.DELETE
+        })
+@RBACRule(
+        apiGroups = "",
+        resources = "pods",
+        verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(
+        apiGroups = "",
+        resources = "events",
+        verbs = {RBACVerbs.CREATE, RBACVerbs.PATCH})
+@RBACRule(
+        apiGroups = RewriterModel.GROUP,
+        resources = "rewritejobs",
+        verbs = {RBACVerbs.GET, RBACVerbs.LIST, RBACVerbs.WATCH})
+@RBACRule(
+        apiGroups = "keda.sh",
+        resources = "scaledobjects",
+        verbs = {RBACVerbs.LIST, RBACVerbs.WATCH, RBACVerbs.CREATE, RBACVerbs.UPDATE, RBACVerbs.PATCH, RBACVerbs.DELETE
+        })
+@Workflow(
+        explicitInvocation = true,
+        handleExceptionsInReconciler = true,
+        dependents =
+                @Dependent(
+                        name = KedaScaledObject.NAME,
+                        type = KedaScaledObject.class,
+                        activationCondition = KedaScaledObject.KedaInstalled.class,
+                        reconcilePrecondition = KedaScaledObject.KedaMode.class))
 public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     /** The queue in status is rewritten when it changes, or at least this often while sampling. */
     private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
@@ -131,9 +178,15 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final AdmissionPolicy policy;
 
     @Inject
-    public RewriterModelReconciler(PalimpsestConfig config, MetricsScraper scraper, ModelObservations observations,
-                                   RemainingWorkSource remainingWork, ConditionAggregator conditions,
-                                   ModelEvents events, ModelMetrics metrics, Clock clock) {
+    public RewriterModelReconciler(
+            PalimpsestConfig config,
+            MetricsScraper scraper,
+            ModelObservations observations,
+            RemainingWorkSource remainingWork,
+            ConditionAggregator conditions,
+            ModelEvents events,
+            ModelMetrics metrics,
+            Clock clock) {
         this.settings = RenderSettings.from(config);
         this.policy = AdmissionPolicy.from(config.policy());
         this.deployment = new VllmDeployment(settings);
@@ -155,15 +208,20 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     @Override
     public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
         scraper.watch(context.getPrimaryCache());
-        List<EventSource<?, RewriterModel>> sources = new ArrayList<>(
-                EventSourceUtils.dependentEventSources(context, deployment, service, replicaService, cachePvc, downloadJob, disruptionBudget));
+        List<EventSource<?, RewriterModel>> sources = new ArrayList<>(EventSourceUtils.dependentEventSources(
+                context, deployment, service, replicaService, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
-        sources.add(new InformerEventSource<>(InformerEventSourceConfiguration.from(RewriteJob.class, RewriterModel.class)
-                .withName("bound-rewritejobs")
-                .withSecondaryToPrimaryMapper((RewriteJob job) -> job.getSpec() == null || job.getSpec().getModelRef() == null
-                        ? Set.of()
-                        : Set.of(new ResourceID(job.getSpec().getModelRef().getName(), job.getMetadata().getNamespace())))
-                .build(), context));
+        sources.add(new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(RewriteJob.class, RewriterModel.class)
+                        .withName("bound-rewritejobs")
+                        .withSecondaryToPrimaryMapper((RewriteJob job) ->
+                                job.getSpec() == null || job.getSpec().getModelRef() == null
+                                        ? Set.of()
+                                        : Set.of(new ResourceID(
+                                                job.getSpec().getModelRef().getName(),
+                                                job.getMetadata().getNamespace())))
+                        .build(),
+                context));
         sources.add(scraper.eventSource());
         return sources;
     }
@@ -177,25 +235,27 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus next = !refused.isEmpty()
                 ? invalidSpec(model, previous, SpecValidator.describe(refused)) // nothing is made from it
                 : model.getSpec().getEndpoint() != null
-                ? reconcileExternal(model, context, id)
-                : reconcileDeployed(model, context, id, previous);
+                        ? reconcileExternal(model, context, id)
+                        : reconcileDeployed(model, context, id, previous);
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
         StatusWrites.replace(model, next, context);
         UpdateControl<RewriterModel> control = UpdateControl.noUpdate();
-        return context.managedWorkflowAndDependentResourceContext().get(RECHECK_KEY, Duration.class)
-                .map(control::rescheduleAfter).orElse(control);
+        return context.managedWorkflowAndDependentResourceContext()
+                .get(RECHECK_KEY, Duration.class)
+                .map(control::rescheduleAfter)
+                .orElse(control);
     }
 
     @Override
-    public ErrorStatusUpdateControl<RewriterModel> updateErrorStatus(RewriterModel model, Context<RewriterModel> context,
-                                                                     Exception e) {
+    public ErrorStatusUpdateControl<RewriterModel> updateErrorStatus(
+            RewriterModel model, Context<RewriterModel> context, Exception e) {
         metrics.reconcileFailed(ResourceID.fromResource(model));
         return ErrorStatusUpdateControl.defaultErrorProcessing();
     }
 
-    private RewriterModelStatus reconcileDeployed(RewriterModel model, Context<RewriterModel> context, ResourceID id,
-                                                  RewriterModelStatus previous) {
+    private RewriterModelStatus reconcileDeployed(
+            RewriterModel model, Context<RewriterModel> context, ResourceID id, RewriterModelStatus previous) {
         ScalingPolicy policy;
         try {
             policy = ScalingPolicy.from(model.getSpec());
@@ -214,11 +274,13 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             downloadJob.reconcile(model, context);
             String jobName = ModelNames.downloadJob(model, weights.identity());
             weightsState = WeightsState.of(context.getSecondaryResources(Job.class).stream()
-                    .filter(j -> jobName.equals(j.getMetadata().getName())).findFirst());
+                    .filter(j -> jobName.equals(j.getMetadata().getName()))
+                    .findFirst());
         }
 
         Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
-        int current = previous.getDesiredReplicas() != null ? previous.getDesiredReplicas()
+        int current = previous.getDesiredReplicas() != null
+                ? previous.getDesiredReplicas()
                 : existing.map(d -> d.getSpec().getReplicas()).orElse(0);
         boolean keda = model.getSpec().getAutoscaling() != null
                 && model.getSpec().getAutoscaling().getMode() == RewriterModelSpec.AutoscalingMode.keda;
@@ -236,18 +298,26 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             reconcileScaledObject(context);
             Backlog backlog = remainingWork.remainingWork(model, context);
             Instant now = clock.instant();
-            Recommendation rec = recommender.recommend(current, sample.orElse(null), backlog, policy, now,
-                    observations.history(id));
+            Recommendation rec =
+                    recommender.recommend(current, sample.orElse(null), backlog, policy, now, observations.history(id));
             observations.recordHistory(id, rec.history());
             desired = rec.replicas();
-            ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now).ifPresent(end ->
-                    context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY,
-                            Duration.between(now, end).plusMillis(100)));
+            ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now)
+                    .ifPresent(end -> context.managedWorkflowAndDependentResourceContext()
+                            .put(RECHECK_KEY, Duration.between(now, end).plusMillis(100)));
             if (desired != current) {
-                events.normal(model, ModelEvents.SCALED, "Scaled from " + current + " to " + desired + " replicas ("
-                        + rec.reason() + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running()).orElse("")
-                        + (backlog.requests() > 0 ? ", backlog " + backlog.shards() + " shards, " + backlog.requests() + " requests" : "")
-                        + ")");
+                events.normal(
+                        model,
+                        ModelEvents.SCALED,
+                        "Scaled from " + current + " to " + desired + " replicas ("
+                                + rec.reason()
+                                + sample.map(s -> ", waiting " + s.waiting() + ", running " + s.running())
+                                        .orElse("")
+                                + (backlog.requests() > 0
+                                        ? ", backlog " + backlog.shards() + " shards, " + backlog.requests()
+                                                + " requests"
+                                        : "")
+                                + ")");
             }
         }
         context.managedWorkflowAndDependentResourceContext()
@@ -263,13 +333,21 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         }
 
         Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
-        int replicas = observed.map(d -> d.getStatus() == null ? null : d.getStatus().getReplicas()).orElse(0);
-        int ready = observed.map(d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas()).orElse(0);
-        boolean stuck = observed.map(d -> d.getStatus() == null || d.getStatus().getConditions() == null ? false
-                : d.getStatus().getConditions().stream().anyMatch(c -> "Progressing".equals(c.getType())
-                && "False".equals(c.getStatus()) && "ProgressDeadlineExceeded".equals(c.getReason()))).orElse(false);
-        ModelObservation observation = new ModelObservation(false, null, weightsState, replicas, ready, desired,
-                stuck, problem);
+        int replicas = observed.map(
+                        d -> d.getStatus() == null ? null : d.getStatus().getReplicas())
+                .orElse(0);
+        int ready = observed.map(
+                        d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
+                .orElse(0);
+        boolean stuck = observed.map(d -> d.getStatus() == null || d.getStatus().getConditions() == null
+                        ? false
+                        : d.getStatus().getConditions().stream()
+                                .anyMatch(c -> "Progressing".equals(c.getType())
+                                        && "False".equals(c.getStatus())
+                                        && "ProgressDeadlineExceeded".equals(c.getReason())))
+                .orElse(false);
+        ModelObservation observation =
+                new ModelObservation(false, null, weightsState, replicas, ready, desired, stuck, problem);
         metrics.replicas(id, desired, ready);
 
         RewriterModelStatus next = decided(model, previous, observation);
@@ -278,8 +356,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         next.setDesiredReplicas(desired);
         next.setEndpoint(ModelNames.serviceUrl(model));
         next.setQueue(queueForStatus(previous.getQueue(), sample.orElse(null)));
-        next.setLastScaleTime(desired != current || previous.getLastScaleTime() == null && previous.getDesiredReplicas() == null
-                ? now() : previous.getLastScaleTime());
+        next.setLastScaleTime(
+                desired != current || previous.getLastScaleTime() == null && previous.getDesiredReplicas() == null
+                        ? now()
+                        : previous.getLastScaleTime());
         return next;
     }
 
@@ -290,8 +370,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         deleteAll(context, Job.class);
         deleteAll(context, PersistentVolumeClaim.class);
         reconcileScaledObject(context);
-        ModelObservation observation = new ModelObservation(true, observations.health(id).orElse(null),
-                WeightsState.NotNeeded, 0, 0, 0, false, null);
+        ModelObservation observation = new ModelObservation(
+                true, observations.health(id).orElse(null), WeightsState.NotNeeded, 0, 0, 0, false, null);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
         RewriterModelStatus next = decided(model, previous, observation);
         next.setEndpoint(model.getSpec().getEndpoint().getUrl());
@@ -312,14 +392,17 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         if (missing.isPresent()) {
             return missing.get();
         }
-        return result.getErroredDependents().values().stream().findFirst()
-                .map(e -> e instanceof KubernetesClientException k ? KedaScaledObject.failure(k)
+        return result.getErroredDependents().values().stream()
+                .findFirst()
+                .map(e -> e instanceof KubernetesClientException k
+                        ? KedaScaledObject.failure(k)
                         : "could not apply the KEDA ScaledObject: " + e.getMessage())
                 .orElse(null);
     }
 
     private <R extends HasMetadata> void deleteAll(Context<RewriterModel> context, Class<R> type) {
-        context.getSecondaryResources(type).forEach(r -> context.getClient().resource(r).delete());
+        context.getSecondaryResources(type)
+                .forEach(r -> context.getClient().resource(r).delete());
     }
 
     private RewriterModelStatus decided(RewriterModel model, RewriterModelStatus previous, ModelObservation o) {
@@ -328,12 +411,27 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus next = new RewriterModelStatus();
         next.setPhase(d.phase());
         next.setObservedGeneration(model.getMetadata().getGeneration());
-        next.setConditions(conditions.from(previous.getConditions(), model.getMetadata().getGeneration())
+        next.setConditions(conditions
+                .from(previous.getConditions(), model.getMetadata().getGeneration())
                 .ready(d.ready().status(), d.ready().reason(), d.ready().message())
-                .progressing(d.progressing().status(), d.progressing().reason(), d.progressing().message())
-                .degraded(d.degraded().status(), d.degraded().reason(), d.degraded().message())
-                .set(Conditions.RECONCILING, k.reconciling().status(), k.reconciling().reason(), k.reconciling().message())
-                .set(Conditions.STALLED, k.stalled().status(), k.stalled().reason(), k.stalled().message())
+                .progressing(
+                        d.progressing().status(),
+                        d.progressing().reason(),
+                        d.progressing().message())
+                .degraded(
+                        d.degraded().status(),
+                        d.degraded().reason(),
+                        d.degraded().message())
+                .set(
+                        Conditions.RECONCILING,
+                        k.reconciling().status(),
+                        k.reconciling().reason(),
+                        k.reconciling().message())
+                .set(
+                        Conditions.STALLED,
+                        k.stalled().status(),
+                        k.stalled().reason(),
+                        k.stalled().message())
                 .build());
         return next;
     }
@@ -342,7 +440,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus next = new RewriterModelStatus();
         next.setPhase(ModelPhase.Failed);
         next.setObservedGeneration(model.getMetadata().getGeneration());
-        next.setConditions(conditions.from(previous.getConditions(), model.getMetadata().getGeneration())
+        next.setConditions(conditions
+                .from(previous.getConditions(), model.getMetadata().getGeneration())
                 .ready(false, ModelReason.InvalidSpec, message)
                 .progressing(false, ModelReason.InvalidSpec, message)
                 .degraded(true, ModelReason.InvalidSpec, message)
@@ -359,19 +458,25 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         }
         if (next.getPhase() == ModelPhase.Failed || next.getPhase() == ModelPhase.Degraded) {
             var degraded = ConditionAggregator.find(next.getConditions(), Conditions.DEGRADED);
-            events.warning(model, degraded != null ? degraded.getReason() : next.getPhase().name(),
+            events.warning(
+                    model,
+                    degraded != null ? degraded.getReason() : next.getPhase().name(),
                     degraded != null ? degraded.getMessage() : "");
         }
     }
 
-    private RewriterModelStatus.QueueSample queueForStatus(RewriterModelStatus.QueueSample previous, QueueSample sample) {
+    private RewriterModelStatus.QueueSample queueForStatus(
+            RewriterModelStatus.QueueSample previous, QueueSample sample) {
         if (sample == null) {
             return previous;
         }
-        if (previous != null && previous.getSampledAt() != null
+        if (previous != null
+                && previous.getSampledAt() != null
                 && Integer.valueOf(sample.waiting()).equals(previous.getWaiting())
                 && Integer.valueOf(sample.running()).equals(previous.getRunning())
-                && Rfc3339.parse(previous.getSampledAt()).plusSeconds(QUEUE_STATUS_REFRESH_SECONDS).isAfter(sample.sampledAt())) {
+                && Rfc3339.parse(previous.getSampledAt())
+                        .plusSeconds(QUEUE_STATUS_REFRESH_SECONDS)
+                        .isAfter(sample.sampledAt())) {
             return previous;
         }
         RewriterModelStatus.QueueSample q = new RewriterModelStatus.QueueSample();

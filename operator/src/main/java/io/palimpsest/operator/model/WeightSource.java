@@ -51,8 +51,7 @@ public sealed interface WeightSource {
     record UserPvc(String claimName, String path) implements WeightSource {
         @Override
         public String serveTarget() {
-            return path == null || path.isBlank() ? USER_PVC_MOUNT
-                    : USER_PVC_MOUNT + "/" + path.replaceAll("^/+", "");
+            return path == null || path.isBlank() ? USER_PVC_MOUNT : USER_PVC_MOUNT + "/" + path.replaceAll("^/+", "");
         }
 
         @Override
@@ -75,7 +74,10 @@ public sealed interface WeightSource {
             return new UserPvc(source.getPvc().getClaimName(), path);
         }
         if (source != null && source.getS3() != null) {
-            return new S3(source.getS3().getUri(), source.getS3(), CACHE_MOUNT + "/models/" + model.getMetadata().getName());
+            return new S3(
+                    source.getS3().getUri(),
+                    source.getS3(),
+                    CACHE_MOUNT + "/models/" + model.getMetadata().getName());
         }
         RewriterModelSpec.HuggingFaceSource hf = source == null ? null : source.getHuggingFace();
         String repo = hf != null && hf.getRepo() != null ? hf.getRepo() : spec.getModel();

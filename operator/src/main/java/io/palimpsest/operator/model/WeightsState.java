@@ -2,7 +2,6 @@ package io.palimpsest.operator.model;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
-
 import java.util.Optional;
 
 /** Whether the weights are on the cache volume, read from the download Job's status. */
@@ -25,10 +24,12 @@ public enum WeightsState {
         if (status.getConditions() != null) {
             for (JobCondition c : status.getConditions()) {
                 // FailureTarget / SuccessCriteriaMet come first (Kubernetes 1.31+) and already decide.
-                if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "SuccessCriteriaMet".equals(c.getType()))) {
+                if ("True".equals(c.getStatus())
+                        && ("Complete".equals(c.getType()) || "SuccessCriteriaMet".equals(c.getType()))) {
                     return Ready;
                 }
-                if ("True".equals(c.getStatus()) && ("Failed".equals(c.getType()) || "FailureTarget".equals(c.getType()))) {
+                if ("True".equals(c.getStatus())
+                        && ("Failed".equals(c.getType()) || "FailureTarget".equals(c.getType()))) {
                     return Failed;
                 }
             }

@@ -3,7 +3,6 @@ package io.palimpsest.operator.status;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.palimpsest.api.common.Conditions;
-
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,18 +78,21 @@ public final class ConditionAggregator {
         /** {@code status} is one of {@link Conditions#TRUE}, {@link Conditions#FALSE}, {@link Conditions#UNKNOWN}. */
         public Pass set(String type, String status, String reason, String message) {
             Condition before = previous.get(type);
-            String transitionTime = before != null && Objects.equals(before.getStatus(), status)
-                    && before.getLastTransitionTime() != null
+            String transitionTime = before != null
+                            && Objects.equals(before.getStatus(), status)
+                            && before.getLastTransitionTime() != null
                     ? before.getLastTransitionTime()
                     : now();
-            next.put(type, new ConditionBuilder()
-                    .withType(type)
-                    .withStatus(status)
-                    .withReason(reason)
-                    .withMessage(message == null ? "" : message)
-                    .withObservedGeneration(observedGeneration)
-                    .withLastTransitionTime(transitionTime)
-                    .build());
+            next.put(
+                    type,
+                    new ConditionBuilder()
+                            .withType(type)
+                            .withStatus(status)
+                            .withReason(reason)
+                            .withMessage(message == null ? "" : message)
+                            .withObservedGeneration(observedGeneration)
+                            .withLastTransitionTime(transitionTime)
+                            .build());
             return this;
         }
 
@@ -108,7 +110,10 @@ public final class ConditionAggregator {
         if (conditions == null) {
             return null;
         }
-        return conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+        return conditions.stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
     }
 
     public static boolean isTrue(List<Condition> conditions, String type) {

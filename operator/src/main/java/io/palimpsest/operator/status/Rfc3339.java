@@ -12,8 +12,7 @@ import java.time.temporal.ChronoUnit;
  */
 public final class Rfc3339 {
 
-    private Rfc3339() {
-    }
+    private Rfc3339() {}
 
     /** {@code at} to the second, or null for null. */
     public static String format(Instant at) {

@@ -3,7 +3,6 @@ package io.palimpsest.operator.status;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
-
 import java.util.Objects;
 
 /**
@@ -19,8 +18,7 @@ import java.util.Objects;
  */
 public final class StatusWrites {
 
-    private StatusWrites() {
-    }
+    private StatusWrites() {}
 
     /** Writes {@code next} as the status of {@code primary} unless it equals the current one; says whether it wrote. */
     public static <S, P extends CustomResource<?, S>> boolean replace(P primary, S next, Context<P> context) {

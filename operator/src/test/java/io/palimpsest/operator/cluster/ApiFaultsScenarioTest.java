@@ -1,7 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -14,19 +17,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * A job through an API server that misbehaves the ways real ones do: 500 and 409 on creates,
@@ -54,41 +52,75 @@ class ApiFaultsScenarioTest {
     void theOperatorConvergesThroughApiFaults() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         FaultyApiServer api = FaultyClusterApiServer.layer();
-        KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
-                .withUserAgent(CLUSTER_AGENT).build()).build();
+        KubernetesClient clusterClient = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(operatorClient.getConfiguration())
+                        .withUserAgent(CLUSTER_AGENT)
+                        .build())
+                .build();
         Predicate<FaultyApiServer.Request> operator = r -> !r.agent().contains(CLUSTER_AGENT);
-        try (Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS,
-                () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01))) {
+        try (Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS, () -> SimConfig.builder()
+                .startupDelay(Duration.ofMillis(500))
+                .decodeStepBaseSeconds(0.01))) {
             Map<String, AtomicInteger> injected = new LinkedHashMap<>();
-            injected.put("500 on ConfigMap create", api.inject(operator.and(r -> r.is("create", "configmaps")), 2,
-                    FaultyApiServer.status(500)));
-            injected.put("500 on the first Job create", api.inject(operator.and(r -> r.is("create", "jobs")), 1,
-                    FaultyApiServer.status(500)));
-            injected.put("409 on RewriteJob status writes", api.inject(operator.and(r -> r.is("update", "rewritejobs/status")
-                    || r.is("patch", "rewritejobs/status")), 3, FaultyApiServer.status(409)));
-            injected.put("429 on Job patches", api.inject(operator.and(r -> r.is("patch", "jobs")), 2, FaultyApiServer.status(429)));
-            injected.put("500 on Event writes", api.inject(operator.and(r -> r.resource().equals("events") && r.write()), 2,
-                    FaultyApiServer.status(500)));
+            injected.put(
+                    "500 on ConfigMap create",
+                    api.inject(operator.and(r -> r.is("create", "configmaps")), 2, FaultyApiServer.status(500)));
+            injected.put(
+                    "500 on the first Job create",
+                    api.inject(operator.and(r -> r.is("create", "jobs")), 1, FaultyApiServer.status(500)));
+            injected.put(
+                    "409 on RewriteJob status writes",
+                    api.inject(
+                            operator.and(
+                                    r -> r.is("update", "rewritejobs/status") || r.is("patch", "rewritejobs/status")),
+                            3,
+                            FaultyApiServer.status(409)));
+            injected.put(
+                    "429 on Job patches",
+                    api.inject(operator.and(r -> r.is("patch", "jobs")), 2, FaultyApiServer.status(429)));
+            injected.put(
+                    "500 on Event writes",
+                    api.inject(
+                            operator.and(r -> r.resource().equals("events") && r.write()),
+                            2,
+                            FaultyApiServer.status(500)));
 
             Path input = s.claim("corpus").resolve("faults-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 23);
             s.createOneReplicaModel("faults-model");
-            RewriteJob job = s.smallJob("faults", "faults-model", "pvc://corpus/faults-in/", "pvc://corpus/faults-out/");
+            RewriteJob job =
+                    s.smallJob("faults", "faults-model", "pvc://corpus/faults-in/", "pvc://corpus/faults-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(2));
 
             try (OwnedJobsWatch ownedJobs = new OwnedJobsWatch(s.client, "faults")) {
                 s.client.resource(job).create();
                 // The worker Job's create lands, its answer does not come back in time.
-                await().atMost(Duration.ofSeconds(60)).until(() -> s.client.batch().v1().jobs().inNamespace(Scenario.NS)
-                        .withName("faults-plan").get() != null);
-                injected.put("worker Job create applied, answer timed out", api.inject(operator.and(r -> r.is("create", "jobs")),
-                        1, FaultyApiServer.appliedThenTimeout(Duration.ofSeconds(12))));
+                await().atMost(Duration.ofSeconds(60))
+                        .until(() -> s.client
+                                        .batch()
+                                        .v1()
+                                        .jobs()
+                                        .inNamespace(Scenario.NS)
+                                        .withName("faults-plan")
+                                        .get()
+                                != null);
+                injected.put(
+                        "worker Job create applied, answer timed out",
+                        api.inject(
+                                operator.and(r -> r.is("create", "jobs")),
+                                1,
+                                FaultyApiServer.appliedThenTimeout(Duration.ofSeconds(12))));
 
                 // Mid-run: every watch cut with 410 Gone; then cut plainly while resumes from a
                 // resourceVersion are refused with 410 for a while (the client must list again).
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("faults"),
-                        r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
-                                && r.getStatus().getShards().getSucceeded() >= 2);
+                await().atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(
+                                () -> s.job("faults"),
+                                r -> r != null
+                                        && r.getStatus() != null
+                                        && r.getStatus().getShards() != null
+                                        && r.getStatus().getShards().getSucceeded() >= 2);
                 int dropped = api.dropWatches(true);
                 Thread.sleep(1500);
                 api.goneOnResume(true);
@@ -102,18 +134,36 @@ class ApiFaultsScenarioTest {
 
                 injected.forEach((what, hits) -> assertTrue(hits.get() > 0, "the fault was never hit: " + what));
                 ownedJobs.assertOnePlannerAndOneWorker();
-                assertEquals(1, s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "faults")
-                        .list().getItems().size(), "one ConfigMap");
+                assertEquals(
+                        1,
+                        s.client
+                                .configMaps()
+                                .inNamespace(Scenario.NS)
+                                .withLabel(RewriteJobNames.JOB_LABEL, "faults")
+                                .list()
+                                .getItems()
+                                .size(),
+                        "one ConfigMap");
                 receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
 
-                long goneResumes = api.calls(c -> c.verb().equals("watch") && c.code() == 410).size();
-                long operatorErrors = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && c.code() >= 400).size();
+                long goneResumes = api.calls(c -> c.verb().equals("watch") && c.code() == 410)
+                        .size();
+                long operatorErrors = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && c.code() >= 400)
+                        .size();
                 StringBuilder hits = new StringBuilder();
-                injected.forEach((what, n) -> hits.append(what).append(": ").append(n.get()).append("; "));
-                System.out.printf("[figures] API faults: %s%d watches dropped (the first round after a 410 Gone event), %d watch resumes refused 410; "
+                injected.forEach((what, n) ->
+                        hits.append(what).append(": ").append(n.get()).append("; "));
+                System.out.printf(
+                        "[figures] API faults: %s%d watches dropped (the first round after a 410 Gone event), %d watch resumes refused 410; "
                                 + "%d operator requests answered with an error in all (then retried); Succeeded with one "
                                 + "ConfigMap, one planner and one worker Job; status = receipts: %d shards, %d read, %d written%n",
-                        hits, dropped, goneResumes, operatorErrors, receipts.shards(), receipts.read(), receipts.written());
+                        hits,
+                        dropped,
+                        goneResumes,
+                        operatorErrors,
+                        receipts.shards(),
+                        receipts.read(),
+                        receipts.written());
             }
         } finally {
             api.clearFaults();

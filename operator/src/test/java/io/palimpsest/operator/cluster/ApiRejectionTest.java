@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -9,14 +13,9 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * An object the API server refuses (422) ends the RewriteJob with the server's reason, once: the
@@ -32,34 +31,55 @@ class ApiRejectionTest {
 
     @Test
     void aRefusedCreateFailsTheJobWithTheServerMessage() throws Exception {
-        RewriteJob job = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")), RewriteJob.class);
+        RewriteJob job = client.getKubernetesSerialization()
+                .unmarshal(
+                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")),
+                        RewriteJob.class);
         job.getMetadata().setNamespace("test");
         job.getMetadata().setName("refused");
         job.getSpec().getModelRef().setName("refused-model");
         job.getSpec().getInput().setUri("s3://corpus/in/");
         job.getSpec().getOutput().setUri("s3://corpus/out-refused/");
-        RewriteJobSpec.Workers workers = job.getSpec().getWorkers() == null ? new RewriteJobSpec.Workers() : job.getSpec().getWorkers();
+        RewriteJobSpec.Workers workers = job.getSpec().getWorkers() == null
+                ? new RewriteJobSpec.Workers()
+                : job.getSpec().getWorkers();
         workers.setImage("palimpsest/worker:dev ");
         job.getSpec().setWorkers(workers);
-        var model = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), io.palimpsest.api.v1alpha1.RewriterModel.class);
+        var model = client.getKubernetesSerialization()
+                .unmarshal(
+                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")),
+                        io.palimpsest.api.v1alpha1.RewriterModel.class);
         model.getMetadata().setNamespace("test");
         model.getMetadata().setName("refused-model");
         client.resource(model).create();
         client.resource(job).create();
 
-        RewriteJob failed = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.resources(RewriteJob.class).inNamespace("test").withName("refused").get(),
-                j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Failed);
+        RewriteJob failed = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> client.resources(RewriteJob.class)
+                                .inNamespace("test")
+                                .withName("refused")
+                                .get(),
+                        j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Failed);
         var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
         assertEquals("RejectedByApiServer", condition.getReason());
-        assertTrue(condition.getMessage().contains("must not have leading or trailing whitespace"), condition.getMessage());
+        assertTrue(
+                condition.getMessage().contains("must not have leading or trailing whitespace"),
+                condition.getMessage());
         assertTrue(condition.getMessage().contains("Job refused-plan"), condition.getMessage());
         String version = failed.getMetadata().getResourceVersion();
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
-                version.equals(client.resources(RewriteJob.class).inNamespace("test").withName("refused").get().getMetadata().getResourceVersion()));
-        client.resources(RewriteJob.class).inNamespace("test").withName("refused").delete();
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> version.equals(client.resources(RewriteJob.class)
+                        .inNamespace("test")
+                        .withName("refused")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion()));
+        client.resources(RewriteJob.class)
+                .inNamespace("test")
+                .withName("refused")
+                .delete();
         client.resource(model).delete();
     }
 }

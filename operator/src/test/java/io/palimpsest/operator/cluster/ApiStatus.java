@@ -9,8 +9,7 @@ final class ApiStatus {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ApiStatus() {
-    }
+    private ApiStatus() {}
 
     /** The Status object, for a caller to add {@code details} to. */
     static ObjectNode failure(int code, String reason, String message) {
@@ -27,7 +26,9 @@ final class ApiStatus {
 
     /** The HTTP answer carrying {@code status}, with its code. */
     static MockResponse response(ObjectNode status) {
-        return new MockResponse().setResponseCode(status.path("code").asInt()).setHeader("Content-Type", "application/json")
+        return new MockResponse()
+                .setResponseCode(status.path("code").asInt())
+                .setHeader("Content-Type", "application/json")
                 .setBody(status.toString());
     }
 }

@@ -18,7 +18,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnExitCodesRequirement;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -70,14 +69,14 @@ final class ApiValidation {
     static final int MAX_CONFIG_MAP_BYTES = 1024 * 1024;
 
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern DNS1123_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern DNS1123_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
     private static final Pattern ENV_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
     private static final Pattern CONFIG_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
 
-    private ApiValidation() {
-    }
+    private ApiValidation() {}
 
     static List<String> job(Job job, Job old) {
         List<String> out = new ArrayList<>();
@@ -103,7 +102,8 @@ final class ApiValidation {
         }
         String mode = spec.getCompletionMode();
         if (mode != null && !mode.equals("Indexed") && !mode.equals("NonIndexed")) {
-            out.add("spec.completionMode: Unsupported value: \"" + mode + "\": supported values: \"NonIndexed\", \"Indexed\"");
+            out.add("spec.completionMode: Unsupported value: \"" + mode
+                    + "\": supported values: \"NonIndexed\", \"Indexed\"");
         }
         Integer completions = spec.getCompletions();
         Integer parallelism = spec.getParallelism();
@@ -117,29 +117,35 @@ final class ApiValidation {
                         + MAX_INDEXED_PARALLELISM + " when completion mode is Indexed");
             }
             if (completions != null && maxFailed != null && maxFailed > completions) {
-                out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed + ": must be less than or equal to completions");
+                out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed
+                        + ": must be less than or equal to completions");
             }
             if (maxFailed != null && maxFailed > MAX_FAILED_INDEXES) {
-                out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed + ": must be less than or equal to " + MAX_FAILED_INDEXES);
+                out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed + ": must be less than or equal to "
+                        + MAX_FAILED_INDEXES);
             }
             if (completions != null && completions > COMPLETIONS_SOFT_LIMIT && spec.getBackoffLimitPerIndex() != null) {
                 if (maxFailed == null) {
-                    out.add("spec.maxFailedIndexes: Required value: must be specified when completions is above " + COMPLETIONS_SOFT_LIMIT);
+                    out.add("spec.maxFailedIndexes: Required value: must be specified when completions is above "
+                            + COMPLETIONS_SOFT_LIMIT);
                 }
                 if (parallelism != null && parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
                     out.add("spec.parallelism: Invalid value: " + parallelism + ": must be less than or equal to "
-                            + PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS + " when completions are above " + COMPLETIONS_SOFT_LIMIT
+                            + PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS + " when completions are above "
+                            + COMPLETIONS_SOFT_LIMIT
                             + " and used with backoff limit per index");
                 }
                 if (maxFailed != null && maxFailed > MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS) {
                     out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed + ": must be less than or equal to "
-                            + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " when completions are above " + COMPLETIONS_SOFT_LIMIT
+                            + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " when completions are above "
+                            + COMPLETIONS_SOFT_LIMIT
                             + " and used with backoff limit per index");
                 }
             }
         } else {
             if (spec.getBackoffLimitPerIndex() != null) {
-                out.add("spec.backoffLimitPerIndex: Invalid value: " + spec.getBackoffLimitPerIndex() + ": requires indexed completion mode");
+                out.add("spec.backoffLimitPerIndex: Invalid value: " + spec.getBackoffLimitPerIndex()
+                        + ": requires indexed completion mode");
             }
             if (maxFailed != null) {
                 out.add("spec.maxFailedIndexes: Invalid value: " + maxFailed + ": requires indexed completion mode");
@@ -151,7 +157,8 @@ final class ApiValidation {
         String replacement = spec.getPodReplacementPolicy();
         if (replacement != null) {
             if (spec.getPodFailurePolicy() != null && !replacement.equals("Failed")) {
-                out.add("spec.podReplacementPolicy: Unsupported value: \"" + replacement + "\": supported values: \"Failed\"");
+                out.add("spec.podReplacementPolicy: Unsupported value: \"" + replacement
+                        + "\": supported values: \"Failed\"");
             } else if (!replacement.equals("Failed") && !replacement.equals("TerminatingOrFailed")) {
                 out.add("spec.podReplacementPolicy: Unsupported value: \"" + replacement
                         + "\": supported values: \"Failed\", \"TerminatingOrFailed\"");
@@ -170,14 +177,16 @@ final class ApiValidation {
         if (restart == null || restart.equals("Always")) {
             out.add("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"");
         } else if (!restart.equals("OnFailure") && !restart.equals("Never")) {
-            out.add("spec.template.spec.restartPolicy: Unsupported value: \"" + restart + "\": supported values: \"OnFailure\", \"Never\"");
+            out.add("spec.template.spec.restartPolicy: Unsupported value: \"" + restart
+                    + "\": supported values: \"OnFailure\", \"Never\"");
         } else if (spec.getPodFailurePolicy() != null && !restart.equals("Never")) {
             out.add("spec.template.spec.restartPolicy: Invalid value: \"" + restart
                     + "\": only \"Never\" is supported when podFailurePolicy is specified");
         }
         if (old != null && old.getSpec() != null) {
             JobSpec before = old.getSpec();
-            boolean elastic = "Indexed".equals(mode) && Objects.equals(before.getCompletions(), before.getParallelism())
+            boolean elastic = "Indexed".equals(mode)
+                    && Objects.equals(before.getCompletions(), before.getParallelism())
                     && Objects.equals(completions, parallelism);
             if (!Objects.equals(completions, before.getCompletions()) && !elastic) {
                 out.add("spec.completions: Invalid value: " + completions + ": field is immutable");
@@ -196,20 +205,29 @@ final class ApiValidation {
         }
         PodTemplateSpec copy = io.fabric8.kubernetes.client.utils.Serialization.clone(t);
         if (copy.getMetadata() != null && copy.getMetadata().getLabels() != null) {
-            copy.getMetadata().getLabels().keySet().removeIf(k -> k.contains("controller-uid") || k.contains("job-name"));
+            copy.getMetadata()
+                    .getLabels()
+                    .keySet()
+                    .removeIf(k -> k.contains("controller-uid") || k.contains("job-name"));
         }
         return copy;
     }
 
     private static void podFailurePolicy(List<String> out, JobSpec spec) {
-        List<PodFailurePolicyRule> rules = Optional.ofNullable(spec.getPodFailurePolicy().getRules()).orElse(List.of());
+        List<PodFailurePolicyRule> rules =
+                Optional.ofNullable(spec.getPodFailurePolicy().getRules()).orElse(List.of());
         if (rules.size() > MAX_POD_FAILURE_POLICY_RULES) {
-            out.add("spec.podFailurePolicy.rules: Too many: " + rules.size() + ": must have at most " + MAX_POD_FAILURE_POLICY_RULES + " items");
+            out.add("spec.podFailurePolicy.rules: Too many: " + rules.size() + ": must have at most "
+                    + MAX_POD_FAILURE_POLICY_RULES + " items");
         }
         Set<String> containers = new HashSet<>();
         if (spec.getTemplate() != null && spec.getTemplate().getSpec() != null) {
-            Optional.ofNullable(spec.getTemplate().getSpec().getContainers()).orElse(List.of()).forEach(c -> containers.add(c.getName()));
-            Optional.ofNullable(spec.getTemplate().getSpec().getInitContainers()).orElse(List.of()).forEach(c -> containers.add(c.getName()));
+            Optional.ofNullable(spec.getTemplate().getSpec().getContainers())
+                    .orElse(List.of())
+                    .forEach(c -> containers.add(c.getName()));
+            Optional.ofNullable(spec.getTemplate().getSpec().getInitContainers())
+                    .orElse(List.of())
+                    .forEach(c -> containers.add(c.getName()));
         }
         for (int i = 0; i < rules.size(); i++) {
             PodFailurePolicyRule rule = rules.get(i);
@@ -219,13 +237,15 @@ final class ApiValidation {
                 out.add(path + ".action: Required value");
             } else if (action.equals("FailIndex")) {
                 if (spec.getBackoffLimitPerIndex() == null) {
-                    out.add(path + ".action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set");
+                    out.add(path
+                            + ".action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex to be set");
                 }
             } else if (!Set.of("Count", "FailJob", "Ignore").contains(action)) {
                 out.add(path + ".action: Unsupported value: \"" + action + "\"");
             }
             boolean codes = rule.getOnExitCodes() != null;
-            boolean conditions = rule.getOnPodConditions() != null && !rule.getOnPodConditions().isEmpty();
+            boolean conditions = rule.getOnPodConditions() != null
+                    && !rule.getOnPodConditions().isEmpty();
             if (codes) {
                 exitCodes(out, rule.getOnExitCodes(), path + ".onExitCodes", containers);
             }
@@ -238,7 +258,8 @@ final class ApiValidation {
         }
     }
 
-    private static void exitCodes(List<String> out, PodFailurePolicyOnExitCodesRequirement req, String path, Set<String> containers) {
+    private static void exitCodes(
+            List<String> out, PodFailurePolicyOnExitCodesRequirement req, String path, Set<String> containers) {
         String op = req.getOperator();
         if (op == null || op.isEmpty()) {
             out.add(path + ".operator: Required value");
@@ -253,7 +274,8 @@ final class ApiValidation {
         if (values.isEmpty()) {
             out.add(path + ".values: Invalid value: []: at least one value is required");
         } else if (values.size() > MAX_EXIT_CODE_VALUES) {
-            out.add(path + ".values: Too many: " + values.size() + ": must have at most " + MAX_EXIT_CODE_VALUES + " items");
+            out.add(path + ".values: Too many: " + values.size() + ": must have at most " + MAX_EXIT_CODE_VALUES
+                    + " items");
         }
         Set<Integer> seen = new HashSet<>();
         boolean ordered = true;
@@ -294,8 +316,10 @@ final class ApiValidation {
             return out;
         }
         nonNegative(out, "spec.replicas", spec.getReplicas());
-        Map<String, String> selector = spec.getSelector() == null ? null : spec.getSelector().getMatchLabels();
-        boolean expressions = spec.getSelector() != null && spec.getSelector().getMatchExpressions() != null
+        Map<String, String> selector =
+                spec.getSelector() == null ? null : spec.getSelector().getMatchLabels();
+        boolean expressions = spec.getSelector() != null
+                && spec.getSelector().getMatchExpressions() != null
                 && !spec.getSelector().getMatchExpressions().isEmpty();
         if ((selector == null || selector.isEmpty()) && !expressions) {
             out.add("spec.selector: Invalid value: empty selector is invalid for deployment");
@@ -305,16 +329,21 @@ final class ApiValidation {
             out.add("spec.template.spec: Required value");
             return out;
         }
-        Map<String, String> labels = template.getMetadata() == null || template.getMetadata().getLabels() == null ? Map.of()
-                : template.getMetadata().getLabels();
+        Map<String, String> labels =
+                template.getMetadata() == null || template.getMetadata().getLabels() == null
+                        ? Map.of()
+                        : template.getMetadata().getLabels();
         labels(out, labels, "spec.template.metadata.labels");
-        if (selector != null && !selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
-            out.add("spec.template.metadata.labels: Invalid value: " + labels + ": `selector` does not match template `labels`");
+        if (selector != null
+                && !selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+            out.add("spec.template.metadata.labels: Invalid value: " + labels
+                    + ": `selector` does not match template `labels`");
         }
         podSpec(out, template.getSpec(), "spec.template.spec");
         String restart = template.getSpec().getRestartPolicy();
         if (restart != null && !restart.equals("Always")) {
-            out.add("spec.template.spec.restartPolicy: Unsupported value: \"" + restart + "\": supported values: \"Always\"");
+            out.add("spec.template.spec.restartPolicy: Unsupported value: \"" + restart
+                    + "\": supported values: \"Always\"");
         }
         return out;
     }
@@ -326,10 +355,13 @@ final class ApiValidation {
             out.add("spec: Required value");
             return out;
         }
-        if (pvc.getSpec().getAccessModes() == null || pvc.getSpec().getAccessModes().isEmpty()) {
+        if (pvc.getSpec().getAccessModes() == null
+                || pvc.getSpec().getAccessModes().isEmpty()) {
             out.add("spec.accessModes: Required value: at least 1 access mode is required");
         }
-        Quantity storage = pvc.getSpec().getResources() == null || pvc.getSpec().getResources().getRequests() == null ? null
+        Quantity storage = pvc.getSpec().getResources() == null
+                        || pvc.getSpec().getResources().getRequests() == null
+                ? null
                 : pvc.getSpec().getResources().getRequests().get("storage");
         if (storage == null) {
             out.add("spec.resources[storage]: Required value");
@@ -343,11 +375,13 @@ final class ApiValidation {
         List<String> out = new ArrayList<>();
         meta(out, cm.getMetadata(), "metadata");
         long bytes = 0;
-        for (Map.Entry<String, String> e : Optional.ofNullable(cm.getData()).orElse(Map.of()).entrySet()) {
+        for (Map.Entry<String, String> e :
+                Optional.ofNullable(cm.getData()).orElse(Map.of()).entrySet()) {
             configKey(out, "data[" + e.getKey() + "]", e.getKey());
             bytes += e.getValue() == null ? 0 : e.getValue().getBytes(StandardCharsets.UTF_8).length;
         }
-        for (Map.Entry<String, String> e : Optional.ofNullable(cm.getBinaryData()).orElse(Map.of()).entrySet()) {
+        for (Map.Entry<String, String> e :
+                Optional.ofNullable(cm.getBinaryData()).orElse(Map.of()).entrySet()) {
             configKey(out, "binaryData[" + e.getKey() + "]", e.getKey());
             bytes += e.getValue() == null ? 0 : java.util.Base64.getDecoder().decode(e.getValue()).length;
         }
@@ -359,7 +393,8 @@ final class ApiValidation {
 
     private static void configKey(List<String> out, String path, String key) {
         if (key.length() > 253 || !CONFIG_KEY.matcher(key).matches()) {
-            out.add(path + ": Invalid value: \"" + key + "\": a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
+            out.add(path + ": Invalid value: \"" + key
+                    + "\": a valid config key must consist of alphanumeric characters, '-', '_' or '.'");
         }
     }
 
@@ -383,7 +418,10 @@ final class ApiValidation {
         all.addAll(init);
         for (int i = 0; i < all.size(); i++) {
             Container c = all.get(i);
-            String cp = path + (i < containers.size() ? ".containers[" + i + "]" : ".initContainers[" + (i - containers.size()) + "]");
+            String cp = path
+                    + (i < containers.size()
+                            ? ".containers[" + i + "]"
+                            : ".initContainers[" + (i - containers.size()) + "]");
             dnsLabel(out, cp + ".name", c.getName());
             if (c.getName() != null && !names.add(c.getName())) {
                 out.add(cp + ".name: Duplicate value: \"" + c.getName() + "\"");
@@ -391,13 +429,15 @@ final class ApiValidation {
             if (c.getImage() == null || c.getImage().isEmpty()) {
                 out.add(cp + ".image: Required value");
             } else if (!c.getImage().equals(c.getImage().strip())) {
-                out.add(cp + ".image: Invalid value: \"" + c.getImage() + "\": must not have leading or trailing whitespace");
+                out.add(cp + ".image: Invalid value: \"" + c.getImage()
+                        + "\": must not have leading or trailing whitespace");
             }
             List<EnvVar> env = Optional.ofNullable(c.getEnv()).orElse(List.of());
             for (int j = 0; j < env.size(); j++) {
                 String n = env.get(j).getName();
                 if (n == null || !ENV_NAME.matcher(n).matches()) {
-                    out.add(cp + ".env[" + j + "].name: Invalid value: \"" + n + "\": a valid environment variable name must consist of "
+                    out.add(cp + ".env[" + j + "].name: Invalid value: \"" + n
+                            + "\": a valid environment variable name must consist of "
                             + "alphabetic characters, digits, '_', '-', or '.', and must not start with a digit");
                 }
             }
@@ -405,25 +445,35 @@ final class ApiValidation {
             for (int j = 0; j < ports.size(); j++) {
                 Integer p = ports.get(j).getContainerPort();
                 if (p == null || p < 1 || p > 65535) {
-                    out.add(cp + ".ports[" + j + "].containerPort: Invalid value: " + p + ": must be between 1 and 65535, inclusive");
+                    out.add(cp + ".ports[" + j + "].containerPort: Invalid value: " + p
+                            + ": must be between 1 and 65535, inclusive");
                 }
                 String pn = ports.get(j).getName();
-                if (pn != null && (pn.length() > 15 || !pn.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || !pn.matches(".*[a-z].*"))) {
+                if (pn != null
+                        && (pn.length() > 15
+                                || !pn.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+                                || !pn.matches(".*[a-z].*"))) {
                     out.add(cp + ".ports[" + j + "].name: Invalid value: \"" + pn + "\": must be an IANA_SVC_NAME");
                 }
             }
             List<VolumeMount> mounts = Optional.ofNullable(c.getVolumeMounts()).orElse(List.of());
             for (int j = 0; j < mounts.size(); j++) {
                 if (!volumes.contains(mounts.get(j).getName())) {
-                    out.add(cp + ".volumeMounts[" + j + "].name: Not found: \"" + mounts.get(j).getName() + "\"");
+                    out.add(cp + ".volumeMounts[" + j + "].name: Not found: \""
+                            + mounts.get(j).getName() + "\"");
                 }
             }
-            if (c.getResources() != null && c.getResources().getRequests() != null && c.getResources().getLimits() != null) {
-                for (Map.Entry<String, Quantity> r : c.getResources().getRequests().entrySet()) {
+            if (c.getResources() != null
+                    && c.getResources().getRequests() != null
+                    && c.getResources().getLimits() != null) {
+                for (Map.Entry<String, Quantity> r :
+                        c.getResources().getRequests().entrySet()) {
                     Quantity limit = c.getResources().getLimits().get(r.getKey());
-                    if (limit != null && Quantity.getAmountInBytes(r.getValue()).compareTo(Quantity.getAmountInBytes(limit)) > 0) {
-                        out.add(cp + ".resources.requests: Invalid value: \"" + r.getValue() + "\": must be less than or equal to "
-                                + r.getKey() + " limit of " + limit);
+                    if (limit != null
+                            && Quantity.getAmountInBytes(r.getValue()).compareTo(Quantity.getAmountInBytes(limit))
+                                    > 0) {
+                        out.add(cp + ".resources.requests: Invalid value: \"" + r.getValue()
+                                + "\": must be less than or equal to " + r.getKey() + " limit of " + limit);
                     }
                 }
             }
@@ -438,8 +488,10 @@ final class ApiValidation {
             }
             return;
         }
-        if (meta.getName().length() > 253 || !DNS1123_SUBDOMAIN.matcher(meta.getName()).matches()) {
-            out.add(path + ".name: Invalid value: \"" + meta.getName() + "\": a lowercase RFC 1123 subdomain must consist of lower case "
+        if (meta.getName().length() > 253
+                || !DNS1123_SUBDOMAIN.matcher(meta.getName()).matches()) {
+            out.add(path + ".name: Invalid value: \"" + meta.getName()
+                    + "\": a lowercase RFC 1123 subdomain must consist of lower case "
                     + "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character");
         }
         labels(out, meta.getLabels(), path + ".labels");
@@ -452,20 +504,29 @@ final class ApiValidation {
         labels.forEach((k, v) -> {
             String name = k.contains("/") ? k.substring(k.indexOf('/') + 1) : k;
             String prefix = k.contains("/") ? k.substring(0, k.indexOf('/')) : null;
-            if (name.length() > 63 || !QUALIFIED_NAME.matcher(name).matches()
-                    || (prefix != null && (prefix.length() > 253 || !DNS1123_SUBDOMAIN.matcher(prefix).matches()))) {
-                out.add(path + ": Invalid value: \"" + k + "\": name part must consist of alphanumeric characters, '-', '_' or '.'");
+            if (name.length() > 63
+                    || !QUALIFIED_NAME.matcher(name).matches()
+                    || (prefix != null
+                            && (prefix.length() > 253
+                                    || !DNS1123_SUBDOMAIN.matcher(prefix).matches()))) {
+                out.add(path + ": Invalid value: \"" + k
+                        + "\": name part must consist of alphanumeric characters, '-', '_' or '.'");
             }
             if (v != null && (v.length() > 63 || !LABEL_VALUE.matcher(v).matches())) {
-                out.add(path + ": Invalid value: \"" + v + "\": a valid label must be an empty string or consist of alphanumeric "
-                        + "characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63)");
+                out.add(
+                        path + ": Invalid value: \"" + v
+                                + "\": a valid label must be an empty string or consist of alphanumeric "
+                                + "characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63)");
             }
         });
     }
 
     private static void dnsLabel(List<String> out, String path, String value) {
-        if (value == null || value.length() > 63 || !DNS1123_LABEL.matcher(value).matches()) {
-            out.add(path + ": Invalid value: \"" + value + "\": a lowercase RFC 1123 label must consist of lower case alphanumeric "
+        if (value == null
+                || value.length() > 63
+                || !DNS1123_LABEL.matcher(value).matches()) {
+            out.add(path + ": Invalid value: \"" + value
+                    + "\": a lowercase RFC 1123 label must consist of lower case alphanumeric "
                     + "characters or '-', and must start and end with an alphanumeric character");
         }
     }

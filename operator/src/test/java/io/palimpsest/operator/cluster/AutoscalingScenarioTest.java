@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,19 +16,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The autoscaler against real queues: a model at zero wakes for a job, grows while the job's
@@ -45,7 +44,9 @@ class AutoscalingScenarioTest {
     @Test
     void modelGoesFromZeroToSeveralAndBackToZeroWithTheJob() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.02))) {
             Path input = s.claim("corpus").resolve("trace-in");
             SyntheticCorpus.write(input, 12, 10, 21);
@@ -60,15 +61,16 @@ class AutoscalingScenarioTest {
             Instant applied = Instant.now();
             s.client.resource(job).create();
 
-            ReplicaTrace trace = ReplicaTrace.follow(s, "trace-model", "trace", applied, Duration.ofSeconds(240),
-                    Duration.ofMillis(250), poll -> { });
+            ReplicaTrace trace = ReplicaTrace.follow(
+                    s, "trace-model", "trace", applied, Duration.ofSeconds(240), Duration.ofMillis(250), poll -> {});
             Instant finished = trace.finished;
             System.out.println("autoscaling trace (ready/wanted): " + trace);
             assertTrue(finished != null, "job finished: " + trace);
             assertTrue(trace.entries.get(0).endsWith(" 0/0"), "starts at zero: " + trace);
             assertTrue(trace.peak >= 2, "scaled out beyond one replica: " + trace);
             assertEquals(0, trace.lastWanted, "back to zero: " + trace);
-            System.out.printf("[figures] autoscaling trace: 0 -> %d -> 0 replicas; job done %.1f s after apply, zero again %.1f s later "
+            System.out.printf(
+                    "[figures] autoscaling trace: 0 -> %d -> 0 replicas; job done %.1f s after apply, zero again %.1f s later "
                             + "(idle-to-zero 6 s, period 2 s); trace %s%n",
                     trace.peak, Scenario.seconds(applied, finished), Scenario.seconds(finished, Instant.now()), trace);
         }
@@ -77,21 +79,30 @@ class AutoscalingScenarioTest {
     @Test
     void twoJobsShareOneModelByWeight() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.02))) {
             s.client.resource(model(s, "shared-model", 1, 1, 8)).create();
             List<RewriteJob> jobs = new ArrayList<>();
-            for (String[] spec : new String[][]{{"light", "1"}, {"heavy", "3"}}) {
+            for (String[] spec : new String[][] {{"light", "1"}, {"heavy", "3"}}) {
                 Path input = s.claim("corpus").resolve(spec[0] + "-in");
                 SyntheticCorpus.write(input, 12, 6, spec[0].hashCode());
-                RewriteJob job = s.smallJob(spec[0], "shared-model", "pvc://corpus/" + spec[0] + "-in/", "pvc://corpus/" + spec[0] + "-out/");
+                RewriteJob job = s.smallJob(
+                        spec[0],
+                        "shared-model",
+                        "pvc://corpus/" + spec[0] + "-in/",
+                        "pvc://corpus/" + spec[0] + "-out/");
                 job.getSpec().getWorkers().setWeight(Integer.parseInt(spec[1]));
                 job.getSpec().getWorkers().setConcurrencyPerWorker(new IntOrString(2));
                 jobs.add(job);
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 RewriterModel m = s.model("shared-model");
-                return m != null && m.getStatus() != null && m.getStatus().getReadyReplicas() != null && m.getStatus().getReadyReplicas() >= 1;
+                return m != null
+                        && m.getStatus() != null
+                        && m.getStatus().getReadyReplicas() != null
+                        && m.getStatus().getReadyReplicas() >= 1;
             });
             jobs.forEach(j -> s.client.resource(j).create());
 
@@ -99,8 +110,11 @@ class AutoscalingScenarioTest {
             // 8 sequences x 1.5 = 12 requests, 2 per worker: ceil(9 / 2) = 5 and ceil(3 / 2) = 2 pods. A job
             // that started while the other was not yet Running had the model alone for a moment; the split
             // is read once both shares are in force.
-            int[] pods = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(
-                    () -> new int[]{parallelism(s, "light"), parallelism(s, "heavy")}, p -> p[0] > 0 && p[1] > 0 && p[0] + p[1] <= 7);
+            int[] pods = await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> new int[] {parallelism(s, "light"), parallelism(s, "heavy")},
+                            p -> p[0] > 0 && p[1] > 0 && p[0] + p[1] <= 7);
             RewriteJob heavyDone = s.awaitPhase("heavy", JobPhase.Succeeded, Duration.ofSeconds(240));
             long lightAtThatTime = s.job("light").getStatus().getShards().getSucceeded();
             long heavyShards = heavyDone.getStatus().getShards().getSucceeded();
@@ -109,16 +123,27 @@ class AutoscalingScenarioTest {
             double podRatio = pods[1] / (double) pods[0];
             double progressRatio = heavyShards / (double) Math.max(1, lightAtThatTime);
             assertTrue(podRatio >= 2 && podRatio <= 4, "worker pods split 3:1 by weight: " + pods[1] + ":" + pods[0]);
-            assertTrue(progressRatio >= 1.5, "the weight-3 job progressed faster: " + heavyShards + " vs " + lightAtThatTime);
-            System.out.printf("[figures] two jobs on one replica, weights 3:1: worker pods %d:%d (%.1f); when the heavy job "
+            assertTrue(
+                    progressRatio >= 1.5,
+                    "the weight-3 job progressed faster: " + heavyShards + " vs " + lightAtThatTime);
+            System.out.printf(
+                    "[figures] two jobs on one replica, weights 3:1: worker pods %d:%d (%.1f); when the heavy job "
                             + "finished (%d shards) the light one had %d (progress ratio %.1f)%n",
                     pods[1], pods[0], podRatio, heavyShards, lightAtThatTime, progressRatio);
         }
     }
 
     private static int parallelism(Scenario s, String job) {
-        Job j = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName(job + "-work").get();
-        return j == null || j.getSpec().getParallelism() == null ? 0 : j.getSpec().getParallelism();
+        Job j = s.client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(Scenario.NS)
+                .withName(job + "-work")
+                .get();
+        return j == null || j.getSpec().getParallelism() == null
+                ? 0
+                : j.getSpec().getParallelism();
     }
 
     /** The quickstart model with a small batch ({@code maxNumSeqs}), so a few workers fill a replica. */

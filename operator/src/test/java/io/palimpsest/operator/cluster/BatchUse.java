@@ -1,7 +1,6 @@
 package io.palimpsest.operator.cluster;
 
 import io.palimpsest.sim.ModelSimServer;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,8 +23,10 @@ final class BatchUse implements AutoCloseable {
 
     private final ModelSimProgram models;
     private final Duration every;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
     private final Map<String, NavigableMap<Instant, Integer>> running = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<Instant, Integer>> waiting = new ConcurrentHashMap<>();
     private final Thread thread;
@@ -72,19 +73,26 @@ final class BatchUse implements AutoCloseable {
     /** The replica's running and waiting counts, or null while it refuses connections (loading) or does not answer. */
     private int[] queueOf(ModelSimServer server) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
+                            .timeout(Duration.ofSeconds(2))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 return null;
             }
             double[] sum = {-1, -1};
             for (String line : r.body().split("\n")) {
-                int which = line.startsWith("vllm:num_requests_running") ? 0 : line.startsWith("vllm:num_requests_waiting") ? 1 : -1;
+                int which = line.startsWith("vllm:num_requests_running")
+                        ? 0
+                        : line.startsWith("vllm:num_requests_waiting") ? 1 : -1;
                 if (which >= 0) {
-                    sum[which] = Math.max(0, sum[which]) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    sum[which] =
+                            Math.max(0, sum[which]) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 }
             }
-            return sum[0] < 0 || sum[1] < 0 ? null : new int[]{(int) sum[0], (int) sum[1]};
+            return sum[0] < 0 || sum[1] < 0 ? null : new int[] {(int) sum[0], (int) sum[1]};
         } catch (java.io.IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
@@ -128,7 +136,11 @@ final class BatchUse implements AutoCloseable {
     Instant firstAtLeast(String pod, int n) {
         NavigableMap<Instant, Integer> series = running.getOrDefault(pod, new TreeMap<>());
         synchronized (series) {
-            return series.entrySet().stream().filter(e -> e.getValue() >= n).map(Map.Entry::getKey).findFirst().orElse(null);
+            return series.entrySet().stream()
+                    .filter(e -> e.getValue() >= n)
+                    .map(Map.Entry::getKey)
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -150,8 +162,11 @@ final class BatchUse implements AutoCloseable {
             synchronized (q) {
                 w = List.copyOf(q.values());
             }
-            out.append(String.format("%s %d readings: running mean %.0f, full %.2f, waiting mean %.1f, some waiting %.2f; ",
-                    pod.substring(pod.lastIndexOf('-') + 1), r.size(), r.stream().mapToInt(Integer::intValue).average().orElse(0),
+            out.append(String.format(
+                    "%s %d readings: running mean %.0f, full %.2f, waiting mean %.1f, some waiting %.2f; ",
+                    pod.substring(pod.lastIndexOf('-') + 1),
+                    r.size(),
+                    r.stream().mapToInt(Integer::intValue).average().orElse(0),
                     r.stream().filter(n -> n >= full).count() / (double) Math.max(1, r.size()),
                     w.stream().mapToInt(Integer::intValue).average().orElse(0),
                     w.stream().filter(n -> n > 0).count() / (double) Math.max(1, w.size())));
@@ -166,11 +181,14 @@ final class BatchUse implements AutoCloseable {
      */
     String timeline(Instant from, Duration bucket) {
         Map<String, NavigableMap<Instant, Integer>> r = new TreeMap<>(running);
-        Instant end = r.values().stream().map(s -> {
-            synchronized (s) {
-                return s.isEmpty() ? from : s.lastKey();
-            }
-        }).max(Instant::compareTo).orElse(from);
+        Instant end = r.values().stream()
+                .map(s -> {
+                    synchronized (s) {
+                        return s.isEmpty() ? from : s.lastKey();
+                    }
+                })
+                .max(Instant::compareTo)
+                .orElse(from);
         StringBuilder out = new StringBuilder();
         for (Instant at = from; at.isBefore(end); at = at.plus(bucket)) {
             Instant to = at.plus(bucket);
@@ -193,12 +211,14 @@ final class BatchUse implements AutoCloseable {
 
     private static double meanOf(NavigableMap<Instant, Integer> series, Instant from, Instant to) {
         synchronized (series) {
-            return series.subMap(from, true, to, false).values().stream().mapToInt(Integer::intValue).average().orElse(Double.NaN);
+            return series.subMap(from, true, to, false).values().stream()
+                    .mapToInt(Integer::intValue)
+                    .average()
+                    .orElse(Double.NaN);
         }
     }
 
-    record Use(double fullSeconds, double sequenceSeconds) {
-    }
+    record Use(double fullSeconds, double sequenceSeconds) {}
 
     @Override
     public void close() throws InterruptedException {

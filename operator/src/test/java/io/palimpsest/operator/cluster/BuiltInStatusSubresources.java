@@ -3,7 +3,6 @@ package io.palimpsest.operator.cluster;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.util.List;
 
 /**
@@ -18,8 +17,7 @@ import java.util.List;
  */
 final class BuiltInStatusSubresources {
 
-    private record Kind(String group, String version, String plural, String kind) {
-    }
+    private record Kind(String group, String version, String plural, String kind) {}
 
     private static final List<Kind> KINDS = List.of(
             new Kind(null, "v1", "pods", "Pod"),
@@ -28,24 +26,47 @@ final class BuiltInStatusSubresources {
             new Kind("batch", "v1", "jobs", "Job"),
             new Kind("apps", "v1", "deployments", "Deployment"));
 
-    private BuiltInStatusSubresources() {
-    }
+    private BuiltInStatusSubresources() {}
 
     static void install(KubernetesClient client) {
         for (Kind k : KINDS) {
             String name = k.plural() + "." + (k.group() == null ? "core" : k.group()) + ".sim.builtin";
-            if (client.apiextensions().v1().customResourceDefinitions().withName(name).get() != null) {
+            if (client.apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .withName(name)
+                            .get()
+                    != null) {
                 continue;
             }
             CustomResourceDefinition crd = new CustomResourceDefinitionBuilder()
-                    .withNewMetadata().withName(name).addToLabels("palimpsest.io/simulated-cluster", "status-subresource").endMetadata()
-                    .withNewSpec().withGroup(k.group()).withScope("Namespaced")
-                    .withNewNames().withPlural(k.plural()).withKind(k.kind()).endNames()
-                    .addNewVersion().withName(k.version()).withServed(true).withStorage(true)
-                    .withNewSubresources().withNewStatus().endStatus().endSubresources()
+                    .withNewMetadata()
+                    .withName(name)
+                    .addToLabels("palimpsest.io/simulated-cluster", "status-subresource")
+                    .endMetadata()
+                    .withNewSpec()
+                    .withGroup(k.group())
+                    .withScope("Namespaced")
+                    .withNewNames()
+                    .withPlural(k.plural())
+                    .withKind(k.kind())
+                    .endNames()
+                    .addNewVersion()
+                    .withName(k.version())
+                    .withServed(true)
+                    .withStorage(true)
+                    .withNewSubresources()
+                    .withNewStatus()
+                    .endStatus()
+                    .endSubresources()
                     .endVersion()
-                    .endSpec().build();
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+                    .endSpec()
+                    .build();
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .resource(crd)
+                    .create();
         }
     }
 }

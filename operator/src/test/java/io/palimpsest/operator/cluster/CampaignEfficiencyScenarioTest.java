@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -11,10 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,10 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.IntUnaryOperator;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * P6, campaign GPU efficiency: a 500-shard job of uneven shards on a model that starts from zero
@@ -63,6 +62,7 @@ class CampaignEfficiencyScenarioTest {
     static final int SCALE = Integer.getInteger("p6.scale", 5);
     /** Share of maxNumSeqs running at which a replica's batch counts as full. */
     static final double FULL_BATCH = 0.9;
+
     static final int BATCH_SAMPLE_MILLIS = 250;
     static final int SHARDS = 500;
     static final int MAX_REPLICAS = 4;
@@ -79,11 +79,15 @@ class CampaignEfficiencyScenarioTest {
         // (unscaled: every 750 ms, so that the same corpus takes five times as long).
         double slowdown = 5.0 / SCALE;
         java.util.function.Supplier<SimConfig.Builder> replica = () -> SimConfig.builder()
-                .startupDelay(Duration.ofSeconds(60 / SCALE)).prefillSecondsPerToken(0)
-                .decodeStepBaseSeconds(0.15 * slowdown).decodeStepPerSeqSeconds(0);
-        double capacity = CapacityModel.capacityTokensPerSecond(replica.get().maxNumSeqs(MAX_NUM_SEQS).build());
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS, replica);
-             BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(BATCH_SAMPLE_MILLIS))) {
+                .startupDelay(Duration.ofSeconds(60 / SCALE))
+                .prefillSecondsPerToken(0)
+                .decodeStepBaseSeconds(0.15 * slowdown)
+                .decodeStepPerSeqSeconds(0);
+        double capacity = CapacityModel.capacityTokensPerSecond(
+                replica.get().maxNumSeqs(MAX_NUM_SEQS).build());
+        try (Scenario s = new Scenario(
+                        Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS, replica);
+                BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(BATCH_SAMPLE_MILLIS))) {
             Path input = s.claim("corpus").resolve("p6-in");
             List<String> ids = SyntheticCorpus.write(input, SHARDS, unevenSizes(7), 6);
             s.client.resource(model(s)).create();
@@ -94,32 +98,58 @@ class CampaignEfficiencyScenarioTest {
             job.getSpec().getWorkers().setConcurrencyPerWorker(new io.fabric8.kubernetes.api.model.IntOrString(8));
             if (SCALE != 5) {
                 // the deadline assumes a decode speed; the slowed replicas are that much slower
-                job.getSpec().getWorkers().setRequestTimeoutSeconds((int) Math.ceil(RequestDeadline.seconds(job.getSpec()) * slowdown));
+                job.getSpec().getWorkers().setRequestTimeoutSeconds((int)
+                        Math.ceil(RequestDeadline.seconds(job.getSpec()) * slowdown));
             }
             Instant applied = Instant.now();
             s.client.resource(job).create();
 
             String[] progress = {null};
-            ReplicaTrace trace = ReplicaTrace.follow(s, "p6-model", "p6", applied, Duration.ofMinutes(15L * 5 / SCALE), Duration.ofMillis(500), poll -> {
-                RewriteJob j = poll.job();
-                if (j != null && j.getStatus() != null && j.getStatus().getProgress() != null && !j.getStatus().getProgress().equals(progress[0])) {
-                    progress[0] = j.getStatus().getProgress();
-                    var q = poll.model() == null || poll.model().getStatus() == null ? null : poll.model().getStatus().getQueue();
-                    var w = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("p6-work").get();
-                    System.out.printf("P6 %.0fs progress %s, %d/%d replicas, queue %s/%s, pods %s/%s%n", poll.seconds(), progress[0],
-                            poll.ready(), poll.wanted(), q == null ? null : q.getRunning(), q == null ? null : q.getWaiting(),
-                            w == null || w.getStatus() == null ? null : w.getStatus().getActive(), w == null ? null : w.getSpec().getParallelism());
-                }
-            });
+            ReplicaTrace trace = ReplicaTrace.follow(
+                    s, "p6-model", "p6", applied, Duration.ofMinutes(15L * 5 / SCALE), Duration.ofMillis(500), poll -> {
+                        RewriteJob j = poll.job();
+                        if (j != null
+                                && j.getStatus() != null
+                                && j.getStatus().getProgress() != null
+                                && !j.getStatus().getProgress().equals(progress[0])) {
+                            progress[0] = j.getStatus().getProgress();
+                            var q = poll.model() == null || poll.model().getStatus() == null
+                                    ? null
+                                    : poll.model().getStatus().getQueue();
+                            var w = s.client
+                                    .batch()
+                                    .v1()
+                                    .jobs()
+                                    .inNamespace(Scenario.NS)
+                                    .withName("p6-work")
+                                    .get();
+                            System.out.printf(
+                                    "P6 %.0fs progress %s, %d/%d replicas, queue %s/%s, pods %s/%s%n",
+                                    poll.seconds(),
+                                    progress[0],
+                                    poll.ready(),
+                                    poll.wanted(),
+                                    q == null ? null : q.getRunning(),
+                                    q == null ? null : q.getWaiting(),
+                                    w == null || w.getStatus() == null
+                                            ? null
+                                            : w.getStatus().getActive(),
+                                    w == null ? null : w.getSpec().getParallelism());
+                        }
+                    });
             Instant finished = trace.finished;
             // every model pod's exit is in the log before replica-seconds are added up
-            await().atMost(Duration.ofSeconds(60)).until(() -> s.models.servers().isEmpty());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> s.models.servers().isEmpty());
             System.out.println("P6 trace (ready/wanted replicas): " + trace);
             s.client.v1().events().inNamespace(Scenario.NS).list().getItems().stream()
                     .filter(e -> "p6-model".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason()))
                     .forEach(e -> System.out.println("P6 model event: " + e.getMessage()));
             if (finished == null) {
-                System.out.println("P6 job status: " + s.client.getKubernetesSerialization().asYaml(s.job("p6").getStatus()));
+                System.out.println("P6 job status: "
+                        + s.client
+                                .getKubernetesSerialization()
+                                .asYaml(s.job("p6").getStatus()));
             }
             assertTrue(finished != null, "the campaign finished: " + trace);
             assertEquals(0, trace.lastWanted, "the model went back to zero: " + trace);
@@ -130,34 +160,63 @@ class CampaignEfficiencyScenarioTest {
             long planned = done.getStatus().getShards().getTotal();
             ReceiptTotals.of(input.resolveSibling("p6-out")).assertStatusOf(done.getStatus(), planned, ids.size());
             OutputIds out = OutputIds.of(input.resolveSibling("p6-out"), ids);
-            System.out.printf("[figures] P6 documents: %,d in the input, %d lost, %d duplicated; %d files, %d shards planned%n",
+            System.out.printf(
+                    "[figures] P6 documents: %,d in the input, %d lost, %d duplicated; %d files, %d shards planned%n",
                     ids.size(), out.lost().size(), out.duplicated().size(), SHARDS, planned);
             assertEquals(List.of(), out.lost(), "lost documents");
             assertEquals(List.of(), out.duplicated(), "duplicated documents");
             int full = (int) Math.ceil(FULL_BATCH * MAX_NUM_SEQS);
             ReplicaSeconds split = ReplicaSeconds.of(s.cluster.events(), finished, batches, full);
             double paid = split.paid();
-            assertEquals(paid, split.loading() + split.full() + split.partEmpty() + split.after(), 0.01,
+            assertEquals(
+                    paid,
+                    split.loading() + split.full() + split.partEmpty() + split.after(),
+                    0.01,
                     "loading + full + part-empty + after = paid: " + split);
             double ideal = completionTokens / capacity;
             double efficiency = ideal / paid;
             double makespan = Scenario.seconds(applied, finished);
             double served = split.full() + split.partEmpty();
             double target = SCALE == 1 ? 0.95 : 0.92; // issue 19: at today's scale, and unscaled
-            System.out.printf("[figures] P6 campaign GPU efficiency: %.3f (target %.2f) = ideal %.0f replica-s (%,d completion tokens "
+            System.out.printf(
+                    "[figures] P6 campaign GPU efficiency: %.3f (target %.2f) = ideal %.0f replica-s (%,d completion tokens "
                             + "/ %.0f tokens/s per replica) / paid %.0f replica-s over %d model pods (lives %s); paid = loading %.0f "
                             + "+ ready and full (>= %d running) %.0f + ready and part-empty %.0f + after the job %.0f; while ready "
                             + "%.3f of the batch used (sampled), %.3f by tokens (ideal / ready); %d shards, %,d documents (%d written, "
                             + "0 lost, 0 duplicated), peak %d replicas; job done %.0f s after apply (scale 1/%d: model load %d s, "
                             + "period %d s, scale-down window and idle-to-zero %d s)%n",
-                    efficiency, target, ideal, completionTokens, capacity, paid, split.lives().size(), split.lives().values().stream()
-                            .map(v -> String.format("%.0f", v)).toList(), split.loading(), full, split.full(), split.partEmpty(),
-                    split.after(), split.sequenceSeconds() / MAX_NUM_SEQS / served, ideal / served, SHARDS, ids.size(),
-                    done.getStatus().getDocuments().getWritten(), trace.peak, makespan, SCALE, 60 / SCALE, 15 / SCALE, 60 / SCALE);
+                    efficiency,
+                    target,
+                    ideal,
+                    completionTokens,
+                    capacity,
+                    paid,
+                    split.lives().size(),
+                    split.lives().values().stream()
+                            .map(v -> String.format("%.0f", v))
+                            .toList(),
+                    split.loading(),
+                    full,
+                    split.full(),
+                    split.partEmpty(),
+                    split.after(),
+                    split.sequenceSeconds() / MAX_NUM_SEQS / served,
+                    ideal / served,
+                    SHARDS,
+                    ids.size(),
+                    done.getStatus().getDocuments().getWritten(),
+                    trace.peak,
+                    makespan,
+                    SCALE,
+                    60 / SCALE,
+                    15 / SCALE,
+                    60 / SCALE);
             System.out.println("[figures] P6 per replica: " + batches.coverage(full));
-            System.out.println("[figures] P6 timeline (s after apply, fleet running | per replica mean running+waiting over 10 s):"
-                    + batches.timeline(applied, Duration.ofSeconds(10)));
-            System.out.println("[figures] P6 cold start (s after apply): " + coldStart(s.cluster.events(), applied, batches, full));
+            System.out.println(
+                    "[figures] P6 timeline (s after apply, fleet running | per replica mean running+waiting over 10 s):"
+                            + batches.timeline(applied, Duration.ofSeconds(10)));
+            System.out.println("[figures] P6 cold start (s after apply): "
+                    + coldStart(s.cluster.events(), applied, batches, full));
             assertTrue(efficiency >= 0.80, "P6 efficiency " + efficiency + " (target " + target + ")");
         }
     }
@@ -175,20 +234,30 @@ class CampaignEfficiencyScenarioTest {
         int workers = 0;
         List<String> steps = new java.util.ArrayList<>();
         for (EventLog.Entry e : events.entries()) {
-            if (e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod p6-work") && ++workers % 20 == 0) {
+            if (e.source().equals("job-controller")
+                    && e.message().startsWith("SuccessfulCreate pod p6-work")
+                    && ++workers % 20 == 0) {
                 steps.add(String.format("%d worker pods %.1f", workers, Scenario.seconds(applied, e.at())));
             } else if (e.source().equals("deployment-controller") && e.message().startsWith("replicas ")) {
-                steps.add(String.format("deployment %s %.1f", e.message().substring(e.message().indexOf("ready")).replace(" desired", "/"),
+                steps.add(String.format(
+                        "deployment %s %.1f",
+                        e.message().substring(e.message().indexOf("ready")).replace(" desired", "/"),
                         Scenario.seconds(applied, e.at())));
             }
-            if (e.object().startsWith(Scenario.NS + "/p6-plan") && e.source().equals("kubelet") && e.message().startsWith("exited 0")) {
+            if (e.object().startsWith(Scenario.NS + "/p6-plan")
+                    && e.source().equals("kubelet")
+                    && e.message().startsWith("exited 0")) {
                 out.append(String.format("plan done %.1f; ", Scenario.seconds(applied, e.at())));
-            } else if (firstWorker == null && e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod p6-work")) {
+            } else if (firstWorker == null
+                    && e.source().equals("job-controller")
+                    && e.message().startsWith("SuccessfulCreate pod p6-work")) {
                 firstWorker = e.at();
                 out.append(String.format("first worker pod %.1f; ", Scenario.seconds(applied, e.at())));
             } else if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ")) {
                 created.putIfAbsent(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(e.object()) && e.message().equals("ready")) {
+            } else if (e.source().equals("kubelet")
+                    && created.containsKey(e.object())
+                    && e.message().equals("ready")) {
                 ready.putIfAbsent(e.object(), e.at());
             }
         }
@@ -196,8 +265,11 @@ class CampaignEfficiencyScenarioTest {
             Instant up = ready.get(c.getKey());
             Instant first = batches.firstAtLeast(c.getKey(), 1);
             Instant filled = batches.firstAtLeast(c.getKey(), full);
-            out.append(String.format("%s created %.1f ready %s first request %s full batch %s; ", c.getKey().substring(c.getKey().lastIndexOf('-') + 1),
-                    Scenario.seconds(applied, c.getValue()), up == null ? "-" : String.format("%.1f", Scenario.seconds(applied, up)),
+            out.append(String.format(
+                    "%s created %.1f ready %s first request %s full batch %s; ",
+                    c.getKey().substring(c.getKey().lastIndexOf('-') + 1),
+                    Scenario.seconds(applied, c.getValue()),
+                    up == null ? "-" : String.format("%.1f", Scenario.seconds(applied, up)),
                     first == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, first)),
                     filled == null || up == null ? "-" : String.format("+%.1f", Scenario.seconds(up, filled))));
         }
@@ -222,8 +294,13 @@ class CampaignEfficiencyScenarioTest {
      * exit: loading (created to ready), ready until {@code finished} with the batch full or
      * part-empty (from {@code batches}), and after it. Paid is the sum of the pods' lives, counted apart.
      */
-    record ReplicaSeconds(Map<String, Double> lives, double loading, double full, double partEmpty, double after,
-                          double sequenceSeconds) {
+    record ReplicaSeconds(
+            Map<String, Double> lives,
+            double loading,
+            double full,
+            double partEmpty,
+            double after,
+            double sequenceSeconds) {
 
         double paid() {
             return lives.values().stream().mapToDouble(Double::doubleValue).sum();

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Watchable;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;

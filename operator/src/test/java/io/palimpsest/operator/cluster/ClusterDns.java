@@ -78,13 +78,18 @@ final class ClusterDns implements AutoCloseable {
         try {
             if (original == null) {
                 original = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
-                        .filter(line -> !line.endsWith(MARK)).toList();
+                        .filter(line -> !line.endsWith(MARK))
+                        .toList();
             }
             StringBuilder text = new StringBuilder();
             original.forEach(line -> text.append(line).append('\n'));
             for (Map<String, Set<String>> records : PUBLISHED.values()) {
-                records.forEach((name, addresses) -> addresses.stream().sorted().forEach(address ->
-                        text.append(address).append(' ').append(name).append(' ').append(MARK).append('\n')));
+                records.forEach((name, addresses) -> addresses.stream().sorted().forEach(address -> text.append(address)
+                        .append(' ')
+                        .append(name)
+                        .append(' ')
+                        .append(MARK)
+                        .append('\n')));
             }
             String content = text.toString();
             if (content.equals(written)) {
@@ -103,8 +108,10 @@ final class ClusterDns implements AutoCloseable {
     /** What this JVM's hosts file says for the headless names (for messages of tests that fail). */
     static String dump() {
         synchronized (ClusterDns.class) {
-            return PUBLISHED.values().stream().flatMap(r -> r.entrySet().stream())
-                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ", "{", "}"));
+            return PUBLISHED.values().stream()
+                    .flatMap(r -> r.entrySet().stream())
+                    .map(e -> e.getKey() + " " + e.getValue())
+                    .collect(Collectors.joining(", ", "{", "}"));
         }
     }
 }

@@ -19,8 +19,16 @@ import java.util.Map;
  * @param ports       the container's declared ports, by name (unnamed ports under their number)
  * @param sandbox     the pod's files: mounted volumes, termination message file, log
  */
-public record ContainerLaunch(String namespace, String pod, String container, String image, List<String> argv,
-                              Map<String, String> env, String podIp, Map<String, Integer> ports, PodSandbox sandbox) {
+public record ContainerLaunch(
+        String namespace,
+        String pod,
+        String container,
+        String image,
+        List<String> argv,
+        Map<String, String> env,
+        String podIp,
+        Map<String, Integer> ports,
+        PodSandbox sandbox) {
 
     public Path terminationMessageFile() {
         return sandbox.terminationMessageFile();

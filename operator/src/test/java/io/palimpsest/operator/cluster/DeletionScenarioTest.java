@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -37,11 +42,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +54,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Deletions in the middle of a campaign, in the simulated cluster with real worker processes, each
@@ -106,6 +105,7 @@ class DeletionScenarioTest {
 
     /** The operator instance running now: null while the app's own runs. */
     private static Operator current;
+
     private static RewriterModelReconciler currentModels;
     /** When the last restart's new operator started. */
     private static Instant restartedAt = Instant.EPOCH;
@@ -145,11 +145,21 @@ class DeletionScenarioTest {
             Instant deleted = Instant.now();
             boolean[] heldByForeground = {false};
             if (restart) {
-                restart(s, () -> s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).delete(),
+                restart(
+                        s,
+                        () -> s.client
+                                .resources(RewriteJob.class)
+                                .inNamespace(Scenario.NS)
+                                .withName(name)
+                                .delete(),
                         () -> ownedGone(s, name, firstUid));
             } else {
-                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name)
-                        .withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
+                s.client
+                        .resources(RewriteJob.class)
+                        .inNamespace(Scenario.NS)
+                        .withName(name)
+                        .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+                        .delete();
                 // Foreground: the RewriteJob stays, marked, until its Jobs (and their pods) are gone.
                 RewriteJob marked = s.job(name);
                 heldByForeground[0] = marked != null && marked.getMetadata().getDeletionTimestamp() != null;
@@ -157,38 +167,59 @@ class DeletionScenarioTest {
             awaitOrDump(s, () -> ownedGone(s, name, firstUid));
             double goneAfter = Scenario.seconds(deleted, Instant.now());
             if (!restart) {
-                assertTrue(heldByForeground[0], "a foreground delete keeps the RewriteJob until its dependents are gone");
+                assertTrue(
+                        heldByForeground[0], "a foreground delete keeps the RewriteJob until its dependents are gone");
             }
 
-            // Its running workers were stopped by SIGTERM and ended on it (143) or had just finished (0); none was SIGKILLed.
+            // Its running workers were stopped by SIGTERM and ended on it (143) or had just finished (0); none was
+            // SIGKILLed.
             Map<String, Integer> exits = exitsAfter(s, name + "-work-", deleted);
-            List<String> terminated = s.cluster.events().matching(e -> e.source().equals("kubelet")
-                    && e.object().startsWith(Scenario.NS + "/" + name + "-work-") && e.message().equals("SIGTERM")
-                    && !e.at().isBefore(deleted)).stream().map(EventLog.Entry::object).toList();
+            List<String> terminated = s
+                    .cluster
+                    .events()
+                    .matching(e -> e.source().equals("kubelet")
+                            && e.object().startsWith(Scenario.NS + "/" + name + "-work-")
+                            && e.message().equals("SIGTERM")
+                            && !e.at().isBefore(deleted))
+                    .stream()
+                    .map(EventLog.Entry::object)
+                    .toList();
             assertFalse(terminated.isEmpty(), "running workers got SIGTERM: " + exits);
             for (String pod : terminated) {
                 Integer code = exits.get(pod);
-                assertTrue(code != null && (code == 143 || code == 0), pod + " ended " + code + " after SIGTERM (143: committed and stopped)");
+                assertTrue(
+                        code != null && (code == 143 || code == 0),
+                        pod + " ended " + code + " after SIGTERM (143: committed and stopped)");
             }
 
             // Nothing is written once its pods are gone.
             Map<String, Long> stored = files(output);
             Thread.sleep(3000);
-            assertEquals(stored, files(output), "no file written or changed under the output after the deletion finished");
+            assertEquals(
+                    stored, files(output), "no file written or changed under the output after the deletion finished");
 
-            // What stays: receipts of committed shards, each consistent and of this job and recipe; checkpoint parts of the others.
+            // What stays: receipts of committed shards, each consistent and of this job and recipe; checkpoint parts of
+            // the others.
             List<JsonNode> receipts = receipts(output);
-            String recipeHash = receipts.isEmpty() ? null : receipts.get(0).path("recipeHash").asText();
+            String recipeHash = receipts.isEmpty()
+                    ? null
+                    : receipts.get(0).path("recipeHash").asText();
             for (JsonNode r : receipts) {
                 JsonNode c = r.path("counts");
-                assertEquals(c.path("read").asLong(), c.path("written").asLong() + c.path("rejected").asLong() + c.path("skipped").asLong(),
+                assertEquals(
+                        c.path("read").asLong(),
+                        c.path("written").asLong()
+                                + c.path("rejected").asLong()
+                                + c.path("skipped").asLong(),
                         "read = written + rejected + skipped: " + r);
                 assertEquals(firstUid, r.path("jobUid").asText(), "committed by the deleted job");
                 assertEquals(recipeHash, r.path("recipeHash").asText());
             }
             long committedBefore = receipts.size();
             long checkpointed = countFiles(output.resolve("_palimpsest").resolve("checkpoints"));
-            assertTrue(committedBefore >= seen && committedBefore < SHARDS, "committed " + committedBefore + " of " + SHARDS);
+            assertTrue(
+                    committedBefore >= seen && committedBefore < SHARDS,
+                    "committed " + committedBefore + " of " + SHARDS);
 
             // Another recipe on the same output: refused at planning, nothing written.
             RewriteJob other = job(s, name + "-other", name + "-model", name);
@@ -200,9 +231,11 @@ class DeletionScenarioTest {
             assertTrue(failed.getMessage().contains("recipe drift"), failed.getMessage());
             assertEquals(stored, files(output), "the refused job wrote nothing");
             s.client.resource(refused).delete();
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> s.job(name + "-other") == null
-                    && s.client.pods().inNamespace(Scenario.NS).list().getItems().stream()
-                    .noneMatch(p -> p.getMetadata().getName().startsWith(name + "-other-")));
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.job(name + "-other") == null
+                            && s.client.pods().inNamespace(Scenario.NS).list().getItems().stream()
+                                    .noneMatch(p -> p.getMetadata().getName().startsWith(name + "-other-")));
 
             // The same recipe on the same output: committed shards are taken as done, the rest resume.
             Instant again = Instant.now();
@@ -211,31 +244,55 @@ class DeletionScenarioTest {
             RewriteJobStatus st = done.getStatus();
             ReceiptTotals totals = ReceiptTotals.of(output);
             totals.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
-            long keptReceipts = receipts(output).stream().filter(r -> firstUid.equals(r.path("jobUid").asText())).count();
+            long keptReceipts = receipts(output).stream()
+                    .filter(r -> firstUid.equals(r.path("jobUid").asText()))
+                    .count();
             assertEquals(committedBefore, keptReceipts, "every shard the deleted job committed is reused, none redone");
             OutputIds docs = OutputIds.of(output, ids);
             assertEquals(List.of(), docs.lost(), "lost documents");
             assertEquals(List.of(), docs.duplicated(), "documents written twice");
 
-            System.out.printf("[figures] %s (%s): deleted at %d/%d shards seen (%.1f s after apply); its Jobs, pods and ConfigMap gone "
+            System.out.printf(
+                    "[figures] %s (%s): deleted at %d/%d shards seen (%.1f s after apply); its Jobs, pods and ConfigMap gone "
                             + "%.1f s after the delete; %d worker(s) SIGTERMed, exits %s; kept %d receipts and %d checkpoint file(s); "
                             + "another recipe refused (recipe drift); the new job reused %d committed shards and finished the rest in %.1f s; "
                             + "status = receipts: %d shards, %d read, %d written; 0 lost, 0 duplicated%n",
-                    name, restart ? "background delete, operator restarted across it" : "foreground delete",
-                    seen, SHARDS, Scenario.seconds(applied, deleted), goneAfter, terminated.size(), exits, committedBefore, checkpointed,
-                    keptReceipts, Scenario.seconds(again, Instant.now()), totals.shards(), totals.read(), totals.written());
+                    name,
+                    restart ? "background delete, operator restarted across it" : "foreground delete",
+                    seen,
+                    SHARDS,
+                    Scenario.seconds(applied, deleted),
+                    goneAfter,
+                    terminated.size(),
+                    exits,
+                    committedBefore,
+                    checkpointed,
+                    keptReceipts,
+                    Scenario.seconds(again, Instant.now()),
+                    totals.shards(),
+                    totals.read(),
+                    totals.written());
         }
     }
 
     /** The RewriteJob and everything it owned are gone. */
     private static boolean ownedGone(Scenario s, String name, String uid) {
         return s.job(name) == null
-                && s.client.batch().v1().jobs().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, name).list().getItems().isEmpty()
+                && s.client
+                        .batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(Scenario.NS)
+                        .withLabel(RewriteJobNames.JOB_LABEL, name)
+                        .list()
+                        .getItems()
+                        .isEmpty()
                 && s.client.pods().inNamespace(Scenario.NS).list().getItems().stream()
-                .noneMatch(p -> Stream.of("-plan-", "-work-", "-tally-").anyMatch(role -> p.getMetadata().getName().startsWith(name + role)))
+                        .noneMatch(p -> Stream.of("-plan-", "-work-", "-tally-")
+                                .anyMatch(role -> p.getMetadata().getName().startsWith(name + role)))
                 && s.client.configMaps().inNamespace(Scenario.NS).list().getItems().stream()
-                .noneMatch(c -> c.getMetadata().getOwnerReferences() != null
-                        && c.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())));
+                        .noneMatch(c -> c.getMetadata().getOwnerReferences() != null
+                                && c.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid())));
     }
 
     // ---- a RewriterModel deleted
@@ -263,30 +320,62 @@ class DeletionScenarioTest {
 
             Instant deleted = Instant.now();
             if (restart) {
-                restart(s, () -> s.client.resources(RewriterModel.class).inNamespace(Scenario.NS).withName(model).delete(),
+                restart(
+                        s,
+                        () -> s.client
+                                .resources(RewriterModel.class)
+                                .inNamespace(Scenario.NS)
+                                .withName(model)
+                                .delete(),
                         () -> s.model(model) == null);
             } else {
-                s.client.resources(RewriterModel.class).inNamespace(Scenario.NS).withName(model).delete();
+                s.client
+                        .resources(RewriterModel.class)
+                        .inNamespace(Scenario.NS)
+                        .withName(model)
+                        .delete();
             }
-            RewriteJob waiting = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> s.job(name),
-                    j -> j.getStatus() != null && "ModelNotFound".equals(ConditionAggregator.find(j.getStatus().getConditions(),
-                            Conditions.READY).getReason()));
+            RewriteJob waiting = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> s.job(name),
+                            j -> j.getStatus() != null
+                                    && "ModelNotFound"
+                                            .equals(ConditionAggregator.find(
+                                                            j.getStatus().getConditions(), Conditions.READY)
+                                                    .getReason()));
             var ready = ConditionAggregator.find(waiting.getStatus().getConditions(), Conditions.READY);
             assertEquals(JobPhase.Running, waiting.getStatus().getPhase());
             assertEquals("False", ready.getStatus());
             assertTrue(ready.getMessage().contains(model), ready.getMessage());
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                Job worker = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName(name + "-work").get();
-                return worker != null && worker.getSpec().getParallelism() == 0
-                        && s.cluster.kubelet().runningPods().stream().noneMatch(p -> p.contains("/" + name + "-work-"));
-            });
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        Job worker = s.client
+                                .batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace(Scenario.NS)
+                                .withName(name + "-work")
+                                .get();
+                        return worker != null
+                                && worker.getSpec().getParallelism() == 0
+                                && s.cluster.kubelet().runningPods().stream()
+                                        .noneMatch(p -> p.contains("/" + name + "-work-"));
+                    });
             double heldAfter = Scenario.seconds(deleted, Instant.now());
             long succeededWhileGone = s.job(name).getStatus().getShards().getSucceeded();
             // While the model is gone no worker starts: no attempt is spent on a model that is not there.
             Instant held = Instant.now();
             Thread.sleep(4000);
-            assertEquals(List.of(), s.cluster.events().matching(e -> e.source().equals("kubelet") && e.at().isAfter(held)
-                    && e.object().startsWith(Scenario.NS + "/" + name + "-work-") && e.message().startsWith("started")),
+            assertEquals(
+                    List.of(),
+                    s.cluster
+                            .events()
+                            .matching(e -> e.source().equals("kubelet")
+                                    && e.at().isAfter(held)
+                                    && e.object().startsWith(Scenario.NS + "/" + name + "-work-")
+                                    && e.message().startsWith("started")),
                     "no worker started while the model is gone");
 
             Instant recreated = Instant.now();
@@ -305,18 +394,32 @@ class DeletionScenarioTest {
             assertTrue(exits.values().stream().allMatch(c -> c == 0 || c == 143), "worker exits " + exits);
             assertEquals(0, st.getShards().getFailed(), "no shard failed");
             if (!restart) {
-                assertTrue(st.getRecentFailures() == null || st.getRecentFailures().isEmpty(), "no failure listed: " + st.getRecentFailures());
+                assertTrue(
+                        st.getRecentFailures() == null || st.getRecentFailures().isEmpty(),
+                        "no failure listed: " + st.getRecentFailures());
             }
             long stopped = exits.values().stream().filter(c -> c == 143).count();
-            long outageExits = exitsAfter(s, name + "-work-", Instant.EPOCH).values().stream().filter(c -> c == 75).count();
+            long outageExits = exitsAfter(s, name + "-work-", Instant.EPOCH).values().stream()
+                    .filter(c -> c == 75)
+                    .count();
 
-            System.out.printf("[figures] %s (%s): model deleted at %d/%d shards; ModelNotFound and workers held at 0 %.1f s after "
+            System.out.printf(
+                    "[figures] %s (%s): model deleted at %d/%d shards; ModelNotFound and workers held at 0 %.1f s after "
                             + "(%d shards committed by then, %d workers stopped by SIGTERM, none charged; %d outage exits while no operator "
                             + "ran); model recreated, job Succeeded %.1f s later; status = receipts: %d shards, %d read, %d written; "
                             + "0 lost, 0 duplicated%n",
-                    name, restart ? "operator restarted across the delete" : "operator running",
-                    seen, SHARDS, heldAfter, succeededWhileGone, stopped, outageExits, Scenario.seconds(recreated, Instant.now()),
-                    totals.shards(), totals.read(), totals.written());
+                    name,
+                    restart ? "operator restarted across the delete" : "operator running",
+                    seen,
+                    SHARDS,
+                    heldAfter,
+                    succeededWhileGone,
+                    stopped,
+                    outageExits,
+                    Scenario.seconds(recreated, Instant.now()),
+                    totals.shards(),
+                    totals.read(),
+                    totals.written());
         }
     }
 
@@ -335,14 +438,37 @@ class DeletionScenarioTest {
     private void namespaceDeleted(String ns, boolean restart) throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         FaultyApiServer api = FaultyClusterApiServer.layer();
-        Predicate<FaultyApiServer.Call> operatorInNs = c -> !c.agent().contains(CLUSTER_AGENT) && ns.equals(c.namespace());
+        Predicate<FaultyApiServer.Call> operatorInNs =
+                c -> !c.agent().contains(CLUSTER_AGENT) && ns.equals(c.namespace());
         try (Scenario s = scenario()) {
-            s.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-            s.client.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName("corpus").endMetadata().withNewSpec().withAccessModes("ReadWriteMany")
-                    .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi")).endResources()
-                    .endSpec().build()).create();
-            Path input = Files.createDirectories(s.work.resolve("cluster").resolve("volumes").resolve(ns).resolve("corpus")).resolve("in");
+            s.client
+                    .namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(ns)
+                            .endMetadata()
+                            .build())
+                    .create();
+            s.client
+                    .persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                            .withNewMetadata()
+                            .withName("corpus")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withAccessModes("ReadWriteMany")
+                            .withNewResources()
+                            .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi"))
+                            .endResources()
+                            .endSpec()
+                            .build())
+                    .create();
+            Path input = Files.createDirectories(s.work.resolve("cluster")
+                            .resolve("volumes")
+                            .resolve(ns)
+                            .resolve("corpus"))
+                    .resolve("in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 41);
             RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
             model.getMetadata().setName("ns-model");
@@ -354,53 +480,97 @@ class DeletionScenarioTest {
             job.getMetadata().setNamespace(ns);
             job.getSpec().getWorkers().setParallelism(new IntOrString(3));
             s.client.resource(job).create();
-            await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(200)).until(() ->
-                    s.client.resources(RewriteJob.class).inNamespace(ns).withName("nsjob").get(), j -> j != null && j.getStatus() != null
-                    && j.getStatus().getShards() != null && j.getStatus().getShards().getSucceeded() >= 3);
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> !state(ns).isEmpty());
+            await().atMost(Duration.ofSeconds(240))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> s.client
+                                    .resources(RewriteJob.class)
+                                    .inNamespace(ns)
+                                    .withName("nsjob")
+                                    .get(),
+                            j -> j != null
+                                    && j.getStatus() != null
+                                    && j.getStatus().getShards() != null
+                                    && j.getStatus().getShards().getSucceeded() >= 3);
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> !state(ns).isEmpty());
             Map<String, Integer> stateBefore = state(ns);
             int seriesBefore = series(ns);
 
             Instant deleted = Instant.now();
             int requestsBefore = api.calls(operatorInNs).size();
             if (restart) {
-                restart(s, () -> s.client.namespaces().withName(ns).delete(), () -> s.client.namespaces().withName(ns).get() == null);
+                restart(
+                        s,
+                        () -> s.client.namespaces().withName(ns).delete(),
+                        () -> s.client.namespaces().withName(ns).get() == null);
             } else {
                 s.client.namespaces().withName(ns).delete();
             }
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> s.client.namespaces().withName(ns).get() == null);
             double goneAfter = Scenario.seconds(deleted, Instant.now());
             assertTrue(s.client.pods().inNamespace(ns).list().getItems().isEmpty());
-            assertTrue(s.client.batch().v1().jobs().inNamespace(ns).list().getItems().isEmpty());
+            assertTrue(s.client
+                    .batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(ns)
+                    .list()
+                    .getItems()
+                    .isEmpty());
             List<FaultyApiServer.Call> during = api.calls(operatorInNs);
             during = during.subList(requestsBefore, during.size());
             long refused = during.stream().filter(c -> c.code() >= 400).count();
 
-            // Settled: no request from the operator into the gone namespace, no state or series kept for what was there.
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> state(ns).isEmpty() && series(ns) == 0);
+            // Settled: no request from the operator into the gone namespace, no state or series kept for what was
+            // there.
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> state(ns).isEmpty() && series(ns) == 0);
             Instant quiet = Instant.now();
             Thread.sleep(5000);
             List<FaultyApiServer.Call> after = api.calls(operatorInNs.and(c -> c.at().isAfter(quiet)));
-            assertEquals(List.of(), after.stream().map(c -> c.verb() + " " + c.rbacResource() + " " + c.code()).toList(),
+            assertEquals(
+                    List.of(),
+                    after.stream()
+                            .map(c -> c.verb() + " " + c.rbacResource() + " " + c.code())
+                            .toList(),
                     "the operator left the gone namespace alone");
             assertEquals(Map.of(), state(ns));
             assertEquals(0, series(ns));
 
-            System.out.printf("[figures] namespace %s deleted (%s) at >= 3/%d shards: gone %.1f s after the delete; the operator made "
+            System.out.printf(
+                    "[figures] namespace %s deleted (%s) at >= 3/%d shards: gone %.1f s after the delete; the operator made "
                             + "%d request(s) there meanwhile, %d refused (%s); none in the 5 s after; in-memory entries before %s, after none; "
                             + "metric series before %d, after 0%n",
-                    ns, restart ? "operator restarted across it" : "operator running", SHARDS, goneAfter, during.size(), refused,
-                    during.stream().filter(c -> c.code() >= 400).map(c -> c.verb() + " " + c.rbacResource() + " " + c.code())
-                            .distinct().toList(), stateBefore, seriesBefore);
+                    ns,
+                    restart ? "operator restarted across it" : "operator running",
+                    SHARDS,
+                    goneAfter,
+                    during.size(),
+                    refused,
+                    during.stream()
+                            .filter(c -> c.code() >= 400)
+                            .map(c -> c.verb() + " " + c.rbacResource() + " " + c.code())
+                            .distinct()
+                            .toList(),
+                    stateBefore,
+                    seriesBefore);
         }
     }
 
     /** Entries naming an object of {@code ns} in the operator's in-memory maps keyed by ResourceID, by map. */
     private Map<String, Integer> state(String ns) throws Exception {
         Map<String, Integer> found = new TreeMap<>();
-        List<Object> holders = new ArrayList<>(List.of(bean(JobMetrics.class), bean(ModelMetrics.class), bean(ModelObservations.class),
-                bean(MetricsScraper.class), bean(LiveProgress.class)));
+        List<Object> holders = new ArrayList<>(List.of(
+                bean(JobMetrics.class),
+                bean(ModelMetrics.class),
+                bean(ModelObservations.class),
+                bean(MetricsScraper.class),
+                bean(LiveProgress.class)));
         RewriterModelReconciler models = currentModels != null ? currentModels : bean(RewriterModelReconciler.class);
         holders.add(models);
         for (Object holder : holders) {
@@ -410,7 +580,10 @@ class DeletionScenarioTest {
                 }
                 f.setAccessible(true);
                 Map<?, ?> map = (Map<?, ?>) f.get(holder);
-                long n = map.keySet().stream().filter(k -> k instanceof ResourceID id && id.getNamespace().map(ns::equals).orElse(false)).count();
+                long n = map.keySet().stream()
+                        .filter(k -> k instanceof ResourceID id
+                                && id.getNamespace().map(ns::equals).orElse(false))
+                        .count();
                 if (n > 0) {
                     found.put(holder.getClass().getSimpleName() + "." + f.getName(), (int) n);
                 }
@@ -421,7 +594,9 @@ class DeletionScenarioTest {
 
     /** Metric series tagged with {@code ns}. */
     private int series(String ns) {
-        return (int) registry.getMeters().stream().filter(m -> ns.equals(m.getId().getTag("namespace"))).count();
+        return (int) registry.getMeters().stream()
+                .filter(m -> ns.equals(m.getId().getTag("namespace")))
+                .count();
     }
 
     private static <T> T bean(Class<T> type) {
@@ -431,9 +606,14 @@ class DeletionScenarioTest {
     // ---- helpers
 
     private Scenario scenario() throws Exception {
-        KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
-                .withUserAgent(CLUSTER_AGENT).build()).build();
-        Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        KubernetesClient clusterClient = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(operatorClient.getConfiguration())
+                        .withUserAgent(CLUSTER_AGENT)
+                        .build())
+                .build();
+        Scenario s = new Scenario(
+                clusterClient,
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01),
                 SimulatedCluster.Builder::namespaceLifecycle);
         // The worker's 20 s under the 30 s grace, scaled as the grace is (1.5 s): a worker stopped while
@@ -461,10 +641,13 @@ class DeletionScenarioTest {
         }
         try {
             delete.run();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(done);
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(done);
             Thread.sleep(1000);
         } catch (RuntimeException e) {
-            System.out.println("---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
+            System.out.println(
+                    "---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
             throw e;
         } finally {
             current = freshOperator(operatorClient);
@@ -474,14 +657,25 @@ class DeletionScenarioTest {
 
     /** A new JOSDK operator with new RewriteJob and RewriterModel reconcilers wired like the app's. */
     private static Operator freshOperator(KubernetesClient like) throws Exception {
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(like.getConfiguration())
-                .withUserAgent(FRESH_AGENT).build()).build();
-        Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true)
-                .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
+        KubernetesClient client = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(like.getConfiguration())
+                        .withUserAgent(FRESH_AGENT)
+                        .build())
+                .build();
+        Operator operator = new Operator(o -> o.withKubernetesClient(client)
+                .withCloseClientOnStop(true)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withSSABasedCreateUpdateMatchForDependentResources(false));
         RewriteJobReconciler jobs = Scenario.freshJobReconciler();
-        RewriterModelReconciler models = new RewriterModelReconciler(bean(PalimpsestConfig.class), bean(MetricsScraper.class),
-                bean(ModelObservations.class), bean(RemainingWorkSource.class), bean(ConditionAggregator.class), bean(ModelEvents.class),
-                bean(ModelMetrics.class), bean(Clock.class));
+        RewriterModelReconciler models = new RewriterModelReconciler(
+                bean(PalimpsestConfig.class),
+                bean(MetricsScraper.class),
+                bean(ModelObservations.class),
+                bean(RemainingWorkSource.class),
+                bean(ConditionAggregator.class),
+                bean(ModelEvents.class),
+                bean(ModelMetrics.class),
+                bean(Clock.class));
         operator.register(jobs);
         operator.register(models);
         operator.start();
@@ -491,25 +685,42 @@ class DeletionScenarioTest {
 
     private static void awaitOrDump(Scenario s, java.util.concurrent.Callable<Boolean> done) {
         try {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(done);
+            await().atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(done);
         } catch (RuntimeException e) {
-            System.out.println("---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
+            System.out.println(
+                    "---- events of the last 60 s\n" + s.cluster.events().dump(Duration.ofSeconds(60)));
             throw e;
         }
     }
 
     private static long awaitSucceededShards(Scenario s, String name, int atLeast) {
-        return await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100)).until(() -> s.job(name),
-                r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
-                        && r.getStatus().getShards().getSucceeded() >= atLeast).getStatus().getShards().getSucceeded();
+        return await().atMost(Duration.ofSeconds(240))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> s.job(name),
+                        r -> r != null
+                                && r.getStatus() != null
+                                && r.getStatus().getShards() != null
+                                && r.getStatus().getShards().getSucceeded() >= atLeast)
+                .getStatus()
+                .getShards()
+                .getSucceeded();
     }
 
     /** Exit codes the kubelet reported for pods named {@code prefix...}, from {@code since}. */
     private static Map<String, Integer> exitsAfter(Scenario s, String prefix, Instant since) {
         Map<String, Integer> exits = new TreeMap<>();
-        for (EventLog.Entry e : s.cluster.events().matching(e -> e.source().equals("kubelet")
-                && e.object().startsWith(Scenario.NS + "/" + prefix) && e.message().startsWith("exited ") && !e.at().isBefore(since))) {
-            exits.put(e.object(), Integer.parseInt(e.message().substring("exited ".length()).split(" ")[0]));
+        for (EventLog.Entry e : s.cluster
+                .events()
+                .matching(e -> e.source().equals("kubelet")
+                        && e.object().startsWith(Scenario.NS + "/" + prefix)
+                        && e.message().startsWith("exited ")
+                        && !e.at().isBefore(since))) {
+            exits.put(
+                    e.object(),
+                    Integer.parseInt(e.message().substring("exited ".length()).split(" ")[0]));
         }
         return exits;
     }
@@ -540,7 +751,8 @@ class DeletionScenarioTest {
             return out;
         }
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+            for (Path f :
+                    files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
                 out.add(json.readTree(f.toFile()));
             }
         }

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.apps.RollingUpdateDeployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,7 +53,8 @@ public final class DeploymentController implements AutoCloseable {
         this.client = client;
         this.clock = clock;
         this.log = log;
-        this.loop = new ControlLoop("deployment-controller", this::pass, Duration.ofMillis(500), Duration.ofMillis(20), log);
+        this.loop = new ControlLoop(
+                "deployment-controller", this::pass, Duration.ofMillis(500), Duration.ofMillis(20), log);
     }
 
     void start() {
@@ -65,10 +65,14 @@ public final class DeploymentController implements AutoCloseable {
 
     private void pass() {
         Map<String, List<Pod>> podsByOwner = new HashMap<>();
-        for (Pod pod : client.pods().inAnyNamespace().withLabel(TEMPLATE_HASH).list().getItems()) {
-            for (OwnerReference ref : Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of())) {
+        for (Pod pod :
+                client.pods().inAnyNamespace().withLabel(TEMPLATE_HASH).list().getItems()) {
+            for (OwnerReference ref :
+                    Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of())) {
                 if ("Deployment".equals(ref.getKind())) {
-                    podsByOwner.computeIfAbsent(ref.getUid(), k -> new ArrayList<>()).add(pod);
+                    podsByOwner
+                            .computeIfAbsent(ref.getUid(), k -> new ArrayList<>())
+                            .add(pod);
                 }
             }
         }
@@ -84,14 +88,19 @@ public final class DeploymentController implements AutoCloseable {
         int desired = Optional.ofNullable(d.getSpec().getReplicas()).orElse(1);
         String hash = templateHash(d);
         List<Pod> live = pods.stream().filter(JobSync::isActive).toList();
-        List<Pod> current = live.stream().filter(p -> hash.equals(p.getMetadata().getLabels().get(TEMPLATE_HASH))).toList();
+        List<Pod> current = live.stream()
+                .filter(p -> hash.equals(p.getMetadata().getLabels().get(TEMPLATE_HASH)))
+                .toList();
         List<Pod> old = live.stream().filter(p -> !current.contains(p)).toList();
-        int maxSurge = resolve(rolling(d).map(RollingUpdateDeployment::getMaxSurge).orElse(null), desired, true);
-        int maxUnavailable = resolve(rolling(d).map(RollingUpdateDeployment::getMaxUnavailable).orElse(null), desired, false);
+        int maxSurge =
+                resolve(rolling(d).map(RollingUpdateDeployment::getMaxSurge).orElse(null), desired, true);
+        int maxUnavailable = resolve(
+                rolling(d).map(RollingUpdateDeployment::getMaxUnavailable).orElse(null), desired, false);
         if (maxSurge == 0 && maxUnavailable == 0) {
             maxUnavailable = 1;
         }
-        boolean recreate = d.getSpec().getStrategy() != null && "Recreate".equals(d.getSpec().getStrategy().getType());
+        boolean recreate = d.getSpec().getStrategy() != null
+                && "Recreate".equals(d.getSpec().getStrategy().getType());
 
         List<Pod> toDelete = new ArrayList<>();
         int toCreate = 0;
@@ -99,7 +108,10 @@ public final class DeploymentController implements AutoCloseable {
             if (current.size() < desired) {
                 toCreate = desired - current.size();
             } else if (current.size() > desired) {
-                current.stream().sorted(deletionOrder()).limit(current.size() - desired).forEach(toDelete::add);
+                current.stream()
+                        .sorted(deletionOrder())
+                        .limit(current.size() - desired)
+                        .forEach(toDelete::add);
             }
         } else if (recreate) {
             toDelete.addAll(old);
@@ -120,8 +132,14 @@ public final class DeploymentController implements AutoCloseable {
         }
         for (Pod p : toDelete) {
             try {
-                client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName()).delete();
-                log.record("deployment-controller", ref, "deleted pod " + p.getMetadata().getName());
+                client.pods()
+                        .inNamespace(p.getMetadata().getNamespace())
+                        .withName(p.getMetadata().getName())
+                        .delete();
+                log.record(
+                        "deployment-controller",
+                        ref,
+                        "deleted pod " + p.getMetadata().getName());
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 404) {
                     throw e;
@@ -130,14 +148,29 @@ public final class DeploymentController implements AutoCloseable {
         }
         for (int i = 0; i < toCreate; i++) {
             Pod pod = podFor(d, hash);
-            client.pods().inNamespace(d.getMetadata().getNamespace()).resource(pod).create();
-            log.record("deployment-controller", ref, "created pod " + pod.getMetadata().getName());
+            client.pods()
+                    .inNamespace(d.getMetadata().getNamespace())
+                    .resource(pod)
+                    .create();
+            log.record(
+                    "deployment-controller",
+                    ref,
+                    "created pod " + pod.getMetadata().getName());
         }
-        writeStatus(d, desired, hash, live.stream().filter(p -> !toDelete.contains(p)).toList(), toCreate, maxUnavailable);
+        writeStatus(
+                d,
+                desired,
+                hash,
+                live.stream().filter(p -> !toDelete.contains(p)).toList(),
+                toCreate,
+                maxUnavailable);
     }
 
     private void writeStatus(Deployment d, int desired, String hash, List<Pod> live, int created, int maxUnavailable) {
-        int updated = (int) live.stream().filter(p -> hash.equals(p.getMetadata().getLabels().get(TEMPLATE_HASH))).count() + created;
+        int updated = (int) live.stream()
+                        .filter(p -> hash.equals(p.getMetadata().getLabels().get(TEMPLATE_HASH)))
+                        .count()
+                + created;
         int ready = (int) live.stream().filter(JobSync::isReady).count();
         DeploymentStatus s = new DeploymentStatus();
         s.setObservedGeneration(d.getMetadata().getGeneration());
@@ -149,11 +182,18 @@ public final class DeploymentController implements AutoCloseable {
         DeploymentStatus before = Optional.ofNullable(d.getStatus()).orElseGet(DeploymentStatus::new);
         List<DeploymentCondition> conditions = new ArrayList<>();
         boolean available = ready >= desired - maxUnavailable;
-        conditions.add(condition(before, "Available", available ? "True" : "False",
+        conditions.add(condition(
+                before,
+                "Available",
+                available ? "True" : "False",
                 available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
                 available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."));
         boolean done = updated == desired && ready == desired && live.size() + created == desired;
-        conditions.add(condition(before, "Progressing", "True", done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
+        conditions.add(condition(
+                before,
+                "Progressing",
+                "True",
+                done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
                 done ? "Deployment has successfully progressed." : "Deployment is progressing."));
         s.setConditions(conditions);
         if (!Objects.equals(key(before), key(s))) {
@@ -162,31 +202,53 @@ public final class DeploymentController implements AutoCloseable {
             update.setKind("Deployment");
             update.setMetadata(d.getMetadata());
             update.setStatus(s);
-            client.apps().deployments().inNamespace(d.getMetadata().getNamespace()).resource(update).updateStatus();
+            client.apps()
+                    .deployments()
+                    .inNamespace(d.getMetadata().getNamespace())
+                    .resource(update)
+                    .updateStatus();
             if (!Objects.equals(before.getReadyReplicas(), s.getReadyReplicas())
                     || !Objects.equals(before.getReplicas(), s.getReplicas())) {
-                log.record("deployment-controller", d.getMetadata().getNamespace() + "/" + d.getMetadata().getName(),
+                log.record(
+                        "deployment-controller",
+                        d.getMetadata().getNamespace() + "/" + d.getMetadata().getName(),
                         "replicas " + s.getReplicas() + " ready " + s.getReadyReplicas() + " desired " + desired);
             }
         }
     }
 
     private static String key(DeploymentStatus s) {
-        StringBuilder k = new StringBuilder().append(s.getObservedGeneration()).append('/').append(s.getReplicas()).append('/')
-                .append(s.getUpdatedReplicas()).append('/').append(s.getReadyReplicas()).append('/').append(s.getAvailableReplicas())
-                .append('/').append(s.getUnavailableReplicas());
-        Optional.ofNullable(s.getConditions()).orElse(List.of())
-                .forEach(c -> k.append(';').append(c.getType()).append(c.getStatus()).append(c.getReason()));
+        StringBuilder k = new StringBuilder()
+                .append(s.getObservedGeneration())
+                .append('/')
+                .append(s.getReplicas())
+                .append('/')
+                .append(s.getUpdatedReplicas())
+                .append('/')
+                .append(s.getReadyReplicas())
+                .append('/')
+                .append(s.getAvailableReplicas())
+                .append('/')
+                .append(s.getUnavailableReplicas());
+        Optional.ofNullable(s.getConditions())
+                .orElse(List.of())
+                .forEach(c ->
+                        k.append(';').append(c.getType()).append(c.getStatus()).append(c.getReason()));
         return k.toString();
     }
 
-    private DeploymentCondition condition(DeploymentStatus before, String type, String status, String reason, String message) {
+    private DeploymentCondition condition(
+            DeploymentStatus before, String type, String status, String reason, String message) {
         String now = K8sTime.format(clock.instant());
         DeploymentCondition previous = Optional.ofNullable(before.getConditions()).orElse(List.of()).stream()
-                .filter(c -> type.equals(c.getType())).findFirst().orElse(null);
-        String transition = previous != null && status.equals(previous.getStatus()) ? previous.getLastTransitionTime() : now;
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElse(null);
+        String transition =
+                previous != null && status.equals(previous.getStatus()) ? previous.getLastTransitionTime() : now;
         String update = previous != null && status.equals(previous.getStatus()) && reason.equals(previous.getReason())
-                ? previous.getLastUpdateTime() : now;
+                ? previous.getLastUpdateTime()
+                : now;
         return new DeploymentCondition(transition, update, message, reason, status, type);
     }
 
@@ -213,14 +275,16 @@ public final class DeploymentController implements AutoCloseable {
     }
 
     static String templateHash(Deployment d) {
-        return Integer.toHexString(Serialization.asJson(d.getSpec().getTemplate()).hashCode());
+        return Integer.toHexString(
+                Serialization.asJson(d.getSpec().getTemplate()).hashCode());
     }
 
     private Pod podFor(Deployment d, String hash) {
         Pod pod = new Pod();
         pod.setApiVersion("v1");
         pod.setKind("Pod");
-        ObjectMeta template = Optional.ofNullable(d.getSpec().getTemplate().getMetadata()).orElseGet(ObjectMeta::new);
+        ObjectMeta template =
+                Optional.ofNullable(d.getSpec().getTemplate().getMetadata()).orElseGet(ObjectMeta::new);
         ObjectMeta meta = new ObjectMeta();
         StringBuilder suffix = new StringBuilder();
         for (int i = 0; i < 5; i++) {
@@ -228,13 +292,19 @@ public final class DeploymentController implements AutoCloseable {
         }
         meta.setName(d.getMetadata().getName() + "-" + hash + "-" + suffix);
         meta.setNamespace(d.getMetadata().getNamespace());
-        Map<String, String> labels = new LinkedHashMap<>(Optional.ofNullable(template.getLabels()).orElse(Map.of()));
+        Map<String, String> labels =
+                new LinkedHashMap<>(Optional.ofNullable(template.getLabels()).orElse(Map.of()));
         labels.put(TEMPLATE_HASH, hash);
         meta.setLabels(labels);
         meta.setAnnotations(template.getAnnotations());
-        meta.setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("Deployment")
-                .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
-                .withController(true).withBlockOwnerDeletion(true).build()));
+        meta.setOwnerReferences(List.of(new OwnerReferenceBuilder()
+                .withApiVersion("apps/v1")
+                .withKind("Deployment")
+                .withName(d.getMetadata().getName())
+                .withUid(d.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build()));
         pod.setMetadata(meta);
         pod.setSpec(Serialization.clone(d.getSpec().getTemplate().getSpec()));
         return pod;

@@ -14,7 +14,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
-
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,11 +51,24 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
             "^/(?:api/v1|apis/([^/]+)/[^/]+)(?:/namespaces/([^/?]+))?/([^/?]+)(?:/([^/?]+))?(?:/([^/?]+))?(?:\\?(.*))?$");
 
     /** One request as the API server saw it; {@code verb} is Kubernetes' (get, list, watch, create, update, patch, delete, deletecollection). */
-    public record Call(Instant at, String agent, HttpMethod method, String path, String group, String namespace,
-                       String resource, String name, String subresource, String verb, int code) {
+    public record Call(
+            Instant at,
+            String agent,
+            HttpMethod method,
+            String path,
+            String group,
+            String namespace,
+            String resource,
+            String name,
+            String subresource,
+            String verb,
+            int code) {
         /** Changes something; access reviews (a create that stores nothing) are questions, not writes. */
         public boolean write() {
-            return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch") && !resource.endsWith("reviews");
+            return !verb.equals("get")
+                    && !verb.equals("list")
+                    && !verb.equals("watch")
+                    && !resource.endsWith("reviews");
         }
 
         /** {@code resource} or {@code resource/subresource}, the way RBAC names it. */
@@ -66,14 +78,26 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     }
 
     /** A request before it is answered (code 0). */
-    public record Request(String agent, HttpMethod method, String path, String group, String namespace,
-                          String resource, String name, String subresource, String verb) {
+    public record Request(
+            String agent,
+            HttpMethod method,
+            String path,
+            String group,
+            String namespace,
+            String resource,
+            String name,
+            String subresource,
+            String verb) {
         public boolean write() {
-            return !verb.equals("get") && !verb.equals("list") && !verb.equals("watch") && !resource.endsWith("reviews");
+            return !verb.equals("get")
+                    && !verb.equals("list")
+                    && !verb.equals("watch")
+                    && !resource.endsWith("reviews");
         }
 
         public boolean is(String verb, String resource) {
-            return this.verb.equals(verb) && resource.equals(subresource == null ? this.resource : this.resource + "/" + subresource);
+            return this.verb.equals(verb)
+                    && resource.equals(subresource == null ? this.resource : this.resource + "/" + subresource);
         }
     }
 
@@ -144,8 +168,8 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
 
     /** A Kubernetes {@code Status} answer: 409 Conflict, 500 InternalError, 429 TooManyRequests (Retry-After 1 s), ... */
     public static Answer status(int code) {
-        return (request, store) -> statusResponse(code, reasonOf(code), "injected " + code + " on " + request.getMethod()
-                + " " + request.getPath());
+        return (request, store) -> statusResponse(
+                code, reasonOf(code), "injected " + code + " on " + request.getMethod() + " " + request.getPath());
     }
 
     /**
@@ -177,7 +201,8 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         int n = 0;
         for (WebSocket ws : List.copyOf(watches)) {
             if (gone) {
-                ws.send("{\"type\":\"ERROR\",\"object\":" + statusBody(410, "Expired", "too old resource version") + "}");
+                ws.send("{\"type\":\"ERROR\",\"object\":" + statusBody(410, "Expired", "too old resource version")
+                        + "}");
             }
             ws.close(1000, "dropped");
             watches.remove(ws);
@@ -209,14 +234,29 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     @Override
     public MockResponse dispatch(RecordedRequest recorded) {
         // The body can be read once: keep its bytes and hand on a fresh copy.
-        byte[] bytes = recorded.getBody() == null ? new byte[0] : recorded.getBody().getBytes();
-        RecordedRequest request = new RecordedRequest(recorded.getHttpVersion(), recorded.method(), recorded.getPath(),
-                recorded.getHeaders(), new Buffer(bytes));
+        byte[] bytes =
+                recorded.getBody() == null ? new byte[0] : recorded.getBody().getBytes();
+        RecordedRequest request = new RecordedRequest(
+                recorded.getHttpVersion(),
+                recorded.method(),
+                recorded.getPath(),
+                recorded.getHeaders(),
+                new Buffer(bytes));
         Request r = parse(request);
         MockResponse response = answer(request, r);
         if (r != null) {
-            calls.add(new Call(Instant.now(), r.agent(), r.method(), r.path(), r.group(), r.namespace(), r.resource(), r.name(),
-                    r.subresource(), r.verb(), response.code()));
+            calls.add(new Call(
+                    Instant.now(),
+                    r.agent(),
+                    r.method(),
+                    r.path(),
+                    r.group(),
+                    r.namespace(),
+                    r.resource(),
+                    r.name(),
+                    r.subresource(),
+                    r.verb(),
+                    response.code()));
         }
         return response;
     }
@@ -260,7 +300,10 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
             rules.forEach(status.withArray("resourceRules")::add);
             status.putArray("nonResourceRules");
             status.put("incomplete", false);
-            return new MockResponse().setResponseCode(201).setHeader("Content-Type", "application/json").setBody(review.toString());
+            return new MockResponse()
+                    .setResponseCode(201)
+                    .setHeader("Content-Type", "application/json")
+                    .setBody(review.toString());
         } catch (Exception e) {
             return statusResponse(400, "BadRequest", e.toString());
         }
@@ -276,14 +319,15 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         String query = m.group(6) == null ? "" : m.group(6);
         String name = m.group(4);
         HttpMethod method = request.method();
-        String verb = switch (method) {
-            case GET -> name != null ? "get" : query.matches("(.*&)?watch=(true|1)(&.*)?") ? "watch" : "list";
-            case POST -> "create";
-            case PUT -> "update";
-            case PATCH -> "patch";
-            case DELETE -> name != null ? "delete" : "deletecollection";
-            default -> method.name().toLowerCase();
-        };
+        String verb =
+                switch (method) {
+                    case GET -> name != null ? "get" : query.matches("(.*&)?watch=(true|1)(&.*)?") ? "watch" : "list";
+                    case POST -> "create";
+                    case PUT -> "update";
+                    case PATCH -> "patch";
+                    case DELETE -> name != null ? "delete" : "deletecollection";
+                    default -> method.name().toLowerCase();
+                };
         String agent = String.valueOf(request.getHeader("User-Agent"));
         return new Request(agent, method, path, group, m.group(2), m.group(3), name, m.group(5), verb);
     }
@@ -309,8 +353,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         };
     }
 
-    private record Fault(Predicate<Request> when, AtomicInteger left, Answer answer, AtomicInteger hit) {
-    }
+    private record Fault(Predicate<Request> when, AtomicInteger left, Answer answer, AtomicInteger hit) {}
 
     /** The store's watch, remembered while open so {@link #dropWatches} can cut it. */
     private final class TrackedWatch extends WebSocketListener {

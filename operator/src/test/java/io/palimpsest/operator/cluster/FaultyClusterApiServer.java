@@ -1,7 +1,6 @@
 package io.palimpsest.operator.cluster;
 
 import io.quarkus.test.kubernetes.client.KubernetesServer;
-
 import java.util.function.Consumer;
 
 /**
@@ -22,7 +21,8 @@ public final class FaultyClusterApiServer implements Consumer<KubernetesServer> 
     /** The layer of the test server started last. */
     public static FaultyApiServer layer() {
         if (current == null) {
-            throw new IllegalStateException("no FaultyClusterApiServer installed: use it as the @WithKubernetesTestServer setup");
+            throw new IllegalStateException(
+                    "no FaultyClusterApiServer installed: use it as the @WithKubernetesTestServer setup");
         }
         return current;
     }

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,7 +45,8 @@ final class GarbageCollector implements AutoCloseable {
     GarbageCollector(KubernetesClient client, EventLog log) {
         this.client = client;
         this.log = log;
-        this.loop = new ControlLoop("garbage-collector", this::pass, Duration.ofMillis(500), Duration.ofMillis(100), log);
+        this.loop =
+                new ControlLoop("garbage-collector", this::pass, Duration.ofMillis(500), Duration.ofMillis(100), log);
     }
 
     void start() {
@@ -67,7 +67,8 @@ final class GarbageCollector implements AutoCloseable {
         dependents.addAll(client.secrets().inAnyNamespace().list().getItems());
         dependents.addAll(client.services().inAnyNamespace().list().getItems());
         dependents.addAll(client.apps().deployments().inAnyNamespace().list().getItems());
-        List<PersistentVolumeClaim> claims = client.persistentVolumeClaims().inAnyNamespace().list().getItems();
+        List<PersistentVolumeClaim> claims =
+                client.persistentVolumeClaims().inAnyNamespace().list().getItems();
         dependents.addAll(claims);
         Map<String, Optional<Owner>> owners = new HashMap<>();
         java.util.Set<String> namedOwners = new java.util.HashSet<>();
@@ -81,14 +82,21 @@ final class GarbageCollector implements AutoCloseable {
                 continue;
             }
             String ns = d.getMetadata().getNamespace();
-            List<Owner> live = refs.stream().map(ref -> owners
-                    .computeIfAbsent(ref.getApiVersion() + "/" + ref.getKind() + "/" + ns + "/" + ref.getName(),
-                            k -> owner(ref, ns))
-                    .filter(o -> o.uid().equals(ref.getUid()))).flatMap(Optional::stream).toList();
+            List<Owner> live = refs.stream()
+                    .map(ref -> owners.computeIfAbsent(
+                                    ref.getApiVersion() + "/" + ref.getKind() + "/" + ns + "/" + ref.getName(),
+                                    k -> owner(ref, ns))
+                            .filter(o -> o.uid().equals(ref.getUid())))
+                    .flatMap(Optional::stream)
+                    .toList();
             if (live.isEmpty()) {
                 delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is gone", false);
             } else if (live.stream().allMatch(Owner::foregroundDeletion)) {
-                delete(d, "owner " + refs.get(0).getKind() + " " + refs.get(0).getName() + " is being deleted in the foreground", true);
+                delete(
+                        d,
+                        "owner " + refs.get(0).getKind() + " " + refs.get(0).getName()
+                                + " is being deleted in the foreground",
+                        true);
             }
         }
         releaseForegroundOwners(namedOwners, dependents);
@@ -104,19 +112,31 @@ final class GarbageCollector implements AutoCloseable {
                 update.setApiVersion("v1");
                 update.setKind("PersistentVolumeClaim");
                 update.setMetadata(claim.getMetadata());
-                update.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder().withPhase("Bound")
-                        .withAccessModes(claim.getSpec() == null ? null : claim.getSpec().getAccessModes())
-                        .withCapacity(claim.getSpec() == null || claim.getSpec().getResources() == null ? null
-                                : claim.getSpec().getResources().getRequests())
+                update.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+                        .withPhase("Bound")
+                        .withAccessModes(
+                                claim.getSpec() == null ? null : claim.getSpec().getAccessModes())
+                        .withCapacity(
+                                claim.getSpec() == null || claim.getSpec().getResources() == null
+                                        ? null
+                                        : claim.getSpec().getResources().getRequests())
                         .build());
-                client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(update).updateStatus();
-                log.record("volume-binder", claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName(), "Bound");
+                client.persistentVolumeClaims()
+                        .inNamespace(claim.getMetadata().getNamespace())
+                        .resource(update)
+                        .updateStatus();
+                log.record(
+                        "volume-binder",
+                        claim.getMetadata().getNamespace() + "/"
+                                + claim.getMetadata().getName(),
+                        "Bound");
             }
         }
     }
 
     private void collectTerminatedPods(List<Pod> pods) {
-        List<Pod> terminated = pods.stream().filter(JobSync::isTerminal)
+        List<Pod> terminated = pods.stream()
+                .filter(JobSync::isTerminal)
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
                 .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp()))
                 .toList();
@@ -127,8 +147,7 @@ final class GarbageCollector implements AutoCloseable {
     }
 
     /** An owner as the collector judges it: its uid, and whether it waits for its dependents to go. */
-    private record Owner(String uid, boolean foregroundDeletion) {
-    }
+    private record Owner(String uid, boolean foregroundDeletion) {}
 
     /**
      * Objects deleted in the foreground that no dependent names any more lose the finalizer, and so go:
@@ -138,20 +157,25 @@ final class GarbageCollector implements AutoCloseable {
     private void releaseForegroundOwners(java.util.Set<String> namedOwners, List<HasMetadata> collected) {
         for (HasMetadata d : collected) {
             if (waitsForNothing(d, namedOwners)) {
-                releaseForeground(d.getKind(), d, () -> client.resource(d).edit(GarbageCollector::withoutForegroundFinalizer));
+                releaseForeground(
+                        d.getKind(), d, () -> client.resource(d).edit(GarbageCollector::withoutForegroundFinalizer));
             }
         }
         for (ResourceDefinitionContext kind : ownerKinds.values()) {
             List<GenericKubernetesResource> items;
             try {
-                items = client.genericKubernetesResources(kind).inAnyNamespace().list().getItems();
+                items = client.genericKubernetesResources(kind)
+                        .inAnyNamespace()
+                        .list()
+                        .getItems();
             } catch (KubernetesClientException e) {
                 continue; // unknown to this server
             }
             for (GenericKubernetesResource owner : items) {
                 if (waitsForNothing(owner, namedOwners)) {
                     releaseForeground(kind.getKind(), owner, () -> client.genericKubernetesResources(kind)
-                            .inNamespace(owner.getMetadata().getNamespace()).withName(owner.getMetadata().getName())
+                            .inNamespace(owner.getMetadata().getNamespace())
+                            .withName(owner.getMetadata().getName())
                             .edit(GarbageCollector::withoutForegroundFinalizer));
                 }
             }
@@ -162,7 +186,10 @@ final class GarbageCollector implements AutoCloseable {
     private void releaseForeground(String kind, HasMetadata o, Runnable edit) {
         try {
             edit.run();
-            log.record("garbage-collector", kind + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(),
+            log.record(
+                    "garbage-collector",
+                    kind + " " + o.getMetadata().getNamespace() + "/"
+                            + o.getMetadata().getName(),
                     "dependents gone: foreground deletion done");
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
@@ -179,8 +206,10 @@ final class GarbageCollector implements AutoCloseable {
     /** Deleted in the foreground, and no object names it as its owner any more. */
     private static boolean waitsForNothing(HasMetadata o, java.util.Set<String> namedOwners) {
         List<String> finalizers = o.getMetadata().getFinalizers();
-        return o.getMetadata().getDeletionTimestamp() != null && finalizers != null
-                && finalizers.contains(ValidatingApiServer.FOREGROUND_FINALIZER) && !namedOwners.contains(o.getMetadata().getUid());
+        return o.getMetadata().getDeletionTimestamp() != null
+                && finalizers != null
+                && finalizers.contains(ValidatingApiServer.FOREGROUND_FINALIZER)
+                && !namedOwners.contains(o.getMetadata().getUid());
     }
 
     private Optional<Owner> owner(OwnerReference ref, String namespace) {
@@ -190,15 +219,26 @@ final class GarbageCollector implements AutoCloseable {
         String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
         String lower = ref.getKind().toLowerCase(Locale.ROOT);
         ResourceDefinitionContext context = new ResourceDefinitionContext.Builder()
-                .withGroup(group).withVersion(version).withKind(ref.getKind())
-                .withPlural(lower.endsWith("s") ? lower + "es" : lower + "s").withNamespaced(true).build();
+                .withGroup(group)
+                .withVersion(version)
+                .withKind(ref.getKind())
+                .withPlural(lower.endsWith("s") ? lower + "es" : lower + "s")
+                .withNamespaced(true)
+                .build();
         try {
-            GenericKubernetesResource owner = client.genericKubernetesResources(context).inNamespace(namespace)
-                    .withName(ref.getName()).get();
+            GenericKubernetesResource owner = client.genericKubernetesResources(context)
+                    .inNamespace(namespace)
+                    .withName(ref.getName())
+                    .get();
             ownerKinds.putIfAbsent(ref.getApiVersion() + "/" + ref.getKind(), context);
-            return Optional.ofNullable(owner).map(o -> new Owner(o.getMetadata().getUid(), o.getMetadata().getDeletionTimestamp() != null
-                    && o.getMetadata().getFinalizers() != null
-                    && o.getMetadata().getFinalizers().contains(ValidatingApiServer.FOREGROUND_FINALIZER)));
+            return Optional.ofNullable(owner)
+                    .map(o -> new Owner(
+                            o.getMetadata().getUid(),
+                            o.getMetadata().getDeletionTimestamp() != null
+                                    && o.getMetadata().getFinalizers() != null
+                                    && o.getMetadata()
+                                            .getFinalizers()
+                                            .contains(ValidatingApiServer.FOREGROUND_FINALIZER)));
         } catch (KubernetesClientException e) {
             // Unknown to this server: treat as present rather than deleting what we cannot judge.
             return Optional.of(new Owner(ref.getUid(), false));
@@ -212,12 +252,17 @@ final class GarbageCollector implements AutoCloseable {
     private void delete(HasMetadata object, String why, boolean foreground) {
         try {
             if (foreground) {
-                client.resource(object).withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND).delete();
+                client.resource(object)
+                        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+                        .delete();
             } else {
                 client.resource(object).delete();
             }
-            log.record("garbage-collector", object.getKind() + " " + object.getMetadata().getNamespace() + "/"
-                    + object.getMetadata().getName(), "deleted: " + why);
+            log.record(
+                    "garbage-collector",
+                    object.getKind() + " " + object.getMetadata().getNamespace() + "/"
+                            + object.getMetadata().getName(),
+                    "deleted: " + why);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;

@@ -10,8 +10,7 @@ import java.util.stream.IntStream;
  */
 final class IndexRanges {
 
-    private IndexRanges() {
-    }
+    private IndexRanges() {}
 
     static BitSet parse(String text) {
         BitSet set = new BitSet();

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +33,7 @@ public final class JobController implements AutoCloseable {
      * has whole seconds, too coarse for a backoff scaled down to fractions of a second.
      */
     private final Map<String, Instant> finishedSeen = new ConcurrentHashMap<>();
+
     private final SplittableRandom random = new SplittableRandom(7);
     private final ControlLoop loop;
     private final ChangeFeed feed = new ChangeFeed();
@@ -59,8 +59,14 @@ public final class JobController implements AutoCloseable {
     private void pass() {
         List<Job> jobs = client.batch().v1().jobs().inAnyNamespace().list().getItems();
         Map<String, List<Pod>> podsByJob = new HashMap<>();
-        for (Pod pod : client.pods().inAnyNamespace().withLabel(JobSync.CONTROLLER_UID).list().getItems()) {
-            podsByJob.computeIfAbsent(pod.getMetadata().getLabels().get(JobSync.CONTROLLER_UID), k -> new ArrayList<>()).add(pod);
+        for (Pod pod : client.pods()
+                .inAnyNamespace()
+                .withLabel(JobSync.CONTROLLER_UID)
+                .list()
+                .getItems()) {
+            podsByJob
+                    .computeIfAbsent(pod.getMetadata().getLabels().get(JobSync.CONTROLLER_UID), k -> new ArrayList<>())
+                    .add(pod);
         }
         for (Job job : jobs) {
             List<Pod> pods = podsByJob.remove(job.getMetadata().getUid());
@@ -78,17 +84,30 @@ public final class JobController implements AutoCloseable {
 
     private void sync(Job job, List<Pod> pods) {
         JobSync.Result result = JobSync.sync(job, pods, clock.instant(), backoff);
-        String jobRef = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+        String jobRef =
+                job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
         for (Pod pod : result.delete()) {
             releaseFinalizer(pod);
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-            log.record("job-controller", jobRef, "SuccessfulDelete pod " + pod.getMetadata().getName());
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
+                    .delete();
+            log.record(
+                    "job-controller",
+                    jobRef,
+                    "SuccessfulDelete pod " + pod.getMetadata().getName());
         }
         for (JobSync.NewPod wanted : result.create()) {
             Pod pod = JobPodFactory.create(job, wanted, random);
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
-            log.record("job-controller", jobRef, "SuccessfulCreate pod " + pod.getMetadata().getName()
-                    + (wanted.index() == null ? "" : " index " + wanted.index()));
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .resource(pod)
+                    .create();
+            log.record(
+                    "job-controller",
+                    jobRef,
+                    "SuccessfulCreate pod " + pod.getMetadata().getName()
+                            + (wanted.index() == null ? "" : " index " + wanted.index()));
         }
         if (!sameStatus(job.getStatus(), result.status())) {
             Job update = new Job();
@@ -96,7 +115,12 @@ public final class JobController implements AutoCloseable {
             update.setKind("Job");
             update.setMetadata(job.getMetadata());
             update.setStatus(result.status());
-            client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(update).updateStatus();
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(job.getMetadata().getNamespace())
+                    .resource(update)
+                    .updateStatus();
         }
         result.events().forEach(e -> log.record("job-controller", jobRef, e));
         for (Pod pod : result.release()) {
@@ -115,10 +139,13 @@ public final class JobController implements AutoCloseable {
             return;
         }
         try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).edit(p -> {
-                p.getMetadata().getFinalizers().remove(JobSync.TRACKING_FINALIZER);
-                return p;
-            });
+            client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
+                    .edit(p -> {
+                        p.getMetadata().getFinalizers().remove(JobSync.TRACKING_FINALIZER);
+                        return p;
+                    });
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;
@@ -146,8 +173,12 @@ public final class JobController implements AutoCloseable {
     private static String conditionsKey(JobStatus s) {
         StringBuilder key = new StringBuilder();
         if (s.getConditions() != null) {
-            s.getConditions().forEach(c -> key.append(c.getType()).append('=').append(c.getStatus()).append('/')
-                    .append(c.getReason()).append(';'));
+            s.getConditions().forEach(c -> key.append(c.getType())
+                    .append('=')
+                    .append(c.getStatus())
+                    .append('/')
+                    .append(c.getReason())
+                    .append(';'));
         }
         return key.toString();
     }

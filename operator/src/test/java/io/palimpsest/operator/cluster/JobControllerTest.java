@@ -1,14 +1,16 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Comparator;
@@ -16,13 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The simulated Job controller and kubelet together, with scripted containers: each test's image
@@ -33,14 +31,19 @@ class JobControllerTest {
     private static final String NS = "jobs";
     /** Backoff from 100 ms (doubling to 6 s), 30 s grace in 0.3 s. */
     private static final double TIME_SCALE = 0.01;
+
     private static SimulatedCluster cluster;
     private static KubernetesClient client;
     private static final Map<String, ScriptedProgram.Script> SCRIPTS = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() {
-        cluster = SimulatedCluster.builder().timeScale(TIME_SCALE).programs(p -> p.add("scripted", l -> SCRIPTS.containsKey(l.image()),
-                l -> new ScriptedProgram(SCRIPTS.get(l.image())).start(l))).start();
+        cluster = SimulatedCluster.builder()
+                .timeScale(TIME_SCALE)
+                .programs(p -> p.add("scripted", l -> SCRIPTS.containsKey(l.image()), l -> new ScriptedProgram(
+                                SCRIPTS.get(l.image()))
+                        .start(l)))
+                .start();
         client = cluster.client();
     }
 
@@ -57,7 +60,8 @@ class JobControllerTest {
             peak.accumulateAndGet(running.incrementAndGet(), Math::max);
             Thread.sleep(150);
             running.decrementAndGet();
-            Files.writeString(l.terminationMessageFile(), "{\"shard\":" + l.env().get("JOB_COMPLETION_INDEX") + "}");
+            Files.writeString(
+                    l.terminationMessageFile(), "{\"shard\":" + l.env().get("JOB_COMPLETION_INDEX") + "}");
             return 0;
         });
         create(indexed("parallel", 5, 2).build());
@@ -73,12 +77,22 @@ class JobControllerTest {
         for (Pod pod : pods) {
             String index = pod.getMetadata().getAnnotations().get(JobSync.COMPLETION_INDEX);
             assertEquals(index, pod.getMetadata().getLabels().get(JobSync.COMPLETION_INDEX));
-            assertEquals(job.getMetadata().getUid(), pod.getMetadata().getOwnerReferences().get(0).getUid());
+            assertEquals(
+                    job.getMetadata().getUid(),
+                    pod.getMetadata().getOwnerReferences().get(0).getUid());
             assertEquals("Succeeded", pod.getStatus().getPhase());
-            assertEquals("{\"shard\":" + index + "}", pod.getStatus().getContainerStatuses().get(0).getState().getTerminated().getMessage());
+            assertEquals(
+                    "{\"shard\":" + index + "}",
+                    pod.getStatus()
+                            .getContainerStatuses()
+                            .get(0)
+                            .getState()
+                            .getTerminated()
+                            .getMessage());
         }
         // the finalizer of the last counted pod may be released in the same sync that writes Complete
-        await().atMost(Duration.ofSeconds(10)).until(() -> pods("parallel").stream().noneMatch(JobSync::isTracked));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> pods("parallel").stream().noneMatch(JobSync::isTracked));
     }
 
     @Test
@@ -89,12 +103,36 @@ class JobControllerTest {
             case 3 -> 1;
             default -> 0;
         });
-        Job job = indexed("policy", 4, 4).editSpec().withBackoffLimitPerIndex(1).withMaxFailedIndexes(2)
-                .withPodReplacementPolicy("Failed").withNewPodFailurePolicy()
-                .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
-                .addNewRule().withAction("FailIndex").withNewOnExitCodes().withOperator("In").withValues(42).endOnExitCodes().endRule()
-                .addNewRule().withAction("Count").withNewOnExitCodes().withOperator("In").withValues(75).endOnExitCodes().endRule()
-                .endPodFailurePolicy().endSpec().build();
+        Job job = indexed("policy", 4, 4)
+                .editSpec()
+                .withBackoffLimitPerIndex(1)
+                .withMaxFailedIndexes(2)
+                .withPodReplacementPolicy("Failed")
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("Ignore")
+                .addNewOnPodCondition()
+                .withType("DisruptionTarget")
+                .withStatus("True")
+                .endOnPodCondition()
+                .endRule()
+                .addNewRule()
+                .withAction("FailIndex")
+                .withNewOnExitCodes()
+                .withOperator("In")
+                .withValues(42)
+                .endOnExitCodes()
+                .endRule()
+                .addNewRule()
+                .withAction("Count")
+                .withNewOnExitCodes()
+                .withOperator("In")
+                .withValues(75)
+                .endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .endSpec()
+                .build();
         attemptEnv(job);
         create(job);
 
@@ -118,16 +156,28 @@ class JobControllerTest {
             Thread.sleep(60_000);
             return 0;
         });
-        Job job = indexed("chaos", 1, 1).editSpec().withBackoffLimitPerIndex(3).withNewPodFailurePolicy()
-                .addNewRule().withAction("Ignore").addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
-                .endPodFailurePolicy().endSpec().build();
+        Job job = indexed("chaos", 1, 1)
+                .editSpec()
+                .withBackoffLimitPerIndex(3)
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("Ignore")
+                .addNewOnPodCondition()
+                .withType("DisruptionTarget")
+                .withStatus("True")
+                .endOnPodCondition()
+                .endRule()
+                .endPodFailurePolicy()
+                .endSpec()
+                .build();
         attemptEnv(job);
         create(job);
 
         Pod first = awaitNthPodRunning("chaos", 1);
         assertTrue(cluster.kubelet().disrupt(NS, first.getMetadata().getName(), "PreemptionByScheduler"));
         Pod second = awaitNthPodRunning("chaos", 2);
-        assertEquals("0", second.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT), "a disruption costs no budget");
+        assertEquals(
+                "0", second.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT), "a disruption costs no budget");
         assertEquals("1", second.getMetadata().getAnnotations().get(JobSync.IGNORED_FAILURE_COUNT));
         assertTrue(cluster.kubelet().kill(NS, second.getMetadata().getName()));
 
@@ -136,8 +186,19 @@ class JobControllerTest {
         List<Pod> pods = pods("chaos");
         assertEquals(2, pods.size(), "the preempted pod was deleted once counted");
         assertEquals(1, done.getStatus().getFailed(), "only the SIGKILL counts");
-        Pod killed = pods.stream().filter(p -> p.getMetadata().getName().equals(second.getMetadata().getName())).findFirst().orElseThrow();
-        assertEquals(137, killed.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode());
+        Pod killed = pods.stream()
+                .filter(p ->
+                        p.getMetadata().getName().equals(second.getMetadata().getName()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                137,
+                killed.getStatus()
+                        .getContainerStatuses()
+                        .get(0)
+                        .getState()
+                        .getTerminated()
+                        .getExitCode());
         assertEquals("1", pods.get(1).getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT));
     }
 
@@ -153,7 +214,8 @@ class JobControllerTest {
 
         editRetrying("pause", j -> j.getSpec().setSuspend(true));
         Job suspended = awaitCondition("pause", "Suspended");
-        await().atMost(Duration.ofSeconds(10)).until(() -> pods("pause").isEmpty() && get("pause").getStatus().getActive() == 0);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> pods("pause").isEmpty() && get("pause").getStatus().getActive() == 0);
         assertEquals("JobSuspended", condition(suspended, "Suspended").getReason());
         assertEquals(0, get("pause").getStatus().getFailed(), "pods deleted on suspend are not failures");
 
@@ -177,22 +239,46 @@ class JobControllerTest {
             Thread.sleep(60_000);
             return 0;
         });
-        create(indexed("poison", 4, 4).editSpec().withBackoffLimitPerIndex(0).withMaxFailedIndexes(1)
-                .withNewPodFailurePolicy().addNewRule().withAction("FailIndex").withNewOnExitCodes().withOperator("In")
-                .withValues(42).endOnExitCodes().endRule().endPodFailurePolicy().endSpec().build());
+        create(indexed("poison", 4, 4)
+                .editSpec()
+                .withBackoffLimitPerIndex(0)
+                .withMaxFailedIndexes(1)
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("FailIndex")
+                .withNewOnExitCodes()
+                .withOperator("In")
+                .withValues(42)
+                .endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .endSpec()
+                .build());
 
         Job done = awaitCondition("poison", "Failed");
         assertEquals("MaxFailedIndexesExceeded", condition(done, "Failed").getReason());
         assertTrue(hasCondition(done, "FailureTarget"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> podsOfIndex("poison", 3).isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> podsOfIndex("poison", 3).isEmpty());
     }
 
     @Test
     void failJobRuleEndsTheJobAtOnce() {
         SCRIPTS.put("fatal", l -> l.env().get("JOB_COMPLETION_INDEX").equals("0") ? 3 : 0);
-        create(indexed("fatal", 2, 1).editSpec().withBackoffLimit(6).withNewPodFailurePolicy()
-                .addNewRule().withAction("FailJob").withNewOnExitCodes().withOperator("In").withValues(3).endOnExitCodes().endRule()
-                .endPodFailurePolicy().endSpec().build());
+        create(indexed("fatal", 2, 1)
+                .editSpec()
+                .withBackoffLimit(6)
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("FailJob")
+                .withNewOnExitCodes()
+                .withOperator("In")
+                .withValues(3)
+                .endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .endSpec()
+                .build());
         Job done = awaitCondition("fatal", "Failed");
         assertEquals("PodFailurePolicy", condition(done, "Failed").getReason());
         assertTrue(condition(done, "Failed").getMessage().contains("failed with exit code 3"));
@@ -203,18 +289,48 @@ class JobControllerTest {
     void nonIndexedJobWithBackoffLimit() {
         AtomicInteger attempts = new AtomicInteger();
         SCRIPTS.put("plain", l -> attempts.incrementAndGet() < 3 ? 1 : 0);
-        create(new JobBuilder().withNewMetadata().withName("plain").withNamespace(NS).endMetadata()
-                .withNewSpec().withBackoffLimit(2).withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("main").withImage("plain").endContainer().endSpec().endTemplate().endSpec().build());
+        create(new JobBuilder()
+                .withNewMetadata()
+                .withName("plain")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(2)
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("main")
+                .withImage("plain")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build());
         Job done = awaitCondition("plain", "Complete");
         assertEquals(1, done.getStatus().getSucceeded());
         assertEquals(2, done.getStatus().getFailed());
         assertNull(done.getStatus().getCompletedIndexes());
 
         SCRIPTS.put("hopeless", l -> 1);
-        create(new JobBuilder().withNewMetadata().withName("hopeless").withNamespace(NS).endMetadata()
-                .withNewSpec().withBackoffLimit(1).withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("main").withImage("hopeless").endContainer().endSpec().endTemplate().endSpec().build());
+        create(new JobBuilder()
+                .withNewMetadata()
+                .withName("hopeless")
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(1)
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("main")
+                .withImage("hopeless")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build());
         Job failed = awaitCondition("hopeless", "Failed");
         assertEquals("BackoffLimitExceeded", condition(failed, "Failed").getReason());
         assertEquals(2, failed.getStatus().getFailed());
@@ -223,21 +339,47 @@ class JobControllerTest {
     // --- helpers
 
     static JobBuilder indexed(String name, int completions, int parallelism) {
-        return new JobBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withNewSpec().withCompletionMode("Indexed").withCompletions(completions).withParallelism(parallelism)
-                .withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("worker").withImage(name).endContainer()
-                .endSpec().endTemplate().endSpec();
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withCompletionMode("Indexed")
+                .withCompletions(completions)
+                .withParallelism(parallelism)
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("worker")
+                .withImage(name)
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec();
     }
 
     /** Exposes the per-index counters to the script, through the downward API as a user would. */
     private static void attemptEnv(Job job) {
         var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         c.setEnv(new java.util.ArrayList<>(List.of(
-                new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("ATTEMPT").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("metadata.annotations['" + JobSync.FAILURE_COUNT + "']").endFieldRef().endValueFrom().build(),
-                new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("IGNORED").withNewValueFrom().withNewFieldRef()
-                        .withFieldPath("metadata.annotations['" + JobSync.IGNORED_FAILURE_COUNT + "']").endFieldRef().endValueFrom().build())));
+                new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                        .withName("ATTEMPT")
+                        .withNewValueFrom()
+                        .withNewFieldRef()
+                        .withFieldPath("metadata.annotations['" + JobSync.FAILURE_COUNT + "']")
+                        .endFieldRef()
+                        .endValueFrom()
+                        .build(),
+                new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                        .withName("IGNORED")
+                        .withNewValueFrom()
+                        .withNewFieldRef()
+                        .withFieldPath("metadata.annotations['" + JobSync.IGNORED_FAILURE_COUNT + "']")
+                        .endFieldRef()
+                        .endValueFrom()
+                        .build())));
     }
 
     private static void create(Job job) {
@@ -252,40 +394,60 @@ class JobControllerTest {
     static List<Pod> pods(String job) {
         List<String> order = createdPods(job);
         return client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, job).list().getItems().stream()
-                .sorted(Comparator.comparingInt((Pod p) -> order.indexOf(p.getMetadata().getName())))
+                .sorted(Comparator.comparingInt(
+                        (Pod p) -> order.indexOf(p.getMetadata().getName())))
                 .toList();
     }
 
     static List<String> createdPods(String job) {
         return cluster.events().messagesStartingWith("SuccessfulCreate pod " + job + "-").stream()
                 .filter(e -> e.object().equals(NS + "/" + job))
-                .map(e -> e.message().split(" ")[2]).toList();
+                .map(e -> e.message().split(" ")[2])
+                .toList();
     }
 
     private static List<Pod> podsOfIndex(String job, int index) {
-        return pods(job).stream().filter(p -> String.valueOf(index).equals(p.getMetadata().getAnnotations().get(JobSync.COMPLETION_INDEX)))
+        return pods(job).stream()
+                .filter(p -> String.valueOf(index)
+                        .equals(p.getMetadata().getAnnotations().get(JobSync.COMPLETION_INDEX)))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
                 .toList();
     }
 
     /** Waits until {@code count} pods of the job run at once; returns one of them. */
     private static Pod awaitRunning(String job, int count) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> {
-            List<Pod> running = pods(job).stream().filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
-            return running.size() >= count ? running.get(0) : null;
-        }, p -> p != null);
+        return await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> {
+                            List<Pod> running = pods(job).stream()
+                                    .filter(p -> p.getStatus() != null
+                                            && "Running".equals(p.getStatus().getPhase()))
+                                    .toList();
+                            return running.size() >= count ? running.get(0) : null;
+                        },
+                        p -> p != null);
     }
 
     /** Waits until the job's {@code n}-th pod (1-based, in creation order) runs, and returns it. */
     private static Pod awaitNthPodRunning(String job, int n) {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> {
-            List<String> created = createdPods(job);
-            if (created.size() < n) {
-                return null;
-            }
-            Pod pod = client.pods().inNamespace(NS).withName(created.get(n - 1)).get();
-            return pod != null && pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase()) ? pod : null;
-        }, p -> p != null);
+        return await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> {
+                            List<String> created = createdPods(job);
+                            if (created.size() < n) {
+                                return null;
+                            }
+                            Pod pod = client.pods()
+                                    .inNamespace(NS)
+                                    .withName(created.get(n - 1))
+                                    .get();
+                            return pod != null
+                                            && pod.getStatus() != null
+                                            && "Running".equals(pod.getStatus().getPhase())
+                                    ? pod
+                                    : null;
+                        },
+                        p -> p != null);
     }
 
     private static Job awaitCondition(String name, String type) {
@@ -293,12 +455,17 @@ class JobControllerTest {
     }
 
     static boolean hasCondition(Job job, String type) {
-        return job.getStatus() != null && job.getStatus().getConditions() != null
-                && job.getStatus().getConditions().stream().anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+        return job.getStatus() != null
+                && job.getStatus().getConditions() != null
+                && job.getStatus().getConditions().stream()
+                        .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     static JobCondition condition(Job job, String type) {
-        return job.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** An edit as a client makes it: read, change, write; again on 409 while the Job controller writes status. */

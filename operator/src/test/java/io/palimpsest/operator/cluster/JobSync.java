@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.api.model.batch.v1.UncountedTerminatedPods;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,8 +68,7 @@ final class JobSync {
     static final int MAX_POD_CREATE_DELETE_PER_SYNC = 500;
 
     /** A pod to create; index null in NonIndexed mode. */
-    record NewPod(Integer index, int failureCount, int ignoredFailureCount) {
-    }
+    record NewPod(Integer index, int failureCount, int ignoredFailureCount) {}
 
     /**
      * The pod failure backoff ({@code DefaultJobPodFailureBackOff} 10 s, {@code MaxJobPodFailureBackOff}
@@ -80,7 +78,9 @@ final class JobSync {
         static final Backoff UPSTREAM = scaled(1.0);
 
         static Backoff scaled(double scale) {
-            return new Backoff(Duration.ofMillis(Math.round(10_000 * scale)), Duration.ofMillis(Math.round(600_000 * scale)),
+            return new Backoff(
+                    Duration.ofMillis(Math.round(10_000 * scale)),
+                    Duration.ofMillis(Math.round(600_000 * scale)),
                     JobSync::finishedAt);
         }
 
@@ -111,19 +111,16 @@ final class JobSync {
      * @param release finished pods whose outcome is in {@code status}: remove their finalizer after the write
      * @param events  what happened, for the event log
      */
-    record Result(JobStatus status, List<NewPod> create, List<Pod> delete, List<Pod> release, List<String> events) {
-    }
+    record Result(JobStatus status, List<NewPod> create, List<Pod> delete, List<Pod> release, List<String> events) {}
 
-    private JobSync() {
-    }
+    private JobSync() {}
 
     static Result sync(Job job, List<Pod> pods, Instant now, Backoff backoff) {
         return new Pass(job, pods, now, backoff).run();
     }
 
     /** One index's last failure still held by its pod's finalizer: what its replacement inherits. */
-    private record Held(Pod pod, Instant at, int failures, int ignored) {
-    }
+    private record Held(Pod pod, Instant at, int failures, int ignored) {}
 
     private static final class Pass {
         private final Job job;
@@ -188,15 +185,18 @@ final class JobSync {
                     }
                     continue;
                 }
-                Optional<PodFailurePolicyMatcher.Match> match = PodFailurePolicyMatcher.match(spec.getPodFailurePolicy(), pod);
-                PodFailurePolicyMatcher.Action action = match.map(PodFailurePolicyMatcher.Match::action)
-                        .orElse(PodFailurePolicyMatcher.Action.Count);
+                Optional<PodFailurePolicyMatcher.Match> match =
+                        PodFailurePolicyMatcher.match(spec.getPodFailurePolicy(), pod);
+                PodFailurePolicyMatcher.Action action =
+                        match.map(PodFailurePolicyMatcher.Match::action).orElse(PodFailurePolicyMatcher.Action.Count);
                 if (action == PodFailurePolicyMatcher.Action.FailJob && failJobMessage == null) {
                     failJobMessage = match.orElseThrow().message();
                 }
                 if (perIndex) {
-                    int failures = annotation(pod, FAILURE_COUNT) + (action == PodFailurePolicyMatcher.Action.Ignore ? 0 : 1);
-                    int ignored = annotation(pod, IGNORED_FAILURE_COUNT) + (action == PodFailurePolicyMatcher.Action.Ignore ? 1 : 0);
+                    int failures =
+                            annotation(pod, FAILURE_COUNT) + (action == PodFailurePolicyMatcher.Action.Ignore ? 0 : 1);
+                    int ignored = annotation(pod, IGNORED_FAILURE_COUNT)
+                            + (action == PodFailurePolicyMatcher.Action.Ignore ? 1 : 0);
                     if (action == PodFailurePolicyMatcher.Action.FailIndex || failures > backoffLimitPerIndex) {
                         failedIndexes.set(index);
                     }
@@ -212,8 +212,12 @@ final class JobSync {
             for (Pod pod : finishedTracked) {
                 Integer index = indexOf(pod);
                 Held h = index == null ? null : held.get(index);
-                boolean keep = h != null && h.pod() == pod && !alreadyFinished && !targetBefore
-                        && !failedIndexes.get(index) && !completed.get(index)
+                boolean keep = h != null
+                        && h.pod() == pod
+                        && !alreadyFinished
+                        && !targetBefore
+                        && !failedIndexes.get(index)
+                        && !completed.get(index)
                         && pods.stream().noneMatch(p -> p != pod && !isTerminal(p) && index.equals(indexOf(p)));
                 if (!keep) {
                     release.add(pod);
@@ -236,14 +240,21 @@ final class JobSync {
             Instant startTime = K8sTime.parse(previous.getStartTime());
 
             if (alreadyFinished || targetSet) {
-                pods.stream().filter(JobSync::isActive).filter(p -> !delete.contains(p)).forEach(delete::add);
+                pods.stream()
+                        .filter(JobSync::isActive)
+                        .filter(p -> !delete.contains(p))
+                        .forEach(delete::add);
                 // Failed / Complete wait until every pod has terminated, the ones being deleted now included.
                 if (!alreadyFinished && pods.stream().allMatch(JobSync::isTerminal)) {
                     finish();
                 }
             } else if (suspended) {
-                List<Pod> active = pods.stream().filter(JobSync::isActive).filter(p -> !delete.contains(p))
-                        .sorted(ACTIVE_PODS_ORDER).limit(MAX_POD_CREATE_DELETE_PER_SYNC).toList();
+                List<Pod> active = pods.stream()
+                        .filter(JobSync::isActive)
+                        .filter(p -> !delete.contains(p))
+                        .sorted(ACTIVE_PODS_ORDER)
+                        .limit(MAX_POD_CREATE_DELETE_PER_SYNC)
+                        .toList();
                 delete.addAll(active);
                 if (!hasTrue("Suspended")) {
                     setCondition("Suspended", "True", "JobSuspended", "Job suspended");
@@ -263,20 +274,27 @@ final class JobSync {
 
             JobStatus status = new JobStatus();
             status.setStartTime(startTime == null ? null : K8sTime.format(startTime));
-            status.setCompletionTime(hasTrue("Complete")
-                    ? Optional.ofNullable(previous.getCompletionTime()).orElse(K8sTime.format(now)) : null);
+            status.setCompletionTime(
+                    hasTrue("Complete")
+                            ? Optional.ofNullable(previous.getCompletionTime()).orElse(K8sTime.format(now))
+                            : null);
             List<Pod> remaining = pods.stream().filter(p -> !delete.contains(p)).toList();
             int active = (int) remaining.stream().filter(JobSync::isActive).count() + create.size();
             status.setActive(active);
-            status.setReady((int) remaining.stream().filter(JobSync::isActive).filter(JobSync::isReady).count());
-            status.setTerminating((int) (pods.stream().filter(JobSync::isTerminating).count()
-                    + delete.stream().filter(p -> !isTerminating(p)).count()));
+            status.setReady((int) remaining.stream()
+                    .filter(JobSync::isActive)
+                    .filter(JobSync::isReady)
+                    .count());
+            status.setTerminating(
+                    (int) (pods.stream().filter(JobSync::isTerminating).count()
+                            + delete.stream().filter(p -> !isTerminating(p)).count()));
             status.setSucceeded(succeeded);
             status.setFailed(failed);
             if (indexed) {
                 status.setCompletedIndexes(IndexRanges.format(completed));
                 if (backoffLimitPerIndex != null) {
-                    status.setFailedIndexes(Optional.ofNullable(IndexRanges.format(failedIndexes)).orElse(""));
+                    status.setFailedIndexes(Optional.ofNullable(IndexRanges.format(failedIndexes))
+                            .orElse(""));
                 }
             }
             status.setUncountedTerminatedPods(new UncountedTerminatedPods());
@@ -286,19 +304,29 @@ final class JobSync {
 
         private boolean ignoredByPolicy(Pod pod) {
             return PodFailurePolicyMatcher.match(spec.getPodFailurePolicy(), pod)
-                    .filter(m -> m.action() == PodFailurePolicyMatcher.Action.Ignore).isPresent();
+                    .filter(m -> m.action() == PodFailurePolicyMatcher.Action.Ignore)
+                    .isPresent();
         }
-        private void decideTarget(String failJobMessage, BitSet completed, BitSet failedIndexes, int failed, int succeeded) {
+
+        private void decideTarget(
+                String failJobMessage, BitSet completed, BitSet failedIndexes, int failed, int succeeded) {
             int backoffLimit = Optional.ofNullable(spec.getBackoffLimit())
                     .orElse(backoffLimitPerIndex != null ? Integer.MAX_VALUE : DEFAULT_BACKOFF_LIMIT);
             Instant startTime = K8sTime.parse(previous.getStartTime());
             if (failJobMessage != null) {
                 target("FailureTarget", "PodFailurePolicy", failJobMessage);
-            } else if (indexed && spec.getMaxFailedIndexes() != null && failedIndexes.cardinality() > spec.getMaxFailedIndexes()) {
-                target("FailureTarget", "MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes");
+            } else if (indexed
+                    && spec.getMaxFailedIndexes() != null
+                    && failedIndexes.cardinality() > spec.getMaxFailedIndexes()) {
+                target(
+                        "FailureTarget",
+                        "MaxFailedIndexesExceeded",
+                        "Job has exceeded the specified maximal number of failed indexes");
             } else if (failed > backoffLimit) {
                 target("FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
-            } else if (spec.getActiveDeadlineSeconds() != null && startTime != null && !Boolean.TRUE.equals(spec.getSuspend())
+            } else if (spec.getActiveDeadlineSeconds() != null
+                    && startTime != null
+                    && !Boolean.TRUE.equals(spec.getSuspend())
                     && !now.isBefore(startTime.plusSeconds(spec.getActiveDeadlineSeconds()))) {
                 target("FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline");
             } else if (indexed) {
@@ -324,8 +352,10 @@ final class JobSync {
         private void finish() {
             JobCondition target = conditions.stream()
                     .filter(c -> "True".equals(c.getStatus()))
-                    .filter(c -> c.getType().equals("FailureTarget") || c.getType().equals("SuccessCriteriaMet"))
-                    .findFirst().orElseThrow();
+                    .filter(c ->
+                            c.getType().equals("FailureTarget") || c.getType().equals("SuccessCriteriaMet"))
+                    .findFirst()
+                    .orElseThrow();
             String type = target.getType().equals("FailureTarget") ? "Failed" : "Complete";
             setCondition(type, "True", target.getReason(), target.getMessage());
             events.add(type + ": " + target.getReason());
@@ -334,9 +364,13 @@ final class JobSync {
         private void scheduleWork(BitSet completed, BitSet failedIndexes, int succeeded, Map<Integer, Held> held) {
             boolean waitForFailed = "Failed".equals(spec.getPodReplacementPolicy())
                     || (spec.getPodReplacementPolicy() == null && spec.getPodFailurePolicy() != null);
-            List<Pod> active = new ArrayList<>(pods.stream().filter(JobSync::isActive).filter(p -> !delete.contains(p)).toList());
+            List<Pod> active = new ArrayList<>(pods.stream()
+                    .filter(JobSync::isActive)
+                    .filter(p -> !delete.contains(p))
+                    .toList());
             // With podReplacementPolicy Failed a terminating pod still takes its parallelism slot.
-            long terminating = waitForFailed ? pods.stream().filter(JobSync::isTerminating).count() : 0;
+            long terminating =
+                    waitForFailed ? pods.stream().filter(JobSync::isTerminating).count() : 0;
             if (indexed) {
                 BitSet busy = new BitSet();
                 List<Pod> duplicates = new ArrayList<>();
@@ -354,7 +388,10 @@ final class JobSync {
                 active.removeAll(duplicates);
                 int excess = active.size() - parallelism;
                 if (excess > 0) {
-                    active.stream().sorted(ACTIVE_PODS_ORDER).limit(Math.min(excess, MAX_POD_CREATE_DELETE_PER_SYNC)).forEach(delete::add);
+                    active.stream()
+                            .sorted(ACTIVE_PODS_ORDER)
+                            .limit(Math.min(excess, MAX_POD_CREATE_DELETE_PER_SYNC))
+                            .forEach(delete::add);
                     return;
                 }
                 long room = Math.min(parallelism - active.size() - terminating, MAX_POD_CREATE_DELETE_PER_SYNC);
@@ -376,7 +413,10 @@ final class JobSync {
                 int wanted = Math.min(parallelism, completions - succeeded);
                 int missing = (int) (wanted - active.size() - terminating);
                 if (missing < 0) {
-                    active.stream().sorted(ACTIVE_PODS_ORDER).limit(Math.min(-missing, MAX_POD_CREATE_DELETE_PER_SYNC)).forEach(delete::add);
+                    active.stream()
+                            .sorted(ACTIVE_PODS_ORDER)
+                            .limit(Math.min(-missing, MAX_POD_CREATE_DELETE_PER_SYNC))
+                            .forEach(delete::add);
                 }
                 if (missing > 0 && inJobBackoff()) {
                     return;
@@ -392,10 +432,16 @@ final class JobSync {
          * last success, the delay counted from the newest one.
          */
         private boolean inJobBackoff() {
-            Instant lastSuccess = pods.stream().filter(JobSync::isSucceeded).map(backoff.failedAt())
-                    .max(Comparator.naturalOrder()).orElse(Instant.MIN);
-            List<Instant> failures = pods.stream().filter(JobSync::isFailed).map(backoff.failedAt())
-                    .filter(t -> t.isAfter(lastSuccess)).toList();
+            Instant lastSuccess = pods.stream()
+                    .filter(JobSync::isSucceeded)
+                    .map(backoff.failedAt())
+                    .max(Comparator.naturalOrder())
+                    .orElse(Instant.MIN);
+            List<Instant> failures = pods.stream()
+                    .filter(JobSync::isFailed)
+                    .map(backoff.failedAt())
+                    .filter(t -> t.isAfter(lastSuccess))
+                    .toList();
             if (failures.isEmpty()) {
                 return false;
             }
@@ -426,8 +472,13 @@ final class JobSync {
         }
 
         private static JobCondition copy(JobCondition c) {
-            return new JobCondition(c.getLastProbeTime(), c.getLastTransitionTime(), c.getMessage(), c.getReason(),
-                    c.getStatus(), c.getType());
+            return new JobCondition(
+                    c.getLastProbeTime(),
+                    c.getLastTransitionTime(),
+                    c.getMessage(),
+                    c.getReason(),
+                    c.getStatus(),
+                    c.getType());
         }
 
         static Integer indexOf(Pod pod) {
@@ -441,17 +492,18 @@ final class JobSync {
             String value = annotations == null ? null : annotations.get(key);
             return value == null ? 0 : Integer.parseInt(value);
         }
-
     }
 
     /** When a finished pod's container finished, as its status says (whole seconds). */
     static Instant finishedAt(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? Instant.EPOCH
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+                ? Instant.EPOCH
                 : pod.getStatus().getContainerStatuses().stream()
-                .filter(cs -> cs.getState() != null && cs.getState().getTerminated() != null)
-                .map(cs -> K8sTime.parse(cs.getState().getTerminated().getFinishedAt()))
-                .filter(Objects::nonNull)
-                .max(Comparator.naturalOrder()).orElse(Instant.EPOCH);
+                        .filter(cs -> cs.getState() != null && cs.getState().getTerminated() != null)
+                        .map(cs -> K8sTime.parse(cs.getState().getTerminated().getFinishedAt()))
+                        .filter(Objects::nonNull)
+                        .max(Comparator.naturalOrder())
+                        .orElse(Instant.EPOCH);
     }
 
     /**
@@ -460,14 +512,19 @@ final class JobSync {
      * before ready, ready for less time before ready for longer, more restarts first, newer first.
      * The name breaks the remaining ties, so a pass is deterministic.
      */
-    static final Comparator<Pod> ACTIVE_PODS_ORDER = Comparator
-            .comparing((Pod p) -> p.getSpec() != null && p.getSpec().getNodeName() != null && !p.getSpec().getNodeName().isEmpty())
+    static final Comparator<Pod> ACTIVE_PODS_ORDER = Comparator.comparing((Pod p) -> p.getSpec() != null
+                    && p.getSpec().getNodeName() != null
+                    && !p.getSpec().getNodeName().isEmpty())
             .thenComparingInt(JobSync::phaseOrdinal)
             .thenComparing(JobSync::isReady)
-            .thenComparing(Comparator.comparing(JobSync::readySince, Comparator.nullsLast(Comparator.<Instant>naturalOrder())).reversed())
+            .thenComparing(
+                    Comparator.comparing(JobSync::readySince, Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+                            .reversed())
             .thenComparing(Comparator.comparingInt(JobSync::maxRestarts).reversed())
-            .thenComparing(Comparator.comparing((Pod p) -> Optional.ofNullable(K8sTime.parse(p.getMetadata().getCreationTimestamp()))
-                    .orElse(Instant.MAX)).reversed())
+            .thenComparing(Comparator.comparing((Pod p) -> Optional.ofNullable(
+                                    K8sTime.parse(p.getMetadata().getCreationTimestamp()))
+                            .orElse(Instant.MAX))
+                    .reversed())
             .thenComparing(p -> p.getMetadata().getName());
 
     private static int phaseOrdinal(Pod pod) {
@@ -480,13 +537,21 @@ final class JobSync {
         if (!isReady(pod)) {
             return null;
         }
-        return pod.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-                .map(c -> K8sTime.parse(c.getLastTransitionTime())).filter(Objects::nonNull).findFirst().orElse(null);
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType()))
+                .map(c -> K8sTime.parse(c.getLastTransitionTime()))
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
     }
 
     private static int maxRestarts(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null ? 0
-                : pod.getStatus().getContainerStatuses().stream().mapToInt(cs -> nz(cs.getRestartCount())).max().orElse(0);
+        return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+                ? 0
+                : pod.getStatus().getContainerStatuses().stream()
+                        .mapToInt(cs -> nz(cs.getRestartCount()))
+                        .max()
+                        .orElse(0);
     }
 
     private static int nz(Integer value) {

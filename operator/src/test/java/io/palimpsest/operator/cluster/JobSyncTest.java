@@ -1,17 +1,16 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** {@link JobSync} as a pure function, on hand-made pods: the choices a single pass makes. */
 class JobSyncTest {
@@ -27,11 +26,17 @@ class JobSyncTest {
                 pod("not-ready", 2, "Running", false, "2026-12-01T10:00:00Z", null, 0),
                 pod("pending", 3, "Pending", false, "2026-12-01T09:00:00Z", null, 0),
                 pod("restarted", 4, "Running", true, "2026-12-01T11:00:00Z", "2026-12-01T11:01:00Z", 2));
-        assertEquals(List.of("pending", "not-ready", "young-ready", "restarted", "old-ready"),
-                pods.stream().sorted(JobSync.ACTIVE_PODS_ORDER).map(p -> p.getMetadata().getName()).toList());
+        assertEquals(
+                List.of("pending", "not-ready", "young-ready", "restarted", "old-ready"),
+                pods.stream()
+                        .sorted(JobSync.ACTIVE_PODS_ORDER)
+                        .map(p -> p.getMetadata().getName())
+                        .toList());
 
         JobSync.Result result = JobSync.sync(job(5, 2, null), pods, NOW, JobSync.Backoff.UPSTREAM);
-        assertEquals(List.of("pending", "not-ready", "young-ready"), result.delete().stream().map(p -> p.getMetadata().getName()).toList(),
+        assertEquals(
+                List.of("pending", "not-ready", "young-ready"),
+                result.delete().stream().map(p -> p.getMetadata().getName()).toList(),
                 "the highest indexes are not what goes first; the least settled pods are");
         assertEquals(3, result.status().getTerminating(), "deleted pods terminate");
     }
@@ -56,11 +61,24 @@ class JobSyncTest {
     /** A failed index is retried only once its backoff is over, and its replacement inherits the count. */
     @Test
     void replacementWaitsAndInheritsTheHeldCount() {
-        Pod failed = new PodBuilder(pod("f", 0, "Failed", false, "2026-12-01T11:59:00Z", null, 0)).editMetadata()
-                .addToAnnotations(JobSync.FAILURE_COUNT, "1").addToAnnotations(JobSync.IGNORED_FAILURE_COUNT, "0")
-                .addToFinalizers(JobSync.TRACKING_FINALIZER).endMetadata()
-                .editStatus().addNewContainerStatus().withName("main").withNewState().withNewTerminated().withExitCode(1)
-                .withFinishedAt("2026-12-01T11:59:50Z").endTerminated().endState().endContainerStatus().endStatus().build();
+        Pod failed = new PodBuilder(pod("f", 0, "Failed", false, "2026-12-01T11:59:00Z", null, 0))
+                .editMetadata()
+                .addToAnnotations(JobSync.FAILURE_COUNT, "1")
+                .addToAnnotations(JobSync.IGNORED_FAILURE_COUNT, "0")
+                .addToFinalizers(JobSync.TRACKING_FINALIZER)
+                .endMetadata()
+                .editStatus()
+                .addNewContainerStatus()
+                .withName("main")
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .withFinishedAt("2026-12-01T11:59:50Z")
+                .endTerminated()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
         Job job = job(1, 1, 6);
         // Second failure of the index (count 1 + this one): 20 s backoff from 11:59:50.
         JobSync.Result early = JobSync.sync(job, List.of(failed), NOW, JobSync.Backoff.UPSTREAM);
@@ -71,21 +89,57 @@ class JobSyncTest {
     }
 
     private static Job job(int completions, int parallelism, Integer backoffLimitPerIndex) {
-        return new JobBuilder().withNewMetadata().withName("j").withNamespace("ns").withUid("uid").endMetadata()
-                .withNewSpec().withCompletionMode("Indexed").withCompletions(completions).withParallelism(parallelism)
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName("j")
+                .withNamespace("ns")
+                .withUid("uid")
+                .endMetadata()
+                .withNewSpec()
+                .withCompletionMode("Indexed")
+                .withCompletions(completions)
+                .withParallelism(parallelism)
                 .withBackoffLimitPerIndex(backoffLimitPerIndex)
-                .withNewTemplate().withNewSpec().withRestartPolicy("Never").addNewContainer().withName("main").withImage("x").endContainer()
-                .endSpec().endTemplate().endSpec()
-                .withNewStatus().withStartTime("2026-12-01T09:00:00Z").endStatus().build();
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("main")
+                .withImage("x")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .withNewStatus()
+                .withStartTime("2026-12-01T09:00:00Z")
+                .endStatus()
+                .build();
     }
 
-    private static Pod pod(String name, int index, String phase, boolean ready, String created, String readySince, int restarts) {
-        return new PodBuilder().withNewMetadata().withName(name).withNamespace("ns").withCreationTimestamp(created)
-                .addToAnnotations(JobSync.COMPLETION_INDEX, String.valueOf(index)).endMetadata()
-                .withNewSpec().withNodeName(phase.equals("Pending") ? null : Kubelet.NODE_NAME).endSpec()
-                .withNewStatus().withPhase(phase)
-                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").withLastTransitionTime(readySince).endCondition()
-                .addNewContainerStatus().withName("main").withRestartCount(restarts).endContainerStatus()
-                .endStatus().build();
+    private static Pod pod(
+            String name, int index, String phase, boolean ready, String created, String readySince, int restarts) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("ns")
+                .withCreationTimestamp(created)
+                .addToAnnotations(JobSync.COMPLETION_INDEX, String.valueOf(index))
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(phase.equals("Pending") ? null : Kubelet.NODE_NAME)
+                .endSpec()
+                .withNewStatus()
+                .withPhase(phase)
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .withLastTransitionTime(readySince)
+                .endCondition()
+                .addNewContainerStatus()
+                .withName("main")
+                .withRestartCount(restarts)
+                .endContainerStatus()
+                .endStatus()
+                .build();
     }
 }

@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.Serialization;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,8 +68,13 @@ public final class Kubelet implements AutoCloseable {
 
     /** Settings; durations are wall time. */
     /** @param timeScale multiplies termination grace periods (1 = as written in the pod) */
-    public record Options(Path root, String hostIp, Duration probePeriod, double timeScale, Duration restartDelay,
-                          boolean keepSandboxes) {
+    public record Options(
+            Path root,
+            String hostIp,
+            Duration probePeriod,
+            double timeScale,
+            Duration restartDelay,
+            boolean keepSandboxes) {
         public static Options defaults(Path root) {
             return new Options(root, "127.0.0.1", Duration.ofMillis(200), 1.0, Duration.ofMillis(200), true);
         }
@@ -94,9 +98,16 @@ public final class Kubelet implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
-    Kubelet(KubernetesClient client, Clock clock, EventLog log, ProgramCatalog catalog, Options options, AddressPool podAddresses) {
+    Kubelet(
+            KubernetesClient client,
+            Clock clock,
+            EventLog log,
+            ProgramCatalog catalog,
+            Options options,
+            AddressPool podAddresses) {
         this.client = client;
         this.clock = clock;
         this.log = log;
@@ -109,7 +120,10 @@ public final class Kubelet implements AutoCloseable {
     void start() {
         feed.watch(client.pods().inAnyNamespace(), p -> loop.kick());
         loop.start();
-        timers.scheduleWithFixedDelay(this::probeAll, options.probePeriod().toMillis(), options.probePeriod().toMillis(),
+        timers.scheduleWithFixedDelay(
+                this::probeAll,
+                options.probePeriod().toMillis(),
+                options.probePeriod().toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 
@@ -120,10 +134,14 @@ public final class Kubelet implements AutoCloseable {
 
     /** As {@link #kill}, reported as the kernel's OOM killer would be (reason OOMKilled). */
     public boolean oomKill(String namespace, String pod) {
-        return signal(namespace, pod, rt -> {
-            rt.oomKilled = true;
-            rt.running.kill();
-        }, "OOM-killed");
+        return signal(
+                namespace,
+                pod,
+                rt -> {
+                    rt.oomKilled = true;
+                    rt.running.kill();
+                },
+                "OOM-killed");
     }
 
     /**
@@ -144,8 +162,11 @@ public final class Kubelet implements AutoCloseable {
 
     /** Pods whose container is running now, as namespace/name. */
     public List<String> runningPods() {
-        return runtimes.values().stream().filter(rt -> rt.running != null && rt.exitCode == null)
-                .map(rt -> rt.namespace + "/" + rt.name).sorted().toList();
+        return runtimes.values().stream()
+                .filter(rt -> rt.running != null && rt.exitCode == null)
+                .map(rt -> rt.namespace + "/" + rt.name)
+                .sorted()
+                .toList();
     }
 
     /** The loopback address given to a pod, if it has one. */
@@ -164,8 +185,10 @@ public final class Kubelet implements AutoCloseable {
     }
 
     private PodRuntime find(String namespace, String pod) {
-        return runtimes.values().stream().filter(rt -> rt.namespace.equals(namespace) && rt.name.equals(pod))
-                .findFirst().orElse(null);
+        return runtimes.values().stream()
+                .filter(rt -> rt.namespace.equals(namespace) && rt.name.equals(pod))
+                .findFirst()
+                .orElse(null);
     }
 
     private void pass() {
@@ -256,40 +279,67 @@ public final class Kubelet implements AutoCloseable {
         try {
             Map<String, String> env = PodEnvironment.resolve(client, pod, container, rt.podIp, options.hostIp());
             if (rt.sandbox == null) {
-                rt.sandbox = PodSandbox.prepare(client, pod, container, options.root().resolve("pods"),
-                        options.root().resolve("volumes"), log);
+                rt.sandbox = PodSandbox.prepare(
+                        client,
+                        pod,
+                        container,
+                        options.root().resolve("pods"),
+                        options.root().resolve("volumes"),
+                        log);
             } else {
                 Files.write(rt.sandbox.terminationMessageFile(), new byte[0]);
             }
             Map<String, String> mappedEnv = new LinkedHashMap<>();
             env.forEach((k, v) -> mappedEnv.put(k, rt.sandbox.rewrite(v)));
-            List<String> argv = PodEnvironment.argv(container, env).stream().map(rt.sandbox::rewrite).toList();
+            List<String> argv = PodEnvironment.argv(container, env).stream()
+                    .map(rt.sandbox::rewrite)
+                    .toList();
             Map<String, Integer> ports = new LinkedHashMap<>();
             for (ContainerPort p : Optional.ofNullable(container.getPorts()).orElse(List.of())) {
-                ports.put(p.getName() == null ? String.valueOf(p.getContainerPort()) : p.getName(), p.getContainerPort());
+                ports.put(
+                        p.getName() == null ? String.valueOf(p.getContainerPort()) : p.getName(), p.getContainerPort());
             }
-            ContainerLaunch launch = new ContainerLaunch(rt.namespace, rt.name, container.getName(), container.getImage(),
-                    argv, mappedEnv, rt.podIp, ports, rt.sandbox);
+            ContainerLaunch launch = new ContainerLaunch(
+                    rt.namespace,
+                    rt.name,
+                    container.getName(),
+                    container.getImage(),
+                    argv,
+                    mappedEnv,
+                    rt.podIp,
+                    ports,
+                    rt.sandbox);
             Optional<ContainerProgram> program = catalog.find(launch);
             if (program.isEmpty()) {
-                rt.waiting("ErrImagePull", "no program for image " + container.getImage() + " / command " + argv
-                        + " in the simulated cluster");
+                rt.waiting(
+                        "ErrImagePull",
+                        "no program for image " + container.getImage() + " / command " + argv
+                                + " in the simulated cluster");
                 return;
             }
-            rt.readiness = Optional.ofNullable(container.getReadinessProbe()).map(Probe::getHttpGet).orElse(null);
+            rt.readiness = Optional.ofNullable(container.getReadinessProbe())
+                    .map(Probe::getHttpGet)
+                    .orElse(null);
             rt.readinessPorts = ports;
             rt.running = program.get().start(launch);
             rt.startedAt = clock.instant();
             rt.ready = rt.readiness == null;
             rt.readyChangedAt = rt.startedAt;
             rt.waitingReason = null;
-            log.record("kubelet", rt.namespace + "/" + rt.name, "started " + container.getImage() + " " + argv
-                    + " on " + rt.podIp);
+            log.record(
+                    "kubelet",
+                    rt.namespace + "/" + rt.name,
+                    "started " + container.getImage() + " " + argv + " on " + rt.podIp);
             PodRuntime started = rt;
             rt.running.exit().whenComplete((code, error) -> {
-                started.exited(error != null ? 128 : code, clock.instant(), pod.getSpec().getContainers().get(0));
-                log.record("kubelet", started.namespace + "/" + started.name, "exited " + started.exitCode
-                        + " (" + started.terminatedReason + ")");
+                started.exited(
+                        error != null ? 128 : code,
+                        clock.instant(),
+                        pod.getSpec().getContainers().get(0));
+                log.record(
+                        "kubelet",
+                        started.namespace + "/" + started.name,
+                        "exited " + started.exitCode + " (" + started.terminatedReason + ")");
                 loop.kick();
             });
         } catch (PodSandbox.MissingReference e) {
@@ -309,15 +359,21 @@ public final class Kubelet implements AutoCloseable {
         log.record("kubelet", rt.namespace + "/" + rt.name, "SIGTERM");
         rt.running.terminate();
         Long deleteGrace = pod.getMetadata().getDeletionGracePeriodSeconds();
-        long grace = deleteGrace != null ? deleteGrace : Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds()).orElse(30L);
+        long grace = deleteGrace != null
+                ? deleteGrace
+                : Optional.ofNullable(pod.getSpec().getTerminationGracePeriodSeconds())
+                        .orElse(30L);
         long millis = Math.round(grace * 1000 * options.timeScale());
         ContainerProgram.Running running = rt.running;
-        timers.schedule(() -> {
-            if (rt.exitCode == null) {
-                log.record("kubelet", rt.namespace + "/" + rt.name, "grace period over: SIGKILL");
-                running.kill();
-            }
-        }, millis, TimeUnit.MILLISECONDS);
+        timers.schedule(
+                () -> {
+                    if (rt.exitCode == null) {
+                        log.record("kubelet", rt.namespace + "/" + rt.name, "grace period over: SIGKILL");
+                        running.kill();
+                    }
+                },
+                millis,
+                TimeUnit.MILLISECONDS);
     }
 
     /** The node's last word on a deleted pod whose container has stopped: the API server may now remove it. */
@@ -365,14 +421,20 @@ public final class Kubelet implements AutoCloseable {
 
     private boolean probe(PodRuntime rt) {
         HTTPGetAction get = rt.readiness;
-        Integer port = get.getPort().getIntVal() != null ? get.getPort().getIntVal() : rt.readinessPorts.get(get.getPort().getStrVal());
+        Integer port = get.getPort().getIntVal() != null
+                ? get.getPort().getIntVal()
+                : rt.readinessPorts.get(get.getPort().getStrVal());
         if (port == null) {
             return false;
         }
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + rt.podIp + ":" + port
-                    + Optional.ofNullable(get.getPath()).orElse("/"))).timeout(Duration.ofSeconds(1)).GET().build();
-            int code = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                            + Optional.ofNullable(get.getPath()).orElse("/")))
+                    .timeout(Duration.ofSeconds(1))
+                    .GET()
+                    .build();
+            int code =
+                    http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             return code >= 200 && code < 400;
         } catch (IOException e) {
             return false;
@@ -386,7 +448,8 @@ public final class Kubelet implements AutoCloseable {
         Container container = pod.getSpec().getContainers().get(0);
         boolean restarting = rt.exitCode != null && rt.restartAt != null;
         boolean finished = rt.exitCode != null && !restarting;
-        String phase = finished ? (rt.exitCode == 0 ? "Succeeded" : "Failed")
+        String phase = finished
+                ? (rt.exitCode == 0 ? "Succeeded" : "Failed")
                 : rt.running != null || restarting ? "Running" : "Pending";
         boolean ready = !finished && !restarting && rt.running != null && rt.ready;
         String created = K8sTime.format(rt.createdAt);
@@ -400,8 +463,12 @@ public final class Kubelet implements AutoCloseable {
         s.setQosClass("BestEffort");
         List<PodCondition> conditions = new ArrayList<>();
         if (rt.disruptionReason != null) {
-            conditions.add(condition("DisruptionTarget", "True", rt.disruptionReason,
-                    "Simulated disruption: " + rt.disruptionReason, rt.createdAt));
+            conditions.add(condition(
+                    "DisruptionTarget",
+                    "True",
+                    rt.disruptionReason,
+                    "Simulated disruption: " + rt.disruptionReason,
+                    rt.createdAt));
         }
         conditions.add(condition("PodReadyToStartContainers", "True", null, null, rt.createdAt));
         conditions.add(condition("Initialized", "True", null, null, rt.createdAt));
@@ -414,24 +481,40 @@ public final class Kubelet implements AutoCloseable {
 
         ContainerState state;
         if (rt.exitCode != null) {
-            state = new ContainerStateBuilder().withNewTerminated()
-                    .withExitCode(rt.exitCode).withReason(rt.terminatedReason).withMessage(rt.message)
+            state = new ContainerStateBuilder()
+                    .withNewTerminated()
+                    .withExitCode(rt.exitCode)
+                    .withReason(rt.terminatedReason)
+                    .withMessage(rt.message)
                     .withStartedAt(rt.startedAt == null ? null : K8sTime.format(rt.startedAt))
                     .withFinishedAt(K8sTime.format(rt.finishedAt))
                     .withContainerID(rt.containerId())
-                    .endTerminated().build();
+                    .endTerminated()
+                    .build();
         } else if (rt.running != null) {
-            state = new ContainerStateBuilder().withNewRunning().withStartedAt(K8sTime.format(rt.startedAt)).endRunning().build();
+            state = new ContainerStateBuilder()
+                    .withNewRunning()
+                    .withStartedAt(K8sTime.format(rt.startedAt))
+                    .endRunning()
+                    .build();
         } else {
-            state = new ContainerStateBuilder().withNewWaiting()
+            state = new ContainerStateBuilder()
+                    .withNewWaiting()
                     .withReason(Optional.ofNullable(rt.waitingReason).orElse("ContainerCreating"))
-                    .withMessage(rt.waitingMessage).endWaiting().build();
+                    .withMessage(rt.waitingMessage)
+                    .endWaiting()
+                    .build();
         }
         ContainerStatus cs = new ContainerStatusBuilder()
-                .withName(container.getName()).withImage(container.getImage()).withImageID("sim://" + container.getImage())
+                .withName(container.getName())
+                .withImage(container.getImage())
+                .withImageID("sim://" + container.getImage())
                 .withContainerID(rt.running == null ? null : rt.containerId())
-                .withReady(ready).withStarted(rt.running != null && rt.exitCode == null)
-                .withRestartCount(rt.restartCount).withState(state).withLastState(rt.lastState)
+                .withReady(ready)
+                .withStarted(rt.running != null && rt.exitCode == null)
+                .withRestartCount(rt.restartCount)
+                .withState(state)
+                .withLastState(rt.lastState)
                 .build();
         s.setContainerStatuses(List.of(cs));
         return s;
@@ -521,8 +604,14 @@ public final class Kubelet implements AutoCloseable {
         }
 
         void restart() {
-            lastState = new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason(terminatedReason)
-                    .withMessage(message).withFinishedAt(K8sTime.format(finishedAt)).endTerminated().build();
+            lastState = new ContainerStateBuilder()
+                    .withNewTerminated()
+                    .withExitCode(exitCode)
+                    .withReason(terminatedReason)
+                    .withMessage(message)
+                    .withFinishedAt(K8sTime.format(finishedAt))
+                    .endTerminated()
+                    .build();
             restartCount++;
             running = null;
             exitCode = null;
@@ -534,16 +623,20 @@ public final class Kubelet implements AutoCloseable {
 
         private String terminationMessage(int code, Container container) {
             try {
-                byte[] bytes = Files.exists(sandbox.terminationMessageFile()) ? Files.readAllBytes(sandbox.terminationMessageFile())
+                byte[] bytes = Files.exists(sandbox.terminationMessageFile())
+                        ? Files.readAllBytes(sandbox.terminationMessageFile())
                         : new byte[0];
-                if (bytes.length == 0 && code != 0 && "FallbackToLogsOnError".equals(container.getTerminationMessagePolicy())
+                if (bytes.length == 0
+                        && code != 0
+                        && "FallbackToLogsOnError".equals(container.getTerminationMessagePolicy())
                         && Files.exists(sandbox.logFile())) {
                     return logTail(Files.readAllBytes(sandbox.logFile()));
                 }
                 if (bytes.length == 0) {
                     return null;
                 }
-                return new String(Arrays.copyOf(bytes, Math.min(bytes.length, MAX_MESSAGE_BYTES)), StandardCharsets.UTF_8);
+                return new String(
+                        Arrays.copyOf(bytes, Math.min(bytes.length, MAX_MESSAGE_BYTES)), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return null;
             }

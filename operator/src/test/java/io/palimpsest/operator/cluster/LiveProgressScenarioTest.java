@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -10,19 +15,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * Live progress at its real pace: three shards that each take about a minute, the operator's
@@ -44,16 +43,18 @@ class LiveProgressScenarioTest {
     KubernetesClient operatorClient;
 
     /** One poll of the status: when, documents seen (read + in progress), whether a shard has committed, the ETA. */
-    record Seen(Instant at, long documents, long succeeded, String eta, Long inProgress) {
-    }
+    record Seen(Instant at, long documents, long succeeded, String eta, Long inProgress) {}
 
     @Test
     void documentsRiseEveryThirtySecondsBeforeTheFirstShardEnds() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         // About 1 s a document (a short reply at 20 ms a token), one at a time: 60 documents take about a minute.
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS,
-                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).prefillSecondsPerToken(0)
-                        .decodeStepBaseSeconds(0.02).decodeStepPerSeqSeconds(0))) {
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS, () -> SimConfig.builder()
+                        .startupDelay(Duration.ofSeconds(1))
+                        .prefillSecondsPerToken(0)
+                        .decodeStepBaseSeconds(0.02)
+                        .decodeStepPerSeqSeconds(0))) {
             Path input = s.claim("corpus").resolve("live-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 17);
             s.createOneReplicaModel("live-model");
@@ -69,8 +70,15 @@ class LiveProgressScenarioTest {
                 last = s.job("live");
                 RewriteJobStatus st = last == null ? null : last.getStatus();
                 if (st != null && st.getDocuments() != null && st.getShards() != null) {
-                    long docs = st.getDocuments().getRead() + (st.getDocuments().getInProgress() == null ? 0 : st.getDocuments().getInProgress());
-                    seen.add(new Seen(Instant.now(), docs, st.getShards().getSucceeded(), st.getEstimatedCompletionTime(),
+                    long docs = st.getDocuments().getRead()
+                            + (st.getDocuments().getInProgress() == null
+                                    ? 0
+                                    : st.getDocuments().getInProgress());
+                    seen.add(new Seen(
+                            Instant.now(),
+                            docs,
+                            st.getShards().getSucceeded(),
+                            st.getEstimatedCompletionTime(),
                             st.getDocuments().getInProgress()));
                 }
                 if (st != null && st.getPhase() != null && st.getPhase().isTerminal()) {
@@ -96,7 +104,8 @@ class LiveProgressScenarioTest {
                 if (v.documents() > lastDocs) {
                     Duration still = Duration.between(lastRise, v.at());
                     longestStill = still.compareTo(longestStill) > 0 ? still : longestStill;
-                    rises.add(String.format("+%.0fs:%d", Duration.between(start, v.at()).toMillis() / 1000.0, v.documents()));
+                    rises.add(String.format(
+                            "+%.0fs:%d", Duration.between(start, v.at()).toMillis() / 1000.0, v.documents()));
                     lastRise = v.at();
                     lastDocs = v.documents();
                 }
@@ -108,7 +117,11 @@ class LiveProgressScenarioTest {
             assertTrue(firstShard.compareTo(Duration.ofSeconds(40)) >= 0, "shards take about a minute: " + firstShard);
             assertTrue(rises.size() >= 2, "documents rose while the first shard ran: " + rises);
             assertTrue(longestStill.compareTo(GAP) <= 0, "documents still for " + longestStill + ": " + rises);
-            String eta = seen.stream().filter(v -> v.eta() != null).map(Seen::eta).findFirst().orElse(null);
+            String eta = seen.stream()
+                    .filter(v -> v.eta() != null)
+                    .map(Seen::eta)
+                    .findFirst()
+                    .orElse(null);
             assertNotNull(eta, "an ETA while shards ran");
 
             RewriteJobStatus st = last.getStatus();
@@ -117,10 +130,16 @@ class LiveProgressScenarioTest {
             assertNull(st.getDocuments().getInProgress(), "nothing in progress once finished");
             assertNull(st.getTokens().getInProgressCompletion());
 
-            System.out.printf("[figures] live progress: first shard %.0f s; documents rose %d times before it committed, "
+            System.out.printf(
+                    "[figures] live progress: first shard %.0f s; documents rose %d times before it committed, "
                             + "longest still %.0f s (limit 30 s): %s; first ETA %s; final = receipts: %d read, %d completion tokens%n",
-                    firstShard.toMillis() / 1000.0, rises.size(), longestStill.toMillis() / 1000.0, rises, eta,
-                    st.getDocuments().getRead(), st.getTokens().getCompletion());
+                    firstShard.toMillis() / 1000.0,
+                    rises.size(),
+                    longestStill.toMillis() / 1000.0,
+                    rises,
+                    eta,
+                    st.getDocuments().getRead(),
+                    st.getTokens().getCompletion());
         }
     }
 

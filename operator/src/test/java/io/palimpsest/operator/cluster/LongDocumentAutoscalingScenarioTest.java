@@ -1,5 +1,8 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -12,10 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,9 +25,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The autoscaler with long documents: on vLLM running levels off at min(max_num_seqs, KV tokens /
@@ -56,8 +55,10 @@ class LongDocumentAutoscalingScenarioTest {
     @Test
     void replicasFollowTheRunningCeilingTheKvCacheSets() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
-                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01)
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .startupDelay(Duration.ofSeconds(1))
+                        .decodeStepBaseSeconds(0.01)
                         .kvCacheTokens(KV_CACHE_TOKENS))) {
             Path input = s.claim("corpus").resolve("long-in");
             writeLongDocuments(input, 12, 8, 42);
@@ -68,26 +69,49 @@ class LongDocumentAutoscalingScenarioTest {
             Instant applied = Instant.now();
             s.client.resource(job).create();
 
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            double[] busiest = new double[3]; // running per replica, KV usage, waiting per replica at the fullest sample
-            ReplicaTrace trace = ReplicaTrace.follow(s, "long-model", "long", applied, Duration.ofSeconds(480),
-                    Duration.ofMillis(500), poll -> sampleReplicas(s, http, busiest));
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
+            double[] busiest =
+                    new double[3]; // running per replica, KV usage, waiting per replica at the fullest sample
+            ReplicaTrace trace = ReplicaTrace.follow(
+                    s,
+                    "long-model",
+                    "long",
+                    applied,
+                    Duration.ofSeconds(480),
+                    Duration.ofMillis(500),
+                    poll -> sampleReplicas(s, http, busiest));
             System.out.println("long-document autoscaling trace (ready/wanted): " + trace);
             assertTrue(trace.finished != null, "job finished: " + trace);
             assertEquals(0, trace.lastWanted, "back to zero: " + trace);
 
             int inFlight = WORKERS * CONCURRENCY;
             int byMaxNumSeqs = ceilDiv(inFlight, MAX_NUM_SEQS + TARGET_WAITING);
-            assertTrue(busiest[1] >= 0.5 && busiest[0] < MAX_NUM_SEQS / 2.0,
-                    "the KV cache, not max_num_seqs, bounds what runs: " + busiest[0] + " running per replica at KV usage " + busiest[1]);
-            assertTrue(trace.peak >= 2 * byMaxNumSeqs, "sized from the running ceiling (peak " + trace.peak
-                    + "), not from max_num_seqs + targetWaitingPerReplica (" + byMaxNumSeqs + "): " + trace);
-            System.out.printf("[figures] long-document autoscaling: %d requests in flight, max_num_seqs %d, KV cache %d tokens; "
+            assertTrue(
+                    busiest[1] >= 0.5 && busiest[0] < MAX_NUM_SEQS / 2.0,
+                    "the KV cache, not max_num_seqs, bounds what runs: " + busiest[0]
+                            + " running per replica at KV usage " + busiest[1]);
+            assertTrue(
+                    trace.peak >= 2 * byMaxNumSeqs,
+                    "sized from the running ceiling (peak " + trace.peak
+                            + "), not from max_num_seqs + targetWaitingPerReplica (" + byMaxNumSeqs + "): " + trace);
+            System.out.printf(
+                    "[figures] long-document autoscaling: %d requests in flight, max_num_seqs %d, KV cache %d tokens; "
                             + "fullest sample %.1f running + %.1f waiting per replica at KV usage %.2f; max_num_seqs + "
                             + "targetWaitingPerReplica (%d) would give %d replicas, the autoscaler went to %d (max 6); job done "
                             + "%.1f s after apply; trace %s%n",
-                    inFlight, MAX_NUM_SEQS, KV_CACHE_TOKENS, busiest[0], busiest[2], busiest[1], TARGET_WAITING, byMaxNumSeqs,
-                    trace.peak, Scenario.seconds(applied, trace.finished), trace);
+                    inFlight,
+                    MAX_NUM_SEQS,
+                    KV_CACHE_TOKENS,
+                    busiest[0],
+                    busiest[2],
+                    busiest[1],
+                    TARGET_WAITING,
+                    byMaxNumSeqs,
+                    trace.peak,
+                    Scenario.seconds(applied, trace.finished),
+                    trace);
         }
     }
 
@@ -99,8 +123,11 @@ class LongDocumentAutoscalingScenarioTest {
         int replicas = 0;
         for (ModelSimServer server : s.models.servers().values()) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
-                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(server.baseUrl() + "/metrics"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 VllmMetricsText.Gauges g = VllmMetricsText.parse(r.body());
                 running += g.running();
                 waiting += g.waiting();
@@ -140,20 +167,30 @@ class LongDocumentAutoscalingScenarioTest {
     /** Documents of 640-720 plain words (~700-790 BPE tokens): with the prompt, ~830 tokens, and 256 generated. */
     private static void writeLongDocuments(Path dir, int shards, int docsPerShard, long seed) throws Exception {
         String[] words = ("the river valley was settled by farmers who built stone walls along terraces and planted "
-                + "orchards of apple pear and plum trees while merchants from the coast brought salt cloth and iron tools "
-                + "to the market held each autumn in the old square near the church").split(" ");
+                        + "orchards of apple pear and plum trees while merchants from the coast brought salt cloth and iron tools "
+                        + "to the market held each autumn in the old square near the church")
+                .split(" ");
         Files.createDirectories(dir);
         Random random = new Random(seed);
         for (int sh = 0; sh < shards; sh++) {
             StringBuilder file = new StringBuilder();
             for (int d = 0; d < docsPerShard; d++) {
                 int n = 640 + random.nextInt(81);
-                StringBuilder text = new StringBuilder("Record ").append(sh).append('-').append(d).append(". ");
+                StringBuilder text = new StringBuilder("Record ")
+                        .append(sh)
+                        .append('-')
+                        .append(d)
+                        .append(". ");
                 for (int w = 0; w < n; w++) {
                     text.append(words[random.nextInt(words.length)]).append(w % 14 == 13 ? ". " : " ");
                 }
-                file.append("{\"id\":\"s").append(sh).append("-d").append(d).append("\",\"text\":\"")
-                        .append(text.toString().trim()).append("\"}\n");
+                file.append("{\"id\":\"s")
+                        .append(sh)
+                        .append("-d")
+                        .append(d)
+                        .append("\",\"text\":\"")
+                        .append(text.toString().trim())
+                        .append("\"}\n");
             }
             Files.writeString(dir.resolve(String.format("shard-%04d.jsonl", sh)), file, StandardCharsets.UTF_8);
         }

@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -11,17 +15,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * A model outage in the middle of a job: every replica refuses connections (a crashed engine)
@@ -60,21 +59,27 @@ class ModelOutageScenarioTest {
 
     private void ridesOut(Duration outage, int periodSeconds, String scale) throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
-                () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.02)
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .startupDelay(Duration.ofSeconds(1))
+                        .decodeStepBaseSeconds(0.02)
                         .requestLogCapacity(100_000))) {
             Path input = s.claim("corpus").resolve("outage-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 5);
             s.createModel("outage-model", periodSeconds, 60);
-            RewriteJob job = s.smallJob("outage", "outage-model", "pvc://corpus/outage-in/", "pvc://corpus/outage-out/");
+            RewriteJob job =
+                    s.smallJob("outage", "outage-model", "pvc://corpus/outage-in/", "pvc://corpus/outage-out/");
             s.client.resource(job).create();
 
             // Outage once the model has served a while.
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> completions(s, Instant.EPOCH) >= 20);
             Instant began = Instant.now();
             RewriteJobStatus before = s.job("outage").getStatus();
-            long shardsBefore = before == null || before.getShards() == null ? 0 : before.getShards().getSucceeded();
+            long shardsBefore = before == null || before.getShards() == null
+                    ? 0
+                    : before.getShards().getSucceeded();
             int lowestParallelism = Integer.MAX_VALUE;
             while (Duration.between(began, Instant.now()).compareTo(outage) < 0) {
                 for (ModelSimServer server : s.models.servers().values()) {
@@ -88,11 +93,15 @@ class ModelOutageScenarioTest {
             Instant recovered = Instant.now();
             s.models.servers().values().forEach(ModelSimServer::endOutage);
             boolean droppedToZero = lowestParallelism == 0;
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> parallelism(s) > 0);
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> parallelism(s) > 0);
             double reactSeconds = Scenario.seconds(recovered, Instant.now());
 
-            Instant resumed = await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> firstCompletionAfter(s, recovered), Optional::isPresent).orElseThrow();
+            Instant resumed = await().atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> firstCompletionAfter(s, recovered), Optional::isPresent)
+                    .orElseThrow();
             RewriteJob done = s.awaitPhase("outage", JobPhase.Succeeded, Duration.ofSeconds(240));
             RewriteJobStatus st = done.getStatus();
             double resumeSeconds = Scenario.seconds(recovered, resumed);
@@ -100,31 +109,57 @@ class ModelOutageScenarioTest {
             assertEquals(0, st.getShards().getFailed(), "no shard fails for an outage: " + st.getRecentFailures());
             assertEquals(SHARDS, st.getShards().getSucceeded());
             assertEquals((long) SHARDS * DOCS, st.getDocuments().getRead());
-            assertTrue(reactSeconds <= periodSeconds, "workers back within one autoscaler period: " + reactSeconds + " s");
+            assertTrue(
+                    reactSeconds <= periodSeconds, "workers back within one autoscaler period: " + reactSeconds + " s");
             assertTrue(resumeSeconds <= 6 * periodSeconds, "requests reach the model again: " + resumeSeconds + " s");
 
-            System.out.printf("[figures] model outage %d s (%s; autoscaler period %d s): %d/%d shards done "
+            System.out.printf(
+                    "[figures] model outage %d s (%s; autoscaler period %d s): %d/%d shards done "
                             + "before it; worker parallelism during it %s; after recovery workers back in %.1f s (%.2f periods), "
                             + "first request at the model in %.1f s (running workers waited at their health gate); "
                             + "0 failed shards, %d/%d succeeded, %d documents read; %d failures recorded%n",
-                    outage.toSeconds(), scale, periodSeconds, shardsBefore, SHARDS, droppedToZero ? "dropped to 0" : "min " + lowestParallelism,
-                    reactSeconds, reactSeconds / periodSeconds, resumeSeconds,
-                    st.getShards().getSucceeded(), SHARDS, st.getDocuments().getRead(), st.getRecentFailures().size());
+                    outage.toSeconds(),
+                    scale,
+                    periodSeconds,
+                    shardsBefore,
+                    SHARDS,
+                    droppedToZero ? "dropped to 0" : "min " + lowestParallelism,
+                    reactSeconds,
+                    reactSeconds / periodSeconds,
+                    resumeSeconds,
+                    st.getShards().getSucceeded(),
+                    SHARDS,
+                    st.getDocuments().getRead(),
+                    st.getRecentFailures().size());
         }
     }
 
     private static int parallelism(Scenario s) {
-        io.fabric8.kubernetes.api.model.batch.v1.Job job = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("outage-work").get();
-        return job == null || job.getSpec().getParallelism() == null ? -1 : job.getSpec().getParallelism();
+        io.fabric8.kubernetes.api.model.batch.v1.Job job = s.client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(Scenario.NS)
+                .withName("outage-work")
+                .get();
+        return job == null || job.getSpec().getParallelism() == null
+                ? -1
+                : job.getSpec().getParallelism();
     }
 
     private static long completions(Scenario s, Instant after) {
-        return s.models.servers().values().stream().mapToLong(server -> server.requestLog().completions().stream()
-                .filter(r -> r.receivedAt().isAfter(after)).count()).sum();
+        return s.models.servers().values().stream()
+                .mapToLong(server -> server.requestLog().completions().stream()
+                        .filter(r -> r.receivedAt().isAfter(after))
+                        .count())
+                .sum();
     }
 
     private static Optional<Instant> firstCompletionAfter(Scenario s, Instant after) {
-        return s.models.servers().values().stream().flatMap(server -> server.requestLog().completions().stream())
-                .map(r -> r.receivedAt()).filter(t -> t.isAfter(after)).min(Instant::compareTo);
+        return s.models.servers().values().stream()
+                .flatMap(server -> server.requestLog().completions().stream())
+                .map(r -> r.receivedAt())
+                .filter(t -> t.isAfter(after))
+                .min(Instant::compareTo);
     }
 }

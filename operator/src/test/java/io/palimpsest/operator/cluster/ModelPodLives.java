@@ -34,11 +34,16 @@ record ModelPodLives(String pod, Instant created, Instant ready, Instant exited)
         List<ModelPodLives> lives = new ArrayList<>();
         for (EventLog.Entry e : events.entries()) {
             String pod = e.object();
-            if (e.source().equals("deployment-controller") && e.message().startsWith("created pod ") && !e.at().isBefore(since)) {
+            if (e.source().equals("deployment-controller")
+                    && e.message().startsWith("created pod ")
+                    && !e.at().isBefore(since)) {
                 created.put(Scenario.NS + "/" + e.message().substring("created pod ".length()), e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod) && e.message().equals("ready")) {
+            } else if (e.source().equals("kubelet")
+                    && created.containsKey(pod)
+                    && e.message().equals("ready")) {
                 ready.putIfAbsent(pod, e.at());
-            } else if (e.source().equals("kubelet") && created.containsKey(pod)
+            } else if (e.source().equals("kubelet")
+                    && created.containsKey(pod)
                     && (e.message().startsWith("exited ") || e.message().startsWith("pod deleted"))) {
                 lives.add(new ModelPodLives(pod, created.remove(pod), ready.getOrDefault(pod, e.at()), e.at()));
             }

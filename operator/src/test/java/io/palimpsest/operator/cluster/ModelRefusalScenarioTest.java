@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
@@ -10,18 +14,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * The model's server wants an API key the RewriterModel does not give: every request would answer
@@ -42,19 +41,26 @@ class ModelRefusalScenarioTest {
     @Test
     void aWrongKeyFailsTheJobAtOnceWithTheServersAnswer() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
-                () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)).apiKey("a-key-the-job-does-not-have"))) {
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency()
+                        .startupDelay(Duration.ofMillis(500))
+                        .apiKey("a-key-the-job-does-not-have"))) {
             Path input = s.claim("corpus").resolve("refusal-in");
             SyntheticCorpus.write(input, SHARDS, 10, 3);
             s.createModel("keyed-model", 1, 5);
-            RewriteJob job = s.smallJob("refusal", "keyed-model", "pvc://corpus/refusal-in/", "pvc://corpus/refusal-out/");
+            RewriteJob job =
+                    s.smallJob("refusal", "keyed-model", "pvc://corpus/refusal-in/", "pvc://corpus/refusal-out/");
             job.getSpec().getRetry().setAttemptsPerShard(3);
             s.client.resource(job).create();
 
             RewriteJob done = s.awaitPhase("refusal", JobPhase.Failed, Duration.ofSeconds(180));
-            System.out.println("---- final status\n" + s.client.getKubernetesSerialization().asYaml(done.getStatus()));
+            System.out.println("---- final status\n"
+                    + s.client.getKubernetesSerialization().asYaml(done.getStatus()));
             Condition failed = done.getStatus().getConditions().stream()
-                    .filter(c -> Conditions.FAILED.equals(c.getType())).findFirst().orElseThrow();
+                    .filter(c -> Conditions.FAILED.equals(c.getType()))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals("True", failed.getStatus());
             assertEquals("ModelConfig", failed.getReason());
             String message = failed.getMessage();
@@ -64,14 +70,19 @@ class ModelRefusalScenarioTest {
             assertFalse(message.contains("a-key-the-job-does-not-have"), "never a secret: " + message);
 
             int pods = PoisonShardScenarioTest.workerPods(s, "refusal").size();
-            assertTrue(pods < SHARDS * 3, "the job failed fast, not after every shard's attempts: " + pods + " worker pods");
+            assertTrue(
+                    pods < SHARDS * 3,
+                    "the job failed fast, not after every shard's attempts: " + pods + " worker pods");
             Path output = s.claim("corpus").resolve("refusal-out");
             try (Stream<Path> files = Files.exists(output) ? Files.walk(output) : Stream.empty()) {
-                List<String> committed = files.filter(Files::isRegularFile).map(p -> output.relativize(p).toString())
-                        .filter(p -> p.contains("receipts") || !p.startsWith("_palimpsest")).toList();
+                List<String> committed = files.filter(Files::isRegularFile)
+                        .map(p -> output.relativize(p).toString())
+                        .filter(p -> p.contains("receipts") || !p.startsWith("_palimpsest"))
+                        .toList();
                 assertEquals(List.of(), committed, "no receipt and no output");
             }
-            System.out.printf("[figures] wrong API key: %d shards, %d worker pod(s) before the job failed, reason %s%n",
+            System.out.printf(
+                    "[figures] wrong API key: %d shards, %d worker pod(s) before the job failed, reason %s%n",
                     SHARDS, pods, failed.getReason());
         }
     }

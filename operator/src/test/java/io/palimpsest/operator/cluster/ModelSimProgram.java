@@ -2,7 +2,6 @@ package io.palimpsest.operator.cluster;
 
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,8 +55,7 @@ public final class ModelSimProgram implements ContainerProgram {
                 case "--seed" -> config.seed(Long.parseLong(value));
                 case "--port" -> port = Integer.parseInt(value);
                 case "--shutdown-timeout" -> drain = Duration.ofSeconds(Long.parseLong(value));
-                default -> {
-                }
+                default -> {}
             }
         }
         ModelSimServer server = ModelSimServer.start(config.build(), launch.podIp(), port);
@@ -70,8 +68,8 @@ public final class ModelSimProgram implements ContainerProgram {
             exit.complete(code);
         };
         Duration drainFor = drain;
-        return Running.of(exit, () -> stop.accept(SIGKILL_EXIT),
-                () -> server.drain(drainFor).thenRun(() -> stop.accept(SIGTERM_EXIT)));
+        return Running.of(exit, () -> stop.accept(SIGKILL_EXIT), () -> server.drain(drainFor)
+                .thenRun(() -> stop.accept(SIGTERM_EXIT)));
     }
 
     /** The running replica of pod {@code namespace/name}. */

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,8 @@ import java.util.List;
  */
 final class NamespaceController implements AutoCloseable {
 
-    private static final List<ResourceDefinitionContext> CUSTOM = List.of(
-            custom("RewriteJob", "rewritejobs"), custom("RewriterModel", "rewritermodels"));
+    private static final List<ResourceDefinitionContext> CUSTOM =
+            List.of(custom("RewriteJob", "rewritejobs"), custom("RewriterModel", "rewritermodels"));
 
     private final KubernetesClient client;
     private final EventLog log;
@@ -35,7 +34,8 @@ final class NamespaceController implements AutoCloseable {
     NamespaceController(KubernetesClient client, EventLog log) {
         this.client = client;
         this.log = log;
-        this.loop = new ControlLoop("namespace-controller", this::pass, Duration.ofMillis(500), Duration.ofMillis(100), log);
+        this.loop = new ControlLoop(
+                "namespace-controller", this::pass, Duration.ofMillis(500), Duration.ofMillis(100), log);
     }
 
     void start() {
@@ -44,7 +44,8 @@ final class NamespaceController implements AutoCloseable {
 
     private void pass() {
         for (Namespace ns : client.namespaces().list().getItems()) {
-            if (ns.getMetadata().getDeletionTimestamp() == null || ns.getMetadata().getFinalizers() == null
+            if (ns.getMetadata().getDeletionTimestamp() == null
+                    || ns.getMetadata().getFinalizers() == null
                     || !ns.getMetadata().getFinalizers().contains(ValidatingApiServer.NAMESPACE_FINALIZER)) {
                 continue;
             }
@@ -53,7 +54,10 @@ final class NamespaceController implements AutoCloseable {
             List<GenericKubernetesResource> custom = new ArrayList<>();
             for (ResourceDefinitionContext kind : CUSTOM) {
                 try {
-                    custom.addAll(client.genericKubernetesResources(kind).inNamespace(name).list().getItems());
+                    custom.addAll(client.genericKubernetesResources(kind)
+                            .inNamespace(name)
+                            .list()
+                            .getItems());
                 } catch (KubernetesClientException e) {
                     // 404: the CRD is not installed on this server. Any other failure (an injected 5xx) must
                     // not read as "none left": the namespace would go with its RewriteJobs still in it.
@@ -78,8 +82,11 @@ final class NamespaceController implements AutoCloseable {
                 deleted += delete(o) ? 1 : 0;
             }
             if (deleted > 0) {
-                log.record("namespace-controller", name, "Terminating: deleted " + deleted + " object(s), "
-                        + (left.size() + custom.size()) + " left before this pass");
+                log.record(
+                        "namespace-controller",
+                        name,
+                        "Terminating: deleted " + deleted + " object(s), " + (left.size() + custom.size())
+                                + " left before this pass");
             }
         }
     }
@@ -115,8 +122,13 @@ final class NamespaceController implements AutoCloseable {
     }
 
     private static ResourceDefinitionContext custom(String kind, String plural) {
-        return new ResourceDefinitionContext.Builder().withGroup("palimpsest.io").withVersion("v1alpha1").withKind(kind)
-                .withPlural(plural).withNamespaced(true).build();
+        return new ResourceDefinitionContext.Builder()
+                .withGroup("palimpsest.io")
+                .withVersion("v1alpha1")
+                .withKind(kind)
+                .withPlural(plural)
+                .withNamespaced(true)
+                .build();
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -13,17 +14,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The operator killed while a job runs, at 30%, 50% and 80% of its shards, each time followed by
@@ -60,19 +57,22 @@ class OperatorRestartScenarioTest {
     void restartsAt30And50And80PercentComplete() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         List<Operator> started = new ArrayList<>();
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.005))) {
             Path input = s.claim("corpus").resolve("restart-in");
             SyntheticCorpus.write(input, SHARDS, DOCS, 11);
             s.createOneReplicaModel("restart-model");
-            RewriteJob job = s.smallJob("restart", "restart-model", "pvc://corpus/restart-in/", "pvc://corpus/restart-out/");
+            RewriteJob job =
+                    s.smallJob("restart", "restart-model", "pvc://corpus/restart-in/", "pvc://corpus/restart-out/");
             job.getSpec().getWorkers().setParallelism(new IntOrString(4));
 
             try (OwnedJobsWatch ownedJobs = new OwnedJobsWatch(s.client, "restart")) {
                 s.client.resource(job).create();
                 List<String> restarts = new ArrayList<>();
                 Runnable stop = quarkusOperator::stop;
-                for (int percent : new int[]{30, 50, 80}) {
+                for (int percent : new int[] {30, 50, 80}) {
                     long at = awaitSucceededShards(s, percent);
                     stop.run();
                     long seen = s.job("restart").getStatus().getShards().getSucceeded();
@@ -90,10 +90,18 @@ class OperatorRestartScenarioTest {
                 ownedJobs.assertOnePlannerAndOneWorker();
                 receipts.assertStatusOf(st, SHARDS, (long) SHARDS * DOCS);
 
-                System.out.printf("[figures] operator restarts at %s: Succeeded; Jobs created %s (one each); status = receipts: "
+                System.out.printf(
+                        "[figures] operator restarts at %s: Succeeded; Jobs created %s (one each); status = receipts: "
                                 + "%d shards, %d read, %d written, %d rejected, %d skipped, %d prompt + %d completion tokens%n",
-                        restarts, ownedJobs.names(), receipts.shards(), receipts.read(), receipts.written(), receipts.rejected(),
-                        receipts.skipped(), receipts.promptTokens(), receipts.completionTokens());
+                        restarts,
+                        ownedJobs.names(),
+                        receipts.shards(),
+                        receipts.read(),
+                        receipts.written(),
+                        receipts.rejected(),
+                        receipts.skipped(),
+                        receipts.promptTokens(),
+                        receipts.completionTokens());
             }
         } finally {
             for (Operator o : started) {
@@ -107,17 +115,24 @@ class OperatorRestartScenarioTest {
     }
 
     private static long awaitSucceededShards(Scenario s, int percent) {
-        RewriteJob j = await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(100)).until(() -> s.job("restart"),
-                r -> r != null && r.getStatus() != null && r.getStatus().getShards() != null
-                        && r.getStatus().getShards().getSucceeded() * 100 >= (long) percent * SHARDS);
+        RewriteJob j = await().atMost(Duration.ofSeconds(240))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> s.job("restart"),
+                        r -> r != null
+                                && r.getStatus() != null
+                                && r.getStatus().getShards() != null
+                                && r.getStatus().getShards().getSucceeded() * 100 >= (long) percent * SHARDS);
         return j.getStatus().getShards().getSucceeded();
     }
 
     /** A new JOSDK operator running only a new RewriteJob reconciler wired like the app's. */
     private static Operator freshOperator(KubernetesClient like) throws Exception {
         KubernetesClient client = Scenario.clientLike(like);
-        Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(true)
-                .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
+        Operator operator = new Operator(o -> o.withKubernetesClient(client)
+                .withCloseClientOnStop(true)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withSSABasedCreateUpdateMatchForDependentResources(false));
         RewriteJobReconciler fresh = Scenario.freshJobReconciler();
         operator.register(fresh);
         operator.start();

@@ -2,7 +2,6 @@ package io.palimpsest.operator.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -30,13 +29,21 @@ record OutputIds(List<String> lost, List<String> duplicated) {
                 }
                 for (String line : Files.readAllLines(f)) {
                     JsonNode record = json.readTree(line);
-                    String id = reject ? record.path("id").asText() : record.path("provenance").path("sourceId").asText(record.path("id").asText());
+                    String id = reject
+                            ? record.path("id").asText()
+                            : record.path("provenance")
+                                    .path("sourceId")
+                                    .asText(record.path("id").asText());
                     seen.merge(id, 1, Integer::sum);
                 }
             }
         }
         List<String> lost = ids.stream().filter(id -> !seen.containsKey(id)).toList();
-        List<String> duplicated = seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).sorted().toList();
+        List<String> duplicated = seen.entrySet().stream()
+                .filter(e -> e.getValue() > 1)
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
         return new OutputIds(lost, duplicated);
     }
 }

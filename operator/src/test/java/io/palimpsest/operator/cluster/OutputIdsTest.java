@@ -1,13 +1,12 @@
 package io.palimpsest.operator.cluster;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OutputIdsTest {
 
@@ -19,7 +18,10 @@ class OutputIdsTest {
         write("wiki/part-0.jsonl", "{\"id\":\"r1\",\"provenance\":{\"sourceId\":\"a\"}}", "{\"id\":\"b\"}");
         write("wiki/part-1.jsonl", "{\"id\":\"r2\",\"provenance\":{\"sourceId\":\"c\"}}");
         // c rejected as well as written: twice; d only rejected: there
-        write("_palimpsest/rejects/shard-00000.jsonl", "{\"id\":\"c\",\"reason\":\"validator\"}", "{\"id\":\"d\",\"reason\":\"too_long\"}");
+        write(
+                "_palimpsest/rejects/shard-00000.jsonl",
+                "{\"id\":\"c\",\"reason\":\"validator\"}",
+                "{\"id\":\"d\",\"reason\":\"too_long\"}");
         // the duplicate-id lists and checkpoints name ids too, and are not documents
         write("_palimpsest/duplicates/x/shard-00001.jsonl", "{\"id\":\"e\"}");
 

@@ -57,7 +57,10 @@ import java.util.stream.Stream;
  */
 public final class PalimpsestWorkerProgram implements ContainerProgram {
 
-    public enum Mode { IN_PROCESS, SUBPROCESS }
+    public enum Mode {
+        IN_PROCESS,
+        SUBPROCESS
+    }
 
     private static final List<String> SUBCOMMANDS_WITH_TERMINATION_LOG = List.of("plan", "run", "preview");
     private static final List<String> SUBCOMMANDS_WITH_STORAGE = List.of("plan", "run", "tally", "preview");
@@ -82,7 +85,8 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     }
 
     /** One worker JVM at a time writes the class archive, the first that runs a shard. */
-    private static final java.util.concurrent.atomic.AtomicBoolean DUMPING = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean DUMPING =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * Worker subprocesses start from a class-data-sharing archive of the jar (a JDK feature a
@@ -93,15 +97,20 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
      * and by the JDK; a JVM that finds it does not match ignores it and starts as before.
      */
     private Path classArchive() throws IOException {
-        String key = Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + "-" + Runtime.version().feature()
-                + "-" + Integer.toHexString(System.getProperty("java.home").hashCode());
+        String key = Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + "-"
+                + Runtime.version().feature() + "-"
+                + Integer.toHexString(System.getProperty("java.home").hashCode());
         return Path.of(System.getProperty("java.io.tmpdir"), "palimpsest-worker-" + key + ".jsa");
     }
 
     private static void keepArchive(Path dumped, Path archive, int exitCode) {
         try {
             if (exitCode == 0 && Files.isRegularFile(dumped) && Files.size(dumped) > 0) {
-                Files.move(dumped, archive, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        dumped,
+                        archive,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 return;
             }
             Files.deleteIfExists(dumped);
@@ -171,7 +180,9 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
                 continue;
             }
             try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                for (Path f : files.filter(Files::isRegularFile)
+                        .filter(p -> p.toString().endsWith(".yaml"))
+                        .toList()) {
                     String text = Files.readString(f, StandardCharsets.UTF_8);
                     String resolved = dns.apply(text, launch.namespace());
                     if (!resolved.equals(text)) {
@@ -183,33 +194,45 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     }
 
     private Running subprocess(ContainerLaunch launch, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k", "-Xmx384m"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-Xss512k",
+                "-Xmx384m"));
         Path archive = classArchive();
         Path dump = null;
         if (Files.isRegularFile(archive)) {
             command.add("-XX:SharedArchiveFile=" + archive);
         } else if (!args.isEmpty() && args.get(0).equals("run") && DUMPING.compareAndSet(false, true)) {
-            dump = archive.resolveSibling(archive.getFileName() + "." + ProcessHandle.current().pid() + ".part");
-            command.addAll(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-XX:ArchiveClassesAtExit=" + dump)); // no dump notes in the pod log
+            dump = archive.resolveSibling(
+                    archive.getFileName() + "." + ProcessHandle.current().pid() + ".part");
+            command.addAll(List.of(
+                    "-Xlog:cds=off",
+                    "-Xlog:cds+dynamic=off",
+                    "-XX:ArchiveClassesAtExit=" + dump)); // no dump notes in the pod log
         }
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(launch.sandbox().dir().toFile())
-                .redirectErrorStream(true).redirectOutput(launch.logFile().toFile());
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(launch.sandbox().dir().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(launch.logFile().toFile());
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("JAVA_HOME") && !k.equals("LANG"));
         env.put("HOSTNAME", launch.pod());
         launch.env().forEach((k, v) -> env.put(k, dns.apply(v, launch.namespace())));
         Process process = pb.start();
         Path dumped = dump;
-        CompletableFuture<Integer> exit = process.onExit().thenApply(Process::exitValue).thenApply(code -> {
-            if (dumped != null) {
-                keepArchive(dumped, archive, code);
-            }
-            return code;
-        });
+        CompletableFuture<Integer> exit = process.onExit()
+                .thenApply(Process::exitValue)
+                .thenApply(code -> {
+                    if (dumped != null) {
+                        keepArchive(dumped, archive, code);
+                    }
+                    return code;
+                });
         return Running.of(exit, process::destroyForcibly, process::destroy);
     }
 
@@ -219,28 +242,36 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
                 args.add("--shard");
                 args.add(i);
             });
-            Optional.ofNullable(launch.env().get("PALIMPSEST_ATTEMPT")).filter(a -> !a.isBlank()).ifPresent(a -> {
-                args.add("--attempt");
-                args.add(a);
-            });
+            Optional.ofNullable(launch.env().get("PALIMPSEST_ATTEMPT"))
+                    .filter(a -> !a.isBlank())
+                    .ifPresent(a -> {
+                        args.add("--attempt");
+                        args.add(a);
+                    });
         }
         Method entry = entryPoint();
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         ThreadGroup group = new ThreadGroup("pod-" + launch.pod());
-        Thread main = new Thread(group, () -> {
-            try {
-                exit.complete((Integer) entry.invoke(null, (Object) args.toArray(String[]::new)));
-            } catch (Throwable t) {
-                exit.complete(1);
-            }
-        }, "pod-" + launch.pod());
+        Thread main = new Thread(
+                group,
+                () -> {
+                    try {
+                        exit.complete((Integer) entry.invoke(null, (Object) args.toArray(String[]::new)));
+                    } catch (Throwable t) {
+                        exit.complete(1);
+                    }
+                },
+                "pod-" + launch.pod());
         main.setContextClassLoader(entry.getDeclaringClass().getClassLoader());
         main.setDaemon(true);
         main.start();
-        return Running.of(exit, () -> {
-            exit.complete(SIGKILL_EXIT);
-            stopAll(group);
-        }, main::interrupt);
+        return Running.of(
+                exit,
+                () -> {
+                    exit.complete(SIGKILL_EXIT);
+                    stopAll(group);
+                },
+                main::interrupt);
     }
 
     @SuppressWarnings({"deprecation", "removal"})
@@ -265,9 +296,10 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
                     if (!Files.isRegularFile(jar)) {
                         throw new IllegalStateException("worker jar " + jar + " not found: build worker-image first");
                     }
-                    URLClassLoader loader = new URLClassLoader("palimpsest-worker", new URL[]{jar.toUri().toURL()},
-                            ClassLoader.getPlatformClassLoader());
-                    execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
+                    URLClassLoader loader = new URLClassLoader(
+                            "palimpsest-worker", new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+                    execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli")
+                            .getMethod("execute", String[].class);
                 }
                 m = execute;
             }

@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
@@ -13,18 +18,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * A job whose plan cannot be right ends PlanningFailed with the planner's reason, on the simulated
@@ -42,8 +41,9 @@ class PlanningFailedScenarioTest {
     @Test
     void inputThatMatchesNothingAndAMisspeltTemplateVariableEndPlanningFailed() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
-                () -> SimConfig.builder().zeroLatency())) {
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency())) {
             Path input = s.claim("corpus").resolve("in");
             SyntheticCorpus.write(input, 2, 5, 3);
             s.createModel("plan-model", 1, 5);
@@ -73,11 +73,25 @@ class PlanningFailedScenarioTest {
         RewriteJob failed = s.awaitPhase(name, JobPhase.Failed, Duration.ofSeconds(90));
         var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
         assertEquals(JobReason.PlanningFailed.name(), condition.getReason(), condition.toString());
-        assertNull(s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName(RewriteJobNames.workerJob(failed)).get(),
+        assertNull(
+                s.client
+                        .batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(Scenario.NS)
+                        .withName(RewriteJobNames.workerJob(failed))
+                        .get(),
                 "no worker Job for " + name);
-        List<Pod> planners = s.client.pods().inNamespace(Scenario.NS)
-                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN).list().getItems().stream()
-                .filter(p -> p.getMetadata().getName().startsWith(RewriteJobNames.plannerJob(failed))).toList();
+        List<Pod> planners = s
+                .client
+                .pods()
+                .inNamespace(Scenario.NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getMetadata().getName().startsWith(RewriteJobNames.plannerJob(failed)))
+                .toList();
         assertEquals(1, planners.size(), "a refused plan is not retried: " + planners.size() + " planner pods");
         System.out.printf("[figures] %s: PlanningFailed after 1 planner pod: %s%n", name, condition.getMessage());
         return condition.getMessage();

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -32,25 +31,35 @@ final class PodEnvironment {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_.-]*)\\)");
     private static final Pattern FIELD_KEY = Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]");
 
-    private PodEnvironment() {
-    }
+    private PodEnvironment() {}
 
-    static Map<String, String> resolve(KubernetesClient client, Pod pod, Container container, String podIp, String hostIp) {
+    static Map<String, String> resolve(
+            KubernetesClient client, Pod pod, Container container, String podIp, String hostIp) {
         String ns = pod.getMetadata().getNamespace();
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvFromSource from : Optional.ofNullable(container.getEnvFrom()).orElse(List.of())) {
             String prefix = Optional.ofNullable(from.getPrefix()).orElse("");
             if (from.getConfigMapRef() != null) {
-                ConfigMap cm = client.configMaps().inNamespace(ns).withName(from.getConfigMapRef().getName()).get();
+                ConfigMap cm = client.configMaps()
+                        .inNamespace(ns)
+                        .withName(from.getConfigMapRef().getName())
+                        .get();
                 if (cm == null) {
-                    require(from.getConfigMapRef().getOptional(), "configmap \"" + from.getConfigMapRef().getName() + "\" not found");
+                    require(
+                            from.getConfigMapRef().getOptional(),
+                            "configmap \"" + from.getConfigMapRef().getName() + "\" not found");
                     continue;
                 }
                 Optional.ofNullable(cm.getData()).orElse(Map.of()).forEach((k, v) -> env.put(prefix + k, v));
             } else if (from.getSecretRef() != null) {
-                Secret s = client.secrets().inNamespace(ns).withName(from.getSecretRef().getName()).get();
+                Secret s = client.secrets()
+                        .inNamespace(ns)
+                        .withName(from.getSecretRef().getName())
+                        .get();
                 if (s == null) {
-                    require(from.getSecretRef().getOptional(), "secret \"" + from.getSecretRef().getName() + "\" not found");
+                    require(
+                            from.getSecretRef().getOptional(),
+                            "secret \"" + from.getSecretRef().getName() + "\" not found");
                     continue;
                 }
                 secretData(s).forEach((k, v) -> env.put(prefix + k, new String(v, StandardCharsets.UTF_8)));
@@ -58,7 +67,9 @@ final class PodEnvironment {
         }
         for (EnvVar var : Optional.ofNullable(container.getEnv()).orElse(List.of())) {
             if (var.getValueFrom() == null) {
-                env.put(var.getName(), expand(Optional.ofNullable(var.getValue()).orElse(""), env));
+                env.put(
+                        var.getName(),
+                        expand(Optional.ofNullable(var.getValue()).orElse(""), env));
                 continue;
             }
             String value = valueFrom(client, pod, var.getValueFrom(), podIp, hostIp);
@@ -94,18 +105,24 @@ final class PodEnvironment {
         return out.toString();
     }
 
-    private static String valueFrom(KubernetesClient client, Pod pod, EnvVarSource source, String podIp, String hostIp) {
+    private static String valueFrom(
+            KubernetesClient client, Pod pod, EnvVarSource source, String podIp, String hostIp) {
         String ns = pod.getMetadata().getNamespace();
         if (source.getFieldRef() != null) {
             return field(pod, source.getFieldRef().getFieldPath(), podIp, hostIp);
         }
         if (source.getConfigMapKeyRef() != null) {
             var ref = source.getConfigMapKeyRef();
-            ConfigMap cm = client.configMaps().inNamespace(ns).withName(ref.getName()).get();
-            String value = cm == null || cm.getData() == null ? null : cm.getData().get(ref.getKey());
+            ConfigMap cm =
+                    client.configMaps().inNamespace(ns).withName(ref.getName()).get();
+            String value =
+                    cm == null || cm.getData() == null ? null : cm.getData().get(ref.getKey());
             if (value == null) {
-                require(ref.getOptional(), cm == null ? "configmap \"" + ref.getName() + "\" not found"
-                        : "couldn't find key " + ref.getKey() + " in ConfigMap " + ns + "/" + ref.getName());
+                require(
+                        ref.getOptional(),
+                        cm == null
+                                ? "configmap \"" + ref.getName() + "\" not found"
+                                : "couldn't find key " + ref.getKey() + " in ConfigMap " + ns + "/" + ref.getName());
             }
             return value;
         }
@@ -114,8 +131,11 @@ final class PodEnvironment {
             Secret s = client.secrets().inNamespace(ns).withName(ref.getName()).get();
             byte[] value = s == null ? null : secretData(s).get(ref.getKey());
             if (value == null) {
-                require(ref.getOptional(), s == null ? "secret \"" + ref.getName() + "\" not found"
-                        : "couldn't find key " + ref.getKey() + " in Secret " + ns + "/" + ref.getName());
+                require(
+                        ref.getOptional(),
+                        s == null
+                                ? "secret \"" + ref.getName() + "\" not found"
+                                : "couldn't find key " + ref.getKey() + " in Secret " + ns + "/" + ref.getName());
                 return null;
             }
             return new String(value, StandardCharsets.UTF_8);
@@ -127,7 +147,9 @@ final class PodEnvironment {
     private static String field(Pod pod, String path, String podIp, String hostIp) {
         Matcher m = FIELD_KEY.matcher(path);
         if (m.matches()) {
-            Map<String, String> map = m.group(1).equals("labels") ? pod.getMetadata().getLabels() : pod.getMetadata().getAnnotations();
+            Map<String, String> map = m.group(1).equals("labels")
+                    ? pod.getMetadata().getLabels()
+                    : pod.getMetadata().getAnnotations();
             return map == null ? "" : map.getOrDefault(m.group(2), "");
         }
         return switch (path) {
@@ -135,7 +157,8 @@ final class PodEnvironment {
             case "metadata.namespace" -> pod.getMetadata().getNamespace();
             case "metadata.uid" -> pod.getMetadata().getUid();
             case "spec.nodeName" -> pod.getSpec().getNodeName();
-            case "spec.serviceAccountName" -> Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
+            case "spec.serviceAccountName" ->
+                Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
             case "status.podIP", "status.podIPs" -> podIp;
             case "status.hostIP", "status.hostIPs" -> hostIp;
             default -> throw new PodSandbox.MissingReference("unsupported fieldRef " + path);
@@ -144,9 +167,13 @@ final class PodEnvironment {
 
     static Map<String, byte[]> secretData(Secret s) {
         Map<String, byte[]> data = new LinkedHashMap<>();
-        Optional.ofNullable(s.getData()).orElse(Map.of()).forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
+        Optional.ofNullable(s.getData())
+                .orElse(Map.of())
+                .forEach((k, v) -> data.put(k, Base64.getDecoder().decode(v)));
         // stringData is write-only on a real server (merged into data); the mock server keeps it as sent.
-        Optional.ofNullable(s.getStringData()).orElse(Map.of()).forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        Optional.ofNullable(s.getStringData())
+                .orElse(Map.of())
+                .forEach((k, v) -> data.put(k, v.getBytes(StandardCharsets.UTF_8)));
         return data;
     }
 

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnExitCodesRequirement;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnPodConditionsPattern;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,11 +28,9 @@ final class PodFailurePolicyMatcher {
         Count
     }
 
-    record Match(Action action, int ruleIndex, String message) {
-    }
+    record Match(Action action, int ruleIndex, String message) {}
 
-    private PodFailurePolicyMatcher() {
-    }
+    private PodFailurePolicyMatcher() {}
 
     static Optional<Match> match(PodFailurePolicy policy, Pod failedPod) {
         if (policy == null || policy.getRules() == null) {
@@ -46,8 +43,10 @@ final class PodFailurePolicyMatcher {
                     ? exitCodesMatch(rule.getOnExitCodes(), failedPod)
                     : conditionsMatch(rule.getOnPodConditions(), failedPod);
             if (why.isPresent()) {
-                return Optional.of(new Match(Action.valueOf(rule.getAction()), i, why.get() + " matching "
-                        + rule.getAction() + " rule at index " + i));
+                return Optional.of(new Match(
+                        Action.valueOf(rule.getAction()),
+                        i,
+                        why.get() + " matching " + rule.getAction() + " rule at index " + i));
             }
         }
         return Optional.empty();
@@ -72,7 +71,8 @@ final class PodFailurePolicyMatcher {
             }
             boolean listed = req.getValues().contains(code);
             if (listed == in) {
-                return Optional.of("Container " + cs.getName() + " for pod " + pod.getMetadata().getNamespace() + "/"
+                return Optional.of("Container " + cs.getName() + " for pod "
+                        + pod.getMetadata().getNamespace() + "/"
                         + pod.getMetadata().getName() + " failed with exit code " + code);
             }
         }
@@ -87,8 +87,8 @@ final class PodFailurePolicyMatcher {
             String wanted = Objects.requireNonNullElse(pattern.getStatus(), "True");
             for (PodCondition c : pod.getStatus().getConditions()) {
                 if (pattern.getType().equals(c.getType()) && wanted.equals(c.getStatus())) {
-                    return Optional.of("Pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName()
-                            + " has condition " + c.getType() + "=" + c.getStatus());
+                    return Optional.of("Pod " + pod.getMetadata().getNamespace() + "/"
+                            + pod.getMetadata().getName() + " has condition " + c.getType() + "=" + c.getStatus());
                 }
             }
         }

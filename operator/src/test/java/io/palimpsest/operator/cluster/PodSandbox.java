@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -55,12 +54,16 @@ public final class PodSandbox {
     }
 
     /** @param volumesRoot where claims live: {@code <volumesRoot>/<namespace>/<claim>} */
-    static PodSandbox prepare(KubernetesClient client, Pod pod, Container container, Path podsRoot, Path volumesRoot,
-                              EventLog log) throws IOException {
+    static PodSandbox prepare(
+            KubernetesClient client, Pod pod, Container container, Path podsRoot, Path volumesRoot, EventLog log)
+            throws IOException {
         String ns = pod.getMetadata().getNamespace();
-        Path dir = podsRoot.resolve(ns).resolve(pod.getMetadata().getName() + "-" + pod.getMetadata().getUid().substring(0, 8));
+        Path dir = podsRoot.resolve(ns)
+                .resolve(pod.getMetadata().getName() + "-"
+                        + pod.getMetadata().getUid().substring(0, 8));
         Files.createDirectories(dir);
-        String messagePath = Optional.ofNullable(container.getTerminationMessagePath()).orElse(DEFAULT_TERMINATION_MESSAGE_PATH);
+        String messagePath =
+                Optional.ofNullable(container.getTerminationMessagePath()).orElse(DEFAULT_TERMINATION_MESSAGE_PATH);
         Path messageFile = dir.resolve("termination-log");
         Files.write(messageFile, new byte[0]);
         PodSandbox sandbox = new PodSandbox(dir, messageFile, messagePath, dir.resolve(container.getName() + ".log"));
@@ -69,7 +72,10 @@ public final class PodSandbox {
         for (Volume v : Optional.ofNullable(pod.getSpec().getVolumes()).orElse(List.of())) {
             Path vdir = dir.resolve("volumes").resolve(v.getName());
             if (v.getConfigMap() != null) {
-                ConfigMap cm = client.configMaps().inNamespace(ns).withName(v.getConfigMap().getName()).get();
+                ConfigMap cm = client.configMaps()
+                        .inNamespace(ns)
+                        .withName(v.getConfigMap().getName())
+                        .get();
                 if (cm == null) {
                     if (Boolean.TRUE.equals(v.getConfigMap().getOptional())) {
                         Files.createDirectories(vdir);
@@ -79,11 +85,18 @@ public final class PodSandbox {
                     throw new MissingReference("configmap \"" + v.getConfigMap().getName() + "\" not found");
                 }
                 Map<String, byte[]> data = new LinkedHashMap<>();
-                Optional.ofNullable(cm.getData()).orElse(Map.of()).forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
-                Optional.ofNullable(cm.getBinaryData()).orElse(Map.of()).forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
+                Optional.ofNullable(cm.getData())
+                        .orElse(Map.of())
+                        .forEach((k, val) -> data.put(k, val.getBytes(StandardCharsets.UTF_8)));
+                Optional.ofNullable(cm.getBinaryData())
+                        .orElse(Map.of())
+                        .forEach((k, val) -> data.put(k, Base64.getDecoder().decode(val)));
                 writeKeys(vdir, data, v.getConfigMap().getItems());
             } else if (v.getSecret() != null) {
-                Secret s = client.secrets().inNamespace(ns).withName(v.getSecret().getSecretName()).get();
+                Secret s = client.secrets()
+                        .inNamespace(ns)
+                        .withName(v.getSecret().getSecretName())
+                        .get();
                 if (s == null) {
                     if (Boolean.TRUE.equals(v.getSecret().getOptional())) {
                         Files.createDirectories(vdir);
@@ -96,13 +109,17 @@ public final class PodSandbox {
             } else if (v.getEmptyDir() != null) {
                 Files.createDirectories(vdir);
             } else if (v.getPersistentVolumeClaim() != null) {
-                vdir = volumesRoot.resolve(ns).resolve(v.getPersistentVolumeClaim().getClaimName());
+                vdir = volumesRoot
+                        .resolve(ns)
+                        .resolve(v.getPersistentVolumeClaim().getClaimName());
                 Files.createDirectories(vdir);
             } else if (v.getHostPath() != null) {
                 vdir = Path.of(v.getHostPath().getPath());
             } else {
-                log.record("kubelet", ns + "/" + pod.getMetadata().getName(), "volume " + v.getName()
-                        + " of an unsupported type is left out");
+                log.record(
+                        "kubelet",
+                        ns + "/" + pod.getMetadata().getName(),
+                        "volume " + v.getName() + " of an unsupported type is left out");
                 continue;
             }
             volumeDirs.put(v.getName(), vdir);
@@ -170,9 +187,11 @@ public final class PodSandbox {
         }
         List<Map.Entry<String, Path>> byLength = new ArrayList<>(mounts.entrySet());
         byLength.add(Map.entry(terminationMessagePath, terminationMessageFile));
-        byLength.sort(Comparator.comparingInt((Map.Entry<String, Path> e) -> e.getKey().length()).reversed());
+        byLength.sort(Comparator.comparingInt(
+                        (Map.Entry<String, Path> e) -> e.getKey().length())
+                .reversed());
         int eq = value.indexOf('=');
-        for (int start : eq >= 0 ? new int[]{0, eq + 1} : new int[]{0}) {
+        for (int start : eq >= 0 ? new int[] {0, eq + 1} : new int[] {0}) {
             String head = value.substring(0, start);
             String rest = value.substring(start);
             String lead = rest.startsWith("file://") ? "file://" : "";

@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
@@ -12,9 +16,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,10 +23,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * One shard whose only file is corrupt gzip (the worker exits 42) among good shards, with one
@@ -49,7 +48,9 @@ class PoisonShardScenarioTest {
     void poisonShardIsQuarantinedAndDisruptionsAreFree() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         // Real decode latency, so workers are still running when they are preempted.
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("poison-in");
             SyntheticCorpus.write(input, GOOD_SHARDS, DOCS, 7);
@@ -60,17 +61,24 @@ class PoisonShardScenarioTest {
             Files.write(input.resolve("shard-0003b.jsonl.gz"), garbage);
 
             s.createModel("poison-model", 1, 5);
-            RewriteJob job = s.smallJob("poison", "poison-model", "pvc://corpus/poison-in/", "pvc://corpus/poison-out/");
+            RewriteJob job =
+                    s.smallJob("poison", "poison-model", "pvc://corpus/poison-in/", "pvc://corpus/poison-out/");
             job.getSpec().getInput().setInclude(List.of("*.jsonl", "*.jsonl.gz"));
             job.getSpec().getRetry().setAttemptsPerShard(1);
             s.client.resource(job).create();
 
             Map<String, String> disrupted = disruptTwoRunningWorkers(s, "poison");
-            RewriteJob done = await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(300))
-                    .until(() -> s.job("poison"), j -> j != null && j.getStatus() != null
-                            && j.getStatus().getPhase() != null && j.getStatus().getPhase().isTerminal());
+            RewriteJob done = await().atMost(Duration.ofSeconds(240))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(
+                            () -> s.job("poison"),
+                            j -> j != null
+                                    && j.getStatus() != null
+                                    && j.getStatus().getPhase() != null
+                                    && j.getStatus().getPhase().isTerminal());
             RewriteJobStatus st = done.getStatus();
-            System.out.println("---- final status\n" + s.client.getKubernetesSerialization().asYaml(st));
+            System.out.println("---- final status\n"
+                    + s.client.getKubernetesSerialization().asYaml(st));
 
             assertEquals(GOOD_SHARDS + 1, st.getShards().getTotal());
             assertEquals(1, st.getShards().getFailed(), "only the poison shard failed");
@@ -78,48 +86,75 @@ class PoisonShardScenarioTest {
             assertEquals((long) GOOD_SHARDS * DOCS, st.getDocuments().getRead());
             // Status reasons are one vocabulary (BadData); the worker's own code (bad_data) leads the message.
             RewriteJobStatus.ShardFailure failure = st.getRecentFailures().stream()
-                    .filter(f -> f.getReason() != null && f.getReason().replace("_", "").equalsIgnoreCase("BadData")).findFirst().orElseThrow();
+                    .filter(f -> f.getReason() != null
+                            && f.getReason().replace("_", "").equalsIgnoreCase("BadData"))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(String.valueOf(failure.getShard()), st.getFailedShards());
-            assertTrue(failure.getMessage() == null || failure.getMessage().contains("shard-0003b"), failure.getMessage());
+            assertTrue(
+                    failure.getMessage() == null || failure.getMessage().contains("shard-0003b"), failure.getMessage());
             assertEquals(1, st.getRecentFailures().size(), "disruptions are not failures: " + st.getRecentFailures());
             boolean degraded = st.getConditions().stream()
                     .anyMatch(c -> Conditions.DEGRADED.equals(c.getType()) && "True".equals(c.getStatus()));
-            assertTrue(done.getStatus().getPhase() == JobPhase.Failed || degraded,
+            assertTrue(
+                    done.getStatus().getPhase() == JobPhase.Failed || degraded,
                     "ends Failed or Degraded: " + done.getStatus().getPhase() + " " + st.getConditions());
             disrupted.forEach((index, counts) -> assertEquals("failures=0 ignored=1", counts, "index " + index));
 
-            System.out.printf("[figures] poison shard: %d/%d shards committed, shard %s failed (%s, attempt %d) -> phase %s%s; "
+            System.out.printf(
+                    "[figures] poison shard: %d/%d shards committed, shard %s failed (%s, attempt %d) -> phase %s%s; "
                             + "%d pods preempted, replacement annotations %s%n",
-                    st.getShards().getSucceeded(), st.getShards().getTotal(), st.getFailedShards(), failure.getReason(),
-                    failure.getAttempt(), st.getPhase(), degraded ? " + Degraded" : "", disrupted.size(), disrupted);
+                    st.getShards().getSucceeded(),
+                    st.getShards().getTotal(),
+                    st.getFailedShards(),
+                    failure.getReason(),
+                    failure.getAttempt(),
+                    st.getPhase(),
+                    degraded ? " + Degraded" : "",
+                    disrupted.size(),
+                    disrupted);
         }
     }
 
     /** Preempts two running worker pods of good shards; returns index -> the replacement pod's failure counts. */
     private static Map<String, String> disruptTwoRunningWorkers(Scenario s, String job) {
         Map<String, String> done = new HashMap<>();
-        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            for (Pod p : workerPods(s, job)) {
-                String index = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
-                if (done.size() < 2 && !done.containsKey(index) && isBadShard(s, p) == false
-                        && s.cluster.kubelet().runningPods().contains(Scenario.NS + "/" + p.getMetadata().getName())
-                        && s.cluster.kubelet().disrupt(Scenario.NS, p.getMetadata().getName(), "PreemptionByScheduler")) {
-                    done.put(index, "pending");
-                }
-            }
-            return done.size() == 2;
-        });
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            for (Pod p : workerPods(s, job)) {
-                Map<String, String> a = p.getMetadata().getAnnotations();
-                String index = a.get(RewriteJobNames.COMPLETION_INDEX);
-                String ignored = a.getOrDefault(JobSync.IGNORED_FAILURE_COUNT, "0");
-                if (done.containsKey(index) && !"0".equals(ignored)) {
-                    done.put(index, "failures=" + a.getOrDefault(JobSync.FAILURE_COUNT, "0") + " ignored=" + ignored);
-                }
-            }
-            return done.values().stream().noneMatch("pending"::equals);
-        });
+        await().atMost(Duration.ofSeconds(180))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    for (Pod p : workerPods(s, job)) {
+                        String index = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+                        if (done.size() < 2
+                                && !done.containsKey(index)
+                                && isBadShard(s, p) == false
+                                && s.cluster
+                                        .kubelet()
+                                        .runningPods()
+                                        .contains(Scenario.NS + "/"
+                                                + p.getMetadata().getName())
+                                && s.cluster
+                                        .kubelet()
+                                        .disrupt(Scenario.NS, p.getMetadata().getName(), "PreemptionByScheduler")) {
+                            done.put(index, "pending");
+                        }
+                    }
+                    return done.size() == 2;
+                });
+        await().atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    for (Pod p : workerPods(s, job)) {
+                        Map<String, String> a = p.getMetadata().getAnnotations();
+                        String index = a.get(RewriteJobNames.COMPLETION_INDEX);
+                        String ignored = a.getOrDefault(JobSync.IGNORED_FAILURE_COUNT, "0");
+                        if (done.containsKey(index) && !"0".equals(ignored)) {
+                            done.put(
+                                    index,
+                                    "failures=" + a.getOrDefault(JobSync.FAILURE_COUNT, "0") + " ignored=" + ignored);
+                        }
+                    }
+                    return done.values().stream().noneMatch("pending"::equals);
+                });
         return done;
     }
 

@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,21 +19,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Supplier;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The preview's GPU-hours against what the campaign then pays on the simulated cluster: an example
@@ -60,13 +59,17 @@ class PreviewCostScenarioTest {
         Path dir = Path.of("../examples", generated ? "quickstart" : example);
         Path rules = dir.resolve("sim-rules.yaml");
         Supplier<SimConfig.Builder> replica = () -> {
-            SimConfig.Builder b = SimConfig.builder().startupDelay(LOAD).prefillSecondsPerToken(0).decodeStepBaseSeconds(0.05)
+            SimConfig.Builder b = SimConfig.builder()
+                    .startupDelay(LOAD)
+                    .prefillSecondsPerToken(0)
+                    .decodeStepBaseSeconds(0.05)
                     .decodeStepPerSeqSeconds(0);
             return Files.isRegularFile(rules) ? b.rulesFile(rules.toAbsolutePath()) : b;
         };
         // The generated corpus runs its worker pods in this JVM: 20 worker JVMs of their own would share these two
         // cores, where a cluster gives each pod its own CPU (the examples' few pods run as the image runs them).
-        PalimpsestWorkerProgram.Mode workers = generated ? PalimpsestWorkerProgram.Mode.IN_PROCESS : PalimpsestWorkerProgram.Mode.SUBPROCESS;
+        PalimpsestWorkerProgram.Mode workers =
+                generated ? PalimpsestWorkerProgram.Mode.IN_PROCESS : PalimpsestWorkerProgram.Mode.SUBPROCESS;
         try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), workers, replica)) {
             Path input = s.claim("corpus").resolve(example);
             if (generated) {
@@ -91,55 +94,104 @@ class PreviewCostScenarioTest {
             s.client.resource(model).create();
             s.client.resource(job).create();
 
-            RewriteJob previewed = await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(300)).until(() -> s.job(name),
-                    j -> j != null && j.getStatus() != null && j.getStatus().getEstimate() != null);
+            RewriteJob previewed = await().atMost(Duration.ofSeconds(300))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(
+                            () -> s.job(name),
+                            j -> j != null
+                                    && j.getStatus() != null
+                                    && j.getStatus().getEstimate() != null);
             RewriteJobStatus.Estimate estimate = previewed.getStatus().getEstimate();
             assertNotNull(estimate.getGpuHours(), "GPU-hours estimated");
             // the campaign starts from zero replicas, as a campaign previewed the day before would
-            await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
+            await().atMost(Duration.ofSeconds(120))
+                    .until(() -> s.models.servers().isEmpty());
             Instant unsuspended = Instant.now();
             int maxNumSeqs = model.getSpec().getEngine().getMaxNumSeqs();
             RewriteJob done;
             Instant finished;
             double[] paid;
             try (BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(250))) {
-                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
-                    j.getSpec().setSuspend(false);
-                    return j;
-                });
+                s.client
+                        .resources(RewriteJob.class)
+                        .inNamespace(Scenario.NS)
+                        .withName(name)
+                        .edit(j -> {
+                            j.getSpec().setSuspend(false);
+                            return j;
+                        });
                 done = s.awaitPhase(name, JobPhase.Succeeded, Duration.ofSeconds(600));
                 finished = Instant.now();
-                await().atMost(Duration.ofSeconds(120)).until(() -> s.models.servers().isEmpty());
+                await().atMost(Duration.ofSeconds(120))
+                        .until(() -> s.models.servers().isEmpty());
                 // every model pod's exit is in the log before replica-seconds are added up
-                paid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                paid = await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(500))
+                        .ignoreExceptions()
                         .until(() -> paidSince(s.cluster.events(), unsuspended, finished), p -> true);
-                System.out.printf("[figures] preview cost %s timeline (s after un-suspend): %s%n", example,
-                        timeline(s.cluster.events(), unsuspended, finished, batches, maxNumSeqs, name));
+                System.out.printf(
+                        "[figures] preview cost %s timeline (s after un-suspend): %s%n",
+                        example, timeline(s.cluster.events(), unsuspended, finished, batches, maxNumSeqs, name));
             }
-            JsonNode parts = new ObjectMapper().readTree(s.claim("corpus").resolve(example + "-out/_palimpsest/preview/preview.json").toFile())
-                    .path("estimate").path("paid");
+            JsonNode parts = new ObjectMapper()
+                    .readTree(s.claim("corpus")
+                            .resolve(example + "-out/_palimpsest/preview/preview.json")
+                            .toFile())
+                    .path("estimate")
+                    .path("paid");
             double paidHours = (paid[0] + paid[1] + paid[2]) / 3600;
-            double gpus = model.getSpec().getResources() != null && model.getSpec().getResources().getGpus() != null
-                    ? model.getSpec().getResources().getGpus() : 1;
+            double gpus = model.getSpec().getResources() != null
+                            && model.getSpec().getResources().getGpus() != null
+                    ? model.getSpec().getResources().getGpus()
+                    : 1;
             double error = (estimate.getGpuHours().getEstimate() - paidHours * gpus) / (paidHours * gpus);
             long completion = done.getStatus().getTokens().getCompletion();
-            double capacity = CapacityModel.capacityTokensPerSecond(replica.get().maxNumSeqs(model.getSpec().getEngine().getMaxNumSeqs()).build());
-            System.out.printf("[figures] preview cost %s: GPU-hours estimate %.5f [%.5f-%.5f] vs paid %.5f (%+.1f%%%s); paid replica-s:"
+            double capacity = CapacityModel.capacityTokensPerSecond(replica.get()
+                    .maxNumSeqs(model.getSpec().getEngine().getMaxNumSeqs())
+                    .build());
+            System.out.printf(
+                    "[figures] preview cost %s: GPU-hours estimate %.5f [%.5f-%.5f] vs paid %.5f (%+.1f%%%s); paid replica-s:"
                             + " loading %.1f + serving until done %.1f + after %.1f over %d pod(s); completion tokens estimate %.0f"
                             + " [%.0f-%.0f], committed %d; capacity %s %.0f tokens/s (stated %.0f); un-suspend to done %.1f s%n",
-                    example, estimate.getGpuHours().getEstimate(), estimate.getGpuHours().getLow(), estimate.getGpuHours().getHigh(),
-                    paidHours * gpus, error * 100, paidHours * gpus >= estimate.getGpuHours().getLow()
-                            && paidHours * gpus <= estimate.getGpuHours().getHigh() ? ", inside" : ", outside",
-                    paid[0], paid[1], paid[2], (int) paid[3], estimate.getCompletionTokens().getEstimate(),
-                    estimate.getCompletionTokens().getLow(), estimate.getCompletionTokens().getHigh(), completion,
-                    estimate.getCapacitySource(), estimate.getTokensPerSecondPerReplica(), capacity, Scenario.seconds(unsuspended, finished));
-            System.out.printf("[figures] preview cost %s parts (replica-s): estimate serving %.1f (batch %.0f%% full, %d replica(s), %d workers)"
+                    example,
+                    estimate.getGpuHours().getEstimate(),
+                    estimate.getGpuHours().getLow(),
+                    estimate.getGpuHours().getHigh(),
+                    paidHours * gpus,
+                    error * 100,
+                    paidHours * gpus >= estimate.getGpuHours().getLow()
+                                    && paidHours * gpus
+                                            <= estimate.getGpuHours().getHigh()
+                            ? ", inside"
+                            : ", outside",
+                    paid[0],
+                    paid[1],
+                    paid[2],
+                    (int) paid[3],
+                    estimate.getCompletionTokens().getEstimate(),
+                    estimate.getCompletionTokens().getLow(),
+                    estimate.getCompletionTokens().getHigh(),
+                    completion,
+                    estimate.getCapacitySource(),
+                    estimate.getTokensPerSecondPerReplica(),
+                    capacity,
+                    Scenario.seconds(unsuspended, finished));
+            System.out.printf(
+                    "[figures] preview cost %s parts (replica-s): estimate serving %.1f (batch %.0f%% full, %d replica(s), %d workers)"
                             + " + run beyond decoding %.1f + loading %.1f + workers starting %.1f + idle after %.1f; paid loading %.1f,"
-                            + " ready %.1f (serving and waiting for workers), after %.1f; %s%n", example,
-                    parts.path("serving").path("estimate").asDouble() * 3600, parts.path("batchFill").asDouble() * 100,
-                    parts.path("replicas").asInt(), parts.path("workers").asInt(), parts.path("beyondDecoding").asDouble() * 3600,
+                            + " ready %.1f (serving and waiting for workers), after %.1f; %s%n",
+                    example,
+                    parts.path("serving").path("estimate").asDouble() * 3600,
+                    parts.path("batchFill").asDouble() * 100,
+                    parts.path("replicas").asInt(),
+                    parts.path("workers").asInt(),
+                    parts.path("beyondDecoding").asDouble() * 3600,
                     parts.path("loading").asDouble() * 3600,
-                    parts.path("workersStarting").asDouble() * 3600, parts.path("idleAfter").asDouble() * 3600, paid[0], paid[1], paid[2],
+                    parts.path("workersStarting").asDouble() * 3600,
+                    parts.path("idleAfter").asDouble() * 3600,
+                    paid[0],
+                    paid[1],
+                    paid[2],
                     parts.path("notes").toString());
             assertTrue(paid[3] > 0, "the campaign started model pods");
             assertEquals(JobPhase.Succeeded, done.getStatus().getPhase());
@@ -159,12 +211,21 @@ class PreviewCostScenarioTest {
             Instant cut = life.cut(finished);
             double ready = Scenario.seconds(life.ready(), cut);
             BatchUse.Use use = batches.use(life.pod(), life.ready(), cut, full);
-            out.append(String.format(java.util.Locale.ROOT, "model %s created %.1f ready %.1f first request %s full %s exit %.1f,"
-                            + " running mean %.0f over %.1f s ready until done (full %.1f s); ", life.pod().substring(life.pod().lastIndexOf('-') + 1),
-                    Scenario.seconds(since, life.created()), Scenario.seconds(since, life.ready()),
+            out.append(String.format(
+                    java.util.Locale.ROOT,
+                    "model %s created %.1f ready %.1f first request %s full %s exit %.1f,"
+                            + " running mean %.0f over %.1f s ready until done (full %.1f s); ",
+                    life.pod().substring(life.pod().lastIndexOf('-') + 1),
+                    Scenario.seconds(since, life.created()),
+                    Scenario.seconds(since, life.ready()),
                     first == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, first)),
-                    filled == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, filled)),
-                    Scenario.seconds(since, life.exited()), ready > 0 ? use.sequenceSeconds() / ready : 0, ready, use.fullSeconds()));
+                    filled == null
+                            ? "-"
+                            : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, filled)),
+                    Scenario.seconds(since, life.exited()),
+                    ready > 0 ? use.sequenceSeconds() / ready : 0,
+                    ready,
+                    use.fullSeconds()));
         }
         java.util.Map<String, String> workers = new java.util.LinkedHashMap<>();
         String prefix = Scenario.NS + "/" + job + "-work";
@@ -173,14 +234,24 @@ class PreviewCostScenarioTest {
                 continue;
             }
             String at = String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, e.at()));
-            if (e.source().equals("job-controller") && e.message().startsWith("SuccessfulCreate pod " + job + "-work")) {
-                String pod = Scenario.NS + "/" + e.message().substring("SuccessfulCreate pod ".length()).split(" ")[0];
+            if (e.source().equals("job-controller")
+                    && e.message().startsWith("SuccessfulCreate pod " + job + "-work")) {
+                String pod = Scenario.NS + "/"
+                        + e.message()
+                                .substring("SuccessfulCreate pod ".length())
+                                .split(" ")[0];
                 workers.put(pod, "c" + at);
-            } else if (e.source().equals("kubelet") && e.object().startsWith(prefix) && workers.containsKey(e.object())
+            } else if (e.source().equals("kubelet")
+                    && e.object().startsWith(prefix)
+                    && workers.containsKey(e.object())
                     && (e.message().startsWith("started") || e.message().startsWith("exited"))) {
                 workers.merge(e.object(), (e.message().startsWith("started") ? " s" : " x") + at, String::concat);
             } else if (e.source().equals("deployment-controller") && e.message().startsWith("replicas ")) {
-                out.append("deployment ").append(e.message()).append(" at ").append(at).append("; ");
+                out.append("deployment ")
+                        .append(e.message())
+                        .append(" at ")
+                        .append(at)
+                        .append("; ");
             }
         }
         out.append("workers ").append(workers.values()).append("; ").append(batches.coverage(full));

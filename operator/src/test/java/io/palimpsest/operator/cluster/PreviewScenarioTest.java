@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -17,18 +22,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * The quickstart example, suspended with {@code spec.preview}, on the simulated cluster: the
@@ -48,7 +47,9 @@ class PreviewScenarioTest {
     @Test
     void suspendedJobIsPreviewedThenRunsOnTheSamePlan() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofSeconds(1)))) {
             Path examples = Path.of("../examples/quickstart");
             Path input = s.claim("corpus").resolve("in");
@@ -70,12 +71,20 @@ class PreviewScenarioTest {
             s.client.resource(job).create();
             RewriteJob previewed;
             try {
-                previewed = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> s.job("quickstart"),
-                        j -> j != null && j.getStatus() != null && j.getStatus().getEstimate() != null);
+                previewed = await().atMost(Duration.ofSeconds(180))
+                        .pollInterval(Duration.ofMillis(300))
+                        .until(
+                                () -> s.job("quickstart"),
+                                j -> j != null
+                                        && j.getStatus() != null
+                                        && j.getStatus().getEstimate() != null);
             } catch (RuntimeException e) {
                 System.out.println("---- events\n" + s.cluster.events().dump(Duration.ofSeconds(180)));
                 RewriteJob j = s.job("quickstart");
-                System.out.println("---- status " + (j == null ? null : s.client.getKubernetesSerialization().asYaml(j.getStatus())));
+                System.out.println("---- status "
+                        + (j == null
+                                ? null
+                                : s.client.getKubernetesSerialization().asYaml(j.getStatus())));
                 throw e;
             }
             assertEquals(JobPhase.Suspended, previewed.getStatus().getPhase());
@@ -88,17 +97,26 @@ class PreviewScenarioTest {
             // The report, where the status says, over every document of the corpus.
             Path report = s.claim("corpus").resolve("out/_palimpsest/preview");
             assertTrue(Files.size(report.resolve("report.html")) > 0, "report.html written under the output");
-            JsonNode data = new ObjectMapper().readTree(report.resolve("preview.json").toFile());
+            JsonNode data =
+                    new ObjectMapper().readTree(report.resolve("preview.json").toFile());
             assertEquals(13, data.get("documents").size(), "the quickstart corpus, sampled whole");
             assertEquals(13L, estimate.getDocuments());
             assertEquals(13, estimate.getSampled());
             assertNotNull(estimate.getGpuHours(), "a model was called: GPU-hours estimated");
             assertNotNull(estimate.getCapacitySource());
             assertNotNull(estimate.getWallHours(), "the model's replicas.max reached the preview pod");
-            assertTrue(estimate.getWallHours().getEstimate() > 0 && estimate.getWallHours().getEstimate() <= estimate.getGpuHours().getEstimate(),
-                    "one GPU per replica: the replicas pay at least the wall time (load and serving), and the wait after it: " + estimate);
-            assertEquals(List.of(), roleJobs(s, RewriteJobNames.ROLE_WORK).stream()
-                    .filter(w -> !Boolean.TRUE.equals(w.getSpec().getSuspend())).toList(), "no worker runs while suspended");
+            assertTrue(
+                    estimate.getWallHours().getEstimate() > 0
+                            && estimate.getWallHours().getEstimate()
+                                    <= estimate.getGpuHours().getEstimate(),
+                    "one GPU per replica: the replicas pay at least the wall time (load and serving), and the wait after it: "
+                            + estimate);
+            assertEquals(
+                    List.of(),
+                    roleJobs(s, RewriteJobNames.ROLE_WORK).stream()
+                            .filter(w -> !Boolean.TRUE.equals(w.getSpec().getSuspend()))
+                            .toList(),
+                    "no worker runs while suspended");
             assertEquals(1, roleJobs(s, RewriteJobNames.ROLE_PREVIEW).size());
             List<Job> planners = roleJobs(s, RewriteJobNames.ROLE_PLAN);
             assertEquals(1, planners.size());
@@ -106,7 +124,10 @@ class PreviewScenarioTest {
             long shards = previewed.getStatus().getShards().getTotal();
 
             // Un-suspend: the campaign runs on the plan already made.
-            s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName("quickstart")
+            s.client
+                    .resources(RewriteJob.class)
+                    .inNamespace(Scenario.NS)
+                    .withName("quickstart")
                     .edit(j -> {
                         j.getSpec().setSuspend(false);
                         return j;
@@ -121,12 +142,21 @@ class PreviewScenarioTest {
 
             long completion = done.getStatus().getTokens().getCompletion();
             RewriteJobStatus.Range range = estimate.getCompletionTokens();
-            assertTrue(completion >= Math.floor(range.getLow()) && completion <= Math.ceil(range.getHigh()),
+            assertTrue(
+                    completion >= Math.floor(range.getLow()) && completion <= Math.ceil(range.getHigh()),
                     "committed completion tokens " + completion + " inside the estimate " + range);
-            System.out.printf("[figures] preview on the cluster: %d documents, estimate completion tokens %.0f (%.0f-%.0f), committed %d;"
+            System.out.printf(
+                    "[figures] preview on the cluster: %d documents, estimate completion tokens %.0f (%.0f-%.0f), committed %d;"
                             + " GPU-hours %.3g (%.3g-%.3g), wall hours %.3g, capacity %s%n",
-                    estimate.getDocuments(), range.getEstimate(), range.getLow(), range.getHigh(), completion,
-                    estimate.getGpuHours().getEstimate(), estimate.getGpuHours().getLow(), estimate.getGpuHours().getHigh(), estimate.getWallHours().getEstimate(),
+                    estimate.getDocuments(),
+                    range.getEstimate(),
+                    range.getLow(),
+                    range.getHigh(),
+                    completion,
+                    estimate.getGpuHours().getEstimate(),
+                    estimate.getGpuHours().getLow(),
+                    estimate.getGpuHours().getHigh(),
+                    estimate.getWallHours().getEstimate(),
                     estimate.getCapacitySource());
         }
     }
@@ -134,21 +164,30 @@ class PreviewScenarioTest {
     @Test
     void aRefusedPreviewIsReportedOnceAndTheJobStaysSuspended() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
-                () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)).apiKey("a-key-the-job-does-not-have"))) {
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency()
+                        .startupDelay(Duration.ofMillis(500))
+                        .apiKey("a-key-the-job-does-not-have"))) {
             SyntheticCorpus.write(s.claim("corpus").resolve("refused-in"), 2, 5, 3);
             s.createModel("keyed-model", 1, 5);
-            RewriteJob job = s.smallJob("refused", "keyed-model", "pvc://corpus/refused-in/", "pvc://corpus/refused-out/");
+            RewriteJob job =
+                    s.smallJob("refused", "keyed-model", "pvc://corpus/refused-in/", "pvc://corpus/refused-out/");
             job.getSpec().setSuspend(true);
             job.getSpec().setPreview(new RewriteJobSpec.Preview());
             s.client.resource(job).create();
 
-            RewriteJob failed = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() -> s.job("refused"),
-                    j -> j != null && j.getStatus() != null && PreviewJob.FAILED.equals(reason(j)));
+            RewriteJob failed = await().atMost(Duration.ofSeconds(180))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(
+                            () -> s.job("refused"),
+                            j -> j != null && j.getStatus() != null && PreviewJob.FAILED.equals(reason(j)));
             var condition = ConditionAggregator.find(failed.getStatus().getConditions(), PreviewJob.PREVIEWED);
             assertEquals("False", condition.getStatus());
             assertTrue(condition.getMessage().contains("refused-preview failed"), condition.getMessage());
-            assertTrue(condition.getMessage().contains("HTTP 401"), "the model's answer, from the pod: " + condition.getMessage());
+            assertTrue(
+                    condition.getMessage().contains("HTTP 401"),
+                    "the model's answer, from the pod: " + condition.getMessage());
             assertEquals(JobPhase.Suspended, failed.getStatus().getPhase());
             assertEquals(null, failed.getStatus().getEstimate());
 
@@ -161,11 +200,20 @@ class PreviewScenarioTest {
     }
 
     private static String reason(RewriteJob job) {
-        var c = job.getStatus() == null ? null : ConditionAggregator.find(job.getStatus().getConditions(), PreviewJob.PREVIEWED);
+        var c = job.getStatus() == null
+                ? null
+                : ConditionAggregator.find(job.getStatus().getConditions(), PreviewJob.PREVIEWED);
         return c == null ? null : c.getReason();
     }
 
     private static List<Job> roleJobs(Scenario s, String role) {
-        return s.client.batch().v1().jobs().inNamespace(Scenario.NS).withLabel(RewriteJobNames.ROLE_LABEL, role).list().getItems();
+        return s.client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(Scenario.NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, role)
+                .list()
+                .getItems();
     }
 }

@@ -8,8 +8,7 @@ import java.util.function.Predicate;
 /** Which program runs a container, the first matching entry winning; tests add their own in front. */
 public final class ProgramCatalog {
 
-    private record Entry(String description, Predicate<ContainerLaunch> matches, ContainerProgram program) {
-    }
+    private record Entry(String description, Predicate<ContainerLaunch> matches, ContainerProgram program) {}
 
     private final List<Entry> entries = new ArrayList<>();
 
@@ -29,7 +28,10 @@ public final class ProgramCatalog {
 
     Optional<ContainerProgram> find(ContainerLaunch launch) {
         synchronized (entries) {
-            return entries.stream().filter(e -> e.matches().test(launch)).map(Entry::program).findFirst();
+            return entries.stream()
+                    .filter(e -> e.matches().test(launch))
+                    .map(Entry::program)
+                    .findFirst();
         }
     }
 

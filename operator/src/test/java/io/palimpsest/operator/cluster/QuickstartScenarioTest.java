@@ -1,10 +1,13 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import jakarta.inject.Inject;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
@@ -14,9 +17,7 @@ import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * The quickstart example applied to the simulated cluster and run by the real operator, real
@@ -51,7 +50,9 @@ class QuickstartScenarioTest {
     @Test
     void quickstartCompletesAndMatchesLocal() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofSeconds(1)))) {
             Path examples = Path.of("../examples/quickstart");
             Path input = s.claim("corpus").resolve("in");
@@ -76,10 +77,14 @@ class QuickstartScenarioTest {
             Files.createDirectories(localDir);
             RewriteJob localJob = s.load(RewriteJob.class, examples.resolve("job.yaml"));
             pointAt(localJob, input, s.work.resolve("local-out"));
-            Files.writeString(localDir.resolve("job.yaml"), s.client.getKubernetesSerialization().asYaml(localJob));
+            Files.writeString(
+                    localDir.resolve("job.yaml"),
+                    s.client.getKubernetesSerialization().asYaml(localJob));
             Files.copy(examples.resolve("model.yaml"), localDir.resolve("model.yaml"));
             assertEquals(0, s.runLocal("local", "-f", localDir.toString(), "--simulate"));
-            assertTrue(Files.exists(s.work.resolve("local-out/_palimpsest/simulated.json")), "local says the simulator served");
+            assertTrue(
+                    Files.exists(s.work.resolve("local-out/_palimpsest/simulated.json")),
+                    "local says the simulator served");
 
             Map<String, List<String>> cluster = records(s.claim("corpus").resolve("out"));
             Map<String, List<String>> local = records(s.work.resolve("local-out"));
@@ -87,11 +92,15 @@ class QuickstartScenarioTest {
             assertEquals(local.keySet(), cluster.keySet(), "same output files");
             local.forEach((file, records) -> assertEquals(records, cluster.get(file), file));
 
-            System.out.printf("[figures] quickstart: %d shards, %d documents read, %d written, %d rejected; "
+            System.out.printf(
+                    "[figures] quickstart: %d shards, %d documents read, %d written, %d rejected; "
                             + "apply -> Succeeded %.1f s; output files %d, identical to palimpsest local%n",
-                    done.getStatus().getShards().getTotal(), done.getStatus().getDocuments().getRead(),
-                    done.getStatus().getDocuments().getWritten(), done.getStatus().getDocuments().getRejected(),
-                    Scenario.seconds(applied, finished), cluster.size());
+                    done.getStatus().getShards().getTotal(),
+                    done.getStatus().getDocuments().getRead(),
+                    done.getStatus().getDocuments().getWritten(),
+                    done.getStatus().getDocuments().getRejected(),
+                    Scenario.seconds(applied, finished),
+                    cluster.size());
         }
     }
 
@@ -107,7 +116,9 @@ class QuickstartScenarioTest {
         ObjectMapper json = new ObjectMapper();
         Map<String, List<String>> out = new TreeMap<>();
         try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+            for (Path f : files.filter(Files::isRegularFile)
+                    .filter(p -> p.toString().endsWith(".jsonl"))
+                    .toList()) {
                 String rel = root.relativize(f).toString();
                 if (rel.startsWith("_palimpsest/") && !rel.startsWith("_palimpsest/rejects/")) {
                     continue;
@@ -128,8 +139,19 @@ class QuickstartScenarioTest {
 
     private static void stripVolatile(JsonNode node) {
         if (node instanceof ObjectNode o) {
-            // simulated: the reference run's records say the built-in simulator served them; the cluster's model is a server
-            o.remove(List.of("jobUid", "uid", "attempt", "writer", "time", "timestamp", "createdAt", "seconds", "latencyMs", "simulated"));
+            // simulated: the reference run's records say the built-in simulator served them; the cluster's model is a
+            // server
+            o.remove(List.of(
+                    "jobUid",
+                    "uid",
+                    "attempt",
+                    "writer",
+                    "time",
+                    "timestamp",
+                    "createdAt",
+                    "seconds",
+                    "latencyMs",
+                    "simulated"));
             o.elements().forEachRemaining(QuickstartScenarioTest::stripVolatile);
         }
     }

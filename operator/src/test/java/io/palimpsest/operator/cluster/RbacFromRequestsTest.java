@@ -1,5 +1,8 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,9 +18,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,9 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 
 /**
  * The operator in namespaced mode (watching {@code test} only, as the chart's
@@ -77,10 +76,15 @@ class RbacFromRequestsTest {
     void aNamespacedOperatorStaysInItsNamespaceAndItsRequestsAreTheRbacItNeeds() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         FaultyApiServer api = FaultyClusterApiServer.layer();
-        try (KubernetesClient clusterClient = new KubernetesClientBuilder().withConfig(new ConfigBuilder(operatorClient.getConfiguration())
-                .withUserAgent(CLUSTER_AGENT).build()).build();
-             Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS,
-                     () -> SimConfig.builder().startupDelay(Duration.ofMillis(500)).decodeStepBaseSeconds(0.01))) {
+        try (KubernetesClient clusterClient = new KubernetesClientBuilder()
+                        .withConfig(new ConfigBuilder(operatorClient.getConfiguration())
+                                .withUserAgent(CLUSTER_AGENT)
+                                .build())
+                        .build();
+                Scenario s =
+                        new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS, () -> SimConfig.builder()
+                                .startupDelay(Duration.ofMillis(500))
+                                .decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("rbac-in");
             SyntheticCorpus.write(input, 3, 3, 29);
             RewriterModel model = s.load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
@@ -100,31 +104,53 @@ class RbacFromRequestsTest {
             s.client.resource(job).create();
             s.awaitPhase("rbac", JobPhase.Succeeded, Duration.ofSeconds(180));
             // Back to zero replicas after the job (a scale-down), then both resources deleted.
-            await().atMost(Duration.ofSeconds(60)).until(() -> s.model("rbac-model").getStatus() != null
-                    && Integer.valueOf(0).equals(s.model("rbac-model").getStatus().getDesiredReplicas()));
-            await().atMost(Duration.ofSeconds(60)).until(() -> !s.client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
-                    .inNamespace(Scenario.NS).list().getItems().isEmpty()
-                    && !s.client.policy().v1().podDisruptionBudget().inNamespace(Scenario.NS).list().getItems().isEmpty());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> s.model("rbac-model").getStatus() != null
+                            && Integer.valueOf(0)
+                                    .equals(s.model("rbac-model").getStatus().getDesiredReplicas()));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> !s.client
+                                    .genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                    .inNamespace(Scenario.NS)
+                                    .list()
+                                    .getItems()
+                                    .isEmpty()
+                            && !s.client
+                                    .policy()
+                                    .v1()
+                                    .podDisruptionBudget()
+                                    .inNamespace(Scenario.NS)
+                                    .list()
+                                    .getItems()
+                                    .isEmpty());
             s.client.resource(s.job("rbac")).delete();
             s.client.resource(s.model("rbac-model")).delete();
             s.client.resource(s.model("rbac-keda")).delete();
-            await().atMost(Duration.ofSeconds(30)).until(() -> s.job("rbac") == null && s.model("rbac-model") == null
-                    && s.model("rbac-keda") == null);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() ->
+                            s.job("rbac") == null && s.model("rbac-model") == null && s.model("rbac-keda") == null);
             Thread.sleep(1000);
         }
 
         List<FaultyApiServer.Call> operator = api.calls(c -> !c.agent().contains(CLUSTER_AGENT) && !testOnly(c));
-        List<String> clusterWide = operator.stream().filter(c -> c.namespace() == null && !c.resource().endsWith("reviews"))
-                .map(c -> c.verb() + " " + c.path()).distinct().toList();
+        List<String> clusterWide = operator.stream()
+                .filter(c -> c.namespace() == null && !c.resource().endsWith("reviews"))
+                .map(c -> c.verb() + " " + c.path())
+                .distinct()
+                .toList();
         assertEquals(List.of(), clusterWide, "requests outside the watched namespace");
 
         Set<String> used = new TreeSet<>();
-        operator.stream().filter(c -> !c.resource().endsWith("reviews"))
-                .forEach(c -> used.add((c.group().isEmpty() ? "core" : c.group()) + " " + c.rbacResource() + " " + c.verb()));
+        operator.stream()
+                .filter(c -> !c.resource().endsWith("reviews"))
+                .forEach(c ->
+                        used.add((c.group().isEmpty() ? "core" : c.group()) + " " + c.rbacResource() + " " + c.verb()));
         Files.createDirectories(USED.getParent());
         Files.writeString(USED, String.join("\n", used) + "\n");
-        System.out.printf("[figures] RBAC from requests: %d requests by the operator in namespaced mode, 0 cluster-wide; "
-                + "%d permissions used, written to %s%n", operator.size(), used.size(), USED);
+        System.out.printf(
+                "[figures] RBAC from requests: %d requests by the operator in namespaced mode, 0 cluster-wide; "
+                        + "%d permissions used, written to %s%n",
+                operator.size(), used.size(), USED);
     }
 
     /**

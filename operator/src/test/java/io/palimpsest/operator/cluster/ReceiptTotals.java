@@ -1,17 +1,17 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 /** The sums over an output's receipts: the only committed totals, which a finished job's status must equal. */
-record ReceiptTotals(long shards, long read, long written, long rejected, long skipped, long promptTokens, long completionTokens) {
+record ReceiptTotals(
+        long shards, long read, long written, long rejected, long skipped, long promptTokens, long completionTokens) {
 
     /** @param output the job's output folder (its receipts are under {@code _palimpsest/receipts}) */
     static ReceiptTotals of(Path output) throws Exception {

@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -14,11 +18,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,10 +26,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every recipe example, whole, through the operator on the simulated cluster: the example's own
@@ -74,7 +73,8 @@ class RecipeExamplesScenarioTest {
             SimConfig.Builder b = SimConfig.builder().zeroLatency().startupDelay(Duration.ofSeconds(1));
             return scripted ? b.rulesFile(rules.toAbsolutePath()) : b;
         };
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, replica)) {
+        try (Scenario s =
+                new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, replica)) {
             Path input = s.claim("corpus").resolve(example);
             QuickstartScenarioTest.copyDir(dir.resolve("data"), input);
             RewriteJob job = s.load(RewriteJob.class, dir.resolve("job.yaml"));
@@ -90,7 +90,10 @@ class RecipeExamplesScenarioTest {
                 s.client.resource(model).create();
             }
             s.client.resource(job).create();
-            RewriteJob done = s.awaitPhase(example, JobPhase.Succeeded, Duration.ofSeconds(480)); // K2 (chunks in order, judged) took 216 s loaded
+            RewriteJob done = s.awaitPhase(
+                    example,
+                    JobPhase.Succeeded,
+                    Duration.ofSeconds(480)); // K2 (chunks in order, judged) took 216 s loaded
             double seconds = Scenario.seconds(applied, Instant.now());
             if (!withModel) {
                 assertNoModelAnywhere(s, example);
@@ -100,14 +103,18 @@ class RecipeExamplesScenarioTest {
             Path localDir = Files.createDirectories(s.work.resolve("local"));
             RewriteJob localJob = s.load(RewriteJob.class, dir.resolve("job.yaml"));
             QuickstartScenarioTest.pointAt(localJob, input, s.work.resolve("local-out"));
-            Files.writeString(localDir.resolve("job.yaml"), s.client.getKubernetesSerialization().asYaml(localJob));
+            Files.writeString(
+                    localDir.resolve("job.yaml"),
+                    s.client.getKubernetesSerialization().asYaml(localJob));
             if (withModel) {
                 RewriterModel spec = s.load(RewriterModel.class, dir.resolve("model.yaml"));
-                SimConfig.Builder config = replica.get().modelName(spec.getSpec().getServedModelName())
+                SimConfig.Builder config = replica.get()
+                        .modelName(spec.getSpec().getServedModelName())
                         .maxNumSeqs(spec.getSpec().getEngine().getMaxNumSeqs())
                         .maxModelLen(spec.getSpec().getEngine().getMaxModelLen());
                 Files.copy(dir.resolve("model.yaml"), localDir.resolve("model.yaml"));
-                ModelSimServer reference = ModelSimServer.start(config.startupDelay(Duration.ZERO).build(), "127.0.0.1", 0);
+                ModelSimServer reference =
+                        ModelSimServer.start(config.startupDelay(Duration.ZERO).build(), "127.0.0.1", 0);
                 try {
                     assertEquals(0, s.runLocal("local", "-f", localDir.toString(), "--endpoint", reference.baseUrl()));
                 } finally {
@@ -122,21 +129,37 @@ class RecipeExamplesScenarioTest {
             assertFalse(cluster.isEmpty(), "the cluster run wrote outputs");
             assertEquals(local.keySet(), cluster.keySet(), "same output files");
             local.forEach((file, records) -> assertEquals(records, cluster.get(file), file));
-            long rejectsFiles = cluster.keySet().stream().filter(f -> f.contains("rejects")).count();
+            long rejectsFiles =
+                    cluster.keySet().stream().filter(f -> f.contains("rejects")).count();
             var docs = done.getStatus().getDocuments();
 
-            System.out.printf("[figures] %s: %d shards, %d documents read, %d written, %d rejected, %d skipped; "
+            System.out.printf(
+                    "[figures] %s: %d shards, %d documents read, %d written, %d rejected, %d skipped; "
                             + "%d prompt + %d completion tokens; apply -> Succeeded %.1f s (loaded machine); "
                             + "%d output files (%d of rejects), identical to palimpsest local%n",
-                    example, done.getStatus().getShards().getTotal(), docs.getRead(), docs.getWritten(), docs.getRejected(),
-                    docs.getSkipped(), done.getStatus().getTokens().getPrompt(), done.getStatus().getTokens().getCompletion(),
-                    seconds, cluster.size(), rejectsFiles);
+                    example,
+                    done.getStatus().getShards().getTotal(),
+                    docs.getRead(),
+                    docs.getWritten(),
+                    docs.getRejected(),
+                    docs.getSkipped(),
+                    done.getStatus().getTokens().getPrompt(),
+                    done.getStatus().getTokens().getCompletion(),
+                    seconds,
+                    cluster.size(),
+                    rejectsFiles);
         }
     }
 
     /** No RewriterModel, no model server pod, and workers told of no model: nothing waited for one. */
     private static void assertNoModelAnywhere(Scenario s, String example) throws Exception {
-        assertTrue(s.client.resources(RewriterModel.class).inNamespace(Scenario.NS).list().getItems().isEmpty(),
+        assertTrue(
+                s.client
+                        .resources(RewriterModel.class)
+                        .inNamespace(Scenario.NS)
+                        .list()
+                        .getItems()
+                        .isEmpty(),
                 "no RewriterModel exists");
         List<String> modelPods = new ArrayList<>();
         s.client.pods().inNamespace(Scenario.NS).list().getItems().forEach(p -> {
@@ -148,8 +171,12 @@ class RecipeExamplesScenarioTest {
         assertEquals(List.of(), modelPods, "no pod of a model, and no worker counted as a model's demand");
         assertFalse(s.client.pods().inNamespace(Scenario.NS).list().getItems().isEmpty(), "the workers ran as pods");
         ConfigMap config = s.client.configMaps().inNamespace(Scenario.NS).list().getItems().stream()
-                .filter(c -> c.getData() != null && c.getData().containsKey(ResolvedJob.CONFIG_KEY)).findFirst().orElseThrow();
-        ResolvedJob resolved = s.client.getKubernetesSerialization().unmarshal(config.getData().get(ResolvedJob.CONFIG_KEY), ResolvedJob.class);
+                .filter(c -> c.getData() != null && c.getData().containsKey(ResolvedJob.CONFIG_KEY))
+                .findFirst()
+                .orElseThrow();
+        ResolvedJob resolved = s.client
+                .getKubernetesSerialization()
+                .unmarshal(config.getData().get(ResolvedJob.CONFIG_KEY), ResolvedJob.class);
         assertEquals(null, resolved.getModel(), "job.yaml has no model section");
         assertEquals(example, resolved.getName());
     }

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,8 +18,7 @@ import java.util.function.Consumer;
 final class ReplicaTrace {
 
     /** What one poll saw, for scenarios that print more (queue, pods) as the job goes. */
-    record Poll(double seconds, RewriteJob job, RewriterModel model, int ready, int wanted) {
-    }
+    record Poll(double seconds, RewriteJob job, RewriterModel model, int ready, int wanted) {}
 
     final List<String> entries = new ArrayList<>();
     int peak;
@@ -28,14 +26,30 @@ final class ReplicaTrace {
     int lastReady = -1;
     Instant finished;
 
-    static ReplicaTrace follow(Scenario s, String model, String job, Instant applied, Duration atMost, Duration every,
-                               Consumer<Poll> onPoll) throws InterruptedException {
+    static ReplicaTrace follow(
+            Scenario s,
+            String model,
+            String job,
+            Instant applied,
+            Duration atMost,
+            Duration every,
+            Consumer<Poll> onPoll)
+            throws InterruptedException {
         ReplicaTrace t = new ReplicaTrace();
         while (Duration.between(applied, Instant.now()).compareTo(atMost) < 0) {
-            Deployment d = s.client.apps().deployments().inNamespace(Scenario.NS).withName(model + "-vllm").get();
-            int wanted = d == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+            Deployment d = s.client
+                    .apps()
+                    .deployments()
+                    .inNamespace(Scenario.NS)
+                    .withName(model + "-vllm")
+                    .get();
+            int wanted = d == null || d.getSpec().getReplicas() == null
+                    ? 0
+                    : d.getSpec().getReplicas();
             RewriterModel m = s.model(model);
-            int ready = m == null || m.getStatus() == null || m.getStatus().getReadyReplicas() == null ? 0 : m.getStatus().getReadyReplicas();
+            int ready = m == null || m.getStatus() == null || m.getStatus().getReadyReplicas() == null
+                    ? 0
+                    : m.getStatus().getReadyReplicas();
             double at = Scenario.seconds(applied, Instant.now());
             if (wanted != t.lastWanted || ready != t.lastReady) {
                 t.entries.add(String.format("%.1fs %d/%d", at, ready, wanted));
@@ -45,7 +59,10 @@ final class ReplicaTrace {
             t.peak = Math.max(t.peak, wanted);
             RewriteJob j = s.job(job);
             onPoll.accept(new Poll(at, j, m, ready, wanted));
-            if (t.finished == null && j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Succeeded) {
+            if (t.finished == null
+                    && j != null
+                    && j.getStatus() != null
+                    && j.getStatus().getPhase() == JobPhase.Succeeded) {
                 t.finished = Instant.now();
                 t.entries.add(String.format("%.1fs job Succeeded", Scenario.seconds(applied, t.finished)));
             }

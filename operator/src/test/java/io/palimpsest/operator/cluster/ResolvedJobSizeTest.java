@@ -1,23 +1,22 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.status.ConditionAggregator;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The ConfigMap limit (1 MiB) against a recipe that does not fit. An app of its own: after a
@@ -29,8 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestProfile(ResolvedJobSizeTest.OwnApp.class)
 class ResolvedJobSizeTest {
 
-    public static class OwnApp implements QuarkusTestProfile {
-    }
+    public static class OwnApp implements QuarkusTestProfile {}
 
     @Inject
     KubernetesClient client;
@@ -41,33 +39,60 @@ class ResolvedJobSizeTest {
      */
     @Test
     void aResolvedJobOverTheConfigMapLimitFailsWithAClearCondition() throws Exception {
-        RewriteJob job = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")), RewriteJob.class);
+        RewriteJob job = client.getKubernetesSerialization()
+                .unmarshal(
+                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")),
+                        RewriteJob.class);
         job.getMetadata().setNamespace("test");
         job.getMetadata().setName("huge");
         job.getSpec().getModelRef().setName("huge-model");
         job.getSpec().getInput().setUri("s3://corpus/in/");
         job.getSpec().getOutput().setUri("s3://corpus/out-huge/");
         job.getSpec().getRecipe().getPrompts().get(0).setSystem("Keep every fact. ".repeat(70_000)); // 1.19 MB
-        var model = client.getKubernetesSerialization().unmarshal(
-                java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), io.palimpsest.api.v1alpha1.RewriterModel.class);
+        var model = client.getKubernetesSerialization()
+                .unmarshal(
+                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")),
+                        io.palimpsest.api.v1alpha1.RewriterModel.class);
         model.getMetadata().setNamespace("test");
         model.getMetadata().setName("huge-model");
         client.resource(model).create();
         client.resource(job).create();
 
-        RewriteJob failed = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.resources(RewriteJob.class).inNamespace("test").withName("huge").get(),
-                j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Failed);
+        RewriteJob failed = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> client.resources(RewriteJob.class)
+                                .inNamespace("test")
+                                .withName("huge")
+                                .get(),
+                        j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == JobPhase.Failed);
         var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
         assertEquals("ResolvedJobTooLarge", condition.getReason());
-        assertTrue(condition.getMessage().contains("over the 1048576-byte (1 MiB) limit of a ConfigMap"), condition.getMessage());
+        assertTrue(
+                condition.getMessage().contains("over the 1048576-byte (1 MiB) limit of a ConfigMap"),
+                condition.getMessage());
         assertTrue(condition.getMessage().contains("spec.recipe takes"), condition.getMessage());
         String version = failed.getMetadata().getResourceVersion();
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() ->
-                version.equals(client.resources(RewriteJob.class).inNamespace("test").withName("huge").get().getMetadata().getResourceVersion()));
-        assertEquals(null, client.configMaps().inNamespace("test").withName("huge-job").get(), "nothing sent");
-        assertEquals(null, client.batch().v1().jobs().inNamespace("test").withName("huge-plan").get(), "nothing created");
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> version.equals(client.resources(RewriteJob.class)
+                        .inNamespace("test")
+                        .withName("huge")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion()));
+        assertEquals(
+                null,
+                client.configMaps().inNamespace("test").withName("huge-job").get(),
+                "nothing sent");
+        assertEquals(
+                null,
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace("test")
+                        .withName("huge-plan")
+                        .get(),
+                "nothing created");
         client.resources(RewriteJob.class).inNamespace("test").withName("huge").delete();
         client.resource(model).delete();
     }

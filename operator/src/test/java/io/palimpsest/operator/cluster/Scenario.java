@@ -1,5 +1,7 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -16,7 +18,6 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ClientProxy;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -29,8 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * What every end-to-end scenario needs: the simulated cluster on the operator's API server with
@@ -52,34 +51,55 @@ final class Scenario implements AutoCloseable {
     final PalimpsestWorkerProgram workers;
     final Path work;
 
-    Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica) throws IOException {
-        this(apiServer, mode, replica, b -> {
-        });
+    Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica)
+            throws IOException {
+        this(apiServer, mode, replica, b -> {});
     }
 
     /** @param options more of the cluster's options (e.g. {@code SimulatedCluster.Builder::namespaceLifecycle}) */
-    Scenario(KubernetesClient apiServer, PalimpsestWorkerProgram.Mode mode, Supplier<SimConfig.Builder> replica,
-             java.util.function.Consumer<SimulatedCluster.Builder> options) throws IOException {
+    Scenario(
+            KubernetesClient apiServer,
+            PalimpsestWorkerProgram.Mode mode,
+            Supplier<SimConfig.Builder> replica,
+            java.util.function.Consumer<SimulatedCluster.Builder> options)
+            throws IOException {
         this.work = Files.createTempDirectory("scenario");
         this.models = new ModelSimProgram(replica);
         PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
         SimulatedCluster.Builder builder = SimulatedCluster.builder();
         options.accept(builder);
-        this.cluster = builder.client(apiServer).root(work.resolve("cluster")).timeScale(TIME_SCALE).programs(p -> p
-                .add("palimpsest worker", ProgramCatalog.imageContains("palimpsest/worker"),
-                        l -> holder[0].start(l))
-                .add("weights download", l -> List.of("hf", "aws").contains(l.commandName()), ScriptedProgram.exits(0))
-                .add("vLLM", ProgramCatalog.command("vllm"), models)).start();
-        this.workers = new PalimpsestWorkerProgram(PalimpsestWorkerProgram.defaultJar(), mode,
-                cluster.services()::rewriteHosts, work.resolve("cluster").resolve("volumes"));
+        this.cluster = builder.client(apiServer)
+                .root(work.resolve("cluster"))
+                .timeScale(TIME_SCALE)
+                .programs(p -> p.add(
+                                "palimpsest worker",
+                                ProgramCatalog.imageContains("palimpsest/worker"),
+                                l -> holder[0].start(l))
+                        .add(
+                                "weights download",
+                                l -> List.of("hf", "aws").contains(l.commandName()),
+                                ScriptedProgram.exits(0))
+                        .add("vLLM", ProgramCatalog.command("vllm"), models))
+                .start();
+        this.workers = new PalimpsestWorkerProgram(
+                PalimpsestWorkerProgram.defaultJar(),
+                mode,
+                cluster.services()::rewriteHosts,
+                work.resolve("cluster").resolve("volumes"));
         holder[0] = workers;
         this.client = cluster.client();
     }
 
     /** A second RewriteJob reconciler wired with the application's beans, as another operator instance has it. */
     static RewriteJobReconciler freshJobReconciler() {
-        return new RewriteJobReconciler(bean(Clock.class), bean(ConditionAggregator.class), bean(JobSettings.class),
-                bean(PalimpsestConfig.class), bean(LiveProgress.class), bean(WorkerProgressScraper.class), bean(JobMetrics.class),
+        return new RewriteJobReconciler(
+                bean(Clock.class),
+                bean(ConditionAggregator.class),
+                bean(JobSettings.class),
+                bean(PalimpsestConfig.class),
+                bean(LiveProgress.class),
+                bean(WorkerProgressScraper.class),
+                bean(JobMetrics.class),
                 bean(PodAddressResolver.class));
     }
 
@@ -89,18 +109,31 @@ final class Scenario implements AutoCloseable {
 
     /** A client of its own to the server {@code other} talks to. */
     static KubernetesClient clientLike(KubernetesClient other) {
-        return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(other.getConfiguration()).build();
+        return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(other.getConfiguration())
+                .build();
     }
 
     /** The directory standing for claim {@code name} of the scenario namespace (created with its PVC object). */
     Path claim(String name) throws IOException {
         if (client.persistentVolumeClaims().inNamespace(NS).withName(name).get() == null) {
-            client.persistentVolumeClaims().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
-                    .withNewMetadata().withName(name).endMetadata().withNewSpec().withAccessModes("ReadWriteMany")
-                    .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi")).endResources()
-                    .endSpec().build()).create();
+            client.persistentVolumeClaims()
+                    .inNamespace(NS)
+                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withAccessModes("ReadWriteMany")
+                            .withNewResources()
+                            .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi"))
+                            .endResources()
+                            .endSpec()
+                            .build())
+                    .create();
         }
-        return Files.createDirectories(work.resolve("cluster").resolve("volumes").resolve(NS).resolve(name));
+        return Files.createDirectories(
+                work.resolve("cluster").resolve("volumes").resolve(NS).resolve(name));
     }
 
     static boolean workerJarPresent() {
@@ -148,7 +181,11 @@ final class Scenario implements AutoCloseable {
         job.getSpec().getInput().setUri(input);
         job.getSpec().getOutput().setUri(output);
         job.getSpec().getOutput().setCompression(io.palimpsest.api.v1alpha1.RewriteJobSpec.Compression.none);
-        job.getSpec().getRecipe().getPrompts().subList(1, job.getSpec().getRecipe().getPrompts().size()).clear();
+        job.getSpec()
+                .getRecipe()
+                .getPrompts()
+                .subList(1, job.getSpec().getRecipe().getPrompts().size())
+                .clear();
         job.getSpec().getRecipe().getPrompts().get(0).getSampling().setMaxTokens(256);
         job.getSpec().getRecipe().getValidators().clear();
         return job;
@@ -159,26 +196,44 @@ final class Scenario implements AutoCloseable {
     }
 
     RewriterModel model(String name) {
-        return client.resources(RewriterModel.class).inNamespace(NS).withName(name).get();
+        return client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
     }
 
     RewriteJob awaitPhase(String name, JobPhase phase, Duration atMost) {
         try {
-            return await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> job(name),
-                    j -> j != null && j.getStatus() != null && j.getStatus().getPhase() == phase);
+            return await().atMost(atMost)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> job(name),
+                            j -> j != null
+                                    && j.getStatus() != null
+                                    && j.getStatus().getPhase() == phase);
         } catch (RuntimeException e) {
-            System.out.println("---- events of the last 60 s\n" + cluster.events().dump(Duration.ofSeconds(60)));
+            System.out.println(
+                    "---- events of the last 60 s\n" + cluster.events().dump(Duration.ofSeconds(60)));
             RewriteJob j = job(name);
-            System.out.println("---- status " + (j == null ? null : client.getKubernetesSerialization().asYaml(j.getStatus())));
+            System.out.println("---- status "
+                    + (j == null ? null : client.getKubernetesSerialization().asYaml(j.getStatus())));
             throw e;
         }
     }
 
     /** {@code palimpsest local} from the same jar, in-process: the reference run outputs are compared with. */
     int runLocal(String... args) throws Exception {
-        try (URLClassLoader loader = new URLClassLoader("palimpsest-local",
-                new URL[]{PalimpsestWorkerProgram.defaultJar().toAbsolutePath().toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
-            Method execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
+        try (URLClassLoader loader = new URLClassLoader(
+                "palimpsest-local",
+                new URL[] {
+                    PalimpsestWorkerProgram.defaultJar()
+                            .toAbsolutePath()
+                            .toUri()
+                            .toURL()
+                },
+                ClassLoader.getPlatformClassLoader())) {
+            Method execute =
+                    loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
             Thread current = Thread.currentThread();
             ClassLoader before = current.getContextClassLoader();
             current.setContextClassLoader(loader);
@@ -203,9 +258,18 @@ final class Scenario implements AutoCloseable {
         try {
             client.resources(RewriteJob.class).inNamespace(NS).delete();
             client.resources(RewriterModel.class).inNamespace(NS).delete();
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
-                    client.resources(RewriteJob.class).inNamespace(NS).list().getItems().isEmpty()
-                            && client.resources(RewriterModel.class).inNamespace(NS).list().getItems().isEmpty());
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> client.resources(RewriteJob.class)
+                                    .inNamespace(NS)
+                                    .list()
+                                    .getItems()
+                                    .isEmpty()
+                            && client.resources(RewriterModel.class)
+                                    .inNamespace(NS)
+                                    .list()
+                                    .getItems()
+                                    .isEmpty());
             client.batch().v1().jobs().inNamespace(NS).delete();
             client.apps().deployments().inNamespace(NS).delete();
             client.pods().inNamespace(NS).delete();

@@ -30,20 +30,25 @@ public final class ScriptedProgram implements ContainerProgram {
     @Override
     public Running start(ContainerLaunch launch) {
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                exit.complete(script.run(launch));
-            } catch (InterruptedException e) {
-                exit.complete(SIGTERM_EXIT);
-            } catch (Exception e) {
-                exit.complete(1);
-            }
-        }, "sim-container-" + launch.pod());
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        exit.complete(script.run(launch));
+                    } catch (InterruptedException e) {
+                        exit.complete(SIGTERM_EXIT);
+                    } catch (Exception e) {
+                        exit.complete(1);
+                    }
+                },
+                "sim-container-" + launch.pod());
         thread.setDaemon(true);
         thread.start();
-        return Running.of(exit, () -> {
-            exit.complete(SIGKILL_EXIT);
-            thread.interrupt();
-        }, thread::interrupt);
+        return Running.of(
+                exit,
+                () -> {
+                    exit.complete(SIGKILL_EXIT);
+                    thread.interrupt();
+                },
+                thread::interrupt);
     }
 }

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,9 +55,11 @@ public final class ServiceProxies implements AutoCloseable {
     private final Map<String, String> clusterIps = new ConcurrentHashMap<>();
     /** Every Service name's address, kept after the Service is gone (see the DNS note above). */
     private final Map<String, String> nameAddresses = new ConcurrentHashMap<>();
+
     private final Map<String, ServiceProxy> proxies = new ConcurrentHashMap<>();
     /** Every headless Service seen ({@code namespace/name}), kept after it is gone: its name stays a name. */
     private final Set<String> headless = ConcurrentHashMap.newKeySet();
+
     private final ClusterDns dns = new ClusterDns();
     private final ControlLoop loop;
     private final ChangeFeed feed = new ChangeFeed();
@@ -112,8 +113,11 @@ public final class ServiceProxies implements AutoCloseable {
                 continue;
             }
             // "a.b" without ".svc" could be any domain: only rewrite it when it names a known Service.
-            Optional<String> ip = qualified ? Optional.of(address(m.group(3) + "/" + m.group(1)))
-                    : clusterIps.containsKey(m.group(3) + "/" + m.group(1)) ? resolve(host, defaultNamespace) : Optional.empty();
+            Optional<String> ip = qualified
+                    ? Optional.of(address(m.group(3) + "/" + m.group(1)))
+                    : clusterIps.containsKey(m.group(3) + "/" + m.group(1))
+                            ? resolve(host, defaultNamespace)
+                            : Optional.empty();
             m.appendReplacement(out, Matcher.quoteReplacement(ip.orElse(host)));
         }
         m.appendTail(out);
@@ -133,7 +137,9 @@ public final class ServiceProxies implements AutoCloseable {
         Map<String, Set<String>> records = new HashMap<>();
         for (Service svc : services) {
             Map<String, String> selector = svc.getSpec().getSelector();
-            if (selector == null || selector.isEmpty() || "ExternalName".equals(svc.getSpec().getType())) {
+            if (selector == null
+                    || selector.isEmpty()
+                    || "ExternalName".equals(svc.getSpec().getType())) {
                 continue;
             }
             if ("None".equals(svc.getSpec().getClusterIP())) {
@@ -153,9 +159,12 @@ public final class ServiceProxies implements AutoCloseable {
                 wanted.add(key);
                 List<ServiceProxy.Endpoint> endpoints = new ArrayList<>();
                 for (Pod p : ready) {
-                    targetPort(p, port).ifPresent(tp -> endpoints.add(new ServiceProxy.Endpoint(p.getStatus().getPodIP(), tp)));
+                    targetPort(p, port)
+                            .ifPresent(tp -> endpoints.add(
+                                    new ServiceProxy.Endpoint(p.getStatus().getPodIP(), tp)));
                 }
-                proxies.computeIfAbsent(key, k -> new ServiceProxy(vertx, k, ip, port.getPort(), log)).update(endpoints);
+                proxies.computeIfAbsent(key, k -> new ServiceProxy(vertx, k, ip, port.getPort(), log))
+                        .update(endpoints);
             }
         }
         dns.publish(records);
@@ -174,8 +183,10 @@ public final class ServiceProxies implements AutoCloseable {
     private void headlessRecords(Service svc, List<Pod> pods, Map<String, Set<String>> records) {
         String ns = svc.getMetadata().getNamespace();
         headless.add(ns + "/" + svc.getMetadata().getName());
-        Set<String> addresses = endpointPods(svc, pods, Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses())).stream()
-                .map(p -> p.getStatus().getPodIP()).collect(java.util.stream.Collectors.toSet());
+        Set<String> addresses =
+                endpointPods(svc, pods, Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses())).stream()
+                        .map(p -> p.getStatus().getPodIP())
+                        .collect(java.util.stream.Collectors.toSet());
         if (!addresses.isEmpty()) {
             ClusterDns.names(ns, svc.getMetadata().getName()).forEach(name -> records.put(name, addresses));
         }
@@ -187,8 +198,10 @@ public final class ServiceProxies implements AutoCloseable {
         Map<String, String> selector = svc.getSpec().getSelector();
         return pods.stream()
                 .filter(p -> ns.equals(p.getMetadata().getNamespace()))
-                .filter(p -> p.getMetadata().getLabels() != null && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                .filter(JobSync::isActive).filter(p -> notReadyToo || JobSync.isReady(p))
+                .filter(p -> p.getMetadata().getLabels() != null
+                        && p.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .filter(JobSync::isActive)
+                .filter(p -> notReadyToo || JobSync.isReady(p))
                 .filter(p -> p.getStatus().getPodIP() != null)
                 .toList();
     }

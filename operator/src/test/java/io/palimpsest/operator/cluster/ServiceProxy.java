@@ -6,7 +6,6 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,8 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ServiceProxy implements AutoCloseable {
 
-    record Endpoint(String ip, int port) {
-    }
+    record Endpoint(String ip, int port) {}
 
     private final Vertx vertx;
     private final String name;
@@ -41,17 +39,26 @@ final class ServiceProxy implements AutoCloseable {
         this.ip = ip;
         this.port = port;
         this.log = log;
-        this.backends = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000).setTcpNoDelay(true));
+        this.backends = vertx.createNetClient(
+                new NetClientOptions().setConnectTimeout(2000).setTcpNoDelay(true));
     }
 
     synchronized void update(List<Endpoint> now) {
         if (!now.equals(endpoints)) {
-            log.record("kube-proxy", name, "endpoints " + now.stream().map(e -> e.ip() + ":" + e.port()).toList());
+            log.record(
+                    "kube-proxy",
+                    name,
+                    "endpoints "
+                            + now.stream().map(e -> e.ip() + ":" + e.port()).toList());
         }
         endpoints = List.copyOf(now);
         if (!now.isEmpty() && server == null) {
-            NetServer s = vertx.createNetServer(new NetServerOptions().setHost(ip).setPort(port).setReuseAddress(true)
-                    .setTcpNoDelay(true).setAcceptBacklog(4096));
+            NetServer s = vertx.createNetServer(new NetServerOptions()
+                    .setHost(ip)
+                    .setPort(port)
+                    .setReuseAddress(true)
+                    .setTcpNoDelay(true)
+                    .setAcceptBacklog(4096));
             s.connectHandler(this::splice);
             await(s.listen());
             server = s;

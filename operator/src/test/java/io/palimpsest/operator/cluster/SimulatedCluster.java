@@ -5,13 +5,11 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.function.Consumer;
@@ -51,8 +49,12 @@ public final class SimulatedCluster implements AutoCloseable {
         this.clock = b.clock;
         this.events = new EventLog(clock, b.echoEvents);
         if (b.client == null) {
-            ownServer = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                    new KubernetesCrudDispatcher(new ArrayList<>()), false);
+            ownServer = new KubernetesMockServer(
+                    new Context(),
+                    new MockWebServer(),
+                    new HashMap<>(),
+                    new KubernetesCrudDispatcher(new ArrayList<>()),
+                    false);
             ownServer.init();
             client = ownServer.createClient();
         } else {
@@ -70,8 +72,8 @@ public final class SimulatedCluster implements AutoCloseable {
             ValidatingApiServer.install(ownServer);
         }
         this.jobs = new JobController(client, clock, events, JobSync.Backoff.scaled(b.timeScale));
-        this.kubelet = new Kubelet(client, clock, events, programs, b.kubelet.apply(root).withTimeScale(b.timeScale),
-                new AddressPool(1));
+        this.kubelet = new Kubelet(
+                client, clock, events, programs, b.kubelet.apply(root).withTimeScale(b.timeScale), new AddressPool(1));
         this.deployments = new DeploymentController(client, clock, events);
         this.services = new ServiceProxies(client, events, new AddressPool(200));
         this.garbageCollector = new GarbageCollector(client, events);
@@ -145,14 +147,12 @@ public final class SimulatedCluster implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private boolean echoEvents = Boolean.getBoolean("sim.echo");
         private Path root;
-        private Consumer<ProgramCatalog> programs = p -> {
-        };
+        private Consumer<ProgramCatalog> programs = p -> {};
         private double timeScale = 1.0;
         private java.util.function.Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
         private boolean namespaceLifecycle;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Use this API server (e.g. the {@code @KubernetesTestServer} of a Quarkus test) instead of starting one. */
         public Builder client(KubernetesClient client) {

@@ -1,7 +1,6 @@
 package io.palimpsest.operator.cluster;
 
 import io.quarkus.test.junit.QuarkusTestProfile;
-
 import java.util.Map;
 
 /**

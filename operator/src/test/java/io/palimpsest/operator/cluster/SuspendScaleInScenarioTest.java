@@ -1,5 +1,9 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -15,10 +19,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,10 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * A campaign suspended and resumed, then scaled in, mid-run, with real worker processes: the Job
@@ -60,7 +59,9 @@ class SuspendScaleInScenarioTest {
     @Test
     void suspendResumeAndScaleInLoseAndDuplicateNothing() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("ssi-in");
             List<String> ids = SyntheticCorpus.write(input, SHARDS, DOCS, 5);
@@ -73,35 +74,49 @@ class SuspendScaleInScenarioTest {
 
             // Every worker pod's end, as the kubelet reported it (pods are deleted on the way).
             Map<String, Pod> ended = new ConcurrentHashMap<>();
-            Thread watcher = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    for (Pod p : PoisonShardScenarioTest.workerPods(s, "ssi")) {
-                        if (p.getStatus() != null && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()))) {
-                            ended.putIfAbsent(p.getMetadata().getName(), p);
+            Thread watcher = new Thread(
+                    () -> {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            for (Pod p : PoisonShardScenarioTest.workerPods(s, "ssi")) {
+                                if (p.getStatus() != null
+                                        && ("Failed".equals(p.getStatus().getPhase())
+                                                || "Succeeded"
+                                                        .equals(p.getStatus().getPhase()))) {
+                                    ended.putIfAbsent(p.getMetadata().getName(), p);
+                                }
+                            }
+                            try {
+                                Thread.sleep(100);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
                         }
-                    }
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "pod-ends");
+                    },
+                    "pod-ends");
             watcher.setDaemon(true);
             watcher.start();
 
             awaitSucceeded(s, 6);
             edit(s, j -> j.getSpec().setSuspend(true));
             s.awaitPhase("ssi", JobPhase.Suspended, Duration.ofMinutes(2));
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
                     .until(() -> s.cluster.kubelet().runningPods().stream().noneMatch(p -> p.contains("/ssi-work-")));
             edit(s, j -> j.getSpec().setSuspend(false));
             awaitSucceeded(s, 20);
             edit(s, j -> j.getSpec().getWorkers().setParallelism(new IntOrString(2)));
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                Job worker = s.client.batch().v1().jobs().inNamespace(Scenario.NS).withName("ssi-work").get();
-                return worker != null && worker.getSpec().getParallelism() == 2;
-            });
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        Job worker = s.client
+                                .batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace(Scenario.NS)
+                                .withName("ssi-work")
+                                .get();
+                        return worker != null && worker.getSpec().getParallelism() == 2;
+                    });
             RewriteJob done = s.awaitPhase("ssi", JobPhase.Succeeded, Duration.ofMinutes(15));
             double seconds = Scenario.seconds(applied, Instant.now());
             watcher.interrupt();
@@ -113,7 +128,12 @@ class SuspendScaleInScenarioTest {
                 for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
                     for (String line : Files.readAllLines(f)) {
                         JsonNode record = json.readTree(line);
-                        seen.merge(record.path("provenance").path("sourceId").asText(record.path("id").asText()), 1, Integer::sum);
+                        seen.merge(
+                                record.path("provenance")
+                                        .path("sourceId")
+                                        .asText(record.path("id").asText()),
+                                1,
+                                Integer::sum);
                     }
                 }
             }
@@ -126,7 +146,8 @@ class SuspendScaleInScenarioTest {
             int terminated = 0;
             for (Pod p : ended.values()) {
                 String shard = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
-                var state = p.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+                var state =
+                        p.getStatus().getContainerStatuses().get(0).getState().getTerminated();
                 if ("Succeeded".equals(p.getStatus().getPhase())) {
                     continue;
                 }
@@ -142,10 +163,13 @@ class SuspendScaleInScenarioTest {
             assertEquals(SHARDS, st.getShards().getSucceeded());
             assertEquals(ids.size(), st.getDocuments().getWritten());
             assertTrue(terminated > 0, "suspend and scale-in stopped running workers with SIGTERM");
-            assertTrue(charged.values().stream().allMatch(n -> n <= ATTEMPTS), "attempts charged per shard: " + charged);
-            assertTrue(st.getRecentFailures().stream().allMatch(f -> f.getAttempt() < ATTEMPTS),
+            assertTrue(
+                    charged.values().stream().allMatch(n -> n <= ATTEMPTS), "attempts charged per shard: " + charged);
+            assertTrue(
+                    st.getRecentFailures().stream().allMatch(f -> f.getAttempt() < ATTEMPTS),
                     "the operator's attempt numbers stay inside attemptsPerShard: " + st.getRecentFailures());
-            System.out.printf("[figures] suspend/resume + scale-in 6 -> 2: %d shards, %d documents, 0 lost, 0 duplicated; "
+            System.out.printf(
+                    "[figures] suspend/resume + scale-in 6 -> 2: %d shards, %d documents, 0 lost, 0 duplicated; "
                             + "%d workers stopped by SIGTERM (exit 143), attempts charged %s; apply -> Succeeded %.0f s (loaded machine)%n",
                     SHARDS, ids.size(), terminated, charged, seconds);
         }
@@ -163,7 +187,9 @@ class SuspendScaleInScenarioTest {
     @Test
     void attemptsStopAtTheCapThroughASuspend() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("cap-in");
             SyntheticCorpus.write(input, 3, DOCS, 11);
@@ -179,8 +205,14 @@ class SuspendScaleInScenarioTest {
             Pod replacement = awaitRunning(s, "cap", "0", "1", seen);
             edit(s, "cap", j -> j.getSpec().setSuspend(true));
             s.awaitPhase("cap", JobPhase.Suspended, Duration.ofMinutes(2));
-            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> s.client.pods().inNamespace(Scenario.NS).withName(replacement.getMetadata().getName()).get() == null);
+            await().atMost(Duration.ofMinutes(1))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.client
+                                    .pods()
+                                    .inNamespace(Scenario.NS)
+                                    .withName(replacement.getMetadata().getName())
+                                    .get()
+                            == null);
             edit(s, "cap", j -> j.getSpec().setSuspend(false));
             Pod afterResume = awaitRunning(s, "cap", "0", null, seen);
             String jobsCount = afterResume.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT);
@@ -188,57 +220,103 @@ class SuspendScaleInScenarioTest {
 
             RewriteJob done;
             try {
-                done = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(300))
-                        .until(() -> s.job("cap"), j -> j != null && j.getStatus() != null
-                                && j.getStatus().getPhase() != null && j.getStatus().getPhase().isTerminal());
+                done = await().atMost(Duration.ofMinutes(3))
+                        .pollInterval(Duration.ofMillis(300))
+                        .until(
+                                () -> s.job("cap"),
+                                j -> j != null
+                                        && j.getStatus() != null
+                                        && j.getStatus().getPhase() != null
+                                        && j.getStatus().getPhase().isTerminal());
             } catch (RuntimeException e) {
-                System.out.println("---- events of the last 200 s\n" + s.cluster.events().dump(Duration.ofSeconds(200)));
-                System.out.println("---- ledger " + s.client.configMaps().inNamespace(Scenario.NS).withLabel(RewriteJobNames.JOB_LABEL, "cap")
-                        .list().getItems().stream().map(c -> c.getData().get("attempts.json")).toList());
+                System.out.println(
+                        "---- events of the last 200 s\n" + s.cluster.events().dump(Duration.ofSeconds(200)));
+                System.out.println("---- ledger "
+                        + s
+                                .client
+                                .configMaps()
+                                .inNamespace(Scenario.NS)
+                                .withLabel(RewriteJobNames.JOB_LABEL, "cap")
+                                .list()
+                                .getItems()
+                                .stream()
+                                .map(c -> c.getData().get("attempts.json"))
+                                .toList());
                 throw e;
             }
             RewriteJobStatus st = done.getStatus();
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> ended.values().stream()
-                    .anyMatch(p -> exitCode(p) == io.palimpsest.api.worker.ExitCodes.ATTEMPTS_EXHAUSTED));
-            System.out.println("---- final status\n" + s.client.getKubernetesSerialization().asYaml(st));
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> ended.values().stream()
+                            .anyMatch(p -> exitCode(p) == io.palimpsest.api.worker.ExitCodes.ATTEMPTS_EXHAUSTED));
+            System.out.println("---- final status\n"
+                    + s.client.getKubernetesSerialization().asYaml(st));
 
             Map<Integer, List<String>> exits = new java.util.TreeMap<>();
-            ended.values().stream().sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
-                    .forEach(p -> exits.computeIfAbsent(Integer.parseInt(p.getMetadata().getAnnotations()
-                            .get(RewriteJobNames.COMPLETION_INDEX)), k -> new ArrayList<>()).add(String.valueOf(exitCode(p))));
-            long charged = exits.get(0).stream().filter(e -> !List.of("143", "43", "0").contains(e)).count();
+            ended.values().stream()
+                    .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+                    .forEach(p -> exits.computeIfAbsent(
+                                    Integer.parseInt(
+                                            p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX)),
+                                    k -> new ArrayList<>())
+                            .add(String.valueOf(exitCode(p))));
+            long charged = exits.get(0).stream()
+                    .filter(e -> !List.of("143", "43", "0").contains(e))
+                    .count();
 
             assertEquals("0", jobsCount, "the suspend took the Job controller's count with the deleted pod");
             assertEquals(ATTEMPTS, charged, "shard 0 ran exactly attemptsPerShard charged attempts: " + exits);
             assertEquals("43", exits.get(0).get(exits.get(0).size() - 1), "the next attempt was refused: " + exits);
             assertEquals("0", st.getFailedShards());
             assertEquals(2, st.getShards().getSucceeded());
-            assertTrue(st.getRecentFailures().stream().anyMatch(f -> f.getShard() == 0 && "AttemptsExhausted".equals(f.getReason())),
+            assertTrue(
+                    st.getRecentFailures().stream()
+                            .anyMatch(f -> f.getShard() == 0 && "AttemptsExhausted".equals(f.getReason())),
                     "the refusal is reported: " + st.getRecentFailures());
-            assertTrue(st.getRecentFailures().stream().filter(f -> !"AttemptsExhausted".equals(f.getReason()))
-                    .allMatch(f -> f.getAttempt() < ATTEMPTS), "attempt numbers inside the cap: " + st.getRecentFailures());
-            System.out.printf("[figures] attempts cap through a suspend: shard 0 exits in order %s (137 = SIGKILL, charged; "
-                    + "143 = stopped by the suspend; 43 = refused), the Job controller's count after the resume %s, "
-                    + "shards committed %d/3, phase %s%n", exits.get(0), jobsCount, st.getShards().getSucceeded(), st.getPhase());
+            assertTrue(
+                    st.getRecentFailures().stream()
+                            .filter(f -> !"AttemptsExhausted".equals(f.getReason()))
+                            .allMatch(f -> f.getAttempt() < ATTEMPTS),
+                    "attempt numbers inside the cap: " + st.getRecentFailures());
+            System.out.printf(
+                    "[figures] attempts cap through a suspend: shard 0 exits in order %s (137 = SIGKILL, charged; "
+                            + "143 = stopped by the suspend; 43 = refused), the Job controller's count after the resume %s, "
+                            + "shards committed %d/3, phase %s%n",
+                    exits.get(0), jobsCount, st.getShards().getSucceeded(), st.getPhase());
         }
     }
 
     /** A running worker pod of {@code index} not seen before (with that failure-count annotation, when given). */
     private static Pod awaitRunning(Scenario s, String job, String index, String failureCount, Set<String> seen) {
-        Pod found = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(100)).until(() -> PoisonShardScenarioTest
-                .workerPods(s, job).stream()
-                .filter(p -> index.equals(p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX)))
-                .filter(p -> !seen.contains(p.getMetadata().getName()))
-                .filter(p -> s.cluster.kubelet().runningPods().contains(Scenario.NS + "/" + p.getMetadata().getName()))
-                .findFirst().orElse(null), p -> p != null);
+        Pod found = await().atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> PoisonShardScenarioTest.workerPods(s, job).stream()
+                                .filter(p -> index.equals(
+                                        p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX)))
+                                .filter(p -> !seen.contains(p.getMetadata().getName()))
+                                .filter(p -> s.cluster
+                                        .kubelet()
+                                        .runningPods()
+                                        .contains(Scenario.NS + "/"
+                                                + p.getMetadata().getName()))
+                                .findFirst()
+                                .orElse(null),
+                        p -> p != null);
         seen.add(found.getMetadata().getName());
-        assertTrue(failureCount == null || failureCount.equals(found.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT)),
-                "pod " + found.getMetadata().getName() + " " + found.getMetadata().getAnnotations());
+        assertTrue(
+                failureCount == null
+                        || failureCount.equals(
+                                found.getMetadata().getAnnotations().get(RewriteJobNames.INDEX_FAILURE_COUNT)),
+                "pod " + found.getMetadata().getName() + " "
+                        + found.getMetadata().getAnnotations());
         return found;
     }
 
     private static void kill(Scenario s, Pod pod) {
-        assertTrue(s.cluster.kubelet().kill(Scenario.NS, pod.getMetadata().getName()), "killed " + pod.getMetadata().getName());
+        assertTrue(
+                s.cluster.kubelet().kill(Scenario.NS, pod.getMetadata().getName()),
+                "killed " + pod.getMetadata().getName());
     }
 
     private static int exitCode(Pod p) {
@@ -249,31 +327,40 @@ class SuspendScaleInScenarioTest {
     /** Every worker pod's end, as the kubelet reported it (pods are deleted on the way). */
     private static Map<String, Pod> watchEnds(Scenario s, String job) {
         Map<String, Pod> ended = new ConcurrentHashMap<>();
-        Thread watcher = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                try {
-                    for (Pod p : PoisonShardScenarioTest.workerPods(s, job)) {
-                        if (p.getStatus() != null && ("Failed".equals(p.getStatus().getPhase()) || "Succeeded".equals(p.getStatus().getPhase()))) {
-                            ended.putIfAbsent(p.getMetadata().getName(), p);
+        Thread watcher = new Thread(
+                () -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        try {
+                            for (Pod p : PoisonShardScenarioTest.workerPods(s, job)) {
+                                if (p.getStatus() != null
+                                        && ("Failed".equals(p.getStatus().getPhase())
+                                                || "Succeeded"
+                                                        .equals(p.getStatus().getPhase()))) {
+                                    ended.putIfAbsent(p.getMetadata().getName(), p);
+                                }
+                            }
+                            Thread.sleep(100);
+                        } catch (InterruptedException | RuntimeException e) {
+                            return; // the scenario is over
                         }
                     }
-                    Thread.sleep(100);
-                } catch (InterruptedException | RuntimeException e) {
-                    return; // the scenario is over
-                }
-            }
-        }, "pod-ends");
+                },
+                "pod-ends");
         watcher.setDaemon(true);
         watcher.start();
         return ended;
     }
 
     private static void awaitSucceeded(Scenario s, long shards) {
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            RewriteJob j = s.job("ssi");
-            return j != null && j.getStatus() != null && j.getStatus().getShards() != null
-                    && j.getStatus().getShards().getSucceeded() >= shards;
-        });
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    RewriteJob j = s.job("ssi");
+                    return j != null
+                            && j.getStatus() != null
+                            && j.getStatus().getShards() != null
+                            && j.getStatus().getShards().getSucceeded() >= shards;
+                });
     }
 
     private static void edit(Scenario s, java.util.function.Consumer<RewriteJob> change) {
@@ -283,10 +370,14 @@ class SuspendScaleInScenarioTest {
     private static void edit(Scenario s, String name, java.util.function.Consumer<RewriteJob> change) {
         for (int i = 0; ; i++) {
             try {
-                s.client.resources(RewriteJob.class).inNamespace(Scenario.NS).withName(name).edit(j -> {
-                    change.accept(j);
-                    return j;
-                });
+                s.client
+                        .resources(RewriteJob.class)
+                        .inNamespace(Scenario.NS)
+                        .withName(name)
+                        .edit(j -> {
+                            change.accept(j);
+                            return j;
+                        });
                 return;
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 if (e.getCode() != 409 || i > 10) {

@@ -16,11 +16,11 @@ import java.util.Random;
 final class SyntheticCorpus {
 
     private static final String[] WORDS = ("river valley glacier village harvest winter market bridge council "
-            + "railway mountain forest coast harbour festival library museum station tower castle meadow "
-            + "settlers merchants farmers engineers builders travellers scholars").split(" ");
+                    + "railway mountain forest coast harbour festival library museum station tower castle meadow "
+                    + "settlers merchants farmers engineers builders travellers scholars")
+            .split(" ");
 
-    private SyntheticCorpus() {
-    }
+    private SyntheticCorpus() {}
 
     /** {@code shards} files of {@code docsPerShard} documents; shard i is {@code shard-00i.jsonl}. Returns the ids. */
     static List<String> write(Path dir, int shards, int docsPerShard, long seed) throws IOException {
@@ -28,7 +28,8 @@ final class SyntheticCorpus {
     }
 
     /** As {@link #write(Path, int, int, long)} with shard-specific document counts (uneven shards). */
-    static List<String> write(Path dir, int shards, java.util.function.IntUnaryOperator docsOfShard, long seed) throws IOException {
+    static List<String> write(Path dir, int shards, java.util.function.IntUnaryOperator docsOfShard, long seed)
+            throws IOException {
         Files.createDirectories(dir);
         Random random = new Random(seed);
         List<String> ids = new ArrayList<>();
@@ -37,7 +38,11 @@ final class SyntheticCorpus {
             for (int d = 0; d < docsOfShard.applyAsInt(s); d++) {
                 String id = "s" + s + "-d" + d;
                 ids.add(id);
-                file.append("{\"id\":\"").append(id).append("\",\"text\":\"").append(prose(random)).append("\"}\n");
+                file.append("{\"id\":\"")
+                        .append(id)
+                        .append("\",\"text\":\"")
+                        .append(prose(random))
+                        .append("\"}\n");
             }
             Files.writeString(dir.resolve(String.format("shard-%04d.jsonl", s)), file, StandardCharsets.UTF_8);
         }

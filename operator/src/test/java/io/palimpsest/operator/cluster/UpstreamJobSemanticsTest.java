@@ -1,24 +1,23 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * One test per place the simulated cluster used to part from a real one (Kubernetes 1.31-1.33):
@@ -29,14 +28,19 @@ class UpstreamJobSemanticsTest {
     private static final String NS = "upstream";
     /** Backoff from 100 ms doubling to 6 s; a 30 s grace in 0.3 s, a 200 s one in 2 s. */
     private static final double TIME_SCALE = 0.01;
+
     private static final Map<String, ScriptedProgram.Script> SCRIPTS = new ConcurrentHashMap<>();
     private static SimulatedCluster cluster;
     private static KubernetesClient client;
 
     @BeforeAll
     static void start() {
-        cluster = SimulatedCluster.builder().timeScale(TIME_SCALE).programs(p -> p.add("scripted",
-                l -> SCRIPTS.containsKey(l.image()), l -> new ScriptedProgram(SCRIPTS.get(l.image())).start(l))).start();
+        cluster = SimulatedCluster.builder()
+                .timeScale(TIME_SCALE)
+                .programs(p -> p.add("scripted", l -> SCRIPTS.containsKey(l.image()), l -> new ScriptedProgram(
+                                SCRIPTS.get(l.image()))
+                        .start(l)))
+                .start();
         client = cluster.client();
     }
 
@@ -63,24 +67,57 @@ class UpstreamJobSemanticsTest {
             Thread.sleep(60_000);
             return 0;
         });
-        Job job = JobControllerTest.indexed("reset", 1, 1).editSpec().withBackoffLimitPerIndex(3).endSpec().build();
+        Job job = JobControllerTest.indexed("reset", 1, 1)
+                .editSpec()
+                .withBackoffLimitPerIndex(3)
+                .endSpec()
+                .build();
         attemptEnv(job);
         client.batch().v1().jobs().inNamespace(NS).resource(job).create();
 
-        Pod second = await().atMost(Duration.ofSeconds(20)).until(() -> runningPods("reset").stream().findFirst().orElse(null),
-                p -> p != null && "1".equals(p.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT)));
+        Pod second = await().atMost(Duration.ofSeconds(20))
+                .until(
+                        () -> runningPods("reset").stream().findFirst().orElse(null),
+                        p -> p != null
+                                && "1".equals(p.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT)));
         // The first failure is held by its finalizer until its replacement exists, then released.
-        await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, "reset").list()
-                .getItems().stream().filter(p -> !p.getMetadata().getName().equals(second.getMetadata().getName()))
-                .noneMatch(JobSync::isTracked));
-        List<String> before = client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, "reset").list().getItems().stream()
-                .map(p -> p.getMetadata().getName()).toList();
+        await().atMost(Duration.ofSeconds(20))
+                .until(() ->
+                        client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, "reset").list().getItems().stream()
+                                .filter(p -> !p.getMetadata()
+                                        .getName()
+                                        .equals(second.getMetadata().getName()))
+                                .noneMatch(JobSync::isTracked));
+        List<String> before =
+                client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, "reset").list().getItems().stream()
+                        .map(p -> p.getMetadata().getName())
+                        .toList();
         suspend("reset", true);
-        await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().inNamespace(NS).withName(second.getMetadata().getName()).get() == null);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> client.pods()
+                                .inNamespace(NS)
+                                .withName(second.getMetadata().getName())
+                                .get()
+                        == null);
         suspend("reset", false);
-        Pod third = await().atMost(Duration.ofSeconds(20)).until(() -> client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, "reset")
-                .list().getItems().stream().filter(p -> !before.contains(p.getMetadata().getName())).findFirst().orElse(null), p -> p != null);
-        assertEquals("0", third.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT),
+        Pod third = await().atMost(Duration.ofSeconds(20))
+                .until(
+                        () ->
+                                client
+                                        .pods()
+                                        .inNamespace(NS)
+                                        .withLabel(JobSync.JOB_NAME, "reset")
+                                        .list()
+                                        .getItems()
+                                        .stream()
+                                        .filter(p ->
+                                                !before.contains(p.getMetadata().getName()))
+                                        .findFirst()
+                                        .orElse(null),
+                        p -> p != null);
+        assertEquals(
+                "0",
+                third.getMetadata().getAnnotations().get(JobSync.FAILURE_COUNT),
                 "the count lived on the pod suspend deleted; a real cluster starts the index again from 0");
         await().atMost(Duration.ofSeconds(20)).until(() -> launches.size() >= 3);
         assertEquals(List.of("0", "1", "0"), launches, "what each attempt was told");
@@ -94,22 +131,46 @@ class UpstreamJobSemanticsTest {
      */
     @Test
     void failedIndexesBackOffExponentially() {
-        try (SimulatedCluster own = SimulatedCluster.builder().timeScale(0.05).programs(p -> p.add("failing",
-                l -> l.image().equals("backoff"), ScriptedProgram.exits(1))).start()) {
-            own.client().batch().v1().jobs().inNamespace(NS).resource(JobControllerTest.indexed("backoff", 1, 1).editSpec()
-                    .withBackoffLimitPerIndex(3).endSpec().build()).create();
+        try (SimulatedCluster own = SimulatedCluster.builder()
+                .timeScale(0.05)
+                .programs(p -> p.add("failing", l -> l.image().equals("backoff"), ScriptedProgram.exits(1)))
+                .start()) {
+            own.client()
+                    .batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(NS)
+                    .resource(JobControllerTest.indexed("backoff", 1, 1)
+                            .editSpec()
+                            .withBackoffLimitPerIndex(3)
+                            .endSpec()
+                            .build())
+                    .create();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
-                Job j = own.client().batch().v1().jobs().inNamespace(NS).withName("backoff").get();
+                Job j = own.client()
+                        .batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(NS)
+                        .withName("backoff")
+                        .get();
                 return j != null && JobControllerTest.hasCondition(j, "Failed");
             });
             List<Instant> created = own.events().messagesStartingWith("SuccessfulCreate pod backoff-").stream()
-                    .map(EventLog.Entry::at).toList();
-            List<Instant> exited = own.events().matching(e -> e.object().startsWith(NS + "/backoff-") && e.message().startsWith("exited"))
-                    .stream().map(EventLog.Entry::at).toList();
+                    .map(EventLog.Entry::at)
+                    .toList();
+            List<Instant> exited = own
+                    .events()
+                    .matching(e -> e.object().startsWith(NS + "/backoff-")
+                            && e.message().startsWith("exited"))
+                    .stream()
+                    .map(EventLog.Entry::at)
+                    .toList();
             assertEquals(4, created.size(), "backoffLimitPerIndex 3: four attempts");
             List<Long> waits = new ArrayList<>();
             for (int i = 1; i < created.size(); i++) {
-                long waited = Duration.between(exited.get(i - 1), created.get(i)).toMillis();
+                long waited =
+                        Duration.between(exited.get(i - 1), created.get(i)).toMillis();
                 waits.add(waited);
                 long due = 500L << (i - 1);
                 assertTrue(waited >= due - 50, "retry " + i + " after " + waited + " ms, due after " + due + " ms");
@@ -131,21 +192,39 @@ class UpstreamJobSemanticsTest {
             }
             return ignoreSigterm();
         });
-        Job job = JobControllerTest.indexed("slowstop", 2, 2).editSpec().withNewPodFailurePolicy()
-                .addNewRule().withAction("FailJob").withNewOnExitCodes().withOperator("In").withValues(3).endOnExitCodes().endRule()
-                .endPodFailurePolicy().editTemplate().editSpec().withTerminationGracePeriodSeconds(200L).endSpec().endTemplate()
-                .endSpec().build();
+        Job job = JobControllerTest.indexed("slowstop", 2, 2)
+                .editSpec()
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("FailJob")
+                .withNewOnExitCodes()
+                .withOperator("In")
+                .withValues(3)
+                .endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .editTemplate()
+                .editSpec()
+                .withTerminationGracePeriodSeconds(200L)
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
         client.batch().v1().jobs().inNamespace(NS).resource(job).create();
 
-        Job target = await().atMost(Duration.ofSeconds(10)).until(() -> get("slowstop"), j -> j != null && JobControllerTest.hasCondition(j, "FailureTarget"));
+        Job target = await().atMost(Duration.ofSeconds(10))
+                .until(() -> get("slowstop"), j -> j != null && JobControllerTest.hasCondition(j, "FailureTarget"));
         Instant targetAt = Instant.now();
         assertFalse(JobControllerTest.hasCondition(target, "Failed"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> get("slowstop").getStatus().getTerminating() == 1);
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> get("slowstop").getStatus().getTerminating() == 1);
         assertFalse(JobControllerTest.hasCondition(get("slowstop"), "Failed"), "a pod is still terminating");
         await().atMost(Duration.ofSeconds(10)).until(() -> hasCondition("slowstop", "Failed"));
         long waited = Duration.between(targetAt, Instant.now()).toMillis();
         assertTrue(waited >= 1_500, "Failed came " + waited + " ms after FailureTarget; the grace period is 2 s");
-        assertEquals("PodFailurePolicy", JobControllerTest.condition(get("slowstop"), "Failed").getReason());
+        assertEquals(
+                "PodFailurePolicy",
+                JobControllerTest.condition(get("slowstop"), "Failed").getReason());
     }
 
     /**
@@ -158,19 +237,37 @@ class UpstreamJobSemanticsTest {
         SCRIPTS.put("slot-terminating", l -> ignoreSigterm());
         for (String policy : List.of("Failed", "TerminatingOrFailed")) {
             String name = policy.equals("Failed") ? "slot-failed" : "slot-terminating";
-            client.batch().v1().jobs().inNamespace(NS).resource(JobControllerTest.indexed(name, 3, 2).editSpec()
-                    .withPodReplacementPolicy(policy).editTemplate().editSpec().withTerminationGracePeriodSeconds(300L).endSpec()
-                    .endTemplate().endSpec().build()).create();
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(NS)
+                    .resource(JobControllerTest.indexed(name, 3, 2)
+                            .editSpec()
+                            .withPodReplacementPolicy(policy)
+                            .editTemplate()
+                            .editSpec()
+                            .withTerminationGracePeriodSeconds(300L)
+                            .endSpec()
+                            .endTemplate()
+                            .endSpec()
+                            .build())
+                    .create();
             await().atMost(Duration.ofSeconds(10)).until(() -> runningPods(name).size() == 2);
             parallelism(name, 1);
-            await().atMost(Duration.ofSeconds(5)).until(() -> get(name).getStatus().getTerminating() == 1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> get(name).getStatus().getTerminating() == 1);
             parallelism(name, 2);
             if (policy.equals("Failed")) {
-                await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(2)).until(() -> activePods(name) == 1);
+                await().during(Duration.ofMillis(1_500))
+                        .atMost(Duration.ofSeconds(2))
+                        .until(() -> activePods(name) == 1);
                 await().atMost(Duration.ofSeconds(10)).until(() -> activePods(name) == 2);
             } else {
                 await().atMost(Duration.ofSeconds(1)).until(() -> activePods(name) == 2);
-                assertEquals(1, get(name).getStatus().getTerminating(), "the old pod still terminates beside its replacement");
+                assertEquals(
+                        1,
+                        get(name).getStatus().getTerminating(),
+                        "the old pod still terminates beside its replacement");
             }
             client.batch().v1().jobs().inNamespace(NS).withName(name).delete();
         }
@@ -193,27 +290,46 @@ class UpstreamJobSemanticsTest {
         });
         SCRIPTS.put("stubborn", l -> ignoreSigterm());
         for (String name : List.of("polite", "stubborn")) {
-            client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name)
-                    .endMetadata().withNewSpec().withRestartPolicy("Never").withTerminationGracePeriodSeconds(100L)
-                    .addNewContainer().withName("main").withImage(name).endContainer().endSpec().build()).create();
+            client.pods()
+                    .inNamespace(NS)
+                    .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                            .withNewMetadata()
+                            .withName(name)
+                            .endMetadata()
+                            .withNewSpec()
+                            .withRestartPolicy("Never")
+                            .withTerminationGracePeriodSeconds(100L)
+                            .addNewContainer()
+                            .withName("main")
+                            .withImage(name)
+                            .endContainer()
+                            .endSpec()
+                            .build())
+                    .create();
         }
         for (String name : List.of("polite", "stubborn")) {
-            await().atMost(Duration.ofSeconds(10)).until(() -> cluster.kubelet().runningPods().contains(NS + "/" + name));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> cluster.kubelet().runningPods().contains(NS + "/" + name));
             Instant deleted = Instant.now();
             client.pods().inNamespace(NS).withName(name).delete();
             Pod terminating = client.pods().inNamespace(NS).withName(name).get();
             assertNotNull(terminating, "a running pod is not removed by its delete");
             assertNotNull(terminating.getMetadata().getDeletionTimestamp());
             int[] exit = {-1};
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> {
-                List<EventLog.Entry> exits = cluster.events().matching(e -> e.object().equals(NS + "/" + name) && e.message().startsWith("exited"));
-                if (!exits.isEmpty()) {
-                    exit[0] = Integer.parseInt(exits.get(0).message().split(" ")[1]);
-                }
-                return exit[0] >= 0;
-            });
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> {
+                        List<EventLog.Entry> exits = cluster.events()
+                                .matching(e -> e.object().equals(NS + "/" + name)
+                                        && e.message().startsWith("exited"));
+                        if (!exits.isEmpty()) {
+                            exit[0] = Integer.parseInt(exits.get(0).message().split(" ")[1]);
+                        }
+                        return exit[0] >= 0;
+                    });
             long took = Duration.between(deleted, Instant.now()).toMillis();
-            await().atMost(Duration.ofSeconds(5)).until(() -> client.pods().inNamespace(NS).withName(name).get() == null);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> client.pods().inNamespace(NS).withName(name).get() == null);
             if (name.equals("polite")) {
                 assertEquals(143, exit[0], "its own exit code after SIGTERM");
                 assertTrue(took < 900, "stopped in " + took + " ms, well inside the 1 s grace");
@@ -241,8 +357,13 @@ class UpstreamJobSemanticsTest {
 
     private static void attemptEnv(Job job) {
         var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        c.setEnv(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("ATTEMPT").withNewValueFrom()
-                .withNewFieldRef().withFieldPath("metadata.annotations['" + JobSync.FAILURE_COUNT + "']").endFieldRef().endValueFrom()
+        c.setEnv(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                .withName("ATTEMPT")
+                .withNewValueFrom()
+                .withNewFieldRef()
+                .withFieldPath("metadata.annotations['" + JobSync.FAILURE_COUNT + "']")
+                .endFieldRef()
+                .endValueFrom()
                 .build())));
     }
 
@@ -286,11 +407,14 @@ class UpstreamJobSemanticsTest {
     private static List<Pod> runningPods(String job) {
         return client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, job).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
+                .filter(p ->
+                        p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                .toList();
     }
 
     private static long activePods(String job) {
         return client.pods().inNamespace(NS).withLabel(JobSync.JOB_NAME, job).list().getItems().stream()
-                .filter(JobSync::isActive).count();
+                .filter(JobSync::isActive)
+                .count();
     }
 }

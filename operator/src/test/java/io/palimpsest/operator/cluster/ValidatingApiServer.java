@@ -21,7 +21,6 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
-
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
@@ -70,11 +69,12 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** One namespaced object of any kind, no subresource. */
-    private static final Pattern ANY_OBJECT_PATH = Pattern.compile(
-            "^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)/([^/?]+)(?:\\?.*)?$");
+    private static final Pattern ANY_OBJECT_PATH =
+            Pattern.compile("^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)/([^/?]+)(?:\\?.*)?$");
     /** A create of a namespaced object of any kind. */
-    private static final Pattern ANY_CREATE_PATH = Pattern.compile(
-            "^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)(?:\\?.*)?$");
+    private static final Pattern ANY_CREATE_PATH =
+            Pattern.compile("^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)(?:\\?.*)?$");
+
     private static final Pattern NAMESPACE_PATH = Pattern.compile("^/api/v1/namespaces/([^/?]+)(?:\\?.*)?$");
     private static final Pattern OBJECT_PATH = Pattern.compile(
             "^/(?:api/v1|apis/(batch|apps)/v1)/namespaces/([^/]+)/(jobs|deployments|pods|persistentvolumeclaims|configmaps)(?:/([^/?]+))?(/[a-z]+)?(?:\\?.*)?$");
@@ -114,8 +114,11 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
         public MockResponse dispatch(RecordedRequest request) {
             HttpMethod method = request.method();
             if (method == HttpMethod.DELETE || (method == HttpMethod.POST && namespaceDeleted)) {
-                byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
-                request = new RecordedRequest(request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
+                byte[] bytes = request.getBody() == null
+                        ? new byte[0]
+                        : request.getBody().getBytes();
+                request = new RecordedRequest(
+                        request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
                 try {
                     MockResponse lifecycle = lifecycle(request, new String(bytes, StandardCharsets.UTF_8));
                     if (lifecycle != null) {
@@ -127,14 +130,17 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             }
             Matcher m = OBJECT_PATH.matcher(request.getPath());
             if (!m.matches() || m.group(5) != null) {
-                return store.dispatch(request); // not ours, a list, or a subresource (status writes are the controllers')
+                return store.dispatch(
+                        request); // not ours, a list, or a subresource (status writes are the controllers')
             }
             String plural = m.group(3);
             String name = m.group(4);
             // The body can be read once: keep its bytes and hand the store a fresh copy.
-            byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+            byte[] bytes =
+                    request.getBody() == null ? new byte[0] : request.getBody().getBytes();
             String text = new String(bytes, StandardCharsets.UTF_8);
-            request = new RecordedRequest(request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
+            request = new RecordedRequest(
+                    request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
             try {
                 if (method == HttpMethod.DELETE && plural.equals("pods") && name != null) {
                     return deletePod(request, text, name);
@@ -153,9 +159,14 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                 } else {
                     return store.dispatch(request);
                 }
-                List<String> errors = validate(plural, incoming, method == HttpMethod.POST ? null : read(request.getPath()));
+                List<String> errors =
+                        validate(plural, incoming, method == HttpMethod.POST ? null : read(request.getPath()));
                 if (!errors.isEmpty()) {
-                    return invalid(plural, m.group(1), incoming.path("metadata").path("name").asText(name), errors);
+                    return invalid(
+                            plural,
+                            m.group(1),
+                            incoming.path("metadata").path("name").asText(name),
+                            errors);
                 }
             } catch (Exception e) {
                 return store.dispatch(request); // let the store answer what it cannot parse, as it did before
@@ -176,8 +187,11 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                     return null;
                 }
                 String name = JSON.readTree(body).path("metadata").path("name").asText("");
-                return forbidden(create.group(2), name, "unable to create new content in namespace " + create.group(1)
-                        + " because it is being terminated");
+                return forbidden(
+                        create.group(2),
+                        name,
+                        "unable to create new content in namespace " + create.group(1)
+                                + " because it is being terminated");
             }
             Matcher namespace = NAMESPACE_PATH.matcher(path);
             if (namespace.matches()) {
@@ -185,14 +199,17 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                 return holdWith(request, NAMESPACE_FINALIZER, true);
             }
             Matcher object = ANY_OBJECT_PATH.matcher(path);
-            if (object.matches() && !object.group(2).equals("pods") && body.replace(" ", "").contains("\"propagationPolicy\":\"Foreground\"")) {
+            if (object.matches()
+                    && !object.group(2).equals("pods")
+                    && body.replace(" ", "").contains("\"propagationPolicy\":\"Foreground\"")) {
                 return holdWith(request, FOREGROUND_FINALIZER, false);
             }
             return null;
         }
 
         /** Adds {@code finalizer} to the object (so the store's delete only marks it), then deletes it. */
-        private MockResponse holdWith(RecordedRequest request, String finalizer, boolean terminatingPhase) throws Exception {
+        private MockResponse holdWith(RecordedRequest request, String finalizer, boolean terminatingPhase)
+                throws Exception {
             JsonNode current = read(request.getPath());
             if (current == null || current.path("metadata").has("deletionTimestamp")) {
                 return store.dispatch(request);
@@ -203,8 +220,12 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             if (terminatingPhase) {
                 held.with("status").put("phase", "Terminating");
             }
-            MockResponse put = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, stripQuery(request.getPath()),
-                    jsonHeaders(), new Buffer(JSON.writeValueAsBytes(held))));
+            MockResponse put = store.dispatch(new RecordedRequest(
+                    "HTTP/1.1",
+                    HttpMethod.PUT,
+                    stripQuery(request.getPath()),
+                    jsonHeaders(),
+                    new Buffer(JSON.writeValueAsBytes(held))));
             if (put.code() >= 300) {
                 return put;
             }
@@ -215,16 +236,25 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             JsonNode pod = read(request.getPath());
             boolean graceZero = body.contains("\"gracePeriodSeconds\":0");
             String phase = pod == null ? "" : pod.path("status").path("phase").asText("");
-            boolean scheduled = pod != null && !pod.path("spec").path("nodeName").asText("").isEmpty();
+            boolean scheduled =
+                    pod != null && !pod.path("spec").path("nodeName").asText("").isEmpty();
             boolean finished = phase.equals("Succeeded") || phase.equals("Failed");
-            if (pod == null || graceZero || !scheduled || finished || pod.path("metadata").has("deletionTimestamp")) {
+            if (pod == null
+                    || graceZero
+                    || !scheduled
+                    || finished
+                    || pod.path("metadata").has("deletionTimestamp")) {
                 return store.dispatch(request);
             }
             ObjectNode held = pod.deepCopy();
             ArrayNode finalizers = held.with("metadata").withArray("finalizers");
             finalizers.add(GRACEFUL_FINALIZER);
-            MockResponse put = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, stripQuery(request.getPath()),
-                    jsonHeaders(), new Buffer(JSON.writeValueAsBytes(held))));
+            MockResponse put = store.dispatch(new RecordedRequest(
+                    "HTTP/1.1",
+                    HttpMethod.PUT,
+                    stripQuery(request.getPath()),
+                    jsonHeaders(),
+                    new Buffer(JSON.writeValueAsBytes(held))));
             if (put.code() >= 300) {
                 return put;
             }
@@ -232,7 +262,8 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
         }
 
         private JsonNode read(String path) throws Exception {
-            MockResponse got = store.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET, stripQuery(path), jsonHeaders(), new Buffer()));
+            MockResponse got = store.dispatch(
+                    new RecordedRequest("HTTP/1.1", HttpMethod.GET, stripQuery(path), jsonHeaders(), new Buffer()));
             if (got.code() != 200 || got.getBody() == null) {
                 return null;
             }
@@ -269,11 +300,15 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     static List<String> validate(String plural, JsonNode object, JsonNode old) {
         return switch (plural) {
-            case "jobs" -> ApiValidation.job(Serialization.unmarshal(object.toString(), Job.class),
-                    old == null ? null : Serialization.unmarshal(old.toString(), Job.class));
+            case "jobs" ->
+                ApiValidation.job(
+                        Serialization.unmarshal(object.toString(), Job.class),
+                        old == null ? null : Serialization.unmarshal(old.toString(), Job.class));
             case "pods" -> ApiValidation.pod(Serialization.unmarshal(object.toString(), Pod.class));
-            case "deployments" -> ApiValidation.deployment(Serialization.unmarshal(object.toString(), Deployment.class));
-            case "persistentvolumeclaims" -> ApiValidation.pvc(Serialization.unmarshal(object.toString(), PersistentVolumeClaim.class));
+            case "deployments" ->
+                ApiValidation.deployment(Serialization.unmarshal(object.toString(), Deployment.class));
+            case "persistentvolumeclaims" ->
+                ApiValidation.pvc(Serialization.unmarshal(object.toString(), PersistentVolumeClaim.class));
             case "configmaps" -> ApiValidation.configMap(Serialization.unmarshal(object.toString(), ConfigMap.class));
             default -> List.of();
         };
@@ -281,15 +316,17 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     /** The answer of a real API server: {@code <Kind>.<group> "<name>" is invalid: <field>: <detail>, ...}. */
     private static MockResponse invalid(String plural, String group, String name, List<String> errors) {
-        String kind = switch (plural) {
-            case "jobs" -> "Job";
-            case "deployments" -> "Deployment";
-            case "pods" -> "Pod";
-            case "persistentvolumeclaims" -> "PersistentVolumeClaim";
-            default -> "ConfigMap";
-        };
+        String kind =
+                switch (plural) {
+                    case "jobs" -> "Job";
+                    case "deployments" -> "Deployment";
+                    case "pods" -> "Pod";
+                    case "persistentvolumeclaims" -> "PersistentVolumeClaim";
+                    default -> "ConfigMap";
+                };
         String qualified = group == null ? kind : kind + "." + group;
-        ObjectNode status = ApiStatus.failure(422, "Invalid", qualified + " \"" + name + "\" is invalid: " + String.join(", ", errors));
+        ObjectNode status = ApiStatus.failure(
+                422, "Invalid", qualified + " \"" + name + "\" is invalid: " + String.join(", ", errors));
         ObjectNode details = status.putObject("details");
         details.put("name", name);
         if (group != null) {

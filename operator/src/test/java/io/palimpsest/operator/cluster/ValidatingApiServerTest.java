@@ -1,5 +1,11 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -13,12 +19,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The simulated cluster's API layer refuses what a real API server refuses (422, nothing stored),
@@ -43,12 +43,19 @@ class ValidatingApiServerTest {
 
     @Test
     void indexedJobLimits() {
-        refused(worker("mfi", 5, 2, 6, 10), "spec.maxFailedIndexes: Invalid value: 10: must be less than or equal to completions");
-        refused(worker("high-unset", 100_001, 2, 6, null),
+        refused(
+                worker("mfi", 5, 2, 6, 10),
+                "spec.maxFailedIndexes: Invalid value: 10: must be less than or equal to completions");
+        refused(
+                worker("high-unset", 100_001, 2, 6, null),
                 "spec.maxFailedIndexes: Required value: must be specified when completions is above 100000");
-        refused(worker("high-mfi", 200_000, 2, 6, 10_001), "must be less than or equal to 10000 when completions are above 100000");
+        refused(
+                worker("high-mfi", 200_000, 2, 6, 10_001),
+                "must be less than or equal to 10000 when completions are above 100000");
         refused(worker("high-par", 200_000, 10_001, 6, 100), "spec.parallelism: Invalid value: 10001");
-        refused(worker("par", 200_000, 100_001, null, null), "must be less than or equal to 100000 when completion mode is Indexed");
+        refused(
+                worker("par", 200_000, 100_001, null, null),
+                "must be less than or equal to 100000 when completion mode is Indexed");
         Job limit = worker("fine", 200_000, 10_000, 6, 10_000);
         limit.getSpec().setSuspend(true); // accepted; suspended so the simulated controller makes no pods
         Job fine = client.batch().v1().jobs().inNamespace(NS).resource(limit).create();
@@ -59,7 +66,9 @@ class ValidatingApiServerTest {
     void podFailurePolicyAndTemplateRules() {
         Job failIndexWithoutPerIndex = worker("fi", 3, 1, null, null);
         failIndexWithoutPerIndex.getSpec().setPodReplacementPolicy("Failed");
-        refused(failIndexWithoutPerIndex, "spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex");
+        refused(
+                failIndexWithoutPerIndex,
+                "spec.podFailurePolicy.rules[0].action: Invalid value: \"FailIndex\": requires the backoffLimitPerIndex");
         Job terminating = worker("tof", 3, 1, 2, null);
         terminating.getSpec().setPodReplacementPolicy("TerminatingOrFailed");
         refused(terminating, "spec.podReplacementPolicy: Unsupported value: \"TerminatingOrFailed\"");
@@ -68,7 +77,9 @@ class ValidatingApiServerTest {
         refused(restart, "only \"Never\" is supported when podFailurePolicy is specified");
         Job image = worker("image", 3, 1, 2, null);
         image.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(" palimpsest/worker:1 ");
-        refused(image, "spec.template.spec.containers[0].image: Invalid value: \" palimpsest/worker:1 \": must not have leading or trailing whitespace");
+        refused(
+                image,
+                "spec.template.spec.containers[0].image: Invalid value: \" palimpsest/worker:1 \": must not have leading or trailing whitespace");
         Job longName = worker("w".repeat(64), 3, 1, 2, null);
         refused(longName, "metadata.name: Invalid value");
     }
@@ -78,35 +89,112 @@ class ValidatingApiServerTest {
         Job patched = worker("patched", 4, 1, 2, 1);
         patched.getSpec().setSuspend(true);
         client.batch().v1().jobs().inNamespace(NS).resource(patched).create();
-        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> client.batch().v1().jobs().inNamespace(NS)
-                .withName("patched").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"parallelism\":100001}}"));
+        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("patched")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"parallelism\":100001}}"));
         assertEquals(422, e.getCode());
-        assertEquals(1, client.batch().v1().jobs().inNamespace(NS).withName("patched").get().getSpec().getParallelism(), "nothing stored");
-        KubernetesClientException immutable = assertThrows(KubernetesClientException.class, () -> client.batch().v1().jobs().inNamespace(NS)
-                .withName("patched").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"completions\":5}}"));
-        assertTrue(immutable.getMessage().contains("spec.completions: Invalid value: 5: field is immutable"), immutable.getMessage());
-        client.batch().v1().jobs().inNamespace(NS).withName("patched")
+        assertEquals(
+                1,
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(NS)
+                        .withName("patched")
+                        .get()
+                        .getSpec()
+                        .getParallelism(),
+                "nothing stored");
+        KubernetesClientException immutable = assertThrows(KubernetesClientException.class, () -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("patched")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"completions\":5}}"));
+        assertTrue(
+                immutable.getMessage().contains("spec.completions: Invalid value: 5: field is immutable"),
+                immutable.getMessage());
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("patched")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"parallelism\":3,\"suspend\":true}}");
-        assertEquals(3, client.batch().v1().jobs().inNamespace(NS).withName("patched").get().getSpec().getParallelism());
+        assertEquals(
+                3,
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(NS)
+                        .withName("patched")
+                        .get()
+                        .getSpec()
+                        .getParallelism());
     }
 
     @Test
     void deploymentsClaimsAndConfigMaps() {
-        refused(new DeploymentBuilder().withNewMetadata().withName("d").withNamespace(NS).endMetadata().withNewSpec().withReplicas(1)
-                .withNewSelector().addToMatchLabels("app", "a").endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", "b").endMetadata().withNewSpec()
-                .addNewContainer().withName("vllm").withImage("vllm/vllm-openai").endContainer().endSpec().endTemplate().endSpec().build(),
+        refused(
+                new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName("d")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(1)
+                        .withNewSelector()
+                        .addToMatchLabels("app", "a")
+                        .endSelector()
+                        .withNewTemplate()
+                        .withNewMetadata()
+                        .addToLabels("app", "b")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addNewContainer()
+                        .withName("vllm")
+                        .withImage("vllm/vllm-openai")
+                        .endContainer()
+                        .endSpec()
+                        .endTemplate()
+                        .endSpec()
+                        .build(),
                 "`selector` does not match template `labels`");
-        refused(new PersistentVolumeClaimBuilder().withNewMetadata().withName("c").withNamespace(NS).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").endSpec().build(), "spec.resources[storage]: Required value");
-        refused(new ConfigMapBuilder().withNewMetadata().withName("big").withNamespace(NS).endMetadata()
-                .addToData("job.yaml", "x".repeat(1024 * 1024 + 1)).build(), "must have at most 1048576 bytes");
-        refused(new ConfigMapBuilder().withNewMetadata().withName("key").withNamespace(NS).endMetadata()
-                .addToData("job yaml", "x").build(), "data[job yaml]: Invalid value");
+        refused(
+                new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("c")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .endSpec()
+                        .build(),
+                "spec.resources[storage]: Required value");
+        refused(
+                new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("big")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .addToData("job.yaml", "x".repeat(1024 * 1024 + 1))
+                        .build(),
+                "must have at most 1048576 bytes");
+        refused(
+                new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("key")
+                        .withNamespace(NS)
+                        .endMetadata()
+                        .addToData("job yaml", "x")
+                        .build(),
+                "data[job yaml]: Invalid value");
     }
 
     private static void refused(HasMetadata object, String expected) {
-        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> client.resource(object).create());
+        KubernetesClientException e = assertThrows(
+                KubernetesClientException.class, () -> client.resource(object).create());
         assertEquals(422, e.getCode(), e.getMessage());
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().contains("is invalid: "), e.getMessage());
@@ -115,14 +203,38 @@ class ValidatingApiServerTest {
 
     /** The worker Job's shape: Indexed, the operator's podFailurePolicy. */
     private static Job worker(String name, int completions, int parallelism, Integer perIndex, Integer maxFailed) {
-        return new JobBuilder().withNewMetadata().withName(name).withNamespace(NS).endMetadata()
-                .withNewSpec().withCompletionMode("Indexed").withCompletions(completions).withParallelism(parallelism)
-                .withBackoffLimitPerIndex(perIndex).withMaxFailedIndexes(maxFailed).withPodReplacementPolicy("Failed")
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withCompletionMode("Indexed")
+                .withCompletions(completions)
+                .withParallelism(parallelism)
+                .withBackoffLimitPerIndex(perIndex)
+                .withMaxFailedIndexes(maxFailed)
+                .withPodReplacementPolicy("Failed")
                 .withNewPodFailurePolicy()
-                .addNewRule().withAction("FailIndex").withNewOnExitCodes().withContainerName("worker").withOperator("In").withValues(42)
-                .endOnExitCodes().endRule()
+                .addNewRule()
+                .withAction("FailIndex")
+                .withNewOnExitCodes()
+                .withContainerName("worker")
+                .withOperator("In")
+                .withValues(42)
+                .endOnExitCodes()
+                .endRule()
                 .endPodFailurePolicy()
-                .withNewTemplate().withNewSpec().withRestartPolicy("Never").addNewContainer().withName("worker").withImage("palimpsest/worker:1")
-                .endContainer().endSpec().endTemplate().endSpec().build();
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("worker")
+                .withImage("palimpsest/worker:1")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
     }
 }

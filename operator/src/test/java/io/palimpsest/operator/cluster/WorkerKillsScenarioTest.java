@@ -1,5 +1,8 @@
 package io.palimpsest.operator.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -12,10 +15,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,9 +27,9 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * 100 shards of 10 documents while a chaos thread SIGKILLs 50 randomly chosen running workers (real processes,
@@ -57,7 +56,9 @@ class WorkerKillsScenarioTest {
     @Test
     void fiftyKillsLoseAndDuplicateNothing() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
-        try (Scenario s = new Scenario(Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS,
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("kills-in");
             List<String> ids = SyntheticCorpus.write(input, SHARDS, DOCS, 3);
@@ -70,26 +71,31 @@ class WorkerKillsScenarioTest {
 
             AtomicInteger kills = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            Thread chaos = new Thread(() -> {
-                Random random = new Random(42);
-                while (!stop.get() && kills.get() < KILLS) {
-                    List<String> running = s.cluster.kubelet().runningPods().stream().filter(p -> p.contains("/kills-work-")).toList();
-                    if (!running.isEmpty()) {
-                        String pod = running.get(random.nextInt(running.size()));
-                        // Let it run a random while first, so kills land at every stage of a shard.
-                        sleep(random.nextInt(1500));
-                        if (s.cluster.kubelet().kill(Scenario.NS, pod.substring(pod.indexOf('/') + 1))) {
-                            kills.incrementAndGet();
+            Thread chaos = new Thread(
+                    () -> {
+                        Random random = new Random(42);
+                        while (!stop.get() && kills.get() < KILLS) {
+                            List<String> running = s.cluster.kubelet().runningPods().stream()
+                                    .filter(p -> p.contains("/kills-work-"))
+                                    .toList();
+                            if (!running.isEmpty()) {
+                                String pod = running.get(random.nextInt(running.size()));
+                                // Let it run a random while first, so kills land at every stage of a shard.
+                                sleep(random.nextInt(1500));
+                                if (s.cluster.kubelet().kill(Scenario.NS, pod.substring(pod.indexOf('/') + 1))) {
+                                    kills.incrementAndGet();
+                                }
+                            }
+                            sleep(300 + random.nextInt(700));
                         }
-                    }
-                    sleep(300 + random.nextInt(700));
-                }
-            }, "chaos");
+                    },
+                    "chaos");
             chaos.start();
             RewriteJob done;
             try {
                 // -Dkills.minutes=N for a machine busy with other work (every shard start is a JVM start)
-                done = s.awaitPhase("kills", JobPhase.Succeeded, Duration.ofMinutes(Integer.getInteger("kills.minutes", 25)));
+                done = s.awaitPhase(
+                        "kills", JobPhase.Succeeded, Duration.ofMinutes(Integer.getInteger("kills.minutes", 25)));
             } finally {
                 stop.set(true);
                 chaos.join();
@@ -99,11 +105,17 @@ class WorkerKillsScenarioTest {
 
             Map<String, Integer> seen = new HashMap<>();
             ObjectMapper json = new ObjectMapper();
-            try (Stream<Path> files = Files.walk(input.resolveSibling("kills-out").resolve("wiki"))) {
+            try (Stream<Path> files =
+                    Files.walk(input.resolveSibling("kills-out").resolve("wiki"))) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
                     for (String line : Files.readAllLines(f)) {
                         JsonNode record = json.readTree(line);
-                        seen.merge(record.path("provenance").path("sourceId").asText(record.path("id").asText()), 1, Integer::sum);
+                        seen.merge(
+                                record.path("provenance")
+                                        .path("sourceId")
+                                        .asText(record.path("id").asText()),
+                                1,
+                                Integer::sum);
                     }
                 }
             }
@@ -113,8 +125,11 @@ class WorkerKillsScenarioTest {
 
             // answered calls beyond one per document are answers a kill threw away (one call per document
             // here: one prompt, no validators); calls cut off by a kill were never answered
-            long answered = s.models.servers().values().stream().flatMap(m -> m.requestLog().completions().stream())
-                    .filter(c -> c.outcome().map(o -> o.status() == 200 && !"abort".equals(o.finishReason())).orElse(false))
+            long answered = s.models.servers().values().stream()
+                    .flatMap(m -> m.requestLog().completions().stream())
+                    .filter(c -> c.outcome()
+                            .map(o -> o.status() == 200 && !"abort".equals(o.finishReason()))
+                            .orElse(false))
                     .count();
             long thrownAway = answered - ids.size();
 
@@ -125,13 +140,23 @@ class WorkerKillsScenarioTest {
             assertEquals(SHARDS, st.getShards().getSucceeded());
             assertEquals(ids.size(), st.getDocuments().getWritten());
 
-            System.out.printf("[figures] %d shards, %d documents, %d worker SIGKILLs: 0 lost, 0 duplicated; "
+            System.out.printf(
+                    "[figures] %d shards, %d documents, %d worker SIGKILLs: 0 lost, 0 duplicated; "
                             + "%d answered calls, %d thrown away (%.1f per kill; a shard of %d documents is under one checkpoint "
                             + "interval, so that is the most a kill can lose); %d recent failures recorded; apply -> Succeeded %.0f s "
                             + "(loaded machine)%n",
-                    SHARDS, ids.size(), kills.get(), answered, thrownAway, thrownAway / (double) kills.get(), DOCS,
-                    st.getRecentFailures().size(), seconds);
-            assertTrue(thrownAway <= (long) kills.get() * DOCS, "a kill threw away more than one shard's answers: " + thrownAway);
+                    SHARDS,
+                    ids.size(),
+                    kills.get(),
+                    answered,
+                    thrownAway,
+                    thrownAway / (double) kills.get(),
+                    DOCS,
+                    st.getRecentFailures().size(),
+                    seconds);
+            assertTrue(
+                    thrownAway <= (long) kills.get() * DOCS,
+                    "a kill threw away more than one shard's answers: " + thrownAway);
         }
     }
 

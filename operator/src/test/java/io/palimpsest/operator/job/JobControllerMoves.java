@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.ranges.RangeSet;
-
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -38,9 +37,17 @@ final class JobControllerMoves {
     }
 
     /** A terminated pod of {@code job} (its template's labels), with a termination message. */
-    Pod terminatedPod(Job job, Integer index, int failures, boolean succeeded, int exitCode, String reason, String message,
-                      boolean disrupted) {
-        Map<String, String> labels = new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+    Pod terminatedPod(
+            Job job,
+            Integer index,
+            int failures,
+            boolean succeeded,
+            int exitCode,
+            String reason,
+            String message,
+            boolean disrupted) {
+        Map<String, String> labels =
+                new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
         labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
         Map<String, String> annotations = new HashMap<>();
         if (index != null) {
@@ -51,17 +58,35 @@ final class JobControllerMoves {
         PodBuilder pod = new PodBuilder()
                 .withNewMetadata()
                 .withName(job.getMetadata().getName() + "-" + (index == null ? "x" : index) + "-" + (podSerial++))
-                .withNamespace(namespace).withLabels(labels).withAnnotations(annotations)
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(annotations)
                 .endMetadata()
-                .withNewSpec().withContainers(job.getSpec().getTemplate().getSpec().getContainers()).withRestartPolicy("Never").endSpec()
+                .withNewSpec()
+                .withContainers(job.getSpec().getTemplate().getSpec().getContainers())
+                .withRestartPolicy("Never")
+                .endSpec()
                 .withNewStatus()
                 .withPhase(succeeded ? "Succeeded" : "Failed")
-                .withContainerStatuses(new ContainerStatusBuilder().withName(RewriteJobNames.CONTAINER)
-                        .withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason).withMessage(message)
-                        .withFinishedAt(now).endTerminated().endState().build())
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(RewriteJobNames.CONTAINER)
+                        .withNewState()
+                        .withNewTerminated()
+                        .withExitCode(exitCode)
+                        .withReason(reason)
+                        .withMessage(message)
+                        .withFinishedAt(now)
+                        .endTerminated()
+                        .endState()
+                        .build())
                 .endStatus();
         if (disrupted) {
-            pod.editStatus().withConditions(new PodConditionBuilder().withType("DisruptionTarget").withStatus("True").build()).endStatus();
+            pod.editStatus()
+                    .withConditions(new PodConditionBuilder()
+                            .withType("DisruptionTarget")
+                            .withStatus("True")
+                            .build())
+                    .endStatus();
         }
         Pod built = pod.build();
         Pod created = client.pods().inNamespace(namespace).resource(built).create();
@@ -74,7 +99,8 @@ final class JobControllerMoves {
 
     void plannerSucceeds(String jobName, long shards) {
         Job planner = job(jobName);
-        terminatedPod(planner, null, 0, true, 0, "Completed", "{\"shards\":" + shards + ",\"files\":" + shards + "}", false);
+        terminatedPod(
+                planner, null, 0, true, 0, "Completed", "{\"shards\":" + shards + ",\"files\":" + shards + "}", false);
         finish(jobName, "Complete", null);
     }
 
@@ -85,10 +111,19 @@ final class JobControllerMoves {
     }
 
     void shardCommits(String workerJob, int shard, long written) {
-        terminatedPod(job(workerJob), shard, 0, true, 0, "Completed", summaryJson(shard, ShardSummary.Outcome.committed, written), false);
+        terminatedPod(
+                job(workerJob),
+                shard,
+                0,
+                true,
+                0,
+                "Completed",
+                summaryJson(shard, ShardSummary.Outcome.committed, written),
+                false);
     }
 
-    void shardFails(String workerJob, int shard, int failures, int exitCode, ShardSummary.Outcome outcome, String reason) {
+    void shardFails(
+            String workerJob, int shard, int failures, int exitCode, ShardSummary.Outcome outcome, String reason) {
         ShardSummary s = summary(shard, outcome, 0);
         s.setReason(reason);
         s.setMessage("shard " + shard + ": " + reason);
@@ -118,8 +153,13 @@ final class JobControllerMoves {
         editJobStatus(jobName, j -> {
             JobStatus s = j.getStatus() == null ? new JobStatus() : j.getStatus();
             s.setActive(0);
-            s.setConditions(List.of(new JobConditionBuilder().withType(conditionType).withStatus("True")
-                    .withReason(reason).withLastTransitionTime(now).withLastProbeTime(now).build()));
+            s.setConditions(List.of(new JobConditionBuilder()
+                    .withType(conditionType)
+                    .withStatus("True")
+                    .withReason(reason)
+                    .withLastTransitionTime(now)
+                    .withLastProbeTime(now)
+                    .build()));
             if ("Complete".equals(conditionType)) {
                 s.setCompletionTime(now);
             }
@@ -129,8 +169,10 @@ final class JobControllerMoves {
     }
 
     /** The Job's status, read, changed and written back as the Job controller does, retried on conflict. */
-    private void editJobStatus(String name, java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.batch.v1.Job> edit) {
-        retryOnConflict(() -> client.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(edit));
+    private void editJobStatus(
+            String name, java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.batch.v1.Job> edit) {
+        retryOnConflict(() ->
+                client.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(edit));
     }
 
     /** Runs a read-modify-write again when the object changed between its read and its write (409 Conflict). */

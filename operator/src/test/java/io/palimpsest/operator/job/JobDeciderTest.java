@@ -1,5 +1,8 @@
 package io.palimpsest.operator.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -14,10 +17,6 @@ import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,9 +26,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The RewriteJob's whole behaviour, one reconcile per row: (recorded phase, what was observed) ->
@@ -51,49 +50,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobDeciderTest {
 
     private static final String[] ROWS = {
-            // phase  | reason            | valid | model | planner     | shards | worker                 | suspend | tally      | world                        | next      | next reason         | actions                                   | requeue
-            // starting: the ConfigMap, then the planner
-            "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
-            "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
-            "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
-            "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
-            // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
-            "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
-            "Failed    | InvalidSpec        | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
-            // planning
-            "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
-            "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
-            "Planning  | Planning           | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
-            "Planning  | Planning           | true  | true  | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
-            // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
-            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
-            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
-            "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
-            "Planning  | Planning           | true  | true  | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
-            // running: parallelism and suspend patched, pods past the cap stopped
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
-            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
-            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
-            "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
-            // a preview before the campaign, while suspended
-            "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
-            // finished shards: the tally when summaries went missing
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
-            "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
-            "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
-            // failures
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
-            "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
-            // a finished job keeps its phase and reason
-            "Failed    | WorkerJobFailed    | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
-            "Succeeded | AllShardsCommitted | true  | false | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
+        // phase  | reason            | valid | model | planner     | shards | worker                 | suspend | tally
+        //     | world                        | next      | next reason         | actions
+        //    | requeue
+        // starting: the ConfigMap, then the planner
+        "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+        "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+        "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
+        "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
+        // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
+        "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+        "Failed    | InvalidSpec        | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+        // planning
+        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
+        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
+        "Planning  | Planning           | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
+        "Planning  | Planning           | true  | true  | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
+        // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
+        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
+        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
+        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
+        "Planning  | Planning           | true  | true  | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
+        // running: parallelism and suspend patched, pods past the cap stopped
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
+        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
+        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
+        "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
+        // a preview before the campaign, while suspended
+        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
+        // finished shards: the tally when summaries went missing
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
+        "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
+        "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
+        // failures
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
+        // a finished job keeps its phase and reason
+        "Failed    | WorkerJobFailed    | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
+        "Succeeded | AllShardsCommitted | true  | false | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
     };
 
     static Stream<String> rows() {
@@ -105,16 +106,21 @@ class JobDeciderTest {
     void row(String row) {
         String[] c = cells(row);
         Decision d = JobDecider.decide(facts(c));
-        assertEquals(c[10] + "/" + c[11] + " [" + c[12] + "] " + c[13],
-                d.phase() + "/" + d.reason() + " [" + render(d.actions()) + "] " + (d.requeueAfter() == null ? "-" : d.requeueAfter()));
+        assertEquals(
+                c[10] + "/" + c[11] + " [" + c[12] + "] " + c[13],
+                d.phase() + "/" + d.reason() + " [" + render(d.actions()) + "] "
+                        + (d.requeueAfter() == null ? "-" : d.requeueAfter()));
     }
 
     /** Every action the reconciler can take is in the table. */
     @Test
     void everyActionHasARow() {
-        Set<String> seen = rows().map(r -> cells(r)[12]).flatMap(a -> Arrays.stream(a.split(" ")))
-                .map(a -> a.replaceAll("\\(.*", "")).collect(Collectors.toCollection(TreeSet::new));
-        Set<String> all = Arrays.stream(Action.class.getPermittedSubclasses()).map(Class::getSimpleName)
+        Set<String> seen = rows().map(r -> cells(r)[12])
+                .flatMap(a -> Arrays.stream(a.split(" ")))
+                .map(a -> a.replaceAll("\\(.*", ""))
+                .collect(Collectors.toCollection(TreeSet::new));
+        Set<String> all = Arrays.stream(Action.class.getPermittedSubclasses())
+                .map(Class::getSimpleName)
                 .collect(Collectors.toCollection(TreeSet::new));
         all.removeAll(seen);
         assertTrue(all.isEmpty(), "actions without a row: " + all);
@@ -140,14 +146,22 @@ class JobDeciderTest {
     private static Facts facts(String[] c) {
         Set<String> world = Set.of(c[9].isEmpty() ? new String[0] : c[9].split("\\s+"));
         JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
-                nullable(c[0]) == null ? null : JobPhase.valueOf(c[0]), nullable(c[1]) == null ? null : JobReason.valueOf(c[1]),
-                Boolean.parseBoolean(c[2]), Boolean.parseBoolean(c[3]), PlannerState.valueOf(c[4]),
-                nullable(c[5]) == null ? null : Long.parseLong(c[5]), WorkerJobView.State.valueOf(c[6]),
-                Boolean.parseBoolean(c[7]), TallyState.valueOf(c[8]));
+                nullable(c[0]) == null ? null : JobPhase.valueOf(c[0]),
+                nullable(c[1]) == null ? null : JobReason.valueOf(c[1]),
+                Boolean.parseBoolean(c[2]),
+                Boolean.parseBoolean(c[3]),
+                PlannerState.valueOf(c[4]),
+                nullable(c[5]) == null ? null : Long.parseLong(c[5]),
+                WorkerJobView.State.valueOf(c[6]),
+                Boolean.parseBoolean(c[7]),
+                TallyState.valueOf(c[8]));
         ConfigMap desired = configMap("resolved job");
-        ConfigMap existing = world.contains("noCm") ? null : world.contains("cmStale") ? configMap("an older one") : configMap("resolved job");
+        ConfigMap existing = world.contains("noCm")
+                ? null
+                : world.contains("cmStale") ? configMap("an older one") : configMap("resolved job");
         boolean worker = world.contains("worker") || world.contains("workerAt2") || world.contains("workerSuspended");
-        Integer workerParallelism = !worker ? null : world.contains("workerAt2") ? 2 : world.contains("workerSuspended") ? 0 : 4;
+        Integer workerParallelism =
+                !worker ? null : world.contains("workerAt2") ? 2 : world.contains("workerSuspended") ? 0 : 4;
         List<Pod> pastTheCap = new ArrayList<>();
         if (world.contains("capRunning")) {
             pastTheCap.add(pod("Running"));
@@ -158,13 +172,25 @@ class JobDeciderTest {
         List<FinishedPod> finished = world.contains("refused")
                 ? List.of(new FinishedPod(3, 1, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "HTTP 401", NOW))
                 : List.of();
-        return new Facts(phase, finished, world.contains("planner"), world.contains("unrecorded"),
-                worker, workerParallelism, world.contains("workerSuspended"), world.contains("queued"),
+        return new Facts(
+                phase,
+                finished,
+                world.contains("planner"),
+                world.contains("unrecorded"),
+                worker,
+                workerParallelism,
+                world.contains("workerSuspended"),
+                world.contains("queued"),
                 world.contains("idle") ? new JobDecider.Parallelism(0, 0) : new JobDecider.Parallelism(4, 0),
                 world.contains("workerRefused") ? "the worker Job would be refused by the API server" : null,
-                existing, desired, world.contains("cmTooLarge") ? "the resolved job is 1.2 MiB" : null, pastTheCap,
-                world.contains("tallyGone"), world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
-                world.contains("preview"), NOW);
+                existing,
+                desired,
+                world.contains("cmTooLarge") ? "the resolved job is 1.2 MiB" : null,
+                pastTheCap,
+                world.contains("tallyGone"),
+                world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
+                world.contains("preview"),
+                NOW);
     }
 
     private static String nullable(String cell) {
@@ -172,27 +198,40 @@ class JobDeciderTest {
     }
 
     private static ConfigMap configMap(String job) {
-        return new ConfigMapBuilder().withNewMetadata().withName("rs-config").endMetadata().withData(Map.of("job.yaml", job)).build();
+        return new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("rs-config")
+                .endMetadata()
+                .withData(Map.of("job.yaml", job))
+                .build();
     }
 
     private static Pod pod(String phase) {
-        return new PodBuilder().withNewMetadata().withName("rs-work-3-" + phase.toLowerCase()).endMetadata()
-                .withNewStatus().withPhase(phase).endStatus().build();
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName("rs-work-3-" + phase.toLowerCase())
+                .endMetadata()
+                .withNewStatus()
+                .withPhase(phase)
+                .endStatus()
+                .build();
     }
 
     private static String render(List<Action> actions) {
-        return actions.stream().map(a -> {
-            if (a instanceof JobDecider.CreateWorker w) {
-                return "CreateWorker(" + w.parallelism() + "," + w.suspended() + ")";
-            } else if (a instanceof JobDecider.PatchWorker p) {
-                return "PatchWorker(" + p.parallelism() + "," + (p.suspend() == null ? "-" : p.suspend()) + ")";
-            } else if (a instanceof JobDecider.RecordShardCount r) {
-                return "RecordShardCount(" + r.shards() + ")";
-            } else if (a instanceof JobDecider.Fail f) {
-                return "Fail(" + f.reason() + ")";
-            }
-            return a.getClass().getSimpleName();
-        }).collect(Collectors.joining(" "));
+        return actions.stream()
+                .map(a -> {
+                    if (a instanceof JobDecider.CreateWorker w) {
+                        return "CreateWorker(" + w.parallelism() + "," + w.suspended() + ")";
+                    } else if (a instanceof JobDecider.PatchWorker p) {
+                        return "PatchWorker(" + p.parallelism() + "," + (p.suspend() == null ? "-" : p.suspend()) + ")";
+                    } else if (a instanceof JobDecider.RecordShardCount r) {
+                        return "RecordShardCount(" + r.shards() + ")";
+                    } else if (a instanceof JobDecider.Fail f) {
+                        return "Fail(" + f.reason() + ")";
+                    }
+                    return a.getClass().getSimpleName();
+                })
+                .collect(Collectors.joining(" "));
     }
 
     @Test

@@ -1,18 +1,17 @@
 package io.palimpsest.operator.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.observe.FinishedPod;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class ModelRefusalsTest {
 
@@ -20,16 +19,26 @@ class ModelRefusalsTest {
 
     @Test
     void aFailedWorkerJobWithARefusingWorkerFailsWithModelConfigAndTheWorkersWords() {
-        List<FinishedPod> pods = List.of(pod(2, 0, ShardSummary.Outcome.modelUnreachable, "down", 75),
-                pod(1, 0, ShardSummary.Outcome.modelConfig, "POST http://m:8000/v1/chat/completions answered HTTP 401", 78));
+        List<FinishedPod> pods = List.of(
+                pod(2, 0, ShardSummary.Outcome.modelUnreachable, "down", 75),
+                pod(
+                        1,
+                        0,
+                        ShardSummary.Outcome.modelConfig,
+                        "POST http://m:8000/v1/chat/completions answered HTTP 401",
+                        78));
         assertEquals(new Decision(JobPhase.Failed, JobReason.ModelConfig), ModelRefusals.refine(WORKER_FAILED, pods));
-        assertEquals(Optional.of("POST http://m:8000/v1/chat/completions answered HTTP 401"), ModelRefusals.message(pods));
+        assertEquals(
+                Optional.of("POST http://m:8000/v1/chat/completions answered HTTP 401"), ModelRefusals.message(pods));
     }
 
     @Test
     void withoutASummaryTheExitCodeAloneTellsIt() {
-        FinishedPod crashed = new FinishedPod(0, 0, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "log tail", Instant.EPOCH);
-        assertEquals(JobReason.ModelConfig, ModelRefusals.refine(WORKER_FAILED, List.of(crashed)).reason());
+        FinishedPod crashed =
+                new FinishedPod(0, 0, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "log tail", Instant.EPOCH);
+        assertEquals(
+                JobReason.ModelConfig,
+                ModelRefusals.refine(WORKER_FAILED, List.of(crashed)).reason());
         assertEquals(Optional.of("log tail"), ModelRefusals.message(List.of(crashed)));
     }
 
@@ -38,7 +47,9 @@ class ModelRefusalsTest {
         List<FinishedPod> unreachable = List.of(pod(0, 0, ShardSummary.Outcome.modelUnreachable, "down", 75));
         assertEquals(WORKER_FAILED, ModelRefusals.refine(WORKER_FAILED, unreachable));
         Decision running = new Decision(JobPhase.Running, JobReason.Running);
-        assertEquals(running, ModelRefusals.refine(running, List.of(pod(0, 0, ShardSummary.Outcome.modelConfig, "401", 78))));
+        assertEquals(
+                running,
+                ModelRefusals.refine(running, List.of(pod(0, 0, ShardSummary.Outcome.modelConfig, "401", 78))));
         assertEquals(Optional.empty(), ModelRefusals.message(unreachable));
     }
 

@@ -1,5 +1,9 @@
 package io.palimpsest.operator.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -18,18 +22,13 @@ import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.status.ConditionAggregator;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.FileInputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Operator restarts against one API server: every reconcile here is a new reconciler instance
@@ -48,13 +47,18 @@ class OperatorRestartTest {
     @BeforeEach
     void setUp() throws Exception {
         try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
-             var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
+                var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
             client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-            client.apiextensions().v1().customResourceDefinitions().load(modelCrd).create();
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .load(modelCrd)
+                    .create();
         }
         moves = new JobControllerMoves(client, NS);
         RewriterModel model = new RewriterModel();
-        model.setMetadata(new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
+        model.setMetadata(
+                new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
         RewriterModelSpec spec = new RewriterModelSpec();
         spec.setModel("org/model");
         model.setSpec(spec);
@@ -80,8 +84,16 @@ class OperatorRestartTest {
         PalimpsestConfig config = TestSettings.config("ghcr.io/palimpsest/worker:test");
         JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
         LiveProgress live = new LiveProgress();
-        return new RewriteJobReconciler(clock, new ConditionAggregator(clock), new TestSettings(), config, live,
-                new WorkerProgressScraper(live, config, metrics), metrics, model -> List.of(), (job, next, context) -> {
+        return new RewriteJobReconciler(
+                clock,
+                new ConditionAggregator(clock),
+                new TestSettings(),
+                config,
+                live,
+                new WorkerProgressScraper(live, config, metrics),
+                metrics,
+                model -> List.of(),
+                (job, next, context) -> {
                     job.setStatus(next);
                     client.resource(job).updateStatus();
                     statusWrites.incrementAndGet();
@@ -89,11 +101,21 @@ class OperatorRestartTest {
     }
 
     RewriteJobStatus status() {
-        return client.resources(RewriteJob.class).inNamespace(NS).withName("rs").get().getStatus();
+        return client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("rs")
+                .get()
+                .getStatus();
     }
 
     List<Job> jobs(String role) {
-        return client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, role).list().getItems();
+        return client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, role)
+                .list()
+                .getItems();
     }
 
     @Test
@@ -125,7 +147,8 @@ class OperatorRestartTest {
         // Restart: the new instance sees the same 50 pods again, plus 30 more, while the
         // garbage collector removed some of the old ones.
         client.pods().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, "work").list().getItems().stream()
-                .limit(20).forEach(p -> client.resource(p).delete());
+                .limit(20)
+                .forEach(p -> client.resource(p).delete());
         for (int i = 50; i < 80; i++) {
             moves.shardCommits("rs-work", i, 10);
         }
@@ -152,9 +175,14 @@ class OperatorRestartTest {
         newOperatorReconciles();
         assertEquals(900, status().getDocuments().getWritten());
         assertEquals(JobPhase.Running, status().getPhase());
-        assertEquals("Tallying", ConditionAggregator.find(status().getConditions(), "Progressing").getReason());
+        assertEquals(
+                "Tallying",
+                ConditionAggregator.find(status().getConditions(), "Progressing")
+                        .getReason());
         Job tally = jobs("tally").get(0);
-        assertEquals(List.of("tally", "--job", "/etc/palimpsest/job.yaml"), tally.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+        assertEquals(
+                List.of("tally", "--job", "/etc/palimpsest/job.yaml"),
+                tally.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
 
         newOperatorReconciles();
         assertEquals(1, jobs("tally").size());
@@ -195,8 +223,16 @@ class OperatorRestartTest {
         newOperatorReconciles();
         // Every shard has a receipt already: the workers report alreadyCommitted with the receipts' counts.
         for (int i = 0; i < 3; i++) {
-            moves.terminatedPod(moves.job("rs-work"), i, 0, true, 0, "Completed",
-                    JobControllerMoves.summaryJson(i, io.palimpsest.api.worker.ShardSummary.Outcome.alreadyCommitted, 7), false);
+            moves.terminatedPod(
+                    moves.job("rs-work"),
+                    i,
+                    0,
+                    true,
+                    0,
+                    "Completed",
+                    JobControllerMoves.summaryJson(
+                            i, io.palimpsest.api.worker.ShardSummary.Outcome.alreadyCommitted, 7),
+                    false);
         }
         moves.workerStatus("rs-work", "0-2", "", 0);
         moves.finish("rs-work", "Complete", null);
@@ -213,10 +249,16 @@ class OperatorRestartTest {
         newOperatorReconciles();
         assertEquals("12", moves.job("rs-plan").getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION));
         // The status is lost (e.g. restored from a backup without it) and the planner pod is collected.
-        RewriteJob job = client.resources(RewriteJob.class).inNamespace(NS).withName("rs").get();
+        RewriteJob job = client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("rs")
+                .get();
         job.setStatus(null);
         client.resource(job).updateStatus();
-        client.pods().inNamespace(NS).withLabel(RewriteJobNames.ROLE_LABEL, "plan").delete();
+        client.pods()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, "plan")
+                .delete();
         newOperatorReconciles();
         assertEquals(12, status().getShards().getTotal());
         assertEquals(JobPhase.Running, status().getPhase());

@@ -2,13 +2,11 @@ package io.palimpsest.operator.job;
 
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.observe.FinishedPod;
-
 import java.time.Instant;
 
 /** Builders of finished pods for fold tests. */
 public final class Pods {
-    private Pods() {
-    }
+    private Pods() {}
 
     public static ShardSummary summary(int shard, ShardSummary.Outcome outcome, long written) {
         ShardSummary s = new ShardSummary();
@@ -25,8 +23,16 @@ public final class Pods {
     }
 
     public static FinishedPod committed(int shard, long written) {
-        return new FinishedPod(shard, 1, true, false, summary(shard, ShardSummary.Outcome.committed, written), 0, "Completed",
-                null, Instant.parse("2026-01-01T00:00:00Z").plusSeconds(shard));
+        return new FinishedPod(
+                shard,
+                1,
+                true,
+                false,
+                summary(shard, ShardSummary.Outcome.committed, written),
+                0,
+                "Completed",
+                null,
+                Instant.parse("2026-01-01T00:00:00Z").plusSeconds(shard));
     }
 
     public static FinishedPod failed(int shard, int attempt, Instant at) {

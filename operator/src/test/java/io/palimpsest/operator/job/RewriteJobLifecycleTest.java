@@ -1,5 +1,12 @@
 package io.palimpsest.operator.job;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -21,18 +28,10 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The operator against the mock API server, with this test playing the Job controller and the
@@ -64,14 +63,16 @@ class RewriteJobLifecycleTest {
         assertFalse(yaml.contains("parallelism"), "operator-only fields stay out of job.yaml");
         Job planner = moves.job("lc-plan");
         // 4 workers (explicit) on 2 replicas that keep 2 x 256 / 32 = 16 busy: shards are cut for 4
-        assertEquals(List.of("plan", "--job", "/etc/palimpsest/job.yaml", "--fleet-workers", "4"),
+        assertEquals(
+                List.of("plan", "--job", "/etc/palimpsest/job.yaml", "--fleet-workers", "4"),
                 planner.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
         assertOwnedBy(job, planner);
         assertOwnedBy(job, cm);
 
         // Running: the Indexed Job.
         moves.plannerSucceeds("lc-plan", 10);
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("lc-work") != null && phase("lc") == JobPhase.Running);
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> moves.job("lc-work") != null && phase("lc") == JobPhase.Running);
         Job worker = moves.job("lc-work");
         JobSpec spec = worker.getSpec();
         assertEquals("Indexed", spec.getCompletionMode());
@@ -83,16 +84,22 @@ class RewriteJobLifecycleTest {
         assertEquals(4, spec.getPodFailurePolicy().getRules().size());
         assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
         assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
-        assertEquals(List.of(42, 43), spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        assertEquals(
+                List.of(42, 43),
+                spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
         assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
-        assertEquals(List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
+        assertEquals(
+                List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
                 spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
         var pod = spec.getTemplate().getSpec();
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
         assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
         assertEquals("FallbackToLogsOnError", pod.getContainers().get(0).getTerminationMessagePolicy());
-        assertEquals(Boolean.FALSE, pod.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation());
-        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getSecret() != null && "corpus-creds".equals(v.getSecret().getSecretName())));
+        assertEquals(
+                Boolean.FALSE, pod.getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation());
+        assertTrue(pod.getVolumes().stream()
+                .anyMatch(v -> v.getSecret() != null
+                        && "corpus-creds".equals(v.getSecret().getSecretName())));
         assertEquals(Boolean.FALSE, spec.getSuspend());
         assertEquals("10", moves.job("lc-plan").getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION));
         assertOwnedBy(job, worker);
@@ -105,30 +112,45 @@ class RewriteJobLifecycleTest {
         moves.shardPreempted("lc-work", 8);
         moves.shardFails("lc-work", 9, 0, 75, ShardSummary.Outcome.modelUnreachable, "ModelUnreachable");
         moves.workerStatus("lc-work", "0-5", "7", 3);
-        RewriteJobStatus running = awaitStatus("lc", s -> s.getShards().getSucceeded() == 6 && s.getDocuments().getWritten() == 600);
+        RewriteJobStatus running = awaitStatus(
+                "lc", s -> s.getShards().getSucceeded() == 6 && s.getDocuments().getWritten() == 600);
         assertEquals(new RewriteJobStatus.ShardCounts(10, 6, 1, 3, 0), running.getShards());
         assertEquals("6/10", running.getProgress());
         assertEquals("0-5", running.getCompletedShards());
         assertEquals("7", running.getFailedShards());
         assertEquals(5400, running.getTokens().getCompletion());
-        assertEquals(List.of(7, 9), running.getRecentFailures().stream().map(RewriteJobStatus.ShardFailure::getShard).sorted().toList());
+        assertEquals(
+                List.of(7, 9),
+                running.getRecentFailures().stream()
+                        .map(RewriteJobStatus.ShardFailure::getShard)
+                        .sorted()
+                        .toList());
         assertTrue(ConditionAggregator.isTrue(running.getConditions(), Conditions.DEGRADED));
         assertTrue(ConditionAggregator.isTrue(running.getConditions(), Conditions.RECONCILING));
 
         // Suspend, then resume.
-        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
-            j.getSpec().setSuspend(true);
-            return j;
-        }));
-        await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.TRUE.equals(moves.job("lc-work").getSpec().getSuspend())
-                && phase("lc") == JobPhase.Suspended);
-        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").edit(j -> {
-            j.getSpec().setSuspend(false);
-            j.getSpec().getWorkers().setParallelism(new IntOrString(2));
-            return j;
-        }));
-        await().atMost(Duration.ofSeconds(20)).until(() -> Boolean.FALSE.equals(moves.job("lc-work").getSpec().getSuspend())
-                && moves.job("lc-work").getSpec().getParallelism() == 2 && phase("lc") == JobPhase.Running);
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("lc")
+                .edit(j -> {
+                    j.getSpec().setSuspend(true);
+                    return j;
+                }));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> Boolean.TRUE.equals(moves.job("lc-work").getSpec().getSuspend())
+                        && phase("lc") == JobPhase.Suspended);
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("lc")
+                .edit(j -> {
+                    j.getSpec().setSuspend(false);
+                    j.getSpec().getWorkers().setParallelism(new IntOrString(2));
+                    return j;
+                }));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> Boolean.FALSE.equals(moves.job("lc-work").getSpec().getSuspend())
+                        && moves.job("lc-work").getSpec().getParallelism() == 2
+                        && phase("lc") == JobPhase.Running);
 
         // The rest commits; shard 7 stays failed: the Job ends with FailedIndexes, within maxFailedShards.
         moves.shardCommits("lc-work", 6, 100);
@@ -151,10 +173,26 @@ class RewriteJobLifecycleTest {
         // Deletion: every owned object carries the owner reference the garbage collector follows,
         // and nothing is recreated afterwards.
         client.resource(job).delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(RewriteJob.class).inNamespace(NS).withName("lc").get() == null);
-        client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.JOB_LABEL, "lc").delete();
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
-                .until(() -> client.batch().v1().jobs().inNamespace(NS).withLabel(RewriteJobNames.JOB_LABEL, "lc").list().getItems().isEmpty());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.resources(RewriteJob.class)
+                                .inNamespace(NS)
+                                .withName("lc")
+                                .get()
+                        == null);
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.JOB_LABEL, "lc")
+                .delete();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.JOB_LABEL, "lc")
+                .list()
+                .getItems()
+                .isEmpty());
     }
 
     @Test
@@ -173,7 +211,10 @@ class RewriteJobLifecycleTest {
         RewriteJobStatus failed = awaitStatus("ff", s -> s.getPhase() == JobPhase.Failed);
         assertTrue(ConditionAggregator.isTrue(failed.getConditions(), Conditions.FAILED));
         assertTrue(ConditionAggregator.isTrue(failed.getConditions(), Conditions.STALLED));
-        assertEquals("TooManyFailedShards", ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getReason());
+        assertEquals(
+                "TooManyFailedShards",
+                ConditionAggregator.find(failed.getConditions(), Conditions.FAILED)
+                        .getReason());
     }
 
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */
@@ -209,10 +250,15 @@ class RewriteJobLifecycleTest {
         assertEquals(Boolean.TRUE, worker.getSpec().getSuspend());
 
         // Kueue admits it; the operator does not suspend it again.
-        JobControllerMoves.retryOnConflict(() -> client.batch().v1().jobs().inNamespace(NS).withName("kq-work").edit(j -> {
-            j.getSpec().setSuspend(false);
-            return j;
-        }));
+        JobControllerMoves.retryOnConflict(() -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("kq-work")
+                .edit(j -> {
+                    j.getSpec().setSuspend(false);
+                    return j;
+                }));
         moves.workerStatus("kq-work", "0", "", 3);
         awaitStatus("kq", s -> s.getShards().getSucceeded() == 1);
         assertEquals(Boolean.FALSE, moves.job("kq-work").getSpec().getSuspend());
@@ -238,12 +284,17 @@ class RewriteJobLifecycleTest {
         moves = new JobControllerMoves(client, NS);
         client.resource(rewriteJob("pf", "pf-model", 2)).create();
         RewriteJobStatus waiting = awaitStatus("pf", s -> s.getPhase() == JobPhase.Pending);
-        assertEquals("ModelNotFound", ConditionAggregator.find(waiting.getConditions(), Conditions.READY).getReason());
+        assertEquals(
+                "ModelNotFound",
+                ConditionAggregator.find(waiting.getConditions(), Conditions.READY)
+                        .getReason());
         model("pf-model");
         await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("pf-plan") != null);
         moves.plannerFails("pf-plan", "s3://corpus/in: access denied");
         RewriteJobStatus failed = awaitStatus("pf", s -> s.getPhase() == JobPhase.Failed);
-        assertTrue(ConditionAggregator.find(failed.getConditions(), Conditions.FAILED).getMessage().contains("access denied"));
+        assertTrue(ConditionAggregator.find(failed.getConditions(), Conditions.FAILED)
+                .getMessage()
+                .contains("access denied"));
     }
 
     /**
@@ -258,37 +309,61 @@ class RewriteJobLifecycleTest {
         client.resource(rewriteJob("md", "md-model", 3)).create();
         await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("md-plan") != null);
         moves.plannerSucceeds("md-plan", 6);
-        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("md-work") != null
-                && Integer.valueOf(3).equals(moves.job("md-work").getSpec().getParallelism()));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> moves.job("md-work") != null
+                        && Integer.valueOf(3)
+                                .equals(moves.job("md-work").getSpec().getParallelism()));
         moves.shardCommits("md-work", 0, 5);
 
-        client.resources(RewriterModel.class).inNamespace(NS).withName("md-model").delete();
-        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(0).equals(moves.job("md-work").getSpec().getParallelism()));
+        client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("md-model")
+                .delete();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(0)
+                .equals(moves.job("md-work").getSpec().getParallelism()));
         RewriteJobStatus waiting = awaitStatus("md", s -> ConditionAggregator.find(s.getConditions(), Conditions.READY)
-                .getReason().equals("ModelNotFound"));
+                .getReason()
+                .equals("ModelNotFound"));
         assertEquals(JobPhase.Running, waiting.getPhase());
-        assertEquals("False", ConditionAggregator.find(waiting.getConditions(), Conditions.READY).getStatus());
+        assertEquals(
+                "False",
+                ConditionAggregator.find(waiting.getConditions(), Conditions.READY)
+                        .getStatus());
 
         model("md-model");
-        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(3).equals(moves.job("md-work").getSpec().getParallelism()));
-        awaitStatus("md", s -> ConditionAggregator.find(s.getConditions(), Conditions.READY).getReason().equals("Running"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> Integer.valueOf(3)
+                .equals(moves.job("md-work").getSpec().getParallelism()));
+        awaitStatus("md", s -> ConditionAggregator.find(s.getConditions(), Conditions.READY)
+                .getReason()
+                .equals("Running"));
         client.resources(RewriteJob.class).inNamespace(NS).withName("md").delete();
-        client.resources(RewriterModel.class).inNamespace(NS).withName("md-model").delete();
+        client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("md-model")
+                .delete();
     }
 
     // --- helpers
 
     JobPhase phase(String name) {
-        RewriteJob j = client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
+        RewriteJob j = client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
         return j == null || j.getStatus() == null ? null : j.getStatus().getPhase();
     }
 
     RewriteJobStatus awaitStatus(String name, Predicate<RewriteJobStatus> until) {
         RewriteJobStatus[] last = new RewriteJobStatus[1];
         await().atMost(Duration.ofSeconds(20)).until(() -> {
-            RewriteJob j = client.resources(RewriteJob.class).inNamespace(NS).withName(name).get();
+            RewriteJob j = client.resources(RewriteJob.class)
+                    .inNamespace(NS)
+                    .withName(name)
+                    .get();
             last[0] = j == null ? null : j.getStatus();
-            return last[0] != null && last[0].getShards() != null | last[0] != null && last[0].getPhase() != null
+            return last[0] != null
+                    && last[0].getShards() != null | last[0] != null
+                    && last[0].getPhase() != null
                     && safe(until, last[0]);
         });
         return last[0];

@@ -12,7 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkf
 import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -36,13 +35,33 @@ final class SnapshotContext implements Context<RewriteJob> {
 
     SnapshotContext(KubernetesClient client, String namespace, String name) {
         this.client = client;
-        this.primary = client.resources(RewriteJob.class).inNamespace(namespace).withName(name).get();
-        this.jobs = client.batch().v1().jobs().inNamespace(namespace).withLabel(RewriteJobNames.JOB_LABEL, name).list().getItems();
-        this.configMaps = client.configMaps().inNamespace(namespace).withLabel(RewriteJobNames.JOB_LABEL, name).list().getItems();
-        this.pods = client.pods().inNamespace(namespace).withLabel(RewriteJobNames.JOB_LABEL, name).list().getItems();
-        this.model = client.resources(RewriterModel.class).inNamespace(namespace)
-                .withName(primary.getSpec().getModelRef().getName()).get();
-        this.allJobs = client.resources(RewriteJob.class).inNamespace(namespace).list().getItems();
+        this.primary = client.resources(RewriteJob.class)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
+        this.jobs = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(namespace)
+                .withLabel(RewriteJobNames.JOB_LABEL, name)
+                .list()
+                .getItems();
+        this.configMaps = client.configMaps()
+                .inNamespace(namespace)
+                .withLabel(RewriteJobNames.JOB_LABEL, name)
+                .list()
+                .getItems();
+        this.pods = client.pods()
+                .inNamespace(namespace)
+                .withLabel(RewriteJobNames.JOB_LABEL, name)
+                .list()
+                .getItems();
+        this.model = client.resources(RewriterModel.class)
+                .inNamespace(namespace)
+                .withName(primary.getSpec().getModelRef().getName())
+                .get();
+        this.allJobs =
+                client.resources(RewriteJob.class).inNamespace(namespace).list().getItems();
     }
 
     RewriteJob primary() {
@@ -52,8 +71,15 @@ final class SnapshotContext implements Context<RewriteJob> {
     @Override
     @SuppressWarnings("unchecked")
     public <R> Set<R> getSecondaryResources(Class<R> type) {
-        List<?> items = type == Job.class ? jobs : type == ConfigMap.class ? configMaps : type == Pod.class ? pods
-                : type == RewriterModel.class ? (model == null ? List.of() : List.of(model)) : List.of();
+        List<?> items = type == Job.class
+                ? jobs
+                : type == ConfigMap.class
+                        ? configMaps
+                        : type == Pod.class
+                                ? pods
+                                : type == RewriterModel.class
+                                        ? (model == null ? List.of() : List.of(model))
+                                        : List.of();
         return new LinkedHashSet<>((List<R>) items);
     }
 
@@ -65,11 +91,14 @@ final class SnapshotContext implements Context<RewriteJob> {
     @Override
     @SuppressWarnings("unchecked")
     public IndexedResourceCache<RewriteJob> getPrimaryCache() {
-        return (IndexedResourceCache<RewriteJob>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[]{IndexedResourceCache.class}, (proxy, method, args) -> {
+        return (IndexedResourceCache<RewriteJob>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {IndexedResourceCache.class}, (proxy, method, args) -> {
                     if (method.getName().equals("byIndex")) {
-                        return allJobs.stream().filter(j -> (j.getMetadata().getNamespace() + "/" + j.getSpec().getModelRef().getName())
-                                .equals(args[1])).toList();
+                        return allJobs.stream()
+                                .filter(j -> (j.getMetadata().getNamespace() + "/"
+                                                + j.getSpec().getModelRef().getName())
+                                        .equals(args[1]))
+                                .toList();
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });

@@ -1,29 +1,31 @@
 package io.palimpsest.operator.job;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class SpecValidatorTest {
 
     @ParameterizedTest(name = "in={0} out={1} -> {2}")
-    @CsvSource(delimiter = '|', nullValues = "-", value = {
-            "s3://corpus/en          | s3://corpus/en-rewritten      | -",
-            "s3://corpus/en          | s3://other/en                 | -",
-            "pvc://data/in           | pvc://data/out                | -",
-            "s3://corpus/en          | s3://corpus/en/               | spec.output.uri",
-            "s3://corpus/en          | s3://corpus/en/out            | spec.output.uri",
-            "s3://corpus/en/sub      | s3://corpus/en                | spec.input.uri",
-            "pvc://data/             | pvc://data/out                | spec.output.uri",
-            "file:///data/in         | s3://corpus/out               | spec.input.uri",
-            "s3://corpus/in          | file:///tmp/out               | spec.output.uri",
-    })
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "-",
+            value = {
+                "s3://corpus/en          | s3://corpus/en-rewritten      | -",
+                "s3://corpus/en          | s3://other/en                 | -",
+                "pvc://data/in           | pvc://data/out                | -",
+                "s3://corpus/en          | s3://corpus/en/               | spec.output.uri",
+                "s3://corpus/en          | s3://corpus/en/out            | spec.output.uri",
+                "s3://corpus/en/sub      | s3://corpus/en                | spec.input.uri",
+                "pvc://data/             | pvc://data/out                | spec.output.uri",
+                "file:///data/in         | s3://corpus/out               | spec.input.uri",
+                "s3://corpus/in          | file:///tmp/out               | spec.output.uri",
+            })
     void uris(String in, String out, String badField) {
         List<SpecValidator.Violation> violations = SpecValidator.validate(TestJobs.job("rw", in, out));
         if (badField == null) {
@@ -48,7 +50,9 @@ class SpecValidatorTest {
         RewriteJob job = TestJobs.job("rw", "file:///in", "file:///in");
         job.getSpec().setModelRef(null);
         String described = SpecValidator.describe(SpecValidator.validate(job));
-        assertTrue(described.contains("spec.modelRef: is required: the recipe calls a model at recipe.prompts[0].user"), described);
+        assertTrue(
+                described.contains("spec.modelRef: is required: the recipe calls a model at recipe.prompts[0].user"),
+                described);
         assertTrue(described.contains("spec.input.uri: file://"), described);
         assertTrue(described.contains("spec.output.uri: equals spec.input.uri"), described);
     }

@@ -5,17 +5,16 @@ import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
-
 import java.util.List;
 
 /** RewriteJob builders for tests. */
 public final class TestJobs {
-    private TestJobs() {
-    }
+    private TestJobs() {}
 
     public static RewriteJob job(String name, String input, String output) {
         RewriteJob job = new RewriteJob();
-        job.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("test").build());
+        job.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace("test").build());
         RewriteJobSpec spec = new RewriteJobSpec();
         RewriteJobSpec.ModelRef model = new RewriteJobSpec.ModelRef();
         model.setName("mistral");

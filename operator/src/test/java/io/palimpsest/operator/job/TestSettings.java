@@ -1,7 +1,6 @@
 package io.palimpsest.operator.job;
 
 import io.palimpsest.operator.PalimpsestConfig;
-
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
@@ -66,13 +65,19 @@ public class TestSettings implements JobSettings {
 
     /** A PalimpsestConfig that answers only the worker image. */
     static PalimpsestConfig config(String workerImage) {
-        PalimpsestConfig.Worker worker = (PalimpsestConfig.Worker) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
-                new Class<?>[]{PalimpsestConfig.Worker.class}, (p, m, a) -> m.getName().equals("image") ? workerImage : null);
+        PalimpsestConfig.Worker worker = (PalimpsestConfig.Worker) Proxy.newProxyInstance(
+                TestSettings.class.getClassLoader(),
+                new Class<?>[] {PalimpsestConfig.Worker.class},
+                (p, m, a) -> m.getName().equals("image") ? workerImage : null);
         // No admission policy: every image and Secret allowed.
-        PalimpsestConfig.Policy policy = (PalimpsestConfig.Policy) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
-                new Class<?>[]{PalimpsestConfig.Policy.class}, (p, m, a) -> java.util.Optional.empty());
-        return (PalimpsestConfig) Proxy.newProxyInstance(TestSettings.class.getClassLoader(),
-                new Class<?>[]{PalimpsestConfig.class}, (p, m, a) -> switch (m.getName()) {
+        PalimpsestConfig.Policy policy = (PalimpsestConfig.Policy) Proxy.newProxyInstance(
+                TestSettings.class.getClassLoader(),
+                new Class<?>[] {PalimpsestConfig.Policy.class},
+                (p, m, a) -> java.util.Optional.empty());
+        return (PalimpsestConfig) Proxy.newProxyInstance(
+                TestSettings.class.getClassLoader(),
+                new Class<?>[] {PalimpsestConfig.class},
+                (p, m, a) -> switch (m.getName()) {
                     case "worker" -> worker;
                     case "policy" -> policy;
                     default -> null;

@@ -1,5 +1,10 @@
 package io.palimpsest.operator.model;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,15 +14,9 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.Map;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** With the chart's model.podDisruptionBudget.enabled: a budget for models that keep replicas, owned by the model. */
 @QuarkusTest
@@ -29,8 +28,11 @@ class DisruptionBudgetReconcileTest {
     public static class BudgetsEnabled implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("palimpsest.model.pod-disruption-budget.enabled", "true",
-                    "palimpsest.model.pod-disruption-budget.max-unavailable", "1");
+            return Map.of(
+                    "palimpsest.model.pod-disruption-budget.enabled",
+                    "true",
+                    "palimpsest.model.pod-disruption-budget.max-unavailable",
+                    "1");
         }
     }
 
@@ -40,8 +42,14 @@ class DisruptionBudgetReconcileTest {
     @Test
     void budgetFollowsReplicasMin() {
         RewriterModel kept = client.resource(Models.onPvc("kept", 1, 3)).create();
-        PodDisruptionBudget budget = await().atMost(WAIT).until(
-                () -> client.policy().v1().podDisruptionBudget().withName("kept-vllm").get(), b -> b != null);
+        PodDisruptionBudget budget = await().atMost(WAIT)
+                .until(
+                        () -> client.policy()
+                                .v1()
+                                .podDisruptionBudget()
+                                .withName("kept-vllm")
+                                .get(),
+                        b -> b != null);
         assertEquals(1, budget.getSpec().getMaxUnavailable().getIntVal());
         OwnerReference owner = budget.getMetadata().getOwnerReferences().get(0);
         assertEquals("RewriterModel", owner.getKind());
@@ -49,14 +57,23 @@ class DisruptionBudgetReconcileTest {
         assertTrue(owner.getController());
 
         client.resource(Models.onPvc("idle", 0, 3)).create();
-        await().atMost(WAIT).until(() -> client.apps().deployments().withName("idle-vllm").get() != null);
-        assertNull(client.policy().v1().podDisruptionBudget().withName("idle-vllm").get(), "a model that scales to zero has no budget");
+        await().atMost(WAIT)
+                .until(() -> client.apps().deployments().withName("idle-vllm").get() != null);
+        assertNull(
+                client.policy().v1().podDisruptionBudget().withName("idle-vllm").get(),
+                "a model that scales to zero has no budget");
 
         // Scaling to zero later removes the budget.
         client.resources(RewriterModel.class).withName("kept").edit(m -> {
             m.getSpec().getReplicas().setMin(0);
             return m;
         });
-        await().atMost(WAIT).until(() -> client.policy().v1().podDisruptionBudget().withName("kept-vllm").get() == null);
+        await().atMost(WAIT)
+                .until(() -> client.policy()
+                                .v1()
+                                .podDisruptionBudget()
+                                .withName("kept-vllm")
+                                .get()
+                        == null);
     }
 }

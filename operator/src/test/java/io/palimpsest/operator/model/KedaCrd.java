@@ -12,22 +12,38 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  */
 public final class KedaCrd {
 
-    private KedaCrd() {
-    }
+    private KedaCrd() {}
 
     public static void install(KubernetesClient client) {
         CustomResourceDefinition crd = new CustomResourceDefinitionBuilder()
-                .withNewMetadata().withName("scaledobjects.keda.sh").endMetadata()
+                .withNewMetadata()
+                .withName("scaledobjects.keda.sh")
+                .endMetadata()
                 .withNewSpec()
-                    .withGroup("keda.sh")
-                    .withScope("Namespaced")
-                    .withNewNames().withKind("ScaledObject").withListKind("ScaledObjectList").withPlural("scaledobjects")
-                        .withSingular("scaledobject").addToShortNames("so").endNames()
-                    .addNewVersion().withName("v1alpha1").withServed(true).withStorage(true)
-                        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
-                        .endOpenAPIV3Schema().endSchema()
-                        .withNewSubresources().withNewStatus().endStatus().endSubresources()
-                    .endVersion()
+                .withGroup("keda.sh")
+                .withScope("Namespaced")
+                .withNewNames()
+                .withKind("ScaledObject")
+                .withListKind("ScaledObjectList")
+                .withPlural("scaledobjects")
+                .withSingular("scaledobject")
+                .addToShortNames("so")
+                .endNames()
+                .addNewVersion()
+                .withName("v1alpha1")
+                .withServed(true)
+                .withStorage(true)
+                .withNewSchema()
+                .withNewOpenAPIV3Schema()
+                .withType("object")
+                .withXKubernetesPreserveUnknownFields(true)
+                .endOpenAPIV3Schema()
+                .endSchema()
+                .withNewSubresources()
+                .withNewStatus()
+                .endStatus()
+                .endSubresources()
+                .endVersion()
                 .endSpec()
                 .build();
         var crds = client.apiextensions().v1().customResourceDefinitions();

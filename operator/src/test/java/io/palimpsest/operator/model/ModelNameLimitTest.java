@@ -1,13 +1,12 @@
 package io.palimpsest.operator.model;
 
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.SpecValidator.Violation;
-import org.junit.jupiter.api.Test;
-
-import java.util.Optional;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.SpecValidator.Violation;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 class ModelNameLimitTest {
 
@@ -20,15 +19,25 @@ class ModelNameLimitTest {
         assertEquals(Optional.empty(), check(Models.onPvc("a".repeat(49), 1, 1)));
         Violation v = check(Models.onPvc("a".repeat(50), 1, 1)).orElseThrow();
         assertEquals("metadata.name", v.field());
-        assertEquals("at most 49 characters for a model the operator runs (its headless Service is named "
-                + "<name>-vllm-replicas and that name has at most 63); this one has 50", v.message());
+        assertEquals(
+                "at most 49 characters for a model the operator runs (its headless Service is named "
+                        + "<name>-vllm-replicas and that name has at most 63); this one has 50",
+                v.message());
     }
 
     @Test
     void theDownloadJobBoundsAModelWithACache() {
         assertEquals(Optional.empty(), check(Models.huggingFace("a".repeat(45))));
         Violation v = check(Models.huggingFace("a".repeat(46))).orElseThrow();
-        assertTrue(check(Models.huggingFace("a".repeat(60))).orElseThrow().message().startsWith("at most 45"), "the tighter bound first");
-        assertTrue(v.message().startsWith("at most 45 characters for a model with a weight cache (its weight download Job"), v.message());
+        assertTrue(
+                check(Models.huggingFace("a".repeat(60)))
+                        .orElseThrow()
+                        .message()
+                        .startsWith("at most 45"),
+                "the tighter bound first");
+        assertTrue(
+                v.message()
+                        .startsWith("at most 45 characters for a model with a weight cache (its weight download Job"),
+                v.message());
     }
 }

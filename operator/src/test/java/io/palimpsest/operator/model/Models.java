@@ -4,18 +4,17 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
-
 import java.util.List;
 
 /** Test data: RewriterModels with everything set, tweaked per test. */
 public final class Models {
-    private Models() {
-    }
+    private Models() {}
 
     /** A Hugging Face model with a gated-model token, every engine flag and replicas 1..3. */
     public static RewriterModel huggingFace(String name) {
         RewriterModel m = new RewriterModel();
-        m.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("test").build());
+        m.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace("test").build());
         RewriterModelSpec spec = new RewriterModelSpec();
         spec.setModel("mistralai/Mistral-7B-Instruct-v0.3");
         spec.setServedModelName("mistral");

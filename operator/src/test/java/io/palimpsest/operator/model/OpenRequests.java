@@ -40,7 +40,8 @@ final class OpenRequests implements AutoCloseable {
         Socket s = new Socket(base.getHost(), base.getPort());
         OutputStream out = s.getOutputStream();
         out.write(("POST /v1/completions HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + bytes.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + "Content-Length: " + bytes.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.write(bytes);
         out.flush();
         return s;

@@ -1,6 +1,11 @@
 package io.palimpsest.operator.model;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
@@ -9,17 +14,11 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * The autoscaler end to end over real HTTP: two simulator replicas serve vLLM's /metrics, the
@@ -35,21 +34,28 @@ class QueueAutoscalingTest {
 
     @Inject
     KubernetesClient client;
+
     @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
     java.net.URL metricsEndpoint;
+
     @Inject
     StaticPodAddresses pods;
+
     @Inject
     ModelObservations observations;
 
     @Test
     void raisingAndLoweringTheQueueMovesTheReplicas() throws Exception {
-        SimConfig config = SimConfig.builder().modelName("sim").maxNumSeqs(4).maxModelLen(100_000)
-                .decodeStepBaseSeconds(1.0).build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .maxNumSeqs(4)
+                .maxModelLen(100_000)
+                .decodeStepBaseSeconds(1.0)
+                .build();
         try (ModelSimServer a = ModelSimServer.start(config, "127.0.0.1", 0);
-             ModelSimServer b = ModelSimServer.start(config, "127.0.0.1", 0);
-             OpenRequests loadA = new OpenRequests(a.baseUrl(), "sim");
-             OpenRequests loadB = new OpenRequests(b.baseUrl(), "sim")) {
+                ModelSimServer b = ModelSimServer.start(config, "127.0.0.1", 0);
+                OpenRequests loadA = new OpenRequests(a.baseUrl(), "sim");
+                OpenRequests loadB = new OpenRequests(b.baseUrl(), "sim")) {
             pods.set(NAME, List.of(URI.create(a.baseUrl()), URI.create(b.baseUrl())));
             client.resource(model()).create();
             awaitDesired(0, Duration.ofSeconds(10));
@@ -59,7 +65,14 @@ class QueueAutoscalingTest {
             loadA.set(10);
             loadB.set(8);
             awaitDesired(3, Duration.ofSeconds(10));
-            assertEquals(3, client.apps().deployments().withName(NAME + "-vllm").get().getSpec().getReplicas());
+            assertEquals(
+                    3,
+                    client.apps()
+                            .deployments()
+                            .withName(NAME + "-vllm")
+                            .get()
+                            .getSpec()
+                            .getReplicas());
 
             // 30 requests: 5, within two scrape periods (plus the reconcile).
             loadB.set(20);
@@ -70,7 +83,8 @@ class QueueAutoscalingTest {
 
             // 60 requests would need 10: never above max (5).
             loadA.set(40);
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+            await().during(Duration.ofSeconds(3))
+                    .atMost(Duration.ofSeconds(6))
                     .until(() -> status().getDesiredReplicas() == 5);
 
             // 7 requests need 2, but only after the 3 s scale-down window.
@@ -79,7 +93,8 @@ class QueueAutoscalingTest {
             awaitQueue(7);
             // The last high sample is at most one period older than this one: the window still
             // holds 5 for at least 3 s - 1 s.
-            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+            await().during(Duration.ofMillis(1500))
+                    .atMost(Duration.ofSeconds(3))
                     .until(() -> status().getDesiredReplicas() == 5);
             awaitDesired(2, Duration.ofSeconds(10));
 
@@ -87,9 +102,17 @@ class QueueAutoscalingTest {
             loadA.set(0);
             awaitDesired(0, Duration.ofSeconds(15));
             assertEquals(ModelPhase.ScaledToZero, status().getPhase());
-            assertEquals(0, client.apps().deployments().withName(NAME + "-vllm").get().getSpec().getReplicas());
+            assertEquals(
+                    0,
+                    client.apps()
+                            .deployments()
+                            .withName(NAME + "-vllm")
+                            .get()
+                            .getSpec()
+                            .getReplicas());
 
-            String scrape = new String(metricsEndpoint.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String scrape =
+                    new String(metricsEndpoint.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertEquals(0.0, series(scrape, "palimpsest_model_replicas_desired"));
             assertEquals(0.0, series(scrape, "palimpsest_model_replicas_ready"));
             assertEquals(0.0, series(scrape, "palimpsest_model_queue_waiting"));
@@ -104,9 +127,12 @@ class QueueAutoscalingTest {
     /** The value of this model's series of a metric in a Prometheus text page. */
     private static double series(String page, String metric) {
         return page.lines()
-                .filter(l -> l.startsWith(metric + "{") && l.contains("model=\"" + NAME + "\"") && l.contains("namespace=\"test\""))
+                .filter(l -> l.startsWith(metric + "{")
+                        && l.contains("model=\"" + NAME + "\"")
+                        && l.contains("namespace=\"test\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError(metric + " of " + NAME + " not on /q/metrics"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(metric + " of " + NAME + " not on /q/metrics"));
     }
 
     private static RewriterModel model() {
@@ -123,18 +149,29 @@ class QueueAutoscalingTest {
 
     private io.palimpsest.api.v1alpha1.RewriterModelStatus status() {
         RewriterModel m = client.resources(RewriterModel.class).withName(NAME).get();
-        return m == null || m.getStatus() == null ? new io.palimpsest.api.v1alpha1.RewriterModelStatus() : m.getStatus();
+        return m == null || m.getStatus() == null
+                ? new io.palimpsest.api.v1alpha1.RewriterModelStatus()
+                : m.getStatus();
     }
 
     private void awaitDesired(int replicas, Duration atMost) {
-        await().atMost(atMost).pollInterval(Duration.ofMillis(100))
-                .until(() -> status().getDesiredReplicas() != null && status().getDesiredReplicas() == replicas
-                        && client.apps().deployments().withName(NAME + "-vllm").get().getSpec().getReplicas() == replicas);
+        await().atMost(atMost)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> status().getDesiredReplicas() != null
+                        && status().getDesiredReplicas() == replicas
+                        && client.apps()
+                                        .deployments()
+                                        .withName(NAME + "-vllm")
+                                        .get()
+                                        .getSpec()
+                                        .getReplicas()
+                                == replicas);
     }
 
     private void awaitQueue(int load) {
         ResourceID id = new ResourceID(NAME, "test");
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(50))
                 .until(() -> observations.sample(id).map(s -> s.load() == load).orElse(false));
     }
 }

@@ -1,5 +1,12 @@
 package io.palimpsest.operator.model;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -30,23 +37,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
 @QuarkusTest
@@ -66,17 +65,24 @@ class RewriterModelReconcilerTest {
         RewriterModel model = client.resource(Models.huggingFace("mistral-a")).create();
 
         Job job = awaitValue(() -> jobs("mistral-a").stream().findFirst().orElse(null));
-        Container download = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container download =
+                job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals("hf", download.getCommand().get(0));
-        assertEquals(List.of("download", "mistralai/Mistral-7B-Instruct-v0.3", "--revision", "e0bc86c"), download.getArgs());
-        assertEquals("hf-token", envVar(download, "HF_TOKEN").getValueFrom().getSecretKeyRef().getName());
+        assertEquals(
+                List.of("download", "mistralai/Mistral-7B-Instruct-v0.3", "--revision", "e0bc86c"), download.getArgs());
+        assertEquals(
+                "hf-token",
+                envVar(download, "HF_TOKEN").getValueFrom().getSecretKeyRef().getName());
         assertEquals("/cache/hf", envVar(download, "HF_HOME").getValue());
 
-        PersistentVolumeClaim pvc = awaitValue(() -> client.persistentVolumeClaims().withName("mistral-a-weights").get());
-        assertEquals(new Quantity("50Gi"), pvc.getSpec().getResources().getRequests().get("storage"));
+        PersistentVolumeClaim pvc = awaitValue(() ->
+                client.persistentVolumeClaims().withName("mistral-a-weights").get());
+        assertEquals(
+                new Quantity("50Gi"), pvc.getSpec().getResources().getRequests().get("storage"));
         assertEquals("fast-rwx", pvc.getSpec().getStorageClassName());
 
-        Deployment d = awaitValue(() -> client.apps().deployments().withName("mistral-a-vllm").get());
+        Deployment d = awaitValue(
+                () -> client.apps().deployments().withName("mistral-a-vllm").get());
         assertEquals(0, d.getSpec().getReplicas(), "no replica before the weights are on the cache");
         awaitModel("mistral-a", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Loading);
 
@@ -96,67 +102,102 @@ class RewriterModelReconcilerTest {
         assertTrue(args.contains("--enable-prefix-caching"));
         assertEquals("--disable-log-requests", args.get(args.size() - 1), "extra args come last");
         assertEquals(8000, vllm.getPorts().get(0).getContainerPort());
-        assertEquals(new Quantity("2"), vllm.getResources().getLimits().get("nvidia.com/gpu"), "GPUs = tensor parallel size");
+        assertEquals(
+                new Quantity("2"),
+                vllm.getResources().getLimits().get("nvidia.com/gpu"),
+                "GPUs = tensor parallel size");
         assertEquals(new Quantity("2"), vllm.getResources().getRequests().get("nvidia.com/gpu"));
         assertEquals(new Quantity("64Gi"), vllm.getResources().getLimits().get("memory"));
         assertEquals("/health", vllm.getStartupProbe().getHttpGet().getPath());
-        assertTrue(vllm.getStartupProbe().getPeriodSeconds() * vllm.getStartupProbe().getFailureThreshold() >= 600,
+        assertTrue(
+                vllm.getStartupProbe().getPeriodSeconds()
+                                * vllm.getStartupProbe().getFailureThreshold()
+                        >= 600,
                 "startup budget of ten minutes of model load");
         assertEquals("/health", vllm.getReadinessProbe().getHttpGet().getPath());
         assertEquals("/health", vllm.getLivenessProbe().getHttpGet().getPath());
-        assertEquals("token", envVar(vllm, "HF_TOKEN").getValueFrom().getSecretKeyRef().getKey());
+        assertEquals(
+                "token",
+                envVar(vllm, "HF_TOKEN").getValueFrom().getSecretKeyRef().getKey());
         assertEquals("/cache/hf", envVar(vllm, "HF_HOME").getValue());
         assertEquals("1", envVar(vllm, "HF_HUB_OFFLINE").getValue());
-        var shm = pod.getVolumes().stream().filter(v -> v.getName().equals("dshm")).findFirst().orElseThrow();
+        var shm = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("dshm"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("Memory", shm.getEmptyDir().getMedium());
         assertEquals(new Quantity("8Gi"), shm.getEmptyDir().getSizeLimit());
-        assertTrue(vllm.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/dev/shm")));
-        assertEquals("mistral-a-weights", pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
-                .findFirst().orElseThrow().getPersistentVolumeClaim().getClaimName());
+        assertTrue(
+                vllm.getVolumeMounts().stream().anyMatch(m -> m.getMountPath().equals("/dev/shm")));
+        assertEquals(
+                "mistral-a-weights",
+                pod.getVolumes().stream()
+                        .filter(v -> v.getPersistentVolumeClaim() != null)
+                        .findFirst()
+                        .orElseThrow()
+                        .getPersistentVolumeClaim()
+                        .getClaimName());
         assertEquals(Map.of("gpu", "a100"), pod.getNodeSelector());
         assertEquals("batch-low", pod.getPriorityClassName());
         assertTrue(pod.getSecurityContext().getRunAsNonRoot());
-        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        assertEquals(
+                "RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
         assertFalse(vllm.getSecurityContext().getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), vllm.getSecurityContext().getCapabilities().getDrop());
 
-        Service svc = awaitValue(() -> client.services().withName("mistral-a-vllm").get());
+        Service svc =
+                awaitValue(() -> client.services().withName("mistral-a-vllm").get());
         assertEquals("ClusterIP", svc.getSpec().getType());
         assertEquals(8000, svc.getSpec().getPorts().get(0).getPort());
         assertEquals(d.getSpec().getSelector().getMatchLabels(), svc.getSpec().getSelector());
         // Headless: its DNS name answers with every ready replica, for the workers to place requests themselves.
-        Service replicas = awaitValue(() -> client.services().withName("mistral-a-vllm-replicas").get());
+        Service replicas = awaitValue(
+                () -> client.services().withName("mistral-a-vllm-replicas").get());
         assertEquals("None", replicas.getSpec().getClusterIP());
         assertEquals(Boolean.FALSE, replicas.getSpec().getPublishNotReadyAddresses());
         assertEquals(svc.getSpec().getSelector(), replicas.getSpec().getSelector());
         assertEquals(svc.getSpec().getPorts(), replicas.getSpec().getPorts());
-        assertEquals(ModelNames.COMPONENT_REPLICAS, replicas.getMetadata().getLabels().get(ModelNames.COMPONENT_LABEL));
+        assertEquals(
+                ModelNames.COMPONENT_REPLICAS,
+                replicas.getMetadata().getLabels().get(ModelNames.COMPONENT_LABEL));
 
         for (HasMetadata owned : List.of(job, pvc, d, svc, replicas)) {
             assertOwnedBy(owned, model);
         }
 
         // The Job controller finishes the download (the mock server has none): replicas start.
-        job.setStatus(new JobStatusBuilder().withSucceeded(1).withConditions(new JobConditionBuilder()
-                .withType("Complete").withStatus("True").build()).build());
+        job.setStatus(new JobStatusBuilder()
+                .withSucceeded(1)
+                .withConditions(new JobConditionBuilder()
+                        .withType("Complete")
+                        .withStatus("True")
+                        .build())
+                .build());
         client.resource(job).updateStatus();
         awaitDeploymentReplicas("mistral-a-vllm", 1);
-        RewriterModel m = awaitModel("mistral-a", x -> x.getStatus().getDesiredReplicas() == 1
-                && x.getStatus().getPhase() == ModelPhase.Loading);
+        RewriterModel m = awaitModel(
+                "mistral-a",
+                x -> x.getStatus().getDesiredReplicas() == 1 && x.getStatus().getPhase() == ModelPhase.Loading);
         assertEquals("http://mistral-a-vllm.test.svc:8000", m.getStatus().getEndpoint());
         assertEquals(m.getMetadata().getGeneration(), m.getStatus().getObservedGeneration());
         assertFalse(ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.READY));
 
         // Deployment controller's part: the replica turns ready.
-        Deployment current = client.apps().deployments().withName("mistral-a-vllm").get();
+        Deployment current =
+                client.apps().deployments().withName("mistral-a-vllm").get();
         current.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
-                .withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+                .withReplicas(1)
+                .withReadyReplicas(1)
+                .withAvailableReplicas(1)
+                .build());
         client.resource(current).updateStatus();
         RewriterModel ready = awaitModel("mistral-a", x -> x.getStatus().getPhase() == ModelPhase.Ready);
         assertTrue(ConditionAggregator.isTrue(ready.getStatus().getConditions(), Conditions.READY));
         assertEquals(1, ready.getStatus().getReadyReplicas());
-        assertTrue(client.v1().events().list().getItems().stream()
-                .anyMatch(e -> "mistral-a".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason())),
+        assertTrue(
+                client.v1().events().list().getItems().stream()
+                        .anyMatch(e ->
+                                "mistral-a".equals(e.getInvolvedObject().getName()) && "Scaled".equals(e.getReason())),
                 "an Event on scaling");
     }
 
@@ -164,7 +205,8 @@ class RewriterModelReconcilerTest {
     void aNameTooLongForTheHeadlessServiceIsAnInvalidSpecAndNothingIsMade() {
         String name = "m".repeat(io.palimpsest.api.lint.NameLimits.MAX_LABEL - "-vllm-replicas".length() + 1);
         client.resource(Models.onPvc(name, 1, 1)).create();
-        RewriterModel failed = awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
+        RewriterModel failed =
+                awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
         var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
         assertEquals(ModelReason.InvalidSpec.name(), degraded.getReason());
         assertTrue(degraded.getMessage().startsWith("metadata.name: at most 49 characters"), degraded.getMessage());
@@ -176,25 +218,50 @@ class RewriterModelReconcilerTest {
     void aFailedDownloadFailsTheModelWithAWarningAndANewSourceGetsANewJob() {
         client.resource(Models.huggingFace("mistral-f")).create();
         Job job = awaitValue(() -> jobs("mistral-f").stream().findFirst().orElse(null));
-        job.setStatus(new JobStatusBuilder().withFailed(5).withConditions(new JobConditionBuilder()
-                .withType("Failed").withStatus("True").withReason("BackoffLimitExceeded").build()).build());
+        job.setStatus(new JobStatusBuilder()
+                .withFailed(5)
+                .withConditions(new JobConditionBuilder()
+                        .withType("Failed")
+                        .withStatus("True")
+                        .withReason("BackoffLimitExceeded")
+                        .build())
+                .build());
         client.resource(job).updateStatus();
 
         RewriterModel failed = awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Failed);
-        assertEquals(ModelReason.WeightDownloadFailed.name(),
-                ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED).getReason());
-        assertEquals(0, client.apps().deployments().withName("mistral-f-vllm").get().getSpec().getReplicas());
+        assertEquals(
+                ModelReason.WeightDownloadFailed.name(),
+                ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED)
+                        .getReason());
+        assertEquals(
+                0,
+                client.apps()
+                        .deployments()
+                        .withName("mistral-f-vllm")
+                        .get()
+                        .getSpec()
+                        .getReplicas());
         await().atMost(WAIT).until(() -> client.v1().events().list().getItems().stream()
-                .anyMatch(e -> "mistral-f".equals(e.getInvolvedObject().getName()) && "Warning".equals(e.getType())
+                .anyMatch(e -> "mistral-f".equals(e.getInvolvedObject().getName())
+                        && "Warning".equals(e.getType())
                         && ModelReason.WeightDownloadFailed.name().equals(e.getReason())));
 
         // A Job's pod template is immutable: another revision is another Job.
-        RewriterModel edited = client.resources(RewriterModel.class).withName("mistral-f").get();
+        RewriterModel edited =
+                client.resources(RewriterModel.class).withName("mistral-f").get();
         edited.getSpec().getSource().getHuggingFace().setRevision("main");
         client.resource(edited).update();
         Job next = awaitValue(() -> jobs("mistral-f").stream()
-                .filter(j -> !j.getMetadata().getName().equals(job.getMetadata().getName())).findFirst().orElse(null));
-        assertTrue(next.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().contains("main"));
+                .filter(j -> !j.getMetadata().getName().equals(job.getMetadata().getName()))
+                .findFirst()
+                .orElse(null));
+        assertTrue(next.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs()
+                .contains("main"));
         awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
     }
 
@@ -223,9 +290,18 @@ class RewriterModelReconcilerTest {
         }
 
         Deployment d = awaitValue(() -> {
-            Deployment x = client.apps().deployments().withName("mistral-b-vllm").get();
-            return x != null && x.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().contains("--enforce-eager")
-                    ? x : null;
+            Deployment x =
+                    client.apps().deployments().withName("mistral-b-vllm").get();
+            return x != null
+                            && x.getSpec()
+                                    .getTemplate()
+                                    .getSpec()
+                                    .getContainers()
+                                    .get(0)
+                                    .getArgs()
+                                    .contains("--enforce-eager")
+                    ? x
+                    : null;
         });
         Container vllm = d.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertFlag(vllm.getArgs(), "--max-num-seqs", "64");
@@ -242,9 +318,12 @@ class RewriterModelReconcilerTest {
     @Test
     void deletingTheModelLeavesNothingBehindThroughOwnerReferences() {
         RewriterModel model = client.resource(Models.huggingFace("mistral-c")).create();
-        Deployment d = awaitValue(() -> client.apps().deployments().withName("mistral-c-vllm").get());
-        Service s = awaitValue(() -> client.services().withName("mistral-c-vllm").get());
-        PersistentVolumeClaim p = awaitValue(() -> client.persistentVolumeClaims().withName("mistral-c-weights").get());
+        Deployment d = awaitValue(
+                () -> client.apps().deployments().withName("mistral-c-vllm").get());
+        Service s =
+                awaitValue(() -> client.services().withName("mistral-c-vllm").get());
+        PersistentVolumeClaim p = awaitValue(() ->
+                client.persistentVolumeClaims().withName("mistral-c-weights").get());
         Job j = awaitValue(() -> jobs("mistral-c").stream().findFirst().orElse(null));
         // The mock server has no garbage collector: in a cluster these controller owner
         // references make the API server delete all four with the model.
@@ -252,17 +331,23 @@ class RewriterModelReconcilerTest {
             assertOwnedBy(owned, model);
         }
         client.resource(model).delete();
-        await().atMost(WAIT).until(() -> client.resources(RewriterModel.class).withName("mistral-c").get() == null);
+        await().atMost(WAIT)
+                .until(() -> client.resources(RewriterModel.class)
+                                .withName("mistral-c")
+                                .get()
+                        == null);
         // No finalizer is needed, and nothing is re-created once the model is gone.
         client.resource(d).delete();
-        await().during(Duration.ofSeconds(2)).atMost(WAIT)
-                .until(() -> client.apps().deployments().withName("mistral-c-vllm").get() == null);
+        await().during(Duration.ofSeconds(2))
+                .atMost(WAIT)
+                .until(() ->
+                        client.apps().deployments().withName("mistral-c-vllm").get() == null);
     }
 
     @Test
     void externalEndpointDeploysNothingAndTracksHealth() throws Exception {
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("ext").zeroLatency().build(),
-                "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("ext").zeroLatency().build(), "127.0.0.1", 0)) {
             RewriterModel model = Models.huggingFace("external-a");
             model.getSpec().setSource(null);
             model.getSpec().setModel(null);
@@ -274,8 +359,8 @@ class RewriterModelReconcilerTest {
             model.getSpec().setAutoscaling(a);
             client.resource(model).create();
 
-            RewriterModel ready = awaitModel("external-a", m -> m.getStatus() != null
-                    && m.getStatus().getPhase() == ModelPhase.Ready);
+            RewriterModel ready = awaitModel(
+                    "external-a", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Ready);
             assertEquals(sim.baseUrl(), ready.getStatus().getEndpoint());
             sim.pause();
             awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
@@ -285,7 +370,8 @@ class RewriterModelReconcilerTest {
         assertNull(client.apps().deployments().withName("external-a-vllm").get());
         assertNull(client.services().withName("external-a-vllm").get());
         assertNull(client.services().withName("external-a-vllm-replicas").get());
-        assertNull(client.persistentVolumeClaims().withName("external-a-weights").get());
+        assertNull(
+                client.persistentVolumeClaims().withName("external-a-weights").get());
         assertTrue(jobs("external-a").isEmpty());
     }
 
@@ -293,10 +379,20 @@ class RewriterModelReconcilerTest {
     void scaledToZeroUntilABoundJobHasWork() {
         client.resource(Models.onPvc("mistral-d", 0, 4)).create();
         awaitModel("mistral-d", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.ScaledToZero);
-        assertEquals(0, client.apps().deployments().withName("mistral-d-vllm").get().getSpec().getReplicas());
+        assertEquals(
+                0,
+                client.apps()
+                        .deployments()
+                        .withName("mistral-d-vllm")
+                        .get()
+                        .getSpec()
+                        .getReplicas());
 
         RewriteJob job = new RewriteJob();
-        job.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("campaign").withNamespace("test").build());
+        job.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName("campaign")
+                .withNamespace("test")
+                .build());
         RewriteJobSpec spec = new RewriteJobSpec();
         RewriteJobSpec.ModelRef ref = new RewriteJobSpec.ModelRef();
         ref.setName("mistral-d");
@@ -317,19 +413,30 @@ class RewriterModelReconcilerTest {
         model.getSpec().setAutoscaling(a);
         RewriterModel created = client.resource(model).create();
 
-        RewriterModel degraded = awaitModel("mistral-n", m -> ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
+        RewriterModel degraded = awaitModel(
+                "mistral-n", m -> ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
         var condition = ConditionAggregator.find(degraded.getStatus().getConditions(), Conditions.DEGRADED);
         assertEquals(ModelReason.ScaledObjectFailed.name(), condition.getReason());
         assertTrue(condition.getMessage().contains("is KEDA installed?"), condition.getMessage());
-        assertNotNull(client.apps().deployments().withName("mistral-n-vllm").get(), "the model runs without its autoscaler");
-        assertTrue(client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test").list().getItems().isEmpty());
+        assertNotNull(
+                client.apps().deployments().withName("mistral-n-vllm").get(), "the model runs without its autoscaler");
+        assertTrue(client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test")
+                .list()
+                .getItems()
+                .isEmpty());
 
         // KEDA installed, then the spec edited: the ScaledObject is made and the model is no longer degraded.
         KedaCrd.install(client);
-        client.resources(RewriterModel.class).withName("mistral-n")
-                .edit(m -> { m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6); return m; });
-        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
-                .inNamespace("test").withName("mistral-n-vllm").get());
+        client.resources(RewriterModel.class).withName("mistral-n").edit(m -> {
+            m.getSpec().getAutoscaling().setTargetWaitingPerReplica(6);
+            return m;
+        });
+        GenericKubernetesResource so =
+                awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                        .inNamespace("test")
+                        .withName("mistral-n-vllm")
+                        .get());
         assertOwnedBy(so, created);
         awaitModel("mistral-n", m -> !ConditionAggregator.isTrue(m.getStatus().getConditions(), Conditions.DEGRADED));
     }
@@ -345,9 +452,13 @@ class RewriterModelReconcilerTest {
         model.getSpec().setAutoscaling(a);
         RewriterModel created = client.resource(model).create();
 
-        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
-                .inNamespace("test").withName("mistral-e-vllm").get());
-        Map<String, Object> spec = (Map<String, Object>) so.getAdditionalProperties().get("spec");
+        GenericKubernetesResource so =
+                awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                        .inNamespace("test")
+                        .withName("mistral-e-vllm")
+                        .get());
+        Map<String, Object> spec =
+                (Map<String, Object>) so.getAdditionalProperties().get("spec");
         assertEquals(Map.of("name", "mistral-e-vllm"), spec.get("scaleTargetRef"));
         assertEquals(0, ((Number) spec.get("minReplicaCount")).intValue());
         assertEquals(6, ((Number) spec.get("maxReplicaCount")).intValue());
@@ -367,25 +478,44 @@ class RewriterModelReconcilerTest {
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
         model.getSpec().setAutoscaling(a);
         client.resource(model).create();
-        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test")
-                .withName("mistral-k-vllm").get());
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test")
+                .withName("mistral-k-vllm")
+                .get());
 
         // Deleted: on a cluster the garbage collector takes the ScaledObject with it once the model is
         // gone (the mock server has none, so the test does it, after a reconcile still running may have
         // written it once more).
-        client.resources(RewriterModel.class).inNamespace("test").withName("mistral-k").delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.resources(RewriterModel.class).inNamespace("test")
-                .withName("mistral-k").get() == null);
-        client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test").withName("mistral-k-vllm").delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
-                .inNamespace("test").withName("mistral-k-vllm").get() == null);
+        client.resources(RewriterModel.class)
+                .inNamespace("test")
+                .withName("mistral-k")
+                .delete();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.resources(RewriterModel.class)
+                                .inNamespace("test")
+                                .withName("mistral-k")
+                                .get()
+                        == null);
+        client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test")
+                .withName("mistral-k-vllm")
+                .delete();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                .inNamespace("test")
+                                .withName("mistral-k-vllm")
+                                .get()
+                        == null);
 
         // The same name and spec again: another object, whose ScaledObject must be made again.
         RewriterModel again = Models.onPvc("mistral-k", 0, 4);
         again.getSpec().setAutoscaling(a);
         RewriterModel created = client.resource(again).create();
-        GenericKubernetesResource so = awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
-                .inNamespace("test").withName("mistral-k-vllm").get());
+        GenericKubernetesResource so =
+                awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                        .inNamespace("test")
+                        .withName("mistral-k-vllm")
+                        .get());
         assertOwnedBy(so, created);
     }
 
@@ -397,23 +527,40 @@ class RewriterModelReconcilerTest {
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
         model.getSpec().setAutoscaling(a);
         client.resource(model).create();
-        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS).inNamespace("test")
-                .withName("mistral-q-vllm").get());
+        awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                .inNamespace("test")
+                .withName("mistral-q-vllm")
+                .get());
 
-        client.resources(RewriterModel.class).withName("mistral-q")
-                .edit(m -> { m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue); return m; });
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> client.genericKubernetesResources(
-                KedaScaledObject.SCALED_OBJECTS).inNamespace("test").withName("mistral-q-vllm").get() == null);
+        client.resources(RewriterModel.class).withName("mistral-q").edit(m -> {
+            m.getSpec().getAutoscaling().setMode(RewriterModelSpec.AutoscalingMode.queue);
+            return m;
+        });
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                .inNamespace("test")
+                                .withName("mistral-q-vllm")
+                                .get()
+                        == null);
     }
 
     // --- helpers
 
     private List<Job> jobs(String model) {
-        return client.batch().v1().jobs().inNamespace("test").withLabel(ModelNames.MODEL_LABEL, model).list().getItems();
+        return client.batch()
+                .v1()
+                .jobs()
+                .inNamespace("test")
+                .withLabel(ModelNames.MODEL_LABEL, model)
+                .list()
+                .getItems();
     }
 
     private static EnvVar envVar(Container c, String name) {
-        return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        return c.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no env " + name + " in " + c.getName()));
     }
 
@@ -437,14 +584,20 @@ class RewriterModelReconcilerTest {
     }
 
     private RewriterModel awaitModel(String name, Predicate<RewriterModel> condition) {
-        return await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-                .until(() -> client.resources(RewriterModel.class).withName(name).get(),
+        return await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.resources(RewriterModel.class)
+                                .withName(name)
+                                .get(),
                         m -> m != null && m.getStatus() != null && condition.test(m));
     }
 
     private void awaitDeploymentReplicas(String name, int replicas) {
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100))
-                .until(() -> client.apps().deployments().withName(name).get(),
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.apps().deployments().withName(name).get(),
                         d -> d != null && d.getSpec().getReplicas() == replicas);
     }
 }

@@ -3,7 +3,6 @@ package io.palimpsest.operator.model;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.net.URI;
 import java.util.List;
 import java.util.Map;

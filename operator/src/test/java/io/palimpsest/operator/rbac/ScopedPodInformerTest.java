@@ -1,5 +1,8 @@
 package io.palimpsest.operator.rbac;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -9,17 +12,13 @@ import io.fabric8.mockwebserver.MockWebServer;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.model.autoscale.InformerPodAddressResolver;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 /**
  * A namespaced install has Roles only: the autoscaler's pod informer must list and watch pods in
@@ -29,18 +28,28 @@ class ScopedPodInformerTest {
 
     @Test
     void podInformersStayInsideTheWatchedNamespaces() {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(),
+                new MockWebServer(),
+                new HashMap<>(),
+                new KubernetesCrudDispatcher(new ArrayList<>()),
+                false);
         server.init();
-        try (KubernetesClient client = server.createClient(); FaultyApiServer api = FaultyApiServer.install(server)) {
-            InformerPodAddressResolver resolver = new InformerPodAddressResolver(client, Optional.of(List.of("data", "research")));
+        try (KubernetesClient client = server.createClient();
+                FaultyApiServer api = FaultyApiServer.install(server)) {
+            InformerPodAddressResolver resolver =
+                    new InformerPodAddressResolver(client, Optional.of(List.of("data", "research")));
             try {
                 assertEquals(List.of(), resolver.readyReplicas(model("data", "m")));
                 assertEquals(List.of(), resolver.readyReplicas(model("research", "m")));
                 assertEquals(List.of(), resolver.readyReplicas(model("elsewhere", "m")));
-                await().until(() -> api.calls(c -> c.resource().equals("pods") && c.verb().equals("watch")).size() >= 2);
+                await().until(() ->
+                        api.calls(c -> c.resource().equals("pods") && c.verb().equals("watch"))
+                                        .size()
+                                >= 2);
                 Set<String> scopes = api.calls(c -> c.resource().equals("pods")).stream()
-                        .map(c -> c.verb() + " " + c.namespace()).collect(Collectors.toSet());
+                        .map(c -> c.verb() + " " + c.namespace())
+                        .collect(Collectors.toSet());
                 assertEquals(Set.of("list data", "watch data", "list research", "watch research"), scopes);
             } finally {
                 resolver.close();
@@ -52,17 +61,25 @@ class ScopedPodInformerTest {
 
     @Test
     void watchingEveryNamespaceUsesOneClusterWideInformer() {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()), false);
+        KubernetesMockServer server = new KubernetesMockServer(
+                new Context(),
+                new MockWebServer(),
+                new HashMap<>(),
+                new KubernetesCrudDispatcher(new ArrayList<>()),
+                false);
         server.init();
-        try (KubernetesClient client = server.createClient(); FaultyApiServer api = FaultyApiServer.install(server)) {
+        try (KubernetesClient client = server.createClient();
+                FaultyApiServer api = FaultyApiServer.install(server)) {
             InformerPodAddressResolver resolver = new InformerPodAddressResolver(client, Optional.empty());
             try {
                 resolver.readyReplicas(model("data", "m"));
                 resolver.readyReplicas(model("research", "m"));
-                await().until(() -> !api.calls(c -> c.resource().equals("pods") && c.verb().equals("watch")).isEmpty());
+                await().until(() -> !api.calls(
+                                c -> c.resource().equals("pods") && c.verb().equals("watch"))
+                        .isEmpty());
                 Set<String> scopes = api.calls(c -> c.resource().equals("pods")).stream()
-                        .map(c -> c.verb() + " " + c.namespace()).collect(Collectors.toSet());
+                        .map(c -> c.verb() + " " + c.namespace())
+                        .collect(Collectors.toSet());
                 assertEquals(Set.of("list null", "watch null"), scopes);
             } finally {
                 resolver.close();
@@ -74,7 +91,8 @@ class ScopedPodInformerTest {
 
     private static RewriterModel model(String namespace, String name) {
         RewriterModel m = new RewriterModel();
-        m.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        m.setMetadata(
+                new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
         return m;
     }
 }

@@ -1,23 +1,24 @@
 package io.palimpsest.operator.status;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
-import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
 import io.palimpsest.operator.model.WeightsState;
 import io.palimpsest.operator.model.autoscale.EndpointHealth;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,16 +27,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import org.junit.jupiter.api.Test;
 
 /**
  * Records the statuses the operator writes, one per phase and reason, as a Lua table in
@@ -71,13 +68,15 @@ class RecordedStatusesTest {
 
         String lua = "-- Written by RecordedStatusesTest from the operator's JobConditions and ModelStatusDecider:\n"
                 + "-- the statuses of RewriteJobs and RewriterModels in every phase and reason. Do not edit.\n"
-                + "return {\n  rewritejob = " + table(jobs, "  ") + ",\n  rewritermodel = " + table(models, "  ") + ",\n}\n";
+                + "return {\n  rewritejob = " + table(jobs, "  ") + ",\n  rewritermodel = " + table(models, "  ")
+                + ",\n}\n";
         String current = Files.exists(RECORDED) ? Files.readString(RECORDED, StandardCharsets.UTF_8) : "";
         if (Boolean.getBoolean("palimpsest.update-recorded")) {
             Files.writeString(RECORDED, lua, StandardCharsets.UTF_8);
         } else if (!current.equals(lua)) {
-            fail(RECORDED + " is stale: refresh it with mvn -pl operator test -Dtest=RecordedStatusesTest "
-                    + "-Dpalimpsest.update-recorded=true, then give new entries their health in docs/argocd/test/*-cases.lua");
+            fail(
+                    RECORDED + " is stale: refresh it with mvn -pl operator test -Dtest=RecordedStatusesTest "
+                            + "-Dpalimpsest.update-recorded=true, then give new entries their health in docs/argocd/test/*-cases.lua");
         }
     }
 
@@ -90,68 +89,160 @@ class RecordedStatusesTest {
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
         out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
         out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReason.Suspended, null, 100, 0, false));
-        out.put("Succeeded/AllShardsCommitted", job(JobPhase.Succeeded, JobReason.AllShardsCommitted, null, 1000, 0, false));
+        out.put(
+                "Succeeded/AllShardsCommitted",
+                job(JobPhase.Succeeded, JobReason.AllShardsCommitted, null, 1000, 0, false));
         out.put("Succeeded/ShardsFailed", job(JobPhase.Succeeded, JobReason.ShardsFailed, null, 1000, 2, false));
-        out.put("Succeeded/AllShardsCommitted, tally failed",
+        out.put(
+                "Succeeded/AllShardsCommitted, tally failed",
                 job(JobPhase.Succeeded, JobReason.AllShardsCommitted, null, 1000, 0, true));
-        out.put("Failed/InvalidSpec", job(JobPhase.Failed, JobReason.InvalidSpec,
-                "spec.workers.parallelism: must be at least 1", 0, 0, false));
-        out.put("Failed/PlanningFailed", job(JobPhase.Failed, JobReason.PlanningFailed,
-                "the planner found no input file under s3://corpus/in/", 0, 0, false));
-        out.put("Failed/TooManyFailedShards", job(JobPhase.Failed, JobReason.TooManyFailedShards, null, 1000, 40, false));
+        out.put(
+                "Failed/InvalidSpec",
+                job(
+                        JobPhase.Failed,
+                        JobReason.InvalidSpec,
+                        "spec.workers.parallelism: must be at least 1",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Failed/PlanningFailed",
+                job(
+                        JobPhase.Failed,
+                        JobReason.PlanningFailed,
+                        "the planner found no input file under s3://corpus/in/",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Failed/TooManyFailedShards",
+                job(JobPhase.Failed, JobReason.TooManyFailedShards, null, 1000, 40, false));
         out.put("Failed/WorkerJobFailed", job(JobPhase.Failed, JobReason.WorkerJobFailed, null, 1000, 0, false));
-        out.put("Failed/ModelConfig", job(JobPhase.Failed, JobReason.ModelConfig,
-                "the model refused every request the same way: HTTP 401", 1000, 0, false));
-        out.put("Failed/RejectedByApiServer", job(JobPhase.Failed, JobReason.RejectedByApiServer,
-                "Job wiki-wrap-work: spec.template.spec.containers[0].resources: Invalid value", 0, 0, false));
-        out.put("Failed/InvalidWorkerJob", job(JobPhase.Failed, JobReason.InvalidWorkerJob,
-                "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs", 200000, 0, false));
-        out.put("Failed/ResolvedJobTooLarge", job(JobPhase.Failed, JobReason.ResolvedJobTooLarge,
-                "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit", 0, 0, false));
+        out.put(
+                "Failed/ModelConfig",
+                job(
+                        JobPhase.Failed,
+                        JobReason.ModelConfig,
+                        "the model refused every request the same way: HTTP 401",
+                        1000,
+                        0,
+                        false));
+        out.put(
+                "Failed/RejectedByApiServer",
+                job(
+                        JobPhase.Failed,
+                        JobReason.RejectedByApiServer,
+                        "Job wiki-wrap-work: spec.template.spec.containers[0].resources: Invalid value",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Failed/InvalidWorkerJob",
+                job(
+                        JobPhase.Failed,
+                        JobReason.InvalidWorkerJob,
+                        "the worker Job wiki-wrap-work would exceed the API server's limits on Indexed Jobs",
+                        200000,
+                        0,
+                        false));
+        out.put(
+                "Failed/ResolvedJobTooLarge",
+                job(
+                        JobPhase.Failed,
+                        JobReason.ResolvedJobTooLarge,
+                        "the resolved job (job.yaml of ConfigMap wiki-wrap-job) is 1200000 bytes, over the 1048576-byte (1 MiB) limit",
+                        0,
+                        0,
+                        false));
         return out;
     }
 
-    private static JsonNode job(JobPhase phase, JobReason reason, String message, long shards, long failed, boolean tallyFailed) {
+    private static JsonNode job(
+            JobPhase phase, JobReason reason, String message, long shards, long failed, boolean tallyFailed) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
         if (shards > 0) {
             long committed = phase == JobPhase.Succeeded || reason == JobReason.Tallying ? shards - failed : shards / 4;
-            status.setShards(new RewriteJobStatus.ShardCounts(shards, committed, failed,
-                    phase == JobPhase.Running && reason != JobReason.Tallying ? 10 : 0, shards - committed - failed));
+            status.setShards(new RewriteJobStatus.ShardCounts(
+                    shards,
+                    committed,
+                    failed,
+                    phase == JobPhase.Running && reason != JobReason.Tallying ? 10 : 0,
+                    shards - committed - failed));
             status.setProgress(committed + "/" + shards);
             if (failed > 0) {
                 status.setFailedShards(failed == 2 ? "17,42" : "0-" + (failed - 1));
             }
         }
-        status.setConditions(JobConditions.build(new ConditionAggregator(CLOCK), status, 1L,
-                new Decision(phase, reason), message, tallyFailed));
+        status.setConditions(JobConditions.build(
+                new ConditionAggregator(CLOCK), status, 1L, new Decision(phase, reason), message, tallyFailed));
         return JSON.valueToTree(status);
     }
 
     private static Map<String, JsonNode> modelStatuses() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         Instant checked = CLOCK.instant();
-        out.put("Pending/EndpointNotCheckedYet", model(new ModelObservation(true, null, WeightsState.NotNeeded, 0, 0, 0, false, null)));
-        out.put("Ready/EndpointHealthy", model(new ModelObservation(true,
-                new EndpointHealth(true, "GET /v1/models: 200", checked), WeightsState.NotNeeded, 0, 0, 0, false, null)));
-        out.put("Degraded/EndpointUnhealthy", model(new ModelObservation(true,
-                new EndpointHealth(false, "GET /v1/models: 503", checked), WeightsState.NotNeeded, 0, 0, 0, false, null)));
-        out.put("Loading/DownloadingWeights", model(new ModelObservation(false, null, WeightsState.Downloading, 0, 0, 1, false, null)));
-        out.put("Failed/WeightDownloadFailed", model(new ModelObservation(false, null, WeightsState.Failed, 0, 0, 1, false, null)));
+        out.put(
+                "Pending/EndpointNotCheckedYet",
+                model(new ModelObservation(true, null, WeightsState.NotNeeded, 0, 0, 0, false, null)));
+        out.put(
+                "Ready/EndpointHealthy",
+                model(new ModelObservation(
+                        true,
+                        new EndpointHealth(true, "GET /v1/models: 200", checked),
+                        WeightsState.NotNeeded,
+                        0,
+                        0,
+                        0,
+                        false,
+                        null)));
+        out.put(
+                "Degraded/EndpointUnhealthy",
+                model(new ModelObservation(
+                        true,
+                        new EndpointHealth(false, "GET /v1/models: 503", checked),
+                        WeightsState.NotNeeded,
+                        0,
+                        0,
+                        0,
+                        false,
+                        null)));
+        out.put(
+                "Loading/DownloadingWeights",
+                model(new ModelObservation(false, null, WeightsState.Downloading, 0, 0, 1, false, null)));
+        out.put(
+                "Failed/WeightDownloadFailed",
+                model(new ModelObservation(false, null, WeightsState.Failed, 0, 0, 1, false, null)));
         out.put("Loading/Loading", model(new ModelObservation(false, null, WeightsState.Ready, 2, 0, 2, false, null)));
-        out.put("Ready/ReplicasReady", model(new ModelObservation(false, null, WeightsState.Ready, 2, 2, 2, false, null)));
+        out.put(
+                "Ready/ReplicasReady",
+                model(new ModelObservation(false, null, WeightsState.Ready, 2, 2, 2, false, null)));
         out.put("Ready/Scaling", model(new ModelObservation(false, null, WeightsState.Ready, 4, 2, 4, false, null)));
-        out.put("ScaledToZero/ScaledToZero", model(new ModelObservation(false, null, WeightsState.Ready, 0, 0, 0, false, null)));
-        out.put("Degraded/ProgressDeadlineExceeded", model(new ModelObservation(false, null, WeightsState.Ready, 2, 0, 2, true, null)));
-        out.put("Degraded/ScaledObjectFailed", model(new ModelObservation(false, null, WeightsState.Ready, 1, 1, 1, false,
-                "autoscaling.mode is keda, but the ScaledObject CRD is not installed")));
+        out.put(
+                "ScaledToZero/ScaledToZero",
+                model(new ModelObservation(false, null, WeightsState.Ready, 0, 0, 0, false, null)));
+        out.put(
+                "Degraded/ProgressDeadlineExceeded",
+                model(new ModelObservation(false, null, WeightsState.Ready, 2, 0, 2, true, null)));
+        out.put(
+                "Degraded/ScaledObjectFailed",
+                model(new ModelObservation(
+                        false,
+                        null,
+                        WeightsState.Ready,
+                        1,
+                        1,
+                        1,
+                        false,
+                        "autoscaling.mode is keda, but the ScaledObject CRD is not installed")));
         // As RewriterModelReconciler.invalidSpec writes it.
         RewriterModelStatus invalid = new RewriterModelStatus();
         invalid.setPhase(ModelPhase.Failed);
         invalid.setObservedGeneration(1L);
         String message = "spec.replicas.max: must not be below spec.replicas.min";
-        invalid.setConditions(new ConditionAggregator(CLOCK).from(null, 1L)
+        invalid.setConditions(new ConditionAggregator(CLOCK)
+                .from(null, 1L)
                 .ready(false, ModelReason.InvalidSpec, message)
                 .progressing(false, ModelReason.InvalidSpec, message)
                 .degraded(true, ModelReason.InvalidSpec, message)
@@ -169,10 +260,17 @@ class RecordedStatusesTest {
         status.setReplicas(o.replicas());
         status.setReadyReplicas(o.readyReplicas());
         status.setDesiredReplicas(o.desiredReplicas());
-        status.setConditions(new ConditionAggregator(CLOCK).from(null, 1L)
+        status.setConditions(new ConditionAggregator(CLOCK)
+                .from(null, 1L)
                 .ready(d.ready().status(), d.ready().reason(), d.ready().message())
-                .progressing(d.progressing().status(), d.progressing().reason(), d.progressing().message())
-                .degraded(d.degraded().status(), d.degraded().reason(), d.degraded().message())
+                .progressing(
+                        d.progressing().status(),
+                        d.progressing().reason(),
+                        d.progressing().message())
+                .degraded(
+                        d.degraded().status(),
+                        d.degraded().reason(),
+                        d.degraded().message())
                 .build());
         return JSON.valueToTree(status);
     }
@@ -185,8 +283,12 @@ class RecordedStatusesTest {
 
     private static String table(Map<String, JsonNode> statuses, String indent) {
         StringBuilder out = new StringBuilder("{\n");
-        statuses.forEach((name, status) -> out.append(indent).append("  [").append(string(name)).append("] = ")
-                .append(lua(status, indent + "  ")).append(",\n"));
+        statuses.forEach((name, status) -> out.append(indent)
+                .append("  [")
+                .append(string(name))
+                .append("] = ")
+                .append(lua(status, indent + "  "))
+                .append(",\n"));
         return out.append(indent).append("}").toString();
     }
 
@@ -201,8 +303,13 @@ class RecordedStatusesTest {
                 if (f.getValue().isNull()) {
                     continue;
                 }
-                out.append(first ? " " : ", ").append(f.getKey().matches("[A-Za-z_][A-Za-z0-9_]*") ? f.getKey() : "[" + string(f.getKey()) + "]")
-                        .append(" = ").append(lua(f.getValue(), indent + "  "));
+                out.append(first ? " " : ", ")
+                        .append(
+                                f.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")
+                                        ? f.getKey()
+                                        : "[" + string(f.getKey()) + "]")
+                        .append(" = ")
+                        .append(lua(f.getValue(), indent + "  "));
                 first = false;
             }
             return out.append(first ? "}" : " }").toString();
@@ -212,7 +319,10 @@ class RecordedStatusesTest {
                 return "{}";
             }
             StringBuilder out = new StringBuilder("{\n");
-            node.forEach(n -> out.append(indent).append("  ").append(lua(n, indent + "  ")).append(",\n"));
+            node.forEach(n -> out.append(indent)
+                    .append("  ")
+                    .append(lua(n, indent + "  "))
+                    .append(",\n"));
             return out.append(indent).append("}").toString();
         }
         if (node.isTextual()) {

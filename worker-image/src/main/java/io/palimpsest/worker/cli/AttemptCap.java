@@ -3,7 +3,6 @@ package io.palimpsest.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ShardSummary;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,16 +23,17 @@ final class AttemptCap {
      * @param attempt the attempt number the job gave (the failures it counted before this attempt)
      * @param refusal the summary to report instead of running, or null to run
      */
-    record Decision(int attempt, ShardSummary refusal) {
-    }
+    record Decision(int attempt, ShardSummary refusal) {}
 
-    private AttemptCap() {
-    }
+    private AttemptCap() {}
 
     /** @param jobFile the resolved job's file; the ledger is its sibling */
     static Decision decide(Path jobFile, int shard, int attempt, ObjectMapper json) throws IOException {
         // Only beside a resolved job file (the pod's ConfigMap), never beside a folder of manifests.
-        Path file = jobFile == null || !Files.isRegularFile(jobFile) || jobFile.toAbsolutePath().getParent() == null ? null
+        Path file = jobFile == null
+                        || !Files.isRegularFile(jobFile)
+                        || jobFile.toAbsolutePath().getParent() == null
+                ? null
                 : jobFile.toAbsolutePath().resolveSibling(AttemptLedger.CONFIG_KEY);
         if (file == null || !Files.isRegularFile(file)) {
             return new Decision(attempt, null);
@@ -59,9 +59,11 @@ final class AttemptCap {
         refusal.setAttempt(numbered);
         refusal.setOutcome(ShardSummary.Outcome.error);
         refusal.setReason(REFUSED_REASON);
-        refusal.setMessage("shard " + shard + " has used its attempts as the operator counts them (" + entry.getFailures()
-                + " failed, " + entry.getOutages() + " ended on an unreachable model); this pod's job-index-failure-count is " + attempt
-                + " because the Job controller's count restarts after a suspend or a scale-in: not run");
+        refusal.setMessage(
+                "shard " + shard + " has used its attempts as the operator counts them (" + entry.getFailures()
+                        + " failed, " + entry.getOutages()
+                        + " ended on an unreachable model); this pod's job-index-failure-count is " + attempt
+                        + " because the Job controller's count restarts after a suspend or a scale-in: not run");
         return new Decision(numbered, refusal);
     }
 }

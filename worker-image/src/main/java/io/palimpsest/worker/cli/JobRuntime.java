@@ -1,13 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.UUID;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.recipe.ModelCalls;
@@ -27,6 +19,13 @@ import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Builds the worker's parts for one resolved job: storages, readers, the model client and the
@@ -62,7 +61,9 @@ final class JobRuntime implements AutoCloseable {
 
     InputRoot input() throws IOException {
         if (input == null) {
-            input = environment.storageResolver("input").openInput(spec.getInput().getUri());
+            input = environment
+                    .storageResolver("input")
+                    .openInput(spec.getInput().getUri());
         }
         return input;
     }
@@ -80,22 +81,31 @@ final class JobRuntime implements AutoCloseable {
 
     ShardingPolicy shardingPolicy() {
         RewriteJobSpec.Sharding sharding = spec.getSharding();
-        return sharding == null ? ShardingPolicy.defaults() : new ShardingPolicy(sharding.getFilesPerShard(), sharding.getTargetShardBytes());
+        return sharding == null
+                ? ShardingPolicy.defaults()
+                : new ShardingPolicy(sharding.getFilesPerShard(), sharding.getTargetShardBytes());
     }
 
     DocumentReaders readers() {
         RewriteJobSpec.Input in = spec.getInput();
-        String format = in.getFormat() == null ? "auto" : switch (in.getFormat()) {
-            case parquet -> "parquet";
-            case auto -> "auto";
-            default -> "jsonl";
-        };
-        return new DocumentReaders(format, new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
+        String format = in.getFormat() == null
+                ? "auto"
+                : switch (in.getFormat()) {
+                    case parquet -> "parquet";
+                    case auto -> "auto";
+                    default -> "jsonl";
+                };
+        return new DocumentReaders(
+                format,
+                new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
                 DocumentReaders.DEFAULT_MAX_LINE_BYTES);
     }
 
     Compression compression() {
-        return Compression.ofSetting(spec.getOutput().getCompression() == null ? null : spec.getOutput().getCompression().name());
+        return Compression.ofSetting(
+                spec.getOutput().getCompression() == null
+                        ? null
+                        : spec.getOutput().getCompression().name());
     }
 
     /** Whether the recipe calls a model at all; one that only renders templates runs with no endpoint and no client. */
@@ -108,7 +118,8 @@ final class JobRuntime implements AutoCloseable {
     }
 
     int concurrencyCap() {
-        IntOrString setting = spec.getWorkers() == null ? null : spec.getWorkers().getConcurrencyPerWorker();
+        IntOrString setting =
+                spec.getWorkers() == null ? null : spec.getWorkers().getConcurrencyPerWorker();
         if (setting == null || setting.getIntVal() == null) {
             return AUTO_CONCURRENCY_CAP;
         }
@@ -128,7 +139,9 @@ final class JobRuntime implements AutoCloseable {
     /** {@code spec.retry.attemptsPerShard}: only the last attempt commits a document whose retries ran out. */
     int attemptsPerShard() {
         RewriteJobSpec.Retry retry = spec.getRetry();
-        return retry == null || retry.getAttemptsPerShard() == null ? RunSettings.DEFAULT_ATTEMPTS_PER_SHARD : retry.getAttemptsPerShard();
+        return retry == null || retry.getAttemptsPerShard() == null
+                ? RunSettings.DEFAULT_ATTEMPTS_PER_SHARD
+                : retry.getAttemptsPerShard();
     }
 
     ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
@@ -137,13 +150,19 @@ final class JobRuntime implements AutoCloseable {
             int cap = concurrencyCap();
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             int initial = Math.min(cap, maxNumSeqs != null ? maxNumSeqs : 64);
-            Optional<String> apiKey = Optional.ofNullable(job.getModel() == null ? null : job.getModel().getApiKeyEnv())
+            Optional<String> apiKey = Optional.ofNullable(
+                            job.getModel() == null ? null : job.getModel().getApiKeyEnv())
                     .flatMap(environment::get);
-            ClientSettings settings = ClientSettings.defaults(endpoint).withApiKey(apiKey).withConcurrency(initial, cap)
-                    .withTimeouts(requestTimeout, maxOutage).withReplicas(replicasOf(endpoint));
+            ClientSettings settings = ClientSettings.defaults(endpoint)
+                    .withApiKey(apiKey)
+                    .withConcurrency(initial, cap)
+                    .withTimeouts(requestTimeout, maxOutage)
+                    .withReplicas(replicasOf(endpoint));
             if (backoffBase != null || backoffCap != null) {
-                settings = settings.withBackoff(backoffBase != null ? backoffBase : settings.backoffBase(),
-                        backoffCap != null ? backoffCap : settings.backoffCap(), settings.probeEvery());
+                settings = settings.withBackoff(
+                        backoffBase != null ? backoffBase : settings.backoffBase(),
+                        backoffCap != null ? backoffCap : settings.backoffCap(),
+                        settings.probeEvery());
             }
             client = new ModelClient(settings, json);
         }
@@ -157,7 +176,9 @@ final class JobRuntime implements AutoCloseable {
      */
     private Optional<URI> replicasOf(URI endpoint) {
         var model = job.getModel();
-        if (model == null || model.getReplicas() == null || model.getEndpoint() == null
+        if (model == null
+                || model.getReplicas() == null
+                || model.getEndpoint() == null
                 || !URI.create(model.getEndpoint()).equals(endpoint)) {
             return Optional.empty();
         }
@@ -179,20 +200,34 @@ final class JobRuntime implements AutoCloseable {
 
     DocumentProcessor processor(ModelClient modelClient) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
-        return RecipeProcessors.create(spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(),
-                keepOriginal, json);
+        return RecipeProcessors.create(
+                spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(), keepOriginal, json);
     }
 
     RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {
-        String writer = environment.get("HOSTNAME").map(h -> h.replaceAll("[^A-Za-z0-9-]", "") + "-").orElse("")
+        String writer = environment
+                        .get("HOSTNAME")
+                        .map(h -> h.replaceAll("[^A-Za-z0-9-]", "") + "-")
+                        .orElse("")
                 + UUID.randomUUID().toString().substring(0, 8);
         Path temp = Files.createTempDirectory("palimpsest-" + writer);
         temp.toFile().deleteOnExit();
         // room for every request in flight plus a few thousand finished out of order, so one slow or hung
         // request (held back until its deadline) does not stall the shard while it waits
         int window = checkpointEvery + concurrencyCap() + OUT_OF_ORDER_SLACK;
-        return new RunSettings(attempt, writer, checkpointEvery, window, compression(), job.getName(), job.getUid(),
-                job.getRecipeHash(), model(), temp, attemptsPerShard(), simulated);
+        return new RunSettings(
+                attempt,
+                writer,
+                checkpointEvery,
+                window,
+                compression(),
+                job.getName(),
+                job.getUid(),
+                job.getRecipeHash(),
+                model(),
+                temp,
+                attemptsPerShard(),
+                simulated);
     }
 
     @Override

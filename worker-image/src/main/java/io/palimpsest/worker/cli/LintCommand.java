@@ -1,15 +1,14 @@
 package io.palimpsest.worker.cli;
 
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.config.JobManifests;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,26 +17,34 @@ import picocli.CommandLine.Option;
  * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them. Lists
  * every problem by file, line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
  */
-@Command(name = "lint", mixinStandardHelpOptions = true,
-        description = "Check RewriteJob and RewriterModel manifests as the cluster would; list every problem by file, line and field.")
+@Command(
+        name = "lint",
+        mixinStandardHelpOptions = true,
+        description =
+                "Check RewriteJob and RewriterModel manifests as the cluster would; list every problem by file, line and field.")
 final class LintCommand implements Callable<Integer> {
 
-    @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests; may be repeated.")
+    @Option(
+            names = {"-f", "--filename"},
+            required = true,
+            description = "A manifest file or a folder of manifests; may be repeated.")
     List<Path> manifests;
 
-    @Option(names = "--print-resolved",
-            description = "When the manifests pass, print the job as a worker runs it (what the operator puts in job.yaml).")
+    @Option(
+            names = "--print-resolved",
+            description =
+                    "When the manifests pass, print the job as a worker runs it (what the operator puts in job.yaml).")
     boolean printResolved;
 
     @Override
     public Integer call() throws Exception {
         if (printResolved) {
             if (manifests.size() != 1) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--print-resolved takes one -f");
+                throw new picocli.CommandLine.ParameterException(
+                        new picocli.CommandLine(this), "--print-resolved takes one -f");
             }
             var loaded = new JobManifests().load(manifests.get(0));
-            System.out.print(new ObjectMapper(new YAMLFactory())
-                    .writeValueAsString(loaded.job()));
+            System.out.print(new ObjectMapper(new YAMLFactory()).writeValueAsString(loaded.job()));
             return ExitCodes.DONE;
         }
         int problems = 0;
@@ -51,7 +58,11 @@ final class LintCommand implements Callable<Integer> {
                 continue;
             }
             if (result.ok()) {
-                System.out.printf("%s: ok (%s, %s)%n", path, count(result.jobs().size(), "RewriteJob"), count(result.models().size(), "RewriterModel"));
+                System.out.printf(
+                        "%s: ok (%s, %s)%n",
+                        path,
+                        count(result.jobs().size(), "RewriteJob"),
+                        count(result.models().size(), "RewriterModel"));
             } else {
                 result.problems().forEach(p -> System.err.println(p));
                 problems += result.problems().size();

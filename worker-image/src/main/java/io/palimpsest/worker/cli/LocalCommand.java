@@ -1,6 +1,17 @@
 package io.palimpsest.worker.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.recipe.ModelCalls;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.PlanSummary;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.run.ModelUnavailableException;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.ShardRunner;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -20,19 +31,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.recipe.ModelCalls;
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.api.worker.PlanSummary;
-import io.palimpsest.api.worker.ResolvedJob;
-import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.sim.ModelSimServer;
-import io.palimpsest.sim.SimConfig;
-import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.run.ModelUnavailableException;
-import io.palimpsest.worker.run.RunProgress;
-import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -44,11 +42,17 @@ import picocli.CommandLine.Option;
  * does not answer stops the run before any work, with nothing written. Like the Job, a shard whose
  * attempt ended because a document's retries ran out is run again, up to {@code retry.attemptsPerShard}.
  */
-@Command(name = "local", mixinStandardHelpOptions = true,
-        description = "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.")
+@Command(
+        name = "local",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.")
 final class LocalCommand implements Callable<Integer> {
 
-    @Option(names = {"-f", "--filename"}, required = true, description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel).")
+    @Option(
+            names = {"-f", "--filename"},
+            required = true,
+            description = "A manifest file or a folder of manifests (RewriteJob + RewriterModel).")
     Path manifests;
 
     @Mixin
@@ -57,17 +61,25 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
     Path out;
 
-    @Option(names = "--parallel-shards", defaultValue = "4", description = "Shards run at once. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--parallel-shards",
+            defaultValue = "4",
+            description = "Shards run at once. Default: ${DEFAULT-VALUE}")
     int parallelShards;
 
     @Option(names = "--checkpoint-every", description = "Documents per checkpoint part. Default: the job's, or 500.")
     Integer checkpointEvery;
 
-    @Option(names = "--accept-recipe-change",
-            description = "Run even though the output was made with another recipe (its committed shards stay as they are).")
+    @Option(
+            names = "--accept-recipe-change",
+            description =
+                    "Run even though the output was made with another recipe (its committed shards stay as they are).")
     boolean acceptRecipeChange;
 
-    @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
+    @Option(
+            names = "--sim-rules",
+            description =
+                    "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
     Path simRules;
 
     @Override
@@ -85,20 +97,32 @@ final class LocalCommand implements Callable<Integer> {
         LocalModel model;
         try {
             model = ModelCalls.needed(job.getSpec().getRecipe())
-                    ? LocalModel.start(job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules()) : LocalModel.NONE;
+                    ? LocalModel.start(
+                            job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
+                    : LocalModel.NONE;
         } catch (ModelUnavailableException e) {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         }
-        try (model; JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json).simulated(model.simulated())
-                .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
+        try (model;
+                JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)
+                        .simulated(model.simulated())
+                        .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
-            System.err.printf("planned %d shards (%d files, %d bytes) -> %s%n", plan.getShards(), plan.getFiles(), plan.getBytes(),
+            System.err.printf(
+                    "planned %d shards (%d files, %d bytes) -> %s%n",
+                    plan.getShards(),
+                    plan.getFiles(),
+                    plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
-            LocalSummary.print(reports, progress, (System.nanoTime() - start) / 1e9, runtime.output().describe());
+            LocalSummary.print(
+                    reports,
+                    progress,
+                    (System.nanoTime() - start) / 1e9,
+                    runtime.output().describe());
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
         }
     }
@@ -108,18 +132,23 @@ final class LocalCommand implements Callable<Integer> {
         if (simRules != null) {
             return simRules;
         }
-        Path folder = Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
+        Path folder = Files.isDirectory(manifests)
+                ? manifests
+                : manifests.toAbsolutePath().getParent();
         Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
         return beside != null && Files.isRegularFile(beside) ? beside : null;
     }
 
-    private List<ShardRunner.Report> runAll(JobRuntime runtime, PlanSummary plan, URI modelUrl, RunProgress progress, long start) throws Exception {
+    private List<ShardRunner.Report> runAll(
+            JobRuntime runtime, PlanSummary plan, URI modelUrl, RunProgress progress, long start) throws Exception {
         int shards = (int) plan.getShards();
         int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
-        Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
+        Duration deadline =
+                modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
         int attempts = runtime.attemptsPerShard();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
-        ProgressTicker ticker = new ProgressTicker(progress, shards, plan.getBytes() == null ? 0 : plan.getBytes(), start);
+        ProgressTicker ticker =
+                new ProgressTicker(progress, shards, plan.getBytes() == null ? 0 : plan.getBytes(), start);
         try {
             if (modelUrl != null) {
                 runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
@@ -130,11 +159,14 @@ final class LocalCommand implements Callable<Integer> {
                 futures.add(pool.submit(() -> {
                     ShardRunner.Report report = null;
                     for (int attempt = 0; attempt < attempts; attempt++) {
-                        report = RunCommand.runShard(runtime, index, attempt, modelUrl, every, deadline, Duration.ofMinutes(2), progress);
+                        report = RunCommand.runShard(
+                                runtime, index, attempt, modelUrl, every, deadline, Duration.ofMinutes(2), progress);
                         if (!retriedByTheJob(report) || attempt == attempts - 1) {
                             break;
                         }
-                        System.err.printf("%nshard %d: %s; attempt %d of %d%n", index, report.summary().getMessage(), attempt + 2, attempts);
+                        System.err.printf(
+                                "%nshard %d: %s; attempt %d of %d%n",
+                                index, report.summary().getMessage(), attempt + 2, attempts);
                     }
                     ticker.shardDone();
                     return report;
@@ -177,27 +209,37 @@ final class LocalCommand implements Callable<Integer> {
             }
             if (!simulate) {
                 // never a stand-in: simulator text committed as the real model's would poison the corpus
-                String modelName = model == null || model.getMetadata() == null ? "the RewriterModel" : "RewriterModel '"
-                        + model.getMetadata().getName() + "'";
+                String modelName = model == null || model.getMetadata() == null
+                        ? "the RewriterModel"
+                        : "RewriterModel '" + model.getMetadata().getName() + "'";
                 if (declared == null) {
-                    throw new ModelUnavailableException(modelName + " has no spec.endpoint.url this machine can call;"
-                            + " pass --endpoint <base URL> for a running server, or --simulate for the built-in simulator", null);
+                    throw new ModelUnavailableException(
+                            modelName + " has no spec.endpoint.url this machine can call;"
+                                    + " pass --endpoint <base URL> for a running server, or --simulate for the built-in simulator",
+                            null);
                 }
                 if (!answersHealth(URI.create(declared))) {
-                    throw new ModelUnavailableException("the model endpoint " + declared + " (" + modelName
-                            + ") does not answer " + URI.create(declared).resolve("/health") + "; start the server, pass --endpoint"
-                            + " <base URL>, or --simulate for the built-in simulator. Nothing was written.", null);
+                    throw new ModelUnavailableException(
+                            "the model endpoint " + declared + " (" + modelName
+                                    + ") does not answer "
+                                    + URI.create(declared).resolve("/health") + "; start the server, pass --endpoint"
+                                    + " <base URL>, or --simulate for the built-in simulator. Nothing was written.",
+                            null);
                 }
                 return new LocalModel(URI.create(declared), null);
             }
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
-            String name = job.getModel() == null || job.getModel().getServedModelName() == null ? "model" : job.getModel().getServedModelName();
+            String name = job.getModel() == null || job.getModel().getServedModelName() == null
+                    ? "model"
+                    : job.getModel().getServedModelName();
             SimConfig.Builder config = SimConfig.builder().modelName(name);
             if (maxNumSeqs != null) {
                 config.maxNumSeqs(maxNumSeqs);
             }
-            Integer maxModelLen = model == null || model.getSpec() == null || model.getSpec().getEngine() == null
-                    ? null : model.getSpec().getEngine().getMaxModelLen();
+            Integer maxModelLen =
+                    model == null || model.getSpec() == null || model.getSpec().getEngine() == null
+                            ? null
+                            : model.getSpec().getEngine().getMaxModelLen();
             if (maxModelLen != null) {
                 config.maxModelLen(maxModelLen);
             }
@@ -213,11 +255,18 @@ final class LocalCommand implements Callable<Integer> {
          * busy machine) or a server still loading (503) gets a few more tries before the run stops.
          */
         private static boolean answersHealth(URI endpoint) {
-            var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-            var request = HttpRequest.newBuilder(endpoint.resolve("/health")).timeout(Duration.ofSeconds(5)).GET().build();
+            var client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(3))
+                    .build();
+            var request = HttpRequest.newBuilder(endpoint.resolve("/health"))
+                    .timeout(Duration.ofSeconds(5))
+                    .GET()
+                    .build();
             for (int attempt = 0; attempt < 4; attempt++) {
                 try {
-                    if (client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    if (client.send(request, HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            == 200) {
                         return true;
                     }
                     Thread.sleep(1000);
@@ -245,8 +294,13 @@ final class LocalCommand implements Callable<Integer> {
             if (baseUrl == null) {
                 return "none (the recipe calls no model)";
             }
-            return sim != null ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName()
-                    + sim.config().rulesFile().map(r -> ", replies scripted by " + r).orElse("") + ")" : baseUrl.toString();
+            return sim != null
+                    ? "built-in simulator at " + baseUrl + " (" + sim.config().modelName()
+                            + sim.config()
+                                    .rulesFile()
+                                    .map(r -> ", replies scripted by " + r)
+                                    .orElse("") + ")"
+                    : baseUrl.toString();
         }
 
         @Override
@@ -279,8 +333,14 @@ final class LocalCommand implements Callable<Integer> {
             this(progress, shards, plannedBytes, start, System.console() != null, System.err, Duration.ofSeconds(30));
         }
 
-        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start, boolean terminal, PrintStream out,
-                       Duration plainEvery) {
+        ProgressTicker(
+                RunProgress progress,
+                int shards,
+                long plannedBytes,
+                long start,
+                boolean terminal,
+                PrintStream out,
+                Duration plainEvery) {
             this.progress = progress;
             this.shards = shards;
             this.plannedBytes = plannedBytes;
@@ -292,8 +352,15 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         ProgressLine line() {
-            return new ProgressLine(shardsDone.get(), shards, progress.itemsDone.get(), progress.written.get(), progress.rejected.get(),
-                    progress.completionTokens.get(), progress.inputFraction(plannedBytes), (System.nanoTime() - start) / 1e9);
+            return new ProgressLine(
+                    shardsDone.get(),
+                    shards,
+                    progress.itemsDone.get(),
+                    progress.written.get(),
+                    progress.rejected.get(),
+                    progress.completionTokens.get(),
+                    progress.inputFraction(plannedBytes),
+                    (System.nanoTime() - start) / 1e9);
         }
 
         private void print() {

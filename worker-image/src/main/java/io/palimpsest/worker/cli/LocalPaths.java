@@ -1,10 +1,9 @@
 package io.palimpsest.worker.cli;
 
-import java.nio.file.Path;
-
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
+import java.nio.file.Path;
 
 /**
  * Relative {@code file://} URIs in a manifest, for local runs: the input is read relative to the
@@ -13,26 +12,35 @@ import io.palimpsest.worker.config.InvalidJobException;
  */
 final class LocalPaths {
 
-    private LocalPaths() {
-    }
+    private LocalPaths() {}
 
     static void resolve(ResolvedJob job, Path manifestFile, Path outOverride) {
         Path manifestDir = manifestFile.toAbsolutePath().getParent();
         var input = job.getSpec().getInput();
         if (isRelativeFileUri(input.getUri())) {
-            input.setUri(manifestDir.resolve(input.getUri().substring("file://".length())).normalize().toUri().toString());
+            input.setUri(manifestDir
+                    .resolve(input.getUri().substring("file://".length()))
+                    .normalize()
+                    .toUri()
+                    .toString());
         }
         var output = job.getSpec().getOutput();
         if (outOverride != null) {
             output.setUri(outOverride.toAbsolutePath().normalize().toUri().toString());
         } else if (isRelativeFileUri(output.getUri())) {
-            output.setUri(Path.of(output.getUri().substring("file://".length())).toAbsolutePath().normalize().toUri().toString());
+            output.setUri(Path.of(output.getUri().substring("file://".length()))
+                    .toAbsolutePath()
+                    .normalize()
+                    .toUri()
+                    .toString());
         }
         // --out and relative paths are resolved only here, so the overlap is checked again on what will be used
         var overlap = StorageUris.overlap(input.getUri(), output.getUri());
         if (overlap != StorageUris.Overlap.NONE) {
-            throw new InvalidJobException("output " + output.getUri() + (overlap == StorageUris.Overlap.INPUT_INSIDE_OUTPUT
-                    ? " contains the input " : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
+            throw new InvalidJobException("output " + output.getUri()
+                    + (overlap == StorageUris.Overlap.INPUT_INSIDE_OUTPUT
+                            ? " contains the input "
+                            : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
                     + input.getUri() + "; the job would read its own output");
         }
     }

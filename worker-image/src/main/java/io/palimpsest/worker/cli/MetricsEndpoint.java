@@ -1,13 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.atomic.LongAdder;
-
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.run.RunProgress;
@@ -18,6 +10,13 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code GET /metrics} of one worker, with the Prometheus Java client: documents by outcome and
@@ -40,7 +39,11 @@ final class MetricsEndpoint implements AutoCloseable {
      */
     MetricsEndpoint(String address, int port, RunProgress progress, ModelClient client) throws IOException {
         this.registry = registry(progress, client);
-        this.server = HTTPServer.builder().hostname(address).port(port).registry(registry).buildAndStart();
+        this.server = HTTPServer.builder()
+                .hostname(address)
+                .port(port)
+                .registry(registry)
+                .buildAndStart();
     }
 
     MetricsEndpoint(int port, RunProgress progress, ModelClient client) throws IOException {
@@ -65,59 +68,87 @@ final class MetricsEndpoint implements AutoCloseable {
     static PrometheusRegistry registry(RunProgress progress, ModelClient client) {
         PrometheusRegistry registry = new PrometheusRegistry();
         ClientStats stats = client == null ? new ClientStats() : client.stats();
-        CounterWithCallback.builder().name("palimpsest_documents_total")
+        CounterWithCallback.builder()
+                .name("palimpsest_documents_total")
                 .help("Documents this worker finished (not yet committed), by outcome: written, rejected, skipped.")
                 .labelNames("outcome")
                 .callback(cb -> {
                     cb.call(progress.written.get(), "written");
                     cb.call(progress.rejected.get() - progress.skipped.get(), "rejected");
                     cb.call(progress.skipped.get(), "skipped");
-                }).register(registry);
-        CounterWithCallback.builder().name("palimpsest_documents_not_written_total")
-                .help("Documents rejected or skipped, by outcome and reason (one label per reason code of the catalogue).")
+                })
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_documents_not_written_total")
+                .help(
+                        "Documents rejected or skipped, by outcome and reason (one label per reason code of the catalogue).")
                 .labelNames("outcome", "reason")
                 .callback(cb -> progress.notWrittenByReason().forEach((key, count) -> {
                     int slash = key.indexOf('/');
                     cb.call(count, key.substring(0, slash), key.substring(slash + 1));
-                })).register(registry);
-        CounterWithCallback.builder().name("palimpsest_tokens_total")
+                }))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_tokens_total")
                 .help("Tokens the model server reported for this worker's documents, by kind: prompt, completion.")
                 .labelNames("kind")
                 .callback(cb -> {
                     cb.call(progress.promptTokens.get(), "prompt");
                     cb.call(progress.completionTokens.get(), "completion");
-                }).register(registry);
-        GaugeWithCallback.builder().name("palimpsest_shard_input_bytes")
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palimpsest_shard_input_bytes")
                 .help("Planned input bytes of the shard(s) this worker runs.")
-                .callback(cb -> cb.call(progress.shardBytes.get())).register(registry);
-        CounterWithCallback.builder().name("palimpsest_input_read_bytes_total")
-                .help("Input bytes read so far, as stored; over palimpsest_shard_input_bytes it says how far the shard is.")
-                .callback(cb -> cb.call(progress.bytesRead.get())).register(registry);
-        GaugeWithCallback.builder().name("palimpsest_shard_progress_ratio")
-                .help("How far the shard is, 0-1: input bytes read over planned, corrected for documents read ahead of their answers.")
+                .callback(cb -> cb.call(progress.shardBytes.get()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_input_read_bytes_total")
+                .help(
+                        "Input bytes read so far, as stored; over palimpsest_shard_input_bytes it says how far the shard is.")
+                .callback(cb -> cb.call(progress.bytesRead.get()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palimpsest_shard_progress_ratio")
+                .help(
+                        "How far the shard is, 0-1: input bytes read over planned, corrected for documents read ahead of their answers.")
                 .callback(cb -> {
                     double f = progress.inputFraction();
                     cb.call(Double.isNaN(f) ? 0 : f);
-                }).register(registry);
-        GaugeWithCallback.builder().name("palimpsest_requests_in_flight")
+                })
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palimpsest_requests_in_flight")
                 .help("Model requests sent and not yet answered.")
-                .callback(cb -> cb.call(client == null ? 0 : client.concurrency().inFlight())).register(registry);
-        GaugeWithCallback.builder().name("palimpsest_concurrency_limit")
+                .callback(
+                        cb -> cb.call(client == null ? 0 : client.concurrency().inFlight()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("palimpsest_concurrency_limit")
                 .help("The adaptive limit on model requests in flight.")
-                .callback(cb -> cb.call(client == null ? 0 : client.concurrency().limit())).register(registry);
-        CounterWithCallback.builder().name("palimpsest_request_attempts_total")
+                .callback(
+                        cb -> cb.call(client == null ? 0 : client.concurrency().limit()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_request_attempts_total")
                 .help("HTTP attempts at the model, retries included.")
-                .callback(cb -> cb.call(stats.attempts.sum())).register(registry);
-        CounterWithCallback.builder().name("palimpsest_request_retries_total")
+                .callback(cb -> cb.call(stats.attempts.sum()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_request_retries_total")
                 .help("Failed attempts at the model, by cause (timeout, connection, bad_response, http_<status>).")
                 .labelNames("cause")
                 .callback(cb -> {
                     Map<String, LongAdder> retries = new TreeMap<>(stats.retriesByReason);
                     retries.forEach((cause, count) -> cb.call(count.sum(), cause));
-                }).register(registry);
-        Histogram latency = Histogram.builder().name("palimpsest_request_duration_seconds").unit(Unit.SECONDS)
+                })
+                .register(registry);
+        Histogram latency = Histogram.builder()
+                .name("palimpsest_request_duration_seconds")
+                .unit(Unit.SECONDS)
                 .help("Latency of successful model requests.")
-                .classicOnly().classicUpperBounds(LATENCY_BUCKETS)
+                .classicOnly()
+                .classicUpperBounds(LATENCY_BUCKETS)
                 .register(registry);
         stats.onLatency(nanos -> latency.observe(nanos / 1e9));
         return registry;

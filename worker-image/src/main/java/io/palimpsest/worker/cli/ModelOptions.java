@@ -2,26 +2,37 @@ package io.palimpsest.worker.cli;
 
 import java.net.URI;
 import java.time.Duration;
-
 import picocli.CommandLine.Option;
 
 /** Which model serves a command run on a laptop, and how its requests are timed: shared by {@code local} and {@code retry-rejects}. */
 final class ModelOptions {
 
-    @Option(names = "--endpoint", description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
+    @Option(
+            names = "--endpoint",
+            description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
     URI endpoint;
 
-    @Option(names = "--simulate", description = "Serve the model with the built-in simulator, whatever the manifest says."
-            + " Receipts and provenance say so, and a later run on a real model refuses that output.")
+    @Option(
+            names = "--simulate",
+            description = "Serve the model with the built-in simulator, whatever the manifest says."
+                    + " Receipts and provenance say so, and a later run on a real model refuses that output.")
     boolean simulate;
 
-    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601, e.g. PT90S)."
-            + " Default: spec.workers.requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
+    @Option(
+            names = "--request-timeout",
+            description =
+                    "Deadline of one model request (ISO-8601, e.g. PT90S)."
+                            + " Default: spec.workers.requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
     Duration requestTimeout;
 
-    @Option(names = "--backoff-base", description = "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    @Option(
+            names = "--backoff-base",
+            description =
+                    "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
     Duration backoffBase;
 
-    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    @Option(
+            names = "--backoff-cap",
+            description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
     Duration backoffCap;
 }

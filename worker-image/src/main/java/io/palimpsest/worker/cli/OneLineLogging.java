@@ -3,8 +3,7 @@ package io.palimpsest.worker.cli;
 /** java.util.logging on one line per record, with a timestamp, to stderr: what log collectors expect. */
 final class OneLineLogging {
 
-    private OneLineLogging() {
-    }
+    private OneLineLogging() {}
 
     static void install() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {

@@ -1,18 +1,31 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.client.ConnectionUse;
 import io.palimpsest.worker.client.ReplicaRouter;
 import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code palimpsest} command: the worker in a pod (plan, run) and the tools on a laptop (local, sim). */
-@Command(name = "palimpsest", mixinStandardHelpOptions = true, version = "palimpsest 0.1.0",
+@Command(
+        name = "palimpsest",
+        mixinStandardHelpOptions = true,
+        version = "palimpsest 0.1.0",
         description = "Corpus-scale LLM rewriting: plan shards, run a shard exactly once, or run a whole job locally.",
-        subcommands = {PlanCommand.class, RunCommand.class, TallyCommand.class, LocalCommand.class, RetryRejectsCommand.class, LintCommand.class,
-                PreviewCommand.class, ShowCommand.class, SimCommand.class, ValidateCommand.class})
+        subcommands = {
+            PlanCommand.class,
+            RunCommand.class,
+            TallyCommand.class,
+            LocalCommand.class,
+            RetryRejectsCommand.class,
+            LintCommand.class,
+            PreviewCommand.class,
+            ShowCommand.class,
+            SimCommand.class,
+            ValidateCommand.class
+        })
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {

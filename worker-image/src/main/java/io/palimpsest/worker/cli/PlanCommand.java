@@ -1,9 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.io.IOException;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.PlanSummary;
@@ -23,6 +19,9 @@ import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,21 +33,28 @@ import picocli.CommandLine.Option;
  * report the shard count.
  * Every refusal comes before anything is written.
  */
-@Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl, then read the shards once to"
-                + " index ids repeated across them (_palimpsest/duplicates/); prints the shard count.")
+@Command(
+        name = "plan",
+        mixinStandardHelpOptions = true,
+        description =
+                "List the input, cut it into shards and write <output>/_palimpsest/manifest.jsonl, then read the shards once to"
+                        + " index ids repeated across them (_palimpsest/duplicates/); prints the shard count.")
 final class PlanCommand implements Callable<Integer> {
 
     @Mixin
     PodJobOptions pod;
 
-    @Option(names = "--accept-recipe-change",
-            description = "Plan even though the output was made with another recipe (its committed shards stay as they are).")
+    @Option(
+            names = "--accept-recipe-change",
+            description =
+                    "Plan even though the output was made with another recipe (its committed shards stay as they are).")
     boolean acceptRecipeChange;
 
-    @Option(names = "--fleet-workers",
-            description = "Workers the job's model keeps busy at once (set by the operator from the model's largest fleet): shards"
-                    + " longer than a quarter of one worker's share of the input are cut into item ranges. Unset: whole files.")
+    @Option(
+            names = "--fleet-workers",
+            description =
+                    "Workers the job's model keeps busy at once (set by the operator from the model's largest fleet): shards"
+                            + " longer than a quarter of one worker's share of the input are cut into item ranges. Unset: whole files.")
     Integer fleetWorkers;
 
     @Override
@@ -77,20 +83,27 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /** @param fleetWorkers workers the model keeps busy at once (null: shards are whole files) */
-    static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange, Integer fleetWorkers) throws IOException {
+    static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange, Integer fleetWorkers)
+            throws IOException {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json));
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        List<Shard> shards = planner.cut(runtime.input(), runtime.spec.getInput().getUri(), runtime.keyFilter(), limit, (key, atMost) -> {
-            long items = 0;
-            try (var reader = readers.open(inputStorage, key)) {
-                while (items < atMost && reader.next() != null) {
-                    items++;
-                }
-            }
-            return items;
-        }, fleetWorkers);
+        List<Shard> shards = planner.cut(
+                runtime.input(),
+                runtime.spec.getInput().getUri(),
+                runtime.keyFilter(),
+                limit,
+                (key, atMost) -> {
+                    long items = 0;
+                    try (var reader = readers.open(inputStorage, key)) {
+                        while (items < atMost && reader.next() != null) {
+                            items++;
+                        }
+                    }
+                    return items;
+                },
+                fleetWorkers);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), firstDocument(runtime, shards));
         } catch (RecipeException e) {
@@ -101,7 +114,11 @@ final class PlanCommand implements Callable<Integer> {
         JobPlanner.Result result = planner.store(runtime.output(), shards);
         recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.job.getName());
         RewriteJobSpec.Input in = runtime.spec.getInput();
-        new PlannedInput(in.getUri(), in.getFormat() == null ? null : in.getFormat().name(), in.getTextField(), in.getIdField())
+        new PlannedInput(
+                        in.getUri(),
+                        in.getFormat() == null ? null : in.getFormat().name(),
+                        in.getTextField(),
+                        in.getIdField())
                 .record(runtime.output(), result.written(), json);
         indexDuplicateIds(runtime, json, result.shards());
         String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
@@ -115,7 +132,11 @@ final class PlanCommand implements Callable<Integer> {
         }
         PlanSummary summary = new PlanSummary();
         summary.setShards(result.shardCount());
-        summary.setFiles(result.shards().stream().flatMap(s -> s.files().stream()).map(f -> f.key()).distinct().count());
+        summary.setFiles(result.shards().stream()
+                .flatMap(s -> s.files().stream())
+                .map(f -> f.key())
+                .distinct()
+                .count());
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;
@@ -125,33 +146,42 @@ final class PlanCommand implements Callable<Integer> {
      * Reads every shard of the plan in force as its worker will, unless the output already holds the
      * index for this manifest, and stores which ids of each shard appeared first in an earlier one.
      */
-    private static void indexDuplicateIds(JobRuntime runtime, ObjectMapper json, List<Shard> shards) throws IOException {
+    private static void indexDuplicateIds(JobRuntime runtime, ObjectMapper json, List<Shard> shards)
+            throws IOException {
         long start = System.nanoTime();
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json).ensure(runtime.output(), shards, manifest, (shard, ids) -> {
-            try (ShardInput items = new ShardInput(inputStorage, shard, readers)) {
-                InputItem item;
-                while ((item = items.next()) != null) {
-                    if (item instanceof Document d) {
-                        ids.accept(d.id());
+        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json)
+                .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
+                    try (ShardInput items = new ShardInput(inputStorage, shard, readers)) {
+                        InputItem item;
+                        while ((item = items.next()) != null) {
+                            if (item instanceof Document d) {
+                                ids.accept(d.id());
+                            }
+                        }
+                        return true;
+                    } catch (ShardDataException e) {
+                        System.err.println(
+                                "warning: shard " + shard.index() + ": " + e.getMessage()
+                                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
+                        return false;
                     }
-                }
-                return true;
-            } catch (ShardDataException e) {
-                System.err.println("warning: shard " + shard.index() + ": " + e.getMessage()
-                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
-                return false;
-            }
-        });
+                });
         if (index.built() && index.duplicates() == 0) {
-            System.err.printf("duplicate ids: none across shards (read %d documents of %d shards in %.1f s)%n",
+            System.err.printf(
+                    "duplicate ids: none across shards (read %d documents of %d shards in %.1f s)%n",
                     index.documents(), shards.size(), (System.nanoTime() - start) / 1e9);
         } else if (index.built()) {
-            System.err.printf("duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
+            System.err.printf(
+                    "duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
                             + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
-                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9, index.duplicates(), index.shardsWithDuplicates());
+                    index.documents(),
+                    shards.size(),
+                    (System.nanoTime() - start) / 1e9,
+                    index.duplicates(),
+                    index.shardsWithDuplicates());
         }
     }
 

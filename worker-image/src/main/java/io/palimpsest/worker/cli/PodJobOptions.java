@@ -1,10 +1,9 @@
 package io.palimpsest.worker.cli;
 
 import io.palimpsest.worker.config.JobManifests;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
 /**
  * The options every command a pod runs shares (plan, run, tally): where the resolved job is
@@ -12,15 +11,21 @@ import java.nio.file.Path;
  */
 final class PodJobOptions {
 
-    @Option(names = {"--job", "-f"}, defaultValue = "/etc/palimpsest/job.yaml",
-            description = "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = {"--job", "-f"},
+            defaultValue = "/etc/palimpsest/job.yaml",
+            description =
+                    "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
     Path jobPath;
 
-    @Option(names = "--termination-log", defaultValue = TerminationLog.DEFAULT,
+    @Option(
+            names = "--termination-log",
+            defaultValue = TerminationLog.DEFAULT,
             description = "Where to write the JSON summary for the operator. Default: ${DEFAULT-VALUE} (when writable)")
     String terminationLog;
 
-    @Option(names = "--pvc-root",
+    @Option(
+            names = "--pvc-root",
             description = "Where the pod's claims are mounted: pvc://<claim>/<path> resolves to <root>/<claim>/<path>."
                     + " Default: $PALIMPSEST_PVC_ROOT, else /mnt/pvc")
     Path pvcRoot;

@@ -1,19 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.io.IOException;
-import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -52,6 +38,19 @@ import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.ProcessedDocument;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,9 +62,12 @@ import picocli.CommandLine.Option;
  * processor a worker runs, and writes {@code preview.json} and a self-contained {@code report.html}
  * with the pre-flight estimate for the whole input. Nothing is written under the job's output.
  */
-@Command(name = "preview", mixinStandardHelpOptions = true,
-        description = "Run the recipe on a sample of the input and write preview.json and report.html: outputs beside their sources,"
-                + " each validator's verdict, and the estimate of the whole campaign (requests, tokens, GPU-hours, wall time, cost).")
+@Command(
+        name = "preview",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the recipe on a sample of the input and write preview.json and report.html: outputs beside their sources,"
+                        + " each validator's verdict, and the estimate of the whole campaign (requests, tokens, GPU-hours, wall time, cost).")
 final class PreviewCommand implements Callable<Integer> {
 
     /** Where a preview written to the job's output goes: {@code <output>/_palimpsest/preview/}. */
@@ -77,10 +79,16 @@ final class PreviewCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--sample", defaultValue = "200", description = "Documents to draw, spread over the shards. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--sample",
+            defaultValue = "200",
+            description = "Documents to draw, spread over the shards. Default: ${DEFAULT-VALUE}")
     int sample;
 
-    @Option(names = "--seed", defaultValue = "1", description = "The same seed over the same input draws the same documents. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "The same seed over the same input draws the same documents. Default: ${DEFAULT-VALUE}")
     long seed;
 
     @Option(names = "--out", description = "Folder for preview.json and report.html. Default: ./<job>-preview")
@@ -89,77 +97,122 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--gpu-hour-price", description = "Price of one GPU-hour, for the cost estimate.")
     Double gpuHourPrice;
 
-    @Option(names = "--gpus-per-replica",
-            description = "GPUs one model replica holds, for GPU-hours. Default: the RewriterModel's resources.gpus, else its tensorParallelSize, else 1."
-                    + " A resolved job.yaml does not carry them: the operator passes them.")
+    @Option(
+            names = "--gpus-per-replica",
+            description =
+                    "GPUs one model replica holds, for GPU-hours. Default: the RewriterModel's resources.gpus, else its tensorParallelSize, else 1."
+                            + " A resolved job.yaml does not carry them: the operator passes them.")
     Integer gpusPerReplicaOption;
 
-    @Option(names = "--max-replicas", description = "Replicas the campaign may use, for the wall time. Default: the RewriterModel's replicas.max.")
+    @Option(
+            names = "--max-replicas",
+            description =
+                    "Replicas the campaign may use, for the wall time. Default: the RewriterModel's replicas.max.")
     Integer maxReplicasOption;
 
-    @Option(names = "--replica-load-seconds",
-            description = "How long a model replica takes from its pod's creation to ready (pulling, loading weights, warm-up), for the GPU-hours paid."
-                    + " Without it, model load is not counted (the report says so); the operator passes what it measured.")
+    @Option(
+            names = "--replica-load-seconds",
+            description =
+                    "How long a model replica takes from its pod's creation to ready (pulling, loading weights, warm-up), for the GPU-hours paid."
+                            + " Without it, model load is not counted (the report says so); the operator passes what it measured.")
     Double replicaLoadSeconds;
 
-    @Option(names = "--replica-load-source", hidden = true, description = "How --replica-load-seconds was found, for the report. Default: declared")
+    @Option(
+            names = "--replica-load-source",
+            hidden = true,
+            description = "How --replica-load-seconds was found, for the report. Default: declared")
     String replicaLoadSource;
 
-    @Option(names = "--worker-start-seconds",
-            description = "How long a worker pod takes from its creation to its first request, for the GPU-hours paid (ready replicas wait for it)."
-                    + " Default: this process's own start (the same image and JVM), when it ran as its own process.")
+    @Option(
+            names = "--worker-start-seconds",
+            description =
+                    "How long a worker pod takes from its creation to its first request, for the GPU-hours paid (ready replicas wait for it)."
+                            + " Default: this process's own start (the same image and JVM), when it ran as its own process.")
     Double workerStartSeconds;
 
-    @Option(names = "--worker-start-source", hidden = true, description = "How --worker-start-seconds was found, for the report. Default: declared")
+    @Option(
+            names = "--worker-start-source",
+            hidden = true,
+            description = "How --worker-start-seconds was found, for the report. Default: declared")
     String workerStartSource;
 
-    @Option(names = "--headroom", defaultValue = "" + FleetDefaults.HEADROOM,
-            description = "In-flight requests per batch slot the operator sizes 'auto' parallelism for (its palimpsest.jobs.headroom)."
-                    + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    @Option(
+            names = "--headroom",
+            defaultValue = "" + FleetDefaults.HEADROOM,
+            description =
+                    "In-flight requests per batch slot the operator sizes 'auto' parallelism for (its palimpsest.jobs.headroom)."
+                            + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
     double headroom;
 
-    @Option(names = "--auto-concurrency-per-worker", defaultValue = "" + FleetDefaults.CONCURRENCY_PER_AUTO_WORKER,
-            description = "What the operator assumes an 'auto' worker keeps in flight when it sizes the fleet (its"
-                    + " palimpsest.jobs.defaultConcurrencyPerWorker). Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    @Option(
+            names = "--auto-concurrency-per-worker",
+            defaultValue = "" + FleetDefaults.CONCURRENCY_PER_AUTO_WORKER,
+            description =
+                    "What the operator assumes an 'auto' worker keeps in flight when it sizes the fleet (its"
+                            + " palimpsest.jobs.defaultConcurrencyPerWorker). Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
     int autoConcurrencyPerWorker;
 
-    @Option(names = "--max-parallelism", defaultValue = "" + FleetDefaults.MAX_PARALLELISM,
-            description = "The operator's cap on worker pods under 'auto' parallelism (its palimpsest.jobs.maxParallelism)."
-                    + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
+    @Option(
+            names = "--max-parallelism",
+            defaultValue = "" + FleetDefaults.MAX_PARALLELISM,
+            description =
+                    "The operator's cap on worker pods under 'auto' parallelism (its palimpsest.jobs.maxParallelism)."
+                            + " Default: the operator's default, ${DEFAULT-VALUE}; the operator passes its own.")
     int maxParallelism;
 
-    @Option(names = "--campaign-shards",
-            description = "Shards the campaign will run, for the GPU-hours paid (one worker pod each). Default: this preview's own plan;"
-                    + " the operator passes its planner's, which cuts long files for the fleet.")
+    @Option(
+            names = "--campaign-shards",
+            description =
+                    "Shards the campaign will run, for the GPU-hours paid (one worker pod each). Default: this preview's own plan;"
+                            + " the operator passes its planner's, which cuts long files for the fleet.")
     Integer campaignShards;
 
     @Option(names = "--min-replicas", description = "The model's replicas.min. Default: the RewriterModel's, else 0.")
     Integer minReplicasOption;
 
-    @Option(names = "--scale-down-seconds", description = "The model's autoscaling.scaleDownStabilizationSeconds. Default: the RewriterModel's, else 300.")
+    @Option(
+            names = "--scale-down-seconds",
+            description =
+                    "The model's autoscaling.scaleDownStabilizationSeconds. Default: the RewriterModel's, else 300.")
     Integer scaleDownSecondsOption;
 
-    @Option(names = "--idle-to-zero-seconds", description = "The model's autoscaling.idleToZeroSeconds. Default: the RewriterModel's, else 600.")
+    @Option(
+            names = "--idle-to-zero-seconds",
+            description = "The model's autoscaling.idleToZeroSeconds. Default: the RewriterModel's, else 600.")
     Integer idleToZeroSecondsOption;
 
-    @Option(names = "--autoscaler-period-seconds", description = "The model's autoscaling.periodSeconds. Default: the RewriterModel's, else 15.")
+    @Option(
+            names = "--autoscaler-period-seconds",
+            description = "The model's autoscaling.periodSeconds. Default: the RewriterModel's, else 15.")
     Integer periodSecondsOption;
 
-    @Option(names = "--target-waiting-per-replica", description = "The model's autoscaling.targetWaitingPerReplica. Default: the RewriterModel's, else 16.")
+    @Option(
+            names = "--target-waiting-per-replica",
+            description = "The model's autoscaling.targetWaitingPerReplica. Default: the RewriterModel's, else 16.")
     Integer targetWaitingOption;
 
-    @Option(names = "--tokens-per-second-per-replica",
-            description = "Completion tokens one replica generates per second at a full batch; without it, a calibration against the endpoint measures it.")
+    @Option(
+            names = "--tokens-per-second-per-replica",
+            description =
+                    "Completion tokens one replica generates per second at a full batch; without it, a calibration against the endpoint measures it.")
     Double tokensPerSecondPerReplica;
 
-    @Option(names = "--calibration-seconds", defaultValue = "10", description = "How long the calibration keeps a full batch in flight. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--calibration-seconds",
+            defaultValue = "10",
+            description = "How long the calibration keeps a full batch in flight. Default: ${DEFAULT-VALUE}")
     int calibrationSeconds;
 
-    @Option(names = "--to-output",
-            description = "Also write preview.json and report.html under the job's output, in " + PREVIEW_PREFIX + " (as a cluster's preview does).")
+    @Option(
+            names = "--to-output",
+            description = "Also write preview.json and report.html under the job's output, in " + PREVIEW_PREFIX
+                    + " (as a cluster's preview does).")
     boolean toOutput;
 
-    @Option(names = "--sim-rules", description = "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
+    @Option(
+            names = "--sim-rules",
+            description =
+                    "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
     Path simRules;
 
     @Override
@@ -194,33 +247,48 @@ final class PreviewCommand implements Callable<Integer> {
         write(result.data(), folder, json);
         if (toOutput) {
             try (JobRuntime runtime = new JobRuntime(job, pod.environment(), json)) {
-                runtime.output().put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
+                runtime.output()
+                        .put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
                 runtime.output().put(PREVIEW_PREFIX + "report.html", Files.readAllBytes(folder.resolve("report.html")));
-                System.err.println("wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
+                System.err.println(
+                        "wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
             }
         }
         print(result.data(), folder, System.out);
         // the estimate alone (well under the 4 KiB a termination message holds) for whoever started this as a pod
-        pod.report(json.writeValueAsString(new EstimateSummary(result.data().plan(), result.data().estimate().requests(),
-                result.data().estimate().promptTokens(), result.data().estimate().completionTokens(), result.data().estimate().gpuHours(),
-                result.data().estimate().wallHours(), result.data().estimate().cost(), result.data().estimate().capacitySource(),
+        pod.report(json.writeValueAsString(new EstimateSummary(
+                result.data().plan(),
+                result.data().estimate().requests(),
+                result.data().estimate().promptTokens(),
+                result.data().estimate().completionTokens(),
+                result.data().estimate().gpuHours(),
+                result.data().estimate().wallHours(),
+                result.data().estimate().cost(),
+                result.data().estimate().capacitySource(),
                 result.data().estimate().tokensPerSecondPerReplica())));
         return 0;
     }
 
     /** The pod's summary: the plan and the estimate's totals, without the per-purpose breakdown. */
-    record EstimateSummary(PreviewData.Plan plan, PreviewData.Range requests, PreviewData.Range promptTokens,
-                           PreviewData.Range completionTokens, PreviewData.Range gpuHours, PreviewData.Range wallHours,
-                           PreviewData.Range cost, String capacitySource, Double tokensPerSecondPerReplica) {
-    }
+    record EstimateSummary(
+            PreviewData.Plan plan,
+            PreviewData.Range requests,
+            PreviewData.Range promptTokens,
+            PreviewData.Range completionTokens,
+            PreviewData.Range gpuHours,
+            PreviewData.Range wallHours,
+            PreviewData.Range cost,
+            String capacitySource,
+            Double tokensPerSecondPerReplica) {}
 
     /** The preview and what it cost to make. */
-    record Result(PreviewData data, double seconds) {
-    }
+    record Result(PreviewData data, double seconds) {}
 
     /** Writes preview.json and report.html into {@code folder}. */
     static void write(PreviewData data, Path folder, ObjectMapper json) throws IOException {
-        json.writer().with(SerializationFeature.INDENT_OUTPUT).writeValue(folder.resolve("preview.json").toFile(), data);
+        json.writer()
+                .with(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(folder.resolve("preview.json").toFile(), data);
         new ReportRenderer(json).write(data, folder.resolve("report.html"));
     }
 
@@ -230,32 +298,51 @@ final class PreviewCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         boolean callsModel = ModelCalls.needed(job.getSpec().getRecipe());
         try (LocalCommand.LocalModel model = callsModel
-                ? LocalCommand.LocalModel.start(job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
-                : LocalCommand.LocalModel.NONE;
-             JobRuntime runtime = new JobRuntime(job, pod == null ? WorkerEnvironment.system() : pod.environment(), json).simulated(model.simulated())
-                     .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
+                        ? LocalCommand.LocalModel.start(
+                                job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
+                        : LocalCommand.LocalModel.NONE;
+                JobRuntime runtime = new JobRuntime(
+                                job, pod == null ? WorkerEnvironment.system() : pod.environment(), json)
+                        .simulated(model.simulated())
+                        .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
             log.println("model: " + model.description());
             List<Shard> shards = plan(runtime);
             long bytes = shards.stream().mapToLong(Shard::bytes).sum();
             long files = shards.stream().mapToLong(s -> s.files().size()).sum();
-            Duration deadline = modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
+            Duration deadline =
+                    modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
             long building = System.nanoTime();
-            var client = model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
+            var client =
+                    model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
             RecipeProcessor processor;
             try {
                 processor = (RecipeProcessor) runtime.processor(client);
             } catch (RecipeException e) {
                 throw new InvalidJobException("recipe: " + e.getMessage());
             }
-            // a worker builds the same client and processor (templates, validators, their models) before its first request
+            // a worker builds the same client and processor (templates, validators, their models) before its first
+            // request
             if (ownStartSeconds != null) {
                 ownStartSeconds += (System.nanoTime() - building) / 1e9;
             }
             // strata: what the recipe decides before any call (skips, routes), counted on every item the sampler reads
-            DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers()).draw(shards, sample, seed,
-                    item -> item instanceof Document d ? processor.stratum(d) : "skipped: " + ((UnusableItem) item).reason().code());
-            log.printf("planned %d shards (%d files, %d bytes); drew %d documents from %d shards%s%n", shards.size(), files, bytes,
-                    drawn.items().size(), drawn.shardsRead(), drawn.strata().size() > 1 ? ", strata " + drawn.strata() : "");
+            DocumentSampler.Sample drawn = new DocumentSampler(runtime.input().storage(), runtime.readers())
+                    .draw(
+                            shards,
+                            sample,
+                            seed,
+                            item -> item instanceof Document d
+                                    ? processor.stratum(d)
+                                    : "skipped: "
+                                            + ((UnusableItem) item).reason().code());
+            log.printf(
+                    "planned %d shards (%d files, %d bytes); drew %d documents from %d shards%s%n",
+                    shards.size(),
+                    files,
+                    bytes,
+                    drawn.items().size(),
+                    drawn.shardsRead(),
+                    drawn.strata().size() > 1 ? ", strata " + drawn.strata() : "");
             if (drawn.items().isEmpty()) {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
             }
@@ -266,34 +353,89 @@ final class PreviewCommand implements Callable<Integer> {
             double runSeconds = (System.nanoTime() - start) / 1e9;
 
             PreviewAssembler assembler = new PreviewAssembler(json);
-            List<PreviewData.DocumentView> views = processed.stream().map(assembler::document).toList();
+            List<PreviewData.DocumentView> views =
+                    processed.stream().map(assembler::document).toList();
             boolean exact = drawn.shardsRead() == shards.size();
-            long documents = exact ? drawn.itemsInReadShards()
-                    : Math.max(drawn.itemsInReadShards(), Math.round((double) bytes * drawn.itemsInReadShards() / Math.max(1, drawn.bytesOfReadShards())));
-            PreviewData.Plan plan = new PreviewData.Plan(shards.size(), files, bytes, documents, !exact, drawn.shardsRead(),
-                    drawn.itemsInReadShards(), drawn.bytesOfReadShards(), drawn.items().size());
-            PreflightEstimator.Capacity capacity = callsModel ? capacity(client == null ? null : new ClientModelCall(client, runtime.model(), json),
-                    processed, job, rewriterModel, model, log) : null;
+            long documents = exact
+                    ? drawn.itemsInReadShards()
+                    : Math.max(
+                            drawn.itemsInReadShards(),
+                            Math.round((double) bytes
+                                    * drawn.itemsInReadShards()
+                                    / Math.max(1, drawn.bytesOfReadShards())));
+            PreviewData.Plan plan = new PreviewData.Plan(
+                    shards.size(),
+                    files,
+                    bytes,
+                    documents,
+                    !exact,
+                    drawn.shardsRead(),
+                    drawn.itemsInReadShards(),
+                    drawn.bytesOfReadShards(),
+                    drawn.items().size());
+            PreflightEstimator.Capacity capacity = callsModel
+                    ? capacity(
+                            client == null ? null : new ClientModelCall(client, runtime.model(), json),
+                            processed,
+                            job,
+                            rewriterModel,
+                            model,
+                            log)
+                    : null;
             Integer maxReplicas = maxReplicasOption != null ? maxReplicasOption : maxReplicas(rewriterModel);
-            PreflightEstimator.Strata strata = new PreflightEstimator.Strata(processed.stream().map(p -> p.drawn().stratum()).toList(),
-                    drawn.strata());
-            PreviewData.Estimate estimate = PreflightEstimator.estimate(processed.stream().map(PreviewAssembler::cost).toList(), strata,
-                    documents, !exact, capacity, gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
-                    maxReplicas, maxReplicas == null ? null : campaign(job, rewriterModel, shards.size(), maxReplicas,
-                            client(processed, documents, processSeconds, capacity, maxNumSeqs(job, rewriterModel))), gpuHourPrice, seed);
-            PreviewData data = new PreviewData(PreviewData.KIND_PREVIEW, job.getName(), job.getRecipeHash(), runtime.model(),
-                    model.description(), Instant.now().toString(), seed, plan, processor.variants(),
-                    PreviewAssembler.summarize(processor.variants(), views), estimate, views);
+            PreflightEstimator.Strata strata = new PreflightEstimator.Strata(
+                    processed.stream().map(p -> p.drawn().stratum()).toList(), drawn.strata());
+            PreviewData.Estimate estimate = PreflightEstimator.estimate(
+                    processed.stream().map(PreviewAssembler::cost).toList(),
+                    strata,
+                    documents,
+                    !exact,
+                    capacity,
+                    gpusPerReplicaOption != null ? gpusPerReplicaOption : gpusPerReplica(rewriterModel),
+                    maxReplicas,
+                    maxReplicas == null
+                            ? null
+                            : campaign(
+                                    job,
+                                    rewriterModel,
+                                    shards.size(),
+                                    maxReplicas,
+                                    client(
+                                            processed,
+                                            documents,
+                                            processSeconds,
+                                            capacity,
+                                            maxNumSeqs(job, rewriterModel))),
+                    gpuHourPrice,
+                    seed);
+            PreviewData data = new PreviewData(
+                    PreviewData.KIND_PREVIEW,
+                    job.getName(),
+                    job.getRecipeHash(),
+                    runtime.model(),
+                    model.description(),
+                    Instant.now().toString(),
+                    seed,
+                    plan,
+                    processor.variants(),
+                    PreviewAssembler.summarize(processor.variants(), views),
+                    estimate,
+                    views);
             return new Result(data, runSeconds);
         }
     }
 
     /** The whole input's shards, as {@code plan} cuts them, written nowhere. */
     private static List<Shard> plan(JobRuntime runtime) throws IOException {
-        JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json));
+        JobPlanner planner =
+                new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json));
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        return planner.cut(runtime.input(), runtime.spec.getInput().getUri(), runtime.keyFilter(), runtime.spec.getInput().getLimit(),
+        return planner.cut(
+                runtime.input(),
+                runtime.spec.getInput().getUri(),
+                runtime.keyFilter(),
+                runtime.spec.getInput().getLimit(),
                 (key, atMost) -> {
                     long items = 0;
                     try (var reader = readers.open(inputStorage, key)) {
@@ -307,9 +449,13 @@ final class PreviewCommand implements Callable<Integer> {
 
     /** The recipe compiled against a real document before any call, as the planner does: a bad template stops here. */
     private static void compileRecipe(JobRuntime runtime, DocumentSampler.Sample drawn) {
-        SourceDocument first = drawn.items().stream().map(DocumentSampler.Drawn::item).filter(Document.class::isInstance)
-                .map(Document.class::cast).findFirst()
-                .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata()))).orElse(null);
+        SourceDocument first = drawn.items().stream()
+                .map(DocumentSampler.Drawn::item)
+                .filter(Document.class::isInstance)
+                .map(Document.class::cast)
+                .findFirst()
+                .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())))
+                .orElse(null);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), first);
         } catch (RecipeException e) {
@@ -322,7 +468,8 @@ final class PreviewCommand implements Callable<Integer> {
      * A document whose calls failed after every retry is tried again as the Job would, then shown as
      * the model_error reject the last attempt commits; an unreachable or refusing model ends the preview.
      */
-    private static List<PreviewAssembler.Processed> process(RecipeProcessor processor, DocumentSampler.Sample drawn, int attempts) {
+    private static List<PreviewAssembler.Processed> process(
+            RecipeProcessor processor, DocumentSampler.Sample drawn, int attempts) {
         List<CompletableFuture<PreviewAssembler.Processed>> futures = new ArrayList<>();
         for (DocumentSampler.Drawn d : drawn.items()) {
             futures.add(one(processor, d, attempts, 1));
@@ -342,33 +489,50 @@ final class PreviewCommand implements Callable<Integer> {
         return done;
     }
 
-    private static CompletableFuture<PreviewAssembler.Processed> one(RecipeProcessor processor, DocumentSampler.Drawn d, int attempts, int attempt) {
+    private static CompletableFuture<PreviewAssembler.Processed> one(
+            RecipeProcessor processor, DocumentSampler.Drawn d, int attempts, int attempt) {
         if (d.item() instanceof UnusableItem u) {
-            return CompletableFuture.completedFuture(new PreviewAssembler.Processed(d,
-                    ProcessedDocument.rejected(u.reason(), u.detail(), 0, 0), null));
+            return CompletableFuture.completedFuture(
+                    new PreviewAssembler.Processed(d, ProcessedDocument.rejected(u.reason(), u.detail(), 0, 0), null));
         }
         DocumentTrace trace = new DocumentTrace();
-        return processor.process((Document) d.item(), trace).toCompletableFuture()
+        return processor
+                .process((Document) d.item(), trace)
+                .toCompletableFuture()
                 .thenApply(result -> new PreviewAssembler.Processed(d, result, trace))
                 .exceptionallyCompose(error -> {
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                     if (cause instanceof DocumentFailedException failed) {
                         if (attempt < attempts) {
                             return one(processor, d, attempts, attempt + 1);
                         }
-                        return CompletableFuture.completedFuture(new PreviewAssembler.Processed(d, ProcessedDocument.rejected(ItemReason.MODEL_ERROR,
-                                failed.getMessage() + " (attempt " + attempt + " of " + attempts + ")", 0, 0), trace));
+                        return CompletableFuture.completedFuture(new PreviewAssembler.Processed(
+                                d,
+                                ProcessedDocument.rejected(
+                                        ItemReason.MODEL_ERROR,
+                                        failed.getMessage() + " (attempt " + attempt + " of " + attempts + ")",
+                                        0,
+                                        0),
+                                trace));
                     }
                     return CompletableFuture.failedFuture(cause);
                 });
     }
 
     /** Declared, or measured by replaying the sample's requests against the endpoint with a full batch in flight. */
-    private PreflightEstimator.Capacity capacity(ClientModelCall call, List<PreviewAssembler.Processed> processed, ResolvedJob job,
-                                                 RewriterModel rewriterModel, LocalCommand.LocalModel model, PrintStream log)
+    private PreflightEstimator.Capacity capacity(
+            ClientModelCall call,
+            List<PreviewAssembler.Processed> processed,
+            ResolvedJob job,
+            RewriterModel rewriterModel,
+            LocalCommand.LocalModel model,
+            PrintStream log)
             throws InterruptedException {
         if (tokensPerSecondPerReplica != null) {
-            return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.DECLARED, tokensPerSecondPerReplica,
+            return new PreflightEstimator.Capacity(
+                    PreflightEstimator.Capacity.DECLARED,
+                    tokensPerSecondPerReplica,
                     "declared with --tokens-per-second-per-replica");
         }
         List<ModelRequest> requests = new ArrayList<>();
@@ -381,14 +545,25 @@ final class PreviewCommand implements Callable<Integer> {
             return null;
         }
         int concurrency = maxNumSeqs(job, rewriterModel);
-        log.printf("calibrating: %d s from the first answer, %d requests in flight, against %s%n", calibrationSeconds, concurrency, model.description());
+        log.printf(
+                "calibrating: %d s from the first answer, %d requests in flight, against %s%n",
+                calibrationSeconds, concurrency, model.description());
         Duration duration = Duration.ofSeconds(Math.max(2, calibrationSeconds));
         Calibration.Result measured = Calibration.measure(call, requests, concurrency, duration);
-        return new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, measured.completionTokensPerSecond(),
-                String.format(Locale.ROOT, "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
-                                + " %d completion tokens in %.0f request-seconds (x %d in flight); the endpoint counts as one replica", model.description(),
-                        measured.requestsCounted(), measured.seconds(), measured.concurrency(), measured.completionTokensCounted(),
-                        measured.requestSecondsCounted(), measured.concurrency()));
+        return new PreflightEstimator.Capacity(
+                PreflightEstimator.Capacity.CALIBRATED,
+                measured.completionTokensPerSecond(),
+                String.format(
+                        Locale.ROOT,
+                        "measured against %s: %d requests (the sample's own, replayed) finished in %.1f s after the first answer with %d in flight,"
+                                + " %d completion tokens in %.0f request-seconds (x %d in flight); the endpoint counts as one replica",
+                        model.description(),
+                        measured.requestsCounted(),
+                        measured.seconds(),
+                        measured.concurrency(),
+                        measured.completionTokensCounted(),
+                        measured.requestSecondsCounted(),
+                        measured.concurrency()));
     }
 
     /**
@@ -397,15 +572,20 @@ final class PreviewCommand implements Callable<Integer> {
      * processing lasted the longest request's decoding (at one token per step: capacity over
      * max_num_seqs per second) plus its own work on every document (rendering, checking, the client).
      */
-    private static PaidReplicaTime.Client client(List<PreviewAssembler.Processed> processed, long documents, double processSeconds,
-                                                 PreflightEstimator.Capacity capacity, int maxNumSeqs) {
+    private static PaidReplicaTime.Client client(
+            List<PreviewAssembler.Processed> processed,
+            long documents,
+            double processSeconds,
+            PreflightEstimator.Capacity capacity,
+            int maxNumSeqs) {
         long longest = 0;
         Double cap = 0.0;
         for (PreviewAssembler.Processed p : processed) {
             if (p.trace() != null) {
                 for (DocumentTrace.Call c : p.trace().calls()) {
                     longest = Math.max(longest, c.reply().completionTokens());
-                    Integer maxTokens = c.request() == null ? null : c.request().sampling().getMaxTokens();
+                    Integer maxTokens =
+                            c.request() == null ? null : c.request().sampling().getMaxTokens();
                     cap = cap == null || maxTokens == null ? null : Math.max(cap, maxTokens);
                 }
             }
@@ -418,14 +598,26 @@ final class PreviewCommand implements Callable<Integer> {
         }
         double tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
         double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
-        return new PaidReplicaTime.Client(documents, longest, perDocument, String.format(Locale.ROOT,
-                "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding", processed.size(),
-                processSeconds, tail), cap);
+        return new PaidReplicaTime.Client(
+                documents,
+                longest,
+                perDocument,
+                String.format(
+                        Locale.ROOT,
+                        "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding",
+                        processed.size(),
+                        processSeconds,
+                        tail),
+                cap);
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
-    private PaidReplicaTime.Campaign campaign(ResolvedJob job, RewriterModel rewriterModel, int plannedShards, int maxReplicas,
-                                              PaidReplicaTime.Client client) {
+    private PaidReplicaTime.Campaign campaign(
+            ResolvedJob job,
+            RewriterModel rewriterModel,
+            int plannedShards,
+            int maxReplicas,
+            PaidReplicaTime.Client client) {
         int shards = campaignShards != null ? campaignShards : plannedShards;
         var workers = job.getSpec().getWorkers();
         IntOrString parallelism = workers == null ? null : workers.getParallelism();
@@ -433,19 +625,30 @@ final class PreviewCommand implements Callable<Integer> {
         RewriterModelSpec spec = ModelDefaults.of(rewriterModel == null ? null : rewriterModel.getSpec());
         RewriterModelSpec.Autoscaling autoscaling = spec.getAutoscaling();
         int min = setting(minReplicasOption, spec.getReplicas().getMin());
-        return new PaidReplicaTime.Campaign(shards, maxNumSeqs(job, rewriterModel), Math.min(min, maxReplicas), maxReplicas,
+        return new PaidReplicaTime.Campaign(
+                shards,
+                maxNumSeqs(job, rewriterModel),
+                Math.min(min, maxReplicas),
+                maxReplicas,
                 setting(targetWaitingOption, autoscaling.getTargetWaitingPerReplica()),
-                parallelism == null ? null : parallelism.getIntVal(), concurrency == null ? null : concurrency.getIntVal(),
-                replicaLoadSeconds, replicaLoadSeconds == null ? null : replicaLoadSource != null ? replicaLoadSource : "declared",
+                parallelism == null ? null : parallelism.getIntVal(),
+                concurrency == null ? null : concurrency.getIntVal(),
+                replicaLoadSeconds,
+                replicaLoadSeconds == null ? null : replicaLoadSource != null ? replicaLoadSource : "declared",
                 setting(scaleDownSecondsOption, autoscaling.getScaleDownStabilizationSeconds()),
                 setting(idleToZeroSecondsOption, autoscaling.getIdleToZeroSeconds()),
                 setting(periodSecondsOption, autoscaling.getPeriodSeconds()),
                 workerStartSeconds != null ? workerStartSeconds : ownStartSeconds,
-                workerStartSeconds != null ? (workerStartSource != null ? workerStartSource : "declared")
-                        : ownStartSeconds != null ? "measured: this preview's own process, its JVM's start to the job loaded, plus building its client and"
-                        + " recipe processor (no worker pod measured)" : null,
-                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism), client,
-                campaignShards != null ? "the planner's, passed with --campaign-shards"
+                workerStartSeconds != null
+                        ? (workerStartSource != null ? workerStartSource : "declared")
+                        : ownStartSeconds != null
+                                ? "measured: this preview's own process, its JVM's start to the job loaded, plus building its client and"
+                                        + " recipe processor (no worker pod measured)"
+                                : null,
+                new PaidReplicaTime.Fleet(headroom, autoConcurrencyPerWorker, maxParallelism),
+                client,
+                campaignShards != null
+                        ? "the planner's, passed with --campaign-shards"
                         : "this preview's own plan, which does not cut long files for the fleet as the operator's planner does");
     }
 
@@ -459,8 +662,12 @@ final class PreviewCommand implements Callable<Integer> {
     private static boolean isThisJar(String path) {
         try {
             var source = PalimpsestCli.class.getProtectionDomain().getCodeSource();
-            return source != null && path.endsWith(".jar")
-                    && Path.of(source.getLocation().toURI()).toAbsolutePath().normalize().equals(Path.of(path).toAbsolutePath().normalize());
+            return source != null
+                    && path.endsWith(".jar")
+                    && Path.of(source.getLocation().toURI())
+                            .toAbsolutePath()
+                            .normalize()
+                            .equals(Path.of(path).toAbsolutePath().normalize());
         } catch (Exception e) {
             return false;
         }
@@ -489,7 +696,9 @@ final class PreviewCommand implements Callable<Integer> {
         if (job.getModel() != null && job.getModel().getMaxNumSeqs() != null) {
             return job.getModel().getMaxNumSeqs();
         }
-        return ModelDefaults.of(model == null ? null : model.getSpec()).getEngine().getMaxNumSeqs();
+        return ModelDefaults.of(model == null ? null : model.getSpec())
+                .getEngine()
+                .getMaxNumSeqs();
     }
 
     static int gpusPerReplica(RewriterModel model) {
@@ -521,41 +730,84 @@ final class PreviewCommand implements Callable<Integer> {
         if (simRules != null) {
             return simRules;
         }
-        Path folder = Files.isDirectory(manifests) ? manifests : manifests.toAbsolutePath().getParent();
+        Path folder = Files.isDirectory(manifests)
+                ? manifests
+                : manifests.toAbsolutePath().getParent();
         Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
         return beside != null && Files.isRegularFile(beside) ? beside : null;
     }
 
     /** The terminal's view: the summary per variant and the estimate, each figure with its interval. */
     static void print(PreviewData data, Path folder, PrintStream out) {
-        out.printf("preview of %s: %d documents drawn from %d of %d shards (seed %d)%n", data.job(), data.documents().size(),
-                data.plan().shardsRead(), data.plan().shards(), data.seed());
+        out.printf(
+                "preview of %s: %d documents drawn from %d of %d shards (seed %d)%n",
+                data.job(),
+                data.documents().size(),
+                data.plan().shardsRead(),
+                data.plan().shards(),
+                data.seed());
         for (PreviewData.VariantSummary s : data.summary()) {
-            out.printf("  %-18s documents %d, accepted %d, rejected %s, skipped %s, requests %d, tokens in %d, out %d%s%n", s.variant(),
-                    s.documents(), s.accepted(), s.rejectedByReason(), s.skippedByReason(), s.requests(), s.promptTokens(), s.completionTokens(),
-                    s.lengthRatio().count() > 0 ? String.format(Locale.ROOT, ", length ratio p50 %.2f (p10 %.2f, p90 %.2f)",
-                            s.lengthRatio().p50(), s.lengthRatio().p10(), s.lengthRatio().p90()) : "");
+            out.printf(
+                    "  %-18s documents %d, accepted %d, rejected %s, skipped %s, requests %d, tokens in %d, out %d%s%n",
+                    s.variant(),
+                    s.documents(),
+                    s.accepted(),
+                    s.rejectedByReason(),
+                    s.skippedByReason(),
+                    s.requests(),
+                    s.promptTokens(),
+                    s.completionTokens(),
+                    s.lengthRatio().count() > 0
+                            ? String.format(
+                                    Locale.ROOT,
+                                    ", length ratio p50 %.2f (p10 %.2f, p90 %.2f)",
+                                    s.lengthRatio().p50(),
+                                    s.lengthRatio().p10(),
+                                    s.lengthRatio().p90())
+                            : "");
         }
         PreviewData.Estimate e = data.estimate();
-        out.printf("estimate for the whole input (%d documents%s; %.0f%% intervals):%n", e.documents(), e.documentsEstimated() ? ", estimated" : "",
-                e.confidence() * 100);
+        out.printf(
+                "estimate for the whole input (%d documents%s; %.0f%% intervals):%n",
+                e.documents(), e.documentsEstimated() ? ", estimated" : "", e.confidence() * 100);
         if (e.strata() != null) {
-            out.println("  stratified by route: " + String.join("; ", e.strata().stream()
-                    .map(st -> String.format(Locale.ROOT, "%s %,d documents, %d sampled", st.name(), st.documents(), st.sampled())).toList()));
+            out.println("  stratified by route: "
+                    + String.join(
+                            "; ",
+                            e.strata().stream()
+                                    .map(st -> String.format(
+                                            Locale.ROOT,
+                                            "%s %,d documents, %d sampled",
+                                            st.name(),
+                                            st.documents(),
+                                            st.sampled()))
+                                    .toList()));
         }
         line(out, "requests", e.requests(), "");
         line(out, "prompt tokens", e.promptTokens(), "");
         line(out, "completion tokens", e.completionTokens(), "");
         if (e.gpuHours() != null) {
-            out.printf(Locale.ROOT, "  capacity: %.0f completion tokens/s per replica (%s), %d GPU(s) per replica%n",
-                    e.tokensPerSecondPerReplica(), e.capacitySource(), e.gpusPerReplica());
+            out.printf(
+                    Locale.ROOT,
+                    "  capacity: %.0f completion tokens/s per replica (%s), %d GPU(s) per replica%n",
+                    e.tokensPerSecondPerReplica(),
+                    e.capacitySource(),
+                    e.gpusPerReplica());
             line(out, "GPU-hours", e.gpuHours(), "");
             if (e.paid() != null) {
                 PreviewData.Paid p = e.paid();
                 int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
-                out.printf(Locale.ROOT, "    = serving %.4g h, run beyond decoding %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h"
-                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %.4g h)%n", p.serving().estimate() * g,
-                        p.beyondDecoding() * g, p.loading() * g, p.workersStarting() * g, p.idleAfter() * g, p.replicas(), p.batchFill() * 100,
+                out.printf(
+                        Locale.ROOT,
+                        "    = serving %.4g h, run beyond decoding %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h"
+                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %.4g h)%n",
+                        p.serving().estimate() * g,
+                        p.beyondDecoding() * g,
+                        p.loading() * g,
+                        p.workersStarting() * g,
+                        p.idleAfter() * g,
+                        p.replicas(),
+                        p.batchFill() * 100,
                         p.work().estimate() * g);
                 p.notes().stream().filter(n -> n.startsWith("the run after")).forEach(n -> out.println("    " + n));
                 if (p.loadSeconds() == null) {
@@ -577,7 +829,14 @@ final class PreviewCommand implements Callable<Integer> {
     }
 
     private static void line(PrintStream out, String label, PreviewData.Range r, String unit) {
-        out.printf(Locale.ROOT, "  %-28s %s%s  [%s - %s]%n", label, number(r.estimate()), unit, number(r.low()), number(r.high()));
+        out.printf(
+                Locale.ROOT,
+                "  %-28s %s%s  [%s - %s]%n",
+                label,
+                number(r.estimate()),
+                unit,
+                number(r.low()),
+                number(r.high()));
     }
 
     private static String number(double v) {

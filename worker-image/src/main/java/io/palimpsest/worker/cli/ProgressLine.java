@@ -11,8 +11,15 @@ import java.time.Duration;
  * The ETA extrapolates the elapsed time at that share; neither is shown before the run has a
  * measurable share.
  */
-record ProgressLine(int shardsDone, int shards, long documents, long written, long notWritten, long completionTokens,
-                    double inputFraction, double seconds) {
+record ProgressLine(
+        int shardsDone,
+        int shards,
+        long documents,
+        long written,
+        long notWritten,
+        long completionTokens,
+        double inputFraction,
+        double seconds) {
 
     /** Below this share the extrapolation is noise. */
     static final double MIN_FRACTION = 0.001;
@@ -37,17 +44,29 @@ record ProgressLine(int shardsDone, int shards, long documents, long written, lo
         double f = fraction();
         long eta = etaSeconds();
         String share = Double.isNaN(f) || f < MIN_FRACTION ? "  -%" : String.format("%3.0f%%", f * 100);
-        String total = Double.isNaN(f) || f < MIN_FRACTION || documents == 0 ? ""
+        String total = Double.isNaN(f) || f < MIN_FRACTION || documents == 0
+                ? ""
                 : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
-        return String.format("%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | ETA %s",
-                share, documents, total, written, notWritten, shardsDone, shards, completionTokens,
-                completionTokens / Math.max(0.001, seconds), clock(Math.round(seconds)), eta < 0 ? "-" : clock(eta));
+        return String.format(
+                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | ETA %s",
+                share,
+                documents,
+                total,
+                written,
+                notWritten,
+                shardsDone,
+                shards,
+                completionTokens,
+                completionTokens / Math.max(0.001, seconds),
+                clock(Math.round(seconds)),
+                eta < 0 ? "-" : clock(eta));
     }
 
     /** h:mm:ss, or m:ss under an hour. */
     static String clock(long seconds) {
         Duration d = Duration.ofSeconds(Math.max(0, seconds));
-        return d.toHours() > 0 ? String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
+        return d.toHours() > 0
+                ? String.format("%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
                 : String.format("%d:%02d", d.toMinutesPart(), d.toSecondsPart());
     }
 }

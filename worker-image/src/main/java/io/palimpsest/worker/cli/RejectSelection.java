@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -7,8 +8,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Which rejected documents a retry round runs again. The rejects in force are the original run's,
@@ -21,17 +20,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class RejectSelection {
 
     /** One document to run again: its id and source text, and the reasons it was rejected for. */
-    record Chosen(String id, String text, Set<String> reasons) {
-    }
+    record Chosen(String id, String text, Set<String> reasons) {}
 
-    record Result(List<Chosen> chosen, int partial, int withoutText) {
-    }
+    record Result(List<Chosen> chosen, int partial, int withoutText) {}
 
     private final Map<String, List<JsonNode>> inForce = new LinkedHashMap<>();
 
     /** The original run's rejects. */
     void original(Collection<JsonNode> rejects) {
-        rejects.forEach(r -> inForce.computeIfAbsent(r.path("id").asText(), id -> new ArrayList<>()).add(r));
+        rejects.forEach(r -> inForce.computeIfAbsent(r.path("id").asText(), id -> new ArrayList<>())
+                .add(r));
     }
 
     /** A round that ran {@code retriedIds} again and rejected {@code rejects} of them. */

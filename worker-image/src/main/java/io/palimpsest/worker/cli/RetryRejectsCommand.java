@@ -1,15 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,6 +13,15 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,17 +35,26 @@ import picocli.CommandLine.Option;
  * force where it was last run: see docs/RELIABILITY.md. A round left unfinished is resumed by the
  * next call before any new round starts.
  */
-@Command(name = "retry-rejects", mixinStandardHelpOptions = true,
-        description = "Run chosen rejects of a committed output again (e.g. --reason model_error) into a new retry round under"
-                + " <output>/retries/, without touching what was committed.")
+@Command(
+        name = "retry-rejects",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run chosen rejects of a committed output again (e.g. --reason model_error) into a new retry round under"
+                        + " <output>/retries/, without touching what was committed.")
 final class RetryRejectsCommand implements Callable<Integer> {
 
     static final String RETRIES = "retries/";
 
-    @Option(names = {"-f", "--filename"}, required = true, description = "The manifests of the run (RewriteJob + RewriterModel).")
+    @Option(
+            names = {"-f", "--filename"},
+            required = true,
+            description = "The manifests of the run (RewriteJob + RewriterModel).")
     Path manifests;
 
-    @Option(names = "--reason", required = true, split = ",",
+    @Option(
+            names = "--reason",
+            required = true,
+            split = ",",
             description = "Reject reasons to run again (repeatable or comma-separated), e.g. model_error,truncated.")
     List<String> reasons;
 
@@ -67,14 +75,17 @@ final class RetryRejectsCommand implements Callable<Integer> {
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)) {
             Storage output = runtime.output();
             if (output.exists(ShardLayout.simulatedMarkerKey()) && !modelOptions.simulate) {
-                System.err.println("palimpsest retry-rejects: the output " + output.describe() + " holds work the built-in simulator"
-                        + " served; a retry on a real model would mix the two: retry with --simulate, or run again into a new output");
+                System.err.println(
+                        "palimpsest retry-rejects: the output " + output.describe()
+                                + " holds work the built-in simulator"
+                                + " served; a retry on a real model would mix the two: retry with --simulate, or run again into a new output");
                 return ExitCodes.MODEL_CONFIG;
             }
             List<JsonNode> rejects = committedRejects(output, runtime.compression());
             if (rejects == null) {
-                System.err.println("palimpsest retry-rejects: " + output.describe() + " is not a committed output (a shard has no"
-                        + " receipt); finish the run first, then retry its rejects");
+                System.err.println(
+                        "palimpsest retry-rejects: " + output.describe() + " is not a committed output (a shard has no"
+                                + " receipt); finish the run first, then retry its rejects");
                 return ExitCodes.FAILED;
             }
             RejectSelection selection = new RejectSelection();
@@ -83,22 +94,34 @@ final class RetryRejectsCommand implements Callable<Integer> {
             while (output.exists(roundInputKey(round))) {
                 List<String> retried = ids(output, roundInputKey(round));
                 List<JsonNode> roundRejects;
-                try (Storage roundOutput = WorkerEnvironment.system().storageResolver("output").open(outputUri + roundPrefix(round))) {
+                try (Storage roundOutput =
+                        WorkerEnvironment.system().storageResolver("output").open(outputUri + roundPrefix(round))) {
                     roundRejects = committedRejects(roundOutput, runtime.compression());
                 }
                 if (roundRejects == null) {
-                    System.err.printf("resuming retry round %d (%d documents), left unfinished%n", round, retried.size());
+                    System.err.printf(
+                            "resuming retry round %d (%d documents), left unfinished%n", round, retried.size());
                     return runRound(job, loaded, outputUri, round);
                 }
                 selection.round(retried, roundRejects);
                 round++;
             }
-            List<String> variants = job.getSpec().getRecipe().getPrompts().stream().map(PromptVariant::getName).toList();
+            List<String> variants = job.getSpec().getRecipe().getPrompts().stream()
+                    .map(PromptVariant::getName)
+                    .toList();
             RejectSelection.Result chosen = selection.choose(new LinkedHashSet<>(reasons), variants);
-            System.err.printf("rejects with reason %s: %d to run again in round %d%s%s%n", reasons, chosen.chosen().size(), round,
-                    chosen.partial() == 0 ? "" : "; " + chosen.partial() + " left out: written in another variant (running them again"
-                            + " would write that variant twice)",
-                    chosen.withoutText() == 0 ? "" : "; " + chosen.withoutText() + " left out: the reject has no source text");
+            System.err.printf(
+                    "rejects with reason %s: %d to run again in round %d%s%s%n",
+                    reasons,
+                    chosen.chosen().size(),
+                    round,
+                    chosen.partial() == 0
+                            ? ""
+                            : "; " + chosen.partial() + " left out: written in another variant (running them again"
+                                    + " would write that variant twice)",
+                    chosen.withoutText() == 0
+                            ? ""
+                            : "; " + chosen.withoutText() + " left out: the reject has no source text");
             if (chosen.chosen().isEmpty()) {
                 return ExitCodes.DONE;
             }
@@ -125,7 +148,8 @@ final class RetryRejectsCommand implements Callable<Integer> {
         local.manifests = manifests;
         local.modelOptions = modelOptions;
         local.parallelShards = 4;
-        System.err.printf("retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
+        System.err.printf(
+                "retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
         return local.run(roundJob, loaded.model());
     }
 
@@ -142,7 +166,8 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 return null;
             }
             JsonNode receipt = json.readTree(scoped.readAll(layout.receiptKey()));
-            String key = receipt.at("/outputs/" + ShardLayout.REJECTS_STREAM + "/key").asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
+            String key = receipt.at("/outputs/" + ShardLayout.REJECTS_STREAM + "/key")
+                    .asText(layout.finalKey(ShardLayout.REJECTS_STREAM));
             if (scoped.exists(key)) {
                 records.addAll(read(scoped, key));
             }

@@ -1,5 +1,16 @@
 package io.palimpsest.worker.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ClientStats;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.RecipeMarker;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.ShardRunner;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -9,27 +20,18 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.worker.client.ClientStats;
-import io.palimpsest.worker.client.ModelClient;
-import io.palimpsest.worker.plan.DuplicateIdIndex;
-import io.palimpsest.worker.plan.RecipeMarker;
-import io.palimpsest.worker.plan.Shard;
-import io.palimpsest.worker.plan.ShardManifest;
-import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.run.RunProgress;
-import io.palimpsest.worker.run.ShardRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code palimpsest run}: one attempt at one shard; the exit codes are {@link ExitCodes}. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
-                + " attempts are spent (attempts.json next to the job file), not run; 75: model unreachable"
-                + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        description =
+                "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
+                        + " attempts are spent (attempts.json next to the job file), not run; 75: model unreachable"
+                        + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -38,48 +40,78 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--shard", description = "Shard index; default: $JOB_COMPLETION_INDEX (Indexed Jobs).")
     Integer shard;
 
-    @Option(names = "--attempt", description = "Attempt number, recorded in the receipt; default: $PALIMPSEST_ATTEMPT or 0.")
+    @Option(
+            names = "--attempt",
+            description = "Attempt number, recorded in the receipt; default: $PALIMPSEST_ATTEMPT or 0.")
     Integer attempt;
 
-    @Option(names = "--endpoint", description = "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT. "
-            + "A recipe that calls no model runs without one.")
+    @Option(
+            names = "--endpoint",
+            description =
+                    "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT. "
+                            + "A recipe that calls no model runs without one.")
     URI endpoint;
 
-    @Option(names = "--checkpoint-every", description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
+    @Option(
+            names = "--checkpoint-every",
+            description = "Documents per checkpoint part; default: the job's checkpointEvery or 500.")
     Integer checkpointEvery;
 
-    @Option(names = "--request-timeout", description = "Deadline of one model request (ISO-8601, e.g. PT90S)."
-            + " Default: the job's requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
+    @Option(
+            names = "--request-timeout",
+            description =
+                    "Deadline of one model request (ISO-8601, e.g. PT90S)."
+                            + " Default: the job's requestTimeoutSeconds, else 60 s + the recipe's largest maxTokens / 10 tokens/s.")
     Duration requestTimeout;
 
-    @Option(names = "--max-outage", defaultValue = "PT10M",
+    @Option(
+            names = "--max-outage",
+            defaultValue = "PT10M",
             description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
     Duration maxOutage;
 
-    @Option(names = "--backoff-base", description = "First retry waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
+    @Option(
+            names = "--backoff-base",
+            description = "First retry waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")
     Duration backoffBase;
 
-    @Option(names = "--backoff-cap", description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
+    @Option(
+            names = "--backoff-cap",
+            description = "Longest wait between two tries of one request (ISO-8601). Default: PT30S")
     Duration backoffCap;
 
-    @Option(names = "--stop-within", defaultValue = "PT20S",
-            description = "On SIGTERM: how long to wait for the requests in flight before committing and exiting 143; keep it "
-                    + "under the pod's terminationGracePeriodSeconds (30 s by default). Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--stop-within",
+            defaultValue = "PT20S",
+            description =
+                    "On SIGTERM: how long to wait for the requests in flight before committing and exiting 143; keep it "
+                            + "under the pod's terminationGracePeriodSeconds (30 s by default). Default: ${DEFAULT-VALUE}")
     Duration stopWithin;
 
-    @Option(names = "--metrics-port", description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
+    @Option(
+            names = "--metrics-port",
+            description = "Serve Prometheus metrics on this port (0 = off); default: $PALIMPSEST_METRICS_PORT or 0.")
     Integer metricsPort;
 
-    @Option(names = "--metrics-address", description = "Address the metrics server listens on; default: $PALIMPSEST_METRICS_ADDRESS or 0.0.0.0 (every address of the pod).")
+    @Option(
+            names = "--metrics-address",
+            description =
+                    "Address the metrics server listens on; default: $PALIMPSEST_METRICS_ADDRESS or 0.0.0.0 (every address of the pod).")
     String metricsAddress;
 
     @Override
     public Integer call() throws Exception {
         WorkerEnvironment environment = pod.environment();
         ObjectMapper json = new ObjectMapper();
-        int shardIndex = shard != null ? shard : environment.shardIndex()
-                .orElseThrow(() -> new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
-        int attemptNumber = attempt != null ? attempt : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
+        int shardIndex = shard != null
+                ? shard
+                : environment
+                        .shardIndex()
+                        .orElseThrow(() ->
+                                new IllegalArgumentException("no shard: pass --shard or set JOB_COMPLETION_INDEX"));
+        int attemptNumber = attempt != null
+                ? attempt
+                : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
         AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath, shardIndex, attemptNumber, json);
         if (cap.refusal() != null) {
             String refusal = json.writeValueAsString(cap.refusal());
@@ -89,19 +121,38 @@ final class RunCommand implements Callable<Integer> {
         }
         attemptNumber = cap.attempt();
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)
-                .backoff(backoffBase, backoffCap)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).backoff(backoffBase, backoffCap)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
-            URI modelUrl = !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
+            URI modelUrl =
+                    !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
-            int port = metricsPort != null ? metricsPort : environment.get("PALIMPSEST_METRICS_PORT").map(Integer::parseInt).orElse(0);
-            String address = metricsAddress != null ? metricsAddress : environment.get("PALIMPSEST_METRICS_ADDRESS").orElse("0.0.0.0");
+            int port = metricsPort != null
+                    ? metricsPort
+                    : environment
+                            .get("PALIMPSEST_METRICS_PORT")
+                            .map(Integer::parseInt)
+                            .orElse(0);
+            String address = metricsAddress != null
+                    ? metricsAddress
+                    : environment.get("PALIMPSEST_METRICS_ADDRESS").orElse("0.0.0.0");
             MetricsEndpoint metrics = port > 0
-                    ? openMetrics(address, port, progress, modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage)) : null;
+                    ? openMetrics(
+                            address,
+                            port,
+                            progress,
+                            modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage))
+                    : null;
             ShardRunner.Report report;
             try {
-                report = runShard(runtime, shardIndex, attemptNumber, modelUrl,
-                        checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(), requestTimeout, maxOutage, progress,
+                report = runShard(
+                        runtime,
+                        shardIndex,
+                        attemptNumber,
+                        modelUrl,
+                        checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery(),
+                        requestTimeout,
+                        maxOutage,
+                        progress,
                         runner -> sigterm.arm(runner, stopWithin));
             } finally {
                 if (metrics != null) {
@@ -142,14 +193,16 @@ final class RunCommand implements Callable<Integer> {
         private Thread hook;
 
         void arm(ShardRunner runner, Duration stopWithin) {
-            hook = new Thread(() -> {
-                runner.stop(stopWithin);
-                try {
-                    finished.await(stopWithin.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "sigterm");
+            hook = new Thread(
+                    () -> {
+                        runner.stop(stopWithin);
+                        try {
+                            finished.await(stopWithin.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "sigterm");
             Runtime.getRuntime().addShutdownHook(hook);
         }
 
@@ -166,35 +219,78 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */
-    static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
-                                       Duration requestTimeout, Duration maxOutage, RunProgress progress) throws IOException {
-        return runShard(runtime, shardIndex, attempt, modelUrl, checkpointEvery, requestTimeout, maxOutage, progress, runner -> {
-        });
+    static ShardRunner.Report runShard(
+            JobRuntime runtime,
+            int shardIndex,
+            int attempt,
+            URI modelUrl,
+            int checkpointEvery,
+            Duration requestTimeout,
+            Duration maxOutage,
+            RunProgress progress)
+            throws IOException {
+        return runShard(
+                runtime,
+                shardIndex,
+                attempt,
+                modelUrl,
+                checkpointEvery,
+                requestTimeout,
+                maxOutage,
+                progress,
+                runner -> {});
     }
 
-    static ShardRunner.Report runShard(JobRuntime runtime, int shardIndex, int attempt, URI modelUrl, int checkpointEvery,
-                                       Duration requestTimeout, Duration maxOutage, RunProgress progress,
-                                       Consumer<ShardRunner> started) throws IOException {
+    static ShardRunner.Report runShard(
+            JobRuntime runtime,
+            int shardIndex,
+            int attempt,
+            URI modelUrl,
+            int checkpointEvery,
+            Duration requestTimeout,
+            Duration maxOutage,
+            RunProgress progress,
+            Consumer<ShardRunner> started)
+            throws IOException {
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
-        Shard shard = new ShardManifest(runtime.json).readShard(manifest, runtime.output().describe(), shardIndex);
+        Shard shard = new ShardManifest(runtime.json)
+                .readShard(manifest, runtime.output().describe(), shardIndex);
         // the planner refuses a changed recipe first; a run started by hand on a drifted output must
         // not take the old recipe's receipts as this recipe's work either (an accepted change updated the record)
-        new RecipeMarker(runtime.json).check(runtime.output(), runtime.runSettings(attempt, checkpointEvery).recipeHash(), false);
+        new RecipeMarker(runtime.json)
+                .check(
+                        runtime.output(),
+                        runtime.runSettings(attempt, checkpointEvery).recipeHash(),
+                        false);
         var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
-        ShardRunner runner = new ShardRunner(runtime.input().storage(), runtime.output(), runtime.readers(),
-                runtime.processor(client), runtime.runSettings(attempt, checkpointEvery), runtime.json, progress, earlierIds);
+        ShardRunner runner = new ShardRunner(
+                runtime.input().storage(),
+                runtime.output(),
+                runtime.readers(),
+                runtime.processor(client),
+                runtime.runSettings(attempt, checkpointEvery),
+                runtime.json,
+                progress,
+                earlierIds);
         started.accept(runner);
         ShardRunner.Report report = runner.run(shard);
-        ShardLogLine.print(report, client == null ? new ClientStats() : client.stats(), client == null ? 0 : client.concurrency().limit());
+        ShardLogLine.print(
+                report,
+                client == null ? new ClientStats() : client.stats(),
+                client == null ? 0 : client.concurrency().limit());
         return report;
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {
-        String fromJob = runtime.job.getModel() == null ? null : runtime.job.getModel().getEndpoint();
-        return environment.get("PALIMPSEST_MODEL_ENDPOINT").or(() -> Optional.ofNullable(fromJob))
+        String fromJob =
+                runtime.job.getModel() == null ? null : runtime.job.getModel().getEndpoint();
+        return environment
+                .get("PALIMPSEST_MODEL_ENDPOINT")
+                .or(() -> Optional.ofNullable(fromJob))
                 .map(URI::create)
-                .orElseThrow(() -> new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));
+                .orElseThrow(() ->
+                        new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));
     }
 
     /** The termination message holds 4 KiB: past that, the per-reason and per-variant maps go (the tally restores them from receipts). */

@@ -1,10 +1,9 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.sim.Main;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-
-import io.palimpsest.sim.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
 

@@ -3,13 +3,14 @@ package io.palimpsest.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.run.ReceiptTally;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.util.concurrent.Callable;
-
 /** {@code palimpsest tally}: the job's totals summed from its receipts, for the operator's status. */
-@Command(name = "tally", mixinStandardHelpOptions = true,
+@Command(
+        name = "tally",
+        mixinStandardHelpOptions = true,
         description = "Sum every shard receipt under <output>/_palimpsest/receipts/ and print the totals as JSON.")
 final class TallyCommand implements Callable<Integer> {
 

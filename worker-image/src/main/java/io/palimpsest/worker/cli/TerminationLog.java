@@ -14,16 +14,18 @@ final class TerminationLog {
 
     static final String DEFAULT = "/dev/termination-log";
 
-    private TerminationLog() {
-    }
+    private TerminationLog() {}
 
     static void write(String path, String json) {
         if (path == null || path.isBlank()) {
             return;
         }
         Path file = Path.of(path);
-        boolean usable = Files.exists(file) ? Files.isWritable(file) : !DEFAULT.equals(path) && file.toAbsolutePath().getParent() != null
-                && Files.isWritable(file.toAbsolutePath().getParent());
+        boolean usable = Files.exists(file)
+                ? Files.isWritable(file)
+                : !DEFAULT.equals(path)
+                        && file.toAbsolutePath().getParent() != null
+                        && Files.isWritable(file.toAbsolutePath().getParent());
         if (!usable) {
             return;
         }

@@ -1,15 +1,14 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.worker.storage.S3Options;
+import io.palimpsest.worker.storage.SecretDirectoryCredentials;
+import io.palimpsest.worker.storage.StorageResolver;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-
-import io.palimpsest.worker.storage.S3Options;
-import io.palimpsest.worker.storage.SecretDirectoryCredentials;
-import io.palimpsest.worker.storage.StorageResolver;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
@@ -53,24 +52,33 @@ final class WorkerEnvironment {
     }
 
     StorageResolver storageResolver(String role) {
-        Path root = pvcRoot.or(() -> get("PALIMPSEST_PVC_ROOT").map(Path::of)).orElse(StorageResolver.DEFAULT_PVC_MOUNT_ROOT);
+        Path root = pvcRoot.or(() -> get("PALIMPSEST_PVC_ROOT").map(Path::of))
+                .orElse(StorageResolver.DEFAULT_PVC_MOUNT_ROOT);
         Supplier<S3Options> s3 = () -> s3Options(role);
         return new StorageResolver(root, s3);
     }
 
     /** {@code role} is input or output: each may have its own credentials secret. */
     private S3Options s3Options(String role) {
-        Path secretDir = get("PALIMPSEST_" + role.toUpperCase() + "_CREDENTIALS_DIR").map(Path::of).orElse(SECRET_ROOT.resolve(role));
+        Path secretDir = get("PALIMPSEST_" + role.toUpperCase() + "_CREDENTIALS_DIR")
+                .map(Path::of)
+                .orElse(SECRET_ROOT.resolve(role));
         Optional<SecretDirectoryCredentials> secret = Files.isDirectory(secretDir)
-                ? Optional.of(new SecretDirectoryCredentials(secretDir)) : Optional.empty();
+                ? Optional.of(new SecretDirectoryCredentials(secretDir))
+                : Optional.empty();
         AwsCredentialsProvider credentials = secret.<AwsCredentialsProvider>map(s -> s)
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         Optional<URI> endpoint = secret.flatMap(s -> s.value("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint"))
-                .or(() -> get("AWS_ENDPOINT_URL_S3")).or(() -> get("AWS_ENDPOINT_URL")).map(URI::create);
+                .or(() -> get("AWS_ENDPOINT_URL_S3"))
+                .or(() -> get("AWS_ENDPOINT_URL"))
+                .map(URI::create);
         String region = secret.flatMap(s -> s.value("AWS_REGION", "region"))
-                .or(() -> get("AWS_REGION")).or(() -> get("AWS_DEFAULT_REGION")).orElse("us-east-1");
+                .or(() -> get("AWS_REGION"))
+                .or(() -> get("AWS_DEFAULT_REGION"))
+                .orElse("us-east-1");
         // MinIO, R2 and test servers need path-style; AWS works with either
-        boolean pathStyle = get("PALIMPSEST_S3_PATH_STYLE").map(Boolean::parseBoolean).orElse(endpoint.isPresent());
+        boolean pathStyle =
+                get("PALIMPSEST_S3_PATH_STYLE").map(Boolean::parseBoolean).orElse(endpoint.isPresent());
         return new S3Options(endpoint, region, pathStyle, credentials);
     }
 }

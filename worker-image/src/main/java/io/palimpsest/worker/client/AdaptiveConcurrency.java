@@ -35,12 +35,17 @@ import java.util.function.LongSupplier;
 public final class AdaptiveConcurrency {
 
     /** How an attempt ended, as far as load is concerned. */
-    public enum Signal { SUCCESS, OVERLOAD, FAILURE }
+    public enum Signal {
+        SUCCESS,
+        OVERLOAD,
+        FAILURE
+    }
 
     private static final long SAMPLE_FRESH_NANOS = 5_000_000_000L;
     private static final long DECREASE_SPACING_NANOS = 1_000_000_000L;
     /** KV usage above which nothing should wait: a queued request would be admitted into the last blocks. */
     static final double KV_HIGH = 0.90;
+
     static final double PREEMPTION_CUT = 0.85;
     /**
      * Behind a Service a sample may miss some of the replicas our requests spread over (the probe
@@ -147,7 +152,8 @@ public final class AdaptiveConcurrency {
             if (ratio >= 1 && (!limitBinds || cacheBound)) {
                 return; // do not grow a limit we are not using, nor one the cache cannot take
             }
-            setLimit(Math.min(limit * Math.max(0.5, Math.min(MAX_GROWTH_PER_SAMPLE, ratio)), Math.max(limit, preemptionCeiling)));
+            setLimit(Math.min(
+                    limit * Math.max(0.5, Math.min(MAX_GROWTH_PER_SAMPLE, ratio)), Math.max(limit, preemptionCeiling)));
             while (inFlight < (int) limit && !waiters.isEmpty()) {
                 inFlight++;
                 admitted.add(waiters.poll());
@@ -187,7 +193,8 @@ public final class AdaptiveConcurrency {
     }
 
     private void latencyControl(long now, double nanosPerToken) {
-        recentNanosPerToken = recentNanosPerToken == 0 ? nanosPerToken : recentNanosPerToken * 0.9 + nanosPerToken * 0.1;
+        recentNanosPerToken =
+                recentNanosPerToken == 0 ? nanosPerToken : recentNanosPerToken * 0.9 + nanosPerToken * 0.1;
         bestNanosPerToken = Math.min(bestNanosPerToken, recentNanosPerToken);
         boolean limitBinds = inFlight + 1 >= limit * 0.9;
         if (recentNanosPerToken > bestNanosPerToken * 2) {

@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
-
 import org.HdrHistogram.ConcurrentHistogram;
 
 /** What the client did: requests, successes, retries by reason, latency. Read by logs, metrics and benchmarks. */
@@ -18,8 +17,7 @@ public final class ClientStats {
     public final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 2);
 
     /** Told each successful attempt's latency in nanoseconds as well (the metrics endpoint's histogram). */
-    private volatile LongConsumer latencyListener = nanos -> {
-    };
+    private volatile LongConsumer latencyListener = nanos -> {};
 
     public void onLatency(LongConsumer listener) {
         this.latencyListener = listener;

@@ -42,9 +42,11 @@ public enum ConnectionUse {
     /** Refuses a policy this JVM cannot follow: {@link #PER_REQUEST} where the Connection header is not allowed. */
     public void requireAllowed() {
         if (this == PER_REQUEST && !connectionHeaderAllowed()) {
-            throw new IllegalStateException("this JVM cannot set the Connection header, so the worker's connections would stay on"
-                    + " the model replicas they first reached: start it with -D" + ALLOW_PROPERTY + "=connection (the palimpsest"
-                    + " command does), or give the client kept connections");
+            throw new IllegalStateException(
+                    "this JVM cannot set the Connection header, so the worker's connections would stay on"
+                            + " the model replicas they first reached: start it with -D" + ALLOW_PROPERTY
+                            + "=connection (the palimpsest"
+                            + " command does), or give the client kept connections");
         }
     }
 
@@ -58,7 +60,9 @@ public enum ConnectionUse {
 
     /** {@code request} with {@code Connection: close} added. */
     public static HttpRequest closing(HttpRequest request) {
-        return HttpRequest.newBuilder(request, (name, value) -> true).header("Connection", "close").build();
+        return HttpRequest.newBuilder(request, (name, value) -> true)
+                .header("Connection", "close")
+                .build();
     }
 
     private static boolean connectionHeaderAllowed() {

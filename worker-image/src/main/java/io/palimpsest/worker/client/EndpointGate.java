@@ -1,5 +1,6 @@
 package io.palimpsest.worker.client;
 
+import io.palimpsest.worker.run.ModelUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,8 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
-
-import io.palimpsest.worker.run.ModelUnavailableException;
 
 /**
  * Stops sending when the server is down. After {@code threshold} consecutive outage failures
@@ -42,11 +41,18 @@ public final class EndpointGate {
     private long closedAtNanos;
     /** When the current outage began (the first closing since the last answered request), or -1. */
     private long outageSinceNanos = -1;
+
     private Duration nextProbeDelay;
     private String lastFailure = "";
 
-    public EndpointGate(HttpClient http, URI baseUrl, ScheduledExecutorService scheduler, int threshold,
-                        Duration probeEvery, Duration maxOutage, LongSupplier nanoClock) {
+    public EndpointGate(
+            HttpClient http,
+            URI baseUrl,
+            ScheduledExecutorService scheduler,
+            int threshold,
+            Duration probeEvery,
+            Duration maxOutage,
+            LongSupplier nanoClock) {
         this.http = http;
         this.health = baseUrl.resolve("/health");
         this.scheduler = scheduler;
@@ -112,8 +118,10 @@ public final class EndpointGate {
     }
 
     private ModelUnavailableException unavailable() {
-        return new ModelUnavailableException("model endpoint " + health + " unavailable for more than "
-                + maxOutage.toSeconds() + " s (last: " + lastFailure + ")", null);
+        return new ModelUnavailableException(
+                "model endpoint " + health + " unavailable for more than " + maxOutage.toSeconds() + " s (last: "
+                        + lastFailure + ")",
+                null);
     }
 
     public synchronized boolean isOpen() {
@@ -129,7 +137,11 @@ public final class EndpointGate {
     private void probe() {
         boolean healthy;
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(health).timeout(probeEvery.plusSeconds(1)).GET().build(),
+            HttpResponse<Void> response = http.send(
+                    HttpRequest.newBuilder(health)
+                            .timeout(probeEvery.plusSeconds(1))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.discarding());
             healthy = response.statusCode() == 200;
         } catch (IOException e) {
@@ -144,7 +156,8 @@ public final class EndpointGate {
             if (healthy) {
                 // reopen, but the outage goes on until a request is answered (recordSuccess)
                 consecutiveFailures = 0;
-                LOG.info("model endpoint healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000 + " ms");
+                LOG.info("model endpoint healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000
+                        + " ms");
             } else if (outageLasted() > maxOutage.toNanos()) {
                 toComplete = null;
                 open.completeExceptionally(unavailable());

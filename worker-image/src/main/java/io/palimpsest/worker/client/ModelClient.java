@@ -1,5 +1,11 @@
 package io.palimpsest.worker.client;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.run.ModelConfigException;
+import io.palimpsest.worker.run.ModelUnavailableException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpClient;
@@ -22,13 +28,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.run.ModelConfigException;
-import io.palimpsest.worker.run.ModelUnavailableException;
 
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
@@ -57,9 +56,11 @@ public final class ModelClient implements AutoCloseable {
     private final ConnectionUse connectionUse;
     /** Places requests on replicas by their queues, when the settings name an address listing them; else null. */
     private final ReplicaRouter router;
+
     private final RepeatedRefusal repeatedRefusal = new RepeatedRefusal(REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT);
     /** Set once the server refused the job's requests as a whole; every later call fails with it at once. */
     private volatile ModelConfigException refusedForAll;
+
     private final ClientStats stats = new ClientStats();
 
     /** Identical per-document refusals in a row, before any success, that show a setting is wrong (see {@link RepeatedRefusal}). */
@@ -81,23 +82,37 @@ public final class ModelClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
-                .executor(httpThreads).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(httpThreads)
+                .build();
         this.scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "model-client-timer");
             t.setDaemon(true);
             return t;
         });
-        this.concurrency = new AdaptiveConcurrency(settings.initialConcurrency(), settings.concurrencyCap(), System::nanoTime);
-        this.gate = new EndpointGate(http, settings.baseUrl(), scheduler, settings.gateThreshold(), settings.probeEvery(),
-                settings.maxOutage(), System::nanoTime);
-        this.router = settings.replicas().map(base -> new ReplicaRouter(base, resolver, System::nanoTime,
-                bound -> ThreadLocalRandom.current().nextInt(bound))).orElse(null);
+        this.concurrency =
+                new AdaptiveConcurrency(settings.initialConcurrency(), settings.concurrencyCap(), System::nanoTime);
+        this.gate = new EndpointGate(
+                http,
+                settings.baseUrl(),
+                scheduler,
+                settings.gateThreshold(),
+                settings.probeEvery(),
+                settings.maxOutage(),
+                System::nanoTime);
+        this.router = settings.replicas()
+                .map(base -> new ReplicaRouter(base, resolver, System::nanoTime, bound -> ThreadLocalRandom.current()
+                        .nextInt(bound)))
+                .orElse(null);
         if (router != null) {
             router.refresh(); // the first requests are placed too, not only those after the probe's first round
         }
-        this.probe = new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod(), router);
-        this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current().nextDouble());
+        this.probe =
+                new QueueDepthProbe(http, settings.baseUrl(), concurrency, scheduler, settings.metricsPeriod(), router);
+        this.backoff = new Backoff(settings.backoffBase(), settings.backoffCap(), () -> ThreadLocalRandom.current()
+                .nextDouble());
         this.connectionUse = settings.connectionUse();
     }
 
@@ -170,15 +185,16 @@ public final class ModelClient implements AutoCloseable {
                 result.completeExceptionally(cause);
                 return;
             }
-            boolean outage = cause instanceof RetryableStatusException status ? status.outage() : !(cause instanceof HttpTimeoutException)
-                    || cause instanceof HttpConnectTimeoutException;
+            boolean outage = cause instanceof RetryableStatusException status
+                    ? status.outage()
+                    : !(cause instanceof HttpTimeoutException) || cause instanceof HttpConnectTimeoutException;
             int spent = outage && gate.explains(sentAt[0]) ? charged : charged + 1;
             if (spent >= settings.maxAttempts()) {
                 result.completeExceptionally(cause);
                 return;
             }
-            Optional<Duration> retryAfter = cause instanceof RetryableStatusException status
-                    ? status.retryAfter() : Optional.empty();
+            Optional<Duration> retryAfter =
+                    cause instanceof RetryableStatusException status ? status.retryAfter() : Optional.empty();
             long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
             try {
                 scheduler.schedule(() -> tryOnce(request, chat, spent, result), waitMillis, TimeUnit.MILLISECONDS);
@@ -193,12 +209,10 @@ public final class ModelClient implements AutoCloseable {
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        return gate.whenOpen()
-                .thenCompose(open -> concurrency.acquire())
-                .thenCompose(permit -> {
-                    sentAt[0] = System.nanoTime();
-                    return send(request, chat);
-                });
+        return gate.whenOpen().thenCompose(open -> concurrency.acquire()).thenCompose(permit -> {
+            sentAt[0] = System.nanoTime();
+            return send(request, chat);
+        });
     }
 
     private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
@@ -224,10 +238,13 @@ public final class ModelClient implements AutoCloseable {
                 }
                 throw new CompletionException(cause);
             }
-            if (replica != null && (response.statusCode() == 502 || response.statusCode() == 503) && router.refused(replica)) {
+            if (replica != null
+                    && (response.statusCode() == 502 || response.statusCode() == 503)
+                    && router.refused(replica)) {
                 concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
                 stats.retry("replica_gone");
-                throw new CompletionException(new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
+                throw new CompletionException(
+                        new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
             }
             return interpret(request, response, chat, System.nanoTime() - start);
         });
@@ -253,10 +270,11 @@ public final class ModelClient implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
                 stats.retry("bad_response");
-                throw new CompletionException(new RetryableStatusException(200, Optional.empty(),
-                        "unreadable completion: " + e.getMessage()));
+                throw new CompletionException(new RetryableStatusException(
+                        200, Optional.empty(), "unreadable completion: " + e.getMessage()));
             }
-            concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
+            concurrency.release(
+                    AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
             stats.successes.increment();
             repeatedRefusal.succeeded();
             stats.completionTokens.add(reply.completionTokens());
@@ -266,9 +284,10 @@ public final class ModelClient implements AutoCloseable {
         }
         String body = redact(snippet(response.body()));
         if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
-            RetryableStatusException failure = new RetryableStatusException(status,
-                    RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
-            concurrency.release(failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE, 0);
+            RetryableStatusException failure = new RetryableStatusException(
+                    status, RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
+            concurrency.release(
+                    failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE, 0);
             stats.retry("http_" + status);
             if (meaning == StatusPolicy.Meaning.OUTAGE) {
                 gate.recordOutage("HTTP " + status, failure.retryAfter());
@@ -280,17 +299,24 @@ public final class ModelClient implements AutoCloseable {
             throw new CompletionException(refuseAll(status, request, body, StatusPolicy.hint(status)));
         }
         if (repeatedRefusal.refused(status, body)) {
-            throw new CompletionException(refuseAll(status, request, body, "the same refusal came for "
-                    + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + " documents in a row and no request succeeded, so it is"
-                    + " not about one document: " + StatusPolicy.hint(400)));
+            throw new CompletionException(refuseAll(
+                    status,
+                    request,
+                    body,
+                    "the same refusal came for "
+                            + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT
+                            + " documents in a row and no request succeeded, so it is"
+                            + " not about one document: " + StatusPolicy.hint(400)));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
     }
 
     private ModelConfigException refuseAll(int status, HttpRequest request, String body, String hint) {
-        ModelConfigException refused = new ModelConfigException(status, "the model server refused the job's requests: "
-                + request.method() + " " + request.uri() + " answered HTTP " + status
-                + (body.isBlank() ? "" : " " + body) + " (" + hint + ")");
+        ModelConfigException refused = new ModelConfigException(
+                status,
+                "the model server refused the job's requests: "
+                        + request.method() + " " + request.uri() + " answered HTTP " + status
+                        + (body.isBlank() ? "" : " " + body) + " (" + hint + ")");
         synchronized (this) {
             if (refusedForAll == null) {
                 refusedForAll = refused;
@@ -301,7 +327,10 @@ public final class ModelClient implements AutoCloseable {
 
     /** A server may echo what it was sent; the key is never repeated in a message or a status. */
     private String redact(String text) {
-        return settings.apiKey().filter(key -> key.length() >= 4).map(key -> text.replace(key, "***")).orElse(text);
+        return settings.apiKey()
+                .filter(key -> key.length() >= 4)
+                .map(key -> text.replace(key, "***"))
+                .orElse(text);
     }
 
     /**
@@ -331,7 +360,9 @@ public final class ModelClient implements AutoCloseable {
                                 finishReason = parser.currentToken() == JsonToken.VALUE_NULL ? null : parser.getText();
                             } else if (!chat && "text".equals(choiceField)) {
                                 text = parser.getValueAsString("");
-                            } else if (chat && "message".equals(choiceField) && parser.currentToken() == JsonToken.START_OBJECT) {
+                            } else if (chat
+                                    && "message".equals(choiceField)
+                                    && parser.currentToken() == JsonToken.START_OBJECT) {
                                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
                                     String messageField = parser.currentName();
                                     parser.nextToken();
@@ -375,7 +406,8 @@ public final class ModelClient implements AutoCloseable {
 
     private static boolean retryable(Throwable error) {
         Throwable cause = unwrap(error);
-        if (cause instanceof ModelUnavailableException || cause instanceof RejectedByModelException
+        if (cause instanceof ModelUnavailableException
+                || cause instanceof RejectedByModelException
                 || cause instanceof ModelConfigException) {
             return false;
         }

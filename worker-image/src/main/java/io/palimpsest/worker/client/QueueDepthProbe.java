@@ -50,14 +50,20 @@ public final class QueueDepthProbe implements AutoCloseable {
     static final int SCRAPES_PER_ROUND = 2;
     /** Rounds a replica's page stays in the fleet view after it was scraped (under the control's 5 s freshness). */
     static final int REMEMBERED_ROUNDS = 4;
+
     private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(2);
     private final RecentPages recent;
     /** When set, the replicas are scraped one by one at their own addresses, and their pages place requests too. */
     private final ReplicaRouter router;
 
     /** @param router places requests by the replicas' pages; null when the Service places them */
-    public QueueDepthProbe(HttpClient http, URI baseUrl, AdaptiveConcurrency concurrency, ScheduledExecutorService scheduler, Duration period,
-                           ReplicaRouter router) {
+    public QueueDepthProbe(
+            HttpClient http,
+            URI baseUrl,
+            AdaptiveConcurrency concurrency,
+            ScheduledExecutorService scheduler,
+            Duration period,
+            ReplicaRouter router) {
         this.http = http;
         this.router = router;
         this.metrics = baseUrl.resolve("/metrics");
@@ -74,14 +80,20 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         if (direct.isEmpty()) {
-            HttpRequest request = ConnectionUse.closing(HttpRequest.newBuilder(metrics).timeout(SCRAPE_TIMEOUT).GET().build());
+            HttpRequest request = ConnectionUse.closing(HttpRequest.newBuilder(metrics)
+                    .timeout(SCRAPE_TIMEOUT)
+                    .GET()
+                    .build());
             for (int i = 0; i < SCRAPES_PER_ROUND; i++) {
                 pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
             }
         } else {
             // a replica's own address reaches that replica: its connection may stay open
             for (ReplicaRouter.Replica replica : direct) {
-                HttpRequest request = HttpRequest.newBuilder(replica.base().resolve("/metrics")).timeout(SCRAPE_TIMEOUT).GET().build();
+                HttpRequest request = HttpRequest.newBuilder(replica.base().resolve("/metrics"))
+                        .timeout(SCRAPE_TIMEOUT)
+                        .GET()
+                        .build();
                 pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
             }
         }
@@ -94,7 +106,10 @@ public final class QueueDepthProbe implements AutoCloseable {
                 if (response.statusCode() == 200) {
                     pages.add(response.body());
                     if (replica != null) {
-                        router.onPage(replica, sum(response.body(), "vllm:num_requests_waiting"), sum(response.body(), "vllm:num_requests_running"));
+                        router.onPage(
+                                replica,
+                                sum(response.body(), "vllm:num_requests_waiting"),
+                                sum(response.body(), "vllm:num_requests_running"));
                     }
                 }
             } catch (ExecutionException | TimeoutException | RuntimeException unreachable) {
@@ -110,7 +125,8 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
         FleetSample fleet = FleetSample.of(recent.update(pages, System.nanoTime()), preemptions);
         if (fleet != null && !pages.isEmpty()) {
-            concurrency.onEngineSample(fleet.shortestQueue(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
+            concurrency.onEngineSample(
+                    fleet.shortestQueue(), fleet.running(), fleet.kvUsage(), fleet.newPreemptions(), fleet.replicas());
         }
     }
 
@@ -200,8 +216,12 @@ public final class QueueDepthProbe implements AutoCloseable {
                 }
             }
             double shortest = !anyWaiting ? 0 : Math.max(0, fewestInSystem - fullBatch) * byReplica.size();
-            return new FleetSample(running, kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
-                    newPreemptions, byReplica.size(), shortest);
+            return new FleetSample(
+                    running,
+                    kvReplicas == 0 ? Double.NaN : kvSum / kvReplicas,
+                    newPreemptions,
+                    byReplica.size(),
+                    shortest);
         }
     }
 
@@ -226,7 +246,8 @@ public final class QueueDepthProbe implements AutoCloseable {
     }
 
     private static boolean isSample(String line, String metric) {
-        return line.startsWith(metric) && line.length() > metric.length()
+        return line.startsWith(metric)
+                && line.length() > metric.length()
                 && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ');
     }
 

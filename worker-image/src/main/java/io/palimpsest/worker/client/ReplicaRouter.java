@@ -90,8 +90,11 @@ public final class ReplicaRouter {
         /** {@code request} sent to this replica instead of the address it names. */
         public HttpRequest place(HttpRequest request) {
             URI uri = request.uri();
-            URI placed = URI.create(base + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
-            return HttpRequest.newBuilder(request, (name, value) -> true).uri(placed).build();
+            URI placed =
+                    URI.create(base + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            return HttpRequest.newBuilder(request, (name, value) -> true)
+                    .uri(placed)
+                    .build();
         }
 
         /** The request placed here has ended, whatever its outcome. */
@@ -102,7 +105,11 @@ public final class ReplicaRouter {
         }
 
         private double load() {
-            return Math.max(0, pageLoad + inFlight - inFlightAtPage); // a page read before our requests arrived can make it negative
+            return Math.max(
+                    0,
+                    pageLoad
+                            + inFlight
+                            - inFlightAtPage); // a page read before our requests arrived can make it negative
         }
 
         private boolean usable(long now) {
@@ -123,12 +130,14 @@ public final class ReplicaRouter {
      * 10 s counts as unset).
      */
     public static void followDnsChanges() {
-        if (Security.getProperty("networkaddress.cache.ttl") == null && System.getProperty("sun.net.inetaddr.ttl") == null) {
+        if (Security.getProperty("networkaddress.cache.ttl") == null
+                && System.getProperty("sun.net.inetaddr.ttl") == null) {
             Security.setProperty("networkaddress.cache.ttl", "1");
         }
         // java.security ships a negative TTL of 10 s: that one counts as unset
         String negative = Security.getProperty("networkaddress.cache.negative.ttl");
-        if ((negative == null || "10".equals(negative.trim())) && System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
+        if ((negative == null || "10".equals(negative.trim()))
+                && System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
             Security.setProperty("networkaddress.cache.negative.ttl", "1");
         }
     }
@@ -159,7 +168,8 @@ public final class ReplicaRouter {
                 String why = unresolved;
                 LOG.info(() -> listing
                         ? "placing requests by queue on the " + listed.size() + " replicas " + base.getHost() + " lists"
-                        : base.getHost() + " lists no replica" + (why == null ? "" : " (" + why + ")") + ": requests go through the Service");
+                        : base.getHost() + " lists no replica" + (why == null ? "" : " (" + why + ")")
+                                + ": requests go through the Service");
             }
         }
     }
@@ -205,7 +215,10 @@ public final class ReplicaRouter {
 
     /** Up to {@code n} replicas to scrape this round: those whose page is oldest (never scraped first). */
     public synchronized List<Replica> toScrape(int n) {
-        return replicas.values().stream().sorted(Comparator.comparingLong(r -> r.scrapedAtNanos)).limit(n).toList();
+        return replicas.values().stream()
+                .sorted(Comparator.comparingLong(r -> r.scrapedAtNanos))
+                .limit(n)
+                .toList();
     }
 
     /** A page scraped from {@code replica}: its load becomes what the page says plus what is sent afterwards. */

@@ -9,8 +9,7 @@ import java.util.Optional;
 /** Parses a Retry-After header: delay-seconds or an HTTP date (RFC 9110 section 10.2.3). */
 final class RetryAfter {
 
-    private RetryAfter() {
-    }
+    private RetryAfter() {}
 
     static Optional<Duration> parse(Optional<String> header, Instant now) {
         if (header.isEmpty() || header.get().isBlank()) {
@@ -21,7 +20,8 @@ final class RetryAfter {
             return Optional.of(Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(value) * 1000))));
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 return Optional.of(Duration.between(now, at).isNegative() ? Duration.ZERO : Duration.between(now, at));
             } catch (RuntimeException notADate) {
                 return Optional.empty();

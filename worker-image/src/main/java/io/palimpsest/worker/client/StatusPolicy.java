@@ -20,10 +20,14 @@ package io.palimpsest.worker.client;
  */
 public final class StatusPolicy {
 
-    public enum Meaning { RETRY, OUTAGE, DOCUMENT, JOB }
-
-    private StatusPolicy() {
+    public enum Meaning {
+        RETRY,
+        OUTAGE,
+        DOCUMENT,
+        JOB
     }
+
+    private StatusPolicy() {}
 
     public static Meaning of(int status) {
         return switch (status) {
@@ -37,13 +41,16 @@ public final class StatusPolicy {
     /** What to tell the user to check for a job-wide refusal. */
     public static String hint(int status) {
         return switch (status) {
-            case 401, 407 -> "the server did not accept the API key: check the RewriterModel's spec.endpoint.apiKeySecretRef"
-                    + " (locally: the environment variable it names)";
+            case 401, 407 ->
+                "the server did not accept the API key: check the RewriterModel's spec.endpoint.apiKeySecretRef"
+                        + " (locally: the environment variable it names)";
             case 403 -> "the API key is not allowed to use this model: check the key and its permissions";
-            case 404 -> "the server does not know this model or path: check the RewriterModel's servedModelName and endpoint URL"
-                    + " (base URL without /v1)";
+            case 404 ->
+                "the server does not know this model or path: check the RewriterModel's servedModelName and endpoint URL"
+                        + " (base URL without /v1)";
             case 405, 415, 501 -> "the endpoint does not speak the OpenAI API at this path: check the endpoint URL";
-            default -> "the same answer would come for every document: check the model's settings and the recipe's sampling";
+            default ->
+                "the same answer would come for every document: check the model's settings and the recipe's sampling";
         };
     }
 }

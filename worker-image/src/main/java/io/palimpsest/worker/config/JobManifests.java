@@ -1,14 +1,13 @@
 package io.palimpsest.worker.config;
 
-import java.io.IOException;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
  * Reads what a worker runs: either the operator's resolved job ({@code job.yaml} from the ConfigMap), or
@@ -19,8 +18,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 public final class JobManifests {
 
     /** The manifests found at {@code path}, with the file each came from (for relative paths and messages). */
-    public record Loaded(ResolvedJob job, Path jobFile, RewriterModel model) {
-    }
+    public record Loaded(ResolvedJob job, Path jobFile, RewriterModel model) {}
 
     public Loaded load(Path path) throws IOException {
         return load(path, true);
@@ -41,7 +39,10 @@ public final class JobManifests {
             return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null);
         }
         var problems = lint.problems().stream()
-                .filter(p -> modelRequired || !(ManifestLinter.MODEL_REF.equals(p.field()) && p.message().startsWith("names RewriterModel"))).toList();
+                .filter(p -> modelRequired
+                        || !(ManifestLinter.MODEL_REF.equals(p.field())
+                                && p.message().startsWith("names RewriterModel")))
+                .toList();
         if (!problems.isEmpty()) {
             throw new InvalidJobException(problems.size() + " problem(s) in " + path + ":\n"
                     + String.join("\n", problems.stream().map(Object::toString).toList()));
@@ -56,7 +57,9 @@ public final class JobManifests {
         }
         var found = lint.jobs().get(0);
         var model = lint.modelOf(found.object());
-        return new Loaded(resolve(found.object(), model == null ? null : model.object()), found.file(),
+        return new Loaded(
+                resolve(found.object(), model == null ? null : model.object()),
+                found.file(),
                 model == null ? null : model.object());
     }
 

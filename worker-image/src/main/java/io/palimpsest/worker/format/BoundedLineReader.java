@@ -99,7 +99,8 @@ public final class BoundedLineReader {
         int keep = Math.min(count, Math.max(room, 0));
         if (keep > 0) {
             if (line.length + keep > line.bytes.length) {
-                line.bytes = Arrays.copyOf(line.bytes, Math.min(maxLineBytes, Math.max(line.bytes.length * 2, line.length + keep)));
+                line.bytes = Arrays.copyOf(
+                        line.bytes, Math.min(maxLineBytes, Math.max(line.bytes.length * 2, line.length + keep)));
             }
             System.arraycopy(buffer, from, line.bytes, line.length, keep);
             line.length += keep;

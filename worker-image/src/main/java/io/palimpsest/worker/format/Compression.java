@@ -1,14 +1,13 @@
 package io.palimpsest.worker.format;
 
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
-import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 
 /**
  * Stream compression. Both gzip members and zstd frames concatenate: the concatenation of two
@@ -49,7 +48,9 @@ public enum Compression {
             case "zstd", "zst" -> ZSTD;
             case "gzip", "gz" -> GZIP;
             case "none" -> NONE;
-            default -> throw new IllegalArgumentException("output.compression '" + setting + "' is not one of zstd, gzip, none");
+            default ->
+                throw new IllegalArgumentException(
+                        "output.compression '" + setting + "' is not one of zstd, gzip, none");
         };
     }
 

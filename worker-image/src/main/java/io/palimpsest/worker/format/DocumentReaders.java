@@ -1,5 +1,7 @@
 package io.palimpsest.worker.format;
 
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -7,9 +9,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
-
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * Opens the right reader for an input object. Parquet needs random access, so a remote Parquet
@@ -31,8 +30,7 @@ public final class DocumentReaders {
     }
 
     public DocumentReader open(Storage storage, String key) throws IOException {
-        return open(storage, key, bytes -> {
-        });
+        return open(storage, key, bytes -> {});
     }
 
     /**

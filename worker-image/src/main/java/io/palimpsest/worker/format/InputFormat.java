@@ -16,7 +16,9 @@ public enum InputFormat {
             return switch (setting.toLowerCase(Locale.ROOT)) {
                 case "jsonl", "json", "ndjson", "jsonl.gz", "jsonl.zst" -> JSONL;
                 case "parquet" -> PARQUET;
-                default -> throw new IllegalArgumentException("input.format '" + setting + "' is not one of auto, jsonl, parquet");
+                default ->
+                    throw new IllegalArgumentException(
+                            "input.format '" + setting + "' is not one of auto, jsonl, parquet");
             };
         }
         return key.toLowerCase(Locale.ROOT).endsWith(".parquet") ? PARQUET : JSONL;

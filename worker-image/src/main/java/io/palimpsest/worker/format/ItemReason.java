@@ -71,7 +71,10 @@ public enum ItemReason {
     MARKDOWN("markdown", Outcome.REJECTED),
     STRIP_PATTERN("stripPattern", Outcome.REJECTED);
 
-    public enum Outcome { REJECTED, SKIPPED }
+    public enum Outcome {
+        REJECTED,
+        SKIPPED
+    }
 
     private final String code;
     private final Outcome outcome;

@@ -29,7 +29,10 @@ public final class JsonlReader implements DocumentReader {
         while ((line = lines.next()) != null) {
             SourcePosition position = new SourcePosition(file, line.number());
             if (line.truncated()) {
-                return new UnusableItem(position, null, ItemReason.LINE_TOO_LONG,
+                return new UnusableItem(
+                        position,
+                        null,
+                        ItemReason.LINE_TOO_LONG,
                         "line has " + line.totalLength() + " bytes, more than the limit of " + maxLineBytes);
             }
             if (isBlank(line)) {

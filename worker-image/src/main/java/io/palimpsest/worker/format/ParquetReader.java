@@ -1,13 +1,12 @@
 package io.palimpsest.worker.format;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Base64;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Base64;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -97,9 +96,11 @@ public final class ParquetReader implements DocumentReader {
             case INT64 -> nodes.numberNode(group.getLong(field, index));
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
-            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> isText(primitive)
-                    ? nodes.textNode(group.getString(field, index))
-                    : nodes.textNode(Base64.getEncoder().encodeToString(group.getBinary(field, index).getBytes()));
+            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 ->
+                isText(primitive)
+                        ? nodes.textNode(group.getString(field, index))
+                        : nodes.textNode(Base64.getEncoder()
+                                .encodeToString(group.getBinary(field, index).getBytes()));
         };
     }
 

@@ -1,17 +1,16 @@
 package io.palimpsest.worker.format;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8, a JSON object,
@@ -22,7 +21,8 @@ public final class RecordDecoder {
 
     private final ObjectMapper json;
     private final FieldMapping fields;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
@@ -93,11 +93,16 @@ public final class RecordDecoder {
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
         if (textNode == null || textNode.isNull()) {
-            return new UnusableItem(position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
+            return new UnusableItem(
+                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
         }
         if (!textNode.isTextual()) {
-            return new UnusableItem(position, id, ItemReason.TEXT_NOT_A_STRING,
-                    "field '" + fields.textField() + "' is a " + textNode.getNodeType().name().toLowerCase() + ", not a string");
+            return new UnusableItem(
+                    position,
+                    id,
+                    ItemReason.TEXT_NOT_A_STRING,
+                    "field '" + fields.textField() + "' is a "
+                            + textNode.getNodeType().name().toLowerCase() + ", not a string");
         }
         String text = textNode.textValue();
         if (text.isBlank()) {

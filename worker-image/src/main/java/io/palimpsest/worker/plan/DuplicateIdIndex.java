@@ -1,5 +1,12 @@
 package io.palimpsest.worker.plan;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,14 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * Ids repeated across shards, found once for the whole plan: the first occurrence wins (the plan's
@@ -61,8 +60,8 @@ public final class DuplicateIdIndex {
     }
 
     /** What the index holds, for the plan summary and the log. */
-    public record Summary(long documents, long duplicates, int shardsWithDuplicates, List<Integer> unreadableShards, boolean built) {
-    }
+    public record Summary(
+            long documents, long duplicates, int shardsWithDuplicates, List<Integer> unreadableShards, boolean built) {}
 
     private final ObjectMapper json;
     private final long memoryBytes;
@@ -89,8 +88,12 @@ public final class DuplicateIdIndex {
             if (hash.equals(index.path("manifestSha256").asText())) {
                 List<Integer> unreadable = new ArrayList<>();
                 index.path("unreadableShards").forEach(n -> unreadable.add(n.asInt()));
-                return new Summary(index.path("documents").asLong(), index.path("duplicates").asLong(),
-                        index.path("shardsWithDuplicates").asInt(), unreadable, false);
+                return new Summary(
+                        index.path("documents").asLong(),
+                        index.path("duplicates").asLong(),
+                        index.path("shardsWithDuplicates").asInt(),
+                        unreadable,
+                        false);
             }
         }
         return build(output, shards, hash, reader);
@@ -103,7 +106,8 @@ public final class DuplicateIdIndex {
         long documents;
         long duplicates = 0;
         int shardsWithDuplicates = 0;
-        try (SpillingSorter byId = new SpillingSorter(memoryBytes); SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
+        try (SpillingSorter byId = new SpillingSorter(memoryBytes);
+                SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
             for (Shard shard : shards) {
                 int index = shard.index();
                 boolean readable = reader.read(shard, id -> add(byId, id.getBytes(StandardCharsets.UTF_8), index));
@@ -124,7 +128,12 @@ public final class DuplicateIdIndex {
                         currentId = entry.key();
                         firstShard = entry.value();
                     } else if (entry.value() != firstShard) {
-                        byShard.add(ByteBuffer.allocate(4 + entry.key().length).putInt(entry.value()).put(entry.key()).array(), firstShard);
+                        byShard.add(
+                                ByteBuffer.allocate(4 + entry.key().length)
+                                        .putInt(entry.value())
+                                        .put(entry.key())
+                                        .array(),
+                                firstShard);
                     }
                 }
             }
@@ -140,7 +149,8 @@ public final class DuplicateIdIndex {
                         writer = new ListWriter(shard, json);
                         shardsWithDuplicates++;
                     }
-                    writer.add(new String(entry.key(), 4, entry.key().length - 4, StandardCharsets.UTF_8), entry.value());
+                    writer.add(
+                            new String(entry.key(), 4, entry.key().length - 4, StandardCharsets.UTF_8), entry.value());
                     duplicates++;
                 }
                 if (writer != null) {
@@ -177,7 +187,8 @@ public final class DuplicateIdIndex {
         String stale = null;
         if (!output.exists(INDEX_KEY)) {
             stale = "has no duplicate-id index (" + INDEX_KEY + ")";
-        } else if (!hash.equals(json.readTree(output.readAll(INDEX_KEY)).path("manifestSha256").asText())) {
+        } else if (!hash.equals(
+                json.readTree(output.readAll(INDEX_KEY)).path("manifestSha256").asText())) {
             stale = "has a duplicate-id index (" + INDEX_KEY + ") made for another manifest";
         }
         if (stale != null) {
@@ -190,7 +201,8 @@ public final class DuplicateIdIndex {
             return Map.of();
         }
         Map<String, Integer> earlier = new HashMap<>();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(output.open(key), StandardCharsets.UTF_8))) {
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(output.open(key), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
                 if (!line.isBlank()) {

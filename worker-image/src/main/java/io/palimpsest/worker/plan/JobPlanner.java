@@ -1,5 +1,10 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.InputRoot;
+import io.palimpsest.worker.storage.KeyFilter;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,12 +12,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-
-import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.storage.InputRoot;
-import io.palimpsest.worker.storage.KeyFilter;
-import io.palimpsest.worker.storage.Storage;
-import io.palimpsest.worker.storage.StoredObject;
 
 /**
  * {@code palimpsest plan}: lists the input, cuts shards and stores the manifest. The manifest is
@@ -28,7 +27,8 @@ public final class JobPlanner {
      * What planning found: the shards in force, whether this call wrote them, whether a kept manifest
      * differs from the current listing (then {@code difference} says how), and whether it was replaced.
      */
-    public record Result(List<Shard> shards, boolean written, boolean existingDiffers, boolean replanned, String difference) {
+    public record Result(
+            List<Shard> shards, boolean written, boolean existingDiffers, boolean replanned, String difference) {
         public int shardCount() {
             return shards.size();
         }
@@ -53,7 +53,8 @@ public final class JobPlanner {
     }
 
     /** @param limit {@code input.limit}: at most this many items in all, taken in key order (null: no limit) */
-    public Result plan(InputRoot input, KeyFilter filter, Storage output, Long limit, ItemCounter counter) throws IOException {
+    public Result plan(InputRoot input, KeyFilter filter, Storage output, Long limit, ItemCounter counter)
+            throws IOException {
         return store(output, cut(input, filter, limit, counter));
     }
 
@@ -63,7 +64,8 @@ public final class JobPlanner {
     }
 
     /** @param inputUri the input as the job names it, for messages (null: the storage's own description) */
-    public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter) throws IOException {
+    public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter)
+            throws IOException {
         return cut(input, inputUri, filter, limit, counter, null);
     }
 
@@ -72,12 +74,17 @@ public final class JobPlanner {
      *                     fleet are cut into item ranges ({@link ShardSplitter}) and the first wave's
      *                     shards ordered so their ends spread ({@link ShardOrder}); null keeps whole shards, largest first
      */
-    public List<Shard> cut(InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter,
-            Integer fleetWorkers) throws IOException {
-        String where = inputUri != null ? inputUri : input.storage().describe() + input.singleKey().map(k -> "/" + k).orElse("");
+    public List<Shard> cut(
+            InputRoot input, String inputUri, KeyFilter filter, Long limit, ItemCounter counter, Integer fleetWorkers)
+            throws IOException {
+        String where = inputUri != null
+                ? inputUri
+                : input.storage().describe()
+                        + input.singleKey().map(k -> "/" + k).orElse("");
         List<StoredObject> files = matchingInput(input, where, filter);
         if (files.stream().allMatch(f -> f.size() == 0)) {
-            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where + " are empty");
+            throw new InvalidJobException(
+                    "the plan has no shards: the " + files.size() + " matching file(s) under " + where + " are empty");
         }
         List<Shard> shards = planner.group(files);
         if (limit != null) {
@@ -91,8 +98,8 @@ public final class JobPlanner {
             shards = ShardOrder.staggered(shards, fleetWorkers, counter);
         }
         if (shards.isEmpty()) {
-            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under " + where
-                    + " hold no items within input.limit");
+            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
+                    + where + " hold no items within input.limit");
         }
         return shards;
     }
@@ -145,10 +152,13 @@ public final class JobPlanner {
     }
 
     /** The files the plan takes; refuses input that does not exist or of which the globs take nothing. */
-    private static List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter) throws IOException {
+    private static List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter)
+            throws IOException {
         if (input.singleKey().isPresent()) {
             String key = input.singleKey().get();
-            List<StoredObject> found = input.storage().list(key).stream().filter(o -> o.key().equals(key)).toList();
+            List<StoredObject> found = input.storage().list(key).stream()
+                    .filter(o -> o.key().equals(key))
+                    .toList();
             if (found.isEmpty()) {
                 throw new InvalidJobException("input " + where + " does not exist");
             }
@@ -158,7 +168,8 @@ public final class JobPlanner {
         if (all.isEmpty()) {
             throw new InvalidJobException("input " + where + " does not exist or holds no files");
         }
-        List<StoredObject> taken = all.stream().filter(o -> filter.test(o.key())).toList();
+        List<StoredObject> taken =
+                all.stream().filter(o -> filter.test(o.key())).toList();
         if (taken.isEmpty()) {
             String examples = all.stream().limit(3).map(StoredObject::key).collect(Collectors.joining(", "));
             throw new InvalidJobException("no file under " + where + " matches " + filter.describe() + " (" + all.size()
@@ -172,22 +183,34 @@ public final class JobPlanner {
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
     static boolean workStarted(Storage output) throws IOException {
-        return output.list("_palimpsest/").stream().anyMatch(o -> !o.key().equals(ShardManifest.KEY) && !o.key().equals(RecipeMarker.KEY)
-                && !o.key().equals(PlannedInput.KEY) && !o.key().startsWith(DuplicateIdIndex.PREFIX));
+        return output.list("_palimpsest/").stream()
+                .anyMatch(o -> !o.key().equals(ShardManifest.KEY)
+                        && !o.key().equals(RecipeMarker.KEY)
+                        && !o.key().equals(PlannedInput.KEY)
+                        && !o.key().startsWith(DuplicateIdIndex.PREFIX));
     }
 
     /** Which files the kept manifest has that the listing has not, and the other way round. */
     static String difference(List<Shard> kept, List<Shard> listed) {
         Set<String> before = keys(kept);
         Set<String> now = keys(listed);
-        List<String> gone = before.stream().filter(k -> !now.contains(k)).sorted().toList();
-        List<String> added = now.stream().filter(k -> !before.contains(k)).sorted().toList();
+        List<String> gone =
+                before.stream().filter(k -> !now.contains(k)).sorted().toList();
+        List<String> added =
+                now.stream().filter(k -> !before.contains(k)).sorted().toList();
         StringBuilder out = new StringBuilder();
         if (!gone.isEmpty()) {
-            out.append(gone.size()).append(" planned file(s) no longer listed (").append(sample(gone)).append(")");
+            out.append(gone.size())
+                    .append(" planned file(s) no longer listed (")
+                    .append(sample(gone))
+                    .append(")");
         }
         if (!added.isEmpty()) {
-            out.append(out.length() == 0 ? "" : "; ").append(added.size()).append(" new file(s) not in the plan (").append(sample(added)).append(")");
+            out.append(out.length() == 0 ? "" : "; ")
+                    .append(added.size())
+                    .append(" new file(s) not in the plan (")
+                    .append(sample(added))
+                    .append(")");
         }
         return out.length() == 0 ? "the same files, cut or sized differently" : out.toString();
     }

@@ -1,12 +1,11 @@
 package io.palimpsest.worker.plan;
 
-import java.io.IOException;
-import java.util.Optional;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.Storage;
+import java.io.IOException;
+import java.util.Optional;
 
 /**
  * The input a plan was cut from, kept at {@code <output>/_palimpsest/input.json} beside the

@@ -1,15 +1,14 @@
 package io.palimpsest.worker.plan;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The recipe an output is made with, kept at {@code <output>/_palimpsest/recipe.json} by the planner.
@@ -36,7 +35,8 @@ public final class RecipeMarker {
         }
         Optional<String> recorded = recorded(output);
         if (recorded.isPresent() && !recorded.get().equals(recipeHash)) {
-            throw new InvalidJobException("recipe drift: " + output.describe() + " was made with recipe " + recorded.get()
+            throw new InvalidJobException("recipe drift: " + output.describe() + " was made with recipe "
+                    + recorded.get()
                     + ", this job's recipe is " + recipeHash + "; write to a new output, or pass --accept-recipe-change"
                     + " to add shards made by the new recipe beside the committed ones");
         }
@@ -48,7 +48,8 @@ public final class RecipeMarker {
             return;
         }
         byte[] content = json.writeValueAsBytes(Map.of("recipeHash", recipeHash, "job", job == null ? "" : job));
-        if (!output.createIfAbsent(KEY, content) && !recorded(output).map(recipeHash::equals).orElse(false)) {
+        if (!output.createIfAbsent(KEY, content)
+                && !recorded(output).map(recipeHash::equals).orElse(false)) {
             output.put(KEY, content);
         }
     }

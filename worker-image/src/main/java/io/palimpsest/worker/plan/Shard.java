@@ -1,7 +1,6 @@
 package io.palimpsest.worker.plan;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-
 import java.util.List;
 
 /** A unit of work and of commit: whole input files, read in this order. */

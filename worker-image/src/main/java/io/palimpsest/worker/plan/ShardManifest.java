@@ -1,5 +1,8 @@
 package io.palimpsest.worker.plan;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -8,10 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * The plan, stored once at {@code <output>/_palimpsest/manifest.jsonl}: one JSON line per shard,
@@ -46,7 +45,8 @@ public final class ShardManifest {
     /** @param where the output, for messages */
     public List<Shard> read(byte[] content, String where) throws IOException {
         List<Shard> shards = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(new ByteArrayInputStream(content), StandardCharsets.UTF_8))) {
             String line;
             int lineNumber = 0;
             while ((line = reader.readLine()) != null) {
@@ -57,7 +57,9 @@ public final class ShardManifest {
                 try {
                     shards.add(json.readValue(line, Shard.class));
                 } catch (JsonProcessingException e) {
-                    throw new IOException(where + "/" + KEY + " line " + lineNumber + " is not a shard: " + e.getOriginalMessage(), e);
+                    throw new IOException(
+                            where + "/" + KEY + " line " + lineNumber + " is not a shard: " + e.getOriginalMessage(),
+                            e);
                 }
             }
         }
@@ -72,12 +74,13 @@ public final class ShardManifest {
     public Shard readShard(byte[] content, String where, int index) throws IOException {
         List<Shard> shards = read(content, where);
         if (index < 0 || index >= shards.size()) {
-            throw new IllegalArgumentException("shard " + index + " does not exist: " + where + "/" + KEY
-                    + " has " + shards.size() + " shards");
+            throw new IllegalArgumentException(
+                    "shard " + index + " does not exist: " + where + "/" + KEY + " has " + shards.size() + " shards");
         }
         Shard shard = shards.get(index);
         if (shard.index() != index) {
-            throw new IOException(where + "/" + KEY + " line " + (index + 1) + " holds shard " + shard.index() + ", expected " + index);
+            throw new IOException(where + "/" + KEY + " line " + (index + 1) + " holds shard " + shard.index()
+                    + ", expected " + index);
         }
         return shard;
     }

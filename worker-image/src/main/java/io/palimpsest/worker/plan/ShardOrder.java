@@ -48,27 +48,28 @@ public final class ShardOrder {
     /** The blocks' shuffle: fixed, so that planning the same input twice gives the same plan. */
     private static final long SEED = 0x5EEDL;
 
-    private ShardOrder() {
-    }
+    private ShardOrder() {}
 
     /** A shard in the pool: ordered largest first, then by when it entered the pool. */
-    private record Entry(Shard shard, long bytes, long order) {
-    }
+    private record Entry(Shard shard, long bytes, long order) {}
 
     /**
      * {@code largestFirst} reordered (and at most {@code workers} shards cut in two): the first
      * {@code workers} shards graded in size, the rest in shuffled blocks of {@code workers}; renumbered
      * from 0. A plan with no more shards than workers, or a fleet of one, is returned as it is.
      */
-    public static List<Shard> staggered(List<Shard> largestFirst, int workers, JobPlanner.ItemCounter counter) throws IOException {
+    public static List<Shard> staggered(List<Shard> largestFirst, int workers, JobPlanner.ItemCounter counter)
+            throws IOException {
         return staggered(largestFirst, workers, counter, ShardSplitter.MIN_ITEMS_PER_RANGE);
     }
 
-    static List<Shard> staggered(List<Shard> largestFirst, int workers, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+    static List<Shard> staggered(List<Shard> largestFirst, int workers, JobPlanner.ItemCounter counter, long minItems)
+            throws IOException {
         if (workers <= 1 || largestFirst.size() <= workers) {
             return largestFirst;
         }
-        TreeSet<Entry> pool = new TreeSet<>(Comparator.comparingLong(Entry::bytes).reversed().thenComparingLong(Entry::order));
+        TreeSet<Entry> pool =
+                new TreeSet<>(Comparator.comparingLong(Entry::bytes).reversed().thenComparingLong(Entry::order));
         long order = 0;
         for (Shard shard : largestFirst) {
             pool.add(new Entry(shard, shard.bytes(), order++));
@@ -87,7 +88,8 @@ public final class ShardOrder {
                 continue;
             }
             Entry above = pool.lower(probe);
-            List<List<ShardFile>> parts = above == null ? null
+            List<List<ShardFile>> parts = above == null
+                    ? null
                     : ShardSplitter.cutHead(above.shard(), target / above.bytes(), counter, minItems);
             if (parts != null) {
                 pool.remove(above);

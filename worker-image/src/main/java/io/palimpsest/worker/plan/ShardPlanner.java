@@ -1,10 +1,9 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.storage.StoredObject;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
-import io.palimpsest.worker.storage.StoredObject;
 
 /**
  * Cuts a listing into shards, deterministically: files are taken in key order, so the same input
@@ -37,7 +36,9 @@ public final class ShardPlanner {
     public List<Shard> group(List<StoredObject> inputs) {
         List<StoredObject> sorted = new ArrayList<>(inputs);
         sorted.sort(Comparator.comparing(StoredObject::key));
-        return policy.filesPerShard() != null ? byFileCount(sorted, policy.filesPerShard()) : byBytes(sorted, targetBytes());
+        return policy.filesPerShard() != null
+                ? byFileCount(sorted, policy.filesPerShard())
+                : byBytes(sorted, targetBytes());
     }
 
     /** Renumbers {@code grouped} by bytes, largest first; equal sizes keep their order. */
@@ -58,7 +59,8 @@ public final class ShardPlanner {
     private static List<Shard> byFileCount(List<StoredObject> files, int perShard) {
         List<Shard> shards = new ArrayList<>();
         for (int from = 0; from < files.size(); from += perShard) {
-            shards.add(new Shard(shards.size(), toShardFiles(files.subList(from, Math.min(files.size(), from + perShard)))));
+            shards.add(new Shard(
+                    shards.size(), toShardFiles(files.subList(from, Math.min(files.size(), from + perShard)))));
         }
         return shards;
     }

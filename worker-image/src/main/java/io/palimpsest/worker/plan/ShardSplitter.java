@@ -37,8 +37,7 @@ public final class ShardSplitter {
      */
     public static final long MIN_ITEMS_PER_RANGE = 32;
 
-    private ShardSplitter() {
-    }
+    private ShardSplitter() {}
 
     /** The most bytes a shard keeps whole for {@code fleetWorkers} workers at once. */
     public static long maxBytes(long totalBytes, int fleetWorkers) {
@@ -51,11 +50,13 @@ public final class ShardSplitter {
      * one shard stay together, in file order). A shard whose files cannot be counted is kept whole:
      * its worker reports the unreadable data, as for any shard.
      */
-    public static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter) throws IOException {
+    public static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter)
+            throws IOException {
         return split(shards, fleetWorkers, counter, MIN_ITEMS_PER_RANGE);
     }
 
-    static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+    static List<Shard> split(List<Shard> shards, int fleetWorkers, JobPlanner.ItemCounter counter, long minItems)
+            throws IOException {
         if (fleetWorkers <= 1) {
             return shards; // one worker runs the shards one after another: cutting them evens nothing out
         }
@@ -63,7 +64,8 @@ public final class ShardSplitter {
         long max = maxBytes(total, fleetWorkers);
         List<Shard> out = new ArrayList<>();
         for (Shard shard : shards) {
-            List<List<ShardFile>> parts = shard.bytes() > max ? cut(shard, (shard.bytes() + max - 1) / max, counter, minItems) : null;
+            List<List<ShardFile>> parts =
+                    shard.bytes() > max ? cut(shard, (shard.bytes() + max - 1) / max, counter, minItems) : null;
             if (parts == null) {
                 out.add(new Shard(out.size(), shard.files()));
             } else {
@@ -81,7 +83,8 @@ public final class ShardSplitter {
     }
 
     /** As {@link #cut(Shard, long, JobPlanner.ItemCounter)}, with no range under {@code minItems} items. */
-    static List<List<ShardFile>> cut(Shard shard, long wanted, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+    static List<List<ShardFile>> cut(Shard shard, long wanted, JobPlanner.ItemCounter counter, long minItems)
+            throws IOException {
         if (shard.files().stream().anyMatch(f -> f.firstItem() != null)) {
             return null; // already a range
         }
@@ -106,7 +109,8 @@ public final class ShardSplitter {
      * would hold fewer than {@code minItems} items or the files cannot be counted. A shard that is
      * already a range is cut within its range.
      */
-    static List<List<ShardFile>> cutHead(Shard shard, double headShare, JobPlanner.ItemCounter counter, long minItems) throws IOException {
+    static List<List<ShardFile>> cutHead(Shard shard, double headShare, JobPlanner.ItemCounter counter, long minItems)
+            throws IOException {
         long[] items = itemsOf(shard, counter);
         if (items == null) {
             return null;
@@ -116,7 +120,7 @@ public final class ShardSplitter {
         if (head < Math.max(1, minItems) || all - head < Math.max(1, minItems)) {
             return null;
         }
-        return slice(shard, items, new long[]{head, all - head});
+        return slice(shard, items, new long[] {head, all - head});
     }
 
     /**

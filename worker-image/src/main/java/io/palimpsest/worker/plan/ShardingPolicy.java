@@ -10,7 +10,8 @@ public record ShardingPolicy(Integer filesPerShard, Long targetShardBytes) {
 
     public ShardingPolicy {
         if (filesPerShard != null && targetShardBytes != null) {
-            throw new IllegalArgumentException("set at most one of sharding.filesPerShard and sharding.targetShardBytes");
+            throw new IllegalArgumentException(
+                    "set at most one of sharding.filesPerShard and sharding.targetShardBytes");
         }
         if (filesPerShard != null && filesPerShard < 1) {
             throw new IllegalArgumentException("sharding.filesPerShard must be at least 1, got " + filesPerShard);

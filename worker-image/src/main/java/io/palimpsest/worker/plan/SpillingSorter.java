@@ -25,8 +25,7 @@ import java.util.PriorityQueue;
 final class SpillingSorter implements Closeable {
 
     /** One record; {@code key} is not copied, the caller must not change it after {@link #add}. */
-    record Entry(byte[] key, int value) {
-    }
+    record Entry(byte[] key, int value) {}
 
     /** The order of the output: keys as unsigned bytes, then values. */
     static final Comparator<Entry> ORDER = (a, b) -> {
@@ -38,6 +37,7 @@ final class SpillingSorter implements Closeable {
     static final int FAN_IN = 64;
     /** What one held record costs beyond its key bytes: the entry, the array header, the list slot. */
     private static final int ENTRY_OVERHEAD = 56;
+
     private static final int BUFFER = 64 * 1024;
 
     private final long memoryBytes;
@@ -90,8 +90,7 @@ final class SpillingSorter implements Closeable {
                 }
 
                 @Override
-                public void close() {
-                }
+                public void close() {}
             };
         }
         if (!held.isEmpty()) {
@@ -103,7 +102,8 @@ final class SpillingSorter implements Closeable {
             for (int from = 0; from < pending.size(); from += FAN_IN) {
                 List<Path> group = pending.subList(from, Math.min(pending.size(), from + FAN_IN));
                 Path merged = Files.createTempFile(folder, "merged-", ".bin");
-                try (Cursor cursor = new Merge(group); DataOutputStream out = open(merged)) {
+                try (Cursor cursor = new Merge(group);
+                        DataOutputStream out = open(merged)) {
                     Entry entry;
                     while ((entry = cursor.next()) != null) {
                         write(out, entry);
@@ -161,8 +161,7 @@ final class SpillingSorter implements Closeable {
 
     /** A k-way merge of sorted run files. */
     private static final class Merge implements Cursor {
-        private record Head(Entry entry, DataInputStream from) {
-        }
+        private record Head(Entry entry, DataInputStream from) {}
 
         private final List<DataInputStream> inputs = new ArrayList<>();
         private final PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> ORDER.compare(a.entry, b.entry));
@@ -170,7 +169,8 @@ final class SpillingSorter implements Closeable {
         Merge(List<Path> files) throws IOException {
             try {
                 for (Path file : files) {
-                    DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), BUFFER));
+                    DataInputStream in =
+                            new DataInputStream(new BufferedInputStream(Files.newInputStream(file), BUFFER));
                     inputs.add(in);
                     advance(in);
                 }

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.preview;
 
+import io.palimpsest.worker.recipe.ModelCall;
+import io.palimpsest.worker.recipe.ModelRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -9,9 +11,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-
-import io.palimpsest.worker.recipe.ModelCall;
-import io.palimpsest.worker.recipe.ModelRequest;
 
 /**
  * Measures one replica's capacity for this recipe: the sample's own requests, replayed in a closed
@@ -26,13 +25,16 @@ import io.palimpsest.worker.recipe.ModelRequest;
  * The endpoint is taken as one replica: behind a balancer over several, declare the capacity instead.
  */
 public final class Calibration {
-    private Calibration() {
-    }
+    private Calibration() {}
 
     /** What was measured, with the figures behind it. */
-    public record Result(double completionTokensPerSecond, long requestsCounted, long completionTokensCounted, double seconds,
-                         int concurrency, double requestSecondsCounted) {
-    }
+    public record Result(
+            double completionTokensPerSecond,
+            long requestsCounted,
+            long completionTokensCounted,
+            double seconds,
+            int concurrency,
+            double requestSecondsCounted) {}
 
     public static Result measure(ModelCall model, List<ModelRequest> requests, int concurrency, Duration duration)
             throws InterruptedException {
@@ -55,40 +57,58 @@ public final class Calibration {
             failure.compareAndSet(null, e.getCause() != null ? e.getCause() : e);
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("calibration against the endpoint failed: " + failure.get()
-                    + "; pass --tokens-per-second-per-replica to declare the capacity instead", failure.get());
+            throw new IllegalStateException(
+                    "calibration against the endpoint failed: " + failure.get()
+                            + "; pass --tokens-per-second-per-replica to declare the capacity instead",
+                    failure.get());
         }
         double seconds = duration.toNanos() / 1e9;
         if (counted.get() == 0) {
-            throw new IllegalStateException("calibration: no request finished in the " + duration.toSeconds()
-                    + " s after the first answer; pass --calibration-seconds with more time, or --tokens-per-second-per-replica");
+            throw new IllegalStateException(
+                    "calibration: no request finished in the " + duration.toSeconds()
+                            + " s after the first answer; pass --calibration-seconds with more time, or --tokens-per-second-per-replica");
         }
         double requestSeconds = latencyNanos.get() / 1e9;
-        return new Result(concurrency * tokens.get() / Math.max(1e-9, requestSeconds), counted.get(), tokens.get(), seconds, concurrency,
+        return new Result(
+                concurrency * tokens.get() / Math.max(1e-9, requestSeconds),
+                counted.get(),
+                tokens.get(),
+                seconds,
+                concurrency,
                 requestSeconds);
     }
 
     /** One slot of the batch: call, count what finished inside the window, call again until the window closes. */
-    private static CompletableFuture<Void> loop(ModelCall model, List<ModelRequest> requests, AtomicInteger next, AtomicLong tokens,
-                                                AtomicLong counted, AtomicLong latencyNanos, AtomicReference<Throwable> failure, Window window) {
+    private static CompletableFuture<Void> loop(
+            ModelCall model,
+            List<ModelRequest> requests,
+            AtomicInteger next,
+            AtomicLong tokens,
+            AtomicLong counted,
+            AtomicLong latencyNanos,
+            AtomicReference<Throwable> failure,
+            Window window) {
         if (window.closed(System.nanoTime()) || failure.get() != null) {
             return CompletableFuture.completedFuture(null);
         }
         ModelRequest request = requests.get(Math.floorMod(next.getAndIncrement(), requests.size()));
         long sent = System.nanoTime();
-        return model.call(request).toCompletableFuture().handle((reply, error) -> {
-            if (error != null) {
-                failure.compareAndSet(null, error);
-                return CompletableFuture.<Void>completedFuture(null);
-            }
-            long now = System.nanoTime();
-            if (window.counts(now)) {
-                tokens.addAndGet(reply.completionTokens());
-                counted.incrementAndGet();
-                latencyNanos.addAndGet(now - sent);
-            }
-            return loop(model, requests, next, tokens, counted, latencyNanos, failure, window);
-        }).thenCompose(f -> f);
+        return model.call(request)
+                .toCompletableFuture()
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    long now = System.nanoTime();
+                    if (window.counts(now)) {
+                        tokens.addAndGet(reply.completionTokens());
+                        counted.incrementAndGet();
+                        latencyNanos.addAndGet(now - sent);
+                    }
+                    return loop(model, requests, next, tokens, counted, latencyNanos, failure, window);
+                })
+                .thenCompose(f -> f);
     }
 
     /** Opens at the first answer and stays open for its length. */

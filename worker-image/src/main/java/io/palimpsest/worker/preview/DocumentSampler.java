@@ -1,5 +1,10 @@
 package io.palimpsest.worker.preview;
 
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,12 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Function;
-
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.plan.Shard;
-import io.palimpsest.worker.run.ShardInput;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * Draws a preview's documents: each shard's quota ({@link SampleAllocation}) by reservoir sampling
@@ -33,15 +32,18 @@ import io.palimpsest.worker.storage.Storage;
 public final class DocumentSampler {
 
     /** One drawn item: its shard, its number in the shard (as checkpoints count), the item and its stratum. */
-    public record Drawn(int shard, long ordinal, InputItem item, String stratum) {
-    }
+    public record Drawn(int shard, long ordinal, InputItem item, String stratum) {}
 
     /**
      * What reading the sampled shards found: the drawn items in (shard, ordinal) order, the shards'
      * exact counts, and the items of each stratum in the read shards.
      */
-    public record Sample(List<Drawn> items, int shardsRead, long itemsInReadShards, long bytesOfReadShards, Map<String, Long> strata) {
-    }
+    public record Sample(
+            List<Drawn> items,
+            int shardsRead,
+            long itemsInReadShards,
+            long bytesOfReadShards,
+            Map<String, Long> strata) {}
 
     /** The stratum of every item when no classifier is given: one stratum, a plain sample. */
     public static final String ONE_STRATUM = "all documents";
@@ -59,7 +61,8 @@ public final class DocumentSampler {
     }
 
     /** @param stratumOf an item's stratum; must not call a model (it runs on every item of the read shards) */
-    public Sample draw(List<Shard> shards, int size, long seed, Function<InputItem, String> stratumOf) throws IOException {
+    public Sample draw(List<Shard> shards, int size, long seed, Function<InputItem, String> stratumOf)
+            throws IOException {
         long[] bytes = shards.stream().mapToLong(Shard::bytes).toArray();
         int[] quota = SampleAllocation.quotas(bytes, size, seed);
         List<Integer> readIndex = new ArrayList<>();
@@ -72,7 +75,8 @@ public final class DocumentSampler {
                 continue;
             }
             Shard shard = shards.get(i);
-            Map<String, Reservoir> kept = reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), stratumOf);
+            Map<String, Reservoir> kept =
+                    reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), stratumOf);
             kept.forEach((stratum, r) -> census.merge(stratum, r.seen, Long::sum));
             items += kept.values().stream().mapToLong(r -> r.seen).sum();
             readIndex.add(i);
@@ -96,7 +100,11 @@ public final class DocumentSampler {
                 if (e.getValue() < pool.size()) {
                     // a uniform subset of a uniform reservoir is a uniform sample of the stratum
                     pool = new ArrayList<>(pool);
-                    Collections.shuffle(pool, new Random(seed * 1_000_003L + shard.index() * 31L + e.getKey().hashCode()));
+                    Collections.shuffle(
+                            pool,
+                            new Random(seed * 1_000_003L
+                                    + shard.index() * 31L
+                                    + e.getKey().hashCode()));
                     pool = pool.subList(0, e.getValue());
                 }
                 drawn.addAll(pool);
@@ -113,8 +121,8 @@ public final class DocumentSampler {
     }
 
     /** Algorithm R per stratum: after n items of a stratum each has had the same chance quota/n of being kept. */
-    private Map<String, Reservoir> reservoir(Shard shard, int quota, Random random, Function<InputItem, String> stratumOf)
-            throws IOException {
+    private Map<String, Reservoir> reservoir(
+            Shard shard, int quota, Random random, Function<InputItem, String> stratumOf) throws IOException {
         Map<String, Reservoir> byStratum = new TreeMap<>();
         long ordinal = 0;
         try (ShardInput items = new ShardInput(input, shard, readers)) {

@@ -1,14 +1,13 @@
 package io.palimpsest.worker.preview;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.recipe.TextMeasures;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.recipe.TextMeasures;
 
 /**
  * The report's data for committed output ({@code show --html}): each source document next to the
@@ -19,8 +18,7 @@ import io.palimpsest.worker.recipe.TextMeasures;
 public final class OutputReport {
 
     /** One input document, as read from the input. */
-    public record Source(String id, String text, String file, Long line, Integer shard) {
-    }
+    public record Source(String id, String text, String file, Long line, Integer shard) {}
 
     private final ObjectMapper json;
 
@@ -35,8 +33,14 @@ public final class OutputReport {
      * @param sources  the input documents to show, in the order to show them; a record whose id has no
      *                 source here is not shown
      */
-    public PreviewData build(String job, String recipeHash, String model, List<String> variants, List<Source> sources,
-                             Map<String, List<JsonNode>> outputs, List<JsonNode> rejects) {
+    public PreviewData build(
+            String job,
+            String recipeHash,
+            String model,
+            List<String> variants,
+            List<Source> sources,
+            Map<String, List<JsonNode>> outputs,
+            List<JsonNode> rejects) {
         Map<String, List<PreviewData.Outcome>> byId = new LinkedHashMap<>();
         Map<String, String> text = new LinkedHashMap<>();
         sources.forEach(s -> text.put(s.id(), s.text()));
@@ -46,9 +50,11 @@ public final class OutputReport {
                 String out = r.path("text").asText();
                 JsonNode params = r.path("provenance").get("params");
                 @SuppressWarnings("unchecked")
-                Map<String, Object> p = params == null || params.isEmpty() ? null : json.convertValue(params, Map.class);
-                byId.computeIfAbsent(id, k -> new ArrayList<>()).add(new PreviewData.Outcome(variant, PreviewData.Outcome.ACCEPTED, null, null,
-                        out, p, ratio(text.get(id), out)));
+                Map<String, Object> p =
+                        params == null || params.isEmpty() ? null : json.convertValue(params, Map.class);
+                byId.computeIfAbsent(id, k -> new ArrayList<>())
+                        .add(new PreviewData.Outcome(
+                                variant, PreviewData.Outcome.ACCEPTED, null, null, out, p, ratio(text.get(id), out)));
             }
         });
         for (JsonNode r : rejects) {
@@ -56,18 +62,48 @@ public final class OutputReport {
             if (id == null) {
                 continue;
             }
-            String status = "skipped".equals(r.path("outcome").asText()) ? PreviewData.Outcome.SKIPPED : PreviewData.Outcome.REJECTED;
+            String status = "skipped".equals(r.path("outcome").asText())
+                    ? PreviewData.Outcome.SKIPPED
+                    : PreviewData.Outcome.REJECTED;
             String out = r.path("output").asText(null);
-            byId.computeIfAbsent(id, k -> new ArrayList<>()).add(new PreviewData.Outcome(r.path("variant").asText(null), status,
-                    r.path("reason").asText(null), r.path("detail").asText(null), out, null, ratio(text.get(id), out)));
+            byId.computeIfAbsent(id, k -> new ArrayList<>())
+                    .add(new PreviewData.Outcome(
+                            r.path("variant").asText(null),
+                            status,
+                            r.path("reason").asText(null),
+                            r.path("detail").asText(null),
+                            out,
+                            null,
+                            ratio(text.get(id), out)));
         }
         List<PreviewData.DocumentView> views = new ArrayList<>();
         for (Source s : sources) {
-            views.add(new PreviewData.DocumentView(s.id(), s.shard(), s.file(), s.line(), s.text(), 0, 0, 0,
-                    byId.getOrDefault(s.id(), List.of()), List.of(), List.of()));
+            views.add(new PreviewData.DocumentView(
+                    s.id(),
+                    s.shard(),
+                    s.file(),
+                    s.line(),
+                    s.text(),
+                    0,
+                    0,
+                    0,
+                    byId.getOrDefault(s.id(), List.of()),
+                    List.of(),
+                    List.of()));
         }
-        return new PreviewData(PreviewData.KIND_OUTPUT, job, recipeHash, model, model, Instant.now().toString(), null, null, variants,
-                PreviewAssembler.summarize(variants, views), null, views);
+        return new PreviewData(
+                PreviewData.KIND_OUTPUT,
+                job,
+                recipeHash,
+                model,
+                model,
+                Instant.now().toString(),
+                null,
+                null,
+                variants,
+                PreviewAssembler.summarize(variants, views),
+                null,
+                views);
     }
 
     private static Double ratio(String source, String output) {

@@ -1,12 +1,11 @@
 package io.palimpsest.worker.preview;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-
 import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.worker.preview.PreviewData.Paid;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * What a campaign pays in replica time, not only what its work needs: every replica's model load,
@@ -29,8 +28,7 @@ import io.palimpsest.worker.preview.PreviewData.Range;
  */
 public final class PaidReplicaTime {
 
-    private PaidReplicaTime() {
-    }
+    private PaidReplicaTime() {}
 
     /**
      * How the operator sizes an 'auto' fleet: its settings, passed by the operator to a cluster's
@@ -41,8 +39,8 @@ public final class PaidReplicaTime {
      * @param maxParallelism  the cap on worker pods under 'auto' parallelism
      */
     public record Fleet(double headroom, int autoConcurrency, int maxParallelism) {
-        public static final Fleet DEFAULTS = new Fleet(FleetDefaults.HEADROOM, FleetDefaults.CONCURRENCY_PER_AUTO_WORKER,
-                FleetDefaults.MAX_PARALLELISM);
+        public static final Fleet DEFAULTS = new Fleet(
+                FleetDefaults.HEADROOM, FleetDefaults.CONCURRENCY_PER_AUTO_WORKER, FleetDefaults.MAX_PARALLELISM);
     }
 
     /**
@@ -59,16 +57,60 @@ public final class PaidReplicaTime {
      * @param client               what bounds the run besides decoding (null: decoding alone)
      * @param shardsSource         where the shard count comes from, for the report (null: not said)
      */
-    public record Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica,
-                           Integer parallelism, Integer concurrencyPerWorker, Double loadSeconds, String loadSource,
-                           double scaleDownSeconds, double idleToZeroSeconds, double periodSeconds,
-                           Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client, String shardsSource) {
+    public record Campaign(
+            int shards,
+            int maxNumSeqs,
+            int minReplicas,
+            int maxReplicas,
+            int targetWaitingPerReplica,
+            Integer parallelism,
+            Integer concurrencyPerWorker,
+            Double loadSeconds,
+            String loadSource,
+            double scaleDownSeconds,
+            double idleToZeroSeconds,
+            double periodSeconds,
+            Double workerStartSeconds,
+            String workerStartSource,
+            Fleet fleet,
+            Client client,
+            String shardsSource) {
 
-        public Campaign(int shards, int maxNumSeqs, int minReplicas, int maxReplicas, int targetWaitingPerReplica, Integer parallelism,
-                        Integer concurrencyPerWorker, Double loadSeconds, String loadSource, double scaleDownSeconds, double idleToZeroSeconds,
-                        double periodSeconds, Double workerStartSeconds, String workerStartSource, Fleet fleet, Client client) {
-            this(shards, maxNumSeqs, minReplicas, maxReplicas, targetWaitingPerReplica, parallelism, concurrencyPerWorker, loadSeconds,
-                    loadSource, scaleDownSeconds, idleToZeroSeconds, periodSeconds, workerStartSeconds, workerStartSource, fleet, client, null);
+        public Campaign(
+                int shards,
+                int maxNumSeqs,
+                int minReplicas,
+                int maxReplicas,
+                int targetWaitingPerReplica,
+                Integer parallelism,
+                Integer concurrencyPerWorker,
+                Double loadSeconds,
+                String loadSource,
+                double scaleDownSeconds,
+                double idleToZeroSeconds,
+                double periodSeconds,
+                Double workerStartSeconds,
+                String workerStartSource,
+                Fleet fleet,
+                Client client) {
+            this(
+                    shards,
+                    maxNumSeqs,
+                    minReplicas,
+                    maxReplicas,
+                    targetWaitingPerReplica,
+                    parallelism,
+                    concurrencyPerWorker,
+                    loadSeconds,
+                    loadSource,
+                    scaleDownSeconds,
+                    idleToZeroSeconds,
+                    periodSeconds,
+                    workerStartSeconds,
+                    workerStartSource,
+                    fleet,
+                    client,
+                    null);
         }
     }
 
@@ -85,9 +127,12 @@ public final class PaidReplicaTime {
      *                             of the sampled requests), null when a request had none: the campaign's longest
      *                             request is at least the sample's and at most this
      */
-    public record Client(double documents, double longestRequestTokens, Double secondsPerDocument, String source,
-                         Double requestCapTokens) {
-    }
+    public record Client(
+            double documents,
+            double longestRequestTokens,
+            Double secondsPerDocument,
+            String source,
+            Double requestCapTokens) {}
 
     /**
      * @param completionTokens the campaign's completion tokens (estimate and interval)
@@ -108,15 +153,18 @@ public final class PaidReplicaTime {
         long backlog = backlogWorkers * assumed;
         int first = clamp(ceilDiv(backlog, perReplicaQueue), floor, c.maxReplicas());
         // workers: the number asked for, or what the operator sizes for the ready replicas under auto
-        long workers = c.parallelism() != null ? Math.min(shards, c.parallelism())
-                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long) Math.ceil(first * m * fleet.headroom() / Math.max(1, assumed)))));
+        long workers = c.parallelism() != null
+                ? Math.min(shards, c.parallelism())
+                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long)
+                        Math.ceil(first * m * fleet.headroom() / Math.max(1, assumed)))));
         double requestsPerShard = requests / shards;
         // what each worker keeps in flight: its concurrencyPerWorker, or under auto a window that opens at
         // max_num_seqs (the client's first window); never more than its shard's requests
         double perWorker = Math.min(c.concurrencyPerWorker() != null ? c.concurrencyPerWorker() : m, requestsPerShard);
         double inFlight = Math.max(1, workers * perWorker);
         // the queue those requests make is what the autoscaler then sizes for, on top of the backlog
-        int replicas = Math.max(first, clamp(ceilDiv((long) Math.ceil(inFlight), perReplicaQueue), floor, c.maxReplicas()));
+        int replicas =
+                Math.max(first, clamp(ceilDiv((long) Math.ceil(inFlight), perReplicaQueue), floor, c.maxReplicas()));
         double perReplica = Math.min(m, inFlight / replicas);
         double fill = Math.min(1, perReplica / m);
 
@@ -134,8 +182,10 @@ public final class PaidReplicaTime {
         // alone at one token per step once everything else is done.
         Client client = c.client();
         // under auto parallelism the operator raises the workers with the ready replicas
-        long running = c.parallelism() != null ? workers
-                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long) Math.ceil(replicas * m * fleet.headroom() / Math.max(1, assumed)))));
+        long running = c.parallelism() != null
+                ? workers
+                : Math.min(shards, Math.min(fleet.maxParallelism(), Math.max(1, (long)
+                        Math.ceil(replicas * m * fleet.headroom() / Math.max(1, assumed)))));
         double rounds = Math.ceil((double) shards / Math.max(1, running));
         double restarts = (rounds - 1) * workerStart;
         double perDocument = client == null || client.secondsPerDocument() == null ? 0 : client.secondsPerDocument();
@@ -144,11 +194,13 @@ public final class PaidReplicaTime {
         double tail = client == null ? 0 : client.longestRequestTokens() / (capacity / m);
         // the sample's longest request is one the campaign has; the campaign's own longest may be any length up to
         // max_tokens, so the interval reaches that far (a sample says nothing of the rest of the distribution's tail)
-        double tailHigh = client == null || client.requestCapTokens() == null ? tail
+        double tailHigh = client == null || client.requestCapTokens() == null
+                ? tail
                 : Math.max(tail, client.requestCapTokens() / (capacity / m));
         double decodeEstimate = serving.estimate() * 3600 / replicas;
         double run = Math.max(decodeEstimate, Math.max(slot, tail));
-        Range ready = new Range(replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
+        Range ready = new Range(
+                replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600);
         double beyond = ready.estimate() - serving.estimate();
@@ -174,42 +226,107 @@ public final class PaidReplicaTime {
         if (c.shardsSource() != null) {
             notes.add(String.format(Locale.ROOT, "%d shards, one worker pod each (%s)", shards, c.shardsSource()));
         }
-        notes.add(String.format(Locale.ROOT, "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
+        notes.add(String.format(
+                Locale.ROOT,
+                "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
                         + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
-                replicas, backlog, backlogWorkers, c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker())
-                        : assumed + " (auto)", m, c.targetWaitingPerReplica(), c.minReplicas(), c.maxReplicas(),
-                perReplica, m, fill * 100));
-        notes.add(c.loadSeconds() == null ? "model load: not known and not declared (--replica-load-seconds): not counted"
-                : String.format(Locale.ROOT, "model load: %.0f s per replica (%s)", load, c.loadSource()));
-        notes.add(c.workerStartSeconds() == null ? "worker start: not known and not declared (--worker-start-seconds): not counted"
-                : String.format(Locale.ROOT, "ready replicas waiting for the workers to start: %.1f s per replica (a worker's start %.1f s, %s%s)",
-                waited, workerStart, c.workerStartSource(), c.parallelism() == null ? "; auto parallelism starts workers for ready replicas"
-                        : "; a fixed parallelism starts them with the model"));
-        notes.add(String.format(Locale.ROOT, "after the last request: idle-to-zero %.0f s + one autoscaler period %.0f s%s", c.idleToZeroSeconds(),
-                c.periodSeconds(), c.scaleDownSeconds() + c.periodSeconds() < idle && replicas > floor
-                        ? String.format(Locale.ROOT, ", down to %d replica(s) after the %.0f s scale-down window", floor, c.scaleDownSeconds()) : ""));
+                replicas,
+                backlog,
+                backlogWorkers,
+                c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker()) : assumed + " (auto)",
+                m,
+                c.targetWaitingPerReplica(),
+                c.minReplicas(),
+                c.maxReplicas(),
+                perReplica,
+                m,
+                fill * 100));
+        notes.add(
+                c.loadSeconds() == null
+                        ? "model load: not known and not declared (--replica-load-seconds): not counted"
+                        : String.format(Locale.ROOT, "model load: %.0f s per replica (%s)", load, c.loadSource()));
+        notes.add(
+                c.workerStartSeconds() == null
+                        ? "worker start: not known and not declared (--worker-start-seconds): not counted"
+                        : String.format(
+                                Locale.ROOT,
+                                "ready replicas waiting for the workers to start: %.1f s per replica (a worker's start %.1f s, %s%s)",
+                                waited,
+                                workerStart,
+                                c.workerStartSource(),
+                                c.parallelism() == null
+                                        ? "; auto parallelism starts workers for ready replicas"
+                                        : "; a fixed parallelism starts them with the model"));
+        notes.add(String.format(
+                Locale.ROOT,
+                "after the last request: idle-to-zero %.0f s + one autoscaler period %.0f s%s",
+                c.idleToZeroSeconds(),
+                c.periodSeconds(),
+                c.scaleDownSeconds() + c.periodSeconds() < idle && replicas > floor
+                        ? String.format(
+                                Locale.ROOT,
+                                ", down to %d replica(s) after the %.0f s scale-down window",
+                                floor,
+                                c.scaleDownSeconds())
+                        : ""));
         if (c.minReplicas() > 0) {
-            notes.add("replicas.min=" + c.minReplicas() + ": those replicas stay after the campaign; only the idle wait is counted");
+            notes.add("replicas.min=" + c.minReplicas()
+                    + ": those replicas stay after the campaign; only the idle wait is counted");
         }
-        notes.add(String.format(Locale.ROOT, "the run after the workers' start: %.1f s per replica, bound by %s (decoding at that batch %.1f s;"
+        notes.add(String.format(
+                Locale.ROOT,
+                "the run after the workers' start: %.1f s per replica, bound by %s (decoding at that batch %.1f s;"
                         + " a worker's own %s documents at %s%s: %.1f s; the longest request, %.0f tokens at %.1f tokens/s per sequence: %.1f s)",
-                run, run == decodeEstimate ? "decoding" : run == tail ? "the longest request" : "the workers' own pace",
-                decodeEstimate, client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
-                client == null || client.secondsPerDocument() == null ? "0 s (not measured)"
+                run,
+                run == decodeEstimate ? "decoding" : run == tail ? "the longest request" : "the workers' own pace",
+                decodeEstimate,
+                client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
+                client == null || client.secondsPerDocument() == null
+                        ? "0 s (not measured)"
                         : String.format(Locale.ROOT, "%.3f s each (%s)", perDocument, client.source()),
-                rounds > 1 ? String.format(Locale.ROOT, ", plus %.0f later round(s) of pods (%d shards over %d workers) starting %.1f s each",
-                        rounds - 1, shards, running, workerStart) : "",
-                slot, client == null ? 0 : client.longestRequestTokens(), capacity / m, tail));
+                rounds > 1
+                        ? String.format(
+                                Locale.ROOT,
+                                ", plus %.0f later round(s) of pods (%d shards over %d workers) starting %.1f s each",
+                                rounds - 1,
+                                shards,
+                                running,
+                                workerStart)
+                        : "",
+                slot,
+                client == null ? 0 : client.longestRequestTokens(),
+                capacity / m,
+                tail));
         if (client != null) {
-            notes.add(client.requestCapTokens() == null
-                    ? "the campaign's longest request: the sample's (a request without max_tokens has no ceiling to give the interval)"
-                    : String.format(Locale.ROOT, "the campaign's longest request: at least the sample's %.0f tokens, at most max_tokens %.0f"
-                    + " (%.1f s decoding alone), the interval's upper end", client.longestRequestTokens(), client.requestCapTokens(), tailHigh));
+            notes.add(
+                    client.requestCapTokens() == null
+                            ? "the campaign's longest request: the sample's (a request without max_tokens has no ceiling to give the interval)"
+                            : String.format(
+                                    Locale.ROOT,
+                                    "the campaign's longest request: at least the sample's %.0f tokens, at most max_tokens %.0f"
+                                            + " (%.1f s decoding alone), the interval's upper end",
+                                    client.longestRequestTokens(),
+                                    client.requestCapTokens(),
+                                    tailHigh));
         }
         notes.add("not counted: the planner's run before the workers start, and the control loop's reaction times (the"
                 + " autoscaler's and the operator's periods before a replica or a worker is added)");
-        return new Paid(replicas, running, perReplica, fill, work, serving, beyond, loading, starting, after, total, wall, c.loadSeconds(),
-                c.loadSource(), notes);
+        return new Paid(
+                replicas,
+                running,
+                perReplica,
+                fill,
+                work,
+                serving,
+                beyond,
+                loading,
+                starting,
+                after,
+                total,
+                wall,
+                c.loadSeconds(),
+                c.loadSource(),
+                notes);
     }
 
     private static int clamp(long replicas, int floor, int max) {

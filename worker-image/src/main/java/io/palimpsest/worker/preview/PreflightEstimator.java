@@ -1,5 +1,8 @@
 package io.palimpsest.worker.preview;
 
+import io.palimpsest.worker.preview.PreviewData.Breakdown;
+import io.palimpsest.worker.preview.PreviewData.Estimate;
+import io.palimpsest.worker.preview.PreviewData.Range;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -9,10 +12,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
-
-import io.palimpsest.worker.preview.PreviewData.Breakdown;
-import io.palimpsest.worker.preview.PreviewData.Estimate;
-import io.palimpsest.worker.preview.PreviewData.Range;
 
 /**
  * The pre-flight estimate: what the whole input will cost, from what the sampled documents cost.
@@ -29,8 +28,8 @@ public final class PreflightEstimator {
     public static final double CONFIDENCE = 0.95;
 
     /** What one sampled document cost: requests and tokens, in all and per purpose ("variant:wiki", "stage:pairs"). */
-    public record DocumentCost(long requests, long promptTokens, long completionTokens, Map<String, long[]> byPurpose) {
-    }
+    public record DocumentCost(
+            long requests, long promptTokens, long completionTokens, Map<String, long[]> byPurpose) {}
 
     /**
      * A replica's capacity: completion tokens per second at a full batch.
@@ -49,18 +48,43 @@ public final class PreflightEstimator {
      * @param maxReplicas     {@code replicas.max}, null when unknown
      * @param pricePerGpuHour null without a price
      */
-    public static Estimate estimate(List<DocumentCost> sample, long documents, boolean documentsEstimated, Capacity capacity,
-                                    int gpusPerReplica, Integer maxReplicas, Double pricePerGpuHour, long seed) {
-        return estimate(sample, null, documents, documentsEstimated, capacity, gpusPerReplica, maxReplicas, null, pricePerGpuHour, seed);
+    public static Estimate estimate(
+            List<DocumentCost> sample,
+            long documents,
+            boolean documentsEstimated,
+            Capacity capacity,
+            int gpusPerReplica,
+            Integer maxReplicas,
+            Double pricePerGpuHour,
+            long seed) {
+        return estimate(
+                sample,
+                null,
+                documents,
+                documentsEstimated,
+                capacity,
+                gpusPerReplica,
+                maxReplicas,
+                null,
+                pricePerGpuHour,
+                seed);
     }
 
     /**
      * @param strata   the sample's strata and the census of the input's strata (null: one stratum)
      * @param campaign how the campaign will run (null: GPU-hours are the work at a full batch only)
      */
-    public static Estimate estimate(List<DocumentCost> sample, Strata strata, long documents, boolean documentsEstimated,
-                                    Capacity capacity, int gpusPerReplica, Integer maxReplicas, PaidReplicaTime.Campaign campaign,
-                                    Double pricePerGpuHour, long seed) {
+    public static Estimate estimate(
+            List<DocumentCost> sample,
+            Strata strata,
+            long documents,
+            boolean documentsEstimated,
+            Capacity capacity,
+            int gpusPerReplica,
+            Integer maxReplicas,
+            PaidReplicaTime.Campaign campaign,
+            Double pricePerGpuHour,
+            long seed) {
         if (sample.isEmpty()) {
             throw new IllegalArgumentException("an estimate needs at least one sampled document");
         }
@@ -83,13 +107,20 @@ public final class PreflightEstimator {
             weight.put("", (double) documents);
         } else {
             group.addAll(strata.ofSample());
-            long counted = strata.census().values().stream().mapToLong(Long::longValue).sum();
+            long counted =
+                    strata.census().values().stream().mapToLong(Long::longValue).sum();
             strata.census().forEach((stratum, count) -> weight.put(stratum, (double) documents * count / counted));
-            StringBuilder note = new StringBuilder("stratified by what the recipe decides before any call (post-stratified: each stratum's"
-                    + " documents x its sampled documents' mean; the bootstrap resamples inside each stratum):");
-            strata.census().forEach((stratum, count) -> note.append(String.format(Locale.ROOT, " %s %,d documents%s, %d sampled;",
-                    stratum, Math.round(weight.get(stratum)), counted == documents ? "" : " (estimated)",
-                    strata.ofSample().stream().filter(stratum::equals).count())));
+            StringBuilder note = new StringBuilder(
+                    "stratified by what the recipe decides before any call (post-stratified: each stratum's"
+                            + " documents x its sampled documents' mean; the bootstrap resamples inside each stratum):");
+            strata.census()
+                    .forEach((stratum, count) -> note.append(String.format(
+                            Locale.ROOT,
+                            " %s %,d documents%s, %d sampled;",
+                            stratum,
+                            Math.round(weight.get(stratum)),
+                            counted == documents ? "" : " (estimated)",
+                            strata.ofSample().stream().filter(stratum::equals).count())));
             note.setLength(note.length() - 1);
             notes.add(note.toString());
         }
@@ -116,7 +147,8 @@ public final class PreflightEstimator {
         int[][] rows = new int[names.size()][];
         for (int g = 0; g < names.size(); g++) {
             String name = names.get(g);
-            rows[g] = IntStream.range(0, n).filter(i -> group.get(i).equals(name)).toArray();
+            rows[g] =
+                    IntStream.range(0, n).filter(i -> group.get(i).equals(name)).toArray();
         }
         double[] point = new double[columns];
         for (int g = 0; g < names.size(); g++) {
@@ -145,7 +177,8 @@ public final class PreflightEstimator {
         for (int c = 0; c < columns; c++) {
             double[] sorted = resampled[c].clone();
             Arrays.sort(sorted);
-            total[c] = new Range(point[c], percentile(sorted, (1 - CONFIDENCE) / 2), percentile(sorted, (1 + CONFIDENCE) / 2));
+            total[c] = new Range(
+                    point[c], percentile(sorted, (1 - CONFIDENCE) / 2), percentile(sorted, (1 + CONFIDENCE) / 2));
         }
         Map<String, Breakdown> byPurpose = new LinkedHashMap<>();
         for (int k = 0; k < keys.size(); k++) {
@@ -159,15 +192,22 @@ public final class PreflightEstimator {
         Range cost = null;
         PreviewData.Paid paid = null;
         if (capacity != null && capacity.tokensPerSecondPerReplica() > 0 && campaign != null) {
-            paid = PaidReplicaTime.estimate(campaign, total[2], total[0].estimate(), capacity.tokensPerSecondPerReplica());
+            paid = PaidReplicaTime.estimate(
+                    campaign, total[2], total[0].estimate(), capacity.tokensPerSecondPerReplica());
             replicaHours = paid.total();
             gpuHours = replicaHours.scaled(gpusPerReplica);
             wall = paid.wallHours();
-            notes.add(String.format(Locale.ROOT, "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
                             + " + workers starting %.4g h + idle after %.4g h (replica-hours x %d GPU(s)); the work alone at a full batch: %.4g h",
-                    paid.serving().estimate() * gpusPerReplica, paid.beyondDecoding() * gpusPerReplica, paid.loading() * gpusPerReplica,
+                    paid.serving().estimate() * gpusPerReplica,
+                    paid.beyondDecoding() * gpusPerReplica,
+                    paid.loading() * gpusPerReplica,
                     paid.workersStarting() * gpusPerReplica,
-                    paid.idleAfter() * gpusPerReplica, gpusPerReplica, paid.work().estimate() * gpusPerReplica));
+                    paid.idleAfter() * gpusPerReplica,
+                    gpusPerReplica,
+                    paid.work().estimate() * gpusPerReplica));
             notes.addAll(paid.notes());
             if (pricePerGpuHour != null) {
                 cost = gpuHours.scaled(pricePerGpuHour);
@@ -177,25 +217,46 @@ public final class PreflightEstimator {
             gpuHours = replicaHours.scaled(gpusPerReplica);
             if (maxReplicas != null && maxReplicas > 0) {
                 wall = replicaHours.scaled(1.0 / maxReplicas);
-                notes.add("wall time: every one of replicas.max=" + maxReplicas + " replicas busy at a full batch, model load not included");
+                notes.add("wall time: every one of replicas.max=" + maxReplicas
+                        + " replicas busy at a full batch, model load not included");
             }
             if (pricePerGpuHour != null) {
                 cost = gpuHours.scaled(pricePerGpuHour);
             }
         }
-        return new Estimate(documents, documentsEstimated, n, CONFIDENCE, RESAMPLES, total[0], total[1], total[2], byPurpose,
-                capacity == null ? null : capacity.source(), capacity == null ? null : capacity.tokensPerSecondPerReplica(),
-                capacity == null ? "the recipe calls no model: no GPU time" : capacity.note(), gpusPerReplica,
-                maxReplicas, gpuHours, replicaHours, wall, pricePerGpuHour, cost, notes, strataFigures(strata, fallback, weight, group), paid);
+        return new Estimate(
+                documents,
+                documentsEstimated,
+                n,
+                CONFIDENCE,
+                RESAMPLES,
+                total[0],
+                total[1],
+                total[2],
+                byPurpose,
+                capacity == null ? null : capacity.source(),
+                capacity == null ? null : capacity.tokensPerSecondPerReplica(),
+                capacity == null ? "the recipe calls no model: no GPU time" : capacity.note(),
+                gpusPerReplica,
+                maxReplicas,
+                gpuHours,
+                replicaHours,
+                wall,
+                pricePerGpuHour,
+                cost,
+                notes,
+                strataFigures(strata, fallback, weight, group),
+                paid);
     }
 
-    private static List<PreviewData.Stratum> strataFigures(Strata strata, String fallback, Map<String, Double> weight, List<String> group) {
+    private static List<PreviewData.Stratum> strataFigures(
+            Strata strata, String fallback, Map<String, Double> weight, List<String> group) {
         if (strata == null || fallback != null || weight.size() <= 1) {
             return null;
         }
         List<PreviewData.Stratum> figures = new ArrayList<>();
-        weight.forEach((name, documents) -> figures.add(new PreviewData.Stratum(name, Math.round(documents),
-                (int) group.stream().filter(name::equals).count())));
+        weight.forEach((name, documents) -> figures.add(new PreviewData.Stratum(name, Math.round(documents), (int)
+                group.stream().filter(name::equals).count())));
         return figures;
     }
 
@@ -213,9 +274,12 @@ public final class PreflightEstimator {
             if (census.size() <= 1) {
                 return census.isEmpty() ? "no stratum counted" : null;
             }
-            List<String> empty = census.keySet().stream().filter(k -> !ofSample.contains(k)).toList();
-            return empty.isEmpty() ? null : "no sampled document in " + String.join(", ", empty) + " (a sample of " + sampled
-                    + " for " + census.size() + " strata)";
+            List<String> empty =
+                    census.keySet().stream().filter(k -> !ofSample.contains(k)).toList();
+            return empty.isEmpty()
+                    ? null
+                    : "no sampled document in " + String.join(", ", empty) + " (a sample of " + sampled + " for "
+                            + census.size() + " strata)";
         }
     }
 

@@ -1,18 +1,13 @@
 package io.palimpsest.worker.preview;
 
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.preview.PreviewData.DocumentView;
+import io.palimpsest.worker.preview.PreviewData.Outcome;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.DocumentTrace;
 import io.palimpsest.worker.recipe.TextMeasures;
@@ -20,8 +15,12 @@ import io.palimpsest.worker.recipe.validate.CheckVerdict;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.VariantRecord;
-import io.palimpsest.worker.preview.PreviewData.DocumentView;
-import io.palimpsest.worker.preview.PreviewData.Outcome;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Turns what the worker made of each sampled item (the same {@link ProcessedDocument} a shard
@@ -38,8 +37,7 @@ public final class PreviewAssembler {
     }
 
     /** One sampled item: where it came from, what the worker made of it, and the engine's trace (null when none ran). */
-    public record Processed(DocumentSampler.Drawn drawn, ProcessedDocument result, DocumentTrace trace) {
-    }
+    public record Processed(DocumentSampler.Drawn drawn, ProcessedDocument result, DocumentTrace trace) {}
 
     public DocumentView document(Processed p) {
         InputItem item = p.drawn().item();
@@ -62,12 +60,24 @@ public final class PreviewAssembler {
         List<Outcome> outcomes = new ArrayList<>();
         for (VariantRecord r : p.result().outputs()) {
             String text = r.record().path("text").asText();
-            outcomes.add(new Outcome(r.variant(), Outcome.ACCEPTED, null, null, text, params(r.record().path("provenance").get("params")),
+            outcomes.add(new Outcome(
+                    r.variant(),
+                    Outcome.ACCEPTED,
+                    null,
+                    null,
+                    text,
+                    params(r.record().path("provenance").get("params")),
                     ratio(source, text)));
         }
         for (Rejection r : p.result().rejections()) {
             String status = r.outcome() == ItemReason.Outcome.SKIPPED ? Outcome.SKIPPED : Outcome.REJECTED;
-            outcomes.add(new Outcome(r.variant(), status, r.reason().code(), r.detail(), r.output(), null,
+            outcomes.add(new Outcome(
+                    r.variant(),
+                    status,
+                    r.reason().code(),
+                    r.detail(),
+                    r.output(),
+                    null,
                     r.output() == null ? null : ratio(source, r.output())));
         }
         List<PreviewData.Prompt> prompts = new ArrayList<>();
@@ -86,19 +96,38 @@ public final class PreviewAssembler {
                         messages.add(one);
                     }
                 }
-                prompts.add(new PreviewData.Prompt(c.purpose(), variantOf(c.purpose()), messages, c.request().prompt(), c.reply().text(),
-                        c.reply().finishReason(), c.reply().promptTokens(), c.reply().completionTokens()));
+                prompts.add(new PreviewData.Prompt(
+                        c.purpose(),
+                        variantOf(c.purpose()),
+                        messages,
+                        c.request().prompt(),
+                        c.reply().text(),
+                        c.reply().finishReason(),
+                        c.reply().promptTokens(),
+                        c.reply().completionTokens()));
             }
             for (DocumentTrace.Validation v : p.trace().validations()) {
                 List<PreviewData.Check> list = new ArrayList<>();
                 for (CheckVerdict c : v.checks()) {
-                    list.add(new PreviewData.Check(c.check(), c.status(), finite(c.measured()), finite(c.min()), finite(c.max()), c.detail()));
+                    list.add(new PreviewData.Check(
+                            c.check(), c.status(), finite(c.measured()), finite(c.min()), finite(c.max()), c.detail()));
                 }
-                checks.add(new PreviewData.Checks(v.owner(), variantOf(v.owner()), v.chunkId(), v.params().isEmpty() ? null : v.params(), list));
+                checks.add(new PreviewData.Checks(
+                        v.owner(), variantOf(v.owner()), v.chunkId(), v.params().isEmpty() ? null : v.params(), list));
             }
         }
-        return new DocumentView(id, p.drawn().shard(), file, line, source, requests, p.result().promptTokens(),
-                p.result().completionTokens(), outcomes, prompts, checks);
+        return new DocumentView(
+                id,
+                p.drawn().shard(),
+                file,
+                line,
+                source,
+                requests,
+                p.result().promptTokens(),
+                p.result().completionTokens(),
+                outcomes,
+                prompts,
+                checks);
     }
 
     /** What a document cost, per purpose, for the estimate. */
@@ -114,7 +143,8 @@ public final class PreviewAssembler {
                 requests++;
             }
         }
-        return new PreflightEstimator.DocumentCost(requests, p.result().promptTokens(), p.result().completionTokens(), byPurpose);
+        return new PreflightEstimator.DocumentCost(
+                requests, p.result().promptTokens(), p.result().completionTokens(), byPurpose);
     }
 
     /** One row per variant (in the recipe's order), then one for whole-document rejections when there are any. */
@@ -165,8 +195,8 @@ public final class PreviewAssembler {
             if (WHOLE_DOCUMENT.equals(variant) && docs == 0) {
                 continue;
             }
-            rows.add(new PreviewData.VariantSummary(variant, docs, accepted, rejected, skipped, requests, prompt, completion,
-                    distribution(ratios)));
+            rows.add(new PreviewData.VariantSummary(
+                    variant, docs, accepted, rejected, skipped, requests, prompt, completion, distribution(ratios)));
         }
         return rows;
     }
@@ -175,7 +205,8 @@ public final class PreviewAssembler {
         if (values.isEmpty()) {
             return new PreviewData.Distribution(0, null, null, null, null, null, List.of(), List.of());
         }
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         double lo = sorted[0];
         double hi = sorted[sorted.length - 1];
         int bins = 10;
@@ -188,8 +219,14 @@ public final class PreviewAssembler {
         for (double v : sorted) {
             counts[Math.min(bins - 1, (int) ((v - lo) / width))]++;
         }
-        return new PreviewData.Distribution(sorted.length, round(lo), round(PreflightEstimator.percentile(sorted, 0.1)),
-                round(PreflightEstimator.percentile(sorted, 0.5)), round(PreflightEstimator.percentile(sorted, 0.9)), round(hi), edges,
+        return new PreviewData.Distribution(
+                sorted.length,
+                round(lo),
+                round(PreflightEstimator.percentile(sorted, 0.1)),
+                round(PreflightEstimator.percentile(sorted, 0.5)),
+                round(PreflightEstimator.percentile(sorted, 0.9)),
+                round(hi),
+                edges,
                 Arrays.stream(counts).boxed().toList());
     }
 

@@ -1,9 +1,8 @@
 package io.palimpsest.worker.preview;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * The data of a report ({@code preview.json}, and what {@link ReportRenderer} draws): where the
@@ -12,9 +11,19 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * no estimate, no prompts).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PreviewData(String kind, String job, String recipeHash, String model, String modelDescription, String generatedAt,
-                          Long seed, Plan plan, List<String> variants, List<VariantSummary> summary, Estimate estimate,
-                          List<DocumentView> documents) {
+public record PreviewData(
+        String kind,
+        String job,
+        String recipeHash,
+        String model,
+        String modelDescription,
+        String generatedAt,
+        Long seed,
+        Plan plan,
+        List<String> variants,
+        List<VariantSummary> summary,
+        Estimate estimate,
+        List<DocumentView> documents) {
 
     public static final String KIND_PREVIEW = "preview";
     public static final String KIND_OUTPUT = "output";
@@ -26,28 +35,56 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
      * @param documentsEstimated whether {@code documents} is estimated from the read shards' bytes per document
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Plan(long shards, long files, long bytes, long documents, boolean documentsEstimated, int shardsRead,
-                       long documentsInReadShards, long bytesOfReadShards, int sampled) {
-    }
+    public record Plan(
+            long shards,
+            long files,
+            long bytes,
+            long documents,
+            boolean documentsEstimated,
+            int shardsRead,
+            long documentsInReadShards,
+            long bytesOfReadShards,
+            int sampled) {}
 
     /** One variant over the sample: how many documents it was run on, what came out, what it cost. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record VariantSummary(String variant, long documents, long accepted, Map<String, Long> rejectedByReason,
-                                 Map<String, Long> skippedByReason, long requests, long promptTokens, long completionTokens,
-                                 Distribution lengthRatio) {
-    }
+    public record VariantSummary(
+            String variant,
+            long documents,
+            long accepted,
+            Map<String, Long> rejectedByReason,
+            Map<String, Long> skippedByReason,
+            long requests,
+            long promptTokens,
+            long completionTokens,
+            Distribution lengthRatio) {}
 
     /** Quantiles and a histogram of a measure (output words / source words over accepted outputs). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Distribution(long count, Double min, Double p10, Double p50, Double p90, Double max, List<Double> binEdges,
-                               List<Long> binCounts) {
-    }
+    public record Distribution(
+            long count,
+            Double min,
+            Double p10,
+            Double p50,
+            Double p90,
+            Double max,
+            List<Double> binEdges,
+            List<Long> binCounts) {}
 
     /** One input item and everything the recipe made of it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record DocumentView(String id, Integer shard, String file, Long line, String source, long requests, long promptTokens,
-                               long completionTokens, List<Outcome> outcomes, List<Prompt> prompts, List<Checks> checks) {
-    }
+    public record DocumentView(
+            String id,
+            Integer shard,
+            String file,
+            Long line,
+            String source,
+            long requests,
+            long promptTokens,
+            long completionTokens,
+            List<Outcome> outcomes,
+            List<Prompt> prompts,
+            List<Checks> checks) {}
 
     /**
      * One result for the document: a variant's output ({@code accepted}), or a rejection (rejected or
@@ -56,8 +93,14 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
      * @param text the output, or the rejected output when there was one
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Outcome(String variant, String status, String reason, String detail, String text, Map<String, Object> params,
-                          Double lengthRatio) {
+    public record Outcome(
+            String variant,
+            String status,
+            String reason,
+            String detail,
+            String text,
+            Map<String, Object> params,
+            Double lengthRatio) {
         public static final String ACCEPTED = "accepted";
         public static final String REJECTED = "rejected";
         public static final String SKIPPED = "skipped";
@@ -65,18 +108,22 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
 
     /** One model call, rendered as sent: {@code purpose} "variant:wiki", "stage:pairs", "judge:variant wiki". */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Prompt(String purpose, String variant, List<Map<String, String>> messages, String prompt, String reply,
-                         String finishReason, int promptTokens, int completionTokens) {
-    }
+    public record Prompt(
+            String purpose,
+            String variant,
+            List<Map<String, String>> messages,
+            String prompt,
+            String reply,
+            String finishReason,
+            int promptTokens,
+            int completionTokens) {}
 
     /** The validators' answers on one output (one chunk of one variant or stage). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Checks(String owner, String variant, String chunk, Map<String, Object> params, List<Check> checks) {
-    }
+    public record Checks(String owner, String variant, String chunk, Map<String, Object> params, List<Check> checks) {}
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Check(String check, String status, Double measured, Double min, Double max, String detail) {
-    }
+    public record Check(String check, String status, Double measured, Double min, Double max, String detail) {}
 
     /**
      * The pre-flight estimate for the whole input. Every figure is a {@link Range}: the point estimate
@@ -86,16 +133,32 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
      * @param tokensPerSecondPerReplica completion tokens one replica generates per second at a full batch
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Estimate(long documents, boolean documentsEstimated, int sampledDocuments, double confidence, int resamples,
-                           Range requests, Range promptTokens, Range completionTokens, Map<String, Breakdown> byPurpose,
-                           String capacitySource, Double tokensPerSecondPerReplica, String capacityNote, Integer gpusPerReplica,
-                           Integer maxReplicas, Range gpuHours, Range replicaHours, Range wallHours, Double pricePerGpuHour,
-                           Range cost, List<String> notes, List<Stratum> strata, Paid paid) {
-    }
+    public record Estimate(
+            long documents,
+            boolean documentsEstimated,
+            int sampledDocuments,
+            double confidence,
+            int resamples,
+            Range requests,
+            Range promptTokens,
+            Range completionTokens,
+            Map<String, Breakdown> byPurpose,
+            String capacitySource,
+            Double tokensPerSecondPerReplica,
+            String capacityNote,
+            Integer gpusPerReplica,
+            Integer maxReplicas,
+            Range gpuHours,
+            Range replicaHours,
+            Range wallHours,
+            Double pricePerGpuHour,
+            Range cost,
+            List<String> notes,
+            List<Stratum> strata,
+            Paid paid) {}
 
     /** One stratum of the sample (what the recipe decides before any call): its documents in the whole input and how many were sampled. */
-    public record Stratum(String name, long documents, int sampled) {
-    }
+    public record Stratum(String name, long documents, int sampled) {}
 
     /**
      * What the campaign pays in replica time ({@link PaidReplicaTime}), in replica-hours: serving at
@@ -107,14 +170,25 @@ public record PreviewData(String kind, String job, String recipeHash, String mod
      * @param beyondDecoding replica-hours the run lasts beyond its decoding (point estimate), 0 when decoding bounds it
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Paid(int replicas, long workers, double requestsInFlightPerReplica, double batchFill, Range work, Range serving,
-                       double beyondDecoding, double loading, double workersStarting, double idleAfter, Range total, Range wallHours,
-                       Double loadSeconds, String loadSource, List<String> notes) {
-    }
+    public record Paid(
+            int replicas,
+            long workers,
+            double requestsInFlightPerReplica,
+            double batchFill,
+            Range work,
+            Range serving,
+            double beyondDecoding,
+            double loading,
+            double workersStarting,
+            double idleAfter,
+            Range total,
+            Range wallHours,
+            Double loadSeconds,
+            String loadSource,
+            List<String> notes) {}
 
     /** Requests and tokens of one variant or stage ("variant:wiki", "stage:pairs", "judge:...") over the whole input. */
-    public record Breakdown(Range requests, Range promptTokens, Range completionTokens) {
-    }
+    public record Breakdown(Range requests, Range promptTokens, Range completionTokens) {}
 
     /** A point estimate and its interval. */
     public record Range(double estimate, double low, double high) {

@@ -1,5 +1,8 @@
 package io.palimpsest.worker.preview;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -7,10 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Draws a report as one self-contained HTML file: the page's CSS and script are inline, nothing is
@@ -30,16 +29,24 @@ public final class ReportRenderer {
 
     public String render(PreviewData data) throws IOException {
         String page = template();
-        String title = (PreviewData.KIND_OUTPUT.equals(data.kind()) ? "Output of " : "Preview of ") + (data.job() == null ? "a job" : data.job());
+        String title = (PreviewData.KIND_OUTPUT.equals(data.kind()) ? "Output of " : "Preview of ")
+                + (data.job() == null ? "a job" : data.job());
         // the only data embedded in markup: escape what could end the script element or open a tag
-        String embedded = json.writeValueAsString(compact(data)).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-                .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029");
+        String embedded = json.writeValueAsString(compact(data))
+                .replace("<", "\\u003c")
+                .replace(">", "\\u003e")
+                .replace("&", "\\u0026")
+                .replace("\u2028", "\\u2028")
+                .replace("\u2029", "\\u2029");
         int at = page.indexOf("__DATA__");
-        return page.substring(0, at).replace("__TITLE__", escapeHtml(title)) + embedded + page.substring(at + "__DATA__".length());
+        return page.substring(0, at).replace("__TITLE__", escapeHtml(title))
+                + embedded
+                + page.substring(at + "__DATA__".length());
     }
 
     /** Marks, in the page's data, a prompt's copy of the source and a reply that is an output: the page expands them. */
     static final String SOURCE_MARK = "\u0000source\u0000";
+
     static final String OUTPUT_MARK = "\u0000output:";
 
     /**
@@ -62,7 +69,8 @@ public final class ReportRenderer {
                             ((ObjectNode) m).put("content", content.replace(source, SOURCE_MARK));
                         }
                     }
-                    if (p.path("prompt").isTextual() && p.path("prompt").asText().contains(source)) {
+                    if (p.path("prompt").isTextual()
+                            && p.path("prompt").asText().contains(source)) {
                         p.put("prompt", p.path("prompt").asText().replace(source, SOURCE_MARK));
                     }
                 }
@@ -82,7 +90,8 @@ public final class ReportRenderer {
     private static String template() throws IOException {
         try (InputStream in = ReportRenderer.class.getResourceAsStream(TEMPLATE)) {
             if (in == null) {
-                throw new IllegalStateException("the report template " + TEMPLATE + " is missing from the worker's jar");
+                throw new IllegalStateException(
+                        "the report template " + TEMPLATE + " is missing from the worker's jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }

@@ -16,8 +16,7 @@ import java.util.TreeMap;
  * bytes. A pure function of (bytes per shard, sample size, seed).
  */
 public final class SampleAllocation {
-    private SampleAllocation() {
-    }
+    private SampleAllocation() {}
 
     public static int[] quotas(long[] shardBytes, int sample, long seed) {
         int shards = shardBytes.length;
@@ -100,7 +99,10 @@ public final class SampleAllocation {
             if (home < 0 || donor == null) {
                 continue;
             }
-            String given = take.get(donor[0]).keySet().stream().skip(donor[1]).findFirst().orElseThrow();
+            String given = take.get(donor[0]).keySet().stream()
+                    .skip(donor[1])
+                    .findFirst()
+                    .orElseThrow();
             take.get(donor[0]).merge(given, -1, Integer::sum);
             perStratum.merge(given, -1, Integer::sum);
             take.get(home).merge(stratum, 1, Integer::sum);

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.worker.client.ModelReply;
-
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Tokens and calls spent on one document, summed over stages, chunks, variants and judges. */

@@ -1,8 +1,8 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.client.ModelReply;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import io.palimpsest.worker.client.ModelReply;
 
 /**
  * One document's pass through the recipe: the document, the stage outputs so far and the usage
@@ -14,6 +14,7 @@ final class DocumentRun {
     final CallUsage usage = new CallUsage();
     /** Null unless a preview asked for the document's steps. */
     final DocumentTrace trace;
+
     private final ModelCall model;
 
     DocumentRun(SourceDocument doc, Map<String, Object> stages, ModelCall model) {

@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe;
 
 import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.recipe.validate.CheckVerdict;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,7 @@ import java.util.Map;
 public final class DocumentTrace {
 
     /** One call: {@code purpose} is the request's ("variant:wiki", "stage:pairs", "judge:variant wiki"). */
-    public record Call(String purpose, ModelRequest request, ModelReply reply) {
-    }
+    public record Call(String purpose, ModelRequest request, ModelReply reply) {}
 
     /**
      * The validators' answers on one output.
@@ -26,8 +24,7 @@ public final class DocumentTrace {
      * @param chunkId the chunk the output was made from
      * @param params  the matrix parameters of the unit (empty without a matrix)
      */
-    public record Validation(String owner, String chunkId, Map<String, Object> params, List<CheckVerdict> checks) {
-    }
+    public record Validation(String owner, String chunkId, Map<String, Object> params, List<CheckVerdict> checks) {}
 
     private final List<Call> calls = new ArrayList<>();
     private final List<Validation> validations = new ArrayList<>();

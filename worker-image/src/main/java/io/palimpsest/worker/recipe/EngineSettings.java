@@ -6,5 +6,4 @@ package io.palimpsest.worker.recipe;
  * @param modelName  the served model name the calls go to
  * @param recipeHash {@code RecipeHash.of(recipe)}
  */
-public record EngineSettings(String modelName, String recipeHash) {
-}
+public record EngineSettings(String modelName, String recipeHash) {}

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.worker.client.ModelReply;
-
 import java.util.concurrent.CompletionStage;
 
 /**

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe;
 
 import io.palimpsest.api.recipe.Sampling;
-
 import java.util.List;
 
 /**

@@ -1,5 +1,4 @@
 package io.palimpsest.worker.recipe;
 
 /** One rewritten text, bound for output/&lt;variant&gt;/. */
-public record OutputRecord(String variant, String text, Provenance provenance) {
-}
+public record OutputRecord(String variant, String text, Provenance provenance) {}

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -15,8 +14,7 @@ import java.util.Map;
  * double, so every integer becomes a Long and every other number a Double.
  */
 public final class PlainValues {
-    private PlainValues() {
-    }
+    private PlainValues() {}
 
     public static Object of(JsonNode node) {
         if (node == null || node.isNull() || node.isMissingNode()) {

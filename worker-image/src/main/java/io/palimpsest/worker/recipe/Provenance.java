@@ -12,8 +12,15 @@ import java.util.Map;
  * @param sampling the variant's sampling settings as sent (null fields left out)
  * @param extra    recipe-specific facts: judge score, program calls applied, fallback flags
  */
-public record Provenance(String sourceId, List<String> chunkIds, String variant, Map<String, Object> params,
-                         String model, Map<String, Object> sampling, String recipeHash, Map<String, Object> extra) {
+public record Provenance(
+        String sourceId,
+        List<String> chunkIds,
+        String variant,
+        Map<String, Object> params,
+        String model,
+        Map<String, Object> sampling,
+        String recipeHash,
+        Map<String, Object> extra) {
     public Provenance {
         chunkIds = List.copyOf(chunkIds);
         params = params == null ? Map.of() : params;

@@ -10,7 +10,6 @@ import io.palimpsest.worker.recipe.route.VariantSelector;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -52,7 +51,9 @@ public final class RecipeEngine {
         this.filters = new PreFilterChain(recipe.getPreFilters(), tokens);
         this.stages = new StageRunner(recipe, model, renderer);
         this.selector = new VariantSelector(recipe);
-        long seed = recipe.getFanout() != null && recipe.getFanout().getSeed() != null ? recipe.getFanout().getSeed() : 0L;
+        long seed = recipe.getFanout() != null && recipe.getFanout().getSeed() != null
+                ? recipe.getFanout().getSeed()
+                : 0L;
         this.matrix = new ParameterMatrix(recipe.getMatrix(), seed);
         for (PromptVariant v : recipe.getPrompts()) {
             VariantPlan plan = new VariantPlan(recipe, v, model, renderer);
@@ -91,16 +92,26 @@ public final class RecipeEngine {
         return stages.run(run).thenCompose(failure -> {
             if (failure.isPresent()) {
                 StageRunner.StageFailure f = failure.get();
-                RejectRecord r = new RejectRecord(f.reason(), "stage " + f.stage() + ": " + f.detail(),
-                        null, f.output(), docProvenance(doc, "stage:" + f.stage()));
-                return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
+                RejectRecord r = new RejectRecord(
+                        f.reason(),
+                        "stage " + f.stage() + ": " + f.detail(),
+                        null,
+                        f.output(),
+                        docProvenance(doc, "stage:" + f.stage()));
+                return CompletableFuture.completedFuture(
+                        new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }
             Optional<List<Map<String, Object>>> combos = matrix.combinations(doc.id(), run.stages);
             if (combos.isEmpty()) {
-                RejectRecord r = new RejectRecord(ItemReason.PARSE_ERROR,
-                        "matrix.fromStage " + recipe.getMatrix().getFromStage() + " did not give a list of parameter objects",
-                        null, null, docProvenance(doc, null));
-                return CompletableFuture.completedFuture(new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
+                RejectRecord r = new RejectRecord(
+                        ItemReason.PARSE_ERROR,
+                        "matrix.fromStage " + recipe.getMatrix().getFromStage()
+                                + " did not give a list of parameter objects",
+                        null,
+                        null,
+                        docProvenance(doc, null));
+                return CompletableFuture.completedFuture(
+                        new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }
             return runUnits(run, variants, combos.get());
         });
@@ -116,7 +127,8 @@ public final class RecipeEngine {
         if (chunking != null && chunking.getMinDocumentTokens() != null) {
             int t = tokens.count(doc.text());
             if (t < chunking.getMinDocumentTokens()) {
-                return Optional.of(new PreFilterChain.Verdict(ItemReason.TOO_SHORT, t + " tokens < " + chunking.getMinDocumentTokens()));
+                return Optional.of(new PreFilterChain.Verdict(
+                        ItemReason.TOO_SHORT, t + " tokens < " + chunking.getMinDocumentTokens()));
             }
         }
         return Optional.empty();
@@ -143,7 +155,8 @@ public final class RecipeEngine {
         return "routes[" + route + "]: " + String.join(", ", selector.routeVariants(route));
     }
 
-    private CompletionStage<DocumentOutcome> runUnits(DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {
+    private CompletionStage<DocumentOutcome> runUnits(
+            DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {
         List<CompletableFuture<VariantRunner.UnitOutcome>> units = new ArrayList<>();
         for (PromptVariant v : variants) {
             for (Map<String, Object> params : combos) {
@@ -167,6 +180,14 @@ public final class RecipeEngine {
     }
 
     private Provenance docProvenance(SourceDocument doc, String variant) {
-        return new Provenance(doc.id(), List.of(), variant, Map.of(), settings.modelName(), Map.of(), settings.recipeHash(), Map.of());
+        return new Provenance(
+                doc.id(),
+                List.of(),
+                variant,
+                Map.of(),
+                settings.modelName(),
+                Map.of(),
+                settings.recipeHash(),
+                Map.of());
     }
 }

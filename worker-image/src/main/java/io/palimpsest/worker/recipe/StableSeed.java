@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
  * makes a retried shard byte-identical.
  */
 public final class StableSeed {
-    private StableSeed() {
-    }
+    private StableSeed() {}
 
     public static SplittableRandom random(long seed, String documentId, String purpose) {
         return new SplittableRandom(seed ^ fnv1a(documentId) ^ Long.rotateLeft(fnv1a(purpose), 17));

@@ -12,7 +12,6 @@ import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
 import io.palimpsest.worker.recipe.validate.Verdict;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +26,9 @@ import java.util.concurrent.CompletionStage;
  */
 final class StageRunner {
     /** Why a stage stopped the document. */
-    record StageFailure(String stage, ItemReason reason, String detail, String output) {
-    }
+    record StageFailure(String stage, ItemReason reason, String detail, String output) {}
 
-    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {
-    }
+    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {}
 
     private final List<Compiled> stages = new ArrayList<>();
     private final PromptRenderer renderer;
@@ -42,7 +39,10 @@ final class StageRunner {
             for (Stage s : recipe.getStages()) {
                 String owner = "stage " + s.getName();
                 renderer.check(owner, s);
-                stages.add(new Compiled(s, owner, new ReplyCleaner(null, s.getPostProcess(), owner),
+                stages.add(new Compiled(
+                        s,
+                        owner,
+                        new ReplyCleaner(null, s.getPostProcess(), owner),
                         Validators.of(s.getValidators(), Optional.of(model), renderer, owner)));
             }
         }
@@ -52,52 +52,80 @@ final class StageRunner {
     CompletionStage<Optional<StageFailure>> run(DocumentRun run) {
         CompletionStage<Optional<StageFailure>> chain = CompletableFuture.completedFuture(Optional.empty());
         for (Compiled c : stages) {
-            chain = chain.thenCompose(failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c));
+            chain = chain.thenCompose(
+                    failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c));
         }
         return chain;
     }
 
     private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c) {
         String name = c.stage().getName();
-        Map<String, Object> vars = TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, Map.of(),
+        Map<String, Object> vars = TemplateVariables.of(
+                run.doc,
+                run.doc.text(),
+                List.of(),
+                run.stages,
+                Map.of(),
                 Map.of("id", run.doc.id() + "#0", "index", 0, "count", 1));
         if (c.stage().getRender() != null) {
             try {
-                return CompletableFuture.completedFuture(store(run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
+                return CompletableFuture.completedFuture(store(
+                        run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
             } catch (TemplateException e) {
-                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+                return CompletableFuture.completedFuture(
+                        Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
             }
         }
         ModelRequest request;
         try {
             request = renderer.request(c.owner(), c.stage(), vars, "stage:" + name);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+            return CompletableFuture.completedFuture(
+                    Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
         }
-        return run.call(request).thenCompose(reply -> {
-            PostResult cleaned = c.cleaner().clean(reply.text());
-            if (!cleaned.ok()) {
-                return CompletableFuture.completedFuture(Optional.of(new StageFailure(name, cleaned.failure(), cleaned.detail(), reply.text())));
-            }
-            Integer maxTokens = c.stage().getSampling() == null ? null : c.stage().getSampling().getMaxTokens();
-            ValidationSubject subject = new ValidationSubject(run.doc.text(), cleaned.text(), reply.finishReason(),
-                    reply.completionTokens(), maxTokens, vars);
-            return c.validators().validate(subject, run.counted()).thenApply(v -> traced(run, c, subject, v).passed()
-                    ? store(run, c, cleaned.text())
-                    : Optional.of(new StageFailure(name, v.rejection().get().reason(), v.rejection().get().detail(), cleaned.text())));
-        }).exceptionally(e -> {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof ModelCallRejected r) {
-                return Optional.of(new StageFailure(name, ItemReason.MODEL_REJECTED, r.getMessage(), null));
-            }
-            throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
-        });
+        return run.call(request)
+                .thenCompose(reply -> {
+                    PostResult cleaned = c.cleaner().clean(reply.text());
+                    if (!cleaned.ok()) {
+                        return CompletableFuture.completedFuture(
+                                Optional.of(new StageFailure(name, cleaned.failure(), cleaned.detail(), reply.text())));
+                    }
+                    Integer maxTokens = c.stage().getSampling() == null
+                            ? null
+                            : c.stage().getSampling().getMaxTokens();
+                    ValidationSubject subject = new ValidationSubject(
+                            run.doc.text(),
+                            cleaned.text(),
+                            reply.finishReason(),
+                            reply.completionTokens(),
+                            maxTokens,
+                            vars);
+                    return c.validators()
+                            .validate(subject, run.counted())
+                            .thenApply(v -> traced(run, c, subject, v).passed()
+                                    ? store(run, c, cleaned.text())
+                                    : Optional.of(new StageFailure(
+                                            name,
+                                            v.rejection().get().reason(),
+                                            v.rejection().get().detail(),
+                                            cleaned.text())));
+                })
+                .exceptionally(e -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof ModelCallRejected r) {
+                        return Optional.of(new StageFailure(name, ItemReason.MODEL_REJECTED, r.getMessage(), null));
+                    }
+                    throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+                });
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */
     private static Verdict traced(DocumentRun run, Compiled c, ValidationSubject subject, Verdict v) {
         if (run.trace != null) {
-            run.trace.validation(new DocumentTrace.Validation("stage:" + c.stage().getName(), run.doc.id() + "#0", Map.of(),
+            run.trace.validation(new DocumentTrace.Validation(
+                    "stage:" + c.stage().getName(),
+                    run.doc.id() + "#0",
+                    Map.of(),
                     c.validators().explain(subject, v)));
         }
         return v;
@@ -106,8 +134,11 @@ final class StageRunner {
     private static Optional<StageFailure> store(DocumentRun run, Compiled c, String text) {
         Optional<Object> parsed = ReplyParser.parse(c.stage().getParse(), text);
         if (parsed.isEmpty()) {
-            return Optional.of(new StageFailure(c.stage().getName(), ItemReason.PARSE_ERROR,
-                    "reply is not " + c.stage().getParse(), text));
+            return Optional.of(new StageFailure(
+                    c.stage().getName(),
+                    ItemReason.PARSE_ERROR,
+                    "reply is not " + c.stage().getParse(),
+                    text));
         }
         run.stages.put(c.stage().getName(), parsed.get());
         return Optional.empty();

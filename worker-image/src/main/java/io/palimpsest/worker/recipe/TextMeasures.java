@@ -10,8 +10,7 @@ import java.util.regex.Pattern;
 public final class TextMeasures {
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:['’][\\p{L}]+)*");
 
-    private TextMeasures() {
-    }
+    private TextMeasures() {}
 
     public static int wordCount(String text) {
         Matcher m = WORD.matcher(text);

@@ -8,7 +8,6 @@ import io.palimpsest.worker.recipe.post.QaAppender;
 import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.validate.Validators;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +28,11 @@ final class VariantPlan {
         this.owner = "variant " + variant.getName();
         renderer.check(owner, variant);
         this.cleaner = new ReplyCleaner(recipe.getPostProcess(), variant.getPostProcess(), owner);
-        this.validators = Validators.of(Validators.concat(recipe.getValidators(), variant.getValidators()),
-                Optional.of(model), renderer, owner);
+        this.validators = Validators.of(
+                Validators.concat(recipe.getValidators(), variant.getValidators()),
+                Optional.of(model),
+                renderer,
+                owner);
         List<PostStep> steps = new ArrayList<>();
         if (recipe.getPostProcess() != null) {
             steps.addAll(recipe.getPostProcess());

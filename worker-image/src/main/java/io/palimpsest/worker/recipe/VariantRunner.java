@@ -22,7 +22,6 @@ import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Verdict;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +40,7 @@ final class VariantRunner {
     private static final int BUDGET_SLACK = 2;
 
     /** Outputs and rejects of one unit. */
-    record UnitOutcome(List<OutputRecord> outputs, List<RejectRecord> rejects) {
-    }
+    record UnitOutcome(List<OutputRecord> outputs, List<RejectRecord> rejects) {}
 
     private final Recipe recipe;
     private final VariantPlan plan;
@@ -51,7 +49,8 @@ final class VariantRunner {
     private final EngineSettings settings;
     private final ChunkPacker packer;
 
-    VariantRunner(Recipe recipe, VariantPlan plan, TokenCounter tokens, PromptRenderer renderer, EngineSettings settings) {
+    VariantRunner(
+            Recipe recipe, VariantPlan plan, TokenCounter tokens, PromptRenderer renderer, EngineSettings settings) {
         this.recipe = recipe;
         this.plan = plan;
         this.tokens = tokens;
@@ -72,8 +71,13 @@ final class VariantRunner {
             return done(rejected(reject(run, params, List.of(), ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
         }
         if (chunks.chunks().isEmpty()) {
-            return done(rejected(reject(run, params, List.of(), ItemReason.NO_CHUNKS,
-                    chunks.droppedChunks() + " chunks under the minimum size", null)));
+            return done(rejected(reject(
+                    run,
+                    params,
+                    List.of(),
+                    ItemReason.NO_CHUNKS,
+                    chunks.droppedChunks() + " chunks under the minimum size",
+                    null)));
         }
         CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
                 ? inOrder(run, params, chunks.chunks(), chunking)
@@ -83,18 +87,21 @@ final class VariantRunner {
 
     private ChunkPlan cut(DocumentRun run, Map<String, Object> params, Chunking chunking) {
         if (chunking.getMode() == null || chunking.getMode() == Chunking.Mode.none) {
-            // Nothing reads a whole document's count unless a budget does; BPE over the document was ~15% of the engine's CPU.
+            // Nothing reads a whole document's count unless a budget does; BPE over the document was ~15% of the
+            // engine's CPU.
             int docTokens = plan.variant.getMaxInputTokens() == null ? Chunk.UNCOUNTED : tokens.count(run.doc.text());
             return ChunkPacker.whole(run.doc.id(), run.doc.text(), docTokens);
         }
         int budget = chunking.getMaxTokens() == null ? Integer.MAX_VALUE : chunking.getMaxTokens();
         if (plan.variant.getMaxInputTokens() != null) {
-            Map<String, Object> emptyVars = TemplateVariables.of(run.doc, "", List.of(), run.stages, params,
-                    chunkInfo(Chunk.idOf(run.doc.id(), 0), 0, 1));
+            Map<String, Object> emptyVars = TemplateVariables.of(
+                    run.doc, "", List.of(), run.stages, params, chunkInfo(Chunk.idOf(run.doc.id(), 0), 0, 1));
             // The document is also a template variable; only the unit's share counts towards the budget.
-            int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget").inputText());
+            int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget")
+                    .inputText());
             int context = chunking.getMode() == Chunking.Mode.autoregressive && chunking.getContextTokens() != null
-                    ? chunking.getContextTokens() : 0;
+                    ? chunking.getContextTokens()
+                    : 0;
             budget = Math.min(budget, plan.variant.getMaxInputTokens() - overhead - BUDGET_SLACK - context);
         }
         budget = Math.max(budget, 16);
@@ -103,7 +110,8 @@ final class VariantRunner {
         return packer.pack(run.doc.id(), run.doc.text(), splitOn, budget, minChunk);
     }
 
-    private CompletionStage<List<ChunkResult>> inParallel(DocumentRun run, Map<String, Object> params, List<Chunk> chunks) {
+    private CompletionStage<List<ChunkResult>> inParallel(
+            DocumentRun run, Map<String, Object> params, List<Chunk> chunks) {
         List<CompletableFuture<ChunkResult>> futures = new ArrayList<>();
         for (Chunk c : chunks) {
             futures.add(chunk(run, params, c, chunks.size(), List.of()).toCompletableFuture());
@@ -113,8 +121,8 @@ final class VariantRunner {
     }
 
     /** Kimi K2: each chunk sees the previous rewritten chunks; a failed chunk ends the document. */
-    private CompletionStage<List<ChunkResult>> inOrder(DocumentRun run, Map<String, Object> params, List<Chunk> chunks,
-                                                       Chunking chunking) {
+    private CompletionStage<List<ChunkResult>> inOrder(
+            DocumentRun run, Map<String, Object> params, List<Chunk> chunks, Chunking chunking) {
         int keep = chunking.getContextChunks() == null ? 1 : chunking.getContextChunks();
         Integer contextTokens = chunking.getContextTokens();
         CompletionStage<List<ChunkResult>> chain = CompletableFuture.completedFuture(new ArrayList<>());
@@ -140,7 +148,8 @@ final class VariantRunner {
                 rewritten.add(ok.text());
             }
         }
-        List<String> recent = new ArrayList<>(rewritten.subList(Math.max(0, rewritten.size() - keep), rewritten.size()));
+        List<String> recent =
+                new ArrayList<>(rewritten.subList(Math.max(0, rewritten.size() - keep), rewritten.size()));
         if (contextTokens != null) {
             int total = recent.stream().mapToInt(tokens::count).sum();
             while (!recent.isEmpty() && total > contextTokens) {
@@ -150,21 +159,23 @@ final class VariantRunner {
         return recent;
     }
 
-    private CompletionStage<ChunkResult> chunk(DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
-        Map<String, Object> vars = TemplateVariables.of(run.doc, c.text(), previous, run.stages, params,
-                chunkInfo(c.id(), c.index(), count));
+    private CompletionStage<ChunkResult> chunk(
+            DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
+        Map<String, Object> vars = TemplateVariables.of(
+                run.doc, c.text(), previous, run.stages, params, chunkInfo(c.id(), c.index(), count));
         ModelRequest request;
         try {
             request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
         } catch (TemplateException e) {
-            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
         }
         Integer maxInput = plan.variant.getMaxInputTokens();
         if (maxInput != null) {
             int input = tokens.count(request.inputText());
             if (input > maxInput) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.INPUT_TOO_LONG,
-                        input + " input tokens > " + maxInput, null));
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
+                        c, ItemReason.INPUT_TOO_LONG, input + " input tokens > " + maxInput, null));
             }
         }
         return run.call(request)
@@ -177,28 +188,29 @@ final class VariantRunner {
     private CompletionStage<ChunkResult> rewrite(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
         PostResult cleaned = plan.cleaner.clean(reply.text());
         if (!cleaned.ok()) {
-            return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, cleaned.failure(), cleaned.detail(), reply.text()));
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, cleaned.failure(), cleaned.detail(), reply.text()));
         }
         String text = cleaned.text();
         ParseMode parse = plan.variant.getParse();
         if (parse != null && parse != ParseMode.text) {
             var parsed = ReplyParser.parse(parse, text);
             if (parsed.isEmpty()) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, ItemReason.PARSE_ERROR,
-                        "reply is not " + parse, text));
+                return VariantRunner.<ChunkResult>done(
+                        new ChunkResult.Failed(c, ItemReason.PARSE_ERROR, "reply is not " + parse, text));
             }
             if (parse == ParseMode.code) {
                 text = (String) parsed.get();
             }
         }
         String output = text;
-        ValidationSubject subject = new ValidationSubject(c.text(), output, reply.finishReason(), reply.completionTokens(),
-                plan.maxTokens(), vars);
+        ValidationSubject subject = new ValidationSubject(
+                c.text(), output, reply.finishReason(), reply.completionTokens(), plan.maxTokens(), vars);
         return plan.validators.validate(subject, run.counted()).thenApply(v -> {
             traceVerdict(run, c.id(), vars, subject, v);
             if (!v.passed()) {
-                return new ChunkResult.Failed(c, v.rejection().get().reason(),
-                        v.rejection().get().detail(), output);
+                return new ChunkResult.Failed(
+                        c, v.rejection().get().reason(), v.rejection().get().detail(), output);
             }
             Map<String, Object> facts = new LinkedHashMap<>();
             if (v.judgeScore() != null) {
@@ -213,7 +225,8 @@ final class VariantRunner {
         ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
         PostResult cleaned = plan.cleaner.clean(reply.text());
         String programText = cleaned.ok() ? cleaned.text() : reply.text();
-        EditProgram program = EditProgramParser.parse(programText, NumberedLines.lines(c.text()).size());
+        EditProgram program = EditProgramParser.parse(
+                programText, NumberedLines.lines(c.text()).size());
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("program_calls", program.calls().size());
         facts.put("program_malformed", program.malformed());
@@ -231,13 +244,21 @@ final class VariantRunner {
         return new ChunkResult.Ok(c, applied.text(), facts);
     }
 
-    private UnitOutcome assemble(DocumentRun run, Map<String, Object> params, List<ChunkResult> results, boolean allOrNothing) {
+    private UnitOutcome assemble(
+            DocumentRun run, Map<String, Object> params, List<ChunkResult> results, boolean allOrNothing) {
         List<RejectRecord> rejects = new ArrayList<>();
         List<ChunkResult.Ok> ok = new ArrayList<>();
         for (ChunkResult r : results) {
             if (r instanceof ChunkResult.DropDocument drop) {
-                return new UnitOutcome(List.of(), List.of(reject(run, params, List.of(drop.chunk().id()),
-                        ItemReason.PROGRAM_DROP_DOC, "the program called drop_doc()", null)));
+                return new UnitOutcome(
+                        List.of(),
+                        List.of(reject(
+                                run,
+                                params,
+                                List.of(drop.chunk().id()),
+                                ItemReason.PROGRAM_DROP_DOC,
+                                "the program called drop_doc()",
+                                null)));
             }
             if (r instanceof ChunkResult.Failed f) {
                 rejects.add(reject(run, params, List.of(f.chunk().id()), f.reason(), f.detail(), f.output()));
@@ -305,30 +326,46 @@ final class VariantRunner {
 
     private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params) {
         String chunkId = Chunk.idOf(run.doc.id(), 0);
-        Map<String, Object> vars = TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params,
-                chunkInfo(chunkId, 0, 1));
+        Map<String, Object> vars =
+                TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params, chunkInfo(chunkId, 0, 1));
         String text;
         try {
-            text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars).strip();
+            text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars)
+                    .strip();
         } catch (TemplateException e) {
-            return done(new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId),
-                    ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
+            return done(new UnitOutcome(
+                    List.of(),
+                    List.of(reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
         }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);
-        return plan.validators.validate(subject, run.counted()).thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
-                ? new UnitOutcome(List.of(new OutputRecord(plan.name(), output,
-                        provenance(run, params, List.of(chunkId), Map.of()))), List.of())
-                : new UnitOutcome(List.of(), List.of(reject(run, params, List.of(chunkId),
-                        v.rejection().get().reason(), v.rejection().get().detail(), output))));
+        return plan.validators
+                .validate(subject, run.counted())
+                .thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
+                        ? new UnitOutcome(
+                                List.of(new OutputRecord(
+                                        plan.name(), output, provenance(run, params, List.of(chunkId), Map.of()))),
+                                List.of())
+                        : new UnitOutcome(
+                                List.of(),
+                                List.of(reject(
+                                        run,
+                                        params,
+                                        List.of(chunkId),
+                                        v.rejection().get().reason(),
+                                        v.rejection().get().detail(),
+                                        output))));
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */
     @SuppressWarnings("unchecked")
-    private Verdict traceVerdict(DocumentRun run, String chunkId, Map<String, Object> vars, ValidationSubject subject, Verdict v) {
+    private Verdict traceVerdict(
+            DocumentRun run, String chunkId, Map<String, Object> vars, ValidationSubject subject, Verdict v) {
         if (run.trace != null) {
             Object params = vars.get("params");
-            run.trace.validation(new DocumentTrace.Validation("variant:" + plan.name(), chunkId,
+            run.trace.validation(new DocumentTrace.Validation(
+                    "variant:" + plan.name(),
+                    chunkId,
                     params instanceof Map<?, ?> p ? new LinkedHashMap<>((Map<String, Object>) p) : Map.of(),
                     plan.validators.explain(subject, v)));
         }
@@ -343,14 +380,27 @@ final class VariantRunner {
         throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
     }
 
-    private RejectRecord reject(DocumentRun run, Map<String, Object> params, List<String> chunkIds,
-                                ItemReason reason, String detail, String output) {
+    private RejectRecord reject(
+            DocumentRun run,
+            Map<String, Object> params,
+            List<String> chunkIds,
+            ItemReason reason,
+            String detail,
+            String output) {
         return new RejectRecord(reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()));
     }
 
-    private Provenance provenance(DocumentRun run, Map<String, Object> params, List<String> chunkIds, Map<String, Object> facts) {
-        return new Provenance(run.doc.id(), chunkIds, plan.name(), params, settings.modelName(), plan.sampling,
-                settings.recipeHash(), facts);
+    private Provenance provenance(
+            DocumentRun run, Map<String, Object> params, List<String> chunkIds, Map<String, Object> facts) {
+        return new Provenance(
+                run.doc.id(),
+                chunkIds,
+                plan.name(),
+                params,
+                settings.modelName(),
+                plan.sampling,
+                settings.recipeHash(),
+                facts);
     }
 
     private static Map<String, Object> chunkInfo(String id, int index, int count) {

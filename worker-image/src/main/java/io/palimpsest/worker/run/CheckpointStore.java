@@ -1,17 +1,16 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.storage.Storage;
-import io.palimpsest.worker.storage.StoredObject;
 
 /**
  * Reads and creates part markers. Markers are numbered 0, 1, 2... with no gap (a writer takes the
@@ -56,7 +55,8 @@ public final class CheckpointStore {
             }
             next++;
             if (!accept(done, marker)) {
-                LOG.warning(layout.shardName() + " part " + marker.part() + " overlaps earlier parts; its items are redone");
+                LOG.warning(layout.shardName() + " part " + marker.part()
+                        + " overlaps earlier parts; its items are redone");
                 continue;
             }
             parts.add(marker);
@@ -85,8 +85,12 @@ public final class CheckpointStore {
         ItemRanges items = new ItemRanges();
         items.addRange(node.path("start").asLong(), node.path("end").asLong());
         Long total = node.path("last").asBoolean() ? node.path("end").asLong() : null;
-        return new PartMarker(node.path("part").asInt(), items, total, node.path("writer").asText(),
-                json.convertValue(node.path("streams"), new TypeReference<Map<String, StreamFile>>() { }),
+        return new PartMarker(
+                node.path("part").asInt(),
+                items,
+                total,
+                node.path("writer").asText(),
+                json.convertValue(node.path("streams"), new TypeReference<Map<String, StreamFile>>() {}),
                 json.treeToValue(node.path("counts"), ItemCounts.class));
     }
 

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.run;
 
 import io.palimpsest.worker.client.RetryableStatusException;
-
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
 

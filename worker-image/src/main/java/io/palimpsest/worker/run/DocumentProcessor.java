@@ -1,9 +1,8 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.worker.format.Document;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-
-import io.palimpsest.worker.format.Document;
 
 /**
  * The seam between the shard machinery (reading, checkpoints, commit) and the recipe. A document's

@@ -45,7 +45,7 @@ public final class ItemCounts {
 
     @Override
     public String toString() {
-        return "read=" + read + " written=" + written + " rejected=" + rejected + " skipped=" + skipped
-                + " reasons=" + reasons + " skipReasons=" + skipReasons + " variants=" + variants;
+        return "read=" + read + " written=" + written + " rejected=" + rejected + " skipped=" + skipped + " reasons="
+                + reasons + " skipReasons=" + skipReasons + " variants=" + variants;
     }
 }

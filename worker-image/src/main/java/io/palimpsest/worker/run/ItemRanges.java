@@ -1,13 +1,12 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * A set of item numbers of a shard, kept as disjoint half-open ranges {@code [start, end)}. A part
@@ -22,8 +21,7 @@ public final class ItemRanges {
     private final TreeMap<Long, Long> ranges = new TreeMap<>();
     private long size;
 
-    public ItemRanges() {
-    }
+    public ItemRanges() {}
 
     @JsonCreator
     public static ItemRanges of(long[][] pairs) {
@@ -31,8 +29,8 @@ public final class ItemRanges {
         if (pairs != null) {
             for (long[] pair : pairs) {
                 if (pair.length != 2 || pair[0] < 0 || pair[1] < pair[0]) {
-                    throw new IllegalArgumentException("an item range is [start, end) with 0 <= start <= end, got "
-                            + Arrays.toString(pair));
+                    throw new IllegalArgumentException(
+                            "an item range is [start, end) with 0 <= start <= end, got " + Arrays.toString(pair));
                 }
                 set.addRange(pair[0], pair[1]);
             }
@@ -120,7 +118,9 @@ public final class ItemRanges {
         if (total == 0) {
             return ranges.isEmpty();
         }
-        return ranges.size() == 1 && ranges.firstKey() == 0 && ranges.firstEntry().getValue() == total;
+        return ranges.size() == 1
+                && ranges.firstKey() == 0
+                && ranges.firstEntry().getValue() == total;
     }
 
     /** The first few gaps below {@code total}, for messages. */
@@ -152,7 +152,12 @@ public final class ItemRanges {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder("{");
-        ranges.forEach((start, end) -> text.append(text.length() > 1 ? ", " : "").append('[').append(start).append(", ").append(end).append(')'));
+        ranges.forEach((start, end) -> text.append(text.length() > 1 ? ", " : "")
+                .append('[')
+                .append(start)
+                .append(", ")
+                .append(end)
+                .append(')'));
         return text.append('}').toString();
     }
 }

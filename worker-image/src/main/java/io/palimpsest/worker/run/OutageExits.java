@@ -1,9 +1,8 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * Attempts of a shard that ended at the outage gate (exit 75 because the model stayed unreachable).
@@ -18,8 +17,7 @@ import io.palimpsest.worker.storage.Storage;
  */
 final class OutageExits {
 
-    private OutageExits() {
-    }
+    private OutageExits() {}
 
     static String prefix(ShardLayout layout) {
         return "_palimpsest/attempts/" + layout.shardName() + "/";
@@ -34,8 +32,10 @@ final class OutageExits {
         if (settings.jobUid() == null) {
             return;
         }
-        output.createIfAbsent(marker(layout, settings.jobUid(), settings.attempt()),
-                ("{\"attempt\":" + settings.attempt() + ",\"reason\":\"model_unreachable\"}").getBytes(StandardCharsets.UTF_8));
+        output.createIfAbsent(
+                marker(layout, settings.jobUid(), settings.attempt()),
+                ("{\"attempt\":" + settings.attempt() + ",\"reason\":\"model_unreachable\"}")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     /** How many of this job's earlier attempts at the shard ended at the outage gate. */

@@ -1,16 +1,15 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.JsonlWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.format.JsonlWriter;
 
 /**
  * The part being filled: one local compressed file per stream (each variant, and the rejects).
@@ -33,7 +32,8 @@ final class PartBuilder implements AutoCloseable {
     void write(String stream, ObjectNode record) throws IOException {
         JsonlWriter writer = writers.get(stream);
         if (writer == null) {
-            throw new IllegalStateException("processor produced a record for unknown variant '" + stream + "'; declared: " + writers.keySet());
+            throw new IllegalStateException(
+                    "processor produced a record for unknown variant '" + stream + "'; declared: " + writers.keySet());
         }
         writer.write(record);
     }

@@ -1,8 +1,7 @@
 package io.palimpsest.worker.run;
 
-import java.util.Map;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.Map;
 
 /**
  * The commit record of one checkpoint part: the shard's items in {@code items} are done, and their
@@ -13,6 +12,5 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * and a writer never creates a marker whose items overlap an earlier marker's.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PartMarker(int part, ItemRanges items, Long total, String writer,
-                         Map<String, StreamFile> streams, ItemCounts counts) {
-}
+public record PartMarker(
+        int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {}

@@ -1,5 +1,11 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.JsonlWriter;
+import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,13 +20,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.ItemReason;
-import io.palimpsest.worker.format.JsonlWriter;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * Turns results that arrive in any order into checkpoint parts. A result is appended to the part
@@ -42,8 +41,7 @@ public final class PartWriter implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PartWriter.class.getName());
 
     /** One finished item: its number in the shard, what it was, and what came of it. */
-    public record Completed(long ordinal, InputItem item, ProcessedDocument result) {
-    }
+    public record Completed(long ordinal, InputItem item, ProcessedDocument result) {}
 
     private final Storage storage;
     private final ShardLayout layout;
@@ -66,6 +64,7 @@ public final class PartWriter implements AutoCloseable {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     /** Items in markers this writer has seen (its own and those of twins it met). */
     private final ItemRanges known;
+
     private int nextPart;
     /**
      * Names this writer's part files: the writer id and a nonce of this instance, since a second pass
@@ -75,21 +74,33 @@ public final class PartWriter implements AutoCloseable {
     private final String fileTag;
     /** Numbers this instance's part files carry, independent of the marker number each gets. */
     private int fileSequence;
+
     private long appended;
     private long submitted = -1;
     private long total = -1;
     private PartBuilder current;
     private ItemRanges currentItems = new ItemRanges();
 
-    public PartWriter(Storage storage, ShardLayout layout, CheckpointStore checkpoints, List<String> variants,
-                      String writerId, int checkpointEvery, Semaphore window, ObjectMapper json, Path tempDir,
-                      Compression compression, BooleanSupplier receiptExists, CheckpointStore.State state) {
+    public PartWriter(
+            Storage storage,
+            ShardLayout layout,
+            CheckpointStore checkpoints,
+            List<String> variants,
+            String writerId,
+            int checkpointEvery,
+            Semaphore window,
+            ObjectMapper json,
+            Path tempDir,
+            Compression compression,
+            BooleanSupplier receiptExists,
+            CheckpointStore.State state) {
         this.storage = storage;
         this.layout = layout;
         this.checkpoints = checkpoints;
         this.streams = streamsOf(variants);
         this.writerId = writerId;
-        this.fileTag = writerId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
+        this.fileTag =
+                writerId + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
         this.checkpointEvery = checkpointEvery;
         this.window = window;
         this.json = json;
@@ -210,7 +221,8 @@ public final class PartWriter implements AutoCloseable {
         }
         try (PartBuilder builder = current) {
             if (!builder.counts.balanced()) {
-                throw new IllegalStateException(layout.shardName() + " part accounting does not add up: " + builder.counts);
+                throw new IllegalStateException(
+                        layout.shardName() + " part accounting does not add up: " + builder.counts);
             }
             Map<String, JsonlWriter> written = builder.finish();
             Map<String, StreamFile> files = new LinkedHashMap<>();
@@ -231,7 +243,8 @@ public final class PartWriter implements AutoCloseable {
     private void createMarker(Map<String, StreamFile> files, ItemCounts counts, Long shardTotal) throws IOException {
         while (true) {
             if (currentItems.overlaps(known)) {
-                LOG.info(layout.shardName() + ": another attempt committed some of this part's items first; the part is dropped");
+                LOG.info(layout.shardName()
+                        + ": another attempt committed some of this part's items first; the part is dropped");
                 for (StreamFile file : files.values()) {
                     storage.delete(file.key());
                 }

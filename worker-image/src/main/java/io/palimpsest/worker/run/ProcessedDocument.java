@@ -1,16 +1,17 @@
 package io.palimpsest.worker.run;
 
-import java.util.List;
-
 import io.palimpsest.worker.format.ItemReason;
+import java.util.List;
 
 /**
  * What processing made of one input item: output records (one per variant produced) and
  * rejections (one per variant or for the whole item), plus the tokens it cost.
  */
-public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rejections, long promptTokens, long completionTokens) {
+public record ProcessedDocument(
+        List<VariantRecord> outputs, List<Rejection> rejections, long promptTokens, long completionTokens) {
 
-    public static ProcessedDocument rejected(ItemReason reason, String detail, long promptTokens, long completionTokens) {
+    public static ProcessedDocument rejected(
+            ItemReason reason, String detail, long promptTokens, long completionTokens) {
         return new ProcessedDocument(List.of(), List.of(Rejection.of(reason, detail)), promptTokens, completionTokens);
     }
 
@@ -19,7 +20,9 @@ public record ProcessedDocument(List<VariantRecord> outputs, List<Rejection> rej
         if (!outputs.isEmpty()) {
             return null;
         }
-        return rejections.isEmpty() ? ItemReason.Outcome.REJECTED : rejections.get(0).outcome();
+        return rejections.isEmpty()
+                ? ItemReason.Outcome.REJECTED
+                : rejections.get(0).outcome();
     }
 
     /** The reason a document that produced nothing is counted under: its first rejection's, else {@link ItemReason#NO_OUTPUT}. */

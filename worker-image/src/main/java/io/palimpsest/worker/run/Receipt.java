@@ -1,9 +1,8 @@
 package io.palimpsest.worker.run;
 
-import java.util.Map;
-
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
 
 /**
  * The commit point of a shard, at {@code _palimpsest/receipts/shard-NNNNN.json}. Created exactly once
@@ -11,11 +10,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * {@code simulated} is true when the built-in simulator served the model (absent otherwise).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Receipt(int shard, int attempt, String writer, String job, String jobUid, String recipeHash, String model,
-                      ItemCounts counts, Map<String, StreamFile> outputs, int parts, Timings timings,
-                      @JsonInclude(JsonInclude.Include.NON_NULL) Boolean simulated) {
+public record Receipt(
+        int shard,
+        int attempt,
+        String writer,
+        String job,
+        String jobUid,
+        String recipeHash,
+        String model,
+        ItemCounts counts,
+        Map<String, StreamFile> outputs,
+        int parts,
+        Timings timings,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Boolean simulated) {
 
     /** Wall-clock facts of the committing attempt; {@code resumedFromItem} > 0 when it continued earlier attempts' work. */
-    public record Timings(String startedAt, String committedAt, double seconds, long resumedFromItem) {
-    }
+    public record Timings(String startedAt, String committedAt, double seconds, long resumedFromItem) {}
 }

@@ -5,7 +5,6 @@ import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
-
 import java.io.IOException;
 import java.util.Objects;
 

@@ -1,12 +1,11 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.worker.format.ItemReason;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-
-import io.palimpsest.worker.format.ItemReason;
 
 /**
  * Live counters for progress lines and metrics; written by the run, read by anyone. They count
@@ -19,6 +18,7 @@ public final class RunProgress {
     public final AtomicLong rejected = new AtomicLong();
     /** The part of {@link #rejected} that was skipped (blank lines, empty texts). */
     public final AtomicLong skipped = new AtomicLong();
+
     public final AtomicLong promptTokens = new AtomicLong();
     public final AtomicLong completionTokens = new AtomicLong();
     /** Planned input bytes of the shards this process has begun. */
@@ -42,7 +42,8 @@ public final class RunProgress {
             if (outcome == ItemReason.Outcome.SKIPPED) {
                 skipped.incrementAndGet();
             }
-            String key = (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/") + result.reasonIfNotWritten().code();
+            String key = (outcome == ItemReason.Outcome.SKIPPED ? "skipped/" : "rejected/")
+                    + result.reasonIfNotWritten().code();
             notWritten.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
         promptTokens.addAndGet(result.promptTokens());

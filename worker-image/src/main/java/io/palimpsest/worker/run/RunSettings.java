@@ -1,8 +1,7 @@
 package io.palimpsest.worker.run;
 
-import java.nio.file.Path;
-
 import io.palimpsest.worker.format.Compression;
+import java.nio.file.Path;
 
 /**
  * How one attempt runs a shard. {@code window} bounds items handed out but not yet answered
@@ -13,9 +12,19 @@ import io.palimpsest.worker.format.Compression;
  * {@code model_error} reject). {@code simulated}: the built-in simulator serves the model, which the
  * receipt, the records' provenance and the output say.
  */
-public record RunSettings(int attempt, String writerId, int checkpointEvery, int window, Compression compression,
-                          String job, String jobUid, String recipeHash, String model, Path tempDir,
-                          int attemptsPerShard, boolean simulated) {
+public record RunSettings(
+        int attempt,
+        String writerId,
+        int checkpointEvery,
+        int window,
+        Compression compression,
+        String job,
+        String jobUid,
+        String recipeHash,
+        String model,
+        Path tempDir,
+        int attemptsPerShard,
+        boolean simulated) {
 
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,9 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.storage.Storage;
-
 /**
  * Commits a shard whose parts are all done: checks the accounting, assembles each stream's parts
  * into its final file (the bytes are a function of the part markers alone, so a twin assembling at
@@ -27,13 +26,20 @@ import io.palimpsest.worker.storage.Storage;
 public final class ShardCommitter {
 
     /** Whether this call created the receipt, and the receipt in force either way. */
-    public record Outcome(boolean committedByUs, Receipt receipt) {
-    }
+    public record Outcome(boolean committedByUs, Receipt receipt) {}
 
     /** What the receipt says about who committed, besides what the parts say. */
-    public record Context(int attempt, String writer, String job, String jobUid, String recipeHash, String model,
-                          String startedAt, long startNanos, long resumedFromItem, boolean simulated) {
-    }
+    public record Context(
+            int attempt,
+            String writer,
+            String job,
+            String jobUid,
+            String recipeHash,
+            String model,
+            String startedAt,
+            long startNanos,
+            long resumedFromItem,
+            boolean simulated) {}
 
     private final Storage storage;
     private final ShardLayout layout;
@@ -61,17 +67,30 @@ public final class ShardCommitter {
             outputs.put(stream, assemble(stream, parts));
         }
         for (Map.Entry<String, StreamFile> output : outputs.entrySet()) {
-            long expected = ShardLayout.REJECTS_STREAM.equals(output.getKey()) ? output.getValue().records()
+            long expected = ShardLayout.REJECTS_STREAM.equals(output.getKey())
+                    ? output.getValue().records()
                     : total.variants.getOrDefault(output.getKey(), 0L);
             if (output.getValue().records() != expected) {
                 throw new IllegalStateException(layout.shardName() + " variant " + output.getKey() + " has "
                         + output.getValue().records() + " records but the parts counted " + expected);
             }
         }
-        Receipt receipt = new Receipt(layout.shard(), context.attempt(), context.writer(), context.job(), context.jobUid(),
-                context.recipeHash(), context.model(), total, outputs, parts.size(),
-                new Receipt.Timings(context.startedAt(), Instant.now().toString(),
-                        (System.nanoTime() - context.startNanos()) / 1e9, context.resumedFromItem()),
+        Receipt receipt = new Receipt(
+                layout.shard(),
+                context.attempt(),
+                context.writer(),
+                context.job(),
+                context.jobUid(),
+                context.recipeHash(),
+                context.model(),
+                total,
+                outputs,
+                parts.size(),
+                new Receipt.Timings(
+                        context.startedAt(),
+                        Instant.now().toString(),
+                        (System.nanoTime() - context.startNanos()) / 1e9,
+                        context.resumedFromItem()),
                 context.simulated() ? Boolean.TRUE : null);
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
         if (storage.createIfAbsent(layout.receiptKey(), content)) {
@@ -99,11 +118,12 @@ public final class ShardCommitter {
 
     private void verifyComplete(CheckpointStore.State state) {
         if (state.total() == null) {
-            throw new IllegalStateException(layout.shardName() + " is not complete: no part records the end of the input");
+            throw new IllegalStateException(
+                    layout.shardName() + " is not complete: no part records the end of the input");
         }
         if (!state.complete()) {
-            throw new IllegalStateException(layout.shardName() + " is not complete: items " + state.done().gapsBelow(state.total(), 5)
-                    + " of " + state.total() + " are in no part");
+            throw new IllegalStateException(layout.shardName() + " is not complete: items "
+                    + state.done().gapsBelow(state.total(), 5) + " of " + state.total() + " are in no part");
         }
     }
 
@@ -115,7 +135,8 @@ public final class ShardCommitter {
         for (PartMarker part : parts) {
             StreamFile file = part.streams().get(stream);
             if (file == null) {
-                throw new IllegalStateException(layout.shardName() + " part " + part.part() + " has no file for stream " + stream);
+                throw new IllegalStateException(
+                        layout.shardName() + " part " + part.part() + " has no file for stream " + stream);
             }
             keys.add(file.key());
             records += file.records();

@@ -1,5 +1,15 @@
 package io.palimpsest.worker.run;
 
+import com.github.luben.zstd.ZstdIOException;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReader;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardFile;
+import io.palimpsest.worker.storage.Storage;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -11,17 +21,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
-
-import com.github.luben.zstd.ZstdIOException;
-import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.DocumentReader;
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.ItemReason;
-import io.palimpsest.worker.format.UnusableItem;
-import io.palimpsest.worker.plan.Shard;
-import io.palimpsest.worker.plan.ShardFile;
-import io.palimpsest.worker.storage.Storage;
 
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
@@ -40,6 +39,7 @@ public final class ShardInput implements Closeable {
     private final Set<String> seenIds = new HashSet<>();
     /** Ids first seen in an earlier shard, with that shard; usually empty, then never looked up. */
     private final Map<String, Integer> earlierIds;
+
     private DocumentReader current;
     private String currentKey;
     private Long currentMaxItems;
@@ -49,19 +49,23 @@ public final class ShardInput implements Closeable {
     private long currentReportedBytes;
     /** True while reading the current file's items before this shard's range. */
     private boolean skipping;
+
     private boolean currentIsRange;
     private long currentFirstItem;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
-        this(storage, shard, readers, Map.of(), bytes -> {
-        });
+        this(storage, shard, readers, Map.of(), bytes -> {});
     }
 
     /**
      * @param earlierIds ids the plan found first in an earlier shard (rejected here as duplicates)
      * @param bytesRead told the input bytes consumed as reading goes (progress)
      */
-    public ShardInput(Storage storage, Shard shard, DocumentReaders readers, Map<String, Integer> earlierIds,
+    public ShardInput(
+            Storage storage,
+            Shard shard,
+            DocumentReaders readers,
+            Map<String, Integer> earlierIds,
             LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
@@ -99,21 +103,25 @@ public final class ShardInput implements Closeable {
                 }
                 current.close();
                 current = null;
-                // a format read in one go (Parquet), or an input limit that stopped early: the file is behind us all the same
+                // a format read in one go (Parquet), or an input limit that stopped early: the file is behind us all
+                // the same
                 if (currentPlannedBytes > currentReportedBytes) {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
         } catch (NoSuchFileException | ZipException | EOFException | ZstdIOException e) {
-            throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
+            throw new ShardDataException(
+                    "input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
                 throw e;
             }
             // Parquet and decompressors report corrupt data as runtime exceptions
-            throw new ShardDataException("input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
+            throw new ShardDataException(
+                    "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
         }
     }
 
@@ -142,8 +150,11 @@ public final class ShardInput implements Closeable {
      * it would be lost without a trace, so the shard fails as unreadable data.
      */
     private ShardDataException changedSincePlanned(long itemsInFile, long rangeEnd) {
-        return new ShardDataException("input file " + storage.describe() + "/" + currentKey + " ends after " + itemsInFile
-                + " items, but this shard's range runs to item " + rangeEnd + ": the file changed since it was planned", null);
+        return new ShardDataException(
+                "input file " + storage.describe() + "/" + currentKey + " ends after " + itemsInFile
+                        + " items, but this shard's range runs to item " + rangeEnd
+                        + ": the file changed since it was planned",
+                null);
     }
 
     /** Input bytes the reader consumed; a range reports only its own part, up to its planned share. */
@@ -165,13 +176,21 @@ public final class ShardInput implements Closeable {
             return item;
         }
         if (!seenIds.add(doc.id())) {
-            return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID, "id '" + doc.id() + "' appeared earlier in this shard");
+            return new UnusableItem(
+                    doc.position(),
+                    doc.id(),
+                    ItemReason.DUPLICATE_ID,
+                    "id '" + doc.id() + "' appeared earlier in this shard");
         }
         if (!earlierIds.isEmpty()) {
             Integer first = earlierIds.get(doc.id());
             if (first != null) {
-                return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID,
-                        "id '" + doc.id() + "' appeared first in shard " + first + " (the first occurrence in the plan wins)");
+                return new UnusableItem(
+                        doc.position(),
+                        doc.id(),
+                        ItemReason.DUPLICATE_ID,
+                        "id '" + doc.id() + "' appeared first in shard " + first
+                                + " (the first occurrence in the plan wins)");
             }
         }
         return item;

@@ -55,7 +55,9 @@ public final class ShardLayout {
     }
 
     public String partDataKey(int part, String writer, String stream) {
-        return checkpointPrefix() + String.format("part-%06d.%s.%s.jsonl", part, writer, stream) + compression.extension();
+        return checkpointPrefix()
+                + String.format("part-%06d.%s.%s.jsonl", part, writer, stream)
+                + compression.extension();
     }
 
     public static boolean isMarker(String key) {

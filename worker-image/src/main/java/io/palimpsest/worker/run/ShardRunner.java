@@ -1,22 +1,5 @@
 package io.palimpsest.worker.run;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +13,21 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code palimpsest run}: one attempt at one shard. Skips a committed shard, resumes with the items
@@ -42,8 +40,7 @@ public final class ShardRunner {
     private static final int MAX_PASSES = 10;
 
     /** The summary for the termination message and the exit code that goes with it. */
-    public record Report(ShardSummary summary, int exitCode) {
-    }
+    public record Report(ShardSummary summary, int exitCode) {}
 
     private final Storage input;
     private final Storage output;
@@ -55,18 +52,32 @@ public final class ShardRunner {
     private final Map<String, Integer> earlierIds;
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
+
     private volatile InFlight current;
     /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
     private volatile int outageExits;
 
-    public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
-                       RunSettings settings, ObjectMapper json, RunProgress progress) {
+    public ShardRunner(
+            Storage input,
+            Storage output,
+            DocumentReaders readers,
+            DocumentProcessor processor,
+            RunSettings settings,
+            ObjectMapper json,
+            RunProgress progress) {
         this(input, output, readers, processor, settings, json, progress, Map.of());
     }
 
     /** @param earlierIds the shard's ids the plan found first in an earlier shard (rejected as {@code duplicate_id}) */
-    public ShardRunner(Storage input, Storage output, DocumentReaders readers, DocumentProcessor processor,
-                       RunSettings settings, ObjectMapper json, RunProgress progress, Map<String, Integer> earlierIds) {
+    public ShardRunner(
+            Storage input,
+            Storage output,
+            DocumentReaders readers,
+            DocumentProcessor processor,
+            RunSettings settings,
+            ObjectMapper json,
+            RunProgress progress,
+            Map<String, Integer> earlierIds) {
         this.earlierIds = earlierIds;
         this.input = input;
         this.output = output;
@@ -100,22 +111,39 @@ public final class ShardRunner {
         try {
             String simulatedWork = simulatedWorkOnRealModel();
             if (simulatedWork != null) {
-                return report(shard, ShardSummary.Outcome.modelConfig, new ItemCounts(), startNanos, "simulated_output",
-                        simulatedWork, ExitCodes.MODEL_CONFIG);
+                return report(
+                        shard,
+                        ShardSummary.Outcome.modelConfig,
+                        new ItemCounts(),
+                        startNanos,
+                        "simulated_output",
+                        simulatedWork,
+                        ExitCodes.MODEL_CONFIG);
             }
             if (output.exists(layout.receiptKey())) {
                 committer.cleanUp(PartWriter.streamsOf(processor.variants()));
                 progress.bytesRead.addAndGet(shard.bytes()); // nothing left to read: the shard is as far as it goes
-                return report(shard, ShardSummary.Outcome.alreadyCommitted, committer.readReceipt().counts(), startNanos,
-                        "receipt_exists", "shard was committed before; nothing to do", ExitCodes.DONE);
+                return report(
+                        shard,
+                        ShardSummary.Outcome.alreadyCommitted,
+                        committer.readReceipt().counts(),
+                        startNanos,
+                        "receipt_exists",
+                        "shard was committed before; nothing to do",
+                        ExitCodes.DONE);
             }
             outageExits = OutageExits.before(output, layout, settings);
             CheckpointStore.State state = checkpoints.read();
             long resumedWith = state.done().size();
             if (!state.complete() && settings.simulated()) {
                 // before the first part: simulated work is never in an output without this mark
-                output.createIfAbsent(ShardLayout.simulatedMarkerKey(), json.writeValueAsBytes(Map.of("simulated", true,
-                        "note", "the built-in simulator served the model; a run on a real model refuses this output")));
+                output.createIfAbsent(
+                        ShardLayout.simulatedMarkerKey(),
+                        json.writeValueAsBytes(Map.of(
+                                "simulated",
+                                true,
+                                "note",
+                                "the built-in simulator served the model; a run on a real model refuses this output")));
             }
             for (int pass = 1; !state.complete(); pass++) {
                 if (pass > MAX_PASSES) {
@@ -125,14 +153,37 @@ public final class ShardRunner {
                 process(shard, layout, checkpoints, state);
                 state = checkpoints.read();
             }
-            ShardCommitter.Outcome outcome = committer.commit(state, new ShardCommitter.Context(settings.attempt(), settings.writerId(),
-                    settings.job(), settings.jobUid(), settings.recipeHash(), settings.model(), startedAt, startNanos, resumedWith,
-                    settings.simulated()));
+            ShardCommitter.Outcome outcome = committer.commit(
+                    state,
+                    new ShardCommitter.Context(
+                            settings.attempt(),
+                            settings.writerId(),
+                            settings.job(),
+                            settings.jobUid(),
+                            settings.recipeHash(),
+                            settings.model(),
+                            startedAt,
+                            startNanos,
+                            resumedWith,
+                            settings.simulated()));
             if (!outcome.committedByUs()) {
-                return report(shard, ShardSummary.Outcome.alreadyCommitted, outcome.receipt().counts(), startNanos,
-                        "committed_by_twin", "another attempt committed this shard first", ExitCodes.DONE);
+                return report(
+                        shard,
+                        ShardSummary.Outcome.alreadyCommitted,
+                        outcome.receipt().counts(),
+                        startNanos,
+                        "committed_by_twin",
+                        "another attempt committed this shard first",
+                        ExitCodes.DONE);
             }
-            return report(shard, ShardSummary.Outcome.committed, outcome.receipt().counts(), startNanos, null, null, ExitCodes.DONE);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.committed,
+                    outcome.receipt().counts(),
+                    startNanos,
+                    null,
+                    null,
+                    ExitCodes.DONE);
         } catch (Throwable failure) {
             return failureReport(shard, layout, committer, unwrap(failure), startNanos);
         }
@@ -145,10 +196,20 @@ public final class ShardRunner {
     private void process(Shard shard, ShardLayout layout, CheckpointStore checkpoints, CheckpointStore.State state)
             throws IOException, InterruptedException, ExecutionException {
         Semaphore window = new Semaphore(settings.window());
-        try (PartWriter writer = new PartWriter(output, layout, checkpoints, processor.variants(), settings.writerId(),
-                settings.checkpointEvery(), window, json, settings.tempDir(), settings.compression(),
-                () -> receiptExists(layout), state);
-             ShardInput items = new ShardInput(input, shard, readers, earlierIds, progress.bytesRead::addAndGet)) {
+        try (PartWriter writer = new PartWriter(
+                        output,
+                        layout,
+                        checkpoints,
+                        processor.variants(),
+                        settings.writerId(),
+                        settings.checkpointEvery(),
+                        window,
+                        json,
+                        settings.tempDir(),
+                        settings.compression(),
+                        () -> receiptExists(layout),
+                        state);
+                ShardInput items = new ShardInput(input, shard, readers, earlierIds, progress.bytesRead::addAndGet)) {
             InFlight inFlight = new InFlight(writer);
             current = inFlight;
             if (stopWithin != null) {
@@ -217,8 +278,8 @@ public final class ShardRunner {
      */
     private ProcessedDocument lastAttemptReject(Throwable error) {
         if (error instanceof DocumentFailedException failed && lastAttempt()) {
-            return ProcessedDocument.rejected(ItemReason.MODEL_ERROR,
-                    failed.getMessage() + " (" + attemptOfShard() + ")", 0, 0);
+            return ProcessedDocument.rejected(
+                    ItemReason.MODEL_ERROR, failed.getMessage() + " (" + attemptOfShard() + ")", 0, 0);
         }
         return null;
     }
@@ -249,7 +310,8 @@ public final class ShardRunner {
         if (settings.simulated() || !output.exists(ShardLayout.simulatedMarkerKey())) {
             return null;
         }
-        return "the output " + output.describe() + " holds work the built-in simulator served (" + ShardLayout.simulatedMarkerKey()
+        return "the output " + output.describe() + " holds work the built-in simulator served ("
+                + ShardLayout.simulatedMarkerKey()
                 + "); a run on a real model does not count it as done: write to a new output, or delete this one first";
     }
 
@@ -279,7 +341,8 @@ public final class ShardRunner {
 
         void failed(Throwable error) {
             if (failure.compareAndSet(null, error)) {
-                CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS).execute(this::failWriterOnce);
+                CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS)
+                        .execute(this::failWriterOnce);
             }
         }
 
@@ -294,16 +357,18 @@ public final class ShardRunner {
             }
             // leave a quarter of the grace period for the commit itself
             long deadline = System.nanoTime() + within.toNanos() * 3 / 4;
-            Thread watch = new Thread(() -> {
-                while (!writerFailed.get() && count.get() > 0 && System.nanoTime() < deadline) {
-                    try {
-                        Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                        break;
-                    }
-                }
-                failWriterOnce();
-            }, "stop-watch");
+            Thread watch = new Thread(
+                    () -> {
+                        while (!writerFailed.get() && count.get() > 0 && System.nanoTime() < deadline) {
+                            try {
+                                Thread.sleep(20);
+                            } catch (InterruptedException e) {
+                                break;
+                            }
+                        }
+                        failWriterOnce();
+                    },
+                    "stop-watch");
             watch.setDaemon(true);
             watch.start();
         }
@@ -332,7 +397,8 @@ public final class ShardRunner {
         }
     }
 
-    private Report failureReport(Shard shard, ShardLayout layout, ShardCommitter committer, Throwable failure, long startNanos) {
+    private Report failureReport(
+            Shard shard, ShardLayout layout, ShardCommitter committer, Throwable failure, long startNanos) {
         if (failure instanceof CommittedByAnotherAttempt || committedMeanwhile(layout)) {
             ItemCounts counts = new ItemCounts();
             try {
@@ -340,14 +406,26 @@ public final class ShardRunner {
             } catch (IOException ignored) {
                 // the receipt exists; its counts are a nicety in this summary
             }
-            return report(shard, ShardSummary.Outcome.alreadyCommitted, counts, startNanos,
-                    "committed_by_twin", "another attempt committed this shard first", ExitCodes.DONE);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.alreadyCommitted,
+                    counts,
+                    startNanos,
+                    "committed_by_twin",
+                    "another attempt committed this shard first",
+                    ExitCodes.DONE);
         }
         ItemCounts progressCounts = new ItemCounts();
         progressCounts.read = progress.itemsDone.get();
         if (failure instanceof TerminationRequested) {
-            LOG.warning(layout.shardName() + ": terminated; " + progress.itemsDone.get() + " documents answered, complete parts kept");
-            return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos, TerminationRequested.REASON,
+            LOG.warning(layout.shardName() + ": terminated; " + progress.itemsDone.get()
+                    + " documents answered, complete parts kept");
+            return report(
+                    shard,
+                    ShardSummary.Outcome.error,
+                    progressCounts,
+                    startNanos,
+                    TerminationRequested.REASON,
                     "stopped on SIGTERM: took no more documents, committed the complete checkpoint parts; the next attempt resumes after them",
                     ExitCodes.TERMINATED);
         }
@@ -356,41 +434,73 @@ public final class ShardRunner {
             try {
                 OutageExits.record(output, layout, settings);
             } catch (IOException | RuntimeException e) {
-                LOG.warning(layout.shardName() + ": could not record the outage exit (the next attempt counts it as a try): " + e);
+                LOG.warning(layout.shardName()
+                        + ": could not record the outage exit (the next attempt counts it as a try): " + e);
             }
-            return report(shard, ShardSummary.Outcome.modelUnreachable, progressCounts, startNanos,
-                    "model_unreachable", failure.getMessage(), ExitCodes.MODEL_UNREACHABLE);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.modelUnreachable,
+                    progressCounts,
+                    startNanos,
+                    "model_unreachable",
+                    failure.getMessage(),
+                    ExitCodes.MODEL_UNREACHABLE);
         }
         if (failure instanceof ModelConfigException) {
             LOG.severe(layout.shardName() + ": " + failure.getMessage());
             try {
-                int withdrawn = new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
+                int withdrawn =
+                        new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
                 if (withdrawn > 0) {
-                    LOG.warning(layout.shardName() + ": withdrew " + withdrawn + " checkpoint part(s) of refused documents");
+                    LOG.warning(layout.shardName() + ": withdrew " + withdrawn
+                            + " checkpoint part(s) of refused documents");
                 }
             } catch (IOException | RuntimeException e) {
                 LOG.warning(layout.shardName() + ": could not withdraw this attempt's checkpoint parts: " + e);
             }
-            return report(shard, ShardSummary.Outcome.modelConfig, progressCounts, startNanos,
-                    "model_config", failure.getMessage(), ExitCodes.MODEL_CONFIG);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.modelConfig,
+                    progressCounts,
+                    startNanos,
+                    "model_config",
+                    failure.getMessage(),
+                    ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof DocumentFailedException failed) {
             String message = failure.getMessage() + "; " + attemptOfShard()
                     + ": the shard is retried from its last checkpoint (only the last attempt commits such a document as a"
                     + " model_error reject)";
             LOG.warning(layout.shardName() + ": " + message);
-            return report(shard, failed.modelError() ? ShardSummary.Outcome.modelUnreachable : ShardSummary.Outcome.error,
-                    progressCounts, startNanos, "retries_exhausted", message,
+            return report(
+                    shard,
+                    failed.modelError() ? ShardSummary.Outcome.modelUnreachable : ShardSummary.Outcome.error,
+                    progressCounts,
+                    startNanos,
+                    "retries_exhausted",
+                    message,
                     failed.modelError() ? ExitCodes.MODEL_UNREACHABLE : ExitCodes.FAILED);
         }
         if (failure instanceof ShardDataException) {
             LOG.severe(layout.shardName() + ": bad input data: " + failure.getMessage());
-            return report(shard, ShardSummary.Outcome.badData, progressCounts, startNanos,
-                    "bad_data", failure.getMessage(), ExitCodes.BAD_DATA);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.badData,
+                    progressCounts,
+                    startNanos,
+                    "bad_data",
+                    failure.getMessage(),
+                    ExitCodes.BAD_DATA);
         }
         LOG.log(Level.SEVERE, layout.shardName() + ": failed", failure);
-        return report(shard, ShardSummary.Outcome.error, progressCounts, startNanos,
-                failure.getClass().getSimpleName(), String.valueOf(failure.getMessage()), ExitCodes.FAILED);
+        return report(
+                shard,
+                ShardSummary.Outcome.error,
+                progressCounts,
+                startNanos,
+                failure.getClass().getSimpleName(),
+                String.valueOf(failure.getMessage()),
+                ExitCodes.FAILED);
     }
 
     private boolean committedMeanwhile(ShardLayout layout) {
@@ -403,15 +513,23 @@ public final class ShardRunner {
 
     private static Throwable unwrap(Throwable failure) {
         Throwable current = failure;
-        while ((current instanceof CompletionException || current instanceof ExecutionException
-                || current instanceof UncheckedIOException) && current.getCause() != null) {
+        while ((current instanceof CompletionException
+                        || current instanceof ExecutionException
+                        || current instanceof UncheckedIOException)
+                && current.getCause() != null) {
             current = current.getCause();
         }
         return current;
     }
 
-    private Report report(Shard shard, ShardSummary.Outcome outcome, ItemCounts counts, long startNanos,
-                          String reason, String message, int exitCode) {
+    private Report report(
+            Shard shard,
+            ShardSummary.Outcome outcome,
+            ItemCounts counts,
+            long startNanos,
+            String reason,
+            String message,
+            int exitCode) {
         ShardSummary summary = new ShardSummary();
         summary.setShard(shard.index());
         summary.setAttempt(settings.attempt());

@@ -1,21 +1,5 @@
 package io.palimpsest.worker.show;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Compression;
@@ -33,6 +17,21 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Loads committed documents of an output with their sources. Only what receipts list is read: a
@@ -61,7 +60,8 @@ public final class CommittedOutputReader {
      * @param inputOverride the input to join sources from instead of the recorded one (outputs planned
      *                      before the record existed); null to use the record
      */
-    public ShownOutput load(String outputUri, Storage output, InputOpener inputs, String inputOverride, ShowSelection selection)
+    public ShownOutput load(
+            String outputUri, Storage output, InputOpener inputs, String inputOverride, ShowSelection selection)
             throws IOException {
         if (!output.exists(ShardManifest.KEY)) {
             throw new ShowException(outputUri + " holds no Palimpsest output: there is no " + ShardManifest.KEY);
@@ -91,11 +91,13 @@ public final class CommittedOutputReader {
         }
         if (receipts.isEmpty()) {
             throw new ShowException("no committed output at " + outputUri + ": "
-                    + (selection.shard() != null ? "shard " + selection.shard() + " has no receipt yet"
-                    : "none of its " + shards.size() + " shards has a receipt yet"));
+                    + (selection.shard() != null
+                            ? "shard " + selection.shard() + " has no receipt yet"
+                            : "none of its " + shards.size() + " shards has a receipt yet"));
         }
         if (selection.variant() != null && !variants.contains(selection.variant())) {
-            throw new ShowException("unknown variant '" + selection.variant() + "': " + outputUri + " has " + String.join(", ", variants));
+            throw new ShowException("unknown variant '" + selection.variant() + "': " + outputUri + " has "
+                    + String.join(", ", variants));
         }
 
         Collected collected = new Collected(selection.id() == null ? selection.limit() : Integer.MAX_VALUE);
@@ -109,12 +111,14 @@ public final class CommittedOutputReader {
                 more = true;
                 break;
             }
-            Iterator<Map.Entry<String, JsonNode>> streams = receipt.path("outputs").fields();
+            Iterator<Map.Entry<String, JsonNode>> streams =
+                    receipt.path("outputs").fields();
             while (streams.hasNext()) {
                 Map.Entry<String, JsonNode> stream = streams.next();
                 String key = stream.getValue().path("key").asText(null);
                 if (key == null) {
-                    throw new IOException(outputUri + ": the receipt of shard " + shard.index() + " names no key for " + stream.getKey());
+                    throw new IOException(outputUri + ": the receipt of shard " + shard.index() + " names no key for "
+                            + stream.getKey());
                 }
                 boolean rejects = ShardLayout.REJECTS_STREAM.equals(stream.getKey());
                 readRecords(output, key, record -> {
@@ -123,7 +127,9 @@ public final class CommittedOutputReader {
                     if (id == null || (selection.id() != null && !selection.id().equals(id))) {
                         return;
                     }
-                    if (selection.variant() != null && result.variant() != null && !selection.variant().equals(result.variant())) {
+                    if (selection.variant() != null
+                            && result.variant() != null
+                            && !selection.variant().equals(result.variant())) {
                         return;
                     }
                     JsonNode at = rejects ? record : record.path("provenance");
@@ -137,23 +143,34 @@ public final class CommittedOutputReader {
         if (collected.documents.isEmpty()) {
             String committed = receipts.size() + " of " + inScope.size() + " shards committed";
             if (selection.id() != null) {
-                throw new ShowException("no document with id '" + selection.id() + "' in the committed output of " + outputUri
-                        + " (" + committed + (selection.variant() != null ? ", variant " + selection.variant() : "") + ")");
+                throw new ShowException("no document with id '" + selection.id() + "' in the committed output of "
+                        + outputUri + " (" + committed
+                        + (selection.variant() != null ? ", variant " + selection.variant() : "") + ")");
             }
-            throw new ShowException("no committed record" + (selection.variant() != null ? " of variant " + selection.variant() : "")
-                    + " in " + outputUri + " (" + committed + ")");
+            throw new ShowException(
+                    "no committed record" + (selection.variant() != null ? " of variant " + selection.variant() : "")
+                            + " in " + outputUri + " (" + committed + ")");
         }
         Map<Position, Source> sources = sources(input, shards, collected.documents.keySet(), inputs);
         List<ShownDocument> documents = new ArrayList<>();
         List<String> order = new ArrayList<>(variants);
         collected.documents.forEach((position, results) -> {
             results.sort(Comparator.comparingInt(r -> r.variant() == null ? -1 : order.indexOf(r.variant())));
-            Source source = sources.getOrDefault(position, new Source(null, "not found in " + input.uri() + " (the input changed since the run?)"));
-            documents.add(new ShownDocument(position.id(), position.shard(), position.file(), position.line(), source.text(), source.note(),
+            Source source = sources.getOrDefault(
+                    position, new Source(null, "not found in " + input.uri() + " (the input changed since the run?)"));
+            documents.add(new ShownDocument(
+                    position.id(),
+                    position.shard(),
+                    position.file(),
+                    position.line(),
+                    source.text(),
+                    source.note(),
                     results));
         });
         JsonNode first = receipts.values().iterator().next();
-        ShownOutput.Origin origin = new ShownOutput.Origin(first.path("job").asText(null), first.path("recipeHash").asText(null),
+        ShownOutput.Origin origin = new ShownOutput.Origin(
+                first.path("job").asText(null),
+                first.path("recipeHash").asText(null),
                 first.path("model").asText(null));
         return new ShownOutput(outputUri, input.uri(), order, shards.size(), receipts.size(), documents, more, origin);
     }
@@ -164,19 +181,29 @@ public final class CommittedOutputReader {
                     .map(p -> new PlannedInput(inputOverride, p.format(), p.textField(), p.idField()))
                     .orElse(new PlannedInput(inputOverride, null, null, null));
         }
-        return PlannedInput.read(output, json).orElseThrow(() -> new ShowException(outputUri + " does not record the input it was"
-                + " planned from (no " + PlannedInput.KEY + ": planned by an earlier version); name it with --input <uri>"));
+        return PlannedInput.read(output, json)
+                .orElseThrow(
+                        () -> new ShowException(outputUri + " does not record the input it was" + " planned from (no "
+                                + PlannedInput.KEY + ": planned by an earlier version); name it with --input <uri>"));
     }
 
     private ShownResult written(String variant, JsonNode record) {
-        return new ShownResult(variant, ShownResult.Outcome.written, record.path("text").asText(""), null, null, params(record));
+        return new ShownResult(
+                variant, ShownResult.Outcome.written, record.path("text").asText(""), null, null, params(record));
     }
 
     private ShownResult reject(JsonNode record) {
-        ShownResult.Outcome outcome = "skipped".equals(record.path("outcome").asText()) ? ShownResult.Outcome.skipped : ShownResult.Outcome.rejected;
+        ShownResult.Outcome outcome = "skipped".equals(record.path("outcome").asText())
+                ? ShownResult.Outcome.skipped
+                : ShownResult.Outcome.rejected;
         String variant = record.path("variant").asText(null);
-        return new ShownResult(variant, outcome, record.path("output").asText(null), record.path("reason").asText(null),
-                record.path("detail").asText(null), params(record));
+        return new ShownResult(
+                variant,
+                outcome,
+                record.path("output").asText(null),
+                record.path("reason").asText(null),
+                record.path("detail").asText(null),
+                params(record));
     }
 
     @SuppressWarnings("unchecked")
@@ -206,7 +233,8 @@ public final class CommittedOutputReader {
                 try {
                     record = json.readTree(line);
                 } catch (IOException e) {
-                    throw new IOException(output.describe() + "/" + key + " line " + number + " is not JSON: " + e.getMessage(), e);
+                    throw new IOException(
+                            output.describe() + "/" + key + " line " + number + " is not JSON: " + e.getMessage(), e);
                 }
                 sink.accept(record);
             }
@@ -214,11 +242,12 @@ public final class CommittedOutputReader {
     }
 
     /** The source text of each wanted document, read from the shards' input files. */
-    private Map<Position, Source> sources(PlannedInput input, List<Shard> shards, Set<Position> wanted, InputOpener inputs)
-            throws IOException {
+    private Map<Position, Source> sources(
+            PlannedInput input, List<Shard> shards, Set<Position> wanted, InputOpener inputs) throws IOException {
         Map<Position, Source> found = new HashMap<>();
         Map<Integer, List<Position>> byShard = new TreeMap<>();
-        wanted.forEach(p -> byShard.computeIfAbsent(p.shard(), s -> new ArrayList<>()).add(p));
+        wanted.forEach(
+                p -> byShard.computeIfAbsent(p.shard(), s -> new ArrayList<>()).add(p));
         InputRoot root;
         try {
             root = inputs.open(input.uri());
@@ -226,8 +255,10 @@ public final class CommittedOutputReader {
             throw new ShowException("cannot open the input " + input.uri() + " to show the sources: " + e.getMessage());
         }
         try {
-            DocumentReaders readers = new DocumentReaders(formatSetting(input.format()),
-                    new RecordDecoder(json, new FieldMapping(input.textField(), input.idField())), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+            DocumentReaders readers = new DocumentReaders(
+                    formatSetting(input.format()),
+                    new RecordDecoder(json, new FieldMapping(input.textField(), input.idField())),
+                    DocumentReaders.DEFAULT_MAX_LINE_BYTES);
             for (Map.Entry<Integer, List<Position>> entry : byShard.entrySet()) {
                 Set<Position> missing = new HashSet<>(entry.getValue());
                 for (ShardFile file : shards.get(entry.getKey()).files()) {
@@ -243,9 +274,16 @@ public final class CommittedOutputReader {
                             String id = item instanceof Document d ? d.id() : ((UnusableItem) item).id();
                             for (Iterator<Position> it = missing.iterator(); it.hasNext(); ) {
                                 Position p = it.next();
-                                if (p.matches(item.position().file(), item.position().line(), id)) {
-                                    found.put(p, item instanceof Document d ? new Source(d.text(), null)
-                                            : new Source(null, "the input record is unusable: " + ((UnusableItem) item).detail()));
+                                if (p.matches(
+                                        item.position().file(), item.position().line(), id)) {
+                                    found.put(
+                                            p,
+                                            item instanceof Document d
+                                                    ? new Source(d.text(), null)
+                                                    : new Source(
+                                                            null,
+                                                            "the input record is unusable: "
+                                                                    + ((UnusableItem) item).detail()));
                                     it.remove();
                                 }
                             }
@@ -287,8 +325,7 @@ public final class CommittedOutputReader {
         }
     }
 
-    private record Source(String text, String note) {
-    }
+    private record Source(String text, String note) {}
 
     /** The first {@code limit} documents in position order, with their results. */
     private static final class Collected {

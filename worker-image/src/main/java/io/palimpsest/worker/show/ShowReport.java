@@ -1,15 +1,14 @@
 package io.palimpsest.worker.show;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.preview.OutputReport;
 import io.palimpsest.worker.preview.PreviewData;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code show --html}: what {@link CommittedOutputReader} loaded, handed to {@link OutputReport} in
@@ -33,14 +32,16 @@ public final class ShowReport {
             sources.add(new OutputReport.Source(doc.id(), doc.source(), doc.file(), doc.line(), doc.shard()));
             for (ShownResult result : doc.results()) {
                 if (result.outcome() == ShownResult.Outcome.written) {
-                    outputs.computeIfAbsent(result.variant(), v -> new ArrayList<>()).add(outputRecord(doc.id(), result));
+                    outputs.computeIfAbsent(result.variant(), v -> new ArrayList<>())
+                            .add(outputRecord(doc.id(), result));
                 } else {
                     rejects.add(rejectRecord(doc.id(), result));
                 }
             }
         }
         ShownOutput.Origin origin = shown.origin() != null ? shown.origin() : new ShownOutput.Origin(null, null, null);
-        return new OutputReport(json).build(origin.job(), origin.recipeHash(), origin.model(), shown.variants(), sources, outputs, rejects);
+        return new OutputReport(json)
+                .build(origin.job(), origin.recipeHash(), origin.model(), shown.variants(), sources, outputs, rejects);
     }
 
     /** An output record as the run commits it: id, text and the provenance's params. */

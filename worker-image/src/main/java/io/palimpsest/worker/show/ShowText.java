@@ -35,8 +35,12 @@ public final class ShowText {
         StringBuilder out = new StringBuilder();
         out.append("output   ").append(shown.outputUri()).append('\n');
         out.append("input    ").append(shown.inputUri()).append('\n');
-        out.append("shards   ").append(shown.shardsCommitted()).append(" committed of ")
-                .append(shown.shardsPlanned()).append(" planned").append('\n');
+        out.append("shards   ")
+                .append(shown.shardsCommitted())
+                .append(" committed of ")
+                .append(shown.shardsPlanned())
+                .append(" planned")
+                .append('\n');
         out.append("variants ").append(String.join(", ", shown.variants())).append('\n');
         for (ShownDocument doc : shown.documents()) {
             out.append('\n').append("== ").append(doc.id()).append("  (shard ").append(doc.shard());
@@ -44,7 +48,9 @@ public final class ShowText {
                 out.append(", ").append(doc.file()).append(doc.line() == null ? "" : ":" + doc.line());
             }
             out.append(")\n");
-            out.append("-- source").append(doc.source() == null ? ": " + doc.sourceNote() : "").append('\n');
+            out.append("-- source")
+                    .append(doc.source() == null ? ": " + doc.sourceNote() : "")
+                    .append('\n');
             if (doc.source() != null) {
                 block(out, doc.source());
             }
@@ -55,15 +61,22 @@ public final class ShowText {
                 }
             }
         }
-        out.append('\n').append(shown.documents().size()).append(shown.documents().size() == 1 ? " document" : " documents")
-                .append(" shown").append(shown.more() ? "; more with --limit, --shard or --id" : "").append('\n');
+        out.append('\n')
+                .append(shown.documents().size())
+                .append(shown.documents().size() == 1 ? " document" : " documents")
+                .append(" shown")
+                .append(shown.more() ? "; more with --limit, --shard or --id" : "")
+                .append('\n');
         return out.toString();
     }
 
     private static String label(ShownResult r) {
         StringBuilder l = new StringBuilder(r.variant() == null ? "every variant" : r.variant());
         if (!r.params().isEmpty()) {
-            l.append(' ').append(r.params().entrySet().stream().map(Map.Entry::toString).collect(Collectors.joining(" ", "[", "]")));
+            l.append(' ')
+                    .append(r.params().entrySet().stream()
+                            .map(Map.Entry::toString)
+                            .collect(Collectors.joining(" ", "[", "]")));
         }
         l.append(": ").append(r.outcome().name());
         if (r.reason() != null) {
@@ -108,7 +121,8 @@ public final class ShowText {
                 lines.add(paragraph);
                 continue;
             }
-            String indent = paragraph.substring(0, paragraph.length() - paragraph.stripLeading().length());
+            String indent = paragraph.substring(
+                    0, paragraph.length() - paragraph.stripLeading().length());
             if (indent.length() > columns / 2) {
                 indent = "";
             }

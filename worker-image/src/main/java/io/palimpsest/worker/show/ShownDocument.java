@@ -13,8 +13,8 @@ import java.util.List;
  * @param results each variant's outputs and rejects, in variant order; a result whose variant is
  *                null concerns the whole document (skipped before any variant ran)
  */
-public record ShownDocument(String id, int shard, String file, Long line, String source, String sourceNote,
-                            List<ShownResult> results) {
+public record ShownDocument(
+        String id, int shard, String file, Long line, String source, String sourceNote, List<ShownResult> results) {
     public ShownDocument {
         results = List.copyOf(results);
     }

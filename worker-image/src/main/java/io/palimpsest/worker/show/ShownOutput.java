@@ -17,19 +17,31 @@ import java.util.List;
  * @param more            true when the limit stopped the loading before every selected document was read
  * @param origin          the job, recipe and model the first committed receipt names; null when not known
  */
-public record ShownOutput(String outputUri, String inputUri, List<String> variants, int shardsPlanned, int shardsCommitted,
-                          List<ShownDocument> documents, boolean more, Origin origin) {
+public record ShownOutput(
+        String outputUri,
+        String inputUri,
+        List<String> variants,
+        int shardsPlanned,
+        int shardsCommitted,
+        List<ShownDocument> documents,
+        boolean more,
+        Origin origin) {
     public ShownOutput {
         variants = List.copyOf(variants);
         documents = List.copyOf(documents);
     }
 
-    public ShownOutput(String outputUri, String inputUri, List<String> variants, int shardsPlanned, int shardsCommitted,
-                       List<ShownDocument> documents, boolean more) {
+    public ShownOutput(
+            String outputUri,
+            String inputUri,
+            List<String> variants,
+            int shardsPlanned,
+            int shardsCommitted,
+            List<ShownDocument> documents,
+            boolean more) {
         this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null);
     }
 
     /** What committed the output, as its receipts record it (any field may be null). */
-    public record Origin(String job, String recipeHash, String model) {
-    }
+    public record Origin(String job, String recipeHash, String model) {}
 }

@@ -11,9 +11,12 @@ import java.util.Map;
  * @param detail  the reject's detail: the measured value and the limit (null for outputs)
  * @param params  the matrix parameters of this output (empty without a matrix)
  */
-public record ShownResult(String variant, Outcome outcome, String text, String reason, String detail, Map<String, Object> params) {
+public record ShownResult(
+        String variant, Outcome outcome, String text, String reason, String detail, Map<String, Object> params) {
     public enum Outcome {
-        written, rejected, skipped
+        written,
+        rejected,
+        skipped
     }
 
     public ShownResult {

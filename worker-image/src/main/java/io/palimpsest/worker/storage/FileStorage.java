@@ -8,13 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -224,7 +224,7 @@ public final class FileStorage implements Storage {
     private Path writeTemp(Path target, byte[] content) throws IOException {
         Path temp = tempBeside(target);
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             OutputStream out = Channels.newOutputStream(channel)) {
+                OutputStream out = Channels.newOutputStream(channel)) {
             out.write(content);
             out.flush();
             channel.force(true);
@@ -234,7 +234,8 @@ public final class FileStorage implements Storage {
 
     private static void fsync(Path path) throws IOException {
         boolean directory = Files.isDirectory(path);
-        try (FileChannel channel = FileChannel.open(path, directory ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+        try (FileChannel channel =
+                FileChannel.open(path, directory ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
             channel.force(true);
         } catch (IOException unsupported) {
             if (!directory) {

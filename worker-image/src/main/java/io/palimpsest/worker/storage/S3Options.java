@@ -2,7 +2,6 @@ package io.palimpsest.worker.storage;
 
 import java.net.URI;
 import java.util.Optional;
-
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
@@ -10,5 +9,4 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * server; those usually need path-style addressing. Credentials are a provider, never strings
  * here, so they cannot end up in a log line or a toString.
  */
-public record S3Options(Optional<URI> endpoint, String region, boolean pathStyle, AwsCredentialsProvider credentials) {
-}
+public record S3Options(Optional<URI> endpoint, String region, boolean pathStyle, AwsCredentialsProvider credentials) {}

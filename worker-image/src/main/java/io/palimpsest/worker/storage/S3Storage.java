@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -56,7 +55,9 @@ public final class S3Storage implements Storage {
         String directoryPrefix = listPrefix.isEmpty() || listPrefix.endsWith("/") ? listPrefix : listPrefix + "/";
         List<StoredObject> found = new ArrayList<>();
         try {
-            for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(directoryPrefix)).contents()) {
+            for (S3Object object : client.listObjectsV2Paginator(
+                            b -> b.bucket(bucket).prefix(directoryPrefix))
+                    .contents()) {
                 found.add(new StoredObject(relativeKey(object.key()), object.size()));
             }
         } catch (SdkException e) {
@@ -83,7 +84,8 @@ public final class S3Storage implements Storage {
             return InputStream.nullInputStream();
         }
         try {
-            return client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range("bytes=" + start + "-" + (endExclusive - 1)));
+            return client.getObject(
+                    b -> b.bucket(bucket).key(fullKey(key)).range("bytes=" + start + "-" + (endExclusive - 1)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
         } catch (SdkException e) {
@@ -179,14 +181,18 @@ public final class S3Storage implements Storage {
         }
         String uploadId;
         try {
-            uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey))).uploadId();
+            uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)))
+                    .uploadId();
         } catch (SdkException e) {
             throw failure("start assembling", targetKey, e);
         }
         try {
             List<CompletedPart> completed = new MultipartAssembly(uploadId, targetKey).run(parts);
-            client.completeMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId)
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
+            client.completeMultipartUpload(b -> b.bucket(bucket)
+                    .key(fullKey(targetKey))
+                    .uploadId(uploadId)
+                    .multipartUpload(
+                            CompletedMultipartUpload.builder().parts(completed).build()));
         } catch (IOException | RuntimeException e) {
             abortQuietly(targetKey, uploadId);
             if (e instanceof SdkException sdk) {
@@ -214,7 +220,8 @@ public final class S3Storage implements Storage {
 
     private void abortQuietly(String targetKey, String uploadId) {
         try {
-            client.abortMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId));
+            client.abortMultipartUpload(
+                    b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId));
         } catch (SdkException ignored) {
             // the bucket's lifecycle rule for incomplete uploads collects what we could not abort
         }
@@ -262,9 +269,14 @@ public final class S3Storage implements Storage {
 
         private void copyPart(StoredObject part) {
             int number = completed.size() + 1;
-            String eTag = client.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(fullKey(part.key()))
-                    .destinationBucket(bucket).destinationKey(fullKey(targetKey))
-                    .uploadId(uploadId).partNumber(number)).copyPartResult().eTag();
+            String eTag = client.uploadPartCopy(b -> b.sourceBucket(bucket)
+                            .sourceKey(fullKey(part.key()))
+                            .destinationBucket(bucket)
+                            .destinationKey(fullKey(targetKey))
+                            .uploadId(uploadId)
+                            .partNumber(number))
+                    .copyPartResult()
+                    .eTag();
             completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
         }
 
@@ -282,8 +294,13 @@ public final class S3Storage implements Storage {
             gatheredOut.close();
             gatheredOut = null;
             int number = completed.size() + 1;
-            String eTag = client.uploadPart(b -> b.bucket(bucket).key(fullKey(targetKey)).uploadId(uploadId).partNumber(number),
-                    RequestBody.fromFile(gathered)).eTag();
+            String eTag = client.uploadPart(
+                            b -> b.bucket(bucket)
+                                    .key(fullKey(targetKey))
+                                    .uploadId(uploadId)
+                                    .partNumber(number),
+                            RequestBody.fromFile(gathered))
+                    .eTag();
             completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
             Files.deleteIfExists(gathered);
             gathered = null;
@@ -322,7 +339,8 @@ public final class S3Storage implements Storage {
 
     private IOException failure(String action, String key, SdkException cause) {
         // SDK messages carry the request id and status, never the credentials
-        return new IOException("could not " + action + " " + describe() + "/" + trimSlashes(key) + ": " + cause.getMessage(), cause);
+        return new IOException(
+                "could not " + action + " " + describe() + "/" + trimSlashes(key) + ": " + cause.getMessage(), cause);
     }
 
     private static String trimSlashes(String value) {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -20,9 +19,12 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
  */
 public final class SecretDirectoryCredentials implements AwsCredentialsProvider {
 
-    private static final List<String> ACCESS_KEY_NAMES = List.of("AWS_ACCESS_KEY_ID", "accessKeyId", "access_key_id", "accesskey");
-    private static final List<String> SECRET_KEY_NAMES = List.of("AWS_SECRET_ACCESS_KEY", "secretAccessKey", "secret_access_key", "secretkey");
-    private static final List<String> SESSION_TOKEN_NAMES = List.of("AWS_SESSION_TOKEN", "sessionToken", "session_token");
+    private static final List<String> ACCESS_KEY_NAMES =
+            List.of("AWS_ACCESS_KEY_ID", "accessKeyId", "access_key_id", "accesskey");
+    private static final List<String> SECRET_KEY_NAMES =
+            List.of("AWS_SECRET_ACCESS_KEY", "secretAccessKey", "secret_access_key", "secretkey");
+    private static final List<String> SESSION_TOKEN_NAMES =
+            List.of("AWS_SESSION_TOKEN", "sessionToken", "session_token");
 
     private final Path directory;
 
@@ -49,7 +51,8 @@ public final class SecretDirectoryCredentials implements AwsCredentialsProvider 
             Path file = directory.resolve(name);
             if (Files.isRegularFile(file)) {
                 try {
-                    return Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim());
+                    return Optional.of(
+                            Files.readString(file, StandardCharsets.UTF_8).trim());
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot read secret file " + file, e);
                 }

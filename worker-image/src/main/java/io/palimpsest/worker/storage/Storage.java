@@ -50,8 +50,7 @@ public interface Storage extends Closeable {
      * Deletes temporary files a killed writer may have left beside {@code key} (a store whose writes
      * leave none, such as S3, has nothing to do). Call only when no live writer still needs them.
      */
-    default void deleteTemporaries(String key) throws IOException {
-    }
+    default void deleteTemporaries(String key) throws IOException {}
 
     /** Deletes every object under {@code prefix}. */
     default void deleteAll(String prefix) throws IOException {
@@ -74,6 +73,5 @@ public interface Storage extends Closeable {
     }
 
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 }

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Supplier;
-
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -50,11 +49,16 @@ public final class StorageResolver {
         StorageUri parsed = StorageUri.parse(uri);
         Storage whole = open(uri);
         if (whole instanceof FileStorage files && Files.isRegularFile(files.root())) {
-            return new InputRoot(new FileStorage(files.root().getParent()), Optional.of(files.root().getFileName().toString()));
+            return new InputRoot(
+                    new FileStorage(files.root().getParent()),
+                    Optional.of(files.root().getFileName().toString()));
         }
-        if (parsed.scheme() == StorageUri.Scheme.S3 && !parsed.path().isEmpty() && !parsed.path().endsWith("/")) {
+        if (parsed.scheme() == StorageUri.Scheme.S3
+                && !parsed.path().isEmpty()
+                && !parsed.path().endsWith("/")) {
             int slash = parsed.path().lastIndexOf('/');
-            String parentUri = "s3://" + parsed.authority() + "/" + (slash < 0 ? "" : parsed.path().substring(0, slash));
+            String parentUri = "s3://" + parsed.authority() + "/"
+                    + (slash < 0 ? "" : parsed.path().substring(0, slash));
             String name = parsed.path().substring(slash + 1);
             Storage parent = open(parentUri);
             if (parent.exists(name)) {

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.storage;
 
 import io.palimpsest.api.lint.StorageUris;
-
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -12,7 +11,11 @@ import java.nio.file.Path;
  */
 public record StorageUri(Scheme scheme, String authority, String path) {
 
-    public enum Scheme { FILE, PVC, S3 }
+    public enum Scheme {
+        FILE,
+        PVC,
+        S3
+    }
 
     public static StorageUri parse(String uri) {
         if (uri == null || uri.isBlank()) {
@@ -33,7 +36,10 @@ public record StorageUri(Scheme scheme, String authority, String path) {
         }
         if (uri.startsWith("file://")) {
             // file://data/ is a path relative to the working directory (manifests for local runs use it)
-            return new StorageUri(Scheme.FILE, "", Path.of(uri.substring("file://".length())).toAbsolutePath().toString());
+            return new StorageUri(
+                    Scheme.FILE,
+                    "",
+                    Path.of(uri.substring("file://".length())).toAbsolutePath().toString());
         }
         if (uri.contains("://")) {
             throw new IllegalArgumentException("unsupported storage uri '" + uri + "': use s3://, pvc:// or file://");
@@ -47,8 +53,8 @@ public record StorageUri(Scheme scheme, String authority, String path) {
         String authority = slash < 0 ? rest : rest.substring(0, slash);
         String path = slash < 0 ? "" : rest.substring(slash + 1);
         if (authority.isEmpty()) {
-            throw new IllegalArgumentException("storage uri '" + uri + "' names no "
-                    + (scheme == Scheme.S3 ? "bucket" : "claim"));
+            throw new IllegalArgumentException(
+                    "storage uri '" + uri + "' names no " + (scheme == Scheme.S3 ? "bucket" : "claim"));
         }
         return new StorageUri(scheme, authority, path);
     }

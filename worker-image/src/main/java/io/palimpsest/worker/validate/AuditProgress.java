@@ -1,11 +1,10 @@
 package io.palimpsest.worker.validate;
 
+import java.io.PrintStream;
+import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-
-import java.io.PrintStream;
-import java.util.Locale;
 
 /**
  * The progress bar on stderr: bytes of the input file read (compressed bytes for .gz/.zst, so the

@@ -1,13 +1,12 @@
 package io.palimpsest.worker.validate;
 
 import io.palimpsest.worker.recipe.validate.CheckFailure;
-
-import java.util.TreeSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Verdicts against a label field: per label value (a defect class, or a clean label), how many
@@ -144,7 +143,10 @@ public final class LabelConfusion {
 
     /** Share of clean pairs rejected. */
     public double falseRejectRate() {
-        long rejected = rows.entrySet().stream().filter(e -> isClean(e.getKey())).mapToLong(e -> e.getValue().rejected).sum();
+        long rejected = rows.entrySet().stream()
+                .filter(e -> isClean(e.getKey()))
+                .mapToLong(e -> e.getValue().rejected)
+                .sum();
         return cleanPairs == 0 ? 0 : (double) rejected / cleanPairs;
     }
 }

@@ -6,8 +6,17 @@ package io.palimpsest.worker.validate;
  * @param line    1-based line in the input file
  * @param problem why the record could not be read as a pair (then source and output are null)
  */
-public record Pair(long line, String id, String source, String output, String finishReason, Integer completionTokens,
-                   Integer maxTokens, String variant, String label, String problem) {
+public record Pair(
+        long line,
+        String id,
+        String source,
+        String output,
+        String finishReason,
+        Integer completionTokens,
+        Integer maxTokens,
+        String variant,
+        String label,
+        String problem) {
 
     static Pair unreadable(long line, String problem) {
         return new Pair(line, null, null, null, null, null, null, null, null, problem);

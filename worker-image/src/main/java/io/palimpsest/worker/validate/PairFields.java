@@ -3,7 +3,6 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-
 import java.util.List;
 
 /**
@@ -12,11 +11,21 @@ import java.util.List;
  * The optional fields also fall back to where {@code palimpsest run} writes them, so its own output
  * validates without options.
  */
-public record PairFields(String source, String output, String id, List<String> finishReason, List<String> variant,
-                         List<String> completionTokens, List<String> maxTokens, String label) {
+public record PairFields(
+        String source,
+        String output,
+        String id,
+        List<String> finishReason,
+        List<String> variant,
+        List<String> completionTokens,
+        List<String> maxTokens,
+        String label) {
 
     public static PairFields defaults() {
-        return new PairFields("source", "output", "id",
+        return new PairFields(
+                "source",
+                "output",
+                "id",
                 List.of("finish_reason", "provenance.finishReason"),
                 List.of("variant", "provenance.variant"),
                 List.of("completion_tokens", "provenance.completionTokens"),
@@ -50,7 +59,8 @@ public record PairFields(String source, String output, String id, List<String> f
         if (direct != null || dotted.indexOf('.') < 0) {
             return direct == null ? MissingNode.getInstance() : direct;
         }
-        return record.at(JsonPointer.compile("/" + dotted.replace("~", "~0").replace("/", "~1").replace('.', '/')));
+        return record.at(JsonPointer.compile(
+                "/" + dotted.replace("~", "~0").replace("/", "~1").replace('.', '/')));
     }
 
     /** The first of the names that holds a value, as text; null when none does. */

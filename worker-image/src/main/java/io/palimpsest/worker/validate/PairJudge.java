@@ -1,7 +1,6 @@
 package io.palimpsest.worker.validate;
 
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
-
 import java.util.List;
 import java.util.Map;
 
@@ -17,11 +16,15 @@ public final class PairJudge {
         if (!pair.readable()) {
             return new PairVerdict(pair.line(), null, null, List.of(), pair.problem());
         }
-        ValidationSubject subject = new ValidationSubject(pair.source(), pair.output(), pair.finishReason(),
-                pair.completionTokens(), pair.maxTokens(), Map.of());
+        ValidationSubject subject = new ValidationSubject(
+                pair.source(), pair.output(), pair.finishReason(), pair.completionTokens(), pair.maxTokens(), Map.of());
         try {
-            return new PairVerdict(pair.line(), pair.id(), pair.label(),
-                    gates.forVariant(pair.variant()).evaluate(subject), null);
+            return new PairVerdict(
+                    pair.line(),
+                    pair.id(),
+                    pair.label(),
+                    gates.forVariant(pair.variant()).evaluate(subject),
+                    null);
         } catch (RuntimeException e) {
             // One pathological record must not end an audit of millions; it is reported, not judged.
             return new PairVerdict(pair.line(), pair.id(), pair.label(), List.of(), "a validator failed: " + e);

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.BoundedLineReader;
 import io.palimpsest.worker.format.Compression;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +20,8 @@ public final class PairReader implements Closeable {
     private final PairFields fields;
     private final ObjectMapper json;
 
-    public PairReader(InputStream raw, String fileName, PairFields fields, int maxLineBytes, ObjectMapper json) throws IOException {
+    public PairReader(InputStream raw, String fileName, PairFields fields, int maxLineBytes, ObjectMapper json)
+            throws IOException {
         this.in = Compression.ofFileName(fileName).decompress(raw);
         this.lines = new BoundedLineReader(in, maxLineBytes);
         this.fields = fields;
@@ -62,12 +62,17 @@ public final class PairReader implements Closeable {
         }
         String id = PairFields.firstText(record, List.of(fields.id()));
         String label = fields.label() == null ? null : PairFields.firstText(record, List.of(fields.label()));
-        return new Pair(line.number(), id, source.textValue(), output.isNull() ? "" : output.textValue(),
+        return new Pair(
+                line.number(),
+                id,
+                source.textValue(),
+                output.isNull() ? "" : output.textValue(),
                 PairFields.firstText(record, fields.finishReason()),
                 PairFields.firstInt(record, fields.completionTokens()),
                 PairFields.firstInt(record, fields.maxTokens()),
                 PairFields.firstText(record, fields.variant()),
-                label, null);
+                label,
+                null);
     }
 
     private static boolean isBlank(BoundedLineReader.Line line) {

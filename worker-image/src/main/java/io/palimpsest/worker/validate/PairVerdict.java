@@ -1,7 +1,6 @@
 package io.palimpsest.worker.validate;
 
 import io.palimpsest.worker.recipe.validate.CheckFailure;
-
 import java.util.List;
 
 /**

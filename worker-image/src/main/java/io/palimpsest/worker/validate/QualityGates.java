@@ -4,7 +4,6 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,8 +20,7 @@ import java.util.function.Function;
 public final class QualityGates {
 
     /** A check beside the validators, and the reason it reports. */
-    public record Gate(ItemReason reason, Function<ValidationSubject, Optional<CheckFailure>> check) {
-    }
+    public record Gate(ItemReason reason, Function<ValidationSubject, Optional<CheckFailure>> check) {}
 
     private final Validators validators;
     private final List<ItemReason> validatorReasons;

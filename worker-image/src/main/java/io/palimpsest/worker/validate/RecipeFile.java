@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.config.JobManifests;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +18,7 @@ import java.nio.file.Path;
  * elsewhere can be audited without writing a whole job.
  */
 final class RecipeFile {
-    private RecipeFile() {
-    }
+    private RecipeFile() {}
 
     static Recipe load(Path path) throws IOException {
         if (Files.isDirectory(path) || holdsJob(path)) {

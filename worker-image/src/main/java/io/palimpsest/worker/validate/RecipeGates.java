@@ -11,7 +11,6 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -39,11 +38,17 @@ public final class RecipeGates {
      * compiles is left out (prose does not compile) and length has no meaningful default.
      */
     static final double DEFAULT_MIN_RATIO = 0.5;
+
     static final double DEFAULT_MAX_RATIO = 2.0;
-    private static final Set<ValidatorSpec.Type> DEFAULT_TYPES = EnumSet.of(ValidatorSpec.Type.truncation,
-            ValidatorSpec.Type.lengthRatio, ValidatorSpec.Type.repetition, ValidatorSpec.Type.refusal,
-            ValidatorSpec.Type.echo, ValidatorSpec.Type.language);
-    private static final Set<PostStep.Type> DEFAULT_RESIDUES = EnumSet.of(PostStep.Type.stripPreamble, PostStep.Type.stripReasoning);
+    private static final Set<ValidatorSpec.Type> DEFAULT_TYPES = EnumSet.of(
+            ValidatorSpec.Type.truncation,
+            ValidatorSpec.Type.lengthRatio,
+            ValidatorSpec.Type.repetition,
+            ValidatorSpec.Type.refusal,
+            ValidatorSpec.Type.echo,
+            ValidatorSpec.Type.language);
+    private static final Set<PostStep.Type> DEFAULT_RESIDUES =
+            EnumSet.of(PostStep.Type.stripPreamble, PostStep.Type.stripReasoning);
 
     private final QualityGates common;
     private final Map<String, QualityGates> byVariant;
@@ -70,7 +75,8 @@ public final class RecipeGates {
         if (variant != null) {
             common = byVariant.get(variant);
             if (common == null) {
-                throw new IllegalArgumentException("the recipe has no prompt variant '" + variant + "'; it has " + byVariant.keySet());
+                throw new IllegalArgumentException(
+                        "the recipe has no prompt variant '" + variant + "'; it has " + byVariant.keySet());
             }
         } else if (variants.size() == 1) {
             common = byVariant.values().iterator().next();
@@ -103,9 +109,11 @@ public final class RecipeGates {
         return skipped;
     }
 
-    private static QualityGates gates(Recipe recipe, PromptVariant variant, boolean allValidators, Set<String> skipped) {
+    private static QualityGates gates(
+            Recipe recipe, PromptVariant variant, boolean allValidators, Set<String> skipped) {
         String owner = variant == null ? "recipe" : "variant " + variant.getName();
-        List<ValidatorSpec> specs = Validators.concat(recipe.getValidators(), variant == null ? null : variant.getValidators());
+        List<ValidatorSpec> specs =
+                Validators.concat(recipe.getValidators(), variant == null ? null : variant.getValidators());
         List<PostStep> steps = new ArrayList<>();
         if (recipe.getPostProcess() != null) {
             steps.addAll(recipe.getPostProcess());
@@ -188,14 +196,15 @@ public final class RecipeGates {
         if (step.getType() == null) {
             return Optional.empty();
         }
-        ItemReason reason = switch (step.getType()) {
-            case stripPreamble -> ItemReason.PREAMBLE;
-            case stripReasoning -> ItemReason.REASONING;
-            case stripMarkdown -> ItemReason.MARKDOWN;
-            case stripPattern -> ItemReason.STRIP_PATTERN;
-            // A processed output has lost its sentinel and code fences by design; appending is not cleaning.
-            case stripSentinel, extractCode, appendToOriginal -> null;
-        };
+        ItemReason reason =
+                switch (step.getType()) {
+                    case stripPreamble -> ItemReason.PREAMBLE;
+                    case stripReasoning -> ItemReason.REASONING;
+                    case stripMarkdown -> ItemReason.MARKDOWN;
+                    case stripPattern -> ItemReason.STRIP_PATTERN;
+                    // A processed output has lost its sentinel and code fences by design; appending is not cleaning.
+                    case stripSentinel, extractCode, appendToOriginal -> null;
+                };
         if (reason == null) {
             return Optional.empty();
         }
@@ -224,7 +233,8 @@ public final class RecipeGates {
                 && before.charAt(before.length() - 1 - suffix) == after.charAt(after.length() - 1 - suffix)) {
             suffix++;
         }
-        String removed = before.substring(prefix, before.length() - suffix).strip().replaceAll("\\s+", " ");
+        String removed =
+                before.substring(prefix, before.length() - suffix).strip().replaceAll("\\s+", " ");
         return removed.length() > 80 ? removed.substring(0, 77) + "..." : removed;
     }
 }

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.format.Compression;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,22 +13,33 @@ import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code palimpsest validate}: audit (source, output) pairs from any dataset with a recipe's
  * quality gates, the validators {@code palimpsest run} applies, and report what they reject.
  */
-@Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Run a recipe's validators over (source, output) pairs in JSON lines (.jsonl, .gz, .zst) and report "
-                + "every rejection with its measured value; with --label, a confusion table against a label field.",
-                "Exit 0 when the audit completed (whatever it found); 1 on a bad recipe or unreadable input file."})
+@Command(
+        name = "validate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run a recipe's validators over (source, output) pairs in JSON lines (.jsonl, .gz, .zst) and report "
+                    + "every rejection with its measured value; with --label, a confusion table against a label field.",
+            "Exit 0 when the audit completed (whatever it found); 1 on a bad recipe or unreadable input file."
+        })
 public final class ValidateCommand implements Callable<Integer> {
 
-    @Option(names = {"-f", "--recipe", "--job"}, required = true,
+    @Option(
+            names = {"-f", "--recipe", "--job"},
+            required = true,
             description = "A recipe YAML, a RewriteJob manifest (file or folder) or a resolved job.yaml.")
     Path recipePath;
 
-    @Option(names = "--pairs", required = true, description = "JSON lines with at least a source and an output field; .gz/.zst by name.")
+    @Option(
+            names = "--pairs",
+            required = true,
+            description = "JSON lines with at least a source and an output field; .gz/.zst by name.")
     Path pairsPath;
 
     @Option(names = "--report", description = "Write the summary as JSON here.")
@@ -40,22 +48,31 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write one verdict per record here as JSON lines (.gz/.zst by name).")
     Path verdictsPath;
 
-    @Option(names = "--all-validators",
-            description = "Also run every model-free validator the recipe leaves out (truncation, lengthRatio [0.5, 2.0], repetition, "
-                    + "refusal, echo, language) and the preamble and reasoning residue checks, with default settings.")
+    @Option(
+            names = "--all-validators",
+            description =
+                    "Also run every model-free validator the recipe leaves out (truncation, lengthRatio [0.5, 2.0], repetition, "
+                            + "refusal, echo, language) and the preamble and reasoning residue checks, with default settings.")
     boolean allValidators;
 
     @Option(names = "--variant", description = "Use this prompt variant's validators for records that name no variant.")
     String variant;
 
-    @Option(names = "--label", description = "A field holding the truth (e.g. defect): adds the confusion table and rates.")
+    @Option(
+            names = "--label",
+            description = "A field holding the truth (e.g. defect): adds the confusion table and rates.")
     String labelField;
 
-    @Option(names = "--clean-label", split = ",",
+    @Option(
+            names = "--clean-label",
+            split = ",",
             description = "Label values that mean a good pair (default: faithful, clean, none, ok, good).")
     List<String> cleanLabels;
 
-    @Option(names = "--source-field", defaultValue = "source", description = "Default: ${DEFAULT-VALUE}; dotted names reach into objects.")
+    @Option(
+            names = "--source-field",
+            defaultValue = "source",
+            description = "Default: ${DEFAULT-VALUE}; dotted names reach into objects.")
     String sourceField;
 
     @Option(names = "--output-field", defaultValue = "output", description = "Default: ${DEFAULT-VALUE}.")
@@ -70,11 +87,17 @@ public final class ValidateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Validator threads; default: the number of cores.")
     Integer threads;
 
-    @Option(names = "--max-line-bytes", defaultValue = "16777216",
-            description = "Longer records are reported unreadable without being held in memory. Default: ${DEFAULT-VALUE}")
+    @Option(
+            names = "--max-line-bytes",
+            defaultValue = "16777216",
+            description =
+                    "Longer records are reported unreadable without being held in memory. Default: ${DEFAULT-VALUE}")
     int maxLineBytes;
 
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: when stderr is a terminal.")
+    @Option(
+            names = "--progress",
+            negatable = true,
+            description = "Progress bar on stderr; default: when stderr is a terminal.")
     Boolean progress;
 
     private final PrintStream out;
@@ -94,26 +117,34 @@ public final class ValidateCommand implements Callable<Integer> {
         Recipe recipe = RecipeFile.load(recipePath);
         RecipeGates gates = RecipeGates.of(recipe, allValidators, variant);
         if (gates.names().isEmpty()) {
-            throw new IllegalArgumentException(recipePath + " declares no validator that runs without a model; pass --all-validators");
+            throw new IllegalArgumentException(
+                    recipePath + " declares no validator that runs without a model; pass --all-validators");
         }
         gates.skipped().forEach(s -> err.println("skipped: " + s));
         ObjectMapper json = new ObjectMapper();
-        PairFields fields = PairFields.defaults().withSource(sourceField).withOutput(outputField).withId(idField)
+        PairFields fields = PairFields.defaults()
+                .withSource(sourceField)
+                .withOutput(outputField)
+                .withId(idField)
                 .withLabel(labelField);
         if (finishReasonField != null) {
             fields = fields.withFinishReason(finishReasonField);
         }
-        LabelConfusion labels = labelField == null ? null
-                : new LabelConfusion(labelField, cleanLabels == null ? LabelConfusion.DEFAULT_CLEAN : new LinkedHashSet<>(cleanLabels));
+        LabelConfusion labels = labelField == null
+                ? null
+                : new LabelConfusion(
+                        labelField,
+                        cleanLabels == null ? LabelConfusion.DEFAULT_CLEAN : new LinkedHashSet<>(cleanLabels));
         ValidationSummary summary = new ValidationSummary(labels);
         int threadCount = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         ValidationPipeline pipeline = ValidationPipeline.withDefaults(new PairJudge(gates), threadCount);
 
         long size = Files.size(pairsPath);
         try (CountingInputStream raw = new CountingInputStream(Files.newInputStream(pairsPath));
-             PairReader reader = new PairReader(raw, pairsPath.getFileName().toString(), fields, maxLineBytes, json);
-             VerdictWriter verdicts = verdictsPath == null ? null : new VerdictWriter(open(verdictsPath), json);
-             AuditProgress bar = showProgress() ? AuditProgress.on(err, raw, size) : AuditProgress.none()) {
+                PairReader reader =
+                        new PairReader(raw, pairsPath.getFileName().toString(), fields, maxLineBytes, json);
+                VerdictWriter verdicts = verdictsPath == null ? null : new VerdictWriter(open(verdictsPath), json);
+                AuditProgress bar = showProgress() ? AuditProgress.on(err, raw, size) : AuditProgress.none()) {
             pipeline.run(reader, v -> {
                 summary.add(v);
                 if (verdicts != null) {
@@ -124,7 +155,8 @@ public final class ValidateCommand implements Callable<Integer> {
             bar.finish(summary);
         }
         if (reportPath != null) {
-            json.copy().enable(SerializationFeature.INDENT_OUTPUT)
+            json.copy()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValue(reportPath.toFile(), summary.toJson(json, gates.names(), gates.skipped()));
         }
         out.println("validators: " + String.join(", ", gates.names()));

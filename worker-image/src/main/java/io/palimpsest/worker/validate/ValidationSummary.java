@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
-
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +128,12 @@ public final class ValidationSummary {
     }
 
     public void print(PrintStream out) {
-        out.printf(Locale.ROOT, "pairs %d: accepted %d, rejected %d%s%n", pairs, accepted, rejected,
+        out.printf(
+                Locale.ROOT,
+                "pairs %d: accepted %d, rejected %d%s%n",
+                pairs,
+                accepted,
+                rejected,
                 unreadable == 0 ? "" : ", unreadable " + unreadable);
         problems.forEach(p -> out.println("  unreadable " + p));
         if (!reasons.isEmpty()) {
@@ -144,27 +148,50 @@ public final class ValidationSummary {
 
     private void printConfusion(PrintStream out) {
         List<String> columns = new ArrayList<>(new TreeSet<>(reasons.keySet()));
-        int width = Math.max(22, labels.rows().keySet().stream().mapToInt(String::length).max().orElse(0) + 8);
+        int width = Math.max(
+                22,
+                labels.rows().keySet().stream().mapToInt(String::length).max().orElse(0) + 8);
         out.println();
         out.printf(Locale.ROOT, "%-" + width + "s %7s %8s %8s", labels.field(), "pairs", "rejected", "rate");
         columns.forEach(c -> out.printf(Locale.ROOT, " %" + Math.max(7, c.length()) + "s", c));
         out.println();
         labels.rows().forEach((label, row) -> {
             String name = labels.isClean(label) ? label + " (clean)" : label;
-            out.printf(Locale.ROOT, "%-" + width + "s %7d %8d %8s", name, row.pairs(), row.rejected(), percent(row.rejected(), row.pairs()));
-            columns.forEach(c -> out.printf(Locale.ROOT, " %" + Math.max(7, c.length()) + "s",
+            out.printf(
+                    Locale.ROOT,
+                    "%-" + width + "s %7d %8d %8s",
+                    name,
+                    row.pairs(),
+                    row.rejected(),
+                    percent(row.rejected(), row.pairs()));
+            columns.forEach(c -> out.printf(
+                    Locale.ROOT,
+                    " %" + Math.max(7, c.length()) + "s",
                     row.byReason().containsKey(c) ? row.byReason().get(c).toString() : "."));
             out.println();
         });
         out.println();
         out.printf(Locale.ROOT, "%-16s %14s %14s %12s%n", "reason", "false rejects", "defects caught", "only catch");
-        labels.reasons().forEach((reason, rr) -> out.printf(Locale.ROOT, "%-16s %14s %14s %12d%n", reason,
-                rr.onClean() + " " + percent(rr.onClean(), labels.cleanPairs()),
-                rr.onDefects() + " " + percent(rr.onDefects(), labels.defectPairs()), rr.onlyCatch()));
-        out.printf(Locale.ROOT, "%nclean pairs rejected: %s of %d; defective pairs rejected: %s of %d%n",
-                percent(Math.round(labels.falseRejectRate() * labels.cleanPairs()), labels.cleanPairs()), labels.cleanPairs(),
-                percent(labels.rows().entrySet().stream().filter(e -> !labels.isClean(e.getKey())).mapToLong(e -> e.getValue().rejected()).sum(),
-                        labels.defectPairs()), labels.defectPairs());
+        labels.reasons()
+                .forEach((reason, rr) -> out.printf(
+                        Locale.ROOT,
+                        "%-16s %14s %14s %12d%n",
+                        reason,
+                        rr.onClean() + " " + percent(rr.onClean(), labels.cleanPairs()),
+                        rr.onDefects() + " " + percent(rr.onDefects(), labels.defectPairs()),
+                        rr.onlyCatch()));
+        out.printf(
+                Locale.ROOT,
+                "%nclean pairs rejected: %s of %d; defective pairs rejected: %s of %d%n",
+                percent(Math.round(labels.falseRejectRate() * labels.cleanPairs()), labels.cleanPairs()),
+                labels.cleanPairs(),
+                percent(
+                        labels.rows().entrySet().stream()
+                                .filter(e -> !labels.isClean(e.getKey()))
+                                .mapToLong(e -> e.getValue().rejected())
+                                .sum(),
+                        labels.defectPairs()),
+                labels.defectPairs());
     }
 
     static String percent(long n, long of) {

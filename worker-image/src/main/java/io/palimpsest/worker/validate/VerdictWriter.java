@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -17,14 +17,17 @@ import java.util.Random;
 final class BenchSupport {
 
     // HTTP/1.1 as vLLM serves it; the default HTTP/2 upgrade attempt was seen to hang a scrape under load
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
-    private static final String[] WORDS = ("the river valley was settled by farmers who built stone walls along the terraces and "
-            + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
-            + "coins each autumn the fair brought musicians traders and travellers from the coast").split(" ");
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+    private static final String[] WORDS =
+            ("the river valley was settled by farmers who built stone walls along the terraces and "
+                            + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
+                            + "coins each autumn the fair brought musicians traders and travellers from the coast")
+                    .split(" ");
 
-    private BenchSupport() {
-    }
+    private BenchSupport() {}
 
     /** {@code documents} JSON lines whose text is about {@code chars} characters of plain English words. */
     static void writeCorpus(Path file, int documents, int chars) throws IOException {
@@ -42,15 +45,18 @@ final class BenchSupport {
         }
     }
 
-    static Path writeJob(Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens) throws IOException {
+    static Path writeJob(Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens)
+            throws IOException {
         return writeJob(dir, input, output, endpoint, maxNumSeqs, maxTokens, "auto");
     }
 
-    static Path writeJob(Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens, String concurrency)
+    static Path writeJob(
+            Path dir, Path input, Path output, String endpoint, int maxNumSeqs, int maxTokens, String concurrency)
             throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("job.yaml");
-        Files.writeString(file, """
+        Files.writeString(
+                file, """
                 apiVersion: palimpsest.io/v1alpha1
                 kind: RewriterModel
                 metadata: {name: sim}
@@ -81,8 +87,13 @@ final class BenchSupport {
     static double scrape(List<String> baseUrls, String metric) throws IOException, InterruptedException {
         double total = 0;
         for (String base : baseUrls) {
-            String body = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).timeout(Duration.ofSeconds(120)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String body = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                    .timeout(Duration.ofSeconds(120))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : body.split("\n")) {
                 if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
                     String[] parts = line.trim().split("\\s+");
@@ -96,9 +107,13 @@ final class BenchSupport {
     static Process startWorker(Path jar, Path job, Path log, List<String> runOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-jar", jar.toString(), "run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
+        command.addAll(
+                List.of("-jar", jar.toString(), "run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
         command.addAll(runOptions);
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     static String arg(String[] args, String name, String fallback) {

@@ -1,13 +1,12 @@
 package io.palimpsest.worker.bench;
 
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.PalimpsestCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import io.palimpsest.sim.ModelSimServer;
-import io.palimpsest.sim.SimConfig;
-import io.palimpsest.worker.cli.PalimpsestCli;
 
 /**
  * P2: the worker's own cost per document. A zero-latency simulator answers at once, so the worker
@@ -32,10 +31,18 @@ public final class DocsPerCoreBenchmark {
         String concurrency = BenchSupport.arg(args, "--concurrency", "auto");
         Path dir = Files.createTempDirectory("palimpsest-p2");
 
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(1024).zeroLatency()
-                .requestLogCapacity(16).build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .maxNumSeqs(1024)
+                        .zeroLatency()
+                        .requestLogCapacity(16)
+                        .build(),
+                "127.0.0.1",
+                0)) {
             BenchSupport.writeCorpus(dir.resolve("in/corpus.jsonl"), documents, docChars);
-            Path job = BenchSupport.writeJob(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), 256, 2048, concurrency);
+            Path job = BenchSupport.writeJob(
+                    dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), 256, 2048, concurrency);
             if (PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", "") != 0) {
                 throw new IllegalStateException("plan failed");
             }
@@ -52,15 +59,25 @@ public final class DocsPerCoreBenchmark {
             Duration cpuUsed = cpu(worker).minus(cpuBefore);
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = cpuUsed.toNanos() / 1e9;
-            System.out.printf("P2 doc_chars=%d docs=%.0f in %.1f s wall = %.0f docs/s; worker cpu %.1f s = %.2f cores; "
-                            + "%.0f docs/s per worker core%s%n", docChars, docs, seconds, docs / seconds, cpuSeconds, cpuSeconds / seconds,
-                    docs / cpuSeconds, worker.isAlive() ? "" : " (worker finished inside the window; raise --docs)");
+            System.out.printf(
+                    "P2 doc_chars=%d docs=%.0f in %.1f s wall = %.0f docs/s; worker cpu %.1f s = %.2f cores; "
+                            + "%.0f docs/s per worker core%s%n",
+                    docChars,
+                    docs,
+                    seconds,
+                    docs / seconds,
+                    cpuSeconds,
+                    cpuSeconds / seconds,
+                    docs / cpuSeconds,
+                    worker.isAlive() ? "" : " (worker finished inside the window; raise --docs)");
             worker.destroyForcibly().waitFor();
         }
         System.exit(0);
     }
 
     private static Duration cpu(Process process) {
-        return process.info().totalCpuDuration().orElseThrow(() -> new IllegalStateException("no CPU time for the worker process"));
+        return process.info()
+                .totalCpuDuration()
+                .orElseThrow(() -> new IllegalStateException("no CPU time for the worker process"));
     }
 }

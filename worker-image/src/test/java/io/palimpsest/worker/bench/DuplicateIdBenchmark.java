@@ -1,15 +1,5 @@
 package io.palimpsest.worker.bench;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Random;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -22,6 +12,15 @@ import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 
 /**
  * The planner's duplicate-id pass, in two parts. "index": ids handed straight to the index
@@ -45,7 +44,9 @@ public final class DuplicateIdBenchmark {
         int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "2048"));
         Path dir = Files.createTempDirectory("palimpsest-dupbench");
         ObjectMapper json = new ObjectMapper();
-        System.out.printf("max heap %d MB; ids held before spilling: up to %d MB%n", Runtime.getRuntime().maxMemory() >> 20,
+        System.out.printf(
+                "max heap %d MB; ids held before spilling: up to %d MB%n",
+                Runtime.getRuntime().maxMemory() >> 20,
                 Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8) >> 20);
 
         for (int round = 1; round <= 2; round++) { // the first round warms the JIT
@@ -57,7 +58,8 @@ public final class DuplicateIdBenchmark {
     }
 
     /** Ids made from a counter (no list kept), a share of them repeating an id of an earlier shard. */
-    private static void indexOnly(ObjectMapper json, Path out, long ids, int shards, double repeated, int round) throws IOException {
+    private static void indexOnly(ObjectMapper json, Path out, long ids, int shards, double repeated, int round)
+            throws IOException {
         List<Shard> plan = new ArrayList<>();
         for (int i = 0; i < shards; i++) {
             plan.add(new Shard(i, List.of(new ShardFile("f" + i, 1))));
@@ -67,8 +69,8 @@ public final class DuplicateIdBenchmark {
         long[] expectedRepeats = {0};
         resetPeaks();
         long start = System.nanoTime();
-        DuplicateIdIndex.Summary summary = new DuplicateIdIndex(json).ensure(new FileStorage(out), plan,
-                new ShardManifest(json).serialize(plan), (shard, sink) -> {
+        DuplicateIdIndex.Summary summary = new DuplicateIdIndex(json)
+                .ensure(new FileStorage(out), plan, new ShardManifest(json).serialize(plan), (shard, sink) -> {
                     long from = shard.index() * perShard;
                     for (long k = from; k < from + perShard; k++) {
                         if (from > 0 && random.nextDouble() < repeated) {
@@ -81,8 +83,15 @@ public final class DuplicateIdBenchmark {
                     return true;
                 });
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("index round %d: %d ids in %d shards, %d repeated (expected <= %d) in %.2f s = %.0f ids/s; peak heap %d MB%n",
-                round, summary.documents(), shards, summary.duplicates(), expectedRepeats[0], seconds, summary.documents() / seconds,
+        System.out.printf(
+                "index round %d: %d ids in %d shards, %d repeated (expected <= %d) in %.2f s = %.0f ids/s; peak heap %d MB%n",
+                round,
+                summary.documents(),
+                shards,
+                summary.duplicates(),
+                expectedRepeats[0],
+                seconds,
+                summary.documents() / seconds,
                 peakHeap() >> 20);
     }
 
@@ -103,26 +112,39 @@ public final class DuplicateIdBenchmark {
             bytes += Files.size(file);
         }
         FileStorage input = new FileStorage(in);
-        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+        DocumentReaders readers = new DocumentReaders(
+                "auto", new RecordDecoder(json, FieldMapping.DEFAULT), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
         for (int round = 1; round <= 2; round++) {
             resetPeaks();
             long start = System.nanoTime();
-            DuplicateIdIndex.Summary summary = new DuplicateIdIndex(json).ensure(new FileStorage(dir.resolve("read-out-" + round)), plan,
-                    new ShardManifest(json).serialize(plan), (shard, sink) -> {
-                        try (ShardInput items = new ShardInput(input, shard, readers)) {
-                            for (InputItem item = items.next(); item != null; item = items.next()) {
-                                if (item instanceof Document d) {
-                                    sink.accept(d.id());
+            DuplicateIdIndex.Summary summary = new DuplicateIdIndex(json)
+                    .ensure(
+                            new FileStorage(dir.resolve("read-out-" + round)),
+                            plan,
+                            new ShardManifest(json).serialize(plan),
+                            (shard, sink) -> {
+                                try (ShardInput items = new ShardInput(input, shard, readers)) {
+                                    for (InputItem item = items.next(); item != null; item = items.next()) {
+                                        if (item instanceof Document d) {
+                                            sink.accept(d.id());
+                                        }
+                                    }
                                 }
-                            }
-                        }
-                        return true;
-                    });
+                                return true;
+                            });
             double seconds = (System.nanoTime() - start) / 1e9;
             // each file repeats the ids d0.. of the first: every shard after the first lists them all
-            System.out.printf("read round %d: %d documents of %d chars (%d MB) in %.2f s = %.0f docs/s, %.0f MB/s; %d repeated; peak heap %d MB%n",
-                    round, summary.documents(), docChars, bytes >> 20, seconds, summary.documents() / seconds, (bytes >> 20) / seconds,
-                    summary.duplicates(), peakHeap() >> 20);
+            System.out.printf(
+                    "read round %d: %d documents of %d chars (%d MB) in %.2f s = %.0f docs/s, %.0f MB/s; %d repeated; peak heap %d MB%n",
+                    round,
+                    summary.documents(),
+                    docChars,
+                    bytes >> 20,
+                    seconds,
+                    summary.documents() / seconds,
+                    (bytes >> 20) / seconds,
+                    summary.duplicates(),
+                    peakHeap() >> 20);
         }
     }
 
@@ -133,7 +155,9 @@ public final class DuplicateIdBenchmark {
 
     /** The sum of the heap pools' peaks since the reset: an upper bound of the heap in use at any one time. */
     private static long peakHeap() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        return ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed())
+                .sum();
     }
 }

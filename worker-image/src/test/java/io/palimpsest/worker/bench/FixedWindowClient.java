@@ -40,7 +40,10 @@ final class FixedWindowClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(threads).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(threads)
+            .build();
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final AtomicLong nextDocument;
 
@@ -63,9 +66,11 @@ final class FixedWindowClient implements AutoCloseable {
         if (stopped.get()) {
             return;
         }
-        HttpRequest request = HttpRequest.newBuilder(chatUrl).timeout(deadline)
+        HttpRequest request = HttpRequest.newBuilder(chatUrl)
+                .timeout(deadline)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(bodies.apply(document))).build();
+                .POST(HttpRequest.BodyPublishers.ofString(bodies.apply(document)))
+                .build();
         http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             if (error == null && response.statusCode() == 200) {
                 Matcher m = COMPLETION_TOKENS.matcher(response.body());

@@ -33,8 +33,10 @@ import java.util.TreeMap;
  * </pre>
  */
 public final class FleetBenchmark {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     public static void main(String[] args) throws Exception {
         int scale = Integer.parseInt(BenchSupport.arg(args, "--scale", "4"));
@@ -49,8 +51,10 @@ public final class FleetBenchmark {
         int meanPrompt = LongDocumentBenchmark.meanPromptTokens(docs);
         SimConfig base = LongDocumentBenchmark.replica(64 / scale, meanPrompt);
         SimConfig cfg = base.toBuilder().maxNumSeqs(256 / scale).build();
-        double fleetCapacity = replicas * CapacityModel.usefulCapacityTokensPerSecond(cfg, meanPrompt, LongDocumentBenchmark.MAX_TOKENS);
-        System.out.printf("P1-fleet: %d clients x %d replicas (scale 1/%d: max_num_seqs %d, KV %d tokens, window %d), "
+        double fleetCapacity = replicas
+                * CapacityModel.usefulCapacityTokensPerSecond(cfg, meanPrompt, LongDocumentBenchmark.MAX_TOKENS);
+        System.out.printf(
+                "P1-fleet: %d clients x %d replicas (scale 1/%d: max_num_seqs %d, KV %d tokens, window %d), "
                         + "deadline %d s, fleet useful capacity %.0f tok/s%n",
                 workers, replicas, scale, cfg.maxNumSeqs(), cfg.kvCacheTokens(), window, deadline, fleetCapacity);
         long firstDocument = 0;
@@ -61,11 +65,19 @@ public final class FleetBenchmark {
             }
             List<String> urls = sims.stream().map(ModelSimServer::baseUrl).toList();
             List<LoadClients.Load> loads = new ArrayList<>();
-            try (TcpRoundRobin balancer = new TcpRoundRobin(sims.stream().map(ModelSimServer::port).toList())) {
+            try (TcpRoundRobin balancer =
+                    new TcpRoundRobin(sims.stream().map(ModelSimServer::port).toList())) {
                 for (int w = 0; w < workers; w++) {
-                    loads.add(client.equals("worker")
-                            ? LoadClients.worker(balancer.baseUrl(), Duration.ofSeconds(deadline), docs, firstDocument, 256)
-                            : LoadClients.fixedWindow(balancer.baseUrl(), window, Duration.ofSeconds(deadline), docs, firstDocument));
+                    loads.add(
+                            client.equals("worker")
+                                    ? LoadClients.worker(
+                                            balancer.baseUrl(), Duration.ofSeconds(deadline), docs, firstDocument, 256)
+                                    : LoadClients.fixedWindow(
+                                            balancer.baseUrl(),
+                                            window,
+                                            Duration.ofSeconds(deadline),
+                                            docs,
+                                            firstDocument));
                     firstDocument += 1_000_000;
                 }
                 loads.forEach(LoadClients.Load::start);
@@ -73,10 +85,14 @@ public final class FleetBenchmark {
                 TreeMap<Double, Double> queue0 = buckets(urls, "vllm:request_queue_time_seconds_bucket");
                 Measurement m = Measurement.of(urls, combined(loads), measure);
                 TreeMap<Double, Double> queue1 = buckets(urls, "vllm:request_queue_time_seconds_bucket");
-                System.out.printf("P1-fleet %-9s %s; useful/capacity=%.3f, p99 queue wait <= %s s, duplicated work %.0f tok/s "
+                System.out.printf(
+                        "P1-fleet %-9s %s; useful/capacity=%.3f, p99 queue wait <= %s s, duplicated work %.0f tok/s "
                                 + "(%.1f%% of generated)%n",
-                        client.equals("worker") ? "worker" : "fixed-" + window, m, m.usefulPerSecond() / fleetCapacity,
-                        p99(queue0, queue1), (m.abortedTokens() + m.recomputedTokens()) / m.seconds(),
+                        client.equals("worker") ? "worker" : "fixed-" + window,
+                        m,
+                        m.usefulPerSecond() / fleetCapacity,
+                        p99(queue0, queue1),
+                        (m.abortedTokens() + m.recomputedTokens()) / m.seconds(),
                         100 * (m.abortedTokens() + m.recomputedTokens()) / Math.max(1, m.generatedTokens()));
             } finally {
                 loads.forEach(LoadClients.Load::close);
@@ -89,8 +105,7 @@ public final class FleetBenchmark {
     private static LoadClients.Load combined(List<LoadClients.Load> loads) {
         return new LoadClients.Load() {
             @Override
-            public void start() {
-            }
+            public void start() {}
 
             @Override
             public long completions() {
@@ -99,7 +114,9 @@ public final class FleetBenchmark {
 
             @Override
             public long completionTokens() {
-                return loads.stream().mapToLong(LoadClients.Load::completionTokens).sum();
+                return loads.stream()
+                        .mapToLong(LoadClients.Load::completionTokens)
+                        .sum();
             }
 
             @Override
@@ -113,17 +130,21 @@ public final class FleetBenchmark {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
     /** Cumulative bucket counts by upper bound, summed over the replicas. */
-    static TreeMap<Double, Double> buckets(List<String> urls, String bucketSeries) throws IOException, InterruptedException {
+    static TreeMap<Double, Double> buckets(List<String> urls, String bucketSeries)
+            throws IOException, InterruptedException {
         TreeMap<Double, Double> out = new TreeMap<>();
         for (String url : urls) {
-            String page = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).timeout(Duration.ofSeconds(120)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String page = HTTP.send(
+                            HttpRequest.newBuilder(URI.create(url + "/metrics"))
+                                    .timeout(Duration.ofSeconds(120))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : page.split("\n")) {
                 if (!line.startsWith(bucketSeries + "{")) {
                     continue;

@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /** The two clients the long-document benchmarks compare, behind one face. */
 final class LoadClients {
-    private LoadClients() {
-    }
+    private LoadClients() {}
 
     interface Load extends AutoCloseable {
         void start();
@@ -37,28 +36,31 @@ final class LoadClients {
      * as the worker's pipeline feeds it: as many as it will take, bounded only by {@code backlog}.
      */
     static Load worker(String baseUrl, Duration deadline, LongDocuments docs, long firstDocument, int backlog) {
-        ClientSettings settings = ClientSettings.defaults(URI.create(baseUrl)).withConcurrency(64, 4096)
+        ClientSettings settings = ClientSettings.defaults(URI.create(baseUrl))
+                .withConcurrency(64, 4096)
                 .withTimeouts(deadline, Duration.ofMinutes(10));
         ModelClient client = new ModelClient(settings, new ObjectMapper());
         Semaphore outstanding = new Semaphore(backlog);
         AtomicBoolean stopped = new AtomicBoolean();
         AtomicLong next = new AtomicLong(firstDocument);
         LongAdder completions = new LongAdder();
-        Thread feeder = new Thread(() -> {
-            while (!stopped.get()) {
-                try {
-                    outstanding.acquire();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                client.chat(docs.body(next.getAndIncrement())).whenComplete((reply, error) -> {
-                    if (error == null) {
-                        completions.increment();
+        Thread feeder = new Thread(
+                () -> {
+                    while (!stopped.get()) {
+                        try {
+                            outstanding.acquire();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        client.chat(docs.body(next.getAndIncrement())).whenComplete((reply, error) -> {
+                            if (error == null) {
+                                completions.increment();
+                            }
+                            outstanding.release();
+                        });
                     }
-                    outstanding.release();
-                });
-            }
-        }, "worker-feeder");
+                },
+                "worker-feeder");
         feeder.setDaemon(true);
         return new Load() {
             @Override

@@ -37,11 +37,21 @@ public final class LongDocumentBenchmark {
         double prefill = Double.parseDouble(BenchSupport.arg(args, "--prefill-seconds-per-token", "0.000002"));
         LongDocuments docs = new LongDocuments(1800, 3400, MAX_TOKENS);
         int meanPrompt = meanPromptTokens(docs);
-        SimConfig cfg = replica(kvSequences, meanPrompt).toBuilder().prefillSecondsPerToken(prefill).build();
+        SimConfig cfg = replica(kvSequences, meanPrompt).toBuilder()
+                .prefillSecondsPerToken(prefill)
+                .build();
         double useful = CapacityModel.usefulCapacityTokensPerSecond(cfg, meanPrompt, MAX_TOKENS);
-        System.out.printf("P1-long replica: max_num_seqs %d, KV cache %d tokens (%d sequences of %d + %d), prefill %s s/token, "
-                        + "useful capacity %.0f tok/s at a batch of %d%n", cfg.maxNumSeqs(), cfg.kvCacheTokens(), kvSequences,
-                meanPrompt, MAX_TOKENS, prefill, useful, CapacityModel.batchLimit(cfg, meanPrompt + MAX_TOKENS));
+        System.out.printf(
+                "P1-long replica: max_num_seqs %d, KV cache %d tokens (%d sequences of %d + %d), prefill %s s/token, "
+                        + "useful capacity %.0f tok/s at a batch of %d%n",
+                cfg.maxNumSeqs(),
+                cfg.kvCacheTokens(),
+                kvSequences,
+                meanPrompt,
+                MAX_TOKENS,
+                prefill,
+                useful,
+                CapacityModel.batchLimit(cfg, meanPrompt + MAX_TOKENS));
         long firstDocument = 0;
         for (String client : clients.split(",")) {
             try (ModelSimServer sim = ModelSimServer.start(cfg, "127.0.0.1", 0)) {
@@ -53,8 +63,9 @@ public final class LongDocumentBenchmark {
                     load.start();
                     Thread.sleep(warmup * 1000L);
                     Measurement m = Measurement.of(List.of(sim.baseUrl()), load, measure);
-                    System.out.printf("P1-long %-6s %s useful/capacity=%.3f%n", client.equals("worker") ? "worker" : "fixed-" + window,
-                            m, m.usefulPerSecond() / useful);
+                    System.out.printf(
+                            "P1-long %-6s %s useful/capacity=%.3f%n",
+                            client.equals("worker") ? "worker" : "fixed-" + window, m, m.usefulPerSecond() / useful);
                 }
             }
         }
@@ -64,10 +75,16 @@ public final class LongDocumentBenchmark {
     static SimConfig replica(int kvSequences, int meanPrompt) {
         // A short step (5 ms + 0.1 ms per sequence + 5 ns per token of context) so that a 1 K-token
         // generation lasts ~13 s and a run of a few minutes holds many generations; prefill as in P1.
-        return SimConfig.builder().modelName("sim").maxNumSeqs(256).maxModelLen(8192)
+        return SimConfig.builder()
+                .modelName("sim")
+                .maxNumSeqs(256)
+                .maxModelLen(8192)
                 .kvCacheTokens((long) kvSequences * (meanPrompt + MAX_TOKENS))
-                .decodeStepBaseSeconds(0.005).decodeStepPerSeqSeconds(0.0001).stepPerContextTokenSeconds(5e-9)
-                .prefillSecondsPerToken(0.000002).build();
+                .decodeStepBaseSeconds(0.005)
+                .decodeStepPerSeqSeconds(0.0001)
+                .stepPerContextTokenSeconds(5e-9)
+                .prefillSecondsPerToken(0.000002)
+                .build();
     }
 
     static int meanPromptTokens(LongDocuments docs) {
@@ -75,8 +92,8 @@ public final class LongDocumentBenchmark {
         int n = 200;
         for (int i = 0; i < n; i++) {
             String text = "<document>\n" + docs.text(i) + "\n</document>";
-            total += Tokenizer.count(ChatTemplate.render(List.of(new ChatMessage("system", LongDocuments.SYSTEM),
-                    new ChatMessage("user", text)), true));
+            total += Tokenizer.count(ChatTemplate.render(
+                    List.of(new ChatMessage("system", LongDocuments.SYSTEM), new ChatMessage("user", text)), true));
         }
         return (int) (total / n);
     }

@@ -14,10 +14,13 @@ import java.util.Random;
  * started together finishing together for the whole run.
  */
 final class LongDocuments {
-    static final String SYSTEM = "Rewrite the document below in clear, plain English. Keep every fact, number and name.";
-    private static final String[] WORDS = ("the river valley was settled by farmers who built stone walls along the terraces and "
-            + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
-            + "coins each autumn the fair brought musicians traders and travellers from the coast").split(" ");
+    static final String SYSTEM =
+            "Rewrite the document below in clear, plain English. Keep every fact, number and name.";
+    private static final String[] WORDS =
+            ("the river valley was settled by farmers who built stone walls along the terraces and "
+                            + "planted barley rye and apples while the market town grew around a bridge where merchants paid tolls in silver "
+                            + "coins each autumn the fair brought musicians traders and travellers from the coast")
+                    .split(" ");
 
     private final ObjectMapper json = new ObjectMapper();
     private final int minWords;
@@ -38,7 +41,8 @@ final class LongDocuments {
     String text(long n) {
         Random random = new Random(n * 0x9E3779B97F4A7C15L + 7);
         int words = minWords + random.nextInt(maxWords - minWords + 1);
-        StringBuilder sb = new StringBuilder(words * 7).append("Record ").append(n).append(". ");
+        StringBuilder sb =
+                new StringBuilder(words * 7).append("Record ").append(n).append(". ");
         for (int i = 0; i < words; i++) {
             sb.append(WORDS[random.nextInt(WORDS.length)]).append(i % 14 == 13 ? ". " : " ");
         }

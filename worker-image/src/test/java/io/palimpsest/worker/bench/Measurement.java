@@ -3,10 +3,20 @@ package io.palimpsest.worker.bench;
 import java.util.List;
 
 /** What the long-document benchmarks report for one client over one measured window. */
-record Measurement(double seconds, long completions, long deliveredTokens, double generatedTokens, double abortedTokens,
-                   double meanRunning,
-                   double meanWaiting, double meanKvUsage, double preemptions, double preemptedTokens,
-                   double recomputedTokens, long expiries, double meanClientLimit) {
+record Measurement(
+        double seconds,
+        long completions,
+        long deliveredTokens,
+        double generatedTokens,
+        double abortedTokens,
+        double meanRunning,
+        double meanWaiting,
+        double meanKvUsage,
+        double preemptions,
+        double preemptedTokens,
+        double recomputedTokens,
+        long expiries,
+        double meanClientLimit) {
 
     static Measurement of(List<String> urls, LoadClients.Load load, int measureSeconds) throws Exception {
         long completions0 = load.completions();
@@ -32,14 +42,20 @@ record Measurement(double seconds, long completions, long deliveredTokens, doubl
             samples++;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Measurement(seconds, load.completions() - completions0, load.completionTokens() - delivered0,
+        return new Measurement(
+                seconds,
+                load.completions() - completions0,
+                load.completionTokens() - delivered0,
                 BenchSupport.scrape(urls, "vllm:generation_tokens_total") - generated0,
                 BenchSupport.scrape(urls, "sim:aborted_generation_tokens_total") - aborted0,
-                running / samples, waiting / samples, kv / samples,
+                running / samples,
+                waiting / samples,
+                kv / samples,
                 BenchSupport.scrape(urls, "vllm:num_preemptions_total") - preemptions0,
                 BenchSupport.scrape(urls, "sim:preempted_tokens_total") - preempted0,
                 BenchSupport.scrape(urls, "sim:recomputed_tokens_total") - recomputed0,
-                load.expiries() - expiries0, limit / samples);
+                load.expiries() - expiries0,
+                limit / samples);
     }
 
     /** Completion tokens of completed requests, per second: bursty over a short window (one reply carries ~1 K). */
@@ -57,10 +73,23 @@ record Measurement(double seconds, long completions, long deliveredTokens, doubl
 
     @Override
     public String toString() {
-        return String.format("%.0fs: useful %.0f tok/s (generated %.0f, for abandoned requests %.0f; replies carried %.0f tok/s, "
+        return String.format(
+                "%.0fs: useful %.0f tok/s (generated %.0f, for abandoned requests %.0f; replies carried %.0f tok/s, "
                         + "%d completions), running %.1f, waiting %.1f, kv %.2f, client in flight %.0f, preemptions %.0f, "
                         + "preempted tokens %.0f, recomputed tokens %.0f, expiries %d",
-                seconds, usefulPerSecond(), generatedTokens / seconds, abortedTokens / seconds, deliveredPerSecond(), completions,
-                meanRunning, meanWaiting, meanKvUsage, meanClientLimit, preemptions, preemptedTokens, recomputedTokens, expiries);
+                seconds,
+                usefulPerSecond(),
+                generatedTokens / seconds,
+                abortedTokens / seconds,
+                deliveredPerSecond(),
+                completions,
+                meanRunning,
+                meanWaiting,
+                meanKvUsage,
+                meanClientLimit,
+                preemptions,
+                preemptedTokens,
+                recomputedTokens,
+                expiries);
     }
 }

@@ -1,5 +1,12 @@
 package io.palimpsest.worker.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.preview.PreviewData;
+import io.palimpsest.worker.preview.ReportRenderer;
+import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,14 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.cli.PalimpsestCli;
-import io.palimpsest.worker.preview.PreviewData;
-import io.palimpsest.worker.preview.ReportRenderer;
-import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import org.openqa.selenium.By;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -58,14 +57,35 @@ public final class PreviewBenchmark {
     static void speed(Path dir) throws Exception {
         Path manifests = corpusLike("quickstart", dir.resolve("job"), 200, 4, 1, 2, 7);
         long t0 = System.nanoTime();
-        run("preview", "-f", manifests.toString(), "--simulate", "--sample", "200", "--out", dir.resolve("declared").toString(),
-                "--tokens-per-second-per-replica", "3000");
+        run(
+                "preview",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--sample",
+                "200",
+                "--out",
+                dir.resolve("declared").toString(),
+                "--tokens-per-second-per-replica",
+                "3000");
         double declared = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
-        run("preview", "-f", manifests.toString(), "--simulate", "--sample", "200", "--out", dir.resolve("calibrated").toString());
+        run(
+                "preview",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--sample",
+                "200",
+                "--out",
+                dir.resolve("calibrated").toString());
         double calibrated = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(Locale.ROOT, "speed: preview of 200 quickstart-size documents vs the simulator: %.1f s (declared capacity),"
-                + " %.1f s (with the default 10 s calibration); target < 60 s%n", declared, calibrated);
+        System.out.printf(
+                Locale.ROOT,
+                "speed: preview of 200 quickstart-size documents vs the simulator: %.1f s (declared capacity),"
+                        + " %.1f s (with the default 10 s calibration); target < 60 s%n",
+                declared,
+                calibrated);
     }
 
     /** A report of 1,000 documents of ~10 KB with two variants each, opened in headless Chromium. */
@@ -78,24 +98,41 @@ public final class PreviewBenchmark {
         double render = (System.nanoTime() - t0) / 1e9;
         System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
         ChromeOptions options = new ChromeOptions();
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--window-size=1400,1000");
         ChromeDriver driver = new ChromeDriver(ChromeDriverService.createDefaultService(), options);
         try {
             for (int run = 1; run <= 3; run++) {
                 long start = System.nanoTime();
                 driver.get(html.toUri() + "?run=" + run);
-                new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> d.findElements(
-                        By.cssSelector(".doc-slot[data-rendered='1'] .diff")).size() > 0);
+                new WebDriverWait(driver, Duration.ofSeconds(60))
+                        .until(d -> d.findElements(By.cssSelector(".doc-slot[data-rendered='1'] .diff"))
+                                        .size()
+                                > 0);
                 double open = (System.nanoTime() - start) / 1e9;
                 Object nodes = driver.executeScript("return document.getElementsByTagName('*').length;");
                 long scrollStart = System.nanoTime();
                 driver.executeScript("document.querySelectorAll('.doc-slot')[500].scrollIntoView();");
-                new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> "1".equals(
-                        d.findElements(By.cssSelector(".doc-slot")).get(500).getAttribute("data-rendered")));
+                new WebDriverWait(driver, Duration.ofSeconds(60)).until(d -> "1"
+                        .equals(d.findElements(By.cssSelector(".doc-slot"))
+                                .get(500)
+                                .getAttribute("data-rendered")));
                 double jump = (System.nanoTime() - scrollStart) / 1e9;
-                System.out.printf(Locale.ROOT, "report: run %d: %d documents, %.1f MB file (written in %.2f s); open to first rendered diff"
-                                + " %.2f s (target < 5 s); %s DOM elements after open; jump to document 500 rendered in %.2f s%n", run,
-                        data.documents().size(), Files.size(html) / 1e6, render, open, nodes, jump);
+                System.out.printf(
+                        Locale.ROOT,
+                        "report: run %d: %d documents, %.1f MB file (written in %.2f s); open to first rendered diff"
+                                + " %.2f s (target < 5 s); %s DOM elements after open; jump to document 500 rendered in %.2f s%n",
+                        run,
+                        data.documents().size(),
+                        Files.size(html) / 1e6,
+                        render,
+                        open,
+                        nodes,
+                        jump);
             }
         } finally {
             driver.quit();
@@ -109,18 +146,37 @@ public final class PreviewBenchmark {
         cases.put("nemotron-cc", ExamplesLocator.examples().resolve("nemotron-cc"));
         cases.put("wrap", ExamplesLocator.examples().resolve("wrap"));
         cases.put("generated-2000", corpusLike("quickstart", dir.resolve("generated"), 2000, 8, 1, 6, 11));
-        System.out.println("accuracy: case | sample | documents (est/actual) | requests est [range] | completion tokens est [range] / actual"
-                + " | error | inside range | serving replica-hours est [range] (batch fill) / the local run's hours on its one simulated replica"
-                + " | paid replica-hours est [range] = serving + loading + idle after | strata");
+        System.out.println(
+                "accuracy: case | sample | documents (est/actual) | requests est [range] | completion tokens est [range] / actual"
+                        + " | error | inside range | serving replica-hours est [range] (batch fill) / the local run's hours on its one simulated replica"
+                        + " | paid replica-hours est [range] = serving + loading + idle after | strata");
         for (var c : cases.entrySet()) {
             int sample = c.getKey().startsWith("generated") ? 200 : 8;
             Path out = dir.resolve(c.getKey());
-            run("preview", "-f", c.getValue().toString(), "--simulate", "--sample", String.valueOf(sample), "--seed", "7",
-                    "--out", out.resolve("preview").toString(), "--calibration-seconds", "10");
+            run(
+                    "preview",
+                    "-f",
+                    c.getValue().toString(),
+                    "--simulate",
+                    "--sample",
+                    String.valueOf(sample),
+                    "--seed",
+                    "7",
+                    "--out",
+                    out.resolve("preview").toString(),
+                    "--calibration-seconds",
+                    "10");
             long localStart = System.nanoTime();
-            run("local", "-f", c.getValue().toString(), "--simulate", "--out", out.resolve("committed").toString());
+            run(
+                    "local",
+                    "-f",
+                    c.getValue().toString(),
+                    "--simulate",
+                    "--out",
+                    out.resolve("committed").toString());
             double localHours = (System.nanoTime() - localStart) / 3.6e12;
-            JsonNode estimate = JSON.readTree(out.resolve("preview/preview.json").toFile()).path("estimate");
+            JsonNode estimate =
+                    JSON.readTree(out.resolve("preview/preview.json").toFile()).path("estimate");
             long read = 0;
             long completion = 0;
             try (Stream<Path> receipts = Files.list(out.resolve("committed/_palimpsest/receipts"))) {
@@ -133,21 +189,46 @@ public final class PreviewBenchmark {
             JsonNode ct = estimate.path("completionTokens");
             JsonNode rq = estimate.path("requests");
             double error = (ct.path("estimate").asDouble() - completion) / completion;
-            boolean inside = completion >= ct.path("low").asDouble() && completion <= ct.path("high").asDouble();
+            boolean inside = completion >= ct.path("low").asDouble()
+                    && completion <= ct.path("high").asDouble();
             JsonNode paid = estimate.path("paid");
             JsonNode serving = paid.path("serving");
             JsonNode total = paid.path("total");
             StringBuilder strata = new StringBuilder();
-            estimate.path("strata").forEach(st -> strata.append(st.path("name").asText()).append(" ").append(st.path("documents").asLong())
-                    .append("/").append(st.path("sampled").asInt()).append("; "));
-            System.out.printf(Locale.ROOT, "accuracy: %s | %d | %d / %d | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] / %d | %+.1f%% | %s"
+            estimate.path("strata").forEach(st -> strata.append(st.path("name").asText())
+                    .append(" ")
+                    .append(st.path("documents").asLong())
+                    .append("/")
+                    .append(st.path("sampled").asInt())
+                    .append("; "));
+            System.out.printf(
+                    Locale.ROOT,
+                    "accuracy: %s | %d | %d / %d | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] / %d | %+.1f%% | %s"
                             + " | %.5f [%.5f-%.5f] (%.0f%%) / %.5f | %.5f [%.5f-%.5f] = %.5f + %.5f + %.5f | %s%n",
-                    c.getKey(), sample, estimate.path("documents").asLong(), read, rq.path("estimate").asDouble(), rq.path("low").asDouble(),
-                    rq.path("high").asDouble(), ct.path("estimate").asDouble(), ct.path("low").asDouble(),
-                    ct.path("high").asDouble(), completion, error * 100, inside ? "yes" : "NO", serving.path("estimate").asDouble(),
-                    serving.path("low").asDouble(), serving.path("high").asDouble(), paid.path("batchFill").asDouble() * 100, localHours,
-                    total.path("estimate").asDouble(), total.path("low").asDouble(), total.path("high").asDouble(),
-                    serving.path("estimate").asDouble(), paid.path("loading").asDouble(), paid.path("idleAfter").asDouble(),
+                    c.getKey(),
+                    sample,
+                    estimate.path("documents").asLong(),
+                    read,
+                    rq.path("estimate").asDouble(),
+                    rq.path("low").asDouble(),
+                    rq.path("high").asDouble(),
+                    ct.path("estimate").asDouble(),
+                    ct.path("low").asDouble(),
+                    ct.path("high").asDouble(),
+                    completion,
+                    error * 100,
+                    inside ? "yes" : "NO",
+                    serving.path("estimate").asDouble(),
+                    serving.path("low").asDouble(),
+                    serving.path("high").asDouble(),
+                    paid.path("batchFill").asDouble() * 100,
+                    localHours,
+                    total.path("estimate").asDouble(),
+                    total.path("low").asDouble(),
+                    total.path("high").asDouble(),
+                    serving.path("estimate").asDouble(),
+                    paid.path("loading").asDouble(),
+                    paid.path("idleAfter").asDouble(),
                     strata.length() == 0 ? "one stratum" : strata);
         }
     }
@@ -156,7 +237,8 @@ public final class PreviewBenchmark {
      * A corpus shaped like an example's: documents made of 1..k of its paragraphs' sentences,
      * recombined with a seeded draw, in {@code files} JSONL files, with the example's manifests.
      */
-    static Path corpusLike(String example, Path dir, int documents, int files, int minSentences, int maxSentences, long seed)
+    static Path corpusLike(
+            String example, Path dir, int documents, int files, int minSentences, int maxSentences, long seed)
             throws IOException {
         Path source = ExamplesLocator.examples().resolve(example);
         List<String> sentences = new ArrayList<>();
@@ -191,12 +273,17 @@ public final class PreviewBenchmark {
             parts.get(i % files).append(JSON.writeValueAsString(record)).append('\n');
         }
         for (int f = 0; f < files; f++) {
-            Files.writeString(dir.resolve("data").resolve(String.format("part-%03d.jsonl", f)), parts.get(f), StandardCharsets.UTF_8);
+            Files.writeString(
+                    dir.resolve("data").resolve(String.format("part-%03d.jsonl", f)),
+                    parts.get(f),
+                    StandardCharsets.UTF_8);
         }
         for (String manifest : List.of("job.yaml", "model.yaml", "sim-rules.yaml")) {
             if (Files.exists(source.resolve(manifest))) {
                 String text = Files.readString(source.resolve(manifest));
-                Files.writeString(dir.resolve(manifest), text.replace("uri: file://" + example + "-out/", "uri: file://" + dir.getFileName() + "-out/"));
+                Files.writeString(
+                        dir.resolve(manifest),
+                        text.replace("uri: file://" + example + "-out/", "uri: file://" + dir.getFileName() + "-out/"));
             }
         }
         return dir;
@@ -210,7 +297,8 @@ public final class PreviewBenchmark {
             for (Path f : data.sorted().toList()) {
                 for (String line : Files.readAllLines(f)) {
                     if (!line.isBlank()) {
-                        words.addAll(List.of(JSON.readTree(line).path("text").asText().split("\\s+")));
+                        words.addAll(List.of(
+                                JSON.readTree(line).path("text").asText().split("\\s+")));
                     }
                 }
             }
@@ -229,26 +317,72 @@ public final class PreviewBenchmark {
                 StringBuilder output = new StringBuilder();
                 for (String w : source.toString().split(" ")) {
                     double r = random.nextDouble();
-                    output.append(r < 0.08 ? words.get(random.nextInt(words.size())) : w).append(' ');
+                    output.append(r < 0.08 ? words.get(random.nextInt(words.size())) : w)
+                            .append(' ');
                     if (r > 0.95) {
                         output.append("notably ");
                     }
                 }
                 boolean rejected = i % 10 == 0 && variant.equals("qa");
                 String text = output.toString().strip();
-                outcomes.add(new PreviewData.Outcome(variant, rejected ? "rejected" : "accepted", rejected ? "lengthRatio" : null,
-                        rejected ? "length ratio 3.40 outside [0.3, 3.0]" : null, text, null, 1.05));
+                outcomes.add(new PreviewData.Outcome(
+                        variant,
+                        rejected ? "rejected" : "accepted",
+                        rejected ? "lengthRatio" : null,
+                        rejected ? "length ratio 3.40 outside [0.3, 3.0]" : null,
+                        text,
+                        null,
+                        1.05));
                 // as from a model: the reply is the output (no preamble to strip)
-                prompts.add(new PreviewData.Prompt("variant:" + variant, variant, List.of(Map.of("role", "user", "content",
-                        "Rewrite the document below.\n<document>" + source + "</document>")), null, text, "stop",
-                        bytes / 4, bytes / 4));
+                prompts.add(new PreviewData.Prompt(
+                        "variant:" + variant,
+                        variant,
+                        List.of(Map.of(
+                                "role",
+                                "user",
+                                "content",
+                                "Rewrite the document below.\n<document>" + source + "</document>")),
+                        null,
+                        text,
+                        "stop",
+                        bytes / 4,
+                        bytes / 4));
             }
-            views.add(new PreviewData.DocumentView("doc-" + i, i % 8, "part-00" + (i % 8) + ".jsonl", (long) (i / 8 + 1), source.toString(),
-                    2, bytes / 2, bytes / 2, outcomes, prompts, List.of()));
+            views.add(new PreviewData.DocumentView(
+                    "doc-" + i,
+                    i % 8,
+                    "part-00" + (i % 8) + ".jsonl",
+                    (long) (i / 8 + 1),
+                    source.toString(),
+                    2,
+                    bytes / 2,
+                    bytes / 2,
+                    outcomes,
+                    prompts,
+                    List.of()));
         }
-        return new PreviewData(PreviewData.KIND_PREVIEW, "synthetic", "sha256:0", "model", "none", "now", 1L,
-                new PreviewData.Plan(8, 8, (long) documents * bytes, documents, false, 8, documents, (long) documents * bytes, documents),
-                List.of("wiki", "qa"), List.of(), null, views);
+        return new PreviewData(
+                PreviewData.KIND_PREVIEW,
+                "synthetic",
+                "sha256:0",
+                "model",
+                "none",
+                "now",
+                1L,
+                new PreviewData.Plan(
+                        8,
+                        8,
+                        (long) documents * bytes,
+                        documents,
+                        false,
+                        8,
+                        documents,
+                        (long) documents * bytes,
+                        documents),
+                List.of("wiki", "qa"),
+                List.of(),
+                null,
+                views);
     }
 
     private static void run(String... args) {

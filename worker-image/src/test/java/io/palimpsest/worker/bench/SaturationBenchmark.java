@@ -1,13 +1,12 @@
 package io.palimpsest.worker.bench;
 
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.PalimpsestCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.palimpsest.sim.ModelSimServer;
-import io.palimpsest.sim.SimConfig;
-import io.palimpsest.worker.cli.PalimpsestCli;
 
 /**
  * P1: how close one worker keeps simulated vLLM replicas to their capacity. Starts {@code --sims}
@@ -39,19 +38,29 @@ public final class SaturationBenchmark {
         List<String> urls = new ArrayList<>();
         double capacity = 0;
         for (int i = 0; i < sims; i++) {
-            ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(maxNumSeqs)
-                    .prefillSecondsPerToken(prefill).seed(i).build(), "127.0.0.1", 0);
+            ModelSimServer sim = ModelSimServer.start(
+                    SimConfig.builder()
+                            .modelName("sim")
+                            .maxNumSeqs(maxNumSeqs)
+                            .prefillSecondsPerToken(prefill)
+                            .seed(i)
+                            .build(),
+                    "127.0.0.1",
+                    0);
             servers.add(sim);
             urls.add(sim.baseUrl());
             capacity += sim.capacityTokensPerSecond();
         }
-        TcpRoundRobin balancer = sims > 1 ? new TcpRoundRobin(servers.stream().map(ModelSimServer::port).toList()) : null;
+        TcpRoundRobin balancer = sims > 1
+                ? new TcpRoundRobin(servers.stream().map(ModelSimServer::port).toList())
+                : null;
         String endpoint = balancer != null ? balancer.baseUrl() : urls.get(0);
 
         int tokensPerDoc = docChars / 4;
         int documents = (int) (capacity * (warmup + measure + 30) / tokensPerDoc * 1.5);
         BenchSupport.writeCorpus(dir.resolve("in/corpus.jsonl"), documents, docChars);
-        Path job = BenchSupport.writeJob(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), endpoint, maxNumSeqs, 4 * tokensPerDoc);
+        Path job = BenchSupport.writeJob(
+                dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), endpoint, maxNumSeqs, 4 * tokensPerDoc);
         if (PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", "") != 0) {
             throw new IllegalStateException("plan failed");
         }
@@ -72,12 +81,24 @@ public final class SaturationBenchmark {
             double tokens = BenchSupport.scrape(urls, "vllm:generation_tokens_total") - tokensBefore;
             double seconds = (System.nanoTime() - start) / 1e9;
             double achieved = tokens / seconds;
-            System.out.printf("P1 sims=%d max_num_seqs=%d capacity=%.0f tok/s achieved=%.0f tok/s saturation=%.3f "
+            System.out.printf(
+                    "P1 sims=%d max_num_seqs=%d capacity=%.0f tok/s achieved=%.0f tok/s saturation=%.3f "
                             + "mean_running=%.1f mean_waiting=%.1f (per sim: %.1f running, %.1f waiting) warmup=%ds measured=%.0fs docs_in_corpus=%d%n",
-                    sims, maxNumSeqs, capacity, achieved, achieved / capacity, runningSum / samples, waitingSum / samples,
-                    runningSum / samples / sims, waitingSum / samples / sims, warmup, seconds, documents);
+                    sims,
+                    maxNumSeqs,
+                    capacity,
+                    achieved,
+                    achieved / capacity,
+                    runningSum / samples,
+                    waitingSum / samples,
+                    runningSum / samples / sims,
+                    waitingSum / samples / sims,
+                    warmup,
+                    seconds,
+                    documents);
             if (!worker.isAlive()) {
-                System.out.println("warning: the worker ended before the measurement did; see " + dir.resolve("worker.log"));
+                System.out.println(
+                        "warning: the worker ended before the measurement did; see " + dir.resolve("worker.log"));
             }
         } finally {
             worker.destroyForcibly().waitFor();

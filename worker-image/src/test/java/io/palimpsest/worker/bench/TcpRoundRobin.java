@@ -1,11 +1,10 @@
 package io.palimpsest.worker.bench;
 
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Several simulators behind one address, balanced per TCP connection the way a Kubernetes Service
@@ -22,11 +21,13 @@ final class TcpRoundRobin implements AutoCloseable {
         server = vertx.createNetServer().connectHandler(front -> {
             front.pause();
             int port = backendPorts.get(Math.floorMod(next.getAndIncrement(), backendPorts.size()));
-            client.connect(port, "127.0.0.1").onSuccess(back -> {
-                front.pipeTo(back);
-                back.pipeTo(front);
-                front.resume();
-            }).onFailure(error -> front.close());
+            client.connect(port, "127.0.0.1")
+                    .onSuccess(back -> {
+                        front.pipeTo(back);
+                        back.pipeTo(front);
+                        front.resume();
+                    })
+                    .onFailure(error -> front.close());
         });
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
     }

@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.JobFiles;
+import io.palimpsest.worker.testing.Outputs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,15 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.plan.DuplicateIdIndex;
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.testing.Corpus;
-import io.palimpsest.worker.testing.JobFiles;
-import io.palimpsest.worker.testing.Outputs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +35,7 @@ class DuplicateIdsAcrossShardsTest {
     @TempDir
     Path tmp;
 
-    record Run(int exit, String err) {
-    }
+    record Run(int exit, String err) {}
 
     private static Run cli(String... args) {
         PrintStream before = System.err;
@@ -57,9 +55,15 @@ class DuplicateIdsAcrossShardsTest {
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 10);
         // b.jsonl is larger, so the plan (largest first) makes it shard 0 although "a" sorts first
         Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 30);
-        Files.writeString(in.resolve("a.jsonl"), "{\"id\":\"shared\",\"text\":\"the copy in a\"}\n", StandardCharsets.UTF_8,
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"shared\",\"text\":\"the copy in a\"}\n",
+                StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
-        Files.writeString(in.resolve("b.jsonl"), "{\"id\":\"shared\",\"text\":\"the copy in b\"}\n", StandardCharsets.UTF_8,
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                "{\"id\":\"shared\",\"text\":\"the copy in b\"}\n",
+                StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
 
@@ -82,9 +86,15 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals(11, reject.path("line").asInt());
         assertTrue(reject.path("detail").asText().contains("appeared first in shard 0"), reject.toString());
         for (int shard = 0; shard < 2; shard++) {
-            JsonNode counts = json.readTree(output.readAll(String.format("_palimpsest/receipts/shard-%05d.json", shard))).path("counts");
-            assertEquals(counts.path("read").asLong(), counts.path("written").asLong() + counts.path("rejected").asLong()
-                    + counts.path("skipped").asLong(), "shard " + shard + ": " + counts);
+            JsonNode counts = json.readTree(
+                            output.readAll(String.format("_palimpsest/receipts/shard-%05d.json", shard)))
+                    .path("counts");
+            assertEquals(
+                    counts.path("read").asLong(),
+                    counts.path("written").asLong()
+                            + counts.path("rejected").asLong()
+                            + counts.path("skipped").asLong(),
+                    "shard " + shard + ": " + counts);
             assertEquals(shard == 0 ? 31 : 11, counts.path("read").asLong());
             assertEquals(shard == 0 ? 0 : 1, counts.path("rejected").asLong());
         }
@@ -104,7 +114,14 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals(0, cli("plan", "-f", job.toString()).exit());
         Files.delete(out.resolve(DuplicateIdIndex.INDEX_KEY));
 
-        Run run = cli("run", "-f", job.toString(), "--shard", "1", "--termination-log", tmp.resolve("termination").toString());
+        Run run = cli(
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "1",
+                "--termination-log",
+                tmp.resolve("termination").toString());
 
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("has no duplicate-id index"), run.err());
@@ -118,15 +135,24 @@ class DuplicateIdsAcrossShardsTest {
         Path out = tmp.resolve("out");
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
-        assertEquals(ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+        assertEquals(
+                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         Files.writeString(job, Files.readString(job).replace("seed: 1}", "seed: 2}"));
 
-        Run run = cli("run", "-f", job.toString(), "--shard", "0", "--termination-log", tmp.resolve("termination").toString());
+        Run run = cli(
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "0",
+                "--termination-log",
+                tmp.resolve("termination").toString());
 
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("recipe drift: "), run.err());
-        assertTrue(Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+        assertTrue(
+                Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
                 "the old recipe's receipt is not reported as this recipe's work, nor touched");
     }
 }

@@ -4,15 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.ModelSimServer;
@@ -23,6 +14,14 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,21 +45,40 @@ class ItemRangeShardsTest {
         List<String> ids = new ArrayList<>(Corpus.writeJsonl(in.resolve("big.jsonl"), "big", 200));
         ids.addAll(Corpus.writeJsonl(in.resolve("small.jsonl"), "small", 4));
         // line 201: the id of line 4, far enough to fall in another range
-        Files.writeString(in.resolve("big.jsonl"), "{\"id\":\"big-3\",\"text\":\"a later copy of an id\"}\n", StandardCharsets.UTF_8,
+        Files.writeString(
+                in.resolve("big.jsonl"),
+                "{\"id\":\"big-3\",\"text\":\"a later copy of an id\"}\n",
+                StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
             Path job = JobFiles.write(tmp.resolve("job"), in, out, sim.baseUrl(), 4);
-            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--fleet-workers", "2", "--termination-log", ""));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "plan", "-f", job.toString(), "--fleet-workers", "2", "--termination-log", ""));
             FileStorage output = new FileStorage(out);
             List<Shard> shards = new ShardManifest(json).read(output);
-            long ranges = shards.stream().filter(s -> s.files().get(0).firstItem() != null).count();
+            long ranges = shards.stream()
+                    .filter(s -> s.files().get(0).firstItem() != null)
+                    .count();
             assertTrue(ranges >= 4, "big.jsonl is cut into ranges: " + shards);
             for (Shard shard : shards) {
-                assertEquals(0, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", String.valueOf(shard.index()),
-                        "--termination-log", ""), "shard " + shard.index());
+                assertEquals(
+                        0,
+                        PalimpsestCli.execute(
+                                "run",
+                                "-f",
+                                job.toString(),
+                                "--shard",
+                                String.valueOf(shard.index()),
+                                "--termination-log",
+                                ""),
+                        "shard " + shard.index());
             }
             // a range run again finds its receipt and commits nothing twice
-            assertEquals(0, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
+            assertEquals(
+                    0, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--termination-log", ""));
 
             Map<String, Integer> written = new HashMap<>();
             List<JsonNode> rejects = new ArrayList<>();
@@ -71,9 +89,14 @@ class ItemRangeShardsTest {
                 if (output.exists("_palimpsest/rejects/" + name + ".jsonl.zst")) {
                     rejects.addAll(Outputs.read(output, "_palimpsest/rejects/" + name + ".jsonl.zst"));
                 }
-                JsonNode counts = json.readTree(output.readAll("_palimpsest/receipts/" + name + ".json")).path("counts");
-                assertEquals(counts.path("read").asLong(), counts.path("written").asLong() + counts.path("rejected").asLong()
-                        + counts.path("skipped").asLong(), name + ": " + counts);
+                JsonNode counts = json.readTree(output.readAll("_palimpsest/receipts/" + name + ".json"))
+                        .path("counts");
+                assertEquals(
+                        counts.path("read").asLong(),
+                        counts.path("written").asLong()
+                                + counts.path("rejected").asLong()
+                                + counts.path("skipped").asLong(),
+                        name + ": " + counts);
                 read += counts.path("read").asLong();
             }
             assertEquals(205, read, "every line of both files read once over all shards");
@@ -84,18 +107,27 @@ class ItemRangeShardsTest {
             assertEquals("duplicate_id", reject.path("reason").asText());
             assertEquals("big-3", reject.path("id").asText());
             assertEquals("big.jsonl", reject.path("file").asText());
-            // the first occurrence in shard order wins (shards are numbered largest first, so either range may come first)
+            // the first occurrence in shard order wins (shards are numbered largest first, so either range may come
+            // first)
             int withLine4 = shardHolding(shards, "big.jsonl", 3);
             int withLine201 = shardHolding(shards, "big.jsonl", 200);
             assertNotEquals(withLine4, withLine201, "the two copies fall in different ranges: " + shards);
-            assertEquals(withLine4 < withLine201 ? 201 : 4, reject.path("line").asInt(),
+            assertEquals(
+                    withLine4 < withLine201 ? 201 : 4,
+                    reject.path("line").asInt(),
                     "the copy in the later shard is rejected, by the file's own line: " + reject);
         }
     }
 
     /** The index of the shard that reads item {@code item} (from 0) of file {@code key}. */
     private static int shardHolding(List<Shard> shards, String key, long item) {
-        return shards.stream().filter(s -> s.files().stream().anyMatch(f -> f.key().equals(key) && item >= f.skippedItems()
-                && (f.maxItems() == null || item < f.skippedItems() + f.maxItems()))).mapToInt(Shard::index).findFirst().orElseThrow();
+        return shards.stream()
+                .filter(s -> s.files().stream()
+                        .anyMatch(f -> f.key().equals(key)
+                                && item >= f.skippedItems()
+                                && (f.maxItems() == null || item < f.skippedItems() + f.maxItems())))
+                .mapToInt(Shard::index)
+                .findFirst()
+                .orElseThrow();
     }
 }

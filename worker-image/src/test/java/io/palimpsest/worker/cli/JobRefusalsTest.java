@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.worker.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,8 +14,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
-import io.palimpsest.api.worker.ExitCodes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +28,7 @@ class JobRefusalsTest {
 
     @TempDir
     Path tmp;
+
     Path manifests;
     Path out;
 
@@ -42,8 +42,7 @@ class JobRefusalsTest {
         out = tmp.resolve("out");
     }
 
-    record Run(int exit, String err) {
-    }
+    record Run(int exit, String err) {}
 
     private static Run cli(String... args) {
         PrintStream before = System.err;
@@ -58,8 +57,10 @@ class JobRefusalsTest {
     }
 
     private Run local(String... extra) {
-        String[] args = Stream.concat(Stream.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString()),
-                Stream.of(extra)).toArray(String[]::new);
+        String[] args = Stream.concat(
+                        Stream.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString()),
+                        Stream.of(extra))
+                .toArray(String[]::new);
         return cli(args);
     }
 
@@ -85,15 +86,27 @@ class JobRefusalsTest {
 
     @Test
     void lintListsEveryProblemByFileLineAndField() throws IOException {
-        edit("temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 1", "temprature: 0.7, topP: 1.9, maxTokens: 1024, seed: 1");
+        edit(
+                "temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 1",
+                "temprature: 0.7, topP: 1.9, maxTokens: 1024, seed: 1");
         edit("filesPerShard: 1 ", "filesPerShard: 0 ");
         edit("    name: qwen-small", "    name: qwen-smal");
         Run lint = cli("lint", "-f", manifests.toString());
         assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         String job = manifests.resolve("job.yaml").toString();
-        assertTrue(lint.err().contains(job + ":24: spec.sharding.filesPerShard: Invalid value: 0: should be greater than or equal to 1"), lint.err());
-        assertTrue(lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.temprature: unknown field \"temprature\""), lint.err());
-        assertTrue(lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.topP: Invalid value: 1.9"), lint.err());
+        assertTrue(
+                lint.err()
+                        .contains(
+                                job
+                                        + ":24: spec.sharding.filesPerShard: Invalid value: 0: should be greater than or equal to 1"),
+                lint.err());
+        assertTrue(
+                lint.err()
+                        .contains(
+                                job + ":33: spec.recipe.prompts[0].sampling.temprature: unknown field \"temprature\""),
+                lint.err());
+        assertTrue(
+                lint.err().contains(job + ":33: spec.recipe.prompts[0].sampling.topP: Invalid value: 1.9"), lint.err());
         assertTrue(lint.err().contains(job + ":11: spec.modelRef.name: names RewriterModel \"qwen-smal\""), lint.err());
         assertTrue(lint.err().contains("4 problem(s)"), lint.err());
         assertNoJavaNames(lint.err());
@@ -115,8 +128,14 @@ class JobRefusalsTest {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         Run run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
-        assertTrue(run.err().contains("no file under " + manifests.toAbsolutePath().resolve("data").toUri()), run.err());
-        assertTrue(run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"), run.err());
+        assertTrue(
+                run.err()
+                        .contains("no file under "
+                                + manifests.toAbsolutePath().resolve("data").toUri()),
+                run.err());
+        assertTrue(
+                run.err().contains("include [*.parquet]") && run.err().contains("2 file(s) there, e.g. part-000.jsonl"),
+                run.err());
         assertNothingWritten();
     }
 
@@ -141,7 +160,8 @@ class JobRefusalsTest {
 
     @Test
     void anUnknownTemplateVariableStopsBeforeAnyModelCall() throws IOException {
-        edit("all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
+        edit(
+                "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
         Run run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
@@ -161,17 +181,25 @@ class JobRefusalsTest {
         edit("seed: 2}", "seed: 3}");
         Run drift = local();
         assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
-        assertTrue(drift.err().matches("(?s).*recipe drift: .* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64}.*"),
+        assertTrue(
+                drift.err()
+                        .matches(
+                                "(?s).*recipe drift: .* was made with recipe sha256:[0-9a-f]{64}, this job's recipe is sha256:[0-9a-f]{64}.*"),
                 drift.err());
         assertTrue(drift.err().contains("--accept-recipe-change"), drift.err());
-        assertTrue(Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))), "receipt untouched");
+        assertTrue(
+                Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+                "receipt untouched");
         assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
 
         Run accepted = local("--accept-recipe-change");
         assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
-        assertFalse(marker.equals(Files.readString(out.resolve("_palimpsest/recipe.json"))), "the accepted recipe is recorded");
+        assertFalse(
+                marker.equals(Files.readString(out.resolve("_palimpsest/recipe.json"))),
+                "the accepted recipe is recorded");
         Run again = local();
-        assertEquals(ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
+        assertEquals(
+                ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
     }
 
     @Test

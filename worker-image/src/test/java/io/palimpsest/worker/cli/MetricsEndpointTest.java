@@ -3,17 +3,6 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ClientStatsAccess;
@@ -24,6 +13,16 @@ import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunProgressAccess;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MetricsEndpointTest {
@@ -35,10 +34,15 @@ class MetricsEndpointTest {
         progress.completionTokens.set(1234);
         progress.shardBytes.set(1000);
         progress.bytesRead.set(250);
-        try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
-             MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+        try (ModelClient client =
+                        new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
+                MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
+            String body = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(body.contains("palimpsest_documents_total{outcome=\"written\"} 7.0"), body);
             assertTrue(body.contains("palimpsest_tokens_total{kind=\"completion\"} 1234.0"), body);
             assertTrue(body.contains("# TYPE palimpsest_concurrency_limit gauge"), body);
@@ -56,23 +60,38 @@ class MetricsEndpointTest {
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "x", 0, 0));
         RunProgressAccess.record(progress, ProcessedDocument.rejected(ItemReason.MALFORMED_JSON, "y", 0, 0));
         for (ItemReason reason : ItemReason.values()) {
-            RunProgressAccess.record(progress, new ProcessedDocument(List.of(), List.of(new Rejection("v", reason, "d", null)), 0, 0));
+            RunProgressAccess.record(
+                    progress, new ProcessedDocument(List.of(), List.of(new Rejection("v", reason, "d", null)), 0, 0));
         }
         String text = new MetricsEndpointTest().scrapeOf(progress);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 2.0"), text);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 3.0"), text);
-        assertTrue(text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"filter:regex\"} 1.0"), text);
-        long skips = Arrays.stream(ItemReason.values()).filter(r -> r.outcome() == ItemReason.Outcome.SKIPPED).count();
+        assertTrue(
+                text.contains("palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"blank_line\"} 2.0"),
+                text);
+        assertTrue(
+                text.contains(
+                        "palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"malformed_json\"} 3.0"),
+                text);
+        assertTrue(
+                text.contains(
+                        "palimpsest_documents_not_written_total{outcome=\"skipped\",reason=\"filter:regex\"} 1.0"),
+                text);
+        long skips = Arrays.stream(ItemReason.values())
+                .filter(r -> r.outcome() == ItemReason.Outcome.SKIPPED)
+                .count();
         assertTrue(text.contains("palimpsest_documents_total{outcome=\"skipped\"} " + (skips + 1) + ".0"), text);
         assertEquals(skips + 1, progress.skipped.get());
-        assertEquals(ItemReason.values().length, progress.notWrittenByReason().size(), "one label per catalogue reason, no more");
+        assertEquals(
+                ItemReason.values().length,
+                progress.notWrittenByReason().size(),
+                "one label per catalogue reason, no more");
     }
 
     @Test
     void latencyLandsInTheHistogramBuckets() throws Exception {
         RunProgress progress = new RunProgress();
-        try (ModelClient client = new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
-             MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
+        try (ModelClient client =
+                        new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
+                MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
             ClientStatsAccess.latency(client.stats(), 300_000_000L);
             ClientStatsAccess.latency(client.stats(), 3_000_000_000L);
             String text = endpoint.scrape();

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,11 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,7 +35,12 @@ class PreviewExamplesTest {
 
     static Stream<String> examples() throws IOException {
         try (Stream<Path> list = Files.list(ExamplesLocator.examples())) {
-            return list.filter(p -> Files.isRegularFile(p.resolve("job.yaml"))).map(p -> p.getFileName().toString()).sorted().toList().stream();
+            return list
+                    .filter(p -> Files.isRegularFile(p.resolve("job.yaml")))
+                    .map(p -> p.getFileName().toString())
+                    .sorted()
+                    .toList()
+                    .stream();
         }
     }
 
@@ -46,11 +50,24 @@ class PreviewExamplesTest {
         Path manifests = ExamplesLocator.examples().resolve(example);
         Path committed = temp.resolve("out");
         Path report = temp.resolve("preview");
-        assertEquals(0, PalimpsestCli.execute("local", "-f", manifests.toString(), "--simulate", "--out", committed.toString()));
-        List<String> capacity = example.equals("quickstart") ? List.of("--calibration-seconds", "2")
+        assertEquals(
+                0,
+                PalimpsestCli.execute(
+                        "local", "-f", manifests.toString(), "--simulate", "--out", committed.toString()));
+        List<String> capacity = example.equals("quickstart")
+                ? List.of("--calibration-seconds", "2")
                 : List.of("--tokens-per-second-per-replica", "2000");
-        List<String> args = new ArrayList<>(List.of("preview", "-f", manifests.toString(), "--simulate", "--sample", "1000",
-                "--out", report.toString(), "--gpu-hour-price", "2"));
+        List<String> args = new ArrayList<>(List.of(
+                "preview",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--sample",
+                "1000",
+                "--out",
+                report.toString(),
+                "--gpu-hour-price",
+                "2"));
         args.addAll(capacity);
         assertEquals(0, PalimpsestCli.execute(args.toArray(String[]::new)));
 
@@ -68,27 +85,42 @@ class PreviewExamplesTest {
 
         String html = Files.readString(report.resolve("report.html"));
         JsonNode embedded = JSON.readTree(embeddedData(html));
-        assertEquals(preview.path("documents").size(), embedded.path("documents").size());
+        assertEquals(
+                preview.path("documents").size(), embedded.path("documents").size());
         for (int i = 0; i < preview.path("documents").size(); i++) {
             JsonNode written = preview.path("documents").get(i);
             JsonNode shown = embedded.path("documents").get(i);
             for (String field : List.of("id", "source", "outcomes", "checks")) {
-                assertEquals(written.path(field), shown.path(field), "document " + i + ": " + field + " embedded as written");
+                assertEquals(
+                        written.path(field),
+                        shown.path(field),
+                        "document " + i + ": " + field + " embedded as written");
             }
-            assertEquals(written.path("prompts").size(), shown.path("prompts").size(), "document " + i + ": every call embedded");
+            assertEquals(
+                    written.path("prompts").size(),
+                    shown.path("prompts").size(),
+                    "document " + i + ": every call embedded");
         }
         assertFalse(html.contains("<link"), "no external stylesheet");
         assertFalse(html.matches("(?s).*<script[^>]*\\ssrc=.*"), "no external script");
         assertFalse(html.contains("@import") || html.contains("url("), "no fetched CSS resource");
 
         JsonNode estimate = preview.path("estimate");
-        assertTrue(estimate.path("completionTokens").path("low").asDouble() <= estimate.path("completionTokens").path("estimate").asDouble());
-        assertTrue(estimate.path("completionTokens").path("estimate").asDouble() <= estimate.path("completionTokens").path("high").asDouble());
+        assertTrue(estimate.path("completionTokens").path("low").asDouble()
+                <= estimate.path("completionTokens").path("estimate").asDouble());
+        assertTrue(estimate.path("completionTokens").path("estimate").asDouble()
+                <= estimate.path("completionTokens").path("high").asDouble());
         long committedCompletion = 0;
         for (Path receipt : Files.newDirectoryStream(committed.resolve("_palimpsest/receipts"))) {
-            committedCompletion += JSON.readTree(receipt.toFile()).path("counts").path("completionTokens").asLong();
+            committedCompletion += JSON.readTree(receipt.toFile())
+                    .path("counts")
+                    .path("completionTokens")
+                    .asLong();
         }
-        assertEquals(committedCompletion, estimate.path("completionTokens").path("estimate").asDouble(), 0.5,
+        assertEquals(
+                committedCompletion,
+                estimate.path("completionTokens").path("estimate").asDouble(),
+                0.5,
                 "with the whole input sampled, the estimate is the committed run's tokens");
         if (!example.equals("restructured")) {
             assertNotNull(estimate.get("gpuHours"));
@@ -100,17 +132,21 @@ class PreviewExamplesTest {
     private static List<String> committedVerdicts(Path out) throws IOException {
         List<String> verdicts = new ArrayList<>();
         try (Stream<Path> files = Files.walk(out)) {
-            for (Path file : files.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.jsonl(\\.zst|\\.gz)?")).toList()) {
+            for (Path file : files.filter(p -> p.getFileName().toString().matches("shard-\\d+\\.jsonl(\\.zst|\\.gz)?"))
+                    .toList()) {
                 Path relative = out.relativize(file);
                 boolean rejects = relative.startsWith("_palimpsest");
                 for (JsonNode record : read(file)) {
                     if (rejects) {
                         String variant = record.path("variant").asText("");
-                        verdicts.add(record.path("file").asText() + ":" + record.path("line").asLong() + " " + variant + " "
-                                + record.path("outcome").asText() + "/" + record.path("reason").asText());
+                        verdicts.add(record.path("file").asText() + ":"
+                                + record.path("line").asLong() + " " + variant + " "
+                                + record.path("outcome").asText() + "/"
+                                + record.path("reason").asText());
                     } else {
                         JsonNode p = record.path("provenance");
-                        verdicts.add(p.path("file").asText() + ":" + p.path("line").asLong() + " " + relative.getName(0) + " accepted");
+                        verdicts.add(p.path("file").asText() + ":"
+                                + p.path("line").asLong() + " " + relative.getName(0) + " accepted");
                     }
                 }
             }
@@ -123,8 +159,13 @@ class PreviewExamplesTest {
         List<String> verdicts = new ArrayList<>();
         for (JsonNode doc : preview.path("documents")) {
             for (JsonNode o : doc.path("outcomes")) {
-                String where = doc.path("file").asText() + ":" + doc.path("line").asLong() + " " + o.path("variant").asText("") + " ";
-                verdicts.add(where + (o.path("status").asText().equals("accepted") ? "accepted" : o.path("status").asText() + "/" + o.path("reason").asText()));
+                String where = doc.path("file").asText() + ":"
+                        + doc.path("line").asLong() + " " + o.path("variant").asText("") + " ";
+                verdicts.add(where
+                        + (o.path("status").asText().equals("accepted")
+                                ? "accepted"
+                                : o.path("status").asText() + "/"
+                                        + o.path("reason").asText()));
             }
         }
         verdicts.sort(null);

@@ -3,6 +3,9 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,10 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Level;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,11 +43,18 @@ class PreviewReportBrowserTest {
     Path temp;
 
     static ChromeDriver browser() {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of(CHROMEDRIVER)), "skipped: " + CHROMEDRIVER
-                + " is absent; install Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver), as .ci/run does");
+        Assumptions.assumeTrue(
+                Files.isExecutable(Path.of(CHROMEDRIVER)),
+                "skipped: " + CHROMEDRIVER
+                        + " is absent; install Debian's chromium and chromium-driver (apt-get install -y chromium chromium-driver), as .ci/run does");
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
         ChromeOptions options = new ChromeOptions();
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--window-size=1400,1000");
         var logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         logs.enable(LogType.PERFORMANCE, Level.ALL);
@@ -60,8 +66,19 @@ class PreviewReportBrowserTest {
     void theReportRendersEveryDocumentFiltersRejectsAndFetchesNothing() throws Exception {
         Path report = temp.resolve("preview");
         // nemotron-cc: routes, a skipped document and rejected variants, so the filter has something to show
-        assertEquals(0, PalimpsestCli.execute("preview", "-f", ExamplesLocator.examples().resolve("nemotron-cc").toString(), "--simulate",
-                "--sample", "1000", "--out", report.toString(), "--tokens-per-second-per-replica", "2000"));
+        assertEquals(
+                0,
+                PalimpsestCli.execute(
+                        "preview",
+                        "-f",
+                        ExamplesLocator.examples().resolve("nemotron-cc").toString(),
+                        "--simulate",
+                        "--sample",
+                        "1000",
+                        "--out",
+                        report.toString(),
+                        "--tokens-per-second-per-replica",
+                        "2000"));
         JsonNode preview = JSON.readTree(report.resolve("preview.json").toFile());
         List<String> ids = new ArrayList<>();
         Set<String> withReject = new HashSet<>();
@@ -73,23 +90,33 @@ class PreviewReportBrowserTest {
                 }
             }
         }
-        assertTrue(!withReject.isEmpty() && withReject.size() < ids.size(), "the example has both accepted and rejected documents");
+        assertTrue(
+                !withReject.isEmpty() && withReject.size() < ids.size(),
+                "the example has both accepted and rejected documents");
 
         ChromeDriver driver = browser();
         try {
             driver.get(report.resolve("report.html").toUri().toString());
             WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(10));
             wait.until(d -> d.findElements(By.cssSelector(".doc-slot")).size() == ids.size());
-            assertEquals(ids.size() + " of " + ids.size() + " documents", driver.findElement(By.id("shown-count")).getText());
+            assertEquals(
+                    ids.size() + " of " + ids.size() + " documents",
+                    driver.findElement(By.id("shown-count")).getText());
 
             int diffMarks = 0;
             for (String id : ids) {
                 WebElement slot = driver.findElement(By.cssSelector(".doc-slot[data-id='" + id + "']"));
                 driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", slot);
                 wait.until(d -> "1".equals(slot.getAttribute("data-rendered")));
-                assertEquals(id, slot.findElement(By.cssSelector(".doc-head .id")).getText(), "document " + id + " rendered");
-                diffMarks += slot.findElements(By.cssSelector(".diff .w-c, .diff .w-a")).size();
-                assertTrue(slot.findElements(By.cssSelector(".diff .w-k")).size() > 0 || slot.findElements(By.cssSelector(".diff")).isEmpty(),
+                assertEquals(
+                        id,
+                        slot.findElement(By.cssSelector(".doc-head .id")).getText(),
+                        "document " + id + " rendered");
+                diffMarks += slot.findElements(By.cssSelector(".diff .w-c, .diff .w-a"))
+                        .size();
+                assertTrue(
+                        slot.findElements(By.cssSelector(".diff .w-k")).size() > 0
+                                || slot.findElements(By.cssSelector(".diff")).isEmpty(),
                         "kept words marked in " + id);
             }
             assertTrue(diffMarks > 0, "changed or added words are marked");
@@ -104,10 +131,15 @@ class PreviewReportBrowserTest {
             assertEquals(withReject, shown, "the rejects filter shows exactly the documents with a reject");
             WebElement first = driver.findElement(By.cssSelector(".doc-slot"));
             wait.until(d -> "1".equals(first.getAttribute("data-rendered")));
-            assertTrue(first.findElements(By.cssSelector(".badge.rejected, .badge.skipped")).size() > 0, "a reject shows its badge");
+            assertTrue(
+                    first.findElements(By.cssSelector(".badge.rejected, .badge.skipped"))
+                                    .size()
+                            > 0,
+                    "a reject shows its badge");
             Files.write(Path.of("target/preview-report-rejects.png"), driver.getScreenshotAs(OutputType.BYTES));
 
-            assertNoNetworkAndNoErrors(driver, report.resolve("report.html").toUri().toString());
+            assertNoNetworkAndNoErrors(
+                    driver, report.resolve("report.html").toUri().toString());
         } finally {
             driver.quit();
         }
@@ -124,7 +156,8 @@ class PreviewReportBrowserTest {
         }
         assertTrue(!requested.isEmpty(), "the performance log records requests (the page load at least)");
         for (String url : requested) {
-            assertTrue(url.equals(page) || url.startsWith("data:"), "no network request, but the page asked for " + url);
+            assertTrue(
+                    url.equals(page) || url.startsWith("data:"), "no network request, but the page asked for " + url);
         }
         List<String> errors = new ArrayList<>();
         for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
@@ -136,5 +169,4 @@ class PreviewReportBrowserTest {
         Object jsErrors = ((JavascriptExecutor) driver).executeScript("return window.palimpsestReport ? 0 : 1;");
         assertEquals(0L, jsErrors, "the report's script ran to its end");
     }
-
 }

@@ -4,30 +4,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.worker.run.RunProgress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-
-import io.palimpsest.worker.run.RunProgress;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ProgressLineTest {
 
     @ParameterizedTest(name = "{0}/{1} bytes after {2} s, shards {3}/{4} -> {5}, ETA {6}")
     @CsvSource({
-            // read, planned, seconds, done, shards, shown share, eta seconds
-            "0,      1000,    5,       0,    4,      '  -%',      -1",
-            "250,    1000,    60,      0,    4,      ' 25%',      180",
-            "500,    1000,    100,     2,    4,      ' 50%',      100",
-            "2000,   1000,    100,     3,    4,      '100%',      0",   // a second pass reads again: never past 100%
-            "10,     0,       10,      0,    4,      '  -%',      -1",  // nothing planned (empty input)
-            "990,    1000,    99,      4,    4,      '100%',      0",   // every shard done
+        // read, planned, seconds, done, shards, shown share, eta seconds
+        "0,      1000,    5,       0,    4,      '  -%',      -1",
+        "250,    1000,    60,      0,    4,      ' 25%',      180",
+        "500,    1000,    100,     2,    4,      ' 50%',      100",
+        "2000,   1000,    100,     3,    4,      '100%',      0", // a second pass reads again: never past 100%
+        "10,     0,       10,      0,    4,      '  -%',      -1", // nothing planned (empty input)
+        "990,    1000,    99,      4,    4,      '100%',      0", // every shard done
     })
     void shareAndEta(long read, long planned, double seconds, int done, int shards, String share, long eta) {
-        ProgressLine line = new ProgressLine(done, shards, 100, 90, 10, 5000, planned <= 0 ? Double.NaN : Math.min(1.0, read / (double) planned),
+        ProgressLine line = new ProgressLine(
+                done,
+                shards,
+                100,
+                90,
+                10,
+                5000,
+                planned <= 0 ? Double.NaN : Math.min(1.0, read / (double) planned),
                 seconds);
         assertTrue(line.text().startsWith(share), line.text());
         assertEquals(eta, line.etaSeconds());
@@ -45,13 +51,13 @@ class ProgressLineTest {
     void theShareCountsAnsweredDocumentsNotTheReadersLead() {
         RunProgress p = new RunProgress();
         assertTrue(Double.isNaN(p.inputFraction(0)));
-        p.bytesRead.set(4000);   // a small shard: the reader's buffer took it all at once
+        p.bytesRead.set(4000); // a small shard: the reader's buffer took it all at once
         p.itemsRead.set(60);
         p.itemsDone.set(15);
         assertEquals(0.25, p.inputFraction(4000), 1e-9);
-        p.itemsResumed.set(30);  // a resumed attempt: parts of an earlier attempt count as answered
+        p.itemsResumed.set(30); // a resumed attempt: parts of an earlier attempt count as answered
         assertEquals(0.75, p.inputFraction(4000), 1e-9);
-        p.bytesRead.set(9000);   // a second pass reads again
+        p.bytesRead.set(9000); // a second pass reads again
         p.itemsRead.set(120);
         p.itemsDone.set(120);
         assertEquals(1.0, p.inputFraction(4000), 1e-9);
@@ -64,8 +70,14 @@ class ProgressLineTest {
         progress.itemsRead.set(100);
         progress.itemsDone.set(50); // read ahead: all of the input, half of it answered
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
-        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(progress, 2, 1000, System.nanoTime(), false,
-                new PrintStream(plain, true, StandardCharsets.UTF_8), Duration.ofMillis(50))) {
+        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                progress,
+                2,
+                1000,
+                System.nanoTime(),
+                false,
+                new PrintStream(plain, true, StandardCharsets.UTF_8),
+                Duration.ofMillis(50))) {
             Thread.sleep(400);
         }
         String log = plain.toString(StandardCharsets.UTF_8);
@@ -74,8 +86,14 @@ class ProgressLineTest {
         assertTrue(log.lines().allMatch(l -> l.startsWith("progress:  50% docs")), log);
 
         ByteArrayOutputStream tty = new ByteArrayOutputStream();
-        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(progress, 2, 1000, System.nanoTime(), true,
-                new PrintStream(tty, true, StandardCharsets.UTF_8), Duration.ofMillis(50))) {
+        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                progress,
+                2,
+                1000,
+                System.nanoTime(),
+                true,
+                new PrintStream(tty, true, StandardCharsets.UTF_8),
+                Duration.ofMillis(50))) {
             Thread.sleep(1300);
         }
         String screen = tty.toString(StandardCharsets.UTF_8);

@@ -3,12 +3,11 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import io.palimpsest.sim.ModelSimServer;
-import io.palimpsest.sim.SimConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,12 +49,27 @@ class PvcRootOptionTest {
                             user: "Rewrite: {{ text }}"
                     """.formatted(sim.baseUrl()), StandardCharsets.UTF_8);
 
-            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--pvc-root", claims.toString(), "--termination-log", ""));
-            assertEquals(0, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--pvc-root", claims.toString(),
-                    "--termination-log", ""));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "plan", "-f", job.toString(), "--pvc-root", claims.toString(), "--termination-log", ""));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "run",
+                            "-f",
+                            job.toString(),
+                            "--shard",
+                            "0",
+                            "--pvc-root",
+                            claims.toString(),
+                            "--termination-log",
+                            ""));
         }
         Path out = claims.resolve("corpus/out");
         assertTrue(Files.isRegularFile(out.resolve("_palimpsest/manifest.jsonl")), "plan wrote under the claim");
-        assertTrue(Files.isRegularFile(out.resolve("_palimpsest/receipts/shard-00000.json")), "run committed under the claim");
+        assertTrue(
+                Files.isRegularFile(out.resolve("_palimpsest/receipts/shard-00000.json")),
+                "run committed under the claim");
     }
 }

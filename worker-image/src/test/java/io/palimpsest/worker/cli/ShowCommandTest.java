@@ -6,6 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.run.ShardLayout;
+import io.palimpsest.worker.show.CommittedOutputReader;
+import io.palimpsest.worker.show.ShowSelection;
+import io.palimpsest.worker.show.ShownDocument;
+import io.palimpsest.worker.show.ShownOutput;
+import io.palimpsest.worker.show.ShownResult;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.StorageResolver;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,18 +33,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.run.ShardLayout;
-import io.palimpsest.worker.show.CommittedOutputReader;
-import io.palimpsest.worker.show.ShowSelection;
-import io.palimpsest.worker.show.ShownDocument;
-import io.palimpsest.worker.show.ShownOutput;
-import io.palimpsest.worker.show.ShownResult;
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.storage.StorageResolver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,11 +56,11 @@ class ShowCommandTest {
     @BeforeAll
     static void runTheQuickstart() {
         out = claims.resolve("corpus/quickstart-out");
-        assertEquals(0, PalimpsestCli.execute("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString()));
+        assertEquals(
+                0, PalimpsestCli.execute("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString()));
     }
 
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     static Run cli(String... args) {
         PrintStream beforeOut = System.out;
@@ -84,7 +83,9 @@ class ShowCommandTest {
         ShownOutput shown = load(out, new ShowSelection(null, null, null, 1000));
         Map<String, String> input = inputTexts();
         Map<String, Map<String, String>> committed = committedOutputs(out);
-        long read = receipts(out).stream().mapToLong(r -> r.path("counts").path("read").asLong()).sum();
+        long read = receipts(out).stream()
+                .mapToLong(r -> r.path("counts").path("read").asLong())
+                .sum();
 
         assertEquals(List.of("wiki", "qa"), shown.variants());
         assertEquals(2, shown.shardsCommitted());
@@ -101,7 +102,10 @@ class ShowCommandTest {
                 }
             }
         }
-        ShownDocument empty = shown.documents().stream().filter(d -> d.id().equals("empty-1")).findFirst().orElseThrow();
+        ShownDocument empty = shown.documents().stream()
+                .filter(d -> d.id().equals("empty-1"))
+                .findFirst()
+                .orElseThrow();
         assertNull(empty.source());
         assertEquals("empty_text", empty.results().get(0).reason());
         assertNull(empty.results().get(0).variant(), "a record no variant saw is a reject of the whole document");
@@ -117,7 +121,9 @@ class ShowCommandTest {
         assertTrue(run.out().contains("-- every variant: skipped empty_text (field 'text' is empty)"), run.out());
         String lighthouse = input.get("lighthouse-1");
         assertTrue(squeeze(run.out()).contains(squeeze(lighthouse)), "the source, folded, is printed");
-        assertTrue(squeeze(run.out()).contains(squeeze(committed.get("qa").get("lighthouse-1"))), "the qa output, folded, is printed");
+        assertTrue(
+                squeeze(run.out()).contains(squeeze(committed.get("qa").get("lighthouse-1"))),
+                "the qa output, folded, is printed");
         for (String line : run.out().split("\n")) {
             assertTrue(line.length() <= 100 || !line.startsWith("  "), "texts folded to 100 columns: " + line);
         }
@@ -128,7 +134,9 @@ class ShowCommandTest {
         Path page = pages.resolve("quickstart.html");
         Run run = cli("show", out.toString(), "--html", "--out", page.toString());
         assertEquals(0, run.exit(), run.err());
-        long read = receipts(out).stream().mapToLong(r -> r.path("counts").path("read").asLong()).sum();
+        long read = receipts(out).stream()
+                .mapToLong(r -> r.path("counts").path("read").asLong())
+                .sum();
         assertTrue(run.out().contains(read + " documents of " + out + " written to " + page), run.out());
 
         String html = Files.readString(page);
@@ -136,7 +144,9 @@ class ShowCommandTest {
         assertFalse(html.contains("<link") || html.matches("(?s).*<script[^>]*\\ssrc=.*"), "nothing fetched");
         JsonNode data = JSON.readTree(PreviewExamplesTest.embeddedData(html));
         assertEquals("output", data.path("kind").asText());
-        assertEquals(receipts(out).get(0).path("recipeHash").asText(), data.path("recipeHash").asText());
+        assertEquals(
+                receipts(out).get(0).path("recipeHash").asText(),
+                data.path("recipeHash").asText());
         assertEquals(List.of("wiki", "qa"), JSON.convertValue(data.path("variants"), List.class));
 
         Map<String, String> input = inputTexts();
@@ -156,16 +166,23 @@ class ShowCommandTest {
                 String variant = outcome.path("variant").asText(null);
                 if (outcome.path("status").asText().equals("accepted")) {
                     accepted++;
-                    assertEquals(committed.get(variant).get(id), outcome.path("text").asText(), variant + " of " + id);
+                    assertEquals(
+                            committed.get(variant).get(id), outcome.path("text").asText(), variant + " of " + id);
                 } else {
-                    assertTrue(rejected.getOrDefault(id, List.of()).contains(variant + ":" + outcome.path("reason").asText()),
+                    assertTrue(
+                            rejected.getOrDefault(id, List.of())
+                                    .contains(variant + ":"
+                                            + outcome.path("reason").asText()),
                             "reject of " + id + " as committed: " + outcome);
                 }
             }
         }
         assertEquals(read, ids.size(), "every document read is in the page once");
         assertEquals(ids.size(), Set.copyOf(ids).size());
-        assertEquals(committed.values().stream().mapToLong(Map::size).sum(), accepted, "every committed output is in the page");
+        assertEquals(
+                committed.values().stream().mapToLong(Map::size).sum(),
+                accepted,
+                "every committed output is in the page");
         long rejects = 0;
         for (JsonNode s : data.path("summary")) {
             for (JsonNode n : s.path("rejectedByReason")) {
@@ -175,14 +192,27 @@ class ShowCommandTest {
                 rejects += n.asLong();
             }
         }
-        assertEquals(rejected.values().stream().mapToLong(List::size).sum(), rejects, "the summary counts every committed reject");
+        assertEquals(
+                rejected.values().stream().mapToLong(List::size).sum(),
+                rejects,
+                "the summary counts every committed reject");
 
-        Run qa = cli("show", out.toString(), "--html", "--variant", "qa", "--out", pages.resolve("qa.html").toString());
+        Run qa = cli(
+                "show",
+                out.toString(),
+                "--html",
+                "--variant",
+                "qa",
+                "--out",
+                pages.resolve("qa.html").toString());
         assertEquals(0, qa.exit(), qa.err());
         JsonNode qaData = JSON.readTree(PreviewExamplesTest.embeddedData(Files.readString(pages.resolve("qa.html"))));
         for (JsonNode doc : qaData.path("documents")) {
             for (JsonNode outcome : doc.path("outcomes")) {
-                assertTrue(outcome.path("variant").isMissingNode() || outcome.path("variant").asText().equals("qa"), outcome.toString());
+                assertTrue(
+                        outcome.path("variant").isMissingNode()
+                                || outcome.path("variant").asText().equals("qa"),
+                        outcome.toString());
             }
         }
 
@@ -194,16 +224,25 @@ class ShowCommandTest {
     @Test
     void selectsByVariantIdShardAndLimit() throws IOException {
         ShownOutput qa = load(out, new ShowSelection("qa", null, null, 1000));
-        assertTrue(qa.documents().stream().flatMap(d -> d.results().stream())
-                .allMatch(r -> r.variant() == null || r.variant().equals("qa")), "only qa and whole-document rejects");
+        assertTrue(
+                qa.documents().stream()
+                        .flatMap(d -> d.results().stream())
+                        .allMatch(r -> r.variant() == null || r.variant().equals("qa")),
+                "only qa and whole-document rejects");
 
         ShownOutput one = load(out, new ShowSelection(null, "bread-1", null, 10));
         assertEquals(1, one.documents().size());
-        assertEquals(List.of("wiki", "qa"), one.documents().get(0).results().stream().map(ShownResult::variant).toList());
+        assertEquals(
+                List.of("wiki", "qa"),
+                one.documents().get(0).results().stream()
+                        .map(ShownResult::variant)
+                        .toList());
 
         ShownOutput shard1 = load(out, new ShowSelection(null, null, 1, 1000));
         assertTrue(shard1.documents().stream().allMatch(d -> d.shard() == 1));
-        assertEquals(receipts(out).get(1).path("counts").path("read").asLong(), shard1.documents().size());
+        assertEquals(
+                receipts(out).get(1).path("counts").path("read").asLong(),
+                shard1.documents().size());
 
         Run limited = cli("show", out.toString(), "--limit", "2");
         assertEquals(0, limited.exit(), limited.err());
@@ -211,7 +250,10 @@ class ShowCommandTest {
         assertTrue(limited.out().contains("2 documents shown; more with --limit, --shard or --id"), limited.out());
         ShownOutput firstTwo = load(out, new ShowSelection(null, null, null, 2));
         ShownOutput all = load(out, new ShowSelection(null, null, null, 1000));
-        assertEquals(all.documents().subList(0, 2), firstTwo.documents(), "the limit keeps the first documents in input order");
+        assertEquals(
+                all.documents().subList(0, 2),
+                firstTwo.documents(),
+                "the limit keeps the first documents in input order");
     }
 
     @Test
@@ -220,8 +262,12 @@ class ShowCommandTest {
         Files.delete(copy.resolve("_palimpsest/receipts/shard-00001.json"));
         // a part file and a stray data file: present on disk, committed by nothing
         Path stray = Files.createDirectories(copy.resolve("_palimpsest/checkpoints/shard-00001"));
-        Files.writeString(stray.resolve("part-000000.abc.wiki.jsonl"), "{\"id\":\"ghost\",\"text\":\"uncommitted\",\"provenance\":{}}\n");
-        Files.writeString(copy.resolve("wiki/shard-00009.jsonl"), "{\"id\":\"ghost\",\"text\":\"uncommitted\",\"provenance\":{}}\n");
+        Files.writeString(
+                stray.resolve("part-000000.abc.wiki.jsonl"),
+                "{\"id\":\"ghost\",\"text\":\"uncommitted\",\"provenance\":{}}\n");
+        Files.writeString(
+                copy.resolve("wiki/shard-00009.jsonl"),
+                "{\"id\":\"ghost\",\"text\":\"uncommitted\",\"provenance\":{}}\n");
 
         ShownOutput shown = load(copy, new ShowSelection(null, null, null, 1000));
         assertEquals(1, shown.shardsCommitted());
@@ -231,7 +277,9 @@ class ShowCommandTest {
 
         Run uncommitted = cli("show", copy.toString(), "--shard", "1");
         assertNotEquals(0, uncommitted.exit());
-        assertTrue(uncommitted.err().contains("no committed output at " + copy + ": shard 1 has no receipt yet"), uncommitted.err());
+        assertTrue(
+                uncommitted.err().contains("no committed output at " + copy + ": shard 1 has no receipt yet"),
+                uncommitted.err());
     }
 
     @Test
@@ -246,19 +294,27 @@ class ShowCommandTest {
     void errorsNameWhatIsMissingAndWhatThereIs(@TempDir Path empty) {
         Run unknownId = cli("show", out.toString(), "--id", "no-such-doc");
         assertEquals(1, unknownId.exit());
-        assertTrue(unknownId.err().contains("no document with id 'no-such-doc' in the committed output of " + out), unknownId.err());
+        assertTrue(
+                unknownId.err().contains("no document with id 'no-such-doc' in the committed output of " + out),
+                unknownId.err());
 
         Run unknownVariant = cli("show", out.toString(), "--variant", "poetry");
         assertEquals(1, unknownVariant.exit());
-        assertTrue(unknownVariant.err().contains("unknown variant 'poetry': " + out + " has wiki, qa"), unknownVariant.err());
+        assertTrue(
+                unknownVariant.err().contains("unknown variant 'poetry': " + out + " has wiki, qa"),
+                unknownVariant.err());
 
         Run noOutput = cli("show", empty.toString());
         assertEquals(1, noOutput.exit());
-        assertTrue(noOutput.err().contains(empty + " holds no Palimpsest output: there is no _palimpsest/manifest.jsonl"), noOutput.err());
+        assertTrue(
+                noOutput.err().contains(empty + " holds no Palimpsest output: there is no _palimpsest/manifest.jsonl"),
+                noOutput.err());
 
         Run noShard = cli("show", out.toString(), "--shard", "7");
         assertEquals(1, noShard.exit());
-        assertTrue(noShard.err().contains("shard 7 does not exist: the plan of " + out + " has 2 shards (0-1)"), noShard.err());
+        assertTrue(
+                noShard.err().contains("shard 7 does not exist: the plan of " + out + " has 2 shards (0-1)"),
+                noShard.err());
 
         Run both = cli("show", out.toString(), "--shard", "0", "--id", "tea-1");
         assertEquals(2, both.exit(), "picocli refuses --id with --shard: " + both.err());
@@ -266,7 +322,8 @@ class ShowCommandTest {
 
     static ShownOutput load(Path output, ShowSelection selection) throws IOException {
         StorageResolver resolver = StorageResolver.localOnly();
-        return new CommittedOutputReader(JSON).load(output.toString(), new FileStorage(output), resolver::openInput, null, selection);
+        return new CommittedOutputReader(JSON)
+                .load(output.toString(), new FileStorage(output), resolver::openInput, null, selection);
     }
 
     private static Map<String, String> inputTexts() throws IOException {
@@ -276,7 +333,8 @@ class ShowCommandTest {
                 for (String line : Files.readAllLines(file)) {
                     if (!line.isBlank()) {
                         JsonNode record = JSON.readTree(line);
-                        texts.put(record.path("id").asText(), record.path("text").asText(null));
+                        texts.put(
+                                record.path("id").asText(), record.path("text").asText(null));
                     }
                 }
             }
@@ -291,11 +349,15 @@ class ShowCommandTest {
             for (String variant : List.of("wiki", "qa")) {
                 String key = receipt.path("outputs").path(variant).path("key").asText();
                 try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                        Compression.ofFileName(key).decompress(Files.newInputStream(output.resolve(key))), StandardCharsets.UTF_8))) {
+                        Compression.ofFileName(key).decompress(Files.newInputStream(output.resolve(key))),
+                        StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = reader.readLine()) != null) {
                         JsonNode record = JSON.readTree(line);
-                        outputs.computeIfAbsent(variant, v -> new HashMap<>()).put(record.path("id").asText(), record.path("text").asText());
+                        outputs.computeIfAbsent(variant, v -> new HashMap<>())
+                                .put(
+                                        record.path("id").asText(),
+                                        record.path("text").asText());
                     }
                 }
             }
@@ -313,13 +375,15 @@ class ShowCommandTest {
             }
             String key = stream.path("key").asText();
             try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                    Compression.ofFileName(key).decompress(Files.newInputStream(output.resolve(key))), StandardCharsets.UTF_8))) {
+                    Compression.ofFileName(key).decompress(Files.newInputStream(output.resolve(key))),
+                    StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     if (!line.isBlank()) {
                         JsonNode record = JSON.readTree(line);
                         rejects.computeIfAbsent(record.path("id").asText(), i -> new ArrayList<>())
-                                .add(record.path("variant").asText(null) + ":" + record.path("reason").asText());
+                                .add(record.path("variant").asText(null) + ":"
+                                        + record.path("reason").asText());
                     }
                 }
             }

@@ -3,6 +3,13 @@ package io.palimpsest.worker.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.plan.PlannedInput;
+import io.palimpsest.worker.storage.S3Options;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StorageResolver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,14 +20,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import com.adobe.testing.s3mock.junit5.S3MockExtension;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.plan.PlannedInput;
-import io.palimpsest.worker.storage.S3Options;
-import io.palimpsest.worker.storage.Storage;
-import io.palimpsest.worker.storage.StorageResolver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,8 +42,11 @@ class ShowS3Test {
     }
 
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder().silent().withSecureConnection(false)
-            .withInitialBuckets("corpus", "out").build();
+    static final S3MockExtension S3 = S3MockExtension.builder()
+            .silent()
+            .withSecureConnection(false)
+            .withInitialBuckets("corpus", "out")
+            .build();
 
     @TempDir
     Path dir;
@@ -52,13 +54,20 @@ class ShowS3Test {
     @Test
     void showsACommittedOutputOnS3WithItsSourcesFromS3() throws Exception {
         Path local = dir.resolve("quickstart-out");
-        assertEquals(0, PalimpsestCli.execute("local", "-f", "../examples/quickstart", "--simulate", "--out", local.toString()));
+        assertEquals(
+                0,
+                PalimpsestCli.execute(
+                        "local", "-f", "../examples/quickstart", "--simulate", "--out", local.toString()));
 
         String endpoint = "http://localhost:" + S3.getHttpPort();
-        S3Options options = new S3Options(Optional.of(URI.create(endpoint)), "us-east-1", true,
+        S3Options options = new S3Options(
+                Optional.of(URI.create(endpoint)),
+                "us-east-1",
+                true,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
         StorageResolver resolver = new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
-        try (Storage input = resolver.open("s3://corpus/quickstart/"); Storage output = resolver.open("s3://out/runs/quickstart/")) {
+        try (Storage input = resolver.open("s3://corpus/quickstart/");
+                Storage output = resolver.open("s3://out/runs/quickstart/")) {
             upload(Path.of("../examples/quickstart/data"), input);
             upload(local, output);
             ObjectMapper json = new ObjectMapper();
@@ -72,15 +81,19 @@ class ShowS3Test {
         Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
         Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), endpoint);
         ShowCommand show = new ShowCommand();
-        show.environment = new WorkerEnvironment(Map.of("PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
-                "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString()));
+        show.environment = new WorkerEnvironment(Map.of(
+                "PALIMPSEST_INPUT_CREDENTIALS_DIR",
+                secret.toString(),
+                "PALIMPSEST_OUTPUT_CREDENTIALS_DIR",
+                secret.toString()));
 
         PrintStream before = System.out;
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         int exit;
         try {
-            exit = new CommandLine(show).execute("s3://out/runs/quickstart/", "--id", "lighthouse-1", "--variant", "wiki");
+            exit = new CommandLine(show)
+                    .execute("s3://out/runs/quickstart/", "--id", "lighthouse-1", "--variant", "wiki");
         } finally {
             System.setOut(before);
         }
@@ -88,7 +101,9 @@ class ShowS3Test {
         assertEquals(0, exit, printed);
         assertTrue(printed.contains("input    s3://corpus/quickstart/"), printed);
         assertTrue(printed.contains("== lighthouse-1  (shard "), printed);
-        assertTrue(printed.contains("The lighthouse at Cape Orrin was built in 1871"), "the source, read from S3: " + printed);
+        assertTrue(
+                printed.contains("The lighthouse at Cape Orrin was built in 1871"),
+                "the source, read from S3: " + printed);
         assertTrue(printed.contains("-- wiki: written"), printed);
         assertTrue(!printed.contains("-- qa:"), "only the variant asked for: " + printed);
     }

@@ -1,17 +1,16 @@
 package io.palimpsest.worker.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.worker.ShardSummary;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.TreeMap;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ShardSummary;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
 
 /** A shard summary always fits the 4 KiB a termination message holds; the counts the tally can restore go first. */
 class TerminationMessageFitTest {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -32,7 +31,9 @@ class BackoffTest {
     void retryAfterParsesSecondsAndHttpDates() {
         Instant now = Instant.parse("2026-11-25T10:00:00Z");
         assertEquals(Optional.of(Duration.ofSeconds(2)), RetryAfter.parse(Optional.of("2"), now));
-        assertEquals(Optional.of(Duration.ofSeconds(30)), RetryAfter.parse(Optional.of("Wed, 25 Nov 2026 10:00:30 GMT"), now));
+        assertEquals(
+                Optional.of(Duration.ofSeconds(30)),
+                RetryAfter.parse(Optional.of("Wed, 25 Nov 2026 10:00:30 GMT"), now));
         assertEquals(Optional.empty(), RetryAfter.parse(Optional.of("soon"), now));
         assertEquals(Optional.empty(), RetryAfter.parse(Optional.empty(), now));
     }

@@ -1,18 +1,16 @@
 package io.palimpsest.worker.client;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /** A client kept busy: a fixed number of short chat requests in flight until a deadline, as a worker's window. */
 final class BusyLanes {
 
-    private BusyLanes() {
-    }
+    private BusyLanes() {}
 
     /** {@code lanes} requests in flight at all times until {@code untilNanos}; every one must succeed. */
     static void keepBusy(ModelClient client, ObjectMapper json, int lanes, long untilNanos) throws Exception {

@@ -1,5 +1,8 @@
 package io.palimpsest.worker.client;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -10,11 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EndpointGateTest {
 
@@ -32,17 +31,23 @@ class EndpointGateTest {
         AtomicLong now = new AtomicLong(1_000_000_000_000L);
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try {
-            EndpointGate gate = new EndpointGate(HttpClient.newHttpClient(), URI.create("http://127.0.0.1:" + port), scheduler, 2,
-                    Duration.ofMillis(20), Duration.ofMinutes(2), now::get);
+            EndpointGate gate = new EndpointGate(
+                    HttpClient.newHttpClient(),
+                    URI.create("http://127.0.0.1:" + port),
+                    scheduler,
+                    2,
+                    Duration.ofMillis(20),
+                    Duration.ofMinutes(2),
+                    now::get);
             gate.recordConnectionFailure(new ConnectException("refused"));
             gate.recordConnectionFailure(new ConnectException("refused"));
             assertFalse(gate.isOpen(), "closed after the threshold");
             gate.recordSuccess(); // a request from before the closing, answered late
             now.addAndGet(Duration.ofSeconds(5).toNanos());
-            scheduler.schedule(() -> { }, 300, TimeUnit.MILLISECONDS).get(); // let several probes fail
+            scheduler.schedule(() -> {}, 300, TimeUnit.MILLISECONDS).get(); // let several probes fail
             assertFalse(gate.whenOpen().isCompletedExceptionally(), "5 s into a 2-minute outage limit the run goes on");
             now.addAndGet(Duration.ofMinutes(3).toNanos());
-            scheduler.schedule(() -> { }, 300, TimeUnit.MILLISECONDS).get();
+            scheduler.schedule(() -> {}, 300, TimeUnit.MILLISECONDS).get();
             assertTrue(gate.whenOpen().isCompletedExceptionally(), "past the limit the run stops");
         } finally {
             scheduler.shutdownNow();

@@ -6,15 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.sim.Fault;
@@ -24,6 +15,14 @@ import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.run.ModelConfigException;
 import io.palimpsest.worker.run.ModelUnavailableException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ModelClientTest {
@@ -32,9 +31,11 @@ class ModelClientTest {
 
     @Test
     void aBadRequestRejectsTheDocumentWithoutRetrying() throws Exception {
-        try (ModelSimServer sim = sim(FaultConfig.builder().rate(Fault.CONTEXT_LENGTH, 1.0).build());
-             ModelClient client = new ModelClient(fast(sim), json)) {
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(body("hello")).get(10, TimeUnit.SECONDS));
+        try (ModelSimServer sim = sim(
+                        FaultConfig.builder().rate(Fault.CONTEXT_LENGTH, 1.0).build());
+                ModelClient client = new ModelClient(fast(sim), json)) {
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(body("hello")).get(10, TimeUnit.SECONDS));
             RejectedByModelException rejected = assertInstanceOf(RejectedByModelException.class, failure.getCause());
             assertEquals(400, rejected.status());
             assertEquals(1, sim.requestLog().completions().size(), "400 is not retried");
@@ -45,9 +46,14 @@ class ModelClientTest {
     // 8 attempts is negligible (0.3^8 per call): at 0.5 one run in ~70 lost a call to bad luck.
     @Test
     void rateLimitsAndServerErrorsAreRetriedUntilTheySucceed() throws Exception {
-        FaultConfig faults = FaultConfig.builder().rate(Fault.RATE_LIMIT, 0.2).rate(Fault.SERVER_ERROR, 0.1)
-                .retryAfterSeconds(0).seed(3).build();
-        try (ModelSimServer sim = sim(faults); ModelClient client = new ModelClient(fast(sim), json)) {
+        FaultConfig faults = FaultConfig.builder()
+                .rate(Fault.RATE_LIMIT, 0.2)
+                .rate(Fault.SERVER_ERROR, 0.1)
+                .retryAfterSeconds(0)
+                .seed(3)
+                .build();
+        try (ModelSimServer sim = sim(faults);
+                ModelClient client = new ModelClient(fast(sim), json)) {
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 calls.add(client.chat(body("document number " + i)));
@@ -61,8 +67,10 @@ class ModelClientTest {
 
     @Test
     void anOutageClosesTheGateAndTheCallsResumeAfterIt() throws Exception {
-        try (ModelSimServer sim = sim(FaultConfig.none()); ModelClient client = new ModelClient(fast(sim), json)) {
-            assertTrue(client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
+        try (ModelSimServer sim = sim(FaultConfig.none());
+                ModelClient client = new ModelClient(fast(sim), json)) {
+            assertTrue(
+                    client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
             sim.pauseFor(Duration.ofSeconds(3), OutageMode.REFUSE_CONNECTIONS);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -71,39 +79,51 @@ class ModelClientTest {
             for (CompletableFuture<ModelReply> call : calls) {
                 assertTrue(call.get(60, TimeUnit.SECONDS).text().contains("during"));
             }
-            assertTrue(client.stats().retriesByReason.get("connection").sum() < 20 * 8, "retries were not burnt while the gate was closed");
+            assertTrue(
+                    client.stats().retriesByReason.get("connection").sum() < 20 * 8,
+                    "retries were not burnt while the gate was closed");
         }
     }
 
     @Test
     void anOutageLongerThanTheBudgetMakesTheModelUnavailable() throws Exception {
         try (ModelSimServer sim = sim(FaultConfig.none());
-             ModelClient client = new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
+                ModelClient client =
+                        new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
             sim.pause(OutageMode.REFUSE_CONNECTIONS);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 calls.add(client.chat(body("lost " + i)));
             }
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
+            ExecutionException failure =
+                    assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
             assertInstanceOf(ModelUnavailableException.class, failure.getCause());
         }
     }
 
     @Test
     void aWrongKeyFailsEveryCallAtOnceNamingTheEndpointAndStatusButNotTheKey() throws Exception {
-        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().apiKey("right-key").build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .apiKey("right-key")
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
-             ModelClient client = new ModelClient(fast(sim).withApiKey(Optional.of("wrong-key")), json)) {
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
+                ModelClient client = new ModelClient(fast(sim).withApiKey(Optional.of("wrong-key")), json)) {
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
             ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
             assertEquals(401, refused.status());
-            assertTrue(refused.getMessage().contains("POST " + sim.baseUrl() + "/v1/chat/completions answered HTTP 401"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage().contains("POST " + sim.baseUrl() + "/v1/chat/completions answered HTTP 401"),
+                    refused.getMessage());
             assertTrue(refused.getMessage().contains("Unauthorized"), refused.getMessage());
             assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
             assertFalse(refused.getMessage().contains("wrong-key"), "never the key");
 
             for (int i = 0; i < 20; i++) {
-                ExecutionException later = assertThrows(ExecutionException.class, () -> client.chat(body("more")).get(10, TimeUnit.SECONDS));
+                ExecutionException later = assertThrows(ExecutionException.class, () -> client.chat(body("more"))
+                        .get(10, TimeUnit.SECONDS));
                 assertInstanceOf(ModelConfigException.class, later.getCause());
             }
             assertEquals(1, client.stats().attempts.sum(), "after the first 401 nothing more is sent");
@@ -112,9 +132,11 @@ class ModelClientTest {
 
     @Test
     void anUnknownModelNameIsAJobWideRefusal() throws Exception {
-        try (ModelSimServer sim = sim(FaultConfig.none()); ModelClient client = new ModelClient(fast(sim), json)) {
+        try (ModelSimServer sim = sim(FaultConfig.none());
+                ModelClient client = new ModelClient(fast(sim), json)) {
             ObjectNode request = body("hello").put("model", "mistral-typo");
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> client.chat(request).get(10, TimeUnit.SECONDS));
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(request).get(10, TimeUnit.SECONDS));
             ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
             assertEquals(404, refused.status());
             assertTrue(refused.getMessage().contains("The model `mistral-typo` does not exist."), refused.getMessage());
@@ -124,18 +146,25 @@ class ModelClientTest {
 
     @Test
     void maxTokensAboveTheContextIsRefusedTheSameWayForEveryDocumentAndStopsTheRun() throws Exception {
-        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().maxModelLen(1024).build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .maxModelLen(1024)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
-             ModelClient client = new ModelClient(fast(sim).withConcurrency(1, 1), json)) {
+                ModelClient client = new ModelClient(fast(sim).withConcurrency(1, 1), json)) {
             List<Throwable> causes = new ArrayList<>();
             for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + 2; i++) {
                 ObjectNode request = body("document " + "word ".repeat(i * 7)).put("max_tokens", 2000);
-                causes.add(assertThrows(ExecutionException.class, () -> client.chat(request).get(10, TimeUnit.SECONDS)).getCause());
+                causes.add(assertThrows(ExecutionException.class, () -> client.chat(request)
+                                .get(10, TimeUnit.SECONDS))
+                        .getCause());
             }
             for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT - 1; i++) {
                 assertInstanceOf(RejectedByModelException.class, causes.get(i), "one refusal may be the document's");
             }
-            ModelConfigException refused = assertInstanceOf(ModelConfigException.class,
+            ModelConfigException refused = assertInstanceOf(
+                    ModelConfigException.class,
                     causes.get(ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT - 1));
             assertTrue(refused.getMessage().contains("maximum context length is 1024"), refused.getMessage());
             assertInstanceOf(ModelConfigException.class, causes.get(causes.size() - 1));
@@ -146,10 +175,25 @@ class ModelClientTest {
     void aServiceUnavailableOutageWaitsAtTheGateInsteadOfSpendingRetries() throws Exception {
         // 2 tries per request: without the gate every call would fail within the first second of 503s
         try (ModelSimServer sim = sim(FaultConfig.none());
-             ModelClient client = new ModelClient(new ClientSettings(URI.create(sim.baseUrl()), Optional.empty(),
-                     Duration.ofSeconds(5), 2, Duration.ofMillis(20), Duration.ofMillis(100), 8, 64, 4, Duration.ofMillis(200),
-                     Duration.ofSeconds(30), Duration.ofMillis(500), ConnectionUse.PER_REQUEST, Optional.empty()), json)) {
-            assertTrue(client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
+                ModelClient client = new ModelClient(
+                        new ClientSettings(
+                                URI.create(sim.baseUrl()),
+                                Optional.empty(),
+                                Duration.ofSeconds(5),
+                                2,
+                                Duration.ofMillis(20),
+                                Duration.ofMillis(100),
+                                8,
+                                64,
+                                4,
+                                Duration.ofMillis(200),
+                                Duration.ofSeconds(30),
+                                Duration.ofMillis(500),
+                                ConnectionUse.PER_REQUEST,
+                                Optional.empty()),
+                        json)) {
+            assertTrue(
+                    client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
             sim.pauseFor(Duration.ofSeconds(3), OutageMode.SERVICE_UNAVAILABLE);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -158,31 +202,44 @@ class ModelClientTest {
             for (CompletableFuture<ModelReply> call : calls) {
                 assertTrue(call.get(60, TimeUnit.SECONDS).text().contains("during"));
             }
-            assertTrue(client.stats().retriesByReason.get("http_503").sum() > 0, "the outage was seen: " + client.stats().retriesByReason);
+            assertTrue(
+                    client.stats().retriesByReason.get("http_503").sum() > 0,
+                    "the outage was seen: " + client.stats().retriesByReason);
         }
     }
 
     @Test
     void aServiceUnavailableOutageLongerThanTheLimitMakesTheModelUnavailable() throws Exception {
         try (ModelSimServer sim = sim(FaultConfig.none());
-             ModelClient client = new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
+                ModelClient client =
+                        new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
             sim.pause(OutageMode.SERVICE_UNAVAILABLE);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 calls.add(client.chat(body("lost " + i)));
             }
-            ExecutionException failure = assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
-            ModelUnavailableException unavailable = assertInstanceOf(ModelUnavailableException.class, failure.getCause());
+            ExecutionException failure =
+                    assertThrows(ExecutionException.class, () -> calls.get(9).get(60, TimeUnit.SECONDS));
+            ModelUnavailableException unavailable =
+                    assertInstanceOf(ModelUnavailableException.class, failure.getCause());
             assertTrue(unavailable.getMessage().contains("HTTP 503"), unavailable.getMessage());
         }
     }
 
     private static ModelSimServer sim(FaultConfig faults) {
-        return ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().faults(faults).build(), "127.0.0.1", 0);
+        return ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .faults(faults)
+                        .build(),
+                "127.0.0.1",
+                0);
     }
 
     private static ClientSettings fast(ModelSimServer sim) {
-        return ClientSettings.defaults(URI.create(sim.baseUrl())).withConcurrency(8, 64)
+        return ClientSettings.defaults(URI.create(sim.baseUrl()))
+                .withConcurrency(8, 64)
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
                 .withBackoff(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofMillis(200));
     }
@@ -190,7 +247,10 @@ class ModelClientTest {
     private ObjectNode body(String text) {
         ObjectNode body = json.createObjectNode();
         body.put("model", "sim");
-        body.putArray("messages").addObject().put("role", "user").put("content", "Rewrite: <document>" + text + "</document>");
+        body.putArray("messages")
+                .addObject()
+                .put("role", "user")
+                .put("content", "Rewrite: <document>" + text + "</document>");
         return body;
     }
 }

@@ -7,14 +7,16 @@ import org.junit.jupiter.api.Test;
 
 class RepeatedRefusalTest {
 
-    private static final String TOO_LONG = "This model's maximum context length is 4096 tokens. However, you requested %d tokens";
+    private static final String TOO_LONG =
+            "This model's maximum context length is 4096 tokens. However, you requested %d tokens";
 
     @Test
     void theSameRefusalBeforeAnySuccessIsAboutTheSettingsNotTheDocuments() {
         RepeatedRefusal refusals = new RepeatedRefusal(3);
         assertFalse(refusals.refused(400, TOO_LONG.formatted(5012)));
         assertFalse(refusals.refused(400, TOO_LONG.formatted(5230)));
-        assertTrue(refusals.refused(400, TOO_LONG.formatted(5007)), "numbers aside, the third identical refusal in a row");
+        assertTrue(
+                refusals.refused(400, TOO_LONG.formatted(5007)), "numbers aside, the third identical refusal in a row");
     }
 
     @Test

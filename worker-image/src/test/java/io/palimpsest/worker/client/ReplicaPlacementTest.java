@@ -4,6 +4,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -18,10 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.sim.ModelSimServer;
-import io.palimpsest.sim.SimConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,28 +52,40 @@ class ReplicaPlacementTest {
     @Test
     void aReplicaWithAQueueGetsFewOfTheNewRequests() throws Exception {
         int port = freePort("127.0.0.31");
-        try (ModelSimServer queued = sim("127.0.0.31", port); ModelSimServer a = sim("127.0.0.32", port);
-             ModelSimServer b = sim("127.0.0.33", port)) {
+        try (ModelSimServer queued = sim("127.0.0.31", port);
+                ModelSimServer a = sim("127.0.0.32", port);
+                ModelSimServer b = sim("127.0.0.33", port)) {
             listed.addAll(List.of("127.0.0.31", "127.0.0.32", "127.0.0.33"));
             List<CompletableFuture<HttpResponse<String>>> backlog = new ArrayList<>();
             HttpClient plain = HttpClient.newHttpClient();
             for (int i = 0; i < 40; i++) {
-                backlog.add(plain.sendAsync(HttpRequest.newBuilder(URI.create(queued.baseUrl() + "/v1/chat/completions"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                                json.writeValueAsString(BusyLanes.chat(json, "backlog " + i + " " + "word ".repeat(200), 200)))).build(), HttpResponse.BodyHandlers.ofString()));
+                backlog.add(plain.sendAsync(
+                        HttpRequest.newBuilder(URI.create(queued.baseUrl() + "/v1/chat/completions"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(
+                                        BusyLanes.chat(json, "backlog " + i + " " + "word ".repeat(200), 200))))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString()));
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> queued.requestLog().completions().size() == 40);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> queued.requestLog().completions().size() == 40);
             int before = 40;
             try (ModelClient client = new ModelClient(settings(port), json, this::resolve)) {
                 Thread.sleep(300); // the first pages
                 BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
                 double toQueued = queued.requestLog().completions().size() - before;
-                double total = toQueued + a.requestLog().completions().size() + b.requestLog().completions().size();
-                System.out.printf("placement by queue: the queued replica got %.0f of %.0f new requests (loads %s)%n", toQueued, total,
-                        client.replicaLoads());
+                double total = toQueued
+                        + a.requestLog().completions().size()
+                        + b.requestLog().completions().size();
+                System.out.printf(
+                        "placement by queue: the queued replica got %.0f of %.0f new requests (loads %s)%n",
+                        toQueued, total, client.replicaLoads());
                 assertTrue(total >= 60, "the client kept working: " + total);
-                assertTrue(toQueued / total < 0.1, "the queued replica got " + toQueued + " of " + total + " (a third behind a Service)");
-                assertEquals(0, client.stats().retriesByReason.size(), "nothing retried: " + client.stats().retriesByReason);
+                assertTrue(
+                        toQueued / total < 0.1,
+                        "the queued replica got " + toQueued + " of " + total + " (a third behind a Service)");
+                assertEquals(
+                        0, client.stats().retriesByReason.size(), "nothing retried: " + client.stats().retriesByReason);
             }
             backlog.forEach(f -> f.cancel(true));
         }
@@ -99,7 +110,9 @@ class ReplicaPlacementTest {
                 var retries = client.stats().retriesByReason;
                 System.out.println("a replica gone while listed: retries " + retries);
                 assertTrue(retries.containsKey("replica_gone"), "the gone replica was met: " + retries);
-                assertTrue(!retries.containsKey("connection") && !retries.containsKey("http_503"), "no outage counted: " + retries);
+                assertTrue(
+                        !retries.containsKey("connection") && !retries.containsKey("http_503"),
+                        "no outage counted: " + retries);
             }
         }
     }
@@ -119,7 +132,8 @@ class ReplicaPlacementTest {
 
     private ClientSettings settings(int port) {
         return ClientSettings.defaults(URI.create("http://127.0.0.51:" + port))
-                .withConcurrency(8, 8).withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
+                .withConcurrency(8, 8)
+                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
                 .withMetricsPeriod(Duration.ofMillis(100))
                 .withReplicas(Optional.of(URI.create("http://replicas.test.svc:" + port)));
     }
@@ -131,7 +145,15 @@ class ReplicaPlacementTest {
     }
 
     private static ModelSimServer sim(String host, int port) {
-        return ModelSimServer.start(SimConfig.builder().modelName("sim").maxNumSeqs(4).decodeStepBaseSeconds(0.01)
-                .decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0).build(), host, port);
+        return ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .maxNumSeqs(4)
+                        .decodeStepBaseSeconds(0.01)
+                        .decodeStepPerSeqSeconds(0)
+                        .prefillSecondsPerToken(0)
+                        .build(),
+                host,
+                port);
     }
 }

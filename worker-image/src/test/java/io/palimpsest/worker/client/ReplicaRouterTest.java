@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
-
 import org.junit.jupiter.api.Test;
 
 class ReplicaRouterTest {
@@ -22,8 +21,8 @@ class ReplicaRouterTest {
     private final List<String> listed = new ArrayList<>();
     private final AtomicLong now = new AtomicLong();
     private final Random random = new Random(7);
-    private final ReplicaRouter router = new ReplicaRouter(URI.create("http://m-vllm-replicas.ns.svc:8000"), this::resolve, now::get,
-            random::nextInt);
+    private final ReplicaRouter router = new ReplicaRouter(
+            URI.create("http://m-vllm-replicas.ns.svc:8000"), this::resolve, now::get, random::nextInt);
 
     private InetAddress[] resolve(String host) throws UnknownHostException {
         assertEquals("m-vllm-replicas.ns.svc", host);
@@ -38,7 +37,10 @@ class ReplicaRouterTest {
     }
 
     private ReplicaRouter.Replica replica(String ip) {
-        return router.toScrape(10).stream().filter(r -> r.base().getHost().equals(ip)).findFirst().orElseThrow();
+        return router.toScrape(10).stream()
+                .filter(r -> r.base().getHost().equals(ip))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -47,7 +49,8 @@ class ReplicaRouterTest {
         assertTrue(router.pick().isEmpty());
         listed.add("10.0.0.1");
         router.refresh();
-        assertEquals(URI.create("http://10.0.0.1:8000"), router.pick().orElseThrow().base());
+        assertEquals(
+                URI.create("http://10.0.0.1:8000"), router.pick().orElseThrow().base());
     }
 
     @Test
@@ -86,7 +89,10 @@ class ReplicaRouterTest {
         router.onPage(replica("10.0.0.1"), 0, 128);
         listed.add("10.0.0.2");
         router.refresh();
-        assertEquals("10.0.0.2", router.pick().orElseThrow().base().getHost(), "the new replica, its load unknown, is preferred");
+        assertEquals(
+                "10.0.0.2",
+                router.pick().orElseThrow().base().getHost(),
+                "the new replica, its load unknown, is preferred");
         listed.remove("10.0.0.1");
         router.refresh();
         assertEquals(List.of("10.0.0.2"), List.copyOf(router.loads().keySet()));
@@ -124,7 +130,9 @@ class ReplicaRouterTest {
         listed.add("10.0.0.7");
         router.refresh();
         var request = HttpRequest.newBuilder(URI.create("http://m-vllm.ns.svc:8000/v1/chat/completions?x=1"))
-                .header("Authorization", "Bearer k").POST(HttpRequest.BodyPublishers.ofString("{}")).build();
+                .header("Authorization", "Bearer k")
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build();
         var placed = router.pick().orElseThrow().place(request);
         assertEquals(URI.create("http://10.0.0.7:8000/v1/chat/completions?x=1"), placed.uri());
         assertEquals(List.of("Bearer k"), placed.headers().allValues("Authorization"));

@@ -3,15 +3,6 @@ package io.palimpsest.worker.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.TimeUnit;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.LoggedRequest;
@@ -25,6 +16,14 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,16 +48,35 @@ class KillResumeTest {
     @Test
     void killedRunsResumeWithoutLossOrDuplicates() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", DOCUMENTS);
-        SimConfig config = SimConfig.builder().modelName("sim").maxNumSeqs(64)
-                .decodeStepBaseSeconds(0.001).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
-                .requestLogCapacity(200_000).build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .maxNumSeqs(64)
+                .decodeStepBaseSeconds(0.001)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .requestLogCapacity(200_000)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
-            Path killed = JobFiles.write(dir.resolve("killed-job"), dir.resolve("in"), dir.resolve("out-killed"), sim.baseUrl(), CONCURRENCY);
-            assertEquals(0, PalimpsestCli.execute("plan", "-f", killed.toString(), "--termination-log", dir.resolve("plan.json").toString()));
+            Path killed = JobFiles.write(
+                    dir.resolve("killed-job"),
+                    dir.resolve("in"),
+                    dir.resolve("out-killed"),
+                    sim.baseUrl(),
+                    CONCURRENCY);
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "plan",
+                            "-f",
+                            killed.toString(),
+                            "--termination-log",
+                            dir.resolve("plan.json").toString()));
 
             Random random = new Random(42);
-            CheckpointStore checkpoints = new CheckpointStore(new FileStorage(dir.resolve("out-killed")),
-                    new ShardLayout(0, Compression.ZSTD), new ObjectMapper());
+            CheckpointStore checkpoints = new CheckpointStore(
+                    new FileStorage(dir.resolve("out-killed")),
+                    new ShardLayout(0, Compression.ZSTD),
+                    new ObjectMapper());
             List<Long> lossPerKill = new ArrayList<>();
             long answeredBefore = 0;
             long committedBefore = 0;
@@ -71,11 +89,14 @@ class KillResumeTest {
                     Thread.sleep(10);
                 }
                 if (run.waitFor(random.nextInt(250), TimeUnit.MILLISECONDS)) {
-                    throw new AssertionError("the shard finished after only " + kills + " kills; make the corpus larger. exit " + run.exitValue());
+                    throw new AssertionError("the shard finished after only " + kills
+                            + " kills; make the corpus larger. exit " + run.exitValue());
                 }
                 run.destroyForcibly().waitFor();
                 kills++;
-                long answeredNow = sim.requestLog().completions().stream().filter(KillResumeTest::answered).count();
+                long answeredNow = sim.requestLog().completions().stream()
+                        .filter(KillResumeTest::answered)
+                        .count();
                 long committedNow = checkpoints.read().done().size();
                 lossPerKill.add((answeredNow - answeredBefore) - (committedNow - committedBefore));
                 answeredBefore = answeredNow;
@@ -90,42 +111,84 @@ class KillResumeTest {
 
             FileStorage killedOut = new FileStorage(dir.resolve("out-killed"));
             Map<String, String> withKills = texts(killedOut);
-            assertEquals(ids.stream().sorted().toList(), withKills.keySet().stream().sorted().toList(), "every document exactly once");
-            assertEquals(DOCUMENTS, Outputs.read(killedOut, "plain/shard-00000.jsonl.zst").size(), "no duplicates");
+            assertEquals(
+                    ids.stream().sorted().toList(),
+                    withKills.keySet().stream().sorted().toList(),
+                    "every document exactly once");
+            assertEquals(
+                    DOCUMENTS,
+                    Outputs.read(killedOut, "plain/shard-00000.jsonl.zst").size(),
+                    "no duplicates");
 
-            Path clean = JobFiles.write(dir.resolve("clean-job"), dir.resolve("in"), dir.resolve("out-clean"), sim.baseUrl(), CONCURRENCY);
+            Path clean = JobFiles.write(
+                    dir.resolve("clean-job"), dir.resolve("in"), dir.resolve("out-clean"), sim.baseUrl(), CONCURRENCY);
             assertEquals(0, PalimpsestCli.execute("plan", "-f", clean.toString(), "--termination-log", ""));
-            assertEquals(0, PalimpsestCli.execute("run", "-f", clean.toString(), "--shard", "0", "--termination-log", ""));
-            assertEquals(texts(new FileStorage(dir.resolve("out-clean"))), withKills, "same records as an unkilled run");
+            assertEquals(
+                    0, PalimpsestCli.execute("run", "-f", clean.toString(), "--shard", "0", "--termination-log", ""));
+            assertEquals(
+                    texts(new FileStorage(dir.resolve("out-clean"))), withKills, "same records as an unkilled run");
 
             // answered calls beyond one per document are finished work a kill threw away; calls cut off mid-generation
             // by the kill (in flight, at most the concurrency) are counted apart
             long redone = answered - DOCUMENTS;
             long worst = lossPerKill.stream().mapToLong(Long::longValue).max().orElse(0);
-            System.out.printf("kill test: %d kills, %d documents, %d answered calls (%d redone = %.1f per kill, worst kill %d, "
-                    + "checkpoint interval %d), %d calls cut off in flight (%.1f per kill); per kill: %s%n", kills, DOCUMENTS, answered,
-                    redone, redone / (double) kills, worst, CHECKPOINT_EVERY, aborted, aborted / (double) kills, lossPerKill);
-            assertEquals(redone, lossPerKill.stream().mapToLong(Long::longValue).sum(), "every redone call is some kill's loss");
+            System.out.printf(
+                    "kill test: %d kills, %d documents, %d answered calls (%d redone = %.1f per kill, worst kill %d, "
+                            + "checkpoint interval %d), %d calls cut off in flight (%.1f per kill); per kill: %s%n",
+                    kills,
+                    DOCUMENTS,
+                    answered,
+                    redone,
+                    redone / (double) kills,
+                    worst,
+                    CHECKPOINT_EVERY,
+                    aborted,
+                    aborted / (double) kills,
+                    lossPerKill);
+            assertEquals(
+                    redone,
+                    lossPerKill.stream().mapToLong(Long::longValue).sum(),
+                    "every redone call is some kill's loss");
             // the part being filled holds under one interval; answers that arrive while a full part uploads
             // (milliseconds on a quiet machine, much longer on a loaded one) join the next part, so a single
             // kill mid-upload can lose up to the part being uploaded too: the bound that matters is the average
-            assertTrue(redone <= (long) kills * CHECKPOINT_EVERY, "redone work " + redone + " exceeds one checkpoint interval per kill");
+            assertTrue(
+                    redone <= (long) kills * CHECKPOINT_EVERY,
+                    "redone work " + redone + " exceeds one checkpoint interval per kill");
             assertTrue(worst <= 2L * CHECKPOINT_EVERY + CONCURRENCY, "a kill threw away " + worst + " answered calls");
         }
     }
 
     private static boolean answered(LoggedRequest call) {
-        return call.outcome().map(o -> o.status() == 200 && !"abort".equals(o.finishReason())).orElse(false);
+        return call.outcome()
+                .map(o -> o.status() == 200 && !"abort".equals(o.finishReason()))
+                .orElse(false);
     }
 
     private Process start(Path job) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath, PalimpsestCli.class.getName(),
-                "run", "-f", job.toString(), "--shard", "0", "--checkpoint-every", String.valueOf(CHECKPOINT_EVERY),
-                "--termination-log", dir.resolve("summary.json").toString());
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile())).start();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                classpath,
+                PalimpsestCli.class.getName(),
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "0",
+                "--checkpoint-every",
+                String.valueOf(CHECKPOINT_EVERY),
+                "--termination-log",
+                dir.resolve("summary.json").toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile()))
+                .start();
     }
 
     private static Map<String, String> texts(FileStorage output) throws Exception {
@@ -135,5 +198,4 @@ class KillResumeTest {
         }
         return byId;
     }
-
 }

@@ -4,18 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.stream.Stream;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,6 +16,17 @@ import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,13 +47,29 @@ class ModelCallFailuresTest {
     @Test
     void aWrongApiKeyStopsTheAttemptWithExit78AndCommitsNothing() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().apiKey("the-right-key")
-                .build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .apiKey("the-right-key")
+                        .build(),
+                "127.0.0.1",
+                0)) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
             assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
             Path summary = dir.resolve("summary.json");
-            assertEquals(ExitCodes.MODEL_CONFIG, PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0",
-                    "--checkpoint-every", "5", "--termination-log", summary.toString()));
+            assertEquals(
+                    ExitCodes.MODEL_CONFIG,
+                    PalimpsestCli.execute(
+                            "run",
+                            "-f",
+                            job.toString(),
+                            "--shard",
+                            "0",
+                            "--checkpoint-every",
+                            "5",
+                            "--termination-log",
+                            summary.toString()));
 
             JsonNode report = JSON.readTree(summary.toFile());
             assertEquals("modelConfig", report.path("outcome").asText());
@@ -69,7 +84,8 @@ class ModelCallFailuresTest {
     @Test
     void anUnknownModelNameStopsALocalRunWithTheServersMessage() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim-typo", 3);
             Captured run = captured("local", "-f", job.toString(), "--checkpoint-every", "5");
             assertEquals(ExitCodes.MODEL_CONFIG, run.exitCode(), run.text());
@@ -99,13 +115,15 @@ class ModelCallFailuresTest {
     @Test
     void simulatedWorkIsMarkedAndARunOnARealModelRefusesIt() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 20);
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
             Captured simulated = captured("local", "-f", job.toString(), "--simulate");
             assertEquals(0, simulated.exitCode(), simulated.text());
             FileStorage out = new FileStorage(dir.resolve("out"));
             byte[] receipt = out.readAll("_palimpsest/receipts/shard-00000.json");
-            assertTrue(JSON.readTree(receipt).path("simulated").asBoolean(), new String(receipt, StandardCharsets.UTF_8));
+            assertTrue(
+                    JSON.readTree(receipt).path("simulated").asBoolean(), new String(receipt, StandardCharsets.UTF_8));
             for (JsonNode record : Outputs.read(out, "plain/shard-00000.jsonl.zst")) {
                 assertTrue(record.at("/provenance/simulated").asBoolean(), record.toString());
             }
@@ -114,8 +132,10 @@ class ModelCallFailuresTest {
             assertEquals(ExitCodes.MODEL_CONFIG, real.exitCode(), real.text());
             assertTrue(real.text().contains("holds work the built-in simulator served"), real.text());
             assertTrue(real.text().contains(dir.resolve("out").toString()), "names the output: " + real.text());
-            assertEquals(new String(receipt, StandardCharsets.UTF_8),
-                    new String(out.readAll("_palimpsest/receipts/shard-00000.json"), StandardCharsets.UTF_8), "nothing redone or counted");
+            assertEquals(
+                    new String(receipt, StandardCharsets.UTF_8),
+                    new String(out.readAll("_palimpsest/receipts/shard-00000.json"), StandardCharsets.UTF_8),
+                    "nothing redone or counted");
             assertEquals(0, sim.requestLog().completions().size(), "the real model was not called");
         }
     }
@@ -128,8 +148,14 @@ class ModelCallFailuresTest {
     void aDocumentWhoseRetriesRunOutIsRejectedOnlyOnTheShardsLastAttempt() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
         Path rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
-        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build();
+        Files.writeString(
+                rules,
+                "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .rulesFile(rules)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim", 2);
             assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
@@ -151,7 +177,9 @@ class ModelCallFailuresTest {
             assertEquals(1, rejects.size());
             assertEquals("doc-7", rejects.get(0).path("id").asText());
             assertEquals("model_error", rejects.get(0).path("reason").asText());
-            assertTrue(rejects.get(0).path("detail").asText().contains("attempt 2 of 2"), rejects.get(0).toString());
+            assertTrue(
+                    rejects.get(0).path("detail").asText().contains("attempt 2 of 2"),
+                    rejects.get(0).toString());
             List<String> written = new ArrayList<>(ids);
             written.remove("doc-7");
             assertEquals(sorted(written), sorted(Outputs.ids(out, "plain/shard-00000.jsonl.zst")));
@@ -167,8 +195,14 @@ class ModelCallFailuresTest {
     @Test
     void halfOfAllRequestsFailingLosesNoDocument() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 200);
-        FaultConfig faults = FaultConfig.builder().rate(Fault.SERVER_ERROR, 0.5).seed(11).build();
-        SimConfig config = SimConfig.builder().modelName("sim").zeroLatency().faults(faults).requestLogCapacity(50_000).build();
+        FaultConfig faults =
+                FaultConfig.builder().rate(Fault.SERVER_ERROR, 0.5).seed(11).build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .faults(faults)
+                .requestLogCapacity(50_000)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
             int attempts = 5;
             Path job = manifests(sim.baseUrl(), "sim", attempts);
@@ -188,10 +222,16 @@ class ModelCallFailuresTest {
             assertEquals(200, report.path("written").asLong());
             assertEquals(0, report.path("rejected").asLong());
             // parts hold documents in the order they were answered: compare as sorted lists, so duplicates still show
-            assertEquals(sorted(ids), sorted(Outputs.ids(out, "plain/shard-00000.jsonl.zst")), "every document written exactly once");
-            assertTrue(Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst").isEmpty());
-            System.out.printf("50%% HTTP 500: 200 documents, %d requests, %d attempt(s) ended by a document's exhausted retries,"
-                    + " 0 documents lost%n", sim.requestLog().completions().size(), failedAttempts);
+            assertEquals(
+                    sorted(ids),
+                    sorted(Outputs.ids(out, "plain/shard-00000.jsonl.zst")),
+                    "every document written exactly once");
+            assertTrue(Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst")
+                    .isEmpty());
+            System.out.printf(
+                    "50%% HTTP 500: 200 documents, %d requests, %d attempt(s) ended by a document's exhausted retries,"
+                            + " 0 documents lost%n",
+                    sim.requestLog().completions().size(), failedAttempts);
         }
     }
 
@@ -217,8 +257,16 @@ class ModelCallFailuresTest {
         try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim", 1);
             long start = System.nanoTime();
-            Captured run = captured("local", "-f", job.toString(), "--request-timeout", "PT1S",
-                    "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
+            Captured run = captured(
+                    "local",
+                    "-f",
+                    job.toString(),
+                    "--request-timeout",
+                    "PT1S",
+                    "--backoff-base",
+                    "PT0.005S",
+                    "--backoff-cap",
+                    "PT0.05S");
             double seconds = (System.nanoTime() - start) / 1e9;
             assertEquals(0, run.exitCode(), run.text());
             assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
@@ -228,8 +276,13 @@ class ModelCallFailuresTest {
 
     private SimConfig hangingOn3() throws IOException {
         Path rules = dir.resolve("hang.yaml");
-        Files.writeString(rules, "rules:\n  - name: hang\n    match: 'record number 3\\.'\n    on: document\n    fault: hang\n");
-        return SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build();
+        Files.writeString(
+                rules, "rules:\n  - name: hang\n    match: 'record number 3\\.'\n    on: document\n    fault: hang\n");
+        return SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .rulesFile(rules)
+                .build();
     }
 
     private static void assertOnlyDoc3TimedOut(FileStorage out) throws IOException {
@@ -237,15 +290,30 @@ class ModelCallFailuresTest {
         assertEquals(1, rejects.size(), rejects.toString());
         assertEquals("doc-3", rejects.get(0).path("id").asText());
         assertEquals("model_error", rejects.get(0).path("reason").asText());
-        assertTrue(rejects.get(0).path("detail").asText().contains("HttpTimeoutException"), rejects.get(0).toString());
+        assertTrue(
+                rejects.get(0).path("detail").asText().contains("HttpTimeoutException"),
+                rejects.get(0).toString());
         assertEquals(11, Outputs.read(out, "plain/shard-00000.jsonl.zst").size());
     }
 
     private JsonNode runAttempt(Path job, int attempt) throws IOException {
         Path summary = dir.resolve("summary-" + attempt + ".json");
-        int exit = PalimpsestCli.execute("run", "-f", job.toString(), "--shard", "0", "--attempt", String.valueOf(attempt),
-                "--checkpoint-every", "10", "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S",
-                "--termination-log", summary.toString());
+        int exit = PalimpsestCli.execute(
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "0",
+                "--attempt",
+                String.valueOf(attempt),
+                "--checkpoint-every",
+                "10",
+                "--backoff-base",
+                "PT0.005S",
+                "--backoff-cap",
+                "PT0.05S",
+                "--termination-log",
+                summary.toString());
         ObjectNode report = (ObjectNode) JSON.readTree(summary.toFile());
         report.put("exit", exit);
         return report;
@@ -255,7 +323,8 @@ class ModelCallFailuresTest {
         return manifests(endpoint, servedModelName, attemptsPerShard, "");
     }
 
-    private Path manifests(String endpoint, String servedModelName, int attemptsPerShard, String workers) throws IOException {
+    private Path manifests(String endpoint, String servedModelName, int attemptsPerShard, String workers)
+            throws IOException {
         Path folder = dir.resolve("job");
         Files.createDirectories(folder);
         Path file = folder.resolve("job.yaml");
@@ -291,8 +360,13 @@ class ModelCallFailuresTest {
                         sampling: {temperature: 0, maxTokens: 256, seed: 1}
                   workers:
                     concurrencyPerWorker: 16
-                %s""".formatted(servedModelName, endpoint, dir.resolve("in").toUri(), dir.resolve("out").toUri(), attemptsPerShard,
-                workers.isEmpty() ? "" : "    " + workers + "\n"));
+                %s""".formatted(
+                        servedModelName,
+                        endpoint,
+                        dir.resolve("in").toUri(),
+                        dir.resolve("out").toUri(),
+                        attemptsPerShard,
+                        workers.isEmpty() ? "" : "    " + workers + "\n"));
         return file;
     }
 
@@ -302,16 +376,22 @@ class ModelCallFailuresTest {
             return;
         }
         try (Stream<Path> files = Files.walk(out)) {
-            List<String> kept = files.filter(Files::isRegularFile).map(p -> out.relativize(p).toString().replace('\\', '/'))
-                    .filter(p -> !p.startsWith("_palimpsest/manifest") && !p.startsWith("_palimpsest/plan")
-                            && !p.equals("_palimpsest/recipe.json") && !p.equals("_palimpsest/input.json")
-                            && !p.startsWith("_palimpsest/duplicates/")).toList();
-            assertEquals(List.of(), kept, "nothing but the plan (its recipe, input record and duplicate-id index) is committed");
+            List<String> kept = files.filter(Files::isRegularFile)
+                    .map(p -> out.relativize(p).toString().replace('\\', '/'))
+                    .filter(p -> !p.startsWith("_palimpsest/manifest")
+                            && !p.startsWith("_palimpsest/plan")
+                            && !p.equals("_palimpsest/recipe.json")
+                            && !p.equals("_palimpsest/input.json")
+                            && !p.startsWith("_palimpsest/duplicates/"))
+                    .toList();
+            assertEquals(
+                    List.of(),
+                    kept,
+                    "nothing but the plan (its recipe, input record and duplicate-id index) is committed");
         }
     }
 
-    private record Captured(int exitCode, String text) {
-    }
+    private record Captured(int exitCode, String text) {}
 
     /** Runs the CLI with stdout and stderr captured (the local command prints its summary and errors there). */
     private static synchronized Captured captured(String... args) {

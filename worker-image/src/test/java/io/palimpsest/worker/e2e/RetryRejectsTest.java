@@ -4,11 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.ModelSimServer;
@@ -18,6 +13,10 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,14 +36,27 @@ class RetryRejectsTest {
     void aModelErrorRejectIsRunAgainIntoARoundOfItsOwn() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
         Path rules = dir.resolve("rules.yaml");
-        Files.writeString(rules, "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
+        Files.writeString(
+                rules,
+                "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
         Path job;
         FileStorage out = new FileStorage(dir.resolve("out"));
-        try (ModelSimServer failing = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().rulesFile(rules).build(),
-                "127.0.0.1", 0)) {
+        try (ModelSimServer failing = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
             job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
-            Files.writeString(job, Files.readString(job).replace("  workers:\n", "  retry:\n    attemptsPerShard: 1\n  workers:\n"));
-            assertEquals(0, PalimpsestCli.execute("local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S"));
+            Files.writeString(
+                    job,
+                    Files.readString(job).replace("  workers:\n", "  retry:\n    attemptsPerShard: 1\n  workers:\n"));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S"));
         }
         List<JsonNode> rejects = Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst");
         assertEquals(1, rejects.size());
@@ -53,13 +65,31 @@ class RetryRejectsTest {
         byte[] written = out.readAll("plain/shard-00000.jsonl.zst");
         byte[] rejectsFile = out.readAll("_palimpsest/rejects/shard-00000.jsonl.zst");
 
-        try (ModelSimServer well = ModelSimServer.start(SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
-            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "truncation",
-                    "--endpoint", well.baseUrl()), "another reason: nothing chosen");
+        try (ModelSimServer well = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "retry-rejects",
+                            "-f",
+                            job.toString(),
+                            "--reason",
+                            "truncation",
+                            "--endpoint",
+                            well.baseUrl()),
+                    "another reason: nothing chosen");
             assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
 
-            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "model_error",
-                    "--endpoint", well.baseUrl()));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "retry-rejects",
+                            "-f",
+                            job.toString(),
+                            "--reason",
+                            "model_error",
+                            "--endpoint",
+                            well.baseUrl()));
             assertEquals(List.of("doc-7"), Outputs.ids(out, "retries/round-001-input/documents.jsonl"));
             JsonNode round = JSON.readTree(out.readAll("retries/round-001/_palimpsest/receipts/shard-00000.json"));
             assertEquals(1, round.at("/counts/read").asLong());
@@ -68,17 +98,28 @@ class RetryRejectsTest {
             assertEquals(List.of("doc-7"), Outputs.ids(out, "retries/round-001/plain/shard-00000.jsonl.zst"));
             assertEquals(1, well.requestLog().completions().size(), "only the chosen document was sent");
 
-            assertArrayEquals(receipt, out.readAll("_palimpsest/receipts/shard-00000.json"), "the run's commit is untouched");
+            assertArrayEquals(
+                    receipt, out.readAll("_palimpsest/receipts/shard-00000.json"), "the run's commit is untouched");
             assertArrayEquals(written, out.readAll("plain/shard-00000.jsonl.zst"));
             assertArrayEquals(rejectsFile, out.readAll("_palimpsest/rejects/shard-00000.jsonl.zst"));
 
-            assertEquals(0, PalimpsestCli.execute("retry-rejects", "-f", job.toString(), "--reason", "model_error",
-                    "--endpoint", well.baseUrl()), "nothing left to retry");
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "retry-rejects",
+                            "-f",
+                            job.toString(),
+                            "--reason",
+                            "model_error",
+                            "--endpoint",
+                            well.baseUrl()),
+                    "nothing left to retry");
             assertFalse(out.exists("retries/round-002-input/documents.jsonl"));
             assertEquals(1, well.requestLog().completions().size());
         }
         List<String> everyId = new ArrayList<>(Outputs.ids(out, "plain/shard-00000.jsonl.zst"));
         everyId.addAll(Outputs.ids(out, "retries/round-001/plain/shard-00000.jsonl.zst"));
-        assertEquals(ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
+        assertEquals(
+                ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
     }
 }

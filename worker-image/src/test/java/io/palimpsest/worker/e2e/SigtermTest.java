@@ -3,13 +3,6 @@ package io.palimpsest.worker.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.ModelSimServer;
@@ -19,6 +12,12 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,12 +41,25 @@ class SigtermTest {
     @Test
     void sigtermCommitsWhatIsAnsweredAndExitsInTheGracePeriod() throws Exception {
         List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", DOCUMENTS);
-        SimConfig config = SimConfig.builder().modelName("sim").maxNumSeqs(64)
-                .decodeStepBaseSeconds(0.004).decodeStepPerSeqSeconds(0).prefillSecondsPerToken(0)
-                .requestLogCapacity(100_000).build();
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .maxNumSeqs(64)
+                .decodeStepBaseSeconds(0.004)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .requestLogCapacity(100_000)
+                .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
-            Path job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), CONCURRENCY);
-            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", dir.resolve("plan.json").toString()));
+            Path job = JobFiles.write(
+                    dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), sim.baseUrl(), CONCURRENCY);
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "plan",
+                            "-f",
+                            job.toString(),
+                            "--termination-log",
+                            dir.resolve("plan.json").toString()));
 
             Process run = start(job, "summary-1.json");
             // Wait until a few parts are committed, then SIGTERM (Process.destroy sends SIGTERM on Linux).
@@ -60,8 +72,12 @@ class SigtermTest {
             assertTrue(run.waitFor(10, TimeUnit.SECONDS), "exits within the grace period");
             double took = (System.nanoTime() - sentAt) / 1e9;
             assertEquals(143, run.exitValue(), Files.readString(dir.resolve("run.log")));
-            JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary-1.json").toFile());
-            assertEquals("terminated", summary.path("reason").asText(), summary + "\n" + Files.readString(dir.resolve("run.log")));
+            JsonNode summary =
+                    new ObjectMapper().readTree(dir.resolve("summary-1.json").toFile());
+            assertEquals(
+                    "terminated",
+                    summary.path("reason").asText(),
+                    summary + "\n" + Files.readString(dir.resolve("run.log")));
             long committed = committedParts();
             assertTrue(committed >= 1, "the answered documents were committed as parts: " + committed);
             assertTrue(committed * CHECKPOINT_EVERY < DOCUMENTS, "it stopped before the end");
@@ -81,8 +97,9 @@ class SigtermTest {
             Collections.sort(written);
             assertEquals(expected, written, "every document exactly once");
             long redone = sim.requestLog().totalReceived() - DOCUMENTS;
-            System.out.printf("sigterm test: exit 143 after %.2f s, %d parts committed before exiting, %d calls by then, "
-                    + "%d calls redone by the next attempt (at most the in-flight window plus one part)%n",
+            System.out.printf(
+                    "sigterm test: exit 143 after %.2f s, %d parts committed before exiting, %d calls by then, "
+                            + "%d calls redone by the next attempt (at most the in-flight window plus one part)%n",
                     took, committed, callsAtStop, redone);
             assertTrue(redone <= CONCURRENCY + CHECKPOINT_EVERY, "redone " + redone);
         }
@@ -90,18 +107,38 @@ class SigtermTest {
 
     private long committedParts() throws Exception {
         try (var files = Files.walk(dir.resolve("out"))) {
-            return files.filter(p -> p.toString().contains("shard-00000") && p.getFileName().toString().startsWith("part-")
-                    && p.getFileName().toString().endsWith(".json")).count();
+            return files.filter(p -> p.toString().contains("shard-00000")
+                            && p.getFileName().toString().startsWith("part-")
+                            && p.getFileName().toString().endsWith(".json"))
+                    .count();
         }
     }
 
     private Process start(Path job, String summary) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath, PalimpsestCli.class.getName(),
-                "run", "-f", job.toString(), "--shard", "0", "--checkpoint-every", String.valueOf(CHECKPOINT_EVERY),
-                "--stop-within", STOP_WITHIN, "--termination-log", dir.resolve(summary).toString());
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile())).start();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                classpath,
+                PalimpsestCli.class.getName(),
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "0",
+                "--checkpoint-every",
+                String.valueOf(CHECKPOINT_EVERY),
+                "--stop-within",
+                STOP_WITHIN,
+                "--termination-log",
+                dir.resolve(summary).toString());
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile()))
+                .start();
     }
 }

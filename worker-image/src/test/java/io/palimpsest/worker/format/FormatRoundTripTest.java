@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.storage.FileStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.storage.FileStorage;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -28,7 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class FormatRoundTripTest {
 
     private final ObjectMapper json = new ObjectMapper();
-    private final DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1024 * 1024);
+    private final DocumentReaders readers =
+            new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1024 * 1024);
 
     @TempDir
     Path dir;
@@ -51,7 +51,9 @@ class FormatRoundTripTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Compression.class, names = {"GZIP", "ZSTD"})
+    @EnumSource(
+            value = Compression.class,
+            names = {"GZIP", "ZSTD"})
     void concatenatedCompressedFilesReadAsOne(Compression compression) throws IOException {
         Path first = dir.resolve("a" + compression.extension());
         Path second = dir.resolve("b" + compression.extension());
@@ -64,7 +66,11 @@ class FormatRoundTripTest {
         }
         Path joined = dir.resolve("joined.jsonl" + compression.extension());
         Files.write(joined, concat(Files.readAllBytes(first), Files.readAllBytes(second)));
-        assertEquals(List.of("1", "2", "3"), readAll(joined.getFileName().toString()).stream().map(Document::id).toList());
+        assertEquals(
+                List.of("1", "2", "3"),
+                readAll(joined.getFileName().toString()).stream()
+                        .map(Document::id)
+                        .toList());
     }
 
     @Test
@@ -72,10 +78,16 @@ class FormatRoundTripTest {
         MessageType schema = MessageTypeParser.parseMessageType(
                 "message doc { required binary id (STRING); required binary text (STRING); optional int64 rank; optional binary lang (STRING); }");
         Path file = dir.resolve("docs.parquet");
-        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file)).withType(schema).build()) {
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withType(schema)
+                .build()) {
             SimpleGroupFactory groups = new SimpleGroupFactory(schema);
             for (int i = 0; i < 50; i++) {
-                writer.write(groups.newGroup().append("id", "p" + i).append("text", "row " + i).append("rank", (long) i).append("lang", "en"));
+                writer.write(groups.newGroup()
+                        .append("id", "p" + i)
+                        .append("text", "row " + i)
+                        .append("rank", (long) i)
+                        .append("lang", "en"));
             }
         }
         List<Document> docs = readAll("docs.parquet");
@@ -89,7 +101,8 @@ class FormatRoundTripTest {
     @Test
     void configurableTextAndIdFields() throws IOException {
         Files.writeString(dir.resolve("c.jsonl"), "{\"uid\":7,\"content\":\"hello\",\"text\":\"kept as metadata\"}\n");
-        DocumentReaders custom = new DocumentReaders("jsonl", new RecordDecoder(json, new FieldMapping("content", "uid")), 1024);
+        DocumentReaders custom =
+                new DocumentReaders("jsonl", new RecordDecoder(json, new FieldMapping("content", "uid")), 1024);
         try (DocumentReader reader = custom.open(new FileStorage(dir), "c.jsonl")) {
             Document doc = assertInstanceOf(Document.class, reader.next());
             assertEquals("7", doc.id());

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.recipe.PreFilter;
+import io.palimpsest.api.recipe.ValidatorSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +18,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-
-import io.palimpsest.api.recipe.PreFilter;
-import io.palimpsest.api.recipe.ValidatorSpec;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,8 +68,12 @@ class ItemReasonTest {
             assertFalse(documented.containsKey(row.group(1)), "listed twice in " + DOC + ": " + row.group(1));
             documented.put(row.group(1), row.group(2));
         }
-        Map<String, String> catalogue = Arrays.stream(ItemReason.values()).collect(Collectors.toMap(ItemReason::code,
-                r -> r.outcome().name().toLowerCase(Locale.ROOT), (a, b) -> a, LinkedHashMap::new));
+        Map<String, String> catalogue = Arrays.stream(ItemReason.values())
+                .collect(Collectors.toMap(
+                        ItemReason::code,
+                        r -> r.outcome().name().toLowerCase(Locale.ROOT),
+                        (a, b) -> a,
+                        LinkedHashMap::new));
         assertEquals(catalogue, documented, DOC + " 'Reject and skip reasons' against ItemReason, in the same order");
     }
 }

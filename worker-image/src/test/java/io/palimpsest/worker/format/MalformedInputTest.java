@@ -5,22 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.FileStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.storage.FileStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MalformedInputTest {
 
-    private final DocumentReaders readers = new DocumentReaders("auto",
-            new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+    private final DocumentReaders readers = new DocumentReaders(
+            "auto",
+            new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT),
+            DocumentReaders.DEFAULT_MAX_LINE_BYTES);
 
     @TempDir
     Path dir;
@@ -30,7 +31,8 @@ class MalformedInputTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         bytes.writeBytes(line("{\"id\":\"a\",\"text\":\"fine\"}"));
         bytes.writeBytes(line("{\"id\":\"b\",\"text\":"));
-        bytes.writeBytes(new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+        bytes.writeBytes(
+                new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
         bytes.writeBytes(line("{\"id\":\"d\",\"text\":\"   \"}"));
         bytes.writeBytes(line("[1,2]"));
         bytes.writeBytes(line("{\"id\":\"f\",\"body\":\"no text\"}"));
@@ -75,10 +77,12 @@ class MalformedInputTest {
             out.write(line("{\"id\":\"after\",\"text\":\"y\"}"));
         }
         try (DocumentReader reader = readers.open(new FileStorage(dir), "huge.jsonl")) {
-            assertEquals("before", assertInstanceOf(Document.class, reader.next()).id());
+            assertEquals(
+                    "before", assertInstanceOf(Document.class, reader.next()).id());
             UnusableItem huge = expect(reader.next(), ItemReason.LINE_TOO_LONG, 2);
             assertTrue(huge.detail().contains("50000023"), huge.detail());
-            assertEquals("after", assertInstanceOf(Document.class, reader.next()).id());
+            assertEquals(
+                    "after", assertInstanceOf(Document.class, reader.next()).id());
         }
     }
 
@@ -86,7 +90,10 @@ class MalformedInputTest {
         UnusableItem unusable = assertInstanceOf(UnusableItem.class, item);
         assertEquals(reason, unusable.reason(), unusable.detail());
         assertEquals(line, unusable.position().line());
-        assertEquals("bad.jsonl".equals(unusable.position().file()) || "huge.jsonl".equals(unusable.position().file()), true);
+        assertEquals(
+                "bad.jsonl".equals(unusable.position().file())
+                        || "huge.jsonl".equals(unusable.position().file()),
+                true);
         return unusable;
     }
 

@@ -1,7 +1,27 @@
 package io.palimpsest.worker.jar;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import com.github.luben.zstd.ZstdInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -20,27 +40,6 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.IOException;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 /**
  * The packaged jar ({@code target/palimpsest.jar}, the one the worker image ships and the README's
  * quickstart runs), not the test classpath: the shade step drops Lingua's unread models, native
@@ -51,6 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShadedJarIT {
     /** The worker jar's budget; the image and every pod start pay for each megabyte. */
     static final long MAX_BYTES = 100L * 1024 * 1024;
+
     static final Path JAR = Path.of("target/palimpsest.jar").toAbsolutePath();
     static final Path EXAMPLES = Path.of("../examples").toAbsolutePath();
 
@@ -63,8 +63,11 @@ class ShadedJarIT {
     }
 
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder().silent().withSecureConnection(false)
-            .withInitialBuckets("corpus").build();
+    static final S3MockExtension S3 = S3MockExtension.builder()
+            .silent()
+            .withSecureConnection(false)
+            .withInitialBuckets("corpus")
+            .build();
 
     @TempDir
     Path work;
@@ -73,16 +76,27 @@ class ShadedJarIT {
     void jarStaysWithinItsBudget() throws IOException {
         long size = Files.size(JAR);
         String biggest = biggestParts(JAR, 20);
-        System.out.printf("[figures] palimpsest.jar %.1f MB (budget %d MB); biggest parts, compressed:%n%s%n",
+        System.out.printf(
+                "[figures] palimpsest.jar %.1f MB (budget %d MB); biggest parts, compressed:%n%s%n",
                 size / 1e6, MAX_BYTES / 1024 / 1024, biggest);
-        assertTrue(size <= MAX_BYTES, "palimpsest.jar is " + size / 1024 / 1024 + " MB, over its "
-                + MAX_BYTES / 1024 / 1024 + " MB budget; its biggest parts:\n" + biggest);
+        assertTrue(
+                size <= MAX_BYTES,
+                "palimpsest.jar is " + size / 1024 / 1024 + " MB, over its " + MAX_BYTES / 1024 / 1024
+                        + " MB budget; its biggest parts:\n" + biggest);
     }
 
     /** The README's quickstart command, word for word, from a fresh folder. */
     @Test
     void quickstartRunsWithTheBuiltInSimulator() throws Exception {
-        assertEquals(0, run(work, Map.of(), "local", "-f", EXAMPLES.resolve("quickstart").toString(), "--simulate"));
+        assertEquals(
+                0,
+                run(
+                        work,
+                        Map.of(),
+                        "local",
+                        "-f",
+                        EXAMPLES.resolve("quickstart").toString(),
+                        "--simulate"));
         assertTrue(outputRecords(work.resolve("quickstart-out")) > 0, "quickstart wrote no outputs");
     }
 
@@ -91,8 +105,18 @@ class ShadedJarIT {
     void languageDetectionAndPythonSyntaxRunFromTheJar() throws Exception {
         for (String example : List.of("k2-knowledge", "swallowcode")) {
             Path out = work.resolve(example + "-out");
-            assertEquals(0, run(work, Map.of(), "local", "-f", EXAMPLES.resolve(example).toString(), "--simulate",
-                    "--out", out.toString()), example);
+            assertEquals(
+                    0,
+                    run(
+                            work,
+                            Map.of(),
+                            "local",
+                            "-f",
+                            EXAMPLES.resolve(example).toString(),
+                            "--simulate",
+                            "--out",
+                            out.toString()),
+                    example);
             assertTrue(outputRecords(out) > 0, example + " wrote no outputs");
         }
     }
@@ -109,13 +133,18 @@ class ShadedJarIT {
         Files.copy(EXAMPLES.resolve("swallowcode/model.yaml"), manifests.resolve("model.yaml"));
         Files.copy(EXAMPLES.resolve("swallowcode/sim-rules.yaml"), manifests.resolve("sim-rules.yaml"));
         Path data = Files.createDirectories(manifests.resolve("data"));
-        Files.writeString(data.resolve("unicode.jsonl"), String.join("\n",
-                "{\"id\": \"identifiers\", \"text\": \"caf\u00e9 = 1\\n\u03c0 = 3.14159\\nprint(caf\u00e9 * \u03c0)\\n\"}",
-                "{\"id\": \"named-escape\", \"text\": \"s = '\\\\N{GREEK SMALL LETTER ALPHA}'\\nprint(s)\\n\"}",
-                "{\"id\": \"unknown-name\", \"text\": \"s = '\\\\N{NO SUCH CHARACTER NAME}'\\n\"}",
-                "{\"id\": \"bad-identifier\", \"text\": \"a\u20acb = 1\\n\"}") + "\n");
+        Files.writeString(
+                data.resolve("unicode.jsonl"),
+                String.join(
+                                "\n",
+                                "{\"id\": \"identifiers\", \"text\": \"caf\u00e9 = 1\\n\u03c0 = 3.14159\\nprint(caf\u00e9 * \u03c0)\\n\"}",
+                                "{\"id\": \"named-escape\", \"text\": \"s = '\\\\N{GREEK SMALL LETTER ALPHA}'\\nprint(s)\\n\"}",
+                                "{\"id\": \"unknown-name\", \"text\": \"s = '\\\\N{NO SUCH CHARACTER NAME}'\\n\"}",
+                                "{\"id\": \"bad-identifier\", \"text\": \"a\u20acb = 1\\n\"}")
+                        + "\n");
         Path out = work.resolve("unicode-out");
-        assertEquals(0, run(work, Map.of(), "local", "-f", manifests.toString(), "--simulate", "--out", out.toString()));
+        assertEquals(
+                0, run(work, Map.of(), "local", "-f", manifests.toString(), "--simulate", "--out", out.toString()));
         String rejects;
         try (Stream<Path> files = Files.walk(out.resolve("_palimpsest/rejects"))) {
             StringBuilder all = new StringBuilder();
@@ -124,8 +153,11 @@ class ShadedJarIT {
             }
             rejects = all.toString();
         }
-        List<String> skipped = rejects.lines().filter(l -> l.contains("\"filter:pythonSyntax\""))
-                .map(l -> l.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1")).sorted().toList();
+        List<String> skipped = rejects.lines()
+                .filter(l -> l.contains("\"filter:pythonSyntax\""))
+                .map(l -> l.replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"))
+                .sorted()
+                .toList();
         assertEquals(List.of("bad-identifier", "unknown-name"), skipped, rejects);
     }
 
@@ -134,21 +166,33 @@ class ShadedJarIT {
     void parquetFromS3InEveryCodec() throws Exception {
         MessageType schema = MessageTypeParser.parseMessageType(
                 "message doc { required binary id (STRING); required binary text (STRING); }");
-        List<CompressionCodecName> codecs = List.of(CompressionCodecName.UNCOMPRESSED, CompressionCodecName.SNAPPY,
-                CompressionCodecName.GZIP, CompressionCodecName.ZSTD);
+        List<CompressionCodecName> codecs = List.of(
+                CompressionCodecName.UNCOMPRESSED,
+                CompressionCodecName.SNAPPY,
+                CompressionCodecName.GZIP,
+                CompressionCodecName.ZSTD);
         int rowsPerFile = 5;
-        try (S3Client s3 = S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).region(Region.US_EAST_1)
-                .endpointOverride(URI.create(endpoint())).forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")))
+        try (S3Client s3 = S3Client.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .region(Region.US_EAST_1)
+                .endpointOverride(URI.create(endpoint()))
+                .forcePathStyle(true)
+                .credentialsProvider(
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")))
                 .build()) {
             for (CompressionCodecName codec : codecs) {
                 Path file = work.resolve(codec.name().toLowerCase() + ".parquet");
                 try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
-                        .withType(schema).withCompressionCodec(codec).build()) {
+                        .withType(schema)
+                        .withCompressionCodec(codec)
+                        .build()) {
                     SimpleGroupFactory groups = new SimpleGroupFactory(schema);
                     for (int i = 0; i < rowsPerFile; i++) {
-                        writer.write(groups.newGroup().append("id", codec + "-" + i)
-                                .append("text", "Row " + i + " of a Parquet file written with " + codec + " compression."));
+                        writer.write(groups.newGroup()
+                                .append("id", codec + "-" + i)
+                                .append(
+                                        "text",
+                                        "Row " + i + " of a Parquet file written with " + codec + " compression."));
                     }
                 }
                 s3.putObject(b -> b.bucket("corpus").key("in/" + file.getFileName()), RequestBody.fromFile(file));
@@ -160,8 +204,15 @@ class ShadedJarIT {
                 .replace("uri: file://data/", "uri: s3://corpus/in/\n    format: parquet")
                 .replace("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         Files.writeString(manifests.resolve("job.yaml"), job);
-        Map<String, String> env = Map.of("AWS_ENDPOINT_URL", endpoint(), "AWS_ACCESS_KEY_ID", "test-access",
-                "AWS_SECRET_ACCESS_KEY", "test-secret", "AWS_REGION", "us-east-1");
+        Map<String, String> env = Map.of(
+                "AWS_ENDPOINT_URL",
+                endpoint(),
+                "AWS_ACCESS_KEY_ID",
+                "test-access",
+                "AWS_SECRET_ACCESS_KEY",
+                "test-secret",
+                "AWS_REGION",
+                "us-east-1");
         Path out = work.resolve("parquet-out");
         assertEquals(0, run(work, env, "local", "-f", manifests.toString(), "--simulate", "--out", out.toString()));
         // Two prompts per document; every row of every codec became a document.
@@ -173,10 +224,12 @@ class ShadedJarIT {
     }
 
     static int run(Path dir, Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("run-" + System.nanoTime() + ".log").toFile());
         builder.environment().putAll(env);
         Process process = builder.start();
@@ -186,7 +239,8 @@ class ShadedJarIT {
         }
         if (process.exitValue() != 0) {
             try (Stream<Path> logs = Files.list(dir)) {
-                for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("run-")).toList()) {
+                for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("run-"))
+                        .toList()) {
                     System.out.println(Files.readString(log));
                 }
             }
@@ -199,7 +253,9 @@ class ShadedJarIT {
         assertTrue(Files.isDirectory(out), out + " was not written");
         long records = 0;
         try (Stream<Path> files = Files.walk(out)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> !out.relativize(p).toString().startsWith("_palimpsest")).toList()) {
+            for (Path f : files.filter(Files::isRegularFile)
+                    .filter(p -> !out.relativize(p).toString().startsWith("_palimpsest"))
+                    .toList()) {
                 records += lines(f);
             }
         }

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.FileStorage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,10 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.storage.FileStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,8 @@ class DuplicateIdIndexTest {
     }
 
     /** A reader over fixed ids per shard; shards in {@code unreadable} stop with false after their ids. */
-    private static DuplicateIdIndex.ShardIds reader(Map<Integer, List<String>> ids, Set<Integer> unreadable, AtomicInteger reads) {
+    private static DuplicateIdIndex.ShardIds reader(
+            Map<Integer, List<String>> ids, Set<Integer> unreadable, AtomicInteger reads) {
         return (shard, sink) -> {
             reads.incrementAndGet();
             ids.getOrDefault(shard.index(), List.of()).forEach(sink);
@@ -58,19 +58,28 @@ class DuplicateIdIndexTest {
             byte[] manifest = new ShardManifest(json).serialize(shards);
             DuplicateIdIndex index = new DuplicateIdIndex(json, memory);
 
-            DuplicateIdIndex.Summary summary = index.ensure(output, shards, manifest, reader(IDS, Set.of(), new AtomicInteger()));
+            DuplicateIdIndex.Summary summary =
+                    index.ensure(output, shards, manifest, reader(IDS, Set.of(), new AtomicInteger()));
 
             assertTrue(summary.built());
             assertEquals(15, summary.documents());
             assertEquals(4, summary.duplicates());
             assertEquals(2, summary.shardsWithDuplicates());
             assertEquals(Map.of(), index.earlierIds(output, manifest, 0));
-            assertEquals(Map.of("b", 0), index.earlierIds(output, manifest, 1), "ids differing in case are different ids");
+            assertEquals(
+                    Map.of("b", 0), index.earlierIds(output, manifest, 1), "ids differing in case are different ids");
             assertEquals(Map.of("a", 0, "c", 0, "d", 1), index.earlierIds(output, manifest, 2));
             assertEquals(Map.of(), index.earlierIds(output, manifest, 3), "exact comparison: no Unicode normalisation");
-            assertEquals(List.of(DuplicateIdIndex.INDEX_KEY, DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 1),
-                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 2)).stream().sorted().toList(),
-                    output.list("").stream().map(o -> o.key()).toList(), "one list per shard that has repeats, and the index");
+            assertEquals(
+                    List.of(
+                                    DuplicateIdIndex.INDEX_KEY,
+                                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 1),
+                                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 2))
+                            .stream()
+                            .sorted()
+                            .toList(),
+                    output.list("").stream().map(o -> o.key()).toList(),
+                    "one list per shard that has repeats, and the index");
         }
     }
 
@@ -98,10 +107,14 @@ class DuplicateIdIndexTest {
         byte[] manifest = new ShardManifest(json).serialize(shards);
         DuplicateIdIndex index = new DuplicateIdIndex(json);
 
-        DuplicateIdIndex.Summary summary = index.ensure(output, shards, manifest, reader(IDS, Set.of(0), new AtomicInteger()));
+        DuplicateIdIndex.Summary summary =
+                index.ensure(output, shards, manifest, reader(IDS, Set.of(0), new AtomicInteger()));
 
         assertEquals(List.of(0), summary.unreadableShards());
-        assertEquals(Map.of(), index.earlierIds(output, manifest, 1), "shard 0 commits nothing, so its 'b' pushes out no other");
+        assertEquals(
+                Map.of(),
+                index.earlierIds(output, manifest, 1),
+                "shard 0 commits nothing, so its 'b' pushes out no other");
         assertEquals(Map.of("d", 1), index.earlierIds(output, manifest, 2));
     }
 
@@ -112,16 +125,21 @@ class DuplicateIdIndexTest {
         byte[] manifest = new ShardManifest(json).serialize(shards);
         DuplicateIdIndex index = new DuplicateIdIndex(json);
 
-        InvalidJobException missing = assertThrows(InvalidJobException.class, () -> index.earlierIds(output, manifest, 1));
-        assertTrue(missing.getMessage().contains("has no duplicate-id index (_palimpsest/duplicates/index.json)"), missing.getMessage());
+        InvalidJobException missing =
+                assertThrows(InvalidJobException.class, () -> index.earlierIds(output, manifest, 1));
+        assertTrue(
+                missing.getMessage().contains("has no duplicate-id index (_palimpsest/duplicates/index.json)"),
+                missing.getMessage());
         assertTrue(missing.getMessage().contains("run `palimpsest plan` on it again"), missing.getMessage());
 
         index.ensure(output, shards, manifest, reader(IDS, Set.of(), new AtomicInteger()));
         byte[] replanned = new ShardManifest(json).serialize(shards(3));
-        InvalidJobException stale = assertThrows(InvalidJobException.class, () -> index.earlierIds(output, replanned, 1));
+        InvalidJobException stale =
+                assertThrows(InvalidJobException.class, () -> index.earlierIds(output, replanned, 1));
         assertTrue(stale.getMessage().contains("made for another manifest"), stale.getMessage());
 
-        DuplicateIdIndex.Summary rebuilt = index.ensure(output, shards(3), replanned, reader(IDS, Set.of(), new AtomicInteger()));
+        DuplicateIdIndex.Summary rebuilt =
+                index.ensure(output, shards(3), replanned, reader(IDS, Set.of(), new AtomicInteger()));
         assertTrue(rebuilt.built(), "planning again rebuilds the index for the manifest in force");
         assertEquals(Map.of("a", 0, "c", 0, "d", 1), index.earlierIds(output, replanned, 2));
     }

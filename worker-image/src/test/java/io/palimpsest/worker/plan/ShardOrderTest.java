@@ -36,11 +36,15 @@ class ShardOrderTest {
     }
 
     private static List<Long> sortedDown(List<Shard> shards) {
-        return shards.stream().map(Shard::bytes).sorted(Comparator.reverseOrder()).toList();
+        return shards.stream()
+                .map(Shard::bytes)
+                .sorted(Comparator.reverseOrder())
+                .toList();
     }
 
     /** Each file's items covered once, in ranges that neither overlap nor leave a gap; indexes 0..n-1. */
-    private static void assertEveryItemOnce(List<Shard> before, List<Shard> after, JobPlanner.ItemCounter counter) throws IOException {
+    private static void assertEveryItemOnce(List<Shard> before, List<Shard> after, JobPlanner.ItemCounter counter)
+            throws IOException {
         for (int i = 0; i < after.size(); i++) {
             assertEquals(i, after.get(i).index());
         }
@@ -48,7 +52,8 @@ class ShardOrderTest {
         for (Shard shard : after) {
             for (ShardFile f : shard.files()) {
                 long count = f.maxItems() != null ? f.maxItems() : counter.count(f.key(), Long.MAX_VALUE);
-                Long clash = ranges.computeIfAbsent(f.key(), k -> new TreeMap<>()).put(f.skippedItems(), count);
+                Long clash =
+                        ranges.computeIfAbsent(f.key(), k -> new TreeMap<>()).put(f.skippedItems(), count);
                 assertEquals(null, clash, f.key() + " starts twice at " + f.skippedItems());
             }
         }
@@ -59,7 +64,10 @@ class ShardOrderTest {
                     assertEquals(expected, r.getKey(), f.key() + ": a gap or an overlap");
                     expected += r.getValue();
                 }
-                assertEquals(f.skippedItems() + (f.maxItems() != null ? f.maxItems() : counter.count(f.key(), Long.MAX_VALUE)), expected,
+                assertEquals(
+                        f.skippedItems()
+                                + (f.maxItems() != null ? f.maxItems() : counter.count(f.key(), Long.MAX_VALUE)),
+                        expected,
                         f.key() + ": every item");
             }
         }
@@ -78,13 +86,29 @@ class ShardOrderTest {
         assertEquals(List.of(1_000L, 900L, 800L, 700L, 600L, 500L, 400L, 300L, 200L, 20L), first);
         assertEquals(41, staggered.size());
         // the other 31, largest first, in blocks of 10, each block shuffled but the last
-        assertEquals(List.of(980L, 960L, 940L, 920L, 880L, 860L, 840L, 820L, 780L, 760L), sortedDown(staggered.subList(10, 20)));
-        assertEquals(List.of(740L, 720L, 680L, 660L, 640L, 620L, 580L, 560L, 540L, 520L), sortedDown(staggered.subList(20, 30)));
-        assertTrue(!staggered.subList(10, 20).stream().map(Shard::bytes).toList().equals(sortedDown(staggered.subList(10, 20))),
+        assertEquals(
+                List.of(980L, 960L, 940L, 920L, 880L, 860L, 840L, 820L, 780L, 760L),
+                sortedDown(staggered.subList(10, 20)));
+        assertEquals(
+                List.of(740L, 720L, 680L, 660L, 640L, 620L, 580L, 560L, 540L, 520L),
+                sortedDown(staggered.subList(20, 30)));
+        assertTrue(
+                !staggered.subList(10, 20).stream()
+                        .map(Shard::bytes)
+                        .toList()
+                        .equals(sortedDown(staggered.subList(10, 20))),
                 "a block is not taken largest first: the workers ending first would take its largest shards");
-        assertEquals(List.of(480L, 460L, 440L, 420L, 380L, 360L, 340L, 320L, 280L, 260L), sortedDown(staggered.subList(30, 40)));
-        assertEquals(List.of(240L), staggered.subList(40, 41).stream().map(Shard::bytes).toList(), "the last block");
-        assertEquals(staggered, ShardOrder.staggered(plan, 10, tenBytesAnItem(sizes(plan)), 1), "the same input, the same plan");
+        assertEquals(
+                List.of(480L, 460L, 440L, 420L, 380L, 360L, 340L, 320L, 280L, 260L),
+                sortedDown(staggered.subList(30, 40)));
+        assertEquals(
+                List.of(240L),
+                staggered.subList(40, 41).stream().map(Shard::bytes).toList(),
+                "the last block");
+        assertEquals(
+                staggered,
+                ShardOrder.staggered(plan, 10, tenBytesAnItem(sizes(plan)), 1),
+                "the same input, the same plan");
         assertEveryItemOnce(plan, staggered, tenBytesAnItem(sizes(plan)));
     }
 
@@ -99,12 +123,18 @@ class ShardOrderTest {
         List<Long> first = staggered.subList(0, 8).stream().map(Shard::bytes).toList();
         assertEquals(List.of(2_000L, 1_750L, 1_500L, 1_250L, 750L, 500L, 250L, 250L), first);
         assertEquals(34, staggered.size(), "four files cut in two");
-        assertEquals(List.of(2_000L, 1_750L), staggered.subList(32, 34).stream().map(Shard::bytes).toList(),
+        assertEquals(
+                List.of(2_000L, 1_750L),
+                staggered.subList(32, 34).stream().map(Shard::bytes).toList(),
                 "the last block: 25 whole files and a rest of 1,750 after 3 blocks of 8");
         assertEveryItemOnce(plan, staggered, counter);
         ShardFile head = staggered.get(1).files().get(0);
-        ShardFile rest = staggered.stream().filter(s -> s.files().get(0).key().equals(head.key()) && s != staggered.get(1))
-                .findFirst().orElseThrow().files().get(0);
+        ShardFile rest = staggered.stream()
+                .filter(s -> s.files().get(0).key().equals(head.key()) && s != staggered.get(1))
+                .findFirst()
+                .orElseThrow()
+                .files()
+                .get(0);
         assertEquals(0L, head.skippedItems());
         assertEquals(175L, head.maxItems());
         assertEquals(175L, rest.firstItem());
@@ -127,7 +157,9 @@ class ShardOrderTest {
         // 40 items a shard: no head of 37 leaves a rest of 32; the places take shards whole
         List<Shard> small = wholeFiles(400, 400, 400, 400, 400);
         List<Shard> kept = ShardOrder.staggered(small, 4, tenBytesAnItem(sizes(small)), 32);
-        assertEquals(small.stream().map(Shard::files).toList(), kept.stream().map(Shard::files).toList());
+        assertEquals(
+                small.stream().map(Shard::files).toList(),
+                kept.stream().map(Shard::files).toList());
     }
 
     @Test

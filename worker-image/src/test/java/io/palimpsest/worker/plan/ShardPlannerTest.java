@@ -6,31 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.InputRoot;
+import io.palimpsest.worker.storage.KeyFilter;
+import io.palimpsest.worker.storage.StoredObject;
+import io.palimpsest.worker.testing.Corpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.FieldMapping;
-import io.palimpsest.worker.format.RecordDecoder;
-import io.palimpsest.worker.run.ShardInput;
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.storage.InputRoot;
-import io.palimpsest.worker.storage.KeyFilter;
-import io.palimpsest.worker.storage.StoredObject;
-import io.palimpsest.worker.testing.Corpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ShardPlannerTest {
 
-    private static final List<StoredObject> FILES = List.of(new StoredObject("c.jsonl", 60), new StoredObject("a.jsonl", 50),
-            new StoredObject("b.jsonl", 40), new StoredObject("d.jsonl", 300), new StoredObject("e.jsonl", 10));
+    private static final List<StoredObject> FILES = List.of(
+            new StoredObject("c.jsonl", 60),
+            new StoredObject("a.jsonl", 50),
+            new StoredObject("b.jsonl", 40),
+            new StoredObject("d.jsonl", 300),
+            new StoredObject("e.jsonl", 10));
 
     @TempDir
     Path dir;
@@ -38,7 +41,8 @@ class ShardPlannerTest {
     @Test
     void filesPerShardTakesFilesInKeyOrderAndNumbersTheLargestFirst() {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(FILES);
-        assertEquals(List.of(List.of("c.jsonl", "d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("e.jsonl")),
+        assertEquals(
+                List.of(List.of("c.jsonl", "d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("e.jsonl")),
                 shards.stream().map(ShardPlannerTest::keys).toList());
         assertEquals(List.of(0, 1, 2), shards.stream().map(Shard::index).toList());
     }
@@ -46,17 +50,23 @@ class ShardPlannerTest {
     @Test
     void targetBytesPacksFilesAndKeepsABigFileWhole() {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(null, 100L)).plan(FILES);
-        assertEquals(List.of(List.of("d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("c.jsonl"), List.of("e.jsonl")),
+        assertEquals(
+                List.of(List.of("d.jsonl"), List.of("a.jsonl", "b.jsonl"), List.of("c.jsonl"), List.of("e.jsonl")),
                 shards.stream().map(ShardPlannerTest::keys).toList());
         assertEquals(List.of(0, 1, 2, 3), shards.stream().map(Shard::index).toList());
     }
 
     @Test
     void shardsOfEqualSizeKeepKeyOrder() {
-        List<StoredObject> same = List.of(new StoredObject("b.jsonl", 10), new StoredObject("a.jsonl", 10),
-                new StoredObject("c.jsonl", 20), new StoredObject("d.jsonl", 10));
-        assertEquals(List.of(List.of("c.jsonl"), List.of("a.jsonl"), List.of("b.jsonl"), List.of("d.jsonl")),
-                new ShardPlanner(new ShardingPolicy(1, null)).plan(same).stream().map(ShardPlannerTest::keys).toList());
+        List<StoredObject> same = List.of(
+                new StoredObject("b.jsonl", 10),
+                new StoredObject("a.jsonl", 10),
+                new StoredObject("c.jsonl", 20),
+                new StoredObject("d.jsonl", 10));
+        assertEquals(
+                List.of(List.of("c.jsonl"), List.of("a.jsonl"), List.of("b.jsonl"), List.of("d.jsonl")),
+                new ShardPlanner(new ShardingPolicy(1, null))
+                        .plan(same).stream().map(ShardPlannerTest::keys).toList());
     }
 
     @Test
@@ -102,8 +112,13 @@ class ShardPlannerTest {
         assertTrue(kept.existingDiffers());
         assertFalse(kept.replanned());
         assertEquals(3, kept.shardCount(), "the manifest in force keeps its shards");
-        assertEquals("1 planned file(s) no longer listed (b.jsonl); 1 new file(s) not in the plan (d.jsonl)", kept.difference());
-        assertEquals("sub/a.jsonl", new ShardManifest(json).readShard(output, 0).files().get(0).key(), "the larger file first");
+        assertEquals(
+                "1 planned file(s) no longer listed (b.jsonl); 1 new file(s) not in the plan (d.jsonl)",
+                kept.difference());
+        assertEquals(
+                "sub/a.jsonl",
+                new ShardManifest(json).readShard(output, 0).files().get(0).key(),
+                "the larger file first");
     }
 
     @Test
@@ -121,7 +136,9 @@ class ShardPlannerTest {
         Files.writeString(dir.resolve("in/notes.txt"), "not input");
         InputRoot in = new InputRoot(new FileStorage(dir.resolve("in")), Optional.empty());
         e = assertThrows(InvalidJobException.class, () -> planner.plan(in, jsonl, output));
-        assertTrue(e.getMessage().contains("matches include [*.jsonl]") && e.getMessage().contains("1 file(s) there, e.g. notes.txt"),
+        assertTrue(
+                e.getMessage().contains("matches include [*.jsonl]")
+                        && e.getMessage().contains("1 file(s) there, e.g. notes.txt"),
                 e.getMessage());
 
         Files.writeString(dir.resolve("in/empty.jsonl"), "");
@@ -134,18 +151,20 @@ class ShardPlannerTest {
     @Test
     void aLimitKeepsWholeFilesCutsOneAndDropsTheRest() throws IOException {
         List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).group(FILES);
-        Map<String, Long> items = Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
+        Map<String, Long> items =
+                Map.of("a.jsonl", 10L, "b.jsonl", 10L, "c.jsonl", 10L, "d.jsonl", 10L, "e.jsonl", 10L);
         List<Shard> limited = JobPlanner.applyLimit(shards, 25, (key, atMost) -> Math.min(items.get(key), atMost));
         assertEquals(2, limited.size());
-        assertEquals(List.of(new ShardFile("a.jsonl", 50), new ShardFile("b.jsonl", 40)), limited.get(0).files());
+        assertEquals(
+                List.of(new ShardFile("a.jsonl", 50), new ShardFile("b.jsonl", 40)),
+                limited.get(0).files());
         assertEquals(List.of(new ShardFile("c.jsonl", 60, 5L)), limited.get(1).files());
     }
 
     @Test
     void aLimitedFileIsReadOnlyThatFar() throws IOException {
         Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
-        var readers = new DocumentReaders("auto",
-                new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        var readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
         Shard shard = new Shard(0, List.of(new ShardFile("a.jsonl", 0, 3L)));
         int read = 0;
         try (var input = new ShardInput(new FileStorage(dir.resolve("in")), shard, readers)) {

@@ -6,6 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.run.ShardDataException;
+import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,18 +31,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.LongStream;
 import java.util.zip.GZIPOutputStream;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.FieldMapping;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.RecordDecoder;
-import io.palimpsest.worker.format.UnusableItem;
-import io.palimpsest.worker.run.ShardDataException;
-import io.palimpsest.worker.run.ShardInput;
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.testing.Corpus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +39,8 @@ class ShardSplitterTest {
     @TempDir
     Path dir;
 
-    private static final Map<String, Long> ITEMS = Map.of("big.jsonl", 100L, "mid.jsonl", 30L, "small.jsonl", 10L, "empty.jsonl", 0L);
+    private static final Map<String, Long> ITEMS =
+            Map.of("big.jsonl", 100L, "mid.jsonl", 30L, "small.jsonl", 10L, "empty.jsonl", 0L);
 
     private static JobPlanner.ItemCounter counted(Map<String, Long> items) {
         return (key, atMost) -> {
@@ -60,11 +60,11 @@ class ShardSplitterTest {
     void theBoundIsAQuarterOfOneWorkersShare() {
         // table: total bytes, fleet workers -> most bytes a shard keeps whole
         long[][] table = {
-                {1_000, 10, 25},
-                {1_001, 10, 26},
-                {100, 64, 1},
-                {0, 4, 1},
-                {20_623, 64, 81},
+            {1_000, 10, 25},
+            {1_001, 10, 26},
+            {100, 64, 1},
+            {0, 4, 1},
+            {20_623, 64, 81},
         };
         for (long[] row : table) {
             assertEquals(row[2], ShardSplitter.maxBytes(row[0], (int) row[1]), "total " + row[0] + ", fleet " + row[1]);
@@ -74,7 +74,9 @@ class ShardSplitterTest {
     @Test
     void aShardLongForTheFleetBecomesNearEqualItemRangesAndTheOthersStayWhole() throws IOException {
         // 1,200 bytes for 2 workers: at most 150 bytes a shard; big.jsonl (1,000 bytes, 100 items) becomes 7 ranges
-        List<Shard> shards = List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("mid.jsonl", 150)),
+        List<Shard> shards = List.of(
+                shard(0, new ShardFile("big.jsonl", 1_000)),
+                shard(1, new ShardFile("mid.jsonl", 150)),
                 shard(2, new ShardFile("small.jsonl", 50)));
         List<Shard> split = ShardSplitter.split(shards, 2, counted(ITEMS), 1);
         assertEquals(9, split.size());
@@ -84,37 +86,64 @@ class ShardSplitterTest {
             assertEquals(1, split.get(i).files().size());
             ranges.add(split.get(i).files().get(0));
         }
-        assertEquals(List.of(0L, 14L, 28L, 42L, 57L, 71L, 85L), ranges.stream().map(ShardFile::firstItem).toList());
-        assertEquals(List.of(14L, 14L, 14L, 15L, 14L, 14L, 15L), ranges.stream().map(ShardFile::maxItems).toList());
-        assertEquals(List.of(140L, 140L, 140L, 150L, 140L, 140L, 150L), ranges.stream().map(ShardFile::bytes).toList());
+        assertEquals(
+                List.of(0L, 14L, 28L, 42L, 57L, 71L, 85L),
+                ranges.stream().map(ShardFile::firstItem).toList());
+        assertEquals(
+                List.of(14L, 14L, 14L, 15L, 14L, 14L, 15L),
+                ranges.stream().map(ShardFile::maxItems).toList());
+        assertEquals(
+                List.of(140L, 140L, 140L, 150L, 140L, 140L, 150L),
+                ranges.stream().map(ShardFile::bytes).toList());
         assertEquals(List.of(new ShardFile("mid.jsonl", 150)), split.get(7).files());
         assertEquals(List.of(new ShardFile("small.jsonl", 50)), split.get(8).files());
         // numbered largest first afterwards: the ranges and the file of their size first, the small file last
         List<Shard> ordered = ShardPlanner.largestFirst(split);
-        assertEquals(List.of(150L, 150L, 150L, 140L, 140L, 140L, 140L, 140L, 50L), ordered.stream().map(Shard::bytes).toList());
-        assertEquals(List.of(42L, 85L), List.of(ordered.get(0).files().get(0).firstItem(), ordered.get(1).files().get(0).firstItem()));
+        assertEquals(
+                List.of(150L, 150L, 150L, 140L, 140L, 140L, 140L, 140L, 50L),
+                ordered.stream().map(Shard::bytes).toList());
+        assertEquals(
+                List.of(42L, 85L),
+                List.of(
+                        ordered.get(0).files().get(0).firstItem(),
+                        ordered.get(1).files().get(0).firstItem()));
         assertEquals("small.jsonl", ordered.get(8).files().get(0).key());
     }
 
     @Test
     void aShardOfSeveralFilesIsCutAcrossTheirBoundaries() throws IOException {
-        // 140 items in 3 parts: [0,46) [46,93) [93,140) of big(100) + empty(0) + mid(30) + small(10), with input.limit on small
-        Shard packed = shard(0, new ShardFile("big.jsonl", 1_000), new ShardFile("empty.jsonl", 0), new ShardFile("mid.jsonl", 300),
+        // 140 items in 3 parts: [0,46) [46,93) [93,140) of big(100) + empty(0) + mid(30) + small(10), with input.limit
+        // on small
+        Shard packed = shard(
+                0,
+                new ShardFile("big.jsonl", 1_000),
+                new ShardFile("empty.jsonl", 0),
+                new ShardFile("mid.jsonl", 300),
                 new ShardFile("small.jsonl", 100, 10L));
         List<List<ShardFile>> parts = ShardSplitter.cut(packed, 3, counted(ITEMS));
         assertEquals(List.of(new ShardFile("big.jsonl", 460, 46L, 0L)), parts.get(0));
         assertEquals(List.of(new ShardFile("big.jsonl", 470, 47L, 46L)), parts.get(1));
-        assertEquals(List.of(new ShardFile("big.jsonl", 70, 7L, 93L), new ShardFile("empty.jsonl", 0), new ShardFile("mid.jsonl", 300),
-                new ShardFile("small.jsonl", 100, 10L)), parts.get(2));
+        assertEquals(
+                List.of(
+                        new ShardFile("big.jsonl", 70, 7L, 93L),
+                        new ShardFile("empty.jsonl", 0),
+                        new ShardFile("mid.jsonl", 300),
+                        new ShardFile("small.jsonl", 100, 10L)),
+                parts.get(2));
     }
 
     @Test
     void oneWorkerAShardItCannotCountAndAFileOfOneItemStayWhole() throws IOException {
-        List<Shard> shards = List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("small.jsonl", 10)));
+        List<Shard> shards =
+                List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("small.jsonl", 10)));
         assertSame(shards, ShardSplitter.split(shards, 1, counted(ITEMS)));
-        assertNull(ShardSplitter.cut(shard(0, new ShardFile("gone.jsonl", 1_000)), 4, counted(ITEMS)), "unreadable: its worker says why");
+        assertNull(
+                ShardSplitter.cut(shard(0, new ShardFile("gone.jsonl", 1_000)), 4, counted(ITEMS)),
+                "unreadable: its worker says why");
         assertNull(ShardSplitter.cut(shard(0, new ShardFile("one.jsonl", 1_000)), 4, counted(Map.of("one.jsonl", 1L))));
-        assertNull(ShardSplitter.cut(shard(0, new ShardFile("big.jsonl", 500, 50L, 50L)), 4, counted(ITEMS)), "already a range");
+        assertNull(
+                ShardSplitter.cut(shard(0, new ShardFile("big.jsonl", 500, 50L, 50L)), 4, counted(ITEMS)),
+                "already a range");
     }
 
     @Test
@@ -128,12 +157,10 @@ class ShardSplitterTest {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         log.addHandler(capture);
         try {
@@ -145,7 +172,10 @@ class ShardSplitterTest {
         }
         assertEquals(2, lines.size(), lines.toString());
         for (String line : lines) {
-            assertTrue(line.startsWith("WARNING gone.jsonl: cannot count its items (java.nio.file.NoSuchFileException: gone.jsonl)"), line);
+            assertTrue(
+                    line.startsWith(
+                            "WARNING gone.jsonl: cannot count its items (java.nio.file.NoSuchFileException: gone.jsonl)"),
+                    line);
         }
     }
 
@@ -159,7 +189,8 @@ class ShardSplitterTest {
         try (var gz = new GZIPOutputStream(Files.newOutputStream(in.resolve("b.jsonl.gz")))) {
             gz.write(lines.getBytes(StandardCharsets.UTF_8));
         }
-        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
         FileStorage storage = new FileStorage(in);
         JobPlanner.ItemCounter counter = (key, atMost) -> {
             long n = 0;
@@ -172,9 +203,14 @@ class ShardSplitterTest {
         };
         for (String key : List.of("a.jsonl", "b.jsonl.gz")) {
             long size = Files.size(in.resolve(key));
-            List<Shard> split = ShardSplitter.split(List.of(shard(0, new ShardFile(key, size)), shard(1, new ShardFile("x", size * 5 / 3))),
-                    2, counter, 1);
-            List<Shard> ranges = split.stream().filter(s -> s.files().get(0).key().equals(key)).toList();
+            List<Shard> split = ShardSplitter.split(
+                    List.of(shard(0, new ShardFile(key, size)), shard(1, new ShardFile("x", size * 5 / 3))),
+                    2,
+                    counter,
+                    1);
+            List<Shard> ranges = split.stream()
+                    .filter(s -> s.files().get(0).key().equals(key))
+                    .toList();
             assertEquals(3, ranges.size(), key);
             List<String> seen = new ArrayList<>();
             List<Long> lineNumbers = new ArrayList<>();
@@ -184,7 +220,13 @@ class ShardSplitterTest {
                 try (ShardInput items = new ShardInput(storage, range, readers, Map.of(), bytes::addAndGet)) {
                     InputItem item;
                     while ((item = items.next()) != null) {
-                        seen.add(item instanceof Document d ? d.id() : "unusable:" + ((UnusableItem) item).position().line());
+                        seen.add(
+                                item instanceof Document d
+                                        ? d.id()
+                                        : "unusable:"
+                                                + ((UnusableItem) item)
+                                                        .position()
+                                                        .line());
                         lineNumbers.add(item.position().line());
                     }
                 }
@@ -203,23 +245,31 @@ class ShardSplitterTest {
     void aRangeWhoseFileShrankSincePlanningFailsAsUnreadableDataInsteadOfCommittingLess() throws IOException {
         Path in = dir.resolve("shrunk");
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 30);
-        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
         FileStorage storage = new FileStorage(in);
-        List<List<ShardFile>> ranges = ShardSplitter.cut(shard(0, new ShardFile("a.jsonl", Files.size(in.resolve("a.jsonl")))), 3,
+        List<List<ShardFile>> ranges = ShardSplitter.cut(
+                shard(0, new ShardFile("a.jsonl", Files.size(in.resolve("a.jsonl")))),
+                3,
                 counted(Map.of("a.jsonl", 30L)));
-        assertEquals(List.of(0L, 10L, 20L), ranges.stream().map(r -> r.get(0).firstItem()).toList());
+        assertEquals(
+                List.of(0L, 10L, 20L),
+                ranges.stream().map(r -> r.get(0).firstItem()).toList());
         // the file is written again with 15 lines: the second range ends early, the third starts past the end
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 15);
         assertEquals(10, readAll(storage, readers, ranges.get(0)), "the first range is still whole");
         for (int i = 1; i < 3; i++) {
             List<ShardFile> range = ranges.get(i);
             ShardDataException e = assertThrows(ShardDataException.class, () -> readAll(storage, readers, range));
-            assertTrue(e.getMessage().contains("a.jsonl ends after 15 items") && e.getMessage().contains("changed since it was planned"),
+            assertTrue(
+                    e.getMessage().contains("a.jsonl ends after 15 items")
+                            && e.getMessage().contains("changed since it was planned"),
                     e.getMessage());
         }
     }
 
-    private static long readAll(FileStorage storage, DocumentReaders readers, List<ShardFile> files) throws IOException {
+    private static long readAll(FileStorage storage, DocumentReaders readers, List<ShardFile> files)
+            throws IOException {
         long n = 0;
         try (ShardInput items = new ShardInput(storage, new Shard(0, files), readers)) {
             while (items.next() != null) {
@@ -231,13 +281,20 @@ class ShardSplitterTest {
 
     @Test
     void noRangeIsCutShorterThanTheFloorSoASmallJobKeepsItsFiles() throws IOException {
-        List<Shard> shards = List.of(shard(0, new ShardFile("big.jsonl", 1_000)), shard(1, new ShardFile("mid.jsonl", 150)),
+        List<Shard> shards = List.of(
+                shard(0, new ShardFile("big.jsonl", 1_000)),
+                shard(1, new ShardFile("mid.jsonl", 150)),
                 shard(2, new ShardFile("small.jsonl", 50)));
         // the same 7 ranges wanted as above, but 100 items hold only 3 ranges of at least 32
         List<Shard> split = ShardSplitter.split(shards, 2, counted(ITEMS));
-        assertEquals(List.of(33L, 33L, 34L), split.subList(0, 3).stream().map(s -> s.files().get(0).maxItems()).toList());
+        assertEquals(
+                List.of(33L, 33L, 34L),
+                split.subList(0, 3).stream()
+                        .map(s -> s.files().get(0).maxItems())
+                        .toList());
         assertEquals(5, split.size());
         // 30 items: under two ranges of the floor, kept whole whatever the fleet
-        assertNull(ShardSplitter.cut(shard(0, new ShardFile("mid.jsonl", 300)), 10, counted(ITEMS), ShardSplitter.MIN_ITEMS_PER_RANGE));
+        assertNull(ShardSplitter.cut(
+                shard(0, new ShardFile("mid.jsonl", 300)), 10, counted(ITEMS), ShardSplitter.MIN_ITEMS_PER_RANGE));
     }
 }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 class SpillingSorterTest {
@@ -20,7 +19,8 @@ class SpillingSorterTest {
         // a budget of a few KB: hundreds of runs, so the merge takes more than one round (FAN_IN)
         try (SpillingSorter sorter = new SpillingSorter(4 * 1024)) {
             for (int i = 0; i < 20_000; i++) {
-                byte[] key = ("id-" + random.nextInt(5_000) + (random.nextBoolean() ? "é" : "")).getBytes(StandardCharsets.UTF_8);
+                byte[] key = ("id-" + random.nextInt(5_000) + (random.nextBoolean() ? "é" : ""))
+                        .getBytes(StandardCharsets.UTF_8);
                 int value = random.nextInt(50);
                 sorter.add(key, value);
                 expected.add(new SpillingSorter.Entry(key, value));
@@ -54,7 +54,8 @@ class SpillingSorterTest {
                     order.add(new String(entry.key(), StandardCharsets.UTF_8));
                 }
             }
-            assertEquals(List.of("A", "a", "a\u0000", "b", "e\u0301", "\u00e9"), order, "six distinct keys, none merged");
+            assertEquals(
+                    List.of("A", "a", "a\u0000", "b", "e\u0301", "\u00e9"), order, "six distinct keys, none merged");
         }
     }
 }

@@ -9,20 +9,27 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
 import org.junit.jupiter.api.Test;
 
 class PreflightEstimatorTest {
 
     private static PreflightEstimator.DocumentCost doc(long requests, long prompt, long completion) {
-        return new PreflightEstimator.DocumentCost(requests, prompt, completion, Map.of("variant:a", new long[] {requests, prompt, completion}));
+        return new PreflightEstimator.DocumentCost(
+                requests, prompt, completion, Map.of("variant:a", new long[] {requests, prompt, completion}));
     }
 
     @Test
     void identicalDocumentsGiveAnExactFigureAndGpuHoursFollowCapacity() {
         List<PreflightEstimator.DocumentCost> sample = List.of(doc(2, 100, 50), doc(2, 100, 50), doc(2, 100, 50));
-        var e = PreflightEstimator.estimate(sample, 1_000_000, false,
-                new PreflightEstimator.Capacity(PreflightEstimator.Capacity.DECLARED, 1000, "declared"), 2, 4, 3.0, 1);
+        var e = PreflightEstimator.estimate(
+                sample,
+                1_000_000,
+                false,
+                new PreflightEstimator.Capacity(PreflightEstimator.Capacity.DECLARED, 1000, "declared"),
+                2,
+                4,
+                3.0,
+                1);
         assertEquals(2_000_000, e.requests().estimate(), 1e-6);
         assertEquals(e.requests().estimate(), e.requests().low(), 1e-6);
         assertEquals(e.requests().estimate(), e.requests().high(), 1e-6);
@@ -32,7 +39,8 @@ class PreflightEstimatorTest {
         assertEquals(2 * replicaHours, e.gpuHours().estimate(), 1e-9);
         assertEquals(replicaHours / 4, e.wallHours().estimate(), 1e-9);
         assertEquals(3 * 2 * replicaHours, e.cost().estimate(), 1e-9);
-        assertEquals(50_000_000, e.byPurpose().get("variant:a").completionTokens().estimate(), 1e-6);
+        assertEquals(
+                50_000_000, e.byPurpose().get("variant:a").completionTokens().estimate(), 1e-6);
     }
 
     @Test
@@ -67,23 +75,30 @@ class PreflightEstimatorTest {
         var plain = PreflightEstimator.estimate(sample, 31, false, null, 1, null, null, 7);
         assertEquals(31 * 550.0, plain.completionTokens().estimate(), 1e-6);
         var census = new TreeMap<String, Long>(Map.of("a", 25L, "b", 6L));
-        var e = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census), 31, false, null, 1, null, null, null, 7);
+        var e = PreflightEstimator.estimate(
+                sample, new PreflightEstimator.Strata(strata, census), 31, false, null, 1, null, null, null, 7);
         assertEquals(8_500, e.completionTokens().estimate(), 1e-6);
         assertEquals(8_500, e.completionTokens().low(), 1e-6, "no spread inside a stratum: no interval");
         assertEquals(25 + 6 * 4, e.requests().estimate(), 1e-6);
         assertEquals(List.of(new PreviewData.Stratum("a", 25, 4), new PreviewData.Stratum("b", 6, 4)), e.strata());
-        assertTrue(e.notes().stream().anyMatch(n -> n.startsWith("stratified")), e.notes().toString());
+        assertTrue(
+                e.notes().stream().anyMatch(n -> n.startsWith("stratified")),
+                e.notes().toString());
 
         // the census of part of the input (some shards unread): the strata's shares scale to the estimated documents
-        var scaled = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census), 310, true, null, 1, null, null, null, 7);
+        var scaled = PreflightEstimator.estimate(
+                sample, new PreflightEstimator.Strata(strata, census), 310, true, null, 1, null, null, null, 7);
         assertEquals(85_000, scaled.completionTokens().estimate(), 1e-6);
 
         // a stratum with documents and none sampled has no mean: the plain estimate, and the report says why
         var census3 = new TreeMap<String, Long>(Map.of("a", 25L, "b", 6L, "c", 2L));
-        var fallback = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(strata, census3), 33, false, null, 1, null, null, null, 7);
+        var fallback = PreflightEstimator.estimate(
+                sample, new PreflightEstimator.Strata(strata, census3), 33, false, null, 1, null, null, null, 7);
         assertEquals(33 * 550.0, fallback.completionTokens().estimate(), 1e-6);
         assertNull(fallback.strata());
-        assertTrue(fallback.notes().stream().anyMatch(n -> n.startsWith("not stratified: no sampled document in c")), fallback.notes().toString());
+        assertTrue(
+                fallback.notes().stream().anyMatch(n -> n.startsWith("not stratified: no sampled document in c")),
+                fallback.notes().toString());
     }
 
     @Test
@@ -93,8 +108,17 @@ class PreflightEstimatorTest {
             sample.add(doc(1, 10 * i, i % 3 == 0 ? 300 : 100));
         }
         var plain = PreflightEstimator.estimate(sample, 1000, false, null, 1, null, null, 5);
-        var one = PreflightEstimator.estimate(sample, new PreflightEstimator.Strata(Collections.nCopies(30, "all"),
-                Map.of("all", 1000L)), 1000, false, null, 1, null, null, null, 5);
+        var one = PreflightEstimator.estimate(
+                sample,
+                new PreflightEstimator.Strata(Collections.nCopies(30, "all"), Map.of("all", 1000L)),
+                1000,
+                false,
+                null,
+                1,
+                null,
+                null,
+                null,
+                5);
         assertEquals(plain.completionTokens(), one.completionTokens());
         assertNull(one.strata());
     }

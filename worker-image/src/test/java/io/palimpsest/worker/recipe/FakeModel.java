@@ -1,11 +1,11 @@
 package io.palimpsest.worker.recipe;
 
+import io.palimpsest.worker.client.ModelReply;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import io.palimpsest.worker.client.ModelReply;
 
 /** A scripted model: answers each request with a function of it, and remembers every request. */
 public final class FakeModel implements ModelCall {

@@ -5,6 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.hubspot.jinjava.JinjavaConfig;
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.recipe.route.CelPredicate;
+import io.palimpsest.worker.recipe.template.SharedContextJinja;
+import io.palimpsest.worker.recipe.template.TemplateVariables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,17 +28,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.hubspot.jinjava.JinjavaConfig;
-import io.palimpsest.api.recipe.Recipe;
-import io.palimpsest.worker.recipe.route.CelPredicate;
-import io.palimpsest.worker.recipe.template.SharedContextJinja;
-import io.palimpsest.worker.recipe.template.TemplateVariables;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,9 +46,12 @@ class RecipeDocsTest {
     void everyRecipeFieldOfTheApiModelIsDocumented() throws IOException {
         String doc = doc();
         Set<String> names = apiNames();
-        assertTrue(names.containsAll(Set.of("prompts", "chunking", "contextTokens", "scorePattern", "fewShot", "appendToOriginal")),
+        assertTrue(
+                names.containsAll(
+                        Set.of("prompts", "chunking", "contextTokens", "scorePattern", "fewShot", "appendToOriginal")),
                 "the walk reaches nested classes, superclasses and enums: " + names);
-        assertEquals(Set.of(), undocumented(doc, names), "recipe fields or values of the api model missing from " + DOC);
+        assertEquals(
+                Set.of(), undocumented(doc, names), "recipe fields or values of the api model missing from " + DOC);
     }
 
     @Test
@@ -59,29 +61,44 @@ class RecipeDocsTest {
         assertFalse(recipe.isMissingNode(), "spec.recipe in " + CRD);
         Set<String> names = new TreeSet<>();
         schemaNames(recipe, names);
-        assertTrue(names.containsAll(Set.of("maxInputTokens", "minKeptFraction", "stripSentinel", "autoregressive")), names.toString());
+        assertTrue(
+                names.containsAll(Set.of("maxInputTokens", "minKeptFraction", "stripSentinel", "autoregressive")),
+                names.toString());
         assertEquals(Set.of(), undocumented(doc(), names), "recipe fields or values of the CRD missing from " + DOC);
     }
 
     @Test
     void theDocumentedTemplateVariablesAreTheOnesTheEngineProvides() throws IOException {
         Set<String> documented = tableNames(section(doc(), "## Template variables"));
-        SourceDocument doc = new SourceDocument("doc-1", "First line.\nSecond line.", Map.of("lang", "en", "quality_bucket", 12));
-        Map<String, Object> vars = TemplateVariables.forJudge(TemplateVariables.of(doc, "Second line.", List.of("A first rewritten chunk."),
-                Map.of("review", Map.of("score", "8")), Map.of("genre", "story"), Map.of("id", "doc-1#1", "index", 1, "count", 2)),
-                "Second line.", "A rewrite of the second line.");
+        SourceDocument doc =
+                new SourceDocument("doc-1", "First line.\nSecond line.", Map.of("lang", "en", "quality_bucket", 12));
+        Map<String, Object> vars = TemplateVariables.forJudge(
+                TemplateVariables.of(
+                        doc,
+                        "Second line.",
+                        List.of("A first rewritten chunk."),
+                        Map.of("review", Map.of("score", "8")),
+                        Map.of("genre", "story"),
+                        Map.of("id", "doc-1#1", "index", 1, "count", 2)),
+                "Second line.",
+                "A rewrite of the second line.");
         assertEquals(new TreeSet<>(vars.keySet()), new TreeSet<>(documented), "the variables table of " + DOC);
 
-        SharedContextJinja strict = new SharedContextJinja(JinjavaConfig.newBuilder().withFailOnUnknownTokens(true).build());
+        SharedContextJinja strict = new SharedContextJinja(
+                JinjavaConfig.newBuilder().withFailOnUnknownTokens(true).build());
         for (String name : documented) {
             SharedContextJinja.Rendered r = strict.render("{{ " + name + " }}", vars);
             assertTrue(r.fatal().isEmpty(), name + ": " + r.fatal());
             assertFalse(r.output().isBlank(), name + " renders to nothing");
         }
         assertTrue(strict.render("{{ txt }}", vars).fatal().isPresent(), "an unknown name fails in strict rendering");
-        assertEquals("en 12 story 8 1/2 doc-1#1", strict.render(
-                "{{ meta.lang }} {{ meta.quality_bucket }} {{ params.genre }} {{ stages.review.score }} {{ chunk.index }}/{{ chunk.count }} {{ chunk.id }}",
-                vars).output(), "the documented members of meta, params, stages and chunk");
+        assertEquals(
+                "en 12 story 8 1/2 doc-1#1",
+                strict.render(
+                                "{{ meta.lang }} {{ meta.quality_bucket }} {{ params.genre }} {{ stages.review.score }} {{ chunk.index }}/{{ chunk.count }} {{ chunk.id }}",
+                                vars)
+                        .output(),
+                "the documented members of meta, params, stages and chunk");
     }
 
     @Test
@@ -102,7 +119,10 @@ class RecipeDocsTest {
         String examples = section(doc(), "## Worked examples");
         List<String> dirs;
         try (var list = Files.list(Path.of("../examples"))) {
-            dirs = list.filter(d -> Files.isRegularFile(d.resolve("job.yaml"))).map(d -> d.getFileName().toString()).sorted().toList();
+            dirs = list.filter(d -> Files.isRegularFile(d.resolve("job.yaml")))
+                    .map(d -> d.getFileName().toString())
+                    .sorted()
+                    .toList();
         }
         assertTrue(dirs.size() >= 10, dirs.toString());
         for (String dir : dirs) {
@@ -132,7 +152,8 @@ class RecipeDocsTest {
                 }
                 continue;
             }
-            for (BeanPropertyDefinition p : json.getDeserializationConfig().introspect(type).findProperties()) {
+            for (BeanPropertyDefinition p :
+                    json.getDeserializationConfig().introspect(type).findProperties()) {
                 names.add(p.getName());
                 todo.push(p.getPrimaryType());
             }

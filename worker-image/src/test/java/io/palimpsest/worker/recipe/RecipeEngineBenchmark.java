@@ -9,7 +9,6 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +24,7 @@ import java.util.concurrent.CompletableFuture;
  * {@code java -cp ... io.palimpsest.worker.recipe.RecipeEngineBenchmark [documents]}.
  */
 public final class RecipeEngineBenchmark {
-    private RecipeEngineBenchmark() {
-    }
+    private RecipeEngineBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
@@ -49,20 +47,35 @@ public final class RecipeEngineBenchmark {
                 """);
         ModelCall instant = r -> CompletableFuture.completedFuture(new ModelReply(
                 "A rewritten passage that says the same things in other words, with enough length to count. "
-                        + FakeModel.document(r).toUpperCase(Locale.ROOT), "stop", 100, 100));
-        RecipeEngine engine = RecipeEngine.create(recipe, instant, BpeTokenCounter.instance(), new EngineSettings("m", "h"));
+                        + FakeModel.document(r).toUpperCase(Locale.ROOT),
+                "stop",
+                100,
+                100));
+        RecipeEngine engine =
+                RecipeEngine.create(recipe, instant, BpeTokenCounter.instance(), new EngineSettings("m", "h"));
         for (int i = 0; i < 200; i++) {
-            engine.process(new SourceDocument("w" + i, texts.get(i % texts.size()), Map.of())).toCompletableFuture().join();
+            engine.process(new SourceDocument("w" + i, texts.get(i % texts.size()), Map.of()))
+                    .toCompletableFuture()
+                    .join();
         }
         long start = System.nanoTime();
         long chunks = 0;
         for (int i = 0; i < n; i++) {
-            DocumentOutcome o = engine.process(new SourceDocument("d" + i, texts.get(i % texts.size()), Map.of())).toCompletableFuture().join();
+            DocumentOutcome o = engine.process(new SourceDocument("d" + i, texts.get(i % texts.size()), Map.of()))
+                    .toCompletableFuture()
+                    .join();
             chunks += o.usage().calls();
         }
         double s = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "engine: %d documents (%d chunks, ~%d tokens each) in %.2f s: %.0f documents/s, %.0f chunks/s on one thread%n",
-                n, chunks, BpeTokenCounter.instance().count(texts.get(0)), s, n / s, chunks / s);
+        System.out.printf(
+                Locale.ROOT,
+                "engine: %d documents (%d chunks, ~%d tokens each) in %.2f s: %.0f documents/s, %.0f chunks/s on one thread%n",
+                n,
+                chunks,
+                BpeTokenCounter.instance().count(texts.get(0)),
+                s,
+                n / s,
+                chunks / s);
 
         List<String> code = new ArrayList<>();
         for (String line : Files.readAllLines(examples.resolve("swallowcode/data/python-files.jsonl"))) {
@@ -77,11 +90,13 @@ public final class RecipeEngineBenchmark {
             PythonSyntax.check(code.get(i % code.size()));
         }
         s = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "pythonSyntax: %.0f files/s (files of ~%d lines) on one thread%n", files / s,
+        System.out.printf(
+                Locale.ROOT,
+                "pythonSyntax: %.0f files/s (files of ~%d lines) on one thread%n",
+                files / s,
                 code.stream().mapToLong(c -> c.lines().count()).sum() / code.size());
 
-        Validators validators = Validators.of(recipe.getValidators(), Optional.empty(),
-                new PromptRenderer(), "bench");
+        Validators validators = Validators.of(recipe.getValidators(), Optional.empty(), new PromptRenderer(), "bench");
         String source = texts.get(0);
         String output = "Reworded: " + source.replace("the", "a").replace("and", "as well as");
         start = System.nanoTime();
@@ -90,7 +105,10 @@ public final class RecipeEngineBenchmark {
             validators.checkLocal(ValidationSubject.offline(source, output));
         }
         s = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "validators (repetition, refusal, echo, lengthRatio) on ~%d-word pairs: %.0f pairs/s on one thread%n",
-                TextMeasures.wordCount(source), pairs / s);
+        System.out.printf(
+                Locale.ROOT,
+                "validators (repetition, refusal, echo, lengthRatio) on ~%d-word pairs: %.0f pairs/s on one thread%n",
+                TextMeasures.wordCount(source),
+                pairs / s);
     }
 }

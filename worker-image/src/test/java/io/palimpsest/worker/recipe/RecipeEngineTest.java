@@ -1,31 +1,34 @@
 package io.palimpsest.worker.recipe;
 
-import io.palimpsest.api.recipe.Recipe;
-import io.palimpsest.worker.client.ModelReply;
-import io.palimpsest.worker.format.ItemReason;
-import io.palimpsest.worker.recipe.token.BpeTokenCounter;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.client.ModelReply;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.token.BpeTokenCounter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
 class RecipeEngineTest {
     private static final EngineSettings SETTINGS = new EngineSettings("test-model", "sha256:abc");
 
     private static DocumentOutcome run(Recipe recipe, ModelCall model, SourceDocument doc) {
-        return RecipeEngine.create(recipe, model, BpeTokenCounter.instance(), SETTINGS).process(doc).toCompletableFuture().join();
+        return RecipeEngine.create(recipe, model, BpeTokenCounter.instance(), SETTINGS)
+                .process(doc)
+                .toCompletableFuture()
+                .join();
     }
 
     private static String lines(int n, String prefix) {
-        return IntStream.rangeClosed(1, n).mapToObj(i -> prefix + " line " + i + " tells a small fact about the harbour and its boats.")
+        return IntStream.rangeClosed(1, n)
+                .mapToObj(i -> prefix + " line " + i + " tells a small fact about the harbour and its boats.")
                 .collect(Collectors.joining("\n"));
     }
 
@@ -37,22 +40,28 @@ class RecipeEngineTest {
                   - name: k2
                     user: "{% if previous %}<previous>{{ previous | join('\\n') }}</previous>{% endif %}<document>{{ text }}</document>"
                 """);
-        FakeModel model = new FakeModel(r -> FakeModel.stop("REWRITE[" + FakeModel.document(r).toUpperCase() + "]"));
+        FakeModel model = new FakeModel(
+                r -> FakeModel.stop("REWRITE[" + FakeModel.document(r).toUpperCase() + "]"));
         DocumentOutcome out = run(recipe, model, new SourceDocument("d1", lines(6, "Old"), Map.of()));
 
         assertEquals(1, out.outputs().size(), () -> out.rejects().toString());
         int chunks = model.requests.size();
         assertTrue(chunks >= 3, "a 6-line document over a 40-token budget needs several chunks, got " + chunks);
         for (int i = 1; i < chunks; i++) {
-            String previousReply = "REWRITE[" + FakeModel.document(model.requests.get(i - 1)).toUpperCase() + "]";
-            assertTrue(FakeModel.lastUser(model.requests.get(i)).contains("<previous>" + previousReply + "</previous>"),
+            String previousReply =
+                    "REWRITE[" + FakeModel.document(model.requests.get(i - 1)).toUpperCase() + "]";
+            assertTrue(
+                    FakeModel.lastUser(model.requests.get(i)).contains("<previous>" + previousReply + "</previous>"),
                     "request " + i + " carries the rewrite of chunk " + (i - 1));
         }
         assertFalse(FakeModel.lastUser(model.requests.get(0)).contains("<previous>"));
-        String expected = model.requests.stream().map(r -> "REWRITE[" + FakeModel.document(r).toUpperCase() + "]")
+        String expected = model.requests.stream()
+                .map(r -> "REWRITE[" + FakeModel.document(r).toUpperCase() + "]")
                 .collect(Collectors.joining("\n"));
         assertEquals(expected, out.outputs().get(0).text());
-        assertEquals(IntStream.range(0, chunks).mapToObj(i -> "d1#" + i).toList(), out.outputs().get(0).provenance().chunkIds());
+        assertEquals(
+                IntStream.range(0, chunks).mapToObj(i -> "d1#" + i).toList(),
+                out.outputs().get(0).provenance().chunkIds());
     }
 
     @Test
@@ -111,9 +120,14 @@ class RecipeEngineTest {
             }
             return FakeModel.stop("A " + u.substring(3, u.indexOf(':')) + " version of the text.");
         });
-        DocumentOutcome out = run(recipe, model, new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of()));
+        DocumentOutcome out = run(
+                recipe, model, new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of()));
 
-        assertEquals(List.of("tale", "lecture"), out.outputs().stream().map(o -> o.provenance().params().get("genre")).toList());
+        assertEquals(
+                List.of("tale", "lecture"),
+                out.outputs().stream()
+                        .map(o -> o.provenance().params().get("genre"))
+                        .toList());
         assertEquals("kids", out.outputs().get(0).provenance().params().get("audience"));
         assertEquals(4.0, out.outputs().get(0).provenance().extra().get("judge_score"));
         assertEquals(1, out.rejects().size());
@@ -133,7 +147,8 @@ class RecipeEngineTest {
                   - {name: qa, user: "QA {{ text }}"}
                   - {name: distill, user: "DISTILL {{ text }}"}
                 """);
-        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text about " + FakeModel.lastUser(r).split(" ")[0]));
+        FakeModel model = new FakeModel(
+                r -> FakeModel.stop("Fine text about " + FakeModel.lastUser(r).split(" ")[0]));
         assertEquals(List.of("wiki"), variants(run(recipe, model, doc(Map.of("bucket", 3L)))));
         assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 17L)))));
         assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 12.0)))));
@@ -156,8 +171,10 @@ class RecipeEngineTest {
         FakeModel model = new FakeModel(r -> FakeModel.stop(program[0]));
         DocumentOutcome out = run(recipe, model, new SourceDocument("p", text, Map.of()));
         List<String> original = List.of(text.split("\n"));
-        List<String> expected = IntStream.range(0, 8).filter(i -> i != 1 && i != 2)
-                .mapToObj(i -> original.get(i).replace("harbour", "harbor")).toList();
+        List<String> expected = IntStream.range(0, 8)
+                .filter(i -> i != 1 && i != 2)
+                .mapToObj(i -> original.get(i).replace("harbour", "harbor"))
+                .toList();
         assertEquals(String.join("\n", expected), out.outputs().get(0).text());
         assertEquals(2, out.outputs().get(0).provenance().extra().get("removed_lines"));
         assertTrue(FakeModel.lastUser(model.requests.get(0)).startsWith("1: Para line 1"));
@@ -173,7 +190,13 @@ class RecipeEngineTest {
         assertEquals("program_drop_doc", dropped.rejects().get(0).reason().code());
 
         program[0] = "remove_lines(1, 8)";
-        assertEquals("program_too_short", run(recipe, model, new SourceDocument("p", text, Map.of())).rejects().get(0).reason().code());
+        assertEquals(
+                "program_too_short",
+                run(recipe, model, new SourceDocument("p", text, Map.of()))
+                        .rejects()
+                        .get(0)
+                        .reason()
+                        .code());
     }
 
     @Test
@@ -187,7 +210,11 @@ class RecipeEngineTest {
         assertTrue(bad.skipped());
         assertEquals("filter:pythonSyntax", bad.rejects().get(0).reason().code());
         assertEquals(0, model.requests.size());
-        assertEquals(1, run(recipe, model, new SourceDocument("b.py", "print('hello')\n", Map.of())).outputs().size());
+        assertEquals(
+                1,
+                run(recipe, model, new SourceDocument("b.py", "print('hello')\n", Map.of()))
+                        .outputs()
+                        .size());
     }
 
     @Test
@@ -200,8 +227,11 @@ class RecipeEngineTest {
         FakeModel model = new FakeModel(r -> {
             throw new AssertionError("no call expected");
         });
-        DocumentOutcome out = run(recipe, model, new SourceDocument("r1", "", Map.of("country", "Peru", "capital", "Lima")));
-        assertEquals("Q: What is the capital of Peru?\nA: Lima.", out.outputs().get(0).text());
+        DocumentOutcome out =
+                run(recipe, model, new SourceDocument("r1", "", Map.of("country", "Peru", "capital", "Lima")));
+        assertEquals(
+                "Q: What is the capital of Peru?\nA: Lima.",
+                out.outputs().get(0).text());
         assertEquals(0, out.usage().calls());
     }
 
@@ -221,13 +251,20 @@ class RecipeEngineTest {
                 Question: What does it make? Answer: Flour.
                 Question: Who uses it? Answer: The village.""";
         FakeModel model = new FakeModel(r -> FakeModel.stop(reply));
-        DocumentOutcome out = run(recipe, model, new SourceDocument("q", "The river turns the mill, which makes flour.", Map.of()));
+        DocumentOutcome out =
+                run(recipe, model, new SourceDocument("q", "The river turns the mill, which makes flour.", Map.of()));
         String text = out.outputs().get(0).text();
         assertTrue(text.startsWith("The river turns the mill, which makes flour.\n\nQuestion: "));
         assertEquals(2, text.split("Question: ").length - 1);
 
         FakeModel noSentinel = new FakeModel(r -> FakeModel.stop("Question: What? Answer: That."));
-        assertEquals("missing_sentinel", run(recipe, noSentinel, new SourceDocument("q", "Some text.", Map.of())).rejects().get(0).reason().code());
+        assertEquals(
+                "missing_sentinel",
+                run(recipe, noSentinel, new SourceDocument("q", "Some text.", Map.of()))
+                        .rejects()
+                        .get(0)
+                        .reason()
+                        .code());
     }
 
     @Test
@@ -237,7 +274,9 @@ class RecipeEngineTest {
                   - name: broken
                     user: "line one\\nline two {% if text %}\\nline three"
                 """);
-        RecipeException e = assertThrows(RecipeException.class, () -> RecipeEngine.create(recipe, r -> null, BpeTokenCounter.instance(), SETTINGS));
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> RecipeEngine.create(recipe, r -> null, BpeTokenCounter.instance(), SETTINGS));
         assertTrue(e.getMessage().contains("variant broken"), e.getMessage());
         assertTrue(e.getMessage().contains("user"), e.getMessage());
         assertTrue(e.getMessage().contains("line 2"), e.getMessage());
@@ -249,7 +288,10 @@ class RecipeEngineTest {
                 prompts:
                   - {name: easy, user: "{{ text }}", sampling: {temperature: 0.5, topP: 0.9, maxTokens: 50}}
                 """);
-        DocumentOutcome out = run(recipe, new FakeModel(r -> FakeModel.stop("Simple words.")), new SourceDocument("x", "Hard words.", Map.of()));
+        DocumentOutcome out = run(
+                recipe,
+                new FakeModel(r -> FakeModel.stop("Simple words.")),
+                new SourceDocument("x", "Hard words.", Map.of()));
         Provenance p = out.outputs().get(0).provenance();
         assertEquals("x", p.sourceId());
         assertEquals(List.of("x#0"), p.chunkIds());

@@ -7,11 +7,10 @@ import io.palimpsest.api.recipe.Recipe;
 
 /** Recipes for tests, written the way a manifest's spec.recipe is. */
 public final class RecipeYaml {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    private static final ObjectMapper YAML =
+            new ObjectMapper(new YAMLFactory()).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
 
-    private RecipeYaml() {
-    }
+    private RecipeYaml() {}
 
     public static Recipe parse(String yaml) {
         try {

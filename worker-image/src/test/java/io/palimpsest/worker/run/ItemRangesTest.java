@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.storage.FileStorage;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.storage.FileStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,8 +27,7 @@ class ItemRangesTest {
 
     @Test
     void itemsAddedInAnyOrderMergeIntoRanges() {
-        record Case(long[] items, String ranges, long size) {
-        }
+        record Case(long[] items, String ranges, long size) {}
         List<Case> cases = List.of(
                 new Case(new long[] {}, "{}", 0),
                 new Case(new long[] {3}, "{[3, 4)}", 1),
@@ -59,12 +57,18 @@ class ItemRangesTest {
     void overlapContainmentAndGaps() {
         ItemRanges done = ItemRanges.of(new long[][] {{0, 10}, {20, 30}});
         Map<ItemRanges, Boolean> overlaps = Map.of(
-                of(10, 11, 19), false,
-                of(9), true,
-                of(25), true,
-                of(31, 100), false,
-                ItemRanges.of(new long[][] {{5, 25}}), true,
-                new ItemRanges(), false);
+                of(10, 11, 19),
+                false,
+                of(9),
+                true,
+                of(25),
+                true,
+                of(31, 100),
+                false,
+                ItemRanges.of(new long[][] {{5, 25}}),
+                true,
+                new ItemRanges(),
+                false);
         overlaps.forEach((part, expected) -> {
             assertEquals(expected, part.overlaps(done), part + " against " + done);
             assertEquals(expected, done.overlaps(part), done + " against " + part);
@@ -92,11 +96,17 @@ class ItemRangesTest {
         ObjectMapper json = new ObjectMapper();
         FileStorage storage = new FileStorage(dir);
         ShardLayout layout = new ShardLayout(3, Compression.NONE);
-        storage.put(layout.markerKey(0), ("{\"part\":0,\"start\":0,\"end\":50,\"last\":false,\"writer\":\"old\","
-                + "\"streams\":{\"v\":{\"key\":\"k0\",\"records\":50,\"bytes\":9,\"sha256\":\"x\"}},"
-                + "\"counts\":{\"read\":50,\"written\":50}}").getBytes());
-        storage.put(layout.markerKey(1), ("{\"part\":1,\"start\":50,\"end\":70,\"last\":true,\"writer\":\"old\","
-                + "\"streams\":{},\"counts\":{\"read\":20,\"written\":20}}").getBytes());
+        storage.put(
+                layout.markerKey(0),
+                ("{\"part\":0,\"start\":0,\"end\":50,\"last\":false,\"writer\":\"old\","
+                                + "\"streams\":{\"v\":{\"key\":\"k0\",\"records\":50,\"bytes\":9,\"sha256\":\"x\"}},"
+                                + "\"counts\":{\"read\":50,\"written\":50}}")
+                        .getBytes());
+        storage.put(
+                layout.markerKey(1),
+                ("{\"part\":1,\"start\":50,\"end\":70,\"last\":true,\"writer\":\"old\","
+                                + "\"streams\":{},\"counts\":{\"read\":20,\"written\":20}}")
+                        .getBytes());
         CheckpointStore.State state = new CheckpointStore(storage, layout, json).read();
         assertEquals(2, state.parts().size());
         assertEquals(70L, state.total());

@@ -1,17 +1,16 @@
 package io.palimpsest.worker.run;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.storage.FileStorage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReceiptTallyTest {
     private final ObjectMapper json = new ObjectMapper();
@@ -19,7 +18,9 @@ class ReceiptTallyTest {
     @TempDir
     Path root;
 
-    private void receipt(FileStorage storage, int shard, String recipeHash, long read, long written, long rejected, long skipped) throws Exception {
+    private void receipt(
+            FileStorage storage, int shard, String recipeHash, long read, long written, long rejected, long skipped)
+            throws Exception {
         ItemCounts counts = new ItemCounts();
         counts.read = read;
         counts.written = written;
@@ -30,8 +31,19 @@ class ReceiptTallyTest {
         counts.variants.put("wiki", written);
         counts.reasons.put("empty_output", rejected);
         counts.variants.put("qa", written - 1);
-        Receipt receipt = new Receipt(shard, 0, "w", "job", null, recipeHash, "m", counts, Map.of(), 1,
-                new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0), null);
+        Receipt receipt = new Receipt(
+                shard,
+                0,
+                "w",
+                "job",
+                null,
+                recipeHash,
+                "m",
+                counts,
+                Map.of(),
+                1,
+                new Receipt.Timings("2026-11-25T10:00:00Z", "2026-11-25T10:01:00Z", 60, 0),
+                null);
         storage.put(new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
 

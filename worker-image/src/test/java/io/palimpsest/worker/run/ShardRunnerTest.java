@@ -4,6 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.ShardingPolicy;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,23 +37,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.FieldMapping;
-import io.palimpsest.worker.format.RecordDecoder;
-import io.palimpsest.worker.plan.Shard;
-import io.palimpsest.worker.plan.ShardPlanner;
-import io.palimpsest.worker.plan.ShardingPolicy;
-import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.testing.Corpus;
-import io.palimpsest.worker.testing.Outputs;
-import io.palimpsest.worker.testing.UppercaseProcessor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,6 +48,7 @@ class ShardRunnerTest {
 
     @TempDir
     Path dir;
+
     private Path in;
     private Path out;
     private List<String> goodIds;
@@ -60,11 +60,19 @@ class ShardRunnerTest {
         out = dir.resolve("out");
         goodIds = new ArrayList<>(Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 120));
         goodIds.addAll(Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 80));
-        Files.writeString(in.resolve("b.jsonl"), String.join("\n",
-                "{\"id\":\"a-3\",\"text\":\"a duplicate id\"}",
-                "{\"id\":\"broken\",\"text\":",
-                "{\"id\":\"empty\",\"text\":\"\"}", ""), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        shard = new ShardPlanner(new ShardingPolicy(2, null)).plan(new FileStorage(in).list("")).get(0);
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                String.join(
+                        "\n",
+                        "{\"id\":\"a-3\",\"text\":\"a duplicate id\"}",
+                        "{\"id\":\"broken\",\"text\":",
+                        "{\"id\":\"empty\",\"text\":\"\"}",
+                        ""),
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        shard = new ShardPlanner(new ShardingPolicy(2, null))
+                .plan(new FileStorage(in).list(""))
+                .get(0);
     }
 
     @Test
@@ -81,35 +89,66 @@ class ShardRunnerTest {
         FileStorage output = new FileStorage(out);
         assertEquals(sorted(goodIds), sorted(Outputs.ids(output, "upper/shard-00000.jsonl.zst")));
         List<JsonNode> rejects = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst");
-        assertEquals(List.of("duplicate_id", "empty_text", "malformed_json"),
+        assertEquals(
+                List.of("duplicate_id", "empty_text", "malformed_json"),
                 sorted(rejects.stream().map(r -> r.path("reason").asText()).toList()));
-        JsonNode malformed = rejects.stream().filter(r -> r.path("reason").asText().equals("malformed_json")).findFirst().orElseThrow();
+        JsonNode malformed = rejects.stream()
+                .filter(r -> r.path("reason").asText().equals("malformed_json"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("b.jsonl", malformed.path("file").asText());
         assertEquals(82, malformed.path("line").asInt());
-        assertFalse(output.exists("_palimpsest/checkpoints/shard-00000/part-000000.json"), "checkpoints are removed after commit");
+        assertFalse(
+                output.exists("_palimpsest/checkpoints/shard-00000/part-000000.json"),
+                "checkpoints are removed after commit");
         Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
         assertEquals(200, receipt.outputs().get("upper").records());
         assertEquals(9, receipt.parts());
-        assertEquals(Map.of("duplicate_id", 1L, "malformed_json", 1L), receipt.counts().reasons, "reasons sum to rejected");
+        assertEquals(
+                Map.of("duplicate_id", 1L, "malformed_json", 1L), receipt.counts().reasons, "reasons sum to rejected");
         assertEquals(Map.of("empty_text", 1L), receipt.counts().skipReasons, "and to skipped");
         assertEquals(Map.of("upper", 200L), receipt.counts().variants, "records written per variant");
         assertEquals(Map.of("upper", 200L), summary.getWrittenByVariant());
-        assertEquals(Map.of("duplicate_id", 1L, "malformed_json", 1L), summary.getRejectedByReason(), "and the summary's rejects per reason");
+        assertEquals(
+                Map.of("duplicate_id", 1L, "malformed_json", 1L),
+                summary.getRejectedByReason(),
+                "and the summary's rejects per reason");
     }
 
     @Test
     void idsThePlanFoundFirstInAnEarlierShardAreRejectedAsDuplicates() throws IOException {
         DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-        RunSettings settings = new RunSettings(0, "w1", EVERY, EVERY + 10, Compression.ZSTD, "job", "uid", "sha256:x", "model",
-                Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
+        RunSettings settings = new RunSettings(
+                0,
+                "w1",
+                EVERY,
+                EVERY + 10,
+                Compression.ZSTD,
+                "job",
+                "uid",
+                "sha256:x",
+                "model",
+                Files.createTempDirectory(dir, "tmp"),
+                RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
+                false);
         UppercaseProcessor processor = new UppercaseProcessor();
         // "a-3" is also repeated within the shard; "not-here" is in no document of this shard
-        ShardRunner runner = new ShardRunner(new FileStorage(in), new FileStorage(out), readers, processor, settings, json,
-                new RunProgress(), Map.of("a-3", 4, "b-10", 7, "not-here", 1));
+        ShardRunner runner = new ShardRunner(
+                new FileStorage(in),
+                new FileStorage(out),
+                readers,
+                processor,
+                settings,
+                json,
+                new RunProgress(),
+                Map.of("a-3", 4, "b-10", 7, "not-here", 1));
 
         ShardRunner.Report report = runner.run(shard);
 
-        assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+        assertEquals(
+                ExitCodes.DONE,
+                report.exitCode(),
+                String.valueOf(report.summary().getMessage()));
         assertEquals(203, report.summary().getRead());
         assertEquals(198, report.summary().getWritten());
         assertEquals(4, report.summary().getRejected());
@@ -119,9 +158,14 @@ class ShardRunnerTest {
         List<String> written = Outputs.ids(output, "upper/shard-00000.jsonl.zst");
         assertFalse(written.contains("a-3") || written.contains("b-10"));
         List<JsonNode> duplicates = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst").stream()
-                .filter(r -> r.path("reason").asText().equals("duplicate_id")).toList();
-        assertEquals(List.of("a-3", "a-3", "b-10"), sorted(duplicates.stream().map(r -> r.path("id").asText()).toList()));
-        assertTrue(duplicates.stream().anyMatch(r -> r.path("detail").asText().contains("appeared first in shard 7")), duplicates.toString());
+                .filter(r -> r.path("reason").asText().equals("duplicate_id"))
+                .toList();
+        assertEquals(
+                List.of("a-3", "a-3", "b-10"),
+                sorted(duplicates.stream().map(r -> r.path("id").asText()).toList()));
+        assertTrue(
+                duplicates.stream().anyMatch(r -> r.path("detail").asText().contains("appeared first in shard 7")),
+                duplicates.toString());
         Receipt receipt = json.readValue(output.readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
         assertEquals(Map.of("duplicate_id", 3L, "malformed_json", 1L), receipt.counts().reasons);
     }
@@ -130,39 +174,74 @@ class ShardRunnerTest {
     void attemptsEndedByAModelOutageDoNotBringAFailingDocumentCloserToAReject() throws IOException {
         IntFunction<ShardRunner> attempt = n -> {
             Function<Document, RuntimeException> failure = n == 0
-                    ? doc -> doc.id().equals("a-40") ? new ModelUnavailableException("unavailable for more than 600 s (last: HTTP 503)", null) : null
-                    : doc -> doc.id().equals("a-90") ? new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500")) : null;
+                    ? doc -> doc.id().equals("a-40")
+                            ? new ModelUnavailableException("unavailable for more than 600 s (last: HTTP 503)", null)
+                            : null
+                    : doc -> doc.id().equals("a-90")
+                            ? new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500"))
+                            : null;
             try {
-                DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-                RunSettings settings = new RunSettings(n, "w" + n, EVERY, EVERY + 10, Compression.ZSTD, "job", "uid-1", "sha256:x", "model",
-                        Files.createTempDirectory(dir, "tmp"), 3, false);
-                return new ShardRunner(new FileStorage(in), new FileStorage(out), readers, new UppercaseProcessor(failure), settings, json,
+                DocumentReaders readers =
+                        new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+                RunSettings settings = new RunSettings(
+                        n,
+                        "w" + n,
+                        EVERY,
+                        EVERY + 10,
+                        Compression.ZSTD,
+                        "job",
+                        "uid-1",
+                        "sha256:x",
+                        "model",
+                        Files.createTempDirectory(dir, "tmp"),
+                        3,
+                        false);
+                return new ShardRunner(
+                        new FileStorage(in),
+                        new FileStorage(out),
+                        readers,
+                        new UppercaseProcessor(failure),
+                        settings,
+                        json,
                         new RunProgress());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         };
         FileStorage output = new FileStorage(out);
-        // pod failure counts 0..3 of a shard with attemptsPerShard 3: one outage, then the same document fails three times
+        // pod failure counts 0..3 of a shard with attemptsPerShard 3: one outage, then the same document fails three
+        // times
         ShardRunner.Report outage = attempt.apply(0).run(shard);
         assertEquals(ExitCodes.MODEL_UNREACHABLE, outage.exitCode());
         assertEquals("model_unreachable", outage.summary().getReason());
         for (int n = 1; n <= 2; n++) {
             ShardRunner.Report failed = attempt.apply(n).run(shard);
             assertEquals("retries_exhausted", failed.summary().getReason(), "attempt " + n);
-            assertTrue(failed.summary().getMessage().contains("attempt " + n + " of 3, not counting 1 ended by a model outage"),
+            assertTrue(
+                    failed.summary()
+                            .getMessage()
+                            .contains("attempt " + n + " of 3, not counting 1 ended by a model outage"),
                     failed.summary().getMessage());
-            assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"), "no reject committed on pod attempt " + n);
+            assertFalse(
+                    output.exists("_palimpsest/receipts/shard-00000.json"), "no reject committed on pod attempt " + n);
         }
 
         ShardRunner.Report last = attempt.apply(3).run(shard);
 
-        assertEquals(ShardSummary.Outcome.committed, last.summary().getOutcome(), String.valueOf(last.summary().getMessage()));
+        assertEquals(
+                ShardSummary.Outcome.committed,
+                last.summary().getOutcome(),
+                String.valueOf(last.summary().getMessage()));
         JsonNode reject = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst").stream()
-                .filter(r -> r.path("reason").asText().equals("model_error")).findFirst().orElseThrow();
+                .filter(r -> r.path("reason").asText().equals("model_error"))
+                .findFirst()
+                .orElseThrow();
         assertEquals("a-90", reject.path("id").asText());
-        assertTrue(reject.path("detail").asText().contains("(attempt 3 of 3, not counting 1 ended by a model outage)"), reject.toString());
-        assertEquals(199, Outputs.ids(output, "upper/shard-00000.jsonl.zst").size(), "every other document written once");
+        assertTrue(
+                reject.path("detail").asText().contains("(attempt 3 of 3, not counting 1 ended by a model outage)"),
+                reject.toString());
+        assertEquals(
+                199, Outputs.ids(output, "upper/shard-00000.jsonl.zst").size(), "every other document written once");
     }
 
     @Test
@@ -178,8 +257,8 @@ class ShardRunnerTest {
 
     @Test
     void anInterruptedRunResumesAfterItsCommittedParts() throws IOException {
-        UppercaseProcessor failing = new UppercaseProcessor(doc -> doc.id().equals("a-90")
-                ? new ModelUnavailableException("model gone", null) : null);
+        UppercaseProcessor failing = new UppercaseProcessor(
+                doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
         ShardRunner.Report first = runner(failing, "w1").run(shard);
         assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
         assertFalse(new FileStorage(out).exists("_palimpsest/receipts/shard-00000.json"));
@@ -187,10 +266,13 @@ class ShardRunnerTest {
         UppercaseProcessor resumed = new UppercaseProcessor();
         ShardRunner.Report second = runner(resumed, "w2").run(shard);
         assertEquals(ShardSummary.Outcome.committed, second.summary().getOutcome());
-        assertTrue(resumed.calls.get() <= 200 - 75, "resumed with the committed parts' items, redid " + resumed.calls.get());
+        assertTrue(
+                resumed.calls.get() <= 200 - 75,
+                "resumed with the committed parts' items, redid " + resumed.calls.get());
         List<String> ids = Outputs.ids(new FileStorage(out), "upper/shard-00000.jsonl.zst");
         assertEquals(sorted(goodIds), sorted(ids), "no document lost or duplicated across the two attempts");
-        Receipt receipt = json.readValue(new FileStorage(out).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+        Receipt receipt =
+                json.readValue(new FileStorage(out).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
         assertTrue(receipt.timings().resumedFromItem() >= 75);
     }
 
@@ -211,10 +293,18 @@ class ShardRunnerTest {
             List<ShardSummary.Outcome> outcomes = new ArrayList<>();
             for (CompletableFuture<ShardRunner.Report> twin : twins) {
                 ShardRunner.Report report = twin.get();
-                assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+                assertEquals(
+                        ExitCodes.DONE,
+                        report.exitCode(),
+                        String.valueOf(report.summary().getMessage()));
                 outcomes.add(report.summary().getOutcome());
             }
-            assertEquals(1, outcomes.stream().filter(o -> o == ShardSummary.Outcome.committed).count(), "outcomes " + outcomes);
+            assertEquals(
+                    1,
+                    outcomes.stream()
+                            .filter(o -> o == ShardSummary.Outcome.committed)
+                            .count(),
+                    "outcomes " + outcomes);
             List<String> ids = Outputs.ids(new FileStorage(roundOut), "upper/shard-00000.jsonl.zst");
             assertEquals(sorted(goodIds), sorted(ids));
             assertEquals(ids.size(), new HashSet<>(ids).size());
@@ -250,8 +340,10 @@ class ShardRunnerTest {
                 });
             }
         };
-        CompletableFuture<ShardRunner.Report> run = CompletableFuture.supplyAsync(() -> runner(holdsA0, "w1", out, 1000).run(shard));
-        CheckpointStore checkpoints = new CheckpointStore(new FileStorage(out), new ShardLayout(0, Compression.ZSTD), json);
+        CompletableFuture<ShardRunner.Report> run = CompletableFuture.supplyAsync(
+                () -> runner(holdsA0, "w1", out, 1000).run(shard));
+        CheckpointStore checkpoints =
+                new CheckpointStore(new FileStorage(out), new ShardLayout(0, Compression.ZSTD), json);
         long deadline = System.nanoTime() + 20_000_000_000L;
         CheckpointStore.State state = checkpoints.read();
         // 199 documents answered and 3 unusable items: all but the hung one and at most one unfilled part are committed
@@ -261,7 +353,9 @@ class ShardRunnerTest {
         }
         assertEquals(199, answered.get());
         assertFalse(state.done().contains(0), "the hung document is in no part");
-        assertTrue(state.done().size() >= 202 - (EVERY - 1), "answered but not in a part: " + (202 - state.done().size()));
+        assertTrue(
+                state.done().size() >= 202 - (EVERY - 1),
+                "answered but not in a part: " + (202 - state.done().size()));
         assertFalse(run.isDone());
         release.complete(null);
         ShardRunner.Report report = run.get();
@@ -280,18 +374,30 @@ class ShardRunnerTest {
         Files.writeString(out.resolve("_palimpsest/checkpoints/shard-00000/.tmp-part-000000.json-9a"), "{");
         Files.writeString(out.resolve("upper/.tmp-shard-00001.jsonl.zst-5b"), "another shard's, still being written");
 
-        assertEquals(ShardSummary.Outcome.committed, runner(new UppercaseProcessor(), "w1").run(shard).summary().getOutcome());
-        assertEquals(List.of("upper/.tmp-shard-00001.jsonl.zst-5b"), temporaries(out), "only another shard's temporary file is left");
+        assertEquals(
+                ShardSummary.Outcome.committed,
+                runner(new UppercaseProcessor(), "w1").run(shard).summary().getOutcome());
+        assertEquals(
+                List.of("upper/.tmp-shard-00001.jsonl.zst-5b"),
+                temporaries(out),
+                "only another shard's temporary file is left");
 
         Files.writeString(out.resolve("upper/.tmp-shard-00000.jsonl.zst-4c"), "a twin killed mid-assembly");
-        assertEquals(ShardSummary.Outcome.alreadyCommitted, runner(new UppercaseProcessor(), "w2").run(shard).summary().getOutcome());
-        assertEquals(List.of("upper/.tmp-shard-00001.jsonl.zst-5b"), temporaries(out), "a rerun cleans up after a committed shard too");
+        assertEquals(
+                ShardSummary.Outcome.alreadyCommitted,
+                runner(new UppercaseProcessor(), "w2").run(shard).summary().getOutcome());
+        assertEquals(
+                List.of("upper/.tmp-shard-00001.jsonl.zst-5b"),
+                temporaries(out),
+                "a rerun cleans up after a committed shard too");
     }
 
     private static List<String> temporaries(Path root) throws IOException {
         try (Stream<Path> files = Files.walk(root)) {
             return files.filter(p -> p.getFileName().toString().startsWith(".tmp-"))
-                    .map(p -> root.relativize(p).toString().replace('\\', '/')).sorted().toList();
+                    .map(p -> root.relativize(p).toString().replace('\\', '/'))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -309,10 +415,29 @@ class ShardRunnerTest {
 
     private ShardRunner runner(DocumentProcessor processor, String writer, Path output, int window) {
         try {
-            DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-            RunSettings settings = new RunSettings(0, writer, EVERY, window, Compression.ZSTD, "job", "uid", "sha256:x", "model",
-                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
-            return new ShardRunner(new FileStorage(in), new FileStorage(output), readers, processor, settings, json, new RunProgress());
+            DocumentReaders readers =
+                    new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+            RunSettings settings = new RunSettings(
+                    0,
+                    writer,
+                    EVERY,
+                    window,
+                    Compression.ZSTD,
+                    "job",
+                    "uid",
+                    "sha256:x",
+                    "model",
+                    Files.createTempDirectory(dir, "tmp"),
+                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
+                    false);
+            return new ShardRunner(
+                    new FileStorage(in),
+                    new FileStorage(output),
+                    readers,
+                    processor,
+                    settings,
+                    json,
+                    new RunProgress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

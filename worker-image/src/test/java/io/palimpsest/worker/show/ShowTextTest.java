@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class ShowTextTest {
@@ -17,31 +16,71 @@ class ShowTextTest {
         assertEquals(List.of("one", "", "two"), ShowText.fold("one\n\ntwo", 8));
         assertEquals(List.of("abcdefgh", "ij k"), ShowText.fold("abcdefghij k", 8));
         assertEquals(List.of(""), ShowText.fold("", 8));
-        assertEquals(List.of("def f(x):", "    return  x"), ShowText.fold("\ndef f(x):\n    return  x\n", 20), "code that fits is kept as is");
-        assertEquals(List.of("    aaa", "    bbb", "    ccc"), ShowText.fold("    aaa bbb ccc", 10), "wrapped under its indentation");
+        assertEquals(
+                List.of("def f(x):", "    return  x"),
+                ShowText.fold("\ndef f(x):\n    return  x\n", 20),
+                "code that fits is kept as is");
+        assertEquals(
+                List.of("    aaa", "    bbb", "    ccc"),
+                ShowText.fold("    aaa bbb ccc", 10),
+                "wrapped under its indentation");
     }
 
     @Test
     void labelsRejectsWithReasonDetailAndParameters() {
-        ShownOutput shown = new ShownOutput("file:///out/", "file:///in/", List.of("maga"), 3, 2, List.of(
-                new ShownDocument("d1", 0, "a.jsonl", 4L, "The source text.", null, List.of(
-                        new ShownResult(null, ShownResult.Outcome.skipped, null, "filter:minLength", "3 words < 5", Map.of()),
-                        new ShownResult("maga", ShownResult.Outcome.rejected, "A bad rewrite.", "judge", "score 2.0 < 3.0",
-                                Map.of("genre", "story")))),
-                new ShownDocument("d2", 1, null, null, null, "not found in file:///in/", List.of())), true);
+        ShownOutput shown = new ShownOutput(
+                "file:///out/",
+                "file:///in/",
+                List.of("maga"),
+                3,
+                2,
+                List.of(
+                        new ShownDocument(
+                                "d1",
+                                0,
+                                "a.jsonl",
+                                4L,
+                                "The source text.",
+                                null,
+                                List.of(
+                                        new ShownResult(
+                                                null,
+                                                ShownResult.Outcome.skipped,
+                                                null,
+                                                "filter:minLength",
+                                                "3 words < 5",
+                                                Map.of()),
+                                        new ShownResult(
+                                                "maga",
+                                                ShownResult.Outcome.rejected,
+                                                "A bad rewrite.",
+                                                "judge",
+                                                "score 2.0 < 3.0",
+                                                Map.of("genre", "story")))),
+                        new ShownDocument("d2", 1, null, null, null, "not found in file:///in/", List.of())),
+                true);
         String text = new ShowText(40, 0).render(shown);
         assertTrue(text.contains("shards   2 committed of 3 planned\n"), text);
         assertTrue(text.contains("== d1  (shard 0, a.jsonl:4)\n-- source\n  The source text.\n"), text);
         assertTrue(text.contains("-- every variant: skipped filter:minLength (3 words < 5)\n"), text);
-        assertTrue(text.contains("-- maga [genre=story]: rejected judge (score 2.0 < 3.0); the rejected output:\n  A bad rewrite.\n"), text);
+        assertTrue(
+                text.contains(
+                        "-- maga [genre=story]: rejected judge (score 2.0 < 3.0); the rejected output:\n  A bad rewrite.\n"),
+                text);
         assertTrue(text.contains("== d2  (shard 1)\n-- source: not found in file:///in/\n"), text);
         assertTrue(text.endsWith("2 documents shown; more with --limit, --shard or --id\n"), text);
     }
 
     @Test
     void cutsLongTextsAtAWordAndSaysHowMuchIsLeft() {
-        ShownOutput shown = new ShownOutput("o", "i", List.of("v"), 1, 1, List.of(new ShownDocument("d", 0, null, null,
-                "alpha beta gamma delta", null, List.of())), false);
+        ShownOutput shown = new ShownOutput(
+                "o",
+                "i",
+                List.of("v"),
+                1,
+                1,
+                List.of(new ShownDocument("d", 0, null, null, "alpha beta gamma delta", null, List.of())),
+                false);
         String text = new ShowText(40, 12).render(shown);
         assertTrue(text.contains("  alpha beta\n  ... (12 more characters; --max-chars 0 shows all)\n"), text);
         assertThrows(IllegalArgumentException.class, () -> new ShowText(10, 0));

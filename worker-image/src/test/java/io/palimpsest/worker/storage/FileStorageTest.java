@@ -17,7 +17,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,7 +49,9 @@ class FileStorageTest {
             assertEquals(1, winners, "round " + round);
             assertTrue(new String(storage.readAll(key), StandardCharsets.UTF_8).startsWith("writer-"));
         }
-        assertTrue(storage.list("receipts").stream().noneMatch(o -> o.key().contains(".tmp-")), "no temp files left behind");
+        assertTrue(
+                storage.list("receipts").stream().noneMatch(o -> o.key().contains(".tmp-")),
+                "no temp files left behind");
     }
 
     @Test
@@ -61,7 +62,9 @@ class FileStorageTest {
         storage.concatenate(List.of("parts/a", "parts/b"), "out/joined");
         assertEquals("one,two", new String(storage.readAll("out/joined"), StandardCharsets.UTF_8));
         Files.writeString(dir.resolve("parts/.tmp-leftover"), "x");
-        assertEquals(List.of("parts/a", "parts/b"), storage.list("parts").stream().map(StoredObject::key).toList());
+        assertEquals(
+                List.of("parts/a", "parts/b"),
+                storage.list("parts").stream().map(StoredObject::key).toList());
         storage.deleteAll("parts");
         assertFalse(Files.exists(dir.resolve("parts")));
     }
@@ -79,7 +82,8 @@ class FileStorageTest {
         StorageResolver resolver = new StorageResolver(dir.resolve("claims"), () -> {
             throw new IllegalStateException("no s3 here");
         });
-        InputRoot single = resolver.openInput(dir.resolve("claims/corpus/en/a.jsonl").toUri().toString());
+        InputRoot single = resolver.openInput(
+                dir.resolve("claims/corpus/en/a.jsonl").toUri().toString());
         assertEquals(Optional.of("a.jsonl"), single.singleKey());
         InputRoot pvc = resolver.openInput("pvc://corpus/en");
         assertEquals(List.of(new StoredObject("a.jsonl", 2)), pvc.storage().list(""));

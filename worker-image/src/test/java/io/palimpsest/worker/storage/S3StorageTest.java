@@ -5,6 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.ShardingPolicy;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,29 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-
-import com.adobe.testing.s3mock.junit5.S3MockExtension;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.format.DocumentReaders;
-import io.palimpsest.worker.format.FieldMapping;
-import io.palimpsest.worker.format.RecordDecoder;
-import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.plan.DuplicateIdIndex;
-import io.palimpsest.worker.plan.JobPlanner;
-import io.palimpsest.worker.plan.ShardManifest;
-import io.palimpsest.worker.plan.ShardPlanner;
-import io.palimpsest.worker.plan.ShardingPolicy;
-import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.run.RunProgress;
-import io.palimpsest.worker.run.RunSettings;
-import io.palimpsest.worker.run.ShardInput;
-import io.palimpsest.worker.run.ShardRunner;
-import io.palimpsest.worker.testing.Corpus;
-import io.palimpsest.worker.testing.Outputs;
-import io.palimpsest.worker.testing.UppercaseProcessor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,8 +64,11 @@ class S3StorageTest {
     }
 
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder().silent().withSecureConnection(false)
-            .withInitialBuckets("corpus", "out").build();
+    static final S3MockExtension S3 = S3MockExtension.builder()
+            .silent()
+            .withSecureConnection(false)
+            .withInitialBuckets("corpus", "out")
+            .build();
 
     private static StorageResolver resolver;
 
@@ -75,7 +77,10 @@ class S3StorageTest {
 
     @BeforeAll
     static void connect() {
-        S3Options options = new S3Options(Optional.of(URI.create("http://localhost:" + S3.getHttpPort())), "us-east-1", true,
+        S3Options options = new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())),
+                "us-east-1",
+                true,
                 StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
         resolver = new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
     }
@@ -141,28 +146,51 @@ class S3StorageTest {
         Path local = dir.resolve("corpus");
         List<String> ids = new ArrayList<>(Corpus.writeJsonl(local.resolve("x/one.jsonl"), "one", 60));
         ids.addAll(Corpus.writeJsonl(local.resolve("x/two.jsonl"), "two", 40));
-        try (Storage input = resolver.open("s3://corpus/shard-test"); Storage output = resolver.open("s3://out/shard-test")) {
+        try (Storage input = resolver.open("s3://corpus/shard-test");
+                Storage output = resolver.open("s3://out/shard-test")) {
             input.put("x/one.jsonl", local.resolve("x/one.jsonl"));
             input.put("x/two.jsonl", local.resolve("x/two.jsonl"));
             input.put("x/_SUCCESS", new byte[0]);
-            JobPlanner.Result plan = new JobPlanner(new ShardPlanner(new ShardingPolicy(null, 1L << 30)), new ShardManifest(json))
+            JobPlanner.Result plan = new JobPlanner(
+                            new ShardPlanner(new ShardingPolicy(null, 1L << 30)), new ShardManifest(json))
                     .plan(new InputRoot(input, Optional.empty()), new KeyFilter(List.of("*.jsonl"), List.of()), output);
             assertEquals(1, plan.shardCount());
 
-            DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-            RunSettings settings = new RunSettings(1, "s3-writer", 16, 32, Compression.GZIP, "job", "uid", "sha256:x", "model",
-                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
-            ShardRunner.Report report = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
+            DocumentReaders readers =
+                    new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+            RunSettings settings = new RunSettings(
+                    1,
+                    "s3-writer",
+                    16,
+                    32,
+                    Compression.GZIP,
+                    "job",
+                    "uid",
+                    "sha256:x",
+                    "model",
+                    Files.createTempDirectory(dir, "tmp"),
+                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
+                    false);
+            ShardRunner.Report report = new ShardRunner(
+                            input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
                     .run(new ShardManifest(json).readShard(output, 0));
 
-            assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+            assertEquals(
+                    ExitCodes.DONE,
+                    report.exitCode(),
+                    String.valueOf(report.summary().getMessage()));
             assertEquals(ShardSummary.Outcome.committed, report.summary().getOutcome());
             // records are in answer order; each id exactly once
-            assertEquals(ids.stream().sorted().toList(), Outputs.ids(output, "upper/shard-00000.jsonl.gz").stream().sorted().toList());
+            assertEquals(
+                    ids.stream().sorted().toList(),
+                    Outputs.ids(output, "upper/shard-00000.jsonl.gz").stream()
+                            .sorted()
+                            .toList());
             assertTrue(output.exists("_palimpsest/receipts/shard-00000.json"));
             assertTrue(output.list("_palimpsest/checkpoints/").isEmpty(), "checkpoint parts are removed after commit");
 
-            ShardRunner.Report again = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
+            ShardRunner.Report again = new ShardRunner(
+                            input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
                     .run(new ShardManifest(json).readShard(output, 0));
             assertEquals(ShardSummary.Outcome.alreadyCommitted, again.summary().getOutcome());
         }
@@ -174,15 +202,21 @@ class S3StorageTest {
         Path local = dir.resolve("dup-corpus");
         Corpus.writeJsonl(local.resolve("one.jsonl"), "one", 30);
         Corpus.writeJsonl(local.resolve("two.jsonl"), "two", 10);
-        Files.writeString(local.resolve("two.jsonl"), "{\"id\":\"one-7\",\"text\":\"again\"}\n", StandardCharsets.UTF_8,
+        Files.writeString(
+                local.resolve("two.jsonl"),
+                "{\"id\":\"one-7\",\"text\":\"again\"}\n",
+                StandardCharsets.UTF_8,
                 StandardOpenOption.APPEND);
-        try (Storage input = resolver.open("s3://corpus/dup-test"); Storage output = resolver.open("s3://out/dup-test")) {
+        try (Storage input = resolver.open("s3://corpus/dup-test");
+                Storage output = resolver.open("s3://out/dup-test")) {
             input.put("one.jsonl", local.resolve("one.jsonl"));
             input.put("two.jsonl", local.resolve("two.jsonl"));
-            JobPlanner.Result plan = new JobPlanner(new ShardPlanner(new ShardingPolicy(1, null)), new ShardManifest(json))
+            JobPlanner.Result plan = new JobPlanner(
+                            new ShardPlanner(new ShardingPolicy(1, null)), new ShardManifest(json))
                     .plan(new InputRoot(input, Optional.empty()), new KeyFilter(List.of("*.jsonl"), List.of()), output);
             assertEquals(2, plan.shardCount());
-            DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+            DocumentReaders readers =
+                    new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
             byte[] manifest = output.readAll(ShardManifest.KEY);
             DuplicateIdIndex index = new DuplicateIdIndex(json);
             index.ensure(output, plan.shards(), manifest, (shard, ids) -> {
@@ -197,16 +231,43 @@ class S3StorageTest {
             });
             assertEquals(Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
 
-            RunSettings settings = new RunSettings(0, "s3-writer", 16, 32, Compression.GZIP, "job", "uid", "sha256:x", "model",
-                    Files.createTempDirectory(dir, "tmp"), RunSettings.DEFAULT_ATTEMPTS_PER_SHARD, false);
-            ShardRunner.Report report = new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress(),
-                    index.earlierIds(output, manifest, 1)).run(new ShardManifest(json).readShard(output, 1));
+            RunSettings settings = new RunSettings(
+                    0,
+                    "s3-writer",
+                    16,
+                    32,
+                    Compression.GZIP,
+                    "job",
+                    "uid",
+                    "sha256:x",
+                    "model",
+                    Files.createTempDirectory(dir, "tmp"),
+                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
+                    false);
+            ShardRunner.Report report = new ShardRunner(
+                            input,
+                            output,
+                            readers,
+                            new UppercaseProcessor(),
+                            settings,
+                            json,
+                            new RunProgress(),
+                            index.earlierIds(output, manifest, 1))
+                    .run(new ShardManifest(json).readShard(output, 1));
 
-            assertEquals(ExitCodes.DONE, report.exitCode(), String.valueOf(report.summary().getMessage()));
+            assertEquals(
+                    ExitCodes.DONE,
+                    report.exitCode(),
+                    String.valueOf(report.summary().getMessage()));
             assertEquals(11, report.summary().getRead());
             assertEquals(10, report.summary().getWritten());
             assertEquals(1, report.summary().getRejected());
-            assertEquals("duplicate_id", Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.gz").get(0).path("reason").asText());
+            assertEquals(
+                    "duplicate_id",
+                    Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.gz")
+                            .get(0)
+                            .path("reason")
+                            .asText());
         }
     }
 }

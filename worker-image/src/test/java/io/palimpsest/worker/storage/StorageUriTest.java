@@ -9,7 +9,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StorageUriTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"pvc://claim/../../x", "pvc://claim/a/..", "file:///data/in/../../etc", "file://../x", "s3://bucket/a/../b", "/data/../etc"})
+    @ValueSource(
+            strings = {
+                "pvc://claim/../../x",
+                "pvc://claim/a/..",
+                "file:///data/in/../../etc",
+                "file://../x",
+                "s3://bucket/a/../b",
+                "/data/../etc"
+            })
     void dotDotSegmentsAreRefused(String uri) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StorageUri.parse(uri));
         assertTrue(e.getMessage().contains("must not contain '..'"), e.getMessage());

@@ -10,8 +10,7 @@ import java.util.List;
 /** Writes small JSONL corpora for tests: numbered documents with ids {@code <prefix>-<n>}. */
 public final class Corpus {
 
-    private Corpus() {
-    }
+    private Corpus() {}
 
     public static List<String> writeJsonl(Path file, String idPrefix, int documents) throws IOException {
         Files.createDirectories(file.getParent());
@@ -20,7 +19,13 @@ public final class Corpus {
         for (int i = 0; i < documents; i++) {
             String id = idPrefix + "-" + i;
             ids.add(id);
-            out.append("{\"id\":\"").append(id).append("\",\"text\":\"").append(sentence(i)).append("\",\"n\":").append(i).append("}\n");
+            out.append("{\"id\":\"")
+                    .append(id)
+                    .append("\",\"text\":\"")
+                    .append(sentence(i))
+                    .append("\",\"n\":")
+                    .append(i)
+                    .append("}\n");
         }
         Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
         return ids;

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 /** Writes a RewriteJob + RewriterModel manifest pair for end-to-end tests. */
 public final class JobFiles {
 
-    private JobFiles() {
-    }
+    private JobFiles() {}
 
     /** One prompt variant ("plain"), one file per shard, the model at {@code endpoint}. */
-    public static Path write(Path dir, Path input, Path output, String endpoint, int concurrencyCap) throws IOException {
+    public static Path write(Path dir, Path input, Path output, String endpoint, int concurrencyCap)
+            throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("job.yaml");
         Files.writeString(file, """

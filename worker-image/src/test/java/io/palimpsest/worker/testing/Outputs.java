@@ -1,5 +1,9 @@
 package io.palimpsest.worker.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,18 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Compression;
-import io.palimpsest.worker.storage.Storage;
-
 /** Reads committed output or rejects files back as JSON records. */
 public final class Outputs {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Outputs() {
-    }
+    private Outputs() {}
 
     public static List<JsonNode> read(Storage storage, String key) throws IOException {
         List<JsonNode> records = new ArrayList<>();

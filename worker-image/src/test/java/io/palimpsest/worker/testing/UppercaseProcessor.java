@@ -1,17 +1,16 @@
 package io.palimpsest.worker.testing;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.run.DocumentProcessor;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.VariantRecord;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A processor with no model: the "rewrite" is the upper-cased text, finished on a pool thread so

@@ -30,7 +30,10 @@ record EvaluationFacts(List<Topic> topics) {
     record Topic(String name, List<Fact> facts) {
         /** The language this topic has translations in, or null. */
         String foreignLanguage() {
-            return facts.get(0).phrasings().keySet().stream().filter(k -> k.length() == 2).findFirst().orElse(null);
+            return facts.get(0).phrasings().keySet().stream()
+                    .filter(k -> k.length() == 2)
+                    .findFirst()
+                    .orElse(null);
         }
     }
 

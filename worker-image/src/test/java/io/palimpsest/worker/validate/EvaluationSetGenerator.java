@@ -3,7 +3,6 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,41 +33,47 @@ public final class EvaluationSetGenerator {
     static final double MAX_RATIO = 1.6;
 
     private static final String[] LEAD_INS = {
-            "Sure! Here's a rewritten version of the passage:",
-            "Certainly. Here is the text rewritten in clearer language:",
-            "Here is the paraphrase you asked for:",
-            "Of course! Below is the rephrased passage.",
-            "Okay, here's my rewrite:",
-            "I have rewritten the passage below:",
-            "Absolutely, here's a version in simpler words:",
-            "Here's the rewritten text:",
-            "Sure, here you go:",
-            "Great, here is a clearer version of the text:",
-            "Here is the passage in my own words:",
-            "Certainly! I've rephrased the text while keeping every fact:",
+        "Sure! Here's a rewritten version of the passage:",
+        "Certainly. Here is the text rewritten in clearer language:",
+        "Here is the paraphrase you asked for:",
+        "Of course! Below is the rephrased passage.",
+        "Okay, here's my rewrite:",
+        "I have rewritten the passage below:",
+        "Absolutely, here's a version in simpler words:",
+        "Here's the rewritten text:",
+        "Sure, here you go:",
+        "Great, here is a clearer version of the text:",
+        "Here is the passage in my own words:",
+        "Certainly! I've rephrased the text while keeping every fact:",
     };
     private static final String[] REFUSALS = {
-            "I'm sorry, but I can't help with rewriting this text.",
-            "As an AI language model, I cannot reproduce or alter documents of this kind.",
-            "I cannot rewrite this passage because it may contain copyrighted material.",
-            "I apologize, but I am unable to complete this request.",
-            "I'm afraid, but I won't rewrite content like this. Please provide a different text.",
-            "As a language model, I do not have the ability to verify these facts, so I will not rewrite them.",
-            "I am unable to help with that. If you have another question, feel free to ask.",
-            "This request violates my guidelines, so I must decline.",
-            "I'm sorry, but I cannot assist with this task.",
-            "As an AI model, I can't process this text.",
+        "I'm sorry, but I can't help with rewriting this text.",
+        "As an AI language model, I cannot reproduce or alter documents of this kind.",
+        "I cannot rewrite this passage because it may contain copyrighted material.",
+        "I apologize, but I am unable to complete this request.",
+        "I'm afraid, but I won't rewrite content like this. Please provide a different text.",
+        "As a language model, I do not have the ability to verify these facts, so I will not rewrite them.",
+        "I am unable to help with that. If you have another question, feel free to ask.",
+        "This request violates my guidelines, so I must decline.",
+        "I'm sorry, but I cannot assist with this task.",
+        "As an AI model, I can't process this text.",
     };
     /** Boilerplate that wraps an otherwise usable rewrite: still not training text. */
     private static final String[] BOILERPLATE_LEADS = {
-            "As an AI language model, I do not have personal experience of this place, but here is the text: ",
-            "As an AI model I cannot check these facts; the rewrite follows. ",
-            "I'm sorry, but I can only offer a rough version: ",
+        "As an AI language model, I do not have personal experience of this place, but here is the text: ",
+        "As an AI model I cannot check these facts; the rewrite follows. ",
+        "I'm sorry, but I can only offer a rough version: ",
     };
     /** Single-word swaps for near copies: a model that changes a word or two has still copied. */
     private static final String[][] SWAPS = {
-            {" the ", " a "}, {" about ", " around "}, {" was ", " is "}, {" and ", " & "}, {" on ", " upon "},
-            {" in ", " within "}, {" by ", " through "}, {" from ", " out of "},
+        {" the ", " a "},
+        {" about ", " around "},
+        {" was ", " is "},
+        {" and ", " & "},
+        {" on ", " upon "},
+        {" in ", " within "},
+        {" by ", " through "},
+        {" from ", " out of "},
     };
 
     private final EvaluationFacts facts;
@@ -117,7 +122,12 @@ public final class EvaluationSetGenerator {
         }
         for (int i = 0; i < SOURCES; i++) {
             Passage p = sources.get(i);
-            add("faithful-" + i, "faithful", p.source(), faithful(p, Style.values()[i % 3]), i % 4 == 0 ? null : "stop");
+            add(
+                    "faithful-" + i,
+                    "faithful",
+                    p.source(),
+                    faithful(p, Style.values()[i % 3]),
+                    i % 4 == 0 ? null : "stop");
         }
         for (int i = 0; i < SECOND_FAITHFUL; i++) {
             Passage p = sources.get(i * SOURCES / SECOND_FAITHFUL);
@@ -129,19 +139,30 @@ public final class EvaluationSetGenerator {
         }
         for (int i = 0; i < PER_DEFECT; i++) {
             Passage p = passage(null, 2, 8);
-            add("truncation-unreported-" + i, "truncation_unreported", p.source(), truncated(faithful(p, Style.PLAIN)), null);
+            add(
+                    "truncation-unreported-" + i,
+                    "truncation_unreported",
+                    p.source(),
+                    truncated(faithful(p, Style.PLAIN)),
+                    null);
         }
         for (int i = 0; i < PER_DEFECT; i++) {
             Passage p = passage(null, 2, 8);
-            add("repetition-" + i, "repetition", p.source(), looping(faithful(p, Style.PLAIN), i), i % 2 == 0 ? "length" : "stop");
+            add(
+                    "repetition-" + i,
+                    "repetition",
+                    p.source(),
+                    looping(faithful(p, Style.PLAIN), i),
+                    i % 2 == 0 ? "length" : "stop");
         }
         for (int i = 0; i < PER_DEFECT; i++) {
             Passage p = passage(null, 2, 8);
-            String separator = switch (i % 3) {
-                case 0 -> "\n\n";
-                case 1 -> "\n";
-                default -> " ";
-            };
+            String separator =
+                    switch (i % 3) {
+                        case 0 -> "\n\n";
+                        case 1 -> "\n";
+                        default -> " ";
+                    };
             String lead = LEAD_INS[i % LEAD_INS.length];
             if (separator.equals(" ") && !lead.endsWith(":")) {
                 separator = "\n\n";
@@ -159,21 +180,24 @@ public final class EvaluationSetGenerator {
             Passage p = passage(null, 2, 8);
             add("echo-" + i, "echo", p.source(), echo(p.source(), i), "stop");
         }
-        List<EvaluationFacts.Topic> translated = facts.topics().stream().filter(t -> t.foreignLanguage() != null).toList();
+        List<EvaluationFacts.Topic> translated =
+                facts.topics().stream().filter(t -> t.foreignLanguage() != null).toList();
         for (int i = 0; i < PER_DEFECT; i++) {
             Passage p = passage(translated.get(i % translated.size()), 2, 8);
             String language = p.topic().foreignLanguage();
-            List<String> sentences = p.facts().stream().map(f -> f.get(language)).toList();
+            List<String> sentences =
+                    p.facts().stream().map(f -> f.get(language)).toList();
             add("language-" + language + "-" + i, "language", p.source(), paragraphs(sentences), "stop");
         }
         for (int i = 0; i < PER_DEFECT; i++) {
             Passage p = passage(null, 2, 8);
-            String output = switch (i % 4) {
-                case 0 -> "";
-                case 1 -> " ";
-                case 2 -> "\n\n";
-                default -> "\t \n";
-            };
+            String output =
+                    switch (i % 4) {
+                        case 0 -> "";
+                        case 1 -> " ";
+                        case 2 -> "\n\n";
+                        default -> "\t \n";
+                    };
             add("empty-" + i, "empty", p.source(), output, i % 3 == 0 ? null : "stop");
         }
         for (int i = 0; i < PER_DEFECT; i++) {
@@ -183,10 +207,16 @@ public final class EvaluationSetGenerator {
         return records;
     }
 
-    enum Style { TERSE, PLAIN, EXPANDED }
+    enum Style {
+        TERSE,
+        PLAIN,
+        EXPANDED
+    }
 
     Passage passage(EvaluationFacts.Topic only, int minFacts, int maxFacts) {
-        EvaluationFacts.Topic topic = only != null ? only : facts.topics().get(random.nextInt(facts.topics().size()));
+        EvaluationFacts.Topic topic = only != null
+                ? only
+                : facts.topics().get(random.nextInt(facts.topics().size()));
         int n = Math.min(topic.facts().size(), minFacts + random.nextInt(maxFacts - minFacts + 1));
         List<Integer> indexes = new ArrayList<>();
         for (int i = 0; i < topic.facts().size(); i++) {
@@ -231,11 +261,12 @@ public final class EvaluationSetGenerator {
     }
 
     private String rewriteKey(String sourceKey, Style style) {
-        String wanted = switch (style) {
-            case TERSE -> random.nextInt(10) < 7 ? "T" : "R";
-            case PLAIN -> "R";
-            case EXPANDED -> random.nextInt(10) < 7 ? "L" : "R";
-        };
+        String wanted =
+                switch (style) {
+                    case TERSE -> random.nextInt(10) < 7 ? "T" : "R";
+                    case PLAIN -> "R";
+                    case EXPANDED -> random.nextInt(10) < 7 ? "L" : "R";
+                };
         if (wanted.equals(sourceKey)) {
             return sourceKey.equals("L") ? "R" : "L";
         }
@@ -274,15 +305,19 @@ public final class EvaluationSetGenerator {
             out.append(i == 0 ? "" : " ").append(sentences[i]);
         }
         int prefixWords = TextMeasures.wordCount(out.toString());
-        String unit = switch (variant % 3) {
-            case 0 -> " " + sentences[keep - 1];
-            case 1 -> {
-                String[] words = sentences[keep - 1].replaceAll("[.!?,;:]", "").split("\\s+");
-                int len = Math.min(words.length, 3 + random.nextInt(4));
-                yield " " + String.join(" ", Arrays.copyOfRange(words, 0, len)).toLowerCase(Locale.ROOT);
-            }
-            default -> " " + sentences[keep - 1] + " " + sentences[Math.min(keep, sentences.length - 1)];
-        };
+        String unit =
+                switch (variant % 3) {
+                    case 0 -> " " + sentences[keep - 1];
+                    case 1 -> {
+                        String[] words =
+                                sentences[keep - 1].replaceAll("[.!?,;:]", "").split("\\s+");
+                        int len = Math.min(words.length, 3 + random.nextInt(4));
+                        yield " "
+                                + String.join(" ", Arrays.copyOfRange(words, 0, len))
+                                        .toLowerCase(Locale.ROOT);
+                    }
+                    default -> " " + sentences[keep - 1] + " " + sentences[Math.min(keep, sentences.length - 1)];
+                };
         int loopWords = Math.max(prefixWords, 60) + random.nextInt(Math.max(prefixWords, 60));
         int unitWords = Math.max(1, TextMeasures.wordCount(unit));
         for (int i = 0; i * unitWords < loopWords; i++) {

@@ -1,13 +1,13 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.recipe.TextMeasures;
 import io.palimpsest.worker.recipe.validate.EchoCheck;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The acceptance figures of docs/QUALITY.md: on the team's evaluation set, with the evaluation
@@ -55,7 +54,8 @@ class EvaluationSetTest {
         RecipeGates gates = RecipeGates.of(RecipeFile.load(recipe), false, null);
         summary = new ValidationSummary(new LabelConfusion("defect", Set.of("faithful")));
         try (InputStream in = EvaluationSetTest.class.getResourceAsStream(SET);
-             PairReader reader = new PairReader(in, "eval-set.jsonl", PairFields.defaults().withLabel("defect"), 1 << 20, JSON)) {
+                PairReader reader = new PairReader(
+                        in, "eval-set.jsonl", PairFields.defaults().withLabel("defect"), 1 << 20, JSON)) {
             ValidationPipeline.withDefaults(new PairJudge(gates), 2).run(reader, summary::add);
         }
     }
@@ -68,12 +68,16 @@ class EvaluationSetTest {
             assertTrue(row.pairs() >= 100, e.getKey() + ": too few samples to measure 99%");
             assertTrue(row.rejectedRate() >= 0.99, e.getKey() + " detected " + row.rejectedRate());
             long byIntended = row.byReason().getOrDefault(e.getValue(), 0L);
-            assertTrue(byIntended >= 0.99 * row.pairs(), e.getKey() + ": " + e.getValue() + " caught only " + byIntended + " of " + row.pairs());
+            assertTrue(
+                    byIntended >= 0.99 * row.pairs(),
+                    e.getKey() + ": " + e.getValue() + " caught only " + byIntended + " of " + row.pairs());
         }
         for (String gap : KNOWN_GAPS) {
             LabelConfusion.Row row = rows.get(gap);
-            assertTrue(row.rejectedRate() < 0.99, gap + " is now detected (" + row.rejectedRate()
-                    + "): move it to INTENDED and update docs/QUALITY.md");
+            assertTrue(
+                    row.rejectedRate() < 0.99,
+                    gap + " is now detected (" + row.rejectedRate()
+                            + "): move it to INTENDED and update docs/QUALITY.md");
         }
         Set<String> covered = new HashSet<>(INTENDED.keySet());
         covered.addAll(KNOWN_GAPS);
@@ -99,7 +103,10 @@ class EvaluationSetTest {
         assertEquals(generated.size(), stored.size(), "regenerate with EvaluationSetGenerator (docs/QUALITY.md)");
         Set<String> sources = new HashSet<>();
         for (int i = 0; i < stored.size(); i++) {
-            assertEquals(JSON.writeValueAsString(generated.get(i)), stored.get(i), "line " + (i + 1) + " differs from the generator's");
+            assertEquals(
+                    JSON.writeValueAsString(generated.get(i)),
+                    stored.get(i),
+                    "line " + (i + 1) + " differs from the generator's");
             JsonNode r = generated.get(i);
             if (r.get("defect").asText().equals("faithful")) {
                 String source = r.get("source").asText();
@@ -107,7 +114,8 @@ class EvaluationSetTest {
                 sources.add(source);
                 double ratio = (double) TextMeasures.wordCount(output) / TextMeasures.wordCount(source);
                 assertTrue(ratio >= 0.6 && ratio <= 1.6, r.get("id") + " length ratio " + ratio);
-                assertTrue(EchoCheck.similarity(source, output) < 0.5, r.get("id") + " is worded too close to its source");
+                assertTrue(
+                        EchoCheck.similarity(source, output) < 0.5, r.get("id") + " is worded too close to its source");
             }
         }
         assertTrue(sources.size() >= 120, "distinct source passages: " + sources.size());

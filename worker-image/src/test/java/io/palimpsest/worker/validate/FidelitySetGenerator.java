@@ -2,7 +2,6 @@ package io.palimpsest.worker.validate;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,15 +29,36 @@ public final class FidelitySetGenerator {
     static final long SEED = 20261204L;
     /** The held-out set's seed: passages and edits both drawn from it. */
     static final long HELD_OUT_SEED = 20261205L;
+
     static final int FAITHFUL = 300;
     static final int PER_DEFECT = 150;
 
     /** Capitalised words inside a sentence, joined when adjacent: the names a rewrite may swap. */
     static final Pattern NAME = Pattern.compile("(?<=[a-z,;] )[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*");
+
     static final Pattern DIGITS = Pattern.compile("\\b\\d[\\d,]*(?:\\.\\d+)?\\b");
-    static final List<String> SPELLED = List.of("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-            "eleven", "twelve", "fifteen", "eighteen", "twenty", "thirty", "forty", "fifty", "sixty", "eighty");
-    static final Pattern SPELLED_WORD = Pattern.compile("\\b(" + String.join("|", SPELLED) + ")\\b", Pattern.CASE_INSENSITIVE);
+    static final List<String> SPELLED = List.of(
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "fifteen",
+            "eighteen",
+            "twenty",
+            "thirty",
+            "forty",
+            "fifty",
+            "sixty",
+            "eighty");
+    static final Pattern SPELLED_WORD =
+            Pattern.compile("\\b(" + String.join("|", SPELLED) + ")\\b", Pattern.CASE_INSENSITIVE);
 
     private final EvaluationSetGenerator passages;
     private final Random random;
@@ -73,8 +93,10 @@ public final class FidelitySetGenerator {
     public static void main(String[] args) throws IOException {
         Path out = Path.of(args.length > 0 ? args[0] : "worker-image/src/test/resources/quality/fidelity-set.jsonl");
         EvaluationFacts facts = EvaluationFacts.load();
-        List<ObjectNode> records = (args.length > 1 ? new FidelitySetGenerator(facts, Long.parseLong(args[1]))
-                : new FidelitySetGenerator(facts)).generate();
+        List<ObjectNode> records = (args.length > 1
+                        ? new FidelitySetGenerator(facts, Long.parseLong(args[1]))
+                        : new FidelitySetGenerator(facts))
+                .generate();
         ObjectMapper json = new ObjectMapper();
         try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
             for (ObjectNode r : records) {
@@ -141,10 +163,13 @@ public final class FidelitySetGenerator {
             String plain = old.replace(",", "");
             if (plain.contains(".")) {
                 double v = Double.parseDouble(plain);
-                replacement = String.format(Locale.ROOT, "%.1f", v + 0.1 * (1 + random.nextInt(9)) * (random.nextBoolean() ? 1 : -1));
+                replacement = String.format(
+                        Locale.ROOT, "%.1f", v + 0.1 * (1 + random.nextInt(9)) * (random.nextBoolean() ? 1 : -1));
             } else {
                 long v = Long.parseLong(plain);
-                long delta = v >= 1000 && v <= 2100 ? 1 + random.nextInt(30) : Math.max(1, Math.round(v * (0.1 + 0.4 * random.nextDouble())));
+                long delta = v >= 1000 && v <= 2100
+                        ? 1 + random.nextInt(30)
+                        : Math.max(1, Math.round(v * (0.1 + 0.4 * random.nextDouble())));
                 long changed = random.nextBoolean() || v - delta <= 0 ? v + delta : v - delta;
                 replacement = Long.toString(changed);
             }
@@ -154,7 +179,9 @@ public final class FidelitySetGenerator {
             do {
                 other = SPELLED.get(random.nextInt(SPELLED.size()));
             } while (other.equals(lower));
-            replacement = Character.isUpperCase(old.charAt(0)) ? Character.toUpperCase(other.charAt(0)) + other.substring(1) : other;
+            replacement = Character.isUpperCase(old.charAt(0))
+                    ? Character.toUpperCase(other.charAt(0)) + other.substring(1)
+                    : other;
         }
         return text.substring(0, at[0]) + replacement + text.substring(at[1]);
     }

@@ -1,12 +1,10 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +14,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The fidelity figures of docs/QUALITY.md: the facts validator (no model) on the team's fidelity
@@ -46,11 +45,17 @@ class FidelitySetTest {
 
     @BeforeAll
     static void validateTheSets() throws IOException {
-        RecipeGates gates = RecipeGates.of(RecipeFile.load(Path.of("src/test/resources/quality/fidelity-recipe.yaml")), false, null);
+        RecipeGates gates = RecipeGates.of(
+                RecipeFile.load(Path.of("src/test/resources/quality/fidelity-recipe.yaml")), false, null);
         for (String set : List.of(SET, HELD_OUT)) {
             ValidationSummary summary = new ValidationSummary(new LabelConfusion("defect", Set.of("faithful")));
             try (InputStream in = FidelitySetTest.class.getResourceAsStream(set);
-                 PairReader reader = new PairReader(in, set.substring(set.lastIndexOf('/') + 1), PairFields.defaults().withLabel("defect"), 1 << 20, JSON)) {
+                    PairReader reader = new PairReader(
+                            in,
+                            set.substring(set.lastIndexOf('/') + 1),
+                            PairFields.defaults().withLabel("defect"),
+                            1 << 20,
+                            JSON)) {
                 ValidationPipeline.withDefaults(new PairJudge(gates), 2).run(reader, summary::add);
             }
             summaries.put(set, summary);
@@ -65,7 +70,9 @@ class FidelitySetTest {
             LabelConfusion.Row row = rows.get(e.getKey());
             assertTrue(row.pairs() >= 150, e.getKey() + ": too few samples");
             long byFacts = row.byReason().getOrDefault("facts", 0L);
-            assertTrue(byFacts >= e.getValue() * row.pairs(), set + " " + e.getKey() + ": facts caught " + byFacts + " of " + row.pairs());
+            assertTrue(
+                    byFacts >= e.getValue() * row.pairs(),
+                    set + " " + e.getKey() + ": facts caught " + byFacts + " of " + row.pairs());
         }
         assertEquals(Set.of("faithful", "changed_number", "swapped_name", "dropped_fact"), rows.keySet());
     }
@@ -75,7 +82,9 @@ class FidelitySetTest {
     void faithfulRewritesRejectedStayUnderTheCeiling(String set) {
         LabelConfusion.Row faithful = summaries.get(set).labels().rows().get("faithful");
         assertTrue(faithful.pairs() >= 300);
-        assertTrue(faithful.rejectedRate() <= FALSE_REJECT_CEILING, set + " false rejects " + faithful.rejectedRate() + " " + faithful.byReason());
+        assertTrue(
+                faithful.rejectedRate() <= FALSE_REJECT_CEILING,
+                set + " false rejects " + faithful.rejectedRate() + " " + faithful.byReason());
         assertEquals(0, summaries.get(set).unreadable());
     }
 
@@ -93,7 +102,10 @@ class FidelitySetTest {
         }
         assertEquals(generated.size(), stored.size(), set + ": regenerate with FidelitySetGenerator (docs/QUALITY.md)");
         for (int i = 0; i < stored.size(); i++) {
-            assertEquals(JSON.writeValueAsString(generated.get(i)), stored.get(i), set + " line " + (i + 1) + " differs from the generator's");
+            assertEquals(
+                    JSON.writeValueAsString(generated.get(i)),
+                    stored.get(i),
+                    set + " line " + (i + 1) + " differs from the generator's");
         }
     }
 }

@@ -1,24 +1,24 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.luben.zstd.ZstdOutputStream;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class PairReaderTest {
     private static List<Pair> read(byte[] bytes, String name, PairFields fields, int maxLine) throws IOException {
         List<Pair> out = new ArrayList<>();
-        try (PairReader r = new PairReader(new ByteArrayInputStream(bytes), name, fields, maxLine, new ObjectMapper())) {
+        try (PairReader r =
+                new PairReader(new ByteArrayInputStream(bytes), name, fields, maxLine, new ObjectMapper())) {
             for (Pair p; (p = r.next()) != null; ) {
                 out.add(p);
             }
@@ -36,7 +36,8 @@ class PairReaderTest {
         try (ZstdOutputStream z = new ZstdOutputStream(zst)) {
             z.write(lines.getBytes(StandardCharsets.UTF_8));
         }
-        List<Pair> pairs = read(zst.toByteArray(), "x.jsonl.zst", PairFields.defaults().withOutput("text"), 1 << 16);
+        List<Pair> pairs =
+                read(zst.toByteArray(), "x.jsonl.zst", PairFields.defaults().withOutput("text"), 1 << 16);
 
         assertEquals(2, pairs.size());
         Pair a = pairs.get(0);
@@ -55,13 +56,27 @@ class PairReaderTest {
     @Test
     void badLinesBecomeUnreadablePairsAndReadingGoesOn() throws IOException {
         String longLine = "{\"source\":\"" + "x".repeat(200) + "\",\"output\":\"y\"}";
-        String lines = String.join("\n", "[1,2]", "{\"output\":\"o\"}", "{\"source\":\"s\"}", "{\"source\":\"s\",\"output\":3}",
-                longLine, "{\"source\":\"s\",\"output\":\"o\"}") + "\n";
+        String lines = String.join(
+                        "\n",
+                        "[1,2]",
+                        "{\"output\":\"o\"}",
+                        "{\"source\":\"s\"}",
+                        "{\"source\":\"s\",\"output\":3}",
+                        longLine,
+                        "{\"source\":\"s\",\"output\":\"o\"}")
+                + "\n";
         List<Pair> pairs = read(lines.getBytes(StandardCharsets.UTF_8), "x.jsonl", PairFields.defaults(), 100);
 
-        assertEquals(List.of("not a JSON object", "no text field 'source'", "no field 'output'", "field 'output' is not text"),
+        assertEquals(
+                List.of(
+                        "not a JSON object",
+                        "no text field 'source'",
+                        "no field 'output'",
+                        "field 'output' is not text"),
                 pairs.subList(0, 4).stream().map(Pair::problem).toList());
-        assertTrue(pairs.get(4).problem().contains("longer than the limit"), pairs.get(4).problem());
+        assertTrue(
+                pairs.get(4).problem().contains("longer than the limit"),
+                pairs.get(4).problem());
         assertTrue(pairs.get(5).readable());
         assertEquals(6, pairs.get(5).line());
     }

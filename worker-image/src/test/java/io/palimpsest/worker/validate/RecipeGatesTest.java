@@ -1,23 +1,23 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.recipe.PostStep;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.ValidatorSpec;
 import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class RecipeGatesTest {
-    private static final String SOURCE = "Every autumn a survey team marks the position of the ice front with painted stones, "
-            + "and the fastest loss was recorded in 2022, when the front moved back sixty-four metres in one year.";
+    private static final String SOURCE =
+            "Every autumn a survey team marks the position of the ice front with painted stones, "
+                    + "and the fastest loss was recorded in 2022, when the front moved back sixty-four metres in one year.";
 
     private static ValidatorSpec spec(ValidatorSpec.Type type) {
         ValidatorSpec s = new ValidatorSpec();
@@ -48,22 +48,32 @@ class RecipeGatesTest {
     void everyFailingValidatorIsReportedNotJustTheFirst() {
         ValidatorSpec ratio = spec(ValidatorSpec.Type.lengthRatio);
         ratio.setMin(0.9);
-        RecipeGates gates = RecipeGates.of(recipe(List.of(spec(ValidatorSpec.Type.echo), ratio,
-                spec(ValidatorSpec.Type.refusal)), variant("wiki")), false, null);
-        ValidationSubject copyCut = new ValidationSubject(SOURCE, SOURCE.substring(0, 80), "length", null, null, Map.of());
+        RecipeGates gates = RecipeGates.of(
+                recipe(
+                        List.of(spec(ValidatorSpec.Type.echo), ratio, spec(ValidatorSpec.Type.refusal)),
+                        variant("wiki")),
+                false,
+                null);
+        ValidationSubject copyCut =
+                new ValidationSubject(SOURCE, SOURCE.substring(0, 80), "length", null, null, Map.of());
 
         assertEquals(List.of("truncation", "echo", "lengthRatio"), reasons(gates.forVariant(null), copyCut));
     }
 
     @Test
     void truncationIsAlwaysCheckedAndAnEmptyOutputHasOneReason() {
-        RecipeGates gates = RecipeGates.of(recipe(List.of(spec(ValidatorSpec.Type.echo)), variant("wiki")), false, null);
+        RecipeGates gates =
+                RecipeGates.of(recipe(List.of(spec(ValidatorSpec.Type.echo)), variant("wiki")), false, null);
 
         assertEquals(List.of("truncation", "echo"), gates.names());
-        assertEquals(List.of("truncation"), reasons(gates.forVariant(null),
-                new ValidationSubject(SOURCE, "A different text of its own.", "length", null, null, Map.of())));
-        assertEquals(List.of("empty_output"), reasons(gates.forVariant(null),
-                new ValidationSubject(SOURCE, "\n ", "length", null, null, Map.of())));
+        assertEquals(
+                List.of("truncation"),
+                reasons(
+                        gates.forVariant(null),
+                        new ValidationSubject(SOURCE, "A different text of its own.", "length", null, null, Map.of())));
+        assertEquals(
+                List.of("empty_output"),
+                reasons(gates.forVariant(null), new ValidationSubject(SOURCE, "\n ", "length", null, null, Map.of())));
     }
 
     @Test
@@ -72,12 +82,25 @@ class RecipeGatesTest {
         lenient.setThreshold(1.01);
         RecipeGates gates = RecipeGates.of(recipe(List.of(lenient), variant("wiki")), true, null);
 
-        assertEquals(List.of("truncation", "echo", "lengthRatio", "repetition", "refusal", "language", "preamble", "reasoning"),
+        assertEquals(
+                List.of(
+                        "truncation",
+                        "echo",
+                        "lengthRatio",
+                        "repetition",
+                        "refusal",
+                        "language",
+                        "preamble",
+                        "reasoning"),
                 gates.names());
         // The recipe's own echo threshold stands: a copy passes echo, and nothing else objects to it.
         assertEquals(List.of(), reasons(gates.forVariant(null), ValidationSubject.offline(SOURCE, SOURCE)));
-        assertEquals(List.of("reasoning"), reasons(gates.forVariant(null),
-                ValidationSubject.offline(SOURCE, "<think>plan the rewrite</think>" + SOURCE.replace("survey", "mapping"))));
+        assertEquals(
+                List.of("reasoning"),
+                reasons(
+                        gates.forVariant(null),
+                        ValidationSubject.offline(
+                                SOURCE, "<think>plan the rewrite</think>" + SOURCE.replace("survey", "mapping"))));
     }
 
     @Test
@@ -90,7 +113,8 @@ class RecipeGatesTest {
         RecipeGates common = RecipeGates.of(r, false, null);
         assertEquals(List.of("echo"), reasons(common.forVariant("wiki"), copy));
         assertEquals(List.of("length"), reasons(common.forVariant("qa"), copy));
-        assertEquals(List.of(), reasons(common.forVariant("unknown"), copy), "two variants: only recipe-level validators");
+        assertEquals(
+                List.of(), reasons(common.forVariant("unknown"), copy), "two variants: only recipe-level validators");
         assertEquals(List.of("length"), reasons(RecipeGates.of(r, false, "qa").forVariant(null), copy));
         assertThrows(IllegalArgumentException.class, () -> RecipeGates.of(r, false, "nope"));
     }
@@ -106,11 +130,19 @@ class RecipeGatesTest {
         r.setPostProcess(List.of(preamble, sentinel));
         RecipeGates gates = RecipeGates.of(r, false, null);
 
-        List<CheckFailure> got = gates.forVariant(null).evaluate(
-                ValidationSubject.offline(SOURCE, "Certainly! Here is the rewritten passage:\n\nSurveyors mark the ice."));
-        assertEquals(List.of("preamble"), got.stream().map(f -> f.reason().code()).toList(), "a processed output has lost its sentinel by design");
-        assertTrue(got.get(0).detail().contains("Certainly! Here is the rewritten passage:"), got.get(0).detail());
-        assertEquals(List.of(), gates.forVariant(null).evaluate(ValidationSubject.offline(SOURCE, "Surveyors mark the ice.")));
+        List<CheckFailure> got = gates.forVariant(null)
+                .evaluate(ValidationSubject.offline(
+                        SOURCE, "Certainly! Here is the rewritten passage:\n\nSurveyors mark the ice."));
+        assertEquals(
+                List.of("preamble"),
+                got.stream().map(f -> f.reason().code()).toList(),
+                "a processed output has lost its sentinel by design");
+        assertTrue(
+                got.get(0).detail().contains("Certainly! Here is the rewritten passage:"),
+                got.get(0).detail());
+        assertEquals(
+                List.of(),
+                gates.forVariant(null).evaluate(ValidationSubject.offline(SOURCE, "Surveyors mark the ice.")));
     }
 
     @Test

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.OperatingSystemMXBean;
 import io.palimpsest.worker.format.Compression;
-import picocli.CommandLine;
-
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import picocli.CommandLine;
 
 /**
  * {@code palimpsest validate} on a large generated file: N pairs of about 2 KB each (a ~1 KB source
@@ -38,7 +37,9 @@ public final class ValidateBenchmark {
 
     public static void main(String[] args) throws Exception {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        int threads = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
+        int threads = args.length > 1
+                ? Integer.parseInt(args[1])
+                : Runtime.getRuntime().availableProcessors();
         String format = args.length > 2 ? args[2] : "jsonl";
         Path dir = Files.createTempDirectory("validate-bench");
         Path input = dir.resolve("pairs." + format);
@@ -54,27 +55,53 @@ public final class ValidateBenchmark {
             }
             long t0 = System.nanoTime();
             long bytes = generate(input, pairs);
-            System.out.printf(Locale.ROOT, "generated %d pairs, %.0f MB (%.0f bytes/pair) in %.0f s -> %s%n", pairs, bytes / 1e6,
-                    (double) bytes / pairs, (System.nanoTime() - t0) / 1e9, input);
+            System.out.printf(
+                    Locale.ROOT,
+                    "generated %d pairs, %.0f MB (%.0f bytes/pair) in %.0f s -> %s%n",
+                    pairs,
+                    bytes / 1e6,
+                    (double) bytes / pairs,
+                    (System.nanoTime() - t0) / 1e9,
+                    input);
 
             var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             resetPeaks();
             long cpu0 = os.getProcessCpuTime();
             long w0 = System.nanoTime();
             ByteArrayOutputStream summary = new ByteArrayOutputStream();
-            int exit = new CommandLine(new ValidateCommand(new PrintStream(summary, true, StandardCharsets.UTF_8), System.err))
-                    .execute("-f", recipe.toString(), "--pairs", input.toString(), "--label", "defect",
-                            "--out", verdicts.toString(), "--threads", String.valueOf(threads), "--no-progress");
+            int exit = new CommandLine(
+                            new ValidateCommand(new PrintStream(summary, true, StandardCharsets.UTF_8), System.err))
+                    .execute(
+                            "-f",
+                            recipe.toString(),
+                            "--pairs",
+                            input.toString(),
+                            "--label",
+                            "defect",
+                            "--out",
+                            verdicts.toString(),
+                            "--threads",
+                            String.valueOf(threads),
+                            "--no-progress");
             double wall = (System.nanoTime() - w0) / 1e9;
             double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
             if (exit != 0) {
                 throw new IllegalStateException("validate exited " + exit);
             }
             System.out.print(summary.toString(StandardCharsets.UTF_8));
-            System.out.printf(Locale.ROOT, "%nvalidated %d pairs with %d threads in %.1f s: %.0f pairs/s; CPU %.1f s: %.0f pairs per CPU-second"
+            System.out.printf(
+                    Locale.ROOT,
+                    "%nvalidated %d pairs with %d threads in %.1f s: %.0f pairs/s; CPU %.1f s: %.0f pairs per CPU-second"
                             + " (pairs/s per core)%nheap: max %d MiB, peak used %d MiB; verdicts %.1f MB%n",
-                    pairs, threads, wall, pairs / wall, cpu, pairs / cpu,
-                    Runtime.getRuntime().maxMemory() >> 20, peakHeap() >> 20, Files.size(verdicts) / 1e6);
+                    pairs,
+                    threads,
+                    wall,
+                    pairs / wall,
+                    cpu,
+                    pairs / cpu,
+                    Runtime.getRuntime().maxMemory() >> 20,
+                    peakHeap() >> 20,
+                    Files.size(verdicts) / 1e6);
         } finally {
             Files.deleteIfExists(input);
             Files.deleteIfExists(verdicts);
@@ -88,15 +115,18 @@ public final class ValidateBenchmark {
         Random random = new Random(7);
         ObjectMapper json = new ObjectMapper();
         try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20);
-             OutputStream out = Compression.ofFileName(file.getFileName().toString()).compress(raw);
-             JsonGenerator g = json.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
+                OutputStream out =
+                        Compression.ofFileName(file.getFileName().toString()).compress(raw);
+                JsonGenerator g = json.getFactory().createGenerator(out, JsonEncoding.UTF8)) {
             g.setRootValueSeparator(null);
             for (int i = 0; i < pairs; i++) {
                 List<EvaluationFacts.Fact> picked = new ArrayList<>();
                 StringBuilder source = new StringBuilder();
                 while (source.length() < TARGET_CHARS) {
-                    EvaluationFacts.Topic t = facts.topics().get(random.nextInt(facts.topics().size()));
-                    EvaluationFacts.Fact f = t.facts().get(random.nextInt(t.facts().size()));
+                    EvaluationFacts.Topic t =
+                            facts.topics().get(random.nextInt(facts.topics().size()));
+                    EvaluationFacts.Fact f =
+                            t.facts().get(random.nextInt(t.facts().size()));
                     picked.add(f);
                     source.append(source.length() == 0 ? "" : " ").append(f.get(random.nextInt(4) == 0 ? "L" : "S"));
                 }
@@ -116,8 +146,7 @@ public final class ValidateBenchmark {
                         String first = picked.get(0).get("R");
                         text = (first + " ").repeat(Math.max(2, TARGET_CHARS / first.length()));
                     }
-                    default -> {
-                    }
+                    default -> {}
                 }
                 g.writeStartObject();
                 g.writeStringField("id", "p" + i);

@@ -1,12 +1,12 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,20 +16,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class ValidateCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String SOURCE = "The Halvern Bridge crosses the river Oske with five stone arches and was opened to traffic in 1794. "
-            + "Its longest arch spans twenty-six metres, which was unusual for a rural bridge of that period. "
-            + "The engineer, Marta Quillen, designed the piers with pointed cutwaters to split floodwater and ice.";
-    private static final String REWRITE = "Five stone arches carry the Halvern Bridge over the Oske; it first took traffic in 1794. "
-            + "At twenty-six metres, the widest arch was remarkable for a country bridge of its time. "
-            + "Marta Quillen, who engineered the bridge, gave each pier a sharp cutwater so that floods and ice would divide around it.";
+    private static final String SOURCE =
+            "The Halvern Bridge crosses the river Oske with five stone arches and was opened to traffic in 1794. "
+                    + "Its longest arch spans twenty-six metres, which was unusual for a rural bridge of that period. "
+                    + "The engineer, Marta Quillen, designed the piers with pointed cutwaters to split floodwater and ice.";
+    private static final String REWRITE =
+            "Five stone arches carry the Halvern Bridge over the Oske; it first took traffic in 1794. "
+                    + "At twenty-six metres, the widest arch was remarkable for a country bridge of its time. "
+                    + "Marta Quillen, who engineered the bridge, gave each pier a sharp cutwater so that floods and ice would divide around it.";
 
     @TempDir
     Path dir;
@@ -38,7 +39,8 @@ class ValidateCommandTest {
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
 
     private int validate(String... args) {
-        ValidateCommand command = new ValidateCommand(new PrintStream(stdout, true, StandardCharsets.UTF_8),
+        ValidateCommand command = new ValidateCommand(
+                new PrintStream(stdout, true, StandardCharsets.UTF_8),
                 new PrintStream(stderr, true, StandardCharsets.UTF_8));
         CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -76,13 +78,15 @@ class ValidateCommandTest {
     }
 
     private static List<JsonNode> readLines(Path p) throws IOException {
-        return Files.readAllLines(p).stream().map(l -> {
-            try {
-                return JSON.readTree(l);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+        return Files.readAllLines(p).stream()
+                .map(l -> {
+                    try {
+                        return JSON.readTree(l);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .toList();
     }
 
     @Test
@@ -97,18 +101,33 @@ class ValidateCommandTest {
                     max: 2.0
                   - type: echo
                 """);
-        Path pairs = gzipLines("pairs.jsonl.gz", List.of(
-                pair("good", "faithful", SOURCE, REWRITE, "stop").toString(),
-                pair("copy-cut", "echo", SOURCE, SOURCE.substring(0, 100), "length").toString(),
-                pair("copy", "echo", SOURCE, SOURCE, "stop").toString(),
-                "{not json",
-                pair("empty", "empty", SOURCE, "  ", null).toString(),
-                pair("missed", "echo", SOURCE, REWRITE, "stop").toString()));
+        Path pairs = gzipLines(
+                "pairs.jsonl.gz",
+                List.of(
+                        pair("good", "faithful", SOURCE, REWRITE, "stop").toString(),
+                        pair("copy-cut", "echo", SOURCE, SOURCE.substring(0, 100), "length")
+                                .toString(),
+                        pair("copy", "echo", SOURCE, SOURCE, "stop").toString(),
+                        "{not json",
+                        pair("empty", "empty", SOURCE, "  ", null).toString(),
+                        pair("missed", "echo", SOURCE, REWRITE, "stop").toString()));
         Path verdicts = dir.resolve("out/verdicts.jsonl");
         Path report = dir.resolve("report.json");
 
-        int exit = validate("-f", recipe.toString(), "--pairs", pairs.toString(), "--label", "defect",
-                "--out", verdicts.toString(), "--report", report.toString(), "--threads", "2", "--no-progress");
+        int exit = validate(
+                "-f",
+                recipe.toString(),
+                "--pairs",
+                pairs.toString(),
+                "--label",
+                "defect",
+                "--out",
+                verdicts.toString(),
+                "--report",
+                report.toString(),
+                "--threads",
+                "2",
+                "--no-progress");
 
         assertEquals(0, exit, stderr.toString());
         List<JsonNode> v = readLines(verdicts);
@@ -125,7 +144,9 @@ class ValidateCommandTest {
         assertFalse(cut.get(0).has("measured"), "finish_reason=length measures no number");
         assertEquals(List.of("echo"), v.get(2).get("rejections").findValuesAsText("reason"));
         assertEquals(4, v.get(3).get("line").asInt());
-        assertTrue(v.get(3).get("unreadable").asText().startsWith("not JSON"), v.get(3).toString());
+        assertTrue(
+                v.get(3).get("unreadable").asText().startsWith("not JSON"),
+                v.get(3).toString());
         assertEquals(List.of("empty_output"), v.get(4).get("rejections").findValuesAsText("reason"));
         assertTrue(v.get(5).get("accepted").asBoolean());
 
@@ -175,8 +196,18 @@ class ValidateCommandTest {
         Files.writeString(pairs, a + "\n\n" + b + "\n");
         Path verdicts = dir.resolve("v.jsonl");
 
-        int exit = validate("-f", recipe.toString(), "--pairs", pairs.toString(), "--source-field", "doc.text",
-                "--output-field", "rewrite", "--out", verdicts.toString(), "--no-progress");
+        int exit = validate(
+                "-f",
+                recipe.toString(),
+                "--pairs",
+                pairs.toString(),
+                "--source-field",
+                "doc.text",
+                "--output-field",
+                "rewrite",
+                "--out",
+                verdicts.toString(),
+                "--no-progress");
 
         assertEquals(0, exit, stderr.toString());
         List<JsonNode> v = readLines(verdicts);
@@ -208,10 +239,12 @@ class ValidateCommandTest {
                           user: "Score {{ output }}"
                 """);
         Path pairs = dir.resolve("p.jsonl");
-        Files.writeString(pairs, pair("x", null, SOURCE, "Sure! Here's the rewritten text:\n\n" + REWRITE, null) + "\n");
+        Files.writeString(
+                pairs, pair("x", null, SOURCE, "Sure! Here's the rewritten text:\n\n" + REWRITE, null) + "\n");
         Path report = dir.resolve("r.json");
 
-        int exit = validate("-f", job.toString(), "--pairs", pairs.toString(), "--report", report.toString(), "--no-progress");
+        int exit = validate(
+                "-f", job.toString(), "--pairs", pairs.toString(), "--report", report.toString(), "--no-progress");
 
         assertEquals(0, exit, stderr.toString());
         JsonNode r = JSON.readTree(report.toFile());
@@ -235,8 +268,12 @@ class ValidateCommandTest {
         assertEquals(0, validate("-f", recipe.toString(), "--pairs", pairs.toString(), "--no-progress"));
         assertFalse(stdout.toString().contains("echo"), stdout.toString());
         // ...and --all-validators adds the rest with their defaults.
-        assertEquals(0, validate("-f", recipe.toString(), "--pairs", pairs.toString(), "--all-validators", "--no-progress"));
-        assertTrue(stdout.toString().contains("validators: truncation, lengthRatio, repetition, refusal, echo, language, preamble, reasoning"),
+        assertEquals(
+                0, validate("-f", recipe.toString(), "--pairs", pairs.toString(), "--all-validators", "--no-progress"));
+        assertTrue(
+                stdout.toString()
+                        .contains(
+                                "validators: truncation, lengthRatio, repetition, refusal, echo, language, preamble, reasoning"),
                 stdout.toString());
         assertTrue(stdout.toString().matches("(?s).*\\necho +1 .*"), stdout.toString());
     }

@@ -1,18 +1,17 @@
 package io.palimpsest.worker.validate;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.ValidatorSpec;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class ValidationPipelineTest {
 
@@ -21,7 +20,11 @@ class ValidationPipelineTest {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 2000; i++) {
             String output = i % 7 == 0 ? "" : "word " + i;
-            lines.append("{\"id\":\"").append(i).append("\",\"source\":\"s\",\"output\":\"").append(output).append("\"}\n");
+            lines.append("{\"id\":\"")
+                    .append(i)
+                    .append("\",\"source\":\"s\",\"output\":\"")
+                    .append(output)
+                    .append("\"}\n");
         }
         Recipe recipe = new Recipe();
         ValidatorSpec refusal = new ValidatorSpec();
@@ -29,8 +32,12 @@ class ValidationPipelineTest {
         recipe.setValidators(List.of(refusal));
         PairJudge judge = new PairJudge(RecipeGates.of(recipe, false, null));
         List<PairVerdict> got = new ArrayList<>();
-        try (PairReader reader = new PairReader(new ByteArrayInputStream(lines.toString().getBytes(StandardCharsets.UTF_8)),
-                "p.jsonl", PairFields.defaults(), 1024, new ObjectMapper())) {
+        try (PairReader reader = new PairReader(
+                new ByteArrayInputStream(lines.toString().getBytes(StandardCharsets.UTF_8)),
+                "p.jsonl",
+                PairFields.defaults(),
+                1024,
+                new ObjectMapper())) {
             new ValidationPipeline(judge, 3, 7, 10_000).run(reader, got::add);
         }
 

@@ -6,7 +6,6 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -31,8 +30,7 @@ public final class AttemptCharges {
      */
     static final int MAX_ENTRIES = 20_000;
 
-    private AttemptCharges() {
-    }
+    private AttemptCharges() {}
 
     /**
      * @param pods           every finished worker pod of the job (failed pods of committed shards included)
@@ -48,8 +46,13 @@ public final class AttemptCharges {
      * @param previous the ledger written before, or null: a shard's {@code closedAt} is kept from it
      * @param now      the time a shard closed now is stamped with (null: no stamp)
      */
-    public static AttemptLedger ledger(List<FinishedPod> pods, IntPredicate counted, int attempts, int outageRetries,
-                                AttemptLedger previous, Instant now) {
+    public static AttemptLedger ledger(
+            List<FinishedPod> pods,
+            IntPredicate counted,
+            int attempts,
+            int outageRetries,
+            AttemptLedger previous,
+            Instant now) {
         Set<Integer> committed = new HashSet<>();
         for (FinishedPod p : pods) {
             if (p.succeeded() || p.reportsCommit()) {
@@ -76,7 +79,8 @@ public final class AttemptCharges {
             AttemptLedger.Shard s = e.getValue();
             s.setExhausted(s.getFailures() >= attempts || s.getFailures() + s.getOutages() >= attempts + outageRetries);
             if (s.isExhausted()) {
-                String before = previous == null ? null : previous.of(e.getKey()).getClosedAt();
+                String before =
+                        previous == null ? null : previous.of(e.getKey()).getClosedAt();
                 // The exact instant, not Rfc3339's whole second: pastTheCap truncates it when it compares.
                 s.setClosedAt(before != null ? before : now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now));
             }
@@ -98,19 +102,25 @@ public final class AttemptCharges {
      */
     public static List<Pod> pastTheCap(List<Pod> pods, AttemptLedger ledger) {
         return pods.stream()
-                .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .filter(p -> RewriteJobNames.ROLE_WORK.equals(
+                        p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
                 .filter(p -> !ClusterReadings.podTerminated(p))
                 .filter(p -> {
-                    String index = p.getMetadata().getAnnotations() == null ? null
+                    String index = p.getMetadata().getAnnotations() == null
+                            ? null
                             : p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
                     if (index == null || !ledger.getShards().containsKey(Integer.parseInt(index))) {
                         return false;
                     }
                     AttemptLedger.Shard shard = ledger.of(Integer.parseInt(index));
                     String created = p.getMetadata().getCreationTimestamp();
-                    return shard.isExhausted() && (shard.getClosedAt() == null || created == null
-                            || !Rfc3339.parse(created).isAfter(Rfc3339.parse(shard.getClosedAt()).truncatedTo(ChronoUnit.SECONDS)));
+                    return shard.isExhausted()
+                            && (shard.getClosedAt() == null
+                                    || created == null
+                                    || !Rfc3339.parse(created)
+                                            .isAfter(Rfc3339.parse(shard.getClosedAt())
+                                                    .truncatedTo(ChronoUnit.SECONDS)));
                 })
                 .toList();
     }

@@ -13,7 +13,6 @@ import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.Map;
@@ -21,14 +20,18 @@ import java.util.Optional;
 
 /** Reads Jobs and Pods, as the Job controller and the kubelet write them, into the fold's plain values. */
 public final class ClusterReadings {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** The state of a planner or tally Job. */
-    public enum HelperState { ABSENT, RUNNING, SUCCEEDED, FAILED }
-
-    private ClusterReadings() {
+    public enum HelperState {
+        ABSENT,
+        RUNNING,
+        SUCCEEDED,
+        FAILED
     }
+
+    private ClusterReadings() {}
 
     public static WorkerJobView workerJob(Job job) {
         if (job == null) {
@@ -53,8 +56,12 @@ public final class ClusterReadings {
             };
             finishedAt = time(failed.getLastTransitionTime());
         }
-        return new WorkerJobView(RangeSet.parse(s.getCompletedIndexes()), RangeSet.parse(s.getFailedIndexes()),
-                s.getActive() == null ? 0 : s.getActive(), state, finishedAt);
+        return new WorkerJobView(
+                RangeSet.parse(s.getCompletedIndexes()),
+                RangeSet.parse(s.getFailedIndexes()),
+                s.getActive() == null ? 0 : s.getActive(),
+                state,
+                finishedAt);
     }
 
     public static HelperState helperJob(Job job) {
@@ -96,10 +103,16 @@ public final class ClusterReadings {
         ContainerStateTerminated terminated = terminated(pod);
         String message = terminated == null ? null : terminated.getMessage();
         ShardSummary summary = parse(message, ShardSummary.class);
-        boolean disrupted = pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean disrupted = pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                        .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
         int attempt = failures != null ? failures : summary != null ? summary.getAttempt() : 0;
-        return Optional.of(new FinishedPod(shard, attempt, "Succeeded".equals(phase), disrupted, summary,
+        return Optional.of(new FinishedPod(
+                shard,
+                attempt,
+                "Succeeded".equals(phase),
+                disrupted,
+                summary,
                 terminated == null ? null : terminated.getExitCode(),
                 terminated == null ? null : terminated.getReason(),
                 summary == null ? message : null,
@@ -118,8 +131,11 @@ public final class ClusterReadings {
         if (t == null) {
             return null;
         }
-        String text = (t.getReason() == null ? "exit " + t.getExitCode() : t.getReason() + " (exit " + t.getExitCode() + ")")
-                + (t.getMessage() == null || t.getMessage().isBlank() ? "" : ": " + t.getMessage().strip());
+        String text =
+                (t.getReason() == null ? "exit " + t.getExitCode() : t.getReason() + " (exit " + t.getExitCode() + ")")
+                        + (t.getMessage() == null || t.getMessage().isBlank()
+                                ? ""
+                                : ": " + t.getMessage().strip());
         return cut(text);
     }
 
@@ -132,12 +148,15 @@ public final class ClusterReadings {
                 .map(ContainerStatus::getState)
                 .filter(s -> s != null && s.getTerminated() != null)
                 .map(s -> s.getTerminated())
-                .findFirst().orElse(null);
+                .findFirst()
+                .orElse(null);
     }
 
     /** The newest of several pods (retries of a helper Job). */
     public static Comparator<Pod> newestFirst() {
-        return Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp())
+        return Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp() == null
+                        ? ""
+                        : p.getMetadata().getCreationTimestamp())
                 .reversed();
     }
 
@@ -158,7 +177,8 @@ public final class ClusterReadings {
         }
         return job.getStatus().getConditions().stream()
                 .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
-                .findFirst().orElse(null);
+                .findFirst()
+                .orElse(null);
     }
 
     static boolean hasCondition(PodCondition c, String type) {

@@ -2,7 +2,6 @@ package io.palimpsest.operator.job.observe;
 
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
-
 import java.time.Instant;
 
 /**
@@ -18,13 +17,22 @@ import java.time.Instant;
  * @param message    the raw termination message when it was not a summary (log tail), or null
  * @param finishedAt when the container terminated
  */
-public record FinishedPod(int shard, int attempt, boolean succeeded, boolean disrupted, ShardSummary summary,
-                          Integer exitCode, String reason, String message, Instant finishedAt) {
+public record FinishedPod(
+        int shard,
+        int attempt,
+        boolean succeeded,
+        boolean disrupted,
+        ShardSummary summary,
+        Integer exitCode,
+        String reason,
+        String message,
+        Instant finishedAt) {
 
     /** The pod's shard is committed and its summary carries the receipt's counts. */
     public boolean reportsCommit() {
-        return summary != null && (summary.getOutcome() == ShardSummary.Outcome.committed
-                || summary.getOutcome() == ShardSummary.Outcome.alreadyCommitted);
+        return summary != null
+                && (summary.getOutcome() == ShardSummary.Outcome.committed
+                        || summary.getOutcome() == ShardSummary.Outcome.alreadyCommitted);
     }
 
     /**
@@ -41,7 +49,8 @@ public record FinishedPod(int shard, int attempt, boolean succeeded, boolean dis
      * arrived while the JVM was starting, before the worker could answer it; nothing was committed).
      */
     public boolean terminated() {
-        return summary != null ? TERMINATED_REASON.equals(summary.getReason())
+        return summary != null
+                ? TERMINATED_REASON.equals(summary.getReason())
                 : exitCode != null && exitCode == ExitCodes.TERMINATED;
     }
 

@@ -21,7 +21,6 @@ import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -30,10 +29,23 @@ import java.util.Optional;
  * What one reconcile sees of a RewriteJob's world, read from the informer caches only (no API
  * calls): its model, config, planner/worker/tally Jobs and their terminated pods.
  */
-public record Observation(RewriteJob job, RewriterModel model, ConfigMap configMap, Job plannerJob, Job workerJob, Job tallyJob,
-                   List<Pod> pods, Long shards, boolean plannedShardsUnrecorded, JobPhaseMachine.PlannerState plannerState,
-                   String plannerFailure, WorkerJobView worker, ClusterReadings.HelperState tallyState, Tally tally,
-                   List<RewriteJob> modelPeers, JobSettings settings) {
+public record Observation(
+        RewriteJob job,
+        RewriterModel model,
+        ConfigMap configMap,
+        Job plannerJob,
+        Job workerJob,
+        Job tallyJob,
+        List<Pod> pods,
+        Long shards,
+        boolean plannedShardsUnrecorded,
+        JobPhaseMachine.PlannerState plannerState,
+        String plannerFailure,
+        WorkerJobView worker,
+        ClusterReadings.HelperState tallyState,
+        Tally tally,
+        List<RewriteJob> modelPeers,
+        JobSettings settings) {
 
     /** The index of RewriteJobs by the model they name, {@link #modelKey}: a model's event reaches its jobs. */
     public static final String BY_MODEL = "byModel";
@@ -49,7 +61,9 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
         Job worker = null;
         Job tally = null;
         for (Job j : context.getSecondaryResources(Job.class)) {
-            String role = j.getMetadata().getLabels() == null ? null : j.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL);
+            String role = j.getMetadata().getLabels() == null
+                    ? null
+                    : j.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL);
             if (RewriteJobNames.ROLE_PLAN.equals(role)) {
                 planner = j;
             } else if (RewriteJobNames.ROLE_WORK.equals(role)) {
@@ -62,8 +76,11 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
 
         // The shard count: the status once recorded, else the planner Job's annotation, else its pod's message.
         RewriteJobStatus status = job.getStatus();
-        Long shards = status != null && status.getShards() != null ? (Long) status.getShards().getTotal() : null;
-        String annotated = planner == null || planner.getMetadata().getAnnotations() == null ? null
+        Long shards = status != null && status.getShards() != null
+                ? (Long) status.getShards().getTotal()
+                : null;
+        String annotated = planner == null || planner.getMetadata().getAnnotations() == null
+                ? null
                 : planner.getMetadata().getAnnotations().get(RewriteJobNames.SHARDS_ANNOTATION);
         if (shards == null && annotated != null) {
             shards = Long.parseLong(annotated);
@@ -71,26 +88,63 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
         ClusterReadings.HelperState plannerRun = ClusterReadings.helperJob(planner);
         List<Pod> plannerPods = podsOf(pods, RewriteJobNames.ROLE_PLAN);
         if (shards == null && plannerRun == ClusterReadings.HelperState.SUCCEEDED) {
-            shards = plannerPods.stream().map(p -> ClusterReadings.message(p, PlanSummary.class))
-                    .flatMap(Optional::stream).map(PlanSummary::getShards).findFirst().orElse(null);
+            shards = plannerPods.stream()
+                    .map(p -> ClusterReadings.message(p, PlanSummary.class))
+                    .flatMap(Optional::stream)
+                    .map(PlanSummary::getShards)
+                    .findFirst()
+                    .orElse(null);
         }
-        JobPhaseMachine.PlannerState plannerState = shards != null ? JobPhaseMachine.PlannerState.SUCCEEDED : switch (plannerRun) {
-            case ABSENT, SUCCEEDED -> JobPhaseMachine.PlannerState.NOT_STARTED; // succeeded without a readable count: plan again
-            case RUNNING -> JobPhaseMachine.PlannerState.RUNNING;
-            case FAILED -> JobPhaseMachine.PlannerState.FAILED;
-        };
-        String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED ? plannerPods.stream()
-                .map(ClusterReadings::failureText).filter(Objects::nonNull).findFirst().orElse(null) : null;
+        JobPhaseMachine.PlannerState plannerState = shards != null
+                ? JobPhaseMachine.PlannerState.SUCCEEDED
+                : switch (plannerRun) {
+                    case ABSENT, SUCCEEDED ->
+                        JobPhaseMachine.PlannerState.NOT_STARTED; // succeeded without a readable count: plan again
+                    case RUNNING -> JobPhaseMachine.PlannerState.RUNNING;
+                    case FAILED -> JobPhaseMachine.PlannerState.FAILED;
+                };
+        String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED
+                ? plannerPods.stream()
+                        .map(ClusterReadings::failureText)
+                        .filter(Objects::nonNull)
+                        .findFirst()
+                        .orElse(null)
+                : null;
 
         ClusterReadings.HelperState tallyState = ClusterReadings.helperJob(tally);
-        Tally tallyResult = tallyState == ClusterReadings.HelperState.SUCCEEDED ? podsOf(pods, RewriteJobNames.ROLE_TALLY).stream()
-                .map(p -> ClusterReadings.message(p, Tally.class)).flatMap(Optional::stream).findFirst().orElse(null) : null;
+        Tally tallyResult = tallyState == ClusterReadings.HelperState.SUCCEEDED
+                ? podsOf(pods, RewriteJobNames.ROLE_TALLY).stream()
+                        .map(p -> ClusterReadings.message(p, Tally.class))
+                        .flatMap(Optional::stream)
+                        .findFirst()
+                        .orElse(null)
+                : null;
 
-        List<RewriteJob> peers = model == null ? List.of() : context.getPrimaryCache().byIndex(BY_MODEL,
-                modelKey(model.getMetadata().getNamespace(), model.getMetadata().getName()));
-        return new Observation(job, model, configMap, planner, worker, tally, pods, shards,
-                shards != null && planner != null && annotated == null, plannerState, plannerFailure,
-                ClusterReadings.workerJob(worker), tallyState, tallyResult, peers, settings);
+        List<RewriteJob> peers = model == null
+                ? List.of()
+                : context.getPrimaryCache()
+                        .byIndex(
+                                BY_MODEL,
+                                modelKey(
+                                        model.getMetadata().getNamespace(),
+                                        model.getMetadata().getName()));
+        return new Observation(
+                job,
+                model,
+                configMap,
+                planner,
+                worker,
+                tally,
+                pods,
+                shards,
+                shards != null && planner != null && annotated == null,
+                plannerState,
+                plannerFailure,
+                ClusterReadings.workerJob(worker),
+                tallyState,
+                tallyResult,
+                peers,
+                settings);
     }
 
     private static List<Pod> podsOf(List<Pod> pods, String role) {
@@ -102,10 +156,13 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
     }
 
     public List<FinishedPod> finishedWorkerPods(PodReadings readings) {
-        RangeSet counted = job.getStatus() == null ? RangeSet.empty() : CompactRanges.decode(job.getStatus().getCountedShards());
+        RangeSet counted = job.getStatus() == null
+                ? RangeSet.empty()
+                : CompactRanges.decode(job.getStatus().getCountedShards());
         // Failed pods are needed to number attempts, even of shards already counted.
         List<FinishedPod> finished = pods.stream()
-                .filter(p -> RewriteJobNames.ROLE_WORK.equals(p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
+                .filter(p -> RewriteJobNames.ROLE_WORK.equals(
+                        p.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL)))
                 .map(p -> readings.finishedPod(p, counted))
                 .flatMap(Optional::stream)
                 .toList();
@@ -113,11 +170,15 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
     }
 
     public SecretKeyRef modelApiKey() {
-        return model == null || model.getSpec().getEndpoint() == null ? null : model.getSpec().getEndpoint().getApiKeySecretRef();
+        return model == null || model.getSpec().getEndpoint() == null
+                ? null
+                : model.getSpec().getEndpoint().getApiKeySecretRef();
     }
 
     int maxNumSeqs() {
-        Integer n = model == null || model.getSpec().getEngine() == null ? null : model.getSpec().getEngine().getMaxNumSeqs();
+        Integer n = model == null || model.getSpec().getEngine() == null
+                ? null
+                : model.getSpec().getEngine().getMaxNumSeqs();
         return n == null ? settings.defaultMaxNumSeqs() : n;
     }
 
@@ -134,7 +195,10 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
     }
 
     public Integer explicitParallelism(RewriteJob job) {
-        return intOf(job.getSpec().getWorkers() == null ? null : job.getSpec().getWorkers().getParallelism());
+        return intOf(
+                job.getSpec().getWorkers() == null
+                        ? null
+                        : job.getSpec().getWorkers().getParallelism());
     }
 
     /**
@@ -148,8 +212,11 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
         if (model != null && model.getSpec().getEndpoint() == null) {
             maxReplicas = ModelDefaults.of(model.getSpec()).getReplicas().getMax();
         }
-        return policy.fleetWorkers(intOf(w == null ? null : w.getParallelism()), intOf(w == null ? null : w.getConcurrencyPerWorker()),
-                maxReplicas, maxNumSeqs());
+        return policy.fleetWorkers(
+                intOf(w == null ? null : w.getParallelism()),
+                intOf(w == null ? null : w.getConcurrencyPerWorker()),
+                maxReplicas,
+                maxNumSeqs());
     }
 
     public long remainingShards(RewriteJobStatus folded) {
@@ -170,16 +237,32 @@ public record Observation(RewriteJob job, RewriterModel model, ConfigMap configM
         }
         RewriteJobStatus.ShardCounts counts = folded.getShards();
         long remaining = counts == null ? 0 : counts.getTotal() - counts.getSucceeded() - counts.getFailed();
-        Integer current = workerJob == null || workerJob.getSpec() == null ? null : workerJob.getSpec().getParallelism();
-        return new ParallelismPolicy.Demand(explicit, concurrency, weight, totalWeight, readyReplicas(), maxNumSeqs(),
-                suspended, remaining, current == null ? 0 : current);
+        Integer current = workerJob == null || workerJob.getSpec() == null
+                ? null
+                : workerJob.getSpec().getParallelism();
+        return new ParallelismPolicy.Demand(
+                explicit,
+                concurrency,
+                weight,
+                totalWeight,
+                readyReplicas(),
+                maxNumSeqs(),
+                suspended,
+                remaining,
+                current == null ? 0 : current);
     }
 
     /** A peer takes a share of the model while it runs with 'auto' parallelism. */
     private static boolean sharesCapacity(RewriteJob peer) {
         JobPhase phase = peer.getStatus() == null ? null : peer.getStatus().getPhase();
-        boolean running = phase == JobPhase.Running && !Boolean.TRUE.equals(peer.getSpec().getSuspend());
-        return running && intOf(peer.getSpec().getWorkers() == null ? null : peer.getSpec().getWorkers().getParallelism()) == null;
+        boolean running =
+                phase == JobPhase.Running && !Boolean.TRUE.equals(peer.getSpec().getSuspend());
+        return running
+                && intOf(
+                                peer.getSpec().getWorkers() == null
+                                        ? null
+                                        : peer.getSpec().getWorkers().getParallelism())
+                        == null;
     }
 
     private static int weightOf(RewriteJob job) {

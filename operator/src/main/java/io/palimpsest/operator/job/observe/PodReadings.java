@@ -2,7 +2,6 @@ package io.palimpsest.operator.job.observe;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.operator.job.ranges.RangeSet;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

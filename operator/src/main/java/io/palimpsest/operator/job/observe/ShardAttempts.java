@@ -1,6 +1,5 @@
 package io.palimpsest.operator.job.observe;
 
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -18,8 +17,7 @@ import java.util.Map;
  * annotation still wins when it is higher (pods garbage-collected meanwhile).
  */
 public final class ShardAttempts {
-    private ShardAttempts() {
-    }
+    private ShardAttempts() {}
 
     /** The pods with {@code attempt} = failures charged to the shard before each one (0 for the first attempt). */
     public static List<FinishedPod> number(List<FinishedPod> pods) {
@@ -41,8 +39,19 @@ public final class ShardAttempts {
         List<FinishedPod> out = new ArrayList<>(pods.size());
         for (FinishedPod p : pods) {
             int counted = numbers.get(p);
-            out.add(counted <= p.attempt() ? p : new FinishedPod(p.shard(), counted, p.succeeded(), p.disrupted(), p.summary(),
-                    p.exitCode(), p.reason(), p.message(), p.finishedAt()));
+            out.add(
+                    counted <= p.attempt()
+                            ? p
+                            : new FinishedPod(
+                                    p.shard(),
+                                    counted,
+                                    p.succeeded(),
+                                    p.disrupted(),
+                                    p.summary(),
+                                    p.exitCode(),
+                                    p.reason(),
+                                    p.message(),
+                                    p.finishedAt()));
         }
         return out;
     }

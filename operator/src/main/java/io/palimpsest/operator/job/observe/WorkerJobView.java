@@ -1,7 +1,6 @@
 package io.palimpsest.operator.job.observe;
 
 import io.palimpsest.operator.job.ranges.RangeSet;
-
 import java.time.Instant;
 
 /**

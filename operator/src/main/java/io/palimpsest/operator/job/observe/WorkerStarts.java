@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -54,7 +53,8 @@ public final class WorkerStarts {
     }
 
     /** This job's finished worker pods when any committed its shard, else the latest kept for the namespace. */
-    public Optional<Measured> forPreview(String namespace, Collection<Pod> thisJob, Function<Pod, Optional<FinishedPod>> read) {
+    public Optional<Measured> forPreview(
+            String namespace, Collection<Pod> thisJob, Function<Pod, Optional<FinishedPod>> read) {
         Optional<Measured> own = median(thisJob, read);
         if (own.isPresent()) {
             return own;
@@ -67,9 +67,15 @@ public final class WorkerStarts {
         synchronized (latest) {
             seconds = new ArrayList<>(latest.values());
         }
-        return seconds.isEmpty() ? Optional.empty() : Optional.of(new Measured(median(seconds), seconds.size(), String.format(Locale.ROOT,
-                "measured: median of the namespace's last %d finished worker pod(s) of earlier jobs, creationTimestamp to the shard's first request",
-                seconds.size())));
+        return seconds.isEmpty()
+                ? Optional.empty()
+                : Optional.of(new Measured(
+                        median(seconds),
+                        seconds.size(),
+                        String.format(
+                                Locale.ROOT,
+                                "measured: median of the namespace's last %d finished worker pod(s) of earlier jobs, creationTimestamp to the shard's first request",
+                                seconds.size())));
     }
 
     /**
@@ -77,13 +83,11 @@ public final class WorkerStarts {
      * @param pods    how many pods it is the median of
      * @param source  where they come from, for the preview's report
      */
-    public record Measured(double seconds, int pods, String source) {
-    }
+    public record Measured(double seconds, int pods, String source) {}
 
     /** The median start of the latest of {@code pods} that committed their shard. */
     static Optional<Measured> median(Collection<Pod> pods, Function<Pod, Optional<FinishedPod>> read) {
-        record Start(Instant finished, double seconds) {
-        }
+        record Start(Instant finished, double seconds) {}
         List<Start> starts = new ArrayList<>();
         for (Pod pod : pods) {
             if (!isWorker(pod)) {
@@ -95,11 +99,19 @@ public final class WorkerStarts {
         if (starts.isEmpty()) {
             return Optional.empty();
         }
-        List<Double> recent = starts.stream().sorted(Comparator.comparing(Start::finished).reversed()).limit(RECENT)
-                .map(Start::seconds).toList();
+        List<Double> recent = starts.stream()
+                .sorted(Comparator.comparing(Start::finished).reversed())
+                .limit(RECENT)
+                .map(Start::seconds)
+                .toList();
         int n = recent.size();
-        return Optional.of(new Measured(median(recent), n, String.format(Locale.ROOT,
-                "measured: median of this job's last %d finished worker pod(s), creationTimestamp to the shard's first request", n)));
+        return Optional.of(new Measured(
+                median(recent),
+                n,
+                String.format(
+                        Locale.ROOT,
+                        "measured: median of this job's last %d finished worker pod(s), creationTimestamp to the shard's first request",
+                        n)));
     }
 
     private static double median(List<Double> values) {
@@ -110,19 +122,23 @@ public final class WorkerStarts {
 
     private static boolean isWorker(Pod pod) {
         return pod.getMetadata().getLabels() != null
-                && RewriteJobNames.ROLE_WORK.equals(pod.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL));
+                && RewriteJobNames.ROLE_WORK.equals(
+                        pod.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL));
     }
 
     /** Creation to the shard's start, for a pod that committed its shard; empty otherwise. */
     static Optional<Double> startSeconds(Pod pod, FinishedPod finished) {
         ShardSummary summary = finished.summary();
-        if (summary == null || summary.getOutcome() != ShardSummary.Outcome.committed || finished.finishedAt() == null
+        if (summary == null
+                || summary.getOutcome() != ShardSummary.Outcome.committed
+                || finished.finishedAt() == null
                 || pod.getMetadata().getCreationTimestamp() == null) {
             return Optional.empty();
         }
         try {
             Instant created = Rfc3339.parse(pod.getMetadata().getCreationTimestamp());
-            double seconds = Duration.between(created, finished.finishedAt()).toMillis() / 1000.0 - summary.getSeconds();
+            double seconds =
+                    Duration.between(created, finished.finishedAt()).toMillis() / 1000.0 - summary.getSeconds();
             // timestamps are whole seconds: a start under one second can come out a little below zero
             return Optional.of(Math.max(0, seconds));
         } catch (DateTimeParseException e) {

@@ -1,7 +1,6 @@
 package io.palimpsest.operator.job.progress;
 
 import io.palimpsest.operator.job.ranges.RangeSet;
-
 import java.util.Map;
 
 /**
@@ -11,10 +10,12 @@ import java.util.Map;
  *
  * @param shardFraction the summed share of their input that these shards have read (0 per shard of unknown size)
  */
-public record InProgressTotals(long documents, long promptTokens, long completionTokens, double shardFraction, int shards) {
+public record InProgressTotals(
+        long documents, long promptTokens, long completionTokens, double shardFraction, int shards) {
     public static final InProgressTotals NONE = new InProgressTotals(0, 0, 0, 0, 0);
 
-    public static InProgressTotals of(Map<Integer, ShardProgress> readings, RangeSet counted, RangeSet completed, RangeSet failed) {
+    public static InProgressTotals of(
+            Map<Integer, ShardProgress> readings, RangeSet counted, RangeSet completed, RangeSet failed) {
         long documents = 0;
         long prompt = 0;
         long completion = 0;

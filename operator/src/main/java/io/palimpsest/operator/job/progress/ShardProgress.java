@@ -9,11 +9,26 @@ package io.palimpsest.operator.job.progress;
  * @param ratio      the worker's own estimate of how far the shard is (0-1: bytes read corrected for documents read
  *                   ahead of their answers), NaN when it gives none
  */
-public record ShardProgress(int shard, long written, long rejected, long skipped, long promptTokens, long completionTokens,
-                            long bytesRead, long shardBytes, double ratio) {
+public record ShardProgress(
+        int shard,
+        long written,
+        long rejected,
+        long skipped,
+        long promptTokens,
+        long completionTokens,
+        long bytesRead,
+        long shardBytes,
+        double ratio) {
 
-    public ShardProgress(int shard, long written, long rejected, long skipped, long promptTokens, long completionTokens,
-                         long bytesRead, long shardBytes) {
+    public ShardProgress(
+            int shard,
+            long written,
+            long rejected,
+            long skipped,
+            long promptTokens,
+            long completionTokens,
+            long bytesRead,
+            long shardBytes) {
         this(shard, written, rejected, skipped, promptTokens, completionTokens, bytesRead, shardBytes, Double.NaN);
     }
 

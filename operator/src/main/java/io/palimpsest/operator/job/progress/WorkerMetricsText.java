@@ -15,8 +15,7 @@ public final class WorkerMetricsText {
     static final String SHARD_BYTES = "palimpsest_shard_input_bytes";
     static final String RATIO = "palimpsest_shard_progress_ratio";
 
-    private WorkerMetricsText() {
-    }
+    private WorkerMetricsText() {}
 
     /** @throws IllegalArgumentException when the page has no documents counter: not a worker's /metrics */
     public static ShardProgress parse(int shard, String body) {
@@ -73,7 +72,8 @@ public final class WorkerMetricsText {
     }
 
     private static boolean is(String line, String name) {
-        return line.startsWith(name) && line.length() > name.length()
+        return line.startsWith(name)
+                && line.length() > name.length()
                 && (line.charAt(name.length()) == '{' || line.charAt(name.length()) == ' ');
     }
 

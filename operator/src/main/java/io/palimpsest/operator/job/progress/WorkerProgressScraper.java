@@ -13,8 +13,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 
 /**
  * Live progress, on its own schedule and never inside reconcile (as the model autoscaler reads
@@ -51,6 +50,7 @@ public class WorkerProgressScraper {
     private static final Logger LOG = Logger.getLogger(WorkerProgressScraper.class);
     /** The worker's metrics port when the pod spec names none (pods made by older operators). */
     public static final int DEFAULT_PORT = 9090;
+
     public static final String PORT_NAME = "metrics";
 
     private final LiveProgress live;
@@ -64,11 +64,11 @@ public class WorkerProgressScraper {
     private volatile Round lastRound = new Round(0, 0, 0);
 
     /** What the last round did: pods asked, pods that answered, its wall time. */
-    public record Round(int pods, int answered, long millis) {
-    }
+    public record Round(int pods, int answered, long millis) {}
 
     @Inject
-    public WorkerProgressScraper(LiveProgress live, PalimpsestConfig config, io.palimpsest.operator.metrics.JobMetrics metrics) {
+    public WorkerProgressScraper(
+            LiveProgress live, PalimpsestConfig config, io.palimpsest.operator.metrics.JobMetrics metrics) {
         this.live = live;
         this.config = config;
         this.metrics = metrics;
@@ -153,8 +153,7 @@ public class WorkerProgressScraper {
     }
 
     /** A running worker pod: its job, shard and metrics address. */
-    record Target(ResourceID job, int shard, URI metrics) {
-    }
+    record Target(ResourceID job, int shard, URI metrics) {}
 
     /** Running worker pods with an address and a shard index, from the informer's cache. */
     static List<Target> targets(Collection<Pod> pods) {
@@ -162,10 +161,15 @@ public class WorkerProgressScraper {
         for (Pod pod : pods) {
             Map<String, String> labels = pod.getMetadata().getLabels();
             Map<String, String> annotations = pod.getMetadata().getAnnotations();
-            if (labels == null || !RewriteJobNames.ROLE_WORK.equals(labels.get(RewriteJobNames.ROLE_LABEL))
-                    || labels.get(RewriteJobNames.JOB_LABEL) == null || pod.getMetadata().getDeletionTimestamp() != null
-                    || pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase()) || pod.getStatus().getPodIP() == null
-                    || annotations == null || annotations.get(RewriteJobNames.COMPLETION_INDEX) == null) {
+            if (labels == null
+                    || !RewriteJobNames.ROLE_WORK.equals(labels.get(RewriteJobNames.ROLE_LABEL))
+                    || labels.get(RewriteJobNames.JOB_LABEL) == null
+                    || pod.getMetadata().getDeletionTimestamp() != null
+                    || pod.getStatus() == null
+                    || !"Running".equals(pod.getStatus().getPhase())
+                    || pod.getStatus().getPodIP() == null
+                    || annotations == null
+                    || annotations.get(RewriteJobNames.COMPLETION_INDEX) == null) {
                 continue;
             }
             int shard;
@@ -176,7 +180,12 @@ public class WorkerProgressScraper {
             }
             String ip = pod.getStatus().getPodIP();
             URI uri = URI.create("http://" + (ip.contains(":") ? "[" + ip + "]" : ip) + ":" + port(pod) + "/metrics");
-            out.add(new Target(new ResourceID(labels.get(RewriteJobNames.JOB_LABEL), pod.getMetadata().getNamespace()), shard, uri));
+            out.add(new Target(
+                    new ResourceID(
+                            labels.get(RewriteJobNames.JOB_LABEL),
+                            pod.getMetadata().getNamespace()),
+                    shard,
+                    uri));
         }
         return out;
     }
@@ -206,7 +215,10 @@ public class WorkerProgressScraper {
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         for (Target target : targets) {
             slots.acquire();
-            HttpRequest request = HttpRequest.newBuilder(target.metrics()).timeout(timeout).GET().build();
+            HttpRequest request = HttpRequest.newBuilder(target.metrics())
+                    .timeout(timeout)
+                    .GET()
+                    .build();
             all.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .thenAccept(response -> {
                         if (response.statusCode() != 200) {
@@ -226,7 +238,8 @@ public class WorkerProgressScraper {
                     .whenComplete((v, e) -> slots.release()));
         }
         try {
-            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             // every request has its own timeout; what has not answered by now is left out of this round
         }
@@ -239,7 +252,10 @@ public class WorkerProgressScraper {
     private HttpClient client(Duration timeout) {
         HttpClient c = http;
         if (c == null) {
-            c = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+            c = HttpClient.newBuilder()
+                    .connectTimeout(timeout)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
             http = c;
         }
         return c;

@@ -22,8 +22,7 @@ public final class CompactRanges {
     /** Plain strings up to this length stay plain. */
     static final int PLAIN_LIMIT = 512;
 
-    private CompactRanges() {
-    }
+    private CompactRanges() {}
 
     public static String encode(RangeSet set) {
         String plain = set.format(PLAIN_LIMIT);

@@ -30,7 +30,7 @@ public final class RangeSet {
         if (first < 0) {
             throw new IllegalArgumentException("negative index " + first);
         }
-        return last < first ? EMPTY : new RangeSet(new int[]{first, last});
+        return last < first ? EMPTY : new RangeSet(new int[] {first, last});
     }
 
     public static RangeSet of(int... indexes) {
@@ -64,13 +64,15 @@ public final class RangeSet {
                 last = readInt(text, pos);
                 i = pos[0];
                 if (last < first) {
-                    throw new IllegalArgumentException("descending range " + first + "-" + last + " in \"" + abbreviate(text) + "\"");
+                    throw new IllegalArgumentException(
+                            "descending range " + first + "-" + last + " in \"" + abbreviate(text) + "\"");
                 }
             }
             b.addRange(first, last);
             if (i < n) {
                 if (text.charAt(i) != ',') {
-                    throw new IllegalArgumentException("unexpected '" + text.charAt(i) + "' at " + i + " in \"" + abbreviate(text) + "\"");
+                    throw new IllegalArgumentException(
+                            "unexpected '" + text.charAt(i) + "' at " + i + " in \"" + abbreviate(text) + "\"");
                 }
                 i++;
                 if (i == n) {

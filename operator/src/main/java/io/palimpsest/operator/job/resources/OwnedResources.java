@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.OwnerReferences;
-
 import java.net.HttpURLConnection;
 import java.util.List;
 
@@ -71,9 +70,13 @@ public final class OwnedResources {
         if (e.getCode() != UNPROCESSABLE_ENTITY) {
             return e;
         }
-        String detail = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-        return new Rejected(JobReason.RejectedByApiServer, "the API server refused to " + what + " "
-                + object.getKind() + " " + object.getMetadata().getName() + ": " + detail);
+        String detail = e.getStatus() != null && e.getStatus().getMessage() != null
+                ? e.getStatus().getMessage()
+                : e.getMessage();
+        return new Rejected(
+                JobReason.RejectedByApiServer,
+                "the API server refused to " + what + " " + object.getKind() + " "
+                        + object.getMetadata().getName() + ": " + detail);
     }
 
     public <T extends HasMetadata> void replace(T existing, T desired) {

@@ -7,7 +7,6 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
-
 import java.util.List;
 import java.util.Map;
 
@@ -19,8 +18,7 @@ import java.util.Map;
  * a recipe that does not compile) fails the Job at once, with the reason as termination message.
  */
 public final class PlannerJob {
-    private PlannerJob() {
-    }
+    private PlannerJob() {}
 
     public static Job desired(RewriteJob job, String image, JobSettings settings) {
         return desired(job, image, settings, null);
@@ -31,7 +29,8 @@ public final class PlannerJob {
      *                     planner cuts shards long for that fleet into item ranges; null keeps whole files
      */
     public static Job desired(RewriteJob job, String image, JobSettings settings, Integer fleetWorkers) {
-        List<String> args = fleetWorkers == null ? List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)
+        List<String> args = fleetWorkers == null
+                ? List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)
                 : List.of("plan", "--job", WorkerPodTemplate.JOB_FILE, "--fleet-workers", String.valueOf(fleetWorkers));
         return new JobBuilder()
                 .withNewMetadata()
@@ -42,11 +41,18 @@ public final class PlannerJob {
                 .withNewSpec()
                 .withBackoffLimit(settings.helperBackoffLimit())
                 // a plan refused for the job's own reasons fails the same way every time: no retries
-                .withNewPodFailurePolicy().addNewRule().withAction("FailJob")
-                .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                .withValues(ExitCodes.INVALID_JOB).endOnExitCodes().endRule().endPodFailurePolicy()
-                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings,
-                        args))
+                .withNewPodFailurePolicy()
+                .addNewRule()
+                .withAction("FailJob")
+                .withNewOnExitCodes()
+                .withContainerName(RewriteJobNames.CONTAINER)
+                .withOperator("In")
+                .withValues(ExitCodes.INVALID_JOB)
+                .endOnExitCodes()
+                .endRule()
+                .endPodFailurePolicy()
+                .withTemplate(
+                        WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args))
                 .endSpec()
                 .build();
     }

@@ -13,7 +13,6 @@ import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
-
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,17 +30,18 @@ public final class ResolvedJobConfigMap {
      * the same way, so the job ends before anything is sent.
      */
     public static final int MAX_DATA_BYTES = 1024 * 1024;
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private ResolvedJobConfigMap() {
-    }
+    private ResolvedJobConfigMap() {}
 
     /** The job as workers run it, resolved by the one resolver {@code palimpsest local} uses too. */
     public static ResolvedJob resolve(RewriteJob job, RewriterModel model, JobSettings settings) {
-        return JobResolver.resolve(job, model, new JobResolver.Settings(settings.checkpointEvery(), settings.defaultMaxNumSeqs()));
+        return JobResolver.resolve(
+                job, model, new JobResolver.Settings(settings.checkpointEvery(), settings.defaultMaxNumSeqs()));
     }
 
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved) {
@@ -51,14 +51,16 @@ public final class ResolvedJobConfigMap {
     /** @param ledger the shards' attempts so far; no key while it is empty */
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved, AttemptLedger ledger) {
         try {
-            return withLedger(new ConfigMapBuilder()
-                    .withNewMetadata()
-                    .withName(RewriteJobNames.configMap(job))
-                    .withNamespace(job.getMetadata().getNamespace())
-                    .withLabels(RewriteJobNames.labels(job, "config"))
-                    .endMetadata()
-                    .withData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)))
-                    .build(), ledger);
+            return withLedger(
+                    new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName(RewriteJobNames.configMap(job))
+                            .withNamespace(job.getMetadata().getNamespace())
+                            .withLabels(RewriteJobNames.labels(job, "config"))
+                            .endMetadata()
+                            .withData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)))
+                            .build(),
+                    ledger);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render job.yaml", e);
         }
@@ -66,7 +68,9 @@ public final class ResolvedJobConfigMap {
 
     /** The ledger {@code configMap} carries, or null (none, or unreadable: it is written anew). */
     public static AttemptLedger ledgerOf(ConfigMap configMap) {
-        String text = configMap == null || configMap.getData() == null ? null : configMap.getData().get(AttemptLedger.CONFIG_KEY);
+        String text = configMap == null || configMap.getData() == null
+                ? null
+                : configMap.getData().get(AttemptLedger.CONFIG_KEY);
         if (text == null) {
             return null;
         }
@@ -106,7 +110,8 @@ public final class ResolvedJobConfigMap {
         } catch (JsonProcessingException e) {
             recipe = -1;
         }
-        return Optional.of("the resolved job (" + ResolvedJob.CONFIG_KEY + " of ConfigMap " + desired.getMetadata().getName()
+        return Optional.of("the resolved job (" + ResolvedJob.CONFIG_KEY + " of ConfigMap "
+                + desired.getMetadata().getName()
                 + ") is " + bytes + " bytes, over the " + MAX_DATA_BYTES + "-byte (1 MiB) limit of a ConfigMap"
                 + (recipe < 0 ? "" : "; spec.recipe takes " + recipe + " bytes of it")
                 + ": shorten the prompts (system, user, fewShot) or the validators' lists");

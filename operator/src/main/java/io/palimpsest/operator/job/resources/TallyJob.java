@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
-
 import java.util.List;
 import java.util.Map;
 
@@ -16,8 +15,7 @@ import java.util.Map;
  * garbage-collected first); the operator itself never reads storage.
  */
 public final class TallyJob {
-    private TallyJob() {
-    }
+    private TallyJob() {}
 
     public static Job desired(RewriteJob job, String image, JobSettings settings) {
         return new JobBuilder()
@@ -28,7 +26,13 @@ public final class TallyJob {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(settings.helperBackoffLimit())
-                .withTemplate(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_TALLY, image, null, Map.of(), settings,
+                .withTemplate(WorkerPodTemplate.build(
+                        job,
+                        RewriteJobNames.ROLE_TALLY,
+                        image,
+                        null,
+                        Map.of(),
+                        settings,
                         List.of("tally", "--job", WorkerPodTemplate.JOB_FILE)))
                 .endSpec()
                 .build();

@@ -12,7 +12,6 @@ import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.model.ModelNames;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +46,19 @@ import java.util.Map;
  * {@code podReplacementPolicy: Failed} so a terminating pod is never doubled by its replacement.
  */
 public final class WorkerJob {
-    private WorkerJob() {
-    }
+    private WorkerJob() {}
 
     /**
      * @param suspend whether the Job is created suspended (spec.suspend, or Kueue's admission)
      */
-    public static Job desired(RewriteJob job, long shards, int parallelism, boolean suspend, String image,
-                              SecretKeyRef modelApiKey, JobSettings settings) {
+    public static Job desired(
+            RewriteJob job,
+            long shards,
+            int parallelism,
+            boolean suspend,
+            String image,
+            SecretKeyRef modelApiKey,
+            JobSettings settings) {
         RewriteJobSpec spec = job.getSpec();
         RewriteJobSpec.Retry retry = spec.getRetry();
         int attempts = attemptsPerShard(job);
@@ -68,8 +72,11 @@ public final class WorkerJob {
         // A job whose recipe calls no model is no model's demand.
         Map<String, String> podLabels = spec.getModelRef() == null
                 ? Map.of(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER)
-                : Map.of(ModelNames.MODEL_LABEL, spec.getModelRef().getName(),
-                        ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_WORKER);
+                : Map.of(
+                        ModelNames.MODEL_LABEL,
+                        spec.getModelRef().getName(),
+                        ModelNames.COMPONENT_LABEL,
+                        ModelNames.COMPONENT_WORKER);
 
         return new JobBuilder()
                 .withNewMetadata()
@@ -85,9 +92,17 @@ public final class WorkerJob {
                 .withBackoffLimitPerIndex(attempts - 1 + settings.modelUnreachableRetries())
                 .withMaxFailedIndexes(WorkerJobLimits.plan(shards, maxFailed).maxFailedIndexes())
                 .withPodReplacementPolicy("Failed")
-                .withNewPodFailurePolicy().withRules(rules()).endPodFailurePolicy()
-                .withTemplate(WorkerPodTemplate.withMetricsPort(WorkerPodTemplate.build(job, RewriteJobNames.ROLE_WORK, image,
-                        modelApiKey, podLabels, settings, List.of("run", "--job", WorkerPodTemplate.JOB_FILE))))
+                .withNewPodFailurePolicy()
+                .withRules(rules())
+                .endPodFailurePolicy()
+                .withTemplate(WorkerPodTemplate.withMetricsPort(WorkerPodTemplate.build(
+                        job,
+                        RewriteJobNames.ROLE_WORK,
+                        image,
+                        modelApiKey,
+                        podLabels,
+                        settings,
+                        List.of("run", "--job", WorkerPodTemplate.JOB_FILE))))
                 .endSpec()
                 .build();
     }
@@ -100,20 +115,36 @@ public final class WorkerJob {
 
     static List<PodFailurePolicyRule> rules() {
         return List.of(
-                new PodFailurePolicyRuleBuilder().withAction("Ignore")
-                        .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                new PodFailurePolicyRuleBuilder()
+                        .withAction("Ignore")
+                        .addNewOnPodCondition()
+                        .withType("DisruptionTarget")
+                        .withStatus("True")
+                        .endOnPodCondition()
                         .build(),
-                new PodFailurePolicyRuleBuilder().withAction("FailIndex")
-                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(ExitCodes.BAD_DATA, ExitCodes.ATTEMPTS_EXHAUSTED).endOnExitCodes()
+                new PodFailurePolicyRuleBuilder()
+                        .withAction("FailIndex")
+                        .withNewOnExitCodes()
+                        .withContainerName(RewriteJobNames.CONTAINER)
+                        .withOperator("In")
+                        .withValues(ExitCodes.BAD_DATA, ExitCodes.ATTEMPTS_EXHAUSTED)
+                        .endOnExitCodes()
                         .build(),
-                new PodFailurePolicyRuleBuilder().withAction("FailJob")
-                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(ExitCodes.MODEL_CONFIG).endOnExitCodes()
+                new PodFailurePolicyRuleBuilder()
+                        .withAction("FailJob")
+                        .withNewOnExitCodes()
+                        .withContainerName(RewriteJobNames.CONTAINER)
+                        .withOperator("In")
+                        .withValues(ExitCodes.MODEL_CONFIG)
+                        .endOnExitCodes()
                         .build(),
-                new PodFailurePolicyRuleBuilder().withAction("Count")
-                        .withNewOnExitCodes().withContainerName(RewriteJobNames.CONTAINER).withOperator("In")
-                        .withValues(ExitCodes.MODEL_UNREACHABLE).endOnExitCodes()
+                new PodFailurePolicyRuleBuilder()
+                        .withAction("Count")
+                        .withNewOnExitCodes()
+                        .withContainerName(RewriteJobNames.CONTAINER)
+                        .withOperator("In")
+                        .withValues(ExitCodes.MODEL_UNREACHABLE)
+                        .endOnExitCodes()
                         .build());
     }
 }

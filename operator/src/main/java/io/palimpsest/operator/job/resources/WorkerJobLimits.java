@@ -2,7 +2,6 @@ package io.palimpsest.operator.job.resources;
 
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.palimpsest.operator.job.SpecValidator;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,17 +36,17 @@ public final class WorkerJobLimits {
      * @param derived          a sentence for the status when {@code maxFailedIndexes} had to be chosen, else null
      * @param violations       what cannot be planned around; the job must not be created
      */
-    public record Plan(Integer maxFailedIndexes, String derived, List<SpecValidator.Violation> violations) {
-    }
+    public record Plan(Integer maxFailedIndexes, String derived, List<SpecValidator.Violation> violations) {}
 
-    private WorkerJobLimits() {
-    }
+    private WorkerJobLimits() {}
 
     public static Plan plan(long shards, Integer maxFailedShards) {
         List<SpecValidator.Violation> violations = new ArrayList<>();
         if (shards > Integer.MAX_VALUE) {
-            violations.add(new SpecValidator.Violation("status.shards.total", shards + " shards do not fit a Job's completions ("
-                    + Integer.MAX_VALUE + " at most); plan larger shards"));
+            violations.add(new SpecValidator.Violation(
+                    "status.shards.total",
+                    shards + " shards do not fit a Job's completions (" + Integer.MAX_VALUE
+                            + " at most); plan larger shards"));
             return new Plan(maxFailedShards, null, violations);
         }
         boolean high = shards > COMPLETIONS_SOFT_LIMIT;
@@ -55,15 +54,23 @@ public final class WorkerJobLimits {
             if (!high) {
                 return new Plan(null, null, violations);
             }
-            return new Plan(MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS, "retry.maxFailedShards is unset but the API server requires "
-                    + "maxFailedIndexes <= " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " above " + COMPLETIONS_SOFT_LIMIT
-                    + " shards (" + SOURCE + "); the job fails once more than " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS
-                    + " shards have failed", violations);
+            return new Plan(
+                    MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS,
+                    "retry.maxFailedShards is unset but the API server requires "
+                            + "maxFailedIndexes <= " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " above "
+                            + COMPLETIONS_SOFT_LIMIT
+                            + " shards (" + SOURCE + "); the job fails once more than "
+                            + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS
+                            + " shards have failed",
+                    violations);
         }
         if (high && maxFailedShards > MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS) {
-            violations.add(new SpecValidator.Violation("spec.retry.maxFailedShards", "is " + maxFailedShards + " but with "
-                    + shards + " shards (above " + COMPLETIONS_SOFT_LIMIT + ") the API server allows at most "
-                    + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " (" + SOURCE + "); lower it or plan fewer, larger shards"));
+            violations.add(new SpecValidator.Violation(
+                    "spec.retry.maxFailedShards",
+                    "is " + maxFailedShards + " but with "
+                            + shards + " shards (above " + COMPLETIONS_SOFT_LIMIT + ") the API server allows at most "
+                            + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " (" + SOURCE
+                            + "); lower it or plan fewer, larger shards"));
         }
         int cut = (int) Math.min(Math.min(maxFailedShards, shards), MAX_FAILED_INDEXES);
         return new Plan(cut, null, violations);
@@ -89,7 +96,8 @@ public final class WorkerJobLimits {
         nonNegative(out, "spec.backoffLimitPerIndex", perIndex);
         nonNegative(out, "spec.maxFailedIndexes", maxFailed);
         if (maxFailed != null && perIndex == null) {
-            out.add(new SpecValidator.Violation("spec.backoffLimitPerIndex", "Required value: when maxFailedIndexes is specified"));
+            out.add(new SpecValidator.Violation(
+                    "spec.backoffLimitPerIndex", "Required value: when maxFailedIndexes is specified"));
         }
         if (!"Indexed".equals(spec.getCompletionMode())) {
             return out;
@@ -99,30 +107,41 @@ public final class WorkerJobLimits {
             return out;
         }
         if (parallelism != null && parallelism > MAX_INDEXED_PARALLELISM) {
-            out.add(new SpecValidator.Violation("spec.parallelism", "Invalid value: " + parallelism
-                    + ": must be less than or equal to " + MAX_INDEXED_PARALLELISM + " when completion mode is Indexed"));
+            out.add(new SpecValidator.Violation(
+                    "spec.parallelism",
+                    "Invalid value: " + parallelism + ": must be less than or equal to " + MAX_INDEXED_PARALLELISM
+                            + " when completion mode is Indexed"));
         }
         if (maxFailed != null && maxFailed > completions) {
-            out.add(new SpecValidator.Violation("spec.maxFailedIndexes", "Invalid value: " + maxFailed
-                    + ": must be less than or equal to completions"));
+            out.add(new SpecValidator.Violation(
+                    "spec.maxFailedIndexes",
+                    "Invalid value: " + maxFailed + ": must be less than or equal to completions"));
         }
         if (maxFailed != null && maxFailed > MAX_FAILED_INDEXES) {
-            out.add(new SpecValidator.Violation("spec.maxFailedIndexes", "Invalid value: " + maxFailed
-                    + ": must be less than or equal to " + MAX_FAILED_INDEXES));
+            out.add(new SpecValidator.Violation(
+                    "spec.maxFailedIndexes",
+                    "Invalid value: " + maxFailed + ": must be less than or equal to " + MAX_FAILED_INDEXES));
         }
         if (completions > COMPLETIONS_SOFT_LIMIT && perIndex != null) {
             if (maxFailed == null) {
-                out.add(new SpecValidator.Violation("spec.maxFailedIndexes", "Required value: must be specified when completions is above "
-                        + COMPLETIONS_SOFT_LIMIT));
+                out.add(new SpecValidator.Violation(
+                        "spec.maxFailedIndexes",
+                        "Required value: must be specified when completions is above " + COMPLETIONS_SOFT_LIMIT));
             } else if (maxFailed > MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS) {
-                out.add(new SpecValidator.Violation("spec.maxFailedIndexes", "Invalid value: " + maxFailed
-                        + ": must be less than or equal to " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS + " when completions are above "
-                        + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index"));
+                out.add(new SpecValidator.Violation(
+                        "spec.maxFailedIndexes",
+                        "Invalid value: " + maxFailed
+                                + ": must be less than or equal to " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS
+                                + " when completions are above "
+                                + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index"));
             }
             if (parallelism != null && parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
-                out.add(new SpecValidator.Violation("spec.parallelism", "Invalid value: " + parallelism
-                        + ": must be less than or equal to " + PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS + " when completions are above "
-                        + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index"));
+                out.add(new SpecValidator.Violation(
+                        "spec.parallelism",
+                        "Invalid value: " + parallelism
+                                + ": must be less than or equal to " + PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS
+                                + " when completions are above "
+                                + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index"));
             }
         }
         return out;
@@ -130,7 +149,8 @@ public final class WorkerJobLimits {
 
     private static void nonNegative(List<SpecValidator.Violation> out, String field, Integer value) {
         if (value != null && value < 0) {
-            out.add(new SpecValidator.Violation(field, "Invalid value: " + value + ": must be greater than or equal to 0"));
+            out.add(new SpecValidator.Violation(
+                    field, "Invalid value: " + value + ": must be greater than or equal to 0"));
         }
     }
 }

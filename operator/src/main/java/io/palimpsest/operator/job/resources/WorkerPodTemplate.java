@@ -24,7 +24,6 @@ import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.model.resources.PodIdentity;
 import io.palimpsest.operator.model.resources.RestrictedSecurity;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,21 +45,34 @@ public final class WorkerPodTemplate {
     /** Env var the worker reads the model's API key from (ResolvedModel.apiKeyEnv). */
     public static final String MODEL_API_KEY_ENV = JobResolver.MODEL_API_KEY_ENV;
 
-    private WorkerPodTemplate() {
-    }
+    private WorkerPodTemplate() {}
 
     /**
      * @param modelApiKey the model's API key reference, or null
      * @param args        the CLI arguments, e.g. {@code run --job /etc/palimpsest/job.yaml}
      */
-    public static PodTemplateSpec build(RewriteJob job, String role, String image, SecretKeyRef modelApiKey,
-                                        Map<String, String> extraLabels, JobSettings settings, List<String> args) {
+    public static PodTemplateSpec build(
+            RewriteJob job,
+            String role,
+            String image,
+            SecretKeyRef modelApiKey,
+            Map<String, String> extraLabels,
+            JobSettings settings,
+            List<String> args) {
         RewriteJobSpec spec = job.getSpec();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
-        volumes.add(new VolumeBuilder().withName("job")
-                .withConfigMap(new ConfigMapVolumeSourceBuilder().withName(RewriteJobNames.configMap(job)).build()).build());
-        mounts.add(new VolumeMountBuilder().withName("job").withMountPath(CONFIG_DIR).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder()
+                .withName("job")
+                .withConfigMap(new ConfigMapVolumeSourceBuilder()
+                        .withName(RewriteJobNames.configMap(job))
+                        .build())
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("job")
+                .withMountPath(CONFIG_DIR)
+                .withReadOnly(true)
+                .build());
         secretVolume(volumes, mounts, "input", spec.getInput().getCredentialsSecretRef());
         secretVolume(volumes, mounts, "output", spec.getOutput().getCredentialsSecretRef());
         pvcVolumes(volumes, mounts, spec);
@@ -69,12 +81,24 @@ public final class WorkerPodTemplate {
 
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("HOME", RestrictedSecurity.HOME, null));
-        env.add(new EnvVarBuilder().withName("PALIMPSEST_ATTEMPT").withNewValueFrom().withNewFieldRef()
+        env.add(new EnvVarBuilder()
+                .withName("PALIMPSEST_ATTEMPT")
+                .withNewValueFrom()
+                .withNewFieldRef()
                 .withFieldPath("metadata.annotations['" + RewriteJobNames.INDEX_FAILURE_COUNT + "']")
-                .endFieldRef().endValueFrom().build());
+                .endFieldRef()
+                .endValueFrom()
+                .build());
         if (modelApiKey != null) {
-            env.add(new EnvVarBuilder().withName(MODEL_API_KEY_ENV).withNewValueFrom().withNewSecretKeyRef()
-                    .withName(modelApiKey.getName()).withKey(modelApiKey.getKey()).endSecretKeyRef().endValueFrom().build());
+            env.add(new EnvVarBuilder()
+                    .withName(MODEL_API_KEY_ENV)
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef()
+                    .withName(modelApiKey.getName())
+                    .withKey(modelApiKey.getKey())
+                    .endSecretKeyRef()
+                    .endValueFrom()
+                    .build());
         }
 
         RewriteJobSpec.Workers workers = spec.getWorkers();
@@ -93,7 +117,9 @@ public final class WorkerPodTemplate {
         labels.putAll(extraLabels);
         Scheduling scheduling = workers == null ? null : workers.getScheduling();
         return new PodTemplateSpecBuilder()
-                .withNewMetadata().withLabels(labels).endMetadata()
+                .withNewMetadata()
+                .withLabels(labels)
+                .endMetadata()
                 .withNewSpec()
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
@@ -105,10 +131,10 @@ public final class WorkerPodTemplate {
                 .withTolerations(scheduling == null ? null : scheduling.getTolerations())
                 .withAffinity(scheduling == null ? null : scheduling.getAffinity())
                 .withPriorityClassName(scheduling == null ? null : scheduling.getPriorityClassName())
-                .withServiceAccountName(PodIdentity.serviceAccount(workers == null ? null : workers.getServiceAccountName(),
-                        settings.serviceAccountName()))
-                .withImagePullSecrets(PodIdentity.pullSecrets(workers == null ? null : workers.getImagePullSecrets(),
-                        settings.imagePullSecrets()))
+                .withServiceAccountName(PodIdentity.serviceAccount(
+                        workers == null ? null : workers.getServiceAccountName(), settings.serviceAccountName()))
+                .withImagePullSecrets(PodIdentity.pullSecrets(
+                        workers == null ? null : workers.getImagePullSecrets(), settings.imagePullSecrets()))
                 .endSpec()
                 .build();
     }
@@ -123,7 +149,9 @@ public final class WorkerPodTemplate {
         c.getEnv().add(new EnvVar("PALIMPSEST_METRICS_PORT", Integer.toString(port), null));
         c.setPorts(new ArrayList<>(List.of(new ContainerPortBuilder()
                 .withName(WorkerProgressScraper.PORT_NAME)
-                .withContainerPort(port).withProtocol("TCP").build())));
+                .withContainerPort(port)
+                .withProtocol("TCP")
+                .build())));
         return template;
     }
 
@@ -132,9 +160,18 @@ public final class WorkerPodTemplate {
             return;
         }
         String name = role + "-credentials";
-        volumes.add(new VolumeBuilder().withName(name).withNewSecret().withSecretName(ref.getName())
-                .withDefaultMode(0440).endSecret().build());
-        mounts.add(new VolumeMountBuilder().withName(name).withMountPath(SECRET_ROOT + "/" + role).withReadOnly(true).build());
+        volumes.add(new VolumeBuilder()
+                .withName(name)
+                .withNewSecret()
+                .withSecretName(ref.getName())
+                .withDefaultMode(0440)
+                .endSecret()
+                .build());
+        mounts.add(new VolumeMountBuilder()
+                .withName(name)
+                .withMountPath(SECRET_ROOT + "/" + role)
+                .withReadOnly(true)
+                .build());
     }
 
     /** One volume per claim; read-only when only the input uses it. */
@@ -151,10 +188,18 @@ public final class WorkerPodTemplate {
         int i = 0;
         for (Map.Entry<String, Boolean> claim : claims.entrySet()) {
             String name = "pvc-" + i++;
-            volumes.add(new VolumeBuilder().withName(name).withNewPersistentVolumeClaim()
-                    .withClaimName(claim.getKey()).withReadOnly(claim.getValue()).endPersistentVolumeClaim().build());
-            mounts.add(new VolumeMountBuilder().withName(name).withMountPath(PVC_ROOT + "/" + claim.getKey())
-                    .withReadOnly(claim.getValue()).build());
+            volumes.add(new VolumeBuilder()
+                    .withName(name)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(claim.getKey())
+                    .withReadOnly(claim.getValue())
+                    .endPersistentVolumeClaim()
+                    .build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName(name)
+                    .withMountPath(PVC_ROOT + "/" + claim.getKey())
+                    .withReadOnly(claim.getValue())
+                    .build());
         }
     }
 

@@ -8,7 +8,6 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.ConditionAggregator;
-
 import java.util.List;
 
 /**
@@ -17,15 +16,19 @@ import java.util.List;
  * when Stalled, Current when suspended or done); Degraded says some shards failed for good.
  */
 public final class JobConditions {
-    private JobConditions() {
-    }
+    private JobConditions() {}
 
     /**
      * @param message what to tell the user about the phase (validation errors, the planner's failure), or null
      * @param tallyFailed the totals could not be confirmed from the receipts
      */
-    public static List<Condition> build(ConditionAggregator aggregator, RewriteJobStatus status, Long generation,
-                                        Decision decision, String message, boolean tallyFailed) {
+    public static List<Condition> build(
+            ConditionAggregator aggregator,
+            RewriteJobStatus status,
+            Long generation,
+            Decision decision,
+            String message,
+            boolean tallyFailed) {
         JobPhase phase = decision.phase();
         String reason = decision.reason() == null ? null : decision.reason().name();
         String text = message != null ? message : describe(status, decision);
@@ -35,21 +38,36 @@ public final class JobConditions {
                 || (phase == JobPhase.Running && decision.reason() != JobReason.ModelNotFound);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
-        ConditionAggregator.Pass pass = aggregator.from(status.getConditions(), generation)
+        ConditionAggregator.Pass pass = aggregator
+                .from(status.getConditions(), generation)
                 .ready(healthy, reason, text)
                 .progressing(working, reason, text);
         if (tallyFailed) {
-            pass.degraded(true, JobReason.TallyFailed.name(),
+            pass.degraded(
+                    true,
+                    JobReason.TallyFailed.name(),
                     "could not sum the receipts; documents and tokens count only the summaries seen");
         } else if (failedShards > 0) {
-            pass.degraded(true, JobReason.ShardsFailed.name(), failedShards + " shard(s) failed for good: "
-                    + (status.getFailedShards() == null ? "" : RangeSet.parse(trimMark(status.getFailedShards())).format(200)));
+            pass.degraded(
+                    true,
+                    JobReason.ShardsFailed.name(),
+                    failedShards + " shard(s) failed for good: "
+                            + (status.getFailedShards() == null
+                                    ? ""
+                                    : RangeSet.parse(trimMark(status.getFailedShards()))
+                                            .format(200)));
         } else {
             pass.degraded(false, JobReason.NoFailedShards.name(), "");
         }
-        pass.set(Conditions.COMPLETE, phase == JobPhase.Succeeded, phase == JobPhase.Succeeded ? reason : JobReason.NotComplete.name(),
+        pass.set(
+                Conditions.COMPLETE,
+                phase == JobPhase.Succeeded,
+                phase == JobPhase.Succeeded ? reason : JobReason.NotComplete.name(),
                 phase == JobPhase.Succeeded ? text : "");
-        pass.set(Conditions.FAILED, phase == JobPhase.Failed, phase == JobPhase.Failed ? reason : JobReason.NotFailed.name(),
+        pass.set(
+                Conditions.FAILED,
+                phase == JobPhase.Failed,
+                phase == JobPhase.Failed ? reason : JobReason.NotFailed.name(),
                 phase == JobPhase.Failed ? text : "");
         pass.set(Conditions.RECONCILING, working || waiting, reason, working || waiting ? text : "");
         pass.set(Conditions.STALLED, phase == JobPhase.Failed, reason, phase == JobPhase.Failed ? text : "");
@@ -60,9 +78,10 @@ public final class JobConditions {
         return switch (d.phase()) {
             case Pending -> d.reason() == JobReason.ModelNotFound ? "waiting for the RewriterModel" : "pending";
             case Planning -> "listing the input and cutting shards";
-            case Running -> d.reason() == JobReason.Tallying
-                    ? "all shards finished; summing the receipts for exact totals"
-                    : (status.getProgress() == null ? "starting" : status.getProgress() + " shards committed");
+            case Running ->
+                d.reason() == JobReason.Tallying
+                        ? "all shards finished; summing the receipts for exact totals"
+                        : (status.getProgress() == null ? "starting" : status.getProgress() + " shards committed");
             case Suspended -> "suspended; committed shards are kept";
             case Succeeded -> status.getProgress() == null ? "done" : status.getProgress() + " shards committed";
             case Failed -> d.reason() == null ? null : d.reason().name();
@@ -70,6 +89,8 @@ public final class JobConditions {
     }
 
     private static String trimMark(String ranges) {
-        return ranges.endsWith(RangeSet.TRUNCATION_MARK) ? ranges.substring(0, ranges.length() - RangeSet.TRUNCATION_MARK.length()) : ranges;
+        return ranges.endsWith(RangeSet.TRUNCATION_MARK)
+                ? ranges.substring(0, ranges.length() - RangeSet.TRUNCATION_MARK.length())
+                : ranges;
     }
 }

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.TokenCounts;
-import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
@@ -24,7 +24,6 @@ import io.palimpsest.operator.job.progress.ShardProgress;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,8 +61,7 @@ public final class JobStatusFolder {
      * @param status    the recorded status (the fold's memory); null for a new job
      * @param uncounted committed shards whose summaries are not in the totals
      */
-    public record Result(RewriteJobStatus status, RangeSet uncounted) {
-    }
+    public record Result(RewriteJobStatus status, RangeSet uncounted) {}
 
     public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods) {
         return fold(previous, totalShards, job, pods, Map.of());
@@ -73,8 +71,12 @@ public final class JobStatusFolder {
      * @param live the running shards' last readings (live progress), by shard; they add the in-progress
      *             part, never to the committed totals
      */
-    public Result fold(RewriteJobStatus previous, long totalShards, WorkerJobView job, Collection<FinishedPod> pods,
-                       Map<Integer, ShardProgress> live) {
+    public Result fold(
+            RewriteJobStatus previous,
+            long totalShards,
+            WorkerJobView job,
+            Collection<FinishedPod> pods,
+            Map<Integer, ShardProgress> live) {
         RewriteJobStatus next = copyOf(previous);
         RangeSet counted = CompactRanges.decode(next.getCountedShards());
         DocumentCounts docs = next.getDocuments();
@@ -99,7 +101,9 @@ public final class JobStatusFolder {
                     lastCounted = pod.shard();
                 }
             } else if (pod.isShardFailure()
-                    && (keptSince == null || pod.finishedAt() == null || !pod.finishedAt().isBefore(keptSince))) {
+                    && (keptSince == null
+                            || pod.finishedAt() == null
+                            || !pod.finishedAt().isBefore(keptSince))) {
                 failures.add(failureOf(pod));
             }
         }
@@ -108,23 +112,29 @@ public final class JobStatusFolder {
         long succeeded = job.completed().cardinality();
         long failed = job.failed().cardinality();
         long running = Math.min(job.active(), Math.max(0, totalShards - succeeded - failed));
-        next.setShards(new ShardCounts(totalShards, succeeded, failed, running,
-                Math.max(0, totalShards - succeeded - failed - running)));
+        next.setShards(new ShardCounts(
+                totalShards, succeeded, failed, running, Math.max(0, totalShards - succeeded - failed - running)));
         next.setProgress(succeeded + "/" + totalShards);
         next.setCompletedShards(blankToNull(job.completed().format(RANGE_BUDGET)));
         next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
         next.setRecentFailures(RecentFailures.merge(next.getRecentFailures(), failures));
-        InProgressTotals inProgress = job.state().isFinished() ? InProgressTotals.NONE
+        InProgressTotals inProgress = job.state().isFinished()
+                ? InProgressTotals.NONE
                 : InProgressTotals.of(live, counted, job.completed(), job.failed());
         boolean reading = inProgress.shards() > 0;
         docs.setInProgress(reading ? inProgress.documents() : null);
         tokens.setInProgressPrompt(reading ? inProgress.promptTokens() : null);
         tokens.setInProgressCompletion(reading ? inProgress.completionTokens() : null);
-        next.setThroughput(ThroughputWindow.sample(next.getThroughput(), succeeded + failed,
+        next.setThroughput(ThroughputWindow.sample(
+                next.getThroughput(),
+                succeeded + failed,
                 reading ? succeeded + failed + inProgress.shardFraction() : null,
-                tokens.getCompletion() + inProgress.completionTokens(), docs.getRead() + inProgress.documents(), clock.instant()));
-        next.setEstimatedCompletionTime(job.state().isFinished() ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
+                tokens.getCompletion() + inProgress.completionTokens(),
+                docs.getRead() + inProgress.documents(),
+                clock.instant()));
+        next.setEstimatedCompletionTime(
+                job.state().isFinished() ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
         return new Result(next, job.completed().minus(counted));
     }
 
@@ -134,8 +144,14 @@ public final class JobStatusFolder {
      */
     public RewriteJobStatus applyTally(RewriteJobStatus previous, Tally tally, RangeSet completed) {
         RewriteJobStatus next = copyOf(previous);
-        next.setDocuments(new DocumentCounts(tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped(),
-                VariantCounts.merge(null, tally.getWrittenByVariant()), null, VariantCounts.merge(null, tally.getRejectedByReason())));
+        next.setDocuments(new DocumentCounts(
+                tally.getRead(),
+                tally.getWritten(),
+                tally.getRejected(),
+                tally.getSkipped(),
+                VariantCounts.merge(null, tally.getWrittenByVariant()),
+                null,
+                VariantCounts.merge(null, tally.getRejectedByReason())));
         next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
         RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
@@ -168,7 +184,8 @@ public final class JobStatusFolder {
             // one vocabulary for status reasons (BadData, ModelUnreachable, OOMKilled, Error); the
             // worker's finer reason code leads the message
             reason = reasonOf(s.getOutcome());
-            message = s.getReason() == null ? s.getMessage()
+            message = s.getReason() == null
+                    ? s.getMessage()
                     : s.getMessage() == null ? s.getReason() : s.getReason() + ": " + s.getMessage();
         } else if (s != null && s.getReason() != null) {
             reason = s.getReason();
@@ -184,10 +201,12 @@ public final class JobStatusFolder {
             message = pod.message();
         } else {
             reason = pod.reason() != null ? pod.reason() : "Error";
-            message = pod.message() != null ? pod.message()
+            message = pod.message() != null
+                    ? pod.message()
                     : pod.exitCode() != null ? "exit code " + pod.exitCode() : null;
         }
-        return new ShardFailure(pod.shard(), pod.attempt(), reason, ClusterReadings.cut(message), Rfc3339.format(pod.finishedAt()));
+        return new ShardFailure(
+                pod.shard(), pod.attempt(), reason, ClusterReadings.cut(message), Rfc3339.format(pod.finishedAt()));
     }
 
     private static String reasonOf(ShardSummary.Outcome outcome) {
@@ -204,12 +223,13 @@ public final class JobStatusFolder {
      * inclusion rule: a field added to the status is copied without a line here, and the fold never
      * writes into the caller's objects.
      */
-    private static final ObjectMapper COPIER = new ObjectMapper().setAnnotationIntrospector(new JacksonAnnotationIntrospector() {
-        @Override
-        public JsonInclude.Value findPropertyInclusion(Annotated a) {
-            return JsonInclude.Value.empty();
-        }
-    });
+    private static final ObjectMapper COPIER = new ObjectMapper()
+            .setAnnotationIntrospector(new JacksonAnnotationIntrospector() {
+                @Override
+                public JsonInclude.Value findPropertyInclusion(Annotated a) {
+                    return JsonInclude.Value.empty();
+                }
+            });
 
     /** A deep copy of {@code s}; counts and lists the fold adds to are never null in it. */
     public static RewriteJobStatus copyOf(RewriteJobStatus s) {

@@ -7,9 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.status.Rfc3339;
-import org.jboss.logging.Logger;
-
 import java.time.Instant;
+import org.jboss.logging.Logger;
 
 /**
  * A Kubernetes Event per phase change (and per shard failure, {@link ShardFailureEvents}), so {@code kubectl describe rwj} tells the story,
@@ -19,34 +18,60 @@ public final class PhaseEvents {
     private static final Logger LOG = Logger.getLogger(PhaseEvents.class);
     static final String COMPONENT = "palimpsest-operator";
 
-    private PhaseEvents() {
-    }
+    private PhaseEvents() {}
 
-    public static void phaseChanged(KubernetesClient client, RewriteJob job, JobPhase from, JobPhase to, String reason,
-                             String message, Instant now) {
-        record(client, job, to == JobPhase.Failed ? "Warning" : "Normal", reason,
-                (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message), now);
+    public static void phaseChanged(
+            KubernetesClient client,
+            RewriteJob job,
+            JobPhase from,
+            JobPhase to,
+            String reason,
+            String message,
+            Instant now) {
+        record(
+                client,
+                job,
+                to == JobPhase.Failed ? "Warning" : "Normal",
+                reason,
+                (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message),
+                now);
     }
 
     /** One Event about the job; never fails the reconcile. */
-    static void record(KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
+    static void record(
+            KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
         String at = Rfc3339.format(now);
-        LOG.infof("RewriteJob %s/%s: %s %s: %s", job.getMetadata().getNamespace(), job.getMetadata().getName(), type, reason, message);
+        LOG.infof(
+                "RewriteJob %s/%s: %s %s: %s",
+                job.getMetadata().getNamespace(), job.getMetadata().getName(), type, reason, message);
         try {
-            client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
-                    .withNewMetadata().withGenerateName(job.getMetadata().getName() + "-")
-                    .withNamespace(job.getMetadata().getNamespace()).endMetadata()
-                    .withInvolvedObject(new ObjectReferenceBuilder()
-                            .withApiVersion(job.getApiVersion()).withKind(job.getKind())
-                            .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
-                            .withUid(job.getMetadata().getUid()).build())
-                    .withType(type)
-                    .withReason(reason)
-                    .withMessage(message)
-                    .withFirstTimestamp(at).withLastTimestamp(at).withCount(1)
-                    .withNewSource().withComponent(COMPONENT).endSource()
-                    .withReportingComponent(COMPONENT)
-                    .build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(job.getMetadata().getNamespace())
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withGenerateName(job.getMetadata().getName() + "-")
+                            .withNamespace(job.getMetadata().getNamespace())
+                            .endMetadata()
+                            .withInvolvedObject(new ObjectReferenceBuilder()
+                                    .withApiVersion(job.getApiVersion())
+                                    .withKind(job.getKind())
+                                    .withName(job.getMetadata().getName())
+                                    .withNamespace(job.getMetadata().getNamespace())
+                                    .withUid(job.getMetadata().getUid())
+                                    .build())
+                            .withType(type)
+                            .withReason(reason)
+                            .withMessage(message)
+                            .withFirstTimestamp(at)
+                            .withLastTimestamp(at)
+                            .withCount(1)
+                            .withNewSource()
+                            .withComponent(COMPONENT)
+                            .endSource()
+                            .withReportingComponent(COMPONENT)
+                            .build())
+                    .create();
         } catch (KubernetesClientException e) {
             LOG.debugf(e, "could not record an event for %s", job.getMetadata().getName());
         }

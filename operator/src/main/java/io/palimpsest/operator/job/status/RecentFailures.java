@@ -1,9 +1,8 @@
 package io.palimpsest.operator.job.status;
 
-import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,13 +19,12 @@ import java.util.Map;
 public final class RecentFailures {
     public static final int LIMIT = RewriteJobStatus.MAX_RECENT_FAILURES;
 
-    private static final Comparator<ShardFailure> OLDEST_FIRST = Comparator
-            .comparing((ShardFailure f) -> f.getTime() == null ? "" : f.getTime())
+    private static final Comparator<ShardFailure> OLDEST_FIRST = Comparator.comparing(
+                    (ShardFailure f) -> f.getTime() == null ? "" : f.getTime())
             .thenComparingInt(ShardFailure::getShard)
             .thenComparingInt(ShardFailure::getAttempt);
 
-    private RecentFailures() {
-    }
+    private RecentFailures() {}
 
     public static List<ShardFailure> merge(List<ShardFailure> previous, Collection<ShardFailure> seen) {
         Map<String, ShardFailure> byAttempt = new LinkedHashMap<>();

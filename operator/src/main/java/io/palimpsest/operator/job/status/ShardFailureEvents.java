@@ -2,9 +2,8 @@ package io.palimpsest.operator.job.status;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
-import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,13 +18,12 @@ import java.util.Set;
 public final class ShardFailureEvents {
     static final String REASON = "ShardFailed";
 
-    private ShardFailureEvents() {
-    }
+    private ShardFailureEvents() {}
 
     /** The failures in {@code next} that {@code previous} did not list. */
     static List<ShardFailure> added(RewriteJobStatus previous, RewriteJobStatus next) {
-        Set<ShardFailure> known = new HashSet<>(previous == null || previous.getRecentFailures() == null ? List.of()
-                : previous.getRecentFailures());
+        Set<ShardFailure> known = new HashSet<>(
+                previous == null || previous.getRecentFailures() == null ? List.of() : previous.getRecentFailures());
         List<ShardFailure> out = new ArrayList<>();
         for (ShardFailure f : next.getRecentFailures() == null ? List.<ShardFailure>of() : next.getRecentFailures()) {
             if (!known.contains(f)) {
@@ -35,10 +33,17 @@ public final class ShardFailureEvents {
         return out;
     }
 
-    public static void record(KubernetesClient client, RewriteJob job, RewriteJobStatus previous, RewriteJobStatus next, Instant now) {
+    public static void record(
+            KubernetesClient client, RewriteJob job, RewriteJobStatus previous, RewriteJobStatus next, Instant now) {
         for (ShardFailure f : added(previous, next)) {
-            PhaseEvents.record(client, job, "Warning", REASON, "shard " + f.getShard() + " attempt " + f.getAttempt() + " failed: "
-                    + f.getReason() + (f.getMessage() == null || f.getMessage().isEmpty() ? "" : ": " + f.getMessage()), now);
+            PhaseEvents.record(
+                    client,
+                    job,
+                    "Warning",
+                    REASON,
+                    "shard " + f.getShard() + " attempt " + f.getAttempt() + " failed: " + f.getReason()
+                            + (f.getMessage() == null || f.getMessage().isEmpty() ? "" : ": " + f.getMessage()),
+                    now);
         }
     }
 }

@@ -2,7 +2,6 @@ package io.palimpsest.operator.job.status;
 
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.Throughput;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,8 +15,7 @@ public final class ThroughputWindow {
     static final Duration MIN_INTERVAL = Duration.ofSeconds(30);
     static final Duration WINDOW = Duration.ofMinutes(5);
 
-    private ThroughputWindow() {
-    }
+    private ThroughputWindow() {}
 
     /**
      * @param finishedShards   committed + failed shards now
@@ -33,8 +31,13 @@ public final class ThroughputWindow {
      * @param completionTokens completion tokens now, committed and in progress
      * @param documents        documents now, committed and in progress, or null when not tracked
      */
-    public static Throughput sample(Throughput previous, long finishedShards, Double shardProgress, long completionTokens,
-                                    Long documents, Instant now) {
+    public static Throughput sample(
+            Throughput previous,
+            long finishedShards,
+            Double shardProgress,
+            long completionTokens,
+            Long documents,
+            Instant now) {
         Instant sampledAt = previous == null ? null : Rfc3339.parse(previous.getSampledAt());
         if (sampledAt == null) {
             return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
@@ -43,29 +46,46 @@ public final class ThroughputWindow {
         if (seconds < MIN_INTERVAL.toSeconds()) {
             return previous;
         }
-        double progressBefore = previous.getSampledShardProgress() != null ? previous.getSampledShardProgress() : nz(previous.getSampledShards());
+        double progressBefore = previous.getSampledShardProgress() != null
+                ? previous.getSampledShardProgress()
+                : nz(previous.getSampledShards());
         double progressNow = shardProgress != null ? shardProgress : finishedShards;
         double tokensNow = Math.max(0, completionTokens - nz(previous.getSampledCompletionTokens())) / seconds;
         double shardsNow = Math.max(0, progressNow - progressBefore) * 3600.0 / seconds;
         double alpha = 1 - Math.exp(-seconds / WINDOW.toSeconds());
-        double tokens = previous.getShardsPerHour() == null ? tokensNow : alpha * tokensNow + (1 - alpha) * previous.getTokensPerSecond();
-        double shards = previous.getShardsPerHour() == null ? shardsNow : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
+        double tokens = previous.getShardsPerHour() == null
+                ? tokensNow
+                : alpha * tokensNow + (1 - alpha) * previous.getTokensPerSecond();
+        double shards = previous.getShardsPerHour() == null
+                ? shardsNow
+                : alpha * shardsNow + (1 - alpha) * previous.getShardsPerHour();
         Double docs = previous.getDocumentsPerSecond();
         if (documents != null && previous.getSampledDocuments() != null) {
             double docsNow = Math.max(0, documents - previous.getSampledDocuments()) / seconds;
             docs = docs == null ? docsNow : alpha * docsNow + (1 - alpha) * docs;
         }
-        return fresh(Math.round(tokens), round3(shards), docs == null ? null : round3(docs), now, finishedShards, shardProgress,
-                completionTokens, documents);
+        return fresh(
+                Math.round(tokens),
+                round3(shards),
+                docs == null ? null : round3(docs),
+                now,
+                finishedShards,
+                shardProgress,
+                completionTokens,
+                documents);
     }
 
     /** When the remaining shards finish at the sampled rate, or null when there is no rate. */
     public static String eta(Throughput throughput, long totalShards) {
-        if (throughput == null || throughput.getShardsPerHour() == null || throughput.getShardsPerHour() <= 0
+        if (throughput == null
+                || throughput.getShardsPerHour() == null
+                || throughput.getShardsPerHour() <= 0
                 || throughput.getSampledAt() == null) {
             return null;
         }
-        double done = throughput.getSampledShardProgress() != null ? throughput.getSampledShardProgress() : nz(throughput.getSampledShards());
+        double done = throughput.getSampledShardProgress() != null
+                ? throughput.getSampledShardProgress()
+                : nz(throughput.getSampledShards());
         double remaining = totalShards - done;
         if (remaining <= 0) {
             return null;
@@ -97,8 +117,15 @@ public final class ThroughputWindow {
         return c;
     }
 
-    private static Throughput fresh(long tokensPerSecond, Double shardsPerHour, Double documentsPerSecond, Instant at, long shards,
-                                    Double shardProgress, long tokens, Long documents) {
+    private static Throughput fresh(
+            long tokensPerSecond,
+            Double shardsPerHour,
+            Double documentsPerSecond,
+            Instant at,
+            long shards,
+            Double shardProgress,
+            long tokens,
+            Long documents) {
         Throughput t = new Throughput(tokensPerSecond);
         t.setShardsPerHour(shardsPerHour);
         t.setSampledAt(Rfc3339.format(at));

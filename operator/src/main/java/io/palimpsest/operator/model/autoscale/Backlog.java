@@ -20,8 +20,8 @@ public record Backlog(long shards, long requests, long pending, long heldJobs) {
 
     public Backlog {
         if (shards < 0 || requests < 0 || pending < 0 || pending > shards || heldJobs < 0) {
-            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards (" + pending + " not started), "
-                    + requests + " requests, " + heldJobs + " held jobs");
+            throw new IllegalArgumentException("backlog must not be negative: " + shards + " shards (" + pending
+                    + " not started), " + requests + " requests, " + heldJobs + " held jobs");
         }
     }
 
@@ -54,7 +54,8 @@ public record Backlog(long shards, long requests, long pending, long heldJobs) {
     }
 
     public Backlog plus(Backlog other) {
-        return new Backlog(shards + other.shards, requests + other.requests, pending + other.pending, heldJobs + other.heldJobs);
+        return new Backlog(
+                shards + other.shards, requests + other.requests, pending + other.pending, heldJobs + other.heldJobs);
     }
 
     public boolean any() {

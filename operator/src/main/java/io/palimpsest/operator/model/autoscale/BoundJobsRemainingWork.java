@@ -11,7 +11,6 @@ import io.palimpsest.operator.job.PreviewJob;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
 import java.util.Collection;
 
 /**
@@ -70,7 +69,8 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
             return Backlog.ofShards(1);
         }
         long left = Math.max(0, shards.getPending()) + Math.max(0, shards.getRunning());
-        RewriteJobSpec.Workers workers = job.getSpec() == null ? null : job.getSpec().getWorkers();
+        RewriteJobSpec.Workers workers =
+                job.getSpec() == null ? null : job.getSpec().getWorkers();
         long pods = Math.min(left, number(workers == null ? null : workers.getParallelism(), maxParallelism));
         long perPod = number(workers == null ? null : workers.getConcurrencyPerWorker(), defaultConcurrencyPerWorker);
         return new Backlog(left, pods * perPod, Math.min(left, Math.max(0, shards.getPending())));

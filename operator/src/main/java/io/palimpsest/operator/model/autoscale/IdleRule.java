@@ -23,8 +23,7 @@ import java.time.Instant;
  */
 final class IdleRule {
 
-    private IdleRule() {
-    }
+    private IdleRule() {}
 
     /** Whether {@code fresh} shows requests other than the ones of a bound job that has since run out of work. */
     static boolean queueBusy(QueueSample fresh, ScalingHistory history) {
@@ -37,21 +36,25 @@ final class IdleRule {
 
     /** The bound jobs' work was the model's last work and none is held: nothing left to wait for. */
     static boolean released(ScalingHistory history, Backlog backlog) {
-        return backlog.heldJobs() == 0 && history.lastJobWorkAt() != null
+        return backlog.heldJobs() == 0
+                && history.lastJobWorkAt() != null
                 && (history.lastBusyAt() == null || !history.lastBusyAt().isAfter(history.lastJobWorkAt()));
     }
 
     /** How long a model without work keeps its replicas after its last work. */
     static Duration wait(ScalingHistory history, Backlog backlog, ScalingPolicy policy) {
         if (released(history, backlog)) {
-            return policy.scaleDownWindow().compareTo(policy.idleToMin()) < 0 ? policy.scaleDownWindow() : policy.idleToMin();
+            return policy.scaleDownWindow().compareTo(policy.idleToMin()) < 0
+                    ? policy.scaleDownWindow()
+                    : policy.idleToMin();
         }
         return policy.idleToMin();
     }
 
     /** Whether a model without work has waited long enough to go to min (no work ever seen: at once). */
     static boolean over(ScalingHistory history, Backlog backlog, ScalingPolicy policy, Instant now) {
-        return history.lastBusyAt() == null || !now.isBefore(history.lastBusyAt().plus(wait(history, backlog, policy)));
+        return history.lastBusyAt() == null
+                || !now.isBefore(history.lastBusyAt().plus(wait(history, backlog, policy)));
     }
 
     static ScaleReason reason(ScalingHistory history, Backlog backlog) {

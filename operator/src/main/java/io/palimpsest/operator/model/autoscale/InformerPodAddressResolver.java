@@ -11,8 +11,6 @@ import io.quarkus.arc.DefaultBean;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import java.net.URI;
 import java.util.Collection;
 import java.util.List;
@@ -20,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Reads pod IPs from an informer over the operator's vLLM pods (selected by label), started on
@@ -38,8 +37,9 @@ public class InformerPodAddressResolver implements PodAddressResolver {
     private final ReplicaLoadTimes loadTimes = new ReplicaLoadTimes();
 
     @Inject
-    public InformerPodAddressResolver(KubernetesClient client,
-                                      @ConfigProperty(name = "quarkus.operator-sdk.namespaces") Optional<List<String>> namespaces) {
+    public InformerPodAddressResolver(
+            KubernetesClient client,
+            @ConfigProperty(name = "quarkus.operator-sdk.namespaces") Optional<List<String>> namespaces) {
         this.client = client;
         this.watched = WatchedNamespaces.of(namespaces, client.getNamespace());
     }
@@ -50,7 +50,8 @@ public class InformerPodAddressResolver implements PodAddressResolver {
         if (!watched.contains(ns)) {
             return List.of(); // not ours to scale (its controller does not see it either)
         }
-        return readyAddresses(informer(watched.all() ? EVERY_NAMESPACE : ns).getStore().list(), model);
+        return readyAddresses(
+                informer(watched.all() ? EVERY_NAMESPACE : ns).getStore().list(), model);
     }
 
     @Override
@@ -81,14 +82,17 @@ public class InformerPodAddressResolver implements PodAddressResolver {
     }
 
     static boolean isReady(Pod p) {
-        return p.getStatus() != null && p.getStatus().getConditions() != null
+        return p.getStatus() != null
+                && p.getStatus().getConditions() != null
                 && p.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     private SharedIndexInformer<Pod> informer(String namespace) {
         return informers.computeIfAbsent(namespace, ns -> {
-            var pods = ns.equals(EVERY_NAMESPACE) ? client.pods().inAnyNamespace() : client.pods().inNamespace(ns);
+            var pods = ns.equals(EVERY_NAMESPACE)
+                    ? client.pods().inAnyNamespace()
+                    : client.pods().inNamespace(ns);
             SharedIndexInformer<Pod> informer = pods.withLabel(ModelNames.MANAGED_BY_LABEL, ModelNames.MANAGED_BY)
                     .withLabel(ModelNames.COMPONENT_LABEL, ModelNames.COMPONENT_SERVER)
                     .inform();

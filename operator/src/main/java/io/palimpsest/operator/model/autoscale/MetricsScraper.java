@@ -12,11 +12,8 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
-
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * The autoscaler's eyes, on its own schedule and never inside reconcile: every
@@ -51,8 +49,12 @@ public class MetricsScraper {
     private ScheduledExecutorService executor;
 
     @Inject
-    public MetricsScraper(PodAddressResolver pods, ModelObservations observations, ModelMetrics metrics,
-                          PalimpsestConfig config, Clock clock) {
+    public MetricsScraper(
+            PodAddressResolver pods,
+            ModelObservations observations,
+            ModelMetrics metrics,
+            PalimpsestConfig config,
+            Clock clock) {
         this.pods = pods;
         this.observations = observations;
         this.metrics = metrics;
@@ -142,7 +144,9 @@ public class MetricsScraper {
             return false;
         }
         RewriterModelSpec.Autoscaling a = model.getSpec().getAutoscaling();
-        if (model.getSpec().getEndpoint() == null && a != null && a.getMode() == RewriterModelSpec.AutoscalingMode.keda) {
+        if (model.getSpec().getEndpoint() == null
+                && a != null
+                && a.getMode() == RewriterModelSpec.AutoscalingMode.keda) {
             return false;
         }
         int period = a == null || a.getPeriodSeconds() == null ? 15 : a.getPeriodSeconds();

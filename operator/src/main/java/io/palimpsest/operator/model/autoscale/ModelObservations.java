@@ -2,7 +2,6 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.enterprise.context.ApplicationScoped;
-
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,6 @@
 package io.palimpsest.operator.model.autoscale;
 
 import io.palimpsest.api.v1alpha1.RewriterModel;
-
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;

@@ -16,8 +16,8 @@ import java.time.Instant;
  *                    runs nothing until clients reach it; averaged in, it would hide how full the
  *                    busy ones are and the running ceiling would flap with every scale-out.
  */
-public record QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage,
-                          int busyPods) {
+public record QueueSample(
+        int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage, int busyPods) {
 
     /** A sample in which every replica that answered counts as busy. */
     public QueueSample(int waiting, int running, int podsScraped, int podsFailed, Instant sampledAt, double kvUsage) {

@@ -6,5 +6,4 @@ package io.palimpsest.operator.model.autoscale;
  * @param replicas desired replicas
  * @param raw      what the queue alone asks for, before stabilization (for metrics and events)
  */
-public record Recommendation(int replicas, int raw, ScaleReason reason, ScalingHistory history) {
-}
+public record Recommendation(int replicas, int raw, ScaleReason reason, ScalingHistory history) {}

@@ -3,7 +3,6 @@ package io.palimpsest.operator.model.autoscale;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.status.Rfc3339;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -34,7 +33,8 @@ public final class ReplicaLoadTimes {
     public record Measured(double seconds, int pods) {
         /** For the preview's report: where the figure comes from. */
         public String source() {
-            return String.format(Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
+            return String.format(
+                    Locale.ROOT, "measured: median of the model's last %d pod(s), creationTimestamp to Ready", pods);
         }
     }
 
@@ -42,14 +42,16 @@ public final class ReplicaLoadTimes {
 
     /** Remembers the pod's load when it is a model pod that turned Ready; other pods are ignored. */
     public void observe(Pod pod) {
-        String model = pod.getMetadata() == null || pod.getMetadata().getLabels() == null ? null
+        String model = pod.getMetadata() == null || pod.getMetadata().getLabels() == null
+                ? null
                 : pod.getMetadata().getLabels().get(ModelNames.MODEL_LABEL);
         String uid = pod.getMetadata() == null ? null : pod.getMetadata().getUid();
         if (model == null || uid == null) {
             return;
         }
         loadSeconds(pod).ifPresent(seconds -> {
-            Map<String, Double> kept = byModel.computeIfAbsent(key(pod.getMetadata().getNamespace(), model), k -> new LinkedHashMap<>());
+            Map<String, Double> kept =
+                    byModel.computeIfAbsent(key(pod.getMetadata().getNamespace(), model), k -> new LinkedHashMap<>());
             synchronized (kept) {
                 kept.putIfAbsent(uid, seconds);
                 while (kept.size() > KEPT) {
@@ -80,21 +82,27 @@ public final class ReplicaLoadTimes {
 
     /** Creation to Ready, for a pod that is Ready and never restarted; empty otherwise. */
     static Optional<Double> loadSeconds(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getConditions() == null || pod.getMetadata().getCreationTimestamp() == null) {
+        if (pod.getStatus() == null
+                || pod.getStatus().getConditions() == null
+                || pod.getMetadata().getCreationTimestamp() == null) {
             return Optional.empty();
         }
-        if (pod.getStatus().getContainerStatuses() != null && pod.getStatus().getContainerStatuses().stream()
-                .anyMatch(c -> c.getRestartCount() != null && c.getRestartCount() > 0)) {
+        if (pod.getStatus().getContainerStatuses() != null
+                && pod.getStatus().getContainerStatuses().stream()
+                        .anyMatch(c -> c.getRestartCount() != null && c.getRestartCount() > 0)) {
             return Optional.empty();
         }
         return pod.getStatus().getConditions().stream()
-                .filter(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()) && c.getLastTransitionTime() != null)
+                .filter(c -> "Ready".equals(c.getType())
+                        && "True".equals(c.getStatus())
+                        && c.getLastTransitionTime() != null)
                 .findFirst()
                 .flatMap(c -> {
                     try {
                         Instant created = Rfc3339.parse(pod.getMetadata().getCreationTimestamp());
                         Instant ready = Rfc3339.parse(c.getLastTransitionTime());
-                        return ready.isBefore(created) ? Optional.empty()
+                        return ready.isBefore(created)
+                                ? Optional.empty()
                                 : Optional.of(Duration.between(created, ready).toMillis() / 1000.0);
                     } catch (DateTimeParseException e) {
                         return Optional.empty();

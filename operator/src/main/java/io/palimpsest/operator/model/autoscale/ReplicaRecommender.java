@@ -35,8 +35,13 @@ import java.util.OptionalInt;
  */
 public final class ReplicaRecommender {
 
-    public Recommendation recommend(int current, QueueSample sample, Backlog backlog,
-                                    ScalingPolicy policy, Instant now, ScalingHistory history) {
+    public Recommendation recommend(
+            int current,
+            QueueSample sample,
+            Backlog backlog,
+            ScalingPolicy policy,
+            Instant now,
+            ScalingHistory history) {
         QueueSample fresh = sample != null && sample.isFresh(now, policy.sampleMaxAge()) ? sample : null;
         boolean busy = backlog.any() || IdleRule.queueBusy(fresh, history);
 
@@ -79,7 +84,8 @@ public final class ReplicaRecommender {
         }
 
         Duration keep = policy.scaleUpWindow().compareTo(policy.scaleDownWindow()) > 0
-                ? policy.scaleUpWindow() : policy.scaleDownWindow();
+                ? policy.scaleUpWindow()
+                : policy.scaleDownWindow();
         if (h.entries().isEmpty()) {
             // No memory (new model or operator restart): what runs now counts as recommended now,
             // so a restart never shortcuts the scale-down window.
@@ -103,8 +109,8 @@ public final class ReplicaRecommender {
             reason = draining ? ScaleReason.WorkDraining : ScaleReason.QueueDepthDown;
         } else {
             target = current;
-            reason = holding ? ScaleReason.NoFreshSample
-                    : raw == current ? ScaleReason.Steady : ScaleReason.Stabilizing;
+            reason =
+                    holding ? ScaleReason.NoFreshSample : raw == current ? ScaleReason.Steady : ScaleReason.Stabilizing;
         }
         int bounded = policy.clamp(target);
         if (bounded != target) {
@@ -117,9 +123,11 @@ public final class ReplicaRecommender {
      * When the idle wait of a model without work ends, so that its decision runs then rather than
      * at the next scrape (up to a period later); empty while it is busy or already at min.
      */
-    public static Optional<Instant> idleEndsAt(int replicas, ScalingHistory history, Backlog backlog,
-                                                         ScalingPolicy policy, Instant now) {
-        if (replicas <= policy.min() || history.lastBusyAt() == null || !history.lastBusyAt().isBefore(now)) {
+    public static Optional<Instant> idleEndsAt(
+            int replicas, ScalingHistory history, Backlog backlog, ScalingPolicy policy, Instant now) {
+        if (replicas <= policy.min()
+                || history.lastBusyAt() == null
+                || !history.lastBusyAt().isBefore(now)) {
             return Optional.empty();
         }
         Instant end = history.lastBusyAt().plus(IdleRule.wait(history, backlog, policy));
@@ -127,8 +135,8 @@ public final class ReplicaRecommender {
     }
 
     /** ceil(load / capacity per replica) within [max(1, min), max]; load: the queue (when sampled) or the backlog, the larger. */
-    private static int replicasFor(QueueSample sample, Backlog backlog, ScalingPolicy policy,
-                                   ScalingHistory.Ceiling remembered, Instant now) {
+    private static int replicasFor(
+            QueueSample sample, Backlog backlog, ScalingPolicy policy, ScalingHistory.Ceiling remembered, Instant now) {
         long load = Math.max(sample == null ? 0 : sample.load(), backlog.requests());
         int perReplica = policy.capacityPerReplica(sample, remembered, now);
         long needed = (load + perReplica - 1) / perReplica;

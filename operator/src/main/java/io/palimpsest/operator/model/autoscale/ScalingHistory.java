@@ -20,12 +20,10 @@ import java.util.List;
  */
 public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ceiling, Instant lastJobWorkAt) {
 
-    public record Entry(Instant at, int replicas) {
-    }
+    public record Entry(Instant at, int replicas) {}
 
     /** The running ceiling the replicas last showed (a KV cache at least half full), and when. */
-    public record Ceiling(int sequences, Instant at) {
-    }
+    public record Ceiling(int sequences, Instant at) {}
 
     public static ScalingHistory empty() {
         return new ScalingHistory(List.of(), null, null, null);
@@ -76,13 +74,19 @@ public record ScalingHistory(List<Entry> entries, Instant lastBusyAt, Ceiling ce
 
     /** Lowest recommendation in (now - window, now]; the HPA's rule for scaling up. */
     int lowestWithin(Instant now, Duration window, int fallback) {
-        return entries.stream().filter(e -> e.at().isAfter(now.minus(window)))
-                .mapToInt(Entry::replicas).min().orElse(fallback);
+        return entries.stream()
+                .filter(e -> e.at().isAfter(now.minus(window)))
+                .mapToInt(Entry::replicas)
+                .min()
+                .orElse(fallback);
     }
 
     /** Highest recommendation in (now - window, now]; the HPA's rule for scaling down. */
     int highestWithin(Instant now, Duration window, int fallback) {
-        return entries.stream().filter(e -> e.at().isAfter(now.minus(window)))
-                .mapToInt(Entry::replicas).max().orElse(fallback);
+        return entries.stream()
+                .filter(e -> e.at().isAfter(now.minus(window)))
+                .mapToInt(Entry::replicas)
+                .max()
+                .orElse(fallback);
     }
 }

@@ -2,10 +2,8 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ModelDefaults;
-
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.OptionalInt;
 
 /** The spec's scaling knobs with the CRD defaults applied, so the recommender never sees nulls. */
@@ -61,7 +59,9 @@ public record ScalingPolicy(
      */
     public int capacityPerReplica(QueueSample sample, ScalingHistory.Ceiling remembered, Instant now) {
         OptionalInt measured = measuredCeiling(sample);
-        if (measured.isEmpty() && remembered != null && !now.isAfter(remembered.at().plus(ceilingMemory()))) {
+        if (measured.isEmpty()
+                && remembered != null
+                && !now.isAfter(remembered.at().plus(ceilingMemory()))) {
             return Math.max(1, remembered.sequences() + targetWaitingPerReplica);
         }
         return capacityPerReplica(sample);
@@ -74,7 +74,9 @@ public record ScalingPolicy(
 
     /** The ceiling when the sample shows a KV cache at least half full on its busy replicas; else empty. */
     public OptionalInt measuredCeiling(QueueSample sample) {
-        if (sample == null || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING) || sample.busyPods() <= 0
+        if (sample == null
+                || !(sample.kvUsage() >= KV_USAGE_FOR_CEILING)
+                || sample.busyPods() <= 0
                 || sample.running() == 0) {
             return OptionalInt.empty();
         }

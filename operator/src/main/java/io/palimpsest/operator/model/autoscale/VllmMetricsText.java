@@ -23,8 +23,7 @@ public final class VllmMetricsText {
         }
     }
 
-    private VllmMetricsText() {
-    }
+    private VllmMetricsText() {}
 
     /** @throws IllegalArgumentException when neither gauge appears: not a vLLM /metrics page */
     public static Gauges parse(String body) {

@@ -6,5 +6,4 @@ package io.palimpsest.operator.model.autoscale;
  * job settings by {@link io.palimpsest.operator.OperatorBeans}, so the model side does not reach
  * into the job package for them.
  */
-public record WorkerAssumptions(int concurrencyPerWorker, int maxParallelism) {
-}
+public record WorkerAssumptions(int concurrencyPerWorker, int maxParallelism) {}

@@ -17,8 +17,7 @@ public final class KedaPresence {
     static final Duration RECHECK_ABSENT = Duration.ofSeconds(60);
 
     /** What the last probe found: null when the API is served, else what to tell the user. */
-    private record Probe(String problem, Instant at) {
-    }
+    private record Probe(String problem, Instant at) {}
 
     private final Clock clock;
     private volatile Probe last;
@@ -36,7 +35,8 @@ public final class KedaPresence {
     public synchronized String problem(boolean wanted, Supplier<String> probe) {
         Instant now = clock.instant();
         Probe seen = last;
-        if (seen == null || seen.problem() != null && (wanted || !now.isBefore(seen.at().plus(RECHECK_ABSENT)))) {
+        if (seen == null
+                || seen.problem() != null && (wanted || !now.isBefore(seen.at().plus(RECHECK_ABSENT)))) {
             seen = new Probe(probe.get(), now);
             last = seen;
         }

@@ -16,7 +16,6 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.OwnerReferences;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,10 +44,15 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
     public static final String KIND = "ScaledObject";
     public static final String NAME = "scaledobject";
     public static final ResourceDefinitionContext SCALED_OBJECTS = new ResourceDefinitionContext.Builder()
-            .withGroup("keda.sh").withVersion("v1alpha1").withKind(KIND)
-            .withPlural("scaledobjects").withNamespaced(true).build();
+            .withGroup("keda.sh")
+            .withVersion("v1alpha1")
+            .withKind(KIND)
+            .withPlural("scaledobjects")
+            .withNamespaced(true)
+            .build();
     /** Where the activation condition leaves, for the reconciler, why no ScaledObject can be made. */
     public static final String PROBLEM_KEY = "palimpsest.io/keda-problem";
+
     private static final String SETTINGS_KEY = "palimpsest.io/render-settings";
     private static final String PRESENCE_KEY = "palimpsest.io/keda-presence";
 
@@ -66,26 +70,32 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
     @Override
     @SuppressWarnings("unchecked")
     protected ScaledObject desired(RewriterModel model, Context<RewriterModel> context) {
-        RenderSettings settings = context.managedWorkflowAndDependentResourceContext().getMandatory(SETTINGS_KEY, RenderSettings.class);
+        RenderSettings settings =
+                context.managedWorkflowAndDependentResourceContext().getMandatory(SETTINGS_KEY, RenderSettings.class);
         GenericKubernetesResource rendered = render(model, settings);
         ScaledObject object = new ScaledObject();
         object.setMetadata(rendered.getMetadata());
-        object.setSpec(new LinkedHashMap<>((Map<String, Object>) rendered.getAdditionalProperties().get("spec")));
+        object.setSpec(new LinkedHashMap<>(
+                (Map<String, Object>) rendered.getAdditionalProperties().get("spec")));
         return object;
     }
 
     /** The name alone: deleting (after a switch away from keda) must not render a spec that may no longer be valid. */
     @Override
     protected ResourceID targetSecondaryResourceID(RewriterModel model, Context<RewriterModel> context) {
-        return new ResourceID(ModelNames.scaledObject(model), model.getMetadata().getNamespace());
+        return new ResourceID(
+                ModelNames.scaledObject(model), model.getMetadata().getNamespace());
     }
 
     /** Activation: the cluster serves the ScaledObject API (KEDA's CRD is installed), as {@link KedaPresence} asks. */
     public static class KedaInstalled implements Condition<ScaledObject, RewriterModel> {
         @Override
-        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
-                             Context<RewriterModel> context) {
-            KedaPresence presence = context.managedWorkflowAndDependentResourceContext().getMandatory(PRESENCE_KEY, KedaPresence.class);
+        public boolean isMet(
+                DependentResource<ScaledObject, RewriterModel> dependent,
+                RewriterModel model,
+                Context<RewriterModel> context) {
+            KedaPresence presence =
+                    context.managedWorkflowAndDependentResourceContext().getMandatory(PRESENCE_KEY, KedaPresence.class);
             String problem = presence.problem(wanted(model), () -> probe(context));
             if (problem != null) {
                 context.managedWorkflowAndDependentResourceContext().put(PROBLEM_KEY, problem);
@@ -99,8 +109,10 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
          */
         private static String probe(Context<RewriterModel> context) {
             try {
-                return context.getClient().supports(API_VERSION, KIND) ? null
-                        : "could not apply the KEDA ScaledObject (is KEDA installed?): the API serves no " + API_VERSION + " " + KIND;
+                return context.getClient().supports(API_VERSION, KIND)
+                        ? null
+                        : "could not apply the KEDA ScaledObject (is KEDA installed?): the API serves no " + API_VERSION
+                                + " " + KIND;
             } catch (KubernetesClientException e) {
                 return failure(e);
             }
@@ -110,15 +122,18 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
     /** Reconcile precondition: a deployed model in autoscaling.mode keda. */
     public static class KedaMode implements Condition<ScaledObject, RewriterModel> {
         @Override
-        public boolean isMet(DependentResource<ScaledObject, RewriterModel> dependent, RewriterModel model,
-                             Context<RewriterModel> context) {
+        public boolean isMet(
+                DependentResource<ScaledObject, RewriterModel> dependent,
+                RewriterModel model,
+                Context<RewriterModel> context) {
             return wanted(model);
         }
     }
 
     public static boolean wanted(RewriterModel model) {
         RewriterModelSpec spec = model.getSpec();
-        return spec.getEndpoint() == null && spec.getAutoscaling() != null
+        return spec.getEndpoint() == null
+                && spec.getAutoscaling() != null
                 && spec.getAutoscaling().getMode() == RewriterModelSpec.AutoscalingMode.keda;
     }
 
@@ -134,13 +149,16 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
 
         Map<String, Object> prometheus = new LinkedHashMap<>();
         prometheus.put("serverAddress", settings.kedaPrometheusAddress());
-        prometheus.put("query", "sum(vllm:num_requests_waiting{namespace=\"" + ns + "\",model_name=\"" + served + "\"})");
+        prometheus.put(
+                "query", "sum(vllm:num_requests_waiting{namespace=\"" + ns + "\",model_name=\"" + served + "\"})");
         prometheus.put("threshold", String.valueOf(Math.max(1, policy.targetWaitingPerReplica())));
         prometheus.put("activationThreshold", "0");
 
         Map<String, Object> workers = new LinkedHashMap<>();
-        workers.put("podSelector", ModelNames.MODEL_LABEL + "=" + model.getMetadata().getName() + ","
-                + ModelNames.COMPONENT_LABEL + "=" + ModelNames.COMPONENT_WORKER);
+        workers.put(
+                "podSelector",
+                ModelNames.MODEL_LABEL + "=" + model.getMetadata().getName() + "," + ModelNames.COMPONENT_LABEL + "="
+                        + ModelNames.COMPONENT_WORKER);
         // Only for activation: any worker pod wakes the model; the queue trigger sizes it.
         workers.put("value", "1000000");
         workers.put("activationValue", "0");
@@ -151,21 +169,33 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
         spec.put("maxReplicaCount", policy.max());
         spec.put("pollingInterval", (int) policy.period().toSeconds());
         spec.put("cooldownPeriod", (int) policy.idleToMin().toSeconds());
-        spec.put("advanced", Map.of("horizontalPodAutoscalerConfig", Map.of("behavior", Map.of(
-                "scaleUp", Map.of("stabilizationWindowSeconds", (int) policy.scaleUpWindow().toSeconds()),
-                "scaleDown", Map.of("stabilizationWindowSeconds", (int) policy.scaleDownWindow().toSeconds())))));
-        spec.put("triggers", List.of(
-                Map.of("type", "prometheus", "name", "queue", "metadata", prometheus),
-                Map.of("type", "kubernetes-workload", "name", "workers", "metadata", workers)));
+        spec.put(
+                "advanced",
+                Map.of(
+                        "horizontalPodAutoscalerConfig",
+                        Map.of(
+                                "behavior",
+                                Map.of(
+                                        "scaleUp",
+                                                Map.of("stabilizationWindowSeconds", (int)
+                                                        policy.scaleUpWindow().toSeconds()),
+                                        "scaleDown",
+                                                Map.of("stabilizationWindowSeconds", (int)
+                                                        policy.scaleDownWindow().toSeconds())))));
+        spec.put(
+                "triggers",
+                List.of(
+                        Map.of("type", "prometheus", "name", "queue", "metadata", prometheus),
+                        Map.of("type", "kubernetes-workload", "name", "workers", "metadata", workers)));
 
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion(API_VERSION)
                 .withKind(KIND)
                 .withNewMetadata()
-                    .withName(ModelNames.scaledObject(model))
-                    .withNamespace(ns)
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
-                    .withOwnerReferences(OwnerReferences.controller(model))
+                .withName(ModelNames.scaledObject(model))
+                .withNamespace(ns)
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                .withOwnerReferences(OwnerReferences.controller(model))
                 .endMetadata()
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();

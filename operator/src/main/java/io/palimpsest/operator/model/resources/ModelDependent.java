@@ -1,14 +1,13 @@
 package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.palimpsest.operator.OwnerReferences;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.OwnerReferences;
 import io.palimpsest.operator.model.ModelNames;
-
 import java.util.List;
 
 /**
@@ -32,7 +31,8 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
         // Watch only what this operator made, not every Deployment/Job/PVC of the namespace.
         configureWith(new KubernetesDependentResourceConfigBuilder<R>()
                 .withKubernetesDependentInformerConfig(InformerConfiguration.builder(type)
-                        .withLabelSelector(ModelNames.OWNED_SELECTOR + "," + ModelNames.COMPONENT_LABEL + "=" + component)
+                        .withLabelSelector(
+                                ModelNames.OWNED_SELECTOR + "," + ModelNames.COMPONENT_LABEL + "=" + component)
                         .build())
                 .build());
     }

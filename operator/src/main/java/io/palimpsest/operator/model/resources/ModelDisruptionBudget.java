@@ -27,22 +27,27 @@ public class ModelDisruptionBudget extends ModelDependent<PodDisruptionBudget> {
     /** Whether this model should have a budget under these settings. */
     public static boolean wanted(RewriterModel model, RenderSettings settings) {
         var replicas = model.getSpec().getReplicas();
-        return settings.podDisruptionBudget() && model.getSpec().getEndpoint() == null
-                && replicas != null && replicas.getMin() != null && replicas.getMin() > 0;
+        return settings.podDisruptionBudget()
+                && model.getSpec().getEndpoint() == null
+                && replicas != null
+                && replicas.getMin() != null
+                && replicas.getMin() > 0;
     }
 
     public static PodDisruptionBudget render(RewriterModel model, RenderSettings settings) {
         return new PodDisruptionBudgetBuilder()
                 .withNewMetadata()
-                    .withName(ModelNames.deployment(model))
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                .withName(ModelNames.deployment(model))
+                .withNamespace(model.getMetadata().getNamespace())
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
                 .endMetadata()
                 .withNewSpec()
-                    .withNewSelector().withMatchLabels(ModelNames.serverSelector(model)).endSelector()
-                    .withMaxUnavailable(new IntOrString(Math.max(1, settings.pdbMaxUnavailable())))
-                    // A replica still loading its weights serves nothing: evicting it costs no capacity.
-                    .withUnhealthyPodEvictionPolicy("AlwaysAllow")
+                .withNewSelector()
+                .withMatchLabels(ModelNames.serverSelector(model))
+                .endSelector()
+                .withMaxUnavailable(new IntOrString(Math.max(1, settings.pdbMaxUnavailable())))
+                // A replica still loading its weights serves nothing: evicting it costs no capacity.
+                .withUnhealthyPodEvictionPolicy("AlwaysAllow")
                 .endSpec()
                 .build();
     }

@@ -1,7 +1,6 @@
 package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -11,8 +10,7 @@ import java.util.Optional;
  * pull secrets).
  */
 public final class PodIdentity {
-    private PodIdentity() {
-    }
+    private PodIdentity() {}
 
     /** The ServiceAccount name, or null to leave the field unset. */
     public static String serviceAccount(String own, Optional<String> operatorDefault) {
@@ -23,7 +21,8 @@ public final class PodIdentity {
     }
 
     /** The pull secrets, or null to leave the field unset; a resource's list replaces the default, as a pod's would. */
-    public static List<LocalObjectReference> pullSecrets(List<LocalObjectReference> own, Optional<List<String>> operatorDefault) {
+    public static List<LocalObjectReference> pullSecrets(
+            List<LocalObjectReference> own, Optional<List<String>> operatorDefault) {
         if (own != null && !own.isEmpty()) {
             return own;
         }

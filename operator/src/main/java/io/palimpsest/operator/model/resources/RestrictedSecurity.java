@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-
 import java.util.List;
 
 /**
@@ -36,8 +35,7 @@ import java.util.List;
 public final class RestrictedSecurity {
     public static final String HOME = "/home/palimpsest";
 
-    private RestrictedSecurity() {
-    }
+    private RestrictedSecurity() {}
 
     public static PodSecurityContext pod(long uid) {
         return new PodSecurityContextBuilder()
@@ -46,7 +44,8 @@ public final class RestrictedSecurity {
                 .withRunAsGroup(uid)
                 .withFsGroup(uid)
                 .withFsGroupChangePolicy("OnRootMismatch")
-                .withSeccompProfile(new SeccompProfileBuilder().withType("RuntimeDefault").build())
+                .withSeccompProfile(
+                        new SeccompProfileBuilder().withType("RuntimeDefault").build())
                 .build();
     }
 
@@ -58,15 +57,22 @@ public final class RestrictedSecurity {
                 .withPrivileged(false)
                 .withReadOnlyRootFilesystem(true)
                 .withCapabilities(new Capabilities(null, List.of("ALL")))
-                .withSeccompProfile(new SeccompProfileBuilder().withType("RuntimeDefault").build())
+                .withSeccompProfile(
+                        new SeccompProfileBuilder().withType("RuntimeDefault").build())
                 .build();
     }
 
     /** Writable HOME and /tmp on emptyDirs, since the root filesystem is read-only. */
     public static List<Volume> scratchVolumes() {
         return List.of(
-                new VolumeBuilder().withName("home").withEmptyDir(new EmptyDirVolumeSource()).build(),
-                new VolumeBuilder().withName("tmp").withEmptyDir(new EmptyDirVolumeSource()).build());
+                new VolumeBuilder()
+                        .withName("home")
+                        .withEmptyDir(new EmptyDirVolumeSource())
+                        .build(),
+                new VolumeBuilder()
+                        .withName("tmp")
+                        .withEmptyDir(new EmptyDirVolumeSource())
+                        .build());
     }
 
     public static List<VolumeMount> scratchMounts() {
@@ -76,7 +82,8 @@ public final class RestrictedSecurity {
     }
 
     public static Volume shm(String size) {
-        return new VolumeBuilder().withName("dshm")
+        return new VolumeBuilder()
+                .withName("dshm")
                 .withEmptyDir(new EmptyDirVolumeSource("Memory", new Quantity(size)))
                 .build();
     }

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
 import io.fabric8.kubernetes.model.annotation.Version;
-
 import java.util.LinkedHashMap;
 
 /**
@@ -20,5 +19,4 @@ import java.util.LinkedHashMap;
 @Kind(KedaScaledObject.KIND)
 @Plural("scaledobjects")
 public class ScaledObject extends CustomResource<LinkedHashMap<String, Object>, LinkedHashMap<String, Object>>
-        implements Namespaced {
-}
+        implements Namespaced {}

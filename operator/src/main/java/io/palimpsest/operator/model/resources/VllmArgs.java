@@ -5,19 +5,18 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.WeightSource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /** The `vllm serve` arguments for a spec; flags left unset keep vLLM's own defaults. */
 public final class VllmArgs {
-    private VllmArgs() {
-    }
+    private VllmArgs() {}
 
     public static List<String> of(RewriterModel model, WeightSource weights) {
         RewriterModelSpec spec = model.getSpec();
-        RewriterModelSpec.Engine engine = Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
+        RewriterModelSpec.Engine engine =
+                Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
         List<String> args = new ArrayList<>();
         args.add(weights.serveTarget());
         if (weights instanceof WeightSource.HuggingFace hf && hf.revision() != null) {
@@ -31,7 +30,8 @@ public final class VllmArgs {
         args.add("--served-model-name");
         args.add(ModelNames.servedModelName(model));
         args.add("--tensor-parallel-size");
-        args.add(String.valueOf(Optional.ofNullable(engine.getTensorParallelSize()).orElse(1)));
+        args.add(String.valueOf(
+                Optional.ofNullable(engine.getTensorParallelSize()).orElse(1)));
         if (engine.getMaxModelLen() != null) {
             args.add("--max-model-len");
             args.add(String.valueOf(engine.getMaxModelLen()));
@@ -47,8 +47,10 @@ public final class VllmArgs {
             args.add("--max-num-batched-tokens");
             args.add(String.valueOf(engine.getMaxNumBatchedTokens()));
         }
-        args.add(Optional.ofNullable(engine.getEnablePrefixCaching()).orElse(true)
-                ? "--enable-prefix-caching" : "--no-enable-prefix-caching");
+        args.add(
+                Optional.ofNullable(engine.getEnablePrefixCaching()).orElse(true)
+                        ? "--enable-prefix-caching"
+                        : "--no-enable-prefix-caching");
         if (engine.getExtraArgs() != null) {
             args.addAll(engine.getExtraArgs());
         }

@@ -23,7 +23,6 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.WeightSource;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +45,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     static final long DRAIN_SECONDS = 300;
     /** Context key of the replica count the reconciler decided for this pass (an Integer). */
     public static final String REPLICAS_KEY = "palimpsest.io/replicas";
+
     static final int PROBE_PERIOD_SECONDS = 10;
 
     public VllmDeployment(RenderSettings settings) {
@@ -60,28 +60,40 @@ public class VllmDeployment extends ModelDependent<Deployment> {
 
     public static Deployment render(RewriterModel model, int replicas, RenderSettings settings) {
         RewriterModelSpec spec = model.getSpec();
-        RewriterModelSpec.Engine engine = Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
-        RewriterModelSpec.ModelResources res = Optional.ofNullable(spec.getResources())
-                .orElseGet(RewriterModelSpec.ModelResources::new);
+        RewriterModelSpec.Engine engine =
+                Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
+        RewriterModelSpec.ModelResources res =
+                Optional.ofNullable(spec.getResources()).orElseGet(RewriterModelSpec.ModelResources::new);
         Scheduling scheduling = Optional.ofNullable(spec.getScheduling()).orElseGet(Scheduling::new);
         WeightSource weights = WeightSource.of(model);
 
         List<Volume> volumes = new ArrayList<>(RestrictedSecurity.scratchVolumes());
         volumes.add(RestrictedSecurity.shm(Optional.ofNullable(res.getShmSize()).orElse("16Gi")));
         List<VolumeMount> mounts = new ArrayList<>(RestrictedSecurity.scratchMounts());
-        mounts.add(new VolumeMountBuilder().withName("dshm").withMountPath("/dev/shm").build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("dshm")
+                .withMountPath("/dev/shm")
+                .build());
         if (weights.usesCache()) {
-            volumes.add(new VolumeBuilder().withName("weights")
+            volumes.add(new VolumeBuilder()
+                    .withName("weights")
                     .withPersistentVolumeClaim(new PersistentVolumeClaimVolumeSource(ModelNames.cachePvc(model), false))
                     .build());
             // Read-write: the hub library writes small markers (refs, .no_exist) even when offline.
-            mounts.add(new VolumeMountBuilder().withName("weights").withMountPath(WeightSource.CACHE_MOUNT).build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName("weights")
+                    .withMountPath(WeightSource.CACHE_MOUNT)
+                    .build());
         } else if (weights instanceof WeightSource.UserPvc pvc) {
-            volumes.add(new VolumeBuilder().withName("weights")
+            volumes.add(new VolumeBuilder()
+                    .withName("weights")
                     .withPersistentVolumeClaim(new PersistentVolumeClaimVolumeSource(pvc.claimName(), true))
                     .build());
-            mounts.add(new VolumeMountBuilder().withName("weights").withMountPath(WeightSource.USER_PVC_MOUNT)
-                    .withReadOnly(true).build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName("weights")
+                    .withMountPath(WeightSource.USER_PVC_MOUNT)
+                    .withReadOnly(true)
+                    .build());
         }
 
         Container vllm = new ContainerBuilder()
@@ -90,7 +102,11 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                 .withCommand("vllm", "serve")
                 .withArgs(VllmArgs.of(model, weights))
                 .withEnv(env(model, engine, weights))
-                .addNewPort().withName("http").withContainerPort(ModelNames.PORT).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName("http")
+                .withContainerPort(ModelNames.PORT)
+                .withProtocol("TCP")
+                .endPort()
                 .withResources(resources(res, engine))
                 .withVolumeMounts(mounts)
                 .withStartupProbe(startupProbe(settings))
@@ -106,42 +122,48 @@ public class VllmDeployment extends ModelDependent<Deployment> {
 
         return new DeploymentBuilder()
                 .withNewMetadata()
-                    .withName(ModelNames.deployment(model))
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                .withName(ModelNames.deployment(model))
+                .withNamespace(model.getMetadata().getNamespace())
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
                 .endMetadata()
                 .withNewSpec()
-                    .withReplicas(replicas)
-                    .withNewSelector().withMatchLabels(ModelNames.serverSelector(model)).endSelector()
-                    // A replica needs whole GPUs: a surge replica would wait for a free GPU node,
-                    // so replace one at a time instead.
-                    .withNewStrategy().withType("RollingUpdate")
-                        .withNewRollingUpdate().withMaxSurge(new IntOrString(0)).withMaxUnavailable(new IntOrString(1))
-                        .endRollingUpdate()
-                    .endStrategy()
-                    .withProgressDeadlineSeconds((int) settings.startupBudget().plusMinutes(5).toSeconds())
-                    .withNewTemplate()
-                        .withNewMetadata()
-                            .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
-                            .withAnnotations(podAnnotations)
-                        .endMetadata()
-                        .withNewSpec()
-                            .withContainers(vllm)
-                            .withTerminationGracePeriodSeconds(DRAIN_SECONDS)
-                            .withVolumes(volumes)
-                            .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
-                            .withAutomountServiceAccountToken(false)
-                            .withServiceAccountName(PodIdentity.serviceAccount(model.getSpec().getServiceAccountName(),
-                                    settings.serviceAccountName()))
-                            .withImagePullSecrets(PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(),
-                                    settings.imagePullSecrets()))
-                            .withEnableServiceLinks(false)
-                            .withNodeSelector(scheduling.getNodeSelector())
-                            .withTolerations(scheduling.getTolerations())
-                            .withAffinity(scheduling.getAffinity())
-                            .withPriorityClassName(scheduling.getPriorityClassName())
-                        .endSpec()
-                    .endTemplate()
+                .withReplicas(replicas)
+                .withNewSelector()
+                .withMatchLabels(ModelNames.serverSelector(model))
+                .endSelector()
+                // A replica needs whole GPUs: a surge replica would wait for a free GPU node,
+                // so replace one at a time instead.
+                .withNewStrategy()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString(0))
+                .withMaxUnavailable(new IntOrString(1))
+                .endRollingUpdate()
+                .endStrategy()
+                .withProgressDeadlineSeconds(
+                        (int) settings.startupBudget().plusMinutes(5).toSeconds())
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
+                .withAnnotations(podAnnotations)
+                .endMetadata()
+                .withNewSpec()
+                .withContainers(vllm)
+                .withTerminationGracePeriodSeconds(DRAIN_SECONDS)
+                .withVolumes(volumes)
+                .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
+                .withAutomountServiceAccountToken(false)
+                .withServiceAccountName(PodIdentity.serviceAccount(
+                        model.getSpec().getServiceAccountName(), settings.serviceAccountName()))
+                .withImagePullSecrets(
+                        PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(), settings.imagePullSecrets()))
+                .withEnableServiceLinks(false)
+                .withNodeSelector(scheduling.getNodeSelector())
+                .withTolerations(scheduling.getTolerations())
+                .withAffinity(scheduling.getAffinity())
+                .withPriorityClassName(scheduling.getPriorityClassName())
+                .endSpec()
+                .endTemplate()
                 .endSpec()
                 .build();
     }
@@ -156,11 +178,18 @@ public class VllmDeployment extends ModelDependent<Deployment> {
         }
         // Weights come from the download Job, never per pod: a replica must not reach for the hub.
         env.add(new EnvVar("HF_HUB_OFFLINE", "1", null));
-        if (weights instanceof WeightSource.HuggingFace hf && hf.spec() != null && hf.spec().getTokenSecretRef() != null) {
-            env.add(new EnvVarBuilder().withName("HF_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+        if (weights instanceof WeightSource.HuggingFace hf
+                && hf.spec() != null
+                && hf.spec().getTokenSecretRef() != null) {
+            env.add(new EnvVarBuilder()
+                    .withName("HF_TOKEN")
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef()
                     .withName(hf.spec().getTokenSecretRef().getName())
                     .withKey(hf.spec().getTokenSecretRef().getKey())
-                    .endSecretKeyRef().endValueFrom().build());
+                    .endSecretKeyRef()
+                    .endValueFrom()
+                    .build());
         }
         if (engine.getEnv() != null) {
             env.addAll(engine.getEnv());
@@ -170,7 +199,8 @@ public class VllmDeployment extends ModelDependent<Deployment> {
 
     private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
             RewriterModelSpec.ModelResources res, RewriterModelSpec.Engine engine) {
-        int gpus = res.getGpus() != null ? res.getGpus()
+        int gpus = res.getGpus() != null
+                ? res.getGpus()
                 : Optional.ofNullable(engine.getTensorParallelSize()).orElse(1);
         String gpuName = Optional.ofNullable(res.getGpuResourceName()).orElse("nvidia.com/gpu");
         Map<String, Quantity> requests = new LinkedHashMap<>();
@@ -187,14 +217,20 @@ public class VllmDeployment extends ModelDependent<Deployment> {
             requests.put(gpuName, new Quantity(String.valueOf(gpus)));
             limits.put(gpuName, new Quantity(String.valueOf(gpus)));
         }
-        return new ResourceRequirementsBuilder().withRequests(requests).withLimits(limits).build();
+        return new ResourceRequirementsBuilder()
+                .withRequests(requests)
+                .withLimits(limits)
+                .build();
     }
 
     /** Loading tens of GB of weights and compiling CUDA graphs takes minutes; liveness waits for this. */
     private static Probe startupProbe(RenderSettings settings) {
         int failures = (int) Math.max(1, settings.startupBudget().toSeconds() / PROBE_PERIOD_SECONDS);
         return new ProbeBuilder()
-                .withHttpGet(new HTTPGetActionBuilder().withPath("/health").withPort(new IntOrString("http")).build())
+                .withHttpGet(new HTTPGetActionBuilder()
+                        .withPath("/health")
+                        .withPort(new IntOrString("http"))
+                        .build())
                 .withPeriodSeconds(PROBE_PERIOD_SECONDS)
                 .withTimeoutSeconds(5)
                 .withFailureThreshold(failures)
@@ -203,7 +239,10 @@ public class VllmDeployment extends ModelDependent<Deployment> {
 
     private static Probe healthProbe(int period, int failures) {
         return new ProbeBuilder()
-                .withHttpGet(new HTTPGetActionBuilder().withPath("/health").withPort(new IntOrString("http")).build())
+                .withHttpGet(new HTTPGetActionBuilder()
+                        .withPath("/health")
+                        .withPort(new IntOrString("http"))
+                        .build())
                 .withPeriodSeconds(period)
                 .withTimeoutSeconds(5)
                 .withFailureThreshold(failures)

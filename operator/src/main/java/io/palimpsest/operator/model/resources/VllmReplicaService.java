@@ -24,7 +24,10 @@ public class VllmReplicaService extends ModelDependent<Service> {
 
     public static Service render(RewriterModel model) {
         return VllmService.over(model, ModelNames.replicasService(model), ModelNames.COMPONENT_REPLICAS)
-                .editSpec().withClusterIP("None").withPublishNotReadyAddresses(false).endSpec()
+                .editSpec()
+                .withClusterIP("None")
+                .withPublishNotReadyAddresses(false)
+                .endSpec()
                 .build();
     }
 }

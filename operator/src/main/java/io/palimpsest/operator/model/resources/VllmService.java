@@ -20,22 +20,27 @@ public class VllmService extends ModelDependent<Service> {
     }
 
     public static Service render(RewriterModel model) {
-        return over(model, ModelNames.service(model), ModelNames.COMPONENT_SERVER).build();
+        return over(model, ModelNames.service(model), ModelNames.COMPONENT_SERVER)
+                .build();
     }
 
     /** A Service named {@code name} over the model's replicas, on the vLLM port. */
     static ServiceBuilder over(RewriterModel model, String name, String component) {
         return new ServiceBuilder()
                 .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, component))
+                .withName(name)
+                .withNamespace(model.getMetadata().getNamespace())
+                .withLabels(ModelNames.labels(model, component))
                 .endMetadata()
                 .withNewSpec()
-                    .withType("ClusterIP")
-                    .withSelector(ModelNames.serverSelector(model))
-                    .addNewPort().withName("http").withPort(ModelNames.PORT)
-                        .withTargetPort(new IntOrString("http")).withProtocol("TCP").endPort()
+                .withType("ClusterIP")
+                .withSelector(ModelNames.serverSelector(model))
+                .addNewPort()
+                .withName("http")
+                .withPort(ModelNames.PORT)
+                .withTargetPort(new IntOrString("http"))
+                .withProtocol("TCP")
+                .endPort()
                 .endSpec();
     }
 }

@@ -7,7 +7,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.ModelNames;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,21 +32,28 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
 
     public static PersistentVolumeClaim render(RewriterModel model, RenderSettings settings) {
         RewriterModelSpec.Cache cache = Optional.ofNullable(model.getSpec().getSource())
-                .map(RewriterModelSpec.ModelSource::getCache).orElseGet(RewriterModelSpec.Cache::new);
+                .map(RewriterModelSpec.ModelSource::getCache)
+                .orElseGet(RewriterModelSpec.Cache::new);
         return new PersistentVolumeClaimBuilder()
                 .withNewMetadata()
-                    .withName(ModelNames.cachePvc(model))
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_CACHE))
+                .withName(ModelNames.cachePvc(model))
+                .withNamespace(model.getMetadata().getNamespace())
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_CACHE))
                 .endMetadata()
                 .withNewSpec()
-                    .withAccessModes(accessModes(cache, settings))
-                    .withStorageClassName(cache.getStorageClassName() != null ? cache.getStorageClassName()
-                            : settings.cacheStorageClassName().filter(s -> !s.isBlank()).orElse(null))
-                    .withVolumeMode("Filesystem")
-                    .withNewResources()
-                        .withRequests(Map.of("storage", new Quantity(Optional.ofNullable(cache.getSize()).orElse("100Gi"))))
-                    .endResources()
+                .withAccessModes(accessModes(cache, settings))
+                .withStorageClassName(
+                        cache.getStorageClassName() != null
+                                ? cache.getStorageClassName()
+                                : settings.cacheStorageClassName()
+                                        .filter(s -> !s.isBlank())
+                                        .orElse(null))
+                .withVolumeMode("Filesystem")
+                .withNewResources()
+                .withRequests(Map.of(
+                        "storage",
+                        new Quantity(Optional.ofNullable(cache.getSize()).orElse("100Gi"))))
+                .endResources()
                 .endSpec()
                 .build();
     }

@@ -1,6 +1,5 @@
 package io.palimpsest.operator.model.resources;
 
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -18,7 +17,6 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.WeightSource;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -51,74 +49,93 @@ public class WeightDownloadJob extends ModelDependent<Job> {
         if (weights instanceof WeightSource.HuggingFace hf) {
             env.add(new EnvVar("HF_HOME", WeightSource.HF_HOME, null));
             if (hf.spec() != null && hf.spec().getTokenSecretRef() != null) {
-                env.add(new EnvVarBuilder().withName("HF_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+                env.add(new EnvVarBuilder()
+                        .withName("HF_TOKEN")
+                        .withNewValueFrom()
+                        .withNewSecretKeyRef()
                         .withName(hf.spec().getTokenSecretRef().getName())
                         .withKey(hf.spec().getTokenSecretRef().getKey())
-                        .endSecretKeyRef().endValueFrom().build());
+                        .endSecretKeyRef()
+                        .endValueFrom()
+                        .build());
             }
             List<String> args = new ArrayList<>(List.of("download", hf.repo()));
             if (hf.revision() != null) {
                 args.add("--revision");
                 args.add(hf.revision());
             }
-            container.withImage(Optional.ofNullable(model.getSpec().getEngine())
-                            .map(RewriterModelSpec.Engine::getImage).orElse(settings.defaultVllmImage()))
+            container
+                    .withImage(Optional.ofNullable(model.getSpec().getEngine())
+                            .map(RewriterModelSpec.Engine::getImage)
+                            .orElse(settings.defaultVllmImage()))
                     .withCommand("hf")
                     .withArgs(args);
         } else if (weights instanceof WeightSource.S3 s3) {
-            container.withImage(settings.s3DownloadImage())
+            container
+                    .withImage(settings.s3DownloadImage())
                     .withCommand("aws")
                     .withArgs("s3", "sync", "--only-show-errors", s3.uri(), s3.localDir());
             if (s3.spec().getCredentialsSecretRef() != null) {
-                container.withEnvFrom(new EnvFromSourceBuilder().withNewSecretRef()
-                        .withName(s3.spec().getCredentialsSecretRef().getName()).endSecretRef().build());
+                container.withEnvFrom(new EnvFromSourceBuilder()
+                        .withNewSecretRef()
+                        .withName(s3.spec().getCredentialsSecretRef().getName())
+                        .endSecretRef()
+                        .build());
             }
         }
         List<VolumeMount> mounts = new ArrayList<>(RestrictedSecurity.scratchMounts());
-        mounts.add(new VolumeMountBuilder().withName("weights").withMountPath(WeightSource.CACHE_MOUNT).build());
+        mounts.add(new VolumeMountBuilder()
+                .withName("weights")
+                .withMountPath(WeightSource.CACHE_MOUNT)
+                .build());
         List<Volume> volumes = new ArrayList<>(RestrictedSecurity.scratchVolumes());
-        volumes.add(new VolumeBuilder().withName("weights")
+        volumes.add(new VolumeBuilder()
+                .withName("weights")
                 .withPersistentVolumeClaim(new PersistentVolumeClaimVolumeSource(ModelNames.cachePvc(model), false))
                 .build());
-        container.withEnv(env)
+        container
+                .withEnv(env)
                 .withVolumeMounts(mounts)
                 .withSecurityContext(RestrictedSecurity.container(settings.runAsUser()))
                 .withNewResources()
-                    .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("1"))
-                    .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
-                    .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("4Gi"))
+                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("1"))
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("4Gi"))
                 .endResources();
 
-        Scheduling scheduling = Optional.ofNullable(model.getSpec().getScheduling()).orElseGet(Scheduling::new);
+        Scheduling scheduling =
+                Optional.ofNullable(model.getSpec().getScheduling()).orElseGet(Scheduling::new);
         return new JobBuilder()
                 .withNewMetadata()
-                    .withName(ModelNames.downloadJob(model, weights.identity()))
-                    .withNamespace(model.getMetadata().getNamespace())
-                    .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_DOWNLOAD))
+                .withName(ModelNames.downloadJob(model, weights.identity()))
+                .withNamespace(model.getMetadata().getNamespace())
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_DOWNLOAD))
                 .endMetadata()
                 .withNewSpec()
-                    .withBackoffLimit(4)
-                    // A stuck download must surface as a failure, not hold the model in Loading forever.
-                    .withActiveDeadlineSeconds(6 * 3600L)
-                    .withNewTemplate()
-                        .withNewMetadata().withLabels(ModelNames.labels(model, ModelNames.COMPONENT_DOWNLOAD)).endMetadata()
-                        .withNewSpec()
-                            .withRestartPolicy("Never")
-                            .withContainers(container.build())
-                            .withVolumes(volumes)
-                            .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
-                            .withAutomountServiceAccountToken(false)
-                            .withServiceAccountName(PodIdentity.serviceAccount(model.getSpec().getServiceAccountName(),
-                                    settings.serviceAccountName()))
-                            .withImagePullSecrets(PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(),
-                                    settings.imagePullSecrets()))
-                            // Same node pool as the replicas: with a ReadWriteOnce cache the volume
-                            // then binds where the GPUs are.
-                            .withNodeSelector(scheduling.getNodeSelector())
-                            .withTolerations(scheduling.getTolerations())
-                            .withAffinity(scheduling.getAffinity())
-                        .endSpec()
-                    .endTemplate()
+                .withBackoffLimit(4)
+                // A stuck download must surface as a failure, not hold the model in Loading forever.
+                .withActiveDeadlineSeconds(6 * 3600L)
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_DOWNLOAD))
+                .endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withContainers(container.build())
+                .withVolumes(volumes)
+                .withSecurityContext(RestrictedSecurity.pod(settings.runAsUser()))
+                .withAutomountServiceAccountToken(false)
+                .withServiceAccountName(PodIdentity.serviceAccount(
+                        model.getSpec().getServiceAccountName(), settings.serviceAccountName()))
+                .withImagePullSecrets(
+                        PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(), settings.imagePullSecrets()))
+                // Same node pool as the replicas: with a ReadWriteOnce cache the volume
+                // then binds where the GPUs are.
+                .withNodeSelector(scheduling.getNodeSelector())
+                .withTolerations(scheduling.getTolerations())
+                .withAffinity(scheduling.getAffinity())
+                .endSpec()
+                .endTemplate()
                 .endSpec()
                 .build();
     }

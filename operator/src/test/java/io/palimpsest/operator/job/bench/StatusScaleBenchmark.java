@@ -1,7 +1,5 @@
 package io.palimpsest.operator.job.bench;
 
-import io.palimpsest.operator.job.MutableClock;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -13,9 +11,8 @@ import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine;
-import io.palimpsest.operator.job.Pods;
+import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.RewriteJobNames;
-import io.palimpsest.operator.job.RewriteJobReconciler;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.PodReadings;
@@ -26,7 +23,6 @@ import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.status.ConditionAggregator;
-
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +32,6 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
-
 import java.util.Random;
 
 /**
@@ -65,7 +60,9 @@ public final class StatusScaleBenchmark {
     static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) throws Exception {
-        System.out.printf("java %s, max heap %d MiB%n", System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(
+                "java %s, max heap %d MiB%n",
+                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
         Campaign warmup = new Campaign(1, new PodReadings(50_000));
         warmup.runToEnd(null);
         Campaign measured = new Campaign(2, new PodReadings(50_000));
@@ -81,18 +78,29 @@ public final class StatusScaleBenchmark {
         Arrays.sort(times);
         Arrays.sort(cpu);
         RewriteJobStatus last = measured.status;
-        System.out.printf("campaign: %d shards, %d failed for good, completed ranges in the Job status: %d, reconciles: %d%n",
+        System.out.printf(
+                "campaign: %d shards, %d failed for good, completed ranges in the Job status: %d, reconciles: %d%n",
                 SHARDS, last.getShards().getFailed(), measured.completed.rangeCount(), times.length);
-        System.out.printf("status: max %.1f KiB serialized (final %.1f KiB; countedShards %.1f KiB, completedShards %.1f KiB, failedShards %.1f KiB)%n",
-                maxBytes / 1024.0, JSON.writeValueAsBytes(last).length / 1024.0, len(last.getCountedShards()) / 1024.0,
-                len(last.getCompletedShards()) / 1024.0, len(last.getFailedShards()) / 1024.0);
-        System.out.printf("reconcile (read Job + %d pods, fold, conditions, compare, serialize): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        System.out.printf(
+                "status: max %.1f KiB serialized (final %.1f KiB; countedShards %.1f KiB, completedShards %.1f KiB, failedShards %.1f KiB)%n",
+                maxBytes / 1024.0,
+                JSON.writeValueAsBytes(last).length / 1024.0,
+                len(last.getCountedShards()) / 1024.0,
+                len(last.getCompletedShards()) / 1024.0,
+                len(last.getFailedShards()) / 1024.0);
+        System.out.printf(
+                "reconcile (read Job + %d pods, fold, conditions, compare, serialize): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 POD_CACHE, pct(times, 0.50), pct(times, 0.99), times[times.length - 1] / 1e6);
-        System.out.printf("  same, thread CPU time (what the reconcile costs without the machine's other load): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+        System.out.printf(
+                "  same, thread CPU time (what the reconcile costs without the machine's other load): p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 pct(cpu, 0.50), pct(cpu, 0.99), cpu[cpu.length - 1] / 1e6);
-        System.out.printf("  machine: %d cores, load average %.1f%n", Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "  machine: %d cores, load average %.1f%n",
+                Runtime.getRuntime().availableProcessors(),
                 ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        System.out.printf("totals exact: written %d == expected %d%n", last.getDocuments().getWritten(), measured.expectedWritten);
+        System.out.printf(
+                "totals exact: written %d == expected %d%n",
+                last.getDocuments().getWritten(), measured.expectedWritten);
 
         // Heap: 20 such jobs as an operator's caches hold them at their worst (the end of the run):
         // the worker Job with its range strings, the recorded status, and an even share of the
@@ -110,8 +118,12 @@ public final class StatusScaleBenchmark {
         }
         System.gc();
         long after = usedHeap();
-        System.out.printf("heap: %d jobs hold %.1f MiB (used heap after GC %.1f MiB, max %d MiB)%n",
-                JOBS_FOR_HEAP, (after - before) / 1048576.0, after / 1048576.0, Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(
+                "heap: %d jobs hold %.1f MiB (used heap after GC %.1f MiB, max %d MiB)%n",
+                JOBS_FOR_HEAP,
+                (after - before) / 1048576.0,
+                after / 1048576.0,
+                Runtime.getRuntime().maxMemory() >> 20);
     }
 
     interface Sample {
@@ -143,7 +155,10 @@ public final class StatusScaleBenchmark {
             java.util.Map<Integer, ShardProgress> m = new java.util.HashMap<>();
             for (int shard : running) {
                 long docs = written(shard) / 2 + random.nextInt(400);
-                m.put(shard, new ShardProgress(shard, docs, 35, 5, docs * 700, docs * 650, docs * 3_000, written(shard) * 6_000));
+                m.put(
+                        shard,
+                        new ShardProgress(
+                                shard, docs, 35, 5, docs * 700, docs * 650, docs * 3_000, written(shard) * 6_000));
             }
             return m;
         }
@@ -217,8 +232,16 @@ public final class StatusScaleBenchmark {
             }
             JobStatusFolder.Result r = folder.fold(status, SHARDS, view, pods, live);
             RewriteJobStatus next = r.status();
-            JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(JobPhase.Running, JobReason.Running, true, true,
-                    JobPhaseMachine.PlannerState.SUCCEEDED, (long) SHARDS, view.state(), false, JobPhaseMachine.TallyState.NOT_NEEDED));
+            JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(
+                    JobPhase.Running,
+                    JobReason.Running,
+                    true,
+                    true,
+                    JobPhaseMachine.PlannerState.SUCCEEDED,
+                    (long) SHARDS,
+                    view.state(),
+                    false,
+                    JobPhaseMachine.TallyState.NOT_NEEDED));
             next.setPhase(d.phase());
             next.setRecipeHash("sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
             next.setObservedGeneration(3L);
@@ -236,7 +259,7 @@ public final class StatusScaleBenchmark {
         }
 
         Object retained() {
-            return new Object[]{workerJob, status, new ArrayList<>(podCache)};
+            return new Object[] {workerJob, status, new ArrayList<>(podCache)};
         }
 
         long written(int shard) {
@@ -263,8 +286,8 @@ public final class StatusScaleBenchmark {
             s.setAttempt(0);
             s.setOutcome(ShardSummary.Outcome.badData);
             s.setReason("BadData");
-            s.setMessage("s3://corpus/en/part-" + shard + ".jsonl.zst: zstd frame corrupted at byte " + random.nextInt(1 << 30)
-                    + "; the shard cannot be read and retrying will not help ".repeat(4));
+            s.setMessage("s3://corpus/en/part-" + shard + ".jsonl.zst: zstd frame corrupted at byte "
+                    + random.nextInt(1 << 30) + "; the shard cannot be read and retrying will not help ".repeat(4));
             return pod(shard, 0, "Failed", 42, JSON.writeValueAsString(s));
         }
 
@@ -273,7 +296,10 @@ public final class StatusScaleBenchmark {
                     .withNewMetadata()
                     .withName("campaign-work-" + shard + "-" + Integer.toString(random.nextInt(1 << 20), 36))
                     .withNamespace("corpus")
-                    .withUid(java.util.UUID.nameUUIDFromBytes((random.nextLong() + "/" + shard).getBytes()).toString())
+                    .withUid(java.util
+                            .UUID
+                            .nameUUIDFromBytes((random.nextLong() + "/" + shard).getBytes())
+                            .toString())
                     .withResourceVersion(Integer.toString(++podSerial))
                     .addToLabels(RewriteJobNames.JOB_LABEL, "campaign")
                     .addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)
@@ -284,15 +310,27 @@ public final class StatusScaleBenchmark {
                     .endMetadata()
                     .withNewStatus()
                     .withPhase(phase)
-                    .withContainerStatuses(new ContainerStatusBuilder().withName(RewriteJobNames.CONTAINER)
-                            .withNewState().withNewTerminated().withExitCode(exit).withReason(exit == 0 ? "Completed" : "Error")
-                            .withMessage(message).withFinishedAt(clock.instant().toString()).endTerminated().endState().build())
+                    .withContainerStatuses(new ContainerStatusBuilder()
+                            .withName(RewriteJobNames.CONTAINER)
+                            .withNewState()
+                            .withNewTerminated()
+                            .withExitCode(exit)
+                            .withReason(exit == 0 ? "Completed" : "Error")
+                            .withMessage(message)
+                            .withFinishedAt(clock.instant().toString())
+                            .endTerminated()
+                            .endState()
+                            .build())
                     .endStatus()
                     .build();
         }
 
         Job workerJob(RangeSet completed, RangeSet failed, int active, boolean finished) {
-            JobBuilder b = new JobBuilder().withNewMetadata().withName("campaign-work").withNamespace("corpus").endMetadata()
+            JobBuilder b = new JobBuilder()
+                    .withNewMetadata()
+                    .withName("campaign-work")
+                    .withNamespace("corpus")
+                    .endMetadata()
                     .withNewStatus()
                     .withCompletedIndexes(completed.format())
                     .withFailedIndexes(failed.format())
@@ -301,8 +339,14 @@ public final class StatusScaleBenchmark {
                     .withFailed((int) failed.cardinality())
                     .endStatus();
             if (finished) {
-                b.editStatus().addNewCondition().withType("Failed").withStatus("True").withReason("FailedIndexes")
-                        .withLastTransitionTime(clock.instant().toString()).endCondition().endStatus();
+                b.editStatus()
+                        .addNewCondition()
+                        .withType("Failed")
+                        .withStatus("True")
+                        .withReason("FailedIndexes")
+                        .withLastTransitionTime(clock.instant().toString())
+                        .endCondition()
+                        .endStatus();
             }
             return b.build();
         }
@@ -320,5 +364,4 @@ public final class StatusScaleBenchmark {
     static long usedHeap() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
-
 }

@@ -1,19 +1,18 @@
 package io.palimpsest.operator.job.observe;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.status.JobStatusFolder;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class AttemptChargesTest {
 
@@ -22,25 +21,48 @@ class AttemptChargesTest {
     /** attemptsPerShard 2, 4 outage retries: what each shard's pods add up to. */
     @Test
     void failuresAndOutagesAreCountedApartAndCapped() {
-        AttemptLedger ledger = AttemptCharges.ledger(List.of(
-                ended(1, 1, null), ended(1, ExitCodes.TERMINATED, FinishedPod.TERMINATED_REASON), ended(1, 137, null),
-                ended(2, 1, null),
-                ended(3, 75, null), ended(3, 75, null), ended(3, 75, null), ended(3, 75, null), ended(3, 1, null),
-                ended(4, 1, null), committed(4),
-                ended(5, 43, "attemptsExhausted"),
-                disrupted(6)), 2, 4);
-        assertEquals(Map.of(
-                1, new AttemptLedger.Shard(2, 0, true),     // two charged failures, the SIGTERM between them is free
-                2, new AttemptLedger.Shard(1, 0, false),
-                3, new AttemptLedger.Shard(1, 4, false)),   // 5 < 2 + 4: one more attempt; shard 4 committed, 5 refused (ran nothing), 6 preempted
+        AttemptLedger ledger = AttemptCharges.ledger(
+                List.of(
+                        ended(1, 1, null),
+                        ended(1, ExitCodes.TERMINATED, FinishedPod.TERMINATED_REASON),
+                        ended(1, 137, null),
+                        ended(2, 1, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 1, null),
+                        ended(4, 1, null),
+                        committed(4),
+                        ended(5, 43, "attemptsExhausted"),
+                        disrupted(6)),
+                2,
+                4);
+        assertEquals(
+                Map.of(
+                        1,
+                                new AttemptLedger.Shard(
+                                        2, 0, true), // two charged failures, the SIGTERM between them is free
+                        2, new AttemptLedger.Shard(1, 0, false),
+                        3,
+                                new AttemptLedger.Shard(
+                                        1, 4, false)), // 5 < 2 + 4: one more attempt; shard 4 committed, 5 refused (ran
+                // nothing), 6 preempted
                 Map.copyOf(ledger.getShards()));
     }
 
     @Test
     void theOutageBudgetEndsItToo() {
-        AttemptLedger ledger = AttemptCharges.ledger(List.of(
-                ended(3, 75, null), ended(3, 75, null), ended(3, 75, null), ended(3, 75, null), ended(3, 75, null),
-                ended(3, 1, null)), 2, 4);
+        AttemptLedger ledger = AttemptCharges.ledger(
+                List.of(
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 75, null),
+                        ended(3, 1, null)),
+                2,
+                4);
         assertTrue(ledger.of(3).isExhausted(), "1 failure + 5 outages = attemptsPerShard + modelUnreachableRetries");
         assertFalse(ledger.of(9).isExhausted());
         assertEquals(0, ledger.of(9).getFailures());
@@ -48,10 +70,13 @@ class AttemptChargesTest {
 
     @Test
     void aRefusalIsNotAnAttempt() {
-        List<FinishedPod> numbered = ShardAttempts.number(List.of(ended(1, 1, null), ended(1, 43, "attemptsExhausted")));
+        List<FinishedPod> numbered =
+                ShardAttempts.number(List.of(ended(1, 1, null), ended(1, 43, "attemptsExhausted")));
         assertEquals(List.of(0, 1), numbered.stream().map(FinishedPod::attempt).toList());
         assertFalse(ShardAttempts.charged(numbered.get(1)));
-        assertEquals(JobStatusFolder.ATTEMPTS_EXHAUSTED, JobStatusFolder.failureOf(numbered.get(1)).getReason());
+        assertEquals(
+                JobStatusFolder.ATTEMPTS_EXHAUSTED,
+                JobStatusFolder.failureOf(numbered.get(1)).getReason());
     }
 
     /** SIGTERM while the JVM was starting: exit 143 and no summary; a deletion, not the shard's fault. */
@@ -64,8 +89,10 @@ class AttemptChargesTest {
 
     @Test
     void countedShardsAreLeftOut() {
-        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4, null, null);
-        assertEquals(java.util.Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
+        AttemptLedger ledger = AttemptCharges.ledger(
+                List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4, null, null);
+        assertEquals(
+                java.util.Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
     }
 
     /**
@@ -74,31 +101,60 @@ class AttemptChargesTest {
      */
     @Test
     void podsPastTheCapAreTheActiveOnesOfClosedShards() {
-        AttemptLedger ledger = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
-        List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(pod("a", 1, "Running", false), pod("b", 1, "Running", true),
-                pod("c", 1, "Failed", false), pod("d", 2, "Running", false), pod("e", 3, "Pending", false),
+        AttemptLedger ledger =
+                AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
+        List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(
+                pod("a", 1, "Running", false),
+                pod("b", 1, "Running", true),
+                pod("c", 1, "Failed", false),
+                pod("d", 2, "Running", false),
+                pod("e", 3, "Pending", false),
                 pod("f", 1, "Pending", false));
-        assertEquals(List.of("a", "f"), AttemptCharges.pastTheCap(pods, ledger).stream().map(p -> p.getMetadata().getName()).toList());
+        assertEquals(
+                List.of("a", "f"),
+                AttemptCharges.pastTheCap(pods, ledger).stream()
+                        .map(p -> p.getMetadata().getName())
+                        .toList());
 
-        AttemptLedger closed = AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null,
-                T.plusMillis(10_500));
+        AttemptLedger closed = AttemptCharges.ledger(
+                List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null, T.plusMillis(10_500));
         assertEquals("2026-12-01T12:00:10.500Z", closed.of(1).getClosedAt());
         io.fabric8.kubernetes.api.model.Pod before = pod("g", 1, "Running", false);
         before.getMetadata().setCreationTimestamp("2026-12-01T12:00:10Z");
         io.fabric8.kubernetes.api.model.Pod after = pod("h", 1, "Running", false);
         after.getMetadata().setCreationTimestamp("2026-12-01T12:00:11Z");
-        assertEquals(List.of("g"), AttemptCharges.pastTheCap(List.of(before, after), closed).stream()
-                .map(p -> p.getMetadata().getName()).toList(), "h was created after the close: it read the closed ledger");
-        assertEquals("2026-12-01T12:00:10.500Z", AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4,
-                closed, T.plusSeconds(60)).of(1).getClosedAt(), "the first close stays");
+        assertEquals(
+                List.of("g"),
+                AttemptCharges.pastTheCap(List.of(before, after), closed).stream()
+                        .map(p -> p.getMetadata().getName())
+                        .toList(),
+                "h was created after the close: it read the closed ledger");
+        assertEquals(
+                "2026-12-01T12:00:10.500Z",
+                AttemptCharges.ledger(
+                                List.of(ended(1, 1, null), ended(1, 1, null)),
+                                k -> false,
+                                2,
+                                4,
+                                closed,
+                                T.plusSeconds(60))
+                        .of(1)
+                        .getClosedAt(),
+                "the first close stays");
     }
 
     private static io.fabric8.kubernetes.api.model.Pod pod(String name, int shard, String phase, boolean terminating) {
-        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name)
+        return new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withName(name)
                 .addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)
                 .addToAnnotations(RewriteJobNames.COMPLETION_INDEX, String.valueOf(shard))
-                .withDeletionTimestamp(terminating ? "2026-12-01T12:00:00Z" : null).endMetadata()
-                .withNewStatus().withPhase(phase).endStatus().build();
+                .withDeletionTimestamp(terminating ? "2026-12-01T12:00:00Z" : null)
+                .endMetadata()
+                .withNewStatus()
+                .withPhase(phase)
+                .endStatus()
+                .build();
     }
 
     private static int second;

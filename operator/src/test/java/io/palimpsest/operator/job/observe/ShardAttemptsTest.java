@@ -1,12 +1,11 @@
 package io.palimpsest.operator.job.observe;
 
-import io.palimpsest.api.worker.ShardSummary;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.palimpsest.api.worker.ShardSummary;
 import java.time.Instant;
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class ShardAttemptsTest {
 
@@ -20,18 +19,22 @@ class ShardAttemptsTest {
     @Test
     void attemptsKeepCountingAcrossASuspend() {
         List<FinishedPod> pods = List.of(
-                failed(3, 0, 10, null),                 // exit 1, charged
-                failed(3, 1, 20, "terminated"),         // suspend: SIGTERM, not charged
-                failedDisrupted(3, 0, 30),               // preempted after the resume, not charged
-                failed(3, 0, 40, null),                 // annotation reset to 0; really the second charged attempt
+                failed(3, 0, 10, null), // exit 1, charged
+                failed(3, 1, 20, "terminated"), // suspend: SIGTERM, not charged
+                failedDisrupted(3, 0, 30), // preempted after the resume, not charged
+                failed(3, 0, 40, null), // annotation reset to 0; really the second charged attempt
                 failed(5, 0, 15, null));
         List<FinishedPod> numbered = ShardAttempts.number(pods);
-        assertEquals(List.of(0, 1, 1, 1, 0), numbered.stream().map(FinishedPod::attempt).toList());
+        assertEquals(
+                List.of(0, 1, 1, 1, 0),
+                numbered.stream().map(FinishedPod::attempt).toList());
     }
 
     @Test
     void aHigherAnnotationWins() {
-        assertEquals(4, ShardAttempts.number(List.of(failed(1, 4, 10, null))).get(0).attempt(),
+        assertEquals(
+                4,
+                ShardAttempts.number(List.of(failed(1, 4, 10, null))).get(0).attempt(),
                 "earlier pods were garbage-collected; the Job controller's count is the better one");
     }
 
@@ -43,7 +46,16 @@ class ShardAttemptsTest {
             summary.setOutcome(ShardSummary.Outcome.error);
             summary.setReason(reason);
         }
-        return new FinishedPod(shard, annotation, false, false, summary, reason == null ? 1 : 143, "Error", null, T.plusSeconds(second));
+        return new FinishedPod(
+                shard,
+                annotation,
+                false,
+                false,
+                summary,
+                reason == null ? 1 : 143,
+                "Error",
+                null,
+                T.plusSeconds(second));
     }
 
     private static FinishedPod failedDisrupted(int shard, int annotation, int second) {

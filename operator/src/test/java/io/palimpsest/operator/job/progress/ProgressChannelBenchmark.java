@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.metrics.JobMetrics;
-
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,12 @@ public final class ProgressChannelBenchmark {
     public static void main(String[] args) throws Exception {
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var threads = ManagementFactory.getThreadMXBean();
-        System.out.printf("java %s, %d cores, load average %.1f, max heap %d MiB%n", System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), os.getSystemLoadAverage(), Runtime.getRuntime().maxMemory() >> 20);
+        System.out.printf(
+                "java %s, %d cores, load average %.1f, max heap %d MiB%n",
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                os.getSystemLoadAverage(),
+                Runtime.getRuntime().maxMemory() >> 20);
         byte[] page = workerPage().getBytes(StandardCharsets.UTF_8);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         server.setExecutor(Executors.newFixedThreadPool(4));
@@ -62,8 +65,8 @@ public final class ProgressChannelBenchmark {
         }
         LiveProgress live = new LiveProgress();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        WorkerProgressScraper scraper = new WorkerProgressScraper(live, TestConfig.progress(true, 15, 2, 32),
-                new JobMetrics(registry, Clock.systemUTC()));
+        WorkerProgressScraper scraper = new WorkerProgressScraper(
+                live, TestConfig.progress(true, 15, 2, 32), new JobMetrics(registry, Clock.systemUTC()));
         scraper.watch(() -> pods, () -> Set.of(new ResourceID("campaign", "corpus")));
 
         long[] wall = new long[ROUNDS];
@@ -84,25 +87,37 @@ public final class ProgressChannelBenchmark {
         long[] c = Arrays.copyOfRange(cpu, 2, ROUNDS);
         Arrays.sort(w);
         Arrays.sort(c);
-        System.out.printf("scrape round, %d pods, %d requests in flight at most, page %d bytes: wall p50 %.0f ms, max %.0f ms; "
+        System.out.printf(
+                "scrape round, %d pods, %d requests in flight at most, page %d bytes: wall p50 %.0f ms, max %.0f ms; "
                         + "process CPU (scraper + the local server) p50 %.0f ms, max %.0f ms%n",
-                PODS, 32, page.length, w[w.length / 2] / 1e6, w[w.length - 1] / 1e6, c[c.length / 2] / 1e6, c[c.length - 1] / 1e6);
-        System.out.printf("  at the default period of 15 s: %.1f%% of one core at most%n", c[c.length - 1] / 1e6 / 15_000 * 100);
+                PODS,
+                32,
+                page.length,
+                w[w.length / 2] / 1e6,
+                w[w.length - 1] / 1e6,
+                c[c.length / 2] / 1e6,
+                c[c.length - 1] / 1e6);
+        System.out.printf(
+                "  at the default period of 15 s: %.1f%% of one core at most%n", c[c.length - 1] / 1e6 / 15_000 * 100);
 
         // What each reconcile adds: summing the job's readings.
         Map<Integer, ShardProgress> readings = live.of(new ResourceID("campaign", "corpus"));
         RangeSet counted = RangeSet.parse("100000-199999");
         long sink = 0;
         for (int i = 0; i < 20_000; i++) {
-            sink += InProgressTotals.of(readings, counted, RangeSet.empty(), RangeSet.empty()).documents();
+            sink += InProgressTotals.of(readings, counted, RangeSet.empty(), RangeSet.empty())
+                    .documents();
         }
         long t0 = threads.getCurrentThreadCpuTime();
         int n = 20_000;
         for (int i = 0; i < n; i++) {
-            sink += InProgressTotals.of(readings, counted, RangeSet.empty(), RangeSet.empty()).documents();
+            sink += InProgressTotals.of(readings, counted, RangeSet.empty(), RangeSet.empty())
+                    .documents();
         }
         double perReconcileUs = (threads.getCurrentThreadCpuTime() - t0) / 1e3 / n;
-        System.out.printf("per reconcile: summing %d readings %.1f us thread CPU (sink %d)%n", readings.size(), perReconcileUs, sink % 7);
+        System.out.printf(
+                "per reconcile: summing %d readings %.1f us thread CPU (sink %d)%n",
+                readings.size(), perReconcileUs, sink % 7);
 
         // Heap: 100 jobs of 1,000 running shards each.
         System.gc();
@@ -112,13 +127,17 @@ public final class ProgressChannelBenchmark {
             Map<Integer, ShardProgress> m = new HashMap<>();
             for (int s = 0; s < PODS; s++) {
                 int shard = j * 100_000 + s;
-                m.put(shard, new ShardProgress(shard, 1_000_000L + s, 1000, 100, 700_000_000L, 650_000_000L, 1L << 30, 1L << 31));
+                m.put(
+                        shard,
+                        new ShardProgress(
+                                shard, 1_000_000L + s, 1000, 100, 700_000_000L, 650_000_000L, 1L << 30, 1L << 31));
             }
             many.replace(new ResourceID("job-" + j, "corpus"), m);
         }
         System.gc();
         long after = usedHeap();
-        System.out.printf("heap: LiveProgress holds %.1f KiB per 1,000 running shards (%.1f MiB for %d jobs x %d)%n",
+        System.out.printf(
+                "heap: LiveProgress holds %.1f KiB per 1,000 running shards (%.1f MiB for %d jobs x %d)%n",
                 (after - before) / 1024.0 / JOBS_FOR_HEAP, (after - before) / 1048576.0, JOBS_FOR_HEAP, PODS);
         if (many.jobs().size() != JOBS_FOR_HEAP) {
             throw new IllegalStateException();
@@ -133,12 +152,26 @@ public final class ProgressChannelBenchmark {
 
     static Pod pod(String job, int shard, int port) {
         return new PodBuilder()
-                .withNewMetadata().withName(job + "-work-" + shard).withNamespace("corpus")
-                .addToLabels(RewriteJobNames.JOB_LABEL, job).addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)
-                .addToAnnotations(RewriteJobNames.COMPLETION_INDEX, Integer.toString(shard)).endMetadata()
-                .withNewSpec().addNewContainer().withName("palimpsest").addNewPort().withName(WorkerProgressScraper.PORT_NAME)
-                .withContainerPort(port).endPort().endContainer().endSpec()
-                .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus()
+                .withNewMetadata()
+                .withName(job + "-work-" + shard)
+                .withNamespace("corpus")
+                .addToLabels(RewriteJobNames.JOB_LABEL, job)
+                .addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)
+                .addToAnnotations(RewriteJobNames.COMPLETION_INDEX, Integer.toString(shard))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("palimpsest")
+                .addNewPort()
+                .withName(WorkerProgressScraper.PORT_NAME)
+                .withContainerPort(port)
+                .endPort()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .withPodIP("127.0.0.1")
+                .endStatus()
                 .build();
     }
 
@@ -147,10 +180,14 @@ public final class ProgressChannelBenchmark {
         StringBuilder b = new StringBuilder();
         b.append("# HELP palimpsest_concurrency_limit The adaptive limit on model requests in flight.\n")
                 .append("# TYPE palimpsest_concurrency_limit gauge\npalimpsest_concurrency_limit 64.0\n");
-        b.append("# HELP palimpsest_documents_not_written_total Documents rejected or skipped, by outcome and reason.\n")
+        b.append(
+                        "# HELP palimpsest_documents_not_written_total Documents rejected or skipped, by outcome and reason.\n")
                 .append("# TYPE palimpsest_documents_not_written_total counter\n");
-        for (String r : List.of("malformed_json", "truncated", "empty_output", "model_rejected", "wrong_language", "too_short")) {
-            b.append("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"").append(r).append("\"} 17.0\n");
+        for (String r : List.of(
+                "malformed_json", "truncated", "empty_output", "model_rejected", "wrong_language", "too_short")) {
+            b.append("palimpsest_documents_not_written_total{outcome=\"rejected\",reason=\"")
+                    .append(r)
+                    .append("\"} 17.0\n");
         }
         b.append("# HELP palimpsest_documents_total Documents this worker finished (not yet committed), by outcome.\n")
                 .append("# TYPE palimpsest_documents_total counter\n")
@@ -162,11 +199,19 @@ public final class ProgressChannelBenchmark {
         b.append("# HELP palimpsest_request_duration_seconds Latency of successful model requests.\n")
                 .append("# TYPE palimpsest_request_duration_seconds histogram\n");
         long cumulative = 0;
-        for (String le : List.of("0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "20.0", "30.0", "60.0", "120.0", "300.0", "600.0", "+Inf")) {
+        for (String le : List.of(
+                "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "20.0", "30.0", "60.0", "120.0", "300.0", "600.0",
+                "+Inf")) {
             cumulative += 3700;
-            b.append("palimpsest_request_duration_seconds_bucket{le=\"").append(le).append("\"} ").append(cumulative).append('\n');
+            b.append("palimpsest_request_duration_seconds_bucket{le=\"")
+                    .append(le)
+                    .append("\"} ")
+                    .append(cumulative)
+                    .append('\n');
         }
-        b.append("palimpsest_request_duration_seconds_count ").append(cumulative).append('\n')
+        b.append("palimpsest_request_duration_seconds_count ")
+                .append(cumulative)
+                .append('\n')
                 .append("palimpsest_request_duration_seconds_sum 812345.25\n");
         b.append("# TYPE palimpsest_request_retries_total counter\n");
         for (String c : List.of("timeout", "connection", "http_503", "bad_response")) {

@@ -1,13 +1,11 @@
 package io.palimpsest.operator.job.progress;
 
 import io.palimpsest.operator.PalimpsestConfig;
-
 import java.time.Duration;
 
 /** A {@link PalimpsestConfig} with only the live-progress settings, for tests and benchmarks that run without Quarkus. */
 final class TestConfig {
-    private TestConfig() {
-    }
+    private TestConfig() {}
 
     static PalimpsestConfig progress(boolean enabled, long periodSeconds, long timeoutSeconds, int maxConcurrent) {
         PalimpsestConfig.Progress progress = new PalimpsestConfig.Progress() {
@@ -31,8 +29,10 @@ final class TestConfig {
                 return maxConcurrent;
             }
         };
-        return (PalimpsestConfig) java.lang.reflect.Proxy.newProxyInstance(PalimpsestConfig.class.getClassLoader(),
-                new Class<?>[]{PalimpsestConfig.class}, (proxy, method, args) -> switch (method.getName()) {
+        return (PalimpsestConfig) java.lang.reflect.Proxy.newProxyInstance(
+                PalimpsestConfig.class.getClassLoader(),
+                new Class<?>[] {PalimpsestConfig.class},
+                (proxy, method, args) -> switch (method.getName()) {
                     case "progress" -> progress;
                     case "toString" -> "TestConfig";
                     case "hashCode" -> 0;

@@ -1,9 +1,9 @@
 package io.palimpsest.operator.job.progress;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
 
 class WorkerMetricsTextTest {
 
@@ -37,7 +37,11 @@ class WorkerMetricsTextTest {
         assertEquals(new ShardProgress(7, 120, 3, 1, 12_345_000, 45_678, 524_288, 2_097_152, 0.2), p);
         assertEquals(124, p.documents());
         assertEquals(0.2, p.fraction(), 1e-9, "the worker's own estimate first");
-        assertEquals(0.25, WorkerMetricsText.parse(7, PAGE.replaceAll("(?m)^palimpsest_shard_progress_ratio.*$", "")).fraction(), 1e-9,
+        assertEquals(
+                0.25,
+                WorkerMetricsText.parse(7, PAGE.replaceAll("(?m)^palimpsest_shard_progress_ratio.*$", ""))
+                        .fraction(),
+                1e-9,
                 "else bytes read over planned");
     }
 

@@ -1,5 +1,8 @@
 package io.palimpsest.operator.job.progress;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -7,8 +10,6 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.metrics.JobMetrics;
-import org.junit.jupiter.api.Test;
-
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -18,9 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class WorkerProgressScraperTest {
 
@@ -52,28 +51,38 @@ class WorkerProgressScraperTest {
             List<Pod> pods = new ArrayList<>(List.of(
                     pod("a", 0, "Running", RewriteJobNames.ROLE_WORK, port),
                     pod("a", 1, "Running", RewriteJobNames.ROLE_WORK, port),
-                    pod("a", 2, "Running", RewriteJobNames.ROLE_WORK, slow.getAddress().getPort()),
-                    pod("a", 3, "Succeeded", RewriteJobNames.ROLE_WORK, port),   // ended: its summary tells
-                    pod("a", 4, "Running", RewriteJobNames.ROLE_PLAN, port),     // not a worker
+                    pod(
+                            "a",
+                            2,
+                            "Running",
+                            RewriteJobNames.ROLE_WORK,
+                            slow.getAddress().getPort()),
+                    pod("a", 3, "Succeeded", RewriteJobNames.ROLE_WORK, port), // ended: its summary tells
+                    pod("a", 4, "Running", RewriteJobNames.ROLE_PLAN, port), // not a worker
                     pod("b", 0, "Running", RewriteJobNames.ROLE_WORK, port)));
             LiveProgress live = new LiveProgress();
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            WorkerProgressScraper scraper = new WorkerProgressScraper(live, TestConfig.progress(true, 15, 3, 2),
-                    new JobMetrics(registry, Clock.systemUTC()));
+            WorkerProgressScraper scraper = new WorkerProgressScraper(
+                    live, TestConfig.progress(true, 15, 3, 2), new JobMetrics(registry, Clock.systemUTC()));
             scraper.watch(() -> List.copyOf(pods), () -> Set.of(new ResourceID("a", "ns"), new ResourceID("b", "ns")));
 
             long start = System.nanoTime();
             scraper.round();
             long millis = (System.nanoTime() - start) / 1_000_000;
-            assertEquals(new WorkerProgressScraper.Round(4, 3, scraper.lastRound().millis()), scraper.lastRound());
-            assertTrue(millis < 15_000, "a pod that does not answer costs its timeout (3 s), not the round: " + millis + " ms");
+            assertEquals(
+                    new WorkerProgressScraper.Round(4, 3, scraper.lastRound().millis()), scraper.lastRound());
+            assertTrue(
+                    millis < 15_000,
+                    "a pod that does not answer costs its timeout (3 s), not the round: " + millis + " ms");
             assertEquals(Set.of(0, 1), live.of(new ResourceID("a", "ns")).keySet());
             assertEquals(124, live.of(new ResourceID("a", "ns")).get(1).documents());
             assertEquals(Set.of(0), live.of(new ResourceID("b", "ns")).keySet());
-            assertEquals(4.0, registry.get("palimpsest.progress.round.pods").gauge().value());
+            assertEquals(
+                    4.0, registry.get("palimpsest.progress.round.pods").gauge().value());
 
             // Job b's pod ends: the next round drops its reading.
-            pods.removeIf(p -> p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL).equals("b"));
+            pods.removeIf(p ->
+                    p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL).equals("b"));
             scraper.round();
             assertEquals(Map.of(), live.of(new ResourceID("b", "ns")));
             assertEquals(Set.of(0, 1), live.of(new ResourceID("a", "ns")).keySet());
@@ -87,14 +96,23 @@ class WorkerProgressScraperTest {
     @Test
     void theMetricsPortComesFromThePodSpec() {
         assertEquals(1234, WorkerProgressScraper.port(pod("a", 0, "Running", RewriteJobNames.ROLE_WORK, 1234)));
-        Pod bare = new PodBuilder(pod("a", 0, "Running", RewriteJobNames.ROLE_WORK, 1)).editSpec().withContainers(List.of()).endSpec().build();
+        Pod bare = new PodBuilder(pod("a", 0, "Running", RewriteJobNames.ROLE_WORK, 1))
+                .editSpec()
+                .withContainers(List.of())
+                .endSpec()
+                .build();
         assertEquals(WorkerProgressScraper.DEFAULT_PORT, WorkerProgressScraper.port(bare));
     }
 
     static Pod pod(String job, int shard, String phase, String role, int port) {
         return new PodBuilder(ProgressChannelBenchmark.pod(job, shard, port))
-                .editMetadata().withNamespace("ns").addToLabels(RewriteJobNames.ROLE_LABEL, role).endMetadata()
-                .editStatus().withPhase(phase).endStatus()
+                .editMetadata()
+                .withNamespace("ns")
+                .addToLabels(RewriteJobNames.ROLE_LABEL, role)
+                .endMetadata()
+                .editStatus()
+                .withPhase(phase)
+                .endStatus()
                 .build();
     }
 }

@@ -1,14 +1,13 @@
 package io.palimpsest.operator.job.ranges;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.BitSet;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.BitSet;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class CompactRangesTest {
 
@@ -23,11 +22,13 @@ class CompactRangesTest {
     @Test
     void fragmentedSetsRoundTripCompactly() {
         Random random = new Random(11);
-        for (double holes : new double[]{0.01, 0.05, 0.5, 0.95}) {
+        for (double holes : new double[] {0.01, 0.05, 0.5, 0.95}) {
             BitSet bits = RangeSetTest.randomBits(random, 100_000, 1 - holes);
             RangeSet set = RangeSetTest.fromBits(bits);
             String encoded = CompactRanges.encode(set);
-            assertTrue(encoded.startsWith(CompactRanges.PREFIX) || encoded.startsWith(CompactRanges.BITMAP_PREFIX), encoded.substring(0, 20));
+            assertTrue(
+                    encoded.startsWith(CompactRanges.PREFIX) || encoded.startsWith(CompactRanges.BITMAP_PREFIX),
+                    encoded.substring(0, 20));
             assertEquals(set, CompactRanges.decode(encoded));
             assertTrue(encoded.length() < 17_500, "holes " + holes + ": " + encoded.length() + " chars");
         }
@@ -38,7 +39,9 @@ class CompactRangesTest {
         RangeSet set = RangeSetTest.fromBits(RangeSetTest.randomBits(new Random(3), 100_000, 0.95));
         String encoded = CompactRanges.encode(set);
         assertTrue(encoded.length() < 16 * 1024, encoded.length() + " chars");
-        assertTrue(set.format().length() > 40_000, "the plain form would be " + set.format().length());
+        assertTrue(
+                set.format().length() > 40_000,
+                "the plain form would be " + set.format().length());
     }
 
     @Test
@@ -55,6 +58,7 @@ class CompactRangesTest {
     void corruptInputIsRejected() {
         String encoded = CompactRanges.encode(RangeSetTest.fromBits(RangeSetTest.randomBits(new Random(1), 5000, 0.5)));
         assertFalse(encoded.isEmpty());
-        assertThrows(IllegalArgumentException.class, () -> CompactRanges.decode(encoded.substring(0, encoded.length() / 2)));
+        assertThrows(
+                IllegalArgumentException.class, () -> CompactRanges.decode(encoded.substring(0, encoded.length() / 2)));
     }
 }

@@ -1,59 +1,65 @@
 package io.palimpsest.operator.job.ranges;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.BitSet;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.BitSet;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
 class RangeSetTest {
 
     @ParameterizedTest(name = "parse \"{0}\" -> \"{1}\"")
-    @CsvSource(delimiter = '|', nullValues = "NULL", value = {
-            "NULL              | ''",
-            "''                | ''",
-            "0                 | 0",
-            "0-99,105,200-250  | 0-99,105,200-250",
-            "3,4               | 3-4",
-            "5,1,3             | 1,3,5",
-            "0-5,3-9           | 0-9",
-            "0-5,6-9           | 0-9",
-            "7-7               | 7",
-            "10-20,0-3,4       | 0-4,10-20",
-    })
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "NULL",
+            value = {
+                "NULL              | ''",
+                "''                | ''",
+                "0                 | 0",
+                "0-99,105,200-250  | 0-99,105,200-250",
+                "3,4               | 3-4",
+                "5,1,3             | 1,3,5",
+                "0-5,3-9           | 0-9",
+                "0-5,6-9           | 0-9",
+                "7-7               | 7",
+                "10-20,0-3,4       | 0-4,10-20",
+            })
     void parsesAndNormalisesTheKubernetesForm(String text, String formatted) {
         assertEquals(formatted, RangeSet.parse(text).format());
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {"a", "1-", "-1", "1,,2", "1,", "5-3", "1 ,2", "1,...", "99999999999"})
+    @CsvSource(
+            delimiter = '|',
+            value = {"a", "1-", "-1", "1,,2", "1,", "5-3", "1 ,2", "1,...", "99999999999"})
     void rejectsMalformedStrings(String text) {
         assertThrows(IllegalArgumentException.class, () -> RangeSet.parse(text));
     }
 
     @ParameterizedTest(name = "{0} ∪ {1} = {2}; {0} − {1} = {3}; {0} ∩ {1} = {4}")
-    @CsvSource(delimiter = '|', value = {
-            // a          | b          | a ∪ b           | a − b          | a ∩ b
-            "''           | ''         | ''              | ''             | ''",
-            "0-9          | ''         | 0-9             | 0-9            | ''",
-            "''           | 0-9        | 0-9             | ''             | ''",
-            "0-9          | 0-9        | 0-9             | ''             | 0-9",
-            "0-9          | 3-5        | 0-9             | 0-2,6-9        | 3-5",
-            "0-9          | 0          | 0-9             | 1-9            | 0",
-            "0-9          | 9          | 0-9             | 0-8            | 9",
-            "0-9          | 10-12      | 0-12            | 0-9            | ''",
-            "0-9          | 11-12      | 0-9,11-12       | 0-9            | ''",
-            "0-4,10-14    | 3-11       | 0-14            | 0-2,12-14      | 3-4,10-11",
-            "0-100        | 1,3,5,50-60| 0-100           | 0,2,4,6-49,61-100 | 1,3,5,50-60",
-            "5            | 0-3,7-9    | 0-3,5,7-9       | 5              | ''",
-            "1,3,5,7      | 2,4,6      | 1-7             | 1,3,5,7        | ''",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // a          | b          | a ∪ b           | a − b          | a ∩ b
+                "''           | ''         | ''              | ''             | ''",
+                "0-9          | ''         | 0-9             | 0-9            | ''",
+                "''           | 0-9        | 0-9             | ''             | ''",
+                "0-9          | 0-9        | 0-9             | ''             | 0-9",
+                "0-9          | 3-5        | 0-9             | 0-2,6-9        | 3-5",
+                "0-9          | 0          | 0-9             | 1-9            | 0",
+                "0-9          | 9          | 0-9             | 0-8            | 9",
+                "0-9          | 10-12      | 0-12            | 0-9            | ''",
+                "0-9          | 11-12      | 0-9,11-12       | 0-9            | ''",
+                "0-4,10-14    | 3-11       | 0-14            | 0-2,12-14      | 3-4,10-11",
+                "0-100        | 1,3,5,50-60| 0-100           | 0,2,4,6-49,61-100 | 1,3,5,50-60",
+                "5            | 0-3,7-9    | 0-3,5,7-9       | 5              | ''",
+                "1,3,5,7      | 2,4,6      | 1-7             | 1,3,5,7        | ''",
+            })
     void setArithmetic(String a, String b, String union, String minus, String intersect) {
         RangeSet x = RangeSet.parse(a);
         RangeSet y = RangeSet.parse(b);

@@ -1,5 +1,8 @@
 package io.palimpsest.operator.job.resources;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,10 +17,6 @@ import io.palimpsest.operator.job.RewriteJobNames;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.DynamicTest;
-import org.junit.jupiter.api.TestFactory;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -31,9 +30,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * One resolver on both sides: for every example, the job.yaml the operator writes into the
@@ -53,7 +52,8 @@ class ResolvedJobParityTest {
 
     @TestFactory
     Stream<DynamicTest> operatorAndLocalResolveEveryExampleAlike() throws Exception {
-        Assumptions.assumeTrue(Files.isRegularFile(PalimpsestWorkerProgram.defaultJar()), "needs worker-image/target/palimpsest.jar");
+        Assumptions.assumeTrue(
+                Files.isRegularFile(PalimpsestWorkerProgram.defaultJar()), "needs worker-image/target/palimpsest.jar");
         List<DynamicTest> tests = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(Path.of("../examples"))) {
             for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
@@ -66,7 +66,9 @@ class ResolvedJobParityTest {
     private void compare(Path example) throws Exception {
         String tag = example.getFileName().toString();
         // a recipe that calls no model (reStructured) comes with no RewriterModel
-        RewriterModel model = Files.isRegularFile(example.resolve("model.yaml")) ? load(RewriterModel.class, example.resolve("model.yaml")) : null;
+        RewriterModel model = Files.isRegularFile(example.resolve("model.yaml"))
+                ? load(RewriterModel.class, example.resolve("model.yaml"))
+                : null;
         RewriteJob job = load(RewriteJob.class, example.resolve("job.yaml"));
         // distinct names per example, as one namespace holds them all
         job.getMetadata().setName(tag);
@@ -79,9 +81,12 @@ class ResolvedJobParityTest {
 
         Path dir = Files.createTempDirectory("parity-" + tag);
         if (model != null) {
-            Files.writeString(dir.resolve("model.yaml"), client.getKubernetesSerialization().asYaml(model));
+            Files.writeString(
+                    dir.resolve("model.yaml"),
+                    client.getKubernetesSerialization().asYaml(model));
         }
-        Files.writeString(dir.resolve("job.yaml"), client.getKubernetesSerialization().asYaml(job));
+        Files.writeString(
+                dir.resolve("job.yaml"), client.getKubernetesSerialization().asYaml(job));
         JsonNode local = YAML.readTree(printResolved(dir));
 
         if (model != null) {
@@ -90,13 +95,22 @@ class ResolvedJobParityTest {
         client.resource(job).create();
         String configMap = RewriteJobNames.configMap(job);
         await().atMost(Duration.ofSeconds(20)).until(() -> {
-            ConfigMap cm = client.configMaps().inNamespace(NS).withName(configMap).get();
-            return cm != null && (model == null || cm.getData().get(ResolvedJob.CONFIG_KEY).contains("endpoint:"));
+            ConfigMap cm =
+                    client.configMaps().inNamespace(NS).withName(configMap).get();
+            return cm != null
+                    && (model == null
+                            || cm.getData().get(ResolvedJob.CONFIG_KEY).contains("endpoint:"));
         });
-        JsonNode cluster = YAML.readTree(client.configMaps().inNamespace(NS).withName(configMap).get().getData().get(ResolvedJob.CONFIG_KEY));
+        JsonNode cluster = YAML.readTree(client.configMaps()
+                .inNamespace(NS)
+                .withName(configMap)
+                .get()
+                .getData()
+                .get(ResolvedJob.CONFIG_KEY));
         ((ObjectNode) local).remove("uid");
         ((ObjectNode) cluster).remove("uid");
-        assertEquals(local, cluster, tag + ": local\n" + local.toPrettyString() + "\ncluster\n" + cluster.toPrettyString());
+        assertEquals(
+                local, cluster, tag + ": local\n" + local.toPrettyString() + "\ncluster\n" + cluster.toPrettyString());
     }
 
     private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T load(Class<T> type, Path file) throws Exception {
@@ -111,11 +125,20 @@ class ResolvedJobParityTest {
     private static String printResolved(Path dir) throws Exception {
         PrintStream before = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader("palimpsest-lint",
-                new URL[]{PalimpsestWorkerProgram.defaultJar().toAbsolutePath().toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
-            Method execute = loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
+        try (URLClassLoader loader = new URLClassLoader(
+                "palimpsest-lint",
+                new URL[] {
+                    PalimpsestWorkerProgram.defaultJar()
+                            .toAbsolutePath()
+                            .toUri()
+                            .toURL()
+                },
+                ClassLoader.getPlatformClassLoader())) {
+            Method execute =
+                    loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            int exit = (Integer) execute.invoke(null, (Object) new String[]{"lint", "-f", dir.toString(), "--print-resolved"});
+            int exit = (Integer)
+                    execute.invoke(null, (Object) new String[] {"lint", "-f", dir.toString(), "--print-resolved"});
             assertEquals(0, exit, "lint --print-resolved of " + dir);
         } finally {
             System.setOut(before);

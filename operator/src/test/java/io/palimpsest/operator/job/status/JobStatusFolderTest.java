@@ -1,7 +1,14 @@
 package io.palimpsest.operator.job.status;
 
-import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import static io.palimpsest.operator.job.Pods.committed;
+import static io.palimpsest.operator.job.Pods.failed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.operator.job.MutableClock;
@@ -10,19 +17,11 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
 import io.palimpsest.operator.job.ranges.RangeSet;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static io.palimpsest.operator.job.Pods.committed;
-import static io.palimpsest.operator.job.Pods.failed;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class JobStatusFolderTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
@@ -30,13 +29,17 @@ class JobStatusFolderTest {
     final JobStatusFolder folder = new JobStatusFolder(clock);
 
     static WorkerJobView running(String completed, String failed, int active) {
-        return new WorkerJobView(RangeSet.parse(completed), RangeSet.parse(failed), active, WorkerJobView.State.RUNNING, null);
+        return new WorkerJobView(
+                RangeSet.parse(completed), RangeSet.parse(failed), active, WorkerJobView.State.RUNNING, null);
     }
 
     @Test
     void countsShardsFromTheJobAndDocumentsFromSummaries() {
-        var r = folder.fold(null, 10, running("0-2", "5", 3), List.of(committed(0, 10), committed(1, 20), committed(2, 30),
-                failed(5, 1, T0)));
+        var r = folder.fold(
+                null,
+                10,
+                running("0-2", "5", 3),
+                List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0)));
         RewriteJobStatus s = r.status();
         assertEquals(new RewriteJobStatus.ShardCounts(10, 3, 1, 3, 3), s.getShards());
         assertEquals("3/10", s.getProgress());
@@ -63,13 +66,20 @@ class JobStatusFolderTest {
         }
         many.put("wiki", 20L);
         b.summary().setWrittenByVariant(many);
-        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        RewriteJobStatus s =
+                folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
         java.util.Map<String, Long> byVariant = s.getDocuments().getWrittenByVariant();
         assertEquals(30L, byVariant.get("wiki"));
         assertEquals(9L, byVariant.get("qa"));
         assertEquals(io.palimpsest.api.worker.VariantCounts.MAX_NAMED + 1, byVariant.size(), "32 names and '(other)'");
-        assertEquals(30 + 9 + 40, byVariant.values().stream().mapToLong(Long::longValue).sum(), "nothing lost to the cap");
-        assertEquals(10L, byVariant.get(io.palimpsest.api.worker.VariantCounts.OTHER), "the names with the fewest records (ties by name) go to '(other)'");
+        assertEquals(
+                30 + 9 + 40,
+                byVariant.values().stream().mapToLong(Long::longValue).sum(),
+                "nothing lost to the cap");
+        assertEquals(
+                10L,
+                byVariant.get(io.palimpsest.api.worker.VariantCounts.OTHER),
+                "the names with the fewest records (ties by name) go to '(other)'");
     }
 
     @Test
@@ -78,10 +88,17 @@ class JobStatusFolderTest {
         a.summary().setRejectedByReason(java.util.Map.of("empty_output", 2L, "duplicate_id", 1L));
         FinishedPod b = committed(1, 20);
         b.summary().setRejectedByReason(java.util.Map.of("empty_output", 3L));
-        RewriteJobStatus s = folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
-        assertEquals(java.util.Map.of("empty_output", 5L, "duplicate_id", 1L), s.getDocuments().getRejectedByReason());
-        RewriteJobStatus again = folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
-        assertEquals(s.getDocuments().getRejectedByReason(), again.getDocuments().getRejectedByReason(), "copied, not lost or counted twice");
+        RewriteJobStatus s =
+                folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(
+                java.util.Map.of("empty_output", 5L, "duplicate_id", 1L),
+                s.getDocuments().getRejectedByReason());
+        RewriteJobStatus again =
+                folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(
+                s.getDocuments().getRejectedByReason(),
+                again.getDocuments().getRejectedByReason(),
+                "copied, not lost or counted twice");
     }
 
     @Test
@@ -100,7 +117,8 @@ class JobStatusFolderTest {
         FinishedPod first = committed(4, 10);
         ShardSummary again = Pods.summary(4, ShardSummary.Outcome.alreadyCommitted, 10);
         FinishedPod second = new FinishedPod(4, 2, true, false, again, 0, "Completed", null, T0);
-        RewriteJobStatus s = folder.fold(null, 10, running("4", "", 0), List.of(second, first)).status();
+        RewriteJobStatus s = folder.fold(null, 10, running("4", "", 0), List.of(second, first))
+                .status();
         assertEquals(10, s.getDocuments().getWritten());
     }
 
@@ -111,7 +129,8 @@ class JobStatusFolderTest {
         for (int i = 0; i < 500; i++) {
             firstBatch.add(committed(i * 2, 1));
         }
-        RewriteJobStatus before = folder.fold(null, 1000, running("0-998", "", 10), firstBatch).status();
+        RewriteJobStatus before =
+                folder.fold(null, 1000, running("0-998", "", 10), firstBatch).status();
         assertEquals(500, before.getDocuments().getWritten());
 
         JobStatusFolder restarted = new JobStatusFolder(new MutableClock(T0.plusSeconds(60)));
@@ -122,14 +141,21 @@ class JobStatusFolderTest {
         var after = restarted.fold(before, 1000, running("0-999", "", 0), everything);
         assertEquals(1000, after.status().getDocuments().getWritten());
         assertEquals("0-999", after.status().getCountedShards());
-        assertEquals(after.status().getDocuments(), restarted.fold(after.status(), 1000, running("0-999", "", 0), everything)
-                .status().getDocuments());
+        assertEquals(
+                after.status().getDocuments(),
+                restarted
+                        .fold(after.status(), 1000, running("0-999", "", 0), everything)
+                        .status()
+                        .getDocuments());
     }
 
     @Test
     void summariesOfGarbageCollectedPodsAreLeftForTheTally() {
-        var r = folder.fold(null, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
-                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(5, 10)));
+        var r = folder.fold(
+                null,
+                6,
+                new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
+                List.of(committed(0, 10), committed(5, 10)));
         assertEquals("1-4", r.uncounted().format());
         assertEquals(20, r.status().getDocuments().getWritten());
 
@@ -147,8 +173,11 @@ class JobStatusFolderTest {
         assertEquals("0-5", tallied.getCountedShards());
 
         // A summary that shows up late is already in the tally.
-        var late = folder.fold(tallied, 6, new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0,
-                WorkerJobView.State.COMPLETE, T0), List.of(committed(0, 10), committed(3, 10), committed(5, 10)));
+        var late = folder.fold(
+                tallied,
+                6,
+                new WorkerJobView(RangeSet.parse("0-5"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
+                List.of(committed(0, 10), committed(3, 10), committed(5, 10)));
         assertEquals(60, late.status().getDocuments().getWritten());
         assertEquals(RangeSet.empty(), late.uncounted());
     }
@@ -161,7 +190,8 @@ class JobStatusFolderTest {
         }
         pods.add(Pods.oomKilled(60, 2, T0.plusSeconds(100)));
         pods.add(Pods.preempted(61, 1, T0.plusSeconds(200)));
-        RewriteJobStatus s = folder.fold(null, 100, running("", "0-49", 0), pods).status();
+        RewriteJobStatus s =
+                folder.fold(null, 100, running("", "0-49", 0), pods).status();
         List<ShardFailure> failures = s.getRecentFailures();
         assertEquals(20, failures.size());
         assertEquals(31, failures.get(0).getShard(), "oldest kept");
@@ -172,7 +202,8 @@ class JobStatusFolderTest {
         assertTrue(failures.stream().noneMatch(f -> f.getShard() == 61));
 
         // Folding an older failure again (its pod is still in the cache) does not push it back in.
-        RewriteJobStatus again = folder.fold(s, 100, running("", "0-49", 0), pods).status();
+        RewriteJobStatus again =
+                folder.fold(s, 100, running("", "0-49", 0), pods).status();
         assertEquals(failures, again.getRecentFailures());
     }
 
@@ -181,7 +212,10 @@ class JobStatusFolderTest {
         ShardSummary s = Pods.summary(1, ShardSummary.Outcome.error, 0);
         s.setMessage("x".repeat(5000));
         var pod = new FinishedPod(1, 1, false, false, s, 1, "Error", null, T0);
-        ShardFailure f = folder.fold(null, 5, running("", "", 0), List.of(pod)).status().getRecentFailures().get(0);
+        ShardFailure f = folder.fold(null, 5, running("", "", 0), List.of(pod))
+                .status()
+                .getRecentFailures()
+                .get(0);
         assertEquals(ClusterReadings.MESSAGE_LIMIT, f.getMessage().length());
         assertEquals("Error", f.getReason());
     }
@@ -191,7 +225,8 @@ class JobStatusFolderTest {
         java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = java.util.Map.of(
                 0, new io.palimpsest.operator.job.progress.ShardProgress(0, 40, 2, 1, 4000, 2000, 500, 1000),
                 1, new io.palimpsest.operator.job.progress.ShardProgress(1, 10, 0, 0, 1000, 500, 250, 1000));
-        RewriteJobStatus s = folder.fold(null, 4, running("", "", 2), List.of(), live).status();
+        RewriteJobStatus s =
+                folder.fold(null, 4, running("", "", 2), List.of(), live).status();
         assertEquals(53, s.getDocuments().getInProgress());
         assertEquals(0, s.getDocuments().getRead(), "committed totals come from receipts only");
         assertEquals(5000, s.getTokens().getInProgressPrompt());
@@ -220,8 +255,13 @@ class JobStatusFolderTest {
         assertEquals(done.summary().getRead(), s.getDocuments().getRead());
 
         // Finished: nothing is in progress any more.
-        s = folder.fold(s, 4, new WorkerJobView(RangeSet.parse("0-3"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
-                List.of(), live).status();
+        s = folder.fold(
+                        s,
+                        4,
+                        new WorkerJobView(RangeSet.parse("0-3"), RangeSet.empty(), 0, WorkerJobView.State.COMPLETE, T0),
+                        List.of(),
+                        live)
+                .status();
         assertNull(s.getDocuments().getInProgress());
         assertNull(s.getTokens().getInProgressCompletion());
     }
@@ -248,13 +288,32 @@ class JobStatusFolderTest {
         java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = new java.util.HashMap<>();
         for (int i = 0; i < 1000; i++) {
             int shard = 99_000 + i;
-            live.put(shard, new io.palimpsest.operator.job.progress.ShardProgress(shard, Long.MAX_VALUE / 4000, 1_000_000, 1_000_000,
-                    Long.MAX_VALUE / 4000, Long.MAX_VALUE / 4000, 1L << 40, 1L << 41));
+            live.put(
+                    shard,
+                    new io.palimpsest.operator.job.progress.ShardProgress(
+                            shard,
+                            Long.MAX_VALUE / 4000,
+                            1_000_000,
+                            1_000_000,
+                            Long.MAX_VALUE / 4000,
+                            Long.MAX_VALUE / 4000,
+                            1L << 40,
+                            1L << 41));
         }
-        RewriteJobStatus s = folder.fold(null, shards, new WorkerJobView(done.build(), failed.build(), 1000,
-                WorkerJobView.State.RUNNING, null), pods, live).status();
+        RewriteJobStatus s = folder.fold(
+                        null,
+                        shards,
+                        new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null),
+                        pods,
+                        live)
+                .status();
         clock.advance(Duration.ofMinutes(1));
-        s = folder.fold(s, shards, new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null), pods, live)
+        s = folder.fold(
+                        s,
+                        shards,
+                        new WorkerJobView(done.build(), failed.build(), 1000, WorkerJobView.State.RUNNING, null),
+                        pods,
+                        live)
                 .status();
         assertNotNull(s.getDocuments().getInProgress());
         int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(s).length;
@@ -263,7 +322,8 @@ class JobStatusFolderTest {
 
     @Test
     void withoutLiveReadingsTheStatusIsAsBefore() {
-        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 3), List.of(committed(0, 10))).status();
+        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 3), List.of(committed(0, 10)))
+                .status();
         assertNull(s.getDocuments().getInProgress());
         assertNull(s.getTokens().getInProgressPrompt());
         assertNull(s.getThroughput().getSampledShardProgress());
@@ -271,7 +331,8 @@ class JobStatusFolderTest {
 
     @Test
     void throughputFollowsTheRecentWindowAndGivesAnEta() {
-        RewriteJobStatus s = folder.fold(null, 1000, running("", "", 10), List.of()).status();
+        RewriteJobStatus s =
+                folder.fold(null, 1000, running("", "", 10), List.of()).status();
         assertEquals(0, s.getThroughput().getTokensPerSecond());
         assertNull(s.getEstimatedCompletionTime());
 
@@ -284,7 +345,8 @@ class JobStatusFolderTest {
                 sum.setCompletionTokens(600);
                 pods.add(new FinishedPod(i, 1, true, false, sum, 0, null, null, clock.instant()));
             }
-            s = folder.fold(s, 1000, running("0-" + (minute * 100 - 1), "", 10), pods).status();
+            s = folder.fold(s, 1000, running("0-" + (minute * 100 - 1), "", 10), pods)
+                    .status();
         }
         assertEquals(1000, s.getThroughput().getTokensPerSecond());
         assertEquals(6000.0, s.getThroughput().getShardsPerHour(), 0.01);
@@ -294,20 +356,23 @@ class JobStatusFolderTest {
         // Progress stops: the rate decays rather than dropping to zero at once.
         clock.advance(Duration.ofMinutes(5));
         s = folder.fold(s, 1000, running("0-499", "", 10), pods).status();
-        assertTrue(s.getThroughput().getTokensPerSecond() > 0 && s.getThroughput().getTokensPerSecond() < 1000,
+        assertTrue(
+                s.getThroughput().getTokensPerSecond() > 0 && s.getThroughput().getTokensPerSecond() < 1000,
                 "decayed: " + s.getThroughput().getTokensPerSecond());
         assertNotNull(s.getEstimatedCompletionTime());
     }
 
     @Test
     void podsOutsideTheShardRangeAreIgnored() {
-        RewriteJobStatus s = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5), committed(7, 100))).status();
+        RewriteJobStatus s = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5), committed(7, 100)))
+                .status();
         assertEquals(5, s.getDocuments().getWritten());
     }
 
     @Test
     void theInputStatusIsNotModified() {
-        RewriteJobStatus before = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5))).status();
+        RewriteJobStatus before = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5)))
+                .status();
         String snapshot = before.toString();
         folder.fold(before, 3, running("0-2", "", 0), List.of(committed(1, 5), committed(2, 5), failed(1, 1, T0)));
         assertEquals(snapshot, before.toString());

@@ -1,10 +1,14 @@
 package io.palimpsest.operator.job.status;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import org.junit.jupiter.api.Test;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -13,12 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link JobStatusFolder#copyOf} carries every field of the status: a status with every field
@@ -39,7 +38,8 @@ class StatusCopyTest {
         assertEquals(full, copy);
         assertNotSame(full.getShards(), copy.getShards());
         assertNotSame(full.getDocuments(), copy.getDocuments());
-        assertNotSame(full.getDocuments().getWrittenByVariant(), copy.getDocuments().getWrittenByVariant());
+        assertNotSame(
+                full.getDocuments().getWrittenByVariant(), copy.getDocuments().getWrittenByVariant());
         assertNotSame(full.getTokens(), copy.getTokens());
         assertNotSame(full.getThroughput(), copy.getThroughput());
         assertNotSame(full.getRecentFailures(), copy.getRecentFailures());
@@ -91,8 +91,14 @@ class StatusCopyTest {
             map.put(sample(String.class), sample(((ParameterizedType) type).getActualTypeArguments()[1]));
             return map;
         } else if (raw == Condition.class) {
-            return new ConditionBuilder().withType("Ready").withStatus("True").withReason("Running").withMessage("m")
-                    .withLastTransitionTime("2026-12-05T12:00:00Z").withObservedGeneration(next++).build();
+            return new ConditionBuilder()
+                    .withType("Ready")
+                    .withStatus("True")
+                    .withReason("Running")
+                    .withMessage("m")
+                    .withLastTransitionTime("2026-12-05T12:00:00Z")
+                    .withObservedGeneration(next++)
+                    .build();
         }
         Object o = raw.getDeclaredConstructor().newInstance();
         for (Field f : raw.getDeclaredFields()) {

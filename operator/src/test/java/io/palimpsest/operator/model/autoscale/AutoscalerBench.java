@@ -2,7 +2,6 @@ package io.palimpsest.operator.model.autoscale;
 
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
-
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -31,11 +30,15 @@ public final class AutoscalerBench {
         List<ModelSimServer> sims = new ArrayList<>();
         try {
             for (int i = 0; i < replicas; i++) {
-                sims.add(ModelSimServer.start(SimConfig.builder().modelName("bench").zeroLatency().build(), "127.0.0.1", 0));
+                sims.add(ModelSimServer.start(
+                        SimConfig.builder().modelName("bench").zeroLatency().build(), "127.0.0.1", 0));
             }
-            String page = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(sims.get(0).baseUrl() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String page = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(sims.get(0).baseUrl() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             parse(page);
             recommend();
             List<URI> uris = sims.stream().map(s -> URI.create(s.baseUrl())).toList();
@@ -72,13 +75,22 @@ public final class AutoscalerBench {
             VllmMetricsText.parse(page);
         }
         double us = (System.nanoTime() - t0) / 1e3 / n;
-        System.out.printf("parse /metrics page (%d lines, %d bytes): %.1f us%n", page.lines().count(), page.length(), us);
+        System.out.printf(
+                "parse /metrics page (%d lines, %d bytes): %.1f us%n",
+                page.lines().count(), page.length(), us);
     }
 
     private static void recommend() {
         ReplicaRecommender r = new ReplicaRecommender();
-        ScalingPolicy p = new ScalingPolicy(0, 64, 256, 16, Duration.ZERO, Duration.ofSeconds(300),
-                Duration.ofSeconds(600), Duration.ofSeconds(15));
+        ScalingPolicy p = new ScalingPolicy(
+                0,
+                64,
+                256,
+                16,
+                Duration.ZERO,
+                Duration.ofSeconds(300),
+                Duration.ofSeconds(600),
+                Duration.ofSeconds(15));
         ScalingHistory h = ScalingHistory.empty();
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         int current = 1;
@@ -87,12 +99,15 @@ public final class AutoscalerBench {
         for (int i = 0; i < n; i++) {
             now = now.plusSeconds(15);
             int load = 2000 + (i % 40) * 100;
-            Recommendation rec = r.recommend(current, new QueueSample(load / 2, load / 2, current, 0, now), Backlog.ofShards(10), p, now, h);
+            Recommendation rec = r.recommend(
+                    current, new QueueSample(load / 2, load / 2, current, 0, now), Backlog.ofShards(10), p, now, h);
             h = rec.history();
             current = rec.replicas();
         }
         double ns = (System.nanoTime() - t0) / (double) n;
-        System.out.printf("recommender decision: %.0f ns (history %d entries)%n", ns, h.entries().size());
+        System.out.printf(
+                "recommender decision: %.0f ns (history %d entries)%n",
+                ns, h.entries().size());
     }
 
     private static void sample(String what, List<URI> uris, int rounds) throws Exception {
@@ -108,8 +123,12 @@ public final class AutoscalerBench {
             ms[i] = (System.nanoTime() - t0) / 1_000;
         }
         Arrays.sort(ms);
-        System.out.printf("%s: p50 %.1f ms, p99 %.1f ms (scraped %d, failed %d)%n", what,
-                ms[rounds / 2] / 1000.0, ms[Math.min(rounds - 1, (int) (rounds * 0.99))] / 1000.0,
-                last.podsScraped(), last.podsFailed());
+        System.out.printf(
+                "%s: p50 %.1f ms, p99 %.1f ms (scraped %d, failed %d)%n",
+                what,
+                ms[rounds / 2] / 1000.0,
+                ms[Math.min(rounds - 1, (int) (rounds * 0.99))] / 1000.0,
+                last.podsScraped(),
+                last.podsFailed());
     }
 }

@@ -1,48 +1,57 @@
 package io.palimpsest.operator.model.autoscale;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.PreviewJob;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class BoundJobsRemainingWorkTest {
 
     /** Auto workers are assumed to keep 32 requests in flight; auto parallelism is capped at 10 pods. */
     private final BoundJobsRemainingWork source = new BoundJobsRemainingWork(32, 10);
 
-    @ParameterizedTest(name = "phase={0} suspend={1} total={2} pending={3} running={4} parallelism={5} concurrency={6} -> {7} shards, {8} requests, {9} not started")
+    @ParameterizedTest(
+            name =
+                    "phase={0} suspend={1} total={2} pending={3} running={4} parallelism={5} concurrency={6} -> {7} shards, {8} requests, {9} not started")
     @CsvSource({
-            // not planned yet: counts as work so the model loads while the planner runs; its size is unknown
-            ",          false,   0,  0, 0, auto, auto, 1,   0,  1",
-            "Pending,   false,   0,  0, 0, auto, auto, 1,   0,  1",
-            "Planning,  false,   0,  0, 0, auto, auto, 1,   0,  1",
-            // auto: up to the operator's cap of pods, each at the assumed concurrency
-            "Running,   false, 100, 40, 8, auto, auto, 48, 320, 40",
-            "Running,   false, 100,  2, 1, auto, auto, 3,   96,  2",
-            // numbers given in the spec win
-            "Running,   false, 100, 40, 8,    4,    8, 48,  32, 40",
-            "Running,   false, 100,  2, 0,    4,    8, 2,   16,  2",
-            "Running,   false, 100, 40, 8, auto,    2, 48,  20, 40",
-            // nothing left, or not allowed to run
-            // the last shards all running: none waits to start (the autoscaler's draining)
-            "Running,   false, 100,  0, 5, auto,    8, 5,   40,  0",
-            "Running,   false, 100,  0, 0, auto, auto, 0,    0,  0",
-            "Running,   true,  100, 40, 8, auto, auto, 0,    0,  0",
-            "Suspended, false, 100, 40, 0, auto, auto, 0,    0,  0",
-            "Succeeded, false, 100,  0, 0, auto, auto, 0,    0,  0",
-            "Failed,    false, 100,  3, 0, auto, auto, 0,    0,  0",
+        // not planned yet: counts as work so the model loads while the planner runs; its size is unknown
+        ",          false,   0,  0, 0, auto, auto, 1,   0,  1",
+        "Pending,   false,   0,  0, 0, auto, auto, 1,   0,  1",
+        "Planning,  false,   0,  0, 0, auto, auto, 1,   0,  1",
+        // auto: up to the operator's cap of pods, each at the assumed concurrency
+        "Running,   false, 100, 40, 8, auto, auto, 48, 320, 40",
+        "Running,   false, 100,  2, 1, auto, auto, 3,   96,  2",
+        // numbers given in the spec win
+        "Running,   false, 100, 40, 8,    4,    8, 48,  32, 40",
+        "Running,   false, 100,  2, 0,    4,    8, 2,   16,  2",
+        "Running,   false, 100, 40, 8, auto,    2, 48,  20, 40",
+        // nothing left, or not allowed to run
+        // the last shards all running: none waits to start (the autoscaler's draining)
+        "Running,   false, 100,  0, 5, auto,    8, 5,   40,  0",
+        "Running,   false, 100,  0, 0, auto, auto, 0,    0,  0",
+        "Running,   true,  100, 40, 8, auto, auto, 0,    0,  0",
+        "Suspended, false, 100, 40, 0, auto, auto, 0,    0,  0",
+        "Succeeded, false, 100,  0, 0, auto, auto, 0,    0,  0",
+        "Failed,    false, 100,  3, 0, auto, auto, 0,    0,  0",
     })
-    void countsPendingAndRunningShardsOfLiveJobs(JobPhase phase, boolean suspend, long total, long pending, long running,
-                                                 String parallelism, String concurrency, long shards, long requests,
-                                                 long notStarted) {
+    void countsPendingAndRunningShardsOfLiveJobs(
+            JobPhase phase,
+            boolean suspend,
+            long total,
+            long pending,
+            long running,
+            String parallelism,
+            String concurrency,
+            long shards,
+            long requests,
+            long notStarted) {
         RewriteJob job = new RewriteJob();
         RewriteJobSpec spec = new RewriteJobSpec();
         spec.setSuspend(suspend);
@@ -64,23 +73,28 @@ class BoundJobsRemainingWorkTest {
         Backlog one = source.count(List.of(job));
         Backlog two = source.count(List.of(job, job));
         assertEquals(List.of(shards, requests, notStarted), List.of(one.shards(), one.requests(), one.pending()));
-        assertEquals(List.of(shards * 2, requests * 2, notStarted * 2), List.of(two.shards(), two.requests(), two.pending()));
-        assertEquals((suspend || phase == JobPhase.Suspended) && !phase.isTerminal() ? 1 : 0, one.heldJobs(),
+        assertEquals(
+                List.of(shards * 2, requests * 2, notStarted * 2),
+                List.of(two.shards(), two.requests(), two.pending()));
+        assertEquals(
+                (suspend || phase == JobPhase.Suspended) && !phase.isTerminal() ? 1 : 0,
+                one.heldJobs(),
                 "a suspended job not finished is held: bound, without work");
     }
 
     @ParameterizedTest(name = "phase={0} estimated={1} previewFailed={2} -> {3} shards")
     @CsvSource({
-            // suspended for its preview: the model must serve it, as it does a job still planning
-            ",          false, false, 1",
-            "Planning,  false, false, 1",
-            "Suspended, false, false, 1",
-            // previewed, or the preview failed for good: a suspended job needs nothing
-            "Suspended, true,  false, 0",
-            "Suspended, false, true,  0",
-            "Failed,    false, false, 0",
+        // suspended for its preview: the model must serve it, as it does a job still planning
+        ",          false, false, 1",
+        "Planning,  false, false, 1",
+        "Suspended, false, false, 1",
+        // previewed, or the preview failed for good: a suspended job needs nothing
+        "Suspended, true,  false, 0",
+        "Suspended, false, true,  0",
+        "Failed,    false, false, 0",
     })
-    void aSuspendedJobAwaitingItsPreviewNeedsTheModel(JobPhase phase, boolean estimated, boolean previewFailed, long shards) {
+    void aSuspendedJobAwaitingItsPreviewNeedsTheModel(
+            JobPhase phase, boolean estimated, boolean previewFailed, long shards) {
         RewriteJob job = new RewriteJob();
         RewriteJobSpec spec = new RewriteJobSpec();
         spec.setSuspend(true);
@@ -95,13 +109,19 @@ class BoundJobsRemainingWorkTest {
             status.setEstimate(new RewriteJobStatus.Estimate());
         }
         if (previewFailed) {
-            status.getConditions().add(new io.fabric8.kubernetes.api.model.ConditionBuilder().withType(PreviewJob.PREVIEWED)
-                    .withStatus("False").withReason(PreviewJob.FAILED).withMessage("the preview Job failed").build());
+            status.getConditions()
+                    .add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                            .withType(PreviewJob.PREVIEWED)
+                            .withStatus("False")
+                            .withReason(PreviewJob.FAILED)
+                            .withMessage("the preview Job failed")
+                            .build());
         }
         job.setStatus(status);
         Backlog backlog = source.count(List.of(job));
         assertEquals(List.of(shards, 0L), List.of(backlog.shards(), backlog.requests()));
-        assertEquals(shards == 0 && phase != JobPhase.Failed ? 1 : 0, backlog.heldJobs(), "previewed and suspended: held");
+        assertEquals(
+                shards == 0 && phase != JobPhase.Failed ? 1 : 0, backlog.heldJobs(), "previewed and suspended: held");
     }
 
     private static IntOrString setting(String value) {

@@ -1,10 +1,10 @@
 package io.palimpsest.operator.model.autoscale;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 class VllmMetricsTextTest {
 
@@ -28,7 +28,8 @@ class VllmMetricsTextTest {
 
     @Test
     void unlabelledSeriesAndNaNAreRead() {
-        VllmMetricsText.Gauges g = VllmMetricsText.parse("vllm:num_requests_waiting 3\nvllm:num_requests_running NaN\n");
+        VllmMetricsText.Gauges g =
+                VllmMetricsText.parse("vllm:num_requests_waiting 3\nvllm:num_requests_running NaN\n");
         assertEquals(3.0, g.waiting());
         assertEquals(0.0, g.running());
     }
@@ -41,8 +42,14 @@ class VllmMetricsTextTest {
                 vllm:kv_cache_usage_perc{engine="1",model_name="m"} 0.93
                 """;
         assertEquals(0.93, VllmMetricsText.parse(body).kvUsage());
-        assertEquals(0.5, VllmMetricsText.parse("vllm:num_requests_running 1\nvllm:gpu_cache_usage_perc 0.5\n").kvUsage());
-        assertTrue(Double.isNaN(VllmMetricsText.parse("vllm:num_requests_running 1\n").kvUsage()), "not reported: NaN");
+        assertEquals(
+                0.5,
+                VllmMetricsText.parse("vllm:num_requests_running 1\nvllm:gpu_cache_usage_perc 0.5\n")
+                        .kvUsage());
+        assertTrue(
+                Double.isNaN(
+                        VllmMetricsText.parse("vllm:num_requests_running 1\n").kvUsage()),
+                "not reported: NaN");
     }
 
     @Test

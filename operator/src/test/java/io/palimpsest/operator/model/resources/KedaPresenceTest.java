@@ -1,16 +1,15 @@
 package io.palimpsest.operator.model.resources;
 
-import io.palimpsest.operator.job.MutableClock;
-import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.palimpsest.operator.job.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import org.junit.jupiter.api.Test;
 
 /** When the operator asks the cluster whether KEDA is there, and what it answers meanwhile. */
 class KedaPresenceTest {

@@ -1,5 +1,10 @@
 package io.palimpsest.operator.model.resources;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -8,22 +13,25 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.Models;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 /** Who model pods run as, how they pull, what cache they get, and when a model has a disruption budget. */
 class PodIdentityAndBudgetTest {
-    static final RenderSettings CHART = new RenderSettings("vllm/vllm-openai:v0.11.0", "amazon/aws-cli:2.31.0", 1000,
-            Duration.ofMinutes(10), List.of("ReadWriteMany"), "http://prometheus:9090", Optional.of("shared"),
-            Optional.of("models"), Optional.of(List.of("regcred")), true, 2);
+    static final RenderSettings CHART = new RenderSettings(
+            "vllm/vllm-openai:v0.11.0",
+            "amazon/aws-cli:2.31.0",
+            1000,
+            Duration.ofMinutes(10),
+            List.of("ReadWriteMany"),
+            "http://prometheus:9090",
+            Optional.of("shared"),
+            Optional.of("models"),
+            Optional.of(List.of("regcred")),
+            true,
+            2);
 
     @Test
     void ownSettingWinsThenOperatorDefaultThenNone() {
@@ -34,7 +42,8 @@ class PodIdentityAndBudgetTest {
 
         List<LocalObjectReference> own = List.of(new LocalObjectReference("mine"));
         assertEquals(own, PodIdentity.pullSecrets(own, Optional.of(List.of("chart"))));
-        assertEquals(List.of(new LocalObjectReference("a"), new LocalObjectReference("b")),
+        assertEquals(
+                List.of(new LocalObjectReference("a"), new LocalObjectReference("b")),
                 PodIdentity.pullSecrets(List.of(), Optional.of(List.of("a", "b"))));
         assertNull(PodIdentity.pullSecrets(null, Optional.empty()));
         assertNull(PodIdentity.pullSecrets(null, Optional.of(List.of(""))));
@@ -45,13 +54,17 @@ class PodIdentityAndBudgetTest {
         RewriterModel model = Models.huggingFace("m");
         Deployment chartDefaults = VllmDeployment.render(model, 1, CHART);
         assertEquals("models", chartDefaults.getSpec().getTemplate().getSpec().getServiceAccountName());
-        assertEquals(List.of(new LocalObjectReference("regcred")), chartDefaults.getSpec().getTemplate().getSpec().getImagePullSecrets());
+        assertEquals(
+                List.of(new LocalObjectReference("regcred")),
+                chartDefaults.getSpec().getTemplate().getSpec().getImagePullSecrets());
 
         model.getSpec().setServiceAccountName("reader");
         model.getSpec().setImagePullSecrets(List.of(new LocalObjectReference("mirror")));
         Job download = WeightDownloadJob.render(model, CHART);
         assertEquals("reader", download.getSpec().getTemplate().getSpec().getServiceAccountName());
-        assertEquals(List.of(new LocalObjectReference("mirror")), download.getSpec().getTemplate().getSpec().getImagePullSecrets());
+        assertEquals(
+                List.of(new LocalObjectReference("mirror")),
+                download.getSpec().getTemplate().getSpec().getImagePullSecrets());
 
         Deployment none = VllmDeployment.render(Models.huggingFace("n"), 1, RenderSettings.defaults());
         assertNull(none.getSpec().getTemplate().getSpec().getServiceAccountName());
@@ -82,12 +95,15 @@ class PodIdentityAndBudgetTest {
         assertTrue(ModelDisruptionBudget.wanted(Models.onPvc("a", 1, 3), CHART));
         assertFalse(ModelDisruptionBudget.wanted(Models.onPvc("b", 0, 3), CHART), "scales to zero");
         assertFalse(ModelDisruptionBudget.wanted(Models.onPvc("c", 2, 3), RenderSettings.defaults()), "not enabled");
-        assertTrue(ModelDisruptionBudget.wanted(Models.onPvc("d", 2, 3), RenderSettings.defaults().withPodDisruptionBudget(1)));
+        assertTrue(ModelDisruptionBudget.wanted(
+                Models.onPvc("d", 2, 3), RenderSettings.defaults().withPodDisruptionBudget(1)));
 
         RewriterModel model = Models.onPvc("e", 1, 3);
         PodDisruptionBudget budget = ModelDisruptionBudget.render(model, CHART);
         assertEquals(2, budget.getSpec().getMaxUnavailable().getIntVal());
-        assertEquals(VllmDeployment.render(model, 1, CHART).getSpec().getSelector().getMatchLabels(),
-                budget.getSpec().getSelector().getMatchLabels(), "selects exactly the model's replicas");
+        assertEquals(
+                VllmDeployment.render(model, 1, CHART).getSpec().getSelector().getMatchLabels(),
+                budget.getSpec().getSelector().getMatchLabels(),
+                "selects exactly the model's replicas");
     }
 }

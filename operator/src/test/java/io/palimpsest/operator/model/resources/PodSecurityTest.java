@@ -1,5 +1,8 @@
 package io.palimpsest.operator.model.resources;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.fabric8.kubernetes.api.model.EmptyDirVolumeSource;
 import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -8,15 +11,11 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.Models;
+import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import java.util.List;
-import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every pod a RewriterModel makes passes the "restricted" Pod Security profile. vLLM needs no
@@ -39,9 +38,13 @@ class PodSecurityTest {
     @ParameterizedTest
     @MethodSource("models")
     void vllmPodsAreRestricted(RewriterModel model) {
-        PodSpec pod = VllmDeployment.render(model, 1, SETTINGS).getSpec().getTemplate().getSpec();
+        PodSpec pod = VllmDeployment.render(model, 1, SETTINGS)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         assertEquals(List.of(), RestrictedProfile.violations(pod));
-        assertTrue(pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem(),
+        assertTrue(
+                pod.getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem(),
                 "beyond the profile: HOME, /tmp and caches are emptyDirs");
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "vLLM never calls the Kubernetes API");
     }
@@ -52,36 +55,59 @@ class PodSecurityTest {
         if (!io.palimpsest.operator.model.WeightSource.of(model).usesCache()) {
             return;
         }
-        PodSpec pod = WeightDownloadJob.render(model, SETTINGS).getSpec().getTemplate().getSpec();
+        PodSpec pod = WeightDownloadJob.render(model, SETTINGS)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         assertEquals(List.of(), RestrictedProfile.violations(pod));
     }
 
     /** The checks themselves must catch what the profile forbids. */
     @Test
     void theCheckerRejectsWhatTheProfileForbids() {
-        PodSpec good = VllmDeployment.render(Models.huggingFace("x"), 1, SETTINGS).getSpec().getTemplate().getSpec();
+        PodSpec good = VllmDeployment.render(Models.huggingFace("x"), 1, SETTINGS)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         PodSpec bad = new PodSpecBuilder(good)
                 .withHostIPC(true)
-                .addToVolumes(new VolumeBuilder().withName("host").withHostPath(new HostPathVolumeSource("/dev/shm", null)).build())
+                .addToVolumes(new VolumeBuilder()
+                        .withName("host")
+                        .withHostPath(new HostPathVolumeSource("/dev/shm", null))
+                        .build())
                 .editFirstContainer()
-                    .editSecurityContext()
-                        .withPrivileged(true)
-                        .withAllowPrivilegeEscalation(true)
-                        .withRunAsNonRoot(false)
-                        .editCapabilities().withDrop().withAdd("IPC_LOCK").endCapabilities()
-                        .editSeccompProfile().withType("Unconfined").endSeccompProfile()
-                    .endSecurityContext()
+                .editSecurityContext()
+                .withPrivileged(true)
+                .withAllowPrivilegeEscalation(true)
+                .withRunAsNonRoot(false)
+                .editCapabilities()
+                .withDrop()
+                .withAdd("IPC_LOCK")
+                .endCapabilities()
+                .editSeccompProfile()
+                .withType("Unconfined")
+                .endSeccompProfile()
+                .endSecurityContext()
                 .endContainer()
                 .build();
         List<String> v = RestrictedProfile.violations(bad);
-        for (String expected : List.of("hostIPC", "volume host of type hostPath", "container vllm: privileged",
-                "container vllm: allowPrivilegeEscalation must be false", "container vllm: runAsNonRoot must be true",
-                "container vllm: capabilities must drop ALL", "container vllm: adds capability IPC_LOCK",
+        for (String expected : List.of(
+                "hostIPC",
+                "volume host of type hostPath",
+                "container vllm: privileged",
+                "container vllm: allowPrivilegeEscalation must be false",
+                "container vllm: runAsNonRoot must be true",
+                "container vllm: capabilities must drop ALL",
+                "container vllm: adds capability IPC_LOCK",
                 "container vllm: seccompProfile must be RuntimeDefault or Localhost")) {
             assertTrue(v.contains(expected), expected + " not in " + v);
         }
         PodSpec emptyDirOnly = new PodSpecBuilder(good)
-                .withVolumes(new VolumeBuilder().withName("d").withEmptyDir(new EmptyDirVolumeSource()).build()).build();
+                .withVolumes(new VolumeBuilder()
+                        .withName("d")
+                        .withEmptyDir(new EmptyDirVolumeSource())
+                        .build())
+                .build();
         assertEquals(List.of(), RestrictedProfile.violations(emptyDirOnly));
     }
 }

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SeccompProfile;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,13 +21,19 @@ import java.util.stream.Stream;
 final class RestrictedProfile {
     private static final Set<String> ALLOWED_VOLUME_TYPES = Set.of(
             "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
-    private static final Set<String> SAFE_SYSCTLS = Set.of("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range",
-            "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
-            "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-            "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes");
+    private static final Set<String> SAFE_SYSCTLS = Set.of(
+            "kernel.shm_rmid_forced",
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.ip_unprivileged_port_start",
+            "net.ipv4.tcp_syncookies",
+            "net.ipv4.ping_group_range",
+            "net.ipv4.ip_local_reserved_ports",
+            "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl",
+            "net.ipv4.tcp_keepalive_probes");
 
-    private RestrictedProfile() {
-    }
+    private RestrictedProfile() {}
 
     static List<String> violations(PodSpec pod) {
         List<String> v = new ArrayList<>();
@@ -49,19 +54,24 @@ final class RestrictedProfile {
         }
         PodSecurityContext psc = pod.getSecurityContext();
         if (psc != null && psc.getSysctls() != null) {
-            psc.getSysctls().stream().filter(s -> !SAFE_SYSCTLS.contains(s.getName()))
+            psc.getSysctls().stream()
+                    .filter(s -> !SAFE_SYSCTLS.contains(s.getName()))
                     .forEach(s -> v.add("unsafe sysctl " + s.getName()));
         }
         if (psc != null && psc.getRunAsUser() != null && psc.getRunAsUser() == 0) {
             v.add("pod runAsUser 0");
         }
-        if (psc != null && psc.getSeLinuxOptions() != null && (psc.getSeLinuxOptions().getUser() != null
-                || psc.getSeLinuxOptions().getRole() != null)) {
+        if (psc != null
+                && psc.getSeLinuxOptions() != null
+                && (psc.getSeLinuxOptions().getUser() != null
+                        || psc.getSeLinuxOptions().getRole() != null)) {
             v.add("pod seLinuxOptions user/role");
         }
         boolean podNonRoot = psc != null && Boolean.TRUE.equals(psc.getRunAsNonRoot());
         boolean podSeccomp = psc != null && seccompOk(psc.getSeccompProfile());
-        if (psc != null && psc.getSeccompProfile() != null && "Unconfined".equals(psc.getSeccompProfile().getType())) {
+        if (psc != null
+                && psc.getSeccompProfile() != null
+                && "Unconfined".equals(psc.getSeccompProfile().getType())) {
             v.add("pod seccomp Unconfined");
         }
         for (Container c : allContainers(pod)) {
@@ -89,13 +99,16 @@ final class RestrictedProfile {
                 v.add(n + "capabilities must drop ALL");
             }
             if (caps != null && caps.getAdd() != null) {
-                caps.getAdd().stream().filter(a -> !"NET_BIND_SERVICE".equals(a))
+                caps.getAdd().stream()
+                        .filter(a -> !"NET_BIND_SERVICE".equals(a))
                         .forEach(a -> v.add(n + "adds capability " + a));
             }
             if (sc != null && sc.getProcMount() != null && !"Default".equals(sc.getProcMount())) {
                 v.add(n + "procMount " + sc.getProcMount());
             }
-            if (sc != null && sc.getWindowsOptions() != null && Boolean.TRUE.equals(sc.getWindowsOptions().getHostProcess())) {
+            if (sc != null
+                    && sc.getWindowsOptions() != null
+                    && Boolean.TRUE.equals(sc.getWindowsOptions().getHostProcess())) {
                 v.add(n + "hostProcess");
             }
             for (ContainerPort p : nullSafe(c.getPorts())) {
@@ -112,7 +125,8 @@ final class RestrictedProfile {
     }
 
     private static List<Container> allContainers(PodSpec pod) {
-        return Stream.concat(nullSafe(pod.getInitContainers()).stream(), nullSafe(pod.getContainers()).stream()).toList();
+        return Stream.concat(nullSafe(pod.getInitContainers()).stream(), nullSafe(pod.getContainers()).stream())
+                .toList();
     }
 
     private static String volumeType(Volume v) {

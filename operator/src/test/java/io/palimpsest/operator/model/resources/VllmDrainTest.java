@@ -11,9 +11,16 @@ class VllmDrainTest {
 
     @Test
     void aReplicaBeingRemovedHasFiveMinutesToFinishItsRequests() {
-        PodSpec pod = VllmDeployment.render(Models.huggingFace("x"), 1, RenderSettings.defaults()).getSpec().getTemplate().getSpec();
-        assertEquals(300L, pod.getTerminationGracePeriodSeconds(), "beyond the kubelet's default 30 s, which would cut long generations");
-        assertFalse(pod.getContainers().get(0).getArgs().contains("--shutdown-timeout"),
+        PodSpec pod = VllmDeployment.render(Models.huggingFace("x"), 1, RenderSettings.defaults())
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        assertEquals(
+                300L,
+                pod.getTerminationGracePeriodSeconds(),
+                "beyond the kubelet's default 30 s, which would cut long generations");
+        assertFalse(
+                pod.getContainers().get(0).getArgs().contains("--shutdown-timeout"),
                 "vLLM 0.11, the default image, refuses the flag; its HTTP server drains on SIGTERM by itself");
     }
 }

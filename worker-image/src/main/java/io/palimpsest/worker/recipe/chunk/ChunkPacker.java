@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.chunk;
 
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -71,7 +70,8 @@ public final class ChunkPacker {
             out.add(segment);
             return;
         }
-        List<String> finer = splitOn == Chunking.SplitOn.newline ? Segmenter.sentences(segment) : Segmenter.words(segment);
+        List<String> finer =
+                splitOn == Chunking.SplitOn.newline ? Segmenter.sentences(segment) : Segmenter.words(segment);
         if (finer.size() <= 1) {
             finer = Segmenter.words(segment);
         }

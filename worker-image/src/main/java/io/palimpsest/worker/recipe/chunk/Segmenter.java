@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe.chunk;
 
 import io.palimpsest.api.recipe.Chunking;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -14,10 +13,10 @@ import java.util.regex.Pattern;
 public final class Segmenter {
     /** A sentence ends at . ! ? (optionally followed by closing quotes or brackets) and whitespace. */
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?][\"')\\]]?)\\s+|\\n+");
+
     private static final Pattern WORD_END = Pattern.compile("(?<=\\S)\\s+");
 
-    private Segmenter() {
-    }
+    private Segmenter() {}
 
     public static List<String> split(String text, Chunking.SplitOn on) {
         return on == Chunking.SplitOn.sentence ? cutAfter(text, SENTENCE_END) : lines(text);

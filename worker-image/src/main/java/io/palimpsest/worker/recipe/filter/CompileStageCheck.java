@@ -3,10 +3,7 @@ package io.palimpsest.worker.recipe.filter;
 import com.oracle.graal.python.pegparser.sst.ExprTy;
 import com.oracle.graal.python.pegparser.sst.SSTNode;
 import com.oracle.graal.python.pegparser.sst.StmtTy;
-
 import java.lang.reflect.Field;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -32,8 +29,7 @@ final class CompileStageCheck {
         }
     }
 
-    private CompileStageCheck() {
-    }
+    private CompileStageCheck() {}
 
     static Optional<PythonSyntax.SyntaxProblem> check(SSTNode module) {
         try {

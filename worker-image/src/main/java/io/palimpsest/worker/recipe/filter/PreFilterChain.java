@@ -7,7 +7,6 @@ import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.TextMeasures;
 import io.palimpsest.worker.recipe.route.CelPredicate;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +18,7 @@ import java.util.regex.PatternSyntaxException;
 /** The recipe's pre-filters, compiled once; the first that fails decides the skip reason. */
 public final class PreFilterChain {
     /** Why a document was filtered out: the reason is the filter's type ({@link ItemReason#ofFilter}). */
-    public record Verdict(ItemReason reason, String detail) {
-    }
+    public record Verdict(ItemReason reason, String detail) {}
 
     private final List<Function<SourceDocument, Optional<Verdict>>> checks = new ArrayList<>();
 
@@ -76,8 +74,10 @@ public final class PreFilterChain {
                 double min = f.getMinScore() == null ? PythonLint.DEFAULT_MIN_SCORE : f.getMinScore();
                 yield doc -> {
                     PythonLint.Report r = PythonLint.score(doc.text());
-                    return r.score() >= min ? Optional.empty()
-                            : Optional.of(new Verdict(reason, r.summary() + String.format(Locale.ROOT, " < %.1f", min)));
+                    return r.score() >= min
+                            ? Optional.empty()
+                            : Optional.of(
+                                    new Verdict(reason, r.summary() + String.format(Locale.ROOT, " < %.1f", min)));
                 };
             }
         };

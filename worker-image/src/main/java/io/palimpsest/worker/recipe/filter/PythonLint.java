@@ -9,7 +9,6 @@ import com.oracle.graal.python.pegparser.sst.ExprTy;
 import com.oracle.graal.python.pegparser.sst.ModTy;
 import com.oracle.graal.python.pegparser.sst.SSTNode;
 import com.oracle.graal.python.pegparser.sst.StmtTy;
-
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -60,36 +59,41 @@ public final class PythonLint {
         public String summary() {
             Map<String, Integer> bySymbol = new TreeMap<>();
             messages.forEach(m -> bySymbol.merge(m.symbol(), 1, Integer::sum));
-            return String.format(Locale.ROOT, "score %.2f over %d statements%s%s", score, statements,
+            return String.format(
+                    Locale.ROOT,
+                    "score %.2f over %d statements%s%s",
+                    score,
+                    statements,
                     bySymbol.isEmpty() ? "" : ": " + bySymbol,
                     commentPenalty > 0 ? String.format(Locale.ROOT, ", comment penalty %.2f", commentPenalty) : "");
         }
     }
 
-    private static final Set<String> BUILTINS = Set.of(("abs aiter all anext any ascii bin bool breakpoint bytearray bytes "
-            + "callable chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec exit "
-            + "filter float format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter "
-            + "len license list locals map max memoryview min next object oct open ord pow print property quit range repr "
-            + "reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip __import__ "
-            + "__name__ __file__ __doc__ __spec__ __loader__ __package__ __builtins__ __debug__ __annotations__ __path__ "
-            + "__dict__ __module__ __qualname__ __class__ NotImplemented Ellipsis None True False "
-            + "BaseException BaseExceptionGroup Exception ExceptionGroup ArithmeticError AssertionError AttributeError "
-            + "BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError "
-            + "ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError EncodingWarning "
-            + "EnvironmentError FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError "
-            + "ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError "
-            + "KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError "
-            + "NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError "
-            + "RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration "
-            + "SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError "
-            + "UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning "
-            + "ValueError Warning ZeroDivisionError").split(" "));
+    private static final Set<String> BUILTINS =
+            Set.of(("abs aiter all anext any ascii bin bool breakpoint bytearray bytes "
+                            + "callable chr classmethod compile complex copyright credits delattr dict dir divmod enumerate eval exec exit "
+                            + "filter float format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter "
+                            + "len license list locals map max memoryview min next object oct open ord pow print property quit range repr "
+                            + "reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip __import__ "
+                            + "__name__ __file__ __doc__ __spec__ __loader__ __package__ __builtins__ __debug__ __annotations__ __path__ "
+                            + "__dict__ __module__ __qualname__ __class__ NotImplemented Ellipsis None True False "
+                            + "BaseException BaseExceptionGroup Exception ExceptionGroup ArithmeticError AssertionError AttributeError "
+                            + "BlockingIOError BrokenPipeError BufferError BytesWarning ChildProcessError ConnectionAbortedError "
+                            + "ConnectionError ConnectionRefusedError ConnectionResetError DeprecationWarning EOFError EncodingWarning "
+                            + "EnvironmentError FileExistsError FileNotFoundError FloatingPointError FutureWarning GeneratorExit IOError "
+                            + "ImportError ImportWarning IndentationError IndexError InterruptedError IsADirectoryError KeyError "
+                            + "KeyboardInterrupt LookupError MemoryError ModuleNotFoundError NameError NotADirectoryError "
+                            + "NotImplementedError OSError OverflowError PendingDeprecationWarning PermissionError ProcessLookupError "
+                            + "RecursionError ReferenceError ResourceWarning RuntimeError RuntimeWarning StopAsyncIteration StopIteration "
+                            + "SyntaxError SyntaxWarning SystemError SystemExit TabError TimeoutError TypeError UnboundLocalError "
+                            + "UnicodeDecodeError UnicodeEncodeError UnicodeError UnicodeTranslateError UnicodeWarning UserWarning "
+                            + "ValueError Warning ZeroDivisionError")
+                    .split(" "));
 
-    private static final EnumSet<Scope.DefUse> BOUND = EnumSet.of(Scope.DefUse.DefLocal, Scope.DefUse.DefParam,
-            Scope.DefUse.DefImport);
+    private static final EnumSet<Scope.DefUse> BOUND =
+            EnumSet.of(Scope.DefUse.DefLocal, Scope.DefUse.DefParam, Scope.DefUse.DefImport);
 
-    private PythonLint() {
-    }
+    private PythonLint() {}
 
     public static Report score(String source) {
         var parsed = PythonSyntax.parse(source);
@@ -129,7 +133,9 @@ public final class PythonLint {
             moduleNames.addAll(symbols(s, EnumSet.of(Scope.DefUse.DefGlobal)));
             for (String name : symbols(s, EnumSet.of(Scope.DefUse.Use))) {
                 EnumSet<Scope.DefUse> use = s.getUseOfName(name);
-                if (s == top || use.contains(Scope.DefUse.GlobalImplicit) || use.contains(Scope.DefUse.GlobalExplicit)) {
+                if (s == top
+                        || use.contains(Scope.DefUse.GlobalImplicit)
+                        || use.contains(Scope.DefUse.GlobalExplicit)) {
                     usedAsGlobal.add(name);
                 }
             }
@@ -138,7 +144,8 @@ public final class PythonLint {
             for (String name : symbols(s, EnumSet.of(Scope.DefUse.Use))) {
                 EnumSet<Scope.DefUse> use = s.getUseOfName(name);
                 boolean local = use.stream().anyMatch(BOUND::contains) && !s.isClass()
-                        || use.contains(Scope.DefUse.Free) || use.contains(Scope.DefUse.DefFreeClass);
+                        || use.contains(Scope.DefUse.Free)
+                        || use.contains(Scope.DefUse.DefFreeClass);
                 if (s.isClass() && use.stream().anyMatch(BOUND::contains)) {
                     local = true;
                 }
@@ -159,13 +166,21 @@ public final class PythonLint {
             }
             for (String name : symbols(s, EnumSet.of(Scope.DefUse.DefLocal, Scope.DefUse.DefImport))) {
                 EnumSet<Scope.DefUse> use = s.getUseOfName(name);
-                if (name.startsWith("_") || use.contains(Scope.DefUse.Use) || use.contains(Scope.DefUse.Cell)
-                        || use.contains(Scope.DefUse.DefParam) || use.contains(Scope.DefUse.DefGlobal)
-                        || use.contains(Scope.DefUse.DefNonLocal) || use.contains(Scope.DefUse.Free)) {
+                if (name.startsWith("_")
+                        || use.contains(Scope.DefUse.Use)
+                        || use.contains(Scope.DefUse.Cell)
+                        || use.contains(Scope.DefUse.DefParam)
+                        || use.contains(Scope.DefUse.DefGlobal)
+                        || use.contains(Scope.DefUse.DefNonLocal)
+                        || use.contains(Scope.DefUse.Free)) {
                     continue;
                 }
                 boolean imported = use.contains(Scope.DefUse.DefImport);
-                out.add(new Message('W', imported ? "unused-import" : "unused-variable", line(s), "'" + name + "' in " + s.getName()));
+                out.add(new Message(
+                        'W',
+                        imported ? "unused-import" : "unused-variable",
+                        line(s),
+                        "'" + name + "' in " + s.getName()));
             }
         }
     }
@@ -189,7 +204,8 @@ public final class PythonLint {
         String[] lines = source.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].stripTrailing().length() > MAX_LINE) {
-                out.add(new Message('C', "line-too-long", i + 1, lines[i].stripTrailing().length() + "/" + MAX_LINE));
+                out.add(new Message(
+                        'C', "line-too-long", i + 1, lines[i].stripTrailing().length() + "/" + MAX_LINE));
             }
         }
     }
@@ -298,10 +314,12 @@ public final class PythonLint {
             int[] counts = new int[2]; // statements, branches in this function (not nested ones)
             count(body, counts);
             if (counts[0] > MAX_STATEMENTS) {
-                out.add(new Message('R', "too-many-statements", line, "'" + name + "' has " + counts[0] + "/" + MAX_STATEMENTS));
+                out.add(new Message(
+                        'R', "too-many-statements", line, "'" + name + "' has " + counts[0] + "/" + MAX_STATEMENTS));
             }
             if (counts[1] > MAX_BRANCHES) {
-                out.add(new Message('R', "too-many-branches", line, "'" + name + "' has " + counts[1] + "/" + MAX_BRANCHES));
+                out.add(new Message(
+                        'R', "too-many-branches", line, "'" + name + "' has " + counts[1] + "/" + MAX_BRANCHES));
             }
         }
 
@@ -321,11 +339,17 @@ public final class PythonLint {
             }
             if (node instanceof StmtTy) {
                 counts[0]++;
-                if (node instanceof StmtTy.FunctionDef || node instanceof StmtTy.AsyncFunctionDef || node instanceof StmtTy.ClassDef) {
+                if (node instanceof StmtTy.FunctionDef
+                        || node instanceof StmtTy.AsyncFunctionDef
+                        || node instanceof StmtTy.ClassDef) {
                     return; // a nested definition is its own function
                 }
-                if (node instanceof StmtTy.If || node instanceof StmtTy.For || node instanceof StmtTy.While
-                        || node instanceof StmtTy.Try || node instanceof StmtTy.With || node instanceof StmtTy.AsyncFor
+                if (node instanceof StmtTy.If
+                        || node instanceof StmtTy.For
+                        || node instanceof StmtTy.While
+                        || node instanceof StmtTy.Try
+                        || node instanceof StmtTy.With
+                        || node instanceof StmtTy.AsyncFor
                         || node instanceof StmtTy.AsyncWith) {
                     counts[1]++;
                 }
@@ -369,8 +393,12 @@ public final class PythonLint {
         }
 
         private static boolean docstring(StmtTy[] body) {
-            return body != null && body.length > 0 && body[0] instanceof StmtTy.Expr e && e.value instanceof ExprTy.Constant c
-                    && c.value != null && c.value.kind == ConstantValue.Kind.RAW;
+            return body != null
+                    && body.length > 0
+                    && body[0] instanceof StmtTy.Expr e
+                    && e.value instanceof ExprTy.Constant c
+                    && c.value != null
+                    && c.value.kind == ConstantValue.Kind.RAW;
         }
 
         private static int lineOf(SSTNode n) {

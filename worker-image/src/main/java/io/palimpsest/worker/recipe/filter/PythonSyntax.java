@@ -9,7 +9,6 @@ import com.oracle.graal.python.pegparser.PythonStringFactory;
 import com.oracle.graal.python.pegparser.scope.ScopeEnvironment;
 import com.oracle.graal.python.pegparser.sst.ModTy;
 import com.oracle.graal.python.pegparser.tokenizer.SourceRange;
-
 import java.util.EnumSet;
 import java.util.Optional;
 
@@ -29,8 +28,7 @@ public final class PythonSyntax {
     /** Feature version passed to the parser: the Python 3 minor version whose grammar applies. */
     private static final int PYTHON_MINOR = 11;
 
-    private PythonSyntax() {
-    }
+    private PythonSyntax() {}
 
     /** Why a source does not compile, as CPython would say it. */
     public record SyntaxProblem(int line, String kind, String message) {
@@ -44,8 +42,13 @@ public final class PythonSyntax {
     public static Optional<SyntaxProblem> check(String source) {
         FirstError errors = new FirstError();
         try {
-            Parser parser = new Parser(source, Strings.INSTANCE, errors, InputType.FILE,
-                    EnumSet.noneOf(AbstractParser.Flags.class), PYTHON_MINOR);
+            Parser parser = new Parser(
+                    source,
+                    Strings.INSTANCE,
+                    errors,
+                    InputType.FILE,
+                    EnumSet.noneOf(AbstractParser.Flags.class),
+                    PYTHON_MINOR);
             ModTy module = (ModTy) parser.parse();
             if (errors.problem == null && module != null) {
                 ScopeEnvironment.analyze(module, errors, EnumSet.noneOf(FutureFeature.class));
@@ -68,8 +71,7 @@ public final class PythonSyntax {
     }
 
     /** A module's tree and symbol tables, for checks beyond compiling (the lint score). */
-    record Parsed(ModTy module, ScopeEnvironment scopes) {
-    }
+    record Parsed(ModTy module, ScopeEnvironment scopes) {}
 
     /** The parsed module, or empty when the source does not compile (see {@link #check}). */
     static Optional<Parsed> parse(String source) {
@@ -78,9 +80,16 @@ public final class PythonSyntax {
         }
         FirstError errors = new FirstError();
         try {
-            ModTy module = (ModTy) new Parser(source, Strings.INSTANCE, errors, InputType.FILE,
-                    EnumSet.noneOf(AbstractParser.Flags.class), PYTHON_MINOR).parse();
-            return Optional.of(new Parsed(module, ScopeEnvironment.analyze(module, errors, EnumSet.noneOf(FutureFeature.class))));
+            ModTy module = (ModTy) new Parser(
+                            source,
+                            Strings.INSTANCE,
+                            errors,
+                            InputType.FILE,
+                            EnumSet.noneOf(AbstractParser.Flags.class),
+                            PYTHON_MINOR)
+                    .parse();
+            return Optional.of(
+                    new Parsed(module, ScopeEnvironment.analyze(module, errors, EnumSet.noneOf(FutureFeature.class))));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
@@ -106,12 +115,13 @@ public final class PythonSyntax {
         @Override
         public void onError(ErrorType type, SourceRange range, String message) {
             if (problem == null) {
-                String kind = switch (type) {
-                    case Indentation -> "IndentationError";
-                    case Tab -> "TabError";
-                    case Value, Encoding -> "ValueError";
-                    default -> "SyntaxError";
-                };
+                String kind =
+                        switch (type) {
+                            case Indentation -> "IndentationError";
+                            case Tab -> "TabError";
+                            case Value, Encoding -> "ValueError";
+                            default -> "SyntaxError";
+                        };
                 problem = new SyntaxProblem(range == null ? 0 : range.startLine, kind, message);
             }
             throw new Stop();

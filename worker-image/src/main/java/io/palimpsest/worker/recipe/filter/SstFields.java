@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe.filter;
 
 import com.oracle.graal.python.pegparser.sst.SSTNode;
-
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -21,7 +20,8 @@ final class SstFields {
                     continue;
                 }
                 Class<?> t = f.getType();
-                if (SSTNode.class.isAssignableFrom(t) || (t.isArray() && SSTNode.class.isAssignableFrom(t.getComponentType()))) {
+                if (SSTNode.class.isAssignableFrom(t)
+                        || (t.isArray() && SSTNode.class.isAssignableFrom(t.getComponentType()))) {
                     fields.add(f);
                 }
             }
@@ -29,8 +29,7 @@ final class SstFields {
         }
     };
 
-    private SstFields() {
-    }
+    private SstFields() {}
 
     /** The fields of {@code type} that hold a node or an array of nodes (cached per type). */
     static List<Field> childFields(Class<?> type) {

@@ -3,7 +3,6 @@ package io.palimpsest.worker.recipe.matrix;
 import io.palimpsest.api.recipe.Matrix;
 import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.StableSeed;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,7 +90,10 @@ public final class ParameterMatrix {
     static Optional<List<Map<String, Object>>> fromStageValue(Object value) {
         Object v = PlainValues.normalize(value);
         if (v instanceof Map<?, ?> m) {
-            v = m.values().stream().filter(x -> x instanceof List<?>).findFirst().orElse(null);
+            v = m.values().stream()
+                    .filter(x -> x instanceof List<?>)
+                    .findFirst()
+                    .orElse(null);
         }
         if (!(v instanceof List<?> list) || list.isEmpty()) {
             return Optional.empty();

@@ -6,11 +6,10 @@ import java.util.regex.Pattern;
 
 /** Finds fenced code blocks (```lang ... ```) in a reply. */
 public final class FencedCode {
-    private static final Pattern FENCE = Pattern.compile("(?m)^[ \\t]*(`{3,}|~{3,})[ \\t]*([\\w+#.-]*)[^\\n]*\\n(.*?)^[ \\t]*\\1[ \\t]*$",
-            Pattern.DOTALL);
+    private static final Pattern FENCE = Pattern.compile(
+            "(?m)^[ \\t]*(`{3,}|~{3,})[ \\t]*([\\w+#.-]*)[^\\n]*\\n(.*?)^[ \\t]*\\1[ \\t]*$", Pattern.DOTALL);
 
-    private FencedCode() {
-    }
+    private FencedCode() {}
 
     /**
      * The first block, preferring one whose language tag equals {@code language} (case-insensitive)

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.ParseMode;
 import io.palimpsest.worker.recipe.PlainValues;
-
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -22,8 +21,7 @@ public final class ReplyParser {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern HEADING = Pattern.compile("(?m)^#{1,6}[ \\t]+(.+?)[ \\t#]*$");
 
-    private ReplyParser() {
-    }
+    private ReplyParser() {}
 
     /** The parsed value, or empty when the reply does not hold what the mode expects. */
     public static Optional<Object> parse(ParseMode mode, String reply) {

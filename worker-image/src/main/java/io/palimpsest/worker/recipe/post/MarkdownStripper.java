@@ -15,8 +15,7 @@ public final class MarkdownStripper {
     private static final Pattern INLINE_CODE = Pattern.compile("`([^`\\n]+)`");
     private static final Pattern RULE = Pattern.compile("(?m)^[ \\t]*([-*_])(?:[ \\t]*\\1){2,}[ \\t]*$\\n?");
 
-    private MarkdownStripper() {
-    }
+    private MarkdownStripper() {}
 
     public static String strip(String text) {
         String t = RULE.matcher(text).replaceAll("");
@@ -27,7 +26,8 @@ public final class MarkdownStripper {
         t = ITALIC.matcher(t).replaceAll("$2");
         t = INLINE_CODE.matcher(t).replaceAll("$1");
         t = t.strip();
-        if (t.length() >= 2 && ((t.startsWith("\"") && t.endsWith("\"")) || (t.startsWith("“") && t.endsWith("”")))
+        if (t.length() >= 2
+                && ((t.startsWith("\"") && t.endsWith("\"")) || (t.startsWith("“") && t.endsWith("”")))
                 && t.indexOf('"', 1) == t.length() - 1) {
             t = t.substring(1, t.length() - 1).strip();
         }

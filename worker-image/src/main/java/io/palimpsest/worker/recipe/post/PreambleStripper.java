@@ -13,13 +13,13 @@ public final class PreambleStripper {
     private static final Pattern ANNOUNCES = Pattern.compile(
             "(?i)^\\W*(sure|certainly|of course|absolutely|okay|ok|great|alright|here(?:'s| is| are)|below is|the following is|"
                     + "i(?:'ve| have) (?:rewritten|paraphrased|rephrased)|this is a (?:rewritten|paraphrased|rephrased))\\b");
-    private static final Pattern PLEASANTRY = Pattern.compile("(?i)^\\W*(sure|certainly|of course|absolutely|okay|ok|great|alright)\\b");
+    private static final Pattern PLEASANTRY =
+            Pattern.compile("(?i)^\\W*(sure|certainly|of course|absolutely|okay|ok|great|alright)\\b");
     private static final Pattern REWRITE_WORDS = Pattern.compile(
             "(?i)\\b(rewrit\\w*|paraphras\\w*|rephras\\w*|version|summary|passage|text|answer|translation)\\b");
     private static final Pattern BLANK_LINE = Pattern.compile("\\n[ \\t]*\\n");
 
-    private PreambleStripper() {
-    }
+    private PreambleStripper() {}
 
     public static String strip(String text) {
         String t = text.stripLeading();

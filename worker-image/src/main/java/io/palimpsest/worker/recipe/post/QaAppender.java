@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.post;
 
 import io.palimpsest.api.recipe.PostStep;
 import io.palimpsest.worker.recipe.StableSeed;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,7 +15,8 @@ import java.util.regex.Pattern;
  * text, so the output teaches the facts twice, in two forms.
  */
 public final class QaAppender {
-    private static final Pattern QUESTION = Pattern.compile("(?im)^[ \\t]*(?:\\d+[.)][ \\t]*)?(?:Question|Q)[ \\t]*\\d*[ \\t]*[:.][ \\t]*");
+    private static final Pattern QUESTION =
+            Pattern.compile("(?im)^[ \\t]*(?:\\d+[.)][ \\t]*)?(?:Question|Q)[ \\t]*\\d*[ \\t]*[:.][ \\t]*");
 
     private final int k;
     private final int tokensPerItem;
@@ -54,7 +54,8 @@ public final class QaAppender {
 
     public String compose(String documentId, String original, String reply, int documentTokens) {
         List<String> pairs = new ArrayList<>(pairs(reply));
-        Collections.shuffle(pairs, new Random(StableSeed.random(seed, documentId, "qa").nextLong()));
+        Collections.shuffle(
+                pairs, new Random(StableSeed.random(seed, documentId, "qa").nextLong()));
         List<String> kept = pairs.subList(0, keep(documentTokens, pairs.size()));
         StringBuilder sb = new StringBuilder(original.strip());
         for (String pair : kept) {

@@ -4,7 +4,6 @@ import io.palimpsest.api.recipe.PostStep;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.parse.FencedCode;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,10 +63,11 @@ public final class ReplyCleaner {
             case stripSentinel -> sentinel(s.getSentinel(), where);
             case stripMarkdown -> text -> PostResult.ok(MarkdownStripper.strip(text));
             case stripPattern -> linesMatching(s.getPattern(), where);
-            case extractCode -> text -> FencedCode.first(text, s.getLanguage())
-                    .filter(code -> !code.isBlank())
-                    .map(PostResult::ok)
-                    .orElseGet(() -> PostResult.failed(ItemReason.NO_CODE, "no fenced code block in the reply"));
+            case extractCode ->
+                text -> FencedCode.first(text, s.getLanguage())
+                        .filter(code -> !code.isBlank())
+                        .map(PostResult::ok)
+                        .orElseGet(() -> PostResult.failed(ItemReason.NO_CODE, "no fenced code block in the reply"));
             case stripReasoning -> text -> PostResult.ok(stripReasoning(text));
             case appendToOriginal -> text -> PostResult.ok(text);
         };
@@ -124,6 +124,8 @@ public final class ReplyCleaner {
 
     /** For tests and the validate command: does this list contain a step of that type? */
     public static Optional<PostStep> find(List<PostStep> steps, PostStep.Type type) {
-        return steps == null ? Optional.empty() : steps.stream().filter(s -> s.getType() == type).findFirst();
+        return steps == null
+                ? Optional.empty()
+                : steps.stream().filter(s -> s.getType() == type).findFirst();
     }
 }

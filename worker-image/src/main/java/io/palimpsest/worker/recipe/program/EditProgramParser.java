@@ -19,8 +19,7 @@ public final class EditProgramParser {
     private static final Pattern KEYWORD = Pattern.compile("^([A-Za-z_][A-Za-z_0-9]*)\\s*=\\s*(.*)$", Pattern.DOTALL);
     private static final Pattern INTEGER = Pattern.compile("^[+-]?\\d{1,9}$");
 
-    private EditProgramParser() {
-    }
+    private EditProgramParser() {}
 
     /** @param lineCount the lines of the chunk the program edits, to reject out-of-range removals */
     public static EditProgram parse(String reply, int lineCount) {
@@ -114,8 +113,7 @@ public final class EditProgramParser {
     }
 
     /** One literal argument, maybe with a keyword. Exactly one of integer/string is set. */
-    record Argument(String keyword, Integer integer, String string) {
-    }
+    record Argument(String keyword, Integer integer, String string) {}
 
     /** Splits on top-level commas, honouring quotes and backslash escapes; empty when unbalanced. */
     static Optional<List<Argument>> splitArguments(String inside) {

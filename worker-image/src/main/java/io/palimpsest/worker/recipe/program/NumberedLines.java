@@ -8,8 +8,7 @@ import java.util.List;
  * ones remove_lines refers to.
  */
 public final class NumberedLines {
-    private NumberedLines() {
-    }
+    private NumberedLines() {}
 
     public static List<String> lines(String text) {
         if (text.isEmpty()) {

@@ -9,12 +9,10 @@ import java.util.List;
  * number of lines, so the line numbers the model saw stay valid for the removals that follow.
  */
 public final class ProgramExecutor {
-    private ProgramExecutor() {
-    }
+    private ProgramExecutor() {}
 
     /** What a program did to a chunk. */
-    public record Applied(String text, int removedLines, int normalizations) {
-    }
+    public record Applied(String text, int removedLines, int normalizations) {}
 
     public static Applied apply(String chunk, EditProgram program) {
         String text = chunk;

@@ -7,7 +7,6 @@ import io.palimpsest.api.recipe.Route;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.StableSeed;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,8 +21,7 @@ import java.util.stream.Collectors;
  * choice is the same on every attempt. Variants keep the order they have in the recipe.
  */
 public final class VariantSelector {
-    private record CompiledRoute(CelPredicate when, List<PromptVariant> variants) {
-    }
+    private record CompiledRoute(CelPredicate when, List<PromptVariant> variants) {}
 
     private final List<PromptVariant> all;
     private final List<CompiledRoute> routes;
@@ -31,18 +29,21 @@ public final class VariantSelector {
 
     public VariantSelector(Recipe recipe) {
         this.all = List.copyOf(recipe.getPrompts());
-        Map<String, PromptVariant> byName = all.stream().collect(Collectors.toMap(PromptVariant::getName, Function.identity()));
+        Map<String, PromptVariant> byName =
+                all.stream().collect(Collectors.toMap(PromptVariant::getName, Function.identity()));
         this.routes = new ArrayList<>();
         List<Route> declared = recipe.getRoutes() == null ? List.of() : recipe.getRoutes();
         for (int i = 0; i < declared.size(); i++) {
             Route r = declared.get(i);
-            CelPredicate when = r.getWhen() == null || r.getWhen().isBlank() ? null
+            CelPredicate when = r.getWhen() == null || r.getWhen().isBlank()
+                    ? null
                     : CelPredicate.compile(r.getWhen(), "routes[" + i + "].when");
             List<PromptVariant> variants = new ArrayList<>();
             for (String name : r.getVariants()) {
                 PromptVariant v = byName.get(name);
                 if (v == null) {
-                    throw new RecipeException("routes[" + i + "] names variant '" + name + "', which is not in prompts");
+                    throw new RecipeException(
+                            "routes[" + i + "] names variant '" + name + "', which is not in prompts");
                 }
                 variants.add(v);
             }
@@ -97,7 +98,8 @@ public final class VariantSelector {
         if (mode == Fanout.Mode.all || candidates.isEmpty()) {
             return candidates;
         }
-        SplittableRandom random = StableSeed.random(fanout.getSeed() == null ? 0L : fanout.getSeed(), documentId, "fanout");
+        SplittableRandom random =
+                StableSeed.random(fanout.getSeed() == null ? 0L : fanout.getSeed(), documentId, "fanout");
         List<PromptVariant> pool = new ArrayList<>(candidates);
         List<PromptVariant> chosen = new ArrayList<>();
         if (mode == Fanout.Mode.weighted) {

@@ -11,7 +11,6 @@ import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.ModelRequest;
-
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -35,7 +34,8 @@ public final class ClientModelCall implements ModelCall {
             if (error == null) {
                 return r;
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof RejectedByModelException refused) {
                 throw new ModelCallRejected(refused.getMessage());
             }

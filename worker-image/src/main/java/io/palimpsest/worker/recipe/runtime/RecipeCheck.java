@@ -1,9 +1,5 @@
 package io.palimpsest.worker.recipe.runtime;
 
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.Stage;
@@ -18,6 +14,9 @@ import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The recipe compiled before any model call (the planner runs this, so on a cluster no worker
@@ -28,13 +27,12 @@ import io.palimpsest.worker.recipe.token.TokenCounters;
  * the template field and the line.
  */
 public final class RecipeCheck {
-    private RecipeCheck() {
-    }
+    private RecipeCheck() {}
 
     /** @param document the first document of the plan, or null when none could be read */
     public static void compile(Recipe recipe, SourceDocument document) {
-        ModelCall noCalls = request -> CompletableFuture.failedFuture(
-                new IllegalStateException("the recipe check makes no model calls"));
+        ModelCall noCalls = request ->
+                CompletableFuture.failedFuture(new IllegalStateException("the recipe check makes no model calls"));
         // a server tokenizer is asked only while documents run; the check needs counts of nothing
         TokenCounter tokens = TokenCounters.forRecipe(recipe, Optional.of(BpeTokenCounter.instance()));
         RecipeEngine.create(recipe, noCalls, tokens, new EngineSettings("check", "check"));

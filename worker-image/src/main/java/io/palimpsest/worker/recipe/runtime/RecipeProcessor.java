@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.DocumentOutcome;
 import io.palimpsest.worker.recipe.DocumentTrace;
 import io.palimpsest.worker.recipe.OutputRecord;
@@ -21,7 +20,6 @@ import io.palimpsest.worker.run.ModelUnavailableException;
 import io.palimpsest.worker.run.ProcessedDocument;
 import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.VariantRecord;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
@@ -62,18 +60,21 @@ public final class RecipeProcessor implements DocumentProcessor {
 
     /** The group the engine puts this document in before any call ({@link RecipeEngine#stratum}): a preview samples by it. */
     public String stratum(Document document) {
-        return engine.stratum(new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata())));
+        return engine.stratum(
+                new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata())));
     }
 
     /** The same processing, recording the engine's calls and validator verdicts in {@code trace} (null: none): a preview's. */
     public CompletionStage<ProcessedDocument> process(Document document, DocumentTrace trace) {
-        SourceDocument doc = new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));
+        SourceDocument doc =
+                new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));
         return engine.process(doc, trace).handle((outcome, error) -> {
             if (error == null) {
                 failedInARow.set(0);
                 return convert(document, outcome);
             }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            Throwable cause =
+                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof ModelUnavailableException unavailable) {
                 throw unavailable;
             }
@@ -81,8 +82,9 @@ public final class RecipeProcessor implements DocumentProcessor {
                 throw refusedForAll;
             }
             if (failedInARow.incrementAndGet() >= FAILED_IN_A_ROW_IS_AN_OUTAGE) {
-                throw new ModelUnavailableException(FAILED_IN_A_ROW_IS_AN_OUTAGE
-                        + " documents in a row failed after every retry; last: " + cause, cause);
+                throw new ModelUnavailableException(
+                        FAILED_IN_A_ROW_IS_AN_OUTAGE + " documents in a row failed after every retry; last: " + cause,
+                        cause);
             }
             // not a reject here: the shard runner decides (fail the attempt, or reject on the last one)
             throw new DocumentFailedException("retries exhausted: " + cause, cause);
@@ -98,7 +100,11 @@ public final class RecipeProcessor implements DocumentProcessor {
         for (RejectRecord r : outcome.rejects()) {
             rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output()));
         }
-        return new ProcessedDocument(records, rejections, outcome.usage().promptTokens(), outcome.usage().completionTokens());
+        return new ProcessedDocument(
+                records,
+                rejections,
+                outcome.usage().promptTokens(),
+                outcome.usage().completionTokens());
     }
 
     /** Rejections carry no provenance of their own: the chunk and parameters go into the detail. */

@@ -8,30 +8,41 @@ import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
-
 import java.net.URI;
 import java.util.Optional;
 
 /** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
 public final class RecipeProcessors {
-    private RecipeProcessors() {
-    }
+    private RecipeProcessors() {}
 
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
      * @param endpoint the model server's base URL (for /tokenize when the recipe asks for exact counts)
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
-    public static RecipeProcessor create(Recipe recipe, ModelClient client, URI endpoint, String servedModelName,
-                                         String recipeHash, boolean keepOriginal, ObjectMapper json) {
-        Optional<TokenCounter> server = endpoint == null ? Optional.empty()
+    public static RecipeProcessor create(
+            Recipe recipe,
+            ModelClient client,
+            URI endpoint,
+            String servedModelName,
+            String recipeHash,
+            boolean keepOriginal,
+            ObjectMapper json) {
+        Optional<TokenCounter> server = endpoint == null
+                ? Optional.empty()
                 : Optional.of(new HttpTokenCounter(endpoint, servedModelName, json));
-        ModelCall calls = client != null ? new ClientModelCall(client, servedModelName, json) : request -> {
-            // ModelCalls found no call in this recipe; reaching here is a bug, not a document's fault
-            throw new IllegalStateException("the recipe calls no model, yet a model call was made; no endpoint is open");
-        };
-        RecipeEngine engine = RecipeEngine.create(recipe, calls,
-                TokenCounters.forRecipe(recipe, server), new EngineSettings(servedModelName, recipeHash));
+        ModelCall calls = client != null
+                ? new ClientModelCall(client, servedModelName, json)
+                : request -> {
+                    // ModelCalls found no call in this recipe; reaching here is a bug, not a document's fault
+                    throw new IllegalStateException(
+                            "the recipe calls no model, yet a model call was made; no endpoint is open");
+                };
+        RecipeEngine engine = RecipeEngine.create(
+                recipe,
+                calls,
+                TokenCounters.forRecipe(recipe, server),
+                new EngineSettings(servedModelName, recipeHash));
         return new RecipeProcessor(engine, json, keepOriginal);
     }
 }

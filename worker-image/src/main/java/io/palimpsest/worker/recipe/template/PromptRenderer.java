@@ -7,7 +7,6 @@ import io.palimpsest.api.recipe.Turn;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.ModelRequest;
 import io.palimpsest.worker.recipe.RecipeException;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +49,11 @@ public final class PromptRenderer {
         return request(jinjava, owner, t, vars, purpose);
     }
 
-    private ModelRequest request(SharedContextJinja engine, String owner, PromptTemplate t, Map<String, Object> vars, String purpose) {
+    private ModelRequest request(
+            SharedContextJinja engine, String owner, PromptTemplate t, Map<String, Object> vars, String purpose) {
         if (t.getCompletion() != null) {
-            return ModelRequest.completion(render(engine, owner, "completion", t.getCompletion(), vars), t.getSampling(), purpose);
+            return ModelRequest.completion(
+                    render(engine, owner, "completion", t.getCompletion(), vars), t.getSampling(), purpose);
         }
         if (t.getUser() == null) {
             throw new TemplateException(owner, "user", 0, "a model call needs user or completion");
@@ -65,7 +66,10 @@ public final class PromptRenderer {
             for (int i = 0; i < t.getFewShot().size(); i++) {
                 Turn turn = t.getFewShot().get(i);
                 String content = render(engine, owner, "fewShot[" + i + "]", turn.getContent(), vars);
-                messages.add(turn.getRole() == Turn.Role.assistant ? ChatMessage.assistant(content) : ChatMessage.user(content));
+                messages.add(
+                        turn.getRole() == Turn.Role.assistant
+                                ? ChatMessage.assistant(content)
+                                : ChatMessage.user(content));
             }
         }
         messages.add(ChatMessage.user(render(engine, owner, "user", t.getUser(), vars)));
@@ -76,21 +80,28 @@ public final class PromptRenderer {
         return render(jinjava, owner, field, template, vars);
     }
 
-    private static String render(SharedContextJinja engine, String owner, String field, String template, Map<String, Object> vars) {
+    private static String render(
+            SharedContextJinja engine, String owner, String field, String template, Map<String, Object> vars) {
         SharedContextJinja.Rendered result = engine.render(template, vars);
         Optional<TemplateError> fatal = result.fatal();
         if (fatal.isPresent()) {
-            throw new TemplateException(owner, field, fatal.get().getLineno(), plainMessage(fatal.get().getMessage()));
+            throw new TemplateException(
+                    owner,
+                    field,
+                    fatal.get().getLineno(),
+                    plainMessage(fatal.get().getMessage()));
         }
         return result.output();
     }
 
     private static final Pattern UNKNOWN = Pattern.compile("Unknown token found: ?(\\S+)");
-    private static final Pattern CLASS_PREFIX = Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
+    private static final Pattern CLASS_PREFIX =
+            Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
 
     /** Jinjava's words without Java class names; an unknown name says which names exist. */
     static String plainMessage(String message) {
-        String text = message == null ? "" : CLASS_PREFIX.matcher(message.strip()).replaceFirst("");
+        String text =
+                message == null ? "" : CLASS_PREFIX.matcher(message.strip()).replaceFirst("");
         var unknown = UNKNOWN.matcher(text);
         if (unknown.find()) {
             return "unknown variable '" + unknown.group(1) + "'; templates can use " + TemplateVariables.NAMES;

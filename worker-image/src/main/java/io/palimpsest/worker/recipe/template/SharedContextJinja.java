@@ -9,7 +9,6 @@ import com.hubspot.jinjava.interpret.InvalidInputException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateSyntaxException;
-
 import java.util.Map;
 import java.util.Optional;
 
@@ -34,13 +33,13 @@ public final class SharedContextJinja {
     }
 
     /** The output, and the first fatal error if there was one (then the output is not to be used). */
-    public record Rendered(String output, Optional<TemplateError> fatal) {
-    }
+    public record Rendered(String output, Optional<TemplateError> fatal) {}
 
     public Rendered render(String template, Map<String, ?> variables) {
         @SuppressWarnings("unchecked")
         Map<String, Object> bindings = (Map<String, Object>) variables;
-        JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, new Context(shared, bindings, config.getDisabled()), config);
+        JinjavaInterpreter interpreter =
+                new JinjavaInterpreter(jinjava, new Context(shared, bindings, config.getDisabled()), config);
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             String output = interpreter.render(template);

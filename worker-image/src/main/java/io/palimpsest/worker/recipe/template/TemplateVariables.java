@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.template;
 
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.program.NumberedLines;
-
 import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.List;
@@ -12,19 +11,23 @@ import java.util.Set;
 /** The names a recipe template can use; see PromptTemplate's documentation in api. */
 public final class TemplateVariables {
     /** For messages: the names {@link #of} and {@link #forJudge} define. */
-    static final String NAMES = "text, document, id, meta, previous, stages, params, numbered, chunk (a judge also source, output)";
+    static final String NAMES =
+            "text, document, id, meta, previous, stages, params, numbered, chunk (a judge also source, output)";
 
-    private TemplateVariables() {
-    }
+    private TemplateVariables() {}
 
     /**
      * @param unit     the text being rewritten: the chunk, or the whole document
      * @param previous earlier rewritten chunks, oldest first (autoregressive chunking), else empty
      * @param chunk    index, count and id of the unit
      */
-    public static Map<String, Object> of(SourceDocument doc, String unit, List<String> previous,
-                                         Map<String, Object> stages, Map<String, Object> params,
-                                         Map<String, Object> chunk) {
+    public static Map<String, Object> of(
+            SourceDocument doc,
+            String unit,
+            List<String> previous,
+            Map<String, Object> stages,
+            Map<String, Object> params,
+            Map<String, Object> chunk) {
         Map<String, Object> vars = new HashMap<>();
         vars.put("text", unit);
         vars.put("document", doc.text());
@@ -48,14 +51,24 @@ public final class TemplateVariables {
 
     /** Placeholders for every name: metadata, stage results and parameters answer any key. */
     static Map<String, Object> probe() {
-        Map<String, Object> vars = of(new SourceDocument("probe", "probe text", new AnyKey()), "probe text", List.of(),
-                new AnyKey(), new AnyKey(), Map.of("index", 0, "count", 1, "id", "probe#0"));
+        Map<String, Object> vars = of(
+                new SourceDocument("probe", "probe text", new AnyKey()),
+                "probe text",
+                List.of(),
+                new AnyKey(),
+                new AnyKey(),
+                Map.of("index", 0, "count", 1, "id", "probe#0"));
         return forJudge(vars, "probe text", "probe output");
     }
 
     /** A real document as the first unit of its first call (no stage has run, so stage results and parameters are placeholders). */
     public static Map<String, Object> probe(SourceDocument doc) {
-        Map<String, Object> vars = of(doc, doc.text(), List.of(), new AnyKey(), new AnyKey(),
+        Map<String, Object> vars = of(
+                doc,
+                doc.text(),
+                List.of(),
+                new AnyKey(),
+                new AnyKey(),
                 Map.of("index", 0, "count", 1, "id", doc.id() + "#0"));
         return forJudge(vars, doc.text(), "probe output");
     }

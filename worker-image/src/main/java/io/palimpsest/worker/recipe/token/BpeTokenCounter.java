@@ -13,8 +13,7 @@ public final class BpeTokenCounter implements TokenCounter {
     private static final Encoding CL100K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
     private static final BpeTokenCounter INSTANCE = new BpeTokenCounter();
 
-    private BpeTokenCounter() {
-    }
+    private BpeTokenCounter() {}
 
     public static BpeTokenCounter instance() {
         return INSTANCE;

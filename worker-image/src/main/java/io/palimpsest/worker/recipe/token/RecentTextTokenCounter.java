@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class RecentTextTokenCounter implements TokenCounter {
     private static final int SLOTS = 1024;
 
-    private record Counted(String text, int tokens) {
-    }
+    private record Counted(String text, int tokens) {}
 
     private final TokenCounter counter;
     private final AtomicReferenceArray<Counted> slots = new AtomicReferenceArray<>(SLOTS);

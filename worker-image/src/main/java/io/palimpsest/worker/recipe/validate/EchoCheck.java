@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,8 +33,15 @@ public record EchoCheck(double threshold) implements OutputCheck {
     public Optional<CheckFailure> check(ValidationSubject s) {
         double similarity = similarity(s.source(), s.output());
         if (similarity >= threshold) {
-            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)", similarity * 100, threshold * 100), similarity, threshold));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    String.format(
+                            Locale.ROOT,
+                            "%.0f%% of the output's word trigrams are in the source (limit %.0f%%)",
+                            similarity * 100,
+                            threshold * 100),
+                    similarity,
+                    threshold));
         }
         return Optional.empty();
     }

@@ -73,24 +73,62 @@ final class FactExtractor {
 
     private static final Pattern TOKEN = Pattern.compile("\\d[\\d,]*(?:\\.\\d+)?%?|[\\p{L}][\\p{L}'’]*|[.!?;:]");
     private static final Map<String, Integer> UNITS = Map.ofEntries(
-            Map.entry("two", 2), Map.entry("three", 3), Map.entry("four", 4), Map.entry("five", 5),
-            Map.entry("six", 6), Map.entry("seven", 7), Map.entry("eight", 8), Map.entry("nine", 9), Map.entry("ten", 10),
-            Map.entry("eleven", 11), Map.entry("twelve", 12), Map.entry("thirteen", 13), Map.entry("fourteen", 14),
-            Map.entry("fifteen", 15), Map.entry("sixteen", 16), Map.entry("seventeen", 17), Map.entry("eighteen", 18),
-            Map.entry("nineteen", 19), Map.entry("twenty", 20), Map.entry("thirty", 30), Map.entry("forty", 40),
-            Map.entry("fifty", 50), Map.entry("sixty", 60), Map.entry("seventy", 70), Map.entry("eighty", 80),
+            Map.entry("two", 2),
+            Map.entry("three", 3),
+            Map.entry("four", 4),
+            Map.entry("five", 5),
+            Map.entry("six", 6),
+            Map.entry("seven", 7),
+            Map.entry("eight", 8),
+            Map.entry("nine", 9),
+            Map.entry("ten", 10),
+            Map.entry("eleven", 11),
+            Map.entry("twelve", 12),
+            Map.entry("thirteen", 13),
+            Map.entry("fourteen", 14),
+            Map.entry("fifteen", 15),
+            Map.entry("sixteen", 16),
+            Map.entry("seventeen", 17),
+            Map.entry("eighteen", 18),
+            Map.entry("nineteen", 19),
+            Map.entry("twenty", 20),
+            Map.entry("thirty", 30),
+            Map.entry("forty", 40),
+            Map.entry("fifty", 50),
+            Map.entry("sixty", 60),
+            Map.entry("seventy", 70),
+            Map.entry("eighty", 80),
             Map.entry("ninety", 90));
-    private static final Map<String, Integer> SCALES = Map.of("hundred", 100, "thousand", 1000, "million", 1_000_000,
-            "billion", 1_000_000_000);
+    private static final Map<String, Integer> SCALES =
+            Map.of("hundred", 100, "thousand", 1000, "million", 1_000_000, "billion", 1_000_000_000);
     /** Words that are a number on their own: "twice a day" is two a day. */
-    private static final Map<String, Integer> MULTIPLES = Map.of("twice", 2, "thrice", 3, "double", 2, "doubled", 2,
-            "triple", 3, "tripled", 3);
+    private static final Map<String, Integer> MULTIPLES =
+            Map.of("twice", 2, "thrice", 3, "double", 2, "doubled", 2, "triple", 3, "tripled", 3);
     /** Nouns that count when an article or a number precedes them: "a pair of", "two dozen". */
-    private static final Map<String, Integer> COUNT_NOUNS = Map.of("pair", 2, "couple", 2, "dozen", 12, "dozens", 12,
-            "score", 20);
+    private static final Map<String, Integer> COUNT_NOUNS =
+            Map.of("pair", 2, "couple", 2, "dozen", 12, "dozens", 12, "score", 20);
     /** Fractions, read as per cent ("half" and "fifty per cent" agree); their multiples by a preceding number. */
-    private static final Map<String, Double> FRACTIONS = Map.of("half", 50.0, "halves", 50.0, "third", 100 / 3.0,
-            "thirds", 100 / 3.0, "quarter", 25.0, "quarters", 25.0, "fifth", 20.0, "fifths", 20.0, "tenth", 10.0, "tenths", 10.0);
+    private static final Map<String, Double> FRACTIONS = Map.of(
+            "half",
+            50.0,
+            "halves",
+            50.0,
+            "third",
+            100 / 3.0,
+            "thirds",
+            100 / 3.0,
+            "quarter",
+            25.0,
+            "quarters",
+            25.0,
+            "fifth",
+            20.0,
+            "fifths",
+            20.0,
+            "tenth",
+            10.0,
+            "tenths",
+            10.0);
     /** Fractions that are also ordinals ("the third bridge"): a fraction only after an article or a number. */
     private static final Set<String> ORDINAL_FRACTIONS = Set.of("third", "fifth", "tenth");
     /**
@@ -107,29 +145,50 @@ final class FactExtractor {
     private static final double FORTNIGHT_WEEKS = 2;
     /** Words before a unit that make it one of it: "the last century". */
     private static final Set<String> ONE_OF = Set.of("last", "past", "previous", "next", "coming");
-    private static final Set<String> HEDGES = Set.of("about", "around", "roughly", "nearly", "almost", "some",
-            "approximately", "over", "under", "than", "like", "close", "region", "towards", "circa", "perhaps");
+
+    private static final Set<String> HEDGES = Set.of(
+            "about",
+            "around",
+            "roughly",
+            "nearly",
+            "almost",
+            "some",
+            "approximately",
+            "over",
+            "under",
+            "than",
+            "like",
+            "close",
+            "region",
+            "towards",
+            "circa",
+            "perhaps");
     /** Function and time words: no fact of their own, however long. */
     static final Set<String> STOP = Set.of(("about above across after again against along also although among another "
-            + "around away back because been before behind being below beneath beside besides between beyond both could "
-            + "does doing done down during each either else even ever every first from further gave give given gives "
-            + "going have having here hers herself himself however into itself just last least less like little made "
-            + "make makes many might more most much must near nearly never next none once only onto other others ought "
-            + "over quite rather really same second several shall should since some something still such than that "
-            + "their theirs them themselves then there these they thing things third this those though through "
-            + "throughout thus together took toward towards under until upon very want well were what whatever when "
-            + "where whether which while whom whose will with within without would year years later today your yours "
-            + "time times take takes taken").split(" "));
+                    + "around away back because been before behind being below beneath beside besides between beyond both could "
+                    + "does doing done down during each either else even ever every first from further gave give given gives "
+                    + "going have having here hers herself himself however into itself just last least less like little made "
+                    + "make makes many might more most much must near nearly never next none once only onto other others ought "
+                    + "over quite rather really same second several shall should since some something still such than that "
+                    + "their theirs them themselves then there these they thing things third this those though through "
+                    + "throughout thus together took toward towards under until upon very want well were what whatever when "
+                    + "where whether which while whom whose will with within without would year years later today your yours "
+                    + "time times take takes taken")
+            .split(" "));
     /** Words that open sentences capitalised without being names, even before a name ("In March", "From Ruda"). */
-    private static final Set<String> OPENERS = Set.of(("a an the in on at by for from to of with into onto after before since "
-            + "during until when while once each every its it this that these those their his her our there here then "
-            + "today now later some many most all both over under about around near across through one two").split(" "));
+    private static final Set<String> OPENERS =
+            Set.of(("a an the in on at by for from to of with into onto after before since "
+                            + "during until when while once each every its it this that these those their his her our there here then "
+                            + "today now later some many most all both over under about around near across through one two")
+                    .split(" "));
 
-    private FactExtractor() {
-    }
+    private FactExtractor() {}
 
     static Facts extract(String text) {
-        List<String> tokens = TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group()).toList();
+        List<String> tokens = TOKEN.matcher(text == null ? "" : text)
+                .results()
+                .map(m -> m.group())
+                .toList();
         List<Quantity> quantities = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
         Set<String> keyWords = new LinkedHashSet<>();
@@ -156,13 +215,16 @@ final class FactExtractor {
                 quantities.add(word);
             } else {
                 boolean capital = Character.isUpperCase(t.charAt(0));
-                boolean nextCapital = i + 1 < tokens.size() && Character.isUpperCase(tokens.get(i + 1).charAt(0));
+                boolean nextCapital = i + 1 < tokens.size()
+                        && Character.isUpperCase(tokens.get(i + 1).charAt(0));
                 boolean opener = sentenceStart && OPENERS.contains(lower);
                 if (capital && (!sentenceStart || nextCapital) && !opener && t.length() > 1) {
                     names.add(nameForm(t));
                 } else {
                     String w = nameForm(t);
-                    if (w.length() >= KEY_WORD_LENGTH && !STOP.contains(w) && w.chars().allMatch(Character::isLetter)) {
+                    if (w.length() >= KEY_WORD_LENGTH
+                            && !STOP.contains(w)
+                            && w.chars().allMatch(Character::isLetter)) {
                         keyWords.add(stem(w));
                     }
                 }
@@ -203,7 +265,9 @@ final class FactExtractor {
                 } else {
                     current *= scale;
                 }
-            } else if (w.equals("and") && current >= 0 && (UNITS.containsKey(next) || next.equals("one") || next.equals("a"))) {
+            } else if (w.equals("and")
+                    && current >= 0
+                    && (UNITS.containsKey(next) || next.equals("one") || next.equals("a"))) {
                 // "hundred and eighty"
             } else {
                 break;
@@ -223,7 +287,9 @@ final class FactExtractor {
         boolean hedged = hedged(tokens, start);
         String next = end < tokens.size() ? lower(tokens.get(end)) : "";
         String afterNext = end + 1 < tokens.size() ? lower(tokens.get(end + 1)) : "";
-        if (tokens.get(start).endsWith("%") || next.equals("percent") || (next.equals("per") && afterNext.equals("cent"))) {
+        if (tokens.get(start).endsWith("%")
+                || next.equals("percent")
+                || (next.equals("per") && afterNext.equals("cent"))) {
             return new Quantity(new double[] {value}, 0, hedged);
         }
         if (FRACTIONS.containsKey(next)) { // "two thirds", "three quarters"
@@ -277,7 +343,8 @@ final class FactExtractor {
         boolean oneOf = counted || ONE_OF.contains(previous);
         if (UNIT_WORDS.containsKey(w) && oneOf && !w.startsWith("week") && !w.endsWith("s") && !w.equals("millennia")) {
             double[] unit = UNIT_WORDS.get(w);
-            double[] values = w.startsWith("fortnight") ? new double[] {unit[0], FORTNIGHT_WEEKS} : new double[] {unit[0]};
+            double[] values =
+                    w.startsWith("fortnight") ? new double[] {unit[0], FORTNIGHT_WEEKS} : new double[] {unit[0]};
             return new Quantity(values, unit[1], hedged);
         }
         return null;
@@ -318,7 +385,9 @@ final class FactExtractor {
     /** Every word of a text in name form: where a name may also appear (sentence-initial, lower case). */
     static Set<String> words(String text) {
         Set<String> out = new LinkedHashSet<>();
-        TOKEN.matcher(text == null ? "" : text).results().map(m -> m.group())
+        TOKEN.matcher(text == null ? "" : text)
+                .results()
+                .map(m -> m.group())
                 .filter(t -> Character.isLetter(t.charAt(0)))
                 .forEach(t -> out.add(nameForm(t)));
         return out;

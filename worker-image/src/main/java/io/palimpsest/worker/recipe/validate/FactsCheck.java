@@ -3,7 +3,6 @@ package io.palimpsest.worker.recipe.validate;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.validate.FactExtractor.Facts;
 import io.palimpsest.worker.recipe.validate.FactExtractor.Quantity;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -63,9 +62,14 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     static final double MIN_COVER = 0.25;
 
     /** What the comparison found. */
-    public record Comparison(double recall, double precision, int sentences, int sentencesKept,
-                             List<String> droppedSentences, Set<String> unsupported, Set<String> lost) {
-    }
+    public record Comparison(
+            double recall,
+            double precision,
+            int sentences,
+            int sentencesKept,
+            List<String> droppedSentences,
+            Set<String> unsupported,
+            Set<String> lost) {}
 
     @Override
     public ItemReason reason() {
@@ -77,15 +81,31 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         Comparison c = compare(s.source(), s.output());
         if (c.precision() < minPrecision) {
             String lost = c.lost().isEmpty() ? "" : "; the source's " + shortList(c.lost()) + " not in the output";
-            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of the output's numbers and names are backed by the source (limit %.0f%%); not backed: %s%s",
-                    c.precision() * 100, minPrecision * 100, shortList(c.unsupported()), lost), c.precision(), minPrecision));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    String.format(
+                            Locale.ROOT,
+                            "%.0f%% of the output's numbers and names are backed by the source (limit %.0f%%); not backed: %s%s",
+                            c.precision() * 100,
+                            minPrecision * 100,
+                            shortList(c.unsupported()),
+                            lost),
+                    c.precision(),
+                    minPrecision));
         }
         if (c.recall() < minRecall) {
-            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
-                    "%d of the source's %d statements are in the output (%.0f%%, limit %.0f%%); dropped: %s",
-                    c.sentencesKept(), c.sentences(), c.recall() * 100, minRecall * 100,
-                    shortList(new LinkedHashSet<>(c.droppedSentences()))), c.recall(), minRecall));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    String.format(
+                            Locale.ROOT,
+                            "%d of the source's %d statements are in the output (%.0f%%, limit %.0f%%); dropped: %s",
+                            c.sentencesKept(),
+                            c.sentences(),
+                            c.recall() * 100,
+                            minRecall * 100,
+                            shortList(new LinkedHashSet<>(c.droppedSentences()))),
+                    c.recall(),
+                    minRecall));
         }
         return Optional.empty();
     }
@@ -112,7 +132,8 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
             facts.forEach(k -> seenIn.merge(k, 1, Integer::sum));
         }
         List<String> outputSentences = sentences(output);
-        List<Facts> outputStatements = outputSentences.stream().map(FactExtractor::extract).toList();
+        List<Facts> outputStatements =
+                outputSentences.stream().map(FactExtractor::extract).toList();
         List<Set<String>> offered = new ArrayList<>();
         for (int j = 0; j < outputSentences.size(); j++) {
             offered.add(outputFacts(outputSentences.get(j), outputStatements.get(j)));
@@ -159,7 +180,8 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         Map<String, Quantity> outNumbers = distinct(out.quantities());
         Map<String, Quantity> srcNumbers = distinct(src.quantities());
         Set<String> lostNumbers = new LinkedHashSet<>();
-        srcNumbers.values().stream().filter(q -> outNumbers.values().stream().noneMatch(q::sameAs))
+        srcNumbers.values().stream()
+                .filter(q -> outNumbers.values().stream().noneMatch(q::sameAs))
                 .forEach(q -> lostNumbers.add(q.text()));
         Set<String> unsupported = new LinkedHashSet<>();
         Set<String> lost = new LinkedHashSet<>();
@@ -191,14 +213,16 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         List<String> added = new ArrayList<>();
         for (int j = 0; j < outputSentences.size(); j++) {
             List<String> newNames = outputStatements.get(j).names().stream()
-                    .filter(n -> !src.names().contains(n) && !sourceWords.contains(n)).toList();
+                    .filter(n -> !src.names().contains(n) && !sourceWords.contains(n))
+                    .toList();
             if (newNames.isEmpty()) {
                 continue;
             }
             // a new name where the statement this sentence renders lost one of its names took its place
             List<Integer> rendered = rendered(support, best, j);
             boolean aligned = !rendered.isEmpty();
-            boolean replaces = rendered.stream().anyMatch(i -> statements.get(i).names().stream().anyMatch(lostNames::contains));
+            boolean replaces = rendered.stream()
+                    .anyMatch(i -> statements.get(i).names().stream().anyMatch(lostNames::contains));
             if (replaces || (!aligned && !lostNames.isEmpty())) {
                 unsupported.addAll(newNames);
                 lost.addAll(lostNames);
@@ -221,7 +245,6 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
     private static boolean keeps(double support, double best, double total) {
         return support >= MIN_SUPPORT && (support >= MIN_SHARE * best || support >= MIN_COVER * total);
     }
-
 
     /** Each number once, by its written value. */
     private static Map<String, Quantity> distinct(List<Quantity> quantities) {
@@ -251,7 +274,8 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
      * keeps every number of the source, except a multiplier folded into its product ("twice that"
      * as "800"): a changed number takes the place of one of the source's and is never excused.
      */
-    static boolean derived(Quantity q, Map<String, Quantity> operandsByText, Set<String> lost, Map<String, Quantity> source) {
+    static boolean derived(
+            Quantity q, Map<String, Quantity> operandsByText, Set<String> lost, Map<String, Quantity> source) {
         boolean onlyMultipliersLost = lost.stream().allMatch(t -> source.get(t).multiplier());
         if (!onlyMultipliersLost) {
             return false;
@@ -295,7 +319,8 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
 
     private static boolean matches(Quantity q, double candidate) {
         for (double v : q.values()) {
-            double tolerance = Math.max(q.unitTolerance(), q.hedged() && !q.yearLike() ? HEDGE_TOLERANCE * Math.abs(candidate) : 0);
+            double tolerance = Math.max(
+                    q.unitTolerance(), q.hedged() && !q.yearLike() ? HEDGE_TOLERANCE * Math.abs(candidate) : 0);
             if (Math.abs(v - candidate) <= Math.max(tolerance, 1e-9)) {
                 return true;
             }

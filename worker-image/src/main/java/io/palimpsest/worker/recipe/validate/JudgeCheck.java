@@ -8,7 +8,6 @@ import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
-
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -49,17 +48,20 @@ public final class JudgeCheck {
     }
 
     /** The score, and the rejection when it is too low or missing. */
-    public record Outcome(Optional<CheckFailure> rejection, Double score) {
-    }
+    public record Outcome(Optional<CheckFailure> rejection, Double score) {}
 
     public CompletionStage<Outcome> judge(ValidationSubject s, ModelCall override) {
         ModelCall target = override == null ? model : override;
         ModelRequest request;
         try {
-            request = renderer.request(owner, spec.getJudge(),
-                    TemplateVariables.forJudge(s.templateVars(), s.source(), s.output()), "judge:" + owner);
+            request = renderer.request(
+                    owner,
+                    spec.getJudge(),
+                    TemplateVariables.forJudge(s.templateVars(), s.source(), s.output()),
+                    "judge:" + owner);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
+            return CompletableFuture.completedFuture(
+                    new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
         }
         return target.call(request).thenApply(reply -> {
             Optional<Double> value = readScore(reply.text());
@@ -67,7 +69,9 @@ public final class JudgeCheck {
                 return new Outcome(Optional.of(new CheckFailure(REASON, "no score in the judge's reply")), null);
             }
             if (value.get() < threshold) {
-                return new Outcome(Optional.of(new CheckFailure(REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
+                return new Outcome(
+                        Optional.of(new CheckFailure(
+                                REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
                         value.get());
             }
             return new Outcome(Optional.empty(), value.get());

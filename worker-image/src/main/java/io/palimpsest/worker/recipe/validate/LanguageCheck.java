@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.Locale;
 import java.util.Optional;
 
@@ -24,8 +23,11 @@ public record LanguageCheck(String expected) implements OutputCheck {
         if (TextMeasures.wordCount(s.output()) < MIN_WORDS) {
             return Optional.empty();
         }
-        Optional<String> want = expected != null ? Optional.of(expected.toLowerCase(Locale.ROOT))
-                : (TextMeasures.wordCount(s.source()) < MIN_WORDS ? Optional.empty() : LanguageDetector.isoCode(s.source()));
+        Optional<String> want = expected != null
+                ? Optional.of(expected.toLowerCase(Locale.ROOT))
+                : (TextMeasures.wordCount(s.source()) < MIN_WORDS
+                        ? Optional.empty()
+                        : LanguageDetector.isoCode(s.source()));
         if (want.isEmpty()) {
             return Optional.empty();
         }

@@ -3,7 +3,6 @@ package io.palimpsest.worker.recipe.validate;
 import com.github.pemistahl.lingua.api.Language;
 import com.github.pemistahl.lingua.api.LanguageDetectorBuilder;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -18,15 +17,26 @@ import java.util.SortedMap;
 final class LanguageDetector {
     private static final class Holder {
         static final com.github.pemistahl.lingua.api.LanguageDetector DETECTOR = LanguageDetectorBuilder.fromLanguages(
-                        Language.ENGLISH, Language.FRENCH, Language.GERMAN, Language.SPANISH, Language.ITALIAN,
-                        Language.PORTUGUESE, Language.DUTCH, Language.RUSSIAN, Language.POLISH, Language.TURKISH,
-                        Language.CHINESE, Language.JAPANESE, Language.KOREAN, Language.ARABIC, Language.SWEDISH)
+                        Language.ENGLISH,
+                        Language.FRENCH,
+                        Language.GERMAN,
+                        Language.SPANISH,
+                        Language.ITALIAN,
+                        Language.PORTUGUESE,
+                        Language.DUTCH,
+                        Language.RUSSIAN,
+                        Language.POLISH,
+                        Language.TURKISH,
+                        Language.CHINESE,
+                        Language.JAPANESE,
+                        Language.KOREAN,
+                        Language.ARABIC,
+                        Language.SWEDISH)
                 .withLowAccuracyMode()
                 .build();
     }
 
-    private LanguageDetector() {
-    }
+    private LanguageDetector() {}
 
     /** About two sentences: Lingua is reliable on prose well below this, and the cost stays flat. */
     static final int SAMPLE_CHARS = 400;

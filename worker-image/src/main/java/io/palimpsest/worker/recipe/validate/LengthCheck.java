@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.Optional;
 
 /** Output words within [min, max]. */
@@ -23,8 +22,11 @@ public record LengthCheck(Double min, Double max) implements OutputCheck {
     public Optional<CheckFailure> check(ValidationSubject s) {
         int words = TextMeasures.wordCount(s.output());
         if ((min != null && words < min) || (max != null && words > max)) {
-            return Optional.of(new CheckFailure(REASON, words + " words outside [" + (min == null ? "-" : min) + ", "
-                    + (max == null ? "-" : max) + "]", (double) words, min != null && words < min ? min : max));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    words + " words outside [" + (min == null ? "-" : min) + ", " + (max == null ? "-" : max) + "]",
+                    (double) words,
+                    min != null && words < min ? min : max));
         }
         return Optional.empty();
     }

@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.Locale;
 import java.util.Optional;
 
@@ -13,7 +12,9 @@ public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
     @Override
     public Measure measure(ValidationSubject s) {
         int sourceWords = TextMeasures.wordCount(s.source());
-        return sourceWords == 0 ? null : new Measure((double) TextMeasures.wordCount(s.output()) / sourceWords, min, max);
+        return sourceWords == 0
+                ? null
+                : new Measure((double) TextMeasures.wordCount(s.output()) / sourceWords, min, max);
     }
 
     @Override
@@ -29,8 +30,15 @@ public record LengthRatioCheck(Double min, Double max) implements OutputCheck {
         }
         double ratio = (double) TextMeasures.wordCount(s.output()) / sourceWords;
         if ((min != null && ratio < min) || (max != null && ratio > max)) {
-            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
-                    "length ratio %.2f outside [%s, %s]", ratio, min == null ? "-" : min, max == null ? "-" : max), ratio,
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    String.format(
+                            Locale.ROOT,
+                            "length ratio %.2f outside [%s, %s]",
+                            ratio,
+                            min == null ? "-" : min,
+                            max == null ? "-" : max),
+                    ratio,
                     min != null && ratio < min ? min : max));
         }
         return Optional.empty();

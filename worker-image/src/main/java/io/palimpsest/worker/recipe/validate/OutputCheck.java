@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
-
 import java.util.Optional;
 
 /** A validator that needs no model: a pure function of the subject. */

@@ -13,7 +13,9 @@ final class ProseText {
     private static final Pattern FENCED_CODE = Pattern.compile("(?s)```.*?(```|$)|~~~.*?(~~~|$)");
     private static final Pattern INLINE_CODE = Pattern.compile("`[^`\\n]*`");
     /** {@code [text](target)} and {@code ![alt](target)}: the text stays, the target goes (innermost first). */
-    private static final Pattern MARKDOWN_LINK = Pattern.compile("!?\\[([^\\[\\]\\n]*)\\]\\([^)\\s]*(?:\\s+\"[^\"]*\")?\\)");
+    private static final Pattern MARKDOWN_LINK =
+            Pattern.compile("!?\\[([^\\[\\]\\n]*)\\]\\([^)\\s]*(?:\\s+\"[^\"]*\")?\\)");
+
     private static final Pattern REFERENCE_DEFINITION = Pattern.compile("(?m)^\\s*\\[[^\\]\\n]+\\]:\\s*\\S+.*$");
     private static final Pattern URL = Pattern.compile("\\b(?:[a-zA-Z][a-zA-Z0-9+.-]*://|www\\.)\\S+");
     private static final Pattern EMAIL = Pattern.compile("\\S+@\\S+\\.\\w+");
@@ -22,8 +24,7 @@ final class ProseText {
     private static final Pattern MARKUP = Pattern.compile("[#*_>|~=`\\[\\](){}<\\\\]+");
     private static final Pattern SPACE = Pattern.compile("\\s+");
 
-    private ProseText() {
-    }
+    private ProseText() {}
 
     static String of(String text) {
         String prose = FENCED_CODE.matcher(text).replaceAll(" ");

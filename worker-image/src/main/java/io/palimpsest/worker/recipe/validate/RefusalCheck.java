@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.post.PreambleStripper;
-
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -2,7 +2,6 @@ package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.TextMeasures;
-
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -36,8 +35,12 @@ public record RepetitionCheck(double threshold) implements OutputCheck {
     public Optional<CheckFailure> check(ValidationSubject s) {
         double share = repeatedShare(TextMeasures.words(s.output()));
         if (share > threshold) {
-            return Optional.of(new CheckFailure(REASON, String.format(Locale.ROOT,
-                    "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100), share, threshold));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    String.format(
+                            Locale.ROOT, "%.0f%% of word 4-grams repeat (limit %.0f%%)", share * 100, threshold * 100),
+                    share,
+                    threshold));
         }
         return Optional.empty();
     }

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.recipe.validate;
 
 import io.palimpsest.worker.format.ItemReason;
-
 import java.util.Optional;
 
 /**
@@ -20,7 +19,10 @@ public record TruncationCheck(int margin) implements OutputCheck {
         if (s.completionTokens() == null) {
             return null;
         }
-        return new Measure(s.completionTokens().doubleValue(), null, s.maxTokens() == null ? null : (double) (s.maxTokens() - margin - 1));
+        return new Measure(
+                s.completionTokens().doubleValue(),
+                null,
+                s.maxTokens() == null ? null : (double) (s.maxTokens() - margin - 1));
     }
 
     @Override
@@ -34,12 +36,19 @@ public record TruncationCheck(int margin) implements OutputCheck {
             return Optional.of(new CheckFailure(REASON, "finish_reason=length"));
         }
         if (s.completionTokens() != null && s.maxTokens() != null && s.completionTokens() >= s.maxTokens() - margin) {
-            return Optional.of(new CheckFailure(REASON, s.completionTokens() + " completion tokens, cap " + s.maxTokens()
-                    + " - margin " + margin, s.completionTokens().doubleValue(), (double) (s.maxTokens() - margin)));
+            return Optional.of(new CheckFailure(
+                    REASON,
+                    s.completionTokens() + " completion tokens, cap " + s.maxTokens() + " - margin " + margin,
+                    s.completionTokens().doubleValue(),
+                    (double) (s.maxTokens() - margin)));
         }
-        if (s.finishReason() == null && s.completionTokens() == null && endsSentence(s.source()) && !endsSentence(s.output())) {
+        if (s.finishReason() == null
+                && s.completionTokens() == null
+                && endsSentence(s.source())
+                && !endsSentence(s.output())) {
             String t = s.output().strip();
-            return Optional.of(new CheckFailure(REASON, "ends mid-sentence: \"..." + t.substring(Math.max(0, t.length() - 30)) + "\""));
+            return Optional.of(new CheckFailure(
+                    REASON, "ends mid-sentence: \"..." + t.substring(Math.max(0, t.length() - 30)) + "\""));
         }
         return Optional.empty();
     }

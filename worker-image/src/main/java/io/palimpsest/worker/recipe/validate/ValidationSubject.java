@@ -10,8 +10,13 @@ import java.util.Map;
  * @param maxTokens        the cap the call ran under, null when unknown
  * @param templateVars     what a judge prompt may use besides source and output (meta, params...)
  */
-public record ValidationSubject(String source, String output, String finishReason, Integer completionTokens,
-                                Integer maxTokens, Map<String, Object> templateVars) {
+public record ValidationSubject(
+        String source,
+        String output,
+        String finishReason,
+        Integer completionTokens,
+        Integer maxTokens,
+        Map<String, Object> templateVars) {
     public ValidationSubject {
         templateVars = templateVars == null ? Map.of() : templateVars;
     }

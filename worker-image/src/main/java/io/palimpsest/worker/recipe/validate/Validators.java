@@ -5,7 +5,6 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -36,7 +35,8 @@ public final class Validators {
      *                   in which case a judge validator is an error
      * @param owner      for error messages: "variant qa"
      */
-    public static Validators of(List<ValidatorSpec> specs, Optional<ModelCall> judgeModel, PromptRenderer renderer, String owner) {
+    public static Validators of(
+            List<ValidatorSpec> specs, Optional<ModelCall> judgeModel, PromptRenderer renderer, String owner) {
         List<OutputCheck> checks = new ArrayList<>();
         List<JudgeCheck> judges = new ArrayList<>();
         // A reply cut at max_tokens is never a success; a recipe may only widen the margin.
@@ -51,8 +51,12 @@ public final class Validators {
                     throw new RecipeException(where + ": type is required");
                 }
                 if (s.getType() == ValidatorSpec.Type.judge) {
-                    judges.add(new JudgeCheck(s, judgeModel.orElseThrow(() ->
-                            new RecipeException(where + ": a judge needs a model to call")), renderer, owner));
+                    judges.add(new JudgeCheck(
+                            s,
+                            judgeModel.orElseThrow(
+                                    () -> new RecipeException(where + ": a judge needs a model to call")),
+                            renderer,
+                            owner));
                 } else {
                     checks.add(local(s));
                 }
@@ -66,13 +70,16 @@ public final class Validators {
             case truncation -> new TruncationCheck(s.getMargin() == null ? 0 : s.getMargin());
             case lengthRatio -> new LengthRatioCheck(s.getMin(), s.getMax());
             case length -> new LengthCheck(s.getMin(), s.getMax());
-            case repetition -> new RepetitionCheck(s.getThreshold() == null ? RepetitionCheck.DEFAULT_THRESHOLD : s.getThreshold());
+            case repetition ->
+                new RepetitionCheck(s.getThreshold() == null ? RepetitionCheck.DEFAULT_THRESHOLD : s.getThreshold());
             case refusal -> new RefusalCheck();
             case echo -> new EchoCheck(s.getThreshold() == null ? EchoCheck.DEFAULT_THRESHOLD : s.getThreshold());
             case language -> new LanguageCheck(s.getLanguage());
             case compiles -> new CompilesCheck();
-            case facts -> new FactsCheck(s.getMinRecall() == null ? FactsCheck.DEFAULT_MIN_RECALL : s.getMinRecall(),
-                    s.getMinPrecision() == null ? FactsCheck.DEFAULT_MIN_PRECISION : s.getMinPrecision());
+            case facts ->
+                new FactsCheck(
+                        s.getMinRecall() == null ? FactsCheck.DEFAULT_MIN_RECALL : s.getMinRecall(),
+                        s.getMinPrecision() == null ? FactsCheck.DEFAULT_MIN_PRECISION : s.getMinPrecision());
             case judge -> throw new IllegalArgumentException("judge is not a local check");
         };
     }
@@ -148,7 +155,13 @@ public final class Validators {
     public List<CheckVerdict> explain(ValidationSubject s, Verdict verdict) {
         List<CheckVerdict> all = new ArrayList<>();
         if (s.output() == null || s.output().isBlank()) {
-            all.add(new CheckVerdict(ItemReason.EMPTY_OUTPUT.code(), CheckVerdict.FAIL, null, null, null, "no text after post-processing"));
+            all.add(new CheckVerdict(
+                    ItemReason.EMPTY_OUTPUT.code(),
+                    CheckVerdict.FAIL,
+                    null,
+                    null,
+                    null,
+                    "no text after post-processing"));
             return all;
         }
         boolean rejected = false;
@@ -164,8 +177,13 @@ public final class Validators {
             Optional<CheckFailure> r = c.check(s);
             if (r.isPresent()) {
                 rejected = true;
-                all.add(new CheckVerdict(r.get().reason().code(), CheckVerdict.FAIL, value != null ? value : r.get().measured(), min,
-                        max != null || min != null ? max : r.get().limit(), r.get().detail()));
+                all.add(new CheckVerdict(
+                        r.get().reason().code(),
+                        CheckVerdict.FAIL,
+                        value != null ? value : r.get().measured(),
+                        min,
+                        max != null || min != null ? max : r.get().limit(),
+                        r.get().detail()));
             } else {
                 all.add(new CheckVerdict(c.reason().code(), CheckVerdict.PASS, value, min, max, null));
             }
@@ -174,14 +192,22 @@ public final class Validators {
             JudgeCheck judge = judges.get(i);
             boolean last = i == judges.size() - 1;
             if (rejected) {
-                all.add(new CheckVerdict(JudgeCheck.REASON.code(), CheckVerdict.NOT_RUN, null, judge.threshold(), null, null));
+                all.add(new CheckVerdict(
+                        JudgeCheck.REASON.code(), CheckVerdict.NOT_RUN, null, judge.threshold(), null, null));
             } else if (verdict.rejection().isPresent()) {
                 // the first judge that failed ended the chain; its rejection carries its score
                 CheckFailure r = verdict.rejection().get();
-                all.add(new CheckVerdict(r.reason().code(), CheckVerdict.FAIL, r.measured(), judge.threshold(), null, r.detail()));
+                all.add(new CheckVerdict(
+                        r.reason().code(), CheckVerdict.FAIL, r.measured(), judge.threshold(), null, r.detail()));
                 rejected = true;
             } else {
-                all.add(new CheckVerdict(JudgeCheck.REASON.code(), CheckVerdict.PASS, last ? verdict.judgeScore() : null, judge.threshold(), null, null));
+                all.add(new CheckVerdict(
+                        JudgeCheck.REASON.code(),
+                        CheckVerdict.PASS,
+                        last ? verdict.judgeScore() : null,
+                        judge.threshold(),
+                        null,
+                        null));
             }
         }
         return all;

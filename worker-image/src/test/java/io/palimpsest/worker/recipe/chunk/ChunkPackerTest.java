@@ -1,22 +1,22 @@
 package io.palimpsest.worker.recipe.chunk;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-import org.junit.jupiter.api.Test;
-
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ChunkPackerTest {
     private final TokenCounter tokens = BpeTokenCounter.instance();
     private final ChunkPacker packer = new ChunkPacker(tokens);
 
     private static String sentences(int n) {
-        return IntStream.rangeClosed(1, n).mapToObj(i -> "Sentence number " + i + " says the tide was high and the boats came home.")
+        return IntStream.rangeClosed(1, n)
+                .mapToObj(i -> "Sentence number " + i + " says the tide was high and the boats came home.")
                 .collect(Collectors.joining(" "));
     }
 
@@ -46,8 +46,13 @@ class ChunkPackerTest {
         for (Chunk c : plan.chunks()) {
             assertTrue(c.tokens() <= 100, c.tokens() + " tokens");
         }
-        assertEquals(text.replace("\n", "").replace(" ", ""),
-                plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()).replace("\n", "").replace(" ", ""));
+        assertEquals(
+                text.replace("\n", "").replace(" ", ""),
+                plan.chunks().stream()
+                        .map(Chunk::text)
+                        .collect(Collectors.joining())
+                        .replace("\n", "")
+                        .replace(" ", ""));
     }
 
     @Test

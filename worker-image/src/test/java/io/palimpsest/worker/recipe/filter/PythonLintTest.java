@@ -1,16 +1,18 @@
 package io.palimpsest.worker.recipe.filter;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
 
 class PythonLintTest {
 
     private static List<String> symbols(String source) {
-        return PythonLint.score(source).messages().stream().map(PythonLint.Message::symbol).sorted().toList();
+        return PythonLint.score(source).messages().stream()
+                .map(PythonLint.Message::symbol)
+                .sorted()
+                .toList();
     }
 
     @Test
@@ -39,11 +41,19 @@ class PythonLintTest {
     void eachCheckFindsItsFault() {
         assertEquals(List.of("undefined-name"), symbols("\"\"\"m\"\"\"\nprint(undefined_thing)\n"));
         assertEquals(List.of("unused-import"), symbols("\"\"\"m\"\"\"\nimport os\nimport sys\nprint(sys.argv)\n"));
-        assertEquals(List.of("unused-variable"), symbols("\"\"\"m\"\"\"\n\ndef f():\n    \"\"\"d\"\"\"\n    x = 1\n    return 2\n"));
-        assertEquals(List.of("missing-function-docstring", "missing-module-docstring"), symbols("def f():\n    return 1\n"));
+        assertEquals(
+                List.of("unused-variable"),
+                symbols("\"\"\"m\"\"\"\n\ndef f():\n    \"\"\"d\"\"\"\n    x = 1\n    return 2\n"));
+        assertEquals(
+                List.of("missing-function-docstring", "missing-module-docstring"), symbols("def f():\n    return 1\n"));
         assertEquals(List.of("bare-except"), symbols("\"\"\"m\"\"\"\ntry:\n    pass\nexcept:\n    pass\n"));
-        assertEquals(List.of("dangerous-default-value"), symbols("\"\"\"m\"\"\"\n\ndef f(a=[]):\n    \"\"\"d\"\"\"\n    return a\n"));
-        assertEquals(List.of("too-many-arguments"), symbols("\"\"\"m\"\"\"\n\ndef f(a, b, c, d, e, g):\n    \"\"\"d\"\"\"\n    return a + b + c + d + e + g\n"));
+        assertEquals(
+                List.of("dangerous-default-value"),
+                symbols("\"\"\"m\"\"\"\n\ndef f(a=[]):\n    \"\"\"d\"\"\"\n    return a\n"));
+        assertEquals(
+                List.of("too-many-arguments"),
+                symbols(
+                        "\"\"\"m\"\"\"\n\ndef f(a, b, c, d, e, g):\n    \"\"\"d\"\"\"\n    return a + b + c + d + e + g\n"));
         assertEquals(List.of("line-too-long"), symbols("\"\"\"m\"\"\"\nx = '" + "a".repeat(120) + "'\n"));
     }
 

@@ -1,43 +1,49 @@
 package io.palimpsest.worker.recipe.parse;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.recipe.Matrix;
 import io.palimpsest.api.recipe.ParseMode;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class ReplyParserTest {
     @Test
     void jsonIsFoundInProseFencesAndTrailingText() {
         assertEquals(Optional.of(List.of(1L, 2L)), ReplyParser.parse(ParseMode.json, "Sure: [1, 2] hope this helps"));
-        assertEquals(Optional.of(Map.of("a", "x}")), ReplyParser.parse(ParseMode.json, "```json\n{\"a\": \"x}\"}\n```"));
+        assertEquals(
+                Optional.of(Map.of("a", "x}")), ReplyParser.parse(ParseMode.json, "```json\n{\"a\": \"x}\"}\n```"));
         assertEquals(Optional.empty(), ReplyParser.parse(ParseMode.json, "no json here {broken"));
     }
 
     @Test
     void sectionsAreKeyedByHeading() {
-        Object s = ReplyParser.parse(ParseMode.sections, "## Score\n7\n## Improved Code\nx = 1\n").get();
+        Object s = ReplyParser.parse(ParseMode.sections, "## Score\n7\n## Improved Code\nx = 1\n")
+                .get();
         assertEquals(Map.of("score", "7", "improved_code", "x = 1"), s);
         assertTrue(ReplyParser.parse(ParseMode.sections, "no headings").isEmpty());
     }
 
     @Test
     void fixedMatrixIsTheCartesianProductAndLimitSamplesStably() {
-        Matrix m = RecipeYaml.parse("{parameters: {genre: [tale, news, essay], audience: [kids, adults]}}", Matrix.class);
-        List<Map<String, Object>> all = new ParameterMatrix(m, 1).combinations("d", Map.of()).get();
+        Matrix m =
+                RecipeYaml.parse("{parameters: {genre: [tale, news, essay], audience: [kids, adults]}}", Matrix.class);
+        List<Map<String, Object>> all =
+                new ParameterMatrix(m, 1).combinations("d", Map.of()).get();
         assertEquals(6, all.size());
         assertEquals(Map.of("genre", "tale", "audience", "kids"), all.get(0));
-        Matrix limited = RecipeYaml.parse("{parameters: {genre: [tale, news, essay], audience: [kids, adults]}, limit: 2}", Matrix.class);
-        List<Map<String, Object>> two = new ParameterMatrix(limited, 1).combinations("d", Map.of()).get();
+        Matrix limited = RecipeYaml.parse(
+                "{parameters: {genre: [tale, news, essay], audience: [kids, adults]}, limit: 2}", Matrix.class);
+        List<Map<String, Object>> two =
+                new ParameterMatrix(limited, 1).combinations("d", Map.of()).get();
         assertEquals(2, two.size());
-        assertEquals(two, new ParameterMatrix(limited, 1).combinations("d", Map.of()).get());
+        assertEquals(
+                two, new ParameterMatrix(limited, 1).combinations("d", Map.of()).get());
     }
 
     @Test
@@ -46,7 +52,11 @@ class ReplyParserTest {
         ParameterMatrix pm = new ParameterMatrix(m, 0);
         List<Map<String, Object>> list = List.of(Map.of("g", "a"), Map.of("g", "b"), Map.of("g", "c"));
         assertEquals(2, pm.combinations("d", Map.of("pairs", list)).get().size());
-        assertEquals(2, pm.combinations("d", Map.of("pairs", Map.of("pairs", list))).get().size());
+        assertEquals(
+                2,
+                pm.combinations("d", Map.of("pairs", Map.of("pairs", list)))
+                        .get()
+                        .size());
         assertTrue(pm.combinations("d", Map.of("pairs", "not json")).isEmpty());
         assertTrue(pm.combinations("d", Map.of()).isEmpty());
     }

@@ -1,23 +1,22 @@
 package io.palimpsest.worker.recipe.route;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.SourceDocument;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class VariantSelectorTest {
     private static final String PROMPTS = """
@@ -41,16 +40,18 @@ class VariantSelectorTest {
     }
 
     @ParameterizedTest(name = "bucket={0} lang={1} -> {2}")
-    @CsvSource(nullValues = "null", value = {
-            "3,    en,   'a'",
-            "11,   en,   'a'",
-            "12,   en,   'b,d'",
-            "19,   en,   'b,d'",
-            "5,    fr,   'c'",
-            "15,   fr,   'c'",
-            "null, en,   'c'",
-            "null, null, 'c'",
-    })
+    @CsvSource(
+            nullValues = "null",
+            value = {
+                "3,    en,   'a'",
+                "11,   en,   'a'",
+                "12,   en,   'b,d'",
+                "19,   en,   'b,d'",
+                "5,    fr,   'c'",
+                "15,   fr,   'c'",
+                "null, en,   'c'",
+                "null, null, 'c'",
+            })
     void firstMatchingRouteWins(Long bucket, String lang, String expected) {
         VariantSelector s = selector("""
                 routes:
@@ -69,12 +70,14 @@ class VariantSelectorTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-            "id.startsWith('wiki/')             | wiki/1 | a",
-            "text.contains('def ')              | code   | a",
-            "size(text) > 1000                  | short  | ''",
-            "has(meta.score) && meta.score >= 3 | s      | a",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "id.startsWith('wiki/')             | wiki/1 | a",
+                "text.contains('def ')              | code   | a",
+                "size(text) > 1000                  | short  | ''",
+                "has(meta.score) && meta.score >= 3 | s      | a",
+            })
     void predicatesSeeIdTextAndMeta(String when, String id, String expected) {
         VariantSelector s = selector("routes: [{when: \"" + when + "\", variants: [a]}]\n");
         String text = id.equals("code") ? "def f(): pass" : "short text";
@@ -85,7 +88,8 @@ class VariantSelectorTest {
     @Test
     void badRoutesFailAtStart() {
         assertThrows(RecipeException.class, () -> selector("routes: [{when: 'meta.x ===', variants: [a]}]\n"));
-        assertThrows(RecipeException.class, () -> selector("routes: [{when: 'size(meta)', variants: [a]}]\n"), "not a bool");
+        assertThrows(
+                RecipeException.class, () -> selector("routes: [{when: 'size(meta)', variants: [a]}]\n"), "not a bool");
         assertThrows(RecipeException.class, () -> selector("routes: [{variants: [zz]}]\n"));
     }
 
@@ -121,7 +125,8 @@ class VariantSelectorTest {
         VariantSelector otherSeed = selector("fanout: {mode: randomK, k: 1, seed: 2}\n");
         int differ = 0;
         for (int i = 0; i < 100; i++) {
-            if (!names(uniform.select(doc("d" + i, "t", Map.of()))).equals(names(otherSeed.select(doc("d" + i, "t", Map.of()))))) {
+            if (!names(uniform.select(doc("d" + i, "t", Map.of())))
+                    .equals(names(otherSeed.select(doc("d" + i, "t", Map.of()))))) {
                 differ++;
             }
         }

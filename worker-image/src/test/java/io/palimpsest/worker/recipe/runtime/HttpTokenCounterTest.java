@@ -1,5 +1,9 @@
 package io.palimpsest.worker.recipe.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.sim.ModelSimServer;
@@ -10,19 +14,15 @@ import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
-import org.junit.jupiter.api.Test;
-
 import java.net.URI;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
 
 class HttpTokenCounterTest {
     @Test
     void serverModeCountsWithTheServersTokenizer() {
-        try (ModelSimServer sim = ModelSimServer.start(SimConfig.builder().modelName("m").zeroLatency().build(), "127.0.0.1", 0)) {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("m").zeroLatency().build(), "127.0.0.1", 0)) {
             TokenCounter server = new HttpTokenCounter(URI.create(sim.baseUrl()), "m", new ObjectMapper());
             Recipe exact = RecipeYaml.parse("tokenizer: {mode: server}\nprompts: [{name: a, user: x}]\n");
             Recipe estimated = RecipeYaml.parse("prompts: [{name: a, user: x}]\n");

@@ -1,18 +1,17 @@
 package io.palimpsest.worker.recipe.template;
 
-import io.palimpsest.api.recipe.PromptTemplate;
-import io.palimpsest.worker.recipe.ModelRequest;
-import io.palimpsest.worker.recipe.RecipeYaml;
-import io.palimpsest.worker.recipe.SourceDocument;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.api.recipe.PromptTemplate;
+import io.palimpsest.worker.recipe.ModelRequest;
+import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.SourceDocument;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class PromptRendererTest {
     private final PromptRenderer renderer = new PromptRenderer();
@@ -26,10 +25,17 @@ class PromptRendererTest {
                   - {role: assistant, content: "Example out"}
                 user: "{{ id }} {{ meta.lang }} {{ stages.s1.title }} {{ chunk.index }}/{{ chunk.count }}\\n{{ numbered }}"
                 """, PromptTemplate.class);
-        var vars = TemplateVariables.of(new SourceDocument("d7", "whole", Map.of("lang", "en")), "a\nb", List.of(),
-                Map.of("s1", Map.of("title", "T")), Map.of("audience", "kids"), Map.of("index", 1, "count", 3, "id", "d7#1"));
+        var vars = TemplateVariables.of(
+                new SourceDocument("d7", "whole", Map.of("lang", "en")),
+                "a\nb",
+                List.of(),
+                Map.of("s1", Map.of("title", "T")),
+                Map.of("audience", "kids"),
+                Map.of("index", 1, "count", 3, "id", "d7#1"));
         ModelRequest r = renderer.request("variant x", t, vars, "p");
-        assertEquals(List.of("system", "user", "assistant", "user"), r.messages().stream().map(m -> m.role()).toList());
+        assertEquals(
+                List.of("system", "user", "assistant", "user"),
+                r.messages().stream().map(m -> m.role()).toList());
         assertEquals("You rewrite for kids.", r.messages().get(0).content());
         assertEquals("d7 en T 1/3\n1: a\n2: b", r.messages().get(3).content());
     }
@@ -37,8 +43,13 @@ class PromptRendererTest {
     @Test
     void documentTextIsNeverEvaluatedAsATemplate() {
         PromptTemplate t = RecipeYaml.parse("completion: \"Rewrite: {{ text }}\"", PromptTemplate.class);
-        var vars = TemplateVariables.of(new SourceDocument("d", "x", Map.of()), "{{ 7 * 6 }} {% if true %}y{% endif %}",
-                List.of(), Map.of(), Map.of(), Map.of());
+        var vars = TemplateVariables.of(
+                new SourceDocument("d", "x", Map.of()),
+                "{{ 7 * 6 }} {% if true %}y{% endif %}",
+                List.of(),
+                Map.of(),
+                Map.of(),
+                Map.of());
         ModelRequest r = renderer.request("v", t, vars, "p");
         assertFalse(r.isChat());
         assertEquals("Rewrite: {{ 7 * 6 }} {% if true %}y{% endif %}", r.prompt());
@@ -47,8 +58,10 @@ class PromptRendererTest {
     @Test
     void aFatalTemplateErrorNamesTheOwnerTheTemplateAndTheLine() {
         PromptTemplate t = RecipeYaml.parse("user: \"line one\\n{% for x in %}\"", PromptTemplate.class);
-        var vars = TemplateVariables.of(new SourceDocument("d", "x", Map.of()), "x", List.of(), Map.of(), Map.of(), Map.of());
-        TemplateException failure = assertThrows(TemplateException.class, () -> renderer.request("variant wiki", t, vars, "p"));
+        var vars = TemplateVariables.of(
+                new SourceDocument("d", "x", Map.of()), "x", List.of(), Map.of(), Map.of(), Map.of());
+        TemplateException failure =
+                assertThrows(TemplateException.class, () -> renderer.request("variant wiki", t, vars, "p"));
         assertTrue(failure.getMessage().startsWith("variant wiki: template user, line 2"), failure.getMessage());
     }
 }

@@ -1,15 +1,15 @@
 package io.palimpsest.worker.recipe.template;
 
-import com.hubspot.jinjava.JinjavaConfig;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.hubspot.jinjava.JinjavaConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
 class SharedContextJinjaTest {
-    private final SharedContextJinja jinja = new SharedContextJinja(JinjavaConfig.newBuilder().withNestedInterpretationEnabled(false).build());
+    private final SharedContextJinja jinja = new SharedContextJinja(
+            JinjavaConfig.newBuilder().withNestedInterpretationEnabled(false).build());
 
     @Test
     void whatOneRenderSetsIsNotSeenByTheNext() {

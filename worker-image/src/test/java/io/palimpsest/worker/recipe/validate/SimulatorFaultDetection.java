@@ -14,7 +14,6 @@ import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import io.palimpsest.worker.recipe.post.PreambleStripper;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,8 +32,14 @@ import java.util.Optional;
  * of faithful outputs rejected. The test asserts the figures; {@link #main} prints the table.
  */
 final class SimulatorFaultDetection {
-    static final List<Fault> OUTPUT_FAULTS = List.of(Fault.TRUNCATION, Fault.REPETITION, Fault.REFUSAL, Fault.PREAMBLE,
-            Fault.ECHO, Fault.WRONG_LANGUAGE, Fault.EMPTY);
+    static final List<Fault> OUTPUT_FAULTS = List.of(
+            Fault.TRUNCATION,
+            Fault.REPETITION,
+            Fault.REFUSAL,
+            Fault.PREAMBLE,
+            Fault.ECHO,
+            Fault.WRONG_LANGUAGE,
+            Fault.EMPTY);
     private static final String STANDARD = """
             - {type: repetition}
             - {type: truncation}
@@ -52,6 +57,7 @@ final class SimulatorFaultDetection {
         int rightReason;
         /** Preamble only: the output equals the faithful one after stripPreamble. */
         int recovered;
+
         final Map<String, Integer> reasons = new LinkedHashMap<>();
 
         double rate(int n) {
@@ -59,8 +65,7 @@ final class SimulatorFaultDetection {
         }
     }
 
-    record Result(Tally faithful, Map<Fault, Tally> faults) {
-    }
+    record Result(Tally faithful, Map<Fault, Tally> faults) {}
 
     static Result run(int seedsPerDocument) throws IOException {
         return run(seedsPerDocument, true);
@@ -71,15 +76,19 @@ final class SimulatorFaultDetection {
      *                  whose call details were not kept (offline {@code palimpsest validate})
      */
     static Result run(int seedsPerDocument, boolean callFacts) throws IOException {
-        Validators validators = Validators.of(RecipeYaml.parse("validators:\n" + STANDARD.indent(2).replace("\n  -", "\n  -"),
-                ValidatorList.class).validators, Optional.empty(), new PromptRenderer(), "benchmark");
+        Validators validators = Validators.of(
+                RecipeYaml.parse("validators:\n" + STANDARD.indent(2).replace("\n  -", "\n  -"), ValidatorList.class)
+                        .validators,
+                Optional.empty(),
+                new PromptRenderer(),
+                "benchmark");
         Tally faithful = new Tally();
         Map<Fault, Tally> faults = new EnumMap<>(Fault.class);
         OUTPUT_FAULTS.forEach(f -> faults.put(f, new Tally()));
         for (String source : sources()) {
             int budget = Math.max(64, 2 * BpeTokenCounter.instance().count(source));
-            Prompt prompt = Prompt.ofChat(List.of(new ChatMessage("user",
-                    "Rewrite the text below in your own words.\n<document>" + source + "</document>")));
+            Prompt prompt = Prompt.ofChat(List.of(new ChatMessage(
+                    "user", "Rewrite the text below in your own words.\n<document>" + source + "</document>")));
             for (long seed = 1; seed <= seedsPerDocument; seed++) {
                 PlannedOutput good = OutputPlanner.plan(prompt, Optional.empty(), seed, null, List.of(), budget);
                 count(faithful, validators, source, good, budget, null, null, callFacts);
@@ -92,11 +101,24 @@ final class SimulatorFaultDetection {
         return new Result(faithful, faults);
     }
 
-    private static void count(Tally t, Validators v, String source, PlannedOutput out, int budget, Fault fault, String goodText,
-                              boolean callFacts) {
+    private static void count(
+            Tally t,
+            Validators v,
+            String source,
+            PlannedOutput out,
+            int budget,
+            Fault fault,
+            String goodText,
+            boolean callFacts) {
         t.total++;
         ValidationSubject s = callFacts
-                ? new ValidationSubject(source, out.text(), out.finishReason().wireName(), out.pieces().size(), budget, Map.of())
+                ? new ValidationSubject(
+                        source,
+                        out.text(),
+                        out.finishReason().wireName(),
+                        out.pieces().size(),
+                        budget,
+                        Map.of())
                 : ValidationSubject.offline(source, out.text());
         Optional<CheckFailure> r = v.checkLocal(s);
         if (r.isPresent()) {
@@ -106,7 +128,8 @@ final class SimulatorFaultDetection {
                 t.rightReason++;
             }
         }
-        if (fault == Fault.PREAMBLE && PreambleStripper.strip(out.text()).strip().equals(goodText.strip())) {
+        if (fault == Fault.PREAMBLE
+                && PreambleStripper.strip(out.text()).strip().equals(goodText.strip())) {
             t.recovered++;
         }
     }
@@ -129,7 +152,10 @@ final class SimulatorFaultDetection {
         ObjectMapper json = new ObjectMapper();
         Path examples = ExamplesLocator.examples();
         List<String> out = new ArrayList<>();
-        for (String file : List.of("k2-knowledge/data/articles.jsonl", "maga/data/docs.jsonl", "wrap/data/c4-like.jsonl",
+        for (String file : List.of(
+                "k2-knowledge/data/articles.jsonl",
+                "maga/data/docs.jsonl",
+                "wrap/data/c4-like.jsonl",
                 "nemotron-cc/data/cc-shard.jsonl")) {
             for (String line : Files.readAllLines(examples.resolve(file))) {
                 JsonNode n = json.readTree(line);
@@ -152,22 +178,39 @@ final class SimulatorFaultDetection {
     public static void main(String[] args) throws IOException {
         long start = System.nanoTime();
         int seeds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
-        for (boolean callFacts : new boolean[]{true, false}) {
-            System.out.println(callFacts ? "with finish_reason and token counts (the worker's case):"
-                    : "without them (offline validation of (source, output) pairs):");
+        for (boolean callFacts : new boolean[] {true, false}) {
+            System.out.println(
+                    callFacts
+                            ? "with finish_reason and token counts (the worker's case):"
+                            : "without them (offline validation of (source, output) pairs):");
             table(run(seeds, callFacts));
         }
         System.out.printf(Locale.ROOT, "%.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 
     private static void table(Result r) {
-        System.out.printf(Locale.ROOT, "%-16s %6s %9s %12s %9s  %s%n", "output", "n", "rejected", "right reason", "recovered", "reasons");
+        System.out.printf(
+                Locale.ROOT,
+                "%-16s %6s %9s %12s %9s  %s%n",
+                "output",
+                "n",
+                "rejected",
+                "right reason",
+                "recovered",
+                "reasons");
         print("faithful", r.faithful());
         r.faults().forEach((f, t) -> print(f.wireName(), t));
     }
 
     private static void print(String name, Tally t) {
-        System.out.printf(Locale.ROOT, "%-16s %6d %8.1f%% %11.1f%% %8.1f%%  %s%n", name, t.total, 100 * t.rate(t.rejected),
-                100 * t.rate(t.rightReason), 100 * t.rate(t.recovered), t.reasons);
+        System.out.printf(
+                Locale.ROOT,
+                "%-16s %6d %8.1f%% %11.1f%% %8.1f%%  %s%n",
+                name,
+                t.total,
+                100 * t.rate(t.rejected),
+                100 * t.rate(t.rightReason),
+                100 * t.rate(t.recovered),
+                t.reasons);
     }
 }

@@ -1,10 +1,10 @@
 package io.palimpsest.worker.recipe.validate;
 
-import io.palimpsest.sim.Fault;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.sim.Fault;
+import org.junit.jupiter.api.Test;
 
 /** Each validator catches what the simulator injects and lets its faithful rewrites through. */
 class SimulatorFaultDetectionTest {

@@ -3,15 +3,14 @@ package io.palimpsest.worker.recipe.validate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import io.palimpsest.api.recipe.ValidatorSpec;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What a preview shows of each validator: the verdict {@link Validators#validate} gave, with every measured value. */
@@ -19,8 +18,13 @@ class ValidatorsExplainTest {
     private static final String SOURCE = "one two three four five six seven eight nine ten";
 
     private static Validators validators(String... specs) {
-        return Validators.of(Arrays.stream(specs).map(s -> RecipeYaml.parse(s, ValidatorSpec.class)).toList(), Optional.empty(),
-                new PromptRenderer(), "test");
+        return Validators.of(
+                Arrays.stream(specs)
+                        .map(s -> RecipeYaml.parse(s, ValidatorSpec.class))
+                        .toList(),
+                Optional.empty(),
+                new PromptRenderer(),
+                "test");
     }
 
     private static List<CheckVerdict> explain(Validators v, String output, Integer tokens, Integer max) {
@@ -31,9 +35,12 @@ class ValidatorsExplainTest {
 
     @Test
     void passingChecksShowWhatTheyMeasuredAndTheirBounds() {
-        Validators v = validators("{type: lengthRatio, min: 0.5, max: 2}", "{type: echo, threshold: 0.8}", "{type: refusal}");
+        Validators v =
+                validators("{type: lengthRatio, min: 0.5, max: 2}", "{type: echo, threshold: 0.8}", "{type: refusal}");
         List<CheckVerdict> all = explain(v, "ten nine eight seven six five four three two one eleven", 12, 100);
-        assertEquals(List.of("truncation", "lengthRatio", "echo", "refusal"), all.stream().map(CheckVerdict::check).toList());
+        assertEquals(
+                List.of("truncation", "lengthRatio", "echo", "refusal"),
+                all.stream().map(CheckVerdict::check).toList());
         all.forEach(c -> assertEquals(CheckVerdict.PASS, c.status(), c.toString()));
         assertEquals(new CheckVerdict("truncation", "pass", 12.0, null, 99.0, null), all.get(0));
         assertEquals(new CheckVerdict("lengthRatio", "pass", 1.1, 0.5, 2.0, null), all.get(1));
@@ -51,7 +58,15 @@ class ValidatorsExplainTest {
         assertEquals(CheckVerdict.FAIL, all.get(1).status());
         assertEquals(0.2, all.get(1).measured(), 1e-9);
         assertEquals(CheckVerdict.NOT_RUN, all.get(2).status());
-        assertEquals(List.of(new CheckVerdict(ItemReason.EMPTY_OUTPUT.code(), CheckVerdict.FAIL, null, null, null, "no text after post-processing")),
-                explain(v, "  ", 0, 100), "an empty output fails alone");
+        assertEquals(
+                List.of(new CheckVerdict(
+                        ItemReason.EMPTY_OUTPUT.code(),
+                        CheckVerdict.FAIL,
+                        null,
+                        null,
+                        null,
+                        "no text after post-processing")),
+                explain(v, "  ", 0, 100),
+                "an empty output fails alone");
     }
 }
