@@ -212,7 +212,8 @@ public class RewriteJobStatus {
         private int shard;
         private int attempt;
 
-        @JsonPropertyDescription("A machine-readable reason, e.g. BadData, ModelUnreachable, OOMKilled.")
+        @JsonPropertyDescription("A machine-readable reason: BadData, ModelUnreachable, ModelConfig, "
+                + "AttemptsExhausted or Error, or the kubelet's reason (OOMKilled, ...).")
         private String reason;
 
         private String message;

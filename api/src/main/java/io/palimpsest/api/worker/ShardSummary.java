@@ -51,7 +51,7 @@ public class ShardSummary {
     private long promptTokens;
     private long completionTokens;
     private double seconds;
-    /** Machine-readable reason when not committed. */
+    /** Machine-readable reason when not committed by this attempt: a {@link ShardReason} code (or an exception type). */
     private String reason;
 
     private String message;

@@ -2,6 +2,7 @@ package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.AttemptLedger;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,9 +17,6 @@ import java.nio.file.Path;
  * No ledger file (outside a pod, or no shard has failed yet) changes nothing.
  */
 final class AttemptCap {
-    /** The worker summary's reason when it refuses to start. */
-    static final String REFUSED_REASON = "attemptsExhausted";
-
     /**
      * @param attempt the attempt number the job gave (the failures it counted before this attempt)
      * @param refusal the summary to report instead of running, or null to run
@@ -58,7 +56,7 @@ final class AttemptCap {
         refusal.setShard(shard);
         refusal.setAttempt(numbered);
         refusal.setOutcome(ShardSummary.Outcome.error);
-        refusal.setReason(REFUSED_REASON);
+        refusal.setReason(ShardReason.ATTEMPTS_EXHAUSTED.code());
         refusal.setMessage(
                 "shard " + shard + " has used its attempts as the operator counts them (" + entry.getFailures()
                         + " failed, " + entry.getOutages()

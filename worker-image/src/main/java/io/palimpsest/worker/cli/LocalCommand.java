@@ -6,6 +6,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.config.JobManifests;
@@ -186,7 +187,7 @@ final class LocalCommand implements Callable<Integer> {
 
     /** What the Job would run again at once: an attempt that stopped because a document's retries ran out. */
     private static boolean retriedByTheJob(ShardRunner.Report report) {
-        return "retries_exhausted".equals(report.summary().getReason());
+        return ShardReason.RETRIES_EXHAUSTED.of(report.summary());
     }
 
     /** The model for a local run: the given endpoint, the model's own, or an in-process simulator. */

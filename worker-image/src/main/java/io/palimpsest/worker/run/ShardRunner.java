@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.format.Document;
@@ -172,7 +173,7 @@ public final class ShardRunner {
                         ShardSummary.Outcome.alreadyCommitted,
                         outcome.receipt().counts(),
                         startNanos,
-                        "committed_by_twin",
+                        ShardReason.COMMITTED_BY_TWIN,
                         "another attempt committed this shard first",
                         ExitCodes.DONE);
             }
@@ -411,7 +412,7 @@ public final class ShardRunner {
                     ShardSummary.Outcome.alreadyCommitted,
                     counts,
                     startNanos,
-                    "committed_by_twin",
+                    ShardReason.COMMITTED_BY_TWIN,
                     "another attempt committed this shard first",
                     ExitCodes.DONE);
         }
@@ -425,7 +426,7 @@ public final class ShardRunner {
                     ShardSummary.Outcome.error,
                     progressCounts,
                     startNanos,
-                    TerminationRequested.REASON,
+                    ShardReason.TERMINATED,
                     "stopped on SIGTERM: took no more documents, committed the complete checkpoint parts; the next attempt resumes after them",
                     ExitCodes.TERMINATED);
         }
@@ -442,7 +443,7 @@ public final class ShardRunner {
                     ShardSummary.Outcome.modelUnreachable,
                     progressCounts,
                     startNanos,
-                    "model_unreachable",
+                    ShardReason.MODEL_UNREACHABLE,
                     failure.getMessage(),
                     ExitCodes.MODEL_UNREACHABLE);
         }
@@ -463,7 +464,7 @@ public final class ShardRunner {
                     ShardSummary.Outcome.modelConfig,
                     progressCounts,
                     startNanos,
-                    "model_config",
+                    ShardReason.MODEL_CONFIG,
                     failure.getMessage(),
                     ExitCodes.MODEL_CONFIG);
         }
@@ -477,7 +478,7 @@ public final class ShardRunner {
                     failed.modelError() ? ShardSummary.Outcome.modelUnreachable : ShardSummary.Outcome.error,
                     progressCounts,
                     startNanos,
-                    "retries_exhausted",
+                    ShardReason.RETRIES_EXHAUSTED,
                     message,
                     failed.modelError() ? ExitCodes.MODEL_UNREACHABLE : ExitCodes.FAILED);
         }
@@ -488,19 +489,22 @@ public final class ShardRunner {
                     ShardSummary.Outcome.badData,
                     progressCounts,
                     startNanos,
-                    "bad_data",
+                    ShardReason.BAD_DATA,
                     failure.getMessage(),
                     ExitCodes.BAD_DATA);
         }
         LOG.log(Level.SEVERE, layout.shardName() + ": failed", failure);
-        return report(
+        Report unexpected = report(
                 shard,
                 ShardSummary.Outcome.error,
                 progressCounts,
                 startNanos,
-                failure.getClass().getSimpleName(),
+                null,
                 String.valueOf(failure.getMessage()),
                 ExitCodes.FAILED);
+        // no code in the catalogue: the exception's type names the bug better than any fixed word
+        unexpected.summary().setReason(failure.getClass().getSimpleName());
+        return unexpected;
     }
 
     private boolean committedMeanwhile(ShardLayout layout) {
@@ -527,7 +531,7 @@ public final class ShardRunner {
             ShardSummary.Outcome outcome,
             ItemCounts counts,
             long startNanos,
-            String reason,
+            ShardReason reason,
             String message,
             int exitCode) {
         ShardSummary summary = new ShardSummary();
@@ -543,7 +547,7 @@ public final class ShardRunner {
         summary.setPromptTokens(counts.promptTokens);
         summary.setCompletionTokens(counts.completionTokens);
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);
-        summary.setReason(reason);
+        summary.setReason(reason == null ? null : reason.code());
         summary.setMessage(message == null ? null : truncate(message, 1000));
         return new Report(summary, exitCode);
     }

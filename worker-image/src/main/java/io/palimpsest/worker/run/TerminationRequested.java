@@ -1,10 +1,10 @@
 package io.palimpsest.worker.run;
 
-/** The process got SIGTERM (pod deleted, node drained): the run stops taking documents and ends. */
+/**
+ * The process got SIGTERM (pod deleted, node drained): the run stops taking documents and ends; its
+ * summary says {@link io.palimpsest.api.worker.ShardReason#TERMINATED}.
+ */
 public final class TerminationRequested extends RuntimeException {
-    /** The summary's reason code; the operator does not list such an attempt as a shard failure. */
-    public static final String REASON = "terminated";
-
     public TerminationRequested() {
         super("terminated", null, false, false);
     }

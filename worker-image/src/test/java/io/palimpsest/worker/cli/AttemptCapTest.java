@@ -60,7 +60,7 @@ class AttemptCapTest {
         AttemptCap.Decision d = AttemptCap.decide(dir.resolve("job.yaml"), 3, 0, json);
         ShardSummary refusal = d.refusal();
         assertEquals(ShardSummary.Outcome.error, refusal.getOutcome());
-        assertEquals(AttemptCap.REFUSED_REASON, refusal.getReason());
+        assertEquals("attemptsExhausted", refusal.getReason(), "the wire string the operator reads");
         assertEquals(3, refusal.getShard());
         assertTrue(refusal.getMessage().contains("2 failed"), refusal.getMessage());
         assertNull(AttemptCap.decide(dir.resolve("job.yaml"), 4, 0, json).refusal());

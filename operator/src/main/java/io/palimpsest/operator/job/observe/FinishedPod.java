@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.observe;
 
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import java.time.Instant;
 
@@ -50,10 +51,7 @@ public record FinishedPod(
      */
     public boolean terminated() {
         return summary != null
-                ? TERMINATED_REASON.equals(summary.getReason())
+                ? ShardReason.TERMINATED.of(summary)
                 : exitCode != null && exitCode == ExitCodes.TERMINATED;
     }
-
-    /** The summary reason of a worker stopped by SIGTERM (the worker's TerminationRequested). */
-    public static final String TERMINATED_REASON = "terminated";
 }

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
-import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.DocumentCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardCounts;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.TokenCounts;
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
@@ -170,20 +170,17 @@ public final class JobStatusFolder {
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }
 
-    /** The reason of a shard failed because its attempts are spent as the operator counts them (exit 43). */
-    public static final String ATTEMPTS_EXHAUSTED = "AttemptsExhausted";
-
     public static ShardFailure failureOf(FinishedPod pod) {
         ShardSummary s = pod.summary();
         String reason;
         String message;
         if (AttemptCharges.refused(pod)) {
-            reason = ATTEMPTS_EXHAUSTED;
+            reason = ShardFailureReason.AttemptsExhausted.name();
             message = s != null && s.getMessage() != null ? s.getMessage() : pod.message();
         } else if (s != null && s.getOutcome() != null) {
-            // one vocabulary for status reasons (BadData, ModelUnreachable, OOMKilled, Error); the
-            // worker's finer reason code leads the message
-            reason = reasonOf(s.getOutcome());
+            // one vocabulary for status reasons (ShardFailureReason, or the kubelet's); the worker's
+            // finer reason code (ShardReason) leads the message
+            reason = reasonOf(s.getOutcome()).name();
             message = s.getReason() == null
                     ? s.getMessage()
                     : s.getMessage() == null ? s.getReason() : s.getReason() + ": " + s.getMessage();
@@ -191,16 +188,16 @@ public final class JobStatusFolder {
             reason = s.getReason();
             message = s.getMessage();
         } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.BAD_DATA) {
-            reason = "BadData";
+            reason = ShardFailureReason.BadData.name();
             message = pod.message();
         } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_CONFIG) {
-            reason = JobReason.ModelConfig.name();
+            reason = ShardFailureReason.ModelConfig.name();
             message = pod.message();
         } else if (pod.exitCode() != null && pod.exitCode() == ExitCodes.MODEL_UNREACHABLE) {
-            reason = "ModelUnreachable";
+            reason = ShardFailureReason.ModelUnreachable.name();
             message = pod.message();
         } else {
-            reason = pod.reason() != null ? pod.reason() : "Error";
+            reason = pod.reason() != null ? pod.reason() : ShardFailureReason.Error.name();
             message = pod.message() != null
                     ? pod.message()
                     : pod.exitCode() != null ? "exit code " + pod.exitCode() : null;
@@ -209,12 +206,12 @@ public final class JobStatusFolder {
                 pod.shard(), pod.attempt(), reason, ClusterReadings.cut(message), Rfc3339.format(pod.finishedAt()));
     }
 
-    private static String reasonOf(ShardSummary.Outcome outcome) {
+    private static ShardFailureReason reasonOf(ShardSummary.Outcome outcome) {
         return switch (outcome) {
-            case badData -> "BadData";
-            case modelUnreachable -> "ModelUnreachable";
-            case modelConfig -> JobReason.ModelConfig.name();
-            default -> "Error";
+            case badData -> ShardFailureReason.BadData;
+            case modelUnreachable -> ShardFailureReason.ModelUnreachable;
+            case modelConfig -> ShardFailureReason.ModelConfig;
+            default -> ShardFailureReason.Error;
         };
     }
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.status.JobStatusFolder;
@@ -24,7 +26,7 @@ class AttemptChargesTest {
         AttemptLedger ledger = AttemptCharges.ledger(
                 List.of(
                         ended(1, 1, null),
-                        ended(1, ExitCodes.TERMINATED, FinishedPod.TERMINATED_REASON),
+                        ended(1, ExitCodes.TERMINATED, ShardReason.TERMINATED.code()),
                         ended(1, 137, null),
                         ended(2, 1, null),
                         ended(3, 75, null),
@@ -71,11 +73,11 @@ class AttemptChargesTest {
     @Test
     void aRefusalIsNotAnAttempt() {
         List<FinishedPod> numbered =
-                ShardAttempts.number(List.of(ended(1, 1, null), ended(1, 43, "attemptsExhausted")));
+                ShardAttempts.number(List.of(ended(1, 1, null), ended(1, 43, ShardReason.ATTEMPTS_EXHAUSTED.code())));
         assertEquals(List.of(0, 1), numbered.stream().map(FinishedPod::attempt).toList());
         assertFalse(ShardAttempts.charged(numbered.get(1)));
         assertEquals(
-                JobStatusFolder.ATTEMPTS_EXHAUSTED,
+                ShardFailureReason.AttemptsExhausted.name(),
                 JobStatusFolder.failureOf(numbered.get(1)).getReason());
     }
 

@@ -220,6 +220,44 @@ class JobStatusFolderTest {
         assertEquals("Error", f.getReason());
     }
 
+    /**
+     * The status reason of each kind of failed attempt: a ShardFailureReason word, or the kubelet's
+     * reason passed through; the worker's own code leads the message. The words are the wire strings.
+     */
+    @Test
+    void aFailuresReasonIsOneWordPerCause() {
+        record Row(ShardSummary.Outcome outcome, String code, Integer exit, String kubelet, String reason, String message) {}
+        List<Row> rows = List.of(
+                new Row(ShardSummary.Outcome.badData, "bad_data", 42, "Error", "BadData", "bad_data: m"),
+                new Row(ShardSummary.Outcome.modelUnreachable, "retries_exhausted", 75, "Error", "ModelUnreachable",
+                        "retries_exhausted: m"),
+                new Row(ShardSummary.Outcome.modelConfig, "model_config", 78, "Error", "ModelConfig", "model_config: m"),
+                new Row(ShardSummary.Outcome.error, "retries_exhausted", 1, "Error", "Error", "retries_exhausted: m"),
+                new Row(ShardSummary.Outcome.error, "IllegalStateException", 1, "Error", "Error",
+                        "IllegalStateException: m"),
+                new Row(ShardSummary.Outcome.error, "attemptsExhausted", 43, "Error", "AttemptsExhausted", "m"),
+                // no summary: the exit code, else the kubelet's reason
+                new Row(null, null, 42, "Error", "BadData", "tail"),
+                new Row(null, null, 75, "Error", "ModelUnreachable", "tail"),
+                new Row(null, null, 78, "Error", "ModelConfig", "tail"),
+                new Row(null, null, 43, "Error", "AttemptsExhausted", "tail"),
+                new Row(null, null, 137, "OOMKilled", "OOMKilled", "tail"),
+                new Row(null, null, 1, null, "Error", "tail"));
+        for (Row row : rows) {
+            ShardSummary summary = null;
+            if (row.outcome() != null) {
+                summary = Pods.summary(3, row.outcome(), 0);
+                summary.setReason(row.code());
+                summary.setMessage("m");
+            }
+            FinishedPod pod = new FinishedPod(
+                    3, 0, false, false, summary, row.exit(), row.kubelet(), summary == null ? "tail" : null, T0);
+            ShardFailure f = JobStatusFolder.failureOf(pod);
+            assertEquals(row.reason(), f.getReason(), row.toString());
+            assertEquals(row.message(), f.getMessage(), row.toString());
+        }
+    }
+
     @Test
     void runningShardsAddAnInProgressPartThatNeverEntersTheCommittedTotals() {
         java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = java.util.Map.of(

@@ -1,0 +1,56 @@
+package io.palimpsest.api.worker;
+
+/**
+ * The reason codes a worker writes in {@link ShardSummary#getReason()} when its shard was not
+ * committed by this attempt. The operator reads them from the pod's termination message, so the
+ * codes are never renamed; {@link #parse} takes the wire string, which stays a String so that a
+ * summary from an older or newer worker (a code this version does not know) still parses.
+ *
+ * <p>One code is not listed: an unexpected failure writes the simple name of its exception type
+ * (outcome {@code error}), which names the bug better than any fixed word.
+ */
+public enum ShardReason {
+    /** Another attempt committed the shard first (outcome alreadyCommitted, exit 0). */
+    COMMITTED_BY_TWIN("committed_by_twin"),
+    /** SIGTERM: the complete parts are committed and the shard resumes after them (exit 143; not a shard failure). */
+    TERMINATED("terminated"),
+    /** The model server could not be reached; retry later (exit 75). */
+    MODEL_UNREACHABLE("model_unreachable"),
+    /** The model refused the job's requests the same way for every document (exit 78). */
+    MODEL_CONFIG("model_config"),
+    /** A document's tries all failed while the shard has attempts left: the Job runs it again (exit 75 or 1). */
+    RETRIES_EXHAUSTED("retries_exhausted"),
+    /** The shard's data cannot be processed; retrying will not help (exit 42). */
+    BAD_DATA("bad_data"),
+    /** The attempt ledger says the shard has used its attempts: nothing ran (exit 43). */
+    ATTEMPTS_EXHAUSTED("attemptsExhausted");
+
+    private final String code;
+
+    ShardReason(String code) {
+        this.code = code;
+    }
+
+    /** The string written in the summary. */
+    public String code() {
+        return code;
+    }
+
+    /** The constant whose code this is, or null for none or a code this version does not write. */
+    public static ShardReason parse(String code) {
+        if (code == null) {
+            return null;
+        }
+        for (ShardReason r : values()) {
+            if (r.code.equals(code)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** {@code summary} is not null and carries this reason. */
+    public boolean of(ShardSummary summary) {
+        return summary != null && code.equals(summary.getReason());
+    }
+}
