@@ -226,14 +226,36 @@ class JobStatusFolderTest {
      */
     @Test
     void aFailuresReasonIsOneWordPerCause() {
-        record Row(ShardSummary.Outcome outcome, String code, Integer exit, String kubelet, String reason, String message) {}
+        record Row(
+                ShardSummary.Outcome outcome,
+                String code,
+                Integer exit,
+                String kubelet,
+                String reason,
+                String message) {}
         List<Row> rows = List.of(
                 new Row(ShardSummary.Outcome.badData, "bad_data", 42, "Error", "BadData", "bad_data: m"),
-                new Row(ShardSummary.Outcome.modelUnreachable, "retries_exhausted", 75, "Error", "ModelUnreachable",
+                new Row(
+                        ShardSummary.Outcome.modelUnreachable,
+                        "retries_exhausted",
+                        75,
+                        "Error",
+                        "ModelUnreachable",
                         "retries_exhausted: m"),
-                new Row(ShardSummary.Outcome.modelConfig, "model_config", 78, "Error", "ModelConfig", "model_config: m"),
+                new Row(
+                        ShardSummary.Outcome.modelConfig,
+                        "model_config",
+                        78,
+                        "Error",
+                        "ModelConfig",
+                        "model_config: m"),
                 new Row(ShardSummary.Outcome.error, "retries_exhausted", 1, "Error", "Error", "retries_exhausted: m"),
-                new Row(ShardSummary.Outcome.error, "IllegalStateException", 1, "Error", "Error",
+                new Row(
+                        ShardSummary.Outcome.error,
+                        "IllegalStateException",
+                        1,
+                        "Error",
+                        "Error",
                         "IllegalStateException: m"),
                 new Row(ShardSummary.Outcome.error, "attemptsExhausted", 43, "Error", "AttemptsExhausted", "m"),
                 // no summary: the exit code, else the kubelet's reason
