@@ -10,6 +10,8 @@ package io.palimpsest.api.worker;
  * (outcome {@code error}), which names the bug better than any fixed word.
  */
 public enum ShardReason {
+    /** The shard was committed before (a receipt exists): nothing to do (outcome alreadyCommitted, exit 0). */
+    RECEIPT_EXISTS("receipt_exists"),
     /** Another attempt committed the shard first (outcome alreadyCommitted, exit 0). */
     COMMITTED_BY_TWIN("committed_by_twin"),
     /** SIGTERM: the complete parts are committed and the shard resumes after them (exit 143; not a shard failure). */
@@ -18,6 +20,11 @@ public enum ShardReason {
     MODEL_UNREACHABLE("model_unreachable"),
     /** The model refused the job's requests the same way for every document (exit 78). */
     MODEL_CONFIG("model_config"),
+    /**
+     * The output holds work the built-in simulator served and this run is on a real model: it does
+     * not count that work as done (outcome modelConfig, exit 78).
+     */
+    SIMULATED_OUTPUT("simulated_output"),
     /** A document's tries all failed while the shard has attempts left: the Job runs it again (exit 75 or 1). */
     RETRIES_EXHAUSTED("retries_exhausted"),
     /** The shard's data cannot be processed; retrying will not help (exit 42). */

@@ -32,10 +32,12 @@ class ShardReasonTest {
     void theWorkersCodesAreTheWireStrings() {
         assertEquals(
                 List.of(
+                        "receipt_exists",
                         "committed_by_twin",
                         "terminated",
                         "model_unreachable",
                         "model_config",
+                        "simulated_output",
                         "retries_exhausted",
                         "bad_data",
                         "attemptsExhausted"),

@@ -117,7 +117,7 @@ public final class ShardRunner {
                         ShardSummary.Outcome.modelConfig,
                         new ItemCounts(),
                         startNanos,
-                        "simulated_output",
+                        ShardReason.SIMULATED_OUTPUT,
                         simulatedWork,
                         ExitCodes.MODEL_CONFIG);
             }
@@ -129,7 +129,7 @@ public final class ShardRunner {
                         ShardSummary.Outcome.alreadyCommitted,
                         committer.readReceipt().counts(),
                         startNanos,
-                        "receipt_exists",
+                        ShardReason.RECEIPT_EXISTS,
                         "shard was committed before; nothing to do",
                         ExitCodes.DONE);
             }
