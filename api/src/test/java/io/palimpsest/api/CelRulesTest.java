@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -129,7 +130,7 @@ class CelRulesTest {
         CASES.put("type(self) == int ? self >= 1 && self <= 4096 : self == 'auto'", Case.of(256L, 0L));
         Map<String, Object> renderOnly = Map.of("prompts", List.of(Map.of("name", "qa", "render", "Q: {{ meta.q }}")));
         CASES.put(
-                io.palimpsest.api.v1alpha1.RewriteJobSpec.MODEL_REF_RULE,
+                RewriteJobSpec.MODEL_REF_RULE,
                 Case.of(
                         Map.of("recipe", renderOnly),
                         Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));

@@ -2,6 +2,7 @@ package io.palimpsest.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,7 +51,7 @@ final class Manifests {
                 return copy;
             }
             if (index == null) {
-                node = map.computeIfAbsent(part, k -> new java.util.LinkedHashMap<String, Object>());
+                node = map.computeIfAbsent(part, k -> new LinkedHashMap<String, Object>());
             } else {
                 List<Object> list = (List<Object>) map.get(part);
                 if (last) {

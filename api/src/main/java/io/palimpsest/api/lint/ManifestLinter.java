@@ -12,6 +12,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -317,7 +318,7 @@ public final class ManifestLinter {
             return List.of(path);
         }
         if (!Files.isDirectory(path)) {
-            throw new java.nio.file.NoSuchFileException(path + " does not exist");
+            throw new NoSuchFileException(path + " does not exist");
         }
         try (Stream<Path> entries = Files.list(path)) {
             return entries.filter(Files::isRegularFile)

@@ -1,6 +1,7 @@
 package io.palimpsest.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -106,9 +107,9 @@ public class RewriteJobSpec {
     public enum InputFormat {
         auto,
         jsonl,
-        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.gz")
+        @JsonProperty("jsonl.gz")
         jsonl_gz,
-        @com.fasterxml.jackson.annotation.JsonProperty("jsonl.zst")
+        @JsonProperty("jsonl.zst")
         jsonl_zst,
         parquet
     }

@@ -2,9 +2,11 @@ package io.palimpsest.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import lombok.AllArgsConstructor;
 import lombok.Data;
 import lombok.NoArgsConstructor;
@@ -104,9 +106,9 @@ public class RewriteJobStatus {
         @JsonPropertyDescription(
                 "Records written per variant (a document counts once in written, once per variant here). "
                         + "At most 32 variant names (those with the most records); the rest are summed under '(other)'.")
-        @io.fabric8.generator.annotation.Size(max = 33)
+        @Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
-        private java.util.Map<String, Long> writtenByVariant;
+        private Map<String, Long> writtenByVariant;
 
         @JsonPropertyDescription(
                 "Documents that running shards have answered (written, rejected or skipped) and not "
@@ -116,16 +118,16 @@ public class RewriteJobStatus {
 
         @JsonPropertyDescription("Committed documents rejected per reason (they sum to rejected when every receipt "
                 + "carried its reasons). At most 32 reasons (those with the most documents); the rest under '(other)'.")
-        @io.fabric8.generator.annotation.Size(max = 33)
+        @Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
-        private java.util.Map<String, Long> rejectedByReason;
+        private Map<String, Long> rejectedByReason;
 
         public DocumentCounts(long read, long written, long rejected, long skipped) {
             this(read, written, rejected, skipped, null, null, null);
         }
 
         public DocumentCounts(
-                long read, long written, long rejected, long skipped, java.util.Map<String, Long> writtenByVariant) {
+                long read, long written, long rejected, long skipped, Map<String, Long> writtenByVariant) {
             this(read, written, rejected, skipped, writtenByVariant, null, null);
         }
 
@@ -134,7 +136,7 @@ public class RewriteJobStatus {
                 long written,
                 long rejected,
                 long skipped,
-                java.util.Map<String, Long> writtenByVariant,
+                Map<String, Long> writtenByVariant,
                 Long inProgress) {
             this(read, written, rejected, skipped, writtenByVariant, inProgress, null);
         }

@@ -6,12 +6,14 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.common.SecretRef;
 import java.util.List;
 import lombok.Data;
 import lombok.NoArgsConstructor;
@@ -96,7 +98,7 @@ public class RewriterModelSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class HuggingFaceSource {
-        @io.fabric8.generator.annotation.Required
+        @Required
         @Pattern("^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
         @JsonPropertyDescription("Repository id, e.g. mistralai/Mistral-7B-Instruct-v0.3.")
         private String repo;
@@ -112,7 +114,7 @@ public class RewriterModelSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class PvcSource {
-        @io.fabric8.generator.annotation.Required
+        @Required
         @JsonPropertyDescription("Name of the claim holding the weights.")
         private String claimName;
 
@@ -124,14 +126,14 @@ public class RewriterModelSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class S3Source {
-        @io.fabric8.generator.annotation.Required
+        @Required
         @Pattern("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
         @JsonPropertyDescription("s3://bucket/prefix of the weights.")
         private String uri;
 
         @JsonPropertyDescription(
                 "Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and optional AWS_ENDPOINT_URL).")
-        private io.palimpsest.api.common.SecretRef credentialsSecretRef;
+        private SecretRef credentialsSecretRef;
     }
 
     @Data
@@ -304,7 +306,7 @@ public class RewriterModelSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class ExternalEndpoint {
-        @io.fabric8.generator.annotation.Required
+        @Required
         @Pattern("^https?://[^\\s/@]+(/[^\\s]*)?$")
         @ValidationRule(
                 value = "!self.contains('@')",

@@ -2,6 +2,7 @@ package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
 import lombok.Data;
 import lombok.NoArgsConstructor;
 
@@ -44,9 +45,9 @@ public class ShardSummary {
     private long rejected;
     private long skipped;
     /** Records written per variant (a document written counts once in {@code written}, once per variant here); bounded by {@link VariantCounts}. */
-    private java.util.Map<String, Long> writtenByVariant;
+    private Map<String, Long> writtenByVariant;
     /** Documents rejected per reason (they sum to {@code rejected}); bounded by {@link VariantCounts}. */
-    private java.util.Map<String, Long> rejectedByReason;
+    private Map<String, Long> rejectedByReason;
 
     private long promptTokens;
     private long completionTokens;

@@ -2,6 +2,7 @@ package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.Map;
 import lombok.Data;
 import lombok.NoArgsConstructor;
 
@@ -30,9 +31,9 @@ public class Tally {
     private long rejected;
     private long skipped;
     /** Records written per variant; bounded by {@link VariantCounts}. */
-    private java.util.Map<String, Long> writtenByVariant;
+    private Map<String, Long> writtenByVariant;
     /** Documents rejected per reason; bounded by {@link VariantCounts}. */
-    private java.util.Map<String, Long> rejectedByReason;
+    private Map<String, Long> rejectedByReason;
 
     private long promptTokens;
     private long completionTokens;

@@ -1,5 +1,10 @@
 package io.palimpsest.operator.cluster;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * Hands out loopback addresses, one per pod or Service, never reusing one within a run (a reused
  * address could meet a previous owner's sockets in TIME_WAIT or a late client). Linux routes all of
@@ -17,7 +22,7 @@ final class AddressPool {
     /** {@code secondOctet} separates pools: e.g. 1 for pods (127.1.x.y), 200 for Services (127.200.x.y). */
     AddressPool(int secondOctet) {
         this.secondOctet = secondOctet;
-        this.next = java.util.concurrent.ThreadLocalRandom.current().nextInt(254, 254 * 200);
+        this.next = ThreadLocalRandom.current().nextInt(254, 254 * 200);
     }
 
     synchronized String next() {
@@ -32,10 +37,10 @@ final class AddressPool {
 
     /** Whether addresses other than 127.0.0.1 can be bound here. */
     static boolean loopbackRangeUsable() {
-        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-            s.bind(new java.net.InetSocketAddress("127.1.254.254", 0));
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.1.254.254", 0));
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

@@ -9,10 +9,12 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -32,9 +34,7 @@ class ApiRejectionTest {
     @Test
     void aRefusedCreateFailsTheJobWithTheServerMessage() throws Exception {
         RewriteJob job = client.getKubernetesSerialization()
-                .unmarshal(
-                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")),
-                        RewriteJob.class);
+                .unmarshal(Files.newInputStream(Path.of("../examples/quickstart/job.yaml")), RewriteJob.class);
         job.getMetadata().setNamespace("test");
         job.getMetadata().setName("refused");
         job.getSpec().getModelRef().setName("refused-model");
@@ -46,9 +46,7 @@ class ApiRejectionTest {
         workers.setImage("palimpsest/worker:dev ");
         job.getSpec().setWorkers(workers);
         var model = client.getKubernetesSerialization()
-                .unmarshal(
-                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")),
-                        io.palimpsest.api.v1alpha1.RewriterModel.class);
+                .unmarshal(Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), RewriterModel.class);
         model.getMetadata().setNamespace("test");
         model.getMetadata().setName("refused-model");
         client.resource(model).create();

@@ -18,8 +18,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnExitCodesRequirement;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -203,7 +205,7 @@ final class ApiValidation {
         if (t == null) {
             return null;
         }
-        PodTemplateSpec copy = io.fabric8.kubernetes.client.utils.Serialization.clone(t);
+        PodTemplateSpec copy = Serialization.clone(t);
         if (copy.getMetadata() != null && copy.getMetadata().getLabels() != null) {
             copy.getMetadata()
                     .getLabels()
@@ -383,7 +385,7 @@ final class ApiValidation {
         for (Map.Entry<String, String> e :
                 Optional.ofNullable(cm.getBinaryData()).orElse(Map.of()).entrySet()) {
             configKey(out, "binaryData[" + e.getKey() + "]", e.getKey());
-            bytes += e.getValue() == null ? 0 : java.util.Base64.getDecoder().decode(e.getValue()).length;
+            bytes += e.getValue() == null ? 0 : Base64.getDecoder().decode(e.getValue()).length;
         }
         if (bytes > MAX_CONFIG_MAP_BYTES) {
             out.add("[]: Too long: must have at most " + MAX_CONFIG_MAP_BYTES + " bytes");

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.cluster;
 
 import io.palimpsest.sim.ModelSimServer;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,7 +94,7 @@ final class BatchUse implements AutoCloseable {
                 }
             }
             return sum[0] < 0 || sum[1] < 0 ? null : new int[] {(int) sum[0], (int) sum[1]};
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

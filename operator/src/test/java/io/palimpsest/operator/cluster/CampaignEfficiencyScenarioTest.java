@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -18,11 +19,15 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -78,7 +83,7 @@ class CampaignEfficiencyScenarioTest {
         // One replica: 128 sequences advancing a token every 150 ms, 853 tokens/s with a full batch
         // (unscaled: every 750 ms, so that the same corpus takes five times as long).
         double slowdown = 5.0 / SCALE;
-        java.util.function.Supplier<SimConfig.Builder> replica = () -> SimConfig.builder()
+        Supplier<SimConfig.Builder> replica = () -> SimConfig.builder()
                 .startupDelay(Duration.ofSeconds(60 / SCALE))
                 .prefillSecondsPerToken(0)
                 .decodeStepBaseSeconds(0.15 * slowdown)
@@ -95,7 +100,7 @@ class CampaignEfficiencyScenarioTest {
             // Shards here hold tens of documents where a real one holds hundreds of thousands; a worker's
             // concurrency is sized to match, so that, as in a real campaign, a worker keeps its requests in
             // flight for most of its shard's life and not only for one wave.
-            job.getSpec().getWorkers().setConcurrencyPerWorker(new io.fabric8.kubernetes.api.model.IntOrString(8));
+            job.getSpec().getWorkers().setConcurrencyPerWorker(new IntOrString(8));
             if (SCALE != 5) {
                 // the deadline assumes a decode speed; the slowed replicas are that much slower
                 job.getSpec().getWorkers().setRequestTimeoutSeconds((int)
@@ -228,11 +233,11 @@ class CampaignEfficiencyScenarioTest {
      */
     static String coldStart(EventLog events, Instant applied, BatchUse batches, int full) {
         StringBuilder out = new StringBuilder();
-        Map<String, Instant> created = new java.util.LinkedHashMap<>();
+        Map<String, Instant> created = new LinkedHashMap<>();
         Map<String, Instant> ready = new HashMap<>();
         Instant firstWorker = null;
         int workers = 0;
-        List<String> steps = new java.util.ArrayList<>();
+        List<String> steps = new ArrayList<>();
         for (EventLog.Entry e : events.entries()) {
             if (e.source().equals("job-controller")
                     && e.message().startsWith("SuccessfulCreate pod p6-work")
@@ -307,7 +312,7 @@ class CampaignEfficiencyScenarioTest {
         }
 
         static ReplicaSeconds of(EventLog events, Instant finished, BatchUse batches, int fullAt) {
-            Map<String, Double> lives = new java.util.TreeMap<>();
+            Map<String, Double> lives = new TreeMap<>();
             double[] split = new double[5];
             for (ModelPodLives life : ModelPodLives.since(events, Instant.EPOCH)) {
                 Instant cut = life.cut(finished);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -27,14 +28,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -71,16 +75,16 @@ class CanaryScenarioTest {
             @Override
             public void publish(LogRecord record) {
                 operatorLog.add(record.getLoggerName() + " " + record.getMessage() + " "
-                        + java.util.Arrays.toString(record.getParameters())
+                        + Arrays.toString(record.getParameters())
                         + (record.getThrown() == null ? "" : " " + record.getThrown()));
                 // The chart sets io.palimpsest to INFO (operator.logLevel): these lines are what a cluster keeps.
                 if (record.getLoggerName() != null
                         && record.getLoggerName().startsWith("io.palimpsest")
-                        && record.getLevel().intValue() >= java.util.logging.Level.INFO.intValue()) {
+                        && record.getLevel().intValue() >= Level.INFO.intValue()) {
                     chartLevelLines.add(
-                            record instanceof org.jboss.logmanager.ExtLogRecord ext
+                            record instanceof ExtLogRecord ext
                                     ? ext.getFormattedMessage()
-                                    : record.getMessage() + " " + java.util.Arrays.toString(record.getParameters()));
+                                    : record.getMessage() + " " + Arrays.toString(record.getParameters()));
                 }
             }
 
@@ -161,7 +165,7 @@ class CanaryScenarioTest {
             s.awaitPhase("canary", JobPhase.Succeeded, Duration.ofSeconds(180));
 
             RewriterModel ext = new RewriterModel();
-            ext.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            ext.setMetadata(new ObjectMetaBuilder()
                     .withName("canary-ext")
                     .withNamespace(Scenario.NS)
                     .build());

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +45,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -52,6 +55,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -452,14 +456,14 @@ class DeletionScenarioTest {
             s.client
                     .persistentVolumeClaims()
                     .inNamespace(ns)
-                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                    .resource(new PersistentVolumeClaimBuilder()
                             .withNewMetadata()
                             .withName("corpus")
                             .endMetadata()
                             .withNewSpec()
                             .withAccessModes("ReadWriteMany")
                             .withNewResources()
-                            .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi"))
+                            .addToRequests("storage", new Quantity("10Gi"))
                             .endResources()
                             .endSpec()
                             .build())
@@ -575,7 +579,7 @@ class DeletionScenarioTest {
         holders.add(models);
         for (Object holder : holders) {
             for (Field f : holder.getClass().getDeclaredFields()) {
-                if (!Map.class.isAssignableFrom(f.getType()) || java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                if (!Map.class.isAssignableFrom(f.getType()) || Modifier.isStatic(f.getModifiers())) {
                     continue;
                 }
                 f.setAccessible(true);
@@ -633,7 +637,7 @@ class DeletionScenarioTest {
      * Stops the running operator, issues {@code delete}, waits until the cluster has acted on it
      * ({@code done}), then starts a new operator: the delete is never seen as it happens.
      */
-    private void restart(Scenario s, Runnable delete, java.util.concurrent.Callable<Boolean> done) throws Exception {
+    private void restart(Scenario s, Runnable delete, Callable<Boolean> done) throws Exception {
         if (current == null) {
             quarkusOperator.stop();
         } else {
@@ -683,7 +687,7 @@ class DeletionScenarioTest {
         return operator;
     }
 
-    private static void awaitOrDump(Scenario s, java.util.concurrent.Callable<Boolean> done) {
+    private static void awaitOrDump(Scenario s, Callable<Boolean> done) {
         try {
             await().atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofMillis(200))

@@ -11,12 +11,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -110,8 +112,7 @@ class FirstShardLatencyScenarioTest {
         }
     }
 
-    private static void mark(
-            Map<String, Double> steps, String step, java.util.function.BooleanSupplier reached, Instant applied) {
+    private static void mark(Map<String, Double> steps, String step, BooleanSupplier reached, Instant applied) {
         if (!steps.containsKey(step) && reached.getAsBoolean()) {
             steps.put(step, Math.round(Scenario.seconds(applied, Instant.now()) * 10) / 10.0);
         }
@@ -124,7 +125,7 @@ class FirstShardLatencyScenarioTest {
     private static long count(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.toString().endsWith(".json")).count();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
     }

@@ -1,9 +1,11 @@
 package io.palimpsest.operator.cluster;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -12,10 +14,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * kube-controller-manager's garbage collector. Background propagation: an object whose owners are
@@ -40,7 +45,7 @@ final class GarbageCollector implements AutoCloseable {
     private final EventLog log;
     private final ControlLoop loop;
     private volatile int terminatedPodThreshold = 12_500;
-    private final Map<String, ResourceDefinitionContext> ownerKinds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, ResourceDefinitionContext> ownerKinds = new ConcurrentHashMap<>();
 
     GarbageCollector(KubernetesClient client, EventLog log) {
         this.client = client;
@@ -71,7 +76,7 @@ final class GarbageCollector implements AutoCloseable {
                 client.persistentVolumeClaims().inAnyNamespace().list().getItems();
         dependents.addAll(claims);
         Map<String, Optional<Owner>> owners = new HashMap<>();
-        java.util.Set<String> namedOwners = new java.util.HashSet<>();
+        Set<String> namedOwners = new HashSet<>();
         for (HasMetadata d : dependents) {
             List<OwnerReference> refs = d.getMetadata().getOwnerReferences();
             if (refs == null || refs.isEmpty()) {
@@ -112,7 +117,7 @@ final class GarbageCollector implements AutoCloseable {
                 update.setApiVersion("v1");
                 update.setKind("PersistentVolumeClaim");
                 update.setMetadata(claim.getMetadata());
-                update.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+                update.setStatus(new PersistentVolumeClaimStatusBuilder()
                         .withPhase("Bound")
                         .withAccessModes(
                                 claim.getSpec() == null ? null : claim.getSpec().getAccessModes())
@@ -154,7 +159,7 @@ final class GarbageCollector implements AutoCloseable {
      * the collected kinds themselves (a ConfigMap or a Job deleted in the foreground as a dependent)
      * and every kind seen as an owner.
      */
-    private void releaseForegroundOwners(java.util.Set<String> namedOwners, List<HasMetadata> collected) {
+    private void releaseForegroundOwners(Set<String> namedOwners, List<HasMetadata> collected) {
         for (HasMetadata d : collected) {
             if (waitsForNothing(d, namedOwners)) {
                 releaseForeground(
@@ -204,7 +209,7 @@ final class GarbageCollector implements AutoCloseable {
     }
 
     /** Deleted in the foreground, and no object names it as its owner any more. */
-    private static boolean waitsForNothing(HasMetadata o, java.util.Set<String> namedOwners) {
+    private static boolean waitsForNothing(HasMetadata o, Set<String> namedOwners) {
         List<String> finalizers = o.getMetadata().getFinalizers();
         return o.getMetadata().getDeletionTimestamp() != null
                 && finalizers != null
@@ -253,7 +258,7 @@ final class GarbageCollector implements AutoCloseable {
         try {
             if (foreground) {
                 client.resource(object)
-                        .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.FOREGROUND)
+                        .withPropagationPolicy(DeletionPropagation.FOREGROUND)
                         .delete();
             } else {
                 client.resource(object).delete();

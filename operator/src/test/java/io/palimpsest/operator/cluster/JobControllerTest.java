@@ -6,18 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -363,8 +367,8 @@ class JobControllerTest {
     /** Exposes the per-index counters to the script, through the downward API as a user would. */
     private static void attemptEnv(Job job) {
         var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        c.setEnv(new java.util.ArrayList<>(List.of(
-                new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+        c.setEnv(new ArrayList<>(List.of(
+                new EnvVarBuilder()
                         .withName("ATTEMPT")
                         .withNewValueFrom()
                         .withNewFieldRef()
@@ -372,7 +376,7 @@ class JobControllerTest {
                         .endFieldRef()
                         .endValueFrom()
                         .build(),
-                new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                new EnvVarBuilder()
                         .withName("IGNORED")
                         .withNewValueFrom()
                         .withNewFieldRef()
@@ -469,7 +473,7 @@ class JobControllerTest {
     }
 
     /** An edit as a client makes it: read, change, write; again on 409 while the Job controller writes status. */
-    private void editRetrying(String name, java.util.function.Consumer<Job> change) {
+    private void editRetrying(String name, Consumer<Job> change) {
         for (int attempt = 1; ; attempt++) {
             try {
                 client.batch().v1().jobs().inNamespace(NS).withName(name).edit(j -> {
@@ -477,7 +481,7 @@ class JobControllerTest {
                     return j;
                 });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= 20) {
                     throw e;
                 }

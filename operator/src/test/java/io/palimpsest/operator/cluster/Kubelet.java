@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.HostIP;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodIP;
@@ -38,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The one node of the simulated cluster. It binds every unscheduled pod to itself, gives it a
@@ -174,7 +176,7 @@ public final class Kubelet implements AutoCloseable {
         return Optional.ofNullable(find(namespace, pod)).map(rt -> rt.podIp);
     }
 
-    private boolean signal(String namespace, String pod, java.util.function.Consumer<PodRuntime> action, String what) {
+    private boolean signal(String namespace, String pod, Consumer<PodRuntime> action, String what) {
         PodRuntime rt = find(namespace, pod);
         if (rt == null || rt.running == null || rt.exitCode != null) {
             return false;
@@ -456,7 +458,7 @@ public final class Kubelet implements AutoCloseable {
         PodStatus s = new PodStatus();
         s.setPhase(phase);
         s.setHostIP(options.hostIp());
-        s.setHostIPs(List.of(new io.fabric8.kubernetes.api.model.HostIP(options.hostIp())));
+        s.setHostIPs(List.of(new HostIP(options.hostIp())));
         s.setPodIP(rt.podIp);
         s.setPodIPs(List.of(new PodIP(rt.podIp)));
         s.setStartTime(created);

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -143,7 +144,7 @@ class LiveProgressScenarioTest {
         }
     }
 
-    private static int indexOf(List<Seen> seen, java.util.function.Predicate<Seen> p) {
+    private static int indexOf(List<Seen> seen, Predicate<Seen> p) {
         for (int i = 0; i < seen.size(); i++) {
             if (p.test(seen.get(i))) {
                 return i;

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,7 +54,7 @@ class ModelOutageScenarioTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Tag("slow")
+    @Tag("slow")
     void jobRidesOutAMinuteLongModelOutage() throws Exception {
         ridesOut(Duration.ofSeconds(60), 15, "full length");
     }
@@ -135,7 +137,7 @@ class ModelOutageScenarioTest {
     }
 
     private static int parallelism(Scenario s) {
-        io.fabric8.kubernetes.api.model.batch.v1.Job job = s.client
+        Job job = s.client
                 .batch()
                 .v1()
                 .jobs()

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -62,7 +63,7 @@ public final class ModelSimProgram implements ContainerProgram {
         String key = launch.namespace() + "/" + launch.pod();
         servers.put(key, server);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
-        java.util.function.IntConsumer stop = code -> {
+        IntConsumer stop = code -> {
             servers.remove(key, server);
             server.close();
             exit.complete(code);

@@ -7,11 +7,14 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
@@ -70,7 +73,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     private final BiFunction<String, String, String> dns;
     private final Path volumesRoot;
     private volatile Method execute;
-    private volatile java.time.Duration stopWithin;
+    private volatile Duration stopWithin;
 
     /**
      * @param dns         (text, namespace) -> text with Service host names resolved, e.g.
@@ -85,8 +88,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     }
 
     /** One worker JVM at a time writes the class archive, the first that runs a shard. */
-    private static final java.util.concurrent.atomic.AtomicBoolean DUMPING =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean DUMPING = new AtomicBoolean();
 
     /**
      * Worker subprocesses start from a class-data-sharing archive of the jar (a JDK feature a
@@ -106,11 +108,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
     private static void keepArchive(Path dumped, Path archive, int exitCode) {
         try {
             if (exitCode == 0 && Files.isRegularFile(dumped) && Files.size(dumped) > 0) {
-                Files.move(
-                        dumped,
-                        archive,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.move(dumped, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return;
             }
             Files.deleteIfExists(dumped);
@@ -135,7 +133,7 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
      * so a scenario that scales the grace (1.5 s at {@link Scenario#TIME_SCALE}) scales this too,
      * or a worker waiting on a slow or missing model is SIGKILLed before it can commit and exit 143.
      */
-    public PalimpsestWorkerProgram stopWithin(java.time.Duration within) {
+    public PalimpsestWorkerProgram stopWithin(Duration within) {
         this.stopWithin = within;
         return this;
     }

@@ -23,6 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -212,28 +215,26 @@ class PreviewCostScenarioTest {
             double ready = Scenario.seconds(life.ready(), cut);
             BatchUse.Use use = batches.use(life.pod(), life.ready(), cut, full);
             out.append(String.format(
-                    java.util.Locale.ROOT,
+                    Locale.ROOT,
                     "model %s created %.1f ready %.1f first request %s full %s exit %.1f,"
                             + " running mean %.0f over %.1f s ready until done (full %.1f s); ",
                     life.pod().substring(life.pod().lastIndexOf('-') + 1),
                     Scenario.seconds(since, life.created()),
                     Scenario.seconds(since, life.ready()),
-                    first == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, first)),
-                    filled == null
-                            ? "-"
-                            : String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, filled)),
+                    first == null ? "-" : String.format(Locale.ROOT, "%.1f", Scenario.seconds(since, first)),
+                    filled == null ? "-" : String.format(Locale.ROOT, "%.1f", Scenario.seconds(since, filled)),
                     Scenario.seconds(since, life.exited()),
                     ready > 0 ? use.sequenceSeconds() / ready : 0,
                     ready,
                     use.fullSeconds()));
         }
-        java.util.Map<String, String> workers = new java.util.LinkedHashMap<>();
+        Map<String, String> workers = new LinkedHashMap<>();
         String prefix = Scenario.NS + "/" + job + "-work";
         for (EventLog.Entry e : events.entries()) {
             if (e.at().isBefore(since)) {
                 continue;
             }
-            String at = String.format(java.util.Locale.ROOT, "%.1f", Scenario.seconds(since, e.at()));
+            String at = String.format(Locale.ROOT, "%.1f", Scenario.seconds(since, e.at()));
             if (e.source().equals("job-controller")
                     && e.message().startsWith("SuccessfulCreate pod " + job + "-work")) {
                 String pod = Scenario.NS + "/"

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -130,7 +131,7 @@ class QuickstartScenarioTest {
                     lines.add(json.writeValueAsString(node));
                 }
                 // a shard's records are in the order the model answered them, which two runs need not share
-                java.util.Collections.sort(lines);
+                Collections.sort(lines);
                 out.put(rel, lines);
             }
         }

@@ -8,12 +8,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -40,9 +42,7 @@ class ResolvedJobSizeTest {
     @Test
     void aResolvedJobOverTheConfigMapLimitFailsWithAClearCondition() throws Exception {
         RewriteJob job = client.getKubernetesSerialization()
-                .unmarshal(
-                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/job.yaml")),
-                        RewriteJob.class);
+                .unmarshal(Files.newInputStream(Path.of("../examples/quickstart/job.yaml")), RewriteJob.class);
         job.getMetadata().setNamespace("test");
         job.getMetadata().setName("huge");
         job.getSpec().getModelRef().setName("huge-model");
@@ -50,9 +50,7 @@ class ResolvedJobSizeTest {
         job.getSpec().getOutput().setUri("s3://corpus/out-huge/");
         job.getSpec().getRecipe().getPrompts().get(0).setSystem("Keep every fact. ".repeat(70_000)); // 1.19 MB
         var model = client.getKubernetesSerialization()
-                .unmarshal(
-                        java.nio.file.Files.newInputStream(Path.of("../examples/quickstart/model.yaml")),
-                        io.palimpsest.api.v1alpha1.RewriterModel.class);
+                .unmarshal(Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), RewriterModel.class);
         model.getMetadata().setNamespace("test");
         model.getMetadata().setName("huge-model");
         client.resource(model).create();

@@ -3,9 +3,13 @@ package io.palimpsest.operator.cluster;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.JobSettings;
@@ -29,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -61,7 +66,7 @@ final class Scenario implements AutoCloseable {
             KubernetesClient apiServer,
             PalimpsestWorkerProgram.Mode mode,
             Supplier<SimConfig.Builder> replica,
-            java.util.function.Consumer<SimulatedCluster.Builder> options)
+            Consumer<SimulatedCluster.Builder> options)
             throws IOException {
         this.work = Files.createTempDirectory("scenario");
         this.models = new ModelSimProgram(replica);
@@ -109,7 +114,7 @@ final class Scenario implements AutoCloseable {
 
     /** A client of its own to the server {@code other} talks to. */
     static KubernetesClient clientLike(KubernetesClient other) {
-        return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+        return new KubernetesClientBuilder()
                 .withConfig(other.getConfiguration())
                 .build();
     }
@@ -119,14 +124,14 @@ final class Scenario implements AutoCloseable {
         if (client.persistentVolumeClaims().inNamespace(NS).withName(name).get() == null) {
             client.persistentVolumeClaims()
                     .inNamespace(NS)
-                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                    .resource(new PersistentVolumeClaimBuilder()
                             .withNewMetadata()
                             .withName(name)
                             .endMetadata()
                             .withNewSpec()
                             .withAccessModes("ReadWriteMany")
                             .withNewResources()
-                            .addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity("10Gi"))
+                            .addToRequests("storage", new Quantity("10Gi"))
                             .endResources()
                             .endSpec()
                             .build())
@@ -180,7 +185,7 @@ final class Scenario implements AutoCloseable {
         job.getSpec().getModelRef().setName(model);
         job.getSpec().getInput().setUri(input);
         job.getSpec().getOutput().setUri(output);
-        job.getSpec().getOutput().setCompression(io.palimpsest.api.v1alpha1.RewriteJobSpec.Compression.none);
+        job.getSpec().getOutput().setCompression(RewriteJobSpec.Compression.none);
         job.getSpec()
                 .getRecipe()
                 .getPrompts()

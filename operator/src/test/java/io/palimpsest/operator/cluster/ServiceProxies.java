@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * kube-proxy and cluster DNS for Services. Each ClusterIP Service gets a loopback "cluster IP"
@@ -186,7 +187,7 @@ public final class ServiceProxies implements AutoCloseable {
         Set<String> addresses =
                 endpointPods(svc, pods, Boolean.TRUE.equals(svc.getSpec().getPublishNotReadyAddresses())).stream()
                         .map(p -> p.getStatus().getPodIP())
-                        .collect(java.util.stream.Collectors.toSet());
+                        .collect(Collectors.toSet());
         if (!addresses.isEmpty()) {
             ClusterDns.names(ns, svc.getMetadata().getName()).forEach(name -> records.put(name, addresses));
         }

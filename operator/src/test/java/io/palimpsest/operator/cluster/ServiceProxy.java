@@ -1,5 +1,6 @@
 package io.palimpsest.operator.cluster;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -94,7 +95,7 @@ final class ServiceProxy implements AutoCloseable {
         });
     }
 
-    private static <T> T await(io.vertx.core.Future<T> future) {
+    private static <T> T await(Future<T> future) {
         try {
             return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * A Kubernetes cluster in one JVM: the Fabric8 mock API server in CRUD mode (its own, or the one a
@@ -149,7 +150,7 @@ public final class SimulatedCluster implements AutoCloseable {
         private Path root;
         private Consumer<ProgramCatalog> programs = p -> {};
         private double timeScale = 1.0;
-        private java.util.function.Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
+        private Function<Path, Kubelet.Options> kubelet = Kubelet.Options::defaults;
         private boolean namespaceLifecycle;
 
         private Builder() {}
@@ -192,7 +193,7 @@ public final class SimulatedCluster implements AutoCloseable {
             return this;
         }
 
-        public Builder kubelet(java.util.function.Function<Path, Kubelet.Options> options) {
+        public Builder kubelet(Function<Path, Kubelet.Options> options) {
             this.kubelet = options;
             return this;
         }

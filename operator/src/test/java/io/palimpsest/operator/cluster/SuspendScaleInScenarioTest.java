@@ -10,9 +10,11 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,12 +26,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -247,14 +252,13 @@ class SuspendScaleInScenarioTest {
             RewriteJobStatus st = done.getStatus();
             await().atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(200))
-                    .until(() -> ended.values().stream()
-                            .anyMatch(p -> exitCode(p) == io.palimpsest.api.worker.ExitCodes.ATTEMPTS_EXHAUSTED));
+                    .until(() -> ended.values().stream().anyMatch(p -> exitCode(p) == ExitCodes.ATTEMPTS_EXHAUSTED));
             System.out.println("---- final status\n"
                     + s.client.getKubernetesSerialization().asYaml(st));
 
-            Map<Integer, List<String>> exits = new java.util.TreeMap<>();
+            Map<Integer, List<String>> exits = new TreeMap<>();
             ended.values().stream()
-                    .sorted(java.util.Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+                    .sorted(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
                     .forEach(p -> exits.computeIfAbsent(
                                     Integer.parseInt(
                                             p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX)),
@@ -363,11 +367,11 @@ class SuspendScaleInScenarioTest {
                 });
     }
 
-    private static void edit(Scenario s, java.util.function.Consumer<RewriteJob> change) {
+    private static void edit(Scenario s, Consumer<RewriteJob> change) {
         edit(s, "ssi", change);
     }
 
-    private static void edit(Scenario s, String name, java.util.function.Consumer<RewriteJob> change) {
+    private static void edit(Scenario s, String name, Consumer<RewriteJob> change) {
         for (int i = 0; ; i++) {
             try {
                 s.client
@@ -379,7 +383,7 @@ class SuspendScaleInScenarioTest {
                             return j;
                         });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || i > 10) {
                     throw e;
                 }

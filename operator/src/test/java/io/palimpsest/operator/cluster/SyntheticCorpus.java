@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntUnaryOperator;
 
 /**
  * JSONL shards of made-up prose for scenarios that need many shards: one file per shard (the jobs
@@ -28,8 +29,7 @@ final class SyntheticCorpus {
     }
 
     /** As {@link #write(Path, int, int, long)} with shard-specific document counts (uneven shards). */
-    static List<String> write(Path dir, int shards, java.util.function.IntUnaryOperator docsOfShard, long seed)
-            throws IOException {
+    static List<String> write(Path dir, int shards, IntUnaryOperator docsOfShard, long seed) throws IOException {
         Files.createDirectories(dir);
         Random random = new Random(seed);
         List<String> ids = new ArrayList<>();

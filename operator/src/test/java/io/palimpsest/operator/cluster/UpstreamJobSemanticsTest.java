@@ -6,15 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +63,7 @@ class UpstreamJobSemanticsTest {
     void suspendResetsAnIndexFailureCount() {
         // Only the first launch fails: every later attempt runs until it is stopped, so each one can
         // be seen (a replacement that failed at once would be replaced before anyone looked at it).
-        List<String> launches = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> launches = new CopyOnWriteArrayList<>();
         SCRIPTS.put("reset", l -> {
             launches.add(l.env().get("ATTEMPT"));
             if (launches.size() == 1) {
@@ -292,7 +297,7 @@ class UpstreamJobSemanticsTest {
         for (String name : List.of("polite", "stubborn")) {
             client.pods()
                     .inNamespace(NS)
-                    .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                    .resource(new PodBuilder()
                             .withNewMetadata()
                             .withName(name)
                             .endMetadata()
@@ -357,7 +362,7 @@ class UpstreamJobSemanticsTest {
 
     private static void attemptEnv(Job job) {
         var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
-        c.setEnv(new ArrayList<>(List.of(new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+        c.setEnv(new ArrayList<>(List.of(new EnvVarBuilder()
                 .withName("ATTEMPT")
                 .withNewValueFrom()
                 .withNewFieldRef()
@@ -388,7 +393,7 @@ class UpstreamJobSemanticsTest {
      * A spec edit read-modify-written again when the Job controller wrote the Job in between (409),
      * as client-go's RetryOnConflict does: the controller writes status and finalizers concurrently.
      */
-    private static void editOnConflict(String job, java.util.function.Consumer<Job> change) {
+    private static void editOnConflict(String job, Consumer<Job> change) {
         for (int attempt = 1; ; attempt++) {
             try {
                 client.batch().v1().jobs().inNamespace(NS).withName(job).edit(j -> {
@@ -396,7 +401,7 @@ class UpstreamJobSemanticsTest {
                     return j;
                 });
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 5) {
                     throw e;
                 }

@@ -9,12 +9,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Plays the Job controller and the kubelet against a mock API server: terminated pods with
@@ -169,8 +171,7 @@ final class JobControllerMoves {
     }
 
     /** The Job's status, read, changed and written back as the Job controller does, retried on conflict. */
-    private void editJobStatus(
-            String name, java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.batch.v1.Job> edit) {
+    private void editJobStatus(String name, UnaryOperator<Job> edit) {
         retryOnConflict(() ->
                 client.batch().v1().jobs().inNamespace(namespace).withName(name).editStatus(edit));
     }
@@ -181,7 +182,7 @@ final class JobControllerMoves {
             try {
                 readModifyWrite.run();
                 return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt == 10) {
                     throw e;
                 }

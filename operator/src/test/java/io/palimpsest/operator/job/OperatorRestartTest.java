@@ -16,6 +16,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.progress.LiveProgress;
@@ -230,8 +231,7 @@ class OperatorRestartTest {
                     true,
                     0,
                     "Completed",
-                    JobControllerMoves.summaryJson(
-                            i, io.palimpsest.api.worker.ShardSummary.Outcome.alreadyCommitted, 7),
+                    JobControllerMoves.summaryJson(i, ShardSummary.Outcome.alreadyCommitted, 7),
                     false);
         }
         moves.workerStatus("rs-work", "0-2", "", 0);

@@ -29,6 +29,7 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -276,7 +277,7 @@ class PreviewJobTest {
         // the Job deleted by hand: the failure stays, nothing is started again, the model is not held up for it
         RewriteJobStatus previous = new RewriteJobStatus();
         previous.setPhase(JobPhase.Suspended);
-        previous.setConditions(new java.util.ArrayList<>(List.of(c)));
+        previous.setConditions(new ArrayList<>(List.of(c)));
         job.setStatus(previous);
         Condition kept =
                 PreviewJob.condition(conditions, job, new RewriteJobStatus(), 1L, previous, PreviewJob.Reading.ABSENT);

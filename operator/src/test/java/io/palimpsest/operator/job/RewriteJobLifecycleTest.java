@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -21,6 +22,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.resources.WorkerJobLimits;
@@ -89,7 +91,7 @@ class RewriteJobLifecycleTest {
                 spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
         assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
         assertEquals(
-                List.of(io.palimpsest.api.worker.ExitCodes.MODEL_CONFIG),
+                List.of(ExitCodes.MODEL_CONFIG),
                 spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
         var pod = spec.getTemplate().getSpec();
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
@@ -377,7 +379,7 @@ class RewriteJobLifecycleTest {
         }
     }
 
-    static void assertOwnedBy(RewriteJob owner, io.fabric8.kubernetes.api.model.HasMetadata owned) {
+    static void assertOwnedBy(RewriteJob owner, HasMetadata owned) {
         var refs = owned.getMetadata().getOwnerReferences();
         assertEquals(1, refs.size());
         assertEquals(owner.getMetadata().getUid(), refs.get(0).getUid());

@@ -73,7 +73,7 @@ public class TestSettings implements JobSettings {
         PalimpsestConfig.Policy policy = (PalimpsestConfig.Policy) Proxy.newProxyInstance(
                 TestSettings.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.Policy.class},
-                (p, m, a) -> java.util.Optional.empty());
+                (p, m, a) -> Optional.empty());
         return (PalimpsestConfig) Proxy.newProxyInstance(
                 TestSettings.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.class},

@@ -10,6 +10,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,7 @@ class JobMetricsTest {
         s.setPhase(JobPhase.Running);
         s.setShards(new RewriteJobStatus.ShardCounts(100, 40, 2, 10, 48));
         s.setDocuments(new RewriteJobStatus.DocumentCounts(
-                1000, 950, 40, 10, null, 77L, java.util.Map.of("empty_output", 30L, "validator:lengthRatio", 10L)));
+                1000, 950, 40, 10, null, 77L, Map.of("empty_output", 30L, "validator:lengthRatio", 10L)));
         s.setTokens(new RewriteJobStatus.TokenCounts(5000, 3000, 500L, 300L));
         s.setThroughput(new RewriteJobStatus.Throughput(120));
         s.setEstimatedCompletionTime("2026-01-01T01:00:00Z");

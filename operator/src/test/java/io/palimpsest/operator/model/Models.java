@@ -1,10 +1,12 @@
 package io.palimpsest.operator.model;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import java.util.List;
+import java.util.Map;
 
 /** Test data: RewriterModels with everything set, tweaked per test. */
 public final class Models {
@@ -44,8 +46,8 @@ public final class Models {
         res.setMemory("64Gi");
         res.setShmSize("8Gi");
         spec.setResources(res);
-        io.palimpsest.api.common.Scheduling scheduling = new io.palimpsest.api.common.Scheduling();
-        scheduling.setNodeSelector(java.util.Map.of("gpu", "a100"));
+        Scheduling scheduling = new Scheduling();
+        scheduling.setNodeSelector(Map.of("gpu", "a100"));
         scheduling.setPriorityClassName("batch-low");
         spec.setScheduling(scheduling);
         spec.setReplicas(replicas(1, 3));

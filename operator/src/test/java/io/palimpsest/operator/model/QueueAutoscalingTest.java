@@ -9,13 +9,17 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,8 +39,8 @@ class QueueAutoscalingTest {
     @Inject
     KubernetesClient client;
 
-    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
-    java.net.URL metricsEndpoint;
+    @TestHTTPResource("/q/metrics")
+    URL metricsEndpoint;
 
     @Inject
     StaticPodAddresses pods;
@@ -111,8 +115,7 @@ class QueueAutoscalingTest {
                             .getSpec()
                             .getReplicas());
 
-            String scrape =
-                    new String(metricsEndpoint.openStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String scrape = new String(metricsEndpoint.openStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0.0, series(scrape, "palimpsest_model_replicas_desired"));
             assertEquals(0.0, series(scrape, "palimpsest_model_replicas_ready"));
             assertEquals(0.0, series(scrape, "palimpsest_model_queue_waiting"));
@@ -147,11 +150,9 @@ class QueueAutoscalingTest {
         return m;
     }
 
-    private io.palimpsest.api.v1alpha1.RewriterModelStatus status() {
+    private RewriterModelStatus status() {
         RewriterModel m = client.resources(RewriterModel.class).withName(NAME).get();
-        return m == null || m.getStatus() == null
-                ? new io.palimpsest.api.v1alpha1.RewriterModelStatus()
-                : m.getStatus();
+        return m == null || m.getStatus() == null ? new RewriterModelStatus() : m.getStatus();
     }
 
     private void awaitDesired(int replicas, Duration atMost) {

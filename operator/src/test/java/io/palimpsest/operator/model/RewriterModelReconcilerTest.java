@@ -11,18 +11,22 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -185,7 +189,7 @@ class RewriterModelReconcilerTest {
         // Deployment controller's part: the replica turns ready.
         Deployment current =
                 client.apps().deployments().withName("mistral-a-vllm").get();
-        current.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+        current.setStatus(new DeploymentStatusBuilder()
                 .withReplicas(1)
                 .withReadyReplicas(1)
                 .withAvailableReplicas(1)
@@ -203,7 +207,7 @@ class RewriterModelReconcilerTest {
 
     @Test
     void aNameTooLongForTheHeadlessServiceIsAnInvalidSpecAndNothingIsMade() {
-        String name = "m".repeat(io.palimpsest.api.lint.NameLimits.MAX_LABEL - "-vllm-replicas".length() + 1);
+        String name = "m".repeat(NameLimits.MAX_LABEL - "-vllm-replicas".length() + 1);
         client.resource(Models.onPvc(name, 1, 1)).create();
         RewriterModel failed =
                 awaitModel(name, m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
@@ -282,7 +286,7 @@ class RewriterModelReconcilerTest {
                     return edited;
                 });
                 break;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            } catch (KubernetesClientException e) {
                 if (e.getCode() != 409 || attempt >= 20) {
                     throw e;
                 }
@@ -389,7 +393,7 @@ class RewriterModelReconcilerTest {
                         .getReplicas());
 
         RewriteJob job = new RewriteJob();
-        job.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        job.setMetadata(new ObjectMetaBuilder()
                 .withName("campaign")
                 .withNamespace("test")
                 .build());

@@ -3,6 +3,7 @@ package io.palimpsest.operator.job.progress;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,7 +33,7 @@ public class LiveProgress {
         byJob.remove(job);
     }
 
-    public java.util.Set<ResourceID> jobs() {
-        return java.util.Set.copyOf(byJob.keySet());
+    public Set<ResourceID> jobs() {
+        return Set.copyOf(byJob.keySet());
     }
 }

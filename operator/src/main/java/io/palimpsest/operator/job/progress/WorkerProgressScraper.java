@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.metrics.JobMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,10 +27,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -55,7 +59,7 @@ public class WorkerProgressScraper {
 
     private final LiveProgress live;
     private final PalimpsestConfig config;
-    private final io.palimpsest.operator.metrics.JobMetrics metrics;
+    private final JobMetrics metrics;
     private volatile Supplier<Set<ResourceID>> jobs;
     private final SimpleInboundEventSource<RewriteJob> trigger = new SimpleInboundEventSource<>("worker-progress");
     private volatile Supplier<Collection<Pod>> pods;
@@ -67,8 +71,7 @@ public class WorkerProgressScraper {
     public record Round(int pods, int answered, long millis) {}
 
     @Inject
-    public WorkerProgressScraper(
-            LiveProgress live, PalimpsestConfig config, io.palimpsest.operator.metrics.JobMetrics metrics) {
+    public WorkerProgressScraper(LiveProgress live, PalimpsestConfig config, JobMetrics metrics) {
         this.live = live;
         this.config = config;
         this.metrics = metrics;
@@ -212,7 +215,7 @@ public class WorkerProgressScraper {
         Semaphore slots = new Semaphore(Math.max(1, config.progress().maxConcurrentScrapes()));
         List<CompletableFuture<Void>> all = new ArrayList<>(targets.size());
         Map<ResourceID, Map<Integer, ShardProgress>> readings = new HashMap<>();
-        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean closed = new AtomicBoolean();
         for (Target target : targets) {
             slots.acquire();
             HttpRequest request = HttpRequest.newBuilder(target.metrics())
@@ -240,7 +243,7 @@ public class WorkerProgressScraper {
         try {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                     .get(timeout.toMillis() * 2 + 1000, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // every request has its own timeout; what has not answered by now is left out of this round
         }
         synchronized (readings) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
@@ -197,7 +198,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
         return env;
     }
 
-    private static io.fabric8.kubernetes.api.model.ResourceRequirements resources(
+    private static ResourceRequirements resources(
             RewriterModelSpec.ModelResources res, RewriterModelSpec.Engine engine) {
         int gpus = res.getGpus() != null
                 ? res.getGpus()

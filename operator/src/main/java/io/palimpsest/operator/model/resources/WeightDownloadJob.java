@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -98,9 +99,9 @@ public class WeightDownloadJob extends ModelDependent<Job> {
                 .withVolumeMounts(mounts)
                 .withSecurityContext(RestrictedSecurity.container(settings.runAsUser()))
                 .withNewResources()
-                .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("1"))
-                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
-                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("4Gi"))
+                .addToRequests("cpu", new Quantity("1"))
+                .addToRequests("memory", new Quantity("1Gi"))
+                .addToLimits("memory", new Quantity("4Gi"))
                 .endResources();
 
         Scheduling scheduling =

@@ -24,6 +24,7 @@ import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -31,7 +32,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -57,7 +60,7 @@ public final class StatusScaleBenchmark {
     static final int POD_CACHE = 12_500;
     static final int JOBS_FOR_HEAP = 20;
     static final ObjectMapper JSON = new ObjectMapper();
-    static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     public static void main(String[] args) throws Exception {
         System.out.printf(
@@ -148,11 +151,11 @@ public final class StatusScaleBenchmark {
         final PodReadings readings;
         int podSerial;
         /** The running shards' last readings, as the live-progress scraper keeps them: one per running pod. */
-        java.util.Map<Integer, ShardProgress> live = java.util.Map.of();
+        Map<Integer, ShardProgress> live = Map.of();
 
         /** Readings of every running shard with the largest numbers a shard reaches (widest status numbers). */
-        java.util.Map<Integer, ShardProgress> liveReadings(List<Integer> running) {
-            java.util.Map<Integer, ShardProgress> m = new java.util.HashMap<>();
+        Map<Integer, ShardProgress> liveReadings(List<Integer> running) {
+            Map<Integer, ShardProgress> m = new HashMap<>();
             for (int shard : running) {
                 long docs = written(shard) / 2 + random.nextInt(400);
                 m.put(

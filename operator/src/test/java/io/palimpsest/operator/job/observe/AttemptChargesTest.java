@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ExitCodes;
@@ -14,6 +16,7 @@ import io.palimpsest.operator.job.status.JobStatusFolder;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class AttemptChargesTest {
@@ -93,8 +96,7 @@ class AttemptChargesTest {
     void countedShardsAreLeftOut() {
         AttemptLedger ledger = AttemptCharges.ledger(
                 List.of(ended(1, 1, null), ended(2, 1, null)), shard -> shard == 1, 2, 4, null, null);
-        assertEquals(
-                java.util.Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
+        assertEquals(Set.of(2), ledger.getShards().keySet(), "shard 1 is committed: its failures need no entry");
     }
 
     /**
@@ -105,7 +107,7 @@ class AttemptChargesTest {
     void podsPastTheCapAreTheActiveOnesOfClosedShards() {
         AttemptLedger ledger =
                 AttemptCharges.ledger(List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null)), 2, 4);
-        List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(
+        List<Pod> pods = List.of(
                 pod("a", 1, "Running", false),
                 pod("b", 1, "Running", true),
                 pod("c", 1, "Failed", false),
@@ -121,9 +123,9 @@ class AttemptChargesTest {
         AttemptLedger closed = AttemptCharges.ledger(
                 List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null, T.plusMillis(10_500));
         assertEquals("2026-12-01T12:00:10.500Z", closed.of(1).getClosedAt());
-        io.fabric8.kubernetes.api.model.Pod before = pod("g", 1, "Running", false);
+        Pod before = pod("g", 1, "Running", false);
         before.getMetadata().setCreationTimestamp("2026-12-01T12:00:10Z");
-        io.fabric8.kubernetes.api.model.Pod after = pod("h", 1, "Running", false);
+        Pod after = pod("h", 1, "Running", false);
         after.getMetadata().setCreationTimestamp("2026-12-01T12:00:11Z");
         assertEquals(
                 List.of("g"),
@@ -145,8 +147,8 @@ class AttemptChargesTest {
                 "the first close stays");
     }
 
-    private static io.fabric8.kubernetes.api.model.Pod pod(String name, int shard, String phase, boolean terminating) {
-        return new io.fabric8.kubernetes.api.model.PodBuilder()
+    private static Pod pod(String name, int shard, String phase, boolean terminating) {
+        return new PodBuilder()
                 .withNewMetadata()
                 .withName(name)
                 .addToLabels(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK)

@@ -1,5 +1,6 @@
 package io.palimpsest.operator.job.progress;
 
+import com.sun.management.OperatingSystemMXBean;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -39,7 +40,7 @@ public final class ProgressChannelBenchmark {
     static final int JOBS_FOR_HEAP = 100;
 
     public static void main(String[] args) throws Exception {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var threads = ManagementFactory.getThreadMXBean();
         System.out.printf(
                 "java %s, %d cores, load average %.1f, max heap %d MiB%n",

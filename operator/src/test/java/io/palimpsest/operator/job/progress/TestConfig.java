@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.progress;
 
 import io.palimpsest.operator.PalimpsestConfig;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 
 /** A {@link PalimpsestConfig} with only the live-progress settings, for tests and benchmarks that run without Quarkus. */
@@ -29,7 +30,7 @@ final class TestConfig {
                 return maxConcurrent;
             }
         };
-        return (PalimpsestConfig) java.lang.reflect.Proxy.newProxyInstance(
+        return (PalimpsestConfig) Proxy.newProxyInstance(
                 PalimpsestConfig.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.class},
                 (proxy, method, args) -> switch (method.getName()) {

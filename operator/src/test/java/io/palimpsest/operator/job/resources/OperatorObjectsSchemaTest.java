@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.OwnerReferences;
@@ -36,6 +37,7 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -192,7 +194,7 @@ class OperatorObjectsSchemaTest {
                     "vllm/vllm-openai:v0.11.0",
                     "amazon/aws-cli:2.31.0",
                     1000,
-                    java.time.Duration.ofMinutes(10),
+                    Duration.ofMinutes(10),
                     List.of("ReadWriteOnce"),
                     "http://prometheus-operated.monitoring.svc:9090",
                     Optional.of("standard"),
@@ -261,7 +263,7 @@ class OperatorObjectsSchemaTest {
                 job));
         objects.add(owned(TallyJob.desired(job, WORKER_IMAGE, jobSettings), job));
         if (job.getSpec().getPreview() == null) {
-            job.getSpec().setPreview(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Preview());
+            job.getSpec().setPreview(new RewriteJobSpec.Preview());
         }
         var resolvedModel =
                 ResolvedJobConfigMap.resolve(job, model, jobSettings).getModel();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -113,7 +114,7 @@ class ResolvedJobParityTest {
                 local, cluster, tag + ": local\n" + local.toPrettyString() + "\ncluster\n" + cluster.toPrettyString());
     }
 
-    private <T extends io.fabric8.kubernetes.api.model.HasMetadata> T load(Class<T> type, Path file) throws Exception {
+    private <T extends HasMetadata> T load(Class<T> type, Path file) throws Exception {
         try (InputStream in = Files.newInputStream(file)) {
             T object = client.getKubernetesSerialization().unmarshal(in, type);
             object.getMetadata().setNamespace(NS);

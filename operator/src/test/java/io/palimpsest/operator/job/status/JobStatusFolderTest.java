@@ -7,20 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.Pods;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
+import io.palimpsest.operator.job.progress.ShardProgress;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class JobStatusFolderTest {
@@ -58,9 +64,9 @@ class JobStatusFolderTest {
     @Test
     void recordsPerVariantAreSummedAndTheirNamesCapped() {
         FinishedPod a = committed(0, 10);
-        a.summary().setWrittenByVariant(java.util.Map.of("wiki", 10L, "qa", 9L));
+        a.summary().setWrittenByVariant(Map.of("wiki", 10L, "qa", 9L));
         FinishedPod b = committed(1, 20);
-        java.util.Map<String, Long> many = new java.util.TreeMap<>();
+        Map<String, Long> many = new TreeMap<>();
         for (int i = 0; i < 40; i++) {
             many.put(String.format("v%02d", i), 1L);
         }
@@ -68,31 +74,30 @@ class JobStatusFolderTest {
         b.summary().setWrittenByVariant(many);
         RewriteJobStatus s =
                 folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
-        java.util.Map<String, Long> byVariant = s.getDocuments().getWrittenByVariant();
+        Map<String, Long> byVariant = s.getDocuments().getWrittenByVariant();
         assertEquals(30L, byVariant.get("wiki"));
         assertEquals(9L, byVariant.get("qa"));
-        assertEquals(io.palimpsest.api.worker.VariantCounts.MAX_NAMED + 1, byVariant.size(), "32 names and '(other)'");
+        assertEquals(VariantCounts.MAX_NAMED + 1, byVariant.size(), "32 names and '(other)'");
         assertEquals(
                 30 + 9 + 40,
                 byVariant.values().stream().mapToLong(Long::longValue).sum(),
                 "nothing lost to the cap");
         assertEquals(
                 10L,
-                byVariant.get(io.palimpsest.api.worker.VariantCounts.OTHER),
+                byVariant.get(VariantCounts.OTHER),
                 "the names with the fewest records (ties by name) go to '(other)'");
     }
 
     @Test
     void rejectsPerReasonAreSummedAndSurviveTheNextFold() {
         FinishedPod a = committed(0, 10);
-        a.summary().setRejectedByReason(java.util.Map.of("empty_output", 2L, "duplicate_id", 1L));
+        a.summary().setRejectedByReason(Map.of("empty_output", 2L, "duplicate_id", 1L));
         FinishedPod b = committed(1, 20);
-        b.summary().setRejectedByReason(java.util.Map.of("empty_output", 3L));
+        b.summary().setRejectedByReason(Map.of("empty_output", 3L));
         RewriteJobStatus s =
                 folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
         assertEquals(
-                java.util.Map.of("empty_output", 5L, "duplicate_id", 1L),
-                s.getDocuments().getRejectedByReason());
+                Map.of("empty_output", 5L, "duplicate_id", 1L), s.getDocuments().getRejectedByReason());
         RewriteJobStatus again =
                 folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
         assertEquals(
@@ -282,9 +287,9 @@ class JobStatusFolderTest {
 
     @Test
     void runningShardsAddAnInProgressPartThatNeverEntersTheCommittedTotals() {
-        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = java.util.Map.of(
-                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 40, 2, 1, 4000, 2000, 500, 1000),
-                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 10, 0, 0, 1000, 500, 250, 1000));
+        Map<Integer, ShardProgress> live = Map.of(
+                0, new ShardProgress(0, 40, 2, 1, 4000, 2000, 500, 1000),
+                1, new ShardProgress(1, 10, 0, 0, 1000, 500, 250, 1000));
         RewriteJobStatus s =
                 folder.fold(null, 4, running("", "", 2), List.of(), live).status();
         assertEquals(53, s.getDocuments().getInProgress());
@@ -296,9 +301,9 @@ class JobStatusFolderTest {
 
         // A minute later both shards are further along: rates and an ETA before any shard has ended.
         clock.advance(Duration.ofMinutes(1));
-        live = java.util.Map.of(
-                0, new io.palimpsest.operator.job.progress.ShardProgress(0, 100, 2, 1, 10000, 5000, 1000, 1000),
-                1, new io.palimpsest.operator.job.progress.ShardProgress(1, 60, 0, 0, 6000, 3000, 750, 1000));
+        live = Map.of(
+                0, new ShardProgress(0, 100, 2, 1, 10000, 5000, 1000, 1000),
+                1, new ShardProgress(1, 60, 0, 0, 6000, 3000, 750, 1000));
         s = folder.fold(s, 4, running("", "", 2), List.of(), live).status();
         assertEquals(163, s.getDocuments().getInProgress());
         assertEquals(Math.round((8000 - 2500) / 60.0), s.getThroughput().getTokensPerSecond());
@@ -345,12 +350,12 @@ class JobStatusFolderTest {
             f.summary().setMessage("x".repeat(5000));
             pods.add(f);
         }
-        java.util.Map<Integer, io.palimpsest.operator.job.progress.ShardProgress> live = new java.util.HashMap<>();
+        Map<Integer, ShardProgress> live = new HashMap<>();
         for (int i = 0; i < 1000; i++) {
             int shard = 99_000 + i;
             live.put(
                     shard,
-                    new io.palimpsest.operator.job.progress.ShardProgress(
+                    new ShardProgress(
                             shard,
                             Long.MAX_VALUE / 4000,
                             1_000_000,
@@ -376,7 +381,7 @@ class JobStatusFolderTest {
                         live)
                 .status();
         assertNotNull(s.getDocuments().getInProgress());
-        int bytes = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(s).length;
+        int bytes = new ObjectMapper().writeValueAsBytes(s).length;
         assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
     }
 

@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.autoscale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -110,7 +111,7 @@ class BoundJobsRemainingWorkTest {
         }
         if (previewFailed) {
             status.getConditions()
-                    .add(new io.fabric8.kubernetes.api.model.ConditionBuilder()
+                    .add(new ConditionBuilder()
                             .withType(PreviewJob.PREVIEWED)
                             .withStatus("False")
                             .withReason(PreviewJob.FAILED)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -346,24 +347,22 @@ class ReplicaRecommenderTest {
         Recommendation busy = recommender.recommend(
                 2, new QueueSample(0, 100, 2, 0, T0), Backlog.ofShards(3), p, T0, ScalingHistory.empty());
         assertEquals(
-                java.util.Optional.empty(),
+                Optional.empty(),
                 ReplicaRecommender.idleEndsAt(busy.replicas(), busy.history(), Backlog.ofShards(3), p, T0),
                 "busy: nothing to wait for");
         Instant later = T0.plusSeconds(20);
         Recommendation idle = recommender.recommend(
                 busy.replicas(), new QueueSample(0, 0, 2, 0, later), Backlog.NONE, p, later, busy.history());
         assertEquals(
-                java.util.Optional.of(T0.plusSeconds(300)),
+                Optional.of(T0.plusSeconds(300)),
                 ReplicaRecommender.idleEndsAt(idle.replicas(), idle.history(), Backlog.NONE, p, later),
                 "the job's end + the scale-down window");
         assertEquals(
-                java.util.Optional.of(T0.plusSeconds(600)),
+                Optional.of(T0.plusSeconds(600)),
                 ReplicaRecommender.idleEndsAt(idle.replicas(), idle.history(), Backlog.held(1), p, later),
                 "a held job: idle-to-zero");
         assertEquals(
-                java.util.Optional.empty(),
-                ReplicaRecommender.idleEndsAt(0, idle.history(), Backlog.NONE, p, later),
-                "at min");
+                Optional.empty(), ReplicaRecommender.idleEndsAt(0, idle.history(), Backlog.NONE, p, later), "at min");
     }
 
     @Test

@@ -8,9 +8,11 @@ import io.fabric8.kubernetes.api.model.HostPathVolumeSource;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.palimpsest.api.common.SecretRef;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.model.Models;
+import io.palimpsest.operator.model.WeightSource;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,7 +31,7 @@ class PodSecurityTest {
         RewriterModelSpec.ModelSource source = new RewriterModelSpec.ModelSource();
         RewriterModelSpec.S3Source s3Source = new RewriterModelSpec.S3Source();
         s3Source.setUri("s3://weights/mistral-7b");
-        s3Source.setCredentialsSecretRef(new io.palimpsest.api.common.SecretRef("s3-creds"));
+        s3Source.setCredentialsSecretRef(new SecretRef("s3-creds"));
         source.setS3(s3Source);
         s3.getSpec().setSource(source);
         return Stream.of(Models.huggingFace("hf"), Models.onPvc("pvc", 0, 2), s3);
@@ -52,7 +54,7 @@ class PodSecurityTest {
     @ParameterizedTest
     @MethodSource("models")
     void downloadPodsAreRestricted(RewriterModel model) {
-        if (!io.palimpsest.operator.model.WeightSource.of(model).usesCache()) {
+        if (!WeightSource.of(model).usesCache()) {
             return;
         }
         PodSpec pod = WeightDownloadJob.render(model, SETTINGS)
