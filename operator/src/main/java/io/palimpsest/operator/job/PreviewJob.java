@@ -249,12 +249,12 @@ public final class PreviewJob {
     }
 
     /**
-     * The job asks for a preview and has none yet: it is suspended, planned, and the model (if any) answers.
+     * The job asks for a preview and has none yet, and the model (if any) answers; that it runs only while
+     * the job is suspended and planned is {@link JobDecider}'s rule.
      * A failed preview is not run again, even when its Job was deleted.
      */
-    static boolean due(RewriteJob job, JobPhase phase, RewriteJobStatus previous, Reading seen, boolean modelReady) {
+    static boolean due(RewriteJob job, RewriteJobStatus previous, Reading seen, boolean modelReady) {
         return job.getSpec().getPreview() != null
-                && phase == JobPhase.Suspended
                 && (previous == null || previous.getEstimate() == null)
                 && seen.job() == null
                 && previousFailure(previous) == null

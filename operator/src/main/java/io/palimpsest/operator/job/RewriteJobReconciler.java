@@ -344,7 +344,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 pastTheCap,
                 tallyResultGone,
                 tallyDue,
-                PreviewJob.due(job, JobPhase.Suspended, previous, preview, seen.readyReplicas() > 0),
+                PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 now);
         return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
     }

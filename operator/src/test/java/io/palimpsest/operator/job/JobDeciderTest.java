@@ -82,6 +82,9 @@ class JobDeciderTest {
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
         // a preview before the campaign, while suspended
         "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
+        // ... and only then: planning or running, a wanted preview starts nothing
+        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | true    | NOT_NEEDED | planner preview               | Planning  | Planning            |                                           | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker preview        | Running   | Running             |                                           | -",
         // finished shards: the tally when summaries went missing
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",

@@ -179,7 +179,7 @@ class PreviewJobTest {
                         "/tmp/preview"),
                 desired.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
         // no model to wait for, none to scale up
-        assertTrue(PreviewJob.due(job, JobPhase.Suspended, null, PreviewJob.Reading.ABSENT, false));
+        assertTrue(PreviewJob.due(job, null, PreviewJob.Reading.ABSENT, false));
         assertFalse(PreviewJob.awaited(job));
     }
 
@@ -256,7 +256,7 @@ class PreviewJobTest {
         assertTrue(c.getMessage().contains("GPU-hours 0.500 (0.450-0.550)"), c.getMessage());
         assertTrue(c.getMessage().contains("report: s3://corpus/out/_palimpsest/preview/report.html"), c.getMessage());
         // recorded: never run again, even suspended once more
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, next, PreviewJob.Reading.ABSENT, true));
+        assertFalse(PreviewJob.due(job, next, PreviewJob.Reading.ABSENT, true));
         assertEquals(e, JobStatusFolder.copyOf(next).getEstimate());
     }
 
@@ -272,7 +272,7 @@ class PreviewJobTest {
         assertEquals(PreviewJob.FAILED, c.getReason());
         assertTrue(c.getMessage().contains("wiki-preview failed"), c.getMessage());
         assertTrue(c.getMessage().contains("unknown model 'mistral'"), c.getMessage());
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, next, seen, true));
+        assertFalse(PreviewJob.due(job, next, seen, true));
 
         // the Job deleted by hand: the failure stays, nothing is started again, the model is not held up for it
         RewriteJobStatus previous = new RewriteJobStatus();
@@ -283,7 +283,7 @@ class PreviewJobTest {
                 PreviewJob.condition(conditions, job, new RewriteJobStatus(), 1L, previous, PreviewJob.Reading.ABSENT);
         assertEquals(PreviewJob.FAILED, kept.getReason());
         assertEquals(c.getMessage(), kept.getMessage());
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, previous, PreviewJob.Reading.ABSENT, true));
+        assertFalse(PreviewJob.due(job, previous, PreviewJob.Reading.ABSENT, true));
         assertFalse(PreviewJob.awaited(job));
     }
 
@@ -297,21 +297,19 @@ class PreviewJobTest {
     }
 
     @Test
-    void dueOnlyWhenSuspendedPlannedAndTheModelAnswers() {
+    void dueOnlyOnceAndWhenTheModelAnswers() {
         RewriteJob job = job();
-        assertTrue(PreviewJob.due(job, JobPhase.Suspended, null, PreviewJob.Reading.ABSENT, true));
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, null, PreviewJob.Reading.ABSENT, false));
-        assertFalse(PreviewJob.due(job, JobPhase.Planning, null, PreviewJob.Reading.ABSENT, true));
-        assertFalse(PreviewJob.due(job, JobPhase.Running, null, PreviewJob.Reading.ABSENT, true));
+        assertTrue(PreviewJob.due(job, null, PreviewJob.Reading.ABSENT, true));
+        assertFalse(PreviewJob.due(job, null, PreviewJob.Reading.ABSENT, false));
         PreviewJob.Reading running = PreviewJob.read(List.of(previewJob(null)), List.of());
         assertEquals(ClusterReadings.HelperState.RUNNING, running.state());
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, null, running, true));
+        assertFalse(PreviewJob.due(job, null, running, true));
         assertEquals(
                 PreviewJob.RUNNING,
                 PreviewJob.condition(conditions, job, new RewriteJobStatus(), 1L, null, running)
                         .getReason());
         job.getSpec().setPreview(null);
-        assertFalse(PreviewJob.due(job, JobPhase.Suspended, null, PreviewJob.Reading.ABSENT, true));
+        assertFalse(PreviewJob.due(job, null, PreviewJob.Reading.ABSENT, true));
         assertNull(PreviewJob.condition(conditions, job, new RewriteJobStatus(), 1L, null, PreviewJob.Reading.ABSENT));
     }
 
