@@ -218,47 +218,25 @@ public final class ShardRunner {
             }
             long ordinal = 0;
             long submitted = 0;
-            LongestFirst order = new LongestFirst();
-            boolean stopped = false;
             InputItem item;
-            while (!stopped && (item = items.next()) != null) {
+            while ((item = items.next()) != null) {
                 progress.itemsRead.incrementAndGet();
-                if (state.done().contains(ordinal)) {
-                    progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
-                } else if (item instanceof UnusableItem) {
-                    stopped = !submitNext(writer, inFlight, window, new LongestFirst.Waiting(ordinal, item));
-                    submitted += stopped ? 0 : 1;
-                } else {
-                    order.add(ordinal, item);
-                    while (!stopped && order.full()) {
-                        stopped = !submitNext(writer, inFlight, window, order.next());
-                        submitted += stopped ? 0 : 1;
+                if (!state.done().contains(ordinal)) {
+                    if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
+                        break;
                     }
+                    submit(writer, inFlight, ordinal, item);
+                    submitted++;
+                } else {
+                    progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
                 }
                 ordinal++;
             }
-            while (!stopped && !order.isEmpty()) {
-                stopped = !submitNext(writer, inFlight, window, order.next());
-                submitted += stopped ? 0 : 1;
-            }
-            if (!stopped && !inFlight.stopping()) {
+            if (!inFlight.stopping()) {
                 writer.endOfInput(ordinal, submitted);
             }
             writer.done().get();
         }
-    }
-
-    /**
-     * Hands one item out once the window has room; false when the run is stopping or failing (stop
-     * reading: what is not handed out is in no part, and the next attempt reads it again).
-     */
-    private boolean submitNext(PartWriter writer, InFlight inFlight, Semaphore window, LongestFirst.Waiting next)
-            throws InterruptedException {
-        if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
-            return false;
-        }
-        submit(writer, inFlight, next.ordinal(), next.item());
-        return true;
     }
 
     /** Waits for room in the window; false when the run is failing (stop reading). */

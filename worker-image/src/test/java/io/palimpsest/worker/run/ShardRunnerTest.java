@@ -27,12 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
@@ -245,53 +242,6 @@ class ShardRunnerTest {
                 reject.toString());
         assertEquals(
                 199, Outputs.ids(output, "upper/shard-00000.jsonl.zst").size(), "every other document written once");
-    }
-
-    @Test
-    void documentsGoToTheModelLongestFirstWithinTheBufferAndEachExactlyOnce() throws IOException {
-        Path sized = dir.resolve("sized");
-        Random random = new Random(7);
-        StringBuilder file = new StringBuilder();
-        List<String> ids = new ArrayList<>();
-        int documents = LongestFirst.MAX_ITEMS + 44;
-        for (int i = 0; i < documents; i++) {
-            ids.add("d" + i);
-            file.append("{\"id\":\"d")
-                    .append(i)
-                    .append("\",\"text\":\"")
-                    .append("w ".repeat(1 + random.nextInt(60)).trim())
-                    .append("\"}\n");
-        }
-        Files.createDirectories(sized);
-        Files.writeString(sized.resolve("sized.jsonl"), file, StandardCharsets.UTF_8);
-        Shard one = new ShardPlanner(new ShardingPolicy(1, null))
-                .plan(new FileStorage(sized).list(""))
-                .get(0);
-        List<Integer> sentLengths = Collections.synchronizedList(new ArrayList<>());
-        UppercaseProcessor upper = new UppercaseProcessor();
-        DocumentProcessor recording = new DocumentProcessor() {
-            @Override
-            public List<String> variants() {
-                return upper.variants();
-            }
-
-            @Override
-            public CompletionStage<ProcessedDocument> process(Document document) {
-                sentLengths.add(document.text().length());
-                return upper.process(document);
-            }
-        };
-        in = sized;
-        ShardRunner.Report report = runner(recording, "w1", out, 1_000).run(one);
-
-        assertEquals(ShardSummary.Outcome.committed, report.summary().getOutcome());
-        assertEquals(sorted(ids), sorted(Outputs.ids(new FileStorage(out), "upper/shard-00000.jsonl.zst")));
-        assertEquals(documents, sentLengths.size(), "each document sent once");
-        List<Integer> last = sentLengths.subList(documents - LongestFirst.MAX_ITEMS, documents);
-        List<Integer> descending =
-                last.stream().sorted(Comparator.reverseOrder()).toList();
-        assertEquals(descending, last, "the shard's last documents go longest first, so its end is the short ones");
-        assertTrue(sentLengths.get(documents - 1) <= 3, "the shortest goes last: " + sentLengths);
     }
 
     @Test
