@@ -50,7 +50,8 @@ import org.junit.jupiter.api.Test;
  * <p>
  * {@code -Dp6.scale=1} runs the same corpus unscaled: model load 60 s, period 15 s, windows 60 s, and
  * each decode step five times as long (171 tokens/s per replica, the request deadline five times
- * as long with it), so the same work keeps four replicas busy for half an hour.
+ * as long with it), so the same work keeps four replicas busy for half an hour. The simulated
+ * cluster's own durations (termination grace periods, pod backoff) are scaled alike.
  * <p>
  * Paid replica-seconds are split four ways, which must add up to what was paid: loading (pod
  * created to ready), ready with the batch full (at least {@value #FULL_BATCH} of maxNumSeqs running,
@@ -90,8 +91,14 @@ class CampaignEfficiencyScenarioTest {
                 .decodeStepPerSeqSeconds(0);
         double capacity = CapacityModel.capacityTokensPerSecond(
                 replica.get().maxNumSeqs(MAX_NUM_SEQS).build());
+        // The cluster's own durations (termination grace, pod backoff) at the model's scale too: at the
+        // scenarios' usual 1/20, a removed replica got SIGKILL 15 s into its drain (vLLM pods' 300 s
+        // grace), which unscaled cut generations of 40-80 s and sent them again from their first token.
         try (Scenario s = new Scenario(
-                        Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.IN_PROCESS, replica);
+                        Scenario.clientLike(operatorClient),
+                        PalimpsestWorkerProgram.Mode.IN_PROCESS,
+                        replica,
+                        cluster -> cluster.timeScale(1.0 / SCALE));
                 BatchUse batches = BatchUse.follow(s.models, Duration.ofMillis(BATCH_SAMPLE_MILLIS))) {
             Path input = s.claim("corpus").resolve("p6-in");
             List<String> ids = SyntheticCorpus.write(input, SHARDS, unevenSizes(7), 6);

@@ -61,7 +61,10 @@ final class Scenario implements AutoCloseable {
         this(apiServer, mode, replica, b -> {});
     }
 
-    /** @param options more of the cluster's options (e.g. {@code SimulatedCluster.Builder::namespaceLifecycle}) */
+    /**
+     * @param options more of the cluster's options (e.g. {@code SimulatedCluster.Builder::namespaceLifecycle}), or
+     *                another time scale than {@link #TIME_SCALE}
+     */
     Scenario(
             KubernetesClient apiServer,
             PalimpsestWorkerProgram.Mode mode,
@@ -71,11 +74,10 @@ final class Scenario implements AutoCloseable {
         this.work = Files.createTempDirectory("scenario");
         this.models = new ModelSimProgram(replica);
         PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
-        SimulatedCluster.Builder builder = SimulatedCluster.builder();
-        options.accept(builder);
+        SimulatedCluster.Builder builder = SimulatedCluster.builder().timeScale(TIME_SCALE);
+        options.accept(builder); // may set another time scale
         this.cluster = builder.client(apiServer)
                 .root(work.resolve("cluster"))
-                .timeScale(TIME_SCALE)
                 .programs(p -> p.add(
                                 "palimpsest worker",
                                 ProgramCatalog.imageContains("palimpsest/worker"),
