@@ -12,13 +12,12 @@ final class PreemptionCounter {
     private final Map<String, Double> lastTotalByReplica = new HashMap<>();
 
     /** NaN when unknown: the server does not report preemptions, or this replica was not seen before. */
-    synchronized double newSince(String page) {
-        double total = QueueDepthProbe.sum(page, "vllm:num_preemptions_total");
+    synchronized double newSince(EnginePage page) {
+        double total = page.preemptionsTotal();
         if (total < 0) {
             return Double.NaN;
         }
-        double start = QueueDepthProbe.sum(page, "process_start_time_seconds");
-        Double previous = lastTotalByReplica.put(start < 0 ? "" : Double.toString(start), total);
+        Double previous = lastTotalByReplica.put(page.replica(), total);
         return previous == null || total < previous ? Double.NaN : total - previous;
     }
 }

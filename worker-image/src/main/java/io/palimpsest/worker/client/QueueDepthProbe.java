@@ -34,7 +34,8 @@ import java.util.concurrent.TimeoutException;
  * per round do not grow with the fleet: a worker's /metrics traffic stays a few pages a second
  * however many replicas there are and however many workers share them (an earlier probe sent twice
  * as many scrapes as replicas every half second, which with 100 workers on 4 replicas was 20 pages
- * rendered and parsed for every completion). Preemption counters are differenced per replica.
+ * rendered and parsed for every completion). Preemption counters are differenced per replica. A page
+ * is read once, when it arrives ({@link EnginePage}), and the fleet view keeps what was read.
  *
  * <p>When the model's replicas are listed by name ({@link ReplicaRouter}), the round's scrapes go to
  * the replicas whose page is oldest, each at its own address, and each page also tells the router
@@ -97,19 +98,17 @@ public final class QueueDepthProbe implements AutoCloseable {
                 pending.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
             }
         }
-        List<String> pages = new ArrayList<>();
+        List<EnginePage> pages = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
             CompletableFuture<HttpResponse<String>> f = pending.get(i);
             ReplicaRouter.Replica replica = direct.isEmpty() ? null : direct.get(i);
             try {
                 HttpResponse<String> response = f.get(SCRAPE_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
                 if (response.statusCode() == 200) {
-                    pages.add(response.body());
+                    EnginePage page = EnginePage.parse(response.body());
+                    pages.add(page);
                     if (replica != null) {
-                        router.onPage(
-                                replica,
-                                sum(response.body(), "vllm:num_requests_waiting"),
-                                sum(response.body(), "vllm:num_requests_running"));
+                        router.onPage(replica, page.waiting(), page.running());
                     }
                 }
             } catch (ExecutionException | TimeoutException | RuntimeException unreachable) {
@@ -137,7 +136,7 @@ public final class QueueDepthProbe implements AutoCloseable {
      */
     static final class RecentPages {
         private final long keepNanos;
-        private final Map<String, String> pages = new LinkedHashMap<>();
+        private final Map<String, EnginePage> pages = new LinkedHashMap<>();
         private final Map<String, Long> seenAt = new LinkedHashMap<>();
 
         RecentPages(long keepNanos) {
@@ -145,10 +144,9 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
 
         /** Adds a round's pages seen at {@code now} and returns every remembered page, one per replica. */
-        List<String> update(List<String> round, long now) {
-            for (String page : round) {
-                double start = sum(page, "process_start_time_seconds");
-                String replica = start < 0 ? "" : Double.toString(start);
+        List<EnginePage> update(List<EnginePage> round, long now) {
+            for (EnginePage page : round) {
+                String replica = page.replica();
                 pages.put(replica, page);
                 seenAt.put(replica, now);
             }
@@ -178,12 +176,11 @@ public final class QueueDepthProbe implements AutoCloseable {
     record FleetSample(double running, double kvUsage, double newPreemptions, int replicas, double shortestQueue) {
 
         /** Null when no page had the queue gauges. */
-        static FleetSample of(List<String> pages, PreemptionCounter preemptions) {
-            Map<String, String> byReplica = new LinkedHashMap<>();
-            for (String page : pages) {
-                if (sum(page, "vllm:num_requests_waiting") >= 0 && sum(page, "vllm:num_requests_running") >= 0) {
-                    double start = sum(page, "process_start_time_seconds");
-                    byReplica.putIfAbsent(start < 0 ? "" : Double.toString(start), page);
+        static FleetSample of(List<EnginePage> pages, PreemptionCounter preemptions) {
+            Map<String, EnginePage> byReplica = new LinkedHashMap<>();
+            for (EnginePage page : pages) {
+                if (page.hasQueue()) {
+                    byReplica.putIfAbsent(page.replica(), page);
                 }
             }
             if (byReplica.isEmpty()) {
@@ -196,16 +193,16 @@ public final class QueueDepthProbe implements AutoCloseable {
             double newPreemptions = Double.NaN;
             double fullBatch = 0;
             double fewestInSystem = Double.MAX_VALUE;
-            for (String page : byReplica.values()) {
-                double queued = sum(page, "vllm:num_requests_waiting");
-                double runs = sum(page, "vllm:num_requests_running");
+            for (EnginePage page : byReplica.values()) {
+                double queued = page.waiting();
+                double runs = page.running();
                 anyWaiting |= queued > 0;
                 running += runs;
                 if (queued > 0) {
                     fullBatch = Math.max(fullBatch, runs);
                 }
                 fewestInSystem = Math.min(fewestInSystem, queued + runs);
-                double kv = QueueDepthProbe.kvUsage(page);
+                double kv = page.kvUsage();
                 if (!Double.isNaN(kv)) {
                     kvSum += kv;
                     kvReplicas++;
@@ -227,56 +224,12 @@ public final class QueueDepthProbe implements AutoCloseable {
 
     /** The fullest engine's KV usage (0-1), or NaN when the server does not report it. */
     static double kvUsage(String page) {
-        double usage = max(page, "vllm:kv_cache_usage_perc");
-        return usage >= 0 ? usage : max(page, "vllm:gpu_cache_usage_perc"); // the name before vLLM 0.10
-    }
-
-    private static double max(String exposition, String metric) {
-        double max = -1;
-        for (String line : exposition.split("\n")) {
-            if (isSample(line, metric)) {
-                try {
-                    max = Math.max(max, Double.parseDouble(valueOf(line)));
-                } catch (NumberFormatException ignored) {
-                    // a malformed sample line is skipped
-                }
-            }
-        }
-        return max >= 0 ? max : Double.NaN;
-    }
-
-    private static boolean isSample(String line, String metric) {
-        return line.startsWith(metric)
-                && line.length() > metric.length()
-                && (line.charAt(metric.length()) == '{' || line.charAt(metric.length()) == ' ');
+        return EnginePage.parse(page).kvUsage();
     }
 
     /** Sum of a gauge over all its label sets, or -1 when the metric is absent. */
     public static double sum(String exposition, String metric) {
-        double total = 0;
-        boolean found = false;
-        for (String line : exposition.split("\n")) {
-            if (!line.startsWith(metric) || line.length() == metric.length()) {
-                continue;
-            }
-            char next = line.charAt(metric.length());
-            if (next != '{' && next != ' ') {
-                continue;
-            }
-            try {
-                total += Double.parseDouble(valueOf(line));
-                found = true;
-            } catch (NumberFormatException ignored) {
-                // a malformed sample line is skipped
-            }
-        }
-        return found ? total : -1;
-    }
-
-    static String valueOf(String line) {
-        int close = line.lastIndexOf('}');
-        String rest = (close >= 0 ? line.substring(close + 1) : line.substring(line.indexOf(' '))).trim();
-        return rest.split("\\s+")[0];
+        return EnginePage.sum(exposition, metric);
     }
 
     @Override

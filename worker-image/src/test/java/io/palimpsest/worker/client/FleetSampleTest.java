@@ -9,18 +9,18 @@ import org.junit.jupiter.api.Test;
 
 class FleetSampleTest {
 
-    private static String page(double start, int waiting, int running, double kv, int preemptions) {
-        return "process_start_time_seconds " + start + "\n"
+    private static EnginePage page(double start, int waiting, int running, double kv, int preemptions) {
+        return EnginePage.parse("process_start_time_seconds " + start + "\n"
                 + "vllm:num_requests_waiting{model_name=\"m\",engine=\"0\"} " + waiting + ".0\n"
                 + "vllm:num_requests_running{model_name=\"m\",engine=\"0\"} " + running + ".0\n"
                 + "vllm:kv_cache_usage_perc{model_name=\"m\",engine=\"0\"} " + kv + "\n"
-                + "vllm:num_preemptions_total{model_name=\"m\",engine=\"0\"} " + preemptions + ".0\n";
+                + "vllm:num_preemptions_total{model_name=\"m\",engine=\"0\"} " + preemptions + ".0\n");
     }
 
     @Test
     void scrapesOfTheSameReplicaCountOnceAndReplicasAreSummed() {
         PreemptionCounter counter = new PreemptionCounter();
-        List<String> round =
+        List<EnginePage> round =
                 List.of(page(1.5, 120, 16, 0.99, 10), page(2.5, 0, 8, 0.5, 0), page(1.5, 121, 16, 0.99, 10));
         QueueDepthProbe.FleetSample first = QueueDepthProbe.FleetSample.of(round, counter);
         assertEquals(2, first.replicas());
@@ -75,11 +75,12 @@ class FleetSampleTest {
 
     @Test
     void pagesWithoutTheQueueGaugesGiveNoSample() {
-        assertNull(
-                QueueDepthProbe.FleetSample.of(List.of("process_start_time_seconds 1.0\n"), new PreemptionCounter()));
+        assertNull(QueueDepthProbe.FleetSample.of(
+                List.of(EnginePage.parse("process_start_time_seconds 1.0\n")), new PreemptionCounter()));
         assertNull(QueueDepthProbe.FleetSample.of(List.of(), new PreemptionCounter()));
         QueueDepthProbe.FleetSample plain = QueueDepthProbe.FleetSample.of(
-                List.of("vllm:num_requests_waiting 3.0\nvllm:num_requests_running 5.0\n"), new PreemptionCounter());
+                List.of(EnginePage.parse("vllm:num_requests_waiting 3.0\nvllm:num_requests_running 5.0\n")),
+                new PreemptionCounter());
         assertEquals(1, plain.replicas());
         assertTrue(Double.isNaN(plain.kvUsage()));
     }

@@ -16,17 +16,20 @@ class PreemptionCounterTest {
     @Test
     void differencesEachReplicaAgainstItsOwnPreviousScrape() {
         PreemptionCounter counter = new PreemptionCounter();
-        assertTrue(Double.isNaN(counter.newSince(page(100.5, 40))), "first sight of a replica: unknown");
-        assertTrue(Double.isNaN(counter.newSince(page(200.25, 7))));
-        assertEquals(2.0, counter.newSince(page(100.5, 42)));
-        assertEquals(0.0, counter.newSince(page(200.25, 7)), "not 7 - 42: another replica");
-        assertTrue(Double.isNaN(counter.newSince(page(100.5, 3))), "a counter that went back: a restart");
+        assertTrue(
+                Double.isNaN(counter.newSince(EnginePage.parse(page(100.5, 40)))), "first sight of a replica: unknown");
+        assertTrue(Double.isNaN(counter.newSince(EnginePage.parse(page(200.25, 7)))));
+        assertEquals(2.0, counter.newSince(EnginePage.parse(page(100.5, 42))));
+        assertEquals(0.0, counter.newSince(EnginePage.parse(page(200.25, 7))), "not 7 - 42: another replica");
+        assertTrue(
+                Double.isNaN(counter.newSince(EnginePage.parse(page(100.5, 3)))),
+                "a counter that went back: a restart");
     }
 
     @Test
     void aServerWithoutTheSeriesReportsNothing() {
         PreemptionCounter counter = new PreemptionCounter();
-        assertTrue(Double.isNaN(counter.newSince("vllm:num_requests_running 3.0\n")));
+        assertTrue(Double.isNaN(counter.newSince(EnginePage.parse("vllm:num_requests_running 3.0\n"))));
         assertTrue(Double.isNaN(QueueDepthProbe.kvUsage("vllm:num_requests_running 3.0\n")));
         assertEquals(0.93, QueueDepthProbe.kvUsage(page(1, 1)));
         assertEquals(0.5, QueueDepthProbe.kvUsage("vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.5\n"));
@@ -35,7 +38,7 @@ class PreemptionCounterTest {
     @Test
     void withoutAStartTimeEveryPageIsOneReplica() {
         PreemptionCounter counter = new PreemptionCounter();
-        counter.newSince("vllm:num_preemptions_total 5.0\n");
-        assertEquals(3.0, counter.newSince("vllm:num_preemptions_total 8.0\n"));
+        counter.newSince(EnginePage.parse("vllm:num_preemptions_total 5.0\n"));
+        assertEquals(3.0, counter.newSince(EnginePage.parse("vllm:num_preemptions_total 8.0\n")));
     }
 }
