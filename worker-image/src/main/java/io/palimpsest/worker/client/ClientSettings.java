@@ -154,7 +154,10 @@ public record ClientSettings(
             return this;
         }
 
-        /** Places requests on the replicas {@code replicas}' host lists, by their queues ({@link ReplicaRouter}); the Service when it lists none. */
+        /**
+         * Places requests on the replicas {@code replicas}' host lists, by their queues ({@link ReplicaRouter});
+         * the Service when it lists none.
+         */
         public Builder replicas(Optional<URI> replicas) {
             this.replicas = replicas;
             return this;
