@@ -153,18 +153,20 @@ final class JobRuntime implements AutoCloseable {
             Optional<String> apiKey = Optional.ofNullable(
                             job.getModel() == null ? null : job.getModel().getApiKeyEnv())
                     .flatMap(environment::get);
-            ClientSettings settings = ClientSettings.defaults(endpoint)
-                    .withApiKey(apiKey)
-                    .withConcurrency(initial, cap)
-                    .withTimeouts(requestTimeout, maxOutage)
-                    .withReplicas(replicasOf(endpoint));
-            if (backoffBase != null || backoffCap != null) {
-                settings = settings.withBackoff(
-                        backoffBase != null ? backoffBase : settings.backoffBase(),
-                        backoffCap != null ? backoffCap : settings.backoffCap(),
-                        settings.probeEvery());
+            ClientSettings.Builder settings = ClientSettings.builder(endpoint)
+                    .apiKey(apiKey)
+                    .initialConcurrency(initial)
+                    .concurrencyCap(cap)
+                    .requestTimeout(requestTimeout)
+                    .maxOutage(maxOutage)
+                    .replicas(replicasOf(endpoint));
+            if (backoffBase != null) {
+                settings.backoffBase(backoffBase);
             }
-            client = new ModelClient(settings, json);
+            if (backoffCap != null) {
+                settings.backoffCap(backoffCap);
+            }
+            client = new ModelClient(settings.build(), json);
         }
         return client;
     }

@@ -36,9 +36,12 @@ final class LoadClients {
      * as the worker's pipeline feeds it: as many as it will take, bounded only by {@code backlog}.
      */
     static Load worker(String baseUrl, Duration deadline, LongDocuments docs, long firstDocument, int backlog) {
-        ClientSettings settings = ClientSettings.defaults(URI.create(baseUrl))
-                .withConcurrency(64, 4096)
-                .withTimeouts(deadline, Duration.ofMinutes(10));
+        ClientSettings settings = ClientSettings.builder(URI.create(baseUrl))
+                .initialConcurrency(64)
+                .concurrencyCap(4096)
+                .requestTimeout(deadline)
+                .maxOutage(Duration.ofMinutes(10))
+                .build();
         ModelClient client = new ModelClient(settings, new ObjectMapper());
         Semaphore outstanding = new Semaphore(backlog);
         AtomicBoolean stopped = new AtomicBoolean();

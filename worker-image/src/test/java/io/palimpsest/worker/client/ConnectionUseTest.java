@@ -79,10 +79,13 @@ class ConnectionUseTest {
     /** The added replica's share of the requests answered in the last of the 3 s after it joined the Service. */
     private double shareOfTheAddedReplica(
             RoundRobinProxy service, ModelSimServer first, ModelSimServer second, ConnectionUse use) throws Exception {
-        ClientSettings settings = ClientSettings.defaults(URI.create("http://127.0.0.1:" + service.port()))
-                .withConcurrency(8, 8)
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
-                .withConnectionUse(use);
+        ClientSettings settings = ClientSettings.builder(URI.create("http://127.0.0.1:" + service.port()))
+                .initialConcurrency(8)
+                .concurrencyCap(8)
+                .requestTimeout(Duration.ofSeconds(5))
+                .maxOutage(Duration.ofSeconds(30))
+                .connectionUse(use)
+                .build();
         try (ModelClient client = new ModelClient(settings, json)) {
             BusyLanes.keepBusy(client, json, 8, System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             service.add(second.port());

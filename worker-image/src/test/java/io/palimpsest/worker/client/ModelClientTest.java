@@ -88,8 +88,12 @@ class ModelClientTest {
     @Test
     void anOutageLongerThanTheBudgetMakesTheModelUnavailable() throws Exception {
         try (ModelSimServer sim = sim(FaultConfig.none());
-                ModelClient client =
-                        new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .requestTimeout(Duration.ofSeconds(2))
+                                .maxOutage(Duration.ofSeconds(2))
+                                .build(),
+                        json)) {
             sim.pause(OutageMode.REFUSE_CONNECTIONS);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -109,7 +113,8 @@ class ModelClientTest {
                 .apiKey("right-key")
                 .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
-                ModelClient client = new ModelClient(fast(sim).withApiKey(Optional.of("wrong-key")), json)) {
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder().apiKey(Optional.of("wrong-key")).build(), json)) {
             ExecutionException failure = assertThrows(
                     ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
             ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
@@ -152,7 +157,12 @@ class ModelClientTest {
                 .maxModelLen(1024)
                 .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
-                ModelClient client = new ModelClient(fast(sim).withConcurrency(1, 1), json)) {
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .initialConcurrency(1)
+                                .concurrencyCap(1)
+                                .build(),
+                        json)) {
             List<Throwable> causes = new ArrayList<>();
             for (int i = 0; i < ModelClient.REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT + 2; i++) {
                 ObjectNode request = body("document " + "word ".repeat(i * 7)).put("max_tokens", 2000);
@@ -176,21 +186,19 @@ class ModelClientTest {
         // 2 tries per request: without the gate every call would fail within the first second of 503s
         try (ModelSimServer sim = sim(FaultConfig.none());
                 ModelClient client = new ModelClient(
-                        new ClientSettings(
-                                URI.create(sim.baseUrl()),
-                                Optional.empty(),
-                                Duration.ofSeconds(5),
-                                2,
-                                Duration.ofMillis(20),
-                                Duration.ofMillis(100),
-                                8,
-                                64,
-                                4,
-                                Duration.ofMillis(200),
-                                Duration.ofSeconds(30),
-                                Duration.ofMillis(500),
-                                ConnectionUse.PER_REQUEST,
-                                Optional.empty()),
+                        ClientSettings.builder(URI.create(sim.baseUrl()))
+                                .requestTimeout(Duration.ofSeconds(5))
+                                .maxAttempts(2)
+                                .backoffBase(Duration.ofMillis(20))
+                                .backoffCap(Duration.ofMillis(100))
+                                .initialConcurrency(8)
+                                .concurrencyCap(64)
+                                .gateThreshold(4)
+                                .probeEvery(Duration.ofMillis(200))
+                                .maxOutage(Duration.ofSeconds(30))
+                                .metricsPeriod(Duration.ofMillis(500))
+                                .connectionUse(ConnectionUse.PER_REQUEST)
+                                .build(),
                         json)) {
             assertTrue(
                     client.chat(body("before")).get(10, TimeUnit.SECONDS).text().contains("before"));
@@ -211,8 +219,12 @@ class ModelClientTest {
     @Test
     void aServiceUnavailableOutageLongerThanTheLimitMakesTheModelUnavailable() throws Exception {
         try (ModelSimServer sim = sim(FaultConfig.none());
-                ModelClient client =
-                        new ModelClient(fast(sim).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2)), json)) {
+                ModelClient client = new ModelClient(
+                        fast(sim).toBuilder()
+                                .requestTimeout(Duration.ofSeconds(2))
+                                .maxOutage(Duration.ofSeconds(2))
+                                .build(),
+                        json)) {
             sim.pause(OutageMode.SERVICE_UNAVAILABLE);
             List<CompletableFuture<ModelReply>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -238,10 +250,15 @@ class ModelClientTest {
     }
 
     private static ClientSettings fast(ModelSimServer sim) {
-        return ClientSettings.defaults(URI.create(sim.baseUrl()))
-                .withConcurrency(8, 64)
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30))
-                .withBackoff(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofMillis(200));
+        return ClientSettings.builder(URI.create(sim.baseUrl()))
+                .initialConcurrency(8)
+                .concurrencyCap(64)
+                .requestTimeout(Duration.ofSeconds(5))
+                .maxOutage(Duration.ofSeconds(30))
+                .backoffBase(Duration.ofMillis(50))
+                .backoffCap(Duration.ofMillis(500))
+                .probeEvery(Duration.ofMillis(200))
+                .build();
     }
 
     private ObjectNode body(String text) {

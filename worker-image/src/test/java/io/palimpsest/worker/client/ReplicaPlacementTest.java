@@ -131,11 +131,14 @@ class ReplicaPlacementTest {
     }
 
     private ClientSettings settings(int port) {
-        return ClientSettings.defaults(URI.create("http://127.0.0.51:" + port))
-                .withConcurrency(8, 8)
-                .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(30))
-                .withMetricsPeriod(Duration.ofMillis(100))
-                .withReplicas(Optional.of(URI.create("http://replicas.test.svc:" + port)));
+        return ClientSettings.builder(URI.create("http://127.0.0.51:" + port))
+                .initialConcurrency(8)
+                .concurrencyCap(8)
+                .requestTimeout(Duration.ofSeconds(10))
+                .maxOutage(Duration.ofSeconds(30))
+                .metricsPeriod(Duration.ofMillis(100))
+                .replicas(Optional.of(URI.create("http://replicas.test.svc:" + port)))
+                .build();
     }
 
     private static int freePort(String host) throws Exception {
