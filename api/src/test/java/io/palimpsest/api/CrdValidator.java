@@ -3,6 +3,7 @@ package io.palimpsest.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.palimpsest.api.lint.CrdSchema;
+import io.palimpsest.api.lint.FieldError;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class CrdValidator {
     /** Errors for an update from oldObject to object (transition rules included). */
     public List<String> validate(Map<String, Object> object, Map<String, Object> oldObject) {
         return schema.validate(object, oldObject).stream()
-                .map(CrdSchema.FieldError::toString)
+                .map(FieldError::toString)
                 .toList();
     }
 

@@ -2,11 +2,11 @@ package io.palimpsest.operator;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
-import io.palimpsest.operator.job.SpecValidator.Violation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,8 +38,8 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
         return new AdmissionPolicy(List.of(), List.of());
     }
 
-    public List<Violation> check(RewriteJob job) {
-        List<Violation> out = new ArrayList<>();
+    public List<FieldError> check(RewriteJob job) {
+        List<FieldError> out = new ArrayList<>();
         RewriteJobSpec spec = job.getSpec();
         if (spec == null) {
             return out;
@@ -63,8 +63,8 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
         return out;
     }
 
-    public List<Violation> check(RewriterModel model) {
-        List<Violation> out = new ArrayList<>();
+    public List<FieldError> check(RewriterModel model) {
+        List<FieldError> out = new ArrayList<>();
         RewriterModelSpec spec = model.getSpec();
         if (spec == null) {
             return out;
@@ -118,25 +118,25 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
         return secrets.isEmpty() || secrets.contains(name);
     }
 
-    private void image(List<Violation> out, String field, String image) {
+    private void image(List<FieldError> out, String field, String image) {
         if (image != null && !imageAllowed(image)) {
-            out.add(new Violation(
+            out.add(new FieldError(
                     field,
                     "image '" + image + "' is not allowed by the operator's policy (chart value "
                             + "policy.allowedImages: " + String.join(", ", images) + ")"));
         }
     }
 
-    private void secret(List<Violation> out, String field, String name) {
+    private void secret(List<FieldError> out, String field, String name) {
         if (name != null && !secretAllowed(name)) {
-            out.add(new Violation(
+            out.add(new FieldError(
                     field,
                     "Secret '" + name + "' is not allowed by the operator's policy (chart value "
                             + "policy.allowedSecrets: " + String.join(", ", secrets) + ")"));
         }
     }
 
-    private void pullSecrets(List<Violation> out, String field, List<LocalObjectReference> refs) {
+    private void pullSecrets(List<FieldError> out, String field, List<LocalObjectReference> refs) {
         List<LocalObjectReference> list = Optional.ofNullable(refs).orElse(List.of());
         for (int i = 0; i < list.size(); i++) {
             secret(out, field + "[" + i + "].name", list.get(i).getName());

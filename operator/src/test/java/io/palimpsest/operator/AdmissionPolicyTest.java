@@ -8,11 +8,11 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.common.SecretRef;
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
-import io.palimpsest.operator.job.SpecValidator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -55,8 +55,7 @@ class AdmissionPolicyTest {
         spec.setOutput(output);
         job.setSpec(spec);
 
-        List<String> fields =
-                POLICY.check(job).stream().map(SpecValidator.Violation::field).toList();
+        List<String> fields = POLICY.check(job).stream().map(FieldError::field).toList();
         assertEquals(
                 List.of(
                         "spec.workers.image",
@@ -64,7 +63,7 @@ class AdmissionPolicyTest {
                         "spec.output.credentialsSecretRef.name"),
                 fields);
         assertEquals(List.of(), AdmissionPolicy.allowAll().check(job));
-        String message = SpecValidator.describe(POLICY.check(job));
+        String message = FieldError.describe(POLICY.check(job));
         assertTrue(
                 message.contains(
                         "image 'docker.io/attacker/miner:latest' is not allowed by the operator's policy (chart value "
@@ -99,6 +98,6 @@ class AdmissionPolicyTest {
 
         assertEquals(
                 List.of("spec.engine.env[1].valueFrom.secretKeyRef.name"),
-                POLICY.check(model).stream().map(SpecValidator.Violation::field).toList());
+                POLICY.check(model).stream().map(FieldError::field).toList());
     }
 }

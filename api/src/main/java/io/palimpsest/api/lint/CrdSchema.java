@@ -57,14 +57,6 @@ public final class CrdSchema {
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
-    /** One error: the field path (e.g. {@code spec.recipe.prompts[0].sampling.temprature}) and what is wrong there. */
-    public record FieldError(String field, String message) {
-        @Override
-        public String toString() {
-            return field + ": " + message;
-        }
-    }
-
     private final String group;
     private final String kind;
     private final List<String> versions;

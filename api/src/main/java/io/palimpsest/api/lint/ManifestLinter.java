@@ -246,8 +246,8 @@ public final class ManifestLinter {
             Path file,
             YamlLines where,
             List<Problem> problems) {
-        List<CrdSchema.FieldError> errors = schema.validate(document);
-        for (CrdSchema.FieldError error : errors) {
+        List<FieldError> errors = schema.validate(document);
+        for (FieldError error : errors) {
             problems.add(
                     new Problem(file, where == null ? 0 : where.lineOf(error.field()), error.field(), error.message()));
         }

@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -219,7 +220,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             RewriteJobStatus previous,
             RewriteJobStatus next,
             boolean folded,
-            List<SpecValidator.Violation> violations,
+            List<FieldError> violations,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             JobDecider.Facts facts) {}
@@ -234,7 +235,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        List<SpecValidator.Violation> violations =
+        List<FieldError> violations =
                 JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
@@ -434,8 +435,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
-    private List<SpecValidator.Violation> validate(RewriteJob job) {
-        List<SpecValidator.Violation> out = new ArrayList<>(SpecValidator.validate(job));
+    private List<FieldError> validate(RewriteJob job) {
+        List<FieldError> out = new ArrayList<>(SpecValidator.validate(job));
         out.addAll(AdmissionPolicy.from(config.policy()).check(job));
         return out;
     }
@@ -533,11 +534,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     /** Why the API server would refuse the worker Job with these violations, or null for none. */
-    private static String workerJobRefusal(RewriteJob job, List<SpecValidator.Violation> violations) {
+    private static String workerJobRefusal(RewriteJob job, List<FieldError> violations) {
         return violations.isEmpty()
                 ? null
                 : "the worker Job " + RewriteJobNames.workerJob(job) + " would be refused by the API server: "
-                        + SpecValidator.describe(violations);
+                        + FieldError.describe(violations);
     }
 
     /** Puts what was just created into the informer cache, so the next reconcile sees it even before the watch does. */
@@ -547,13 +548,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private static String message(
-            RewriteJob job, JobReason reason, List<SpecValidator.Violation> violations, Observation seen) {
+    private static String message(RewriteJob job, JobReason reason, List<FieldError> violations, Observation seen) {
         if (reason == null) {
             return null;
         }
         return switch (reason) {
-            case InvalidSpec -> violations.isEmpty() ? null : SpecValidator.describe(violations);
+            case InvalidSpec -> violations.isEmpty() ? null : FieldError.describe(violations);
             case ModelNotFound ->
                 "RewriterModel '" + job.getSpec().getModelRef().getName() + "' not found in namespace '"
                         + job.getMetadata().getNamespace() + "'";

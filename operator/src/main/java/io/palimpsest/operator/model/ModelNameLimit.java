@@ -1,8 +1,8 @@
 package io.palimpsest.operator.model;
 
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.SpecValidator.Violation;
 import java.util.Optional;
 
 /**
@@ -17,19 +17,19 @@ public final class ModelNameLimit {
     private ModelNameLimit() {}
 
     /** A violation on metadata.name when an object this model needs would get a name too long; empty otherwise. */
-    public static Optional<Violation> check(RewriterModel model, WeightSource weights) {
+    public static Optional<FieldError> check(RewriterModel model, WeightSource weights) {
         // the download Job's bound is the tighter one when there is a cache: said first, so one fix does
         String job = weights.usesCache() ? ModelNames.downloadJob(model, weights.identity()) : "";
         if (job.length() > NameLimits.MAX_LABEL) {
             int name = model.getMetadata().getName().length();
             int limit = NameLimits.MAX_LABEL - (job.length() - name);
-            return Optional.of(new Violation(
+            return Optional.of(new FieldError(
                     "metadata.name",
                     "at most " + limit + " characters for a model with a weight cache"
                             + " (its weight download Job is named <name>-download-<hash> and that name has at most "
                             + NameLimits.MAX_LABEL
                             + "); this one has " + name));
         }
-        return NameLimits.model(model).map(why -> new Violation("metadata.name", why));
+        return NameLimits.model(model).map(why -> new FieldError("metadata.name", why));
     }
 }

@@ -22,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -30,7 +31,6 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.SpecValidator;
 import io.palimpsest.operator.metrics.ModelMetrics;
 import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.MetricsScraper;
@@ -231,9 +231,9 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         ResourceID id = ResourceID.fromResource(model);
         metrics.reconciled(id);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
-        List<SpecValidator.Violation> refused = policy.check(model);
+        List<FieldError> refused = policy.check(model);
         RewriterModelStatus next = !refused.isEmpty()
-                ? invalidSpec(model, previous, SpecValidator.describe(refused)) // nothing is made from it
+                ? invalidSpec(model, previous, FieldError.describe(refused)) // nothing is made from it
                 : model.getSpec().getEndpoint() != null
                         ? reconcileExternal(model, context, id)
                         : reconcileDeployed(model, context, id, previous);
@@ -264,7 +264,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             return invalidSpec(model, previous, e.getMessage());
         }
         WeightSource weights = WeightSource.of(model);
-        Optional<SpecValidator.Violation> nameTooLong = ModelNameLimit.check(model, weights);
+        Optional<FieldError> nameTooLong = ModelNameLimit.check(model, weights);
         if (nameTooLong.isPresent()) {
             return invalidSpec(model, previous, nameTooLong.get().toString());
         }

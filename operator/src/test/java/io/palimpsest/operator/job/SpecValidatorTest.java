@@ -3,6 +3,7 @@ package io.palimpsest.operator.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class SpecValidatorTest {
                 "s3://corpus/in          | file:///tmp/out               | spec.output.uri",
             })
     void uris(String in, String out, String badField) {
-        List<SpecValidator.Violation> violations = SpecValidator.validate(TestJobs.job("rw", in, out));
+        List<FieldError> violations = SpecValidator.validate(TestJobs.job("rw", in, out));
         if (badField == null) {
             assertEquals(List.of(), violations);
         } else {
@@ -49,7 +50,7 @@ class SpecValidatorTest {
     void everyViolationIsReported() {
         RewriteJob job = TestJobs.job("rw", "file:///in", "file:///in");
         job.getSpec().setModelRef(null);
-        String described = SpecValidator.describe(SpecValidator.validate(job));
+        String described = FieldError.describe(SpecValidator.validate(job));
         assertTrue(
                 described.contains("spec.modelRef: is required: the recipe calls a model at recipe.prompts[0].user"),
                 described);

@@ -3,21 +3,21 @@ package io.palimpsest.operator.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.SpecValidator.Violation;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ModelNameLimitTest {
 
-    private static Optional<Violation> check(RewriterModel model) {
+    private static Optional<FieldError> check(RewriterModel model) {
         return ModelNameLimit.check(model, WeightSource.of(model));
     }
 
     @Test
     void theHeadlessServiceBoundsAModelOnItsOwnClaim() {
         assertEquals(Optional.empty(), check(Models.onPvc("a".repeat(49), 1, 1)));
-        Violation v = check(Models.onPvc("a".repeat(50), 1, 1)).orElseThrow();
+        FieldError v = check(Models.onPvc("a".repeat(50), 1, 1)).orElseThrow();
         assertEquals("metadata.name", v.field());
         assertEquals(
                 "at most 49 characters for a model the operator runs (its headless Service is named "
@@ -28,7 +28,7 @@ class ModelNameLimitTest {
     @Test
     void theDownloadJobBoundsAModelWithACache() {
         assertEquals(Optional.empty(), check(Models.huggingFace("a".repeat(45))));
-        Violation v = check(Models.huggingFace("a".repeat(46))).orElseThrow();
+        FieldError v = check(Models.huggingFace("a".repeat(46))).orElseThrow();
         assertTrue(
                 check(Models.huggingFace("a".repeat(60)))
                         .orElseThrow()

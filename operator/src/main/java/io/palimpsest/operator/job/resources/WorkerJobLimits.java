@@ -1,7 +1,7 @@
 package io.palimpsest.operator.job.resources;
 
 import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
-import io.palimpsest.operator.job.SpecValidator;
+import io.palimpsest.api.lint.FieldError;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,14 +36,14 @@ public final class WorkerJobLimits {
      * @param derived          a sentence for the status when {@code maxFailedIndexes} had to be chosen, else null
      * @param violations       what cannot be planned around; the job must not be created
      */
-    public record Plan(Integer maxFailedIndexes, String derived, List<SpecValidator.Violation> violations) {}
+    public record Plan(Integer maxFailedIndexes, String derived, List<FieldError> violations) {}
 
     private WorkerJobLimits() {}
 
     public static Plan plan(long shards, Integer maxFailedShards) {
-        List<SpecValidator.Violation> violations = new ArrayList<>();
+        List<FieldError> violations = new ArrayList<>();
         if (shards > Integer.MAX_VALUE) {
-            violations.add(new SpecValidator.Violation(
+            violations.add(new FieldError(
                     "status.shards.total",
                     shards + " shards do not fit a Job's completions (" + Integer.MAX_VALUE
                             + " at most); plan larger shards"));
@@ -65,7 +65,7 @@ public final class WorkerJobLimits {
                     violations);
         }
         if (high && maxFailedShards > MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS) {
-            violations.add(new SpecValidator.Violation(
+            violations.add(new FieldError(
                     "spec.retry.maxFailedShards",
                     "is " + maxFailedShards + " but with "
                             + shards + " shards (above " + COMPLETIONS_SOFT_LIMIT + ") the API server allows at most "
@@ -85,8 +85,8 @@ public final class WorkerJobLimits {
      * The rules above checked on a rendered Indexed Job spec (the last look before it is sent),
      * phrased as the API server phrases them, with the field path.
      */
-    public static List<SpecValidator.Violation> check(JobSpec spec) {
-        List<SpecValidator.Violation> out = new ArrayList<>();
+    public static List<FieldError> check(JobSpec spec) {
+        List<FieldError> out = new ArrayList<>();
         Integer completions = spec.getCompletions();
         Integer parallelism = spec.getParallelism();
         Integer maxFailed = spec.getMaxFailedIndexes();
@@ -96,39 +96,38 @@ public final class WorkerJobLimits {
         nonNegative(out, "spec.backoffLimitPerIndex", perIndex);
         nonNegative(out, "spec.maxFailedIndexes", maxFailed);
         if (maxFailed != null && perIndex == null) {
-            out.add(new SpecValidator.Violation(
-                    "spec.backoffLimitPerIndex", "Required value: when maxFailedIndexes is specified"));
+            out.add(new FieldError("spec.backoffLimitPerIndex", "Required value: when maxFailedIndexes is specified"));
         }
         if (!"Indexed".equals(spec.getCompletionMode())) {
             return out;
         }
         if (completions == null) {
-            out.add(new SpecValidator.Violation("spec.completions", "Required value: when completion mode is Indexed"));
+            out.add(new FieldError("spec.completions", "Required value: when completion mode is Indexed"));
             return out;
         }
         if (parallelism != null && parallelism > MAX_INDEXED_PARALLELISM) {
-            out.add(new SpecValidator.Violation(
+            out.add(new FieldError(
                     "spec.parallelism",
                     "Invalid value: " + parallelism + ": must be less than or equal to " + MAX_INDEXED_PARALLELISM
                             + " when completion mode is Indexed"));
         }
         if (maxFailed != null && maxFailed > completions) {
-            out.add(new SpecValidator.Violation(
+            out.add(new FieldError(
                     "spec.maxFailedIndexes",
                     "Invalid value: " + maxFailed + ": must be less than or equal to completions"));
         }
         if (maxFailed != null && maxFailed > MAX_FAILED_INDEXES) {
-            out.add(new SpecValidator.Violation(
+            out.add(new FieldError(
                     "spec.maxFailedIndexes",
                     "Invalid value: " + maxFailed + ": must be less than or equal to " + MAX_FAILED_INDEXES));
         }
         if (completions > COMPLETIONS_SOFT_LIMIT && perIndex != null) {
             if (maxFailed == null) {
-                out.add(new SpecValidator.Violation(
+                out.add(new FieldError(
                         "spec.maxFailedIndexes",
                         "Required value: must be specified when completions is above " + COMPLETIONS_SOFT_LIMIT));
             } else if (maxFailed > MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS) {
-                out.add(new SpecValidator.Violation(
+                out.add(new FieldError(
                         "spec.maxFailedIndexes",
                         "Invalid value: " + maxFailed
                                 + ": must be less than or equal to " + MAX_FAILED_INDEXES_FOR_HIGH_COMPLETIONS
@@ -136,7 +135,7 @@ public final class WorkerJobLimits {
                                 + COMPLETIONS_SOFT_LIMIT + " and used with backoff limit per index"));
             }
             if (parallelism != null && parallelism > PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS) {
-                out.add(new SpecValidator.Violation(
+                out.add(new FieldError(
                         "spec.parallelism",
                         "Invalid value: " + parallelism
                                 + ": must be less than or equal to " + PARALLELISM_LIMIT_FOR_HIGH_COMPLETIONS
@@ -147,10 +146,9 @@ public final class WorkerJobLimits {
         return out;
     }
 
-    private static void nonNegative(List<SpecValidator.Violation> out, String field, Integer value) {
+    private static void nonNegative(List<FieldError> out, String field, Integer value) {
         if (value != null && value < 0) {
-            out.add(new SpecValidator.Violation(
-                    field, "Invalid value: " + value + ": must be greater than or equal to 0"));
+            out.add(new FieldError(field, "Invalid value: " + value + ": must be greater than or equal to 0"));
         }
     }
 }

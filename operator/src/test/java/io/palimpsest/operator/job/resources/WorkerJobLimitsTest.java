@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
-import io.palimpsest.operator.job.SpecValidator;
+import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.WorkerJobView;
 import java.util.List;
@@ -88,10 +88,10 @@ class WorkerJobLimitsTest {
                 .withMaxFailedIndexes(9)
                 .endSpec()
                 .build();
-        List<SpecValidator.Violation> v = WorkerJobLimits.check(job.getSpec());
+        List<FieldError> v = WorkerJobLimits.check(job.getSpec());
         assertEquals(
                 List.of("spec.parallelism", "spec.maxFailedIndexes"),
-                v.stream().map(SpecValidator.Violation::field).toList());
+                v.stream().map(FieldError::field).toList());
         assertTrue(v.get(1).message().contains("must be less than or equal to completions"), v.toString());
     }
 
