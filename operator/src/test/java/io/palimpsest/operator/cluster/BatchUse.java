@@ -104,6 +104,25 @@ final class BatchUse implements AutoCloseable {
     }
 
     /**
+     * The last reading at which any replica had a request waiting: from then on every request is
+     * running, none is left to take a slot that frees, and the batches only empty (the campaign's end).
+     */
+    Instant lastWaiting() {
+        Instant last = Instant.EPOCH;
+        for (NavigableMap<Instant, Integer> series : waiting.values()) {
+            synchronized (series) {
+                for (Map.Entry<Instant, Integer> e : series.descendingMap().entrySet()) {
+                    if (e.getValue() > 0) {
+                        last = e.getKey().isAfter(last) ? e.getKey() : last;
+                        break;
+                    }
+                }
+            }
+        }
+        return last;
+    }
+
+    /**
      * Seconds of {@code [from, to)} during which pod {@code pod} ran at least {@code full} sequences,
      * and the sequence-seconds it ran in that span; before its first reading the pod counts as
      * running nothing (it was loading or had no request yet).
