@@ -74,45 +74,7 @@ public final class PaidReplicaTime {
             String workerStartSource,
             Fleet fleet,
             Client client,
-            String shardsSource) {
-
-        public Campaign(
-                int shards,
-                int maxNumSeqs,
-                int minReplicas,
-                int maxReplicas,
-                int targetWaitingPerReplica,
-                Integer parallelism,
-                Integer concurrencyPerWorker,
-                Double loadSeconds,
-                String loadSource,
-                double scaleDownSeconds,
-                double idleToZeroSeconds,
-                double periodSeconds,
-                Double workerStartSeconds,
-                String workerStartSource,
-                Fleet fleet,
-                Client client) {
-            this(
-                    shards,
-                    maxNumSeqs,
-                    minReplicas,
-                    maxReplicas,
-                    targetWaitingPerReplica,
-                    parallelism,
-                    concurrencyPerWorker,
-                    loadSeconds,
-                    loadSource,
-                    scaleDownSeconds,
-                    idleToZeroSeconds,
-                    periodSeconds,
-                    workerStartSeconds,
-                    workerStartSource,
-                    fleet,
-                    client,
-                    null);
-        }
-    }
+            String shardsSource) {}
 
     /**
      * What bounds a campaign's run besides decoding, from the sample: a worker handles its documents

@@ -83,7 +83,7 @@ class KillResumeTest {
             int kills = 0;
             while (kills < KILLS) {
                 long before = sim.requestLog().totalReceived();
-                Process run = start(killed);
+                Process run = WorkerProcess.start(dir, killed, CHECKPOINT_EVERY, "summary.json");
                 // the JVM takes a while to start: kill at a random point of the work, not of the startup
                 while (run.isAlive() && sim.requestLog().totalReceived() == before) {
                     Thread.sleep(10);
@@ -102,7 +102,7 @@ class KillResumeTest {
                 answeredBefore = answeredNow;
                 committedBefore = committedNow;
             }
-            Process last = start(killed);
+            Process last = WorkerProcess.start(dir, killed, CHECKPOINT_EVERY, "summary.json");
             assertTrue(last.waitFor(120, TimeUnit.SECONDS), "the resumed run finishes");
             assertEquals(0, last.exitValue(), Files.readString(dir.resolve("run.log")));
             List<LoggedRequest> calls = sim.requestLog().completions();
@@ -163,32 +163,6 @@ class KillResumeTest {
         return call.outcome()
                 .map(o -> o.status() == 200 && !"abort".equals(o.finishReason()))
                 .orElse(false);
-    }
-
-    private Process start(Path job) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classpath,
-                PalimpsestCli.class.getName(),
-                "run",
-                "-f",
-                job.toString(),
-                "--shard",
-                "0",
-                "--checkpoint-every",
-                String.valueOf(CHECKPOINT_EVERY),
-                "--termination-log",
-                dir.resolve("summary.json").toString());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(
-                        ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile()))
-                .start();
     }
 
     private static Map<String, String> texts(FileStorage output) throws Exception {

@@ -61,7 +61,8 @@ class SigtermTest {
                             "--termination-log",
                             dir.resolve("plan.json").toString()));
 
-            Process run = start(job, "summary-1.json");
+            Process run =
+                    WorkerProcess.start(dir, job, CHECKPOINT_EVERY, "summary-1.json", "--stop-within", STOP_WITHIN);
             // Wait until a few parts are committed, then SIGTERM (Process.destroy sends SIGTERM on Linux).
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (sim.requestLog().totalReceived() < 3L * CHECKPOINT_EVERY && System.nanoTime() < deadline) {
@@ -83,7 +84,8 @@ class SigtermTest {
             assertTrue(committed * CHECKPOINT_EVERY < DOCUMENTS, "it stopped before the end");
             long callsAtStop = sim.requestLog().totalReceived();
 
-            Process resumed = start(job, "summary-2.json");
+            Process resumed =
+                    WorkerProcess.start(dir, job, CHECKPOINT_EVERY, "summary-2.json", "--stop-within", STOP_WITHIN);
             assertTrue(resumed.waitFor(120, TimeUnit.SECONDS), "the next attempt finishes");
             assertEquals(0, resumed.exitValue(), Files.readString(dir.resolve("run.log")));
             FileStorage out = new FileStorage(dir.resolve("out"));
@@ -112,33 +114,5 @@ class SigtermTest {
                             && p.getFileName().toString().endsWith(".json"))
                     .count();
         }
-    }
-
-    private Process start(Path job, String summary) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classpath,
-                PalimpsestCli.class.getName(),
-                "run",
-                "-f",
-                job.toString(),
-                "--shard",
-                "0",
-                "--checkpoint-every",
-                String.valueOf(CHECKPOINT_EVERY),
-                "--stop-within",
-                STOP_WITHIN,
-                "--termination-log",
-                dir.resolve(summary).toString());
-        return new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(
-                        ProcessBuilder.Redirect.appendTo(dir.resolve("run.log").toFile()))
-                .start();
     }
 }

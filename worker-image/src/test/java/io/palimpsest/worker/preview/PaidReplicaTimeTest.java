@@ -33,6 +33,7 @@ class PaidReplicaTimeTest {
                 null,
                 null,
                 PaidReplicaTime.Fleet.DEFAULTS,
+                null,
                 null);
     }
 
@@ -109,6 +110,7 @@ class PaidReplicaTimeTest {
                 8.0,
                 "measured",
                 PaidReplicaTime.Fleet.DEFAULTS,
+                null,
                 null);
         PreviewData.Paid p = PaidReplicaTime.estimate(auto, new Range(2.3e5, 2.2e5, 2.4e5), 4000, 5000);
         assertEquals(2, p.replicas());
@@ -135,6 +137,7 @@ class PaidReplicaTimeTest {
                 8.0,
                 "measured",
                 PaidReplicaTime.Fleet.DEFAULTS,
+                null,
                 null);
         assertEquals(
                 2 * 3 / 3600.0,
@@ -151,7 +154,7 @@ class PaidReplicaTimeTest {
         Range tokens = new Range(2.3e5, 2.2e5, 2.4e5);
         PaidReplicaTime.Client quick = new PaidReplicaTime.Client(2000, 120, 0.001, "measured", null);
         PaidReplicaTime.Campaign c = new PaidReplicaTime.Campaign(
-                56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured", fleet, quick);
+                56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured", fleet, quick, null);
         PreviewData.Paid decoding = PaidReplicaTime.estimate(c, tokens, 4000, 5120);
         assertEquals(20, decoding.workers());
         assertEquals(2, decoding.replicas());
@@ -168,7 +171,7 @@ class PaidReplicaTimeTest {
         PaidReplicaTime.Client slow = new PaidReplicaTime.Client(2000, 120, 0.5, "measured", null);
         PreviewData.Paid paced = PaidReplicaTime.estimate(
                 new PaidReplicaTime.Campaign(
-                        56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured", fleet, slow),
+                        56, 256, 0, 2, 32, null, null, 5.0, "declared", 20, 4, 1, 2.0, "measured", fleet, slow, null),
                 tokens,
                 4000,
                 5120);
@@ -205,7 +208,8 @@ class PaidReplicaTimeTest {
                         2.0,
                         "measured",
                         fleet,
-                        new PaidReplicaTime.Client(20, 2000, 0.0, "measured", null)),
+                        new PaidReplicaTime.Client(20, 2000, 0.0, "measured", null),
+                        null),
                 new Range(2e4, 2e4, 2e4),
                 240,
                 5120);
@@ -237,7 +241,8 @@ class PaidReplicaTimeTest {
                         2.0,
                         "measured",
                         fleet,
-                        new PaidReplicaTime.Client(20, 2000, 0.0, "measured", 3000.0)),
+                        new PaidReplicaTime.Client(20, 2000, 0.0, "measured", 3000.0),
+                        null),
                 new Range(2e4, 2e4, 2e4),
                 240,
                 5120);
@@ -266,7 +271,8 @@ class PaidReplicaTimeTest {
                         2.0,
                         "measured",
                         new PaidReplicaTime.Fleet(2.5, 32, 1000),
-                        quick),
+                        quick,
+                        null),
                 tokens,
                 4000,
                 5120);

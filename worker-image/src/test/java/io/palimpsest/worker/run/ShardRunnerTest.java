@@ -19,6 +19,7 @@ import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -118,19 +119,8 @@ class ShardRunnerTest {
     @Test
     void idsThePlanFoundFirstInAnEarlierShardAreRejectedAsDuplicates() throws IOException {
         DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-        RunSettings settings = new RunSettings(
-                0,
-                "w1",
-                EVERY,
-                EVERY + 10,
-                Compression.ZSTD,
-                "job",
-                "uid",
-                "sha256:x",
-                "model",
-                Files.createTempDirectory(dir, "tmp"),
-                RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                false);
+        RunSettings settings =
+                TestRunSettings.of(0, "w1", EVERY, EVERY + 10, Compression.ZSTD, Files.createTempDirectory(dir, "tmp"));
         UppercaseProcessor processor = new UppercaseProcessor();
         // "a-3" is also repeated within the shard; "not-here" is in no document of this shard
         ShardRunner runner = new ShardRunner(
@@ -417,19 +407,8 @@ class ShardRunnerTest {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-            RunSettings settings = new RunSettings(
-                    0,
-                    writer,
-                    EVERY,
-                    window,
-                    Compression.ZSTD,
-                    "job",
-                    "uid",
-                    "sha256:x",
-                    "model",
-                    Files.createTempDirectory(dir, "tmp"),
-                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                    false);
+            RunSettings settings = TestRunSettings.of(
+                    0, writer, EVERY, window, Compression.ZSTD, Files.createTempDirectory(dir, "tmp"));
             return new ShardRunner(
                     new FileStorage(in),
                     new FileStorage(output),

@@ -26,6 +26,7 @@ import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -158,19 +159,8 @@ class S3StorageTest {
 
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
-            RunSettings settings = new RunSettings(
-                    1,
-                    "s3-writer",
-                    16,
-                    32,
-                    Compression.GZIP,
-                    "job",
-                    "uid",
-                    "sha256:x",
-                    "model",
-                    Files.createTempDirectory(dir, "tmp"),
-                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                    false);
+            RunSettings settings =
+                    TestRunSettings.of(1, "s3-writer", 16, 32, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
             ShardRunner.Report report = new ShardRunner(
                             input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
                     .run(new ShardManifest(json).readShard(output, 0));
@@ -231,19 +221,8 @@ class S3StorageTest {
             });
             assertEquals(Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
 
-            RunSettings settings = new RunSettings(
-                    0,
-                    "s3-writer",
-                    16,
-                    32,
-                    Compression.GZIP,
-                    "job",
-                    "uid",
-                    "sha256:x",
-                    "model",
-                    Files.createTempDirectory(dir, "tmp"),
-                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                    false);
+            RunSettings settings =
+                    TestRunSettings.of(0, "s3-writer", 16, 32, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
             ShardRunner.Report report = new ShardRunner(
                             input,
                             output,
