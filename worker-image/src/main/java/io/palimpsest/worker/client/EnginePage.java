@@ -40,11 +40,6 @@ record EnginePage(double waiting, double running, double kvUsage, double preempt
                 series[5].sumOrAbsent());
     }
 
-    /** Sum of one metric over all its label sets, or -1 when the metric is absent. */
-    static double sum(String exposition, String metric) {
-        return scan(exposition, new String[] {metric})[0].sumOrAbsent();
-    }
-
     /** Both queue gauges are there: the page is a vLLM engine's. */
     boolean hasQueue() {
         return waiting >= 0 && running >= 0;

@@ -222,16 +222,6 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
     }
 
-    /** The fullest engine's KV usage (0-1), or NaN when the server does not report it. */
-    static double kvUsage(String page) {
-        return EnginePage.parse(page).kvUsage();
-    }
-
-    /** Sum of a gauge over all its label sets, or -1 when the metric is absent. */
-    public static double sum(String exposition, String metric) {
-        return EnginePage.sum(exposition, metric);
-    }
-
     @Override
     public void close() {
         task.cancel(false);

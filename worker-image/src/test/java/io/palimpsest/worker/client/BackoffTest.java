@@ -48,8 +48,9 @@ class BackoffTest {
                 vllm:num_requests_waiting_extra 100
                 vllm:num_requests_running{model_name="a"} 250.0
                 """;
-        assertEquals(7.0, QueueDepthProbe.sum(exposition, "vllm:num_requests_waiting"));
-        assertEquals(250.0, QueueDepthProbe.sum(exposition, "vllm:num_requests_running"));
-        assertEquals(-1.0, QueueDepthProbe.sum(exposition, "vllm:missing"));
+        EnginePage page = EnginePage.parse(exposition);
+        assertEquals(7.0, page.waiting());
+        assertEquals(250.0, page.running());
+        assertEquals(-1.0, page.preemptionsTotal(), "absent, not zero");
     }
 }

@@ -30,9 +30,13 @@ class PreemptionCounterTest {
     void aServerWithoutTheSeriesReportsNothing() {
         PreemptionCounter counter = new PreemptionCounter();
         assertTrue(Double.isNaN(counter.newSince(EnginePage.parse("vllm:num_requests_running 3.0\n"))));
-        assertTrue(Double.isNaN(QueueDepthProbe.kvUsage("vllm:num_requests_running 3.0\n")));
-        assertEquals(0.93, QueueDepthProbe.kvUsage(page(1, 1)));
-        assertEquals(0.5, QueueDepthProbe.kvUsage("vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.5\n"));
+        assertTrue(
+                Double.isNaN(EnginePage.parse("vllm:num_requests_running 3.0\n").kvUsage()));
+        assertEquals(0.93, EnginePage.parse(page(1, 1)).kvUsage());
+        assertEquals(
+                0.5,
+                EnginePage.parse("vllm:gpu_cache_usage_perc{model_name=\"m\"} 0.5\n")
+                        .kvUsage());
     }
 
     @Test
