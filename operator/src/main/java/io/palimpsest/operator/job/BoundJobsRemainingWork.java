@@ -1,4 +1,4 @@
-package io.palimpsest.operator.model.autoscale;
+package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -7,7 +7,9 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.operator.job.PreviewJob;
+import io.palimpsest.operator.model.autoscale.Backlog;
+import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
+import io.palimpsest.operator.model.autoscale.WorkerAssumptions;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

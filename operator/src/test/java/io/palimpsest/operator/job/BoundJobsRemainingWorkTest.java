@@ -1,4 +1,4 @@
-package io.palimpsest.operator.model.autoscale;
+package io.palimpsest.operator.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +8,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.operator.job.PreviewJob;
+import io.palimpsest.operator.model.autoscale.Backlog;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
