@@ -1,6 +1,5 @@
 package io.palimpsest.worker.client;
 
-import io.palimpsest.worker.run.ModelUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.worker.run.ModelConfigException;
-import io.palimpsest.worker.run.ModelUnavailableException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpClient;

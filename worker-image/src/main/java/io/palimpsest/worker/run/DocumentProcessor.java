@@ -1,5 +1,7 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.worker.client.ModelConfigException;
+import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.format.Document;
 import java.util.List;
 import java.util.concurrent.CompletionStage;

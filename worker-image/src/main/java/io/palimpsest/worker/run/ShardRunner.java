@@ -7,6 +7,8 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.worker.client.ModelConfigException;
+import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;

@@ -13,8 +13,6 @@ import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.OutageMode;
 import io.palimpsest.sim.SimConfig;
-import io.palimpsest.worker.run.ModelConfigException;
-import io.palimpsest.worker.run.ModelUnavailableException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

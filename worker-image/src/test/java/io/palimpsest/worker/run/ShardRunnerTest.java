@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;

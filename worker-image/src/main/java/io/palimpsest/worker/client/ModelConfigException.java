@@ -1,4 +1,4 @@
-package io.palimpsest.worker.run;
+package io.palimpsest.worker.client;
 
 /**
  * The model refused the job's requests in a way that is the same for every document (wrong API key,
