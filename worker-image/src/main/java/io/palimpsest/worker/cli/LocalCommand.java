@@ -152,7 +152,7 @@ final class LocalCommand implements Callable<Integer> {
                 new ProgressTicker(progress, shards, plan.getBytes() == null ? 0 : plan.getBytes(), start);
         try {
             if (modelUrl != null) {
-                runtime.client(modelUrl, deadline, Duration.ofMinutes(2));
+                runtime.client(modelUrl, deadline, modelOptions.maxOutage);
             }
             List<Future<ShardRunner.Report>> futures = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
@@ -161,7 +161,7 @@ final class LocalCommand implements Callable<Integer> {
                     ShardRunner.Report report = null;
                     for (int attempt = 0; attempt < attempts; attempt++) {
                         report = RunCommand.runShard(
-                                runtime, index, attempt, modelUrl, every, deadline, Duration.ofMinutes(2), progress);
+                                runtime, index, attempt, modelUrl, every, deadline, modelOptions.maxOutage, progress);
                         if (!retriedByTheJob(report) || attempt == attempts - 1) {
                             break;
                         }

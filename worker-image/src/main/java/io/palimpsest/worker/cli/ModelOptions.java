@@ -26,6 +26,13 @@ final class ModelOptions {
     Duration requestTimeout;
 
     @Option(
+            names = "--max-outage",
+            defaultValue = "PT2M",
+            description = "How long to wait for a model that does not answer (refused connections, 429, 502-504)"
+                    + " before the shards stop with exit 75; nothing is rejected for it. Default: ${DEFAULT-VALUE}")
+    Duration maxOutage = Duration.ofMinutes(2);
+
+    @Option(
             names = "--backoff-base",
             description =
                     "First retry of a request waits up to this (ISO-8601); each further one doubles it. Default: PT0.5S")

@@ -313,7 +313,7 @@ final class PreviewCommand implements Callable<Integer> {
                     modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
             long building = System.nanoTime();
             var client =
-                    model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, Duration.ofMinutes(2));
+                    model.baseUrl() == null ? null : runtime.client(model.baseUrl(), deadline, modelOptions.maxOutage);
             RecipeProcessor processor;
             try {
                 processor = (RecipeProcessor) runtime.processor(client);

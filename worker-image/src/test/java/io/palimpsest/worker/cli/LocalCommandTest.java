@@ -1,11 +1,13 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.FileStorage;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -54,5 +56,31 @@ class LocalCommandTest {
                 new String(firstReceipt),
                 new String(output.readAll("_palimpsest/receipts/shard-00000.json")),
                 "nothing redone");
+    }
+
+    @Test
+    void anEndpointThatNeverAnswersStopsAfterMaxOutageWithNothingCommitted() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        long start = System.nanoTime();
+        int exit = PalimpsestCli.execute(
+                "local",
+                "-f",
+                QUICKSTART.toString(),
+                "--endpoint",
+                "http://127.0.0.1:" + closedPort,
+                "--max-outage",
+                "PT3S",
+                "--out",
+                out.toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+
+        assertEquals(75, exit, "an unreachable model is a retry-later exit, not a finished run");
+        assertTrue(seconds < 60, "stopped after --max-outage, not the 2-minute default: " + seconds + " s");
+        FileStorage output = new FileStorage(out);
+        assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"), "no shard committed");
+        assertFalse(output.exists("_palimpsest/rejects/shard-00000.jsonl.zst"), "no document rejected for the outage");
     }
 }
