@@ -168,8 +168,11 @@ public class RewriterModelSpec {
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Engine {
-        @Default("vllm/vllm-openai:v0.11.0")
-        @JsonPropertyDescription("vLLM image; pin a tag or digest.")
+        // No schema default: the API server would store it in every model with an engine section, and
+        // the operator's own default (the chart's model.defaultVllmImage, a mirror's in air-gapped
+        // installs) would never apply.
+        @JsonPropertyDescription("vLLM image; pin a tag or digest. Unset: the operator's default"
+                + " (the chart value model.defaultVllmImage).")
         private String image;
 
         @Min(1)
