@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.JobManifests;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
@@ -19,12 +20,15 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code palimpsest retry-rejects}: runs chosen rejects of a committed output again, as a retry round
@@ -55,7 +59,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
             names = "--reason",
             required = true,
             split = ",",
-            description = "Reject reasons to run again (repeatable or comma-separated), e.g. model_error,truncated.")
+            description = "Reject reasons to run again (repeatable or comma-separated), e.g. model_error,truncation.")
     List<String> reasons;
 
     @Option(names = "--out", description = "The run's output, when it was not spec.output.uri.")
@@ -68,6 +72,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkReasons(reasons);
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
         ResolvedJob job = loaded.job();
         LocalPaths.resolve(job, loaded.jobFile(), out);
@@ -127,6 +132,28 @@ final class RetryRejectsCommand implements Callable<Integer> {
             }
             output.put(roundInputKey(round), documents(chosen.chosen()));
             return runRound(job, loaded, outputUri, round);
+        }
+    }
+
+    /**
+     * Every {@code --reason} must be a reject code: a misspelt one (or a skip reason, never retried)
+     * would otherwise choose nothing and look like a run with nothing left to retry.
+     */
+    private void checkReasons(List<String> asked) {
+        List<String> wrong = asked.stream()
+                .filter(r -> ItemReason.ofCode(r)
+                        .map(reason -> reason.outcome() != ItemReason.Outcome.REJECTED)
+                        .orElse(true))
+                .toList();
+        if (!wrong.isEmpty()) {
+            List<String> rejects = Arrays.stream(ItemReason.values())
+                    .filter(r -> r.outcome() == ItemReason.Outcome.REJECTED)
+                    .map(ItemReason::code)
+                    .toList();
+            throw new ParameterException(
+                    new CommandLine(this),
+                    "--reason " + String.join(",", wrong) + ": not a reject reason (skipped documents are not"
+                            + " retried); the reject reasons are " + String.join(", ", rejects));
         }
     }
 

@@ -2,6 +2,7 @@ package io.palimpsest.worker.format;
 
 import io.palimpsest.api.recipe.PreFilter;
 import io.palimpsest.api.recipe.ValidatorSpec;
+import java.util.Optional;
 
 /**
  * The worker's one catalogue of reasons why an input item produced no output: the stable code written
@@ -86,6 +87,16 @@ public enum ItemReason {
 
     public String code() {
         return code;
+    }
+
+    /** The reason written as {@code code} in reject records, if there is one. */
+    public static Optional<ItemReason> ofCode(String code) {
+        for (ItemReason reason : values()) {
+            if (reason.code.equals(code)) {
+                return Optional.of(reason);
+            }
+        }
+        return Optional.empty();
     }
 
     public Outcome outcome() {

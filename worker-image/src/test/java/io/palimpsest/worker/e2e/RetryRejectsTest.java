@@ -79,6 +79,20 @@ class RetryRejectsTest {
                             well.baseUrl()),
                     "another reason: nothing chosen");
             assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
+            for (String notAReject : List.of("truncated", "empty_text")) {
+                assertEquals(
+                        2,
+                        PalimpsestCli.execute(
+                                "retry-rejects",
+                                "-f",
+                                job.toString(),
+                                "--reason",
+                                "model_error," + notAReject,
+                                "--endpoint",
+                                well.baseUrl()),
+                        notAReject + ": a usage error, not a run that found nothing to retry");
+                assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
+            }
 
             assertEquals(
                     0,
