@@ -205,29 +205,27 @@ final class LocalCommand implements Callable<Integer> {
 
         static LocalModel start(ResolvedJob job, RewriterModel model, URI endpoint, boolean simulate, Path rules) {
             String declared = job.getModel() == null ? null : job.getModel().getEndpoint();
-            if (!simulate && endpoint != null) {
-                return new LocalModel(endpoint, null);
-            }
             if (!simulate) {
                 // never a stand-in: simulator text committed as the real model's would poison the corpus
                 String modelName = model == null || model.getMetadata() == null
                         ? "the RewriterModel"
                         : "RewriterModel '" + model.getMetadata().getName() + "'";
-                if (declared == null) {
+                if (endpoint == null && declared == null) {
                     throw new ModelUnavailableException(
                             modelName + " has no spec.endpoint.url this machine can call;"
                                     + " pass --endpoint <base URL> for a running server, or --simulate for the built-in simulator",
                             null);
                 }
-                if (!answersHealth(URI.create(declared))) {
+                URI target = endpoint != null ? endpoint : URI.create(declared);
+                if (!answers(target)) {
                     throw new ModelUnavailableException(
-                            "the model endpoint " + declared + " (" + modelName
-                                    + ") does not answer "
-                                    + URI.create(declared).resolve("/health") + "; start the server, pass --endpoint"
-                                    + " <base URL>, or --simulate for the built-in simulator. Nothing was written.",
+                            "the model endpoint " + target + " (" + (endpoint != null ? "--endpoint" : modelName)
+                                    + ") does not answer " + target.resolve("/health")
+                                    + "; start the server, pass --endpoint <base URL>, or --simulate for the built-in"
+                                    + " simulator. Nothing was written.",
                             null);
                 }
-                return new LocalModel(URI.create(declared), null);
+                return new LocalModel(target, null);
             }
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             String name = job.getModel() == null || job.getModel().getServedModelName() == null
@@ -252,10 +250,13 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         /**
-         * Whether {@code /health} answers 200. A refused connection is final at once; a slow answer (a
-         * busy machine) or a server still loading (503) gets a few more tries before the run stops.
+         * Whether a server answers {@code /health} at all before the first document: any status below
+         * 500 (an OpenAI-compatible service without that path says 404, and its requests then tell what
+         * it refuses). A refused connection or an unknown host is final at once; a slow answer (a busy
+         * machine) or a server still loading (503) gets a few more tries before the run stops. Once the
+         * run is under way, an outage waits up to {@code --max-outage}.
          */
-        private static boolean answersHealth(URI endpoint) {
+        private static boolean answers(URI endpoint) {
             var client = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(3))
                     .build();
@@ -267,7 +268,7 @@ final class LocalCommand implements Callable<Integer> {
                 try {
                     if (client.send(request, HttpResponse.BodyHandlers.discarding())
                                     .statusCode()
-                            == 200) {
+                            < 500) {
                         return true;
                     }
                     Thread.sleep(1000);

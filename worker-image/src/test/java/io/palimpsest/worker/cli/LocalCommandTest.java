@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.storage.FileStorage;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -59,7 +61,7 @@ class LocalCommandTest {
     }
 
     @Test
-    void anEndpointThatNeverAnswersStopsAfterMaxOutageWithNothingCommitted() throws Exception {
+    void anEndpointWhereNothingListensStopsBeforeTheFirstDocument() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -71,15 +73,45 @@ class LocalCommandTest {
                 QUICKSTART.toString(),
                 "--endpoint",
                 "http://127.0.0.1:" + closedPort,
-                "--max-outage",
-                "PT3S",
                 "--out",
                 out.toString());
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        assertEquals(75, exit, "an unreachable model is a retry-later exit, not a finished run");
-        assertTrue(seconds < 60, "stopped after --max-outage, not the 2-minute default: " + seconds + " s");
+        assertEquals(75, exit);
+        assertTrue(seconds < 20, "a refused connection is final before planning: " + seconds + " s");
+        assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
+    }
+
+    @Test
+    void anEndpointInAnOutageStopsAfterMaxOutageWithNothingCommitted(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - name: down\n    match: '.'\n    on: document\n    fault: unavailable\n");
+        try (ModelSimServer down = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("qwen-small")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            long start = System.nanoTime();
+            int exit = PalimpsestCli.execute(
+                    "local",
+                    "-f",
+                    QUICKSTART.toString(),
+                    "--endpoint",
+                    down.baseUrl(),
+                    "--max-outage",
+                    "PT3S",
+                    "--out",
+                    out.toString());
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            assertEquals(75, exit, "an unavailable model is a retry-later exit, not a finished run");
+            assertTrue(seconds < 60, "stopped after --max-outage, not the 2-minute default: " + seconds + " s");
+        }
         FileStorage output = new FileStorage(out);
+        assertTrue(output.exists("_palimpsest/manifest.jsonl"), "the run got as far as its shards");
         assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"), "no shard committed");
         assertFalse(output.exists("_palimpsest/rejects/shard-00000.jsonl.zst"), "no document rejected for the outage");
     }
