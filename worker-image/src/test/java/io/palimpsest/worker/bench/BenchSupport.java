@@ -115,13 +115,4 @@ final class BenchSupport {
                 .redirectOutput(log.toFile())
                 .start();
     }
-
-    static String arg(String[] args, String name, String fallback) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return fallback;
-    }
 }

@@ -22,13 +22,15 @@ import java.util.List;
 public final class DocsPerCoreBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int documents = Integer.parseInt(BenchSupport.arg(args, "--docs", "200000"));
-        int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "2048"));
-        int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "15"));
-        int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "30"));
-        Path jar = Path.of(BenchSupport.arg(args, "--jar", "worker-image/target/palimpsest.jar"));
+        BenchArgs options = new BenchArgs(args);
+        int documents = Integer.parseInt(options.get("--docs", "200000"));
+        int docChars = Integer.parseInt(options.get("--doc-chars", "2048"));
+        int warmup = Integer.parseInt(options.get("--warmup-seconds", "15"));
+        int measure = Integer.parseInt(options.get("--seconds", "30"));
+        Path jar = Path.of(options.get("--jar", "worker-image/target/palimpsest.jar"));
         // a zero-latency server needs few requests in flight; the cap only bounds the adaptive limit
-        String concurrency = BenchSupport.arg(args, "--concurrency", "auto");
+        String concurrency = options.get("--concurrency", "auto");
+        options.checkAllKnown();
         Path dir = Files.createTempDirectory("palimpsest-p2");
 
         try (ModelSimServer sim = ModelSimServer.start(

@@ -37,11 +37,13 @@ import java.util.Random;
 public final class DuplicateIdBenchmark {
 
     public static void main(String[] args) throws Exception {
-        long ids = Long.parseLong(BenchSupport.arg(args, "--ids", "1000000"));
-        int shards = Integer.parseInt(BenchSupport.arg(args, "--shards", "100"));
-        double repeated = Double.parseDouble(BenchSupport.arg(args, "--repeated", "0.01"));
-        int readDocs = Integer.parseInt(BenchSupport.arg(args, "--read-docs", "200000"));
-        int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "2048"));
+        BenchArgs options = new BenchArgs(args);
+        long ids = Long.parseLong(options.get("--ids", "1000000"));
+        int shards = Integer.parseInt(options.get("--shards", "100"));
+        double repeated = Double.parseDouble(options.get("--repeated", "0.01"));
+        int readDocs = Integer.parseInt(options.get("--read-docs", "200000"));
+        int docChars = Integer.parseInt(options.get("--doc-chars", "2048"));
+        options.checkAllKnown();
         Path dir = Files.createTempDirectory("palimpsest-dupbench");
         ObjectMapper json = new ObjectMapper();
         System.out.printf(

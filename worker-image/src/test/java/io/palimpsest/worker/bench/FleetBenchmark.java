@@ -39,13 +39,15 @@ public final class FleetBenchmark {
             .build();
 
     public static void main(String[] args) throws Exception {
-        int scale = Integer.parseInt(BenchSupport.arg(args, "--scale", "4"));
-        int replicas = Integer.parseInt(BenchSupport.arg(args, "--replicas", "4"));
-        int workers = Integer.parseInt(BenchSupport.arg(args, "--workers", "16"));
-        int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "60"));
-        int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "90"));
-        int deadline = Integer.parseInt(BenchSupport.arg(args, "--deadline-seconds", "60"));
-        String clients = BenchSupport.arg(args, "--clients", "worker,fixed");
+        BenchArgs options = new BenchArgs(args);
+        int scale = Integer.parseInt(options.get("--scale", "4"));
+        int replicas = Integer.parseInt(options.get("--replicas", "4"));
+        int workers = Integer.parseInt(options.get("--workers", "16"));
+        int warmup = Integer.parseInt(options.get("--warmup-seconds", "60"));
+        int measure = Integer.parseInt(options.get("--seconds", "90"));
+        int deadline = Integer.parseInt(options.get("--deadline-seconds", "60"));
+        String clients = options.get("--clients", "worker,fixed");
+        options.checkAllKnown();
         int window = 500 / scale;
         LongDocuments docs = new LongDocuments(1800, 3400, LongDocumentBenchmark.MAX_TOKENS);
         int meanPrompt = LongDocumentBenchmark.meanPromptTokens(docs);

@@ -29,12 +29,14 @@ public final class LongDocumentBenchmark {
     static final int MAX_TOKENS = 1024;
 
     public static void main(String[] args) throws Exception {
-        int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "30"));
-        int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "60"));
-        int window = Integer.parseInt(BenchSupport.arg(args, "--window", "500"));
-        int kvSequences = Integer.parseInt(BenchSupport.arg(args, "--kv-sequences", "64"));
-        String clients = BenchSupport.arg(args, "--clients", "worker,fixed");
-        double prefill = Double.parseDouble(BenchSupport.arg(args, "--prefill-seconds-per-token", "0.000002"));
+        BenchArgs options = new BenchArgs(args);
+        int warmup = Integer.parseInt(options.get("--warmup-seconds", "30"));
+        int measure = Integer.parseInt(options.get("--seconds", "60"));
+        int window = Integer.parseInt(options.get("--window", "500"));
+        int kvSequences = Integer.parseInt(options.get("--kv-sequences", "64"));
+        String clients = options.get("--clients", "worker,fixed");
+        double prefill = Double.parseDouble(options.get("--prefill-seconds-per-token", "0.000002"));
+        options.checkAllKnown();
         LongDocuments docs = new LongDocuments(1800, 3400, MAX_TOKENS);
         int meanPrompt = meanPromptTokens(docs);
         SimConfig cfg = replica(kvSequences, meanPrompt).toBuilder()

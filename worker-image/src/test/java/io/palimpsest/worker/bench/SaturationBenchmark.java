@@ -23,15 +23,17 @@ import java.util.List;
 public final class SaturationBenchmark {
 
     public static void main(String[] args) throws Exception {
-        int sims = Integer.parseInt(BenchSupport.arg(args, "--sims", "1"));
-        int maxNumSeqs = Integer.parseInt(BenchSupport.arg(args, "--max-num-seqs", "256"));
-        int warmup = Integer.parseInt(BenchSupport.arg(args, "--warmup-seconds", "30"));
-        int measure = Integer.parseInt(BenchSupport.arg(args, "--seconds", "60"));
-        int docChars = Integer.parseInt(BenchSupport.arg(args, "--doc-chars", "1200"));
+        BenchArgs options = new BenchArgs(args);
+        int sims = Integer.parseInt(options.get("--sims", "1"));
+        int maxNumSeqs = Integer.parseInt(options.get("--max-num-seqs", "256"));
+        int warmup = Integer.parseInt(options.get("--warmup-seconds", "30"));
+        int measure = Integer.parseInt(options.get("--seconds", "60"));
+        int docChars = Integer.parseInt(options.get("--doc-chars", "1200"));
         // the simulator's stated capacity counts decode only; its default prefill (1e-4 s/token) would make
         // every admitted 300-token prompt stall the batch for 30 ms. 2e-6 s/token is an H100-class prefill.
-        double prefill = Double.parseDouble(BenchSupport.arg(args, "--prefill-seconds-per-token", "0.000002"));
-        Path jar = Path.of(BenchSupport.arg(args, "--jar", "worker-image/target/palimpsest.jar"));
+        double prefill = Double.parseDouble(options.get("--prefill-seconds-per-token", "0.000002"));
+        Path jar = Path.of(options.get("--jar", "worker-image/target/palimpsest.jar"));
+        options.checkAllKnown();
         Path dir = Files.createTempDirectory("palimpsest-p1");
 
         List<ModelSimServer> servers = new ArrayList<>();
