@@ -20,6 +20,8 @@ import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.zjsonpatch.JsonPatch;
+import io.palimpsest.api.lint.CrdDefaults;
+import io.palimpsest.api.lint.CrdSchema;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +37,8 @@ import java.util.regex.Pattern;
  * server's own (CRUD) one that does what a real API server does before it stores an object and
  * the mock server does not:
  * <ul>
+ * <li>defaulting of RewriteJobs and RewriterModels: a create or replace is stored with the CRD
+ *     schema's defaults filled in, so the operator reads what it reads from a real API server;</li>
  * <li>validation of the kinds the operator creates (Job, its pod template, Pod, Deployment,
  *     PersistentVolumeClaim, ConfigMap) by {@link ApiValidation}: an invalid create, update or
  *     patch is answered 422 Unprocessable Entity with a {@code Status} naming each field, as the
@@ -74,6 +78,10 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
     /** A create of a namespaced object of any kind. */
     private static final Pattern ANY_CREATE_PATH =
             Pattern.compile("^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/([^/?]+)(?:\\?.*)?$");
+
+    /** A RewriteJob or RewriterModel, or their collection; no subresource (status has no defaults). */
+    private static final Pattern CUSTOM_RESOURCE_PATH = Pattern.compile(
+            "^/apis/palimpsest\\.io/v1alpha1/namespaces/([^/]+)/(rewritejobs|rewritermodels)(?:/([^/?]+))?(?:\\?.*)?$");
 
     private static final Pattern NAMESPACE_PATH = Pattern.compile("^/api/v1/namespaces/([^/?]+)(?:\\?.*)?$");
     private static final Pattern OBJECT_PATH = Pattern.compile(
@@ -128,6 +136,12 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                     return store.dispatch(request);
                 }
             }
+            Matcher custom = CUSTOM_RESOURCE_PATH.matcher(request.getPath());
+            if (custom.matches()
+                    && ((method == HttpMethod.POST && custom.group(3) == null)
+                            || (method == HttpMethod.PUT && custom.group(3) != null))) {
+                return store.dispatch(defaulted(request, custom.group(2)));
+            }
             Matcher m = OBJECT_PATH.matcher(request.getPath());
             if (!m.matches() || m.group(5) != null) {
                 return store.dispatch(
@@ -172,6 +186,29 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                 return store.dispatch(request); // let the store answer what it cannot parse, as it did before
             }
             return store.dispatch(request);
+        }
+
+        /**
+         * The request with its object's CRD schema defaults filled in, as the API server fills them before it
+         * stores a custom resource; a body it cannot read goes on as it came.
+         */
+        private static RecordedRequest defaulted(RecordedRequest request, String plural) {
+            byte[] bytes =
+                    request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+            try {
+                JsonNode object = JSON.readTree(bytes);
+                String crd = plural.equals("rewritejobs") ? CrdSchema.REWRITE_JOBS : CrdSchema.REWRITER_MODELS;
+                bytes = JSON.writeValueAsBytes(
+                        CrdDefaults.bundled(crd).apply("", JSON.convertValue(object, Map.class)));
+            } catch (Exception e) {
+                // the store answers what it cannot parse
+            }
+            return new RecordedRequest(
+                    request.getHttpVersion(),
+                    request.method(),
+                    request.getPath(),
+                    request.getHeaders(),
+                    new Buffer(bytes));
         }
 
         /** Namespace deletion, creates in a terminating namespace, foreground deletes; null: not one of these. */
