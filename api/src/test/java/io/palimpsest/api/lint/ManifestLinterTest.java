@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +91,36 @@ class ManifestLinterTest {
      * worker pods' host names, an operated model's headless Service. A model behind an external
      * endpoint gets no Service, so its name is not bound.
      */
+    /**
+     * Object names may hold dots and start with a digit; a worker pod's host name (a DNS-1123 label) and
+     * a Service's name (a DNS-1035 label, a letter first) may not.
+     */
+    @Test
+    void namesThatCannotNameTheirPodsOrServicesAreRefusedAsOnACluster() throws Exception {
+        String dotted = MODEL.replace("name: qwen-small", "name: qwen2.5-7b")
+                .replace("  endpoint:\n    url: http://localhost:8000\n", "  model: org/m\n");
+        String digitFirst = MODEL.replace("name: qwen-small", "name: 8b-rewriter")
+                .replace("  endpoint:\n    url: http://localhost:8000\n", "  model: org/m\n");
+        String external = MODEL.replace("name: qwen-small", "name: 8b.external");
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                dotted + "---\n" + digitFirst + "---\n" + external + "---\n"
+                        + JOB.replace("name: trial", "name: report-v1.2"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> names = result.problems().stream()
+                .filter(p -> p.field().equals("metadata.name"))
+                .map(ManifestLinter.Problem::message)
+                .toList();
+        assertEquals(3, names.size(), result.describe());
+        assertTrue(names.get(0).startsWith("'qwen2.5-7b' cannot name the model's Services (<name>-vllm"), names.get(0));
+        assertTrue(names.get(1).startsWith("'8b-rewriter' cannot name the model's Services"), names.get(1));
+        assertTrue(names.get(2).startsWith("'report-v1.2' cannot start a pod's host name"), names.get(2));
+        assertEquals(Optional.empty(), NameLimits.shardIndexes("j".repeat(NameLimits.MAX_JOB_NAME), 1_000_000));
+        assertTrue(NameLimits.shardIndexes("j".repeat(NameLimits.MAX_JOB_NAME), 1_000_001)
+                .orElseThrow()
+                .contains("-work-1000000, 64 characters"));
+    }
+
     @Test
     void namesTooLongForTheObjectsNamedAfterThemAreRefusedAsOnACluster() throws Exception {
         String longJob = "j".repeat(NameLimits.MAX_JOB_NAME + 1);

@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.lint.FieldError;
+import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -313,16 +314,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 : new JobDecider.Parallelism(
                         parallelism(job, seen, shards, next, false, modelFound),
                         parallelism(job, seen, shards, next, true, modelFound));
-        String workerJobRefusal = shards == null
-                ? null
-                : workerJobRefusal(
-                        job,
-                        WorkerJobLimits.plan(
-                                        shards,
-                                        job.getSpec().getRetry() == null
-                                                ? null
-                                                : job.getSpec().getRetry().getMaxFailedShards())
-                                .violations());
+        String workerJobRefusal = shards == null ? null : workerJobRefusal(job, workerJobViolations(job, shards));
         Job worker = seen.workerJob();
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
@@ -534,6 +526,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     /** Why the API server would refuse the worker Job with these violations, or null for none. */
+    /** What the API server would refuse in the worker Job for this many shards: its limits, and its pods' host names. */
+    private static List<FieldError> workerJobViolations(RewriteJob job, long shards) {
+        List<FieldError> violations = new ArrayList<>(WorkerJobLimits.plan(
+                        shards,
+                        job.getSpec().getRetry() == null
+                                ? null
+                                : job.getSpec().getRetry().getMaxFailedShards())
+                .violations());
+        NameLimits.shardIndexes(job.getMetadata().getName(), shards)
+                .ifPresent(why -> violations.add(new FieldError("metadata.name", why)));
+        return violations;
+    }
+
     private static String workerJobRefusal(RewriteJob job, List<FieldError> violations) {
         return violations.isEmpty()
                 ? null

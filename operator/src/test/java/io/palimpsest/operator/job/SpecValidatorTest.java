@@ -47,6 +47,13 @@ class SpecValidatorTest {
     }
 
     @Test
+    void aNameWithADotCannotNameItsPods() {
+        assertTrue(SpecValidator.validate(TestJobs.job("report-v1.2", "s3://c/in", "s3://c/out")).stream()
+                .anyMatch(v ->
+                        v.field().equals("metadata.name") && v.message().contains("cannot start a pod's host name")));
+    }
+
+    @Test
     void everyViolationIsReported() {
         RewriteJob job = TestJobs.job("rw", "file:///in", "file:///in");
         job.getSpec().setModelRef(null);

@@ -40,4 +40,14 @@ class ModelNameLimitTest {
                         .startsWith("at most 45 characters for a model with a weight cache (its weight download Job"),
                 v.message());
     }
+
+    @Test
+    void aNameThatCannotNameAServiceIsRefusedAsTheLinterRefusesIt() {
+        assertTrue(check(Models.onPvc("qwen2.5-7b", 1, 1))
+                .orElseThrow()
+                .message()
+                .startsWith("'qwen2.5-7b' cannot name the model's Services"));
+        assertTrue(check(Models.huggingFace("8b-rewriter")).isPresent());
+        assertEquals(Optional.empty(), check(Models.onPvc("qwen25-7b", 1, 1)));
+    }
 }
