@@ -213,8 +213,13 @@ public final class JobDecider {
         } else if (in.workerJob() && !workerFinished) {
             boolean kueueOwnsResume = in.queued() && !suspend;
             Boolean suspendPatch = kueueOwnsResume || in.workerSuspended() == suspend ? null : suspend;
-            if (suspendPatch != null || !Objects.equals(in.workerParallelism(), parallelism)) {
-                actions.add(new PatchWorker(parallelism, suspendPatch));
+            // Kueue admitted the running Job at its parallelism and evicts and requeues a Job whose count
+            // changes, so an admitted Job keeps it; 0 (the job suspended, or its model gone) still applies:
+            // the requeue frees the quota. A suspended Job is not admitted: its count is the next admission's.
+            boolean admitted = in.queued() && !in.workerSuspended() && in.workerParallelism() != null;
+            int target = admitted && parallelism > 0 ? in.workerParallelism() : parallelism;
+            if (suspendPatch != null || !Objects.equals(in.workerParallelism(), target)) {
+                actions.add(new PatchWorker(target, suspendPatch));
             }
         }
         if (inputs.tally() == JobPhaseMachine.TallyState.PENDING) {

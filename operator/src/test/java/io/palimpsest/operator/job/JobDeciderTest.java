@@ -78,6 +78,11 @@ class JobDeciderTest {
         "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
         "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
         "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        // Kueue: an admitted worker Job keeps the parallelism it was admitted at (a change evicts and requeues it), not
+        // when the model is gone
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued idle | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerAt2 queued      | Suspended | Suspended           | PatchWorker(0,true)                       | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
         // a preview before the campaign, while suspended
