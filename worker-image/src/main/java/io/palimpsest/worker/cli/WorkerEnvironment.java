@@ -59,14 +59,15 @@ final class WorkerEnvironment {
     }
 
     /** {@code role} is input or output: each may have its own credentials secret. */
-    private S3Options s3Options(String role) {
+    S3Options s3Options(String role) {
         Path secretDir = get("PALIMPSEST_" + role.toUpperCase() + "_CREDENTIALS_DIR")
                 .map(Path::of)
                 .orElse(SECRET_ROOT.resolve(role));
         Optional<SecretDirectoryCredentials> secret = Files.isDirectory(secretDir)
                 ? Optional.of(new SecretDirectoryCredentials(secretDir))
                 : Optional.empty();
-        AwsCredentialsProvider credentials = secret.<AwsCredentialsProvider>map(s -> s)
+        AwsCredentialsProvider credentials = secret.filter(SecretDirectoryCredentials::holdsKeys)
+                .<AwsCredentialsProvider>map(s -> s)
                 .orElseGet(() -> DefaultCredentialsProvider.builder().build());
         Optional<URI> endpoint = secret.flatMap(s -> s.value("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint"))
                 .or(() -> get("AWS_ENDPOINT_URL_S3"))

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.ConditionalWrites;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
@@ -106,6 +107,12 @@ public final class JobPlanner {
 
     /** Stores the plan, or keeps the one stored (replacing it while no work has started). */
     public Result store(Storage output, List<Shard> shards) throws IOException {
+        if (!ConditionalWrites.honoured(output)) {
+            throw new InvalidJobException("the output store " + output.describe() + " does not refuse a second"
+                    + " create of one key (S3 PutObject with If-None-Match: *), and exactly-once commits depend on"
+                    + " it: use AWS S3, MinIO RELEASE.2024-05-07 or later, or another store that answers such a"
+                    + " write 412 Precondition Failed");
+        }
         byte[] serialized = manifest.serialize(shards);
         if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
             return new Result(shards, true, false, false, null);
@@ -179,7 +186,8 @@ public final class JobPlanner {
     }
 
     /**
-     * Anything besides the plan (its manifest, recipe, input record and duplicate-id index) under the output's internal
+     * Anything besides the plan (its manifest, recipe, input record and duplicate-id index) or a store probe left by a
+     * killed planner under the output's internal
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
     static boolean workStarted(Storage output) throws IOException {
@@ -187,7 +195,8 @@ public final class JobPlanner {
                 .anyMatch(o -> !o.key().equals(ShardManifest.KEY)
                         && !o.key().equals(RecipeMarker.KEY)
                         && !o.key().equals(PlannedInput.KEY)
-                        && !o.key().startsWith(DuplicateIdIndex.PREFIX));
+                        && !o.key().startsWith(DuplicateIdIndex.PREFIX)
+                        && !o.key().startsWith(ConditionalWrites.PROBE_PREFIX));
     }
 
     /** Which files the kept manifest has that the listing has not, and the other way round. */

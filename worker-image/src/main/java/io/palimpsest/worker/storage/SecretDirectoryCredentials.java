@@ -41,6 +41,14 @@ public final class SecretDirectoryCredentials implements AwsCredentialsProvider 
                 .orElseGet(() -> AwsBasicCredentials.create(accessKey, secretKey));
     }
 
+    /**
+     * Whether the secret holds an access key at all. One that holds only an endpoint or a region
+     * leaves the credentials to the default chain (web identity, pod identity, instance role).
+     */
+    public boolean holdsKeys() {
+        return firstFile(ACCESS_KEY_NAMES).isPresent();
+    }
+
     /** An optional value (endpoint, region) stored beside the keys in the same secret. */
     public Optional<String> value(String... names) {
         return firstFile(List.of(names));

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Supplier;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -75,7 +77,13 @@ public final class StorageResolver {
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
                 .region(Region.of(options.region()))
                 .forcePathStyle(options.pathStyle())
-                .credentialsProvider(options.credentials());
+                .credentialsProvider(options.credentials())
+                // Checksums only where an operation requires them, as before SDK 2.30: its default CRC32
+                // trailers (aws-chunked uploads) are refused by GCS, older Ceph RGW and other S3-compatible
+                // stores, and a multipart upload created without a checksum algorithm whose parts carry
+                // them can fail to complete on AWS. TLS protects the bytes in transit either way.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         options.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }

@@ -112,6 +112,8 @@ class S3StorageTest {
             assertTrue(storage.createIfAbsent("receipt.json", "first".getBytes(StandardCharsets.UTF_8)));
             assertFalse(storage.createIfAbsent("receipt.json", "second".getBytes(StandardCharsets.UTF_8)));
             assertEquals("first", new String(storage.readAll("receipt.json"), StandardCharsets.UTF_8));
+            assertTrue(ConditionalWrites.honoured(storage), "the planner's probe passes on a store that answers 412");
+            assertEquals(List.of(), storage.list(ConditionalWrites.PROBE_PREFIX), "the probe leaves nothing");
         }
     }
 

@@ -1,0 +1,34 @@
+package io.palimpsest.worker.storage;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * Whether a store refuses a second create of one key. Receipts, checkpoint markers and the shard
+ * manifest are created only-if-absent ({@link Storage#createIfAbsent}); on S3 that is
+ * {@code If-None-Match: *}, which AWS honours since August 2024 and MinIO since RELEASE.2024-05-07,
+ * and which an older or partial S3 implementation may ignore and overwrite. On such a store two
+ * attempts of one shard could both commit, and a plan could be replaced under its receipts.
+ */
+public final class ConditionalWrites {
+
+    public static final String PROBE_PREFIX = "_palimpsest/probes/";
+
+    private ConditionalWrites() {}
+
+    /** Creates one new probe key twice and deletes it: true when the second create was refused. */
+    public static boolean honoured(Storage store) throws IOException {
+        String key = PROBE_PREFIX + "conditional-write-" + UUID.randomUUID();
+        byte[] content = "probe".getBytes(StandardCharsets.UTF_8);
+        try {
+            if (!store.createIfAbsent(key, content)) {
+                throw new IOException("cannot check conditional writes on " + store.describe() + ": a new key " + key
+                        + " was refused");
+            }
+            return !store.createIfAbsent(key, content);
+        } finally {
+            store.delete(key);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.palimpsest.worker.plan;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.ConditionalWrites;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A plan is stored only on a store that refuses a second create of one key: on one that overwrites
+ * (an S3 implementation that ignores If-None-Match), two attempts of a shard could both commit.
+ */
+class ConditionalWriteProbeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStoreThatOverwritesOnCreateIsRefusedBeforeThePlanIsWritten() throws IOException {
+        Storage overwriting = new Overwriting(new FileStorage(dir));
+        JobPlanner planner = new JobPlanner(null, new ShardManifest(new ObjectMapper()));
+
+        InvalidJobException e = assertThrows(InvalidJobException.class, () -> planner.store(overwriting, List.of()));
+        assertTrue(e.getMessage().contains("does not refuse a second create of one key"), e.getMessage());
+        assertFalse(overwriting.exists(ShardManifest.KEY), "no plan written");
+        assertEquals(List.of(), overwriting.list(ConditionalWrites.PROBE_PREFIX), "the probe leaves nothing");
+        assertTrue(ConditionalWrites.honoured(new FileStorage(dir)));
+    }
+
+    /** A store whose create-if-absent writes whatever is there, as an S3 server that ignores the header. */
+    private record Overwriting(Storage store) implements Storage {
+        @Override
+        public boolean createIfAbsent(String key, byte[] content) throws IOException {
+            store.put(key, content);
+            return true;
+        }
+
+        @Override
+        public String describe() {
+            return "s3://old-store/out/";
+        }
+
+        @Override
+        public List<StoredObject> list(String prefix) throws IOException {
+            return store.list(prefix);
+        }
+
+        @Override
+        public InputStream open(String key) throws IOException {
+            return store.open(key);
+        }
+
+        @Override
+        public InputStream openRange(String key, long start, long endExclusive) throws IOException {
+            return store.openRange(key, start, endExclusive);
+        }
+
+        @Override
+        public boolean exists(String key) throws IOException {
+            return store.exists(key);
+        }
+
+        @Override
+        public void put(String key, Path localFile) throws IOException {
+            store.put(key, localFile);
+        }
+
+        @Override
+        public void put(String key, byte[] content) throws IOException {
+            store.put(key, content);
+        }
+
+        @Override
+        public void concatenate(List<String> partKeys, String targetKey) throws IOException {
+            store.concatenate(partKeys, targetKey);
+        }
+
+        @Override
+        public void delete(String key) throws IOException {
+            store.delete(key);
+        }
+    }
+}
