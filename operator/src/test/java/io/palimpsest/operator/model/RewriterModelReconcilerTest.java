@@ -33,6 +33,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
@@ -51,9 +52,13 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-/** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
+/**
+ * The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone.
+ * The server refuses (422) what a real one refuses ({@link ValidatingApiServer}), such as a changed Job
+ * template or a shrunk claim, so an update a cluster would refuse fails here too.
+ */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RewriterModelReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
