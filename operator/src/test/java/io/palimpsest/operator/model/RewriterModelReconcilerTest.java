@@ -45,6 +45,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.MethodOrderer;
@@ -255,6 +256,15 @@ class RewriterModelReconcilerTest {
                         && "Warning".equals(e.getType())
                         && ModelReason.WeightDownloadFailed.name().equals(e.getReason())));
 
+        // Deleted (after a fixed Secret, say), the Job is made again under its name and runs afresh.
+        client.resource(job).delete();
+        Job again = awaitValue(() -> jobs("mistral-f").stream()
+                .filter(j -> !j.getMetadata().getUid().equals(job.getMetadata().getUid()))
+                .findFirst()
+                .orElse(null));
+        assertEquals(job.getMetadata().getName(), again.getMetadata().getName());
+        awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+
         // A Job's pod template is immutable: another revision is another Job.
         RewriterModel edited =
                 client.resources(RewriterModel.class).withName("mistral-f").get();
@@ -272,6 +282,58 @@ class RewriterModelReconcilerTest {
                 .getArgs()
                 .contains("main"));
         awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+    }
+
+    /**
+     * The download Job's pod template carries the vLLM image, and a Job's template cannot change: a new
+     * image must reach the replicas without the Job being written, or every reconcile would fail there.
+     */
+    @Test
+    void aNewEngineImageReachesTheReplicasAndLeavesTheDownloadJobAsItIs() {
+        client.resource(Models.huggingFace("mistral-i")).create();
+        Job job = awaitValue(() -> jobs("mistral-i").stream().findFirst().orElse(null));
+        complete(job);
+        awaitDeploymentReplicas("mistral-i-vllm", 1);
+        Job downloaded = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace("test")
+                .withName(job.getMetadata().getName())
+                .get();
+
+        RewriterModel edited = edit("mistral-i", m -> m.getSpec().getEngine().setImage("vllm/vllm-openai:v0.12.0"));
+
+        awaitModel(
+                "mistral-i",
+                m -> edited.getMetadata().getGeneration().equals(m.getStatus().getObservedGeneration()));
+        Deployment d = awaitValue(() -> {
+            Deployment x =
+                    client.apps().deployments().withName("mistral-i-vllm").get();
+            return "vllm/vllm-openai:v0.12.0"
+                            .equals(x.getSpec()
+                                    .getTemplate()
+                                    .getSpec()
+                                    .getContainers()
+                                    .get(0)
+                                    .getImage())
+                    ? x
+                    : null;
+        });
+        assertEquals(1, d.getSpec().getReplicas(), "the weights are still there");
+        List<Job> after = jobs("mistral-i");
+        assertEquals(1, after.size());
+        assertEquals(
+                downloaded.getMetadata().getResourceVersion(),
+                after.get(0).getMetadata().getResourceVersion());
+        assertEquals(
+                "vllm/vllm-openai:v0.11.0",
+                after.get(0)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage());
     }
 
     @Test
@@ -555,6 +617,34 @@ class RewriterModelReconcilerTest {
     }
 
     // --- helpers
+
+    /** Read, change, write, again on 409 as kubectl edit would: the operator writes status meanwhile. */
+    private RewriterModel edit(String name, Consumer<RewriterModel> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.resources(RewriterModel.class).withName(name).edit(m -> {
+                    change.accept(m);
+                    return m;
+                });
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The Job controller's part (the mock server has none): the download finished. */
+    private void complete(Job job) {
+        job.setStatus(new JobStatusBuilder()
+                .withSucceeded(1)
+                .withConditions(new JobConditionBuilder()
+                        .withType("Complete")
+                        .withStatus("True")
+                        .build())
+                .build());
+        client.resource(job).updateStatus();
+    }
 
     private List<Job> jobs(String model) {
         return client.batch()
