@@ -336,6 +336,40 @@ class RewriterModelReconcilerTest {
                         .getImage());
     }
 
+    /** A claim's storage request cannot shrink, nor grow before it is bound: the operator leaves it as made. */
+    @Test
+    void aNewCacheSizeLeavesTheClaimAsItIsAndTheRestIsReconciled() {
+        client.resource(Models.huggingFace("mistral-s")).create();
+        awaitValue(() ->
+                client.persistentVolumeClaims().withName("mistral-s-weights").get());
+        awaitModel("mistral-s", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+
+        RewriterModel edited = edit("mistral-s", m -> {
+            m.getSpec().getSource().getCache().setSize("200Gi");
+            m.getSpec().getEngine().setMaxNumSeqs(64);
+        });
+
+        awaitModel(
+                "mistral-s",
+                m -> edited.getMetadata().getGeneration().equals(m.getStatus().getObservedGeneration()));
+        awaitValue(() -> {
+            Deployment x =
+                    client.apps().deployments().withName("mistral-s-vllm").get();
+            List<String> args =
+                    x.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+            return args.get(args.indexOf("--max-num-seqs") + 1).equals("64") ? x : null;
+        });
+        assertEquals(
+                new Quantity("50Gi"),
+                client.persistentVolumeClaims()
+                        .withName("mistral-s-weights")
+                        .get()
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage"));
+    }
+
     @Test
     void editingTheSpecUpdatesTheOwnedObjects() {
         client.resource(Models.onPvc("mistral-b", 1, 2)).create();
