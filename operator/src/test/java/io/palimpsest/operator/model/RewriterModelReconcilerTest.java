@@ -225,6 +225,25 @@ class RewriterModelReconcilerTest {
     }
 
     @Test
+    void aVariableSetTwiceInTheEngineEnvIsAnInvalidSpecAndNothingIsMade() {
+        RewriterModel model = Models.onPvc("mistral-v", 1, 1);
+        model.getSpec()
+                .getEngine()
+                .setEnv(List.of(
+                        new EnvVar("VLLM_LOGGING_LEVEL", "DEBUG", null),
+                        new EnvVar("VLLM_LOGGING_LEVEL", "INFO", null)));
+        client.resource(model).create();
+        RewriterModel failed = awaitModel(
+                "mistral-v", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
+        var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+        assertEquals(ModelReason.InvalidSpec.name(), degraded.getReason());
+        assertTrue(
+                degraded.getMessage().startsWith("spec.engine.env[1].name: Duplicate value: \"VLLM_LOGGING_LEVEL\""),
+                degraded.getMessage());
+        assertNull(client.apps().deployments().withName("mistral-v-vllm").get());
+    }
+
+    @Test
     void aFailedDownloadFailsTheModelWithAWarningAndANewSourceGetsANewJob() {
         client.resource(Models.huggingFace("mistral-f")).create();
         Job job = awaitValue(() -> jobs("mistral-f").stream().findFirst().orElse(null));
