@@ -24,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * {@code palimpsest lint}: reads manifests (a file or a folder of YAML files, several documents
  * each) and checks every RewriteJob and RewriterModel as a strict API server would
- * ({@link CrdSchema}), then what only the set as a whole can tell: that each job's modelRef names
+ * ({@link CrdSchema}) and as the operator would ({@link NameLimits}, {@link ModelSpecRules}), then
+ * what only the set as a whole can tell: that each job's modelRef names
  * a RewriterModel among them, and that output and input do not overlap. Every problem is
  * reported, with file, line and field. {@code palimpsest local} and the planner run the same check.
  */
@@ -126,6 +127,10 @@ public final class ManifestLinter {
                     if (model != null) {
                         models.add(new Found<>(model, file, line, where));
                         NameLimits.model(model).ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
+                        for (FieldError e : ModelSpecRules.check(model)) {
+                            problems.add(new Problem(
+                                    file, where == null ? line : where.lineOf(e.field()), e.field(), e.message()));
+                        }
                     }
                 } else if (kind == null && !document.containsKey("apiVersion") && document.containsKey("spec")) {
                     // the operator's job.yaml, already resolved (a worker pod's input)

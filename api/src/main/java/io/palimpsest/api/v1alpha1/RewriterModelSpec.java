@@ -142,7 +142,8 @@ public class RewriterModelSpec {
     public static class Cache {
         @Default("100Gi")
         @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$")
-        @JsonPropertyDescription("Size of the cache PVC.")
+        @JsonPropertyDescription("Size of the cache PVC when it is made. Fixed once the claim exists: "
+                + "the operator never resizes it (grow the claim itself where its class allows expansion).")
         private String size;
 
         @JsonPropertyDescription(

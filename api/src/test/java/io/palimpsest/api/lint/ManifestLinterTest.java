@@ -148,6 +148,26 @@ class ManifestLinterTest {
                 result.describe());
     }
 
+    /** The operator refuses a model whose engine env names a variable twice; lint says so first, on the field. */
+    @Test
+    void aVariableSetTwiceInTheEngineEnvIsRefusedOnItsField() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL + """
+                  engine:
+                    env:
+                      - {name: VLLM_LOGGING_LEVEL, value: DEBUG}
+                      - {name: HF_HUB_OFFLINE, value: "0"}
+                      - {name: VLLM_LOGGING_LEVEL, value: INFO}
+                """);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        var p = result.problems().get(0);
+        assertEquals("spec.engine.env[2].name", p.field());
+        assertEquals(
+                "Duplicate value: \"VLLM_LOGGING_LEVEL\" (already set by spec.engine.env[0]); each variable may be set once",
+                p.message());
+        assertEquals(12, p.line());
+    }
+
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
         Files.writeString(

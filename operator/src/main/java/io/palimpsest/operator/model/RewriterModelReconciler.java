@@ -23,6 +23,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.lint.FieldError;
+import io.palimpsest.api.lint.ModelSpecRules;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -231,7 +232,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         ResourceID id = ResourceID.fromResource(model);
         metrics.reconciled(id);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
-        List<FieldError> refused = policy.check(model);
+        List<FieldError> refused = new ArrayList<>(policy.check(model));
+        refused.addAll(ModelSpecRules.check(model));
         RewriterModelStatus next = !refused.isEmpty()
                 ? invalidSpec(model, previous, FieldError.describe(refused)) // nothing is made from it
                 : model.getSpec().getEndpoint() != null

@@ -6,10 +6,12 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -23,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,7 +57,10 @@ import java.util.regex.Pattern;
  * <li>Deployment: {@code pkg/apis/apps/validation/validation.go} — replicas not negative, a
  *     non-empty selector matching the template's labels, restartPolicy Always.</li>
  * <li>PersistentVolumeClaim: {@code ValidatePersistentVolumeClaimSpec} — at least one access mode, a
- *     storage request.</li>
+ *     storage request; {@code ValidatePersistentVolumeClaimUpdate} — the spec immutable except
+ *     volumeName set once, and on a bound claim a larger storage request (or another
+ *     volumeAttributesClassName); a smaller one never.</li>
+ * <li>Service: {@code ValidateService} subset — the name a DNS-1035 label, label keys and values.</li>
  * <li>ConfigMap: {@code ValidateConfigMap} — keys {@code [-._a-zA-Z0-9]+}, at most 1 MiB of data.</li>
  * </ul>
  * Each error reads {@code <field path>: <detail>} in the server's words.
@@ -71,6 +77,7 @@ final class ApiValidation {
     static final int MAX_CONFIG_MAP_BYTES = 1024 * 1024;
 
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final Pattern DNS1123_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
@@ -350,7 +357,7 @@ final class ApiValidation {
         return out;
     }
 
-    static List<String> pvc(PersistentVolumeClaim pvc) {
+    static List<String> pvc(PersistentVolumeClaim pvc, PersistentVolumeClaim old) {
         List<String> out = new ArrayList<>();
         meta(out, pvc.getMetadata(), "metadata");
         if (pvc.getSpec() == null) {
@@ -361,14 +368,87 @@ final class ApiValidation {
                 || pvc.getSpec().getAccessModes().isEmpty()) {
             out.add("spec.accessModes: Required value: at least 1 access mode is required");
         }
-        Quantity storage = pvc.getSpec().getResources() == null
-                        || pvc.getSpec().getResources().getRequests() == null
-                ? null
-                : pvc.getSpec().getResources().getRequests().get("storage");
+        Quantity storage = storage(pvc.getSpec());
         if (storage == null) {
             out.add("spec.resources[storage]: Required value");
         } else if (Quantity.getAmountInBytes(storage).signum() <= 0) {
             out.add("spec.resources[storage]: Invalid value: \"" + storage + "\": must be greater than zero");
+        }
+        if (old != null && old.getSpec() != null) {
+            claimUpdate(out, pvc.getSpec(), old);
+        }
+        return out;
+    }
+
+    /**
+     * {@code ValidatePersistentVolumeClaimUpdate}: a claim's spec is fixed once it exists, except that
+     * the volume binder sets volumeName once, and a bound claim may ask for more storage (expansion)
+     * or another volumeAttributesClassName. Less storage is refused, bound or not.
+     */
+    private static void claimUpdate(List<String> out, PersistentVolumeClaimSpec spec, PersistentVolumeClaim old) {
+        PersistentVolumeClaimSpec before = old.getSpec();
+        PersistentVolumeClaimSpec compared = Serialization.clone(spec);
+        if (before.getVolumeName() == null || before.getVolumeName().isEmpty()) {
+            compared.setVolumeName(before.getVolumeName());
+        }
+        boolean bound =
+                old.getStatus() != null && "Bound".equals(old.getStatus().getPhase());
+        Quantity oldSize = storage(before);
+        Quantity newSize = storage(spec);
+        if (bound) {
+            compared.setVolumeAttributesClassName(before.getVolumeAttributesClassName());
+            if (compared.getResources() != null && compared.getResources().getRequests() != null) {
+                Map<String, Quantity> requests =
+                        new LinkedHashMap<>(compared.getResources().getRequests());
+                if (oldSize == null) {
+                    requests.remove("storage");
+                } else {
+                    requests.put("storage", oldSize);
+                }
+                compared.getResources().setRequests(requests);
+            }
+        }
+        if (!Objects.equals(compared, before)) {
+            out.add("spec: Forbidden: spec is immutable after creation except resources.requests and "
+                    + "volumeAttributesClassName for bound claims");
+        }
+        if (oldSize != null
+                && newSize != null
+                && Quantity.getAmountInBytes(newSize).compareTo(Quantity.getAmountInBytes(oldSize)) < 0) {
+            out.add("spec.resources.requests.storage: Forbidden: field can not be less than previous value");
+        }
+    }
+
+    private static Quantity storage(PersistentVolumeClaimSpec spec) {
+        return spec.getResources() == null || spec.getResources().getRequests() == null
+                ? null
+                : spec.getResources().getRequests().get("storage");
+    }
+
+    /**
+     * {@code ValidateService} subset: a Service's name is a DNS-1035 label (it becomes a DNS name and
+     * environment variable names in pods), stricter than the subdomain other kinds allow.
+     */
+    static List<String> service(Service service) {
+        List<String> out = new ArrayList<>();
+        ObjectMeta meta = service.getMetadata();
+        String name = meta == null ? null : meta.getName();
+        if (name == null || name.isEmpty()) {
+            if (meta == null || meta.getGenerateName() == null) {
+                out.add("metadata.name: Required value: name or generateName is required");
+            }
+        } else {
+            if (!DNS1035_LABEL.matcher(name).matches()) {
+                out.add("metadata.name: Invalid value: \"" + name
+                        + "\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+                        + "start with an alphabetic character, and end with an alphanumeric character");
+            }
+            if (name.length() > 63) {
+                out.add("metadata.name: Invalid value: \"" + name + "\": must be no more than 63 characters");
+            }
+        }
+        if (meta != null) {
+            labels(out, meta.getLabels(), "metadata.labels");
         }
         return out;
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -40,7 +41,7 @@ import java.util.regex.Pattern;
  * <li>defaulting of RewriteJobs and RewriterModels: a create or replace is stored with the CRD
  *     schema's defaults filled in, so the operator reads what it reads from a real API server;</li>
  * <li>validation of the kinds the operator creates (Job, its pod template, Pod, Deployment,
- *     PersistentVolumeClaim, ConfigMap) by {@link ApiValidation}: an invalid create, update or
+ *     PersistentVolumeClaim, ConfigMap, Service) by {@link ApiValidation}: an invalid create, update or
  *     patch is answered 422 Unprocessable Entity with a {@code Status} naming each field, as the
  *     real server answers, and nothing is stored;</li>
  * <li>graceful pod deletion: deleting a scheduled, unfinished pod does not remove it; it gets a
@@ -85,7 +86,7 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     private static final Pattern NAMESPACE_PATH = Pattern.compile("^/api/v1/namespaces/([^/?]+)(?:\\?.*)?$");
     private static final Pattern OBJECT_PATH = Pattern.compile(
-            "^/(?:api/v1|apis/(batch|apps)/v1)/namespaces/([^/]+)/(jobs|deployments|pods|persistentvolumeclaims|configmaps)(?:/([^/?]+))?(/[a-z]+)?(?:\\?.*)?$");
+            "^/(?:api/v1|apis/(batch|apps)/v1)/namespaces/([^/]+)/(jobs|deployments|pods|persistentvolumeclaims|configmaps|services)(?:/([^/?]+))?(/[a-z]+)?(?:\\?.*)?$");
 
     @Override
     public void accept(KubernetesServer server) {
@@ -345,7 +346,10 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             case "deployments" ->
                 ApiValidation.deployment(Serialization.unmarshal(object.toString(), Deployment.class));
             case "persistentvolumeclaims" ->
-                ApiValidation.pvc(Serialization.unmarshal(object.toString(), PersistentVolumeClaim.class));
+                ApiValidation.pvc(
+                        Serialization.unmarshal(object.toString(), PersistentVolumeClaim.class),
+                        old == null ? null : Serialization.unmarshal(old.toString(), PersistentVolumeClaim.class));
+            case "services" -> ApiValidation.service(Serialization.unmarshal(object.toString(), Service.class));
             case "configmaps" -> ApiValidation.configMap(Serialization.unmarshal(object.toString(), ConfigMap.class));
             default -> List.of();
         };
@@ -359,6 +363,7 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                     case "deployments" -> "Deployment";
                     case "pods" -> "Pod";
                     case "persistentvolumeclaims" -> "PersistentVolumeClaim";
+                    case "services" -> "Service";
                     default -> "ConfigMap";
                 };
         String qualified = group == null ? kind : kind + "." + group;
@@ -374,7 +379,11 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
         for (String e : errors) {
             int colon = e.indexOf(": ");
             ObjectNode cause = causes.addObject();
-            cause.put("reason", e.contains("Required value") ? "FieldValueRequired" : "FieldValueInvalid");
+            cause.put(
+                    "reason",
+                    e.contains("Required value")
+                            ? "FieldValueRequired"
+                            : e.contains("Forbidden: ") ? "FieldValueForbidden" : "FieldValueInvalid");
             cause.put("message", colon < 0 ? e : e.substring(colon + 2));
             cause.put("field", colon < 0 ? "" : e.substring(0, colon));
         }

@@ -1,5 +1,6 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,7 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
@@ -16,6 +22,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -192,6 +200,91 @@ class ValidatingApiServerTest {
                 "data[job yaml]: Invalid value");
     }
 
+    @Test
+    void aJobTemplateCannotChange() {
+        Job job = worker("template", 4, 1, 2, 1);
+        job.getSpec().setSuspend(true);
+        client.batch().v1().jobs().inNamespace(NS).resource(job).create();
+        KubernetesClientException e = assertThrows(KubernetesClientException.class, () -> client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(NS)
+                .withName("template")
+                .patch(
+                        PatchContext.of(PatchType.JSON),
+                        "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+                                + "\"value\":\"palimpsest/worker:2\"}]"));
+        assertEquals(422, e.getCode());
+        assertTrue(e.getMessage().contains("spec.template: Invalid value: field is immutable"), e.getMessage());
+    }
+
+    /** The volume binder here binds a claim at once: a larger request is an expansion, anything else is refused. */
+    @Test
+    void aBoundClaimMayOnlyGrow() {
+        client.resource(claim("grow", "10Gi", "ReadWriteOnce")).create();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            PersistentVolumeClaim c = client.persistentVolumeClaims()
+                    .inNamespace(NS)
+                    .withName("grow")
+                    .get();
+            return c.getStatus() != null && "Bound".equals(c.getStatus().getPhase());
+        });
+        KubernetesClientException smaller = assertThrows(
+                KubernetesClientException.class,
+                () -> client.resource(claim("grow", "5Gi", "ReadWriteOnce")).update());
+        assertEquals(422, smaller.getCode());
+        assertTrue(
+                smaller.getMessage()
+                        .contains(
+                                "spec.resources.requests.storage: Forbidden: field can not be less than previous value"),
+                smaller.getMessage());
+        KubernetesClientException modes = assertThrows(
+                KubernetesClientException.class,
+                () -> client.resource(claim("grow", "10Gi", "ReadWriteMany")).update());
+        assertEquals(422, modes.getCode());
+        assertTrue(
+                modes.getMessage()
+                        .contains("spec: Forbidden: spec is immutable after creation except resources.requests and "
+                                + "volumeAttributesClassName for bound claims"),
+                modes.getMessage());
+        client.resource(claim("grow", "20Gi", "ReadWriteOnce")).update();
+        assertEquals(
+                new Quantity("20Gi"),
+                client.persistentVolumeClaims()
+                        .inNamespace(NS)
+                        .withName("grow")
+                        .get()
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage"));
+    }
+
+    @Test
+    void aPendingClaimCannotGrowEither() {
+        PersistentVolumeClaim pending = claim("pending", "10Gi", "ReadWriteOnce");
+        assertEquals(
+                List.of("spec: Forbidden: spec is immutable after creation except resources.requests and "
+                        + "volumeAttributesClassName for bound claims"),
+                ApiValidation.pvc(claim("pending", "20Gi", "ReadWriteOnce"), pending));
+        PersistentVolumeClaim bound = claim("pending", "10Gi", "ReadWriteOnce");
+        bound.setStatus(
+                new PersistentVolumeClaimStatusBuilder().withPhase("Bound").build());
+        assertEquals(List.of(), ApiValidation.pvc(claim("pending", "20Gi", "ReadWriteOnce"), bound));
+        PersistentVolumeClaim bindsOnce = claim("pending", "10Gi", "ReadWriteOnce");
+        bindsOnce.getSpec().setVolumeName("pv-1");
+        assertEquals(List.of(), ApiValidation.pvc(bindsOnce, pending), "the binder sets volumeName once");
+    }
+
+    @Test
+    void aServiceNameIsADns1035Label() {
+        refused(service("1-model"), "a DNS-1035 label must consist of lower case alphanumeric characters or '-'");
+        refused(service("model.vllm"), "metadata.name: Invalid value: \"model.vllm\"");
+        refused(service("m".repeat(64)), "must be no more than 63 characters");
+        assertNotNull(
+                client.resource(service("model-vllm")).create().getMetadata().getUid());
+    }
+
     private static void refused(HasMetadata object, String expected) {
         KubernetesClientException e = assertThrows(
                 KubernetesClientException.class, () -> client.resource(object).create());
@@ -199,6 +292,36 @@ class ValidatingApiServerTest {
         assertTrue(e.getMessage().contains(expected), e.getMessage());
         assertTrue(e.getMessage().contains("is invalid: "), e.getMessage());
         assertNull(client.resource(object).get(), "nothing stored");
+    }
+
+    private static PersistentVolumeClaim claim(String name, String size, String mode) {
+        return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes(mode)
+                .withVolumeMode("Filesystem")
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .build();
+    }
+
+    private static Service service(String name) {
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .addNewPort()
+                .withPort(8000)
+                .endPort()
+                .endSpec()
+                .build();
     }
 
     /** The worker Job's shape: Indexed, the operator's podFailurePolicy. */

@@ -33,6 +33,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
@@ -44,6 +45,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.MethodOrderer;
@@ -51,9 +53,13 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-/** The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone. */
+/**
+ * The RewriterModel reconciler against the mock API server: what it creates, updates, and leaves alone.
+ * The server refuses (422) what a real one refuses ({@link ValidatingApiServer}), such as a changed Job
+ * template or a shrunk claim, so an update a cluster would refuse fails here too.
+ */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RewriterModelReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
@@ -219,6 +225,25 @@ class RewriterModelReconcilerTest {
     }
 
     @Test
+    void aVariableSetTwiceInTheEngineEnvIsAnInvalidSpecAndNothingIsMade() {
+        RewriterModel model = Models.onPvc("mistral-v", 1, 1);
+        model.getSpec()
+                .getEngine()
+                .setEnv(List.of(
+                        new EnvVar("VLLM_LOGGING_LEVEL", "DEBUG", null),
+                        new EnvVar("VLLM_LOGGING_LEVEL", "INFO", null)));
+        client.resource(model).create();
+        RewriterModel failed = awaitModel(
+                "mistral-v", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
+        var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+        assertEquals(ModelReason.InvalidSpec.name(), degraded.getReason());
+        assertTrue(
+                degraded.getMessage().startsWith("spec.engine.env[1].name: Duplicate value: \"VLLM_LOGGING_LEVEL\""),
+                degraded.getMessage());
+        assertNull(client.apps().deployments().withName("mistral-v-vllm").get());
+    }
+
+    @Test
     void aFailedDownloadFailsTheModelWithAWarningAndANewSourceGetsANewJob() {
         client.resource(Models.huggingFace("mistral-f")).create();
         Job job = awaitValue(() -> jobs("mistral-f").stream().findFirst().orElse(null));
@@ -250,6 +275,15 @@ class RewriterModelReconcilerTest {
                         && "Warning".equals(e.getType())
                         && ModelReason.WeightDownloadFailed.name().equals(e.getReason())));
 
+        // Deleted (after a fixed Secret, say), the Job is made again under its name and runs afresh.
+        client.resource(job).delete();
+        Job again = awaitValue(() -> jobs("mistral-f").stream()
+                .filter(j -> !j.getMetadata().getUid().equals(job.getMetadata().getUid()))
+                .findFirst()
+                .orElse(null));
+        assertEquals(job.getMetadata().getName(), again.getMetadata().getName());
+        awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+
         // A Job's pod template is immutable: another revision is another Job.
         RewriterModel edited =
                 client.resources(RewriterModel.class).withName("mistral-f").get();
@@ -267,6 +301,92 @@ class RewriterModelReconcilerTest {
                 .getArgs()
                 .contains("main"));
         awaitModel("mistral-f", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+    }
+
+    /**
+     * The download Job's pod template carries the vLLM image, and a Job's template cannot change: a new
+     * image must reach the replicas without the Job being written, or every reconcile would fail there.
+     */
+    @Test
+    void aNewEngineImageReachesTheReplicasAndLeavesTheDownloadJobAsItIs() {
+        client.resource(Models.huggingFace("mistral-i")).create();
+        Job job = awaitValue(() -> jobs("mistral-i").stream().findFirst().orElse(null));
+        complete(job);
+        awaitDeploymentReplicas("mistral-i-vllm", 1);
+        Job downloaded = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace("test")
+                .withName(job.getMetadata().getName())
+                .get();
+
+        RewriterModel edited = edit("mistral-i", m -> m.getSpec().getEngine().setImage("vllm/vllm-openai:v0.12.0"));
+
+        awaitModel(
+                "mistral-i",
+                m -> edited.getMetadata().getGeneration().equals(m.getStatus().getObservedGeneration()));
+        Deployment d = awaitValue(() -> {
+            Deployment x =
+                    client.apps().deployments().withName("mistral-i-vllm").get();
+            return "vllm/vllm-openai:v0.12.0"
+                            .equals(x.getSpec()
+                                    .getTemplate()
+                                    .getSpec()
+                                    .getContainers()
+                                    .get(0)
+                                    .getImage())
+                    ? x
+                    : null;
+        });
+        assertEquals(1, d.getSpec().getReplicas(), "the weights are still there");
+        List<Job> after = jobs("mistral-i");
+        assertEquals(1, after.size());
+        assertEquals(
+                downloaded.getMetadata().getResourceVersion(),
+                after.get(0).getMetadata().getResourceVersion());
+        assertEquals(
+                "vllm/vllm-openai:v0.11.0",
+                after.get(0)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage());
+    }
+
+    /** A claim's storage request cannot shrink, nor grow before it is bound: the operator leaves it as made. */
+    @Test
+    void aNewCacheSizeLeavesTheClaimAsItIsAndTheRestIsReconciled() {
+        client.resource(Models.huggingFace("mistral-s")).create();
+        awaitValue(() ->
+                client.persistentVolumeClaims().withName("mistral-s-weights").get());
+        awaitModel("mistral-s", m -> m.getStatus().getPhase() == ModelPhase.Loading);
+
+        RewriterModel edited = edit("mistral-s", m -> {
+            m.getSpec().getSource().getCache().setSize("200Gi");
+            m.getSpec().getEngine().setMaxNumSeqs(64);
+        });
+
+        awaitModel(
+                "mistral-s",
+                m -> edited.getMetadata().getGeneration().equals(m.getStatus().getObservedGeneration()));
+        awaitValue(() -> {
+            Deployment x =
+                    client.apps().deployments().withName("mistral-s-vllm").get();
+            List<String> args =
+                    x.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+            return args.get(args.indexOf("--max-num-seqs") + 1).equals("64") ? x : null;
+        });
+        assertEquals(
+                new Quantity("50Gi"),
+                client.persistentVolumeClaims()
+                        .withName("mistral-s-weights")
+                        .get()
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage"));
     }
 
     @Test
@@ -550,6 +670,34 @@ class RewriterModelReconcilerTest {
     }
 
     // --- helpers
+
+    /** Read, change, write, again on 409 as kubectl edit would: the operator writes status meanwhile. */
+    private RewriterModel edit(String name, Consumer<RewriterModel> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.resources(RewriterModel.class).withName(name).edit(m -> {
+                    change.accept(m);
+                    return m;
+                });
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The Job controller's part (the mock server has none): the download finished. */
+    private void complete(Job job) {
+        job.setStatus(new JobStatusBuilder()
+                .withSucceeded(1)
+                .withConditions(new JobConditionBuilder()
+                        .withType("Complete")
+                        .withStatus("True")
+                        .build())
+                .build());
+        client.resource(job).updateStatus();
+    }
 
     private List<Job> jobs(String model) {
         return client.batch()

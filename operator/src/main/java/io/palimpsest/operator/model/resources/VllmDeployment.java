@@ -29,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The vLLM replicas: `vllm serve` with the spec's engine flags, GPUs, probes and a restricted pod. */
 public class VllmDeployment extends ModelDependent<Deployment> {
@@ -169,6 +171,14 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                 .build();
     }
 
+    /**
+     * The operator's variables, then {@code spec.engine.env} as written. A user variable of the same name
+     * as one of the operator's replaces it, in the user's position: the user's setting wins (it is what
+     * they asked for), and their list keeps its order, so a {@code $(VAR)} in it resolves as they wrote
+     * it (the operator's own values reference nothing). Each name then appears once, which server-side
+     * apply requires of a container's env (kubernetes/kubernetes#113482); duplicates within the user's
+     * list are refused as an invalid spec ({@code ModelSpecRules}).
+     */
     private static List<EnvVar> env(RewriterModel model, RewriterModelSpec.Engine engine, WeightSource weights) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("HOME", RestrictedSecurity.HOME, null));
@@ -192,9 +202,10 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                     .endValueFrom()
                     .build());
         }
-        if (engine.getEnv() != null) {
-            env.addAll(engine.getEnv());
-        }
+        List<EnvVar> user = Optional.ofNullable(engine.getEnv()).orElse(List.of());
+        Set<String> userNames = user.stream().map(EnvVar::getName).collect(Collectors.toSet());
+        env.removeIf(e -> userNames.contains(e.getName()));
+        env.addAll(user);
         return env;
     }
 

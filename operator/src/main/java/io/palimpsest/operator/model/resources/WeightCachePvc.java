@@ -21,11 +21,13 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
     @Override
     protected PersistentVolumeClaim render(RewriterModel model, Context<RewriterModel> context) {
         PersistentVolumeClaim desired = render(model, settings);
-        // A claim's access modes and class cannot change once it exists: a changed default (chart
-        // value) or spec applies to new caches, and existing ones keep reconciling instead of failing.
+        // A claim's spec cannot change once it exists, but for a larger storage request on a bound claim
+        // whose class allows expansion: a changed default (chart value) or spec applies to new caches,
+        // and existing ones keep reconciling instead of failing. The operator never resizes a claim.
         context.getSecondaryResource(PersistentVolumeClaim.class).ifPresent(existing -> {
             desired.getSpec().setAccessModes(existing.getSpec().getAccessModes());
             desired.getSpec().setStorageClassName(existing.getSpec().getStorageClassName());
+            desired.getSpec().setResources(existing.getSpec().getResources());
         });
         return desired;
     }

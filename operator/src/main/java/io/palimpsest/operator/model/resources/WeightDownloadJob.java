@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
@@ -26,12 +27,25 @@ import java.util.Optional;
  * Fills the cache PVC once: `hf download` for Hugging Face sources (the vLLM image ships the
  * hub CLI, so no extra image), `aws s3 sync` for S3. Re-running is cheap: both skip files
  * already present. Kept after it finishes (no TTL): its Complete condition is how the
- * reconciler knows the weights are there.
+ * reconciler knows the weights are there. Made once and never updated ({@link #match}).
  */
 public class WeightDownloadJob extends ModelDependent<Job> {
 
     public WeightDownloadJob(RenderSettings settings) {
         super(Job.class, ModelNames.COMPONENT_DOWNLOAD, settings);
+    }
+
+    /**
+     * An existing download Job is never written again. The API server refuses any change of a Job's
+     * pod template, and the template carries more than the weight source its name is made from (the
+     * vLLM or S3 image, runAsUser, service account, pull secrets, scheduling): an update after such
+     * a change would fail every reconcile of the model before its Deployment and status are written.
+     * The Job runs once; a changed setting applies to the next download (a new source, or the Job
+     * deleted to run it again).
+     */
+    @Override
+    public Matcher.Result<Job> match(Job actual, RewriterModel model, Context<RewriterModel> context) {
+        return Matcher.Result.nonComputed(true);
     }
 
     @Override
