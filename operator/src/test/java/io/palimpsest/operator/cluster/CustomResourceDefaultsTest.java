@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import org.junit.jupiter.api.Test;
 
 /** The simulated API server stores RewriteJobs and RewriterModels with their CRD defaults filled in, as a real one does. */
@@ -22,13 +17,7 @@ class CustomResourceDefaultsTest {
 
     @Test
     void createAndReplaceStoreTheSchemaDefaults() throws Exception {
-        KubernetesMockServer server = new KubernetesMockServer(
-                new Context(),
-                new MockWebServer(),
-                new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()),
-                false);
-        server.init();
+        KubernetesMockServer server = CrudApiServer.start();
         ValidatingApiServer.install(server);
         try (KubernetesClient client = server.createClient()) {
             RewriterModel model = load(client, RewriterModel.class, "../examples/quickstart/model.yaml");

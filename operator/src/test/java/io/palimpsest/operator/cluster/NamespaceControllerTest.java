@@ -7,13 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import org.junit.jupiter.api.Test;
 
 /** The namespace controller on an API server that refuses a list: it does not take the refusal for an empty namespace. */
@@ -21,13 +16,7 @@ class NamespaceControllerTest {
 
     @Test
     void aRefusedListOfTheProjectsKindsKeepsTheNamespaceUntilTheListAnswers() {
-        KubernetesMockServer server = new KubernetesMockServer(
-                new Context(),
-                new MockWebServer(),
-                new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()),
-                false);
-        server.init();
+        KubernetesMockServer server = CrudApiServer.start();
         ValidatingApiServer.install(server);
         FaultyApiServer faults = FaultyApiServer.install(server);
         try (KubernetesClient client = server.createClient();

@@ -1,17 +1,12 @@
 package io.palimpsest.operator.cluster;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -50,13 +45,7 @@ public final class SimulatedCluster implements AutoCloseable {
         this.clock = b.clock;
         this.events = new EventLog(clock, b.echoEvents);
         if (b.client == null) {
-            ownServer = new KubernetesMockServer(
-                    new Context(),
-                    new MockWebServer(),
-                    new HashMap<>(),
-                    new KubernetesCrudDispatcher(new ArrayList<>()),
-                    false);
-            ownServer.init();
+            ownServer = CrudApiServer.start();
             client = ownServer.createClient();
         } else {
             ownServer = null;

@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.cluster.CrudApiServer;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.model.autoscale.InformerPodAddressResolver;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -28,13 +24,7 @@ class ScopedPodInformerTest {
 
     @Test
     void podInformersStayInsideTheWatchedNamespaces() {
-        KubernetesMockServer server = new KubernetesMockServer(
-                new Context(),
-                new MockWebServer(),
-                new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()),
-                false);
-        server.init();
+        KubernetesMockServer server = CrudApiServer.start();
         try (KubernetesClient client = server.createClient();
                 FaultyApiServer api = FaultyApiServer.install(server)) {
             InformerPodAddressResolver resolver =
@@ -61,13 +51,7 @@ class ScopedPodInformerTest {
 
     @Test
     void watchingEveryNamespaceUsesOneClusterWideInformer() {
-        KubernetesMockServer server = new KubernetesMockServer(
-                new Context(),
-                new MockWebServer(),
-                new HashMap<>(),
-                new KubernetesCrudDispatcher(new ArrayList<>()),
-                false);
-        server.init();
+        KubernetesMockServer server = CrudApiServer.start();
         try (KubernetesClient client = server.createClient();
                 FaultyApiServer api = FaultyApiServer.install(server)) {
             InformerPodAddressResolver resolver = new InformerPodAddressResolver(client, Optional.empty());
