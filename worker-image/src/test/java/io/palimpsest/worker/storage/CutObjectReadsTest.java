@@ -199,6 +199,9 @@ class CutObjectReadsTest {
             assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
             assertEquals(ShardSummary.Outcome.error, report.summary().getOutcome());
             assertEquals("ObjectReadException", report.summary().getReason());
+            assertTrue(
+                    report.summary().getMessage().endsWith("the shard is retried from its last checkpoint"),
+                    report.summary().getMessage());
             assertFalse(output.exists("_palimpsest/receipts/shard-00000.json"));
         }
     }
