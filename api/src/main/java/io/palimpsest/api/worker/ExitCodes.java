@@ -7,7 +7,10 @@ package io.palimpsest.api.worker;
 public final class ExitCodes {
     /** Committed, or committed before. */
     public static final int DONE = 0;
-    /** Anything unexpected; the Job retries the shard. */
+    /**
+     * Anything unexpected, and an input the object store kept cutting past the worker's resumes; the
+     * Job retries the shard.
+     */
     public static final int FAILED = 1;
     /** The shard's data is bad; retrying will not help (podFailurePolicy: FailIndex). */
     public static final int BAD_DATA = 42;

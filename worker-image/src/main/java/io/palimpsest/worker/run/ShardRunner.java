@@ -15,6 +15,7 @@ import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -494,6 +495,23 @@ public final class ShardRunner {
                     ShardReason.BAD_DATA,
                     failure.getMessage(),
                     ExitCodes.BAD_DATA);
+        }
+        if (failure instanceof ObjectReadException) {
+            // Exit 1, not 75: the operator reads 75 as the model being down (its outage budget pays, the
+            // status says model_unreachable). The object store kept cutting this shard's input past the
+            // resumes: a failed attempt like any other, and the Job's next one resumes from the last checkpoint.
+            LOG.warning(layout.shardName() + ": " + failure.getMessage()
+                    + "; the attempt fails and the shard is retried from its last checkpoint");
+            Report unread = report(
+                    shard,
+                    ShardSummary.Outcome.error,
+                    progressCounts,
+                    startNanos,
+                    null,
+                    failure.getMessage() + "; the shard is retried from its last checkpoint",
+                    ExitCodes.FAILED);
+            unread.summary().setReason(failure.getClass().getSimpleName());
+            return unread;
         }
         LOG.log(Level.SEVERE, layout.shardName() + ": failed", failure);
         Report unexpected = report(

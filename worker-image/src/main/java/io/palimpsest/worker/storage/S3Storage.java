@@ -6,14 +6,18 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -30,15 +34,30 @@ public final class S3Storage implements Storage {
     /** S3's minimum size for every part of a multipart upload except the last. */
     static final long MIN_PART_BYTES = 5L * 1024 * 1024;
 
+    /**
+     * Cuts in a row, with no byte read between them, that a read takes up again before it fails: an
+     * object store that keeps cutting for the half minute the waits add up to is down, and the
+     * attempt is better retried whole later.
+     */
+    static final int READ_RESUMES = 5;
+    /** The wait before the first resume; each further one in a row waits twice as long (1, 2, 4, 8, 16 s). */
+    static final Duration FIRST_RESUME_DELAY = Duration.ofSeconds(1);
+
     private final S3Client client;
     private final String bucket;
     private final String prefix;
+    private final Duration firstResumeDelay;
 
     /** @param prefix the key prefix inside the bucket, without leading or trailing slash ("" for the bucket root) */
     public S3Storage(S3Client client, String bucket, String prefix) {
+        this(client, bucket, prefix, FIRST_RESUME_DELAY);
+    }
+
+    S3Storage(S3Client client, String bucket, String prefix, Duration firstResumeDelay) {
         this.client = client;
         this.bucket = bucket;
         this.prefix = trimSlashes(prefix);
+        this.firstResumeDelay = firstResumeDelay;
     }
 
     @Override
@@ -69,13 +88,7 @@ public final class S3Storage implements Storage {
 
     @Override
     public InputStream open(String key) throws IOException {
-        try {
-            return client.getObject(b -> b.bucket(bucket).key(fullKey(key)));
-        } catch (NoSuchKeyException e) {
-            throw new NoSuchFileException(describe() + "/" + key);
-        } catch (SdkException e) {
-            throw failure("read", key, e);
-        }
+        return resuming(key, 0, null);
     }
 
     @Override
@@ -83,14 +96,76 @@ public final class S3Storage implements Storage {
         if (endExclusive <= start) {
             return InputStream.nullInputStream();
         }
+        return resuming(key, start, endExclusive);
+    }
+
+    /**
+     * Bytes from {@code start} to {@code endExclusive} (null: the object's end), taken up again where
+     * a cut left them: the object's length and ETag come from the first response, and every later GET
+     * asks for the rest under {@code If-Match} on that ETag.
+     */
+    private InputStream resuming(String key, long start, Long endExclusive) throws IOException {
+        String range = start == 0 && endExclusive == null
+                ? null
+                : "bytes=" + start + "-" + (endExclusive == null ? "" : String.valueOf(endExclusive - 1));
+        ResponseInputStream<GetObjectResponse> first;
         try {
-            return client.getObject(
-                    b -> b.bucket(bucket).key(fullKey(key)).range("bytes=" + start + "-" + (endExclusive - 1)));
+            first = client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range(range));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
         } catch (SdkException e) {
-            throw failure("read a range of", key, e);
+            throw failure(range == null ? "read" : "read a range of", key, e);
         }
+        GetObjectResponse response = first.response();
+        String eTag = response.eTag();
+        Long length = response.contentLength();
+        if (length == null || eTag == null) {
+            HeadObjectResponse head = headResponse(key);
+            length = head.contentLength() - start;
+            eTag = head.eTag();
+        }
+        long end = endExclusive == null ? start + length : Math.min(endExclusive, start + length);
+        String pinned = eTag;
+        return new ResumingObjectStream(
+                describe() + "/" + trimSlashes(key),
+                first,
+                start,
+                end,
+                offset -> resumeAt(key, offset, end, pinned),
+                READ_RESUMES,
+                firstResumeDelay);
+    }
+
+    private InputStream resumeAt(String key, long offset, long end, String eTag) throws IOException {
+        ResponseInputStream<GetObjectResponse> rest;
+        try {
+            rest = client.getObject(b -> b.bucket(bucket)
+                    .key(fullKey(key))
+                    .range("bytes=" + offset + "-" + (end - 1))
+                    .ifMatch(eTag));
+        } catch (NoSuchKeyException e) {
+            throw new ResumingObjectStream.NotResumable(
+                    describe() + "/" + trimSlashes(key) + " was deleted while it was read", e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                throw new ResumingObjectStream.NotResumable(
+                        describe() + "/" + trimSlashes(key) + " was replaced while it was read (its ETag is no longer "
+                                + eTag + ")",
+                        e);
+            }
+            throw failure("read on", key, e);
+        } catch (SdkException e) {
+            throw failure("read on", key, e);
+        }
+        String contentRange = rest.response().contentRange();
+        if (contentRange == null || !contentRange.startsWith("bytes " + offset + "-")) {
+            rest.abort();
+            throw new ResumingObjectStream.NotResumable(
+                    describe() + "/" + trimSlashes(key) + ": asked for its bytes from " + offset
+                            + ", the store answered with " + (contentRange == null ? "the whole object" : contentRange),
+                    null);
+        }
+        return rest;
     }
 
     @Override
@@ -104,8 +179,12 @@ public final class S3Storage implements Storage {
     }
 
     private long head(String key) throws IOException {
+        return headResponse(key).contentLength();
+    }
+
+    private HeadObjectResponse headResponse(String key) throws IOException {
         try {
-            return client.headObject(b -> b.bucket(bucket).key(fullKey(key))).contentLength();
+            return client.headObject(b -> b.bucket(bucket).key(fullKey(key)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
         } catch (S3Exception e) {
