@@ -29,6 +29,11 @@ public enum ShardReason {
     RETRIES_EXHAUSTED("retries_exhausted"),
     /** The shard's data cannot be processed; retrying will not help (exit 42). */
     BAD_DATA("bad_data"),
+    /**
+     * The object store kept cutting or failing the shard's input past the read's resumes: the data may
+     * be fine, the attempt fails and the Job runs the shard again from its last checkpoint (exit 1).
+     */
+    INPUT_UNREADABLE("input_unreadable"),
     /** The attempt ledger says the shard has used its attempts: nothing ran (exit 43). */
     ATTEMPTS_EXHAUSTED("attemptsExhausted");
 

@@ -40,6 +40,7 @@ class ShardReasonTest {
                         "simulated_output",
                         "retries_exhausted",
                         "bad_data",
+                        "input_unreadable",
                         "attemptsExhausted"),
                 Arrays.stream(ShardReason.values()).map(ShardReason::code).toList());
     }

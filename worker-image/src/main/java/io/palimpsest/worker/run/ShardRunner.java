@@ -502,16 +502,14 @@ public final class ShardRunner {
             // resumes: a failed attempt like any other, and the Job's next one resumes from the last checkpoint.
             LOG.warning(layout.shardName() + ": " + failure.getMessage()
                     + "; the attempt fails and the shard is retried from its last checkpoint");
-            Report unread = report(
+            return report(
                     shard,
                     ShardSummary.Outcome.error,
                     progressCounts,
                     startNanos,
-                    null,
+                    ShardReason.INPUT_UNREADABLE,
                     failure.getMessage() + "; the shard is retried from its last checkpoint",
                     ExitCodes.FAILED);
-            unread.summary().setReason(failure.getClass().getSimpleName());
-            return unread;
         }
         LOG.log(Level.SEVERE, layout.shardName() + ": failed", failure);
         Report unexpected = report(

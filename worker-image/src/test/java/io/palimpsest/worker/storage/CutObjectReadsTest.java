@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -198,7 +199,7 @@ class CutObjectReadsTest {
                     ExitCodes.BAD_DATA, report.exitCode(), report.summary().getMessage());
             assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
             assertEquals(ShardSummary.Outcome.error, report.summary().getOutcome());
-            assertEquals("ObjectReadException", report.summary().getReason());
+            assertEquals(ShardReason.INPUT_UNREADABLE.code(), report.summary().getReason());
             assertTrue(
                     report.summary().getMessage().endsWith("the shard is retried from its last checkpoint"),
                     report.summary().getMessage());
