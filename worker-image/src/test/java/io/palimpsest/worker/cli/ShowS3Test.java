@@ -10,6 +10,7 @@ import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.testing.S3MockServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,19 +35,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  */
 class ShowS3Test {
 
-    static {
-        // as in S3StorageTest: S3Mock is a Spring Boot app that insists on Logback, and needs the real Woodstox
-        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-        System.setProperty("javax.xml.stream.XMLOutputFactory", "com.ctc.wstx.stax.WstxOutputFactory");
-        System.setProperty("javax.xml.stream.XMLInputFactory", "com.ctc.wstx.stax.WstxInputFactory");
-    }
-
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder()
-            .silent()
-            .withSecureConnection(false)
-            .withInitialBuckets("corpus", "out")
-            .build();
+    static final S3MockExtension S3 = S3MockServer.extension();
 
     @TempDir
     Path dir;

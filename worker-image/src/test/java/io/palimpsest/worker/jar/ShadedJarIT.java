@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import com.github.luben.zstd.ZstdInputStream;
+import io.palimpsest.worker.testing.S3MockServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -54,20 +55,8 @@ class ShadedJarIT {
     static final Path JAR = Path.of("target/palimpsest.jar").toAbsolutePath();
     static final Path EXAMPLES = Path.of("../examples").toAbsolutePath();
 
-    static {
-        // S3Mock is a Spring Boot app that insists on Logback; the worker logs through slf4j-jdk14
-        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-        // hadoop-client-runtime registers its shaded, older Woodstox as the StAX provider; S3Mock needs the real one
-        System.setProperty("javax.xml.stream.XMLOutputFactory", "com.ctc.wstx.stax.WstxOutputFactory");
-        System.setProperty("javax.xml.stream.XMLInputFactory", "com.ctc.wstx.stax.WstxInputFactory");
-    }
-
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder()
-            .silent()
-            .withSecureConnection(false)
-            .withInitialBuckets("corpus")
-            .build();
+    static final S3MockExtension S3 = S3MockServer.extension();
 
     @TempDir
     Path work;

@@ -25,6 +25,7 @@ import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.S3MockServer;
 import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayInputStream;
@@ -56,19 +57,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class CutObjectReadsTest {
 
-    static {
-        // as in S3StorageTest: S3Mock insists on Logback and the real Woodstox
-        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-        System.setProperty("javax.xml.stream.XMLOutputFactory", "com.ctc.wstx.stax.WstxOutputFactory");
-        System.setProperty("javax.xml.stream.XMLInputFactory", "com.ctc.wstx.stax.WstxInputFactory");
-    }
-
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder()
-            .silent()
-            .withSecureConnection(false)
-            .withInitialBuckets("corpus", "out")
-            .build();
+    static final S3MockExtension S3 = S3MockServer.extension();
 
     /** Short waits between resumes, so the tests do not sit through the production backoff. */
     private static final Duration TEST_RESUME_DELAY = Duration.ofMillis(5);

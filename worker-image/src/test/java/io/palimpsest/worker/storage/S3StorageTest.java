@@ -26,6 +26,7 @@ import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.S3MockServer;
 import io.palimpsest.worker.testing.TestRunSettings;
 import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
@@ -56,20 +57,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  */
 class S3StorageTest {
 
-    static {
-        // S3Mock is a Spring Boot app that insists on Logback; the worker logs through slf4j-jdk14
-        System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
-        // hadoop-client-runtime registers its shaded, older Woodstox as the StAX provider; S3Mock needs the real one
-        System.setProperty("javax.xml.stream.XMLOutputFactory", "com.ctc.wstx.stax.WstxOutputFactory");
-        System.setProperty("javax.xml.stream.XMLInputFactory", "com.ctc.wstx.stax.WstxInputFactory");
-    }
-
     @RegisterExtension
-    static final S3MockExtension S3 = S3MockExtension.builder()
-            .silent()
-            .withSecureConnection(false)
-            .withInitialBuckets("corpus", "out")
-            .build();
+    static final S3MockExtension S3 = S3MockServer.extension();
 
     private static StorageResolver resolver;
 
