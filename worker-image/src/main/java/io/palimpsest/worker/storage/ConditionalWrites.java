@@ -13,13 +13,14 @@ import java.util.UUID;
  */
 public final class ConditionalWrites {
 
-    public static final String PROBE_PREFIX = "_palimpsest/probes/";
+    /** Next to the plan, not in a folder of its own: a file store would keep that folder, empty, after the probe. */
+    public static final String PROBE_PREFIX = "_palimpsest/probe-conditional-write-";
 
     private ConditionalWrites() {}
 
     /** Creates one new probe key twice and deletes it: true when the second create was refused. */
     public static boolean honoured(Storage store) throws IOException {
-        String key = PROBE_PREFIX + "conditional-write-" + UUID.randomUUID();
+        String key = PROBE_PREFIX + UUID.randomUUID();
         byte[] content = "probe".getBytes(StandardCharsets.UTF_8);
         try {
             if (!store.createIfAbsent(key, content)) {

@@ -13,8 +13,10 @@ import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,8 +37,11 @@ class ConditionalWriteProbeTest {
         InvalidJobException e = assertThrows(InvalidJobException.class, () -> planner.store(overwriting, List.of()));
         assertTrue(e.getMessage().contains("does not refuse a second create of one key"), e.getMessage());
         assertFalse(overwriting.exists(ShardManifest.KEY), "no plan written");
-        assertEquals(List.of(), overwriting.list(ConditionalWrites.PROBE_PREFIX), "the probe leaves nothing");
+        assertEquals(List.of(), overwriting.list(""), "the probe leaves nothing");
         assertTrue(ConditionalWrites.honoured(new FileStorage(dir)));
+        try (Stream<Path> left = Files.list(dir.resolve("_palimpsest"))) {
+            assertEquals(List.of(), left.toList(), "not even an empty folder");
+        }
     }
 
     /** A store whose create-if-absent writes whatever is there, as an S3 server that ignores the header. */
