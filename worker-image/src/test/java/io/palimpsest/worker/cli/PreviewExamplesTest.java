@@ -54,6 +54,10 @@ class PreviewExamplesTest {
                 0,
                 PalimpsestCli.execute(
                         "local", "-f", manifests.toString(), "--simulate", "--out", committed.toString()));
+        assertEquals(
+                documentedFigures(example),
+                committedFigures(committed),
+                "docs/RECIPES.md's worked example prints what `local --simulate` commits");
         List<String> capacity = example.equals("quickstart")
                 ? List.of("--calibration-seconds", "2")
                 : List.of("--tokens-per-second-per-replica", "2000");
@@ -126,6 +130,41 @@ class PreviewExamplesTest {
             assertNotNull(estimate.get("gpuHours"));
             assertTrue(estimate.path("cost").path("estimate").asDouble() > 0);
         }
+    }
+
+    /**
+     * The {@code documents} and {@code tokens} lines docs/RECIPES.md shows under the example's heading
+     * ({@code ### <example>: ...}), without the run's own share of tokens.
+     */
+    private static List<String> documentedFigures(String example) throws IOException {
+        String docs = Files.readString(ExamplesLocator.examples().resolveSibling("docs/RECIPES.md"));
+        int heading = docs.indexOf("\n### " + example + ":");
+        assertTrue(heading >= 0, "docs/RECIPES.md has a worked example for " + example);
+        int end = docs.indexOf("\n### ", heading + 1);
+        List<String> figures = new ArrayList<>();
+        for (String line :
+                docs.substring(heading, end < 0 ? docs.length() : end).split("\n")) {
+            if (line.startsWith("documents  ") || line.startsWith("tokens     ")) {
+                figures.add(line.replaceFirst(" \\(this run: .*\\)$", ""));
+            }
+        }
+        return figures;
+    }
+
+    /** The same two lines, summed over the committed receipts. */
+    private static List<String> committedFigures(Path out) throws IOException {
+        long[] sums = new long[6];
+        List<String> fields = List.of("read", "written", "rejected", "skipped", "promptTokens", "completionTokens");
+        for (Path receipt : Files.newDirectoryStream(out.resolve("_palimpsest/receipts"))) {
+            JsonNode counts = JSON.readTree(receipt.toFile()).path("counts");
+            for (int i = 0; i < fields.size(); i++) {
+                sums[i] += counts.path(fields.get(i)).asLong();
+            }
+        }
+        return List.of(
+                String.format(
+                        "documents  read %d, written %d, rejected %d, skipped %d", sums[0], sums[1], sums[2], sums[3]),
+                String.format("tokens     prompt %d, completion %d", sums[4], sums[5]));
     }
 
     /** "file:line variant status/reason" for every output and reject local committed, sorted. */
