@@ -59,8 +59,11 @@ final class LocalCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
 
-    @Option(names = "--out", description = "Write the output here instead of spec.output.uri.")
-    Path out;
+    @Option(
+            names = "--out",
+            description =
+                    "Write the output here instead of spec.output.uri (a path, or a URI such as s3://bucket/prefix/).")
+    String out;
 
     @Option(
             names = "--parallel-shards",

@@ -14,7 +14,11 @@ final class LocalPaths {
 
     private LocalPaths() {}
 
-    static void resolve(ResolvedJob job, Path manifestFile, Path outOverride) {
+    /**
+     * @param outOverride {@code --out}: a URI ({@code s3://...}, {@code file:///...}, a relative {@code file://...}
+     *     taken from the current directory) or a plain path
+     */
+    static void resolve(ResolvedJob job, Path manifestFile, String outOverride) {
         Path manifestDir = manifestFile.toAbsolutePath().getParent();
         var input = job.getSpec().getInput();
         if (isRelativeFileUri(input.getUri())) {
@@ -26,8 +30,9 @@ final class LocalPaths {
         }
         var output = job.getSpec().getOutput();
         if (outOverride != null) {
-            output.setUri(outOverride.toAbsolutePath().normalize().toUri().toString());
-        } else if (isRelativeFileUri(output.getUri())) {
+            output.setUri(outputUri(outOverride));
+        }
+        if (isRelativeFileUri(output.getUri())) {
             output.setUri(Path.of(output.getUri().substring("file://".length()))
                     .toAbsolutePath()
                     .normalize()
@@ -43,6 +48,13 @@ final class LocalPaths {
                             : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
                     + input.getUri() + "; the job would read its own output");
         }
+    }
+
+    /** {@code --out} as a URI: one with a scheme is taken as it is, a path is made absolute. */
+    static String outputUri(String outOverride) {
+        return outOverride.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")
+                ? outOverride
+                : Path.of(outOverride).toAbsolutePath().normalize().toUri().toString();
     }
 
     private static boolean isRelativeFileUri(String uri) {

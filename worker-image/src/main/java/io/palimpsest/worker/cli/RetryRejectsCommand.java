@@ -62,8 +62,11 @@ final class RetryRejectsCommand implements Callable<Integer> {
             description = "Reject reasons to run again (repeatable or comma-separated), e.g. model_error,truncation.")
     List<String> reasons;
 
-    @Option(names = "--out", description = "The run's output, when it was not spec.output.uri.")
-    Path out;
+    @Option(
+            names = "--out",
+            description =
+                    "The run's output, when it was not spec.output.uri (a path, or a URI such as s3://bucket/prefix/).")
+    String out;
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
