@@ -214,8 +214,8 @@ public class RewriteJobStatus {
         private int shard;
         private int attempt;
 
-        @JsonPropertyDescription("A machine-readable reason: BadData, ModelUnreachable, ModelConfig, "
-                + "AttemptsExhausted or Error, or the kubelet's reason (OOMKilled, ...).")
+        @JsonPropertyDescription("A machine-readable reason: BadData, ModelUnreachable, StoreUnreachable, "
+                + "ModelConfig, AttemptsExhausted or Error, or the kubelet's reason (OOMKilled, ...).")
         private String reason;
 
         private String message;

@@ -12,6 +12,8 @@ public enum ShardFailureReason {
     BadData,
     /** The model server could not be reached (outcome modelUnreachable, exit 75). */
     ModelUnreachable,
+    /** The object store was unavailable past the worker's outage limit (outcome storeUnreachable, exit 75). */
+    StoreUnreachable,
     /** The model refused every request the same way (outcome modelConfig, exit 78); the same word as {@link JobReason#ModelConfig}. */
     ModelConfig,
     /** The worker refused to run a shard that has used its attempts as the operator counts them (exit 43). */

@@ -26,6 +26,12 @@ public final class ExitCodes {
      */
     public static final int MODEL_UNREACHABLE = 75;
     /**
+     * The object store was unavailable past the outage limit: the same code as
+     * {@link #MODEL_UNREACHABLE}, so that the operator reads it as an outage from the exit code alone
+     * (the store that is down may not take the worker's outage marker).
+     */
+    public static final int STORE_UNREACHABLE = MODEL_UNREACHABLE;
+    /**
      * The model refused the job's requests in a way that is the same for every document (wrong
      * credentials, unknown model name, a setting the server rejects): no shard can succeed, so the
      * whole job fails at once (EX_CONFIG; podFailurePolicy: FailJob).

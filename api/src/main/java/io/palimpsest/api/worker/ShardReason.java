@@ -18,6 +18,8 @@ public enum ShardReason {
     TERMINATED("terminated"),
     /** The model server could not be reached; retry later (exit 75). */
     MODEL_UNREACHABLE("model_unreachable"),
+    /** The object store was unavailable past the outage limit; retry later (outcome storeUnreachable, exit 75). */
+    STORE_UNREACHABLE("store_unreachable"),
     /** The model refused the job's requests the same way for every document (exit 78). */
     MODEL_CONFIG("model_config"),
     /**

@@ -28,6 +28,8 @@ public class ShardSummary {
         badData,
         /** The model server could not be reached; retry later (exit 75). */
         modelUnreachable,
+        /** The object store was unavailable past the outage limit; retry later (exit 75, an outage like the model's). */
+        storeUnreachable,
         /**
          * The model refused the job's requests in a way that is the same for every document (401,
          * 403, 404 unknown model, ...): no shard can succeed, the job fails at once (exit 78).

@@ -36,6 +36,7 @@ class ShardReasonTest {
                         "committed_by_twin",
                         "terminated",
                         "model_unreachable",
+                        "store_unreachable",
                         "model_config",
                         "simulated_output",
                         "retries_exhausted",
@@ -69,7 +70,7 @@ class ShardReasonTest {
     @Test
     void theOperatorsWordsAreTheWireStrings() {
         assertEquals(
-                List.of("BadData", "ModelUnreachable", "ModelConfig", "AttemptsExhausted", "Error"),
+                List.of("BadData", "ModelUnreachable", "StoreUnreachable", "ModelConfig", "AttemptsExhausted", "Error"),
                 Arrays.stream(ShardFailureReason.values()).map(Enum::name).toList());
         assertSame(ShardFailureReason.BadData, ShardFailureReason.parse("BadData"));
         assertNull(ShardFailureReason.parse("OOMKilled"), "a kubelet reason passes through as a string");

@@ -19,6 +19,7 @@ import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StorageResolver;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -48,6 +49,7 @@ final class JobRuntime implements AutoCloseable {
     private boolean simulated;
     private Duration backoffBase;
     private Duration backoffCap;
+    private Duration storeOutage;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -61,18 +63,21 @@ final class JobRuntime implements AutoCloseable {
 
     InputRoot input() throws IOException {
         if (input == null) {
-            input = environment
-                    .storageResolver("input")
-                    .openInput(spec.getInput().getUri());
+            input = storageResolver("input").openInput(spec.getInput().getUri());
         }
         return input;
     }
 
     Storage output() {
         if (output == null) {
-            output = environment.storageResolver("output").open(spec.getOutput().getUri());
+            output = storageResolver("output").open(spec.getOutput().getUri());
         }
         return output;
+    }
+
+    private StorageResolver storageResolver(String role) {
+        StorageResolver resolver = environment.storageResolver(role);
+        return storeOutage == null ? resolver : resolver.withMaxOutage(storeOutage);
     }
 
     KeyFilter keyFilter() {
@@ -191,6 +196,15 @@ final class JobRuntime implements AutoCloseable {
     JobRuntime backoff(Duration base, Duration cap) {
         this.backoffBase = base;
         this.backoffCap = cap;
+        return this;
+    }
+
+    /**
+     * How long requests to an object store that is down wait for it (then the attempt exits 75, as
+     * for the model); null keeps the storage's default. Set before the first storage is opened.
+     */
+    JobRuntime storeOutage(Duration maxOutage) {
+        this.storeOutage = maxOutage;
         return this;
     }
 

@@ -111,7 +111,8 @@ final class LocalCommand implements Callable<Integer> {
         try (model;
                 JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)
                         .simulated(model.simulated())
-                        .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
+                        .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
+                        .storeOutage(modelOptions.maxOutage)) {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf(

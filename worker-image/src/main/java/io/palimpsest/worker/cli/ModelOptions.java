@@ -28,8 +28,9 @@ final class ModelOptions {
     @Option(
             names = "--max-outage",
             defaultValue = "PT2M",
-            description = "How long to wait for a model that does not answer (refused connections, 429, 502-504)"
-                    + " before the shards stop with exit 75; nothing is rejected for it. Default: ${DEFAULT-VALUE}")
+            description = "How long to wait for a model that does not answer (refused connections, 429, 502-504),"
+                    + " or an s3:// store that is down, before the shards stop with exit 75; nothing is rejected for"
+                    + " it. Default: ${DEFAULT-VALUE}")
     Duration maxOutage = Duration.ofMinutes(2);
 
     @Option(

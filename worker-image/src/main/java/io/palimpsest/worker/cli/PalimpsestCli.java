@@ -4,6 +4,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.client.ConnectionUse;
 import io.palimpsest.worker.client.ReplicaRouter;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,7 +48,10 @@ public final class PalimpsestCli implements Runnable {
         CommandLine commandLine = new CommandLine(new PalimpsestCli());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + e.getMessage());
-            return e instanceof InvalidJobException ? ExitCodes.INVALID_JOB : ExitCodes.FAILED;
+            if (e instanceof InvalidJobException) {
+                return ExitCodes.INVALID_JOB;
+            }
+            return StoreUnavailableException.in(e).isPresent() ? ExitCodes.STORE_UNREACHABLE : ExitCodes.FAILED;
         });
         return commandLine.execute(args);
     }

@@ -2,6 +2,7 @@ package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
@@ -11,6 +12,7 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +32,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description =
                 "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
-                        + " attempts are spent (attempts.json next to the job file), not run; 75: model unreachable"
-                        + " or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
+                        + " attempts are spent (attempts.json next to the job file), not run; 75: model or object"
+                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -67,7 +69,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(
             names = "--max-outage",
             defaultValue = "PT10M",
-            description = "How long to wait for an unreachable model before exiting 75. Default: ${DEFAULT-VALUE}")
+            description =
+                    "How long to wait for an unreachable model, or an object store that is down, before exiting 75."
+                            + " Default: ${DEFAULT-VALUE}")
     Duration maxOutage;
 
     @Option(
@@ -121,7 +125,9 @@ final class RunCommand implements Callable<Integer> {
         }
         attemptNumber = cap.attempt();
         var loaded = pod.load();
-        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json).backoff(backoffBase, backoffCap)) {
+        try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)
+                .backoff(backoffBase, backoffCap)
+                .storeOutage(maxOutage)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
             URI modelUrl =
                     !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
@@ -154,6 +160,9 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         progress,
                         runner -> sigterm.arm(runner, stopWithin));
+            } catch (StoreUnavailableException e) {
+                // down before the shard started (its plan, the recipe record): the same outage exit as later on
+                report = storeUnreachable(shardIndex, attemptNumber, e);
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -216,6 +225,16 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static ShardRunner.Report storeUnreachable(int shard, int attempt, StoreUnavailableException e) {
+        ShardSummary summary = new ShardSummary();
+        summary.setShard(shard);
+        summary.setAttempt(attempt);
+        summary.setOutcome(ShardSummary.Outcome.storeUnreachable);
+        summary.setReason(ShardReason.STORE_UNREACHABLE.code());
+        summary.setMessage(e.getMessage());
+        return new ShardRunner.Report(summary, ExitCodes.STORE_UNREACHABLE);
     }
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */

@@ -14,24 +14,37 @@ import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
- * Stops sending when the server is down. After {@code threshold} consecutive outage failures
- * (refused or reset connections, and the statuses {@link StatusPolicy} calls an outage: 429, 502,
- * 503, 504) the gate closes: requests wait here instead of burning their retries, and one probe of
- * {@code /health} per {@code probeEvery} (or the server's Retry-After, when longer) decides when to
+ * Stops sending when a server is down. After {@code threshold} consecutive outage failures (for
+ * the model: refused or reset connections, and the statuses {@link StatusPolicy} calls an outage:
+ * 429, 502, 503, 504) the gate closes: requests wait here instead of burning their retries, and one
+ * probe of the server ({@link Endpoint#healthy}) per {@code probeEvery} (or the server's
+ * Retry-After, when longer), growing to {@code probeCap} while it stays down, decides when to
  * reopen. An outage lasts from the first closing until a request is answered again, across
  * reopenings that failed at once (a 503 storm reopens and closes the gate many times); if it lasts
- * longer than {@code maxOutage}, every waiting and future request fails with
- * {@link ModelUnavailableException}.
+ * longer than {@code maxOutage}, every waiting and future request fails with the endpoint's
+ * {@link Endpoint#unavailable} exception.
  */
 public final class EndpointGate {
 
     private static final Logger LOG = Logger.getLogger(EndpointGate.class.getName());
 
-    private final HttpClient http;
-    private final URI health;
+    /** What a gate guards: the model's endpoint, an object store. */
+    public interface Endpoint {
+        /** For logs and messages, with its address ({@code model endpoint http://m:8000/health}). */
+        String name();
+
+        /** Whether it answers again; runs on the gate's scheduler while the gate is closed. */
+        boolean healthy() throws InterruptedException;
+
+        /** What waiting and later requests fail with once an outage outlasted the limit. */
+        Exception unavailable(String message);
+    }
+
+    private final Endpoint endpoint;
     private final ScheduledExecutorService scheduler;
     private final int threshold;
     private final Duration probeEvery;
+    private final Duration probeCap;
     private final Duration maxOutage;
     private final LongSupplier nanoClock;
 
@@ -42,8 +55,12 @@ public final class EndpointGate {
     private long outageSinceNanos = -1;
 
     private Duration nextProbeDelay;
+    /** The wait between probes while the server stays down: from probeEvery, doubling up to probeCap. */
+    private Duration probeDelay;
+
     private String lastFailure = "";
 
+    /** The model endpoint's gate: probes {@code GET /health} every {@code probeEvery}. */
     public EndpointGate(
             HttpClient http,
             URI baseUrl,
@@ -52,11 +69,29 @@ public final class EndpointGate {
             Duration probeEvery,
             Duration maxOutage,
             LongSupplier nanoClock) {
-        this.http = http;
-        this.health = baseUrl.resolve("/health");
+        this(
+                new ModelHealth(http, baseUrl.resolve("/health"), probeEvery),
+                scheduler,
+                threshold,
+                probeEvery,
+                probeEvery,
+                maxOutage,
+                nanoClock);
+    }
+
+    public EndpointGate(
+            Endpoint endpoint,
+            ScheduledExecutorService scheduler,
+            int threshold,
+            Duration probeEvery,
+            Duration probeCap,
+            Duration maxOutage,
+            LongSupplier nanoClock) {
+        this.endpoint = endpoint;
         this.scheduler = scheduler;
         this.threshold = threshold;
         this.probeEvery = probeEvery;
+        this.probeCap = probeCap;
         this.maxOutage = maxOutage;
         this.nanoClock = nanoClock;
     }
@@ -83,11 +118,13 @@ public final class EndpointGate {
             long now = nanoClock.getAsLong();
             if (outageSinceNanos < 0) {
                 outageSinceNanos = now;
-                LOG.warning("model endpoint unavailable after " + consecutiveFailures + " failures in a row (" + what
-                        + "); probing " + health + " until it answers");
+                LOG.warning(endpoint.name() + " unavailable after " + consecutiveFailures
+                        + (consecutiveFailures == 1 ? " failure" : " failures in a row") + " (" + what
+                        + "); probing it until it answers");
             }
             open = new CompletableFuture<>();
             closedAtNanos = now;
+            probeDelay = probeEvery;
             nextProbeDelay = retryAfter.filter(r -> r.compareTo(probeEvery) > 0).orElse(probeEvery);
             if (now - outageSinceNanos > maxOutage.toNanos()) {
                 open.completeExceptionally(unavailable());
@@ -116,11 +153,9 @@ public final class EndpointGate {
         return nanoClock.getAsLong() - outageSinceNanos;
     }
 
-    private ModelUnavailableException unavailable() {
-        return new ModelUnavailableException(
-                "model endpoint " + health + " unavailable for more than " + maxOutage.toSeconds() + " s (last: "
-                        + lastFailure + ")",
-                null);
+    private Exception unavailable() {
+        return endpoint.unavailable(endpoint.name() + " unavailable for more than " + maxOutage.toSeconds()
+                + " s (last: " + lastFailure + ")");
     }
 
     public synchronized boolean isOpen() {
@@ -128,7 +163,7 @@ public final class EndpointGate {
     }
 
     private void scheduleProbe() {
-        Duration delay = nextProbeDelay == null ? probeEvery : nextProbeDelay;
+        Duration delay = nextProbeDelay == null ? probeDelay : nextProbeDelay;
         nextProbeDelay = null;
         scheduler.schedule(this::probe, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -136,15 +171,7 @@ public final class EndpointGate {
     private void probe() {
         boolean healthy;
         try {
-            HttpResponse<Void> response = http.send(
-                    HttpRequest.newBuilder(health)
-                            .timeout(probeEvery.plusSeconds(1))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.discarding());
-            healthy = response.statusCode() == 200;
-        } catch (IOException e) {
-            healthy = false;
+            healthy = endpoint.healthy();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -155,18 +182,49 @@ public final class EndpointGate {
             if (healthy) {
                 // reopen, but the outage goes on until a request is answered (recordSuccess)
                 consecutiveFailures = 0;
-                LOG.info("model endpoint healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000
+                LOG.info(endpoint.name() + " healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000
                         + " ms");
             } else if (outageLasted() > maxOutage.toNanos()) {
                 toComplete = null;
                 open.completeExceptionally(unavailable());
             } else {
+                Duration doubled = probeDelay.multipliedBy(2);
+                probeDelay = doubled.compareTo(probeCap) > 0 ? probeCap : doubled;
                 scheduleProbe();
                 return;
             }
         }
         if (toComplete != null) {
             toComplete.complete(null);
+        }
+    }
+
+    /** The model server's {@code /health}: healthy when it answers 200. */
+    private record ModelHealth(HttpClient http, URI health, Duration probeEvery) implements Endpoint {
+
+        @Override
+        public String name() {
+            return "model endpoint " + health;
+        }
+
+        @Override
+        public boolean healthy() throws InterruptedException {
+            try {
+                HttpResponse<Void> response = http.send(
+                        HttpRequest.newBuilder(health)
+                                .timeout(probeEvery.plusSeconds(1))
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+                return response.statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public Exception unavailable(String message) {
+            return new ModelUnavailableException(message, null);
         }
     }
 }

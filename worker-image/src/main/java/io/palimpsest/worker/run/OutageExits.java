@@ -1,11 +1,13 @@
 package io.palimpsest.worker.run;
 
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Attempts of a shard that ended at the outage gate (exit 75 because the model stayed unreachable).
+ * Attempts of a shard that ended at an outage gate (exit 75 because the model or the object store
+ * stayed unreachable).
  * On a cluster the attempt number is the pod's failure count ({@code PALIMPSEST_ATTEMPT}), which
  * such exits raise like any other; they say nothing about the shard's documents, so they must not
  * bring a document whose retries ran out closer to being committed as a {@code model_error} reject.
@@ -27,14 +29,19 @@ final class OutageExits {
         return prefix(layout) + "outage-" + jobUid.replaceAll("[^A-Za-z0-9-]", "") + "-" + attempt + ".json";
     }
 
-    /** Notes that this attempt ended at the outage gate. */
-    static void record(Storage output, ShardLayout layout, RunSettings settings) throws IOException {
+    /**
+     * Notes that this attempt ended at an outage gate; {@code reason} is the summary's code. When the
+     * output store is what was down, this write fails too: the next attempt then counts this one as a
+     * try (the operator's attempt ledger counts it as an outage all the same, from the exit code).
+     */
+    static void record(Storage output, ShardLayout layout, RunSettings settings, ShardReason reason)
+            throws IOException {
         if (settings.jobUid() == null) {
             return;
         }
         output.createIfAbsent(
                 marker(layout, settings.jobUid(), settings.attempt()),
-                ("{\"attempt\":" + settings.attempt() + ",\"reason\":\"model_unreachable\"}")
+                ("{\"attempt\":" + settings.attempt() + ",\"reason\":\"" + reason.code() + "\"}")
                         .getBytes(StandardCharsets.UTF_8));
     }
 

@@ -17,11 +17,13 @@ import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -435,12 +437,7 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
-            try {
-                OutageExits.record(output, layout, settings);
-            } catch (IOException | RuntimeException e) {
-                LOG.warning(layout.shardName()
-                        + ": could not record the outage exit (the next attempt counts it as a try): " + e);
-            }
+            recordOutageExit(layout, ShardReason.MODEL_UNREACHABLE);
             return report(
                     shard,
                     ShardSummary.Outcome.modelUnreachable,
@@ -449,6 +446,21 @@ public final class ShardRunner {
                     ShardReason.MODEL_UNREACHABLE,
                     failure.getMessage(),
                     ExitCodes.MODEL_UNREACHABLE);
+        }
+        Optional<StoreUnavailableException> storeDown = StoreUnavailableException.in(failure);
+        if (storeDown.isPresent()) {
+            // an outage like the model's: checkpoints kept, exit 75, not charged to the shard's attempts
+            LOG.warning(layout.shardName() + ": object store unreachable, stopping: "
+                    + storeDown.get().getMessage());
+            recordOutageExit(layout, ShardReason.STORE_UNREACHABLE);
+            return report(
+                    shard,
+                    ShardSummary.Outcome.storeUnreachable,
+                    progressCounts,
+                    startNanos,
+                    ShardReason.STORE_UNREACHABLE,
+                    storeDown.get().getMessage(),
+                    ExitCodes.STORE_UNREACHABLE);
         }
         if (failure instanceof ModelConfigException) {
             LOG.severe(layout.shardName() + ": " + failure.getMessage());
@@ -523,6 +535,15 @@ public final class ShardRunner {
         // no code in the catalogue: the exception's type names the bug better than any fixed word
         unexpected.summary().setReason(failure.getClass().getSimpleName());
         return unexpected;
+    }
+
+    private void recordOutageExit(ShardLayout layout, ShardReason reason) {
+        try {
+            OutageExits.record(output, layout, settings, reason);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning(layout.shardName()
+                    + ": could not record the outage exit (the next attempt counts it as a try): " + e);
+        }
     }
 
     private boolean committedMeanwhile(ShardLayout layout) {

@@ -18,16 +18,19 @@ public final class ConditionalWrites {
 
     private ConditionalWrites() {}
 
-    /** Creates one new probe key twice and deletes it: true when the second create was refused. */
+    /**
+     * Creates one new probe key twice and deletes it: true when the second create was refused. The
+     * two creates write different bytes, so a refusal of the second is never taken for the first's
+     * own write landing (see {@link Storage#createIfAbsent}).
+     */
     public static boolean honoured(Storage store) throws IOException {
         String key = PROBE_PREFIX + UUID.randomUUID();
-        byte[] content = "probe".getBytes(StandardCharsets.UTF_8);
         try {
-            if (!store.createIfAbsent(key, content)) {
+            if (!store.createIfAbsent(key, "probe 1".getBytes(StandardCharsets.UTF_8))) {
                 throw new IOException("cannot check conditional writes on " + store.describe() + ": a new key " + key
                         + " was refused");
             }
-            return !store.createIfAbsent(key, content);
+            return !store.createIfAbsent(key, "probe 2".getBytes(StandardCharsets.UTF_8));
         } finally {
             store.delete(key);
         }

@@ -16,7 +16,8 @@ import software.amazon.awssdk.http.Abortable;
  * Here a read that fails or ends before {@code end} is taken up again from the offset reached (the
  * opener pins the object, so a replaced one is an error, not a splice); only an end exactly at
  * {@code end} is an end. After {@code resumes} failures in a row with no byte between them the read
- * fails with an {@link ObjectReadException} naming object, offset and length.
+ * fails with an {@link ObjectReadException} naming object, offset and length. A store that is down
+ * is waited for where the rest is asked for (the opener's {@link StoreGate}), not counted here.
  */
 final class ResumingObjectStream extends InputStream {
 
@@ -97,6 +98,8 @@ final class ResumingObjectStream extends InputStream {
                 failure = null; // the body ended short of the object's length
             } catch (NotResumable e) {
                 throw new ObjectReadException(e.getMessage(), e);
+            } catch (StoreUnavailableException e) {
+                throw e; // the store was down past the outage limit while the opener waited: not a cut
             } catch (IOException | SdkException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw e instanceof IOException io ? io : new InterruptedIOException(e.getMessage());

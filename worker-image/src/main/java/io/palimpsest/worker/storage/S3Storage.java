@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -27,7 +28,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * PUT ({@code If-None-Match: *}), which AWS, MinIO and R2 answer with 412 when the key exists, so
  * one of several racing writers wins. Concatenation is a multipart upload: parts of at least 5 MiB
  * are copied server-side (UploadPartCopy), smaller ones are gathered locally into one uploaded part,
- * and nothing is visible until the upload completes.
+ * and nothing is visible until the upload completes. Every request waits out an outage of the store
+ * at its {@link StoreGate}, for up to {@code maxOutage}.
  */
 public final class S3Storage implements Storage {
 
@@ -47,17 +49,30 @@ public final class S3Storage implements Storage {
     private final String bucket;
     private final String prefix;
     private final Duration firstResumeDelay;
+    private final StoreGate gate;
 
     /** @param prefix the key prefix inside the bucket, without leading or trailing slash ("" for the bucket root) */
     public S3Storage(S3Client client, String bucket, String prefix) {
-        this(client, bucket, prefix, FIRST_RESUME_DELAY);
+        this(client, bucket, prefix, StoreGate.DEFAULT_MAX_OUTAGE);
     }
 
-    S3Storage(S3Client client, String bucket, String prefix, Duration firstResumeDelay) {
+    /** @param maxOutage how long a request waits for a store that is down before it fails ({@link StoreUnavailableException}) */
+    public S3Storage(S3Client client, String bucket, String prefix, Duration maxOutage) {
+        this(client, bucket, prefix, FIRST_RESUME_DELAY, maxOutage, StoreGate.FIRST_PROBE);
+    }
+
+    S3Storage(
+            S3Client client,
+            String bucket,
+            String prefix,
+            Duration firstResumeDelay,
+            Duration maxOutage,
+            Duration firstProbe) {
         this.client = client;
         this.bucket = bucket;
         this.prefix = trimSlashes(prefix);
         this.firstResumeDelay = firstResumeDelay;
+        this.gate = new StoreGate(client, bucket, maxOutage, firstProbe);
     }
 
     @Override
@@ -72,13 +87,18 @@ public final class S3Storage implements Storage {
             return List.of(new StoredObject(subPrefix, head(subPrefix)));
         }
         String directoryPrefix = listPrefix.isEmpty() || listPrefix.endsWith("/") ? listPrefix : listPrefix + "/";
-        List<StoredObject> found = new ArrayList<>();
+        List<StoredObject> found;
         try {
-            for (S3Object object : client.listObjectsV2Paginator(
-                            b -> b.bucket(bucket).prefix(directoryPrefix))
-                    .contents()) {
-                found.add(new StoredObject(relativeKey(object.key()), object.size()));
-            }
+            // pages are fetched as the loop goes: after an outage the listing starts again
+            found = gate.call(() -> {
+                List<StoredObject> listed = new ArrayList<>();
+                for (S3Object object : client.listObjectsV2Paginator(
+                                b -> b.bucket(bucket).prefix(directoryPrefix))
+                        .contents()) {
+                    listed.add(new StoredObject(relativeKey(object.key()), object.size()));
+                }
+                return listed;
+            });
         } catch (SdkException e) {
             throw failure("list", subPrefix, e);
         }
@@ -110,7 +130,8 @@ public final class S3Storage implements Storage {
                 : "bytes=" + start + "-" + (endExclusive == null ? "" : String.valueOf(endExclusive - 1));
         ResponseInputStream<GetObjectResponse> first;
         try {
-            first = client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range(range));
+            first = gate.call(() ->
+                    client.getObject(b -> b.bucket(bucket).key(fullKey(key)).range(range)));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
         } catch (SdkException e) {
@@ -139,10 +160,10 @@ public final class S3Storage implements Storage {
     private InputStream resumeAt(String key, long offset, long end, String eTag) throws IOException {
         ResponseInputStream<GetObjectResponse> rest;
         try {
-            rest = client.getObject(b -> b.bucket(bucket)
+            rest = gate.call(() -> client.getObject(b -> b.bucket(bucket)
                     .key(fullKey(key))
                     .range("bytes=" + offset + "-" + (end - 1))
-                    .ifMatch(eTag));
+                    .ifMatch(eTag)));
         } catch (NoSuchKeyException e) {
             throw new ResumingObjectStream.NotResumable(
                     describe() + "/" + trimSlashes(key) + " was deleted while it was read", e);
@@ -184,7 +205,7 @@ public final class S3Storage implements Storage {
 
     private HeadObjectResponse headResponse(String key) throws IOException {
         try {
-            return client.headObject(b -> b.bucket(bucket).key(fullKey(key)));
+            return gate.call(() -> client.headObject(b -> b.bucket(bucket).key(fullKey(key))));
         } catch (NoSuchKeyException e) {
             throw new NoSuchFileException(describe() + "/" + key);
         } catch (S3Exception e) {
@@ -200,7 +221,7 @@ public final class S3Storage implements Storage {
     @Override
     public void put(String key, Path localFile) throws IOException {
         try {
-            client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromFile(localFile));
+            gate.call(() -> client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromFile(localFile)));
         } catch (SdkException e) {
             throw failure("write", key, e);
         }
@@ -209,7 +230,7 @@ public final class S3Storage implements Storage {
     @Override
     public void put(String key, byte[] content) throws IOException {
         try {
-            client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromBytes(content));
+            gate.call(() -> client.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromBytes(content)));
         } catch (SdkException e) {
             throw failure("write", key, e);
         }
@@ -217,12 +238,13 @@ public final class S3Storage implements Storage {
 
     @Override
     public boolean createIfAbsent(String key, byte[] content) throws IOException {
+        int[] sent = {0};
         try {
-            client.putObject(b -> b.bucket(bucket).key(fullKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(content));
+            putIfAbsent(key, content, sent);
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
-                return false;
+                return ownWriteRefused(key, content, sent[0], e);
             }
             if (e.statusCode() == 409) {
                 // a concurrent conditional write on the same key is in flight; whoever lands first wins,
@@ -236,15 +258,40 @@ public final class S3Storage implements Storage {
     }
 
     private boolean createIfAbsentOnce(String key, byte[] content) throws IOException {
+        int[] sent = {0};
         try {
-            client.putObject(b -> b.bucket(bucket).key(fullKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(content));
+            putIfAbsent(key, content, sent);
             return true;
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
+            if (e.statusCode() == 412) {
+                return ownWriteRefused(key, content, sent[0], e);
+            }
+            if (e.statusCode() == 409) {
                 return false;
             }
             throw failure("create", key, e);
         }
+    }
+
+    /** The conditional PUT; {@code sent[0]} counts how often the gate sent it (once, unless an outage came between). */
+    private void putIfAbsent(String key, byte[] content, int[] sent) throws IOException {
+        gate.call(() -> {
+            sent[0]++;
+            return client.putObject(
+                    b -> b.bucket(bucket).key(fullKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(content));
+        });
+    }
+
+    /**
+     * A 412 that may answer a repeat of our own write: an earlier try of this create (the SDK's
+     * retry, or the gate's after an outage) may have landed with its answer lost. Then the key holds
+     * exactly these bytes, and the create is ours. Receipts and markers name the attempt that writes
+     * them, so no other writer's bytes are equal; where two writers write the same bytes (the mark of
+     * simulated work), either may take them as its own.
+     */
+    private boolean ownWriteRefused(String key, byte[] content, int sent, S3Exception refusal) throws IOException {
+        boolean repeated = sent > 1 || (refusal.numAttempts() != null && refusal.numAttempts() > 1);
+        return repeated && Arrays.equals(readAll(key), content);
     }
 
     @Override
@@ -260,18 +307,19 @@ public final class S3Storage implements Storage {
         }
         String uploadId;
         try {
-            uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey)))
+            uploadId = gate.call(() ->
+                            client.createMultipartUpload(b -> b.bucket(bucket).key(fullKey(targetKey))))
                     .uploadId();
         } catch (SdkException e) {
             throw failure("start assembling", targetKey, e);
         }
         try {
             List<CompletedPart> completed = new MultipartAssembly(uploadId, targetKey).run(parts);
-            client.completeMultipartUpload(b -> b.bucket(bucket)
+            gate.call(() -> client.completeMultipartUpload(b -> b.bucket(bucket)
                     .key(fullKey(targetKey))
                     .uploadId(uploadId)
                     .multipartUpload(
-                            CompletedMultipartUpload.builder().parts(completed).build()));
+                            CompletedMultipartUpload.builder().parts(completed).build())));
         } catch (IOException | RuntimeException e) {
             abortQuietly(targetKey, uploadId);
             if (e instanceof SdkException sdk) {
@@ -346,14 +394,14 @@ public final class S3Storage implements Storage {
             }
         }
 
-        private void copyPart(StoredObject part) {
+        private void copyPart(StoredObject part) throws IOException {
             int number = completed.size() + 1;
-            String eTag = client.uploadPartCopy(b -> b.sourceBucket(bucket)
+            String eTag = gate.call(() -> client.uploadPartCopy(b -> b.sourceBucket(bucket)
                             .sourceKey(fullKey(part.key()))
                             .destinationBucket(bucket)
                             .destinationKey(fullKey(targetKey))
                             .uploadId(uploadId)
-                            .partNumber(number))
+                            .partNumber(number)))
                     .copyPartResult()
                     .eTag();
             completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
@@ -373,12 +421,12 @@ public final class S3Storage implements Storage {
             gatheredOut.close();
             gatheredOut = null;
             int number = completed.size() + 1;
-            String eTag = client.uploadPart(
+            String eTag = gate.call(() -> client.uploadPart(
                             b -> b.bucket(bucket)
                                     .key(fullKey(targetKey))
                                     .uploadId(uploadId)
                                     .partNumber(number),
-                            RequestBody.fromFile(gathered))
+                            RequestBody.fromFile(gathered)))
                     .eTag();
             completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
             Files.deleteIfExists(gathered);
@@ -390,7 +438,7 @@ public final class S3Storage implements Storage {
     @Override
     public void delete(String key) throws IOException {
         try {
-            client.deleteObject(b -> b.bucket(bucket).key(fullKey(key)));
+            gate.call(() -> client.deleteObject(b -> b.bucket(bucket).key(fullKey(key))));
         } catch (SdkException e) {
             throw failure("delete", key, e);
         }

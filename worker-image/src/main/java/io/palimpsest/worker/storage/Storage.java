@@ -37,6 +37,9 @@ public interface Storage extends Closeable {
     /**
      * Creates the object only if nothing exists under {@code key}; exactly one of several concurrent
      * callers gets {@code true}. This is the commit primitive for receipts and checkpoint markers.
+     * A create whose first try landed but whose answer was lost is still {@code true}: a repeat
+     * refused because the key holds exactly {@code content} is taken as this write's (receipts and
+     * markers name the attempt that writes them, so no other writer's bytes are equal).
      */
     boolean createIfAbsent(String key, byte[] content) throws IOException;
 

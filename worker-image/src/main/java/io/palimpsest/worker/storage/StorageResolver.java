@@ -3,6 +3,7 @@ package io.palimpsest.worker.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -14,7 +15,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * Turns a storage URI into a {@link Storage}. PVC claims are mounted by the pod spec under
  * {@code pvcMountRoot/<claim>} (default {@code /mnt/pvc}), so {@code pvc://corpus/en} is the
- * directory {@code /mnt/pvc/corpus/en}.
+ * directory {@code /mnt/pvc/corpus/en}. An {@code s3://} storage waits for a store that is down for up
+ * to {@code maxOutage} (10 minutes unless set) before its requests fail.
  */
 public final class StorageResolver {
 
@@ -22,10 +24,21 @@ public final class StorageResolver {
 
     private final Path pvcMountRoot;
     private final Supplier<S3Options> s3Options;
+    private final Duration maxOutage;
 
     public StorageResolver(Path pvcMountRoot, Supplier<S3Options> s3Options) {
+        this(pvcMountRoot, s3Options, StoreGate.DEFAULT_MAX_OUTAGE);
+    }
+
+    private StorageResolver(Path pvcMountRoot, Supplier<S3Options> s3Options, Duration maxOutage) {
         this.pvcMountRoot = pvcMountRoot;
         this.s3Options = s3Options;
+        this.maxOutage = maxOutage;
+    }
+
+    /** The same resolver, with stores that wait {@code maxOutage} for an outage to end. */
+    public StorageResolver withMaxOutage(Duration maxOutage) {
+        return new StorageResolver(pvcMountRoot, s3Options, maxOutage);
     }
 
     public static StorageResolver localOnly() {
@@ -39,7 +52,7 @@ public final class StorageResolver {
         return switch (parsed.scheme()) {
             case FILE -> new FileStorage(Path.of(parsed.path()));
             case PVC -> new FileStorage(pvcMountRoot.resolve(parsed.authority()).resolve(parsed.path()));
-            case S3 -> new S3Storage(s3Client(s3Options.get()), parsed.authority(), parsed.path());
+            case S3 -> new S3Storage(s3Client(s3Options.get()), parsed.authority(), parsed.path(), maxOutage);
         };
     }
 

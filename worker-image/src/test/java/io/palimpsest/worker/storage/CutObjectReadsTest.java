@@ -236,7 +236,13 @@ class CutObjectReadsTest {
     }
 
     private static S3Storage throughProxy(CuttingProxy proxy, String prefix) {
-        return new S3Storage(StorageResolver.s3Client(options(proxy.port())), "corpus", prefix, TEST_RESUME_DELAY);
+        return new S3Storage(
+                StorageResolver.s3Client(options(proxy.port())),
+                "corpus",
+                prefix,
+                TEST_RESUME_DELAY,
+                StoreGate.DEFAULT_MAX_OUTAGE,
+                StoreGate.FIRST_PROBE);
     }
 
     private static S3Options options(int port) {

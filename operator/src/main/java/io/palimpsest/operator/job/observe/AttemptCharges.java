@@ -129,10 +129,16 @@ public final class AttemptCharges {
         return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
     }
 
-    /** The worker found the model unreachable (exit 75): the outage budget pays, not the shard's attempts. */
+    /**
+     * The worker found the model or the object store unreachable (exit 75): the outage budget pays,
+     * not the shard's attempts. The exit code alone says so, so a store outage counts as one even
+     * when the worker could not write its outage marker to the store that was down.
+     */
     static boolean outage(FinishedPod p) {
         return (p.exitCode() != null && p.exitCode() == ExitCodes.MODEL_UNREACHABLE)
-                || (p.summary() != null && p.summary().getOutcome() == ShardSummary.Outcome.modelUnreachable);
+                || (p.summary() != null
+                        && (p.summary().getOutcome() == ShardSummary.Outcome.modelUnreachable
+                                || p.summary().getOutcome() == ShardSummary.Outcome.storeUnreachable));
     }
 
     /** The worker refused to start an attempt past the cap: nothing ran, nothing to charge. */

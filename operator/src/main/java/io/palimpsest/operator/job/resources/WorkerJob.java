@@ -39,8 +39,9 @@ import java.util.Map;
  * stops it at {@code attemptsPerShard}, and keeps counting where the Job controller's count
  * restarts (a suspend, a scale-in). The alternative
  * (an Ignore rule for 75) retries forever while a model is down. Two things keep the shared
- * budget from being burnt by an outage: the worker waits out outages itself (its {@code
- * --max-outage}, 10 minutes) before exiting 75, and auto parallelism drops to 0 while the model
+ * budget from being burnt by an outage: the worker waits out outages of the model and of the
+ * object store itself (its {@code --max-outage}, 10 minutes) before exiting 75, and auto parallelism
+ * drops to 0 while the model
  * has no ready replica. {@code maxFailedIndexes} = {@code retry.maxFailedShards}, kept inside the
  * API server's limits by {@link WorkerJobLimits};
  * {@code podReplacementPolicy: Failed} so a terminating pod is never doubled by its replacement.

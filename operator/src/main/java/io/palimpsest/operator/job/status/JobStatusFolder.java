@@ -210,6 +210,7 @@ public final class JobStatusFolder {
         return switch (outcome) {
             case badData -> ShardFailureReason.BadData;
             case modelUnreachable -> ShardFailureReason.ModelUnreachable;
+            case storeUnreachable -> ShardFailureReason.StoreUnreachable;
             case modelConfig -> ShardFailureReason.ModelConfig;
             default -> ShardFailureReason.Error;
         };

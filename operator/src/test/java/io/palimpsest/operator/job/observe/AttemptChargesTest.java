@@ -73,6 +73,21 @@ class AttemptChargesTest {
         assertEquals(0, ledger.of(9).getFailures());
     }
 
+    /**
+     * An attempt that ended on an object store outage exits 75 like a model outage; the store that was
+     * down may have refused the worker's marker, so the exit code (or the summary) alone makes it one.
+     */
+    @Test
+    void aStoreOutageExitIsAnOutageNotAFailure() {
+        FinishedPod storeDown = ended(7, ExitCodes.STORE_UNREACHABLE, ShardReason.STORE_UNREACHABLE.code());
+        storeDown.summary().setOutcome(ShardSummary.Outcome.storeUnreachable);
+        AttemptLedger ledger = AttemptCharges.ledger(List.of(storeDown, ended(7, 75, null)), 1, 4);
+        assertEquals(new AttemptLedger.Shard(0, 2, false), ledger.of(7));
+        assertEquals(
+                ShardFailureReason.StoreUnreachable.name(),
+                JobStatusFolder.failureOf(storeDown).getReason());
+    }
+
     @Test
     void aRefusalIsNotAnAttempt() {
         List<FinishedPod> numbered =

@@ -248,6 +248,13 @@ class JobStatusFolderTest {
                         "ModelUnreachable",
                         "retries_exhausted: m"),
                 new Row(
+                        ShardSummary.Outcome.storeUnreachable,
+                        "store_unreachable",
+                        75,
+                        "Error",
+                        "StoreUnreachable",
+                        "store_unreachable: m"),
+                new Row(
                         ShardSummary.Outcome.modelConfig,
                         "model_config",
                         78,

@@ -1,0 +1,155 @@
+package io.palimpsest.worker.storage;
+
+import io.palimpsest.worker.client.EndpointGate;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Where requests to an object store wait while it is down. The SDK retries a failed request a few
+ * times within a second or two; a store that is restarting, or answers SlowDown for minutes, outlasts
+ * that. A request that still fails for such a reason ({@link #outage}) closes the model endpoint's
+ * kind of gate ({@link EndpointGate}): this and every other request to the store wait, a HEAD of the
+ * bucket probes it after 1 s, then 2, 4, 8 and every 16 s, and once it answers the requests are
+ * sent again. Past {@code maxOutage} they fail with {@link StoreUnavailableException}. Anything
+ * else (403, 404, 412, bad credentials, an unknown host) is the request's own answer and is thrown
+ * at once.
+ */
+final class StoreGate {
+
+    static final Duration DEFAULT_MAX_OUTAGE = Duration.ofMinutes(10);
+    static final Duration FIRST_PROBE = Duration.ofSeconds(1);
+    /** The SDK has retried every failure already: one that is still an outage closes the gate. */
+    private static final int THRESHOLD = 1;
+    /** A probe's deadline, retries included: a store that accepts connections but never answers is down. */
+    private static final Duration PROBE_DEADLINE = Duration.ofSeconds(10);
+
+    /** Probes are short and rare: one thread serves every store's gate. */
+    private static final ScheduledExecutorService PROBES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "object-store-probe");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final EndpointGate gate;
+
+    StoreGate(S3Client client, String bucket, Duration maxOutage, Duration firstProbe) {
+        this.gate = new EndpointGate(
+                new BucketHead(client, bucket),
+                PROBES,
+                THRESHOLD,
+                firstProbe,
+                firstProbe.multipliedBy(16),
+                maxOutage,
+                System::nanoTime);
+    }
+
+    /**
+     * Sends {@code request} once the gate is open, and again after each outage it meets, until it is
+     * answered; an SDK exception that is no outage is thrown as it is.
+     */
+    <T> T call(Supplier<T> request) throws IOException {
+        while (true) {
+            awaitOpen();
+            try {
+                T answer = request.get();
+                gate.recordSuccess();
+                return answer;
+            } catch (SdkException e) {
+                if (!outage(e)) {
+                    if (e instanceof SdkServiceException) {
+                        gate.recordSuccess(); // the store answered: it is up, whatever it said
+                    }
+                    throw e;
+                }
+                gate.recordOutage(what(e), Optional.empty());
+            }
+        }
+    }
+
+    private void awaitOpen() throws IOException {
+        try {
+            gate.whenOpen().get();
+        } catch (ExecutionException e) {
+            // a new exception per waiter: several threads throw it, and each may add suppressed ones
+            throw new StoreUnavailableException(e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the object store");
+        }
+    }
+
+    /**
+     * The store did not answer (a refused, reset or timed-out connection) or said it cannot now
+     * (500, 502, 503, 504, or a throttling code such as SlowDown or a 429).
+     */
+    static boolean outage(SdkException e) {
+        if (e instanceof SdkServiceException answered) {
+            int status = answered.statusCode();
+            return status == 500 || status == 502 || status == 503 || status == 504 || answered.isThrottlingException();
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SocketException || cause instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String what(SdkException e) {
+        if (e instanceof AwsServiceException answered
+                && answered.awsErrorDetails() != null
+                && answered.awsErrorDetails().errorCode() != null) {
+            return "HTTP " + answered.statusCode() + " "
+                    + answered.awsErrorDetails().errorCode();
+        }
+        if (e instanceof SdkServiceException answered) {
+            return "HTTP " + answered.statusCode();
+        }
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root);
+    }
+
+    /**
+     * The store answers again: HEAD of the bucket gets any answer but an outage. A 403 (a key allowed
+     * only a prefix may not head the bucket) or a 404 is an answer; the request that waited tells the rest.
+     */
+    private record BucketHead(S3Client client, String bucket) implements EndpointGate.Endpoint {
+
+        @Override
+        public String name() {
+            return "object store s3://" + bucket;
+        }
+
+        @Override
+        public boolean healthy() {
+            try {
+                client.headBucket(b -> b.bucket(bucket).overrideConfiguration(o -> o.apiCallTimeout(PROBE_DEADLINE)));
+                return true;
+            } catch (SdkServiceException e) {
+                return !outage(e);
+            } catch (SdkException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public Exception unavailable(String message) {
+            return new StoreUnavailableException(message);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.palimpsest.worker.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An HTTP proxy in front of an S3 endpoint that can be switched, for a while, to behave like an
+ * object store that is down: refusing connections (nothing listens on its port), answering every
+ * request 503 SlowDown, or 403 AccessDenied (a store that is up but refuses the credentials). It
+ * can also lose the answer to one request after the store has carried it out, as a connection
+ * dropped at the wrong moment does. One request per connection ({@code Connection: close}
+ * upstream), as in {@link CuttingProxy}.
+ */
+final class OutageProxy implements AutoCloseable {
+
+    enum Mode {
+        PASS,
+        REFUSE,
+        SLOW_DOWN,
+        ACCESS_DENIED
+    }
+
+    private final int upstreamPort;
+    private final int port;
+    private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.PASS);
+    private final AtomicInteger refusals = new AtomicInteger();
+    private final AtomicReference<LostAnswer> lose = new AtomicReference<>();
+    private volatile ServerSocket server;
+    private volatile boolean closed;
+
+    private record LostAnswer(String method, String pathSuffix, Duration thenRefuse) {}
+
+    OutageProxy(int upstreamPort) throws IOException {
+        this.upstreamPort = upstreamPort;
+        this.server = listen(0);
+        this.port = server.getLocalPort();
+        accept(server);
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Requests answered 503 or 403 so far (refused connections never reach the proxy). */
+    int refusals() {
+        return refusals.get();
+    }
+
+    /** Behaves as {@code down} for {@code duration}, then passes requests again. */
+    synchronized void down(Mode down, Duration duration) throws IOException {
+        switchTo(down);
+        CompletableFuture.delayedExecutor(duration.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> {
+                    try {
+                        switchTo(Mode.PASS);
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+    }
+
+    /** Passes requests again, now. */
+    void up() throws IOException {
+        switchTo(Mode.PASS);
+    }
+
+    /**
+     * Carries out the next {@code method} request whose path ends with {@code pathSuffix}, then drops
+     * the connection instead of answering, and refuses connections for {@code thenRefuse}.
+     */
+    void loseNextAnswer(String method, String pathSuffix, Duration thenRefuse) {
+        lose.set(new LostAnswer(method, pathSuffix, thenRefuse));
+    }
+
+    private synchronized void switchTo(Mode next) throws IOException {
+        Mode before = mode.getAndSet(next);
+        if (next == Mode.REFUSE && before != Mode.REFUSE) {
+            server.close();
+        } else if (next != Mode.REFUSE && before == Mode.REFUSE && !closed) {
+            server = listen(port);
+            accept(server);
+        }
+    }
+
+    private static ServerSocket listen(int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        return socket;
+    }
+
+    private void accept(ServerSocket listening) {
+        Thread acceptor = new Thread(
+                () -> {
+                    while (!listening.isClosed()) {
+                        try {
+                            Socket client = listening.accept();
+                            Thread handler = new Thread(() -> relay(client), "outage-proxy-conn");
+                            handler.setDaemon(true);
+                            handler.start();
+                        } catch (IOException closedNow) {
+                            return;
+                        }
+                    }
+                },
+                "outage-proxy");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    private void relay(Socket client) {
+        try (client) {
+            InputStream fromClient = client.getInputStream();
+            OutputStream toClient = client.getOutputStream();
+            String head = CuttingProxy.readHead(fromClient);
+            if (head == null) {
+                return;
+            }
+            String[] lines = head.split("\r\n");
+            String method = lines[0].split(" ")[0];
+            String path = lines[0].split(" ")[1].split("\\?")[0];
+            long contentLength = 0;
+            boolean expectsContinue = false;
+            StringBuilder forwarded = new StringBuilder(lines[0]).append("\r\n");
+            for (int i = 1; i < lines.length; i++) {
+                String name =
+                        lines[i].substring(0, lines[i].indexOf(':')).trim().toLowerCase(Locale.ROOT);
+                String value = lines[i].substring(lines[i].indexOf(':') + 1).trim();
+                if (name.equals("content-length")) {
+                    contentLength = Long.parseLong(value);
+                }
+                if (name.equals("expect")) {
+                    expectsContinue = value.equalsIgnoreCase("100-continue");
+                } else if (!name.equals("connection")) {
+                    forwarded.append(lines[i]).append("\r\n");
+                }
+            }
+            forwarded.append("Connection: close\r\n\r\n");
+            Mode now = mode.get();
+            if (now == Mode.SLOW_DOWN || now == Mode.ACCESS_DENIED) {
+                if (!expectsContinue) {
+                    fromClient.readNBytes((int) contentLength); // a server reads the request before it answers
+                }
+                refusals.incrementAndGet();
+                toClient.write(errorResponse(now, method).getBytes(StandardCharsets.UTF_8));
+                toClient.flush();
+                return;
+            }
+            if (expectsContinue) {
+                toClient.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                toClient.flush();
+            }
+            byte[] body = fromClient.readNBytes((int) contentLength);
+            byte[] response;
+            try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
+                OutputStream toUpstream = upstream.getOutputStream();
+                toUpstream.write(forwarded.toString().getBytes(StandardCharsets.ISO_8859_1));
+                toUpstream.write(body);
+                toUpstream.flush();
+                response = upstream.getInputStream().readAllBytes();
+            }
+            LostAnswer lost = lose.get();
+            if (lost != null
+                    && lost.method().equals(method)
+                    && path.endsWith(lost.pathSuffix())
+                    && lose.compareAndSet(lost, null)) {
+                // the store did it; the client never hears so
+                if (!lost.thenRefuse().isZero()) {
+                    down(Mode.REFUSE, lost.thenRefuse());
+                }
+                client.setSoLinger(true, 0);
+                return;
+            }
+            toClient.write(response);
+            toClient.flush();
+        } catch (SocketException clientWentAway) {
+            // the client aborted a stream it no longer needed
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String errorResponse(Mode mode, String method) {
+        String status = mode == Mode.SLOW_DOWN ? "503 Slow Down" : "403 Forbidden";
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                + (mode == Mode.SLOW_DOWN ? "SlowDown" : "AccessDenied") + "</Code><Message>"
+                + (mode == Mode.SLOW_DOWN ? "Please reduce your request rate." : "Access Denied")
+                + "</Message></Error>";
+        boolean withBody = !method.equals("HEAD");
+        return "HTTP/1.1 " + status + "\r\nContent-Type: application/xml\r\nContent-Length: "
+                + (withBody ? body.getBytes(StandardCharsets.UTF_8).length : 0) + "\r\nConnection: close\r\n\r\n"
+                + (withBody ? body : "");
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        closed = true;
+        server.close();
+    }
+}

@@ -1,0 +1,57 @@
+package io.palimpsest.worker.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+class StoreGateTest {
+
+    /** What waits at the gate: the store not answering, or saying it cannot now; never its answer to the request. */
+    @Test
+    void anOutageIsNoAnswerOrAnAnswerThatTheStoreCannotNow() {
+        record Row(String what, SdkException failure, boolean outage) {}
+        List<Row> rows = List.of(
+                new Row("refused", unanswered(new ConnectException("Connection refused")), true),
+                new Row("reset", unanswered(new SocketException("Connection reset")), true),
+                new Row("timed out", unanswered(new SocketTimeoutException("Read timed out")), true),
+                new Row("500", answered(500, "InternalError"), true),
+                new Row("502", answered(502, null), true),
+                new Row("503 SlowDown", answered(503, "SlowDown"), true),
+                new Row("504", answered(504, null), true),
+                new Row("429", answered(429, "TooManyRequests"), true),
+                new Row("403 AccessDenied", answered(403, "AccessDenied"), false),
+                new Row("403 InvalidAccessKeyId", answered(403, "InvalidAccessKeyId"), false),
+                new Row("404 NoSuchBucket", answered(404, "NoSuchBucket"), false),
+                new Row("412 PreconditionFailed", answered(412, "PreconditionFailed"), false),
+                new Row("409 ConditionalRequestConflict", answered(409, "ConditionalRequestConflict"), false),
+                new Row("400 InvalidRequest", answered(400, "InvalidRequest"), false),
+                new Row("unknown host", unanswered(new UnknownHostException("no-such-store.example")), false),
+                new Row(
+                        "no credentials",
+                        SdkClientException.create("Unable to load credentials from any of the providers"),
+                        false));
+        for (Row row : rows) {
+            assertEquals(row.outage(), StoreGate.outage(row.failure()), row.what());
+        }
+    }
+
+    private static SdkException unanswered(Exception cause) {
+        return SdkClientException.create("Unable to execute HTTP request: " + cause.getMessage(), cause);
+    }
+
+    private static SdkException answered(int status, String code) {
+        return (SdkException) S3Exception.builder()
+                .statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build())
+                .build();
+    }
+}

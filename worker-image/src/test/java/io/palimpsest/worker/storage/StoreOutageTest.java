@@ -1,0 +1,388 @@
+package io.palimpsest.worker.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.EndpointGate;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.ShardingPolicy;
+import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.run.ShardLayout;
+import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.Outputs;
+import io.palimpsest.worker.testing.S3MockServer;
+import io.palimpsest.worker.testing.TestRunSettings;
+import io.palimpsest.worker.testing.UppercaseProcessor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * An object store that is down for longer than the SDK's own retries (S3Mock behind an
+ * {@link OutageProxy} that refuses connections or answers 503 SlowDown for a while): the worker's
+ * requests wait at the store's gate and go on once it answers; past the outage limit the attempt
+ * ends as an outage (exit 75), and a refusal that is no outage (403) fails it at once.
+ */
+class StoreOutageTest {
+
+    @RegisterExtension
+    static final S3MockExtension S3 = S3MockServer.extension();
+
+    /** Short probe intervals (100 ms, doubling to 1.6 s), so the tests do not sit through the production ones. */
+    private static final Duration FIRST_PROBE = Duration.ofMillis(100);
+
+    private static final int DOCUMENTS = 1000;
+    /** The document whose processing takes the store down: the shard is well under way, parts committed. */
+    private static final int DOWN_AT = 350;
+
+    private static final ShardLayout LAYOUT = new ShardLayout(0, Compression.GZIP);
+
+    private static S3Client directClient;
+    private final GateLog gateLog = new GateLog();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void connect() {
+        directClient = StorageResolver.s3Client(options(S3.getHttpPort()));
+    }
+
+    @AfterAll
+    static void done() {
+        directClient.close();
+    }
+
+    @BeforeEach
+    void listen() {
+        Logger.getLogger(EndpointGate.class.getName()).addHandler(gateLog);
+    }
+
+    @AfterEach
+    void stopListening() {
+        Logger.getLogger(EndpointGate.class.getName()).removeHandler(gateLog);
+    }
+
+    /**
+     * The store stays down until the S3 client's own retries gave up and the gate closed (the SDK
+     * retries a SlowDown for up to about 7 s), and 2 s more: a few seconds in all.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = OutageProxy.Mode.class,
+            names = {"REFUSE", "SLOW_DOWN"})
+    void aStoreDownForAFewSecondsMidShardIsWaitedForAndEveryDocumentIsCommittedOnce(OutageProxy.Mode mode)
+            throws IOException, InterruptedException {
+        String name = "brief-" + mode.name().toLowerCase();
+        List<String> ids = upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            Thread storeBack = upOnceTheGateClosed(proxy, Duration.ofSeconds(2));
+            ShardRunner.Report report =
+                    runOneShard(input, output, 0, storeDownAt(proxy, name, mode, Duration.ofMinutes(5)));
+            storeBack.join();
+
+            assertEquals(ExitCodes.DONE, report.exitCode(), report.summary().getMessage());
+            assertEquals(ShardSummary.Outcome.committed, report.summary().getOutcome());
+            assertEquals(DOCUMENTS, report.summary().getWritten());
+            assertEquals(sorted(ids), sorted(Outputs.ids(direct("out", name), "upper/shard-00000.jsonl.gz")));
+            assertFalse(gateLog.warnings.isEmpty(), "the gate closed");
+            assertTrue(gateLog.warnings.get(0).startsWith("object store s3://"), gateLog.warnings.get(0));
+            assertEquals(
+                    gateLog.warnings.size(),
+                    gateLog.healthy.size(),
+                    "one warning per gate that closed, one notice when it is healthy again: " + gateLog);
+            if (mode == OutageProxy.Mode.SLOW_DOWN) {
+                assertTrue(proxy.refusals() > 0, "requests met the 503s");
+            }
+        }
+    }
+
+    @Test
+    void aStoreDownLongerThanMaxOutageEndsTheAttemptAsAnOutageAndTheNextAttemptResumes() throws IOException {
+        String name = "past-limit";
+        List<String> ids = upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            try (S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofSeconds(2));
+                    S3Storage output = throughProxy(proxy, "out", name, Duration.ofSeconds(2))) {
+                plan(input, output);
+                ShardRunner.Report report = runOneShard(
+                        input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.REFUSE, Duration.ofHours(1)));
+
+                assertEquals(
+                        ExitCodes.STORE_UNREACHABLE,
+                        report.exitCode(),
+                        report.summary().getMessage());
+                assertEquals(75, report.exitCode(), "the exit code the operator reads as an outage, not a failure");
+                assertEquals(
+                        ShardSummary.Outcome.storeUnreachable, report.summary().getOutcome());
+                assertEquals(
+                        ShardReason.STORE_UNREACHABLE.code(), report.summary().getReason());
+                assertTrue(
+                        report.summary().getMessage().startsWith("object store s3://")
+                                && report.summary().getMessage().contains("unavailable for more than 2 s"),
+                        report.summary().getMessage());
+            }
+            proxy.up();
+            Storage direct = direct("out", name);
+            assertFalse(direct.exists(LAYOUT.receiptKey()));
+            assertTrue(direct.exists(LAYOUT.markerKey(0)), "the checkpoints committed before the outage stay");
+
+            try (S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofSeconds(2));
+                    S3Storage output = throughProxy(proxy, "out", name, Duration.ofSeconds(2))) {
+                RunProgress progress = new RunProgress();
+                ShardRunner.Report next = runOneShard(input, output, 1, new UppercaseProcessor(), progress);
+                assertEquals(ExitCodes.DONE, next.exitCode(), next.summary().getMessage());
+                assertTrue(progress.itemsResumed.get() >= 100, "resumed after the parts kept");
+            }
+            assertEquals(sorted(ids), sorted(Outputs.ids(direct, "upper/shard-00000.jsonl.gz")));
+        }
+    }
+
+    @Test
+    void accessDeniedFailsTheAttemptAtOnceWithoutWaiting() throws IOException {
+        String name = "denied";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            long start = System.nanoTime();
+            ShardRunner.Report report = runOneShard(
+                    input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.ACCESS_DENIED, Duration.ofHours(1)));
+
+            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
+            assertNotEquals(
+                    ShardReason.STORE_UNREACHABLE.code(), report.summary().getReason());
+            assertTrue(
+                    report.summary().getMessage().contains("Status Code: 403"),
+                    report.summary().getMessage());
+            assertTrue(
+                    System.nanoTime() - start < Duration.ofSeconds(20).toNanos(),
+                    "no wait for a store that answers (a minute allowed for an outage)");
+            assertEquals(List.of(), gateLog.warnings, "a 403 closes no gate");
+        }
+    }
+
+    /**
+     * A conditional create that landed while its answer was lost: the repeat (the SDK's own at once,
+     * or the gate's once the store answers again) is refused 412, and is still this writer's create.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1500})
+    void aConditionalCreateWhoseAnswerWasLostIsStillThisWritersOwn(int refuseMillisAfter) throws IOException {
+        String name = "lost-" + refuseMillisAfter;
+        byte[] mine = ("{\"writer\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            proxy.loseNextAnswer("PUT", "/out/" + name + "/receipt.json", Duration.ofMillis(refuseMillisAfter));
+
+            assertTrue(output.createIfAbsent("receipt.json", mine), "the create that landed is this writer's");
+            assertArrayEquals(mine, direct("out", name).readAll("receipt.json"));
+            assertFalse(
+                    output.createIfAbsent("receipt.json", "{\"writer\":\"twin\"}".getBytes(StandardCharsets.UTF_8)));
+            assertEquals(refuseMillisAfter > 0, !gateLog.warnings.isEmpty(), "the gate took the repeat: " + gateLog);
+        }
+    }
+
+    /** The receipt's PUT lands, its answer is lost and the store is down a moment: the shard is committed by this attempt. */
+    @Test
+    void aReceiptWhoseAnswerWasLostCommitsTheShardOnceAsThisAttempts() throws IOException {
+        String name = "lost-receipt";
+        List<String> ids = upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            proxy.loseNextAnswer("PUT", "/out/" + name + "/" + LAYOUT.receiptKey(), Duration.ofSeconds(1));
+            ShardRunner.Report report = runOneShard(input, output, 0, new UppercaseProcessor(), new RunProgress());
+
+            assertEquals(ExitCodes.DONE, report.exitCode(), report.summary().getMessage());
+            assertEquals(
+                    ShardSummary.Outcome.committed,
+                    report.summary().getOutcome(),
+                    report.summary().getMessage());
+            assertNull(report.summary().getReason());
+            assertEquals(sorted(ids), sorted(Outputs.ids(direct("out", name), "upper/shard-00000.jsonl.gz")));
+            assertEquals(
+                    List.of(),
+                    direct("out", name).list(LAYOUT.checkpointPrefix()),
+                    "the attempt that committed cleaned up its checkpoints");
+        }
+    }
+
+    /**
+     * A processor that, at document {@link #DOWN_AT}, waits for the shard's first checkpoint part to
+     * be committed and then takes the store down for {@code duration}.
+     */
+    private UppercaseProcessor storeDownAt(OutageProxy proxy, String name, OutageProxy.Mode mode, Duration duration) {
+        AtomicInteger seen = new AtomicInteger();
+        Storage direct = direct("out", name);
+        return new UppercaseProcessor(doc -> {
+            if (seen.incrementAndGet() == DOWN_AT) {
+                try {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (!direct.exists(LAYOUT.markerKey(0)) && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    proxy.down(mode, duration);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Brings the store back {@code after} the first gate closed (or after a minute, when none does). */
+    private Thread upOnceTheGateClosed(OutageProxy proxy, Duration after) {
+        Thread back = new Thread(
+                () -> {
+                    try {
+                        long deadline =
+                                System.nanoTime() + Duration.ofMinutes(1).toNanos();
+                        while (gateLog.warnings.isEmpty() && System.nanoTime() < deadline) {
+                            Thread.sleep(20);
+                        }
+                        Thread.sleep(after.toMillis());
+                        proxy.up();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "store-back");
+        back.setDaemon(true);
+        back.start();
+        return back;
+    }
+
+    private List<String> upload(String name) throws IOException {
+        Path local = dir.resolve(name + ".jsonl");
+        List<String> ids = Corpus.writeJsonl(local, "doc", DOCUMENTS);
+        direct("corpus", name).put("in.jsonl", local);
+        return ids;
+    }
+
+    private void plan(Storage input, Storage output) throws IOException {
+        JobPlanner.Result plan = new JobPlanner(
+                        new ShardPlanner(new ShardingPolicy(null, 1L << 30)), new ShardManifest(json))
+                .plan(new InputRoot(input, Optional.empty()), new KeyFilter(List.of("*.jsonl"), List.of()), output);
+        assertEquals(1, plan.shardCount());
+    }
+
+    private ShardRunner.Report runOneShard(Storage input, Storage output, int attempt, UppercaseProcessor processor)
+            throws IOException {
+        return runOneShard(input, output, attempt, processor, new RunProgress());
+    }
+
+    private ShardRunner.Report runOneShard(
+            Storage input, Storage output, int attempt, UppercaseProcessor processor, RunProgress progress)
+            throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+        RunSettings settings = TestRunSettings.of(
+                attempt, "writer-" + attempt, 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
+        return new ShardRunner(input, output, readers, processor, settings, json, progress)
+                .run(new ShardManifest(json).readShard(output, 0));
+    }
+
+    private static List<String> sorted(List<String> ids) {
+        return ids.stream().sorted().toList();
+    }
+
+    private static Storage direct(String bucket, String prefix) {
+        return new S3Storage(directClient, bucket, prefix);
+    }
+
+    private static S3Storage throughProxy(OutageProxy proxy, String bucket, String prefix, Duration maxOutage) {
+        return new S3Storage(
+                StorageResolver.s3Client(options(proxy.port())),
+                bucket,
+                prefix,
+                Duration.ofMillis(5),
+                maxOutage,
+                FIRST_PROBE);
+    }
+
+    private static S3Options options(int port) {
+        return new S3Options(
+                Optional.of(URI.create("http://localhost:" + port)),
+                "us-east-1",
+                true,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
+    }
+
+    /** What the gates log: the closing warnings and the notices that a store is healthy again. */
+    private static final class GateLog extends Handler {
+        final List<String> warnings = new CopyOnWriteArrayList<>();
+        final List<String> healthy = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getLevel() == Level.WARNING) {
+                warnings.add(record.getMessage());
+            } else if (record.getLevel() == Level.INFO && record.getMessage().contains("healthy again")) {
+                healthy.add(record.getMessage());
+            }
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+
+        @Override
+        public String toString() {
+            return "warnings " + warnings + ", healthy " + healthy;
+        }
+    }
+}
