@@ -59,6 +59,8 @@ public final class EndpointGate {
     private Duration probeDelay;
 
     private String lastFailure = "";
+    /** Probes that answered during the current outage while requests kept failing after each. */
+    private int reopenings;
 
     /** The model endpoint's gate: probes {@code GET /health} every {@code probeEvery}. */
     public EndpointGate(
@@ -70,7 +72,7 @@ public final class EndpointGate {
             Duration maxOutage,
             LongSupplier nanoClock) {
         this(
-                new ModelHealth(http, baseUrl.resolve("/health"), probeEvery),
+                new ModelHealth(http, baseUrl, baseUrl.resolve("/health"), probeEvery),
                 scheduler,
                 threshold,
                 probeEvery,
@@ -104,6 +106,7 @@ public final class EndpointGate {
     public synchronized void recordSuccess() {
         consecutiveFailures = 0;
         outageSinceNanos = -1;
+        reopenings = 0;
     }
 
     public void recordConnectionFailure(Throwable cause) {
@@ -121,6 +124,9 @@ public final class EndpointGate {
                 LOG.warning(endpoint.name() + " unavailable after " + consecutiveFailures
                         + (consecutiveFailures == 1 ? " failure" : " failures in a row") + " (" + what
                         + "); probing it until it answers");
+            } else if (reopenings == 1) {
+                LOG.warning(endpoint.name() + " answers its probe but requests still fail (" + what
+                        + "); waiting until a request is answered");
             }
             open = new CompletableFuture<>();
             closedAtNanos = now;
@@ -155,7 +161,12 @@ public final class EndpointGate {
 
     private Exception unavailable() {
         return endpoint.unavailable(endpoint.name() + " unavailable for more than " + maxOutage.toSeconds()
-                + " s (last: " + lastFailure + ")");
+                + " s (last: " + lastFailure
+                + (reopenings > 0
+                        ? "; its probe answered " + reopenings + (reopenings == 1 ? " time" : " times")
+                                + " meanwhile, but requests kept failing"
+                        : "")
+                + ")");
     }
 
     public synchronized boolean isOpen() {
@@ -182,8 +193,10 @@ public final class EndpointGate {
             if (healthy) {
                 // reopen, but the outage goes on until a request is answered (recordSuccess)
                 consecutiveFailures = 0;
-                LOG.info(endpoint.name() + " healthy again after " + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000
-                        + " ms");
+                if (reopenings++ == 0) {
+                    LOG.info(endpoint.name() + " healthy again after "
+                            + (nanoClock.getAsLong() - closedAtNanos) / 1_000_000 + " ms");
+                }
             } else if (outageLasted() > maxOutage.toNanos()) {
                 toComplete = null;
                 open.completeExceptionally(unavailable());
@@ -200,11 +213,11 @@ public final class EndpointGate {
     }
 
     /** The model server's {@code /health}: healthy when it answers 200. */
-    private record ModelHealth(HttpClient http, URI health, Duration probeEvery) implements Endpoint {
+    private record ModelHealth(HttpClient http, URI baseUrl, URI health, Duration probeEvery) implements Endpoint {
 
         @Override
         public String name() {
-            return "model endpoint " + health;
+            return "model endpoint " + baseUrl;
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.palimpsest.worker.client;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ConnectException;
@@ -9,6 +11,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +53,56 @@ class EndpointGateTest {
             now.addAndGet(Duration.ofMinutes(3).toNanos());
             scheduler.schedule(() -> {}, 300, TimeUnit.MILLISECONDS).get();
             assertTrue(gate.whenOpen().isCompletedExceptionally(), "past the limit the run stops");
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * A server whose probe answers while every request fails (/health 200, completions 503): the
+     * message past the limit says so, instead of reading as if the probe had failed.
+     */
+    @Test
+    void anOutageWhoseProbeAnswersSaysRequestsKeptFailing() throws Exception {
+        AtomicLong now = new AtomicLong(1_000_000_000_000L);
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        EndpointGate.Endpoint probeAnswers = new EndpointGate.Endpoint() {
+            @Override
+            public String name() {
+                return "model endpoint http://m:8000";
+            }
+
+            @Override
+            public boolean healthy() {
+                return true;
+            }
+
+            @Override
+            public Exception unavailable(String message) {
+                return new ModelUnavailableException(message, null);
+            }
+        };
+        try {
+            EndpointGate gate = new EndpointGate(
+                    probeAnswers,
+                    scheduler,
+                    1,
+                    Duration.ofMillis(10),
+                    Duration.ofMillis(10),
+                    Duration.ofSeconds(10),
+                    now::get);
+            for (int i = 0; i < 3; i++) {
+                gate.recordOutage("HTTP 503", Optional.empty());
+                gate.whenOpen().get(5, TimeUnit.SECONDS); // the probe answers: reopened
+                now.addAndGet(Duration.ofSeconds(4).toNanos());
+            }
+            gate.recordOutage("HTTP 503", Optional.empty());
+            ExecutionException past =
+                    assertThrows(ExecutionException.class, () -> gate.whenOpen().get(5, TimeUnit.SECONDS));
+            assertEquals(
+                    "model endpoint http://m:8000 unavailable for more than 10 s (last: HTTP 503; its probe answered"
+                            + " 3 times meanwhile, but requests kept failing)",
+                    past.getCause().getMessage());
         } finally {
             scheduler.shutdownNow();
         }
