@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.config.JobManifests;
 import io.palimpsest.worker.run.RunProgress;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -152,12 +155,14 @@ final class LocalCommand implements Callable<Integer> {
                 modelOptions.requestTimeout != null ? modelOptions.requestTimeout : runtime.requestTimeout();
         int attempts = runtime.attemptsPerShard();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelShards, Math.max(1, shards))));
-        ProgressTicker ticker =
-                new ProgressTicker(progress, shards, plan.getBytes() == null ? 0 : plan.getBytes(), start);
+        ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, deadline, modelOptions.maxOutage);
+        ProgressTicker ticker = new ProgressTicker(
+                progress,
+                shards,
+                plan.getBytes() == null ? 0 : plan.getBytes(),
+                start,
+                client == null ? Optional::empty : client::outage);
         try {
-            if (modelUrl != null) {
-                runtime.client(modelUrl, deadline, modelOptions.maxOutage);
-            }
             List<Future<ShardRunner.Report>> futures = new ArrayList<>();
             for (int shard = 0; shard < shards; shard++) {
                 int index = shard;
@@ -335,8 +340,23 @@ final class LocalCommand implements Callable<Integer> {
         private final boolean terminal;
         private final PrintStream out;
 
-        ProgressTicker(RunProgress progress, int shards, long plannedBytes, long start) {
-            this(progress, shards, plannedBytes, start, System.console() != null, System.err, Duration.ofSeconds(30));
+        private final Supplier<Optional<Duration>> modelOutage;
+
+        ProgressTicker(
+                RunProgress progress,
+                int shards,
+                long plannedBytes,
+                long start,
+                Supplier<Optional<Duration>> modelOutage) {
+            this(
+                    progress,
+                    shards,
+                    plannedBytes,
+                    start,
+                    modelOutage,
+                    System.console() != null,
+                    System.err,
+                    Duration.ofSeconds(30));
         }
 
         ProgressTicker(
@@ -344,10 +364,12 @@ final class LocalCommand implements Callable<Integer> {
                 int shards,
                 long plannedBytes,
                 long start,
+                Supplier<Optional<Duration>> modelOutage,
                 boolean terminal,
                 PrintStream out,
                 Duration plainEvery) {
             this.progress = progress;
+            this.modelOutage = modelOutage;
             this.shards = shards;
             this.plannedBytes = plannedBytes;
             this.start = start;
@@ -366,7 +388,8 @@ final class LocalCommand implements Callable<Integer> {
                     progress.rejected.get(),
                     progress.completionTokens.get(),
                     progress.inputFraction(plannedBytes),
-                    (System.nanoTime() - start) / 1e9);
+                    (System.nanoTime() - start) / 1e9,
+                    modelOutage.get());
         }
 
         private void print() {

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The text of a local run's progress line. The share of documents done is estimated from the input
@@ -19,7 +20,29 @@ record ProgressLine(
         long notWritten,
         long completionTokens,
         double inputFraction,
-        double seconds) {
+        double seconds,
+        Optional<Duration> modelOutage) {
+
+    ProgressLine(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long completionTokens,
+            double inputFraction,
+            double seconds) {
+        this(
+                shardsDone,
+                shards,
+                documents,
+                written,
+                notWritten,
+                completionTokens,
+                inputFraction,
+                seconds,
+                Optional.empty());
+    }
 
     /** Below this share the extrapolation is noise. */
     static final double MIN_FRACTION = 0.001;
@@ -31,10 +54,13 @@ record ProgressLine(
         return inputFraction;
     }
 
-    /** Seconds left at the rate so far, or -1 when there is no measurable share yet. */
+    /**
+     * Seconds left at the rate so far, or -1 when there is no measurable share yet or the model is
+     * not answering (the rate says nothing about when it will again).
+     */
     long etaSeconds() {
         double f = fraction();
-        if (Double.isNaN(f) || f < MIN_FRACTION || seconds <= 0) {
+        if (modelOutage.isPresent() || Double.isNaN(f) || f < MIN_FRACTION || seconds <= 0) {
             return -1;
         }
         return Math.round(seconds * (1 - f) / f);
@@ -48,7 +74,7 @@ record ProgressLine(
                 ? ""
                 : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
         return String.format(
-                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | ETA %s",
+                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | %s",
                 share,
                 documents,
                 total,
@@ -59,7 +85,9 @@ record ProgressLine(
                 completionTokens,
                 completionTokens / Math.max(0.001, seconds),
                 clock(Math.round(seconds)),
-                eta < 0 ? "-" : clock(eta));
+                modelOutage
+                        .map(d -> "model not answering for " + clock(d.toSeconds()))
+                        .orElse("ETA " + (eta < 0 ? "-" : clock(eta))));
     }
 
     /** h:mm:ss, or m:ss under an hour. */

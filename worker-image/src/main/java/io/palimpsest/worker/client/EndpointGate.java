@@ -169,6 +169,13 @@ public final class EndpointGate {
                 + ")");
     }
 
+    /** How long requests have been waiting at the closed gate (the current outage so far), if they are. */
+    public synchronized Optional<Duration> waiting() {
+        return isOpen() || outageSinceNanos < 0
+                ? Optional.empty()
+                : Optional.of(Duration.ofNanos(nanoClock.getAsLong() - outageSinceNanos));
+    }
+
     public synchronized boolean isOpen() {
         return open.isDone() && !open.isCompletedExceptionally();
     }

@@ -432,4 +432,9 @@ public final class ModelClient implements AutoCloseable {
         scheduler.shutdownNow();
         httpThreads.shutdownNow();
     }
+
+    /** How long requests have waited for the model in the current outage, while they wait. */
+    public Optional<Duration> outage() {
+        return gate.waiting();
+    }
 }

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,6 +76,7 @@ class ProgressLineTest {
                 2,
                 1000,
                 System.nanoTime(),
+                Optional::empty,
                 false,
                 new PrintStream(plain, true, StandardCharsets.UTF_8),
                 Duration.ofMillis(50))) {
@@ -91,6 +93,7 @@ class ProgressLineTest {
                 2,
                 1000,
                 System.nanoTime(),
+                Optional::empty,
                 true,
                 new PrintStream(tty, true, StandardCharsets.UTF_8),
                 Duration.ofMillis(50))) {
@@ -99,5 +102,15 @@ class ProgressLineTest {
         String screen = tty.toString(StandardCharsets.UTF_8);
         assertTrue(screen.startsWith("\r   50% docs"), screen);
         assertEquals(screen.length() - 1, screen.indexOf('\n'), "one line, redrawn, ended when the run ends");
+    }
+
+    @Test
+    void whileTheModelIsNotAnsweringTheLineSaysSoInsteadOfAGrowingEta() {
+        ProgressLine answering = new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60);
+        assertTrue(answering.text().endsWith("| 1:00 | ETA 3:00"), answering.text());
+        ProgressLine waiting =
+                new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60, Optional.of(Duration.ofSeconds(45)));
+        assertEquals(-1, waiting.etaSeconds());
+        assertTrue(waiting.text().endsWith("| 1:00 | model not answering for 0:45"), waiting.text());
     }
 }
