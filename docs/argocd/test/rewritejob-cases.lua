@@ -8,6 +8,7 @@ return {
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },
   { recorded = "Running/ModelNotFound", health = "Progressing", message = "ModelNotFound" },
   { recorded = "Running/Tallying", health = "Progressing", message = "Tallying: all shards finished" },
+  { recorded = "Running/InvalidSpec", health = "Progressing", message = "InvalidSpec: spec.workers.image: image 'evil.example/miner:latest' is not allowed" },
   { recorded = "Suspended/Suspended", health = "Suspended", message = "Suspended (25/100 shards)" },
   { recorded = "Succeeded/AllShardsCommitted", health = "Healthy", message = "Succeeded (1000/1000 shards)" },
   { recorded = "Succeeded/ShardsFailed", health = "Degraded", message = "Succeeded, but ShardsFailed: 2 shard(s) failed for good" },

@@ -33,7 +33,8 @@ public final class JobPhaseMachine {
     /**
      * @param current          the recorded phase (null for a new job)
      * @param currentReason    the reason recorded with it
-     * @param specValid        SpecValidator found no violation
+     * @param specValid        the spec breaks no rule checked now: SpecValidator's and the admission policy's
+     *                         before the job starts, the admission policy's alone once it has started
      * @param modelFound       the referenced RewriterModel exists
      * @param planner          the planner Job (or SUCCEEDED once the shard count is recorded)
      * @param shards           the recorded shard count, or null before planning finished
@@ -85,6 +86,14 @@ public final class JobPhaseMachine {
                 || (recorded == JobPhase.Failed && reason == JobReason.InvalidSpec);
     }
 
+    /**
+     * A reason that holds a job that has not finished where it is until the user fixes something
+     * outside the operator's reach: the spec (the admission policy), the model it names.
+     */
+    public static boolean held(JobReason reason) {
+        return reason == JobReason.InvalidSpec || reason == JobReason.ModelNotFound;
+    }
+
     /** A finished job's numbers are final: its phase can no longer change. */
     public static boolean finished(JobPhase recorded, JobReason reason) {
         return recorded != null && recorded.isTerminal() && !awaitsValidSpec(recorded, reason);
@@ -98,12 +107,16 @@ public final class JobPhaseMachine {
         if (phase.isTerminal()) {
             return new Decision(phase, in.currentReason());
         }
-        return switch (phase) {
-            case Pending -> pending(in);
-            case Planning -> planning(in);
-            case Running, Suspended -> running(in);
-            default -> throw new IllegalStateException("unhandled phase " + phase);
-        };
+        Decision next =
+                switch (phase) {
+                    case Pending -> pending(in);
+                    case Planning -> planning(in);
+                    case Running, Suspended -> running(in);
+                    default -> throw new IllegalStateException("unhandled phase " + phase);
+                };
+        // A started job whose spec was edited past the policy holds where it is: what it made is
+        // kept (it was checked when it was made), nothing new is made until the spec is fixed.
+        return !in.specValid() && !next.phase().isTerminal() ? new Decision(next.phase(), JobReason.InvalidSpec) : next;
     }
 
     private static Decision pending(Inputs in) {

@@ -236,8 +236,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        List<FieldError> violations =
-                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
+        // The spec's own rules hold from the start on (input, output and recipe are immutable); what the
+        // policy allows it to name is checked on every reconcile, as objects are made from the spec as it is now.
+        List<FieldError> specErrors =
+                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? SpecValidator.validate(job) : List.of();
+        List<FieldError> violations = new ArrayList<>(specErrors);
+        if (!finished) {
+            violations.addAll(AdmissionPolicy.from(config.policy()).check(job));
+        }
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
@@ -291,7 +297,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         ConfigMap desiredConfigMap = null;
         String tooLarge = null;
         List<Pod> pastTheCap = List.of();
-        if (!finished && violations.isEmpty()) {
+        if (!finished && specErrors.isEmpty()) {
             ConfigMap existing = seen.configMap();
             RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
             AttemptLedger ledger = AttemptCharges.ledger(
@@ -339,7 +345,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 now);
-        return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
+        return new Observed(seen, previous, next, fold != null, List.copyOf(violations), finishedPods, preview, facts);
     }
 
     /**
@@ -404,11 +410,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(
+                    context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
+        } else if (JobPhaseMachine.held(decision.reason())
+                && decision.reason() != seen.facts().phase().currentReason()) {
+            PhaseEvents.held(
                     context.getClient(),
                     job,
-                    recorded,
                     decision.phase(),
-                    decision.reason() == null ? null : decision.reason().name(),
+                    decision.reason().name(),
                     message,
                     now);
         }
@@ -424,13 +433,6 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? ""
                         : job.getSpec().getModelRef().getName(),
                 next);
-    }
-
-    /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
-    private List<FieldError> validate(RewriteJob job) {
-        List<FieldError> out = new ArrayList<>(SpecValidator.validate(job));
-        out.addAll(AdmissionPolicy.from(config.policy()).check(job));
-        return out;
     }
 
     /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */

@@ -57,6 +57,14 @@ class JobPhaseMachineTest {
                 "Failed    | InvalidSpec     | false | true  | NOT_STARTED | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | InvalidSpec",
                 "Failed    | InvalidSpec     | true  | true  | NOT_STARTED | -      | ABSENT                      | false   | NOT_NEEDED  | Planning  | Planning",
                 "Failed    | PlanningFailed  | true  | true  | FAILED      | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | PlanningFailed",
+                // a started job whose spec was edited past the admission policy holds in its phase until it is fixed
+                "Planning  | Planning        | false | true  | RUNNING     | -      | ABSENT                      | false   | NOT_NEEDED  | Planning  | InvalidSpec",
+                "Planning  | Planning        | false | true  | SUCCEEDED   | 100    | ABSENT                      | false   | NOT_NEEDED  | Running   | InvalidSpec",
+                "Running   | Running         | false | true  | SUCCEEDED   | 100    | RUNNING                     | false   | NOT_NEEDED  | Running   | InvalidSpec",
+                "Running   | Running         | false | true  | SUCCEEDED   | 100    | COMPLETE                    | false   | PENDING     | Running   | InvalidSpec",
+                "Suspended | Suspended       | false | true  | SUCCEEDED   | 100    | RUNNING                     | true    | NOT_NEEDED  | Suspended | InvalidSpec",
+                "Running   | InvalidSpec     | true  | true  | SUCCEEDED   | 100    | RUNNING                     | false   | NOT_NEEDED  | Running   | Running",
+                "Running   | Running         | false | true  | SUCCEEDED   | 100    | COMPLETE                    | false   | NOT_NEEDED  | Succeeded | AllShardsCommitted",
             })
     void step(
             JobPhase phase,

@@ -88,6 +88,16 @@ class RecordedStatusesTest {
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
         out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
+        out.put(
+                "Running/InvalidSpec",
+                job(
+                        JobPhase.Running,
+                        JobReason.InvalidSpec,
+                        "spec.workers.image: image 'evil.example/miner:latest' is not allowed by the operator's policy"
+                                + " (chart value policy.allowedImages: registry.example/palimpsest/*)",
+                        1000,
+                        0,
+                        false));
         out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReason.Suspended, null, 100, 0, false));
         out.put(
                 "Succeeded/AllShardsCommitted",

@@ -5,6 +5,7 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -34,8 +35,8 @@ public final class JobConditions {
         String text = message != null ? message : describe(status, decision);
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
         boolean waiting = phase == JobPhase.Pending;
-        boolean healthy = phase == JobPhase.Succeeded
-                || (phase == JobPhase.Running && decision.reason() != JobReason.ModelNotFound);
+        boolean healthy =
+                phase == JobPhase.Succeeded || (phase == JobPhase.Running && !JobPhaseMachine.held(decision.reason()));
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator

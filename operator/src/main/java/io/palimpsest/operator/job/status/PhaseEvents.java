@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.status.Rfc3339;
 import java.time.Instant;
 import org.jboss.logging.Logger;
@@ -20,20 +22,36 @@ public final class PhaseEvents {
 
     private PhaseEvents() {}
 
+    /** A Warning when the job fails or enters its new phase held ({@link JobPhaseMachine#held}), else Normal. */
     public static void phaseChanged(
             KubernetesClient client,
             RewriteJob job,
             JobPhase from,
             JobPhase to,
-            String reason,
+            JobReason reason,
             String message,
             Instant now) {
         record(
                 client,
                 job,
-                to == JobPhase.Failed ? "Warning" : "Normal",
-                reason,
+                to == JobPhase.Failed || JobPhaseMachine.held(reason) ? "Warning" : "Normal",
+                reason == null ? null : reason.name(),
                 (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message),
+                now);
+    }
+
+    /**
+     * A job that stays in its phase but is held there (the spec edited past the policy, the model
+     * gone or refused): a Warning, once per change of reason, naming what to fix.
+     */
+    public static void held(
+            KubernetesClient client, RewriteJob job, JobPhase phase, String reason, String message, Instant now) {
+        record(
+                client,
+                job,
+                "Warning",
+                reason,
+                phase + " held" + (message == null || message.isEmpty() ? "" : ": " + message),
                 now);
     }
 
