@@ -11,6 +11,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "waiting for the RewriterModel", observedGeneration = 1, reason = "ModelNotFound", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ModelNotFound", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Pending/ModelFailed"] = { phase = "Pending", recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' has failed (WeightDownloadFailed: the weight download Job failed); no worker runs against it until it is fixed", observedGeneration = 1, reason = "ModelFailed", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' has failed (WeightDownloadFailed: the weight download Job failed); no worker runs against it until it is fixed", observedGeneration = 1, reason = "ModelFailed", status = "False", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' has failed (WeightDownloadFailed: the weight download Job failed); no worker runs against it until it is fixed", observedGeneration = 1, reason = "ModelFailed", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ModelFailed", status = "False", type = "Stalled" },
+      }, observedGeneration = 1 },
     ["Planning/Planning"] = { phase = "Planning", recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards", observedGeneration = 1, reason = "Planning", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards", observedGeneration = 1, reason = "Planning", status = "True", type = "Progressing" },
@@ -46,6 +55,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "ModelNotFound", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ModelNotFound", status = "False", type = "Stalled" },
+      }, observedGeneration = 1 },
+    ["Running/ModelFailed"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' is refused by the operator's policy, no worker runs against it: spec.endpoint.apiKeySecretRef.name: Secret 'prod-key' is not allowed by the operator's policy (chart value policy.allowedSecrets: corpus-rw)", observedGeneration = 1, reason = "ModelFailed", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' is refused by the operator's policy, no worker runs against it: spec.endpoint.apiKeySecretRef.name: Secret 'prod-key' is not allowed by the operator's policy (chart value policy.allowedSecrets: corpus-rw)", observedGeneration = 1, reason = "ModelFailed", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "RewriterModel 'qwen' is refused by the operator's policy, no worker runs against it: spec.endpoint.apiKeySecretRef.name: Secret 'prod-key' is not allowed by the operator's policy (chart value policy.allowedSecrets: corpus-rw)", observedGeneration = 1, reason = "ModelFailed", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "ModelFailed", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
     ["Running/Tallying"] = { phase = "Running", progress = "1000/1000", shards = { total = 1000, succeeded = 1000, failed = 0, running = 0, pending = 0 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "all shards finished; summing the receipts for exact totals", observedGeneration = 1, reason = "Tallying", status = "True", type = "Ready" },

@@ -225,11 +225,16 @@ public final class JobDecider {
         boolean suspend = phase == JobPhase.Suspended;
         int parallelism = in.parallelism().of(suspend);
         boolean workerFinished = inputs.worker().isFinished();
+        // The worker and preview pods carry the model's endpoint and API key Secret: made only from a model the job
+        // may use (made while it is gone, they would miss the key it comes back with).
+        boolean modelUsable = inputs.model() == JobPhaseMachine.ModelState.USABLE;
         if (!in.workerJob() && !workerFinished) {
             if (in.workerJobRefusal() != null) {
                 return fail(actions, JobReason.InvalidWorkerJob, in.workerJobRefusal());
             }
-            actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
+            if (modelUsable) {
+                actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
+            }
         } else if (in.workerJob() && !workerFinished) {
             boolean kueueOwnsResume = in.queued() && !suspend;
             Boolean suspendPatch = kueueOwnsResume || in.workerSuspended() == suspend ? null : suspend;
@@ -249,7 +254,7 @@ public final class JobDecider {
                 recheck = Duration.between(in.now(), in.tallyDue()).plusSeconds(1);
             }
         }
-        if (suspend && in.previewWanted()) {
+        if (suspend && in.previewWanted() && modelUsable) {
             actions.add(new CreatePreview());
         }
         return new Decision(phase, state.reason(), actions, recheck);

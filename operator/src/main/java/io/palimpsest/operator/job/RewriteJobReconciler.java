@@ -222,6 +222,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             RewriteJobStatus next,
             boolean folded,
             List<FieldError> violations,
+            ModelGate.Verdict model,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             JobDecider.Facts facts) {}
@@ -242,7 +243,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? SpecValidator.validate(job) : List.of();
         List<FieldError> violations = new ArrayList<>(specErrors);
         if (!finished) {
-            violations.addAll(AdmissionPolicy.from(config.policy()).check(job));
+            violations.addAll(admission().check(job));
         }
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
@@ -279,14 +280,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
-        // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait
-        // for.
-        boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
+        // Workers run only against a model the job may use: it exists, the policy allows it, it has not failed.
+        ModelGate.Verdict model = ModelGate.of(job, seen.model(), admission());
+        boolean modelUsable = model.state() == JobPhaseMachine.ModelState.USABLE;
         JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
                 recorded,
                 recordedReason,
                 violations.isEmpty(),
-                modelFound,
+                model.state(),
                 seen.plannerState(),
                 shards,
                 seen.worker().state(),
@@ -307,9 +308,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
                     now);
-            desiredConfigMap = existing != null && !modelFound
+            desiredConfigMap = existing != null && !modelUsable
                     ? ResolvedJobConfigMap.withLedger(
-                            existing, ledger) // keep the endpoint workers already use while the model is away
+                            existing,
+                            ledger) // keep the endpoint workers already use while the model is away or refused
                     : ResolvedJobConfigMap.desired(
                             job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
@@ -318,8 +320,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobDecider.Parallelism parallelism = shards == null || finished
                 ? new JobDecider.Parallelism(0, 0)
                 : new JobDecider.Parallelism(
-                        parallelism(job, seen, shards, next, false, modelFound),
-                        parallelism(job, seen, shards, next, true, modelFound));
+                        parallelism(job, seen, shards, next, false, modelUsable),
+                        parallelism(job, seen, shards, next, true, modelUsable));
         String workerJobRefusal = shards == null ? null : workerJobRefusal(job, workerJobViolations(job, shards));
         Job worker = seen.workerJob();
         Instant tallyDue = seen.worker().finishedAt() == null
@@ -345,17 +347,24 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 now);
-        return new Observed(seen, previous, next, fold != null, List.copyOf(violations), finishedPods, preview, facts);
+        return new Observed(
+                seen, previous, next, fold != null, List.copyOf(violations), model, finishedPods, preview, facts);
     }
 
     /**
-     * The worker Job's parallelism. The model deleted under a running job: no worker runs until it
-     * is back. Workers would only fail to reach it and spend the shards' retries; stopped by the
-     * scale-in they are not charged.
+     * The worker Job's parallelism. The model deleted under a running job, refused by the policy or
+     * failed: no worker runs until it is back or fixed. Workers would only fail to reach it and spend
+     * the shards' retries (or hand a refused model the API key); stopped by the scale-in they are
+     * not charged.
      */
     private int parallelism(
-            RewriteJob job, Observation seen, long shards, RewriteJobStatus next, boolean suspend, boolean modelFound) {
-        if (!modelFound) {
+            RewriteJob job,
+            Observation seen,
+            long shards,
+            RewriteJobStatus next,
+            boolean suspend,
+            boolean modelUsable) {
+        if (!modelUsable) {
             return 0;
         }
         ParallelismPolicy policy = policy();
@@ -395,7 +404,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? failure.message()
                         : decision.reason() == JobReason.ModelConfig
                                 ? modelRefusal(previous, seen.finishedWorkerPods())
-                                : message(job, decision.reason(), seen.violations(), seen.cluster());
+                                : message(job, decision.reason(), seen.violations(), seen.model(), seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,
@@ -516,6 +525,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         return new PreviewJob.Inputs(load, start, seen.shards());
     }
 
+    /** What the cluster's administrator lets jobs and models name (chart values policy.*). */
+    private AdmissionPolicy admission() {
+        return AdmissionPolicy.from(config.policy());
+    }
+
     private ParallelismPolicy policy() {
         return new ParallelismPolicy(new ParallelismPolicy.Settings(
                 settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
@@ -555,15 +569,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private static String message(RewriteJob job, JobReason reason, List<FieldError> violations, Observation seen) {
+    private static String message(
+            RewriteJob job, JobReason reason, List<FieldError> violations, ModelGate.Verdict model, Observation seen) {
         if (reason == null) {
             return null;
         }
         return switch (reason) {
             case InvalidSpec -> violations.isEmpty() ? null : FieldError.describe(violations);
-            case ModelNotFound ->
-                "RewriterModel '" + job.getSpec().getModelRef().getName() + "' not found in namespace '"
-                        + job.getMetadata().getNamespace() + "'";
+            case ModelNotFound, ModelFailed -> model.message();
             case PlanningFailed ->
                 seen.plannerFailure() != null
                         ? "the planner Job failed: " + seen.plannerFailure()

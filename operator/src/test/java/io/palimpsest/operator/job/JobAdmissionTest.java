@@ -14,12 +14,15 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -49,7 +52,7 @@ class JobAdmissionTest {
     final PalimpsestConfig config = TestSettings.config(
             "registry.example/palimpsest/worker:default",
             List.of("registry.example/palimpsest/*"),
-            List.of("corpus-rw"));
+            List.of("corpus-rw", "model-key"));
 
     @BeforeEach
     void setUp() throws Exception {
@@ -152,7 +155,139 @@ class JobAdmissionTest {
                         .getReason());
     }
 
+    /**
+     * A model whose endpoint names a Secret the policy refuses: its key would go to whatever URL the
+     * model names, as the workers' bearer token. The job waits before planning (Ready False,
+     * ModelFailed, naming the model and the field), runs once the model is fixed, and holds its
+     * workers at 0 when the model is edited back.
+     */
+    @Test
+    void aModelThePolicyRefusesRunsNoWorker() {
+        editModel(m -> {
+            m.getSpec().setEndpoint(endpoint("prod-openai-key"));
+            return m;
+        });
+        reconcile();
+        RewriteJobStatus waiting = status();
+        assertEquals(JobPhase.Pending, waiting.getPhase());
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("False", ready.getStatus());
+        assertEquals("ModelFailed", ready.getReason());
+        assertTrue(
+                ready.getMessage().startsWith("RewriterModel 'm' is refused by the operator's policy"),
+                ready.getMessage());
+        assertTrue(
+                ready.getMessage().contains("spec.endpoint.apiKeySecretRef.name: Secret 'prod-openai-key'"),
+                ready.getMessage());
+        assertNull(moves.job("ad-plan"));
+        assertEquals(1, warnings("ModelFailed").size());
+
+        editModel(m -> {
+            m.getSpec().setEndpoint(endpoint("model-key"));
+            return m;
+        });
+        reconcile();
+        moves.plannerSucceeds("ad-plan", 10);
+        reconcile();
+        Job worker = moves.job("ad-work");
+        assertEquals(4, worker.getSpec().getParallelism());
+        assertEquals(
+                "model-key",
+                worker.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                        .filter(e ->
+                                e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                        .findFirst()
+                        .orElseThrow()
+                        .getValueFrom()
+                        .getSecretKeyRef()
+                        .getName());
+
+        editModel(m -> {
+            m.getSpec().setEndpoint(endpoint("prod-openai-key"));
+            return m;
+        });
+        reconcile();
+        assertEquals(0, moves.job("ad-work").getSpec().getParallelism());
+        RewriteJobStatus held = status();
+        assertEquals(JobPhase.Running, held.getPhase());
+        assertEquals(
+                "ModelFailed",
+                ConditionAggregator.find(held.getConditions(), Conditions.READY).getReason());
+    }
+
+    /**
+     * A model whose status is Failed serves nothing (its Service may never have been made): with
+     * auto parallelism the job used to report Running, Ready "starting", forever; now it waits
+     * with the model's own reason, and goes on once the model recovers.
+     */
+    @Test
+    void aFailedModelIsNotReadyForTheJob() {
+        editSpec(s -> {
+            s.getWorkers().setParallelism(null);
+            return s;
+        });
+        modelStatus(ModelPhase.Failed, "WeightDownloadFailed", "the weight download Job m-download-1a2b failed", 0);
+        reconcile();
+        RewriteJobStatus waiting = status();
+        assertEquals(JobPhase.Pending, waiting.getPhase());
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("False", ready.getStatus());
+        assertEquals("ModelFailed", ready.getReason());
+        assertEquals(
+                "RewriterModel 'm' has failed (WeightDownloadFailed: the weight download Job m-download-1a2b failed);"
+                        + " no worker runs against it until it is fixed",
+                ready.getMessage());
+        assertNull(moves.job("ad-plan"));
+
+        modelStatus(ModelPhase.Ready, "ReplicasReady", "1/1 replicas ready", 1);
+        reconcile();
+        assertEquals(JobPhase.Planning, status().getPhase());
+        moves.plannerSucceeds("ad-plan", 10);
+        reconcile();
+        assertTrue(moves.job("ad-work").getSpec().getParallelism() > 0);
+
+        // Failed under a running job (explicit parallelism alike): the workers are held at 0.
+        modelStatus(ModelPhase.Failed, "InvalidSpec", "spec.engine.env[1].name: Duplicate value", 0);
+        reconcile();
+        assertEquals(0, moves.job("ad-work").getSpec().getParallelism());
+        assertEquals(
+                "ModelFailed",
+                ConditionAggregator.find(status().getConditions(), Conditions.READY)
+                        .getReason());
+    }
+
     // --- helpers
+
+    static RewriterModelSpec.ExternalEndpoint endpoint(String secret) {
+        RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+        endpoint.setUrl("https://llm.example");
+        endpoint.setApiKeySecretRef(new SecretKeyRef(secret, "key"));
+        return endpoint;
+    }
+
+    void editModel(UnaryOperator<RewriterModel> edit) {
+        RewriterModel m = client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("m")
+                .get();
+        client.resource(edit.apply(m)).update();
+    }
+
+    void modelStatus(ModelPhase phase, String reason, String message, int ready) {
+        RewriterModel m = client.resources(RewriterModel.class)
+                .inNamespace(NS)
+                .withName("m")
+                .get();
+        RewriterModelStatus status = new RewriterModelStatus();
+        status.setPhase(phase);
+        status.setReadyReplicas(ready);
+        status.setConditions(new ConditionAggregator(clock)
+                .from(null, 1L)
+                .ready(phase == ModelPhase.Ready, reason, message)
+                .build());
+        m.setStatus(status);
+        client.resource(m).updateStatus();
+    }
 
     void reconcile() {
         SnapshotContext context = new SnapshotContext(client, NS, "ad");

@@ -83,10 +83,31 @@ class RecordedStatusesTest {
     private static Map<String, JsonNode> jobStatuses() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReason.ModelNotFound, null, 0, 0, false));
+        out.put(
+                "Pending/ModelFailed",
+                job(
+                        JobPhase.Pending,
+                        JobReason.ModelFailed,
+                        "RewriterModel 'qwen' has failed (WeightDownloadFailed: the weight download Job failed);"
+                                + " no worker runs against it until it is fixed",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
+        out.put(
+                "Running/ModelFailed",
+                job(
+                        JobPhase.Running,
+                        JobReason.ModelFailed,
+                        "RewriterModel 'qwen' is refused by the operator's policy, no worker runs against it:"
+                                + " spec.endpoint.apiKeySecretRef.name: Secret 'prod-key' is not allowed by the"
+                                + " operator's policy (chart value policy.allowedSecrets: corpus-rw)",
+                        1000,
+                        0,
+                        false));
         out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
         out.put(
                 "Running/InvalidSpec",

@@ -77,7 +77,10 @@ public final class JobConditions {
 
     static String describe(RewriteJobStatus status, Decision d) {
         return switch (d.phase()) {
-            case Pending -> d.reason() == JobReason.ModelNotFound ? "waiting for the RewriterModel" : "pending";
+            case Pending ->
+                d.reason() == JobReason.ModelNotFound
+                        ? "waiting for the RewriterModel"
+                        : d.reason() == JobReason.ModelFailed ? "waiting for the RewriterModel to be fixed" : "pending";
             case Planning -> "listing the input and cutting shards";
             case Running ->
                 d.reason() == JobReason.Tallying
