@@ -29,6 +29,16 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards", observedGeneration = 1, reason = "Planning", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Planning", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Planning/Planning, planner not starting"] = { phase = "Planning", recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff: Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\"", observedGeneration = 1, reason = "Planning", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff: Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\"", observedGeneration = 1, reason = "Planning", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff: Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\"", observedGeneration = 1, reason = "Planning", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Planning", status = "False", type = "Stalled" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff: Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\"", observedGeneration = 1, reason = "ImagePullBackOff", status = "True", type = "PodsNotStarting" },
+      }, observedGeneration = 1 },
     ["Running/Running"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "250/1000 shards committed", observedGeneration = 1, reason = "Running", status = "True", type = "Progressing" },

@@ -5,6 +5,7 @@ return {
   { recorded = "Pending/ModelNotFound", health = "Progressing", message = "Pending: ModelNotFound: waiting for the RewriterModel" },
   { recorded = "Pending/ModelFailed", health = "Progressing", message = "Pending: ModelFailed: RewriterModel 'qwen' has failed (WeightDownloadFailed" },
   { recorded = "Planning/Planning", health = "Progressing", message = "Planning: Planning: listing the input" },
+  { recorded = "Planning/Planning, planner not starting", health = "Progressing", message = "Planning: Planning: listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff" },
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },
   { recorded = "Running/ModelNotFound", health = "Progressing", message = "ModelNotFound" },

@@ -31,6 +31,7 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -157,16 +158,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         .withLabelSelector(RewriteJobNames.JOB_LABEL)
                         .build(),
                 context);
-        // Pods matter once they terminate: that is when their summary appears.
+        // Pods matter once they terminate (that is when their summary appears) and when they cannot start: only a
+        // change of why (StuckPods.cause) wakes the job, not each retry of a pull or each scheduling attempt.
         var pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, RewriteJob.class)
                         .withLabelSelector(RewriteJobNames.JOB_LABEL)
                         .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
                                 p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL),
                                 p.getMetadata().getNamespace())))
-                        .withOnAddFilter(ClusterReadings::podTerminated)
-                        .withOnUpdateFilter((now, before) ->
-                                ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
+                        .withOnAddFilter(RewriteJobReconciler::podAdded)
+                        .withOnUpdateFilter(RewriteJobReconciler::podChanged)
                         .build(),
                 context);
         var models = new InformerEventSource<>(
@@ -192,6 +193,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
         return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
+    }
+
+    /** A pod seen for the first time is worth a reconcile when it has ended or cannot start. */
+    static boolean podAdded(Pod pod) {
+        return ClusterReadings.podTerminated(pod) || StuckPods.cause(pod) != null;
+    }
+
+    /** A pod update is worth a reconcile when the pod ended, or why it cannot start changed (or it started). */
+    static boolean podChanged(Pod now, Pod before) {
+        return (ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
+                || !Objects.equals(StuckPods.cause(now), StuckPods.cause(before));
     }
 
     @Override
@@ -225,6 +237,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             ModelGate.Verdict model,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
+            StuckPods.Summary notStarting,
             JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
@@ -348,7 +361,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 now);
         return new Observed(
-                seen, previous, next, fold != null, List.copyOf(violations), model, finishedPods, preview, facts);
+                seen,
+                previous,
+                next,
+                fold != null,
+                List.copyOf(violations),
+                model,
+                finishedPods,
+                preview,
+                StuckPods.summarize(seen.pods()).orElse(null),
+                facts);
     }
 
     /**
@@ -411,7 +433,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 generation,
                 decision.state(),
                 message,
-                seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED));
+                seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED,
+                seen.notStarting()));
         var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
             next.getConditions().add(previewed);
@@ -429,6 +452,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     decision.reason().name(),
                     message,
                     now);
+        }
+        var notStarting = ConditionAggregator.find(next.getConditions(), Conditions.PODS_NOT_STARTING);
+        var wasNotStarting = previous == null
+                ? null
+                : ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
+        if (notStarting != null
+                && (wasNotStarting == null || !Objects.equals(wasNotStarting.getReason(), notStarting.getReason()))) {
+            PhaseEvents.podsNotStarting(
+                    context.getClient(), job, notStarting.getReason(), notStarting.getMessage(), now);
         }
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);

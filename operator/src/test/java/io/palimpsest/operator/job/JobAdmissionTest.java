@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -24,9 +23,6 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.progress.LiveProgress;
-import io.palimpsest.operator.job.progress.WorkerProgressScraper;
-import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.io.FileInputStream;
 import java.time.Instant;
@@ -290,23 +286,7 @@ class JobAdmissionTest {
     }
 
     void reconcile() {
-        SnapshotContext context = new SnapshotContext(client, NS, "ad");
-        JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
-        LiveProgress live = new LiveProgress();
-        new RewriteJobReconciler(
-                        clock,
-                        new ConditionAggregator(clock),
-                        new TestSettings(),
-                        config,
-                        live,
-                        new WorkerProgressScraper(live, config, metrics),
-                        metrics,
-                        model -> List.of(),
-                        (job, next, ctx) -> {
-                            job.setStatus(next);
-                            client.resource(job).updateStatus();
-                        })
-                .reconcile(context.primary(), context);
+        FreshReconcile.of(client, NS, "ad", clock, config);
     }
 
     void editSpec(UnaryOperator<RewriteJobSpec> edit) {

@@ -14,6 +14,7 @@ import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
@@ -94,6 +95,22 @@ class RecordedStatusesTest {
                         0,
                         false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
+        JsonNode plannerStuck = job(
+                JobPhase.Planning,
+                JobReason.Planning,
+                null,
+                0,
+                0,
+                false,
+                new StuckPods.Summary(
+                        new StuckPods.Stuck(
+                                "wiki-wrap-plan-x7k2p",
+                                "plan",
+                                "ImagePullBackOff",
+                                "ImagePullBackOff",
+                                "Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\""),
+                        1));
+        out.put("Planning/Planning, planner not starting", plannerStuck);
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
@@ -190,6 +207,17 @@ class RecordedStatusesTest {
 
     private static JsonNode job(
             JobPhase phase, JobReason reason, String message, long shards, long failed, boolean tallyFailed) {
+        return job(phase, reason, message, shards, failed, tallyFailed, null);
+    }
+
+    private static JsonNode job(
+            JobPhase phase,
+            JobReason reason,
+            String message,
+            long shards,
+            long failed,
+            boolean tallyFailed,
+            StuckPods.Summary notStarting) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
@@ -207,7 +235,13 @@ class RecordedStatusesTest {
             }
         }
         status.setConditions(JobConditions.build(
-                new ConditionAggregator(CLOCK), status, 1L, new Decision(phase, reason), message, tallyFailed));
+                new ConditionAggregator(CLOCK),
+                status,
+                1L,
+                new Decision(phase, reason),
+                message,
+                tallyFailed,
+                notStarting));
         return JSON.valueToTree(status);
     }
 

@@ -55,6 +55,15 @@ public final class PhaseEvents {
                 now);
     }
 
+    /**
+     * Some of the job's pods do not start: a Warning once per cause (the reason of its
+     * PodsNotStarting condition), not per pod nor per reconcile.
+     */
+    public static void podsNotStarting(
+            KubernetesClient client, RewriteJob job, String reason, String message, Instant now) {
+        record(client, job, "Warning", reason, message, now);
+    }
+
     /** One Event about the job; never fails the reconcile. */
     static void record(
             KubernetesClient client, RewriteJob job, String type, String reason, String message, Instant now) {
