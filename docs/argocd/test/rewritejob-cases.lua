@@ -3,11 +3,15 @@
 -- none yet, a newer generation not yet observed, a phase this check does not know.
 return {
   { recorded = "Pending/ModelNotFound", health = "Progressing", message = "Pending: ModelNotFound: waiting for the RewriterModel" },
+  { recorded = "Pending/ModelFailed", health = "Progressing", message = "Pending: ModelFailed: RewriterModel 'qwen' has failed (WeightDownloadFailed" },
   { recorded = "Planning/Planning", health = "Progressing", message = "Planning: Planning: listing the input" },
+  { recorded = "Planning/Planning, planner not starting", health = "Progressing", message = "Planning: Planning: listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff" },
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },
   { recorded = "Running/ModelNotFound", health = "Progressing", message = "ModelNotFound" },
+  { recorded = "Running/ModelFailed", health = "Progressing", message = "ModelFailed: RewriterModel 'qwen' is refused by the operator's policy" },
   { recorded = "Running/Tallying", health = "Progressing", message = "Tallying: all shards finished" },
+  { recorded = "Running/InvalidSpec", health = "Progressing", message = "InvalidSpec: spec.workers.image: image 'evil.example/miner:latest' is not allowed" },
   { recorded = "Suspended/Suspended", health = "Suspended", message = "Suspended (25/100 shards)" },
   { recorded = "Succeeded/AllShardsCommitted", health = "Healthy", message = "Succeeded (1000/1000 shards)" },
   { recorded = "Succeeded/ShardsFailed", health = "Degraded", message = "Succeeded, but ShardsFailed: 2 shard(s) failed for good" },

@@ -22,4 +22,10 @@ public final class Conditions {
     public static final String STALLED = "Stalled";
     /** kstatus: the controller is still working towards the spec. */
     public static final String RECONCILING = "Reconciling";
+    /**
+     * RewriteJob: some of its pods do not start (an image that cannot be pulled, a missing Secret,
+     * no node that fits). Present, True, only while it lasts; its reason is the scheduler's or the
+     * kubelet's (ImagePullBackOff, CreateContainerConfigError, Unschedulable, ...).
+     */
+    public static final String PODS_NOT_STARTING = "PodsNotStarting";
 }

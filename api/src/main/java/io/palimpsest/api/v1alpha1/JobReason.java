@@ -10,6 +10,11 @@ public enum JobReason {
     InvalidSpec,
     /** The referenced RewriterModel does not exist (yet, or any more). */
     ModelNotFound,
+    /**
+     * The referenced RewriterModel is refused by the operator's admission policy or its status is
+     * Failed: no worker runs against it until it is fixed.
+     */
+    ModelFailed,
     Planning,
     PlanningFailed,
     Running,

@@ -41,8 +41,15 @@ public final class JobDecider {
                     CreatePreview,
                     Fail {}
 
+    /**
+     * An action that makes a new object from the job's spec as it is now. None is taken while the
+     * spec breaks the admission policy: a spec edited after the job started (a new
+     * {@code workers.image} or {@code imagePullSecrets}) is checked before anything is made from it.
+     */
+    public interface Creates {}
+
     /** The resolved job and attempt ledger the workers read, first written. */
-    public record CreateConfigMap(ConfigMap desired) implements Action {}
+    public record CreateConfigMap(ConfigMap desired) implements Action, Creates {}
 
     /** The resolved job or ledger changed: written before any resume or scale-out, so new pods read it. */
     public record ReplaceConfigMap(ConfigMap existing, ConfigMap desired) implements Action {}
@@ -50,7 +57,7 @@ public final class JobDecider {
     /** A running worker pod of a shard whose attempts are spent, created before the shard closed. */
     public record DeletePod(Pod pod) implements Action {}
 
-    public record CreatePlanner() implements Action {}
+    public record CreatePlanner() implements Action, Creates {}
 
     /** The planner Job finished, but its pod and the shard count are gone: delete it to plan again. */
     public record Replan() implements Action {}
@@ -59,7 +66,7 @@ public final class JobDecider {
     public record RecordShardCount(long shards) implements Action {}
 
     /** @param suspended created suspended: the job is suspended, or Kueue admits it by unsuspending */
-    public record CreateWorker(long shards, int parallelism, boolean suspended) implements Action {}
+    public record CreateWorker(long shards, int parallelism, boolean suspended) implements Action, Creates {}
 
     /** @param suspend the new {@code spec.suspend}, or null to leave it */
     public record PatchWorker(int parallelism, Boolean suspend) implements Action {}
@@ -67,9 +74,9 @@ public final class JobDecider {
     /** The tally Job succeeded but its pod is gone with the result: delete it to run it again. */
     public record RerunTally() implements Action {}
 
-    public record CreateTally() implements Action {}
+    public record CreateTally() implements Action, Creates {}
 
-    public record CreatePreview() implements Action {}
+    public record CreatePreview() implements Action, Creates {}
 
     /**
      * An object the job needs would be refused by the API server: nothing is sent and the job ends
@@ -159,6 +166,19 @@ public final class JobDecider {
     }
 
     public static Decision decide(Facts in) {
+        Decision d = decideActions(in);
+        if (in.phase().specValid()) {
+            return d;
+        }
+        // The phase machine reports the violation (InvalidSpec); nothing is made from the spec meanwhile.
+        return new Decision(
+                d.phase(),
+                d.reason(),
+                d.actions().stream().filter(a -> !(a instanceof Creates)).toList(),
+                d.requeueAfter());
+    }
+
+    private static Decision decideActions(Facts in) {
         JobPhaseMachine.Inputs inputs = in.phase();
         JobPhaseMachine.Decision state = JobPhaseMachine.settle(inputs);
         if (!JobPhaseMachine.finished(inputs.current(), inputs.currentReason())) {
@@ -205,11 +225,16 @@ public final class JobDecider {
         boolean suspend = phase == JobPhase.Suspended;
         int parallelism = in.parallelism().of(suspend);
         boolean workerFinished = inputs.worker().isFinished();
+        // The worker and preview pods carry the model's endpoint and API key Secret: made only from a model the job
+        // may use (made while it is gone, they would miss the key it comes back with).
+        boolean modelUsable = inputs.model() == JobPhaseMachine.ModelState.USABLE;
         if (!in.workerJob() && !workerFinished) {
             if (in.workerJobRefusal() != null) {
                 return fail(actions, JobReason.InvalidWorkerJob, in.workerJobRefusal());
             }
-            actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
+            if (modelUsable) {
+                actions.add(new CreateWorker(shards, parallelism, suspend || in.queued()));
+            }
         } else if (in.workerJob() && !workerFinished) {
             boolean kueueOwnsResume = in.queued() && !suspend;
             Boolean suspendPatch = kueueOwnsResume || in.workerSuspended() == suspend ? null : suspend;
@@ -229,7 +254,7 @@ public final class JobDecider {
                 recheck = Duration.between(in.now(), in.tallyDue()).plusSeconds(1);
             }
         }
-        if (suspend && in.previewWanted()) {
+        if (suspend && in.previewWanted() && modelUsable) {
             actions.add(new CreatePreview());
         }
         return new Decision(phase, state.reason(), actions, recheck);

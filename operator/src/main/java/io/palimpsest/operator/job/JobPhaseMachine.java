@@ -22,6 +22,15 @@ public final class JobPhaseMachine {
         FAILED
     }
 
+    /** Whether the job may run workers against the RewriterModel it names ({@link ModelGate}). */
+    public enum ModelState {
+        /** It exists and may be used, or the job names none (its recipe calls no model). */
+        USABLE,
+        NOT_FOUND,
+        /** Refused by the admission policy, or its status is Failed. */
+        FAILED
+    }
+
     /** Whether the folded totals still wait for a tally over the receipts. */
     public enum TallyState {
         NOT_NEEDED,
@@ -33,8 +42,9 @@ public final class JobPhaseMachine {
     /**
      * @param current          the recorded phase (null for a new job)
      * @param currentReason    the reason recorded with it
-     * @param specValid        SpecValidator found no violation
-     * @param modelFound       the referenced RewriterModel exists
+     * @param specValid        the spec breaks no rule checked now: SpecValidator's and the admission policy's
+     *                         before the job starts, the admission policy's alone once it has started
+     * @param model            whether the referenced RewriterModel may be used
      * @param planner          the planner Job (or SUCCEEDED once the shard count is recorded)
      * @param shards           the recorded shard count, or null before planning finished
      * @param worker           the worker Indexed Job
@@ -45,7 +55,7 @@ public final class JobPhaseMachine {
             JobPhase current,
             JobReason currentReason,
             boolean specValid,
-            boolean modelFound,
+            ModelState model,
             PlannerState planner,
             Long shards,
             WorkerJobView.State worker,
@@ -54,7 +64,7 @@ public final class JobPhaseMachine {
 
         Inputs at(Decision d) {
             return new Inputs(
-                    d.phase(), d.reason(), specValid, modelFound, planner, shards, worker, suspendRequested, tally);
+                    d.phase(), d.reason(), specValid, model, planner, shards, worker, suspendRequested, tally);
         }
     }
 
@@ -85,6 +95,14 @@ public final class JobPhaseMachine {
                 || (recorded == JobPhase.Failed && reason == JobReason.InvalidSpec);
     }
 
+    /**
+     * A reason that holds a job that has not finished where it is until the user fixes something
+     * outside the operator's reach: the spec (the admission policy), the model it names.
+     */
+    public static boolean held(JobReason reason) {
+        return reason == JobReason.InvalidSpec || reason == JobReason.ModelNotFound || reason == JobReason.ModelFailed;
+    }
+
     /** A finished job's numbers are final: its phase can no longer change. */
     public static boolean finished(JobPhase recorded, JobReason reason) {
         return recorded != null && recorded.isTerminal() && !awaitsValidSpec(recorded, reason);
@@ -98,22 +116,27 @@ public final class JobPhaseMachine {
         if (phase.isTerminal()) {
             return new Decision(phase, in.currentReason());
         }
-        return switch (phase) {
-            case Pending -> pending(in);
-            case Planning -> planning(in);
-            case Running, Suspended -> running(in);
-            default -> throw new IllegalStateException("unhandled phase " + phase);
-        };
+        Decision next =
+                switch (phase) {
+                    case Pending -> pending(in);
+                    case Planning -> planning(in);
+                    case Running, Suspended -> running(in);
+                    default -> throw new IllegalStateException("unhandled phase " + phase);
+                };
+        // A started job whose spec was edited past the policy holds where it is: what it made is
+        // kept (it was checked when it was made), nothing new is made until the spec is fixed.
+        return !in.specValid() && !next.phase().isTerminal() ? new Decision(next.phase(), JobReason.InvalidSpec) : next;
     }
 
     private static Decision pending(Inputs in) {
         if (!in.specValid()) {
             return new Decision(JobPhase.Failed, JobReason.InvalidSpec);
         }
-        if (!in.modelFound()) {
-            return new Decision(JobPhase.Pending, JobReason.ModelNotFound);
-        }
-        return new Decision(JobPhase.Planning, JobReason.Planning);
+        return switch (in.model()) {
+            case NOT_FOUND -> new Decision(JobPhase.Pending, JobReason.ModelNotFound);
+            case FAILED -> new Decision(JobPhase.Pending, JobReason.ModelFailed);
+            case USABLE -> new Decision(JobPhase.Planning, JobReason.Planning);
+        };
     }
 
     private static Decision planning(Inputs in) {
@@ -152,7 +175,13 @@ public final class JobPhaseMachine {
                 if (in.suspendRequested()) {
                     return new Decision(JobPhase.Suspended, JobReason.Suspended);
                 }
-                return new Decision(JobPhase.Running, in.modelFound() ? JobReason.Running : JobReason.ModelNotFound);
+                return new Decision(
+                        JobPhase.Running,
+                        switch (in.model()) {
+                            case NOT_FOUND -> JobReason.ModelNotFound;
+                            case FAILED -> JobReason.ModelFailed;
+                            case USABLE -> JobReason.Running;
+                        });
         }
     }
 }

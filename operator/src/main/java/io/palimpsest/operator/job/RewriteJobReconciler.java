@@ -31,6 +31,7 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -157,16 +158,16 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         .withLabelSelector(RewriteJobNames.JOB_LABEL)
                         .build(),
                 context);
-        // Pods matter once they terminate: that is when their summary appears.
+        // Pods matter once they terminate (that is when their summary appears) and when they cannot start: only a
+        // change of why (StuckPods.cause) wakes the job, not each retry of a pull or each scheduling attempt.
         var pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, RewriteJob.class)
                         .withLabelSelector(RewriteJobNames.JOB_LABEL)
                         .withSecondaryToPrimaryMapper(p -> Set.of(new ResourceID(
                                 p.getMetadata().getLabels().get(RewriteJobNames.JOB_LABEL),
                                 p.getMetadata().getNamespace())))
-                        .withOnAddFilter(ClusterReadings::podTerminated)
-                        .withOnUpdateFilter((now, before) ->
-                                ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
+                        .withOnAddFilter(RewriteJobReconciler::podAdded)
+                        .withOnUpdateFilter(RewriteJobReconciler::podChanged)
                         .build(),
                 context);
         var models = new InformerEventSource<>(
@@ -192,6 +193,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
         return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
+    }
+
+    /** A pod seen for the first time is worth a reconcile when it has ended or cannot start. */
+    static boolean podAdded(Pod pod) {
+        return ClusterReadings.podTerminated(pod) || StuckPods.cause(pod) != null;
+    }
+
+    /** A pod update is worth a reconcile when the pod ended, or why it cannot start changed (or it started). */
+    static boolean podChanged(Pod now, Pod before) {
+        return (ClusterReadings.podTerminated(now) && !ClusterReadings.podTerminated(before))
+                || !Objects.equals(StuckPods.cause(now), StuckPods.cause(before));
     }
 
     @Override
@@ -222,8 +234,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             RewriteJobStatus next,
             boolean folded,
             List<FieldError> violations,
+            ModelGate.Verdict model,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
+            StuckPods.Summary notStarting,
             JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
@@ -236,8 +250,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        List<FieldError> violations =
-                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
+        // The spec's own rules hold from the start on (input, output and recipe are immutable); what the
+        // policy allows it to name is checked on every reconcile, as objects are made from the spec as it is now.
+        List<FieldError> specErrors =
+                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? SpecValidator.validate(job) : List.of();
+        List<FieldError> violations = new ArrayList<>(specErrors);
+        if (!finished) {
+            violations.addAll(admission().check(job));
+        }
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
@@ -273,14 +293,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         boolean suspend = Boolean.TRUE.equals(job.getSpec().getSuspend());
-        // A recipe that calls no model names none (the CRD's CEL rule and SpecValidator see to it): nothing to wait
-        // for.
-        boolean modelFound = seen.model() != null || job.getSpec().getModelRef() == null;
+        // Workers run only against a model the job may use: it exists, the policy allows it, it has not failed.
+        ModelGate.Verdict model = ModelGate.of(job, seen.model(), admission());
+        boolean modelUsable = model.state() == JobPhaseMachine.ModelState.USABLE;
         JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
                 recorded,
                 recordedReason,
                 violations.isEmpty(),
-                modelFound,
+                model.state(),
                 seen.plannerState(),
                 shards,
                 seen.worker().state(),
@@ -291,7 +311,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         ConfigMap desiredConfigMap = null;
         String tooLarge = null;
         List<Pod> pastTheCap = List.of();
-        if (!finished && violations.isEmpty()) {
+        if (!finished && specErrors.isEmpty()) {
             ConfigMap existing = seen.configMap();
             RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
             AttemptLedger ledger = AttemptCharges.ledger(
@@ -301,9 +321,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
                     now);
-            desiredConfigMap = existing != null && !modelFound
+            desiredConfigMap = existing != null && !modelUsable
                     ? ResolvedJobConfigMap.withLedger(
-                            existing, ledger) // keep the endpoint workers already use while the model is away
+                            existing,
+                            ledger) // keep the endpoint workers already use while the model is away or refused
                     : ResolvedJobConfigMap.desired(
                             job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
@@ -312,8 +333,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobDecider.Parallelism parallelism = shards == null || finished
                 ? new JobDecider.Parallelism(0, 0)
                 : new JobDecider.Parallelism(
-                        parallelism(job, seen, shards, next, false, modelFound),
-                        parallelism(job, seen, shards, next, true, modelFound));
+                        parallelism(job, seen, shards, next, false, modelUsable),
+                        parallelism(job, seen, shards, next, true, modelUsable));
         String workerJobRefusal = shards == null ? null : workerJobRefusal(job, workerJobViolations(job, shards));
         Job worker = seen.workerJob();
         Instant tallyDue = seen.worker().finishedAt() == null
@@ -339,17 +360,33 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 now);
-        return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
+        return new Observed(
+                seen,
+                previous,
+                next,
+                fold != null,
+                List.copyOf(violations),
+                model,
+                finishedPods,
+                preview,
+                StuckPods.summarize(seen.pods()).orElse(null),
+                facts);
     }
 
     /**
-     * The worker Job's parallelism. The model deleted under a running job: no worker runs until it
-     * is back. Workers would only fail to reach it and spend the shards' retries; stopped by the
-     * scale-in they are not charged.
+     * The worker Job's parallelism. The model deleted under a running job, refused by the policy or
+     * failed: no worker runs until it is back or fixed. Workers would only fail to reach it and spend
+     * the shards' retries (or hand a refused model the API key); stopped by the scale-in they are
+     * not charged.
      */
     private int parallelism(
-            RewriteJob job, Observation seen, long shards, RewriteJobStatus next, boolean suspend, boolean modelFound) {
-        if (!modelFound) {
+            RewriteJob job,
+            Observation seen,
+            long shards,
+            RewriteJobStatus next,
+            boolean suspend,
+            boolean modelUsable) {
+        if (!modelUsable) {
             return 0;
         }
         ParallelismPolicy policy = policy();
@@ -389,14 +426,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? failure.message()
                         : decision.reason() == JobReason.ModelConfig
                                 ? modelRefusal(previous, seen.finishedWorkerPods())
-                                : message(job, decision.reason(), seen.violations(), seen.cluster());
+                                : message(job, decision.reason(), seen.violations(), seen.model(), seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,
                 generation,
                 decision.state(),
                 message,
-                seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED));
+                seen.facts().phase().tally() == JobPhaseMachine.TallyState.FAILED,
+                seen.notStarting()));
         var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
             next.getConditions().add(previewed);
@@ -404,13 +442,25 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(
+                    context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
+        } else if (JobPhaseMachine.held(decision.reason())
+                && decision.reason() != seen.facts().phase().currentReason()) {
+            PhaseEvents.held(
                     context.getClient(),
                     job,
-                    recorded,
                     decision.phase(),
-                    decision.reason() == null ? null : decision.reason().name(),
+                    decision.reason().name(),
                     message,
                     now);
+        }
+        var notStarting = ConditionAggregator.find(next.getConditions(), Conditions.PODS_NOT_STARTING);
+        var wasNotStarting = previous == null
+                ? null
+                : ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
+        if (notStarting != null
+                && (wasNotStarting == null || !Objects.equals(wasNotStarting.getReason(), notStarting.getReason()))) {
+            PhaseEvents.podsNotStarting(
+                    context.getClient(), job, notStarting.getReason(), notStarting.getMessage(), now);
         }
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
@@ -424,13 +474,6 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? ""
                         : job.getSpec().getModelRef().getName(),
                 next);
-    }
-
-    /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
-    private List<FieldError> validate(RewriteJob job) {
-        List<FieldError> out = new ArrayList<>(SpecValidator.validate(job));
-        out.addAll(AdmissionPolicy.from(config.policy()).check(job));
-        return out;
     }
 
     /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */
@@ -514,6 +557,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         return new PreviewJob.Inputs(load, start, seen.shards());
     }
 
+    /** What the cluster's administrator lets jobs and models name (chart values policy.*). */
+    private AdmissionPolicy admission() {
+        return AdmissionPolicy.from(config.policy());
+    }
+
     private ParallelismPolicy policy() {
         return new ParallelismPolicy(new ParallelismPolicy.Settings(
                 settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
@@ -553,15 +601,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    private static String message(RewriteJob job, JobReason reason, List<FieldError> violations, Observation seen) {
+    private static String message(
+            RewriteJob job, JobReason reason, List<FieldError> violations, ModelGate.Verdict model, Observation seen) {
         if (reason == null) {
             return null;
         }
         return switch (reason) {
             case InvalidSpec -> violations.isEmpty() ? null : FieldError.describe(violations);
-            case ModelNotFound ->
-                "RewriterModel '" + job.getSpec().getModelRef().getName() + "' not found in namespace '"
-                        + job.getMetadata().getNamespace() + "'";
+            case ModelNotFound, ModelFailed -> model.message();
             case PlanningFailed ->
                 seen.plannerFailure() != null
                         ? "the planner Job failed: " + seen.plannerFailure()

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code noCm}, {@code cmStale}, {@code cmTooLarge}: the ConfigMap is absent, differs from the desired one, cannot be written</li>
  *   <li>{@code planner}, {@code unrecorded}: the planner Job exists; its count came from its pod, not its annotation</li>
  *   <li>{@code worker}, {@code workerAt2}, {@code workerSuspended}: the worker Job exists at parallelism 4, at 2, suspended at 0</li>
- *   <li>{@code idle}: parallelism 0 (the model is gone); {@code queued}: Kueue admits the job; {@code workerRefused}: WorkerJobLimits refuse it</li>
+ *   <li>{@code idle}: parallelism 0 (the model is gone, refused or failed); {@code queued}: Kueue admits the job; {@code workerRefused}: WorkerJobLimits refuse it</li>
  *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
@@ -50,59 +50,74 @@ import org.junit.jupiter.params.provider.MethodSource;
 class JobDeciderTest {
 
     private static final String[] ROWS = {
-        // phase  | reason            | valid | model | planner     | shards | worker                 | suspend | tally
+        // phase  | reason            | valid | model     | planner     | shards | worker                 | suspend |
+        // tally
         //     | world                        | next      | next reason         | actions
         //    | requeue
         // starting: the ConfigMap, then the planner
-        "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
-        "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
-        "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
-        "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
+        "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+        "-         | -                  | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+        "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
+        "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
-        "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
-        "Failed    | InvalidSpec        | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
+        "Failed    | InvalidSpec        | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
         // planning
-        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
-        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
-        "Planning  | Planning           | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
-        "Planning  | Planning           | true  | true  | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
+        "Planning  | Planning           | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
+        "Planning  | Planning           | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
         // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
-        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
-        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
-        "Planning  | Planning           | true  | true  | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
-        "Planning  | Planning           | true  | true  | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
+        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
+        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
+        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
+        "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
         // running: parallelism and suspend patched, pods past the cap stopped
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
-        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
-        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
-        "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
+        "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        // a model the policy refuses or that failed: no worker Job or preview is made from it, a running one is held at
+        // 0
+        "Planning  | Planning           | true  | FAILED    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner idle                  | Running   | ModelFailed         |                                           | -",
+        "Planning  | Planning           | true  | NOT_FOUND | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner idle                  | Running   | ModelNotFound       |                                           | -",
+        "Running   | Running            | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelFailed         | PatchWorker(0,-)                          | -",
+        "Suspended | Suspended          | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        |                                           | -",
+        "Pending   | -                  | true  | FAILED    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelFailed         |                                           | -",
         // Kueue: an admitted worker Job keeps the parallelism it was admitted at (a change evicts and requeues it), not
         // when the model is gone
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
-        "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued idle | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerAt2 queued      | Suspended | Suspended           | PatchWorker(0,true)                       | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued idle | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerAt2 queued      | Suspended | Suspended           | PatchWorker(0,true)                       | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
         // a preview before the campaign, while suspended
-        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
         // ... and only then: planning or running, a wanted preview starts nothing
-        "Planning  | Planning           | true  | true  | RUNNING     | -      | ABSENT                 | true    | NOT_NEEDED | planner preview               | Planning  | Planning            |                                           | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker preview        | Running   | Running             |                                           | -",
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | true    | NOT_NEEDED | planner preview               | Planning  | Planning            |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker preview        | Running   | Running             |                                           | -",
         // finished shards: the tally when summaries went missing
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
-        "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
-        "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
         // failures
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
-        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
+        // a started job whose spec breaks the admission policy: nothing is made from it, the rest goes on
+        "Planning  | Planning           | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | InvalidSpec         |                                           | -",
+        "Planning  | Planning           | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | InvalidSpec         | Replan                                    | -",
+        "Planning  | Planning           | false | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | InvalidSpec         | RecordShardCount(100)                     | -",
+        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | -",
+        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | InvalidSpec         |                                           | -",
+        "Suspended | Suspended          | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | InvalidSpec      |                                           | -",
         // a finished job keeps its phase and reason
-        "Failed    | WorkerJobFailed    | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
-        "Succeeded | AllShardsCommitted | true  | false | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
+        "Failed    | WorkerJobFailed    | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
+        "Succeeded | AllShardsCommitted | true  | NOT_FOUND | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
     };
 
     static Stream<String> rows() {
@@ -157,7 +172,7 @@ class JobDeciderTest {
                 nullable(c[0]) == null ? null : JobPhase.valueOf(c[0]),
                 nullable(c[1]) == null ? null : JobReason.valueOf(c[1]),
                 Boolean.parseBoolean(c[2]),
-                Boolean.parseBoolean(c[3]),
+                JobPhaseMachine.ModelState.valueOf(c[3]),
                 PlannerState.valueOf(c[4]),
                 nullable(c[5]) == null ? null : Long.parseLong(c[5]),
                 WorkerJobView.State.valueOf(c[6]),

@@ -63,17 +63,25 @@ public class TestSettings implements JobSettings {
         return Optional.empty();
     }
 
-    /** A PalimpsestConfig that answers only the worker image. */
+    /** A PalimpsestConfig that answers only the worker image; no admission policy: every image and Secret allowed. */
     static PalimpsestConfig config(String workerImage) {
+        return config(workerImage, List.of(), List.of());
+    }
+
+    /** A PalimpsestConfig that answers the worker image and the admission policy (empty lists allow everything). */
+    static PalimpsestConfig config(String workerImage, List<String> allowedImages, List<String> allowedSecrets) {
         PalimpsestConfig.Worker worker = (PalimpsestConfig.Worker) Proxy.newProxyInstance(
                 TestSettings.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.Worker.class},
                 (p, m, a) -> m.getName().equals("image") ? workerImage : null);
-        // No admission policy: every image and Secret allowed.
         PalimpsestConfig.Policy policy = (PalimpsestConfig.Policy) Proxy.newProxyInstance(
                 TestSettings.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.Policy.class},
-                (p, m, a) -> Optional.empty());
+                (p, m, a) -> switch (m.getName()) {
+                    case "allowedImages" -> allowedImages.isEmpty() ? Optional.empty() : Optional.of(allowedImages);
+                    case "allowedSecrets" -> allowedSecrets.isEmpty() ? Optional.empty() : Optional.of(allowedSecrets);
+                    default -> null;
+                });
         return (PalimpsestConfig) Proxy.newProxyInstance(
                 TestSettings.class.getClassLoader(),
                 new Class<?>[] {PalimpsestConfig.class},

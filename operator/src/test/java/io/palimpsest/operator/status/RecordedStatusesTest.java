@@ -14,6 +14,7 @@ import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
@@ -83,11 +84,58 @@ class RecordedStatusesTest {
     private static Map<String, JsonNode> jobStatuses() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReason.ModelNotFound, null, 0, 0, false));
+        out.put(
+                "Pending/ModelFailed",
+                job(
+                        JobPhase.Pending,
+                        JobReason.ModelFailed,
+                        "RewriterModel 'qwen' has failed (WeightDownloadFailed: the weight download Job failed);"
+                                + " no worker runs against it until it is fixed",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
+        JsonNode plannerStuck = job(
+                JobPhase.Planning,
+                JobReason.Planning,
+                null,
+                0,
+                0,
+                false,
+                new StuckPods.Summary(
+                        new StuckPods.Stuck(
+                                "wiki-wrap-plan-x7k2p",
+                                "plan",
+                                "ImagePullBackOff",
+                                "ImagePullBackOff",
+                                "Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\""),
+                        1));
+        out.put("Planning/Planning, planner not starting", plannerStuck);
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
         out.put("Running/ModelNotFound", job(JobPhase.Running, JobReason.ModelNotFound, null, 1000, 0, false));
+        out.put(
+                "Running/ModelFailed",
+                job(
+                        JobPhase.Running,
+                        JobReason.ModelFailed,
+                        "RewriterModel 'qwen' is refused by the operator's policy, no worker runs against it:"
+                                + " spec.endpoint.apiKeySecretRef.name: Secret 'prod-key' is not allowed by the"
+                                + " operator's policy (chart value policy.allowedSecrets: corpus-rw)",
+                        1000,
+                        0,
+                        false));
         out.put("Running/Tallying", job(JobPhase.Running, JobReason.Tallying, null, 1000, 0, false));
+        out.put(
+                "Running/InvalidSpec",
+                job(
+                        JobPhase.Running,
+                        JobReason.InvalidSpec,
+                        "spec.workers.image: image 'evil.example/miner:latest' is not allowed by the operator's policy"
+                                + " (chart value policy.allowedImages: registry.example/palimpsest/*)",
+                        1000,
+                        0,
+                        false));
         out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReason.Suspended, null, 100, 0, false));
         out.put(
                 "Succeeded/AllShardsCommitted",
@@ -159,6 +207,17 @@ class RecordedStatusesTest {
 
     private static JsonNode job(
             JobPhase phase, JobReason reason, String message, long shards, long failed, boolean tallyFailed) {
+        return job(phase, reason, message, shards, failed, tallyFailed, null);
+    }
+
+    private static JsonNode job(
+            JobPhase phase,
+            JobReason reason,
+            String message,
+            long shards,
+            long failed,
+            boolean tallyFailed,
+            StuckPods.Summary notStarting) {
         RewriteJobStatus status = new RewriteJobStatus();
         status.setPhase(phase);
         status.setObservedGeneration(1L);
@@ -176,7 +235,13 @@ class RecordedStatusesTest {
             }
         }
         status.setConditions(JobConditions.build(
-                new ConditionAggregator(CLOCK), status, 1L, new Decision(phase, reason), message, tallyFailed));
+                new ConditionAggregator(CLOCK),
+                status,
+                1L,
+                new Decision(phase, reason),
+                message,
+                tallyFailed,
+                notStarting));
         return JSON.valueToTree(status);
     }
 

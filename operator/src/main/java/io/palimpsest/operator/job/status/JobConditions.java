@@ -5,7 +5,9 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
+import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.util.List;
@@ -29,13 +31,30 @@ public final class JobConditions {
             Decision decision,
             String message,
             boolean tallyFailed) {
+        return build(aggregator, status, generation, decision, message, tallyFailed, null);
+    }
+
+    /**
+     * @param notStarting the job's pods that do not start, or null: while the job plans or runs, they
+     *                    are told in the Ready message and in a PodsNotStarting condition
+     */
+    public static List<Condition> build(
+            ConditionAggregator aggregator,
+            RewriteJobStatus status,
+            Long generation,
+            Decision decision,
+            String message,
+            boolean tallyFailed,
+            StuckPods.Summary notStarting) {
         JobPhase phase = decision.phase();
         String reason = decision.reason() == null ? null : decision.reason().name();
-        String text = message != null ? message : describe(status, decision);
+        StuckPods.Summary stuck = phase.isTerminal() ? null : notStarting;
+        String said = message != null ? message : describe(status, decision);
+        String text = stuck == null ? said : (said == null || said.isEmpty() ? "" : said + "; ") + stuck.text();
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
         boolean waiting = phase == JobPhase.Pending;
-        boolean healthy = phase == JobPhase.Succeeded
-                || (phase == JobPhase.Running && decision.reason() != JobReason.ModelNotFound);
+        boolean healthy =
+                phase == JobPhase.Succeeded || (phase == JobPhase.Running && !JobPhaseMachine.held(decision.reason()));
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator
@@ -71,12 +90,18 @@ public final class JobConditions {
                 phase == JobPhase.Failed ? text : "");
         pass.set(Conditions.RECONCILING, working || waiting, reason, working || waiting ? text : "");
         pass.set(Conditions.STALLED, phase == JobPhase.Failed, reason, phase == JobPhase.Failed ? text : "");
+        if (stuck != null) {
+            pass.set(Conditions.PODS_NOT_STARTING, true, stuck.cause(), stuck.text());
+        }
         return pass.build();
     }
 
     static String describe(RewriteJobStatus status, Decision d) {
         return switch (d.phase()) {
-            case Pending -> d.reason() == JobReason.ModelNotFound ? "waiting for the RewriterModel" : "pending";
+            case Pending ->
+                d.reason() == JobReason.ModelNotFound
+                        ? "waiting for the RewriterModel"
+                        : d.reason() == JobReason.ModelFailed ? "waiting for the RewriterModel to be fixed" : "pending";
             case Planning -> "listing the input and cutting shards";
             case Running ->
                 d.reason() == JobReason.Tallying

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.status.Rfc3339;
 import java.time.Instant;
 import org.jboss.logging.Logger;
@@ -20,21 +22,46 @@ public final class PhaseEvents {
 
     private PhaseEvents() {}
 
+    /** A Warning when the job fails or enters its new phase held ({@link JobPhaseMachine#held}), else Normal. */
     public static void phaseChanged(
             KubernetesClient client,
             RewriteJob job,
             JobPhase from,
             JobPhase to,
-            String reason,
+            JobReason reason,
             String message,
             Instant now) {
         record(
                 client,
                 job,
-                to == JobPhase.Failed ? "Warning" : "Normal",
-                reason,
+                to == JobPhase.Failed || JobPhaseMachine.held(reason) ? "Warning" : "Normal",
+                reason == null ? null : reason.name(),
                 (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message),
                 now);
+    }
+
+    /**
+     * A job that stays in its phase but is held there (the spec edited past the policy, the model
+     * gone or refused): a Warning, once per change of reason, naming what to fix.
+     */
+    public static void held(
+            KubernetesClient client, RewriteJob job, JobPhase phase, String reason, String message, Instant now) {
+        record(
+                client,
+                job,
+                "Warning",
+                reason,
+                phase + " held" + (message == null || message.isEmpty() ? "" : ": " + message),
+                now);
+    }
+
+    /**
+     * Some of the job's pods do not start: a Warning once per cause (the reason of its
+     * PodsNotStarting condition), not per pod nor per reconcile.
+     */
+    public static void podsNotStarting(
+            KubernetesClient client, RewriteJob job, String reason, String message, Instant now) {
+        record(client, job, "Warning", reason, message, now);
     }
 
     /** One Event about the job; never fails the reconcile. */

@@ -239,7 +239,7 @@ public final class StatusScaleBenchmark {
                     JobPhase.Running,
                     JobReason.Running,
                     true,
-                    true,
+                    JobPhaseMachine.ModelState.USABLE,
                     JobPhaseMachine.PlannerState.SUCCEEDED,
                     (long) SHARDS,
                     view.state(),

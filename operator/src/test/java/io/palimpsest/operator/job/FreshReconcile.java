@@ -1,0 +1,36 @@
+package io.palimpsest.operator.job;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.job.progress.LiveProgress;
+import io.palimpsest.operator.job.progress.WorkerProgressScraper;
+import io.palimpsest.operator.metrics.JobMetrics;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Clock;
+import java.util.List;
+
+/** One reconcile of a RewriteJob by a new reconciler, from what the API server holds now ({@link SnapshotContext}). */
+final class FreshReconcile {
+    private FreshReconcile() {}
+
+    static void of(KubernetesClient client, String namespace, String name, Clock clock, PalimpsestConfig config) {
+        SnapshotContext context = new SnapshotContext(client, namespace, name);
+        JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
+        LiveProgress live = new LiveProgress();
+        new RewriteJobReconciler(
+                        clock,
+                        new ConditionAggregator(clock),
+                        new TestSettings(),
+                        config,
+                        live,
+                        new WorkerProgressScraper(live, config, metrics),
+                        metrics,
+                        model -> List.of(),
+                        (job, next, ctx) -> {
+                            job.setStatus(next);
+                            client.resource(job).updateStatus();
+                        })
+                .reconcile(context.primary(), context);
+    }
+}
