@@ -3,6 +3,8 @@
 -- none yet, a newer generation not yet observed, a phase this check does not know.
 return {
   { recorded = "Pending/ModelNotFound", health = "Progressing", message = "Pending: ModelNotFound: waiting for the RewriterModel" },
+  { recorded = "Pending/WaitingForPreviousJob", health = "Progressing", message = "Pending: WaitingForPreviousJob: waiting for the previous job's objects to be deleted" },
+  { recorded = "Pending/NameTaken", health = "Progressing", message = "Pending: NameTaken: ConfigMap wiki-wrap-job (no controller) already exists" },
   { recorded = "Planning/Planning", health = "Progressing", message = "Planning: Planning: listing the input" },
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },

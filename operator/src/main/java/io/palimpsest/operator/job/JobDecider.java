@@ -24,6 +24,11 @@ public final class JobDecider {
     /** Pods past the attempts cap that are not running yet are looked at again this soon. */
     static final Duration CAP_RECHECK = Duration.ofSeconds(1);
 
+    /** A name held by an earlier job's object that the informers had not shown: looked at again this soon. */
+    static final Duration PREVIOUS_JOB_RECHECK = Duration.ofSeconds(5);
+    /** A name held by an object that is not the job's nor an earlier job's: looked at again this often. */
+    static final Duration NAME_TAKEN_RECHECK = Duration.ofSeconds(30);
+
     private JobDecider() {}
 
     /** What one reconcile does to the owned objects; {@code act} maps each to one API call. */
@@ -124,6 +129,8 @@ public final class JobDecider {
      * @param tallyResultGone    the tally Job succeeded but its result cannot be read any more
      * @param tallyDue           when the tally may start (the worker Job's end plus a grace for late summaries)
      * @param previewWanted      a preview is asked for and has neither run nor failed, and the model answers
+     * @param previousObjects    objects under the job's names that are not its own (an earlier job's of the same
+     *                           name), described, or null when there are none
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -144,6 +151,7 @@ public final class JobDecider {
             boolean tallyResultGone,
             Instant tallyDue,
             boolean previewWanted,
+            String previousObjects,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -169,6 +177,11 @@ public final class JobDecider {
             actions.add(new RerunTally());
         }
         JobPhase phase = state.phase();
+        if (phase == JobPhase.Planning && in.previousObjects() != null && !started(inputs.current())) {
+            // Made now, its objects would meet the earlier job's under the same names: it waits for the
+            // garbage collector, whose deletions are events of the job's informers.
+            return new Decision(JobPhase.Pending, JobReason.WaitingForPreviousJob, actions, null);
+        }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);
         }
@@ -233,6 +246,24 @@ public final class JobDecider {
             actions.add(new CreatePreview());
         }
         return new Decision(phase, state.reason(), actions, recheck);
+    }
+
+    /**
+     * A create met an object under the job's name that is not the job's ({@code OwnedResources.NameInUse}):
+     * the job stays where it was (Pending when it had not started) with the reason, and looks again: an
+     * earlier job's objects soon go, anyone else's object is not among the job's informers, so no event says so.
+     */
+    public static Decision nameInUse(JobPhase recorded, JobReason reason) {
+        return new Decision(
+                started(recorded) ? recorded : JobPhase.Pending,
+                reason,
+                List.of(),
+                reason == JobReason.WaitingForPreviousJob ? PREVIOUS_JOB_RECHECK : NAME_TAKEN_RECHECK);
+    }
+
+    /** The job has made objects of its own: it planned, runs or is suspended. */
+    private static boolean started(JobPhase recorded) {
+        return recorded == JobPhase.Planning || recorded == JobPhase.Running || recorded == JobPhase.Suspended;
     }
 
     private static Decision fail(List<Action> before, JobReason reason, String message) {

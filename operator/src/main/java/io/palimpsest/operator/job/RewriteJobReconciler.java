@@ -206,6 +206,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
             refusal = r.getMessage();
+        } catch (OwnedResources.NameInUse n) {
+            decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
+            refusal = n.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
@@ -235,7 +238,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         Observation seen = Observation.of(job, context, settings);
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
-        PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
+        PreviewJob.Reading preview = PreviewJob.read(seen.jobs(), seen.pods());
         List<FieldError> violations =
                 JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
@@ -338,6 +341,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyResultGone,
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
+                seen.waitingForPreviousObjects(),
                 now);
         return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
     }
@@ -567,6 +571,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? "the planner Job failed: " + seen.plannerFailure()
                         : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
+            case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
                 var recorded = job.getStatus() == null

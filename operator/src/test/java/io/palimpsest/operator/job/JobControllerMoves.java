@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -38,7 +39,7 @@ final class JobControllerMoves {
         return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     }
 
-    /** A terminated pod of {@code job} (its template's labels), with a termination message. */
+    /** A terminated pod of {@code job} (its template's labels, the Job as its controller), with a termination message. */
     Pod terminatedPod(
             Job job,
             Integer index,
@@ -63,6 +64,14 @@ final class JobControllerMoves {
                 .withNamespace(namespace)
                 .withLabels(labels)
                 .withAnnotations(annotations)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
                 .endMetadata()
                 .withNewSpec()
                 .withContainers(job.getSpec().getTemplate().getSpec().getContainers())

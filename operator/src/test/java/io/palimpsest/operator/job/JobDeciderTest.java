@@ -45,6 +45,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
+ *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  * </ul>
  */
 class JobDeciderTest {
@@ -58,6 +59,13 @@ class JobDeciderTest {
         "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
         "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
         "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
+        // deleted and created again under the same name: the earlier job's objects go first; an invalid spec says so
+        // first
+        "-         | -                  | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
+        "Pending   | ModelNotFound      | true  | false | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | ModelNotFound       |                                           | -",
+        "-         | -                  | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker previous       | Running   | Running             |                                           | -",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
         "Failed    | InvalidSpec        | true  | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
         "Failed    | InvalidSpec        | false | true  | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
@@ -198,6 +206,7 @@ class JobDeciderTest {
                 world.contains("tallyGone"),
                 world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
                 world.contains("preview"),
+                world.contains("previous") ? "waiting for the previous job's objects to be deleted: Job rs-plan" : null,
                 NOW);
     }
 
@@ -240,6 +249,24 @@ class JobDeciderTest {
                     return a.getClass().getSimpleName();
                 })
                 .collect(Collectors.joining(" "));
+    }
+
+    /** A create that met an object of someone else under the job's name: the job stays where it was and looks again. */
+    @Test
+    void aNameInUseKeepsThePhaseOfAStartedJobAndLooksAgain() {
+        assertEquals(
+                new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(null, JobReason.NameTaken));
+        assertEquals(
+                new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(JobPhase.Failed, JobReason.NameTaken));
+        assertEquals(
+                new Decision(JobPhase.Running, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(JobPhase.Running, JobReason.NameTaken));
+        assertEquals(
+                new Decision(
+                        JobPhase.Pending, JobReason.WaitingForPreviousJob, List.of(), JobDecider.PREVIOUS_JOB_RECHECK),
+                JobDecider.nameInUse(JobPhase.Pending, JobReason.WaitingForPreviousJob));
     }
 
     @Test

@@ -83,6 +83,25 @@ class RecordedStatusesTest {
     private static Map<String, JsonNode> jobStatuses() {
         Map<String, JsonNode> out = new LinkedHashMap<>();
         out.put("Pending/ModelNotFound", job(JobPhase.Pending, JobReason.ModelNotFound, null, 0, 0, false));
+        out.put(
+                "Pending/WaitingForPreviousJob",
+                job(
+                        JobPhase.Pending,
+                        JobReason.WaitingForPreviousJob,
+                        "waiting for the previous job's objects to be deleted: Job wiki-wrap-plan (controller:"
+                                + " RewriteJob wiki-wrap, uid 6f1e2a4c)",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Pending/NameTaken",
+                job(
+                        JobPhase.Pending,
+                        JobReason.NameTaken,
+                        "ConfigMap wiki-wrap-job (no controller) already exists and is not this RewriteJob's",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));
