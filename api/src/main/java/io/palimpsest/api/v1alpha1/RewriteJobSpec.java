@@ -28,6 +28,7 @@ import lombok.NoArgsConstructor;
         message =
                 "modelRef is required: the recipe calls a model (a prompt or stage with user or completion, a judge "
                         + "validator, mode program or tokenizer.mode server); only a recipe that renders templates runs without one")
+@ValidationRule(value = RewriteJobSpec.MODEL_REF_KEPT_RULE, message = RewriteJobSpec.MODEL_REF_KEPT_MESSAGE)
 public class RewriteJobSpec {
     /** Storage locations the worker understands. */
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
@@ -52,9 +53,22 @@ public class RewriteJobSpec {
             + " && self.recipe.prompts.all(p, has(p.render) && (!has(p.validators) || p.validators.all(v, v.type != 'judge')))"
             + " && (!has(self.recipe.validators) || self.recipe.validators.all(v, v.type != 'judge')))";
 
+    @ValidationRule(value = "self == oldSelf", message = MODEL_REF_IMMUTABLE_MESSAGE)
     @JsonPropertyDescription(
-            "The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model.")
+            "The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model. Immutable, like the recipe: every shard of an output is made by one model.")
     private ModelRef modelRef;
+
+    /**
+     * modelRef is immutable like the recipe: the receipts and every output record name the model,
+     * and an output whose shards came from two models is no one campaign's. The field rule refuses a
+     * change; this one, on the spec, adding or removing it (a transition rule on a field is checked
+     * only when the field is in both the old and the new object).
+     */
+    public static final String MODEL_REF_KEPT_RULE = "has(self.modelRef) == has(oldSelf.modelRef)";
+
+    public static final String MODEL_REF_IMMUTABLE_MESSAGE = "modelRef is immutable once set; create a new RewriteJob";
+    public static final String MODEL_REF_KEPT_MESSAGE =
+            "modelRef cannot be added or removed once the job exists; create a new RewriteJob";
 
     @Required
     @ValidationRule(value = "self == oldSelf", message = "input is immutable once set; create a new RewriteJob")

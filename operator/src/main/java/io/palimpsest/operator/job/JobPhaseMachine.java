@@ -33,7 +33,7 @@ public final class JobPhaseMachine {
     /**
      * @param current          the recorded phase (null for a new job)
      * @param currentReason    the reason recorded with it
-     * @param specValid        SpecValidator found no violation
+     * @param specValid        SpecValidator found no violation (once started: none of what must hold since the start)
      * @param modelFound       the referenced RewriterModel exists
      * @param planner          the planner Job (or SUCCEEDED once the shard count is recorded)
      * @param shards           the recorded shard count, or null before planning finished
@@ -77,7 +77,8 @@ public final class JobPhaseMachine {
     /**
      * The one re-entry rule: a job that has not started yet, or that failed only because its spec
      * was invalid, is validated again; a Failed/InvalidSpec job whose new generation is valid starts
-     * again from Pending. Every other terminal phase is final.
+     * again from Pending (a job that had started goes on from where its objects are). Every other
+     * terminal phase is final.
      */
     public static boolean awaitsValidSpec(JobPhase recorded, JobReason reason) {
         return recorded == null
@@ -97,6 +98,10 @@ public final class JobPhaseMachine {
         }
         if (phase.isTerminal()) {
             return new Decision(phase, in.currentReason());
+        }
+        if (!in.specValid()) {
+            // before the start, any rule; after it, a rule that holds from the start (SpecValidator.keptSinceStart)
+            return new Decision(JobPhase.Failed, JobReason.InvalidSpec);
         }
         return switch (phase) {
             case Pending -> pending(in);

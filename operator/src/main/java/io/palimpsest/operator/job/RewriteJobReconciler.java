@@ -239,8 +239,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
         PreviewJob.Reading preview = PreviewJob.read(seen.jobs(), seen.pods());
-        List<FieldError> violations =
-                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? validate(job) : List.of();
+        List<FieldError> violations = JobPhaseMachine.awaitsValidSpec(recorded, recordedReason)
+                ? validate(job, seen)
+                : finished ? List.of() : SpecValidator.keptSinceStart(job, seen.workerJob());
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
@@ -385,6 +386,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(Rfc3339.format(now));
+        } else if (!decision.phase().isTerminal()) {
+            next.setCompletionTime(null); // back from InvalidSpec
         }
         JobDecider.Fail failure = decision.failure();
         String message = refusal != null
@@ -430,10 +433,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 next);
     }
 
-    /** The spec's own rules, then what the cluster's policy allows it to name (images, Secrets). */
-    private List<FieldError> validate(RewriteJob job) {
+    /**
+     * The spec's own rules, then what the cluster's policy allows it to name (images, Secrets), then
+     * what must hold since the start (a job back from InvalidSpec may have objects of its own).
+     */
+    private List<FieldError> validate(RewriteJob job, Observation seen) {
         List<FieldError> out = new ArrayList<>(SpecValidator.validate(job));
         out.addAll(AdmissionPolicy.from(config.policy()).check(job));
+        out.addAll(SpecValidator.keptSinceStart(job, seen.workerJob()));
         return out;
     }
 

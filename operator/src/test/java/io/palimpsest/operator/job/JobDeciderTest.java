@@ -105,6 +105,8 @@ class JobDeciderTest {
         "Running   | Tallying           | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
         // failures
+        "Running   | Running            | false | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",

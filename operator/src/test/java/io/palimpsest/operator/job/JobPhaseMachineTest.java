@@ -54,6 +54,10 @@ class JobPhaseMachineTest {
                 "Succeeded | AllShardsCommitted | true | true | SUCCEEDED  | 100    | COMPLETE                    | true    | NOT_NEEDED  | Succeeded | AllShardsCommitted",
                 "Succeeded | AllShardsCommitted | true | false | SUCCEEDED | 100    | ABSENT                      | false   | NOT_NEEDED  | Succeeded | AllShardsCommitted",
                 "Failed    | TooManyFailedShards | true | true | SUCCEEDED | 100    | TOO_MANY_FAILED_SHARDS      | false   | NOT_NEEDED  | Failed    | TooManyFailedShards",
+                // once started, a rule that holds from the start (modelRef kept) fails the job; put right, it goes on
+                "Running   | Running         | false | true  | SUCCEEDED   | 100    | RUNNING                     | false   | NOT_NEEDED  | Failed    | InvalidSpec",
+                "Suspended | Suspended       | false | true  | SUCCEEDED   | 100    | RUNNING                     | true    | NOT_NEEDED  | Failed    | InvalidSpec",
+                "Planning  | Planning        | false | true  | RUNNING     | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | InvalidSpec",
                 "Failed    | InvalidSpec     | false | true  | NOT_STARTED | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | InvalidSpec",
                 "Failed    | InvalidSpec     | true  | true  | NOT_STARTED | -      | ABSENT                      | false   | NOT_NEEDED  | Planning  | Planning",
                 "Failed    | PlanningFailed  | true  | true  | FAILED      | -      | ABSENT                      | false   | NOT_NEEDED  | Failed    | PlanningFailed",

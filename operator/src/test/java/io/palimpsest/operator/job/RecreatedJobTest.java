@@ -8,30 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
-import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ShardSummary;
-import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.progress.LiveProgress;
-import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
-import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.status.ConditionAggregator;
-import java.io.FileInputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,27 +41,14 @@ class RecreatedJobTest {
     static final String NS = "test";
     KubernetesClient client;
     JobControllerMoves moves;
+    FreshReconciles cluster;
     final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void setUp() throws Exception {
-        try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
-                var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-            client.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .load(modelCrd)
-                    .create();
-        }
+        cluster = new FreshReconciles(client, clock);
+        cluster.install("m");
         moves = new JobControllerMoves(client, NS);
-        RewriterModel model = new RewriterModel();
-        model.setMetadata(
-                new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
-        RewriterModelSpec spec = new RewriterModelSpec();
-        spec.setModel("org/model");
-        model.setSpec(spec);
-        client.resource(model).create();
     }
 
     @Test
@@ -253,45 +229,15 @@ class RecreatedJobTest {
     // --- helpers
 
     RewriteJob job(String name) {
-        RewriteJob job = TestJobs.job(name, "s3://corpus/in", "s3://corpus/out-" + name);
-        job.getSpec().getModelRef().setName("m");
-        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
-        workers.setParallelism(new IntOrString(4));
-        job.getSpec().setWorkers(workers);
-        RewriteJobSpec.Retry retry = new RewriteJobSpec.Retry();
-        retry.setAttemptsPerShard(3);
-        retry.setMaxFailedShards(1);
-        job.getSpec().setRetry(retry);
-        return job;
+        return FreshReconciles.job(name, "m");
     }
 
     void reconcile(String name) {
-        SnapshotContext context = new SnapshotContext(client, NS, name);
-        PalimpsestConfig config = TestSettings.config("ghcr.io/palimpsest/worker:test");
-        JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
-        LiveProgress live = new LiveProgress();
-        new RewriteJobReconciler(
-                        clock,
-                        new ConditionAggregator(clock),
-                        new TestSettings(),
-                        config,
-                        live,
-                        new WorkerProgressScraper(live, config, metrics),
-                        metrics,
-                        model -> List.of(),
-                        (job, next, ctx) -> {
-                            job.setStatus(next);
-                            client.resource(job).updateStatus();
-                        })
-                .reconcile(context.primary(), context);
+        cluster.reconcile(name);
     }
 
     RewriteJobStatus status(String name) {
-        return client.resources(RewriteJob.class)
-                .inNamespace(NS)
-                .withName(name)
-                .get()
-                .getStatus();
+        return cluster.status(name);
     }
 
     AttemptLedger ledger(String configMap) {
