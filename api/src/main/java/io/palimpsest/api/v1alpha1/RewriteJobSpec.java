@@ -81,7 +81,7 @@ public class RewriteJobSpec {
     private Output output;
 
     @JsonPropertyDescription(
-            "How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones.")
+            "How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones. Used once, by the planner: an edit after planning applies to new RewriteJobs.")
     private Sharding sharding;
 
     @Required
@@ -89,7 +89,8 @@ public class RewriteJobSpec {
     @JsonPropertyDescription("What to do to each document. Immutable.")
     private Recipe recipe;
 
-    @JsonPropertyDescription("The worker pods.")
+    @JsonPropertyDescription(
+            "The worker pods. Their image, resources, scheduling, serviceAccountName and imagePullSecrets are taken when the worker Job is created (a Job's pod template cannot change; a later edit applies to new RewriteJobs and is named in the SpecApplied condition); parallelism, weight, concurrencyPerWorker and requestTimeoutSeconds apply while the job runs (the last two to pods started after the edit).")
     private Workers workers;
 
     @JsonPropertyDescription("Retry budget per shard and for the whole job.")
@@ -275,11 +276,13 @@ public class RewriteJobSpec {
         @Min(1)
         @Max(100)
         @Default("3")
-        @JsonPropertyDescription("Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count.")
+        @JsonPropertyDescription(
+                "Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count. Taken when the worker Job is created (its backoffLimitPerIndex cannot change): a later edit applies to new RewriteJobs and is named in the SpecApplied condition.")
         private Integer attemptsPerShard;
 
         @Min(0)
-        @JsonPropertyDescription("The job fails once more shards than this have failed; unset = no limit.")
+        @JsonPropertyDescription(
+                "The job fails once more shards than this have failed; unset = no limit. An edit reaches the running worker Job (its maxFailedIndexes).")
         private Integer maxFailedShards;
     }
 

@@ -41,6 +41,7 @@ public final class JobDecider {
                     RecordShardCount,
                     CreateWorker,
                     PatchWorker,
+                    PatchMaxFailedIndexes,
                     RerunTally,
                     CreateTally,
                     CreatePreview,
@@ -68,6 +69,12 @@ public final class JobDecider {
 
     /** @param suspend the new {@code spec.suspend}, or null to leave it */
     public record PatchWorker(int parallelism, Boolean suspend) implements Action {}
+
+    /**
+     * {@code retry.maxFailedShards} edited: the worker Job's {@code maxFailedIndexes} follows (a field the
+     * API server lets change, unlike {@code backoffLimitPerIndex}); null removes the limit.
+     */
+    public record PatchMaxFailedIndexes(Integer maxFailedIndexes) implements Action {}
 
     /** The tally Job succeeded but its pod is gone with the result: delete it to run it again. */
     public record RerunTally() implements Action {}
@@ -119,6 +126,8 @@ public final class JobDecider {
      * @param workerJob          the worker Job exists
      * @param workerParallelism  its {@code spec.parallelism}, or null
      * @param workerSuspended    its {@code spec.suspend}
+     * @param maxFailed          its {@code maxFailedIndexes} and what {@code retry.maxFailedShards} asks for, or null
+     *                           without a worker Job
      * @param queued             the job goes through Kueue ({@code spec.queueName}): Kueue resumes it, not the operator
      * @param parallelism        the worker Job's parallelism while running and while suspended (see {@link ParallelismPolicy})
      * @param workerJobRefusal   why the API server would refuse the worker Job (WorkerJobLimits), or null
@@ -141,6 +150,7 @@ public final class JobDecider {
             boolean workerJob,
             Integer workerParallelism,
             boolean workerSuspended,
+            MaxFailed maxFailed,
             boolean queued,
             Parallelism parallelism,
             String workerJobRefusal,
@@ -158,6 +168,12 @@ public final class JobDecider {
             pastTheCap = List.copyOf(pastTheCap);
         }
     }
+
+    /**
+     * The worker Job's {@code maxFailedIndexes} and the value the spec asks for now (the current one when the
+     * spec's cannot be written: WorkerJobLimits' violations, said in the SpecApplied condition).
+     */
+    public record MaxFailed(Integer current, Integer desired) {}
 
     /** The worker Job's parallelism as {@link ParallelismPolicy} gives it for the job running and suspended. */
     public record Parallelism(int running, int suspended) {
@@ -233,6 +249,10 @@ public final class JobDecider {
             int target = admitted && parallelism > 0 ? in.workerParallelism() : parallelism;
             if (suspendPatch != null || !Objects.equals(in.workerParallelism(), target)) {
                 actions.add(new PatchWorker(target, suspendPatch));
+            }
+            if (in.maxFailed() != null
+                    && !Objects.equals(in.maxFailed().current(), in.maxFailed().desired())) {
+                actions.add(new PatchMaxFailedIndexes(in.maxFailed().desired()));
             }
         }
         if (inputs.tally() == JobPhaseMachine.TallyState.PENDING) {

@@ -36,6 +36,7 @@ import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.resources.MadeFrom;
 import io.palimpsest.operator.job.resources.OwnedResources;
 import io.palimpsest.operator.job.resources.PlannerJob;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
@@ -46,6 +47,7 @@ import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.job.status.PhaseEvents;
 import io.palimpsest.operator.job.status.ShardFailureEvents;
+import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -59,6 +61,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Orchestrates a RewriteJob in four steps: observe (informer caches only, and the values derived
@@ -217,7 +220,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
     /**
      * What one reconcile saw and derived: the cluster as read, the status folded from it (the
-     * record step completes it), the spec's violations, the preview's state, and the decider's input.
+     * record step completes it), the spec's violations, the preview's state, the edits that did not
+     * reach the running job, and the decider's input.
      */
     private record Observed(
             Observation cluster,
@@ -227,6 +231,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FieldError> violations,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
+            List<String> notApplied,
             JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
@@ -291,6 +296,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 suspend,
                 tally);
 
+        // Fixed when the worker Job was made (its backoffLimitPerIndex): the ledger and the workers' job.yaml keep it.
+        Job worker = seen.workerJob();
+        int attempts = WorkerJob.attemptsInForce(job, worker, settings);
+
         // What the owned objects should be; only for a job that may run (its spec resolves).
         ConfigMap desiredConfigMap = null;
         String tooLarge = null;
@@ -301,7 +310,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             AttemptLedger ledger = AttemptCharges.ledger(
                     finishedPods,
                     counted::contains,
-                    WorkerJob.attemptsPerShard(job),
+                    attempts,
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
                     now);
@@ -309,7 +318,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     ? ResolvedJobConfigMap.withLedger(
                             existing, ledger) // keep the endpoint workers already use while the model is away
                     : ResolvedJobConfigMap.desired(
-                            job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
+                            job,
+                            ResolvedJobConfigMap.withAttempts(
+                                    ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                            ledger);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }
@@ -319,7 +331,30 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         parallelism(job, seen, shards, next, false, modelFound),
                         parallelism(job, seen, shards, next, true, modelFound));
         String workerJobRefusal = shards == null ? null : workerJobRefusal(job, workerJobViolations(job, shards));
-        Job worker = seen.workerJob();
+        // retry.maxFailedShards follows into the worker Job; what does not reach it is said (SpecApplied).
+        JobDecider.MaxFailed maxFailed = null;
+        List<FieldError> maxFailedRefused = List.of();
+        if (worker != null && shards != null) {
+            WorkerJobLimits.Plan limit = WorkerJobLimits.plan(
+                    shards,
+                    job.getSpec().getRetry() == null
+                            ? null
+                            : job.getSpec().getRetry().getMaxFailedShards());
+            Integer current = worker.getSpec().getMaxFailedIndexes();
+            maxFailedRefused = limit.violations();
+            maxFailed =
+                    new JobDecider.MaxFailed(current, maxFailedRefused.isEmpty() ? limit.maxFailedIndexes() : current);
+        }
+        List<String> notApplied = worker == null
+                ? List.of()
+                : SpecApplied.notApplied(
+                        Stream.concat(
+                                        MadeFrom.changed(worker, MadeFrom.workerJob(job)).stream(),
+                                        MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream())
+                                .toList(),
+                        attempts,
+                        WorkerJob.attemptsPerShard(job),
+                        maxFailedRefused);
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
@@ -332,6 +367,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 worker != null,
                 worker == null ? null : worker.getSpec().getParallelism(),
                 worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()),
+                maxFailed,
                 job.getSpec().getQueueName() != null,
                 parallelism,
                 workerJobRefusal,
@@ -344,7 +380,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 seen.waitingForPreviousObjects(),
                 now);
-        return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, facts);
+        return new Observed(seen, previous, next, fold != null, violations, finishedPods, preview, notApplied, facts);
     }
 
     /**
@@ -408,6 +444,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (previewed != null) {
             next.getConditions().add(previewed);
         }
+        var applied = SpecApplied.condition(
+                conditions, previous, generation, seen.cluster().workerJob() != null, seen.notApplied());
+        if (applied != null) {
+            next.getConditions().add(applied);
+        }
 
         if (decision.phase() != recorded) {
             PhaseEvents.phaseChanged(
@@ -422,6 +463,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
         }
+        SpecApplied.recordChange(context.getClient(), job, previous, applied, now);
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
         }
@@ -483,6 +525,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         seen.workerJob(),
                         "{\"spec\":{\"parallelism\":" + a.parallelism()
                                 + (a.suspend() == null ? "" : ",\"suspend\":" + a.suspend()) + "}}");
+            } else if (action instanceof JobDecider.PatchMaxFailedIndexes a) {
+                owned.mergePatch(
+                        seen.workerJob(),
+                        "{\"spec\":{\"maxFailedIndexes\":" + a.maxFailedIndexes() + "}}"); // null removes it
             } else if (action instanceof JobDecider.RerunTally) {
                 owned.delete(seen.tallyJob());
             } else if (action instanceof JobDecider.CreateTally) {

@@ -108,6 +108,47 @@ final class JobControllerMoves {
         return created;
     }
 
+    /** A running pod of {@code job}'s shard, as the Job controller makes it and the kubelet starts it. */
+    Pod runningPod(String workerJob, int index, int failures) {
+        Job job = job(workerJob);
+        Map<String, String> labels =
+                new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+        labels.put("batch.kubernetes.io/job-name", workerJob);
+        Pod built = new PodBuilder()
+                .withNewMetadata()
+                .withName(workerJob + "-" + index + "-" + (podSerial++))
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(Map.of(
+                        RewriteJobNames.COMPLETION_INDEX,
+                        Integer.toString(index),
+                        RewriteJobNames.INDEX_FAILURE_COUNT,
+                        Integer.toString(failures)))
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(workerJob)
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
+                .endMetadata()
+                .withNewSpec()
+                .withContainers(job.getSpec().getTemplate().getSpec().getContainers())
+                .withRestartPolicy("Never")
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus()
+                .build();
+        Pod created = client.pods().inNamespace(namespace).resource(built).create();
+        if (created.getStatus() == null || !"Running".equals(created.getStatus().getPhase())) {
+            created.setStatus(built.getStatus());
+            created = client.pods().inNamespace(namespace).resource(created).updateStatus();
+        }
+        return created;
+    }
+
     void plannerSucceeds(String jobName, long shards) {
         Job planner = job(jobName);
         terminatedPod(

@@ -46,6 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
+ *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  * </ul>
  */
 class JobDeciderTest {
@@ -86,6 +87,9 @@ class JobDeciderTest {
         "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
         "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
         "Running   | Running            | true  | false | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker maxFailedEdited | Running  | Running             | PatchMaxFailedIndexes(3)                  | -",
+        "Suspended | Suspended          | true  | true  | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended maxFailedEdited | Suspended | Suspended | PatchMaxFailedIndexes(3)            | -",
+        "Running   | Running            | true  | true  | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker maxFailedEdited | Succeeded | AllShardsCommitted |                                          | -",
         // Kueue: an admitted worker Job keeps the parallelism it was admitted at (a change evicts and requeues it), not
         // when the model is gone
         "Running   | Running            | true  | true  | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
@@ -198,6 +202,7 @@ class JobDeciderTest {
                 worker,
                 workerParallelism,
                 world.contains("workerSuspended"),
+                !worker ? null : new JobDecider.MaxFailed(2, world.contains("maxFailedEdited") ? 3 : 2),
                 world.contains("queued"),
                 world.contains("idle") ? new JobDecider.Parallelism(0, 0) : new JobDecider.Parallelism(4, 0),
                 world.contains("workerRefused") ? "the worker Job would be refused by the API server" : null,
@@ -243,6 +248,8 @@ class JobDeciderTest {
                         return "CreateWorker(" + w.parallelism() + "," + w.suspended() + ")";
                     } else if (a instanceof JobDecider.PatchWorker p) {
                         return "PatchWorker(" + p.parallelism() + "," + (p.suspend() == null ? "-" : p.suspend()) + ")";
+                    } else if (a instanceof JobDecider.PatchMaxFailedIndexes m) {
+                        return "PatchMaxFailedIndexes(" + m.maxFailedIndexes() + ")";
                     } else if (a instanceof JobDecider.RecordShardCount r) {
                         return "RecordShardCount(" + r.shards() + ")";
                     } else if (a instanceof JobDecider.Fail f) {
