@@ -313,7 +313,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     attempts,
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
-                    now);
+                    now,
+                    worker == null ? null : worker.getMetadata().getUid());
             desiredConfigMap = existing != null && !modelFound
                     ? ResolvedJobConfigMap.withLedger(
                             existing, ledger) // keep the endpoint workers already use while the model is away
