@@ -248,6 +248,30 @@ class BadManifestsTest {
         assertRejectedNaming(crd.validate(with(old, "spec.output.compression", "gzip"), old), "output");
         assertRejectedNaming(
                 crd.validate(with(old, "spec.recipe.prompts[0].sampling.temperature", 0.2), old), "recipe");
+        // the model, like the recipe: every shard of one output comes from one model
+        assertRejectedNaming(
+                crd.validate(with(old, "spec.modelRef.name", "qwen-large"), old),
+                "spec.modelRef: modelRef is immutable once set; create a new RewriteJob");
+        // ... nor added or removed, even where the recipe calls no model (a field's transition rule does not see that)
+        Map<String, Object> renderOnly = with(
+                with(
+                        with(
+                                with(
+                                        old,
+                                        "spec.recipe.prompts",
+                                        List.of(Map.of("name", "card", "render", "{{ meta.w }}"))),
+                                "spec.recipe.routes",
+                                REMOVE),
+                        "spec.recipe.fanout",
+                        REMOVE),
+                "spec.recipe.validators",
+                REMOVE);
+        Map<String, Object> noModel = with(renderOnly, "spec.modelRef", REMOVE);
+        assertEquals(List.of(), crd.validate(noModel), "a job that calls no model needs none");
+        assertRejectedNaming(crd.validate(noModel, renderOnly), "modelRef cannot be added or removed");
+        assertRejectedNaming(crd.validate(renderOnly, noModel), "modelRef cannot be added or removed");
+        // and a new job (no old object, as palimpsest lint and local see every manifest) names any model
+        assertEquals(List.of(), crd.validate(with(old, "spec.modelRef.name", "qwen-large")));
         // mutable fields may change while the job runs
         assertEquals(
                 List.of(), crd.validate(with(with(old, "spec.workers.parallelism", 12), "spec.suspend", true), old));

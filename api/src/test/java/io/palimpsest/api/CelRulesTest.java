@@ -135,6 +135,12 @@ class CelRulesTest {
                         Map.of("recipe", renderOnly),
                         Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
         CASES.put("type(self) == int ? self >= 1 : self == 'auto'", Case.of("auto", "many"));
+        CASES.put(
+                RewriteJobSpec.MODEL_REF_KEPT_RULE,
+                new Case(
+                        Map.of("modelRef", Map.of("name", "qwen-large")),
+                        Map.of("recipe", renderOnly),
+                        Map.of("modelRef", Map.of("name", "qwen-small"), "recipe", renderOnly)));
     }
 
     private static String normalize(String rule) {

@@ -15,6 +15,16 @@ public enum JobReason {
      * Failed: no worker runs against it until it is fixed.
      */
     ModelFailed,
+    /**
+     * Objects under the job's names belong to an earlier RewriteJob of the same name (deleted and
+     * created again): the job starts once the garbage collector has deleted them.
+     */
+    WaitingForPreviousJob,
+    /**
+     * An object the job must create exists under its name and is not the job's (made by someone
+     * else, or left without an owner): the message names it and its owner.
+     */
+    NameTaken,
     Planning,
     PlanningFailed,
     Running,

@@ -28,6 +28,7 @@ import lombok.NoArgsConstructor;
         message =
                 "modelRef is required: the recipe calls a model (a prompt or stage with user or completion, a judge "
                         + "validator, mode program or tokenizer.mode server); only a recipe that renders templates runs without one")
+@ValidationRule(value = RewriteJobSpec.MODEL_REF_KEPT_RULE, message = RewriteJobSpec.MODEL_REF_KEPT_MESSAGE)
 public class RewriteJobSpec {
     /** Storage locations the worker understands. */
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
@@ -52,9 +53,22 @@ public class RewriteJobSpec {
             + " && self.recipe.prompts.all(p, has(p.render) && (!has(p.validators) || p.validators.all(v, v.type != 'judge')))"
             + " && (!has(self.recipe.validators) || self.recipe.validators.all(v, v.type != 'judge')))";
 
+    @ValidationRule(value = "self == oldSelf", message = MODEL_REF_IMMUTABLE_MESSAGE)
     @JsonPropertyDescription(
-            "The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model.")
+            "The RewriterModel (same namespace) that serves the rewrites. Left out only when the recipe calls no model (templates rendered from the record's fields, filters): its workers then start at once, with no model. Immutable, like the recipe: every shard of an output is made by one model.")
     private ModelRef modelRef;
+
+    /**
+     * modelRef is immutable like the recipe: the receipts and every output record name the model,
+     * and an output whose shards came from two models is no one campaign's. The field rule refuses a
+     * change; this one, on the spec, adding or removing it (a transition rule on a field is checked
+     * only when the field is in both the old and the new object).
+     */
+    public static final String MODEL_REF_KEPT_RULE = "has(self.modelRef) == has(oldSelf.modelRef)";
+
+    public static final String MODEL_REF_IMMUTABLE_MESSAGE = "modelRef is immutable once set; create a new RewriteJob";
+    public static final String MODEL_REF_KEPT_MESSAGE =
+            "modelRef cannot be added or removed once the job exists; create a new RewriteJob";
 
     @Required
     @ValidationRule(value = "self == oldSelf", message = "input is immutable once set; create a new RewriteJob")
@@ -67,7 +81,7 @@ public class RewriteJobSpec {
     private Output output;
 
     @JsonPropertyDescription(
-            "How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones.")
+            "How the input is cut into shards (one shard = one unit of work and of commit). Files are grouped in key order; shards are numbered largest first, so the longest start first and a campaign ends on its shortest ones. Used once, by the planner: an edit after planning applies to new RewriteJobs.")
     private Sharding sharding;
 
     @Required
@@ -75,7 +89,8 @@ public class RewriteJobSpec {
     @JsonPropertyDescription("What to do to each document. Immutable.")
     private Recipe recipe;
 
-    @JsonPropertyDescription("The worker pods.")
+    @JsonPropertyDescription(
+            "The worker pods. Their image, resources, scheduling, serviceAccountName and imagePullSecrets are taken when the worker Job is created (a Job's pod template cannot change; a later edit applies to new RewriteJobs and is named in the SpecApplied condition); parallelism, weight, concurrencyPerWorker and requestTimeoutSeconds apply while the job runs (the last two to pods started after the edit).")
     private Workers workers;
 
     @JsonPropertyDescription("Retry budget per shard and for the whole job.")
@@ -261,11 +276,13 @@ public class RewriteJobSpec {
         @Min(1)
         @Max(100)
         @Default("3")
-        @JsonPropertyDescription("Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count.")
+        @JsonPropertyDescription(
+                "Attempts per shard (backoffLimitPerIndex + 1); preemptions do not count. Taken when the worker Job is created (its backoffLimitPerIndex cannot change): a later edit applies to new RewriteJobs and is named in the SpecApplied condition.")
         private Integer attemptsPerShard;
 
         @Min(0)
-        @JsonPropertyDescription("The job fails once more shards than this have failed; unset = no limit.")
+        @JsonPropertyDescription(
+                "The job fails once more shards than this have failed; unset = no limit. An edit reaches the running worker Job (its maxFailedIndexes).")
         private Integer maxFailedShards;
     }
 

@@ -29,6 +29,13 @@ public class AttemptLedger {
     /** shard index -> its attempts so far. */
     private Map<Integer, Shard> shards = new TreeMap<>();
 
+    /**
+     * The uid of the worker Job whose pods the counts were last read from. When another worker Job
+     * takes its place (the first deleted by hand, and its pods with it), the counts so far are
+     * carried over ({@link Shard#getCarriedFailures()}) and the new Job's pods add to them.
+     */
+    private String workerJob;
+
     @Data
     @NoArgsConstructor
     @AllArgsConstructor
@@ -46,9 +53,19 @@ public class AttemptLedger {
          * read the ledger without it.
          */
         private String closedAt;
+        /** Of {@link #failures}, those charged to pods of earlier worker Jobs of the job (gone with them). */
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        private int carriedFailures;
+        /** Of {@link #outages}, those of pods of earlier worker Jobs. */
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+        private int carriedOutages;
 
         public Shard(int failures, int outages, boolean exhausted) {
-            this(failures, outages, exhausted, null);
+            this(failures, outages, exhausted, null, 0, 0);
+        }
+
+        public Shard(int failures, int outages, boolean exhausted, String closedAt) {
+            this(failures, outages, exhausted, closedAt, 0, 0);
         }
     }
 

@@ -24,6 +24,11 @@ public final class JobDecider {
     /** Pods past the attempts cap that are not running yet are looked at again this soon. */
     static final Duration CAP_RECHECK = Duration.ofSeconds(1);
 
+    /** A name held by an earlier job's object that the informers had not shown: looked at again this soon. */
+    static final Duration PREVIOUS_JOB_RECHECK = Duration.ofSeconds(5);
+    /** A name held by an object that is not the job's nor an earlier job's: looked at again this often. */
+    static final Duration NAME_TAKEN_RECHECK = Duration.ofSeconds(30);
+
     private JobDecider() {}
 
     /** What one reconcile does to the owned objects; {@code act} maps each to one API call. */
@@ -36,6 +41,7 @@ public final class JobDecider {
                     RecordShardCount,
                     CreateWorker,
                     PatchWorker,
+                    PatchMaxFailedIndexes,
                     RerunTally,
                     CreateTally,
                     CreatePreview,
@@ -70,6 +76,12 @@ public final class JobDecider {
 
     /** @param suspend the new {@code spec.suspend}, or null to leave it */
     public record PatchWorker(int parallelism, Boolean suspend) implements Action {}
+
+    /**
+     * {@code retry.maxFailedShards} edited: the worker Job's {@code maxFailedIndexes} follows (a field the
+     * API server lets change, unlike {@code backoffLimitPerIndex}); null removes the limit.
+     */
+    public record PatchMaxFailedIndexes(Integer maxFailedIndexes) implements Action {}
 
     /** The tally Job succeeded but its pod is gone with the result: delete it to run it again. */
     public record RerunTally() implements Action {}
@@ -121,6 +133,8 @@ public final class JobDecider {
      * @param workerJob          the worker Job exists
      * @param workerParallelism  its {@code spec.parallelism}, or null
      * @param workerSuspended    its {@code spec.suspend}
+     * @param maxFailed          its {@code maxFailedIndexes} and what {@code retry.maxFailedShards} asks for, or null
+     *                           without a worker Job
      * @param queued             the job goes through Kueue ({@code spec.queueName}): Kueue resumes it, not the operator
      * @param parallelism        the worker Job's parallelism while running and while suspended (see {@link ParallelismPolicy})
      * @param workerJobRefusal   why the API server would refuse the worker Job (WorkerJobLimits), or null
@@ -131,6 +145,8 @@ public final class JobDecider {
      * @param tallyResultGone    the tally Job succeeded but its result cannot be read any more
      * @param tallyDue           when the tally may start (the worker Job's end plus a grace for late summaries)
      * @param previewWanted      a preview is asked for and has neither run nor failed, and the model answers
+     * @param previousObjects    objects under the job's names that are not its own (an earlier job's of the same
+     *                           name), described, or null when there are none
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -141,6 +157,7 @@ public final class JobDecider {
             boolean workerJob,
             Integer workerParallelism,
             boolean workerSuspended,
+            MaxFailed maxFailed,
             boolean queued,
             Parallelism parallelism,
             String workerJobRefusal,
@@ -151,12 +168,19 @@ public final class JobDecider {
             boolean tallyResultGone,
             Instant tallyDue,
             boolean previewWanted,
+            String previousObjects,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
             pastTheCap = List.copyOf(pastTheCap);
         }
     }
+
+    /**
+     * The worker Job's {@code maxFailedIndexes} and the value the spec asks for now (the current one when the
+     * spec's cannot be written: WorkerJobLimits' violations, said in the SpecApplied condition).
+     */
+    public record MaxFailed(Integer current, Integer desired) {}
 
     /** The worker Job's parallelism as {@link ParallelismPolicy} gives it for the job running and suspended. */
     public record Parallelism(int running, int suspended) {
@@ -167,7 +191,7 @@ public final class JobDecider {
 
     public static Decision decide(Facts in) {
         Decision d = decideActions(in);
-        if (in.phase().specValid()) {
+        if (in.phase().spec() == JobPhaseMachine.SpecState.VALID) {
             return d;
         }
         // The phase machine reports the violation (InvalidSpec); nothing is made from the spec meanwhile.
@@ -189,6 +213,11 @@ public final class JobDecider {
             actions.add(new RerunTally());
         }
         JobPhase phase = state.phase();
+        if (phase == JobPhase.Planning && in.previousObjects() != null && !started(inputs.current())) {
+            // Made now, its objects would meet the earlier job's under the same names: it waits for the
+            // garbage collector, whose deletions are events of the job's informers.
+            return new Decision(JobPhase.Pending, JobReason.WaitingForPreviousJob, actions, null);
+        }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);
         }
@@ -246,6 +275,10 @@ public final class JobDecider {
             if (suspendPatch != null || !Objects.equals(in.workerParallelism(), target)) {
                 actions.add(new PatchWorker(target, suspendPatch));
             }
+            if (in.maxFailed() != null
+                    && !Objects.equals(in.maxFailed().current(), in.maxFailed().desired())) {
+                actions.add(new PatchMaxFailedIndexes(in.maxFailed().desired()));
+            }
         }
         if (inputs.tally() == JobPhaseMachine.TallyState.PENDING) {
             if (!in.now().isBefore(in.tallyDue())) {
@@ -258,6 +291,24 @@ public final class JobDecider {
             actions.add(new CreatePreview());
         }
         return new Decision(phase, state.reason(), actions, recheck);
+    }
+
+    /**
+     * A create met an object under the job's name that is not the job's ({@code OwnedResources.NameInUse}):
+     * the job stays where it was (Pending when it had not started) with the reason, and looks again: an
+     * earlier job's objects soon go, anyone else's object is not among the job's informers, so no event says so.
+     */
+    public static Decision nameInUse(JobPhase recorded, JobReason reason) {
+        return new Decision(
+                started(recorded) ? recorded : JobPhase.Pending,
+                reason,
+                List.of(),
+                reason == JobReason.WaitingForPreviousJob ? PREVIOUS_JOB_RECHECK : NAME_TAKEN_RECHECK);
+    }
+
+    /** The job has made objects of its own: it planned, runs or is suspended. */
+    private static boolean started(JobPhase recorded) {
+        return recorded == JobPhase.Planning || recorded == JobPhase.Running || recorded == JobPhase.Suspended;
     }
 
     private static Decision fail(List<Action> before, JobReason reason, String message) {

@@ -31,6 +31,15 @@ public final class JobPhaseMachine {
         FAILED
     }
 
+    /** Whether the spec may be acted on. */
+    public enum SpecState {
+        VALID,
+        /** A started job's spec names what the admission policy now refuses: held where it is, nothing new made. */
+        HELD,
+        /** A rule broken: before the start any rule, after it one that holds from the start. The job fails. */
+        INVALID
+    }
+
     /** Whether the folded totals still wait for a tally over the receipts. */
     public enum TallyState {
         NOT_NEEDED,
@@ -42,8 +51,9 @@ public final class JobPhaseMachine {
     /**
      * @param current          the recorded phase (null for a new job)
      * @param currentReason    the reason recorded with it
-     * @param specValid        the spec breaks no rule checked now: SpecValidator's and the admission policy's
-     *                         before the job starts, the admission policy's alone once it has started
+     * @param spec             whether the spec may be acted on: every rule before the start; once started,
+     *                         the rules that hold from the start (INVALID when broken) and the admission
+     *                         policy's (HELD when broken)
      * @param model            whether the referenced RewriterModel may be used
      * @param planner          the planner Job (or SUCCEEDED once the shard count is recorded)
      * @param shards           the recorded shard count, or null before planning finished
@@ -54,7 +64,7 @@ public final class JobPhaseMachine {
     public record Inputs(
             JobPhase current,
             JobReason currentReason,
-            boolean specValid,
+            SpecState spec,
             ModelState model,
             PlannerState planner,
             Long shards,
@@ -63,8 +73,7 @@ public final class JobPhaseMachine {
             TallyState tally) {
 
         Inputs at(Decision d) {
-            return new Inputs(
-                    d.phase(), d.reason(), specValid, model, planner, shards, worker, suspendRequested, tally);
+            return new Inputs(d.phase(), d.reason(), spec, model, planner, shards, worker, suspendRequested, tally);
         }
     }
 
@@ -87,7 +96,8 @@ public final class JobPhaseMachine {
     /**
      * The one re-entry rule: a job that has not started yet, or that failed only because its spec
      * was invalid, is validated again; a Failed/InvalidSpec job whose new generation is valid starts
-     * again from Pending. Every other terminal phase is final.
+     * again from Pending (a job that had started goes on from where its objects are). Every other
+     * terminal phase is final.
      */
     public static boolean awaitsValidSpec(JobPhase recorded, JobReason reason) {
         return recorded == null
@@ -110,11 +120,17 @@ public final class JobPhaseMachine {
 
     public static Decision step(Inputs in) {
         JobPhase phase = in.current() == null ? JobPhase.Pending : in.current();
-        if (phase == JobPhase.Failed && awaitsValidSpec(in.current(), in.currentReason()) && in.specValid()) {
+        if (phase == JobPhase.Failed
+                && awaitsValidSpec(in.current(), in.currentReason())
+                && in.spec() == SpecState.VALID) {
             phase = JobPhase.Pending; // a new generation fixed the spec
         }
         if (phase.isTerminal()) {
             return new Decision(phase, in.currentReason());
+        }
+        if (in.spec() == SpecState.INVALID) {
+            // before the start, any rule; after it, a rule that holds from the start (SpecValidator.keptSinceStart)
+            return new Decision(JobPhase.Failed, JobReason.InvalidSpec);
         }
         Decision next =
                 switch (phase) {
@@ -125,13 +141,12 @@ public final class JobPhaseMachine {
                 };
         // A started job whose spec was edited past the policy holds where it is: what it made is
         // kept (it was checked when it was made), nothing new is made until the spec is fixed.
-        return !in.specValid() && !next.phase().isTerminal() ? new Decision(next.phase(), JobReason.InvalidSpec) : next;
+        return in.spec() == SpecState.HELD && !next.phase().isTerminal()
+                ? new Decision(next.phase(), JobReason.InvalidSpec)
+                : next;
     }
 
     private static Decision pending(Inputs in) {
-        if (!in.specValid()) {
-            return new Decision(JobPhase.Failed, JobReason.InvalidSpec);
-        }
         return switch (in.model()) {
             case NOT_FOUND -> new Decision(JobPhase.Pending, JobReason.ModelNotFound);
             case FAILED -> new Decision(JobPhase.Pending, JobReason.ModelFailed);

@@ -37,6 +37,7 @@ import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.resources.MadeFrom;
 import io.palimpsest.operator.job.resources.OwnedResources;
 import io.palimpsest.operator.job.resources.PlannerJob;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
@@ -47,6 +48,7 @@ import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.job.status.PhaseEvents;
 import io.palimpsest.operator.job.status.ShardFailureEvents;
+import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
 import io.palimpsest.operator.status.ConditionAggregator;
@@ -60,6 +62,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Orchestrates a RewriteJob in four steps: observe (informer caches only, and the values derived
@@ -218,6 +221,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
             refusal = r.getMessage();
+        } catch (OwnedResources.NameInUse n) {
+            decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
+            refusal = n.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
@@ -226,7 +232,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
 
     /**
      * What one reconcile saw and derived: the cluster as read, the status folded from it (the
-     * record step completes it), the spec's violations, the preview's state, and the decider's input.
+     * record step completes it), the spec's violations, the preview's state, the edits that did not
+     * reach the running job, and the decider's input.
      */
     private record Observed(
             Observation cluster,
@@ -238,6 +245,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             StuckPods.Summary notStarting,
+            List<String> notApplied,
             JobDecider.Facts facts) {}
 
     private Observed observe(RewriteJob job, Context<RewriteJob> context, Instant now) {
@@ -249,15 +257,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         Observation seen = Observation.of(job, context, settings);
         workerStarts.record(
                 job.getMetadata().getNamespace(), seen.pods(), p -> podReadings.finishedPod(p, RangeSet.empty()));
-        PreviewJob.Reading preview = PreviewJob.read(context.getSecondaryResources(Job.class), seen.pods());
-        // The spec's own rules hold from the start on (input, output and recipe are immutable); what the
-        // policy allows it to name is checked on every reconcile, as objects are made from the spec as it is now.
-        List<FieldError> specErrors =
-                JobPhaseMachine.awaitsValidSpec(recorded, recordedReason) ? SpecValidator.validate(job) : List.of();
+        PreviewJob.Reading preview = PreviewJob.read(seen.jobs(), seen.pods());
+        // Before the start, every rule. Once started: the rules that hold from the start
+        // (SpecValidator.keptSinceStart) fail the job when broken; what the admission policy allows the
+        // spec to name is checked on every reconcile, as objects are made from the spec as it is now,
+        // and breaking it holds the job where it is.
+        boolean awaitsValidSpec = JobPhaseMachine.awaitsValidSpec(recorded, recordedReason);
+        List<FieldError> specErrors = awaitsValidSpec
+                ? validate(job, seen)
+                : finished ? List.of() : SpecValidator.keptSinceStart(job, seen.workerJob());
+        List<FieldError> policyErrors =
+                awaitsValidSpec || finished ? List.of() : admission().check(job);
         List<FieldError> violations = new ArrayList<>(specErrors);
-        if (!finished) {
-            violations.addAll(admission().check(job));
-        }
+        violations.addAll(policyErrors);
         List<FinishedPod> finishedPods = seen.finishedWorkerPods(podReadings);
 
         // Shards and documents: a finished job's numbers are final.
@@ -299,13 +311,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
                 recorded,
                 recordedReason,
-                violations.isEmpty(),
+                !specErrors.isEmpty()
+                        ? JobPhaseMachine.SpecState.INVALID
+                        : policyErrors.isEmpty() ? JobPhaseMachine.SpecState.VALID : JobPhaseMachine.SpecState.HELD,
                 model.state(),
                 seen.plannerState(),
                 shards,
                 seen.worker().state(),
                 suspend,
                 tally);
+
+        // Fixed when the worker Job was made (its backoffLimitPerIndex): the ledger and the workers' job.yaml keep it.
+        Job worker = seen.workerJob();
+        int attempts = WorkerJob.attemptsInForce(job, worker, settings);
 
         // What the owned objects should be; only for a job that may run (its spec resolves).
         ConfigMap desiredConfigMap = null;
@@ -317,16 +335,20 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             AttemptLedger ledger = AttemptCharges.ledger(
                     finishedPods,
                     counted::contains,
-                    WorkerJob.attemptsPerShard(job),
+                    attempts,
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
-                    now);
+                    now,
+                    worker == null ? null : worker.getMetadata().getUid());
             desiredConfigMap = existing != null && !modelUsable
                     ? ResolvedJobConfigMap.withLedger(
                             existing,
                             ledger) // keep the endpoint workers already use while the model is away or refused
                     : ResolvedJobConfigMap.desired(
-                            job, ResolvedJobConfigMap.resolve(job, seen.model(), settings), ledger);
+                            job,
+                            ResolvedJobConfigMap.withAttempts(
+                                    ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                            ledger);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }
@@ -336,7 +358,30 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         parallelism(job, seen, shards, next, false, modelUsable),
                         parallelism(job, seen, shards, next, true, modelUsable));
         String workerJobRefusal = shards == null ? null : workerJobRefusal(job, workerJobViolations(job, shards));
-        Job worker = seen.workerJob();
+        // retry.maxFailedShards follows into the worker Job; what does not reach it is said (SpecApplied).
+        JobDecider.MaxFailed maxFailed = null;
+        List<FieldError> maxFailedRefused = List.of();
+        if (worker != null && shards != null) {
+            WorkerJobLimits.Plan limit = WorkerJobLimits.plan(
+                    shards,
+                    job.getSpec().getRetry() == null
+                            ? null
+                            : job.getSpec().getRetry().getMaxFailedShards());
+            Integer current = worker.getSpec().getMaxFailedIndexes();
+            maxFailedRefused = limit.violations();
+            maxFailed =
+                    new JobDecider.MaxFailed(current, maxFailedRefused.isEmpty() ? limit.maxFailedIndexes() : current);
+        }
+        List<String> notApplied = worker == null
+                ? List.of()
+                : SpecApplied.notApplied(
+                        Stream.concat(
+                                        MadeFrom.changed(worker, MadeFrom.workerJob(job)).stream(),
+                                        MadeFrom.changed(seen.plannerJob(), MadeFrom.plannerJob(job)).stream())
+                                .toList(),
+                        attempts,
+                        WorkerJob.attemptsPerShard(job),
+                        maxFailedRefused);
         Instant tallyDue = seen.worker().finishedAt() == null
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
@@ -349,6 +394,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 worker != null,
                 worker == null ? null : worker.getSpec().getParallelism(),
                 worker != null && Boolean.TRUE.equals(worker.getSpec().getSuspend()),
+                maxFailed,
                 job.getSpec().getQueueName() != null,
                 parallelism,
                 workerJobRefusal,
@@ -359,6 +405,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyResultGone,
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
+                seen.waitingForPreviousObjects(),
                 now);
         return new Observed(
                 seen,
@@ -370,6 +417,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 finishedPods,
                 preview,
                 StuckPods.summarize(seen.pods()).orElse(null),
+                notApplied,
                 facts);
     }
 
@@ -418,6 +466,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(Rfc3339.format(now));
+        } else if (!decision.phase().isTerminal()) {
+            next.setCompletionTime(null); // back from InvalidSpec
         }
         JobDecider.Fail failure = decision.failure();
         String message = refusal != null
@@ -438,6 +488,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         var previewed = PreviewJob.condition(conditions, job, next, generation, previous, seen.preview());
         if (previewed != null) {
             next.getConditions().add(previewed);
+        }
+        var applied = SpecApplied.condition(
+                conditions, previous, generation, seen.cluster().workerJob() != null, seen.notApplied());
+        if (applied != null) {
+            next.getConditions().add(applied);
         }
 
         if (decision.phase() != recorded) {
@@ -465,6 +520,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
         }
+        SpecApplied.recordChange(context.getClient(), job, previous, applied, now);
         if (!next.equals(previous)) {
             statusWriter.write(job, next, context);
         }
@@ -474,6 +530,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? ""
                         : job.getSpec().getModelRef().getName(),
                 next);
+    }
+
+    /**
+     * The spec's own rules, then what the cluster's policy allows it to name (images, Secrets), then
+     * what must hold since the start (a job back from InvalidSpec may have objects of its own).
+     */
+    private List<FieldError> validate(RewriteJob job, Observation seen) {
+        List<FieldError> out = new ArrayList<>(SpecValidator.validate(job));
+        out.addAll(admission().check(job));
+        out.addAll(SpecValidator.keptSinceStart(job, seen.workerJob()));
+        return out;
     }
 
     /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */
@@ -515,6 +582,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         seen.workerJob(),
                         "{\"spec\":{\"parallelism\":" + a.parallelism()
                                 + (a.suspend() == null ? "" : ",\"suspend\":" + a.suspend()) + "}}");
+            } else if (action instanceof JobDecider.PatchMaxFailedIndexes a) {
+                owned.mergePatch(
+                        seen.workerJob(),
+                        "{\"spec\":{\"maxFailedIndexes\":" + a.maxFailedIndexes() + "}}"); // null removes it
             } else if (action instanceof JobDecider.RerunTally) {
                 owned.delete(seen.tallyJob());
             } else if (action instanceof JobDecider.CreateTally) {
@@ -614,6 +685,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? "the planner Job failed: " + seen.plannerFailure()
                         : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
             case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
+            case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {
                 var recorded = job.getStatus() == null

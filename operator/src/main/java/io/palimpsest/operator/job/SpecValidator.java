@@ -1,13 +1,17 @@
 package io.palimpsest.operator.job;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.operator.model.ModelNames;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * Checks what the CRD schema and CEL rules cannot: facts about the cluster and relations between
@@ -75,6 +79,39 @@ public final class SpecValidator {
             out.add(new FieldError("spec.retry.maxFailedShards", "must be 0 or more"));
         }
         return out;
+    }
+
+    /**
+     * What must hold from the job's start on, checked against what its worker Job was made with: the
+     * model its workers call ({@code spec.modelRef}). The CRD refuses the change itself (a transition
+     * rule); this holds where the cluster's CRD predates the rule (Helm never upgrades the CRDs of a
+     * release), so workers started after the edit never call another model than the ones before.
+     *
+     * @param workerJob the job's worker Job, or null before it exists (nothing is written yet to mix with)
+     */
+    public static List<FieldError> keptSinceStart(RewriteJob job, Job workerJob) {
+        if (workerJob == null
+                || workerJob.getSpec() == null
+                || workerJob.getSpec().getTemplate() == null
+                || workerJob.getSpec().getTemplate().getMetadata() == null) {
+            return List.of();
+        }
+        Map<String, String> labels =
+                workerJob.getSpec().getTemplate().getMetadata().getLabels();
+        String running = labels == null ? null : labels.get(ModelNames.MODEL_LABEL);
+        RewriteJobSpec.ModelRef ref =
+                job.getSpec() == null ? null : job.getSpec().getModelRef();
+        String named = ref == null ? null : ref.getName();
+        if (Objects.equals(running, named)) {
+            return List.of();
+        }
+        return List.of(new FieldError(
+                "spec.modelRef",
+                RewriteJobSpec.MODEL_REF_IMMUTABLE_MESSAGE
+                        + (running == null
+                                ? " (this job's workers run without a model: remove spec.modelRef to go on)"
+                                : " (this job's workers run on RewriterModel \"" + running
+                                        + "\": set spec.modelRef.name back to \"" + running + "\" to go on)")));
     }
 
     private static void checkClusterReachable(List<FieldError> out, String field, String uri) {

@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -38,7 +39,7 @@ final class JobControllerMoves {
         return client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     }
 
-    /** A terminated pod of {@code job} (its template's labels), with a termination message. */
+    /** A terminated pod of {@code job} (its template's labels, the Job as its controller), with a termination message. */
     Pod terminatedPod(
             Job job,
             Integer index,
@@ -63,6 +64,14 @@ final class JobControllerMoves {
                 .withNamespace(namespace)
                 .withLabels(labels)
                 .withAnnotations(annotations)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
                 .endMetadata()
                 .withNewSpec()
                 .withContainers(job.getSpec().getTemplate().getSpec().getContainers())
@@ -93,6 +102,47 @@ final class JobControllerMoves {
         Pod built = pod.build();
         Pod created = client.pods().inNamespace(namespace).resource(built).create();
         if (created.getStatus() == null || created.getStatus().getPhase() == null) {
+            created.setStatus(built.getStatus());
+            created = client.pods().inNamespace(namespace).resource(created).updateStatus();
+        }
+        return created;
+    }
+
+    /** A running pod of {@code job}'s shard, as the Job controller makes it and the kubelet starts it. */
+    Pod runningPod(String workerJob, int index, int failures) {
+        Job job = job(workerJob);
+        Map<String, String> labels =
+                new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+        labels.put("batch.kubernetes.io/job-name", workerJob);
+        Pod built = new PodBuilder()
+                .withNewMetadata()
+                .withName(workerJob + "-" + index + "-" + (podSerial++))
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(Map.of(
+                        RewriteJobNames.COMPLETION_INDEX,
+                        Integer.toString(index),
+                        RewriteJobNames.INDEX_FAILURE_COUNT,
+                        Integer.toString(failures)))
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(workerJob)
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
+                .endMetadata()
+                .withNewSpec()
+                .withContainers(job.getSpec().getTemplate().getSpec().getContainers())
+                .withRestartPolicy("Never")
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus()
+                .build();
+        Pod created = client.pods().inNamespace(namespace).resource(built).create();
+        if (created.getStatus() == null || !"Running".equals(created.getStatus().getPhase())) {
             created.setStatus(built.getStatus());
             created = client.pods().inNamespace(namespace).resource(created).updateStatus();
         }

@@ -45,6 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
+ *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
+ *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  * </ul>
  */
 class JobDeciderTest {
@@ -59,6 +61,13 @@ class JobDeciderTest {
         "-         | -                  | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
         "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelNotFound       |                                           | -",
         "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | cmTooLarge                    | Failed    | ResolvedJobTooLarge | Fail(ResolvedJobTooLarge)                 | -",
+        // deleted and created again under the same name: the earlier job's objects go first; an invalid spec says so
+        // first
+        "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
+        "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | ModelNotFound       |                                           | -",
+        "-         | -                  | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker previous       | Running   | Running             |                                           | -",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
         "Failed    | InvalidSpec        | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
@@ -86,6 +95,9 @@ class JobDeciderTest {
         "Running   | Running            | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelFailed         | PatchWorker(0,-)                          | -",
         "Suspended | Suspended          | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        |                                           | -",
         "Pending   | -                  | true  | FAILED    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelFailed         |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker maxFailedEdited | Running  | Running             | PatchMaxFailedIndexes(3)                  | -",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended maxFailedEdited | Suspended | Suspended | PatchMaxFailedIndexes(3)            | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker maxFailedEdited | Succeeded | AllShardsCommitted |                                          | -",
         // Kueue: an admitted worker Job keeps the parallelism it was admitted at (a change evicts and requeues it), not
         // when the model is gone
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
@@ -108,13 +120,17 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | ModelConfig         |                                           | -",
+        // once started, a rule that holds from the start broken (modelRef changed): the job fails; put right, it goes
+        // on
+        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | InvalidSpec         |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
         // a started job whose spec breaks the admission policy: nothing is made from it, the rest goes on
-        "Planning  | Planning           | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | InvalidSpec         |                                           | -",
-        "Planning  | Planning           | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | InvalidSpec         | Replan                                    | -",
-        "Planning  | Planning           | false | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | InvalidSpec         | RecordShardCount(100)                     | -",
-        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | -",
-        "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | InvalidSpec         |                                           | -",
-        "Suspended | Suspended          | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | InvalidSpec      |                                           | -",
+        "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | InvalidSpec         |                                           | -",
+        "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | InvalidSpec         | Replan                                    | -",
+        "Planning  | Planning           | held  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | InvalidSpec         | RecordShardCount(100)                     | -",
+        "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | -",
+        "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | InvalidSpec         |                                           | -",
+        "Suspended | Suspended          | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | InvalidSpec      |                                           | -",
         // a finished job keeps its phase and reason
         "Failed    | WorkerJobFailed    | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
         "Succeeded | AllShardsCommitted | true  | NOT_FOUND | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
@@ -171,7 +187,11 @@ class JobDeciderTest {
         JobPhaseMachine.Inputs phase = new JobPhaseMachine.Inputs(
                 nullable(c[0]) == null ? null : JobPhase.valueOf(c[0]),
                 nullable(c[1]) == null ? null : JobReason.valueOf(c[1]),
-                Boolean.parseBoolean(c[2]),
+                switch (c[2]) {
+                    case "true" -> JobPhaseMachine.SpecState.VALID;
+                    case "held" -> JobPhaseMachine.SpecState.HELD;
+                    default -> JobPhaseMachine.SpecState.INVALID;
+                },
                 JobPhaseMachine.ModelState.valueOf(c[3]),
                 PlannerState.valueOf(c[4]),
                 nullable(c[5]) == null ? null : Long.parseLong(c[5]),
@@ -203,6 +223,7 @@ class JobDeciderTest {
                 worker,
                 workerParallelism,
                 world.contains("workerSuspended"),
+                !worker ? null : new JobDecider.MaxFailed(2, world.contains("maxFailedEdited") ? 3 : 2),
                 world.contains("queued"),
                 world.contains("idle") ? new JobDecider.Parallelism(0, 0) : new JobDecider.Parallelism(4, 0),
                 world.contains("workerRefused") ? "the worker Job would be refused by the API server" : null,
@@ -213,6 +234,7 @@ class JobDeciderTest {
                 world.contains("tallyGone"),
                 world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
                 world.contains("preview"),
+                world.contains("previous") ? "waiting for the previous job's objects to be deleted: Job rs-plan" : null,
                 NOW);
     }
 
@@ -247,6 +269,8 @@ class JobDeciderTest {
                         return "CreateWorker(" + w.parallelism() + "," + w.suspended() + ")";
                     } else if (a instanceof JobDecider.PatchWorker p) {
                         return "PatchWorker(" + p.parallelism() + "," + (p.suspend() == null ? "-" : p.suspend()) + ")";
+                    } else if (a instanceof JobDecider.PatchMaxFailedIndexes m) {
+                        return "PatchMaxFailedIndexes(" + m.maxFailedIndexes() + ")";
                     } else if (a instanceof JobDecider.RecordShardCount r) {
                         return "RecordShardCount(" + r.shards() + ")";
                     } else if (a instanceof JobDecider.Fail f) {
@@ -255,6 +279,24 @@ class JobDeciderTest {
                     return a.getClass().getSimpleName();
                 })
                 .collect(Collectors.joining(" "));
+    }
+
+    /** A create that met an object of someone else under the job's name: the job stays where it was and looks again. */
+    @Test
+    void aNameInUseKeepsThePhaseOfAStartedJobAndLooksAgain() {
+        assertEquals(
+                new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(null, JobReason.NameTaken));
+        assertEquals(
+                new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(JobPhase.Failed, JobReason.NameTaken));
+        assertEquals(
+                new Decision(JobPhase.Running, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
+                JobDecider.nameInUse(JobPhase.Running, JobReason.NameTaken));
+        assertEquals(
+                new Decision(
+                        JobPhase.Pending, JobReason.WaitingForPreviousJob, List.of(), JobDecider.PREVIOUS_JOB_RECHECK),
+                JobDecider.nameInUse(JobPhase.Pending, JobReason.WaitingForPreviousJob));
     }
 
     @Test

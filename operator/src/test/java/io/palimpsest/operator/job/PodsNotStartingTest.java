@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
@@ -207,7 +208,7 @@ class PodsNotStartingTest {
                 .toList();
     }
 
-    /** A pod of {@code job} the kubelet has not started. */
+    /** A pod of {@code job} (the Job as its controller) the kubelet has not started. */
     Pod pendingPod(Job job, String name, ContainerStatus container) {
         Map<String, String> labels =
                 new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
@@ -218,6 +219,13 @@ class PodsNotStartingTest {
                 .withNamespace(NS)
                 .withLabels(labels)
                 .withCreationTimestamp(Instant.now().toString())
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withController(true)
+                        .build())
                 .endMetadata()
                 .withNewSpec()
                 .withContainers(job.getSpec().getTemplate().getSpec().getContainers())

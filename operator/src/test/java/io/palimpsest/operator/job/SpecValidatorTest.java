@@ -3,9 +3,14 @@ package io.palimpsest.operator.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.model.ModelNames;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -71,5 +76,50 @@ class SpecValidatorTest {
         job.getSpec().setModelRef(null);
         job.getSpec().getRecipe().getPrompts().get(0).setRender("{{ meta.word }}: {{ meta.definition }}");
         assertEquals(List.of(), SpecValidator.validate(job));
+    }
+
+    /**
+     * Where the cluster's CRD predates modelRef's transition rule, the operator holds the job to the model its
+     * worker Job was made with.
+     */
+    @Test
+    void theModelIsKeptFromTheWorkerJobOn() {
+        RewriteJob job = TestJobs.job("rw", "s3://c/in", "s3://c/out");
+        assertEquals(List.of(), SpecValidator.keptSinceStart(job, null), "nothing made yet: nothing to keep");
+        assertEquals(List.of(), SpecValidator.keptSinceStart(job, workerJobOn("mistral")));
+        assertEquals(
+                List.of(new FieldError(
+                        "spec.modelRef",
+                        "modelRef is immutable once set; create a new RewriteJob (this job's workers run on"
+                                + " RewriterModel \"qwen\": set spec.modelRef.name back to \"qwen\" to go on)")),
+                SpecValidator.keptSinceStart(job, workerJobOn("qwen")));
+        assertEquals(
+                "spec.modelRef",
+                SpecValidator.keptSinceStart(job, workerJobOn(null)).get(0).field());
+        job.getSpec().setModelRef(null);
+        assertEquals(List.of(), SpecValidator.keptSinceStart(job, workerJobOn(null)));
+        assertTrue(SpecValidator.keptSinceStart(job, workerJobOn("qwen"))
+                .get(0)
+                .message()
+                .contains("set spec.modelRef.name back to \"qwen\""));
+    }
+
+    private static Job workerJobOn(String model) {
+        Map<String, String> labels = new HashMap<>(Map.of(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_WORK));
+        if (model != null) {
+            labels.put(ModelNames.MODEL_LABEL, model);
+        }
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName("rw-work")
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(labels)
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
+                .build();
     }
 }

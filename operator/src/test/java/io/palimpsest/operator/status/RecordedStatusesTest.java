@@ -94,6 +94,25 @@ class RecordedStatusesTest {
                         0,
                         0,
                         false));
+        out.put(
+                "Pending/WaitingForPreviousJob",
+                job(
+                        JobPhase.Pending,
+                        JobReason.WaitingForPreviousJob,
+                        "waiting for the previous job's objects to be deleted: Job wiki-wrap-plan (controller:"
+                                + " RewriteJob wiki-wrap, uid 6f1e2a4c)",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Pending/NameTaken",
+                job(
+                        JobPhase.Pending,
+                        JobReason.NameTaken,
+                        "ConfigMap wiki-wrap-job (no controller) already exists and is not this RewriteJob's",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
         JsonNode plannerStuck = job(
                 JobPhase.Planning,

@@ -41,10 +41,31 @@ public final class AttemptCharges {
         return ledger(pods, shard -> false, attempts, outageRetries, null, null);
     }
 
+    static AttemptLedger ledger(
+            List<FinishedPod> pods,
+            IntPredicate counted,
+            int attempts,
+            int outageRetries,
+            AttemptLedger previous,
+            Instant now) {
+        return ledger(pods, counted, attempts, outageRetries, previous, now, null);
+    }
+
     /**
-     * @param counted  shards already counted as committed (their succeeded pods are no longer read)
-     * @param previous the ledger written before, or null: a shard's {@code closedAt} is kept from it
-     * @param now      the time a shard closed now is stamped with (null: no stamp)
+     * Counts never go down: the pods are the only witnesses of a failure, and they go (the cluster's
+     * terminated-pod collector, a deletion by hand, the worker Job deleted and its pods with it), so a
+     * count read from fewer pods than before keeps the one written before, and a shard closed stays
+     * closed (unless the cap in force is raised: a new worker Job made from an edited spec). The pods
+     * read are those of one worker Job ({@code workerJob}); when another takes its place, the counts
+     * written for the first are carried over and the new one's pods add to them, so a shard that had
+     * failed for good does not start again with a fresh set of attempts. A shard committed since has
+     * no entry, whatever was counted before.
+     *
+     * @param counted   shards already counted as committed (their succeeded pods are no longer read)
+     * @param previous  the ledger written before, or null
+     * @param now       the time a shard closed now is stamped with (null: no stamp)
+     * @param workerJob the uid of the worker Job {@code pods} belong to, or null while there is none (the
+     *                  counts written before are kept as they are)
      */
     public static AttemptLedger ledger(
             List<FinishedPod> pods,
@@ -52,7 +73,8 @@ public final class AttemptCharges {
             int attempts,
             int outageRetries,
             AttemptLedger previous,
-            Instant now) {
+            Instant now,
+            String workerJob) {
         Set<Integer> committed = new HashSet<>();
         for (FinishedPod p : pods) {
             if (p.succeeded() || p.reportsCommit()) {
@@ -71,7 +93,27 @@ public final class AttemptCharges {
                 s.setFailures(s.getFailures() + 1);
             }
         }
+        String previousJob = previous == null ? null : previous.getWorkerJob();
+        boolean replaced = workerJob != null && previousJob != null && !previousJob.equals(workerJob);
+        if (previous != null && previous.getShards() != null) {
+            for (var e : previous.getShards().entrySet()) {
+                int shard = e.getKey();
+                if (committed.contains(shard) || counted.test(shard)) {
+                    continue;
+                }
+                AttemptLedger.Shard before = e.getValue();
+                AttemptLedger.Shard s = shards.computeIfAbsent(shard, k -> new AttemptLedger.Shard(0, 0, false));
+                // what earlier worker Jobs' pods were charged: all of it when the Job was replaced since
+                int carriedFailures = replaced ? before.getFailures() : before.getCarriedFailures();
+                int carriedOutages = replaced ? before.getOutages() : before.getCarriedOutages();
+                s.setCarriedFailures(carriedFailures);
+                s.setCarriedOutages(carriedOutages);
+                s.setFailures(Math.max(s.getFailures() + carriedFailures, before.getFailures()));
+                s.setOutages(Math.max(s.getOutages() + carriedOutages, before.getOutages()));
+            }
+        }
         AttemptLedger ledger = new AttemptLedger();
+        ledger.setWorkerJob(workerJob != null ? workerJob : previousJob);
         for (var e : shards.entrySet()) {
             if (ledger.getShards().size() >= MAX_ENTRIES) {
                 break;

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.observe;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -15,24 +16,42 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.OwnerReferences;
 import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What one reconcile sees of a RewriteJob's world, read from the informer caches only (no API
  * calls): its model, config, planner/worker/tally Jobs and their terminated pods.
+ *
+ * <p>Only the job's own objects are observed: a Job or ConfigMap whose controller reference
+ * carries this RewriteJob's uid, and the pods of those Jobs (their controller's uid). The caches
+ * match an owned object to its RewriteJob by name and label only, so a RewriteJob deleted and
+ * created again under the same name would otherwise take the first one's objects for its own
+ * (its shard count, its failed worker Job, its ledger) while the garbage collector has not
+ * deleted them yet; those are kept apart in {@link #previousObjects}, and the job waits for them
+ * to go before it makes its own.
+ *
+ * @param jobs            the job's own Jobs, every role
+ * @param previousObjects Jobs and ConfigMaps the caches hold under this job's name that are not its own
  */
 public record Observation(
         RewriteJob job,
         RewriterModel model,
         ConfigMap configMap,
+        List<Job> jobs,
+        List<HasMetadata> previousObjects,
         Job plannerJob,
         Job workerJob,
         Job tallyJob,
@@ -56,11 +75,31 @@ public record Observation(
 
     public static Observation of(RewriteJob job, Context<RewriteJob> context, JobSettings settings) {
         RewriterModel model = context.getSecondaryResource(RewriterModel.class).orElse(null);
-        ConfigMap configMap = context.getSecondaryResource(ConfigMap.class).orElse(null);
+        String uid = job.getMetadata().getUid();
+        List<HasMetadata> previous = new ArrayList<>();
+        ConfigMap configMap = null;
+        for (ConfigMap c : context.getSecondaryResources(ConfigMap.class)) {
+            if (OwnerReferences.controlledBy(c, uid)) {
+                configMap = c;
+            } else {
+                previous.add(c);
+            }
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (Job j : context.getSecondaryResources(Job.class)) {
+            if (OwnerReferences.controlledBy(j, uid)) {
+                jobs.add(j);
+            } else {
+                previous.add(j);
+            }
+        }
+        previous.sort(Comparator.comparing((HasMetadata o) -> o.getKind())
+                .thenComparing(o -> o.getMetadata().getName()));
+        Set<String> jobUids = jobs.stream().map(j -> j.getMetadata().getUid()).collect(Collectors.toSet());
         Job planner = null;
         Job worker = null;
         Job tally = null;
-        for (Job j : context.getSecondaryResources(Job.class)) {
+        for (Job j : jobs) {
             String role = j.getMetadata().getLabels() == null
                     ? null
                     : j.getMetadata().getLabels().get(RewriteJobNames.ROLE_LABEL);
@@ -72,7 +111,12 @@ public record Observation(
                 tally = j;
             }
         }
-        List<Pod> pods = List.copyOf(context.getSecondaryResources(Pod.class));
+        // A pod is the job's when one of its Jobs controls it: the label alone is also on an earlier job's pods.
+        List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
+                .filter(p -> OwnerReferences.controllerOf(p)
+                        .map(r -> jobUids.contains(r.getUid()))
+                        .orElse(false))
+                .toList();
 
         // The shard count: the status once recorded, else the planner Job's annotation, else its pod's message.
         RewriteJobStatus status = job.getStatus();
@@ -132,6 +176,8 @@ public record Observation(
                 job,
                 model,
                 configMap,
+                List.copyOf(jobs),
+                List.copyOf(previous),
                 planner,
                 worker,
                 tally,
@@ -145,6 +191,20 @@ public record Observation(
                 tallyResult,
                 peers,
                 settings);
+    }
+
+    /**
+     * What the job waits for before it makes anything: the objects under its names that are not its
+     * own, each with its controller; null when there are none.
+     */
+    public String waitingForPreviousObjects() {
+        if (previousObjects.isEmpty()) {
+            return null;
+        }
+        return "waiting for the previous job's objects to be deleted: "
+                + previousObjects.stream().map(OwnerReferences::describe).collect(Collectors.joining(", "))
+                + "; a RewriteJob's objects go with it (the garbage collector deletes them), and this job"
+                + " makes its own once they are gone";
     }
 
     private static List<Pod> podsOf(List<Pod> pods, String role) {

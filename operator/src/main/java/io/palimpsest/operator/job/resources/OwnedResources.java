@@ -12,9 +12,13 @@ import java.net.HttpURLConnection;
 import java.util.List;
 
 /**
- * The writes a RewriteJob reconcile makes to its owned objects: create (idempotent: an object
- * that already exists under its fixed name is taken as created, which is what keeps a restarted
- * operator from making duplicates), merge-patch of the few mutable fields, delete.
+ * The writes a RewriteJob reconcile makes to its owned objects: create (idempotent: an object of
+ * the job's that already exists under its fixed name is taken as created, which is what keeps a
+ * restarted operator from making duplicates), merge-patch of the few mutable fields, delete.
+ *
+ * <p>An object that already exists under the name but is not the job's (its controller reference
+ * carries another uid, or none) is never taken for the job's: the create ends in {@link NameInUse},
+ * naming the object and its owner.
  */
 public final class OwnedResources {
     private final KubernetesClient client;
@@ -43,17 +47,62 @@ public final class OwnedResources {
         }
     }
 
-    /** Creates {@code desired} owned by the RewriteJob; returns it as created, or null when it already existed. */
+    /**
+     * The name of an object the job must create is held by an object that is not the job's: an
+     * earlier RewriteJob's of the same name, which the garbage collector is deleting
+     * ({@link JobReason#WaitingForPreviousJob}), or anyone else's ({@link JobReason#NameTaken}). The
+     * job makes nothing under that name until it is free.
+     */
+    public static final class NameInUse extends RuntimeException {
+        private final JobReason reason;
+
+        NameInUse(JobReason reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        public JobReason reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * Creates {@code desired} owned by the RewriteJob; returns it as created, or as it is when the
+     * job made it before (a create the informer has not shown yet).
+     *
+     * @throws NameInUse when the name is held by an object that is not the job's
+     */
     public <T extends HasMetadata> T create(T desired) {
         desired.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(owner)));
         try {
             return client.resource(desired).create();
         } catch (KubernetesClientException e) {
-            if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-                return null;
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw rejectedOr(e, "create", desired);
             }
-            throw rejectedOr(e, "create", desired);
+            T existing = client.resource(desired).get();
+            if (existing == null) {
+                throw e; // deleted since: the retry creates it
+            }
+            if (OwnerReferences.controlledBy(existing, owner.getMetadata().getUid())) {
+                return existing;
+            }
+            throw nameInUse(existing);
         }
+    }
+
+    private NameInUse nameInUse(HasMetadata existing) {
+        if (OwnerReferences.ofAnEarlier(existing, owner)) {
+            return new NameInUse(
+                    JobReason.WaitingForPreviousJob,
+                    "waiting for the previous job's objects to be deleted: " + OwnerReferences.describe(existing)
+                            + "; a RewriteJob's objects go with it (the garbage collector deletes them), and this job"
+                            + " makes its own once they are gone");
+        }
+        return new NameInUse(
+                JobReason.NameTaken,
+                OwnerReferences.describe(existing) + " already exists and is not this RewriteJob's: the job needs the"
+                        + " name; delete or rename that object, or create the RewriteJob under another name");
     }
 
     public <T extends HasMetadata> void mergePatch(T existing, String patchJson) {
@@ -79,8 +128,9 @@ public final class OwnedResources {
                         + object.getMetadata().getName() + ": " + detail);
     }
 
+    /** Replaces the job's own {@code existing} (its resource version guards the write) by {@code desired}. */
     public <T extends HasMetadata> void replace(T existing, T desired) {
-        desired.getMetadata().setOwnerReferences(existing.getMetadata().getOwnerReferences());
+        desired.getMetadata().setOwnerReferences(List.of(OwnerReferences.controller(owner)));
         desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
         try {
             client.resource(desired).update();

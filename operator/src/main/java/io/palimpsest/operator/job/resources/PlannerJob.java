@@ -37,6 +37,7 @@ public final class PlannerJob {
                 .withName(RewriteJobNames.plannerJob(job))
                 .withNamespace(job.getMetadata().getNamespace())
                 .withLabels(RewriteJobNames.labels(job, RewriteJobNames.ROLE_PLAN))
+                .withAnnotations(Map.of(MadeFrom.ANNOTATION, MadeFrom.annotation(MadeFrom.plannerJob(job))))
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(settings.helperBackoffLimit())

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
@@ -42,6 +43,21 @@ public final class ResolvedJobConfigMap {
     public static ResolvedJob resolve(RewriteJob job, RewriterModel model, JobSettings settings) {
         return JobResolver.resolve(
                 job, model, new JobResolver.Settings(settings.checkpointEvery(), settings.defaultMaxNumSeqs()));
+    }
+
+    /**
+     * {@code resolved} with the attempts per shard in force ({@code WorkerJob.attemptsInForce}) where the spec
+     * now says otherwise: the workers' last-attempt rule must count to the cap the ledger counts to.
+     */
+    public static ResolvedJob withAttempts(ResolvedJob resolved, RewriteJob job, int attempts) {
+        if (attempts == WorkerJob.attemptsPerShard(job) || resolved.getSpec() == null) {
+            return resolved;
+        }
+        if (resolved.getSpec().getRetry() == null) {
+            resolved.getSpec().setRetry(new RewriteJobSpec.Retry());
+        }
+        resolved.getSpec().getRetry().setAttemptsPerShard(attempts);
+        return resolved;
     }
 
     public static ConfigMap desired(RewriteJob job, ResolvedJob resolved) {

@@ -84,6 +84,11 @@ public final class WorkerJob {
                 .withName(RewriteJobNames.workerJob(job))
                 .withNamespace(job.getMetadata().getNamespace())
                 .withLabels(jobLabels)
+                .withAnnotations(Map.of(
+                        ATTEMPTS_ANNOTATION,
+                        Integer.toString(attempts),
+                        MadeFrom.ANNOTATION,
+                        MadeFrom.annotation(MadeFrom.workerJob(job))))
                 .endMetadata()
                 .withNewSpec()
                 .withCompletionMode("Indexed")
@@ -106,6 +111,40 @@ public final class WorkerJob {
                         List.of("run", "--job", WorkerPodTemplate.JOB_FILE))))
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The {@code retry.attemptsPerShard} the worker Job was made with: its {@code backoffLimitPerIndex}
+     * is fixed by it, so it stays the job's cap (the attempt ledger's, and the workers' last-attempt
+     * rule in job.yaml) whatever the spec says later.
+     */
+    public static final String ATTEMPTS_ANNOTATION = "palimpsest.io/attempts-per-shard";
+
+    /**
+     * The attempts per shard in force: what the worker Job was made with ({@value #ATTEMPTS_ANNOTATION},
+     * or, on a Job made before the annotation, read back from its {@code backoffLimitPerIndex}); the
+     * spec's before the worker Job exists. A later edit would otherwise close shards at once (lowered:
+     * the ledger counts against the new cap and stops their running pods) or promise attempts the
+     * Job controller no longer gives (raised).
+     */
+    public static int attemptsInForce(RewriteJob job, Job workerJob, JobSettings settings) {
+        if (workerJob == null) {
+            return attemptsPerShard(job);
+        }
+        String recorded = workerJob.getMetadata().getAnnotations() == null
+                ? null
+                : workerJob.getMetadata().getAnnotations().get(ATTEMPTS_ANNOTATION);
+        if (recorded != null) {
+            try {
+                return Integer.parseInt(recorded);
+            } catch (NumberFormatException e) {
+                // edited by hand: read it from the Job's budget below
+            }
+        }
+        Integer perIndex =
+                workerJob.getSpec() == null ? null : workerJob.getSpec().getBackoffLimitPerIndex();
+        int derived = perIndex == null ? 0 : perIndex + 1 - settings.modelUnreachableRetries();
+        return derived >= 1 ? derived : attemptsPerShard(job);
     }
 
     /** {@code retry.attemptsPerShard}, 3 when unset. */

@@ -53,8 +53,10 @@ public final class JobConditions {
         String text = stuck == null ? said : (said == null || said.isEmpty() ? "" : said + "; ") + stuck.text();
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
         boolean waiting = phase == JobPhase.Pending;
-        boolean healthy =
-                phase == JobPhase.Succeeded || (phase == JobPhase.Running && !JobPhaseMachine.held(decision.reason()));
+        boolean healthy = phase == JobPhase.Succeeded
+                || (phase == JobPhase.Running
+                        && !JobPhaseMachine.held(decision.reason())
+                        && decision.reason() != JobReason.NameTaken);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator

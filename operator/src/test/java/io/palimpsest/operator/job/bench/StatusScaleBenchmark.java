@@ -238,7 +238,7 @@ public final class StatusScaleBenchmark {
             JobPhaseMachine.Decision d = JobPhaseMachine.settle(new JobPhaseMachine.Inputs(
                     JobPhase.Running,
                     JobReason.Running,
-                    true,
+                    JobPhaseMachine.SpecState.VALID,
                     JobPhaseMachine.ModelState.USABLE,
                     JobPhaseMachine.PlannerState.SUCCEEDED,
                     (long) SHARDS,

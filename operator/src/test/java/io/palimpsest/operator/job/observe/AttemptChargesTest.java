@@ -99,6 +99,73 @@ class AttemptChargesTest {
                 JobStatusFolder.failureOf(numbered.get(1)).getReason());
     }
 
+    /**
+     * Counts never go down: pods collected since the last write (or deleted by hand) leave the counts written
+     * before, and a closed shard stays closed with its closing time; a shard committed since has no entry.
+     */
+    @Test
+    void countsWrittenBeforeAreAFloor() {
+        AttemptLedger before = AttemptCharges.ledger(
+                List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null), ended(3, 75, null)),
+                k -> false,
+                2,
+                4,
+                null,
+                T,
+                "job-a");
+        assertTrue(before.of(1).isExhausted());
+        assertEquals("job-a", before.getWorkerJob());
+
+        AttemptLedger after =
+                AttemptCharges.ledger(List.of(ended(2, 1, null)), k -> false, 2, 4, before, T.plusSeconds(60), "job-a");
+        assertEquals(new AttemptLedger.Shard(2, 0, true, "2026-12-01T12:00:00Z"), after.of(1));
+        assertEquals(new AttemptLedger.Shard(1, 0, false), after.of(2));
+        assertEquals(new AttemptLedger.Shard(0, 1, false), after.of(3));
+
+        AttemptLedger committed =
+                AttemptCharges.ledger(List.of(committed(1)), k -> k == 3, 2, 4, before, T.plusSeconds(60), "job-a");
+        assertEquals(Set.of(2), committed.getShards().keySet(), "1 committed, 3 counted: nothing to cap");
+    }
+
+    /**
+     * The worker Job deleted by hand (its pods with it) and made again: what the first one's pods were charged is
+     * carried over and the new one's pods add to it, once; while there is no worker Job, nothing changes.
+     */
+    @Test
+    void aReplacedWorkerJobCarriesTheCountsOver() {
+        AttemptLedger first = AttemptCharges.ledger(
+                List.of(ended(1, 1, null), ended(1, 1, null), ended(2, 1, null), ended(3, 75, null)),
+                k -> false,
+                2,
+                4,
+                null,
+                T,
+                "job-a");
+        AttemptLedger between = AttemptCharges.ledger(List.of(), k -> false, 2, 4, first, T.plusSeconds(30), null);
+        assertEquals(first, between, "no worker Job: the counts stay as written, for the next one to carry");
+
+        AttemptLedger second = AttemptCharges.ledger(
+                List.of(ended(2, 137, null), ended(3, 75, null)),
+                k -> false,
+                2,
+                4,
+                between,
+                T.plusSeconds(60),
+                "job-b");
+        assertEquals("job-b", second.getWorkerJob());
+        assertTrue(second.of(1).isExhausted(), "failed for good under the first Job: no fresh attempts");
+        assertEquals("2026-12-01T12:00:00Z", second.of(1).getClosedAt());
+        assertEquals(2, second.of(2).getFailures(), "1 under the first Job + 1 under the second");
+        assertTrue(second.of(2).isExhausted());
+        assertEquals(2, second.of(3).getOutages());
+
+        // The next reconcile reads the same pods of the second Job: nothing is counted twice.
+        AttemptLedger again = AttemptCharges.ledger(
+                List.of(ended(2, 137, null), ended(3, 75, null)), k -> false, 2, 4, second, T.plusSeconds(90), "job-b");
+        assertEquals(second.getShards(), again.getShards());
+        assertEquals(new AttemptLedger.Shard(0, 2, false, null, 0, 1), again.of(3));
+    }
+
     /** SIGTERM while the JVM was starting: exit 143 and no summary; a deletion, not the shard's fault. */
     @Test
     void sigtermWithoutASummaryIsNotCharged() {

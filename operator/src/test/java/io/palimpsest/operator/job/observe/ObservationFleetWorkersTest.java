@@ -60,8 +60,8 @@ class ObservationFleetWorkersTest {
             }
         }
         Observation seen = new Observation(
-                job, found, null, null, null, null, List.of(), null, false, null, null, null, null, null, List.of(),
-                settings);
+                job, found, null, List.of(), List.of(), null, null, null, List.of(), null, false, null, null, null,
+                null, null, List.of(), settings);
 
         assertEquals(expected, seen.fleetWorkers(job, policy));
     }

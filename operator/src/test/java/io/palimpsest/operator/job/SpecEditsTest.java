@@ -1,0 +1,235 @@
+package io.palimpsest.operator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.AttemptLedger;
+import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
+import io.palimpsest.operator.job.status.SpecApplied;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Spec edits while a job runs, each either applied to what runs, refused, or said in the status: none
+ * silently ignored. The mock server checks no CEL rule, as a cluster whose CRD predates a rule.
+ */
+@EnableKubernetesMockClient(crud = true)
+class SpecEditsTest {
+    static final String NS = FreshReconciles.NS;
+    KubernetesClient client;
+    JobControllerMoves moves;
+    FreshReconciles cluster;
+    final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new FreshReconciles(client, clock);
+        cluster.install("m");
+        moves = new JobControllerMoves(client, NS);
+    }
+
+    /** The job planned and its worker Job made, at {@code shards} shards. */
+    void running(String name, int shards) {
+        client.resource(FreshReconciles.job(name, "m")).create();
+        cluster.reconcile(name);
+        moves.plannerSucceeds(name + "-plan", shards);
+        cluster.reconcile(name);
+        cluster.reconcile(name); // sees the worker Job it made
+        assertEquals(JobPhase.Running, cluster.status(name).getPhase());
+    }
+
+    /**
+     * The CRD refuses a new modelRef (a transition rule); where the cluster's CRD predates that rule, the operator
+     * refuses it too: the job fails InvalidSpec naming the model its workers run on, the workers keep their
+     * job.yaml (no worker started afterwards calls the other model), and the edit undone, the job goes on.
+     */
+    @Test
+    void anotherModelMidRunIsRefusedAndTheWorkersKeepTheirs() {
+        cluster.model("m2");
+        running("mr", 4);
+        moves.shardCommits("mr-work", 0, 10);
+        moves.workerStatus("mr-work", "0", "", 3);
+        String jobYaml = jobYaml("mr");
+        assertTrue(jobYaml.contains("endpoint: http://m-vllm.test.svc:8000"), jobYaml);
+
+        cluster.edit("mr", spec -> spec.getModelRef().setName("m2"));
+        cluster.reconcile("mr");
+        RewriteJobStatus refused = cluster.status("mr");
+        assertEquals(JobPhase.Failed, refused.getPhase());
+        var failed = ConditionAggregator.find(refused.getConditions(), Conditions.FAILED);
+        assertEquals("InvalidSpec", failed.getReason());
+        assertEquals(
+                "spec.modelRef: modelRef is immutable once set; create a new RewriteJob (this job's workers run on"
+                        + " RewriterModel \"m\": set spec.modelRef.name back to \"m\" to go on)",
+                failed.getMessage());
+        assertEquals(jobYaml, jobYaml("mr"), "the workers' job.yaml still names the first model");
+        assertEquals(1, refused.getShards().getSucceeded(), "the committed shard is still counted");
+
+        cluster.edit("mr", spec -> spec.getModelRef().setName("m"));
+        cluster.reconcile("mr");
+        RewriteJobStatus resumed = cluster.status("mr");
+        assertEquals(JobPhase.Running, resumed.getPhase());
+        assertNull(resumed.getCompletionTime());
+        assertEquals(1, resumed.getShards().getSucceeded());
+        assertEquals(jobYaml, jobYaml("mr"));
+    }
+
+    /** retry.maxFailedShards reaches the worker Job: maxFailedIndexes may change on a Job, unlike backoffLimitPerIndex. */
+    @Test
+    void maxFailedShardsFollowsIntoTheWorkerJob() {
+        running("mf", 6);
+        assertEquals(1, moves.job("mf-work").getSpec().getMaxFailedIndexes());
+
+        cluster.edit("mf", spec -> spec.getRetry().setMaxFailedShards(4));
+        cluster.reconcile("mf");
+        assertEquals(4, moves.job("mf-work").getSpec().getMaxFailedIndexes());
+        cluster.edit("mf", spec -> spec.getRetry().setMaxFailedShards(40)); // cut to the shard count, as at creation
+        cluster.reconcile("mf");
+        assertEquals(6, moves.job("mf-work").getSpec().getMaxFailedIndexes());
+        cluster.edit("mf", spec -> spec.getRetry().setMaxFailedShards(null)); // no limit
+        cluster.reconcile("mf");
+        assertNull(moves.job("mf-work").getSpec().getMaxFailedIndexes());
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("mf").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+    }
+
+    /**
+     * Lowering attemptsPerShard mid-run: the job keeps the cap its worker Job was made with (its
+     * backoffLimitPerIndex cannot change), so no shard closes at once and no running pod is stopped; the
+     * workers' job.yaml keeps it too (their last-attempt rule), and the status says the edit applies to new jobs.
+     */
+    @Test
+    void attemptsPerShardStayWhatTheWorkerJobWasMadeWith() {
+        running("ap", 4);
+        moves.terminatedPod(moves.job("ap-work"), 0, 0, false, 137, "OOMKilled", null, false);
+        moves.terminatedPod(moves.job("ap-work"), 0, 1, false, 137, "OOMKilled", null, false);
+        cluster.reconcile("ap");
+        assertEquals(2, ledgerOf("ap").of(0).getFailures());
+        var third = moves.runningPod("ap-work", 0, 2);
+        String jobYaml = jobYaml("ap");
+        assertTrue(jobYaml.contains("attemptsPerShard: 3"), jobYaml);
+
+        cluster.edit("ap", spec -> spec.getRetry().setAttemptsPerShard(2));
+        cluster.reconcile("ap");
+        cluster.reconcile("ap");
+        AttemptLedger ledger = ledgerOf("ap");
+        assertEquals(2, ledger.of(0).getFailures());
+        assertFalse(ledger.of(0).isExhausted(), "2 failures of the 3 the worker Job was made with");
+        assertNotNull(
+                client.pods()
+                        .inNamespace(NS)
+                        .withName(third.getMetadata().getName())
+                        .get(),
+                "the shard's third attempt runs on");
+        assertEquals(jobYaml, jobYaml("ap"), "job.yaml keeps 3 attempts");
+        var applied = ConditionAggregator.find(cluster.status("ap").getConditions(), SpecApplied.TYPE);
+        assertEquals("False", applied.getStatus());
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.retry.attemptsPerShard is 2 but the worker Job was created with 3: the job keeps 3 attempts"
+                        + " per shard (a Job's backoffLimitPerIndex cannot change); the new value applies to new"
+                        + " RewriteJobs only",
+                applied.getMessage());
+        assertEquals(1, events("ap", "SpecNotApplied"), "one Event per change, not per reconcile");
+
+        // Raised instead: still 3, the Job controller would not give a fourth.
+        cluster.edit("ap", spec -> spec.getRetry().setAttemptsPerShard(5));
+        moves.terminatedPod(moves.job("ap-work"), 0, 2, false, 137, "OOMKilled", null, false);
+        cluster.reconcile("ap");
+        assertTrue(ledgerOf("ap").of(0).isExhausted());
+        assertEquals(jobYaml, jobYaml("ap"));
+        assertEquals(2, events("ap", "SpecNotApplied"));
+    }
+
+    /**
+     * A worker Job's pod template cannot change: an edit of the workers' resources, scheduling or service account
+     * (or the plan's sharding) is named in the SpecApplied condition and a Warning Event, not silently missed.
+     */
+    @Test
+    void editsThatCannotReachTheWorkerJobAreNamed() {
+        running("pt", 4);
+        Job before = moves.job("pt-work");
+        assertEquals(
+                "True",
+                ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE)
+                        .getStatus());
+
+        cluster.edit("pt", spec -> {
+            spec.getWorkers()
+                    .setResources(new ResourceRequirementsBuilder()
+                            .addToLimits("memory", new Quantity("8Gi"))
+                            .build());
+            spec.getWorkers().setServiceAccountName("corpus-reader");
+            RewriteJobSpec.Sharding sharding = new RewriteJobSpec.Sharding();
+            sharding.setFilesPerShard(2);
+            spec.setSharding(sharding);
+            spec.getWorkers().setParallelism(new IntOrString(2)); // applied
+        });
+        cluster.reconcile("pt");
+        Job after = moves.job("pt-work");
+        assertEquals(before.getSpec().getTemplate(), after.getSpec().getTemplate());
+        assertEquals(2, after.getSpec().getParallelism());
+        var applied = ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE);
+        assertEquals("NotApplied", applied.getReason());
+        assertEquals(
+                "spec.workers.resources, spec.workers.serviceAccountName changed after the worker Job was created;"
+                        + " the new value applies to new RewriteJobs only: a Job's pod template cannot change, so the"
+                        + " worker pods keep the values the worker Job was made with (this job's tally and preview"
+                        + " Jobs, made later, take the new ones); spec.sharding changed after the plan was made; the"
+                        + " plan is kept (committed shards are numbered by it); the new value applies to new"
+                        + " RewriteJobs only",
+                applied.getMessage());
+        assertEquals(1, events("pt", "SpecNotApplied"));
+
+        // Put back: nothing left unapplied.
+        cluster.edit("pt", spec -> {
+            spec.getWorkers().setResources(null);
+            spec.getWorkers().setServiceAccountName(null);
+            spec.setSharding(null);
+        });
+        cluster.reconcile("pt");
+        assertEquals(
+                "Applied",
+                ConditionAggregator.find(cluster.status("pt").getConditions(), SpecApplied.TYPE)
+                        .getReason());
+    }
+
+    AttemptLedger ledgerOf(String name) {
+        AttemptLedger ledger = ResolvedJobConfigMap.ledgerOf(
+                client.configMaps().inNamespace(NS).withName(name + "-job").get());
+        return ledger == null ? new AttemptLedger() : ledger;
+    }
+
+    long events(String job, String reason) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> job.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .count();
+    }
+
+    String jobYaml(String name) {
+        return client.configMaps()
+                .inNamespace(NS)
+                .withName(name + "-job")
+                .get()
+                .getData()
+                .get(ResolvedJob.CONFIG_KEY);
+    }
+}
