@@ -7,6 +7,7 @@ return {
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },
   { recorded = "Running/ModelNotFound", health = "Progressing", message = "ModelNotFound" },
+  { recorded = "Running/Forbidden", health = "Progressing", message = "Forbidden: the operator's role lacks delete on pods" },
   { recorded = "Running/Tallying", health = "Progressing", message = "Tallying: all shards finished" },
   { recorded = "Suspended/Suspended", health = "Suspended", message = "Suspended (25/100 shards)" },
   { recorded = "Succeeded/AllShardsCommitted", health = "Healthy", message = "Succeeded (1000/1000 shards)" },

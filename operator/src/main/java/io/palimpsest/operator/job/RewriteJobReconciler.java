@@ -53,6 +53,7 @@ import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +72,8 @@ import java.util.stream.Collectors;
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
+    /** A call the operator's role does not allow is tried again this often. */
+    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
 
     private final Clock clock;
     private final ConditionAggregator conditions;
@@ -206,6 +209,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
             refusal = r.getMessage();
+        } catch (OwnedResources.Forbidden f) {
+            // A grant missing from the operator's role: say which, keep the phase, and try again later
+            // (fixing a Role sends the operator no event).
+            JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();
+            JobPhase phase = decision.phase().isTerminal()
+                    ? Objects.requireNonNullElse(recorded, JobPhase.Pending)
+                    : decision.phase();
+            decision = new JobDecider.Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK);
+            refusal = f.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
@@ -403,6 +415,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         if (decision.phase() != recorded) {
+            // (a refusal that comes with a phase change is told by the phase's Event, a Warning then)
             PhaseEvents.phaseChanged(
                     context.getClient(),
                     job,
@@ -411,6 +424,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     decision.reason() == null ? null : decision.reason().name(),
                     message,
                     now);
+        }
+        if (decision.reason() == JobReason.Forbidden
+                && decision.phase() == recorded
+                && !forbiddenBefore(previous, message)) {
+            PhaseEvents.warning(context.getClient(), job, JobReason.Forbidden.name(), message, now);
         }
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
@@ -598,6 +616,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     ? "the model refused the job's requests"
                     : failed.getMessage();
         });
+    }
+
+    /** The status already reports this refusal: its Event was recorded then. */
+    private static boolean forbiddenBefore(RewriteJobStatus previous, String message) {
+        var ready = previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.READY);
+        return ready != null
+                && JobReason.Forbidden.name().equals(ready.getReason())
+                && Objects.equals(message, ready.getMessage());
     }
 
     private static String phaseReason(RewriteJobStatus status) {

@@ -35,7 +35,9 @@ public final class JobConditions {
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
         boolean waiting = phase == JobPhase.Pending;
         boolean healthy = phase == JobPhase.Succeeded
-                || (phase == JobPhase.Running && decision.reason() != JobReason.ModelNotFound);
+                || (phase == JobPhase.Running
+                        && decision.reason() != JobReason.ModelNotFound
+                        && decision.reason() != JobReason.Forbidden);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator

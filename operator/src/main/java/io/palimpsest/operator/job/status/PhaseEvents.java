@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.status.Rfc3339;
 import java.time.Instant;
@@ -31,10 +32,15 @@ public final class PhaseEvents {
         record(
                 client,
                 job,
-                to == JobPhase.Failed ? "Warning" : "Normal",
+                to == JobPhase.Failed || JobReason.Forbidden.name().equals(reason) ? "Warning" : "Normal",
                 reason,
                 (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message),
                 now);
+    }
+
+    /** A Warning about the job that is no phase change (a call the operator's role does not allow). */
+    public static void warning(KubernetesClient client, RewriteJob job, String reason, String message, Instant now) {
+        record(client, job, "Warning", reason, message, now);
     }
 
     /** One Event about the job; never fails the reconcile. */
