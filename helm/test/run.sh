@@ -106,6 +106,12 @@ done
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
   --set metrics.enabled=false --set monitoring.rules.enabled=true > "$out/rules-no-metrics.yaml"
 if grep -q "PalimpsestOperatorDown" "$out/rules-no-metrics.yaml"; then echo "OperatorDown rendered with metrics.enabled=false"; exit 1; fi
+# No ServiceMonitor (the default): no OperatorDown either (no up series would ever clear it).
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set monitoring.rules.enabled=true > "$out/rules-no-servicemonitor.yaml"
+if grep -q "PalimpsestOperatorDown" "$out/rules-no-servicemonitor.yaml"; then
+  echo "OperatorDown rendered with metrics.serviceMonitor.enabled=false"; exit 1
+fi
 if "$helm" template pal "$chart" --set monitoring.rules.rejectRatio=2 > /dev/null 2>&1; then
   echo "values.schema.json accepted monitoring.rules.rejectRatio=2"; exit 1
 fi
@@ -113,14 +119,14 @@ fi
 # vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" check "$out/monitoring.yaml"
-# The alerts, rendered with their default thresholds, fire on the series they are meant for and on
-# no others (promtool, from Debian's prometheus package).
+# The alerts, rendered with their default thresholds (and the ServiceMonitor OperatorDown needs), fire on
+# the series they are meant for and on no others (promtool, from Debian's prometheus package).
 if ! command -v promtool >/dev/null 2>&1; then
   { apt-get install -y -qq --no-install-recommends prometheus \
     || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }; } >/dev/null
 fi
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
-  --set monitoring.rules.enabled=true > "$out/rules-default.yaml"
+  --set monitoring.rules.enabled=true --set metrics.serviceMonitor.enabled=true > "$out/rules-default.yaml"
 mkdir -p "$out/promtool"
 NODE_PATH="$cache/node_modules" node "$here/rules-file.js" rules "$out/rules-default.yaml" "$out/promtool/rules.yaml"
 cp "$here/alerts.test.yaml" "$out/promtool/"
