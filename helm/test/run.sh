@@ -140,6 +140,10 @@ checked=$(promtool check rules "$out/promtool/dashboard.yaml" 2>&1) && grep -q "
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
 
+# The Kubernetes objects of examples/quickstart-cluster/corpus.yaml (the claim and its sample corpus the
+# install docs and NOTES.txt apply first).
+NODE_PATH="$cache/node_modules" node "$here/validate.js" "$here/../../examples/quickstart-cluster/corpus.yaml"
+
 # The objects the operator renders from every example (OperatorObjectsSchemaTest writes them during
 # mvn verify, after checking them against the Kubernetes 1.29 and 1.33 API models): the same schemas again.
 objects=("$here"/../../operator/target/operator-objects/*.yaml)
