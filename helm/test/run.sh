@@ -36,6 +36,14 @@ out=$(mktemp -d)
   --api-versions monitoring.coreos.com/v1 \
   --set worker.image=registry.example/palimpsest/worker:dev > "$out/namespaced.yaml"
 
+# As a subchart: Helm passes the parent's `global` values to every chart, so the schema must take them.
+"$helm" template pal "$chart" --set global.foo=bar > /dev/null
+mkdir -p "$out/parent/charts"
+printf 'apiVersion: v2\nname: parent\nversion: 0.1.0\n' > "$out/parent/Chart.yaml"
+cp -r "$chart" "$out/parent/charts/palimpsest"
+"$helm" template pal "$out/parent" --namespace palimpsest-system --set global.foo=bar > "$out/subchart.yaml"
+grep -q "kind: Deployment" "$out/subchart.yaml" || { echo "the chart as a subchart rendered no Deployment"; exit 1; }
+
 # A value of the wrong type must be refused by values.schema.json.
 if "$helm" template pal "$chart" --set operator.replicas=many > /dev/null 2>&1; then
   echo "values.schema.json accepted operator.replicas=many"; exit 1
