@@ -36,6 +36,14 @@ out=$(mktemp -d)
   --api-versions monitoring.coreos.com/v1 \
   --set worker.image=registry.example/palimpsest/worker:dev > "$out/namespaced.yaml"
 
+# As a subchart: Helm passes the parent's `global` values to every chart, so the schema must take them.
+"$helm" template pal "$chart" --set global.foo=bar > /dev/null
+mkdir -p "$out/parent/charts"
+printf 'apiVersion: v2\nname: parent\nversion: 0.1.0\n' > "$out/parent/Chart.yaml"
+cp -r "$chart" "$out/parent/charts/palimpsest"
+"$helm" template pal "$out/parent" --namespace palimpsest-system --set global.foo=bar > "$out/subchart.yaml"
+grep -q "kind: Deployment" "$out/subchart.yaml" || { echo "the chart as a subchart rendered no Deployment"; exit 1; }
+
 # A value of the wrong type must be refused by values.schema.json.
 if "$helm" template pal "$chart" --set operator.replicas=many > /dev/null 2>&1; then
   echo "values.schema.json accepted operator.replicas=many"; exit 1
@@ -54,12 +62,14 @@ if grep -q "name: pal-palimpsest-metrics$" "$out/no-metrics.yaml"; then echo "me
   --set 'model.cache.accessModes={ReadWriteMany}' --set model.cache.storageClassName=shared \
   --set model.podDisruptionBudget.enabled=true --set keda.prometheusAddress=http://prom.monitoring:9090 \
   --set model.s3DownloadImage=registry.example/aws-cli:2 \
-  --set 'policy.allowedImages={registry.example/vllm/vllm-openai:v1}' --set 'policy.allowedSecrets={corpus-rw,hf-token}' > "$out/identity.yaml"
+  --set 'policy.allowedImages={registry.example/vllm/vllm-openai:v1}' --set 'policy.allowedSecrets={corpus-rw,hf-token}' \
+  --set tests.image=registry.example/curlimages/curl:8 > "$out/identity.yaml"
 for expected in "PALIMPSEST_JOBS_IMAGE_PULL_SECRETS" '"regcred"' "PALIMPSEST_JOBS_SERVICE_ACCOUNT_NAME" '"workers"' \
     "PALIMPSEST_MODEL_IMAGE_PULL_SECRETS" '"regcred,mirror"' "PALIMPSEST_MODEL_SERVICE_ACCOUNT_NAME" '"models"' \
     '"ReadWriteMany"' "PALIMPSEST_MODEL_CACHE_STORAGE_CLASS_NAME" '"shared"' \
     "PALIMPSEST_MODEL_POD_DISRUPTION_BUDGET_ENABLED" "http://prom.monitoring:9090" "registry.example/aws-cli:2" \
-    "PALIMPSEST_POLICY_ALLOWED_IMAGES" '"registry.example/vllm/vllm-openai:v1"' "PALIMPSEST_POLICY_ALLOWED_SECRETS" '"corpus-rw,hf-token"'; do
+    "PALIMPSEST_POLICY_ALLOWED_IMAGES" '"registry.example/vllm/vllm-openai:v1"' "PALIMPSEST_POLICY_ALLOWED_SECRETS" '"corpus-rw,hf-token"' \
+    'image: "registry.example/curlimages/curl:8"'; do
   grep -q -- "$expected" "$out/identity.yaml" || { echo "identity values: $expected not passed to the operator"; exit 1; }
 done
 if "$helm" template pal "$chart" --set 'model.cache.accessModes={ReadOnlyMany}' > /dev/null 2>&1; then
@@ -106,6 +116,12 @@ done
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
   --set metrics.enabled=false --set monitoring.rules.enabled=true > "$out/rules-no-metrics.yaml"
 if grep -q "PalimpsestOperatorDown" "$out/rules-no-metrics.yaml"; then echo "OperatorDown rendered with metrics.enabled=false"; exit 1; fi
+# No ServiceMonitor (the default): no OperatorDown either (no up series would ever clear it).
+"$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
+  --set monitoring.rules.enabled=true > "$out/rules-no-servicemonitor.yaml"
+if grep -q "PalimpsestOperatorDown" "$out/rules-no-servicemonitor.yaml"; then
+  echo "OperatorDown rendered with metrics.serviceMonitor.enabled=false"; exit 1
+fi
 if "$helm" template pal "$chart" --set monitoring.rules.rejectRatio=2 > /dev/null 2>&1; then
   echo "values.schema.json accepted monitoring.rules.rejectRatio=2"; exit 1
 fi
@@ -113,14 +129,14 @@ fi
 # vLLM or Prometheus exports (or one docs/OPERATIONS.md lists as planned).
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" self-test
 NODE_PATH="$cache/node_modules" node "$here/metric-names.js" check "$out/monitoring.yaml"
-# The alerts, rendered with their default thresholds, fire on the series they are meant for and on
-# no others (promtool, from Debian's prometheus package).
+# The alerts, rendered with their default thresholds (and the ServiceMonitor OperatorDown needs), fire on
+# the series they are meant for and on no others (promtool, from Debian's prometheus package).
 if ! command -v promtool >/dev/null 2>&1; then
   { apt-get install -y -qq --no-install-recommends prometheus \
     || { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; }; } >/dev/null
 fi
 "$helm" template pal "$chart" --namespace palimpsest-system --api-versions monitoring.coreos.com/v1 \
-  --set monitoring.rules.enabled=true > "$out/rules-default.yaml"
+  --set monitoring.rules.enabled=true --set metrics.serviceMonitor.enabled=true > "$out/rules-default.yaml"
 mkdir -p "$out/promtool"
 NODE_PATH="$cache/node_modules" node "$here/rules-file.js" rules "$out/rules-default.yaml" "$out/promtool/rules.yaml"
 cp "$here/alerts.test.yaml" "$out/promtool/"
@@ -133,6 +149,10 @@ checked=$(promtool check rules "$out/promtool/dashboard.yaml" 2>&1) && grep -q "
 
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
+
+# The Kubernetes objects of examples/quickstart-cluster/corpus.yaml (the claim and its sample corpus the
+# install docs and NOTES.txt apply first).
+NODE_PATH="$cache/node_modules" node "$here/validate.js" "$here/../../examples/quickstart-cluster/corpus.yaml"
 
 # The objects the operator renders from every example (OperatorObjectsSchemaTest writes them during
 # mvn verify, after checking them against the Kubernetes 1.29 and 1.33 API models): the same schemas again.

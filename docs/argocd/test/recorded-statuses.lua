@@ -111,6 +111,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.workers.image: image 'evil.example/miner:latest' is not allowed by the operator's policy (chart value policy.allowedImages: registry.example/palimpsest/*)", observedGeneration = 1, reason = "InvalidSpec", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "InvalidSpec", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Running/Forbidden"] = { phase = "Running", progress = "250/1000", shards = { total = 1000, succeeded = 250, failed = 0, running = 10, pending = 750 }, recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the operator's role lacks delete on pods in namespace data (the API server answered 403: pods \"wiki-wrap-work-3-x7k2p\" is forbidden)", observedGeneration = 1, reason = "Forbidden", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the operator's role lacks delete on pods in namespace data (the API server answered 403: pods \"wiki-wrap-work-3-x7k2p\" is forbidden)", observedGeneration = 1, reason = "Forbidden", status = "True", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "the operator's role lacks delete on pods in namespace data (the API server answered 403: pods \"wiki-wrap-work-3-x7k2p\" is forbidden)", observedGeneration = 1, reason = "Forbidden", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "Forbidden", status = "False", type = "Stalled" },
+      }, observedGeneration = 1 },
     ["Suspended/Suspended"] = { phase = "Suspended", progress = "25/100", shards = { total = 100, succeeded = 25, failed = 0, running = 0, pending = 75 }, recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "suspended; committed shards are kept", observedGeneration = 1, reason = "Suspended", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "suspended; committed shards are kept", observedGeneration = 1, reason = "Suspended", status = "False", type = "Progressing" },

@@ -12,6 +12,7 @@ return {
   { recorded = "Running/Running, shards failed", health = "Progressing", message = "; ShardsFailed: 2 shard(s) failed for good: 17,42" },
   { recorded = "Running/ModelNotFound", health = "Progressing", message = "ModelNotFound" },
   { recorded = "Running/ModelFailed", health = "Progressing", message = "ModelFailed: RewriterModel 'qwen' is refused by the operator's policy" },
+  { recorded = "Running/Forbidden", health = "Progressing", message = "Forbidden: the operator's role lacks delete on pods" },
   { recorded = "Running/Tallying", health = "Progressing", message = "Tallying: all shards finished" },
   { recorded = "Running/InvalidSpec", health = "Progressing", message = "InvalidSpec: spec.workers.image: image 'evil.example/miner:latest' is not allowed" },
   { recorded = "Suspended/Suspended", health = "Suspended", message = "Suspended (25/100 shards)" },

@@ -50,6 +50,12 @@ public enum JobReason {
     InvalidWorkerJob,
     /** The resolved job does not fit in its ConfigMap (1 MiB): the recipe is too large to run. */
     ResolvedJobTooLarge,
+    /**
+     * Ready is False: the operator's role lacks a grant a call for the job needs (403 from the API
+     * server; the message names the verb and resource). The phase stays and the call is tried again
+     * until the role has it.
+     */
+    Forbidden,
     /** Degraded is False: no shard failed for good. */
     NoFailedShards,
     /** Complete is False. */

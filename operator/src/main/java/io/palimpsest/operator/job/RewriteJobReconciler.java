@@ -56,6 +56,7 @@ import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,8 @@ import java.util.stream.Stream;
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
+    /** A call the operator's role does not allow is tried again this often. */
+    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
 
     private final Clock clock;
     private final ConditionAggregator conditions;
@@ -224,6 +227,15 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         } catch (OwnedResources.NameInUse n) {
             decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
             refusal = n.getMessage();
+        } catch (OwnedResources.Forbidden f) {
+            // A grant missing from the operator's role: say which, keep the phase, and try again later
+            // (fixing a Role sends the operator no event).
+            JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();
+            JobPhase phase = decision.phase().isTerminal()
+                    ? Objects.requireNonNullElse(recorded, JobPhase.Pending)
+                    : decision.phase();
+            decision = new JobDecider.Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK);
+            refusal = f.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
@@ -496,6 +508,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
 
         if (decision.phase() != recorded) {
+            // (a refusal that comes with a phase change is told by the phase's Event, a Warning then)
             PhaseEvents.phaseChanged(
                     context.getClient(), job, recorded, decision.phase(), decision.reason(), message, now);
         } else if (JobPhaseMachine.held(decision.reason())
@@ -514,8 +527,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 : ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
         if (notStarting != null
                 && (wasNotStarting == null || !Objects.equals(wasNotStarting.getReason(), notStarting.getReason()))) {
-            PhaseEvents.podsNotStarting(
-                    context.getClient(), job, notStarting.getReason(), notStarting.getMessage(), now);
+            PhaseEvents.warning(context.getClient(), job, notStarting.getReason(), notStarting.getMessage(), now);
+        }
+        if (decision.reason() == JobReason.Forbidden
+                && decision.phase() == recorded
+                && !forbiddenBefore(previous, message)) {
+            PhaseEvents.warning(context.getClient(), job, JobReason.Forbidden.name(), message, now);
         }
         if (seen.folded()) {
             ShardFailureEvents.record(context.getClient(), job, previous, next, now);
@@ -717,6 +734,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     ? "the model refused the job's requests"
                     : failed.getMessage();
         });
+    }
+
+    /** The status already reports this refusal: its Event was recorded then. */
+    private static boolean forbiddenBefore(RewriteJobStatus previous, String message) {
+        var ready = previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.READY);
+        return ready != null
+                && JobReason.Forbidden.name().equals(ready.getReason())
+                && Objects.equals(message, ready.getMessage());
     }
 
     private static String phaseReason(RewriteJobStatus status) {

@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * palimpsest_model_replicas_desired, palimpsest_model_replicas_ready,
  * palimpsest_model_queue_waiting, palimpsest_model_queue_running,
  * palimpsest_model_scrape_failures_total, palimpsest_model_phase (tagged by phase: 1 for the current one).
+ * The replica, queue and scrape series exist only for models whose replicas the operator runs: a
+ * model with {@code spec.endpoint} has no replicas here, and a 0 would read as "no ready replica"
+ * (the chart's ModelAtZeroWithPendingWork alert).
  */
 @ApplicationScoped
 public class ModelMetrics {
@@ -34,8 +37,19 @@ public class ModelMetrics {
         this.registry = registry;
     }
 
-    public void reconciled(ResourceID id) {
-        of(id).reconciles.increment();
+    /**
+     * @param operated the operator runs the model's replicas (no {@code spec.endpoint}): the replica,
+     *                 queue and scrape series exist (at 0 until set); otherwise they are dropped, so a
+     *                 model switched to an external endpoint keeps none at its last value
+     */
+    public void reconciled(ResourceID id, boolean operated) {
+        PerModel m = of(id);
+        m.reconciles.increment();
+        if (operated) {
+            operated(id, m);
+        } else {
+            dropOperated(m);
+        }
     }
 
     public void reconcileFailed(ResourceID id) {
@@ -43,7 +57,7 @@ public class ModelMetrics {
     }
 
     public void replicas(ResourceID id, int desired, int ready) {
-        PerModel m = of(id);
+        PerModel m = operated(id, of(id));
         m.desired.set(desired);
         m.ready.set(ready);
     }
@@ -54,14 +68,14 @@ public class ModelMetrics {
     }
 
     public void queue(ResourceID id, int waiting, int running) {
-        PerModel m = of(id);
+        PerModel m = operated(id, of(id));
         m.waiting.set(waiting);
         m.running.set(running);
     }
 
     public void scrapeFailed(ResourceID id, int failedPods) {
         if (failedPods > 0) {
-            of(id).scrapeFailures.increment(failedPods);
+            operated(id, of(id)).scrapeFailures.increment(failedPods);
         }
     }
 
@@ -75,6 +89,7 @@ public class ModelMetrics {
         PerModel m = models.remove(id);
         if (m != null) {
             m.meters.forEach(registry::remove);
+            dropOperated(m);
         }
     }
 
@@ -83,7 +98,7 @@ public class ModelMetrics {
     }
 
     private PerModel register(ResourceID id) {
-        Tags tags = Tags.of("namespace", id.getNamespace().orElse(""), "model", id.getName());
+        Tags tags = tags(id);
         PerModel m = new PerModel();
         Counter reconciles = Counter.builder("palimpsest.model.reconciles")
                 .tags(tags)
@@ -93,16 +108,31 @@ public class ModelMetrics {
                 .tags(tags)
                 .description("Reconciles that ended in an exception")
                 .register(registry);
+        m.reconciles = reconciles;
+        m.errors = errors;
+        List<Meter> meters = new ArrayList<>(List.of(reconciles, errors));
+        for (ModelPhase phase : ModelPhase.values()) {
+            meters.add(Gauge.builder("palimpsest.model.phase", m.phase, p -> p.get() == phase ? 1 : 0)
+                    .tags(tags.and("phase", phase.name()))
+                    .description("1 for the RewriterModel's current phase")
+                    .register(registry));
+        }
+        m.meters = meters;
+        return m;
+    }
+
+    /** The model's replica, queue and scrape series, registered the first time it is operated. */
+    private synchronized PerModel operated(ResourceID id, PerModel m) {
+        if (m.operated != null) {
+            return m;
+        }
+        Tags tags = tags(id);
         Counter scrapeFailures = Counter.builder("palimpsest.model.scrape.failures")
                 .tags(tags)
                 .description("Replica /metrics scrapes that failed or timed out")
                 .register(registry);
-        m.reconciles = reconciles;
-        m.errors = errors;
         m.scrapeFailures = scrapeFailures;
-        List<Meter> meters = new ArrayList<>(List.of(
-                reconciles,
-                errors,
+        m.operated = List.of(
                 scrapeFailures,
                 gauge("palimpsest.model.replicas.desired", tags, m.desired, "Replicas the autoscaler asks for"),
                 gauge("palimpsest.model.replicas.ready", tags, m.ready, "Replicas that pass readiness"),
@@ -115,15 +145,23 @@ public class ModelMetrics {
                         "palimpsest.model.queue.running",
                         tags,
                         m.running,
-                        "vllm:num_requests_running summed over replicas")));
-        for (ModelPhase phase : ModelPhase.values()) {
-            meters.add(Gauge.builder("palimpsest.model.phase", m.phase, p -> p.get() == phase ? 1 : 0)
-                    .tags(tags.and("phase", phase.name()))
-                    .description("1 for the RewriterModel's current phase")
-                    .register(registry));
-        }
-        m.meters = meters;
+                        "vllm:num_requests_running summed over replicas"));
         return m;
+    }
+
+    private synchronized void dropOperated(PerModel m) {
+        if (m.operated != null) {
+            m.operated.forEach(registry::remove);
+            m.operated = null;
+            m.desired.set(0);
+            m.ready.set(0);
+            m.waiting.set(0);
+            m.running.set(0);
+        }
+    }
+
+    private static Tags tags(ResourceID id) {
+        return Tags.of("namespace", id.getNamespace().orElse(""), "model", id.getName());
     }
 
     private Meter gauge(String name, Tags tags, AtomicLong value, String description) {
@@ -143,5 +181,7 @@ public class ModelMetrics {
         Counter errors;
         Counter scrapeFailures;
         List<Meter> meters;
+        /** The replica, queue and scrape meters, or null while the model has none (an external endpoint). */
+        List<Meter> operated;
     }
 }

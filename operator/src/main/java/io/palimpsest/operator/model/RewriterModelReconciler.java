@@ -230,7 +230,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     @Override
     public UpdateControl<RewriterModel> reconcile(RewriterModel model, Context<RewriterModel> context) {
         ResourceID id = ResourceID.fromResource(model);
-        metrics.reconciled(id);
+        metrics.reconciled(id, model.getSpec() == null || model.getSpec().getEndpoint() == null);
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
         List<FieldError> refused = new ArrayList<>(policy.check(model));
         refused.addAll(ModelSpecRules.check(model));

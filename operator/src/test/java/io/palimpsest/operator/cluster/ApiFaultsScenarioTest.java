@@ -4,14 +4,18 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -20,6 +24,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -169,5 +174,81 @@ class ApiFaultsScenarioTest {
             api.clearFaults();
             clusterClient.close();
         }
+    }
+
+    /**
+     * A grant missing from the operator's role (403 on the planner Job's create): the job says which
+     * in its Ready condition and one Warning Event, instead of an exception loop, and goes on by
+     * itself once the role allows the call.
+     */
+    @Test
+    void aCallTheRoleDoesNotAllowIsReportedUntilItIsAllowed() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
+        FaultyApiServer api = FaultyClusterApiServer.layer();
+        KubernetesClient clusterClient = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(operatorClient.getConfiguration())
+                        .withUserAgent(CLUSTER_AGENT)
+                        .build())
+                .build();
+        try (Scenario s = new Scenario(clusterClient, PalimpsestWorkerProgram.Mode.IN_PROCESS, () -> SimConfig.builder()
+                .startupDelay(Duration.ofMillis(500))
+                .decodeStepBaseSeconds(0.01))) {
+            Path input = s.claim("corpus").resolve("denied-in");
+            SyntheticCorpus.write(input, 1, 1, 5);
+            s.createOneReplicaModel("denied-model");
+            // The model's weight download Job is made before the refusals start: they are the planner's.
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.client.batch().v1().jobs().inNamespace(Scenario.NS).list().getItems().stream()
+                            .anyMatch(j -> j.getMetadata().getName().startsWith("denied-model")));
+            AtomicInteger refused = api.inject(
+                    r -> !r.agent().contains(CLUSTER_AGENT) && r.is("create", "jobs"),
+                    10_000,
+                    FaultyApiServer.status(403));
+            s.client
+                    .resource(
+                            s.smallJob("denied", "denied-model", "pvc://corpus/denied-in/", "pvc://corpus/denied-out/"))
+                    .create();
+
+            Condition ready = await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> readyOf(s.job("denied")), c -> c != null && "Forbidden".equals(c.getReason()));
+            assertEquals("False", ready.getStatus());
+            assertTrue(
+                    ready.getMessage().startsWith("the operator's role lacks create on jobs.batch in namespace test"),
+                    ready.getMessage());
+            assertEquals(JobPhase.Planning, s.job("denied").getStatus().getPhase());
+            await().atMost(Duration.ofSeconds(40)).until(() -> refused.get() >= 2); // tried again
+            List<Event> warnings = s.client.v1().events().inNamespace(Scenario.NS).list().getItems().stream()
+                    .filter(e -> "denied".equals(e.getInvolvedObject().getName()) && "Forbidden".equals(e.getReason()))
+                    .toList();
+            assertEquals(1, warnings.size(), "one Event for the refusal, not one per try: " + warnings);
+            assertEquals("Warning", warnings.get(0).getType());
+            assertTrue(
+                    warnings.get(0).getMessage().endsWith(ready.getMessage()),
+                    warnings.get(0).getMessage());
+
+            api.clearFaults();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> s.client
+                                            .batch()
+                                            .v1()
+                                            .jobs()
+                                            .inNamespace(Scenario.NS)
+                                            .withName("denied-plan")
+                                            .get()
+                                    != null
+                            && !"Forbidden".equals(readyOf(s.job("denied")).getReason()));
+        } finally {
+            api.clearFaults();
+            clusterClient.close();
+        }
+    }
+
+    private static Condition readyOf(RewriteJob job) {
+        return job == null || job.getStatus() == null
+                ? null
+                : ConditionAggregator.find(job.getStatus().getConditions(), Conditions.READY);
     }
 }

@@ -343,6 +343,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
 
     private static String reasonOf(int code) {
         return switch (code) {
+            case 403 -> "Forbidden";
             case 409 -> "Conflict";
             case 410 -> "Expired";
             case 429 -> "TooManyRequests";

@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.ModelPhase;
@@ -69,6 +70,9 @@ class RewriterModelReconcilerTest {
 
     @Inject
     KubernetesClient client;
+
+    @Inject
+    MeterRegistry registry;
 
     @Test
     void rendersDeploymentServiceCacheAndDownloadJob() {
@@ -486,6 +490,16 @@ class RewriterModelReconcilerTest {
             RewriterModel ready = awaitModel(
                     "external-a", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Ready);
             assertEquals(sim.baseUrl(), ready.getStatus().getEndpoint());
+            // No replicas here: no replica or queue series (a 0 would read as a model at zero).
+            assertNotNull(registry.find("palimpsest.model.phase")
+                    .tags("model", "external-a", "phase", "Ready")
+                    .gauge());
+            for (String operated : List.of(
+                    "palimpsest.model.replicas.ready",
+                    "palimpsest.model.replicas.desired",
+                    "palimpsest.model.queue.waiting")) {
+                assertNull(registry.find(operated).tag("model", "external-a").meter(), operated);
+            }
             sim.pause();
             awaitModel("external-a", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
             sim.resume();

@@ -155,6 +155,16 @@ class RecordedStatusesTest {
                         1000,
                         0,
                         false));
+        out.put(
+                "Running/Forbidden",
+                job(
+                        JobPhase.Running,
+                        JobReason.Forbidden,
+                        "the operator's role lacks delete on pods in namespace data (the API server answered 403: "
+                                + "pods \"wiki-wrap-work-3-x7k2p\" is forbidden)",
+                        1000,
+                        0,
+                        false));
         out.put("Suspended/Suspended", job(JobPhase.Suspended, JobReason.Suspended, null, 100, 0, false));
         out.put(
                 "Succeeded/AllShardsCommitted",

@@ -119,7 +119,16 @@ class JobRefusalsTest {
 
     @Test
     void theExamplesPassLint() {
-        Run lint = cli("lint", "-f", QUICKSTART.toString(), "-f", "../examples/wrap", "-f", "../examples/maga");
+        Run lint = cli(
+                "lint",
+                "-f",
+                QUICKSTART.toString(),
+                "-f",
+                "../examples/wrap",
+                "-f",
+                "../examples/maga",
+                "-f",
+                "../examples/quickstart-cluster");
         assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
     }
 

@@ -35,8 +35,9 @@ class PreviewExamplesTest {
 
     static Stream<String> examples() throws IOException {
         try (Stream<Path> list = Files.list(ExamplesLocator.examples())) {
+            // The examples with a sample corpus beside them (quickstart-cluster reads a claim: cluster only).
             return list
-                    .filter(p -> Files.isRegularFile(p.resolve("job.yaml")))
+                    .filter(p -> Files.isRegularFile(p.resolve("job.yaml")) && Files.isDirectory(p.resolve("data")))
                     .map(p -> p.getFileName().toString())
                     .sorted()
                     .toList()

@@ -6,11 +6,11 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.LeaderDuty;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -47,10 +47,11 @@ import org.jboss.logging.Logger;
  * <p>Bounded at 1,000 running pods: pods come from the reconciler's informer cache (no list
  * call), at most {@code maxConcurrentScrapes} requests are in flight, each bounded by
  * {@code scrapeTimeout}; a pod that does not answer keeps no reading (its shard shows progress
- * again at its next answer, or its commit). Memory: one small record per running pod.
+ * again at its next answer, or its commit). Memory: one small record per running pod. Runs on the
+ * leading replica only ({@link LeaderDuty}).
  */
 @ApplicationScoped
-public class WorkerProgressScraper {
+public class WorkerProgressScraper implements LeaderDuty {
     private static final Logger LOG = Logger.getLogger(WorkerProgressScraper.class);
     /** The worker's metrics port when the pod spec names none (pods made by older operators). */
     public static final int DEFAULT_PORT = 9090;
@@ -92,9 +93,14 @@ public class WorkerProgressScraper {
         return lastRound;
     }
 
-    void start(@Observes StartupEvent ignored) {
+    /** Only the leading replica reads the workers: it is the one that reconciles (and exports the series). */
+    @Override
+    public synchronized void startLeading() {
         if (!config.progress().enabled()) {
             LOG.info("live progress off (palimpsest.progress.enabled=false): status moves when shards commit");
+        }
+        if (executor != null) {
+            return;
         }
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palimpsest-worker-progress");
@@ -105,10 +111,21 @@ public class WorkerProgressScraper {
         executor.scheduleWithFixedDelay(this::round, period, period, TimeUnit.MILLISECONDS);
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
+    @Override
+    public synchronized void stopLeading() {
         if (executor != null) {
             executor.shutdownNow();
+            executor = null;
         }
+    }
+
+    /** Rounds are scheduled (this replica leads). */
+    public synchronized boolean running() {
+        return executor != null;
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        stopLeading();
     }
 
     /** One pass over every running worker pod; never throws (the schedule must survive). */

@@ -67,6 +67,33 @@ public final class OwnedResources {
     }
 
     /**
+     * The API server refused a call for want of a grant (403 Forbidden): the operator's Role or
+     * ClusterRole lacks {@code verb} on {@code resource}. The same call fails until the role is fixed,
+     * so the reconcile reports it and looks again later rather than throwing into the retry loop.
+     */
+    public static final class Forbidden extends RuntimeException {
+        private final String verb;
+        private final String resource;
+
+        public Forbidden(String verb, String resource, String namespace, String detail) {
+            super("the operator's role lacks " + verb + " on " + resource
+                    + (namespace == null ? "" : " in namespace " + namespace)
+                    + " (the API server answered 403: " + detail + ")");
+            this.verb = verb;
+            this.resource = resource;
+        }
+
+        public String verb() {
+            return verb;
+        }
+
+        /** As RBAC names it: {@code pods}, {@code jobs.batch}. */
+        public String resource() {
+            return resource;
+        }
+    }
+
+    /**
      * Creates {@code desired} owned by the RewriteJob; returns it as created, or as it is when the
      * job made it before (a create the informer has not shown yet).
      *
@@ -78,7 +105,7 @@ public final class OwnedResources {
             return client.resource(desired).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                throw rejectedOr(e, "create", desired);
+                throw refused(e, "create", "create", desired);
             }
             T existing = client.resource(desired).get();
             if (existing == null) {
@@ -109,23 +136,35 @@ public final class OwnedResources {
         try {
             client.resource(existing).patch(PatchContext.of(PatchType.JSON_MERGE), patchJson);
         } catch (KubernetesClientException e) {
-            throw rejectedOr(e, "patch " + patchJson + " of", existing);
+            throw refused(e, "patch", "patch " + patchJson + " of", existing);
         }
     }
 
     static final int UNPROCESSABLE_ENTITY = 422;
 
-    private static RuntimeException rejectedOr(KubernetesClientException e, String what, HasMetadata object) {
-        if (e.getCode() != UNPROCESSABLE_ENTITY) {
-            return e;
-        }
+    /** {@link Forbidden} for a 403, {@link Rejected} for a 422, else the exception for the framework's retry. */
+    private static RuntimeException refused(KubernetesClientException e, String verb, String what, HasMetadata object) {
         String detail = e.getStatus() != null && e.getStatus().getMessage() != null
                 ? e.getStatus().getMessage()
                 : e.getMessage();
+        if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+            return new Forbidden(
+                    verb, rbacResource(object), object.getMetadata().getNamespace(), detail);
+        }
+        if (e.getCode() != UNPROCESSABLE_ENTITY) {
+            return e;
+        }
         return new Rejected(
                 JobReason.RejectedByApiServer,
                 "the API server refused to " + what + " " + object.getKind() + " "
                         + object.getMetadata().getName() + ": " + detail);
+    }
+
+    /** The resource as a Role's rule names it: plural, then the API group when not the core one. */
+    static String rbacResource(HasMetadata object) {
+        String plural = HasMetadata.getPlural(object.getClass());
+        String group = HasMetadata.getGroup(object.getClass());
+        return group == null || group.isEmpty() ? plural : plural + "." + group;
     }
 
     /** Replaces the job's own {@code existing} (its resource version guards the write) by {@code desired}. */
@@ -135,11 +174,15 @@ public final class OwnedResources {
         try {
             client.resource(desired).update();
         } catch (KubernetesClientException e) {
-            throw rejectedOr(e, "update", desired);
+            throw refused(e, "update", "update", desired);
         }
     }
 
     public <T extends HasMetadata> void delete(T existing) {
-        client.resource(existing).delete();
+        try {
+            client.resource(existing).delete();
+        } catch (KubernetesClientException e) {
+            throw refused(e, "delete", "delete", existing);
+        }
     }
 }

@@ -56,7 +56,8 @@ public final class JobConditions {
         boolean healthy = phase == JobPhase.Succeeded
                 || (phase == JobPhase.Running
                         && !JobPhaseMachine.held(decision.reason())
-                        && decision.reason() != JobReason.NameTaken);
+                        && decision.reason() != JobReason.NameTaken
+                        && decision.reason() != JobReason.Forbidden);
         long failedShards = status.getShards() == null ? 0 : status.getShards().getFailed();
 
         ConditionAggregator.Pass pass = aggregator

@@ -34,7 +34,9 @@ public final class PhaseEvents {
         record(
                 client,
                 job,
-                to == JobPhase.Failed || JobPhaseMachine.held(reason) ? "Warning" : "Normal",
+                to == JobPhase.Failed || JobPhaseMachine.held(reason) || reason == JobReason.Forbidden
+                        ? "Warning"
+                        : "Normal",
                 reason == null ? null : reason.name(),
                 (from == null ? "" : from + " -> ") + to + (message == null || message.isEmpty() ? "" : ": " + message),
                 now);
@@ -56,11 +58,11 @@ public final class PhaseEvents {
     }
 
     /**
-     * Some of the job's pods do not start: a Warning once per cause (the reason of its
-     * PodsNotStarting condition), not per pod nor per reconcile.
+     * A Warning about the job that is no phase change: a call the operator's role does not allow, or
+     * some of its pods do not start (once per cause, the reason of its PodsNotStarting condition, not
+     * per pod nor per reconcile).
      */
-    public static void podsNotStarting(
-            KubernetesClient client, RewriteJob job, String reason, String message, Instant now) {
+    public static void warning(KubernetesClient client, RewriteJob job, String reason, String message, Instant now) {
         record(client, job, "Warning", reason, message, now);
     }
 

@@ -5,10 +5,10 @@ import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.LeaderDuty;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.metrics.ModelMetrics;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -30,10 +30,11 @@ import org.jboss.logging.Logger;
  * autoscaling.periodSeconds it reads each ready replica's /metrics (in parallel, each request
  * bounded by palimpsest.autoscaler.scrape-timeout), stores the summed queue in
  * {@link ModelObservations}, and triggers the model's reconcile through an event source. For
- * external endpoints it checks /health instead. Models in keda mode are left to KEDA.
+ * external endpoints it checks /health instead. Models in keda mode are left to KEDA. Runs on
+ * the leading replica only ({@link LeaderDuty}).
  */
 @ApplicationScoped
-public class MetricsScraper {
+public class MetricsScraper implements LeaderDuty {
     private static final Logger LOG = Logger.getLogger(MetricsScraper.class);
 
     private final PodAddressResolver pods;
@@ -73,9 +74,14 @@ public class MetricsScraper {
         this.models = models;
     }
 
-    void start(@Observes StartupEvent ignored) {
+    /** Only the leading replica scrapes: it is the one that reconciles (and exports the queue series). */
+    @Override
+    public synchronized void startLeading() {
         if (!config.autoscaler().enabled()) {
             LOG.info("autoscaler scraper disabled (palimpsest.autoscaler.enabled=false)");
+            return;
+        }
+        if (executor != null) {
             return;
         }
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -87,10 +93,22 @@ public class MetricsScraper {
         executor.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
+    @Override
+    public synchronized void stopLeading() {
         if (executor != null) {
             executor.shutdownNow();
+            executor = null;
         }
+        lastStarted.clear();
+    }
+
+    /** Scrapes are scheduled (this replica leads). */
+    public synchronized boolean running() {
+        return executor != null;
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        stopLeading();
     }
 
     void tick() {

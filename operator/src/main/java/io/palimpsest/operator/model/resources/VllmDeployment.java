@@ -50,6 +50,8 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     public static final String REPLICAS_KEY = "palimpsest.io/replicas";
 
     static final int PROBE_PERIOD_SECONDS = 10;
+    /** The user name vLLM's processes see (USER): the pods run as a numeric UID the image does not name. */
+    static final String VLLM_USER = "vllm";
 
     public VllmDeployment(RenderSettings settings) {
         super(Deployment.class, ModelNames.COMPONENT_SERVER, settings);
@@ -183,6 +185,12 @@ public class VllmDeployment extends ModelDependent<Deployment> {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("HOME", RestrictedSecurity.HOME, null));
         env.add(new EnvVar("XDG_CACHE_HOME", RestrictedSecurity.HOME + "/.cache", null));
+        // The numeric UID has no passwd entry in the image: Python's getpass.getuser(), which PyTorch's
+        // inductor calls for its cache path, reads USER (after LOGNAME) before it tries the passwd
+        // database, and fails without either.
+        env.add(new EnvVar("USER", VLLM_USER, null));
+        // Inductor's compile cache on HOME's emptyDir, next to vLLM's own, rather than /tmp/torchinductor_<user>.
+        env.add(new EnvVar("TORCHINDUCTOR_CACHE_DIR", RestrictedSecurity.HOME + "/.cache/torchinductor", null));
         env.add(new EnvVar("VLLM_NO_USAGE_STATS", "1", null));
         if (weights.usesCache()) {
             env.add(new EnvVar("HF_HOME", WeightSource.HF_HOME, null));

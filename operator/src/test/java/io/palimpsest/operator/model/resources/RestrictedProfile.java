@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * admission controller evaluates it, written out as checks on a pod spec. Returns one line per
  * violation; empty means the pod would be admitted in a namespace enforcing "restricted".
  */
-final class RestrictedProfile {
+public final class RestrictedProfile {
     private static final Set<String> ALLOWED_VOLUME_TYPES = Set.of(
             "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret");
     private static final Set<String> SAFE_SYSCTLS = Set.of(
@@ -35,7 +35,7 @@ final class RestrictedProfile {
 
     private RestrictedProfile() {}
 
-    static List<String> violations(PodSpec pod) {
+    public static List<String> violations(PodSpec pod) {
         List<String> v = new ArrayList<>();
         if (Boolean.TRUE.equals(pod.getHostNetwork())) {
             v.add("hostNetwork");
