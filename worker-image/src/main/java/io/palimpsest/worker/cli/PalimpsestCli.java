@@ -46,7 +46,7 @@ public final class PalimpsestCli implements Runnable {
         OneLineLogging.install();
         CommandLine commandLine = new CommandLine(new PalimpsestCli());
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + e.getMessage());
+            cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + ErrorLine.of(e));
             return e instanceof InvalidJobException ? ExitCodes.INVALID_JOB : ExitCodes.FAILED;
         });
         return commandLine.execute(args);

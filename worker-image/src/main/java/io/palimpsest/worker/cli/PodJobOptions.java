@@ -15,7 +15,9 @@ final class PodJobOptions {
             names = {"--job", "-f"},
             defaultValue = "/etc/palimpsest/job.yaml",
             description =
-                    "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
+                    "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder); a relative file:// input"
+                            + " is read from their folder, a relative file:// output is under the current directory, as in local."
+                            + " Default: ${DEFAULT-VALUE}")
     Path jobPath;
 
     @Option(
@@ -36,8 +38,15 @@ final class PodJobOptions {
         return pvcRoot == null ? system : system.withPvcRoot(pvcRoot);
     }
 
+    /**
+     * The job, with relative {@code file://} URIs resolved as {@code local} resolves them (the input from
+     * the manifests' folder, the output from the current directory): only a run by hand meets them, as a
+     * cluster refuses {@code file://}.
+     */
     JobManifests.Loaded load() throws IOException {
-        return new JobManifests().load(jobPath);
+        JobManifests.Loaded loaded = new JobManifests().load(jobPath);
+        LocalPaths.resolve(loaded.job(), loaded.jobFile(), null);
+        return loaded;
     }
 
     void report(String json) {

@@ -223,7 +223,6 @@ final class PreviewCommand implements Callable<Integer> {
         JobManifests.Loaded loaded = pod.load();
         measureOwnStart();
         ResolvedJob job = loaded.job();
-        LocalPaths.resolve(job, loaded.jobFile(), null);
         manifests = pod.jobPath;
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;

@@ -14,6 +14,7 @@ import io.palimpsest.worker.run.ShardRunner;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -252,7 +253,15 @@ final class RunCommand implements Callable<Integer> {
             RunProgress progress,
             Consumer<ShardRunner> started)
             throws IOException {
-        byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
+        byte[] manifest;
+        try {
+            manifest = runtime.output().readAll(ShardManifest.KEY);
+        } catch (NoSuchFileException e) {
+            throw new IOException(
+                    "no plan at " + runtime.output().describe() + "/" + ShardManifest.KEY
+                            + ": run `palimpsest plan` with this job first",
+                    e);
+        }
         Shard shard = new ShardManifest(runtime.json)
                 .readShard(manifest, runtime.output().describe(), shardIndex);
         // the planner refuses a changed recipe first; a run started by hand on a drifted output must
