@@ -125,6 +125,9 @@ final class LocalCommand implements Callable<Integer> {
             LocalSummary.print(
                     reports,
                     progress,
+                    runtime.openedClient() == null
+                            ? null
+                            : runtime.openedClient().stats(),
                     (System.nanoTime() - start) / 1e9,
                     runtime.output().describe());
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
@@ -165,6 +168,8 @@ final class LocalCommand implements Callable<Integer> {
                     for (int attempt = 0; attempt < attempts; attempt++) {
                         report = RunCommand.runShard(
                                 runtime, index, attempt, modelUrl, every, deadline, modelOptions.maxOutage, progress);
+                        // the client serves every shard at once: its requests and latencies go in the run's summary
+                        ShardLogLine.print(report);
                         if (!retriedByTheJob(report) || attempt == attempts - 1) {
                             break;
                         }

@@ -155,6 +155,12 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         progress,
                         runner -> sigterm.arm(runner, stopWithin));
+                // this process's client served this shard alone: its figures are the shard's
+                ModelClient client = runtime.openedClient();
+                ShardLogLine.print(
+                        report,
+                        client == null ? new ClientStats() : client.stats(),
+                        client == null ? 0 : client.concurrency().limit());
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -283,12 +289,7 @@ final class RunCommand implements Callable<Integer> {
                 progress,
                 earlierIds);
         started.accept(runner);
-        ShardRunner.Report report = runner.run(shard);
-        ShardLogLine.print(
-                report,
-                client == null ? new ClientStats() : client.stats(),
-                client == null ? 0 : client.concurrency().limit());
-        return report;
+        return runner.run(shard);
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {

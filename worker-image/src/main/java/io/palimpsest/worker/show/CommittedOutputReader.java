@@ -172,7 +172,16 @@ public final class CommittedOutputReader {
                 first.path("job").asText(null),
                 first.path("recipeHash").asText(null),
                 first.path("model").asText(null));
-        return new ShownOutput(outputUri, input.uri(), order, shards.size(), receipts.size(), documents, more, origin);
+        return new ShownOutput(
+                outputUri,
+                input.uri(),
+                order,
+                shards.size(),
+                receipts.size(),
+                documents,
+                more,
+                origin,
+                selection.shard());
     }
 
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {

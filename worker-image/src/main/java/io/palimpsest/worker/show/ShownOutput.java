@@ -16,6 +16,7 @@ import java.util.List;
  * @param documents       in shard order, then in input order
  * @param more            true when the limit stopped the loading before every selected document was read
  * @param origin          the job, recipe and model the first committed receipt names; null when not known
+ * @param shard           the one shard shown ({@code --shard}); null when the selection spans the plan
  */
 public record ShownOutput(
         String outputUri,
@@ -25,7 +26,8 @@ public record ShownOutput(
         int shardsCommitted,
         List<ShownDocument> documents,
         boolean more,
-        Origin origin) {
+        Origin origin,
+        Integer shard) {
     public ShownOutput {
         variants = List.copyOf(variants);
         documents = List.copyOf(documents);
@@ -39,7 +41,7 @@ public record ShownOutput(
             int shardsCommitted,
             List<ShownDocument> documents,
             boolean more) {
-        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null);
+        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null, null);
     }
 
     /** What committed the output, as its receipts record it (any field may be null). */

@@ -282,6 +282,17 @@ class ShowCommandTest {
                 uncommitted.err());
     }
 
+    /** With --shard the header speaks of that shard, not of a count of one among all those planned. */
+    @Test
+    void oneShardIsShownAsThatShard() {
+        Run one = cli("show", out.toString(), "--shard", "1", "--limit", "1");
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().contains("\nshard    1 of the 2 planned, committed\n"), one.out());
+        assertFalse(one.out().contains("committed of"), one.out());
+        Run all = cli("show", out.toString(), "--limit", "1");
+        assertTrue(all.out().contains("\nshards   2 committed of 2 planned\n"), all.out());
+    }
+
     @Test
     void pvcOutputsResolveUnderThePvcRoot() {
         Run run = cli("show", "pvc://corpus/quickstart-out", "--pvc-root", claims.toString(), "--id", "tea-1");
