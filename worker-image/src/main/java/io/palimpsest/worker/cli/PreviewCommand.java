@@ -223,7 +223,7 @@ final class PreviewCommand implements Callable<Integer> {
         JobManifests.Loaded loaded = pod.load();
         measureOwnStart();
         ResolvedJob job = loaded.job();
-        manifests = pod.jobPath;
+        manifests = pod.jobPath();
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;
         // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition

@@ -113,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
         int attemptNumber = attempt != null
                 ? attempt
                 : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
-        AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath, shardIndex, attemptNumber, json);
+        AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath(), shardIndex, attemptNumber, json);
         if (cap.refusal() != null) {
             String refusal = json.writeValueAsString(cap.refusal());
             System.out.println(refusal);

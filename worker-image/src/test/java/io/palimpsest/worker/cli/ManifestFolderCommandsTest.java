@@ -2,6 +2,7 @@ package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.palimpsest.api.worker.ExitCodes;
 import java.io.ByteArrayOutputStream;
@@ -94,6 +95,24 @@ class ManifestFolderCommandsTest {
                                 + out.toUri().toString().replaceAll("/$", "")
                                 + "/_palimpsest/manifest.jsonl: run `palimpsest plan` with this job first"),
                 run.err());
+    }
+
+    @Test
+    void withoutFTheCommandsSayToPassIt() {
+        assumeFalse(Files.exists(PodJobOptions.IN_POD), "this machine is a worker pod");
+        for (String command : new String[] {"plan", "run", "tally", "preview"}) {
+            String log = tmp.resolve("log").toString();
+            Run run = command.equals("run")
+                    ? cli(command, "--shard", "0", "--termination-log", log)
+                    : cli(command, "--termination-log", log);
+            assertEquals(ExitCodes.INVALID_JOB, run.exit(), command + ": " + run.err());
+            assertTrue(
+                    run.err()
+                            .contains(
+                                    "palimpsest " + command + ": no -f given and /etc/palimpsest/job.yaml (the path in"
+                                            + " a worker pod) does not exist; pass -f <manifests>"),
+                    run.err());
+        }
     }
 
     @Test
