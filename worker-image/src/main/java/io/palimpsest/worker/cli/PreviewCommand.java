@@ -349,6 +349,11 @@ final class PreviewCommand implements Callable<Integer> {
             long processing = System.nanoTime();
             List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
             double processSeconds = (System.nanoTime() - processing) / 1e9;
+            // taken before the calibration adds its own requests to the client's figures
+            Double longestRequestSeconds =
+                    client == null || client.stats().successes.sum() == 0
+                            ? null
+                            : client.stats().latencyMicros.getMaxValue() / 1e6;
             double runSeconds = (System.nanoTime() - start) / 1e9;
 
             PreviewAssembler assembler = new PreviewAssembler(json);
@@ -403,6 +408,7 @@ final class PreviewCommand implements Callable<Integer> {
                                             processed,
                                             documents,
                                             processSeconds,
+                                            longestRequestSeconds,
                                             capacity,
                                             maxNumSeqs(job, rewriterModel))),
                     gpuHourPrice,
@@ -568,13 +574,17 @@ final class PreviewCommand implements Callable<Integer> {
     /**
      * What the sample shows of the campaign besides its tokens: its longest request, and a worker's own
      * time per document: this process handled the sample with every document in flight at once, so its
-     * processing lasted the longest request's decoding (at one token per step: capacity over
-     * max_num_seqs per second) plus its own work on every document (rendering, checking, the client).
+     * processing lasted the longest request plus its own work on every document (rendering, checking, the
+     * client). The longest request is as the client timed it; when it timed none, it is computed, at one
+     * token per step of a full batch (capacity over max_num_seqs per second), and the report says so.
+     *
+     * @param longestRequestSeconds the longest request of the sample's processing as the client timed it, null when none was
      */
-    private static PaidReplicaTime.Client client(
+    static PaidReplicaTime.Client client(
             List<PreviewAssembler.Processed> processed,
             long documents,
             double processSeconds,
+            Double longestRequestSeconds,
             PreflightEstimator.Capacity capacity,
             int maxNumSeqs) {
         long longest = 0;
@@ -595,19 +605,29 @@ final class PreviewCommand implements Callable<Integer> {
         if (capacity == null || capacity.tokensPerSecondPerReplica() <= 0) {
             return new PaidReplicaTime.Client(documents, longest, null, null, cap);
         }
-        double tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
+        double tail;
+        String source;
+        if (longestRequestSeconds != null) {
+            tail = longestRequestSeconds;
+            source = String.format(
+                    Locale.ROOT,
+                    "measured: this preview processed its %d documents in %.1f s, %.1f s of it its longest request",
+                    processed.size(),
+                    processSeconds,
+                    tail);
+        } else {
+            tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
+            source = String.format(
+                    Locale.ROOT,
+                    "this preview processed its %d documents in %.1f s (measured), less %.1f s computed for its longest"
+                            + " request (%d tokens at a full batch's pace, not timed)",
+                    processed.size(),
+                    processSeconds,
+                    tail,
+                    longest);
+        }
         double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
-        return new PaidReplicaTime.Client(
-                documents,
-                longest,
-                perDocument,
-                String.format(
-                        Locale.ROOT,
-                        "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding",
-                        processed.size(),
-                        processSeconds,
-                        tail),
-                cap);
+        return new PaidReplicaTime.Client(documents, longest, perDocument, source, cap);
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
@@ -798,16 +818,16 @@ final class PreviewCommand implements Callable<Integer> {
                 int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
                 out.printf(
                         Locale.ROOT,
-                        "    = serving %.4g h, run beyond decoding %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h"
-                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %.4g h)%n",
-                        p.serving().estimate() * g,
-                        p.beyondDecoding() * g,
-                        p.loading() * g,
-                        p.workersStarting() * g,
-                        p.idleAfter() * g,
+                        "    = serving %s h, run beyond decoding %s h, loading %s h, workers starting %s h, idle after %s h"
+                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %s h)%n",
+                        PaidReplicaTime.hours(p.serving().estimate() * g),
+                        PaidReplicaTime.hours(p.beyondDecoding() * g),
+                        PaidReplicaTime.hours(p.loading() * g),
+                        PaidReplicaTime.hours(p.workersStarting() * g),
+                        PaidReplicaTime.hours(p.idleAfter() * g),
                         p.replicas(),
                         p.batchFill() * 100,
-                        p.work().estimate() * g);
+                        PaidReplicaTime.hours(p.work().estimate() * g));
                 p.notes().stream().filter(n -> n.startsWith("the run after")).forEach(n -> out.println("    " + n));
                 if (p.loadSeconds() == null) {
                     out.println("    model load not counted: not known; declare it with --replica-load-seconds");
@@ -817,6 +837,8 @@ final class PreviewCommand implements Callable<Integer> {
                 }
             } else if (e.wallHours() != null) {
                 line(out, "wall time at replicas.max=" + e.maxReplicas(), e.wallHours(), " h");
+            } else if (e.maxReplicas() == null) {
+                out.println("    " + PreflightEstimator.FLEET_UNKNOWN);
             }
             if (e.cost() != null) {
                 line(out, "cost", e.cost(), "");

@@ -165,7 +165,11 @@ public final class PaidReplicaTime {
                 replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600);
+        // when decoding bounds the run the two are the same sum taken two ways: a rounding residue is no time
         double beyond = ready.estimate() - serving.estimate();
+        if (Math.abs(beyond) <= 1e-9 * Math.abs(ready.estimate())) {
+            beyond = 0;
+        }
 
         double loading = replicas * load / 3600;
         double starting = replicas * waited / 3600;
@@ -245,7 +249,7 @@ public final class PaidReplicaTime {
                 client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
                 client == null || client.secondsPerDocument() == null
                         ? "0 s (not measured)"
-                        : String.format(Locale.ROOT, "%.3f s each (%s)", perDocument, client.source()),
+                        : seconds(perDocument) + " each (" + client.source() + ")",
                 rounds > 1
                         ? String.format(
                                 Locale.ROOT,
@@ -289,6 +293,15 @@ public final class PaidReplicaTime {
                 c.loadSeconds(),
                 c.loadSource(),
                 notes);
+    }
+
+    /** Hours as the report prints them: 4 significant digits, and 0 as 0 (not 0.000, nor a rounding residue). */
+    public static String hours(double hours) {
+        return Math.abs(hours) < 1e-12 ? "0" : String.format(Locale.ROOT, "%.4g", hours);
+    }
+
+    private static String seconds(double seconds) {
+        return seconds < 0.0005 ? "0 s" : String.format(Locale.ROOT, "%.3f s", seconds);
     }
 
     private static int clamp(long replicas, int floor, int max) {
