@@ -425,7 +425,8 @@ final class PreviewCommand implements Callable<Integer> {
                     processor.variants(),
                     PreviewAssembler.summarize(processor.variants(), views),
                     estimate,
-                    views);
+                    views,
+                    null);
             return new Result(data, runSeconds);
         }
     }

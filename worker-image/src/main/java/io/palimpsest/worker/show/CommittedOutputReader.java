@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -181,7 +182,19 @@ public final class CommittedOutputReader {
                 documents,
                 more,
                 origin,
-                selection.shard());
+                selection.shard(),
+                counts(receipts.values()));
+    }
+
+    private static ShownOutput.Counts counts(Collection<JsonNode> receipts) {
+        long[] sum = new long[6];
+        String[] fields = {"read", "written", "rejected", "skipped", "promptTokens", "completionTokens"};
+        for (JsonNode receipt : receipts) {
+            for (int i = 0; i < fields.length; i++) {
+                sum[i] += receipt.path("counts").path(fields[i]).asLong();
+            }
+        }
+        return new ShownOutput.Counts(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
     }
 
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {

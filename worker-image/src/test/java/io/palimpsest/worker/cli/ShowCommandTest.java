@@ -196,6 +196,26 @@ class ShowCommandTest {
                 rejected.values().stream().mapToLong(List::size).sum(),
                 rejects,
                 "the summary counts every committed reject");
+        // committed records keep no requests or tokens: none is made up; the receipts' totals are given instead
+        for (JsonNode s : data.path("summary")) {
+            assertTrue(
+                    s.path("requests").isMissingNode() && s.path("promptTokens").isMissingNode(), s.toString());
+        }
+        for (JsonNode doc : data.path("documents")) {
+            assertTrue(
+                    doc.path("requests").isMissingNode()
+                            && doc.path("completionTokens").isMissingNode(),
+                    doc.toString());
+        }
+        JsonNode committedCounts = data.path("committed");
+        assertEquals(2, committedCounts.path("shardsCommitted").asInt());
+        assertEquals(read, committedCounts.path("read").asLong());
+        assertEquals(
+                receipts(out).stream()
+                        .mapToLong(r -> r.path("counts").path("promptTokens").asLong())
+                        .sum(),
+                committedCounts.path("promptTokens").asLong());
+        assertTrue(committedCounts.path("completionTokens").asLong() > 0, committedCounts.toString());
 
         Run qa = cli(
                 "show",
