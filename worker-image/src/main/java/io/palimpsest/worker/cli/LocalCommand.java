@@ -13,6 +13,7 @@ import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.config.JobManifests;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -115,9 +116,9 @@ final class LocalCommand implements Callable<Integer> {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf(
-                    "planned %d shards (%d files, %d bytes) -> %s%n",
-                    plan.getShards(),
-                    plan.getFiles(),
+                    "planned %s (%s, %d bytes) -> %s%n",
+                    Plural.of(plan.getShards(), "shard"),
+                    Plural.of(plan.getFiles(), "file"),
                     plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();

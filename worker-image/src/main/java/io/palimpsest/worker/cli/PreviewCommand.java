@@ -38,6 +38,7 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.recipe.runtime.RecipeProcessor;
 import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.ProcessedDocument;
+import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -335,12 +336,12 @@ final class PreviewCommand implements Callable<Integer> {
                                     : "skipped: "
                                             + ((UnusableItem) item).reason().code());
             log.printf(
-                    "planned %d shards (%d files, %d bytes); drew %d documents from %d shards%s%n",
-                    shards.size(),
-                    files,
+                    "planned %s (%s, %d bytes); drew %s from %s%s%n",
+                    Plural.of(shards.size(), "shard"),
+                    Plural.of(files, "file"),
                     bytes,
-                    drawn.items().size(),
-                    drawn.shardsRead(),
+                    Plural.of(drawn.items().size(), "document"),
+                    Plural.of(drawn.shardsRead(), "shard"),
                     drawn.strata().size() > 1 ? ", strata " + drawn.strata() : "");
             if (drawn.items().isEmpty()) {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
@@ -760,11 +761,11 @@ final class PreviewCommand implements Callable<Integer> {
     /** The terminal's view: the summary per variant and the estimate, each figure with its interval. */
     static void print(PreviewData data, Path folder, PrintStream out) {
         out.printf(
-                "preview of %s: %d documents drawn from %d of %d shards (seed %d)%n",
+                "preview of %s: %s drawn from %d of %s (seed %d)%n",
                 data.job(),
-                data.documents().size(),
+                Plural.of(data.documents().size(), "document"),
                 data.plan().shardsRead(),
-                data.plan().shards(),
+                Plural.of(data.plan().shards(), "shard"),
                 data.seed());
         for (PreviewData.VariantSummary s : data.summary()) {
             out.printf(
@@ -788,8 +789,10 @@ final class PreviewCommand implements Callable<Integer> {
         }
         PreviewData.Estimate e = data.estimate();
         out.printf(
-                "estimate for the whole input (%d documents%s; %.0f%% intervals):%n",
-                e.documents(), e.documentsEstimated() ? ", estimated" : "", e.confidence() * 100);
+                "estimate for the whole input (%s%s; %.0f%% intervals):%n",
+                Plural.of(e.documents(), "document"),
+                e.documentsEstimated() ? ", estimated" : "",
+                e.confidence() * 100);
         if (e.strata() != null) {
             out.println("  stratified by route: "
                     + String.join(
@@ -797,9 +800,9 @@ final class PreviewCommand implements Callable<Integer> {
                             e.strata().stream()
                                     .map(st -> String.format(
                                             Locale.ROOT,
-                                            "%s %,d documents, %d sampled",
+                                            "%s %s, %d sampled",
                                             st.name(),
-                                            st.documents(),
+                                            Plural.of(st.documents(), "document"),
                                             st.sampled()))
                                     .toList()));
         }

@@ -3,6 +3,7 @@ package io.palimpsest.worker.preview;
 import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.worker.preview.PreviewData.Paid;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import io.palimpsest.worker.text.Plural;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -190,15 +191,15 @@ public final class PaidReplicaTime {
 
         List<String> notes = new ArrayList<>();
         if (c.shardsSource() != null) {
-            notes.add(String.format(Locale.ROOT, "%d shards, one worker pod each (%s)", shards, c.shardsSource()));
+            notes.add(Plural.of(shards, "shard") + ", one worker pod each (" + c.shardsSource() + ")");
         }
         notes.add(String.format(
                 Locale.ROOT,
-                "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
+                "%d replica(s) for a backlog of %d requests (%s x %s in flight) over %d + %d per replica"
                         + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
                 replicas,
                 backlog,
-                backlogWorkers,
+                Plural.of(backlogWorkers, "worker"),
                 c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker()) : assumed + " (auto)",
                 m,
                 c.targetWaitingPerReplica(),

@@ -3,6 +3,7 @@ package io.palimpsest.worker.preview;
 import io.palimpsest.worker.preview.PreviewData.Breakdown;
 import io.palimpsest.worker.preview.PreviewData.Estimate;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import io.palimpsest.worker.text.Plural;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -121,9 +122,9 @@ public final class PreflightEstimator {
             strata.census()
                     .forEach((stratum, count) -> note.append(String.format(
                             Locale.ROOT,
-                            " %s %,d documents%s, %d sampled;",
+                            " %s %s%s, %d sampled;",
                             stratum,
-                            Math.round(weight.get(stratum)),
+                            Plural.of(Math.round(weight.get(stratum)), "document"),
                             counted == documents ? "" : " (estimated)",
                             strata.ofSample().stream().filter(stratum::equals).count())));
             note.setLength(note.length() - 1);

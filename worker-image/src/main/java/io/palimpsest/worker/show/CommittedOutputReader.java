@@ -17,6 +17,7 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.text.Plural;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -70,7 +71,7 @@ public final class CommittedOutputReader {
         List<Shard> shards = new ShardManifest(json).read(output);
         if (selection.shard() != null && (selection.shard() < 0 || selection.shard() >= shards.size())) {
             throw new ShowException("shard " + selection.shard() + " does not exist: the plan of " + outputUri + " has "
-                    + shards.size() + " shards (0-" + (shards.size() - 1) + ")");
+                    + Plural.of(shards.size(), "shard") + " (0-" + (shards.size() - 1) + ")");
         }
         PlannedInput input = plannedInput(outputUri, output, inputOverride);
 
@@ -94,7 +95,7 @@ public final class CommittedOutputReader {
             throw new ShowException("no committed output at " + outputUri + ": "
                     + (selection.shard() != null
                             ? "shard " + selection.shard() + " has no receipt yet"
-                            : "none of its " + shards.size() + " shards has a receipt yet"));
+                            : "none of its " + Plural.of(shards.size(), "shard") + " has a receipt yet"));
         }
         if (selection.variant() != null && !variants.contains(selection.variant())) {
             throw new ShowException("unknown variant '" + selection.variant() + "': " + outputUri + " has "
@@ -142,7 +143,7 @@ public final class CommittedOutputReader {
             more |= collected.dropped;
         }
         if (collected.documents.isEmpty()) {
-            String committed = receipts.size() + " of " + inScope.size() + " shards committed";
+            String committed = receipts.size() + " of " + Plural.of(inScope.size(), "shard") + " committed";
             if (selection.id() != null) {
                 throw new ShowException("no document with id '" + selection.id() + "' in the committed output of "
                         + outputUri + " (" + committed

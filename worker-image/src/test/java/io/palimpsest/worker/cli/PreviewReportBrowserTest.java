@@ -120,6 +120,15 @@ class PreviewReportBrowserTest {
                         "kept words marked in " + id);
             }
             assertTrue(diffMarks > 0, "changed or added words are marked");
+            // a validator's detail wraps inside its card's column instead of running past the card's edge
+            Object overflowing = driver.executeScript("var out = [];"
+                    + "document.querySelectorAll('table.checks').forEach(function (t) {"
+                    + "  var col = t.closest('.col') || t.closest('.doc-slot');"
+                    + "  if (t.getBoundingClientRect().right > col.getBoundingClientRect().right + 1) {"
+                    + "    out.push(t.closest('.doc-slot').dataset.id); }"
+                    + "});"
+                    + "return out.join(',');");
+            assertEquals("", overflowing, "checks tables wider than their column");
             driver.executeScript("window.scrollTo(0, 0);");
             Files.createDirectories(Path.of("target"));
             Files.write(Path.of("target/preview-report.png"), driver.getScreenshotAs(OutputType.BYTES));

@@ -314,6 +314,14 @@ class ShowCommandTest {
     }
 
     @Test
+    void oneDocumentIsOneDocument(@TempDir Path pages) {
+        Path page = pages.resolve("one.html");
+        Run one = cli("show", out.toString(), "--html", "--limit", "1", "--out", page.toString());
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().startsWith("1 document of " + out + " written to " + page), one.out());
+    }
+
+    @Test
     void pvcOutputsResolveUnderThePvcRoot() {
         Run run = cli("show", "pvc://corpus/quickstart-out", "--pvc-root", claims.toString(), "--id", "tea-1");
         assertEquals(0, run.exit(), run.err());
