@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -54,14 +55,33 @@ public final class ManifestLinter {
         }
     }
 
+    /**
+     * A document that is not Palimpsest's (a ConfigMap or Secret beside the manifests, say): not
+     * checked, but named, so a file that holds only such documents is not mistaken for a valid job.
+     */
+    public record Other(Path file, int line, String kind, String name) {
+        @Override
+        public String toString() {
+            return file + (line > 0 ? ":" + line : "") + ": "
+                    + (kind == null ? "a document with no kind" : kind + (name == null ? "" : " \"" + name + "\""))
+                    + " is not a Palimpsest manifest (RewriteJob or RewriterModel)";
+        }
+    }
+
     /** What the files hold and what is wrong with them. */
     public record Result(
             List<Problem> problems,
             List<Found<RewriteJob>> jobs,
             List<Found<RewriterModel>> models,
-            Found<ResolvedJob> resolvedJob) {
+            Found<ResolvedJob> resolvedJob,
+            List<Other> others) {
         public boolean ok() {
             return problems.isEmpty();
+        }
+
+        /** No RewriteJob, RewriterModel or resolved job at all (problems in one count as one). */
+        public boolean holdsNoManifest() {
+            return problems.isEmpty() && jobs.isEmpty() && models.isEmpty() && resolvedJob == null;
         }
 
         /** Every problem, one a line. */
@@ -89,13 +109,19 @@ public final class ManifestLinter {
 
     /** A file or a folder of {@code .yaml}/{@code .yml} files. */
     public Result lint(Path path) throws IOException {
+        return lint(List.of(path));
+    }
+
+    /** Files and folders checked as one set (as {@code kubectl apply -f a -f b} applies them together). */
+    public Result lint(List<Path> paths) throws IOException {
         List<Problem> problems = new ArrayList<>();
         List<Found<RewriteJob>> jobs = new ArrayList<>();
         List<Found<RewriterModel>> models = new ArrayList<>();
         Found<ResolvedJob> resolved = null;
         List<Found<Map<String, Object>>> rawJobs = new ArrayList<>();
         List<Map<String, Object>> rawModels = new ArrayList<>();
-        for (Path file : yamlFiles(path)) {
+        List<Other> others = new ArrayList<>();
+        for (Path file : yamlFiles(paths)) {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             List<Map<String, Object>> documents;
             List<YamlLines> lines;
@@ -152,13 +178,20 @@ public final class ManifestLinter {
                             where == null ? 0 : where.lineOf("kind"),
                             "kind",
                             "Unsupported value: \"" + kind + "\": palimpsest.io has RewriteJob and RewriterModel"));
+                } else {
+                    // other kinds (Secrets, ConfigMaps) may sit beside the manifests; not ours to judge, but named
+                    Object name = path(document, "metadata", "name");
+                    others.add(new Other(
+                            file,
+                            kind == null || where == null ? line : where.lineOf("kind"),
+                            kind == null ? null : String.valueOf(kind),
+                            name == null ? null : String.valueOf(name)));
                 }
-                // other kinds (Secrets, ConfigMaps) may sit beside the manifests; not ours to judge
             }
         }
         modelRefs(rawJobs, rawModels, problems);
         crossChecks(jobs, problems);
-        return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved);
+        return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
     }
 
     private static Problem nameProblem(Path file, int line, YamlLines where, String why) {
@@ -316,6 +349,17 @@ public final class ManifestLinter {
             }
         }
         return documents;
+    }
+
+    /** The YAML files {@link #lint} reads: each once, in the order given (a folder's files sorted by name). */
+    public static List<Path> yamlFiles(List<Path> paths) throws IOException {
+        Map<Path, Path> files = new LinkedHashMap<>();
+        for (Path path : paths) {
+            for (Path file : yamlFiles(path)) {
+                files.putIfAbsent(file.toAbsolutePath().normalize(), file);
+            }
+        }
+        return List.copyOf(files.values());
     }
 
     static List<Path> yamlFiles(Path path) throws IOException {

@@ -214,6 +214,21 @@ class ManifestLinterTest {
         assertTrue(result.problems().get(0).line() >= 7, result.describe());
     }
 
+    @Test
+    void filesGivenTogetherAreOneSetAndOtherKindsAreNamed() throws Exception {
+        Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
+        Path model = Files.writeString(
+                dir.resolve("model.yaml"), MODEL + "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: key\n");
+        ManifestLinter.Result result = new ManifestLinter().lint(List.of(job, model, job));
+        assertEquals(List.of(), result.problems());
+        assertEquals(1, result.jobs().size(), "a file given twice is read once");
+        assertEquals(1, result.models().size());
+        assertEquals(
+                List.of(model + ":10: Secret \"key\" is not a Palimpsest manifest (RewriteJob or RewriterModel)"),
+                result.others().stream().map(Object::toString).toList());
+        assertFalse(result.holdsNoManifest());
+    }
+
     private static void assertLine(ManifestLinter.Result result, String field, int line, String message) {
         var p = result.problems().stream()
                 .filter(x -> x.field().equals(field))

@@ -149,6 +149,11 @@ final class JobRuntime implements AutoCloseable {
                 : retry.getAttemptsPerShard();
     }
 
+    /** The client {@link #client} opened; null while none is. */
+    ModelClient openedClient() {
+        return client;
+    }
+
     ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
         if (client == null) {
             clientEndpoint = endpoint;

@@ -27,7 +27,7 @@ final class LintCommand implements Callable<Integer> {
     @Option(
             names = {"-f", "--filename"},
             required = true,
-            description = "A manifest file or a folder of manifests; may be repeated.")
+            description = "A manifest file or a folder of manifests; may be repeated: all are checked as one set.")
     List<Path> manifests;
 
     @Option(
@@ -39,39 +39,35 @@ final class LintCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (printResolved) {
-            if (manifests.size() != 1) {
-                throw new picocli.CommandLine.ParameterException(
-                        new picocli.CommandLine(this), "--print-resolved takes one -f");
-            }
-            var loaded = new JobManifests().load(manifests.get(0));
+            var loaded = new JobManifests().load(manifests, true);
             System.out.print(new ObjectMapper(new YAMLFactory()).writeValueAsString(loaded.job()));
             return ExitCodes.DONE;
         }
-        int problems = 0;
-        for (Path path : manifests) {
-            ManifestLinter.Result result;
-            try {
-                result = new ManifestLinter().lint(path);
-            } catch (NoSuchFileException e) {
-                System.err.println(e.getMessage());
-                problems++;
-                continue;
-            }
-            if (result.ok()) {
-                System.out.printf(
-                        "%s: ok (%s, %s)%n",
-                        path,
-                        count(result.jobs().size(), "RewriteJob"),
-                        count(result.models().size(), "RewriterModel"));
-            } else {
-                result.problems().forEach(p -> System.err.println(p));
-                problems += result.problems().size();
-            }
-        }
-        if (problems > 0) {
-            System.err.println(problems + " problem(s)");
+        ManifestLinter.Result result;
+        try {
+            result = new ManifestLinter().lint(manifests);
+        } catch (NoSuchFileException e) {
+            System.err.println(e.getMessage());
             return ExitCodes.INVALID_JOB;
         }
+        if (result.holdsNoManifest()) {
+            System.err.println(JobManifests.holdsNo(manifests, "RewriteJob or RewriterModel manifest", result));
+            return ExitCodes.INVALID_JOB;
+        }
+        // a GitOps folder holds other objects too: named, so a misspelt apiVersion or kind is not missed
+        result.others().forEach(o -> System.err.println("warning: " + o + "; not checked"));
+        if (!result.ok()) {
+            result.problems().forEach(System.err::println);
+            System.err.println(result.problems().size() + " problem(s)");
+            return ExitCodes.INVALID_JOB;
+        }
+        String what = result.jobs().isEmpty() && result.models().isEmpty()
+                ? "a resolved job"
+                : count(result.jobs().size(), "RewriteJob") + ", "
+                        + count(result.models().size(), "RewriterModel");
+        System.out.printf(
+                "%s: ok (%s)%n",
+                String.join(", ", manifests.stream().map(Path::toString).toList()), what);
         return ExitCodes.DONE;
     }
 

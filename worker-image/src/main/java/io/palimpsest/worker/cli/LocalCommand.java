@@ -14,6 +14,7 @@ import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.config.JobManifests;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -119,9 +120,9 @@ final class LocalCommand implements Callable<Integer> {
             System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
             System.err.printf(
-                    "planned %d shards (%d files, %d bytes) -> %s%n",
-                    plan.getShards(),
-                    plan.getFiles(),
+                    "planned %s (%s, %d bytes) -> %s%n",
+                    Plural.of(plan.getShards(), "shard"),
+                    Plural.of(plan.getFiles(), "file"),
                     plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();
@@ -129,6 +130,9 @@ final class LocalCommand implements Callable<Integer> {
             LocalSummary.print(
                     reports,
                     progress,
+                    runtime.openedClient() == null
+                            ? null
+                            : runtime.openedClient().stats(),
                     (System.nanoTime() - start) / 1e9,
                     runtime.output().describe());
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
@@ -171,6 +175,8 @@ final class LocalCommand implements Callable<Integer> {
                     for (int attempt = 0; attempt < attempts; attempt++) {
                         report = RunCommand.runShard(
                                 runtime, index, attempt, modelUrl, every, deadline, modelOptions.maxOutage, progress);
+                        // the client serves every shard at once: its requests and latencies go in the run's summary
+                        ShardLogLine.print(report);
                         if (!retriedByTheJob(report) || attempt == attempts - 1) {
                             break;
                         }

@@ -6,9 +6,10 @@ import io.palimpsest.worker.config.InvalidJobException;
 import java.nio.file.Path;
 
 /**
- * Relative {@code file://} URIs in a manifest, for local runs: the input is read relative to the
- * manifest's folder (the sample data sits beside it), the output is written relative to the current
- * directory (or to {@code --out}).
+ * Relative {@code file://} URIs in a manifest, for runs by hand ({@code local}, {@code preview}, and
+ * {@code plan}, {@code run}, {@code tally} given {@code -f}): the input is read relative to the manifest's
+ * folder (the sample data sits beside it), the output is written relative to the current directory (or
+ * to {@code --out}). A cluster refuses {@code file://}, so a pod never meets them.
  */
 final class LocalPaths {
 

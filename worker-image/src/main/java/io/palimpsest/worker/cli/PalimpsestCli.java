@@ -46,8 +46,12 @@ public final class PalimpsestCli implements Runnable {
     public static int execute(String... args) {
         OneLineLogging.install();
         CommandLine commandLine = new CommandLine(new PalimpsestCli());
+        // every command's -V prints the one version
+        String[] version = commandLine.getCommandSpec().version();
+        commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
+                .version(version));
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + e.getMessage());
+            cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + ErrorLine.of(e));
             if (e instanceof InvalidJobException) {
                 return ExitCodes.INVALID_JOB;
             }

@@ -19,6 +19,7 @@ import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -171,14 +172,16 @@ final class PlanCommand implements Callable<Integer> {
                 });
         if (index.built() && index.duplicates() == 0) {
             System.err.printf(
-                    "duplicate ids: none across shards (read %d documents of %d shards in %.1f s)%n",
-                    index.documents(), shards.size(), (System.nanoTime() - start) / 1e9);
+                    "duplicate ids: none across shards (read %s of %s in %.1f s)%n",
+                    Plural.of(index.documents(), "document"),
+                    Plural.of(shards.size(), "shard"),
+                    (System.nanoTime() - start) / 1e9);
         } else if (index.built()) {
             System.err.printf(
-                    "duplicate ids: read %d documents of %d shards in %.1f s; %d id(s) repeat one in an earlier shard"
+                    "duplicate ids: read %s of %s in %.1f s; %d id(s) repeat one in an earlier shard"
                             + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
-                    index.documents(),
-                    shards.size(),
+                    Plural.of(index.documents(), "document"),
+                    Plural.of(shards.size(), "shard"),
                     (System.nanoTime() - start) / 1e9,
                     index.duplicates(),
                     index.shardsWithDuplicates());

@@ -1,7 +1,9 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.JobManifests;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -11,12 +13,16 @@ import picocli.CommandLine.Option;
  */
 final class PodJobOptions {
 
+    /** Where the operator mounts the resolved job in a worker pod. */
+    static final Path IN_POD = Path.of("/etc/palimpsest/job.yaml");
+
     @Option(
             names = {"--job", "-f"},
-            defaultValue = "/etc/palimpsest/job.yaml",
             description =
-                    "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder). Default: ${DEFAULT-VALUE}")
-    Path jobPath;
+                    "The resolved job (job.yaml from the ConfigMap), or RewriteJob manifests (file or folder); a relative file:// input"
+                            + " is read from their folder, a relative file:// output is under the current directory, as in local."
+                            + " Default: /etc/palimpsest/job.yaml (where a worker pod has it)")
+    private Path jobPath;
 
     @Option(
             names = "--termination-log",
@@ -30,14 +36,30 @@ final class PodJobOptions {
                     + " Default: $PALIMPSEST_PVC_ROOT, else /mnt/pvc")
     Path pvcRoot;
 
+    /** The job file or manifests given with {@code -f}, else the pod's. */
+    Path jobPath() {
+        return jobPath != null ? jobPath : IN_POD;
+    }
+
     /** The process environment, with {@code --pvc-root} taking precedence over {@code PALIMPSEST_PVC_ROOT}. */
     WorkerEnvironment environment() {
         WorkerEnvironment system = WorkerEnvironment.system();
         return pvcRoot == null ? system : system.withPvcRoot(pvcRoot);
     }
 
+    /**
+     * The job, with relative {@code file://} URIs resolved as {@code local} resolves them (the input from
+     * the manifests' folder, the output from the current directory): only a run by hand meets them, as a
+     * cluster refuses {@code file://}.
+     */
     JobManifests.Loaded load() throws IOException {
-        return new JobManifests().load(jobPath);
+        if (jobPath == null && !Files.exists(IN_POD)) {
+            throw new InvalidJobException(
+                    "no -f given and " + IN_POD + " (the path in a worker pod) does not exist; pass -f <manifests>");
+        }
+        JobManifests.Loaded loaded = new JobManifests().load(jobPath());
+        LocalPaths.resolve(loaded.job(), loaded.jobFile(), null);
+        return loaded;
     }
 
     void report(String json) {

@@ -38,6 +38,7 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.recipe.runtime.RecipeProcessor;
 import io.palimpsest.worker.run.DocumentFailedException;
 import io.palimpsest.worker.run.ProcessedDocument;
+import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -223,8 +224,7 @@ final class PreviewCommand implements Callable<Integer> {
         JobManifests.Loaded loaded = pod.load();
         measureOwnStart();
         ResolvedJob job = loaded.job();
-        LocalPaths.resolve(job, loaded.jobFile(), null);
-        manifests = pod.jobPath;
+        manifests = pod.jobPath();
         Path folder = out != null ? out : Path.of(job.getName() + "-preview");
         Result result;
         // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition
@@ -336,12 +336,12 @@ final class PreviewCommand implements Callable<Integer> {
                                     : "skipped: "
                                             + ((UnusableItem) item).reason().code());
             log.printf(
-                    "planned %d shards (%d files, %d bytes); drew %d documents from %d shards%s%n",
-                    shards.size(),
-                    files,
+                    "planned %s (%s, %d bytes); drew %s from %s%s%n",
+                    Plural.of(shards.size(), "shard"),
+                    Plural.of(files, "file"),
                     bytes,
-                    drawn.items().size(),
-                    drawn.shardsRead(),
+                    Plural.of(drawn.items().size(), "document"),
+                    Plural.of(drawn.shardsRead(), "shard"),
                     drawn.strata().size() > 1 ? ", strata " + drawn.strata() : "");
             if (drawn.items().isEmpty()) {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
@@ -350,6 +350,11 @@ final class PreviewCommand implements Callable<Integer> {
             long processing = System.nanoTime();
             List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
             double processSeconds = (System.nanoTime() - processing) / 1e9;
+            // taken before the calibration adds its own requests to the client's figures
+            Double longestRequestSeconds =
+                    client == null || client.stats().successes.sum() == 0
+                            ? null
+                            : client.stats().latencyMicros.getMaxValue() / 1e6;
             double runSeconds = (System.nanoTime() - start) / 1e9;
 
             PreviewAssembler assembler = new PreviewAssembler(json);
@@ -404,6 +409,7 @@ final class PreviewCommand implements Callable<Integer> {
                                             processed,
                                             documents,
                                             processSeconds,
+                                            longestRequestSeconds,
                                             capacity,
                                             maxNumSeqs(job, rewriterModel))),
                     gpuHourPrice,
@@ -420,7 +426,8 @@ final class PreviewCommand implements Callable<Integer> {
                     processor.variants(),
                     PreviewAssembler.summarize(processor.variants(), views),
                     estimate,
-                    views);
+                    views,
+                    null);
             return new Result(data, runSeconds);
         }
     }
@@ -569,13 +576,17 @@ final class PreviewCommand implements Callable<Integer> {
     /**
      * What the sample shows of the campaign besides its tokens: its longest request, and a worker's own
      * time per document: this process handled the sample with every document in flight at once, so its
-     * processing lasted the longest request's decoding (at one token per step: capacity over
-     * max_num_seqs per second) plus its own work on every document (rendering, checking, the client).
+     * processing lasted the longest request plus its own work on every document (rendering, checking, the
+     * client). The longest request is as the client timed it; when it timed none, it is computed, at one
+     * token per step of a full batch (capacity over max_num_seqs per second), and the report says so.
+     *
+     * @param longestRequestSeconds the longest request of the sample's processing as the client timed it, null when none was
      */
-    private static PaidReplicaTime.Client client(
+    static PaidReplicaTime.Client client(
             List<PreviewAssembler.Processed> processed,
             long documents,
             double processSeconds,
+            Double longestRequestSeconds,
             PreflightEstimator.Capacity capacity,
             int maxNumSeqs) {
         long longest = 0;
@@ -596,19 +607,29 @@ final class PreviewCommand implements Callable<Integer> {
         if (capacity == null || capacity.tokensPerSecondPerReplica() <= 0) {
             return new PaidReplicaTime.Client(documents, longest, null, null, cap);
         }
-        double tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
+        double tail;
+        String source;
+        if (longestRequestSeconds != null) {
+            tail = longestRequestSeconds;
+            source = String.format(
+                    Locale.ROOT,
+                    "measured: this preview processed its %d documents in %.1f s, %.1f s of it its longest request",
+                    processed.size(),
+                    processSeconds,
+                    tail);
+        } else {
+            tail = longest / (capacity.tokensPerSecondPerReplica() / Math.max(1, maxNumSeqs));
+            source = String.format(
+                    Locale.ROOT,
+                    "this preview processed its %d documents in %.1f s (measured), less %.1f s computed for its longest"
+                            + " request (%d tokens at a full batch's pace, not timed)",
+                    processed.size(),
+                    processSeconds,
+                    tail,
+                    longest);
+        }
         double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
-        return new PaidReplicaTime.Client(
-                documents,
-                longest,
-                perDocument,
-                String.format(
-                        Locale.ROOT,
-                        "measured: this preview processed its %d documents in %.1f s, %.1f s of it the longest request's decoding",
-                        processed.size(),
-                        processSeconds,
-                        tail),
-                cap);
+        return new PaidReplicaTime.Client(documents, longest, perDocument, source, cap);
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
@@ -740,11 +761,11 @@ final class PreviewCommand implements Callable<Integer> {
     /** The terminal's view: the summary per variant and the estimate, each figure with its interval. */
     static void print(PreviewData data, Path folder, PrintStream out) {
         out.printf(
-                "preview of %s: %d documents drawn from %d of %d shards (seed %d)%n",
+                "preview of %s: %s drawn from %d of %s (seed %d)%n",
                 data.job(),
-                data.documents().size(),
+                Plural.of(data.documents().size(), "document"),
                 data.plan().shardsRead(),
-                data.plan().shards(),
+                Plural.of(data.plan().shards(), "shard"),
                 data.seed());
         for (PreviewData.VariantSummary s : data.summary()) {
             out.printf(
@@ -768,8 +789,10 @@ final class PreviewCommand implements Callable<Integer> {
         }
         PreviewData.Estimate e = data.estimate();
         out.printf(
-                "estimate for the whole input (%d documents%s; %.0f%% intervals):%n",
-                e.documents(), e.documentsEstimated() ? ", estimated" : "", e.confidence() * 100);
+                "estimate for the whole input (%s%s; %.0f%% intervals):%n",
+                Plural.of(e.documents(), "document"),
+                e.documentsEstimated() ? ", estimated" : "",
+                e.confidence() * 100);
         if (e.strata() != null) {
             out.println("  stratified by route: "
                     + String.join(
@@ -777,9 +800,9 @@ final class PreviewCommand implements Callable<Integer> {
                             e.strata().stream()
                                     .map(st -> String.format(
                                             Locale.ROOT,
-                                            "%s %,d documents, %d sampled",
+                                            "%s %s, %d sampled",
                                             st.name(),
-                                            st.documents(),
+                                            Plural.of(st.documents(), "document"),
                                             st.sampled()))
                                     .toList()));
         }
@@ -799,16 +822,16 @@ final class PreviewCommand implements Callable<Integer> {
                 int g = e.gpusPerReplica() == null ? 1 : e.gpusPerReplica();
                 out.printf(
                         Locale.ROOT,
-                        "    = serving %.4g h, run beyond decoding %.4g h, loading %.4g h, workers starting %.4g h, idle after %.4g h"
-                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %.4g h)%n",
-                        p.serving().estimate() * g,
-                        p.beyondDecoding() * g,
-                        p.loading() * g,
-                        p.workersStarting() * g,
-                        p.idleAfter() * g,
+                        "    = serving %s h, run beyond decoding %s h, loading %s h, workers starting %s h, idle after %s h"
+                                + " (%d replica(s), batch %.0f%% full; the work alone at a full batch %s h)%n",
+                        PaidReplicaTime.hours(p.serving().estimate() * g),
+                        PaidReplicaTime.hours(p.beyondDecoding() * g),
+                        PaidReplicaTime.hours(p.loading() * g),
+                        PaidReplicaTime.hours(p.workersStarting() * g),
+                        PaidReplicaTime.hours(p.idleAfter() * g),
                         p.replicas(),
                         p.batchFill() * 100,
-                        p.work().estimate() * g);
+                        PaidReplicaTime.hours(p.work().estimate() * g));
                 p.notes().stream().filter(n -> n.startsWith("the run after")).forEach(n -> out.println("    " + n));
                 if (p.loadSeconds() == null) {
                     out.println("    model load not counted: not known; declare it with --replica-load-seconds");
@@ -818,6 +841,8 @@ final class PreviewCommand implements Callable<Integer> {
                 }
             } else if (e.wallHours() != null) {
                 line(out, "wall time at replicas.max=" + e.maxReplicas(), e.wallHours(), " h");
+            } else if (e.maxReplicas() == null) {
+                out.println("    " + PreflightEstimator.FLEET_UNKNOWN);
             }
             if (e.cost() != null) {
                 line(out, "cost", e.cost(), "");

@@ -14,6 +14,7 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.text.Plural;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,11 +25,12 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code palimpsest retry-rejects}: runs chosen rejects of a committed output again, as a retry round
@@ -46,6 +48,9 @@ import picocli.CommandLine.ParameterException;
                 "Run chosen rejects of a committed output again (e.g. --reason model_error) into a new retry round under"
                         + " <output>/retries/, without touching what was committed.")
 final class RetryRejectsCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     static final String RETRIES = "retries/";
 
@@ -108,7 +113,8 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 }
                 if (roundRejects == null) {
                     System.err.printf(
-                            "resuming retry round %d (%d documents), left unfinished%n", round, retried.size());
+                            "resuming retry round %d (%s), left unfinished%n",
+                            round, Plural.of(retried.size(), "document"));
                     return runRound(job, loaded, outputUri, round);
                 }
                 selection.round(retried, roundRejects);
@@ -154,7 +160,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                     .map(ItemReason::code)
                     .toList();
             throw new ParameterException(
-                    new CommandLine(this),
+                    spec.commandLine(), // not a CommandLine of its own: usage then names it palimpsest retry-rejects
                     "--reason " + String.join(",", wrong) + ": not a reject reason (skipped documents are not"
                             + " retried); the reject reasons are " + String.join(", ", rejects));
         }

@@ -16,6 +16,7 @@ import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -116,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
         int attemptNumber = attempt != null
                 ? attempt
                 : environment.get("PALIMPSEST_ATTEMPT").map(Integer::parseInt).orElse(0);
-        AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath, shardIndex, attemptNumber, json);
+        AttemptCap.Decision cap = AttemptCap.decide(pod.jobPath(), shardIndex, attemptNumber, json);
         if (cap.refusal() != null) {
             String refusal = json.writeValueAsString(cap.refusal());
             System.out.println(refusal);
@@ -160,6 +161,12 @@ final class RunCommand implements Callable<Integer> {
                         maxOutage,
                         progress,
                         runner -> sigterm.arm(runner, stopWithin));
+                // this process's client served this shard alone: its figures are the shard's
+                ModelClient client = runtime.openedClient();
+                ShardLogLine.print(
+                        report,
+                        client == null ? new ClientStats() : client.stats(),
+                        client == null ? 0 : client.concurrency().limit());
             } catch (StoreUnavailableException e) {
                 // down before the shard started (its plan, the recipe record): the same outage exit as later on
                 report = storeUnreachable(shardIndex, attemptNumber, e);
@@ -271,7 +278,15 @@ final class RunCommand implements Callable<Integer> {
             RunProgress progress,
             Consumer<ShardRunner> started)
             throws IOException {
-        byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
+        byte[] manifest;
+        try {
+            manifest = runtime.output().readAll(ShardManifest.KEY);
+        } catch (NoSuchFileException e) {
+            throw new IOException(
+                    "no plan at " + runtime.output().describe() + "/" + ShardManifest.KEY
+                            + ": run `palimpsest plan` with this job first",
+                    e);
+        }
         Shard shard = new ShardManifest(runtime.json)
                 .readShard(manifest, runtime.output().describe(), shardIndex);
         // the planner refuses a changed recipe first; a run started by hand on a drifted output must
@@ -293,12 +308,7 @@ final class RunCommand implements Callable<Integer> {
                 progress,
                 earlierIds);
         started.accept(runner);
-        ShardRunner.Report report = runner.run(shard);
-        ShardLogLine.print(
-                report,
-                client == null ? new ClientStats() : client.stats(),
-                client == null ? 0 : client.concurrency().limit());
-        return report;
+        return runner.run(shard);
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {

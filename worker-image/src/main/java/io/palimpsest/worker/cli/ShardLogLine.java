@@ -10,15 +10,34 @@ final class ShardLogLine {
 
     private ShardLogLine() {}
 
+    /** A shard whose model client served it alone ({@code run}): the client's figures are the shard's. */
     static void print(ShardRunner.Report report, ClientStats stats, int concurrencyLimit) {
-        ShardSummary s = report.summary();
         String retries = stats.retriesByReason.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue().sum())
                 .sorted()
                 .collect(Collectors.joining(","));
-        System.err.printf(
-                "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d prompt_tokens=%d completion_tokens=%d "
-                        + "seconds=%.1f requests=%d retries=[%s] p50_ms=%.0f p99_ms=%.0f concurrency_limit=%d%s%n",
+        System.err.println(counts(report)
+                + String.format(
+                        " requests=%d retries=[%s] p50_ms=%.0f p99_ms=%.0f concurrency_limit=%d",
+                        stats.attempts.sum(),
+                        retries,
+                        stats.latencyMicros.getValueAtPercentile(50) / 1000.0,
+                        stats.latencyMicros.getValueAtPercentile(99) / 1000.0,
+                        concurrencyLimit)
+                + message(report.summary()));
+    }
+
+    /** A shard that shared its client with others ({@code local}): only what is the shard's own. */
+    static void print(ShardRunner.Report report) {
+        System.err.println(counts(report) + message(report.summary()));
+    }
+
+    private static String counts(ShardRunner.Report report) {
+        ShardSummary s = report.summary();
+        long unfinished = LocalSummary.unfinished(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
+        return String.format(
+                "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s prompt_tokens=%d completion_tokens=%d"
+                        + " seconds=%.1f",
                 s.getShard(),
                 s.getOutcome(),
                 report.exitCode(),
@@ -26,14 +45,13 @@ final class ShardLogLine {
                 s.getWritten(),
                 s.getRejected(),
                 s.getSkipped(),
+                unfinished > 0 ? " unfinished=" + unfinished : "",
                 s.getPromptTokens(),
                 s.getCompletionTokens(),
-                s.getSeconds(),
-                stats.attempts.sum(),
-                retries,
-                stats.latencyMicros.getValueAtPercentile(50) / 1000.0,
-                stats.latencyMicros.getValueAtPercentile(99) / 1000.0,
-                concurrencyLimit,
-                s.getMessage() == null ? "" : " message=\"" + s.getMessage() + "\"");
+                s.getSeconds());
+    }
+
+    private static String message(ShardSummary s) {
+        return s.getMessage() == null ? "" : " message=\"" + s.getMessage() + "\"";
     }
 }

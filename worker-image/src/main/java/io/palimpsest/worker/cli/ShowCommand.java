@@ -10,6 +10,7 @@ import io.palimpsest.worker.show.ShowText;
 import io.palimpsest.worker.show.ShownOutput;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.text.Plural;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -129,8 +130,8 @@ final class ShowCommand implements Callable<Integer> {
             PreviewData data = new ShowReport(json).build(shown);
             Path page = out != null ? out : Path.of((data.job() != null ? data.job() : "palimpsest") + "-output.html");
             new ReportRenderer(json).write(data, page);
-            System.out.println(shown.documents().size() + " documents of " + shown.outputUri() + " written to " + page
-                    + (shown.more() ? " (more with --limit, --shard or --id)" : ""));
+            System.out.println(Plural.of(shown.documents().size(), "document") + " of " + shown.outputUri()
+                    + " written to " + page + (shown.more() ? " (more with --limit, --shard or --id)" : ""));
             return 0;
         }
         System.out.print(text.render(shown));

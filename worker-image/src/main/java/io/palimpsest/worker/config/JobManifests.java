@@ -8,6 +8,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Reads what a worker runs: either the operator's resolved job ({@code job.yaml} from the ConfigMap), or
@@ -29,9 +30,15 @@ public final class JobManifests {
      *                      a modelRef that names no RewriterModel among the manifests is then no problem
      */
     public Loaded load(Path path, boolean modelRequired) throws IOException {
+        return load(List.of(path), modelRequired);
+    }
+
+    /** Several files or folders, read as one set of manifests. */
+    public Loaded load(List<Path> paths, boolean modelRequired) throws IOException {
+        String path = named(paths);
         ManifestLinter.Result lint;
         try {
-            lint = new ManifestLinter().lint(path);
+            lint = new ManifestLinter().lint(paths);
         } catch (NoSuchFileException e) {
             throw new InvalidJobException(e.getMessage());
         }
@@ -48,7 +55,7 @@ public final class JobManifests {
                     + String.join("\n", problems.stream().map(Object::toString).toList()));
         }
         if (lint.jobs().isEmpty()) {
-            throw new InvalidJobException(path + " holds no RewriteJob manifest (and no resolved job.yaml)");
+            throw new InvalidJobException(holdsNo(paths, "RewriteJob manifest (and no resolved job.yaml)", lint));
         }
         if (lint.jobs().size() > 1) {
             var second = lint.jobs().get(1);
@@ -61,6 +68,26 @@ public final class JobManifests {
                 resolve(found.object(), model == null ? null : model.object()),
                 found.file(),
                 model == null ? null : model.object());
+    }
+
+    /**
+     * "{@code x} holds no {@code what}", with what it holds instead: no YAML file at all, or documents
+     * of other kinds, by file and line.
+     */
+    public static String holdsNo(List<Path> paths, String what, ManifestLinter.Result lint) throws IOException {
+        String message = named(paths) + (paths.size() == 1 ? " holds no " : " hold no ") + what;
+        if (ManifestLinter.yamlFiles(paths).isEmpty()) {
+            return message + ": no .yaml or .yml file";
+        }
+        if (lint.others().isEmpty()) {
+            return message;
+        }
+        return message + ":\n"
+                + String.join("\n", lint.others().stream().map(Object::toString).toList());
+    }
+
+    private static String named(List<Path> paths) {
+        return String.join(", ", paths.stream().map(Path::toString).toList());
     }
 
     /** What the operator would put in the ConfigMap for this job and model (its default settings). */

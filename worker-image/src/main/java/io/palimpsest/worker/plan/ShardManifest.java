@@ -3,6 +3,7 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.text.Plural;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -74,8 +75,8 @@ public final class ShardManifest {
     public Shard readShard(byte[] content, String where, int index) throws IOException {
         List<Shard> shards = read(content, where);
         if (index < 0 || index >= shards.size()) {
-            throw new IllegalArgumentException(
-                    "shard " + index + " does not exist: " + where + "/" + KEY + " has " + shards.size() + " shards");
+            throw new IllegalArgumentException("shard " + index + " does not exist: " + where + "/" + KEY + " has "
+                    + Plural.of(shards.size(), "shard"));
         }
         Shard shard = shards.get(index);
         if (shard.index() != index) {

@@ -32,6 +32,7 @@ public final class OutputReport {
      *                 {@code detail}, {@code output}, {@code file}, {@code line})
      * @param sources  the input documents to show, in the order to show them; a record whose id has no
      *                 source here is not shown
+     * @param committed what the receipts of the shards shown record (null when not known)
      */
     public PreviewData build(
             String job,
@@ -40,7 +41,8 @@ public final class OutputReport {
             List<String> variants,
             List<Source> sources,
             Map<String, List<JsonNode>> outputs,
-            List<JsonNode> rejects) {
+            List<JsonNode> rejects,
+            PreviewData.Committed committed) {
         Map<String, List<PreviewData.Outcome>> byId = new LinkedHashMap<>();
         Map<String, String> text = new LinkedHashMap<>();
         sources.forEach(s -> text.put(s.id(), s.text()));
@@ -84,9 +86,9 @@ public final class OutputReport {
                     s.file(),
                     s.line(),
                     s.text(),
-                    0,
-                    0,
-                    0,
+                    null, // a committed record keeps no requests or tokens: not shown rather than shown as 0
+                    null,
+                    null,
                     byId.getOrDefault(s.id(), List.of()),
                     List.of(),
                     List.of()));
@@ -101,9 +103,10 @@ public final class OutputReport {
                 null,
                 null,
                 variants,
-                PreviewAssembler.summarize(variants, views),
+                PreviewAssembler.summarize(variants, views, false),
                 null,
-                views);
+                views,
+                committed);
     }
 
     private static Double ratio(String source, String output) {

@@ -3,6 +3,7 @@ package io.palimpsest.worker.preview;
 import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.worker.preview.PreviewData.Paid;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import io.palimpsest.worker.text.Plural;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -165,7 +166,11 @@ public final class PaidReplicaTime {
                 replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
                 replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600);
+        // when decoding bounds the run the two are the same sum taken two ways: a rounding residue is no time
         double beyond = ready.estimate() - serving.estimate();
+        if (Math.abs(beyond) <= 1e-9 * Math.abs(ready.estimate())) {
+            beyond = 0;
+        }
 
         double loading = replicas * load / 3600;
         double starting = replicas * waited / 3600;
@@ -186,15 +191,15 @@ public final class PaidReplicaTime {
 
         List<String> notes = new ArrayList<>();
         if (c.shardsSource() != null) {
-            notes.add(String.format(Locale.ROOT, "%d shards, one worker pod each (%s)", shards, c.shardsSource()));
+            notes.add(Plural.of(shards, "shard") + ", one worker pod each (" + c.shardsSource() + ")");
         }
         notes.add(String.format(
                 Locale.ROOT,
-                "%d replica(s) for a backlog of %d requests (%d workers x %s in flight) over %d + %d per replica"
+                "%d replica(s) for a backlog of %d requests (%s x %s in flight) over %d + %d per replica"
                         + " (replicas %d-%d); %.0f requests in flight per replica of max_num_seqs %d: batch %.0f%% full",
                 replicas,
                 backlog,
-                backlogWorkers,
+                Plural.of(backlogWorkers, "worker"),
                 c.concurrencyPerWorker() != null ? String.valueOf(c.concurrencyPerWorker()) : assumed + " (auto)",
                 m,
                 c.targetWaitingPerReplica(),
@@ -245,7 +250,7 @@ public final class PaidReplicaTime {
                 client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
                 client == null || client.secondsPerDocument() == null
                         ? "0 s (not measured)"
-                        : String.format(Locale.ROOT, "%.3f s each (%s)", perDocument, client.source()),
+                        : seconds(perDocument) + " each (" + client.source() + ")",
                 rounds > 1
                         ? String.format(
                                 Locale.ROOT,
@@ -289,6 +294,15 @@ public final class PaidReplicaTime {
                 c.loadSeconds(),
                 c.loadSource(),
                 notes);
+    }
+
+    /** Hours as the report prints them: 4 significant digits, and 0 as 0 (not 0.000, nor a rounding residue). */
+    public static String hours(double hours) {
+        return Math.abs(hours) < 1e-12 ? "0" : String.format(Locale.ROOT, "%.4g", hours);
+    }
+
+    private static String seconds(double seconds) {
+        return seconds < 0.0005 ? "0 s" : String.format(Locale.ROOT, "%.3f s", seconds);
     }
 
     private static int clamp(long replicas, int floor, int max) {

@@ -3,6 +3,7 @@ package io.palimpsest.worker.preview;
 import io.palimpsest.worker.preview.PreviewData.Breakdown;
 import io.palimpsest.worker.preview.PreviewData.Estimate;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import io.palimpsest.worker.text.Plural;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,6 +38,11 @@ public final class PreflightEstimator {
      * @param source "declared" or "calibrated"
      * @param note   how it was found, for the report
      */
+    /** Said in the report and on stdout when no replicas.max is known, so the lone figure is not taken for the bill. */
+    public static final String FLEET_UNKNOWN = "fleet unknown: no replicas.max (a resolved job.yaml, or a model behind"
+            + " an external endpoint, does not carry it; pass --max-replicas): GPU-hours assume the work alone at a full"
+            + " batch, without workers starting, idle time or model load, and there is no wall time";
+
     public record Capacity(String source, double tokensPerSecondPerReplica, String note) {
         public static final String DECLARED = "declared";
         public static final String CALIBRATED = "calibrated";
@@ -116,9 +122,9 @@ public final class PreflightEstimator {
             strata.census()
                     .forEach((stratum, count) -> note.append(String.format(
                             Locale.ROOT,
-                            " %s %,d documents%s, %d sampled;",
+                            " %s %s%s, %d sampled;",
                             stratum,
-                            Math.round(weight.get(stratum)),
+                            Plural.of(Math.round(weight.get(stratum)), "document"),
                             counted == documents ? "" : " (estimated)",
                             strata.ofSample().stream().filter(stratum::equals).count())));
             note.setLength(note.length() - 1);
@@ -199,15 +205,15 @@ public final class PreflightEstimator {
             wall = paid.wallHours();
             notes.add(String.format(
                     Locale.ROOT,
-                    "GPU-hours paid = serving %.4g h + the run beyond decoding %.4g h + loading %.4g h"
-                            + " + workers starting %.4g h + idle after %.4g h (replica-hours x %d GPU(s)); the work alone at a full batch: %.4g h",
-                    paid.serving().estimate() * gpusPerReplica,
-                    paid.beyondDecoding() * gpusPerReplica,
-                    paid.loading() * gpusPerReplica,
-                    paid.workersStarting() * gpusPerReplica,
-                    paid.idleAfter() * gpusPerReplica,
+                    "GPU-hours paid = serving %s h + the run beyond decoding %s h + loading %s h"
+                            + " + workers starting %s h + idle after %s h (replica-hours x %d GPU(s)); the work alone at a full batch: %s h",
+                    PaidReplicaTime.hours(paid.serving().estimate() * gpusPerReplica),
+                    PaidReplicaTime.hours(paid.beyondDecoding() * gpusPerReplica),
+                    PaidReplicaTime.hours(paid.loading() * gpusPerReplica),
+                    PaidReplicaTime.hours(paid.workersStarting() * gpusPerReplica),
+                    PaidReplicaTime.hours(paid.idleAfter() * gpusPerReplica),
                     gpusPerReplica,
-                    paid.work().estimate() * gpusPerReplica));
+                    PaidReplicaTime.hours(paid.work().estimate() * gpusPerReplica)));
             notes.addAll(paid.notes());
             if (pricePerGpuHour != null) {
                 cost = gpuHours.scaled(pricePerGpuHour);
@@ -219,6 +225,8 @@ public final class PreflightEstimator {
                 wall = replicaHours.scaled(1.0 / maxReplicas);
                 notes.add("wall time: every one of replicas.max=" + maxReplicas
                         + " replicas busy at a full batch, model load not included");
+            } else {
+                notes.add(FLEET_UNKNOWN);
             }
             if (pricePerGpuHour != null) {
                 cost = gpuHours.scaled(pricePerGpuHour);

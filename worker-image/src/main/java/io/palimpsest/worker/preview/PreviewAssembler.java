@@ -149,6 +149,12 @@ public final class PreviewAssembler {
 
     /** One row per variant (in the recipe's order), then one for whole-document rejections when there are any. */
     public static List<PreviewData.VariantSummary> summarize(List<String> variants, List<DocumentView> documents) {
+        return summarize(variants, documents, true);
+    }
+
+    /** @param callsKnown false over committed output: its records keep no requests or tokens, so they are not summed */
+    public static List<PreviewData.VariantSummary> summarize(
+            List<String> variants, List<DocumentView> documents, boolean callsKnown) {
         List<PreviewData.VariantSummary> rows = new ArrayList<>();
         List<String> all = new ArrayList<>(variants);
         all.add(WHOLE_DOCUMENT);
@@ -196,7 +202,15 @@ public final class PreviewAssembler {
                 continue;
             }
             rows.add(new PreviewData.VariantSummary(
-                    variant, docs, accepted, rejected, skipped, requests, prompt, completion, distribution(ratios)));
+                    variant,
+                    docs,
+                    accepted,
+                    rejected,
+                    skipped,
+                    callsKnown ? requests : null,
+                    callsKnown ? prompt : null,
+                    callsKnown ? completion : null,
+                    distribution(ratios)));
         }
         return rows;
     }

@@ -23,7 +23,8 @@ public record PreviewData(
         List<String> variants,
         List<VariantSummary> summary,
         Estimate estimate,
-        List<DocumentView> documents) {
+        List<DocumentView> documents,
+        Committed committed) {
 
     public static final String KIND_PREVIEW = "preview";
     public static final String KIND_OUTPUT = "output";
@@ -46,7 +47,10 @@ public record PreviewData(
             long bytesOfReadShards,
             int sampled) {}
 
-    /** One variant over the sample: how many documents it was run on, what came out, what it cost. */
+    /**
+     * One variant over the sample: how many documents it was run on, what came out, what it cost
+     * (requests and tokens null where not known: committed records do not keep them).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record VariantSummary(
             String variant,
@@ -54,10 +58,24 @@ public record PreviewData(
             long accepted,
             Map<String, Long> rejectedByReason,
             Map<String, Long> skippedByReason,
-            long requests,
-            long promptTokens,
-            long completionTokens,
+            Long requests,
+            Long promptTokens,
+            Long completionTokens,
             Distribution lengthRatio) {}
+
+    /**
+     * A report over committed output: the totals its receipts record for the shards shown. Receipts
+     * count tokens per shard, not per variant or document.
+     */
+    public record Committed(
+            int shardsCommitted,
+            int shardsPlanned,
+            long read,
+            long written,
+            long rejected,
+            long skipped,
+            long promptTokens,
+            long completionTokens) {}
 
     /** Quantiles and a histogram of a measure (output words / source words over accepted outputs). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -71,7 +89,7 @@ public record PreviewData(
             List<Double> binEdges,
             List<Long> binCounts) {}
 
-    /** One input item and everything the recipe made of it. */
+    /** One input item and everything the recipe made of it (requests and tokens null where not known). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DocumentView(
             String id,
@@ -79,9 +97,9 @@ public record PreviewData(
             String file,
             Long line,
             String source,
-            long requests,
-            long promptTokens,
-            long completionTokens,
+            Long requests,
+            Long promptTokens,
+            Long completionTokens,
             List<Outcome> outcomes,
             List<Prompt> prompts,
             List<Checks> checks) {}

@@ -17,11 +17,13 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.text.Plural;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -69,7 +71,7 @@ public final class CommittedOutputReader {
         List<Shard> shards = new ShardManifest(json).read(output);
         if (selection.shard() != null && (selection.shard() < 0 || selection.shard() >= shards.size())) {
             throw new ShowException("shard " + selection.shard() + " does not exist: the plan of " + outputUri + " has "
-                    + shards.size() + " shards (0-" + (shards.size() - 1) + ")");
+                    + Plural.of(shards.size(), "shard") + " (0-" + (shards.size() - 1) + ")");
         }
         PlannedInput input = plannedInput(outputUri, output, inputOverride);
 
@@ -93,7 +95,7 @@ public final class CommittedOutputReader {
             throw new ShowException("no committed output at " + outputUri + ": "
                     + (selection.shard() != null
                             ? "shard " + selection.shard() + " has no receipt yet"
-                            : "none of its " + shards.size() + " shards has a receipt yet"));
+                            : "none of its " + Plural.of(shards.size(), "shard") + " has a receipt yet"));
         }
         if (selection.variant() != null && !variants.contains(selection.variant())) {
             throw new ShowException("unknown variant '" + selection.variant() + "': " + outputUri + " has "
@@ -141,7 +143,7 @@ public final class CommittedOutputReader {
             more |= collected.dropped;
         }
         if (collected.documents.isEmpty()) {
-            String committed = receipts.size() + " of " + inScope.size() + " shards committed";
+            String committed = receipts.size() + " of " + Plural.of(inScope.size(), "shard") + " committed";
             if (selection.id() != null) {
                 throw new ShowException("no document with id '" + selection.id() + "' in the committed output of "
                         + outputUri + " (" + committed
@@ -172,7 +174,28 @@ public final class CommittedOutputReader {
                 first.path("job").asText(null),
                 first.path("recipeHash").asText(null),
                 first.path("model").asText(null));
-        return new ShownOutput(outputUri, input.uri(), order, shards.size(), receipts.size(), documents, more, origin);
+        return new ShownOutput(
+                outputUri,
+                input.uri(),
+                order,
+                shards.size(),
+                receipts.size(),
+                documents,
+                more,
+                origin,
+                selection.shard(),
+                counts(receipts.values()));
+    }
+
+    private static ShownOutput.Counts counts(Collection<JsonNode> receipts) {
+        long[] sum = new long[6];
+        String[] fields = {"read", "written", "rejected", "skipped", "promptTokens", "completionTokens"};
+        for (JsonNode receipt : receipts) {
+            for (int i = 0; i < fields.length; i++) {
+                sum[i] += receipt.path("counts").path(fields[i]).asLong();
+            }
+        }
+        return new ShownOutput.Counts(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);
     }
 
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {

@@ -40,8 +40,28 @@ public final class ShowReport {
             }
         }
         ShownOutput.Origin origin = shown.origin() != null ? shown.origin() : new ShownOutput.Origin(null, null, null);
+        ShownOutput.Counts c = shown.counts();
+        PreviewData.Committed committed = c == null
+                ? null
+                : new PreviewData.Committed(
+                        shown.shardsCommitted(),
+                        shown.shardsPlanned(),
+                        c.read(),
+                        c.written(),
+                        c.rejected(),
+                        c.skipped(),
+                        c.promptTokens(),
+                        c.completionTokens());
         return new OutputReport(json)
-                .build(origin.job(), origin.recipeHash(), origin.model(), shown.variants(), sources, outputs, rejects);
+                .build(
+                        origin.job(),
+                        origin.recipeHash(),
+                        origin.model(),
+                        shown.variants(),
+                        sources,
+                        outputs,
+                        rejects,
+                        committed);
     }
 
     /** An output record as the run commits it: id, text and the provenance's params. */

@@ -35,12 +35,22 @@ public final class ShowText {
         StringBuilder out = new StringBuilder();
         out.append("output   ").append(shown.outputUri()).append('\n');
         out.append("input    ").append(shown.inputUri()).append('\n');
-        out.append("shards   ")
-                .append(shown.shardsCommitted())
-                .append(" committed of ")
-                .append(shown.shardsPlanned())
-                .append(" planned")
-                .append('\n');
+        if (shown.shard() != null) {
+            // the count is of the selection: one shard, committed (else there is nothing to show)
+            out.append("shard    ")
+                    .append(shown.shard())
+                    .append(" of the ")
+                    .append(shown.shardsPlanned())
+                    .append(" planned, committed")
+                    .append('\n');
+        } else {
+            out.append("shards   ")
+                    .append(shown.shardsCommitted())
+                    .append(" committed of ")
+                    .append(shown.shardsPlanned())
+                    .append(" planned")
+                    .append('\n');
+        }
         out.append("variants ").append(String.join(", ", shown.variants())).append('\n');
         for (ShownDocument doc : shown.documents()) {
             out.append('\n').append("== ").append(doc.id()).append("  (shard ").append(doc.shard());

@@ -16,6 +16,8 @@ import java.util.List;
  * @param documents       in shard order, then in input order
  * @param more            true when the limit stopped the loading before every selected document was read
  * @param origin          the job, recipe and model the first committed receipt names; null when not known
+ * @param shard           the one shard shown ({@code --shard}); null when the selection spans the plan
+ * @param counts          what the receipts of the shards of the selection count; null when not known
  */
 public record ShownOutput(
         String outputUri,
@@ -25,7 +27,9 @@ public record ShownOutput(
         int shardsCommitted,
         List<ShownDocument> documents,
         boolean more,
-        Origin origin) {
+        Origin origin,
+        Integer shard,
+        Counts counts) {
     public ShownOutput {
         variants = List.copyOf(variants);
         documents = List.copyOf(documents);
@@ -39,8 +43,12 @@ public record ShownOutput(
             int shardsCommitted,
             List<ShownDocument> documents,
             boolean more) {
-        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null);
+        this(outputUri, inputUri, variants, shardsPlanned, shardsCommitted, documents, more, null, null, null);
     }
+
+    /** Documents and tokens as the receipts count them, summed over the committed shards of the selection. */
+    public record Counts(
+            long read, long written, long rejected, long skipped, long promptTokens, long completionTokens) {}
 
     /** What committed the output, as its receipts record it (any field may be null). */
     public record Origin(String job, String recipeHash, String model) {}

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.JobManifests;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,33 +21,47 @@ import java.nio.file.Path;
 final class RecipeFile {
     private RecipeFile() {}
 
+    /** @throws InvalidJobException when the file is missing, not valid YAML, or holds no usable recipe or job */
     static Recipe load(Path path) throws IOException {
-        if (Files.isDirectory(path) || holdsJob(path)) {
+        if (!Files.exists(path)) {
+            throw new InvalidJobException(path + " does not exist");
+        }
+        if (Files.isDirectory(path) || holdsJobOrIsNotYaml(path)) {
             var loaded = new JobManifests().load(path, false); // the recipe is audited; no model is called
             if (loaded.job().getSpec() == null || loaded.job().getSpec().getRecipe() == null) {
-                throw new IllegalArgumentException(path + ": the job has no spec.recipe");
+                throw new InvalidJobException(path + ": the job has no spec.recipe");
             }
             return loaded.job().getSpec().getRecipe();
         }
         ObjectMapper yaml = yaml();
         JsonNode node = firstDocument(path, yaml);
         if (node == null) {
-            throw new IllegalArgumentException(path + " is empty");
+            throw new InvalidJobException(path + " is empty");
         }
         // A recipe may be written on its own or under a `recipe:` key, as in a job's spec.
         JsonNode recipe = node.has("recipe") ? node.get("recipe") : node;
         try {
             return yaml.treeToValue(recipe, Recipe.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(path + ": not a recipe: " + e.getOriginalMessage(), e);
+            throw new InvalidJobException(path + ": not a recipe: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Broken YAML goes the manifests' way too: the linter names its file and line, as lint and local do. */
+    private static boolean holdsJobOrIsNotYaml(Path path) throws IOException {
+        try {
+            return holdsJob(path);
+        } catch (JsonProcessingException e) {
+            return true;
         }
     }
 
     private static boolean holdsJob(Path path) throws IOException {
         ObjectMapper yaml = yaml();
         try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(path.toFile())) {
-            while (it.hasNext()) {
-                JsonNode doc = it.next();
+            // hasNextValue, not hasNext: a parse error stays a JsonProcessingException
+            while (it.hasNextValue()) {
+                JsonNode doc = it.nextValue();
                 if (doc != null && (doc.has("kind") || doc.has("spec"))) {
                     return true;
                 }

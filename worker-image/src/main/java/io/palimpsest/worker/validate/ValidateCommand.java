@@ -3,12 +3,14 @@ package io.palimpsest.worker.validate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Option;
         description = {
             "Run a recipe's validators over (source, output) pairs in JSON lines (.jsonl, .gz, .zst) and report "
                     + "every rejection with its measured value; with --label, a confusion table against a label field.",
-            "Exit 0 when the audit completed (whatever it found); 1 on a bad recipe or unreadable input file."
+            "Exit 0 when the audit completed (whatever it found); 78 on a bad recipe or manifests (as lint: missing,"
+                    + " not valid YAML, no recipe, no validator that runs without a model); 1 on a missing or unreadable"
+                    + " pairs file."
         })
 public final class ValidateCommand implements Callable<Integer> {
 
@@ -117,8 +121,11 @@ public final class ValidateCommand implements Callable<Integer> {
         Recipe recipe = RecipeFile.load(recipePath);
         RecipeGates gates = RecipeGates.of(recipe, allValidators, variant);
         if (gates.names().isEmpty()) {
-            throw new IllegalArgumentException(
+            throw new InvalidJobException(
                     recipePath + " declares no validator that runs without a model; pass --all-validators");
+        }
+        if (!Files.exists(pairsPath)) {
+            throw new NoSuchFileException(pairsPath.toString()); // "<pairs> does not exist", exit 1
         }
         gates.skipped().forEach(s -> err.println("skipped: " + s));
         ObjectMapper json = new ObjectMapper();

@@ -354,9 +354,9 @@ public final class PreviewBenchmark {
                     "part-00" + (i % 8) + ".jsonl",
                     (long) (i / 8 + 1),
                     source.toString(),
-                    2,
-                    bytes / 2,
-                    bytes / 2,
+                    2L,
+                    (long) (bytes / 2),
+                    (long) (bytes / 2),
                     outcomes,
                     prompts,
                     List.of()));
@@ -382,7 +382,8 @@ public final class PreviewBenchmark {
                 List.of("wiki", "qa"),
                 List.of(),
                 null,
-                views);
+                views,
+                null);
     }
 
     private static void run(String... args) {

@@ -117,6 +117,56 @@ class JobRefusalsTest {
         assertNothingWritten();
     }
 
+    /** Lint refuses what local refuses: a set with nothing of Palimpsest's in it, named by what it does hold. */
+    @Test
+    void lintRefusesManifestsWithNoJobOrModel() throws IOException {
+        Path configMaps = Files.createDirectories(tmp.resolve("configmaps"));
+        Files.writeString(
+                configMaps.resolve("cm.yaml"),
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n");
+        Run lint = cli("lint", "-f", configMaps.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        assertTrue(lint.err().contains(configMaps + " holds no RewriteJob or RewriterModel manifest"), lint.err());
+        assertTrue(
+                lint.err()
+                        .contains(configMaps.resolve("cm.yaml")
+                                + ":2: ConfigMap \"settings\" is not a Palimpsest manifest"),
+                lint.err());
+        Run local = cli("local", "-f", configMaps.toString(), "--simulate", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains(configMaps + " holds no RewriteJob manifest"), local.err());
+
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Run none = cli("lint", "-f", empty.toString());
+        assertEquals(ExitCodes.INVALID_JOB, none.exit(), none.err());
+        assertTrue(
+                none.err().contains(empty + " holds no RewriteJob or RewriterModel manifest: no .yaml or .yml file"),
+                none.err());
+
+        // beside a job and its model, another kind is named as a warning and the set passes
+        Files.copy(configMaps.resolve("cm.yaml"), manifests.resolve("cm.yaml"));
+        Run mixed = cli("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.DONE, mixed.exit(), mixed.err());
+        assertTrue(
+                mixed.err().contains("warning: " + manifests.resolve("cm.yaml") + ":2: ConfigMap \"settings\""),
+                mixed.err());
+    }
+
+    /** Repeated -f form one set, as kubectl apply -f a -f b: a job in one file finds its model in another. */
+    @Test
+    void lintChecksRepeatedFilesAsOneSet() {
+        Run lint = cli(
+                "lint",
+                "-f",
+                manifests.resolve("job.yaml").toString(),
+                "-f",
+                manifests.resolve("model.yaml").toString());
+        assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
+        Run jobOnly = cli("lint", "-f", manifests.resolve("job.yaml").toString());
+        assertEquals(ExitCodes.INVALID_JOB, jobOnly.exit(), jobOnly.err());
+        assertTrue(jobOnly.err().contains("names RewriterModel \"qwen-small\", which is not among"), jobOnly.err());
+    }
+
     @Test
     void theExamplesPassLint() {
         Run lint = cli(

@@ -9,9 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.storage.FileStorage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +66,55 @@ class LocalCommandTest {
                 "nothing redone");
     }
 
+    /**
+     * The shards of a local run share one model client: each shard's line holds only its own figures,
+     * and the requests and latencies of the run are said once, in the summary.
+     */
+    @Test
+    void eachShardLineHoldsThatShardsFiguresAndTheRequestsAreTheRuns() {
+        Captured run = captured(() ->
+                PalimpsestCli.execute("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString()));
+        assertEquals(0, run.exit(), run.err());
+        List<String> shardLines =
+                run.err().lines().filter(l -> l.startsWith("shard-0000")).toList();
+        assertEquals(2, shardLines.size(), run.err());
+        for (String line : shardLines) {
+            assertFalse(line.contains("requests=") || line.contains("p50_ms="), line);
+            assertTrue(line.contains(" read=") && line.contains(" completion_tokens="), line);
+        }
+        assertTrue(
+                run.out()
+                        .matches(
+                                "(?s).*\nrequests   \\d+ to the model, retries none, latency p50 \\d+ ms, p99 \\d+ ms\n.*"),
+                run.out());
+    }
+
+    @Test
+    void aSummaryThatDoesNotAddUpSaysWhatIsUnfinished() {
+        assertEquals("read 13, written 12, rejected 0, skipped 1", LocalSummary.documents(13, 12, 0, 1));
+        assertEquals(
+                "read 2, written 0, rejected 0, skipped 0, unfinished 2 (the run stopped before they were done)",
+                LocalSummary.documents(2, 0, 0, 0));
+    }
+
+    record Captured(int exit, String out, String err) {}
+
+    static Captured captured(java.util.function.IntSupplier command) {
+        PrintStream beforeOut = System.out;
+        PrintStream beforeErr = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try {
+            int exit = command.getAsInt();
+            return new Captured(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(beforeOut);
+            System.setErr(beforeErr);
+        }
+    }
+
     @Test
     void anEndpointWhereNothingListensStopsBeforeTheFirstDocument() throws Exception {
         int closedPort;
@@ -95,7 +150,7 @@ class LocalCommandTest {
                 "127.0.0.1",
                 0)) {
             long start = System.nanoTime();
-            int exit = PalimpsestCli.execute(
+            Captured run = captured(() -> PalimpsestCli.execute(
                     "local",
                     "-f",
                     QUICKSTART.toString(),
@@ -104,10 +159,21 @@ class LocalCommandTest {
                     "--max-outage",
                     "PT3S",
                     "--out",
-                    out.toString());
+                    out.toString()));
+            int exit = run.exit();
             double seconds = (System.nanoTime() - start) / 1e9;
 
             assertEquals(75, exit, "an unavailable model is a retry-later exit, not a finished run");
+            Matcher documents = Pattern.compile("documents  read (\\d+), written 0, rejected 0, skipped 0(.*)")
+                    .matcher(run.out());
+            assertTrue(documents.find(), run.out());
+            assertTrue(
+                    Long.parseLong(documents.group(1)) == 0
+                            || documents
+                                    .group(2)
+                                    .equals(", unfinished " + documents.group(1)
+                                            + " (the run stopped before they were done)"),
+                    "the documents read and not finished are counted: " + run.out());
             assertTrue(seconds < 60, "stopped after --max-outage, not the 2-minute default: " + seconds + " s");
         }
         FileStorage output = new FileStorage(out);

@@ -120,6 +120,15 @@ class PreviewReportBrowserTest {
                         "kept words marked in " + id);
             }
             assertTrue(diffMarks > 0, "changed or added words are marked");
+            // a validator's detail wraps inside its card's column instead of running past the card's edge
+            Object overflowing = driver.executeScript("var out = [];"
+                    + "document.querySelectorAll('table.checks').forEach(function (t) {"
+                    + "  var col = t.closest('.col') || t.closest('.doc-slot');"
+                    + "  if (t.getBoundingClientRect().right > col.getBoundingClientRect().right + 1) {"
+                    + "    out.push(t.closest('.doc-slot').dataset.id); }"
+                    + "});"
+                    + "return out.join(',');");
+            assertEquals("", overflowing, "checks tables wider than their column");
             driver.executeScript("window.scrollTo(0, 0);");
             Files.createDirectories(Path.of("target"));
             Files.write(Path.of("target/preview-report.png"), driver.getScreenshotAs(OutputType.BYTES));
@@ -140,6 +149,62 @@ class PreviewReportBrowserTest {
 
             assertNoNetworkAndNoErrors(
                     driver, report.resolve("report.html").toUri().toString());
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /**
+     * The page {@code show --html} makes over a committed output: what its records do not keep
+     * (requests, tokens per variant or document) is left out, not shown as 0, and the receipts' totals are given.
+     */
+    @Test
+    void theOutputPageShowsTheReceiptsTotalsAndNoMadeUpZeros() throws Exception {
+        Path out = temp.resolve("quickstart-out");
+        assertEquals(
+                0,
+                PalimpsestCli.execute(
+                        "local",
+                        "-f",
+                        ExamplesLocator.examples().resolve("quickstart").toString(),
+                        "--simulate",
+                        "--out",
+                        out.toString()));
+        Path page = temp.resolve("output.html");
+        assertEquals(0, PalimpsestCli.execute("show", out.toString(), "--html", "--out", page.toString()));
+        long promptTokens = 0;
+        try (var receipts = Files.list(out.resolve("_palimpsest/receipts"))) {
+            for (Path receipt : receipts.toList()) {
+                promptTokens += JSON.readTree(receipt.toFile())
+                        .path("counts")
+                        .path("promptTokens")
+                        .asLong();
+            }
+        }
+
+        ChromeDriver driver = browser();
+        try {
+            driver.get(page.toUri().toString());
+            WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(10));
+            wait.until(d -> !d.findElements(By.cssSelector(".doc-slot")).isEmpty());
+            String headers =
+                    driver.findElement(By.cssSelector("#summary-table tr")).getText();
+            assertTrue(!headers.contains("requests") && !headers.contains("tokens in"), headers);
+            assertEquals(
+                    "Per variant, over the documents shown",
+                    driver.findElement(By.id("summary-title")).getText());
+            String committed = driver.findElement(By.id("committed")).getText();
+            assertTrue(
+                    committed.contains("2 committed shard(s) of 2 planned")
+                            && committed.contains(promptTokens + " tokens in"),
+                    committed);
+            for (WebElement slot : driver.findElements(By.cssSelector(".doc-slot"))) {
+                driver.executeScript("arguments[0].scrollIntoView({block: 'center'});", slot);
+                wait.until(d -> "1".equals(slot.getAttribute("data-rendered")));
+                String head = slot.findElement(By.cssSelector(".doc-head")).getText();
+                assertTrue(!head.contains("requests") && !head.contains("tokens in"), head);
+            }
+            assertNoNetworkAndNoErrors(driver, page.toUri().toString());
         } finally {
             driver.quit();
         }

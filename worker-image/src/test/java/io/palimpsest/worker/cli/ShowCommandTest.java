@@ -196,6 +196,26 @@ class ShowCommandTest {
                 rejected.values().stream().mapToLong(List::size).sum(),
                 rejects,
                 "the summary counts every committed reject");
+        // committed records keep no requests or tokens: none is made up; the receipts' totals are given instead
+        for (JsonNode s : data.path("summary")) {
+            assertTrue(
+                    s.path("requests").isMissingNode() && s.path("promptTokens").isMissingNode(), s.toString());
+        }
+        for (JsonNode doc : data.path("documents")) {
+            assertTrue(
+                    doc.path("requests").isMissingNode()
+                            && doc.path("completionTokens").isMissingNode(),
+                    doc.toString());
+        }
+        JsonNode committedCounts = data.path("committed");
+        assertEquals(2, committedCounts.path("shardsCommitted").asInt());
+        assertEquals(read, committedCounts.path("read").asLong());
+        assertEquals(
+                receipts(out).stream()
+                        .mapToLong(r -> r.path("counts").path("promptTokens").asLong())
+                        .sum(),
+                committedCounts.path("promptTokens").asLong());
+        assertTrue(committedCounts.path("completionTokens").asLong() > 0, committedCounts.toString());
 
         Run qa = cli(
                 "show",
@@ -280,6 +300,25 @@ class ShowCommandTest {
         assertTrue(
                 uncommitted.err().contains("no committed output at " + copy + ": shard 1 has no receipt yet"),
                 uncommitted.err());
+    }
+
+    /** With --shard the header speaks of that shard, not of a count of one among all those planned. */
+    @Test
+    void oneShardIsShownAsThatShard() {
+        Run one = cli("show", out.toString(), "--shard", "1", "--limit", "1");
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().contains("\nshard    1 of the 2 planned, committed\n"), one.out());
+        assertFalse(one.out().contains("committed of"), one.out());
+        Run all = cli("show", out.toString(), "--limit", "1");
+        assertTrue(all.out().contains("\nshards   2 committed of 2 planned\n"), all.out());
+    }
+
+    @Test
+    void oneDocumentIsOneDocument(@TempDir Path pages) {
+        Path page = pages.resolve("one.html");
+        Run one = cli("show", out.toString(), "--html", "--limit", "1", "--out", page.toString());
+        assertEquals(0, one.exit(), one.err());
+        assertTrue(one.out().startsWith("1 document of " + out + " written to " + page), one.out());
     }
 
     @Test

@@ -23,7 +23,15 @@ class OutputReportTest {
         JsonNode reject = json.readTree(
                 "{\"id\":\"b\",\"variant\":\"wiki\",\"reason\":\"echo\",\"outcome\":\"rejected\",\"detail\":\"90%\",\"output\":\"five six seven eight\"}");
         PreviewData data = new OutputReport(json)
-                .build("job", "sha256:x", "m", List.of("wiki"), sources, Map.of("wiki", List.of(out)), List.of(reject));
+                .build(
+                        "job",
+                        "sha256:x",
+                        "m",
+                        List.of("wiki"),
+                        sources,
+                        Map.of("wiki", List.of(out)),
+                        List.of(reject),
+                        null);
         assertEquals(PreviewData.KIND_OUTPUT, data.kind());
         assertEquals("accepted", data.documents().get(0).outcomes().get(0).status());
         assertEquals(1.25, data.documents().get(0).outcomes().get(0).lengthRatio());

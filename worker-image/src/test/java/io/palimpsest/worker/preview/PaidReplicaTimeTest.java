@@ -69,6 +69,19 @@ class PaidReplicaTimeTest {
         assertTrue(p.notes().get(0).contains("batch 9% full"), p.notes().get(0));
     }
 
+    /** When decoding bounds the run, nothing lasts beyond it: 0, not the residue of taking one sum two ways. */
+    @Test
+    void aRunBoundByDecodingHasNothingBeyondItAndPrintsZeroAsZero() {
+        for (double tokens : new double[] {1324, 2482, 12345}) {
+            PreviewData.Paid p = PaidReplicaTime.estimate(
+                    campaign(2, null, null, 12.0, 0, 2, 12, 12), new Range(tokens, tokens, tokens), 24, 5000);
+            assertEquals(0.0, p.beyondDecoding(), "tokens " + tokens);
+            assertEquals("0", PaidReplicaTime.hours(p.beyondDecoding()));
+        }
+        assertEquals("0", PaidReplicaTime.hours(4.336808689942018e-19));
+        assertEquals("0.0009206", PaidReplicaTime.hours(0.0009206));
+    }
+
     @Test
     void workersAndTheirConcurrencyBoundWhatIsInFlight() {
         // 100 shards, 10 workers x 8 in flight = 80 requests over one replica (10 x 8 = 80 backlog < 272)

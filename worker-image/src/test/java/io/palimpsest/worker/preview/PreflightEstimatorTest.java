@@ -44,6 +44,25 @@ class PreflightEstimatorTest {
     }
 
     @Test
+    void withoutAFleetTheGpuHoursSayWhatTheyAssume() {
+        List<PreflightEstimator.DocumentCost> sample = List.of(doc(2, 100, 50), doc(2, 100, 50));
+        var e = PreflightEstimator.estimate(
+                sample,
+                1000,
+                false,
+                new PreflightEstimator.Capacity(PreflightEstimator.Capacity.CALIBRATED, 1000, "calibrated"),
+                1,
+                null,
+                null,
+                1);
+        assertEquals(50_000 / 1000.0 / 3600, e.gpuHours().estimate(), 1e-12);
+        assertNull(e.wallHours());
+        assertTrue(
+                e.notes().contains(PreflightEstimator.FLEET_UNKNOWN), e.notes().toString());
+        assertTrue(PreflightEstimator.FLEET_UNKNOWN.contains("pass --max-replicas"));
+    }
+
+    @Test
     void theIntervalComesFromTheSpreadAndHoldsThePoint() {
         List<PreflightEstimator.DocumentCost> sample = new ArrayList<>();
         for (int i = 0; i < 50; i++) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.worker.cli.PalimpsestCli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -276,5 +278,67 @@ class ValidateCommandTest {
                                 "validators: truncation, lengthRatio, repetition, refusal, echo, language, preamble, reasoning"),
                 stdout.toString());
         assertTrue(stdout.toString().matches("(?s).*\\necho +1 .*"), stdout.toString());
+    }
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run palimpsest(String... args) {
+        PrintStream beforeOut = System.out;
+        PrintStream beforeErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int exit = PalimpsestCli.execute(args);
+            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(beforeOut);
+            System.setErr(beforeErr);
+        }
+    }
+
+    /** As its help says: 78 for a recipe or manifests that cannot be used (as lint), 1 for pairs it cannot read. */
+    @Test
+    void exitCodesAndMessagesAreThoseTheHelpGives() throws IOException {
+        Path pairs = dir.resolve("p.jsonl");
+        Files.writeString(pairs, pair("x", null, SOURCE, REWRITE, "stop") + "\n");
+        Path good = recipe("validators:\n  - type: repetition\n");
+
+        Path broken = dir.resolve("broken.yaml");
+        Files.writeString(broken, "validators:\n  - type: [repetition\n");
+        Run yaml = palimpsest("validate", "-f", broken.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, yaml.exit(), yaml.err());
+        assertTrue(yaml.err().contains(broken + ":2: not valid YAML: "), yaml.err());
+        assertFalse(yaml.err().contains("in 'reader'") || yaml.err().contains("^"), yaml.err());
+
+        Path configMap = dir.resolve("cm.yaml");
+        Files.writeString(configMap, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+        Run other = palimpsest("validate", "-f", configMap.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, other.exit(), other.err());
+        assertTrue(other.err().contains("ConfigMap \"x\" is not a Palimpsest manifest"), other.err());
+
+        Run noRecipe = palimpsest(
+                "validate", "-f", dir.resolve("nosuch.yaml").toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, noRecipe.exit(), noRecipe.err());
+        assertTrue(
+                noRecipe.err().contains("palimpsest validate: " + dir.resolve("nosuch.yaml") + " does not exist"),
+                noRecipe.err());
+
+        Run noPairs = palimpsest(
+                "validate",
+                "-f",
+                good.toString(),
+                "--pairs",
+                dir.resolve("nosuch.jsonl").toString(),
+                "--no-progress");
+        assertEquals(ExitCodes.FAILED, noPairs.exit(), noPairs.err());
+        assertTrue(
+                noPairs.err().contains("palimpsest validate: " + dir.resolve("nosuch.jsonl") + " does not exist"),
+                noPairs.err());
+
+        String help = palimpsest("validate", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("78 on a bad recipe or manifests"), help);
+        assertTrue(help.contains("1 on a missing or unreadable pairs file"), help);
     }
 }

@@ -1,0 +1,126 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.palimpsest.api.worker.ExitCodes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code plan}, {@code run} and {@code tally} given {@code -f} read a relative {@code file://} input from
+ * the manifests' folder, as {@code local} does, whatever the current directory; their failures say what
+ * is missing rather than print a bare path.
+ */
+class ManifestFolderCommandsTest {
+
+    private static final Path QUICKSTART = Path.of("../examples/quickstart");
+
+    @TempDir
+    Path tmp;
+
+    Path manifests;
+    Path out;
+
+    @BeforeEach
+    void copyQuickstart() throws IOException {
+        manifests = tmp.resolve("manifests");
+        Files.createDirectories(manifests.resolve("data"));
+        for (String f : new String[] {"job.yaml", "model.yaml", "data/part-000.jsonl", "data/part-001.jsonl"}) {
+            Files.copy(QUICKSTART.resolve(f), manifests.resolve(f));
+        }
+        out = tmp.resolve("out");
+        Path job = manifests.resolve("job.yaml");
+        // the input stays relative (file://data/, beside the manifests); the output is kept out of the current
+        // directory
+        Files.writeString(job, Files.readString(job).replace("uri: file://quickstart-out/", "uri: " + out.toUri()));
+    }
+
+    record Run(int exit, String out, String err) {}
+
+    private Run cli(String... args) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        try {
+            int exit = PalimpsestCli.execute(args);
+            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+    }
+
+    @Test
+    void planAndTallyReadARelativeInputFromTheManifestsFolder() {
+        String log = tmp.resolve("termination-log").toString();
+        Run plan = cli("plan", "-f", manifests.toString(), "--termination-log", log);
+        assertEquals(ExitCodes.DONE, plan.exit(), plan.err());
+        assertEquals("2", plan.out().strip(), plan.err());
+        assertTrue(Files.exists(out.resolve("_palimpsest/manifest.jsonl")));
+        Run tally = cli("tally", "-f", manifests.toString(), "--termination-log", log);
+        assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
+    }
+
+    @Test
+    void runWithoutAPlanSaysSo() {
+        Run run = cli(
+                "run",
+                "-f",
+                manifests.toString(),
+                "--shard",
+                "0",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--termination-log",
+                tmp.resolve("termination-log").toString());
+        assertEquals(ExitCodes.FAILED, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest run: no plan at "
+                                + out.toUri().toString().replaceAll("/$", "")
+                                + "/_palimpsest/manifest.jsonl: run `palimpsest plan` with this job first"),
+                run.err());
+    }
+
+    @Test
+    void withoutFTheCommandsSayToPassIt() {
+        assumeFalse(Files.exists(PodJobOptions.IN_POD), "this machine is a worker pod");
+        for (String command : new String[] {"plan", "run", "tally", "preview"}) {
+            String log = tmp.resolve("log").toString();
+            Run run = command.equals("run")
+                    ? cli(command, "--shard", "0", "--termination-log", log)
+                    : cli(command, "--termination-log", log);
+            assertEquals(ExitCodes.INVALID_JOB, run.exit(), command + ": " + run.err());
+            assertTrue(
+                    run.err()
+                            .contains(
+                                    "palimpsest " + command + ": no -f given and /etc/palimpsest/job.yaml (the path in"
+                                            + " a worker pod) does not exist; pass -f <manifests>"),
+                    run.err());
+        }
+    }
+
+    @Test
+    void fileErrorsSayWhatIsWrongWithThePath() {
+        assertEquals("/x/y does not exist", ErrorLine.of(new NoSuchFileException("/x/y")));
+        assertEquals("/x/y does not exist", ErrorLine.of(new UncheckedIOException(new NoSuchFileException("/x/y"))));
+        assertEquals("/x/y: permission denied", ErrorLine.of(new AccessDeniedException("/x/y")));
+        assertEquals("/x/y: gone", ErrorLine.of(new NoSuchFileException("/x/y", null, "gone")));
+        assertEquals("plain words", ErrorLine.of(new IllegalStateException("plain words")));
+    }
+}
