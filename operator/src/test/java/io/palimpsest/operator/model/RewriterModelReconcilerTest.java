@@ -605,7 +605,9 @@ class RewriterModelReconcilerTest {
         assertTrue(((String) queue.get("query")).contains("vllm:num_requests_waiting"));
         assertEquals("8", queue.get("threshold"));
         assertOwnedBy(so, created);
-        assertNotNull(client.apps().deployments().withName("mistral-e-vllm").get());
+        // the Deployment comes in the same reconcile, after the ScaledObject
+        assertNotNull(awaitValue(
+                () -> client.apps().deployments().withName("mistral-e-vllm").get()));
     }
 
     @Test
