@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import com.github.luben.zstd.ZstdIOException;
+import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
@@ -109,6 +110,9 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
+        } catch (CorruptInputException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e.getMessage(), e);
         } catch (NoSuchFileException | ZipException | EOFException | ZstdIOException e) {
             throw new ShardDataException(
                     "input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
