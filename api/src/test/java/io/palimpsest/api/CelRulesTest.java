@@ -135,6 +135,11 @@ class CelRulesTest {
                         Map.of("recipe", renderOnly),
                         Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
         CASES.put("type(self) == int ? self >= 1 : self == 'auto'", Case.of("auto", "many"));
+        CASES.put(
+                "(has(self.idField) ? self.idField : 'id') != (has(self.textField) ? self.textField : 'text')",
+                Case.of(
+                        Map.of("uri", "s3://a/b", "textField", "content"),
+                        Map.of("uri", "s3://a/b", "idField", "text")));
     }
 
     private static String normalize(String rule) {

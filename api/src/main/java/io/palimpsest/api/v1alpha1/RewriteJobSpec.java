@@ -117,6 +117,10 @@ public class RewriteJobSpec {
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "(has(self.idField) ? self.idField : 'id') != (has(self.textField) ? self.textField : 'text')",
+            message = "idField and textField must name different fields: the id is taken out of each record before"
+                    + " its text is read, so every document would be rejected as missing its text")
     public static class Input {
         @Required
         @Pattern(URI_PATTERN)

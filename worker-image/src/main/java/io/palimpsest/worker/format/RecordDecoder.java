@@ -11,6 +11,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8, a JSON object,
@@ -29,6 +31,11 @@ public final class RecordDecoder {
     public RecordDecoder(ObjectMapper json, FieldMapping fields) {
         this.json = json;
         this.fields = fields;
+    }
+
+    /** Which fields hold the text and the id. */
+    public FieldMapping fields() {
+        return fields;
     }
 
     public InputItem decodeLine(byte[] bytes, int length, SourcePosition position) {
@@ -90,9 +97,19 @@ public final class RecordDecoder {
             return new UnusableItem(position, null, ItemReason.NOT_AN_OBJECT, "record is not a JSON object");
         }
         ObjectNode record = (ObjectNode) node;
+        if (!record.has(fields.textField())) {
+            List<String> present = new ArrayList<>();
+            record.fieldNames().forEachRemaining(present::add);
+            return new UnusableItem(
+                    position,
+                    idOf(record, position),
+                    ItemReason.MISSING_TEXT,
+                    "field '" + fields.textField() + "' is missing",
+                    present);
+        }
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
-        if (textNode == null || textNode.isNull()) {
+        if (textNode.isNull()) {
             return new UnusableItem(
                     position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
         }

@@ -5,6 +5,9 @@ import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FileSignature;
+import io.palimpsest.worker.format.FileStartCheck;
+import io.palimpsest.worker.format.InputFormat;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
@@ -53,6 +56,8 @@ public final class ShardInput implements Closeable {
 
     private boolean currentIsRange;
     private long currentFirstItem;
+    /** Whether the current file's first items show it cannot be read as the job describes it. */
+    private FileStartCheck currentStart;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, Map.of(), bytes -> {});
@@ -92,13 +97,16 @@ public final class ShardInput implements Closeable {
                     currentIsRange = file.firstItem() != null;
                     currentFirstItem = file.skippedItems();
                     current = readers.open(storage, currentKey, this::consumed);
+                    currentStart = new FileStartCheck(readers.fields());
                     skipTo(file.skippedItems());
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
                     readFromCurrent++;
+                    checkStart(item);
                     return deduplicated(item);
                 }
+                checkStart(null);
                 if (currentIsRange && currentMaxItems != null && readFromCurrent < currentMaxItems) {
                     throw changedSincePlanned(currentFirstItem + readFromCurrent, currentFirstItem + currentMaxItems);
                 }
@@ -126,6 +134,32 @@ public final class ShardInput implements Closeable {
             // Parquet and decompressors report corrupt data as runtime exceptions
             throw new ShardDataException(
                     "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
+        }
+    }
+
+    /**
+     * Fails the shard once the current file's (or range's) first items, or all of them when it ends
+     * sooner, are decode failures with no document among them: every item would be rejected the same
+     * way, so the file or the job's field mapping is wrong, and committing the rejects would hide it.
+     *
+     * @param item the file's next item, or null at its end
+     */
+    private void checkStart(InputItem item) {
+        if (currentStart.settled()) {
+            return;
+        }
+        if (item != null) {
+            currentStart.take(item);
+            if (!currentStart.settled()) {
+                return;
+            }
+        }
+        if (currentStart.failed()) {
+            InputFormat format = readers.formatOf(currentKey);
+            String problem = currentStart
+                    .problem(storage.describe(currentKey), format, FileSignature.mismatch(storage, currentKey, format))
+                    .orElseThrow();
+            throw new ShardDataException(problem, null);
         }
     }
 

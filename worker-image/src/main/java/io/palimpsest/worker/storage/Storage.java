@@ -18,6 +18,12 @@ public interface Storage extends Closeable {
     /** The location for messages and logs; never contains credentials. */
     String describe();
 
+    /** One object's location for messages: {@link #describe()} and the key joined by one {@code /}. */
+    default String describe(String key) {
+        String where = describe();
+        return where.endsWith("/") ? where + key : where + "/" + key;
+    }
+
     /** Every object under {@code prefix} (recursively; "" for all), sorted by key. */
     List<StoredObject> list(String prefix) throws IOException;
 
