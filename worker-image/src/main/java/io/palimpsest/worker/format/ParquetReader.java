@@ -5,8 +5,13 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Set;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -15,6 +20,7 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -25,6 +31,12 @@ import org.apache.parquet.schema.Type;
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields as arrays; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
+ *
+ * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
+ * ({@code invalid_utf8}), never passed on with replacement characters. The text and id columns are
+ * read as UTF-8 text also when they are plain {@code BINARY} without a {@code STRING} annotation, as
+ * older Hive and Impala writers leave them (what Spark's {@code binaryAsString} does); other
+ * un-annotated binary columns stay base64.
  */
 public final class ParquetReader implements DocumentReader {
 
@@ -33,6 +45,11 @@ public final class ParquetReader implements DocumentReader {
     private final MessageType schema;
     private final MessageColumnIO columnIO;
     private final RecordDecoder decoder;
+    private final Set<String> textColumns;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     private RecordReader<Group> rows;
     private long rowsLeftInGroup;
     private long rowNumber;
@@ -43,6 +60,7 @@ public final class ParquetReader implements DocumentReader {
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
         this.decoder = decoder;
+        this.textColumns = Set.of(decoder.fields().textField(), decoder.fields().idField());
     }
 
     @Override
@@ -64,10 +82,17 @@ public final class ParquetReader implements DocumentReader {
         } catch (RuntimeException e) {
             return new UnusableItem(position, null, ItemReason.UNREADABLE_ROW, String.valueOf(e.getMessage()));
         }
-        return decoder.decodeRecord(toJson(row, schema), position);
+        ObjectNode record;
+        try {
+            record = toJson(row, schema, true);
+        } catch (NotUtf8 e) {
+            return new UnusableItem(
+                    position, null, ItemReason.INVALID_UTF8, "column '" + e.column + "' is not valid UTF-8");
+        }
+        return decoder.decodeRecord(record, position);
     }
 
-    private static ObjectNode toJson(Group group, GroupType type) {
+    private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8 {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (int field = 0; field < type.getFieldCount(); field++) {
             Type fieldType = type.getType(field);
@@ -75,18 +100,19 @@ public final class ParquetReader implements DocumentReader {
             if (fieldType.isRepetition(Type.Repetition.REPEATED)) {
                 ArrayNode values = node.putArray(fieldType.getName());
                 for (int i = 0; i < count; i++) {
-                    values.add(value(group, field, i, fieldType));
+                    values.add(value(group, field, i, fieldType, false));
                 }
             } else if (count > 0) {
-                node.set(fieldType.getName(), value(group, field, 0, fieldType));
+                node.set(fieldType.getName(), value(group, field, 0, fieldType, topLevel));
             }
         }
         return node;
     }
 
-    private static JsonNode value(Group group, int field, int index, Type type) {
+    /** @param topLevel a column of the row itself (only there can it be the text or id column) */
+    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8 {
         if (!type.isPrimitive()) {
-            return toJson(group.getGroup(field, index), type.asGroupType());
+            return toJson(group.getGroup(field, index), type.asGroupType(), false);
         }
         PrimitiveType primitive = type.asPrimitiveType();
         JsonNodeFactory nodes = JsonNodeFactory.instance;
@@ -97,11 +123,36 @@ public final class ParquetReader implements DocumentReader {
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
             case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 ->
-                isText(primitive)
-                        ? nodes.textNode(group.getString(field, index))
+                isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
+                        ? nodes.textNode(utf8(group.getBinary(field, index), type.getName()))
                         : nodes.textNode(Base64.getEncoder()
                                 .encodeToString(group.getBinary(field, index).getBytes()));
         };
+    }
+
+    private boolean isUnannotatedTextColumn(PrimitiveType type, boolean topLevel) {
+        return topLevel
+                && type.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY
+                && type.getLogicalTypeAnnotation() == null
+                && textColumns.contains(type.getName());
+    }
+
+    private String utf8(Binary value, String column) throws NotUtf8 {
+        try {
+            return utf8.reset().decode(value.toByteBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new NotUtf8(column);
+        }
+    }
+
+    /** A string column's value is not valid UTF-8: the row is rejected, naming the column. */
+    private static final class NotUtf8 extends Exception {
+        final String column;
+
+        NotUtf8(String column) {
+            super(null, null, false, false);
+            this.column = column;
+        }
     }
 
     private static boolean isText(PrimitiveType type) {

@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8, a JSON object,
- * a non-empty string text field. The id is the id field's value, or {@code file:line} when the
+ * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8 (no string of
+ * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The id is the id field's value, or {@code file:line} when the
  * record has none (stable across reruns, unique within the corpus).
  */
 public final class RecordDecoder {
@@ -97,6 +97,10 @@ public final class RecordDecoder {
             return new UnusableItem(position, null, ItemReason.NOT_AN_OBJECT, "record is not a JSON object");
         }
         ObjectNode record = (ObjectNode) node;
+        String lone = loneSurrogate(record, "");
+        if (lone != null) {
+            return new UnusableItem(position, null, ItemReason.INVALID_UTF8, lone);
+        }
         if (!record.has(fields.textField())) {
             List<String> present = new ArrayList<>();
             record.fieldNames().forEachRemaining(present::add);
@@ -126,6 +130,47 @@ public final class RecordDecoder {
             return new UnusableItem(position, id, ItemReason.EMPTY_TEXT, "field '" + fields.textField() + "' is empty");
         }
         return new Document(id, text, record, position);
+    }
+
+    /**
+     * Where a string of the record holds half of a surrogate pair alone ({@code "\\ud800"}: valid JSON
+     * escapes, but no Unicode text, so no UTF-8 either), or null. Left in, it would reach the model and
+     * the output as a replacement character.
+     */
+    private static String loneSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            String value = node.textValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (Character.isHighSurrogate(c)
+                        && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    return "field '" + path + "' holds a lone surrogate (\\u" + Integer.toHexString(c)
+                            + " at character " + i + "), which is not valid Unicode and has no UTF-8 form";
+                }
+            }
+            return null;
+        }
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                String found =
+                        loneSurrogate(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = loneSurrogate(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     private String idOf(ObjectNode record, SourcePosition position) {
