@@ -101,4 +101,26 @@ class FileStorageTest {
         assertTrue(paths.test("2024/01/x.parquet"));
         assertFalse(paths.test("2023/01/x.parquet"));
     }
+
+    @Test
+    void aDoubleStarFolderMatchesZeroOrMoreFolders() {
+        KeyFilter anywhere = new KeyFilter(List.of("**/*.jsonl"), List.of());
+        assertTrue(anywhere.test("a.jsonl"), "a top-level file");
+        assertTrue(anywhere.test("x/a.jsonl"));
+        assertTrue(anywhere.test("x/y/a.jsonl"));
+        assertFalse(anywhere.test("x/a.jsonl.zst"));
+
+        KeyFilter under = new KeyFilter(List.of("web/**/part-*.jsonl.zst"), List.of("**/tmp/**"));
+        assertTrue(under.test("web/part-0.jsonl.zst"));
+        assertTrue(under.test("web/2024/01/part-0.jsonl.zst"));
+        assertFalse(under.test("books/part-0.jsonl.zst"));
+        assertFalse(under.test("web/tmp/part-0.jsonl.zst"), "excluded at the first level too");
+        assertFalse(under.test("web/x/tmp/part-0.jsonl.zst"));
+
+        KeyFilter twice = new KeyFilter(List.of("**/en/**/*.jsonl"), List.of());
+        assertTrue(twice.test("en/a.jsonl"));
+        assertTrue(twice.test("crawl/en/2024/a.jsonl"));
+        assertFalse(twice.test("crawl/de/a.jsonl"));
+        assertFalse(new KeyFilter(List.of("x**/*.jsonl"), List.of()).test("a.jsonl"), "x**/ is not a folder segment");
+    }
 }
