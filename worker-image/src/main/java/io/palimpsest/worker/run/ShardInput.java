@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
@@ -39,7 +40,9 @@ public final class ShardInput implements Closeable {
 
     private final Storage storage;
     private final DocumentReaders readers;
+    private final List<ShardFile> plannedFiles;
     private final Iterator<ShardFile> files;
+    private boolean sizesChecked;
     private final Set<String> seenIds = new HashSet<>();
     /** Ids first seen in an earlier shard, with that shard; usually empty, then never looked up. */
     private final Map<String, Integer> earlierIds;
@@ -75,7 +78,8 @@ public final class ShardInput implements Closeable {
             LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
-        this.files = shard.files().iterator();
+        this.plannedFiles = shard.files();
+        this.files = plannedFiles.iterator();
         this.earlierIds = earlierIds;
         this.bytesRead = bytesRead;
     }
@@ -83,6 +87,15 @@ public final class ShardInput implements Closeable {
     /** The next item, or null after the last file. */
     public InputItem next() {
         try {
+            if (!sizesChecked) {
+                for (ShardFile file : plannedFiles) {
+                    currentKey = file.key();
+                    if (file.firstItem() == null) {
+                        requireSizeAsPlanned(file);
+                    }
+                }
+                sizesChecked = true;
+            }
             while (true) {
                 if (current == null) {
                     if (!files.hasNext()) {
@@ -179,6 +192,25 @@ public final class ShardInput implements Closeable {
             }
         } finally {
             skipping = false;
+        }
+    }
+
+    /**
+     * Before the first item: a whole file's size now must be the size the plan recorded. A file replaced, appended to or cut
+     * since planning is not the file the plan counted and deduplicated: reading it as it is now would
+     * commit other documents than the plan's under this shard (or fewer, without a trace), so the
+     * shard fails as bad data before reading. (A range's file is checked by its item count instead:
+     * its planned bytes are the range's share.)
+     */
+    private void requireSizeAsPlanned(ShardFile file) throws IOException {
+        long now = storage.size(file.key());
+        if (now != file.bytes()) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(file.key()) + " changed since it was planned: the plan counted "
+                            + file.bytes() + " bytes, it now has " + now + "; the plan is kept once shards are"
+                            + " committed against it, so restore the file, or run the job into a new output to take"
+                            + " the input as it is now",
+                    null);
         }
     }
 

@@ -104,6 +104,11 @@ public final class FileStorage implements Storage {
     }
 
     @Override
+    public long size(String key) throws IOException {
+        return Files.size(resolve(key));
+    }
+
+    @Override
     public InputStream openRange(String key, long start, long endExclusive) throws IOException {
         FileChannel channel = FileChannel.open(resolve(key), StandardOpenOption.READ);
         channel.position(start);
