@@ -124,7 +124,7 @@ final class PlanCommand implements Callable<Integer> {
                         in.getIdField())
                 .record(runtime.output(), result.written(), json);
         indexDuplicateIds(runtime, json, result.shards());
-        String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
+        String manifest = runtime.output().describe(ShardManifest.KEY);
         if (result.replanned()) {
             System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
                     + "); nothing was committed yet, so the input was planned again");

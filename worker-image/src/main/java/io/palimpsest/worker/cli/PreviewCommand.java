@@ -251,8 +251,7 @@ final class PreviewCommand implements Callable<Integer> {
                 runtime.output()
                         .put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
                 runtime.output().put(PREVIEW_PREFIX + "report.html", Files.readAllBytes(folder.resolve("report.html")));
-                System.err.println(
-                        "wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
+                System.err.println("wrote " + runtime.output().describe(PREVIEW_PREFIX + "{preview.json,report.html}"));
             }
         }
         print(result.data(), folder, System.out);

@@ -82,6 +82,9 @@ public final class FileStartCheck {
         if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + which + "records of " + file
                     + " (their fields: " + String.join(", ", recordFields) + ")";
+        } else if (main == ItemReason.INVALID_ID) {
+            message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of " + which
+                    + "records of " + file + " (" + at + ": " + first.detail() + ")";
         } else if (main == ItemReason.TEXT_NOT_A_STRING) {
             message = "spec.input.textField '" + fields.textField() + "' is not a string in any of " + which
                     + "records of " + file + " (" + at + ": " + first.detail() + ")";

@@ -19,6 +19,7 @@ public enum ItemReason {
     NOT_AN_OBJECT("not_an_object", Outcome.REJECTED, true),
     MISSING_TEXT("missing_text", Outcome.REJECTED, true),
     TEXT_NOT_A_STRING("text_not_a_string", Outcome.REJECTED, true),
+    INVALID_ID("invalid_id", Outcome.REJECTED, true),
     LINE_TOO_LONG("line_too_long", Outcome.REJECTED),
     UNREADABLE_ROW("unreadable_row", Outcome.REJECTED, true),
     INVALID_UTF8("invalid_utf8", Outcome.REJECTED, true),

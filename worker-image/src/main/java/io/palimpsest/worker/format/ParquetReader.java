@@ -9,6 +9,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Set;
@@ -56,7 +57,11 @@ public final class ParquetReader implements DocumentReader {
 
     public ParquetReader(String file, Path localCopy, RecordDecoder decoder) throws IOException {
         this.file = file;
-        this.reader = ParquetFileReader.open(new LocalInputFile(localCopy));
+        try {
+            this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
+        } catch (IOException | RuntimeException e) {
+            throw corrupt("it is not a readable Parquet file", e);
+        }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
         this.decoder = decoder;
@@ -66,12 +71,17 @@ public final class ParquetReader implements DocumentReader {
     @Override
     public InputItem next() throws IOException {
         while (rowsLeftInGroup == 0) {
-            PageReadStore group = reader.readNextRowGroup();
-            if (group == null) {
-                return null;
+            PageReadStore group;
+            try {
+                group = reader.readNextRowGroup();
+                if (group == null) {
+                    return null;
+                }
+                rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
+            } catch (IOException | RuntimeException e) {
+                throw corrupt("the row group after row " + rowNumber + " cannot be read", e);
             }
             rowsLeftInGroup = group.getRowCount();
-            rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
         }
         rowsLeftInGroup--;
         rowNumber++;
@@ -80,7 +90,9 @@ public final class ParquetReader implements DocumentReader {
         try {
             row = rows.read();
         } catch (RuntimeException e) {
-            return new UnusableItem(position, null, ItemReason.UNREADABLE_ROW, String.valueOf(e.getMessage()));
+            // A page that cannot be decoded leaves the record reader unable to go on: every later row of
+            // the group would fail the same way, so the file is corrupt, not this row.
+            throw corrupt("row " + rowNumber + " cannot be decoded", e);
         }
         ObjectNode record;
         try {
@@ -162,8 +174,34 @@ public final class ParquetReader implements DocumentReader {
                 || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation;
     }
 
+    /**
+     * Parquet's own errors about the bytes (not a Parquet file, a page or footer that does not decode)
+     * as corrupt input; a file system's error (a file gone, access refused) stays what it is.
+     */
+    private IOException corrupt(String what, Exception e) {
+        if (e instanceof FileSystemException fileSystem) {
+            return fileSystem;
+        }
+        return new CorruptInputException(what + ": " + e.getMessage(), e);
+    }
+
     @Override
     public void close() throws IOException {
         reader.close();
+    }
+
+    /** A local Parquet file whose messages name the input file, not {@code LocalInputFile@1d0b5210}. */
+    private static final class NamedInputFile extends LocalInputFile {
+        private final String name;
+
+        NamedInputFile(Path path, String name) {
+            super(path);
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 }

@@ -13,10 +13,12 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8 (no string of
- * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The id is the id field's value, or {@code file:line} when the
+ * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The id is the id field's value (a string, or a
+ * number taken as its text: {@code 1} and {@code "1"} are the same id), or {@code file:line} when the
  * record has none (stable across reruns, unique within the corpus).
  */
 public final class RecordDecoder {
@@ -111,6 +113,14 @@ public final class RecordDecoder {
                     "field '" + fields.textField() + "' is missing",
                     present);
         }
+        JsonNode idNode = record.get(fields.idField());
+        if (idNode != null && !idNode.isNull() && !idNode.isTextual() && !idNode.isNumber()) {
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.INVALID_ID,
+                    "field '" + fields.idField() + "' is " + article(idNode) + ", not a string or a number");
+        }
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
         if (textNode.isNull()) {
@@ -179,6 +189,11 @@ public final class RecordDecoder {
             return position.toString();
         }
         return idNode.asText();
+    }
+
+    private static String article(JsonNode node) {
+        String type = node.getNodeType().name().toLowerCase(Locale.ROOT);
+        return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
     }
 
     private static String oneLine(String message) {

@@ -133,20 +133,28 @@ public final class ShardInput implements Closeable {
             }
         } catch (CorruptInputException e) {
             throw new ShardDataException(
-                    "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e.getMessage(), e);
-        } catch (NoSuchFileException | ZipException | EOFException | ZstdIOException e) {
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+        } catch (NoSuchFileException e) {
             throw new ShardDataException(
-                    "input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
+                    "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
+                    e);
+        } catch (ZstdIOException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " is corrupt: not valid zstd data: "
+                            + e.getMessage(),
+                    e);
+        } catch (ZipException | EOFException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("reading " + storage.describe(currentKey) + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
                 throw e;
             }
-            // Parquet and decompressors report corrupt data as runtime exceptions
+            // decompressors report some corrupt data as runtime exceptions
             throw new ShardDataException(
-                    "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
         }
     }
 
@@ -221,7 +229,7 @@ public final class ShardInput implements Closeable {
      */
     private ShardDataException changedSincePlanned(long itemsInFile, long rangeEnd) {
         return new ShardDataException(
-                "input file " + storage.describe() + "/" + currentKey + " ends after " + itemsInFile
+                "input file " + storage.describe(currentKey) + " ends after " + itemsInFile
                         + " items, but this shard's range runs to item " + rangeEnd
                         + ": the file changed since it was planned",
                 null);

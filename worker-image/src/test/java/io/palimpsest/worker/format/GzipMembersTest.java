@@ -1,6 +1,7 @@
 package io.palimpsest.worker.format;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -99,7 +100,11 @@ class GzipMembersTest {
                 }
             }
         });
-        assertTrue(e.getMessage().contains("t.jsonl.gz is corrupt"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("input file " + new FileStorage(dir).describe("t.jsonl.gz") + " is corrupt: "),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("//t.jsonl.gz"), "one slash between the folder and the name");
     }
 
     @Test

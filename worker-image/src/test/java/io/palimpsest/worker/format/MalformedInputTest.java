@@ -111,6 +111,24 @@ class MalformedInputTest {
         }
     }
 
+    @Test
+    void anIdThatIsAnObjectIsRejectedAndANumberIsItsText() throws IOException {
+        Files.writeString(
+                dir.resolve("bad.jsonl"),
+                "{\"id\":{\"a\":1},\"text\":\"one\"}\n{\"id\":[1],\"text\":\"two\"}\n{\"id\":7,\"text\":\"three\"}\n");
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals(
+                    "field 'id' is an object, not a string or a number",
+                    expect(reader.next(), ItemReason.INVALID_ID, 1).detail());
+            assertEquals(
+                    "field 'id' is an array, not a string or a number",
+                    expect(reader.next(), ItemReason.INVALID_ID, 2).detail());
+            assertEquals("7", assertInstanceOf(Document.class, reader.next()).id(), "the same id as \"7\"");
+            assertNull(reader.next());
+        }
+    }
+
     private static UnusableItem expect(InputItem item, ItemReason reason, long line) {
         UnusableItem unusable = assertInstanceOf(UnusableItem.class, item);
         assertEquals(reason, unusable.reason(), unusable.detail());

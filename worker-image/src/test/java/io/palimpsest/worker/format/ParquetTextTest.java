@@ -3,16 +3,23 @@ package io.palimpsest.worker.format;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.storage.FileStorage;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
@@ -80,6 +87,70 @@ class ParquetTextTest {
             assertEquals("c", assertInstanceOf(Document.class, reader.next()).id());
             assertNull(reader.next());
         }
+    }
+
+    @Test
+    void aPageThatCannotBeDecodedIsCorruptInputNamingTheFileNotAFlockOfRejects() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        Path file = dir.resolve("broken.parquet");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withType(schema)
+                .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+                .withDictionaryEncoding(false)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 100; i++) {
+                writer.write(groups.newGroup()
+                        .append("id", String.format("id-%03d", i))
+                        .append("text", String.format("text of row %03d", i)));
+            }
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        int at = indexOf(bytes, "text of row 056".getBytes(StandardCharsets.US_ASCII));
+        // the PLAIN encoding's length prefix of that value, made longer than the page
+        bytes[at - 4] = (byte) 0xff;
+        bytes[at - 3] = (byte) 0xff;
+        bytes[at - 2] = (byte) 0xff;
+        bytes[at - 1] = (byte) 0x0f;
+        Files.write(file, bytes);
+
+        List<String> ids = new ArrayList<>();
+        CorruptInputException e = assertThrows(CorruptInputException.class, () -> {
+            try (DocumentReader reader = open("broken.parquet")) {
+                InputItem item;
+                while ((item = reader.next()) != null) {
+                    ids.add(assertInstanceOf(Document.class, item).id());
+                }
+            }
+        });
+
+        assertEquals(56, ids.size(), "the rows before the damage");
+        assertTrue(e.getMessage().startsWith("row 57 cannot be decoded: "), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotParquetIsCorruptInputAndNamedByItsKey() throws IOException {
+        Files.writeString(dir.resolve("fake.parquet"), "{\"id\":\"a\",\"text\":\"json, not parquet\"}\n");
+
+        CorruptInputException e = assertThrows(CorruptInputException.class, () -> open("fake.parquet"));
+
+        assertTrue(
+                e.getMessage().startsWith("it is not a readable Parquet file: fake.parquet is not a Parquet file"),
+                e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
     }
 
     private DocumentReader open(String name) throws IOException {

@@ -139,6 +139,16 @@ class InputSampleTest {
     }
 
     @Test
+    void anIdFieldThatHoldsObjectsIsRefused() throws IOException {
+        Files.writeString(dir.resolve("o.jsonl"), "{\"id\":{\"n\":1},\"text\":\"one\"}\n");
+
+        assertEquals(
+                "spec.input.idField 'id' is not a string or a number in any of the 1 records of " + where("o.jsonl")
+                        + " (line 1: field 'id' is an object, not a string or a number)",
+                refusal(FieldMapping.DEFAULT, "o.jsonl"));
+    }
+
+    @Test
     void aCorpusWithSomeBadLinesPasses() throws IOException {
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 99; i++) {
