@@ -141,6 +141,11 @@ class CelRulesTest {
                         Map.of("modelRef", Map.of("name", "qwen-large")),
                         Map.of("recipe", renderOnly),
                         Map.of("modelRef", Map.of("name", "qwen-small"), "recipe", renderOnly)));
+        CASES.put(
+                "(has(self.idField) ? self.idField : 'id') != (has(self.textField) ? self.textField : 'text')",
+                Case.of(
+                        Map.of("uri", "s3://a/b", "textField", "content"),
+                        Map.of("uri", "s3://a/b", "idField", "text")));
     }
 
     private static String normalize(String rule) {

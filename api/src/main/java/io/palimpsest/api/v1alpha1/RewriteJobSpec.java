@@ -132,6 +132,10 @@ public class RewriteJobSpec {
     @Data
     @NoArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "(has(self.idField) ? self.idField : 'id') != (has(self.textField) ? self.textField : 'text')",
+            message = "idField and textField must name different fields: the id is taken out of each record before"
+                    + " its text is read, so every document would be rejected as missing its text")
     public static class Input {
         @Required
         @Pattern(URI_PATTERN)
@@ -156,11 +160,14 @@ public class RewriteJobSpec {
         private String idField;
 
         @Size(max = 64)
-        @JsonPropertyDescription("Glob patterns of files to take, relative to uri (e.g. **/*.jsonl.zst).")
+        @JsonPropertyDescription(
+                "Glob patterns of files to take, relative to uri (e.g. **/*.jsonl.zst). A pattern without / matches the"
+                        + " file name in any folder; one with / matches the whole path, where **/ stands for zero or more"
+                        + " folders. Names starting with _ or . are never input.")
         private List<String> include;
 
         @Size(max = 64)
-        @JsonPropertyDescription("Glob patterns of files to leave out.")
+        @JsonPropertyDescription("Glob patterns of files to leave out, matched like include.")
         private List<String> exclude;
 
         @JsonPropertyDescription("Secret with storage credentials (for s3://).")

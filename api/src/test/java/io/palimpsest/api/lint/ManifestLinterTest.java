@@ -182,6 +182,23 @@ class ManifestLinterTest {
     }
 
     @Test
+    void anIdFieldThatIsTheTextFieldIsRefusedByTheCelRule() throws Exception {
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL + "---\n" + JOB.replace("uri: file://data/", "uri: file://data/\n    idField: text"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        var p = result.problems().get(0);
+        assertEquals("spec.input", p.field());
+        assertTrue(p.message().startsWith("idField and textField must name different fields"), p.message());
+
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL + "---\n" + JOB.replace("uri: file://data/", "uri: file://data/\n    textField: id"));
+        assertEquals(1, new ManifestLinter().lint(dir).problems().size(), "the defaults count: textField id is the id");
+    }
+
+    @Test
     void outputInsideInputIsFoundOnNormalisedPaths() throws Exception {
         Files.writeString(
                 dir.resolve("all.yaml"),

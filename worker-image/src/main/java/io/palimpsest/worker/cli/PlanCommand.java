@@ -7,6 +7,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
@@ -28,7 +29,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code palimpsest plan}: list the input, cut shards, compile the recipe against the first
+ * {@code palimpsest plan}: list the input, cut shards, read the first records of a file of each kind
+ * (a job that would read no document is refused), compile the recipe against the first
  * document, check the output was made by this recipe, store the manifest, index the ids repeated
  * across shards (a pass over the input, skipped when the output holds the index of this manifest),
  * report the shard count.
@@ -105,6 +107,7 @@ final class PlanCommand implements Callable<Integer> {
                     return items;
                 },
                 fleetWorkers);
+        new InputSample(inputStorage, readers).check(shards);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), firstDocument(runtime, shards));
         } catch (RecipeException e) {
@@ -122,7 +125,7 @@ final class PlanCommand implements Callable<Integer> {
                         in.getIdField())
                 .record(runtime.output(), result.written(), json);
         indexDuplicateIds(runtime, json, result.shards());
-        String manifest = runtime.output().describe() + "/" + ShardManifest.KEY;
+        String manifest = runtime.output().describe(ShardManifest.KEY);
         if (result.replanned()) {
             System.err.println("note: " + manifest + " no longer matched the input (" + result.difference()
                     + "); nothing was committed yet, so the input was planned again");

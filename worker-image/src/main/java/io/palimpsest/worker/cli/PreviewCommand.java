@@ -17,6 +17,7 @@ import io.palimpsest.worker.config.JobManifests;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -250,8 +251,7 @@ final class PreviewCommand implements Callable<Integer> {
                 runtime.output()
                         .put(PREVIEW_PREFIX + "preview.json", Files.readAllBytes(folder.resolve("preview.json")));
                 runtime.output().put(PREVIEW_PREFIX + "report.html", Files.readAllBytes(folder.resolve("report.html")));
-                System.err.println(
-                        "wrote " + runtime.output().describe() + "/" + PREVIEW_PREFIX + "{preview.json,report.html}");
+                System.err.println("wrote " + runtime.output().describe(PREVIEW_PREFIX + "{preview.json,report.html}"));
             }
         }
         print(result.data(), folder, System.out);
@@ -438,7 +438,7 @@ final class PreviewCommand implements Callable<Integer> {
                 new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json));
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        return planner.cut(
+        List<Shard> shards = planner.cut(
                 runtime.input(),
                 runtime.spec.getInput().getUri(),
                 runtime.keyFilter(),
@@ -452,6 +452,8 @@ final class PreviewCommand implements Callable<Integer> {
                     }
                     return items;
                 });
+        new InputSample(inputStorage, readers).check(shards);
+        return shards;
     }
 
     /** The recipe compiled against a real document before any call, as the planner does: a bad template stops here. */

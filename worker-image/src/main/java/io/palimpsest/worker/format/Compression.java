@@ -6,12 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
  * Stream compression. Both gzip members and zstd frames concatenate: the concatenation of two
- * compressed files decompresses to the concatenation of their contents. Checkpoint parts rely on it.
+ * compressed files decompresses to the concatenation of their contents. Checkpoint parts rely on it,
+ * and so do {@code .jsonl.gz} inputs written by tools that append members ({@code pigz}, log shippers).
+ * Bytes that cannot be decompressed are a {@link CorruptInputException}, not the end of the data.
  */
 public enum Compression {
     NONE(""),
@@ -57,7 +58,7 @@ public enum Compression {
     public InputStream decompress(InputStream in) throws IOException {
         return switch (this) {
             case NONE -> in;
-            case GZIP -> new GZIPInputStream(in, 64 * 1024);
+            case GZIP -> GzipMembersInputStream.open(in);
             case ZSTD -> new ZstdInputStreamNoFinalizer(in).setContinuous(false);
         };
     }

@@ -29,6 +29,16 @@ public final class DocumentReaders {
         this.maxLineBytes = maxLineBytes;
     }
 
+    /** Which fields hold the text and the id. */
+    public FieldMapping fields() {
+        return decoder.fields();
+    }
+
+    /** The format a file is read in: the job's {@code input.format}, or by its name. */
+    public InputFormat formatOf(String key) {
+        return InputFormat.of(key, formatSetting);
+    }
+
     public DocumentReader open(Storage storage, String key) throws IOException {
         return open(storage, key, bytes -> {});
     }

@@ -15,14 +15,15 @@ import java.util.Optional;
  */
 public enum ItemReason {
     // The reader: a line or row that cannot become a document.
-    MALFORMED_JSON("malformed_json", Outcome.REJECTED),
-    NOT_AN_OBJECT("not_an_object", Outcome.REJECTED),
-    MISSING_TEXT("missing_text", Outcome.REJECTED),
-    TEXT_NOT_A_STRING("text_not_a_string", Outcome.REJECTED),
+    MALFORMED_JSON("malformed_json", Outcome.REJECTED, true),
+    NOT_AN_OBJECT("not_an_object", Outcome.REJECTED, true),
+    MISSING_TEXT("missing_text", Outcome.REJECTED, true),
+    TEXT_NOT_A_STRING("text_not_a_string", Outcome.REJECTED, true),
+    INVALID_ID("invalid_id", Outcome.REJECTED, true),
     LINE_TOO_LONG("line_too_long", Outcome.REJECTED),
-    UNREADABLE_ROW("unreadable_row", Outcome.REJECTED),
-    INVALID_UTF8("invalid_utf8", Outcome.REJECTED),
-    TRAILING_DATA("trailing_data", Outcome.REJECTED),
+    UNREADABLE_ROW("unreadable_row", Outcome.REJECTED, true),
+    INVALID_UTF8("invalid_utf8", Outcome.REJECTED, true),
+    TRAILING_DATA("trailing_data", Outcome.REJECTED, true),
     BLANK_LINE("blank_line", Outcome.SKIPPED),
     EMPTY_TEXT("empty_text", Outcome.SKIPPED),
 
@@ -79,10 +80,16 @@ public enum ItemReason {
 
     private final String code;
     private final Outcome outcome;
+    private final boolean decodeFailure;
 
     ItemReason(String code, Outcome outcome) {
+        this(code, outcome, false);
+    }
+
+    ItemReason(String code, Outcome outcome, boolean decodeFailure) {
         this.code = code;
         this.outcome = outcome;
+        this.decodeFailure = decodeFailure;
     }
 
     public String code() {
@@ -101,6 +108,16 @@ public enum ItemReason {
 
     public Outcome outcome() {
         return outcome;
+    }
+
+    /**
+     * The reader could not make a document of the line or row as the job describes it (format, text
+     * field, encoding). Once or twice it is a bad line; for every line a file starts with, it is the
+     * file or the job that is wrong ({@link FileStartCheck}). A line too long is not one: long
+     * documents are real.
+     */
+    public boolean decodeFailure() {
+        return decodeFailure;
     }
 
     /** The skip reason of a pre-filter of this type. */

@@ -5,8 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Set;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
@@ -15,6 +21,7 @@ import org.apache.parquet.io.ColumnIOFactory;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
@@ -25,6 +32,12 @@ import org.apache.parquet.schema.Type;
  * Parquet rows as documents, one row group in memory at a time. Each row becomes a JSON object
  * (strings, numbers, booleans, nested groups, repeated fields as arrays; raw binary as base64) and
  * then goes through the same {@link RecordDecoder} as JSON lines, so both formats behave alike.
+ *
+ * <p>Strings are decoded strictly: a row with a string that is not valid UTF-8 is rejected
+ * ({@code invalid_utf8}), never passed on with replacement characters. The text and id columns are
+ * read as UTF-8 text also when they are plain {@code BINARY} without a {@code STRING} annotation, as
+ * older Hive and Impala writers leave them (what Spark's {@code binaryAsString} does); other
+ * un-annotated binary columns stay base64.
  */
 public final class ParquetReader implements DocumentReader {
 
@@ -33,27 +46,42 @@ public final class ParquetReader implements DocumentReader {
     private final MessageType schema;
     private final MessageColumnIO columnIO;
     private final RecordDecoder decoder;
+    private final Set<String> textColumns;
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
     private RecordReader<Group> rows;
     private long rowsLeftInGroup;
     private long rowNumber;
 
     public ParquetReader(String file, Path localCopy, RecordDecoder decoder) throws IOException {
         this.file = file;
-        this.reader = ParquetFileReader.open(new LocalInputFile(localCopy));
+        try {
+            this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
+        } catch (IOException | RuntimeException e) {
+            throw corrupt("it is not a readable Parquet file", e);
+        }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);
         this.decoder = decoder;
+        this.textColumns = Set.of(decoder.fields().textField(), decoder.fields().idField());
     }
 
     @Override
     public InputItem next() throws IOException {
         while (rowsLeftInGroup == 0) {
-            PageReadStore group = reader.readNextRowGroup();
-            if (group == null) {
-                return null;
+            PageReadStore group;
+            try {
+                group = reader.readNextRowGroup();
+                if (group == null) {
+                    return null;
+                }
+                rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
+            } catch (IOException | RuntimeException e) {
+                throw corrupt("the row group after row " + rowNumber + " cannot be read", e);
             }
             rowsLeftInGroup = group.getRowCount();
-            rows = columnIO.getRecordReader(group, new GroupRecordConverter(schema));
         }
         rowsLeftInGroup--;
         rowNumber++;
@@ -62,12 +90,21 @@ public final class ParquetReader implements DocumentReader {
         try {
             row = rows.read();
         } catch (RuntimeException e) {
-            return new UnusableItem(position, null, ItemReason.UNREADABLE_ROW, String.valueOf(e.getMessage()));
+            // A page that cannot be decoded leaves the record reader unable to go on: every later row of
+            // the group would fail the same way, so the file is corrupt, not this row.
+            throw corrupt("row " + rowNumber + " cannot be decoded", e);
         }
-        return decoder.decodeRecord(toJson(row, schema), position);
+        ObjectNode record;
+        try {
+            record = toJson(row, schema, true);
+        } catch (NotUtf8 e) {
+            return new UnusableItem(
+                    position, null, ItemReason.INVALID_UTF8, "column '" + e.column + "' is not valid UTF-8");
+        }
+        return decoder.decodeRecord(record, position);
     }
 
-    private static ObjectNode toJson(Group group, GroupType type) {
+    private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8 {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (int field = 0; field < type.getFieldCount(); field++) {
             Type fieldType = type.getType(field);
@@ -75,18 +112,19 @@ public final class ParquetReader implements DocumentReader {
             if (fieldType.isRepetition(Type.Repetition.REPEATED)) {
                 ArrayNode values = node.putArray(fieldType.getName());
                 for (int i = 0; i < count; i++) {
-                    values.add(value(group, field, i, fieldType));
+                    values.add(value(group, field, i, fieldType, false));
                 }
             } else if (count > 0) {
-                node.set(fieldType.getName(), value(group, field, 0, fieldType));
+                node.set(fieldType.getName(), value(group, field, 0, fieldType, topLevel));
             }
         }
         return node;
     }
 
-    private static JsonNode value(Group group, int field, int index, Type type) {
+    /** @param topLevel a column of the row itself (only there can it be the text or id column) */
+    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8 {
         if (!type.isPrimitive()) {
-            return toJson(group.getGroup(field, index), type.asGroupType());
+            return toJson(group.getGroup(field, index), type.asGroupType(), false);
         }
         PrimitiveType primitive = type.asPrimitiveType();
         JsonNodeFactory nodes = JsonNodeFactory.instance;
@@ -97,11 +135,36 @@ public final class ParquetReader implements DocumentReader {
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
             case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 ->
-                isText(primitive)
-                        ? nodes.textNode(group.getString(field, index))
+                isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
+                        ? nodes.textNode(utf8(group.getBinary(field, index), type.getName()))
                         : nodes.textNode(Base64.getEncoder()
                                 .encodeToString(group.getBinary(field, index).getBytes()));
         };
+    }
+
+    private boolean isUnannotatedTextColumn(PrimitiveType type, boolean topLevel) {
+        return topLevel
+                && type.getPrimitiveTypeName() == PrimitiveType.PrimitiveTypeName.BINARY
+                && type.getLogicalTypeAnnotation() == null
+                && textColumns.contains(type.getName());
+    }
+
+    private String utf8(Binary value, String column) throws NotUtf8 {
+        try {
+            return utf8.reset().decode(value.toByteBuffer()).toString();
+        } catch (CharacterCodingException e) {
+            throw new NotUtf8(column);
+        }
+    }
+
+    /** A string column's value is not valid UTF-8: the row is rejected, naming the column. */
+    private static final class NotUtf8 extends Exception {
+        final String column;
+
+        NotUtf8(String column) {
+            super(null, null, false, false);
+            this.column = column;
+        }
     }
 
     private static boolean isText(PrimitiveType type) {
@@ -111,8 +174,34 @@ public final class ParquetReader implements DocumentReader {
                 || logical instanceof LogicalTypeAnnotation.JsonLogicalTypeAnnotation;
     }
 
+    /**
+     * Parquet's own errors about the bytes (not a Parquet file, a page or footer that does not decode)
+     * as corrupt input; a file system's error (a file gone, access refused) stays what it is.
+     */
+    private IOException corrupt(String what, Exception e) {
+        if (e instanceof FileSystemException fileSystem) {
+            return fileSystem;
+        }
+        return new CorruptInputException(what + ": " + e.getMessage(), e);
+    }
+
     @Override
     public void close() throws IOException {
         reader.close();
+    }
+
+    /** A local Parquet file whose messages name the input file, not {@code LocalInputFile@1d0b5210}. */
+    private static final class NamedInputFile extends LocalInputFile {
+        private final String name;
+
+        NamedInputFile(Path path, String name) {
+            super(path);
+            this.name = name;
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 }

@@ -11,10 +11,14 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
- * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8, a JSON object,
- * a non-empty string text field. The id is the id field's value, or {@code file:line} when the
+ * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8 (no string of
+ * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The id is the id field's value (a string, or a
+ * number taken as its text: {@code 1} and {@code "1"} are the same id), or {@code file:line} when the
  * record has none (stable across reruns, unique within the corpus).
  */
 public final class RecordDecoder {
@@ -29,6 +33,11 @@ public final class RecordDecoder {
     public RecordDecoder(ObjectMapper json, FieldMapping fields) {
         this.json = json;
         this.fields = fields;
+    }
+
+    /** Which fields hold the text and the id. */
+    public FieldMapping fields() {
+        return fields;
     }
 
     public InputItem decodeLine(byte[] bytes, int length, SourcePosition position) {
@@ -90,9 +99,31 @@ public final class RecordDecoder {
             return new UnusableItem(position, null, ItemReason.NOT_AN_OBJECT, "record is not a JSON object");
         }
         ObjectNode record = (ObjectNode) node;
+        String lone = loneSurrogate(record, "");
+        if (lone != null) {
+            return new UnusableItem(position, null, ItemReason.INVALID_UTF8, lone);
+        }
+        if (!record.has(fields.textField())) {
+            List<String> present = new ArrayList<>();
+            record.fieldNames().forEachRemaining(present::add);
+            return new UnusableItem(
+                    position,
+                    idOf(record, position),
+                    ItemReason.MISSING_TEXT,
+                    "field '" + fields.textField() + "' is missing",
+                    present);
+        }
+        JsonNode idNode = record.get(fields.idField());
+        if (idNode != null && !idNode.isNull() && !idNode.isTextual() && !idNode.isNumber()) {
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.INVALID_ID,
+                    "field '" + fields.idField() + "' is " + article(idNode) + ", not a string or a number");
+        }
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
-        if (textNode == null || textNode.isNull()) {
+        if (textNode.isNull()) {
             return new UnusableItem(
                     position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
         }
@@ -111,12 +142,58 @@ public final class RecordDecoder {
         return new Document(id, text, record, position);
     }
 
+    /**
+     * Where a string of the record holds half of a surrogate pair alone ({@code "\\ud800"}: valid JSON
+     * escapes, but no Unicode text, so no UTF-8 either), or null. Left in, it would reach the model and
+     * the output as a replacement character.
+     */
+    private static String loneSurrogate(JsonNode node, String path) {
+        if (node.isTextual()) {
+            String value = node.textValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (Character.isHighSurrogate(c)
+                        && i + 1 < value.length()
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    return "field '" + path + "' holds a lone surrogate (\\u" + Integer.toHexString(c)
+                            + " at character " + i + "), which is not valid Unicode and has no UTF-8 form";
+                }
+            }
+            return null;
+        }
+        if (node.isObject()) {
+            for (var it = node.fields(); it.hasNext(); ) {
+                var field = it.next();
+                String found =
+                        loneSurrogate(field.getValue(), path.isEmpty() ? field.getKey() : path + "." + field.getKey());
+                if (found != null) {
+                    return found;
+                }
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String found = loneSurrogate(node.get(i), path + "[" + i + "]");
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
     private String idOf(ObjectNode record, SourcePosition position) {
         JsonNode idNode = record.remove(fields.idField());
         if (idNode == null || idNode.isNull() || idNode.isContainerNode()) {
             return position.toString();
         }
         return idNode.asText();
+    }
+
+    private static String article(JsonNode node) {
+        String type = node.getNodeType().name().toLowerCase(Locale.ROOT);
+        return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
     }
 
     private static String oneLine(String message) {

@@ -192,7 +192,7 @@ public final class DuplicateIdIndex {
             stale = "has a duplicate-id index (" + INDEX_KEY + ") made for another manifest";
         }
         if (stale != null) {
-            throw new InvalidJobException("the plan at " + output.describe() + "/" + ShardManifest.KEY + " " + stale
+            throw new InvalidJobException("the plan at " + output.describe(ShardManifest.KEY) + " " + stale
                     + ": it was planned by an earlier version or planning stopped half-way; run `palimpsest plan` on it again"
                     + " (committed shards stay as they are)");
         }

@@ -1,9 +1,13 @@
 package io.palimpsest.worker.run;
 
 import com.github.luben.zstd.ZstdIOException;
+import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FileSignature;
+import io.palimpsest.worker.format.FileStartCheck;
+import io.palimpsest.worker.format.InputFormat;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
@@ -17,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongConsumer;
@@ -35,7 +40,9 @@ public final class ShardInput implements Closeable {
 
     private final Storage storage;
     private final DocumentReaders readers;
+    private final List<ShardFile> plannedFiles;
     private final Iterator<ShardFile> files;
+    private boolean sizesChecked;
     private final Set<String> seenIds = new HashSet<>();
     /** Ids first seen in an earlier shard, with that shard; usually empty, then never looked up. */
     private final Map<String, Integer> earlierIds;
@@ -52,6 +59,8 @@ public final class ShardInput implements Closeable {
 
     private boolean currentIsRange;
     private long currentFirstItem;
+    /** Whether the current file's first items show it cannot be read as the job describes it. */
+    private FileStartCheck currentStart;
 
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, Map.of(), bytes -> {});
@@ -69,7 +78,8 @@ public final class ShardInput implements Closeable {
             LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
-        this.files = shard.files().iterator();
+        this.plannedFiles = shard.files();
+        this.files = plannedFiles.iterator();
         this.earlierIds = earlierIds;
         this.bytesRead = bytesRead;
     }
@@ -77,6 +87,15 @@ public final class ShardInput implements Closeable {
     /** The next item, or null after the last file. */
     public InputItem next() {
         try {
+            if (!sizesChecked) {
+                for (ShardFile file : plannedFiles) {
+                    currentKey = file.key();
+                    if (file.firstItem() == null) {
+                        requireSizeAsPlanned(file);
+                    }
+                }
+                sizesChecked = true;
+            }
             while (true) {
                 if (current == null) {
                     if (!files.hasNext()) {
@@ -91,13 +110,16 @@ public final class ShardInput implements Closeable {
                     currentIsRange = file.firstItem() != null;
                     currentFirstItem = file.skippedItems();
                     current = readers.open(storage, currentKey, this::consumed);
+                    currentStart = new FileStartCheck(readers.fields());
                     skipTo(file.skippedItems());
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
                 if (item != null) {
                     readFromCurrent++;
+                    checkStart(item);
                     return deduplicated(item);
                 }
+                checkStart(null);
                 if (currentIsRange && currentMaxItems != null && readFromCurrent < currentMaxItems) {
                     throw changedSincePlanned(currentFirstItem + readFromCurrent, currentFirstItem + currentMaxItems);
                 }
@@ -109,19 +131,56 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
-        } catch (NoSuchFileException | ZipException | EOFException | ZstdIOException e) {
+        } catch (CorruptInputException e) {
             throw new ShardDataException(
-                    "input file " + storage.describe() + "/" + currentKey + " cannot be read: " + e, e);
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+        } catch (NoSuchFileException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
+                    e);
+        } catch (ZstdIOException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " is corrupt: not valid zstd data: "
+                            + e.getMessage(),
+                    e);
+        } catch (ZipException | EOFException e) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "reading " + storage.describe() + "/" + currentKey + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("reading " + storage.describe(currentKey) + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
                 throw e;
             }
-            // Parquet and decompressors report corrupt data as runtime exceptions
+            // decompressors report some corrupt data as runtime exceptions
             throw new ShardDataException(
-                    "input file " + storage.describe() + "/" + currentKey + " is corrupt: " + e, e);
+                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails the shard once the current file's (or range's) first items, or all of them when it ends
+     * sooner, are decode failures with no document among them: every item would be rejected the same
+     * way, so the file or the job's field mapping is wrong, and committing the rejects would hide it.
+     *
+     * @param item the file's next item, or null at its end
+     */
+    private void checkStart(InputItem item) {
+        if (currentStart.settled()) {
+            return;
+        }
+        if (item != null) {
+            currentStart.take(item);
+            if (!currentStart.settled()) {
+                return;
+            }
+        }
+        if (currentStart.failed()) {
+            InputFormat format = readers.formatOf(currentKey);
+            String problem = currentStart
+                    .problem(storage.describe(currentKey), format, FileSignature.mismatch(storage, currentKey, format))
+                    .orElseThrow();
+            throw new ShardDataException(problem, null);
         }
     }
 
@@ -145,13 +204,32 @@ public final class ShardInput implements Closeable {
     }
 
     /**
+     * Before the first item: a whole file's size now must be the size the plan recorded. A file replaced, appended to or cut
+     * since planning is not the file the plan counted and deduplicated: reading it as it is now would
+     * commit other documents than the plan's under this shard (or fewer, without a trace), so the
+     * shard fails as bad data before reading. (A range's file is checked by its item count instead:
+     * its planned bytes are the range's share.)
+     */
+    private void requireSizeAsPlanned(ShardFile file) throws IOException {
+        long now = storage.size(file.key());
+        if (now != file.bytes()) {
+            throw new ShardDataException(
+                    "input file " + storage.describe(file.key()) + " changed since it was planned: the plan counted "
+                            + file.bytes() + " bytes, it now has " + now + "; the plan is kept once shards are"
+                            + " committed against it, so restore the file, or run the job into a new output to take"
+                            + " the input as it is now",
+                    null);
+        }
+    }
+
+    /**
      * A range's file ends before the range does: the file is not the one the plan counted. Reading on
      * would commit another file's items under this range (or none), and the documents the plan gave
      * it would be lost without a trace, so the shard fails as unreadable data.
      */
     private ShardDataException changedSincePlanned(long itemsInFile, long rangeEnd) {
         return new ShardDataException(
-                "input file " + storage.describe() + "/" + currentKey + " ends after " + itemsInFile
+                "input file " + storage.describe(currentKey) + " ends after " + itemsInFile
                         + " items, but this shard's range runs to item " + rangeEnd
                         + ": the file changed since it was planned",
                 null);

@@ -241,7 +241,7 @@ public final class CommittedOutputReader {
 
     private void readRecords(Storage output, String key, RecordSink sink) throws IOException {
         if (!output.exists(key)) {
-            throw new IOException(output.describe() + "/" + key + " is listed by a receipt but missing");
+            throw new IOException(output.describe(key) + " is listed by a receipt but missing");
         }
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(
                 Compression.ofFileName(key).decompress(output.open(key)), StandardCharsets.UTF_8))) {
@@ -257,7 +257,7 @@ public final class CommittedOutputReader {
                     record = json.readTree(line);
                 } catch (IOException e) {
                     throw new IOException(
-                            output.describe() + "/" + key + " line " + number + " is not JSON: " + e.getMessage(), e);
+                            output.describe(key) + " line " + number + " is not JSON: " + e.getMessage(), e);
                 }
                 sink.accept(record);
             }

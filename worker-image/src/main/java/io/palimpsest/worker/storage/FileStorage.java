@@ -7,8 +7,11 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -17,8 +20,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +34,7 @@ import java.util.stream.Stream;
  */
 public final class FileStorage implements Storage {
 
+    private static final Logger LOG = Logger.getLogger(FileStorage.class.getName());
     private static final String TEMP_PREFIX = ".tmp-";
     private final Path root;
 
@@ -55,24 +61,39 @@ public final class FileStorage implements Storage {
             return List.of(new StoredObject(prefix, Files.size(start)));
         }
         List<StoredObject> found = new ArrayList<>();
-        Files.walkFileTree(start, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                if (attributes.isRegularFile() && !file.getFileName().toString().startsWith(TEMP_PREFIX)) {
-                    found.add(new StoredObject(keyOf(file), attributes.size()));
-                }
-                return FileVisitResult.CONTINUE;
-            }
+        // Symbolic links are followed: a corpus assembled from links to files or folders (a common PVC
+        // layout) is listed under the links' names, as a reader of the folder sees it.
+        Files.walkFileTree(
+                start, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                        if (attributes.isRegularFile()
+                                && !file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                            found.add(new StoredObject(keyOf(file), attributes.size()));
+                        } else if (attributes.isSymbolicLink()) {
+                            LOG.warning("listing " + describe() + ": " + keyOf(file)
+                                    + " is a symbolic link to nothing (its target does not exist); it holds no input");
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
 
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
-                // another writer renamed or removed it while we listed: it is simply not there
-                if (failure instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw failure;
-            }
-        });
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                        // another writer renamed or removed it while we listed: it is simply not there
+                        if (failure instanceof NoSuchFileException) {
+                            return FileVisitResult.CONTINUE;
+                        }
+                        if (failure instanceof FileSystemLoopException) {
+                            // a link to a folder the walk is inside of: everything it leads to is listed once, under
+                            // that folder's own path, so nothing is lost by not entering it again
+                            LOG.warning("listing " + describe() + ": " + keyOf(file)
+                                    + " is a symbolic link back to a folder"
+                                    + " that contains it (a loop); its files are listed once, under that folder");
+                            return FileVisitResult.CONTINUE;
+                        }
+                        throw failure;
+                    }
+                });
         found.sort(Comparator.comparing(StoredObject::key));
         return found;
     }
@@ -80,6 +101,11 @@ public final class FileStorage implements Storage {
     @Override
     public InputStream open(String key) throws IOException {
         return Files.newInputStream(resolve(key));
+    }
+
+    @Override
+    public long size(String key) throws IOException {
+        return Files.size(resolve(key));
     }
 
     @Override
@@ -185,11 +211,13 @@ public final class FileStorage implements Storage {
         }
     }
 
+    /** Deletes the files and folders under {@code prefix}; a symbolic link is deleted, never what it points to. */
     @Override
     public void deleteAll(String prefix) throws IOException {
-        Storage.super.deleteAll(prefix);
         Path dir = resolve(prefix);
-        if (Files.isDirectory(dir)) {
+        if (Files.isRegularFile(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(dir);
+        } else if (Files.isDirectory(dir)) {
             try (Stream<Path> paths = Files.walk(dir)) {
                 for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
                     try {

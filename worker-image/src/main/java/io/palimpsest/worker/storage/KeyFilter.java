@@ -3,14 +3,18 @@ package io.palimpsest.worker.storage;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
  * Include/exclude globs over relative keys. A pattern without {@code /} matches the file name
  * anywhere (like .gitignore), so {@code *.jsonl} finds {@code a/b/c.jsonl}; a pattern with
- * {@code /} matches the whole key ({@code 2024/**}). Keys whose name starts with {@code _} or
- * {@code .} ({@code _SUCCESS}, {@code .crc}, our own {@code _palimpsest}) are never input.
+ * {@code /} matches the whole key ({@code 2024/**}). {@code **}{@code /} matches zero or more
+ * folders, as in .gitignore, rsync and most tools: {@code **}{@code /*.jsonl} takes {@code a.jsonl}
+ * at the top as well as {@code x/y/a.jsonl} (the JDK's glob alone wants at least one {@code /}
+ * there). Keys whose name starts with {@code _} or {@code .} ({@code _SUCCESS}, {@code .crc}, our
+ * own {@code _palimpsest}) are never input.
  */
 public final class KeyFilter implements Predicate<String> {
 
@@ -62,10 +66,36 @@ public final class KeyFilter implements Predicate<String> {
     }
 
     private static PathMatcher compile(String glob) {
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
         if (glob.contains("/")) {
-            return matcher;
+            List<PathMatcher> forms = withoutEachDoubleStarFolder(glob).stream()
+                    .map(g -> FileSystems.getDefault().getPathMatcher("glob:" + g))
+                    .toList();
+            return path -> forms.stream().anyMatch(m -> m.matches(path));
         }
+        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
         return path -> path.getFileName() != null && matcher.matches(path.getFileName());
     }
+
+    /**
+     * The glob, and the globs with any of its {@code **}{@code /} segments left out: together they
+     * match what the glob matches with each such segment standing for zero or more folders.
+     */
+    static List<String> withoutEachDoubleStarFolder(String glob) {
+        int at = glob.indexOf(DOUBLE_STAR_FOLDER);
+        while (at > 0 && glob.charAt(at - 1) != '/') { // "a**/" is not a whole segment
+            at = glob.indexOf(DOUBLE_STAR_FOLDER, at + 1);
+        }
+        if (at < 0) {
+            return List.of(glob);
+        }
+        String head = glob.substring(0, at);
+        List<String> forms = new ArrayList<>();
+        for (String tail : withoutEachDoubleStarFolder(glob.substring(at + DOUBLE_STAR_FOLDER.length()))) {
+            forms.add(head + DOUBLE_STAR_FOLDER + tail);
+            forms.add(head + tail);
+        }
+        return forms;
+    }
+
+    private static final String DOUBLE_STAR_FOLDER = "**/";
 }

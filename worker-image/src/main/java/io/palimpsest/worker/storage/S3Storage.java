@@ -95,7 +95,11 @@ public final class S3Storage implements Storage {
                 for (S3Object object : client.listObjectsV2Paginator(
                                 b -> b.bucket(bucket).prefix(directoryPrefix))
                         .contents()) {
-                    listed.add(new StoredObject(relativeKey(object.key()), object.size()));
+                    // a key ending in '/' is a folder marker (the console's "Create folder", some sync tools):
+                    // no object this storage can address (keys are trimmed of slashes), and no document
+                    if (!object.key().endsWith("/")) {
+                        listed.add(new StoredObject(relativeKey(object.key()), object.size()));
+                    }
                 }
                 return listed;
             });

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
@@ -18,10 +19,25 @@ public interface Storage extends Closeable {
     /** The location for messages and logs; never contains credentials. */
     String describe();
 
+    /** One object's location for messages: {@link #describe()} and the key joined by one {@code /}. */
+    default String describe(String key) {
+        String where = describe();
+        return where.endsWith("/") ? where + key : where + "/" + key;
+    }
+
     /** Every object under {@code prefix} (recursively; "" for all), sorted by key. */
     List<StoredObject> list(String prefix) throws IOException;
 
     InputStream open(String key) throws IOException;
+
+    /** The object's size in bytes now; {@link java.nio.file.NoSuchFileException} when it does not exist. */
+    default long size(String key) throws IOException {
+        return list(key).stream()
+                .filter(o -> o.key().equals(key))
+                .findFirst()
+                .orElseThrow(() -> new NoSuchFileException(describe(key)))
+                .size();
+    }
 
     /** Bytes {@code [start, endExclusive)} of an object, for byte-range shards and Parquet footers. */
     InputStream openRange(String key, long start, long endExclusive) throws IOException;

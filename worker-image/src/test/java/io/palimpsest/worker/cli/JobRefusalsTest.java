@@ -218,6 +218,50 @@ class JobRefusalsTest {
     }
 
     @Test
+    void aTextFieldTheRecordsDoNotHaveStopsThePlan() throws IOException {
+        edit("textField: text", "textField: body");
+        Run run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("spec.input.textField 'body' is in none of the 7 records of "
+                                + manifests
+                                        .toAbsolutePath()
+                                        .resolve("data/part-000.jsonl")
+                                        .toUri()
+                                + " (their fields: id, text, source)"),
+                run.err());
+        assertNoJavaNames(run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aFileInAnotherFormatThanItsNameFailsItsShardInsteadOfCommittingItsLinesAsRejects() throws IOException {
+        Path second = manifests.resolve("data/part-001.jsonl");
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (var gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write(Files.readAllBytes(second));
+        }
+        Files.write(second, gzipped.toByteArray());
+        Run run = local();
+        assertEquals(ExitCodes.BAD_DATA, run.exit(), run.err());
+        assertTrue(
+                run.err().contains("none of the ")
+                        && run.err()
+                                .contains(" lines of "
+                                        + manifests
+                                                .toAbsolutePath()
+                                                .resolve("data/part-001.jsonl")
+                                                .toUri()
+                                        + " could be read as a document: "),
+                run.err());
+        assertTrue(run.err().contains("its bytes start like gzip data"), run.err());
+        try (Stream<Path> receipts = Files.list(out.resolve("_palimpsest/receipts"))) {
+            assertEquals(1, receipts.count(), "the good file's shard only");
+        }
+    }
+
+    @Test
     void anUnknownTemplateVariableStopsBeforeAnyModelCall() throws IOException {
         edit(
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",

@@ -86,6 +86,49 @@ class MalformedInputTest {
         }
     }
 
+    @Test
+    void anEscapedLoneSurrogateIsInvalidUtf8AndAPairIsText() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(line("{\"id\":\"a\",\"text\":\"smile \\ud83d\\ude00\"}"));
+        bytes.writeBytes(line("{\"id\":\"b\",\"text\":\"half \\ud800 a pair\"}"));
+        bytes.writeBytes(line("{\"id\":\"c\",\"text\":\"fine\",\"meta\":{\"title\":[\"x\",\"\\udc00\"]}}"));
+        bytes.writeBytes(line("{\"id\":\"d\",\"text\":\"ends high \\ud83d\"}"));
+        Files.write(dir.resolve("bad.jsonl"), bytes.toByteArray());
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals(
+                    "smile \ud83d\ude00",
+                    assertInstanceOf(Document.class, reader.next()).text());
+            UnusableItem half = expect(reader.next(), ItemReason.INVALID_UTF8, 2);
+            assertEquals(
+                    "field 'text' holds a lone surrogate (\\ud800 at character 5), which is not valid Unicode and has"
+                            + " no UTF-8 form",
+                    half.detail());
+            UnusableItem inMeta = expect(reader.next(), ItemReason.INVALID_UTF8, 3);
+            assertTrue(inMeta.detail().startsWith("field 'meta.title[1]' holds a lone surrogate"), inMeta.detail());
+            expect(reader.next(), ItemReason.INVALID_UTF8, 4);
+            assertNull(reader.next());
+        }
+    }
+
+    @Test
+    void anIdThatIsAnObjectIsRejectedAndANumberIsItsText() throws IOException {
+        Files.writeString(
+                dir.resolve("bad.jsonl"),
+                "{\"id\":{\"a\":1},\"text\":\"one\"}\n{\"id\":[1],\"text\":\"two\"}\n{\"id\":7,\"text\":\"three\"}\n");
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals(
+                    "field 'id' is an object, not a string or a number",
+                    expect(reader.next(), ItemReason.INVALID_ID, 1).detail());
+            assertEquals(
+                    "field 'id' is an array, not a string or a number",
+                    expect(reader.next(), ItemReason.INVALID_ID, 2).detail());
+            assertEquals("7", assertInstanceOf(Document.class, reader.next()).id(), "the same id as \"7\"");
+            assertNull(reader.next());
+        }
+    }
+
     private static UnusableItem expect(InputItem item, ItemReason reason, long line) {
         UnusableItem unusable = assertInstanceOf(UnusableItem.class, item);
         assertEquals(reason, unusable.reason(), unusable.detail());

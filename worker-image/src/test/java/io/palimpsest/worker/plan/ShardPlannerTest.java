@@ -165,7 +165,7 @@ class ShardPlannerTest {
     void aLimitedFileIsReadOnlyThatFar() throws IOException {
         Corpus.writeJsonl(dir.resolve("in/a.jsonl"), "a", 10);
         var readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
-        Shard shard = new Shard(0, List.of(new ShardFile("a.jsonl", 0, 3L)));
+        Shard shard = new Shard(0, List.of(new ShardFile("a.jsonl", Files.size(dir.resolve("in/a.jsonl")), 3L)));
         int read = 0;
         try (var input = new ShardInput(new FileStorage(dir.resolve("in")), shard, readers)) {
             while (input.next() != null) {

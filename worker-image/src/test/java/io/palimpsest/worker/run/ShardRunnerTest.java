@@ -396,6 +396,31 @@ class ShardRunnerTest {
         return values.stream().sorted().toList();
     }
 
+    @Test
+    void aFileChangedSincePlanningFailsTheShardAsBadDataBeforeAnyDocumentIsRead() throws IOException {
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                "{\"id\":\"late\",\"text\":\"appended after the plan\"}\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        long planned = shard.files().get(1).bytes();
+        UppercaseProcessor processor = new UppercaseProcessor();
+
+        ShardRunner.Report report = runner(processor, "w1").run(shard);
+
+        assertEquals(ExitCodes.BAD_DATA, report.exitCode());
+        assertEquals(ShardSummary.Outcome.badData, report.summary().getOutcome());
+        assertEquals(
+                "input file " + new FileStorage(in).describe("b.jsonl") + " changed since it was planned: the plan"
+                        + " counted " + planned + " bytes, it now has " + Files.size(in.resolve("b.jsonl"))
+                        + "; the plan is kept once shards are committed against it, so restore the file, or run the"
+                        + " job into a new output to take the input as it is now",
+                report.summary().getMessage());
+        assertFalse(new FileStorage(out).exists("_palimpsest/receipts/shard-00000.json"), "nothing committed");
+        assertEquals(
+                0, processor.calls.get(), "no document of the shard, not even of its unchanged first file, was sent");
+    }
+
     private ShardRunner runner(DocumentProcessor processor, String writer) {
         return runner(processor, writer, out);
     }

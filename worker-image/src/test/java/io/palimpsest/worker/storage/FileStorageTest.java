@@ -101,4 +101,86 @@ class FileStorageTest {
         assertTrue(paths.test("2024/01/x.parquet"));
         assertFalse(paths.test("2023/01/x.parquet"));
     }
+
+    @Test
+    void symbolicLinksToFilesAndFoldersAreListedUnderTheirNames() throws IOException {
+        Path outside = dir.resolve("outside");
+        Files.createDirectories(outside.resolve("shelf"));
+        Files.writeString(outside.resolve("b.jsonl"), "bb");
+        Files.writeString(outside.resolve("shelf/c.jsonl"), "ccc");
+        Path root = dir.resolve("corpus");
+        Files.createDirectories(root);
+        Files.writeString(root.resolve("a.jsonl"), "a");
+        Files.createSymbolicLink(root.resolve("linked.jsonl"), outside.resolve("b.jsonl"));
+        Files.createSymbolicLink(root.resolve("shelf"), outside.resolve("shelf"));
+        Files.createSymbolicLink(root.resolve("gone.jsonl"), outside.resolve("no-such-file"));
+
+        assertEquals(
+                List.of(
+                        new StoredObject("a.jsonl", 1),
+                        new StoredObject("linked.jsonl", 2),
+                        new StoredObject("shelf/c.jsonl", 3)),
+                new FileStorage(root).list(""),
+                "a link to nothing holds no input");
+    }
+
+    @Test
+    void anInputUriThatIsALinkToAFolderIsThatFolder() throws IOException {
+        Files.createDirectories(dir.resolve("real"));
+        Files.writeString(dir.resolve("real/a.jsonl"), "{}");
+        Path link = Files.createSymbolicLink(dir.resolve("current"), dir.resolve("real"));
+
+        InputRoot input = StorageResolver.localOnly().openInput(link.toUri().toString());
+
+        assertEquals(Optional.empty(), input.singleKey());
+        assertEquals(List.of(new StoredObject("a.jsonl", 2)), input.storage().list(""));
+    }
+
+    @Test
+    void aLinkBackToAnEnclosingFolderIsListedOnceWithoutLooping() throws IOException {
+        Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(dir.resolve("a.jsonl"), "a");
+        Files.writeString(dir.resolve("sub/b.jsonl"), "b");
+        Files.createSymbolicLink(dir.resolve("sub/up"), dir);
+
+        assertEquals(
+                List.of(new StoredObject("a.jsonl", 1), new StoredObject("sub/b.jsonl", 1)),
+                new FileStorage(dir).list(""));
+    }
+
+    @Test
+    void deletingAFolderDeletesALinkInItButNotWhatItPointsTo() throws IOException {
+        Files.createDirectories(dir.resolve("keep"));
+        Files.writeString(dir.resolve("keep/precious.jsonl"), "x");
+        FileStorage storage = new FileStorage(dir.resolve("out"));
+        storage.put("tmp/part.jsonl", "p".getBytes(StandardCharsets.UTF_8));
+        Files.createSymbolicLink(dir.resolve("out/tmp/keep"), dir.resolve("keep"));
+
+        storage.deleteAll("tmp/");
+
+        assertFalse(Files.exists(dir.resolve("out/tmp")));
+        assertTrue(Files.exists(dir.resolve("keep/precious.jsonl")));
+    }
+
+    @Test
+    void aDoubleStarFolderMatchesZeroOrMoreFolders() {
+        KeyFilter anywhere = new KeyFilter(List.of("**/*.jsonl"), List.of());
+        assertTrue(anywhere.test("a.jsonl"), "a top-level file");
+        assertTrue(anywhere.test("x/a.jsonl"));
+        assertTrue(anywhere.test("x/y/a.jsonl"));
+        assertFalse(anywhere.test("x/a.jsonl.zst"));
+
+        KeyFilter under = new KeyFilter(List.of("web/**/part-*.jsonl.zst"), List.of("**/tmp/**"));
+        assertTrue(under.test("web/part-0.jsonl.zst"));
+        assertTrue(under.test("web/2024/01/part-0.jsonl.zst"));
+        assertFalse(under.test("books/part-0.jsonl.zst"));
+        assertFalse(under.test("web/tmp/part-0.jsonl.zst"), "excluded at the first level too");
+        assertFalse(under.test("web/x/tmp/part-0.jsonl.zst"));
+
+        KeyFilter twice = new KeyFilter(List.of("**/en/**/*.jsonl"), List.of());
+        assertTrue(twice.test("en/a.jsonl"));
+        assertTrue(twice.test("crawl/en/2024/a.jsonl"));
+        assertFalse(twice.test("crawl/de/a.jsonl"));
+        assertFalse(new KeyFilter(List.of("x**/*.jsonl"), List.of()).test("a.jsonl"), "x**/ is not a folder segment");
+    }
 }

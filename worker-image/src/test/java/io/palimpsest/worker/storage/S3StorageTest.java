@@ -49,6 +49,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * s3:// against a real S3 API server (S3Mock): listing, ranges, conditional create, multipart assembly, a whole shard.
@@ -92,6 +94,23 @@ class S3StorageTest {
             }
             assertTrue(storage.exists("a.jsonl"));
             assertFalse(storage.exists("missing.jsonl"));
+        }
+    }
+
+    @Test
+    void folderMarkersAreNotListedAsInput() throws IOException {
+        try (S3Client s3 = S3.createS3ClientV2()) {
+            for (String marker : List.of("markers/", "markers/sub/", "markers/sub/deeper/")) {
+                s3.putObject(b -> b.bucket("corpus").key(marker), RequestBody.empty());
+            }
+            s3.putObject(b -> b.bucket("corpus").key("markers/sub/a.jsonl"), RequestBody.fromString("{}"));
+        }
+        try (Storage storage = resolver.open("s3://corpus/markers/")) {
+            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), storage.list(""));
+            assertEquals(List.of(new StoredObject("sub/a.jsonl", 2)), storage.list("sub/"));
+        }
+        try (Storage bucket = resolver.open("s3://corpus")) {
+            assertTrue(bucket.list("markers").stream().noneMatch(o -> o.key().endsWith("/")), "the bucket root too");
         }
     }
 

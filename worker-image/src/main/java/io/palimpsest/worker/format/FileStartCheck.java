@@ -1,0 +1,104 @@
+package io.palimpsest.worker.format;
+
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Whether the start of a file shows that the file cannot be read as the job describes it: none of its
+ * first {@link #ITEMS} items (all of them, in a shorter file) is a document, and the reader failed on
+ * at least one ({@link ItemReason#decodeFailure()}). Then every line would be rejected the same way
+ * (a wrong {@code input.textField}, gzip data under a {@code .jsonl} name, a JSON array, UTF-16 text),
+ * and committing the rejects would hide a job that read nothing. A corpus with some bad lines has
+ * documents among them and passes. The planner runs it on a sample of the input, each worker on
+ * every file it reads.
+ */
+public final class FileStartCheck {
+
+    /** How many items from the start of a file decide. */
+    public static final int ITEMS = 100;
+
+    private final FieldMapping fields;
+    private long items;
+    private boolean document;
+    private final Map<ItemReason, Long> failures = new EnumMap<>(ItemReason.class);
+    private final Map<ItemReason, UnusableItem> firstOf = new EnumMap<>(ItemReason.class);
+    private final Set<String> recordFields = new LinkedHashSet<>();
+
+    public FileStartCheck(FieldMapping fields) {
+        this.fields = fields;
+    }
+
+    /** Takes the file's next item, until {@link #settled()}. */
+    public void take(InputItem item) {
+        if (settled()) {
+            return;
+        }
+        items++;
+        if (item instanceof Document) {
+            document = true;
+        } else if (item instanceof UnusableItem unusable && unusable.reason().decodeFailure()) {
+            failures.merge(unusable.reason(), 1L, Long::sum);
+            firstOf.putIfAbsent(unusable.reason(), unusable);
+            recordFields.addAll(unusable.recordFields());
+        }
+    }
+
+    /** A document was seen or enough items were taken: further items change nothing. */
+    public boolean settled() {
+        return document || items >= ITEMS;
+    }
+
+    /** The items taken show the file cannot be read as the job describes it. */
+    public boolean failed() {
+        return !document && !failures.isEmpty();
+    }
+
+    /**
+     * What is wrong, naming the field, the file and its first failing line or row; empty when the
+     * check did not fail.
+     *
+     * @param file where the file is, for the message
+     * @param hint what the file's first bytes say it is ({@link FileSignature}), if anything
+     */
+    public Optional<String> problem(String file, InputFormat format, Optional<String> hint) {
+        if (!failed()) {
+            return Optional.empty();
+        }
+        String unit = format == InputFormat.PARQUET ? "row" : "line";
+        String which = items >= ITEMS ? "the first " + items + " " : "the " + items + " ";
+        ItemReason main = null;
+        for (Map.Entry<ItemReason, Long> e : failures.entrySet()) { // catalogue order breaks ties
+            if (main == null || e.getValue() > failures.get(main)) {
+                main = e.getKey();
+            }
+        }
+        UnusableItem first = firstOf.get(main);
+        String at = unit + " " + first.position().line();
+        String message;
+        if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
+            message = "spec.input.textField '" + fields.textField() + "' is in none of " + which + "records of " + file
+                    + " (their fields: " + String.join(", ", recordFields) + ")";
+        } else if (main == ItemReason.INVALID_ID) {
+            message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of " + which
+                    + "records of " + file + " (" + at + ": " + first.detail() + ")";
+        } else if (main == ItemReason.TEXT_NOT_A_STRING) {
+            message = "spec.input.textField '" + fields.textField() + "' is not a string in any of " + which
+                    + "records of " + file + " (" + at + ": " + first.detail() + ")";
+        } else {
+            message = "none of " + which + unit + "s of " + file + " could be read as a document: " + counts()
+                    + " (first at " + at + ": " + first.detail() + ")";
+        }
+        return Optional.of(message + hint.map(h -> "; " + h).orElse(""));
+    }
+
+    private String counts() {
+        return failures.entrySet().stream()
+                .sorted(Map.Entry.<ItemReason, Long>comparingByValue().reversed())
+                .map(e -> e.getValue() + " " + e.getKey().code())
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,107 @@
+package io.palimpsest.worker.plan;
+
+import com.github.luben.zstd.ZstdIOException;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.CorruptInputException;
+import io.palimpsest.worker.format.DocumentReader;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FileSignature;
+import io.palimpsest.worker.format.FileStartCheck;
+import io.palimpsest.worker.format.InputFormat;
+import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.storage.Storage;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.zip.ZipException;
+
+/**
+ * Before anything is written, reads the first records of the first file of each kind of file in the
+ * plan (by extension: {@code .jsonl}, {@code .jsonl.gz}, {@code .parquet}, ...) and refuses the job
+ * when none of them is a document ({@link FileStartCheck}): a wrong {@code input.textField}, a text
+ * column that is not text, or files in another format than their names say would otherwise run to
+ * the end and commit every document as a reject. At most {@link FileStartCheck#ITEMS} items of one
+ * file per kind are read. A file whose bytes cannot be decompressed or parsed at all is left to its
+ * worker (its shard fails as bad data) and the next file of the kind is sampled instead, up to
+ * {@link #FILES_PER_KIND}.
+ */
+public final class InputSample {
+
+    /** Files of one kind tried when the first ones are corrupt. */
+    static final int FILES_PER_KIND = 3;
+
+    private final Storage storage;
+    private final DocumentReaders readers;
+
+    public InputSample(Storage storage, DocumentReaders readers) {
+        this.storage = storage;
+        this.readers = readers;
+    }
+
+    /** Refuses the job (InvalidJobException) when a kind's sampled file holds no readable document. */
+    public void check(List<Shard> shards) throws IOException {
+        Map<String, List<String>> byKind = new LinkedHashMap<>();
+        TreeSet<String> keys = new TreeSet<>();
+        shards.forEach(s -> s.files().forEach(f -> keys.add(f.key())));
+        for (String key : keys) {
+            byKind.computeIfAbsent(kind(key), k -> new ArrayList<>()).add(key);
+        }
+        for (List<String> files : byKind.values()) {
+            for (String key : files.subList(0, Math.min(FILES_PER_KIND, files.size()))) {
+                if (sample(key)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The kind a file is sampled as: its extension, with the one before a compression extension
+     * ({@code a.jsonl.gz} is {@code .jsonl.gz}).
+     */
+    static String kind(String key) {
+        String name = key.substring(key.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+        int last = name.lastIndexOf('.');
+        if (last <= 0) {
+            return "";
+        }
+        if (Compression.ofFileName(name) != Compression.NONE) {
+            int before = name.lastIndexOf('.', last - 1);
+            return before > 0 ? name.substring(before) : name.substring(last);
+        }
+        return name.substring(last);
+    }
+
+    /** True when the file could be sampled (and passed); false when it is corrupt and another should be tried. */
+    private boolean sample(String key) throws IOException {
+        FileStartCheck start = new FileStartCheck(readers.fields());
+        try (DocumentReader reader = readers.open(storage, key)) {
+            InputItem item;
+            while (!start.settled() && (item = reader.next()) != null) {
+                start.take(item);
+            }
+        } catch (CorruptInputException | ZipException | EOFException | ZstdIOException | NoSuchFileException e) {
+            return false;
+        } catch (RuntimeException e) {
+            if (e instanceof InvalidJobException) {
+                throw e;
+            }
+            return false; // Parquet reports a file it cannot parse as runtime exceptions
+        }
+        InputFormat format = readers.formatOf(key);
+        Optional<String> problem =
+                start.problem(storage.describe(key), format, FileSignature.mismatch(storage, key, format));
+        if (problem.isPresent()) {
+            throw new InvalidJobException(problem.get());
+        }
+        return true;
+    }
+}

@@ -1,0 +1,174 @@
+package io.palimpsest.worker.format;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.storage.FileStorage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Parquet strings: strict UTF-8, and text and id columns that older writers left without a STRING annotation. */
+class ParquetTextTest {
+
+    private static final byte[] NOT_UTF8 = {'b', 'a', 'd', ' ', (byte) 0xC3, (byte) 0x28};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void unannotatedBinaryTextAndIdColumnsAreReadAsUtf8Text() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id; required binary text; optional binary blob; }");
+        write(schema, "hive.parquet", groups -> new Group[] {
+            groups.newGroup()
+                    .append("id", Binary.fromString("doc-1"))
+                    .append("text", Binary.fromString("Grüße aus Köln ✓"))
+                    .append("blob", Binary.fromConstantByteArray(new byte[] {1, 2, (byte) 0xff})),
+            groups.newGroup()
+                    .append("id", Binary.fromString("doc-2"))
+                    .append("text", Binary.fromConstantByteArray(NOT_UTF8))
+        });
+
+        try (DocumentReader reader = open("hive.parquet")) {
+            Document doc = assertInstanceOf(Document.class, reader.next());
+            assertEquals("doc-1", doc.id());
+            assertEquals("Grüße aus Köln ✓", doc.text());
+            assertEquals(
+                    Base64.getEncoder().encodeToString(new byte[] {1, 2, (byte) 0xff}),
+                    doc.metadata().get("blob").asText(),
+                    "another un-annotated binary column stays base64");
+            UnusableItem bad = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals(ItemReason.INVALID_UTF8, bad.reason());
+            assertEquals("column 'text' is not valid UTF-8", bad.detail());
+            assertEquals(2, bad.position().line());
+            assertNull(reader.next());
+        }
+    }
+
+    @Test
+    void aStringValueThatIsNotUtf8RejectsItsRowInsteadOfReachingTheModelAsReplacementCharacters() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); optional binary title (STRING); }");
+        write(schema, "strings.parquet", groups -> new Group[] {
+            groups.newGroup().append("id", "a").append("text", Binary.fromConstantByteArray(NOT_UTF8)),
+            groups.newGroup()
+                    .append("id", "b")
+                    .append("text", "fine")
+                    .append("title", Binary.fromConstantByteArray(NOT_UTF8)),
+            groups.newGroup().append("id", "c").append("text", "fine too").append("title", "ok")
+        });
+
+        try (DocumentReader reader = open("strings.parquet")) {
+            UnusableItem text = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals(ItemReason.INVALID_UTF8, text.reason());
+            assertEquals("column 'text' is not valid UTF-8", text.detail());
+            UnusableItem title = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals("column 'title' is not valid UTF-8", title.detail());
+            assertEquals("c", assertInstanceOf(Document.class, reader.next()).id());
+            assertNull(reader.next());
+        }
+    }
+
+    @Test
+    void aPageThatCannotBeDecodedIsCorruptInputNamingTheFileNotAFlockOfRejects() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        Path file = dir.resolve("broken.parquet");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
+                .withType(schema)
+                .withCompressionCodec(CompressionCodecName.UNCOMPRESSED)
+                .withDictionaryEncoding(false)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 100; i++) {
+                writer.write(groups.newGroup()
+                        .append("id", String.format("id-%03d", i))
+                        .append("text", String.format("text of row %03d", i)));
+            }
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        int at = indexOf(bytes, "text of row 056".getBytes(StandardCharsets.US_ASCII));
+        // the PLAIN encoding's length prefix of that value, made longer than the page
+        bytes[at - 4] = (byte) 0xff;
+        bytes[at - 3] = (byte) 0xff;
+        bytes[at - 2] = (byte) 0xff;
+        bytes[at - 1] = (byte) 0x0f;
+        Files.write(file, bytes);
+
+        List<String> ids = new ArrayList<>();
+        CorruptInputException e = assertThrows(CorruptInputException.class, () -> {
+            try (DocumentReader reader = open("broken.parquet")) {
+                InputItem item;
+                while ((item = reader.next()) != null) {
+                    ids.add(assertInstanceOf(Document.class, item).id());
+                }
+            }
+        });
+
+        assertEquals(56, ids.size(), "the rows before the damage");
+        assertTrue(e.getMessage().startsWith("row 57 cannot be decoded: "), e.getMessage());
+    }
+
+    @Test
+    void aFileThatIsNotParquetIsCorruptInputAndNamedByItsKey() throws IOException {
+        Files.writeString(dir.resolve("fake.parquet"), "{\"id\":\"a\",\"text\":\"json, not parquet\"}\n");
+
+        CorruptInputException e = assertThrows(CorruptInputException.class, () -> open("fake.parquet"));
+
+        assertTrue(
+                e.getMessage().startsWith("it is not a readable Parquet file: fake.parquet is not a Parquet file"),
+                e.getMessage());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    private DocumentReader open(String name) throws IOException {
+        return new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20)
+                .open(new FileStorage(dir), name);
+    }
+
+    private interface Rows {
+        Group[] of(SimpleGroupFactory groups);
+    }
+
+    private void write(MessageType schema, String name, Rows rows) throws IOException {
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve(name)))
+                .withType(schema)
+                .build()) {
+            for (Group row : rows.of(new SimpleGroupFactory(schema))) {
+                writer.write(row);
+            }
+        }
+    }
+}

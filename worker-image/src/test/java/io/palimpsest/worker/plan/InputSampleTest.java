@@ -1,0 +1,207 @@
+package io.palimpsest.worker.plan;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The planner refuses a job none of whose sampled records is a document, naming field, file and line. */
+class InputSampleTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTextFieldInNoneOfTheRecordsIsRefusedWithTheFieldsTheyHave() throws IOException {
+        Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 150);
+
+        String message = refusal(new FieldMapping("body", "id"), "a.jsonl");
+
+        assertEquals(
+                "spec.input.textField 'body' is in none of the first 100 records of " + where("a.jsonl")
+                        + " (their fields: id, text, n)",
+                message);
+    }
+
+    @Test
+    void aParquetTextColumnThatIsANumberIsRefused() throws IOException {
+        MessageType schema =
+                MessageTypeParser.parseMessageType("message doc { required binary id (STRING); required int64 text; }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("n.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 3; i++) {
+                writer.write(groups.newGroup().append("id", "p" + i).append("text", (long) i));
+            }
+        }
+
+        String message = refusal(FieldMapping.DEFAULT, "n.parquet");
+
+        assertEquals(
+                "spec.input.textField 'text' is not a string in any of the 3 records of " + where("n.parquet")
+                        + " (row 1: field 'text' is a number, not a string)",
+                message);
+    }
+
+    @Test
+    void gzipDataUnderAJsonlNameIsRefusedWithWhatItLooksLike() throws IOException {
+        Files.write(dir.resolve("a.jsonl"), gzip(corpusBytes(20)));
+
+        String message = refusal(FieldMapping.DEFAULT, "a.jsonl");
+
+        assertTrue(message.startsWith("none of the "), message);
+        assertTrue(message.contains("of " + where("a.jsonl") + " could be read as a document: "), message);
+        assertTrue(message.contains("invalid_utf8 (first at line 1: line is not valid UTF-8)"), message);
+        assertTrue(
+                message.endsWith("its bytes start like gzip data (1f 8b) but its name does not end in .gz:"
+                        + " rename it (e.g. to .jsonl.gz) so it is decompressed"),
+                message);
+    }
+
+    @Test
+    void aFileOfAnotherKindIsSampledOnItsOwn() throws IOException {
+        Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 5);
+        byte[] xz = new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4, (byte) 0xe6, (byte) 0xd6, '\n', 1, 2};
+        Files.write(dir.resolve("b.jsonl.xz"), xz);
+
+        String message = refusal(FieldMapping.DEFAULT, "a.jsonl", "b.jsonl.xz");
+
+        assertTrue(message.contains(where("b.jsonl.xz")), message);
+        assertTrue(
+                message.endsWith("it is xz-compressed, which is not read: recompress it with zstd (.jsonl.zst) or"
+                        + " gzip (.jsonl.gz)"),
+                message);
+    }
+
+    @Test
+    void aPrettyPrintedJsonArrayIsRefused() throws IOException {
+        Files.writeString(dir.resolve("docs.json"), """
+                [
+                  {
+                    "id": "a",
+                    "text": "one"
+                  },
+                  {
+                    "id": "b",
+                    "text": "two"
+                  }
+                ]
+                """);
+
+        String message = refusal(FieldMapping.DEFAULT, "docs.json");
+
+        assertTrue(message.startsWith("none of the 10 lines of " + where("docs.json")), message);
+        assertTrue(
+                message.endsWith("it starts with '[': one JSON array, not JSON lines (one object per line);"
+                        + " convert it, e.g. jq -c '.[]'"),
+                message);
+    }
+
+    @Test
+    void utf16JsonLinesAreRefused() throws IOException {
+        byte[] text =
+                "{\"id\":\"a\",\"text\":\"one\"}\n{\"id\":\"b\",\"text\":\"two\"}\n".getBytes(StandardCharsets.UTF_16);
+        Files.write(dir.resolve("u.jsonl"), text);
+
+        String message = refusal(FieldMapping.DEFAULT, "u.jsonl");
+
+        assertTrue(message.contains(where("u.jsonl")), message);
+        assertTrue(
+                message.endsWith("it is UTF-16 text; JSON lines are read as UTF-8: convert it (e.g. iconv -f"
+                        + " UTF-16 -t UTF-8)"),
+                message);
+    }
+
+    @Test
+    void anIdFieldThatHoldsObjectsIsRefused() throws IOException {
+        Files.writeString(dir.resolve("o.jsonl"), "{\"id\":{\"n\":1},\"text\":\"one\"}\n");
+
+        assertEquals(
+                "spec.input.idField 'id' is not a string or a number in any of the 1 records of " + where("o.jsonl")
+                        + " (line 1: field 'id' is an object, not a string or a number)",
+                refusal(FieldMapping.DEFAULT, "o.jsonl"));
+    }
+
+    @Test
+    void aCorpusWithSomeBadLinesPasses() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 99; i++) {
+            lines.append("{\"id\":\"x").append(i).append("\",\"body\":\"no text field\"}\n");
+        }
+        lines.append("{\"id\":\"good\",\"text\":\"the one document\"}\n");
+        Files.writeString(dir.resolve("a.jsonl"), lines.toString());
+
+        assertDoesNotThrow(() -> sample(FieldMapping.DEFAULT, "a.jsonl"));
+    }
+
+    @Test
+    void aCorruptFirstFileIsLeftToItsWorkerAndTheNextOneIsSampled() throws IOException {
+        byte[] whole = gzip(corpusBytes(50));
+        Files.write(dir.resolve("a.jsonl.gz"), Arrays.copyOf(whole, whole.length / 2));
+        Files.write(
+                dir.resolve("b.jsonl.gz"), gzip("{\"id\":\"b\",\"body\":\"x\"}\n".getBytes(StandardCharsets.UTF_8)));
+
+        String message = refusal(FieldMapping.DEFAULT, "a.jsonl.gz", "b.jsonl.gz");
+
+        assertTrue(
+                message.startsWith("spec.input.textField 'text' is in none of the 1 records of " + where("b.jsonl.gz")),
+                message);
+    }
+
+    private String refusal(FieldMapping fields, String... keys) {
+        return assertThrows(InvalidJobException.class, () -> sample(fields, keys))
+                .getMessage();
+    }
+
+    private void sample(FieldMapping fields, String... keys) throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), fields), 1 << 20);
+        List<ShardFile> files = Arrays.stream(keys)
+                .map(k -> new ShardFile(k, dir.resolve(k).toFile().length()))
+                .toList();
+        new InputSample(new FileStorage(dir), readers).check(List.of(new Shard(0, files)));
+    }
+
+    private String where(String key) {
+        return new FileStorage(dir).describe(key);
+    }
+
+    private byte[] corpusBytes(int documents) throws IOException {
+        Path file = dir.resolve("source").resolve("corpus.jsonl");
+        Corpus.writeJsonl(file, "s", documents);
+        return Files.readAllBytes(file);
+    }
+
+    private static byte[] gzip(byte[] content) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(content);
+        }
+        return bytes.toByteArray();
+    }
+}
