@@ -8,6 +8,7 @@ import io.palimpsest.worker.recipe.filter.PreFilterChain;
 import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
 import io.palimpsest.worker.recipe.route.VariantSelector;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.ArrayList;
@@ -55,9 +56,10 @@ public final class RecipeEngine {
                 ? recipe.getFanout().getSeed()
                 : 0L;
         this.matrix = new ParameterMatrix(recipe.getMatrix(), seed);
+        PromptRenderer variants = renderer.scoped(TemplateScope.ofVariant(recipe));
         for (PromptVariant v : recipe.getPrompts()) {
-            VariantPlan plan = new VariantPlan(recipe, v, model, renderer);
-            runners.put(v.getName(), new VariantRunner(recipe, plan, tokens, renderer, settings));
+            VariantPlan plan = new VariantPlan(recipe, v, model, variants);
+            runners.put(v.getName(), new VariantRunner(recipe, plan, tokens, variants, settings));
         }
     }
 

@@ -55,7 +55,7 @@ public final class Validators {
                             s,
                             judgeModel.orElseThrow(
                                     () -> new RecipeException(where + ": a judge needs a model to call")),
-                            renderer,
+                            renderer.judging(),
                             owner));
                 } else {
                     checks.add(local(s));

@@ -64,4 +64,30 @@ class PromptRendererTest {
                 assertThrows(TemplateException.class, () -> renderer.request("variant wiki", t, vars, "p"));
         assertTrue(failure.getMessage().startsWith("variant wiki: template user, line 2"), failure.getMessage());
     }
+
+    private static TemplateException failure(String user, Map<String, Object> vars) {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(user);
+        return assertThrows(TemplateException.class, () -> new PromptRenderer().request("variant v", t, vars, "p"));
+    }
+
+    private static Map<String, Object> vars(Map<String, Object> meta) {
+        return TemplateVariables.of(
+                new SourceDocument("d", "x", meta), "the text", List.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    @Test
+    void aFieldTheDocumentLacksIsAnErrorNamingItAndTheFieldsThere() {
+        TemplateException e = failure("Title: {{ meta.titel | upper }}\n{{ text }}", vars(Map.of("title", "T")));
+        assertEquals(
+                "variant v: template user, line 1: meta.titel: the document has no field 'titel' (did you mean"
+                        + " \"title\"?) (it has: title)",
+                e.getMessage());
+        assertEquals("meta.titel", e.undefined().orElseThrow());
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{{ meta.titel | default('none') }}{% if meta.titel is defined %}yes{% endif %} {{ text }}");
+        assertEquals(
+                "none the text",
+                renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
+    }
 }
