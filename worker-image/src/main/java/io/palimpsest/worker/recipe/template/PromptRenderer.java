@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Renders a recipe's Jinja templates into model requests. A name without a value is an error, never
@@ -22,21 +23,29 @@ import java.util.Optional;
  */
 public final class PromptRenderer {
     private final SharedContextJinja jinjava;
+    private final Set<String> filters;
+    private final Set<String> tests;
     /** What templates checked by this renderer may see (stages before them, matrix parameters). */
     private final TemplateScope scope;
 
     public PromptRenderer() {
-        this(new SharedContextJinja(config()), TemplateScope.NONE);
+        SharedContextJinja jinjava = new SharedContextJinja(config());
+        this.jinjava = jinjava;
+        this.filters = jinjava.filterNames();
+        this.tests = jinjava.testNames();
+        this.scope = TemplateScope.NONE;
     }
 
-    private PromptRenderer(SharedContextJinja jinjava, TemplateScope scope) {
-        this.jinjava = jinjava;
+    private PromptRenderer(PromptRenderer same, TemplateScope scope) {
+        this.jinjava = same.jinjava;
+        this.filters = same.filters;
+        this.tests = same.tests;
         this.scope = scope;
     }
 
     /** The same renderer, checking templates against {@code scope}. */
     public PromptRenderer scoped(TemplateScope scope) {
-        return new PromptRenderer(jinjava, scope);
+        return new PromptRenderer(this, scope);
     }
 
     /** The same renderer for a judge's templates, which also see {@code source} and {@code output}. */
@@ -108,7 +117,7 @@ public final class PromptRenderer {
                 .filter(e -> !(placeholders && Placeholder.named(e.getMessage())))
                 .findFirst();
         if (fatal.isPresent()) {
-            TemplateDiagnosis.Problem problem = TemplateDiagnosis.explain(fatal.get(), vars, scope);
+            TemplateDiagnosis.Problem problem = TemplateDiagnosis.explain(fatal.get(), vars, scope, filters, tests);
             throw new TemplateException(owner, field, problem.line(), problem.message(), problem.undefined());
         }
         return result.output() == null ? "" : result.output();

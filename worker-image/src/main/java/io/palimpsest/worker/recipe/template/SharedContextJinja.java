@@ -9,10 +9,15 @@ import com.hubspot.jinjava.interpret.InvalidInputException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateSyntaxException;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.Filter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Jinjava with its filters, functions and tags registered once. {@code Jinjava.renderForResult} copies
@@ -47,6 +52,16 @@ public final class SharedContextJinja {
         static boolean breaks(TemplateError error) {
             return error.getSeverity() == TemplateError.ErrorType.FATAL;
         }
+    }
+
+    /** The names of the registered filters ({@code upper}, {@code join}). */
+    public Set<String> filterNames() {
+        return shared.getAllFilters().stream().map(Filter::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The names of the registered tests ({@code defined}, {@code odd}). */
+    public Set<String> testNames() {
+        return shared.getAllExpTests().stream().map(ExpTest::getName).collect(Collectors.toCollection(TreeSet::new));
     }
 
     public Rendered render(String template, Map<String, ?> variables) {

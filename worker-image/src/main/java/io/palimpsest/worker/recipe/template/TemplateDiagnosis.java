@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 /**
  * Jinjava's errors in the recipe's words: which name has no value and what is there instead
  * ({@code meta.titel}: the fields the document has; {@code stages.sumary}: the stages before the
- * template; {@code params.genr}: the matrix parameters).
+ * template; {@code params.genr}: the matrix parameters), and an unknown filter or test by its name.
  */
 final class TemplateDiagnosis {
     /** What went wrong, and the dotted name that had no value when that was it (else null). */
@@ -25,6 +25,8 @@ final class TemplateDiagnosis {
     private static final Pattern CLASS_PREFIX =
             Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
     private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
+    private static final Pattern FILTER = Pattern.compile("(?<!\\|)\\|(?!\\|)\\s*([A-Za-z_]\\w*)");
+    private static final Pattern TEST = Pattern.compile("\\bis\\s+(?:not\\s+)?([A-Za-z_]\\w*)");
     private static final Pattern NAME = Pattern.compile("^\\s*([A-Za-z_]\\w*)");
     private static final Pattern SEGMENT =
             Pattern.compile("\\G\\s*(?:\\.\\s*([A-Za-z_]\\w*)|\\[\\s*(?:'([^']*)'|\"([^\"]*)\"|(-?\\d+))\\s*\\])");
@@ -33,18 +35,50 @@ final class TemplateDiagnosis {
     private TemplateDiagnosis() {}
 
     /**
-     * @param scope what the template may see (for a stage or parameter that is not there: why)
+     * @param scope   what the template may see (for a stage or parameter that is not there: why)
+     * @param filters the filters Jinjava knows
+     * @param tests   the tests ({@code is odd}) Jinjava knows
      */
-    static Problem explain(TemplateError error, Map<String, Object> vars, TemplateScope scope) {
+    static Problem explain(
+            TemplateError error,
+            Map<String, Object> vars,
+            TemplateScope scope,
+            Set<String> filters,
+            Set<String> tests) {
         if (error.getException() instanceof UnknownTokenException unknown) {
-            return undefined(unknown.getToken(), error.getLineno(), vars, scope);
+            return undefined(unknown.getToken(), error.getLineno(), vars, scope, filters, tests);
         }
         String message = plain(error.getMessage());
         return new Problem(error.getLineno(), message, null);
     }
 
-    private static Problem undefined(String expression, int line, Map<String, Object> vars, TemplateScope scope) {
+    private static Problem undefined(
+            String expression,
+            int line,
+            Map<String, Object> vars,
+            TemplateScope scope,
+            Set<String> filters,
+            Set<String> tests) {
         String code = STRING_LITERAL.matcher(expression).replaceAll("''").strip();
+        // an unknown filter or test gives no value, so Jinjava calls the whole expression unknown
+        Matcher filter = FILTER.matcher(code);
+        while (filter.find()) {
+            if (!filters.contains(filter.group(1))) {
+                return new Problem(
+                        line,
+                        "unknown filter '" + filter.group(1) + "'" + CrdSchema.suggestion(filter.group(1), filters),
+                        null);
+            }
+        }
+        Matcher test = TEST.matcher(code);
+        while (test.find()) {
+            if (!tests.contains(test.group(1))) {
+                return new Problem(
+                        line,
+                        "unknown test '" + test.group(1) + "'" + CrdSchema.suggestion(test.group(1), tests),
+                        null);
+            }
+        }
         Matcher name = NAME.matcher(code);
         if (!name.find()) {
             return new Problem(line, "'" + expression.strip() + "' has no value", null);

@@ -90,4 +90,12 @@ class PromptRendererTest {
                 "none the text",
                 renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
     }
+
+    @Test
+    void anUnknownFilterIsNamedAsAFilter() {
+        TemplateException e = failure("{{ text | upperr }}", vars(Map.of()));
+        assertEquals(
+                "variant v: template user, line 1: unknown filter 'upperr' (did you mean \"upper\"?)", e.getMessage());
+        assertTrue(failure("{{ text is oddd }}", vars(Map.of())).getMessage().contains("unknown test 'oddd'"));
+    }
 }
