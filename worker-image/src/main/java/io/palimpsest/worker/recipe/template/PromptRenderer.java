@@ -117,7 +117,8 @@ public final class PromptRenderer {
                 .filter(e -> !(placeholders && Placeholder.named(e.getMessage())))
                 .findFirst();
         if (fatal.isPresent()) {
-            TemplateDiagnosis.Problem problem = TemplateDiagnosis.explain(fatal.get(), vars, scope, filters, tests);
+            TemplateDiagnosis.Problem problem =
+                    TemplateDiagnosis.explain(fatal.get(), template, vars, scope, filters, tests);
             throw new TemplateException(owner, field, problem.line(), problem.message(), problem.undefined());
         }
         return result.output() == null ? "" : result.output();

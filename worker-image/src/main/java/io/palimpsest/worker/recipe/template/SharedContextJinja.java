@@ -44,13 +44,19 @@ public final class SharedContextJinja {
      * when there is a {@link #fatal} error.
      */
     public record Rendered(String output, List<TemplateError> errors) {
-        /** The first error that makes the output wrong. */
+        /**
+         * The first error that makes the output wrong: a fatal one, or a syntax warning (an unclosed
+         * <code>{{</code> or {@code {#}, an end tag without its start) after which Jinjava went on
+         * with the rest of the template as text or comment.
+         */
         public Optional<TemplateError> fatal() {
             return errors.stream().filter(Rendered::breaks).findFirst();
         }
 
         static boolean breaks(TemplateError error) {
-            return error.getSeverity() == TemplateError.ErrorType.FATAL;
+            return error.getSeverity() == TemplateError.ErrorType.FATAL
+                    || (error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR
+                            && error.getItem() == TemplateError.ErrorItem.TAG);
         }
     }
 

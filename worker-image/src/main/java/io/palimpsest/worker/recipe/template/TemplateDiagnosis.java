@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * Jinjava's errors in the recipe's words: which name has no value and what is there instead
  * ({@code meta.titel}: the fields the document has; {@code stages.sumary}: the stages before the
- * template; {@code params.genr}: the matrix parameters), and an unknown filter or test by its name.
+ * template; {@code params.genr}: the matrix parameters), an unknown filter or test by its name, and
+ * an unclosed {@code {#} or <code>{{</code> at the line where it opens.
  */
 final class TemplateDiagnosis {
     /** What went wrong, and the dotted name that had no value when that was it (else null). */
@@ -41,6 +42,7 @@ final class TemplateDiagnosis {
      */
     static Problem explain(
             TemplateError error,
+            String template,
             Map<String, Object> vars,
             TemplateScope scope,
             Set<String> filters,
@@ -49,7 +51,32 @@ final class TemplateDiagnosis {
             return undefined(unknown.getToken(), error.getLineno(), vars, scope, filters, tests);
         }
         String message = plain(error.getMessage());
+        if (error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
+            if (message.startsWith("Unclosed comment")) {
+                return unclosed("{#", Unclosed.line(template, "{#").orElse(error.getLineno()));
+            }
+            if (message.startsWith("Unclosed token")) {
+                Optional<Integer> tag = Unclosed.line(template, "{%");
+                return tag.isPresent()
+                        ? unclosed("{%", tag.get())
+                        : unclosed("{{", Unclosed.line(template, "{{").orElse(error.getLineno()));
+            }
+            if (message.startsWith("Missing start tag")) {
+                return new Problem(error.getLineno(), "an end tag without its start tag", null);
+            }
+        }
         return new Problem(error.getLineno(), message, null);
+    }
+
+    private static Problem unclosed(String opener, int line) {
+        String what = opener.equals("{#") ? "a comment" : opener.equals("{{") ? "an expression" : "a tag";
+        String closer = opener.equals("{#") ? "#}" : opener.equals("{{") ? "}}" : "%}";
+        return new Problem(
+                line,
+                "'" + opener + "' opens " + what + " that is never closed with '" + closer
+                        + "', so the rest of the template would be lost; for a literal " + opener
+                        + " write {% raw %}" + opener + "{% endraw %}",
+                null);
     }
 
     private static Problem undefined(
@@ -181,5 +208,87 @@ final class TemplateDiagnosis {
     /** Jinjava's words without Java class names. */
     static String plain(String message) {
         return message == null ? "" : CLASS_PREFIX.matcher(message.strip()).replaceFirst("");
+    }
+
+    /** Where an opening delimiter that Jinjava never saw closed stands, by a scan that reads templates as it does. */
+    static final class Unclosed {
+        private static final Pattern RAW = Pattern.compile("\\{%-?\\s*raw\\s*-?%}");
+        private static final Pattern END_RAW = Pattern.compile("\\{%-?\\s*endraw\\s*-?%}");
+
+        private Unclosed() {}
+
+        /** The line (from 1) of the first {@code opener} whose closer never comes; empty when every one closes. */
+        static Optional<Integer> line(String template, String opener) {
+            int i = 0;
+            while (i < template.length()) {
+                int open = nextOpening(template, i);
+                if (open < 0) {
+                    return Optional.empty();
+                }
+                String kind = template.substring(open, open + 2);
+                Matcher raw = RAW.matcher(template).region(open, template.length());
+                if (kind.equals("{%") && raw.lookingAt()) {
+                    Matcher end = END_RAW.matcher(template).region(raw.end(), template.length());
+                    if (!end.find()) {
+                        return Optional.empty(); // Jinjava names the missing endraw itself
+                    }
+                    i = end.end();
+                    continue;
+                }
+                int close = closing(template, open + 2, kind);
+                if (close < 0) {
+                    return kind.equals(opener) ? Optional.of(lineOf(template, open)) : Optional.empty();
+                }
+                i = close;
+            }
+            return Optional.empty();
+        }
+
+        private static int nextOpening(String s, int from) {
+            for (int i = from; i + 1 < s.length(); i++) {
+                if (s.charAt(i) == '{') {
+                    char c = s.charAt(i + 1);
+                    if (c == '{' || c == '%' || c == '#') {
+                        return i;
+                    }
+                }
+            }
+            return -1;
+        }
+
+        /** The index after the closer, or -1; strings are skipped inside expressions and tags. */
+        private static int closing(String s, int from, String kind) {
+            if (kind.equals("{#")) {
+                int end = s.indexOf("#}", from);
+                return end < 0 ? -1 : end + 2;
+            }
+            char second = kind.equals("{{") ? '}' : '%';
+            char quote = 0;
+            for (int i = from; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (quote != 0) {
+                    if (c == '\\') {
+                        i++;
+                    } else if (c == quote) {
+                        quote = 0;
+                    }
+                } else if (c == '\'' || c == '"') {
+                    quote = c;
+                } else if (c == second && i + 1 < s.length() && s.charAt(i + 1) == '}') {
+                    return i + 2;
+                }
+            }
+            return -1;
+        }
+
+        private static int lineOf(String s, int index) {
+            int line = 1;
+            for (int i = 0; i < index; i++) {
+                if (s.charAt(i) == '\n') {
+                    line++;
+                }
+            }
+            return line;
+        }
     }
 }

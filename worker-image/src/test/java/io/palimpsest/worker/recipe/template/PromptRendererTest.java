@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.worker.recipe.ModelRequest;
+import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.SourceDocument;
 import java.util.List;
@@ -97,5 +98,36 @@ class PromptRendererTest {
         assertEquals(
                 "variant v: template user, line 1: unknown filter 'upperr' (did you mean \"upper\"?)", e.getMessage());
         assertTrue(failure("{{ text is oddd }}", vars(Map.of())).getMessage().contains("unknown test 'oddd'"));
+    }
+
+    private static String refusal(String user) {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(user);
+        return assertThrows(RecipeException.class, () -> new PromptRenderer().check("variant v", t))
+                .getMessage();
+    }
+
+    @Test
+    void anUnclosedCommentOrExpressionIsRefusedAtTheLineItOpens() {
+        assertEquals(
+                "variant v: template user, line 2: '{#' opens a comment that is never closed with '#}', so the rest of"
+                        + " the template would be lost; for a literal {# write {% raw %}{#{% endraw %}",
+                refusal("Count the items:\necho ${#arr[@]}\nText: {{ text }}"));
+        assertTrue(refusal("In CSS a{#b}. {{ text }} END").contains("line 1: '{#' opens a comment"));
+        assertTrue(
+                refusal("Text:\n\n{{ text \nEND")
+                        .startsWith("variant v: template user, line 3: '{{' opens an expression"),
+                refusal("Text:\n\n{{ text \nEND"));
+        assertTrue(refusal("{{ text }} {% endif %}").contains("an end tag without its start tag"));
+    }
+
+    @Test
+    void rawWritesBracesLiterally() {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{% raw %}echo ${#arr[@]} {{ x }}{% endraw %} {{ text }}");
+        new PromptRenderer().check("variant v", t);
+        assertEquals(
+                "echo ${#arr[@]} {{ x }} the text",
+                renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
     }
 }
