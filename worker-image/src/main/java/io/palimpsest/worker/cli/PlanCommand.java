@@ -108,7 +108,7 @@ final class PlanCommand implements Callable<Integer> {
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), firstDocuments(runtime, shards));
         } catch (RecipeException e) {
-            throw new InvalidJobException("recipe: " + e.getMessage());
+            throw new InvalidJobException(e.getMessage());
         }
         RecipeMarker recipe = new RecipeMarker(json);
         recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);

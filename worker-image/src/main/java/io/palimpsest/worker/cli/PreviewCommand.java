@@ -458,7 +458,7 @@ final class PreviewCommand implements Callable<Integer> {
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), documents);
         } catch (RecipeException e) {
-            throw new InvalidJobException("recipe: " + e.getMessage());
+            throw new InvalidJobException(e.getMessage());
         }
     }
 

@@ -8,6 +8,7 @@ public class TemplateException extends RuntimeException {
     private final String field;
     private final int line;
     private final String undefined;
+    private final String problem;
 
     public TemplateException(String owner, String field, int line, String problem) {
         this(owner, field, line, problem, null);
@@ -20,6 +21,12 @@ public class TemplateException extends RuntimeException {
         this.field = field;
         this.line = line;
         this.undefined = undefined;
+        this.problem = problem;
+    }
+
+    /** What is wrong, without the owner, field and line. */
+    public String problem() {
+        return problem;
     }
 
     public String owner() {

@@ -39,7 +39,10 @@ class RecipeCheckTest {
                 prompts:
                   - {name: wiki, user: "{{ text }}"}
                 """, List.of());
-        assertTrue(m.startsWith("stage review: template user, line 1: stages.sumary: no stage named 'sumary'"), m);
+        assertTrue(
+                m.startsWith(
+                        "spec.recipe.stages[1].user: stage review, line 1: stages.sumary: no stage named 'sumary'"),
+                m);
         assertTrue(m.contains("summary"), m);
     }
 
@@ -52,7 +55,8 @@ class RecipeCheckTest {
                 prompts:
                   - {name: wiki, user: "{{ stages.late }} {{ text }}"}
                 """, List.of());
-        assertTrue(m.startsWith("stage early: template user, line 1: stages.late: stage late runs after"), m);
+        assertTrue(
+                m.startsWith("spec.recipe.stages[0].user: stage early, line 1: stages.late: stage late runs after"), m);
     }
 
     @Test
@@ -116,7 +120,7 @@ class RecipeCheckTest {
     void aMetadataFieldNoSampledDocumentHasStopsTheJobNamingTheFieldsThereAre() {
         String m = refusal("prompts: [{name: wiki, user: \"{{ meta.titel }}: {{ text }}\"}]\n", DOCS);
         assertEquals(
-                "variant wiki: template user, line 1: meta.titel is in none of the first 2 documents that reach this"
+                "spec.recipe.prompts[0].user: variant wiki, line 1: meta.titel is in none of the first 2 documents that reach this"
                         + " template (their fields: lang, title, year); if some documents lack it, write"
                         + " {{ meta.titel | default('') }}",
                 m);
