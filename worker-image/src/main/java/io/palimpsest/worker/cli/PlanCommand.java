@@ -106,7 +106,7 @@ final class PlanCommand implements Callable<Integer> {
                 },
                 fleetWorkers);
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), firstDocuments(runtime, shards));
+            RecipeCheck.compile(runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards));
         } catch (RecipeException e) {
             throw new InvalidJobException(e.getMessage());
         }
@@ -184,6 +184,11 @@ final class PlanCommand implements Callable<Integer> {
                     index.duplicates(),
                     index.shardsWithDuplicates());
         }
+    }
+
+    /** The context length of the job's model, as the operator resolved it into job.yaml; null when unknown. */
+    static Integer maxModelLen(JobRuntime runtime) {
+        return runtime.job.getModel() == null ? null : runtime.job.getModel().getMaxModelLen();
     }
 
     /**

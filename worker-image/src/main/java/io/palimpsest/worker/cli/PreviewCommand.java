@@ -456,7 +456,7 @@ final class PreviewCommand implements Callable<Integer> {
                 .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())))
                 .toList();
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), documents);
+            RecipeCheck.compile(runtime.spec.getRecipe(), PlanCommand.maxModelLen(runtime), documents);
         } catch (RecipeException e) {
             throw new InvalidJobException(e.getMessage());
         }

@@ -174,6 +174,22 @@ class JobRefusalsTest {
     }
 
     @Test
+    void aReplyCapTheModelCannotHoldIsRefusedByLintAndLocalAtItsLine() throws IOException {
+        edit(
+                "temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 1",
+                "temperature: 0.7, topP: 0.9, maxTokens: 8192, seed: 1");
+        String expected = manifests.resolve("job.yaml") + ":33: spec.recipe.prompts[0].sampling.maxTokens: 8192 leaves"
+                + " no room for the prompt in the model's context (engine.maxModelLen 8192)";
+        Run lint = cli("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        assertTrue(lint.err().contains(expected), lint.err());
+        Run local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains(expected), local.err());
+        assertNothingWritten();
+    }
+
+    @Test
     void theExamplesPassLint() {
         Run lint = cli("lint", "-f", QUICKSTART.toString(), "-f", "../examples/wrap", "-f", "../examples/maga");
         assertEquals(ExitCodes.DONE, lint.exit(), lint.err());

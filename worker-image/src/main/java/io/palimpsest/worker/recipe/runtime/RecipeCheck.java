@@ -10,6 +10,7 @@ import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.recipe.Route;
 import io.palimpsest.api.recipe.Stage;
 import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.worker.recipe.EngineSettings;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
@@ -18,6 +19,7 @@ import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.filter.PreFilterChain;
 import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.route.CelPredicate;
+import io.palimpsest.worker.recipe.route.ConditionFailed;
 import io.palimpsest.worker.recipe.route.VariantSelector;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
@@ -77,15 +79,17 @@ public final class RecipeCheck {
     public static RecipeCompiler compiler() {
         return (job, model) -> job.getSpec() == null
                 ? List.of()
-                : problems(job.getSpec().getRecipe()).stream()
+                : problems(job.getSpec().getRecipe(), JobResolver.maxModelLen(model)).stream()
                         .map(p -> new RecipeCompiler.Problem(p.path(), p.line(), p.message()))
                         .toList();
     }
 
     /**
      * Every problem of the recipe that no document can change, each on its field; empty when it compiles.
+     *
+     * @param maxModelLen the context length of the job's model ({@code engine.maxModelLen}), null when unknown
      */
-    public static List<Problem> problems(Recipe recipe) {
+    public static List<Problem> problems(Recipe recipe, Integer maxModelLen) {
         List<Problem> out = new ArrayList<>();
         if (recipe == null) {
             return out;
@@ -134,6 +138,7 @@ public final class RecipeCheck {
                 attempt(out, where, where, () -> CelPredicate.compile(when, where));
             }
         }
+        out.addAll(RecipeLimits.problems(recipe, maxModelLen));
         if (out.isEmpty()) {
             // whatever else the engine refuses (a route naming no variant, a server tokenizer without a server)
             try {
@@ -247,14 +252,16 @@ public final class RecipeCheck {
     }
 
     /**
-     * Refuses a recipe with {@link #problems}, then renders its templates on the first documents.
+     * Refuses a recipe with {@link #problems}, then evaluates its conditions and renders its templates on
+     * the first documents.
      *
+     * @param maxModelLen the context length of the job's model, null when unknown
      * @param documents the first documents of the plan (at most {@link #SAMPLE} are used); empty when none
      *                  could be read
      * @throws RecipeException naming every problem, each with its field
      */
-    public static void compile(Recipe recipe, List<SourceDocument> documents) {
-        List<Problem> problems = problems(recipe);
+    public static void compile(Recipe recipe, Integer maxModelLen, List<SourceDocument> documents) {
+        List<Problem> problems = problems(recipe, maxModelLen);
         if (problems.isEmpty() && !documents.isEmpty()) {
             problems = probe(recipe, documents.subList(0, Math.min(SAMPLE, documents.size())));
         }
@@ -269,16 +276,44 @@ public final class RecipeCheck {
         VariantSelector selector = new VariantSelector(recipe);
         List<SourceDocument> kept = new ArrayList<>();
         List<List<String>> routed = new ArrayList<>();
+        List<ConditionFailed> filterFailures = new ArrayList<>();
+        List<ConditionFailed> routeFailures = new ArrayList<>();
+        int routedDocs = 0;
         for (SourceDocument doc : sample) {
-            if (filters.firstFailure(doc).isEmpty()) {
-                List<String> variants = selector.routedNames(doc);
-                if (!variants.isEmpty()) {
-                    kept.add(doc);
-                    routed.add(variants);
-                }
+            boolean passes;
+            try {
+                passes = filters.firstFailure(doc).isEmpty();
+            } catch (ConditionFailed e) {
+                filterFailures.add(e);
+                continue;
+            }
+            if (!passes) {
+                continue;
+            }
+            routedDocs++;
+            List<String> variants;
+            try {
+                variants = selector.routedNames(doc);
+            } catch (ConditionFailed e) {
+                routeFailures.add(e);
+                continue;
+            }
+            if (!variants.isEmpty()) {
+                kept.add(doc);
+                routed.add(variants);
             }
         }
         List<Problem> out = new ArrayList<>();
+        // a condition no sampled document can be evaluated on would reject the corpus one document at a time
+        if (!filterFailures.isEmpty() && filterFailures.size() == sample.size()) {
+            out.add(unevaluable(filterFailures.get(0), sample.size()));
+        }
+        if (!routeFailures.isEmpty() && routeFailures.size() == routedDocs) {
+            out.add(unevaluable(routeFailures.get(0), routedDocs));
+        }
+        if (!out.isEmpty()) {
+            return out;
+        }
         PromptRenderer renderer = new PromptRenderer();
         List<Stage> stages = recipe.getStages() == null ? List.of() : recipe.getStages();
         for (int i = 0; i < stages.size(); i++) {
@@ -303,6 +338,15 @@ public final class RecipeCheck {
             judges(out, variants, owner, "prompts[" + i + "]", variant.getValidators(), reaching);
         }
         return out;
+    }
+
+    /** @param reached how many of the sampled documents the condition was evaluated on (all failed) */
+    private static Problem unevaluable(ConditionFailed first, int reached) {
+        return new Problem(
+                first.where(),
+                0,
+                "cannot be evaluated on any of the " + reached + " first documents that reach it, e.g. "
+                        + first.problem() + "; for a field some documents lack, write has(meta.x) && ...");
     }
 
     private static void judges(

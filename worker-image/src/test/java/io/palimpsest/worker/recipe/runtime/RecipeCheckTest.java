@@ -26,7 +26,7 @@ class RecipeCheckTest {
             new SourceDocument("b", "Second text.", Map.of("lang", "de", "year", 1850L, "title", "B")));
 
     private static String refusal(String yaml, List<SourceDocument> docs) {
-        return assertThrows(RecipeException.class, () -> RecipeCheck.compile(RecipeYaml.parse(yaml), docs))
+        return assertThrows(RecipeException.class, () -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, docs))
                 .getMessage();
     }
 
@@ -101,7 +101,7 @@ class RecipeCheckTest {
                       {% if stages.s.score > 3 %}good{% endif %} {{ meta.tags | join(', ') }} {{ meta.year | round }}
                       {% for t in meta.tags %}{{ t | upper }}{% endfor %} {{ text }}
                 """;
-        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), List.of()));
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, List.of()));
         Recipe recipe = RecipeYaml.parse(yaml);
         FakeModel model = new FakeModel(r -> FakeModel.stop(r.purpose().startsWith("stage") ? "{\"score\": 4}" : "ok"));
         DocumentOutcome out = RecipeEngine.create(
@@ -129,7 +129,7 @@ class RecipeCheckTest {
     @Test
     void aMetadataFieldSomeDocumentsHaveRejectsOnlyTheOthersNamingTheField() {
         String yaml = "prompts: [{name: wiki, user: \"{{ meta.title }}: {{ text }}\"}]\n";
-        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), DOCS));
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, DOCS));
         RecipeEngine engine = RecipeEngine.create(
                 RecipeYaml.parse(yaml),
                 new FakeModel(r -> FakeModel.stop("ok")),
@@ -150,10 +150,10 @@ class RecipeCheckTest {
                         .outputs()
                         .size());
         String optional = "prompts: [{name: wiki, user: \"{{ meta.title | default('untitled') }}: {{ text }}\"}]\n";
-        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(optional), DOCS));
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(optional), null, DOCS));
         String guarded =
                 "prompts: [{name: wiki, user: \"{% if meta.titel is defined %}{{ meta.titel }}{% endif %}{{ text }}\"}]\n";
-        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), DOCS));
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
     }
 
     @Test
@@ -166,8 +166,119 @@ class RecipeCheckTest {
                   - {name: titled, user: "{{ meta.title }}: {{ text }}"}
                   - {name: plain, user: "{{ text }}"}
                 """;
-        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), DOCS));
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, DOCS));
         String m = refusal(yaml, List.of(DOCS.get(0), new SourceDocument("c", "x", Map.of("lang", "de"))));
         assertTrue(m.contains("meta.title is in none of the first 1 documents"), m);
+    }
+
+    private static List<String> problems(String yaml, Integer maxModelLen) {
+        return RecipeCheck.problems(RecipeYaml.parse(yaml), maxModelLen).stream()
+                .map(RecipeCheck.Problem::toString)
+                .toList();
+    }
+
+    @Test
+    void aMatrixFromAStageThatIsNotThereOrNotJsonIsRefused() {
+        assertEquals(
+                List.of("spec.recipe.matrix.fromStage: no stage named 'nosuch' (stages: pairs); every document would be"
+                        + " rejected, parse_error"),
+                problems("""
+                        stages: [{name: pairs, parse: json, user: "{{ text }}"}]
+                        matrix: {fromStage: nosuch}
+                        prompts: [{name: v, user: "{{ params.genre }} {{ text }}"}]
+                        """, null));
+        assertEquals(
+                List.of(
+                        "spec.recipe.matrix.fromStage: stage pairs is parsed as sections, but the matrix reads a list of"
+                                + " parameter objects: give the stage parse: json"),
+                problems("""
+                        stages: [{name: pairs, parse: sections, user: "{{ text }}"}]
+                        matrix: {fromStage: pairs}
+                        prompts: [{name: v, user: "{{ params.genre }} {{ text }}"}]
+                        """, null));
+    }
+
+    @Test
+    void weightsThatLeaveNoVariantToPickAreRefused() {
+        assertEquals(
+                List.of("spec.recipe.fanout.mode: weighted, but all weights are 0 (prompts[].weight): no document would"
+                        + " get a variant"),
+                problems("""
+                        fanout: {mode: weighted, k: 1}
+                        prompts:
+                          - {name: a, weight: 0, user: "A {{ text }}"}
+                          - {name: b, weight: 0, user: "B {{ text }}"}
+                        """, null));
+        assertEquals(
+                List.of("spec.recipe.routes[1].variants: fanout.mode is weighted, but all weights are 0 for b: no"
+                        + " document of this route would get a variant"),
+                problems("""
+                        fanout: {mode: weighted, k: 1}
+                        routes:
+                          - {when: "meta.lang == 'en'", variants: [a, b]}
+                          - {variants: [b]}
+                        prompts:
+                          - {name: a, user: "A {{ text }}"}
+                          - {name: b, weight: 0, user: "B {{ text }}"}
+                        """, null));
+    }
+
+    @Test
+    void aReplyCapTheModelsContextCannotHoldIsRefusedWhenTheModelIsKnown() {
+        String yaml = """
+                stages: [{name: s, user: "{{ text }}", sampling: {maxTokens: 8192}}]
+                validators: [{type: judge, judge: {user: "{{ output }}", sampling: {maxTokens: 9000}}}]
+                prompts: [{name: v, user: "{{ text }}", sampling: {maxTokens: 8191}}]
+                """;
+        assertEquals(List.of(), problems(yaml, null), "without the model's context length nothing is known");
+        List<String> found = problems(yaml, 8192);
+        assertEquals(2, found.size(), found.toString());
+        assertTrue(
+                found.get(0)
+                        .startsWith(
+                                "spec.recipe.stages[0].sampling.maxTokens: 8192 leaves no room for the prompt in"
+                                        + " the model's context (engine.maxModelLen 8192): the server would refuse every request"),
+                found.toString());
+        assertTrue(
+                found.get(1).startsWith("spec.recipe.validators[0].judge.sampling.maxTokens: 9000"), found.toString());
+    }
+
+    @Test
+    void aConditionThatCannotBeEvaluatedOnADocumentRejectsItNamingTheError() {
+        String yaml = """
+                routes:
+                  - {when: "meta.qualty_bucket <= 11", variants: [low]}
+                  - {variants: [high]}
+                prompts:
+                  - {name: low, user: "L {{ text }}"}
+                  - {name: high, user: "H {{ text }}"}
+                """;
+        RecipeEngine engine = RecipeEngine.create(
+                RecipeYaml.parse(yaml),
+                new FakeModel(r -> FakeModel.stop("ok")),
+                BpeTokenCounter.instance(),
+                new EngineSettings("m", "h"));
+        DocumentOutcome out = engine.process(new SourceDocument("d", "Text.", Map.of("quality_bucket", 3L)))
+                .toCompletableFuture()
+                .join();
+        assertEquals(List.of(), out.outputs());
+        assertEquals(ItemReason.CONDITION_ERROR, out.rejects().get(0).reason());
+        assertEquals(
+                "routes[0].when (meta.qualty_bucket <= 11): key 'qualty_bucket' is not present in map; this document's"
+                        + " meta has: quality_bucket",
+                out.rejects().get(0).detail());
+
+        String m = refusal(yaml, DOCS);
+        assertTrue(
+                m.startsWith(
+                        "spec.recipe.routes[0].when: cannot be evaluated on any of the 2 first documents that reach"
+                                + " it, e.g. key 'qualty_bucket' is not present in map"),
+                m);
+        String guarded = yaml.replace("meta.qualty_bucket <= 11", "has(meta.title) && meta.title == 'B'");
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
+        String some = yaml.replace("meta.qualty_bucket <= 11", "meta.title == 'B'");
+        assertDoesNotThrow(
+                () -> RecipeCheck.compile(RecipeYaml.parse(some), null, List.of(DOCS.get(1), DOCS.get(0))),
+                "a field some documents have rejects only the others");
     }
 }
