@@ -377,7 +377,7 @@ public final class CrdSchema {
     }
 
     /** A near miss such as {@code temprature} for {@code temperature}: one or two edits away. */
-    static String suggestion(String key, Set<String> known) {
+    public static String suggestion(String key, Set<String> known) {
         String best = null;
         int bestDistance = 3;
         for (String candidate : known) {

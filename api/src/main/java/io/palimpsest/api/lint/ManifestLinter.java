@@ -27,8 +27,9 @@ import java.util.stream.Stream;
  * each) and checks every RewriteJob and RewriterModel as a strict API server would
  * ({@link CrdSchema}) and as the operator would ({@link NameLimits}, {@link ModelSpecRules}), then
  * what only the set as a whole can tell: that each job's modelRef names
- * a RewriterModel among them, and that output and input do not overlap. Every problem is
- * reported, with file, line and field. {@code palimpsest local} and the planner run the same check.
+ * a RewriterModel among them, and that output and input do not overlap; given the worker's
+ * {@link RecipeCompiler}, it also compiles each job's recipe as the planner does. Every problem is
+ * reported, with file, line and field. {@code palimpsest local} runs the same check.
  */
 public final class ManifestLinter {
     /** The field of the problem "modelRef names no RewriterModel among the manifests". */
@@ -37,6 +38,18 @@ public final class ManifestLinter {
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .build();
+
+    private final RecipeCompiler recipes;
+
+    /** Checks the manifests without compiling their recipes (the API server's and operator's view). */
+    public ManifestLinter() {
+        this(RecipeCompiler.NONE);
+    }
+
+    /** Also compiles each job's recipe, as the planner will, each problem at its line. */
+    public ManifestLinter(RecipeCompiler recipes) {
+        this.recipes = recipes;
+    }
 
     /** One problem: where (file, line; 0 when unknown) and which field, and what is wrong. */
     public record Problem(Path file, int line, String field, String message) {
@@ -191,6 +204,14 @@ public final class ManifestLinter {
         }
         modelRefs(rawJobs, rawModels, problems);
         crossChecks(jobs, problems);
+        Result checked = new Result(List.of(), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
+        for (Found<RewriteJob> job : jobs) {
+            Found<RewriterModel> model = checked.modelOf(job.object());
+            for (RecipeCompiler.Problem p : recipes.problems(job.object(), model == null ? null : model.object())) {
+                int line = job.lines() == null ? job.line() : job.lines().lineOf(p.field(), p.lineInValue());
+                problems.add(new Problem(job.file(), line, p.field(), p.message()));
+            }
+        }
         return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
     }
 

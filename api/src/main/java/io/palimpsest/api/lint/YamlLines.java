@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The line of every field of a YAML file, per document, keyed by the path the validator reports
@@ -16,22 +17,30 @@ import java.util.Map;
 public final class YamlLines {
     private static final YAMLFactory FACTORY = new YAMLFactory();
 
-    private final Map<String, Integer> lines;
+    private static final Pattern LITERAL_BLOCK = Pattern.compile(":\\s*\\|[-+0-9]*\\s*(#.*)?$");
+    private static final Pattern FOLDED_BLOCK = Pattern.compile(":\\s*>[-+0-9]*\\s*(#.*)?$");
 
-    private YamlLines(Map<String, Integer> lines) {
+    private final Map<String, Integer> lines;
+    /** The file's lines, to tell where a block scalar's content starts. */
+    private final String[] text;
+
+    private YamlLines(Map<String, Integer> lines, String[] text) {
         this.lines = lines;
+        this.text = text;
     }
 
     /** One index per document that is a mapping, in file order. */
     public static List<YamlLines> index(String text) throws IOException {
         List<YamlLines> documents = new ArrayList<>();
+        String[] textLines = text.split("\n", -1);
         try (JsonParser parser = FACTORY.createParser(text)) {
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
                 Map<String, Integer> lines = new HashMap<>();
                 value(parser, "", lines);
                 if (token == JsonToken.START_OBJECT) {
-                    documents.add(new YamlLines(lines)); // only mappings are manifests; empty documents are skipped
+                    documents.add(new YamlLines(
+                            lines, textLines)); // only mappings are manifests; empty documents are skipped
                 }
             }
         }
@@ -55,6 +64,23 @@ public final class YamlLines {
                 value(parser, path + "[" + i++ + "]", lines);
             }
         }
+    }
+
+    /**
+     * The line of line {@code lineInValue} (from 1) of a field's multi-line value, such as a template
+     * written as a literal block ({@code user: |}); the field's own line when the value is written
+     * otherwise (quoted, folded), where its lines do not map onto the file's.
+     */
+    public int lineOf(String field, int lineInValue) {
+        int line = lineOf(field);
+        if (lineInValue < 1 || line < 1 || line > text.length || !lines.containsKey(field)) {
+            return line;
+        }
+        String keyLine = text[line - 1];
+        if (LITERAL_BLOCK.matcher(keyLine).find()) {
+            return line + lineInValue;
+        }
+        return FOLDED_BLOCK.matcher(keyLine).find() ? line + 1 : line;
     }
 
     /** The line of the field, else of its nearest enclosing field (a missing field's parent); 0 when unknown. */

@@ -93,10 +93,19 @@ public final class JobResolver {
                 ? null
                 : spec.getEngine().getMaxNumSeqs();
         resolved.setMaxNumSeqs(maxNumSeqs != null ? maxNumSeqs : settings.defaultMaxNumSeqs());
+        resolved.setMaxModelLen(maxModelLen(model));
         if (spec != null && spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
             resolved.setApiKeyEnv(MODEL_API_KEY_ENV);
         }
         return resolved;
+    }
+
+    /** The model's context length (engine.maxModelLen), null when its spec does not set it. */
+    public static Integer maxModelLen(RewriterModel model) {
+        RewriterModelSpec spec = model == null ? null : model.getSpec();
+        return spec == null || spec.getEngine() == null
+                ? null
+                : spec.getEngine().getMaxModelLen();
     }
 
     public static String servedModelName(RewriterModel model) {

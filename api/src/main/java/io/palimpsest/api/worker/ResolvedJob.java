@@ -46,6 +46,11 @@ public class ResolvedJob {
         /** The server's batch size; sizes the worker's starting concurrency. */
         private Integer maxNumSeqs;
         /**
+         * The context length the operator starts the server with (engine.maxModelLen), when the spec sets it:
+         * the planner refuses a recipe whose sampling.maxTokens the server would refuse on every request.
+         */
+        private Integer maxModelLen;
+        /**
          * Base URL whose host resolves to every ready replica of a model this operator runs (cluster DNS
          * of a headless Service, e.g. http://mistral-vllm-replicas.ns.svc:8000): the worker places each
          * request on the replica with the shortest queue. Absent for an external endpoint.

@@ -223,6 +223,25 @@ class ManifestLinterTest {
     }
 
     @Test
+    void aRecipeProblemIsPlacedAtItsTemplateLineWhenTheTemplateIsABlock() throws Exception {
+        String job = JOB.replace(
+                "    user: \"Rewrite: {{ text }}\"\n",
+                "    user: |\n          Rewrite:\n          {{ txt }}\n      - name: qa\n        user: \"{{ txt }}\"\n");
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), job);
+        RecipeCompiler compiler = (rewriteJob, model) -> {
+            assertEquals("qwen-small", model.getMetadata().getName());
+            return List.of(
+                    new RecipeCompiler.Problem("spec.recipe.prompts[0].user", 2, "unknown variable 'txt'"),
+                    new RecipeCompiler.Problem("spec.recipe.prompts[1].user", 1, "unknown variable 'txt'"));
+        };
+        ManifestLinter.Result result = new ManifestLinter(compiler).lint(dir);
+        assertLine(result, "spec.recipe.prompts[0].user", 17, "unknown variable 'txt'");
+        assertLine(result, "spec.recipe.prompts[1].user", 19, "unknown variable 'txt'");
+        assertEquals(List.of(), new ManifestLinter().lint(dir).problems(), "without a compiler the recipe is not read");
+    }
+
+    @Test
     void brokenYamlNamesItsLine() throws Exception {
         Files.writeString(dir.resolve("job.yaml"), JOB.replace("    name: qwen-small", "    name: [qwen-small"));
         ManifestLinter.Result result = new ManifestLinter().lint(dir);

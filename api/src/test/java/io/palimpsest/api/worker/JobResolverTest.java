@@ -72,6 +72,7 @@ class JobResolverTest {
         assertEquals("qwen", resolved.getModel().getServedModelName());
         assertEquals(JobResolver.DEFAULT_MAX_NUM_SEQS, resolved.getModel().getMaxNumSeqs());
         assertNull(resolved.getModel().getApiKeyEnv());
+        assertNull(resolved.getModel().getMaxModelLen(), "the server's own default, unknown here");
         assertEquals(JobResolver.DEFAULT_CHECKPOINT_EVERY, resolved.getCheckpointEvery());
         assertEquals(RecipeHash.of(job().getSpec().getRecipe()), resolved.getRecipeHash());
         assertEquals("u-1", resolved.getUid());
@@ -106,6 +107,18 @@ class JobResolverTest {
         assertEquals("qwen-2.5", resolved.getModel().getServedModelName());
         assertEquals(32, resolved.getModel().getMaxNumSeqs());
         assertEquals(100, resolved.getCheckpointEvery());
+    }
+
+    @Test
+    void theModelsContextLengthReachesThePlanner() {
+        RewriterModel model = selfHosted();
+        model.getSpec().setEngine(new RewriterModelSpec.Engine());
+        model.getSpec().getEngine().setMaxModelLen(8192);
+        assertEquals(
+                8192,
+                JobResolver.resolve(job(), model, JobResolver.Settings.defaults())
+                        .getModel()
+                        .getMaxModelLen());
     }
 
     @Test

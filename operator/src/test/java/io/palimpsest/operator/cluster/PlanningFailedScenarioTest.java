@@ -59,7 +59,9 @@ class PlanningFailedScenarioTest {
             prompt.setUser(prompt.getUser().replace("{{ text }}", "{{ txt }}"));
             s.client.resource(typo).create();
             reason = awaitPlanningFailed(s, "typo");
-            assertTrue(reason.contains("recipe: variant wiki: template user, line 3: unknown variable 'txt'"), reason);
+            assertTrue(
+                    reason.contains("spec.recipe.prompts[0].user: variant wiki, line 3: unknown variable 'txt'"),
+                    reason);
             assertFalse(reason.contains("Exception"), reason);
 
             for (String out : List.of("out-a", "out-b")) {

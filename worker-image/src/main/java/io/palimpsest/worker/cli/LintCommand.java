@@ -5,6 +5,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,14 +15,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code palimpsest lint}: the manifests checked as a strict API server would (schema, defaults,
- * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them. Lists
- * every problem by file, line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
+ * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them, and each
+ * job's recipe compiled as the planner compiles it ({@link RecipeCheck}). Lists every problem by
+ * file, line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
  */
 @Command(
         name = "lint",
         mixinStandardHelpOptions = true,
         description =
-                "Check RewriteJob and RewriterModel manifests as the cluster would; list every problem by file, line and field.")
+                "Check RewriteJob and RewriterModel manifests as the cluster would, recipes compiled as the planner"
+                        + " compiles them; list every problem by file, line and field.")
 final class LintCommand implements Callable<Integer> {
 
     @Option(
@@ -45,7 +48,7 @@ final class LintCommand implements Callable<Integer> {
         }
         ManifestLinter.Result result;
         try {
-            result = new ManifestLinter().lint(manifests);
+            result = new ManifestLinter(RecipeCheck.compiler()).lint(manifests);
         } catch (NoSuchFileException e) {
             System.err.println(e.getMessage());
             return ExitCodes.INVALID_JOB;

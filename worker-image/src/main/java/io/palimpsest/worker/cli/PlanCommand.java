@@ -22,6 +22,7 @@ import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -109,9 +110,9 @@ final class PlanCommand implements Callable<Integer> {
                 fleetWorkers);
         new InputSample(inputStorage, readers).check(shards);
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), firstDocument(runtime, shards));
+            RecipeCheck.compile(runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards));
         } catch (RecipeException e) {
-            throw new InvalidJobException("recipe: " + e.getMessage());
+            throw new InvalidJobException(e.getMessage());
         }
         RecipeMarker recipe = new RecipeMarker(json);
         recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);
@@ -191,22 +192,34 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    /** The first readable document of the plan, for the recipe's probe render; null when its first file has none. */
-    private static SourceDocument firstDocument(JobRuntime runtime, List<Shard> shards) throws IOException {
+    /** The context length of the job's model, as the operator resolved it into job.yaml; null when unknown. */
+    static Integer maxModelLen(JobRuntime runtime) {
+        return runtime.job.getModel() == null ? null : runtime.job.getModel().getMaxModelLen();
+    }
+
+    /**
+     * The first readable documents of the plan (at most {@link RecipeCheck#SAMPLE}), for the recipe's probe
+     * render; empty when its first shard has none.
+     */
+    private static List<SourceDocument> firstDocuments(JobRuntime runtime, List<Shard> shards) {
         var readers = runtime.readers();
+        List<SourceDocument> out = new ArrayList<>();
         for (var file : shards.get(0).files()) {
             try (var reader = readers.open(runtime.input().storage(), file.key())) {
                 InputItem item;
                 int looked = 0;
-                while ((item = reader.next()) != null && looked++ < 1000) {
+                while (out.size() < RecipeCheck.SAMPLE && (item = reader.next()) != null && looked++ < 1000) {
                     if (item instanceof Document d) {
-                        return new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata()));
+                        out.add(new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())));
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                return null; // unreadable input is the shard's to report, with its reason, not the plan's
+                return out; // unreadable input is the shard's to report, with its reason, not the plan's
+            }
+            if (out.size() >= RecipeCheck.SAMPLE) {
+                break;
             }
         }
-        return null;
+        return out;
     }
 }

@@ -456,19 +456,18 @@ final class PreviewCommand implements Callable<Integer> {
         return shards;
     }
 
-    /** The recipe compiled against a real document before any call, as the planner does: a bad template stops here. */
+    /** The recipe compiled against the sampled documents before any call, as the planner does: a bad template stops here. */
     private static void compileRecipe(JobRuntime runtime, DocumentSampler.Sample drawn) {
-        SourceDocument first = drawn.items().stream()
+        List<SourceDocument> documents = drawn.items().stream()
                 .map(DocumentSampler.Drawn::item)
                 .filter(Document.class::isInstance)
                 .map(Document.class::cast)
-                .findFirst()
                 .map(d -> new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())))
-                .orElse(null);
+                .toList();
         try {
-            RecipeCheck.compile(runtime.spec.getRecipe(), first);
+            RecipeCheck.compile(runtime.spec.getRecipe(), PlanCommand.maxModelLen(runtime), documents);
         } catch (RecipeException e) {
-            throw new InvalidJobException("recipe: " + e.getMessage());
+            throw new InvalidJobException(e.getMessage());
         }
     }
 

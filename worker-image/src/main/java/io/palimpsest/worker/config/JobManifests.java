@@ -5,6 +5,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class JobManifests {
         String path = named(paths);
         ManifestLinter.Result lint;
         try {
-            lint = new ManifestLinter().lint(paths);
+            lint = new ManifestLinter(RecipeCheck.compiler()).lint(paths);
         } catch (NoSuchFileException e) {
             throw new InvalidJobException(e.getMessage());
         }

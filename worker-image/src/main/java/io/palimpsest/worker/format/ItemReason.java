@@ -48,6 +48,7 @@ public enum ItemReason {
     PROGRAM_TOO_SHORT("program_too_short", Outcome.SKIPPED),
 
     // The recipe engine could not produce a usable output.
+    CONDITION_ERROR("condition_error", Outcome.REJECTED),
     TEMPLATE_ERROR("template_error", Outcome.REJECTED),
     MODEL_REJECTED("model_rejected", Outcome.REJECTED),
     MISSING_SENTINEL("missing_sentinel", Outcome.REJECTED),

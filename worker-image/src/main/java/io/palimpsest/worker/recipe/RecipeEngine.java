@@ -6,8 +6,10 @@ import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.filter.PreFilterChain;
 import io.palimpsest.worker.recipe.matrix.ParameterMatrix;
+import io.palimpsest.worker.recipe.route.ConditionFailed;
 import io.palimpsest.worker.recipe.route.VariantSelector;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.ArrayList;
@@ -55,9 +57,10 @@ public final class RecipeEngine {
                 ? recipe.getFanout().getSeed()
                 : 0L;
         this.matrix = new ParameterMatrix(recipe.getMatrix(), seed);
+        PromptRenderer variants = renderer.scoped(TemplateScope.ofVariant(recipe));
         for (PromptVariant v : recipe.getPrompts()) {
-            VariantPlan plan = new VariantPlan(recipe, v, model, renderer);
-            runners.put(v.getName(), new VariantRunner(recipe, plan, tokens, renderer, settings));
+            VariantPlan plan = new VariantPlan(recipe, v, model, variants);
+            runners.put(v.getName(), new VariantRunner(recipe, plan, tokens, variants, settings));
         }
     }
 
@@ -81,13 +84,19 @@ public final class RecipeEngine {
     /** The same run, recording its calls and validator verdicts in {@code trace} (null: none) for a preview. */
     public CompletionStage<DocumentOutcome> process(SourceDocument doc, DocumentTrace trace) {
         DocumentRun run = new DocumentRun(doc, new HashMap<>(), model, trace);
-        Optional<PreFilterChain.Verdict> skip = skipBeforeAnyCall(doc);
-        if (skip.isPresent()) {
-            return skipped(run, skip.get().reason(), skip.get().detail());
+        Optional<PreFilterChain.Verdict> skip;
+        List<PromptVariant> variants;
+        try {
+            skip = skipBeforeAnyCall(doc);
+            variants = skip.isPresent() ? List.of() : selector.select(doc);
+        } catch (ConditionFailed e) {
+            return beforeAnyCall(run, ItemReason.CONDITION_ERROR, e.getMessage());
         }
-        List<PromptVariant> variants = selector.select(doc);
+        if (skip.isPresent()) {
+            return beforeAnyCall(run, skip.get().reason(), skip.get().detail());
+        }
         if (variants.isEmpty()) {
-            return skipped(run, ItemReason.NO_ROUTE, "no route matches this document");
+            return beforeAnyCall(run, ItemReason.NO_ROUTE, "no route matches this document");
         }
         return stages.run(run).thenCompose(failure -> {
             if (failure.isPresent()) {
@@ -136,16 +145,23 @@ public final class RecipeEngine {
 
     /**
      * The group a document falls in by what this engine decides before any model call, by the same
-     * code {@link #process} runs: "skipped: reason" (a pre-filter, too short), "routes[i]: variants",
+     * code {@link #process} runs: "skipped: reason" (a pre-filter, too short), "rejected: condition_error"
+     * (a condition that cannot be evaluated on it), "routes[i]: variants",
      * "no route", or "all variants" for a recipe without routes. Documents of one group are sent to the
      * same variants, so a preview can sample and estimate each group on its own.
      */
     public String stratum(SourceDocument doc) {
-        Optional<PreFilterChain.Verdict> skip = skipBeforeAnyCall(doc);
+        Optional<PreFilterChain.Verdict> skip;
+        int route;
+        try {
+            skip = skipBeforeAnyCall(doc);
+            route = skip.isPresent() ? VariantSelector.NO_MATCH : selector.routeOf(doc);
+        } catch (ConditionFailed e) {
+            return "rejected: " + ItemReason.CONDITION_ERROR.code();
+        }
         if (skip.isPresent()) {
             return "skipped: " + skip.get().reason().code();
         }
-        int route = selector.routeOf(doc);
         if (route == VariantSelector.NO_ROUTES) {
             return "all variants";
         }
@@ -174,7 +190,7 @@ public final class RecipeEngine {
         });
     }
 
-    private CompletionStage<DocumentOutcome> skipped(DocumentRun run, ItemReason reason, String detail) {
+    private CompletionStage<DocumentOutcome> beforeAnyCall(DocumentRun run, ItemReason reason, String detail) {
         RejectRecord r = new RejectRecord(reason, detail, null, null, docProvenance(run.doc, null));
         return CompletableFuture.completedFuture(new DocumentOutcome(run.doc.id(), List.of(), List.of(r), run.usage));
     }

@@ -8,6 +8,7 @@ import io.palimpsest.worker.recipe.post.PostResult;
 import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
+import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
@@ -28,22 +29,25 @@ final class StageRunner {
     /** Why a stage stopped the document. */
     record StageFailure(String stage, ItemReason reason, String detail, String output) {}
 
-    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {}
+    /** @param renderer checks this stage's templates against the stages before it */
+    private record Compiled(
+            Stage stage, String owner, PromptRenderer renderer, ReplyCleaner cleaner, Validators validators) {}
 
     private final List<Compiled> stages = new ArrayList<>();
-    private final PromptRenderer renderer;
 
     StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer) {
-        this.renderer = renderer;
         if (recipe.getStages() != null) {
-            for (Stage s : recipe.getStages()) {
+            for (int i = 0; i < recipe.getStages().size(); i++) {
+                Stage s = recipe.getStages().get(i);
                 String owner = "stage " + s.getName();
-                renderer.check(owner, s);
+                PromptRenderer scoped = renderer.scoped(TemplateScope.ofStage(recipe, i));
+                scoped.check(owner, s);
                 stages.add(new Compiled(
                         s,
                         owner,
+                        scoped,
                         new ReplyCleaner(null, s.getPostProcess(), owner),
-                        Validators.of(s.getValidators(), Optional.of(model), renderer, owner)));
+                        Validators.of(s.getValidators(), Optional.of(model), scoped, owner)));
             }
         }
     }
@@ -70,7 +74,9 @@ final class StageRunner {
         if (c.stage().getRender() != null) {
             try {
                 return CompletableFuture.completedFuture(store(
-                        run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
+                        run,
+                        c,
+                        c.renderer().render(c.owner(), "render", c.stage().getRender(), vars)));
             } catch (TemplateException e) {
                 return CompletableFuture.completedFuture(
                         Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
@@ -78,7 +84,7 @@ final class StageRunner {
         }
         ModelRequest request;
         try {
-            request = renderer.request(c.owner(), c.stage(), vars, "stage:" + name);
+            request = c.renderer().request(c.owner(), c.stage(), vars, "stage:" + name);
         } catch (TemplateException e) {
             return CompletableFuture.completedFuture(
                     Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));

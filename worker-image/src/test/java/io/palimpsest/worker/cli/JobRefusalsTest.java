@@ -167,6 +167,78 @@ class JobRefusalsTest {
         assertTrue(jobOnly.err().contains("names RewriterModel \"qwen-small\", which is not among"), jobOnly.err());
     }
 
+    private int lineOf(String text) throws IOException {
+        List<String> lines = Files.readAllLines(manifests.resolve("job.yaml"));
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i + 1;
+            }
+        }
+        throw new AssertionError(text);
+    }
+
+    @Test
+    void lintAndLocalRefuseTheSameRecipesNamingFileLineAndField() throws IOException {
+        edit(
+                "Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}",
+                "Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}");
+        edit(
+                "    postProcess:\n      - type: stripPreamble       # drop lead-ins such as \"Sure! Here is the rewrite:\"\n",
+                """
+                    routes:
+                      - when: "meta.x ==="
+                        variants: [wiki]
+                    preFilters:
+                      - type: regex
+                        pattern: "(unclosed"
+                    postProcess:
+                      - type: stripPreamble
+                      - type: stripPattern
+                        pattern: "[a-"
+                """);
+        edit(
+                "      - type: refusal\n",
+                "      - type: refusal\n      - type: judge\n        scorePattern: \"(\"\n        judge: {user: \"{{ output }}\"}\n");
+        String job = manifests.resolve("job.yaml").toString();
+        List<String> expected = List.of(
+                job + ":" + lineOf("{{ txt }}")
+                        + ": spec.recipe.prompts[1].user: variant qa, line 3: unknown variable 'txt'",
+                job + ":" + lineOf("meta.x ===") + ": spec.recipe.routes[0].when: CEL expression does not compile",
+                job + ":" + lineOf("(unclosed") + ": spec.recipe.preFilters[0].pattern: bad pattern",
+                job + ":" + lineOf("[a-") + ": spec.recipe.postProcess[1].pattern: bad pattern",
+                job + ":" + lineOf("scorePattern") + ": spec.recipe.validators[2].scorePattern: bad scorePattern");
+        Run lint = cli("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        for (String problem : expected) {
+            assertTrue(lint.err().contains(problem), problem + " in\n" + lint.err());
+        }
+        assertTrue(lint.err().contains("5 problem(s)"), lint.err());
+        assertNoJavaNames(lint.err());
+
+        Run local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        for (String problem : expected) {
+            assertTrue(local.err().contains(problem), problem + " in\n" + local.err());
+        }
+        assertNothingWritten();
+    }
+
+    @Test
+    void aReplyCapTheModelCannotHoldIsRefusedByLintAndLocalAtItsLine() throws IOException {
+        edit(
+                "temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 1",
+                "temperature: 0.7, topP: 0.9, maxTokens: 8192, seed: 1");
+        String expected = manifests.resolve("job.yaml") + ":33: spec.recipe.prompts[0].sampling.maxTokens: 8192 leaves"
+                + " no room for the prompt in the model's context (engine.maxModelLen 8192)";
+        Run lint = cli("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        assertTrue(lint.err().contains(expected), lint.err());
+        Run local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(local.err().contains(expected), local.err());
+        assertNothingWritten();
+    }
+
     @Test
     void theExamplesPassLint() {
         Run lint = cli(
@@ -268,7 +340,11 @@ class JobRefusalsTest {
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
         Run run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
-        assertTrue(run.err().contains("recipe: variant qa: template user, line 3: unknown variable 'txt'"), run.err());
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml")
+                                + ":38: spec.recipe.prompts[1].user: variant qa, line 3:" + " unknown variable 'txt'"),
+                run.err());
         assertNoJavaNames(run.err());
         assertFalse(run.err().contains("completion tokens"), "no shard ran: " + run.err());
         assertNothingWritten();

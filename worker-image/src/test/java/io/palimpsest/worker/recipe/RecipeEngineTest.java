@@ -152,9 +152,9 @@ class RecipeEngineTest {
         assertEquals(List.of("wiki"), variants(run(recipe, model, doc(Map.of("bucket", 3L)))));
         assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 17L)))));
         assertEquals(List.of("qa", "distill"), variants(run(recipe, model, doc(Map.of("bucket", 12.0)))));
-        DocumentOutcome none = run(recipe, model, doc(Map.of()));
-        assertTrue(none.skipped());
-        assertEquals("no_route", none.rejects().get(0).reason().code());
+        DocumentOutcome none = run(recipe, model, doc(Map.of("bucket", "high")));
+        assertFalse(none.skipped(), "a condition that cannot be evaluated is not a quiet no_route");
+        assertEquals("condition_error", none.rejects().get(0).reason().code());
     }
 
     @Test

@@ -31,6 +31,11 @@ public final class PreFilterChain {
         }
     }
 
+    /** Compiles one filter as the chain does, for a check that names each filter's own problem. */
+    public static void check(PreFilter filter, String where, TokenCounter tokens) {
+        compile(filter, where, tokens);
+    }
+
     public Optional<Verdict> firstFailure(SourceDocument doc) {
         for (Function<SourceDocument, Optional<Verdict>> check : checks) {
             Optional<Verdict> v = check.apply(doc);

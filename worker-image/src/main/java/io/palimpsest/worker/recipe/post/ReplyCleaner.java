@@ -42,6 +42,13 @@ public final class ReplyCleaner {
         }
     }
 
+    /** Compiles one step as a cleaner does, for a check that names each step's own problem. */
+    public static void check(PostStep step, String where) {
+        if (step.getType() != PostStep.Type.appendToOriginal) {
+            compile(step, where);
+        }
+    }
+
     public PostResult clean(String reply) {
         String text = reply;
         for (Step step : steps) {

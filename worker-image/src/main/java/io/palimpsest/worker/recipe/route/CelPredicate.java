@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.route;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelErrorCode;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
@@ -14,6 +15,8 @@ import dev.cel.runtime.CelRuntimeFactory;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * A CEL expression over a record ({@code meta}, {@code id}, {@code text}), compiled once.
@@ -37,11 +40,16 @@ public final class CelPredicate {
     private static final CelRuntime RUNTIME =
             CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
 
+    private static final Pattern POSITION = Pattern.compile("^evaluation error at <input>:\\d+: ");
+    private static final int LISTED = 20;
+
     private final String source;
+    private final String where;
     private final CelRuntime.Program program;
 
-    private CelPredicate(String source, CelRuntime.Program program) {
+    private CelPredicate(String source, String where, CelRuntime.Program program) {
         this.source = source;
+        this.where = where;
         this.program = program;
     }
 
@@ -49,22 +57,43 @@ public final class CelPredicate {
     public static CelPredicate compile(String expression, String where) {
         try {
             CelAbstractSyntaxTree ast = COMPILER.compile(expression).getAst();
-            return new CelPredicate(expression, RUNTIME.createProgram(ast));
+            return new CelPredicate(expression, where, RUNTIME.createProgram(ast));
         } catch (CelValidationException | CelEvaluationException e) {
             throw new RecipeException(where + ": CEL expression does not compile: " + e.getMessage(), e);
         }
     }
 
     /**
-     * True when the expression holds. An evaluation error (a missing metadata key, a type
-     * mismatch) counts as false: a record without the field the rule is about does not match it.
+     * True when the expression holds for the document.
+     *
+     * @throws ConditionFailed when it cannot be evaluated on it (a metadata key the document lacks,
+     *                         a value of another type): write {@code has(meta.x) && ...} for a field
+     *                         some documents lack
      */
     public boolean test(SourceDocument doc) {
+        Object result;
         try {
-            return Boolean.TRUE.equals(program.eval(Map.of("meta", doc.meta(), "id", doc.id(), "text", doc.text())));
-        } catch (CelEvaluationException | RuntimeException e) {
-            return false;
+            result = program.eval(Map.of("meta", doc.meta(), "id", doc.id(), "text", doc.text()));
+        } catch (CelEvaluationException e) {
+            String problem = POSITION.matcher(String.valueOf(e.getMessage()))
+                    .replaceFirst("")
+                    .replaceAll("\\.$", "");
+            if (e.getErrorCode() == CelErrorCode.ATTRIBUTE_NOT_FOUND) {
+                problem += "; this document's meta has: " + keys(doc.meta());
+            }
+            throw new ConditionFailed(where, source, problem);
+        } catch (RuntimeException e) {
+            throw new ConditionFailed(where, source, String.valueOf(e.getMessage()));
         }
+        return Boolean.TRUE.equals(result);
+    }
+
+    private static String keys(Map<String, Object> meta) {
+        if (meta.isEmpty()) {
+            return "no fields";
+        }
+        String shown = meta.keySet().stream().sorted().limit(LISTED).collect(Collectors.joining(", "));
+        return meta.size() > LISTED ? shown + ", ... (" + meta.size() + " in all)" : shown;
     }
 
     public String source() {

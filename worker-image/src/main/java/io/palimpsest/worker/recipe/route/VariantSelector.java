@@ -58,6 +58,11 @@ public final class VariantSelector {
         return fanOut(doc.id(), routed(doc));
     }
 
+    /** The names of the variants the routes give this document, before fan-out picks among them. */
+    public List<String> routedNames(SourceDocument doc) {
+        return routed(doc).stream().map(PromptVariant::getName).toList();
+    }
+
     List<PromptVariant> routed(SourceDocument doc) {
         if (routes.isEmpty()) {
             return all;

@@ -7,27 +7,53 @@ import io.palimpsest.api.recipe.Turn;
 import io.palimpsest.worker.recipe.ChatMessage;
 import io.palimpsest.worker.recipe.ModelRequest;
 import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.SourceDocument;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
- * Renders a recipe's Jinja templates into model requests. Thread-safe: one instance serves every
- * concurrent document.
+ * Renders a recipe's Jinja templates into model requests. A name without a value is an error, never
+ * an empty string: {@code {{ meta.titel }}} in a document without that field rejects the document
+ * ({@code template_error}, naming the field and the fields it has) instead of sending a prompt with
+ * a hole; {@code | default(...)} or {@code is defined} say that a field may be missing. Thread-safe:
+ * one instance serves every concurrent document.
  */
 public final class PromptRenderer {
     private final SharedContextJinja jinjava;
-    /** The same Jinja, but a name no variable defines is an error: used by {@link #check} only. */
-    private final SharedContextJinja strict;
+    private final Set<String> filters;
+    private final Set<String> tests;
+    /** What templates checked by this renderer may see (stages before them, matrix parameters). */
+    private final TemplateScope scope;
 
     public PromptRenderer() {
-        this.jinjava = new SharedContextJinja(config(false));
-        this.strict = new SharedContextJinja(config(true));
+        SharedContextJinja jinjava = new SharedContextJinja(config());
+        this.jinjava = jinjava;
+        this.filters = jinjava.filterNames();
+        this.tests = jinjava.testNames();
+        this.scope = TemplateScope.NONE;
     }
 
-    private static JinjavaConfig config(boolean failOnUnknownNames) {
+    private PromptRenderer(PromptRenderer same, TemplateScope scope) {
+        this.jinjava = same.jinjava;
+        this.filters = same.filters;
+        this.tests = same.tests;
+        this.scope = scope;
+    }
+
+    /** The same renderer, checking templates against {@code scope}. */
+    public PromptRenderer scoped(TemplateScope scope) {
+        return new PromptRenderer(this, scope);
+    }
+
+    /** The same renderer for a judge's templates, which also see {@code source} and {@code output}. */
+    public PromptRenderer judging() {
+        return scoped(scope.judging());
+    }
+
+    private static JinjavaConfig config() {
         return JinjavaConfig.newBuilder()
                 // A document that contains "{{ ... }}" must reach the model as text, not be evaluated.
                 .withNestedInterpretationEnabled(false)
@@ -35,9 +61,9 @@ public final class PromptRenderer {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withMaxRenderDepth(8)
-                // A typo such as {{ txt }} renders as nothing at run time, so every request would be paid for
-                // and every reply rejected; at check time it is an error naming the template and line.
-                .withFailOnUnknownTokens(failOnUnknownNames)
+                // A typo such as {{ txt }} or a field a document lacks would render as nothing, and the
+                // model would be paid to rewrite a prompt with a hole in it.
+                .withFailOnUnknownTokens(true)
                 .build();
     }
 
@@ -46,82 +72,66 @@ public final class PromptRenderer {
      * ("variant qa", "stage pairs", "judge of variant maga").
      */
     public ModelRequest request(String owner, PromptTemplate t, Map<String, Object> vars, String purpose) {
-        return request(jinjava, owner, t, vars, purpose);
+        return request(owner, t, vars, purpose, false);
     }
 
     private ModelRequest request(
-            SharedContextJinja engine, String owner, PromptTemplate t, Map<String, Object> vars, String purpose) {
+            String owner, PromptTemplate t, Map<String, Object> vars, String purpose, boolean placeholders) {
         if (t.getCompletion() != null) {
             return ModelRequest.completion(
-                    render(engine, owner, "completion", t.getCompletion(), vars), t.getSampling(), purpose);
+                    render(owner, "completion", t.getCompletion(), vars, placeholders), t.getSampling(), purpose);
         }
         if (t.getUser() == null) {
             throw new TemplateException(owner, "user", 0, "a model call needs user or completion");
         }
         List<ChatMessage> messages = new ArrayList<>();
         if (t.getSystem() != null) {
-            messages.add(ChatMessage.system(render(engine, owner, "system", t.getSystem(), vars)));
+            messages.add(ChatMessage.system(render(owner, "system", t.getSystem(), vars, placeholders)));
         }
         if (t.getFewShot() != null) {
             for (int i = 0; i < t.getFewShot().size(); i++) {
                 Turn turn = t.getFewShot().get(i);
-                String content = render(engine, owner, "fewShot[" + i + "]", turn.getContent(), vars);
+                String content = render(owner, "fewShot[" + i + "]", turn.getContent(), vars, placeholders);
                 messages.add(
                         turn.getRole() == Turn.Role.assistant
                                 ? ChatMessage.assistant(content)
                                 : ChatMessage.user(content));
             }
         }
-        messages.add(ChatMessage.user(render(engine, owner, "user", t.getUser(), vars)));
+        messages.add(ChatMessage.user(render(owner, "user", t.getUser(), vars, placeholders)));
         return ModelRequest.chat(messages, t.getSampling(), purpose);
     }
 
     public String render(String owner, String field, String template, Map<String, Object> vars) {
-        return render(jinjava, owner, field, template, vars);
-    }
-
-    private static String render(
-            SharedContextJinja engine, String owner, String field, String template, Map<String, Object> vars) {
-        SharedContextJinja.Rendered result = engine.render(template, vars);
-        Optional<TemplateError> fatal = result.fatal();
-        if (fatal.isPresent()) {
-            throw new TemplateException(
-                    owner,
-                    field,
-                    fatal.get().getLineno(),
-                    plainMessage(fatal.get().getMessage()));
-        }
-        return result.output();
-    }
-
-    private static final Pattern UNKNOWN = Pattern.compile("Unknown token found: ?(\\S+)");
-    private static final Pattern CLASS_PREFIX =
-            Pattern.compile("^([A-Za-z_$][\\w$]*\\.)*[A-Z][\\w$]*(Exception|Error): ");
-
-    /** Jinjava's words without Java class names; an unknown name says which names exist. */
-    static String plainMessage(String message) {
-        String text =
-                message == null ? "" : CLASS_PREFIX.matcher(message.strip()).replaceFirst("");
-        var unknown = UNKNOWN.matcher(text);
-        if (unknown.find()) {
-            return "unknown variable '" + unknown.group(1) + "'; templates can use " + TemplateVariables.NAMES;
-        }
-        return text;
+        return render(owner, field, template, vars, false);
     }
 
     /**
-     * Renders every template of {@code t} once with placeholder values, names no variable defines
-     * being errors, so a syntax error or a misspelt variable stops the job before the first
-     * document instead of rejecting every one.
+     * @param placeholders true for the compile check: an error a placeholder value causes (a method
+     *                     the real value may have) is not the template's
+     */
+    private String render(String owner, String field, String template, Map<String, Object> vars, boolean placeholders) {
+        SharedContextJinja.Rendered result = jinjava.render(template, vars);
+        Optional<TemplateError> fatal = result.errors().stream()
+                .filter(SharedContextJinja.Rendered::breaks)
+                .filter(e -> !(placeholders && Placeholder.named(e.getMessage())))
+                .findFirst();
+        if (fatal.isPresent()) {
+            TemplateDiagnosis.Problem problem =
+                    TemplateDiagnosis.explain(fatal.get(), template, vars, scope, filters, tests);
+            throw new TemplateException(owner, field, problem.line(), problem.message(), problem.undefined());
+        }
+        return result.output() == null ? "" : result.output();
+    }
+
+    /**
+     * Renders every template of {@code t} once with placeholder values for what only documents and
+     * model replies tell (metadata, stage results), so a syntax error, an unknown variable, stage,
+     * parameter or filter stops the job before the first document instead of rejecting every one.
      */
     public void check(String owner, PromptTemplate t) {
-        Map<String, Object> probe = TemplateVariables.probe();
         try {
-            if (t.getRender() != null) {
-                render(strict, owner, "render", t.getRender(), probe);
-            } else {
-                request(strict, owner, t, probe, "check");
-            }
+            renderAll(owner, t, TemplateVariables.placeholders(scope), true);
         } catch (TemplateException e) {
             throw new RecipeException(e.getMessage(), e);
         }
@@ -129,17 +139,19 @@ public final class PromptRenderer {
 
     /**
      * Renders {@code t} with a real document's variables (stage results and parameters as
-     * placeholders), as the first request would be rendered, without calling a model.
+     * placeholders), as its first request would be rendered, without calling a model.
+     *
+     * @throws TemplateException what the document's request would be rejected for
      */
-    public void probe(String owner, PromptTemplate t, Map<String, Object> vars) {
-        try {
-            if (t.getRender() != null) {
-                render(jinjava, owner, "render", t.getRender(), vars);
-            } else {
-                request(jinjava, owner, t, vars, "probe");
-            }
-        } catch (TemplateException e) {
-            throw new RecipeException(e.getMessage() + " (rendering document " + vars.get("id") + ")", e);
+    public void probe(String owner, PromptTemplate t, SourceDocument doc) {
+        renderAll(owner, t, TemplateVariables.probe(doc, scope), true);
+    }
+
+    private void renderAll(String owner, PromptTemplate t, Map<String, Object> vars, boolean placeholders) {
+        if (t.getRender() != null) {
+            render(owner, "render", t.getRender(), vars, placeholders);
+        } else {
+            request(owner, t, vars, "check", placeholders);
         }
     }
 }

@@ -9,8 +9,15 @@ import com.hubspot.jinjava.interpret.InvalidInputException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.interpret.TemplateSyntaxException;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * Jinjava with its filters, functions and tags registered once. {@code Jinjava.renderForResult} copies
@@ -32,8 +39,36 @@ public final class SharedContextJinja {
         this.shared = jinjava.getGlobalContext();
     }
 
-    /** The output, and the first fatal error if there was one (then the output is not to be used). */
-    public record Rendered(String output, Optional<TemplateError> fatal) {}
+    /**
+     * The output and every error of the render (one thrown by it last). The output is not to be used
+     * when there is a {@link #fatal} error.
+     */
+    public record Rendered(String output, List<TemplateError> errors) {
+        /**
+         * The first error that makes the output wrong: a fatal one, or a syntax warning (an unclosed
+         * <code>{{</code> or {@code {#}, an end tag without its start) after which Jinjava went on
+         * with the rest of the template as text or comment.
+         */
+        public Optional<TemplateError> fatal() {
+            return errors.stream().filter(Rendered::breaks).findFirst();
+        }
+
+        static boolean breaks(TemplateError error) {
+            return error.getSeverity() == TemplateError.ErrorType.FATAL
+                    || (error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR
+                            && error.getItem() == TemplateError.ErrorItem.TAG);
+        }
+    }
+
+    /** The names of the registered filters ({@code upper}, {@code join}). */
+    public Set<String> filterNames() {
+        return shared.getAllFilters().stream().map(Filter::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The names of the registered tests ({@code defined}, {@code odd}). */
+    public Set<String> testNames() {
+        return shared.getAllExpTests().stream().map(ExpTest::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
 
     public Rendered render(String template, Map<String, ?> variables) {
         @SuppressWarnings("unchecked")
@@ -43,24 +78,25 @@ public final class SharedContextJinja {
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             String output = interpreter.render(template);
-            for (TemplateError error : interpreter.getErrors()) {
-                if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
-                    return new Rendered(output, Optional.of(error));
-                }
-            }
-            return new Rendered(output, Optional.empty());
+            return new Rendered(output, List.copyOf(interpreter.getErrors()));
         } catch (TemplateSyntaxException e) {
-            return new Rendered(null, Optional.of(TemplateError.fromException(e)));
+            return failed(interpreter, TemplateError.fromException(e));
         } catch (InterpretException e) {
-            return new Rendered(null, Optional.of(TemplateError.fromSyntaxError(e)));
+            return failed(interpreter, TemplateError.fromSyntaxError(e));
         } catch (InvalidArgumentException e) {
-            return new Rendered(null, Optional.of(TemplateError.fromInvalidArgumentException(e)));
+            return failed(interpreter, TemplateError.fromInvalidArgumentException(e));
         } catch (InvalidInputException e) {
-            return new Rendered(null, Optional.of(TemplateError.fromInvalidInputException(e)));
+            return failed(interpreter, TemplateError.fromInvalidInputException(e));
         } catch (RuntimeException e) {
-            return new Rendered(null, Optional.of(TemplateError.fromException(e)));
+            return failed(interpreter, TemplateError.fromException(e));
         } finally {
             JinjavaInterpreter.popCurrent();
         }
+    }
+
+    private static Rendered failed(JinjavaInterpreter interpreter, TemplateError thrown) {
+        List<TemplateError> errors = new ArrayList<>(interpreter.getErrors());
+        errors.add(thrown);
+        return new Rendered(null, List.copyOf(errors));
     }
 }

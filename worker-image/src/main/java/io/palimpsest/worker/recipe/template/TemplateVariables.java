@@ -2,11 +2,9 @@ package io.palimpsest.worker.recipe.template;
 
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.program.NumberedLines;
-import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The names a recipe template can use; see PromptTemplate's documentation in api. */
 public final class TemplateVariables {
@@ -49,64 +47,30 @@ public final class TemplateVariables {
         return judged;
     }
 
-    /** Placeholders for every name: metadata, stage results and parameters answer any key. */
-    static Map<String, Object> probe() {
-        Map<String, Object> vars = of(
-                new SourceDocument("probe", "probe text", new AnyKey()),
-                "probe text",
-                List.of(),
-                new AnyKey(),
-                new AnyKey(),
-                Map.of("index", 0, "count", 1, "id", "probe#0"));
-        return forJudge(vars, "probe text", "probe output");
+    /**
+     * What the compile check renders with: placeholder text for the document, a placeholder that
+     * answers any key for its metadata, and the stages and parameters {@code scope} allows.
+     */
+    static Map<String, Object> placeholders(TemplateScope scope) {
+        return of(new SourceDocument("probe", "probe text", Placeholder.VALUE), scope);
     }
 
-    /** A real document as the first unit of its first call (no stage has run, so stage results and parameters are placeholders). */
-    public static Map<String, Object> probe(SourceDocument doc) {
+    /**
+     * A real document as the first unit of its first call; the stage results and parameters, known
+     * only once calls are made, are placeholders of what {@code scope} allows.
+     */
+    public static Map<String, Object> probe(SourceDocument doc, TemplateScope scope) {
+        return of(doc, scope);
+    }
+
+    private static Map<String, Object> of(SourceDocument doc, TemplateScope scope) {
         Map<String, Object> vars = of(
                 doc,
                 doc.text(),
                 List.of(),
-                new AnyKey(),
-                new AnyKey(),
+                scope.stagePlaceholders(),
+                scope.paramPlaceholders(),
                 Map.of("index", 0, "count", 1, "id", doc.id() + "#0"));
-        return forJudge(vars, doc.text(), "probe output");
-    }
-
-    /**
-     * A map with a value for every key (a placeholder string, or another such map one level down),
-     * so a probe render does not call {@code meta.title} or {@code stages.pairs.q} unknown: which keys
-     * a document's metadata or a stage's reply holds is known only at run time.
-     */
-    static final class AnyKey extends AbstractMap<String, Object> {
-        private final int depth;
-
-        AnyKey() {
-            this(0);
-        }
-
-        private AnyKey(int depth) {
-            this.depth = depth;
-        }
-
-        @Override
-        public Object get(Object key) {
-            return depth < 3 ? new AnyKey(depth + 1) : "probe";
-        }
-
-        @Override
-        public boolean containsKey(Object key) {
-            return true;
-        }
-
-        @Override
-        public Set<Entry<String, Object>> entrySet() {
-            return Set.of();
-        }
-
-        @Override
-        public String toString() {
-            return "probe";
-        }
+        return scope.judge() ? forJudge(vars, doc.text(), "probe output") : vars;
     }
 }

@@ -55,7 +55,7 @@ public final class Validators {
                             s,
                             judgeModel.orElseThrow(
                                     () -> new RecipeException(where + ": a judge needs a model to call")),
-                            renderer,
+                            renderer.judging(),
                             owner));
                 } else {
                     checks.add(local(s));
@@ -63,6 +63,21 @@ public final class Validators {
             }
         }
         return new Validators(checks, judges);
+    }
+
+    /**
+     * Compiles one validator as {@link #of} does (a judge's template and score pattern included), for
+     * a check that names each validator's own problem.
+     */
+    public static void check(ValidatorSpec s, ModelCall judgeModel, PromptRenderer renderer, String where) {
+        if (s.getType() == null) {
+            throw new RecipeException(where + ": type is required");
+        }
+        if (s.getType() == ValidatorSpec.Type.judge) {
+            new JudgeCheck(s, judgeModel, renderer.judging(), where);
+        } else {
+            local(s);
+        }
     }
 
     static OutputCheck local(ValidatorSpec s) {

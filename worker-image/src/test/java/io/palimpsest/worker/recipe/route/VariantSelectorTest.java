@@ -49,8 +49,11 @@ class VariantSelectorTest {
                 "19,   en,   'b,d'",
                 "5,    fr,   'c'",
                 "15,   fr,   'c'",
-                "null, en,   'c'",
-                "null, null, 'c'",
+                // a field the condition reads and the document lacks is an error, not a quiet false
+                "null, en,   'error: routes[0].when (meta.lang == ''en'' && meta.bucket <= 11): key ''bucket'' is not"
+                        + " present in map; this document''s meta has: lang'",
+                "null, null, 'error: routes[0].when (meta.lang == ''en'' && meta.bucket <= 11): key ''lang'' is not present"
+                        + " in map; this document''s meta has: no fields'",
             })
     void firstMatchingRouteWins(Long bucket, String lang, String expected) {
         VariantSelector s = selector("""
@@ -66,7 +69,12 @@ class VariantSelectorTest {
         if (lang != null) {
             meta.put("lang", lang);
         }
-        assertEquals(expected, names(s.select(doc("x", "t", meta))));
+        if (expected.startsWith("error: ")) {
+            ConditionFailed e = assertThrows(ConditionFailed.class, () -> s.select(doc("x", "t", meta)));
+            assertEquals(expected.substring("error: ".length()), e.getMessage());
+        } else {
+            assertEquals(expected, names(s.select(doc("x", "t", meta))));
+        }
     }
 
     @ParameterizedTest(name = "{0} -> {1}")

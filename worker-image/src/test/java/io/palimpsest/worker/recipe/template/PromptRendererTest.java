@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.worker.recipe.ModelRequest;
+import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.SourceDocument;
 import java.util.List;
@@ -63,5 +64,70 @@ class PromptRendererTest {
         TemplateException failure =
                 assertThrows(TemplateException.class, () -> renderer.request("variant wiki", t, vars, "p"));
         assertTrue(failure.getMessage().startsWith("variant wiki: template user, line 2"), failure.getMessage());
+    }
+
+    private static TemplateException failure(String user, Map<String, Object> vars) {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(user);
+        return assertThrows(TemplateException.class, () -> new PromptRenderer().request("variant v", t, vars, "p"));
+    }
+
+    private static Map<String, Object> vars(Map<String, Object> meta) {
+        return TemplateVariables.of(
+                new SourceDocument("d", "x", meta), "the text", List.of(), Map.of(), Map.of(), Map.of());
+    }
+
+    @Test
+    void aFieldTheDocumentLacksIsAnErrorNamingItAndTheFieldsThere() {
+        TemplateException e = failure("Title: {{ meta.titel | upper }}\n{{ text }}", vars(Map.of("title", "T")));
+        assertEquals(
+                "variant v: template user, line 1: meta.titel: the document has no field 'titel' (did you mean"
+                        + " \"title\"?) (it has: title)",
+                e.getMessage());
+        assertEquals("meta.titel", e.undefined().orElseThrow());
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{{ meta.titel | default('none') }}{% if meta.titel is defined %}yes{% endif %} {{ text }}");
+        assertEquals(
+                "none the text",
+                renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
+    }
+
+    @Test
+    void anUnknownFilterIsNamedAsAFilter() {
+        TemplateException e = failure("{{ text | upperr }}", vars(Map.of()));
+        assertEquals(
+                "variant v: template user, line 1: unknown filter 'upperr' (did you mean \"upper\"?)", e.getMessage());
+        assertTrue(failure("{{ text is oddd }}", vars(Map.of())).getMessage().contains("unknown test 'oddd'"));
+    }
+
+    private static String refusal(String user) {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser(user);
+        return assertThrows(RecipeException.class, () -> new PromptRenderer().check("variant v", t))
+                .getMessage();
+    }
+
+    @Test
+    void anUnclosedCommentOrExpressionIsRefusedAtTheLineItOpens() {
+        assertEquals(
+                "variant v: template user, line 2: '{#' opens a comment that is never closed with '#}', so the rest of"
+                        + " the template would be lost; for a literal {# write {% raw %}{#{% endraw %}",
+                refusal("Count the items:\necho ${#arr[@]}\nText: {{ text }}"));
+        assertTrue(refusal("In CSS a{#b}. {{ text }} END").contains("line 1: '{#' opens a comment"));
+        assertTrue(
+                refusal("Text:\n\n{{ text \nEND")
+                        .startsWith("variant v: template user, line 3: '{{' opens an expression"),
+                refusal("Text:\n\n{{ text \nEND"));
+        assertTrue(refusal("{{ text }} {% endif %}").contains("an end tag without its start tag"));
+    }
+
+    @Test
+    void rawWritesBracesLiterally() {
+        PromptTemplate t = new PromptTemplate();
+        t.setUser("{% raw %}echo ${#arr[@]} {{ x }}{% endraw %} {{ text }}");
+        new PromptRenderer().check("variant v", t);
+        assertEquals(
+                "echo ${#arr[@]} {{ x }} the text",
+                renderer.request("v", t, vars(Map.of()), "p").messages().get(0).content());
     }
 }

@@ -1,0 +1,284 @@
+package io.palimpsest.worker.recipe.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.DocumentOutcome;
+import io.palimpsest.worker.recipe.EngineSettings;
+import io.palimpsest.worker.recipe.FakeModel;
+import io.palimpsest.worker.recipe.RecipeEngine;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.SourceDocument;
+import io.palimpsest.worker.recipe.token.BpeTokenCounter;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What the recipe check refuses before any document, and what it leaves to each document. */
+class RecipeCheckTest {
+    private static final List<SourceDocument> DOCS = List.of(
+            new SourceDocument("a", "First text.", Map.of("lang", "en", "year", 1900L)),
+            new SourceDocument("b", "Second text.", Map.of("lang", "de", "year", 1850L, "title", "B")));
+
+    private static String refusal(String yaml, List<SourceDocument> docs) {
+        return assertThrows(RecipeException.class, () -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, docs))
+                .getMessage();
+    }
+
+    @Test
+    void aMisspeltStageIsRefusedNamingTheStagesThere() {
+        String m = refusal("""
+                stages:
+                  - {name: summary, user: "Summarise: {{ text }}"}
+                  - {name: review, user: "Review using {{ stages.sumary }}: {{ text }}"}
+                prompts:
+                  - {name: wiki, user: "{{ text }}"}
+                """, List.of());
+        assertTrue(
+                m.startsWith(
+                        "spec.recipe.stages[1].user: stage review, line 1: stages.sumary: no stage named 'sumary'"),
+                m);
+        assertTrue(m.contains("summary"), m);
+    }
+
+    @Test
+    void aLaterStageIsRefusedSayingItRunsAfter() {
+        String m = refusal("""
+                stages:
+                  - {name: early, user: "Use {{ stages.late }}: {{ text }}"}
+                  - {name: late, user: "Late: {{ text }}"}
+                prompts:
+                  - {name: wiki, user: "{{ stages.late }} {{ text }}"}
+                """, List.of());
+        assertTrue(
+                m.startsWith("spec.recipe.stages[0].user: stage early, line 1: stages.late: stage late runs after"), m);
+    }
+
+    @Test
+    void anUnknownStageInAVariantAndAnUnknownParameterAreRefused() {
+        String stage = refusal("""
+                stages: [{name: review, parse: sections, user: "{{ text }}"}]
+                prompts:
+                  - {name: wiki, user: "{{ stages.reviw.score }} {{ text }}"}
+                """, List.of());
+        assertTrue(stage.contains("stages.reviw: no stage named 'reviw' (did you mean \"review\"?)"), stage);
+        String param = refusal("""
+                matrix: {parameters: {genre: [poem, essay]}}
+                prompts:
+                  - {name: wiki, user: "As a {{ params.genr }}: {{ text }}"}
+                """, List.of());
+        assertTrue(param.contains("params.genr: no matrix parameter 'genr'"), param);
+        assertTrue(param.contains("genre"), param);
+        String noMatrix = refusal("prompts: [{name: wiki, user: \"{{ params.genre }} {{ text }}\"}]\n", List.of());
+        assertTrue(noMatrix.contains("params.genre: the recipe has no matrix"), noMatrix);
+        String inStage = refusal("""
+                matrix: {parameters: {genre: [poem]}}
+                stages: [{name: s, user: "{{ params.genre }} {{ text }}"}]
+                prompts: [{name: wiki, user: "{{ text }}"}]
+                """, List.of());
+        assertTrue(inStage.contains("stages run before the matrix"), inStage);
+        String textStage = refusal("""
+                stages: [{name: s, user: "{{ text }}"}]
+                prompts: [{name: wiki, user: "{{ stages.s.score }} {{ text }}"}]
+                """, List.of());
+        assertTrue(textStage.contains("stages.s.score: stages.s is text"), textStage);
+    }
+
+    @Test
+    void numbersFromMetadataStagesAndParametersCompareAndAdd() {
+        String yaml = """
+                stages: [{name: s, parse: json, user: "Score {{ text }}"}]
+                matrix: {parameters: {n: ["2", "3"]}}
+                prompts:
+                  - name: wiki
+                    user: >-
+                      {% if meta.year > 1871 %}new{% endif %} {{ meta.year + 1 }} {{ params.n * 2 }}
+                      {% if stages.s.score > 3 %}good{% endif %} {{ meta.tags | join(', ') }} {{ meta.year | round }}
+                      {% for t in meta.tags %}{{ t | upper }}{% endfor %} {{ text }}
+                """;
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, List.of()));
+        Recipe recipe = RecipeYaml.parse(yaml);
+        FakeModel model = new FakeModel(r -> FakeModel.stop(r.purpose().startsWith("stage") ? "{\"score\": 4}" : "ok"));
+        DocumentOutcome out = RecipeEngine.create(
+                        recipe, model, BpeTokenCounter.instance(), new EngineSettings("m", "h"))
+                .process(new SourceDocument("d", "Text.", Map.of("year", 1900L, "tags", List.of("x", "y"))))
+                .toCompletableFuture()
+                .join();
+        assertEquals(2, out.outputs().size(), () -> out.rejects().toString());
+        assertTrue(
+                FakeModel.lastUser(model.requests.get(1)).startsWith("new 1901 4"),
+                FakeModel.lastUser(model.requests.get(1)));
+        assertTrue(FakeModel.lastUser(model.requests.get(1)).contains("good x, y 1900"));
+    }
+
+    @Test
+    void aMetadataFieldNoSampledDocumentHasStopsTheJobNamingTheFieldsThereAre() {
+        String m = refusal("prompts: [{name: wiki, user: \"{{ meta.titel }}: {{ text }}\"}]\n", DOCS);
+        assertEquals(
+                "spec.recipe.prompts[0].user: variant wiki, line 1: meta.titel is in none of the first 2 documents that reach this"
+                        + " template (their fields: lang, title, year); if some documents lack it, write"
+                        + " {{ meta.titel | default('') }}",
+                m);
+    }
+
+    @Test
+    void aMetadataFieldSomeDocumentsHaveRejectsOnlyTheOthersNamingTheField() {
+        String yaml = "prompts: [{name: wiki, user: \"{{ meta.title }}: {{ text }}\"}]\n";
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, DOCS));
+        RecipeEngine engine = RecipeEngine.create(
+                RecipeYaml.parse(yaml),
+                new FakeModel(r -> FakeModel.stop("ok")),
+                BpeTokenCounter.instance(),
+                new EngineSettings("m", "h"));
+        DocumentOutcome without =
+                engine.process(DOCS.get(0)).toCompletableFuture().join();
+        assertEquals(ItemReason.TEMPLATE_ERROR, without.rejects().get(0).reason());
+        assertEquals(
+                "variant wiki: template user, line 1: meta.title: the document has no field 'title' (it has: lang,"
+                        + " year)",
+                without.rejects().get(0).detail().replace("year, lang", "lang, year"));
+        assertEquals(
+                1,
+                engine.process(DOCS.get(1))
+                        .toCompletableFuture()
+                        .join()
+                        .outputs()
+                        .size());
+        String optional = "prompts: [{name: wiki, user: \"{{ meta.title | default('untitled') }}: {{ text }}\"}]\n";
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(optional), null, DOCS));
+        String guarded =
+                "prompts: [{name: wiki, user: \"{% if meta.titel is defined %}{{ meta.titel }}{% endif %}{{ text }}\"}]\n";
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
+    }
+
+    @Test
+    void onlyTheDocumentsAVariantIsRoutedToAreRenderedWithIt() {
+        String yaml = """
+                routes:
+                  - {when: "meta.lang == 'de'", variants: [titled]}
+                  - {variants: [plain]}
+                prompts:
+                  - {name: titled, user: "{{ meta.title }}: {{ text }}"}
+                  - {name: plain, user: "{{ text }}"}
+                """;
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(yaml), null, DOCS));
+        String m = refusal(yaml, List.of(DOCS.get(0), new SourceDocument("c", "x", Map.of("lang", "de"))));
+        assertTrue(m.contains("meta.title is in none of the first 1 documents"), m);
+    }
+
+    private static List<String> problems(String yaml, Integer maxModelLen) {
+        return RecipeCheck.problems(RecipeYaml.parse(yaml), maxModelLen).stream()
+                .map(RecipeCheck.Problem::toString)
+                .toList();
+    }
+
+    @Test
+    void aMatrixFromAStageThatIsNotThereOrNotJsonIsRefused() {
+        assertEquals(
+                List.of("spec.recipe.matrix.fromStage: no stage named 'nosuch' (stages: pairs); every document would be"
+                        + " rejected, parse_error"),
+                problems("""
+                        stages: [{name: pairs, parse: json, user: "{{ text }}"}]
+                        matrix: {fromStage: nosuch}
+                        prompts: [{name: v, user: "{{ params.genre }} {{ text }}"}]
+                        """, null));
+        assertEquals(
+                List.of(
+                        "spec.recipe.matrix.fromStage: stage pairs is parsed as sections, but the matrix reads a list of"
+                                + " parameter objects: give the stage parse: json"),
+                problems("""
+                        stages: [{name: pairs, parse: sections, user: "{{ text }}"}]
+                        matrix: {fromStage: pairs}
+                        prompts: [{name: v, user: "{{ params.genre }} {{ text }}"}]
+                        """, null));
+    }
+
+    @Test
+    void weightsThatLeaveNoVariantToPickAreRefused() {
+        assertEquals(
+                List.of("spec.recipe.fanout.mode: weighted, but all weights are 0 (prompts[].weight): no document would"
+                        + " get a variant"),
+                problems("""
+                        fanout: {mode: weighted, k: 1}
+                        prompts:
+                          - {name: a, weight: 0, user: "A {{ text }}"}
+                          - {name: b, weight: 0, user: "B {{ text }}"}
+                        """, null));
+        assertEquals(
+                List.of("spec.recipe.routes[1].variants: fanout.mode is weighted, but all weights are 0 for b: no"
+                        + " document of this route would get a variant"),
+                problems("""
+                        fanout: {mode: weighted, k: 1}
+                        routes:
+                          - {when: "meta.lang == 'en'", variants: [a, b]}
+                          - {variants: [b]}
+                        prompts:
+                          - {name: a, user: "A {{ text }}"}
+                          - {name: b, weight: 0, user: "B {{ text }}"}
+                        """, null));
+    }
+
+    @Test
+    void aReplyCapTheModelsContextCannotHoldIsRefusedWhenTheModelIsKnown() {
+        String yaml = """
+                stages: [{name: s, user: "{{ text }}", sampling: {maxTokens: 8192}}]
+                validators: [{type: judge, judge: {user: "{{ output }}", sampling: {maxTokens: 9000}}}]
+                prompts: [{name: v, user: "{{ text }}", sampling: {maxTokens: 8191}}]
+                """;
+        assertEquals(List.of(), problems(yaml, null), "without the model's context length nothing is known");
+        List<String> found = problems(yaml, 8192);
+        assertEquals(2, found.size(), found.toString());
+        assertTrue(
+                found.get(0)
+                        .startsWith(
+                                "spec.recipe.stages[0].sampling.maxTokens: 8192 leaves no room for the prompt in"
+                                        + " the model's context (engine.maxModelLen 8192): the server would refuse every request"),
+                found.toString());
+        assertTrue(
+                found.get(1).startsWith("spec.recipe.validators[0].judge.sampling.maxTokens: 9000"), found.toString());
+    }
+
+    @Test
+    void aConditionThatCannotBeEvaluatedOnADocumentRejectsItNamingTheError() {
+        String yaml = """
+                routes:
+                  - {when: "meta.qualty_bucket <= 11", variants: [low]}
+                  - {variants: [high]}
+                prompts:
+                  - {name: low, user: "L {{ text }}"}
+                  - {name: high, user: "H {{ text }}"}
+                """;
+        RecipeEngine engine = RecipeEngine.create(
+                RecipeYaml.parse(yaml),
+                new FakeModel(r -> FakeModel.stop("ok")),
+                BpeTokenCounter.instance(),
+                new EngineSettings("m", "h"));
+        DocumentOutcome out = engine.process(new SourceDocument("d", "Text.", Map.of("quality_bucket", 3L)))
+                .toCompletableFuture()
+                .join();
+        assertEquals(List.of(), out.outputs());
+        assertEquals(ItemReason.CONDITION_ERROR, out.rejects().get(0).reason());
+        assertEquals(
+                "routes[0].when (meta.qualty_bucket <= 11): key 'qualty_bucket' is not present in map; this document's"
+                        + " meta has: quality_bucket",
+                out.rejects().get(0).detail());
+
+        String m = refusal(yaml, DOCS);
+        assertTrue(
+                m.startsWith(
+                        "spec.recipe.routes[0].when: cannot be evaluated on any of the 2 first documents that reach"
+                                + " it, e.g. key 'qualty_bucket' is not present in map"),
+                m);
+        String guarded = yaml.replace("meta.qualty_bucket <= 11", "has(meta.title) && meta.title == 'B'");
+        assertDoesNotThrow(() -> RecipeCheck.compile(RecipeYaml.parse(guarded), null, DOCS));
+        String some = yaml.replace("meta.qualty_bucket <= 11", "meta.title == 'B'");
+        assertDoesNotThrow(
+                () -> RecipeCheck.compile(RecipeYaml.parse(some), null, List.of(DOCS.get(1), DOCS.get(0))),
+                "a field some documents have rejects only the others");
+    }
+}
