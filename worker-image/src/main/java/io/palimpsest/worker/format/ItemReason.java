@@ -45,6 +45,7 @@ public enum ItemReason {
     INPUT_TOO_LONG("input_too_long", Outcome.SKIPPED),
     PROGRAM_DROP_DOC("program_drop_doc", Outcome.SKIPPED),
     PROGRAM_TOO_SHORT("program_too_short", Outcome.SKIPPED),
+    DUPLICATE_PARAMS("duplicate_params", Outcome.SKIPPED),
 
     // The recipe engine could not produce a usable output.
     TEMPLATE_ERROR("template_error", Outcome.REJECTED),

@@ -101,7 +101,7 @@ public final class RecipeEngine {
                 return CompletableFuture.completedFuture(
                         new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }
-            Optional<List<Map<String, Object>>> combos = matrix.combinations(doc.id(), run.stages);
+            Optional<ParameterMatrix.Combinations> combos = matrix.combinations(doc.id(), run.stages);
             if (combos.isEmpty()) {
                 RejectRecord r = new RejectRecord(
                         ItemReason.PARSE_ERROR,
@@ -156,11 +156,13 @@ public final class RecipeEngine {
     }
 
     private CompletionStage<DocumentOutcome> runUnits(
-            DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {
+            DocumentRun run, List<PromptVariant> variants, ParameterMatrix.Combinations combos) {
         List<CompletableFuture<VariantRunner.UnitOutcome>> units = new ArrayList<>();
         for (PromptVariant v : variants) {
-            for (Map<String, Object> params : combos) {
-                units.add(runners.get(v.getName()).run(run, params).toCompletableFuture());
+            for (ParameterMatrix.Combination c : combos.kept()) {
+                units.add(runners.get(v.getName())
+                        .run(run, c.params(), matrix.outputId(run.doc.id(), c))
+                        .toCompletableFuture());
             }
         }
         return CompletableFuture.allOf(units.toArray(CompletableFuture[]::new)).thenApply(x -> {
@@ -169,6 +171,23 @@ public final class RecipeEngine {
             for (CompletableFuture<VariantRunner.UnitOutcome> u : units) {
                 outputs.addAll(u.join().outputs());
                 rejects.addAll(u.join().rejects());
+            }
+            // After the units' rejects: a document none of whose units wrote is counted by its first reject.
+            for (Map<String, Object> duplicate : combos.duplicates()) {
+                rejects.add(new RejectRecord(
+                        ItemReason.DUPLICATE_PARAMS,
+                        "the matrix gave these parameters before; one output is written for them",
+                        null,
+                        null,
+                        new Provenance(
+                                run.doc.id(),
+                                List.of(),
+                                null,
+                                duplicate,
+                                settings.modelName(),
+                                Map.of(),
+                                settings.recipeHash(),
+                                Map.of())));
             }
             return new DocumentOutcome(run.doc.id(), outputs, rejects, run.usage);
         });

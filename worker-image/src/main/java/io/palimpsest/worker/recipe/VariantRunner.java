@@ -59,9 +59,10 @@ final class VariantRunner {
         this.packer = new ChunkPacker(tokens);
     }
 
-    CompletionStage<UnitOutcome> run(DocumentRun run, Map<String, Object> params) {
+    /** @param outputId the id the output gets (unique among the document's outputs of this variant) */
+    CompletionStage<UnitOutcome> run(DocumentRun run, Map<String, Object> params, String outputId) {
         if (plan.rendersWithoutModel()) {
-            return renderOnly(run, params);
+            return renderOnly(run, params, outputId);
         }
         Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
         ChunkPlan chunks;
@@ -82,7 +83,8 @@ final class VariantRunner {
         CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
                 ? inOrder(run, params, chunks.chunks(), chunking)
                 : inParallel(run, params, chunks.chunks());
-        return results.thenApply(r -> assemble(run, params, r, chunking.getMode() == Chunking.Mode.autoregressive));
+        return results.thenApply(
+                r -> assemble(run, params, outputId, r, chunking.getMode() == Chunking.Mode.autoregressive));
     }
 
     private ChunkPlan cut(DocumentRun run, Map<String, Object> params, Chunking chunking) {
@@ -245,7 +247,11 @@ final class VariantRunner {
     }
 
     private UnitOutcome assemble(
-            DocumentRun run, Map<String, Object> params, List<ChunkResult> results, boolean allOrNothing) {
+            DocumentRun run,
+            Map<String, Object> params,
+            String outputId,
+            List<ChunkResult> results,
+            boolean allOrNothing) {
         List<RejectRecord> rejects = new ArrayList<>();
         List<ChunkResult.Ok> ok = new ArrayList<>();
         for (ChunkResult r : results) {
@@ -290,7 +296,7 @@ final class VariantRunner {
         if (plan.appender.isPresent()) {
             text = plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
         }
-        OutputRecord out = new OutputRecord(plan.name(), text, provenance(run, params, chunkIds, facts));
+        OutputRecord out = new OutputRecord(outputId, plan.name(), text, provenance(run, params, chunkIds, facts));
         return new UnitOutcome(List.of(out), rejects);
     }
 
@@ -324,7 +330,7 @@ final class VariantRunner {
         }));
     }
 
-    private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params) {
+    private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params, String outputId) {
         String chunkId = Chunk.idOf(run.doc.id(), 0);
         Map<String, Object> vars =
                 TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params, chunkInfo(chunkId, 0, 1));
@@ -344,7 +350,10 @@ final class VariantRunner {
                 .thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
                         ? new UnitOutcome(
                                 List.of(new OutputRecord(
-                                        plan.name(), output, provenance(run, params, List.of(chunkId), Map.of()))),
+                                        outputId,
+                                        plan.name(),
+                                        output,
+                                        provenance(run, params, List.of(chunkId), Map.of()))),
                                 List.of())
                         : new UnitOutcome(
                                 List.of(),

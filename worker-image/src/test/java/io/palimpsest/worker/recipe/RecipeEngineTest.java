@@ -137,6 +137,52 @@ class RecipeEngineTest {
     }
 
     @Test
+    void matrixOutputsHaveIdsOfTheirOwnAndARepeatedPairIsRewrittenOnce() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: pairs
+                    user: "Return JSON pairs for <document>{{ text }}</document>"
+                    parse: json
+                matrix: {fromStage: pairs}
+                prompts:
+                  - name: maga
+                    user: "As {{ params.genre }} for {{ params.audience }}: <document>{{ text }}</document>"
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.lastUser(r).startsWith("Return JSON")
+                ? FakeModel.stop("[{\"genre\": \"tale\", \"audience\": \"kids\"},"
+                        + " {\"genre\": \"news\", \"audience\": \"adults\"},"
+                        + " {\"genre\": \"Tale\", \"audience\": \"kids\"}]")
+                : FakeModel.stop(
+                        "A version of the text for " + FakeModel.lastUser(r).substring(3, 7)));
+        DocumentOutcome out = run(
+                recipe, model, new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of()));
+
+        assertEquals(
+                List.of("d3#p0", "d3#p1"),
+                out.outputs().stream().map(OutputRecord::id).toList());
+        assertEquals(
+                List.of("d3", "d3"),
+                out.outputs().stream().map(o -> o.provenance().sourceId()).toList());
+        assertEquals(1 + 2, out.usage().calls(), "the repeated pair is not rewritten again");
+        assertEquals(1, out.rejects().size());
+        RejectRecord duplicate = out.rejects().get(0);
+        assertEquals(ItemReason.DUPLICATE_PARAMS, duplicate.reason());
+        assertEquals(ItemReason.Outcome.SKIPPED, duplicate.outcome());
+        assertEquals("Tale", duplicate.provenance().params().get("genre"));
+        assertFalse(out.skipped());
+    }
+
+    @Test
+    void withoutAMatrixAnOutputKeepsTheDocumentId() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - {name: wiki, user: "WIKI {{ text }}"}
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text about the mill."));
+        assertEquals("m", run(recipe, model, doc(Map.of())).outputs().get(0).id());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:
