@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -28,13 +29,15 @@ final class StageRunner {
     /** Why a stage stopped the document. */
     record StageFailure(String stage, ItemReason reason, String detail, String output) {}
 
-    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators) {}
+    private record Compiled(Stage stage, String owner, ReplyCleaner cleaner, Validators validators, ReplyReads reads) {}
 
     private final List<Compiled> stages = new ArrayList<>();
     private final PromptRenderer renderer;
+    private final Set<String> stageNames;
 
     StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer) {
         this.renderer = renderer;
+        this.stageNames = VariantPlan.stageNames(recipe);
         if (recipe.getStages() != null) {
             for (Stage s : recipe.getStages()) {
                 String owner = "stage " + s.getName();
@@ -43,7 +46,8 @@ final class StageRunner {
                         s,
                         owner,
                         new ReplyCleaner(null, s.getPostProcess(), owner),
-                        Validators.of(s.getValidators(), Optional.of(model), renderer, owner)));
+                        Validators.of(s.getValidators(), Optional.of(model), renderer, owner),
+                        ReplyReads.of(s)));
             }
         }
     }
@@ -60,17 +64,19 @@ final class StageRunner {
 
     private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c) {
         String name = c.stage().getName();
+        ReplyReads.Reads reads = c.reads().start();
         Map<String, Object> vars = TemplateVariables.of(
                 run.doc,
                 run.doc.text(),
                 List.of(),
-                run.stages,
-                Map.of(),
+                reads.stages(run.stages),
+                reads.params(Map.of()),
                 Map.of("id", run.doc.id() + "#0", "index", 0, "count", 1));
         if (c.stage().getRender() != null) {
             try {
-                return CompletableFuture.completedFuture(store(
-                        run, c, renderer.render(c.owner(), "render", c.stage().getRender(), vars)));
+                String rendered = renderer.render(c.owner(), "render", c.stage().getRender(), vars);
+                Optional<StageFailure> hole = hole(name, reads);
+                return CompletableFuture.completedFuture(hole.isPresent() ? hole : store(run, c, rendered));
             } catch (TemplateException e) {
                 return CompletableFuture.completedFuture(
                         Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
@@ -82,6 +88,10 @@ final class StageRunner {
         } catch (TemplateException e) {
             return CompletableFuture.completedFuture(
                     Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+        }
+        Optional<StageFailure> hole = hole(name, reads);
+        if (hole.isPresent()) {
+            return CompletableFuture.completedFuture(hole);
         }
         return run.call(request)
                 .thenCompose(reply -> {
@@ -117,6 +127,11 @@ final class StageRunner {
                     }
                     throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
                 });
+    }
+
+    /** A template that read an earlier stage's field that its reply lacks: the stage is not run. */
+    private Optional<StageFailure> hole(String name, ReplyReads.Reads reads) {
+        return reads.problem(stageNames, null).map(p -> new StageFailure(name, p.reason(), p.detail(), null));
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */

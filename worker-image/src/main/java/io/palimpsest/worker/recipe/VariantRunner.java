@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -163,14 +164,25 @@ final class VariantRunner {
 
     private CompletionStage<ChunkResult> chunk(
             DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
+        ReplyReads.Reads reads = plan.reads.start();
         Map<String, Object> vars = TemplateVariables.of(
-                run.doc, c.text(), previous, run.stages, params, chunkInfo(c.id(), c.index(), count));
+                run.doc,
+                c.text(),
+                previous,
+                reads.stages(run.stages),
+                reads.params(params),
+                chunkInfo(c.id(), c.index(), count));
         ModelRequest request;
         try {
             request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
         } catch (TemplateException e) {
             return VariantRunner.<ChunkResult>done(
                     new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
+        }
+        Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+        if (hole.isPresent()) {
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, hole.get().reason(), hole.get().detail(), null));
         }
         Integer maxInput = plan.variant.getMaxInputTokens();
         if (maxInput != null) {
@@ -332,8 +344,14 @@ final class VariantRunner {
 
     private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params, String outputId) {
         String chunkId = Chunk.idOf(run.doc.id(), 0);
-        Map<String, Object> vars =
-                TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params, chunkInfo(chunkId, 0, 1));
+        ReplyReads.Reads reads = plan.reads.start();
+        Map<String, Object> vars = TemplateVariables.of(
+                run.doc,
+                run.doc.text(),
+                List.of(),
+                reads.stages(run.stages),
+                reads.params(params),
+                chunkInfo(chunkId, 0, 1));
         String text;
         try {
             text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars)
@@ -342,6 +360,16 @@ final class VariantRunner {
             return done(new UnitOutcome(
                     List.of(),
                     List.of(reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
+        }
+        Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+        if (hole.isPresent()) {
+            return done(rejected(reject(
+                    run,
+                    params,
+                    List.of(chunkId),
+                    hole.get().reason(),
+                    hole.get().detail(),
+                    null)));
         }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);

@@ -30,6 +30,13 @@ class ReplyParserTest {
     }
 
     @Test
+    void anEmptyCodeBlockIsNoCode() {
+        assertTrue(
+                ReplyParser.parse(ParseMode.code, "Here:\n```python\n\n```\n").isEmpty());
+        assertEquals(Optional.of("x = 1"), ReplyParser.parse(ParseMode.code, "```python\nx = 1\n```"));
+    }
+
+    @Test
     void fixedMatrixIsTheCartesianProductAndLimitSamplesStably() {
         Matrix m =
                 RecipeYaml.parse("{parameters: {genre: [tale, news, essay], audience: [kids, adults]}}", Matrix.class);
