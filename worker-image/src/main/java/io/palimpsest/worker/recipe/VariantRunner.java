@@ -306,7 +306,13 @@ final class VariantRunner {
             }
         }
         if (plan.appender.isPresent()) {
-            text = plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
+            PostResult composed =
+                    plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
+            if (!composed.ok()) {
+                rejects.add(reject(run, params, chunkIds, composed.failure(), composed.detail(), text));
+                return new UnitOutcome(List.of(), rejects);
+            }
+            text = composed.text();
         }
         OutputRecord out = new OutputRecord(outputId, plan.name(), text, provenance(run, params, chunkIds, facts));
         return new UnitOutcome(List.of(out), rejects);

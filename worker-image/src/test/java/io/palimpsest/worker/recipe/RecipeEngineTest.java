@@ -183,6 +183,28 @@ class RecipeEngineTest {
     }
 
     @Test
+    void appendToOriginalRejectsAReplyWithoutPairsInsteadOfWritingTheSource() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: qa
+                    user: "QA <document>{{ text }}</document>"
+                    postProcess: [{type: appendToOriginal, k: 4}]
+                """);
+        String[] reply = {"Here is a summary of the mill and its flour instead of questions."};
+        FakeModel model = new FakeModel(r -> FakeModel.stop(reply[0]));
+        SourceDocument doc = new SourceDocument("q", "The mill turned grain into flour for the village.", Map.of());
+
+        DocumentOutcome none = run(recipe, model, doc);
+        assertTrue(none.outputs().isEmpty(), () -> "written: " + none.outputs());
+        assertEquals(ItemReason.PARSE_ERROR, none.rejects().get(0).reason());
+        assertEquals(reply[0], none.rejects().get(0).output());
+
+        reply[0] = "Question: What did the mill make? Answer: Flour.";
+        DocumentOutcome some = run(recipe, model, doc);
+        assertEquals(doc.text() + "\n\n" + reply[0], some.outputs().get(0).text());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:
