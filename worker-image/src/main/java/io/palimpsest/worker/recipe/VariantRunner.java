@@ -20,6 +20,7 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Verdict;
 import java.util.ArrayList;
@@ -194,7 +195,7 @@ final class VariantRunner {
         }
         return run.call(request)
                 .thenCompose(reply -> recipe.getMode() == RecipeMode.program
-                        ? VariantRunner.<ChunkResult>done(program(c, reply))
+                        ? program(run, c, reply, vars)
                         : rewrite(run, c, reply, vars))
                 .exceptionally(e -> modelRejected(c, e));
     }
@@ -234,28 +235,60 @@ final class VariantRunner {
         });
     }
 
-    /** ProX: the reply is an edit program for this chunk, never text to keep. */
-    private ChunkResult program(Chunk c, ModelReply reply) {
-        ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
+    /**
+     * ProX: the reply is an edit program for this chunk, never text to keep. A reply that fails
+     * post-processing or was cut at the token cap (calls may be missing) is rejected, not applied;
+     * the validators judge what applying the program gave.
+     */
+    private CompletionStage<ChunkResult> program(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
         PostResult cleaned = plan.cleaner.clean(reply.text());
-        String programText = cleaned.ok() ? cleaned.text() : reply.text();
+        if (!cleaned.ok()) {
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, cleaned.failure(), cleaned.detail(), reply.text()));
+        }
+        ValidationSubject asReplied = new ValidationSubject(
+                c.text(), cleaned.text(), reply.finishReason(), reply.completionTokens(), plan.maxTokens(), vars);
+        Optional<CheckFailure> cut = plan.validators.checkTruncation(asReplied);
+        if (cut.isPresent()) {
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, cut.get().reason(), cut.get().detail(), cleaned.text()));
+        }
+        ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
         EditProgram program = EditProgramParser.parse(
-                programText, NumberedLines.lines(c.text()).size());
+                cleaned.text(), NumberedLines.lines(c.text()).size());
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("program_calls", program.calls().size());
         facts.put("program_malformed", program.malformed());
         int maxMalformed = settings.getMaxMalformed() == null ? 2 : settings.getMaxMalformed();
+        String result;
         if (program.malformed() >= maxMalformed) {
             facts.put("program_fallback", true);
-            return new ChunkResult.Ok(c, c.text(), facts);
+            result = c.text();
+        } else if (program.drops()) {
+            return VariantRunner.<ChunkResult>done(new ChunkResult.DropDocument(c));
+        } else {
+            ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
+            facts.put("removed_lines", applied.removedLines());
+            facts.put("normalizations", applied.normalizations());
+            result = applied.text();
         }
-        if (program.drops()) {
-            return new ChunkResult.DropDocument(c);
+        if (result.isBlank()) {
+            // The program removed the whole chunk: nothing to judge; the document's word threshold decides.
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Ok(c, result, facts));
         }
-        ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
-        facts.put("removed_lines", applied.removedLines());
-        facts.put("normalizations", applied.normalizations());
-        return new ChunkResult.Ok(c, applied.text(), facts);
+        ValidationSubject subject = new ValidationSubject(
+                c.text(), result, reply.finishReason(), reply.completionTokens(), plan.maxTokens(), vars);
+        return plan.validators.validate(subject, run.counted()).thenApply(v -> {
+            traceVerdict(run, c.id(), vars, subject, v);
+            if (!v.passed()) {
+                return new ChunkResult.Failed(
+                        c, v.rejection().get().reason(), v.rejection().get().detail(), result);
+            }
+            if (v.judgeScore() != null) {
+                facts.put("judge_score", v.judgeScore());
+            }
+            return new ChunkResult.Ok(c, result, facts);
+        });
     }
 
     private UnitOutcome assemble(

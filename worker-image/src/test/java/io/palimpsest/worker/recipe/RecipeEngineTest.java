@@ -205,6 +205,43 @@ class RecipeEngineTest {
     }
 
     @Test
+    void programModeRejectsCutProgramsFailedCleaningAndResultsTheValidatorsReject() {
+        Recipe recipe = RecipeYaml.parse("""
+                mode: program
+                program: {minWords: 3}
+                prompts:
+                  - name: prox
+                    user: "{{ numbered }}"
+                    sampling: {maxTokens: 64}
+                    postProcess: [{type: stripSentinel, sentinel: "PROGRAM:"}]
+                    validators: [{type: length, max: 60}]
+                """);
+        String text = lines(8, "Para");
+        ModelReply[] reply = {new ModelReply("PROGRAM:\nremove_lines(2, 3)\nremove_lines(4,", "length", 10, 64)};
+        FakeModel model = new FakeModel(r -> reply[0]);
+
+        DocumentOutcome cut = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(cut.outputs().isEmpty(), () -> "written: " + cut.outputs());
+        assertEquals(ItemReason.TRUNCATION, cut.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("remove_lines(2, 3)");
+        DocumentOutcome unsentinelled = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(unsentinelled.outputs().isEmpty(), () -> "written: " + unsentinelled.outputs());
+        assertEquals(ItemReason.MISSING_SENTINEL, unsentinelled.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("PROGRAM:\nremove_lines(7, 8)");
+        DocumentOutcome tooLong = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(tooLong.outputs().isEmpty(), "six lines of twelve words are over the length limit of 60");
+        assertEquals(ItemReason.LENGTH, tooLong.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("PROGRAM:\nremove_lines(4, 8)");
+        DocumentOutcome kept = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertEquals(
+                String.join("\n", List.of(text.split("\n")).subList(0, 3)),
+                kept.outputs().get(0).text());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:
