@@ -42,6 +42,7 @@ public enum ItemReason {
     TOO_SHORT("too_short", Outcome.SKIPPED),
     NO_ROUTE("no_route", Outcome.SKIPPED),
     NO_CHUNKS("no_chunks", Outcome.SKIPPED),
+    SHORT_CHUNK("short_chunk", Outcome.SKIPPED),
     INPUT_TOO_LONG("input_too_long", Outcome.SKIPPED),
     PROGRAM_DROP_DOC("program_drop_doc", Outcome.SKIPPED),
     PROGRAM_TOO_SHORT("program_too_short", Outcome.SKIPPED),

@@ -77,16 +77,45 @@ final class VariantRunner {
             return done(rejected(reject(
                     run,
                     params,
-                    List.of(),
+                    chunks.dropped().stream().map(Chunk::id).toList(),
                     ItemReason.NO_CHUNKS,
-                    chunks.droppedChunks() + " chunks under the minimum size",
+                    chunks.dropped().size() + " chunks under the minimum size (" + minSegmentTokens(chunking)
+                            + " tokens)",
                     null)));
         }
         CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
                 ? inOrder(run, params, chunks.chunks(), chunking)
                 : inParallel(run, params, chunks.chunks());
-        return results.thenApply(
-                r -> assemble(run, params, outputId, r, chunking.getMode() == Chunking.Mode.autoregressive));
+        return results.thenApply(r -> withDropped(
+                run,
+                params,
+                chunks,
+                chunking,
+                assemble(run, params, outputId, r, chunking.getMode() == Chunking.Mode.autoregressive)));
+    }
+
+    /** The chunks too short to send, each recorded after the unit's own rejects (which decide a document's count). */
+    private UnitOutcome withDropped(
+            DocumentRun run, Map<String, Object> params, ChunkPlan chunks, Chunking chunking, UnitOutcome unit) {
+        if (chunks.dropped().isEmpty()) {
+            return unit;
+        }
+        List<RejectRecord> rejects = new ArrayList<>(unit.rejects());
+        for (Chunk c : chunks.dropped()) {
+            rejects.add(reject(
+                    run,
+                    params,
+                    List.of(c.id()),
+                    ItemReason.SHORT_CHUNK,
+                    c.tokens() + " tokens < minSegmentTokens " + minSegmentTokens(chunking)
+                            + ", and no neighbouring chunk could take it within the budget",
+                    c.text()));
+        }
+        return new UnitOutcome(unit.outputs(), rejects);
+    }
+
+    private static int minSegmentTokens(Chunking chunking) {
+        return chunking.getMinSegmentTokens() == null ? 0 : chunking.getMinSegmentTokens();
     }
 
     private ChunkPlan cut(DocumentRun run, Map<String, Object> params, Chunking chunking) {
@@ -109,7 +138,7 @@ final class VariantRunner {
             budget = Math.min(budget, plan.variant.getMaxInputTokens() - overhead - BUDGET_SLACK - context);
         }
         budget = Math.max(budget, 16);
-        int minChunk = chunking.getMinSegmentTokens() == null ? 0 : chunking.getMinSegmentTokens();
+        int minChunk = minSegmentTokens(chunking);
         Chunking.SplitOn splitOn = chunking.getSplitOn() == null ? Chunking.SplitOn.newline : chunking.getSplitOn();
         return packer.pack(run.doc.id(), run.doc.text(), splitOn, budget, minChunk);
     }

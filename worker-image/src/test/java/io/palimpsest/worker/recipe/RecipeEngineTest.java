@@ -242,6 +242,40 @@ class RecipeEngineTest {
     }
 
     @Test
+    void aShortTailIsRewrittenWithItsNeighbourAndAnUnplaceableOneIsRecorded() {
+        FakeModel model = new FakeModel(r -> FakeModel.stop("R[" + FakeModel.document(r) + "]"));
+        String body = lines(2, "Old");
+        DocumentOutcome joined = run(
+                segmentsOf(BpeTokenCounter.instance().count(body + "\n") + 1),
+                model,
+                new SourceDocument("t", body + "\nThe end.", Map.of()));
+        assertTrue(joined.rejects().isEmpty(), () -> joined.rejects().toString());
+        assertEquals(List.of("t#0", "t#1"), joined.outputs().get(0).provenance().chunkIds());
+        assertTrue(joined.outputs().get(0).text().contains("The end."), "the tail is rewritten, not dropped");
+
+        String word = "y".repeat(300);
+        DocumentOutcome dropped = run(
+                segmentsOf(BpeTokenCounter.instance().count(word + "\n") + 1),
+                model,
+                new SourceDocument("u", word + "\nThe end.", Map.of()));
+        assertEquals(List.of("u#0"), dropped.outputs().get(0).provenance().chunkIds());
+        RejectRecord r = dropped.rejects().get(0);
+        assertEquals(ItemReason.SHORT_CHUNK, r.reason());
+        assertEquals(ItemReason.Outcome.SKIPPED, r.outcome());
+        assertEquals(List.of("u#1"), r.provenance().chunkIds());
+        assertEquals("The end.", r.output());
+    }
+
+    private static Recipe segmentsOf(int maxTokens) {
+        return RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: %d, minSegmentTokens: 5}
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                """.formatted(maxTokens));
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -56,12 +57,53 @@ class ChunkPackerTest {
     }
 
     @Test
-    void shortChunksAreDroppedAndCounted() {
+    void aShortTailJoinsItsNeighbourAndNothingIsLost() {
         String text = sentences(20) + "\n\nTiny.";
-        int budget = tokens.count(sentences(20) + "\n") + 2;
+        int budget = tokens.count(sentences(20) + "\n");
         ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
-        assertEquals(1, plan.chunks().size());
-        assertEquals(1, plan.droppedChunks());
-        assertTrue(plan.chunks().get(0).text().endsWith("home."));
+        assertEquals(List.of(), plan.dropped());
+        assertEquals(2, plan.chunks().size());
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() >= 10 && c.tokens() <= budget, c.tokens() + " tokens");
+        }
+        assertTrue(
+                plan.chunks().get(1).text().endsWith("home.\n\nTiny."),
+                plan.chunks().get(1).text());
+        assertEquals(
+                text, plan.chunks().get(0).text() + " " + plan.chunks().get(1).text());
+        assertEquals(
+                List.of("d#0", "d#1"), plan.chunks().stream().map(Chunk::id).toList());
+    }
+
+    @Test
+    void aShortFragmentBetweenLongLinesJoinsOneOfThem() {
+        String line = sentences(8);
+        String text = line + "\nOk then.\n" + line;
+        int budget = tokens.count(line + "\n") + 1;
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
+        assertEquals(List.of(), plan.dropped());
+        String joined = plan.chunks().stream().map(Chunk::text).collect(Collectors.joining(" "));
+        assertTrue(joined.contains("Ok then."), joined);
+        assertEquals(text.replaceAll("\\s+", " "), joined.replaceAll("\\s+", " "));
+        plan.chunks().forEach(c -> assertTrue(c.tokens() >= 10 && c.tokens() <= budget, c.tokens() + " tokens"));
+    }
+
+    @Test
+    void aFragmentNoNeighbourCanTakeIsDroppedAndListedWithItsId() {
+        String word = "x".repeat(600);
+        String text = word + "\nTiny.";
+        int budget = tokens.count(word + "\n") + 1;
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
+        assertEquals(List.of("d#0"), plan.chunks().stream().map(Chunk::id).toList());
+        assertEquals(1, plan.dropped().size());
+        assertEquals("d#1", plan.dropped().get(0).id());
+        assertEquals("Tiny.", plan.dropped().get(0).text());
+    }
+
+    @Test
+    void aDocumentThatIsOneShortChunkHasNoChunks() {
+        ChunkPlan plan = packer.pack("d", "Tiny.", Chunking.SplitOn.newline, 100, 10);
+        assertEquals(List.of(), plan.chunks());
+        assertEquals(1, plan.dropped().size());
     }
 }
