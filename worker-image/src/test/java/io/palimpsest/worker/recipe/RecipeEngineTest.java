@@ -276,6 +276,23 @@ class RecipeEngineTest {
     }
 
     @Test
+    void japaneseWithoutSpacesIsCutToFitMaxInputTokensInsteadOfSkipped() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: 400}
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                    maxInputTokens: 120
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("要約"));
+        String text = "にほんごのぶんしょうにはくてんもくとうてんもないばあいがあります".repeat(30);
+        DocumentOutcome out = run(recipe, model, new SourceDocument("ja", text, Map.of()));
+        assertTrue(out.rejects().isEmpty(), () -> out.rejects().toString());
+        assertTrue(model.requests.size() > 3, model.requests.size() + " requests");
+        assertEquals(text, model.requests.stream().map(FakeModel::document).collect(Collectors.joining()));
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:

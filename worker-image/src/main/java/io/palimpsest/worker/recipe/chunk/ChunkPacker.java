@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Packs adjacent segments into chunks of at most {@code budget} tokens (Nemotron-CC, WRAP). A
  * segment larger than the budget is cut further: a line into sentences, a sentence into words,
- * so no chunk exceeds the budget unless a single word does.
+ * and what has no break inside the budget (Chinese or Japanese without punctuation, one long
+ * "word") at the budget itself, so no chunk exceeds the budget.
  *
  * <p>A chunk under the minimum size (a short tail, or a fragment between two long segments) joins
  * its neighbour (the previous chunk, else the next): the two are packed again as one chunk when they
@@ -200,12 +201,56 @@ public final class ChunkPacker {
             finer = Segmenter.words(segment);
         }
         if (finer.size() <= 1) {
-            out.add(segment);
+            cutAtBudget(segment, budget, out);
             return;
         }
         for (String f : finer) {
             fit(f, budget, Chunking.SplitOn.sentence, out);
         }
+    }
+
+    /**
+     * A segment with no sentence or word break inside the budget (text without spaces, a long token
+     * run) cut into pieces of at most {@code budget} tokens, each as long as fits, never between the
+     * two halves of a surrogate pair.
+     */
+    private void cutAtBudget(String segment, int budget, List<String> out) {
+        int start = 0;
+        while (start < segment.length()) {
+            // A token is rarely more than a few dozen characters: no need to count further than this.
+            int limit =
+                    codePointStart(segment, (int) Math.min(segment.length(), start + (long) Math.max(budget, 1) * 32));
+            if (tokens.count(segment.substring(start, limit)) <= budget) {
+                out.add(segment.substring(start, limit));
+                start = limit;
+                continue;
+            }
+            int lo = segment.offsetByCodePoints(start, 1);
+            int hi = limit;
+            while (lo < hi) {
+                int mid = codePointStart(segment, (lo + hi + 1) >>> 1);
+                if (mid <= lo) {
+                    break;
+                }
+                if (tokens.count(segment.substring(start, mid)) <= budget) {
+                    lo = mid;
+                } else {
+                    hi = codePointStart(segment, mid - 1);
+                }
+            }
+            out.add(segment.substring(start, lo));
+            start = lo;
+        }
+    }
+
+    /** {@code i}, or one less when it falls between a high and a low surrogate. */
+    private static int codePointStart(String s, int i) {
+        return i > 0
+                        && i < s.length()
+                        && Character.isLowSurrogate(s.charAt(i))
+                        && Character.isHighSurrogate(s.charAt(i - 1))
+                ? i - 1
+                : i;
     }
 
     private static String stripTrailingNewlines(String s) {
