@@ -51,6 +51,7 @@ public enum ItemReason {
     // The recipe engine could not produce a usable output.
     TEMPLATE_ERROR("template_error", Outcome.REJECTED),
     MODEL_REJECTED("model_rejected", Outcome.REJECTED),
+    INPUT_TOO_LONG_AFTER_CALLS("input_too_long_after_calls", Outcome.REJECTED),
     MISSING_SENTINEL("missing_sentinel", Outcome.REJECTED),
     NO_CODE("no_code", Outcome.REJECTED),
     PARSE_ERROR("parse_error", Outcome.REJECTED),

@@ -11,6 +11,7 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -172,7 +173,6 @@ public final class RecipeEngine {
                 outputs.addAll(u.join().outputs());
                 rejects.addAll(u.join().rejects());
             }
-            // After the units' rejects: a document none of whose units wrote is counted by its first reject.
             for (Map<String, Object> duplicate : combos.duplicates()) {
                 rejects.add(new RejectRecord(
                         ItemReason.DUPLICATE_PARAMS,
@@ -189,6 +189,9 @@ public final class RecipeEngine {
                                 settings.recipeHash(),
                                 Map.of())));
             }
+            // A document that wrote nothing is counted by its first reject: something that went wrong (and was
+            // maybe paid for) comes before a part left out on purpose.
+            rejects.sort(Comparator.comparing(r -> r.outcome() == ItemReason.Outcome.SKIPPED));
             return new DocumentOutcome(run.doc.id(), outputs, rejects, run.usage);
         });
     }

@@ -30,6 +30,8 @@ final class VariantPlan {
     final Set<String> stageNames;
     /** The stage the matrix parameters come from, or null. */
     final String paramsStage;
+    /** Whether a document's stages call the model: then every variant call comes after paid calls. */
+    final boolean stagesCallModel;
 
     VariantPlan(Recipe recipe, PromptVariant variant, ModelCall model, PromptRenderer renderer) {
         this.variant = variant;
@@ -54,6 +56,8 @@ final class VariantPlan {
         this.stageNames = stageNames(recipe);
         this.paramsStage =
                 recipe.getMatrix() == null ? null : recipe.getMatrix().getFromStage();
+        this.stagesCallModel =
+                recipe.getStages() != null && recipe.getStages().stream().anyMatch(s -> s.getRender() == null);
     }
 
     static Set<String> stageNames(Recipe recipe) {

@@ -38,9 +38,6 @@ import java.util.concurrent.CompletionStage;
  * autoregressive chunking), clean, validate, join, compose with the original.
  */
 final class VariantRunner {
-    /** Tokens kept free between the packed chunk and the input limit (Nemotron-CC). */
-    private static final int BUDGET_SLACK = 2;
-
     /** Outputs and rejects of one unit. */
     record UnitOutcome(List<OutputRecord> outputs, List<RejectRecord> rejects) {}
 
@@ -59,6 +56,7 @@ final class VariantRunner {
         this.renderer = renderer;
         this.settings = settings;
         this.packer = new ChunkPacker(tokens);
+        InputBudget.check(plan.owner, plan.variant, recipe.getChunking(), true, renderer, tokens);
     }
 
     /** @param outputId the id the output gets (unique among the document's outputs of this variant) */
@@ -94,7 +92,7 @@ final class VariantRunner {
                 assemble(run, params, outputId, r, chunking.getMode() == Chunking.Mode.autoregressive)));
     }
 
-    /** The chunks too short to send, each recorded after the unit's own rejects (which decide a document's count). */
+    /** The chunks too short to send, each recorded as skipped. */
     private UnitOutcome withDropped(
             DocumentRun run, Map<String, Object> params, ChunkPlan chunks, Chunking chunking, UnitOutcome unit) {
         if (chunks.dropped().isEmpty()) {
@@ -132,10 +130,7 @@ final class VariantRunner {
             // The document is also a template variable; only the unit's share counts towards the budget.
             int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget")
                     .inputText());
-            int context = chunking.getMode() == Chunking.Mode.autoregressive && chunking.getContextTokens() != null
-                    ? chunking.getContextTokens()
-                    : 0;
-            budget = Math.min(budget, plan.variant.getMaxInputTokens() - overhead - BUDGET_SLACK - context);
+            budget = Math.min(budget, InputBudget.room(plan.variant.getMaxInputTokens(), overhead, chunking));
         }
         budget = Math.max(budget, 16);
         int minChunk = minSegmentTokens(chunking);
@@ -147,7 +142,8 @@ final class VariantRunner {
             DocumentRun run, Map<String, Object> params, List<Chunk> chunks) {
         List<CompletableFuture<ChunkResult>> futures = new ArrayList<>();
         for (Chunk c : chunks) {
-            futures.add(chunk(run, params, c, chunks.size(), List.of()).toCompletableFuture());
+            futures.add(chunk(run, params, c, chunks.size(), List.of(), plan.stagesCallModel)
+                    .toCompletableFuture());
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
@@ -165,10 +161,12 @@ final class VariantRunner {
                     return CompletableFuture.completedFuture(done);
                 }
                 List<String> previous = context(done, keep, contextTokens);
-                return chunk(run, params, c, chunks.size(), previous).thenApply(r -> {
-                    done.add(r);
-                    return done;
-                });
+                boolean afterCalls = plan.stagesCallModel || !done.isEmpty();
+                return chunk(run, params, c, chunks.size(), previous, afterCalls)
+                        .thenApply(r -> {
+                            done.add(r);
+                            return done;
+                        });
             });
         }
         return chain;
@@ -192,36 +190,60 @@ final class VariantRunner {
         return recent;
     }
 
+    /**
+     * One call for one chunk. With {@code maxInputTokens}, previous rewritten chunks are left out,
+     * oldest first, until the prompt fits; a prompt that still does not fit is skipped, or rejected
+     * when the document's calls before it were paid ({@code afterCalls}).
+     */
     private CompletionStage<ChunkResult> chunk(
-            DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
-        ReplyReads.Reads reads = plan.reads.start();
-        Map<String, Object> vars = TemplateVariables.of(
-                run.doc,
-                c.text(),
-                previous,
-                reads.stages(run.stages),
-                reads.params(params),
-                chunkInfo(c.id(), c.index(), count));
-        ModelRequest request;
-        try {
-            request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
-        } catch (TemplateException e) {
-            return VariantRunner.<ChunkResult>done(
-                    new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
-        }
-        Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
-        if (hole.isPresent()) {
-            return VariantRunner.<ChunkResult>done(
-                    new ChunkResult.Failed(c, hole.get().reason(), hole.get().detail(), null));
-        }
+            DocumentRun run,
+            Map<String, Object> params,
+            Chunk c,
+            int count,
+            List<String> previous,
+            boolean afterCalls) {
         Integer maxInput = plan.variant.getMaxInputTokens();
-        if (maxInput != null) {
-            int input = tokens.count(request.inputText());
-            if (input > maxInput) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
-                        c, ItemReason.INPUT_TOO_LONG, input + " input tokens > " + maxInput, null));
+        List<String> context = new ArrayList<>(previous);
+        while (true) {
+            ReplyReads.Reads reads = plan.reads.start();
+            Map<String, Object> vars = TemplateVariables.of(
+                    run.doc,
+                    c.text(),
+                    List.copyOf(context),
+                    reads.stages(run.stages),
+                    reads.params(params),
+                    chunkInfo(c.id(), c.index(), count));
+            ModelRequest request;
+            try {
+                request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
+            } catch (TemplateException e) {
+                return VariantRunner.<ChunkResult>done(
+                        new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
             }
+            Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+            if (hole.isPresent()) {
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
+                        c, hole.get().reason(), hole.get().detail(), null));
+            }
+            int input = maxInput == null ? 0 : tokens.count(request.inputText());
+            if (maxInput == null || input <= maxInput) {
+                return send(run, c, request, vars);
+            }
+            if (context.isEmpty()) {
+                String detail = input + " input tokens > " + maxInput
+                        + (previous.isEmpty() ? "" : " with no previous chunk in the prompt");
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
+                        c,
+                        afterCalls ? ItemReason.INPUT_TOO_LONG_AFTER_CALLS : ItemReason.INPUT_TOO_LONG,
+                        afterCalls ? detail + ", after the document's earlier calls were paid" : detail,
+                        null));
+            }
+            context.remove(0);
         }
+    }
+
+    private CompletionStage<ChunkResult> send(
+            DocumentRun run, Chunk c, ModelRequest request, Map<String, Object> vars) {
         return run.call(request)
                 .thenCompose(reply -> recipe.getMode() == RecipeMode.program
                         ? program(run, c, reply, vars)

@@ -293,6 +293,65 @@ class RecipeEngineTest {
     }
 
     @Test
+    void autoregressiveContextIsCutToFitMaxInputTokensWithoutContextTokens() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: autoregressive, maxTokens: 40, contextChunks: 4}
+                prompts:
+                  - name: k2
+                    user: "{% if previous %}<previous>{{ previous | join('|') }}</previous>{% endif %}<document>{{ text }}</document>"
+                    maxInputTokens: 150
+                """);
+        FakeModel model =
+                new FakeModel(r -> FakeModel.stop("REWRITE " + FakeModel.document(r) + " " + FakeModel.document(r)));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("a", lines(12, "Old"), Map.of()));
+
+        assertEquals(1, out.outputs().size(), () -> out.rejects().toString());
+        assertTrue(model.requests.size() >= 4, model.requests.size() + " requests");
+        for (ModelRequest r : model.requests) {
+            assertTrue(
+                    BpeTokenCounter.instance().count(r.inputText()) <= 150,
+                    "every prompt fits: " + BpeTokenCounter.instance().count(r.inputText()));
+        }
+        String last = FakeModel.lastUser(model.requests.get(model.requests.size() - 1));
+        assertTrue(last.contains("<previous>"), "the newest previous chunk is kept: " + last);
+    }
+
+    @Test
+    void aPromptThatOverflowsAfterPaidCallsIsRejectedNotSkipped() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: autoregressive, maxTokens: 40}
+                prompts:
+                  - name: k2
+                    user: "{% if chunk.index == 1 %}LONG{% endif %}<document>{{ text }}</document>"
+                    maxInputTokens: 80
+                """.replace("LONG", "Remember the harbour. ".repeat(20)));
+        FakeModel model = new FakeModel(r -> FakeModel.stop("REWRITE " + FakeModel.document(r)));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("b", lines(6, "Old"), Map.of()));
+
+        assertTrue(out.outputs().isEmpty());
+        assertEquals(1, out.usage().calls(), "the first chunk was paid for");
+        assertFalse(out.skipped());
+        assertEquals(ItemReason.INPUT_TOO_LONG_AFTER_CALLS, out.rejects().get(0).reason());
+        assertEquals(ItemReason.Outcome.REJECTED, out.rejects().get(0).outcome());
+    }
+
+    @Test
+    void maxInputTokensUnderThePromptsOwnTokensIsRefusedBeforeAnyDocument() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: 100}
+                prompts:
+                  - name: wiki
+                    user: "Rewrite the passage below in the style of an encyclopedia, keeping every fact. {{ text }}"
+                    maxInputTokens: 12
+                """);
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> RecipeEngine.create(
+                        recipe, new FakeModel(r -> FakeModel.stop("x")), BpeTokenCounter.instance(), SETTINGS));
+        assertTrue(e.getMessage().startsWith("variant wiki: maxInputTokens 12 leaves no room"), e.getMessage());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:
