@@ -50,7 +50,7 @@ public final class RecipeEngine {
         this.tokens = tokens;
         this.settings = settings;
         this.filters = new PreFilterChain(recipe.getPreFilters(), tokens);
-        this.stages = new StageRunner(recipe, model, renderer);
+        this.stages = new StageRunner(recipe, model, renderer, tokens);
         this.selector = new VariantSelector(recipe);
         long seed = recipe.getFanout() != null && recipe.getFanout().getSeed() != null
                 ? recipe.getFanout().getSeed()

@@ -9,6 +9,7 @@ import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
+import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
 import io.palimpsest.worker.recipe.validate.Verdict;
@@ -33,15 +34,18 @@ final class StageRunner {
 
     private final List<Compiled> stages = new ArrayList<>();
     private final PromptRenderer renderer;
+    private final TokenCounter tokens;
     private final Set<String> stageNames;
 
-    StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer) {
+    StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer, TokenCounter tokens) {
         this.renderer = renderer;
+        this.tokens = tokens;
         this.stageNames = VariantPlan.stageNames(recipe);
         if (recipe.getStages() != null) {
             for (Stage s : recipe.getStages()) {
                 String owner = "stage " + s.getName();
                 renderer.check(owner, s);
+                InputBudget.check(owner, s, recipe.getChunking(), false, renderer, tokens);
                 stages.add(new Compiled(
                         s,
                         owner,
@@ -55,14 +59,18 @@ final class StageRunner {
     /** Fills run.stages; completes with the first failure, or empty when all stages succeeded. */
     CompletionStage<Optional<StageFailure>> run(DocumentRun run) {
         CompletionStage<Optional<StageFailure>> chain = CompletableFuture.completedFuture(Optional.empty());
+        boolean paidBefore = false;
         for (Compiled c : stages) {
+            boolean afterCalls = paidBefore;
             chain = chain.thenCompose(
-                    failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c));
+                    failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c, afterCalls));
+            paidBefore |= c.stage().getRender() == null;
         }
         return chain;
     }
 
-    private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c) {
+    /** @param afterCalls whether an earlier stage of this document called the model (and was paid) */
+    private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c, boolean afterCalls) {
         String name = c.stage().getName();
         ReplyReads.Reads reads = c.reads().start();
         Map<String, Object> vars = TemplateVariables.of(
@@ -92,6 +100,21 @@ final class StageRunner {
         Optional<StageFailure> hole = hole(name, reads);
         if (hole.isPresent()) {
             return CompletableFuture.completedFuture(hole);
+        }
+        Integer maxInput = c.stage().getMaxInputTokens();
+        if (maxInput != null) {
+            int input = tokens.count(request.inputText());
+            if (input > maxInput) {
+                String detail = input + " input tokens > " + maxInput;
+                return CompletableFuture.completedFuture(Optional.of(
+                        afterCalls
+                                ? new StageFailure(
+                                        name,
+                                        ItemReason.INPUT_TOO_LONG_AFTER_CALLS,
+                                        detail + ", after the document's earlier stages were paid",
+                                        null)
+                                : new StageFailure(name, ItemReason.INPUT_TOO_LONG, detail, null)));
+            }
         }
         return run.call(request)
                 .thenCompose(reply -> {

@@ -352,6 +352,57 @@ class RecipeEngineTest {
     }
 
     @Test
+    void aStageHoldsItsPromptToMaxInputTokens() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: outline
+                    user: "OUTLINE {{ text }}"
+                  - name: review
+                    user: "REVIEW {{ text }} given {{ stages.outline }}"
+                    maxInputTokens: MAX
+                prompts:
+                  - name: wiki
+                    user: "WIKI {{ text }}"
+                """.replace("MAX", "60"));
+        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text."));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("s", lines(6, "Old"), Map.of()));
+        assertTrue(out.outputs().isEmpty());
+        assertEquals(1, model.requests.size(), "the outline was called, the review was not");
+        assertEquals(ItemReason.INPUT_TOO_LONG_AFTER_CALLS, out.rejects().get(0).reason());
+        assertTrue(
+                out.rejects().get(0).detail().startsWith("stage review: "),
+                out.rejects().get(0).detail());
+
+        Recipe first = RecipeYaml.parse("""
+                stages:
+                  - name: review
+                    user: "REVIEW {{ text }}"
+                    maxInputTokens: 60
+                prompts:
+                  - name: wiki
+                    user: "WIKI {{ text }}"
+                """);
+        FakeModel none = new FakeModel(r -> FakeModel.stop("Fine text."));
+        DocumentOutcome skipped = run(first, none, new SourceDocument("s", lines(6, "Old"), Map.of()));
+        assertTrue(skipped.skipped());
+        assertEquals(ItemReason.INPUT_TOO_LONG, skipped.rejects().get(0).reason());
+        assertEquals(0, none.requests.size());
+
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> RecipeEngine.create(RecipeYaml.parse("""
+                                stages:
+                                  - name: review
+                                    user: "Review the whole document below and list every problem you find. {{ text }}"
+                                    maxInputTokens: 8
+                                prompts:
+                                  - name: wiki
+                                    user: "WIKI {{ text }}"
+                                """), none, BpeTokenCounter.instance(), SETTINGS));
+        assertTrue(e.getMessage().startsWith("stage review: maxInputTokens 8 leaves no room"), e.getMessage());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:
