@@ -50,10 +50,12 @@ public class ValidatorSpec {
             "truncation, lengthRatio, length, repetition, refusal, echo, language, compiles, judge or facts.")
     private Type type;
 
-    @JsonPropertyDescription("Lower bound (lengthRatio: ratio; length: words).")
+    @JsonPropertyDescription(
+            "Lower bound (lengthRatio: ratio; length: words; judge: the lowest score on the judge's scale, default 1).")
     private Double min;
 
-    @JsonPropertyDescription("Upper bound (lengthRatio: ratio; length: words).")
+    @JsonPropertyDescription(
+            "Upper bound (lengthRatio: ratio; length: words; judge: the highest score on the judge's scale, default 5).")
     private Double max;
 
     @JsonPropertyDescription(
@@ -84,6 +86,6 @@ public class ValidatorSpec {
     private PromptTemplate judge;
 
     @JsonPropertyDescription(
-            "judge: regular expression whose first group is the score (default: the first number in the reply).")
+            "judge: regular expression whose first group is the score; its last match counts (default: the last number after a label such as Score:, else the last number in the reply).")
     private String scorePattern;
 }

@@ -43,14 +43,17 @@ public enum ItemReason {
     TOO_SHORT("too_short", Outcome.SKIPPED),
     NO_ROUTE("no_route", Outcome.SKIPPED),
     NO_CHUNKS("no_chunks", Outcome.SKIPPED),
+    SHORT_CHUNK("short_chunk", Outcome.SKIPPED),
     INPUT_TOO_LONG("input_too_long", Outcome.SKIPPED),
     PROGRAM_DROP_DOC("program_drop_doc", Outcome.SKIPPED),
     PROGRAM_TOO_SHORT("program_too_short", Outcome.SKIPPED),
+    DUPLICATE_PARAMS("duplicate_params", Outcome.SKIPPED),
 
     // The recipe engine could not produce a usable output.
     CONDITION_ERROR("condition_error", Outcome.REJECTED),
     TEMPLATE_ERROR("template_error", Outcome.REJECTED),
     MODEL_REJECTED("model_rejected", Outcome.REJECTED),
+    INPUT_TOO_LONG_AFTER_CALLS("input_too_long_after_calls", Outcome.REJECTED),
     MISSING_SENTINEL("missing_sentinel", Outcome.REJECTED),
     NO_CODE("no_code", Outcome.REJECTED),
     PARSE_ERROR("parse_error", Outcome.REJECTED),

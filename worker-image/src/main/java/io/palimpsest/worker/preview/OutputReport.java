@@ -48,7 +48,9 @@ public final class OutputReport {
         sources.forEach(s -> text.put(s.id(), s.text()));
         outputs.forEach((variant, records) -> {
             for (JsonNode r : records) {
-                String id = r.path("id").asText();
+                String id = r.path("provenance")
+                        .path("sourceId")
+                        .asText(r.path("id").asText());
                 String out = r.path("text").asText();
                 JsonNode params = r.path("provenance").get("params");
                 @SuppressWarnings("unchecked")

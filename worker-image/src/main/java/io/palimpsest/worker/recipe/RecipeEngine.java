@@ -13,6 +13,7 @@ import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.token.RecentTextTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ public final class RecipeEngine {
         this.tokens = tokens;
         this.settings = settings;
         this.filters = new PreFilterChain(recipe.getPreFilters(), tokens);
-        this.stages = new StageRunner(recipe, model, renderer);
+        this.stages = new StageRunner(recipe, model, renderer, tokens);
         this.selector = new VariantSelector(recipe);
         long seed = recipe.getFanout() != null && recipe.getFanout().getSeed() != null
                 ? recipe.getFanout().getSeed()
@@ -110,7 +111,7 @@ public final class RecipeEngine {
                 return CompletableFuture.completedFuture(
                         new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }
-            Optional<List<Map<String, Object>>> combos = matrix.combinations(doc.id(), run.stages);
+            Optional<ParameterMatrix.Combinations> combos = matrix.combinations(doc.id(), run.stages);
             if (combos.isEmpty()) {
                 RejectRecord r = new RejectRecord(
                         ItemReason.PARSE_ERROR,
@@ -172,11 +173,13 @@ public final class RecipeEngine {
     }
 
     private CompletionStage<DocumentOutcome> runUnits(
-            DocumentRun run, List<PromptVariant> variants, List<Map<String, Object>> combos) {
+            DocumentRun run, List<PromptVariant> variants, ParameterMatrix.Combinations combos) {
         List<CompletableFuture<VariantRunner.UnitOutcome>> units = new ArrayList<>();
         for (PromptVariant v : variants) {
-            for (Map<String, Object> params : combos) {
-                units.add(runners.get(v.getName()).run(run, params).toCompletableFuture());
+            for (ParameterMatrix.Combination c : combos.kept()) {
+                units.add(runners.get(v.getName())
+                        .run(run, c.params(), matrix.outputId(run.doc.id(), c))
+                        .toCompletableFuture());
             }
         }
         return CompletableFuture.allOf(units.toArray(CompletableFuture[]::new)).thenApply(x -> {
@@ -186,6 +189,25 @@ public final class RecipeEngine {
                 outputs.addAll(u.join().outputs());
                 rejects.addAll(u.join().rejects());
             }
+            for (Map<String, Object> duplicate : combos.duplicates()) {
+                rejects.add(new RejectRecord(
+                        ItemReason.DUPLICATE_PARAMS,
+                        "the matrix gave these parameters before; one output is written for them",
+                        null,
+                        null,
+                        new Provenance(
+                                run.doc.id(),
+                                List.of(),
+                                null,
+                                duplicate,
+                                settings.modelName(),
+                                Map.of(),
+                                settings.recipeHash(),
+                                Map.of())));
+            }
+            // A document that wrote nothing is counted by its first reject: something that went wrong (and was
+            // maybe paid for) comes before a part left out on purpose.
+            rejects.sort(Comparator.comparing(r -> r.outcome() == ItemReason.Outcome.SKIPPED));
             return new DocumentOutcome(run.doc.id(), outputs, rejects, run.usage);
         });
     }

@@ -10,6 +10,7 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
+import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Validators;
 import io.palimpsest.worker.recipe.validate.Verdict;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -31,23 +33,34 @@ final class StageRunner {
 
     /** @param renderer checks this stage's templates against the stages before it */
     private record Compiled(
-            Stage stage, String owner, PromptRenderer renderer, ReplyCleaner cleaner, Validators validators) {}
+            Stage stage,
+            String owner,
+            PromptRenderer renderer,
+            ReplyCleaner cleaner,
+            Validators validators,
+            ReplyReads reads) {}
 
     private final List<Compiled> stages = new ArrayList<>();
+    private final TokenCounter tokens;
+    private final Set<String> stageNames;
 
-    StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer) {
+    StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer, TokenCounter tokens) {
+        this.tokens = tokens;
+        this.stageNames = VariantPlan.stageNames(recipe);
         if (recipe.getStages() != null) {
             for (int i = 0; i < recipe.getStages().size(); i++) {
                 Stage s = recipe.getStages().get(i);
                 String owner = "stage " + s.getName();
                 PromptRenderer scoped = renderer.scoped(TemplateScope.ofStage(recipe, i));
                 scoped.check(owner, s);
+                InputBudget.check(owner, s, recipe.getChunking(), false, scoped, tokens);
                 stages.add(new Compiled(
                         s,
                         owner,
                         scoped,
                         new ReplyCleaner(null, s.getPostProcess(), owner),
-                        Validators.of(s.getValidators(), Optional.of(model), scoped, owner)));
+                        Validators.of(s.getValidators(), Optional.of(model), scoped, owner),
+                        ReplyReads.of(s)));
             }
         }
     }
@@ -55,28 +68,33 @@ final class StageRunner {
     /** Fills run.stages; completes with the first failure, or empty when all stages succeeded. */
     CompletionStage<Optional<StageFailure>> run(DocumentRun run) {
         CompletionStage<Optional<StageFailure>> chain = CompletableFuture.completedFuture(Optional.empty());
+        boolean paidBefore = false;
         for (Compiled c : stages) {
+            boolean afterCalls = paidBefore;
             chain = chain.thenCompose(
-                    failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c));
+                    failed -> failed.isPresent() ? CompletableFuture.completedFuture(failed) : one(run, c, afterCalls));
+            paidBefore |= c.stage().getRender() == null;
         }
         return chain;
     }
 
-    private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c) {
+    /** @param afterCalls whether an earlier stage of this document called the model (and was paid) */
+    private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c, boolean afterCalls) {
         String name = c.stage().getName();
+        ReplyReads.Reads reads = c.reads().start();
         Map<String, Object> vars = TemplateVariables.of(
                 run.doc,
                 run.doc.text(),
                 List.of(),
-                run.stages,
-                Map.of(),
+                reads.stages(run.stages),
+                reads.params(Map.of()),
                 Map.of("id", run.doc.id() + "#0", "index", 0, "count", 1));
         if (c.stage().getRender() != null) {
             try {
-                return CompletableFuture.completedFuture(store(
-                        run,
-                        c,
-                        c.renderer().render(c.owner(), "render", c.stage().getRender(), vars)));
+                String rendered =
+                        c.renderer().render(c.owner(), "render", c.stage().getRender(), vars);
+                Optional<StageFailure> hole = hole(name, reads);
+                return CompletableFuture.completedFuture(hole.isPresent() ? hole : store(run, c, rendered));
             } catch (TemplateException e) {
                 return CompletableFuture.completedFuture(
                         Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
@@ -88,6 +106,25 @@ final class StageRunner {
         } catch (TemplateException e) {
             return CompletableFuture.completedFuture(
                     Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+        }
+        Optional<StageFailure> hole = hole(name, reads);
+        if (hole.isPresent()) {
+            return CompletableFuture.completedFuture(hole);
+        }
+        Integer maxInput = c.stage().getMaxInputTokens();
+        if (maxInput != null) {
+            int input = tokens.count(request.inputText());
+            if (input > maxInput) {
+                String detail = input + " input tokens > " + maxInput;
+                return CompletableFuture.completedFuture(Optional.of(
+                        afterCalls
+                                ? new StageFailure(
+                                        name,
+                                        ItemReason.INPUT_TOO_LONG_AFTER_CALLS,
+                                        detail + ", after the document's earlier stages were paid",
+                                        null)
+                                : new StageFailure(name, ItemReason.INPUT_TOO_LONG, detail, null)));
+            }
         }
         return run.call(request)
                 .thenCompose(reply -> {
@@ -123,6 +160,11 @@ final class StageRunner {
                     }
                     throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
                 });
+    }
+
+    /** A template that read an earlier stage's field that its reply lacks: the stage is not run. */
+    private Optional<StageFailure> hole(String name, ReplyReads.Reads reads) {
+        return reads.problem(stageNames, null).map(p -> new StageFailure(name, p.reason(), p.detail(), null));
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */

@@ -20,12 +20,14 @@ import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateVariables;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import io.palimpsest.worker.recipe.validate.CheckFailure;
 import io.palimpsest.worker.recipe.validate.ValidationSubject;
 import io.palimpsest.worker.recipe.validate.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -36,9 +38,6 @@ import java.util.concurrent.CompletionStage;
  * autoregressive chunking), clean, validate, join, compose with the original.
  */
 final class VariantRunner {
-    /** Tokens kept free between the packed chunk and the input limit (Nemotron-CC). */
-    private static final int BUDGET_SLACK = 2;
-
     /** Outputs and rejects of one unit. */
     record UnitOutcome(List<OutputRecord> outputs, List<RejectRecord> rejects) {}
 
@@ -57,11 +56,13 @@ final class VariantRunner {
         this.renderer = renderer;
         this.settings = settings;
         this.packer = new ChunkPacker(tokens);
+        InputBudget.check(plan.owner, plan.variant, recipe.getChunking(), true, renderer, tokens);
     }
 
-    CompletionStage<UnitOutcome> run(DocumentRun run, Map<String, Object> params) {
+    /** @param outputId the id the output gets (unique among the document's outputs of this variant) */
+    CompletionStage<UnitOutcome> run(DocumentRun run, Map<String, Object> params, String outputId) {
         if (plan.rendersWithoutModel()) {
-            return renderOnly(run, params);
+            return renderOnly(run, params, outputId);
         }
         Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
         ChunkPlan chunks;
@@ -74,15 +75,45 @@ final class VariantRunner {
             return done(rejected(reject(
                     run,
                     params,
-                    List.of(),
+                    chunks.dropped().stream().map(Chunk::id).toList(),
                     ItemReason.NO_CHUNKS,
-                    chunks.droppedChunks() + " chunks under the minimum size",
+                    chunks.dropped().size() + " chunks under the minimum size (" + minSegmentTokens(chunking)
+                            + " tokens)",
                     null)));
         }
         CompletionStage<List<ChunkResult>> results = chunking.getMode() == Chunking.Mode.autoregressive
                 ? inOrder(run, params, chunks.chunks(), chunking)
                 : inParallel(run, params, chunks.chunks());
-        return results.thenApply(r -> assemble(run, params, r, chunking.getMode() == Chunking.Mode.autoregressive));
+        return results.thenApply(r -> withDropped(
+                run,
+                params,
+                chunks,
+                chunking,
+                assemble(run, params, outputId, r, chunking.getMode() == Chunking.Mode.autoregressive)));
+    }
+
+    /** The chunks too short to send, each recorded as skipped. */
+    private UnitOutcome withDropped(
+            DocumentRun run, Map<String, Object> params, ChunkPlan chunks, Chunking chunking, UnitOutcome unit) {
+        if (chunks.dropped().isEmpty()) {
+            return unit;
+        }
+        List<RejectRecord> rejects = new ArrayList<>(unit.rejects());
+        for (Chunk c : chunks.dropped()) {
+            rejects.add(reject(
+                    run,
+                    params,
+                    List.of(c.id()),
+                    ItemReason.SHORT_CHUNK,
+                    c.tokens() + " tokens < minSegmentTokens " + minSegmentTokens(chunking)
+                            + ", and no neighbouring chunk could take it within the budget",
+                    c.text()));
+        }
+        return new UnitOutcome(unit.outputs(), rejects);
+    }
+
+    private static int minSegmentTokens(Chunking chunking) {
+        return chunking.getMinSegmentTokens() == null ? 0 : chunking.getMinSegmentTokens();
     }
 
     private ChunkPlan cut(DocumentRun run, Map<String, Object> params, Chunking chunking) {
@@ -99,13 +130,10 @@ final class VariantRunner {
             // The document is also a template variable; only the unit's share counts towards the budget.
             int overhead = tokens.count(renderer.request(plan.owner, plan.variant, emptyVars, "budget")
                     .inputText());
-            int context = chunking.getMode() == Chunking.Mode.autoregressive && chunking.getContextTokens() != null
-                    ? chunking.getContextTokens()
-                    : 0;
-            budget = Math.min(budget, plan.variant.getMaxInputTokens() - overhead - BUDGET_SLACK - context);
+            budget = Math.min(budget, InputBudget.room(plan.variant.getMaxInputTokens(), overhead, chunking));
         }
         budget = Math.max(budget, 16);
-        int minChunk = chunking.getMinSegmentTokens() == null ? 0 : chunking.getMinSegmentTokens();
+        int minChunk = minSegmentTokens(chunking);
         Chunking.SplitOn splitOn = chunking.getSplitOn() == null ? Chunking.SplitOn.newline : chunking.getSplitOn();
         return packer.pack(run.doc.id(), run.doc.text(), splitOn, budget, minChunk);
     }
@@ -114,7 +142,8 @@ final class VariantRunner {
             DocumentRun run, Map<String, Object> params, List<Chunk> chunks) {
         List<CompletableFuture<ChunkResult>> futures = new ArrayList<>();
         for (Chunk c : chunks) {
-            futures.add(chunk(run, params, c, chunks.size(), List.of()).toCompletableFuture());
+            futures.add(chunk(run, params, c, chunks.size(), List.of(), plan.stagesCallModel)
+                    .toCompletableFuture());
         }
         return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
                 .thenApply(v -> futures.stream().map(CompletableFuture::join).toList());
@@ -132,10 +161,12 @@ final class VariantRunner {
                     return CompletableFuture.completedFuture(done);
                 }
                 List<String> previous = context(done, keep, contextTokens);
-                return chunk(run, params, c, chunks.size(), previous).thenApply(r -> {
-                    done.add(r);
-                    return done;
-                });
+                boolean afterCalls = plan.stagesCallModel || !done.isEmpty();
+                return chunk(run, params, c, chunks.size(), previous, afterCalls)
+                        .thenApply(r -> {
+                            done.add(r);
+                            return done;
+                        });
             });
         }
         return chain;
@@ -159,28 +190,63 @@ final class VariantRunner {
         return recent;
     }
 
+    /**
+     * One call for one chunk. With {@code maxInputTokens}, previous rewritten chunks are left out,
+     * oldest first, until the prompt fits; a prompt that still does not fit is skipped, or rejected
+     * when the document's calls before it were paid ({@code afterCalls}).
+     */
     private CompletionStage<ChunkResult> chunk(
-            DocumentRun run, Map<String, Object> params, Chunk c, int count, List<String> previous) {
-        Map<String, Object> vars = TemplateVariables.of(
-                run.doc, c.text(), previous, run.stages, params, chunkInfo(c.id(), c.index(), count));
-        ModelRequest request;
-        try {
-            request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
-        } catch (TemplateException e) {
-            return VariantRunner.<ChunkResult>done(
-                    new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
-        }
+            DocumentRun run,
+            Map<String, Object> params,
+            Chunk c,
+            int count,
+            List<String> previous,
+            boolean afterCalls) {
         Integer maxInput = plan.variant.getMaxInputTokens();
-        if (maxInput != null) {
-            int input = tokens.count(request.inputText());
-            if (input > maxInput) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
-                        c, ItemReason.INPUT_TOO_LONG, input + " input tokens > " + maxInput, null));
+        List<String> context = new ArrayList<>(previous);
+        while (true) {
+            ReplyReads.Reads reads = plan.reads.start();
+            Map<String, Object> vars = TemplateVariables.of(
+                    run.doc,
+                    c.text(),
+                    List.copyOf(context),
+                    reads.stages(run.stages),
+                    reads.params(params),
+                    chunkInfo(c.id(), c.index(), count));
+            ModelRequest request;
+            try {
+                request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
+            } catch (TemplateException e) {
+                return VariantRunner.<ChunkResult>done(
+                        new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
             }
+            Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+            if (hole.isPresent()) {
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
+                        c, hole.get().reason(), hole.get().detail(), null));
+            }
+            int input = maxInput == null ? 0 : tokens.count(request.inputText());
+            if (maxInput == null || input <= maxInput) {
+                return send(run, c, request, vars);
+            }
+            if (context.isEmpty()) {
+                String detail = input + " input tokens > " + maxInput
+                        + (previous.isEmpty() ? "" : " with no previous chunk in the prompt");
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
+                        c,
+                        afterCalls ? ItemReason.INPUT_TOO_LONG_AFTER_CALLS : ItemReason.INPUT_TOO_LONG,
+                        afterCalls ? detail + ", after the document's earlier calls were paid" : detail,
+                        null));
+            }
+            context.remove(0);
         }
+    }
+
+    private CompletionStage<ChunkResult> send(
+            DocumentRun run, Chunk c, ModelRequest request, Map<String, Object> vars) {
         return run.call(request)
                 .thenCompose(reply -> recipe.getMode() == RecipeMode.program
-                        ? VariantRunner.<ChunkResult>done(program(c, reply))
+                        ? program(run, c, reply, vars)
                         : rewrite(run, c, reply, vars))
                 .exceptionally(e -> modelRejected(c, e));
     }
@@ -220,32 +286,68 @@ final class VariantRunner {
         });
     }
 
-    /** ProX: the reply is an edit program for this chunk, never text to keep. */
-    private ChunkResult program(Chunk c, ModelReply reply) {
-        ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
+    /**
+     * ProX: the reply is an edit program for this chunk, never text to keep. A reply that fails
+     * post-processing or was cut at the token cap (calls may be missing) is rejected, not applied;
+     * the validators judge what applying the program gave.
+     */
+    private CompletionStage<ChunkResult> program(DocumentRun run, Chunk c, ModelReply reply, Map<String, Object> vars) {
         PostResult cleaned = plan.cleaner.clean(reply.text());
-        String programText = cleaned.ok() ? cleaned.text() : reply.text();
+        if (!cleaned.ok()) {
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, cleaned.failure(), cleaned.detail(), reply.text()));
+        }
+        ValidationSubject asReplied = new ValidationSubject(
+                c.text(), cleaned.text(), reply.finishReason(), reply.completionTokens(), plan.maxTokens(), vars);
+        Optional<CheckFailure> cut = plan.validators.checkTruncation(asReplied);
+        if (cut.isPresent()) {
+            return VariantRunner.<ChunkResult>done(
+                    new ChunkResult.Failed(c, cut.get().reason(), cut.get().detail(), cleaned.text()));
+        }
+        ProgramSettings settings = recipe.getProgram() == null ? new ProgramSettings() : recipe.getProgram();
         EditProgram program = EditProgramParser.parse(
-                programText, NumberedLines.lines(c.text()).size());
+                cleaned.text(), NumberedLines.lines(c.text()).size());
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("program_calls", program.calls().size());
         facts.put("program_malformed", program.malformed());
         int maxMalformed = settings.getMaxMalformed() == null ? 2 : settings.getMaxMalformed();
+        String result;
         if (program.malformed() >= maxMalformed) {
             facts.put("program_fallback", true);
-            return new ChunkResult.Ok(c, c.text(), facts);
+            result = c.text();
+        } else if (program.drops()) {
+            return VariantRunner.<ChunkResult>done(new ChunkResult.DropDocument(c));
+        } else {
+            ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
+            facts.put("removed_lines", applied.removedLines());
+            facts.put("normalizations", applied.normalizations());
+            result = applied.text();
         }
-        if (program.drops()) {
-            return new ChunkResult.DropDocument(c);
+        if (result.isBlank()) {
+            // The program removed the whole chunk: nothing to judge; the document's word threshold decides.
+            return VariantRunner.<ChunkResult>done(new ChunkResult.Ok(c, result, facts));
         }
-        ProgramExecutor.Applied applied = ProgramExecutor.apply(c.text(), program);
-        facts.put("removed_lines", applied.removedLines());
-        facts.put("normalizations", applied.normalizations());
-        return new ChunkResult.Ok(c, applied.text(), facts);
+        ValidationSubject subject = new ValidationSubject(
+                c.text(), result, reply.finishReason(), reply.completionTokens(), plan.maxTokens(), vars);
+        return plan.validators.validate(subject, run.counted()).thenApply(v -> {
+            traceVerdict(run, c.id(), vars, subject, v);
+            if (!v.passed()) {
+                return new ChunkResult.Failed(
+                        c, v.rejection().get().reason(), v.rejection().get().detail(), result);
+            }
+            if (v.judgeScore() != null) {
+                facts.put("judge_score", v.judgeScore());
+            }
+            return new ChunkResult.Ok(c, result, facts);
+        });
     }
 
     private UnitOutcome assemble(
-            DocumentRun run, Map<String, Object> params, List<ChunkResult> results, boolean allOrNothing) {
+            DocumentRun run,
+            Map<String, Object> params,
+            String outputId,
+            List<ChunkResult> results,
+            boolean allOrNothing) {
         List<RejectRecord> rejects = new ArrayList<>();
         List<ChunkResult.Ok> ok = new ArrayList<>();
         for (ChunkResult r : results) {
@@ -288,9 +390,15 @@ final class VariantRunner {
             }
         }
         if (plan.appender.isPresent()) {
-            text = plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
+            PostResult composed =
+                    plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
+            if (!composed.ok()) {
+                rejects.add(reject(run, params, chunkIds, composed.failure(), composed.detail(), text));
+                return new UnitOutcome(List.of(), rejects);
+            }
+            text = composed.text();
         }
-        OutputRecord out = new OutputRecord(plan.name(), text, provenance(run, params, chunkIds, facts));
+        OutputRecord out = new OutputRecord(outputId, plan.name(), text, provenance(run, params, chunkIds, facts));
         return new UnitOutcome(List.of(out), rejects);
     }
 
@@ -324,10 +432,16 @@ final class VariantRunner {
         }));
     }
 
-    private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params) {
+    private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params, String outputId) {
         String chunkId = Chunk.idOf(run.doc.id(), 0);
-        Map<String, Object> vars =
-                TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params, chunkInfo(chunkId, 0, 1));
+        ReplyReads.Reads reads = plan.reads.start();
+        Map<String, Object> vars = TemplateVariables.of(
+                run.doc,
+                run.doc.text(),
+                List.of(),
+                reads.stages(run.stages),
+                reads.params(params),
+                chunkInfo(chunkId, 0, 1));
         String text;
         try {
             text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars)
@@ -337,6 +451,16 @@ final class VariantRunner {
                     List.of(),
                     List.of(reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
         }
+        Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+        if (hole.isPresent()) {
+            return done(rejected(reject(
+                    run,
+                    params,
+                    List.of(chunkId),
+                    hole.get().reason(),
+                    hole.get().detail(),
+                    null)));
+        }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);
         return plan.validators
@@ -344,7 +468,10 @@ final class VariantRunner {
                 .thenApply(v -> traceVerdict(run, chunkId, vars, subject, v).passed()
                         ? new UnitOutcome(
                                 List.of(new OutputRecord(
-                                        plan.name(), output, provenance(run, params, List.of(chunkId), Map.of()))),
+                                        outputId,
+                                        plan.name(),
+                                        output,
+                                        provenance(run, params, List.of(chunkId), Map.of()))),
                                 List.of())
                         : new UnitOutcome(
                                 List.of(),

@@ -125,7 +125,12 @@ public final class CommittedOutputReader {
                 boolean rejects = ShardLayout.REJECTS_STREAM.equals(stream.getKey());
                 readRecords(output, key, record -> {
                     ShownResult result = rejects ? reject(record) : written(stream.getKey(), record);
-                    String id = record.path("id").asText(null);
+                    // An output of a matrix has an id of its own; its document is the provenance's sourceId.
+                    String id = rejects
+                            ? record.path("id").asText(null)
+                            : record.path("provenance")
+                                    .path("sourceId")
+                                    .asText(record.path("id").asText(null));
                     if (id == null || (selection.id() != null && !selection.id().equals(id))) {
                         return;
                     }

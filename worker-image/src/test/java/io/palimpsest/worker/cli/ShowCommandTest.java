@@ -330,6 +330,20 @@ class ShowCommandTest {
     }
 
     @Test
+    void aMatrixDocumentShowsEachCombinationUnderItsSource() {
+        Path maga = claims.resolve("maga-out");
+        assertEquals(
+                0, PalimpsestCli.execute("local", "-f", "../examples/maga", "--simulate", "--out", maga.toString()));
+        Run run = cli("show", maga.toString(), "--id", "maga-000", "--max-chars", "0");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("glass lenses made of many prisms"), "the source is found: " + run.out());
+        assertEquals(
+                5,
+                run.out().lines().filter(l -> l.startsWith("-- maga")).count(),
+                "one result per pair, written or rejected: " + run.out());
+    }
+
+    @Test
     void errorsNameWhatIsMissingAndWhatThereIs(@TempDir Path empty) {
         Run unknownId = cli("show", out.toString(), "--id", "no-such-doc");
         assertEquals(1, unknownId.exit());

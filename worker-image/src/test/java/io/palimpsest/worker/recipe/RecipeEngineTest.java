@@ -137,6 +137,272 @@ class RecipeEngineTest {
     }
 
     @Test
+    void matrixOutputsHaveIdsOfTheirOwnAndARepeatedPairIsRewrittenOnce() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: pairs
+                    user: "Return JSON pairs for <document>{{ text }}</document>"
+                    parse: json
+                matrix: {fromStage: pairs}
+                prompts:
+                  - name: maga
+                    user: "As {{ params.genre }} for {{ params.audience }}: <document>{{ text }}</document>"
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.lastUser(r).startsWith("Return JSON")
+                ? FakeModel.stop("[{\"genre\": \"tale\", \"audience\": \"kids\"},"
+                        + " {\"genre\": \"news\", \"audience\": \"adults\"},"
+                        + " {\"genre\": \"Tale\", \"audience\": \"kids\"}]")
+                : FakeModel.stop(
+                        "A version of the text for " + FakeModel.lastUser(r).substring(3, 7)));
+        DocumentOutcome out = run(
+                recipe, model, new SourceDocument("d3", "The mill turned grain into flour for the village.", Map.of()));
+
+        assertEquals(
+                List.of("d3#p0", "d3#p1"),
+                out.outputs().stream().map(OutputRecord::id).toList());
+        assertEquals(
+                List.of("d3", "d3"),
+                out.outputs().stream().map(o -> o.provenance().sourceId()).toList());
+        assertEquals(1 + 2, out.usage().calls(), "the repeated pair is not rewritten again");
+        assertEquals(1, out.rejects().size());
+        RejectRecord duplicate = out.rejects().get(0);
+        assertEquals(ItemReason.DUPLICATE_PARAMS, duplicate.reason());
+        assertEquals(ItemReason.Outcome.SKIPPED, duplicate.outcome());
+        assertEquals("Tale", duplicate.provenance().params().get("genre"));
+        assertFalse(out.skipped());
+    }
+
+    @Test
+    void withoutAMatrixAnOutputKeepsTheDocumentId() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - {name: wiki, user: "WIKI {{ text }}"}
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text about the mill."));
+        assertEquals("m", run(recipe, model, doc(Map.of())).outputs().get(0).id());
+    }
+
+    @Test
+    void appendToOriginalRejectsAReplyWithoutPairsInsteadOfWritingTheSource() {
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: qa
+                    user: "QA <document>{{ text }}</document>"
+                    postProcess: [{type: appendToOriginal, k: 4}]
+                """);
+        String[] reply = {"Here is a summary of the mill and its flour instead of questions."};
+        FakeModel model = new FakeModel(r -> FakeModel.stop(reply[0]));
+        SourceDocument doc = new SourceDocument("q", "The mill turned grain into flour for the village.", Map.of());
+
+        DocumentOutcome none = run(recipe, model, doc);
+        assertTrue(none.outputs().isEmpty(), () -> "written: " + none.outputs());
+        assertEquals(ItemReason.PARSE_ERROR, none.rejects().get(0).reason());
+        assertEquals(reply[0], none.rejects().get(0).output());
+
+        reply[0] = "Question: What did the mill make? Answer: Flour.";
+        DocumentOutcome some = run(recipe, model, doc);
+        assertEquals(doc.text() + "\n\n" + reply[0], some.outputs().get(0).text());
+    }
+
+    @Test
+    void programModeRejectsCutProgramsFailedCleaningAndResultsTheValidatorsReject() {
+        Recipe recipe = RecipeYaml.parse("""
+                mode: program
+                program: {minWords: 3}
+                prompts:
+                  - name: prox
+                    user: "{{ numbered }}"
+                    sampling: {maxTokens: 64}
+                    postProcess: [{type: stripSentinel, sentinel: "PROGRAM:"}]
+                    validators: [{type: length, max: 60}]
+                """);
+        String text = lines(8, "Para");
+        ModelReply[] reply = {new ModelReply("PROGRAM:\nremove_lines(2, 3)\nremove_lines(4,", "length", 10, 64)};
+        FakeModel model = new FakeModel(r -> reply[0]);
+
+        DocumentOutcome cut = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(cut.outputs().isEmpty(), () -> "written: " + cut.outputs());
+        assertEquals(ItemReason.TRUNCATION, cut.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("remove_lines(2, 3)");
+        DocumentOutcome unsentinelled = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(unsentinelled.outputs().isEmpty(), () -> "written: " + unsentinelled.outputs());
+        assertEquals(ItemReason.MISSING_SENTINEL, unsentinelled.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("PROGRAM:\nremove_lines(7, 8)");
+        DocumentOutcome tooLong = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertTrue(tooLong.outputs().isEmpty(), "six lines of twelve words are over the length limit of 60");
+        assertEquals(ItemReason.LENGTH, tooLong.rejects().get(0).reason());
+
+        reply[0] = FakeModel.stop("PROGRAM:\nremove_lines(4, 8)");
+        DocumentOutcome kept = run(recipe, model, new SourceDocument("p", text, Map.of()));
+        assertEquals(
+                String.join("\n", List.of(text.split("\n")).subList(0, 3)),
+                kept.outputs().get(0).text());
+    }
+
+    @Test
+    void aShortTailIsRewrittenWithItsNeighbourAndAnUnplaceableOneIsRecorded() {
+        FakeModel model = new FakeModel(r -> FakeModel.stop("R[" + FakeModel.document(r) + "]"));
+        String body = lines(2, "Old");
+        DocumentOutcome joined = run(
+                segmentsOf(BpeTokenCounter.instance().count(body + "\n") + 1),
+                model,
+                new SourceDocument("t", body + "\nThe end.", Map.of()));
+        assertTrue(joined.rejects().isEmpty(), () -> joined.rejects().toString());
+        assertEquals(List.of("t#0", "t#1"), joined.outputs().get(0).provenance().chunkIds());
+        assertTrue(joined.outputs().get(0).text().contains("The end."), "the tail is rewritten, not dropped");
+
+        String word = "y".repeat(300);
+        DocumentOutcome dropped = run(
+                segmentsOf(BpeTokenCounter.instance().count(word + "\n") + 1),
+                model,
+                new SourceDocument("u", word + "\nThe end.", Map.of()));
+        assertEquals(List.of("u#0"), dropped.outputs().get(0).provenance().chunkIds());
+        RejectRecord r = dropped.rejects().get(0);
+        assertEquals(ItemReason.SHORT_CHUNK, r.reason());
+        assertEquals(ItemReason.Outcome.SKIPPED, r.outcome());
+        assertEquals(List.of("u#1"), r.provenance().chunkIds());
+        assertEquals("The end.", r.output());
+    }
+
+    private static Recipe segmentsOf(int maxTokens) {
+        return RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: %d, minSegmentTokens: 5}
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                """.formatted(maxTokens));
+    }
+
+    @Test
+    void japaneseWithoutSpacesIsCutToFitMaxInputTokensInsteadOfSkipped() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: 400}
+                prompts:
+                  - name: wiki
+                    user: "<document>{{ text }}</document>"
+                    maxInputTokens: 120
+                """);
+        FakeModel model = new FakeModel(r -> FakeModel.stop("要約"));
+        String text = "にほんごのぶんしょうにはくてんもくとうてんもないばあいがあります".repeat(30);
+        DocumentOutcome out = run(recipe, model, new SourceDocument("ja", text, Map.of()));
+        assertTrue(out.rejects().isEmpty(), () -> out.rejects().toString());
+        assertTrue(model.requests.size() > 3, model.requests.size() + " requests");
+        assertEquals(text, model.requests.stream().map(FakeModel::document).collect(Collectors.joining()));
+    }
+
+    @Test
+    void autoregressiveContextIsCutToFitMaxInputTokensWithoutContextTokens() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: autoregressive, maxTokens: 40, contextChunks: 4}
+                prompts:
+                  - name: k2
+                    user: "{% if previous %}<previous>{{ previous | join('|') }}</previous>{% endif %}<document>{{ text }}</document>"
+                    maxInputTokens: 150
+                """);
+        FakeModel model =
+                new FakeModel(r -> FakeModel.stop("REWRITE " + FakeModel.document(r) + " " + FakeModel.document(r)));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("a", lines(12, "Old"), Map.of()));
+
+        assertEquals(1, out.outputs().size(), () -> out.rejects().toString());
+        assertTrue(model.requests.size() >= 4, model.requests.size() + " requests");
+        for (ModelRequest r : model.requests) {
+            assertTrue(
+                    BpeTokenCounter.instance().count(r.inputText()) <= 150,
+                    "every prompt fits: " + BpeTokenCounter.instance().count(r.inputText()));
+        }
+        String last = FakeModel.lastUser(model.requests.get(model.requests.size() - 1));
+        assertTrue(last.contains("<previous>"), "the newest previous chunk is kept: " + last);
+    }
+
+    @Test
+    void aPromptThatOverflowsAfterPaidCallsIsRejectedNotSkipped() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: autoregressive, maxTokens: 40}
+                prompts:
+                  - name: k2
+                    user: "{% if chunk.index == 1 %}LONG{% endif %}<document>{{ text }}</document>"
+                    maxInputTokens: 80
+                """.replace("LONG", "Remember the harbour. ".repeat(20)));
+        FakeModel model = new FakeModel(r -> FakeModel.stop("REWRITE " + FakeModel.document(r)));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("b", lines(6, "Old"), Map.of()));
+
+        assertTrue(out.outputs().isEmpty());
+        assertEquals(1, out.usage().calls(), "the first chunk was paid for");
+        assertFalse(out.skipped());
+        assertEquals(ItemReason.INPUT_TOO_LONG_AFTER_CALLS, out.rejects().get(0).reason());
+        assertEquals(ItemReason.Outcome.REJECTED, out.rejects().get(0).outcome());
+    }
+
+    @Test
+    void maxInputTokensUnderThePromptsOwnTokensIsRefusedBeforeAnyDocument() {
+        Recipe recipe = RecipeYaml.parse("""
+                chunking: {mode: segments, maxTokens: 100}
+                prompts:
+                  - name: wiki
+                    user: "Rewrite the passage below in the style of an encyclopedia, keeping every fact. {{ text }}"
+                    maxInputTokens: 12
+                """);
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> RecipeEngine.create(
+                        recipe, new FakeModel(r -> FakeModel.stop("x")), BpeTokenCounter.instance(), SETTINGS));
+        assertTrue(e.getMessage().startsWith("variant wiki: maxInputTokens 12 leaves no room"), e.getMessage());
+    }
+
+    @Test
+    void aStageHoldsItsPromptToMaxInputTokens() {
+        Recipe recipe = RecipeYaml.parse("""
+                stages:
+                  - name: outline
+                    user: "OUTLINE {{ text }}"
+                  - name: review
+                    user: "REVIEW {{ text }} given {{ stages.outline }}"
+                    maxInputTokens: MAX
+                prompts:
+                  - name: wiki
+                    user: "WIKI {{ text }}"
+                """.replace("MAX", "60"));
+        FakeModel model = new FakeModel(r -> FakeModel.stop("Fine text."));
+        DocumentOutcome out = run(recipe, model, new SourceDocument("s", lines(6, "Old"), Map.of()));
+        assertTrue(out.outputs().isEmpty());
+        assertEquals(1, model.requests.size(), "the outline was called, the review was not");
+        assertEquals(ItemReason.INPUT_TOO_LONG_AFTER_CALLS, out.rejects().get(0).reason());
+        assertTrue(
+                out.rejects().get(0).detail().startsWith("stage review: "),
+                out.rejects().get(0).detail());
+
+        Recipe first = RecipeYaml.parse("""
+                stages:
+                  - name: review
+                    user: "REVIEW {{ text }}"
+                    maxInputTokens: 60
+                prompts:
+                  - name: wiki
+                    user: "WIKI {{ text }}"
+                """);
+        FakeModel none = new FakeModel(r -> FakeModel.stop("Fine text."));
+        DocumentOutcome skipped = run(first, none, new SourceDocument("s", lines(6, "Old"), Map.of()));
+        assertTrue(skipped.skipped());
+        assertEquals(ItemReason.INPUT_TOO_LONG, skipped.rejects().get(0).reason());
+        assertEquals(0, none.requests.size());
+
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> RecipeEngine.create(RecipeYaml.parse("""
+                                stages:
+                                  - name: review
+                                    user: "Review the whole document below and list every problem you find. {{ text }}"
+                                    maxInputTokens: 8
+                                prompts:
+                                  - name: wiki
+                                    user: "WIKI {{ text }}"
+                                """), none, BpeTokenCounter.instance(), SETTINGS));
+        assertTrue(e.getMessage().startsWith("stage review: maxInputTokens 8 leaves no room"), e.getMessage());
+    }
+
+    @Test
     void celRoutesSendLowAndHighBucketsToDifferentVariants() {
         Recipe recipe = RecipeYaml.parse("""
                 routes:

@@ -5,10 +5,13 @@ import java.util.List;
 /**
  * How a document was cut.
  *
- * @param droppedChunks chunks under the minimum segment size, left out (skipped, not rejected)
+ * @param chunks  the units to send, in order
+ * @param dropped chunks under the minimum segment size that no neighbour could take within the
+ *                budget: left out, each to be recorded (their ids are the gaps in {@code chunks})
  */
-public record ChunkPlan(List<Chunk> chunks, int droppedChunks) {
+public record ChunkPlan(List<Chunk> chunks, List<Chunk> dropped) {
     public ChunkPlan {
         chunks = List.copyOf(chunks);
+        dropped = List.copyOf(dropped);
     }
 }

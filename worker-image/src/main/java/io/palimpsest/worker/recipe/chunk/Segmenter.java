@@ -11,8 +11,14 @@ import java.util.regex.Pattern;
  * separator (newline or the space after a sentence), so concatenating them gives the text back.
  */
 public final class Segmenter {
-    /** A sentence ends at . ! ? (optionally followed by closing quotes or brackets) and whitespace. */
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?][\"')\\]]?)\\s+|\\n+");
+    /**
+     * A sentence ends at . ! ? (optionally followed by closing quotes or brackets) and whitespace; at
+     * the CJK full stops 。．｡ and ！？ (with their closing quotes and brackets) with or without
+     * whitespace, since Chinese and Japanese put none between sentences; and at line breaks.
+     */
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?][\"')\\]]?)\\s+"
+            + "|(?<=[。．｡！？][」』〕】》〉”’\"'）)\\]]?)(?![」』〕】》〉”’\"'）)\\]0-9０-９])\\s*"
+            + "|(?:\\r?\\n)+");
 
     private static final Pattern WORD_END = Pattern.compile("(?<=\\S)\\s+");
 

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 /**
  * Reads a reply into the value later stages see as stages.&lt;name&gt;: text as is, JSON (the first
  * object or array, also inside a ```json fence), sections (markdown headings to their bodies) or
- * code (the first fenced block).
+ * code (the first fenced block, not blank).
  */
 public final class ReplyParser {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +29,7 @@ public final class ReplyParser {
             case text -> Optional.of(reply);
             case json -> json(reply);
             case sections -> sections(reply);
-            case code -> FencedCode.first(reply, null).map(c -> c);
+            case code -> FencedCode.first(reply, null).filter(c -> !c.isBlank()).map(c -> c);
         };
     }
 

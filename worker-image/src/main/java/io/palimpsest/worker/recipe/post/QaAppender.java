@@ -1,6 +1,7 @@
 package io.palimpsest.worker.recipe.post;
 
 import io.palimpsest.api.recipe.PostStep;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.StableSeed;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,8 +53,16 @@ public final class QaAppender {
         return Math.min(available, Math.min(k, byLength));
     }
 
-    public String compose(String documentId, String original, String reply, int documentTokens) {
+    /**
+     * The original followed by the kept pairs; fails ({@code parse_error}) when the reply holds no
+     * pair, since the original alone is not what the recipe asked for.
+     */
+    public PostResult compose(String documentId, String original, String reply, int documentTokens) {
         List<String> pairs = new ArrayList<>(pairs(reply));
+        if (pairs.isEmpty()) {
+            return PostResult.failed(
+                    ItemReason.PARSE_ERROR, "appendToOriginal: no Question:/Answer: pairs in the reply");
+        }
         Collections.shuffle(
                 pairs, new Random(StableSeed.random(seed, documentId, "qa").nextLong()));
         List<String> kept = pairs.subList(0, keep(documentTokens, pairs.size()));
@@ -61,6 +70,6 @@ public final class QaAppender {
         for (String pair : kept) {
             sb.append("\n\n").append(pair);
         }
-        return sb.toString();
+        return PostResult.ok(sb.toString());
     }
 }

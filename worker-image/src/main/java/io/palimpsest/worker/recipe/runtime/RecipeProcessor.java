@@ -122,7 +122,7 @@ public final class RecipeProcessor implements DocumentProcessor {
 
     private ObjectNode record(Document document, OutputRecord o) {
         ObjectNode record = json.createObjectNode();
-        record.put("id", document.id());
+        record.put("id", o.id());
         record.put("text", o.text());
         if (keepOriginal) {
             record.put("source", document.text());

@@ -17,18 +17,42 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * An LLM judge (MAGA, SwallowCode's SGCR): a second call scores the output; below the threshold,
- * or without a readable score, the output is rejected.
+ * or without a readable score on the judge's scale, the output is rejected.
+ *
+ * <p>The score is the judge's last word: the last match of {@code scorePattern} (its group 1), or
+ * without one the last number after a label such as "Score:", "Rating (1-5):" or "Grade", else the
+ * last number in the reply ("4 out of 5" and "4/5" read as 4). It must be a plain number inside the
+ * scale [{@code min}, {@code max}] (default 1 to 5); "95%", "NaN", or 10 on a 1-5 scale are not scores.
  */
 public final class JudgeCheck {
     public static final ItemReason REASON = ItemReason.JUDGE;
-    private static final Pattern FIRST_NUMBER = Pattern.compile("(-?\\d+(?:\\.\\d+)?)");
+    static final double DEFAULT_MIN = 1;
+    static final double DEFAULT_MAX = 5;
+    private static final String NUMBER = "(?<![\\w.])-?\\d+(?:\\.\\d+)?%?";
+    /**
+     * A label, an optional "(1-5)", then after ":" or "=" the next token (a number, or a word that is
+     * not one: "Score: N/A" is unreadable, not a reason to look elsewhere), or after "is"/"of" a number.
+     */
+    private static final Pattern LABELLED = Pattern.compile("(?i)\\b(?:score|rating|grade)\\b\\s*"
+            + "(?:\\([^)\\n]*\\)|\\[[^\\]\\n]*\\])?\\s*"
+            + "(?:[:=]\\s*[*_\"']*\\s*(" + NUMBER + "|[^\\s\\d*_\"'][^\\s*_\"',;]*)"
+            + "|(?:(?:is|of)\\s+)?[*_\"']*\\s*(" + NUMBER + "))");
+    /** Any number; "4 out of 5" and "4/5" as one, read as 4. */
+    private static final Pattern ANY_NUMBER =
+            Pattern.compile("(" + NUMBER + ")(?:\\s*(?:/|out\\s+of)\\s*\\d+(?:\\.\\d+)?)?");
+
+    private static final Pattern PLAIN_NUMBER = Pattern.compile("[-+]?\\d+(?:\\.\\d+)?");
 
     private final ValidatorSpec spec;
     private final ModelCall model;
     private final PromptRenderer renderer;
     private final String owner;
+    /** Null: the default reading (labelled, else last number). */
     private final Pattern score;
+
     private final double threshold;
+    private final double min;
+    private final double max;
 
     public JudgeCheck(ValidatorSpec spec, ModelCall model, PromptRenderer renderer, String owner) {
         if (spec.getJudge() == null) {
@@ -39,11 +63,21 @@ public final class JudgeCheck {
         this.renderer = renderer;
         this.owner = owner;
         try {
-            this.score = spec.getScorePattern() == null ? FIRST_NUMBER : Pattern.compile(spec.getScorePattern());
+            this.score = spec.getScorePattern() == null ? null : Pattern.compile(spec.getScorePattern());
         } catch (PatternSyntaxException e) {
             throw new RecipeException(owner + ": bad scorePattern: " + e.getMessage(), e);
         }
         this.threshold = spec.getThreshold() == null ? 3.0 : spec.getThreshold();
+        this.min = spec.getMin() == null ? DEFAULT_MIN : spec.getMin();
+        this.max = spec.getMax() == null ? DEFAULT_MAX : spec.getMax();
+        if (min > max) {
+            throw new RecipeException(owner + ": the judge's scale runs from min " + fmt(min) + " to max " + fmt(max)
+                    + ": min must not exceed max");
+        }
+        if (threshold < min || threshold > max) {
+            throw new RecipeException(owner + ": the judge's threshold " + fmt(threshold) + " is outside its scale "
+                    + fmt(min) + "-" + fmt(max) + "; declare the scale with min and max");
+        }
         renderer.check(owner, spec.getJudge());
     }
 
@@ -64,17 +98,17 @@ public final class JudgeCheck {
                     new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
         }
         return target.call(request).thenApply(reply -> {
-            Optional<Double> value = readScore(reply.text());
-            if (value.isEmpty()) {
-                return new Outcome(Optional.of(new CheckFailure(REASON, "no score in the judge's reply")), null);
+            Score read = readScore(reply.text());
+            if (read.value() == null) {
+                return new Outcome(Optional.of(new CheckFailure(REASON, read.problem())), null);
             }
-            if (value.get() < threshold) {
+            double value = read.value();
+            if (value < threshold) {
                 return new Outcome(
-                        Optional.of(new CheckFailure(
-                                REASON, "score " + value.get() + " < " + threshold, value.get(), threshold)),
-                        value.get());
+                        Optional.of(new CheckFailure(REASON, "score " + value + " < " + threshold, value, threshold)),
+                        value);
             }
-            return new Outcome(Optional.empty(), value.get());
+            return new Outcome(Optional.empty(), value);
         });
     }
 
@@ -83,16 +117,51 @@ public final class JudgeCheck {
         return threshold;
     }
 
-    Optional<Double> readScore(String reply) {
-        Matcher m = score.matcher(reply);
-        if (!m.find()) {
-            return Optional.empty();
+    /** A score read from a reply, or why none could be. */
+    record Score(Double value, String problem) {}
+
+    Score readScore(String reply) {
+        String found = score == null ? defaultScore(reply) : lastMatch(score, reply);
+        if (found == null) {
+            return new Score(null, "no score in the judge's reply");
         }
-        String g = m.groupCount() >= 1 && m.group(1) != null ? m.group(1) : m.group();
-        try {
-            return Optional.of(Double.parseDouble(g.strip()));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
+        String text = found.strip();
+        if (!PLAIN_NUMBER.matcher(text).matches()) {
+            return new Score(null, "the judge's score '" + abbreviated(text) + "' is not a number");
         }
+        double value = Double.parseDouble(text);
+        if (value < min || value > max) {
+            return new Score(null, "the judge's score " + text + " is outside its scale " + fmt(min) + "-" + fmt(max));
+        }
+        return new Score(value, null);
+    }
+
+    private static String defaultScore(String reply) {
+        String labelled = lastMatch(LABELLED, reply);
+        return labelled != null ? labelled : lastMatch(ANY_NUMBER, reply);
+    }
+
+    /** The first group that took part in the last match (the whole match without groups), or null. */
+    private static String lastMatch(Pattern p, String reply) {
+        Matcher m = p.matcher(reply);
+        String last = null;
+        while (m.find()) {
+            last = m.group();
+            for (int g = 1; g <= m.groupCount(); g++) {
+                if (m.group(g) != null) {
+                    last = m.group(g);
+                    break;
+                }
+            }
+        }
+        return last;
+    }
+
+    private static String abbreviated(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 }

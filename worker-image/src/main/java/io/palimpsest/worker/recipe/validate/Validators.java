@@ -126,6 +126,22 @@ public final class Validators {
     }
 
     /**
+     * The truncation gate alone (the recipe's, or the always-on one): for a reply that is acted on
+     * rather than kept, such as a program, whose cut can only be seen in the reply itself.
+     */
+    public Optional<CheckFailure> checkTruncation(ValidationSubject s) {
+        for (OutputCheck c : checks) {
+            if (c instanceof TruncationCheck) {
+                Optional<CheckFailure> r = c.check(s);
+                if (r.isPresent()) {
+                    return r;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Every failing model-free check, in order, for audits that want each validator's answer
      * (an empty output fails empty_output alone: nothing else can be judged on it).
      */

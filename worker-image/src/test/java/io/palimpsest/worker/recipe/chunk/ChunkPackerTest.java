@@ -1,11 +1,13 @@
 package io.palimpsest.worker.recipe.chunk;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -56,12 +58,102 @@ class ChunkPackerTest {
     }
 
     @Test
-    void shortChunksAreDroppedAndCounted() {
+    void aShortTailJoinsItsNeighbourAndNothingIsLost() {
         String text = sentences(20) + "\n\nTiny.";
-        int budget = tokens.count(sentences(20) + "\n") + 2;
+        int budget = tokens.count(sentences(20) + "\n");
         ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
-        assertEquals(1, plan.chunks().size());
-        assertEquals(1, plan.droppedChunks());
-        assertTrue(plan.chunks().get(0).text().endsWith("home."));
+        assertEquals(List.of(), plan.dropped());
+        assertEquals(2, plan.chunks().size());
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() >= 10 && c.tokens() <= budget, c.tokens() + " tokens");
+        }
+        assertTrue(
+                plan.chunks().get(1).text().endsWith("home.\n\nTiny."),
+                plan.chunks().get(1).text());
+        assertEquals(
+                text, plan.chunks().get(0).text() + " " + plan.chunks().get(1).text());
+        assertEquals(
+                List.of("d#0", "d#1"), plan.chunks().stream().map(Chunk::id).toList());
+    }
+
+    @Test
+    void aShortFragmentBetweenLongLinesJoinsOneOfThem() {
+        String line = sentences(8);
+        String text = line + "\nOk then.\n" + line;
+        int budget = tokens.count(line + "\n") + 1;
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
+        assertEquals(List.of(), plan.dropped());
+        String joined = plan.chunks().stream().map(Chunk::text).collect(Collectors.joining(" "));
+        assertTrue(joined.contains("Ok then."), joined);
+        assertEquals(text.replaceAll("\\s+", " "), joined.replaceAll("\\s+", " "));
+        plan.chunks().forEach(c -> assertTrue(c.tokens() >= 10 && c.tokens() <= budget, c.tokens() + " tokens"));
+    }
+
+    @Test
+    void aFragmentNoNeighbourCanTakeIsDroppedAndListedWithItsId() {
+        String word = "x".repeat(600);
+        String text = word + "\nTiny.";
+        int budget = tokens.count(word + "\n") + 1;
+        ChunkPlan plan = packer.pack("d", text, Chunking.SplitOn.newline, budget, 10);
+        assertEquals(List.of("d#0"), plan.chunks().stream().map(Chunk::id).toList());
+        assertEquals(1, plan.dropped().size());
+        assertEquals("d#1", plan.dropped().get(0).id());
+        assertEquals("Tiny.", plan.dropped().get(0).text());
+    }
+
+    @Test
+    void aDocumentThatIsOneShortChunkHasNoChunks() {
+        ChunkPlan plan = packer.pack("d", "Tiny.", Chunking.SplitOn.newline, 100, 10);
+        assertEquals(List.of(), plan.chunks());
+        assertEquals(1, plan.dropped().size());
+    }
+
+    @Test
+    void chineseAndJapaneseSentencesEndAtTheirFullStopsWithoutSpaces() {
+        assertEquals(List.of("今天天气很好。", "我们去公园散步！", "你来吗？", "好的．"), Segmenter.sentences("今天天气很好。我们去公园散步！你来吗？好的．"));
+        assertEquals(
+                List.of("「こんにちは。」", "と彼は言った。\n", "吾輩は猫である。 ", "名前はまだ無い。"),
+                Segmenter.sentences("「こんにちは。」と彼は言った。\n吾輩は猫である。 名前はまだ無い。"));
+        assertEquals(List.of("円周率は３．１４です。"), Segmenter.sentences("円周率は３．１４です。"));
+    }
+
+    @Test
+    void chineseTextIsPackedAtSentenceEndsWithinTheBudget() {
+        String text = "长城是中国古代的军事防御工程，修建历史可以追溯到西周时期。".repeat(40);
+        for (Chunking.SplitOn on : Chunking.SplitOn.values()) {
+            ChunkPlan plan = packer.pack("zh", text, on, 120, 0);
+            assertTrue(plan.chunks().size() > 5, on + ": " + plan.chunks().size() + " chunks");
+            for (Chunk c : plan.chunks()) {
+                assertTrue(c.tokens() <= 120, on + ": " + c.tokens() + " tokens");
+                assertTrue(c.text().endsWith("。"), "cut at a full stop: " + c.text());
+            }
+            assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
+        }
+    }
+
+    @Test
+    void japaneseWithoutAnyBreakIsCutAtTheBudgetAndNothingIsLost() {
+        String text = "にほんごのぶんしょうにはくてんもくとうてんもないばあいがあります".repeat(60);
+        ChunkPlan plan = packer.pack("ja", text, Chunking.SplitOn.newline, 100, 0);
+        assertTrue(plan.chunks().size() > 3, plan.chunks().size() + " chunks");
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() <= 100, c.tokens() + " tokens");
+        }
+        assertTrue(plan.chunks().get(0).tokens() >= 90, "each cut is as long as fits");
+        assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
+    }
+
+    @Test
+    void aCutAtTheBudgetNeverSplitsASurrogatePair() {
+        String text = "𠮷野家の𩸽".repeat(400);
+        ChunkPlan plan = packer.pack("sp", text, Chunking.SplitOn.sentence, 37, 0);
+        assertTrue(plan.chunks().size() > 3);
+        for (Chunk c : plan.chunks()) {
+            assertTrue(c.tokens() <= 37, c.tokens() + " tokens");
+            assertFalse(Character.isLowSurrogate(c.text().charAt(0)), "starts with half a character");
+            assertFalse(
+                    Character.isHighSurrogate(c.text().charAt(c.text().length() - 1)), "ends with half a character");
+        }
+        assertEquals(text, plan.chunks().stream().map(Chunk::text).collect(Collectors.joining()));
     }
 }

@@ -299,12 +299,16 @@ class ExamplesTest {
     void magaWritesFiveGenreAudienceVariantsPerDocumentAndJudgeRejects() throws Exception {
         ExampleRun run = ExampleRun.of("maga", out);
         Map<String, Integer> perDoc = new HashMap<>();
+        Set<String> outputIds = new HashSet<>();
         for (JsonNode o : run.outputs("maga")) {
             JsonNode params = o.path("provenance").path("params");
             assertFalse(params.path("genre").asText().isEmpty());
             assertFalse(params.path("audience").asText().isEmpty());
             assertTrue(o.path("provenance").path("judge_score").asDouble() >= 3);
-            perDoc.merge(o.path("id").asText(), 1, Integer::sum);
+            String source = o.path("provenance").path("sourceId").asText();
+            assertTrue(o.path("id").asText().startsWith(source + "#p"), () -> o.toString());
+            assertTrue(outputIds.add(o.path("id").asText()), () -> "ids are unique in the output: " + o);
+            perDoc.merge(source, 1, Integer::sum);
         }
         List<JsonNode> judged = run.rejects("judge");
         assertFalse(judged.isEmpty(), "some reformulations score below 3");

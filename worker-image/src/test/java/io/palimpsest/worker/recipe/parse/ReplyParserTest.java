@@ -30,20 +30,24 @@ class ReplyParserTest {
     }
 
     @Test
+    void anEmptyCodeBlockIsNoCode() {
+        assertTrue(
+                ReplyParser.parse(ParseMode.code, "Here:\n```python\n\n```\n").isEmpty());
+        assertEquals(Optional.of("x = 1"), ReplyParser.parse(ParseMode.code, "```python\nx = 1\n```"));
+    }
+
+    @Test
     void fixedMatrixIsTheCartesianProductAndLimitSamplesStably() {
         Matrix m =
                 RecipeYaml.parse("{parameters: {genre: [tale, news, essay], audience: [kids, adults]}}", Matrix.class);
-        List<Map<String, Object>> all =
-                new ParameterMatrix(m, 1).combinations("d", Map.of()).get();
+        List<Map<String, Object>> all = params(new ParameterMatrix(m, 1).combinations("d", Map.of()));
         assertEquals(6, all.size());
         assertEquals(Map.of("genre", "tale", "audience", "kids"), all.get(0));
         Matrix limited = RecipeYaml.parse(
                 "{parameters: {genre: [tale, news, essay], audience: [kids, adults]}, limit: 2}", Matrix.class);
-        List<Map<String, Object>> two =
-                new ParameterMatrix(limited, 1).combinations("d", Map.of()).get();
+        List<Map<String, Object>> two = params(new ParameterMatrix(limited, 1).combinations("d", Map.of()));
         assertEquals(2, two.size());
-        assertEquals(
-                two, new ParameterMatrix(limited, 1).combinations("d", Map.of()).get());
+        assertEquals(two, params(new ParameterMatrix(limited, 1).combinations("d", Map.of())));
     }
 
     @Test
@@ -51,13 +55,47 @@ class ReplyParserTest {
         Matrix m = RecipeYaml.parse("{fromStage: pairs, limit: 2}", Matrix.class);
         ParameterMatrix pm = new ParameterMatrix(m, 0);
         List<Map<String, Object>> list = List.of(Map.of("g", "a"), Map.of("g", "b"), Map.of("g", "c"));
-        assertEquals(2, pm.combinations("d", Map.of("pairs", list)).get().size());
+        assertEquals(2, params(pm.combinations("d", Map.of("pairs", list))).size());
         assertEquals(
                 2,
-                pm.combinations("d", Map.of("pairs", Map.of("pairs", list)))
-                        .get()
+                params(pm.combinations("d", Map.of("pairs", Map.of("pairs", list))))
                         .size());
         assertTrue(pm.combinations("d", Map.of("pairs", "not json")).isEmpty());
         assertTrue(pm.combinations("d", Map.of()).isEmpty());
+    }
+
+    @Test
+    void aStageGivingTheSameCombinationTwiceRunsItOnceAndReportsTheCopy() {
+        Matrix m = RecipeYaml.parse("{fromStage: pairs, limit: 3}", Matrix.class);
+        List<Map<String, Object>> list = List.of(
+                Map.of("genre", "tale", "audience", "kids"),
+                Map.of("genre", " Tale", "audience", "kids "),
+                Map.of("genre", "news", "audience", "adults"),
+                Map.of("genre", "tale", "audience", "kids"),
+                Map.of("genre", "essay", "audience", "adults"));
+        ParameterMatrix.Combinations c = new ParameterMatrix(m, 0)
+                .combinations("d", Map.of("pairs", list))
+                .get();
+        assertEquals(List.of(list.get(0), list.get(2), list.get(4)), params(Optional.of(c)));
+        assertEquals(
+                List.of(0, 1, 2),
+                c.kept().stream().map(ParameterMatrix.Combination::index).toList());
+        assertEquals(List.of(list.get(1), list.get(3)), c.duplicates());
+        ParameterMatrix pm = new ParameterMatrix(m, 0);
+        assertEquals("d#p2", pm.outputId("d", c.kept().get(2)));
+        assertEquals("d", new ParameterMatrix(null, 0).outputId("d", c.kept().get(2)));
+    }
+
+    @Test
+    void aFixedValueListedTwiceGivesOneCombination() {
+        Matrix m = RecipeYaml.parse("{parameters: {genre: [tale, tale, news]}}", Matrix.class);
+        ParameterMatrix.Combinations c =
+                new ParameterMatrix(m, 0).combinations("d", Map.of()).get();
+        assertEquals(List.of(Map.of("genre", "tale"), Map.of("genre", "news")), params(Optional.of(c)));
+        assertEquals(1, c.duplicates().size());
+    }
+
+    private static List<Map<String, Object>> params(Optional<ParameterMatrix.Combinations> c) {
+        return c.get().kept().stream().map(ParameterMatrix.Combination::params).toList();
     }
 }

@@ -1,9 +1,11 @@
 package io.palimpsest.worker.recipe.post;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.recipe.PostStep;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,11 +89,22 @@ class PostProcessingTest {
         List<String> pairs = QaAppender.pairs(
                 "Question: A? Answer: a.\n1. Question: B?\nAnswer: b.\nQ: C? A: c.\nQuestion: no answer");
         assertEquals(3, pairs.size());
-        String composed = a.compose("d", "Original.", "Question: A? Answer: a.\nQuestion: B? Answer: b.", 250);
+        String composed = a.compose("d", "Original.", "Question: A? Answer: a.\nQuestion: B? Answer: b.", 250)
+                .text();
         assertTrue(composed.startsWith("Original.\n\nQuestion: "));
         assertEquals(
                 composed,
-                a.compose("d", "Original.", "Question: A? Answer: a.\nQuestion: B? Answer: b.", 250),
+                a.compose("d", "Original.", "Question: A? Answer: a.\nQuestion: B? Answer: b.", 250)
+                        .text(),
                 "seeded");
+    }
+
+    @Test
+    void aReplyWithoutPairsIsNotTheSourceAlone() {
+        QaAppender a = new QaAppender(RecipeYaml.parse("{type: appendToOriginal, k: 8}", PostStep.class));
+        PostResult r = a.compose("d", "Original.", "The model wrote prose about the topic instead.", 250);
+        assertFalse(r.ok());
+        assertEquals(ItemReason.PARSE_ERROR, r.failure());
+        assertEquals("appendToOriginal: no Question:/Answer: pairs in the reply", r.detail());
     }
 }

@@ -198,9 +198,16 @@ class ValidatorsTest {
     void judgeScoresBelowThresholdAreRejectedAndUnreadableOnesToo() {
         ValidatorSpec spec = RecipeYaml.parse(
                 "{type: judge, threshold: 3, judge: {user: 'Rate: {{ output }}'}}", ValidatorSpec.class);
-        for (String[] row :
-                new String[][] {{"Score: 4", null}, {"Score: 3", null}, {"Score: 2", "judge"}, {"I like it.", "judge"}
-                }) {
+        for (String[] row : new String[][] {
+            {"Score: 4", null},
+            {"Score: 3", null},
+            {"Score: 2", "judge"},
+            {"I like it.", "judge"},
+            {"Score: 10", "judge"},
+            {"On a scale of 1 to 5 it keeps the facts. Score: 2", "judge"},
+            {"On a scale of 1 to 5 it keeps the facts. Score: 4", null},
+            {"Score: 95%", "judge"}
+        }) {
             FakeModel judge = new FakeModel(r -> FakeModel.stop(row[0]));
             Validators v = Validators.of(List.of(spec), Optional.of(judge), new PromptRenderer(), "test");
             Verdict verdict = v.validate(ValidationSubject.offline(SOURCE, PARAPHRASE))

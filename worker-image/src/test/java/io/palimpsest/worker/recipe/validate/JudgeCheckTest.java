@@ -1,0 +1,87 @@
+package io.palimpsest.worker.recipe.validate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.api.recipe.ValidatorSpec;
+import io.palimpsest.worker.recipe.FakeModel;
+import io.palimpsest.worker.recipe.RecipeException;
+import io.palimpsest.worker.recipe.RecipeYaml;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The judge's score is its last word, a plain number on its declared scale, or no score at all. */
+class JudgeCheckTest {
+    private static JudgeCheck judge(String yaml) {
+        return new JudgeCheck(
+                RecipeYaml.parse(yaml, ValidatorSpec.class),
+                new FakeModel(r -> FakeModel.stop("unused")),
+                new PromptRenderer(),
+                "test");
+    }
+
+    private static final JudgeCheck ONE_TO_FIVE = judge("{type: judge, judge: {user: 'Rate {{ output }}'}}");
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "-",
+            value = {
+                "Score: 4                                                           | 4.0",
+                "On a scale of 1 to 5, the rewrite keeps its facts. Score: 2        | 2.0",
+                "Score (1-5): 4                                                     | 4.0",
+                "**Score:** 5                                                       | 5.0",
+                "Rating: 3/5                                                        | 3.0",
+                "First I thought score 2, but on reflection: Final score: 4         | 4.0",
+                "My rating is 3.5                                                   | 3.5",
+                "On a scale of 1 to 5 I would give it 4 out of 5.                   | 4.0",
+                "On a scale of 1-5 this deserves a 3.                               | 3.0",
+                "Score: 10                                                          | -",
+                "95%                                                                | -",
+                "Score: 95%                                                         | -",
+                "Score: NaN                                                         | -",
+                "Score: N/A (the text is empty)                                     | -",
+                "Score: 0                                                           | -",
+                "I like it.                                                         | -",
+            })
+    void theDefaultReadingTakesTheLastLabelledNumberOnTheScale(String reply, Double expected) {
+        assertEquals(expected, ONE_TO_FIVE.readScore(reply).value(), reply);
+    }
+
+    @Test
+    void aScoreOffTheScaleOrNotANumberSaysWhy() {
+        assertEquals(
+                "the judge's score 10 is outside its scale 1-5",
+                ONE_TO_FIVE.readScore("Score: 10").problem());
+        assertEquals(
+                "the judge's score '95%' is not a number",
+                ONE_TO_FIVE.readScore("Score: 95%").problem());
+        assertEquals(
+                "no score in the judge's reply",
+                ONE_TO_FIVE.readScore("I like it.").problem());
+        JudgeCheck anyToken = judge("{type: judge, scorePattern: 'Score:\\s*(\\S+)', judge: {user: 'Rate'}}");
+        assertEquals(
+                "the judge's score 'NaN' is not a number",
+                anyToken.readScore("Score: NaN").problem());
+        assertEquals(
+                "the judge's score 'Infinity' is not a number",
+                anyToken.readScore("Score: Infinity").problem());
+        assertNull(anyToken.readScore("Score: 12").value());
+        assertEquals(2.0, anyToken.readScore("Score: 5 ... no, Score: 2").value(), "the last match counts");
+    }
+
+    @Test
+    void aDeclaredScaleReplacesOneToFiveAndTheThresholdMustBeOnIt() {
+        JudgeCheck tenPoint = judge("{type: judge, min: 0, max: 10, threshold: 7, judge: {user: 'Rate'}}");
+        assertEquals(8.0, tenPoint.readScore("Score: 8/10").value());
+        assertEquals(0.0, tenPoint.readScore("Score: 0").value());
+        assertNull(tenPoint.readScore("Score: 11").value());
+        RecipeException e =
+                assertThrows(RecipeException.class, () -> judge("{type: judge, threshold: 7, judge: {user: 'Rate'}}"));
+        assertTrue(e.getMessage().contains("threshold 7 is outside its scale 1-5"), e.getMessage());
+    }
+}
