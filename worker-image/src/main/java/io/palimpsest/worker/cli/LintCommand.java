@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

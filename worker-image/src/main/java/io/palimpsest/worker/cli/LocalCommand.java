@@ -11,7 +11,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
-import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.text.Plural;

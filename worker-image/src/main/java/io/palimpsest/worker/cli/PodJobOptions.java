@@ -1,7 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.manifests.JobManifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

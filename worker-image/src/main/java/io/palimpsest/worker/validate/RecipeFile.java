@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.config.InvalidJobException;
-import io.palimpsest.worker.config.JobManifests;
+import io.palimpsest.worker.manifests.JobManifests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,11 @@
-package io.palimpsest.worker.config;
+package io.palimpsest.worker.manifests;
 
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
