@@ -16,21 +16,27 @@ final class FreshReconcile {
 
     static void of(KubernetesClient client, String namespace, String name, Clock clock, PalimpsestConfig config) {
         SnapshotContext context = new SnapshotContext(client, namespace, name);
+        reconciler(clock, config, (job, next, ctx) -> {
+                    job.setStatus(next);
+                    client.resource(job).updateStatus();
+                })
+                .reconcile(context.primary(), context);
+    }
+
+    /** A new reconciler with nothing remembered, writing statuses with {@code statusWriter}. */
+    static RewriteJobReconciler reconciler(
+            Clock clock, PalimpsestConfig config, RewriteJobReconciler.StatusWriter statusWriter) {
         JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
         LiveProgress live = new LiveProgress();
-        new RewriteJobReconciler(
-                        clock,
-                        new ConditionAggregator(clock),
-                        new TestSettings(),
-                        config,
-                        live,
-                        new WorkerProgressScraper(live, config, metrics),
-                        metrics,
-                        model -> List.of(),
-                        (job, next, ctx) -> {
-                            job.setStatus(next);
-                            client.resource(job).updateStatus();
-                        })
-                .reconcile(context.primary(), context);
+        return new RewriteJobReconciler(
+                clock,
+                new ConditionAggregator(clock),
+                new TestSettings(),
+                config,
+                live,
+                new WorkerProgressScraper(live, config, metrics),
+                metrics,
+                model -> List.of(),
+                statusWriter);
     }
 }

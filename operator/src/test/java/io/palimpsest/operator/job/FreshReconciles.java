@@ -3,20 +3,13 @@ package io.palimpsest.operator.job;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
-import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.progress.LiveProgress;
-import io.palimpsest.operator.job.progress.WorkerProgressScraper;
-import io.palimpsest.operator.metrics.JobMetrics;
-import io.palimpsest.operator.status.ConditionAggregator;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -73,24 +66,7 @@ final class FreshReconciles {
     }
 
     void reconcile(String name) {
-        SnapshotContext context = new SnapshotContext(client, NS, name);
-        PalimpsestConfig config = TestSettings.config("ghcr.io/palimpsest/worker:test");
-        JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
-        LiveProgress live = new LiveProgress();
-        new RewriteJobReconciler(
-                        clock,
-                        new ConditionAggregator(clock),
-                        new TestSettings(),
-                        config,
-                        live,
-                        new WorkerProgressScraper(live, config, metrics),
-                        metrics,
-                        model -> List.of(),
-                        (job, next, ctx) -> {
-                            job.setStatus(next);
-                            client.resource(job).updateStatus();
-                        })
-                .reconcile(context.primary(), context);
+        FreshReconcile.of(client, NS, name, clock, TestSettings.config("ghcr.io/palimpsest/worker:test"));
     }
 
     RewriteJobStatus status(String name) {

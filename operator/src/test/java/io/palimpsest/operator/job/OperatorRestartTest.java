@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
@@ -18,10 +17,6 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
-import io.palimpsest.operator.PalimpsestConfig;
-import io.palimpsest.operator.job.progress.LiveProgress;
-import io.palimpsest.operator.job.progress.WorkerProgressScraper;
-import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.io.FileInputStream;
 import java.time.Duration;
@@ -82,19 +77,8 @@ class OperatorRestartTest {
     }
 
     RewriteJobReconciler freshReconciler() {
-        PalimpsestConfig config = TestSettings.config("ghcr.io/palimpsest/worker:test");
-        JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
-        LiveProgress live = new LiveProgress();
-        return new RewriteJobReconciler(
-                clock,
-                new ConditionAggregator(clock),
-                new TestSettings(),
-                config,
-                live,
-                new WorkerProgressScraper(live, config, metrics),
-                metrics,
-                model -> List.of(),
-                (job, next, context) -> {
+        return FreshReconcile.reconciler(
+                clock, TestSettings.config("ghcr.io/palimpsest/worker:test"), (job, next, context) -> {
                     job.setStatus(next);
                     client.resource(job).updateStatus();
                     statusWrites.incrementAndGet();
