@@ -17,9 +17,10 @@ import java.util.Locale;
 
 /**
  * Turns one line (bytes) or one parsed record into an {@link InputItem}: strict UTF-8 (no string of
- * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The id is the id field's value (a string, or a
- * number taken as its text: {@code 1} and {@code "1"} are the same id), or {@code file:line} when the
- * record has none (stable across reruns, unique within the corpus).
+ * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The
+ * id is the id field's value (a string, or a number taken as its text: {@code 1} and {@code "1"} are
+ * the same id), or {@code file:line} when the record has none (stable across reruns, unique within
+ * the corpus).
  */
 public final class RecordDecoder {
 
