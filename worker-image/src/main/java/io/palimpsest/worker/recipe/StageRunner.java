@@ -96,16 +96,14 @@ final class StageRunner {
                 Optional<StageFailure> hole = hole(name, reads);
                 return CompletableFuture.completedFuture(hole.isPresent() ? hole : store(run, c, rendered));
             } catch (TemplateException e) {
-                return CompletableFuture.completedFuture(
-                        Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+                return CompletableFuture.completedFuture(templateFailure(name, reads, e));
             }
         }
         ModelRequest request;
         try {
             request = c.renderer().request(c.owner(), c.stage(), vars, "stage:" + name);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(
-                    Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+            return CompletableFuture.completedFuture(templateFailure(name, reads, e));
         }
         Optional<StageFailure> hole = hole(name, reads);
         if (hole.isPresent()) {
@@ -160,6 +158,14 @@ final class StageRunner {
                     }
                     throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
                 });
+    }
+
+    /** A rendering that failed on a key an earlier stage's reply lacks is that reply's fault (the hole), else the template's. */
+    private Optional<StageFailure> templateFailure(String name, ReplyReads.Reads reads, TemplateException e) {
+        Optional<StageFailure> hole = hole(name, reads);
+        return hole.isPresent()
+                ? hole
+                : Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
     }
 
     /** A template that read an earlier stage's field that its reply lacks: the stage is not run. */

@@ -217,8 +217,13 @@ final class VariantRunner {
             try {
                 request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
             } catch (TemplateException e) {
+                // a key the stage's reply lacks fails the strict rendering: the reply is at fault, not the template
+                Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
                 return VariantRunner.<ChunkResult>done(
-                        new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
+                        hole.isPresent()
+                                ? new ChunkResult.Failed(
+                                        c, hole.get().reason(), hole.get().detail(), null)
+                                : new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
             }
             Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
             if (hole.isPresent()) {
@@ -447,9 +452,17 @@ final class VariantRunner {
             text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars)
                     .strip();
         } catch (TemplateException e) {
-            return done(new UnitOutcome(
-                    List.of(),
-                    List.of(reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null))));
+            Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
+            return done(rejected(
+                    hole.isPresent()
+                            ? reject(
+                                    run,
+                                    params,
+                                    List.of(chunkId),
+                                    hole.get().reason(),
+                                    hole.get().detail(),
+                                    null)
+                            : reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
         }
         Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
         if (hole.isPresent()) {

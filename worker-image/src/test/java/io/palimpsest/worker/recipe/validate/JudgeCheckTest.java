@@ -20,7 +20,7 @@ class JudgeCheckTest {
         return new JudgeCheck(
                 RecipeYaml.parse(yaml, ValidatorSpec.class),
                 new FakeModel(r -> FakeModel.stop("unused")),
-                new PromptRenderer(),
+                new PromptRenderer().judging(),
                 "test");
     }
 
