@@ -125,6 +125,7 @@ class ResolvedJobParityTest {
     /** {@code palimpsest lint --print-resolved} from the worker jar, in a class loader of its own. */
     private static String printResolved(Path dir) throws Exception {
         PrintStream before = System.out;
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try (URLClassLoader loader = new URLClassLoader(
                 "palimpsest-lint",
@@ -138,11 +139,14 @@ class ResolvedJobParityTest {
             Method execute =
                     loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            // as when the jar runs alone: libraries that load classes by name (the template engine's EL) see the jar
+            Thread.currentThread().setContextClassLoader(loader);
             int exit = (Integer)
                     execute.invoke(null, (Object) new String[] {"lint", "-f", dir.toString(), "--print-resolved"});
             assertEquals(0, exit, "lint --print-resolved of " + dir);
         } finally {
             System.setOut(before);
+            Thread.currentThread().setContextClassLoader(context);
         }
         return captured.toString(StandardCharsets.UTF_8);
     }
