@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -24,7 +23,6 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.status.ConditionAggregator;
-import java.io.FileInputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -52,23 +50,8 @@ class JobAdmissionTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
-                var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-            client.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .load(modelCrd)
-                    .create();
-        }
+        new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
-        RewriterModel model = new RewriterModel();
-        model.setMetadata(
-                new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
-        RewriterModelSpec spec = new RewriterModelSpec();
-        spec.setModel("org/model");
-        model.setSpec(spec);
-        client.resource(model).create();
         RewriteJob job = TestJobs.job("ad", "s3://corpus/in", "s3://corpus/out");
         job.getSpec().getModelRef().setName("m");
         RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -21,11 +20,8 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.status.ConditionAggregator;
-import java.io.FileInputStream;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -49,23 +45,8 @@ class PodsNotStartingTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
-                var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-            client.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .load(modelCrd)
-                    .create();
-        }
+        new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
-        RewriterModel model = new RewriterModel();
-        model.setMetadata(
-                new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
-        RewriterModelSpec spec = new RewriterModelSpec();
-        spec.setModel("org/model");
-        model.setSpec(spec);
-        client.resource(model).create();
         RewriteJob job = TestJobs.job("ns", "s3://corpus/in", "s3://corpus/out");
         job.getSpec().getModelRef().setName("m");
         RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
