@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,7 +133,7 @@ public final class ManifestLinter {
         List<Found<RewriterModel>> models = new ArrayList<>();
         Found<ResolvedJob> resolved = null;
         List<Found<Map<String, Object>>> rawJobs = new ArrayList<>();
-        List<Map<String, Object>> rawModels = new ArrayList<>();
+        List<Found<Map<String, Object>>> rawModels = new ArrayList<>();
         List<Other> others = new ArrayList<>();
         for (Path file : yamlFiles(paths)) {
             String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -160,7 +161,7 @@ public final class ManifestLinter {
                                 .ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
                     }
                 } else if ("RewriterModel".equals(kind)) {
-                    rawModels.add(document);
+                    rawModels.add(new Found<>(document, file, line, where));
                     RewriterModel model =
                             check(CrdSchema.rewriterModels(), document, RewriterModel.class, file, where, problems);
                     if (model != null) {
@@ -203,6 +204,8 @@ public final class ManifestLinter {
             }
         }
         modelRefs(rawJobs, rawModels, problems);
+        sameNames(rawJobs, "RewriteJob", problems);
+        sameNames(rawModels, "RewriterModel", problems);
         crossChecks(jobs, problems);
         Result checked = new Result(List.of(), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
         for (Found<RewriteJob> job : jobs) {
@@ -221,7 +224,8 @@ public final class ManifestLinter {
 
     /** Each job's modelRef must name a RewriterModel among the manifests (checked on the raw documents, so it shows beside schema errors). */
     private static void modelRefs(
-            List<Found<Map<String, Object>>> jobs, List<Map<String, Object>> models, List<Problem> problems) {
+            List<Found<Map<String, Object>>> jobs, List<Found<Map<String, Object>>> rawModels, List<Problem> problems) {
+        List<Map<String, Object>> models = rawModels.stream().map(Found::object).toList();
         for (Found<Map<String, Object>> found : jobs) {
             Object modelName = path(found.object(), "spec", "modelRef", "name");
             if (!(modelName instanceof String name)) {
@@ -243,6 +247,30 @@ public final class ManifestLinter {
                         MODEL_REF,
                         "names RewriterModel \"" + name + "\", which is not among the given manifests"
                                 + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
+            }
+        }
+    }
+
+    /**
+     * Two manifests of one kind, name and namespace in one set: applied together, the second replaces
+     * the first (a campaign's job or model silently not the one written above).
+     */
+    private static void sameNames(List<Found<Map<String, Object>>> found, String kind, List<Problem> problems) {
+        Map<String, Found<Map<String, Object>>> first = new HashMap<>();
+        for (Found<Map<String, Object>> f : found) {
+            if (!(path(f.object(), "metadata", "name") instanceof String name)) {
+                continue; // the schema names a missing or mistyped name
+            }
+            Object namespace = path(f.object(), "metadata", "namespace");
+            String key = (namespace instanceof String ns ? ns : "") + "/" + name;
+            Found<Map<String, Object>> earlier = first.putIfAbsent(key, f);
+            if (earlier != null) {
+                problems.add(new Problem(
+                        f.file(),
+                        f.lineOf("metadata.name"),
+                        "metadata.name",
+                        "Duplicate value: another " + kind + " named \"" + name + "\" is at " + earlier.file() + ":"
+                                + earlier.lineOf("metadata.name") + "; applied together, this one would replace it"));
             }
         }
     }

@@ -265,6 +265,30 @@ class ManifestLinterTest {
         assertFalse(result.holdsNoManifest());
     }
 
+    @Test
+    void twoManifestsOfOneKindAndNameAreRefusedAtTheSecond() throws Exception {
+        Path first = Files.writeString(dir.resolve("a-model.yaml"), MODEL);
+        Path twice = Files.writeString(dir.resolve("b-model.yaml"), MODEL + "---\n" + MODEL);
+        Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
+        ManifestLinter.Result result = new ManifestLinter().lint(List.of(first, twice, job));
+        List<String> same = result.problems().stream()
+                .filter(p -> p.message().startsWith("Duplicate value"))
+                .map(p -> p.file().getFileName() + ":" + p.line() + " " + p.message())
+                .toList();
+        int secondName = MODEL.lines().toList().size() + 1 + 4; // after "---", the name's line
+        assertEquals(2, same.size(), result.describe());
+        assertTrue(same.get(0).startsWith("b-model.yaml:4 "), same.get(0));
+        assertTrue(same.get(0).contains(first + ":4"), same.get(0));
+        assertTrue(same.get(1).startsWith("b-model.yaml:" + secondName + " "), same.get(1));
+
+        // the same name in another namespace is another object
+        Path elsewhere = Files.writeString(
+                dir.resolve("c-model.yaml"), MODEL.replace("name: qwen-small", "name: qwen-small\n  namespace: other"));
+        assertEquals(
+                List.of(),
+                new ManifestLinter().lint(List.of(first, elsewhere, job)).problems());
+    }
+
     private static void assertLine(ManifestLinter.Result result, String field, int line, String message) {
         var p = result.problems().stream()
                 .filter(x -> x.field().equals(field))
