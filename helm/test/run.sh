@@ -63,12 +63,14 @@ if grep -q "name: pal-palimpsest-metrics$" "$out/no-metrics.yaml"; then echo "me
   --set model.podDisruptionBudget.enabled=true --set keda.prometheusAddress=http://prom.monitoring:9090 \
   --set model.s3DownloadImage=registry.example/aws-cli:2 \
   --set 'policy.allowedImages={registry.example/vllm/vllm-openai:v1}' --set 'policy.allowedSecrets={corpus-rw,hf-token}' \
+  --set 'policy.allowedServiceAccounts={workers,models}' \
   --set tests.image=registry.example/curlimages/curl:8 > "$out/identity.yaml"
 for expected in "PALIMPSEST_JOBS_IMAGE_PULL_SECRETS" '"regcred"' "PALIMPSEST_JOBS_SERVICE_ACCOUNT_NAME" '"workers"' \
     "PALIMPSEST_MODEL_IMAGE_PULL_SECRETS" '"regcred,mirror"' "PALIMPSEST_MODEL_SERVICE_ACCOUNT_NAME" '"models"' \
     '"ReadWriteMany"' "PALIMPSEST_MODEL_CACHE_STORAGE_CLASS_NAME" '"shared"' \
     "PALIMPSEST_MODEL_POD_DISRUPTION_BUDGET_ENABLED" "http://prom.monitoring:9090" "registry.example/aws-cli:2" \
     "PALIMPSEST_POLICY_ALLOWED_IMAGES" '"registry.example/vllm/vllm-openai:v1"' "PALIMPSEST_POLICY_ALLOWED_SECRETS" '"corpus-rw,hf-token"' \
+    "PALIMPSEST_POLICY_ALLOWED_SERVICE_ACCOUNTS" '"workers,models"' \
     'image: "registry.example/curlimages/curl:8"'; do
   grep -q -- "$expected" "$out/identity.yaml" || { echo "identity values: $expected not passed to the operator"; exit 1; }
 done

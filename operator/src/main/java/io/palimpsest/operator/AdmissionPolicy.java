@@ -13,29 +13,38 @@ import java.util.Optional;
 
 /**
  * What a cluster administrator lets RewriteJobs and RewriterModels use: the images their pods may
- * run and the Secrets they may reference. Without it, whoever may create one of them may run any
- * image with any Secret of the namespace through the operator's service account. An empty list
- * allows everything (the default). The operator's own defaults (chart values) are always allowed:
- * only what a resource names itself is checked.
+ * run, the Secrets they may reference and the service accounts their pods may run as. Without it,
+ * whoever may create one of them may run any image with any Secret of the namespace, as any of its
+ * service accounts (with workload identity, any cloud role bound to one), through the operator. An
+ * empty list allows everything (the default). The operator's own defaults (chart values) are always
+ * allowed: only what a resource names itself is checked.
  *
- * @param images         allowed images: {@code repo/name:tag} exactly, or a prefix ending in {@code *}
- * @param secrets        allowed Secret names, exactly
+ * @param images          allowed images: {@code repo/name:tag} exactly, or a prefix ending in {@code *}
+ * @param secrets         allowed Secret names, exactly
+ * @param serviceAccounts allowed service account names, exactly
  */
-public record AdmissionPolicy(List<String> images, List<String> secrets) {
+public record AdmissionPolicy(List<String> images, List<String> secrets, List<String> serviceAccounts) {
 
     public AdmissionPolicy {
         images = List.copyOf(images);
         secrets = List.copyOf(secrets);
+        serviceAccounts = List.copyOf(serviceAccounts);
+    }
+
+    /** Images and Secrets only; any service account. */
+    public AdmissionPolicy(List<String> images, List<String> secrets) {
+        this(images, secrets, List.of());
     }
 
     public static AdmissionPolicy from(PalimpsestConfig.Policy config) {
         return new AdmissionPolicy(
                 config.allowedImages().orElse(List.of()),
-                config.allowedSecrets().orElse(List.of()));
+                config.allowedSecrets().orElse(List.of()),
+                config.allowedServiceAccounts().orElse(List.of()));
     }
 
     public static AdmissionPolicy allowAll() {
-        return new AdmissionPolicy(List.of(), List.of());
+        return new AdmissionPolicy(List.of(), List.of(), List.of());
     }
 
     public List<FieldError> check(RewriteJob job) {
@@ -47,6 +56,8 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
         if (spec.getWorkers() != null) {
             image(out, "spec.workers.image", spec.getWorkers().getImage());
             pullSecrets(out, "spec.workers.imagePullSecrets", spec.getWorkers().getImagePullSecrets());
+            serviceAccount(
+                    out, "spec.workers.serviceAccountName", spec.getWorkers().getServiceAccountName());
         }
         if (spec.getInput() != null && spec.getInput().getCredentialsSecretRef() != null) {
             secret(
@@ -83,6 +94,7 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
             }
         }
         pullSecrets(out, "spec.imagePullSecrets", spec.getImagePullSecrets());
+        serviceAccount(out, "spec.serviceAccountName", spec.getServiceAccountName());
         RewriterModelSpec.ModelSource source = spec.getSource();
         if (source != null
                 && source.getHuggingFace() != null
@@ -133,6 +145,19 @@ public record AdmissionPolicy(List<String> images, List<String> secrets) {
                     field,
                     "Secret '" + name + "' is not allowed by the operator's policy (chart value "
                             + "policy.allowedSecrets: " + String.join(", ", secrets) + ")"));
+        }
+    }
+
+    boolean serviceAccountAllowed(String name) {
+        return serviceAccounts.isEmpty() || serviceAccounts.contains(name);
+    }
+
+    private void serviceAccount(List<FieldError> out, String field, String name) {
+        if (name != null && !serviceAccountAllowed(name)) {
+            out.add(new FieldError(
+                    field,
+                    "service account '" + name + "' is not allowed by the operator's policy (chart value "
+                            + "policy.allowedServiceAccounts: " + String.join(", ", serviceAccounts) + ")"));
         }
     }
 

@@ -54,6 +54,9 @@ public interface PalimpsestConfig {
 
         /** Secrets they may reference (credentials, API keys, tokens, image pull secrets), by name. */
         Optional<List<String>> allowedSecrets();
+
+        /** Service accounts their pods may run as ({@code serviceAccountName}), by name. */
+        Optional<List<String>> allowedServiceAccounts();
     }
 
     /**

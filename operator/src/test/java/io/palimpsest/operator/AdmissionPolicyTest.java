@@ -100,4 +100,40 @@ class AdmissionPolicyTest {
                 List.of("spec.engine.env[1].valueFrom.secretKeyRef.name"),
                 POLICY.check(model).stream().map(FieldError::field).toList());
     }
+
+    @Test
+    void serviceAccountsAreCheckedOnJobsAndModelsWhenListed() {
+        AdmissionPolicy policy = new AdmissionPolicy(List.of(), List.of(), List.of("palimpsest-workers"));
+        RewriteJob job = new RewriteJob();
+        job.setMetadata(
+                new ObjectMetaBuilder().withName("j").withNamespace("ns").build());
+        RewriteJobSpec spec = new RewriteJobSpec();
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setServiceAccountName("s3-admin");
+        spec.setWorkers(workers);
+        job.setSpec(spec);
+        RewriterModel model = new RewriterModel();
+        model.setMetadata(
+                new ObjectMetaBuilder().withName("m").withNamespace("ns").build());
+        RewriterModelSpec modelSpec = new RewriterModelSpec();
+        modelSpec.setServiceAccountName("s3-admin");
+        model.setSpec(modelSpec);
+
+        assertEquals(
+                List.of("spec.workers.serviceAccountName"),
+                policy.check(job).stream().map(FieldError::field).toList());
+        assertEquals(
+                List.of("spec.serviceAccountName"),
+                policy.check(model).stream().map(FieldError::field).toList());
+        String message = FieldError.describe(policy.check(job));
+        assertTrue(
+                message.contains("service account 's3-admin' is not allowed by the operator's policy (chart value "
+                        + "policy.allowedServiceAccounts: palimpsest-workers)"),
+                message);
+
+        workers.setServiceAccountName("palimpsest-workers");
+        assertEquals(List.of(), policy.check(job));
+        // images and Secrets listed, service accounts not: any is allowed
+        assertEquals(List.of(), POLICY.check(model));
+    }
 }

@@ -80,6 +80,7 @@ public class TestSettings implements JobSettings {
                 (p, m, a) -> switch (m.getName()) {
                     case "allowedImages" -> allowedImages.isEmpty() ? Optional.empty() : Optional.of(allowedImages);
                     case "allowedSecrets" -> allowedSecrets.isEmpty() ? Optional.empty() : Optional.of(allowedSecrets);
+                    case "allowedServiceAccounts" -> Optional.empty();
                     default -> null;
                 });
         return (PalimpsestConfig) Proxy.newProxyInstance(
