@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -13,12 +12,9 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
-import io.palimpsest.api.v1alpha1.RewriterModel;
-import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.operator.status.ConditionAggregator;
-import java.io.FileInputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -42,23 +38,8 @@ class OperatorRestartTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        try (var crd = new FileInputStream("../crds/rewritejobs.palimpsest.io-v1.yml");
-                var modelCrd = new FileInputStream("../crds/rewritermodels.palimpsest.io-v1.yml")) {
-            client.apiextensions().v1().customResourceDefinitions().load(crd).create();
-            client.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .load(modelCrd)
-                    .create();
-        }
+        new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
-        RewriterModel model = new RewriterModel();
-        model.setMetadata(
-                new ObjectMetaBuilder().withName("m").withNamespace(NS).build());
-        RewriterModelSpec spec = new RewriterModelSpec();
-        spec.setModel("org/model");
-        model.setSpec(spec);
-        client.resource(model).create();
         RewriteJob job = TestJobs.job("rs", "s3://corpus/in", "s3://corpus/out");
         job.getSpec().getModelRef().setName("m");
         RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
