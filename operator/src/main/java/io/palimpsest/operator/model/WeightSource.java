@@ -24,6 +24,11 @@ public sealed interface WeightSource {
     /** Identifies the content, so a changed source gets a new download Job. */
     String identity();
 
+    /**
+     * Kept in the hub's own cache layout under {@link #HF_HOME}: one directory per repo, a snapshot per
+     * commit, refs naming them; vLLM is given the repo and the revision, so a changed repo or revision
+     * changes the replicas' pod template and a revert resolves to the snapshot it downloaded before.
+     */
     record HuggingFace(String repo, String revision, RewriterModelSpec.HuggingFaceSource spec) implements WeightSource {
         @Override
         public String serveTarget() {
@@ -36,15 +41,35 @@ public sealed interface WeightSource {
         }
     }
 
-    record S3(String uri, RewriterModelSpec.S3Source spec, String localDir) implements WeightSource {
+    /**
+     * Synced into a directory of its own, {@code /cache/models/<hash>}, the hash of its download Job's name:
+     * a new URI is a new directory, so the serve target, and with it the replicas' pod template, changes
+     * with the source, and a URI used before is served from exactly the files its own Job synced (a
+     * shared directory would serve the files of whatever was synced last, mixed with those of earlier
+     * URIs). Directories of earlier URIs stay in the cache claim (docs/OPERATIONS.md).
+     */
+    record S3(String uri, RewriterModelSpec.S3Source spec) implements WeightSource {
+        /**
+         * Part of the identity so that download Jobs named before directories were per source (which synced
+         * every URI into {@code /cache/models/<model>}) are not taken for this layout's: a Complete Job of
+         * that name would pass an empty directory off as ready. After an upgrade, S3 weights download once
+         * more, into their own directory.
+         */
+        static final String LAYOUT = "dir-per-source";
+
         @Override
         public String serveTarget() {
-            return localDir;
+            return localDir();
+        }
+
+        /** Where the download Job syncs the URI and vLLM reads it. */
+        public String localDir() {
+            return CACHE_MOUNT + "/models/" + ModelNames.shortHash(identity());
         }
 
         @Override
         public String identity() {
-            return "s3:" + uri;
+            return "s3:" + uri + " " + LAYOUT;
         }
     }
 
@@ -74,10 +99,7 @@ public sealed interface WeightSource {
             return new UserPvc(source.getPvc().getClaimName(), path);
         }
         if (source != null && source.getS3() != null) {
-            return new S3(
-                    source.getS3().getUri(),
-                    source.getS3(),
-                    CACHE_MOUNT + "/models/" + model.getMetadata().getName());
+            return new S3(source.getS3().getUri(), source.getS3());
         }
         RewriterModelSpec.HuggingFaceSource hf = source == null ? null : source.getHuggingFace();
         String repo = hf != null && hf.getRepo() != null ? hf.getRepo() : spec.getModel();

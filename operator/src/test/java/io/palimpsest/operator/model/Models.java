@@ -68,6 +68,18 @@ public final class Models {
         return m;
     }
 
+    /** Weights synced from S3 into the cache claim by a download Job. */
+    public static RewriterModel onS3(String name, String uri) {
+        RewriterModel m = huggingFace(name);
+        RewriterModelSpec.ModelSource source = new RewriterModelSpec.ModelSource();
+        RewriterModelSpec.S3Source s3 = new RewriterModelSpec.S3Source();
+        s3.setUri(uri);
+        source.setS3(s3);
+        source.setCache(m.getSpec().getSource().getCache());
+        m.getSpec().setSource(source);
+        return m;
+    }
+
     public static RewriterModelSpec.Replicas replicas(int min, int max) {
         RewriterModelSpec.Replicas r = new RewriterModelSpec.Replicas();
         r.setMin(min);

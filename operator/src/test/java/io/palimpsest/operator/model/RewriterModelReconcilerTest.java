@@ -3,6 +3,7 @@ package io.palimpsest.operator.model;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -357,6 +358,74 @@ class RewriterModelReconcilerTest {
                         .getContainers()
                         .get(0)
                         .getImage());
+    }
+
+    /**
+     * Each S3 URI is synced into a directory of its own and served from it: switched to another URI and
+     * back, the replicas serve exactly the first URI's files again, from the download that made them.
+     */
+    @Test
+    void anS3ModelSwitchedToAnotherUriAndBackServesEachUrisOwnDirectory() {
+        client.resource(Models.onS3("mistral-u", "s3://weights/mistral-a/")).create();
+        Job jobA = awaitValue(() -> jobs("mistral-u").stream().findFirst().orElse(null));
+        List<String> syncA = downloadArgs(jobA);
+        assertEquals(
+                List.of("s3", "sync", "--only-show-errors", "--delete", "s3://weights/mistral-a/"),
+                syncA.subList(0, syncA.size() - 1));
+        String dirA = syncA.get(syncA.size() - 1);
+        complete(jobA);
+        Deployment servingA = awaitServing("mistral-u-vllm", dirA);
+
+        edit("mistral-u", m -> m.getSpec().getSource().getS3().setUri("s3://weights/mistral-b/"));
+        Job jobB = awaitValue(() -> jobs("mistral-u").stream()
+                .filter(j ->
+                        !j.getMetadata().getName().equals(jobA.getMetadata().getName()))
+                .findFirst()
+                .orElse(null));
+        List<String> syncB = downloadArgs(jobB);
+        assertEquals("s3://weights/mistral-b/", syncB.get(syncB.size() - 2));
+        String dirB = syncB.get(syncB.size() - 1);
+        assertNotEquals(dirA, dirB, "each URI is synced into a directory of its own");
+        awaitDeploymentReplicas("mistral-u-vllm", 0);
+        complete(jobB);
+        Deployment servingB = awaitServing("mistral-u-vllm", dirB);
+        assertNotEquals(
+                servingA.getSpec().getTemplate(), servingB.getSpec().getTemplate(), "a new URI rolls the replicas");
+
+        edit("mistral-u", m -> m.getSpec().getSource().getS3().setUri("s3://weights/mistral-a/"));
+        Deployment servingAAgain = awaitServing("mistral-u-vllm", dirA);
+        assertEquals(servingA.getSpec().getTemplate(), servingAAgain.getSpec().getTemplate());
+        List<Job> after = jobs("mistral-u");
+        assertEquals(2, after.size(), "the first URI's download is used again, not run again");
+        Job reused = after.stream()
+                .filter(j -> j.getMetadata().getName().equals(jobA.getMetadata().getName()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(jobA.getMetadata().getUid(), reused.getMetadata().getUid());
+    }
+
+    private List<String> downloadArgs(Job job) {
+        Container download =
+                job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("aws", download.getCommand().get(0));
+        return download.getArgs();
+    }
+
+    /** The Deployment once it runs a replica serving the directory. */
+    private Deployment awaitServing(String name, String dir) {
+        return await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.apps().deployments().withName(name).get(),
+                        d -> d != null
+                                && d.getSpec().getReplicas() == 1
+                                && dir.equals(d.getSpec()
+                                        .getTemplate()
+                                        .getSpec()
+                                        .getContainers()
+                                        .get(0)
+                                        .getArgs()
+                                        .get(0)));
     }
 
     /** A claim's storage request cannot shrink, nor grow before it is bound: the operator leaves it as made. */

@@ -24,10 +24,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Fills the cache PVC once: `hf download` for Hugging Face sources (the vLLM image ships the
- * hub CLI, so no extra image), `aws s3 sync` for S3. Re-running is cheap: both skip files
- * already present. Kept after it finishes (no TTL): its Complete condition is how the
- * reconciler knows the weights are there. Made once and never updated ({@link #match}).
+ * Fills the cache PVC once per weight source: `hf download` for Hugging Face sources (the vLLM
+ * image ships the hub CLI, so no extra image) into the hub's revision-keyed cache, `aws s3 sync`
+ * for S3 into the URI's own directory. Re-running is cheap: both skip files already present.
+ * Kept after it finishes (no TTL), and the Jobs of earlier sources too: a Job's Complete
+ * condition is how the reconciler knows its source's files are there, so a model switched back
+ * to an earlier source serves it again without a download. Made once and never updated
+ * ({@link #match}).
  */
 public class WeightDownloadJob extends ModelDependent<Job> {
 
@@ -89,7 +92,9 @@ public class WeightDownloadJob extends ModelDependent<Job> {
             container
                     .withImage(settings.s3DownloadImage())
                     .withCommand("aws")
-                    .withArgs("s3", "sync", "--only-show-errors", s3.uri(), s3.localDir());
+                    // The directory is this URI's alone (WeightSource.S3): --delete makes a run again (the
+                    // Job deleted after the objects changed) leave exactly the prefix's files, not old ones too.
+                    .withArgs("s3", "sync", "--only-show-errors", "--delete", s3.uri(), s3.localDir());
             if (s3.spec().getCredentialsSecretRef() != null) {
                 container.withEnvFrom(new EnvFromSourceBuilder()
                         .withNewSecretRef()
