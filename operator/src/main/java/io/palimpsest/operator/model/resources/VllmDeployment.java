@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HTTPGetActionBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -60,10 +61,24 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     @Override
     protected Deployment render(RewriterModel model, Context<RewriterModel> context) {
         int replicas = context.managedWorkflowAndDependentResourceContext().getMandatory(REPLICAS_KEY, Integer.class);
-        return render(model, replicas, settings);
+        return render(
+                model,
+                replicas,
+                settings,
+                WeightCachePvc.accessModes(model, settings, context.getSecondaryResource(PersistentVolumeClaim.class)));
     }
 
+    /** As rendered before the cache claim exists: its access modes from the spec, else the operator's. */
     public static Deployment render(RewriterModel model, int replicas, RenderSettings settings) {
+        return render(model, replicas, settings, WeightCachePvc.accessModes(model, settings, Optional.empty()));
+    }
+
+    /**
+     * @param cacheAccessModes the access modes of the model's cache claim; without ReadWriteMany the
+     *     replicas are kept on one node ({@link CacheAffinity}). Unused for a source without cache.
+     */
+    public static Deployment render(
+            RewriterModel model, int replicas, RenderSettings settings, List<String> cacheAccessModes) {
         RewriterModelSpec spec = model.getSpec();
         RewriterModelSpec.Engine engine =
                 Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
@@ -165,7 +180,10 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                 .withEnableServiceLinks(false)
                 .withNodeSelector(scheduling.getNodeSelector())
                 .withTolerations(scheduling.getTolerations())
-                .withAffinity(scheduling.getAffinity())
+                .withAffinity(
+                        weights.usesCache() && !CacheAffinity.sharedAcrossNodes(cacheAccessModes)
+                                ? CacheAffinity.replicasTogether(scheduling.getAffinity(), model)
+                                : scheduling.getAffinity())
                 .withPriorityClassName(scheduling.getPriorityClassName())
                 .endSpec()
                 .endTemplate()

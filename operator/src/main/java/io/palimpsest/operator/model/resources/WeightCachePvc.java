@@ -33,9 +33,7 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
     }
 
     public static PersistentVolumeClaim render(RewriterModel model, RenderSettings settings) {
-        RewriterModelSpec.Cache cache = Optional.ofNullable(model.getSpec().getSource())
-                .map(RewriterModelSpec.ModelSource::getCache)
-                .orElseGet(RewriterModelSpec.Cache::new);
+        RewriterModelSpec.Cache cache = cache(model);
         return new PersistentVolumeClaimBuilder()
                 .withNewMetadata()
                 .withName(ModelNames.cachePvc(model))
@@ -58,6 +56,24 @@ public class WeightCachePvc extends ModelDependent<PersistentVolumeClaim> {
                 .endResources()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The access modes the model's cache claim has: those of the claim when it exists (they are fixed
+     * once it is made, whatever the spec or the chart say now), else those it will be made with.
+     */
+    public static List<String> accessModes(
+            RewriterModel model, RenderSettings settings, Optional<PersistentVolumeClaim> existing) {
+        return existing.map(PersistentVolumeClaim::getSpec)
+                .map(spec -> spec.getAccessModes())
+                .filter(modes -> !modes.isEmpty())
+                .orElseGet(() -> accessModes(cache(model), settings));
+    }
+
+    private static RewriterModelSpec.Cache cache(RewriterModel model) {
+        return Optional.ofNullable(model.getSpec().getSource())
+                .map(RewriterModelSpec.ModelSource::getCache)
+                .orElseGet(RewriterModelSpec.Cache::new);
     }
 
     static List<String> accessModes(RewriterModelSpec.Cache cache, RenderSettings settings) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimVolumeSource;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -53,10 +54,22 @@ public class WeightDownloadJob extends ModelDependent<Job> {
 
     @Override
     protected Job render(RewriterModel model, Context<RewriterModel> context) {
-        return render(model, settings);
+        return render(
+                model,
+                settings,
+                WeightCachePvc.accessModes(model, settings, context.getSecondaryResource(PersistentVolumeClaim.class)));
     }
 
+    /** As rendered before the cache claim exists: its access modes from the spec, else the operator's. */
     public static Job render(RewriterModel model, RenderSettings settings) {
+        return render(model, settings, WeightCachePvc.accessModes(model, settings, Optional.empty()));
+    }
+
+    /**
+     * @param cacheAccessModes the access modes of the cache claim; without ReadWriteMany the pod prefers
+     *     the node of the model's replicas ({@link CacheAffinity}).
+     */
+    public static Job render(RewriterModel model, RenderSettings settings, List<String> cacheAccessModes) {
         WeightSource weights = WeightSource.of(model);
         if (!weights.usesCache()) {
             throw new IllegalArgumentException("no download for a weight source without cache: " + weights);
@@ -150,10 +163,13 @@ public class WeightDownloadJob extends ModelDependent<Job> {
                 .withImagePullSecrets(
                         PodIdentity.pullSecrets(model.getSpec().getImagePullSecrets(), settings.imagePullSecrets()))
                 // Same node pool as the replicas: with a ReadWriteOnce cache the volume
-                // then binds where the GPUs are.
+                // then binds where the GPUs are, and the pod prefers the replicas' node.
                 .withNodeSelector(scheduling.getNodeSelector())
                 .withTolerations(scheduling.getTolerations())
-                .withAffinity(scheduling.getAffinity())
+                .withAffinity(
+                        CacheAffinity.sharedAcrossNodes(cacheAccessModes)
+                                ? scheduling.getAffinity()
+                                : CacheAffinity.nearReplicas(scheduling.getAffinity(), model))
                 .endSpec()
                 .endTemplate()
                 .endSpec()
