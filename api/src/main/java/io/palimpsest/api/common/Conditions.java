@@ -25,7 +25,9 @@ public final class Conditions {
     /**
      * RewriteJob: some of its pods do not start (an image that cannot be pulled, a missing Secret,
      * no node that fits). Present, True, only while it lasts; its reason is the scheduler's or the
-     * kubelet's (ImagePullBackOff, CreateContainerConfigError, Unschedulable, ...).
+     * kubelet's (ImagePullBackOff, CreateContainerConfigError, Unschedulable, ...). RewriterModel:
+     * the same for its vLLM and weight download pods, and FailedCreate when its Deployment cannot
+     * create pods (a ResourceQuota or LimitRange), once it has lasted the progress deadline.
      */
     public static final String PODS_NOT_STARTING = "PodsNotStarting";
 }

@@ -22,6 +22,13 @@ public enum ModelReason {
     ScaledToZero,
     /** The Deployment exceeded its progress deadline (the Deployment controller's own reason). */
     ProgressDeadlineExceeded,
+    /**
+     * A vLLM or weight download pod has not started for longer than the progress deadline (no node
+     * fits, an image that cannot be pulled, a missing Secret, a crash loop), or the Deployment
+     * cannot create pods (a ResourceQuota or LimitRange refuses them). Also on a scale-up or a
+     * wake-up from zero, which the Deployment's own progress deadline does not cover.
+     */
+    PodsNotStarting,
     /** autoscaling.mode keda, and the ScaledObject could not be made (KEDA not installed, refused). */
     ScaledObjectFailed,
     /** Nothing is degraded. */

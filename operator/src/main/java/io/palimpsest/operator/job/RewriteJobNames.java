@@ -2,7 +2,9 @@ package io.palimpsest.operator.job;
 
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.pods.StuckPods;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Names and labels of everything a RewriteJob owns. Fixed names make creation idempotent across operator restarts. */
@@ -13,6 +15,21 @@ public final class RewriteJobNames {
     public static final String ROLE_WORK = "work";
     public static final String ROLE_TALLY = "tally";
     public static final String ROLE_PREVIEW = "preview";
+
+    /** How a job's stuck pods are told: the planner, tally and preview first, then the workers. */
+    public static final StuckPods.Roles POD_ROLES =
+            new StuckPods.Roles(ROLE_LABEL, List.of(ROLE_PLAN, ROLE_TALLY, ROLE_PREVIEW, ROLE_WORK), role -> {
+                if (role == null) {
+                    return "the";
+                }
+                return switch (role) {
+                    case ROLE_PLAN -> "the planner";
+                    case ROLE_TALLY -> "the tally";
+                    case ROLE_PREVIEW -> "the preview";
+                    case ROLE_WORK -> "worker";
+                    default -> "the " + role;
+                };
+            });
     /** Recorded on the planner Job once read from its pod, so the count outlives the pod. */
     public static final String SHARDS_ANNOTATION = "palimpsest.io/shards";
 

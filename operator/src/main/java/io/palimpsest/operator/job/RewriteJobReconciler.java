@@ -31,7 +31,6 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
-import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -51,6 +50,7 @@ import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
+import io.palimpsest.operator.pods.StuckPods;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
@@ -428,7 +428,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 model,
                 finishedPods,
                 preview,
-                StuckPods.summarize(seen.pods()).orElse(null),
+                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(null),
                 notApplied,
                 facts);
     }

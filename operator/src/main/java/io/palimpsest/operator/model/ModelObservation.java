@@ -9,6 +9,7 @@ import io.palimpsest.operator.model.autoscale.EndpointHealth;
  * @param readyReplicas  pods that pass readiness
  * @param rolloutStuck   the Deployment exceeded its progress deadline (pods crash or never load)
  * @param problem        a failure to surface that is not covered above (e.g. KEDA not installed), or null
+ * @param notStarting    why some of the model's pods do not start, or null
  */
 public record ModelObservation(
         boolean external,
@@ -18,4 +19,19 @@ public record ModelObservation(
         int readyReplicas,
         int desiredReplicas,
         boolean rolloutStuck,
-        String problem) {}
+        String problem,
+        ModelPodsNotStarting notStarting) {
+
+    /** An observation in which every pod starts. */
+    public ModelObservation(
+            boolean external,
+            EndpointHealth endpointHealth,
+            WeightsState weights,
+            int replicas,
+            int readyReplicas,
+            int desiredReplicas,
+            boolean rolloutStuck,
+            String problem) {
+        this(external, endpointHealth, weights, replicas, readyReplicas, desiredReplicas, rolloutStuck, problem, null);
+    }
+}

@@ -51,19 +51,30 @@ public final class ModelStatusDecider {
                     new Verdict(false, ModelReason.WeightDownloadFailed, msg),
                     new Verdict(true, ModelReason.WeightDownloadFailed, msg));
         }
+        ModelPodsNotStarting stuck = o.notStarting();
+        boolean stuckTooLong = stuck != null && stuck.overdue();
+        // What the cluster says is wrong with the pods, in the Ready message at once (a node may be on its way),
+        // Degraded once it has lasted the progress deadline.
+        String notStarting = stuck == null ? "" : "; " + stuck.text();
         Verdict degraded = o.problem() != null
                 ? new Verdict(true, ModelReason.ScaledObjectFailed, o.problem())
-                : o.rolloutStuck()
-                        ? new Verdict(
-                                true,
-                                ModelReason.ProgressDeadlineExceeded,
-                                "replicas did not become ready within the progress deadline")
-                        : new Verdict(false, ModelReason.AsExpected, "");
+                : stuckTooLong
+                        ? new Verdict(true, ModelReason.PodsNotStarting, stuck.text())
+                        : o.rolloutStuck()
+                                ? new Verdict(
+                                        true,
+                                        ModelReason.ProgressDeadlineExceeded,
+                                        "replicas did not become ready within the progress deadline" + notStarting)
+                                : new Verdict(false, ModelReason.AsExpected, "");
         if (o.weights() == WeightsState.Downloading) {
+            String downloading = "downloading weights into the cache volume";
             return new Decision(
-                    ModelPhase.Loading,
-                    new Verdict(false, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
-                    new Verdict(true, ModelReason.DownloadingWeights, "downloading weights into the cache volume"),
+                    stuckTooLong ? ModelPhase.Degraded : ModelPhase.Loading,
+                    new Verdict(
+                            false,
+                            stuckTooLong ? ModelReason.PodsNotStarting : ModelReason.DownloadingWeights,
+                            downloading + notStarting),
+                    new Verdict(true, ModelReason.DownloadingWeights, downloading),
                     degraded);
         }
         String counts = o.readyReplicas() + "/" + o.desiredReplicas() + " replicas ready";
@@ -80,10 +91,18 @@ public final class ModelStatusDecider {
                 : new Verdict(true, ModelReason.Scaling, counts);
         if (o.readyReplicas() == 0) {
             ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Loading;
-            return new Decision(phase, new Verdict(false, ModelReason.Loading, counts), progressing, degraded);
+            return new Decision(
+                    phase,
+                    new Verdict(
+                            false,
+                            stuckTooLong ? ModelReason.PodsNotStarting : ModelReason.Loading,
+                            counts + notStarting),
+                    progressing,
+                    degraded);
         }
         ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Ready;
-        return new Decision(phase, new Verdict(true, ModelReason.ReplicasReady, counts), progressing, degraded);
+        return new Decision(
+                phase, new Verdict(true, ModelReason.ReplicasReady, counts + notStarting), progressing, degraded);
     }
 
     private static Decision external(ModelObservation o) {

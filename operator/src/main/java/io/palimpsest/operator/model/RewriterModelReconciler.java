@@ -2,6 +2,7 @@ package io.palimpsest.operator.model;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -50,6 +51,7 @@ import io.palimpsest.operator.model.resources.VllmReplicaService;
 import io.palimpsest.operator.model.resources.VllmService;
 import io.palimpsest.operator.model.resources.WeightCachePvc;
 import io.palimpsest.operator.model.resources.WeightDownloadJob;
+import io.palimpsest.operator.pods.StuckPods;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
@@ -61,6 +63,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -85,7 +88,8 @@ import java.util.Set;
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
- * patch delete; pods: get list watch (the scraper's pod informer, in the watched namespaces); events:
+ * patch delete; pods: get list watch (the scraper's pod informer and the
+ * model pods' informer, in the watched namespaces); events:
  * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: list watch create update
  * patch delete (used only where KEDA is installed).
  */
@@ -157,6 +161,11 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private static final long QUEUE_STATUS_REFRESH_SECONDS = 60;
     /** When this model's next decision is due without an event (idle until min, a ScaledObject not made yet). */
     private static final String RECHECK_KEY = "palimpsest.io/recheck";
+    /**
+     * The model's own pods (vLLM replicas and weight downloads: app.kubernetes.io/name=vllm; RewriteJob pods are
+     * named palimpsest), for why they do not start.
+     */
+    static final String POD_SELECTOR = "app.kubernetes.io/name=vllm," + ModelNames.OWNED_SELECTOR;
     /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
     private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
 
@@ -223,8 +232,30 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                                                 job.getMetadata().getNamespace())))
                         .build(),
                 context));
+        // Only a change of why a pod cannot start wakes the model (not each retry of a pull or scheduling attempt);
+        // the Deployment's own status tells when pods come and go or turn ready.
+        sources.add(new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, RewriterModel.class)
+                        .withName("model-pods")
+                        .withLabelSelector(POD_SELECTOR)
+                        .withSecondaryToPrimaryMapper((Pod p) -> p.getMetadata().getLabels() == null
+                                        || p.getMetadata().getLabels().get(ModelNames.MODEL_LABEL) == null
+                                ? Set.of()
+                                : Set.of(new ResourceID(
+                                        p.getMetadata().getLabels().get(ModelNames.MODEL_LABEL),
+                                        p.getMetadata().getNamespace())))
+                        .withOnAddFilter(p -> StuckPods.cause(p) != null)
+                        .withOnUpdateFilter(RewriterModelReconciler::podChanged)
+                        .withOnDeleteFilter((p, unknown) -> StuckPods.cause(p) != null)
+                        .build(),
+                context));
         sources.add(scraper.eventSource());
         return sources;
+    }
+
+    /** A pod update is worth a reconcile when why it cannot start changed (or it started). */
+    static boolean podChanged(Pod now, Pod before) {
+        return !Objects.equals(StuckPods.cause(now), StuckPods.cause(before));
     }
 
     @Override
@@ -341,6 +372,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         int ready = observed.map(
                         d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
                 .orElse(0);
+        ModelPodsNotStarting.Reading notStarting = ModelPodsNotStarting.read(
+                List.copyOf(context.getSecondaryResources(Pod.class)),
+                observed,
+                clock.instant(),
+                settings.progressDeadline());
+        notStarting.due().ifPresent(due -> recheckAt(context, due));
         boolean stuck = observed.map(d -> d.getStatus() == null || d.getStatus().getConditions() == null
                         ? false
                         : d.getStatus().getConditions().stream()
@@ -348,8 +385,16 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                                         && "False".equals(c.getStatus())
                                         && "ProgressDeadlineExceeded".equals(c.getReason())))
                 .orElse(false);
-        ModelObservation observation =
-                new ModelObservation(false, null, weightsState, replicas, ready, desired, stuck, problem);
+        ModelObservation observation = new ModelObservation(
+                false,
+                null,
+                weightsState,
+                replicas,
+                ready,
+                desired,
+                stuck,
+                problem,
+                notStarting.finding().orElse(null));
         metrics.replicas(id, desired, ready);
 
         RewriterModelStatus next = decided(model, previous, observation);
@@ -363,6 +408,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                         ? now()
                         : previous.getLastScaleTime());
         return next;
+    }
+
+    /** The next decision is due at {@code at} at the latest, whatever else asked for one later. */
+    private void recheckAt(Context<RewriterModel> context, Instant at) {
+        var workflow = context.managedWorkflowAndDependentResourceContext();
+        Duration in = Duration.between(clock.instant(), at).plusMillis(100);
+        Optional<Duration> other = workflow.get(RECHECK_KEY, Duration.class);
+        workflow.put(RECHECK_KEY, other.filter(o -> o.compareTo(in) < 0).orElse(in));
     }
 
     private RewriterModelStatus reconcileExternal(RewriterModel model, Context<RewriterModel> context, ResourceID id) {
@@ -413,7 +466,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus next = new RewriterModelStatus();
         next.setPhase(d.phase());
         next.setObservedGeneration(model.getMetadata().getGeneration());
-        next.setConditions(conditions
+        var pass = conditions
                 .from(previous.getConditions(), model.getMetadata().getGeneration())
                 .ready(d.ready().status(), d.ready().reason(), d.ready().message())
                 .progressing(
@@ -433,8 +486,13 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                         Conditions.STALLED,
                         k.stalled().status(),
                         k.stalled().reason(),
-                        k.stalled().message())
-                .build());
+                        k.stalled().message());
+        ModelPodsNotStarting stuck = o.notStarting();
+        if (stuck != null && stuck.overdue() && o.weights() != WeightsState.Failed) {
+            // Present only while it lasts; its reason is the cause, told once by a Warning Event (announce).
+            pass.set(Conditions.PODS_NOT_STARTING, true, stuck.cause(), stuck.text());
+        }
+        next.setConditions(pass.build());
         return next;
     }
 
@@ -453,13 +511,24 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         return next;
     }
 
-    /** Warnings when the model enters a failed or degraded phase (once per transition, not per reconcile). */
+    /**
+     * Warnings when the model enters a failed or degraded phase (once per transition, not per reconcile),
+     * and when its pods stop starting for another cause (once per cause, not per pod nor per reconcile).
+     */
     private void announce(RewriterModel model, RewriterModelStatus previous, RewriterModelStatus next) {
+        var notStarting = ConditionAggregator.find(next.getConditions(), Conditions.PODS_NOT_STARTING);
+        var before = ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
+        if (notStarting != null && (before == null || !Objects.equals(before.getReason(), notStarting.getReason()))) {
+            events.warning(model, notStarting.getReason(), notStarting.getMessage());
+        }
         if (next.getPhase() == previous.getPhase()) {
             return;
         }
         if (next.getPhase() == ModelPhase.Failed || next.getPhase() == ModelPhase.Degraded) {
             var degraded = ConditionAggregator.find(next.getConditions(), Conditions.DEGRADED);
+            if (degraded != null && ModelReason.PodsNotStarting.name().equals(degraded.getReason())) {
+                return; // told above, under the cause's own reason
+            }
             events.warning(
                     model,
                     degraded != null ? degraded.getReason() : next.getPhase().name(),

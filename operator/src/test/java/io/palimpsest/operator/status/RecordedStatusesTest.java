@@ -14,12 +14,12 @@ import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.model.ModelObservation;
 import io.palimpsest.operator.model.ModelStatusDecider;
 import io.palimpsest.operator.model.WeightsState;
 import io.palimpsest.operator.model.autoscale.EndpointHealth;
+import io.palimpsest.operator.pods.StuckPods;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -128,7 +128,8 @@ class RecordedStatusesTest {
                                 "ImagePullBackOff",
                                 "ImagePullBackOff",
                                 "Back-off pulling image \"registry.example/palimpsest/worker:0.1.0\""),
-                        1));
+                        1,
+                        "the planner"));
         out.put("Planning/Planning, planner not starting", plannerStuck);
         out.put("Running/Running", job(JobPhase.Running, JobReason.Running, null, 1000, 0, false));
         out.put("Running/Running, shards failed", job(JobPhase.Running, JobReason.Running, null, 1000, 2, false));

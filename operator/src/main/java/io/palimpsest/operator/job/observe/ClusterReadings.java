@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.pods.PodReadings;
 import io.palimpsest.operator.status.Rfc3339;
 import java.time.Instant;
 import java.util.Comparator;
@@ -219,19 +220,14 @@ public final class ClusterReadings {
 
     /** The pod has ended (Succeeded or Failed): its summary, if any, is in its termination message. */
     public static boolean podTerminated(Pod pod) {
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return "Succeeded".equals(phase) || "Failed".equals(phase);
+        return PodReadings.terminated(pod);
     }
 
     /** Messages are cut so status.recentFailures' 20 entries stay within a few KiB. */
-    public static final int MESSAGE_LIMIT = 256;
+    public static final int MESSAGE_LIMIT = PodReadings.MESSAGE_LIMIT;
 
     /** A pod's words on one line, at most {@link #MESSAGE_LIMIT} characters, as the status shows them. */
     public static String cut(String message) {
-        if (message == null) {
-            return null;
-        }
-        String oneLine = message.strip();
-        return oneLine.length() <= MESSAGE_LIMIT ? oneLine : oneLine.substring(0, MESSAGE_LIMIT - 3) + "...";
+        return PodReadings.cut(message);
     }
 }

@@ -7,8 +7,8 @@ import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
-import io.palimpsest.operator.job.observe.StuckPods;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.pods.StuckPods;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.util.List;
 

@@ -50,6 +50,15 @@ public record RenderSettings(
                 1);
     }
 
+    /**
+     * How long a replica may take to become ready: the startup budget of model load and five
+     * minutes for the image pull and scheduling. The Deployment's progress deadline, and how long a
+     * model's pod may fail to start before the model is Degraded.
+     */
+    public Duration progressDeadline() {
+        return startupBudget.plusMinutes(5);
+    }
+
     /** The same settings with a PodDisruptionBudget for models that keep replicas. */
     public RenderSettings withPodDisruptionBudget(int maxUnavailable) {
         return new RenderSettings(

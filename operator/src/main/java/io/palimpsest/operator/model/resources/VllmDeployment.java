@@ -160,8 +160,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                 .withMaxUnavailable(new IntOrString(1))
                 .endRollingUpdate()
                 .endStrategy()
-                .withProgressDeadlineSeconds(
-                        (int) settings.startupBudget().plusMinutes(5).toSeconds())
+                .withProgressDeadlineSeconds((int) settings.progressDeadline().toSeconds())
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))

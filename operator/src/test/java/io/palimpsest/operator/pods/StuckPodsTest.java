@@ -1,4 +1,4 @@
-package io.palimpsest.operator.job.observe;
+package io.palimpsest.operator.pods;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +35,7 @@ class StuckPodsTest {
                         "ImagePullBackOff",
                         "ImagePullBackOff",
                         "Back-off pulling image \"evil:1\"")),
-                StuckPods.of(backOff));
+                StuckPods.of(backOff, RewriteJobNames.ROLE_LABEL));
         assertEquals(
                 Optional.of(new StuckPods.Stuck(
                         "rs-plan-x",
@@ -43,7 +43,7 @@ class StuckPodsTest {
                         "ImagePullBackOff",
                         "ErrImagePull",
                         "failed to pull image \"evil:1\": not found")),
-                StuckPods.of(errPull));
+                StuckPods.of(errPull, RewriteJobNames.ROLE_LABEL));
         assertEquals(StuckPods.cause(backOff), StuckPods.cause(errPull));
     }
 
@@ -69,7 +69,7 @@ class StuckPodsTest {
                         "Unschedulable",
                         "Unschedulable",
                         "0/3 nodes are available: persistentvolumeclaim \"corpus\" not found."),
-                StuckPods.of(unschedulable).orElseThrow());
+                StuckPods.of(unschedulable, RewriteJobNames.ROLE_LABEL).orElseThrow());
         Pod init = pod("w", "work", null, waiting("ContainerCreating", null));
         init.getStatus().setInitContainerStatuses(List.of(waiting("ErrImageNeverPull", "image not present")));
         assertEquals("ErrImageNeverPull", StuckPods.cause(init));
@@ -77,15 +77,19 @@ class StuckPodsTest {
 
     @Test
     void podsOnTheirWayRunningEndedOrDeletedAreNotStuck() {
-        assertEquals(Optional.empty(), StuckPods.of(pod("w", "work", null)));
-        assertEquals(Optional.empty(), StuckPods.of(pod("w", "work", null, waiting("ContainerCreating", null))));
-        assertEquals(Optional.empty(), StuckPods.of(pod("w", "work", null, waiting("PodInitializing", null))));
+        assertEquals(Optional.empty(), StuckPods.of(pod("w", "work", null), RewriteJobNames.ROLE_LABEL));
+        assertEquals(
+                Optional.empty(),
+                StuckPods.of(pod("w", "work", null, waiting("ContainerCreating", null)), RewriteJobNames.ROLE_LABEL));
+        assertEquals(
+                Optional.empty(),
+                StuckPods.of(pod("w", "work", null, waiting("PodInitializing", null)), RewriteJobNames.ROLE_LABEL));
         Pod ended = pod("w", "work", null, waiting("ImagePullBackOff", "x"));
         ended.getStatus().setPhase("Failed");
-        assertEquals(Optional.empty(), StuckPods.of(ended));
+        assertEquals(Optional.empty(), StuckPods.of(ended, RewriteJobNames.ROLE_LABEL));
         Pod deleting = pod("w", "work", null, waiting("ImagePullBackOff", "x"));
         deleting.getMetadata().setDeletionTimestamp("2026-12-05T12:00:00Z");
-        assertEquals(Optional.empty(), StuckPods.of(deleting));
+        assertEquals(Optional.empty(), StuckPods.of(deleting, RewriteJobNames.ROLE_LABEL));
     }
 
     @Test
@@ -102,7 +106,8 @@ class StuckPodsTest {
                         "2026-12-05T12:00:01Z",
                         waiting("CreateContainerConfigError", "secret \"k\" not found")),
                 pod("rs-work-3-c", "work", "2026-12-05T12:00:00Z"));
-        StuckPods.Summary s = StuckPods.summarize(pods).orElseThrow();
+        StuckPods.Summary s =
+                StuckPods.summarize(pods, RewriteJobNames.POD_ROLES).orElseThrow();
         assertEquals(2, s.count());
         assertEquals(
                 "worker pod rs-work-1-a is not starting: CreateContainerConfigError: secret \"k\" not found (2 pods not starting)",
@@ -113,8 +118,11 @@ class StuckPodsTest {
                 pod("rs-tally-z", "tally", "2026-12-05T13:00:00Z", waiting("ImagePullBackOff", "Back-off")));
         assertEquals(
                 "the tally pod rs-tally-z is not starting: ImagePullBackOff: Back-off (2 pods not starting)",
-                StuckPods.summarize(withTally).orElseThrow().text());
-        assertTrue(StuckPods.summarize(List.of(pods.get(2))).isEmpty());
+                StuckPods.summarize(withTally, RewriteJobNames.POD_ROLES)
+                        .orElseThrow()
+                        .text());
+        assertTrue(StuckPods.summarize(List.of(pods.get(2)), RewriteJobNames.POD_ROLES)
+                .isEmpty());
     }
 
     static ContainerStatus waiting(String reason, String message) {
