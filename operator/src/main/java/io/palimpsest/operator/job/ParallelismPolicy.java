@@ -10,7 +10,9 @@ package io.palimpsest.operator.job;
  * health gate, then burn retries on exit 75) but running ones are kept: a replica restart or a
  * short outage must not kill workers mid-shard, since each waits out an outage at its health gate
  * and resumes within one probe of recovery. A job that has no pods yet gets 0; the model's
- * autoscaler sees the remaining work and wakes the model, which brings the pods.
+ * autoscaler sees the remaining work and wakes the model, which brings the pods (in
+ * {@code autoscaling.mode: keda} the operator pauses the ScaledObject at one replica for it, see
+ * {@code KedaPause}: KEDA's own wake-up trigger counts worker pods, which do not exist yet).
  * <p>A job alone on its model never loses running workers to a drop in capacity either: lowering
  * a Job's parallelism makes Kubernetes delete running pods, which throws away their in-flight
  * requests and everything since their last checkpoint, while extra workers on a smaller fleet only

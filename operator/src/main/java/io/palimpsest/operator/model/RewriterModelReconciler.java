@@ -35,17 +35,20 @@ import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.metrics.ModelMetrics;
 import io.palimpsest.operator.model.autoscale.Backlog;
+import io.palimpsest.operator.model.autoscale.KedaPause;
 import io.palimpsest.operator.model.autoscale.MetricsScraper;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.operator.model.autoscale.QueueSample;
 import io.palimpsest.operator.model.autoscale.Recommendation;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.ReplicaRecommender;
+import io.palimpsest.operator.model.autoscale.ScaleReason;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
+import io.palimpsest.operator.model.resources.ScaledObject;
 import io.palimpsest.operator.model.resources.VllmDeployment;
 import io.palimpsest.operator.model.resources.VllmReplicaService;
 import io.palimpsest.operator.model.resources.VllmService;
@@ -321,11 +324,40 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         int desired;
         String problem = null;
         if (keda) {
-            // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it.
-            desired = existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
+            // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it. Where
+            // KEDA cannot see what the operator does (weights not servable, work while at zero), the
+            // ScaledObject is paused at the operator's count instead (KedaPause).
+            int replicasNow = existing.map(d -> d.getSpec().getReplicas()).orElse(0);
+            Integer pausedBefore = context.getSecondaryResourcesAsStream(ScaledObject.class)
+                    .filter(so -> ModelNames.scaledObject(model)
+                            .equals(so.getMetadata().getName()))
+                    .findFirst()
+                    .map(KedaScaledObject::pausedReplicas)
+                    .orElse(null);
+            Integer pause = KedaPause.decide(
+                    weightsState.servable(),
+                    remainingWork.remainingWork(model, context),
+                    replicasNow,
+                    pausedBefore,
+                    policy.min());
+            if (pause != null) {
+                KedaScaledObject.pause(context, pause);
+            }
             problem = scaledObjectProblem(context);
             if (problem != null) {
                 context.managedWorkflowAndDependentResourceContext().put(RECHECK_KEY, SCALED_OBJECT_RECHECK);
+            }
+            // Without KEDA nothing would bring a woken model down again: no wake then (the model is Degraded).
+            desired = pause != null && (problem == null || pause == 0)
+                    ? pause
+                    : existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
+            if (pause != null && pause > 0 && (pausedBefore == null || pausedBefore == 0) && problem == null) {
+                events.normal(
+                        model,
+                        ModelEvents.SCALED,
+                        "Scaled from " + replicasNow + " to " + pause + " replicas (" + ScaleReason.WakeOnWork
+                                + ": bound jobs have work and no worker runs; the ScaledObject is paused at " + pause
+                                + " until one does)");
             }
         } else {
             reconcileScaledObject(context);

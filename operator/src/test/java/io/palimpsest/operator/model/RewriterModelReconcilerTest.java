@@ -36,6 +36,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
+import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
@@ -726,6 +727,96 @@ class RewriterModelReconcilerTest {
                         .withName("mistral-k-vllm")
                         .get());
         assertOwnedBy(so, created);
+    }
+
+    @Test
+    void aKedaModelIsPausedAtZeroUntilItsWeightsAreDownloaded() {
+        KedaCrd.install(client);
+        RewriterModel model = Models.huggingFace("mistral-w");
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+
+        GenericKubernetesResource paused =
+                awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                        .inNamespace("test")
+                        .withName("mistral-w-vllm")
+                        .get());
+        assertEquals(
+                "0",
+                paused.getMetadata().getAnnotations().get(KedaScaledObject.PAUSED_REPLICAS),
+                "KEDA must not start replicas that have no weights to load");
+        assertEquals(
+                0,
+                client.apps()
+                        .deployments()
+                        .withName("mistral-w-vllm")
+                        .get()
+                        .getSpec()
+                        .getReplicas());
+
+        // The download ends: KEDA owns the count again.
+        complete(awaitValue(() -> jobs("mistral-w").stream().findFirst().orElse(null)));
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                .inNamespace("test")
+                                .withName("mistral-w-vllm")
+                                .get(),
+                        so -> so.getMetadata().getAnnotations() == null
+                                || !so.getMetadata().getAnnotations().containsKey(KedaScaledObject.PAUSED_REPLICAS));
+    }
+
+    @Test
+    void aKedaModelAtZeroWakesForABoundJobsWorkAndHandsTheCountBackToKedaWhenItGoes() {
+        KedaCrd.install(client);
+        RewriterModel model = Models.onPvc("mistral-z", 0, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+        awaitModel("mistral-z", m -> m.getStatus().getPhase() == ModelPhase.ScaledToZero);
+        GenericKubernetesResource idle =
+                awaitValue(() -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                        .inNamespace("test")
+                        .withName("mistral-z-vllm")
+                        .get());
+        assertTrue(
+                idle.getMetadata().getAnnotations() == null
+                        || !idle.getMetadata().getAnnotations().containsKey(KedaScaledObject.PAUSED_REPLICAS),
+                "no work: KEDA's to scale");
+
+        // A job bound to it, still planning: no worker pod exists for KEDA's trigger to count, and a job
+        // on auto parallelism gets none while its model has no ready replica. The operator wakes the model.
+        RewriteJob job = TestJobs.job("campaign-z", "s3://corpus/in", "s3://corpus/out-z");
+        job.getSpec().getModelRef().setName("mistral-z");
+        client.resource(job).create();
+        GenericKubernetesResource woken = await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                .inNamespace("test")
+                                .withName("mistral-z-vllm")
+                                .get(),
+                        so -> so.getMetadata().getAnnotations() != null
+                                && "1".equals(so.getMetadata().getAnnotations().get(KedaScaledObject.PAUSED_REPLICAS)));
+        assertNotNull(woken);
+        awaitDeploymentReplicas("mistral-z-vllm", 1);
+        awaitModel("mistral-z", m -> m.getStatus().getDesiredReplicas() == 1);
+
+        // The work gone (here: the job deleted), the pause is lifted and KEDA decides again.
+        client.resource(job).delete();
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                .inNamespace("test")
+                                .withName("mistral-z-vllm")
+                                .get(),
+                        so -> so.getMetadata().getAnnotations() == null
+                                || !so.getMetadata().getAnnotations().containsKey(KedaScaledObject.PAUSED_REPLICAS));
     }
 
     @Test

@@ -2,11 +2,13 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
@@ -19,12 +21,16 @@ import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * autoscaling.mode: keda. A ScaledObject on the Deployment that follows
  * vllm:num_requests_waiting through Prometheus, with the same bounds and windows as the
  * operator's own autoscaler. A second trigger counts the model's worker pods, so work wakes
- * the model from zero (at zero replicas there is no queue to measure).
+ * the model from zero (at zero replicas there is no queue to measure). Where neither trigger can
+ * see what the operator does (weights not servable; work bound to a model at zero before any
+ * worker pod exists), the reconciler pauses it at its own count ({@link #PAUSED_REPLICAS},
+ * decided by {@link io.palimpsest.operator.model.autoscale.KedaPause}).
  *
  * <p>A dependent of the model's managed workflow, with two conditions. {@link KedaInstalled}
  * (activation): KEDA is optional, so its informer is only registered once the ScaledObject API is
@@ -53,8 +59,15 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
     /** Where the activation condition leaves, for the reconciler, why no ScaledObject can be made. */
     public static final String PROBLEM_KEY = "palimpsest.io/keda-problem";
 
+    /**
+     * KEDA's annotation: while present, KEDA holds the target at this count and does not autoscale
+     * ({@link io.palimpsest.operator.model.autoscale.KedaPause} says when the operator sets it).
+     */
+    public static final String PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
+
     private static final String SETTINGS_KEY = "palimpsest.io/render-settings";
     private static final String PRESENCE_KEY = "palimpsest.io/keda-presence";
+    private static final String PAUSE_KEY = "palimpsest.io/keda-paused-replicas";
 
     public KedaScaledObject() {
         super(ScaledObject.class);
@@ -67,17 +80,73 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
         shared.put(PRESENCE_KEY, presence);
     }
 
+    /** The count this reconcile pauses the ScaledObject at; without a call, it is not paused. */
+    public static void pause(Context<RewriterModel> context, int replicas) {
+        context.managedWorkflowAndDependentResourceContext().put(PAUSE_KEY, replicas);
+    }
+
+    /** The count a ScaledObject is paused at, null when it is not (or the annotation is no count). */
+    public static Integer pausedReplicas(HasMetadata scaledObject) {
+        Map<String, String> annotations = scaledObject.getMetadata().getAnnotations();
+        String value = annotations == null ? null : annotations.get(PAUSED_REPLICAS);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     protected ScaledObject desired(RewriterModel model, Context<RewriterModel> context) {
-        RenderSettings settings =
-                context.managedWorkflowAndDependentResourceContext().getMandatory(SETTINGS_KEY, RenderSettings.class);
-        GenericKubernetesResource rendered = render(model, settings);
+        var shared = context.managedWorkflowAndDependentResourceContext();
+        RenderSettings settings = shared.getMandatory(SETTINGS_KEY, RenderSettings.class);
+        GenericKubernetesResource rendered =
+                render(model, settings, shared.get(PAUSE_KEY, Integer.class).orElse(null));
         ScaledObject object = new ScaledObject();
         object.setMetadata(rendered.getMetadata());
         object.setSpec(new LinkedHashMap<>(
                 (Map<String, Object>) rendered.getAdditionalProperties().get("spec")));
         return object;
+    }
+
+    /**
+     * The pause annotation is compared as well, both ways: the default matchers accept annotations
+     * the desired object lacks, so a pause that is over would never be lifted.
+     */
+    @Override
+    public Result<ScaledObject> match(
+            ScaledObject actual, ScaledObject desired, RewriterModel model, Context<RewriterModel> context) {
+        Result<ScaledObject> result = super.match(actual, desired, model, context);
+        if (result.matched() && !Objects.equals(pausedAnnotation(actual), pausedAnnotation(desired))) {
+            return Result.computed(false, desired);
+        }
+        return result;
+    }
+
+    /**
+     * An update keeps annotations the desired object does not name (without server-side apply), and
+     * server-side apply keeps those another manager set: a pause that is over is removed explicitly.
+     */
+    @Override
+    public ScaledObject update(
+            ScaledObject actual, ScaledObject desired, RewriterModel model, Context<RewriterModel> context) {
+        ScaledObject updated = super.update(actual, desired, model, context);
+        if (pausedAnnotation(desired) == null && updated != null && pausedAnnotation(updated) != null) {
+            updated = context.getClient().resource(updated).edit(so -> {
+                so.getMetadata().getAnnotations().remove(PAUSED_REPLICAS);
+                return so;
+            });
+        }
+        return updated;
+    }
+
+    private static String pausedAnnotation(HasMetadata object) {
+        Map<String, String> annotations = object.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(PAUSED_REPLICAS);
     }
 
     /** The name alone: deleting (after a switch away from keda) must not render a spec that may no longer be valid. */
@@ -143,6 +212,12 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
     }
 
     public static GenericKubernetesResource render(RewriterModel model, RenderSettings settings) {
+        return render(model, settings, null);
+    }
+
+    /** @param pausedReplicas the count KEDA holds the Deployment at, null to let it autoscale */
+    public static GenericKubernetesResource render(
+            RewriterModel model, RenderSettings settings, Integer pausedReplicas) {
         ScalingPolicy policy = ScalingPolicy.from(model.getSpec());
         String served = ModelNames.servedModelName(model);
         String ns = model.getMetadata().getNamespace();
@@ -188,6 +263,10 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
                         Map.of("type", "prometheus", "name", "queue", "metadata", prometheus),
                         Map.of("type", "kubernetes-workload", "name", "workers", "metadata", workers)));
 
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (pausedReplicas != null) {
+            annotations.put(PAUSED_REPLICAS, String.valueOf(pausedReplicas));
+        }
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion(API_VERSION)
                 .withKind(KIND)
@@ -196,6 +275,7 @@ public class KedaScaledObject extends CRUDKubernetesDependentResource<ScaledObje
                 .withNamespace(ns)
                 .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_SERVER))
                 .withOwnerReferences(OwnerReferences.controller(model))
+                .withAnnotations(annotations)
                 .endMetadata()
                 .withAdditionalProperties(Map.of("spec", spec))
                 .build();
