@@ -103,13 +103,14 @@ public final class JudgeCheck {
         ModelRequest request;
         try {
             request = renderer.request(
-                    owner,
+                    "judge of " + owner,
                     spec.getJudge(),
                     TemplateVariables.forJudge(s.templateVars(), s.source(), s.output()),
                     "judge:" + owner);
         } catch (TemplateException e) {
+            // a reply without a field the judge reads (parse_error), or the judge's template (template_error)
             return CompletableFuture.completedFuture(
-                    new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
+                    new Outcome(Optional.of(new CheckFailure(e.reason(), e.getMessage())), null));
         }
         return target.call(request).thenApply(reply -> {
             Score read = readScore(reply.text());
