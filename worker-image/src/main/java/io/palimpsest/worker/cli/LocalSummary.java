@@ -39,6 +39,11 @@ final class LocalSummary {
         System.out.println();
         System.out.printf("shards     %d %s%n", reports.size(), outcomes);
         System.out.println("documents  " + documents(read, written, rejected, skipped));
+        String overcounted =
+                overcounted(reports.stream().map(ShardRunner.Report::summary).toList());
+        if (overcounted != null) {
+            System.out.println("counts     " + overcounted);
+        }
         System.out.printf(
                 "tokens     prompt %d, completion %d (this run: %d completion tokens)%n",
                 prompt, completion, progress.completionTokens.get());
@@ -59,16 +64,42 @@ final class LocalSummary {
         }
     }
 
-    /** Read, then where each read document went; those a stopped run left undone are said, so the line adds up. */
+    /**
+     * Read, then where each read document went; those a stopped run left undone are said, so the line
+     * adds up. More documents accounted for than read is never hidden: it is a bug of the accounting.
+     */
     static String documents(long read, long written, long rejected, long skipped) {
-        long unfinished = unfinished(read, written, rejected, skipped);
+        long unaccounted = unaccounted(read, written, rejected, skipped);
         return String.format("read %d, written %d, rejected %d, skipped %d", read, written, rejected, skipped)
-                + (unfinished > 0 ? ", unfinished " + unfinished + " (the run stopped before they were done)" : "");
+                + (unaccounted > 0 ? ", unfinished " + unaccounted + " (the run stopped before they were done)" : "")
+                + (unaccounted < 0 ? ", " + overcount(-unaccounted) : "");
     }
 
-    /** Documents read but neither written, rejected nor skipped: the attempt stopped before they were done. */
-    static long unfinished(long read, long written, long rejected, long skipped) {
-        return Math.max(0, read - written - rejected - skipped);
+    /**
+     * Documents read but neither written, rejected nor skipped: when positive, the attempt stopped before
+     * they were done; when negative, more were accounted for than read, which is a bug.
+     */
+    static long unaccounted(long read, long written, long rejected, long skipped) {
+        return read - written - rejected - skipped;
+    }
+
+    /** What a count that does not add up says, whole documents or shard. */
+    static String overcount(long excess) {
+        return "THE COUNTS DO NOT ADD UP: written + rejected + skipped exceed read by " + excess
+                + " (a bug in the worker's accounting; please report it)";
+    }
+
+    /** The shards whose counts exceed what they read, by how much; null when every shard adds up. */
+    static String overcounted(List<ShardSummary> shards) {
+        List<String> over = shards.stream()
+                .filter(s -> unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped()) < 0)
+                .map(s -> "shard " + s.getShard() + " by "
+                        + -unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped()))
+                .toList();
+        return over.isEmpty()
+                ? null
+                : "do not add up: written + rejected + skipped exceed read in " + String.join(", ", over)
+                        + " (a bug in the worker's accounting; please report it)";
     }
 
     /** The client's requests over the whole run (all shards share it), with retries and latency. */

@@ -32,23 +32,27 @@ final class ShardLogLine {
         System.err.println(counts(report) + message(report.summary()));
     }
 
-    private static String counts(ShardRunner.Report report) {
+    /** Accounting of the shard; written + rejected + skipped over read is said, never hidden. */
+    static String counts(ShardRunner.Report report) {
         ShardSummary s = report.summary();
-        long unfinished = LocalSummary.unfinished(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
+        long unaccounted = LocalSummary.unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
         return String.format(
-                "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s prompt_tokens=%d completion_tokens=%d"
-                        + " seconds=%.1f",
-                s.getShard(),
-                s.getOutcome(),
-                report.exitCode(),
-                s.getRead(),
-                s.getWritten(),
-                s.getRejected(),
-                s.getSkipped(),
-                unfinished > 0 ? " unfinished=" + unfinished : "",
-                s.getPromptTokens(),
-                s.getCompletionTokens(),
-                s.getSeconds());
+                        "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s prompt_tokens=%d completion_tokens=%d"
+                                + " seconds=%.1f",
+                        s.getShard(),
+                        s.getOutcome(),
+                        report.exitCode(),
+                        s.getRead(),
+                        s.getWritten(),
+                        s.getRejected(),
+                        s.getSkipped(),
+                        unaccounted > 0
+                                ? " unfinished=" + unaccounted
+                                : unaccounted < 0 ? " counts_exceed_read=" + -unaccounted : "",
+                        s.getPromptTokens(),
+                        s.getCompletionTokens(),
+                        s.getSeconds())
+                + (unaccounted < 0 ? " error=\"" + LocalSummary.overcount(-unaccounted) + "\"" : "");
     }
 
     private static String message(ShardSummary s) {

@@ -3,10 +3,8 @@ package io.palimpsest.worker.recipe;
 import io.palimpsest.api.recipe.Chunking;
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
-import io.palimpsest.worker.recipe.template.TemplateVariables;
+import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-import java.util.List;
-import java.util.Map;
 
 /**
  * What {@code maxInputTokens} leaves for the text a call sends: the limit minus the prompt's own
@@ -34,13 +32,15 @@ final class InputBudget {
     }
 
     /**
-     * Refuses {@code t} when its prompt without any document (no text, no metadata, no stage results)
-     * already takes {@code maxInputTokens}: every document would be skipped. A template that cannot be
-     * rendered without a document, or a counter that cannot count yet (a tokenizer on the model server),
-     * is left to the per-document check.
+     * Refuses {@code t} when its prompt without any document (no text, and one token for each metadata
+     * field, stage result and parameter it reads) already takes {@code maxInputTokens}: every document
+     * would be skipped, or rejected after its stages were paid. A counter that cannot count yet (a
+     * tokenizer on the model server) leaves it to the per-document check.
      *
      * @param owner   names it in the message: "variant qa", "stage review"
      * @param chunked whether the variant's text is cut by {@code chunking} (stages see the whole document)
+     * @throws RecipeException when there is no room, or when the prompt cannot be rendered without a
+     *                         document (naming the template field)
      */
     static void check(
             String owner,
@@ -53,18 +53,20 @@ final class InputBudget {
         if (max == null || t.getRender() != null) {
             return;
         }
+        String prompt;
+        try {
+            prompt = renderer.withoutDocument(owner, t).inputText();
+        } catch (TemplateException e) {
+            throw new RecipeException(
+                    owner + ": maxInputTokens " + max + " cannot be checked: the prompt without a document fails, "
+                            + e.located(),
+                    e);
+        }
         int own;
         try {
-            Map<String, Object> vars = TemplateVariables.of(
-                    new SourceDocument("", "", Map.of()),
-                    "",
-                    List.of(),
-                    Map.of(),
-                    Map.of(),
-                    Map.of("id", "#0", "index", 0, "count", 1));
-            own = tokens.count(renderer.request(owner, t, vars, "budget").inputText());
+            own = tokens.count(prompt);
         } catch (RuntimeException e) {
-            // a TemplateException (the template needs a document), or a counter that cannot count yet
+            // a counter that cannot count yet: each document's prompt is counted when it is sent
             return;
         }
         int room = room(max, own, chunked ? chunking : null);

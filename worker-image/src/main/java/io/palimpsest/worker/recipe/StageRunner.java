@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -33,20 +32,13 @@ final class StageRunner {
 
     /** @param renderer checks this stage's templates against the stages before it */
     private record Compiled(
-            Stage stage,
-            String owner,
-            PromptRenderer renderer,
-            ReplyCleaner cleaner,
-            Validators validators,
-            ReplyReads reads) {}
+            Stage stage, String owner, PromptRenderer renderer, ReplyCleaner cleaner, Validators validators) {}
 
     private final List<Compiled> stages = new ArrayList<>();
     private final TokenCounter tokens;
-    private final Set<String> stageNames;
 
     StageRunner(Recipe recipe, ModelCall model, PromptRenderer renderer, TokenCounter tokens) {
         this.tokens = tokens;
-        this.stageNames = VariantPlan.stageNames(recipe);
         if (recipe.getStages() != null) {
             for (int i = 0; i < recipe.getStages().size(); i++) {
                 Stage s = recipe.getStages().get(i);
@@ -59,8 +51,7 @@ final class StageRunner {
                         owner,
                         scoped,
                         new ReplyCleaner(null, s.getPostProcess(), owner),
-                        Validators.of(s.getValidators(), Optional.of(model), scoped, owner),
-                        ReplyReads.of(s)));
+                        Validators.of(s.getValidators(), Optional.of(model), scoped, owner)));
             }
         }
     }
@@ -81,33 +72,26 @@ final class StageRunner {
     /** @param afterCalls whether an earlier stage of this document called the model (and was paid) */
     private CompletionStage<Optional<StageFailure>> one(DocumentRun run, Compiled c, boolean afterCalls) {
         String name = c.stage().getName();
-        ReplyReads.Reads reads = c.reads().start();
         Map<String, Object> vars = TemplateVariables.of(
                 run.doc,
                 run.doc.text(),
                 List.of(),
-                reads.stages(run.stages),
-                reads.params(Map.of()),
+                run.stages,
+                Map.of(),
                 Map.of("id", run.doc.id() + "#0", "index", 0, "count", 1));
         if (c.stage().getRender() != null) {
             try {
-                String rendered =
-                        c.renderer().render(c.owner(), "render", c.stage().getRender(), vars);
-                Optional<StageFailure> hole = hole(name, reads);
-                return CompletableFuture.completedFuture(hole.isPresent() ? hole : store(run, c, rendered));
+                String rendered = c.renderer().renderText(c.owner(), c.stage(), vars);
+                return CompletableFuture.completedFuture(store(run, c, rendered));
             } catch (TemplateException e) {
-                return CompletableFuture.completedFuture(templateFailure(name, reads, e));
+                return CompletableFuture.completedFuture(templateFailure(name, e));
             }
         }
         ModelRequest request;
         try {
             request = c.renderer().request(c.owner(), c.stage(), vars, "stage:" + name);
         } catch (TemplateException e) {
-            return CompletableFuture.completedFuture(templateFailure(name, reads, e));
-        }
-        Optional<StageFailure> hole = hole(name, reads);
-        if (hole.isPresent()) {
-            return CompletableFuture.completedFuture(hole);
+            return CompletableFuture.completedFuture(templateFailure(name, e));
         }
         Integer maxInput = c.stage().getMaxInputTokens();
         if (maxInput != null) {
@@ -160,17 +144,12 @@ final class StageRunner {
                 });
     }
 
-    /** A rendering that failed on a key an earlier stage's reply lacks is that reply's fault (the hole), else the template's. */
-    private Optional<StageFailure> templateFailure(String name, ReplyReads.Reads reads, TemplateException e) {
-        Optional<StageFailure> hole = hole(name, reads);
-        return hole.isPresent()
-                ? hole
-                : Optional.of(new StageFailure(name, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
-    }
-
-    /** A template that read an earlier stage's field that its reply lacks: the stage is not run. */
-    private Optional<StageFailure> hole(String name, ReplyReads.Reads reads) {
-        return reads.problem(stageNames, null).map(p -> new StageFailure(name, p.reason(), p.detail(), null));
+    /**
+     * A rendering that failed: on a key an earlier stage's reply lacks ({@code parse_error}), else the
+     * template's fault; the stage is not run. The detail is prefixed with the stage's name already.
+     */
+    private static Optional<StageFailure> templateFailure(String name, TemplateException e) {
+        return Optional.of(new StageFailure(name, e.reason(), e.located(), null));
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */

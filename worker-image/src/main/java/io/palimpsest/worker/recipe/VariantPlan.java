@@ -9,12 +9,10 @@ import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.validate.Validators;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /** A variant with everything compiled that does not depend on the document. */
 final class VariantPlan {
@@ -24,12 +22,6 @@ final class VariantPlan {
     final Validators validators;
     final Optional<QaAppender> appender;
     final Map<String, Object> sampling;
-    /** The keys of stage replies and parameters the templates read, checked on every render. */
-    final ReplyReads reads;
-
-    final Set<String> stageNames;
-    /** The stage the matrix parameters come from, or null. */
-    final String paramsStage;
     /** Whether a document's stages call the model: then every variant call comes after paid calls. */
     final boolean stagesCallModel;
 
@@ -52,20 +44,8 @@ final class VariantPlan {
         }
         this.appender = ReplyCleaner.find(steps, PostStep.Type.appendToOriginal).map(QaAppender::new);
         this.sampling = samplingMap(variant.getSampling());
-        this.reads = ReplyReads.of(variant);
-        this.stageNames = stageNames(recipe);
-        this.paramsStage =
-                recipe.getMatrix() == null ? null : recipe.getMatrix().getFromStage();
         this.stagesCallModel =
                 recipe.getStages() != null && recipe.getStages().stream().anyMatch(s -> s.getRender() == null);
-    }
-
-    static Set<String> stageNames(Recipe recipe) {
-        Set<String> names = new HashSet<>();
-        if (recipe.getStages() != null) {
-            recipe.getStages().forEach(s -> names.add(s.getName()));
-        }
-        return names;
     }
 
     String name() {

@@ -69,7 +69,8 @@ final class VariantRunner {
         try {
             chunks = cut(run, params, chunking);
         } catch (TemplateException e) {
-            return done(rejected(reject(run, params, List.of(), ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
+            // the budget's render: a reply without a field the template reads, or the template's fault
+            return done(rejected(reject(run, params, List.of(), e.reason(), e.getMessage(), null)));
         }
         if (chunks.chunks().isEmpty()) {
             return done(rejected(reject(
@@ -205,30 +206,13 @@ final class VariantRunner {
         Integer maxInput = plan.variant.getMaxInputTokens();
         List<String> context = new ArrayList<>(previous);
         while (true) {
-            ReplyReads.Reads reads = plan.reads.start();
             Map<String, Object> vars = TemplateVariables.of(
-                    run.doc,
-                    c.text(),
-                    List.copyOf(context),
-                    reads.stages(run.stages),
-                    reads.params(params),
-                    chunkInfo(c.id(), c.index(), count));
+                    run.doc, c.text(), List.copyOf(context), run.stages, params, chunkInfo(c.id(), c.index(), count));
             ModelRequest request;
             try {
                 request = renderer.request(plan.owner, plan.variant, vars, "variant:" + plan.name());
             } catch (TemplateException e) {
-                // a key the stage's reply lacks fails the strict rendering: the reply is at fault, not the template
-                Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
-                return VariantRunner.<ChunkResult>done(
-                        hole.isPresent()
-                                ? new ChunkResult.Failed(
-                                        c, hole.get().reason(), hole.get().detail(), null)
-                                : new ChunkResult.Failed(c, ItemReason.TEMPLATE_ERROR, e.getMessage(), null));
-            }
-            Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
-            if (hole.isPresent()) {
-                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(
-                        c, hole.get().reason(), hole.get().detail(), null));
+                return VariantRunner.<ChunkResult>done(new ChunkResult.Failed(c, e.reason(), e.getMessage(), null));
             }
             int input = maxInput == null ? 0 : tokens.count(request.inputText());
             if (maxInput == null || input <= maxInput) {
@@ -439,40 +423,13 @@ final class VariantRunner {
 
     private CompletionStage<UnitOutcome> renderOnly(DocumentRun run, Map<String, Object> params, String outputId) {
         String chunkId = Chunk.idOf(run.doc.id(), 0);
-        ReplyReads.Reads reads = plan.reads.start();
-        Map<String, Object> vars = TemplateVariables.of(
-                run.doc,
-                run.doc.text(),
-                List.of(),
-                reads.stages(run.stages),
-                reads.params(params),
-                chunkInfo(chunkId, 0, 1));
+        Map<String, Object> vars =
+                TemplateVariables.of(run.doc, run.doc.text(), List.of(), run.stages, params, chunkInfo(chunkId, 0, 1));
         String text;
         try {
-            text = renderer.render(plan.owner, "render", plan.variant.getRender(), vars)
-                    .strip();
+            text = renderer.renderText(plan.owner, plan.variant, vars).strip();
         } catch (TemplateException e) {
-            Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
-            return done(rejected(
-                    hole.isPresent()
-                            ? reject(
-                                    run,
-                                    params,
-                                    List.of(chunkId),
-                                    hole.get().reason(),
-                                    hole.get().detail(),
-                                    null)
-                            : reject(run, params, List.of(chunkId), ItemReason.TEMPLATE_ERROR, e.getMessage(), null)));
-        }
-        Optional<ReplyReads.Problem> hole = reads.problem(plan.stageNames, plan.paramsStage);
-        if (hole.isPresent()) {
-            return done(rejected(reject(
-                    run,
-                    params,
-                    List.of(chunkId),
-                    hole.get().reason(),
-                    hole.get().detail(),
-                    null)));
+            return done(rejected(reject(run, params, List.of(chunkId), e.reason(), e.getMessage(), null)));
         }
         String output = text;
         ValidationSubject subject = new ValidationSubject(run.doc.text(), output, null, null, null, vars);

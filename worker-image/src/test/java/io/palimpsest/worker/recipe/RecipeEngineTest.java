@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.client.ModelReply;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.template.PromptRenderer;
+import io.palimpsest.worker.recipe.template.TemplateScope;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import java.util.List;
 import java.util.Map;
@@ -349,6 +351,32 @@ class RecipeEngineTest {
                 () -> RecipeEngine.create(
                         recipe, new FakeModel(r -> FakeModel.stop("x")), BpeTokenCounter.instance(), SETTINGS));
         assertTrue(e.getMessage().startsWith("variant wiki: maxInputTokens 12 leaves no room"), e.getMessage());
+    }
+
+    @Test
+    void maxInputTokensOfAPromptThatCannotBeRenderedWithoutADocumentIsRefusedNamingTheField() {
+        // (the compile check refuses {{ txt }} first; the budget check does not leave it to each document either)
+        Recipe recipe = RecipeYaml.parse("""
+                prompts:
+                  - name: wiki
+                    system: "Keep {{ txt }}."
+                    user: "{{ text }}"
+                    maxInputTokens: 200
+                """);
+        RecipeException e = assertThrows(
+                RecipeException.class,
+                () -> InputBudget.check(
+                        "variant wiki",
+                        recipe.getPrompts().get(0),
+                        null,
+                        true,
+                        new PromptRenderer().scoped(TemplateScope.ofVariant(recipe)),
+                        BpeTokenCounter.instance()));
+        assertTrue(
+                e.getMessage()
+                        .startsWith("variant wiki: maxInputTokens 200 cannot be checked: the prompt without a"
+                                + " document fails, template system, line 1: "),
+                e.getMessage());
     }
 
     @Test

@@ -9,17 +9,25 @@ import io.palimpsest.worker.recipe.ModelRequest;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * Renders a recipe's Jinja templates into model requests. A name without a value is an error, never
  * an empty string: {@code {{ meta.titel }}} in a document without that field rejects the document
  * ({@code template_error}, naming the field and the fields it has) instead of sending a prompt with
- * a hole; {@code | default(...)} or {@code is defined} say that a field may be missing. Thread-safe:
- * one instance serves every concurrent document.
+ * a hole; {@code | default(...)} or {@code is defined} say that a field may be missing.
+ *
+ * <p>Every render with a document's stage results and stage-given parameters goes through here, and
+ * here a read of a field the reply lacks or holds empty ({@link ReplyReads}) is told from the
+ * template's own fault: {@link ReplyFieldMissing} ({@code parse_error}), whichever call renders it (a
+ * stage, a variant, its chunk budget, a judge), else {@link TemplateException} ({@code
+ * template_error}). Thread-safe: one instance serves every concurrent document.
  */
 public final class PromptRenderer {
     private final SharedContextJinja jinjava;
@@ -27,6 +35,8 @@ public final class PromptRenderer {
     private final Set<String> tests;
     /** What templates checked by this renderer may see (stages before them, matrix parameters). */
     private final TemplateScope scope;
+    /** The guarded paths of each template text ({@link ReplyReads#guarded}), shared by the scoped copies. */
+    private final ConcurrentMap<String, Set<String>> guards;
 
     public PromptRenderer() {
         SharedContextJinja jinjava = new SharedContextJinja(config());
@@ -34,6 +44,7 @@ public final class PromptRenderer {
         this.filters = jinjava.filterNames();
         this.tests = jinjava.testNames();
         this.scope = TemplateScope.NONE;
+        this.guards = new ConcurrentHashMap<>();
     }
 
     private PromptRenderer(PromptRenderer same, TemplateScope scope) {
@@ -41,6 +52,7 @@ public final class PromptRenderer {
         this.filters = same.filters;
         this.tests = same.tests;
         this.scope = scope;
+        this.guards = same.guards;
     }
 
     /** The same renderer, checking templates against {@code scope}. */
@@ -70,13 +82,64 @@ public final class PromptRenderer {
     /**
      * Renders the call a template describes. {@code owner} is what error messages name
      * ("variant qa", "stage pairs", "judge of variant maga").
+     *
+     * @param vars {@link TemplateVariables}, with the document's stage results and parameters as they are
+     * @throws ReplyFieldMissing when the template reads a field a stage's reply lacks or holds empty
+     * @throws TemplateException when the template cannot be rendered on these values
      */
     public ModelRequest request(String owner, PromptTemplate t, Map<String, Object> vars, String purpose) {
-        return request(owner, t, vars, purpose, false);
+        return request(owner, t, reading(t, vars), purpose, false);
     }
 
-    private ModelRequest request(
-            String owner, PromptTemplate t, Map<String, Object> vars, String purpose, boolean placeholders) {
+    /**
+     * Renders {@code t}'s {@code render} template: the text of a stage or variant that calls no model.
+     *
+     * @throws ReplyFieldMissing as {@link #request}
+     * @throws TemplateException as {@link #request}
+     */
+    public String renderText(String owner, PromptTemplate t, Map<String, Object> vars) {
+        return render(owner, "render", t.getRender(), reading(t, vars), false);
+    }
+
+    /**
+     * The request {@code t} makes for a unit without text: no document text, and a placeholder of one
+     * token for each metadata field, stage result and parameter it reads; what its prompt takes of
+     * {@code maxInputTokens} whatever the document.
+     *
+     * @throws TemplateException when the template cannot be rendered so (the compile check renders it
+     *                           with the same stand-ins, but with text)
+     */
+    public ModelRequest withoutDocument(String owner, PromptTemplate t) {
+        return request(owner, t, new Reading(TemplateVariables.withoutDocument(scope), null), "budget", true);
+    }
+
+    /** Variables to render with, and the reads of reply fields to check after each template. */
+    private record Reading(Map<String, Object> vars, ReplyReads.Reads reads) {}
+
+    /**
+     * {@code vars} with the stage results and the parameters behind views that note each read a reply
+     * cannot answer. Fixed parameters are the recipe's own, so an empty one is meant.
+     */
+    @SuppressWarnings("unchecked")
+    private Reading reading(PromptTemplate t, Map<String, Object> vars) {
+        boolean stages = vars.get("stages") instanceof Map<?, ?> && !(vars.get("stages") instanceof Placeholder);
+        boolean params = vars.get("params") instanceof Map<?, ?> && !(vars.get("params") instanceof Placeholder);
+        if (!stages && !params) {
+            return new Reading(vars, null);
+        }
+        ReplyReads.Reads reads = ReplyReads.of(t, text -> guards.computeIfAbsent(text, ReplyReads::guarded))
+                .start();
+        Map<String, Object> seen = new HashMap<>(vars);
+        if (stages) {
+            seen.put("stages", reads.stages((Map<String, Object>) vars.get("stages")));
+        }
+        if (params) {
+            seen.put("params", reads.params((Map<String, Object>) vars.get("params"), scope.anyParams()));
+        }
+        return new Reading(seen, reads);
+    }
+
+    private ModelRequest request(String owner, PromptTemplate t, Reading vars, String purpose, boolean placeholders) {
         if (t.getCompletion() != null) {
             return ModelRequest.completion(
                     render(owner, "completion", t.getCompletion(), vars, placeholders), t.getSampling(), purpose);
@@ -102,16 +165,20 @@ public final class PromptRenderer {
         return ModelRequest.chat(messages, t.getSampling(), purpose);
     }
 
-    public String render(String owner, String field, String template, Map<String, Object> vars) {
-        return render(owner, field, template, vars, false);
-    }
-
     /**
      * @param placeholders true for the compile check: an error a placeholder value causes (a method
      *                     the real value may have) is not the template's
      */
-    private String render(String owner, String field, String template, Map<String, Object> vars, boolean placeholders) {
+    private String render(String owner, String field, String template, Reading reading, boolean placeholders) {
+        Map<String, Object> vars = reading.vars();
         SharedContextJinja.Rendered result = jinjava.render(template, vars);
+        // a key the stage's reply lacks fails the strict rendering, and an empty one renders as a hole:
+        // either way the reply is at fault, not the template
+        Optional<String> hole =
+                reading.reads() == null ? Optional.empty() : reading.reads().problem(scope.paramsStage());
+        if (hole.isPresent()) {
+            throw new ReplyFieldMissing(owner, field, hole.get());
+        }
         Optional<TemplateError> fatal = result.errors().stream()
                 .filter(SharedContextJinja.Rendered::breaks)
                 .filter(e -> !(placeholders && Placeholder.named(e.getMessage())))
@@ -131,7 +198,7 @@ public final class PromptRenderer {
      */
     public void check(String owner, PromptTemplate t) {
         try {
-            renderAll(owner, t, TemplateVariables.placeholders(scope), true);
+            renderAll(owner, t, new Reading(TemplateVariables.placeholders(scope), null), true);
         } catch (TemplateException e) {
             throw new RecipeException(e.getMessage(), e);
         }
@@ -144,10 +211,10 @@ public final class PromptRenderer {
      * @throws TemplateException what the document's request would be rejected for
      */
     public void probe(String owner, PromptTemplate t, SourceDocument doc) {
-        renderAll(owner, t, TemplateVariables.probe(doc, scope), true);
+        renderAll(owner, t, new Reading(TemplateVariables.probe(doc, scope), null), true);
     }
 
-    private void renderAll(String owner, PromptTemplate t, Map<String, Object> vars, boolean placeholders) {
+    private void renderAll(String owner, PromptTemplate t, Reading vars, boolean placeholders) {
         if (t.getRender() != null) {
             render(owner, "render", t.getRender(), vars, placeholders);
         } else {

@@ -1,8 +1,13 @@
 package io.palimpsest.worker.recipe.template;
 
+import io.palimpsest.worker.format.ItemReason;
 import java.util.Optional;
 
-/** A template failed to render; the message names the variant (or stage), the field and the line. */
+/**
+ * A template failed to render; the message names the variant (or stage, or judge), the field and the
+ * line. {@link #reason()} says whose fault it is: the template's ({@code template_error}), or a model
+ * reply's that lacked a field the template reads ({@link ReplyFieldMissing}, {@code parse_error}).
+ */
 public class TemplateException extends RuntimeException {
     private final String owner;
     private final String field;
@@ -22,6 +27,16 @@ public class TemplateException extends RuntimeException {
         this.line = line;
         this.undefined = undefined;
         this.problem = problem;
+    }
+
+    /** Why the unit is rejected: {@code template_error} here. */
+    public ItemReason reason() {
+        return ItemReason.TEMPLATE_ERROR;
+    }
+
+    /** The message without the owner: "template user, line 2: ..." (for a detail that already names it). */
+    public String located() {
+        return "template " + field + (line > 0 ? ", line " + line : "") + ": " + problem;
     }
 
     /** What is wrong, without the owner, field and line. */

@@ -17,7 +17,8 @@ import java.util.Map;
  * @param stages    the stages a template sees, in order, with their parse mode
  * @param notYet    stages of the recipe that run at or after this template (a stage's own and later ones)
  * @param params    the matrix parameters with one of their values; empty without a matrix
- * @param anyParams true when a stage writes the parameters (matrix.fromStage): any name may come
+ * @param paramsStage the stage that writes the parameters (matrix.fromStage): any name may come; null
+ *                    when they are the matrix's fixed {@code params}
  * @param inStage   true for a stage's templates: the matrix multiplies variant calls only
  * @param judge     true for a judge's templates
  */
@@ -25,12 +26,12 @@ public record TemplateScope(
         Map<String, ParseMode> stages,
         List<String> notYet,
         Map<String, String> params,
-        boolean anyParams,
+        String paramsStage,
         boolean inStage,
         boolean judge) {
 
     /** A recipe without stages or matrix. */
-    public static final TemplateScope NONE = new TemplateScope(Map.of(), List.of(), Map.of(), false, false, false);
+    public static final TemplateScope NONE = new TemplateScope(Map.of(), List.of(), Map.of(), null, false, false);
 
     /** The templates of stage {@code index}: the stages before it, no parameters. */
     public static TemplateScope ofStage(Recipe recipe, int index) {
@@ -39,7 +40,7 @@ public record TemplateScope(
                 parseModes(all.subList(0, index)),
                 all.subList(index, all.size()).stream().map(Stage::getName).toList(),
                 Map.of(),
-                false,
+                null,
                 true,
                 false);
     }
@@ -52,13 +53,18 @@ public record TemplateScope(
         if (matrix != null && matrix.getParameters() != null) {
             matrix.getParameters().forEach((name, values) -> params.put(name, values.isEmpty() ? "" : values.get(0)));
         }
-        boolean fromStage = matrix != null && matrix.getFromStage() != null;
+        String fromStage = matrix == null ? null : matrix.getFromStage();
         return new TemplateScope(parseModes(all), List.of(), params, fromStage, false, false);
     }
 
     /** The same scope for a judge's templates. */
     public TemplateScope judging() {
-        return new TemplateScope(stages, notYet, params, anyParams, inStage, true);
+        return new TemplateScope(stages, notYet, params, paramsStage, inStage, true);
+    }
+
+    /** True when a stage writes the parameters: any name may come. */
+    public boolean anyParams() {
+        return paramsStage != null;
     }
 
     private static Map<String, ParseMode> parseModes(List<Stage> stages) {
@@ -79,6 +85,6 @@ public record TemplateScope(
 
     /** Stand-ins for the parameters: their first value, or any name when a stage writes them. */
     Map<String, Object> paramPlaceholders() {
-        return anyParams ? Placeholder.VALUE : new LinkedHashMap<>(params);
+        return anyParams() ? Placeholder.VALUE : new LinkedHashMap<>(params);
     }
 }

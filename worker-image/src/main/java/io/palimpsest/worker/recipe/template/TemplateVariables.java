@@ -56,6 +56,20 @@ public final class TemplateVariables {
     }
 
     /**
+     * A unit without text, for what a prompt takes of {@code maxInputTokens} whatever the document: empty
+     * text and document, and for each metadata field, stage result and parameter a stand-in of one token.
+     */
+    static Map<String, Object> withoutDocument(TemplateScope scope) {
+        return of(
+                new SourceDocument("", "", Placeholder.VALUE),
+                "",
+                List.of(),
+                scope.stagePlaceholders(),
+                Placeholder.VALUE,
+                Map.of("index", 0, "count", 1, "id", "#0"));
+    }
+
+    /**
      * A real document as the first unit of its first call; the stage results and parameters, known
      * only once calls are made, are placeholders of what {@code scope} allows.
      */

@@ -20,21 +20,35 @@ import java.util.regex.PatternSyntaxException;
  * or without a readable score on the judge's scale, the output is rejected.
  *
  * <p>The score is the judge's last word: the last match of {@code scorePattern} (its group 1), or
- * without one the last number after a label such as "Score:", "Rating (1-5):" or "Grade", else the
- * last number in the reply ("4 out of 5" and "4/5" read as 4). It must be a plain number inside the
- * scale [{@code min}, {@code max}] (default 1 to 5); "95%", "NaN", or 10 on a 1-5 scale are not scores.
+ * without one the last number after a label such as "Score:", "Rating (1-5):", "Grade" or "a score
+ * of", else the last number in the reply ("4 out of 5" and "4/5" read as 4). A range ("1-5", "1 to
+ * 5") and a number the reply defines ("1 means poor", "5 = excellent") describe the scale and are
+ * never read as the score, labelled or not: "Using a score of 1 to 5, I'd give it a 4" is a 4. A
+ * label whose value is such a range or definition ("Score: 3-4") is no readable score. The score
+ * must be a plain number inside the scale [{@code min}, {@code max}] (default 1 to 5); "95%", "NaN",
+ * or 10 on a 1-5 scale are not scores.
  */
 public final class JudgeCheck {
     public static final ItemReason REASON = ItemReason.JUDGE;
     static final double DEFAULT_MIN = 1;
     static final double DEFAULT_MAX = 5;
     private static final String NUMBER = "(?<![\\w.])-?\\d+(?:\\.\\d+)?%?";
+    /** Stands, in the reply as read, for each character of a range or a definition (see {@link #scaleMasked}). */
+    private static final char SCALE = '\u2592';
+    /** "1-5", "1 – 5", "1 to 5": the scale (or a range the judge could not decide within), never one score. */
+    private static final Pattern RANGE = Pattern.compile(
+            "(?i)(?<![\\w.])\\d+(?:\\.\\d+)?[ \\t]*(?:-|\u2013|\u2014|to)[ \\t]*\\d+(?:\\.\\d+)?(?![\\w.]*\\d)");
+    /** "1 means poor", "5 = excellent", "(Grade of 1 indicates ...)": a point of the scale explained, not a score. */
+    private static final Pattern DEFINITION = Pattern.compile("(?i)(?<![\\w.])\\d+(?:\\.\\d+)?"
+            + "(?:[ \\t]+(?:means|indicates|represents|signifies|stands[ \\t]+for|corresponds[ \\t]+to)\\b"
+            + "|[ \\t]*=[ \\t]*(?=[A-Za-z]))");
     /**
-     * A label, an optional "(1-5)", then after ":" or "=" the next token (a number, or a word that is
-     * not one: "Score: N/A" is unreadable, not a reason to look elsewhere), or after "is"/"of" a number.
+     * A label, an optional "(1-5)" or bare range, then after ":" or "=" the next token (a number, or a
+     * word that is not one: "Score: N/A" is unreadable, not a reason to look elsewhere), or after
+     * "is"/"of" a number.
      */
     private static final Pattern LABELLED = Pattern.compile("(?i)\\b(?:score|rating|grade)\\b\\s*"
-            + "(?:\\([^)\\n]*\\)|\\[[^\\]\\n]*\\])?\\s*"
+            + "(?:\\([^)\\n]*\\)|\\[[^\\]\\n]*\\]|" + SCALE + "+)?\\s*"
             + "(?:[:=]\\s*[*_\"']*\\s*(" + NUMBER + "|[^\\s\\d*_\"'][^\\s*_\"',;]*)"
             + "|(?:(?:is|of)\\s+)?[*_\"']*\\s*(" + NUMBER + "))");
     /** Any number; "4 out of 5" and "4/5" as one, read as 4. */
@@ -89,13 +103,14 @@ public final class JudgeCheck {
         ModelRequest request;
         try {
             request = renderer.request(
-                    owner,
+                    "judge of " + owner,
                     spec.getJudge(),
                     TemplateVariables.forJudge(s.templateVars(), s.source(), s.output()),
                     "judge:" + owner);
         } catch (TemplateException e) {
+            // a reply without a field the judge reads (parse_error), or the judge's template (template_error)
             return CompletableFuture.completedFuture(
-                    new Outcome(Optional.of(new CheckFailure(ItemReason.TEMPLATE_ERROR, e.getMessage())), null));
+                    new Outcome(Optional.of(new CheckFailure(e.reason(), e.getMessage())), null));
         }
         return target.call(request).thenApply(reply -> {
             Score read = readScore(reply.text());
@@ -121,7 +136,20 @@ public final class JudgeCheck {
     record Score(Double value, String problem) {}
 
     Score readScore(String reply) {
-        String found = score == null ? defaultScore(reply) : lastMatch(score, reply);
+        String found;
+        if (score != null) {
+            found = lastMatch(score, reply);
+        } else {
+            String masked = scaleMasked(reply);
+            int[] at = defaultScore(masked);
+            found = at == null ? null : reply.substring(at[0], at[1]);
+            if (found != null && masked.indexOf(SCALE, at[0]) >= 0 && masked.indexOf(SCALE, at[0]) < at[1]) {
+                return new Score(
+                        null,
+                        "the judge's score '" + abbreviated(found.strip())
+                                + "' is a range or a point of the scale explained, not one score");
+            }
+        }
         if (found == null) {
             return new Score(null, "no score in the judge's reply");
         }
@@ -136,20 +164,47 @@ public final class JudgeCheck {
         return new Score(value, null);
     }
 
-    private static String defaultScore(String reply) {
-        String labelled = lastMatch(LABELLED, reply);
-        return labelled != null ? labelled : lastMatch(ANY_NUMBER, reply);
+    /** Start and end of the default reading's score in {@code masked}, or null. */
+    private static int[] defaultScore(String masked) {
+        int[] labelled = lastSpan(LABELLED, masked);
+        return labelled != null ? labelled : lastSpan(ANY_NUMBER, masked);
+    }
+
+    /**
+     * The reply with every range and definition ({@link #RANGE}, {@link #DEFINITION}) overwritten by
+     * {@link #SCALE}, character for character: positions stay those of the reply, their numbers match no
+     * number pattern, and a label followed by one reads it as one word.
+     */
+    static String scaleMasked(String reply) {
+        StringBuilder out = new StringBuilder(reply);
+        for (Pattern p : new Pattern[] {RANGE, DEFINITION}) {
+            Matcher m = p.matcher(out.toString());
+            while (m.find()) {
+                for (int i = m.start(); i < m.end(); i++) {
+                    if (!Character.isWhitespace(out.charAt(i)) || i > m.start() && i < m.end() - 1) {
+                        out.setCharAt(i, SCALE);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** The first group that took part in the last match (the whole match without groups), or null. */
     private static String lastMatch(Pattern p, String reply) {
+        int[] at = lastSpan(p, reply);
+        return at == null ? null : reply.substring(at[0], at[1]);
+    }
+
+    /** Where {@link #lastMatch} is. */
+    private static int[] lastSpan(Pattern p, String reply) {
         Matcher m = p.matcher(reply);
-        String last = null;
+        int[] last = null;
         while (m.find()) {
-            last = m.group();
+            last = new int[] {m.start(), m.end()};
             for (int g = 1; g <= m.groupCount(); g++) {
                 if (m.group(g) != null) {
-                    last = m.group(g);
+                    last = new int[] {m.start(g), m.end(g)};
                     break;
                 }
             }

@@ -46,6 +46,57 @@ class RecipeCheckTest {
         assertTrue(m.contains("summary"), m);
     }
 
+    /** 64 tokens of instructions around the reads, with 20 allowed. */
+    private static final String BUDGET = """
+            stages:
+              - name: s
+                parse: json
+                user: "Give JSON for {{ text }}"
+            matrix:
+              parameters:
+                tone: [plain]
+            prompts:
+              - name: v
+                maxInputTokens: 20
+                user: "READS%s{{ text }}"
+            """.replace("READS", "%s");
+
+    private static final String INSTRUCTIONS =
+            "Please rewrite the following passage carefully, keeping every fact, every number and every name"
+                    + " exactly as they are. ";
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(
+            strings = {"", "{{ meta.lang }} ", "{{ stages.s.topic }} ", "{{ params.tone }} ", "{{ meta.a.b | upper }} "
+            })
+    void maxInputTokensThePromptAloneTakesIsRefusedWhateverElseTheTemplateReads(String reads) {
+        String yaml = BUDGET.formatted(reads, INSTRUCTIONS.repeat(3));
+        List<RecipeCheck.Problem> problems = RecipeCheck.problems(RecipeYaml.parse(yaml), null);
+        assertEquals(1, problems.size(), problems::toString);
+        assertTrue(
+                problems.get(0).message().startsWith("variant v: maxInputTokens 20 leaves no room for the document"),
+                problems::toString);
+        // a short prompt with the same reads fits
+        assertEquals(List.of(), RecipeCheck.problems(RecipeYaml.parse(BUDGET.formatted(reads, "Rewrite: ")), null));
+    }
+
+    @Test
+    void aStagesMaxInputTokensIsRefusedWhenItReadsEarlierStagesToo() {
+        String m = RecipeCheck.problems(RecipeYaml.parse("""
+                                stages:
+                                  - name: s
+                                    parse: json
+                                    user: "Give JSON for {{ text }}"
+                                  - name: r
+                                    maxInputTokens: 8
+                                    user: "Review the whole document about {{ stages.s.topic }} and list every problem. {{ text }}"
+                                prompts:
+                                  - name: v
+                                    user: "{{ text }}"
+                                """), null).toString();
+        assertTrue(m.contains("stage r: maxInputTokens 8 leaves no room for the document"), m);
+    }
+
     @Test
     void aLaterStageIsRefusedSayingItRunsAfter() {
         String m = refusal("""

@@ -47,9 +47,52 @@ class JudgeCheckTest {
                 "Score: N/A (the text is empty)                                     | -",
                 "Score: 0                                                           | -",
                 "I like it.                                                         | -",
+                // a range or an explained point is the scale, not the score, labelled or not
+                "Using a score of 1 to 5, I'd give it a 4.                          | 4.0",
+                "On a rating of 1-5, this rewrite earns 4.                          | 4.0",
+                "Score: 4. On a score of 1 to 5 that is good.                       | 4.0",
+                "I give it 4. (Grade of 1 means poor.)                              | 4.0",
+                "I give it a score of 4.                                            | 4.0",
+                "Rating: 4 (on a scale of 1 to 5)                                   | 4.0",
+                "Score 1-5: 4. The text has 3 typos.                                | 4.0",
+                "1 means poor and 5 means excellent; this one is a 2.               | 2.0",
+                "1 = poor, 5 = excellent. I give it 3.                              | 3.0",
+                "Scale 1–5. Score: 5                                                | 5.0",
+                // ambiguous: no one number is the score, so none is read
+                "Score: 3-4                                                         | -",
+                "Score: 3 to 4, the rewrite drops a date.                           | -",
+                "Score: 1 = poor, 5 = excellent                                     | -",
+                "I'd say 4-5.                                                       | -",
             })
     void theDefaultReadingTakesTheLastLabelledNumberOnTheScale(String reply, Double expected) {
         assertEquals(expected, ONE_TO_FIVE.readScore(reply).value(), reply);
+    }
+
+    @Test
+    void aLabelledScoreOutweighsLaterUnlabelledNumbers() {
+        assertEquals(
+                4.0,
+                ONE_TO_FIVE
+                        .readScore("Score: 4\nThe rewrite keeps 3 of its 5 facts.")
+                        .value());
+        assertEquals(
+                2.0,
+                ONE_TO_FIVE
+                        .readScore("Scale: 1 means poor, 5 means excellent.\nScore: 2\n")
+                        .value());
+    }
+
+    @Test
+    void aRangeWhereTheScoreShouldBeIsUnreadableAndSaysSo() {
+        assertEquals(
+                "the judge's score '3-4' is a range or a point of the scale explained, not one score",
+                ONE_TO_FIVE.readScore("Score: 3-4").problem());
+        assertEquals(
+                "the judge's score '1 to 5' is a range or a point of the scale explained, not one score",
+                ONE_TO_FIVE.readScore("Rating: 1 to 5").problem());
+        assertEquals(
+                "no score in the judge's reply",
+                ONE_TO_FIVE.readScore("I'd say 4-5.").problem());
     }
 
     @Test

@@ -1,8 +1,7 @@
-package io.palimpsest.worker.recipe;
+package io.palimpsest.worker.recipe.template;
 
 import io.palimpsest.api.recipe.PromptTemplate;
 import io.palimpsest.api.recipe.Turn;
-import io.palimpsest.worker.format.ItemReason;
 import java.util.AbstractList;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -13,18 +12,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Which keys of the stage results ({@code stages.*}) and matrix parameters ({@code params.*}) a
- * template read that the value lacks or holds empty. Jinja renders such a read as nothing, so a
+ * Which keys of the stage results ({@code stages.*}) and stage-given parameters ({@code params.*})
+ * a template read that the value lacks or holds empty. Jinja renders such a read as nothing, so a
  * reply without the field a prompt asks for ("## Improved code", {"genre": ...}) would give a prompt
- * with a hole that is still paid for and written; the caller rejects it instead.
+ * with a hole that is still paid for and written; {@link PromptRenderer} refuses the render instead,
+ * {@code parse_error} ({@link ReplyFieldMissing}).
  *
  * <p>A read that handles absence is not counted: {@code | default(...)}, {@code is defined} /
  * {@code is undefined} / {@code is none}, an {@code {% if %}} (or {@code and}/{@code or}/{@code not})
  * test of the key, or {@code 'key' in stages.x}.
+ *
+ * <p>Stage and parameter names are the compile check's ({@link TemplateScope}): a template that
+ * reads a stage no stage is, or a parameter fixed {@code matrix.parameters} do not give, never
+ * reaches a document. Meeting one here is a bug of the engine ({@link IllegalStateException}).
  */
 final class ReplyReads {
     /** Map methods a template may call ({@code stages.x.items()}): Jinja looks them up as keys first. */
@@ -45,8 +50,12 @@ final class ReplyReads {
         this.optional = optional;
     }
 
-    /** For a template and the judges or others rendered with the same variables. */
-    static ReplyReads of(PromptTemplate t) {
+    /**
+     * For the templates of {@code t}: a guard in one of them (the system prompt) holds for all.
+     *
+     * @param guards the guarded paths of one template's text (a cache of {@link #guarded})
+     */
+    static ReplyReads of(PromptTemplate t, Function<String, Set<String>> guards) {
         List<String> sources = new ArrayList<>();
         sources.add(t.getSystem());
         sources.add(t.getUser());
@@ -60,7 +69,7 @@ final class ReplyReads {
         Set<String> optional = new HashSet<>();
         for (String source : sources) {
             if (source != null) {
-                optional.addAll(guarded(source));
+                optional.addAll(guards.apply(source));
             }
         }
         return new ReplyReads(optional);
@@ -81,7 +90,7 @@ final class ReplyReads {
                 out.add(normalized(m.group()));
             }
         }
-        return out;
+        return Set.copyOf(out);
     }
 
     private static String normalized(String path) {
@@ -106,18 +115,19 @@ final class ReplyReads {
         }
     }
 
-    /** Why a render cannot be sent. */
-    record Problem(ItemReason reason, String detail) {}
-
     final class Reads {
         private final Set<Miss> missing = Collections.synchronizedSet(new LinkedHashSet<>());
 
         Map<String, Object> stages(Map<String, Object> stages) {
-            return new View(stages, "stages", "stages");
+            return new View(stages, "stages", "stages", true);
         }
 
-        Map<String, Object> params(Map<String, Object> params) {
-            return new View(params, "params", "params");
+        /**
+         * @param fromStage whether a stage gave them; fixed parameters are the recipe's own, so an empty
+         *                  one is meant
+         */
+        Map<String, Object> params(Map<String, Object> params, boolean fromStage) {
+            return new View(params, "params", "params", fromStage);
         }
 
         /** The keys read but absent or empty, in the order read. */
@@ -128,14 +138,15 @@ final class ReplyReads {
         }
 
         /**
-         * Empty when every key read was there; else a reply's missing field ({@code parse_error}: a
-         * stage's reply, or parameters a stage gave) or a name no value could hold ({@code template_error}:
-         * no such stage, fixed parameters without the key).
+         * Empty when every key read was there; else what the reply lacked: a field of a stage's reply,
+         * a stage's empty reply, or a parameter the parameters stage did not give.
          *
-         * @param stageNames  the stages of the recipe
          * @param paramsStage the stage the parameters come from ({@code matrix.fromStage}), or null
+         * @throws IllegalStateException for a stage no stage is, a stage that has not run, or a fixed
+         *                               parameter the matrix does not give: the compile check refuses
+         *                               those names before any document
          */
-        Optional<Problem> problem(Set<String> stageNames, String paramsStage) {
+        Optional<String> problem(String paramsStage) {
             List<Miss> all = missing();
             if (all.isEmpty()) {
                 return Optional.empty();
@@ -145,42 +156,33 @@ final class ReplyReads {
             String more = all.size() > 1 ? " (and " + (all.size() - 1) + " more)" : "";
             if (parts[0].equals("stages")) {
                 if (parts.length == 2) {
-                    return Optional.of(
-                            stageNames.contains(first.name())
-                                    ? new Problem(
-                                            ItemReason.PARSE_ERROR,
-                                            "the template reads stages." + first.name() + ": the stage's reply is "
-                                                    + (first.empty() ? "empty" : "not there (a later stage?)"))
-                                    : new Problem(
-                                            ItemReason.TEMPLATE_ERROR,
-                                            "the template reads stages." + first.name()
-                                                    + ", but no stage has that name"));
+                    if (!first.empty()) {
+                        throw new IllegalStateException("the template reads stages." + first.name()
+                                + ", which has no result (results: " + String.join(", ", first.present())
+                                + "); the compile check admits only stages that run before it");
+                    }
+                    return Optional.of("the template reads stages." + first.name() + ": the stage's reply is empty");
                 }
                 String stage = parts[1].replaceAll("\\[\\d+\\]$", "");
-                return Optional.of(new Problem(
-                        ItemReason.PARSE_ERROR,
-                        "the template reads " + first.path() + ": in stage " + stage + "'s reply " + first.describe()
-                                + more));
+                return Optional.of("the template reads " + first.path() + ": in stage " + stage + "'s reply "
+                        + first.describe() + more);
             }
-            if (paramsStage != null) {
-                return Optional.of(new Problem(
-                        ItemReason.PARSE_ERROR,
-                        "the template reads " + first.path() + ": in the parameters stage " + paramsStage + " gave "
-                                + first.describe() + more));
+            if (paramsStage == null) {
+                throw new IllegalStateException("the template reads " + first.path()
+                        + ", which the matrix does not give; the compile check admits only its parameters");
             }
-            return Optional.of(new Problem(
-                    ItemReason.TEMPLATE_ERROR,
-                    "the template reads " + first.path() + ", which the matrix does not give" + more));
+            return Optional.of("the template reads " + first.path() + ": in the parameters stage " + paramsStage
+                    + " gave " + first.describe() + more);
         }
 
-        private Object wrap(Object value, String path, String key) {
+        private Object wrap(Object value, String path, String key, boolean emptyIsHole) {
             if (value instanceof Map<?, ?> m) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> map = (Map<String, Object>) m;
-                return new View(map, path, key);
+                return new View(map, path, key, emptyIsHole);
             }
             if (value instanceof List<?> l) {
-                return new ListView(l, path, key);
+                return new ListView(l, path, key, emptyIsHole);
             }
             return value;
         }
@@ -190,17 +192,20 @@ final class ReplyReads {
             private final String path;
             /** The path without list indexes: what a template names. */
             private final String key;
+            /** Whether an empty value is a hole (a reply's), or meant (the recipe's own). */
+            private final boolean emptyIsHole;
 
-            View(Map<String, Object> values, String path, String key) {
+            View(Map<String, Object> values, String path, String key, boolean emptyIsHole) {
                 this.values = values;
                 this.path = path;
                 this.key = key;
+                this.emptyIsHole = emptyIsHole;
             }
 
             @Override
             public Object get(Object name) {
                 Object value = values.get(name);
-                boolean empty = value == null || (value instanceof String s && s.isBlank());
+                boolean empty = value == null || (emptyIsHole && value instanceof String s && s.isBlank());
                 if (empty && !(value == null && METHODS.contains(String.valueOf(name)))) {
                     if (!optional.contains(key + "." + name)) {
                         missing.add(new Miss(
@@ -208,7 +213,7 @@ final class ReplyReads {
                     }
                     return value;
                 }
-                return wrap(value, path + "." + name, key + "." + name);
+                return wrap(value, path + "." + name, key + "." + name, emptyIsHole);
             }
 
             @Override
@@ -226,16 +231,18 @@ final class ReplyReads {
             private final List<?> values;
             private final String path;
             private final String key;
+            private final boolean emptyIsHole;
 
-            ListView(List<?> values, String path, String key) {
+            ListView(List<?> values, String path, String key, boolean emptyIsHole) {
                 this.values = values;
                 this.path = path;
                 this.key = key;
+                this.emptyIsHole = emptyIsHole;
             }
 
             @Override
             public Object get(int index) {
-                return wrap(values.get(index), path + "[" + index + "]", key);
+                return wrap(values.get(index), path + "[" + index + "]", key, emptyIsHole);
             }
 
             @Override

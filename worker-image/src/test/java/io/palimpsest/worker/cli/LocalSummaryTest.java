@@ -1,0 +1,59 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.run.ShardRunner;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A run's accounting is printed as counted: more documents accounted for than read is said, never hidden. */
+class LocalSummaryTest {
+    private static ShardSummary shard(int n, long read, long written, long rejected, long skipped) {
+        ShardSummary s = new ShardSummary();
+        s.setShard(n);
+        s.setRead(read);
+        s.setWritten(written);
+        s.setRejected(rejected);
+        s.setSkipped(skipped);
+        return s;
+    }
+
+    @Test
+    void countsThatAddUpOrFallShortAreSaidAsBefore() {
+        assertEquals("read 13, written 12, rejected 0, skipped 1", LocalSummary.documents(13, 12, 0, 1));
+        assertEquals(
+                "read 2, written 0, rejected 0, skipped 0, unfinished 2 (the run stopped before they were done)",
+                LocalSummary.documents(2, 0, 0, 0));
+        assertNull(LocalSummary.overcounted(List.of(shard(0, 13, 12, 0, 1), shard(1, 2, 0, 0, 0))));
+    }
+
+    @Test
+    void moreDocumentsAccountedForThanReadIsSaidNamingTheShards() {
+        assertEquals(
+                "read 2, written 2, rejected 1, skipped 0, THE COUNTS DO NOT ADD UP: written + rejected + skipped"
+                        + " exceed read by 1 (a bug in the worker's accounting; please report it)",
+                LocalSummary.documents(2, 2, 1, 0));
+        // shard 4 is one over, shard 5 three short: the totals would look like an unfinished run
+        assertEquals(
+                "do not add up: written + rejected + skipped exceed read in shard 4 by 1 (a bug in the worker's"
+                        + " accounting; please report it)",
+                LocalSummary.overcounted(List.of(shard(3, 5, 5, 0, 0), shard(4, 2, 2, 0, 1), shard(5, 3, 0, 0, 0))));
+        assertEquals(
+                "do not add up: written + rejected + skipped exceed read in shard 1 by 2, shard 2 by 1 (a bug in the"
+                        + " worker's accounting; please report it)",
+                LocalSummary.overcounted(List.of(shard(1, 0, 1, 1, 0), shard(2, 1, 1, 0, 1))));
+    }
+
+    @Test
+    void theShardLogLineSaysItToo() {
+        String line = ShardLogLine.counts(new ShardRunner.Report(shard(7, 2, 2, 1, 0), 0));
+        assertTrue(line.contains(" counts_exceed_read=1 "), line);
+        assertTrue(line.contains("error=\"THE COUNTS DO NOT ADD UP"), line);
+        String unfinished = ShardLogLine.counts(new ShardRunner.Report(shard(7, 3, 1, 0, 0), 0));
+        assertTrue(unfinished.contains(" unfinished=2 "), unfinished);
+        assertTrue(!unfinished.contains("counts_exceed_read") && !unfinished.contains("error="), unfinished);
+    }
+}
