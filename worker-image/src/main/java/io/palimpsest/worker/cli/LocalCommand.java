@@ -81,7 +81,8 @@ final class LocalCommand implements Callable<Integer> {
     @Option(
             names = "--accept-recipe-change",
             description =
-                    "Run even though the output was made with another recipe (its committed shards stay as they are).")
+                    "Run even though the output was made with another recipe or model (its committed shards stay as they"
+                            + " are; checkpoints of the other recipe or model are discarded, not resumed).")
     boolean acceptRecipeChange;
 
     @Option(

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
@@ -51,7 +50,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(
             names = "--accept-recipe-change",
             description =
-                    "Plan even though the output was made with another recipe (its committed shards stay as they are).")
+                    "Plan even though the output was made with another recipe or model (its committed shards stay as they are;"
+                            + " checkpoints of the other recipe or model are discarded, not resumed).")
     boolean acceptRecipeChange;
 
     @Option(
@@ -115,16 +115,22 @@ final class PlanCommand implements Callable<Integer> {
             throw new InvalidJobException(e.getMessage());
         }
         RecipeMarker recipe = new RecipeMarker(json);
-        recipe.check(runtime.output(), runtime.job.getRecipeHash(), acceptRecipeChange);
+        recipe.check(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), acceptRecipeChange);
+        PlannedInput input = PlannedInput.of(runtime.spec.getInput());
+        List<String> inputChanges = inputChanges(runtime, json, input);
+        if (!inputChanges.isEmpty() && JobPlanner.workStarted(runtime.output())) {
+            throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
+        }
         JobPlanner.Result result = planner.store(runtime.output(), shards);
-        recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.job.getName());
-        RewriteJobSpec.Input in = runtime.spec.getInput();
-        new PlannedInput(
-                        in.getUri(),
-                        in.getFormat() == null ? null : in.getFormat().name(),
-                        in.getTextField(),
-                        in.getIdField())
-                .record(runtime.output(), result.written(), json);
+        recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), runtime.job.getName());
+        if (!inputChanges.isEmpty()) {
+            // nothing made under the old reading yet: the plan is read the new way, its id index made again
+            System.err.println("note: " + runtime.output().describe(PlannedInput.KEY) + " recorded another reading of"
+                    + " the input (" + String.join("; ", inputChanges) + "); nothing was committed yet, so the"
+                    + " input is planned and indexed again the new way");
+            runtime.output().deleteAll(DuplicateIdIndex.PREFIX);
+        }
+        input.record(runtime.output(), result.written() || !inputChanges.isEmpty(), json);
         indexDuplicateIds(runtime, json, result.shards());
         String manifest = runtime.output().describe(ShardManifest.KEY);
         if (result.replanned()) {
@@ -145,6 +151,13 @@ final class PlanCommand implements Callable<Integer> {
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;
+    }
+
+    /** How the job reads the input otherwise than the output's record ({@link PlannedInput#changesTo}); empty when it does not. */
+    static List<String> inputChanges(JobRuntime runtime, ObjectMapper json, PlannedInput input) throws IOException {
+        return PlannedInput.read(runtime.output(), json)
+                .map(recorded -> recorded.changesTo(input))
+                .orElse(List.of());
     }
 
     /**

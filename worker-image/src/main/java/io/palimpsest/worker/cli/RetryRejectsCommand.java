@@ -7,9 +7,12 @@ import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.PlannedInput;
+import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.ShardLayout;
@@ -94,6 +97,26 @@ final class RetryRejectsCommand implements Callable<Integer> {
                                 + " served; a retry on a real model would mix the two: retry with --simulate, or run again into a new output");
                 return ExitCodes.MODEL_CONFIG;
             }
+            if (modelOptions.simulate && !output.exists(ShardLayout.simulatedMarkerKey())) {
+                System.err.println("palimpsest retry-rejects: the output " + output.describe() + " holds work of a real"
+                        + " model (it has no " + ShardLayout.simulatedMarkerKey() + "); a simulated retry would put the"
+                        + " built-in simulator's text beside it: retry without --simulate, against the model, or try"
+                        + " the recipe with local --simulate into a new output");
+                return ExitCodes.MODEL_CONFIG;
+            }
+            // a round adds to the campaign in place: made with its recipe and model, reading its input
+            new RecipeMarker(json)
+                    .checkStrict(
+                            output,
+                            job.getRecipeHash(),
+                            runtime.model(),
+                            "a retry round is made as the campaign was: retry with the campaign's manifests, or run"
+                                    + " the new recipe or model into a new output");
+            List<String> inputChanges = PlanCommand.inputChanges(
+                    runtime, json, PlannedInput.of(job.getSpec().getInput()));
+            if (!inputChanges.isEmpty()) {
+                throw new InvalidJobException(PlannedInput.refusal(output.describe(), inputChanges));
+            }
             List<JsonNode> rejects = committedRejects(output, runtime.compression());
             if (rejects == null) {
                 System.err.println(
@@ -109,6 +132,16 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 List<JsonNode> roundRejects;
                 try (Storage roundOutput =
                         WorkerEnvironment.system().storageResolver("output").open(outputUri + roundPrefix(round))) {
+                    if (!modelOptions.simulate && roundOutput.exists(ShardLayout.simulatedMarkerKey())) {
+                        System.err.println(
+                                "palimpsest retry-rejects: retry round " + round + " ("
+                                        + roundOutput.describe() + ") holds work the built-in simulator served ("
+                                        + ShardLayout.simulatedMarkerKey()
+                                        + "); a run on a real model does not count it as"
+                                        + " done: delete " + roundPrefix(round) + " and " + roundInputPrefix(round)
+                                        + " (and any later round) to retry those documents on the model, or run into a new output");
+                        return ExitCodes.MODEL_CONFIG;
+                    }
                     roundRejects = committedRejects(roundOutput, runtime.compression());
                 }
                 if (roundRejects == null) {

@@ -6,7 +6,9 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -295,7 +298,14 @@ final class RunCommand implements Callable<Integer> {
                 .check(
                         runtime.output(),
                         runtime.runSettings(attempt, checkpointEvery).recipeHash(),
+                        runtime.model(),
                         false);
+        // nor take shards made reading the input otherwise (another idField, textField, format, files)
+        List<String> inputChanges =
+                PlanCommand.inputChanges(runtime, runtime.json, PlannedInput.of(runtime.spec.getInput()));
+        if (!inputChanges.isEmpty()) {
+            throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
+        }
         var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
         ShardRunner runner = new ShardRunner(

@@ -190,7 +190,7 @@ public final class JobPlanner {
      * killed planner under the output's internal
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
-    static boolean workStarted(Storage output) throws IOException {
+    public static boolean workStarted(Storage output) throws IOException {
         return output.list("_palimpsest/").stream()
                 .anyMatch(o -> !o.key().equals(ShardManifest.KEY)
                         && !o.key().equals(RecipeMarker.KEY)

@@ -3,8 +3,12 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -13,12 +17,32 @@ import java.util.Optional;
  * so {@code palimpsest show} joins outputs to their source documents without the manifests and
  * without {@code keepOriginal}. {@code uri} is as the job resolved it (a local run's relative
  * {@code file://} made absolute); credentials are never stored, only where to find the data.
+ * It is also how the campaign reads its input: every plan and run compares it with the job
+ * ({@link #changesTo}), since shards committed under one {@code idField} or {@code textField} and
+ * shards run under another would deduplicate by other ids or rewrite another field. {@code include}
+ * and {@code exclude} are null in records written before they were kept (then not compared).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PlannedInput(String uri, String format, String textField, String idField) {
+public record PlannedInput(
+        String uri, String format, String textField, String idField, List<String> include, List<String> exclude) {
 
     public static final String KEY = "_palimpsest/input.json";
+
+    public PlannedInput(String uri, String format, String textField, String idField) {
+        this(uri, format, textField, idField, null, null);
+    }
+
+    /** The input as the job reads it. */
+    public static PlannedInput of(RewriteJobSpec.Input in) {
+        return new PlannedInput(
+                in.getUri(),
+                in.getFormat() == null ? null : in.getFormat().name(),
+                in.getTextField(),
+                in.getIdField(),
+                in.getInclude() == null ? List.of() : List.copyOf(in.getInclude()),
+                in.getExclude() == null ? List.of() : List.copyOf(in.getExclude()));
+    }
 
     /**
      * Records the input: replaces the record when the manifest was just written (a new plan), else
@@ -37,5 +61,51 @@ public record PlannedInput(String uri, String format, String textField, String i
             return Optional.empty();
         }
         return Optional.of(json.readValue(output.readAll(KEY), PlannedInput.class));
+    }
+
+    /**
+     * How {@code job} reads the input differently from this record, one {@code input.<field> 'old' ->
+     * 'new'} per field, or an empty list. A field this record lacks (an older record) is not compared.
+     */
+    public List<String> changesTo(PlannedInput job) {
+        List<String> changes = new ArrayList<>();
+        if (uri != null && !Objects.equals(withoutSlash(uri), withoutSlash(job.uri))) {
+            changes.add(change("uri", uri, job.uri));
+        }
+        compare(changes, "format", format == null ? "auto" : format, job.format == null ? "auto" : job.format);
+        compare(changes, "textField", textField, job.textField);
+        compare(changes, "idField", idField, job.idField);
+        compare(changes, "include", include, job.include);
+        compare(changes, "exclude", exclude, job.exclude);
+        return changes;
+    }
+
+    private static void compare(List<String> changes, String field, Object recorded, Object now) {
+        if (recorded != null && !Objects.equals(recorded, now)) {
+            changes.add(change(field, recorded, now));
+        }
+    }
+
+    private static String change(String field, Object recorded, Object now) {
+        return "input." + field + " " + shown(recorded) + " -> " + shown(now);
+    }
+
+    private static String shown(Object value) {
+        return value == null ? "(unset)" : value instanceof String s ? "'" + s + "'" : value.toString();
+    }
+
+    private static String withoutSlash(String uri) {
+        return uri == null ? null : uri.replaceAll("/+$", "");
+    }
+
+    /**
+     * Refuses a job that reads the input otherwise than the output's record says, once work under
+     * that record exists; {@code where} is the output, for the message.
+     */
+    public static String refusal(String where, List<String> changes) {
+        return "input drift: " + where + " was planned and run reading the input otherwise than this job ("
+                + String.join("; ", changes) + "); its committed and checkpointed shards were made that way, and"
+                + " shards made the new way beside them would pair outputs with other source fields or"
+                + " deduplicate by other ids: set the field back, or write to a new output";
     }
 }

@@ -34,10 +34,49 @@ public final class CheckpointStore {
     private final ShardLayout layout;
     private final ObjectMapper json;
 
+    /** How the parts this store creates are made (their markers say so); null: not said. */
+    private final String recipeHash;
+
+    private final String model;
+
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json) {
+        this(storage, layout, json, null, null);
+    }
+
+    /** A store whose new markers record the recipe hash and model the parts are made with. */
+    public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json, String recipeHash, String model) {
         this.storage = storage;
         this.layout = layout;
         this.json = json;
+        this.recipeHash = recipeHash;
+        this.model = model;
+    }
+
+    /**
+     * What makes the shard's parts unfit to resume for an attempt made with {@code recipeHash} and
+     * {@code model}: the first part marker (in number order) that names another recipe or model, as
+     * {@code "part N was made with recipe a"}; null when every marker matches or does not say (a
+     * marker of an earlier version). Such parts are discarded, so that a receipt never counts work of
+     * another recipe or model as its own.
+     */
+    public String madeOtherwise(String recipeHash, String model) throws IOException {
+        for (StoredObject object : storage.list(layout.checkpointPrefix())) {
+            if (!ShardLayout.isMarker(object.key())) {
+                continue;
+            }
+            PartMarker marker = read(object.key());
+            if (recipeHash != null
+                    && marker.recipeHash() != null
+                    && !marker.recipeHash().equals(recipeHash)) {
+                return "part " + marker.part() + " was made with recipe " + marker.recipeHash() + ", this attempt's is "
+                        + recipeHash;
+            }
+            if (model != null && marker.model() != null && !marker.model().equals(model)) {
+                return "part " + marker.part() + " was made with model '" + marker.model() + "', this attempt's is '"
+                        + model + "'";
+            }
+        }
+        return null;
     }
 
     public State read() throws IOException {
@@ -96,6 +135,9 @@ public final class CheckpointStore {
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */
     public PartMarker createOrGetExisting(PartMarker marker) throws IOException {
+        if (recipeHash != null || model != null) {
+            marker = marker.madeWith(recipeHash, model);
+        }
         byte[] content = json.writeValueAsString(marker).getBytes(StandardCharsets.UTF_8);
         if (storage.createIfAbsent(layout.markerKey(marker.part()), content)) {
             return marker;

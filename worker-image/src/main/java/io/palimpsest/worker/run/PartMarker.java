@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Map;
 
 /**
@@ -9,8 +10,29 @@ import java.util.Map;
  * order, so a kill loses at most the part being filled. {@code total} is the shard's item count,
  * known to the part written after the input ran out (null before). Created conditionally after the
  * data files, so a marker always points at complete files; the first writer of a part number wins,
- * and a writer never creates a marker whose items overlap an earlier marker's.
+ * and a writer never creates a marker whose items overlap an earlier marker's. {@code recipeHash} and
+ * {@code model} say how the part was made (null in markers of earlier versions): an attempt made
+ * otherwise does not resume it ({@link CheckpointStore#madeOtherwise}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record PartMarker(
-        int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {}
+        int part,
+        ItemRanges items,
+        Long total,
+        String writer,
+        Map<String, StreamFile> streams,
+        ItemCounts counts,
+        String recipeHash,
+        String model) {
+
+    public PartMarker(
+            int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {
+        this(part, items, total, writer, streams, counts, null, null);
+    }
+
+    /** This marker, saying it was made with {@code recipeHash} and {@code model}. */
+    PartMarker madeWith(String recipeHash, String model) {
+        return new PartMarker(part, items, total, writer, streams, counts, recipeHash, model);
+    }
+}

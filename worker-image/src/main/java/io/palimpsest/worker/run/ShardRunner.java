@@ -112,7 +112,8 @@ public final class ShardRunner {
         String startedAt = Instant.now().toString();
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
         progress.shardBytes.addAndGet(shard.bytes());
-        CheckpointStore checkpoints = new CheckpointStore(output, layout, json);
+        CheckpointStore checkpoints =
+                new CheckpointStore(output, layout, json, settings.recipeHash(), settings.model());
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
             String simulatedWork = simulatedWorkOnRealModel();
@@ -137,6 +138,13 @@ public final class ShardRunner {
                         ShardReason.RECEIPT_EXISTS,
                         "shard was committed before; nothing to do",
                         ExitCodes.DONE);
+            }
+            String madeOtherwise = checkpoints.madeOtherwise(settings.recipeHash(), settings.model());
+            if (madeOtherwise != null) {
+                // a change was accepted: this shard's receipt will name this recipe and model, so it starts over
+                LOG.warning(layout.shardName() + ": " + madeOtherwise + "; its checkpoint parts are discarded"
+                        + " and the shard starts over, so that its receipt names how all of it was made");
+                checkpoints.deleteAll();
             }
             outageExits = OutageExits.before(output, layout, settings);
             CheckpointStore.State state = checkpoints.read();

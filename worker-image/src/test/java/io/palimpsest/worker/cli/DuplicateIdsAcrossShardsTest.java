@@ -155,4 +155,137 @@ class DuplicateIdsAcrossShardsTest {
                 Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
                 "the old recipe's receipt is not reported as this recipe's work, nor touched");
     }
+
+    @Test
+    void anOutputMadeWithAnotherModelIsRefusedByThePlanAndByAWorkerStartedByHand() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
+        Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 8);
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+        assertEquals(
+                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
+        byte[] marker = Files.readAllBytes(out.resolve("_palimpsest/recipe.json"));
+        assertEquals("sim", json.readTree(marker).path("model").asText(), "the marker names the model");
+        Files.writeString(job, Files.readString(job).replace("servedModelName: sim", "servedModelName: other"));
+
+        Run local = cli("local", "-f", job.toString(), "--simulate");
+        Run run = cli(
+                "run",
+                "-f",
+                job.toString(),
+                "--shard",
+                "0",
+                "--termination-log",
+                tmp.resolve("termination").toString());
+
+        for (Run refused : List.of(local, run)) {
+            assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+            assertTrue(
+                    refused.err().contains("model drift: ")
+                            && refused.err().contains("made with model 'sim', this job's model is 'other'"),
+                    refused.err());
+            assertTrue(refused.err().contains("--accept-recipe-change"), refused.err());
+        }
+        assertTrue(
+                Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+                "the other model's receipt is not reported as this model's work, nor touched");
+        assertTrue(Arrays.equals(marker, Files.readAllBytes(out.resolve("_palimpsest/recipe.json"))));
+
+        Run accepted = cli("local", "-f", job.toString(), "--simulate", "--accept-recipe-change");
+        assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
+        assertEquals(
+                "other",
+                json.readTree(Files.readAllBytes(out.resolve("_palimpsest/recipe.json")))
+                        .path("model")
+                        .asText(),
+                "the accepted model is recorded");
+    }
+
+    /** Two files whose records have unique {@code id}s and a {@code doc} field shared across the files. */
+    private Path twoFilesWithAnotherIdField(Path in) throws IOException {
+        Files.createDirectories(in);
+        StringBuilder a = new StringBuilder();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            a.append("{\"id\":\"a-%d\",\"doc\":\"d-%d\",\"text\":\"Text a %d.\",\"title\":\"Title a %d.\"}\n"
+                    .formatted(i, i, i, i));
+            b.append("{\"id\":\"b-%d\",\"doc\":\"d-%d\",\"text\":\"Text b %d, longer.\",\"title\":\"Title b %d.\"}\n"
+                    .formatted(i, i, i, i));
+        }
+        Files.writeString(in.resolve("a.jsonl"), a);
+        Files.writeString(in.resolve("b.jsonl"), b);
+        return in;
+    }
+
+    @Test
+    void anIdFieldChangedBeforeAnyWorkIsPlannedAndIndexedTheNewWay() throws IOException {
+        Path in = twoFilesWithAnotherIdField(tmp.resolve("in"));
+        Path out = tmp.resolve("out");
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+        Run first = cli("plan", "-f", job.toString());
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.err().contains("duplicate ids: none across shards"), first.err());
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    idField: doc\n"));
+
+        Run again = cli("plan", "-f", job.toString());
+
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.err().contains("input.idField 'id' -> 'doc'"), again.err());
+        assertTrue(
+                again.err().contains("6 id(s) repeat one in an earlier shard"),
+                "the index is made again by the new id field, not kept from the old one: " + again.err());
+        assertEquals(
+                "doc",
+                json.readTree(Files.readAllBytes(out.resolve("_palimpsest/input.json")))
+                        .path("idField")
+                        .asText());
+    }
+
+    @Test
+    void anIdFieldOrTextFieldChangedOnceShardsAreCommittedIsRefused() throws IOException {
+        Path in = twoFilesWithAnotherIdField(tmp.resolve("in"));
+        Path out = tmp.resolve("out");
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+        assertEquals(
+                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+        String original = Files.readString(job);
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00001.json"));
+        byte[] recorded = Files.readAllBytes(out.resolve("_palimpsest/input.json"));
+        // the second shard is made again by hand, as the cluster's worker would after a lost receipt
+        Files.delete(out.resolve("_palimpsest/receipts/shard-00001.json"));
+
+        for (String[] change : new String[][] {
+            {"    idField: doc\n", "input.idField 'id' -> 'doc'"},
+            {"    textField: title\n", "input.textField 'text' -> 'title'"},
+            {"    include: [\"b.jsonl\", \"a.jsonl\"]\n", "input.include [] -> [b.jsonl, a.jsonl]"}
+        }) {
+            Files.writeString(job, original.replace("  input:\n", "  input:\n" + change[0]));
+            Run local = cli("local", "-f", job.toString(), "--simulate");
+            Run run = cli(
+                    "run",
+                    "-f",
+                    job.toString(),
+                    "--shard",
+                    "1",
+                    "--termination-log",
+                    tmp.resolve("termination").toString());
+            for (Run refused : List.of(local, run)) {
+                assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+                assertTrue(refused.err().contains("input drift: "), refused.err());
+                assertTrue(refused.err().contains(change[1]), change[1] + " named: " + refused.err());
+                assertTrue(refused.err().contains("write to a new output"), refused.err());
+            }
+            assertFalse(Files.exists(out.resolve("_palimpsest/receipts/shard-00001.json")), "nothing committed");
+            assertTrue(Arrays.equals(recorded, Files.readAllBytes(out.resolve("_palimpsest/input.json"))));
+        }
+        Files.writeString(job, original);
+        Run back = cli("local", "-f", job.toString(), "--simulate");
+        assertEquals(ExitCodes.DONE, back.exit(), back.err());
+        assertEquals(
+                json.readTree(receipt).path("counts"),
+                json.readTree(Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00001.json")))
+                        .path("counts"));
+    }
 }

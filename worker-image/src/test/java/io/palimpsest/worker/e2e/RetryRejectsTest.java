@@ -3,9 +3,11 @@ package io.palimpsest.worker.e2e;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.PalimpsestCli;
@@ -13,6 +15,9 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -135,5 +140,100 @@ class RetryRejectsTest {
         everyId.addAll(Outputs.ids(out, "retries/round-001/plain/shard-00000.jsonl.zst"));
         assertEquals(
                 ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
+    }
+
+    /** A committed output of 30 documents, one of them a model_error reject; returns the job file. */
+    private Path runWithOneModelErrorReject() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(
+                rules,
+                "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
+        try (ModelSimServer failing = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            Path job = JobFiles.write(dir.resolve("job"), dir.resolve("in"), dir.resolve("out"), failing.baseUrl(), 16);
+            Files.writeString(
+                    job,
+                    Files.readString(job).replace("  workers:\n", "  retry:\n    attemptsPerShard: 1\n  workers:\n"));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S"));
+            return job;
+        }
+    }
+
+    private static Result retry(Path job, String... extra) {
+        PrintStream before = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            List<String> args =
+                    new ArrayList<>(List.of("retry-rejects", "-f", job.toString(), "--reason", "model_error"));
+            args.addAll(List.of(extra));
+            return new Result(PalimpsestCli.execute(args.toArray(String[]::new)), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(before);
+        }
+    }
+
+    record Result(int exit, String err) {}
+
+    @Test
+    void aRetryRoundIsMadeWithTheCampaignsRecipeModelAndInputOrNotAtAll() throws Exception {
+        Path job = runWithOneModelErrorReject();
+        FileStorage out = new FileStorage(dir.resolve("out"));
+        String original = Files.readString(job);
+        try (ModelSimServer well = ModelSimServer.start(
+                        SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0);
+                ModelSimServer other = ModelSimServer.start(
+                        SimConfig.builder().modelName("other").zeroLatency().build(), "127.0.0.1", 0)) {
+            String[][] changes = {
+                {"seed: 1}", "seed: 2}", "recipe drift: ", well.baseUrl()},
+                {"servedModelName: sim", "servedModelName: other", "this job's model is 'other'", other.baseUrl()},
+                {"  input:\n", "  input:\n    textField: body\n", "input.textField 'text' -> 'body'", well.baseUrl()}
+            };
+            for (String[] change : changes) {
+                Files.writeString(job, original.replace(change[0], change[1]));
+                Result refused = retry(job, "--endpoint", change[3]);
+                assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+                assertTrue(refused.err().contains(change[2]), change[2] + ": " + refused.err());
+                assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no round started");
+            }
+            Files.writeString(job, original);
+            assertEquals(
+                    0,
+                    well.requestLog().completions().size()
+                            + other.requestLog().completions().size());
+        }
+    }
+
+    @Test
+    void simulatedRetryRoundsAndRealCampaignsAreNeverMixed() throws Exception {
+        Path job = runWithOneModelErrorReject();
+        FileStorage out = new FileStorage(dir.resolve("out"));
+
+        Result simulated = retry(job, "--simulate");
+
+        assertEquals(ExitCodes.MODEL_CONFIG, simulated.exit(), simulated.err());
+        assertTrue(simulated.err().contains("holds work of a real model"), simulated.err());
+        assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no simulated round in a real campaign");
+
+        // a simulated round left by an earlier version: a real retry does not take it as done
+        out.put("retries/round-001-input/documents.jsonl", "{\"id\":\"doc-7\",\"text\":\"x\"}\n".getBytes());
+        out.put("retries/round-001/_palimpsest/simulated.json", "{\"simulated\":true}".getBytes());
+        try (ModelSimServer well = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            Result real = retry(job, "--endpoint", well.baseUrl());
+            assertEquals(ExitCodes.MODEL_CONFIG, real.exit(), real.err());
+            assertTrue(real.err().contains("retry round 1") && real.err().contains("built-in simulator"), real.err());
+            assertEquals(0, well.requestLog().completions().size());
+        }
     }
 }

@@ -268,6 +268,47 @@ class ShardRunnerTest {
     }
 
     @Test
+    void checkpointsOfAnotherRecipeOrModelAreNotResumedAndTheShardStartsOver() throws IOException {
+        for (String[] change : new String[][] {{"sha256:new", "model"}, {"sha256:x", "other-model"}}) {
+            Path output = dir.resolve("changed-" + change[0].substring(7) + "-" + change[1]);
+            UppercaseProcessor failing = new UppercaseProcessor(
+                    doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
+            ShardRunner.Report first =
+                    runner(failing, "w1", output, "sha256:x", "model").run(shard);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
+            String marker = new FileStorage(output)
+                    .list("_palimpsest/checkpoints/shard-00000/").stream()
+                            .filter(o -> o.key().endsWith("part-000000.json"))
+                            .findFirst()
+                            .orElseThrow()
+                            .key();
+            JsonNode part = json.readTree(new FileStorage(output).readAll(marker));
+            assertEquals("sha256:x", part.path("recipeHash").asText(), "a part says how it was made: " + part);
+            assertEquals("model", part.path("model").asText());
+
+            // the change was accepted: the shard's receipt will name the new recipe and model alone
+            UppercaseProcessor again = new UppercaseProcessor();
+            ShardRunner.Report second =
+                    runner(again, "w2", output, change[0], change[1]).run(shard);
+
+            assertEquals(ShardSummary.Outcome.committed, second.summary().getOutcome());
+            assertTrue(
+                    again.calls.get() >= goodIds.size(),
+                    "every document made again with " + change[0] + " on " + change[1] + ", none resumed: "
+                            + again.calls.get());
+            Receipt receipt = json.readValue(
+                    new FileStorage(output).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+            assertEquals(change[0], receipt.recipeHash());
+            assertEquals(change[1], receipt.model());
+            assertEquals(0, receipt.timings().resumedFromItem());
+            assertEquals(
+                    sorted(goodIds),
+                    sorted(Outputs.ids(new FileStorage(output), "upper/shard-00000.jsonl.zst")),
+                    "each document once");
+        }
+    }
+
+    @Test
     void twinAttemptsCommitExactlyOnce() throws Exception {
         for (int round = 0; round < 5; round++) {
             Path roundOut = dir.resolve("twins-" + round);
@@ -435,6 +476,37 @@ class ShardRunnerTest {
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
             RunSettings settings = TestRunSettings.of(
                     0, writer, EVERY, window, Compression.ZSTD, Files.createTempDirectory(dir, "tmp"));
+            return new ShardRunner(
+                    new FileStorage(in),
+                    new FileStorage(output),
+                    readers,
+                    processor,
+                    settings,
+                    json,
+                    new RunProgress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ShardRunner runner(
+            DocumentProcessor processor, String writer, Path output, String recipeHash, String model) {
+        try {
+            DocumentReaders readers =
+                    new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+            RunSettings settings = new RunSettings(
+                    0,
+                    writer,
+                    EVERY,
+                    EVERY + 10,
+                    Compression.ZSTD,
+                    "job",
+                    "uid",
+                    recipeHash,
+                    model,
+                    Files.createTempDirectory(dir, "tmp"),
+                    RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
+                    false);
             return new ShardRunner(
                     new FileStorage(in),
                     new FileStorage(output),
