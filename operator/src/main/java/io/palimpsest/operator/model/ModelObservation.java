@@ -9,6 +9,8 @@ import io.palimpsest.operator.model.autoscale.EndpointHealth;
  * @param readyReplicas  pods that pass readiness
  * @param rolloutStuck   the Deployment exceeded its progress deadline (pods crash or never load)
  * @param problem        a failure to surface that is not covered above (e.g. KEDA not installed), or null
+ * @param downloadJob    the weight download Job's name, or null (no download)
+ * @param namespace      the model's namespace, or null
  */
 public record ModelObservation(
         boolean external,
@@ -18,4 +20,29 @@ public record ModelObservation(
         int readyReplicas,
         int desiredReplicas,
         boolean rolloutStuck,
-        String problem) {}
+        String problem,
+        String downloadJob,
+        String namespace) {
+
+    public ModelObservation(
+            boolean external,
+            EndpointHealth endpointHealth,
+            WeightsState weights,
+            int replicas,
+            int readyReplicas,
+            int desiredReplicas,
+            boolean rolloutStuck,
+            String problem) {
+        this(
+                external,
+                endpointHealth,
+                weights,
+                replicas,
+                readyReplicas,
+                desiredReplicas,
+                rolloutStuck,
+                problem,
+                null,
+                null);
+    }
+}
