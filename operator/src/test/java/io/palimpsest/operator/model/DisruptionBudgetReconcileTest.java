@@ -90,13 +90,17 @@ class DisruptionBudgetReconcileTest {
                                 .get()
                         != null);
 
-        client.resources(RewriterModel.class).withName("switched").edit(m -> {
-            RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
-            endpoint.setUrl("http://127.0.0.1:9/v1");
-            m.getSpec().setEndpoint(endpoint);
-            m.getSpec().setSource(null);
-            m.getSpec().setModel(null);
-            return m;
+        // (an edit races the operator's status writes: tried again on a conflict)
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            client.resources(RewriterModel.class).withName("switched").edit(m -> {
+                RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+                endpoint.setUrl("http://127.0.0.1:9/v1");
+                m.getSpec().setEndpoint(endpoint);
+                m.getSpec().setSource(null);
+                m.getSpec().setModel(null);
+                return m;
+            });
+            return true;
         });
         await().atMost(WAIT)
                 .until(() ->
