@@ -31,6 +31,17 @@ public enum ModelReason {
     PodsNotStarting,
     /** autoscaling.mode keda, and the ScaledObject could not be made (KEDA not installed, refused). */
     ScaledObjectFailed,
+    /**
+     * The operator's role lacks a grant a call for the model needs (403): the message names the verb and
+     * resource. The operator tries again every 15 s; the model goes on once the role is fixed.
+     */
+    Forbidden,
+    /**
+     * The API server refused an object made from the spec (422), e.g. a toleration effect or a
+     * nodeSelector key it does not accept: the message is the server's, naming the field. The same object
+     * is refused until the spec changes.
+     */
+    RejectedByApiServer,
     /** Nothing is degraded. */
     AsExpected,
     /** An external endpoint not probed yet. */

@@ -25,6 +25,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.operator.AdmissionPolicy;
+import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.ClusterReadings;
@@ -227,7 +228,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         } catch (OwnedResources.NameInUse n) {
             decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
             refusal = n.getMessage();
-        } catch (OwnedResources.Forbidden f) {
+        } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, keep the phase, and try again later
             // (fixing a Role sends the operator no event).
             JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();

@@ -10,6 +10,8 @@ import io.palimpsest.operator.model.autoscale.EndpointHealth;
  * @param rolloutStuck   the Deployment exceeded its progress deadline (pods crash or never load)
  * @param problem        a failure to surface that is not covered above (e.g. KEDA not installed), or null
  * @param notStarting    why some of the model's pods do not start, or null
+ * @param downloadJob    the weight download Job's name, or null (no download)
+ * @param namespace      the model's namespace, or null
  */
 public record ModelObservation(
         boolean external,
@@ -20,9 +22,11 @@ public record ModelObservation(
         int desiredReplicas,
         boolean rolloutStuck,
         String problem,
-        ModelPodsNotStarting notStarting) {
+        ModelPodsNotStarting notStarting,
+        String downloadJob,
+        String namespace) {
 
-    /** An observation in which every pod starts. */
+    /** An observation in which every pod starts, with no download Job named. */
     public ModelObservation(
             boolean external,
             EndpointHealth endpointHealth,
@@ -32,6 +36,17 @@ public record ModelObservation(
             int desiredReplicas,
             boolean rolloutStuck,
             String problem) {
-        this(external, endpointHealth, weights, replicas, readyReplicas, desiredReplicas, rolloutStuck, problem, null);
+        this(
+                external,
+                endpointHealth,
+                weights,
+                replicas,
+                readyReplicas,
+                desiredReplicas,
+                rolloutStuck,
+                problem,
+                null,
+                null,
+                null);
     }
 }

@@ -44,7 +44,7 @@ public final class ModelStatusDecider {
             return external(o);
         }
         if (o.weights() == WeightsState.Failed) {
-            String msg = "the weight download Job failed; fix the source or credentials, then edit the spec";
+            String msg = downloadFailed(o.downloadJob(), o.namespace());
             return new Decision(
                     ModelPhase.Failed,
                     new Verdict(false, ModelReason.WeightDownloadFailed, msg),
@@ -103,6 +103,20 @@ public final class ModelStatusDecider {
         ModelPhase phase = degraded.status() ? ModelPhase.Degraded : ModelPhase.Ready;
         return new Decision(
                 phase, new Verdict(true, ModelReason.ReplicasReady, counts + notStarting), progressing, degraded);
+    }
+
+    /**
+     * What to do about a failed download. The Job's name hashes the source (repo, revision, S3 URI) and an
+     * existing Job is never updated: editing anything else, or fixing the Secret, changes nothing until the
+     * Job is deleted, and then the operator makes it anew.
+     */
+    static String downloadFailed(String job, String namespace) {
+        String name = job == null ? "<model>-download-<hash>" : job;
+        return "the weight download Job " + (job == null ? "" : job + " ") + "failed (its pod's log says why);"
+                + " a new source (repo, revision or S3 URI) makes a new download Job, else fix the cause (the"
+                + " credentials Secret, say) and run it again with `kubectl delete job " + name
+                + (namespace == null ? "" : " -n " + namespace)
+                + "` (the operator makes it anew; it never updates an existing one)";
     }
 
     private static Decision external(ModelObservation o) {

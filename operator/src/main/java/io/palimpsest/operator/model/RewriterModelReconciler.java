@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -18,6 +19,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileResult;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -32,6 +34,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.AdmissionPolicy;
+import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.metrics.ModelMetrics;
 import io.palimpsest.operator.model.autoscale.Backlog;
@@ -66,9 +69,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * RewriterModel: observe (caches only) -> decide replicas (ReplicaRecommender) -> apply the
@@ -171,6 +176,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     static final String POD_SELECTOR = "app.kubernetes.io/name=vllm," + ModelNames.OWNED_SELECTOR;
     /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
     private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
+    /** A model whose calls the operator's role refuses looks again this often (fixing a Role sends no event). */
+    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
+    /** Where a missing grant is found, appended to a 403's message. */
+    static final String CHART_RBAC = "; the chart's templates/rbac.yaml grants every call the operator makes:"
+            + " add the grant to the operator's Role or ClusterRole (or upgrade the release); the operator tries"
+            + " again every " + FORBIDDEN_RECHECK.toSeconds() + " s";
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -189,6 +200,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final ModelMetrics metrics;
     private final Clock clock;
     private final AdmissionPolicy policy;
+    /** Per model, the refusal of its last status write, told once by a Warning Event (the status cannot say it). */
+    private final Map<ResourceID, String> statusWriteRefusals = new ConcurrentHashMap<>();
 
     @Inject
     public RewriterModelReconciler(
@@ -268,19 +281,73 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         RewriterModelStatus previous = Optional.ofNullable(model.getStatus()).orElseGet(RewriterModelStatus::new);
         List<FieldError> refused = new ArrayList<>(policy.check(model));
         refused.addAll(ModelSpecRules.check(model));
-        RewriterModelStatus next = !refused.isEmpty()
-                ? invalidSpec(model, previous, FieldError.describe(refused)) // nothing is made from it
-                : model.getSpec().getEndpoint() != null
-                        ? reconcileExternal(model, context, id)
-                        : reconcileDeployed(model, context, id, previous);
+        RewriterModelStatus next;
+        boolean forbidden = false;
+        try {
+            next = !refused.isEmpty()
+                    ? invalidSpec(model, previous, FieldError.describe(refused)) // nothing is made from it
+                    : model.getSpec().getEndpoint() != null
+                            ? reconcileExternal(model, context, id)
+                            : reconcileDeployed(model, context, id, previous);
+        } catch (ApiRefusals.Forbidden f) {
+            // A grant missing from the operator's role: say which, and look again later.
+            next = refusedByApiServer(model, context, previous, ModelReason.Forbidden, f.getMessage() + CHART_RBAC);
+            forbidden = true;
+        } catch (ApiRefusals.Invalid r) {
+            // The same object would be refused again: say what the server said until the spec changes.
+            next = refusedByApiServer(model, context, previous, ModelReason.RejectedByApiServer, r.getMessage());
+        }
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
-        StatusWrites.replace(model, next, context);
+        forbidden |= !writeStatus(model, next, context, id);
         UpdateControl<RewriterModel> control = UpdateControl.noUpdate();
-        return context.managedWorkflowAndDependentResourceContext()
-                .get(RECHECK_KEY, Duration.class)
-                .map(control::rescheduleAfter)
-                .orElse(control);
+        Optional<Duration> recheck =
+                context.managedWorkflowAndDependentResourceContext().get(RECHECK_KEY, Duration.class);
+        if (forbidden) {
+            recheck = Optional.of(
+                    recheck.filter(d -> d.compareTo(FORBIDDEN_RECHECK) < 0).orElse(FORBIDDEN_RECHECK));
+        }
+        return recheck.map(control::rescheduleAfter).orElse(control);
+    }
+
+    /**
+     * Writes the status when it changed; false when the role does not allow it (told once by a Warning
+     * Event, as the status cannot say it). A status the API server refuses as invalid is told the same
+     * way; anything else goes to the framework's retry.
+     */
+    private boolean writeStatus(
+            RewriterModel model, RewriterModelStatus next, Context<RewriterModel> context, ResourceID id) {
+        String refusal;
+        boolean forbidden;
+        try {
+            StatusWrites.replace(model, next, context);
+            statusWriteRefusals.remove(id);
+            return true;
+        } catch (KubernetesClientException e) {
+            if (!ApiRefusals.forbidden(e)) {
+                throw e;
+            }
+            refusal = ApiRefusals.forbidden(
+                                    e,
+                                    "update",
+                                    ApiRefusals.rbacResource(RewriterModel.class) + "/status",
+                                    model.getMetadata().getNamespace())
+                            .getMessage()
+                    + CHART_RBAC;
+            forbidden = true;
+        } catch (OperatorException e) {
+            // JOSDK retries a 422 as it does a conflict, then gives up with it as the cause.
+            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.invalid(k)) {
+                throw e;
+            }
+            refusal = ApiRefusals.rejected(k, "update the status of", model);
+            forbidden = false;
+        }
+        if (!refusal.equals(statusWriteRefusals.put(id, refusal))) {
+            events.warning(
+                    model, forbidden ? ModelReason.Forbidden.name() : ModelReason.RejectedByApiServer.name(), refusal);
+        }
+        return !forbidden;
     }
 
     @Override
@@ -305,12 +372,14 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             return invalidSpec(model, previous, nameTooLong.get().toString());
         }
         WeightsState weightsState = WeightsState.NotNeeded;
+        String jobName = null;
         if (weights.usesCache()) {
-            cachePvc.reconcile(model, context);
-            downloadJob.reconcile(model, context);
-            String jobName = ModelNames.downloadJob(model, weights.identity());
+            apply(cachePvc, model, context);
+            apply(downloadJob, model, context);
+            String name = ModelNames.downloadJob(model, weights.identity());
+            jobName = name;
             weightsState = WeightsState.of(context.getSecondaryResources(Job.class).stream()
-                    .filter(j -> jobName.equals(j.getMetadata().getName()))
+                    .filter(j -> name.equals(j.getMetadata().getName()))
                     .findFirst());
         }
 
@@ -323,6 +392,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         Optional<QueueSample> sample = observations.sample(id);
         int desired;
         String problem = null;
+        Recommendation decision = null;
+        Backlog decisionBacklog = null;
         if (keda) {
             // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it. Where
             // KEDA cannot see what the operator does (weights not servable, work while at zero), the
@@ -365,11 +436,21 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             Instant now = clock.instant();
             Recommendation rec =
                     recommender.recommend(current, sample.orElse(null), backlog, policy, now, observations.history(id));
-            observations.recordHistory(id, rec.history());
             desired = rec.replicas();
             ReplicaRecommender.idleEndsAt(desired, rec.history(), backlog, policy, now)
                     .ifPresent(end -> context.managedWorkflowAndDependentResourceContext()
                             .put(RECHECK_KEY, Duration.between(now, end).plusMillis(100)));
+            decision = rec;
+            decisionBacklog = backlog;
+        }
+        context.managedWorkflowAndDependentResourceContext()
+                .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
+        apply(deployment, model, context);
+        if (decision != null) {
+            // Told and remembered once the Deployment took it: a refused write scaled nothing.
+            Recommendation rec = decision;
+            Backlog backlog = decisionBacklog;
+            observations.recordHistory(id, rec.history());
             if (desired != current) {
                 events.normal(
                         model,
@@ -385,16 +466,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                                 + ")");
             }
         }
-        context.managedWorkflowAndDependentResourceContext()
-                .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
-        deployment.reconcile(model, context);
-        service.reconcile(model, context);
-        replicaService.reconcile(model, context);
+        apply(service, model, context);
+        apply(replicaService, model, context);
         if (ModelDisruptionBudget.wanted(model, settings)) {
-            disruptionBudget.reconcile(model, context);
+            apply(disruptionBudget, model, context);
         } else {
-            context.getSecondaryResource(PodDisruptionBudget.class)
-                    .ifPresent(budget -> context.getClient().resource(budget).delete());
+            deleteAll(context, PodDisruptionBudget.class);
         }
 
         Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
@@ -426,7 +503,9 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 desired,
                 stuck,
                 problem,
-                notStarting.finding().orElse(null));
+                notStarting.finding().orElse(null),
+                jobName,
+                model.getMetadata().getNamespace());
         metrics.replicas(id, desired, ready);
 
         RewriterModelStatus next = decided(model, previous, observation);
@@ -456,6 +535,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         deleteAll(context, Service.class);
         deleteAll(context, Job.class);
         deleteAll(context, PersistentVolumeClaim.class);
+        deleteAll(context, PodDisruptionBudget.class);
         reconcileScaledObject(context);
         ModelObservation observation = new ModelObservation(
                 true, observations.health(id).orElse(null), WeightsState.NotNeeded, 0, 0, 0, false, null);
@@ -488,8 +568,46 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     }
 
     private <R extends HasMetadata> void deleteAll(Context<RewriterModel> context, Class<R> type) {
-        context.getSecondaryResources(type)
-                .forEach(r -> context.getClient().resource(r).delete());
+        context.getSecondaryResources(type).forEach(r -> {
+            try {
+                context.getClient().resource(r).delete();
+            } catch (KubernetesClientException e) {
+                throw refusal(e, "delete", type, r.getMetadata().getNamespace());
+            }
+        });
+    }
+
+    /** Creates or updates one owned object; a 403 or 422 becomes the refusal the status reports. */
+    private <R extends HasMetadata> void apply(
+            KubernetesDependentResource<R, RewriterModel> dependent,
+            RewriterModel model,
+            Context<RewriterModel> context) {
+        boolean exists = dependent.getSecondaryResource(model, context).isPresent();
+        try {
+            dependent.reconcile(model, context);
+        } catch (KubernetesClientException e) {
+            throw refusal(
+                    e,
+                    exists ? "update" : "create",
+                    dependent.resourceType(),
+                    model.getMetadata().getNamespace());
+        }
+    }
+
+    /** {@link ApiRefusals.Forbidden} for a 403, {@link ApiRefusals.Invalid} for a 422, else {@code e} to retry. */
+    private static RuntimeException refusal(
+            KubernetesClientException e, String verb, Class<? extends HasMetadata> type, String namespace) {
+        if (ApiRefusals.forbidden(e)) {
+            return ApiRefusals.forbidden(e, verb, ApiRefusals.rbacResource(type), namespace);
+        }
+        if (ApiRefusals.invalid(e)) {
+            String name = e.getStatus() == null || e.getStatus().getDetails() == null
+                    ? null
+                    : e.getStatus().getDetails().getName();
+            return new ApiRefusals.Invalid(
+                    ApiRefusals.rejected(e, verb, HasMetadata.getKind(type), name == null ? "" : name));
+        }
+        return e;
     }
 
     private RewriterModelStatus decided(RewriterModel model, RewriterModelStatus previous, ModelObservation o) {
@@ -544,23 +662,76 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     }
 
     /**
+     * What an API server refusal leaves: the model Degraded (Failed when the server refuses an object as
+     * invalid and no replica serves, as nothing can be made from the spec until it changes), the refusal in
+     * Ready, Progressing and Degraded, the rest of the status as it was, the replica counts as observed.
+     */
+    private RewriterModelStatus refusedByApiServer(
+            RewriterModel model,
+            Context<RewriterModel> context,
+            RewriterModelStatus previous,
+            ModelReason reason,
+            String message) {
+        Optional<Deployment> observed = model.getSpec().getEndpoint() == null
+                ? context.getSecondaryResource(Deployment.class)
+                : Optional.empty();
+        int replicas = observed.map(
+                        d -> d.getStatus() == null ? null : d.getStatus().getReplicas())
+                .orElse(0);
+        int ready = observed.map(
+                        d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
+                .orElse(0);
+        ModelPhase phase =
+                reason == ModelReason.RejectedByApiServer && ready == 0 ? ModelPhase.Failed : ModelPhase.Degraded;
+        RewriterModelStatus next = new RewriterModelStatus();
+        next.setPhase(phase);
+        next.setObservedGeneration(model.getMetadata().getGeneration());
+        // Counts as observed; none recorded yet and nothing observed stays unset.
+        next.setReplicas(previous.getReplicas() == null && replicas == 0 ? null : Integer.valueOf(replicas));
+        next.setReadyReplicas(previous.getReadyReplicas() == null && ready == 0 ? null : Integer.valueOf(ready));
+        next.setDesiredReplicas(previous.getDesiredReplicas());
+        next.setEndpoint(previous.getEndpoint());
+        next.setQueue(previous.getQueue());
+        next.setLastScaleTime(previous.getLastScaleTime());
+        next.setConditions(conditions
+                .from(previous.getConditions(), model.getMetadata().getGeneration())
+                .ready(ready > 0 && phase != ModelPhase.Failed, reason, message)
+                .progressing(false, reason, message)
+                .degraded(true, reason, message)
+                .set(Conditions.RECONCILING, false, reason, "")
+                .set(Conditions.STALLED, true, reason, message)
+                .build());
+        return next;
+    }
+
+    /**
      * Warnings when the model enters a failed or degraded phase (once per transition, not per reconcile),
-     * and when its pods stop starting for another cause (once per cause, not per pod nor per reconcile).
+     * when its pods stop starting for another cause (once per cause, not per pod nor per reconcile), and
+     * when the API server refuses something new (once per refusal, however often it is tried again).
      */
     private void announce(RewriterModel model, RewriterModelStatus previous, RewriterModelStatus next) {
         var notStarting = ConditionAggregator.find(next.getConditions(), Conditions.PODS_NOT_STARTING);
-        var before = ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
-        if (notStarting != null && (before == null || !Objects.equals(before.getReason(), notStarting.getReason()))) {
+        var notStartingBefore = ConditionAggregator.find(previous.getConditions(), Conditions.PODS_NOT_STARTING);
+        if (notStarting != null
+                && (notStartingBefore == null
+                        || !Objects.equals(notStartingBefore.getReason(), notStarting.getReason()))) {
             events.warning(model, notStarting.getReason(), notStarting.getMessage());
         }
-        if (next.getPhase() == previous.getPhase()) {
-            return;
+        var degraded = ConditionAggregator.find(next.getConditions(), Conditions.DEGRADED);
+        boolean entered = next.getPhase() != previous.getPhase()
+                && (next.getPhase() == ModelPhase.Failed || next.getPhase() == ModelPhase.Degraded)
+                // told above, under the cause's own reason
+                && !(degraded != null && ModelReason.PodsNotStarting.name().equals(degraded.getReason()));
+        boolean newRefusal = false;
+        if (degraded != null
+                && (ModelReason.Forbidden.name().equals(degraded.getReason())
+                        || ModelReason.RejectedByApiServer.name().equals(degraded.getReason()))) {
+            var before = ConditionAggregator.find(previous.getConditions(), Conditions.DEGRADED);
+            newRefusal = before == null
+                    || !Objects.equals(before.getReason(), degraded.getReason())
+                    || !Objects.equals(before.getMessage(), degraded.getMessage());
         }
-        if (next.getPhase() == ModelPhase.Failed || next.getPhase() == ModelPhase.Degraded) {
-            var degraded = ConditionAggregator.find(next.getConditions(), Conditions.DEGRADED);
-            if (degraded != null && ModelReason.PodsNotStarting.name().equals(degraded.getReason())) {
-                return; // told above, under the cause's own reason
-            }
+        if (entered || newRefusal) {
             events.warning(
                     model,
                     degraded != null ? degraded.getReason() : next.getPhase().name(),

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -53,7 +54,8 @@ import java.util.regex.Pattern;
  *     subset: at least one container, container and volume names DNS-1123 labels and unique, image
  *     required without surrounding blanks, env names ({@code [-._a-zA-Z][-._a-zA-Z0-9]*}), ports
  *     1-65535, every volumeMount names a volume, requests not above limits,
- *     terminationGracePeriodSeconds not negative; label keys and values.</li>
+ *     terminationGracePeriodSeconds not negative; a toleration's effect one of the three; label keys
+ *     and values.</li>
  * <li>Deployment: {@code pkg/apis/apps/validation/validation.go} — replicas not negative, a
  *     non-empty selector matching the template's labels, restartPolicy Always.</li>
  * <li>PersistentVolumeClaim: {@code ValidatePersistentVolumeClaimSpec} — at least one access mode, a
@@ -81,6 +83,7 @@ final class ApiValidation {
     private static final Pattern DNS1123_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_VALUE = Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?");
+    private static final Set<String> TOLERATION_EFFECTS = Set.of("NoExecute", "NoSchedule", "PreferNoSchedule");
     private static final Pattern QUALIFIED_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
     private static final Pattern ENV_NAME = Pattern.compile("[-._a-zA-Z][-._a-zA-Z0-9]*");
     private static final Pattern CONFIG_KEY = Pattern.compile("[-._a-zA-Z0-9]+");
@@ -492,6 +495,15 @@ final class ApiValidation {
             dnsLabel(out, path + ".volumes[" + i + "].name", name);
             if (name != null && !volumes.add(name)) {
                 out.add(path + ".volumes[" + i + "].name: Duplicate value: \"" + name + "\"");
+            }
+        }
+        List<Toleration> tolerations =
+                Optional.ofNullable(spec.getTolerations()).orElse(List.of());
+        for (int i = 0; i < tolerations.size(); i++) {
+            String effect = tolerations.get(i).getEffect();
+            if (effect != null && !effect.isEmpty() && !TOLERATION_EFFECTS.contains(effect)) {
+                out.add(path + ".tolerations[" + i + "].effect: Unsupported value: \"" + effect
+                        + "\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"");
             }
         }
         Set<String> names = new HashSet<>();

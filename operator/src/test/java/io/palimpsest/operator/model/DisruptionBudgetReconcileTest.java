@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -73,6 +74,42 @@ class DisruptionBudgetReconcileTest {
                                 .v1()
                                 .podDisruptionBudget()
                                 .withName("kept-vllm")
+                                .get()
+                        == null);
+    }
+
+    /** A model switched to an external endpoint keeps no replica: its budget goes with its Deployment. */
+    @Test
+    void switchingToAnExternalEndpointDeletesTheBudget() {
+        client.resource(Models.onPvc("switched", 1, 3)).create();
+        await().atMost(WAIT)
+                .until(() -> client.policy()
+                                .v1()
+                                .podDisruptionBudget()
+                                .withName("switched-vllm")
+                                .get()
+                        != null);
+
+        // (an edit races the operator's status writes: tried again on a conflict)
+        await().atMost(WAIT).ignoreExceptions().until(() -> {
+            client.resources(RewriterModel.class).withName("switched").edit(m -> {
+                RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+                endpoint.setUrl("http://127.0.0.1:9/v1");
+                m.getSpec().setEndpoint(endpoint);
+                m.getSpec().setSource(null);
+                m.getSpec().setModel(null);
+                return m;
+            });
+            return true;
+        });
+        await().atMost(WAIT)
+                .until(() ->
+                        client.apps().deployments().withName("switched-vllm").get() == null);
+        await().atMost(WAIT)
+                .until(() -> client.policy()
+                                .v1()
+                                .podDisruptionBudget()
+                                .withName("switched-vllm")
                                 .get()
                         == null);
     }

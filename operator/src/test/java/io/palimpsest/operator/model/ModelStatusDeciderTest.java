@@ -1,11 +1,14 @@
 package io.palimpsest.operator.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.operator.model.autoscale.EndpointHealth;
 import java.time.Instant;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -99,5 +102,24 @@ class ModelStatusDeciderTest {
                 ModelStatusDecider.decide(new ModelObservation(true, h, WeightsState.NotNeeded, 0, 0, 0, false, null));
         assertEquals(phase, d.phase());
         assertEquals(reason, d.ready().reason());
+    }
+
+    /**
+     * The download Job's name hashes only the source and an existing Job is never updated: the message
+     * says to delete the Job (named, with its namespace) after fixing the credentials, not to edit the spec.
+     */
+    @Test
+    void aFailedDownloadNamesTheJobToDeleteToRunItAgain() {
+        ModelStatusDecider.Decision d = ModelStatusDecider.decide(new ModelObservation(
+                false, null, WeightsState.Failed, 0, 0, 1, false, null, null, "mistral-download-1a2b3c4d", "models"));
+        assertEquals(ModelReason.WeightDownloadFailed, d.degraded().reason());
+        String message = d.degraded().message();
+        assertTrue(message.startsWith("the weight download Job mistral-download-1a2b3c4d failed"), message);
+        assertTrue(
+                message.contains("run it again with `kubectl delete job mistral-download-1a2b3c4d -n models`"),
+                message);
+        assertTrue(message.contains("a new source (repo, revision or S3 URI) makes a new download Job"), message);
+        assertFalse(message.contains("edit the spec"), message);
+        assertEquals(message, d.ready().message());
     }
 }

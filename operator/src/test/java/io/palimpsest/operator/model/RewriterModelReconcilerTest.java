@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -25,9 +27,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.common.Scheduling;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
@@ -35,6 +37,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
@@ -42,12 +45,14 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -68,7 +73,7 @@ class RewriterModelReconcilerTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @KubernetesTestServer
-    KubernetesMockServer server;
+    KubernetesServer server;
 
     @Inject
     KubernetesClient client;
@@ -247,6 +252,123 @@ class RewriterModelReconcilerTest {
                 degraded.getMessage().startsWith("spec.engine.env[1].name: Duplicate value: \"VLLM_LOGGING_LEVEL\""),
                 degraded.getMessage());
         assertNull(client.apps().deployments().withName("mistral-v-vllm").get());
+    }
+
+    /**
+     * A call the operator's role does not allow (403 on the Deployment's create) is reported in the model's
+     * conditions, naming verb and resource, with one Warning Event and one status write however often it is
+     * tried again; nothing is told as scaled before the Deployment took it; once allowed, the model goes on.
+     */
+    @Test
+    void aDeploymentWriteTheRoleDoesNotAllowIsReportedUntilItIsAllowed() {
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicInteger refused = api.inject(
+                    r -> r.namespace() != null
+                            && (r.is("create", "deployments")
+                                    || r.is("update", "deployments")
+                                    || r.is("patch", "deployments")),
+                    10_000,
+                    FaultyApiServer.status(403));
+            client.resource(Models.onPvc("denied", 1, 1)).create();
+
+            RewriterModel degraded = awaitModel("denied", m -> m.getStatus().getPhase() == ModelPhase.Degraded);
+            var ready = ConditionAggregator.find(degraded.getStatus().getConditions(), Conditions.READY);
+            var why = ConditionAggregator.find(degraded.getStatus().getConditions(), Conditions.DEGRADED);
+            assertEquals("False", ready.getStatus());
+            assertEquals(ModelReason.Forbidden.name(), ready.getReason());
+            assertEquals(ModelReason.Forbidden.name(), why.getReason());
+            assertEquals("True", why.getStatus());
+            assertTrue(
+                    why.getMessage()
+                            .startsWith("the operator's role lacks create on deployments.apps in namespace test"),
+                    why.getMessage());
+            assertTrue(why.getMessage().contains("templates/rbac.yaml"), why.getMessage());
+            assertNotNull(registry.find("palimpsest.model.phase")
+                    .tags("model", "denied", "phase", "Degraded")
+                    .gauge());
+
+            String version = degraded.getMetadata().getResourceVersion();
+            int before = refused.get();
+            await().atMost(Duration.ofSeconds(40)).until(() -> refused.get() > before); // tried again
+            assertEquals(
+                    version,
+                    client.resources(RewriterModel.class)
+                            .withName("denied")
+                            .get()
+                            .getMetadata()
+                            .getResourceVersion(),
+                    "the same refusal is not written again");
+            assertEquals(1, modelEvents("denied", "Forbidden").size(), "one Warning per refusal, not per try");
+            assertEquals("Warning", modelEvents("denied", "Forbidden").get(0).getType());
+            assertTrue(modelEvents("denied", ModelEvents.SCALED).isEmpty(), "nothing scaled while refused");
+
+            api.clearFaults();
+            awaitValue(() -> client.apps().deployments().withName("denied-vllm").get());
+            RewriterModel recovered = awaitModel("denied", m -> !ModelReason.Forbidden.name()
+                    .equals(ConditionAggregator.find(m.getStatus().getConditions(), Conditions.DEGRADED)
+                            .getReason()));
+            assertTrue(
+                    recovered.getStatus().getPhase() != ModelPhase.Degraded,
+                    recovered.getStatus().toString());
+            await().atMost(WAIT)
+                    .until(() -> modelEvents("denied", ModelEvents.SCALED).size() == 1);
+            assertEquals(1, modelEvents("denied", "Forbidden").size());
+        }
+    }
+
+    /**
+     * An object the API server refuses as invalid (422: a toleration effect it does not know) fails a model
+     * with no replica, with the server's message naming the field, written once with one Warning Event;
+     * fixing the spec brings the model on.
+     */
+    @Test
+    void aDeploymentTheApiServerRefusesFailsTheModelWithItsMessageUntilTheSpecIsFixed() {
+        RewriterModel model = Models.onPvc("refused", 1, 1);
+        Scheduling scheduling = new Scheduling();
+        scheduling.setTolerations(List.of(new TolerationBuilder()
+                .withKey("gpu")
+                .withOperator("Exists")
+                .withEffect("NoScheduel")
+                .build()));
+        model.getSpec().setScheduling(scheduling);
+        client.resource(model).create();
+
+        RewriterModel failed = awaitModel("refused", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+        var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+        var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertEquals(ModelReason.RejectedByApiServer.name(), degraded.getReason());
+        assertEquals(ModelReason.RejectedByApiServer.name(), ready.getReason());
+        assertTrue(
+                degraded.getMessage().startsWith("the API server refused to create Deployment refused-vllm: "),
+                degraded.getMessage());
+        assertTrue(
+                degraded.getMessage()
+                        .contains("spec.template.spec.tolerations[0].effect: Unsupported value: \"NoScheduel\""),
+                degraded.getMessage());
+        String version = failed.getMetadata().getResourceVersion();
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(3))
+                .until(() -> version.equals(client.resources(RewriterModel.class)
+                        .withName("refused")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion()));
+        assertEquals(
+                1,
+                modelEvents("refused", ModelReason.RejectedByApiServer.name()).size());
+
+        client.resources(RewriterModel.class).withName("refused").edit(m -> {
+            m.getSpec().getScheduling().getTolerations().get(0).setEffect("NoSchedule");
+            return m;
+        });
+        awaitValue(() -> client.apps().deployments().withName("refused-vllm").get());
+        awaitModel("refused", m -> m.getStatus().getPhase() != ModelPhase.Failed);
+    }
+
+    private List<Event> modelEvents(String model, String reason) {
+        return client.v1().events().inNamespace("test").list().getItems().stream()
+                .filter(e -> model.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .toList();
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.OwnerReferences;
 import java.net.HttpURLConnection;
 import java.util.List;
@@ -67,33 +68,6 @@ public final class OwnedResources {
     }
 
     /**
-     * The API server refused a call for want of a grant (403 Forbidden): the operator's Role or
-     * ClusterRole lacks {@code verb} on {@code resource}. The same call fails until the role is fixed,
-     * so the reconcile reports it and looks again later rather than throwing into the retry loop.
-     */
-    public static final class Forbidden extends RuntimeException {
-        private final String verb;
-        private final String resource;
-
-        public Forbidden(String verb, String resource, String namespace, String detail) {
-            super("the operator's role lacks " + verb + " on " + resource
-                    + (namespace == null ? "" : " in namespace " + namespace)
-                    + " (the API server answered 403: " + detail + ")");
-            this.verb = verb;
-            this.resource = resource;
-        }
-
-        public String verb() {
-            return verb;
-        }
-
-        /** As RBAC names it: {@code pods}, {@code jobs.batch}. */
-        public String resource() {
-            return resource;
-        }
-    }
-
-    /**
      * Creates {@code desired} owned by the RewriteJob; returns it as created, or as it is when the
      * job made it before (a create the informer has not shown yet).
      *
@@ -140,31 +114,16 @@ public final class OwnedResources {
         }
     }
 
-    static final int UNPROCESSABLE_ENTITY = 422;
-
-    /** {@link Forbidden} for a 403, {@link Rejected} for a 422, else the exception for the framework's retry. */
+    /** {@link ApiRefusals.Forbidden} for a 403, {@link Rejected} for a 422, else the exception for the framework's retry. */
     private static RuntimeException refused(KubernetesClientException e, String verb, String what, HasMetadata object) {
-        String detail = e.getStatus() != null && e.getStatus().getMessage() != null
-                ? e.getStatus().getMessage()
-                : e.getMessage();
-        if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
-            return new Forbidden(
-                    verb, rbacResource(object), object.getMetadata().getNamespace(), detail);
+        if (ApiRefusals.forbidden(e)) {
+            return ApiRefusals.forbidden(
+                    e, verb, object.getClass(), object.getMetadata().getNamespace());
         }
-        if (e.getCode() != UNPROCESSABLE_ENTITY) {
+        if (!ApiRefusals.invalid(e)) {
             return e;
         }
-        return new Rejected(
-                JobReason.RejectedByApiServer,
-                "the API server refused to " + what + " " + object.getKind() + " "
-                        + object.getMetadata().getName() + ": " + detail);
-    }
-
-    /** The resource as a Role's rule names it: plural, then the API group when not the core one. */
-    static String rbacResource(HasMetadata object) {
-        String plural = HasMetadata.getPlural(object.getClass());
-        String group = HasMetadata.getGroup(object.getClass());
-        return group == null || group.isEmpty() ? plural : plural + "." + group;
+        return new Rejected(JobReason.RejectedByApiServer, ApiRefusals.rejected(e, what, object));
     }
 
     /** Replaces the job's own {@code existing} (its resource version guards the write) by {@code desired}. */
