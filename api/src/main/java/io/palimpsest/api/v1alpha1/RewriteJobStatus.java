@@ -222,14 +222,19 @@ public class RewriteJobStatus {
         private String time;
     }
 
-    /** A figure and the range the sample's spread gives it. */
+    /** A figure and the range the sample's spread gives it (low and high absent: the sample shows no spread). */
     @Data
     @NoArgsConstructor
     @AllArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Range {
         private double estimate;
-        private double low;
-        private double high;
+        private Double low;
+        private Double high;
+
+        public Range(double estimate, double low, double high) {
+            this(estimate, Double.valueOf(low), Double.valueOf(high));
+        }
     }
 
     @Data

@@ -364,12 +364,14 @@ public final class PreviewJob {
     private static String range(RewriteJobStatus.Range r, String format) {
         return r == null
                 ? "?"
-                : String.format(
-                        Locale.ROOT,
-                        format + " (" + format + "-" + format + ")",
-                        r.getEstimate(),
-                        r.getLow(),
-                        r.getHigh());
+                : r.getLow() == null || r.getHigh() == null
+                        ? String.format(Locale.ROOT, format + " (no interval)", r.getEstimate())
+                        : String.format(
+                                Locale.ROOT,
+                                format + " (" + format + "-" + format + ")",
+                                r.getEstimate(),
+                                r.getLow(),
+                                r.getHigh());
     }
 
     /** The plan part of the termination message of {@code palimpsest preview}. */

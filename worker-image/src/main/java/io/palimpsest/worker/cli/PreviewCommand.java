@@ -389,7 +389,10 @@ final class PreviewCommand implements Callable<Integer> {
                     : null;
             Integer maxReplicas = maxReplicasOption != null ? maxReplicasOption : maxReplicas(rewriterModel);
             PreflightEstimator.Strata strata = new PreflightEstimator.Strata(
-                    processed.stream().map(p -> p.drawn().stratum()).toList(), drawn.strata());
+                    processed.stream().map(p -> p.drawn().stratum()).toList(),
+                    drawn.strata(),
+                    processed.stream().map(p -> p.drawn().shard()).toList(),
+                    drawn.strataByShard());
             PreviewData.Estimate estimate = PreflightEstimator.estimate(
                     processed.stream().map(PreviewAssembler::cost).toList(),
                     strata,
@@ -507,8 +510,12 @@ final class PreviewCommand implements Callable<Integer> {
         return processor
                 .process((Document) d.item(), trace)
                 .toCompletableFuture()
-                .thenApply(result -> new PreviewAssembler.Processed(d, result, trace))
+                .thenApply(result -> {
+                    trace.finish();
+                    return new PreviewAssembler.Processed(d, result, trace);
+                })
                 .exceptionallyCompose(error -> {
+                    trace.finish();
                     Throwable cause =
                             error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                     if (cause instanceof DocumentFailedException failed) {
@@ -591,7 +598,10 @@ final class PreviewCommand implements Callable<Integer> {
             PreflightEstimator.Capacity capacity,
             int maxNumSeqs) {
         long longest = 0;
+        long chain = 0;
         Double cap = 0.0;
+        double own = 0;
+        int timed = 0;
         for (PreviewAssembler.Processed p : processed) {
             if (p.trace() != null) {
                 for (DocumentTrace.Call c : p.trace().calls()) {
@@ -600,13 +610,36 @@ final class PreviewCommand implements Callable<Integer> {
                             c.request() == null ? null : c.request().sampling().getMaxTokens();
                     cap = cap == null || maxTokens == null ? null : Math.max(cap, maxTokens);
                 }
+                chain = Math.max(chain, p.trace().longestChainTokens());
+                Double seconds = p.trace().ownSeconds();
+                if (seconds != null) {
+                    own += seconds;
+                    timed++;
+                }
             }
         }
         if (cap != null && cap == 0) {
             cap = null; // no request at all
         }
+        chain = Math.max(chain, longest);
         if (capacity == null || capacity.tokensPerSecondPerReplica() <= 0) {
-            return new PaidReplicaTime.Client(documents, longest, null, null, cap);
+            return new PaidReplicaTime.Client(documents, longest, null, null, cap, chain);
+        }
+        if (timed > 0) {
+            // each document's own time: its time in the worker's processor less the time one of its calls was out
+            return new PaidReplicaTime.Client(
+                    documents,
+                    longest,
+                    own / processed.size(),
+                    String.format(
+                            Locale.ROOT,
+                            "measured: this preview's %d documents spent %.1f s in all outside their model calls"
+                                    + " (processed together in %.1f s)",
+                            processed.size(),
+                            own,
+                            processSeconds),
+                    cap,
+                    chain);
         }
         double tail;
         String source;
@@ -630,7 +663,7 @@ final class PreviewCommand implements Callable<Integer> {
                     longest);
         }
         double perDocument = Math.max(0, processSeconds - tail) / Math.max(1, processed.size());
-        return new PaidReplicaTime.Client(documents, longest, perDocument, source, cap);
+        return new PaidReplicaTime.Client(documents, longest, perDocument, source, cap, chain);
     }
 
     /** How the campaign will run, for the GPU-hours it pays: the plan's shards, the job's workers, the model's scaling settings. */
@@ -857,12 +890,11 @@ final class PreviewCommand implements Callable<Integer> {
     private static void line(PrintStream out, String label, PreviewData.Range r, String unit) {
         out.printf(
                 Locale.ROOT,
-                "  %-28s %s%s  [%s - %s]%n",
+                "  %-28s %s%s  %s%n",
                 label,
                 number(r.estimate()),
                 unit,
-                number(r.low()),
-                number(r.high()));
+                r.hasInterval() ? "[" + number(r.low()) + " - " + number(r.high()) + "]" : "[no interval]");
     }
 
     private static String number(double v) {

@@ -25,6 +25,9 @@ public final class FileStartCheck {
     private long items;
     private boolean document;
     private final Map<ItemReason, Long> failures = new EnumMap<>(ItemReason.class);
+    /** Every reason an item was not a document, the reader's failures and the others (an empty text): the message lists them all. */
+    private final Map<ItemReason, Long> unusable = new EnumMap<>(ItemReason.class);
+
     private final Map<ItemReason, UnusableItem> firstOf = new EnumMap<>(ItemReason.class);
     private final Set<String> recordFields = new LinkedHashSet<>();
 
@@ -40,10 +43,13 @@ public final class FileStartCheck {
         items++;
         if (item instanceof Document) {
             document = true;
-        } else if (item instanceof UnusableItem unusable && unusable.reason().decodeFailure()) {
-            failures.merge(unusable.reason(), 1L, Long::sum);
-            firstOf.putIfAbsent(unusable.reason(), unusable);
-            recordFields.addAll(unusable.recordFields());
+        } else if (item instanceof UnusableItem u) {
+            unusable.merge(u.reason(), 1L, Long::sum);
+            if (u.reason().decodeFailure()) {
+                failures.merge(u.reason(), 1L, Long::sum);
+                firstOf.putIfAbsent(u.reason(), u);
+                recordFields.addAll(u.recordFields());
+            }
         }
     }
 
@@ -96,7 +102,7 @@ public final class FileStartCheck {
     }
 
     private String counts() {
-        return failures.entrySet().stream()
+        return unusable.entrySet().stream() // by count, then in the catalogue's order
                 .sorted(Map.Entry.<ItemReason, Long>comparingByValue().reversed())
                 .map(e -> e.getValue() + " " + e.getKey().code())
                 .collect(Collectors.joining(", "));

@@ -19,8 +19,10 @@ import java.util.function.Function;
  * Draws a preview's documents: each shard's quota ({@link SampleAllocation}) by reservoir sampling
  * over the shard's items, read in the order a worker reads them ({@link ShardInput}: the same
  * duplicate rule, the same unusable lines). A shard that gives documents is read to its end, which
- * also counts its items exactly; the plan's other shards are known by their bytes only. The same
- * seed over the same input gives the same sample.
+ * also counts its items exactly; the plan's other shards are known by their bytes only. A shard with
+ * fewer items than its quota hands the rest to the shards that have items left (or to shards not
+ * read yet), which are read again with their larger quota, so a sample of N draws min(N, items)
+ * documents. The same seed over the same input gives the same sample.
  * <p>
  * Stratified: every item read is put in its stratum (what the recipe decides before any call: its
  * route, or a skip), which costs no model call. Each stratum keeps its own reservoir in each shard,
@@ -36,14 +38,16 @@ public final class DocumentSampler {
 
     /**
      * What reading the sampled shards found: the drawn items in (shard, ordinal) order, the shards'
-     * exact counts, and the items of each stratum in the read shards.
+     * exact counts, and the items of each stratum in the read shards, in all and per shard (by the
+     * shard's index): the cells the sample was drawn from, whose sizes weigh each drawn document.
      */
     public record Sample(
             List<Drawn> items,
             int shardsRead,
             long itemsInReadShards,
             long bytesOfReadShards,
-            Map<String, Long> strata) {}
+            Map<String, Long> strata,
+            Map<Integer, Map<String, Long>> strataByShard) {}
 
     /** The stratum of every item when no classifier is given: one stratum, a plain sample. */
     public static final String ONE_STRATUM = "all documents";
@@ -65,23 +69,65 @@ public final class DocumentSampler {
             throws IOException {
         long[] bytes = shards.stream().mapToLong(Shard::bytes).toArray();
         int[] quota = SampleAllocation.quotas(bytes, size, seed);
+        // each read shard's reservoirs, read with the quota they hold; a shard with fewer items than its quota
+        // hands what it cannot give to the others (those with items left, then shards not read yet), which are
+        // read again with their larger quota: min(size, items) documents are drawn
+        Map<Integer, Map<String, Reservoir>> byIndex = new TreeMap<>();
+        int[] readWith = new int[shards.size()];
+        long[] seen = new long[shards.size()];
+        for (int pass = 0; ; pass++) {
+            for (int i = 0; i < shards.size(); i++) {
+                if (quota[i] == 0 || readWith[i] >= quota[i]) {
+                    continue;
+                }
+                Shard shard = shards.get(i);
+                Map<String, Reservoir> kept =
+                        reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), stratumOf);
+                byIndex.put(i, kept);
+                readWith[i] = quota[i];
+                seen[i] = kept.values().stream().mapToLong(r -> r.seen).sum();
+            }
+            int given = 0;
+            for (int i = 0; i < shards.size(); i++) {
+                if (byIndex.containsKey(i)) {
+                    quota[i] = (int) Math.min(quota[i], seen[i]);
+                }
+                given += quota[i];
+            }
+            int spare = size - given;
+            List<Integer> room = new ArrayList<>();
+            for (int i = 0; i < shards.size(); i++) {
+                if (byIndex.containsKey(i) ? seen[i] > quota[i] : quota[i] == 0) {
+                    room.add(i);
+                }
+            }
+            if (spare <= 0 || room.isEmpty()) {
+                break;
+            }
+            int[] extra = SampleAllocation.quotas(
+                    room.stream().mapToLong(i -> bytes[i]).toArray(), spare, seed + pass + 1);
+            for (int k = 0; k < room.size(); k++) {
+                int i = room.get(k);
+                quota[i] += byIndex.containsKey(i) ? (int) Math.min(extra[k], seen[i] - quota[i]) : extra[k];
+            }
+        }
         List<Integer> readIndex = new ArrayList<>();
         List<Map<String, Reservoir>> reservoirs = new ArrayList<>();
         long items = 0;
         long readBytes = 0;
         Map<String, Long> census = new TreeMap<>();
-        for (int i = 0; i < shards.size(); i++) {
-            if (quota[i] == 0) {
-                continue;
-            }
-            Shard shard = shards.get(i);
-            Map<String, Reservoir> kept =
-                    reservoir(shard, quota[i], new Random(seed * 1_000_003L + shard.index()), stratumOf);
+        Map<Integer, Map<String, Long>> byShard = new TreeMap<>();
+        for (Map.Entry<Integer, Map<String, Reservoir>> e : byIndex.entrySet()) {
+            int i = e.getKey();
+            Map<String, Reservoir> kept = e.getValue();
             kept.forEach((stratum, r) -> census.merge(stratum, r.seen, Long::sum));
-            items += kept.values().stream().mapToLong(r -> r.seen).sum();
+            Map<String, Long> cell = new TreeMap<>();
+            kept.forEach((stratum, r) -> cell.put(stratum, r.seen));
+            byShard.put(shards.get(i).index(), Collections.unmodifiableMap(cell));
+            items += seen[i];
             readIndex.add(i);
             reservoirs.add(kept);
-            readBytes += shard.bytes();
+            readBytes += shards.get(i).bytes();
         }
         List<Map<String, Long>> counts = new ArrayList<>();
         int[] readQuota = new int[readIndex.size()];
@@ -111,7 +157,13 @@ public final class DocumentSampler {
             }
         }
         drawn.sort(Comparator.comparingInt(Drawn::shard).thenComparingLong(Drawn::ordinal));
-        return new Sample(List.copyOf(drawn), readIndex.size(), items, readBytes, Collections.unmodifiableMap(census));
+        return new Sample(
+                List.copyOf(drawn),
+                readIndex.size(),
+                items,
+                readBytes,
+                Collections.unmodifiableMap(census),
+                Collections.unmodifiableMap(byShard));
     }
 
     /** One stratum's reservoir in one shard: up to the shard's quota of its items, and how many it saw. */

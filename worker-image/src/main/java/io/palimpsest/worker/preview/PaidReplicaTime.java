@@ -89,13 +89,28 @@ public final class PaidReplicaTime {
      * @param requestCapTokens     the most completion tokens any request may generate (the largest {@code max_tokens}
      *                             of the sampled requests), null when a request had none: the campaign's longest
      *                             request is at least the sample's and at most this
+     * @param longestChainTokens   the most completion tokens of one sampled document's calls made one after another
+     *                             (autoregressive chunks, a stage then its variants, a judge after its output): they
+     *                             decode in sequence, so the campaign lasts at least that chain at one sequence's pace
      */
     public record Client(
             double documents,
             double longestRequestTokens,
             Double secondsPerDocument,
             String source,
-            Double requestCapTokens) {}
+            Double requestCapTokens,
+            double longestChainTokens) {
+
+        /** A sample whose documents make one call at a time: the longest chain is the longest request. */
+        public Client(
+                double documents,
+                double longestRequestTokens,
+                Double secondsPerDocument,
+                String source,
+                Double requestCapTokens) {
+            this(documents, longestRequestTokens, secondsPerDocument, source, requestCapTokens, longestRequestTokens);
+        }
+    }
 
     /**
      * @param completionTokens the campaign's completion tokens (estimate and interval)
@@ -154,7 +169,11 @@ public final class PaidReplicaTime {
         double perDocument = client == null || client.secondsPerDocument() == null ? 0 : client.secondsPerDocument();
         double ownWork = client == null ? 0 : client.documents() / Math.max(1, running) * perDocument;
         double slot = ownWork + restarts;
-        double tail = client == null ? 0 : client.longestRequestTokens() / (capacity / m);
+        // the last document's chain of sequential calls decodes alone at one sequence's pace; its longest is at
+        // least the longest request
+        double chainTokens = client == null ? 0 : Math.max(client.longestRequestTokens(), client.longestChainTokens());
+        boolean chained = client != null && chainTokens > client.longestRequestTokens();
+        double tail = chainTokens / (capacity / m);
         // the sample's longest request is one the campaign has; the campaign's own longest may be any length up to
         // max_tokens, so the interval reaches that far (a sample says nothing of the rest of the distribution's tail)
         double tailHigh = client == null || client.requestCapTokens() == null
@@ -162,10 +181,13 @@ public final class PaidReplicaTime {
                 : Math.max(tail, client.requestCapTokens() / (capacity / m));
         double decodeEstimate = serving.estimate() * 3600 / replicas;
         double run = Math.max(decodeEstimate, Math.max(slot, tail));
-        Range ready = new Range(
-                replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600,
-                replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
-                replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600);
+        double readyEstimate = replicas * Math.max(serving.estimate() * 3600 / replicas, Math.max(slot, tail)) / 3600;
+        Range ready = serving.hasInterval()
+                ? new Range(
+                        readyEstimate,
+                        replicas * Math.max(serving.low() * 3600 / replicas, Math.max(slot, tail)) / 3600,
+                        replicas * Math.max(serving.high() * 3600 / replicas, Math.max(slot, tailHigh)) / 3600)
+                : Range.withoutInterval(readyEstimate);
         // when decoding bounds the run the two are the same sum taken two ways: a rounding residue is no time
         double beyond = ready.estimate() - serving.estimate();
         if (Math.abs(beyond) <= 1e-9 * Math.abs(ready.estimate())) {
@@ -184,10 +206,9 @@ public final class PaidReplicaTime {
         }
         after /= 3600;
         double fixed = loading + starting + after;
-        Range total = new Range(ready.estimate() + fixed, ready.low() + fixed, ready.high() + fixed);
-        Range wall = ready.scaled(1.0 / replicas);
+        Range total = plus(ready, fixed);
         double before = (load + waited) / 3600;
-        wall = new Range(wall.estimate() + before, wall.low() + before, wall.high() + before);
+        Range wall = plus(ready.scaled(1.0 / replicas), before);
 
         List<String> notes = new ArrayList<>();
         if (c.shardsSource() != null) {
@@ -243,9 +264,13 @@ public final class PaidReplicaTime {
         notes.add(String.format(
                 Locale.ROOT,
                 "the run after the workers' start: %.1f s per replica, bound by %s (decoding at that batch %.1f s;"
-                        + " a worker's own %s documents at %s%s: %.1f s; the longest request, %.0f tokens at %.1f tokens/s per sequence: %.1f s)",
+                        + " a worker's own %s documents at %s%s: %.1f s; %s, %.0f tokens at %.1f tokens/s per sequence: %.1f s)",
                 run,
-                run == decodeEstimate ? "decoding" : run == tail ? "the longest request" : "the workers' own pace",
+                run == decodeEstimate
+                        ? "decoding"
+                        : run == tail
+                                ? chained ? "the longest chain of one document's calls" : "the longest request"
+                                : "the workers' own pace",
                 decodeEstimate,
                 client == null ? "-" : String.format(Locale.ROOT, "%.0f", client.documents() / Math.max(1, running)),
                 client == null || client.secondsPerDocument() == null
@@ -261,7 +286,8 @@ public final class PaidReplicaTime {
                                 workerStart)
                         : "",
                 slot,
-                client == null ? 0 : client.longestRequestTokens(),
+                chained ? "the longest chain of one document's sequential calls" : "the longest request",
+                chainTokens,
                 capacity / m,
                 tail));
         if (client != null) {
@@ -294,6 +320,12 @@ public final class PaidReplicaTime {
                 c.loadSeconds(),
                 c.loadSource(),
                 notes);
+    }
+
+    private static Range plus(Range r, double add) {
+        return r.hasInterval()
+                ? new Range(r.estimate() + add, r.low() + add, r.high() + add)
+                : Range.withoutInterval(r.estimate() + add);
     }
 
     /** Hours as the report prints them: 4 significant digits, and 0 as 0 (not 0.000, nor a rounding residue). */

@@ -16,11 +16,14 @@ import java.util.stream.IntStream;
 
 /**
  * The pre-flight estimate: what the whole input will cost, from what the sampled documents cost.
- * Totals are documents x the sample's mean per document, or, when the sample was drawn by strata
- * (what the recipe decides before any call: routes, skips), the sum over strata of the stratum's
- * documents x its sampled documents' mean; the interval is a percentile bootstrap (resample the
- * documents with replacement inside each stratum, recompute): the spread of the sample, not a
- * guess. GPU-hours are what the campaign pays ({@link PaidReplicaTime}) from completion tokens at
+ * The sampler draws each shard's quota by bytes, then splits it among the shard's strata (what the
+ * recipe decides before any call: routes, skips), so a sampled document stands for its cell's
+ * documents (its shard's, of its stratum) over the cell's sampled ones: totals are the sum over
+ * cells of the cell's documents x its sampled documents' mean (without the shards, over strata;
+ * without strata, documents x the sample's mean). The interval is a percentile bootstrap (resample
+ * the documents with replacement inside each cell, recompute): the spread of the sample, not a
+ * guess; a cell read whole has none, and with a single sampled document to resample there is no
+ * interval. GPU-hours are what the campaign pays ({@link PaidReplicaTime}) from completion tokens at
  * one replica's capacity (completion tokens per second at a full batch, declared or measured).
  * A pure function of its inputs (the bootstrap is seeded).
  */
@@ -99,11 +102,16 @@ public final class PreflightEstimator {
         if (documentsEstimated) {
             notes.add("documents estimated from the bytes per document of the shards the sample was read from");
         }
-        // the groups the sample is weighed by: strata when every one with documents was sampled, else one group
+        // the strata the sample is weighed by: the recipe's when every one with documents was sampled, else one
         List<String> group = new ArrayList<>();
         Map<String, Double> weight = new LinkedHashMap<>();
         String fallback = strata == null ? null : strata.whyNot(n);
-        if (strata == null || fallback != null || strata.census().size() <= 1) {
+        boolean stratified =
+                !(strata == null || fallback != null || strata.census().size() <= 1);
+        long counted = strata == null
+                ? 0
+                : strata.census().values().stream().mapToLong(Long::longValue).sum();
+        if (!stratified) {
             if (fallback != null) {
                 notes.add("not stratified: " + fallback + "; plain estimate over the sample");
             }
@@ -113,8 +121,6 @@ public final class PreflightEstimator {
             weight.put("", (double) documents);
         } else {
             group.addAll(strata.ofSample());
-            long counted =
-                    strata.census().values().stream().mapToLong(Long::longValue).sum();
             strata.census().forEach((stratum, count) -> weight.put(stratum, (double) documents * count / counted));
             StringBuilder note = new StringBuilder(
                     "stratified by what the recipe decides before any call (post-stratified: each stratum's"
@@ -129,6 +135,49 @@ public final class PreflightEstimator {
                             strata.ofSample().stream().filter(stratum::equals).count())));
             note.setLength(note.length() - 1);
             notes.add(note.toString());
+        }
+        // the cells the sampler drew from: (shard, stratum) when the shards are known, else the strata. Each
+        // shard's quota follows its bytes, not its documents, so a document stands for its cell's documents over
+        // the cell's sampled ones (the inverse of its chance of being drawn); a cell with documents and none drawn
+        // is stood for by its stratum's drawn cells in the read shards
+        boolean byShard = strata != null && strata.byShard() != null && strata.shardOfSample() != null && counted > 0;
+        Map<String, Cell> cells = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String stratum = group.get(i);
+            int shard = byShard ? strata.shardOfSample().get(i) : 0;
+            Cell cell = cells.computeIfAbsent(shard + "\u0000" + stratum, k -> new Cell(stratum));
+            cell.rows.add(i);
+            if (cell.rows.size() == 1) {
+                if (byShard) {
+                    Map<String, Long> inShard = strata.byShard().getOrDefault(shard, Map.of());
+                    cell.size = stratified
+                            ? inShard.getOrDefault(stratum, 0L)
+                            : inShard.values().stream()
+                                    .mapToLong(Long::longValue)
+                                    .sum();
+                } else {
+                    cell.size = stratified ? strata.census().get(stratum) : documents;
+                }
+            }
+        }
+        Map<String, Double> covered = new LinkedHashMap<>();
+        for (Cell cell : cells.values()) {
+            cell.size = Math.max(cell.size, cell.rows.size());
+            covered.merge(cell.stratum, (double) cell.size, Double::sum);
+        }
+        double scale = byShard || stratified ? (double) documents / counted : 1;
+        for (Cell cell : cells.values()) {
+            double stratumSize =
+                    byShard ? (stratified ? strata.census().get(cell.stratum) : counted) : covered.get(cell.stratum);
+            cell.weight = scale * cell.size * stratumSize / covered.get(cell.stratum);
+            // a cell drawn whole, its stratum's cells all drawn, the input counted: no sampling error
+            cell.whole =
+                    !documentsEstimated && cell.rows.size() >= cell.size && covered.get(cell.stratum) >= stratumSize;
+        }
+        if (byShard && cells.size() > (stratified ? weight.size() : 1)) {
+            notes.add("weighted by shard: each sampled document stands for its shard's documents"
+                    + (stratified ? " of its stratum" : "")
+                    + " over the shard's sampled ones (a shard's quota follows its bytes, not its documents)");
         }
         TreeSet<String> purposes = new TreeSet<>();
         sample.forEach(d -> purposes.addAll(d.byPurpose().keySet()));
@@ -148,39 +197,58 @@ public final class PreflightEstimator {
                 values[i][5 + 3 * k] = v[2];
             }
         }
-        // per group: the rows of its sampled documents
-        List<String> names = new ArrayList<>(weight.keySet());
-        int[][] rows = new int[names.size()][];
-        for (int g = 0; g < names.size(); g++) {
-            String name = names.get(g);
-            rows[g] =
-                    IntStream.range(0, n).filter(i -> group.get(i).equals(name)).toArray();
-        }
         double[] point = new double[columns];
-        for (int g = 0; g < names.size(); g++) {
-            double[] m = meanOf(values, rows[g]);
+        for (Cell cell : cells.values()) {
+            double[] m = meanOf(
+                    values, cell.rows.stream().mapToInt(Integer::intValue).toArray());
             for (int c = 0; c < columns; c++) {
-                point[c] += weight.get(names.get(g)) * m[c];
+                point[c] += cell.weight * m[c];
+            }
+        }
+        // the bootstrap resamples each cell's documents; a cell drawn whole has no spread to resample, and a cell
+        // of one sampled document draws from its stratum's sampled documents (a single one shows no spread)
+        Map<String, int[]> pool = new LinkedHashMap<>();
+        for (String stratum : weight.keySet()) {
+            pool.put(
+                    stratum,
+                    IntStream.range(0, n)
+                            .filter(i -> group.get(i).equals(stratum))
+                            .toArray());
+        }
+        String noInterval = null;
+        for (Cell cell : cells.values()) {
+            if (!cell.whole && pool.get(cell.stratum).length < 2) {
+                noInterval = n == 1
+                        ? "1 sampled document"
+                        : "1 sampled document in " + (cell.stratum.isEmpty() ? "the sample" : cell.stratum);
             }
         }
         double[][] resampled = new double[columns][RESAMPLES];
         Random random = new Random(seed);
-        for (int b = 0; b < RESAMPLES; b++) {
-            for (int g = 0; g < names.size(); g++) {
-                int size = rows[g].length;
+        for (int b = 0; noInterval == null && b < RESAMPLES; b++) {
+            for (Cell cell : cells.values()) {
+                int size = cell.rows.size();
                 int[] pick = new int[size];
+                int[] from = cell.whole
+                        ? null
+                        : size >= 2
+                                ? cell.rows.stream().mapToInt(Integer::intValue).toArray()
+                                : pool.get(cell.stratum);
                 for (int i = 0; i < size; i++) {
-                    pick[i] = rows[g][random.nextInt(size)];
+                    pick[i] = from == null ? cell.rows.get(i) : from[random.nextInt(from.length)];
                 }
                 double[] m = meanOf(values, pick);
-                double w = weight.get(names.get(g));
                 for (int c = 0; c < columns; c++) {
-                    resampled[c][b] += w * m[c];
+                    resampled[c][b] += cell.weight * m[c];
                 }
             }
         }
         Range[] total = new Range[columns];
         for (int c = 0; c < columns; c++) {
+            if (noInterval != null) {
+                total[c] = Range.withoutInterval(point[c]);
+                continue;
+            }
             double[] sorted = resampled[c].clone();
             Arrays.sort(sorted);
             total[c] = new Range(
@@ -190,8 +258,11 @@ public final class PreflightEstimator {
         for (int k = 0; k < keys.size(); k++) {
             byPurpose.put(keys.get(k), new Breakdown(total[3 + 3 * k], total[4 + 3 * k], total[5 + 3 * k]));
         }
-        notes.add("intervals: " + Math.round(CONFIDENCE * 100) + "% percentile bootstrap over the " + n
-                + " sampled documents (" + RESAMPLES + " resamples)");
+        notes.add(
+                noInterval != null
+                        ? "no interval: " + noInterval + " shows no spread to resample (sample more documents)"
+                        : "intervals: " + Math.round(CONFIDENCE * 100) + "% percentile bootstrap over the " + n
+                                + " sampled documents (" + RESAMPLES + " resamples)");
         Range replicaHours = null;
         Range gpuHours = null;
         Range wall = null;
@@ -270,9 +341,19 @@ public final class PreflightEstimator {
 
     /**
      * The strata a preview sampled by ({@link DocumentSampler}): each sampled document's, in the
-     * sample's order, and the input's documents per stratum as counted over the read shards.
+     * sample's order, and the input's documents per stratum as counted over the read shards; with the
+     * shards, each sampled document's shard (its index) and each read shard's documents per stratum.
      */
-    public record Strata(List<String> ofSample, Map<String, Long> census) {
+    public record Strata(
+            List<String> ofSample,
+            Map<String, Long> census,
+            List<Integer> shardOfSample,
+            Map<Integer, Map<String, Long>> byShard) {
+
+        /** Strata without the shards: each stratum's sampled documents stand for it as one cell. */
+        public Strata(List<String> ofSample, Map<String, Long> census) {
+            this(ofSample, census, null, null);
+        }
 
         /** Why post-stratifying cannot be done, or null: a stratum with documents and none sampled has no mean. */
         String whyNot(int sampled) {
@@ -288,6 +369,19 @@ public final class PreflightEstimator {
                     ? null
                     : "no sampled document in " + String.join(", ", empty) + " (a sample of " + sampled + " for "
                             + census.size() + " strata)";
+        }
+    }
+
+    /** The sampled documents of one (shard, stratum) cell, the cell's documents and what each of its sampled ones weighs. */
+    private static final class Cell {
+        final String stratum;
+        final List<Integer> rows = new ArrayList<>();
+        long size;
+        double weight;
+        boolean whole;
+
+        Cell(String stratum) {
+            this.stratum = stratum;
         }
     }
 

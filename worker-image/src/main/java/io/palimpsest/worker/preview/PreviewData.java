@@ -208,10 +208,26 @@ public record PreviewData(
     /** Requests and tokens of one variant or stage ("variant:wiki", "stage:pairs", "judge:...") over the whole input. */
     public record Breakdown(Range requests, Range promptTokens, Range completionTokens) {}
 
-    /** A point estimate and its interval. */
-    public record Range(double estimate, double low, double high) {
+    /** A point estimate and its interval; {@code low} and {@code high} are null when there is no interval. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Range(double estimate, Double low, Double high) {
+        public Range(double estimate, double low, double high) {
+            this(estimate, Double.valueOf(low), Double.valueOf(high));
+        }
+
+        /** A figure whose sample shows no spread to give an interval (a single sampled document). */
+        public static Range withoutInterval(double estimate) {
+            return new Range(estimate, null, null);
+        }
+
+        public boolean hasInterval() {
+            return low != null && high != null;
+        }
+
         public Range scaled(double factor) {
-            return new Range(estimate * factor, low * factor, high * factor);
+            return hasInterval()
+                    ? new Range(estimate * factor, low * factor, high * factor)
+                    : withoutInterval(estimate * factor);
         }
     }
 }

@@ -30,10 +30,11 @@ final class DocumentRun {
 
     /** Calls the model and counts the reply's tokens against this document. */
     CompletionStage<ModelReply> call(ModelRequest request) {
+        long sent = System.nanoTime();
         return model.call(request).thenApply(reply -> {
             usage.add(reply);
             if (trace != null) {
-                trace.call(request, reply);
+                trace.call(request, reply, sent, System.nanoTime());
             }
             return reply;
         });

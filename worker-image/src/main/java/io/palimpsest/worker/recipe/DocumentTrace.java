@@ -14,8 +14,15 @@ import java.util.Map;
  */
 public final class DocumentTrace {
 
-    /** One call: {@code purpose} is the request's ("variant:wiki", "stage:pairs", "judge:variant wiki"). */
-    public record Call(String purpose, ModelRequest request, ModelReply reply) {}
+    /**
+     * One call: {@code purpose} is the request's ("variant:wiki", "stage:pairs", "judge:variant wiki");
+     * {@code startNanos} and {@code endNanos} ({@link System#nanoTime}) when it was sent and answered.
+     */
+    public record Call(String purpose, ModelRequest request, ModelReply reply, long startNanos, long endNanos) {
+        public Call(String purpose, ModelRequest request, ModelReply reply) {
+            this(purpose, request, reply, 0, 0);
+        }
+    }
 
     /**
      * The validators' answers on one output.
@@ -28,9 +35,73 @@ public final class DocumentTrace {
 
     private final List<Call> calls = new ArrayList<>();
     private final List<Validation> validations = new ArrayList<>();
+    private final long started = System.nanoTime();
+    private long finished;
 
-    synchronized void call(ModelRequest request, ModelReply reply) {
-        calls.add(new Call(request.purpose(), request, reply));
+    synchronized void call(ModelRequest request, ModelReply reply, long startNanos, long endNanos) {
+        calls.add(new Call(request.purpose(), request, reply, startNanos, endNanos));
+    }
+
+    /** Marks the document done: its time from this trace's creation is now known. */
+    public synchronized void finish() {
+        if (finished == 0) {
+            finished = System.nanoTime();
+        }
+    }
+
+    /**
+     * The document's own time, in seconds: from this trace's creation to {@link #finish}, less the time
+     * one of its calls was out (sent and not yet answered); null before {@link #finish}.
+     */
+    public synchronized Double ownSeconds() {
+        if (finished == 0) {
+            return null;
+        }
+        List<Call> sorted = new ArrayList<>(calls);
+        sorted.sort(java.util.Comparator.comparingLong(Call::startNanos));
+        long waited = 0;
+        long from = 0;
+        long to = 0;
+        boolean open = false;
+        for (Call c : sorted) {
+            if (open && c.startNanos() <= to) {
+                to = Math.max(to, c.endNanos());
+                continue;
+            }
+            if (open) {
+                waited += to - from;
+            }
+            from = c.startNanos();
+            to = c.endNanos();
+            open = true;
+        }
+        if (open) {
+            waited += to - from;
+        }
+        return Math.max(0, finished - started - waited) / 1e9;
+    }
+
+    /**
+     * The most completion tokens over one chain of this document's calls made one after another (each
+     * sent after the one before it was answered, as an autoregressive chunk waits for the previous, a
+     * judge for its output, a variant for its stage): what decodes in sequence for this document.
+     */
+    public synchronized long longestChainTokens() {
+        List<Call> sorted = new ArrayList<>(calls);
+        sorted.sort(java.util.Comparator.comparingLong(Call::startNanos));
+        long[] best = new long[sorted.size()];
+        long longest = 0;
+        for (int j = 0; j < sorted.size(); j++) {
+            long before = 0;
+            for (int i = 0; i < j; i++) {
+                if (sorted.get(i).endNanos() <= sorted.get(j).startNanos()) {
+                    before = Math.max(before, best[i]);
+                }
+            }
+            best[j] = before + sorted.get(j).reply().completionTokens();
+            longest = Math.max(longest, best[j]);
+        }
+        return longest;
     }
 
     synchronized void validation(Validation v) {

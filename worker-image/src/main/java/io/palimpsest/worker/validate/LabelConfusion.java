@@ -13,12 +13,12 @@ import java.util.TreeSet;
  * pairs were rejected and by which reasons; per reason, how often it fired on clean pairs (false
  * rejects) and on defective ones. A label names the truth, a reason the validator, and the two
  * vocabularies need not match, so the table is label x reason rather than a 2x2 per validator.
- * Memory is bounded: labels past {@link #MAX_LABELS} distinct values share one row.
+ * Memory is bounded: labels past {@link #MAX_LABELS} distinct values share one row. A pair without
+ * a label is counted apart, in no class and no rate; clean labels are matched in any case.
  */
 public final class LabelConfusion {
     public static final int MAX_LABELS = 256;
     public static final String OTHER = "(other labels)";
-    public static final String MISSING = "(no label)";
     public static final Set<String> DEFAULT_CLEAN = Set.of("faithful", "clean", "none", "ok", "good");
 
     /** Counts of one label value. */
@@ -70,6 +70,7 @@ public final class LabelConfusion {
     private final Map<String, ReasonRow> reasons = new TreeMap<>();
     private long cleanPairs;
     private long defectPairs;
+    private long unlabelledPairs;
 
     public LabelConfusion(String field, Set<String> cleanLabels) {
         this.field = field;
@@ -82,7 +83,13 @@ public final class LabelConfusion {
         if (!v.readable()) {
             return;
         }
-        String label = v.label() == null || v.label().isBlank() ? MISSING : v.label();
+        if (v.label() == null || v.label().isBlank()) {
+            // no truth to compare with: neither clean nor a defect, counted apart
+            unlabelledPairs++;
+            return;
+        }
+        // a clean label in any case is the clean class ("Faithful" and "faithful" are one row)
+        String label = isClean(v.label()) ? v.label().toLowerCase(Locale.ROOT) : v.label();
         if (!rows.containsKey(label) && rows.size() >= MAX_LABELS) {
             label = OTHER;
         }
@@ -139,6 +146,11 @@ public final class LabelConfusion {
 
     public long defectPairs() {
         return defectPairs;
+    }
+
+    /** Pairs without a label (the field absent, null or blank): in no class, no total and no rate. */
+    public long unlabelledPairs() {
+        return unlabelledPairs;
     }
 
     /** Share of clean pairs rejected. */

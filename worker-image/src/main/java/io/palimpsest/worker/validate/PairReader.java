@@ -19,6 +19,7 @@ public final class PairReader implements Closeable {
     private final BoundedLineReader lines;
     private final PairFields fields;
     private final ObjectMapper json;
+    private final String fileName;
 
     public PairReader(InputStream raw, String fileName, PairFields fields, int maxLineBytes, ObjectMapper json)
             throws IOException {
@@ -26,6 +27,7 @@ public final class PairReader implements Closeable {
         this.lines = new BoundedLineReader(in, maxLineBytes);
         this.fields = fields;
         this.json = json;
+        this.fileName = fileName;
     }
 
     /** The next pair, or null at the end of the input; blank lines are skipped. */
@@ -61,7 +63,7 @@ public final class PairReader implements Closeable {
             return Pair.unreadable(line.number(), "field '" + fields.output() + "' is not text");
         }
         String id = PairFields.firstText(record, List.of(fields.id()));
-        String label = fields.label() == null ? null : PairFields.firstText(record, List.of(fields.label()));
+        String label = fields.label() == null ? null : label(record, line.number());
         return new Pair(
                 line.number(),
                 id,
@@ -73,6 +75,22 @@ public final class PairReader implements Closeable {
                 PairFields.firstText(record, fields.variant()),
                 label,
                 null);
+    }
+
+    /**
+     * The pair's label: text, or null when the field is absent, null or blank (a pair without a label).
+     * A boolean or a number is refused: whether {@code true} names a defect or a clean pair depends on
+     * what the field means, which the file does not say.
+     */
+    private String label(JsonNode record, long lineNumber) throws IOException {
+        JsonNode n = PairFields.at(record, fields.label());
+        if (n.isBoolean() || n.isNumber()) {
+            throw new IOException(fileName + " line " + lineNumber + ": label field '" + fields.label()
+                    + "' is " + (n.isBoolean() ? "a boolean" : "a number") + " (" + n.asText()
+                    + "); labels are text, a clean label (--clean-label) or a defect's name: write them as text");
+        }
+        String label = PairFields.firstText(record, List.of(fields.label()));
+        return label == null || label.isBlank() ? null : label;
     }
 
     private static boolean isBlank(BoundedLineReader.Line line) {

@@ -103,6 +103,7 @@ public final class ValidationSummary {
             labels.cleanLabels().forEach(clean::add);
             l.put("cleanPairs", labels.cleanPairs());
             l.put("defectPairs", labels.defectPairs());
+            l.put("unlabelledPairs", labels.unlabelledPairs());
             l.put("falseRejectRate", labels.falseRejectRate());
             ObjectNode classes = l.putObject("classes");
             labels.rows().forEach((label, row) -> {
@@ -192,6 +193,13 @@ public final class ValidationSummary {
                                 .sum(),
                         labels.defectPairs()),
                 labels.defectPairs());
+        if (labels.unlabelledPairs() > 0) {
+            out.printf(
+                    Locale.ROOT,
+                    "%d pair%s without a label, not counted%n",
+                    labels.unlabelledPairs(),
+                    labels.unlabelledPairs() == 1 ? "" : "s");
+        }
     }
 
     static String percent(long n, long of) {

@@ -85,6 +85,20 @@ class InputSampleTest {
     }
 
     @Test
+    void everyReasonNoLineIsADocumentIsListed() throws IOException {
+        // two empty texts and one line that is not JSON: the message lists both reasons, not only the reader's
+        Files.writeString(
+                dir.resolve("a.jsonl"), "{\"id\":\"e1\",\"text\":\"\"}\n{\"id\":\"e2\",\"text\":\"   \"}\nnot json\n");
+
+        String message = refusal(FieldMapping.DEFAULT, "a.jsonl");
+
+        assertTrue(
+                message.startsWith("none of the 3 lines of " + where("a.jsonl")
+                        + " could be read as a document: 2 empty_text, 1 malformed_json (first at line 3: "),
+                message);
+    }
+
+    @Test
     void aFileOfAnotherKindIsSampledOnItsOwn() throws IOException {
         Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 5);
         byte[] xz = new byte[] {(byte) 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4, (byte) 0xe6, (byte) 0xd6, '\n', 1, 2};

@@ -317,4 +317,74 @@ class PaidReplicaTimeTest {
         assertEquals(
                 "56 shards, one worker pod each (the planner's)", said.notes().get(0));
     }
+
+    /**
+     * A document's chunks call the model one after another: its chain, not its longest request, decodes
+     * alone at one sequence's pace at the end (20 calls of 57 tokens = 1,140 tokens at 20 tokens/s: 57 s).
+     */
+    @Test
+    void theLongestChainOfOneDocumentsSequentialCallsBoundsTheRun() {
+        PreviewData.Paid chained = PaidReplicaTime.estimate(
+                new PaidReplicaTime.Campaign(
+                        1,
+                        256,
+                        0,
+                        2,
+                        32,
+                        null,
+                        null,
+                        null,
+                        null,
+                        20,
+                        4,
+                        1,
+                        null,
+                        null,
+                        PaidReplicaTime.Fleet.DEFAULTS,
+                        new PaidReplicaTime.Client(30, 57, 0.001, "measured", 200.0, 1140),
+                        null),
+                new Range(34_200, 34_200, 34_200),
+                600,
+                5120);
+        assertEquals(57 / 3600.0, chained.serving().estimate() + chained.beyondDecoding(), 1e-12);
+        assertTrue(
+                chained.notes().stream()
+                        .anyMatch(n -> n.contains("bound by the longest chain of one document's calls")
+                                && n.contains("the longest chain of one document's sequential calls, 1140 tokens")),
+                chained.notes().toString());
+
+        // a document without a chain: its longest request, as before
+        PreviewData.Paid single = PaidReplicaTime.estimate(
+                new PaidReplicaTime.Campaign(
+                        1,
+                        256,
+                        0,
+                        2,
+                        32,
+                        null,
+                        null,
+                        null,
+                        null,
+                        20,
+                        4,
+                        1,
+                        null,
+                        null,
+                        PaidReplicaTime.Fleet.DEFAULTS,
+                        new PaidReplicaTime.Client(30, 57, 0.001, "measured", 200.0),
+                        null),
+                new Range(34_200, 34_200, 34_200),
+                600,
+                5120);
+        assertTrue(single.beyondDecoding() < chained.beyondDecoding());
+    }
+
+    /** Tokens with no interval (one sampled document) give GPU-hours and wall time with none either. */
+    @Test
+    void noIntervalInTheTokensIsNoIntervalInTheHours() {
+        PreviewData.Paid p = PaidReplicaTime.estimate(
+                campaign(2, null, null, 12.0, 0, 2, 12, 12), Range.withoutInterval(1324), 23, 5000);
+        assertTrue(!p.total().hasInterval() && !p.wallHours().hasInterval(), p.total() + " " + p.wallHours());
+        assertTrue(p.total().estimate() > 0);
+    }
 }

@@ -141,4 +141,98 @@ class PreflightEstimatorTest {
         assertEquals(plain.completionTokens(), one.completionTokens());
         assertNull(one.strata());
     }
+
+    /**
+     * Each shard's quota follows its bytes: 5 long documents (12 KB) and 60 short ones (5 KB) give a sample of 4 long
+     * and 2 short. Each sampled document stands for its shard's documents over the shard's sampled ones: 5 x 1,520 +
+     * 60 x 38 = 9,880, where the plain mean over the sample says 65 x 1,026 = 66,690.
+     */
+    @Test
+    void eachSampledDocumentStandsForItsShardsDocuments() {
+        List<PreflightEstimator.DocumentCost> sample = new ArrayList<>();
+        List<Integer> shards = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            sample.add(doc(2, 1456, 1520));
+            shards.add(0);
+        }
+        for (int i = 0; i < 2; i++) {
+            sample.add(doc(2, 130, 38));
+            shards.add(1);
+        }
+        String all = DocumentSampler.ONE_STRATUM;
+        var strata = new PreflightEstimator.Strata(
+                Collections.nCopies(6, all), Map.of(all, 65L), shards, Map.of(0, Map.of(all, 5L), 1, Map.of(all, 60L)));
+        var e = PreflightEstimator.estimate(sample, strata, 65, false, null, 1, null, null, null, 1);
+        assertEquals(9_880, e.completionTokens().estimate(), 1e-6);
+        assertTrue(
+                e.completionTokens().low() <= 9_880
+                        && 9_880 <= e.completionTokens().high(),
+                e.completionTokens() + "");
+        assertEquals(130, e.requests().estimate(), 1e-6);
+        assertTrue(
+                e.notes().stream().anyMatch(n -> n.startsWith("weighted by shard")),
+                e.notes().toString());
+
+        // routes and shards together: each (shard, route) cell; a cell with documents and none sampled is stood
+        // for by its route's sampled cells
+        var routed = new PreflightEstimator.Strata(
+                List.of("a", "a", "b", "b", "a", "a"),
+                Map.of("a", 62L, "b", 8L),
+                shards,
+                Map.of(0, Map.of("a", 2L, "b", 3L), 1, Map.of("a", 60L, "b", 5L)));
+        var r = PreflightEstimator.estimate(sample, routed, 70, false, null, 1, null, null, null, 1);
+        // a: 2 x 1,520 + 60 x 38; b: shard 1's 5 unsampled stood for by shard 0's 3, so 8 x 1,520
+        assertEquals(2 * 1520 + 60 * 38 + 8 * 1520, r.completionTokens().estimate(), 1e-6);
+    }
+
+    /** A single sampled document has no spread: there is no interval, and the notes say why. */
+    @Test
+    void oneSampledDocumentGivesNoInterval() {
+        var one = PreflightEstimator.estimate(List.of(doc(20, 2477, 1140)), 30, false, null, 1, null, null, 1);
+        assertEquals(34_200, one.completionTokens().estimate(), 1e-6);
+        assertNull(one.completionTokens().low());
+        assertNull(one.completionTokens().high());
+        assertTrue(
+                one.notes().stream().anyMatch(n -> n.startsWith("no interval: 1 sampled document")), one.notes() + "");
+
+        // a shard of one sampled document among many draws from the other shards' documents: an interval again
+        String all = DocumentSampler.ONE_STRATUM;
+        var strata = new PreflightEstimator.Strata(
+                Collections.nCopies(3, all),
+                Map.of(all, 300L),
+                List.of(0, 0, 1),
+                Map.of(0, Map.of(all, 100L), 1, Map.of(all, 200L)));
+        var e = PreflightEstimator.estimate(
+                List.of(doc(1, 10, 100), doc(1, 10, 300), doc(1, 10, 50)),
+                strata,
+                300,
+                false,
+                null,
+                1,
+                null,
+                null,
+                null,
+                1);
+        assertEquals(100 * 200 + 200 * 50, e.completionTokens().estimate(), 1e-6);
+        assertTrue(e.completionTokens().hasInterval());
+        assertTrue(e.completionTokens().high() > e.completionTokens().low());
+
+        // every document sampled: the figure is exact, its interval a point
+        var whole = PreflightEstimator.estimate(
+                List.of(doc(1, 10, 100), doc(1, 10, 300)),
+                new PreflightEstimator.Strata(
+                        Collections.nCopies(2, all),
+                        Map.of(all, 2L),
+                        List.of(0, 1),
+                        Map.of(0, Map.of(all, 1L), 1, Map.of(all, 1L))),
+                2,
+                false,
+                null,
+                1,
+                null,
+                null,
+                null,
+                1);
+        assertEquals(new PreviewData.Range(400, 400, 400), whole.completionTokens());
+    }
 }

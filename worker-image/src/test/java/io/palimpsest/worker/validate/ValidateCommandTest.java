@@ -280,6 +280,63 @@ class ValidateCommandTest {
         assertTrue(stdout.toString().matches("(?s).*\\necho +1 .*"), stdout.toString());
     }
 
+    /**
+     * A pair without a label (absent, null, blank) is in no class and no rate, and is said apart; a clean
+     * label matches in any case; a boolean or a number label stops the audit, naming the file, line and field.
+     */
+    @Test
+    void pairsWithoutALabelAreCountedApartAndCleanLabelsMatchInAnyCase() throws IOException {
+        Path recipe = recipe("validators:\n  - type: echo\n");
+        String cut = "\"source\": \"" + SOURCE + "\", \"output\": ";
+        String rewrite = "\"" + REWRITE + "\"";
+        List<String> lines = List.of(
+                "{\"id\": \"a\", " + cut + rewrite + ", \"defect\": \"faithful\"}",
+                "{\"id\": \"b\", " + cut + rewrite + ", \"defect\": \"Faithful\"}",
+                "{\"id\": \"c\", " + cut + "\"\", \"defect\": \"faithful\"}",
+                "{\"id\": \"d\", " + cut + "\"" + SOURCE + "\", \"defect\": \"echo\"}",
+                "{\"id\": \"e\", " + cut + rewrite + "}",
+                "{\"id\": \"f\", " + cut + rewrite + ", \"defect\": null}",
+                "{\"id\": \"j\", " + cut + rewrite + ", \"defect\": \"\"}");
+        Path pairs = dir.resolve("small.jsonl");
+        Files.writeString(pairs, String.join("\n", lines) + "\n");
+        Path report = dir.resolve("small-report.json");
+
+        Run run = palimpsest(
+                "validate",
+                "-f",
+                recipe.toString(),
+                "--pairs",
+                pairs.toString(),
+                "--label",
+                "defect",
+                "--report",
+                report.toString(),
+                "--no-progress");
+
+        assertEquals(0, run.exit(), run.err());
+        JsonNode labels = JSON.readTree(report.toFile()).path("labels");
+        assertEquals(3, labels.path("cleanPairs").asLong(), labels.toString());
+        assertEquals(1, labels.path("defectPairs").asLong(), labels.toString());
+        assertEquals(3, labels.path("unlabelledPairs").asLong(), labels.toString());
+        assertEquals(
+                List.of("echo", "faithful"), iterable(labels.path("classes").fieldNames()));
+        assertEquals(3, labels.path("classes").path("faithful").path("pairs").asLong());
+        assertTrue(run.out().contains("defective pairs rejected: 100.0% of 1"), run.out());
+        assertTrue(run.out().contains("3 pairs without a label, not counted"), run.out());
+
+        Files.writeString(pairs, lines.get(0) + "\n" + "{\"id\": \"g\", " + cut + "\"\", \"defect\": false}\n");
+        Run bool = palimpsest(
+                "validate", "-f", recipe.toString(), "--pairs", pairs.toString(), "--label", "defect", "--no-progress");
+        assertEquals(ExitCodes.FAILED, bool.exit(), bool.err());
+        assertTrue(bool.err().contains("small.jsonl line 2: label field 'defect' is a boolean (false)"), bool.err());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
+    }
+
     private record Run(int exit, String out, String err) {}
 
     private static Run palimpsest(String... args) {
