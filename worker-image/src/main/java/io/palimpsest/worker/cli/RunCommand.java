@@ -20,8 +20,6 @@ import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,7 +158,7 @@ final class RunCommand implements Callable<Integer> {
                         requestTimeout,
                         maxOutage,
                         progress,
-                        runner -> sigterm.arm(runner, stopWithin));
+                        runner -> sigterm.started(runner, stopWithin));
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -198,41 +196,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private final SigtermHook sigterm = new SigtermHook();
-
-    /**
-     * SIGTERM (the kubelet's first word when a pod is deleted) runs the JVM's shutdown hooks: this
-     * one asks the runner to stop and waits until the summary is written, so the process exits
-     * (with 143) only after committing what was answered and reporting it.
-     */
-    private static final class SigtermHook {
-        private final CountDownLatch finished = new CountDownLatch(1);
-        private Thread hook;
-
-        void arm(ShardRunner runner, Duration stopWithin) {
-            hook = new Thread(
-                    () -> {
-                        runner.stop(stopWithin);
-                        try {
-                            finished.await(stopWithin.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    },
-                    "sigterm");
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
-
-        void done() {
-            finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it returns now that the summary is written
-                }
-            }
-        }
-    }
 
     private static ShardRunner.Report storeUnreachable(int shard, int attempt, StoreUnavailableException e) {
         ShardSummary summary = new ShardSummary();
