@@ -246,7 +246,7 @@ final class RunCommand implements Callable<Integer> {
             manifest = runtime.output().readAll(ShardManifest.KEY);
         } catch (NoSuchFileException e) {
             throw new IOException(
-                    "no plan at " + runtime.output().describe() + "/" + ShardManifest.KEY
+                    "no plan at " + runtime.output().describe(ShardManifest.KEY)
                             + ": run `palimpsest plan` with this job first",
                     e);
         }

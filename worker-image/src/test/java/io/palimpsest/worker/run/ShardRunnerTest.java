@@ -296,6 +296,30 @@ class ShardRunnerTest {
         return doc.id().startsWith("a-") ? Integer.parseInt(doc.id().substring(2)) : Integer.MAX_VALUE;
     }
 
+    /** The id a record without one is given ({@code file:line}) can equal a real id: the reject names that. */
+    @Test
+    void aRealIdEqualToAGeneratedOneIsRejectedNamingTheCollision() throws IOException {
+        in = dir.resolve("in-ids");
+        Files.createDirectories(in);
+        Files.writeString(
+                in.resolve("c.jsonl"),
+                "{\"text\":\"a record without an id\"}\n{\"id\":\"c.jsonl:1\",\"text\":\"a real id\"}\n");
+        Shard only = new ShardPlanner(new ShardingPolicy(1, null))
+                .plan(new FileStorage(in).list(""))
+                .get(0);
+
+        runner(new UppercaseProcessor(), "w1").run(only);
+
+        JsonNode reject = Outputs.read(new FileStorage(out), "_palimpsest/rejects/shard-00000.jsonl.zst")
+                .get(0);
+        assertEquals("duplicate_id", reject.path("reason").asText());
+        assertEquals(
+                "id 'c.jsonl:1' appeared earlier in this shard; a record without an id is given '<file>:<line>' as"
+                        + " its id, so one of the two may be such a record and the other a real id with the same text:"
+                        + " give every record an id (input.idField)",
+                reject.path("detail").asText());
+    }
+
     @Test
     void aCommittedShardIsNeverRedone() throws IOException {
         runner(new UppercaseProcessor(), "w1").run(shard);
