@@ -39,6 +39,12 @@ public class Tally {
     private long completionTokens;
     /** The recipe hash the receipts were matched against. */
     private String recipeHash;
+    /**
+     * Retry rounds ({@code palimpsest retry-rejects}) combined into these totals: a document a round
+     * wrote counts as written, one it rejected under the round's reason; null when there are none.
+     * {@code receipts} counts the run's receipts only.
+     */
+    private Long retryRounds;
     /** Receipts found with another recipe hash (a reused output prefix); not summed. */
     private Long foreignReceipts;
 }

@@ -8,6 +8,7 @@ import io.palimpsest.api.worker.RequestDeadline;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
@@ -16,6 +17,7 @@ import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.recipe.runtime.RecipeProcessors;
 import io.palimpsest.worker.run.DocumentProcessor;
 import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
 import io.palimpsest.worker.storage.Storage;
@@ -70,9 +72,30 @@ final class JobRuntime implements AutoCloseable {
 
     Storage output() {
         if (output == null) {
-            output = storageResolver("output").open(spec.getOutput().getUri());
+            Storage opened = storageResolver("output").open(spec.getOutput().getUri());
+            if (opened instanceof FileStorage files) {
+                refuseAFile(spec.getOutput().getUri(), files.root());
+            }
+            output = opened;
         }
         return output;
+    }
+
+    /**
+     * An output on a file system is a folder: one where a file stands (the path or a folder above it)
+     * would fail at the first write, under a name of the run's own making, so it is refused first.
+     */
+    private static void refuseAFile(String uri, Path root) {
+        Path existing = root;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new InvalidJobException("spec.output.uri " + uri + ": " + existing
+                    + (existing.equals(root) ? "" : " (above " + root + ")")
+                    + " is a file, and the output is a folder; remove or rename the file, or write to another output"
+                    + " (spec.output.uri, or --out locally)");
+        }
     }
 
     private StorageResolver storageResolver(String role) {

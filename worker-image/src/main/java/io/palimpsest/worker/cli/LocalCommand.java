@@ -7,6 +7,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardReason;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ModelClient;
@@ -35,6 +36,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,6 +88,17 @@ final class LocalCommand implements Callable<Integer> {
     boolean acceptRecipeChange;
 
     @Option(
+            names = "--stop-within",
+            defaultValue = "PT20S",
+            description =
+                    "On SIGTERM (or Ctrl-C): how long to wait for the requests in flight before committing what was"
+                            + " answered, printing the summary and exiting 143. Default: ${DEFAULT-VALUE}")
+    Duration stopWithin = Duration.ofSeconds(20);
+
+    /** SIGTERM stops every shard as it stops {@code run}'s one, and no shard or attempt starts after it. */
+    private final SigtermHook sigterm = new SigtermHook();
+
+    @Option(
             names = "--sim-rules",
             description =
                     "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
@@ -101,6 +114,14 @@ final class LocalCommand implements Callable<Integer> {
 
     /** Runs a resolved job (paths already absolute) with this command's model and run options. */
     int run(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
+        try {
+            return runJob(job, rewriterModel);
+        } finally {
+            sigterm.done(); // the summary is out: a SIGTERM's hook may return, and the JVM exit 143
+        }
+    }
+
+    private int runJob(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
         ObjectMapper json = new ObjectMapper();
         long start = System.nanoTime();
         LocalModel model;
@@ -127,6 +148,7 @@ final class LocalCommand implements Callable<Integer> {
                     plan.getBytes(),
                     runtime.output().describe());
             RunProgress progress = new RunProgress();
+            sigterm.install(stopWithin);
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
             LocalSummary.print(
                     reports,
@@ -174,11 +196,33 @@ final class LocalCommand implements Callable<Integer> {
                 futures.add(pool.submit(() -> {
                     ShardRunner.Report report = null;
                     for (int attempt = 0; attempt < attempts; attempt++) {
-                        report = RunCommand.runShard(
-                                runtime, index, attempt, modelUrl, every, deadline, modelOptions.maxOutage, progress);
+                        if (sigterm.stopping()) {
+                            report = report != null ? report : notStarted(index, attempt);
+                            break;
+                        }
+                        AtomicReference<ShardRunner> runner = new AtomicReference<>();
+                        try {
+                            report = RunCommand.runShard(
+                                    runtime,
+                                    index,
+                                    attempt,
+                                    modelUrl,
+                                    every,
+                                    deadline,
+                                    modelOptions.maxOutage,
+                                    progress,
+                                    started -> {
+                                        runner.set(started);
+                                        sigterm.started(started, stopWithin);
+                                    });
+                        } finally {
+                            if (runner.get() != null) {
+                                sigterm.ended(runner.get());
+                            }
+                        }
                         // the client serves every shard at once: its requests and latencies go in the run's summary
                         ShardLogLine.print(report);
-                        if (!retriedByTheJob(report) || attempt == attempts - 1) {
+                        if (!retriedByTheJob(report) || attempt == attempts - 1 || sigterm.stopping()) {
                             break;
                         }
                         System.err.printf(
@@ -199,6 +243,19 @@ final class LocalCommand implements Callable<Integer> {
             pool.shutdown();
             pool.awaitTermination(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A shard that SIGTERM kept from starting: nothing of it was read, and it is not committed. */
+    private static ShardRunner.Report notStarted(int shard, int attempt) {
+        ShardSummary summary = new ShardSummary();
+        summary.setShard(shard);
+        summary.setAttempt(attempt);
+        summary.setOutcome(ShardSummary.Outcome.error);
+        summary.setReason(ShardReason.TERMINATED.code());
+        summary.setMessage("not started: the run was stopped by SIGTERM first");
+        ShardRunner.Report report = new ShardRunner.Report(summary, ExitCodes.TERMINATED);
+        ShardLogLine.print(report);
+        return report;
     }
 
     /** What the Job would run again at once: an attempt that stopped because a document's retries ran out. */

@@ -23,8 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -163,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
                         requestTimeout,
                         maxOutage,
                         progress,
-                        runner -> sigterm.arm(runner, stopWithin));
+                        runner -> sigterm.started(runner, stopWithin));
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -201,41 +199,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private final SigtermHook sigterm = new SigtermHook();
-
-    /**
-     * SIGTERM (the kubelet's first word when a pod is deleted) runs the JVM's shutdown hooks: this
-     * one asks the runner to stop and waits until the summary is written, so the process exits
-     * (with 143) only after committing what was answered and reporting it.
-     */
-    private static final class SigtermHook {
-        private final CountDownLatch finished = new CountDownLatch(1);
-        private Thread hook;
-
-        void arm(ShardRunner runner, Duration stopWithin) {
-            hook = new Thread(
-                    () -> {
-                        runner.stop(stopWithin);
-                        try {
-                            finished.await(stopWithin.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    },
-                    "sigterm");
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
-
-        void done() {
-            finished.countDown();
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it returns now that the summary is written
-                }
-            }
-        }
-    }
 
     private static ShardRunner.Report storeUnreachable(int shard, int attempt, StoreUnavailableException e) {
         ShardSummary summary = new ShardSummary();
@@ -286,7 +249,7 @@ final class RunCommand implements Callable<Integer> {
             manifest = runtime.output().readAll(ShardManifest.KEY);
         } catch (NoSuchFileException e) {
             throw new IOException(
-                    "no plan at " + runtime.output().describe() + "/" + ShardManifest.KEY
+                    "no plan at " + runtime.output().describe(ShardManifest.KEY)
                             + ": run `palimpsest plan` with this job first",
                     e);
         }

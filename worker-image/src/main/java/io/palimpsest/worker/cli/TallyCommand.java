@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 @Command(
         name = "tally",
         mixinStandardHelpOptions = true,
-        description = "Sum every shard receipt under <output>/_palimpsest/receipts/ and print the totals as JSON.")
+        description =
+                "Sum every shard receipt under <output>/_palimpsest/receipts/, combine the committed retry rounds under"
+                        + " <output>/retries/ (a document counts where it was last run), and print the totals as JSON.")
 final class TallyCommand implements Callable<Integer> {
 
     @Mixin

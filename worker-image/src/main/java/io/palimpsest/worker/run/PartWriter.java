@@ -75,6 +75,9 @@ public final class PartWriter implements AutoCloseable {
     /** Numbers this instance's part files carry, independent of the marker number each gets. */
     private int fileSequence;
 
+    /** The documents of the parts this writer committed (a twin's are not in it). */
+    private final ItemCounts committed = new ItemCounts();
+
     private long appended;
     private long submitted = -1;
     private long total = -1;
@@ -158,6 +161,15 @@ public final class PartWriter implements AutoCloseable {
         } catch (RejectedExecutionException closed) {
             // the writer is closed: nothing is being filled
         }
+    }
+
+    /** What the parts this writer committed hold; final once {@link #done()} is. */
+    public ItemCounts committed() {
+        ItemCounts copy = new ItemCounts();
+        synchronized (committed) {
+            copy.add(committed);
+        }
+        return copy;
     }
 
     /** Completes when the pass's last part is committed, or exceptionally on the first failure. */
@@ -255,6 +267,9 @@ public final class PartWriter implements AutoCloseable {
             nextPart++;
             if (inForce.writer().equals(writerId) && inForce.items().equals(currentItems)) {
                 known.addAll(currentItems);
+                synchronized (committed) {
+                    committed.add(counts);
+                }
                 return;
             }
             // a twin's marker: its items count if they overlap nothing before it (as CheckpointStore.read decides)

@@ -12,6 +12,8 @@ import java.util.Objects;
  * Sums every receipt under the output root: the authoritative totals of a job, for when the
  * operator could not read every worker pod's summary (finished pods are garbage-collected).
  * Receipts written under another recipe (a reused output prefix) are counted apart, not summed.
+ * Committed retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a document
+ * is in force where it was last run.
  */
 public final class ReceiptTally {
     static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
@@ -25,6 +27,7 @@ public final class ReceiptTally {
     public Tally sum(Storage output, String recipeHash) throws IOException {
         Tally tally = new Tally();
         tally.setRecipeHash(recipeHash);
+        ItemCounts total = new ItemCounts();
         long foreign = 0;
         for (StoredObject object : output.list(RECEIPTS_PREFIX)) {
             if (!object.key().endsWith(".json")) {
@@ -35,20 +38,61 @@ public final class ReceiptTally {
                 foreign++;
                 continue;
             }
-            ItemCounts counts = receipt.counts();
             tally.setReceipts(tally.getReceipts() + 1);
-            tally.setRead(tally.getRead() + counts.read);
-            tally.setWritten(tally.getWritten() + counts.written);
-            tally.setRejected(tally.getRejected() + counts.rejected);
-            tally.setSkipped(tally.getSkipped() + counts.skipped);
-            tally.setWrittenByVariant(VariantCounts.merge(tally.getWrittenByVariant(), counts.variants));
-            tally.setRejectedByReason(VariantCounts.merge(tally.getRejectedByReason(), counts.reasons));
-            tally.setPromptTokens(tally.getPromptTokens() + counts.promptTokens);
-            tally.setCompletionTokens(tally.getCompletionTokens() + counts.completionTokens);
+            total.add(receipt.counts());
+        }
+        long rounds = 0;
+        for (RetryRounds.Round round : RetryRounds.committed(output, json)) {
+            ItemCounts counts = new ItemCounts();
+            long other = 0;
+            for (Receipt receipt : round.receipts()) {
+                if (recipeHash != null && !Objects.equals(recipeHash, receipt.recipeHash())) {
+                    other++;
+                }
+                counts.add(receipt.counts());
+            }
+            if (other > 0) {
+                foreign += other;
+                continue;
+            }
+            rounds++;
+            inForce(total, counts, round.retried().values());
+        }
+        tally.setRead(total.read);
+        tally.setWritten(total.written);
+        tally.setRejected(total.rejected);
+        tally.setSkipped(total.skipped);
+        tally.setWrittenByVariant(VariantCounts.merge(null, total.variants));
+        tally.setRejectedByReason(VariantCounts.merge(null, total.reasons));
+        tally.setPromptTokens(total.promptTokens);
+        tally.setCompletionTokens(total.completionTokens);
+        if (rounds > 0) {
+            tally.setRetryRounds(rounds);
         }
         if (foreign > 0) {
             tally.setForeignReceipts(foreign);
         }
         return tally;
+    }
+
+    /**
+     * A retry round on top of the totals so far: every document it read was rejected (under the
+     * reason in {@code retriedFor}); a document is in force where it was last run, so those the round
+     * wrote count as written, and the others as rejected under the round's reason. Read and skipped
+     * stay the run's: read = written + rejected + skipped still holds.
+     */
+    static void inForce(ItemCounts total, ItemCounts round, Iterable<String> retriedFor) {
+        total.written += round.written;
+        total.rejected -= round.written;
+        for (String reason : retriedFor) {
+            if (reason != null) {
+                total.reasons.computeIfPresent(reason, (r, n) -> n > 1 ? n - 1 : null);
+            }
+        }
+        round.reasons.forEach((reason, n) -> total.reasons.merge(reason, n, Long::sum));
+        round.skipReasons.forEach((reason, n) -> total.reasons.merge(reason, n, Long::sum));
+        round.variants.forEach((variant, n) -> total.variants.merge(variant, n, Long::sum));
+        total.promptTokens += round.promptTokens;
+        total.completionTokens += round.completionTokens;
     }
 }

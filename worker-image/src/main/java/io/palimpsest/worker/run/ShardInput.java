@@ -258,7 +258,7 @@ public final class ShardInput implements Closeable {
                     doc.position(),
                     doc.id(),
                     ItemReason.DUPLICATE_ID,
-                    "id '" + doc.id() + "' appeared earlier in this shard");
+                    "id '" + doc.id() + "' appeared earlier in this shard" + generatedIdNote(doc.id()));
         }
         if (!earlierIds.isEmpty()) {
             Integer first = earlierIds.get(doc.id());
@@ -268,10 +268,28 @@ public final class ShardInput implements Closeable {
                         doc.id(),
                         ItemReason.DUPLICATE_ID,
                         "id '" + doc.id() + "' appeared first in shard " + first
-                                + " (the first occurrence in the plan wins)");
+                                + " (the first occurrence in the plan wins)" + generatedIdNote(doc.id()));
             }
         }
         return item;
+    }
+
+    /**
+     * A record without an id is given {@code <file>:<line>} as its id: a real id of that form can be
+     * the same text, and the reject says so rather than leave the collision to be guessed.
+     */
+    static String generatedIdNote(String id) {
+        int colon = id.lastIndexOf(':');
+        if (colon <= 0 || colon == id.length() - 1) {
+            return "";
+        }
+        for (int i = colon + 1; i < id.length(); i++) {
+            if (!Character.isDigit(id.charAt(i))) {
+                return "";
+            }
+        }
+        return "; a record without an id is given '<file>:<line>' as its id, so one of the two may be such a"
+                + " record and the other a real id with the same text: give every record an id (input.idField)";
     }
 
     @Override

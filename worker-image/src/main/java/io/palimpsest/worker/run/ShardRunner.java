@@ -56,6 +56,8 @@ public final class ShardRunner {
     private final ObjectMapper json;
     private final RunProgress progress;
     private final Map<String, Integer> earlierIds;
+    /** This attempt's documents: a summary without a receipt counts these, never the process's. */
+    private final AttemptCounts attemptCounts = new AttemptCounts();
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
 
@@ -224,32 +226,41 @@ public final class ShardRunner {
                         () -> receiptExists(layout),
                         state);
                 ShardInput items = new ShardInput(input, shard, readers, earlierIds, progress.bytesRead::addAndGet)) {
-            InFlight inFlight = new InFlight(writer);
-            current = inFlight;
-            if (stopWithin != null) {
-                inFlight.stop(new TerminationRequested(), stopWithin);
+            try {
+                pass(state, writer, items, window);
+            } finally {
+                attemptCounts.kept(writer.committed()); // once the writer is done: its parts are final
             }
-            long ordinal = 0;
-            long submitted = 0;
-            InputItem item;
-            while ((item = items.next()) != null) {
-                progress.itemsRead.incrementAndGet();
-                if (!state.done().contains(ordinal)) {
-                    if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
-                        break;
-                    }
-                    submit(writer, inFlight, ordinal, item);
-                    submitted++;
-                } else {
-                    progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
-                }
-                ordinal++;
-            }
-            if (!inFlight.stopping()) {
-                writer.endOfInput(ordinal, submitted);
-            }
-            writer.done().get();
         }
+    }
+
+    private void pass(CheckpointStore.State state, PartWriter writer, ShardInput items, Semaphore window)
+            throws IOException, InterruptedException, ExecutionException {
+        InFlight inFlight = new InFlight(writer);
+        current = inFlight;
+        if (stopWithin != null) {
+            inFlight.stop(new TerminationRequested(), stopWithin);
+        }
+        long ordinal = 0;
+        long submitted = 0;
+        InputItem item;
+        while ((item = items.next()) != null) {
+            progress.itemsRead.incrementAndGet();
+            if (!state.done().contains(ordinal)) {
+                if (inFlight.stopping() || !acquire(window, writer, inFlight)) {
+                    break;
+                }
+                submit(writer, inFlight, ordinal, item);
+                submitted++;
+            } else {
+                progress.itemsResumed.incrementAndGet(); // in a checkpoint part already: as good as answered
+            }
+            ordinal++;
+        }
+        if (!inFlight.stopping()) {
+            writer.endOfInput(ordinal, submitted);
+        }
+        writer.done().get();
     }
 
     /** Waits for room in the window; false when the run is failing (stop reading). */
@@ -263,6 +274,7 @@ public final class ShardRunner {
     }
 
     private void submit(PartWriter writer, InFlight inFlight, long ordinal, InputItem item) {
+        attemptCounts.took();
         if (item instanceof UnusableItem unusable) {
             ProcessedDocument result = ProcessedDocument.rejected(unusable.reason(), unusable.detail(), 0, 0);
             progress.record(result);
@@ -395,8 +407,13 @@ public final class ShardRunner {
 
         private void failWriterOnce() {
             if (writerFailed.compareAndSet(false, true)) {
-                if (failure.get() instanceof TerminationRequested) {
-                    writer.flushPart(); // runs before the failure on the writer's thread: what was answered is kept
+                Throwable cause = unwrap(failure.get());
+                if (cause instanceof TerminationRequested
+                        || cause instanceof DocumentFailedException
+                        || cause instanceof ModelUnavailableException) {
+                    // runs before the failure on the writer's thread: what was answered is kept, and the
+                    // next attempt resumes after it (the document that failed is in no part)
+                    writer.flushPart();
                 }
                 writer.fail(failure.get());
             }
@@ -429,11 +446,11 @@ public final class ShardRunner {
                     "another attempt committed this shard first",
                     ExitCodes.DONE);
         }
-        ItemCounts progressCounts = new ItemCounts();
-        progressCounts.read = progress.itemsDone.get();
+        // this attempt's own documents: the progress counters are the whole process's (every shard of a local run)
+        ItemCounts progressCounts = attemptCounts.snapshot();
         if (failure instanceof TerminationRequested) {
-            LOG.warning(layout.shardName() + ": terminated; " + progress.itemsDone.get()
-                    + " documents answered, complete parts kept");
+            LOG.warning(layout.shardName() + ": terminated; " + attemptCounts.keptDocuments()
+                    + " documents kept in checkpoint parts");
             return report(
                     shard,
                     ShardSummary.Outcome.error,

@@ -14,7 +14,10 @@ import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.Receipt;
+import io.palimpsest.worker.run.RetryRounds;
 import io.palimpsest.worker.run.ShardLayout;
+import io.palimpsest.worker.run.StreamFile;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.text.Plural;
@@ -38,7 +41,9 @@ import java.util.TreeMap;
 /**
  * Loads committed documents of an output with their sources. Only what receipts list is read: a
  * shard without a receipt, checkpoints and part files are never looked at, so nothing uncommitted
- * is ever shown. Sources are read from the input the plan was cut from ({@link PlannedInput}),
+ * is ever shown. A committed retry round ({@code retry-rejects}) replaces the results of the
+ * documents it ran again, as {@code <variant>/} then {@code retries/round-*}{@code /<variant>/}: a
+ * document is shown as it is in force. Sources are read from the input the plan was cut from ({@link PlannedInput}),
  * matched by the input position the records carry, else by id.
  *
  * <p>Memory stays bounded by the limit: records are kept only for the first {@code limit}
@@ -125,12 +130,7 @@ public final class CommittedOutputReader {
                 boolean rejects = ShardLayout.REJECTS_STREAM.equals(stream.getKey());
                 readRecords(output, key, record -> {
                     ShownResult result = rejects ? reject(record) : written(stream.getKey(), record);
-                    // An output of a matrix has an id of its own; its document is the provenance's sourceId.
-                    String id = rejects
-                            ? record.path("id").asText(null)
-                            : record.path("provenance")
-                                    .path("sourceId")
-                                    .asText(record.path("id").asText(null));
+                    String id = documentId(record, rejects);
                     if (id == null || (selection.id() != null && !selection.id().equals(id))) {
                         return;
                     }
@@ -146,6 +146,10 @@ public final class CommittedOutputReader {
                 });
             }
             more |= collected.dropped;
+        }
+        List<RetryRounds.Round> rounds = RetryRounds.committed(output, json);
+        for (RetryRounds.Round round : rounds) {
+            inForce(output, round, collected, selection);
         }
         if (collected.documents.isEmpty()) {
             String committed = receipts.size() + " of " + Plural.of(inScope.size(), "shard") + " committed";
@@ -189,15 +193,73 @@ public final class CommittedOutputReader {
                 more,
                 origin,
                 selection.shard(),
-                counts(receipts.values()));
+                counts(receipts.values(), selection.shard() == null ? rounds : List.of()));
     }
 
-    private static ShownOutput.Counts counts(Collection<JsonNode> receipts) {
+    /** An output of a matrix has an id of its own; its document is the provenance's sourceId. */
+    private static String documentId(JsonNode record, boolean reject) {
+        return reject
+                ? record.path("id").asText(null)
+                : record.path("provenance")
+                        .path("sourceId")
+                        .asText(record.path("id").asText(null));
+    }
+
+    /**
+     * A document is in force where it was last run: the results of a document the retry round ran
+     * again replace those of the run (or of an earlier round). Only documents already collected are
+     * looked up, so memory stays bounded by the limit.
+     */
+    private void inForce(Storage output, RetryRounds.Round round, Collected collected, ShowSelection selection)
+            throws IOException {
+        Map<String, List<Position>> retried = new HashMap<>();
+        for (Position position : collected.documents.keySet()) {
+            if (round.retried().containsKey(position.id())) {
+                retried.computeIfAbsent(position.id(), id -> new ArrayList<>()).add(position);
+            }
+        }
+        if (retried.isEmpty()) {
+            return;
+        }
+        Map<String, List<ShownResult>> results = new HashMap<>();
+        for (Receipt receipt : round.receipts()) {
+            for (Map.Entry<String, StreamFile> stream : receipt.outputs().entrySet()) {
+                boolean rejects = ShardLayout.REJECTS_STREAM.equals(stream.getKey());
+                readRecords(output, round.prefix() + stream.getValue().key(), record -> {
+                    String id = documentId(record, rejects);
+                    if (id == null || !retried.containsKey(id)) {
+                        return;
+                    }
+                    ShownResult result =
+                            (rejects ? reject(record) : written(stream.getKey(), record)).inRound(round.number());
+                    if (selection.variant() != null
+                            && result.variant() != null
+                            && !selection.variant().equals(result.variant())) {
+                        return;
+                    }
+                    results.computeIfAbsent(id, k -> new ArrayList<>()).add(result);
+                });
+            }
+        }
+        retried.forEach((id, positions) -> positions.forEach(
+                position -> collected.documents.put(position, new ArrayList<>(results.getOrDefault(id, List.of())))));
+    }
+
+    private static ShownOutput.Counts counts(Collection<JsonNode> receipts, List<RetryRounds.Round> rounds) {
         long[] sum = new long[6];
         String[] fields = {"read", "written", "rejected", "skipped", "promptTokens", "completionTokens"};
         for (JsonNode receipt : receipts) {
             for (int i = 0; i < fields.length; i++) {
                 sum[i] += receipt.path("counts").path(fields[i]).asLong();
+            }
+        }
+        // a document a round wrote counts as written; read and skipped stay the run's
+        for (RetryRounds.Round round : rounds) {
+            for (Receipt receipt : round.receipts()) {
+                sum[1] += receipt.counts().written;
+                sum[2] -= receipt.counts().written;
+                sum[4] += receipt.counts().promptTokens;
+                sum[5] += receipt.counts().completionTokens;
             }
         }
         return new ShownOutput.Counts(sum[0], sum[1], sum[2], sum[3], sum[4], sum[5]);

@@ -88,6 +88,9 @@ public final class ShowText {
                             .map(Map.Entry::toString)
                             .collect(Collectors.joining(" ", "[", "]")));
         }
+        if (r.round() != null) {
+            l.append(" (retry round ").append(r.round()).append(')');
+        }
         l.append(": ").append(r.outcome().name());
         if (r.reason() != null) {
             l.append(' ').append(r.reason());

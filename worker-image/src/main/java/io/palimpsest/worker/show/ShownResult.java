@@ -10,9 +10,16 @@ import java.util.Map;
  * @param reason  the reject reason (null for outputs)
  * @param detail  the reject's detail: the measured value and the limit (null for outputs)
  * @param params  the matrix parameters of this output (empty without a matrix)
+ * @param round   the retry round ({@code palimpsest retry-rejects}) that committed it; null for the run
  */
 public record ShownResult(
-        String variant, Outcome outcome, String text, String reason, String detail, Map<String, Object> params) {
+        String variant,
+        Outcome outcome,
+        String text,
+        String reason,
+        String detail,
+        Map<String, Object> params,
+        Integer round) {
     public enum Outcome {
         written,
         rejected,
@@ -21,5 +28,16 @@ public record ShownResult(
 
     public ShownResult {
         params = params == null ? Map.of() : Map.copyOf(params);
+    }
+
+    /** A result the run committed. */
+    public ShownResult(
+            String variant, Outcome outcome, String text, String reason, String detail, Map<String, Object> params) {
+        this(variant, outcome, text, reason, detail, params, null);
+    }
+
+    /** The same result, as committed by retry round {@code round}. */
+    public ShownResult inRound(int round) {
+        return new ShownResult(variant, outcome, text, reason, detail, params, round);
     }
 }

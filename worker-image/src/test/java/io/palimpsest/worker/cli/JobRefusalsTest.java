@@ -118,6 +118,42 @@ class JobRefusalsTest {
     }
 
     /** Lint refuses what local refuses: a set with nothing of Palimpsest's in it, named by what it does hold. */
+    /** A file where the output folder should be is named, with spec.output.uri, before anything is tried. */
+    @Test
+    void anOutputThatIsAFileIsRefusedNamingTheUriAndTheFile() throws IOException {
+        Files.writeString(out, "hi\n");
+        Run run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("spec.output.uri "), run.err());
+        assertTrue(run.err().contains(": " + out + " is a file, and the output is a folder"), run.err());
+        assertFalse(run.err().contains("probe-conditional-write"), run.err());
+        assertNoJavaNames(run.err());
+        assertEquals("hi\n", Files.readString(out), "the file is left as it was");
+
+        out = out.resolve("below");
+        Run below = local();
+        assertEquals(ExitCodes.INVALID_JOB, below.exit(), below.err());
+        assertTrue(below.err().contains(" (above " + out + ") is a file"), below.err());
+    }
+
+    @Test
+    void runWithoutAPlanNamesTheManifestItLookedFor() throws IOException {
+        edit("uri: file://quickstart-out/", "uri: " + out.toUri());
+        Files.createDirectories(out); // an output folder that exists: its URI ends with a slash
+        Run run = cli(
+                "run",
+                "-f",
+                manifests.toString(),
+                "--shard",
+                "5",
+                "--termination-log",
+                tmp.resolve("t").toString());
+        assertEquals(ExitCodes.FAILED, run.exit(), run.err());
+        assertTrue(
+                run.err().contains("no plan at file://" + out + "/_palimpsest/manifest.jsonl: run `palimpsest plan`"),
+                run.err());
+    }
+
     @Test
     void lintRefusesManifestsWithNoJobOrModel() throws IOException {
         Path configMaps = Files.createDirectories(tmp.resolve("configmaps"));

@@ -164,15 +164,16 @@ class LocalCommandTest {
             double seconds = (System.nanoTime() - start) / 1e9;
 
             assertEquals(75, exit, "an unavailable model is a retry-later exit, not a finished run");
-            Matcher documents = Pattern.compile("documents  read (\\d+), written 0, rejected 0, skipped 0(.*)")
+            // an item skipped before any call (the quickstart's empty text) is kept in a checkpoint part
+            Matcher documents = Pattern.compile("documents  read (\\d+), written 0, rejected 0, skipped (\\d+)(.*)")
                     .matcher(run.out());
             assertTrue(documents.find(), run.out());
+            long unfinished = Long.parseLong(documents.group(1)) - Long.parseLong(documents.group(2));
             assertTrue(
-                    Long.parseLong(documents.group(1)) == 0
+                    unfinished == 0
                             || documents
-                                    .group(2)
-                                    .equals(", unfinished " + documents.group(1)
-                                            + " (the run stopped before they were done)"),
+                                    .group(3)
+                                    .equals(", unfinished " + unfinished + " (the run stopped before they were done)"),
                     "the documents read and not finished are counted: " + run.out());
             assertTrue(seconds < 60, "stopped after --max-outage, not the 2-minute default: " + seconds + " s");
         }

@@ -22,13 +22,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A run commits one document as a model_error reject (its server failed every call); once the server
  * is well, {@code retry-rejects --reason model_error} runs that document alone into a retry round and
- * leaves every file the run committed as it was. A second call finds nothing left to retry.
+ * leaves every file the run committed as it was. A second call finds nothing left to retry. {@code tally}
+ * and {@code show} then take the round's result for that document.
  */
 class RetryRejectsTest {
 
@@ -140,6 +142,38 @@ class RetryRejectsTest {
         everyId.addAll(Outputs.ids(out, "retries/round-001/plain/shard-00000.jsonl.zst"));
         assertEquals(
                 ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
+
+        // readers of the output take the run, then the round: the document the round wrote is written
+        JsonNode tally = JSON.readTree(stdout(() -> PalimpsestCli.execute(
+                "tally",
+                "-f",
+                job.toString(),
+                "--termination-log",
+                dir.resolve("tally.json").toString())));
+        assertEquals(30, tally.path("read").asLong(), tally.toString());
+        assertEquals(30, tally.path("written").asLong(), tally.toString());
+        assertEquals(0, tally.path("rejected").asLong(), tally.toString());
+        assertEquals(1, tally.path("receipts").asLong(), "the run's receipts: " + tally);
+        assertEquals(1, tally.path("retryRounds").asLong(), tally.toString());
+        assertEquals(30, tally.at("/writtenByVariant/plain").asLong(), tally.toString());
+        assertFalse(tally.path("rejectedByReason").has("model_error"), tally.toString());
+
+        String shown =
+                stdout(() -> PalimpsestCli.execute("show", dir.resolve("out").toString(), "--id", "doc-7"));
+        assertTrue(shown.contains("-- plain (retry round 1): written"), shown);
+        assertFalse(shown.contains("model_error"), shown);
+    }
+
+    private static String stdout(IntSupplier command) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, command.getAsInt());
+        } finally {
+            System.setOut(before);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     /** A committed output of 30 documents, one of them a model_error reject; returns the job file. */

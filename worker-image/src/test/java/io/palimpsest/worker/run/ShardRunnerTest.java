@@ -235,6 +235,91 @@ class ShardRunnerTest {
                 199, Outputs.ids(output, "upper/shard-00000.jsonl.zst").size(), "every other document written once");
     }
 
+    /**
+     * A local run shares one {@link RunProgress} across its shards and their attempts: a failed
+     * attempt's summary counts its own documents, so that read = written + rejected + skipped +
+     * unfinished holds for the shard, whatever the other shards did.
+     */
+    @Test
+    void aFailedAttemptCountsItsOwnDocumentsNotTheProcesses() throws IOException {
+        RunProgress shared = new RunProgress();
+        shared.itemsDone.set(540); // what other shards of the same process answered
+        ShardRunner runner = runner(
+                new UppercaseProcessor(
+                        doc -> number(doc) >= 10 ? new ModelUnavailableException("model gone", null) : null),
+                "w1",
+                out,
+                EVERY + 10,
+                shared);
+
+        ShardSummary summary = runner.run(shard).summary();
+
+        assertEquals("model_unreachable", summary.getReason());
+        assertEquals(10, summary.getWritten(), "a-0 to a-9 were answered by this attempt");
+        assertEquals(0, summary.getRejected());
+        assertEquals(0, summary.getSkipped());
+        assertEquals(100L, summary.getPromptTokens(), "10 tokens each");
+        assertEquals(Map.of("upper", 10L), summary.getWrittenByVariant());
+        long unfinished = summary.getRead() - summary.getWritten();
+        assertTrue(
+                unfinished >= 1 && unfinished <= EVERY + 10,
+                "read " + summary.getRead() + ": the documents this attempt took, at most its window unfinished");
+    }
+
+    /**
+     * An attempt that ends because a document's tries ran out checkpoints what it finished, so the next
+     * attempt resumes after it instead of generating those documents again.
+     */
+    @Test
+    void anAttemptEndedByAFailingDocumentCheckpointsWhatItFinished() throws IOException {
+        ShardRunner.Report failed = runner(
+                        new UppercaseProcessor(doc -> number(doc) >= 10
+                                ? new DocumentFailedException("retries exhausted: HTTP 500", new IOException("500"))
+                                : null),
+                        "w1")
+                .run(shard);
+        assertEquals("retries_exhausted", failed.summary().getReason());
+        CheckpointStore.State state =
+                new CheckpointStore(new FileStorage(out), new ShardLayout(0, Compression.ZSTD), json).read();
+        assertEquals(10, state.done().size(), "a-0 to a-9, fewer than a part, are in a checkpoint part");
+
+        UppercaseProcessor next = new UppercaseProcessor();
+        ShardRunner.Report resumed = runner(next, "w2").run(shard);
+
+        assertEquals(ShardSummary.Outcome.committed, resumed.summary().getOutcome());
+        assertEquals(190, next.calls.get(), "the next attempt did not generate the 10 finished documents again");
+        assertEquals(sorted(goodIds), sorted(Outputs.ids(new FileStorage(out), "upper/shard-00000.jsonl.zst")));
+    }
+
+    /** The number of a corpus document "a-N" (documents of the second file count as past every number). */
+    private static int number(Document doc) {
+        return doc.id().startsWith("a-") ? Integer.parseInt(doc.id().substring(2)) : Integer.MAX_VALUE;
+    }
+
+    /** The id a record without one is given ({@code file:line}) can equal a real id: the reject names that. */
+    @Test
+    void aRealIdEqualToAGeneratedOneIsRejectedNamingTheCollision() throws IOException {
+        in = dir.resolve("in-ids");
+        Files.createDirectories(in);
+        Files.writeString(
+                in.resolve("c.jsonl"),
+                "{\"text\":\"a record without an id\"}\n{\"id\":\"c.jsonl:1\",\"text\":\"a real id\"}\n");
+        Shard only = new ShardPlanner(new ShardingPolicy(1, null))
+                .plan(new FileStorage(in).list(""))
+                .get(0);
+
+        runner(new UppercaseProcessor(), "w1").run(only);
+
+        JsonNode reject = Outputs.read(new FileStorage(out), "_palimpsest/rejects/shard-00000.jsonl.zst")
+                .get(0);
+        assertEquals("duplicate_id", reject.path("reason").asText());
+        assertEquals(
+                "id 'c.jsonl:1' appeared earlier in this shard; a record without an id is given '<file>:<line>' as"
+                        + " its id, so one of the two may be such a record and the other a real id with the same text:"
+                        + " give every record an id (input.idField)",
+                reject.path("detail").asText());
+    }
+
     @Test
     void aCommittedShardIsNeverRedone() throws IOException {
         runner(new UppercaseProcessor(), "w1").run(shard);
@@ -471,19 +556,18 @@ class ShardRunnerTest {
     }
 
     private ShardRunner runner(DocumentProcessor processor, String writer, Path output, int window) {
+        return runner(processor, writer, output, window, new RunProgress());
+    }
+
+    private ShardRunner runner(
+            DocumentProcessor processor, String writer, Path output, int window, RunProgress progress) {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
             RunSettings settings = TestRunSettings.of(
                     0, writer, EVERY, window, Compression.ZSTD, Files.createTempDirectory(dir, "tmp"));
             return new ShardRunner(
-                    new FileStorage(in),
-                    new FileStorage(output),
-                    readers,
-                    processor,
-                    settings,
-                    json,
-                    new RunProgress());
+                    new FileStorage(in), new FileStorage(output), readers, processor, settings, json, progress);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

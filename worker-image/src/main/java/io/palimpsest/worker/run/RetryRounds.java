@@ -1,0 +1,90 @@
+package io.palimpsest.worker.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.storage.Storage;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The retry rounds of an output ({@code palimpsest retry-rejects}): round {@code N} ran the documents
+ * of {@code retries/round-NNN-input/documents.jsonl} into an output of its own under
+ * {@code retries/round-NNN/}. Readers of the output take the run, then each committed round in
+ * order: a document is in force where it was last run. A round is taken once every shard of its plan
+ * has a receipt; an unfinished round (and any after it, which cannot exist yet) is left out.
+ */
+public final class RetryRounds {
+
+    public static final String RETRIES = "retries/";
+
+    /**
+     * One committed round.
+     *
+     * @param prefix   its output's prefix under the run's output, e.g. {@code retries/round-001/}
+     * @param receipts its shards' receipts (keys of their streams are relative to {@code prefix})
+     * @param retried  each document it ran again, by id, with the reason the run (or the round before)
+     *                 counted it under: the first reason it was retried for
+     */
+    public record Round(int number, String prefix, List<Receipt> receipts, Map<String, String> retried) {}
+
+    private RetryRounds() {}
+
+    public static String prefix(int round) {
+        return RETRIES + String.format("round-%03d/", round);
+    }
+
+    public static String inputKey(int round) {
+        return RETRIES + String.format("round-%03d-input/", round) + "documents.jsonl";
+    }
+
+    /** The committed rounds of {@code output}, in order (empty when it has none). */
+    public static List<Round> committed(Storage output, ObjectMapper json) throws IOException {
+        List<Round> rounds = new ArrayList<>();
+        for (int round = 1; output.exists(inputKey(round)); round++) {
+            String prefix = prefix(round);
+            String manifestKey = prefix + ShardManifest.KEY;
+            if (!output.exists(manifestKey)) {
+                break;
+            }
+            List<Shard> shards =
+                    new ShardManifest(json).read(output.readAll(manifestKey), output.describe(manifestKey));
+            List<Receipt> receipts = new ArrayList<>();
+            for (Shard shard : shards) {
+                String receiptKey = prefix + new ShardLayout(shard.index(), Compression.NONE).receiptKey();
+                if (!output.exists(receiptKey)) {
+                    return rounds;
+                }
+                receipts.add(json.readValue(output.readAll(receiptKey), Receipt.class));
+            }
+            rounds.add(new Round(round, prefix, receipts, retried(output, inputKey(round), json)));
+        }
+        return rounds;
+    }
+
+    private static Map<String, String> retried(Storage output, String key, ObjectMapper json) throws IOException {
+        Map<String, String> retried = new LinkedHashMap<>();
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(output.open(key), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode document = json.readTree(line);
+                retried.put(
+                        document.path("id").asText(),
+                        document.path("retriedFor").path(0).asText(null));
+            }
+        }
+        return retried;
+    }
+}

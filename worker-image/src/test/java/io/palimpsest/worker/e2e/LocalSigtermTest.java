@@ -1,0 +1,150 @@
+package io.palimpsest.worker.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.testing.Corpus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code palimpsest local} gets a real SIGTERM mid-run (Ctrl-C, {@code kill}): like {@code run}, each
+ * shard takes no more documents, lets the answers in flight come back, checkpoints every document it
+ * finished, and the command prints each shard's line and the summary before exiting 143. The next
+ * run resumes after what was kept.
+ */
+class LocalSigtermTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path QUICKSTART = Path.of("../examples/quickstart");
+    private static final int FILES = 3;
+    private static final int PER_FILE = 150;
+    private static final int CHECKPOINT_EVERY = 10;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sigtermKeepsWhatWasAnsweredPrintsEveryShardAndExits143() throws Exception {
+        Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
+        Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
+        for (int f = 0; f < FILES; f++) {
+            Corpus.writeJsonl(dir.resolve("data/part-00" + f + ".jsonl"), "doc-" + f, PER_FILE);
+        }
+        SimConfig config = SimConfig.builder()
+                .modelName("qwen-small")
+                .maxNumSeqs(8)
+                .decodeStepBaseSeconds(0.004)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .requestLogCapacity(100_000)
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Process local = start(sim.baseUrl());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (sim.requestLog().totalReceived() < 120 && System.nanoTime() < deadline && local.isAlive()) {
+                Thread.sleep(20);
+            }
+            local.destroy(); // SIGTERM
+            assertTrue(local.waitFor(30, TimeUnit.SECONDS), "exits within --stop-within and its summary");
+            String log = Files.readString(dir.resolve("local.log"));
+            assertEquals(143, local.exitValue(), log);
+
+            // every shard says it did not commit, with its own documents
+            Matcher line = Pattern.compile(
+                            "shard-0000(\\d) error exit=143 read=(\\d+) written=(\\d+) rejected=(\\d+) skipped=(\\d+)")
+                    .matcher(log);
+            long finished = 0;
+            int shards = 0;
+            while (line.find()) {
+                shards++;
+                long read = Long.parseLong(line.group(2));
+                long done =
+                        Long.parseLong(line.group(3)) + Long.parseLong(line.group(4)) + Long.parseLong(line.group(5));
+                assertTrue(read <= PER_FILE && done <= read, line.group());
+                finished += done;
+            }
+            assertEquals(FILES, shards, log);
+            assertTrue(log.contains("\ndocuments  read "), "the summary is printed:\n" + log);
+            assertTrue(log.contains("(terminated)"), log);
+            assertTrue(finished > 0, log);
+            assertEquals(finished, checkpointedItems(), "every finished document is in a checkpoint part:\n" + log);
+            long before = sim.requestLog().totalReceived();
+
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "local",
+                            "-f",
+                            dir.toString(),
+                            "--endpoint",
+                            sim.baseUrl(),
+                            "--out",
+                            dir.resolve("out").toString(),
+                            "--checkpoint-every",
+                            String.valueOf(CHECKPOINT_EVERY)));
+            long again = sim.requestLog().totalReceived() - before;
+            assertTrue(
+                    again <= 2L * (FILES * PER_FILE - finished),
+                    "the next run resumed after the " + finished + " kept documents: " + again + " requests");
+        }
+    }
+
+    private Process start(String endpoint) throws Exception {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                "-cp",
+                classpath,
+                PalimpsestCli.class.getName(),
+                "local",
+                "-f",
+                dir.toString(),
+                "--endpoint",
+                endpoint,
+                "--out",
+                dir.resolve("out").toString(),
+                "--checkpoint-every",
+                String.valueOf(CHECKPOINT_EVERY),
+                "--stop-within",
+                "PT5S"));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("local.log").toFile())
+                .start();
+    }
+
+    /** Items the checkpoint parts of every shard hold (their markers list them). */
+    private long checkpointedItems() throws Exception {
+        Path checkpoints = dir.resolve("out/_palimpsest/checkpoints");
+        if (!Files.isDirectory(checkpoints)) {
+            return 0;
+        }
+        long items = 0;
+        try (Stream<Path> files = Files.walk(checkpoints)) {
+            for (Path marker : files.filter(p -> p.getFileName().toString().matches("part-\\d+\\.json"))
+                    .toList()) {
+                items += JSON.readTree(marker.toFile())
+                        .path("counts")
+                        .path("read")
+                        .asLong();
+            }
+        }
+        return items;
+    }
+}
