@@ -5,6 +5,7 @@ import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -16,6 +17,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Logger;
 
 /**
  * Commits a shard whose parts are all done: checks the accounting, assembles each stream's parts
@@ -24,6 +26,7 @@ import java.util.Map;
  * creates the receipt; the other learns it lost and stops without error.
  */
 public final class ShardCommitter {
+    private static final Logger LOG = Logger.getLogger(ShardCommitter.class.getName());
 
     /** Whether this call created the receipt, and the receipt in force either way. */
     public record Outcome(boolean committedByUs, Receipt receipt) {}
@@ -94,7 +97,13 @@ public final class ShardCommitter {
                 context.simulated() ? Boolean.TRUE : null);
         byte[] content = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(receipt);
         if (storage.createIfAbsent(layout.receiptKey(), content)) {
-            cleanUp(outputs.keySet());
+            try {
+                cleanUp(outputs.keySet());
+            } catch (IOException | UncheckedIOException e) {
+                // the receipt is written: the shard is committed whatever is left; a later attempt cleans up
+                LOG.warning(layout.shardName() + ": committed; cleaning up its checkpoints failed (" + e
+                        + "); the next run over this output removes them");
+            }
             return new Outcome(true, receipt);
         }
         return new Outcome(false, readReceipt());

@@ -3,6 +3,7 @@ package io.palimpsest.worker.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryNotEmptyException;
@@ -208,6 +209,12 @@ public final class FileStorage implements Storage {
                     Files.deleteIfExists(sibling);
                 }
             }
+        } catch (NoSuchFileException alreadyGone) {
+            // a twin removed the folder meanwhile
+        } catch (UncheckedIOException listing) {
+            if (!(listing.getCause() instanceof NoSuchFileException)) {
+                throw listing.getCause();
+            }
         }
     }
 
@@ -228,6 +235,11 @@ public final class FileStorage implements Storage {
                 }
             } catch (NoSuchFileException alreadyGone) {
                 // someone else cleaned up first
+            } catch (UncheckedIOException walking) {
+                // the walk met a folder a twin deleted meanwhile: what is gone is what this was to delete
+                if (!(walking.getCause() instanceof NoSuchFileException)) {
+                    throw walking.getCause();
+                }
             }
         }
     }
