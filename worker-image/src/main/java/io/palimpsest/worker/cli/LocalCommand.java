@@ -221,13 +221,15 @@ final class LocalCommand implements Callable<Integer> {
                             }
                         }
                         // the client serves every shard at once: its requests and latencies go in the run's summary
-                        ShardLogLine.print(report);
+                        ShardRunner.Report ended = report;
+                        ticker.above(() -> ShardLogLine.print(ended));
                         if (!retriedByTheJob(report) || attempt == attempts - 1 || sigterm.stopping()) {
                             break;
                         }
-                        System.err.printf(
-                                "%nshard %d: %s; attempt %d of %d%n",
-                                index, report.summary().getMessage(), attempt + 2, attempts);
+                        int next = attempt + 2;
+                        ticker.above(() -> System.err.printf(
+                                "shard %d: %s; attempt %d of %d%n",
+                                index, ended.summary().getMessage(), next, attempts));
                     }
                     ticker.shardDone();
                     return report;
@@ -405,6 +407,11 @@ final class LocalCommand implements Callable<Integer> {
         private final PrintStream out;
 
         private final Supplier<Optional<Duration>> modelOutage;
+        /** Carriage return, then erase to the end of the line (ANSI EL). */
+        private static final String CLEAR_LINE = "\r\033[K";
+
+        private final Object screen = new Object();
+        private boolean drawn;
 
         ProgressTicker(
                 RunProgress progress,
@@ -457,24 +464,47 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         private void print() {
-            String text = line().text();
-            if (terminal) {
-                out.print("\r  " + text + "   ");
-            } else {
-                out.println("progress: " + text);
+            synchronized (screen) {
+                String text = line().text();
+                if (terminal) {
+                    out.print("\r  " + text + "   ");
+                    drawn = true;
+                } else {
+                    out.println("progress: " + text);
+                }
+                out.flush();
             }
-            out.flush();
+        }
+
+        /**
+         * Lines of their own (a shard's line, a retry) printed where the progress line stands: on a
+         * terminal it is cleared first and drawn again at the next tick, so the two never share a line.
+         */
+        void above(Runnable printing) {
+            synchronized (screen) {
+                if (terminal && drawn) {
+                    out.print(CLEAR_LINE);
+                    out.flush();
+                    drawn = false;
+                }
+                printing.run();
+            }
         }
 
         void shardDone() {
             shardsDone.incrementAndGet();
         }
 
+        /** On a terminal, the line as the run ends (every shard done: 100%) stays on the screen. */
         @Override
         public void close() {
             timer.shutdownNow();
             if (terminal) {
-                out.println();
+                synchronized (screen) {
+                    out.print(CLEAR_LINE + "  " + line().text());
+                    out.println();
+                    out.flush();
+                }
             }
         }
     }

@@ -105,6 +105,29 @@ class ProgressLineTest {
     }
 
     @Test
+    void linesPrintedDuringTheRunNeverShareTheProgressLineAndTheLastStateStays() throws Exception {
+        RunProgress progress = new RunProgress();
+        progress.bytesRead.set(1000);
+        progress.itemsRead.set(100);
+        progress.itemsDone.set(50);
+        ByteArrayOutputStream tty = new ByteArrayOutputStream();
+        PrintStream screen = new PrintStream(tty, true, StandardCharsets.UTF_8);
+        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                progress, 1, 1000, System.nanoTime(), Optional::empty, true, screen, Duration.ofMillis(50))) {
+            Thread.sleep(1300); // one tick draws the line
+            ticker.above(() -> screen.println("shard-00000 committed"));
+            ticker.shardDone();
+        }
+        String text = tty.toString(StandardCharsets.UTF_8);
+        // the drawn line is erased before the shard's line, which starts a line of its own
+        assertTrue(text.contains("   \r\033[Kshard-00000 committed\n"), text);
+        // the run's last state is drawn once more and kept: every shard done
+        assertTrue(text.contains("\r\033[K  100% docs"), text);
+        assertTrue(text.endsWith("\n"), text);
+        assertTrue(text.lastIndexOf("100% docs") > text.indexOf("shard-00000 committed"), text);
+    }
+
+    @Test
     void whileTheModelIsNotAnsweringTheLineSaysSoInsteadOfAGrowingEta() {
         ProgressLine answering = new ProgressLine(1, 4, 300, 290, 10, 5000, 0.25, 60);
         assertTrue(answering.text().endsWith("| 1:00 | ETA 3:00"), answering.text());
