@@ -288,10 +288,23 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         // Shards and documents: a finished job's numbers are final.
         JobStatusFolder folder = new JobStatusFolder(clock);
         Long shards = seen.shards();
+        // No worker may run: the job is suspended, or its worker Job held (suspended, parallelism 0).
+        Job workerJob = seen.workerJob();
+        boolean workersHeld = Boolean.TRUE.equals(job.getSpec().getSuspend())
+                || (workerJob != null
+                        && workerJob.getSpec() != null
+                        && (Boolean.TRUE.equals(workerJob.getSpec().getSuspend())
+                                || Integer.valueOf(0).equals(workerJob.getSpec().getParallelism())));
         JobStatusFolder.Result fold = shards == null || finished
                 ? null
                 : folder.fold(
-                        previous, shards, seen.worker(), finishedPods, liveProgress.of(ResourceID.fromResource(job)));
+                        previous,
+                        shards,
+                        seen.worker(),
+                        finishedPods,
+                        // not known before this operator's first round: the recorded in-progress part stays
+                        liveProgress.current() ? liveProgress.of(ResourceID.fromResource(job)) : null,
+                        workersHeld);
         RewriteJobStatus next = fold == null ? JobStatusFolder.copyOf(previous) : fold.status();
 
         // Exact totals from the receipts when summaries went missing.

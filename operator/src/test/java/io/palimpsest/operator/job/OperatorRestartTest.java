@@ -3,6 +3,7 @@ package io.palimpsest.operator.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -180,6 +181,44 @@ class OperatorRestartTest {
         assertEquals(1, jobs("work").size());
         assertEquals(1, jobs("plan").size());
         assertEquals(1, jobs("tally").size());
+    }
+
+    @Test
+    void aSuspendedJobHasNoEstimateAndNoRate() {
+        newOperatorReconciles();
+        moves.plannerSucceeds("rs-plan", 100);
+        newOperatorReconciles();
+        for (int i = 0; i < 10; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-9", "", 8);
+        newOperatorReconciles();
+        clock.advance(Duration.ofMinutes(1));
+        for (int i = 10; i < 20; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-19", "", 8);
+        newOperatorReconciles();
+        assertTrue(status().getThroughput().getTokensPerSecond() > 0);
+        assertNotNull(status().getEstimatedCompletionTime());
+
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("rs")
+                .edit(j -> {
+                    j.getSpec().setSuspend(true);
+                    return j;
+                }));
+        newOperatorReconciles();
+        assertEquals(Boolean.TRUE, moves.job("rs-work").getSpec().getSuspend());
+        // The Job controller stops the pods.
+        moves.workerStatus("rs-work", "0-19", "", 0);
+        clock.advance(Duration.ofSeconds(10));
+        newOperatorReconciles();
+        assertEquals(JobPhase.Suspended, status().getPhase());
+        assertNull(status().getEstimatedCompletionTime(), "nothing runs: no completion to estimate");
+        assertEquals(0, status().getThroughput().getTokensPerSecond());
+        assertEquals(0.0, status().getThroughput().getShardsPerHour());
     }
 
     @Test

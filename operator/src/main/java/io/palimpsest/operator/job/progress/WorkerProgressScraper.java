@@ -46,9 +46,11 @@ import org.jboss.logging.Logger;
  *
  * <p>Bounded at 1,000 running pods: pods come from the reconciler's informer cache (no list
  * call), at most {@code maxConcurrentScrapes} requests are in flight, each bounded by
- * {@code scrapeTimeout}; a pod that does not answer keeps no reading (its shard shows progress
- * again at its next answer, or its commit). Memory: one small record per running pod. Runs on the
- * leading replica only ({@link LeaderDuty}).
+ * {@code scrapeTimeout}; a running pod that does not answer keeps its last reading until it answers
+ * again, or stops running (its shard ended, or the pod was deleted or replaced), so a missed round
+ * only delays its own progress. Memory: one small record per running pod. Runs on the leading
+ * replica only ({@link LeaderDuty}); a new leadership starts with no readings, and the status keeps
+ * its recorded in-progress part until the first round has completed ({@link LiveProgress#current()}).
  */
 @ApplicationScoped
 public class WorkerProgressScraper implements LeaderDuty {
@@ -67,6 +69,8 @@ public class WorkerProgressScraper implements LeaderDuty {
     private volatile HttpClient http;
     private ScheduledExecutorService executor;
     private volatile Round lastRound = new Round(0, 0, 0);
+    /** Each running pod's last answer, kept while the pod runs; written by {@link #round}, cleared on a new leadership. */
+    private volatile Map<Target, ShardProgress> lastAnswers = Map.of();
 
     /** What the last round did: pods asked, pods that answered, its wall time. */
     public record Round(int pods, int answered, long millis) {}
@@ -102,6 +106,9 @@ public class WorkerProgressScraper implements LeaderDuty {
         if (executor != null) {
             return;
         }
+        // Readings from an earlier leadership are stale; none are known until this one's first round.
+        live.reset(config.progress().enabled());
+        lastAnswers = Map.of();
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palimpsest-worker-progress");
             t.setDaemon(true);
@@ -116,6 +123,7 @@ public class WorkerProgressScraper implements LeaderDuty {
         if (executor != null) {
             executor.shutdownNow();
             executor = null;
+            live.reset(config.progress().enabled());
         }
     }
 
@@ -135,29 +143,47 @@ public class WorkerProgressScraper implements LeaderDuty {
             return;
         }
         if (!config.progress().enabled()) {
+            live.roundCompleted();
             retainMetrics(); // the per-job series still go with their jobs
             return;
         }
         try {
             long start = System.nanoTime();
             List<Target> targets = targets(source.get());
-            Map<ResourceID, Map<Integer, ShardProgress>> readings = scrape(targets);
+            Map<Target, ShardProgress> answers = scrape(targets);
+            // A running pod that did not answer keeps its last reading; a pod no longer running drops out.
+            Map<Target, ShardProgress> kept = new HashMap<>();
+            for (Target target : targets) {
+                ShardProgress p = answers.getOrDefault(target, lastAnswers.get(target));
+                if (p != null) {
+                    kept.put(target, p);
+                }
+            }
+            lastAnswers = kept;
+            Map<ResourceID, Map<Integer, ShardProgress>> readings = new HashMap<>();
+            for (Map.Entry<Target, ShardProgress> e : kept.entrySet()) {
+                // two pods of one shard (a replacement before the old one is gone): the further one
+                readings.computeIfAbsent(e.getKey().job(), j -> new HashMap<>())
+                        .merge(e.getKey().shard(), e.getValue(), (a, b) -> a.documents() >= b.documents() ? a : b);
+            }
             Set<ResourceID> jobs = new HashSet<>(readings.keySet());
             jobs.addAll(live.jobs());
-            int answered = readings.values().stream().mapToInt(Map::size).sum();
             for (ResourceID job : jobs) {
                 if (live.replace(job, readings.getOrDefault(job, Map.of()))) {
                     trigger.propagateEvent(job);
                 }
             }
-            lastRound = new Round(targets.size(), answered, (System.nanoTime() - start) / 1_000_000);
+            lastRound = new Round(targets.size(), answers.size(), (System.nanoTime() - start) / 1_000_000);
             metrics.round(lastRound.pods(), lastRound.answered(), lastRound.millis() / 1000.0);
             retainMetrics();
         } catch (RuntimeException e) {
             LOG.warn("worker progress round failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return;
         }
+        // Also after a failed round: the status must not wait for readings forever.
+        live.roundCompleted();
     }
 
     /** A deleted job's series go with it. */
@@ -172,8 +198,8 @@ public class WorkerProgressScraper implements LeaderDuty {
         }
     }
 
-    /** A running worker pod: its job, shard and metrics address. */
-    record Target(ResourceID job, int shard, URI metrics) {}
+    /** A running worker pod: its job, shard, identity (uid, or name) and metrics address. */
+    record Target(ResourceID job, int shard, String pod, URI metrics) {}
 
     /** Running worker pods with an address and a shard index, from the informer's cache. */
     static List<Target> targets(Collection<Pod> pods) {
@@ -205,6 +231,9 @@ public class WorkerProgressScraper implements LeaderDuty {
                             labels.get(RewriteJobNames.JOB_LABEL),
                             pod.getMetadata().getNamespace()),
                     shard,
+                    pod.getMetadata().getUid() != null
+                            ? pod.getMetadata().getUid()
+                            : pod.getMetadata().getName(),
                     uri));
         }
         return out;
@@ -226,12 +255,13 @@ public class WorkerProgressScraper implements LeaderDuty {
         return DEFAULT_PORT;
     }
 
-    private Map<ResourceID, Map<Integer, ShardProgress>> scrape(List<Target> targets) throws InterruptedException {
+    /** The answers of this round, by pod. */
+    private Map<Target, ShardProgress> scrape(List<Target> targets) throws InterruptedException {
         Duration timeout = config.progress().scrapeTimeout();
         HttpClient client = client(timeout);
         Semaphore slots = new Semaphore(Math.max(1, config.progress().maxConcurrentScrapes()));
         List<CompletableFuture<Void>> all = new ArrayList<>(targets.size());
-        Map<ResourceID, Map<Integer, ShardProgress>> readings = new HashMap<>();
+        Map<Target, ShardProgress> answers = new HashMap<>();
         AtomicBoolean closed = new AtomicBoolean();
         for (Target target : targets) {
             slots.acquire();
@@ -245,13 +275,11 @@ public class WorkerProgressScraper implements LeaderDuty {
                             return;
                         }
                         ShardProgress p = WorkerMetricsText.parse(target.shard(), response.body());
-                        synchronized (readings) {
+                        synchronized (answers) {
                             if (closed.get()) {
                                 return; // answered after the round ended: the next round reads it again
                             }
-                            // two pods of one shard (a replacement before the old one is gone): the further one
-                            readings.computeIfAbsent(target.job(), j -> new HashMap<>())
-                                    .merge(target.shard(), p, (a, b) -> a.documents() >= b.documents() ? a : b);
+                            answers.put(target, p);
                         }
                     })
                     .exceptionally(e -> null)
@@ -263,9 +291,9 @@ public class WorkerProgressScraper implements LeaderDuty {
         } catch (ExecutionException | TimeoutException e) {
             // every request has its own timeout; what has not answered by now is left out of this round
         }
-        synchronized (readings) {
+        synchronized (answers) {
             closed.set(true);
-            return readings;
+            return new HashMap<>(answers);
         }
     }
 

@@ -67,16 +67,31 @@ public final class JobStatusFolder {
         return fold(previous, totalShards, job, pods, Map.of());
     }
 
-    /**
-     * @param live the running shards' last readings (live progress), by shard; they add the in-progress
-     *             part, never to the committed totals
-     */
     public Result fold(
             RewriteJobStatus previous,
             long totalShards,
             WorkerJobView job,
             Collection<FinishedPod> pods,
             Map<Integer, ShardProgress> live) {
+        return fold(previous, totalShards, job, pods, live, false);
+    }
+
+    /**
+     * @param live        the running shards' last readings (live progress), by shard; they add the in-progress
+     *                    part, never to the committed totals. Null when they are not known yet (this operator
+     *                    has not read the workers since it started or took over): the recorded in-progress part
+     *                    and throughput stay as they are, as a sample without them would count the running
+     *                    shards' work as lost, and the next one count it again as new.
+     * @param workersHeld the workers may not run (the job is suspended, or held at parallelism 0); with no
+     *                    worker pod left, nothing moves: no rates, no estimated completion
+     */
+    public Result fold(
+            RewriteJobStatus previous,
+            long totalShards,
+            WorkerJobView job,
+            Collection<FinishedPod> pods,
+            Map<Integer, ShardProgress> live,
+            boolean workersHeld) {
         RewriteJobStatus next = copyOf(previous);
         RangeSet counted = CompactRanges.decode(next.getCountedShards());
         DocumentCounts docs = next.getDocuments();
@@ -119,22 +134,29 @@ public final class JobStatusFolder {
         next.setFailedShards(blankToNull(job.failed().format(RANGE_BUDGET)));
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
         next.setRecentFailures(RecentFailures.merge(next.getRecentFailures(), failures));
-        InProgressTotals inProgress = job.state().isFinished()
-                ? InProgressTotals.NONE
-                : InProgressTotals.of(live, counted, job.completed(), job.failed());
-        boolean reading = inProgress.shards() > 0;
-        docs.setInProgress(reading ? inProgress.documents() : null);
-        tokens.setInProgressPrompt(reading ? inProgress.promptTokens() : null);
-        tokens.setInProgressCompletion(reading ? inProgress.completionTokens() : null);
-        next.setThroughput(ThroughputWindow.sample(
-                next.getThroughput(),
-                succeeded + failed,
-                reading ? succeeded + failed + inProgress.shardFraction() : null,
-                tokens.getCompletion() + inProgress.completionTokens(),
-                docs.getRead() + inProgress.documents(),
-                clock.instant()));
+        boolean known = live != null || job.state().isFinished();
+        if (known) {
+            InProgressTotals inProgress = job.state().isFinished()
+                    ? InProgressTotals.NONE
+                    : InProgressTotals.of(live, counted, job.completed(), job.failed());
+            boolean reading = inProgress.shards() > 0;
+            docs.setInProgress(reading ? inProgress.documents() : null);
+            tokens.setInProgressPrompt(reading ? inProgress.promptTokens() : null);
+            tokens.setInProgressCompletion(reading ? inProgress.completionTokens() : null);
+            next.setThroughput(ThroughputWindow.sample(
+                    next.getThroughput(),
+                    succeeded + failed,
+                    reading ? succeeded + failed + inProgress.shardFraction() : null,
+                    tokens.getCompletion() + inProgress.completionTokens(),
+                    docs.getRead() + inProgress.documents(),
+                    clock.instant()));
+        }
+        boolean idle = workersHeld && running == 0 && !job.state().isFinished();
+        if (idle) {
+            next.setThroughput(ThroughputWindow.stopped(next.getThroughput()));
+        }
         next.setEstimatedCompletionTime(
-                job.state().isFinished() ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
+                job.state().isFinished() || idle ? null : ThroughputWindow.eta(next.getThroughput(), totalShards));
         return new Result(next, job.completed().minus(counted));
     }
 

@@ -97,6 +97,22 @@ public final class ThroughputWindow {
         return Rfc3339.format(Rfc3339.parse(throughput.getSampledAt()).plusSeconds(Math.round(hours * 3600)));
     }
 
+    /**
+     * No worker runs (suspended, held at parallelism 0): every rate is 0 now, and the rates start
+     * again from 0 when workers run again. The last sample stays the basis of the next one.
+     */
+    public static Throughput stopped(Throughput t) {
+        if (t == null) {
+            return null;
+        }
+        Throughput c = copy(t, nz(t.getSampledCompletionTokens()));
+        c.setSampledDocuments(t.getSampledDocuments());
+        c.setTokensPerSecond(0);
+        c.setShardsPerHour(t.getShardsPerHour() == null ? null : 0.0);
+        c.setDocumentsPerSecond(t.getDocumentsPerSecond() == null ? null : 0.0);
+        return c;
+    }
+
     /** After the totals were replaced (a tally), the token counter jumps: rebase, do not count the jump as throughput. */
     public static Throughput rebase(Throughput previous, long completionTokens) {
         if (previous == null || previous.getSampledAt() == null) {

@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.progress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 class WorkerProgressScraperTest {
@@ -90,6 +92,118 @@ class WorkerProgressScraperTest {
             release.countDown();
             server.stop(0);
             slow.stop(0);
+        }
+    }
+
+    @Test
+    void aRunningPodThatMissesARoundKeepsItsReadingUntilItStopsRunning() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean stalled = new AtomicBoolean();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/metrics", exchange -> {
+            if (stalled.get()) {
+                try {
+                    release.await(); // past the scrape timeout
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.close();
+                return;
+            }
+            byte[] body = WorkerMetricsTextTest.PAGE.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            int port = server.getAddress().getPort();
+            List<Pod> pods = new ArrayList<>(List.of(
+                    pod("a", 0, "Running", RewriteJobNames.ROLE_WORK, port),
+                    pod("a", 1, "Running", RewriteJobNames.ROLE_WORK, port)));
+            LiveProgress live = new LiveProgress();
+            WorkerProgressScraper scraper = new WorkerProgressScraper(
+                    live,
+                    TestConfig.progress(true, 15, 1, 4),
+                    new JobMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+            scraper.watch(() -> List.copyOf(pods), () -> Set.of(new ResourceID("a", "ns")));
+            ResourceID a = new ResourceID("a", "ns");
+
+            scraper.round();
+            Map<Integer, ShardProgress> first = live.of(a);
+            assertEquals(Set.of(0, 1), first.keySet());
+
+            // Nobody answers this round: both pods still run, both shards keep their readings.
+            stalled.set(true);
+            scraper.round();
+            assertEquals(0, scraper.lastRound().answered());
+            assertEquals(first, live.of(a), "a missed round only delays a shard's progress");
+
+            // Shard 1's pod stops running (deleted), shard 0's is replaced by a new attempt that has not
+            // answered: neither old reading stays.
+            pods.remove(1);
+            pods.set(
+                    0,
+                    new PodBuilder(pods.get(0))
+                            .editMetadata()
+                            .withName("a-work-0-retry")
+                            .endMetadata()
+                            .build());
+            scraper.round();
+            assertEquals(Map.of(), live.of(a));
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aNewLeadershipKnowsNoReadingsUntilItsFirstRound() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/metrics", exchange -> {
+            byte[] body = WorkerMetricsTextTest.PAGE.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            LiveProgress live = new LiveProgress(TestConfig.progress(true, 3600, 1, 4));
+            assertFalse(live.current(), "a starting operator has read no worker yet");
+            WorkerProgressScraper scraper = new WorkerProgressScraper(
+                    live,
+                    TestConfig.progress(true, 3600, 1, 4),
+                    new JobMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+            List<Pod> pods = List.of(pod(
+                    "a",
+                    0,
+                    "Running",
+                    RewriteJobNames.ROLE_WORK,
+                    server.getAddress().getPort()));
+            scraper.watch(() -> pods, () -> Set.of(new ResourceID("a", "ns")));
+            scraper.round();
+            assertTrue(live.current());
+            assertEquals(Set.of(0), live.of(new ResourceID("a", "ns")).keySet());
+
+            // Leadership lost and taken again: the old readings are stale, none is known until a round.
+            scraper.stopLeading();
+            scraper.startLeading();
+            try {
+                assertFalse(live.current());
+                assertEquals(Map.of(), live.of(new ResourceID("a", "ns")));
+                scraper.round();
+                assertTrue(live.current());
+            } finally {
+                scraper.stopLeading();
+            }
+
+            assertTrue(
+                    new LiveProgress(TestConfig.progress(false, 15, 1, 4)).current(),
+                    "live progress off: nothing to wait for");
+        } finally {
+            server.stop(0);
         }
     }
 

@@ -434,6 +434,102 @@ class JobStatusFolderTest {
         assertNotNull(s.getEstimatedCompletionTime());
     }
 
+    /** Ten running shards, each {@code bytes} of 1,000,000 through, with documents and tokens to match. */
+    static Map<Integer, ShardProgress> tenShardsAt(long bytes) {
+        Map<Integer, ShardProgress> live = new HashMap<>();
+        for (int shard = 0; shard < 10; shard++) {
+            live.put(shard, new ShardProgress(shard, bytes / 100, 0, 0, bytes / 10, bytes / 20, bytes, 1_000_000));
+        }
+        return live;
+    }
+
+    @Test
+    void aRestartedOperatorWithoutReadingsYetNeitherLosesNorRecountsTheRunningShards() {
+        // Steady: ten shards each read 1,000 bytes a second (3.6 shards an hour each, 36 in all).
+        long bytes = 400_000;
+        RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        for (int i = 0; i < 20; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            bytes += 30_000;
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        double steady = s.getThroughput().getShardsPerHour();
+        long steadyTokens = s.getThroughput().getTokensPerSecond();
+        assertEquals(36.0, steady, 0.01);
+        Instant steadyEta = Instant.parse(s.getEstimatedCompletionTime());
+        Long inProgress = s.getDocuments().getInProgress();
+
+        // The operator restarts 45 s later: the first reconcile comes before the first scrape.
+        clock.advance(Duration.ofSeconds(45));
+        bytes += 45_000;
+        JobStatusFolder restarted = new JobStatusFolder(clock);
+        RewriteJobStatus atStart =
+                restarted.fold(s, 100, running("", "", 10), List.of(), null).status();
+        assertEquals(s.getThroughput(), atStart.getThroughput(), "no sample without the running shards");
+        assertEquals(inProgress, atStart.getDocuments().getInProgress(), "the last known in-progress part stays");
+        assertEquals(s.getEstimatedCompletionTime(), atStart.getEstimatedCompletionTime());
+
+        // The first round's readings, 30 s later.
+        clock.advance(Duration.ofSeconds(30));
+        bytes += 30_000;
+        RewriteJobStatus back = restarted
+                .fold(atStart, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        double rate = back.getThroughput().getShardsPerHour();
+        assertTrue(rate < steady * 1.5 && rate > steady / 1.5, "shards/h " + rate + " against " + steady);
+        long tokens = back.getThroughput().getTokensPerSecond();
+        assertTrue(tokens < steadyTokens * 1.5, "tokens/s " + tokens + " against " + steadyTokens);
+        assertTrue(
+                !Instant.parse(back.getEstimatedCompletionTime()).isBefore(steadyEta.minusSeconds(60)),
+                "ETA " + back.getEstimatedCompletionTime() + " against " + steadyEta);
+    }
+
+    @Test
+    void heldWorkersHaveNoRateAndNoEstimate() {
+        List<FinishedPod> pods = new ArrayList<>();
+        RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), pods).status();
+        for (int minute = 1; minute <= 3; minute++) {
+            clock.advance(Duration.ofMinutes(1));
+            for (int i = (minute - 1) * 10; i < minute * 10; i++) {
+                pods.add(Pods.committed(i, 10));
+            }
+            s = folder.fold(s, 100, running("0-" + (minute * 10 - 1), "", 10), pods)
+                    .status();
+        }
+        assertTrue(s.getThroughput().getTokensPerSecond() > 0);
+        assertNotNull(s.getEstimatedCompletionTime());
+
+        // Suspended (or held at parallelism 0): while pods are still stopping, the rates stand.
+        clock.advance(Duration.ofSeconds(5));
+        RewriteJobStatus stopping = folder.fold(s, 100, running("0-29", "", 4), pods, Map.of(), true)
+                .status();
+        assertNotNull(stopping.getEstimatedCompletionTime());
+        // No worker pod left: nothing moves, and nothing is estimated.
+        clock.advance(Duration.ofSeconds(5));
+        RewriteJobStatus held = folder.fold(stopping, 100, running("0-29", "", 0), pods, Map.of(), true)
+                .status();
+        assertNull(held.getEstimatedCompletionTime());
+        assertEquals(0, held.getThroughput().getTokensPerSecond());
+        assertEquals(0.0, held.getThroughput().getShardsPerHour());
+        clock.advance(Duration.ofMinutes(1));
+        held = folder.fold(held, 100, running("0-29", "", 0), pods, Map.of(), true)
+                .status();
+        assertNull(held.getEstimatedCompletionTime());
+        assertEquals(0.0, held.getThroughput().getShardsPerHour());
+
+        // Running again: the rate starts over from what commits from now on.
+        clock.advance(Duration.ofMinutes(1));
+        for (int i = 30; i < 40; i++) {
+            pods.add(Pods.committed(i, 10));
+        }
+        RewriteJobStatus resumed = folder.fold(held, 100, running("0-39", "", 10), pods, Map.of(), false)
+                .status();
+        assertTrue(resumed.getThroughput().getShardsPerHour() > 0);
+        assertNotNull(resumed.getEstimatedCompletionTime());
+    }
+
     @Test
     void podsOutsideTheShardRangeAreIgnored() {
         RewriteJobStatus s = folder.fold(null, 3, running("0", "", 0), List.of(committed(0, 5), committed(7, 100)))
