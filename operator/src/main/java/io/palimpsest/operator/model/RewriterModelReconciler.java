@@ -475,12 +475,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         }
 
         Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
-        int replicas = observed.map(
-                        d -> d.getStatus() == null ? null : d.getStatus().getReplicas())
-                .orElse(0);
-        int ready = observed.map(
-                        d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
-                .orElse(0);
+        int replicas = replicasOf(observed);
+        int ready = readyReplicasOf(observed);
         ModelPodsNotStarting.Reading notStarting = ModelPodsNotStarting.read(
                 List.copyOf(context.getSecondaryResources(Pod.class)),
                 observed,
@@ -661,6 +657,20 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         return next;
     }
 
+    /** The Deployment's pods as its status counts them; 0 with no Deployment or no status yet. */
+    private static int replicasOf(Optional<Deployment> deployment) {
+        return deployment
+                .map(d -> d.getStatus() == null ? null : d.getStatus().getReplicas())
+                .orElse(0);
+    }
+
+    /** Its pods that pass readiness. */
+    private static int readyReplicasOf(Optional<Deployment> deployment) {
+        return deployment
+                .map(d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
+                .orElse(0);
+    }
+
     /**
      * What an API server refusal leaves: the model Degraded (Failed when the server refuses an object as
      * invalid and no replica serves, as nothing can be made from the spec until it changes), the refusal in
@@ -675,12 +685,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         Optional<Deployment> observed = model.getSpec().getEndpoint() == null
                 ? context.getSecondaryResource(Deployment.class)
                 : Optional.empty();
-        int replicas = observed.map(
-                        d -> d.getStatus() == null ? null : d.getStatus().getReplicas())
-                .orElse(0);
-        int ready = observed.map(
-                        d -> d.getStatus() == null ? null : d.getStatus().getReadyReplicas())
-                .orElse(0);
+        int replicas = replicasOf(observed);
+        int ready = readyReplicasOf(observed);
         ModelPhase phase =
                 reason == ModelReason.RejectedByApiServer && ready == 0 ? ModelPhase.Failed : ModelPhase.Degraded;
         RewriterModelStatus next = new RewriterModelStatus();

@@ -15,6 +15,7 @@ import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.RetryRounds;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.text.Plural;
@@ -54,8 +55,6 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
-
-    static final String RETRIES = "retries/";
 
     @Option(
             names = {"-f", "--filename"},
@@ -127,18 +126,20 @@ final class RetryRejectsCommand implements Callable<Integer> {
             RejectSelection selection = new RejectSelection();
             selection.original(rejects);
             int round = 1;
-            while (output.exists(roundInputKey(round))) {
-                List<String> retried = ids(output, roundInputKey(round));
+            while (output.exists(RetryRounds.inputKey(round))) {
+                List<String> retried = ids(output, RetryRounds.inputKey(round));
                 List<JsonNode> roundRejects;
-                try (Storage roundOutput =
-                        WorkerEnvironment.system().storageResolver("output").open(outputUri + roundPrefix(round))) {
+                try (Storage roundOutput = WorkerEnvironment.system()
+                        .storageResolver("output")
+                        .open(outputUri + RetryRounds.prefix(round))) {
                     if (!modelOptions.simulate && roundOutput.exists(ShardLayout.simulatedMarkerKey())) {
                         System.err.println(
                                 "palimpsest retry-rejects: retry round " + round + " ("
                                         + roundOutput.describe() + ") holds work the built-in simulator served ("
                                         + ShardLayout.simulatedMarkerKey()
                                         + "); a run on a real model does not count it as"
-                                        + " done: delete " + roundPrefix(round) + " and " + roundInputPrefix(round)
+                                        + " done: delete " + RetryRounds.prefix(round) + " and "
+                                        + RetryRounds.inputPrefix(round)
                                         + " (and any later round) to retry those documents on the model, or run into a new output");
                         return ExitCodes.MODEL_CONFIG;
                     }
@@ -172,7 +173,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
             if (chosen.chosen().isEmpty()) {
                 return ExitCodes.DONE;
             }
-            output.put(roundInputKey(round), documents(chosen.chosen()));
+            output.put(RetryRounds.inputKey(round), documents(chosen.chosen()));
             return runRound(job, loaded, outputUri, round);
         }
     }
@@ -203,7 +204,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
         ResolvedJob roundJob = json.convertValue(job, ResolvedJob.class);
         roundJob.setName(job.getName() + "-retry-" + round);
         RewriteJobSpec.Input input = roundJob.getSpec().getInput();
-        input.setUri(outputUri + roundInputPrefix(round));
+        input.setUri(outputUri + RetryRounds.inputPrefix(round));
         input.setFormat(RewriteJobSpec.InputFormat.jsonl);
         input.setTextField("text");
         input.setIdField("id");
@@ -211,7 +212,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
         input.setExclude(null);
         input.setLimit(null);
         input.setCredentialsSecretRef(job.getSpec().getOutput().getCredentialsSecretRef());
-        roundJob.getSpec().getOutput().setUri(outputUri + roundPrefix(round));
+        roundJob.getSpec().getOutput().setUri(outputUri + RetryRounds.prefix(round));
         roundJob.getSpec().setSharding(null);
         LocalCommand local = new LocalCommand();
         local.manifests = manifests;
@@ -272,18 +273,6 @@ final class RetryRejectsCommand implements Callable<Integer> {
             lines.append(json.writeValueAsString(record)).append('\n');
         }
         return lines.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String roundPrefix(int round) {
-        return RETRIES + String.format("round-%03d/", round);
-    }
-
-    static String roundInputPrefix(int round) {
-        return RETRIES + String.format("round-%03d-input/", round);
-    }
-
-    static String roundInputKey(int round) {
-        return roundInputPrefix(round) + "documents.jsonl";
     }
 
     private static String withSlash(String uri) {

@@ -42,8 +42,13 @@ public final class RetryRounds {
         return RETRIES + String.format("round-%03d/", round);
     }
 
+    /** The folder of a round's input: the documents it runs again. */
+    public static String inputPrefix(int round) {
+        return RETRIES + String.format("round-%03d-input/", round);
+    }
+
     public static String inputKey(int round) {
-        return RETRIES + String.format("round-%03d-input/", round) + "documents.jsonl";
+        return inputPrefix(round) + "documents.jsonl";
     }
 
     /** The committed rounds of {@code output}, in order (empty when it has none). */
