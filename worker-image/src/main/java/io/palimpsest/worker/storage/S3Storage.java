@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -51,6 +54,8 @@ public final class S3Storage implements Storage {
     private final String prefix;
     private final Duration firstResumeDelay;
     private final StoreGate gate;
+    /** Where the credentials come from, for the message when the store refuses them. */
+    private String credentialsSetting = S3Options.ANY_CREDENTIALS_SETTING;
     /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
     private final long basePartBytes;
 
@@ -88,6 +93,12 @@ public final class S3Storage implements Storage {
         this.prefix = trimSlashes(prefix);
         this.firstResumeDelay = firstResumeDelay;
         this.gate = new StoreGate(client, bucket, maxOutage, firstProbe);
+    }
+
+    /** Names where this storage's credentials come from in the message when the store refuses them. */
+    S3Storage credentialsSetting(String setting) {
+        this.credentialsSetting = setting;
+        return this;
     }
 
     @Override
@@ -482,8 +493,54 @@ public final class S3Storage implements Storage {
 
     private IOException failure(String action, String key, SdkException cause) {
         // SDK messages carry the request id and status, never the credentials
-        return new IOException(
-                "could not " + action + " " + describe() + "/" + trimSlashes(key) + ": " + cause.getMessage(), cause);
+        String what = "could not " + action + " " + describe() + "/" + trimSlashes(key);
+        Optional<String> refusal = refusal(cause);
+        if (refusal.isPresent()) {
+            return new StoreRefusedException(
+                    what + ": the object store refused this job's credentials (" + refusal.get()
+                            + "); every shard would meet the same answer, so the job stops. Check the credentials"
+                            + " setting " + credentialsSetting + ": its keys, and a policy that allows this bucket and"
+                            + " prefix. " + cause.getMessage(),
+                    cause);
+        }
+        return new IOException(what + ": " + cause.getMessage(), cause);
+    }
+
+    /** Error codes that say the credentials themselves, or what they are allowed, are wrong. */
+    private static final Set<String> REFUSING_CODES =
+            Set.of("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken");
+    /** 403s a later attempt can pass: a refreshed token, a corrected clock. */
+    private static final Set<String> PASSING_CODES =
+            Set.of("ExpiredToken", "TokenRefreshRequired", "RequestTimeTooSkewed", "RequestExpired");
+
+    /**
+     * Why {@code cause} is a refusal of the job's credentials (the store's error code and status, or
+     * the credentials that could not be read), or empty when it is not one.
+     */
+    static Optional<String> refusal(SdkException cause) {
+        if (cause instanceof AwsServiceException answered) {
+            String code = answered.awsErrorDetails() == null
+                    ? null
+                    : answered.awsErrorDetails().errorCode();
+            if (code != null && PASSING_CODES.contains(code)) {
+                return Optional.empty();
+            }
+            // a HEAD's 403 has no body, hence no code: AccessDenied is the one a HEAD can get
+            if ((code != null && REFUSING_CODES.contains(code)) || answered.statusCode() == 403) {
+                return Optional.of((code == null || code.isBlank() || code.startsWith("403") ? "AccessDenied" : code)
+                        + ", HTTP " + answered.statusCode());
+            }
+            return Optional.empty();
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SecretDirectoryCredentials.Unusable unusable) {
+                return Optional.of(unusable.getMessage());
+            }
+        }
+        if (cause.getMessage() != null && cause.getMessage().startsWith("Unable to load credentials")) {
+            return Optional.of("no credentials found");
+        }
+        return Optional.empty();
     }
 
     private static String trimSlashes(String value) {

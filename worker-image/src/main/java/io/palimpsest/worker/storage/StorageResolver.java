@@ -52,7 +52,11 @@ public final class StorageResolver {
         return switch (parsed.scheme()) {
             case FILE -> new FileStorage(Path.of(parsed.path()));
             case PVC -> new FileStorage(pvcMountRoot.resolve(parsed.authority()).resolve(parsed.path()));
-            case S3 -> new S3Storage(s3Client(s3Options.get()), parsed.authority(), parsed.path(), maxOutage);
+            case S3 -> {
+                S3Options options = s3Options.get();
+                yield new S3Storage(s3Client(options), parsed.authority(), parsed.path(), maxOutage)
+                        .credentialsSetting(options.credentialsSetting());
+            }
         };
     }
 

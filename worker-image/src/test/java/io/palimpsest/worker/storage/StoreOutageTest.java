@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
@@ -184,28 +185,76 @@ class StoreOutageTest {
         }
     }
 
+    /**
+     * A store that refuses the job's credentials gives every shard the same answer: the attempt exits
+     * 78 at once (the Job's FailJob rule stops the job) with a message naming the object, the store's
+     * error code and the credentials setting, instead of each shard spending its attempts on it.
+     */
     @Test
-    void accessDeniedFailsTheAttemptAtOnceWithoutWaiting() throws IOException {
+    void accessDeniedFailsTheJobAtOnceWithoutWaiting() throws IOException {
         String name = "denied";
         upload(name);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
-                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))
+                        .credentialsSetting("spec.output.credentialsSecretRef (read from /secrets/output)")) {
             plan(input, output);
             long start = System.nanoTime();
             ShardRunner.Report report = runOneShard(
                     input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.ACCESS_DENIED, Duration.ofHours(1)));
 
-            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
-            assertNotEquals(
-                    ShardReason.STORE_UNREACHABLE.code(), report.summary().getReason());
-            assertTrue(
-                    report.summary().getMessage().contains("Status Code: 403"),
-                    report.summary().getMessage());
+            String message = report.summary().getMessage();
+            assertEquals(ExitCodes.MODEL_CONFIG, report.exitCode(), message);
+            assertEquals(78, report.exitCode(), "the exit code the Job's FailJob rule stops the job on");
+            assertEquals(ShardSummary.Outcome.modelConfig, report.summary().getOutcome());
+            assertEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
+            assertTrue(message.contains("s3://"), message);
+            assertTrue(message.contains("refused this job's credentials (AccessDenied, HTTP 403)"), message);
+            assertTrue(message.contains("spec.output.credentialsSecretRef"), message);
             assertTrue(
                     System.nanoTime() - start < Duration.ofSeconds(20).toNanos(),
                     "no wait for a store that answers (a minute allowed for an outage)");
             assertEquals(List.of(), gateLog.warnings, "a 403 closes no gate");
+        }
+    }
+
+    /** An expired session token is refreshed for the next attempt: it fails only this one (exit 1). */
+    @Test
+    void anExpiredTokenFailsOnlyTheAttempt() throws IOException {
+        String name = "expired";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            ShardRunner.Report report = runOneShard(
+                    input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.EXPIRED_TOKEN, Duration.ofHours(1)));
+
+            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
+            assertNotEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
+            assertTrue(
+                    report.summary().getMessage().contains("The provided token has expired"),
+                    report.summary().getMessage());
+        }
+    }
+
+    /** Credentials that cannot be read (a Secret without its secret key) are refused the same way, before any request. */
+    @Test
+    void anUnusableCredentialsSecretFailsTheJob(@TempDir Path secret) throws IOException {
+        Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
+        S3Client client = StorageResolver.s3Client(new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())),
+                "us-east-1",
+                true,
+                new SecretDirectoryCredentials(secret)));
+        try (S3Storage output = new S3Storage(client, "out", "unusable")
+                .credentialsSetting("spec.output.credentialsSecretRef (read from " + secret + ")")) {
+            IOException failure = assertThrows(IOException.class, () -> output.exists("receipt.json"));
+            assertTrue(StoreRefusedException.in(failure).isPresent(), String.valueOf(failure));
+            assertTrue(
+                    failure.getMessage().contains("has none of the files [AWS_SECRET_ACCESS_KEY"),
+                    failure.getMessage());
+            assertTrue(failure.getMessage().contains("spec.output.credentialsSecretRef"), failure.getMessage());
         }
     }
 
