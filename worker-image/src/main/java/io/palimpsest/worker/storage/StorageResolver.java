@@ -80,7 +80,16 @@ public final class StorageResolver {
                     + (slash < 0 ? "" : parsed.path().substring(0, slash));
             String name = parsed.path().substring(slash + 1);
             Storage parent = open(parentUri);
-            if (parent.exists(name)) {
+            boolean oneFile;
+            try {
+                oneFile = parent.exists(name);
+            } catch (StoreRefusedException e) {
+                // credentials allowed only the prefix ("bucket/corpus/*") may not HEAD the bare key
+                // "corpus": take the URI as the prefix it then must be; if listing it is refused too,
+                // that refusal names the credentials
+                oneFile = false;
+            }
+            if (oneFile) {
                 whole.close();
                 return new InputRoot(parent, Optional.of(name));
             }

@@ -259,6 +259,38 @@ class StoreOutageTest {
     }
 
     /**
+     * Credentials allowed only {@code corpus/<name>/*} are refused a HEAD of the bare key
+     * {@code corpus/<name>} that tells whether an input URI without a trailing slash names one file:
+     * the URI is then the prefix it must be, and its objects are listed. When the listing is refused
+     * too, that refusal of the credentials is what the caller hears.
+     */
+    @Test
+    void anInputUriWithoutSlashUnderPrefixScopedCredentialsIsThePrefix() throws IOException {
+        String name = "scoped";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            StorageResolver resolver =
+                    new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options(proxy.port()));
+            proxy.denyOnly("HEAD", "/corpus/" + name);
+            InputRoot root = resolver.openInput("s3://corpus/" + name);
+            try (Storage storage = root.storage()) {
+                assertEquals(Optional.empty(), root.singleKey());
+                assertEquals(
+                        List.of("in.jsonl"),
+                        storage.list("").stream().map(StoredObject::key).toList());
+            }
+
+            proxy.denyOnly("GET", "/corpus/");
+            proxy.denyOnly("GET", "/corpus");
+            InputRoot refused = resolver.openInput("s3://corpus/" + name);
+            try (Storage storage = refused.storage()) {
+                IOException failure = assertThrows(IOException.class, () -> storage.list(""));
+                assertTrue(StoreRefusedException.in(failure).isPresent(), String.valueOf(failure));
+            }
+        }
+    }
+
+    /**
      * A conditional create that landed while its answer was lost: the repeat (the SDK's own at once,
      * or the gate's once the store answers again) is refused 412, and is still this writer's create.
      */
