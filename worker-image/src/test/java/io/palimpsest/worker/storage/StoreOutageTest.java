@@ -291,6 +291,53 @@ class StoreOutageTest {
     }
 
     /**
+     * A checkpoint part whose stored bytes are no longer the ones its marker recorded (same length,
+     * one byte changed in the store) is not concatenated into the output: the commit fails the
+     * attempt (exit 1) naming the part, and no receipt is written.
+     */
+    @Test
+    void aCheckpointPartThatDiffersFromItsMarkerIsNotCommitted() throws IOException {
+        String name = "altered-part";
+        upload(name);
+        Storage direct = direct("out", name);
+        AtomicInteger seen = new AtomicInteger();
+        UppercaseProcessor alterFirstPart = new UppercaseProcessor(doc -> {
+            if (seen.incrementAndGet() == DOWN_AT) {
+                try {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (!direct.exists(LAYOUT.markerKey(0)) && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    String partFile = direct.list(LAYOUT.checkpointPrefix()).stream()
+                            .map(StoredObject::key)
+                            .filter(k -> k.contains("part-000000.") && k.endsWith(".upper.jsonl.gz"))
+                            .findFirst()
+                            .orElseThrow();
+                    byte[] bytes = direct.readAll(partFile);
+                    bytes[bytes.length / 2] ^= 0x01;
+                    direct.put(partFile, bytes);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
+        // the shared direct client: not closed here
+        Storage input = direct("corpus", name);
+        plan(input, direct);
+        ShardRunner.Report report = runOneShard(input, direct, 0, alterFirstPart);
+
+        String message = report.summary().getMessage();
+        assertEquals(ExitCodes.FAILED, report.exitCode(), message);
+        assertTrue(message.contains("checkpoint part 0 ("), message);
+        assertTrue(message.contains("its marker recorded"), message);
+        assertFalse(direct.exists(LAYOUT.receiptKey()), "nothing committed");
+        assertFalse(direct.exists("upper/shard-00000.jsonl.gz"), "no output assembled");
+    }
+
+    /**
      * A conditional create that landed while its answer was lost: the repeat (the SDK's own at once,
      * or the gate's once the store answers again) is refused 412, and is still this writer's create.
      */
