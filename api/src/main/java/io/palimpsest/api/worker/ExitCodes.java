@@ -33,8 +33,10 @@ public final class ExitCodes {
     public static final int STORE_UNREACHABLE = MODEL_UNREACHABLE;
     /**
      * The model refused the job's requests in a way that is the same for every document (wrong
-     * credentials, unknown model name, a setting the server rejects): no shard can succeed, so the
-     * whole job fails at once (EX_CONFIG; podFailurePolicy: FailJob).
+     * credentials, unknown model name, a setting the server rejects), or the object store refused
+     * the job's credentials (403 AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unusable
+     * credentials Secret): no shard can succeed, so the whole job fails at once (EX_CONFIG;
+     * podFailurePolicy: FailJob).
      */
     public static final int MODEL_CONFIG = 78;
     /**

@@ -23,6 +23,12 @@ public enum ShardReason {
     /** The model refused the job's requests the same way for every document (exit 78). */
     MODEL_CONFIG("model_config"),
     /**
+     * The object store refused the job's credentials (403 AccessDenied, InvalidAccessKeyId,
+     * SignatureDoesNotMatch) or they could not be read: the same for every shard (outcome
+     * modelConfig, exit 78, the job fails at once).
+     */
+    STORE_REFUSED("store_refused"),
+    /**
      * The output holds work the built-in simulator served and this run is on a real model: it does
      * not count that work as done (outcome modelConfig, exit 78).
      */

@@ -38,6 +38,7 @@ class ShardReasonTest {
                         "model_unreachable",
                         "store_unreachable",
                         "model_config",
+                        "store_refused",
                         "simulated_output",
                         "retries_exhausted",
                         "bad_data",

@@ -4,6 +4,7 @@ import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.client.ConnectionUse;
 import io.palimpsest.worker.client.ReplicaRouter;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
 import picocli.CommandLine;
@@ -54,6 +55,10 @@ public final class PalimpsestCli implements Runnable {
             cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + ErrorLine.of(e));
             if (e instanceof InvalidJobException) {
                 return ExitCodes.INVALID_JOB;
+            }
+            if (StoreRefusedException.in(e).isPresent()) {
+                // the same answer for every shard and every retry: the planner's or the worker's Job fails at once
+                return ExitCodes.MODEL_CONFIG;
             }
             return StoreUnavailableException.in(e).isPresent() ? ExitCodes.STORE_UNREACHABLE : ExitCodes.FAILED;
         });

@@ -14,6 +14,7 @@ import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.net.URI;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Option;
         description =
                 "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
                         + " attempts are spent (attempts.json next to the job file), not run; 75: model or object"
-                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name); 143: stopped by SIGTERM after committing what was answered.")
+                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name), or the object store refuses the job's credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unreadable credentials Secret); 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -171,6 +172,9 @@ final class RunCommand implements Callable<Integer> {
             } catch (StoreUnavailableException e) {
                 // down before the shard started (its plan, the recipe record): the same outage exit as later on
                 report = storeUnreachable(shardIndex, attemptNumber, e);
+            } catch (StoreRefusedException e) {
+                // refused before the shard started (its plan, the recipe record): exit 78 as later on
+                report = storeRefused(shardIndex, attemptNumber, e);
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -208,6 +212,16 @@ final class RunCommand implements Callable<Integer> {
         summary.setReason(ShardReason.STORE_UNREACHABLE.code());
         summary.setMessage(e.getMessage());
         return new ShardRunner.Report(summary, ExitCodes.STORE_UNREACHABLE);
+    }
+
+    private static ShardRunner.Report storeRefused(int shard, int attempt, StoreRefusedException e) {
+        ShardSummary summary = new ShardSummary();
+        summary.setShard(shard);
+        summary.setAttempt(attempt);
+        summary.setOutcome(ShardSummary.Outcome.modelConfig);
+        summary.setReason(ShardReason.STORE_REFUSED.code());
+        summary.setMessage(e.getMessage());
+        return new ShardRunner.Report(summary, ExitCodes.MODEL_CONFIG);
     }
 
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */

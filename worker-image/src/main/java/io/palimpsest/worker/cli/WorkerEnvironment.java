@@ -80,6 +80,11 @@ final class WorkerEnvironment {
         // MinIO, R2 and test servers need path-style; AWS works with either
         boolean pathStyle =
                 get("PALIMPSEST_S3_PATH_STYLE").map(Boolean::parseBoolean).orElse(endpoint.isPresent());
-        return new S3Options(endpoint, region, pathStyle, credentials);
+        String setting = "spec." + role + ".credentialsSecretRef ("
+                + (secret.filter(SecretDirectoryCredentials::holdsKeys).isPresent()
+                        ? "read from " + secretDir
+                        : "no keys in " + secretDir + ": the default AWS credentials chain")
+                + ")";
+        return new S3Options(endpoint, region, pathStyle, credentials, setting);
     }
 }

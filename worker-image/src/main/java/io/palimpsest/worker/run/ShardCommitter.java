@@ -149,8 +149,21 @@ public final class ShardCommitter {
             }
             keys.add(file.key());
             records += file.records();
-            try (InputStream in = new DigestInputStream(storage.open(file.key()), digest)) {
-                bytes += in.transferTo(OutputStream.nullOutputStream());
+            MessageDigest partDigest = sha256();
+            long partBytes;
+            try (InputStream in =
+                    new DigestInputStream(new DigestInputStream(storage.open(file.key()), digest), partDigest)) {
+                partBytes = in.transferTo(OutputStream.nullOutputStream());
+            }
+            bytes += partBytes;
+            String partSha256 = HexFormat.of().formatHex(partDigest.digest());
+            if (partBytes != file.bytes()
+                    || (file.sha256() != null && !file.sha256().equals(partSha256))) {
+                // what the store holds is not what the part's writer wrote: committing it would publish other bytes
+                throw new CheckpointPartMismatch(layout.shardName() + " checkpoint part " + part.part() + " ("
+                        + file.key() + ", stream " + stream + ") holds " + partBytes + " bytes with sha256 "
+                        + partSha256 + ", its marker recorded " + file.bytes() + " bytes with sha256 "
+                        + file.sha256() + "; nothing is committed");
             }
         }
         String target = layout.finalKey(stream);
@@ -163,6 +176,13 @@ public final class ShardCommitter {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** A checkpoint part's file differs from what its marker recorded (size or SHA-256). */
+    static final class CheckpointPartMismatch extends IOException {
+        CheckpointPartMismatch(String message) {
+            super(message);
         }
     }
 }

@@ -17,6 +17,7 @@ import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.ObjectReadException;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -486,6 +487,19 @@ public final class ShardRunner {
                     ShardReason.STORE_UNREACHABLE,
                     storeDown.get().getMessage(),
                     ExitCodes.STORE_UNREACHABLE);
+        }
+        Optional<StoreRefusedException> storeRefused = StoreRefusedException.in(failure);
+        if (storeRefused.isPresent()) {
+            // the same answer awaits every shard: exit 78 fails the job at once (FailJob), no shard spends its attempts
+            LOG.severe(layout.shardName() + ": " + storeRefused.get().getMessage());
+            return report(
+                    shard,
+                    ShardSummary.Outcome.modelConfig,
+                    progressCounts,
+                    startNanos,
+                    ShardReason.STORE_REFUSED,
+                    storeRefused.get().getMessage(),
+                    ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof ModelConfigException) {
             LOG.severe(layout.shardName() + ": " + failure.getMessage());

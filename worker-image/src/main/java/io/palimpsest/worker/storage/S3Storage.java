@@ -11,6 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -26,9 +29,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * A bucket prefix. S3 writes are atomic per object already; the commit primitive is a conditional
  * PUT ({@code If-None-Match: *}), which AWS, MinIO and R2 answer with 412 when the key exists, so
- * one of several racing writers wins. Concatenation is a multipart upload: parts of at least 5 MiB
- * are copied server-side (UploadPartCopy), smaller ones are gathered locally into one uploaded part,
- * and nothing is visible until the upload completes. Every request waits out an outage of the store
+ * one of several racing writers wins. Concatenation is a multipart upload whose parts all have one
+ * size but the last ({@link MultipartPlan}; R2 requires it): a part within one source is copied
+ * server-side (UploadPartCopy of a byte range), one that spans sources is gathered locally and
+ * uploaded, and nothing is visible until the upload completes. Every request waits out an outage of the store
  * at its {@link StoreGate}, for up to {@code maxOutage}.
  */
 public final class S3Storage implements Storage {
@@ -50,6 +54,10 @@ public final class S3Storage implements Storage {
     private final String prefix;
     private final Duration firstResumeDelay;
     private final StoreGate gate;
+    /** Where the credentials come from, for the message when the store refuses them. */
+    private String credentialsSetting = S3Options.ANY_CREDENTIALS_SETTING;
+    /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
+    private final long basePartBytes;
 
     /** @param prefix the key prefix inside the bucket, without leading or trailing slash ("" for the bucket root) */
     public S3Storage(S3Client client, String bucket, String prefix) {
@@ -68,11 +76,29 @@ public final class S3Storage implements Storage {
             Duration firstResumeDelay,
             Duration maxOutage,
             Duration firstProbe) {
+        this(client, bucket, prefix, firstResumeDelay, maxOutage, firstProbe, MultipartPlan.BASE_PART_BYTES);
+    }
+
+    S3Storage(
+            S3Client client,
+            String bucket,
+            String prefix,
+            Duration firstResumeDelay,
+            Duration maxOutage,
+            Duration firstProbe,
+            long basePartBytes) {
         this.client = client;
+        this.basePartBytes = basePartBytes;
         this.bucket = bucket;
         this.prefix = trimSlashes(prefix);
         this.firstResumeDelay = firstResumeDelay;
         this.gate = new StoreGate(client, bucket, maxOutage, firstProbe);
+    }
+
+    /** Names where this storage's credentials come from in the message when the store refuses them. */
+    S3Storage credentialsSetting(String setting) {
+        this.credentialsSetting = setting;
+        return this;
     }
 
     @Override
@@ -358,84 +384,81 @@ public final class S3Storage implements Storage {
         }
     }
 
-    /** Builds the part list of one multipart upload: server-side copies where S3 allows, local gathering otherwise. */
+    /**
+     * Uploads the parts of a {@link MultipartPlan}: a part within one source is copied server-side
+     * (UploadPartCopy of a byte range), one that spans sources is gathered from ranged reads into a
+     * local file and uploaded.
+     */
     private final class MultipartAssembly {
         private final String uploadId;
         private final String targetKey;
-        private final List<CompletedPart> completed = new ArrayList<>();
-        private Path gathered;
-        private OutputStream gatheredOut;
-        private long gatheredBytes;
 
         MultipartAssembly(String uploadId, String targetKey) {
             this.uploadId = uploadId;
             this.targetKey = targetKey;
         }
 
-        List<CompletedPart> run(List<StoredObject> parts) throws IOException {
+        List<CompletedPart> run(List<StoredObject> sources) throws IOException {
+            List<MultipartPlan.Part> plan;
             try {
-                for (StoredObject part : parts) {
-                    if (gatheredBytes == 0 && part.size() >= MIN_PART_BYTES) {
-                        copyPart(part);
-                    } else {
-                        gather(part);
-                        if (gatheredBytes >= MIN_PART_BYTES) {
-                            uploadGathered();
-                        }
-                    }
-                }
-                if (gatheredBytes > 0) {
-                    uploadGathered();
-                }
-                return completed;
-            } finally {
-                if (gatheredOut != null) {
-                    gatheredOut.close();
-                }
-                if (gathered != null) {
-                    Files.deleteIfExists(gathered);
-                }
+                plan = MultipartPlan.plan(
+                        sources.stream().map(StoredObject::size).toList(), basePartBytes);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(
+                        "cannot assemble " + describe() + "/" + trimSlashes(targetKey) + ": " + e.getMessage());
             }
+            List<CompletedPart> completed = new ArrayList<>();
+            for (MultipartPlan.Part part : plan) {
+                String eTag = part.copied() ? copy(part, sources) : gatherAndUpload(part, sources);
+                completed.add(CompletedPart.builder()
+                        .partNumber(part.number())
+                        .eTag(eTag)
+                        .build());
+            }
+            return completed;
         }
 
-        private void copyPart(StoredObject part) throws IOException {
-            int number = completed.size() + 1;
-            String eTag = gate.call(() -> client.uploadPartCopy(b -> b.sourceBucket(bucket)
-                            .sourceKey(fullKey(part.key()))
+        private String copy(MultipartPlan.Part part, List<StoredObject> sources) throws IOException {
+            MultipartPlan.Piece piece = part.pieces().get(0);
+            String sourceKey = fullKey(sources.get(piece.source()).key());
+            String range = "bytes=" + piece.start() + "-" + (piece.end() - 1);
+            return gate.call(() -> client.uploadPartCopy(b -> b.sourceBucket(bucket)
+                            .sourceKey(sourceKey)
+                            .copySourceRange(range)
                             .destinationBucket(bucket)
                             .destinationKey(fullKey(targetKey))
                             .uploadId(uploadId)
-                            .partNumber(number)))
+                            .partNumber(part.number())))
                     .copyPartResult()
                     .eTag();
-            completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
         }
 
-        private void gather(StoredObject part) throws IOException {
-            if (gatheredOut == null) {
-                gathered = Files.createTempFile("palimpsest-part", ".bin");
-                gatheredOut = Files.newOutputStream(gathered);
+        private String gatherAndUpload(MultipartPlan.Part part, List<StoredObject> sources) throws IOException {
+            Path gathered = Files.createTempFile("palimpsest-part", ".bin");
+            try {
+                try (OutputStream out = Files.newOutputStream(gathered)) {
+                    for (MultipartPlan.Piece piece : part.pieces()) {
+                        String key = sources.get(piece.source()).key();
+                        try (InputStream in = openRange(key, piece.start(), piece.end())) {
+                            long copied = in.transferTo(out);
+                            if (copied != piece.size()) {
+                                throw new IOException(describe() + "/" + trimSlashes(key) + ": expected "
+                                        + piece.size() + " bytes from offset " + piece.start() + ", read "
+                                        + copied);
+                            }
+                        }
+                    }
+                }
+                return gate.call(() -> client.uploadPart(
+                                b -> b.bucket(bucket)
+                                        .key(fullKey(targetKey))
+                                        .uploadId(uploadId)
+                                        .partNumber(part.number()),
+                                RequestBody.fromFile(gathered)))
+                        .eTag();
+            } finally {
+                Files.deleteIfExists(gathered);
             }
-            try (InputStream in = open(part.key())) {
-                gatheredBytes += in.transferTo(gatheredOut);
-            }
-        }
-
-        private void uploadGathered() throws IOException {
-            gatheredOut.close();
-            gatheredOut = null;
-            int number = completed.size() + 1;
-            String eTag = gate.call(() -> client.uploadPart(
-                            b -> b.bucket(bucket)
-                                    .key(fullKey(targetKey))
-                                    .uploadId(uploadId)
-                                    .partNumber(number),
-                            RequestBody.fromFile(gathered)))
-                    .eTag();
-            completed.add(CompletedPart.builder().partNumber(number).eTag(eTag).build());
-            Files.deleteIfExists(gathered);
-            gathered = null;
-            gatheredBytes = 0;
         }
     }
 
@@ -470,8 +493,54 @@ public final class S3Storage implements Storage {
 
     private IOException failure(String action, String key, SdkException cause) {
         // SDK messages carry the request id and status, never the credentials
-        return new IOException(
-                "could not " + action + " " + describe() + "/" + trimSlashes(key) + ": " + cause.getMessage(), cause);
+        String what = "could not " + action + " " + describe() + "/" + trimSlashes(key);
+        Optional<String> refusal = refusal(cause);
+        if (refusal.isPresent()) {
+            return new StoreRefusedException(
+                    what + ": the object store refused this job's credentials (" + refusal.get()
+                            + "); every shard would meet the same answer, so the job stops. Check the credentials"
+                            + " setting " + credentialsSetting + ": its keys, and a policy that allows this bucket and"
+                            + " prefix. " + cause.getMessage(),
+                    cause);
+        }
+        return new IOException(what + ": " + cause.getMessage(), cause);
+    }
+
+    /** Error codes that say the credentials themselves, or what they are allowed, are wrong. */
+    private static final Set<String> REFUSING_CODES =
+            Set.of("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken");
+    /** 403s a later attempt can pass: a refreshed token, a corrected clock. */
+    private static final Set<String> PASSING_CODES =
+            Set.of("ExpiredToken", "TokenRefreshRequired", "RequestTimeTooSkewed", "RequestExpired");
+
+    /**
+     * Why {@code cause} is a refusal of the job's credentials (the store's error code and status, or
+     * the credentials that could not be read), or empty when it is not one.
+     */
+    static Optional<String> refusal(SdkException cause) {
+        if (cause instanceof AwsServiceException answered) {
+            String code = answered.awsErrorDetails() == null
+                    ? null
+                    : answered.awsErrorDetails().errorCode();
+            if (code != null && PASSING_CODES.contains(code)) {
+                return Optional.empty();
+            }
+            // a HEAD's 403 has no body, hence no code: AccessDenied is the one a HEAD can get
+            if ((code != null && REFUSING_CODES.contains(code)) || answered.statusCode() == 403) {
+                return Optional.of((code == null || code.isBlank() || code.startsWith("403") ? "AccessDenied" : code)
+                        + ", HTTP " + answered.statusCode());
+            }
+            return Optional.empty();
+        }
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SecretDirectoryCredentials.Unusable unusable) {
+                return Optional.of(unusable.getMessage());
+            }
+        }
+        if (cause.getMessage() != null && cause.getMessage().startsWith("Unable to load credentials")) {
+            return Optional.of("no credentials found");
+        }
+        return Optional.empty();
     }
 
     private static String trimSlashes(String value) {

@@ -1,7 +1,6 @@
 package io.palimpsest.worker.storage;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ public final class SecretDirectoryCredentials implements AwsCredentialsProvider 
                     return Optional.of(
                             Files.readString(file, StandardCharsets.UTF_8).trim());
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read secret file " + file, e);
+                    throw new Unusable("cannot read secret file " + file + ": " + e, e);
                 }
             }
         }
@@ -70,7 +69,14 @@ public final class SecretDirectoryCredentials implements AwsCredentialsProvider 
     }
 
     private IllegalStateException missing(List<String> names) {
-        return new IllegalStateException("secret directory " + directory + " has none of the files " + names);
+        return new Unusable("secret directory " + directory + " has none of the files " + names, null);
+    }
+
+    /** The mounted Secret cannot give credentials: a key's file is missing or unreadable. */
+    public static final class Unusable extends IllegalStateException {
+        Unusable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     @Override

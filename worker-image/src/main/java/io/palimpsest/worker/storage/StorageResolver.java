@@ -52,7 +52,11 @@ public final class StorageResolver {
         return switch (parsed.scheme()) {
             case FILE -> new FileStorage(Path.of(parsed.path()));
             case PVC -> new FileStorage(pvcMountRoot.resolve(parsed.authority()).resolve(parsed.path()));
-            case S3 -> new S3Storage(s3Client(s3Options.get()), parsed.authority(), parsed.path(), maxOutage);
+            case S3 -> {
+                S3Options options = s3Options.get();
+                yield new S3Storage(s3Client(options), parsed.authority(), parsed.path(), maxOutage)
+                        .credentialsSetting(options.credentialsSetting());
+            }
         };
     }
 
@@ -76,7 +80,16 @@ public final class StorageResolver {
                     + (slash < 0 ? "" : parsed.path().substring(0, slash));
             String name = parsed.path().substring(slash + 1);
             Storage parent = open(parentUri);
-            if (parent.exists(name)) {
+            boolean oneFile;
+            try {
+                oneFile = parent.exists(name);
+            } catch (StoreRefusedException e) {
+                // credentials allowed only the prefix ("bucket/corpus/*") may not HEAD the bare key
+                // "corpus": take the URI as the prefix it then must be; if listing it is refused too,
+                // that refusal names the credentials
+                oneFile = false;
+            }
+            if (oneFile) {
                 whole.close();
                 return new InputRoot(parent, Optional.of(name));
             }

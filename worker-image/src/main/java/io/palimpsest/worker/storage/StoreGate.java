@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -74,6 +75,10 @@ final class StoreGate {
                     throw e;
                 }
                 gate.recordOutage(what(e), Optional.empty());
+            } catch (SecretDirectoryCredentials.Unusable e) {
+                // the SDK lets a credentials provider's own exception through: make it the client's
+                // failure, which every request's caller reports (as a refusal of the credentials)
+                throw SdkClientException.create("cannot sign the request: " + e.getMessage(), e);
             }
         }
     }

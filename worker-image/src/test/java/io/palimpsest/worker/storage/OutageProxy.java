@@ -30,7 +30,9 @@ final class OutageProxy implements AutoCloseable {
         PASS,
         REFUSE,
         SLOW_DOWN,
-        ACCESS_DENIED
+        ACCESS_DENIED,
+        /** 400 ExpiredToken: a session token that ran out (refreshed for the next attempt). */
+        EXPIRED_TOKEN
     }
 
     private final int upstreamPort;
@@ -40,6 +42,8 @@ final class OutageProxy implements AutoCloseable {
     private final AtomicReference<LostAnswer> lose = new AtomicReference<>();
     private volatile ServerSocket server;
     private volatile boolean closed;
+
+    private final java.util.Set<String> deniedOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private record LostAnswer(String method, String pathSuffix, Duration thenRefuse) {}
 
@@ -83,6 +87,14 @@ final class OutageProxy implements AutoCloseable {
      */
     void loseNextAnswer(String method, String pathSuffix, Duration thenRefuse) {
         lose.set(new LostAnswer(method, pathSuffix, thenRefuse));
+    }
+
+    /**
+     * Answers every {@code method} request for exactly {@code path} (without its query) 403
+     * AccessDenied, as a policy that allows the requests around it but not that one.
+     */
+    void denyOnly(String method, String path) {
+        deniedOnly.add(method + " " + path);
     }
 
     private synchronized void switchTo(Mode next) throws IOException {
@@ -149,8 +161,8 @@ final class OutageProxy implements AutoCloseable {
                 }
             }
             forwarded.append("Connection: close\r\n\r\n");
-            Mode now = mode.get();
-            if (now == Mode.SLOW_DOWN || now == Mode.ACCESS_DENIED) {
+            Mode now = deniedOnly.contains(method + " " + path) ? Mode.ACCESS_DENIED : mode.get();
+            if (now == Mode.SLOW_DOWN || now == Mode.ACCESS_DENIED || now == Mode.EXPIRED_TOKEN) {
                 if (!expectsContinue) {
                     fromClient.readNBytes((int) contentLength); // a server reads the request before it answers
                 }
@@ -194,10 +206,27 @@ final class OutageProxy implements AutoCloseable {
     }
 
     private static String errorResponse(Mode mode, String method) {
-        String status = mode == Mode.SLOW_DOWN ? "503 Slow Down" : "403 Forbidden";
-        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
-                + (mode == Mode.SLOW_DOWN ? "SlowDown" : "AccessDenied") + "</Code><Message>"
-                + (mode == Mode.SLOW_DOWN ? "Please reduce your request rate." : "Access Denied")
+        String status;
+        String code;
+        String message;
+        switch (mode) {
+            case SLOW_DOWN -> {
+                status = "503 Slow Down";
+                code = "SlowDown";
+                message = "Please reduce your request rate.";
+            }
+            case EXPIRED_TOKEN -> {
+                status = "400 Bad Request";
+                code = "ExpiredToken";
+                message = "The provided token has expired.";
+            }
+            default -> {
+                status = "403 Forbidden";
+                code = "AccessDenied";
+                message = "Access Denied";
+            }
+        }
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message
                 + "</Message></Error>";
         boolean withBody = !method.equals("HEAD");
         return "HTTP/1.1 " + status + "\r\nContent-Type: application/xml\r\nContent-Length: "

@@ -32,11 +32,16 @@ import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +56,8 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.UploadPartCopyRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
  * s3:// against a real S3 API server (S3Mock): listing, ranges, conditional create, multipart assembly, a whole shard.
@@ -58,6 +65,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * succeed there (AWS, MinIO and R2 serialise them); the racing case is tested on {@link FileStorage}.
  */
 class S3StorageTest {
+
+    private static final long MIB = 1024L * 1024;
 
     @RegisterExtension
     static final S3MockExtension S3 = S3MockServer.extension();
@@ -148,6 +157,108 @@ class S3StorageTest {
 
             storage.concatenate(List.of("p0", "p4"), "tiny");
             assertEquals("small-one|small-one|", new String(storage.readAll("tiny"), StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * R2 refuses to complete an upload whose non-trailing parts differ in length (S3Mock does not
+     * check): every part but the last has one size, the last is no larger, and the object is the
+     * sources' bytes in order, whether a part is copied server-side from a range or gathered.
+     */
+    @Test
+    void concatenationPartsAllHaveOneSizeButTheLast() throws IOException {
+        Random random = new Random(11);
+        byte[] first = new byte[(int) (5 * MIB) + 1244];
+        byte[] second = new byte[(int) (8 * MIB) + 1234];
+        random.nextBytes(first);
+        random.nextBytes(second);
+        byte[] third = "0123456789".getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (byte[] part : List.of(first, second, third)) {
+            expected.writeBytes(part);
+        }
+        try (S3Client mock = S3.createS3ClientV2()) {
+            // the production part size (all gathered here), and a 5 MiB one that copies the first part's range
+            for (long base : List.of(MultipartPlan.BASE_PART_BYTES, 5 * MIB)) {
+                PartRecorder recorder = new PartRecorder(mock);
+                S3Storage storage = new S3Storage(
+                        recorder.client(),
+                        "out",
+                        "concat-uniform-" + base,
+                        Duration.ofMillis(5),
+                        Duration.ofMinutes(1),
+                        Duration.ofMillis(100),
+                        base);
+                storage.put("c0", first);
+                storage.put("c1", second);
+                storage.put("c2", third);
+                storage.concatenate(List.of("c0", "c1", "c2"), "joined");
+
+                assertArrayEquals(expected.toByteArray(), storage.readAll("joined"));
+                List<Long> sizes = recorder.sizesInPartOrder();
+                assertTrue(sizes.size() >= 2, "a multipart upload: " + sizes);
+                for (int i = 0; i < sizes.size() - 1; i++) {
+                    assertEquals(sizes.get(0), sizes.get(i), "every non-trailing part has one size: " + sizes);
+                }
+                assertTrue(sizes.get(sizes.size() - 1) <= sizes.get(0), "the last part is no larger: " + sizes);
+                assertEquals(
+                        expected.size(),
+                        sizes.stream().mapToLong(Long::longValue).sum());
+                if (base == 5 * MIB) {
+                    assertEquals(1, recorder.copies, "the part within the first source is copied server-side");
+                }
+            }
+        }
+    }
+
+    /** Records the size of every part an upload sends or copies, around a real client. */
+    private static final class PartRecorder implements InvocationHandler {
+        private final S3Client delegate;
+        private final Map<Integer, Long> sizes = new java.util.TreeMap<>();
+        int copies;
+
+        PartRecorder(S3Client delegate) {
+            this.delegate = delegate;
+        }
+
+        S3Client client() {
+            return (S3Client)
+                    Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, this);
+        }
+
+        List<Long> sizesInPartOrder() {
+            return List.copyOf(sizes.values());
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            if (args != null && args.length > 0 && args[0] instanceof java.util.function.Consumer) {
+                // the SDK's builder overloads build the request and call the overload that takes it
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            if (args != null && args[0] instanceof UploadPartRequest request) {
+                sizes.put(
+                        request.partNumber(),
+                        ((RequestBody) args[1]).optionalContentLength().orElseThrow());
+            } else if (args != null && args[0] instanceof UploadPartCopyRequest request) {
+                copies++;
+                String range = request.copySourceRange();
+                long size;
+                if (range == null) {
+                    size = delegate.headObject(
+                                    b -> b.bucket(request.sourceBucket()).key(request.sourceKey()))
+                            .contentLength();
+                } else {
+                    String[] bounds = range.substring("bytes=".length()).split("-");
+                    size = Long.parseLong(bounds[1]) - Long.parseLong(bounds[0]) + 1;
+                }
+                sizes.put(request.partNumber(), size);
+            }
+            try {
+                return method.invoke(delegate, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.adobe.testing.s3mock.junit5.S3MockExtension;
@@ -184,29 +185,156 @@ class StoreOutageTest {
         }
     }
 
+    /**
+     * A store that refuses the job's credentials gives every shard the same answer: the attempt exits
+     * 78 at once (the Job's FailJob rule stops the job) with a message naming the object, the store's
+     * error code and the credentials setting, instead of each shard spending its attempts on it.
+     */
     @Test
-    void accessDeniedFailsTheAttemptAtOnceWithoutWaiting() throws IOException {
+    void accessDeniedFailsTheJobAtOnceWithoutWaiting() throws IOException {
         String name = "denied";
         upload(name);
         try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
                 S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
-                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))
+                        .credentialsSetting("spec.output.credentialsSecretRef (read from /secrets/output)")) {
             plan(input, output);
             long start = System.nanoTime();
             ShardRunner.Report report = runOneShard(
                     input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.ACCESS_DENIED, Duration.ofHours(1)));
 
-            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
-            assertNotEquals(
-                    ShardReason.STORE_UNREACHABLE.code(), report.summary().getReason());
-            assertTrue(
-                    report.summary().getMessage().contains("Status Code: 403"),
-                    report.summary().getMessage());
+            String message = report.summary().getMessage();
+            assertEquals(ExitCodes.MODEL_CONFIG, report.exitCode(), message);
+            assertEquals(78, report.exitCode(), "the exit code the Job's FailJob rule stops the job on");
+            assertEquals(ShardSummary.Outcome.modelConfig, report.summary().getOutcome());
+            assertEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
+            assertTrue(message.contains("s3://"), message);
+            assertTrue(message.contains("refused this job's credentials (AccessDenied, HTTP 403)"), message);
+            assertTrue(message.contains("spec.output.credentialsSecretRef"), message);
             assertTrue(
                     System.nanoTime() - start < Duration.ofSeconds(20).toNanos(),
                     "no wait for a store that answers (a minute allowed for an outage)");
             assertEquals(List.of(), gateLog.warnings, "a 403 closes no gate");
         }
+    }
+
+    /** An expired session token is refreshed for the next attempt: it fails only this one (exit 1). */
+    @Test
+    void anExpiredTokenFailsOnlyTheAttempt() throws IOException {
+        String name = "expired";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            ShardRunner.Report report = runOneShard(
+                    input, output, 0, storeDownAt(proxy, name, OutageProxy.Mode.EXPIRED_TOKEN, Duration.ofHours(1)));
+
+            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
+            assertNotEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
+            assertTrue(
+                    report.summary().getMessage().contains("The provided token has expired"),
+                    report.summary().getMessage());
+        }
+    }
+
+    /** Credentials that cannot be read (a Secret without its secret key) are refused the same way, before any request. */
+    @Test
+    void anUnusableCredentialsSecretFailsTheJob(@TempDir Path secret) throws IOException {
+        Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
+        S3Client client = StorageResolver.s3Client(new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())),
+                "us-east-1",
+                true,
+                new SecretDirectoryCredentials(secret)));
+        try (S3Storage output = new S3Storage(client, "out", "unusable")
+                .credentialsSetting("spec.output.credentialsSecretRef (read from " + secret + ")")) {
+            IOException failure = assertThrows(IOException.class, () -> output.exists("receipt.json"));
+            assertTrue(StoreRefusedException.in(failure).isPresent(), String.valueOf(failure));
+            assertTrue(
+                    failure.getMessage().contains("has none of the files [AWS_SECRET_ACCESS_KEY"),
+                    failure.getMessage());
+            assertTrue(failure.getMessage().contains("spec.output.credentialsSecretRef"), failure.getMessage());
+        }
+    }
+
+    /**
+     * Credentials allowed only {@code corpus/<name>/*} are refused a HEAD of the bare key
+     * {@code corpus/<name>} that tells whether an input URI without a trailing slash names one file:
+     * the URI is then the prefix it must be, and its objects are listed. When the listing is refused
+     * too, that refusal of the credentials is what the caller hears.
+     */
+    @Test
+    void anInputUriWithoutSlashUnderPrefixScopedCredentialsIsThePrefix() throws IOException {
+        String name = "scoped";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            StorageResolver resolver =
+                    new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options(proxy.port()));
+            proxy.denyOnly("HEAD", "/corpus/" + name);
+            InputRoot root = resolver.openInput("s3://corpus/" + name);
+            try (Storage storage = root.storage()) {
+                assertEquals(Optional.empty(), root.singleKey());
+                assertEquals(
+                        List.of("in.jsonl"),
+                        storage.list("").stream().map(StoredObject::key).toList());
+            }
+
+            proxy.denyOnly("GET", "/corpus/");
+            proxy.denyOnly("GET", "/corpus");
+            InputRoot refused = resolver.openInput("s3://corpus/" + name);
+            try (Storage storage = refused.storage()) {
+                IOException failure = assertThrows(IOException.class, () -> storage.list(""));
+                assertTrue(StoreRefusedException.in(failure).isPresent(), String.valueOf(failure));
+            }
+        }
+    }
+
+    /**
+     * A checkpoint part whose stored bytes are no longer the ones its marker recorded (same length,
+     * one byte changed in the store) is not concatenated into the output: the commit fails the
+     * attempt (exit 1) naming the part, and no receipt is written.
+     */
+    @Test
+    void aCheckpointPartThatDiffersFromItsMarkerIsNotCommitted() throws IOException {
+        String name = "altered-part";
+        upload(name);
+        Storage direct = direct("out", name);
+        AtomicInteger seen = new AtomicInteger();
+        UppercaseProcessor alterFirstPart = new UppercaseProcessor(doc -> {
+            if (seen.incrementAndGet() == DOWN_AT) {
+                try {
+                    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (!direct.exists(LAYOUT.markerKey(0)) && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    String partFile = direct.list(LAYOUT.checkpointPrefix()).stream()
+                            .map(StoredObject::key)
+                            .filter(k -> k.contains("part-000000.") && k.endsWith(".upper.jsonl.gz"))
+                            .findFirst()
+                            .orElseThrow();
+                    byte[] bytes = direct.readAll(partFile);
+                    bytes[bytes.length / 2] ^= 0x01;
+                    direct.put(partFile, bytes);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        });
+        // the shared direct client: not closed here
+        Storage input = direct("corpus", name);
+        plan(input, direct);
+        ShardRunner.Report report = runOneShard(input, direct, 0, alterFirstPart);
+
+        String message = report.summary().getMessage();
+        assertEquals(ExitCodes.FAILED, report.exitCode(), message);
+        assertTrue(message.contains("checkpoint part 0 ("), message);
+        assertTrue(message.contains("its marker recorded"), message);
+        assertFalse(direct.exists(LAYOUT.receiptKey()), "nothing committed");
+        assertFalse(direct.exists("upper/shard-00000.jsonl.gz"), "no output assembled");
     }
 
     /**
