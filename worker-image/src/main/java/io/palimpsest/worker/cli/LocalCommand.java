@@ -91,7 +91,7 @@ final class LocalCommand implements Callable<Integer> {
             names = "--stop-within",
             defaultValue = "PT20S",
             description =
-                    "On SIGTERM (or Ctrl-C): how long to wait for the requests in flight before committing what was"
+                    "On SIGTERM (or Ctrl-C, which exits 130 rather than 143): how long to wait for the requests in flight before committing what was"
                             + " answered, printing the summary and exiting 143. Default: ${DEFAULT-VALUE}")
     Duration stopWithin = Duration.ofSeconds(20);
 
