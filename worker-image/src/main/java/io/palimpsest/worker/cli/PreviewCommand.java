@@ -553,7 +553,8 @@ final class PreviewCommand implements Callable<Integer> {
         List<ModelRequest> requests = new ArrayList<>();
         processed.forEach(p -> {
             if (p.trace() != null) {
-                p.trace().calls().forEach(c -> requests.add(c.request()));
+                // a refused call would be refused again: it is no measure of the model's pace
+                p.trace().calls().stream().filter(c -> !c.refused()).forEach(c -> requests.add(c.request()));
             }
         });
         if (requests.isEmpty() || call == null) {
@@ -605,6 +606,9 @@ final class PreviewCommand implements Callable<Integer> {
         for (PreviewAssembler.Processed p : processed) {
             if (p.trace() != null) {
                 for (DocumentTrace.Call c : p.trace().calls()) {
+                    if (c.refused()) {
+                        continue; // refused at once: it decoded nothing
+                    }
                     longest = Math.max(longest, c.reply().completionTokens());
                     Integer maxTokens =
                             c.request() == null ? null : c.request().sampling().getMaxTokens();

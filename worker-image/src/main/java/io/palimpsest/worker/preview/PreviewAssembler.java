@@ -101,10 +101,15 @@ public final class PreviewAssembler {
                         variantOf(c.purpose()),
                         messages,
                         c.request().prompt(),
-                        c.reply().text(),
+                        c.refused() ? null : c.reply().text(),
                         c.reply().finishReason(),
                         c.reply().promptTokens(),
-                        c.reply().completionTokens()));
+                        c.reply().completionTokens(),
+                        c.refused()
+                                ? new PreviewData.Refusal(
+                                        c.refusal().status(),
+                                        serverMessage(c.refusal().message()))
+                                : null));
             }
             for (DocumentTrace.Validation v : p.trace().validations()) {
                 List<PreviewData.Check> list = new ArrayList<>();
@@ -256,6 +261,30 @@ public final class PreviewAssembler {
             return purposeOrOwner.substring("judge:variant ".length());
         }
         return null;
+    }
+
+    /**
+     * What the server said: the {@code error.message} (or {@code message}) of an OpenAI-style error
+     * body, else the body as it came.
+     */
+    String serverMessage(String body) {
+        if (body == null || body.isBlank()) {
+            return body;
+        }
+        try {
+            JsonNode tree = json.readTree(body);
+            JsonNode error = tree == null ? null : tree.path("error");
+            JsonNode message = error != null && error.isObject() ? error.path("message") : null;
+            if (message == null || !message.isTextual()) {
+                message = tree == null ? null : tree.path("message");
+            }
+            if (message == null || !message.isTextual()) {
+                message = error;
+            }
+            return message != null && message.isTextual() && !message.asText().isBlank() ? message.asText() : body;
+        } catch (java.io.IOException | RuntimeException e) {
+            return body; // not JSON (or cut short): shown as it came
+        }
     }
 
     private Map<String, Object> params(JsonNode node) {

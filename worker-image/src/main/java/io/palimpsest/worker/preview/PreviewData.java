@@ -124,7 +124,11 @@ public record PreviewData(
         public static final String SKIPPED = "skipped";
     }
 
-    /** One model call, rendered as sent: {@code purpose} "variant:wiki", "stage:pairs", "judge:variant wiki". */
+    /**
+     * One model call, rendered as sent: {@code purpose} "variant:wiki", "stage:pairs", "judge:variant wiki".
+     * A call the server refused (a 4xx, such as a prompt over the context length) has no reply, a
+     * {@code refusal}, and the tokens the server reported for it: none.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Prompt(
             String purpose,
@@ -134,7 +138,23 @@ public record PreviewData(
             String reply,
             String finishReason,
             int promptTokens,
-            int completionTokens) {}
+            int completionTokens,
+            Refusal refusal) {
+        public Prompt(
+                String purpose,
+                String variant,
+                List<Map<String, String>> messages,
+                String prompt,
+                String reply,
+                String finishReason,
+                int promptTokens,
+                int completionTokens) {
+            this(purpose, variant, messages, prompt, reply, finishReason, promptTokens, completionTokens, null);
+        }
+    }
+
+    /** The server's refusal of a call: the HTTP status and what it said. */
+    public record Refusal(int status, String message) {}
 
     /** The validators' answers on one output (one chunk of one variant or stage). */
     @JsonInclude(JsonInclude.Include.NON_NULL)

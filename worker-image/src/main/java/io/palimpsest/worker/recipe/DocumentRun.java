@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe;
 
 import io.palimpsest.worker.client.ModelReply;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -31,12 +32,25 @@ final class DocumentRun {
     /** Calls the model and counts the reply's tokens against this document. */
     CompletionStage<ModelReply> call(ModelRequest request) {
         long sent = System.nanoTime();
-        return model.call(request).thenApply(reply -> {
-            usage.add(reply);
+        CompletionStage<ModelReply> reply = model.call(request).thenApply(r -> {
+            usage.add(r);
             if (trace != null) {
-                trace.call(request, reply, sent, System.nanoTime());
+                trace.call(request, r, sent, System.nanoTime());
             }
+            return r;
+        });
+        if (trace == null) {
             return reply;
+        }
+        // a call sent and refused for good is part of the document's trace too: its prompt and the refusal
+        return reply.whenComplete((r, error) -> {
+            Throwable cause = error;
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof ModelCallRejected refused) {
+                trace.refused(request, refused, sent, System.nanoTime());
+            }
         });
     }
 

@@ -17,12 +17,34 @@ public final class DocumentTrace {
     /**
      * One call: {@code purpose} is the request's ("variant:wiki", "stage:pairs", "judge:variant wiki");
      * {@code startNanos} and {@code endNanos} ({@link System#nanoTime}) when it was sent and answered.
+     * A call the server refused for good (a 4xx such as a prompt over the context length) has a
+     * {@code refusal} and an empty reply: no text and no tokens, as the server reported none.
      */
-    public record Call(String purpose, ModelRequest request, ModelReply reply, long startNanos, long endNanos) {
+    public record Call(
+            String purpose, ModelRequest request, ModelReply reply, long startNanos, long endNanos, Refusal refusal) {
+        public Call(String purpose, ModelRequest request, ModelReply reply, long startNanos, long endNanos) {
+            this(purpose, request, reply, startNanos, endNanos, null);
+        }
+
         public Call(String purpose, ModelRequest request, ModelReply reply) {
             this(purpose, request, reply, 0, 0);
         }
+
+        public boolean refused() {
+            return refusal != null;
+        }
     }
+
+    /**
+     * The server's refusal of one call.
+     *
+     * @param status  the HTTP status it answered (0 when not known)
+     * @param message what it said
+     */
+    public record Refusal(int status, String message) {}
+
+    /** The empty reply a refused call stands with: no text, no tokens. */
+    static final ModelReply NO_REPLY = new ModelReply("", null, 0, 0);
 
     /**
      * The validators' answers on one output.
@@ -40,6 +62,16 @@ public final class DocumentTrace {
 
     synchronized void call(ModelRequest request, ModelReply reply, long startNanos, long endNanos) {
         calls.add(new Call(request.purpose(), request, reply, startNanos, endNanos));
+    }
+
+    synchronized void refused(ModelRequest request, ModelCallRejected refusal, long startNanos, long endNanos) {
+        calls.add(new Call(
+                request.purpose(),
+                request,
+                NO_REPLY,
+                startNanos,
+                endNanos,
+                new Refusal(refusal.status(), refusal.serverMessage())));
     }
 
     /** Marks the document done: its time from this trace's creation is now known. */

@@ -37,7 +37,7 @@ public final class ClientModelCall implements ModelCall {
             Throwable cause =
                     error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             if (cause instanceof RejectedByModelException refused) {
-                throw new ModelCallRejected(refused.getMessage());
+                throw new ModelCallRejected(refused.status(), refused.getMessage(), refused.body());
             }
             throw error instanceof CompletionException ce ? ce : new CompletionException(cause);
         });

@@ -10,7 +10,8 @@ package io.palimpsest.worker.recipe.validate;
  * @param measured the measured value (ratio, share, score, tokens), null when the check measures no number
  * @param min      the lowest passing value, when there is one
  * @param max      the highest passing value (or the threshold a value must stay under), when there is one
- * @param detail   the rejection's explanation, when it failed
+ * @param detail   the rejection's explanation, when it failed; when it passed, what the check found that a
+ *                 number does not say (the language found, both shares of facts, no refusal phrase), or null
  */
 public record CheckVerdict(String check, String status, Double measured, Double min, Double max, String detail) {
     public static final String PASS = "pass";

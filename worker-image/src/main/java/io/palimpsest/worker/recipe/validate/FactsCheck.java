@@ -76,6 +76,27 @@ public record FactsCheck(double minRecall, double minPrecision) implements Outpu
         return REASON;
     }
 
+    /**
+     * The share the check holds first: precision when it is under its limit (the failure it gives),
+     * else recall; the note says both.
+     */
+    @Override
+    public Measure measure(ValidationSubject s) {
+        Comparison c = compare(s.source(), s.output());
+        String note = String.format(
+                Locale.ROOT,
+                "recall %.2f (at least %.2f: %d of %d statements kept), precision %.2f (at least %.2f)",
+                c.recall(),
+                minRecall,
+                c.sentencesKept(),
+                c.sentences(),
+                c.precision(),
+                minPrecision);
+        return c.precision() < minPrecision
+                ? new Measure(c.precision(), minPrecision, null, note)
+                : new Measure(c.recall(), minRecall, null, note);
+    }
+
     @Override
     public Optional<CheckFailure> check(ValidationSubject s) {
         Comparison c = compare(s.source(), s.output());

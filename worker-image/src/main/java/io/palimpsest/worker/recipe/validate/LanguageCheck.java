@@ -18,16 +18,36 @@ public record LanguageCheck(String expected) implements OutputCheck {
         return REASON;
     }
 
+    /** The language found in the output and the one expected, or why the output was not judged. */
+    @Override
+    public Measure measure(ValidationSubject s) {
+        if (TextMeasures.wordCount(s.output()) < MIN_WORDS) {
+            return Measure.note("not judged: the output has fewer than " + MIN_WORDS + " words");
+        }
+        Optional<String> want = expected(s);
+        if (want.isEmpty()) {
+            return Measure.note("not judged: the source's language is not known (fewer than " + MIN_WORDS
+                    + " words, or not detected)");
+        }
+        Optional<String> got = LanguageDetector.isoCode(s.output());
+        return Measure.note("output " + got.orElse("not detected") + ", expected " + want.get()
+                + (expected != null ? "" : " (the source's)"));
+    }
+
+    private Optional<String> expected(ValidationSubject s) {
+        return expected != null
+                ? Optional.of(expected.toLowerCase(Locale.ROOT))
+                : (TextMeasures.wordCount(s.source()) < MIN_WORDS
+                        ? Optional.empty()
+                        : LanguageDetector.isoCode(s.source()));
+    }
+
     @Override
     public Optional<CheckFailure> check(ValidationSubject s) {
         if (TextMeasures.wordCount(s.output()) < MIN_WORDS) {
             return Optional.empty();
         }
-        Optional<String> want = expected != null
-                ? Optional.of(expected.toLowerCase(Locale.ROOT))
-                : (TextMeasures.wordCount(s.source()) < MIN_WORDS
-                        ? Optional.empty()
-                        : LanguageDetector.isoCode(s.source()));
+        Optional<String> want = expected(s);
         if (want.isEmpty()) {
             return Optional.empty();
         }

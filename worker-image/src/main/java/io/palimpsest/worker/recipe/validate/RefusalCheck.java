@@ -31,6 +31,14 @@ public final class RefusalCheck implements OutputCheck {
         return REASON;
     }
 
+    /** What was searched and found: a refusal phrase or lead-in, or none in the output's opening. */
+    @Override
+    public Measure measure(ValidationSubject s) {
+        return Measure.note(check(s).map(CheckFailure::detail)
+                .orElse("no refusal phrase or assistant lead-in in the first "
+                        + Math.min(OPENING_CHARS, s.output().length()) + " characters"));
+    }
+
     @Override
     public Optional<CheckFailure> check(ValidationSubject s) {
         String opening = s.output().length() > OPENING_CHARS ? s.output().substring(0, OPENING_CHARS) : s.output();

@@ -216,7 +216,8 @@ public final class Validators {
                         max != null || min != null ? max : r.get().limit(),
                         r.get().detail()));
             } else {
-                all.add(new CheckVerdict(c.reason().code(), CheckVerdict.PASS, value, min, max, null));
+                all.add(new CheckVerdict(
+                        c.reason().code(), CheckVerdict.PASS, value, min, max, m == null ? null : m.note()));
             }
         }
         for (int i = 0; i < judges.size(); i++) {

@@ -49,6 +49,32 @@ class ValidatorsExplainTest {
         assertNull(all.get(3).measured(), "refusal measures no number");
     }
 
+    /** Facts, language and refusal pass with what they found: the share held and both shares, the languages, no phrase. */
+    @Test
+    void checksThatMeasureMoreThanOneNumberSayWhatTheyFoundWhenTheyPass() {
+        Validators v = validators("{type: facts, minRecall: 0.5}", "{type: language}", "{type: refusal}");
+        String source = "The mill on the river was built in 1850 by Thomas Hartley. It ground wheat for the"
+                + " town of Ashford until 1921, when it closed.";
+        String output = "Thomas Hartley built the mill on the river in 1850. It ground the wheat of Ashford"
+                + " until it closed in 1921.";
+        ValidationSubject s = new ValidationSubject(source, output, "stop", 30, 100, Map.of());
+        List<CheckVerdict> all =
+                v.explain(s, v.validate(s).toCompletableFuture().join());
+        assertEquals(
+                List.of("truncation", "facts", "language", "refusal"),
+                all.stream().map(CheckVerdict::check).toList());
+        all.forEach(c -> assertEquals(CheckVerdict.PASS, c.status(), c.toString()));
+        CheckVerdict facts = all.get(1);
+        assertEquals(1.0, facts.measured(), 1e-9, "every statement kept");
+        assertEquals(0.5, facts.min());
+        assertEquals(
+                "recall 1.00 (at least 0.50: 2 of 2 statements kept), precision 1.00 (at least 1.00)", facts.detail());
+        assertEquals("output en, expected en (the source's)", all.get(2).detail());
+        assertEquals(
+                "no refusal phrase or assistant lead-in in the first 107 characters",
+                all.get(3).detail());
+    }
+
     @Test
     void theFirstFailureIsTheVerdictAndLaterChecksDidNotRun() {
         Validators v = validators("{type: lengthRatio, min: 0.5, max: 2}", "{type: echo, threshold: 0.8}");
