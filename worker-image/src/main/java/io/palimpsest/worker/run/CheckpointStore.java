@@ -7,15 +7,18 @@ import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * Reads and creates part markers. Markers are numbered 0, 1, 2... with no gap (a writer takes the
- * next free number), and one counts only when its items overlap no earlier marker's (a correct
- * writer never creates such a one; if one were there, its items would be redone, never doubled).
+ * Reads and creates part markers. Markers are numbered 0, 1, 2... (a writer takes the lowest free
+ * number), and one counts only when its items overlap no earlier marker's (a correct writer never
+ * creates such a one; if one were there, its items would be redone, never doubled). A number is
+ * free again only when its part was withdrawn ({@link #withdrawDamaged}): the markers after it still
+ * count, and the withdrawn part's items are redone under the free number.
  */
 public final class CheckpointStore {
 
@@ -84,15 +87,22 @@ public final class CheckpointStore {
         ItemRanges done = new ItemRanges();
         Long total = null;
         int next = 0;
+        boolean gap = false;
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
             if (!ShardLayout.isMarker(object.key())) {
                 continue;
             }
-            PartMarker marker = read(object.key());
-            if (marker.part() != next) {
-                break;
+            PartMarker marker;
+            try {
+                marker = read(object.key());
+            } catch (NoSuchFileException deletedMeanwhile) {
+                continue; // withdrawn (or cleaned up) since the listing
             }
-            next++;
+            // a number withdrawn after a mismatch is the next free one: its items are redone under it
+            gap |= marker.part() != next;
+            if (!gap) {
+                next++;
+            }
             if (!accept(done, marker)) {
                 LOG.warning(layout.shardName() + " part " + marker.part()
                         + " overlaps earlier parts; its items are redone");
@@ -163,6 +173,33 @@ public final class CheckpointStore {
             withdrawn++;
         }
         return withdrawn;
+    }
+
+    /**
+     * Withdraws a part whose file is not what its marker recorded: deletes the marker, then its files,
+     * so that its items are in no part and the next pass redoes them. Only when the marker under its
+     * number is still {@code damaged} (a twin may have withdrawn it and redone the part under the same
+     * number already); false when it is not. A twin that read the marker before this and commits
+     * afterwards reads every part again and finds this one's file changed or gone.
+     */
+    public boolean withdrawDamaged(PartMarker damaged) throws IOException {
+        String key = layout.markerKey(damaged.part());
+        PartMarker inForce;
+        try {
+            inForce = read(key);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+        if (!inForce.writer().equals(damaged.writer())
+                || !inForce.items().equals(damaged.items())
+                || !inForce.streams().equals(damaged.streams())) {
+            return false;
+        }
+        storage.delete(key);
+        for (StreamFile file : damaged.streams().values()) {
+            storage.delete(file.key());
+        }
+        return true;
     }
 
     public void deleteAll() throws IOException {

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -67,6 +68,11 @@ public final class ShardCommitter {
         }
         Map<String, StreamFile> outputs = new LinkedHashMap<>();
         for (String stream : parts.get(0).streams().keySet()) {
+            if (storage.exists(layout.receiptKey())) {
+                // a twin committed while this attempt assembled: its receipt names the output files, which
+                // this attempt's parts (one of them redone after a mismatch) must not replace
+                return new Outcome(false, readReceipt());
+            }
             outputs.put(stream, assemble(stream, parts));
         }
         for (Map.Entry<String, StreamFile> output : outputs.entrySet()) {
@@ -154,16 +160,24 @@ public final class ShardCommitter {
             try (InputStream in =
                     new DigestInputStream(new DigestInputStream(storage.open(file.key()), digest), partDigest)) {
                 partBytes = in.transferTo(OutputStream.nullOutputStream());
+            } catch (NoSuchFileException e) {
+                throw new CheckpointPartMismatch(
+                        layout.shardName() + " checkpoint part " + part.part() + " (" + file.key() + ", stream "
+                                + stream + ") is gone from the store, its marker recorded " + file.bytes()
+                                + " bytes; nothing is committed",
+                        part);
             }
             bytes += partBytes;
             String partSha256 = HexFormat.of().formatHex(partDigest.digest());
             if (partBytes != file.bytes()
                     || (file.sha256() != null && !file.sha256().equals(partSha256))) {
                 // what the store holds is not what the part's writer wrote: committing it would publish other bytes
-                throw new CheckpointPartMismatch(layout.shardName() + " checkpoint part " + part.part() + " ("
-                        + file.key() + ", stream " + stream + ") holds " + partBytes + " bytes with sha256 "
-                        + partSha256 + ", its marker recorded " + file.bytes() + " bytes with sha256 "
-                        + file.sha256() + "; nothing is committed");
+                throw new CheckpointPartMismatch(
+                        layout.shardName() + " checkpoint part " + part.part() + " ("
+                                + file.key() + ", stream " + stream + ") holds " + partBytes + " bytes with sha256 "
+                                + partSha256 + ", its marker recorded " + file.bytes() + " bytes with sha256 "
+                                + file.sha256() + "; nothing is committed",
+                        part);
             }
         }
         String target = layout.finalKey(stream);
@@ -179,10 +193,21 @@ public final class ShardCommitter {
         }
     }
 
-    /** A checkpoint part's file differs from what its marker recorded (size or SHA-256). */
+    /**
+     * A checkpoint part's file differs from what its marker recorded (size or SHA-256), or is gone:
+     * the part is withdrawn ({@link CheckpointStore#withdrawDamaged}) and its items redone.
+     */
     static final class CheckpointPartMismatch extends IOException {
-        CheckpointPartMismatch(String message) {
+        private final transient PartMarker part;
+
+        CheckpointPartMismatch(String message, PartMarker part) {
             super(message);
+            this.part = part;
+        }
+
+        /** The marker as the commit read it. */
+        PartMarker part() {
+            return part;
         }
     }
 }

@@ -162,27 +162,44 @@ public final class ShardRunner {
                                 "note",
                                 "the built-in simulator served the model; a run on a real model refuses this output")));
             }
-            for (int pass = 1; !state.complete(); pass++) {
-                if (pass > MAX_PASSES) {
-                    throw new IllegalStateException(layout.shardName() + " is still incomplete after " + MAX_PASSES
-                            + " passes: twin attempts keep taking its parts");
+            ShardCommitter.Outcome outcome = null;
+            int pass = 1;
+            while (outcome == null) {
+                for (; !state.complete(); pass++) {
+                    if (pass > MAX_PASSES) {
+                        throw new IllegalStateException(layout.shardName() + " is still incomplete after " + MAX_PASSES
+                                + " passes: twin attempts keep taking its parts");
+                    }
+                    process(shard, layout, checkpoints, state);
+                    state = checkpoints.read();
                 }
-                process(shard, layout, checkpoints, state);
-                state = checkpoints.read();
+                try {
+                    outcome = committer.commit(
+                            state,
+                            new ShardCommitter.Context(
+                                    settings.attempt(),
+                                    settings.writerId(),
+                                    settings.job(),
+                                    settings.jobUid(),
+                                    settings.recipeHash(),
+                                    settings.model(),
+                                    startedAt,
+                                    startNanos,
+                                    resumedWith,
+                                    settings.simulated()));
+                } catch (ShardCommitter.CheckpointPartMismatch mismatch) {
+                    if (pass > MAX_PASSES) {
+                        throw mismatch;
+                    }
+                    // never committed as is: the part goes, and the next pass redoes its items
+                    boolean withdrawn = checkpoints.withdrawDamaged(mismatch.part());
+                    LOG.warning(mismatch.getMessage() + "; " + (withdrawn ? "" : "a twin attempt already ")
+                            + "withdrew part " + mismatch.part().part() + " and its "
+                            + mismatch.part().items().size() + " items are redone");
+                    state = checkpoints.read();
+                    pass++;
+                }
             }
-            ShardCommitter.Outcome outcome = committer.commit(
-                    state,
-                    new ShardCommitter.Context(
-                            settings.attempt(),
-                            settings.writerId(),
-                            settings.job(),
-                            settings.jobUid(),
-                            settings.recipeHash(),
-                            settings.model(),
-                            startedAt,
-                            startNanos,
-                            resumedWith,
-                            settings.simulated()));
             if (!outcome.committedByUs()) {
                 return report(
                         shard,

@@ -278,8 +278,12 @@ public final class S3Storage implements Storage {
             }
             if (e.statusCode() == 409) {
                 // a concurrent conditional write on the same key is in flight; whoever lands first wins,
-                // and a later attempt of ours would get 412 if it did.
-                return !exists(key) && createIfAbsentOnce(key, content);
+                // and a later attempt of ours would get 412 if it did. The write in flight, or the one
+                // that landed, may be this create's own first try whose answer was lost.
+                if (exists(key)) {
+                    return ownWriteRefused(key, content, sent[0], e);
+                }
+                return createIfAbsentOnce(key, content);
             }
             throw failure("create", key, e);
         } catch (SdkException e) {
@@ -297,7 +301,7 @@ public final class S3Storage implements Storage {
                 return ownWriteRefused(key, content, sent[0], e);
             }
             if (e.statusCode() == 409) {
-                return false;
+                return exists(key) && ownWriteRefused(key, content, sent[0], e);
             }
             throw failure("create", key, e);
         }
@@ -320,8 +324,19 @@ public final class S3Storage implements Storage {
      * simulated work), either may take them as its own.
      */
     private boolean ownWriteRefused(String key, byte[] content, int sent, S3Exception refusal) throws IOException {
-        boolean repeated = sent > 1 || (refusal.numAttempts() != null && refusal.numAttempts() > 1);
-        return repeated && Arrays.equals(readAll(key), content);
+        if (!repeated(sent, refusal)) {
+            return false;
+        }
+        try {
+            return Arrays.equals(readAll(key), content);
+        } catch (NoSuchFileException gone) {
+            return false;
+        }
+    }
+
+    /** Whether the request that met {@code answer} was sent more than once (by the SDK or by the gate). */
+    private static boolean repeated(int sent, S3Exception answer) {
+        return sent > 1 || (answer.numAttempts() != null && answer.numAttempts() > 1);
     }
 
     @Override
@@ -343,19 +358,49 @@ public final class S3Storage implements Storage {
         } catch (SdkException e) {
             throw failure("start assembling", targetKey, e);
         }
+        int[] sent = {0};
         try {
             List<CompletedPart> completed = new MultipartAssembly(uploadId, targetKey).run(parts);
-            gate.call(() -> client.completeMultipartUpload(b -> b.bucket(bucket)
-                    .key(fullKey(targetKey))
-                    .uploadId(uploadId)
-                    .multipartUpload(
-                            CompletedMultipartUpload.builder().parts(completed).build())));
+            gate.call(() -> {
+                sent[0]++;
+                return client.completeMultipartUpload(b -> b.bucket(bucket)
+                        .key(fullKey(targetKey))
+                        .uploadId(uploadId)
+                        .multipartUpload(CompletedMultipartUpload.builder()
+                                .parts(completed)
+                                .build()));
+            });
+        } catch (S3Exception e) {
+            if (noSuchUpload(e) && repeated(sent[0], e) && completedWithAnswerLost(targetKey, total)) {
+                return;
+            }
+            abortQuietly(targetKey, uploadId);
+            throw failure("assemble", targetKey, e);
         } catch (IOException | RuntimeException e) {
             abortQuietly(targetKey, uploadId);
             if (e instanceof SdkException sdk) {
                 throw failure("assemble", targetKey, sdk);
             }
             throw e;
+        }
+    }
+
+    private static boolean noSuchUpload(S3Exception e) {
+        return e.statusCode() == 404
+                && e.awsErrorDetails() != null
+                && "NoSuchUpload".equals(e.awsErrorDetails().errorCode());
+    }
+
+    /**
+     * A repeated CompleteMultipartUpload answered 404 NoSuchUpload: an earlier try may have completed
+     * the upload with its answer lost. It did when the target now holds exactly the assembly's size
+     * (the target is no conditional create: nothing else than an assembly of these parts writes it).
+     */
+    private boolean completedWithAnswerLost(String targetKey, long total) throws IOException {
+        try {
+            return head(targetKey) == total;
+        } catch (NoSuchFileException absent) {
+            return false;
         }
     }
 

@@ -32,7 +32,11 @@ final class OutageProxy implements AutoCloseable {
         SLOW_DOWN,
         ACCESS_DENIED,
         /** 400 ExpiredToken: a session token that ran out (refreshed for the next attempt). */
-        EXPIRED_TOKEN
+        EXPIRED_TOKEN,
+        /** 409 ConditionalRequestConflict (only for the repeat {@link #loseNextAnswerThen} names). */
+        CONFLICT,
+        /** 404 NoSuchUpload (only for the repeat {@link #loseNextAnswerThen} names). */
+        NO_SUCH_UPLOAD
     }
 
     private final int upstreamPort;
@@ -45,7 +49,13 @@ final class OutageProxy implements AutoCloseable {
 
     private final java.util.Set<String> deniedOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private record LostAnswer(String method, String pathSuffix, Duration thenRefuse) {}
+    private record LostAnswer(
+            String method, String pathSuffix, String queryContains, Duration thenRefuse, Mode thenAnswer) {}
+
+    /** The repeat of a request whose answer was lost, and the error it is answered with, unforwarded. */
+    private record Repeat(String request, Mode answer) {}
+
+    private final AtomicReference<Repeat> repeat = new AtomicReference<>();
 
     OutageProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
@@ -86,7 +96,26 @@ final class OutageProxy implements AutoCloseable {
      * the connection instead of answering, and refuses connections for {@code thenRefuse}.
      */
     void loseNextAnswer(String method, String pathSuffix, Duration thenRefuse) {
-        lose.set(new LostAnswer(method, pathSuffix, thenRefuse));
+        lose.set(new LostAnswer(method, pathSuffix, null, thenRefuse, null));
+    }
+
+    /**
+     * As {@link #loseNextAnswer}, for a request whose query contains {@code queryContains} (such as
+     * {@code "uploadId="}: CompleteMultipartUpload, not the CreateMultipartUpload on the same path).
+     */
+    void loseNextAnswer(String method, String pathSuffix, String queryContains, Duration thenRefuse) {
+        lose.set(new LostAnswer(method, pathSuffix, queryContains, thenRefuse, null));
+    }
+
+    /**
+     * Carries out the next {@code method} request whose path ends with {@code pathSuffix} (and whose
+     * query contains {@code queryContains}, unless null) and drops its answer; the repeat of that
+     * request is answered {@code thenAnswer} without reaching the store: {@link Mode#CONFLICT} (a store
+     * that still has the first write in flight), {@link Mode#NO_SUCH_UPLOAD} (AWS's answer to a
+     * second CompleteMultipartUpload of an upload the first completed).
+     */
+    void loseNextAnswerThen(String method, String pathSuffix, String queryContains, Mode thenAnswer) {
+        lose.set(new LostAnswer(method, pathSuffix, queryContains, Duration.ZERO, thenAnswer));
     }
 
     /**
@@ -143,7 +172,9 @@ final class OutageProxy implements AutoCloseable {
             }
             String[] lines = head.split("\r\n");
             String method = lines[0].split(" ")[0];
-            String path = lines[0].split(" ")[1].split("\\?")[0];
+            String target = lines[0].split(" ")[1];
+            String path = target.split("\\?")[0];
+            String query = target.contains("?") ? target.substring(target.indexOf('?') + 1) : "";
             long contentLength = 0;
             boolean expectsContinue = false;
             StringBuilder forwarded = new StringBuilder(lines[0]).append("\r\n");
@@ -162,7 +193,17 @@ final class OutageProxy implements AutoCloseable {
             }
             forwarded.append("Connection: close\r\n\r\n");
             Mode now = deniedOnly.contains(method + " " + path) ? Mode.ACCESS_DENIED : mode.get();
-            if (now == Mode.SLOW_DOWN || now == Mode.ACCESS_DENIED || now == Mode.EXPIRED_TOKEN) {
+            Repeat repeated = repeat.get();
+            if (repeated != null
+                    && repeated.request().equals(method + " " + path)
+                    && repeat.compareAndSet(repeated, null)) {
+                now = repeated.answer();
+            }
+            if (now == Mode.CONFLICT
+                    || now == Mode.NO_SUCH_UPLOAD
+                    || now == Mode.SLOW_DOWN
+                    || now == Mode.ACCESS_DENIED
+                    || now == Mode.EXPIRED_TOKEN) {
                 if (!expectsContinue) {
                     fromClient.readNBytes((int) contentLength); // a server reads the request before it answers
                 }
@@ -188,7 +229,11 @@ final class OutageProxy implements AutoCloseable {
             if (lost != null
                     && lost.method().equals(method)
                     && path.endsWith(lost.pathSuffix())
+                    && (lost.queryContains() == null || query.contains(lost.queryContains()))
                     && lose.compareAndSet(lost, null)) {
+                if (lost.thenAnswer() != null) {
+                    repeat.set(new Repeat(method + " " + path, lost.thenAnswer()));
+                }
                 // the store did it; the client never hears so
                 if (!lost.thenRefuse().isZero()) {
                     down(Mode.REFUSE, lost.thenRefuse());
@@ -214,6 +259,16 @@ final class OutageProxy implements AutoCloseable {
                 status = "503 Slow Down";
                 code = "SlowDown";
                 message = "Please reduce your request rate.";
+            }
+            case CONFLICT -> {
+                status = "409 Conflict";
+                code = "ConditionalRequestConflict";
+                message = "A conflicting conditional operation is currently in progress against this resource.";
+            }
+            case NO_SUCH_UPLOAD -> {
+                status = "404 Not Found";
+                code = "NoSuchUpload";
+                message = "The specified multipart upload does not exist.";
             }
             case EXPIRED_TOKEN -> {
                 status = "400 Bad Request";
