@@ -13,6 +13,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.operator.job.JobDecider;
 import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.Pods;
 import io.palimpsest.operator.job.observe.ClusterReadings;
@@ -484,6 +485,74 @@ class JobStatusFolderTest {
         assertTrue(
                 !Instant.parse(back.getEstimatedCompletionTime()).isBefore(steadyEta.minusSeconds(60)),
                 "ETA " + back.getEstimatedCompletionTime() + " against " + steadyEta);
+    }
+
+    @Test
+    void stalledWorkersRatesFallAndTheirEstimateMovesLater() {
+        // Steady: ten shards each read 1,000 bytes a second (36 shards an hour in all).
+        long bytes = 100_000;
+        RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            bytes += 30_000;
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        assertEquals(36.0, s.getThroughput().getShardsPerHour(), 0.01);
+
+        // The workers stall (a store outage waited out, a hung endpoint): their readings stay as they are, and the
+        // job is looked at again every sample period. Rates fall on every look, the estimate moves later.
+        for (int look = 1; look <= 20; look++) {
+            clock.advance(JobDecider.RUNNING_RECHECK);
+            RewriteJobStatus next = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+            String at = "after " + look * 30 + " s without progress";
+            assertTrue(
+                    next.getThroughput().getShardsPerHour() < s.getThroughput().getShardsPerHour(), at);
+            assertTrue(
+                    next.getThroughput().getTokensPerSecond()
+                            < s.getThroughput().getTokensPerSecond(),
+                    at);
+            assertTrue(
+                    next.getThroughput().getDocumentsPerSecond()
+                            < s.getThroughput().getDocumentsPerSecond(),
+                    at);
+            assertTrue(
+                    next.getEstimatedCompletionTime() == null
+                            || Instant.parse(next.getEstimatedCompletionTime())
+                                    .isAfter(Instant.parse(s.getEstimatedCompletionTime())),
+                    at + ": ETA " + next.getEstimatedCompletionTime() + " after " + s.getEstimatedCompletionTime());
+            assertTrue(
+                    next.getEstimatedCompletionTime() == null
+                            || Instant.parse(next.getEstimatedCompletionTime()).isAfter(clock.instant()),
+                    at + ": an estimate never lies in the past");
+            s = next;
+        }
+        assertTrue(s.getThroughput().getShardsPerHour() < 36.0 / 2, "halved within ten minutes");
+
+        // Long stalled, every rate falls to 0 and the estimate goes; then a look changes nothing (nothing is written).
+        for (int look = 0; look < 400; look++) {
+            clock.advance(JobDecider.RUNNING_RECHECK);
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        assertEquals(0, s.getThroughput().getTokensPerSecond());
+        assertEquals(0.0, s.getThroughput().getShardsPerHour());
+        assertNull(s.getEstimatedCompletionTime());
+        clock.advance(JobDecider.RUNNING_RECHECK);
+        assertEquals(
+                s,
+                folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                        .status());
+
+        // Moving again: the rate comes back.
+        clock.advance(JobDecider.RUNNING_RECHECK);
+        bytes += 30_000;
+        s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        assertTrue(s.getThroughput().getShardsPerHour() > 0);
+        assertNotNull(s.getEstimatedCompletionTime());
     }
 
     @Test
