@@ -108,6 +108,65 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void aReasonOnceNamedKeepsItsCountWhenLaterReasonsOvertakeIt() {
+        // Shard 0 names 32 reasons; "r31" is the rarest. Every later shard rejects 100 documents as "late".
+        FinishedPod first = committed(0, 10);
+        Map<String, Long> reasons = new TreeMap<>();
+        for (int i = 0; i < 31; i++) {
+            reasons.put(String.format("r%02d", i), 5L);
+        }
+        reasons.put("r31", 1L);
+        first.summary().setRejectedByReason(reasons);
+        List<FinishedPod> pods = new ArrayList<>(List.of(first));
+        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 0), pods).status();
+        assertEquals(1L, s.getDocuments().getRejectedByReason().get("r31"));
+
+        Map<String, Long> before = s.getDocuments().getRejectedByReason();
+        for (int shard = 1; shard < 10; shard++) {
+            FinishedPod pod = committed(shard, 10);
+            pod.summary().setRejectedByReason(Map.of("late", 100L, "r00", 1L));
+            pods.add(pod);
+            s = folder.fold(s, 10, running("0-" + shard, "", 0), pods).status();
+            Map<String, Long> now = s.getDocuments().getRejectedByReason();
+            for (Map.Entry<String, Long> e : before.entrySet()) {
+                assertTrue(
+                        now.getOrDefault(e.getKey(), 0L) >= e.getValue(),
+                        e.getKey() + " went from " + e.getValue() + " to " + now.get(e.getKey()) + " at shard "
+                                + shard);
+            }
+            assertTrue(now.size() <= VariantCounts.MAX_NAMED + 1, "bounded: " + now.size());
+            before = now;
+        }
+        Map<String, Long> byReason = s.getDocuments().getRejectedByReason();
+        assertEquals(1L, byReason.get("r31"), "named first, it stays named");
+        assertEquals(5L + 9, byReason.get("r00"));
+        assertNull(byReason.get("late"), "never named: it is counted under '(other)'");
+        assertEquals(900L, byReason.get(VariantCounts.OTHER));
+
+        // The receipts' tally ranks by its own totals ("r31" in its "(other)", "late" named): the names the
+        // status named keep theirs, and nothing is lost.
+        Map<String, Long> tallied = new TreeMap<>(byReason);
+        tallied.remove("r31");
+        tallied.remove(VariantCounts.OTHER);
+        tallied.put("late", 900L);
+        tallied.put(VariantCounts.OTHER, 1L);
+        Tally tally = new Tally();
+        tally.setRejectedByReason(tallied);
+        RewriteJobStatus after = folder.applyTally(s, tally, RangeSet.parse("0-9"));
+        Map<String, Long> afterTally = after.getDocuments().getRejectedByReason();
+        for (Map.Entry<String, Long> e : byReason.entrySet()) {
+            assertTrue(
+                    afterTally.getOrDefault(e.getKey(), 0L) >= e.getValue(),
+                    e.getKey() + " went from " + e.getValue() + " to " + afterTally.get(e.getKey()) + " at the tally");
+        }
+        assertEquals(byReason, afterTally);
+        assertEquals(
+                tallied.values().stream().mapToLong(Long::longValue).sum(),
+                afterTally.values().stream().mapToLong(Long::longValue).sum(),
+                "the tally's totals, named as before");
+    }
+
+    @Test
     void foldingTheSameInputAgainChangesNothing() {
         var job = running("0-2", "5", 3);
         var pods = List.of(committed(0, 10), committed(1, 20), committed(2, 30), failed(5, 1, T0));
