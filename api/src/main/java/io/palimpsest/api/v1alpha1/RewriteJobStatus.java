@@ -105,7 +105,7 @@ public class RewriteJobStatus {
 
         @JsonPropertyDescription(
                 "Records written per variant (a document counts once in written, once per variant here). "
-                        + "At most 32 variant names (those with the most records); the rest are summed under '(other)'.")
+                        + "At most 32 variant names, kept from their first count on (no count goes down); the rest are summed under '(other)'.")
         @Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private Map<String, Long> writtenByVariant;
@@ -116,8 +116,9 @@ public class RewriteJobStatus {
         @JsonInclude(JsonInclude.Include.NON_NULL)
         private Long inProgress;
 
-        @JsonPropertyDescription("Committed documents rejected per reason (they sum to rejected when every receipt "
-                + "carried its reasons). At most 32 reasons (those with the most documents); the rest under '(other)'.")
+        @JsonPropertyDescription(
+                "Committed documents rejected per reason (they sum to rejected when every receipt "
+                        + "carried its reasons). At most 32 reasons, kept from their first count on (no count goes down); the rest under '(other)'.")
         @Size(max = 33)
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private Map<String, Long> rejectedByReason;

@@ -6,6 +6,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.status.ThroughputWindow;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +29,13 @@ public final class JobDecider {
     static final Duration PREVIOUS_JOB_RECHECK = Duration.ofSeconds(5);
     /** A name held by an object that is not the job's nor an earlier job's: looked at again this often. */
     static final Duration NAME_TAKEN_RECHECK = Duration.ofSeconds(30);
+    /**
+     * A running job whose workers may run is looked at again this often although no event comes: its rates
+     * and estimated completion follow time, not only the events that move its readings (workers that stall,
+     * waiting out a store outage or a hung endpoint, send none). The throughput's sample period: a look
+     * sooner would change nothing, and one with nothing new writes nothing.
+     */
+    public static final Duration RUNNING_RECHECK = ThroughputWindow.MIN_INTERVAL;
 
     private JobDecider() {}
 
@@ -289,6 +297,9 @@ public final class JobDecider {
         }
         if (suspend && in.previewWanted() && modelUsable) {
             actions.add(new CreatePreview());
+        }
+        if (phase == JobPhase.Running && in.workerJob() && !workerFinished && parallelism > 0) {
+            recheck = recheck == null || recheck.compareTo(RUNNING_RECHECK) > 0 ? RUNNING_RECHECK : recheck;
         }
         return new Decision(phase, state.reason(), actions, recheck);
     }

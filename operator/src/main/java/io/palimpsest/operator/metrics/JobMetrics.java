@@ -195,7 +195,8 @@ public class JobMetrics {
         }
         j.rejectedByReason = MultiGauge.builder("palimpsest.job.rejected")
                 .tags(tags)
-                .description("Committed documents rejected, by reason (32 reasons at most, the rest as '(other)')")
+                .description(
+                        "Committed documents rejected, by reason (32 reasons at most, named from their first count on; the rest as '(other)')")
                 .register(registry);
         j.meters = meters;
         return j;

@@ -67,7 +67,7 @@ class JobDeciderTest {
         "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | ModelNotFound       |                                           | -",
         "-         | -                  | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Failed    | InvalidSpec         |                                           | -",
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker previous       | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker previous       | Running   | Running             |                                           | PT30S",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
         "Failed    | InvalidSpec        | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
@@ -81,12 +81,13 @@ class JobDeciderTest {
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner queued                | Running   | Running             | CreateWorker(4,true)                      | -",
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 200000 | ABSENT                 | false   | NOT_NEEDED | planner workerRefused         | Failed    | InvalidWorkerJob    | Fail(InvalidWorkerJob)                    | -",
-        // running: parallelism and suspend patched, pods past the cap stopped
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | -",
+        // running: parallelism and suspend patched, pods past the cap stopped; while workers may run the job is
+        // looked at again every 30 s (its rates and ETA follow time when no event comes)
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | PT30S",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2             | Running   | Running             | PatchWorker(4,-)                          | PT30S",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner worker                | Suspended | Suspended           | PatchWorker(0,true)                       | -",
-        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | -",
-        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | -",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended       | Running   | Running             | PatchWorker(4,false)                      | PT30S",
+        "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerSuspended queued | Running  | Running             | PatchWorker(4,-)                          | PT30S",
         "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
         // a model the policy refuses or that failed: no worker Job or preview is made from it, a running one is held at
         // 0
@@ -95,21 +96,21 @@ class JobDeciderTest {
         "Running   | Running            | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker idle           | Running   | ModelFailed         | PatchWorker(0,-)                          | -",
         "Suspended | Suspended          | true  | FAILED    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        |                                           | -",
         "Pending   | -                  | true  | FAILED    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Pending   | ModelFailed         |                                           | -",
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker maxFailedEdited | Running  | Running             | PatchMaxFailedIndexes(3)                  | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker maxFailedEdited | Running  | Running             | PatchMaxFailedIndexes(3)                  | PT30S",
         "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended maxFailedEdited | Suspended | Suspended | PatchMaxFailedIndexes(3)            | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker maxFailedEdited | Succeeded | AllShardsCommitted |                                          | -",
         // Kueue: an admitted worker Job keeps the parallelism it was admitted at (a change evicts and requeues it), not
         // when the model is gone
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued      | Running   | Running             |                                           | PT30S",
         "Running   | Running            | true  | NOT_FOUND | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 queued idle | Running   | ModelNotFound       | PatchWorker(0,-)                          | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerAt2 queued      | Suspended | Suspended           | PatchWorker(0,true)                       | -",
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker cmStale capRunning | Running | Running          | ReplaceConfigMap DeletePod                | PT30S",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker capPending     | Running   | Running             |                                           | PT1S",
         // a preview before the campaign, while suspended
         "Suspended | Suspended          | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | Suspended        | CreatePreview                             | -",
         // ... and only then: planning or running, a wanted preview starts nothing
         "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | true    | NOT_NEEDED | planner preview               | Planning  | Planning            |                                           | -",
-        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker preview        | Running   | Running             |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker preview        | Running   | Running             |                                           | PT30S",
         // finished shards: the tally when summaries went missing
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
@@ -123,12 +124,12 @@ class JobDeciderTest {
         // once started, a rule that holds from the start broken (modelRef changed): the job fails; put right, it goes
         // on
         "Running   | Running            | false | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Failed    | InvalidSpec         |                                           | -",
-        "Failed    | InvalidSpec        | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker                | Running   | Running             |                                           | PT30S",
         // a started job whose spec breaks the admission policy: nothing is made from it, the rest goes on
         "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | InvalidSpec         |                                           | -",
         "Planning  | Planning           | held  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | InvalidSpec         | Replan                                    | -",
         "Planning  | Planning           | held  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | InvalidSpec         | RecordShardCount(100)                     | -",
-        "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | -",
+        "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | PT30S",
         "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | InvalidSpec         |                                           | -",
         "Suspended | Suspended          | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | InvalidSpec      |                                           | -",
         // a finished job keeps its phase and reason

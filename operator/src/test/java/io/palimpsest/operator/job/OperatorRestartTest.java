@@ -19,6 +19,7 @@ import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -219,6 +220,58 @@ class OperatorRestartTest {
         assertNull(status().getEstimatedCompletionTime(), "nothing runs: no completion to estimate");
         assertEquals(0, status().getThroughput().getTokensPerSecond());
         assertEquals(0.0, status().getThroughput().getShardsPerHour());
+    }
+
+    @Test
+    void aRunningJobIsLookedAtAgainSoItsRatesAndEstimateFollowTime() {
+        newOperatorReconciles();
+        moves.plannerSucceeds("rs-plan", 100);
+        newOperatorReconciles();
+        for (int i = 0; i < 10; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-9", "", 8);
+        newOperatorReconciles();
+        clock.advance(Duration.ofMinutes(1));
+        for (int i = 10; i < 20; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-19", "", 8);
+        newOperatorReconciles();
+        RewriteJobStatus before = status();
+        assertTrue(before.getThroughput().getTokensPerSecond() > 0);
+        assertNotNull(before.getEstimatedCompletionTime());
+
+        // The workers stall: no event comes, yet the reconcile asks to be run again within the sample period.
+        clock.advance(JobDecider.RUNNING_RECHECK);
+        SnapshotContext stalled = new SnapshotContext(client, NS, "rs");
+        var control = freshReconciler().reconcile(stalled.primary(), stalled);
+        assertEquals(Optional.of(JobDecider.RUNNING_RECHECK.toMillis()), control.getScheduleDelay());
+        RewriteJobStatus after = status();
+        assertTrue(after.getThroughput().getTokensPerSecond()
+                < before.getThroughput().getTokensPerSecond());
+        assertTrue(Instant.parse(after.getEstimatedCompletionTime())
+                .isAfter(Instant.parse(before.getEstimatedCompletionTime())));
+
+        // A look sooner than the sample period changes nothing and writes nothing.
+        clock.advance(Duration.ofSeconds(5));
+        int writes = statusWrites.get();
+        newOperatorReconciles();
+        assertEquals(writes, statusWrites.get());
+
+        // Suspended: nothing runs, nothing to follow; no periodic look.
+        JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class)
+                .inNamespace(NS)
+                .withName("rs")
+                .edit(j -> {
+                    j.getSpec().setSuspend(true);
+                    return j;
+                }));
+        SnapshotContext suspended = new SnapshotContext(client, NS, "rs");
+        assertTrue(freshReconciler()
+                .reconcile(suspended.primary(), suspended)
+                .getScheduleDelay()
+                .isEmpty());
     }
 
     @Test

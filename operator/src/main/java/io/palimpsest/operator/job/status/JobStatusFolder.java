@@ -14,7 +14,6 @@ import io.palimpsest.api.v1alpha1.ShardFailureReason;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
-import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
@@ -166,14 +165,15 @@ public final class JobStatusFolder {
      */
     public RewriteJobStatus applyTally(RewriteJobStatus previous, Tally tally, RangeSet completed) {
         RewriteJobStatus next = copyOf(previous);
+        DocumentCounts before = next.getDocuments();
         next.setDocuments(new DocumentCounts(
                 tally.getRead(),
                 tally.getWritten(),
                 tally.getRejected(),
                 tally.getSkipped(),
-                VariantCounts.merge(null, tally.getWrittenByVariant()),
+                KeptNames.replace(before.getWrittenByVariant(), tally.getWrittenByVariant()),
                 null,
-                VariantCounts.merge(null, tally.getRejectedByReason())));
+                KeptNames.replace(before.getRejectedByReason(), tally.getRejectedByReason())));
         next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
         RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
@@ -186,8 +186,9 @@ public final class JobStatusFolder {
         docs.setWritten(docs.getWritten() + s.getWritten());
         docs.setRejected(docs.getRejected() + s.getRejected());
         docs.setSkipped(docs.getSkipped() + s.getSkipped());
-        docs.setWrittenByVariant(VariantCounts.merge(docs.getWrittenByVariant(), s.getWrittenByVariant()));
-        docs.setRejectedByReason(VariantCounts.merge(docs.getRejectedByReason(), s.getRejectedByReason()));
+        // a name once named stays named (KeptNames): no count by name goes down while the job lives
+        docs.setWrittenByVariant(KeptNames.merge(docs.getWrittenByVariant(), s.getWrittenByVariant()));
+        docs.setRejectedByReason(KeptNames.merge(docs.getRejectedByReason(), s.getRejectedByReason()));
         tokens.setPrompt(tokens.getPrompt() + s.getPromptTokens());
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }

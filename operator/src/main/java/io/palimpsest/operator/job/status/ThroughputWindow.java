@@ -4,15 +4,21 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.Throughput;
 import io.palimpsest.operator.status.Rfc3339;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * Recent throughput as an exponentially weighted rate over a window of a few minutes, with its
  * only state (the last sample) kept in the status, so a restarted operator continues the same
  * curve. Samples closer together than {@link #MIN_INTERVAL} are ignored: bursts of reconciles
- * do not move the rate and an unchanged input yields an unchanged status.
+ * do not move the rate and an unchanged input yields an unchanged status. A running job is
+ * sampled every {@link #MIN_INTERVAL} whether or not it moves (JobDecider's recheck), so a stall
+ * makes the rates fall and the estimate move later; once every rate is 0, a sample in which
+ * nothing moved is not taken, and the stalled job's status stays as it is.
  */
 public final class ThroughputWindow {
-    static final Duration MIN_INTERVAL = Duration.ofSeconds(30);
+    /** The sample period: samples closer together are ignored. */
+    public static final Duration MIN_INTERVAL = Duration.ofSeconds(30);
+
     static final Duration WINDOW = Duration.ofMinutes(5);
 
     private ThroughputWindow() {}
@@ -43,7 +49,8 @@ public final class ThroughputWindow {
             return fresh(0, null, null, now, finishedShards, shardProgress, completionTokens, documents);
         }
         double seconds = Duration.between(sampledAt, now).toMillis() / 1000.0;
-        if (seconds < MIN_INTERVAL.toSeconds()) {
+        if (seconds < MIN_INTERVAL.toSeconds()
+                || settled(previous, finishedShards, shardProgress, completionTokens, documents)) {
             return previous;
         }
         double progressBefore = previous.getSampledShardProgress() != null
@@ -64,15 +71,32 @@ public final class ThroughputWindow {
             double docsNow = Math.max(0, documents - previous.getSampledDocuments()) / seconds;
             docs = docs == null ? docsNow : alpha * docsNow + (1 - alpha) * docs;
         }
+        // A falling rate is rounded down: rounded to nearest, a small one would stay where it is for good.
         return fresh(
-                Math.round(tokens),
-                round3(shards),
-                docs == null ? null : round3(docs),
+                (long) rounded(tokens, (double) previous.getTokensPerSecond(), 1),
+                rounded(shards, previous.getShardsPerHour(), 1000),
+                docs == null ? null : rounded(docs, previous.getDocumentsPerSecond(), 1000),
                 now,
                 finishedShards,
                 shardProgress,
                 completionTokens,
                 documents);
+    }
+
+    /**
+     * Every rate has fallen to 0 and nothing moved since: a new sample would change only its time. The
+     * last one stays (a stalled job's status is written no more), and the next movement is measured from it.
+     */
+    private static boolean settled(
+            Throughput previous, long finishedShards, Double shardProgress, long completionTokens, Long documents) {
+        return previous.getTokensPerSecond() == 0
+                && previous.getShardsPerHour() != null
+                && previous.getShardsPerHour() == 0
+                && (previous.getDocumentsPerSecond() == null || previous.getDocumentsPerSecond() == 0)
+                && nz(previous.getSampledShards()) == finishedShards
+                && Objects.equals(previous.getSampledShardProgress(), progressKept(shardProgress, finishedShards))
+                && nz(previous.getSampledCompletionTokens()) == completionTokens
+                && Objects.equals(previous.getSampledDocuments(), documents);
     }
 
     /** When the remaining shards finish at the sampled rate, or null when there is no rate. */
@@ -150,8 +174,18 @@ public final class ThroughputWindow {
         t.setDocumentsPerSecond(documentsPerSecond);
         t.setSampledDocuments(documents);
         // only when running shards add to the finished ones: a status without live readings stays as it was
-        t.setSampledShardProgress(shardProgress == null || shardProgress == shards ? null : round3(shardProgress));
+        t.setSampledShardProgress(progressKept(shardProgress, shards));
         return t;
+    }
+
+    private static Double progressKept(Double shardProgress, long shards) {
+        return shardProgress == null || shardProgress == shards ? null : round3(shardProgress);
+    }
+
+    /** {@code v} in steps of {@code 1/scale}: down when it fell below {@code before}, else to the nearest. */
+    private static double rounded(double v, Double before, double scale) {
+        // (a hair above the floor: a rate that holds, computed a little under itself, is not rounded down)
+        return (before != null && v < before ? Math.floor(v * scale + 1e-6) : Math.round(v * scale)) / scale;
     }
 
     private static double round3(double v) {

@@ -13,6 +13,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.operator.job.JobDecider;
 import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.Pods;
 import io.palimpsest.operator.job.observe.ClusterReadings;
@@ -104,6 +105,65 @@ class JobStatusFolderTest {
                 s.getDocuments().getRejectedByReason(),
                 again.getDocuments().getRejectedByReason(),
                 "copied, not lost or counted twice");
+    }
+
+    @Test
+    void aReasonOnceNamedKeepsItsCountWhenLaterReasonsOvertakeIt() {
+        // Shard 0 names 32 reasons; "r31" is the rarest. Every later shard rejects 100 documents as "late".
+        FinishedPod first = committed(0, 10);
+        Map<String, Long> reasons = new TreeMap<>();
+        for (int i = 0; i < 31; i++) {
+            reasons.put(String.format("r%02d", i), 5L);
+        }
+        reasons.put("r31", 1L);
+        first.summary().setRejectedByReason(reasons);
+        List<FinishedPod> pods = new ArrayList<>(List.of(first));
+        RewriteJobStatus s = folder.fold(null, 10, running("0", "", 0), pods).status();
+        assertEquals(1L, s.getDocuments().getRejectedByReason().get("r31"));
+
+        Map<String, Long> before = s.getDocuments().getRejectedByReason();
+        for (int shard = 1; shard < 10; shard++) {
+            FinishedPod pod = committed(shard, 10);
+            pod.summary().setRejectedByReason(Map.of("late", 100L, "r00", 1L));
+            pods.add(pod);
+            s = folder.fold(s, 10, running("0-" + shard, "", 0), pods).status();
+            Map<String, Long> now = s.getDocuments().getRejectedByReason();
+            for (Map.Entry<String, Long> e : before.entrySet()) {
+                assertTrue(
+                        now.getOrDefault(e.getKey(), 0L) >= e.getValue(),
+                        e.getKey() + " went from " + e.getValue() + " to " + now.get(e.getKey()) + " at shard "
+                                + shard);
+            }
+            assertTrue(now.size() <= VariantCounts.MAX_NAMED + 1, "bounded: " + now.size());
+            before = now;
+        }
+        Map<String, Long> byReason = s.getDocuments().getRejectedByReason();
+        assertEquals(1L, byReason.get("r31"), "named first, it stays named");
+        assertEquals(5L + 9, byReason.get("r00"));
+        assertNull(byReason.get("late"), "never named: it is counted under '(other)'");
+        assertEquals(900L, byReason.get(VariantCounts.OTHER));
+
+        // The receipts' tally ranks by its own totals ("r31" in its "(other)", "late" named): the names the
+        // status named keep theirs, and nothing is lost.
+        Map<String, Long> tallied = new TreeMap<>(byReason);
+        tallied.remove("r31");
+        tallied.remove(VariantCounts.OTHER);
+        tallied.put("late", 900L);
+        tallied.put(VariantCounts.OTHER, 1L);
+        Tally tally = new Tally();
+        tally.setRejectedByReason(tallied);
+        RewriteJobStatus after = folder.applyTally(s, tally, RangeSet.parse("0-9"));
+        Map<String, Long> afterTally = after.getDocuments().getRejectedByReason();
+        for (Map.Entry<String, Long> e : byReason.entrySet()) {
+            assertTrue(
+                    afterTally.getOrDefault(e.getKey(), 0L) >= e.getValue(),
+                    e.getKey() + " went from " + e.getValue() + " to " + afterTally.get(e.getKey()) + " at the tally");
+        }
+        assertEquals(byReason, afterTally);
+        assertEquals(
+                tallied.values().stream().mapToLong(Long::longValue).sum(),
+                afterTally.values().stream().mapToLong(Long::longValue).sum(),
+                "the tally's totals, named as before");
     }
 
     @Test
@@ -484,6 +544,74 @@ class JobStatusFolderTest {
         assertTrue(
                 !Instant.parse(back.getEstimatedCompletionTime()).isBefore(steadyEta.minusSeconds(60)),
                 "ETA " + back.getEstimatedCompletionTime() + " against " + steadyEta);
+    }
+
+    @Test
+    void stalledWorkersRatesFallAndTheirEstimateMovesLater() {
+        // Steady: ten shards each read 1,000 bytes a second (36 shards an hour in all).
+        long bytes = 100_000;
+        RewriteJobStatus s = folder.fold(null, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        for (int i = 0; i < 10; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            bytes += 30_000;
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        assertEquals(36.0, s.getThroughput().getShardsPerHour(), 0.01);
+
+        // The workers stall (a store outage waited out, a hung endpoint): their readings stay as they are, and the
+        // job is looked at again every sample period. Rates fall on every look, the estimate moves later.
+        for (int look = 1; look <= 20; look++) {
+            clock.advance(JobDecider.RUNNING_RECHECK);
+            RewriteJobStatus next = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+            String at = "after " + look * 30 + " s without progress";
+            assertTrue(
+                    next.getThroughput().getShardsPerHour() < s.getThroughput().getShardsPerHour(), at);
+            assertTrue(
+                    next.getThroughput().getTokensPerSecond()
+                            < s.getThroughput().getTokensPerSecond(),
+                    at);
+            assertTrue(
+                    next.getThroughput().getDocumentsPerSecond()
+                            < s.getThroughput().getDocumentsPerSecond(),
+                    at);
+            assertTrue(
+                    next.getEstimatedCompletionTime() == null
+                            || Instant.parse(next.getEstimatedCompletionTime())
+                                    .isAfter(Instant.parse(s.getEstimatedCompletionTime())),
+                    at + ": ETA " + next.getEstimatedCompletionTime() + " after " + s.getEstimatedCompletionTime());
+            assertTrue(
+                    next.getEstimatedCompletionTime() == null
+                            || Instant.parse(next.getEstimatedCompletionTime()).isAfter(clock.instant()),
+                    at + ": an estimate never lies in the past");
+            s = next;
+        }
+        assertTrue(s.getThroughput().getShardsPerHour() < 36.0 / 2, "halved within ten minutes");
+
+        // Long stalled, every rate falls to 0 and the estimate goes; then a look changes nothing (nothing is written).
+        for (int look = 0; look < 400; look++) {
+            clock.advance(JobDecider.RUNNING_RECHECK);
+            s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                    .status();
+        }
+        assertEquals(0, s.getThroughput().getTokensPerSecond());
+        assertEquals(0.0, s.getThroughput().getShardsPerHour());
+        assertNull(s.getEstimatedCompletionTime());
+        clock.advance(JobDecider.RUNNING_RECHECK);
+        assertEquals(
+                s,
+                folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                        .status());
+
+        // Moving again: the rate comes back.
+        clock.advance(JobDecider.RUNNING_RECHECK);
+        bytes += 30_000;
+        s = folder.fold(s, 100, running("", "", 10), List.of(), tenShardsAt(bytes))
+                .status();
+        assertTrue(s.getThroughput().getShardsPerHour() > 0);
+        assertNotNull(s.getEstimatedCompletionTime());
     }
 
     @Test
