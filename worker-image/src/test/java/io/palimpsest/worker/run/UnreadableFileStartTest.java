@@ -62,7 +62,7 @@ class UnreadableFileStartTest {
 
         assertEquals(
                 "none of the 3 lines of " + new FileStorage(dir).describe("c.jsonl")
-                        + " could be read as a document: 2 not_an_object (first at line 1: record is not a JSON object)",
+                        + " could be read as a document: 2 not_an_object, 1 blank_line (first at line 1: record is not a JSON object)",
                 e.getMessage());
     }
 
