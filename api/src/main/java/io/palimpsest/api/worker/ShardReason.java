@@ -30,6 +30,13 @@ public enum ShardReason {
      */
     STORE_REFUSED("store_refused"),
     /**
+     * The output was made otherwise than this job would make it: another recipe, another model name
+     * (a RewriterModel's servedModelName edited mid-campaign), the input read another way. Shards made
+     * this way cannot be added beside the committed ones: the same for every shard (outcome
+     * modelConfig, exit 78, the job fails at once).
+     */
+    OUTPUT_DRIFT("output_drift"),
+    /**
      * The output holds work the built-in simulator served and this run is on a real model: it does
      * not count that work as done (outcome modelConfig, exit 78).
      */
