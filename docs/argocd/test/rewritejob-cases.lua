@@ -24,6 +24,8 @@ return {
   { recorded = "Failed/TooManyFailedShards", health = "Degraded", message = "Failed: TooManyFailedShards" },
   { recorded = "Failed/WorkerJobFailed", health = "Degraded", message = "Failed: WorkerJobFailed" },
   { recorded = "Failed/ModelConfig", health = "Degraded", message = "Failed: ModelConfig: the model refused every request" },
+  { recorded = "Failed/StoreRefused", health = "Degraded", message = "Failed: StoreRefused: could not read s3://corpus/in/a.jsonl" },
+  { recorded = "Failed/OutputDrift", health = "Degraded", message = "Failed: OutputDrift: model drift: s3://out/wiki was made with model 'qwen'" },
   { recorded = "Failed/RejectedByApiServer", health = "Degraded", message = "Failed: RejectedByApiServer: Job wiki-wrap-work" },
   { recorded = "Failed/InvalidWorkerJob", health = "Degraded", message = "Failed: InvalidWorkerJob: the worker Job" },
   { recorded = "Failed/ResolvedJobTooLarge", health = "Degraded", message = "Failed: ResolvedJobTooLarge: the resolved job" },

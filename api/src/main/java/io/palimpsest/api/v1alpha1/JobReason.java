@@ -39,9 +39,23 @@ public enum JobReason {
     /**
      * The worker Job failed because the model refused every request the same way (credentials,
      * model name): the worker exited 78 and the FailJob rule stopped the other shards. Also the
-     * reason of a shard failed that way.
+     * reason of a shard failed that way. The message is the worker's own (its summary's).
      */
     ModelConfig,
+    /**
+     * The worker Job failed because the object store refused the job's credentials (worker reason
+     * {@code store_refused}: AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, InvalidToken,
+     * or a credentials Secret that cannot give them); the worker exited 78. The message is the
+     * worker's, naming the object, the store's code and the credentials setting.
+     */
+    StoreRefused,
+    /**
+     * The worker Job failed because a worker found the output made otherwise than this job would
+     * make it (worker reason {@code output_drift}: another recipe, another model name, such as a
+     * RewriterModel's servedModelName edited mid-campaign, or the input read another way); the worker
+     * exited 78. Found at planning, the same refusal ends the job {@link #PlanningFailed}.
+     */
+    OutputDrift,
     /** Degraded: the receipts could not be summed; the totals count only the summaries seen. */
     TallyFailed,
     /** An object the job needs was refused by the API server (422): sending it again cannot help. */

@@ -34,8 +34,9 @@ public final class ExitCodes {
     /**
      * The model refused the job's requests in a way that is the same for every document (wrong
      * credentials, unknown model name, a setting the server rejects), or the object store refused
-     * the job's credentials (403 AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unusable
-     * credentials Secret): no shard can succeed, so the whole job fails at once (EX_CONFIG;
+     * the job's credentials (403 AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, InvalidToken,
+     * an unusable credentials Secret), or {@code run} found the output made with another recipe,
+     * model or input reading: no shard can succeed, so the whole job fails at once (EX_CONFIG;
      * podFailurePolicy: FailJob).
      */
     public static final int MODEL_CONFIG = 78;

@@ -23,11 +23,19 @@ public enum ShardReason {
     /** The model refused the job's requests the same way for every document (exit 78). */
     MODEL_CONFIG("model_config"),
     /**
-     * The object store refused the job's credentials (403 AccessDenied, InvalidAccessKeyId,
-     * SignatureDoesNotMatch) or they could not be read: the same for every shard (outcome
-     * modelConfig, exit 78, the job fails at once).
+     * The object store refused the job's credentials (AccessDenied, InvalidAccessKeyId,
+     * SignatureDoesNotMatch, InvalidToken, a 403 without a code) or the mounted credentials Secret
+     * cannot give them: the same for every shard (outcome modelConfig, exit 78, the job fails at
+     * once). The default chain finding no credentials and a 403 with another code are not this.
      */
     STORE_REFUSED("store_refused"),
+    /**
+     * The output was made otherwise than this job would make it: another recipe, another model name
+     * (a RewriterModel's servedModelName edited mid-campaign), the input read another way. Shards made
+     * this way cannot be added beside the committed ones: the same for every shard (outcome
+     * modelConfig, exit 78, the job fails at once).
+     */
+    OUTPUT_DRIFT("output_drift"),
     /**
      * The output holds work the built-in simulator served and this run is on a real model: it does
      * not count that work as done (outcome modelConfig, exit 78).
@@ -35,7 +43,10 @@ public enum ShardReason {
     SIMULATED_OUTPUT("simulated_output"),
     /** A document's tries all failed while the shard has attempts left: the Job runs it again (exit 75 or 1). */
     RETRIES_EXHAUSTED("retries_exhausted"),
-    /** The shard's data cannot be processed; retrying will not help (exit 42). */
+    /**
+     * The shard's data cannot be processed (corrupt, unparsable, changed since planning, or an input
+     * file the store answers 403 InvalidObjectState: archived); retrying will not help (exit 42).
+     */
     BAD_DATA("bad_data"),
     /**
      * The object store kept cutting or failing the shard's input past the read's resumes: the data may

@@ -32,8 +32,9 @@ public class ShardSummary {
         storeUnreachable,
         /**
          * The model refused the job's requests in a way that is the same for every document (401,
-         * 403, 404 unknown model, ...), or the object store refused the job's credentials (reason
-         * {@code store_refused}): no shard can succeed, the job fails at once (exit 78).
+         * 403, 404 unknown model, ...), the object store refused the job's credentials (reason
+         * {@code store_refused}), or the output was made with another recipe, model or input reading
+         * (reason {@code output_drift}): no shard can succeed, the job fails at once (exit 78).
          */
         modelConfig,
         /** Anything else. */

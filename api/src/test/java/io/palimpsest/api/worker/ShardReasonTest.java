@@ -39,6 +39,7 @@ class ShardReasonTest {
                         "store_unreachable",
                         "model_config",
                         "store_refused",
+                        "output_drift",
                         "simulated_output",
                         "retries_exhausted",
                         "bad_data",

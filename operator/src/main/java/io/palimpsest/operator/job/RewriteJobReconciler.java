@@ -500,8 +500,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? refusal
                 : failure != null
                         ? failure.message()
-                        : decision.reason() == JobReason.ModelConfig
-                                ? modelRefusal(previous, seen.finishedWorkerPods())
+                        : ModelRefusals.isRefusal(decision.reason())
+                                ? modelRefusal(decision.reason(), previous, seen.finishedWorkerPods())
                                 : message(job, decision.reason(), seen.violations(), seen.model(), seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
@@ -738,14 +738,19 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */
-    private static String modelRefusal(RewriteJobStatus previous, List<FinishedPod> finishedWorkerPods) {
+    private static String modelRefusal(
+            JobReason reason, RewriteJobStatus previous, List<FinishedPod> finishedWorkerPods) {
         return ModelRefusals.message(finishedWorkerPods).orElseGet(() -> {
             var failed =
                     previous == null ? null : ConditionAggregator.find(previous.getConditions(), Conditions.FAILED);
             return failed == null
                             || failed.getMessage() == null
                             || failed.getMessage().isEmpty()
-                    ? "the model refused the job's requests"
+                    ? switch (reason) {
+                        case StoreRefused -> "the object store refused the job's credentials";
+                        case OutputDrift -> "the output was made with another recipe, model or input reading";
+                        default -> "the model refused the job's requests";
+                    }
                     : failed.getMessage();
         });
     }

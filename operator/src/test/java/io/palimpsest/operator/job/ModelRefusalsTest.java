@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.observe.FinishedPod;
@@ -32,6 +33,31 @@ class ModelRefusalsTest {
                 Optional.of("POST http://m:8000/v1/chat/completions answered HTTP 401"), ModelRefusals.message(pods));
     }
 
+    /**
+     * A worker that found the output made otherwise (a RewriterModel's servedModelName edited
+     * mid-campaign) or the store refusing the credentials names it in its reason code: the job
+     * fails under that reason, with the worker's message.
+     */
+    @Test
+    void theWorkersReasonCodePicksTheJobsReason() {
+        String drift = "model drift: s3://out/ was made with model 'qwen', this job's model is 'qwen-2' (the model"
+                + " name sent in requests); " + "write to a new output (a new RewriteJob with another spec.output.uri)";
+        List<FinishedPod> drifted = List.of(
+                pod(3, 0, ShardSummary.Outcome.committed, null, 0),
+                pod(5, 0, ShardSummary.Outcome.modelConfig, ShardReason.OUTPUT_DRIFT, drift, 78));
+        assertEquals(
+                new Decision(JobPhase.Failed, JobReason.OutputDrift), ModelRefusals.refine(WORKER_FAILED, drifted));
+        assertEquals(Optional.of(drift), ModelRefusals.message(drifted));
+
+        String refused = "could not read s3://corpus/a.jsonl: the object store refused this job's credentials"
+                + " (AccessDenied, HTTP 403); ...";
+        List<FinishedPod> denied =
+                List.of(pod(0, 0, ShardSummary.Outcome.modelConfig, ShardReason.STORE_REFUSED, refused, 78));
+        assertEquals(
+                new Decision(JobPhase.Failed, JobReason.StoreRefused), ModelRefusals.refine(WORKER_FAILED, denied));
+        assertEquals(Optional.of(refused), ModelRefusals.message(denied));
+    }
+
     @Test
     void withoutASummaryTheExitCodeAloneTellsIt() {
         FinishedPod crashed =
@@ -54,9 +80,15 @@ class ModelRefusalsTest {
     }
 
     private static FinishedPod pod(int shard, int attempt, ShardSummary.Outcome outcome, String message, int exit) {
+        return pod(shard, attempt, outcome, null, message, exit);
+    }
+
+    private static FinishedPod pod(
+            int shard, int attempt, ShardSummary.Outcome outcome, ShardReason reason, String message, int exit) {
         ShardSummary summary = new ShardSummary();
         summary.setShard(shard);
         summary.setOutcome(outcome);
+        summary.setReason(reason == null ? null : reason.code());
         summary.setMessage(message);
         return new FinishedPod(shard, attempt, false, false, summary, exit, "Error", null, Instant.EPOCH);
     }

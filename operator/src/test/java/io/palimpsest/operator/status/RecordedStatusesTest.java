@@ -206,6 +206,27 @@ class RecordedStatusesTest {
                         0,
                         false));
         out.put(
+                "Failed/StoreRefused",
+                job(
+                        JobPhase.Failed,
+                        JobReason.StoreRefused,
+                        "could not read s3://corpus/in/a.jsonl: the object store refused this job's credentials"
+                                + " (AccessDenied, HTTP 403); every shard would meet the same answer, so the job stops",
+                        1000,
+                        0,
+                        false));
+        out.put(
+                "Failed/OutputDrift",
+                job(
+                        JobPhase.Failed,
+                        JobReason.OutputDrift,
+                        "model drift: s3://out/wiki was made with model 'qwen', this job's model is 'qwen-2' (the"
+                                + " model name sent in requests); write to a new output (a new RewriteJob with another"
+                                + " spec.output.uri)",
+                        1000,
+                        0,
+                        false));
+        out.put(
                 "Failed/RejectedByApiServer",
                 job(
                         JobPhase.Failed,

@@ -6,7 +6,6 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
-import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
@@ -36,7 +35,7 @@ import picocli.CommandLine.Option;
         description =
                 "Rewrite one shard and commit it exactly once. Exit 0: done; 42: the shard's data is bad; 43: the shard's"
                         + " attempts are spent (attempts.json next to the job file), not run; 75: model or object"
-                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name), or the object store refuses the job's credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unreadable credentials Secret); 143: stopped by SIGTERM after committing what was answered.")
+                        + " store unreachable, or a document's retries ran out, retry later; 78: the model refuses the job's requests (credentials, model name), or the object store refuses the job's credentials (AccessDenied, InvalidAccessKeyId, SignatureDoesNotMatch, an unreadable credentials Secret), or the output was made with another recipe, model or input reading; 143: stopped by SIGTERM after committing what was answered.")
 final class RunCommand implements Callable<Integer> {
 
     @Mixin
@@ -175,6 +174,10 @@ final class RunCommand implements Callable<Integer> {
             } catch (StoreRefusedException e) {
                 // refused before the shard started (its plan, the recipe record): exit 78 as later on
                 report = storeRefused(shardIndex, attemptNumber, e);
+            } catch (OutputDriftException e) {
+                // the same for every shard: exit 78 with a summary, so that the operator tells why the job stops
+                report = outputDrift(shardIndex, attemptNumber, e, startedByOperator());
+                System.err.println("palimpsest run: " + report.summary().getMessage());
             } finally {
                 if (metrics != null) {
                     metrics.close();
@@ -224,6 +227,26 @@ final class RunCommand implements Callable<Integer> {
         return new ShardRunner.Report(summary, ExitCodes.MODEL_CONFIG);
     }
 
+    /**
+     * The output was made otherwise than this job would make it: outcome modelConfig, reason
+     * {@code output_drift}, exit 78. In a worker the operator started, the advice names what the
+     * user can do there (a new RewriteJob), not a flag of the command line.
+     */
+    static ShardRunner.Report outputDrift(int shard, int attempt, OutputDriftException e, boolean startedByOperator) {
+        ShardSummary summary = new ShardSummary();
+        summary.setShard(shard);
+        summary.setAttempt(attempt);
+        summary.setOutcome(ShardSummary.Outcome.modelConfig);
+        summary.setReason(ShardReason.OUTPUT_DRIFT.code());
+        summary.setMessage(startedByOperator ? e.drift() + "; " + OutputDriftException.IN_POD : e.getMessage());
+        return new ShardRunner.Report(summary, ExitCodes.INVALID_JOB);
+    }
+
+    /** The job is the one the operator resolved and mounted in the worker pod. */
+    private boolean startedByOperator() {
+        return pod.jobPath().toAbsolutePath().normalize().equals(PodJobOptions.IN_POD);
+    }
+
     /** @param modelUrl the model's base URL, or null when the recipe calls no model (no client is opened) */
     static ShardRunner.Report runShard(
             JobRuntime runtime,
@@ -269,19 +292,27 @@ final class RunCommand implements Callable<Integer> {
         }
         Shard shard = new ShardManifest(runtime.json)
                 .readShard(manifest, runtime.output().describe(), shardIndex);
-        // the planner refuses a changed recipe first; a run started by hand on a drifted output must
-        // not take the old recipe's receipts as this recipe's work either (an accepted change updated the record)
-        new RecipeMarker(runtime.json)
-                .check(
+        // the planner refuses a changed recipe first; a run started by hand on a drifted output, or a
+        // pod started after the RewriterModel's servedModelName was edited, must not take the old
+        // recipe's receipts as this recipe's work either (an accepted change updated the record)
+        String drift = new RecipeMarker(runtime.json)
+                .drift(
                         runtime.output(),
                         runtime.runSettings(attempt, checkpointEvery).recipeHash(),
-                        runtime.model(),
-                        false);
+                        runtime.model());
+        if (drift != null) {
+            throw new OutputDriftException(
+                    drift,
+                    "write to a new output, or plan it again with `palimpsest plan --accept-recipe-change` to add"
+                            + " shards made this way beside the committed ones");
+        }
         // nor take shards made reading the input otherwise (another idField, textField, format, files)
         List<String> inputChanges =
                 PlanCommand.inputChanges(runtime, runtime.json, PlannedInput.of(runtime.spec.getInput()));
         if (!inputChanges.isEmpty()) {
-            throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
+            throw new OutputDriftException(
+                    PlannedInput.drift(runtime.output().describe(), inputChanges),
+                    "set the field back, or write to a new output");
         }
         var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);

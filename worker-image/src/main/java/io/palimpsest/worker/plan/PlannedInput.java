@@ -103,9 +103,14 @@ public record PlannedInput(
      * that record exists; {@code where} is the output, for the message.
      */
     public static String refusal(String where, List<String> changes) {
+        return drift(where, changes) + ": set the field back, or write to a new output";
+    }
+
+    /** How the job reads the input otherwise than the output's record, without what to do about it. */
+    public static String drift(String where, List<String> changes) {
         return "input drift: " + where + " was planned and run reading the input otherwise than this job ("
                 + String.join("; ", changes) + "); its committed and checkpointed shards were made that way, and"
                 + " shards made the new way beside them would pair outputs with other source fields or"
-                + " deduplicate by other ids: set the field back, or write to a new output";
+                + " deduplicate by other ids";
     }
 }

@@ -63,7 +63,7 @@ public final class RecipeMarker {
     }
 
     /** How the job differs from what the output was made with, or null when it does not. */
-    String drift(Storage output, String recipeHash, String model) throws IOException {
+    public String drift(Storage output, String recipeHash, String model) throws IOException {
         Recorded recorded = recorded(output).orElse(null);
         if (recorded == null) {
             return null;

@@ -13,6 +13,7 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
+import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -147,8 +148,14 @@ public final class ShardInput implements Closeable {
             throw new ShardDataException(
                     "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
         } catch (IOException e) {
+            if (ObjectArchivedException.in(e).isPresent()) {
+                throw archived(e);
+            }
             throw new UncheckedIOException("reading " + storage.describe(currentKey) + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
+            if (ObjectArchivedException.in(e).isPresent() && !(e instanceof ShardDataException)) {
+                throw archived(e);
+            }
             if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
                 throw e;
             }
@@ -156,6 +163,19 @@ public final class ShardInput implements Closeable {
             throw new ShardDataException(
                     "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The store answered that the input file is archived (403 InvalidObjectState): this shard's data
+     * cannot be read until the file is restored, whichever attempt asks, so it is bad data (exit 42),
+     * not a refusal of the job's credentials nor a failure a retry passes.
+     */
+    private ShardDataException archived(Exception e) {
+        return new ShardDataException(
+                "input file " + storage.describe(currentKey) + " is archived and no attempt can read it until it is"
+                        + " restored: restore it (or drop it from the input) and run a new job over it. "
+                        + ObjectArchivedException.in(e).orElseThrow().getMessage(),
+                e);
     }
 
     /**

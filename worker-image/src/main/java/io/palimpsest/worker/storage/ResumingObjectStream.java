@@ -100,8 +100,9 @@ final class ResumingObjectStream extends InputStream {
                 throw new ObjectReadException(e.getMessage(), e);
             } catch (StoreUnavailableException e) {
                 throw e; // the store was down past the outage limit while the opener waited: not a cut
-            } catch (StoreRefusedException e) {
-                throw e; // the store refused the credentials: asking again is answered the same
+            } catch (StoreRefusedException | ObjectArchivedException e) {
+                throw e; // the store refused the credentials, or the object is archived: asking again is answered the
+                // same
             } catch (IOException | SdkException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw e instanceof IOException io ? io : new InterruptedIOException(e.getMessage());

@@ -548,6 +548,29 @@ public final class S3Storage implements Storage {
                             + " prefix. " + cause.getMessage(),
                     cause);
         }
+        if (archived(cause)) {
+            return new ObjectArchivedException(
+                    what + ": the object is archived (InvalidObjectState, HTTP 403): its storage class (such as"
+                            + " GLACIER or DEEP_ARCHIVE, often set by a lifecycle rule) has to be restored before it"
+                            + " can be read. " + cause.getMessage(),
+                    cause);
+        }
+        if (noCredentialsFound(cause)) {
+            // the default chain (web identity, Pod Identity, instance metadata) fails this way for a
+            // moment too: STS throttling many pods that start at once, an agent not ready on a new node,
+            // a metadata timeout. The attempt fails; the next one asks again.
+            return new IOException(
+                    what + ": the default credentials chain (web identity, Pod Identity, instance metadata) gave"
+                            + " no credentials; this attempt fails and the next one asks again. If every attempt"
+                            + " fails so, give the pods a role (service account) or set " + credentialsSetting
+                            + ". " + cause.getMessage(),
+                    cause);
+        }
+        if (cause instanceof AwsServiceException answered && answered.statusCode() == 403) {
+            // not the credentials' codes: about this request or object, so it fails only the attempt
+            return new IOException(
+                    what + ": forbidden (" + errorCode(answered) + ", HTTP 403): " + cause.getMessage(), cause);
+        }
         return new IOException(what + ": " + cause.getMessage(), cause);
     }
 
@@ -560,20 +583,25 @@ public final class S3Storage implements Storage {
 
     /**
      * Why {@code cause} is a refusal of the job's credentials (the store's error code and status, or
-     * the credentials that could not be read), or empty when it is not one.
+     * the mounted credentials Secret that could not be read), or empty when it is not one. A 403 is a
+     * refusal only with one of {@link #REFUSING_CODES} or with no code at all (a HEAD's 403 has no
+     * body); a 403 with another code is about the object (InvalidObjectState: it is archived) and fails
+     * only what read it. The default chain finding no credentials is no refusal either: it fails so
+     * for a moment too (see {@link #failure}).
      */
     static Optional<String> refusal(SdkException cause) {
         if (cause instanceof AwsServiceException answered) {
-            String code = answered.awsErrorDetails() == null
-                    ? null
-                    : answered.awsErrorDetails().errorCode();
+            String code = errorCode(answered);
             if (code != null && PASSING_CODES.contains(code)) {
                 return Optional.empty();
             }
-            // a HEAD's 403 has no body, hence no code: AccessDenied is the one a HEAD can get
-            if ((code != null && REFUSING_CODES.contains(code)) || answered.statusCode() == 403) {
-                return Optional.of((code == null || code.isBlank() || code.startsWith("403") ? "AccessDenied" : code)
-                        + ", HTTP " + answered.statusCode());
+            if (code != null && REFUSING_CODES.contains(code)) {
+                return Optional.of(code + ", HTTP " + answered.statusCode());
+            }
+            // a HEAD's 403 has no body, hence no code (the SDK may fill in the status line): AccessDenied
+            // is the one a HEAD can get
+            if (answered.statusCode() == 403 && (code == null || code.isBlank() || code.startsWith("403"))) {
+                return Optional.of("AccessDenied, HTTP 403");
             }
             return Optional.empty();
         }
@@ -582,10 +610,25 @@ public final class S3Storage implements Storage {
                 return Optional.of(unusable.getMessage());
             }
         }
-        if (cause.getMessage() != null && cause.getMessage().startsWith("Unable to load credentials")) {
-            return Optional.of("no credentials found");
-        }
         return Optional.empty();
+    }
+
+    /** The store answered that the object is archived and must be restored before it is read. */
+    static boolean archived(SdkException cause) {
+        return cause instanceof AwsServiceException answered && "InvalidObjectState".equals(errorCode(answered));
+    }
+
+    /** The default credentials chain found none (and no mounted Secret was the provider). */
+    static boolean noCredentialsFound(SdkException cause) {
+        return !(cause instanceof AwsServiceException)
+                && cause.getMessage() != null
+                && cause.getMessage().startsWith("Unable to load credentials");
+    }
+
+    private static String errorCode(AwsServiceException answered) {
+        return answered.awsErrorDetails() == null
+                ? null
+                : answered.awsErrorDetails().errorCode();
     }
 
     private static String trimSlashes(String value) {

@@ -24,8 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * kind of gate ({@link EndpointGate}): this and every other request to the store wait, a HEAD of the
  * bucket probes it after 1 s, then 2, 4, 8 and every 16 s, and once it answers the requests are
  * sent again. Past {@code maxOutage} they fail with {@link StoreUnavailableException}. Anything
- * else (403, 404, 412, bad credentials, an unknown host) is the request's own answer and is thrown
- * at once.
+ * else (403, 404, 412, bad credentials, no credentials from the default chain, an unknown host) is
+ * the request's own answer and is thrown at once.
  */
 final class StoreGate {
 

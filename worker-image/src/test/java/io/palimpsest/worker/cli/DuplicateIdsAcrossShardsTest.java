@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
@@ -188,6 +190,15 @@ class DuplicateIdsAcrossShardsTest {
                     refused.err());
             assertTrue(refused.err().contains("--accept-recipe-change"), refused.err());
         }
+        // the worker's summary tells the operator why (a RewriterModel's servedModelName edited mid-campaign)
+        ShardSummary summary = json.readValue(Files.readString(tmp.resolve("termination")), ShardSummary.class);
+        assertEquals(ShardSummary.Outcome.modelConfig, summary.getOutcome());
+        assertEquals(ShardReason.OUTPUT_DRIFT.code(), summary.getReason());
+        assertEquals(0, summary.getShard());
+        assertTrue(summary.getMessage().startsWith("model drift: "), summary.getMessage());
+        assertTrue(
+                summary.getMessage().contains("palimpsest plan --accept-recipe-change"),
+                "by hand, the command that accepts it: " + summary.getMessage());
         assertTrue(
                 Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
                 "the other model's receipt is not reported as this model's work, nor touched");
@@ -201,6 +212,30 @@ class DuplicateIdsAcrossShardsTest {
                         .path("model")
                         .asText(),
                 "the accepted model is recorded");
+    }
+
+    /**
+     * In a worker the operator started, the drift refusal advises what the user can do there (a new
+     * RewriteJob into another output), never a flag of a command line the operator runs.
+     */
+    @Test
+    void aWorkerInAPodAdvisesANewOutputNotACommandLineFlag() {
+        OutputDriftException drift = new OutputDriftException(
+                "model drift: s3://out/ was made with model 'sim', this job's model is 'other'",
+                "write to a new output, or plan it again with `palimpsest plan --accept-recipe-change`");
+        ShardSummary inPod = RunCommand.outputDrift(4, 2, drift, true).summary();
+        assertEquals(ShardReason.OUTPUT_DRIFT.code(), inPod.getReason());
+        assertEquals(4, inPod.getShard());
+        assertEquals(
+                "model drift: s3://out/ was made with model 'sim', this job's model is 'other'; write to a new output"
+                        + " (a new RewriteJob with another spec.output.uri)",
+                inPod.getMessage());
+        assertEquals(
+                ExitCodes.INVALID_JOB, RunCommand.outputDrift(4, 2, drift, true).exitCode());
+        assertTrue(RunCommand.outputDrift(4, 2, drift, false)
+                .summary()
+                .getMessage()
+                .contains("--accept-recipe-change"));
     }
 
     /** Two files whose records have unique {@code id}s and a {@code doc} field shared across the files. */

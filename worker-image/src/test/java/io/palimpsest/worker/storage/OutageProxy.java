@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * An HTTP proxy in front of an S3 endpoint that can be switched, for a while, to behave like an
  * object store that is down: refusing connections (nothing listens on its port), answering every
- * request 503 SlowDown, or 403 AccessDenied (a store that is up but refuses the credentials). It
+ * request 503 SlowDown, or 403 AccessDenied (a store that is up but refuses the credentials); or
+ * answer one path 403 with a chosen code (an archived object's InvalidObjectState). It
  * can also lose the answer to one request after the store has carried it out, as a connection
  * dropped at the wrong moment does. One request per connection ({@code Connection: close}
  * upstream), as in {@link CuttingProxy}.
@@ -47,7 +48,8 @@ final class OutageProxy implements AutoCloseable {
     private volatile ServerSocket server;
     private volatile boolean closed;
 
-    private final java.util.Set<String> deniedOnly = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** "METHOD /path" to the error code its 403 carries. */
+    private final java.util.Map<String, String> deniedOnly = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record LostAnswer(
             String method, String pathSuffix, String queryContains, Duration thenRefuse, Mode thenAnswer) {}
@@ -123,7 +125,15 @@ final class OutageProxy implements AutoCloseable {
      * AccessDenied, as a policy that allows the requests around it but not that one.
      */
     void denyOnly(String method, String path) {
-        deniedOnly.add(method + " " + path);
+        forbidOnly(method, path, "AccessDenied");
+    }
+
+    /**
+     * Answers every {@code method} request for exactly {@code path} (without its query) 403 with
+     * the error code {@code code}, such as InvalidObjectState for an object a lifecycle rule archived.
+     */
+    void forbidOnly(String method, String path, String code) {
+        deniedOnly.put(method + " " + path, code);
     }
 
     private synchronized void switchTo(Mode next) throws IOException {
@@ -192,7 +202,8 @@ final class OutageProxy implements AutoCloseable {
                 }
             }
             forwarded.append("Connection: close\r\n\r\n");
-            Mode now = deniedOnly.contains(method + " " + path) ? Mode.ACCESS_DENIED : mode.get();
+            String forbidden = deniedOnly.get(method + " " + path);
+            Mode now = forbidden != null ? Mode.ACCESS_DENIED : mode.get();
             Repeat repeated = repeat.get();
             if (repeated != null
                     && repeated.request().equals(method + " " + path)
@@ -208,7 +219,7 @@ final class OutageProxy implements AutoCloseable {
                     fromClient.readNBytes((int) contentLength); // a server reads the request before it answers
                 }
                 refusals.incrementAndGet();
-                toClient.write(errorResponse(now, method).getBytes(StandardCharsets.UTF_8));
+                toClient.write(errorResponse(now, forbidden, method).getBytes(StandardCharsets.UTF_8));
                 toClient.flush();
                 return;
             }
@@ -250,7 +261,7 @@ final class OutageProxy implements AutoCloseable {
         }
     }
 
-    private static String errorResponse(Mode mode, String method) {
+    private static String errorResponse(Mode mode, String forbiddenCode, String method) {
         String status;
         String code;
         String message;
@@ -277,8 +288,10 @@ final class OutageProxy implements AutoCloseable {
             }
             default -> {
                 status = "403 Forbidden";
-                code = "AccessDenied";
-                message = "Access Denied";
+                code = forbiddenCode == null ? "AccessDenied" : forbiddenCode;
+                message = code.equals("InvalidObjectState")
+                        ? "The operation is not valid for the object's storage class"
+                        : "Access Denied";
             }
         }
         String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" + code + "</Code><Message>" + message

@@ -54,8 +54,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartCopyRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
@@ -89,6 +93,59 @@ class S3StorageTest {
     @AfterAll
     static void done() {
         resolver = null;
+    }
+
+    /**
+     * What is a refusal of the job's credentials (exit 78, the job stops), what is an archived object
+     * (the shard's input unreadable), and what fails only the attempt: a 403 refuses the credentials
+     * only with their codes or with none (a HEAD); the default chain finding no credentials is a
+     * moment's failure; a mounted Secret that cannot give them is a refusal.
+     */
+    @Test
+    void aRefusalOfTheCredentialsIsTheirCodesOrAnUnusableSecretNotAnyForbiddenAnswer() {
+        record Row(String what, SdkException failure, boolean refusal, boolean archived, boolean noCredentials) {}
+        List<Row> rows = List.of(
+                new Row("403 AccessDenied", answered(403, "AccessDenied"), true, false, false),
+                new Row("403 InvalidAccessKeyId", answered(403, "InvalidAccessKeyId"), true, false, false),
+                new Row("403 SignatureDoesNotMatch", answered(403, "SignatureDoesNotMatch"), true, false, false),
+                new Row("400 InvalidToken", answered(400, "InvalidToken"), true, false, false),
+                new Row("403 of a HEAD (no code)", answered(403, null), true, false, false),
+                new Row("403 of a HEAD (status line as code)", answered(403, "403 Forbidden"), true, false, false),
+                new Row("403 InvalidObjectState", answered(403, "InvalidObjectState"), false, true, false),
+                new Row("403 AccountProblem", answered(403, "AccountProblem"), false, false, false),
+                new Row("403 RequestTimeTooSkewed", answered(403, "RequestTimeTooSkewed"), false, false, false),
+                new Row("400 ExpiredToken", answered(400, "ExpiredToken"), false, false, false),
+                new Row("404 NoSuchBucket", answered(404, "NoSuchBucket"), false, false, false),
+                new Row(
+                        "default chain: no credentials",
+                        SdkClientException.create("Unable to load credentials from any of the providers in the chain"
+                                + " AwsCredentialsProviderChain(credentialsProviders=[...])"),
+                        false,
+                        false,
+                        true),
+                new Row(
+                        "mounted Secret without its secret key",
+                        SdkClientException.create(
+                                "cannot sign the request",
+                                new SecretDirectoryCredentials.Unusable(
+                                        "secret directory /secrets/output has none of the files"
+                                                + " [AWS_SECRET_ACCESS_KEY]",
+                                        null)),
+                        true,
+                        false,
+                        false));
+        for (Row row : rows) {
+            assertEquals(row.refusal(), S3Storage.refusal(row.failure()).isPresent(), row.what());
+            assertEquals(row.archived(), S3Storage.archived(row.failure()), row.what());
+            assertEquals(row.noCredentials(), S3Storage.noCredentialsFound(row.failure()), row.what());
+        }
+    }
+
+    private static SdkException answered(int status, String code) {
+        return (SdkException) S3Exception.builder()
+                .statusCode(status)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).build())
+                .build();
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;
@@ -57,7 +58,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -232,10 +236,102 @@ class StoreOutageTest {
 
             assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
             assertNotEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
+            // a GET names the code; a HEAD's answer has no body, only its status
+            String message = report.summary().getMessage();
+            assertTrue(message.contains("The provided token has expired") || message.contains("400"), message);
+        }
+    }
+
+    /**
+     * An input file a lifecycle rule moved to an archive class is answered 403 InvalidObjectState:
+     * that is the shard's data being unreadable (exit 42, bad data, the file named), not a refusal of
+     * the job's credentials that would stop every shard.
+     */
+    @Test
+    void anArchivedInputFileFailsOnlyItsShardAsBadData() throws IOException {
+        String name = "archived";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            proxy.forbidOnly("GET", "/corpus/" + name + "/in.jsonl", "InvalidObjectState");
+            ShardRunner.Report report = runOneShard(input, output, 0, new UppercaseProcessor());
+
+            String message = report.summary().getMessage();
+            assertEquals(ExitCodes.BAD_DATA, report.exitCode(), message);
+            assertEquals(ShardSummary.Outcome.badData, report.summary().getOutcome());
+            assertEquals(ShardReason.BAD_DATA.code(), report.summary().getReason());
+            assertTrue(message.contains("input file s3://corpus/" + name + "/in.jsonl is archived"), message);
+            assertTrue(message.contains("InvalidObjectState"), message);
+            assertFalse(message.contains("credentials"), message);
+            assertEquals(List.of(), gateLog.warnings, "a 403 closes no gate");
+        }
+    }
+
+    /** A 403 whose code is not about the credentials (nor an archived object) fails only the attempt (exit 1). */
+    @Test
+    void aForbiddenAnswerWithAnotherCodeFailsOnlyTheAttempt() throws IOException {
+        String name = "forbidden-other";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage input = throughProxy(proxy, "corpus", name, Duration.ofMinutes(1));
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            plan(input, output);
+            proxy.forbidOnly("GET", "/corpus/" + name + "/in.jsonl", "AccountProblem");
+            ShardRunner.Report report = runOneShard(input, output, 0, new UppercaseProcessor());
+
+            assertEquals(ExitCodes.FAILED, report.exitCode(), report.summary().getMessage());
+            assertNotEquals(ShardReason.STORE_REFUSED.code(), report.summary().getReason());
             assertTrue(
-                    report.summary().getMessage().contains("The provided token has expired"),
+                    report.summary().getMessage().contains("AccountProblem"),
                     report.summary().getMessage());
         }
+    }
+
+    /**
+     * The default credentials chain fails for a moment when hundreds of pods start (STS throttling, a
+     * Pod Identity agent not ready yet, an instance-metadata timeout): "Unable to load credentials"
+     * fails only the attempt (exit 1), never the job (78), and the next attempt, whose calls get
+     * credentials, commits the shard.
+     */
+    @Test
+    void aDefaultChainThatFailsItsFirstCallsFailsOnlyTheAttempt() throws IOException {
+        String name = "no-credentials-yet";
+        List<String> ids = upload(name);
+        Storage direct = direct("out", name);
+        plan(direct("corpus", name), direct);
+        AtomicInteger failuresLeft = new AtomicInteger(3);
+        AtomicInteger calls = new AtomicInteger();
+        AwsCredentialsProvider flaky = () -> {
+            calls.incrementAndGet();
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw SdkClientException.create("STS throttled the AssumeRoleWithWebIdentity call (Rate exceeded)");
+            }
+            return AwsBasicCredentials.create("test-access", "test-secret");
+        };
+        // the chain the SDK's default provider is, with the message it fails with
+        AwsCredentialsProviderChain chain = AwsCredentialsProviderChain.builder()
+                .credentialsProviders(flaky)
+                .build();
+        S3Options options = new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())), "us-east-1", true, chain);
+        try (S3Storage input = new S3Storage(StorageResolver.s3Client(options), "corpus", name);
+                S3Storage output = new S3Storage(StorageResolver.s3Client(options), "out", name)) {
+            ShardRunner.Report first = runShard(input, output, 0, new ShardManifest(json).readShard(direct, 0));
+
+            String message = first.summary().getMessage();
+            assertEquals(ExitCodes.FAILED, first.exitCode(), message);
+            assertNotEquals(ShardReason.STORE_REFUSED.code(), first.summary().getReason(), message);
+            assertTrue(message.contains("Unable to load credentials"), message);
+            assertTrue(message.contains("the next one asks again"), message);
+            assertTrue(calls.get() >= 1);
+
+            failuresLeft.set(0);
+            ShardRunner.Report next = runShard(input, output, 1, new ShardManifest(json).readShard(direct, 0));
+            assertEquals(ExitCodes.DONE, next.exitCode(), next.summary().getMessage());
+        }
+        assertEquals(sorted(ids), sorted(Outputs.ids(direct, "upper/shard-00000.jsonl.gz")));
     }
 
     /** Credentials that cannot be read (a Secret without its secret key) are refused the same way, before any request. */
@@ -554,6 +650,15 @@ class StoreOutageTest {
                 attempt, "writer-" + attempt, 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
         return new ShardRunner(input, output, readers, processor, settings, json, progress)
                 .run(new ShardManifest(json).readShard(output, 0));
+    }
+
+    /** Runs {@code shard} (read beforehand) with an uppercase processor. */
+    private ShardRunner.Report runShard(Storage input, Storage output, int attempt, Shard shard) throws IOException {
+        DocumentReaders readers = new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
+        RunSettings settings = TestRunSettings.of(
+                attempt, "writer-" + attempt, 100, 64, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
+        return new ShardRunner(input, output, readers, new UppercaseProcessor(), settings, json, new RunProgress())
+                .run(shard);
     }
 
     private static List<String> sorted(List<String> ids) {
