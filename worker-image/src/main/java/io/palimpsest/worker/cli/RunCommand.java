@@ -208,23 +208,23 @@ final class RunCommand implements Callable<Integer> {
     private final SigtermHook sigterm = new SigtermHook();
 
     private static ShardRunner.Report storeUnreachable(int shard, int attempt, StoreUnavailableException e) {
-        ShardSummary summary = new ShardSummary();
-        summary.setShard(shard);
-        summary.setAttempt(attempt);
-        summary.setOutcome(ShardSummary.Outcome.storeUnreachable);
-        summary.setReason(ShardReason.STORE_UNREACHABLE.code());
-        summary.setMessage(e.getMessage());
-        return new ShardRunner.Report(summary, ExitCodes.STORE_UNREACHABLE);
+        return beforeTheShard(
+                shard,
+                attempt,
+                ShardSummary.Outcome.storeUnreachable,
+                ShardReason.STORE_UNREACHABLE,
+                e.getMessage(),
+                ExitCodes.STORE_UNREACHABLE);
     }
 
     private static ShardRunner.Report storeRefused(int shard, int attempt, StoreRefusedException e) {
-        ShardSummary summary = new ShardSummary();
-        summary.setShard(shard);
-        summary.setAttempt(attempt);
-        summary.setOutcome(ShardSummary.Outcome.modelConfig);
-        summary.setReason(ShardReason.STORE_REFUSED.code());
-        summary.setMessage(e.getMessage());
-        return new ShardRunner.Report(summary, ExitCodes.MODEL_CONFIG);
+        return beforeTheShard(
+                shard,
+                attempt,
+                ShardSummary.Outcome.modelConfig,
+                ShardReason.STORE_REFUSED,
+                e.getMessage(),
+                ExitCodes.MODEL_CONFIG);
     }
 
     /**
@@ -233,13 +233,25 @@ final class RunCommand implements Callable<Integer> {
      * user can do there (a new RewriteJob), not a flag of the command line.
      */
     static ShardRunner.Report outputDrift(int shard, int attempt, OutputDriftException e, boolean startedByOperator) {
+        return beforeTheShard(
+                shard,
+                attempt,
+                ShardSummary.Outcome.modelConfig,
+                ShardReason.OUTPUT_DRIFT,
+                startedByOperator ? e.drift() + "; " + OutputDriftException.IN_POD : e.getMessage(),
+                ExitCodes.INVALID_JOB);
+    }
+
+    /** The report of an attempt that ended before its shard started: nothing read, nothing counted. */
+    private static ShardRunner.Report beforeTheShard(
+            int shard, int attempt, ShardSummary.Outcome outcome, ShardReason reason, String message, int exitCode) {
         ShardSummary summary = new ShardSummary();
         summary.setShard(shard);
         summary.setAttempt(attempt);
-        summary.setOutcome(ShardSummary.Outcome.modelConfig);
-        summary.setReason(ShardReason.OUTPUT_DRIFT.code());
-        summary.setMessage(startedByOperator ? e.drift() + "; " + OutputDriftException.IN_POD : e.getMessage());
-        return new ShardRunner.Report(summary, ExitCodes.INVALID_JOB);
+        summary.setOutcome(outcome);
+        summary.setReason(reason.code());
+        summary.setMessage(message);
+        return new ShardRunner.Report(summary, exitCode);
     }
 
     /** The job is the one the operator resolved and mounted in the worker pod. */
