@@ -83,16 +83,21 @@ class RewriteJobLifecycleTest {
         assertEquals(2 + 4, spec.getBackoffLimitPerIndex(), "attemptsPerShard - 1 + modelUnreachableRetries");
         assertEquals(2, spec.getMaxFailedIndexes());
         assertEquals("Failed", spec.getPodReplacementPolicy());
-        assertEquals(4, spec.getPodFailurePolicy().getRules().size());
+        assertEquals(5, spec.getPodFailurePolicy().getRules().size());
         assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(0).getAction());
-        assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(1).getAction());
+        // a worker stopped by SIGTERM (exit 143) is no failure of its shard, whoever deleted its pod
+        assertEquals("Ignore", spec.getPodFailurePolicy().getRules().get(1).getAction());
+        assertEquals(
+                List.of(ExitCodes.TERMINATED),
+                spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
+        assertEquals("FailIndex", spec.getPodFailurePolicy().getRules().get(2).getAction());
         assertEquals(
                 List.of(42, 43),
-                spec.getPodFailurePolicy().getRules().get(1).getOnExitCodes().getValues());
-        assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(2).getAction());
+                spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
+        assertEquals("FailJob", spec.getPodFailurePolicy().getRules().get(3).getAction());
         assertEquals(
                 List.of(ExitCodes.MODEL_CONFIG),
-                spec.getPodFailurePolicy().getRules().get(2).getOnExitCodes().getValues());
+                spec.getPodFailurePolicy().getRules().get(3).getOnExitCodes().getValues());
         var pod = spec.getTemplate().getSpec();
         assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken());
         assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());

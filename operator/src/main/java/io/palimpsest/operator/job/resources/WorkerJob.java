@@ -162,6 +162,17 @@ public final class WorkerJob {
                         .withStatus("True")
                         .endOnPodCondition()
                         .build(),
+                // SIGTERM without a disruption condition (`kubectl delete pod`, a deletion by hand or by a
+                // controller that sets none): the worker committed what was answered and stopped; it is
+                // not the shard's failure, as the attempt ledger does not charge it either
+                new PodFailurePolicyRuleBuilder()
+                        .withAction("Ignore")
+                        .withNewOnExitCodes()
+                        .withContainerName(RewriteJobNames.CONTAINER)
+                        .withOperator("In")
+                        .withValues(ExitCodes.TERMINATED)
+                        .endOnExitCodes()
+                        .build(),
                 new PodFailurePolicyRuleBuilder()
                         .withAction("FailIndex")
                         .withNewOnExitCodes()
