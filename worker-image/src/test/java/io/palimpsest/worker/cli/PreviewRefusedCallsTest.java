@@ -33,26 +33,8 @@ class PreviewRefusedCallsTest {
     @TempDir
     Path dir;
 
-    private static final String MODEL = """
-            apiVersion: palimpsest.io/v1alpha1
-            kind: RewriterModel
-            metadata:
-              name: qwen-small
-            spec:
-              model: Qwen/Qwen2.5-1.5B-Instruct
-              servedModelName: qwen-small
-              source:
-                huggingFace:
-                  repo: Qwen/Qwen2.5-1.5B-Instruct
-              engine:
-                maxModelLen: 8192
-                maxNumSeqs: 256
-              resources:
-                gpus: 1
-              replicas:
-                min: 0
-                max: 2
-            """;
+    /** The simulator's model of the preview tests (max model length 8192). */
+    private static final String MODEL = PreviewSampleEstimateTest.MODEL;
 
     private static final String JOB = """
             apiVersion: palimpsest.io/v1alpha1

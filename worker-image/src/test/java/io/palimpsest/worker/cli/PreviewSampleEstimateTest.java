@@ -30,7 +30,7 @@ class PreviewSampleEstimateTest {
     @TempDir
     Path dir;
 
-    private static final String MODEL = """
+    static final String MODEL = """
             apiVersion: palimpsest.io/v1alpha1
             kind: RewriterModel
             metadata:

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
-import io.palimpsest.worker.cli.PalimpsestCli;
+import io.palimpsest.worker.cli.CliRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -301,7 +301,7 @@ class ValidateCommandTest {
         Files.writeString(pairs, String.join("\n", lines) + "\n");
         Path report = dir.resolve("small-report.json");
 
-        Run run = palimpsest(
+        CliRun run = palimpsest(
                 "validate",
                 "-f",
                 recipe.toString(),
@@ -325,7 +325,7 @@ class ValidateCommandTest {
         assertTrue(run.out().contains("3 pairs without a label, not counted"), run.out());
 
         Files.writeString(pairs, lines.get(0) + "\n" + "{\"id\": \"g\", " + cut + "\"\", \"defect\": false}\n");
-        Run bool = palimpsest(
+        CliRun bool = palimpsest(
                 "validate", "-f", recipe.toString(), "--pairs", pairs.toString(), "--label", "defect", "--no-progress");
         assertEquals(ExitCodes.FAILED, bool.exit(), bool.err());
         assertTrue(bool.err().contains("small.jsonl line 2: label field 'defect' is a boolean (false)"), bool.err());
@@ -337,22 +337,8 @@ class ValidateCommandTest {
         return list;
     }
 
-    private record Run(int exit, String out, String err) {}
-
-    private static Run palimpsest(String... args) {
-        PrintStream beforeOut = System.out;
-        PrintStream beforeErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = PalimpsestCli.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(beforeOut);
-            System.setErr(beforeErr);
-        }
+    private static CliRun palimpsest(String... args) {
+        return CliRun.of(args);
     }
 
     /** As its help says: 78 for a recipe or manifests that cannot be used (as lint), 1 for pairs it cannot read. */
@@ -364,25 +350,25 @@ class ValidateCommandTest {
 
         Path broken = dir.resolve("broken.yaml");
         Files.writeString(broken, "validators:\n  - type: [repetition\n");
-        Run yaml = palimpsest("validate", "-f", broken.toString(), "--pairs", pairs.toString(), "--no-progress");
+        CliRun yaml = palimpsest("validate", "-f", broken.toString(), "--pairs", pairs.toString(), "--no-progress");
         assertEquals(ExitCodes.INVALID_JOB, yaml.exit(), yaml.err());
         assertTrue(yaml.err().contains(broken + ":2: not valid YAML: "), yaml.err());
         assertFalse(yaml.err().contains("in 'reader'") || yaml.err().contains("^"), yaml.err());
 
         Path configMap = dir.resolve("cm.yaml");
         Files.writeString(configMap, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
-        Run other = palimpsest("validate", "-f", configMap.toString(), "--pairs", pairs.toString(), "--no-progress");
+        CliRun other = palimpsest("validate", "-f", configMap.toString(), "--pairs", pairs.toString(), "--no-progress");
         assertEquals(ExitCodes.INVALID_JOB, other.exit(), other.err());
         assertTrue(other.err().contains("ConfigMap \"x\" is not a Palimpsest manifest"), other.err());
 
-        Run noRecipe = palimpsest(
+        CliRun noRecipe = palimpsest(
                 "validate", "-f", dir.resolve("nosuch.yaml").toString(), "--pairs", pairs.toString(), "--no-progress");
         assertEquals(ExitCodes.INVALID_JOB, noRecipe.exit(), noRecipe.err());
         assertTrue(
                 noRecipe.err().contains("palimpsest validate: " + dir.resolve("nosuch.yaml") + " does not exist"),
                 noRecipe.err());
 
-        Run noPairs = palimpsest(
+        CliRun noPairs = palimpsest(
                 "validate",
                 "-f",
                 good.toString(),
