@@ -61,6 +61,9 @@ public final class ModelClient implements AutoCloseable {
 
     private final ClientStats stats = new ClientStats();
 
+    /** The API key as sent (without surrounding whitespace), when the settings carry one. */
+    private final Optional<String> apiKey;
+
     /** Identical per-document refusals in a row, before any success, that show a setting is wrong (see {@link RepeatedRefusal}). */
     static final int REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT = 8;
 
@@ -74,6 +77,8 @@ public final class ModelClient implements AutoCloseable {
         settings.connectionUse().requireAllowed();
         this.settings = settings;
         this.json = json;
+        this.apiKey = settings.apiKey().map(String::strip).filter(key -> !key.isEmpty());
+        this.refusedForAll = apiKey.flatMap(ModelClient::unsendable).orElse(null);
         // Java 17's HttpClient cannot be closed; owning its executor lets close() release the threads
         this.httpThreads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "model-client-http");
@@ -114,6 +119,29 @@ public final class ModelClient implements AutoCloseable {
         this.connectionUse = settings.connectionUse();
     }
 
+    /**
+     * Why {@code key} cannot be sent as a bearer token, if it cannot: a character other than visible
+     * ASCII (a line break or other control character inside it, a space, a non-ASCII letter). The
+     * message says where and what, never the key: the JDK's own refusal of such a header quotes it.
+     */
+    static Optional<ModelConfigException> unsendable(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return Optional.of(new ModelConfigException(
+                        0,
+                        "the model's API key cannot be sent: its character " + (i + 1) + " of " + key.length()
+                                + " is "
+                                + (c == ' ' ? "a space" : c < 0x20 || c == 0x7f ? "a control character" : "not ASCII")
+                                + String.format(" (U+%04X)", (int) c)
+                                + ", which an HTTP header cannot carry (the key is not shown): check the Secret"
+                                + " named by the RewriterModel's spec.endpoint.apiKeySecretRef (locally: the"
+                                + " environment variable it names)"));
+            }
+        }
+        return Optional.empty();
+    }
+
     /** The job-wide refusal that stopped this client, if one did. */
     public Optional<ModelConfigException> refusal() {
         return Optional.ofNullable(refusedForAll);
@@ -143,6 +171,10 @@ public final class ModelClient implements AutoCloseable {
     }
 
     private CompletableFuture<ModelReply> call(String path, ObjectNode body, boolean chat) {
+        ModelConfigException refused = refusedForAll;
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
         byte[] bytes;
         try {
             bytes = json.writeValueAsBytes(body);
@@ -153,7 +185,7 @@ public final class ModelClient implements AutoCloseable {
                 .timeout(settings.requestTimeout())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
-        settings.apiKey().ifPresent(key -> builder.header("Authorization", "Bearer " + key));
+        apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
         CompletableFuture<ModelReply> result = new CompletableFuture<>();
         tryOnce(request, chat, 0, result);
@@ -280,7 +312,8 @@ public final class ModelClient implements AutoCloseable {
             stats.latency(nanos);
             return reply;
         }
-        String body = redact(snippet(response.body()));
+        // redacted before it is cut: a cut through the key would leave its first characters
+        String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
         if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
             RetryableStatusException failure = new RetryableStatusException(
                     status, RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
@@ -325,8 +358,7 @@ public final class ModelClient implements AutoCloseable {
 
     /** A server may echo what it was sent; the key is never repeated in a message or a status. */
     private String redact(String text) {
-        return settings.apiKey()
-                .filter(key -> key.length() >= 4)
+        return apiKey.filter(key -> key.length() >= 4)
                 .map(key -> text.replace(key, "***"))
                 .orElse(text);
     }
@@ -421,8 +453,8 @@ public final class ModelClient implements AutoCloseable {
         return current;
     }
 
-    private static String snippet(byte[] body) {
-        String text = new String(body, StandardCharsets.UTF_8).replace('\n', ' ');
+    private static String snippet(String body) {
+        String text = body.replace('\n', ' ');
         return text.length() > 500 ? text.substring(0, 500) : text;
     }
 
