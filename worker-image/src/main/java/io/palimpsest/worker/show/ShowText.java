@@ -9,6 +9,14 @@ import java.util.stream.Collectors;
  * {@link ShownOutput} for the terminal: per document a heading (id, shard, input position), the
  * source, then each variant's output or reject reason, every text folded to the width. Plain
  * text, no colour, so it pipes into files and pagers as it is.
+ *
+ * <p>What is printed comes from the corpus, the model and the server's error bodies, none of them
+ * trusted: a control character (an ANSI escape that recolours or clears the screen, sets the window
+ * title or the clipboard, a carriage return or backspace that hides text already printed, a
+ * direction override that reorders it) is written as a backslash, {@code u} and its four hex digits
+ * instead of being sent to the terminal ({@link #visible}). Texts keep their line breaks and tabs (a CR LF pair is a
+ * line break); one-line fields (ids, file names, reasons, details, parameters) keep neither, so a
+ * value cannot forge a heading of its own.
  */
 public final class ShowText {
     private static final String INDENT = "  ";
@@ -33,8 +41,8 @@ public final class ShowText {
 
     public String render(ShownOutput shown) {
         StringBuilder out = new StringBuilder();
-        out.append("output   ").append(shown.outputUri()).append('\n');
-        out.append("input    ").append(shown.inputUri()).append('\n');
+        out.append("output   ").append(line(shown.outputUri())).append('\n');
+        out.append("input    ").append(line(shown.inputUri())).append('\n');
         if (shown.shard() != null) {
             // the count is of the selection: one shard, committed (else there is nothing to show)
             out.append("shard    ")
@@ -51,15 +59,21 @@ public final class ShowText {
                     .append(" planned")
                     .append('\n');
         }
-        out.append("variants ").append(String.join(", ", shown.variants())).append('\n');
+        out.append("variants ")
+                .append(line(String.join(", ", shown.variants())))
+                .append('\n');
         for (ShownDocument doc : shown.documents()) {
-            out.append('\n').append("== ").append(doc.id()).append("  (shard ").append(doc.shard());
+            out.append('\n')
+                    .append("== ")
+                    .append(line(doc.id()))
+                    .append("  (shard ")
+                    .append(doc.shard());
             if (doc.file() != null) {
-                out.append(", ").append(doc.file()).append(doc.line() == null ? "" : ":" + doc.line());
+                out.append(", ").append(line(doc.file())).append(doc.line() == null ? "" : ":" + doc.line());
             }
             out.append(")\n");
             out.append("-- source")
-                    .append(doc.source() == null ? ": " + doc.sourceNote() : "")
+                    .append(doc.source() == null ? ": " + line(doc.sourceNote()) : "")
                     .append('\n');
             if (doc.source() != null) {
                 block(out, doc.source());
@@ -80,23 +94,70 @@ public final class ShowText {
         return out.toString();
     }
 
+    /** A one-line field as printed: every control character (line breaks and tabs too) made visible. */
+    private static String line(String value) {
+        return value == null ? null : visible(value, false);
+    }
+
+    /**
+     * {@code text} with each control character that could act on a terminal written as a backslash,
+     * {@code u} and its four hex digits: C0 controls, DEL, C1 controls, and the bidirectional overrides and
+     * isolates (U+202A..U+202E, U+2066..U+2069). With {@code multiline}, line breaks (LF, and CR LF as
+     * one) and tabs are kept.
+     */
+    static String visible(String text, boolean multiline) {
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean keep;
+            if (multiline && (c == '\n' || c == '\t')) {
+                keep = true;
+            } else if (multiline && c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                if (out == null) {
+                    out = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                continue; // the LF that follows is the line break
+            } else {
+                keep = !actsOnTerminal(c);
+            }
+            if (keep) {
+                if (out != null) {
+                    out.append(c);
+                }
+            } else {
+                if (out == null) {
+                    out = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                out.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return out == null ? text : out.toString();
+    }
+
+    private static boolean actsOnTerminal(char c) {
+        return c < 0x20
+                || (c >= 0x7f && c <= 0x9f)
+                || (c >= '\u202a' && c <= '\u202e')
+                || (c >= '\u2066' && c <= '\u2069');
+    }
+
     private static String label(ShownResult r) {
-        StringBuilder l = new StringBuilder(r.variant() == null ? "every variant" : r.variant());
+        StringBuilder l = new StringBuilder(r.variant() == null ? "every variant" : line(r.variant()));
         if (!r.params().isEmpty()) {
             l.append(' ')
-                    .append(r.params().entrySet().stream()
+                    .append(line(r.params().entrySet().stream()
                             .map(Map.Entry::toString)
-                            .collect(Collectors.joining(" ", "[", "]")));
+                            .collect(Collectors.joining(" ", "[", "]"))));
         }
         if (r.round() != null) {
             l.append(" (retry round ").append(r.round()).append(')');
         }
         l.append(": ").append(r.outcome().name());
         if (r.reason() != null) {
-            l.append(' ').append(r.reason());
+            l.append(' ').append(line(r.reason()));
         }
         if (r.detail() != null && !r.detail().isBlank()) {
-            l.append(" (").append(r.detail()).append(')');
+            l.append(" (").append(line(r.detail())).append(')');
         }
         if (r.outcome() != ShownResult.Outcome.written && r.text() != null) {
             l.append("; the rejected output:");
@@ -104,7 +165,8 @@ public final class ShowText {
         return l.toString();
     }
 
-    private void block(StringBuilder out, String text) {
+    private void block(StringBuilder out, String raw) {
+        String text = visible(raw, true);
         String shown = text;
         int cut = 0;
         if (maxChars > 0 && text.length() > maxChars) {

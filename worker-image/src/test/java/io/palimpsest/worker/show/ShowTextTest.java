@@ -85,4 +85,49 @@ class ShowTextTest {
         assertTrue(text.contains("  alpha beta\n  ... (12 more characters; --max-chars 0 shows all)\n"), text);
         assertThrows(IllegalArgumentException.class, () -> new ShowText(10, 0));
     }
+
+    @Test
+    void controlCharactersFromTheCorpusAndTheModelNeverReachTheTerminal() {
+        String esc = "\u001b";
+        ShownOutput shown = new ShownOutput(
+                "o",
+                "i",
+                List.of("v"),
+                1,
+                1,
+                List.of(new ShownDocument(
+                        "evil\n== forged  (shard 9)" + esc + "]0;pwned\u0007",
+                        0,
+                        "a" + esc + "[2J.jsonl",
+                        1L,
+                        "line one\r\nline two\thas a tab" + esc + "]52;c;Y3VybCBldmlsfHNo\u0007\rhidden\u202eabc",
+                        null,
+                        List.of(new ShownResult(
+                                "v",
+                                ShownResult.Outcome.rejected,
+                                "reply\u0008\u0008\u009b31m",
+                                "model_refused",
+                                "HTTP 400 " + esc + "[31mred\nsecond line",
+                                Map.of("k", "x\ny"))))),
+                false);
+        String text = new ShowText(200, 0).render(shown);
+        for (char c : text.toCharArray()) {
+            assertTrue(
+                    c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f && (c < 0x80 || c > 0x9f) && c != '\u202e'),
+                    "a control character reached the output: " + (int) c + "\n" + text);
+        }
+        assertTrue(
+                text.contains(
+                        "== evil\\u000a== forged  (shard 9)\\u001b]0;pwned\\u0007  (shard 0, a\\u001b[2J.jsonl:1)\n"),
+                text);
+        assertTrue(
+                text.contains(
+                        "  line one\n  line two\thas a tab\\u001b]52;c;Y3VybCBldmlsfHNo\\u0007\\u000dhidden\\u202eabc\n"),
+                text);
+        assertTrue(
+                text.contains("-- v [k=x\\u000ay]: rejected model_refused (HTTP 400 \\u001b[31mred\\u000asecond line)"),
+                text);
+        assertTrue(text.contains("  reply\\u0008\\u0008\\u009b31m\n"), text);
+        assertEquals(1, text.split("\n== ", -1).length - 1, "one heading per document: " + text);
+    }
 }
