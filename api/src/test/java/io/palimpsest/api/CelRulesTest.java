@@ -66,6 +66,9 @@ class CelRulesTest {
         CASES.put(
                 "!self.contains('@')", Case.of("http://vllm.inference:8000", "http://user:secret@vllm.inference:8000"));
         CASES.put(
+                "!self.contains('?') && !self.contains('#')",
+                Case.of("https://gateway.example/team-a", "https://gateway.example/openai?api-key=sk-123"));
+        CASES.put(
                 "[has(self.huggingFace), has(self.pvc), has(self.s3)].filter(x, x).size() == 1",
                 Case.of(
                         Map.of("pvc", Map.of("claimName", "weights")),

@@ -315,8 +315,13 @@ public class RewriterModelSpec {
         @ValidationRule(
                 value = "!self.contains('@')",
                 message = "endpoint.url must not carry credentials; use apiKeySecretRef")
+        @ValidationRule(
+                value = "!self.contains('?') && !self.contains('#')",
+                message = "endpoint.url must not carry a query or fragment (workers call the base URL's /v1/... paths"
+                        + " without them, and the URL is shown in status and logs); an API key goes in"
+                        + " apiKeySecretRef")
         @JsonPropertyDescription(
-                "Base URL of the OpenAI-compatible server, e.g. http://vllm.inference:8000 (without /v1).")
+                "Base URL of the OpenAI-compatible server, e.g. http://vllm.inference:8000 (without /v1, without query or fragment).")
         private String url;
 
         @JsonPropertyDescription("Secret key holding the API key, sent as a bearer token.")

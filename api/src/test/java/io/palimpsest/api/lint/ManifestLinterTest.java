@@ -121,6 +121,31 @@ class ManifestLinterTest {
                 .contains("-work-1000000, 64 characters"));
     }
 
+    /** A token in the URL would be shown wherever the URL is (status, logs) and is dropped by the workers anyway. */
+    @Test
+    void anEndpointUrlWithCredentialsQueryOrFragmentIsRefusedAsOnACluster() throws Exception {
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL.replace("http://localhost:8000", "https://gateway.example/openai?api-key=sk-123") + "---\n"
+                        + MODEL.replace("name: qwen-small", "name: frag")
+                                .replace("http://localhost:8000", "https://gateway.example/v#x")
+                        + "---\n"
+                        + MODEL.replace("name: qwen-small", "name: userinfo")
+                                .replace("http://localhost:8000", "https://me:pw@gateway.example")
+                        + "---\n"
+                        + MODEL.replace("name: qwen-small", "name: prefixed")
+                                .replace("http://localhost:8000", "https://gateway.example/team-a"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> urls = result.problems().stream()
+                .filter(p -> p.field().equals("spec.endpoint.url"))
+                .map(ManifestLinter.Problem::message)
+                .toList();
+        assertEquals(3, urls.size(), "the model with a path prefix is accepted: " + result.describe());
+        assertTrue(urls.get(0).contains("must not carry a query or fragment"), urls.get(0));
+        assertTrue(urls.get(1).contains("must not carry a query or fragment"), urls.get(1));
+        assertTrue(urls.get(2).contains("me:pw@gateway.example"), "refused by the pattern: " + urls.get(2));
+    }
+
     @Test
     void namesTooLongForTheObjectsNamedAfterThemAreRefusedAsOnACluster() throws Exception {
         String longJob = "j".repeat(NameLimits.MAX_JOB_NAME + 1);

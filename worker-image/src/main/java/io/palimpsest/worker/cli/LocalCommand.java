@@ -12,6 +12,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
+import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
@@ -295,7 +296,7 @@ final class LocalCommand implements Callable<Integer> {
                 if (!answers(target)) {
                     throw new ModelUnavailableException(
                             "the model endpoint " + target + " (" + (endpoint != null ? "--endpoint" : modelName)
-                                    + ") does not answer " + target.resolve("/health")
+                                    + ") does not answer " + ModelUrls.at(target, "/health")
                                     + "; start the server, pass --endpoint <base URL>, or --simulate for the built-in"
                                     + " simulator. Nothing was written.",
                             null);
@@ -335,7 +336,7 @@ final class LocalCommand implements Callable<Integer> {
             var client = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(3))
                     .build();
-            var request = HttpRequest.newBuilder(endpoint.resolve("/health"))
+            var request = HttpRequest.newBuilder(ModelUrls.at(endpoint, "/health"))
                     .timeout(Duration.ofSeconds(5))
                     .GET()
                     .build();

@@ -72,7 +72,7 @@ public final class EndpointGate {
             Duration maxOutage,
             LongSupplier nanoClock) {
         this(
-                new ModelHealth(http, baseUrl, baseUrl.resolve("/health"), probeEvery),
+                new ModelHealth(http, baseUrl, ModelUrls.at(baseUrl, "/health"), probeEvery),
                 scheduler,
                 threshold,
                 probeEvery,

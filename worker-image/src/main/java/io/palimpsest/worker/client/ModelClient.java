@@ -181,7 +181,7 @@ public final class ModelClient implements AutoCloseable {
         } catch (IOException e) {
             return CompletableFuture.failedFuture(e);
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(settings.baseUrl().resolve(path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(ModelUrls.at(settings.baseUrl(), path))
                 .timeout(settings.requestTimeout())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));

@@ -67,7 +67,7 @@ public final class QueueDepthProbe implements AutoCloseable {
             ReplicaRouter router) {
         this.http = http;
         this.router = router;
-        this.metrics = baseUrl.resolve("/metrics");
+        this.metrics = ModelUrls.at(baseUrl, "/metrics");
         this.concurrency = concurrency;
         this.recent = new RecentPages(period.multipliedBy(REMEMBERED_ROUNDS).toNanos());
         this.task = scheduler.scheduleWithFixedDelay(this::sample, 0, period.toMillis(), TimeUnit.MILLISECONDS);

@@ -92,6 +92,33 @@ class ModelClientApiKeyTest {
         }
     }
 
+    @Test
+    void aRedirectIsNeverFollowedSoTheKeyStaysWithTheEndpoint() throws Exception {
+        AtomicInteger elsewhere = new AtomicInteger();
+        HttpServer other = server(elsewhere, 200, "{}");
+        HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        endpoint.createContext("/", exchange -> {
+            exchange.getResponseHeaders()
+                    .add("Location", base(other) + exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(exchange.getRequestURI().getPath().startsWith("/v1/") ? 307 : 200, -1);
+            exchange.close();
+        });
+        endpoint.start();
+        try (ModelClient client = new ModelClient(
+                settings(base(endpoint)).apiKey(Optional.of(KEY)).build(), json)) {
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(body()).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RejectedByModelException.class, failure.getCause());
+            assertTrue(
+                    failure.getCause().getMessage().startsWith("HTTP 307"),
+                    failure.getCause().getMessage());
+            assertEquals(0, elsewhere.get(), "the redirect's target got nothing, so no key");
+        } finally {
+            endpoint.stop(0);
+            other.stop(0);
+        }
+    }
+
     private static HttpServer server(AtomicInteger requests, int status, String reply) throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {

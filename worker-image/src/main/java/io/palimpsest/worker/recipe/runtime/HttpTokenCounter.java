@@ -2,6 +2,7 @@ package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,7 @@ public final class HttpTokenCounter implements TokenCounter {
     private final ObjectMapper json;
 
     public HttpTokenCounter(URI baseUrl, String model, ObjectMapper json) {
-        this.tokenize = baseUrl.resolve("/tokenize");
+        this.tokenize = ModelUrls.at(baseUrl, "/tokenize");
         this.model = model;
         this.json = json;
     }
