@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.worker.JobResolver;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpClient;
@@ -135,8 +136,8 @@ public final class ModelClient implements AutoCloseable {
                                 + (c == ' ' ? "a space" : c < 0x20 || c == 0x7f ? "a control character" : "not ASCII")
                                 + String.format(" (U+%04X)", (int) c)
                                 + ", which an HTTP header cannot carry (the key is not shown): check the Secret"
-                                + " named by the RewriterModel's spec.endpoint.apiKeySecretRef (locally: the"
-                                + " environment variable it names)"));
+                                + " named by the RewriterModel's spec.endpoint.apiKeySecretRef (locally: "
+                                + JobResolver.MODEL_API_KEY_ENV + ")"));
             }
         }
         return Optional.empty();

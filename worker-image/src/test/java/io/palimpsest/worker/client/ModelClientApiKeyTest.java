@@ -64,7 +64,9 @@ class ModelClientApiKeyTest {
             assertTrue(
                     refused.getMessage().contains("character 13 of 19 is a control character (U+000A)"),
                     refused.getMessage());
-            assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage().contains("apiKeySecretRef (locally: PALIMPSEST_MODEL_API_KEY)"),
+                    refused.getMessage());
             assertFalse(refused.getMessage().contains("sk-live"), "never the key: " + refused.getMessage());
             assertFalse(refused.getMessage().contains("456789"), "never the key: " + refused.getMessage());
             assertEquals(Optional.of(refused), client.refusal(), "the job stops (exit 78), not one document");
