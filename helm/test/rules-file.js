@@ -25,19 +25,27 @@ if (mode === 'rules') {
 } else if (mode === 'dashboard') {
   const cm = only('dashboard ConfigMap', (d) => d.kind === 'ConfigMap' && d.data && d.data['palimpsest.json']);
   const dashboard = JSON.parse(cm.data['palimpsest.json']);
-  const variables = { __rate_interval: '5m', __interval: '1m', capacity: '2000' };
+  // Every namespace, job and model: the expressions can be evaluated on test series (dashboard.test.yaml).
+  const variables = { __rate_interval: '5m', __interval: '1m', capacity: '2000', namespace: '.*', rewritejob: '.*', model: '.*' };
   const rules = [];
-  const walk = (node, where) => {
-    if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${where}_${i}`));
+  // A target's record is named after its panel and refId (dashboard:Documents_s_by_outcome:B), so
+  // dashboard.test.yaml can evaluate what a panel shows.
+  const names = new Set();
+  const walk = (node, title) => {
+    if (Array.isArray(node)) node.forEach((n) => walk(n, title));
     else if (node && typeof node === 'object') {
+      const panel = typeof node.title === 'string' ? node.title : title;
       if (typeof node.expr === 'string') {
         const expr = node.expr.replace(/\$\{?(\w+)\}?/g, (all, name) => variables[name] ?? `$${name}`);
-        rules.push({ record: `dashboard:${where}`.replace(/[^a-zA-Z0-9_:]/g, '_'), expr });
+        let record = `dashboard:${panel}:${node.refId || 'A'}`.replace(/[^a-zA-Z0-9_:]/g, '_');
+        for (let i = 2; names.has(record); i++) record = `${record.replace(/_\d+$/, '')}_${i}`;
+        names.add(record);
+        rules.push({ record, expr });
       }
-      for (const [k, v] of Object.entries(node)) walk(v, `${where}_${k}`);
+      for (const v of Object.values(node)) walk(v, panel);
     }
   };
-  walk(dashboard.panels, 'panels');
+  walk(dashboard.panels, 'panel');
   if (rules.length === 0) { console.error('the dashboard has no expression'); process.exit(1); }
   fs.writeFileSync(out, yaml.dump({ groups: [{ name: 'dashboard', rules }] }));
 } else {

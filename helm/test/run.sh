@@ -148,6 +148,9 @@ promtool test rules "$out/promtool/alerts.test.yaml"
 NODE_PATH="$cache/node_modules" node "$here/rules-file.js" dashboard "$out/monitoring.yaml" "$out/promtool/dashboard.yaml"
 checked=$(promtool check rules "$out/promtool/dashboard.yaml" 2>&1) && grep -q "SUCCESS" <<<"$checked" \
   || { echo "$checked"; exit 1; }
+# What some panels show, evaluated on test series.
+cp "$here/dashboard.test.yaml" "$out/promtool/"
+promtool test rules "$out/promtool/dashboard.test.yaml"
 
 NODE_PATH="$cache/node_modules" node "$here/validate.js" "$out/default.yaml" "$out/namespaced.yaml" \
   "$out/no-metrics.yaml" "$out/identity.yaml" "$out/monitoring.yaml"
@@ -179,4 +182,4 @@ NODE_PATH="$cache/node_modules" node "$here/rbac-check.js" "$used" "$here/rbac-e
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert unit tests, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"
+echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert and dashboard unit tests, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"

@@ -490,6 +490,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (next.getStartTime() == null && seen.cluster().workerJob() != null) {
             next.setStartTime(seen.cluster().workerJob().getMetadata().getCreationTimestamp());
         }
+        if (decision.phase().isTerminal()) {
+            // Nothing runs any more: no rate, no estimate, nothing in progress (kubectl's Tokens/s
+            // and ETA columns, palimpsest_job_*_per_second), whatever the last sample said.
+            JobStatusFolder.ended(next);
+        }
         if (decision.phase().isTerminal() && next.getCompletionTime() == null) {
             next.setCompletionTime(Rfc3339.format(now));
         } else if (!decision.phase().isTerminal()) {

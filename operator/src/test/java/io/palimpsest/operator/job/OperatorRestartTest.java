@@ -223,6 +223,53 @@ class OperatorRestartTest {
     }
 
     @Test
+    void aFinishedJobHasNoRateNoEstimateAndNothingInProgress() {
+        newOperatorReconciles();
+        moves.plannerSucceeds("rs-plan", 100);
+        newOperatorReconciles();
+        for (int i = 0; i < 10; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-9", "", 8);
+        newOperatorReconciles();
+        clock.advance(Duration.ofMinutes(1));
+        for (int i = 10; i < 20; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-19", "", 8);
+        newOperatorReconciles();
+        assertTrue(status().getThroughput().getTokensPerSecond() > 0);
+        assertNotNull(status().getEstimatedCompletionTime());
+
+        // The rest commits within the sample period, and the worker Job completes.
+        for (int i = 20; i < 100; i++) {
+            moves.shardCommits("rs-work", i, 10);
+        }
+        moves.workerStatus("rs-work", "0-99", "", 0);
+        moves.finish("rs-work", "Complete", null);
+        clock.advance(Duration.ofSeconds(10));
+        newOperatorReconciles();
+        RewriteJobStatus done = status();
+        assertEquals(JobPhase.Succeeded, done.getPhase());
+        // kubectl's Tokens/s column and palimpsest_job_tokens_per_second say nothing runs.
+        assertEquals(0, done.getThroughput().getTokensPerSecond());
+        assertEquals(0.0, done.getThroughput().getShardsPerHour());
+        assertTrue(
+                done.getThroughput().getDocumentsPerSecond() == null
+                        || done.getThroughput().getDocumentsPerSecond() == 0.0,
+                "documents/s " + done.getThroughput().getDocumentsPerSecond());
+        assertNull(done.getEstimatedCompletionTime());
+        assertNull(done.getDocuments().getInProgress());
+
+        // And so it stays: a later look writes nothing.
+        clock.advance(Duration.ofMinutes(5));
+        int writes = statusWrites.get();
+        newOperatorReconciles();
+        assertEquals(writes, statusWrites.get());
+        assertEquals(0, status().getThroughput().getTokensPerSecond());
+    }
+
+    @Test
     void aRunningJobIsLookedAtAgainSoItsRatesAndEstimateFollowTime() {
         newOperatorReconciles();
         moves.plannerSucceeds("rs-plan", 100);

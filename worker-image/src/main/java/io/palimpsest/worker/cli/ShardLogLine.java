@@ -3,9 +3,16 @@ package io.palimpsest.worker.cli;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.ShardRunner;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The one log line per shard: outcome, accounting, tokens, time, retries by reason, latency. */
+/**
+ * The one log line per shard: outcome, accounting, tokens, time, retries by reason, latency, as
+ * logfmt ({@code key=value}, a value with blanks quoted). A message is quoted with its backslashes,
+ * quotes and control characters escaped, so a message of several lines (a parser's error with its
+ * excerpt) or with quotes in it is still one line and one value; numbers are written the same in
+ * every locale. docs/MONITORING.md lists the fields.
+ */
 final class ShardLogLine {
 
     private ShardLogLine() {}
@@ -18,6 +25,7 @@ final class ShardLogLine {
                 .collect(Collectors.joining(","));
         System.err.println(counts(report)
                 + String.format(
+                        Locale.ROOT,
                         " requests=%d retries=[%s] p50_ms=%.0f p99_ms=%.0f concurrency_limit=%d",
                         stats.attempts.sum(),
                         retries,
@@ -37,6 +45,7 @@ final class ShardLogLine {
         ShardSummary s = report.summary();
         long unaccounted = LocalSummary.unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
         return String.format(
+                        Locale.ROOT,
                         "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s prompt_tokens=%d completion_tokens=%d"
                                 + " seconds=%.1f",
                         s.getShard(),
@@ -52,10 +61,33 @@ final class ShardLogLine {
                         s.getPromptTokens(),
                         s.getCompletionTokens(),
                         s.getSeconds())
-                + (unaccounted < 0 ? " error=\"" + LocalSummary.overcount(-unaccounted) + "\"" : "");
+                + (unaccounted < 0 ? " error=" + quoted(LocalSummary.overcount(-unaccounted)) : "");
     }
 
     private static String message(ShardSummary s) {
-        return s.getMessage() == null ? "" : " message=\"" + s.getMessage() + "\"";
+        return s.getMessage() == null ? "" : " message=" + quoted(s.getMessage());
+    }
+
+    /** A logfmt value in quotes: backslash, quote, line breaks, tabs and other control characters escaped. */
+    static String quoted(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\\' -> out.append("\\\\");
+                case '"' -> out.append("\\\"");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
     }
 }

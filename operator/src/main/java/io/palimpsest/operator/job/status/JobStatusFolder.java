@@ -160,6 +160,23 @@ public final class JobStatusFolder {
     }
 
     /**
+     * The job ended (Succeeded or Failed): its rates are 0 and it has no estimated completion and
+     * nothing in progress, as the last sample taken while it ran would otherwise stay in the status
+     * for good. The last sample stays the basis of the next one (a job back from InvalidSpec).
+     */
+    public static void ended(RewriteJobStatus status) {
+        status.setThroughput(ThroughputWindow.stopped(status.getThroughput()));
+        status.setEstimatedCompletionTime(null);
+        if (status.getDocuments() != null) {
+            status.getDocuments().setInProgress(null);
+        }
+        if (status.getTokens() != null) {
+            status.getTokens().setInProgressPrompt(null);
+            status.getTokens().setInProgressCompletion(null);
+        }
+    }
+
+    /**
      * Replaces the folded totals by the sums over the receipts in storage (authoritative), and
      * marks every committed shard as counted so no late summary is added on top.
      */

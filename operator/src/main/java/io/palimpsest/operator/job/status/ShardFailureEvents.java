@@ -7,13 +7,16 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * A Warning Event (reason {@value #REASON}) for each shard failure that enters recentFailures in
- * this reconcile. The recorded status is the memory, so a restarted operator does not repeat
- * them; at most {@link RewriteJobStatus#MAX_RECENT_FAILURES} per reconcile.
+ * Warning Events (reason {@value #REASON}) for the shard failures that enter recentFailures in this
+ * reconcile, one Event per cause with a count (a log line per failure). The recorded status is the
+ * memory, so a restarted operator does not repeat them; at most
+ * {@link RewriteJobStatus#MAX_RECENT_FAILURES} per reconcile.
  */
 public final class ShardFailureEvents {
     static final String REASON = "ShardFailed";
@@ -33,17 +36,21 @@ public final class ShardFailureEvents {
         return out;
     }
 
+    /**
+     * Each new failure is a line of the log; the Events are one per cause (the failure's reason), counted
+     * ({@link PhaseEvents#counted}): the message is the cause's latest failure, the count all of them.
+     */
     public static void record(
             KubernetesClient client, RewriteJob job, RewriteJobStatus previous, RewriteJobStatus next, Instant now) {
+        Map<String, List<String>> byCause = new LinkedHashMap<>();
         for (ShardFailure f : added(previous, next)) {
-            PhaseEvents.record(
-                    client,
-                    job,
-                    "Warning",
-                    REASON,
-                    "shard " + f.getShard() + " attempt " + f.getAttempt() + " failed: " + f.getReason()
-                            + (f.getMessage() == null || f.getMessage().isEmpty() ? "" : ": " + f.getMessage()),
-                    now);
+            String message = "shard " + f.getShard() + " attempt " + f.getAttempt() + " failed: " + f.getReason()
+                    + (f.getMessage() == null || f.getMessage().isEmpty() ? "" : ": " + f.getMessage());
+            PhaseEvents.log(job, "Warning", REASON, message);
+            byCause.computeIfAbsent(String.valueOf(f.getReason()), c -> new ArrayList<>())
+                    .add(message);
         }
+        byCause.forEach((cause, messages) -> PhaseEvents.counted(
+                client, job, "Warning", REASON, cause, messages.get(messages.size() - 1), messages.size(), now));
     }
 }
