@@ -90,13 +90,13 @@ class PreviewRefusedCallsTest {
         }
         Files.write(folder.resolve("data/part-001.jsonl"), small);
 
-        LocalCommandTest.Captured local = LocalCommandTest.captured(() -> PalimpsestCli.execute(
+        CliRun local = CliRun.of(
                 "local",
                 "-f",
                 folder.toString(),
                 "--simulate",
                 "--out",
-                dir.resolve("local-out").toString()));
+                dir.resolve("local-out").toString());
         assertEquals(0, local.exit(), local.err());
         Matcher sent = Pattern.compile("requests\\s+(\\d+) to the model").matcher(local.out());
         assertTrue(sent.find(), local.out());
