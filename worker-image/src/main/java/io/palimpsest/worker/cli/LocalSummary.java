@@ -102,13 +102,22 @@ final class LocalSummary {
                         + " (a bug in the worker's accounting; please report it)";
     }
 
-    /** The client's requests over the whole run (all shards share it), with retries and latency. */
+    /**
+     * The client's requests over the whole run (all shards share it), with latency: every request
+     * sent, split into calls (one per prompt a document needs, what {@code preview} estimates as
+     * requests) and the retries of them, by reason.
+     */
     static String requests(ClientStats stats) {
         String retries = stats.retriesByReason.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue().sum())
                 .sorted()
                 .collect(Collectors.joining(", "));
-        String line = stats.attempts.sum() + " to the model, retries " + (retries.isEmpty() ? "none" : retries);
+        long sent = stats.attempts.sum();
+        long retried = stats.totalRetries();
+        String line = sent + " to the model: "
+                + (retried == 0
+                        ? sent + " calls, no retries"
+                        : (sent - retried) + " calls and " + retried + " retries (" + retries + ")");
         return stats.successes.sum() == 0
                 ? line
                 : line

@@ -113,19 +113,25 @@ class PreviewRefusedCallsTest {
         }
 
         Path out = folder.resolve("preview");
-        assertEquals(
-                0,
-                PalimpsestCli.execute(
-                        "preview",
-                        "-f",
-                        folder.toString(),
-                        "--simulate",
-                        "--sample",
-                        "200",
-                        "--out",
-                        out.toString(),
-                        "--tokens-per-second-per-replica",
-                        "1000"));
+        CliRun previewRun = CliRun.of(
+                "preview",
+                "-f",
+                folder.toString(),
+                "--simulate",
+                "--sample",
+                "200",
+                "--out",
+                out.toString(),
+                "--tokens-per-second-per-replica",
+                "1000");
+        assertEquals(0, previewRun.exit(), previewRun.err());
+        // the same figure under a label that says what it counts: local's calls, not its retries
+        assertTrue(
+                Pattern.compile("requests \\(calls, no retries\\)\\s+" + localRequests + "(\\.0+)?\\s")
+                        .matcher(previewRun.out())
+                        .find(),
+                previewRun.out());
+        assertTrue(local.out().contains("requests   16 to the model: 16 calls, no retries"), local.out());
         JsonNode preview = JSON.readTree(out.resolve("preview.json").toFile());
 
         JsonNode doc = null;
