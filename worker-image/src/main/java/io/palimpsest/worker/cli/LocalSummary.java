@@ -104,8 +104,9 @@ final class LocalSummary {
 
     /**
      * The client's requests over the whole run (all shards share it), with latency: every request
-     * sent, split into calls (one per prompt a document needs, what {@code preview} estimates as
-     * requests) and the retries of them, by reason.
+     * sent, split into those answered (one per prompt a document needs when nothing fails: what
+     * {@code preview} estimates as requests) and those that failed (timeouts, 5xx, dropped
+     * connections: retried while the document's retries last), by reason.
      */
     static String requests(ClientStats stats) {
         String retries = stats.retriesByReason.entrySet().stream()
@@ -113,11 +114,11 @@ final class LocalSummary {
                 .sorted()
                 .collect(Collectors.joining(", "));
         long sent = stats.attempts.sum();
-        long retried = stats.totalRetries();
+        long failed = stats.totalRetries();
         String line = sent + " to the model: "
-                + (retried == 0
-                        ? sent + " calls, no retries"
-                        : (sent - retried) + " calls and " + retried + " retries (" + retries + ")");
+                + (failed == 0
+                        ? sent + " answered, none failed"
+                        : (sent - failed) + " answered, " + failed + " failed (" + retries + ")");
         return stats.successes.sum() == 0
                 ? line
                 : line

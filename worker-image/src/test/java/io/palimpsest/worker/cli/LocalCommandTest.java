@@ -81,7 +81,7 @@ class LocalCommandTest {
         assertTrue(
                 run.out()
                         .matches(
-                                "(?s).*\nrequests   (\\d+) to the model: \\1 calls, no retries, latency p50 \\d+ ms, p99 \\d+ ms\n.*"),
+                                "(?s).*\nrequests   (\\d+) to the model: \\1 answered, none failed, latency p50 \\d+ ms, p99 \\d+ ms\n.*"),
                 run.out());
     }
 

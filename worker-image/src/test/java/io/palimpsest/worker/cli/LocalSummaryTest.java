@@ -60,14 +60,14 @@ class LocalSummaryTest {
     }
 
     /**
-     * The requests line counts every request sent and splits it into calls (what preview estimates as
-     * requests) and retries, so the two commands' "requests" can be compared.
+     * The requests line counts every request sent and splits it into those answered (what preview
+     * estimates as requests) and those that failed, so the two commands' "requests" can be compared.
      */
     @Test
-    void theRequestsLineSaysHowManyOfTheRequestsWereRetries() {
+    void theRequestsLineSaysHowManyOfTheRequestsFailed() {
         ClientStats none = new ClientStats();
         none.attempts.add(16);
-        assertEquals("16 to the model: 16 calls, no retries", LocalSummary.requests(none));
+        assertEquals("16 to the model: 16 answered, none failed", LocalSummary.requests(none));
 
         ClientStats retried = new ClientStats();
         retried.attempts.add(24);
@@ -75,6 +75,6 @@ class LocalSummaryTest {
         retried.retriesByReason
                 .computeIfAbsent("http_503", r -> new LongAdder())
                 .add(1);
-        assertEquals("24 to the model: 21 calls and 3 retries (http_503 1, timeout 2)", LocalSummary.requests(retried));
+        assertEquals("24 to the model: 21 answered, 3 failed (http_503 1, timeout 2)", LocalSummary.requests(retried));
     }
 }
