@@ -949,21 +949,21 @@ class RewriterModelReconcilerTest {
     @Test
     void aKedaWakeUpIsToldOnlyOnceTheDeploymentTookIt() {
         KedaCrd.install(client);
-        RewriterModel model = Models.onPvc("mistral-w", 0, 4);
+        RewriterModel model = Models.onPvc("mistral-y", 0, 4);
         RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
         a.setMode(RewriterModelSpec.AutoscalingMode.keda);
         model.getSpec().setAutoscaling(a);
         client.resource(model).create();
-        awaitModel("mistral-w", m -> m.getStatus().getPhase() == ModelPhase.ScaledToZero);
-        awaitDeploymentReplicas("mistral-w-vllm", 0);
+        awaitModel("mistral-y", m -> m.getStatus().getPhase() == ModelPhase.ScaledToZero);
+        awaitDeploymentReplicas("mistral-y-vllm", 0);
 
         try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
             AtomicInteger refused = api.inject(
                     r -> r.namespace() != null && (r.is("update", "deployments") || r.is("patch", "deployments")),
                     10_000,
                     FaultyApiServer.status(403));
-            RewriteJob job = TestJobs.job("campaign-w", "s3://corpus/in", "s3://corpus/out-w");
-            job.getSpec().getModelRef().setName("mistral-w");
+            RewriteJob job = TestJobs.job("campaign-y", "s3://corpus/in", "s3://corpus/out-y");
+            job.getSpec().getModelRef().setName("mistral-y");
             client.resource(job).create();
 
             await().atMost(WAIT)
@@ -971,7 +971,7 @@ class RewriterModelReconcilerTest {
                     .until(
                             () -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
                                     .inNamespace("test")
-                                    .withName("mistral-w-vllm")
+                                    .withName("mistral-y-vllm")
                                     .get(),
                             so -> so.getMetadata().getAnnotations() != null
                                     && "1"
@@ -980,7 +980,7 @@ class RewriterModelReconcilerTest {
                                                     .get(KedaScaledObject.PAUSED_REPLICAS)));
             await().atMost(WAIT).until(() -> refused.get() > 0);
             awaitModel(
-                    "mistral-w",
+                    "mistral-y",
                     m -> m.getStatus().getConditions() != null
                             && ModelReason.Forbidden.name()
                                     .equals(ConditionAggregator.find(
@@ -990,20 +990,20 @@ class RewriterModelReconcilerTest {
                     0,
                     client.apps()
                             .deployments()
-                            .withName("mistral-w-vllm")
+                            .withName("mistral-y-vllm")
                             .get()
                             .getSpec()
                             .getReplicas());
             assertTrue(
-                    modelEvents("mistral-w", ModelEvents.SCALED).isEmpty(),
+                    modelEvents("mistral-y", ModelEvents.SCALED).isEmpty(),
                     "nothing told as scaled while the Deployment write is refused: "
-                            + modelEvents("mistral-w", ModelEvents.SCALED));
+                            + modelEvents("mistral-y", ModelEvents.SCALED));
 
             api.clearFaults();
-            awaitDeploymentReplicas("mistral-w-vllm", 1);
+            awaitDeploymentReplicas("mistral-y-vllm", 1);
             await().atMost(WAIT)
-                    .until(() -> modelEvents("mistral-w", ModelEvents.SCALED).size() == 1);
-            String message = modelEvents("mistral-w", ModelEvents.SCALED).get(0).getMessage();
+                    .until(() -> modelEvents("mistral-y", ModelEvents.SCALED).size() == 1);
+            String message = modelEvents("mistral-y", ModelEvents.SCALED).get(0).getMessage();
             assertTrue(message.startsWith("Scaled from 0 to 1 replicas (WakeOnWork"), message);
             client.resource(job).delete();
         }
