@@ -394,6 +394,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         String problem = null;
         Recommendation decision = null;
         Backlog decisionBacklog = null;
+        String wake = null;
         if (keda) {
             // KEDA's HPA owns the count; rendering what runs keeps the operator from fighting it. Where
             // KEDA cannot see what the operator does (weights not servable, work while at zero), the
@@ -422,13 +423,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             desired = pause != null && (problem == null || pause == 0)
                     ? pause
                     : existing.map(d -> d.getSpec().getReplicas()).orElse(policy.min());
-            if (pause != null && pause > 0 && (pausedBefore == null || pausedBefore == 0) && problem == null) {
-                events.normal(
-                        model,
-                        ModelEvents.SCALED,
-                        "Scaled from " + replicasNow + " to " + pause + " replicas (" + ScaleReason.WakeOnWork
-                                + ": bound jobs have work and no worker runs; the ScaledObject is paused at " + pause
-                                + " until one does)");
+            if (pause != null && pause > 0 && replicasNow != pause && problem == null) {
+                // told once the Deployment took it (below): a refused write woke nothing, and the next
+                // reconcile, still finding the Deployment short of the pause, tells it then
+                wake = "Scaled from " + replicasNow + " to " + pause + " replicas (" + ScaleReason.WakeOnWork
+                        + ": bound jobs have work and no worker runs; the ScaledObject is paused at " + pause
+                        + " until one does)";
             }
         } else {
             reconcileScaledObject(context);
@@ -446,6 +446,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         context.managedWorkflowAndDependentResourceContext()
                 .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
         apply(deployment, model, context);
+        if (wake != null) {
+            // the ScaledObject's pause and the Deployment's count were both written
+            events.normal(model, ModelEvents.SCALED, wake);
+        }
         if (decision != null) {
             // Told and remembered once the Deployment took it: a refused write scaled nothing.
             Recommendation rec = decision;

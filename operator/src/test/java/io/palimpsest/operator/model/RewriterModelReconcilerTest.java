@@ -941,6 +941,74 @@ class RewriterModelReconcilerTest {
                                 || !so.getMetadata().getAnnotations().containsKey(KedaScaledObject.PAUSED_REPLICAS));
     }
 
+    /**
+     * A keda-mode model woken for a bound job's work whose Deployment write the API server refuses
+     * (403): the ScaledObject is paused, but nothing is told as scaled while the Deployment keeps its
+     * count; once the write is allowed, the Deployment is scaled and the wake-up told once.
+     */
+    @Test
+    void aKedaWakeUpIsToldOnlyOnceTheDeploymentTookIt() {
+        KedaCrd.install(client);
+        RewriterModel model = Models.onPvc("mistral-y", 0, 4);
+        RewriterModelSpec.Autoscaling a = new RewriterModelSpec.Autoscaling();
+        a.setMode(RewriterModelSpec.AutoscalingMode.keda);
+        model.getSpec().setAutoscaling(a);
+        client.resource(model).create();
+        awaitModel("mistral-y", m -> m.getStatus().getPhase() == ModelPhase.ScaledToZero);
+        awaitDeploymentReplicas("mistral-y-vllm", 0);
+
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicInteger refused = api.inject(
+                    r -> r.namespace() != null && (r.is("update", "deployments") || r.is("patch", "deployments")),
+                    10_000,
+                    FaultyApiServer.status(403));
+            RewriteJob job = TestJobs.job("campaign-y", "s3://corpus/in", "s3://corpus/out-y");
+            job.getSpec().getModelRef().setName("mistral-y");
+            client.resource(job).create();
+
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(
+                            () -> client.genericKubernetesResources(KedaScaledObject.SCALED_OBJECTS)
+                                    .inNamespace("test")
+                                    .withName("mistral-y-vllm")
+                                    .get(),
+                            so -> so.getMetadata().getAnnotations() != null
+                                    && "1"
+                                            .equals(so.getMetadata()
+                                                    .getAnnotations()
+                                                    .get(KedaScaledObject.PAUSED_REPLICAS)));
+            await().atMost(WAIT).until(() -> refused.get() > 0);
+            awaitModel(
+                    "mistral-y",
+                    m -> m.getStatus().getConditions() != null
+                            && ModelReason.Forbidden.name()
+                                    .equals(ConditionAggregator.find(
+                                                    m.getStatus().getConditions(), Conditions.DEGRADED)
+                                            .getReason()));
+            assertEquals(
+                    0,
+                    client.apps()
+                            .deployments()
+                            .withName("mistral-y-vllm")
+                            .get()
+                            .getSpec()
+                            .getReplicas());
+            assertTrue(
+                    modelEvents("mistral-y", ModelEvents.SCALED).isEmpty(),
+                    "nothing told as scaled while the Deployment write is refused: "
+                            + modelEvents("mistral-y", ModelEvents.SCALED));
+
+            api.clearFaults();
+            awaitDeploymentReplicas("mistral-y-vllm", 1);
+            await().atMost(WAIT)
+                    .until(() -> modelEvents("mistral-y", ModelEvents.SCALED).size() == 1);
+            String message = modelEvents("mistral-y", ModelEvents.SCALED).get(0).getMessage();
+            assertTrue(message.startsWith("Scaled from 0 to 1 replicas (WakeOnWork"), message);
+            client.resource(job).delete();
+        }
+    }
+
     @Test
     void switchingAwayFromKedaDeletesTheScaledObject() {
         KedaCrd.install(client);

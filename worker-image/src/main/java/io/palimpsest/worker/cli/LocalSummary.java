@@ -102,13 +102,23 @@ final class LocalSummary {
                         + " (a bug in the worker's accounting; please report it)";
     }
 
-    /** The client's requests over the whole run (all shards share it), with retries and latency. */
+    /**
+     * The client's requests over the whole run (all shards share it), with latency: every request
+     * sent, split into those answered (one per prompt a document needs when nothing fails: what
+     * {@code preview} estimates as requests) and those that failed (timeouts, 5xx, dropped
+     * connections: retried while the document's retries last), by reason.
+     */
     static String requests(ClientStats stats) {
         String retries = stats.retriesByReason.entrySet().stream()
                 .map(e -> e.getKey() + " " + e.getValue().sum())
                 .sorted()
                 .collect(Collectors.joining(", "));
-        String line = stats.attempts.sum() + " to the model, retries " + (retries.isEmpty() ? "none" : retries);
+        long sent = stats.attempts.sum();
+        long failed = stats.totalRetries();
+        String line = sent + " to the model: "
+                + (failed == 0
+                        ? sent + " answered, none failed"
+                        : (sent - failed) + " answered, " + failed + " failed (" + retries + ")");
         return stats.successes.sum() == 0
                 ? line
                 : line

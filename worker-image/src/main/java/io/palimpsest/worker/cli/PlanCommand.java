@@ -19,10 +19,12 @@ import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.text.Plural;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,6 +106,12 @@ final class PlanCommand implements Callable<Integer> {
                         while (items < atMost && reader.next() != null) {
                             items++;
                         }
+                    } catch (IOException | RuntimeException e) {
+                        Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
+                        if (archived.isPresent() && !(e instanceof InvalidJobException)) {
+                            throw InputSample.archivedInput(inputStorage.describe(key), archived.get());
+                        }
+                        throw e;
                     }
                     return items;
                 },

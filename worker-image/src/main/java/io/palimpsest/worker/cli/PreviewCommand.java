@@ -844,7 +844,8 @@ final class PreviewCommand implements Callable<Integer> {
                                             st.sampled()))
                                     .toList()));
         }
-        line(out, "requests", e.requests(), "");
+        // one per call, as local's "N answered" counts them; failed requests and their retries are not estimated
+        line(out, "requests (none failing)", e.requests(), "");
         line(out, "prompt tokens", e.promptTokens(), "");
         line(out, "completion tokens", e.completionTokens(), "");
         if (e.gpuHours() != null) {

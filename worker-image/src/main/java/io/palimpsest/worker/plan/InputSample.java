@@ -10,6 +10,7 @@ import io.palimpsest.worker.format.FileSignature;
 import io.palimpsest.worker.format.FileStartCheck;
 import io.palimpsest.worker.format.InputFormat;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.EOFException;
 import java.io.IOException;
@@ -64,6 +65,19 @@ public final class InputSample {
     }
 
     /**
+     * The planner's refusal of an input file the store answers 403 InvalidObjectState (archived, say
+     * to GLACIER by a lifecycle rule): no attempt can read it until it is restored, so the job stops
+     * before anything is written, naming the file (exit 78, PlanningFailed).
+     *
+     * @param file the file's URI
+     */
+    public static InvalidJobException archivedInput(String file, ObjectArchivedException e) {
+        return new InvalidJobException("input file " + file + " is archived and cannot be read until it is restored:"
+                + " restore it (or drop it from the input, for instance with spec.input.exclude) and run the job"
+                + " again. " + e.getMessage());
+    }
+
+    /**
      * The kind a file is sampled as: its extension, with the one before a compression extension
      * ({@code a.jsonl.gz} is {@code .jsonl.gz}).
      */
@@ -90,9 +104,15 @@ public final class InputSample {
             }
         } catch (CorruptInputException | ZipException | EOFException | ZstdIOException | NoSuchFileException e) {
             return false;
+        } catch (ObjectArchivedException e) {
+            throw archivedInput(storage.describe(key), e);
         } catch (RuntimeException e) {
             if (e instanceof InvalidJobException) {
                 throw e;
+            }
+            Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
+            if (archived.isPresent()) {
+                throw archivedInput(storage.describe(key), archived.get());
             }
             return false; // Parquet reports a file it cannot parse as runtime exceptions
         }

@@ -58,9 +58,11 @@ public final class CheckpointStore {
     /**
      * What makes the shard's parts unfit to resume for an attempt made with {@code recipeHash} and
      * {@code model}: the first part marker (in number order) that names another recipe or model, as
-     * {@code "part N was made with recipe a"}; null when every marker matches or does not say (a
-     * marker of an earlier version). Such parts are discarded, so that a receipt never counts work of
-     * another recipe or model as its own.
+     * {@code "part N was made with recipe a"}, or that does not say (a marker of an earlier version,
+     * which recorded neither: how it was made is unknown, so it may be another recipe's or model's);
+     * null when every marker matches. A recipe hash or model the attempt does not have (null) is not
+     * compared. Such parts are discarded, so that a receipt never counts work of another recipe or
+     * model as its own.
      */
     public String madeOtherwise(String recipeHash, String model) throws IOException {
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
@@ -68,13 +70,19 @@ public final class CheckpointStore {
                 continue;
             }
             PartMarker marker = read(object.key());
-            if (recipeHash != null
-                    && marker.recipeHash() != null
-                    && !marker.recipeHash().equals(recipeHash)) {
+            if (recipeHash != null && marker.recipeHash() == null) {
+                return "part " + marker.part() + " records no recipe (written by an earlier version), so it cannot be"
+                        + " known to be made with this attempt's recipe " + recipeHash;
+            }
+            if (recipeHash != null && !marker.recipeHash().equals(recipeHash)) {
                 return "part " + marker.part() + " was made with recipe " + marker.recipeHash() + ", this attempt's is "
                         + recipeHash;
             }
-            if (model != null && marker.model() != null && !marker.model().equals(model)) {
+            if (model != null && marker.model() == null) {
+                return "part " + marker.part() + " records no model (written by an earlier version), so it cannot be"
+                        + " known to be made with this attempt's model '" + model + "'";
+            }
+            if (model != null && !marker.model().equals(model)) {
                 return "part " + marker.part() + " was made with model '" + marker.model() + "', this attempt's is '"
                         + model + "'";
             }

@@ -12,7 +12,8 @@ import java.util.Map;
  * data files, so a marker always points at complete files; the first writer of a part number wins,
  * and a writer never creates a marker whose items overlap an earlier marker's. {@code recipeHash} and
  * {@code model} say how the part was made (null in markers of earlier versions): an attempt made
- * otherwise does not resume it ({@link CheckpointStore#madeOtherwise}).
+ * otherwise does not resume it, nor one that knows its recipe or model and finds the marker does not
+ * say ({@link CheckpointStore#madeOtherwise}).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -144,7 +144,8 @@ public final class ShardRunner {
             }
             String madeOtherwise = checkpoints.madeOtherwise(settings.recipeHash(), settings.model());
             if (madeOtherwise != null) {
-                // a change was accepted: this shard's receipt will name this recipe and model, so it starts over
+                // a change was accepted, or parts of an earlier version do not say how they were made: this
+                // shard's receipt will name this recipe and model, so it starts over
                 LOG.warning(layout.shardName() + ": " + madeOtherwise + "; its checkpoint parts are discarded"
                         + " and the shard starts over, so that its receipt names how all of it was made");
                 checkpoints.deleteAll();

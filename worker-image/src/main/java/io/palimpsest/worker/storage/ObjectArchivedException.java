@@ -11,8 +11,17 @@ import java.util.Optional;
  */
 public final class ObjectArchivedException extends IOException {
 
-    public ObjectArchivedException(String message, Throwable cause) {
+    private final String object;
+
+    /** @param object the archived object's URI ({@code s3://bucket/key}) */
+    public ObjectArchivedException(String object, String message, Throwable cause) {
         super(message, cause);
+        this.object = object;
+    }
+
+    /** The archived object's URI ({@code s3://bucket/key}). */
+    public String object() {
+        return object;
     }
 
     /** The one among {@code failure} and its causes, if there is one. */

@@ -550,6 +550,7 @@ public final class S3Storage implements Storage {
         }
         if (archived(cause)) {
             return new ObjectArchivedException(
+                    describe() + "/" + trimSlashes(key),
                     what + ": the object is archived (InvalidObjectState, HTTP 403): its storage class (such as"
                             + " GLACIER or DEEP_ARCHIVE, often set by a lifecycle rule) has to be restored before it"
                             + " can be read. " + cause.getMessage(),

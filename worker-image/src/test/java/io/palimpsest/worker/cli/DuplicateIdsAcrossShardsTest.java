@@ -14,9 +14,7 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,19 +35,6 @@ class DuplicateIdsAcrossShardsTest {
     @TempDir
     Path tmp;
 
-    record Run(int exit, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream before = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(PalimpsestCli.execute(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(before);
-        }
-    }
-
     @Test
     void theShardFirstInThePlanWritesTheIdAndTheOtherRejectsIt() throws IOException {
         Path in = tmp.resolve("in");
@@ -69,7 +54,7 @@ class DuplicateIdsAcrossShardsTest {
                 StandardOpenOption.APPEND);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
 
-        Run local = cli("local", "-f", job.toString(), "--simulate");
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
 
         assertEquals(ExitCodes.DONE, local.exit(), local.err());
         assertTrue(local.err().contains("1 id(s) repeat one in an earlier shard (1 shard(s))"), local.err());
@@ -101,7 +86,7 @@ class DuplicateIdsAcrossShardsTest {
             assertEquals(shard == 0 ? 0 : 1, counts.path("rejected").asLong());
         }
 
-        Run again = cli("plan", "-f", job.toString());
+        CliRun again = CliRun.of("plan", "-f", job.toString());
         assertEquals(0, again.exit(), again.err());
         assertFalse(again.err().contains("duplicate ids:"), "the kept plan keeps its index: " + again.err());
     }
@@ -113,10 +98,10 @@ class DuplicateIdsAcrossShardsTest {
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
         Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 5);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
-        assertEquals(0, cli("plan", "-f", job.toString()).exit());
+        assertEquals(0, CliRun.of("plan", "-f", job.toString()).exit());
         Files.delete(out.resolve(DuplicateIdIndex.INDEX_KEY));
 
-        Run run = cli(
+        CliRun run = CliRun.of(
                 "run",
                 "-f",
                 job.toString(),
@@ -138,11 +123,12 @@ class DuplicateIdsAcrossShardsTest {
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
         assertEquals(
-                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+                ExitCodes.DONE,
+                CliRun.of("local", "-f", job.toString(), "--simulate").exit());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         Files.writeString(job, Files.readString(job).replace("seed: 1}", "seed: 2}"));
 
-        Run run = cli(
+        CliRun run = CliRun.of(
                 "run",
                 "-f",
                 job.toString(),
@@ -166,14 +152,15 @@ class DuplicateIdsAcrossShardsTest {
         Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 8);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
         assertEquals(
-                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+                ExitCodes.DONE,
+                CliRun.of("local", "-f", job.toString(), "--simulate").exit());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         byte[] marker = Files.readAllBytes(out.resolve("_palimpsest/recipe.json"));
         assertEquals("sim", json.readTree(marker).path("model").asText(), "the marker names the model");
         Files.writeString(job, Files.readString(job).replace("servedModelName: sim", "servedModelName: other"));
 
-        Run local = cli("local", "-f", job.toString(), "--simulate");
-        Run run = cli(
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
+        CliRun run = CliRun.of(
                 "run",
                 "-f",
                 job.toString(),
@@ -182,7 +169,7 @@ class DuplicateIdsAcrossShardsTest {
                 "--termination-log",
                 tmp.resolve("termination").toString());
 
-        for (Run refused : List.of(local, run)) {
+        for (CliRun refused : List.of(local, run)) {
             assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
             assertTrue(
                     refused.err().contains("model drift: ")
@@ -204,7 +191,7 @@ class DuplicateIdsAcrossShardsTest {
                 "the other model's receipt is not reported as this model's work, nor touched");
         assertTrue(Arrays.equals(marker, Files.readAllBytes(out.resolve("_palimpsest/recipe.json"))));
 
-        Run accepted = cli("local", "-f", job.toString(), "--simulate", "--accept-recipe-change");
+        CliRun accepted = CliRun.of("local", "-f", job.toString(), "--simulate", "--accept-recipe-change");
         assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
         assertEquals(
                 "other",
@@ -259,12 +246,12 @@ class DuplicateIdsAcrossShardsTest {
         Path in = twoFilesWithAnotherIdField(tmp.resolve("in"));
         Path out = tmp.resolve("out");
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
-        Run first = cli("plan", "-f", job.toString());
+        CliRun first = CliRun.of("plan", "-f", job.toString());
         assertEquals(0, first.exit(), first.err());
         assertTrue(first.err().contains("duplicate ids: none across shards"), first.err());
         Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    idField: doc\n"));
 
-        Run again = cli("plan", "-f", job.toString());
+        CliRun again = CliRun.of("plan", "-f", job.toString());
 
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.err().contains("input.idField 'id' -> 'doc'"), again.err());
@@ -284,7 +271,8 @@ class DuplicateIdsAcrossShardsTest {
         Path out = tmp.resolve("out");
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
         assertEquals(
-                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+                ExitCodes.DONE,
+                CliRun.of("local", "-f", job.toString(), "--simulate").exit());
         String original = Files.readString(job);
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00001.json"));
         byte[] recorded = Files.readAllBytes(out.resolve("_palimpsest/input.json"));
@@ -297,8 +285,8 @@ class DuplicateIdsAcrossShardsTest {
             {"    include: [\"b.jsonl\", \"a.jsonl\"]\n", "input.include [] -> [b.jsonl, a.jsonl]"}
         }) {
             Files.writeString(job, original.replace("  input:\n", "  input:\n" + change[0]));
-            Run local = cli("local", "-f", job.toString(), "--simulate");
-            Run run = cli(
+            CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
+            CliRun run = CliRun.of(
                     "run",
                     "-f",
                     job.toString(),
@@ -306,7 +294,7 @@ class DuplicateIdsAcrossShardsTest {
                     "1",
                     "--termination-log",
                     tmp.resolve("termination").toString());
-            for (Run refused : List.of(local, run)) {
+            for (CliRun refused : List.of(local, run)) {
                 assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
                 assertTrue(refused.err().contains("input drift: "), refused.err());
                 assertTrue(refused.err().contains(change[1]), change[1] + " named: " + refused.err());
@@ -316,7 +304,7 @@ class DuplicateIdsAcrossShardsTest {
             assertTrue(Arrays.equals(recorded, Files.readAllBytes(out.resolve("_palimpsest/input.json"))));
         }
         Files.writeString(job, original);
-        Run back = cli("local", "-f", job.toString(), "--simulate");
+        CliRun back = CliRun.of("local", "-f", job.toString(), "--simulate");
         assertEquals(ExitCodes.DONE, back.exit(), back.err());
         assertEquals(
                 json.readTree(receipt).path("counts"),

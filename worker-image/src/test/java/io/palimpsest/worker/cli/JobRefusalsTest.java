@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.palimpsest.api.worker.ExitCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -42,26 +40,12 @@ class JobRefusalsTest {
         out = tmp.resolve("out");
     }
 
-    record Run(int exit, String err) {}
-
-    private static Run cli(String... args) {
-        PrintStream before = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int exit = PalimpsestCli.execute(args);
-            return new Run(exit, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(before);
-        }
-    }
-
-    private Run local(String... extra) {
+    private CliRun local(String... extra) {
         String[] args = Stream.concat(
                         Stream.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString()),
                         Stream.of(extra))
                 .toArray(String[]::new);
-        return cli(args);
+        return CliRun.of(args);
     }
 
     private void edit(String from, String to) throws IOException {
@@ -91,7 +75,7 @@ class JobRefusalsTest {
                 "temprature: 0.7, topP: 1.9, maxTokens: 1024, seed: 1");
         edit("filesPerShard: 1 ", "filesPerShard: 0 ");
         edit("    name: qwen-small", "    name: qwen-smal");
-        Run lint = cli("lint", "-f", manifests.toString());
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
         assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         String job = manifests.resolve("job.yaml").toString();
         assertTrue(
@@ -111,7 +95,7 @@ class JobRefusalsTest {
         assertTrue(lint.err().contains("4 problem(s)"), lint.err());
         assertNoJavaNames(lint.err());
 
-        Run local = local();
+        CliRun local = local();
         assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
         assertTrue(local.err().contains("4 problem(s)") && local.err().contains("temprature"), local.err());
         assertNothingWritten();
@@ -122,7 +106,7 @@ class JobRefusalsTest {
     @Test
     void anOutputThatIsAFileIsRefusedNamingTheUriAndTheFile() throws IOException {
         Files.writeString(out, "hi\n");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("spec.output.uri "), run.err());
         assertTrue(run.err().contains(": " + out + " is a file, and the output is a folder"), run.err());
@@ -131,7 +115,7 @@ class JobRefusalsTest {
         assertEquals("hi\n", Files.readString(out), "the file is left as it was");
 
         out = out.resolve("below");
-        Run below = local();
+        CliRun below = local();
         assertEquals(ExitCodes.INVALID_JOB, below.exit(), below.err());
         assertTrue(below.err().contains(" (above " + out + ") is a file"), below.err());
     }
@@ -140,7 +124,7 @@ class JobRefusalsTest {
     void runWithoutAPlanNamesTheManifestItLookedFor() throws IOException {
         edit("uri: file://quickstart-out/", "uri: " + out.toUri());
         Files.createDirectories(out); // an output folder that exists: its URI ends with a slash
-        Run run = cli(
+        CliRun run = CliRun.of(
                 "run",
                 "-f",
                 manifests.toString(),
@@ -160,7 +144,7 @@ class JobRefusalsTest {
         Files.writeString(
                 configMaps.resolve("cm.yaml"),
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n");
-        Run lint = cli("lint", "-f", configMaps.toString());
+        CliRun lint = CliRun.of("lint", "-f", configMaps.toString());
         assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         assertTrue(lint.err().contains(configMaps + " holds no RewriteJob or RewriterModel manifest"), lint.err());
         assertTrue(
@@ -168,12 +152,12 @@ class JobRefusalsTest {
                         .contains(configMaps.resolve("cm.yaml")
                                 + ":2: ConfigMap \"settings\" is not a Palimpsest manifest"),
                 lint.err());
-        Run local = cli("local", "-f", configMaps.toString(), "--simulate", "--out", out.toString());
+        CliRun local = CliRun.of("local", "-f", configMaps.toString(), "--simulate", "--out", out.toString());
         assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
         assertTrue(local.err().contains(configMaps + " holds no RewriteJob manifest"), local.err());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        Run none = cli("lint", "-f", empty.toString());
+        CliRun none = CliRun.of("lint", "-f", empty.toString());
         assertEquals(ExitCodes.INVALID_JOB, none.exit(), none.err());
         assertTrue(
                 none.err().contains(empty + " holds no RewriteJob or RewriterModel manifest: no .yaml or .yml file"),
@@ -181,7 +165,7 @@ class JobRefusalsTest {
 
         // beside a job and its model, another kind is named as a warning and the set passes
         Files.copy(configMaps.resolve("cm.yaml"), manifests.resolve("cm.yaml"));
-        Run mixed = cli("lint", "-f", manifests.toString());
+        CliRun mixed = CliRun.of("lint", "-f", manifests.toString());
         assertEquals(ExitCodes.DONE, mixed.exit(), mixed.err());
         assertTrue(
                 mixed.err().contains("warning: " + manifests.resolve("cm.yaml") + ":2: ConfigMap \"settings\""),
@@ -191,14 +175,14 @@ class JobRefusalsTest {
     /** Repeated -f form one set, as kubectl apply -f a -f b: a job in one file finds its model in another. */
     @Test
     void lintChecksRepeatedFilesAsOneSet() {
-        Run lint = cli(
+        CliRun lint = CliRun.of(
                 "lint",
                 "-f",
                 manifests.resolve("job.yaml").toString(),
                 "-f",
                 manifests.resolve("model.yaml").toString());
         assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
-        Run jobOnly = cli("lint", "-f", manifests.resolve("job.yaml").toString());
+        CliRun jobOnly = CliRun.of("lint", "-f", manifests.resolve("job.yaml").toString());
         assertEquals(ExitCodes.INVALID_JOB, jobOnly.exit(), jobOnly.err());
         assertTrue(jobOnly.err().contains("names RewriterModel \"qwen-small\", which is not among"), jobOnly.err());
     }
@@ -243,7 +227,7 @@ class JobRefusalsTest {
                 job + ":" + lineOf("(unclosed") + ": spec.recipe.preFilters[0].pattern: bad pattern",
                 job + ":" + lineOf("[a-") + ": spec.recipe.postProcess[1].pattern: bad pattern",
                 job + ":" + lineOf("scorePattern") + ": spec.recipe.validators[2].scorePattern: bad scorePattern");
-        Run lint = cli("lint", "-f", manifests.toString());
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
         assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         for (String problem : expected) {
             assertTrue(lint.err().contains(problem), problem + " in\n" + lint.err());
@@ -251,7 +235,7 @@ class JobRefusalsTest {
         assertTrue(lint.err().contains("5 problem(s)"), lint.err());
         assertNoJavaNames(lint.err());
 
-        Run local = local();
+        CliRun local = local();
         assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
         for (String problem : expected) {
             assertTrue(local.err().contains(problem), problem + " in\n" + local.err());
@@ -266,10 +250,10 @@ class JobRefusalsTest {
                 "temperature: 0.7, topP: 0.9, maxTokens: 8192, seed: 1");
         String expected = manifests.resolve("job.yaml") + ":33: spec.recipe.prompts[0].sampling.maxTokens: 8192 leaves"
                 + " no room for the prompt in the model's context (engine.maxModelLen 8192)";
-        Run lint = cli("lint", "-f", manifests.toString());
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
         assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
         assertTrue(lint.err().contains(expected), lint.err());
-        Run local = local();
+        CliRun local = local();
         assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
         assertTrue(local.err().contains(expected), local.err());
         assertNothingWritten();
@@ -280,11 +264,11 @@ class JobRefusalsTest {
         // each alone: quickstart and quickstart-cluster are one campaign for two places, same names
         for (String example : List.of(
                 QUICKSTART.toString(), "../examples/wrap", "../examples/maga", "../examples/quickstart-cluster")) {
-            Run lint = cli("lint", "-f", example);
+            CliRun lint = CliRun.of("lint", "-f", example);
             assertEquals(ExitCodes.DONE, lint.exit(), example + ": " + lint.err());
         }
         // together, the two quickstarts would replace each other's job and model
-        Run both = cli("lint", "-f", QUICKSTART.toString(), "-f", "../examples/quickstart-cluster");
+        CliRun both = CliRun.of("lint", "-f", QUICKSTART.toString(), "-f", "../examples/quickstart-cluster");
         assertEquals(ExitCodes.INVALID_JOB, both.exit(), both.err());
         assertTrue(both.err().contains("another RewriteJob named \"quickstart\""), both.err());
     }
@@ -292,7 +276,7 @@ class JobRefusalsTest {
     @Test
     void inputThatMatchesNoFileStops() throws IOException {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(
                 run.err()
@@ -308,7 +292,7 @@ class JobRefusalsTest {
     @Test
     void aMissingInputPathStops() throws IOException {
         edit("uri: file://data/", "uri: file://no-such-folder/");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("no-such-folder") && run.err().contains("does not exist"), run.err());
         assertNothingWritten();
@@ -318,7 +302,7 @@ class JobRefusalsTest {
     void anEmptyInputFolderStops() throws IOException {
         Files.createDirectories(manifests.resolve("empty"));
         edit("uri: file://data/", "uri: file://empty/");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("empty") && run.err().contains("holds no files"), run.err());
         assertNothingWritten();
@@ -327,7 +311,7 @@ class JobRefusalsTest {
     @Test
     void aTextFieldTheRecordsDoNotHaveStopsThePlan() throws IOException {
         edit("textField: text", "textField: body");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(
                 run.err()
@@ -350,7 +334,7 @@ class JobRefusalsTest {
             gzip.write(Files.readAllBytes(second));
         }
         Files.write(second, gzipped.toByteArray());
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.BAD_DATA, run.exit(), run.err());
         assertTrue(
                 run.err().contains("none of the ")
@@ -373,7 +357,7 @@ class JobRefusalsTest {
         edit(
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ text }}</document>",
                 "all of its facts. Use lines starting with \"Question:\" and \"Answer:\".\n          <document>{{ txt }}</document>");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(
                 run.err()
@@ -387,13 +371,13 @@ class JobRefusalsTest {
 
     @Test
     void aChangedRecipeIsRefusedUnlessAccepted() throws IOException {
-        Run first = local();
+        CliRun first = local();
         assertEquals(ExitCodes.DONE, first.exit(), first.err());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         String marker = Files.readString(out.resolve("_palimpsest/recipe.json"));
 
         edit("seed: 2}", "seed: 3}");
-        Run drift = local();
+        CliRun drift = local();
         assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
         assertTrue(
                 drift.err()
@@ -406,12 +390,12 @@ class JobRefusalsTest {
                 "receipt untouched");
         assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
 
-        Run accepted = local("--accept-recipe-change");
+        CliRun accepted = local("--accept-recipe-change");
         assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
         assertFalse(
                 marker.equals(Files.readString(out.resolve("_palimpsest/recipe.json"))),
                 "the accepted recipe is recorded");
-        Run again = local();
+        CliRun again = local();
         assertEquals(
                 ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
     }
@@ -419,7 +403,7 @@ class JobRefusalsTest {
     @Test
     void outputInsideTheInputIsRefusedAfterPathsAreResolved() {
         out = manifests.resolve("data/./out");
-        Run run = local();
+        CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("is inside the input"), run.err());
         assertFalse(Files.exists(manifests.resolve("data/out")));

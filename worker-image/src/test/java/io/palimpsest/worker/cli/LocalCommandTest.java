@@ -9,10 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.storage.FileStorage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,8 +69,7 @@ class LocalCommandTest {
      */
     @Test
     void eachShardLineHoldsThatShardsFiguresAndTheRequestsAreTheRuns() {
-        Captured run = captured(() ->
-                PalimpsestCli.execute("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString()));
+        CliRun run = CliRun.of("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString());
         assertEquals(0, run.exit(), run.err());
         List<String> shardLines =
                 run.err().lines().filter(l -> l.startsWith("shard-0000")).toList();
@@ -85,7 +81,7 @@ class LocalCommandTest {
         assertTrue(
                 run.out()
                         .matches(
-                                "(?s).*\nrequests   \\d+ to the model, retries none, latency p50 \\d+ ms, p99 \\d+ ms\n.*"),
+                                "(?s).*\nrequests   (\\d+) to the model: \\1 answered, none failed, latency p50 \\d+ ms, p99 \\d+ ms\n.*"),
                 run.out());
     }
 
@@ -95,24 +91,6 @@ class LocalCommandTest {
         assertEquals(
                 "read 2, written 0, rejected 0, skipped 0, unfinished 2 (the run stopped before they were done)",
                 LocalSummary.documents(2, 0, 0, 0));
-    }
-
-    record Captured(int exit, String out, String err) {}
-
-    static Captured captured(java.util.function.IntSupplier command) {
-        PrintStream beforeOut = System.out;
-        PrintStream beforeErr = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            int exit = command.getAsInt();
-            return new Captured(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(beforeOut);
-            System.setErr(beforeErr);
-        }
     }
 
     @Test
@@ -150,7 +128,7 @@ class LocalCommandTest {
                 "127.0.0.1",
                 0)) {
             long start = System.nanoTime();
-            Captured run = captured(() -> PalimpsestCli.execute(
+            CliRun run = CliRun.of(
                     "local",
                     "-f",
                     QUICKSTART.toString(),
@@ -159,7 +137,7 @@ class LocalCommandTest {
                     "--max-outage",
                     "PT3S",
                     "--out",
-                    out.toString()));
+                    out.toString());
             int exit = run.exit();
             double seconds = (System.nanoTime() - start) / 1e9;
 

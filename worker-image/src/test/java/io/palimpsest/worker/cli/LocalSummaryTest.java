@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.ShardRunner;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
 /** A run's accounting is printed as counted: more documents accounted for than read is said, never hidden. */
@@ -55,5 +57,24 @@ class LocalSummaryTest {
         String unfinished = ShardLogLine.counts(new ShardRunner.Report(shard(7, 3, 1, 0, 0), 0));
         assertTrue(unfinished.contains(" unfinished=2 "), unfinished);
         assertTrue(!unfinished.contains("counts_exceed_read") && !unfinished.contains("error="), unfinished);
+    }
+
+    /**
+     * The requests line counts every request sent and splits it into those answered (what preview
+     * estimates as requests) and those that failed, so the two commands' "requests" can be compared.
+     */
+    @Test
+    void theRequestsLineSaysHowManyOfTheRequestsFailed() {
+        ClientStats none = new ClientStats();
+        none.attempts.add(16);
+        assertEquals("16 to the model: 16 answered, none failed", LocalSummary.requests(none));
+
+        ClientStats retried = new ClientStats();
+        retried.attempts.add(24);
+        retried.retriesByReason.computeIfAbsent("timeout", r -> new LongAdder()).add(2);
+        retried.retriesByReason
+                .computeIfAbsent("http_503", r -> new LongAdder())
+                .add(1);
+        assertEquals("24 to the model: 21 answered, 3 failed (http_503 1, timeout 2)", LocalSummary.requests(retried));
     }
 }

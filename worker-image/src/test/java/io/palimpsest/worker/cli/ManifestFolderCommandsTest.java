@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.palimpsest.api.worker.ExitCodes;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -47,38 +44,20 @@ class ManifestFolderCommandsTest {
         Files.writeString(job, Files.readString(job).replace("uri: file://quickstart-out/", "uri: " + out.toUri()));
     }
 
-    record Run(int exit, String out, String err) {}
-
-    private Run cli(String... args) {
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            int exit = PalimpsestCli.execute(args);
-            return new Run(exit, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-    }
-
     @Test
     void planAndTallyReadARelativeInputFromTheManifestsFolder() {
         String log = tmp.resolve("termination-log").toString();
-        Run plan = cli("plan", "-f", manifests.toString(), "--termination-log", log);
+        CliRun plan = CliRun.of("plan", "-f", manifests.toString(), "--termination-log", log);
         assertEquals(ExitCodes.DONE, plan.exit(), plan.err());
         assertEquals("2", plan.out().strip(), plan.err());
         assertTrue(Files.exists(out.resolve("_palimpsest/manifest.jsonl")));
-        Run tally = cli("tally", "-f", manifests.toString(), "--termination-log", log);
+        CliRun tally = CliRun.of("tally", "-f", manifests.toString(), "--termination-log", log);
         assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
     }
 
     @Test
     void runWithoutAPlanSaysSo() {
-        Run run = cli(
+        CliRun run = CliRun.of(
                 "run",
                 "-f",
                 manifests.toString(),
@@ -102,9 +81,9 @@ class ManifestFolderCommandsTest {
         assumeFalse(Files.exists(PodJobOptions.IN_POD), "this machine is a worker pod");
         for (String command : new String[] {"plan", "run", "tally", "preview"}) {
             String log = tmp.resolve("log").toString();
-            Run run = command.equals("run")
-                    ? cli(command, "--shard", "0", "--termination-log", log)
-                    : cli(command, "--termination-log", log);
+            CliRun run = command.equals("run")
+                    ? CliRun.of(command, "--shard", "0", "--termination-log", log)
+                    : CliRun.of(command, "--termination-log", log);
             assertEquals(ExitCodes.INVALID_JOB, run.exit(), command + ": " + run.err());
             assertTrue(
                     run.err()

@@ -90,13 +90,13 @@ class PreviewRefusedCallsTest {
         }
         Files.write(folder.resolve("data/part-001.jsonl"), small);
 
-        LocalCommandTest.Captured local = LocalCommandTest.captured(() -> PalimpsestCli.execute(
+        CliRun local = CliRun.of(
                 "local",
                 "-f",
                 folder.toString(),
                 "--simulate",
                 "--out",
-                dir.resolve("local-out").toString()));
+                dir.resolve("local-out").toString());
         assertEquals(0, local.exit(), local.err());
         Matcher sent = Pattern.compile("requests\\s+(\\d+) to the model").matcher(local.out());
         assertTrue(sent.find(), local.out());
@@ -113,19 +113,25 @@ class PreviewRefusedCallsTest {
         }
 
         Path out = folder.resolve("preview");
-        assertEquals(
-                0,
-                PalimpsestCli.execute(
-                        "preview",
-                        "-f",
-                        folder.toString(),
-                        "--simulate",
-                        "--sample",
-                        "200",
-                        "--out",
-                        out.toString(),
-                        "--tokens-per-second-per-replica",
-                        "1000"));
+        CliRun previewRun = CliRun.of(
+                "preview",
+                "-f",
+                folder.toString(),
+                "--simulate",
+                "--sample",
+                "200",
+                "--out",
+                out.toString(),
+                "--tokens-per-second-per-replica",
+                "1000");
+        assertEquals(0, previewRun.exit(), previewRun.err());
+        // the same figure under a label that says what it counts: local's answered requests, not its failed ones
+        assertTrue(
+                Pattern.compile("requests \\(none failing\\)\\s+" + localRequests + "(\\.0+)?\\s")
+                        .matcher(previewRun.out())
+                        .find(),
+                previewRun.out());
+        assertTrue(local.out().contains("requests   16 to the model: 16 answered, none failed"), local.out());
         JsonNode preview = JSON.readTree(out.resolve("preview.json").toFile());
 
         JsonNode doc = null;

@@ -18,10 +18,8 @@ import io.palimpsest.worker.show.ShownResult;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.StorageResolver;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,24 +58,6 @@ class ShowCommandTest {
                 0, PalimpsestCli.execute("local", "-f", QUICKSTART.toString(), "--simulate", "--out", out.toString()));
     }
 
-    record Run(int exit, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream beforeOut = System.out;
-        PrintStream beforeErr = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-        try {
-            int exit = PalimpsestCli.execute(args);
-            return new Run(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(beforeOut);
-            System.setErr(beforeErr);
-        }
-    }
-
     @Test
     void showsEveryCommittedDocumentWithItsSourceAndEachVariantsRecord() throws IOException {
         ShownOutput shown = load(out, new ShowSelection(null, null, null, 1000));
@@ -110,7 +90,7 @@ class ShowCommandTest {
         assertEquals("empty_text", empty.results().get(0).reason());
         assertNull(empty.results().get(0).variant(), "a record no variant saw is a reject of the whole document");
 
-        Run run = cli("show", out.toString(), "--limit", "1000", "--max-chars", "0");
+        CliRun run = CliRun.of("show", out.toString(), "--limit", "1000", "--max-chars", "0");
         assertEquals(0, run.exit(), run.err());
         List<String> headings = new ArrayList<>();
         Matcher m = HEADING.matcher(run.out());
@@ -132,7 +112,7 @@ class ShowCommandTest {
     @Test
     void htmlIsThePreviewsReportOverEveryCommittedDocumentAndItsSource(@TempDir Path pages) throws IOException {
         Path page = pages.resolve("quickstart.html");
-        Run run = cli("show", out.toString(), "--html", "--out", page.toString());
+        CliRun run = CliRun.of("show", out.toString(), "--html", "--out", page.toString());
         assertEquals(0, run.exit(), run.err());
         long read = receipts(out).stream()
                 .mapToLong(r -> r.path("counts").path("read").asLong())
@@ -217,7 +197,7 @@ class ShowCommandTest {
                 committedCounts.path("promptTokens").asLong());
         assertTrue(committedCounts.path("completionTokens").asLong() > 0, committedCounts.toString());
 
-        Run qa = cli(
+        CliRun qa = CliRun.of(
                 "show",
                 out.toString(),
                 "--html",
@@ -236,7 +216,7 @@ class ShowCommandTest {
             }
         }
 
-        Run outWithoutHtml = cli("show", out.toString(), "--out", page.toString());
+        CliRun outWithoutHtml = CliRun.of("show", out.toString(), "--out", page.toString());
         assertEquals(2, outWithoutHtml.exit());
         assertTrue(outWithoutHtml.err().contains("--out names the page of --html"), outWithoutHtml.err());
     }
@@ -264,7 +244,7 @@ class ShowCommandTest {
                 receipts(out).get(1).path("counts").path("read").asLong(),
                 shard1.documents().size());
 
-        Run limited = cli("show", out.toString(), "--limit", "2");
+        CliRun limited = CliRun.of("show", out.toString(), "--limit", "2");
         assertEquals(0, limited.exit(), limited.err());
         assertEquals(2, HEADING.matcher(limited.out()).results().count());
         assertTrue(limited.out().contains("2 documents shown; more with --limit, --shard or --id"), limited.out());
@@ -295,7 +275,7 @@ class ShowCommandTest {
         assertTrue(shown.documents().stream().allMatch(d -> d.shard() == 0), "only the shard with a receipt");
         assertTrue(shown.documents().stream().noneMatch(d -> d.id().equals("ghost")));
 
-        Run uncommitted = cli("show", copy.toString(), "--shard", "1");
+        CliRun uncommitted = CliRun.of("show", copy.toString(), "--shard", "1");
         assertNotEquals(0, uncommitted.exit());
         assertTrue(
                 uncommitted.err().contains("no committed output at " + copy + ": shard 1 has no receipt yet"),
@@ -305,25 +285,25 @@ class ShowCommandTest {
     /** With --shard the header speaks of that shard, not of a count of one among all those planned. */
     @Test
     void oneShardIsShownAsThatShard() {
-        Run one = cli("show", out.toString(), "--shard", "1", "--limit", "1");
+        CliRun one = CliRun.of("show", out.toString(), "--shard", "1", "--limit", "1");
         assertEquals(0, one.exit(), one.err());
         assertTrue(one.out().contains("\nshard    1 of the 2 planned, committed\n"), one.out());
         assertFalse(one.out().contains("committed of"), one.out());
-        Run all = cli("show", out.toString(), "--limit", "1");
+        CliRun all = CliRun.of("show", out.toString(), "--limit", "1");
         assertTrue(all.out().contains("\nshards   2 committed of 2 planned\n"), all.out());
     }
 
     @Test
     void oneDocumentIsOneDocument(@TempDir Path pages) {
         Path page = pages.resolve("one.html");
-        Run one = cli("show", out.toString(), "--html", "--limit", "1", "--out", page.toString());
+        CliRun one = CliRun.of("show", out.toString(), "--html", "--limit", "1", "--out", page.toString());
         assertEquals(0, one.exit(), one.err());
         assertTrue(one.out().startsWith("1 document of " + out + " written to " + page), one.out());
     }
 
     @Test
     void pvcOutputsResolveUnderThePvcRoot() {
-        Run run = cli("show", "pvc://corpus/quickstart-out", "--pvc-root", claims.toString(), "--id", "tea-1");
+        CliRun run = CliRun.of("show", "pvc://corpus/quickstart-out", "--pvc-root", claims.toString(), "--id", "tea-1");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("== tea-1  (shard "), run.out());
         assertTrue(run.out().contains("-- wiki: written"), run.out());
@@ -334,7 +314,7 @@ class ShowCommandTest {
         Path maga = claims.resolve("maga-out");
         assertEquals(
                 0, PalimpsestCli.execute("local", "-f", "../examples/maga", "--simulate", "--out", maga.toString()));
-        Run run = cli("show", maga.toString(), "--id", "maga-000", "--max-chars", "0");
+        CliRun run = CliRun.of("show", maga.toString(), "--id", "maga-000", "--max-chars", "0");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("glass lenses made of many prisms"), "the source is found: " + run.out());
         assertEquals(
@@ -345,31 +325,31 @@ class ShowCommandTest {
 
     @Test
     void errorsNameWhatIsMissingAndWhatThereIs(@TempDir Path empty) {
-        Run unknownId = cli("show", out.toString(), "--id", "no-such-doc");
+        CliRun unknownId = CliRun.of("show", out.toString(), "--id", "no-such-doc");
         assertEquals(1, unknownId.exit());
         assertTrue(
                 unknownId.err().contains("no document with id 'no-such-doc' in the committed output of " + out),
                 unknownId.err());
 
-        Run unknownVariant = cli("show", out.toString(), "--variant", "poetry");
+        CliRun unknownVariant = CliRun.of("show", out.toString(), "--variant", "poetry");
         assertEquals(1, unknownVariant.exit());
         assertTrue(
                 unknownVariant.err().contains("unknown variant 'poetry': " + out + " has wiki, qa"),
                 unknownVariant.err());
 
-        Run noOutput = cli("show", empty.toString());
+        CliRun noOutput = CliRun.of("show", empty.toString());
         assertEquals(1, noOutput.exit());
         assertTrue(
                 noOutput.err().contains(empty + " holds no Palimpsest output: there is no _palimpsest/manifest.jsonl"),
                 noOutput.err());
 
-        Run noShard = cli("show", out.toString(), "--shard", "7");
+        CliRun noShard = CliRun.of("show", out.toString(), "--shard", "7");
         assertEquals(1, noShard.exit());
         assertTrue(
                 noShard.err().contains("shard 7 does not exist: the plan of " + out + " has 2 shards (0-1)"),
                 noShard.err());
 
-        Run both = cli("show", out.toString(), "--shard", "0", "--id", "tea-1");
+        CliRun both = CliRun.of("show", out.toString(), "--shard", "0", "--id", "tea-1");
         assertEquals(2, both.exit(), "picocli refuses --id with --shard: " + both.err());
     }
 

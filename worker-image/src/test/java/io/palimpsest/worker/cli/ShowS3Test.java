@@ -11,11 +11,8 @@ import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageResolver;
 import io.palimpsest.worker.testing.S3MockServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -77,18 +74,10 @@ class ShowS3Test {
                 "PALIMPSEST_OUTPUT_CREDENTIALS_DIR",
                 secret.toString()));
 
-        PrintStream before = System.out;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-        int exit;
-        try {
-            exit = new CommandLine(show)
-                    .execute("s3://out/runs/quickstart/", "--id", "lighthouse-1", "--variant", "wiki");
-        } finally {
-            System.setOut(before);
-        }
-        String printed = stdout.toString(StandardCharsets.UTF_8);
-        assertEquals(0, exit, printed);
+        CliRun run = CliRun.capture(() -> new CommandLine(show)
+                .execute("s3://out/runs/quickstart/", "--id", "lighthouse-1", "--variant", "wiki"));
+        String printed = run.out();
+        assertEquals(0, run.exit(), printed + run.err());
         assertTrue(printed.contains("input    s3://corpus/quickstart/"), printed);
         assertTrue(printed.contains("== lighthouse-1  (shard "), printed);
         assertTrue(

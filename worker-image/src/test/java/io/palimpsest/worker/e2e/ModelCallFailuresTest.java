@@ -12,13 +12,12 @@ import io.palimpsest.sim.Fault;
 import io.palimpsest.sim.FaultConfig;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.Outputs;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,8 +86,8 @@ class ModelCallFailuresTest {
         try (ModelSimServer sim = ModelSimServer.start(
                 SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim-typo", 3);
-            Captured run = captured("local", "-f", job.toString(), "--checkpoint-every", "5");
-            assertEquals(ExitCodes.MODEL_CONFIG, run.exitCode(), run.text());
+            CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
+            assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
             assertTrue(run.text().contains("answered HTTP 404"), run.text());
             assertTrue(run.text().contains("The model `sim-typo` does not exist."), run.text());
             assertNothingCommitted(dir.resolve("out"));
@@ -104,8 +103,8 @@ class ModelCallFailuresTest {
         }
         String endpoint = "http://127.0.0.1:" + port;
         Path job = manifests(endpoint, "sim", 3);
-        Captured run = captured("local", "-f", job.toString());
-        assertEquals(ExitCodes.MODEL_UNREACHABLE, run.exitCode(), run.text());
+        CliRun run = CliRun.of("local", "-f", job.toString());
+        assertEquals(ExitCodes.MODEL_UNREACHABLE, run.exit(), run.text());
         assertTrue(run.text().contains("the model endpoint " + endpoint), run.text());
         assertTrue(run.text().contains("--simulate"), run.text());
         assertFalse(run.text().contains("built-in simulator at"), "never a stand-in: " + run.text());
@@ -118,8 +117,8 @@ class ModelCallFailuresTest {
         try (ModelSimServer sim = ModelSimServer.start(
                 SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
-            Captured simulated = captured("local", "-f", job.toString(), "--simulate");
-            assertEquals(0, simulated.exitCode(), simulated.text());
+            CliRun simulated = CliRun.of("local", "-f", job.toString(), "--simulate");
+            assertEquals(0, simulated.exit(), simulated.text());
             FileStorage out = new FileStorage(dir.resolve("out"));
             byte[] receipt = out.readAll("_palimpsest/receipts/shard-00000.json");
             assertTrue(
@@ -128,8 +127,8 @@ class ModelCallFailuresTest {
                 assertTrue(record.at("/provenance/simulated").asBoolean(), record.toString());
             }
 
-            Captured real = captured("local", "-f", job.toString());
-            assertEquals(ExitCodes.MODEL_CONFIG, real.exitCode(), real.text());
+            CliRun real = CliRun.of("local", "-f", job.toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, real.exit(), real.text());
             assertTrue(real.text().contains("holds work the built-in simulator served"), real.text());
             assertTrue(real.text().contains(dir.resolve("out").toString()), "names the output: " + real.text());
             assertEquals(
@@ -257,7 +256,7 @@ class ModelCallFailuresTest {
         try (ModelSimServer sim = ModelSimServer.start(hangingOn3(), "127.0.0.1", 0)) {
             Path job = manifests(sim.baseUrl(), "sim", 1);
             long start = System.nanoTime();
-            Captured run = captured(
+            CliRun run = CliRun.of(
                     "local",
                     "-f",
                     job.toString(),
@@ -268,7 +267,7 @@ class ModelCallFailuresTest {
                     "--backoff-cap",
                     "PT0.05S");
             double seconds = (System.nanoTime() - start) / 1e9;
-            assertEquals(0, run.exitCode(), run.text());
+            assertEquals(0, run.exit(), run.text());
             assertOnlyDoc3TimedOut(new FileStorage(dir.resolve("out")));
             assertTrue(seconds < 60, "the default would have been 60 + 256/10 s per try: " + seconds);
         }
@@ -388,26 +387,6 @@ class ModelCallFailuresTest {
                     List.of(),
                     kept,
                     "nothing but the plan (its recipe, input record and duplicate-id index) is committed");
-        }
-    }
-
-    private record Captured(int exitCode, String text) {}
-
-    /** Runs the CLI with stdout and stderr captured (the local command prints its summary and errors there). */
-    private static synchronized Captured captured(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream both = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        System.setOut(both);
-        System.setErr(both);
-        try {
-            int exit = PalimpsestCli.execute(args);
-            return new Captured(exit, buffer.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-            out.print(buffer.toString(StandardCharsets.UTF_8));
         }
     }
 

@@ -10,19 +10,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,12 +141,12 @@ class RetryRejectsTest {
                 ids.stream().sorted().toList(), everyId.stream().sorted().toList(), "run + round: every document once");
 
         // readers of the output take the run, then the round: the document the round wrote is written
-        JsonNode tally = JSON.readTree(stdout(() -> PalimpsestCli.execute(
+        JsonNode tally = JSON.readTree(stdout(
                 "tally",
                 "-f",
                 job.toString(),
                 "--termination-log",
-                dir.resolve("tally.json").toString())));
+                dir.resolve("tally.json").toString()));
         assertEquals(30, tally.path("read").asLong(), tally.toString());
         assertEquals(30, tally.path("written").asLong(), tally.toString());
         assertEquals(0, tally.path("rejected").asLong(), tally.toString());
@@ -158,22 +155,16 @@ class RetryRejectsTest {
         assertEquals(30, tally.at("/writtenByVariant/plain").asLong(), tally.toString());
         assertFalse(tally.path("rejectedByReason").has("model_error"), tally.toString());
 
-        String shown =
-                stdout(() -> PalimpsestCli.execute("show", dir.resolve("out").toString(), "--id", "doc-7"));
+        String shown = stdout("show", dir.resolve("out").toString(), "--id", "doc-7");
         assertTrue(shown.contains("-- plain (retry round 1): written"), shown);
         assertFalse(shown.contains("model_error"), shown);
     }
 
-    private static String stdout(IntSupplier command) {
-        PrintStream before = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            assertEquals(0, command.getAsInt());
-        } finally {
-            System.setOut(before);
-        }
-        return captured.toString(StandardCharsets.UTF_8);
+    /** What the command printed on stdout; it must succeed. */
+    private static String stdout(String... args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(0, run.exit(), run.err());
+        return run.out();
     }
 
     /** A committed output of 30 documents, one of them a model_error reject; returns the job file. */
@@ -203,21 +194,11 @@ class RetryRejectsTest {
         }
     }
 
-    private static Result retry(Path job, String... extra) {
-        PrintStream before = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            List<String> args =
-                    new ArrayList<>(List.of("retry-rejects", "-f", job.toString(), "--reason", "model_error"));
-            args.addAll(List.of(extra));
-            return new Result(PalimpsestCli.execute(args.toArray(String[]::new)), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(before);
-        }
+    private static CliRun retry(Path job, String... extra) {
+        List<String> args = new ArrayList<>(List.of("retry-rejects", "-f", job.toString(), "--reason", "model_error"));
+        args.addAll(List.of(extra));
+        return CliRun.of(args.toArray(String[]::new));
     }
-
-    record Result(int exit, String err) {}
 
     @Test
     void aRetryRoundIsMadeWithTheCampaignsRecipeModelAndInputOrNotAtAll() throws Exception {
@@ -235,7 +216,7 @@ class RetryRejectsTest {
             };
             for (String[] change : changes) {
                 Files.writeString(job, original.replace(change[0], change[1]));
-                Result refused = retry(job, "--endpoint", change[3]);
+                CliRun refused = retry(job, "--endpoint", change[3]);
                 assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
                 assertTrue(refused.err().contains(change[2]), change[2] + ": " + refused.err());
                 assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no round started");
@@ -253,7 +234,7 @@ class RetryRejectsTest {
         Path job = runWithOneModelErrorReject();
         FileStorage out = new FileStorage(dir.resolve("out"));
 
-        Result simulated = retry(job, "--simulate");
+        CliRun simulated = retry(job, "--simulate");
 
         assertEquals(ExitCodes.MODEL_CONFIG, simulated.exit(), simulated.err());
         assertTrue(simulated.err().contains("holds work of a real model"), simulated.err());
@@ -264,7 +245,7 @@ class RetryRejectsTest {
         out.put("retries/round-001/_palimpsest/simulated.json", "{\"simulated\":true}".getBytes());
         try (ModelSimServer well = ModelSimServer.start(
                 SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
-            Result real = retry(job, "--endpoint", well.baseUrl());
+            CliRun real = retry(job, "--endpoint", well.baseUrl());
             assertEquals(ExitCodes.MODEL_CONFIG, real.exit(), real.err());
             assertTrue(real.err().contains("retry round 1") && real.err().contains("built-in simulator"), real.err());
             assertEquals(0, well.requestLog().completions().size());

@@ -393,6 +393,73 @@ class ShardRunnerTest {
         }
     }
 
+    /**
+     * Part markers of an earlier version record neither recipe nor model: how their parts were made is
+     * unknown (a change accepted since could have come with the upgrade), so an attempt that knows its
+     * recipe and model does not resume them; the shard starts over, with a warning saying why.
+     */
+    @Test
+    void checkpointsThatRecordNoRecipeOrModelAreNotResumedByAnAttemptThatKnowsItsOwn() throws IOException {
+        for (String[] identity : new String[][] {{"sha256:x", null}, {null, "model"}}) {
+            Path output = dir.resolve("unknown-" + identity[0] + "-" + identity[1]);
+            UppercaseProcessor failing = new UppercaseProcessor(
+                    doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
+            // written as an earlier version wrote them: markers without recipeHash or model
+            ShardRunner.Report first = runner(failing, "w1", output, null, null).run(shard);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
+            String marker = new FileStorage(output)
+                    .list("_palimpsest/checkpoints/shard-00000/").stream()
+                            .filter(o -> o.key().endsWith("part-000000.json"))
+                            .findFirst()
+                            .orElseThrow()
+                            .key();
+            JsonNode part = json.readTree(new FileStorage(output).readAll(marker));
+            assertFalse(part.has("recipeHash") || part.has("model"), part.toString());
+
+            List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.logging.Logger log = java.util.logging.Logger.getLogger(ShardRunner.class.getName());
+            java.util.logging.Handler handler = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord record) {
+                    warnings.add(record.getMessage());
+                }
+
+                @Override
+                public void flush() {}
+
+                @Override
+                public void close() {}
+            };
+            log.addHandler(handler);
+            UppercaseProcessor again = new UppercaseProcessor();
+            ShardRunner.Report second;
+            try {
+                second = runner(again, "w2", output, identity[0], identity[1]).run(shard);
+            } finally {
+                log.removeHandler(handler);
+            }
+
+            assertEquals(ShardSummary.Outcome.committed, second.summary().getOutcome());
+            assertTrue(
+                    again.calls.get() >= goodIds.size(),
+                    "every document made again, none resumed: " + again.calls.get());
+            Receipt receipt = json.readValue(
+                    new FileStorage(output).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+            assertEquals(0, receipt.timings().resumedFromItem());
+            assertEquals(
+                    sorted(goodIds),
+                    sorted(Outputs.ids(new FileStorage(output), "upper/shard-00000.jsonl.zst")),
+                    "each document once");
+            String why = identity[0] != null ? "records no recipe" : "records no model";
+            assertTrue(
+                    warnings.stream()
+                            .anyMatch(w -> w.contains("shard-00000: part ")
+                                    && w.contains(why)
+                                    && w.contains("its checkpoint parts are discarded and the shard starts over")),
+                    warnings.toString());
+        }
+    }
+
     @Test
     void twinAttemptsCommitExactlyOnce() throws Exception {
         for (int round = 0; round < 5; round++) {

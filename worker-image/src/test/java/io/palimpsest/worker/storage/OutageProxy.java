@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * dropped at the wrong moment does. One request per connection ({@code Connection: close}
  * upstream), as in {@link CuttingProxy}.
  */
-final class OutageProxy implements AutoCloseable {
+public final class OutageProxy implements AutoCloseable {
 
     enum Mode {
         PASS,
@@ -59,14 +59,14 @@ final class OutageProxy implements AutoCloseable {
 
     private final AtomicReference<Repeat> repeat = new AtomicReference<>();
 
-    OutageProxy(int upstreamPort) throws IOException {
+    public OutageProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
         this.server = listen(0);
         this.port = server.getLocalPort();
         accept(server);
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -132,7 +132,7 @@ final class OutageProxy implements AutoCloseable {
      * Answers every {@code method} request for exactly {@code path} (without its query) 403 with
      * the error code {@code code}, such as InvalidObjectState for an object a lifecycle rule archived.
      */
-    void forbidOnly(String method, String path, String code) {
+    public void forbidOnly(String method, String path, String code) {
         deniedOnly.put(method + " " + path, code);
     }
 
