@@ -1,6 +1,7 @@
 package io.palimpsest.operator.job.resources;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
@@ -36,6 +37,9 @@ public final class ResolvedJobConfigMap {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads a job.yaml an earlier version wrote: a field this version no longer has is not an error. */
+    private static final ObjectMapper LENIENT_YAML =
+            new ObjectMapper(new YAMLFactory()).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private ResolvedJobConfigMap() {}
 
@@ -80,6 +84,60 @@ public final class ResolvedJobConfigMap {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render job.yaml", e);
         }
+    }
+
+    /**
+     * {@code resolved} with the recipe hash of the job.yaml the job's workers read so far
+     * ({@code existing}, written by this or an earlier operator version), where that job.yaml's
+     * recipe is the spec's recipe read by this version.
+     *
+     * <p>The hash is of the recipe as the operator's model and bundled CRD defaults write it, so a
+     * version that adds a recipe field with a default hashes an unchanged recipe otherwise. The
+     * output's {@code recipe.json}, every part marker and receipt carry the hash the campaign
+     * started with: a new hash in job.yaml would have the next worker refuse the output as made by
+     * another recipe ({@code OutputDrift}) and the tally count none of the receipts. The recipe is
+     * immutable, so within one campaign only a version change makes the hashes differ; where the
+     * recorded recipe, read by this version, differs from the spec's (a default changed, a field
+     * read otherwise), the new hash stands and the workers report the drift.
+     */
+    public static ResolvedJob keepRecipeHash(ResolvedJob resolved, ConfigMap existing) {
+        String kept = recipeHashInForce(existing, resolved.getRecipeHash());
+        if (kept != null && !kept.equals(resolved.getRecipeHash())) {
+            resolved.setRecipeHash(kept);
+        }
+        return resolved;
+    }
+
+    /**
+     * The recipe hash the workers of {@code existing} use when its recipe, read by this version, hashes
+     * to {@code computed}; else {@code computed}.
+     */
+    public static String recipeHashInForce(ConfigMap existing, String computed) {
+        String text = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        if (text == null || computed == null || text.contains(computed)) {
+            return computed; // (the usual case, without reading the whole job.yaml)
+        }
+        ResolvedJob recorded;
+        try {
+            recorded = LENIENT_YAML.readValue(text, ResolvedJob.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return computed; // unreadable: written anew, and a worker that finds its output otherwise says so
+        }
+        if (recorded == null
+                || recorded.getRecipeHash() == null
+                || recorded.getRecipeHash().equals(computed)
+                || recorded.getSpec() == null) {
+            return computed;
+        }
+        String reread;
+        try {
+            reread = JobResolver.recipeHash(recorded.getSpec());
+        } catch (RuntimeException e) {
+            return computed;
+        }
+        return computed.equals(reread) ? recorded.getRecipeHash() : computed;
     }
 
     /** The ledger {@code configMap} carries, or null (none, or unreadable: it is written anew). */
