@@ -377,6 +377,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                             ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
                                     existing),
                             ledger);
+            desiredConfigMap = ResolvedJobConfigMap.keepFieldsOfALaterVersion(desiredConfigMap, existing);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }

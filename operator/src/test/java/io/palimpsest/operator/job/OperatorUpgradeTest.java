@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * earlier version computed. Where this version hashes the same recipe otherwise (here: the earlier
  * version had no {@code recipe.mode}, which this one defaults to {@code rewrite}), the campaign
  * keeps its hash; a new one in job.yaml would have the next worker refuse the output as another
- * recipe's (OutputDrift) and the tally count none of the receipts.
+ * recipe's (OutputDrift) and the tally count none of the receipts. After a rollback, this version
+ * keeps what a later one wrote into job.yaml that it cannot read itself.
  */
 @EnableKubernetesMockClient(crud = true)
 class OperatorUpgradeTest {
@@ -77,8 +79,8 @@ class OperatorUpgradeTest {
         return (ObjectNode) YAML.readTree(configMap().getData().get(ResolvedJob.CONFIG_KEY));
     }
 
-    /** Rewrites the ConfigMap's job.yaml as the earlier version wrote it. */
-    void writtenByTheEarlierVersion(Consumer<ObjectNode> recipe) throws Exception {
+    /** Rewrites the ConfigMap's job.yaml as another version (earlier, or later before a rollback) wrote it. */
+    void writtenByAnotherVersion(Consumer<ObjectNode> recipe) throws Exception {
         ObjectNode resolved = jobYaml();
         recipe.accept((ObjectNode) resolved.with("spec").with("recipe"));
         resolved.put("recipeHash", EARLIER_HASH);
@@ -95,7 +97,7 @@ class OperatorUpgradeTest {
                 .get()
                 .getSpec());
         assertEquals("rewrite", jobYaml().at("/spec/recipe/mode").asText());
-        writtenByTheEarlierVersion(recipe -> recipe.remove("mode"));
+        writtenByAnotherVersion(recipe -> recipe.remove("mode"));
 
         reconcile();
 
@@ -110,10 +112,49 @@ class OperatorUpgradeTest {
     }
 
     @Test
+    void aRolledBackOperatorKeepsTheFieldsOfALaterVersionInTheWorkersJobYaml() throws Exception {
+        // A later version started the campaign with fields this one does not know; the API server keeps
+        // them in the RewriteJob (the later CRDs stay after a helm rollback), this version reads it without.
+        writtenByAnotherVersion(recipe -> recipe.put("laterField", "x"));
+        ObjectNode resolved = jobYaml();
+        ((ObjectNode) resolved.with("spec").with("input")).put("laterOption", true);
+        ConfigMap map = configMap();
+        map.setData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)));
+        client.resource(map).update();
+
+        reconcile();
+        reconcile();
+
+        assertEquals(
+                "x", jobYaml().at("/spec/recipe/laterField").asText(), jobYaml().toString());
+        assertTrue(
+                jobYaml().at("/spec/input/laterOption").asBoolean(), jobYaml().toString());
+        assertEquals(EARLIER_HASH, jobYaml().get("recipeHash").asText());
+        assertEquals(JobPhase.Running, status().getPhase());
+    }
+
+    @Test
+    void fieldsOfALaterVersionAreNotKeptWithARecipeThatIsNotTheSpecs() throws Exception {
+        writtenByAnotherVersion(recipe -> {
+            recipe.put("laterField", "x");
+            ((ObjectNode) recipe.get("prompts").get(0)).put("name", "news");
+        });
+
+        reconcile();
+
+        assertTrue(
+                jobYaml().at("/spec/recipe/laterField").isMissingNode(),
+                jobYaml().toString());
+        assertEquals("wiki", jobYaml().at("/spec/recipe/prompts/0/name").asText());
+        assertEquals(status().getRecipeHash(), jobYaml().get("recipeHash").asText());
+        assertNotEquals(EARLIER_HASH, status().getRecipeHash());
+    }
+
+    @Test
     void anotherRecipeIsNotGivenTheRecordedHash() throws Exception {
         String computed = status().getRecipeHash();
         // job.yaml names a recipe that is not the spec's: its hash is not the spec recipe's
-        writtenByTheEarlierVersion(recipe -> ((ObjectNode) recipe.get("prompts").get(0)).put("name", "news"));
+        writtenByAnotherVersion(recipe -> ((ObjectNode) recipe.get("prompts").get(0)).put("name", "news"));
 
         reconcile();
 
