@@ -168,6 +168,16 @@ public final class RecipeMarker {
     }
 
     /**
+     * Refuses an output a later version wrote in a format this one does not read (its receipts may
+     * count otherwise); an output without a marker passes.
+     */
+    public void checkFormat(Storage output) throws IOException {
+        if (output.exists(KEY)) {
+            readable(output, output.readAll(KEY));
+        }
+    }
+
+    /**
      * The marker, when this version can read the output it describes.
      *
      * @throws InvalidJobException for an output a later version wrote in a format this one does not read

@@ -443,6 +443,17 @@ class JobRefusalsTest {
                     "receipt untouched");
         }
 
+        // Nor does the tally count its receipts.
+        edit("uri: file://quickstart-out/", "uri: " + out.toUri());
+        Run tally = cli(
+                "tally",
+                "-f",
+                manifests.toString(),
+                "--termination-log",
+                out.resolveSibling("tally-log").toString());
+        assertEquals(ExitCodes.INVALID_JOB, tally.exit(), tally.err());
+        assertTrue(tally.err().contains("written in format 2 by a later version"), tally.err());
+
         // Markers written before the field are format 1.
         Files.writeString(markerFile, marker.replace("\"format\":1,", ""));
         Run earlier = local();
