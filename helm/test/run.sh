@@ -44,6 +44,21 @@ cp -r "$chart" "$out/parent/charts/palimpsest"
 "$helm" template pal "$out/parent" --namespace palimpsest-system --set global.foo=bar > "$out/subchart.yaml"
 grep -q "kind: Deployment" "$out/subchart.yaml" || { echo "the chart as a subchart rendered no Deployment"; exit 1; }
 
+# An upgrade keeps the operator Deployment's selector (immutable: a changed one fails `helm upgrade`)
+# and the Lease's name: render the chart as a later version and compare.
+mkdir -p "$out/next"
+cp -r "$chart" "$out/next/palimpsest"
+sed -i -e 's/^version: .*/version: 9.9.9/' -e 's/^appVersion: .*/appVersion: "9.9.9"/' "$out/next/palimpsest/Chart.yaml"
+"$helm" template pal "$out/next/palimpsest" --namespace palimpsest-system > "$out/next.yaml"
+selector() { NODE_PATH="$cache/node_modules" node -e '
+  const y = require("js-yaml"); const docs = y.loadAll(require("fs").readFileSync(process.argv[1], "utf8"));
+  const d = docs.find(o => o && o.kind === "Deployment");
+  const lease = d.spec.template.spec.containers[0].env.find(e => e.name === "PALIMPSEST_LEADER_ELECTION_LEASE_NAME");
+  console.log(JSON.stringify([d.metadata.name, d.spec.selector, lease.value]));' "$1"; }
+[ "$(selector "$out/default.yaml")" = "$(selector "$out/next.yaml")" ] \
+  || { echo "a later chart version changes the Deployment's name, selector or Lease: $(selector "$out/default.yaml") -> $(selector "$out/next.yaml")"; exit 1; }
+grep -q 'ghcr.io/palimpsest/worker:9.9.9' "$out/next.yaml" || { echo "the worker image does not follow appVersion"; exit 1; }
+
 # A value of the wrong type must be refused by values.schema.json.
 if "$helm" template pal "$chart" --set operator.replicas=many > /dev/null 2>&1; then
   echo "values.schema.json accepted operator.replicas=many"; exit 1
@@ -182,4 +197,4 @@ NODE_PATH="$cache/node_modules" node "$here/rbac-check.js" "$used" "$here/rbac-e
 NODE_PATH="$cache/node_modules" node "$here/values-table.js" check
 grep -q "kind: Role$" "$out/namespaced.yaml" || { echo "watchNamespaces did not render namespaced Roles"; exit 1; }
 grep -q "registry.example/palimpsest/worker:dev" "$out/namespaced.yaml" || { echo "worker.image not passed to the operator"; exit 1; }
-echo "chart: 1 lint, 11 renders, monitoring on and off, metric names, alert and dashboard unit tests, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"
+echo "chart: 1 lint, 12 renders, upgrade keeps the selector, monitoring on and off, metric names, alert and dashboard unit tests, kubeVersion, schema checks of chart and operator objects, RBAC against recorded requests, values table passed"

@@ -372,9 +372,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                             ledger) // keep the endpoint workers already use while the model is away or refused
                     : ResolvedJobConfigMap.desired(
                             job,
-                            ResolvedJobConfigMap.withAttempts(
-                                    ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                            ResolvedJobConfigMap.keepRecipeHash(
+                                    ResolvedJobConfigMap.withAttempts(
+                                            ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                                    existing),
                             ledger);
+            desiredConfigMap = ResolvedJobConfigMap.keepFieldsOfALaterVersion(desiredConfigMap, existing);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
         }
@@ -485,7 +488,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhase recorded = previous == null ? null : previous.getPhase();
         long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
         next.setPhase(decision.phase());
-        next.setRecipeHash(JobResolver.recipeHash(job.getSpec()));
+        // the hash the job's workers, receipts and output carry (an earlier version's, where it hashed otherwise)
+        next.setRecipeHash(ResolvedJobConfigMap.recipeHashInForce(
+                seen.cluster().configMap(), JobResolver.recipeHash(job.getSpec())));
         next.setObservedGeneration(generation);
         if (next.getStartTime() == null && seen.cluster().workerJob() != null) {
             next.setStartTime(seen.cluster().workerJob().getMetadata().getCreationTimestamp());

@@ -75,6 +75,15 @@ class RewriteJobLifecycleTest {
         moves.plannerSucceeds("lc-plan", 10);
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> moves.job("lc-work") != null && phase("lc") == JobPhase.Running);
+        // No finalizer of the operator's: uninstalled, it holds back neither the job's deletion nor its namespace's.
+        assertEquals(
+                List.of(),
+                client.resources(RewriteJob.class)
+                        .inNamespace(NS)
+                        .withName("lc")
+                        .get()
+                        .getMetadata()
+                        .getFinalizers());
         Job worker = moves.job("lc-work");
         JobSpec spec = worker.getSpec();
         assertEquals("Indexed", spec.getCompletionMode());

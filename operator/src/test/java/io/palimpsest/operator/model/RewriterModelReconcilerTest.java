@@ -650,6 +650,14 @@ class RewriterModelReconcilerTest {
         for (HasMetadata owned : List.of(d, s, p, j)) {
             assertOwnedBy(owned, model);
         }
+        // No finalizer of the operator's: uninstalled, it holds back neither the model's deletion nor its namespace's.
+        assertEquals(
+                List.of(),
+                client.resources(RewriterModel.class)
+                        .withName("mistral-c")
+                        .get()
+                        .getMetadata()
+                        .getFinalizers());
         client.resource(model).delete();
         await().atMost(WAIT)
                 .until(() -> client.resources(RewriterModel.class)

@@ -307,11 +307,16 @@ final class RunCommand implements Callable<Integer> {
         // the planner refuses a changed recipe first; a run started by hand on a drifted output, or a
         // pod started after the RewriterModel's servedModelName was edited, must not take the old
         // recipe's receipts as this recipe's work either (an accepted change updated the record)
-        String drift = new RecipeMarker(runtime.json)
-                .drift(
-                        runtime.output(),
-                        runtime.runSettings(attempt, checkpointEvery).recipeHash(),
-                        runtime.model());
+        String drift;
+        try {
+            drift = new RecipeMarker(runtime.json)
+                    .drift(
+                            runtime.output(),
+                            runtime.runSettings(attempt, checkpointEvery).recipeHash(),
+                            runtime.model());
+        } catch (RecipeMarker.LaterFormatException e) {
+            throw new OutputDriftException(e.finding(), "or write to a new output");
+        }
         if (drift != null) {
             throw new OutputDriftException(
                     drift,

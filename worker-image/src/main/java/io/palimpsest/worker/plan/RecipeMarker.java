@@ -23,7 +23,34 @@ import java.util.Optional;
 public final class RecipeMarker {
 
     public static final String KEY = "_palimpsest/recipe.json";
+    /**
+     * The version of the output's bookkeeping (this marker, the plan, part markers, receipts, retry
+     * rounds under {@code _palimpsest/}), recorded here as {@code format}. Raise it with any change a
+     * reader of the version before would misread: that reader then refuses the output, naming both
+     * versions, instead of resuming or counting what it cannot read. A marker without the field is
+     * format 1.
+     */
+    public static final int OUTPUT_FORMAT = 1;
+
     static final String RECEIPTS = "_palimpsest/receipts/";
+
+    /**
+     * The output was written in a later {@link #OUTPUT_FORMAT} than this version reads. No flag
+     * accepts it: the same for every shard and attempt.
+     */
+    public static final class LaterFormatException extends InvalidJobException {
+        private final String finding;
+
+        LaterFormatException(String finding) {
+            super(finding + ", or write to a new output");
+            this.finding = finding;
+        }
+
+        /** What was found, with the image to run instead (the message adds the other way out). */
+        public String finding() {
+            return finding;
+        }
+    }
 
     /** What the output is made with; either may be null (not recorded, or a recipe that calls no model). */
     public record Recorded(String recipeHash, String model) {}
@@ -90,13 +117,19 @@ public final class RecipeMarker {
         if (recipeHash == null) {
             return;
         }
-        Map<String, String> fields = new LinkedHashMap<>();
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("format", OUTPUT_FORMAT);
         fields.put("recipeHash", recipeHash);
         fields.put("model", model); // present even when null: a marker that has the field is the model's record
         fields.put("job", job == null ? "" : job);
         byte[] content = json.writeValueAsBytes(fields);
         if (!output.createIfAbsent(KEY, content)) {
-            Optional<Recorded> now = output.exists(KEY) ? Optional.of(read(output.readAll(KEY))) : Optional.empty();
+            Optional<Recorded> now = Optional.empty();
+            if (output.exists(KEY)) {
+                byte[] recorded = output.readAll(KEY);
+                readable(output, recorded);
+                now = Optional.of(read(recorded));
+            }
             boolean same = now.map(r -> recipeHash.equals(r.recipeHash()) && Objects.equals(model, r.model()))
                     .orElse(false);
             if (!same) {
@@ -112,7 +145,7 @@ public final class RecipeMarker {
     public Optional<Recorded> recorded(Storage output) throws IOException {
         Recorded marker = null;
         if (output.exists(KEY)) {
-            JsonNode node = json.readTree(new String(output.readAll(KEY), StandardCharsets.UTF_8));
+            JsonNode node = readable(output, output.readAll(KEY));
             marker = new Recorded(text(node, "recipeHash"), text(node, "model"));
             if (node != null && node.has("model")) {
                 return Optional.of(marker);
@@ -132,6 +165,34 @@ public final class RecipeMarker {
             }
         }
         return Optional.ofNullable(marker);
+    }
+
+    /**
+     * Refuses an output a later version wrote in a format this one does not read (its receipts may
+     * count otherwise); an output without a marker passes.
+     */
+    public void checkFormat(Storage output) throws IOException {
+        if (output.exists(KEY)) {
+            readable(output, output.readAll(KEY));
+        }
+    }
+
+    /**
+     * The marker, when this version can read the output it describes.
+     *
+     * @throws InvalidJobException for an output a later version wrote in a format this one does not read
+     */
+    private JsonNode readable(Storage output, byte[] marker) throws IOException {
+        JsonNode node = json.readTree(new String(marker, StandardCharsets.UTF_8));
+        JsonNode format = node == null ? null : node.get("format");
+        if (format != null && !format.isNull() && (!format.canConvertToInt() || format.asInt() > OUTPUT_FORMAT)) {
+            throw new LaterFormatException("output format: " + output.describe(KEY) + " says the output was written"
+                    + " in format " + format + " by a later version of Palimpsest; this version reads format "
+                    + OUTPUT_FORMAT + " and earlier, and would misread its plan, checkpoints or receipts: run the"
+                    + " job with the worker image of that version or later (spec.workers.image, or the operator's"
+                    + " worker.image)");
+        }
+        return node;
     }
 
     private Recorded read(byte[] content) throws IOException {

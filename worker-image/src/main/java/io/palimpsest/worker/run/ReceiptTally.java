@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class ReceiptTally {
     }
 
     public Tally sum(Storage output, String recipeHash) throws IOException {
+        new RecipeMarker(json).checkFormat(output); // a later version's receipts may count otherwise
         Tally tally = new Tally();
         tally.setRecipeHash(recipeHash);
         ItemCounts total = new ItemCounts();

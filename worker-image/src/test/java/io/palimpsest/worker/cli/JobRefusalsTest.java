@@ -401,6 +401,50 @@ class JobRefusalsTest {
     }
 
     @Test
+    void anOutputALaterVersionWroteInAnotherFormatIsRefusedEvenWithTheAcceptFlag() throws IOException {
+        Run first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Path markerFile = out.resolve("_palimpsest/recipe.json");
+        String marker = Files.readString(markerFile);
+        assertTrue(marker.contains("\"format\":1"), marker);
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
+
+        // A later version's output: its plan, checkpoints and receipts may mean something else.
+        String later = marker.replace("\"format\":1", "\"format\":2");
+        Files.writeString(markerFile, later);
+        for (String[] flags : new String[][] {{}, {"--accept-recipe-change"}}) {
+            Run refused = local(flags);
+            assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+            assertTrue(
+                    refused.err()
+                            .contains("says the output was written in format 2 by a later version of Palimpsest;"
+                                    + " this version reads format 1 and earlier"),
+                    refused.err());
+            assertTrue(refused.err().contains("worker image"), refused.err());
+            assertEquals(later, Files.readString(markerFile), "the marker is kept");
+            assertTrue(
+                    Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+                    "receipt untouched");
+        }
+
+        // Nor does the tally count its receipts.
+        edit("uri: file://quickstart-out/", "uri: " + out.toUri());
+        Run tally = cli(
+                "tally",
+                "-f",
+                manifests.toString(),
+                "--termination-log",
+                out.resolveSibling("tally-log").toString());
+        assertEquals(ExitCodes.INVALID_JOB, tally.exit(), tally.err());
+        assertTrue(tally.err().contains("written in format 2 by a later version"), tally.err());
+
+        // Markers written before the field are format 1.
+        Files.writeString(markerFile, marker.replace("\"format\":1,", ""));
+        Run earlier = local();
+        assertEquals(ExitCodes.DONE, earlier.exit(), earlier.err());
+    }
+
+    @Test
     void outputInsideTheInputIsRefusedAfterPathsAreResolved() {
         out = manifests.resolve("data/./out");
         CliRun run = local();

@@ -1,11 +1,16 @@
 package io.palimpsest.operator.job.resources;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -36,6 +41,12 @@ public final class ResolvedJobConfigMap {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads a job.yaml an earlier version wrote: a field this version no longer has is not an error. */
+    private static final ObjectMapper LENIENT_YAML =
+            new ObjectMapper(new YAMLFactory()).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    private static final ObjectMapper STRICT_YAML =
+            new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private ResolvedJobConfigMap() {}
 
@@ -79,6 +90,121 @@ public final class ResolvedJobConfigMap {
                     ledger);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render job.yaml", e);
+        }
+    }
+
+    /**
+     * {@code resolved} with the recipe hash of the job.yaml the job's workers read so far
+     * ({@code existing}, written by this or an earlier operator version), where that job.yaml's
+     * recipe is the spec's recipe read by this version.
+     *
+     * <p>The hash is of the recipe as the operator's model and bundled CRD defaults write it, so a
+     * version that adds a recipe field with a default hashes an unchanged recipe otherwise. The
+     * output's {@code recipe.json}, every part marker and receipt carry the hash the campaign
+     * started with: a new hash in job.yaml would have the next worker refuse the output as made by
+     * another recipe ({@code OutputDrift}) and the tally count none of the receipts. The recipe is
+     * immutable, so within one campaign only a version change makes the hashes differ; where the
+     * recorded recipe, read by this version, differs from the spec's (a default changed, a field
+     * read otherwise), the new hash stands and the workers report the drift.
+     */
+    public static ResolvedJob keepRecipeHash(ResolvedJob resolved, ConfigMap existing) {
+        String kept = recipeHashInForce(existing, resolved.getRecipeHash());
+        if (kept != null && !kept.equals(resolved.getRecipeHash())) {
+            resolved.setRecipeHash(kept);
+        }
+        return resolved;
+    }
+
+    /**
+     * The recipe hash the workers of {@code existing} use when its recipe, read by this version, hashes
+     * to {@code computed}; else {@code computed}.
+     */
+    public static String recipeHashInForce(ConfigMap existing, String computed) {
+        String text = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        if (text == null || computed == null || text.contains(computed)) {
+            return computed; // (the usual case, without reading the whole job.yaml)
+        }
+        ResolvedJob recorded;
+        try {
+            recorded = LENIENT_YAML.readValue(text, ResolvedJob.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return computed; // unreadable: written anew, and a worker that finds its output otherwise says so
+        }
+        if (recorded == null
+                || recorded.getRecipeHash() == null
+                || recorded.getRecipeHash().equals(computed)
+                || recorded.getSpec() == null) {
+            return computed;
+        }
+        String reread;
+        try {
+            reread = JobResolver.recipeHash(recorded.getSpec());
+        } catch (RuntimeException e) {
+            return computed;
+        }
+        return computed.equals(reread) ? recorded.getRecipeHash() : computed;
+    }
+
+    /** The parts of job.yaml's spec that never change once the job exists (CRD rules), with their types. */
+    private static final Map<String, Class<?>> IMMUTABLE =
+            Map.of("recipe", Recipe.class, "input", RewriteJobSpec.Input.class, "output", RewriteJobSpec.Output.class);
+
+    /**
+     * {@code desired} with the recipe, input and output of the job.yaml the workers read so far kept as
+     * written, where they hold fields this operator version does not know (a later version wrote them,
+     * and this one runs after a rollback) and otherwise say what the spec says. This version reads
+     * the RewriteJob without those fields: rendered anew, job.yaml would lose them, and the workers
+     * started from then on would make the rest of the campaign without them.
+     */
+    public static ConfigMap keepFieldsOfALaterVersion(ConfigMap desired, ConfigMap existing) {
+        String before = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        String now = desired.getData() == null ? null : desired.getData().get(ResolvedJob.CONFIG_KEY);
+        if (before == null || now == null || before.equals(now)) {
+            return desired;
+        }
+        try {
+            JsonNode recorded = LENIENT_YAML.readTree(before).path("spec");
+            JsonNode rendered = LENIENT_YAML.readTree(now);
+            if (!(rendered.path("spec") instanceof ObjectNode spec)) {
+                return desired;
+            }
+            boolean kept = false;
+            for (Map.Entry<String, Class<?>> part : IMMUTABLE.entrySet()) {
+                JsonNode was = recorded.get(part.getKey());
+                JsonNode is = spec.get(part.getKey());
+                if (was == null || is == null || was.equals(is) || !unknownTo(was, part.getValue())) {
+                    continue;
+                }
+                if (JSON.valueToTree(LENIENT_YAML.treeToValue(was, part.getValue()))
+                        .equals(JSON.valueToTree(LENIENT_YAML.treeToValue(is, part.getValue())))) {
+                    spec.set(part.getKey(), was);
+                    kept = true;
+                }
+            }
+            if (!kept) {
+                return desired;
+            }
+            Map<String, String> data = new LinkedHashMap<>(desired.getData());
+            data.put(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(rendered));
+            return new ConfigMapBuilder(desired).withData(data).build();
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return desired; // unreadable: written anew
+        }
+    }
+
+    /** Whether {@code node} has a field that {@code type} does not know. */
+    private static boolean unknownTo(JsonNode node, Class<?> type) {
+        try {
+            STRICT_YAML.treeToValue(node, type);
+            return false;
+        } catch (UnrecognizedPropertyException e) {
+            return true;
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return false;
         }
     }
 
