@@ -32,6 +32,7 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -147,6 +148,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
+        primaries.addIndexer(SharedOutput.BY_OUTPUT, SharedOutput::keys);
         primaries.addIndexer(
                 Observation.BY_MODEL,
                 j -> j.getSpec() == null || j.getSpec().getModelRef() == null
@@ -432,6 +434,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 seen.waitingForPreviousObjects(),
+                SharedOutput.key(job) == null
+                        ? null
+                        : SharedOutput.heldBy(
+                                        job,
+                                        context.getPrimaryCache()
+                                                .byIndex(SharedOutput.BY_OUTPUT, SharedOutput.key(job)))
+                                .orElse(null),
                 now);
         return new Observed(
                 seen,
@@ -502,7 +511,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? failure.message()
                         : ModelRefusals.isRefusal(decision.reason())
                                 ? modelRefusal(decision.reason(), previous, seen.finishedWorkerPods())
-                                : message(job, decision.reason(), seen.violations(), seen.model(), seen.cluster());
+                                : decision.reason() == JobReason.OutputInUse
+                                        ? seen.facts().outputInUse()
+                                        : message(
+                                                job,
+                                                decision.reason(),
+                                                seen.violations(),
+                                                seen.model(),
+                                                seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,
