@@ -32,6 +32,7 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.PodsNotCreated;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
@@ -242,7 +243,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+        Duration requeue = decision.requeueAfter();
+        if (seen.notCreatedDue() != null && !decision.phase().isTerminal()) {
+            // a Job that has made no pod yet is looked at again when it would be overdue
+            Duration due = Duration.between(now, seen.notCreatedDue()).plusSeconds(1);
+            requeue = requeue == null || due.compareTo(requeue) < 0 ? due : requeue;
+        }
+        return requeue == null ? control : control.rescheduleAfter(requeue);
     }
 
     /**
@@ -260,6 +267,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             StuckPods.Summary notStarting,
+            Instant notCreatedDue,
             List<String> notApplied,
             JobDecider.Facts facts) {}
 
@@ -442,6 +450,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                 .byIndex(SharedOutput.BY_OUTPUT, SharedOutput.key(job)))
                                 .orElse(null),
                 now);
+        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
+        PodsNotCreated.Reading notCreated =
+                finished ? new PodsNotCreated.Reading(null, null) : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         return new Observed(
                 seen,
                 previous,
@@ -451,7 +462,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 model,
                 finishedPods,
                 preview,
-                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(null),
+                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(notCreated.summary()),
+                notCreated.due(),
                 notApplied,
                 facts);
     }
