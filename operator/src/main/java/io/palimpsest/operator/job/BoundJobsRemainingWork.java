@@ -59,6 +59,11 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     }
 
     Backlog backlog(RewriteJob job) {
+        if (job.getStatus() != null
+                && job.getStatus().getPhase() == JobPhase.Pending
+                && waitsOnOthers(job.getStatus())) {
+            return Backlog.held(1); // it plans (or previews) once another job or object is gone, which may take hours
+        }
         if (PreviewJob.awaited(job)) {
             return Backlog.ofShards(1); // the preview needs the model while the job stays suspended
         }
@@ -69,9 +74,6 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         }
         if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend()) || phase == JobPhase.Suspended) {
             return Backlog.held(1);
-        }
-        if (phase == JobPhase.Pending && waitsOnOthers(status)) {
-            return Backlog.held(1); // it plans once another job or object is gone, which may take hours
         }
         RewriteJobStatus.ShardCounts shards = status == null ? null : status.getShards();
         if (shards == null || shards.getTotal() == 0) {

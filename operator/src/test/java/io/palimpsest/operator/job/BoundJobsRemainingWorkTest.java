@@ -148,6 +148,16 @@ class BoundJobsRemainingWorkTest {
         job.setStatus(status);
         Backlog backlog = source.count(List.of(job));
         assertEquals(List.of(shards, held), List.of(backlog.shards(), backlog.heldJobs()));
+
+        // suspended for a preview it cannot run before it plans
+        job.getSpec().setSuspend(true);
+        RewriteJobSpec.ModelRef model = new RewriteJobSpec.ModelRef();
+        model.setName("qwen");
+        job.getSpec().setModelRef(model);
+        job.getSpec().setPreview(new RewriteJobSpec.Preview());
+        Backlog previewing = source.count(List.of(job));
+        assertEquals(List.of(shards, 1L), List.of(previewing.shards(), previewing.heldJobs() + previewing.shards()));
+        assertEquals(held, previewing.heldJobs());
     }
 
     private static IntOrString setting(String value) {
