@@ -38,6 +38,15 @@ return {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "ConfigMap wiki-wrap-job (no controller) already exists and is not this RewriteJob's", observedGeneration = 1, reason = "NameTaken", status = "True", type = "Reconciling" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NameTaken", status = "False", type = "Stalled" },
       }, observedGeneration = 1 },
+    ["Pending/OutputInUse"] = { phase = "Pending", recentFailures = {}, conditions = {
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running), which came first", observedGeneration = 1, reason = "OutputInUse", status = "False", type = "Ready" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running), which came first", observedGeneration = 1, reason = "OutputInUse", status = "False", type = "Progressing" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NoFailedShards", status = "False", type = "Degraded" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotComplete", status = "False", type = "Complete" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "NotFailed", status = "False", type = "Failed" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running), which came first", observedGeneration = 1, reason = "OutputInUse", status = "True", type = "Reconciling" },
+        { lastTransitionTime = "2026-11-20T08:00:00Z", message = "", observedGeneration = 1, reason = "OutputInUse", status = "False", type = "Stalled" },
+      }, observedGeneration = 1 },
     ["Planning/Planning"] = { phase = "Planning", recentFailures = {}, conditions = {
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards", observedGeneration = 1, reason = "Planning", status = "False", type = "Ready" },
         { lastTransitionTime = "2026-11-20T08:00:00Z", message = "listing the input and cutting shards", observedGeneration = 1, reason = "Planning", status = "True", type = "Progressing" },

@@ -6,6 +6,7 @@ return {
   { recorded = "Pending/ModelFailed", health = "Progressing", message = "Pending: ModelFailed: RewriterModel 'qwen' has failed (WeightDownloadFailed" },
   { recorded = "Pending/WaitingForPreviousJob", health = "Progressing", message = "Pending: WaitingForPreviousJob: waiting for the previous job's objects to be deleted" },
   { recorded = "Pending/NameTaken", health = "Progressing", message = "Pending: NameTaken: ConfigMap wiki-wrap-job (no controller) already exists" },
+  { recorded = "Pending/OutputInUse", health = "Progressing", message = "Pending: OutputInUse: spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running)" },
   { recorded = "Planning/Planning", health = "Progressing", message = "Planning: Planning: listing the input" },
   { recorded = "Planning/Planning, planner not starting", health = "Progressing", message = "Planning: Planning: listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff" },
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },

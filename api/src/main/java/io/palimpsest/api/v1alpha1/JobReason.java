@@ -25,6 +25,13 @@ public enum JobReason {
      * else, or left without an owner): the message names it and its owner.
      */
     NameTaken,
+    /**
+     * Another RewriteJob that came first and has not finished writes the same {@code spec.output.uri}
+     * (an s3:// output in any watched namespace, a pvc:// or file:// one in the same namespace): two
+     * jobs planning one output at once would replace each other's plan. The job starts once that
+     * one has finished or is deleted; the message names it.
+     */
+    OutputInUse,
     Planning,
     PlanningFailed,
     Running,

@@ -2,7 +2,9 @@ package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
@@ -10,6 +12,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.autoscale.Backlog;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
 import io.palimpsest.operator.model.autoscale.WorkerAssumptions;
+import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,7 +23,8 @@ import java.util.Collection;
  * reconciler's RewriteJob informer maps them to it), counting pending + running shards of
  * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
  * size, so the model starts loading while the planner lists the input; so does a suspended job
- * whose preview has yet to run. Any other suspended job is held: no work, yet still bound. In requests, a job's
+ * whose preview has yet to run. Any other suspended job is held: no work, yet still bound; so is a job
+ * pending until another job's output or another's object under its name is gone. In requests, a job's
  * shards count up to its parallelism (the number, or the operator-wide cap under auto), each at
  * its workers' concurrency (the number, or the operator's assumption for auto).
  */
@@ -55,6 +59,11 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     }
 
     Backlog backlog(RewriteJob job) {
+        if (job.getStatus() != null
+                && job.getStatus().getPhase() == JobPhase.Pending
+                && waitsOnOthers(job.getStatus())) {
+            return Backlog.held(1); // it plans (or previews) once another job or object is gone, which may take hours
+        }
         if (PreviewJob.awaited(job)) {
             return Backlog.ofShards(1); // the preview needs the model while the job stays suspended
         }
@@ -76,6 +85,17 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         long pods = Math.min(left, number(workers == null ? null : workers.getParallelism(), maxParallelism));
         long perPod = number(workers == null ? null : workers.getConcurrencyPerWorker(), defaultConcurrencyPerWorker);
         return new Backlog(left, pods * perPod, Math.min(left, Math.max(0, shards.getPending())));
+    }
+
+    /**
+     * Pending for another job's output ({@code OutputInUse}) or an object that is not its own under
+     * its name ({@code NameTaken}): the model has nothing to do for it until then.
+     */
+    private static boolean waitsOnOthers(RewriteJobStatus status) {
+        var ready = ConditionAggregator.find(status.getConditions(), Conditions.READY);
+        return ready != null
+                && (JobReason.OutputInUse.name().equals(ready.getReason())
+                        || JobReason.NameTaken.name().equals(ready.getReason()));
     }
 
     private static int number(IntOrString setting, int auto) {

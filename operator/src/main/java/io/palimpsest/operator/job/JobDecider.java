@@ -30,6 +30,11 @@ public final class JobDecider {
     /** A name held by an object that is not the job's nor an earlier job's: looked at again this often. */
     static final Duration NAME_TAKEN_RECHECK = Duration.ofSeconds(30);
     /**
+     * A job waiting for another one to finish with its output looks again this often: the other job's
+     * end is an event of that job, not of this one.
+     */
+    static final Duration OUTPUT_IN_USE_RECHECK = Duration.ofSeconds(10);
+    /**
      * A running job whose workers may run is looked at again this often although no event comes: its rates
      * and estimated completion follow time, not only the events that move its readings (workers that stall,
      * waiting out a store outage or a hung endpoint, send none). The throughput's sample period: a look
@@ -155,6 +160,8 @@ public final class JobDecider {
      * @param previewWanted      a preview is asked for and has neither run nor failed, and the model answers
      * @param previousObjects    objects under the job's names that are not its own (an earlier job's of the same
      *                           name), described, or null when there are none
+     * @param outputInUse        another unfinished RewriteJob that came first writes the same output
+     *                           ({@code SharedOutput}), described, or null when there is none
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -177,6 +184,7 @@ public final class JobDecider {
             Instant tallyDue,
             boolean previewWanted,
             String previousObjects,
+            String outputInUse,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -225,6 +233,10 @@ public final class JobDecider {
             // Made now, its objects would meet the earlier job's under the same names: it waits for the
             // garbage collector, whose deletions are events of the job's informers.
             return new Decision(JobPhase.Pending, JobReason.WaitingForPreviousJob, actions, null);
+        }
+        if (phase == JobPhase.Planning && in.outputInUse() != null && !started(inputs.current())) {
+            // Planned now, its plan would replace the other job's under the same output (SharedOutput).
+            return new Decision(JobPhase.Pending, JobReason.OutputInUse, actions, OUTPUT_IN_USE_RECHECK);
         }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);

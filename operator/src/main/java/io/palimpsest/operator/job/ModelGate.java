@@ -35,7 +35,8 @@ public final class ModelGate {
             return new Verdict(
                     ModelState.NOT_FOUND,
                     "RewriterModel '" + name + "' not found in namespace '"
-                            + job.getMetadata().getNamespace() + "'");
+                            + job.getMetadata().getNamespace() + "' (a RewriteJob runs on a RewriterModel of its own"
+                            + " namespace; the job starts once the model is created there)");
         }
         List<FieldError> refused = policy.check(model);
         if (!refused.isEmpty()) {

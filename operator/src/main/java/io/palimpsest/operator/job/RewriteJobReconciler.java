@@ -32,6 +32,8 @@ import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
+import io.palimpsest.operator.job.observe.PodsNotCreated;
+import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -147,6 +149,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     @Override
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
+        primaries.addIndexer(SharedOutput.BY_OUTPUT, SharedOutput::keys);
         primaries.addIndexer(
                 Observation.BY_MODEL,
                 j -> j.getSpec() == null || j.getSpec().getModelRef() == null
@@ -240,7 +243,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
+        Duration requeue = decision.requeueAfter();
+        if (seen.notCreatedDue() != null && !decision.phase().isTerminal()) {
+            // a Job that has made no pod yet is looked at again when it would be overdue
+            Duration due = Duration.between(now, seen.notCreatedDue()).plusSeconds(1);
+            requeue = requeue == null || due.compareTo(requeue) < 0 ? due : requeue;
+        }
+        return requeue == null ? control : control.rescheduleAfter(requeue);
     }
 
     /**
@@ -258,6 +267,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             StuckPods.Summary notStarting,
+            Instant notCreatedDue,
             List<String> notApplied,
             JobDecider.Facts facts) {}
 
@@ -435,7 +445,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 tallyDue,
                 PreviewJob.due(job, previous, preview, seen.readyReplicas() > 0),
                 seen.waitingForPreviousObjects(),
+                SharedOutput.key(job) == null
+                        ? null
+                        : SharedOutput.heldBy(
+                                        job,
+                                        context.getPrimaryCache()
+                                                .byIndex(SharedOutput.BY_OUTPUT, SharedOutput.key(job)))
+                                .orElse(null),
                 now);
+        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
+        PodsNotCreated.Reading notCreated =
+                finished ? new PodsNotCreated.Reading(null, null) : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         return new Observed(
                 seen,
                 previous,
@@ -445,7 +465,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 model,
                 finishedPods,
                 preview,
-                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(null),
+                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(notCreated.summary()),
+                notCreated.due(),
                 notApplied,
                 facts);
     }
@@ -512,7 +533,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? failure.message()
                         : ModelRefusals.isRefusal(decision.reason())
                                 ? modelRefusal(decision.reason(), previous, seen.finishedWorkerPods())
-                                : message(job, decision.reason(), seen.violations(), seen.model(), seen.cluster());
+                                : decision.reason() == JobReason.OutputInUse
+                                        ? seen.facts().outputInUse()
+                                        : message(
+                                                job,
+                                                decision.reason(),
+                                                seen.violations(),
+                                                seen.model(),
+                                                seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,

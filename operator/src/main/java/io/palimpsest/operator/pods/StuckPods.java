@@ -74,6 +74,9 @@ public final class StuckPods {
 
         /** One line for the Ready condition and the Event: which pod, why, and how many are stuck. */
         public String text() {
+            if (first.pod() == null) {
+                return first.message(); // an owner that makes no pod says it all (notCreated)
+            }
             String what = words + " pod " + first.pod() + " is not starting: " + first.reason()
                     + (first.message() == null || first.message().isEmpty() ? "" : ": " + first.message());
             return count > 1 ? what + " (" + count + " pods not starting)" : what;
@@ -81,6 +84,14 @@ public final class StuckPods {
     }
 
     private StuckPods() {}
+
+    /**
+     * An owner that creates none of its pods (a Job whose pods a ResourceQuota refuses): no pod to
+     * name, so {@code text} is the whole line.
+     */
+    public static Summary notCreated(String owner, String role, String cause, String text) {
+        return new Summary(new Stuck(null, role, cause, cause, text), 1, owner);
+    }
 
     /** Why this pod does not start, or empty when it runs, ends, is on its way, or is being deleted. */
     public static Optional<Stuck> of(Pod pod, String roleLabel) {

@@ -125,6 +125,41 @@ class BoundJobsRemainingWorkTest {
                 shards == 0 && phase != JobPhase.Failed ? 1 : 0, backlog.heldJobs(), "previewed and suspended: held");
     }
 
+    @ParameterizedTest(name = "Pending, {0} -> {1} shards, {2} held")
+    @CsvSource({
+        // waiting for another job's output, or for someone else's object under its name: nothing for the model
+        "OutputInUse,           0, 1",
+        "NameTaken,             0, 1",
+        // an earlier job's objects go within seconds; a missing model comes when it is made
+        "WaitingForPreviousJob, 1, 0",
+        "ModelNotFound,         1, 0",
+    })
+    void aJobPendingOnAnotherJobsOutputHoldsTheModelWithoutWork(String reason, long shards, long held) {
+        RewriteJob job = new RewriteJob();
+        job.setSpec(new RewriteJobSpec());
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(JobPhase.Pending);
+        status.getConditions()
+                .add(new ConditionBuilder()
+                        .withType("Ready")
+                        .withStatus("False")
+                        .withReason(reason)
+                        .build());
+        job.setStatus(status);
+        Backlog backlog = source.count(List.of(job));
+        assertEquals(List.of(shards, held), List.of(backlog.shards(), backlog.heldJobs()));
+
+        // suspended for a preview it cannot run before it plans
+        job.getSpec().setSuspend(true);
+        RewriteJobSpec.ModelRef model = new RewriteJobSpec.ModelRef();
+        model.setName("qwen");
+        job.getSpec().setModelRef(model);
+        job.getSpec().setPreview(new RewriteJobSpec.Preview());
+        Backlog previewing = source.count(List.of(job));
+        assertEquals(List.of(shards, 1L), List.of(previewing.shards(), previewing.heldJobs() + previewing.shards()));
+        assertEquals(held, previewing.heldJobs());
+    }
+
     private static IntOrString setting(String value) {
         return value.equals("auto") ? new IntOrString("auto") : new IntOrString(Integer.parseInt(value));
     }

@@ -46,6 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
+ *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  * </ul>
  */
@@ -68,6 +69,12 @@ class JobDeciderTest {
         "-         | -                  | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Failed    | InvalidSpec         |                                           | -",
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm previous                 | Pending   | WaitingForPreviousJob |                                         | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker previous       | Running   | Running             |                                           | PT30S",
+        // another job that came first writes the same output: a job that has not started waits, one that has goes on
+        "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm outputInUse              | Pending   | OutputInUse         |                                           | PT10S",
+        "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm outputInUse              | Pending   | ModelNotFound       |                                           | -",
+        "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm outputInUse              | Pending   | OutputInUse         |                                           | PT10S",
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner outputInUse           | Planning  | Planning            |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker outputInUse    | Running   | Running             |                                           | PT30S",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
         "Failed    | InvalidSpec        | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
@@ -236,6 +243,9 @@ class JobDeciderTest {
                 world.contains("tallyLater") ? NOW.plusSeconds(30) : NOW,
                 world.contains("preview"),
                 world.contains("previous") ? "waiting for the previous job's objects to be deleted: Job rs-plan" : null,
+                world.contains("outputInUse")
+                        ? "spec.output.uri s3://out/ is the output of RewriteJob test/other"
+                        : null,
                 NOW);
     }
 

@@ -28,7 +28,12 @@ class ModelGateTest {
 
     @Test
     void aMissingModelIsNotFound() {
-        assertEquals(ModelState.NOT_FOUND, ModelGate.of(job(), null, POLICY).state());
+        ModelGate.Verdict v = ModelGate.of(job(), null, POLICY);
+        assertEquals(ModelState.NOT_FOUND, v.state());
+        assertEquals(
+                "RewriterModel 'mistral' not found in namespace 'test' (a RewriteJob runs on a RewriterModel of its own"
+                        + " namespace; the job starts once the model is created there)",
+                v.message());
     }
 
     /** The job checks the spec itself: the model's status may still say Ready from before the edit. */

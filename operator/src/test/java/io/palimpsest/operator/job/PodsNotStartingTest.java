@@ -22,6 +22,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -151,6 +152,60 @@ class PodsNotStartingTest {
                         .getReason());
         assertEquals(1, warnings("Unschedulable").size());
         assertEquals(1, warnings("CreateContainerConfigError").size());
+    }
+
+    /**
+     * A ResourceQuota (or LimitRange, or a webhook) refuses the worker pods: the Job controller makes none and says so
+     * only in Events on the Job. Past the grace the job says which Job makes no pod, once, and the condition goes
+     * when a pod comes.
+     */
+    @Test
+    void aWorkerJobThatCreatesNoPodIsToldAfterTheGraceAndClearedWhenAPodComes() {
+        reconcile();
+        moves.plannerSucceeds("ns-plan", 6);
+        reconcile();
+        Job worker = moves.job("ns-work");
+        clock.advance(Duration.ofSeconds(60));
+        reconcile();
+        assertNull(
+                ConditionAggregator.find(status().getConditions(), Conditions.PODS_NOT_STARTING),
+                "the Job controller makes pods within seconds; a minute is not yet a refusal");
+
+        clock.advance(Duration.ofSeconds(90));
+        reconcile();
+        reconcile();
+        RewriteJobStatus refused = status();
+        var notStarting = ConditionAggregator.find(refused.getConditions(), Conditions.PODS_NOT_STARTING);
+        assertEquals("True", notStarting.getStatus());
+        assertEquals("FailedCreate", notStarting.getReason());
+        assertTrue(
+                notStarting.getMessage().startsWith("the worker Job ns-work has created no pod for "),
+                notStarting.getMessage());
+        assertTrue(
+                notStarting.getMessage().contains("although it wants 3")
+                        && notStarting.getMessage().contains("ResourceQuota")
+                        && notStarting.getMessage().endsWith("kubectl describe job ns-work"),
+                notStarting.getMessage());
+        assertTrue(ConditionAggregator.find(refused.getConditions(), Conditions.READY)
+                .getMessage()
+                .contains("the worker Job ns-work has created no pod"));
+        assertEquals(1, warnings("FailedCreate").size());
+
+        // The quota raised: a pod comes and runs.
+        pendingPod(
+                worker,
+                "ns-work-0-q",
+                new ContainerStatusBuilder()
+                        .withName(RewriteJobNames.CONTAINER)
+                        .withNewState()
+                        .withNewRunning()
+                        .withStartedAt("2026-12-05T12:00:00Z")
+                        .endRunning()
+                        .endState()
+                        .build());
+        reconcile();
+        assertNull(ConditionAggregator.find(status().getConditions(), Conditions.PODS_NOT_STARTING));
+        assertEquals(1, warnings("FailedCreate").size());
     }
 
     /** The pod informer's filters: a stuck pod wakes the job, each retry of the same cause does not. */

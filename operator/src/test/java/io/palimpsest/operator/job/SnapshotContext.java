@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.managed.ManagedWorkf
 import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.job.observe.SharedOutput;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -93,6 +94,11 @@ final class SnapshotContext implements Context<RewriteJob> {
     public IndexedResourceCache<RewriteJob> getPrimaryCache() {
         return (IndexedResourceCache<RewriteJob>) Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {IndexedResourceCache.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("byIndex") && SharedOutput.BY_OUTPUT.equals(args[0])) {
+                        return allJobs.stream()
+                                .filter(j -> args[1].equals(SharedOutput.key(j)))
+                                .toList();
+                    }
                     if (method.getName().equals("byIndex")) {
                         return allJobs.stream()
                                 .filter(j -> (j.getMetadata().getNamespace() + "/"

@@ -113,6 +113,16 @@ class RecordedStatusesTest {
                         0,
                         0,
                         false));
+        out.put(
+                "Pending/OutputInUse",
+                job(
+                        JobPhase.Pending,
+                        JobReason.OutputInUse,
+                        "spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running), which"
+                                + " came first",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
         JsonNode plannerStuck = job(
                 JobPhase.Planning,

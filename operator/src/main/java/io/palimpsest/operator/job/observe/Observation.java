@@ -312,12 +312,20 @@ public record Observation(
                 current == null ? 0 : current);
     }
 
-    /** A peer takes a share of the model while it runs with 'auto' parallelism. */
+    /**
+     * A peer takes a share of the model while it runs with 'auto' parallelism and has shards for
+     * workers: one whose shards have all finished (it tallies its receipts, or its worker Job is
+     * ending) runs no worker, and its weight would keep the others at part of the model for nothing.
+     */
     private static boolean sharesCapacity(RewriteJob peer) {
         JobPhase phase = peer.getStatus() == null ? null : peer.getStatus().getPhase();
         boolean running =
                 phase == JobPhase.Running && !Boolean.TRUE.equals(peer.getSpec().getSuspend());
+        RewriteJobStatus.ShardCounts shards =
+                peer.getStatus() == null ? null : peer.getStatus().getShards();
+        boolean shardsLeft = shards == null || shards.getPending() + shards.getRunning() > 0;
         return running
+                && shardsLeft
                 && intOf(
                                 peer.getSpec().getWorkers() == null
                                         ? null

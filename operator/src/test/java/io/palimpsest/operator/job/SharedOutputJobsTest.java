@@ -1,0 +1,113 @@
+package io.palimpsest.operator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two RewriteJobs of one namespace writing one output, against the mock API server, each reconcile a
+ * fresh reconciler on a fresh read of the server ({@link FreshReconciles}): the second waits, making
+ * nothing (no plan of its own to replace the first one's), and starts once the first has finished.
+ */
+@EnableKubernetesMockClient(crud = true)
+class SharedOutputJobsTest {
+    static final String NS = "test";
+    KubernetesClient client;
+    JobControllerMoves moves;
+    FreshReconciles cluster;
+    final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeEach
+    void setUp() throws Exception {
+        cluster = new FreshReconciles(client, clock);
+        cluster.install("m");
+        moves = new JobControllerMoves(client, NS);
+    }
+
+    @Test
+    void aSecondJobIntoTheSameOutputWaitsUntilTheFirstHasFinished() {
+        client.resource(job("so-a", "s3://corpus/shared")).create();
+        cluster.reconcile("so-a");
+        assertEquals(JobPhase.Planning, cluster.status("so-a").getPhase());
+        assertNotNull(moves.job("so-a-plan"));
+
+        // The same output, spelled otherwise.
+        client.resource(job("so-b", "s3://corpus//shared/")).create();
+        cluster.reconcile("so-b");
+        cluster.reconcile("so-b");
+        RewriteJobStatus waiting = cluster.status("so-b");
+        assertEquals(JobPhase.Pending, waiting.getPhase());
+        var ready = ConditionAggregator.find(waiting.getConditions(), Conditions.READY);
+        assertEquals("OutputInUse", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith("spec.output.uri s3://corpus//shared/ is the output of RewriteJob test/so-a"
+                                + " (Planning), which came first"),
+                ready.getMessage());
+        assertNull(moves.job("so-b-plan"), "no plan of its own into the other job's output");
+        assertNull(client.configMaps().inNamespace(NS).withName("so-b-job").get());
+
+        // The first job runs to its end; the second is still held while it runs.
+        moves.plannerSucceeds("so-a-plan", 2);
+        cluster.reconcile("so-a");
+        assertEquals(JobPhase.Running, cluster.status("so-a").getPhase());
+        cluster.reconcile("so-b");
+        assertEquals(JobPhase.Pending, cluster.status("so-b").getPhase());
+        assertTrue(ConditionAggregator.find(cluster.status("so-b").getConditions(), Conditions.READY)
+                .getMessage()
+                .contains("test/so-a (Running)"));
+        moves.shardCommits("so-a-work", 0, 10);
+        moves.shardCommits("so-a-work", 1, 10);
+        moves.workerStatus("so-a-work", "0-1", "", 0);
+        moves.finish("so-a-work", "Complete", null);
+        cluster.reconcile("so-a");
+        assertEquals(JobPhase.Succeeded, cluster.status("so-a").getPhase());
+
+        cluster.reconcile("so-b");
+        assertEquals(JobPhase.Planning, cluster.status("so-b").getPhase());
+        assertNotNull(moves.job("so-b-plan"));
+    }
+
+    @Test
+    void jobsIntoOtherOutputsStartSideBySide() {
+        client.resource(job("so-c", "s3://corpus/out-c")).create();
+        client.resource(job("so-d", "s3://corpus/out-c/d")).create();
+        cluster.reconcile("so-c");
+        cluster.reconcile("so-d");
+        assertEquals(JobPhase.Planning, cluster.status("so-c").getPhase());
+        assertEquals(JobPhase.Planning, cluster.status("so-d").getPhase());
+    }
+
+    @Test
+    void theLaterJobWaitsAlsoWhenItIsReconciledFirst() {
+        client.resource(job("so-e", "s3://corpus/first-come")).create();
+        client.resource(job("so-f", "s3://corpus/first-come")).create();
+        cluster.reconcile("so-f");
+        cluster.reconcile("so-e");
+        assertEquals(JobPhase.Pending, cluster.status("so-f").getPhase());
+        assertEquals(JobPhase.Planning, cluster.status("so-e").getPhase());
+
+        // Deleted, the first job holds the output no more.
+        client.resources(RewriteJob.class).inNamespace(NS).withName("so-e").delete();
+        cluster.reconcile("so-f");
+        assertEquals(JobPhase.Planning, cluster.status("so-f").getPhase());
+    }
+
+    private static RewriteJob job(String name, String output) {
+        RewriteJob job = FreshReconciles.job(name, "m");
+        job.getSpec().getOutput().setUri(output);
+        return job;
+    }
+}

@@ -1,0 +1,83 @@
+package io.palimpsest.operator.job.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.job.TestJobs;
+import io.palimpsest.operator.job.TestSettings;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Whose weights a job's share of its model is taken against ({@link Observation#demand}). */
+class ObservationSharesTest {
+
+    @ParameterizedTest(name = "peer {0}, suspend={1}, shards pending {2} running {3} -> total weight {4}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // peer phase | suspend | pending | running | total weight (this job's 1 + the peer's 3 when it shares)
+                "Running      | false   | 5       | 2       | 4",
+                "Running      | false   | 0       | 2       | 4",
+                // every shard of the peer finished (it tallies, its worker Job ends): it runs no worker
+                "Running      | false   | 0       | 0       | 1",
+                "Running      | true    | 5       | 0       | 1",
+                "Suspended    | false   | 5       | 0       | 1",
+                "Succeeded    | false   | 0       | 0       | 1",
+            })
+    void aPeerSharesTheModelWhileItHasShardsForWorkers(
+            JobPhase phase, boolean suspend, long pending, long running, int totalWeight) {
+        RewriteJob job = job("j", 1, JobPhase.Running, 10, 0, 10);
+        RewriteJob peer = job("p", 3, phase, 20 - pending - running, running, pending);
+        peer.getSpec().setSuspend(suspend);
+
+        Observation seen = new Observation(
+                job,
+                model(),
+                null,
+                List.of(),
+                List.of(),
+                null,
+                null,
+                null,
+                List.of(),
+                null,
+                false,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(job, peer),
+                new TestSettings());
+        var demand = seen.demand(job, false, job.getStatus());
+
+        assertEquals(1, demand.weight());
+        assertEquals(totalWeight, demand.totalWeight());
+    }
+
+    private static RewriteJob job(String name, int weight, JobPhase phase, long succeeded, long running, long pending) {
+        RewriteJob job = TestJobs.job(name, "s3://in/", "s3://out-" + name + "/");
+        job.getMetadata().setUid(name);
+        RewriteJobSpec.Workers workers = new RewriteJobSpec.Workers();
+        workers.setWeight(weight);
+        job.getSpec().setWorkers(workers);
+        RewriteJobStatus status = new RewriteJobStatus();
+        status.setPhase(phase);
+        status.setShards(
+                new RewriteJobStatus.ShardCounts(succeeded + running + pending, succeeded, 0, running, pending));
+        job.setStatus(status);
+        return job;
+    }
+
+    private static RewriterModel model() {
+        RewriterModel model = new RewriterModel();
+        model.setSpec(new RewriterModelSpec());
+        return model;
+    }
+}
