@@ -151,13 +151,15 @@ class DuplicateIdsAcrossShardsTest {
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
         assertEquals(
-                ExitCodes.DONE, cli("local", "-f", job.toString(), "--simulate").exit());
+                ExitCodes.DONE,
+                CliRun.of("local", "-f", job.toString(), "--simulate").exit());
         byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
         Path marker = out.resolve("_palimpsest/recipe.json");
         Files.writeString(marker, Files.readString(marker).replace("\"format\":1", "\"format\":2"));
         Path termination = tmp.resolve("termination");
 
-        Run run = cli("run", "-f", job.toString(), "--shard", "0", "--termination-log", termination.toString());
+        CliRun run =
+                CliRun.of("run", "-f", job.toString(), "--shard", "0", "--termination-log", termination.toString());
 
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(run.err().contains("was written in format 2 by a later version of Palimpsest"), run.err());

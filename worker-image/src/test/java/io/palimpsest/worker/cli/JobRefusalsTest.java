@@ -402,7 +402,7 @@ class JobRefusalsTest {
 
     @Test
     void anOutputALaterVersionWroteInAnotherFormatIsRefusedEvenWithTheAcceptFlag() throws IOException {
-        Run first = local();
+        CliRun first = local();
         assertEquals(ExitCodes.DONE, first.exit(), first.err());
         Path markerFile = out.resolve("_palimpsest/recipe.json");
         String marker = Files.readString(markerFile);
@@ -413,7 +413,7 @@ class JobRefusalsTest {
         String later = marker.replace("\"format\":1", "\"format\":2");
         Files.writeString(markerFile, later);
         for (String[] flags : new String[][] {{}, {"--accept-recipe-change"}}) {
-            Run refused = local(flags);
+            CliRun refused = local(flags);
             assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
             assertTrue(
                     refused.err()
@@ -429,7 +429,7 @@ class JobRefusalsTest {
 
         // Nor does the tally count its receipts.
         edit("uri: file://quickstart-out/", "uri: " + out.toUri());
-        Run tally = cli(
+        CliRun tally = CliRun.of(
                 "tally",
                 "-f",
                 manifests.toString(),
@@ -440,7 +440,7 @@ class JobRefusalsTest {
 
         // Markers written before the field are format 1.
         Files.writeString(markerFile, marker.replace("\"format\":1,", ""));
-        Run earlier = local();
+        CliRun earlier = local();
         assertEquals(ExitCodes.DONE, earlier.exit(), earlier.err());
     }
 
