@@ -217,6 +217,7 @@ public class RewriteJobSpec {
     public static class Sharding {
         @Min(1)
         @JsonPropertyDescription("Whole input files per shard.")
+        @Max(Integer.MAX_VALUE)
         private Integer filesPerShard;
 
         @Min(1024)
@@ -230,8 +231,8 @@ public class RewriteJobSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Workers {
         @ValidationRule(
-                value = "type(self) == int ? self >= 1 : self == 'auto'",
-                message = "workers.parallelism must be 'auto' or a positive number")
+                value = "type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'",
+                message = "workers.parallelism must be 'auto' or a number from 1 to 2147483647")
         @JsonPropertyDescription("Worker pods at once: 'auto' follows the model's capacity, or a number.")
         private IntOrString parallelism;
 
@@ -290,6 +291,7 @@ public class RewriteJobSpec {
         @Min(0)
         @JsonPropertyDescription(
                 "The job fails once more shards than this have failed; unset = no limit. An edit reaches the running worker Job (its maxFailedIndexes).")
+        @Max(Integer.MAX_VALUE)
         private Integer maxFailedShards;
     }
 
