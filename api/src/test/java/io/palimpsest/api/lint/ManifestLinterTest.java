@@ -251,6 +251,23 @@ class ManifestLinterTest {
     }
 
     @Test
+    void aKeyWrittenTwiceInOneMappingIsRefusedAtItsSecondLine() throws Exception {
+        // kubectl refuses such a file ("key already set in map"); taking one of the values in silence
+        // would run locally a job the cluster never accepts, with a field the user may think is the other
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                JOB.replace("    uri: file://out/\n", "    uri: file://out/\n    uri: file://elsewhere/\n"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        ManifestLinter.Problem p = result.problems().get(0);
+        assertEquals(12, p.line(), p.toString());
+        assertEquals("spec.output.uri", p.field(), p.toString());
+        assertTrue(p.message().contains("given twice in one mapping (first at line 11)"), p.toString());
+        assertTrue(result.jobs().isEmpty(), "a job with a key given twice is not read");
+    }
+
+    @Test
     void filesGivenTogetherAreOneSetAndOtherKindsAreNamed() throws Exception {
         Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
         Path model = Files.writeString(
