@@ -168,7 +168,9 @@ public final class CrdSchema {
 
     private void checkHeader(Map<String, Object> object, List<FieldError> errors) {
         Object apiVersion = object.get("apiVersion");
-        if (apiVersion != null && versions.stream().noneMatch(v -> (group + "/" + v).equals(apiVersion))) {
+        if (apiVersion == null) {
+            errors.add(new FieldError("apiVersion", "Required value: must be " + apiVersion() + " for kind " + kind));
+        } else if (versions.stream().noneMatch(v -> (group + "/" + v).equals(apiVersion))) {
             errors.add(new FieldError(
                     "apiVersion", "must be " + apiVersion() + " for kind " + kind + ", got \"" + apiVersion + "\""));
         }

@@ -167,6 +167,12 @@ public final class ManifestLinter {
                 if ("RewriteJob".equals(kind)) {
                     rawJobs.add(new Found<>(document, file, line, where));
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
+                    if (job != null && job.getSpec() == null) {
+                        // the API server stores it; the operator fails it InvalidSpec in these words
+                        problems.add(
+                                new Problem(file, where == null ? line : where.lineOf("spec"), "spec", "is required"));
+                        job = null;
+                    }
                     if (job != null) {
                         jobs.add(new Found<>(job, file, line, where));
                         NameLimits.job(job.getMetadata().getName())

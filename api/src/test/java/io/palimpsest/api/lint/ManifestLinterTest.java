@@ -268,6 +268,19 @@ class ManifestLinterTest {
     }
 
     @Test
+    void aManifestWithoutApiVersionOrAJobWithoutSpecIsRefusedAsTheClusterRefusesIt() throws Exception {
+        // kubectl: "apiVersion not set"; the operator: a RewriteJob with no spec fails InvalidSpec "spec: is required"
+        Files.writeString(dir.resolve("model.yaml"), MODEL.replace("apiVersion: palimpsest.io/v1alpha1\n", ""));
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                "apiVersion: palimpsest.io/v1alpha1\nkind: RewriteJob\nmetadata:\n  name: trial\nspec:\n");
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertLine(result, "apiVersion", 1, "Required value: must be palimpsest.io/v1alpha1 for kind RewriterModel");
+        assertLine(result, "spec", 5, "is required");
+        assertEquals(2, result.problems().size(), result.describe());
+    }
+
+    @Test
     void filesGivenTogetherAreOneSetAndOtherKindsAreNamed() throws Exception {
         Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
         Path model = Files.writeString(
