@@ -135,6 +135,7 @@ class CelRulesTest {
                         Map.of("recipe", renderOnly),
                         Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
         CASES.put("type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'", Case.of("auto", 2147483648L));
+        CASES.put(RewriteJobSpec.URI_RULE, Case.of("s3://corpus/web/", "s3://b/"));
         CASES.put(
                 RewriteJobSpec.MODEL_REF_KEPT_RULE,
                 new Case(

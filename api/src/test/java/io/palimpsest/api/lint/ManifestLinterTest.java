@@ -281,6 +281,21 @@ class ManifestLinterTest {
     }
 
     @Test
+    void aUriTheWorkerCannotReadIsRefusedInWordsNotARegularExpression() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                JOB.replace("uri: file://data/", "uri: s3:///corpus/")
+                        .replace("uri: file://out/", "uri: https://x/o/"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        String words = "must be s3://bucket/prefix/ (a bucket name of 3 to 63 lower-case letters, digits, '.' and"
+                + " '-'), pvc://claim/path/ (a claim name in lower case) or file:///path/, without spaces, '?' or '#'";
+        assertLine(result, "spec.input.uri", 9, words);
+        assertLine(result, "spec.output.uri", 11, words);
+        assertEquals(2, result.problems().size(), result.describe());
+    }
+
+    @Test
     void filesGivenTogetherAreOneSetAndOtherKindsAreNamed() throws Exception {
         Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
         Path model = Files.writeString(
