@@ -137,7 +137,8 @@ class CelRulesTest {
                 Case.of(
                         Map.of("recipe", renderOnly),
                         Map.of("recipe", Map.of("prompts", List.of(Map.of("name", "qa", "user", "{{ text }}"))))));
-        CASES.put("type(self) == int ? self >= 1 : self == 'auto'", Case.of("auto", "many"));
+        CASES.put("type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'", Case.of("auto", 2147483648L));
+        CASES.put(RewriteJobSpec.URI_RULE, Case.of("s3://corpus/web/", "s3://b/"));
         CASES.put(
                 RewriteJobSpec.MODEL_REF_KEPT_RULE,
                 new Case(
@@ -192,9 +193,10 @@ class CelRulesTest {
 
     @Test
     void intOrStringRulesTakeBothForms() {
-        String rule = "type(self) == int ? self >= 1 : self == 'auto'";
+        String rule = "type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'";
         assertTrue(CrdValidator.evaluate(rule, 8L, null));
         assertFalse(CrdValidator.evaluate(rule, 0L, null));
+        assertFalse(CrdValidator.evaluate(rule, "many", null));
         assertFalse(CrdValidator.evaluate(rule, "8", null));
     }
 }

@@ -142,9 +142,35 @@ public final class CrdSchema {
         return errors;
     }
 
+    /**
+     * Errors for a part of an object given on its own, such as a recipe file audited by
+     * {@code palimpsest validate}: the schema at {@code schemaPath} ({@code spec.recipe}), its
+     * defaults and CEL rules, as they apply to that part inside a whole object. Fields are named
+     * from the part's own root, after {@code prefix} ({@code ""} or {@code "recipe"}).
+     */
+    public List<FieldError> validatePart(String schemaPath, Object part, String prefix) {
+        Map<String, Object> node = schema;
+        for (String key : schemaPath.split("\\.")) {
+            node = map(map(node.get("properties")).get(key));
+            if (node == null) {
+                throw new IllegalArgumentException(kind + " has no field " + schemaPath);
+            }
+        }
+        Object value = deepCopy(part);
+        applyDefaults(node, value);
+        String path = prefix == null || prefix.isEmpty() ? "" : "." + prefix;
+        List<FieldError> errors = new ArrayList<>();
+        checkNode(node, value, path, errors);
+        List<String> broken = errors.stream().map(FieldError::field).toList();
+        evaluateRules(node, value, null, path, broken, errors);
+        return errors;
+    }
+
     private void checkHeader(Map<String, Object> object, List<FieldError> errors) {
         Object apiVersion = object.get("apiVersion");
-        if (apiVersion != null && versions.stream().noneMatch(v -> (group + "/" + v).equals(apiVersion))) {
+        if (apiVersion == null) {
+            errors.add(new FieldError("apiVersion", "Required value: must be " + apiVersion() + " for kind " + kind));
+        } else if (versions.stream().noneMatch(v -> (group + "/" + v).equals(apiVersion))) {
             errors.add(new FieldError(
                     "apiVersion", "must be " + apiVersion() + " for kind " + kind + ", got \"" + apiVersion + "\""));
         }

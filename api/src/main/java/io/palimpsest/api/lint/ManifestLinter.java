@@ -151,10 +151,28 @@ public final class ManifestLinter {
                 Map<String, Object> document = documents.get(i);
                 YamlLines where = i < lines.size() ? lines.get(i) : null;
                 int line = where == null ? 0 : where.lineOf("");
+                if (where != null && !where.repeated().isEmpty()) {
+                    // kubectl refuses the file; which of the two values a parser keeps is no guide to the user's intent
+                    for (YamlLines.Repeated r : where.repeated()) {
+                        problems.add(new Problem(
+                                file,
+                                r.line(),
+                                r.field(),
+                                "Duplicate key: given twice in one mapping (first at line " + r.firstLine()
+                                        + "); kubectl refuses the file, so keep one"));
+                    }
+                    continue;
+                }
                 Object kind = document.get("kind");
                 if ("RewriteJob".equals(kind)) {
                     rawJobs.add(new Found<>(document, file, line, where));
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
+                    if (job != null && job.getSpec() == null) {
+                        // the API server stores it; the operator fails it InvalidSpec in these words
+                        problems.add(
+                                new Problem(file, where == null ? line : where.lineOf("spec"), "spec", "is required"));
+                        job = null;
+                    }
                     if (job != null) {
                         jobs.add(new Found<>(job, file, line, where));
                         NameLimits.job(job.getMetadata().getName())

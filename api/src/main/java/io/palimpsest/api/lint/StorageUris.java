@@ -11,6 +11,15 @@ import java.util.Optional;
 public final class StorageUris {
     private StorageUris() {}
 
+    /** Why a cluster cannot use a {@code file://} URI, in the words of the operator's InvalidSpec and of lint's warning. */
+    public static final String FILE_ON_ONE_MACHINE =
+            "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://";
+
+    /** Why a cluster cannot use the URI although {@code palimpsest local} can: a {@code file://} URI. */
+    public static Optional<String> clusterProblem(String uri) {
+        return uri != null && uri.startsWith("file://") ? Optional.of(FILE_ON_ONE_MACHINE) : Optional.empty();
+    }
+
     /** Why the URI cannot be used as a path, if it cannot: a {@code ..} segment. */
     public static Optional<String> pathProblem(String uri) {
         if (uri == null) {

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -20,13 +22,27 @@ public final class YamlLines {
     private static final Pattern LITERAL_BLOCK = Pattern.compile(":\\s*\\|[-+0-9]*\\s*(#.*)?$");
     private static final Pattern FOLDED_BLOCK = Pattern.compile(":\\s*>[-+0-9]*\\s*(#.*)?$");
 
+    /** A key written twice in one mapping: its path, the line of its second spelling and of its first. */
+    public record Repeated(String field, int line, int firstLine) {}
+
     private final Map<String, Integer> lines;
     /** The file's lines, to tell where a block scalar's content starts. */
     private final String[] text;
 
-    private YamlLines(Map<String, Integer> lines, String[] text) {
+    private final List<Repeated> repeated;
+
+    private YamlLines(Map<String, Integer> lines, String[] text, List<Repeated> repeated) {
         this.lines = lines;
         this.text = text;
+        this.repeated = repeated;
+    }
+
+    /**
+     * Keys written twice in one mapping of this document. A YAML parser keeps one of the values in
+     * silence; kubectl refuses the file ({@code key "uri" already set in map}), so a checker must too.
+     */
+    public List<Repeated> repeated() {
+        return List.copyOf(repeated);
     }
 
     /** One index per document that is a mapping, in file order. */
@@ -37,31 +53,39 @@ public final class YamlLines {
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
                 Map<String, Integer> lines = new HashMap<>();
-                value(parser, "", lines);
+                List<Repeated> repeated = new ArrayList<>();
+                value(parser, "", lines, repeated);
                 if (token == JsonToken.START_OBJECT) {
                     documents.add(new YamlLines(
-                            lines, textLines)); // only mappings are manifests; empty documents are skipped
+                            lines, textLines, repeated)); // only mappings are manifests; empty documents are skipped
                 }
             }
         }
         return documents;
     }
 
-    private static void value(JsonParser parser, String path, Map<String, Integer> lines) throws IOException {
+    private static void value(JsonParser parser, String path, Map<String, Integer> lines, List<Repeated> repeated)
+            throws IOException {
         lines.putIfAbsent(path, parser.currentLocation().getLineNr());
         JsonToken token = parser.currentToken();
         if (token == JsonToken.START_OBJECT) {
+            Set<String> seen = new HashSet<>();
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 String child = path.isEmpty() ? name : path + "." + name;
-                lines.put(child, parser.currentLocation().getLineNr());
+                int line = parser.currentLocation().getLineNr();
+                if (!seen.add(name)) {
+                    repeated.add(new Repeated(child, line, lines.getOrDefault(child, 0)));
+                } else {
+                    lines.put(child, line);
+                }
                 parser.nextToken();
-                value(parser, child, lines);
+                value(parser, child, lines, repeated);
             }
         } else if (token == JsonToken.START_ARRAY) {
             int i = 0;
             while (parser.nextToken() != JsonToken.END_ARRAY) {
-                value(parser, path + "[" + i++ + "]", lines);
+                value(parser, path + "[" + i++ + "]", lines, repeated);
             }
         }
     }

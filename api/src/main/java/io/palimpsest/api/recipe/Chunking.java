@@ -3,6 +3,7 @@ package io.palimpsest.api.recipe;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import lombok.Data;
@@ -35,6 +36,7 @@ public class Chunking {
 
     @Min(16)
     @JsonPropertyDescription("Token budget of one chunk, prompt overhead already subtracted.")
+    @Max(Integer.MAX_VALUE)
     private Integer maxTokens;
 
     @Default("newline")
@@ -43,19 +45,23 @@ public class Chunking {
 
     @Min(0)
     @JsonPropertyDescription("Segments shorter than this many tokens are dropped (counted as skipped).")
+    @Max(Integer.MAX_VALUE)
     private Integer minSegmentTokens;
 
     @Min(0)
     @JsonPropertyDescription("Documents shorter than this many tokens are skipped.")
+    @Max(Integer.MAX_VALUE)
     private Integer minDocumentTokens;
 
     @Min(0)
     @Default("1")
     @JsonPropertyDescription("autoregressive: how many previous rewritten chunks go into the context.")
+    @Max(Integer.MAX_VALUE)
     private Integer contextChunks;
 
     @Min(0)
     @JsonPropertyDescription("autoregressive: token budget for that context; older chunks are dropped first.")
+    @Max(Integer.MAX_VALUE)
     private Integer contextTokens;
 
     @JsonPropertyDescription("Joins rewritten chunks of a document; default a newline.")

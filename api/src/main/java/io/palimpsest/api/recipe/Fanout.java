@@ -3,6 +3,7 @@ package io.palimpsest.api.recipe;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import lombok.Data;
@@ -26,6 +27,7 @@ public class Fanout {
 
     @Min(1)
     @JsonPropertyDescription("Variants per document for randomK and weighted.")
+    @Max(Integer.MAX_VALUE)
     private Integer k;
 
     @JsonPropertyDescription("Seed of the choice; with the document id it makes the choice reproducible.")

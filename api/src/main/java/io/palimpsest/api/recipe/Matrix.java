@@ -2,6 +2,7 @@ package io.palimpsest.api.recipe;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
@@ -27,5 +28,6 @@ public class Matrix {
     @Min(1)
     @JsonPropertyDescription(
             "Use at most this many combinations per document (the first ones, or a seeded sample of fixed ones).")
+    @Max(Integer.MAX_VALUE)
     private Integer limit;
 }

@@ -2,6 +2,7 @@ package io.palimpsest.api.recipe;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -48,11 +49,13 @@ public class PostStep {
 
     @Min(1)
     @JsonPropertyDescription("appendToOriginal: at most this many pairs; fewer for short documents.")
+    @Max(Integer.MAX_VALUE)
     private Integer k;
 
     @Min(1)
     @JsonPropertyDescription(
             "appendToOriginal: one pair per this many source tokens (the number kept grows with length).")
+    @Max(Integer.MAX_VALUE)
     private Integer tokensPerItem;
 
     @JsonPropertyDescription("appendToOriginal: seed of the shuffle.")

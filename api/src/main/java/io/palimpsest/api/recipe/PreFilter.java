@@ -40,14 +40,17 @@ public class PreFilter {
 
     @Min(0)
     @JsonPropertyDescription("Length bound in tokens.")
+    @Max(Integer.MAX_VALUE)
     private Integer tokens;
 
     @Min(0)
     @JsonPropertyDescription("Length bound in characters.")
+    @Max(Integer.MAX_VALUE)
     private Integer chars;
 
     @Min(0)
     @JsonPropertyDescription("Length bound in words.")
+    @Max(Integer.MAX_VALUE)
     private Integer words;
 
     @JsonPropertyDescription("regex: a Java regular expression searched in the text.")

@@ -16,11 +16,13 @@ public class ProgramSettings {
     @Min(1)
     @Default("2")
     @JsonPropertyDescription("This many malformed calls in a program keep the original document unchanged.")
+    @Max(Integer.MAX_VALUE)
     private Integer maxMalformed = 2;
 
     @Min(0)
     @Default("10")
     @JsonPropertyDescription("Drop the document when at most this many words remain.")
+    @Max(Integer.MAX_VALUE)
     private Integer minWords = 10;
 
     @Min(0)

@@ -2,6 +2,7 @@ package io.palimpsest.api.recipe;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -50,6 +51,7 @@ public class PromptTemplate {
 
     @Min(1)
     @JsonPropertyDescription("Documents or chunks with more input tokens are skipped with reason input_too_long.")
+    @Max(Integer.MAX_VALUE)
     private Integer maxInputTokens;
 
     @JsonPropertyDescription(

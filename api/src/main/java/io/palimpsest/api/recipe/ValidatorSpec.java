@@ -65,6 +65,7 @@ public class ValidatorSpec {
     @Min(0)
     @JsonPropertyDescription(
             "truncation: outputs within this many tokens of max_tokens count as truncated (Nemotron-CC uses 2).")
+    @Max(Integer.MAX_VALUE)
     private Integer margin;
 
     @JsonPropertyDescription("language: expected ISO 639-1 code, e.g. en; default: the source's language.")

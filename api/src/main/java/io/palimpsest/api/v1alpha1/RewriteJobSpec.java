@@ -34,6 +34,17 @@ public class RewriteJobSpec {
     public static final String URI_PATTERN = "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\s?#]*)?"
             + "|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[^\\s?#]*)?"
             + "|file://[^\\s?#]+)$";
+    /**
+     * {@link #URI_PATTERN} as a CEL rule, so the API server, {@code lint} and {@code local} refuse a
+     * URI with words a user can act on rather than the regular expression.
+     */
+    public static final String URI_RULE = "self.matches('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\\\\s?#]*)?"
+            + "|pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/[^\\\\s?#]*)?"
+            + "|file://[^\\\\s?#]+)$')";
+
+    public static final String URI_MESSAGE = "must be s3://bucket/prefix/ (a bucket name of 3 to 63 lower-case"
+            + " letters, digits, '.' and '-'), pvc://claim/path/ (a claim name in lower case) or file:///path/,"
+            + " without spaces, '?' or '#'";
     /** A {@code ..} segment would leave the claim, bucket prefix or folder (RE2 has no look-ahead, so CEL says it). */
     public static final String NO_DOT_DOT_RULE = "!self.matches('(^|/)[.][.](/|$)')";
 
@@ -138,7 +149,7 @@ public class RewriteJobSpec {
                     + " its text is read, so every document would be rejected as missing its text")
     public static class Input {
         @Required
-        @Pattern(URI_PATTERN)
+        @ValidationRule(value = URI_RULE, message = URI_MESSAGE)
         @Size(max = URI_MAX_LENGTH)
         @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
         @JsonPropertyDescription(
@@ -189,7 +200,7 @@ public class RewriteJobSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Output {
         @Required
-        @Pattern(URI_PATTERN)
+        @ValidationRule(value = URI_RULE, message = URI_MESSAGE)
         @Size(max = URI_MAX_LENGTH)
         @ValidationRule(value = NO_DOT_DOT_RULE, message = NO_DOT_DOT_MESSAGE)
         @JsonPropertyDescription(
@@ -217,6 +228,7 @@ public class RewriteJobSpec {
     public static class Sharding {
         @Min(1)
         @JsonPropertyDescription("Whole input files per shard.")
+        @Max(Integer.MAX_VALUE)
         private Integer filesPerShard;
 
         @Min(1024)
@@ -230,8 +242,8 @@ public class RewriteJobSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Workers {
         @ValidationRule(
-                value = "type(self) == int ? self >= 1 : self == 'auto'",
-                message = "workers.parallelism must be 'auto' or a positive number")
+                value = "type(self) == int ? self >= 1 && self <= 2147483647 : self == 'auto'",
+                message = "workers.parallelism must be 'auto' or a number from 1 to 2147483647")
         @JsonPropertyDescription("Worker pods at once: 'auto' follows the model's capacity, or a number.")
         private IntOrString parallelism;
 
@@ -290,6 +302,7 @@ public class RewriteJobSpec {
         @Min(0)
         @JsonPropertyDescription(
                 "The job fails once more shards than this have failed; unset = no limit. An edit reaches the running worker Job (its maxFailedIndexes).")
+        @Max(Integer.MAX_VALUE)
         private Integer maxFailedShards;
     }
 

@@ -185,6 +185,7 @@ public class RewriterModelSpec {
 
         @Min(128)
         @JsonPropertyDescription("--max-model-len: context length in tokens.")
+        @Max(Integer.MAX_VALUE)
         private Integer maxModelLen;
 
         @Min(0.05)
@@ -200,6 +201,7 @@ public class RewriterModelSpec {
 
         @Min(1)
         @JsonPropertyDescription("--max-num-batched-tokens.")
+        @Max(Integer.MAX_VALUE)
         private Integer maxNumBatchedTokens;
 
         @Default("true")
@@ -279,6 +281,7 @@ public class RewriterModelSpec {
         @Min(0)
         @Default("16")
         @JsonPropertyDescription("Waiting requests tolerated per replica on top of a full batch.")
+        @Max(Integer.MAX_VALUE)
         private Integer targetWaitingPerReplica;
 
         @Min(0)
@@ -297,6 +300,7 @@ public class RewriterModelSpec {
         @Default("600")
         @JsonPropertyDescription(
                 "Seconds with no work before scaling to replicas.min, counted from the last work: while a suspended RewriteJob is still bound, or when other clients sent the last requests. When the bound jobs have run out of work and nothing is queued, the model goes to replicas.min after scaleDownStabilizationSeconds instead, if that is shorter.")
+        @Max(Integer.MAX_VALUE)
         private Integer idleToZeroSeconds;
 
         @Min(1)

@@ -276,6 +276,51 @@ class ManifestLinterTest {
     }
 
     @Test
+    void aKeyWrittenTwiceInOneMappingIsRefusedAtItsSecondLine() throws Exception {
+        // kubectl refuses such a file ("key already set in map"); taking one of the values in silence
+        // would run locally a job the cluster never accepts, with a field the user may think is the other
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                JOB.replace("    uri: file://out/\n", "    uri: file://out/\n    uri: file://elsewhere/\n"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(1, result.problems().size(), result.describe());
+        ManifestLinter.Problem p = result.problems().get(0);
+        assertEquals(12, p.line(), p.toString());
+        assertEquals("spec.output.uri", p.field(), p.toString());
+        assertTrue(p.message().contains("given twice in one mapping (first at line 11)"), p.toString());
+        assertTrue(result.jobs().isEmpty(), "a job with a key given twice is not read");
+    }
+
+    @Test
+    void aManifestWithoutApiVersionOrAJobWithoutSpecIsRefusedAsTheClusterRefusesIt() throws Exception {
+        // kubectl: "apiVersion not set"; the operator: a RewriteJob with no spec fails InvalidSpec "spec: is required"
+        Files.writeString(dir.resolve("model.yaml"), MODEL.replace("apiVersion: palimpsest.io/v1alpha1\n", ""));
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                "apiVersion: palimpsest.io/v1alpha1\nkind: RewriteJob\nmetadata:\n  name: trial\nspec:\n");
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertLine(result, "apiVersion", 1, "Required value: must be palimpsest.io/v1alpha1 for kind RewriterModel");
+        assertLine(result, "spec", 5, "is required");
+        assertEquals(2, result.problems().size(), result.describe());
+    }
+
+    @Test
+    void aUriTheWorkerCannotReadIsRefusedInWordsNotARegularExpression() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                JOB.replace("uri: file://data/", "uri: s3:///corpus/")
+                        .replace("uri: file://out/", "uri: https://x/o/"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        String words = "must be s3://bucket/prefix/ (a bucket name of 3 to 63 lower-case letters, digits, '.' and"
+                + " '-'), pvc://claim/path/ (a claim name in lower case) or file:///path/, without spaces, '?' or '#'";
+        assertLine(result, "spec.input.uri", 9, words);
+        assertLine(result, "spec.output.uri", 11, words);
+        assertEquals(2, result.problems().size(), result.describe());
+    }
+
+    @Test
     void filesGivenTogetherAreOneSetAndOtherKindsAreNamed() throws Exception {
         Path job = Files.writeString(dir.resolve("job.yaml"), JOB);
         Path model = Files.writeString(

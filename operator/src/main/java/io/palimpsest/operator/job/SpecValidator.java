@@ -115,9 +115,6 @@ public final class SpecValidator {
     }
 
     private static void checkClusterReachable(List<FieldError> out, String field, String uri) {
-        if (uri != null && uri.startsWith("file://")) {
-            out.add(new FieldError(
-                    field, "file:// exists on one machine only (palimpsest local); in a cluster use s3:// or pvc://"));
-        }
+        StorageUris.clusterProblem(uri).ifPresent(p -> out.add(new FieldError(field, p)));
     }
 }

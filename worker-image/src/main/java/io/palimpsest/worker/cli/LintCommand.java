@@ -3,6 +3,7 @@ package io.palimpsest.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.ManifestLinter;
+import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
@@ -59,6 +60,18 @@ final class LintCommand implements Callable<Integer> {
         }
         // a GitOps folder holds other objects too: named, so a misspelt apiVersion or kind is not missed
         result.others().forEach(o -> System.err.println("warning: " + o + "; not checked"));
+        // file:// is for palimpsest local; the operator refuses it, so a set that passes here is told so
+        for (var job : result.jobs()) {
+            var spec = job.object().getSpec();
+            for (String field : List.of("spec.input.uri", "spec.output.uri")) {
+                String uri = field.equals("spec.input.uri")
+                        ? (spec.getInput() == null ? null : spec.getInput().getUri())
+                        : (spec.getOutput() == null ? null : spec.getOutput().getUri());
+                StorageUris.clusterProblem(uri)
+                        .ifPresent(p -> System.err.println("warning: " + job.file() + ":" + job.lineOf(field) + ": "
+                                + field + ": " + p + " (on a cluster the job fails InvalidSpec)"));
+            }
+        }
         if (!result.ok()) {
             result.problems().forEach(System.err::println);
             System.err.println(result.problems().size() + " problem(s)");

@@ -1,17 +1,25 @@
 package io.palimpsest.worker.validate;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.palimpsest.api.lint.CrdSchema;
+import io.palimpsest.api.lint.FieldError;
+import io.palimpsest.api.lint.YamlLines;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The recipe whose validators judge the pairs: from a RewriteJob manifest or a resolved job.yaml
@@ -39,11 +47,45 @@ final class RecipeFile {
             throw new InvalidJobException(path + " is empty");
         }
         // A recipe may be written on its own or under a `recipe:` key, as in a job's spec.
-        JsonNode recipe = node.has("recipe") ? node.get("recipe") : node;
+        boolean underKey = node.has("recipe");
+        JsonNode recipe = underKey ? node.get("recipe") : node;
+        checkAsTheCrdDoes(path, recipe, underKey ? "recipe" : "");
         try {
             return yaml.treeToValue(recipe, Recipe.class);
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(path + ": not a recipe: " + e.getOriginalMessage());
+        }
+    }
+
+    /**
+     * The recipe against the RewriteJob CRD's {@code spec.recipe} schema and rules, as {@code lint}
+     * checks it inside a job: an unknown field would otherwise be dropped in silence (a
+     * {@code lengthRatio} with {@code maxx: 3} audited with no upper bound). Every problem is named
+     * by file, line and field.
+     */
+    private static void checkAsTheCrdDoes(Path path, JsonNode recipe, String prefix) throws IOException {
+        Map<String, Object> value = yaml().convertValue(recipe, new TypeReference<Map<String, Object>>() {});
+        List<String> problems = new ArrayList<>();
+        YamlLines lines = YamlLines.index(Files.readString(path, StandardCharsets.UTF_8)).stream()
+                .findFirst()
+                .orElse(null);
+        if (lines != null) {
+            for (YamlLines.Repeated r : lines.repeated()) {
+                problems.add(path + ":" + r.line() + ": " + r.field()
+                        + ": Duplicate key: given twice in one mapping (first at line " + r.firstLine() + ")");
+            }
+        }
+        String prompts = prefix.isEmpty() ? "prompts" : prefix + ".prompts";
+        for (FieldError e : CrdSchema.rewriteJobs().validatePart("spec.recipe", value, prefix)) {
+            if (e.field().equals(prompts) && e.message().equals("Required value")) {
+                continue; // an audit needs validators only: the pairs' outputs are already written
+            }
+            int line = lines == null ? 0 : lines.lineOf(e.field().equals("<root>") ? prefix : e.field());
+            problems.add(path + (line > 0 ? ":" + line : "") + ": " + e);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidJobException(
+                    problems.size() + " problem(s) in " + path + ":\n" + String.join("\n", problems));
         }
     }
 

@@ -174,7 +174,7 @@ class JobRefusalsTest {
 
     /** Repeated -f form one set, as kubectl apply -f a -f b: a job in one file finds its model in another. */
     @Test
-    void lintChecksRepeatedFilesAsOneSet() {
+    void lintChecksRepeatedFilesAsOneSet() throws IOException {
         CliRun lint = CliRun.of(
                 "lint",
                 "-f",
@@ -182,6 +182,14 @@ class JobRefusalsTest {
                 "-f",
                 manifests.resolve("model.yaml").toString());
         assertEquals(ExitCodes.DONE, lint.exit(), lint.err());
+        // the quickstart reads and writes file:// (palimpsest local's); lint passes it and says the cluster would not
+        assertTrue(
+                lint.err()
+                        .contains("warning: " + manifests.resolve("job.yaml") + ":" + lineOf("uri: file://data/")
+                                + ": spec.input.uri: file:// exists on one machine only (palimpsest local); in a"
+                                + " cluster use s3:// or pvc:// (on a cluster the job fails InvalidSpec)"),
+                lint.err());
+        assertTrue(lint.err().contains(": spec.output.uri: file:// exists on one machine only"), lint.err());
         CliRun jobOnly = CliRun.of("lint", "-f", manifests.resolve("job.yaml").toString());
         assertEquals(ExitCodes.INVALID_JOB, jobOnly.exit(), jobOnly.err());
         assertTrue(jobOnly.err().contains("names RewriterModel \"qwen-small\", which is not among"), jobOnly.err());

@@ -384,4 +384,42 @@ class ValidateCommandTest {
         assertTrue(help.contains("78 on a bad recipe or manifests"), help);
         assertTrue(help.contains("1 on a missing or unreadable pairs file"), help);
     }
+
+    /**
+     * A bare recipe is checked as the same recipe inside a RewriteJob is by lint: a misspelt field
+     * ({@code maxx}) would otherwise be dropped and the audit run without the bound the user wrote.
+     */
+    @Test
+    void aBareRecipeIsCheckedAgainstTheCrdsRecipeSchemaByLine() throws IOException {
+        Path pairs = dir.resolve("p.jsonl");
+        Files.writeString(pairs, pair("x", null, SOURCE, REWRITE, "stop") + "\n");
+        Path bare = recipe("""
+                validators:
+                  - type: lengthRatio
+                    min: 0.3
+                    maxx: 3
+                  - type: repetition
+                    threshold: high
+                """);
+        CliRun run = palimpsest("validate", "-f", bare.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err().contains(bare + ":4: validators[0].maxx: unknown field \"maxx\" (did you mean \"max\"?)"),
+                run.err());
+        assertTrue(
+                run.err()
+                        .contains(
+                                bare + ":6: validators[1].threshold: Invalid value: \"high\": must be of type number"),
+                run.err());
+
+        Path nested = dir.resolve("nested.yaml");
+        Files.writeString(nested, "recipe:\n  validators:\n    - type: lengthRatio\n      min: 3\n      max: 0.3\n");
+        CliRun rule = palimpsest("validate", "-f", nested.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, rule.exit(), rule.err());
+        assertTrue(rule.err().contains(nested + ":3: recipe.validators[0]: min must not exceed max"), rule.err());
+
+        Path fine = recipe("validators:\n  - type: lengthRatio\n    min: 0.3\n    max: 3\n");
+        CliRun ok = palimpsest("validate", "-f", fine.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.DONE, ok.exit(), ok.err());
+    }
 }

@@ -52,6 +52,11 @@ final class TemplateDiagnosis {
         }
         String message = plain(error.getMessage());
         if (error.getReason() == TemplateError.ErrorReason.SYNTAX_ERROR) {
+            Optional<Unclosed.RunOn> runOn = Unclosed.runOn(template);
+            if (runOn.isPresent()) {
+                // Jinjava reads on to the later closer and reports the text between as one broken expression
+                return runOn(runOn.get());
+            }
             if (message.startsWith("Unclosed comment")) {
                 return unclosed("{#", Unclosed.line(template, "{#").orElse(error.getLineno()));
             }
@@ -66,6 +71,17 @@ final class TemplateDiagnosis {
             }
         }
         return new Problem(error.getLineno(), message, null);
+    }
+
+    private static Problem runOn(Unclosed.RunOn r) {
+        String what = r.opener().equals("{{") ? "an expression" : "a tag";
+        String closer = r.opener().equals("{{") ? "}}" : "%}";
+        return new Problem(
+                r.line(),
+                "'" + r.opener() + "' opens " + what + " that is not closed before the next '" + r.next() + "' (line "
+                        + r.nextLine() + "); close it with '" + closer + "', or for a literal " + r.opener()
+                        + " write {% raw %}" + r.opener() + "{% endraw %}",
+                null);
     }
 
     private static Problem unclosed(String opener, int line) {
@@ -238,6 +254,65 @@ final class TemplateDiagnosis {
                 int close = closing(template, open + 2, kind);
                 if (close < 0) {
                     return kind.equals(opener) ? Optional.of(lineOf(template, open)) : Optional.empty();
+                }
+                i = close;
+            }
+            return Optional.empty();
+        }
+
+        /** An expression or tag whose text runs into the next opening delimiter before it is closed. */
+        record RunOn(String opener, int line, String next, int nextLine) {}
+
+        /** The first {@code {{} or {@code {%} that meets another opening before its closer (strings skipped). */
+        static Optional<RunOn> runOn(String template) {
+            int i = 0;
+            while (i < template.length()) {
+                int open = nextOpening(template, i);
+                if (open < 0) {
+                    return Optional.empty();
+                }
+                String kind = template.substring(open, open + 2);
+                Matcher raw = RAW.matcher(template).region(open, template.length());
+                if (kind.equals("{%") && raw.lookingAt()) {
+                    Matcher end = END_RAW.matcher(template).region(raw.end(), template.length());
+                    if (!end.find()) {
+                        return Optional.empty();
+                    }
+                    i = end.end();
+                    continue;
+                }
+                if (kind.equals("{#")) {
+                    int close = closing(template, open + 2, kind);
+                    if (close < 0) {
+                        return Optional.empty();
+                    }
+                    i = close;
+                    continue;
+                }
+                char second = kind.equals("{{") ? '}' : '%';
+                char quote = 0;
+                int close = -1;
+                for (int j = open + 2; j < template.length() && close < 0; j++) {
+                    char c = template.charAt(j);
+                    if (quote != 0) {
+                        if (c == '\\') {
+                            j++;
+                        } else if (c == quote) {
+                            quote = 0;
+                        }
+                    } else if (c == '\'' || c == '"') {
+                        quote = c;
+                    } else if (c == second && j + 1 < template.length() && template.charAt(j + 1) == '}') {
+                        close = j + 2;
+                    } else if (c == '{'
+                            && j + 1 < template.length()
+                            && (template.charAt(j + 1) == '{' || template.charAt(j + 1) == '%')) {
+                        return Optional.of(new RunOn(
+                                kind, lineOf(template, open), template.substring(j, j + 2), lineOf(template, j)));
+                    }
+                }
+                if (close < 0) {
+                    return Optional.empty();
                 }
                 i = close;
             }

@@ -121,6 +121,24 @@ class PromptRendererTest {
         assertTrue(refusal("{{ text }} {% endif %}").contains("an end tag without its start tag"));
     }
 
+    /**
+     * An expression left open before a later one: Jinjava reads up to the later '}}' and reports a
+     * syntax error "at position -52" in text the user never wrote as one expression.
+     */
+    @Test
+    void anExpressionLeftOpenBeforeAnotherIsRefusedAtTheLineItOpens() {
+        String template = "Rewrite the text.\nKeep {{ every fact; add nothing.\n<document>{{ text }}</document>";
+        assertEquals(
+                "variant v: template user, line 2: '{{' opens an expression that is not closed before the next"
+                        + " '{{' (line 3); close it with '}}', or for a literal {{ write {% raw %}{{{% endraw %}",
+                refusal(template));
+        assertTrue(
+                refusal("{% if text %}\n{{ text\n{% endif %}")
+                        .contains("line 2: '{{' opens an expression that is"
+                                + " not closed before the next '{%' (line 3)"),
+                refusal("{% if text %}\n{{ text\n{% endif %}"));
+    }
+
     @Test
     void rawWritesBracesLiterally() {
         PromptTemplate t = new PromptTemplate();
