@@ -105,10 +105,11 @@ class LargeShardPlanMemoryTest {
                 "--calibration-seconds",
                 "1",
                 "--out",
-                tmp.resolve("preview").toUri().toString());
+                tmp.resolve("preview").toString());
 
         String output = Files.readString(log);
         assertEquals(0, exit, output);
         assertTrue(output.contains("skipped: duplicate_id=1}"), output);
+        assertTrue(Files.exists(tmp.resolve("preview/preview.json")), output);
     }
 }
