@@ -65,7 +65,9 @@ class DuplicateIdsScenarioTest {
             assertEquals(21, documents.getWritten());
             assertEquals(2, documents.getRejected());
             Path out = s.claim("corpus").resolve("out");
-            assertTrue(Files.exists(out.resolve("_palimpsest/duplicates/index.json")), "the planner wrote the index");
+            assertTrue(
+                    Files.exists(out.resolve("_palimpsest/duplicates/items-index.json")),
+                    "the planner wrote the index");
             Map<String, List<String>> rejects = QuickstartScenarioTest.records(out);
             List<String> duplicateRejects = rejects.entrySet().stream()
                     .filter(e -> e.getKey().startsWith("_palimpsest/rejects/"))

@@ -17,6 +17,7 @@ import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectArchivedException;
@@ -180,11 +181,14 @@ final class PlanCommand implements Callable<Integer> {
         var inputStorage = runtime.input().storage();
         DuplicateIdIndex.Summary index = new DuplicateIdIndex(json)
                 .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
-                    try (ShardInput items = new ShardInput(inputStorage, shard, readers)) {
+                    // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's
+                    // job
+                    try (ShardInput items =
+                            new ShardInput(inputStorage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
                         InputItem item;
-                        while ((item = items.next()) != null) {
+                        for (long number = 0; (item = items.next()) != null; number++) {
                             if (item instanceof Document d) {
-                                ids.accept(d.id());
+                                ids.accept(number, d.id());
                             }
                         }
                         return true;
@@ -195,21 +199,30 @@ final class PlanCommand implements Callable<Integer> {
                         return false;
                     }
                 });
-        if (index.built() && index.duplicates() == 0) {
+        if (!index.built()) {
+            return;
+        }
+        String within = index.repeatsWithinShards() == 0
+                ? ""
+                : "; " + index.repeatsWithinShards()
+                        + " document(s) repeat an id earlier in their own shard, rejected as duplicate_id";
+        if (index.duplicates() == 0) {
             System.err.printf(
-                    "duplicate ids: none across shards (read %s of %s in %.1f s)%n",
+                    "duplicate ids: none across shards (read %s of %s in %.1f s)%s%n",
                     Plural.of(index.documents(), "document"),
                     Plural.of(shards.size(), "shard"),
-                    (System.nanoTime() - start) / 1e9);
-        } else if (index.built()) {
+                    (System.nanoTime() - start) / 1e9,
+                    within);
+        } else {
             System.err.printf(
                     "duplicate ids: read %s of %s in %.1f s; %d id(s) repeat one in an earlier shard"
-                            + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%n",
+                            + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%s%n",
                     Plural.of(index.documents(), "document"),
                     Plural.of(shards.size(), "shard"),
                     (System.nanoTime() - start) / 1e9,
                     index.duplicates(),
-                    index.shardsWithDuplicates());
+                    index.shardsWithDuplicates(),
+                    within);
         }
     }
 

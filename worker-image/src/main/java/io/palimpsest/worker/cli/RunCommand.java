@@ -7,11 +7,13 @@ import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.ListedRepeats;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
@@ -331,19 +333,22 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
-        var earlierIds = new DuplicateIdIndex(runtime.json).earlierIds(runtime.output(), manifest, shardIndex);
-        ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
-        ShardRunner runner = new ShardRunner(
-                runtime.input().storage(),
-                runtime.output(),
-                runtime.readers(),
-                runtime.processor(client),
-                runtime.runSettings(attempt, checkpointEvery),
-                runtime.json,
-                progress,
-                earlierIds);
-        started.accept(runner);
-        return runner.run(shard);
+        RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
+        try (ListedRepeats repeats = new DuplicateIdIndex(runtime.json)
+                .repeats(runtime.output(), manifest, shardIndex, settings.tempDir())) {
+            ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
+            ShardRunner runner = new ShardRunner(
+                    runtime.input().storage(),
+                    runtime.output(),
+                    runtime.readers(),
+                    runtime.processor(client),
+                    settings,
+                    runtime.json,
+                    progress,
+                    repeats);
+            started.accept(runner);
+            return runner.run(shard);
+        }
     }
 
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {

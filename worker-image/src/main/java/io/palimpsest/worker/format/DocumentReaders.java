@@ -16,7 +16,10 @@ import java.util.function.LongConsumer;
  */
 public final class DocumentReaders {
 
-    /** Lines longer than this are rejected, not read: a 50 MB line must not blow the heap. */
+    /**
+     * Lines longer than this are rejected, not read: a 50 MB line must not blow the heap. A Parquet row
+     * whose strings and binary values come to more than this is rejected the same way.
+     */
     public static final int DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
     private final String formatSetting;
@@ -66,12 +69,12 @@ public final class DocumentReaders {
 
     private DocumentReader openParquet(Storage storage, String key) throws IOException {
         if (storage instanceof FileStorage files) {
-            return new ParquetReader(key, files.root().resolve(key), decoder);
+            return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes);
         }
         Path copy = Files.createTempFile("palimpsest-input", ".parquet");
         try {
             storage.download(key, copy);
-            ParquetReader reader = new ParquetReader(key, copy, decoder);
+            ParquetReader reader = new ParquetReader(key, copy, decoder, maxLineBytes);
             return new DocumentReader() {
                 @Override
                 public InputItem next() throws IOException {

@@ -38,6 +38,12 @@ import org.apache.parquet.schema.Type;
  * read as UTF-8 text also when they are plain {@code BINARY} without a {@code STRING} annotation, as
  * older Hive and Impala writers leave them (what Spark's {@code binaryAsString} does); other
  * un-annotated binary columns stay base64.
+ *
+ * <p>A row whose string and binary values come to more than {@code maxRowBytes} is rejected
+ * ({@code line_too_long}, naming the column that crossed the bound) before any of them is decoded, as
+ * a JSON line over the bound is: a 100 MB value (a few KB of compressed zeros) must not become a
+ * 200 MB string. The page that holds it is still decompressed by the Parquet library: a file's pages
+ * bound the heap a Parquet input needs.
  */
 public final class ParquetReader implements DocumentReader {
 
@@ -47,6 +53,10 @@ public final class ParquetReader implements DocumentReader {
     private final MessageColumnIO columnIO;
     private final RecordDecoder decoder;
     private final Set<String> textColumns;
+    private final int maxRowBytes;
+    /** String and binary bytes of the row being converted so far. */
+    private long rowBytes;
+
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
@@ -55,8 +65,9 @@ public final class ParquetReader implements DocumentReader {
     private long rowsLeftInGroup;
     private long rowNumber;
 
-    public ParquetReader(String file, Path localCopy, RecordDecoder decoder) throws IOException {
+    public ParquetReader(String file, Path localCopy, RecordDecoder decoder, int maxRowBytes) throws IOException {
         this.file = file;
+        this.maxRowBytes = maxRowBytes;
         try {
             this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
         } catch (IOException | RuntimeException e) {
@@ -96,15 +107,23 @@ public final class ParquetReader implements DocumentReader {
         }
         ObjectNode record;
         try {
+            rowBytes = 0;
             record = toJson(row, schema, true);
         } catch (NotUtf8 e) {
             return new UnusableItem(
                     position, null, ItemReason.INVALID_UTF8, "column '" + e.column + "' is not valid UTF-8");
+        } catch (RowTooLarge e) {
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.LINE_TOO_LONG,
+                    "row has at least " + e.bytes + " bytes of string and binary values (reached at column '" + e.column
+                            + "'), more than the limit of " + maxRowBytes);
         }
         return decoder.decodeRecord(record, position);
     }
 
-    private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8 {
+    private ObjectNode toJson(Group group, GroupType type, boolean topLevel) throws NotUtf8, RowTooLarge {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (int field = 0; field < type.getFieldCount(); field++) {
             Type fieldType = type.getType(field);
@@ -122,7 +141,7 @@ public final class ParquetReader implements DocumentReader {
     }
 
     /** @param topLevel a column of the row itself (only there can it be the text or id column) */
-    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8 {
+    private JsonNode value(Group group, int field, int index, Type type, boolean topLevel) throws NotUtf8, RowTooLarge {
         if (!type.isPrimitive()) {
             return toJson(group.getGroup(field, index), type.asGroupType(), false);
         }
@@ -134,12 +153,29 @@ public final class ParquetReader implements DocumentReader {
             case INT64 -> nodes.numberNode(group.getLong(field, index));
             case FLOAT -> nodes.numberNode(group.getFloat(field, index));
             case DOUBLE -> nodes.numberNode(group.getDouble(field, index));
-            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 ->
-                isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
-                        ? nodes.textNode(utf8(group.getBinary(field, index), type.getName()))
-                        : nodes.textNode(Base64.getEncoder()
-                                .encodeToString(group.getBinary(field, index).getBytes()));
+            case BINARY, FIXED_LEN_BYTE_ARRAY, INT96 -> {
+                Binary value = group.getBinary(field, index);
+                rowBytes += value.length();
+                if (rowBytes > maxRowBytes) {
+                    throw new RowTooLarge(type.getName(), rowBytes);
+                }
+                yield isText(primitive) || isUnannotatedTextColumn(primitive, topLevel)
+                        ? nodes.textNode(utf8(value, type.getName()))
+                        : nodes.textNode(Base64.getEncoder().encodeToString(value.getBytes()));
+            }
         };
+    }
+
+    /** The row's values come to more than the bound: the row is rejected, naming the column that crossed it. */
+    private static final class RowTooLarge extends Exception {
+        final String column;
+        final long bytes;
+
+        RowTooLarge(String column, long bytes) {
+            super(null, null, false, false);
+            this.column = column;
+            this.bytes = bytes;
+        }
     }
 
     private boolean isUnannotatedTextColumn(PrimitiveType type, boolean topLevel) {

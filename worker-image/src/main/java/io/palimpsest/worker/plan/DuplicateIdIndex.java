@@ -21,29 +21,29 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
- * Ids repeated across shards, found once for the whole plan: the first occurrence wins (the plan's
- * shard order, then input order; within a shard the worker already keeps the first), every later
- * one is rejected by its shard's worker as {@code duplicate_id}.
+ * Ids repeated in the plan, found once for the whole plan: the first occurrence wins (the plan's
+ * shard order, then input order), every later one, in the same shard or another, is rejected by its
+ * shard's worker as {@code duplicate_id}.
  *
  * <p>Shards are whole files, so the ids are only known by reading the documents: the planner reads
- * every shard once, in the order and with the rules a worker reads it (the same readers, limits and
- * within-shard deduplication), and hands each document id with its shard to a {@link SpillingSorter}:
- * memory stays bounded whatever the corpus size, and ids are compared exactly (a hash or Bloom filter
- * alone could drop a real document on a collision). Sorted by id, each id's smallest shard wins; the
- * other (shard, id) pairs are sorted again by shard and written, one list per shard that has any, to
- * {@code _palimpsest/duplicates/<manifest hash>/shard-NNNNN.jsonl}. {@code index.json}, written last,
- * names the manifest it belongs to: a worker whose manifest is not the index's refuses to run (a
- * stale or half-written index would reject the wrong documents), and planning again completes or
- * redoes it. A kept plan keeps its index; resuming costs no second pass.
+ * every shard once, in the order and with the rules a worker reads it (the same readers and limits),
+ * and hands each document's id, shard and item number to a {@link SpillingSorter}: memory stays
+ * bounded whatever the corpus or shard size, and ids are compared exactly (a hash or Bloom filter
+ * alone could drop a real document on a collision). Sorted by id, then shard, then item, each id's
+ * first occurrence wins; the other (shard, item, id) records are sorted again by shard and item and
+ * written, one list per shard that has any, to
+ * {@code _palimpsest/duplicates/items-<manifest hash>/shard-NNNNN.jsonl}, in the shard's item order.
+ * A worker streams its list beside its input, so it holds no set of the ids it has seen: one entry
+ * of the list at a time. {@value #INDEX_KEY}, written last, names the manifest it belongs to: a worker
+ * whose manifest is not the index's refuses to run (a stale or half-written index would reject the
+ * wrong documents), and planning again completes or redoes it. A kept plan keeps its index; resuming
+ * costs no second pass.
  *
  * <p>A shard whose data cannot be read (the worker fails it with exit 42, committing nothing) wins no
  * id: its documents are never in the output, so they must not push out the same ids elsewhere.
@@ -51,17 +51,41 @@ import java.util.function.Consumer;
 public final class DuplicateIdIndex {
 
     public static final String PREFIX = "_palimpsest/duplicates/";
-    public static final String INDEX_KEY = PREFIX + "index.json";
+    /**
+     * The index of lists by item number. (Versions before it wrote {@code index.json} and lists of ids
+     * without item numbers; a worker of such a version finds no index of its kind here and refuses to
+     * run rather than miss repeats.)
+     */
+    public static final String INDEX_KEY = PREFIX + "items-index.json";
 
-    /** Reads one shard as its worker would, handing over each document's id; false when its data cannot be read. */
+    /** Receives one document of a shard: its item number in the shard (from 0) and its id. */
     @FunctionalInterface
-    public interface ShardIds {
-        boolean read(Shard shard, Consumer<String> ids) throws IOException;
+    public interface IdSink {
+        void accept(long item, String id);
     }
 
-    /** What the index holds, for the plan summary and the log. */
+    /** Reads one shard as its worker would, handing over each document; false when its data cannot be read. */
+    @FunctionalInterface
+    public interface ShardIds {
+        boolean read(Shard shard, IdSink ids) throws IOException;
+    }
+
+    /** One listed document: item {@code item} of its shard repeats {@code id}, first seen in shard {@code first}. */
+    public record Repeat(long item, String id, int first) {}
+
+    /**
+     * What the index holds, for the plan summary and the log.
+     *
+     * @param duplicates documents whose id appeared first in an earlier shard
+     * @param repeatsWithinShards documents whose id appeared earlier in their own shard
+     */
     public record Summary(
-            long documents, long duplicates, int shardsWithDuplicates, List<Integer> unreadableShards, boolean built) {}
+            long documents,
+            long duplicates,
+            long repeatsWithinShards,
+            int shardsWithDuplicates,
+            List<Integer> unreadableShards,
+            boolean built) {}
 
     private final ObjectMapper json;
     private final long memoryBytes;
@@ -91,6 +115,7 @@ public final class DuplicateIdIndex {
                 return new Summary(
                         index.path("documents").asLong(),
                         index.path("duplicates").asLong(),
+                        index.path("repeatsWithinShards").asLong(),
                         index.path("shardsWithDuplicates").asInt(),
                         unreadable,
                         false);
@@ -99,18 +124,38 @@ public final class DuplicateIdIndex {
         return build(output, shards, hash, reader);
     }
 
+    /**
+     * The key {@code byId} sorts on: the id's length and bytes (so that one id's records are adjacent
+     * whatever the other ids), then shard and item, big-endian (so that they sort as numbers).
+     */
+    private static byte[] byIdKey(byte[] id, int shard, long item) {
+        return ByteBuffer.allocate(4 + id.length + 12)
+                .putInt(id.length)
+                .put(id)
+                .putInt(shard)
+                .putLong(item)
+                .array();
+    }
+
+    private static boolean sameId(byte[] a, byte[] b) {
+        return a.length == b.length && Arrays.equals(a, 0, a.length - 12, b, 0, b.length - 12);
+    }
+
     private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader) throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new TreeSet<>();
         long documents;
         long duplicates = 0;
+        long withinShards = 0;
         int shardsWithDuplicates = 0;
         try (SpillingSorter byId = new SpillingSorter(memoryBytes);
                 SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
             for (Shard shard : shards) {
                 int index = shard.index();
-                boolean readable = reader.read(shard, id -> add(byId, id.getBytes(StandardCharsets.UTF_8), index));
+                boolean readable = reader.read(
+                        shard,
+                        (item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), index, item), index));
                 if (!readable) {
                     unreadable.add(index);
                 }
@@ -124,16 +169,24 @@ public final class DuplicateIdIndex {
                     if (unreadable.contains(entry.value())) {
                         continue;
                     }
-                    if (currentId == null || !Arrays.equals(currentId, entry.key())) {
-                        currentId = entry.key();
+                    byte[] key = entry.key();
+                    if (currentId == null || !sameId(currentId, key)) {
+                        currentId = key;
                         firstShard = entry.value();
-                    } else if (entry.value() != firstShard) {
-                        byShard.add(
-                                ByteBuffer.allocate(4 + entry.key().length)
-                                        .putInt(entry.value())
-                                        .put(entry.key())
-                                        .array(),
-                                firstShard);
+                        continue;
+                    }
+                    // shard, item, id: the shard's list in its item order
+                    int idLength = key.length - 16;
+                    byShard.add(
+                            ByteBuffer.allocate(12 + idLength)
+                                    .put(key, 4 + idLength, 12)
+                                    .put(key, 4, idLength)
+                                    .array(),
+                            firstShard);
+                    if (entry.value() == firstShard) {
+                        withinShards++;
+                    } else {
+                        duplicates++;
                     }
                 }
             }
@@ -141,7 +194,9 @@ public final class DuplicateIdIndex {
                 ListWriter writer = null;
                 SpillingSorter.Entry entry;
                 while ((entry = sorted.next()) != null) {
-                    int shard = ByteBuffer.wrap(entry.key()).getInt();
+                    ByteBuffer key = ByteBuffer.wrap(entry.key());
+                    int shard = key.getInt();
+                    long item = key.getLong();
                     if (writer == null || writer.shard != shard) {
                         if (writer != null) {
                             writer.store(output, folder);
@@ -150,8 +205,9 @@ public final class DuplicateIdIndex {
                         shardsWithDuplicates++;
                     }
                     writer.add(
-                            new String(entry.key(), 4, entry.key().length - 4, StandardCharsets.UTF_8), entry.value());
-                    duplicates++;
+                            item,
+                            new String(entry.key(), 12, entry.key().length - 12, StandardCharsets.UTF_8),
+                            entry.value());
                 }
                 if (writer != null) {
                     writer.store(output, folder);
@@ -163,26 +219,63 @@ public final class DuplicateIdIndex {
         index.put("shards", shards.size());
         index.put("documents", documents);
         index.put("duplicates", duplicates);
+        index.put("repeatsWithinShards", withinShards);
         index.put("shardsWithDuplicates", shardsWithDuplicates);
         index.putPOJO("unreadableShards", unreadable);
         index.put("lists", folder);
         output.put(INDEX_KEY, json.writeValueAsBytes(index));
-        return new Summary(documents, duplicates, shardsWithDuplicates, List.copyOf(unreadable), true);
+        return new Summary(documents, duplicates, withinShards, shardsWithDuplicates, List.copyOf(unreadable), true);
     }
 
-    private static void add(SpillingSorter sorter, byte[] id, int shard) {
+    private static void add(SpillingSorter sorter, byte[] key, int shard) {
         try {
-            sorter.add(id, shard);
+            sorter.add(key, shard);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     /**
-     * The ids of {@code shard} first seen in an earlier shard of the plan, each with that shard; empty
-     * when it has none. Refuses to run on a plan with no index, or an index of another manifest.
+     * The repeated ids of {@code shard}, for its worker: a source that opens the shard's list (copied to
+     * {@code tempDir} when it has one; close the source to delete the copy) once per pass over the shard.
+     * Refuses to run on a plan with no index, or an index of another manifest.
      */
-    public Map<String, Integer> earlierIds(Storage output, byte[] manifest, int shard) throws IOException {
+    public ListedRepeats repeats(Storage output, byte[] manifest, int shard, Path tempDir) throws IOException {
+        String key = requireIndex(output, manifest, shard);
+        if (!output.exists(key)) {
+            return new ListedRepeats(shard, null, json);
+        }
+        Path copy = Files.createTempFile(tempDir, "palimpsest-duplicates", ".jsonl");
+        try {
+            output.download(key, copy);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(copy);
+            throw e;
+        }
+        return new ListedRepeats(shard, copy, json);
+    }
+
+    /** Every listed document of {@code shard}, in item order (for tests and diagnostics: the worker streams them). */
+    public List<Repeat> listed(Storage output, byte[] manifest, int shard) throws IOException {
+        String key = requireIndex(output, manifest, shard);
+        List<Repeat> listed = new ArrayList<>();
+        if (!output.exists(key)) {
+            return listed;
+        }
+        try (BufferedReader lines =
+                new BufferedReader(new InputStreamReader(output.open(key), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (!line.isBlank()) {
+                    listed.add(ListedRepeats.parse(json, line));
+                }
+            }
+        }
+        return listed;
+    }
+
+    /** The key of the shard's list, once the index in force is this manifest's. */
+    private String requireIndex(Storage output, byte[] manifest, int shard) throws IOException {
         String hash = sha256(manifest);
         String stale = null;
         if (!output.exists(INDEX_KEY)) {
@@ -196,26 +289,11 @@ public final class DuplicateIdIndex {
                     + ": it was planned by an earlier version or planning stopped half-way; run `palimpsest plan` on it again"
                     + " (committed shards stay as they are)");
         }
-        String key = listKey(hash, shard);
-        if (!output.exists(key)) {
-            return Map.of();
-        }
-        Map<String, Integer> earlier = new HashMap<>();
-        try (BufferedReader lines =
-                new BufferedReader(new InputStreamReader(output.open(key), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (!line.isBlank()) {
-                    JsonNode entry = json.readTree(line);
-                    earlier.put(entry.get("id").asText(), entry.get("first").asInt());
-                }
-            }
-        }
-        return earlier;
+        return listKey(hash, shard);
     }
 
     static String listFolder(String manifestHash) {
-        return PREFIX + manifestHash.substring(0, 16) + "/";
+        return PREFIX + "items-" + manifestHash.substring(0, 16) + "/";
     }
 
     static String listKey(String manifestHash, int shard) {
@@ -245,8 +323,9 @@ public final class DuplicateIdIndex {
             lines.setRootValueSeparator(new SerializedString("\n"));
         }
 
-        void add(String id, int first) throws IOException {
+        void add(long item, String id, int first) throws IOException {
             lines.writeStartObject();
+            lines.writeNumberField("item", item);
             lines.writeStringField("id", id);
             lines.writeNumberField("first", first);
             lines.writeEndObject();

@@ -1,11 +1,20 @@
 package io.palimpsest.worker.preview;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.ListedRepeats;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.ShardInput;
+import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -14,11 +23,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Draws a preview's documents: each shard's quota ({@link SampleAllocation}) by reservoir sampling
  * over the shard's items, read in the order a worker reads them ({@link ShardInput}: the same
- * duplicate rule, the same unusable lines). A shard that gives documents is read to its end, which
+ * duplicate rule, found the same bounded way, the same unusable lines). A shard that gives documents is read to its end, which
  * also counts its items exactly; the plan's other shards are known by their bytes only. A shard with
  * fewer items than its quota hands the rest to the shards that have items left (or to shards not
  * read yet), which are read again with their larger quota, so a sample of N draws min(N, items)
@@ -54,6 +64,7 @@ public final class DocumentSampler {
 
     private final Storage input;
     private final DocumentReaders readers;
+    private final ObjectMapper json = new ObjectMapper();
 
     public DocumentSampler(Storage input, DocumentReaders readers) {
         this.input = input;
@@ -177,7 +188,9 @@ public final class DocumentSampler {
             Shard shard, int quota, Random random, Function<InputItem, String> stratumOf) throws IOException {
         Map<String, Reservoir> byStratum = new TreeMap<>();
         long ordinal = 0;
-        try (ShardInput items = new ShardInput(input, shard, readers)) {
+        Path scratch = Files.createTempDirectory("palimpsest-preview-ids");
+        try (ListedRepeats repeats = repeatsOf(shard, scratch);
+                ShardInput items = new ShardInput(input, shard, readers, repeats.open(), bytes -> {})) {
             InputItem item;
             while ((item = items.next()) != null) {
                 String stratum = stratumOf.apply(item);
@@ -194,7 +207,40 @@ public final class DocumentSampler {
                 r.seen++;
                 ordinal++;
             }
+        } finally {
+            deleteAll(scratch);
         }
         return byStratum;
+    }
+
+    /**
+     * The shard's repeated ids as a worker gets them: found by the planner's bounded sort (in a scratch
+     * folder) and streamed beside the items, so that reading a shard of millions of documents holds no
+     * set of its ids. A pass over the shard before the sampling one.
+     */
+    private ListedRepeats repeatsOf(Shard shard, Path scratch) throws IOException {
+        FileStorage index = new FileStorage(Files.createDirectories(scratch.resolve("index")));
+        byte[] names = ("preview of shard " + shard.index() + ": " + shard.files()).getBytes(StandardCharsets.UTF_8);
+        DuplicateIdIndex ids = new DuplicateIdIndex(json);
+        ids.ensure(index, List.of(shard), names, (read, sink) -> {
+            try (ShardInput items = new ShardInput(input, read, readers, RepeatedIds.NONE, bytes -> {})) {
+                InputItem item;
+                for (long number = 0; (item = items.next()) != null; number++) {
+                    if (item instanceof Document doc) {
+                        sink.accept(number, doc.id());
+                    }
+                }
+            }
+            return true;
+        });
+        return ids.repeats(index, names, shard.index(), scratch);
+    }
+
+    private static void deleteAll(Path folder) throws IOException {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 }

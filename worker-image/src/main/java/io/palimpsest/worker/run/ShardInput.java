@@ -20,11 +20,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
 
@@ -32,10 +30,9 @@ import java.util.zip.ZipException;
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
  * number N is the same item in every attempt: that is what checkpoints count. A shard that is an
  * item range of a file ({@link ShardFile#firstItem()}) reads the file from its top and hands out only
- * the range. A second document
- * with an id already seen in this shard is rejected as a duplicate (the first wins), and so is one
- * whose id the plan found first in an earlier shard ({@code earlierIds}, from the planner's
- * {@link io.palimpsest.worker.plan.DuplicateIdIndex}).
+ * the range. A document whose id came before it in the plan's order (earlier in this shard, or in
+ * an earlier shard) is rejected as a duplicate, the first occurrence wins: {@link RepeatedIds} says
+ * which, from the planner's {@link io.palimpsest.worker.plan.DuplicateIdIndex} for a worker.
  */
 public final class ShardInput implements Closeable {
 
@@ -44,9 +41,10 @@ public final class ShardInput implements Closeable {
     private final List<ShardFile> plannedFiles;
     private final Iterator<ShardFile> files;
     private boolean sizesChecked;
-    private final Set<String> seenIds = new HashSet<>();
-    /** Ids first seen in an earlier shard, with that shard; usually empty, then never looked up. */
-    private final Map<String, Integer> earlierIds;
+    /** Which documents repeat an id that came before them. */
+    private final RepeatedIds repeats;
+    /** Items handed out so far: the next one's number in the shard. */
+    private long itemNumber;
 
     private DocumentReader current;
     private String currentKey;
@@ -63,25 +61,23 @@ public final class ShardInput implements Closeable {
     /** Whether the current file's first items show it cannot be read as the job describes it. */
     private FileStartCheck currentStart;
 
+    /** A shard read without a plan's index: repeats within it are found by remembering its ids. */
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
-        this(storage, shard, readers, Map.of(), bytes -> {});
+        this(storage, shard, readers, RepeatedIds.inMemory(Map.of()), bytes -> {});
     }
 
     /**
-     * @param earlierIds ids the plan found first in an earlier shard (rejected here as duplicates)
+     * @param repeats which documents repeat an id that came before them (rejected here as duplicates;
+     *                closed with this); {@link RepeatedIds#NONE} hands every document out as it is
      * @param bytesRead told the input bytes consumed as reading goes (progress)
      */
     public ShardInput(
-            Storage storage,
-            Shard shard,
-            DocumentReaders readers,
-            Map<String, Integer> earlierIds,
-            LongConsumer bytesRead) {
+            Storage storage, Shard shard, DocumentReaders readers, RepeatedIds repeats, LongConsumer bytesRead) {
         this.storage = storage;
         this.readers = readers;
         this.plannedFiles = shard.files();
         this.files = plannedFiles.iterator();
-        this.earlierIds = earlierIds;
+        this.repeats = repeats;
         this.bytesRead = bytesRead;
     }
 
@@ -118,7 +114,7 @@ public final class ShardInput implements Closeable {
                 if (item != null) {
                     readFromCurrent++;
                     checkStart(item);
-                    return deduplicated(item);
+                    return deduplicated(item, itemNumber++);
                 }
                 checkStart(null);
                 if (currentIsRange && currentMaxItems != null && readFromCurrent < currentMaxItems) {
@@ -269,27 +265,13 @@ public final class ShardInput implements Closeable {
         }
     }
 
-    private InputItem deduplicated(InputItem item) {
+    private InputItem deduplicated(InputItem item, long number) {
         if (!(item instanceof Document doc)) {
             return item;
         }
-        if (!seenIds.add(doc.id())) {
-            return new UnusableItem(
-                    doc.position(),
-                    doc.id(),
-                    ItemReason.DUPLICATE_ID,
-                    "id '" + doc.id() + "' appeared earlier in this shard" + generatedIdNote(doc.id()));
-        }
-        if (!earlierIds.isEmpty()) {
-            Integer first = earlierIds.get(doc.id());
-            if (first != null) {
-                return new UnusableItem(
-                        doc.position(),
-                        doc.id(),
-                        ItemReason.DUPLICATE_ID,
-                        "id '" + doc.id() + "' appeared first in shard " + first
-                                + " (the first occurrence in the plan wins)" + generatedIdNote(doc.id()));
-            }
+        String repeat = repeats.repeatOf(number, doc);
+        if (repeat != null) {
+            return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID, repeat);
         }
         return item;
     }
@@ -314,8 +296,12 @@ public final class ShardInput implements Closeable {
 
     @Override
     public void close() throws IOException {
-        if (current != null) {
-            current.close();
+        try {
+            repeats.close();
+        } finally {
+            if (current != null) {
+                current.close();
+            }
         }
     }
 }

@@ -56,7 +56,7 @@ public final class ShardRunner {
     private final RunSettings settings;
     private final ObjectMapper json;
     private final RunProgress progress;
-    private final Map<String, Integer> earlierIds;
+    private final RepeatedIds.Source repeats;
     /** This attempt's documents: a summary without a receipt counts these, never the process's. */
     private final AttemptCounts attemptCounts = new AttemptCounts();
     /** Set by {@link #stop}: the termination signal arrived. */
@@ -74,10 +74,13 @@ public final class ShardRunner {
             RunSettings settings,
             ObjectMapper json,
             RunProgress progress) {
-        this(input, output, readers, processor, settings, json, progress, Map.of());
+        this(input, output, readers, processor, settings, json, progress, () -> RepeatedIds.inMemory(Map.of()));
     }
 
-    /** @param earlierIds the shard's ids the plan found first in an earlier shard (rejected as {@code duplicate_id}) */
+    /**
+     * @param repeats the shard's documents whose id came before them in the plan (rejected as
+     *                {@code duplicate_id}), opened once per pass
+     */
     public ShardRunner(
             Storage input,
             Storage output,
@@ -86,8 +89,8 @@ public final class ShardRunner {
             RunSettings settings,
             ObjectMapper json,
             RunProgress progress,
-            Map<String, Integer> earlierIds) {
-        this.earlierIds = earlierIds;
+            RepeatedIds.Source repeats) {
+        this.repeats = repeats;
         this.input = input;
         this.output = output;
         this.readers = readers;
@@ -244,7 +247,8 @@ public final class ShardRunner {
                         settings.compression(),
                         () -> receiptExists(layout),
                         state);
-                ShardInput items = new ShardInput(input, shard, readers, earlierIds, progress.bytesRead::addAndGet)) {
+                ShardInput items =
+                        new ShardInput(input, shard, readers, repeats.open(), progress.bytesRead::addAndGet)) {
             try {
                 pass(state, writer, items, window);
             } finally {

@@ -10,6 +10,7 @@ import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import java.io.IOException;
@@ -76,10 +77,10 @@ public final class DuplicateIdBenchmark {
                     long from = shard.index() * perShard;
                     for (long k = from; k < from + perShard; k++) {
                         if (from > 0 && random.nextDouble() < repeated) {
-                            sink.accept(id((long) (random.nextDouble() * from)));
+                            sink.accept(k - from, id((long) (random.nextDouble() * from)));
                             expectedRepeats[0]++;
                         } else {
-                            sink.accept(id(k));
+                            sink.accept(k - from, id(k));
                         }
                     }
                     return true;
@@ -125,10 +126,12 @@ public final class DuplicateIdBenchmark {
                             plan,
                             new ShardManifest(json).serialize(plan),
                             (shard, sink) -> {
-                                try (ShardInput items = new ShardInput(input, shard, readers)) {
-                                    for (InputItem item = items.next(); item != null; item = items.next()) {
+                                try (ShardInput items =
+                                        new ShardInput(input, shard, readers, RepeatedIds.NONE, consumed -> {})) {
+                                    long number = 0;
+                                    for (InputItem item = items.next(); item != null; item = items.next(), number++) {
                                         if (item instanceof Document d) {
-                                            sink.accept(d.id());
+                                            sink.accept(number, d.id());
                                         }
                                     }
                                 }

@@ -91,6 +91,87 @@ class DuplicateIdsAcrossShardsTest {
         assertFalse(again.err().contains("duplicate ids:"), "the kept plan keeps its index: " + again.err());
     }
 
+    /**
+     * A repeat within one file is found by the planner's pass too, and the worker takes it from the
+     * shard's list (in item order, beside its input) instead of remembering every id it read: its
+     * memory does not grow with the shard.
+     */
+    @Test
+    void anIdRepeatedWithinAShardIsTakenFromThePlansListInItemOrder() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 10);
+        Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 5);
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"a-3\",\"text\":\"the second a-3\"}\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                "{\"id\":\"a-3\",\"text\":\"the third a-3\"}\n{\"id\":\"b-1\",\"text\":\"the second b-1\"}\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+
+        Run local = cli("local", "-f", job.toString(), "--simulate");
+
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        assertTrue(
+                local.err().contains("2 document(s) repeat an id earlier in their own shard, rejected as duplicate_id"),
+                local.err());
+        FileStorage output = new FileStorage(out);
+        byte[] manifest = output.readAll("_palimpsest/manifest.jsonl");
+        DuplicateIdIndex index = new DuplicateIdIndex(json);
+        assertEquals(List.of(new DuplicateIdIndex.Repeat(10, "a-3", 0)), index.listed(output, manifest, 0));
+        assertEquals(
+                List.of(new DuplicateIdIndex.Repeat(5, "a-3", 0), new DuplicateIdIndex.Repeat(6, "b-1", 1)),
+                index.listed(output, manifest, 1));
+        assertEquals(10, Outputs.ids(output, "plain/shard-00000.jsonl.zst").size());
+        assertEquals(5, Outputs.ids(output, "plain/shard-00001.jsonl.zst").size());
+        List<JsonNode> within = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(1, within.size(), within.toString());
+        assertEquals(11, within.get(0).path("line").asInt());
+        assertTrue(within.get(0).path("detail").asText().contains("appeared earlier in this shard"), within.toString());
+        List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
+        assertEquals(
+                List.of("6: id 'a-3' appeared first in shard 0", "7: id 'b-1' appeared earlier in this shard"),
+                later.stream()
+                        .map(r -> r.path("line").asInt() + ": "
+                                + r.path("detail").asText().replaceAll(" \\(the first.*", ""))
+                        .sorted()
+                        .toList());
+    }
+
+    @Test
+    void aListedRepeatThatIsNotTheDocumentThereFailsTheShardAsChangedInput() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Files.createDirectories(in);
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n",
+                StandardCharsets.UTF_8);
+        Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
+        assertEquals(0, cli("plan", "-f", job.toString()).exit());
+        // the same size, so the plan's size check passes: only the list can tell
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"y\",\"text\":\"two\"}\n",
+                StandardCharsets.UTF_8);
+
+        Run local = cli("local", "-f", job.toString(), "--simulate");
+
+        assertEquals(ExitCodes.BAD_DATA, local.exit(), local.err());
+        assertTrue(
+                local.err()
+                        .contains("item 1 of shard 0 is a document with id 'y', but when the job was planned it was"
+                                + " a document with id 'x'"),
+                local.err());
+        assertTrue(local.err().contains("the input changed since it was planned"), local.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest/receipts/shard-00000.json")), "nothing committed");
+    }
+
     @Test
     void aWorkerRefusesAPlanWhoseDuplicateIndexIsMissing() throws IOException {
         Path in = tmp.resolve("in");

@@ -65,6 +65,40 @@ class ParquetTextTest {
         }
     }
 
+    /**
+     * The reader's byte bound holds for Parquet rows as for JSON lines: a row whose values come to more
+     * than it is rejected before any of them becomes a string (a 100 MB value compresses to a few KB).
+     */
+    @Test
+    void aRowOverTheByteBoundIsRejectedAsTooLongNotDecoded() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); optional binary note (STRING); }");
+        String mib = "x".repeat(1 << 20);
+        String halfMib = "y".repeat(600 * 1024);
+        write(schema, "large.parquet", groups -> new Group[] {
+            groups.newGroup().append("id", "a").append("text", "small"),
+            groups.newGroup().append("id", "b").append("text", mib + mib),
+            groups.newGroup().append("id", "c").append("text", halfMib).append("note", halfMib),
+            groups.newGroup().append("id", "d").append("text", halfMib),
+        });
+
+        try (DocumentReader reader = open("large.parquet")) {
+            assertEquals("a", assertInstanceOf(Document.class, reader.next()).id());
+            UnusableItem whole = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals(ItemReason.LINE_TOO_LONG, whole.reason());
+            assertEquals(
+                    "row has at least 2097153 bytes of string and binary values (reached at column 'text'), more than"
+                            + " the limit of 1048576",
+                    whole.detail());
+            assertEquals(2, whole.position().line());
+            UnusableItem together = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals(ItemReason.LINE_TOO_LONG, together.reason());
+            assertTrue(together.detail().contains("(reached at column 'note')"), together.detail());
+            assertEquals("d", assertInstanceOf(Document.class, reader.next()).id(), "the next row is read as usual");
+            assertNull(reader.next());
+        }
+    }
+
     @Test
     void aStringValueThatIsNotUtf8RejectsItsRowInsteadOfReachingTheModelAsReplacementCharacters() throws IOException {
         MessageType schema = MessageTypeParser.parseMessageType(

@@ -38,16 +38,23 @@ class DuplicateIdIndexTest {
             Map<Integer, List<String>> ids, Set<Integer> unreadable, AtomicInteger reads) {
         return (shard, sink) -> {
             reads.incrementAndGet();
-            ids.getOrDefault(shard.index(), List.of()).forEach(sink);
+            List<String> shardIds = ids.getOrDefault(shard.index(), List.of());
+            for (int item = 0; item < shardIds.size(); item++) {
+                sink.accept(item, shardIds.get(item));
+            }
             return !unreadable.contains(shard.index());
         };
     }
 
     private static final Map<Integer, List<String>> IDS = Map.of(
             0, List.of("a", "b", "c", "Doc"),
-            1, List.of("b", "d", "e", "doc"),
+            1, List.of("b", "d", "e", "doc", "b"),
             2, List.of("a", "d", "f", "c", "e\u0301"),
-            3, List.of("g", "\u00e9"));
+            3, List.of("g", "\u00e9", "g"));
+
+    private static DuplicateIdIndex.Repeat repeat(long item, String id, int first) {
+        return new DuplicateIdIndex.Repeat(item, id, first);
+    }
 
     @Test
     void theFirstShardInPlanOrderWinsAndEveryLaterShardListsItsRepeats() throws IOException {
@@ -62,19 +69,29 @@ class DuplicateIdIndexTest {
                     index.ensure(output, shards, manifest, reader(IDS, Set.of(), new AtomicInteger()));
 
             assertTrue(summary.built());
-            assertEquals(15, summary.documents());
-            assertEquals(4, summary.duplicates());
-            assertEquals(2, summary.shardsWithDuplicates());
-            assertEquals(Map.of(), index.earlierIds(output, manifest, 0));
+            assertEquals(17, summary.documents());
+            assertEquals(5, summary.duplicates());
+            assertEquals(1, summary.repeatsWithinShards());
+            assertEquals(3, summary.shardsWithDuplicates());
+            assertEquals(List.of(), index.listed(output, manifest, 0));
             assertEquals(
-                    Map.of("b", 0), index.earlierIds(output, manifest, 1), "ids differing in case are different ids");
-            assertEquals(Map.of("a", 0, "c", 0, "d", 1), index.earlierIds(output, manifest, 2));
-            assertEquals(Map.of(), index.earlierIds(output, manifest, 3), "exact comparison: no Unicode normalisation");
+                    List.of(repeat(0, "b", 0), repeat(4, "b", 0)),
+                    index.listed(output, manifest, 1),
+                    "ids differing in case are different ids; every later occurrence is listed, in item order");
+            assertEquals(
+                    List.of(repeat(0, "a", 0), repeat(1, "d", 1), repeat(3, "c", 0)),
+                    index.listed(output, manifest, 2));
+            assertEquals(
+                    List.of(repeat(2, "g", 3)),
+                    index.listed(output, manifest, 3),
+                    "a repeat within the shard is listed with the shard itself as the first; exact comparison: no"
+                            + " Unicode normalisation");
             assertEquals(
                     List.of(
                                     DuplicateIdIndex.INDEX_KEY,
                                     DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 1),
-                                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 2))
+                                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 2),
+                                    DuplicateIdIndex.listKey(DuplicateIdIndex.sha256(manifest), 3))
                             .stream()
                             .sorted()
                             .toList(),
@@ -97,7 +114,8 @@ class DuplicateIdIndexTest {
 
         assertFalse(again.built());
         assertEquals(4, reads.get(), "no second pass over the input");
-        assertEquals(4, again.duplicates());
+        assertEquals(5, again.duplicates());
+        assertEquals(1, again.repeatsWithinShards());
     }
 
     @Test
@@ -112,10 +130,10 @@ class DuplicateIdIndexTest {
 
         assertEquals(List.of(0), summary.unreadableShards());
         assertEquals(
-                Map.of(),
-                index.earlierIds(output, manifest, 1),
-                "shard 0 commits nothing, so its 'b' pushes out no other");
-        assertEquals(Map.of("d", 1), index.earlierIds(output, manifest, 2));
+                List.of(repeat(4, "b", 1)),
+                index.listed(output, manifest, 1),
+                "shard 0 commits nothing, so its 'b' pushes out no other: shard 1's first 'b' wins");
+        assertEquals(List.of(repeat(1, "d", 1)), index.listed(output, manifest, 2));
     }
 
     @Test
@@ -125,22 +143,21 @@ class DuplicateIdIndexTest {
         byte[] manifest = new ShardManifest(json).serialize(shards);
         DuplicateIdIndex index = new DuplicateIdIndex(json);
 
-        InvalidJobException missing =
-                assertThrows(InvalidJobException.class, () -> index.earlierIds(output, manifest, 1));
+        InvalidJobException missing = assertThrows(InvalidJobException.class, () -> index.listed(output, manifest, 1));
         assertTrue(
-                missing.getMessage().contains("has no duplicate-id index (_palimpsest/duplicates/index.json)"),
+                missing.getMessage().contains("has no duplicate-id index (_palimpsest/duplicates/items-index.json)"),
                 missing.getMessage());
         assertTrue(missing.getMessage().contains("run `palimpsest plan` on it again"), missing.getMessage());
 
         index.ensure(output, shards, manifest, reader(IDS, Set.of(), new AtomicInteger()));
         byte[] replanned = new ShardManifest(json).serialize(shards(3));
-        InvalidJobException stale =
-                assertThrows(InvalidJobException.class, () -> index.earlierIds(output, replanned, 1));
+        InvalidJobException stale = assertThrows(InvalidJobException.class, () -> index.listed(output, replanned, 1));
         assertTrue(stale.getMessage().contains("made for another manifest"), stale.getMessage());
 
         DuplicateIdIndex.Summary rebuilt =
                 index.ensure(output, shards(3), replanned, reader(IDS, Set.of(), new AtomicInteger()));
         assertTrue(rebuilt.built(), "planning again rebuilds the index for the manifest in force");
-        assertEquals(Map.of("a", 0, "c", 0, "d", 1), index.earlierIds(output, replanned, 2));
+        assertEquals(
+                List.of(repeat(0, "a", 0), repeat(1, "d", 1), repeat(3, "c", 0)), index.listed(output, replanned, 2));
     }
 }

@@ -13,6 +13,7 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
@@ -217,7 +218,8 @@ class ShardSplitterTest {
             long progress = 0;
             for (Shard range : ranges) {
                 AtomicLong bytes = new AtomicLong();
-                try (ShardInput items = new ShardInput(storage, range, readers, Map.of(), bytes::addAndGet)) {
+                try (ShardInput items =
+                        new ShardInput(storage, range, readers, RepeatedIds.inMemory(Map.of()), bytes::addAndGet)) {
                     InputItem item;
                     while ((item = items.next()) != null) {
                         seen.add(

@@ -132,7 +132,7 @@ class ShardRunnerTest {
                 settings,
                 json,
                 new RunProgress(),
-                Map.of("a-3", 4, "b-10", 7, "not-here", 1));
+                () -> RepeatedIds.inMemory(Map.of("a-3", 4, "b-10", 7, "not-here", 1)));
 
         ShardRunner.Report report = runner.run(shard);
 

@@ -20,6 +20,7 @@ import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
 import io.palimpsest.worker.run.ShardInput;
@@ -388,16 +389,17 @@ class S3StorageTest {
             byte[] manifest = output.readAll(ShardManifest.KEY);
             DuplicateIdIndex index = new DuplicateIdIndex(json);
             index.ensure(output, plan.shards(), manifest, (shard, ids) -> {
-                try (ShardInput items = new ShardInput(input, shard, readers)) {
-                    for (InputItem item = items.next(); item != null; item = items.next()) {
+                try (ShardInput items = new ShardInput(input, shard, readers, RepeatedIds.NONE, bytes -> {})) {
+                    long number = 0;
+                    for (InputItem item = items.next(); item != null; item = items.next(), number++) {
                         if (item instanceof Document d) {
-                            ids.accept(d.id());
+                            ids.accept(number, d.id());
                         }
                     }
                 }
                 return true;
             });
-            assertEquals(Map.of("one-7", 0), index.earlierIds(output, manifest, 1));
+            assertEquals(List.of(new DuplicateIdIndex.Repeat(10, "one-7", 0)), index.listed(output, manifest, 1));
 
             RunSettings settings =
                     TestRunSettings.of(0, "s3-writer", 16, 32, Compression.GZIP, Files.createTempDirectory(dir, "tmp"));
@@ -409,7 +411,7 @@ class S3StorageTest {
                             settings,
                             json,
                             new RunProgress(),
-                            index.earlierIds(output, manifest, 1))
+                            index.repeats(output, manifest, 1, settings.tempDir()))
                     .run(new ShardManifest(json).readShard(output, 1));
 
             assertEquals(

@@ -1,0 +1,63 @@
+package io.palimpsest.worker.run;
+
+import io.palimpsest.worker.format.Document;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which documents of a shard repeat an id that came before them in the plan's order (the shard
+ * order, then input order): those are rejected as {@code duplicate_id}, the first occurrence wins.
+ * A worker takes them from the plan's duplicate-id index, streamed in item order beside its input
+ * ({@link io.palimpsest.worker.plan.ListedRepeats}), so its memory does not grow with the shard.
+ */
+public interface RepeatedIds extends Closeable {
+
+    /**
+     * The reject detail when {@code doc}, item {@code item} of the shard (counted from 0 over every
+     * item the shard hands out), repeats an earlier id; null when it does not. Called in increasing
+     * item order.
+     */
+    String repeatOf(long item, Document doc);
+
+    @Override
+    default void close() throws IOException {}
+
+    /** Opens the shard's repeats once per pass over the shard. */
+    @FunctionalInterface
+    interface Source {
+        RepeatedIds open() throws IOException;
+    }
+
+    /** Nothing is a repeat: every document as it is (the planner, which is what finds the repeats). */
+    RepeatedIds NONE = (item, doc) -> null;
+
+    /**
+     * Ids remembered as the shard is read, plus {@code earlierIds} (ids first seen in an earlier shard,
+     * with that shard): for a shard read without a plan's index (a preview's sample, tests). Memory grows
+     * with the shard's documents, so a worker never uses it for a planned shard.
+     */
+    static RepeatedIds inMemory(Map<String, Integer> earlierIds) {
+        Set<String> seen = new HashSet<>();
+        return (item, doc) -> {
+            if (!seen.add(doc.id())) {
+                return earlierInShard(doc.id());
+            }
+            Integer first = earlierIds.isEmpty() ? null : earlierIds.get(doc.id());
+            return first == null ? null : firstInShard(doc.id(), first);
+        };
+    }
+
+    /** The detail of a document whose id appeared earlier in its own shard. */
+    static String earlierInShard(String id) {
+        return "id '" + id + "' appeared earlier in this shard" + ShardInput.generatedIdNote(id);
+    }
+
+    /** The detail of a document whose id appeared first in shard {@code first}. */
+    static String firstInShard(String id, int first) {
+        return "id '" + id + "' appeared first in shard " + first + " (the first occurrence in the plan wins)"
+                + ShardInput.generatedIdNote(id);
+    }
+}
