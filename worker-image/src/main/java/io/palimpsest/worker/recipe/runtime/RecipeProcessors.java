@@ -8,7 +8,6 @@ import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
-import java.net.URI;
 import java.util.Optional;
 
 /** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
@@ -17,20 +16,18 @@ public final class RecipeProcessors {
 
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
-     * @param endpoint the model server's base URL (for /tokenize when the recipe asks for exact counts)
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
     public static RecipeProcessor create(
             Recipe recipe,
             ModelClient client,
-            URI endpoint,
             String servedModelName,
             String recipeHash,
             boolean keepOriginal,
             ObjectMapper json) {
-        Optional<TokenCounter> server = endpoint == null
-                ? Optional.empty()
-                : Optional.of(new HttpTokenCounter(endpoint, servedModelName, json));
+        // exact counts go to the model server's /tokenize, with the client's key, gate and retries
+        Optional<TokenCounter> server =
+                client == null ? Optional.empty() : Optional.of(new HttpTokenCounter(client, servedModelName, json));
         ModelCall calls = client != null
                 ? new ClientModelCall(client, servedModelName, json)
                 : request -> {
