@@ -1,12 +1,16 @@
 package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.recipe.token.TokenCounter;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Exact counts from the serving engine's own tokenizer (vLLM's POST /tokenize), for recipes that
@@ -30,12 +34,31 @@ public final class HttpTokenCounter implements TokenCounter {
         this.json = json;
     }
 
+    /**
+     * One count before the first document, so that an answer the same for every document (no
+     * /tokenize on this server, a key it refuses, an unknown model name) is known before any work:
+     * the client then refuses every call at once ({@link ModelClient#refusal}) and the first document
+     * stops the attempt (exit 78) with nothing committed. Waits at most {@code wait}; anything else
+     * (an outage, a slow server) is left to the documents' own counts, retried as calls are.
+     */
+    public void preflight(Duration wait) {
+        try {
+            client.tokenize(body(".")).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // a refusal for all is kept by the client; the rest is the documents' to meet
+        }
+    }
+
+    private ObjectNode body(String text) {
+        return json.createObjectNode().put("model", model).put("prompt", text).put("add_special_tokens", false);
+    }
+
     @Override
     public int count(String text) {
-        var body =
-                json.createObjectNode().put("model", model).put("prompt", text).put("add_special_tokens", false);
         try {
-            return client.tokenize(body).get();
+            return client.tokenize(body(text)).get();
         } catch (ExecutionException | CompletionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof ModelConfigException || cause instanceof ModelUnavailableException) {

@@ -2,17 +2,22 @@ package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.Tokenizer;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.recipe.EngineSettings;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
+import java.time.Duration;
 import java.util.Optional;
 
 /** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
 public final class RecipeProcessors {
     private RecipeProcessors() {}
+
+    /** How long the count before the first document may take (tokenizer.mode: server) before the run goes on without it. */
+    static final Duration PREFLIGHT_WAIT = Duration.ofSeconds(30);
 
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
@@ -26,8 +31,12 @@ public final class RecipeProcessors {
             boolean keepOriginal,
             ObjectMapper json) {
         // exact counts go to the model server's /tokenize, with the client's key, gate and retries
-        Optional<TokenCounter> server =
-                client == null ? Optional.empty() : Optional.of(new HttpTokenCounter(client, servedModelName, json));
+        HttpTokenCounter counter = client == null ? null : new HttpTokenCounter(client, servedModelName, json);
+        Optional<TokenCounter> server = Optional.ofNullable(counter);
+        Tokenizer tokenizer = recipe.getTokenizer();
+        if (counter != null && tokenizer != null && tokenizer.getMode() == Tokenizer.Mode.server) {
+            counter.preflight(PREFLIGHT_WAIT);
+        }
         ModelCall calls = client != null
                 ? new ClientModelCall(client, servedModelName, json)
                 : request -> {

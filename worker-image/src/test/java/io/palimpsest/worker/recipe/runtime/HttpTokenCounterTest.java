@@ -141,6 +141,23 @@ class HttpTokenCounterTest {
         }
     }
 
+    @Test
+    void aServerWithoutTokenizeIsFoundBeforeTheFirstDocument() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {404}, "{\"detail\": \"Not Found\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            Recipe recipe = RecipeYaml.parse(
+                    "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            assertEquals(1, auth.size(), "one count before any document");
+            ModelConfigException refused = client.refusal().orElseThrow();
+            assertTrue(refused.getMessage().contains("/tokenize answered HTTP 404"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("tokenizer.mode"), refused.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
     /** Answers POST /tokenize with the statuses in turn (the last one from then on), recording each Authorization. */
     private static HttpServer server(List<String> auth, int[] statuses, String reply) throws Exception {
         AtomicInteger calls = new AtomicInteger();
