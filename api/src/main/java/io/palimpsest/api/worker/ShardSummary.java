@@ -41,6 +41,16 @@ public class ShardSummary {
         error
     }
 
+    /** The value of {@code kind}: marks a whole summary line, so a log line or a document's JSON is never taken for one. */
+    public static final String KIND = "ShardSummary";
+
+    /**
+     * Always {@link #KIND}. A pod that wrote no termination message leaves its log's tail there
+     * instead (FallbackToLogsOnError), cut anywhere: the operator takes a summary from it only when its
+     * whole last line is a JSON object with this marker.
+     */
+    private String kind = KIND;
+
     private int shard;
     private int attempt;
     private Outcome outcome;

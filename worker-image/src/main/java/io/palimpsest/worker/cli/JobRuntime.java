@@ -47,7 +47,6 @@ final class JobRuntime implements AutoCloseable {
     private InputRoot input;
     private Storage output;
     private ModelClient client;
-    private URI clientEndpoint;
     private boolean simulated;
     private Duration backoffBase;
     private Duration backoffCap;
@@ -179,7 +178,6 @@ final class JobRuntime implements AutoCloseable {
 
     ModelClient client(URI endpoint, Duration requestTimeout, Duration maxOutage) {
         if (client == null) {
-            clientEndpoint = endpoint;
             int cap = concurrencyCap();
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             int initial = Math.min(cap, maxNumSeqs != null ? maxNumSeqs : 64);
@@ -244,8 +242,7 @@ final class JobRuntime implements AutoCloseable {
 
     DocumentProcessor processor(ModelClient modelClient) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
-        return RecipeProcessors.create(
-                spec.getRecipe(), modelClient, clientEndpoint, model(), job.getRecipeHash(), keepOriginal, json);
+        return RecipeProcessors.create(spec.getRecipe(), modelClient, model(), job.getRecipeHash(), keepOriginal, json);
     }
 
     RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {

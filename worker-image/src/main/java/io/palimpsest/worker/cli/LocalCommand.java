@@ -279,7 +279,9 @@ final class LocalCommand implements Callable<Integer> {
             this.sim = sim;
         }
 
-        static LocalModel start(ResolvedJob job, RewriterModel model, URI endpoint, boolean simulate, Path rules) {
+        /** @param given {@code --endpoint}, or null: held to spec.endpoint.url's rules (exit 78 when it breaks one) */
+        static LocalModel start(ResolvedJob job, RewriterModel model, String given, boolean simulate, Path rules) {
+            URI endpoint = given == null ? null : EndpointOption.checked("--endpoint", given);
             String declared = job.getModel() == null ? null : job.getModel().getEndpoint();
             if (!simulate) {
                 // never a stand-in: simulator text committed as the real model's would poison the corpus

@@ -1,6 +1,5 @@
 package io.palimpsest.worker.cli;
 
-import java.net.URI;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -9,8 +8,9 @@ final class ModelOptions {
 
     @Option(
             names = "--endpoint",
-            description = "An OpenAI-compatible server (base URL without /v1) instead of the model's endpoint.")
-    URI endpoint;
+            description = "An OpenAI-compatible server (base URL without /v1, without user info, query or fragment,"
+                    + " as a RewriterModel's spec.endpoint.url) instead of the model's endpoint.")
+    String endpoint;
 
     @Option(
             names = "--simulate",

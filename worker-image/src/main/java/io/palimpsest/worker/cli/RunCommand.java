@@ -55,8 +55,9 @@ final class RunCommand implements Callable<Integer> {
             names = "--endpoint",
             description =
                     "Model base URL (without /v1); default: the job's resolved endpoint or $PALIMPSEST_MODEL_ENDPOINT. "
-                            + "A recipe that calls no model runs without one.")
-    URI endpoint;
+                            + "A recipe that calls no model runs without one. Held to a RewriterModel's spec.endpoint.url"
+                            + " rules: no user info, query or fragment.")
+    String endpoint;
 
     @Option(
             names = "--checkpoint-every",
@@ -133,8 +134,11 @@ final class RunCommand implements Callable<Integer> {
                 .backoff(backoffBase, backoffCap)
                 .storeOutage(maxOutage)) {
             Duration requestTimeout = this.requestTimeout != null ? this.requestTimeout : runtime.requestTimeout();
-            URI modelUrl =
-                    !runtime.callsModel() ? null : endpoint != null ? endpoint : resolvedEndpoint(runtime, environment);
+            URI modelUrl = !runtime.callsModel()
+                    ? null
+                    : endpoint != null
+                            ? EndpointOption.checked("--endpoint", endpoint)
+                            : resolvedEndpoint(runtime, environment);
             RunProgress progress = new RunProgress();
             int port = metricsPort != null
                     ? metricsPort
@@ -354,9 +358,11 @@ final class RunCommand implements Callable<Integer> {
     private static URI resolvedEndpoint(JobRuntime runtime, WorkerEnvironment environment) {
         String fromJob =
                 runtime.job.getModel() == null ? null : runtime.job.getModel().getEndpoint();
-        return environment
-                .get("PALIMPSEST_MODEL_ENDPOINT")
-                .or(() -> Optional.ofNullable(fromJob))
+        Optional<String> given = environment.get("PALIMPSEST_MODEL_ENDPOINT");
+        if (given.isPresent()) {
+            return EndpointOption.checked("PALIMPSEST_MODEL_ENDPOINT", given.get());
+        }
+        return Optional.ofNullable(fromJob)
                 .map(URI::create)
                 .orElseThrow(() ->
                         new IllegalArgumentException("no model endpoint: the job has none resolved; pass --endpoint"));

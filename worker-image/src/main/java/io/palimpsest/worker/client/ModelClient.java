@@ -172,6 +172,27 @@ public final class ModelClient implements AutoCloseable {
     }
 
     private CompletableFuture<ModelReply> call(String path, ObjectNode body, boolean chat) {
+        return call(path, body, (request, sentAt) -> attempt(request, chat, sentAt));
+    }
+
+    /**
+     * POST /tokenize (vLLM's), for a recipe with {@code tokenizer.mode: server}: the number of tokens
+     * the server's own tokenizer makes of {@code body}'s prompt. Sent like a model call (the same API
+     * key, the same gate, retries and outage limit) but without a concurrency permit: a count is not
+     * a generation and says nothing about the server's load. An answer that would be the same for
+     * every document (401, 403, 404 no /tokenize here or an unknown model, 400) fails this and every
+     * later call with {@link ModelConfigException}, naming the endpoint and {@code tokenizer.mode}.
+     */
+    public CompletableFuture<Integer> tokenize(ObjectNode body) {
+        return call("/tokenize", body, this::attemptCount);
+    }
+
+    /** One try of a request: waits for the gate (and whatever else it needs), sends, reads the answer. */
+    private interface Attempt<T> {
+        CompletionStage<T> run(HttpRequest request, long[] sentAt);
+    }
+
+    private <T> CompletableFuture<T> call(String path, ObjectNode body, Attempt<T> attempt) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -188,8 +209,8 @@ public final class ModelClient implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
         apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
-        CompletableFuture<ModelReply> result = new CompletableFuture<>();
-        tryOnce(request, chat, 0, result);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        tryOnce(request, attempt, 0, result);
         return result;
     }
 
@@ -199,9 +220,9 @@ public final class ModelClient implements AutoCloseable {
      * outage kind that the gate closed for (or was closed at) is the server's outage, not this
      * request's, and the gate's own limit bounds how long it is waited for.
      */
-    private void tryOnce(HttpRequest request, boolean chat, int charged, CompletableFuture<ModelReply> result) {
+    private <T> void tryOnce(HttpRequest request, Attempt<T> attempt, int charged, CompletableFuture<T> result) {
         long[] sentAt = {Long.MAX_VALUE};
-        attempt(request, chat, sentAt).whenComplete((reply, error) -> {
+        attempt.run(request, sentAt).whenComplete((reply, error) -> {
             if (error == null) {
                 result.complete(reply);
                 return;
@@ -209,7 +230,7 @@ public final class ModelClient implements AutoCloseable {
             Throwable cause = unwrap(error);
             if (cause instanceof ReplicaRefusedException) {
                 // another replica is there to take it: placed again at once, nothing charged
-                tryOnce(request, chat, charged, result);
+                tryOnce(request, attempt, charged, result);
                 return;
             }
             if (!retryable(cause)) {
@@ -228,7 +249,7 @@ public final class ModelClient implements AutoCloseable {
                     cause instanceof RetryableStatusException status ? status.retryAfter() : Optional.empty();
             long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
             try {
-                scheduler.schedule(() -> tryOnce(request, chat, spent, result), waitMillis, TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> tryOnce(request, attempt, spent, result), waitMillis, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closed) {
                 result.completeExceptionally(cause);
             }
@@ -244,6 +265,83 @@ public final class ModelClient implements AutoCloseable {
             sentAt[0] = System.nanoTime();
             return send(request, chat);
         });
+    }
+
+    /** A count's try: waits for the gate like a model call, takes no concurrency permit, goes to any replica. */
+    private CompletionStage<Integer> attemptCount(HttpRequest request, long[] sentAt) {
+        ModelConfigException refused = refusedForAll;
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return gate.whenOpen().thenCompose(open -> {
+            sentAt[0] = System.nanoTime();
+            return http.sendAsync(connectionUse.apply(request), HttpResponse.BodyHandlers.ofByteArray())
+                    .handle((response, error) -> {
+                        if (error != null) {
+                            Throwable cause = unwrap(error);
+                            if (!(cause instanceof HttpTimeoutException)
+                                    || cause instanceof HttpConnectTimeoutException) {
+                                gate.recordOutage(String.valueOf(cause), Optional.empty());
+                            }
+                            throw new CompletionException(cause);
+                        }
+                        return interpretCount(request, response);
+                    });
+        });
+    }
+
+    private int interpretCount(HttpRequest request, HttpResponse<byte[]> response) {
+        int status = response.statusCode();
+        StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
+        if (meaning != StatusPolicy.Meaning.OUTAGE) {
+            gate.recordSuccess();
+        }
+        if (status == 200) {
+            try {
+                var reply = json.readTree(response.body());
+                if (reply != null && reply.path("count").isInt()) {
+                    return reply.get("count").asInt();
+                }
+                if (reply != null && reply.path("tokens").isArray()) {
+                    return reply.get("tokens").size();
+                }
+                throw new IOException("neither count nor tokens in the reply");
+            } catch (IOException e) {
+                throw new CompletionException(new RetryableStatusException(
+                        200, Optional.empty(), "unreadable /tokenize answer: " + e.getMessage()));
+            }
+        }
+        String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
+        if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
+            RetryableStatusException failure = new RetryableStatusException(
+                    status, RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
+            if (meaning == StatusPolicy.Meaning.OUTAGE) {
+                gate.recordOutage("HTTP " + status, failure.retryAfter());
+            }
+            throw new CompletionException(failure);
+        }
+        if (status == 413) {
+            // a body-size limit in front of the server: this document's text, not every document's
+            throw new CompletionException(new RejectedByModelException(status, body));
+        }
+        // nothing in a count request but the model name and the text: any other refusal awaits every document
+        throw new CompletionException(refuseAll(status, request, body, countHint(status)));
+    }
+
+    /** What to check when the server refuses a count whatever the document. */
+    static String countHint(int status) {
+        String why =
+                switch (status) {
+                    case 401, 403, 407 -> StatusPolicy.hint(status);
+                    case 404, 405, 501 ->
+                        "this server has no /tokenize (vLLM serves it; a gateway or another engine may not),"
+                                + " or it does not know the model name: check the RewriterModel's servedModelName";
+                    default ->
+                        "a count request holds only the model name and the text, so the same answer would come"
+                                + " for every document: check the RewriterModel's servedModelName";
+                };
+        return why + "; the recipe's tokenizer.mode: server asks this endpoint for exact token counts,"
+                + " tokenizer.mode: estimate counts locally instead";
     }
 
     private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {

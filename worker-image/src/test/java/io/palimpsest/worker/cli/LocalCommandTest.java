@@ -93,6 +93,25 @@ class LocalCommandTest {
                 LocalSummary.documents(2, 0, 0, 0));
     }
 
+    /** Whatever the cluster refuses as spec.endpoint.url, --endpoint refuses in the same words, never repeating a secret. */
+    @Test
+    void anEndpointWithUserInfoQueryOrFragmentIsRefusedAsTheClusterRefusesEndpointUrl() throws Exception {
+        String[][] cases = {
+            {"https://me:pw-secret@gateway.example", "endpoint.url must not carry credentials; use apiKeySecretRef"},
+            {"https://gateway.example/openai?api-key=sk-secret", "endpoint.url must not carry a query or fragment"},
+            {"https://gateway.example/v1#sk-secret", "endpoint.url must not carry a query or fragment"},
+        };
+        for (String[] c : cases) {
+            CliRun run = CliRun.of(
+                    "local", "-f", QUICKSTART.toString(), "--endpoint", c[0], "--out", out.toString());
+            assertEquals(78, run.exit(), c[0] + ": " + run.err());
+            assertTrue(run.err().contains("--endpoint https://gateway.example"), run.err());
+            assertTrue(run.err().contains(c[1]), run.err());
+            assertFalse(run.err().contains("secret") || run.out().contains("secret"), "never shown: " + run.err());
+            assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
+        }
+    }
+
     @Test
     void anEndpointWhereNothingListensStopsBeforeTheFirstDocument() throws Exception {
         int closedPort;

@@ -1,7 +1,10 @@
 package io.palimpsest.operator.job.observe;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -103,7 +106,7 @@ public final class ClusterReadings {
         Integer failures = intAnnotation(pod, RewriteJobNames.INDEX_FAILURE_COUNT);
         ContainerStateTerminated terminated = terminated(pod);
         String message = terminated == null ? null : terminated.getMessage();
-        ShardSummary summary = parse(message, ShardSummary.class);
+        ShardSummary summary = shardSummary(message, terminated == null ? null : terminated.getExitCode());
         boolean disrupted = pod.getStatus().getConditions() != null
                 && pod.getStatus().getConditions().stream()
                         .anyMatch(c -> "DisruptionTarget".equals(c.getType()) && "True".equals(c.getStatus()));
@@ -186,12 +189,62 @@ public final class ClusterReadings {
         return type.equals(c.getType()) && "True".equals(c.getStatus());
     }
 
+    /** A helper pod's JSON termination message (a plan, a preview's estimate); a worker's shard summary is {@link #shardSummary}. */
     private static <T> T parse(String message, Class<T> type) {
         if (message == null || !message.strip().startsWith("{")) {
             return null;
         }
         try {
             return JSON.readValue(message.strip(), type);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /**
+     * A worker's shard summary in its termination message, or null. It must be the JSON object that
+     * is the message's whole last line (the message is the worker's file, one JSON object, or, for a
+     * container that failed without writing it (FallbackToLogsOnError), the tail of its log, cut
+     * anywhere: its first line may begin inside a log line or a document's JSON and is never read;
+     * text after the object refuses it) and carry an outcome. A container that failed (exit code other than 0) may have
+     * left its log's tail instead of a summary, and any line of a log can start with '{' (a document
+     * excerpt, a server's echoed body): there it must also carry the worker's marker, {@code kind:
+     * ShardSummary}. Only a pod that exited 0 (whose message is never from its log) is read without
+     * one, as workers before the marker wrote it.
+     */
+    static ShardSummary shardSummary(String message, Integer exitCode) {
+        ObjectNode line = lastLineObject(message);
+        if (line == null || !line.path("outcome").isTextual()) {
+            return null;
+        }
+        boolean marked = ShardSummary.KIND.equals(line.path("kind").asText(null));
+        boolean fromTheFile =
+                exitCode != null && exitCode == 0 && message.strip().indexOf('\n') < 0;
+        if (!marked && !fromTheFile) {
+            return null;
+        }
+        try {
+            return JSON.treeToValue(line, ShardSummary.class);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static ObjectNode lastLineObject(String message) {
+        if (message == null) {
+            return null;
+        }
+        String text = message.strip();
+        String last = text.substring(text.lastIndexOf('\n') + 1).strip();
+        if (!last.startsWith("{") || !last.endsWith("}")) {
+            return null;
+        }
+        try (JsonParser parser = JSON.getFactory().createParser(last)) {
+            JsonNode node = JSON.readTree(parser);
+            if (!(node instanceof ObjectNode object) || parser.nextToken() != null) {
+                return null; // not an object, or more after it on the line
+            }
+            return object;
         } catch (Exception e) {
             return null;
         }

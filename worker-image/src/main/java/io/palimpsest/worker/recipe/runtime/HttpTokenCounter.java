@@ -1,60 +1,81 @@
 package io.palimpsest.worker.recipe.runtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.client.ModelUrls;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.client.ModelConfigException;
+import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.recipe.token.TokenCounter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Exact counts from the serving engine's own tokenizer (vLLM's POST /tokenize), for recipes that
  * set tokenizer.mode: server. One round trip per count, so chunking gets slower: worth it only
  * where an estimate's 10-15% error matters (a budget right at the context length).
+ *
+ * <p>Sent by the job's {@link ModelClient} ({@link ModelClient#tokenize}): with the model's API key,
+ * through its outage gate and retries, so a count fails the way a model call does: a refusal that is
+ * the same for every document stops the job ({@link io.palimpsest.worker.client.ModelConfigException},
+ * exit 78), an outage past its limit ends the attempt
+ * ({@link io.palimpsest.worker.client.ModelUnavailableException}, exit 75).
  */
 public final class HttpTokenCounter implements TokenCounter {
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final URI tokenize;
+    private final ModelClient client;
     private final String model;
     private final ObjectMapper json;
 
-    public HttpTokenCounter(URI baseUrl, String model, ObjectMapper json) {
-        this.tokenize = ModelUrls.at(baseUrl, "/tokenize");
+    public HttpTokenCounter(ModelClient client, String model, ObjectMapper json) {
+        this.client = client;
         this.model = model;
         this.json = json;
+    }
+
+    /**
+     * One count before the first document, so that an answer the same for every document (no
+     * /tokenize on this server, a key it refuses, an unknown model name) is known before any work:
+     * the client then refuses every call at once ({@link ModelClient#refusal}) and the first document
+     * stops the attempt (exit 78) with nothing committed. Waits at most {@code wait}; anything else
+     * (an outage, a slow server) is left to the documents' own counts, retried as calls are.
+     */
+    public void preflight(Duration wait) {
+        try {
+            client.tokenize(body(".")).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            // a refusal for all is kept by the client; the rest is the documents' to meet
+        }
+    }
+
+    private ObjectNode body(String text) {
+        return json.createObjectNode().put("model", model).put("prompt", text).put("add_special_tokens", false);
     }
 
     @Override
     public int count(String text) {
         try {
-            byte[] body = json.writeValueAsBytes(json.createObjectNode()
-                    .put("model", model)
-                    .put("prompt", text)
-                    .put("add_special_tokens", false));
-            HttpRequest request = HttpRequest.newBuilder(tokenize)
-                    .timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("POST " + tokenize + " answered " + response.statusCode());
+            return client.tokenize(body(text)).get();
+        } catch (ExecutionException | CompletionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof ModelConfigException || cause instanceof ModelUnavailableException) {
+                throw (RuntimeException) cause;
             }
-            JsonNode reply = json.readTree(response.body());
-            return reply.has("count")
-                    ? reply.get("count").asInt()
-                    : reply.path("tokens").size();
-        } catch (IOException e) {
-            throw new UncheckedIOException("POST " + tokenize + " failed", e);
+            // retries spent (5xx, timeouts, a refused connection short of an outage): as a model call's
+            throw new CountFailedException("counting tokens at the model server failed: " + cause, cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while counting tokens", e);
+        }
+    }
+
+    /** A count failed after the client's retries: the document is tried again like one whose model call failed. */
+    public static final class CountFailedException extends RuntimeException {
+        CountFailedException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

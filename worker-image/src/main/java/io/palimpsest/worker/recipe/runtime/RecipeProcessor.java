@@ -22,6 +22,7 @@ import io.palimpsest.worker.run.Rejection;
 import io.palimpsest.worker.run.VariantRecord;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,7 +69,14 @@ public final class RecipeProcessor implements DocumentProcessor {
     public CompletionStage<ProcessedDocument> process(Document document, DocumentTrace trace) {
         SourceDocument doc =
                 new SourceDocument(document.id(), document.text(), PlainValues.objectOf(document.metadata()));
-        return engine.process(doc, trace).handle((outcome, error) -> {
+        CompletionStage<DocumentOutcome> processed;
+        try {
+            processed = engine.process(doc, trace);
+        } catch (ModelConfigException | ModelUnavailableException | HttpTokenCounter.CountFailedException e) {
+            // a token count at the server (tokenizer.mode: server) before any call: judged like a call's failure
+            processed = CompletableFuture.failedFuture(e);
+        }
+        return processed.handle((outcome, error) -> {
             if (error == null) {
                 failedInARow.set(0);
                 return convert(document, outcome);

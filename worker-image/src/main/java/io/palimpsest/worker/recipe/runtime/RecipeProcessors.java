@@ -2,35 +2,41 @@ package io.palimpsest.worker.recipe.runtime;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.Tokenizer;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.recipe.EngineSettings;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
-import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 
 /** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
 public final class RecipeProcessors {
     private RecipeProcessors() {}
 
+    /** How long the count before the first document may take (tokenizer.mode: server) before the run goes on without it. */
+    static final Duration PREFLIGHT_WAIT = Duration.ofSeconds(30);
+
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
-     * @param endpoint the model server's base URL (for /tokenize when the recipe asks for exact counts)
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
     public static RecipeProcessor create(
             Recipe recipe,
             ModelClient client,
-            URI endpoint,
             String servedModelName,
             String recipeHash,
             boolean keepOriginal,
             ObjectMapper json) {
-        Optional<TokenCounter> server = endpoint == null
-                ? Optional.empty()
-                : Optional.of(new HttpTokenCounter(endpoint, servedModelName, json));
+        // exact counts go to the model server's /tokenize, with the client's key, gate and retries
+        HttpTokenCounter counter = client == null ? null : new HttpTokenCounter(client, servedModelName, json);
+        Optional<TokenCounter> server = Optional.ofNullable(counter);
+        Tokenizer tokenizer = recipe.getTokenizer();
+        if (counter != null && tokenizer != null && tokenizer.getMode() == Tokenizer.Mode.server) {
+            counter.preflight(PREFLIGHT_WAIT);
+        }
         ModelCall calls = client != null
                 ? new ClientModelCall(client, servedModelName, json)
                 : request -> {

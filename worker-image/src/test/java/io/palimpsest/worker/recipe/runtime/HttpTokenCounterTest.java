@@ -1,36 +1,198 @@
 package io.palimpsest.worker.recipe.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.sim.text.Tokenizer;
+import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.client.ModelConfigException;
+import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class HttpTokenCounterTest {
+    private static final String KEY = "sk-live-0123456789abcdefghijklmnopqrstuvwxyz";
+    private static final String TEXT =
+            "The keeper wound the clockwork that turned the lens, twice a night, for forty years.";
+
+    private final ObjectMapper json = new ObjectMapper();
+
     @Test
     void serverModeCountsWithTheServersTokenizer() {
         try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder().modelName("m").zeroLatency().build(), "127.0.0.1", 0)) {
-            TokenCounter server = new HttpTokenCounter(URI.create(sim.baseUrl()), "m", new ObjectMapper());
+                        SimConfig.builder().modelName("m").zeroLatency().build(), "127.0.0.1", 0);
+                ModelClient client =
+                        new ModelClient(settings(URI.create(sim.baseUrl())).build(), json)) {
+            TokenCounter server = new HttpTokenCounter(client, "m", json);
             Recipe exact = RecipeYaml.parse("tokenizer: {mode: server}\nprompts: [{name: a, user: x}]\n");
             Recipe estimated = RecipeYaml.parse("prompts: [{name: a, user: x}]\n");
             TokenCounter chosen = TokenCounters.forRecipe(exact, Optional.of(server));
-            String text = "The keeper wound the clockwork that turned the lens, twice a night, for forty years.";
-            assertEquals(Tokenizer.ids(text).length, chosen.count(text));
+            assertEquals(Tokenizer.ids(TEXT).length, chosen.count(TEXT));
             assertSame(BpeTokenCounter.instance(), TokenCounters.forRecipe(estimated, Optional.of(server)));
             assertThrows(RecipeException.class, () -> TokenCounters.forRecipe(exact, Optional.empty()));
         }
+    }
+
+    @Test
+    void countsSendTheModelsApiKeyAsTheModelCallsDo() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {200}, "{\"count\": 7, \"tokens\": [1,2,3,4,5,6,7]}");
+        try (ModelClient client = new ModelClient(
+                settings(base(server)).apiKey(Optional.of(" " + KEY + "\n")).build(), json)) {
+            assertEquals(7, new HttpTokenCounter(client, "m", json).count(TEXT));
+            assertEquals(List.of("Bearer " + KEY), auth, "the key as the chat calls send it: trimmed");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aKeyTheTokenizeEndpointRefusesStopsTheJobNamingEndpointAndModeNotTheKey() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {401}, "{\"error\": \"invalid key " + KEY + "\"}");
+        try (ModelClient client =
+                new ModelClient(settings(base(server)).apiKey(Optional.of(KEY)).build(), json)) {
+            HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+            ModelConfigException refused = assertThrows(ModelConfigException.class, () -> counter.count(TEXT));
+            assertTrue(
+                    refused.getMessage().contains(base(server) + "/tokenize answered HTTP 401"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("tokenizer.mode: server"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
+            assertFalse(refused.getMessage().contains(KEY), "never the key: " + refused.getMessage());
+            assertEquals(Optional.of(refused), client.refusal(), "the job stops (exit 78)");
+            assertThrows(ModelConfigException.class, () -> counter.count("another document"));
+            assertEquals(1, auth.size(), "no further request after the refusal");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aServerWithoutTokenizeOrThatRefusesTheModelNameStopsTheJob() throws Exception {
+        for (int status : new int[] {404, 400}) {
+            List<String> auth = Collections.synchronizedList(new ArrayList<>());
+            HttpServer server = server(auth, new int[] {status}, "{\"detail\": \"Not Found\"}");
+            try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+                ModelConfigException refused = assertThrows(
+                        ModelConfigException.class, () -> new HttpTokenCounter(client, "m", json).count(TEXT));
+                assertTrue(refused.getMessage().contains("/tokenize answered HTTP " + status), refused.getMessage());
+                assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+            } finally {
+                server.stop(0);
+            }
+        }
+    }
+
+    @Test
+    void aServerErrorIsRetriedLikeAModelCall() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {500, 503, 200}, "{\"count\": 3}");
+        try (ModelClient client =
+                new ModelClient(settings(base(server)).maxAttempts(4).build(), json)) {
+            assertEquals(3, new HttpTokenCounter(client, "m", json).count(TEXT));
+            assertEquals(3, auth.size());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aRefusedCountFailsTheDocumentsProcessingAsJobWideNotAsARejectOfThisDocument() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {403}, "{\"error\": \"forbidden\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
+                    + "chunking: {minDocumentTokens: 2}\n"
+                    + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
+            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> processor
+                    .process(new Document("d1", TEXT, json.createObjectNode(), null))
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS));
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
+            assertTrue(refused.getMessage().contains("tokenizer.mode"), refused.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aServerWithoutTokenizeIsFoundBeforeTheFirstDocument() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {404}, "{\"detail\": \"Not Found\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            Recipe recipe = RecipeYaml.parse(
+                    "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            assertEquals(1, auth.size(), "one count before any document");
+            ModelConfigException refused = client.refusal().orElseThrow();
+            assertTrue(refused.getMessage().contains("/tokenize answered HTTP 404"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("tokenizer.mode"), refused.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** Answers POST /tokenize with the statuses in turn (the last one from then on), recording each Authorization. */
+    private static HttpServer server(List<String> auth, int[] statuses, String reply) throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            int status = 200;
+            String answer = "{}";
+            if (exchange.getRequestURI().getPath().equals("/tokenize")) {
+                auth.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+                status = statuses[Math.min(calls.getAndIncrement(), statuses.length - 1)];
+                answer = status == 200 ? reply : status >= 500 ? "{\"error\": \"busy\"}" : reply;
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private static URI base(HttpServer server) {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    private static ClientSettings.Builder settings(URI base) {
+        return ClientSettings.builder(base)
+                .initialConcurrency(2)
+                .concurrencyCap(4)
+                .maxAttempts(1)
+                .requestTimeout(Duration.ofSeconds(5))
+                .maxOutage(Duration.ofSeconds(10))
+                .backoffBase(Duration.ofMillis(10))
+                .backoffCap(Duration.ofMillis(50))
+                .probeEvery(Duration.ofMillis(200));
     }
 }
