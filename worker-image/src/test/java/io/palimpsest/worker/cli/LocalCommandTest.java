@@ -102,8 +102,7 @@ class LocalCommandTest {
             {"https://gateway.example/v1#sk-secret", "endpoint.url must not carry a query or fragment"},
         };
         for (String[] c : cases) {
-            CliRun run = CliRun.of(
-                    "local", "-f", QUICKSTART.toString(), "--endpoint", c[0], "--out", out.toString());
+            CliRun run = CliRun.of("local", "-f", QUICKSTART.toString(), "--endpoint", c[0], "--out", out.toString());
             assertEquals(78, run.exit(), c[0] + ": " + run.err());
             assertTrue(run.err().contains("--endpoint https://gateway.example"), run.err());
             assertTrue(run.err().contains(c[1]), run.err());
