@@ -15,9 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +83,88 @@ class DuplicateIdsScenarioTest {
             System.out.printf(
                     "[figures] duplicate ids on the cluster: %d read, %d written, %d rejected as duplicate_id%n",
                     documents.getRead(), documents.getWritten(), duplicateRejects.size());
+        }
+    }
+
+    /**
+     * A campaign planned by the release before the items index, run on by this release's workers: the plan
+     * holds only the earlier index ({@code _palimpsest/duplicates/index.json}, the ids of a shard first seen
+     * in an earlier shard). The operator does not plan a campaign past Planning again, so the workers list
+     * their shard's repeats within it themselves, and reject what the earlier workers rejected.
+     */
+    @Test
+    void aCampaignPlannedByTheEarlierVersionRunsOnWithItsRepeatsWithinShards() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency())) {
+            Path input = s.claim("corpus").resolve("in");
+            // 12 and 6 documents: shard 0 is shard-0000.jsonl
+            SyntheticCorpus.write(input, 2, i -> 12 / (1 << i), 5);
+            Files.writeString(
+                    input.resolve("shard-0000.jsonl"),
+                    "{\"id\":\"s0-d2\",\"text\":\"A second copy of an id, in its own shard.\"}\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+            Files.writeString(
+                    input.resolve("shard-0001.jsonl"),
+                    "{\"id\":\"s0-d1\",\"text\":\"A copy of an id of shard 0.\"}\n"
+                            + "{\"id\":\"s1-d3\",\"text\":\"A second copy of an id, in its own shard.\"}\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+            s.createModel("old-plan-model", 1, 5);
+            RewriteJob job = s.smallJob("old-plan", "old-plan-model", "pvc://corpus/in/", "pvc://corpus/out/");
+            job.getSpec().setSuspend(true);
+            s.client.resource(job).create();
+            s.awaitPhase("old-plan", JobPhase.Suspended, Duration.ofSeconds(120));
+
+            // the plan as the earlier planner left it
+            Path out = s.claim("corpus").resolve("out");
+            byte[] manifest = Files.readAllBytes(out.resolve("_palimpsest/manifest.jsonl"));
+            String hash = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(manifest));
+            Path duplicates = out.resolve("_palimpsest/duplicates");
+            try (Stream<Path> paths = Files.walk(duplicates)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+            Path lists = Files.createDirectories(duplicates.resolve(hash.substring(0, 16)));
+            Files.writeString(lists.resolve("shard-00001.jsonl"), "{\"id\":\"s0-d1\",\"first\":0}\n");
+            Files.writeString(
+                    duplicates.resolve("index.json"),
+                    "{\"manifestSha256\":\"" + hash + "\",\"shards\":2,\"documents\":21,\"duplicates\":1,"
+                            + "\"shardsWithDuplicates\":1,\"unreadableShards\":[],\"lists\":\"_palimpsest/duplicates/"
+                            + hash.substring(0, 16) + "/\"}");
+            s.client
+                    .resources(RewriteJob.class)
+                    .inNamespace(Scenario.NS)
+                    .withName("old-plan")
+                    .edit(j -> {
+                        j.getSpec().setSuspend(false);
+                        return j;
+                    });
+
+            RewriteJob done = s.awaitPhase("old-plan", JobPhase.Succeeded, Duration.ofSeconds(120));
+
+            var documents = done.getStatus().getDocuments();
+            assertEquals(21, documents.getRead());
+            assertEquals(18, documents.getWritten());
+            assertEquals(3, documents.getRejected());
+            assertTrue(
+                    !Files.exists(out.resolve("_palimpsest/duplicates/items-index.json")),
+                    "the campaign was not planned again: its workers listed their repeats");
+            List<String> duplicateRejects = QuickstartScenarioTest.records(out).entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("_palimpsest/rejects/"))
+                    .flatMap(e -> e.getValue().stream())
+                    .filter(r -> r.contains("\"duplicate_id\""))
+                    .toList();
+            assertEquals(3, duplicateRejects.size(), duplicateRejects.toString());
+            for (String id : List.of("s0-d2", "s0-d1", "s1-d3")) {
+                assertTrue(
+                        duplicateRejects.stream().anyMatch(r -> r.contains("\"" + id + "\"")),
+                        id + ": " + duplicateRejects);
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ package io.palimpsest.worker.cli;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
+import java.net.URI;
 import java.nio.file.Path;
 
 /**
@@ -56,6 +57,30 @@ final class LocalPaths {
         return outOverride.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")
                 ? outOverride
                 : Path.of(outOverride).toAbsolutePath().normalize().toUri().toString();
+    }
+
+    /**
+     * A folder option of a run by hand (preview's {@code --out}) in the forms {@code local --out} takes for a
+     * local output: a plain path, a {@code file:///...} URI or a relative {@code file://...} one (from the
+     * current directory). A URI of another scheme is refused: the folder is written with local files.
+     */
+    static Path localFolder(String option, String value, String instead) {
+        if (!value.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            return Path.of(value);
+        }
+        if (value.startsWith("file:///")) {
+            try {
+                return Path.of(URI.create(value));
+            } catch (IllegalArgumentException e) {
+                return Path.of(value.substring("file://".length()));
+            }
+        }
+        if (isRelativeFileUri(value)) {
+            return Path.of(value.substring("file://".length()));
+        }
+        throw new InvalidJobException(
+                option + " " + value + ": a local folder, given as a path or a file:// URI, not a "
+                        + value.substring(0, value.indexOf("://")) + ":// one" + instead);
     }
 
     private static boolean isRelativeFileUri(String uri) {

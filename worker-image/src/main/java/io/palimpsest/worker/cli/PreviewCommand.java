@@ -93,8 +93,11 @@ final class PreviewCommand implements Callable<Integer> {
             description = "The same seed over the same input draws the same documents. Default: ${DEFAULT-VALUE}")
     long seed;
 
-    @Option(names = "--out", description = "Folder for preview.json and report.html. Default: ./<job>-preview")
-    Path out;
+    @Option(
+            names = "--out",
+            description = "Folder for preview.json and report.html: a path or a file:// URI (as local --out takes a"
+                    + " local output). Default: ./<job>-preview")
+    String out;
 
     @Option(names = "--gpu-hour-price", description = "Price of one GPU-hour, for the cost estimate.")
     Double gpuHourPrice;
@@ -222,11 +225,17 @@ final class PreviewCommand implements Callable<Integer> {
         if (sample < 1) {
             throw new InvalidJobException("--sample must be at least 1");
         }
+        Path outFolder = out == null
+                ? null
+                : LocalPaths.localFolder(
+                        "--out",
+                        out,
+                        " (to store the preview under the job's output, as a cluster's preview does, add --to-output)");
         JobManifests.Loaded loaded = pod.load();
         measureOwnStart();
         ResolvedJob job = loaded.job();
         manifests = pod.jobPath();
-        Path folder = out != null ? out : Path.of(job.getName() + "-preview");
+        Path folder = outFolder != null ? outFolder : Path.of(job.getName() + "-preview");
         Result result;
         // in a pod, why the preview failed is its termination message: the operator shows it in the Previewed condition
         try {

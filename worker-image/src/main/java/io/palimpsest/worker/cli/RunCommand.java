@@ -6,14 +6,17 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
-import io.palimpsest.worker.plan.ListedRepeats;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.RunSettings;
+import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
@@ -338,8 +341,22 @@ final class RunCommand implements Callable<Integer> {
                     "set the field back, or write to a new output");
         }
         RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
-        try (ListedRepeats repeats = new DuplicateIdIndex(runtime.json)
-                .repeats(runtime.output(), manifest, shardIndex, settings.tempDir())) {
+        var inputStorage = runtime.input().storage();
+        var readers = runtime.readers();
+        try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)
+                .repeats(runtime.output(), manifest, shard, settings.tempDir(), (read, ids) -> {
+                    // a plan of an earlier version: the shard's ids, numbered as the planner numbers them
+                    try (ShardInput items =
+                            new ShardInput(inputStorage, read, readers, RepeatedIds.NONE, bytes -> {})) {
+                        InputItem item;
+                        for (long number = 0; (item = items.next()) != null; number++) {
+                            if (item instanceof Document d) {
+                                ids.accept(number, d.id());
+                            }
+                        }
+                        return true;
+                    }
+                })) {
             ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
             ShardRunner runner = new ShardRunner(
                     runtime.input().storage(),

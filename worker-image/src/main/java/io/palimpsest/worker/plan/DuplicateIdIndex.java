@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.run.RepeatedIds;
+import io.palimpsest.worker.run.ShardDataException;
+import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -21,10 +25,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * Ids repeated in the plan, found once for the whole plan: the first occurrence wins (the plan's
@@ -57,6 +64,14 @@ public final class DuplicateIdIndex {
      * run rather than miss repeats.)
      */
     public static final String INDEX_KEY = PREFIX + "items-index.json";
+
+    /**
+     * The index earlier versions wrote: lists ({@code <manifest hash>/shard-NNNNN.jsonl}, one {@code {"id", "first"}}
+     * per line) of the ids of a shard first seen in an earlier shard, without the repeats within the shard.
+     */
+    public static final String EARLIER_INDEX_KEY = PREFIX + "index.json";
+
+    private static final Logger LOG = Logger.getLogger(DuplicateIdIndex.class.getName());
 
     /** Receives one document of a shard: its item number in the shard (from 0) and its id. */
     @FunctionalInterface
@@ -142,6 +157,29 @@ public final class DuplicateIdIndex {
     }
 
     private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader) throws IOException {
+        return build(output, shards.size(), hash, (records, unreadable) -> {
+            for (Shard shard : shards) {
+                int index = shard.index();
+                if (!reader.read(shard, (item, id) -> records.add(index, item, id))) {
+                    unreadable.add(index);
+                }
+            }
+        });
+    }
+
+    /** Receives the (shard, item, id) records the sort works on. */
+    @FunctionalInterface
+    private interface RecordSink {
+        void add(int shard, long item, String id);
+    }
+
+    /** Hands every record to the sort, and adds the shards whose data could not be read to {@code unreadable}. */
+    @FunctionalInterface
+    private interface Records {
+        void feed(RecordSink records, Set<Integer> unreadable) throws IOException;
+    }
+
+    private Summary build(Storage output, int shardCount, String hash, Records records) throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new TreeSet<>();
@@ -151,15 +189,9 @@ public final class DuplicateIdIndex {
         int shardsWithDuplicates = 0;
         try (SpillingSorter byId = new SpillingSorter(memoryBytes);
                 SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
-            for (Shard shard : shards) {
-                int index = shard.index();
-                boolean readable = reader.read(
-                        shard,
-                        (item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), index, item), index));
-                if (!readable) {
-                    unreadable.add(index);
-                }
-            }
+            records.feed(
+                    (shard, item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard),
+                    unreadable);
             documents = byId.count();
             try (SpillingSorter.Cursor sorted = byId.sorted()) {
                 byte[] currentId = null;
@@ -216,7 +248,7 @@ public final class DuplicateIdIndex {
         }
         ObjectNode index = json.createObjectNode();
         index.put("manifestSha256", hash);
-        index.put("shards", shards.size());
+        index.put("shards", shardCount);
         index.put("documents", documents);
         index.put("duplicates", duplicates);
         index.put("repeatsWithinShards", withinShards);
@@ -241,7 +273,117 @@ public final class DuplicateIdIndex {
      * Refuses to run on a plan with no index, or an index of another manifest.
      */
     public ListedRepeats repeats(Storage output, byte[] manifest, int shard, Path tempDir) throws IOException {
-        String key = requireIndex(output, manifest, shard);
+        return copyList(output, requireIndex(output, manifest, shard), shard, tempDir);
+    }
+
+    /** A worker's source of its shard's repeats: the plan's list, or the one it made for a plan of an earlier version. */
+    public interface ShardRepeats extends RepeatedIds.Source, Closeable {}
+
+    /**
+     * The repeated ids of {@code shard}, for its worker, as {@link #repeats(Storage, byte[], int, Path)}; but on a
+     * plan an earlier version made (its {@value #EARLIER_INDEX_KEY} of this manifest and no {@value #INDEX_KEY} of
+     * it), the shard's list is made here, the first time the source is opened: that index lists the ids of the
+     * shard first seen in an earlier shard, and the repeats within the shard, which the workers of that version
+     * found in memory, are found by the planner's bounded sort over one more read of the shard ({@code ownShard},
+     * read as its worker reads it; spilled under {@code tempDir}). The list is the one the planner of this version
+     * would have written, so the same documents are rejected as {@code duplicate_id}. A shard that is committed
+     * already never opens the source, so never pays the read.
+     */
+    public ShardRepeats repeats(Storage output, byte[] manifest, Shard shard, Path tempDir, ShardIds ownShard)
+            throws IOException {
+        String hash = sha256(manifest);
+        if (!indexOf(output, INDEX_KEY, hash) && indexOf(output, EARLIER_INDEX_KEY, hash)) {
+            return new EarlierPlanRepeats(output, hash, shard, tempDir, ownShard);
+        }
+        return repeats(output, manifest, shard.index(), tempDir);
+    }
+
+    private boolean indexOf(Storage output, String key, String hash) throws IOException {
+        return output.exists(key)
+                && hash.equals(json.readTree(output.readAll(key))
+                        .path("manifestSha256")
+                        .asText());
+    }
+
+    /** The repeats of a shard of a plan with only the earlier index, listed on first use. */
+    private final class EarlierPlanRepeats implements ShardRepeats {
+        private final Storage output;
+        private final String hash;
+        private final Shard shard;
+        private final Path tempDir;
+        private final ShardIds ownShard;
+        private ListedRepeats listed;
+
+        EarlierPlanRepeats(Storage output, String hash, Shard shard, Path tempDir, ShardIds ownShard) {
+            this.output = output;
+            this.hash = hash;
+            this.shard = shard;
+            this.tempDir = tempDir;
+            this.ownShard = ownShard;
+        }
+
+        @Override
+        public RepeatedIds open() throws IOException {
+            if (listed == null) {
+                listed = listEarlierPlan(output, hash, shard, tempDir, ownShard);
+            }
+            return listed.open();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (listed != null) {
+                listed.close();
+            }
+        }
+    }
+
+    private ListedRepeats listEarlierPlan(Storage output, String hash, Shard shard, Path tempDir, ShardIds ownShard)
+            throws IOException {
+        int index = shard.index();
+        LOG.info(String.format(
+                "shard-%05d: the plan was made by an earlier version: its duplicate-id index (%s) lists only the ids"
+                        + " first seen in an earlier shard, so the ids repeated within this shard are found by reading it"
+                        + " once more before the run (a bounded sort under %s); planning it again with this version"
+                        + " saves that read",
+                index, output.describe(EARLIER_INDEX_KEY), tempDir));
+        Path scratch = Files.createTempDirectory(tempDir, "palimpsest-duplicates-");
+        try {
+            FileStorage lists = new FileStorage(Files.createDirectories(scratch.resolve("index")));
+            build(lists, 1, hash, (records, unreadable) -> {
+                String earlier = earlierListKey(hash, index);
+                if (output.exists(earlier)) {
+                    try (BufferedReader lines =
+                            new BufferedReader(new InputStreamReader(output.open(earlier), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = lines.readLine()) != null) {
+                            if (!line.isBlank()) {
+                                // first seen in that (earlier) shard: it wins over every occurrence in this one
+                                JsonNode entry = json.readTree(line);
+                                records.add(
+                                        entry.get("first").asInt(),
+                                        0,
+                                        entry.get("id").asText());
+                            }
+                        }
+                    }
+                }
+                if (!ownShard.read(shard, (item, id) -> records.add(index, item, id))) {
+                    throw new ShardDataException(
+                            "shard " + index + " could not be read to list its repeated ids", null);
+                }
+            });
+            return copyList(lists, listKey(hash, index), index, tempDir);
+        } finally {
+            try (Stream<Path> paths = Files.walk(scratch)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+
+    private ListedRepeats copyList(Storage output, String key, int shard, Path tempDir) throws IOException {
         if (!output.exists(key)) {
             return new ListedRepeats(shard, null, json);
         }
@@ -294,6 +436,10 @@ public final class DuplicateIdIndex {
 
     static String listFolder(String manifestHash) {
         return PREFIX + "items-" + manifestHash.substring(0, 16) + "/";
+    }
+
+    static String earlierListKey(String manifestHash, int shard) {
+        return PREFIX + manifestHash.substring(0, 16) + String.format("/shard-%05d.jsonl", shard);
     }
 
     static String listKey(String manifestHash, int shard) {

@@ -6,7 +6,6 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.run.RepeatedIds;
 import io.palimpsest.worker.run.ShardDataException;
 import java.io.BufferedReader;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,7 @@ import java.nio.file.Path;
  * input changed since it was planned: the shard fails as unreadable data rather than reject the wrong
  * document or keep a repeat. Closing it deletes the local copy of the list.
  */
-public final class ListedRepeats implements RepeatedIds.Source, Closeable {
+public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
 
     private final int shard;
     /** The local copy of the list; null when the shard has no repeats. */

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.sim.ModelSimServer;
+import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
@@ -141,6 +143,162 @@ class DuplicateIdsAcrossShardsTest {
                                 + r.path("detail").asText().replaceAll(" \\(the first.*", ""))
                         .sorted()
                         .toList());
+    }
+
+    /**
+     * Input with an id repeated within shard 0 ({@code a-3}, items 3 and 10), the same id in shard 1 (item 5) and an
+     * id repeated within shard 1 ({@code b-1}, items 1 and 6).
+     */
+    private Path repeatsWithinAndAcrossShards(Path in, Path out, String endpoint) throws IOException {
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 10);
+        Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 5);
+        Files.writeString(
+                in.resolve("a.jsonl"),
+                "{\"id\":\"a-3\",\"text\":\"the second a-3\"}\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                "{\"id\":\"a-3\",\"text\":\"the third a-3\"}\n{\"id\":\"b-1\",\"text\":\"the second b-1\"}\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+        return JobFiles.write(tmp.resolve("job"), in, out, endpoint, 8);
+    }
+
+    /**
+     * Turns a plan into what the release before the items index left: {@code _palimpsest/duplicates/index.json} and,
+     * per shard, the ids first seen in an earlier shard ({"id", "first"}), nothing of the repeats within a shard (its
+     * workers found those in memory).
+     */
+    private void asPlannedByTheEarlierVersion(Path out) throws IOException {
+        byte[] manifest = Files.readAllBytes(out.resolve("_palimpsest/manifest.jsonl"));
+        String hash = java.util.HexFormat.of().formatHex(sha256(manifest));
+        Path duplicates = out.resolve("_palimpsest/duplicates");
+        try (var paths = Files.walk(duplicates)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+        Path lists = Files.createDirectories(duplicates.resolve(hash.substring(0, 16)));
+        Files.writeString(lists.resolve("shard-00001.jsonl"), "{\"id\":\"a-3\",\"first\":0}\n");
+        Files.writeString(
+                duplicates.resolve("index.json"),
+                "{\"manifestSha256\":\"" + hash + "\",\"shards\":2,\"documents\":18,\"duplicates\":1,"
+                        + "\"shardsWithDuplicates\":1,\"unreadableShards\":[],\"lists\":\"_palimpsest/duplicates/"
+                        + hash.substring(0, 16) + "/\"}");
+    }
+
+    private static byte[] sha256(byte[] content) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What the release before the items index made of {@link #repeatsWithinAndAcrossShards}: the same documents. */
+    private void assertTheRepeatsAreRejectedAsBefore(Path out) throws IOException {
+        FileStorage output = new FileStorage(out);
+        assertEquals(10, Outputs.ids(output, "plain/shard-00000.jsonl.zst").size());
+        assertEquals(5, Outputs.ids(output, "plain/shard-00001.jsonl.zst").size());
+        List<JsonNode> within = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(1, within.size(), within.toString());
+        assertEquals(11, within.get(0).path("line").asInt());
+        assertEquals("duplicate_id", within.get(0).path("reason").asText(), within.toString());
+        List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
+        assertEquals(
+                List.of("6: id 'a-3' appeared first in shard 0", "7: id 'b-1' appeared earlier in this shard"),
+                later.stream()
+                        .map(r -> r.path("line").asInt() + ": "
+                                + r.path("detail").asText().replaceAll(" \\(the first.*", ""))
+                        .sorted()
+                        .toList());
+        for (int shard = 0; shard < 2; shard++) {
+            JsonNode counts = json.readTree(Files.readAllBytes(
+                            out.resolve(String.format("_palimpsest/receipts/shard-%05d.json", shard))))
+                    .path("counts");
+            assertEquals(shard == 0 ? 11 : 7, counts.path("read").asLong(), counts.toString());
+            assertEquals(
+                    counts.path("read").asLong(),
+                    counts.path("written").asLong()
+                            + counts.path("rejected").asLong()
+                            + counts.path("skipped").asLong(),
+                    counts.toString());
+            assertEquals(shard == 0 ? 1 : 2, counts.path("rejected").asLong(), counts.toString());
+        }
+    }
+
+    @Test
+    void aWorkerRunsAPlanOfTheEarlierVersionFindingItsShardsRepeatsItself() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(DuplicateIdIndex.class.getName());
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        logger.addHandler(handler);
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            Path job = repeatsWithinAndAcrossShards(in, out, sim.baseUrl());
+            assertEquals(
+                    0,
+                    CliRun.of("plan", "-f", job.toString(), "--termination-log", "")
+                            .exit());
+            asPlannedByTheEarlierVersion(out);
+
+            for (int shard = 0; shard < 2; shard++) {
+                logged.clear();
+                CliRun run = CliRun.of(
+                        "run", "-f", job.toString(), "--shard", String.valueOf(shard), "--termination-log", "");
+                assertEquals(ExitCodes.DONE, run.exit(), run.err());
+                assertEquals(1, logged.size(), logged.toString());
+                assertTrue(
+                        logged.get(0)
+                                        .startsWith(String.format(
+                                                "shard-%05d: the plan was made by an earlier version", shard))
+                                && logged.get(0)
+                                        .contains("the ids repeated within this shard are found by reading it once more"
+                                                + " before the run"),
+                        logged.toString());
+            }
+            logged.clear();
+            CliRun again = CliRun.of("run", "-f", job.toString(), "--shard", "1", "--termination-log", "");
+            assertEquals(ExitCodes.DONE, again.exit(), again.err());
+            assertEquals(List.of(), logged, "a committed shard is not read again to list its repeats");
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertTheRepeatsAreRejectedAsBefore(out);
+        assertFalse(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "a worker does not change the plan");
+    }
+
+    @Test
+    void localRunsAPlanOfTheEarlierVersionAddingTheItemsIndex() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Path job = repeatsWithinAndAcrossShards(in, out, "http://127.0.0.1:9");
+        assertEquals(
+                0,
+                CliRun.of("plan", "-f", job.toString(), "--termination-log", "").exit());
+        byte[] manifest = Files.readAllBytes(out.resolve("_palimpsest/manifest.jsonl"));
+        asPlannedByTheEarlierVersion(out);
+
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
+
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        assertTrue(Arrays.equals(manifest, Files.readAllBytes(out.resolve("_palimpsest/manifest.jsonl"))));
+        assertTrue(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "planning again added the items index");
+        assertTheRepeatsAreRejectedAsBefore(out);
     }
 
     @Test
