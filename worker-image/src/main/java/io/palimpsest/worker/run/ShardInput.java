@@ -10,6 +10,8 @@ import io.palimpsest.worker.format.FileStartCheck;
 import io.palimpsest.worker.format.InputFormat;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.RepeatedIds;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
@@ -274,24 +276,6 @@ public final class ShardInput implements Closeable {
             return new UnusableItem(doc.position(), doc.id(), ItemReason.DUPLICATE_ID, repeat);
         }
         return item;
-    }
-
-    /**
-     * A record without an id is given {@code <file>:<line>} as its id: a real id of that form can be
-     * the same text, and the reject says so rather than leave the collision to be guessed.
-     */
-    static String generatedIdNote(String id) {
-        int colon = id.lastIndexOf(':');
-        if (colon <= 0 || colon == id.length() - 1) {
-            return "";
-        }
-        for (int i = colon + 1; i < id.length(); i++) {
-            if (!Character.isDigit(id.charAt(i))) {
-                return "";
-            }
-        }
-        return "; a record without an id is given '<file>:<line>' as its id, so one of the two may be such a"
-                + " record and the other a real id with the same text: give every record an id (input.idField)";
     }
 
     @Override

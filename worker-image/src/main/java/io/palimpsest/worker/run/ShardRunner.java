@@ -13,6 +13,8 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.RepeatedIds;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.storage.ObjectReadException;

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
-import io.palimpsest.worker.run.ShardDataException;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;

@@ -14,6 +14,7 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.ShardingPolicy;

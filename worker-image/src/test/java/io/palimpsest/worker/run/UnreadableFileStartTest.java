@@ -10,6 +10,7 @@ import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.storage.FileStorage;

@@ -1,6 +1,5 @@
-package io.palimpsest.worker.run;
+package io.palimpsest.worker.format;
 
-import io.palimpsest.worker.format.Document;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.HashSet;
@@ -52,12 +51,30 @@ public interface RepeatedIds extends Closeable {
 
     /** The detail of a document whose id appeared earlier in its own shard. */
     static String earlierInShard(String id) {
-        return "id '" + id + "' appeared earlier in this shard" + ShardInput.generatedIdNote(id);
+        return "id '" + id + "' appeared earlier in this shard" + generatedIdNote(id);
     }
 
     /** The detail of a document whose id appeared first in shard {@code first}. */
     static String firstInShard(String id, int first) {
         return "id '" + id + "' appeared first in shard " + first + " (the first occurrence in the plan wins)"
-                + ShardInput.generatedIdNote(id);
+                + generatedIdNote(id);
+    }
+
+    /**
+     * A record without an id is given {@code <file>:<line>} as its id: a real id of that form can be
+     * the same text, and the reject says so rather than leave the collision to be guessed.
+     */
+    private static String generatedIdNote(String id) {
+        int colon = id.lastIndexOf(':');
+        if (colon <= 0 || colon == id.length() - 1) {
+            return "";
+        }
+        for (int i = colon + 1; i < id.length(); i++) {
+            if (!Character.isDigit(id.charAt(i))) {
+                return "";
+            }
+        }
+        return "; a record without an id is given '<file>:<line>' as its id, so one of the two may be such a"
+                + " record and the other a real id with the same text: give every record an id (input.idField)";
     }
 }

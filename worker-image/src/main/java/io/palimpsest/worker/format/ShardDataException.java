@@ -1,4 +1,4 @@
-package io.palimpsest.worker.run;
+package io.palimpsest.worker.format;
 
 /** The shard's input cannot be read (missing file, corrupt compression, unreadable Parquet): retrying will not help, exit 42. */
 public class ShardDataException extends RuntimeException {
