@@ -114,7 +114,7 @@ class DuplicateIdsAcrossShardsTest {
                 StandardOpenOption.APPEND);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
 
-        Run local = cli("local", "-f", job.toString(), "--simulate");
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
 
         assertEquals(ExitCodes.DONE, local.exit(), local.err());
         assertTrue(
@@ -153,14 +153,14 @@ class DuplicateIdsAcrossShardsTest {
                 "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n",
                 StandardCharsets.UTF_8);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8);
-        assertEquals(0, cli("plan", "-f", job.toString()).exit());
+        assertEquals(0, CliRun.of("plan", "-f", job.toString()).exit());
         // the same size, so the plan's size check passes: only the list can tell
         Files.writeString(
                 in.resolve("a.jsonl"),
                 "{\"id\":\"x\",\"text\":\"one\"}\n{\"id\":\"y\",\"text\":\"two\"}\n",
                 StandardCharsets.UTF_8);
 
-        Run local = cli("local", "-f", job.toString(), "--simulate");
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
 
         assertEquals(ExitCodes.BAD_DATA, local.exit(), local.err());
         assertTrue(
