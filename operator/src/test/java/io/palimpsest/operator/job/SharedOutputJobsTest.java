@@ -106,14 +106,16 @@ class SharedOutputJobsTest {
         assertEquals("OutputInUse", inner.getReason());
         assertTrue(
                 inner.getMessage()
-                        .startsWith("spec.output.uri s3://corpus/all/nest/sub is inside s3://corpus/all/nest/, the output of"
-                                + " RewriteJob test/so-g (Planning), which came first"),
+                        .startsWith(
+                                "spec.output.uri s3://corpus/all/nest/sub is inside s3://corpus/all/nest/, the output of"
+                                        + " RewriteJob test/so-g (Planning), which came first"),
                 inner.getMessage());
         assertTrue(
                 ConditionAggregator.find(cluster.status("so-i").getConditions(), Conditions.READY)
                         .getMessage()
-                        .startsWith("spec.output.uri s3://corpus/all holds s3://corpus/all/nest/, the output of RewriteJob"
-                                + " test/so-g (Planning)"),
+                        .startsWith(
+                                "spec.output.uri s3://corpus/all holds s3://corpus/all/nest/, the output of RewriteJob"
+                                        + " test/so-g (Planning)"),
                 cluster.status("so-i").getConditions().toString());
         assertNull(moves.job("so-h-plan"));
         assertNull(moves.job("so-i-plan"));
