@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * One output is never planned inside another: its shards and its own {@code _palimpsest/} would sit
@@ -19,10 +20,14 @@ import java.util.List;
  * reads it as input) would take the inner one's documents as the outer one's. The planner refuses
  * an output with a plan ({@code _palimpsest/manifest.jsonl}) in a folder above it, or any {@code
  * _palimpsest/} folder below it, naming that output. Above, it looks once per folder (one HEAD on
- * S3); below, it lists the output.
+ * S3); below, it lists the output. A retry round ({@code retry-rejects}) is an output of its own at
+ * {@code <output>/retries/round-NNN/}: part of its campaign's output, it is neither refused below its
+ * campaign nor refuses the campaign.
  */
 public final class NestedOutputs {
     static final String INTERNAL = "_palimpsest";
+    /** Where a retry round lies under its campaign's output ({@code RetryRounds.prefix}). */
+    private static final Pattern ROUND = Pattern.compile("retries/round-[0-9]+");
 
     /** Opens a storage at a URI with the output's settings (credentials, endpoint). */
     @FunctionalInterface
@@ -37,7 +42,9 @@ public final class NestedOutputs {
         for (StoredObject object : output.list("")) {
             String key = object.key();
             int at = key.indexOf("/" + INTERNAL + "/");
-            if (at >= 0 && !key.startsWith(INTERNAL + "/")) {
+            if (at >= 0
+                    && !key.startsWith(INTERNAL + "/")
+                    && !ROUND.matcher(key.substring(0, at)).matches()) {
                 String other = output.describe(key.substring(0, at));
                 throw new InvalidJobException("spec.output.uri " + outputUri + " holds another output: " + other
                         + " has its own " + INTERNAL + "/ (" + output.describe(key) + "); " + MIXED
@@ -63,7 +70,8 @@ public final class NestedOutputs {
                 folders.add(0, p);
             }
             for (Path folder : folders) {
-                if (Files.exists(folder.resolve(ShardManifest.KEY))) {
+                String below = folder.relativize(files.root()).toString().replace('\\', '/');
+                if (!ROUND.matcher(below).matches() && Files.exists(folder.resolve(ShardManifest.KEY))) {
                     found.add(folder.toString());
                 }
             }
@@ -81,6 +89,10 @@ public final class NestedOutputs {
             for (int depth = 0; depth < segments.size(); depth++) {
                 String folder = String.join("/", segments.subList(0, depth));
                 String key = (folder.isEmpty() ? "" : folder + "/") + ShardManifest.KEY;
+                if (ROUND.matcher(String.join("/", segments.subList(depth, segments.size())))
+                        .matches()) {
+                    continue; // the campaign of this retry round
+                }
                 try {
                     if (bucket.exists(key)) {
                         found.add(bucket.describe(folder.isEmpty() ? "" : folder + "/"));

@@ -76,4 +76,20 @@ class NestedOutputsS3Test {
             assertDoesNotThrow(() -> NestedOutputs.refuse("s3://out/nest/a", same, resolver::open));
         }
     }
+
+    @Test
+    void aRetryRoundIsPartOfItsCampaignsOutput() throws Exception {
+        try (Storage round = resolver.open("s3://out/nest/a/retries/round-001/");
+                Storage campaign = resolver.open("s3://out/nest/a")) {
+            assertDoesNotThrow(() -> NestedOutputs.refuse("s3://out/nest/a/retries/round-001/", round, resolver::open));
+            round.put(ShardManifest.KEY, "{}\n".getBytes(StandardCharsets.UTF_8));
+            assertDoesNotThrow(() -> NestedOutputs.refuse("s3://out/nest/a", campaign, resolver::open));
+        }
+        // an output under a round is no round
+        try (Storage inner = resolver.open("s3://out/nest/a/retries/round-001/x")) {
+            assertThrows(
+                    InvalidJobException.class,
+                    () -> NestedOutputs.refuse("s3://out/nest/a/retries/round-001/x", inner, resolver::open));
+        }
+    }
 }
