@@ -88,12 +88,14 @@ public final class SharedOutput {
         }
         Map<String, RewriteJob> found = new LinkedHashMap<>();
         for (RewriteJob j : index.byIndex(BY_OUTPUT_TREE, key)) {
-            found.putIfAbsent(j.getMetadata().getUid(), j);
+            found.putIfAbsent(
+                    j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
         }
         List<String> folders = treeKeys(job);
         for (String above : folders.subList(0, folders.size() - 1)) {
             for (RewriteJob j : index.byIndex(BY_OUTPUT, above)) {
-                found.putIfAbsent(j.getMetadata().getUid(), j);
+                found.putIfAbsent(
+                        j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
             }
         }
         return found.values();
