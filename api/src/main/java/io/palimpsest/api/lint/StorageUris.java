@@ -54,6 +54,31 @@ public final class StorageUris {
         return head + (absolute ? "/" : "") + String.join("/", segments) + "/";
     }
 
+    /**
+     * The URI's folders from its root down to itself, each {@link #normalise normalised}: {@code
+     * s3://b/out/sub} gives {@code s3://b/}, {@code s3://b/out/}, {@code s3://b/out/sub/}; a
+     * {@code file:///a} gives {@code file:///} and {@code file:///a/}.
+     */
+    public static List<String> prefixes(String uri) {
+        String normalised = normalise(uri);
+        int schemeEnd = normalised.indexOf("://");
+        String head = schemeEnd < 0 ? "" : normalised.substring(0, schemeEnd + 3);
+        String rest = normalised.substring(head.length());
+        boolean absolute = rest.startsWith("/");
+        List<String> prefixes = new ArrayList<>();
+        StringBuilder at = new StringBuilder(head).append(absolute ? "/" : "");
+        if (absolute) {
+            prefixes.add(at.toString());
+        }
+        for (String segment : rest.split("/")) {
+            if (!segment.isEmpty()) {
+                at.append(segment).append('/');
+                prefixes.add(at.toString());
+            }
+        }
+        return prefixes;
+    }
+
     /** How the output relates to the input: the same place, one inside the other, or apart. */
     public enum Overlap {
         NONE,

@@ -150,6 +150,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public List<EventSource<?, RewriteJob>> prepareEventSources(EventSourceContext<RewriteJob> context) {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
         primaries.addIndexer(SharedOutput.BY_OUTPUT, SharedOutput::keys);
+        primaries.addIndexer(SharedOutput.BY_OUTPUT_TREE, SharedOutput::treeKeys);
         primaries.addIndexer(
                 Observation.BY_MODEL,
                 j -> j.getSpec() == null || j.getSpec().getModelRef() == null
@@ -447,10 +448,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 seen.waitingForPreviousObjects(),
                 SharedOutput.key(job) == null
                         ? null
-                        : SharedOutput.heldBy(
-                                        job,
-                                        context.getPrimaryCache()
-                                                .byIndex(SharedOutput.BY_OUTPUT, SharedOutput.key(job)))
+                        : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
                 now);
         // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.

@@ -83,11 +83,42 @@ class SharedOutputJobsTest {
     @Test
     void jobsIntoOtherOutputsStartSideBySide() {
         client.resource(job("so-c", "s3://corpus/out-c")).create();
-        client.resource(job("so-d", "s3://corpus/out-c/d")).create();
+        client.resource(job("so-d", "s3://corpus/out-cd")).create();
         cluster.reconcile("so-c");
         cluster.reconcile("so-d");
         assertEquals(JobPhase.Planning, cluster.status("so-c").getPhase());
         assertEquals(JobPhase.Planning, cluster.status("so-d").getPhase());
+    }
+
+    @Test
+    void anOutputInsideAnotherJobsOutputWaitsEitherWayRound() {
+        client.resource(job("so-g", "s3://corpus/all/nest")).create();
+        cluster.reconcile("so-g");
+        assertEquals(JobPhase.Planning, cluster.status("so-g").getPhase());
+
+        client.resource(job("so-h", "s3://corpus/all/nest/sub")).create();
+        client.resource(job("so-i", "s3://corpus/all")).create();
+        cluster.reconcile("so-h");
+        cluster.reconcile("so-i");
+        assertEquals(JobPhase.Pending, cluster.status("so-h").getPhase());
+        assertEquals(JobPhase.Pending, cluster.status("so-i").getPhase());
+        var inner = ConditionAggregator.find(cluster.status("so-h").getConditions(), Conditions.READY);
+        assertEquals("OutputInUse", inner.getReason());
+        assertTrue(
+                inner.getMessage()
+                        .startsWith(
+                                "spec.output.uri s3://corpus/all/nest/sub is inside s3://corpus/all/nest/, the output of"
+                                        + " RewriteJob test/so-g (Planning), which came first"),
+                inner.getMessage());
+        assertTrue(
+                ConditionAggregator.find(cluster.status("so-i").getConditions(), Conditions.READY)
+                        .getMessage()
+                        .startsWith(
+                                "spec.output.uri s3://corpus/all holds s3://corpus/all/nest/, the output of RewriteJob"
+                                        + " test/so-g (Planning)"),
+                cluster.status("so-i").getConditions().toString());
+        assertNull(moves.job("so-h-plan"));
+        assertNull(moves.job("so-i-plan"));
     }
 
     @Test

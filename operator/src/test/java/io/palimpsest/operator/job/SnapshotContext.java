@@ -99,6 +99,11 @@ final class SnapshotContext implements Context<RewriteJob> {
                                 .filter(j -> args[1].equals(SharedOutput.key(j)))
                                 .toList();
                     }
+                    if (method.getName().equals("byIndex") && SharedOutput.BY_OUTPUT_TREE.equals(args[0])) {
+                        return allJobs.stream()
+                                .filter(j -> SharedOutput.treeKeys(j).contains(args[1]))
+                                .toList();
+                    }
                     if (method.getName().equals("byIndex")) {
                         return allJobs.stream()
                                 .filter(j -> (j.getMetadata().getNamespace() + "/"

@@ -80,6 +80,11 @@ final class JobRuntime implements AutoCloseable {
         return output;
     }
 
+    /** A storage at another URI, opened with the output's settings (credentials, endpoint); the caller closes it. */
+    Storage storageAt(String uri) {
+        return storageResolver("output").open(uri);
+    }
+
     /**
      * An output on a file system is a folder: one where a file stands (the path or a folder above it)
      * would fail at the first write, under a name of the run's own making, so it is refused first.

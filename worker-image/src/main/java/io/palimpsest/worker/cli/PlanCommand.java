@@ -10,6 +10,7 @@ import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.NestedOutputs;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.Shard;
@@ -123,6 +124,7 @@ final class PlanCommand implements Callable<Integer> {
         } catch (RecipeException e) {
             throw new InvalidJobException(e.getMessage());
         }
+        NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
         RecipeMarker recipe = new RecipeMarker(json);
         recipe.check(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), acceptRecipeChange);
         PlannedInput input = PlannedInput.of(runtime.spec.getInput());

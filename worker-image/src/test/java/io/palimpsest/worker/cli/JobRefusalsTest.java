@@ -282,6 +282,66 @@ class JobRefusalsTest {
     }
 
     @Test
+    void anOutputInsideAnotherOutputIsRefusedNamingIt() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+
+        Path inner = out.resolve("sub");
+        CliRun nested = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", inner.toString());
+        assertEquals(ExitCodes.INVALID_JOB, nested.exit(), nested.err());
+        assertTrue(
+                nested.err()
+                        .contains("is inside another output: " + out.toAbsolutePath() + " holds a plan ("
+                                + out.toAbsolutePath() + "/_palimpsest/manifest.jsonl)"),
+                nested.err());
+        assertTrue(nested.err().contains("write to an output apart from " + out.toAbsolutePath()), nested.err());
+        assertFalse(Files.exists(inner.resolve("_palimpsest")), "nothing planned inside the other output");
+
+        // The other way round: an output around one that exists.
+        Path around = tmp.resolve("around");
+        CliRun innerFirst = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                around.resolve("a/b").toString());
+        assertEquals(ExitCodes.DONE, innerFirst.exit(), innerFirst.err());
+        CliRun outer = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", around.toString());
+        assertEquals(ExitCodes.INVALID_JOB, outer.exit(), outer.err());
+        assertTrue(
+                outer.err()
+                        .contains("holds another output: "
+                                + around.toAbsolutePath().toUri() + "a/b has its own _palimpsest/"),
+                outer.err());
+        assertFalse(Files.exists(around.resolve("_palimpsest/manifest.jsonl")));
+    }
+
+    @Test
+    void anotherOutputsBookkeepingIsNeverInput() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        // a commit in flux there: a checkpoint's part and marker, beside the receipts and rejects of the run
+        Path checkpoint = out.resolve("_palimpsest/checkpoints/shard-00000");
+        Files.createDirectories(checkpoint);
+        Files.writeString(checkpoint.resolve("part-000000.w1.wiki.jsonl.zst"), "{\"id\":\"p\",\"text\":\"p\"}\n");
+        Files.writeString(checkpoint.resolve("part-000000.json"), "{}");
+        try (Stream<Path> internal = Files.walk(out.resolve("_palimpsest"))) {
+            assertTrue(internal.filter(Files::isRegularFile).count() > 3);
+        }
+
+        // the output as input: its committed files (zstd), not its _palimpsest/ ones of the same names
+        edit("uri: file://data/", "uri: " + out.toAbsolutePath().toUri());
+        edit("include: [\"*.jsonl\"]", "include: [\"*.jsonl.zst\"]");
+        Path second = tmp.resolve("second");
+        CliRun plan = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.DONE, plan.exit(), plan.err());
+        String manifest = Files.readString(second.resolve("_palimpsest/manifest.jsonl"));
+        assertFalse(manifest.contains("_palimpsest"), manifest);
+        assertTrue(manifest.contains("shard-00000"), manifest);
+    }
+
+    @Test
     void inputThatMatchesNoFileStops() throws IOException {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         CliRun run = local();

@@ -5,7 +5,9 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,6 +21,15 @@ import java.util.Optional;
  * before it (creation time, then namespace and name: one order, so two jobs never wait for each
  * other). A job that has started is never held: its workers may be mid-shard.
  *
+ * <p>An output inside another's ({@code s3://b/out/sub/} in {@code s3://b/out/}) is held the same
+ * way, either way round: its shards and its own {@code _palimpsest/} would sit among the other
+ * job's files, so a reader of the outer output (a training loader, a job reading it as input) would
+ * take the inner job's documents as the outer one's. Held until the other has finished, the later
+ * job's planner then finds the other's plan above or below its output and refuses it, naming it.
+ * The lookup stays O(depth of the output): {@link #BY_OUTPUT_TREE} keys each job under every folder
+ * of its output, so the jobs at or below an output are one lookup, and those above it one exact
+ * lookup per folder above.
+ *
  * <p>An s3:// output is the same place from any namespace; a pvc:// (or file://) one names a claim
  * of the job's own namespace, so it is the same place only there. URIs are compared as paths
  * ({@link StorageUris#normalise}): {@code s3://b/out} and {@code s3://b/out/} are one output.
@@ -26,6 +37,14 @@ import java.util.Optional;
 public final class SharedOutput {
     /** The index of RewriteJobs by {@link #key}: the jobs that write one output. */
     public static final String BY_OUTPUT = "byOutput";
+    /** The index of RewriteJobs by every folder of their output, itself included ({@link #treeKeys}). */
+    public static final String BY_OUTPUT_TREE = "byOutputTree";
+
+    /** Looks up an index of the primary cache: the index's name, a key. */
+    @FunctionalInterface
+    public interface Index {
+        List<RewriteJob> byIndex(String index, String key);
+    }
 
     private SharedOutput() {}
 
@@ -46,11 +65,67 @@ public final class SharedOutput {
         return key == null ? List.of() : List.of(key);
     }
 
+    /** The {@link #BY_OUTPUT_TREE} keys for the job: every folder of its output from the root, as {@link #key} spells them. */
+    public static List<String> treeKeys(RewriteJob job) {
+        String key = key(job);
+        if (key == null) {
+            return List.of();
+        }
+        String scope = scope(key);
+        return StorageUris.prefixes(key.substring(scope.length())).stream()
+                .map(p -> scope + p)
+                .toList();
+    }
+
+    /**
+     * The jobs whose output is the job's, inside it or around it (the job itself among them): one lookup of the jobs at
+     * or below its output, one per folder above it.
+     */
+    public static Collection<RewriteJob> related(RewriteJob job, Index index) {
+        String key = key(job);
+        if (key == null) {
+            return List.of();
+        }
+        Map<String, RewriteJob> found = new LinkedHashMap<>();
+        for (RewriteJob j : index.byIndex(BY_OUTPUT_TREE, key)) {
+            found.putIfAbsent(
+                    j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
+        }
+        List<String> folders = treeKeys(job);
+        for (String above : folders.subList(0, folders.size() - 1)) {
+            for (RewriteJob j : index.byIndex(BY_OUTPUT, above)) {
+                found.putIfAbsent(
+                        j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
+            }
+        }
+        return found.values();
+    }
+
+    /** The namespace part of a key ("ns " for a claim or a path), "" for an s3:// one. */
+    private static String scope(String key) {
+        return key.startsWith("s3://") ? "" : key.substring(0, key.indexOf(' ') + 1);
+    }
+
+    /** How the other output lies to the job's, for the message; null when apart. */
+    private static String relation(String key, String other) {
+        if (other == null) {
+            return null;
+        }
+        if (key.equals(other)) {
+            return "is the output";
+        }
+        if (key.startsWith(other)) {
+            return "is inside " + other.substring(scope(other).length()) + ", the output";
+        }
+        return other.startsWith(key) ? "holds " + other.substring(scope(other).length()) + ", the output" : null;
+    }
+
     /**
      * Why the job waits before it plans: the other job that holds its output, named; empty when it
      * may start.
      *
-     * @param sameOutput the jobs the index lists under the job's key (the job itself among them)
+     * @param sameOutput the jobs whose output is the job's, inside or around it ({@link #related}; the job itself among
+     *                   them)
      */
     public static Optional<String> heldBy(RewriteJob job, Collection<RewriteJob> sameOutput) {
         String key = key(job);
@@ -61,7 +136,7 @@ public final class SharedOutput {
                 .filter(o -> !Objects.equals(
                         o.getMetadata().getUid(), job.getMetadata().getUid()))
                 .filter(o -> o.getMetadata().getDeletionTimestamp() == null)
-                .filter(o -> key.equals(key(o)))
+                .filter(o -> relation(key, key(o)) != null)
                 .filter(o -> !finished(o))
                 .sorted(FIRST)
                 .toList();
@@ -70,12 +145,22 @@ public final class SharedOutput {
         if (holder.isEmpty()) {
             holder = others.stream().filter(o -> FIRST.compare(o, job) < 0).findFirst();
         }
-        return holder.map(h -> "spec.output.uri " + job.getSpec().getOutput().getUri() + " is the output of RewriteJob "
-                + h.getMetadata().getNamespace() + "/" + h.getMetadata().getName() + " ("
-                + (phase(h) == null ? "not started" : phase(h).name())
-                + "), which came first: two jobs planning one output at once would replace each other's plan;"
-                + " this job starts once that one has finished or is deleted (a job into an output skips the"
-                + " shards already committed there), or write to another spec.output.uri");
+        return holder.map(h -> {
+            String relation = relation(key, key(h));
+            boolean same = relation.equals("is the output");
+            return "spec.output.uri " + job.getSpec().getOutput().getUri() + " " + relation + " of RewriteJob "
+                    + h.getMetadata().getNamespace() + "/" + h.getMetadata().getName() + " ("
+                    + (phase(h) == null ? "not started" : phase(h).name()) + "), which came first: "
+                    + (same
+                            ? "two jobs planning one output at once would replace each other's plan;"
+                                    + " this job starts once that one has finished or is deleted (a job into an output"
+                                    + " skips the shards already committed there), or write to another spec.output.uri"
+                            : "one output inside another mixes their files (a reader of the outer output takes the"
+                                    + " inner one's documents and _palimpsest/ as its own);"
+                                    + " this job starts once that one has finished or is deleted, and its planner then"
+                                    + " refuses the output while the other's plan is there: write to an output apart"
+                                    + " from " + h.getSpec().getOutput().getUri());
+        });
     }
 
     /** Creation time, then namespace and name: the order in which jobs take an output. */

@@ -7,6 +7,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.TestJobs;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,67 @@ class SharedOutputTest {
         deleting.getMetadata().setDeletionTimestamp("2026-12-06T09:10:00Z");
         RewriteJob next = job("d", "ns", "s3://o/x", "2026-12-06T09:20:00Z", null);
         assertEquals(Optional.empty(), SharedOutput.heldBy(next, List.of(done, failed, deleting, next)));
+    }
+
+    @Test
+    void anOutputInsideAnotherOrAroundItIsHeldNamingBoth() {
+        RewriteJob outer = job("outer", "team-a", "s3://b/out", "2026-12-06T09:00:00Z", JobPhase.Running);
+        RewriteJob inner = job("inner", "team-b", "s3://b/out//sub/", "2026-12-06T09:01:00Z", null);
+        RewriteJob apart = job("apart", "team-a", "s3://b/out-2/", "2026-12-06T09:01:00Z", null);
+        List<RewriteJob> all = List.of(outer, inner, apart);
+        assertEquals(
+                "spec.output.uri s3://b/out//sub/ is inside s3://b/out/, the output of RewriteJob team-a/outer (Running),"
+                        + " which came first",
+                SharedOutput.heldBy(inner, all).orElseThrow().split(": ")[0]);
+        assertTrue(SharedOutput.heldBy(inner, all).orElseThrow().contains("write to an output apart from s3://b/out"));
+        assertEquals(Optional.empty(), SharedOutput.heldBy(apart, all), "s3://b/out-2/ is not inside s3://b/out/");
+
+        // The other way round: the outer one created later waits for the inner one.
+        RewriteJob first = job("first", "ns", "pvc://data/out/sub", "2026-12-06T09:00:00Z", null);
+        RewriteJob around = job("around", "ns", "pvc://data/out", "2026-12-06T09:01:00Z", null);
+        RewriteJob otherClaimNamespace = job("there", "ns-2", "pvc://data/out", "2026-12-06T09:01:00Z", null);
+        List<RewriteJob> claims = List.of(first, around, otherClaimNamespace);
+        assertEquals(Optional.empty(), SharedOutput.heldBy(first, claims));
+        assertTrue(SharedOutput.heldBy(around, claims)
+                .orElseThrow()
+                .startsWith("spec.output.uri pvc://data/out holds pvc://data/out/sub/, the output of RewriteJob"
+                        + " ns/first (not started)"));
+        assertEquals(Optional.empty(), SharedOutput.heldBy(otherClaimNamespace, claims));
+    }
+
+    @Test
+    void theRelatedJobsAreFoundByOneLookupPerFolderOfTheOutput() {
+        RewriteJob root = job("root", "ns", "s3://b", "2026-12-06T09:00:00Z", null);
+        RewriteJob outer = job("outer", "ns", "s3://b/out", "2026-12-06T09:00:00Z", null);
+        RewriteJob self = job("self", "ns", "s3://b/out/sub/", "2026-12-06T09:00:00Z", null);
+        RewriteJob inner = job("inner", "ns", "s3://b/out/sub/deeper", "2026-12-06T09:00:00Z", null);
+        RewriteJob sibling = job("sibling", "ns", "s3://b/out/other", "2026-12-06T09:00:00Z", null);
+        RewriteJob otherBucket = job("bucket", "ns", "s3://c/out/sub", "2026-12-06T09:00:00Z", null);
+        List<RewriteJob> all = List.of(root, outer, self, inner, sibling, otherBucket);
+        assertEquals(List.of("s3://b/", "s3://b/out/", "s3://b/out/sub/"), SharedOutput.treeKeys(self));
+        assertEquals(
+                List.of("ns pvc://data/", "ns pvc://data/x/"),
+                SharedOutput.treeKeys(job("p", "ns", "pvc://data/x", "2026-12-06T09:00:00Z", null)));
+
+        List<String> lookups = new ArrayList<>();
+        SharedOutput.Index index = (name, key) -> {
+            lookups.add(name + " " + key);
+            return all.stream()
+                    .filter(j -> (name.equals(SharedOutput.BY_OUTPUT) ? SharedOutput.keys(j) : SharedOutput.treeKeys(j))
+                            .contains(key))
+                    .toList();
+        };
+        assertEquals(
+                List.of("self", "inner", "root", "outer"),
+                SharedOutput.related(self, index).stream()
+                        .map(j -> j.getMetadata().getName())
+                        .toList());
+        assertEquals(
+                List.of(
+                        SharedOutput.BY_OUTPUT_TREE + " s3://b/out/sub/",
+                        SharedOutput.BY_OUTPUT + " s3://b/",
+                        SharedOutput.BY_OUTPUT + " s3://b/out/"),
+                lookups);
     }
 
     private static RewriteJob job(String name, String namespace, String output, String created, JobPhase phase) {
