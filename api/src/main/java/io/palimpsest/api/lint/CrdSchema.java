@@ -57,6 +57,9 @@ public final class CrdSchema {
     private static final Pattern DNS_SUBDOMAIN =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final int MAX_NAMESPACE = 63;
+
     private final String group;
     private final String kind;
     private final List<String> versions;
@@ -185,6 +188,17 @@ public final class CrdSchema {
                             "metadata.name",
                             "Invalid value \"" + meta.get("name")
                                     + "\": lower case letters, digits, '-' and '.', starting and ending with a letter or digit"));
+        }
+        if (metadata instanceof Map<?, ?> meta && meta.get("namespace") != null) {
+            // a namespace is a DNS-1123 label; kubectl (and the API server) refuse any other
+            if (!(meta.get("namespace") instanceof String namespace)
+                    || namespace.length() > MAX_NAMESPACE
+                    || !DNS_LABEL.matcher(namespace).matches()) {
+                errors.add(new FieldError(
+                        "metadata.namespace",
+                        "Invalid value \"" + meta.get("namespace") + "\": a namespace is at most " + MAX_NAMESPACE
+                                + " lower case letters, digits and '-', starting and ending with a letter or digit"));
+            }
         }
     }
 

@@ -1,9 +1,10 @@
 package io.palimpsest.api.lint;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -140,7 +141,7 @@ public final class ManifestLinter {
             List<Map<String, Object>> documents;
             List<YamlLines> lines;
             try {
-                documents = documents(text);
+                documents = documents(text, file, problems);
                 lines = YamlLines.index(text);
             } catch (JsonProcessingException e) {
                 int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
@@ -403,18 +404,38 @@ public final class ManifestLinter {
         return Objects.equals(a == null ? "default" : a, b == null ? "default" : b) || a == null || b == null;
     }
 
-    private static List<Map<String, Object>> documents(String text) throws IOException {
+    /**
+     * The documents of a file that are mappings (what a manifest is); an empty document is skipped, as
+     * kubectl skips it, and any other (a list, a string, a number) is a problem at its line: kubectl
+     * refuses such a document, so it must not pass here unread.
+     */
+    private static List<Map<String, Object>> documents(String text, Path file, List<Problem> problems)
+            throws IOException {
         List<Map<String, Object>> documents = new ArrayList<>();
-        try (MappingIterator<Object> it = YAML.readerFor(Object.class).readValues(text)) {
-            while (it.hasNextValue()) {
-                Object document = it.nextValue();
+        List<Problem> notObjects = new ArrayList<>();
+        // document by document, not a MappingIterator: that unwraps a list at the root into its items, which
+        // kubectl does not
+        try (JsonParser parser = YAML.createParser(text)) {
+            while (parser.nextToken() != null) {
+                JsonLocation start = parser.currentTokenLocation();
+                Object document = YAML.readValue(parser, Object.class);
                 if (document instanceof Map<?, ?> map) {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> m = (Map<String, Object>) map;
                     documents.add(m);
+                } else if (document != null) {
+                    notObjects.add(
+                            new Problem(
+                                    file,
+                                    start == null ? 0 : start.getLineNr(),
+                                    "",
+                                    "the document is " + (document instanceof List<?> ? "a list" : "a single value")
+                                            + ", not a manifest: kubectl refuses it; write each RewriteJob or RewriterModel"
+                                            + " as a mapping (apiVersion, kind, metadata, spec) in its own document, after ---"));
                 }
             }
         }
+        problems.addAll(notObjects); // only once the whole file has parsed: broken YAML is one problem, said once
         return documents;
     }
 

@@ -174,7 +174,8 @@ public class RewriteJobSpec {
         @JsonPropertyDescription(
                 "Glob patterns of files to take, relative to uri (e.g. **/*.jsonl.zst). A pattern without / matches the"
                         + " file name in any folder; one with / matches the whole path, where **/ stands for zero or more"
-                        + " folders. Names starting with _ or . are never input.")
+                        + " folders. Names starting with _ or . are never input. None, or an empty list, takes every"
+                        + " file.")
         private List<String> include;
 
         @Size(max = 64)

@@ -173,6 +173,86 @@ class ManifestLinterTest {
                 result.describe());
     }
 
+    /** kubectl refuses a namespace that is not a DNS-1123 label (and a name that is not a subdomain); so does lint. */
+    @Test
+    void aNamespaceOrNameKubectlRefusesIsRefused() throws Exception {
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL.replace("  name: qwen-small\n", "  name: qwen-small\n  namespace: Bad_NS\n") + "---\n"
+                        + JOB.replace("  name: trial\n", "  name: trial\n  namespace: " + "n".repeat(64) + "\n")
+                        + "---\n"
+                        + JOB.replace("name: trial", "name: Bad_Name") + "---\n"
+                        + JOB.replace("name: trial", "name: " + "x".repeat(254)));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .filter(p -> p.field().startsWith("metadata."))
+                .map(p -> p.line() + " " + p.field() + ": " + p.message())
+                .toList();
+        assertEquals(4, found.size(), result.describe());
+        assertTrue(found.get(0).startsWith("5 metadata.namespace: Invalid value \"Bad_NS\""), found.get(0));
+        assertTrue(found.get(1).startsWith("14 metadata.namespace: Invalid value \"nnnn"), found.get(1));
+        assertTrue(found.get(1).contains("at most 63"), found.get(1));
+        assertTrue(found.get(2).startsWith("31 metadata.name: Invalid value \"Bad_Name\""), found.get(2));
+        assertTrue(found.get(3).startsWith("48 metadata.name: Invalid value \"xxxx"), found.get(3));
+        Files.writeString(
+                dir.resolve("all.yaml"),
+                MODEL.replace("  name: qwen-small\n", "  name: qwen-small\n  namespace: team-a\n") + "---\n"
+                        + JOB.replace("  name: trial\n", "  name: trial\n  namespace: team-a\n"));
+        assertEquals(List.of(), new ManifestLinter().lint(dir).problems(), "a valid namespace passes");
+    }
+
+    /** kubectl refuses a document that is a list or a single value; lint refuses it at its line, naming the file. */
+    @Test
+    void aDocumentThatIsNotAMappingIsRefusedNotSkipped() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("jobs.yaml"), "- " + JOB.strip().replace("\n", "\n  ") + "\n");
+        Files.writeString(dir.resolve("note.yaml"), "# comment\n---\n" + JOB + "---\njust a string\n---\n");
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(2, result.problems().size(), result.describe());
+        ManifestLinter.Problem list = result.problems().get(0);
+        assertEquals(dir.resolve("jobs.yaml"), list.file());
+        assertEquals(1, list.line(), list.toString());
+        assertTrue(
+                list.message().startsWith("the document is a list, not a manifest: kubectl refuses it"),
+                list.toString());
+        ManifestLinter.Problem scalar = result.problems().get(1);
+        assertEquals(dir.resolve("note.yaml"), scalar.file());
+        assertEquals(20, scalar.line(), scalar.toString());
+        assertTrue(scalar.message().startsWith("the document is a single value"), scalar.toString());
+        assertEquals(1, result.jobs().size(), "the job in its own document is read; the empty ones are skipped");
+    }
+
+    /**
+     * {@code include: []} takes every file, as no include does: the CRD of a release accepted it (a minimum
+     * would break resources on a cluster), so lint accepts it too, and the worker reads it the same way.
+     */
+    @Test
+    void anEmptyIncludeListIsAcceptedOnBothSidesAsNoFilter() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(
+                dir.resolve("job.yaml"),
+                JOB.replace("    uri: file://data/\n", "    uri: file://data/\n    include: []\n"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(List.of(), result.problems());
+        assertEquals(
+                List.of(), result.jobs().get(0).object().getSpec().getInput().getInclude());
+        var input = CrdSchema.rewriteJobs().schema();
+        @SuppressWarnings("unchecked")
+        var include = (java.util.Map<String, Object>)
+                path(input, "properties", "spec", "properties", "input", "properties", "include");
+        assertEquals(null, include.get("minItems"), "the CRD accepts include: [] as lint does");
+        assertTrue(String.valueOf(include.get("description")).contains("empty list"), include.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object path(java.util.Map<String, Object> node, String... keys) {
+        Object at = node;
+        for (String k : keys) {
+            at = ((java.util.Map<String, Object>) at).get(k);
+        }
+        return at;
+    }
+
     /** The operator refuses a model whose engine env names a variable twice; lint says so first, on the field. */
     @Test
     void aVariableSetTwiceInTheEngineEnvIsRefusedOnItsField() throws Exception {

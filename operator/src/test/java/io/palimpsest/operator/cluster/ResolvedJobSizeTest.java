@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
@@ -18,6 +19,8 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +51,17 @@ class ResolvedJobSizeTest {
         job.getSpec().getModelRef().setName("huge-model");
         job.getSpec().getInput().setUri("s3://corpus/in/");
         job.getSpec().getOutput().setUri("s3://corpus/out-huge/");
-        job.getSpec().getRecipe().getPrompts().get(0).setSystem("Keep every fact. ".repeat(70_000)); // 1.19 MB
+        // 20 prompts, each system prompt under the CRD's 65536 characters, 1.29 MB in all: a recipe the API
+        // server accepts whose resolved job is over a ConfigMap's limit
+        var first = job.getSpec().getRecipe().getPrompts().get(0);
+        List<PromptVariant> prompts = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            PromptVariant prompt = client.getKubernetesSerialization().clone(first);
+            prompt.setName("p" + i);
+            prompt.setSystem("Keep every fact. ".repeat(3_800));
+            prompts.add(prompt);
+        }
+        job.getSpec().getRecipe().setPrompts(prompts);
         var model = client.getKubernetesSerialization()
                 .unmarshal(Files.newInputStream(Path.of("../examples/quickstart/model.yaml")), RewriterModel.class);
         model.getMetadata().setNamespace("test");

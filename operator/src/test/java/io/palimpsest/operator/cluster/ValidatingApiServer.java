@@ -23,6 +23,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.zjsonpatch.JsonPatch;
 import io.palimpsest.api.lint.CrdDefaults;
 import io.palimpsest.api.lint.CrdSchema;
+import io.palimpsest.api.lint.FieldError;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,10 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>defaulting of RewriteJobs and RewriterModels: a create or replace is stored with the CRD
  *     schema's defaults filled in, so the operator reads what it reads from a real API server;</li>
+ * <li>validation of RewriteJobs and RewriterModels against their CRD's OpenAPI schema and CEL rules, by
+ *     the same {@link CrdSchema} that {@code palimpsest lint} and {@code local} use
+ *     ({@link #customResourceErrors}): an invalid create, replace or patch is answered 422 Invalid with
+ *     a cause per field and nothing is stored, so a test cannot create an object a cluster refuses;</li>
  * <li>validation of the kinds the operator creates (Job, its pod template, Pod, Deployment,
  *     PersistentVolumeClaim, ConfigMap, Service) by {@link ApiValidation}: an invalid create, update or
  *     patch is answered 422 Unprocessable Entity with a {@code Status} naming each field, as the
@@ -95,6 +100,36 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     /** Puts the validating dispatcher in front of {@code server}'s own, once. */
     public static void install(KubernetesMockServer server) {
+        install(server, List.of());
+    }
+
+    /**
+     * Only the RewriteJob and RewriterModel part (defaults, schema and CEL rules): for tests that play the
+     * built-in controllers by hand with objects of their own making, on a plain CRUD mock server.
+     * {@code predatedRules} as in {@link #install(KubernetesMockServer, List)}.
+     */
+    public static void installForCustomResources(KubernetesMockServer server, List<String> predatedRules) {
+        put(server, predatedRules, false);
+    }
+
+    /** {@code @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.CustomResources.class)}. */
+    public static final class CustomResources implements Consumer<KubernetesServer> {
+        @Override
+        public void accept(KubernetesServer server) {
+            installForCustomResources(server.getKubernetesMockServer(), List.of());
+        }
+    }
+
+    /**
+     * As {@link #install(KubernetesMockServer)}, on a cluster whose CRDs predate some CEL rules: a RewriteJob or
+     * RewriterModel error whose message starts with one of {@code predatedRules} is not enforced (how a test
+     * shows what the operator does on such a cluster). Every other rule is.
+     */
+    public static void install(KubernetesMockServer server, List<String> predatedRules) {
+        put(server, predatedRules, true);
+    }
+
+    private static void put(KubernetesMockServer server, List<String> predatedRules, boolean builtIns) {
         try {
             Field serverField = DefaultMockServer.class.getDeclaredField("server");
             serverField.setAccessible(true);
@@ -103,7 +138,13 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             dispatcherField.setAccessible(true);
             Dispatcher current = (Dispatcher) dispatcherField.get(web);
             if (!(current instanceof Front)) {
-                web.setDispatcher(new Front(current));
+                // load the CRDs and CEL now, not within a client's request timeout at the first create
+                customResourceErrors("rewritejobs", JSON.createObjectNode(), null, false);
+                customResourceErrors("rewritermodels", JSON.createObjectNode(), null, false);
+                web.setDispatcher(new Front(current, predatedRules, builtIns));
+            } else if (!((Front) current).predatedRules.equals(predatedRules)
+                    || ((Front) current).builtIns != builtIns) {
+                throw new IllegalStateException("the validating API server is installed already, with other rules");
             }
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot put validation in front of the mock API server", e);
@@ -112,17 +153,23 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
 
     private static final class Front extends Dispatcher {
         private final Dispatcher store;
+        private final List<String> predatedRules;
         /** Set at the first namespace delete: only then is a create checked against its namespace's phase. */
         private volatile boolean namespaceDeleted;
 
-        Front(Dispatcher store) {
+        /** False: only RewriteJobs and RewriterModels are checked; built-in kinds reach the store as they come. */
+        private final boolean builtIns;
+
+        Front(Dispatcher store, List<String> predatedRules, boolean builtIns) {
             this.store = store;
+            this.predatedRules = List.copyOf(predatedRules);
+            this.builtIns = builtIns;
         }
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
             HttpMethod method = request.method();
-            if (method == HttpMethod.DELETE || (method == HttpMethod.POST && namespaceDeleted)) {
+            if (builtIns && (method == HttpMethod.DELETE || (method == HttpMethod.POST && namespaceDeleted))) {
                 byte[] bytes = request.getBody() == null
                         ? new byte[0]
                         : request.getBody().getBytes();
@@ -140,11 +187,11 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
             Matcher custom = CUSTOM_RESOURCE_PATH.matcher(request.getPath());
             if (custom.matches()
                     && ((method == HttpMethod.POST && custom.group(3) == null)
-                            || (method == HttpMethod.PUT && custom.group(3) != null))) {
-                return store.dispatch(defaulted(request, custom.group(2)));
+                            || ((method == HttpMethod.PUT || method == HttpMethod.PATCH) && custom.group(3) != null))) {
+                return customResource(request, custom);
             }
             Matcher m = OBJECT_PATH.matcher(request.getPath());
-            if (!m.matches() || m.group(5) != null) {
+            if (!builtIns || !m.matches() || m.group(5) != null) {
                 return store.dispatch(
                         request); // not ours, a list, or a subresource (status writes are the controllers')
             }
@@ -187,6 +234,53 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                 return store.dispatch(request); // let the store answer what it cannot parse, as it did before
             }
             return store.dispatch(request);
+        }
+
+        /**
+         * A create, replace or patch of a RewriteJob or RewriterModel: checked against its CRD's schema and
+         * CEL rules by the validator {@code palimpsest lint} uses ({@link CrdSchema}), refused 422 as the real
+         * API server refuses it, else stored (a create or replace with the schema's defaults filled in).
+         */
+        private MockResponse customResource(RecordedRequest request, Matcher path) {
+            HttpMethod method = request.method();
+            byte[] bytes =
+                    request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+            request = new RecordedRequest(
+                    request.getHttpVersion(), method, request.getPath(), request.getHeaders(), new Buffer(bytes));
+            String plural = path.group(2);
+            JsonNode old;
+            JsonNode incoming;
+            try {
+                String text = new String(bytes, StandardCharsets.UTF_8);
+                old = method == HttpMethod.POST ? null : read(request.getPath());
+                if (method == HttpMethod.PATCH) {
+                    if (old == null) {
+                        return store.dispatch(request);
+                    }
+                    incoming = patched(old, request, text);
+                } else {
+                    incoming = JSON.readTree(text);
+                }
+            } catch (Exception e) {
+                return store.dispatch(request); // the store answers what it cannot parse
+            }
+            if (!incoming.isObject()) {
+                return store.dispatch(request);
+            }
+            // outside the try: a validator that cannot run fails the test, it does not let the object through
+            boolean strict = request.getPath().contains("fieldValidation=Strict");
+            List<String> errors = customResourceErrors(plural, incoming, old, strict).stream()
+                    .filter(e -> predatedRules.stream()
+                            .noneMatch(r -> e.substring(e.indexOf(": ") + 2).startsWith(r)))
+                    .toList();
+            if (!errors.isEmpty()) {
+                return invalid(
+                        plural,
+                        "palimpsest.io",
+                        incoming.path("metadata").path("name").asText(path.group(3)),
+                        errors);
+            }
+            return method == HttpMethod.PATCH ? store.dispatch(request) : store.dispatch(defaulted(request, plural));
         }
 
         /**
@@ -355,6 +449,41 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
         };
     }
 
+    /**
+     * Why the API server refuses this RewriteJob or RewriterModel ({@code old}: the stored object, for an
+     * update), as {@code field: message}: the CRD's schema and CEL rules, by {@link CrdSchema}. As the real
+     * server: status is not judged (the main resource ignores it; a create drops it); an unknown field is
+     * refused only when the request asks {@code fieldValidation=Strict} (kubectl's default), else dropped
+     * with a warning; a generated name is judged as the name it will get; and an update is refused only for
+     * what it breaks, not for what the stored object already had (CRD validation ratcheting).
+     */
+    static List<String> customResourceErrors(String plural, JsonNode object, JsonNode old, boolean strict) {
+        CrdSchema schema =
+                CrdSchema.bundled(plural.equals("rewritejobs") ? CrdSchema.REWRITE_JOBS : CrdSchema.REWRITER_MODELS);
+        List<FieldError> errors = schema.validate(plain(object, true), old == null ? null : plain(old, false));
+        if (old != null) {
+            List<FieldError> before = schema.validate(plain(old, false), null);
+            errors = errors.stream().filter(e -> !before.contains(e)).toList();
+        }
+        return errors.stream()
+                .filter(e -> strict || !e.message().startsWith("unknown field "))
+                .map(FieldError::toString)
+                .toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> plain(JsonNode object, boolean generateName) {
+        Map<String, Object> map = JSON.convertValue(object, Map.class);
+        map.remove("status");
+        if (generateName
+                && map.get("metadata") instanceof Map<?, ?> meta
+                && meta.get("name") == null
+                && meta.get("generateName") instanceof String prefix) {
+            ((Map<String, Object>) meta).put("name", prefix + "x2k9q");
+        }
+        return map;
+    }
+
     /** The answer of a real API server: {@code <Kind>.<group> "<name>" is invalid: <field>: <detail>, ...}. */
     private static MockResponse invalid(String plural, String group, String name, List<String> errors) {
         String kind =
@@ -364,6 +493,8 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                     case "pods" -> "Pod";
                     case "persistentvolumeclaims" -> "PersistentVolumeClaim";
                     case "services" -> "Service";
+                    case "rewritejobs" -> "RewriteJob";
+                    case "rewritermodels" -> "RewriterModel";
                     default -> "ConfigMap";
                 };
         String qualified = group == null ? kind : kind + "." + group;
@@ -383,7 +514,15 @@ public final class ValidatingApiServer implements Consumer<KubernetesServer> {
                     "reason",
                     e.contains("Required value")
                             ? "FieldValueRequired"
-                            : e.contains("Forbidden: ") ? "FieldValueForbidden" : "FieldValueInvalid");
+                            : e.contains("Forbidden: ")
+                                    ? "FieldValueForbidden"
+                                    : e.contains("Unsupported value: ")
+                                            ? "FieldValueNotSupported"
+                                            : e.contains("Too long: ")
+                                                    ? "FieldValueTooLong"
+                                                    : e.contains("Too many: ")
+                                                            ? "FieldValueTooMany"
+                                                            : "FieldValueInvalid");
             cause.put("message", colon < 0 ? e : e.substring(colon + 2));
             cause.put("field", colon < 0 ? "" : e.substring(0, colon));
         }

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.worker.AttemptLedger;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,12 +25,14 @@ import org.junit.jupiter.api.Test;
 class DeletedWorkerJobTest {
     static final String NS = FreshReconciles.NS;
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     FreshReconciles cluster;
     final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         cluster = new FreshReconciles(client, clock);
         cluster.install("m");
         moves = new JobControllerMoves(client, NS);

@@ -77,7 +77,7 @@ final class FreshReconciles {
                 .getStatus();
     }
 
-    /** A spec edit, as {@code kubectl edit} makes it (the mock server checks no CEL rule). */
+    /** A spec edit, as {@code kubectl edit} makes it (the API server checks it against the CRD, as the test installed it). */
     void edit(String name, Consumer<RewriteJobSpec> edit) {
         JobControllerMoves.retryOnConflict(() -> client.resources(RewriteJob.class)
                 .inNamespace(NS)

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -22,6 +23,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Instant;
 import java.util.List;
@@ -41,6 +43,7 @@ class JobAdmissionTest {
     static final String FORBIDDEN = "evil.example/miner:latest";
 
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     final MutableClock clock = new MutableClock(Instant.now());
     final PalimpsestConfig config = TestSettings.config(
@@ -50,6 +53,7 @@ class JobAdmissionTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
         RewriteJob job = TestJobs.job("ad", "s3://corpus/in", "s3://corpus/out");

@@ -9,12 +9,14 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.Test;
 class OperatorRestartTest {
     static final String NS = "test";
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     // JobControllerMoves stamps conditions with the real time; the tally waits 30 s of this clock after them.
     final MutableClock clock = new MutableClock(Instant.now());
@@ -40,6 +43,7 @@ class OperatorRestartTest {
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
         RewriteJob job = TestJobs.job("rs", "s3://corpus/in", "s3://corpus/out");

@@ -10,12 +10,15 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,11 +40,13 @@ class OperatorUpgradeTest {
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
         RewriteJob job = TestJobs.job("rs", "s3://corpus/in", "s3://corpus/out");

@@ -16,11 +16,13 @@ import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.PalimpsestConfig;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,12 +42,14 @@ class PodsNotStartingTest {
     static final String NS = "test";
 
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     final MutableClock clock = new MutableClock(Instant.now());
     final PalimpsestConfig config = TestSettings.config("ghcr.io/palimpsest/worker:test");
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         new FreshReconciles(client, clock).install("m");
         moves = new JobControllerMoves(client, NS);
         RewriteJob job = TestJobs.job("ns", "s3://corpus/in", "s3://corpus/out");

@@ -13,12 +13,14 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Duration;
@@ -40,12 +42,14 @@ import org.junit.jupiter.api.Test;
 class RecreatedJobTest {
     static final String NS = "test";
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     FreshReconciles cluster;
     final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
         cluster = new FreshReconciles(client, clock);
         cluster.install("m");
         moves = new JobControllerMoves(client, NS);

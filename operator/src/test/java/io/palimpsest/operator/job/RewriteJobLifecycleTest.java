@@ -25,6 +25,7 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.WorkerJobLimits;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
  * deletion.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.CustomResources.class)
 class RewriteJobLifecycleTest {
     static final String NS = "test";
 

@@ -12,33 +12,39 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.ResolvedJobConfigMap;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Spec edits while a job runs, each either applied to what runs, refused, or said in the status: none
- * silently ignored. The mock server checks no CEL rule, as a cluster whose CRD predates a rule.
+ * silently ignored. The simulated API server checks the CRD's schema and CEL rules but the modelRef transition
+ * rule, as a cluster whose CRD predates that rule.
  */
 @EnableKubernetesMockClient(crud = true)
 class SpecEditsTest {
     static final String NS = FreshReconciles.NS;
     KubernetesClient client;
+    KubernetesMockServer server;
     JobControllerMoves moves;
     FreshReconciles cluster;
     final MutableClock clock = new MutableClock(Instant.now());
 
     @BeforeEach
     void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of("modelRef is immutable once set"));
         cluster = new FreshReconciles(client, clock);
         cluster.install("m");
         moves = new JobControllerMoves(client, NS);

@@ -28,6 +28,7 @@ public final class TestJobs {
         Recipe recipe = new Recipe();
         PromptVariant variant = new PromptVariant();
         variant.setName("wiki");
+        variant.setUser("Rewrite: {{ text }}");
         recipe.setPrompts(List.of(variant));
         spec.setRecipe(recipe);
         job.setSpec(spec);

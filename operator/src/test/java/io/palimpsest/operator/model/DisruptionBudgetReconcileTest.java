@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** With the chart's model.podDisruptionBudget.enabled: a budget for models that keep replicas, owned by the model. */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 @TestProfile(DisruptionBudgetReconcileTest.BudgetsEnabled.class)
 class DisruptionBudgetReconcileTest {
     private static final Duration WAIT = Duration.ofSeconds(20);

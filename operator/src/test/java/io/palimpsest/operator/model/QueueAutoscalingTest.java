@@ -10,6 +10,7 @@ import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * wait per replica, so one replica covers 6 requests.
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 class QueueAutoscalingTest {
     private static final String NAME = "scaler";
     private static final Duration PERIOD = Duration.ofSeconds(1);

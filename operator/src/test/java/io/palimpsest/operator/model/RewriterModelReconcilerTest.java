@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -34,7 +33,6 @@ import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
-import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.cluster.FaultyApiServer;
@@ -726,16 +724,8 @@ class RewriterModelReconcilerTest {
                         .getSpec()
                         .getReplicas());
 
-        RewriteJob job = new RewriteJob();
-        job.setMetadata(new ObjectMetaBuilder()
-                .withName("campaign")
-                .withNamespace("test")
-                .build());
-        RewriteJobSpec spec = new RewriteJobSpec();
-        RewriteJobSpec.ModelRef ref = new RewriteJobSpec.ModelRef();
-        ref.setName("mistral-d");
-        spec.setModelRef(ref);
-        job.setSpec(spec);
+        RewriteJob job = TestJobs.job("campaign", "s3://corpus/in", "s3://corpus/out");
+        job.getSpec().getModelRef().setName("mistral-d");
         client.resource(job).create();
 
         awaitDeploymentReplicas("mistral-d-vllm", 1);

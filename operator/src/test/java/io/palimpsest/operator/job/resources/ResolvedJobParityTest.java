@@ -14,6 +14,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.cluster.PalimpsestWorkerProgram;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.RewriteJobNames;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.TestFactory;
  * cluster refuses file://).
  */
 @QuarkusTest
-@WithKubernetesTestServer(crud = true)
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
 class ResolvedJobParityTest {
     static final String NS = "test";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
