@@ -5,7 +5,6 @@ import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.InputSample;
@@ -185,14 +184,8 @@ final class PlanCommand implements Callable<Integer> {
                 .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
                     // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's
                     // job
-                    try (ShardInput items =
-                            new ShardInput(inputStorage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
-                        InputItem item;
-                        for (long number = 0; (item = items.next()) != null; number++) {
-                            if (item instanceof Document d) {
-                                ids.accept(number, d.id());
-                            }
-                        }
+                    try {
+                        ShardInput.eachId(inputStorage, shard, readers, ids);
                         return true;
                     } catch (ShardDataException e) {
                         System.err.println(

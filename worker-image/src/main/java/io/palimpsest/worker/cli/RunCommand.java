@@ -6,9 +6,6 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
-import io.palimpsest.worker.format.Document;
-import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
@@ -346,16 +343,8 @@ final class RunCommand implements Callable<Integer> {
         try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)
                 .repeats(runtime.output(), manifest, shard, settings.tempDir(), (read, ids) -> {
                     // a plan of an earlier version: the shard's ids, numbered as the planner numbers them
-                    try (ShardInput items =
-                            new ShardInput(inputStorage, read, readers, RepeatedIds.NONE, bytes -> {})) {
-                        InputItem item;
-                        for (long number = 0; (item = items.next()) != null; number++) {
-                            if (item instanceof Document d) {
-                                ids.accept(number, d.id());
-                            }
-                        }
-                        return true;
-                    }
+                    ShardInput.eachId(inputStorage, read, readers, ids);
+                    return true;
                 })) {
             ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage);
             ShardRunner runner = new ShardRunner(

@@ -13,6 +13,7 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.storage.ObjectArchivedException;
@@ -64,6 +65,25 @@ public final class ShardInput implements Closeable {
     private FileStartCheck currentStart;
 
     /** A shard read without a plan's index: repeats within it are found by remembering its ids. */
+    /**
+     * Reads every document of the shard as it is (no repeat rejected) and hands its id to {@code ids},
+     * numbered as the shard's worker numbers its items: the planner's duplicate-id pass, and a worker
+     * listing the repeats of a plan an earlier version made.
+     *
+     * @throws ShardDataException when the shard's input cannot be read
+     */
+    public static void eachId(Storage storage, Shard shard, DocumentReaders readers, DuplicateIdIndex.IdSink ids)
+            throws IOException {
+        try (ShardInput items = new ShardInput(storage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
+            InputItem item;
+            for (long number = 0; (item = items.next()) != null; number++) {
+                if (item instanceof Document d) {
+                    ids.accept(number, d.id());
+                }
+            }
+        }
+    }
+
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, RepeatedIds.inMemory(Map.of()), bytes -> {});
     }
