@@ -242,13 +242,12 @@ final class TemplateDiagnosis {
                     return Optional.empty();
                 }
                 String kind = template.substring(open, open + 2);
-                Matcher raw = RAW.matcher(template).region(open, template.length());
-                if (kind.equals("{%") && raw.lookingAt()) {
-                    Matcher end = END_RAW.matcher(template).region(raw.end(), template.length());
-                    if (!end.find()) {
-                        return Optional.empty(); // Jinjava names the missing endraw itself
-                    }
-                    i = end.end();
+                int afterRaw = afterRaw(template, open);
+                if (afterRaw < 0) {
+                    return Optional.empty(); // Jinjava names the missing endraw itself
+                }
+                if (afterRaw > 0) {
+                    i = afterRaw;
                     continue;
                 }
                 int close = closing(template, open + 2, kind);
@@ -272,13 +271,12 @@ final class TemplateDiagnosis {
                     return Optional.empty();
                 }
                 String kind = template.substring(open, open + 2);
-                Matcher raw = RAW.matcher(template).region(open, template.length());
-                if (kind.equals("{%") && raw.lookingAt()) {
-                    Matcher end = END_RAW.matcher(template).region(raw.end(), template.length());
-                    if (!end.find()) {
-                        return Optional.empty();
-                    }
-                    i = end.end();
+                int afterRaw = afterRaw(template, open);
+                if (afterRaw < 0) {
+                    return Optional.empty(); // Jinjava names the missing endraw itself
+                }
+                if (afterRaw > 0) {
+                    i = afterRaw;
                     continue;
                 }
                 if (kind.equals("{#")) {
@@ -317,6 +315,19 @@ final class TemplateDiagnosis {
                 i = close;
             }
             return Optional.empty();
+        }
+
+        /**
+         * Where a {@code {% raw %}} block opening at {@code open} ends (past its endraw), whose text is
+         * not template; -1 when its endraw never comes, 0 when no raw block opens there.
+         */
+        private static int afterRaw(String template, int open) {
+            Matcher raw = RAW.matcher(template).region(open, template.length());
+            if (!raw.lookingAt()) {
+                return 0;
+            }
+            Matcher end = END_RAW.matcher(template).region(raw.end(), template.length());
+            return end.find() ? end.end() : -1;
         }
 
         private static int nextOpening(String s, int from) {
