@@ -313,13 +313,10 @@ final class RunCommand implements Callable<Integer> {
         // the planner refuses a changed recipe first; a run started by hand on a drifted output, or a
         // pod started after the RewriterModel's servedModelName was edited, must not take the old
         // recipe's receipts as this recipe's work either (an accepted change updated the record)
+        RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
         String drift;
         try {
-            drift = new RecipeMarker(runtime.json)
-                    .drift(
-                            runtime.output(),
-                            runtime.runSettings(attempt, checkpointEvery).recipeHash(),
-                            runtime.model());
+            drift = new RecipeMarker(runtime.json).drift(runtime.output(), settings.recipeHash(), runtime.model());
         } catch (RecipeMarker.LaterFormatException e) {
             throw new OutputDriftException(e.finding(), "or write to a new output");
         }
@@ -337,7 +334,6 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
-        RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
         try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)

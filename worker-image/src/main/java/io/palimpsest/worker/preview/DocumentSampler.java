@@ -1,10 +1,8 @@
 package io.palimpsest.worker.preview;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
-import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.ListedRepeats;
 import io.palimpsest.worker.plan.Shard;
@@ -223,14 +221,7 @@ public final class DocumentSampler {
         byte[] names = ("preview of shard " + shard.index() + ": " + shard.files()).getBytes(StandardCharsets.UTF_8);
         DuplicateIdIndex ids = new DuplicateIdIndex(json);
         ids.ensure(index, List.of(shard), names, (read, sink) -> {
-            try (ShardInput items = new ShardInput(input, read, readers, RepeatedIds.NONE, bytes -> {})) {
-                InputItem item;
-                for (long number = 0; (item = items.next()) != null; number++) {
-                    if (item instanceof Document doc) {
-                        sink.accept(number, doc.id());
-                    }
-                }
-            }
+            ShardInput.eachId(input, read, readers, sink);
             return true;
         });
         return ids.repeats(index, names, shard.index(), scratch);

@@ -64,7 +64,6 @@ public final class ShardInput implements Closeable {
     /** Whether the current file's first items show it cannot be read as the job describes it. */
     private FileStartCheck currentStart;
 
-    /** A shard read without a plan's index: repeats within it are found by remembering its ids. */
     /**
      * Reads every document of the shard as it is (no repeat rejected) and hands its id to {@code ids},
      * numbered as the shard's worker numbers its items: the planner's duplicate-id pass, and a worker
@@ -84,6 +83,7 @@ public final class ShardInput implements Closeable {
         }
     }
 
+    /** A shard read without a plan's index: repeats within it are found by remembering its ids. */
     public ShardInput(Storage storage, Shard shard, DocumentReaders readers) {
         this(storage, shard, readers, RepeatedIds.inMemory(Map.of()), bytes -> {});
     }
