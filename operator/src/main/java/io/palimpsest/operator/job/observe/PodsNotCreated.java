@@ -30,6 +30,13 @@ public final class PodsNotCreated {
     /** The Job controller makes a pod within seconds; past this, none is coming. */
     public static final Duration GRACE = Duration.ofMinutes(2);
 
+    /**
+     * After a pod fails, the Job controller waits before it makes the next one, doubling from 10 s to
+     * this: a Job with failed pods (a model outage retried shard by shard) is between retries, not
+     * refused, for up to this long more.
+     */
+    static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(6);
+
     public static final String CAUSE = "FailedCreate";
 
     /**
@@ -52,12 +59,13 @@ public final class PodsNotCreated {
                 continue;
             }
             Instant since = since(job, pods);
-            if (since == null || !since.plus(GRACE).isAfter(now)) {
+            Duration grace = hadFailedPods(job, pods) ? GRACE.plus(MAX_RETRY_DELAY) : GRACE;
+            if (since == null || !since.plus(grace).isAfter(now)) {
                 if (found == null) {
                     found = summary(job, since, now);
                 }
-            } else if (due == null || since.plus(GRACE).isBefore(due)) {
-                due = since.plus(GRACE);
+            } else if (due == null || since.plus(grace).isBefore(due)) {
+                due = since.plus(grace);
             }
         }
         return new Reading(found, due);
@@ -81,6 +89,15 @@ public final class PodsNotCreated {
             return false;
         }
         return ownPods(job, pods).noneMatch(p -> !PodReadings.terminated(p));
+    }
+
+    private static boolean hadFailedPods(Job job, List<Pod> pods) {
+        return (job.getStatus() != null
+                        && job.getStatus().getFailed() != null
+                        && job.getStatus().getFailed() > 0)
+                || ownPods(job, pods)
+                        .anyMatch(p -> p.getStatus() != null
+                                && "Failed".equals(p.getStatus().getPhase()));
     }
 
     /** When the Job was last expected to make a pod: its creation, its (re)start, its last pod's end. */
