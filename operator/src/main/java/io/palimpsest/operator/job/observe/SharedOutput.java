@@ -1,8 +1,11 @@
 package io.palimpsest.operator.job.observe;
 
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.status.ConditionAggregator;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -10,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One output, one job at a time. Two RewriteJobs planning the same {@code spec.output.uri} at once
@@ -143,7 +147,10 @@ public final class SharedOutput {
         Optional<RewriteJob> holder =
                 others.stream().filter(SharedOutput::started).findFirst();
         if (holder.isEmpty()) {
-            holder = others.stream().filter(o -> FIRST.compare(o, job) < 0).findFirst();
+            holder = others.stream()
+                    .filter(o -> FIRST.compare(o, job) < 0)
+                    .filter(o -> !parked(o))
+                    .findFirst();
         }
         return holder.map(h -> {
             String relation = relation(key, key(h));
@@ -177,6 +184,21 @@ public final class SharedOutput {
         JobPhase phase = phase(job);
         return phase != null && phase.isTerminal();
     }
+
+    /**
+     * Pending until someone fixes it (its model missing or failed, its names held by other objects):
+     * it has written nothing, and an earlier job that may never start does not hold the output.
+     */
+    private static boolean parked(RewriteJob job) {
+        if (phase(job) != JobPhase.Pending) {
+            return false;
+        }
+        var ready = ConditionAggregator.find(job.getStatus().getConditions(), Conditions.READY);
+        return ready != null && PARKED.contains(ready.getReason());
+    }
+
+    private static final Set<String> PARKED =
+            Set.of(JobReason.ModelNotFound.name(), JobReason.ModelFailed.name(), JobReason.NameTaken.name());
 
     private static boolean started(RewriteJob job) {
         JobPhase phase = phase(job);

@@ -3,7 +3,10 @@ package io.palimpsest.operator.job.observe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.TestJobs;
@@ -45,6 +48,24 @@ class SharedOutputTest {
         older.getStatus().setPhase(JobPhase.Failed);
         older.getStatus().setPhase(null);
         assertTrue(SharedOutput.heldBy(older, both).orElseThrow().contains("ns/a (Running)"));
+    }
+
+    /** An earlier job parked on a missing model (a typo in modelRef) has written nothing: it holds nothing. */
+    @Test
+    void anEarlierJobPendingOnItsMissingModelDoesNotHoldTheOutput() {
+        RewriteJob parked = job("typo", "ns", "s3://o/x", "2026-12-06T09:00:00Z", JobPhase.Pending);
+        parked.getStatus()
+                .setConditions(List.of(new ConditionBuilder()
+                        .withType(Conditions.READY)
+                        .withStatus("False")
+                        .withReason(JobReason.ModelNotFound.name())
+                        .build()));
+        RewriteJob next = job("next", "ns", "s3://o/x", "2026-12-06T09:05:00Z", null);
+        assertEquals(Optional.empty(), SharedOutput.heldBy(next, List.of(parked, next)));
+
+        // pending for a reason that passes by itself (its model loading), it keeps its place
+        parked.getStatus().getConditions().get(0).setReason("ModelNotReady");
+        assertTrue(SharedOutput.heldBy(next, List.of(parked, next)).isPresent());
     }
 
     @Test
