@@ -299,6 +299,7 @@ public final class ModelClient implements AutoCloseable {
         if (status == 200) {
             try {
                 var reply = json.readTree(response.body());
+                // (a count answered says nothing of the model calls' settings: not a success of RepeatedRefusal's)
                 if (reply != null && reply.path("count").isInt()) {
                     return reply.get("count").asInt();
                 }
@@ -307,8 +308,13 @@ public final class ModelClient implements AutoCloseable {
                 }
                 throw new IOException("neither count nor tokens in the reply");
             } catch (IOException e) {
-                throw new CompletionException(new RetryableStatusException(
-                        200, Optional.empty(), "unreadable /tokenize answer: " + e.getMessage()));
+                // the server's answer to every count, not this document's
+                throw new CompletionException(refuseAll(
+                        200,
+                        request,
+                        snippet(redact(new String(response.body(), StandardCharsets.UTF_8))),
+                        "its /tokenize answer holds no count or tokens (" + e.getMessage() + "): it is not vLLM's"
+                                + " /tokenize; set tokenizer.mode: estimate"));
             }
         }
         String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
@@ -320,12 +326,15 @@ public final class ModelClient implements AutoCloseable {
             }
             throw new CompletionException(failure);
         }
-        if (status == 413) {
-            // a body-size limit in front of the server: this document's text, not every document's
-            throw new CompletionException(new RejectedByModelException(status, body));
+        if (meaning == StatusPolicy.Meaning.JOB) {
+            throw new CompletionException(refuseAll(status, request, body, countHint(status)));
         }
-        // nothing in a count request but the model name and the text: any other refusal awaits every document
-        throw new CompletionException(refuseAll(status, request, body, countHint(status)));
+        // a refusal of this text (413 past a body-size limit, 400): this document's, unless it comes for
+        // every document in a row, as for model calls
+        if (repeatedRefusal.refused(status, body)) {
+            throw new CompletionException(refuseAll(status, request, body, countHint(status)));
+        }
+        throw new CompletionException(new RejectedByModelException(status, body));
     }
 
     /** What to check when the server refuses a count whatever the document. */

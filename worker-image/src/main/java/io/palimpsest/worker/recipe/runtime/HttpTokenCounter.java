@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
+import io.palimpsest.worker.client.RejectedByModelException;
+import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -63,6 +65,10 @@ public final class HttpTokenCounter implements TokenCounter {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof ModelConfigException || cause instanceof ModelUnavailableException) {
                 throw (RuntimeException) cause;
+            }
+            if (cause instanceof RejectedByModelException refused) {
+                // this document's text refused (413, 400): rejected like a model call the server refused
+                throw new ModelCallRejected(refused.status(), refused.getMessage(), refused.body());
             }
             // retries spent (5xx, timeouts, a refused connection short of an outage): as a model call's
             throw new CountFailedException("counting tokens at the model server failed: " + cause, cause);

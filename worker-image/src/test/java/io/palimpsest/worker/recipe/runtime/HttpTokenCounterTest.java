@@ -17,6 +17,7 @@ import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.format.Document;
+import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.RecipeYaml;
 import io.palimpsest.worker.recipe.token.BpeTokenCounter;
@@ -94,7 +95,7 @@ class HttpTokenCounterTest {
 
     @Test
     void aServerWithoutTokenizeOrThatRefusesTheModelNameStopsTheJob() throws Exception {
-        for (int status : new int[] {404, 400}) {
+        for (int status : new int[] {404, 405}) {
             List<String> auth = Collections.synchronizedList(new ArrayList<>());
             HttpServer server = server(auth, new int[] {status}, "{\"detail\": \"Not Found\"}");
             try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
@@ -105,6 +106,40 @@ class HttpTokenCounterTest {
             } finally {
                 server.stop(0);
             }
+        }
+    }
+
+    /** A 400 or 413 is about this text: that document is rejected; the same refusal for every document stops the job. */
+    @Test
+    void aCountRefusedForOneTextRejectsThatDocumentAndOnlyARefusalOfEveryOneStopsTheJob() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {413, 400}, "{\"detail\": \"refused\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+            ModelCallRejected tooLarge = assertThrows(ModelCallRejected.class, () -> counter.count(TEXT));
+            assertTrue(tooLarge.getMessage().contains("413"), tooLarge.getMessage());
+            for (int i = 1; i < 8; i++) {
+                assertThrows(ModelCallRejected.class, () -> counter.count("a refused document"));
+            }
+            ModelConfigException refused = assertThrows(ModelConfigException.class, () -> counter.count("another"));
+            assertTrue(refused.getMessage().contains("/tokenize answered HTTP 400"), refused.getMessage());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** An answer without count or tokens comes for every document: the job stops, naming tokenizer.mode. */
+    @Test
+    void aTokenizeAnswerWithoutACountStopsTheJob() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {200}, "{\"html\": \"<p>gateway</p>\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            ModelConfigException refused =
+                    assertThrows(ModelConfigException.class, () -> new HttpTokenCounter(client, "m", json).count(TEXT));
+            assertTrue(refused.getMessage().contains("tokenizer.mode: estimate"), refused.getMessage());
+            assertEquals(1, auth.size(), "not retried");
+        } finally {
+            server.stop(0);
         }
     }
 
