@@ -92,6 +92,9 @@ public final class RecipeEngine {
             variants = skip.isPresent() ? List.of() : selector.select(doc);
         } catch (ConditionFailed e) {
             return beforeAnyCall(run, ItemReason.CONDITION_ERROR, e.getMessage());
+        } catch (ModelCallRejected e) {
+            // the server's token count (tokenizer.mode: server) refused this text, as a call would be refused
+            return beforeAnyCall(run, ItemReason.MODEL_REJECTED, e.getMessage());
         }
         if (skip.isPresent()) {
             return beforeAnyCall(run, skip.get().reason(), skip.get().detail());

@@ -177,6 +177,26 @@ class HttpTokenCounterTest {
     }
 
     @Test
+    void aCountRefusedForThisTextRejectsTheDocument() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {413}, "{\"error\": \"body too large\"}");
+        try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
+            Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
+                    + "chunking: {minDocumentTokens: 2}\n"
+                    + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
+            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            var processed = processor
+                    .process(new Document("d1", TEXT, json.createObjectNode(), null))
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertTrue(processed.outputs().isEmpty(), processed.toString());
+            assertEquals(1, processed.rejections().size(), processed.toString());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void aServerWithoutTokenizeIsFoundBeforeTheFirstDocument() throws Exception {
         List<String> auth = Collections.synchronizedList(new ArrayList<>());
         HttpServer server = server(auth, new int[] {404}, "{\"detail\": \"Not Found\"}");
