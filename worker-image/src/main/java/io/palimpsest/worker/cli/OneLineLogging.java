@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.worker.text.ControlChars;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.ZoneId;
@@ -67,8 +68,8 @@ final class OneLineLogging {
         private static void escape(String text, StringBuilder out) {
             for (int i = 0; i < text.length(); i++) {
                 char c = text.charAt(i);
-                if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-                    out.append(String.format("\\u%04x", (int) c));
+                if (ControlChars.unsafe(c)) {
+                    ControlChars.escape(c, out);
                 } else {
                     out.append(c);
                 }

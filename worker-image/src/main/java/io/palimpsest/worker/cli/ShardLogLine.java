@@ -3,6 +3,7 @@ package io.palimpsest.worker.cli;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.text.ControlChars;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -80,8 +81,8 @@ final class ShardLogLine {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    if (ControlChars.unsafe(c)) {
+                        ControlChars.escape(c, out);
                     } else {
                         out.append(c);
                     }

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.show;
 
+import io.palimpsest.worker.text.ControlChars;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -118,7 +119,7 @@ public final class ShowText {
                 }
                 continue; // the LF that follows is the line break
             } else {
-                keep = !actsOnTerminal(c);
+                keep = !ControlChars.unsafe(c);
             }
             if (keep) {
                 if (out != null) {
@@ -128,17 +129,10 @@ public final class ShowText {
                 if (out == null) {
                     out = new StringBuilder(text.length() + 16).append(text, 0, i);
                 }
-                out.append(String.format("\\u%04x", (int) c));
+                ControlChars.escape(c, out);
             }
         }
         return out == null ? text : out.toString();
-    }
-
-    private static boolean actsOnTerminal(char c) {
-        return c < 0x20
-                || (c >= 0x7f && c <= 0x9f)
-                || (c >= '\u202a' && c <= '\u202e')
-                || (c >= '\u2066' && c <= '\u2069');
     }
 
     private static String label(ShownResult r) {

@@ -38,6 +38,12 @@ class ShardLogLineTest {
         assertEquals("8", runFields.get("concurrency_limit"));
     }
 
+    /** The same characters as `show` and the log formatter: a C1 CSI or a bidi override acts on a terminal too. */
+    @Test
+    void c1ControlsAndBidiOverridesAreEscapedAsEverywhereElse() {
+        assertEquals("\"a\\u009b2Jb\\u202ec\"", ShardLogLine.quoted("a\u009b2Jb\u202ec"));
+    }
+
     @Test
     void numbersAreTheSameInEveryLocale() {
         Locale before = Locale.getDefault();
