@@ -7,11 +7,16 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.Tally;
+import io.palimpsest.api.worker.VariantCounts;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.job.status.JobStatusFolder;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class JobMetricsTest {
@@ -110,6 +115,54 @@ class JobMetricsTest {
                         .tags("rewritejob", "b")
                         .meters()
                         .size());
+    }
+
+    @Test
+    void aReasonTheTallyRanksOutLosesItsSeriesInsteadOfKeepingItsLastCount() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        JobMetrics metrics = new JobMetrics(registry, Clock.fixed(NOW, ZoneOffset.UTC));
+        JobStatusFolder folder = new JobStatusFolder(Clock.fixed(NOW, ZoneOffset.UTC));
+        Map<String, Long> named = new TreeMap<>();
+        for (int i = 0; i < VariantCounts.MAX_NAMED - 1; i++) {
+            named.put(String.format("r%02d", i), 5L);
+        }
+        named.put("rare", 1L);
+        named.put(VariantCounts.OTHER, 900L);
+        RewriteJobStatus s = new RewriteJobStatus();
+        s.setPhase(JobPhase.Running);
+        s.setDocuments(new RewriteJobStatus.DocumentCounts(2000, 1000, 1056, 0, null, null, named));
+        ResourceID a = new ResourceID("a", "ns");
+        metrics.observed(a, s);
+        assertEquals(1, rejected(registry, "rare"));
+
+        // the receipts hold 3 "rare" rejects and 900 "late" ones: the tally names "late" and ranks "rare" out
+        Map<String, Long> tallied = new TreeMap<>(named);
+        tallied.remove("rare");
+        tallied.put("late", 900L);
+        tallied.put(VariantCounts.OTHER, 3L);
+        Tally tally = new Tally();
+        tally.setRead(2000);
+        tally.setWritten(1000);
+        tally.setRejected(1058);
+        tally.setRejectedByReason(tallied);
+        metrics.observed(a, folder.applyTally(s, tally, RangeSet.parse("0")));
+
+        assertEquals(
+                0,
+                registry.find("palimpsest.job.rejected")
+                        .tags("rewritejob", "a", "reason", "rare")
+                        .meters()
+                        .size(),
+                "no series left at the last count the summaries gave");
+        assertEquals(3, rejected(registry, VariantCounts.OTHER), "its rejects are in '(other)', as the tally says");
+        assertEquals(900, rejected(registry, "late"));
+    }
+
+    private static double rejected(SimpleMeterRegistry registry, String reason) {
+        return registry.get("palimpsest.job.rejected")
+                .tags("rewritejob", "a", "reason", reason)
+                .gauge()
+                .value();
     }
 
     private static double etaWithout(SimpleMeterRegistry registry, JobMetrics metrics) {

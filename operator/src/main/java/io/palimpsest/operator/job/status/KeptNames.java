@@ -11,9 +11,11 @@ import java.util.TreeMap;
  * keeps them: bounded like {@link VariantCounts} (at most {@link VariantCounts#MAX_NAMED} names, the
  * rest summed under {@link VariantCounts#OTHER}), but a name, once named, stays named while the job
  * lives. Which names are named is decided by first appearance, not by rank: a later name that
- * overtakes an earlier one goes under {@code (other)}, and the earlier one keeps its own count. So no
- * count ever goes down (the per-reason series exported from it, {@code palimpsest_job_rejected},
- * only rise), and {@code (other)} holds only names never named.
+ * overtakes an earlier one goes under {@code (other)}, and the earlier one keeps its own count. So
+ * between tallies no count goes down (the per-reason series exported from it,
+ * {@code palimpsest_job_rejected}, only rise), and {@code (other)} holds only names never named. The
+ * receipts' tally is the exception ({@link #replace}): its totals are the counts, and a name it ranked
+ * out of its own 32 is summed under {@code (other)} rather than left with a count nothing updates.
  */
 public final class KeptNames {
 
@@ -58,45 +60,19 @@ public final class KeptNames {
     }
 
     /**
-     * The counts replaced by authoritative totals (a tally of the receipts, itself capped by rank), the names
-     * of {@code previous} still named. A name the totals summed under {@code (other)} keeps its previous count,
-     * taken out of the totals' {@code (other)}, which holds at least that much: the previous counts came from
-     * the shards' summaries, a part of the receipts. The totals' other names are named while fewer than the cap
-     * are, as in {@link #merge}.
+     * The counts replaced by authoritative totals (a tally of the receipts, itself capped by rank): the totals'
+     * names with the totals' counts. A name of {@code previous} the totals summed under {@code (other)} is no
+     * longer named: its true count is somewhere in that {@code (other)} and nowhere else, so keeping it named
+     * would keep a count (the summaries', a part of the receipts) that nothing updates any more, a series
+     * stuck below the truth beside an {@code (other)} that holds the rest of it. Dropped, its series goes
+     * and {@code (other)} holds all of it, as the tally says. Only a tally takes a name away; a shard's
+     * summary never does ({@link #merge}).
      */
     public static Map<String, Long> replace(Map<String, Long> previous, Map<String, Long> totals) {
-        if (previous == null || previous.isEmpty()) {
-            return merge(null, totals);
+        if ((totals == null || totals.isEmpty()) && (previous == null || previous.isEmpty())) {
+            return previous;
         }
-        Map<String, Long> fresh = totals == null ? Map.of() : totals;
-        TreeMap<String, Long> out = new TreeMap<>();
-        long other = fresh.getOrDefault(VariantCounts.OTHER, 0L);
-        for (Map.Entry<String, Long> e : previous.entrySet()) {
-            String name = e.getKey();
-            if (VariantCounts.OTHER.equals(name)) {
-                continue;
-            }
-            Long total = fresh.get(name);
-            long count = total != null ? total : Math.min(e.getValue(), other);
-            if (total == null) {
-                other -= count;
-            }
-            out.put(name, count);
-        }
-        for (Map.Entry<String, Long> e : ranked(fresh)) {
-            if (out.containsKey(e.getKey())) {
-                continue;
-            }
-            if (out.size() < VariantCounts.MAX_NAMED) {
-                out.put(e.getKey(), e.getValue());
-            } else {
-                other += e.getValue();
-            }
-        }
-        if (other > 0) {
-            out.put(VariantCounts.OTHER, other);
-        }
-        return out;
+        return merge(null, totals == null ? Map.of() : totals);
     }
 
     /** The named entries, most records first, ties by name. */
