@@ -106,7 +106,8 @@ final class LocalSummary {
      * The client's requests over the whole run (all shards share it), with latency: every request
      * sent, split into those answered (one per prompt a document needs when nothing fails: what
      * {@code preview} estimates as requests) and those that failed (timeouts, 5xx, dropped
-     * connections: retried while the document's retries last), by reason.
+     * connections: retried while the document's retries last), by reason; then the token counts, if
+     * any were asked of the server, apart.
      */
     static String requests(ClientStats stats) {
         String retries = stats.retriesByReason.entrySet().stream()
@@ -119,12 +120,36 @@ final class LocalSummary {
                 + (failed == 0
                         ? sent + " answered, none failed"
                         : (sent - failed) + " answered, " + failed + " failed (" + retries + ")");
-        return stats.successes.sum() == 0
-                ? line
-                : line
-                        + String.format(
-                                ", latency p50 %.0f ms, p99 %.0f ms",
-                                stats.latencyMicros.getValueAtPercentile(50) / 1000.0,
-                                stats.latencyMicros.getValueAtPercentile(99) / 1000.0);
+        String latency = stats.successes.sum() == 0
+                ? ""
+                : String.format(
+                        ", latency p50 %.0f ms, p99 %.0f ms",
+                        stats.latencyMicros.getValueAtPercentile(50) / 1000.0,
+                        stats.latencyMicros.getValueAtPercentile(99) / 1000.0);
+        return line + latency + counts(stats.counts);
+    }
+
+    /**
+     * The token counts asked of the server ({@code tokenizer.mode: server}), after the model calls and
+     * not among them: a count is no prompt, and the model calls' figure stays what {@code preview}
+     * estimates. Nothing when the recipe counted no tokens at the server.
+     */
+    private static String counts(ClientStats.Requests counts) {
+        long sent = counts.attempts.sum();
+        if (sent == 0) {
+            return "";
+        }
+        long failed = counts.totalRetries();
+        return " (+" + sent + " token counts"
+                + (failed == 0
+                        ? ""
+                        : ", " + failed + " failed ("
+                                + counts.retriesByReason.entrySet().stream()
+                                        .map(e ->
+                                                e.getKey() + " " + e.getValue().sum())
+                                        .sorted()
+                                        .collect(Collectors.joining(", "))
+                                + ")")
+                + ")";
     }
 }

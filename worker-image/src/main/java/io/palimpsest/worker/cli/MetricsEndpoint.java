@@ -143,6 +143,20 @@ final class MetricsEndpoint implements AutoCloseable {
                     retries.forEach((cause, count) -> cb.call(count.sum(), cause));
                 })
                 .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_token_count_attempts_total")
+                .help("HTTP attempts at the model server's /tokenize (tokenizer.mode: server), retries included.")
+                .callback(cb -> cb.call(stats.counts.attempts.sum()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("palimpsest_token_count_retries_total")
+                .help("Failed attempts at the model server's /tokenize, by cause (timeout, connection, http_<status>).")
+                .labelNames("cause")
+                .callback(cb -> {
+                    Map<String, LongAdder> retries = new TreeMap<>(stats.counts.retriesByReason);
+                    retries.forEach((cause, count) -> cb.call(count.sum(), cause));
+                })
+                .register(registry);
         Histogram latency = Histogram.builder()
                 .name("palimpsest_request_duration_seconds")
                 .unit(Unit.SECONDS)

@@ -6,17 +6,42 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongConsumer;
 import org.HdrHistogram.ConcurrentHistogram;
 
-/** What the client did: requests, successes, retries by reason, latency. Read by logs, metrics and benchmarks. */
+/**
+ * What the client did: requests, successes, retries by reason, latency. Read by logs, metrics and
+ * benchmarks. The model calls (completions) and the token counts ({@code tokenizer.mode: server}'s
+ * POST /tokenize) go through the same path and are counted apart: {@link #attempts},
+ * {@link #successes} and {@link #retriesByReason} are the completions', {@link #counts} the counts'.
+ */
 public final class ClientStats {
-    public final LongAdder attempts = new LongAdder();
-    public final LongAdder successes = new LongAdder();
+    /** One kind of request: attempts sent (retries included), attempts answered, failed attempts by reason. */
+    public static final class Requests {
+        public final LongAdder attempts = new LongAdder();
+        public final LongAdder answered = new LongAdder();
+        public final Map<String, LongAdder> retriesByReason = new ConcurrentHashMap<>();
+
+        void retry(String reason) {
+            retriesByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        }
+
+        public long totalRetries() {
+            return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+    }
+
+    /** The model calls: chat and raw completions. */
+    public final Requests completions = new Requests();
+    /** The token counts (POST /tokenize, for tokenizer.mode: server). */
+    public final Requests counts = new Requests();
+
+    public final LongAdder attempts = completions.attempts;
+    public final LongAdder successes = completions.answered;
     public final LongAdder completionTokens = new LongAdder();
     public final LongAdder promptTokens = new LongAdder();
-    public final Map<String, LongAdder> retriesByReason = new ConcurrentHashMap<>();
-    /** Successful attempt latency in microseconds, up to an hour. */
+    public final Map<String, LongAdder> retriesByReason = completions.retriesByReason;
+    /** Successful completion latency in microseconds, up to an hour. */
     public final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 2);
 
-    /** Told each successful attempt's latency in nanoseconds as well (the metrics endpoint's histogram). */
+    /** Told each successful completion's latency in nanoseconds as well (the metrics endpoint's histogram). */
     private volatile LongConsumer latencyListener = nanos -> {};
 
     public void onLatency(LongConsumer listener) {
@@ -29,10 +54,10 @@ public final class ClientStats {
     }
 
     void retry(String reason) {
-        retriesByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        completions.retry(reason);
     }
 
     public long totalRetries() {
-        return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
+        return completions.totalRetries();
     }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * An OpenAI-compatible client on {@code java.net.http}: asynchronous (thousands of requests in
@@ -163,36 +164,126 @@ public final class ModelClient implements AutoCloseable {
 
     /** POST /v1/chat/completions; the reply text is the first choice's message content. */
     public CompletableFuture<ModelReply> chat(ObjectNode body) {
-        return call("/v1/chat/completions", body, true);
+        return call("/v1/chat/completions", body, chatCompletion);
     }
 
     /** POST /v1/completions (raw prompt); the reply text is the first choice's text. */
     public CompletableFuture<ModelReply> complete(ObjectNode body) {
-        return call("/v1/completions", body, false);
-    }
-
-    private CompletableFuture<ModelReply> call(String path, ObjectNode body, boolean chat) {
-        return call(path, body, (request, sentAt) -> attempt(request, chat, sentAt));
+        return call("/v1/completions", body, rawCompletion);
     }
 
     /**
      * POST /tokenize (vLLM's), for a recipe with {@code tokenizer.mode: server}: the number of tokens
      * the server's own tokenizer makes of {@code body}'s prompt. Sent like a model call (the same API
-     * key, the same gate, retries and outage limit) but without a concurrency permit: a count is not
-     * a generation and says nothing about the server's load. An answer that would be the same for
-     * every document (401, 403, 404 no /tokenize here or an unknown model, 400) fails this and every
-     * later call with {@link ModelConfigException}, naming the endpoint and {@code tokenizer.mode}.
+     * key, the same gate, retries, outage limit and refusal rules) but without a concurrency permit and
+     * not placed by the replicas' queues: a count is not a generation and says nothing about the
+     * server's load. Its attempts and failures are counted apart ({@link ClientStats#counts}). An
+     * answer that would be the same for every document (401, 403, 404 no /tokenize here or an unknown
+     * model, 400) fails this and every later call with {@link ModelConfigException}, naming the
+     * endpoint and {@code tokenizer.mode}.
      */
     public CompletableFuture<Integer> tokenize(ObjectNode body) {
-        return call("/tokenize", body, this::attemptCount);
+        return call("/tokenize", body, tokenCount);
     }
 
-    /** One try of a request: waits for the gate (and whatever else it needs), sends, reads the answer. */
-    private interface Attempt<T> {
-        CompletionStage<T> run(HttpRequest request, long[] sentAt);
+    /**
+     * What differs between the kinds of call; sending, the gate, retries, the reading of a status and
+     * the refusal rules are the same for all ({@link #call}, {@link #send}, {@link #interpret}).
+     *
+     * @param generates    a generation: holds a concurrency permit while in flight and goes to the replica
+     *                     with the shortest queue
+     * @param figures      the figures this kind of call feeds
+     * @param reader       the answer of a 200; a failure is thrown as a {@link CompletionException}
+     * @param hint         what to check when the server refuses this kind of call whatever the document
+     * @param repeatedHint the same, when a per-document refusal came for documents in a row ({@link RepeatedRefusal})
+     */
+    private record Kind<T>(
+            boolean generates,
+            ClientStats.Requests figures,
+            Reader<T> reader,
+            IntFunction<String> hint,
+            IntFunction<String> repeatedHint) {}
+
+    private interface Reader<T> {
+        T read(HttpRequest request, HttpResponse<byte[]> response, long nanos);
     }
 
-    private <T> CompletableFuture<T> call(String path, ObjectNode body, Attempt<T> attempt) {
+    private final Kind<ModelReply> chatCompletion = new Kind<>(
+            true,
+            stats.completions,
+            (request, response, nanos) -> completion(response, true, nanos),
+            StatusPolicy::hint,
+            ModelClient::repeatedHint);
+    private final Kind<ModelReply> rawCompletion = new Kind<>(
+            true,
+            stats.completions,
+            (request, response, nanos) -> completion(response, false, nanos),
+            StatusPolicy::hint,
+            ModelClient::repeatedHint);
+    private final Kind<Integer> tokenCount = new Kind<>(
+            false,
+            stats.counts,
+            (request, response, nanos) -> count(request, response),
+            ModelClient::countHint,
+            ModelClient::countHint);
+
+    /** A completion's reply text, finish reason and usage; a success shows the settings work. */
+    private ModelReply completion(HttpResponse<byte[]> response, boolean chat, long nanos) {
+        ModelReply reply;
+        try {
+            reply = parse(response.body(), chat);
+        } catch (IOException | RuntimeException e) {
+            concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+            stats.retry("bad_response");
+            throw new CompletionException(
+                    new RetryableStatusException(200, Optional.empty(), "unreadable completion: " + e.getMessage()));
+        }
+        concurrency.release(AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
+        stats.successes.increment();
+        repeatedRefusal.succeeded();
+        stats.completionTokens.add(reply.completionTokens());
+        stats.promptTokens.add(reply.promptTokens());
+        stats.latency(nanos);
+        return reply;
+    }
+
+    /** The count or the tokens of vLLM's /tokenize answer; an answer without either is the same for every count. */
+    private int count(HttpRequest request, HttpResponse<byte[]> response) {
+        try {
+            var reply = json.readTree(response.body());
+            // (a count answered says nothing of the model calls' settings: not a success of RepeatedRefusal's)
+            if (reply != null
+                    && (reply.path("count").isInt() || reply.path("tokens").isArray())) {
+                stats.counts.answered.increment();
+                return reply.path("count").isInt()
+                        ? reply.get("count").asInt()
+                        : reply.get("tokens").size();
+            }
+            throw new IOException("neither count nor tokens in the reply");
+        } catch (IOException e) {
+            throw new CompletionException(refuseAll(
+                    200,
+                    request,
+                    snippet(redact(new String(response.body(), StandardCharsets.UTF_8))),
+                    "its /tokenize answer holds no count or tokens (" + e.getMessage() + "): it is not vLLM's"
+                            + " /tokenize; set tokenizer.mode: estimate"));
+        }
+    }
+
+    private static String repeatedHint(int status) {
+        return "the same refusal came for " + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT
+                + " documents in a row and no request succeeded, so it is not about one document: "
+                + StatusPolicy.hint(400);
+    }
+
+    /** Tells the concurrency limit how an attempt ended, when its kind holds a permit. */
+    private void release(Kind<?> kind, AdaptiveConcurrency.Signal signal) {
+        if (kind.generates()) {
+            concurrency.release(signal, 0);
+        }
+    }
+
+    private <T> CompletableFuture<T> call(String path, ObjectNode body, Kind<T> kind) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -210,7 +301,7 @@ public final class ModelClient implements AutoCloseable {
         apiKey.ifPresent(key -> builder.header("Authorization", "Bearer " + key));
         HttpRequest request = builder.build();
         CompletableFuture<T> result = new CompletableFuture<>();
-        tryOnce(request, attempt, 0, result);
+        tryOnce(request, kind, 0, result);
         return result;
     }
 
@@ -220,9 +311,9 @@ public final class ModelClient implements AutoCloseable {
      * outage kind that the gate closed for (or was closed at) is the server's outage, not this
      * request's, and the gate's own limit bounds how long it is waited for.
      */
-    private <T> void tryOnce(HttpRequest request, Attempt<T> attempt, int charged, CompletableFuture<T> result) {
+    private <T> void tryOnce(HttpRequest request, Kind<T> kind, int charged, CompletableFuture<T> result) {
         long[] sentAt = {Long.MAX_VALUE};
-        attempt.run(request, sentAt).whenComplete((reply, error) -> {
+        attempt(request, kind, sentAt).whenComplete((reply, error) -> {
             if (error == null) {
                 result.complete(reply);
                 return;
@@ -230,7 +321,7 @@ public final class ModelClient implements AutoCloseable {
             Throwable cause = unwrap(error);
             if (cause instanceof ReplicaRefusedException) {
                 // another replica is there to take it: placed again at once, nothing charged
-                tryOnce(request, attempt, charged, result);
+                tryOnce(request, kind, charged, result);
                 return;
             }
             if (!retryable(cause)) {
@@ -249,92 +340,27 @@ public final class ModelClient implements AutoCloseable {
                     cause instanceof RetryableStatusException status ? status.retryAfter() : Optional.empty();
             long waitMillis = backoff.delay(Math.max(1, spent), retryAfter).toMillis();
             try {
-                scheduler.schedule(() -> tryOnce(request, attempt, spent, result), waitMillis, TimeUnit.MILLISECONDS);
+                scheduler.schedule(() -> tryOnce(request, kind, spent, result), waitMillis, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException closed) {
                 result.completeExceptionally(cause);
             }
         });
     }
 
-    private CompletionStage<ModelReply> attempt(HttpRequest request, boolean chat, long[] sentAt) {
+    /** One try of a request: waits for the gate (and a concurrency permit, for a generation), sends, reads the answer. */
+    private <T> CompletionStage<T> attempt(HttpRequest request, Kind<T> kind, long[] sentAt) {
         ModelConfigException refused = refusedForAll;
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
-        return gate.whenOpen().thenCompose(open -> concurrency.acquire()).thenCompose(permit -> {
+        CompletableFuture<Void> ready = gate.whenOpen();
+        if (kind.generates()) {
+            ready = ready.thenCompose(open -> concurrency.acquire());
+        }
+        return ready.thenCompose(permit -> {
             sentAt[0] = System.nanoTime();
-            return send(request, chat);
+            return send(request, kind);
         });
-    }
-
-    /** A count's try: waits for the gate like a model call, takes no concurrency permit, goes to any replica. */
-    private CompletionStage<Integer> attemptCount(HttpRequest request, long[] sentAt) {
-        ModelConfigException refused = refusedForAll;
-        if (refused != null) {
-            return CompletableFuture.failedFuture(refused);
-        }
-        return gate.whenOpen().thenCompose(open -> {
-            sentAt[0] = System.nanoTime();
-            return http.sendAsync(connectionUse.apply(request), HttpResponse.BodyHandlers.ofByteArray())
-                    .handle((response, error) -> {
-                        if (error != null) {
-                            Throwable cause = unwrap(error);
-                            if (!(cause instanceof HttpTimeoutException)
-                                    || cause instanceof HttpConnectTimeoutException) {
-                                gate.recordOutage(String.valueOf(cause), Optional.empty());
-                            }
-                            throw new CompletionException(cause);
-                        }
-                        return interpretCount(request, response);
-                    });
-        });
-    }
-
-    private int interpretCount(HttpRequest request, HttpResponse<byte[]> response) {
-        int status = response.statusCode();
-        StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
-        if (meaning != StatusPolicy.Meaning.OUTAGE) {
-            gate.recordSuccess();
-        }
-        if (status == 200) {
-            try {
-                var reply = json.readTree(response.body());
-                // (a count answered says nothing of the model calls' settings: not a success of RepeatedRefusal's)
-                if (reply != null && reply.path("count").isInt()) {
-                    return reply.get("count").asInt();
-                }
-                if (reply != null && reply.path("tokens").isArray()) {
-                    return reply.get("tokens").size();
-                }
-                throw new IOException("neither count nor tokens in the reply");
-            } catch (IOException e) {
-                // the server's answer to every count, not this document's
-                throw new CompletionException(refuseAll(
-                        200,
-                        request,
-                        snippet(redact(new String(response.body(), StandardCharsets.UTF_8))),
-                        "its /tokenize answer holds no count or tokens (" + e.getMessage() + "): it is not vLLM's"
-                                + " /tokenize; set tokenizer.mode: estimate"));
-            }
-        }
-        String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
-        if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
-            RetryableStatusException failure = new RetryableStatusException(
-                    status, RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
-            if (meaning == StatusPolicy.Meaning.OUTAGE) {
-                gate.recordOutage("HTTP " + status, failure.retryAfter());
-            }
-            throw new CompletionException(failure);
-        }
-        if (meaning == StatusPolicy.Meaning.JOB) {
-            throw new CompletionException(refuseAll(status, request, body, countHint(status)));
-        }
-        // a refusal of this text (413 past a body-size limit, 400): this document's, unless it comes for
-        // every document in a row, as for model calls
-        if (repeatedRefusal.refused(status, body)) {
-            throw new CompletionException(refuseAll(status, request, body, countHint(status)));
-        }
-        throw new CompletionException(new RejectedByModelException(status, body));
     }
 
     /** What to check when the server refuses a count whatever the document. */
@@ -353,10 +379,12 @@ public final class ModelClient implements AutoCloseable {
                 + " tokenizer.mode: estimate counts locally instead";
     }
 
-    private CompletionStage<ModelReply> send(HttpRequest request, boolean chat) {
+    private <T> CompletionStage<T> send(HttpRequest request, Kind<T> kind) {
         long start = System.nanoTime();
-        stats.attempts.increment();
-        ReplicaRouter.Replica replica = router == null ? null : router.pick().orElse(null);
+        ClientStats.Requests figures = kind.figures();
+        figures.attempts.increment();
+        ReplicaRouter.Replica replica =
+                router == null || !kind.generates() ? null : router.pick().orElse(null);
         HttpRequest sent = replica == null ? connectionUse.apply(request) : replica.place(request);
         return http.sendAsync(sent, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
             if (replica != null) {
@@ -364,14 +392,14 @@ public final class ModelClient implements AutoCloseable {
             }
             if (error != null) {
                 Throwable cause = unwrap(error);
-                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+                release(kind, AdaptiveConcurrency.Signal.FAILURE);
                 if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                    stats.retry("timeout");
+                    figures.retry("timeout");
                 } else if (replica != null && router.refused(replica)) {
-                    stats.retry("replica_gone");
+                    figures.retry("replica_gone");
                     throw new CompletionException(new ReplicaRefusedException(replica + ": " + cause));
                 } else {
-                    stats.retry("connection");
+                    figures.retry("connection");
                     gate.recordOutage(String.valueOf(cause), Optional.empty());
                 }
                 throw new CompletionException(cause);
@@ -379,12 +407,12 @@ public final class ModelClient implements AutoCloseable {
             if (replica != null
                     && (response.statusCode() == 502 || response.statusCode() == 503)
                     && router.refused(replica)) {
-                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
-                stats.retry("replica_gone");
+                release(kind, AdaptiveConcurrency.Signal.FAILURE);
+                figures.retry("replica_gone");
                 throw new CompletionException(
                         new ReplicaRefusedException(replica + " answered HTTP " + response.statusCode()));
             }
-            return interpret(request, response, chat, System.nanoTime() - start);
+            return interpret(request, response, kind, System.nanoTime() - start);
         });
     }
 
@@ -395,57 +423,39 @@ public final class ModelClient implements AutoCloseable {
         }
     }
 
-    private ModelReply interpret(HttpRequest request, HttpResponse<byte[]> response, boolean chat, long nanos) {
+    private <T> T interpret(HttpRequest request, HttpResponse<byte[]> response, Kind<T> kind, long nanos) {
         int status = response.statusCode();
         StatusPolicy.Meaning meaning = status == 200 ? StatusPolicy.Meaning.RETRY : StatusPolicy.of(status);
         if (meaning != StatusPolicy.Meaning.OUTAGE) {
             gate.recordSuccess(); // the server answered: it is up, whatever it said
         }
         if (status == 200) {
-            ModelReply reply;
-            try {
-                reply = parse(response.body(), chat);
-            } catch (IOException | RuntimeException e) {
-                concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
-                stats.retry("bad_response");
-                throw new CompletionException(new RetryableStatusException(
-                        200, Optional.empty(), "unreadable completion: " + e.getMessage()));
-            }
-            concurrency.release(
-                    AdaptiveConcurrency.Signal.SUCCESS, nanos / (double) Math.max(1, reply.completionTokens()));
-            stats.successes.increment();
-            repeatedRefusal.succeeded();
-            stats.completionTokens.add(reply.completionTokens());
-            stats.promptTokens.add(reply.promptTokens());
-            stats.latency(nanos);
-            return reply;
+            return kind.reader().read(request, response, nanos);
         }
         // redacted before it is cut: a cut through the key would leave its first characters
         String body = snippet(redact(new String(response.body(), StandardCharsets.UTF_8)));
         if (meaning == StatusPolicy.Meaning.RETRY || meaning == StatusPolicy.Meaning.OUTAGE) {
             RetryableStatusException failure = new RetryableStatusException(
                     status, RetryAfter.parse(response.headers().firstValue("Retry-After"), Instant.now()), body);
-            concurrency.release(
-                    failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE, 0);
-            stats.retry("http_" + status);
+            release(
+                    kind,
+                    failure.overload() ? AdaptiveConcurrency.Signal.OVERLOAD : AdaptiveConcurrency.Signal.FAILURE);
+            kind.figures().retry("http_" + status);
             if (meaning == StatusPolicy.Meaning.OUTAGE) {
                 gate.recordOutage("HTTP " + status, failure.retryAfter());
             }
             throw new CompletionException(failure);
         }
-        concurrency.release(AdaptiveConcurrency.Signal.FAILURE, 0);
+        release(kind, AdaptiveConcurrency.Signal.FAILURE);
         if (meaning == StatusPolicy.Meaning.JOB) {
-            throw new CompletionException(refuseAll(status, request, body, StatusPolicy.hint(status)));
+            throw new CompletionException(
+                    refuseAll(status, request, body, kind.hint().apply(status)));
         }
+        // a refusal of this request (a prompt too long, 413 past a body-size limit): this document's,
+        // unless the same one comes for every document in a row
         if (repeatedRefusal.refused(status, body)) {
-            throw new CompletionException(refuseAll(
-                    status,
-                    request,
-                    body,
-                    "the same refusal came for "
-                            + REFUSALS_THAT_ARE_THE_SAME_FOR_EVERY_DOCUMENT
-                            + " documents in a row and no request succeeded, so it is"
-                            + " not about one document: " + StatusPolicy.hint(400)));
+            throw new CompletionException(
+                    refuseAll(status, request, body, kind.repeatedHint().apply(status)));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
     }

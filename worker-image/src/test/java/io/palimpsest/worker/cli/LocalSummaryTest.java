@@ -77,4 +77,21 @@ class LocalSummaryTest {
                 .add(1);
         assertEquals("24 to the model: 21 answered, 3 failed (http_503 1, timeout 2)", LocalSummary.requests(retried));
     }
+
+    /** Token counts asked of the server (tokenizer.mode: server) are said apart: the model calls' figure stays theirs. */
+    @Test
+    void theRequestsLineSaysTheTokenCountsApart() {
+        ClientStats counted = new ClientStats();
+        counted.attempts.add(24);
+        counted.counts.attempts.add(13);
+        assertEquals("24 to the model: 24 answered, none failed (+13 token counts)", LocalSummary.requests(counted));
+
+        counted.counts
+                .retriesByReason
+                .computeIfAbsent("http_503", r -> new LongAdder())
+                .add(2);
+        assertEquals(
+                "24 to the model: 24 answered, none failed (+13 token counts, 2 failed (http_503 2))",
+                LocalSummary.requests(counted));
+    }
 }

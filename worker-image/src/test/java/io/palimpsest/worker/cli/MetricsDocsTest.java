@@ -37,7 +37,7 @@ class MetricsDocsTest {
     private static final Path DOCS = Path.of("..", "docs");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? ");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
-    private static final Pattern RETRY = Pattern.compile("stats\\.retry\\(\"([a-z_]+)\"( \\+ status)?\\)");
+    private static final Pattern RETRY = Pattern.compile("\\.retry\\(\"([a-z_]+)\"( \\+ status)?\\)");
 
     record Family(String type, Set<String> labels) {}
 
@@ -87,6 +87,7 @@ class MetricsDocsTest {
                         new ModelClient(ClientSettings.defaults(URI.create("http://127.0.0.1:9")), new ObjectMapper());
                 MetricsEndpoint endpoint = new MetricsEndpoint("127.0.0.1", 0, progress, client)) {
             ClientStatsAccess.retry(client.stats(), "timeout");
+            ClientStatsAccess.countRetry(client.stats(), "timeout");
             ClientStatsAccess.latency(client.stats(), 300_000_000L);
             Map<String, Family> out = new TreeMap<>();
             Map<String, String> types = new TreeMap<>();

@@ -11,4 +11,8 @@ public final class ClientStatsAccess {
     public static void retry(ClientStats stats, String cause) {
         stats.retry(cause);
     }
+
+    public static void countRetry(ClientStats stats, String cause) {
+        stats.counts.retry(cause);
+    }
 }

@@ -14,6 +14,7 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.sim.text.Tokenizer;
 import io.palimpsest.worker.client.ClientSettings;
+import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.format.Document;
@@ -210,6 +211,77 @@ class HttpTokenCounterTest {
             assertTrue(refused.getMessage().contains("tokenizer.mode"), refused.getMessage());
         } finally {
             server.stop(0);
+        }
+    }
+
+    /** A count goes through the model calls' path: its attempts and failures are in the client's figures, apart. */
+    @Test
+    void countsAndTheirFailuresReachTheClientsFiguresApartFromTheModelCalls() throws Exception {
+        List<String> auth = Collections.synchronizedList(new ArrayList<>());
+        HttpServer server = server(auth, new int[] {503, 500, 200}, "{\"count\": 3}");
+        try (ModelClient client =
+                new ModelClient(settings(base(server)).maxAttempts(4).build(), json)) {
+            assertEquals(3, new HttpTokenCounter(client, "m", json).count(TEXT));
+            ClientStats stats = client.stats();
+            assertEquals(3, stats.counts.attempts.sum(), "every attempt, retries included");
+            assertEquals(1, stats.counts.answered.sum());
+            assertEquals(2, stats.counts.totalRetries());
+            assertEquals(1, stats.counts.retriesByReason.get("http_503").sum());
+            assertEquals(1, stats.counts.retriesByReason.get("http_500").sum());
+            assertEquals(0, stats.attempts.sum(), "the model calls' figures are the completions' alone");
+            assertEquals(0, stats.totalRetries());
+            assertEquals(0, stats.successes.sum());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** A count refused 401 is refused as a completion is: the job stops, and no call of either kind is sent after. */
+    @Test
+    void aCountRefused401StopsEveryCallAsACompletionRefused401Does() throws Exception {
+        for (boolean countFirst : new boolean[] {true, false}) {
+            List<String> paths = Collections.synchronizedList(new ArrayList<>());
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", exchange -> {
+                String path = exchange.getRequestURI().getPath();
+                int status = 200;
+                if (path.equals("/tokenize") || path.startsWith("/v1/")) {
+                    paths.add(path);
+                    status = 401;
+                }
+                byte[] bytes = "{\"error\": \"invalid key\"}".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(status, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                exchange.close();
+            });
+            server.start();
+            try (ModelClient client =
+                    new ModelClient(settings(base(server)).maxAttempts(4).build(), json)) {
+                HttpTokenCounter counter = new HttpTokenCounter(client, "m", json);
+                var chat = json.createObjectNode().put("model", "m");
+                ModelConfigException first = countFirst
+                        ? assertThrows(ModelConfigException.class, () -> counter.count(TEXT))
+                        : assertInstanceOf(
+                                ModelConfigException.class,
+                                assertThrows(ExecutionException.class, () -> client.chat(chat)
+                                                .get(10, TimeUnit.SECONDS))
+                                        .getCause());
+                assertEquals(401, first.status());
+                assertEquals(Optional.of(first), client.refusal());
+                assertSame(first, assertThrows(ModelConfigException.class, () -> counter.count("another")));
+                assertSame(
+                        first,
+                        assertThrows(ExecutionException.class, () -> client.chat(chat)
+                                        .get(10, TimeUnit.SECONDS))
+                                .getCause());
+                assertEquals(1, paths.size(), "one request, not retried, none after: " + paths);
+                ClientStats stats = client.stats();
+                assertEquals(countFirst ? 1 : 0, stats.counts.attempts.sum());
+                assertEquals(countFirst ? 0 : 1, stats.attempts.sum());
+                assertEquals(0, stats.counts.totalRetries() + stats.totalRetries(), "a refusal is no retry");
+            } finally {
+                server.stop(0);
+            }
         }
     }
 
