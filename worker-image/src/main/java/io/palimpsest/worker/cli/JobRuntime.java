@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 /**
  * Builds the worker's parts for one resolved job: storages, readers, the model client and the
@@ -246,8 +247,14 @@ final class JobRuntime implements AutoCloseable {
     }
 
     DocumentProcessor processor(ModelClient modelClient) {
+        return processor(modelClient, () -> false);
+    }
+
+    /** @param stopping true once the process was told to stop: the processor's pre-flight count waits no longer */
+    DocumentProcessor processor(ModelClient modelClient, BooleanSupplier stopping) {
         boolean keepOriginal = Boolean.TRUE.equals(spec.getOutput().getKeepOriginal());
-        return RecipeProcessors.create(spec.getRecipe(), modelClient, model(), job.getRecipeHash(), keepOriginal, json);
+        return RecipeProcessors.create(
+                spec.getRecipe(), modelClient, model(), job.getRecipeHash(), keepOriginal, json, stopping);
     }
 
     RunSettings runSettings(int attempt, int checkpointEvery) throws IOException {

@@ -215,7 +215,8 @@ final class LocalCommand implements Callable<Integer> {
                                     started -> {
                                         runner.set(started);
                                         sigterm.started(started, stopWithin);
-                                    });
+                                    },
+                                    sigterm::stopping);
                         } finally {
                             if (runner.get() != null) {
                                 sigterm.ended(runner.get());

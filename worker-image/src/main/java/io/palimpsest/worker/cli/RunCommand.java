@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -167,7 +168,8 @@ final class RunCommand implements Callable<Integer> {
                         requestTimeout,
                         maxOutage,
                         progress,
-                        runner -> sigterm.started(runner, stopWithin));
+                        runner -> sigterm.started(runner, stopWithin),
+                        sigterm::stopping);
                 // this process's client served this shard alone: its figures are the shard's
                 ModelClient client = runtime.openedClient();
                 ShardLogLine.print(
@@ -285,9 +287,16 @@ final class RunCommand implements Callable<Integer> {
                 requestTimeout,
                 maxOutage,
                 progress,
-                runner -> {});
+                runner -> {},
+                () -> false);
     }
 
+    /**
+     * @param started  told the shard's runner before it runs (the SIGTERM hook stops it)
+     * @param stopping true once the process was told to stop: the processor's pre-flight count
+     *                 (tokenizer.mode: server) is waited for no longer, so the runner starts, is stopped
+     *                 at once and reports within the time the signal leaves
+     */
     static ShardRunner.Report runShard(
             JobRuntime runtime,
             int shardIndex,
@@ -297,7 +306,8 @@ final class RunCommand implements Callable<Integer> {
             Duration requestTimeout,
             Duration maxOutage,
             RunProgress progress,
-            Consumer<ShardRunner> started)
+            Consumer<ShardRunner> started,
+            BooleanSupplier stopping)
             throws IOException {
         byte[] manifest;
         try {
@@ -347,7 +357,7 @@ final class RunCommand implements Callable<Integer> {
                     runtime.input().storage(),
                     runtime.output(),
                     runtime.readers(),
-                    runtime.processor(client),
+                    runtime.processor(client, stopping),
                     settings,
                     runtime.json,
                     progress,

@@ -9,10 +9,12 @@ import io.palimpsest.worker.client.RejectedByModelException;
 import io.palimpsest.worker.recipe.ModelCallRejected;
 import io.palimpsest.worker.recipe.token.TokenCounter;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Exact counts from the serving engine's own tokenizer (vLLM's POST /tokenize), for recipes that
@@ -40,18 +42,37 @@ public final class HttpTokenCounter implements TokenCounter {
      * One count before the first document, so that an answer the same for every document (no
      * /tokenize on this server, a key it refuses, an unknown model name) is known before any work:
      * the client then refuses every call at once ({@link ModelClient#refusal}) and the first document
-     * stops the attempt (exit 78) with nothing committed. Waits at most {@code wait}; anything else
-     * (an outage, a slow server) is left to the documents' own counts, retried as calls are.
+     * stops the attempt (exit 78) with nothing committed. Waits at most {@code wait}, and no longer
+     * than until {@code stopping} says the process was told to stop (SIGTERM): a slow server or an
+     * outage must not hold a shard's start past the time the signal leaves for committing and
+     * reporting. Anything but a refusal for all (an outage, a slow server) is left to the documents'
+     * own counts, retried as calls are.
      */
-    public void preflight(Duration wait) {
+    public void preflight(Duration wait, BooleanSupplier stopping) {
+        CompletableFuture<Integer> count = client.tokenize(body("."));
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
-            client.tokenize(body(".")).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            while (!stopping.getAsBoolean()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                try {
+                    count.get(Math.min(left, STOP_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (TimeoutException slice) {
+                    // not answered yet: look at the stop signal again
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        } catch (ExecutionException | RuntimeException e) {
             // a refusal for all is kept by the client; the rest is the documents' to meet
         }
     }
+
+    /** How often a pre-flight count that has not been answered yet looks at the stop signal. */
+    static final Duration STOP_CHECK = Duration.ofMillis(50);
 
     private ObjectNode body(String text) {
         return json.createObjectNode().put("model", model).put("prompt", text).put("add_special_tokens", false);

@@ -11,6 +11,7 @@ import io.palimpsest.worker.recipe.token.TokenCounter;
 import io.palimpsest.worker.recipe.token.TokenCounters;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /** Builds the worker's processor for a recipe: the one call the worker's runtime makes. */
 public final class RecipeProcessors {
@@ -19,8 +20,21 @@ public final class RecipeProcessors {
     /** How long the count before the first document may take (tokenizer.mode: server) before the run goes on without it. */
     static final Duration PREFLIGHT_WAIT = Duration.ofSeconds(30);
 
+    /** {@link #create(Recipe, ModelClient, String, String, boolean, ObjectMapper, BooleanSupplier)}, never told to stop. */
+    public static RecipeProcessor create(
+            Recipe recipe,
+            ModelClient client,
+            String servedModelName,
+            String recipeHash,
+            boolean keepOriginal,
+            ObjectMapper json) {
+        return create(recipe, client, servedModelName, recipeHash, keepOriginal, json, () -> false);
+    }
+
     /**
      * @param client   the model client, or null for a recipe that calls no model ({@link io.palimpsest.api.recipe.ModelCalls})
+     * @param stopping true once the process was told to stop (SIGTERM): the count before the first
+     *                 document (tokenizer.mode: server) is waited for no longer
      * @throws io.palimpsest.worker.recipe.RecipeException when the recipe cannot work (bad template, bad CEL)
      */
     public static RecipeProcessor create(
@@ -29,13 +43,14 @@ public final class RecipeProcessors {
             String servedModelName,
             String recipeHash,
             boolean keepOriginal,
-            ObjectMapper json) {
+            ObjectMapper json,
+            BooleanSupplier stopping) {
         // exact counts go to the model server's /tokenize, with the client's key, gate and retries
         HttpTokenCounter counter = client == null ? null : new HttpTokenCounter(client, servedModelName, json);
         Optional<TokenCounter> server = Optional.ofNullable(counter);
         Tokenizer tokenizer = recipe.getTokenizer();
         if (counter != null && tokenizer != null && tokenizer.getMode() == Tokenizer.Mode.server) {
-            counter.preflight(PREFLIGHT_WAIT);
+            counter.preflight(PREFLIGHT_WAIT, stopping);
         }
         ModelCall calls = client != null
                 ? new ClientModelCall(client, servedModelName, json)

@@ -32,8 +32,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -282,6 +287,55 @@ class HttpTokenCounterTest {
             } finally {
                 server.stop(0);
             }
+        }
+    }
+
+    /**
+     * The count before the first document waits up to 30 s for a slow server; once the process is told
+     * to stop (SIGTERM) it waits no longer, so the shard's runner starts, is stopped at once and the
+     * command reports within the time the signal leaves.
+     */
+    @Test
+    void thePreflightCountWaitsNoLongerOnceTheProcessIsToldToStop() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ExecutorService handlers = Executors.newCachedThreadPool();
+        server.setExecutor(handlers);
+        server.createContext("/", exchange -> {
+            String reply = "{}";
+            if (exchange.getRequestURI().getPath().equals("/tokenize")) {
+                try {
+                    answer.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                reply = "{\"count\": 1}";
+            }
+            byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        AtomicBoolean stopping = new AtomicBoolean();
+        ScheduledExecutorService signal = Executors.newSingleThreadScheduledExecutor();
+        try (ModelClient client = new ModelClient(
+                settings(base(server)).requestTimeout(Duration.ofSeconds(60)).build(), json)) {
+            Recipe recipe = RecipeYaml.parse(
+                    "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
+            signal.schedule(() -> stopping.set(true), 300, TimeUnit.MILLISECONDS);
+            long start = System.nanoTime();
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json, stopping::get);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertTrue(
+                    took.compareTo(Duration.ofSeconds(5)) < 0,
+                    "the count was waited for " + took + " after the stop signal (" + RecipeProcessors.PREFLIGHT_WAIT
+                            + " at most without it)");
+        } finally {
+            answer.countDown();
+            signal.shutdownNow();
+            server.stop(0);
+            handlers.shutdownNow();
         }
     }
 
