@@ -96,6 +96,13 @@ final class LocalCommand implements Callable<Integer> {
                             + " answered, printing the summary and exiting 143. Default: ${DEFAULT-VALUE}")
     Duration stopWithin = Duration.ofSeconds(20);
 
+    /** The process environment unless a test sets another. */
+    WorkerEnvironment environment;
+
+    private WorkerEnvironment environment() {
+        return environment != null ? environment : WorkerEnvironment.system();
+    }
+
     /** SIGTERM stops every shard as it stops {@code run}'s one, and no shard or attempt starts after it. */
     private final SigtermHook sigterm = new SigtermHook();
 
@@ -136,7 +143,7 @@ final class LocalCommand implements Callable<Integer> {
             return ExitCodes.MODEL_UNREACHABLE;
         }
         try (model;
-                JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)
+                JobRuntime runtime = new JobRuntime(job, environment().onThisMachine(), json)
                         .simulated(model.simulated())
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
                         .storeOutage(modelOptions.maxOutage)) {

@@ -53,16 +53,21 @@ public final class PalimpsestCli implements Runnable {
                 .version(version));
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + ErrorLine.of(e));
-            if (e instanceof InvalidJobException) {
-                return ExitCodes.INVALID_JOB;
-            }
-            if (StoreRefusedException.in(e).isPresent()) {
-                // the same answer for every shard and every retry: the planner's or the worker's Job fails at once
-                return ExitCodes.MODEL_CONFIG;
-            }
-            return StoreUnavailableException.in(e).isPresent() ? ExitCodes.STORE_UNREACHABLE : ExitCodes.FAILED;
+            return exitCodeOf(e);
         });
         return commandLine.execute(args);
+    }
+
+    /** The exit code of a command that ended with {@code e}. */
+    static int exitCodeOf(Exception e) {
+        if (e instanceof InvalidJobException) {
+            return ExitCodes.INVALID_JOB;
+        }
+        if (StoreRefusedException.in(e).isPresent()) {
+            // the same answer for every shard and every retry: the planner's or the worker's Job fails at once
+            return ExitCodes.MODEL_CONFIG;
+        }
+        return StoreUnavailableException.in(e).isPresent() ? ExitCodes.STORE_UNREACHABLE : ExitCodes.FAILED;
     }
 
     @Override

@@ -188,6 +188,12 @@ final class PlanCommand implements Callable<Integer> {
                         ShardInput.eachId(inputStorage, shard, readers, ids);
                         return true;
                     } catch (ShardDataException e) {
+                        Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
+                        if (archived.isPresent()) {
+                            // the planner read it and knows no attempt of its shard can: no plan with a shard
+                            // known to fail (the manifest just stored has no index, so no worker runs it)
+                            throw InputSample.archivedInput(archived.get().object(), archived.get());
+                        }
                         System.err.println(
                                 "warning: shard " + shard.index() + ": " + e.getMessage()
                                         + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");

@@ -24,19 +24,54 @@ final class WorkerEnvironment {
 
     private final Map<String, String> env;
     private final Optional<Path> pvcRoot;
+    /** The credentials chain used when no mounted Secret holds keys (the SDK's default chain). */
+    private final Supplier<AwsCredentialsProvider> defaultChain;
+    /** Whether this runs on the user's machine whatever the environment says ({@code local}). */
+    private final boolean onThisMachine;
 
     WorkerEnvironment(Map<String, String> env) {
-        this(env, Optional.empty());
+        this(env, Optional.empty(), () -> DefaultCredentialsProvider.builder().build(), false);
     }
 
-    private WorkerEnvironment(Map<String, String> env, Optional<Path> pvcRoot) {
+    private WorkerEnvironment(
+            Map<String, String> env,
+            Optional<Path> pvcRoot,
+            Supplier<AwsCredentialsProvider> defaultChain,
+            boolean onThisMachine) {
         this.env = env;
         this.pvcRoot = pvcRoot;
+        this.defaultChain = defaultChain;
+        this.onThisMachine = onThisMachine;
     }
 
     /** The same environment with claims mounted under {@code root} (a command-line setting wins over the env). */
     WorkerEnvironment withPvcRoot(Path root) {
-        return new WorkerEnvironment(env, Optional.of(root));
+        return new WorkerEnvironment(env, Optional.of(root), defaultChain, onThisMachine);
+    }
+
+    /** The same environment with another chain in place of the SDK's default one (tests). */
+    WorkerEnvironment withDefaultChain(Supplier<AwsCredentialsProvider> chain) {
+        return new WorkerEnvironment(env, pvcRoot, chain, onThisMachine);
+    }
+
+    /**
+     * The same environment for a command that runs on the user's machine ({@code local}), even where
+     * the environment looks like a pod's: no credentials there is a configuration error.
+     */
+    WorkerEnvironment onThisMachine() {
+        return new WorkerEnvironment(env, pvcRoot, defaultChain, true);
+    }
+
+    /**
+     * What the default chain finding no credentials means: in a pod (Kubernetes sets
+     * {@code KUBERNETES_SERVICE_HOST} in every container) a moment's failure the next attempt may
+     * pass (STS throttling, an agent not ready, a metadata timeout); on the user's machine
+     * ({@code local}, or {@code plan}, {@code run} by hand) a setting that is missing for every shard.
+     */
+    S3Options.NoCredentials noCredentials() {
+        return onThisMachine || get("KUBERNETES_SERVICE_HOST").isEmpty()
+                ? S3Options.NoCredentials.CONFIGURATION
+                : S3Options.NoCredentials.RETRIED;
     }
 
     static WorkerEnvironment system() {
@@ -68,7 +103,7 @@ final class WorkerEnvironment {
                 : Optional.empty();
         AwsCredentialsProvider credentials = secret.filter(SecretDirectoryCredentials::holdsKeys)
                 .<AwsCredentialsProvider>map(s -> s)
-                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+                .orElseGet(defaultChain);
         Optional<URI> endpoint = secret.flatMap(s -> s.value("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "endpoint"))
                 .or(() -> get("AWS_ENDPOINT_URL_S3"))
                 .or(() -> get("AWS_ENDPOINT_URL"))
@@ -85,6 +120,6 @@ final class WorkerEnvironment {
                         ? "read from " + secretDir
                         : "no keys in " + secretDir + ": the default AWS credentials chain")
                 + ")";
-        return new S3Options(endpoint, region, pathStyle, credentials, setting);
+        return new S3Options(endpoint, region, pathStyle, credentials, setting, noCredentials());
     }
 }

@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
@@ -122,19 +123,18 @@ public final class DuplicateIdIndex {
     /** Builds the index of the plan in force, unless the output already holds the one for this manifest. */
     public Summary ensure(Storage output, List<Shard> shards, byte[] manifest, ShardIds reader) throws IOException {
         String hash = sha256(manifest);
-        if (output.exists(INDEX_KEY)) {
-            JsonNode index = json.readTree(output.readAll(INDEX_KEY));
-            if (hash.equals(index.path("manifestSha256").asText())) {
-                List<Integer> unreadable = new ArrayList<>();
-                index.path("unreadableShards").forEach(n -> unreadable.add(n.asInt()));
-                return new Summary(
-                        index.path("documents").asLong(),
-                        index.path("duplicates").asLong(),
-                        index.path("repeatsWithinShards").asLong(),
-                        index.path("shardsWithDuplicates").asInt(),
-                        unreadable,
-                        false);
-            }
+        Optional<JsonNode> kept = indexOf(output, INDEX_KEY, hash);
+        if (kept.isPresent()) {
+            JsonNode index = kept.get();
+            List<Integer> unreadable = new ArrayList<>();
+            index.path("unreadableShards").forEach(n -> unreadable.add(n.asInt()));
+            return new Summary(
+                    index.path("documents").asLong(),
+                    index.path("duplicates").asLong(),
+                    index.path("repeatsWithinShards").asLong(),
+                    index.path("shardsWithDuplicates").asInt(),
+                    unreadable,
+                    false);
         }
         return build(output, shards, hash, reader);
     }
@@ -292,17 +292,20 @@ public final class DuplicateIdIndex {
     public ShardRepeats repeats(Storage output, byte[] manifest, Shard shard, Path tempDir, ShardIds ownShard)
             throws IOException {
         String hash = sha256(manifest);
-        if (!indexOf(output, INDEX_KEY, hash) && indexOf(output, EARLIER_INDEX_KEY, hash)) {
+        if (indexOf(output, INDEX_KEY, hash).isEmpty()
+                && indexOf(output, EARLIER_INDEX_KEY, hash).isPresent()) {
             return new EarlierPlanRepeats(output, hash, shard, tempDir, ownShard);
         }
         return repeats(output, manifest, shard.index(), tempDir);
     }
 
-    private boolean indexOf(Storage output, String key, String hash) throws IOException {
-        return output.exists(key)
-                && hash.equals(json.readTree(output.readAll(key))
-                        .path("manifestSha256")
-                        .asText());
+    /** The index stored at {@code key}, when there is one and it was made for the manifest of {@code hash}. */
+    private Optional<JsonNode> indexOf(Storage output, String key, String hash) throws IOException {
+        if (!output.exists(key)) {
+            return Optional.empty();
+        }
+        JsonNode index = json.readTree(output.readAll(key));
+        return hash.equals(index.path("manifestSha256").asText()) ? Optional.of(index) : Optional.empty();
     }
 
     /** The repeats of a shard of a plan with only the earlier index, listed on first use. */
@@ -419,14 +422,10 @@ public final class DuplicateIdIndex {
     /** The key of the shard's list, once the index in force is this manifest's. */
     private String requireIndex(Storage output, byte[] manifest, int shard) throws IOException {
         String hash = sha256(manifest);
-        String stale = null;
-        if (!output.exists(INDEX_KEY)) {
-            stale = "has no duplicate-id index (" + INDEX_KEY + ")";
-        } else if (!hash.equals(
-                json.readTree(output.readAll(INDEX_KEY)).path("manifestSha256").asText())) {
-            stale = "has a duplicate-id index (" + INDEX_KEY + ") made for another manifest";
-        }
-        if (stale != null) {
+        if (indexOf(output, INDEX_KEY, hash).isEmpty()) {
+            String stale = output.exists(INDEX_KEY)
+                    ? "has a duplicate-id index (" + INDEX_KEY + ") made for another manifest"
+                    : "has no duplicate-id index (" + INDEX_KEY + ")";
             throw new InvalidJobException("the plan at " + output.describe(ShardManifest.KEY) + " " + stale
                     + ": it was planned by an earlier version or planning stopped half-way; run `palimpsest plan` on it again"
                     + " (committed shards stay as they are)");

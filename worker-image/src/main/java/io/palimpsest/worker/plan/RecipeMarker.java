@@ -126,9 +126,7 @@ public final class RecipeMarker {
         if (!output.createIfAbsent(KEY, content)) {
             Optional<Recorded> now = Optional.empty();
             if (output.exists(KEY)) {
-                byte[] recorded = output.readAll(KEY);
-                readable(output, recorded);
-                now = Optional.of(read(recorded));
+                now = Optional.of(recordedIn(readable(output, output.readAll(KEY))));
             }
             boolean same = now.map(r -> recipeHash.equals(r.recipeHash()) && Objects.equals(model, r.model()))
                     .orElse(false);
@@ -146,7 +144,7 @@ public final class RecipeMarker {
         Recorded marker = null;
         if (output.exists(KEY)) {
             JsonNode node = readable(output, output.readAll(KEY));
-            marker = new Recorded(text(node, "recipeHash"), text(node, "model"));
+            marker = recordedIn(node);
             if (node != null && node.has("model")) {
                 return Optional.of(marker);
             }
@@ -196,7 +194,11 @@ public final class RecipeMarker {
     }
 
     private Recorded read(byte[] content) throws IOException {
-        JsonNode node = json.readTree(new String(content, StandardCharsets.UTF_8));
+        return recordedIn(json.readTree(new String(content, StandardCharsets.UTF_8)));
+    }
+
+    /** The recipe hash and model a parsed marker or receipt names. */
+    private static Recorded recordedIn(JsonNode node) {
         return new Recorded(text(node, "recipeHash"), text(node, "model"));
     }
 

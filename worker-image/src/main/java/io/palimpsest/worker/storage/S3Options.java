@@ -9,13 +9,39 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * server; those usually need path-style addressing. Credentials are a provider, never strings
  * here, so they cannot end up in a log line or a toString. {@code credentialsSetting} names where
  * they come from (the job's field and where it is mounted), for the message when the store refuses them.
+ * {@code noCredentials} says what the default chain finding no credentials means where this runs.
  */
 public record S3Options(
         Optional<URI> endpoint,
         String region,
         boolean pathStyle,
         AwsCredentialsProvider credentials,
-        String credentialsSetting) {
+        String credentialsSetting,
+        NoCredentials noCredentials) {
+
+    /** What the default credentials chain finding no credentials ({@code Unable to load credentials}) means. */
+    public enum NoCredentials {
+        /**
+         * In a pod: a moment's failure as often as a missing setting (STS throttling hundreds of pods
+         * that start at once, the Pod Identity agent not ready on a new node, an instance-metadata
+         * timeout): the attempt fails (exit 1) and the next one asks again.
+         */
+        RETRIED,
+        /**
+         * On a laptop ({@code local}, or a command run by hand outside a pod): nothing gives credentials,
+         * the same for every shard and every retry: a configuration error (exit 78) naming what to set.
+         */
+        CONFIGURATION
+    }
+
+    public S3Options(
+            Optional<URI> endpoint,
+            String region,
+            boolean pathStyle,
+            AwsCredentialsProvider credentials,
+            String credentialsSetting) {
+        this(endpoint, region, pathStyle, credentials, credentialsSetting, NoCredentials.RETRIED);
+    }
 
     /** Options whose credentials' origin is not known more closely than the job's two settings. */
     public static final String ANY_CREDENTIALS_SETTING =

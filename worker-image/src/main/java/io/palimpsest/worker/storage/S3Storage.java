@@ -6,10 +6,13 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +59,8 @@ public final class S3Storage implements Storage {
     private final StoreGate gate;
     /** Where the credentials come from, for the message when the store refuses them. */
     private String credentialsSetting = S3Options.ANY_CREDENTIALS_SETTING;
+    /** What the default chain finding no credentials means where this runs. */
+    private S3Options.NoCredentials noCredentials = S3Options.NoCredentials.RETRIED;
     /** The part size of a multipart concatenation, unless it needs larger parts ({@link MultipartPlan}). */
     private final long basePartBytes;
 
@@ -98,6 +103,12 @@ public final class S3Storage implements Storage {
     /** Names where this storage's credentials come from in the message when the store refuses them. */
     S3Storage credentialsSetting(String setting) {
         this.credentialsSetting = setting;
+        return this;
+    }
+
+    /** What the default chain finding no credentials means where this runs (a pod, or a laptop). */
+    S3Storage noCredentials(S3Options.NoCredentials meaning) {
+        this.noCredentials = meaning;
         return this;
     }
 
@@ -274,16 +285,21 @@ public final class S3Storage implements Storage {
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412) {
-                return ownWriteRefused(key, content, sent[0], e);
+                return ownWriteRefused(key, content, repeated(sent[0], e));
             }
             if (e.statusCode() == 409) {
-                // a concurrent conditional write on the same key is in flight; whoever lands first wins,
-                // and a later attempt of ours would get 412 if it did. The write in flight, or the one
-                // that landed, may be this create's own first try whose answer was lost.
-                if (exists(key)) {
-                    return ownWriteRefused(key, content, sent[0], e);
+                // a concurrent conditional write on the same key is in flight; whoever lands first wins.
+                // The write in flight, or the one that landed, may be this create's own first try whose
+                // answer was lost: then the key's bytes tell (a GET, which also answers whether it exists).
+                // Otherwise the create is sent once more: it lands, or is refused 412 by the write that did.
+                boolean repeated = repeated(sent[0], e);
+                if (repeated) {
+                    Optional<byte[]> held = readIfPresent(key);
+                    if (held.isPresent()) {
+                        return Arrays.equals(held.get(), content);
+                    }
                 }
-                return createIfAbsentOnce(key, content);
+                return createIfAbsentOnce(key, content, repeated);
             }
             throw failure("create", key, e);
         } catch (SdkException e) {
@@ -291,18 +307,22 @@ public final class S3Storage implements Storage {
         }
     }
 
-    private boolean createIfAbsentOnce(String key, byte[] content) throws IOException {
+    /**
+     * The create sent once more after a 409; {@code earlierRepeated}: a try before it was sent more
+     * than once, so it may be the write that landed.
+     */
+    private boolean createIfAbsentOnce(String key, byte[] content, boolean earlierRepeated) throws IOException {
         int[] sent = {0};
         try {
             putIfAbsent(key, content, sent);
             return true;
         } catch (S3Exception e) {
-            if (e.statusCode() == 412) {
-                return ownWriteRefused(key, content, sent[0], e);
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                // a 409 again: still in flight; ours only when the key already holds our bytes
+                return ownWriteRefused(key, content, earlierRepeated || repeated(sent[0], e));
             }
-            if (e.statusCode() == 409) {
-                return exists(key) && ownWriteRefused(key, content, sent[0], e);
-            }
+            throw failure("create", key, e);
+        } catch (SdkException e) {
             throw failure("create", key, e);
         }
     }
@@ -323,14 +343,19 @@ public final class S3Storage implements Storage {
      * them, so no other writer's bytes are equal; where two writers write the same bytes (the mark of
      * simulated work), either may take them as its own.
      */
-    private boolean ownWriteRefused(String key, byte[] content, int sent, S3Exception refusal) throws IOException {
-        if (!repeated(sent, refusal)) {
+    private boolean ownWriteRefused(String key, byte[] content, boolean repeated) throws IOException {
+        if (!repeated) {
             return false;
         }
+        return readIfPresent(key).map(held -> Arrays.equals(held, content)).orElse(false);
+    }
+
+    /** The object's bytes, or empty when it does not exist. */
+    private Optional<byte[]> readIfPresent(String key) throws IOException {
         try {
-            return Arrays.equals(readAll(key), content);
-        } catch (NoSuchFileException gone) {
-            return false;
+            return Optional.of(readAll(key));
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
         }
     }
 
@@ -359,20 +384,32 @@ public final class S3Storage implements Storage {
             throw failure("start assembling", targetKey, e);
         }
         int[] sent = {0};
+        List<CompletedPart> completed = List.of();
         try {
-            List<CompletedPart> completed = new MultipartAssembly(uploadId, targetKey).run(parts);
+            completed = new MultipartAssembly(uploadId, targetKey).run(parts);
+            List<CompletedPart> assembled = completed;
             gate.call(() -> {
                 sent[0]++;
                 return client.completeMultipartUpload(b -> b.bucket(bucket)
                         .key(fullKey(targetKey))
                         .uploadId(uploadId)
                         .multipartUpload(CompletedMultipartUpload.builder()
-                                .parts(completed)
+                                .parts(assembled)
                                 .build()));
             });
         } catch (S3Exception e) {
-            if (noSuchUpload(e) && repeated(sent[0], e) && completedWithAnswerLost(targetKey, total)) {
-                return;
+            if (noSuchUpload(e) && repeated(sent[0], e)) {
+                String notOurs = notThisAssembly(targetKey, total, completed);
+                if (notOurs == null) {
+                    return;
+                }
+                abortQuietly(targetKey, uploadId);
+                throw new IOException(
+                        "could not assemble " + describe() + "/" + trimSlashes(targetKey) + ": its completion"
+                                + " (CompleteMultipartUpload) was sent again after an answer was lost, and the store no"
+                                + " longer knows the upload (404 NoSuchUpload), but " + notOurs
+                                + ": it is not taken as this assembly, and the attempt fails. " + e.getMessage(),
+                        e);
             }
             abortQuietly(targetKey, uploadId);
             throw failure("assemble", targetKey, e);
@@ -393,15 +430,73 @@ public final class S3Storage implements Storage {
 
     /**
      * A repeated CompleteMultipartUpload answered 404 NoSuchUpload: an earlier try may have completed
-     * the upload with its answer lost. It did when the target now holds exactly the assembly's size
-     * (the target is no conditional create: nothing else than an assembly of these parts writes it).
+     * the upload with its answer lost, or the upload may be gone otherwise (aborted, expired) with the
+     * target holding an older object. The target is this assembly only when it holds the assembly's
+     * size (a first, cheap filter) and exactly its multipart ETag (computed from the ETags the parts
+     * were given: {@link #multipartETag}); a store whose part ETags are no MD5s cannot be checked so,
+     * and the attempt fails rather than take an object it cannot tell apart.
+     *
+     * @return null when the target is this assembly, else why it is not taken as such
      */
-    private boolean completedWithAnswerLost(String targetKey, long total) throws IOException {
+    private String notThisAssembly(String targetKey, long total, List<CompletedPart> parts) throws IOException {
+        HeadObjectResponse head;
         try {
-            return head(targetKey) == total;
+            head = headResponse(targetKey);
         } catch (NoSuchFileException absent) {
-            return false;
+            return "the key holds no object";
         }
+        if (head.contentLength() == null || head.contentLength() != total) {
+            return "the key holds " + head.contentLength() + " bytes, the assembly " + total;
+        }
+        Optional<String> expected = multipartETag(parts);
+        if (expected.isEmpty()) {
+            return "the parts' ETags are no MD5 digests, so the object under the key (ETag " + head.eTag()
+                    + ") cannot be told apart from an older one of the same size";
+        }
+        String found = unquoted(head.eTag());
+        if (!expected.get().equalsIgnoreCase(found)) {
+            return "the key holds an object of the assembly's size whose ETag is " + found + ", not the assembly's "
+                    + expected.get() + " (an older object)";
+        }
+        return null;
+    }
+
+    /**
+     * The ETag S3 gives the object a multipart upload of {@code parts} completes: the MD5 of the
+     * concatenated binary MD5s of the parts (their ETags), then {@code -} and the number of parts.
+     * Empty when a part's ETag is no hex MD5 (SSE-C or SSE-KMS on AWS, some S3-compatible stores).
+     */
+    static Optional<String> multipartETag(List<CompletedPart> parts) {
+        if (parts.isEmpty()) {
+            return Optional.empty();
+        }
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (CompletedPart part : parts) {
+            String eTag = unquoted(part.eTag());
+            if (eTag == null || !eTag.matches("[0-9a-fA-F]{32}")) {
+                return Optional.empty();
+            }
+            md5.update(HexFormat.of().parseHex(eTag));
+        }
+        return Optional.of(HexFormat.of().formatHex(md5.digest()) + "-" + parts.size());
+    }
+
+    private static String unquoted(String eTag) {
+        if (eTag == null) {
+            return null;
+        }
+        String trimmed = eTag.trim();
+        if (trimmed.startsWith("W/")) {
+            trimmed = trimmed.substring(2);
+        }
+        return trimmed.length() >= 2 && trimmed.startsWith("\"") && trimmed.endsWith("\"")
+                ? trimmed.substring(1, trimmed.length() - 1)
+                : trimmed;
     }
 
     private void putSmallConcatenation(List<StoredObject> parts, String targetKey) throws IOException {
@@ -554,6 +649,18 @@ public final class S3Storage implements Storage {
                     what + ": the object is archived (InvalidObjectState, HTTP 403): its storage class (such as"
                             + " GLACIER or DEEP_ARCHIVE, often set by a lifecycle rule) has to be restored before it"
                             + " can be read. " + cause.getMessage(),
+                    cause);
+        }
+        if (noCredentialsFound(cause) && noCredentials == S3Options.NoCredentials.CONFIGURATION) {
+            // on a laptop nothing gives credentials, for this request as for every other shard's
+            return new StoreRefusedException(
+                    what + ": no AWS credentials were found (the default credentials chain: environment, profile"
+                            + " files, web identity, container and instance metadata gave none); every shard would"
+                            + " meet the same, so nothing runs. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                            + " (and AWS_SESSION_TOKEN for temporary keys), or AWS_PROFILE naming a profile of"
+                            + " ~/.aws/credentials or ~/.aws/config, in the environment palimpsest runs in; on a"
+                            + " cluster the job's credentialsSecretRef gives them (" + credentialsSetting + "). "
+                            + cause.getMessage(),
                     cause);
         }
         if (noCredentialsFound(cause)) {

@@ -55,7 +55,8 @@ public final class StorageResolver {
             case S3 -> {
                 S3Options options = s3Options.get();
                 yield new S3Storage(s3Client(options), parsed.authority(), parsed.path(), maxOutage)
-                        .credentialsSetting(options.credentialsSetting());
+                        .credentialsSetting(options.credentialsSetting())
+                        .noCredentials(options.noCredentials());
             }
         };
     }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,7 @@ import com.adobe.testing.s3mock.junit5.S3MockExtension;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.storage.OutageProxy;
 import io.palimpsest.worker.storage.S3Options;
 import io.palimpsest.worker.storage.Storage;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,6 +91,66 @@ class PlanArchivedInputTest {
                 assertEquals(0, out.list("").size(), "nothing written before the refusal");
             }
         }
+    }
+
+    /**
+     * A file the planner meets only in its duplicate-id pass (the sample read the first file, and no
+     * limit counts items): it read the file and knows its shard cannot be, so the plan is refused the
+     * same way, naming the file, instead of a plan with a shard known to fail.
+     */
+    @Test
+    void anArchivedFileMetOnlyWhileIndexingIdsRefusesThePlanNamingTheFile() throws Exception {
+        String name = "archived-indexed";
+        upload(name);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort())) {
+            proxy.forbidOnly("GET", "/corpus/" + name + "/b.jsonl", "InvalidObjectState");
+            WorkerEnvironment environment = environmentThrough(proxy);
+            var loaded = new JobManifests().load(writeJob(name, false));
+            ObjectMapper json = new ObjectMapper();
+
+            InvalidJobException refused;
+            try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)) {
+                refused = assertThrows(InvalidJobException.class, () -> PlanCommand.plan(runtime, json, false));
+            }
+
+            String message = refused.getMessage();
+            assertTrue(
+                    message.startsWith("input file s3://corpus/" + name + "/b.jsonl is archived and cannot be read"
+                            + " until it is restored"),
+                    message);
+            assertTrue(message.contains("InvalidObjectState"), message);
+            try (Storage out = direct().open("s3://out/" + name + "/")) {
+                assertFalse(out.exists(DuplicateIdIndex.INDEX_KEY), "no duplicate-id index: no worker runs the plan");
+            }
+        }
+    }
+
+    private void upload(String name) throws IOException {
+        try (Storage corpus = direct().open("s3://corpus/" + name + "/")) {
+            for (String file : new String[] {"a.jsonl", "b.jsonl"}) {
+                StringBuilder lines = new StringBuilder();
+                for (int i = 0; i < 5; i++) {
+                    lines.append("{\"id\":\"")
+                            .append(file)
+                            .append('-')
+                            .append(i)
+                            .append("\",\"text\":\"doc ")
+                            .append(i)
+                            .append("\"}\n");
+                }
+                corpus.put(file, lines.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private WorkerEnvironment environmentThrough(OutageProxy proxy) throws IOException {
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
+        Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
+        Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), "http://localhost:" + proxy.port());
+        return new WorkerEnvironment(Map.of(
+                "PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
+                "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString()));
     }
 
     private Path writeJob(String name, boolean limited) throws IOException {

@@ -51,8 +51,24 @@ public final class OutageProxy implements AutoCloseable {
     /** "METHOD /path" to the error code its 403 carries. */
     private final java.util.Map<String, String> deniedOnly = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** @param carriedOut whether the store carries the request out (its answer is lost) or never sees it */
     private record LostAnswer(
-            String method, String pathSuffix, String queryContains, Duration thenRefuse, Mode thenAnswer) {}
+            String method,
+            String pathSuffix,
+            String queryContains,
+            Duration thenRefuse,
+            Mode thenAnswer,
+            boolean carriedOut) {
+
+        boolean matches(String method, String path, String query) {
+            return method().equals(method)
+                    && path.endsWith(pathSuffix())
+                    && (queryContains() == null || query.contains(queryContains()));
+        }
+    }
+
+    /** "METHOD /path" (without the query) of every request the proxy took, answered or not, in order. */
+    private final java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** The repeat of a request whose answer was lost, and the error it is answered with, unforwarded. */
     private record Repeat(String request, Mode answer) {}
@@ -98,7 +114,7 @@ public final class OutageProxy implements AutoCloseable {
      * the connection instead of answering, and refuses connections for {@code thenRefuse}.
      */
     void loseNextAnswer(String method, String pathSuffix, Duration thenRefuse) {
-        lose.set(new LostAnswer(method, pathSuffix, null, thenRefuse, null));
+        lose.set(new LostAnswer(method, pathSuffix, null, thenRefuse, null, true));
     }
 
     /**
@@ -106,7 +122,7 @@ public final class OutageProxy implements AutoCloseable {
      * {@code "uploadId="}: CompleteMultipartUpload, not the CreateMultipartUpload on the same path).
      */
     void loseNextAnswer(String method, String pathSuffix, String queryContains, Duration thenRefuse) {
-        lose.set(new LostAnswer(method, pathSuffix, queryContains, thenRefuse, null));
+        lose.set(new LostAnswer(method, pathSuffix, queryContains, thenRefuse, null, true));
     }
 
     /**
@@ -117,7 +133,26 @@ public final class OutageProxy implements AutoCloseable {
      * second CompleteMultipartUpload of an upload the first completed).
      */
     void loseNextAnswerThen(String method, String pathSuffix, String queryContains, Mode thenAnswer) {
-        lose.set(new LostAnswer(method, pathSuffix, queryContains, Duration.ZERO, thenAnswer));
+        lose.set(new LostAnswer(method, pathSuffix, queryContains, Duration.ZERO, thenAnswer, true));
+    }
+
+    /**
+     * As {@link #loseNextAnswerThen}, but the request never reaches the store (the connection drops
+     * on its way there): the store does nothing, and the repeat is answered {@code thenAnswer}, such
+     * as {@link Mode#NO_SUCH_UPLOAD} for an upload aborted or expired meanwhile.
+     */
+    void dropNextThen(String method, String pathSuffix, String queryContains, Mode thenAnswer) {
+        lose.set(new LostAnswer(method, pathSuffix, queryContains, Duration.ZERO, thenAnswer, false));
+    }
+
+    /** How many {@code method} requests for exactly {@code path} (without its query) the proxy took. */
+    long requests(String method, String path) {
+        return requests.stream().filter((method + " " + path)::equals).count();
+    }
+
+    /** Every request the proxy took for exactly {@code path} (without its query), as "METHOD /path", in order. */
+    java.util.List<String> requestsFor(String path) {
+        return requests.stream().filter(r -> r.endsWith(" " + path)).toList();
     }
 
     /**
@@ -202,6 +237,7 @@ public final class OutageProxy implements AutoCloseable {
                 }
             }
             forwarded.append("Connection: close\r\n\r\n");
+            requests.add(method + " " + path);
             String forbidden = deniedOnly.get(method + " " + path);
             Mode now = forbidden != null ? Mode.ACCESS_DENIED : mode.get();
             Repeat repeated = repeat.get();
@@ -228,6 +264,15 @@ public final class OutageProxy implements AutoCloseable {
                 toClient.flush();
             }
             byte[] body = fromClient.readNBytes((int) contentLength);
+            LostAnswer dropped = lose.get();
+            if (dropped != null
+                    && !dropped.carriedOut()
+                    && dropped.matches(method, path, query)
+                    && lose.compareAndSet(dropped, null)) {
+                repeat.set(new Repeat(method + " " + path, dropped.thenAnswer()));
+                client.setSoLinger(true, 0); // the store never heard of it
+                return;
+            }
             byte[] response;
             try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
                 OutputStream toUpstream = upstream.getOutputStream();
@@ -238,9 +283,8 @@ public final class OutageProxy implements AutoCloseable {
             }
             LostAnswer lost = lose.get();
             if (lost != null
-                    && lost.method().equals(method)
-                    && path.endsWith(lost.pathSuffix())
-                    && (lost.queryContains() == null || query.contains(lost.queryContains()))
+                    && lost.carriedOut()
+                    && lost.matches(method, path, query)
                     && lose.compareAndSet(lost, null)) {
                 if (lost.thenAnswer() != null) {
                     repeat.set(new Repeat(method + " " + path, lost.thenAnswer()));

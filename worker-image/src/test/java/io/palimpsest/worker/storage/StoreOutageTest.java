@@ -505,6 +505,63 @@ class StoreOutageTest {
     }
 
     /**
+     * The completion of an assembly never reached the store, and its repeat is answered 404
+     * NoSuchUpload (the upload aborted or expired meanwhile), while the target holds an older object
+     * of exactly the assembly's size: that object is not this assembly (its ETag is no multipart ETag
+     * of these parts), so the attempt fails instead of taking it as done.
+     */
+    @Test
+    void anOlderObjectOfTheAssemblysSizeIsNotTakenAsTheAssemblyWhoseCompletionWasLost() throws IOException {
+        String name = "lost-complete-older";
+        byte[] first = new byte[3 * 1024 * 1024];
+        byte[] second = new byte[3 * 1024 * 1024];
+        byte[] older = new byte[first.length + second.length];
+        java.util.Arrays.fill(first, (byte) 'a');
+        java.util.Arrays.fill(second, (byte) 'b');
+        java.util.Arrays.fill(older, (byte) 'z');
+        Storage direct = direct("out", name);
+        direct.put("p0", first);
+        direct.put("p1", second);
+        direct.put("joined", older);
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            proxy.dropNextThen("POST", "/out/" + name + "/joined", "uploadId=", OutageProxy.Mode.NO_SUCH_UPLOAD);
+
+            IOException failed =
+                    assertThrows(IOException.class, () -> output.concatenate(List.of("p0", "p1"), "joined"));
+
+            String message = failed.getMessage();
+            assertTrue(message.contains("NoSuchUpload"), message);
+            assertTrue(message.contains("not taken as this assembly"), message);
+            assertTrue(message.contains("(an older object)"), message);
+            // (what the key holds afterwards is S3Mock's: its abort of the upload removes the key too)
+        }
+    }
+
+    /**
+     * A conditional create that landed while its answer was lost, whose repeat meets 409 costs one
+     * more request, a GET of the key (which answers whether it exists too), and no HEAD.
+     */
+    @Test
+    void aConflictOnARepeatedCreateIsJudgedWithoutAHead() throws IOException {
+        String name = "conflict-requests";
+        byte[] mine = ("{\"writer\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
+        String receipt = "/out/" + name + "/receipt.json";
+        String marker = "/out/" + name + "/marker.json";
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            proxy.loseNextAnswerThen("PUT", receipt, null, OutageProxy.Mode.CONFLICT);
+            assertTrue(output.createIfAbsent("receipt.json", mine));
+            assertEquals(List.of("PUT " + receipt, "PUT " + receipt, "GET " + receipt), proxy.requestsFor(receipt));
+
+            proxy.loseNextAnswerThen("PUT", marker, null, OutageProxy.Mode.CONFLICT);
+            direct("out", name).put("marker.json", "{\"writer\":\"twin\"}".getBytes(StandardCharsets.UTF_8));
+            assertFalse(output.createIfAbsent("marker.json", mine));
+            assertEquals(List.of("PUT " + marker, "PUT " + marker, "GET " + marker), proxy.requestsFor(marker));
+        }
+    }
+
+    /**
      * A conditional create that landed while its answer was lost, whose repeat meets 409 (the store
      * still has a conditional write on the key in flight): the key holds exactly this writer's bytes,
      * so the create is this writer's.
