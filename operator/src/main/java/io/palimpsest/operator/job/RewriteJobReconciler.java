@@ -53,13 +53,13 @@ import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
+import io.palimpsest.operator.pods.NotStarting;
 import io.palimpsest.operator.pods.StuckPods;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,9 +79,6 @@ import java.util.stream.Stream;
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
-    /** A call the operator's role does not allow is tried again this often. */
-    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
-
     private final Clock clock;
     private final ConditionAggregator conditions;
     private final JobSettings settings;
@@ -230,27 +227,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
             refusal = r.getMessage();
         } catch (OwnedResources.NameInUse n) {
-            decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
+            decision = JobDecider.nameInUse(seen.facts(), n.reason());
             refusal = n.getMessage();
         } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, keep the phase, and try again later
             // (fixing a Role sends the operator no event).
-            JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();
-            JobPhase phase = decision.phase().isTerminal()
-                    ? Objects.requireNonNullElse(recorded, JobPhase.Pending)
-                    : decision.phase();
-            decision = new JobDecider.Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK);
+            decision = JobDecider.forbidden(seen.facts(), decision.phase());
             refusal = f.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        Duration requeue = decision.requeueAfter();
-        if (seen.notCreatedDue() != null && !decision.phase().isTerminal()) {
-            // a Job that has made no pod yet is looked at again when it would be overdue
-            Duration due = Duration.between(now, seen.notCreatedDue()).plusSeconds(1);
-            requeue = requeue == null || due.compareTo(requeue) < 0 ? due : requeue;
-        }
-        return requeue == null ? control : control.rescheduleAfter(requeue);
+        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
     }
 
     /**
@@ -267,8 +254,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             ModelGate.Verdict model,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
-            StuckPods.Summary notStarting,
-            Instant notCreatedDue,
+            NotStarting notStarting,
             List<String> notApplied,
             JobDecider.Facts facts) {}
 
@@ -426,6 +412,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
 
+        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
+        PodsNotCreated.Reading notCreated =
+                finished ? PodsNotCreated.Reading.NONE : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         JobDecider.Facts facts = new JobDecider.Facts(
                 phase,
                 finishedPods,
@@ -450,10 +439,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? null
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
+                notCreated.due(),
                 now);
-        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
-        PodsNotCreated.Reading notCreated =
-                finished ? new PodsNotCreated.Reading(null, null) : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         return new Observed(
                 seen,
                 previous,
@@ -463,8 +450,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 model,
                 finishedPods,
                 preview,
-                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(notCreated.summary()),
-                notCreated.due(),
+                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES)
+                        .<NotStarting>map(s -> s)
+                        .orElse(notCreated.summary()),
                 notApplied,
                 facts);
     }
