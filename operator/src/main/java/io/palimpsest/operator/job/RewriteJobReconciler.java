@@ -24,6 +24,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.PalimpsestConfig;
@@ -255,6 +256,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
             NotStarting notStarting,
+            String recipeHash,
             List<String> notApplied,
             JobDecider.Facts facts) {}
 
@@ -352,6 +354,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         ConfigMap desiredConfigMap = null;
         String tooLarge = null;
         List<Pod> pastTheCap = List.of();
+        // the hash the job's workers, receipts and output carry (an earlier version's, where it hashed otherwise)
+        String recipeHash = null;
+        boolean hashed = false;
         if (!finished && specErrors.isEmpty()) {
             ConfigMap existing = seen.configMap();
             RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
@@ -363,20 +368,25 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     ResolvedJobConfigMap.ledgerOf(existing),
                     now,
                     worker == null ? null : worker.getMetadata().getUid());
-            desiredConfigMap = existing != null && !modelUsable
-                    ? ResolvedJobConfigMap.withLedger(
-                            existing,
-                            ledger) // keep the endpoint workers already use while the model is away or refused
-                    : ResolvedJobConfigMap.desired(
-                            job,
-                            ResolvedJobConfigMap.keepRecipeHash(
-                                    ResolvedJobConfigMap.withAttempts(
-                                            ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
-                                    existing),
-                            ledger);
+            if (existing != null && !modelUsable) {
+                // keep the endpoint workers already use while the model is away or refused
+                desiredConfigMap = ResolvedJobConfigMap.withLedger(existing, ledger);
+            } else {
+                ResolvedJob resolved = ResolvedJobConfigMap.keepRecipeHash(
+                        ResolvedJobConfigMap.withAttempts(
+                                ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                        existing);
+                recipeHash = resolved.getRecipeHash();
+                hashed = true;
+                desiredConfigMap = ResolvedJobConfigMap.desired(job, resolved, ledger);
+            }
             desiredConfigMap = ResolvedJobConfigMap.keepFieldsOfALaterVersion(desiredConfigMap, existing);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
+        }
+        if (!hashed) {
+            recipeHash =
+                    ResolvedJobConfigMap.recipeHashInForce(seen.configMap(), JobResolver.recipeHash(job.getSpec()));
         }
         JobDecider.Parallelism parallelism = shards == null || finished
                 ? new JobDecider.Parallelism(0, 0)
@@ -453,6 +463,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES)
                         .<NotStarting>map(s -> s)
                         .orElse(notCreated.summary()),
+                recipeHash,
                 notApplied,
                 facts);
     }
@@ -495,9 +506,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhase recorded = previous == null ? null : previous.getPhase();
         long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
         next.setPhase(decision.phase());
-        // the hash the job's workers, receipts and output carry (an earlier version's, where it hashed otherwise)
-        next.setRecipeHash(ResolvedJobConfigMap.recipeHashInForce(
-                seen.cluster().configMap(), JobResolver.recipeHash(job.getSpec())));
+        next.setRecipeHash(seen.recipeHash());
         next.setObservedGeneration(generation);
         if (next.getStartTime() == null && seen.cluster().workerJob() != null) {
             next.setStartTime(seen.cluster().workerJob().getMetadata().getCreationTimestamp());
