@@ -34,6 +34,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.queue.waiting",
         type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+        name = "Jobs",
+        jsonPath = ".status.boundJobs.count",
+        type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(
         name = "Model",
         jsonPath = ".spec.model",
         type = AdditionalPrinterColumn.Type.STRING,

@@ -2,6 +2,7 @@ package io.palimpsest.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,27 @@ public class RewriterModelStatus {
 
     @JsonPropertyDescription("The metadata.generation this status describes.")
     private Long observedGeneration;
+
+    @JsonPropertyDescription(
+            "The RewriteJobs of the namespace whose spec.modelRef names this model and that have not finished:"
+                    + " how many, and the first names in alphabetical order (at most 10).")
+    private BoundJobs boundJobs;
+
+    @Data
+    @NoArgsConstructor
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class BoundJobs {
+        /** At most this many names, so the status stays small whatever the number of jobs. */
+        public static final int MAX_NAMES = 10;
+
+        @JsonPropertyDescription("How many RewriteJobs name the model and have not finished.")
+        private Integer count;
+
+        @JsonPropertyDescription("The first of their names in alphabetical order, at most 10.")
+        @Size(max = MAX_NAMES)
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        private List<String> names;
+    }
 
     @Data
     @NoArgsConstructor

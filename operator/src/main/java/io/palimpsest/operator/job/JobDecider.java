@@ -41,6 +41,8 @@ public final class JobDecider {
      * sooner would change nothing, and one with nothing new writes nothing.
      */
     public static final Duration RUNNING_RECHECK = ThroughputWindow.MIN_INTERVAL;
+    /** A call the operator's role does not allow is tried again this often (fixing a Role sends no event). */
+    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
 
     private JobDecider() {}
 
@@ -162,6 +164,8 @@ public final class JobDecider {
      *                           name), described, or null when there are none
      * @param outputInUse        another unfinished RewriteJob that came first writes the same output
      *                           ({@code SharedOutput}), described, or null when there is none
+     * @param notCreatedDue      when a Job of the job's that has made no pod yet would be overdue
+     *                           ({@code PodsNotCreated}), or null: no event says so, the job looks again then
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -185,6 +189,7 @@ public final class JobDecider {
             boolean previewWanted,
             String previousObjects,
             String outputInUse,
+            Instant notCreatedDue,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -207,15 +212,28 @@ public final class JobDecider {
 
     public static Decision decide(Facts in) {
         Decision d = decideActions(in);
-        if (in.phase().spec() == JobPhaseMachine.SpecState.VALID) {
+        if (in.phase().spec() != JobPhaseMachine.SpecState.VALID) {
+            // The phase machine reports the violation (InvalidSpec); nothing is made from the spec meanwhile.
+            d = new Decision(
+                    d.phase(),
+                    d.reason(),
+                    d.actions().stream().filter(a -> !(a instanceof Creates)).toList(),
+                    d.requeueAfter());
+        }
+        return untilNotCreatedIsDue(d, in);
+    }
+
+    /**
+     * A Job that has made no pod yet is looked at again when it would be overdue (PodsNotCreated): its
+     * Events are not watched, so no event comes then. Not for a job that has ended.
+     */
+    private static Decision untilNotCreatedIsDue(Decision d, Facts in) {
+        if (in.notCreatedDue() == null || d.phase().isTerminal()) {
             return d;
         }
-        // The phase machine reports the violation (InvalidSpec); nothing is made from the spec meanwhile.
-        return new Decision(
-                d.phase(),
-                d.reason(),
-                d.actions().stream().filter(a -> !(a instanceof Creates)).toList(),
-                d.requeueAfter());
+        Duration due = Duration.between(in.now(), in.notCreatedDue()).plusSeconds(1);
+        Duration requeue = d.requeueAfter() == null || due.compareTo(d.requeueAfter()) < 0 ? due : d.requeueAfter();
+        return new Decision(d.phase(), d.reason(), d.actions(), requeue);
     }
 
     private static Decision decideActions(Facts in) {
@@ -327,6 +345,21 @@ public final class JobDecider {
                 reason,
                 List.of(),
                 reason == JobReason.WaitingForPreviousJob ? PREVIOUS_JOB_RECHECK : NAME_TAKEN_RECHECK);
+    }
+
+    /** {@link #nameInUse(JobPhase, JobReason)} for what this reconcile observed, looking again as the facts ask too. */
+    public static Decision nameInUse(Facts in, JobReason reason) {
+        return untilNotCreatedIsDue(nameInUse(in.phase().current(), reason), in);
+    }
+
+    /**
+     * An API call refused for a grant missing from the operator's role: the job keeps the phase decided (its
+     * recorded one, Pending before any, where the decision ended it) with the reason, and looks again.
+     */
+    public static Decision forbidden(Facts in, JobPhase decided) {
+        JobPhase recorded = in.phase().current();
+        JobPhase phase = decided.isTerminal() ? Objects.requireNonNullElse(recorded, JobPhase.Pending) : decided;
+        return untilNotCreatedIsDue(new Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK), in);
     }
 
     /** The job has made objects of its own: it planned, runs or is suspended. */

@@ -24,6 +24,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.AdmissionPolicy;
 import io.palimpsest.operator.ApiRefusals;
 import io.palimpsest.operator.PalimpsestConfig;
@@ -53,13 +54,13 @@ import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
 import io.palimpsest.operator.model.autoscale.PodAddressResolver;
+import io.palimpsest.operator.pods.NotStarting;
 import io.palimpsest.operator.pods.StuckPods;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.operator.status.Rfc3339;
 import io.palimpsest.operator.status.StatusWrites;
 import jakarta.inject.Inject;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,9 +80,6 @@ import java.util.stream.Stream;
 @ControllerConfiguration(name = RewriteJobReconciler.NAME)
 public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     public static final String NAME = "rewritejob";
-    /** A call the operator's role does not allow is tried again this often. */
-    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
-
     private final Clock clock;
     private final ConditionAggregator conditions;
     private final JobSettings settings;
@@ -230,27 +228,17 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
             refusal = r.getMessage();
         } catch (OwnedResources.NameInUse n) {
-            decision = JobDecider.nameInUse(seen.facts().phase().current(), n.reason());
+            decision = JobDecider.nameInUse(seen.facts(), n.reason());
             refusal = n.getMessage();
         } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, keep the phase, and try again later
             // (fixing a Role sends the operator no event).
-            JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();
-            JobPhase phase = decision.phase().isTerminal()
-                    ? Objects.requireNonNullElse(recorded, JobPhase.Pending)
-                    : decision.phase();
-            decision = new JobDecider.Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK);
+            decision = JobDecider.forbidden(seen.facts(), decision.phase());
             refusal = f.getMessage();
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
-        Duration requeue = decision.requeueAfter();
-        if (seen.notCreatedDue() != null && !decision.phase().isTerminal()) {
-            // a Job that has made no pod yet is looked at again when it would be overdue
-            Duration due = Duration.between(now, seen.notCreatedDue()).plusSeconds(1);
-            requeue = requeue == null || due.compareTo(requeue) < 0 ? due : requeue;
-        }
-        return requeue == null ? control : control.rescheduleAfter(requeue);
+        return decision.requeueAfter() == null ? control : control.rescheduleAfter(decision.requeueAfter());
     }
 
     /**
@@ -267,8 +255,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             ModelGate.Verdict model,
             List<FinishedPod> finishedWorkerPods,
             PreviewJob.Reading preview,
-            StuckPods.Summary notStarting,
-            Instant notCreatedDue,
+            NotStarting notStarting,
+            String recipeHash,
             List<String> notApplied,
             JobDecider.Facts facts) {}
 
@@ -366,6 +354,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         ConfigMap desiredConfigMap = null;
         String tooLarge = null;
         List<Pod> pastTheCap = List.of();
+        // the hash the job's workers, receipts and output carry (an earlier version's, where it hashed otherwise)
+        String recipeHash = null;
+        boolean hashed = false;
         if (!finished && specErrors.isEmpty()) {
             ConfigMap existing = seen.configMap();
             RangeSet counted = previous == null ? RangeSet.empty() : CompactRanges.decode(previous.getCountedShards());
@@ -377,20 +368,25 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     ResolvedJobConfigMap.ledgerOf(existing),
                     now,
                     worker == null ? null : worker.getMetadata().getUid());
-            desiredConfigMap = existing != null && !modelUsable
-                    ? ResolvedJobConfigMap.withLedger(
-                            existing,
-                            ledger) // keep the endpoint workers already use while the model is away or refused
-                    : ResolvedJobConfigMap.desired(
-                            job,
-                            ResolvedJobConfigMap.keepRecipeHash(
-                                    ResolvedJobConfigMap.withAttempts(
-                                            ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
-                                    existing),
-                            ledger);
+            if (existing != null && !modelUsable) {
+                // keep the endpoint workers already use while the model is away or refused
+                desiredConfigMap = ResolvedJobConfigMap.withLedger(existing, ledger);
+            } else {
+                ResolvedJob resolved = ResolvedJobConfigMap.keepRecipeHash(
+                        ResolvedJobConfigMap.withAttempts(
+                                ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                        existing);
+                recipeHash = resolved.getRecipeHash();
+                hashed = true;
+                desiredConfigMap = ResolvedJobConfigMap.desired(job, resolved, ledger);
+            }
             desiredConfigMap = ResolvedJobConfigMap.keepFieldsOfALaterVersion(desiredConfigMap, existing);
             tooLarge = ResolvedJobConfigMap.tooLarge(job, desiredConfigMap).orElse(null);
             pastTheCap = AttemptCharges.pastTheCap(seen.pods(), ledger);
+        }
+        if (!hashed) {
+            recipeHash =
+                    ResolvedJobConfigMap.recipeHashInForce(seen.configMap(), JobResolver.recipeHash(job.getSpec()));
         }
         JobDecider.Parallelism parallelism = shards == null || finished
                 ? new JobDecider.Parallelism(0, 0)
@@ -426,6 +422,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
 
+        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
+        PodsNotCreated.Reading notCreated =
+                finished ? PodsNotCreated.Reading.NONE : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         JobDecider.Facts facts = new JobDecider.Facts(
                 phase,
                 finishedPods,
@@ -450,10 +449,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? null
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
+                notCreated.due(),
                 now);
-        // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
-        PodsNotCreated.Reading notCreated =
-                finished ? new PodsNotCreated.Reading(null, null) : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
         return new Observed(
                 seen,
                 previous,
@@ -463,8 +460,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 model,
                 finishedPods,
                 preview,
-                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES).orElse(notCreated.summary()),
-                notCreated.due(),
+                StuckPods.summarize(seen.pods(), RewriteJobNames.POD_ROLES)
+                        .<NotStarting>map(s -> s)
+                        .orElse(notCreated.summary()),
+                recipeHash,
                 notApplied,
                 facts);
     }
@@ -507,9 +506,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobPhase recorded = previous == null ? null : previous.getPhase();
         long generation = Objects.requireNonNullElse(job.getMetadata().getGeneration(), 0L);
         next.setPhase(decision.phase());
-        // the hash the job's workers, receipts and output carry (an earlier version's, where it hashed otherwise)
-        next.setRecipeHash(ResolvedJobConfigMap.recipeHashInForce(
-                seen.cluster().configMap(), JobResolver.recipeHash(job.getSpec())));
+        next.setRecipeHash(seen.recipeHash());
         next.setObservedGeneration(generation);
         if (next.getStartTime() == null && seen.cluster().workerJob() != null) {
             next.setStartTime(seen.cluster().workerJob().getMetadata().getCreationTimestamp());

@@ -297,6 +297,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             // The same object would be refused again: say what the server said until the spec changes.
             next = refusedByApiServer(model, context, previous, ModelReason.RejectedByApiServer, r.getMessage());
         }
+        next.setBoundJobs(ModelBoundJobs.of(context.getSecondaryResources(RewriteJob.class)));
         announce(model, previous, next);
         metrics.phase(id, next.getPhase());
         forbidden |= !writeStatus(model, next, context, id);
@@ -481,9 +482,16 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         Optional<Deployment> observed = context.getSecondaryResource(Deployment.class);
         int replicas = replicasOf(observed);
         int ready = readyReplicasOf(observed);
+        String downloadJobName = jobName;
         ModelPodsNotStarting.Reading notStarting = ModelPodsNotStarting.read(
                 List.copyOf(context.getSecondaryResources(Pod.class)),
                 observed,
+                downloadJobName == null || weightsState != WeightsState.Downloading
+                        ? Optional.empty()
+                        : context.getSecondaryResources(Job.class).stream()
+                                .filter(j ->
+                                        downloadJobName.equals(j.getMetadata().getName()))
+                                .findFirst(),
                 clock.instant(),
                 settings.progressDeadline());
         notStarting.due().ifPresent(due -> recheckAt(context, due));

@@ -66,17 +66,16 @@ public final class StuckPods {
      *
      * @param words the owner's words for the first pod's role
      */
-    public record Summary(Stuck first, int count, String words) {
+    public record Summary(Stuck first, int count, String words) implements NotStarting {
         /** The condition's reason. */
+        @Override
         public String cause() {
             return first.cause();
         }
 
         /** One line for the Ready condition and the Event: which pod, why, and how many are stuck. */
+        @Override
         public String text() {
-            if (first.pod() == null) {
-                return first.message(); // an owner that makes no pod says it all (notCreated)
-            }
             String what = words + " pod " + first.pod() + " is not starting: " + first.reason()
                     + (first.message() == null || first.message().isEmpty() ? "" : ": " + first.message());
             return count > 1 ? what + " (" + count + " pods not starting)" : what;
@@ -84,14 +83,6 @@ public final class StuckPods {
     }
 
     private StuckPods() {}
-
-    /**
-     * An owner that creates none of its pods (a Job whose pods a ResourceQuota refuses): no pod to
-     * name, so {@code text} is the whole line.
-     */
-    public static Summary notCreated(String owner, String role, String cause, String text) {
-        return new Summary(new Stuck(null, role, cause, cause, text), 1, owner);
-    }
 
     /** Why this pod does not start, or empty when it runs, ends, is on its way, or is being deleted. */
     public static Optional<Stuck> of(Pod pod, String roleLabel) {

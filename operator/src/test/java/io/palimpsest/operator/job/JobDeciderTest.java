@@ -17,6 +17,7 @@ import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.WorkerJobView;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,6 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
+ *   <li>{@code notCreatedDue}: a Job of the job's has made no pod yet and is overdue in 9 s (PodsNotCreated)</li>
  * </ul>
  */
 class JobDeciderTest {
@@ -139,6 +141,11 @@ class JobDeciderTest {
         "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner workerAt2 cmStale     | Running   | InvalidSpec         | ReplaceConfigMap PatchWorker(4,-)         | PT30S",
         "Running   | Running            | held  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | InvalidSpec         |                                           | -",
         "Suspended | Suspended          | held  | USABLE    | SUCCEEDED   | 100    | RUNNING                | true    | NOT_NEEDED | planner workerSuspended preview | Suspended | InvalidSpec      |                                           | -",
+        // a Job that has made no pod yet: looked at again when it is overdue, sooner if anything else asks; not once
+        // the job has ended
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner notCreatedDue         | Planning  | Planning            |                                           | PT10S",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker notCreatedDue  | Running   | Running             |                                           | PT10S",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker notCreatedDue  | Failed    | WorkerJobFailed     |                                           | -",
         // a finished job keeps its phase and reason
         "Failed    | WorkerJobFailed    | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker refused        | Failed    | WorkerJobFailed     |                                           | -",
         "Succeeded | AllShardsCommitted | true  | NOT_FOUND | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | noCm                          | Succeeded | AllShardsCommitted  |                                           | -",
@@ -246,6 +253,7 @@ class JobDeciderTest {
                 world.contains("outputInUse")
                         ? "spec.output.uri s3://out/ is the output of RewriteJob test/other"
                         : null,
+                world.contains("notCreatedDue") ? NOW.plusSeconds(9) : null,
                 NOW);
     }
 
@@ -297,7 +305,7 @@ class JobDeciderTest {
     void aNameInUseKeepsThePhaseOfAStartedJobAndLooksAgain() {
         assertEquals(
                 new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
-                JobDecider.nameInUse(null, JobReason.NameTaken));
+                JobDecider.nameInUse((JobPhase) null, JobReason.NameTaken));
         assertEquals(
                 new Decision(JobPhase.Pending, JobReason.NameTaken, List.of(), JobDecider.NAME_TAKEN_RECHECK),
                 JobDecider.nameInUse(JobPhase.Failed, JobReason.NameTaken));
@@ -308,6 +316,26 @@ class JobDeciderTest {
                 new Decision(
                         JobPhase.Pending, JobReason.WaitingForPreviousJob, List.of(), JobDecider.PREVIOUS_JOB_RECHECK),
                 JobDecider.nameInUse(JobPhase.Pending, JobReason.WaitingForPreviousJob));
+    }
+
+    /** A Job that has made no pod yet is looked at again when it is overdue, whatever else stopped the reconcile. */
+    @Test
+    void aRefusedCallStillLooksAgainWhenAJobWithoutPodsIsOverdue() {
+        Facts planning = facts(cells(Arrays.stream(ROWS)
+                .filter(r -> r.contains("| planner notCreatedDue "))
+                .findFirst()
+                .orElseThrow()));
+        Duration due = Duration.ofSeconds(10);
+        assertEquals(
+                new Decision(JobPhase.Planning, JobReason.NameTaken, List.of(), due),
+                JobDecider.nameInUse(planning, JobReason.NameTaken));
+        assertEquals(
+                new Decision(JobPhase.Planning, JobReason.Forbidden, List.of(), due),
+                JobDecider.forbidden(planning, JobPhase.Planning));
+        assertEquals(
+                new Decision(JobPhase.Planning, JobReason.Forbidden, List.of(), due),
+                JobDecider.forbidden(planning, JobPhase.Failed),
+                "a decision that ended the job keeps the recorded phase");
     }
 
     @Test

@@ -730,6 +730,13 @@ class RewriterModelReconcilerTest {
 
         awaitDeploymentReplicas("mistral-d-vllm", 1);
         awaitModel("mistral-d", m -> m.getStatus().getDesiredReplicas() == 1);
+        // the status names the jobs bound to the model (kubectl get's Jobs column counts them)
+        awaitModel(
+                "mistral-d",
+                m -> m.getStatus().getBoundJobs() != null
+                        && m.getStatus().getBoundJobs().getCount() == 1
+                        && List.of("campaign")
+                                .equals(m.getStatus().getBoundJobs().getNames()));
     }
 
     @Test

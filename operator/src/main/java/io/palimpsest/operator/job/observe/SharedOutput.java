@@ -110,18 +110,21 @@ public final class SharedOutput {
         return key.startsWith("s3://") ? "" : key.substring(0, key.indexOf(' ') + 1);
     }
 
-    /** How the other output lies to the job's, for the message; null when apart. */
+    /**
+     * How the other output lies to the job's ({@link StorageUris#overlap}, within one scope), for the message; null
+     * when apart.
+     */
     private static String relation(String key, String other) {
-        if (other == null) {
+        if (other == null || !scope(key).equals(scope(other))) {
             return null;
         }
-        if (key.equals(other)) {
-            return "is the output";
-        }
-        if (key.startsWith(other)) {
-            return "is inside " + other.substring(scope(other).length()) + ", the output";
-        }
-        return other.startsWith(key) ? "holds " + other.substring(scope(other).length()) + ", the output" : null;
+        String otherUri = other.substring(scope(other).length());
+        return switch (StorageUris.overlap(otherUri, key.substring(scope(key).length()))) {
+            case SAME -> "is the output";
+            case OUTPUT_INSIDE_INPUT -> "is inside " + otherUri + ", the output";
+            case INPUT_INSIDE_OUTPUT -> "holds " + otherUri + ", the output";
+            case NONE -> null;
+        };
     }
 
     /**

@@ -8,7 +8,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobPhaseMachine.Decision;
 import io.palimpsest.operator.job.ranges.RangeSet;
-import io.palimpsest.operator.pods.StuckPods;
+import io.palimpsest.operator.pods.NotStarting;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.util.List;
 
@@ -45,10 +45,10 @@ public final class JobConditions {
             Decision decision,
             String message,
             boolean tallyFailed,
-            StuckPods.Summary notStarting) {
+            NotStarting notStarting) {
         JobPhase phase = decision.phase();
         String reason = decision.reason() == null ? null : decision.reason().name();
-        StuckPods.Summary stuck = phase.isTerminal() ? null : notStarting;
+        NotStarting stuck = phase.isTerminal() ? null : notStarting;
         String said = message != null ? message : describe(status, decision);
         String text = stuck == null ? said : (said == null || said.isEmpty() ? "" : said + "; ") + stuck.text();
         boolean working = phase == JobPhase.Planning || phase == JobPhase.Running;
