@@ -149,6 +149,11 @@ final class JobRuntime implements AutoCloseable {
         return job.getModel() == null ? null : job.getModel().getServedModelName();
     }
 
+    /** What weights stand behind {@link #model} (the resolved job's model identity); null when not known. */
+    String modelIdentity() {
+        return job.getModel() == null ? null : job.getModel().getIdentity();
+    }
+
     int concurrencyCap() {
         IntOrString setting =
                 spec.getWorkers() == null ? null : spec.getWorkers().getConcurrencyPerWorker();
