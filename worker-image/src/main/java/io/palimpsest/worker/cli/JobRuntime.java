@@ -278,7 +278,8 @@ final class JobRuntime implements AutoCloseable {
                 model(),
                 temp,
                 attemptsPerShard(),
-                simulated);
+                simulated,
+                modelIdentity());
     }
 
     @Override

@@ -261,7 +261,7 @@ public final class RecipeMarker {
      * apart by {@code _palimpsest/simulated.json}, which a real run refuses with its own message (and
      * no flag), so planning an output by hand and trying it with {@code local --simulate} stays possible.
      */
-    private static boolean sameIdentity(String recorded, String job) {
+    public static boolean sameIdentity(String recorded, String job) {
         return recorded == null
                 || job == null
                 || recorded.equals(job)
