@@ -7,6 +7,8 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * (RewriteJob, RewriterModel) to the job a worker runs, in one place: the operator writes its result
@@ -89,6 +91,7 @@ public final class JobResolver {
             resolved.setReplicas(replicasUrl(model, job));
         }
         resolved.setServedModelName(servedModelName(model));
+        resolved.setIdentity(modelIdentity(model));
         Integer maxNumSeqs = spec == null || spec.getEngine() == null
                 ? null
                 : spec.getEngine().getMaxNumSeqs();
@@ -106,6 +109,61 @@ public final class JobResolver {
         return spec == null || spec.getEngine() == null
                 ? null
                 : spec.getEngine().getMaxModelLen();
+    }
+
+    /**
+     * What weights stand behind the model's served name, as the output's {@code recipe.json} records
+     * them: for a model this operator runs with vLLM, every field of its spec that chooses the weights
+     * (model, revision, weight source), e.g. {@code vLLM model org/name revision abc123, weights
+     * huggingFace:org/name@abc123}; for an external endpoint only its served name is known ({@link
+     * #endpointIdentity}). Fields that do not choose weights (engine, resources, replicas) are left out,
+     * so editing them is no drift. Null for a model without a spec.
+     */
+    public static String modelIdentity(RewriterModel model) {
+        RewriterModelSpec spec = model == null ? null : model.getSpec();
+        if (spec == null) {
+            return null;
+        }
+        if (spec.getEndpoint() != null) {
+            return endpointIdentity(servedModelName(model));
+        }
+        List<String> parts = new ArrayList<>();
+        if (set(spec.getModel())) {
+            parts.add("model " + spec.getModel().strip());
+        }
+        if (set(spec.getRevision())) {
+            parts.add("revision " + spec.getRevision().strip());
+        }
+        RewriterModelSpec.ModelSource source = spec.getSource();
+        if (source != null && source.getHuggingFace() != null) {
+            RewriterModelSpec.HuggingFaceSource hf = source.getHuggingFace();
+            parts.add("weights huggingFace:" + hf.getRepo() + (set(hf.getRevision()) ? "@" + hf.getRevision() : ""));
+        } else if (source != null && source.getPvc() != null) {
+            RewriterModelSpec.PvcSource pvc = source.getPvc();
+            parts.add("weights pvc:" + pvc.getClaimName() + (set(pvc.getPath()) ? ":" + pvc.getPath() : ""));
+        } else if (source != null && source.getS3() != null) {
+            parts.add("weights " + source.getS3().getUri());
+        }
+        return "vLLM " + String.join(", ", parts);
+    }
+
+    /**
+     * The identity {@code palimpsest local --simulate} records: the built-in simulator, whatever weights
+     * the RewriterModel names. Simulated and real work are kept apart by the output's {@code
+     * _palimpsest/simulated.json} (a real run refuses an output that holds simulated work), not by this.
+     */
+    public static final String SIMULATOR_IDENTITY = "the built-in simulator (palimpsest model-sim)";
+
+    /**
+     * The identity of a model whose weights are not known here (an external endpoint, or a server given
+     * to {@code palimpsest local --endpoint}): the name it serves.
+     */
+    public static String endpointIdentity(String servedModelName) {
+        return "an endpoint serving '" + servedModelName + "' (weights not known)";
+    }
+
+    private static boolean set(String value) {
+        return value != null && !value.isBlank();
     }
 
     public static String servedModelName(RewriterModel model) {

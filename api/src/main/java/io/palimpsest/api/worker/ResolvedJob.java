@@ -41,6 +41,14 @@ public class ResolvedJob {
         private String endpoint;
 
         private String servedModelName;
+        /**
+         * What the served name stands for: for a model this operator runs, the weights it serves (the
+         * RewriterModel's model, revision and weight source, {@link JobResolver#modelIdentity}); for an
+         * external endpoint what is known of it (its served name). The output records it beside the
+         * served name, so weights changed under a kept name are told as drift. Absent in the job.yaml of
+         * earlier versions: then not compared.
+         */
+        private String identity;
         /** Environment variable holding the bearer token, when the model needs one. */
         private String apiKeyEnv;
         /** The server's batch size; sizes the worker's starting concurrency. */

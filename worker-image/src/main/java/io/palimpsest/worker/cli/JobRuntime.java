@@ -150,6 +150,11 @@ final class JobRuntime implements AutoCloseable {
         return job.getModel() == null ? null : job.getModel().getServedModelName();
     }
 
+    /** What weights stand behind {@link #model} (the resolved job's model identity); null when not known. */
+    String modelIdentity() {
+        return job.getModel() == null ? null : job.getModel().getIdentity();
+    }
+
     int concurrencyCap() {
         IntOrString setting =
                 spec.getWorkers() == null ? null : spec.getWorkers().getConcurrencyPerWorker();
@@ -280,7 +285,8 @@ final class JobRuntime implements AutoCloseable {
                 model(),
                 temp,
                 attemptsPerShard(),
-                simulated);
+                simulated,
+                modelIdentity());
     }
 
     @Override

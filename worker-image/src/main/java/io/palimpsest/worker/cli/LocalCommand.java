@@ -131,6 +131,7 @@ final class LocalCommand implements Callable<Integer> {
 
     private int runJob(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
         ObjectMapper json = new ObjectMapper();
+        modelOptions.identify(job);
         long start = System.nanoTime();
         LocalModel model;
         try {

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ResolvedJob;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -17,6 +19,24 @@ final class ModelOptions {
             description = "Serve the model with the built-in simulator, whatever the manifest says."
                     + " Receipts and provenance say so, and a later run on a real model refuses that output.")
     boolean simulate;
+
+    /**
+     * {@code job} with the model identity of the server these options choose, where it is not the
+     * manifest's: the simulator's for {@code --simulate}; for {@code --endpoint}, a server whose weights
+     * are not known here (only the name it serves), whatever the RewriterModel says it deploys.
+     */
+    ResolvedJob identify(ResolvedJob job) {
+        ResolvedJob.ResolvedModel model = job.getModel();
+        if (model == null) {
+            return job;
+        }
+        if (simulate) {
+            model.setIdentity(JobResolver.SIMULATOR_IDENTITY);
+        } else if (endpoint != null) {
+            model.setIdentity(JobResolver.endpointIdentity(model.getServedModelName()));
+        }
+        return job;
+    }
 
     @Option(
             names = "--request-timeout",

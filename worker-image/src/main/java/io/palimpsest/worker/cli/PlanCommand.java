@@ -125,14 +125,24 @@ final class PlanCommand implements Callable<Integer> {
         }
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
         RecipeMarker recipe = new RecipeMarker(json);
-        recipe.check(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), acceptRecipeChange);
+        recipe.check(
+                runtime.output(),
+                runtime.job.getRecipeHash(),
+                runtime.model(),
+                runtime.modelIdentity(),
+                acceptRecipeChange);
         PlannedInput input = PlannedInput.of(runtime.spec.getInput());
         List<String> inputChanges = inputChanges(runtime, json, input);
         if (!inputChanges.isEmpty() && JobPlanner.workStarted(runtime.output())) {
             throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
         }
         JobPlanner.Result result = planner.store(runtime.output(), shards);
-        recipe.record(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), runtime.job.getName());
+        recipe.record(
+                runtime.output(),
+                runtime.job.getRecipeHash(),
+                runtime.model(),
+                runtime.modelIdentity(),
+                runtime.job.getName());
         if (!inputChanges.isEmpty()) {
             // nothing made under the old reading yet: the plan is read the new way, its id index made again
             System.err.println("note: " + runtime.output().describe(PlannedInput.KEY) + " recorded another reading of"

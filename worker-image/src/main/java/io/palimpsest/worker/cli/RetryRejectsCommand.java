@@ -84,7 +84,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkReasons(reasons);
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
-        ResolvedJob job = loaded.job();
+        ResolvedJob job = modelOptions.identify(loaded.job());
         LocalPaths.resolve(job, loaded.jobFile(), out);
         String outputUri = withSlash(job.getSpec().getOutput().getUri());
         try (JobRuntime runtime = new JobRuntime(job, WorkerEnvironment.system(), json)) {
@@ -109,6 +109,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                             output,
                             job.getRecipeHash(),
                             runtime.model(),
+                            runtime.modelIdentity(),
                             "a retry round is made as the campaign was: retry with the campaign's manifests, or run"
                                     + " the new recipe or model into a new output");
             List<String> inputChanges = PlanCommand.inputChanges(

@@ -321,12 +321,14 @@ final class RunCommand implements Callable<Integer> {
         Shard shard = new ShardManifest(runtime.json)
                 .readShard(manifest, runtime.output().describe(), shardIndex);
         // the planner refuses a changed recipe first; a run started by hand on a drifted output, or a
-        // pod started after the RewriterModel's servedModelName was edited, must not take the old
-        // recipe's receipts as this recipe's work either (an accepted change updated the record)
+        // pod started after the RewriterModel's servedModelName or weights (model, revision, source) were
+        // edited, must not take the old recipe's receipts as this recipe's work either (an accepted change
+        // updated the record)
         RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
         String drift;
         try {
-            drift = new RecipeMarker(runtime.json).drift(runtime.output(), settings.recipeHash(), runtime.model());
+            drift = new RecipeMarker(runtime.json)
+                    .drift(runtime.output(), settings.recipeHash(), runtime.model(), runtime.modelIdentity());
         } catch (RecipeMarker.LaterFormatException e) {
             throw new OutputDriftException(e.finding(), "or write to a new output");
         }

@@ -2,6 +2,7 @@ package io.palimpsest.worker.plan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -14,11 +15,19 @@ import java.util.Optional;
 
 /**
  * How an output is made, kept at {@code <output>/_palimpsest/recipe.json} by the planner: the recipe
- * hash and the model (the name sent in requests, which receipts and every record's provenance
- * name). A run whose recipe hash or model differs from it (or, for outputs planned before the marker
- * held them, from a committed receipt's) stops and names both: committed shards would count as done
- * while the rest were made by another recipe or model. The user picks a new output, or accepts the
- * mix explicitly ({@code --accept-recipe-change}), which records the new recipe and model.
+ * hash, the model (the name sent in requests, which receipts and every record's provenance name) and
+ * the model's identity ({@code modelIdentity}: the weights behind that name, {@link
+ * io.palimpsest.api.worker.JobResolver#modelIdentity}). A run whose recipe hash, model or model identity
+ * differs from it (or, for outputs planned before the marker held them, from a committed receipt's)
+ * stops and names both: committed shards would count as done while the rest were made by another
+ * recipe, model or weights. The user picks a new output, or accepts the mix explicitly ({@code
+ * --accept-recipe-change}), which records the new recipe, model and identity.
+ *
+ * <p>{@code modelIdentity} is an optional field of format 1: a marker without it (written before the
+ * field, or by a recipe that calls no model) is not compared and passes, and the next plan that knows
+ * the identity adds it. A reader of an earlier version ignores the field and misreads nothing of the
+ * output, so the format stays 1 and a rollback keeps running the output (only without the identity
+ * check).
  */
 public final class RecipeMarker {
 
@@ -52,8 +61,15 @@ public final class RecipeMarker {
         }
     }
 
-    /** What the output is made with; either may be null (not recorded, or a recipe that calls no model). */
-    public record Recorded(String recipeHash, String model) {}
+    /**
+     * What the output is made with; any may be null (not recorded, or a recipe that calls no model).
+     * {@code modelIdentity} only ever comes from the marker (receipts do not carry it).
+     */
+    public record Recorded(String recipeHash, String model, String modelIdentity) {
+        public Recorded(String recipeHash, String model) {
+            this(recipeHash, model, null);
+        }
+    }
 
     private final ObjectMapper json;
 
@@ -71,7 +87,16 @@ public final class RecipeMarker {
      * writes nothing. A null {@code model} (a recipe that calls none) is not compared.
      */
     public void check(Storage output, String recipeHash, String model, boolean acceptChange) throws IOException {
-        String drift = drift(output, recipeHash, model);
+        check(output, recipeHash, model, null, acceptChange);
+    }
+
+    /**
+     * Refuses a recipe, model or model identity other than the output's, unless accepted; reads only.
+     * A null {@code modelIdentity}, or a marker that records none, is not compared.
+     */
+    public void check(Storage output, String recipeHash, String model, String modelIdentity, boolean acceptChange)
+            throws IOException {
+        String drift = drift(output, recipeHash, model, modelIdentity);
         if (drift != null && !acceptChange) {
             throw new InvalidJobException(drift + "; write to a new output, or pass --accept-recipe-change"
                     + " to add shards made this way beside the committed ones");
@@ -82,8 +107,9 @@ public final class RecipeMarker {
      * Refuses any recipe or model other than the output's, with no way to accept it (a retry round
      * adds to the campaign in place: it must be made as the campaign was).
      */
-    public void checkStrict(Storage output, String recipeHash, String model, String howToProceed) throws IOException {
-        String drift = drift(output, recipeHash, model);
+    public void checkStrict(Storage output, String recipeHash, String model, String modelIdentity, String howToProceed)
+            throws IOException {
+        String drift = drift(output, recipeHash, model, modelIdentity);
         if (drift != null) {
             throw new InvalidJobException(drift + "; " + howToProceed);
         }
@@ -91,6 +117,15 @@ public final class RecipeMarker {
 
     /** How the job differs from what the output was made with, or null when it does not. */
     public String drift(Storage output, String recipeHash, String model) throws IOException {
+        return drift(output, recipeHash, model, null);
+    }
+
+    /**
+     * How the job differs from what the output was made with, or null when it does not. The model's
+     * identity is compared when both the job and the marker know it: a marker without it (an earlier
+     * version's) passes.
+     */
+    public String drift(Storage output, String recipeHash, String model, String modelIdentity) throws IOException {
         Recorded recorded = recorded(output).orElse(null);
         if (recorded == null) {
             return null;
@@ -105,6 +140,11 @@ public final class RecipeMarker {
             return "model drift: " + output.describe() + " was made with model '" + recorded.model()
                     + "', this job's model is '" + model + "' (the model name sent in requests)";
         }
+        if (!sameIdentity(recorded.modelIdentity(), modelIdentity)) {
+            return "model drift: " + output.describe() + " was made with model '" + recorded.model() + "' as ["
+                    + recorded.modelIdentity() + "], this job's model '" + model + "' is [" + modelIdentity
+                    + "] (the same name sent in requests, other weights)";
+        }
         return null;
     }
 
@@ -114,6 +154,15 @@ public final class RecipeMarker {
     }
 
     public void record(Storage output, String recipeHash, String model, String job) throws IOException {
+        record(output, recipeHash, model, null, job);
+    }
+
+    /**
+     * Records the recipe, model and model identity (left out when null: not known); a marker that
+     * matches but lacks the identity gets it, so later changes of the weights are told.
+     */
+    public void record(Storage output, String recipeHash, String model, String modelIdentity, String job)
+            throws IOException {
         if (recipeHash == null) {
             return;
         }
@@ -121,6 +170,9 @@ public final class RecipeMarker {
         fields.put("format", OUTPUT_FORMAT);
         fields.put("recipeHash", recipeHash);
         fields.put("model", model); // present even when null: a marker that has the field is the model's record
+        if (modelIdentity != null) {
+            fields.put("modelIdentity", modelIdentity);
+        }
         fields.put("job", job == null ? "" : job);
         byte[] content = json.writeValueAsBytes(fields);
         if (!output.createIfAbsent(KEY, content)) {
@@ -128,7 +180,10 @@ public final class RecipeMarker {
             if (output.exists(KEY)) {
                 now = Optional.of(recordedIn(readable(output, output.readAll(KEY))));
             }
-            boolean same = now.map(r -> recipeHash.equals(r.recipeHash()) && Objects.equals(model, r.model()))
+            boolean same = now.map(r -> recipeHash.equals(r.recipeHash())
+                            && Objects.equals(model, r.model())
+                            && (modelIdentity == null
+                                    || (r.modelIdentity() != null && sameIdentity(r.modelIdentity(), modelIdentity))))
                     .orElse(false);
             if (!same) {
                 output.put(KEY, content);
@@ -197,9 +252,23 @@ public final class RecipeMarker {
         return recordedIn(json.readTree(new String(content, StandardCharsets.UTF_8)));
     }
 
-    /** The recipe hash and model a parsed marker or receipt names. */
+    /** The recipe hash, model and model identity a parsed marker or receipt names. */
     private static Recorded recordedIn(JsonNode node) {
-        return new Recorded(text(node, "recipeHash"), text(node, "model"));
+        return new Recorded(text(node, "recipeHash"), text(node, "model"), text(node, "modelIdentity"));
+    }
+
+    /**
+     * Whether a model identity recorded as {@code recorded} lets a job with {@code job}'s go on: not
+     * when both are known and differ. The simulator's is not compared: simulated and real work are kept
+     * apart by {@code _palimpsest/simulated.json}, which a real run refuses with its own message (and
+     * no flag), so planning an output by hand and trying it with {@code local --simulate} stays possible.
+     */
+    public static boolean sameIdentity(String recorded, String job) {
+        return recorded == null
+                || job == null
+                || recorded.equals(job)
+                || recorded.equals(JobResolver.SIMULATOR_IDENTITY)
+                || job.equals(JobResolver.SIMULATOR_IDENTITY);
     }
 
     private static String text(JsonNode node, String field) {

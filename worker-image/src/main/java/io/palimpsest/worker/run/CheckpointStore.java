@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
@@ -41,18 +42,31 @@ public final class CheckpointStore {
     private final String recipeHash;
 
     private final String model;
+    private final String modelIdentity;
 
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json) {
-        this(storage, layout, json, null, null);
+        this(storage, layout, json, null, null, null);
     }
 
     /** A store whose new markers record the recipe hash and model the parts are made with. */
     public CheckpointStore(Storage storage, ShardLayout layout, ObjectMapper json, String recipeHash, String model) {
+        this(storage, layout, json, recipeHash, model, null);
+    }
+
+    /** A store whose new markers record the recipe hash, model and model identity (null: not known). */
+    public CheckpointStore(
+            Storage storage,
+            ShardLayout layout,
+            ObjectMapper json,
+            String recipeHash,
+            String model,
+            String modelIdentity) {
         this.storage = storage;
         this.layout = layout;
         this.json = json;
         this.recipeHash = recipeHash;
         this.model = model;
+        this.modelIdentity = modelIdentity;
     }
 
     /**
@@ -65,6 +79,15 @@ public final class CheckpointStore {
      * model as its own.
      */
     public String madeOtherwise(String recipeHash, String model) throws IOException {
+        return madeOtherwise(recipeHash, model, null);
+    }
+
+    /**
+     * {@link #madeOtherwise(String, String)}, and a part whose marker names another model identity
+     * (other weights behind the same name) than {@code modelIdentity}; a marker without one is not
+     * compared, nor is the simulator's (its work is kept apart by {@code _palimpsest/simulated.json}).
+     */
+    public String madeOtherwise(String recipeHash, String model, String modelIdentity) throws IOException {
         for (StoredObject object : storage.list(layout.checkpointPrefix())) {
             if (!ShardLayout.isMarker(object.key())) {
                 continue;
@@ -85,6 +108,10 @@ public final class CheckpointStore {
             if (model != null && !marker.model().equals(model)) {
                 return "part " + marker.part() + " was made with model '" + marker.model() + "', this attempt's is '"
                         + model + "'";
+            }
+            if (!RecipeMarker.sameIdentity(marker.modelIdentity(), modelIdentity)) {
+                return "part " + marker.part() + " was made with model '" + marker.model() + "' as ["
+                        + marker.modelIdentity() + "], this attempt's is [" + modelIdentity + "]";
             }
         }
         return null;
@@ -153,8 +180,8 @@ public final class CheckpointStore {
 
     /** Creates the marker unless another attempt created this part first; returns the marker in force. */
     public PartMarker createOrGetExisting(PartMarker marker) throws IOException {
-        if (recipeHash != null || model != null) {
-            marker = marker.madeWith(recipeHash, model);
+        if (recipeHash != null || model != null || modelIdentity != null) {
+            marker = marker.madeWith(recipeHash, model, modelIdentity);
         }
         byte[] content = json.writeValueAsString(marker).getBytes(StandardCharsets.UTF_8);
         if (storage.createIfAbsent(layout.markerKey(marker.part()), content)) {

@@ -13,7 +13,10 @@ import java.util.Map;
  * and a writer never creates a marker whose items overlap an earlier marker's. {@code recipeHash} and
  * {@code model} say how the part was made (null in markers of earlier versions): an attempt made
  * otherwise does not resume it, nor one that knows its recipe or model and finds the marker does not
- * say ({@link CheckpointStore#madeOtherwise}).
+ * say ({@link CheckpointStore#madeOtherwise}). {@code modelIdentity} says what weights stood behind
+ * the model's name, where known: an attempt with another identity does not resume the part either;
+ * a marker without it (an earlier version's, or a model whose identity was not known) is resumed,
+ * as the output's {@code recipe.json} without one is run on.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -25,15 +28,16 @@ public record PartMarker(
         Map<String, StreamFile> streams,
         ItemCounts counts,
         String recipeHash,
-        String model) {
+        String model,
+        String modelIdentity) {
 
     public PartMarker(
             int part, ItemRanges items, Long total, String writer, Map<String, StreamFile> streams, ItemCounts counts) {
-        this(part, items, total, writer, streams, counts, null, null);
+        this(part, items, total, writer, streams, counts, null, null, null);
     }
 
-    /** This marker, saying it was made with {@code recipeHash} and {@code model}. */
-    PartMarker madeWith(String recipeHash, String model) {
-        return new PartMarker(part, items, total, writer, streams, counts, recipeHash, model);
+    /** This marker, saying it was made with {@code recipeHash}, {@code model} and {@code modelIdentity}. */
+    PartMarker madeWith(String recipeHash, String model, String modelIdentity) {
+        return new PartMarker(part, items, total, writer, streams, counts, recipeHash, model, modelIdentity);
     }
 }

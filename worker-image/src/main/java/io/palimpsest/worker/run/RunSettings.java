@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * {@code attempt} is 0-based; {@code attemptsPerShard} is the job's {@code retry.attemptsPerShard}:
  * only the last attempt commits a document whose calls failed after every retry (as a
  * {@code model_error} reject). {@code simulated}: the built-in simulator serves the model, which the
- * receipt, the records' provenance and the output say.
+ * receipt, the records' provenance and the output say. {@code modelIdentity}: the weights behind
+ * {@code model} where known (the part markers record it), else null.
  */
 public record RunSettings(
         int attempt,
@@ -24,10 +25,41 @@ public record RunSettings(
         String model,
         Path tempDir,
         int attemptsPerShard,
-        boolean simulated) {
+        boolean simulated,
+        String modelIdentity) {
 
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
+
+    /** Settings of an attempt whose model's identity is not known. */
+    public RunSettings(
+            int attempt,
+            String writerId,
+            int checkpointEvery,
+            int window,
+            Compression compression,
+            String job,
+            String jobUid,
+            String recipeHash,
+            String model,
+            Path tempDir,
+            int attemptsPerShard,
+            boolean simulated) {
+        this(
+                attempt,
+                writerId,
+                checkpointEvery,
+                window,
+                compression,
+                job,
+                jobUid,
+                recipeHash,
+                model,
+                tempDir,
+                attemptsPerShard,
+                simulated,
+                null);
+    }
 
     public RunSettings {
         if (checkpointEvery < 1) {

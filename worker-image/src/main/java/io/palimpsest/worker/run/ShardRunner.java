@@ -120,8 +120,8 @@ public final class ShardRunner {
         String startedAt = Instant.now().toString();
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
         progress.shardBytes.addAndGet(shard.bytes());
-        CheckpointStore checkpoints =
-                new CheckpointStore(output, layout, json, settings.recipeHash(), settings.model());
+        CheckpointStore checkpoints = new CheckpointStore(
+                output, layout, json, settings.recipeHash(), settings.model(), settings.modelIdentity());
         ShardCommitter committer = new ShardCommitter(output, layout, checkpoints, json);
         try {
             String simulatedWork = simulatedWorkOnRealModel();
@@ -147,7 +147,8 @@ public final class ShardRunner {
                         "shard was committed before; nothing to do",
                         ExitCodes.DONE);
             }
-            String madeOtherwise = checkpoints.madeOtherwise(settings.recipeHash(), settings.model());
+            String madeOtherwise =
+                    checkpoints.madeOtherwise(settings.recipeHash(), settings.model(), settings.modelIdentity());
             if (madeOtherwise != null) {
                 // a change was accepted, or parts of an earlier version do not say how they were made: this
                 // shard's receipt will name this recipe and model, so it starts over

@@ -461,6 +461,56 @@ class ShardRunnerTest {
         }
     }
 
+    /**
+     * After another model identity (other weights under the same name) was accepted for the output,
+     * a shard's parts made with the earlier weights are not resumed; parts whose markers record no
+     * identity (an earlier version's, which recorded recipe and model) are, as the output's recipe.json
+     * without one is run on.
+     */
+    @Test
+    void checkpointsOfOtherWeightsAreNotResumedAndThoseThatRecordNoIdentityAre() throws IOException {
+        String before = "vLLM model org/m, revision v1";
+        for (String[] made : new String[][] {
+            {before, "vLLM model org/m, revision v2", "discarded"},
+            {before, before, "resumed"},
+            {null, before, "resumed"}
+        }) {
+            Path output = dir.resolve("identity-" + made[2] + "-" + (made[0] == null) + "-" + made[1].length());
+            UppercaseProcessor failing = new UppercaseProcessor(
+                    doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
+            ShardRunner.Report first =
+                    runner(failing, "w1", output, "sha256:x", "model", made[0]).run(shard);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
+            String marker = new FileStorage(output)
+                    .list("_palimpsest/checkpoints/shard-00000/").stream()
+                            .filter(o -> o.key().endsWith("part-000000.json"))
+                            .findFirst()
+                            .orElseThrow()
+                            .key();
+            JsonNode part = json.readTree(new FileStorage(output).readAll(marker));
+            assertEquals(made[0] != null, part.has("modelIdentity"), part.toString());
+
+            UppercaseProcessor again = new UppercaseProcessor();
+            ShardRunner.Report second =
+                    runner(again, "w2", output, "sha256:x", "model", made[1]).run(shard);
+
+            assertEquals(ShardSummary.Outcome.committed, second.summary().getOutcome());
+            Receipt receipt = json.readValue(
+                    new FileStorage(output).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
+            if (made[2].equals("discarded")) {
+                assertEquals(0, receipt.timings().resumedFromItem(), "made again with the new weights");
+                assertTrue(again.calls.get() >= goodIds.size(), "none resumed: " + again.calls.get());
+            } else {
+                assertTrue(receipt.timings().resumedFromItem() > 0, "resumed: " + receipt.timings());
+                assertTrue(again.calls.get() < goodIds.size(), "resumed: " + again.calls.get());
+            }
+            assertEquals(
+                    sorted(goodIds),
+                    sorted(Outputs.ids(new FileStorage(output), "upper/shard-00000.jsonl.zst")),
+                    "each document once");
+        }
+    }
+
     @Test
     void twinAttemptsCommitExactlyOnce() throws Exception {
         for (int round = 0; round < 5; round++) {
@@ -643,6 +693,16 @@ class ShardRunnerTest {
 
     private ShardRunner runner(
             DocumentProcessor processor, String writer, Path output, String recipeHash, String model) {
+        return runner(processor, writer, output, recipeHash, model, null);
+    }
+
+    private ShardRunner runner(
+            DocumentProcessor processor,
+            String writer,
+            Path output,
+            String recipeHash,
+            String model,
+            String modelIdentity) {
         try {
             DocumentReaders readers =
                     new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20);
@@ -658,7 +718,8 @@ class ShardRunnerTest {
                     model,
                     Files.createTempDirectory(dir, "tmp"),
                     RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                    false);
+                    false,
+                    modelIdentity);
             return new ShardRunner(
                     new FileStorage(in),
                     new FileStorage(output),
