@@ -291,11 +291,17 @@ public final class DuplicateIdIndex {
      */
     public ShardRepeats repeats(Storage output, byte[] manifest, Shard shard, Path tempDir, ShardIds ownShard)
             throws IOException {
-        String hash = sha256(manifest);
+        return repeats(output, sha256(manifest), shard, tempDir, ownShard);
+    }
+
+    /** As {@link #repeats(Storage, byte[], Shard, Path, ShardIds)}, for the manifest of SHA-256 {@code manifestSha256} (hex). */
+    public ShardRepeats repeats(Storage output, String manifestSha256, Shard shard, Path tempDir, ShardIds ownShard)
+            throws IOException {
+        String hash = manifestSha256;
         if (!indexOf(output, INDEX_KEY, hash) && indexOf(output, EARLIER_INDEX_KEY, hash)) {
             return new EarlierPlanRepeats(output, hash, shard, tempDir, ownShard);
         }
-        return repeats(output, manifest, shard.index(), tempDir);
+        return copyList(output, requireIndexOf(output, hash, shard.index()), shard.index(), tempDir);
     }
 
     private boolean indexOf(Storage output, String key, String hash) throws IOException {
@@ -418,7 +424,10 @@ public final class DuplicateIdIndex {
 
     /** The key of the shard's list, once the index in force is this manifest's. */
     private String requireIndex(Storage output, byte[] manifest, int shard) throws IOException {
-        String hash = sha256(manifest);
+        return requireIndexOf(output, sha256(manifest), shard);
+    }
+
+    private String requireIndexOf(Storage output, String hash, int shard) throws IOException {
         String stale = null;
         if (!output.exists(INDEX_KEY)) {
             stale = "has no duplicate-id index (" + INDEX_KEY + ")";
