@@ -104,18 +104,28 @@ public final class DuplicateIdIndex {
 
     private final ObjectMapper json;
     private final long memoryBytes;
+    private final ScratchBudget scratch;
 
     public DuplicateIdIndex(ObjectMapper json) {
         this(json, defaultMemory());
     }
 
     public DuplicateIdIndex(ObjectMapper json, long memoryBytes) {
+        this(json, memoryBytes, null);
+    }
+
+    /**
+     * @param scratch the local disk the planner's sorts may fill, and what a full one says (exit 78, naming the
+     *                setting that sizes it); null: the disk's own bound, and a full disk fails as any I/O error
+     */
+    public DuplicateIdIndex(ObjectMapper json, long memoryBytes, ScratchBudget scratch) {
         this.json = json;
         this.memoryBytes = memoryBytes;
+        this.scratch = scratch;
     }
 
     /** An eighth of the heap, at most 64 MiB, for ids held before spilling to disk. */
-    static long defaultMemory() {
+    public static long defaultMemory() {
         return Math.max(1 << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
@@ -180,6 +190,22 @@ public final class DuplicateIdIndex {
     }
 
     private Summary build(Storage output, int shardCount, String hash, Records records) throws IOException {
+        if (scratch == null) {
+            return sortAndList(output, shardCount, hash, records);
+        }
+        try {
+            return sortAndList(output, shardCount, hash, records);
+        } catch (IOException | RuntimeException e) {
+            RuntimeException full = scratch.translate(e);
+            if (full != null) {
+                full.addSuppressed(e);
+                throw full;
+            }
+            throw e;
+        }
+    }
+
+    private Summary sortAndList(Storage output, int shardCount, String hash, Records records) throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new TreeSet<>();
@@ -187,8 +213,9 @@ public final class DuplicateIdIndex {
         long duplicates = 0;
         long withinShards = 0;
         int shardsWithDuplicates = 0;
-        try (SpillingSorter byId = new SpillingSorter(memoryBytes);
-                SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
+        ScratchBudget disk = scratch != null ? scratch : ScratchBudget.unbounded(System.getProperty("java.io.tmpdir"));
+        try (SpillingSorter byId = new SpillingSorter(memoryBytes, disk);
+                SpillingSorter byShard = new SpillingSorter(memoryBytes, disk)) {
             records.feed(
                     (shard, item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard),
                     unreadable);
