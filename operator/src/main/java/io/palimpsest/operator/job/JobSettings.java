@@ -1,8 +1,11 @@
 package io.palimpsest.operator.job;
 
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.PlannerScratch;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +49,15 @@ public interface JobSettings {
     /** Documents between checkpoints inside a shard (passed to the workers in job.yaml). */
     @WithDefault("" + JobResolver.DEFAULT_CHECKPOINT_EVERY)
     int checkpointEvery();
+
+    /**
+     * Size limit of the planner pod's {@code /tmp} emptyDir, where the duplicate-id pass spills the input's ids
+     * sorted (about the id's length + 24 bytes per document, twice while merging); the planner stops at nine
+     * tenths of it with a message naming this setting (exit 78) rather than being evicted on every retry.
+     */
+    @WithDefault(PlannerScratch.DEFAULT_SIZE)
+    @WithConverter(QuantityConverter.class)
+    Quantity plannerScratchSize();
 
     /** UID of worker, planner and tally containers. */
     @WithDefault("1000")

@@ -1,5 +1,7 @@
 package io.palimpsest.operator.job;
 
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.palimpsest.api.worker.PlannerScratch;
 import io.palimpsest.operator.PalimpsestConfig;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -46,6 +48,11 @@ public class TestSettings implements JobSettings {
     @Override
     public int checkpointEvery() {
         return 500;
+    }
+
+    @Override
+    public Quantity plannerScratchSize() {
+        return new Quantity(PlannerScratch.DEFAULT_SIZE);
     }
 
     @Override

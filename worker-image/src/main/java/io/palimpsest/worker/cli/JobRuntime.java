@@ -183,6 +183,11 @@ final class JobRuntime implements AutoCloseable {
     }
 
     /** The client {@link #client} opened; null while none is. */
+    /** One variable of the worker's environment, when set and not blank. */
+    Optional<String> env(String name) {
+        return environment.get(name);
+    }
+
     ModelClient openedClient() {
         return client;
     }

@@ -12,6 +12,7 @@ import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.NestedOutputs;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
+import io.palimpsest.worker.plan.ScratchBudget;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
@@ -190,7 +191,9 @@ final class PlanCommand implements Callable<Integer> {
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
-        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json)
+        ScratchBudget scratch = ScratchBudget.fromEnvironment(
+                runtime.env(ScratchBudget.ENV).orElse(null), System.getProperty("java.io.tmpdir"));
+        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch)
                 .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
                     // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's
                     // job

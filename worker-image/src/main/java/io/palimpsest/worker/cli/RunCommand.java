@@ -309,17 +309,17 @@ final class RunCommand implements Callable<Integer> {
             Consumer<ShardRunner> started,
             BooleanSupplier stopping)
             throws IOException {
-        byte[] manifest;
+        ShardManifest.Planned planned;
         try {
-            manifest = runtime.output().readAll(ShardManifest.KEY);
+            // this shard's line only (the plan's offset index), not the whole plan each pod
+            planned = new ShardManifest(runtime.json).locate(runtime.output(), shardIndex);
         } catch (NoSuchFileException e) {
             throw new IOException(
                     "no plan at " + runtime.output().describe(ShardManifest.KEY)
                             + ": run `palimpsest plan` with this job first",
                     e);
         }
-        Shard shard = new ShardManifest(runtime.json)
-                .readShard(manifest, runtime.output().describe(), shardIndex);
+        Shard shard = planned.shard();
         // the planner refuses a changed recipe first; a run started by hand on a drifted output, or a
         // pod started after the RewriterModel's servedModelName or weights (model, revision, source) were
         // edited, must not take the old recipe's receipts as this recipe's work either (an accepted change
@@ -349,7 +349,7 @@ final class RunCommand implements Callable<Integer> {
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
         try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)
-                .repeats(runtime.output(), manifest, shard, settings.tempDir(), (read, ids) -> {
+                .repeats(runtime.output(), planned.manifestSha256(), shard, settings.tempDir(), (read, ids) -> {
                     // a plan of an earlier version: the shard's ids, numbered as the planner numbers them
                     ShardInput.eachId(inputStorage, read, readers, ids);
                     return true;

@@ -105,18 +105,28 @@ public final class DuplicateIdIndex {
 
     private final ObjectMapper json;
     private final long memoryBytes;
+    private final ScratchBudget scratch;
 
     public DuplicateIdIndex(ObjectMapper json) {
         this(json, defaultMemory());
     }
 
     public DuplicateIdIndex(ObjectMapper json, long memoryBytes) {
+        this(json, memoryBytes, null);
+    }
+
+    /**
+     * @param scratch the local disk the planner's sorts may fill, and what a full one says (exit 78, naming the
+     *                setting that sizes it); null: the disk's own bound, and a full disk fails as any I/O error
+     */
+    public DuplicateIdIndex(ObjectMapper json, long memoryBytes, ScratchBudget scratch) {
         this.json = json;
         this.memoryBytes = memoryBytes;
+        this.scratch = scratch;
     }
 
     /** An eighth of the heap, at most 64 MiB, for ids held before spilling to disk. */
-    static long defaultMemory() {
+    public static long defaultMemory() {
         return Math.max(1 << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
@@ -180,6 +190,22 @@ public final class DuplicateIdIndex {
     }
 
     private Summary build(Storage output, int shardCount, String hash, Records records) throws IOException {
+        if (scratch == null) {
+            return sortAndList(output, shardCount, hash, records);
+        }
+        try {
+            return sortAndList(output, shardCount, hash, records);
+        } catch (IOException | RuntimeException e) {
+            RuntimeException full = scratch.translate(e);
+            if (full != null) {
+                full.addSuppressed(e);
+                throw full;
+            }
+            throw e;
+        }
+    }
+
+    private Summary sortAndList(Storage output, int shardCount, String hash, Records records) throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new TreeSet<>();
@@ -187,8 +213,9 @@ public final class DuplicateIdIndex {
         long duplicates = 0;
         long withinShards = 0;
         int shardsWithDuplicates = 0;
-        try (SpillingSorter byId = new SpillingSorter(memoryBytes);
-                SpillingSorter byShard = new SpillingSorter(memoryBytes)) {
+        ScratchBudget disk = scratch != null ? scratch : ScratchBudget.unbounded(System.getProperty("java.io.tmpdir"));
+        try (SpillingSorter byId = new SpillingSorter(memoryBytes, disk);
+                SpillingSorter byShard = new SpillingSorter(memoryBytes, disk)) {
             records.feed(
                     (shard, item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard),
                     unreadable);
@@ -291,12 +318,18 @@ public final class DuplicateIdIndex {
      */
     public ShardRepeats repeats(Storage output, byte[] manifest, Shard shard, Path tempDir, ShardIds ownShard)
             throws IOException {
-        String hash = sha256(manifest);
+        return repeats(output, sha256(manifest), shard, tempDir, ownShard);
+    }
+
+    /** As {@link #repeats(Storage, byte[], Shard, Path, ShardIds)}, for the manifest of SHA-256 {@code manifestSha256} (hex). */
+    public ShardRepeats repeats(Storage output, String manifestSha256, Shard shard, Path tempDir, ShardIds ownShard)
+            throws IOException {
+        String hash = manifestSha256;
         if (indexOf(output, INDEX_KEY, hash).isEmpty()
                 && indexOf(output, EARLIER_INDEX_KEY, hash).isPresent()) {
             return new EarlierPlanRepeats(output, hash, shard, tempDir, ownShard);
         }
-        return repeats(output, manifest, shard.index(), tempDir);
+        return copyList(output, requireIndexOf(output, hash, shard.index()), shard.index(), tempDir);
     }
 
     /** The index stored at {@code key}, when there is one and it was made for the manifest of {@code hash}. */
@@ -421,7 +454,10 @@ public final class DuplicateIdIndex {
 
     /** The key of the shard's list, once the index in force is this manifest's. */
     private String requireIndex(Storage output, byte[] manifest, int shard) throws IOException {
-        String hash = sha256(manifest);
+        return requireIndexOf(output, sha256(manifest), shard);
+    }
+
+    private String requireIndexOf(Storage output, String hash, int shard) throws IOException {
         if (indexOf(output, INDEX_KEY, hash).isEmpty()) {
             String stale = output.exists(INDEX_KEY)
                     ? "has a duplicate-id index (" + INDEX_KEY + ") made for another manifest"

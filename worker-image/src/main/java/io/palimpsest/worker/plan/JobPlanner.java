@@ -115,19 +115,34 @@ public final class JobPlanner {
         }
         byte[] serialized = manifest.serialize(shards);
         if (output.createIfAbsent(ShardManifest.KEY, serialized)) {
+            indexOffsets(output, serialized);
             return new Result(shards, true, false, false, null);
         }
         byte[] existing = output.readAll(ShardManifest.KEY);
         if (Arrays.equals(existing, serialized)) {
+            indexOffsets(output, serialized);
             return new Result(shards, false, false, false, null);
         }
         List<Shard> kept = manifest.read(output);
         String difference = difference(kept, shards);
         if (!workStarted(output)) {
+            // no index of the manifest being replaced may outlive it: until the new one is written, a worker
+            // reads the whole manifest and checks it against the duplicate-id index, which refuses it
+            output.delete(ShardOffsets.KEY);
             output.put(ShardManifest.KEY, serialized);
+            indexOffsets(output, serialized);
             return new Result(shards, true, true, true, difference);
         }
+        indexOffsets(output, existing);
         return new Result(kept, false, true, false, difference);
+    }
+
+    /**
+     * Stores where each shard's line lies in the manifest in force ({@link ShardOffsets}), before the
+     * duplicate-id index that marks the plan complete; a plan kept from an earlier version gets one too.
+     */
+    private static void indexOffsets(Storage output, byte[] manifest) throws IOException {
+        output.put(ShardOffsets.KEY, ShardOffsets.of(manifest));
     }
     /** Keeps whole files while they fit under the limit, cuts the file that reaches it, drops the rest. */
     static List<Shard> applyLimit(List<Shard> shards, long limit, ItemCounter counter) throws IOException {
@@ -186,13 +201,14 @@ public final class JobPlanner {
     }
 
     /**
-     * Anything besides the plan (its manifest, recipe, input record and duplicate-id index) or a store probe left by a
+     * Anything besides the plan (its manifest and offset index, recipe, input record and duplicate-id index) or a store probe left by a
      * killed planner under the output's internal
      * folder: a receipt, a checkpoint (outputs come with receipts).
      */
     public static boolean workStarted(Storage output) throws IOException {
         return output.list("_palimpsest/").stream()
                 .anyMatch(o -> !o.key().equals(ShardManifest.KEY)
+                        && !o.key().equals(ShardOffsets.KEY)
                         && !o.key().equals(RecipeMarker.KEY)
                         && !o.key().equals(PlannedInput.KEY)
                         && !o.key().startsWith(DuplicateIdIndex.PREFIX)

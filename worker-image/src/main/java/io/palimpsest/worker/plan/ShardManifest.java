@@ -10,16 +10,22 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * The plan, stored once at {@code <output>/_palimpsest/manifest.jsonl}: one JSON line per shard,
- * in shard order, with no timestamps, so planning the same input twice writes the same bytes.
+ * in shard order, with no timestamps, so planning the same input twice writes the same bytes. Beside it,
+ * {@link ShardOffsets} says where each line lies, so that a worker reads only its own.
  */
 public final class ShardManifest {
 
     public static final String KEY = "_palimpsest/manifest.jsonl";
+
+    private static final Logger LOG = Logger.getLogger(ShardManifest.class.getName());
 
     private final ObjectMapper json;
 
@@ -68,7 +74,58 @@ public final class ShardManifest {
     }
 
     public Shard readShard(Storage output, int index) throws IOException {
-        return readShard(output.readAll(KEY), output.describe(), index);
+        return locate(output, index).shard();
+    }
+
+    /** A worker's shard and the SHA-256 (hex) of the manifest it belongs to (which the duplicate-id index must name). */
+    public record Planned(Shard shard, String manifestSha256) {}
+
+    /**
+     * Shard {@code index} of the plan in {@code output}, for its worker: through the plan's {@link ShardOffsets}
+     * index, only the index's header, the shard's entry and its line are read (ranged reads of a few hundred
+     * bytes, whatever the plan's size); a plan made by an earlier version, which has no such index, is read
+     * whole. {@link NoSuchFileException} when there is no plan.
+     */
+    public Planned locate(Storage output, int index) throws IOException {
+        ShardOffsets.Header header;
+        try {
+            header = ShardOffsets.header(output);
+        } catch (NoSuchFileException e) {
+            byte[] content = output.readAll(KEY);
+            LOG.info(() -> "the plan at " + output.describe(KEY) + " has no shard offset index (" + ShardOffsets.KEY
+                    + ": planned by an earlier version), so it is read whole (" + content.length + " bytes); planning"
+                    + " it again with this version lets each worker read its own line only");
+            return new Planned(readShard(content, output.describe(), index), DuplicateIdIndex.sha256(content));
+        }
+        String where = output.describe(KEY);
+        if (index < 0 || index >= header.shards()) {
+            throw new IllegalArgumentException(
+                    "shard " + index + " does not exist: " + where + " has " + Plural.of(header.shards(), "shard"));
+        }
+        ShardOffsets.Entry entry = ShardOffsets.entry(output, index);
+        if (entry.offset() < 0 || entry.length() <= 0 || entry.offset() + entry.length() > header.manifestLength()) {
+            throw new IOException(output.describe(ShardOffsets.KEY) + " places shard " + index + " at bytes "
+                    + entry.offset() + "+" + entry.length() + ", outside the " + header.manifestLength()
+                    + " bytes of the manifest it indexes; run `palimpsest plan` on the output again");
+        }
+        byte[] line = ShardOffsets.read(output, KEY, entry.offset(), entry.offset() + entry.length());
+        if (!Arrays.equals(ShardOffsets.sha256(line, 0, line.length), entry.sha256())) {
+            throw new IOException(where + " line " + (index + 1) + " (bytes " + entry.offset() + "+" + entry.length()
+                    + ") is not the line " + output.describe(ShardOffsets.KEY) + " indexed: the manifest was"
+                    + " replaced after it was indexed (planning stopped half-way, or ran again meanwhile); run"
+                    + " `palimpsest plan` on the output again");
+        }
+        Shard shard;
+        try {
+            shard = json.readValue(line, Shard.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException(where + " line " + (index + 1) + " is not a shard: " + e.getOriginalMessage(), e);
+        }
+        if (shard.index() != index) {
+            throw new IOException(
+                    where + " line " + (index + 1) + " holds shard " + shard.index() + ", expected " + index);
+        }
+        return new Planned(shard, header.manifestSha256());
     }
 
     /** Shard {@code index} of the manifest {@code content} (read once by a worker, which also hashes it). */

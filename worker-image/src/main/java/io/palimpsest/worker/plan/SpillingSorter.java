@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
@@ -41,7 +43,11 @@ final class SpillingSorter implements Closeable {
     private static final int BUFFER = 64 * 1024;
 
     private final long memoryBytes;
+    private final ScratchBudget scratch;
     private final Path folder;
+    /** The bytes of each run file on disk, taken from {@link #scratch} until the file is deleted. */
+    private final Map<Path, Long> onDisk = new HashMap<>();
+
     private final List<Path> runs = new ArrayList<>();
     private List<Entry> held = new ArrayList<>();
     private long heldBytes;
@@ -49,7 +55,13 @@ final class SpillingSorter implements Closeable {
     private boolean sorting;
 
     SpillingSorter(long memoryBytes) throws IOException {
+        this(memoryBytes, ScratchBudget.unbounded(System.getProperty("java.io.tmpdir")));
+    }
+
+    /** @param scratch the local disk the run files may take; past it {@link #add} and {@link #sorted} refuse */
+    SpillingSorter(long memoryBytes, ScratchBudget scratch) throws IOException {
         this.memoryBytes = memoryBytes;
+        this.scratch = scratch;
         this.folder = Files.createTempDirectory("palimpsest-sort");
     }
 
@@ -102,15 +114,18 @@ final class SpillingSorter implements Closeable {
             for (int from = 0; from < pending.size(); from += FAN_IN) {
                 List<Path> group = pending.subList(from, Math.min(pending.size(), from + FAN_IN));
                 Path merged = Files.createTempFile(folder, "merged-", ".bin");
+                long written = 0;
                 try (Cursor cursor = new Merge(group);
                         DataOutputStream out = open(merged)) {
                     Entry entry;
                     while ((entry = cursor.next()) != null) {
-                        write(out, entry);
+                        written += write(out, entry);
                     }
+                } finally {
+                    onDisk.put(merged, written);
                 }
                 for (Path done : group) {
-                    Files.deleteIfExists(done);
+                    delete(done);
                 }
                 round.add(merged);
             }
@@ -122,10 +137,13 @@ final class SpillingSorter implements Closeable {
     private void spill() throws IOException {
         held.sort(ORDER);
         Path run = Files.createTempFile(folder, "run-", ".bin");
+        long written = 0;
         try (DataOutputStream out = open(run)) {
             for (Entry entry : held) {
-                write(out, entry);
+                written += write(out, entry);
             }
+        } finally {
+            onDisk.put(run, written);
         }
         runs.add(run);
         held = new ArrayList<>();
@@ -136,10 +154,14 @@ final class SpillingSorter implements Closeable {
         return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), BUFFER));
     }
 
-    private static void write(DataOutputStream out, Entry entry) throws IOException {
+    /** Writes one record, once the scratch budget has room for it; its bytes. */
+    private long write(DataOutputStream out, Entry entry) throws IOException {
+        long bytes = 8L + entry.key.length;
+        scratch.reserve(bytes);
         out.writeInt(entry.key.length);
         out.write(entry.key);
         out.writeInt(entry.value);
+        return bytes;
     }
 
     /** Deletes the run files. */
@@ -148,10 +170,18 @@ final class SpillingSorter implements Closeable {
         held = new ArrayList<>();
         try (var files = Files.list(folder)) {
             for (Path file : files.toList()) {
-                Files.deleteIfExists(file);
+                delete(file);
             }
         }
         Files.deleteIfExists(folder);
+    }
+
+    private void delete(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        Long bytes = onDisk.remove(file);
+        if (bytes != null) {
+            scratch.release(bytes);
+        }
     }
 
     /** Sorted records, one at a time; null after the last. */

@@ -1,9 +1,14 @@
 package io.palimpsest.operator.job.resources;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.PlannerScratch;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
@@ -52,9 +57,30 @@ public final class PlannerJob {
                 .endOnExitCodes()
                 .endRule()
                 .endPodFailurePolicy()
-                .withTemplate(
-                        WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args))
+                .withTemplate(boundedScratch(
+                        WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args),
+                        settings.plannerScratchSize()))
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The planner's {@code /tmp} emptyDir limited to {@code size} ({@link PlannerScratch#SETTING}), and the planner
+     * told to stop at nine tenths of it ({@link PlannerScratch#ENV}): past the limit the kubelet would evict the pod,
+     * and evict it again on every retry, where the planner's own stop names the setting.
+     */
+    static PodTemplateSpec boundedScratch(PodTemplateSpec template, Quantity size) {
+        long bytes = Quantity.getAmountInBytes(size).longValue();
+        for (Volume volume : template.getSpec().getVolumes()) {
+            if (volume.getName().equals("tmp") && volume.getEmptyDir() != null) {
+                volume.getEmptyDir().setSizeLimit(size);
+            }
+        }
+        template.getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .add(new EnvVar(PlannerScratch.ENV, Long.toString(PlannerScratch.budget(bytes)), null));
+        return template;
     }
 }

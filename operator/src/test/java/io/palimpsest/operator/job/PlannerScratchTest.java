@@ -1,0 +1,92 @@
+package io.palimpsest.operator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.palimpsest.api.worker.PlannerScratch;
+import io.palimpsest.operator.job.resources.PlannerJob;
+import io.palimpsest.operator.job.resources.WorkerJob;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The planner's /tmp, where the duplicate-id pass spills, has a size limit (palimpsest.jobs.planner-scratch-size),
+ * and the planner is told to stop under it, so a corpus too large for it fails the plan with exit 78 naming the
+ * setting instead of an eviction on every retry.
+ */
+class PlannerScratchTest {
+
+    private static Volume tmp(PodSpec pod) {
+        return pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("tmp"))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static Optional<String> env(Container container, String name) {
+        return container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .map(EnvVar::getValue)
+                .findFirst();
+    }
+
+    @Test
+    void thePlannersScratchVolumeIsLimitedAndThePlannerToldToStopUnderIt() {
+        Job planner = PlannerJob.desired(
+                TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"), "img", new TestSettings());
+        PodSpec pod = planner.getSpec().getTemplate().getSpec();
+
+        assertEquals(new Quantity("50Gi"), tmp(pod).getEmptyDir().getSizeLimit());
+        assertEquals(
+                Optional.of(Long.toString(50L * 1024 * 1024 * 1024 / 10 * 9)),
+                env(pod.getContainers().get(0), PlannerScratch.ENV));
+    }
+
+    @Test
+    void theSettingSizesIt() {
+        TestSettings settings = new TestSettings() {
+            @Override
+            public Quantity plannerScratchSize() {
+                return new QuantityConverter().convert("200G");
+            }
+        };
+        PodSpec pod = PlannerJob.desired(TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"), "img", settings)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+
+        assertEquals(new Quantity("200G"), tmp(pod).getEmptyDir().getSizeLimit());
+        assertEquals(Optional.of("180000000000"), env(pod.getContainers().get(0), PlannerScratch.ENV));
+    }
+
+    @Test
+    void aSizeThatIsNoQuantityOfBytesIsRefusedWhenTheOperatorStarts() {
+        IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("lots"));
+        assertEquals("'lots' is not a Kubernetes quantity of bytes (such as 50Gi or 200G)", refused.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("0"));
+    }
+
+    @Test
+    void workerPodsAreNotBound() {
+        Job workers = WorkerJob.desired(
+                TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"),
+                4,
+                1,
+                false,
+                "img",
+                null,
+                new TestSettings());
+        PodSpec pod = workers.getSpec().getTemplate().getSpec();
+        assertNull(tmp(pod).getEmptyDir().getSizeLimit());
+        assertTrue(env(pod.getContainers().get(0), PlannerScratch.ENV).isEmpty());
+    }
+}
