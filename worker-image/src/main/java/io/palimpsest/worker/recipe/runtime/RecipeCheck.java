@@ -233,7 +233,7 @@ public final class RecipeCheck {
                     readsDocument(out, scope.judging(), "judge", where + ".judge", v.getJudge());
                 }
             } catch (Validators.BadBound e) {
-                out.add(new Problem(where + "." + e.field(), 0, strip(message(e), where + ": " + e.field())));
+                out.add(new Problem(where + "." + e.field(), 0, e.problem()));
             } catch (RecipeException e) {
                 String field = v.getType() == null
                         ? where + ".type"

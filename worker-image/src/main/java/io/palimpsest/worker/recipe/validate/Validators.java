@@ -85,15 +85,22 @@ public final class Validators {
     /** A bound of a validator that no output can meet or miss, on its field. */
     public static final class BadBound extends RecipeException {
         private final String field;
+        private final String problem;
 
-        BadBound(String where, String field, String message) {
-            super(where + ": " + field + ": " + message);
+        BadBound(String where, String field, String problem) {
+            super(where + ": " + field + ": " + problem);
             this.field = field;
+            this.problem = problem;
         }
 
         /** The validator's field: min, max or threshold. */
         public String field() {
             return field;
+        }
+
+        /** What is wrong with the field's value, without where it is. */
+        public String problem() {
+            return problem;
         }
     }
 
@@ -101,8 +108,10 @@ public final class Validators {
      * Refuses a negative length, length ratio or share: no output has one, so a negative lower bound
      * checks nothing and a negative upper bound or threshold rejects every output, the same for every
      * document. (A judge's scale is the recipe's to choose; its min may be negative.)
+     *
+     * @throws BadBound naming the field
      */
-    private static void bounds(ValidatorSpec s, String where) {
+    public static void bounds(ValidatorSpec s, String where) {
         String what;
         List<String> fields;
         switch (s.getType()) {
