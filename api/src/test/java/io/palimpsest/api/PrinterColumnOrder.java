@@ -5,7 +5,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,7 +18,8 @@ import java.util.Map;
 /**
  * kubectl shows printer columns in CRD order, and the CRD generator sorts them by JSON path
  * (fabric8io/kubernetes-client#7454), which would put Age first. Run at build time on the
- * generated CRDs, this puts them back in the order the resource classes declare them.
+ * generated CRDs, this puts them back in the order the resource classes declare them, and bounds
+ * the integers of the Kubernetes types in them ({@link KubernetesIntegerBounds}).
  */
 public final class PrinterColumnOrder {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -27,12 +30,12 @@ public final class PrinterColumnOrder {
 
     public static void main(String[] args) throws IOException {
         Path dir = Path.of(args[0]);
-        reorder(dir.resolve("rewritejobs.palimpsest.io-v1.yml"), RewriteJob.class);
-        reorder(dir.resolve("rewritermodels.palimpsest.io-v1.yml"), RewriterModel.class);
+        reorder(dir.resolve("rewritejobs.palimpsest.io-v1.yml"), RewriteJob.class, RewriteJobSpec.class);
+        reorder(dir.resolve("rewritermodels.palimpsest.io-v1.yml"), RewriterModel.class, RewriterModelSpec.class);
     }
 
     @SuppressWarnings("unchecked")
-    static void reorder(Path crdFile, Class<?> resource) throws IOException {
+    static void reorder(Path crdFile, Class<?> resource, Class<?> spec) throws IOException {
         List<String> declared = Arrays.stream(resource.getAnnotationsByType(AdditionalPrinterColumn.class))
                 .map(AdditionalPrinterColumn::name)
                 .toList();
@@ -44,6 +47,7 @@ public final class PrinterColumnOrder {
                 columns.sort(Comparator.comparingInt(c -> declared.indexOf((String) c.get("name"))));
             }
         }
+        KubernetesIntegerBounds.apply(crd, spec);
         YAML.writeValue(crdFile.toFile(), crd);
     }
 }

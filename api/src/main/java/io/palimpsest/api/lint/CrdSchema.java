@@ -364,9 +364,24 @@ public final class CrdSchema {
             errors.add(new FieldError(
                     field, "Invalid value: " + n + ": should be greater than or equal to " + plain(minimum)));
         }
-        if (maximum != null && value.compareTo(new BigDecimal(maximum.toString())) > 0) {
+        boolean above = maximum != null && value.compareTo(new BigDecimal(maximum.toString())) > 0;
+        if (above) {
             errors.add(new FieldError(
                     field, "Invalid value: " + n + ": should be less than or equal to " + plain(maximum)));
+        }
+        boolean below = minimum != null && value.compareTo(new BigDecimal(minimum.toString())) < 0;
+        // an integer field without a bound of its own (a Java long, a Kubernetes int64): the API server
+        // reads integers as 64-bit, and one past that is not an integer to it
+        boolean integer =
+                "integer".equals(node.get("type")) || Boolean.TRUE.equals(node.get("x-kubernetes-int-or-string"));
+        if (integer && n instanceof BigInteger big && big.bitLength() > 63 && !above && !below) {
+            errors.add(new FieldError(
+                    field,
+                    "Invalid value: " + n + ": should be "
+                            + (big.signum() > 0
+                                    ? "less than or equal to " + Long.MAX_VALUE
+                                    : "greater than or equal to " + Long.MIN_VALUE)
+                            + " (a 64-bit integer)"));
         }
     }
 

@@ -87,6 +87,33 @@ class ManifestLinterTest {
     }
 
     /**
+     * A number past 64 bits in a long field (one without a maximum of its own, as the seed) is
+     * refused by the schema check on its field and line, with the value and the largest 64-bit
+     * integer, as every other bound is, instead of failing the conversion with no value named.
+     */
+    @Test
+    void aLongPast64BitsIsRefusedNamingTheValueAndTheLargestLong() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        String bad = JOB.replace("maxTokens: 256", "maxTokens: 256, seed: -99999999999999999999")
+                .replace("input:\n", "input:\n    limit: 99999999999999999999\n");
+        Files.writeString(dir.resolve("job.yaml"), bad);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        String report = result.describe();
+        assertEquals(2, result.problems().size(), report);
+        assertLine(
+                result,
+                "spec.recipe.prompts[0].sampling.seed",
+                17,
+                "Invalid value: -99999999999999999999: should be greater than or equal to -9223372036854775808"
+                        + " (a 64-bit integer)");
+        assertLine(
+                result,
+                "spec.input.limit",
+                9,
+                "Invalid value: 99999999999999999999: should be less than or equal to 9223372036854775807");
+    }
+
+    /**
      * Names the operator could not carry are refused here as there, with the same message: a job's
      * worker pods' host names, an operated model's headless Service. A model behind an external
      * endpoint gets no Service, so its name is not bound.

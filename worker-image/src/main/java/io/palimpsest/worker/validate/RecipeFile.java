@@ -10,14 +10,19 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.api.lint.FieldError;
 import io.palimpsest.api.lint.YamlLines;
+import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.recipe.Recipe;
+import io.palimpsest.api.recipe.Stage;
+import io.palimpsest.api.recipe.ValidatorSpec;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.recipe.validate.Validators;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,10 +55,50 @@ final class RecipeFile {
         boolean underKey = node.has("recipe");
         JsonNode recipe = underKey ? node.get("recipe") : node;
         checkAsTheCrdDoes(path, recipe, underKey ? "recipe" : "");
+        Recipe read;
         try {
-            return yaml.treeToValue(recipe, Recipe.class);
+            read = yaml.treeToValue(recipe, Recipe.class);
         } catch (JsonProcessingException e) {
             throw new InvalidJobException(path + ": not a recipe: " + e.getOriginalMessage());
+        }
+        checkBounds(path, read, underKey ? "recipe." : "");
+        return read;
+    }
+
+    /**
+     * The validators' bounds as the recipe check of {@code lint} and the planner refuses them in a job
+     * (a negative length ratio), each at its line.
+     */
+    private static void checkBounds(Path path, Recipe recipe, String prefix) throws IOException {
+        Map<String, List<ValidatorSpec>> owners = new LinkedHashMap<>();
+        List<Stage> stages = recipe.getStages() == null ? List.of() : recipe.getStages();
+        for (int i = 0; i < stages.size(); i++) {
+            owners.put(prefix + "stages[" + i + "].", stages.get(i).getValidators());
+        }
+        List<PromptVariant> prompts = recipe.getPrompts() == null ? List.of() : recipe.getPrompts();
+        for (int i = 0; i < prompts.size(); i++) {
+            owners.put(prefix + "prompts[" + i + "].", prompts.get(i).getValidators());
+        }
+        owners.put(prefix, recipe.getValidators());
+        YamlLines lines = YamlLines.index(Files.readString(path, StandardCharsets.UTF_8)).stream()
+                .findFirst()
+                .orElse(null);
+        List<String> problems = new ArrayList<>();
+        owners.forEach((owner, validators) -> {
+            for (int i = 0; validators != null && i < validators.size(); i++) {
+                String where = owner + "validators[" + i + "]";
+                try {
+                    Validators.bounds(validators.get(i), where);
+                } catch (Validators.BadBound e) {
+                    String field = where + "." + e.field();
+                    int line = lines == null ? 0 : lines.lineOf(field);
+                    problems.add(path + (line > 0 ? ":" + line : "") + ": " + field + ": " + e.problem());
+                }
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new InvalidJobException(
+                    problems.size() + " problem(s) in " + path + ":\n" + String.join("\n", problems));
         }
     }
 

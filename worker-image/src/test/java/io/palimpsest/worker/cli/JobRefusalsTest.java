@@ -251,6 +251,33 @@ class JobRefusalsTest {
         assertNothingWritten();
     }
 
+    /**
+     * A prompt without the document and a negative length ratio: each the same for every document,
+     * refused by lint and local alike at its file, line and field.
+     */
+    @Test
+    void aPromptWithoutTheDocumentAndANegativeRatioAreRefusedByLintAndLocalAtTheirLines() throws IOException {
+        edit(
+                "          <document>{{ text }}</document>\n        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}",
+                "        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}");
+        edit("min: 0.3", "min: -1");
+        String job = manifests.resolve("job.yaml").toString();
+        List<String> expected = List.of(
+                job + ":" + (lineOf("- name: qa") + 1) + ": spec.recipe.prompts[1].user: variant qa: the prompt reads"
+                        + " nothing of the document",
+                job + ":" + lineOf("min: -1") + ": spec.recipe.validators[3].min: -1 is negative, and a length ratio"
+                        + " (output words / source words) never is");
+        CliRun lint = CliRun.of("lint", "-f", manifests.toString());
+        assertEquals(ExitCodes.INVALID_JOB, lint.exit(), lint.err());
+        CliRun local = local();
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        for (String problem : expected) {
+            assertTrue(lint.err().contains(problem), problem + " in\n" + lint.err());
+            assertTrue(local.err().contains(problem), problem + " in\n" + local.err());
+        }
+        assertNothingWritten();
+    }
+
     @Test
     void aReplyCapTheModelCannotHoldIsRefusedByLintAndLocalAtItsLine() throws IOException {
         edit(

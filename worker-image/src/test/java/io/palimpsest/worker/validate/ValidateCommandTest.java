@@ -418,6 +418,16 @@ class ValidateCommandTest {
         assertEquals(ExitCodes.INVALID_JOB, rule.exit(), rule.err());
         assertTrue(rule.err().contains(nested + ":3: recipe.validators[0]: min must not exceed max"), rule.err());
 
+        // what lint and the planner refuse in a job, validate refuses in a bare recipe, at its line
+        Path negative = recipe("validators:\n  - type: lengthRatio\n    min: -1\n    max: 3\n");
+        CliRun below = palimpsest("validate", "-f", negative.toString(), "--pairs", pairs.toString(), "--no-progress");
+        assertEquals(ExitCodes.INVALID_JOB, below.exit(), below.err());
+        assertTrue(
+                below.err()
+                        .contains(negative + ":3: validators[0].min: -1 is negative, and a length ratio (output words"
+                                + " / source words) never is"),
+                below.err());
+
         Path fine = recipe("validators:\n  - type: lengthRatio\n    min: 0.3\n    max: 3\n");
         CliRun ok = palimpsest("validate", "-f", fine.toString(), "--pairs", pairs.toString(), "--no-progress");
         assertEquals(ExitCodes.DONE, ok.exit(), ok.err());

@@ -21,6 +21,7 @@ import io.palimpsest.worker.recipe.post.ReplyCleaner;
 import io.palimpsest.worker.recipe.route.CelPredicate;
 import io.palimpsest.worker.recipe.route.ConditionFailed;
 import io.palimpsest.worker.recipe.route.VariantSelector;
+import io.palimpsest.worker.recipe.template.DocumentReads;
 import io.palimpsest.worker.recipe.template.PromptRenderer;
 import io.palimpsest.worker.recipe.template.TemplateException;
 import io.palimpsest.worker.recipe.template.TemplateScope;
@@ -100,23 +101,31 @@ public final class RecipeCheck {
         List<Stage> stages = recipe.getStages() == null ? List.of() : recipe.getStages();
         for (int i = 0; i < stages.size(); i++) {
             Stage stage = stages.get(i);
-            PromptRenderer scoped = renderer.scoped(TemplateScope.ofStage(recipe, i));
+            TemplateScope scope = TemplateScope.ofStage(recipe, i);
+            PromptRenderer scoped = renderer.scoped(scope);
             String where = "stages[" + i + "]";
-            owned(out, scoped, "stage " + stage.getName(), where, stage);
+            String owner = "stage " + stage.getName();
+            if (owned(out, scoped, owner, where, stage)) {
+                readsDocument(out, scope, owner, where, stage);
+            }
             steps(out, where, stage.getPostProcess());
-            validators(out, scoped, where, stage.getValidators());
+            validators(out, scoped, scope, where, stage.getValidators());
         }
-        PromptRenderer variants = renderer.scoped(TemplateScope.ofVariant(recipe));
+        TemplateScope variantScope = TemplateScope.ofVariant(recipe);
+        PromptRenderer variants = renderer.scoped(variantScope);
         List<PromptVariant> prompts = recipe.getPrompts() == null ? List.of() : recipe.getPrompts();
         for (int i = 0; i < prompts.size(); i++) {
             PromptVariant variant = prompts.get(i);
             String where = "prompts[" + i + "]";
-            owned(out, variants, "variant " + variant.getName(), where, variant);
+            String owner = "variant " + variant.getName();
+            if (owned(out, variants, owner, where, variant)) {
+                readsDocument(out, variantScope, owner, where, variant);
+            }
             steps(out, where, variant.getPostProcess());
-            validators(out, variants, where, variant.getValidators());
+            validators(out, variants, variantScope, where, variant.getValidators());
         }
         steps(out, "", recipe.getPostProcess());
-        validators(out, variants, "", recipe.getValidators());
+        validators(out, variants, variantScope, "", recipe.getValidators());
         List<PreFilter> filters = recipe.getPreFilters() == null ? List.of() : recipe.getPreFilters();
         for (int i = 0; i < filters.size(); i++) {
             PreFilter f = filters.get(i);
@@ -150,14 +159,42 @@ public final class RecipeCheck {
         return out;
     }
 
-    /** A stage's or variant's templates. */
-    private static void owned(
+    /**
+     * A stage's or variant's templates.
+     *
+     * @return true when they render (their other checks may follow)
+     */
+    private static boolean owned(
             List<Problem> out, PromptRenderer renderer, String owner, String where, PromptTemplate t) {
         try {
             renderer.check(owner, t);
+            return true;
         } catch (RecipeException e) {
             out.add(problem(where, e));
+            return false;
         }
+    }
+
+    /**
+     * A call whose templates read nothing of the document sends the same request for every document:
+     * the same reply, or the same failure, whatever the corpus.
+     */
+    private static void readsDocument(
+            List<Problem> out, TemplateScope scope, String owner, String where, PromptTemplate t) {
+        if (DocumentReads.readsDocument(t, scope)) {
+            return;
+        }
+        String field = DocumentReads.callField(t);
+        out.add(new Problem(
+                where + "." + field,
+                0,
+                owner + ": the prompt reads nothing of the document (none of "
+                        + (scope.judge() ? "source, output, " : "")
+                        + "text, document, id, meta, previous, stages, numbered, chunk"
+                        + (scope.anyParams() ? ", params" : "")
+                        + " in its templates), so every document would get the same "
+                        + (field.equals("render") ? "output" : "request")
+                        + "; put {{ text }} where the document goes"));
     }
 
     private static void steps(List<Problem> out, String owner, List<PostStep> steps) {
@@ -179,7 +216,11 @@ public final class RecipeCheck {
     }
 
     private static void validators(
-            List<Problem> out, PromptRenderer renderer, String owner, List<ValidatorSpec> validators) {
+            List<Problem> out,
+            PromptRenderer renderer,
+            TemplateScope scope,
+            String owner,
+            List<ValidatorSpec> validators) {
         if (validators == null) {
             return;
         }
@@ -188,6 +229,11 @@ public final class RecipeCheck {
             String where = prefix(owner) + "validators[" + i + "]";
             try {
                 Validators.check(v, NO_CALLS, renderer, where);
+                if (v.getType() == ValidatorSpec.Type.judge) {
+                    readsDocument(out, scope.judging(), "judge", where + ".judge", v.getJudge());
+                }
+            } catch (Validators.BadBound e) {
+                out.add(new Problem(where + "." + e.field(), 0, e.problem()));
             } catch (RecipeException e) {
                 String field = v.getType() == null
                         ? where + ".type"

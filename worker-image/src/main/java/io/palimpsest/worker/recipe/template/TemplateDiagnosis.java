@@ -187,6 +187,12 @@ final class TemplateDiagnosis {
     private static String missing(String root, int depth, String at, String key, Map<?, ?> map, TemplateScope scope) {
         String has = keys(map);
         if (depth == 0 && root.equals("stages")) {
+            if (!scope.notYet().isEmpty() && scope.notYet().get(0).equals(key)) {
+                // a stage's own templates (and its judges') are rendered before its call is made
+                return "stage " + key + " reads its own reply: stages." + key + " is what this stage's call"
+                        + " returns, so its prompt cannot use it; a stage sees only the stages before it ("
+                        + (map.isEmpty() ? "none here" : "here: " + has) + ")";
+            }
             if (scope.notYet().contains(key)) {
                 return "stage " + key + " runs after this template; a stage sees only the stages before it ("
                         + (map.isEmpty() ? "none here" : "here: " + has) + ")";

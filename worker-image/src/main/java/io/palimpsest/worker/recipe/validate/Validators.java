@@ -58,6 +58,7 @@ public final class Validators {
                             renderer.judging(),
                             owner));
                 } else {
+                    bounds(s, where);
                     checks.add(local(s));
                 }
             }
@@ -76,8 +77,86 @@ public final class Validators {
         if (s.getType() == ValidatorSpec.Type.judge) {
             new JudgeCheck(s, judgeModel, renderer.judging(), where);
         } else {
+            bounds(s, where);
             local(s);
         }
+    }
+
+    /** A bound of a validator that no output can meet or miss, on its field. */
+    public static final class BadBound extends RecipeException {
+        private final String field;
+        private final String problem;
+
+        BadBound(String where, String field, String problem) {
+            super(where + ": " + field + ": " + problem);
+            this.field = field;
+            this.problem = problem;
+        }
+
+        /** The validator's field: min, max or threshold. */
+        public String field() {
+            return field;
+        }
+
+        /** What is wrong with the field's value, without where it is. */
+        public String problem() {
+            return problem;
+        }
+    }
+
+    /**
+     * Refuses a negative length, length ratio or share: no output has one, so a negative lower bound
+     * checks nothing and a negative upper bound or threshold rejects every output, the same for every
+     * document. (A judge's scale is the recipe's to choose; its min may be negative.)
+     *
+     * @throws BadBound naming the field
+     */
+    public static void bounds(ValidatorSpec s, String where) {
+        String what;
+        List<String> fields;
+        switch (s.getType()) {
+            case lengthRatio -> {
+                what = "a length ratio (output words / source words)";
+                fields = List.of("min", "max");
+            }
+            case length -> {
+                what = "a length in words";
+                fields = List.of("min", "max");
+            }
+            case echo -> {
+                what = "a similarity (0 to 1)";
+                fields = List.of("threshold");
+            }
+            case repetition -> {
+                what = "a share of repeated n-grams (0 to 1)";
+                fields = List.of("threshold");
+            }
+            default -> {
+                return;
+            }
+        }
+        for (String field : fields) {
+            Double value =
+                    switch (field) {
+                        case "min" -> s.getMin();
+                        case "max" -> s.getMax();
+                        default -> s.getThreshold();
+                    };
+            if (value != null && value < 0) {
+                throw new BadBound(
+                        where,
+                        field,
+                        fmt(value) + " is negative, and " + what + " never is: "
+                                + (field.equals("min")
+                                        ? "the bound would check nothing"
+                                        : "every output would be rejected")
+                                + "; use 0 or more");
+            }
+        }
+    }
+
+    private static String fmt(double v) {
+        return v == Math.rint(v) && !Double.isInfinite(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     static OutputCheck local(ValidatorSpec s) {

@@ -229,6 +229,107 @@ class RecipeCheckTest {
     }
 
     @Test
+    void aStageReadingItsOwnReplyIsToldSo() {
+        String m = refusal("""
+                stages:
+                  - {name: summary, user: "Improve {{ stages.summary }} of {{ text }}"}
+                prompts:
+                  - {name: wiki, user: "{{ stages.summary }} {{ text }}"}
+                """, List.of());
+        assertTrue(
+                m.startsWith("spec.recipe.stages[0].user: stage summary, line 1: stages.summary: stage summary reads"
+                        + " its own reply: stages.summary is what this stage's call returns, so its prompt cannot"
+                        + " use it"),
+                m);
+    }
+
+    /** A prompt that reads nothing of the document would send one request, for every document. */
+    @Test
+    void aPromptThatReadsNothingOfTheDocumentIsRefusedOnItsField() {
+        assertEquals(
+                List.of(
+                        "spec.recipe.stages[0].user: stage s: the prompt reads nothing of the document (none of text,"
+                                + " document, id, meta, previous, stages, numbered, chunk in its templates), so every"
+                                + " document would get the same request; put {{ text }} where the document goes",
+                        "spec.recipe.prompts[0].completion: variant fixed: the prompt reads nothing of the document"
+                                + " (none of text, document, id, meta, previous, stages, numbered, chunk in its"
+                                + " templates), so every document would get the same request; put {{ text }} where"
+                                + " the document goes",
+                        "spec.recipe.prompts[1].render: variant card: the prompt reads nothing of the document (none"
+                                + " of text, document, id, meta, previous, stages, numbered, chunk in its templates),"
+                                + " so every document would get the same output; put {{ text }} where the document"
+                                + " goes",
+                        "spec.recipe.validators[0].judge.user: judge: the prompt reads nothing of the document (none"
+                                + " of source, output, text, document, id, meta, previous, stages, numbered, chunk in"
+                                + " its templates), so every document would get the same request; put {{ text }}"
+                                + " where the document goes"),
+                problems("""
+                        stages:
+                          - {name: s, system: "{# {{ text }} #}", user: "{% raw %}{{ text }}{% endraw %} 'text'"}
+                        prompts:
+                          - {name: fixed, completion: "Write {{ 'text' | upper }} now"}
+                          - {name: card, render: "{% set n = 1 %}Card {{ n }}"}
+                        validators:
+                          - {type: judge, judge: {user: "Rate this from 1 to 5."}}
+                        """, null));
+    }
+
+    /** Any variable bound per document will do, in any of the call's templates, in expressions and tags. */
+    @Test
+    void aPromptReadingTheDocumentThroughAnyOfItsVariablesPasses() {
+        for (String reads : List.of(
+                "{{ text }}",
+                "{{text|upper}}",
+                "{{ document }}",
+                "{% if meta.lang == 'de' %}German{% endif %}",
+                "{{ id }}",
+                "{% for p in previous %}{{ p }}{% endfor %}",
+                "{{ chunk.index }}",
+                "{{ stages.s }}")) {
+            String yaml = """
+                    stages: [{name: s, user: "Summarise {{ text }}"}]
+                    prompts:
+                      - {name: v, system: "Rewriter.", user: "%s"}
+                      - {name: w, system: "%s", user: "Rewrite it."}
+                    """.formatted(reads.replace("\"", "\\\""), reads.replace("\"", "\\\""));
+            assertEquals(List.of(), problems(yaml, null), reads);
+        }
+        assertEquals(List.of(), problems("""
+                        mode: program
+                        prompts: [{name: p, user: "Edit the lines {{ numbered }}"}]
+                        """, null));
+        assertEquals(List.of(), problems("""
+                        stages: [{name: pairs, parse: json, user: "{{ text }}"}]
+                        matrix: {fromStage: pairs}
+                        prompts: [{name: v, user: "Write a {{ params.genre }} piece."}]
+                        validators:
+                          - {type: judge, judge: {user: "Rate {{ output }}"}}
+                        """, null));
+    }
+
+    @Test
+    void aNegativeLengthRatioLengthOrShareIsRefusedOnItsField() {
+        assertEquals(
+                List.of(
+                        "spec.recipe.prompts[0].validators[0].threshold: -0.1 is negative, and a similarity (0 to 1)"
+                                + " never is: every output would be rejected; use 0 or more",
+                        "spec.recipe.validators[0].min: -1 is negative, and a length ratio (output words / source"
+                                + " words) never is: the bound would check nothing; use 0 or more",
+                        "spec.recipe.validators[1].max: -5 is negative, and a length in words never is: every output"
+                                + " would be rejected; use 0 or more"),
+                problems("""
+                        prompts:
+                          - name: v
+                            user: "{{ text }}"
+                            validators: [{type: echo, threshold: -0.1}]
+                        validators:
+                          - {type: lengthRatio, min: -1, max: 3}
+                          - {type: length, max: -5}
+                          - {type: judge, min: -2, max: 2, threshold: 0, judge: {user: "{{ output }}"}}
+                        """, null));
+    }
+
+    @Test
     void aMatrixFromAStageThatIsNotThereOrNotJsonIsRefused() {
         assertEquals(
                 List.of("spec.recipe.matrix.fromStage: no stage named 'nosuch' (stages: pairs); every document would be"
