@@ -6,6 +6,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.status.ThroughputWindow;
 import java.time.Duration;
 import java.time.Instant;
@@ -162,6 +163,8 @@ public final class JobDecider {
      *                           name), described, or null when there are none
      * @param outputInUse        another unfinished RewriteJob that came first writes the same output
      *                           ({@code SharedOutput}), described, or null when there is none
+     * @param inputWait          another RewriteJob whose output the job reads has not Succeeded ({@code UpstreamInput}):
+     *                           why the job waits, or null when it need not
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -185,6 +188,7 @@ public final class JobDecider {
             boolean previewWanted,
             String previousObjects,
             String outputInUse,
+            UpstreamInput.Wait inputWait,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -237,6 +241,11 @@ public final class JobDecider {
         if (phase == JobPhase.Planning && in.outputInUse() != null && !started(inputs.current())) {
             // Planned now, its plan would replace the other job's under the same output (SharedOutput).
             return new Decision(JobPhase.Pending, JobReason.OutputInUse, actions, OUTPUT_IN_USE_RECHECK);
+        }
+        if (phase == JobPhase.Planning && in.inputWait() != null && !started(inputs.current())) {
+            // Planned now, it would read only the shards the other job has committed so far (UpstreamInput). That
+            // job's changes are events of this one (the reconciler maps them), so no look again is needed.
+            return new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null);
         }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);

@@ -34,6 +34,7 @@ import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
 import io.palimpsest.operator.job.observe.SharedOutput;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -151,6 +152,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
         primaries.addIndexer(SharedOutput.BY_OUTPUT, SharedOutput::keys);
         primaries.addIndexer(SharedOutput.BY_OUTPUT_TREE, SharedOutput::treeKeys);
+        primaries.addIndexer(UpstreamInput.BY_INPUT, UpstreamInput::keys);
+        primaries.addIndexer(UpstreamInput.BY_INPUT_TREE, UpstreamInput::treeKeys);
         primaries.addIndexer(
                 Observation.BY_MODEL,
                 j -> j.getSpec() == null || j.getSpec().getModelRef() == null
@@ -200,10 +203,33 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                 j.getMetadata().getNamespace())))
                         .build(),
                 context);
+        // A job that waits for another one's output (UpstreamInput) is looked at again when that one changes: its
+        // phase or progress moves, its spec is edited, or it is deleted.
+        var upstreams = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(RewriteJob.class, RewriteJob.class)
+                        .withName(UPSTREAM_EVENT_SOURCE)
+                        .withSecondaryToPrimaryMapper(u -> waitingOn(u, primaries::byIndex))
+                        .withPrimaryToSecondaryMapper((RewriteJob j) -> Set.of())
+                        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getStatus(), before.getStatus())
+                                || !Objects.equals(now.getSpec(), before.getSpec()))
+                        .build(),
+                context);
         progressScraper.watch(
                 () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
-        return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
+        return List.of(jobs, configMaps, pods, models, upstreams, progressScraper.eventSource());
+    }
+
+    static final String UPSTREAM_EVENT_SOURCE = "upstream-rewritejobs";
+
+    /** The jobs that have not started and read the output of {@code upstream}: they plan once it has Succeeded. */
+    static Set<ResourceID> waitingOn(RewriteJob upstream, SharedOutput.Index index) {
+        return UpstreamInput.dependents(upstream, index).stream()
+                .filter(d -> d.getStatus() == null
+                        || d.getStatus().getPhase() == null
+                        || d.getStatus().getPhase() == JobPhase.Pending)
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     /** A pod seen for the first time is worth a reconcile when it has ended or cannot start. */
@@ -450,6 +476,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? null
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
+                UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex).orElse(null),
                 now);
         // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
         PodsNotCreated.Reading notCreated =
@@ -533,12 +560,18 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 ? modelRefusal(decision.reason(), previous, seen.finishedWorkerPods())
                                 : decision.reason() == JobReason.OutputInUse
                                         ? seen.facts().outputInUse()
-                                        : message(
-                                                job,
-                                                decision.reason(),
-                                                seen.violations(),
-                                                seen.model(),
-                                                seen.cluster());
+                                        : seen.facts().inputWait() != null
+                                                        && decision.reason()
+                                                                == seen.facts()
+                                                                        .inputWait()
+                                                                        .reason()
+                                                ? seen.facts().inputWait().message()
+                                                : message(
+                                                        job,
+                                                        decision.reason(),
+                                                        seen.violations(),
+                                                        seen.model(),
+                                                        seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,
