@@ -63,7 +63,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -212,8 +215,13 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         .withPrimaryToSecondaryMapper((RewriteJob j) -> Set.of())
                         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getStatus(), before.getStatus())
                                 || !Objects.equals(now.getSpec(), before.getSpec()))
+                        .withOnDeleteFilter((deleted, unknownState) -> {
+                            deletedUpstreams.add(deleted.getMetadata().getUid());
+                            return true;
+                        })
                         .build(),
                 context);
+        this.upstreams = upstreams;
         progressScraper.watch(
                 () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
@@ -221,6 +229,51 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     static final String UPSTREAM_EVENT_SOURCE = "upstream-rewritejobs";
+
+    /** RewriteJobs as the informer that wakes the jobs reading their output sees them; null in tests. */
+    private InformerEventSource<RewriteJob, RewriteJob> upstreams;
+    /**
+     * The uids of RewriteJobs that informer saw deleted, the most recent ones: the primary cache may still hold
+     * one when the deletion wakes the jobs reading its output, and no later event would wake them again.
+     */
+    private final Set<String> deletedUpstreams =
+            Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            }));
+
+    /**
+     * The newer of the job as the primary cache holds it and as the upstream informer does (both watch the same
+     * objects, each on its own: the one whose event woke a reconcile may be ahead of the other), or null when
+     * that informer saw it deleted.
+     */
+    RewriteJob freshest(RewriteJob fromIndex) {
+        if (deletedUpstreams.contains(fromIndex.getMetadata().getUid())) {
+            return null;
+        }
+        if (upstreams == null) {
+            return fromIndex;
+        }
+        RewriteJob seen = upstreams.get(ResourceID.fromResource(fromIndex)).orElse(null);
+        if (seen == null
+                || !Objects.equals(
+                        seen.getMetadata().getUid(), fromIndex.getMetadata().getUid())) {
+            return fromIndex;
+        }
+        return newer(seen, fromIndex) ? seen : fromIndex;
+    }
+
+    /** Whether {@code a} is a later version than {@code b}: resource versions compared as numbers where they are. */
+    static boolean newer(RewriteJob a, RewriteJob b) {
+        try {
+            return Long.parseLong(a.getMetadata().getResourceVersion())
+                    > Long.parseLong(b.getMetadata().getResourceVersion());
+        } catch (NumberFormatException | NullPointerException e) {
+            return true; // the informer that wakes the waiting jobs: a later event of it looks again
+        }
+    }
 
     /** The jobs that have not started and read the output of {@code upstream}: they plan once it has Succeeded. */
     static Set<ResourceID> waitingOn(RewriteJob upstream, SharedOutput.Index index) {
@@ -476,7 +529,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? null
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
-                UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex).orElse(null),
+                UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex, this::freshest)
+                        .orElse(null),
                 now);
         // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
         PodsNotCreated.Reading notCreated =

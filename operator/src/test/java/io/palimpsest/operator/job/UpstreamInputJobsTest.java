@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.UpstreamInput;
@@ -203,7 +204,7 @@ class UpstreamInputJobsTest {
         RewriteJob around = job("w-4", "s3://corpus", "s3://other/w4");
         RewriteJob beside = job("w-5", "s3://corpus/w1-b", "s3://corpus/w5");
         RewriteJob started = job("w-6", "s3://corpus/w1", "s3://corpus/w6");
-        started.setStatus(new io.palimpsest.api.v1alpha1.RewriteJobStatus());
+        started.setStatus(new RewriteJobStatus());
         started.getStatus().setPhase(JobPhase.Running);
         List<RewriteJob> all = List.of(upstream, same, inside, around, beside, started);
         SharedOutput.Index index = (name, key) -> all.stream()
@@ -217,6 +218,39 @@ class UpstreamInputJobsTest {
         assertEquals(
                 Set.of(new ResourceID("w-2", NS), new ResourceID("w-3", NS), new ResourceID("w-4", NS)),
                 RewriteJobReconciler.waitingOn(upstream, index));
+    }
+
+    @Test
+    void theNewestKnownVersionOfTheUpstreamDecides() {
+        RewriteJob upstream = job("v-1", "s3://corpus/raw", "s3://corpus/v1");
+        upstream.getMetadata().setUid("u1");
+        upstream.getMetadata().setResourceVersion("7");
+        upstream.setStatus(new RewriteJobStatus());
+        upstream.getStatus().setPhase(JobPhase.Running);
+        RewriteJob reader = job("v-2", "s3://corpus/v1", "s3://corpus/v2");
+        List<RewriteJob> all = List.of(upstream, reader);
+        SharedOutput.Index index = (name, key) -> all.stream()
+                .filter(j -> switch (name) {
+                    case SharedOutput.BY_OUTPUT -> key.equals(SharedOutput.key(j));
+                    case SharedOutput.BY_OUTPUT_TREE -> SharedOutput.treeKeys(j).contains(key);
+                    default -> throw new IllegalArgumentException(name);
+                })
+                .toList();
+        assertEquals(
+                "InputInProgress",
+                UpstreamInput.waitFor(reader, index).orElseThrow().reason().name());
+
+        // The informer that woke the reader saw it Succeed before the primary cache did.
+        RewriteJob succeeded = job("v-1", "s3://corpus/raw", "s3://corpus/v1");
+        succeeded.getMetadata().setUid("u1");
+        succeeded.getMetadata().setResourceVersion("8");
+        succeeded.setStatus(new RewriteJobStatus());
+        succeeded.getStatus().setPhase(JobPhase.Succeeded);
+        assertTrue(RewriteJobReconciler.newer(succeeded, upstream));
+        assertTrue(!RewriteJobReconciler.newer(upstream, succeeded));
+        assertTrue(UpstreamInput.waitFor(reader, index, u -> succeeded).isEmpty());
+        // ... or saw it deleted
+        assertTrue(UpstreamInput.waitFor(reader, index, u -> null).isEmpty());
     }
 
     private io.fabric8.kubernetes.api.model.Condition ready(String name) {

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A job reads another job's output only once that job has Succeeded. A RewriteJob whose
@@ -110,17 +111,25 @@ public final class UpstreamInput {
         return found.values();
     }
 
+    /** {@link #waitFor(RewriteJob, SharedOutput.Index, UnaryOperator)} with the jobs as the index holds them. */
+    public static Optional<Wait> waitFor(RewriteJob job, SharedOutput.Index index) {
+        return waitFor(job, index, UnaryOperator.identity());
+    }
+
     /**
      * Why the job may not plan yet: an upstream job that has not Succeeded, named with its phase and
      * progress; empty when there is none. Called only for a job that has not started.
+     *
+     * @param freshest the newest known version of a job the index gave, or null when it is known deleted (the
+     *                 event that woke this job may come from another cache than the index's, ahead of it)
      */
-    public static Optional<Wait> waitFor(RewriteJob job, SharedOutput.Index index) {
-        List<RewriteJob> unfinished = unfinishedUpstreams(job, index);
+    public static Optional<Wait> waitFor(RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        List<RewriteJob> unfinished = unfinishedUpstreams(job, index, freshest);
         if (unfinished.isEmpty()) {
             return Optional.empty();
         }
         String input = job.getSpec().getInput().getUri();
-        List<RewriteJob> cycle = cycle(job, index);
+        List<RewriteJob> cycle = cycle(job, index, freshest);
         if (cycle != null) {
             StringBuilder chain = new StringBuilder("RewriteJob " + id(job));
             for (RewriteJob j : cycle) {
@@ -162,8 +171,11 @@ public final class UpstreamInput {
     }
 
     /** The upstream jobs that have not Succeeded and are not being deleted, in creation order. */
-    private static List<RewriteJob> unfinishedUpstreams(RewriteJob job, SharedOutput.Index index) {
+    private static List<RewriteJob> unfinishedUpstreams(
+            RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
         return upstreams(job, index).stream()
+                .map(freshest)
+                .filter(Objects::nonNull)
                 .filter(u -> !Objects.equals(
                         u.getMetadata().getUid(), job.getMetadata().getUid()))
                 .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
@@ -177,7 +189,8 @@ public final class UpstreamInput {
      * waiting for the next one's output, comes back to it; null when none does. A job that has started
      * ends by itself, so a chain through it is no cycle.
      */
-    private static List<RewriteJob> cycle(RewriteJob job, SharedOutput.Index index) {
+    private static List<RewriteJob> cycle(
+            RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
         Map<String, RewriteJob> from = new HashMap<>();
         Deque<RewriteJob> todo = new ArrayDeque<>();
         todo.add(job);
@@ -186,7 +199,7 @@ public final class UpstreamInput {
         int walked = 0;
         while (!todo.isEmpty() && walked++ < MAX_WALK) {
             RewriteJob at = todo.poll();
-            for (RewriteJob u : unfinishedUpstreams(at, index)) {
+            for (RewriteJob u : unfinishedUpstreams(at, index, freshest)) {
                 if (!notStarted(u)) {
                     continue;
                 }
