@@ -22,9 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two chained stages applied at once, as GitOps applies them, on the simulated cluster with the real
  * worker: stage 2 reads stage 1's output. It waits Pending ({@code InputInProgress}) while stage 1 runs,
- * is woken by stage 1's Succeeded (the operator looks at a waiting job again when the job it waits for
- * changes, not on a timer), and reads all of stage 1's documents, not the part committed when it was
- * applied.
+ * plans once stage 1 has Succeeded, and reads all of stage 1's documents, not the part committed when it
+ * was applied.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
@@ -43,8 +42,11 @@ class ChainedStagesScenarioTest {
             Path input = s.claim("corpus").resolve("chain-in");
             SyntheticCorpus.write(input, 3, 4, 5);
             s.createModel("chain-model", 1, 5);
+            // stage 2 on a model of its own
+            s.createModel("chain-model-2", 1, 5);
 
-            RewriteJob second = s.smallJob("chain-2", "chain-model", "pvc://corpus/chain-1/", "pvc://corpus/chain-2/");
+            RewriteJob second =
+                    s.smallJob("chain-2", "chain-model-2", "pvc://corpus/chain-1/", "pvc://corpus/chain-2/");
             RewriteJob first = s.smallJob("chain-1", "chain-model", "pvc://corpus/chain-in/", "pvc://corpus/chain-1/");
             s.client.resource(second).create();
             s.client.resource(first).create();
