@@ -7,6 +7,8 @@ return {
   { recorded = "Pending/WaitingForPreviousJob", health = "Progressing", message = "Pending: WaitingForPreviousJob: waiting for the previous job's objects to be deleted" },
   { recorded = "Pending/NameTaken", health = "Progressing", message = "Pending: NameTaken: ConfigMap wiki-wrap-job (no controller) already exists" },
   { recorded = "Pending/OutputInUse", health = "Progressing", message = "Pending: OutputInUse: spec.output.uri s3://corpus/wiki is the output of RewriteJob team-a/wiki-wrap (Running)" },
+  { recorded = "Pending/InputInProgress", health = "Progressing", message = "Pending: InputInProgress: spec.input.uri s3://corpus/stage-1/ is the output of RewriteJob team-a/stage-1 (Running, 12/40 shards)" },
+  { recorded = "Pending/InputIncomplete", health = "Progressing", message = "Pending: InputIncomplete: spec.input.uri s3://corpus/stage-1/ is the output of RewriteJob team-a/stage-1 (Failed, 12/40 shards), which Failed" },
   { recorded = "Planning/Planning", health = "Progressing", message = "Planning: Planning: listing the input" },
   { recorded = "Planning/Planning, planner not starting", health = "Progressing", message = "Planning: Planning: listing the input and cutting shards; the planner pod wiki-wrap-plan-x7k2p is not starting: ImagePullBackOff" },
   { recorded = "Running/Running", health = "Progressing", message = "Running: 250/1000 shards committed (250/1000 shards)" },

@@ -32,6 +32,20 @@ public enum JobReason {
      * one has finished or is deleted; the message names it.
      */
     OutputInUse,
+    /**
+     * Pending: the job's {@code spec.input.uri} is another RewriteJob's {@code spec.output.uri}, inside it
+     * or around it, and that job has not Succeeded yet (in any phase that ends by itself): read now, its
+     * output would give only the shards committed so far. The job plans once that one has Succeeded; the
+     * message names it, its phase and progress. A job that has started is never held.
+     */
+    InputInProgress,
+    /**
+     * Pending until someone acts: the job's input is the output of another RewriteJob that will not
+     * Succeed by itself (Failed, or Pending on its missing or failed model, a taken name or an incomplete
+     * input of its own), or the jobs read each other's outputs in a cycle. The message names the other
+     * job(s) and why.
+     */
+    InputIncomplete,
     Planning,
     PlanningFailed,
     Running,

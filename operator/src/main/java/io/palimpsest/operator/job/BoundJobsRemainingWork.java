@@ -88,13 +88,16 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     }
 
     /**
-     * Pending for another job's output ({@code OutputInUse}) or an object that is not its own under
+     * Pending for another job's output ({@code OutputInUse}), for another job to finish its input
+     * ({@code InputInProgress}, {@code InputIncomplete}) or an object that is not its own under
      * its name ({@code NameTaken}): the model has nothing to do for it until then.
      */
     private static boolean waitsOnOthers(RewriteJobStatus status) {
         var ready = ConditionAggregator.find(status.getConditions(), Conditions.READY);
         return ready != null
                 && (JobReason.OutputInUse.name().equals(ready.getReason())
+                        || JobReason.InputInProgress.name().equals(ready.getReason())
+                        || JobReason.InputIncomplete.name().equals(ready.getReason())
                         || JobReason.NameTaken.name().equals(ready.getReason()));
     }
 

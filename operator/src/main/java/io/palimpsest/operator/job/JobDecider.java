@@ -6,6 +6,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.status.ThroughputWindow;
 import java.time.Duration;
 import java.time.Instant;
@@ -166,6 +167,8 @@ public final class JobDecider {
      *                           ({@code SharedOutput}), described, or null when there is none
      * @param notCreatedDue      when a Job of the job's that has made no pod yet would be overdue
      *                           ({@code PodsNotCreated}), or null: no event says so, the job looks again then
+     * @param inputWait          another RewriteJob whose output the job reads has not Succeeded ({@code UpstreamInput}):
+     *                           why the job waits, or null when it need not
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -190,6 +193,7 @@ public final class JobDecider {
             String previousObjects,
             String outputInUse,
             Instant notCreatedDue,
+            UpstreamInput.Wait inputWait,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -255,6 +259,11 @@ public final class JobDecider {
         if (phase == JobPhase.Planning && in.outputInUse() != null && !started(inputs.current())) {
             // Planned now, its plan would replace the other job's under the same output (SharedOutput).
             return new Decision(JobPhase.Pending, JobReason.OutputInUse, actions, OUTPUT_IN_USE_RECHECK);
+        }
+        if (phase == JobPhase.Planning && in.inputWait() != null && !started(inputs.current())) {
+            // Planned now, it would read only the shards the other job has committed so far (UpstreamInput). That
+            // job's changes are events of this one (the reconciler maps them), so no look again is needed.
+            return new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null);
         }
         if (phase != JobPhase.Planning && phase != JobPhase.Running && phase != JobPhase.Suspended) {
             return new Decision(phase, state.reason(), actions, null);

@@ -107,10 +107,14 @@ public final class JobPhaseMachine {
 
     /**
      * A reason that holds a job that has not finished where it is until the user fixes something
-     * outside the operator's reach: the spec (the admission policy), the model it names.
+     * outside the operator's reach: the spec (the admission policy), the model it names, the job whose
+     * output it reads.
      */
     public static boolean held(JobReason reason) {
-        return reason == JobReason.InvalidSpec || reason == JobReason.ModelNotFound || reason == JobReason.ModelFailed;
+        return reason == JobReason.InvalidSpec
+                || reason == JobReason.ModelNotFound
+                || reason == JobReason.ModelFailed
+                || reason == JobReason.InputIncomplete;
     }
 
     /** A finished job's numbers are final: its phase can no longer change. */

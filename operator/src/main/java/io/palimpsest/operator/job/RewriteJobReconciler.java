@@ -35,6 +35,7 @@ import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
 import io.palimpsest.operator.job.observe.SharedOutput;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.observe.WorkerStarts;
 import io.palimpsest.operator.job.progress.LiveProgress;
 import io.palimpsest.operator.job.progress.WorkerProgressScraper;
@@ -63,7 +64,10 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -149,6 +153,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         IndexerResourceCache<RewriteJob> primaries = context.getPrimaryCache();
         primaries.addIndexer(SharedOutput.BY_OUTPUT, SharedOutput::keys);
         primaries.addIndexer(SharedOutput.BY_OUTPUT_TREE, SharedOutput::treeKeys);
+        primaries.addIndexer(UpstreamInput.BY_INPUT, UpstreamInput::keys);
+        primaries.addIndexer(UpstreamInput.BY_INPUT_TREE, UpstreamInput::treeKeys);
         primaries.addIndexer(
                 Observation.BY_MODEL,
                 j -> j.getSpec() == null || j.getSpec().getModelRef() == null
@@ -198,10 +204,83 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                 j.getMetadata().getNamespace())))
                         .build(),
                 context);
+        // A job that waits for another one's output (UpstreamInput) is looked at again when that one changes: its
+        // phase or progress moves, its spec is edited, or it is deleted.
+        var upstreams = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(RewriteJob.class, RewriteJob.class)
+                        .withName(UPSTREAM_EVENT_SOURCE)
+                        .withSecondaryToPrimaryMapper(u -> waitingOn(u, primaries::byIndex))
+                        .withPrimaryToSecondaryMapper((RewriteJob j) -> Set.of())
+                        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getStatus(), before.getStatus())
+                                || !Objects.equals(now.getSpec(), before.getSpec()))
+                        .withOnDeleteFilter((deleted, unknownState) -> {
+                            deletedUpstreams.add(deleted.getMetadata().getUid());
+                            return true;
+                        })
+                        .build(),
+                context);
+        this.upstreams = upstreams;
         progressScraper.watch(
                 () -> pods.list(p -> true).toList(),
                 () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
-        return List.of(jobs, configMaps, pods, models, progressScraper.eventSource());
+        return List.of(jobs, configMaps, pods, models, upstreams, progressScraper.eventSource());
+    }
+
+    static final String UPSTREAM_EVENT_SOURCE = "upstream-rewritejobs";
+
+    /** RewriteJobs as the informer that wakes the jobs reading their output sees them; null in tests. */
+    private InformerEventSource<RewriteJob, RewriteJob> upstreams;
+    /**
+     * The uids of RewriteJobs that informer saw deleted, the most recent ones: the primary cache may still hold
+     * one when the deletion wakes the jobs reading its output, and no later event would wake them again.
+     */
+    private final Set<String> deletedUpstreams =
+            Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > 10_000;
+                }
+            }));
+
+    /**
+     * The newer of the job as the primary cache holds it and as the upstream informer does (both watch the same
+     * objects, each on its own: the one whose event woke a reconcile may be ahead of the other), or null when
+     * that informer saw it deleted.
+     */
+    RewriteJob freshest(RewriteJob fromIndex) {
+        if (deletedUpstreams.contains(fromIndex.getMetadata().getUid())) {
+            return null;
+        }
+        if (upstreams == null) {
+            return fromIndex;
+        }
+        RewriteJob seen = upstreams.get(ResourceID.fromResource(fromIndex)).orElse(null);
+        if (seen == null
+                || !Objects.equals(
+                        seen.getMetadata().getUid(), fromIndex.getMetadata().getUid())) {
+            return fromIndex;
+        }
+        return newer(seen, fromIndex) ? seen : fromIndex;
+    }
+
+    /** Whether {@code a} is a later version than {@code b}: resource versions compared as numbers where they are. */
+    static boolean newer(RewriteJob a, RewriteJob b) {
+        try {
+            return Long.parseLong(a.getMetadata().getResourceVersion())
+                    > Long.parseLong(b.getMetadata().getResourceVersion());
+        } catch (NumberFormatException | NullPointerException e) {
+            return true; // the informer that wakes the waiting jobs: a later event of it looks again
+        }
+    }
+
+    /** The jobs that have not started and read the output of {@code upstream}: they plan once it has Succeeded. */
+    static Set<ResourceID> waitingOn(RewriteJob upstream, SharedOutput.Index index) {
+        return UpstreamInput.dependents(upstream, index).stream()
+                .filter(d -> d.getStatus() == null
+                        || d.getStatus().getPhase() == null
+                        || d.getStatus().getPhase() == JobPhase.Pending)
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     /** A pod seen for the first time is worth a reconcile when it has ended or cannot start. */
@@ -450,6 +529,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
                 notCreated.due(),
+                UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex, this::freshest)
+                        .orElse(null),
                 now);
         return new Observed(
                 seen,
@@ -530,12 +611,18 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 ? modelRefusal(decision.reason(), previous, seen.finishedWorkerPods())
                                 : decision.reason() == JobReason.OutputInUse
                                         ? seen.facts().outputInUse()
-                                        : message(
-                                                job,
-                                                decision.reason(),
-                                                seen.violations(),
-                                                seen.model(),
-                                                seen.cluster());
+                                        : seen.facts().inputWait() != null
+                                                        && decision.reason()
+                                                                == seen.facts()
+                                                                        .inputWait()
+                                                                        .reason()
+                                                ? seen.facts().inputWait().message()
+                                                : message(
+                                                        job,
+                                                        decision.reason(),
+                                                        seen.violations(),
+                                                        seen.model(),
+                                                        seen.cluster());
         next.setConditions(JobConditions.build(
                 conditions,
                 next,

@@ -16,6 +16,7 @@ import io.palimpsest.operator.job.JobDecider.Facts;
 import io.palimpsest.operator.job.JobPhaseMachine.PlannerState;
 import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
 import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.observe.WorkerJobView;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +49,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
+ *   <li>{@code inputInProgress}, {@code inputIncomplete}: another RewriteJob whose output the job reads has not
+ *       Succeeded (and will, or will not by itself)</li>
  *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  *   <li>{@code notCreatedDue}: a Job of the job's has made no pod yet and is overdue in 9 s (PodsNotCreated)</li>
  * </ul>
@@ -77,6 +80,11 @@ class JobDeciderTest {
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm outputInUse              | Pending   | OutputInUse         |                                           | PT10S",
         "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner outputInUse           | Planning  | Planning            |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker outputInUse    | Running   | Running             |                                           | PT30S",
+        "-         | -                  | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm inputInProgress          | Pending   | InputInProgress     |                                           | -",
+        "Pending   | InputInProgress    | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm inputIncomplete          | Pending   | InputIncomplete     |                                           | -",
+        "Pending   | ModelNotFound      | true  | NOT_FOUND | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm inputInProgress          | Pending   | ModelNotFound       |                                           | -",
+        "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner inputInProgress       | Planning  | Planning            |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | RUNNING                | false   | NOT_NEEDED | planner worker inputIncomplete | Running   | Running             |                                           | PT30S",
         // the re-entry rule: a Failed/InvalidSpec job whose new generation is valid starts again
         "Failed    | InvalidSpec        | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Planning  | Planning            | CreateConfigMap CreatePlanner             | -",
         "Failed    | InvalidSpec        | false | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | noCm                          | Failed    | InvalidSpec         |                                           | -",
@@ -254,6 +262,15 @@ class JobDeciderTest {
                         ? "spec.output.uri s3://out/ is the output of RewriteJob test/other"
                         : null,
                 world.contains("notCreatedDue") ? NOW.plusSeconds(9) : null,
+                world.contains("inputInProgress")
+                        ? new UpstreamInput.Wait(
+                                JobReason.InputInProgress,
+                                "spec.input.uri s3://in/ is the output of RewriteJob test/up")
+                        : world.contains("inputIncomplete")
+                                ? new UpstreamInput.Wait(
+                                        JobReason.InputIncomplete,
+                                        "spec.input.uri s3://in/ is the output of RewriteJob test/up, which Failed")
+                                : null,
                 NOW);
     }
 

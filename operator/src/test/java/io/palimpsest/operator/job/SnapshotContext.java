@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.EventSourceRetriever;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.job.observe.SharedOutput;
+import io.palimpsest.operator.job.observe.UpstreamInput;
 import java.lang.reflect.Proxy;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -102,6 +103,16 @@ final class SnapshotContext implements Context<RewriteJob> {
                     if (method.getName().equals("byIndex") && SharedOutput.BY_OUTPUT_TREE.equals(args[0])) {
                         return allJobs.stream()
                                 .filter(j -> SharedOutput.treeKeys(j).contains(args[1]))
+                                .toList();
+                    }
+                    if (method.getName().equals("byIndex") && UpstreamInput.BY_INPUT.equals(args[0])) {
+                        return allJobs.stream()
+                                .filter(j -> args[1].equals(UpstreamInput.key(j)))
+                                .toList();
+                    }
+                    if (method.getName().equals("byIndex") && UpstreamInput.BY_INPUT_TREE.equals(args[0])) {
+                        return allJobs.stream()
+                                .filter(j -> UpstreamInput.treeKeys(j).contains(args[1]))
                                 .toList();
                     }
                     if (method.getName().equals("byIndex")) {

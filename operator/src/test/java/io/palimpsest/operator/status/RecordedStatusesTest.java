@@ -123,6 +123,27 @@ class RecordedStatusesTest {
                         0,
                         0,
                         false));
+        out.put(
+                "Pending/InputInProgress",
+                job(
+                        JobPhase.Pending,
+                        JobReason.InputInProgress,
+                        "spec.input.uri s3://corpus/stage-1/ is the output of RewriteJob team-a/stage-1 (Running, 12/40"
+                                + " shards), which has not finished: this job plans once it has Succeeded",
+                        0,
+                        0,
+                        false));
+        out.put(
+                "Pending/InputIncomplete",
+                job(
+                        JobPhase.Pending,
+                        JobReason.InputIncomplete,
+                        "spec.input.uri s3://corpus/stage-1/ is the output of RewriteJob team-a/stage-1 (Failed, 12/40"
+                                + " shards), which Failed (WorkerJobFailed): its output holds only the shards it"
+                                + " committed",
+                        0,
+                        0,
+                        false));
         out.put("Planning/Planning", job(JobPhase.Planning, JobReason.Planning, null, 0, 0, false));
         JsonNode plannerStuck = job(
                 JobPhase.Planning,

@@ -86,6 +86,11 @@ final class JobRuntime implements AutoCloseable {
         return storageResolver("output").open(uri);
     }
 
+    /** A storage at {@code uri} with the input's settings (credentials, endpoint). */
+    Storage inputStorageAt(String uri) {
+        return storageResolver("input").open(uri);
+    }
+
     /**
      * An output on a file system is a folder: one where a file stands (the path or a folder above it)
      * would fail at the first write, under a name of the run's own making, so it is refused first.

@@ -16,6 +16,7 @@ import io.palimpsest.worker.plan.ScratchBudget;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.recipe.PlainValues;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
@@ -93,7 +94,9 @@ final class PlanCommand implements Callable<Integer> {
     /** @param fleetWorkers workers the model keeps busy at once (null: shards are whole files) */
     static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange, Integer fleetWorkers)
             throws IOException {
-        JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json));
+        JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
+                .checkingInput((input, listed) -> UnfinishedInputs.refuse(
+                        runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt));
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();

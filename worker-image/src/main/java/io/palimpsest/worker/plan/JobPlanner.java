@@ -37,10 +37,31 @@ public final class JobPlanner {
 
     private final ShardPlanner planner;
     private final ShardManifest manifest;
+    private final InputCheck inputCheck;
 
     public JobPlanner(ShardPlanner planner, ShardManifest manifest) {
+        this(planner, manifest, (input, listed) -> {});
+    }
+
+    private JobPlanner(ShardPlanner planner, ShardManifest manifest, InputCheck inputCheck) {
         this.planner = planner;
         this.manifest = manifest;
+        this.inputCheck = inputCheck;
+    }
+
+    /**
+     * A look at the input's listing before it is cut (and before it is found empty or unmatched): refuses what
+     * must not be read at all ({@link UnfinishedInputs}).
+     */
+    @FunctionalInterface
+    public interface InputCheck {
+        /** @param listed every object the input's listing gave, before the include/exclude filter */
+        void check(InputRoot input, List<StoredObject> listed) throws IOException;
+    }
+
+    /** This planner, looking at the input's listing with {@code check} before cutting it. */
+    public JobPlanner checkingInput(InputCheck check) {
+        return new JobPlanner(planner, manifest, check);
     }
 
     /** Counts the items of one input file, stopping at {@code atMost}. */
@@ -174,19 +195,20 @@ public final class JobPlanner {
     }
 
     /** The files the plan takes; refuses input that does not exist or of which the globs take nothing. */
-    private static List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter)
-            throws IOException {
+    private List<StoredObject> matchingInput(InputRoot input, String where, KeyFilter filter) throws IOException {
         if (input.singleKey().isPresent()) {
             String key = input.singleKey().get();
             List<StoredObject> found = input.storage().list(key).stream()
                     .filter(o -> o.key().equals(key))
                     .toList();
+            inputCheck.check(input, found);
             if (found.isEmpty()) {
                 throw new InvalidJobException("input " + where + " does not exist");
             }
             return found;
         }
         List<StoredObject> all = input.storage().list("");
+        inputCheck.check(input, all);
         if (all.isEmpty()) {
             throw new InvalidJobException("input " + where + " does not exist or holds no files");
         }

@@ -369,6 +369,44 @@ class JobRefusalsTest {
     }
 
     @Test
+    void anotherCampaignsOutputIsInputOnlyWhole() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        // that campaign still running: one of its two shards committed
+        Path receipt = out.resolve("_palimpsest/receipts/shard-00001.json");
+        byte[] kept = Files.readAllBytes(receipt);
+        Files.delete(receipt);
+
+        edit("include: [\"*.jsonl\"]", "include: [\"*.jsonl.zst\"]");
+        edit("uri: file://data/", "uri: " + out.toAbsolutePath().toUri());
+        Path second = tmp.resolve("second");
+        CliRun same = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.INVALID_JOB, same.exit(), same.err());
+        assertTrue(
+                same.err()
+                        .contains("holds the output " + out.toAbsolutePath().toUri()
+                                + " of a campaign that is not whole: 1 of 2 shards committed"),
+                same.err());
+        assertTrue(same.err().contains("or copy what it committed"), same.err());
+        assertNoJavaNames(same.err());
+        assertFalse(Files.exists(second.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // a folder inside it: the plan above is found
+        edit(
+                "uri: " + out.toAbsolutePath().toUri(),
+                "uri: " + out.resolve("wiki").toAbsolutePath().toUri());
+        CliRun inside = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.INVALID_JOB, inside.exit(), inside.err());
+        assertTrue(inside.err().contains("1 of 2 shards committed"), inside.err());
+        assertFalse(Files.exists(second.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // once every shard is committed it is read
+        Files.write(receipt, kept);
+        CliRun whole = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.DONE, whole.exit(), whole.err());
+    }
+
+    @Test
     void inputThatMatchesNoFileStops() throws IOException {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         CliRun run = local();

@@ -189,7 +189,8 @@ public final class SharedOutput {
     }
 
     /**
-     * Pending until someone fixes it (its model missing or failed, its names held by other objects):
+     * Pending until someone fixes it (its model missing or failed, its names held by other objects, its input
+     * the output of a job that will not Succeed by itself):
      * it has written nothing, and an earlier job that may never start does not hold the output.
      */
     private static boolean parked(RewriteJob job) {
@@ -200,8 +201,11 @@ public final class SharedOutput {
         return ready != null && PARKED.contains(ready.getReason());
     }
 
-    private static final Set<String> PARKED =
-            Set.of(JobReason.ModelNotFound.name(), JobReason.ModelFailed.name(), JobReason.NameTaken.name());
+    private static final Set<String> PARKED = Set.of(
+            JobReason.ModelNotFound.name(),
+            JobReason.ModelFailed.name(),
+            JobReason.NameTaken.name(),
+            JobReason.InputIncomplete.name());
 
     private static boolean started(RewriteJob job) {
         JobPhase phase = phase(job);

@@ -1,0 +1,284 @@
+package io.palimpsest.operator.job.observe;
+
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.lint.StorageUris;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * A job reads another job's output only once that job has Succeeded. A RewriteJob whose
+ * {@code spec.input.uri} is another job's {@code spec.output.uri}, inside it or around it, would plan
+ * the shards that job has committed at that moment, and Succeed with a fraction of the campaign (two
+ * chained stages applied at once by GitOps). So a job that has not started waits while such an
+ * upstream job has not Succeeded ({@link JobReason#InputInProgress}, naming it and its progress), and
+ * plans once it has. An upstream that will not finish by itself (Failed, or Pending until someone fixes
+ * it) holds the job with {@link JobReason#InputIncomplete}, naming it and why; so does a cycle of jobs
+ * each reading the next one's output, named whole. A job that has started is never held: its plan is
+ * fixed.
+ *
+ * <p>Places are compared as {@link SharedOutput} compares outputs: an s3:// URI is the same place from
+ * any namespace, a pvc:// (or file://) one only within its namespace. The upstream jobs of a job are
+ * one lookup of the outputs at or below its input ({@link SharedOutput#BY_OUTPUT_TREE}) and one exact
+ * lookup per folder above it; the jobs that read a job's output, to reconcile them when it changes, are
+ * found the same way from {@link #BY_INPUT_TREE} and {@link #BY_INPUT}.
+ */
+public final class UpstreamInput {
+    /** The index of RewriteJobs by {@link #key}: the jobs that read one input. */
+    public static final String BY_INPUT = "byInput";
+    /** The index of RewriteJobs by every folder of their input, itself included. */
+    public static final String BY_INPUT_TREE = "byInputTree";
+
+    /** How far a chain of waiting jobs is followed to find a cycle. */
+    private static final int MAX_WALK = 1000;
+
+    /** Why the job waits before it plans. */
+    public record Wait(JobReason reason, String message) {}
+
+    private UpstreamInput() {}
+
+    /** Where the job reads, as the indexes key it (as {@link SharedOutput#key} keys outputs); null for none. */
+    public static String key(RewriteJob job) {
+        if (job.getSpec() == null
+                || job.getSpec().getInput() == null
+                || job.getSpec().getInput().getUri() == null) {
+            return null;
+        }
+        String uri = StorageUris.normalise(job.getSpec().getInput().getUri());
+        return uri.startsWith("s3://") ? uri : job.getMetadata().getNamespace() + " " + uri;
+    }
+
+    /** The {@link #BY_INPUT} keys for the job: its input's, or none. */
+    public static List<String> keys(RewriteJob job) {
+        String key = key(job);
+        return key == null ? List.of() : List.of(key);
+    }
+
+    /** The {@link #BY_INPUT_TREE} keys for the job: every folder of its input from the root, itself included. */
+    public static List<String> treeKeys(RewriteJob job) {
+        return tree(key(job));
+    }
+
+    private static List<String> tree(String key) {
+        if (key == null) {
+            return List.of();
+        }
+        String scope = scope(key);
+        return StorageUris.prefixes(key.substring(scope.length())).stream()
+                .map(p -> scope + p)
+                .toList();
+    }
+
+    /** The jobs whose output is the job's input, inside it or around it (the job itself is never among them). */
+    public static Collection<RewriteJob> upstreams(RewriteJob job, SharedOutput.Index index) {
+        return overlapping(job, key(job), SharedOutput.BY_OUTPUT_TREE, SharedOutput.BY_OUTPUT, index);
+    }
+
+    /** The jobs whose input is the job's output, inside it or around it: those to look at again when it changes. */
+    public static Collection<RewriteJob> dependents(RewriteJob job, SharedOutput.Index index) {
+        return overlapping(job, SharedOutput.key(job), BY_INPUT_TREE, BY_INPUT, index);
+    }
+
+    private static Collection<RewriteJob> overlapping(
+            RewriteJob job, String key, String treeIndex, String exactIndex, SharedOutput.Index index) {
+        if (key == null) {
+            return List.of();
+        }
+        Map<String, RewriteJob> found = new LinkedHashMap<>();
+        for (RewriteJob j : index.byIndex(treeIndex, key)) {
+            found.putIfAbsent(id(j), j);
+        }
+        List<String> folders = tree(key);
+        for (String above : folders.subList(0, folders.size() - 1)) {
+            for (RewriteJob j : index.byIndex(exactIndex, above)) {
+                found.putIfAbsent(id(j), j);
+            }
+        }
+        found.remove(id(job));
+        return found.values();
+    }
+
+    /** {@link #waitFor(RewriteJob, SharedOutput.Index, UnaryOperator)} with the jobs as the index holds them. */
+    public static Optional<Wait> waitFor(RewriteJob job, SharedOutput.Index index) {
+        return waitFor(job, index, UnaryOperator.identity());
+    }
+
+    /**
+     * Why the job may not plan yet: an upstream job that has not Succeeded, named with its phase and
+     * progress; empty when there is none. Called only for a job that has not started.
+     *
+     * @param freshest the newest known version of a job the index gave, or null when it is known deleted (the
+     *                 event that woke this job may come from another cache than the index's, ahead of it)
+     */
+    public static Optional<Wait> waitFor(RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        List<RewriteJob> unfinished = unfinishedUpstreams(job, index, freshest);
+        if (unfinished.isEmpty()) {
+            return Optional.empty();
+        }
+        String input = job.getSpec().getInput().getUri();
+        List<RewriteJob> cycle = cycle(job, index, freshest);
+        if (cycle != null) {
+            StringBuilder chain = new StringBuilder("RewriteJob " + id(job));
+            for (RewriteJob j : cycle) {
+                chain.append(" reads the output of RewriteJob ")
+                        .append(id(j))
+                        .append(" (")
+                        .append(j.getSpec().getOutput().getUri())
+                        .append("), which");
+            }
+            chain.append(" reads this job's output (")
+                    .append(job.getSpec().getOutput().getUri())
+                    .append(")");
+            return Optional.of(new Wait(
+                    JobReason.InputIncomplete,
+                    "spec.input.uri " + input + " is refused: " + chain + "; each would wait for the other to"
+                            + " Succeed, so none would ever plan: point the spec.input.uri of one of them at an"
+                            + " input no job of the cycle writes"));
+        }
+        int more = unfinished.size() - 1;
+        String others = more == 0 ? "" : " (and " + more + " more unfinished job" + (more == 1 ? "" : "s") + ")";
+        Optional<RewriteJob> stuck =
+                unfinished.stream().filter(u -> stuckWhy(u) != null).findFirst();
+        if (stuck.isPresent()) {
+            RewriteJob u = stuck.get();
+            return Optional.of(new Wait(
+                    JobReason.InputIncomplete,
+                    "spec.input.uri " + input + " " + relation(job, u) + " " + describe(u) + others + ", which "
+                            + stuckWhy(u) + "; this job plans once that one has Succeeded (read now, its output"
+                            + " would give only the shards committed so far): fix and rerun it (a job into that"
+                            + " output skips the shards already committed there), or copy what it committed"
+                            + " (without its _palimpsest/ folder) elsewhere and point spec.input.uri there"));
+        }
+        RewriteJob u = unfinished.get(0);
+        return Optional.of(new Wait(
+                JobReason.InputInProgress,
+                "spec.input.uri " + input + " " + relation(job, u) + " " + describe(u) + others
+                        + ", which has not finished: this job plans once it has Succeeded (read now, its output"
+                        + " would give only the shards committed so far)"));
+    }
+
+    /** The upstream jobs that have not Succeeded and are not being deleted, in creation order. */
+    private static List<RewriteJob> unfinishedUpstreams(
+            RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        return upstreams(job, index).stream()
+                .map(freshest)
+                .filter(Objects::nonNull)
+                .filter(u -> !Objects.equals(
+                        u.getMetadata().getUid(), job.getMetadata().getUid()))
+                .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
+                .filter(u -> phase(u) != JobPhase.Succeeded)
+                .sorted(SharedOutput.FIRST)
+                .toList();
+    }
+
+    /**
+     * The jobs from the job's upstream back to the job, when a chain of jobs that have not started, each
+     * waiting for the next one's output, comes back to it; null when none does. A job that has started
+     * ends by itself, so a chain through it is no cycle.
+     */
+    private static List<RewriteJob> cycle(
+            RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        Map<String, RewriteJob> from = new HashMap<>();
+        Deque<RewriteJob> todo = new ArrayDeque<>();
+        todo.add(job);
+        Set<String> seen = new java.util.HashSet<>();
+        seen.add(id(job));
+        int walked = 0;
+        while (!todo.isEmpty() && walked++ < MAX_WALK) {
+            RewriteJob at = todo.poll();
+            for (RewriteJob u : unfinishedUpstreams(at, index, freshest)) {
+                if (!notStarted(u)) {
+                    continue;
+                }
+                if (id(u).equals(id(job))) {
+                    List<RewriteJob> path = new ArrayList<>();
+                    for (RewriteJob p = at; p != job; p = from.get(id(p))) {
+                        path.add(0, p);
+                    }
+                    return path;
+                }
+                if (seen.add(id(u))) {
+                    from.put(id(u), at);
+                    todo.add(u);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Why the upstream job will not finish by itself, or null when it will. */
+    private static String stuckWhy(RewriteJob u) {
+        JobPhase phase = phase(u);
+        if (phase == JobPhase.Failed) {
+            var failed = ConditionAggregator.find(u.getStatus().getConditions(), Conditions.FAILED);
+            return "Failed" + (failed == null || failed.getReason() == null ? "" : " (" + failed.getReason() + ")")
+                    + ": its output holds only the shards it committed";
+        }
+        if (phase == JobPhase.Pending) {
+            var ready = ConditionAggregator.find(u.getStatus().getConditions(), Conditions.READY);
+            if (ready != null && STUCK.contains(ready.getReason())) {
+                return "is Pending (" + ready.getReason() + ") until someone fixes it"
+                        + (ready.getMessage() == null || ready.getMessage().isEmpty() ? "" : ": " + ready.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** The Pending reasons that do not clear by themselves. */
+    private static final Set<String> STUCK = Set.of(
+            JobReason.ModelNotFound.name(),
+            JobReason.ModelFailed.name(),
+            JobReason.NameTaken.name(),
+            JobReason.InputIncomplete.name());
+
+    /** "is the output of", "is inside s3://b/out/, the output of", "holds s3://b/out/, the output of". */
+    private static String relation(RewriteJob job, RewriteJob upstream) {
+        String output = upstream.getSpec().getOutput().getUri();
+        return switch (StorageUris.overlap(job.getSpec().getInput().getUri(), output)) {
+            case SAME -> "is the output of";
+            case INPUT_INSIDE_OUTPUT -> "is inside " + StorageUris.normalise(output) + ", the output of";
+            case OUTPUT_INSIDE_INPUT -> "holds " + StorageUris.normalise(output) + ", the output of";
+            case NONE -> "overlaps the output of";
+        };
+    }
+
+    /** "RewriteJob ns/name (Running, 12/40 shards)". */
+    private static String describe(RewriteJob u) {
+        JobPhase phase = phase(u);
+        String progress = u.getStatus() == null || u.getStatus().getProgress() == null
+                ? ""
+                : ", " + u.getStatus().getProgress() + " shards";
+        return "RewriteJob " + id(u) + " (" + (phase == null ? "not started" : phase.name()) + progress + ")";
+    }
+
+    private static boolean notStarted(RewriteJob job) {
+        JobPhase phase = phase(job);
+        return phase == null || phase == JobPhase.Pending;
+    }
+
+    private static JobPhase phase(RewriteJob job) {
+        return job.getStatus() == null ? null : job.getStatus().getPhase();
+    }
+
+    private static String id(RewriteJob job) {
+        return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+    }
+
+    /** The namespace part of a key ("ns " for a claim or a path), "" for an s3:// one. */
+    private static String scope(String key) {
+        return key.startsWith("s3://") ? "" : key.substring(0, key.indexOf(' ') + 1);
+    }
+}

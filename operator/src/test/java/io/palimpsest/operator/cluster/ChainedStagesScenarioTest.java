@@ -1,0 +1,72 @@
+package io.palimpsest.operator.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.sim.SimConfig;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two chained stages applied at once, as GitOps applies them, on the simulated cluster with the real
+ * worker: stage 2 reads stage 1's output. It waits Pending ({@code InputInProgress}) while stage 1 runs,
+ * plans once stage 1 has Succeeded, and reads all of stage 1's documents, not the part committed when it
+ * was applied.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
+@TestProfile(SimulatedClusterProfile.class)
+class ChainedStagesScenarioTest {
+
+    @Inject
+    KubernetesClient operatorClient;
+
+    @Test
+    void theSecondStagePlansTheWholeOfTheFirstOnceItHasSucceeded() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency())) {
+            Path input = s.claim("corpus").resolve("chain-in");
+            SyntheticCorpus.write(input, 3, 4, 5);
+            s.createModel("chain-model", 1, 5);
+            // stage 2 on a model of its own
+            s.createModel("chain-model-2", 1, 5);
+
+            RewriteJob second =
+                    s.smallJob("chain-2", "chain-model-2", "pvc://corpus/chain-1/", "pvc://corpus/chain-2/");
+            RewriteJob first = s.smallJob("chain-1", "chain-model", "pvc://corpus/chain-in/", "pvc://corpus/chain-1/");
+            s.client.resource(second).create();
+            s.client.resource(first).create();
+
+            RewriteJob waiting = s.awaitPhase("chain-2", JobPhase.Pending, Duration.ofSeconds(60));
+            var ready = ConditionAggregator.find(waiting.getStatus().getConditions(), Conditions.READY);
+            assertEquals(JobReason.InputInProgress.name(), ready.getReason(), ready.toString());
+            assertTrue(
+                    ready.getMessage().contains("the output of RewriteJob " + Scenario.NS + "/chain-1"),
+                    ready.getMessage());
+
+            RewriteJob done = s.awaitPhase("chain-1", JobPhase.Succeeded, Duration.ofSeconds(180));
+            RewriteJob after = s.awaitPhase("chain-2", JobPhase.Succeeded, Duration.ofSeconds(180));
+            long written = done.getStatus().getDocuments().getWritten();
+            assertTrue(written > 0, "stage 1 wrote documents");
+            assertEquals(
+                    written, after.getStatus().getDocuments().getRead(), "stage 2 read every document stage 1 wrote");
+            System.out.printf(
+                    "[figures] chained stages: stage 2 read %d of stage 1's %d documents%n",
+                    after.getStatus().getDocuments().getRead(), written);
+        }
+    }
+}

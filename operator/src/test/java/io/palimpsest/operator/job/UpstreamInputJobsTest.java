@@ -1,0 +1,266 @@
+package io.palimpsest.operator.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.palimpsest.api.common.Conditions;
+import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.operator.cluster.ValidatingApiServer;
+import io.palimpsest.operator.job.observe.SharedOutput;
+import io.palimpsest.operator.job.observe.UpstreamInput;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two chained stages applied at once (stage 2 reads stage 1's output), against the mock API server, each
+ * reconcile a fresh reconciler on a fresh read of the server ({@link FreshReconciles}): stage 2 waits,
+ * making nothing, while stage 1 has not Succeeded (it would plan only the shards committed so far), and
+ * plans once it has; an upstream that will not finish by itself and a cycle are said, naming the jobs.
+ */
+@EnableKubernetesMockClient(crud = true)
+class UpstreamInputJobsTest {
+    static final String NS = "test";
+    KubernetesClient client;
+    KubernetesMockServer server;
+    JobControllerMoves moves;
+    FreshReconciles cluster;
+    final MutableClock clock = new MutableClock(Instant.now());
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ValidatingApiServer.installForCustomResources(server, List.of());
+        cluster = new FreshReconciles(client, clock);
+        cluster.install("m");
+        moves = new JobControllerMoves(client, NS);
+    }
+
+    @Test
+    void aStageReadingAnotherStagesOutputPlansOnlyOnceThatOneHasSucceeded() {
+        // Applied at once; the second stage is reconciled first.
+        client.resource(job("up-2", "s3://corpus/stage-1/", "s3://corpus/stage-2"))
+                .create();
+        client.resource(job("up-1", "s3://corpus/raw", "s3://corpus/stage-1")).create();
+        cluster.reconcile("up-2");
+        cluster.reconcile("up-1");
+        assertEquals(JobPhase.Planning, cluster.status("up-1").getPhase());
+        assertEquals(JobPhase.Pending, cluster.status("up-2").getPhase());
+        var ready = ready("up-2");
+        assertEquals("InputInProgress", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith("spec.input.uri s3://corpus/stage-1/ is the output of RewriteJob test/up-1"),
+                ready.getMessage());
+        assertNull(moves.job("up-2-plan"), "no plan of a fraction of the other job's output");
+        assertNull(client.configMaps().inNamespace(NS).withName("up-2-job").get());
+
+        // Stage 1 runs: stage 2 still waits, told its progress.
+        moves.plannerSucceeds("up-1-plan", 2);
+        cluster.reconcile("up-1");
+        moves.shardCommits("up-1-work", 0, 10);
+        moves.workerStatus("up-1-work", "0", "", 1);
+        cluster.reconcile("up-1");
+        assertEquals(JobPhase.Running, cluster.status("up-1").getPhase());
+        cluster.reconcile("up-2");
+        assertEquals(JobPhase.Pending, cluster.status("up-2").getPhase());
+        assertTrue(
+                ready("up-2").getMessage().contains("RewriteJob test/up-1 (Running, 1/2 shards)"),
+                ready("up-2").getMessage());
+        assertNull(moves.job("up-2-plan"));
+
+        moves.shardCommits("up-1-work", 1, 10);
+        moves.workerStatus("up-1-work", "0-1", "", 0);
+        moves.finish("up-1-work", "Complete", null);
+        cluster.reconcile("up-1");
+        assertEquals(JobPhase.Succeeded, cluster.status("up-1").getPhase());
+        cluster.reconcile("up-2");
+        assertEquals(JobPhase.Planning, cluster.status("up-2").getPhase());
+        assertNotNull(moves.job("up-2-plan"));
+    }
+
+    @Test
+    void anInputInsideOrAroundAnUnfinishedOutputWaitsToo() {
+        client.resource(job("up-o", "s3://corpus/raw", "s3://corpus/out")).create();
+        client.resource(job("up-in", "s3://corpus/out/default", "s3://other/next-a"))
+                .create();
+        client.resource(job("up-around", "s3://corpus/", "s3://other/next-b")).create();
+        client.resource(job("up-beside", "s3://corpus/out-2", "s3://other/next-c"))
+                .create();
+        cluster.reconcile("up-o");
+        cluster.reconcile("up-in");
+        cluster.reconcile("up-around");
+        cluster.reconcile("up-beside");
+        assertTrue(
+                ready("up-in")
+                        .getMessage()
+                        .startsWith("spec.input.uri s3://corpus/out/default is inside s3://corpus/out/, the output of"
+                                + " RewriteJob test/up-o (Planning)"),
+                ready("up-in").getMessage());
+        assertTrue(
+                ready("up-around")
+                        .getMessage()
+                        .startsWith("spec.input.uri s3://corpus/ holds s3://corpus/out/, the output of RewriteJob"
+                                + " test/up-o (Planning)"),
+                ready("up-around").getMessage());
+        assertEquals(JobPhase.Planning, cluster.status("up-beside").getPhase());
+    }
+
+    @Test
+    void aJobThatHasPlannedIsNotHeld() {
+        client.resource(job("up-d", "s3://corpus/shared-in", "s3://corpus/d-out"))
+                .create();
+        cluster.reconcile("up-d");
+        assertEquals(JobPhase.Planning, cluster.status("up-d").getPhase());
+        // A job into its input comes later: the planned job's plan is fixed.
+        client.resource(job("up-u", "s3://corpus/raw", "s3://corpus/shared-in/more"))
+                .create();
+        cluster.reconcile("up-u");
+        cluster.reconcile("up-d");
+        assertEquals(JobPhase.Planning, cluster.status("up-d").getPhase());
+    }
+
+    @Test
+    void anUpstreamThatWillNotFinishByItselfIsNamedWithWhy() {
+        RewriteJob upstream = job("up-m", "s3://corpus/raw", "s3://corpus/m-out");
+        upstream.getSpec().getModelRef().setName("missing");
+        client.resource(upstream).create();
+        client.resource(job("up-n", "s3://corpus/m-out", "s3://corpus/n-out")).create();
+        cluster.reconcile("up-m");
+        cluster.reconcile("up-n");
+        assertEquals("ModelNotFound", ready("up-m").getReason());
+        assertEquals(JobPhase.Pending, cluster.status("up-n").getPhase());
+        var ready = ready("up-n");
+        assertEquals("InputIncomplete", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith("spec.input.uri s3://corpus/m-out is the output of RewriteJob test/up-m"
+                                + " (Pending), which is Pending (ModelNotFound) until someone fixes it"),
+                ready.getMessage());
+        assertNull(moves.job("up-n-plan"));
+
+        // Deleted, the upstream holds the input no more (its planner then sees what it left: `plan` refuses an
+        // input whose campaign is not whole).
+        client.resources(RewriteJob.class).inNamespace(NS).withName("up-m").delete();
+        cluster.reconcile("up-n");
+        assertEquals(JobPhase.Planning, cluster.status("up-n").getPhase());
+    }
+
+    @Test
+    void aFailedUpstreamHoldsTheJobNamingIt() {
+        client.resource(job("up-f", "s3://corpus/raw", "s3://corpus/f-out")).create();
+        client.resource(job("up-g", "s3://corpus/f-out", "s3://corpus/g-out")).create();
+        cluster.reconcile("up-f");
+        moves.plannerFails("up-f-plan", "s3://corpus/raw: access denied");
+        cluster.reconcile("up-f");
+        assertEquals(JobPhase.Failed, cluster.status("up-f").getPhase());
+        cluster.reconcile("up-g");
+        var ready = ready("up-g");
+        assertEquals(JobPhase.Pending, cluster.status("up-g").getPhase());
+        assertEquals("InputIncomplete", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .contains("RewriteJob test/up-f (Failed), which Failed (PlanningFailed): its output holds only"
+                                + " the shards it committed"),
+                ready.getMessage());
+    }
+
+    @Test
+    void aCycleIsRefusedNamingBothJobs() {
+        client.resource(job("up-x", "s3://corpus/y-out", "s3://corpus/x-out")).create();
+        client.resource(job("up-y", "s3://corpus/x-out", "s3://corpus/y-out")).create();
+        cluster.reconcile("up-x");
+        cluster.reconcile("up-y");
+        for (String name : List.of("up-x", "up-y")) {
+            assertEquals(JobPhase.Pending, cluster.status(name).getPhase());
+            assertEquals("InputIncomplete", ready(name).getReason());
+        }
+        assertTrue(
+                ready("up-x")
+                        .getMessage()
+                        .startsWith("spec.input.uri s3://corpus/y-out is refused: RewriteJob test/up-x reads the output"
+                                + " of RewriteJob test/up-y (s3://corpus/y-out), which reads this job's output"
+                                + " (s3://corpus/x-out)"),
+                ready("up-x").getMessage());
+        assertNull(moves.job("up-x-plan"));
+        assertNull(moves.job("up-y-plan"));
+    }
+
+    @Test
+    void anUpstreamsChangeWakesTheJobsWaitingOnItsOutput() {
+        RewriteJob upstream = job("w-1", "s3://corpus/raw", "s3://corpus/w1");
+        RewriteJob same = job("w-2", "s3://corpus/w1/", "s3://corpus/w2");
+        RewriteJob inside = job("w-3", "s3://corpus/w1/default", "s3://corpus/w3");
+        RewriteJob around = job("w-4", "s3://corpus", "s3://other/w4");
+        RewriteJob beside = job("w-5", "s3://corpus/w1-b", "s3://corpus/w5");
+        RewriteJob started = job("w-6", "s3://corpus/w1", "s3://corpus/w6");
+        started.setStatus(new RewriteJobStatus());
+        started.getStatus().setPhase(JobPhase.Running);
+        List<RewriteJob> all = List.of(upstream, same, inside, around, beside, started);
+        SharedOutput.Index index = (name, key) -> all.stream()
+                .filter(j -> switch (name) {
+                    case UpstreamInput.BY_INPUT -> key.equals(UpstreamInput.key(j));
+                    case UpstreamInput.BY_INPUT_TREE ->
+                        UpstreamInput.treeKeys(j).contains(key);
+                    default -> throw new IllegalArgumentException(name);
+                })
+                .toList();
+        assertEquals(
+                Set.of(new ResourceID("w-2", NS), new ResourceID("w-3", NS), new ResourceID("w-4", NS)),
+                RewriteJobReconciler.waitingOn(upstream, index));
+    }
+
+    @Test
+    void theNewestKnownVersionOfTheUpstreamDecides() {
+        RewriteJob upstream = job("v-1", "s3://corpus/raw", "s3://corpus/v1");
+        upstream.getMetadata().setUid("u1");
+        upstream.getMetadata().setResourceVersion("7");
+        upstream.setStatus(new RewriteJobStatus());
+        upstream.getStatus().setPhase(JobPhase.Running);
+        RewriteJob reader = job("v-2", "s3://corpus/v1", "s3://corpus/v2");
+        List<RewriteJob> all = List.of(upstream, reader);
+        SharedOutput.Index index = (name, key) -> all.stream()
+                .filter(j -> switch (name) {
+                    case SharedOutput.BY_OUTPUT -> key.equals(SharedOutput.key(j));
+                    case SharedOutput.BY_OUTPUT_TREE -> SharedOutput.treeKeys(j).contains(key);
+                    default -> throw new IllegalArgumentException(name);
+                })
+                .toList();
+        assertEquals(
+                "InputInProgress",
+                UpstreamInput.waitFor(reader, index).orElseThrow().reason().name());
+
+        // The informer that woke the reader saw it Succeed before the primary cache did.
+        RewriteJob succeeded = job("v-1", "s3://corpus/raw", "s3://corpus/v1");
+        succeeded.getMetadata().setUid("u1");
+        succeeded.getMetadata().setResourceVersion("8");
+        succeeded.setStatus(new RewriteJobStatus());
+        succeeded.getStatus().setPhase(JobPhase.Succeeded);
+        assertTrue(RewriteJobReconciler.newer(succeeded, upstream));
+        assertTrue(!RewriteJobReconciler.newer(upstream, succeeded));
+        assertTrue(UpstreamInput.waitFor(reader, index, u -> succeeded).isEmpty());
+        // ... or saw it deleted
+        assertTrue(UpstreamInput.waitFor(reader, index, u -> null).isEmpty());
+    }
+
+    private io.fabric8.kubernetes.api.model.Condition ready(String name) {
+        return ConditionAggregator.find(cluster.status(name).getConditions(), Conditions.READY);
+    }
+
+    private static RewriteJob job(String name, String input, String output) {
+        RewriteJob job = FreshReconciles.job(name, "m");
+        job.getSpec().getInput().setUri(input);
+        job.getSpec().getOutput().setUri(output);
+        return job;
+    }
+}
