@@ -155,8 +155,8 @@ public final class JobResolver {
     public static final String SIMULATOR_IDENTITY = "the built-in simulator (palimpsest model-sim)";
 
     /**
-     * The identity of a model whose weights are not known here (an external endpoint, or a server given
-     * to {@code palimpsest local --endpoint}): the name it serves.
+     * The identity of a model whose weights are not known here (an external endpoint): the name it
+     * serves. (A server given to {@code palimpsest local --endpoint} records no identity at all.)
      */
     public static String endpointIdentity(String servedModelName) {
         return "an endpoint serving '" + servedModelName + "' (weights not known)";
