@@ -51,8 +51,8 @@ class ModelIdentityDriftTest {
                 SimConfig.builder().modelName("mistral").zeroLatency().build(), "127.0.0.1", 0)) {
             Path first = resolvedJob("r1", in, out, sim.baseUrl());
             Path second = resolvedJob("r2", in, out, sim.baseUrl());
-            String made = "vLLM model org/weights, revision r1, weights huggingFace:org/weights@r1";
-            String now = "vLLM model org/weights, revision r2, weights huggingFace:org/weights@r2";
+            String made = "vLLM weights huggingFace:org/weights@r1";
+            String now = "vLLM weights huggingFace:org/weights@r2";
 
             assertEquals(
                     ExitCodes.DONE,
@@ -134,7 +134,7 @@ class ModelIdentityDriftTest {
         Path marker = out.resolve("_palimpsest/recipe.json");
         assertEquals(
                 ExitCodes.DONE, CliRun.of("plan", "-f", manifests.toString()).exit());
-        String planned = "vLLM model org/weights, revision r1, weights huggingFace:org/weights@r1";
+        String planned = "vLLM weights huggingFace:org/weights@r1";
         assertEquals(
                 planned, json.readTree(marker.toFile()).path("modelIdentity").asText());
         try (ModelSimServer server = ModelSimServer.start(
