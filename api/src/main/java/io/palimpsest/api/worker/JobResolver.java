@@ -7,8 +7,6 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * (RewriteJob, RewriterModel) to the job a worker runs, in one place: the operator writes its result
@@ -113,11 +111,17 @@ public final class JobResolver {
 
     /**
      * What weights stand behind the model's served name, as the output's {@code recipe.json} records
-     * them: for a model this operator runs with vLLM, every field of its spec that chooses the weights
-     * (model, revision, weight source), e.g. {@code vLLM model org/name revision abc123, weights
-     * huggingFace:org/name@abc123}; for an external endpoint only its served name is known ({@link
-     * #endpointIdentity}). Fields that do not choose weights (engine, resources, replicas) are left out,
-     * so editing them is no drift. Null for a model without a spec.
+     * them: for a model this operator runs with vLLM, the weights its replicas serve, read from the
+     * spec as the operator reads it to deploy them (its {@code WeightSource} and {@code vllm serve}
+     * arguments): a hub repository at a revision ({@code vLLM weights huggingFace:org/name@abc123}:
+     * {@code source.huggingFace.repo}, else {@code model}, at {@code source.huggingFace.revision}, else
+     * {@code revision}), a directory of a claim ({@code vLLM weights pvc:claim:dir}: {@code
+     * source.pvc.path}, else {@code model}) or an S3 prefix ({@code vLLM weights s3://bucket/prefix});
+     * for an external endpoint only its served name is known ({@link #endpointIdentity}). A field the
+     * deployment does not read for the weights (a {@code model} or {@code revision} that the source
+     * overrides, the engine, resources, replicas) is left out, so editing it is no drift; nor is moving
+     * a repository and revision between {@code model}/{@code revision} and {@code source.huggingFace}.
+     * Null for a model without a spec.
      */
     public static String modelIdentity(RewriterModel model) {
         RewriterModelSpec spec = model == null ? null : model.getSpec();
@@ -127,24 +131,21 @@ public final class JobResolver {
         if (spec.getEndpoint() != null) {
             return endpointIdentity(servedModelName(model));
         }
-        List<String> parts = new ArrayList<>();
-        if (set(spec.getModel())) {
-            parts.add("model " + spec.getModel().strip());
-        }
-        if (set(spec.getRevision())) {
-            parts.add("revision " + spec.getRevision().strip());
-        }
         RewriterModelSpec.ModelSource source = spec.getSource();
-        if (source != null && source.getHuggingFace() != null) {
-            RewriterModelSpec.HuggingFaceSource hf = source.getHuggingFace();
-            parts.add("weights huggingFace:" + hf.getRepo() + (set(hf.getRevision()) ? "@" + hf.getRevision() : ""));
-        } else if (source != null && source.getPvc() != null) {
+        if (source != null && source.getPvc() != null) {
             RewriterModelSpec.PvcSource pvc = source.getPvc();
-            parts.add("weights pvc:" + pvc.getClaimName() + (set(pvc.getPath()) ? ":" + pvc.getPath() : ""));
-        } else if (source != null && source.getS3() != null) {
-            parts.add("weights " + source.getS3().getUri());
+            String path = pvc.getPath() != null ? pvc.getPath() : spec.getModel();
+            String dir = path == null ? "" : path.strip().replaceAll("^/+", "");
+            return "vLLM weights pvc:" + pvc.getClaimName() + (dir.isEmpty() ? "" : ":" + dir);
         }
-        return "vLLM " + String.join(", ", parts);
+        if (source != null && source.getS3() != null) {
+            return "vLLM weights " + source.getS3().getUri();
+        }
+        RewriterModelSpec.HuggingFaceSource hf = source == null ? null : source.getHuggingFace();
+        String repo = hf != null && hf.getRepo() != null ? hf.getRepo() : spec.getModel();
+        String revision = hf != null && hf.getRevision() != null ? hf.getRevision() : spec.getRevision();
+        return "vLLM weights huggingFace:" + (repo == null ? "" : repo.strip())
+                + (set(revision) ? "@" + revision.strip() : "");
     }
 
     /**
@@ -155,8 +156,8 @@ public final class JobResolver {
     public static final String SIMULATOR_IDENTITY = "the built-in simulator (palimpsest model-sim)";
 
     /**
-     * The identity of a model whose weights are not known here (an external endpoint, or a server given
-     * to {@code palimpsest local --endpoint}): the name it serves.
+     * The identity of a model whose weights are not known here (an external endpoint): the name it
+     * serves. (A server given to {@code palimpsest local --endpoint} records no identity at all.)
      */
     public static String endpointIdentity(String servedModelName) {
         return "an endpoint serving '" + servedModelName + "' (weights not known)";

@@ -1,6 +1,7 @@
 package io.palimpsest.api.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -155,5 +156,65 @@ class JobResolverTest {
         ResolvedJob resolved = JobResolver.resolve(job, null, JobResolver.Settings.defaults());
         assertNull(resolved.getModel());
         assertEquals("s3://corpus/web/", resolved.getSpec().getInput().getUri());
+    }
+
+    /**
+     * The identity is the weights the replicas serve, read as the operator reads the spec to deploy
+     * them: a model or revision the source overrides is no part of it (editing one would otherwise fail a
+     * running campaign as model drift while the replicas serve the same weights), and the same repository
+     * and revision given either way is the same identity.
+     */
+    @Test
+    void theModelIdentityIsTheServedWeightsNotFieldsTheSourceOverrides() {
+        RewriterModel hub = selfHosted();
+        hub.getSpec().setModel("org/w");
+        hub.getSpec().setRevision("abc");
+        String direct = JobResolver.modelIdentity(hub);
+
+        RewriterModel viaSource = selfHosted();
+        RewriterModelSpec.HuggingFaceSource hf = new RewriterModelSpec.HuggingFaceSource();
+        hf.setRepo("org/w");
+        hf.setRevision("abc");
+        RewriterModelSpec.ModelSource source = new RewriterModelSpec.ModelSource();
+        source.setHuggingFace(hf);
+        viaSource.getSpec().setSource(source);
+        assertEquals(direct, JobResolver.modelIdentity(viaSource), "the same repository at the same revision");
+        viaSource.getSpec().setModel("a display name");
+        viaSource.getSpec().setRevision("main");
+        assertEquals(direct, JobResolver.modelIdentity(viaSource), "model and revision overridden by the source");
+        hf.setRevision(null);
+        assertEquals(
+                "vLLM weights huggingFace:org/w@main",
+                JobResolver.modelIdentity(viaSource),
+                "without its own revision the source is served at spec.revision");
+
+        RewriterModel s3 = selfHosted();
+        RewriterModelSpec.S3Source bucket = new RewriterModelSpec.S3Source();
+        bucket.setUri("s3://weights/w-v1");
+        RewriterModelSpec.ModelSource s3Source = new RewriterModelSpec.ModelSource();
+        s3Source.setS3(bucket);
+        s3.getSpec().setSource(s3Source);
+        s3.getSpec().setModel("w");
+        String served = JobResolver.modelIdentity(s3);
+        s3.getSpec().setModel("w-renamed");
+        s3.getSpec().setRevision("v2");
+        assertEquals(served, JobResolver.modelIdentity(s3), "an S3 prefix is served whatever model and revision say");
+        bucket.setUri("s3://weights/w-v2");
+        assertNotEquals(served, JobResolver.modelIdentity(s3), "another prefix is other weights");
+
+        RewriterModel pvc = selfHosted();
+        RewriterModelSpec.PvcSource claim = new RewriterModelSpec.PvcSource();
+        claim.setClaimName("weights");
+        RewriterModelSpec.ModelSource pvcSource = new RewriterModelSpec.ModelSource();
+        pvcSource.setPvc(claim);
+        pvc.getSpec().setSource(pvcSource);
+        pvc.getSpec().setModel("qwen-7b");
+        assertEquals(
+                "vLLM weights pvc:weights:qwen-7b",
+                JobResolver.modelIdentity(pvc),
+                "without a path the model names the directory");
+        pvc.getSpec().setRevision("v2");
+        claim.setPath("/qwen-7b");
+        assertEquals("vLLM weights pvc:weights:qwen-7b", JobResolver.modelIdentity(pvc), "the same directory");
     }
 }

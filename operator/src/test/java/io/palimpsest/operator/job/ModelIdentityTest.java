@@ -61,7 +61,10 @@ class ModelIdentityTest {
     @Test
     void weightsChangedUnderTheSameServedNameReachTheNextWorkerAndItsDriftFailsTheJob() throws Exception {
         assertEquals("m", model().get("servedModelName").asText());
-        assertEquals("vLLM model org/m", model().get("identity").asText(), "the planner records it in recipe.json");
+        assertEquals(
+                "vLLM weights huggingFace:org/m",
+                model().get("identity").asText(),
+                "the planner records it in recipe.json");
         moves.shardCommits("id-work", 0, 10);
 
         // The RewriterModel's revision and weight source are edited, its served name kept.
@@ -78,7 +81,7 @@ class ModelIdentityTest {
 
         assertEquals("m", model().get("servedModelName").asText(), "the same name is sent in requests");
         assertEquals(
-                "vLLM model org/m, revision v2, weights s3://weights/m-v2",
+                "vLLM weights s3://weights/m-v2",
                 model().get("identity").asText(),
                 "the next worker reads the new weights' identity, which the output's recipe.json does not name");
 

@@ -22,8 +22,12 @@ final class ModelOptions {
 
     /**
      * {@code job} with the model identity of the server these options choose, where it is not the
-     * manifest's: the simulator's for {@code --simulate}; for {@code --endpoint}, a server whose weights
-     * are not known here (only the name it serves), whatever the RewriterModel says it deploys.
+     * manifest's: the simulator's for {@code --simulate}; for {@code --endpoint}, none: what weights
+     * the given server holds is not known here (it is most often the RewriterModel's own deployment,
+     * reached by a port-forward, the only way a laptop reaches a model the operator runs), so the
+     * output's recorded identity is neither compared nor replaced; the served name still is. A known
+     * identity set against "not known" would refuse every {@code retry-rejects --endpoint} of a
+     * campaign the operator planned, with no flag to accept it.
      */
     ResolvedJob identify(ResolvedJob job) {
         ResolvedJob.ResolvedModel model = job.getModel();
@@ -33,7 +37,7 @@ final class ModelOptions {
         if (simulate) {
             model.setIdentity(JobResolver.SIMULATOR_IDENTITY);
         } else if (endpoint != null) {
-            model.setIdentity(JobResolver.endpointIdentity(model.getServedModelName()));
+            model.setIdentity(null);
         }
         return job;
     }

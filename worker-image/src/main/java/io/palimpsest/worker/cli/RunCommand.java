@@ -157,6 +157,9 @@ final class RunCommand implements Callable<Integer> {
                             progress,
                             modelUrl == null ? null : runtime.client(modelUrl, requestTimeout, maxOutage))
                     : null;
+            // from here on a SIGTERM is this command's to answer: the count made before the first document
+            // (tokenizer.mode: server) stops waiting, the runner starts stopped and the summary is written
+            sigterm.install(stopWithin);
             ShardRunner.Report report;
             try {
                 report = runShard(
