@@ -35,6 +35,9 @@ public final class QuantityConverter implements Converter<Quantity> {
                             + " bytes, not a whole number of bytes (m is a thousandth; megabytes are M or Mi, such as 100M"
                             + " or 100Mi)");
         }
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + value + "' is more than " + Long.MAX_VALUE + " bytes");
+        }
         if (PlannerScratch.budget(bytes.longValue()) <= 0) {
             throw new IllegalArgumentException("'" + value + "' is " + bytes.toPlainString()
                     + " bytes, under the 10 bytes of which the planner is given nine tenths");

@@ -87,6 +87,9 @@ class PlannerScratchTest {
         IllegalArgumentException tiny =
                 assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("9"));
         assertEquals("'9' is 9 bytes, under the 10 bytes of which the planner is given nine tenths", tiny.getMessage());
+        IllegalArgumentException huge =
+                assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("10Ei"));
+        assertEquals("'10Ei' is more than 9223372036854775807 bytes", huge.getMessage());
         assertEquals(new Quantity("1.5Gi"), new QuantityConverter().convert("1.5Gi"));
     }
 
