@@ -274,6 +274,19 @@ class RecipeCheckTest {
                         """, null));
     }
 
+    /** A completion call sends its completion template alone: a system prompt beside it reads nothing sent. */
+    @Test
+    void aCompletionThatReadsNothingIsRefusedWhateverItsUnsentSystemPromptReads() {
+        assertEquals(
+                List.of("spec.recipe.prompts[0].completion: variant raw: the prompt reads nothing of the document"
+                        + " (none of text, document, id, meta, previous, stages, numbered, chunk in its templates),"
+                        + " so every document would get the same request; put {{ text }} where the document goes"),
+                problems("""
+                        prompts:
+                          - {name: raw, system: "Rewrite {{ text }}", completion: "Write a story."}
+                        """, null));
+    }
+
     /** Any variable bound per document will do, in any of the call's templates, in expressions and tags. */
     @Test
     void aPromptReadingTheDocumentThroughAnyOfItsVariablesPasses() {
