@@ -76,6 +76,24 @@ class PlannerScratchTest {
     }
 
     @Test
+    void aSizeInMilliUnitsOrUnderTenBytesIsRefusedWhenTheOperatorStarts() {
+        // "100m" is a tenth of a byte (the milli suffix), not 100 megabytes: the planner would get a bound of 0
+        IllegalArgumentException milli =
+                assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("100m"));
+        assertEquals(
+                "'100m' is 0.1 bytes, not a whole number of bytes (m is a thousandth; megabytes are M or Mi, such as"
+                        + " 100M or 100Mi)",
+                milli.getMessage());
+        IllegalArgumentException tiny =
+                assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("9"));
+        assertEquals("'9' is 9 bytes, under the 10 bytes of which the planner is given nine tenths", tiny.getMessage());
+        IllegalArgumentException huge =
+                assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("10Ei"));
+        assertEquals("'10Ei' is more than 9223372036854775807 bytes", huge.getMessage());
+        assertEquals(new Quantity("1.5Gi"), new QuantityConverter().convert("1.5Gi"));
+    }
+
+    @Test
     void workerPodsAreNotBound() {
         Job workers = WorkerJob.desired(
                 TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"),

@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * {@code previous}, {@code stages}, {@code numbered}, {@code chunk}; a judge's {@code source} and
  * {@code output}; {@code params} when a stage writes them) sends the same request for every
  * document, so every output would be the same whatever the corpus. The names are read from the
- * expressions and tags of every template of the call (system, few-shot turns, user, completion,
- * render), outside string literals, comments and raw blocks, and not after a dot (an attribute).
+ * expressions and tags of every template the call renders (system, few-shot turns and user of a
+ * chat call; a completion or render alone, as nothing else of theirs is sent), outside string
+ * literals, comments and raw blocks, and not after a dot (an attribute).
  */
 public final class DocumentReads {
     /** The variables {@link TemplateVariables#of} binds from the document, its unit or its earlier calls. */
@@ -75,8 +76,13 @@ public final class DocumentReads {
         return out;
     }
 
+    /** The templates the call renders: a completion or render alone (a system prompt beside it is not sent). */
     private static List<String> templates(PromptTemplate t) {
         List<String> out = new ArrayList<>();
+        if (t.getRender() != null || t.getCompletion() != null) {
+            out.add(t.getRender() != null ? t.getRender() : t.getCompletion());
+            return out;
+        }
         out.add(t.getSystem());
         if (t.getFewShot() != null) {
             for (Turn turn : t.getFewShot()) {

@@ -107,7 +107,8 @@ public final class Validators {
     /**
      * Refuses a negative length, length ratio or share: no output has one, so a negative lower bound
      * checks nothing and a negative upper bound or threshold rejects every output, the same for every
-     * document. (A judge's scale is the recipe's to choose; its min may be negative.)
+     * document. So do an echo threshold of 0 (every output is at least that similar) and a min above
+     * its max. (A judge's scale is the recipe's to choose; its min may be negative.)
      *
      * @throws BadBound naming the field
      */
@@ -142,6 +143,8 @@ public final class Validators {
                         case "max" -> s.getMax();
                         default -> s.getThreshold();
                     };
+            // an echo is a similarity at or above the threshold: 0 or less makes every output one
+            boolean echo = s.getType() == ValidatorSpec.Type.echo;
             if (value != null && value < 0) {
                 throw new BadBound(
                         where,
@@ -150,8 +153,22 @@ public final class Validators {
                                 + (field.equals("min")
                                         ? "the bound would check nothing"
                                         : "every output would be rejected")
-                                + "; use 0 or more");
+                                + (echo ? "; use more than 0" : "; use 0 or more"));
             }
+            if (echo && value != null && value == 0) {
+                throw new BadBound(
+                        where,
+                        field,
+                        "0: every output has a similarity of 0 or more, so every output would be rejected as an"
+                                + " echo; use more than 0");
+            }
+        }
+        if (fields.contains("max") && s.getMin() != null && s.getMax() != null && s.getMin() > s.getMax()) {
+            throw new BadBound(
+                    where,
+                    "min",
+                    fmt(s.getMin()) + " is above max " + fmt(s.getMax()) + ": no " + what.replaceFirst("^an? ", "")
+                            + " lies between them, so every output would be rejected");
         }
     }
 

@@ -274,6 +274,19 @@ class RecipeCheckTest {
                         """, null));
     }
 
+    /** A completion call sends its completion template alone: a system prompt beside it reads nothing sent. */
+    @Test
+    void aCompletionThatReadsNothingIsRefusedWhateverItsUnsentSystemPromptReads() {
+        assertEquals(
+                List.of("spec.recipe.prompts[0].completion: variant raw: the prompt reads nothing of the document"
+                        + " (none of text, document, id, meta, previous, stages, numbered, chunk in its templates),"
+                        + " so every document would get the same request; put {{ text }} where the document goes"),
+                problems("""
+                        prompts:
+                          - {name: raw, system: "Rewrite {{ text }}", completion: "Write a story."}
+                        """, null));
+    }
+
     /** Any variable bound per document will do, in any of the call's templates, in expressions and tags. */
     @Test
     void aPromptReadingTheDocumentThroughAnyOfItsVariablesPasses() {
@@ -308,11 +321,35 @@ class RecipeCheckTest {
     }
 
     @Test
+    void anEchoThresholdOfZeroOrAMinAboveMaxIsRefusedOnItsField() {
+        // every output is at or above similarity 0, and none lies in [3, 2]: the same reject for every document
+        assertEquals(
+                List.of(
+                        "spec.recipe.prompts[0].validators[0].threshold: 0: every output has a similarity of 0 or"
+                                + " more, so every output would be rejected as an echo; use more than 0",
+                        "spec.recipe.validators[0].min: 3 is above max 2: no length ratio (output words / source"
+                                + " words) lies between them, so every output would be rejected",
+                        "spec.recipe.validators[1].min: 500 is above max 100: no length in words lies between them,"
+                                + " so every output would be rejected"),
+                problems("""
+                        prompts:
+                          - name: v
+                            user: "{{ text }}"
+                            validators: [{type: echo, threshold: 0}]
+                        validators:
+                          - {type: lengthRatio, min: 3, max: 2}
+                          - {type: length, min: 500, max: 100}
+                          - {type: length, min: 100, max: 100}
+                          - {type: repetition, threshold: 0}
+                        """, null));
+    }
+
+    @Test
     void aNegativeLengthRatioLengthOrShareIsRefusedOnItsField() {
         assertEquals(
                 List.of(
                         "spec.recipe.prompts[0].validators[0].threshold: -0.1 is negative, and a similarity (0 to 1)"
-                                + " never is: every output would be rejected; use 0 or more",
+                                + " never is: every output would be rejected; use more than 0",
                         "spec.recipe.validators[0].min: -1 is negative, and a length ratio (output words / source"
                                 + " words) never is: the bound would check nothing; use 0 or more",
                         "spec.recipe.validators[1].max: -5 is negative, and a length in words never is: every output"
