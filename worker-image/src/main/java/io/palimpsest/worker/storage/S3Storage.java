@@ -398,7 +398,8 @@ public final class S3Storage implements Storage {
                                 .build()));
             });
         } catch (S3Exception e) {
-            if (noSuchUpload(e) && repeated(sent[0], e)) {
+            // only a repeated completion: a part's upload answered NoSuchUpload (sent[0] still 0) completed nothing
+            if (noSuchUpload(e) && sent[0] > 0 && repeated(sent[0], e)) {
                 String notOurs = notThisAssembly(targetKey, total, completed);
                 if (notOurs == null) {
                     return;
