@@ -178,10 +178,12 @@ class ShardOffsetsTest {
         index[7] = '9';
         output.put(ShardOffsets.KEY, index);
 
-        IOException refused = assertThrows(IOException.class, () -> manifest.locate(output, 0));
+        // the same for every shard and attempt: the job stops (exit 78), no shard spends its attempts on it
+        InvalidJobException refused = assertThrows(InvalidJobException.class, () -> manifest.locate(output, 0));
 
         assertTrue(
                 refused.getMessage().contains("is not a shard offset index this version reads"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("worker image"), refused.getMessage());
     }
 
     interface RangedReadHook {
