@@ -82,7 +82,7 @@ public final class ShardManifest {
 
     /**
      * Shard {@code index} of the plan in {@code output}, for its worker: through the plan's {@link ShardOffsets}
-     * index, only the index's header, the shard's entry and its line are read (ranged reads of a few hundred
+     * index, only the index's header (twice: before and after), the shard's entry and its line are read (ranged reads of a few hundred
      * bytes, whatever the plan's size); a plan made by an earlier version, which has no such index, is read
      * whole. {@link NoSuchFileException} when there is no plan.
      */
@@ -102,7 +102,7 @@ public final class ShardManifest {
             throw new IllegalArgumentException(
                     "shard " + index + " does not exist: " + where + " has " + Plural.of(header.shards(), "shard"));
         }
-        ShardOffsets.Entry entry = ShardOffsets.entry(output, index);
+        ShardOffsets.Entry entry = indexed(output, () -> ShardOffsets.entry(output, index));
         if (entry.offset() < 0 || entry.length() <= 0 || entry.offset() + entry.length() > header.manifestLength()) {
             throw new IOException(output.describe(ShardOffsets.KEY) + " places shard " + index + " at bytes "
                     + entry.offset() + "+" + entry.length() + ", outside the " + header.manifestLength()
@@ -125,7 +125,33 @@ public final class ShardManifest {
             throw new IOException(
                     where + " line " + (index + 1) + " holds shard " + shard.index() + ", expected " + index);
         }
+        // the header and the entry are two reads of an object a planner may replace in between (a replan
+        // while workers start): the entry and line read must be of the plan whose hash the header names
+        ShardOffsets.Header after = indexed(output, () -> ShardOffsets.header(output));
+        if (!after.equals(header)) {
+            throw replacedWhileRead(output);
+        }
         return new Planned(shard, header.manifestSha256());
+    }
+
+    private interface IndexRead<T> {
+        T read() throws IOException;
+    }
+
+    /** A read of the offset index after its header was read: the index gone meanwhile was replaced, not absent. */
+    private static <T> T indexed(Storage output, IndexRead<T> read) throws IOException {
+        try {
+            return read.read();
+        } catch (NoSuchFileException e) {
+            IOException replaced = replacedWhileRead(output);
+            replaced.initCause(e);
+            throw replaced;
+        }
+    }
+
+    private static IOException replacedWhileRead(Storage output) {
+        return new IOException(output.describe(ShardOffsets.KEY) + " was replaced while this worker read its shard"
+                + " through it (planning ran again meanwhile): its shard is looked up again by the next attempt");
     }
 
     /** Shard {@code index} of the manifest {@code content} (read once by a worker, which also hashes it). */

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,8 +75,11 @@ public final class ShardOffsets {
         byte[] magic = new byte[MAGIC.length];
         header.get(magic);
         if (!Arrays.equals(magic, MAGIC)) {
-            throw new IOException(output.describe(KEY) + " is not a shard offset index this version reads (it starts "
-                    + HexFormat.of().formatHex(magic) + "); plan the output again with this version");
+            // the same for every shard and every attempt (a later version's index, or no index at all): the job
+            // stops (exit 78) instead of each shard spending its attempts on it
+            throw new InvalidJobException(output.describe(KEY) + " is not a shard offset index this version reads"
+                    + " (it starts " + HexFormat.of().formatHex(magic) + "): run the job with the worker image of the"
+                    + " version that planned it or later, or plan the output again with this version");
         }
         long shards = header.getLong();
         long length = header.getLong();

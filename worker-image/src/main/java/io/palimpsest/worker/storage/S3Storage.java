@@ -398,7 +398,8 @@ public final class S3Storage implements Storage {
                                 .build()));
             });
         } catch (S3Exception e) {
-            if (noSuchUpload(e) && repeated(sent[0], e)) {
+            // only a repeated completion: a part's upload answered NoSuchUpload (sent[0] still 0) completed nothing
+            if (noSuchUpload(e) && sent[0] > 0 && repeated(sent[0], e)) {
                 String notOurs = notThisAssembly(targetKey, total, completed);
                 if (notOurs == null) {
                     return;
@@ -433,7 +434,7 @@ public final class S3Storage implements Storage {
      * the upload with its answer lost, or the upload may be gone otherwise (aborted, expired) with the
      * target holding an older object. The target is this assembly only when it holds the assembly's
      * size (a first, cheap filter) and exactly its multipart ETag (computed from the ETags the parts
-     * were given: {@link #multipartETag}); a store whose part ETags are no MD5s cannot be checked so,
+     * were given: {@link #multipartETag}); a store whose part ETags are not hex digests cannot be checked so,
      * and the attempt fails rather than take an object it cannot tell apart.
      *
      * @return null when the target is this assembly, else why it is not taken as such
@@ -450,7 +451,7 @@ public final class S3Storage implements Storage {
         }
         Optional<String> expected = multipartETag(parts);
         if (expected.isEmpty()) {
-            return "the parts' ETags are no MD5 digests, so the object under the key (ETag " + head.eTag()
+            return "the parts' ETags are no hex digests, so the object under the key (ETag " + head.eTag()
                     + ") cannot be told apart from an older one of the same size";
         }
         String found = unquoted(head.eTag());
@@ -464,7 +465,9 @@ public final class S3Storage implements Storage {
     /**
      * The ETag S3 gives the object a multipart upload of {@code parts} completes: the MD5 of the
      * concatenated binary MD5s of the parts (their ETags), then {@code -} and the number of parts.
-     * Empty when a part's ETag is no hex MD5 (SSE-C or SSE-KMS on AWS, some S3-compatible stores).
+     * Empty when a part's ETag is not 32 hex digits (some S3-compatible stores). Under SSE-KMS or SSE-C a
+     * part's ETag is no MD5 of its bytes, but is still hex and still what the object's ETag is derived from;
+     * a store that derives it otherwise gives an ETag that does not match, and the attempt fails.
      */
     static Optional<String> multipartETag(List<CompletedPart> parts) {
         if (parts.isEmpty()) {

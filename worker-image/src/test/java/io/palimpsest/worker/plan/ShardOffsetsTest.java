@@ -178,10 +178,52 @@ class ShardOffsetsTest {
         index[7] = '9';
         output.put(ShardOffsets.KEY, index);
 
-        IOException refused = assertThrows(IOException.class, () -> manifest.locate(output, 0));
+        // the same for every shard and attempt: the job stops (exit 78), no shard spends its attempts on it
+        InvalidJobException refused = assertThrows(InvalidJobException.class, () -> manifest.locate(output, 0));
 
         assertTrue(
                 refused.getMessage().contains("is not a shard offset index this version reads"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("worker image"), refused.getMessage());
+    }
+
+    interface RangedReadHook {
+        void before(String key, long start) throws IOException;
+    }
+
+    /**
+     * A planner replaces the plan (no work started yet) between a worker's read of the offset index's header
+     * and its read of its entry: the entry and the line are the new plan's, the header named the old manifest,
+     * whose duplicate-id index is still in force. The worker must not run the new plan's shard with the old
+     * plan's repeats: it stops.
+     */
+    @Test
+    void aPlanReplacedBetweenTheHeaderAndTheEntryIsRefused() throws IOException {
+        FileStorage output = new FileStorage(dir.resolve("out"));
+        List<Shard> before = shards(5, "a");
+        planner.store(output, before);
+        byte[] stored = output.readAll(ShardManifest.KEY);
+        new DuplicateIdIndex(json).ensure(output, before, stored, (shard, sink) -> true);
+        List<Shard> after = shards(5, "b");
+        Counting worker = new Counting(output);
+        int[] offsetReads = {0};
+        worker.beforeRange = (key, start) -> {
+            if (key.equals(ShardOffsets.KEY) && ++offsetReads[0] == 2) {
+                assertTrue(planner.store(output, after).replanned());
+            }
+        };
+
+        IOException refused = assertThrows(IOException.class, () -> {
+            ShardManifest.Planned planned = manifest.locate(worker, 3);
+            // without the refusal: the new plan's shard under the old manifest's hash
+            assertEquals(
+                    DuplicateIdIndex.sha256(stored).equals(planned.manifestSha256()) ? before.get(3) : after.get(3),
+                    planned.shard());
+        });
+
+        assertEquals(
+                output.describe(ShardOffsets.KEY) + " was replaced while this worker read its shard through it"
+                        + " (planning ran again meanwhile): its shard is looked up again by the next attempt",
+                refused.getMessage());
     }
 
     /** Counts the requests and bytes read through it. */
@@ -189,6 +231,8 @@ class ShardOffsetsTest {
         private final Storage store;
         final AtomicLong bytes = new AtomicLong();
         final AtomicLong requests = new AtomicLong();
+        /** Run before each ranged read, with its key and start (null: nothing). */
+        RangedReadHook beforeRange;
 
         Counting(Storage store) {
             this.store = store;
@@ -235,6 +279,9 @@ class ShardOffsetsTest {
 
         @Override
         public InputStream openRange(String key, long start, long endExclusive) throws IOException {
+            if (beforeRange != null) {
+                beforeRange.before(key, start);
+            }
             return counted(store.openRange(key, start, endExclusive));
         }
 

@@ -269,6 +269,61 @@ class S3StorageTest {
         }
     }
 
+    /**
+     * A part's upload that the client sent twice (its first answer lost) and that is answered 404
+     * NoSuchUpload (the upload aborted or expired meanwhile): no completion was sent, so the assembly
+     * fails as such, with no look at the key for a completion whose answer was lost, and no message
+     * saying one was.
+     */
+    @Test
+    void aPartAnsweredNoSuchUploadIsNoLostCompletion() throws Exception {
+        byte[] half = new byte[3 * 1024 * 1024];
+        try (S3Client mock = S3.createS3ClientV2()) {
+            List<String> headed = new ArrayList<>();
+            InvocationHandler noSuchUploadOnAPart = new InvocationHandler() {
+                @Override
+                public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+                    if (args != null && args.length > 0 && args[0] instanceof java.util.function.Consumer) {
+                        return InvocationHandler.invokeDefault(proxy, method, args);
+                    }
+                    if (args != null
+                            && args[0] instanceof software.amazon.awssdk.services.s3.model.HeadObjectRequest h) {
+                        headed.add(h.key());
+                    }
+                    if (args != null
+                            && (args[0] instanceof UploadPartRequest || args[0] instanceof UploadPartCopyRequest)) {
+                        throw S3Exception.builder()
+                                .statusCode(404)
+                                .message("The specified multipart upload does not exist.")
+                                .awsErrorDetails(AwsErrorDetails.builder()
+                                        .errorCode("NoSuchUpload")
+                                        .build())
+                                .numAttempts(2)
+                                .build();
+                    }
+                    try {
+                        return method.invoke(mock, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }
+            };
+            S3Client client = (S3Client) Proxy.newProxyInstance(
+                    S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, noSuchUploadOnAPart);
+            S3Storage storage = new S3Storage(client, "out", "part-no-upload");
+            storage.put("p0", half);
+            storage.put("p1", half);
+
+            IOException failed = org.junit.jupiter.api.Assertions.assertThrows(
+                    IOException.class, () -> storage.concatenate(List.of("p0", "p1"), "joined"));
+
+            String message = failed.getMessage();
+            assertTrue(message.startsWith("could not assemble s3://out/part-no-upload/joined: "), message);
+            assertFalse(message.contains("CompleteMultipartUpload"), message);
+            assertEquals(List.of("part-no-upload/p0", "part-no-upload/p1"), headed, "the key is not inspected");
+        }
+    }
+
     /** Records the size of every part an upload sends or copies, around a real client. */
     private static final class PartRecorder implements InvocationHandler {
         private final S3Client delegate;
