@@ -235,4 +235,20 @@ class ValidatorsTest {
         assertEquals(0, judge.requests.size());
         assertThrows(RecipeException.class, () -> Validators.of(specs, Optional.empty(), new PromptRenderer(), "t"));
     }
+
+    @Test
+    void aBoundRefusedAtPlanningStillRunsInACampaignPlannedBeforeTheRefusal() {
+        // min: -1 was accepted (and checked nothing) before planning refused it; a worker of a later image
+        // resuming such a campaign builds the recipe as the campaign began instead of failing every shard.
+        assertEquals(
+                Optional.empty(),
+                reason("{type: lengthRatio, min: -1, max: 1.5}", SOURCE, PARAPHRASE, "stop", 50, 100));
+        assertThrows(
+                Validators.BadBound.class,
+                () -> Validators.check(
+                        RecipeYaml.parse("{type: lengthRatio, min: -1, max: 1.5}", ValidatorSpec.class),
+                        null,
+                        new PromptRenderer(),
+                        "test"));
+    }
 }
