@@ -15,7 +15,7 @@ public final class PlannerScratch {
     public static final String SETTING = "palimpsest.jobs.planner-scratch-size";
 
     /** The setting's default. */
-    public static final String DEFAULT_SIZE = "50Gi";
+    public static final String DEFAULT_SIZE = "200Gi";
 
     private PlannerScratch() {}
 

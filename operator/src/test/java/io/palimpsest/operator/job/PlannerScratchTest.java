@@ -44,9 +44,9 @@ class PlannerScratchTest {
                 TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"), "img", new TestSettings());
         PodSpec pod = planner.getSpec().getTemplate().getSpec();
 
-        assertEquals(new Quantity("50Gi"), tmp(pod).getEmptyDir().getSizeLimit());
+        assertEquals(new Quantity("200Gi"), tmp(pod).getEmptyDir().getSizeLimit());
         assertEquals(
-                Optional.of(Long.toString(50L * 1024 * 1024 * 1024 / 10 * 9)),
+                Optional.of(Long.toString(200L * 1024 * 1024 * 1024 / 10 * 9)),
                 env(pod.getContainers().get(0), PlannerScratch.ENV));
     }
 
