@@ -8,9 +8,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.status.ConditionAggregator;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -54,13 +52,10 @@ public final class SharedOutput {
 
     /** Where the job writes, as the index keys it; null for a job without an output. */
     public static String key(RewriteJob job) {
-        if (job.getSpec() == null
-                || job.getSpec().getOutput() == null
-                || job.getSpec().getOutput().getUri() == null) {
+        if (job.getSpec() == null || job.getSpec().getOutput() == null) {
             return null;
         }
-        String uri = StorageUris.normalise(job.getSpec().getOutput().getUri());
-        return uri.startsWith("s3://") ? uri : job.getMetadata().getNamespace() + " " + uri;
+        return FolderIndex.key(job, job.getSpec().getOutput().getUri());
     }
 
     /** The index's keys for the job: its output's, or none. */
@@ -71,14 +66,7 @@ public final class SharedOutput {
 
     /** The {@link #BY_OUTPUT_TREE} keys for the job: every folder of its output from the root, as {@link #key} spells them. */
     public static List<String> treeKeys(RewriteJob job) {
-        String key = key(job);
-        if (key == null) {
-            return List.of();
-        }
-        String scope = scope(key);
-        return StorageUris.prefixes(key.substring(scope.length())).stream()
-                .map(p -> scope + p)
-                .toList();
+        return FolderIndex.tree(key(job));
     }
 
     /**
@@ -86,28 +74,12 @@ public final class SharedOutput {
      * or below its output, one per folder above it.
      */
     public static Collection<RewriteJob> related(RewriteJob job, Index index) {
-        String key = key(job);
-        if (key == null) {
-            return List.of();
-        }
-        Map<String, RewriteJob> found = new LinkedHashMap<>();
-        for (RewriteJob j : index.byIndex(BY_OUTPUT_TREE, key)) {
-            found.putIfAbsent(
-                    j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
-        }
-        List<String> folders = treeKeys(job);
-        for (String above : folders.subList(0, folders.size() - 1)) {
-            for (RewriteJob j : index.byIndex(BY_OUTPUT, above)) {
-                found.putIfAbsent(
-                        j.getMetadata().getNamespace() + "/" + j.getMetadata().getName(), j);
-            }
-        }
-        return found.values();
+        return FolderIndex.overlapping(key(job), BY_OUTPUT_TREE, BY_OUTPUT, index);
     }
 
     /** The namespace part of a key ("ns " for a claim or a path), "" for an s3:// one. */
     private static String scope(String key) {
-        return key.startsWith("s3://") ? "" : key.substring(0, key.indexOf(' ') + 1);
+        return FolderIndex.scope(key);
     }
 
     /**

@@ -52,13 +52,10 @@ public final class UpstreamInput {
 
     /** Where the job reads, as the indexes key it (as {@link SharedOutput#key} keys outputs); null for none. */
     public static String key(RewriteJob job) {
-        if (job.getSpec() == null
-                || job.getSpec().getInput() == null
-                || job.getSpec().getInput().getUri() == null) {
+        if (job.getSpec() == null || job.getSpec().getInput() == null) {
             return null;
         }
-        String uri = StorageUris.normalise(job.getSpec().getInput().getUri());
-        return uri.startsWith("s3://") ? uri : job.getMetadata().getNamespace() + " " + uri;
+        return FolderIndex.key(job, job.getSpec().getInput().getUri());
     }
 
     /** The {@link #BY_INPUT} keys for the job: its input's, or none. */
@@ -69,17 +66,7 @@ public final class UpstreamInput {
 
     /** The {@link #BY_INPUT_TREE} keys for the job: every folder of its input from the root, itself included. */
     public static List<String> treeKeys(RewriteJob job) {
-        return tree(key(job));
-    }
-
-    private static List<String> tree(String key) {
-        if (key == null) {
-            return List.of();
-        }
-        String scope = scope(key);
-        return StorageUris.prefixes(key.substring(scope.length())).stream()
-                .map(p -> scope + p)
-                .toList();
+        return FolderIndex.tree(key(job));
     }
 
     /** The jobs whose output is the job's input, inside it or around it (the job itself is never among them). */
@@ -94,18 +81,9 @@ public final class UpstreamInput {
 
     private static Collection<RewriteJob> overlapping(
             RewriteJob job, String key, String treeIndex, String exactIndex, SharedOutput.Index index) {
-        if (key == null) {
-            return List.of();
-        }
         Map<String, RewriteJob> found = new LinkedHashMap<>();
-        for (RewriteJob j : index.byIndex(treeIndex, key)) {
-            found.putIfAbsent(id(j), j);
-        }
-        List<String> folders = tree(key);
-        for (String above : folders.subList(0, folders.size() - 1)) {
-            for (RewriteJob j : index.byIndex(exactIndex, above)) {
-                found.putIfAbsent(id(j), j);
-            }
+        for (RewriteJob j : FolderIndex.overlapping(key, treeIndex, exactIndex, index)) {
+            found.put(id(j), j);
         }
         found.remove(id(job));
         return found.values();
@@ -274,11 +252,6 @@ public final class UpstreamInput {
     }
 
     private static String id(RewriteJob job) {
-        return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
-    }
-
-    /** The namespace part of a key ("ns " for a claim or a path), "" for an s3:// one. */
-    private static String scope(String key) {
-        return key.startsWith("s3://") ? "" : key.substring(0, key.indexOf(' ') + 1);
+        return FolderIndex.id(job);
     }
 }
