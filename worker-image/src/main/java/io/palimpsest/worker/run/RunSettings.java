@@ -31,36 +31,6 @@ public record RunSettings(
     /** The default of {@code spec.retry.attemptsPerShard}. */
     public static final int DEFAULT_ATTEMPTS_PER_SHARD = 3;
 
-    /** Settings of an attempt whose model's identity is not known. */
-    public RunSettings(
-            int attempt,
-            String writerId,
-            int checkpointEvery,
-            int window,
-            Compression compression,
-            String job,
-            String jobUid,
-            String recipeHash,
-            String model,
-            Path tempDir,
-            int attemptsPerShard,
-            boolean simulated) {
-        this(
-                attempt,
-                writerId,
-                checkpointEvery,
-                window,
-                compression,
-                job,
-                jobUid,
-                recipeHash,
-                model,
-                tempDir,
-                attemptsPerShard,
-                simulated,
-                null);
-    }
-
     public RunSettings {
         if (checkpointEvery < 1) {
             throw new IllegalArgumentException("checkpointEvery must be at least 1, got " + checkpointEvery);

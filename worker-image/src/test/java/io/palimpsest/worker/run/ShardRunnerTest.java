@@ -187,7 +187,8 @@ class ShardRunnerTest {
                         "model",
                         Files.createTempDirectory(dir, "tmp"),
                         3,
-                        false);
+                        false,
+                        null);
                 return new ShardRunner(
                         new FileStorage(in),
                         new FileStorage(out),

@@ -23,6 +23,7 @@ public final class TestRunSettings {
                 "model",
                 tempDir,
                 RunSettings.DEFAULT_ATTEMPTS_PER_SHARD,
-                false);
+                false,
+                null);
     }
 }

@@ -170,7 +170,7 @@ class HttpTokenCounterTest {
             Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
                     + "chunking: {minDocumentTokens: 2}\n"
                     + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
             ExecutionException failure = assertThrows(ExecutionException.class, () -> processor
                     .process(new Document("d1", TEXT, json.createObjectNode(), null))
                     .toCompletableFuture()
@@ -190,7 +190,7 @@ class HttpTokenCounterTest {
             Recipe recipe = RecipeYaml.parse("tokenizer: {mode: server}\n"
                     + "chunking: {minDocumentTokens: 2}\n"
                     + "prompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            RecipeProcessor processor = RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
             var processed = processor
                     .process(new Document("d1", TEXT, json.createObjectNode(), null))
                     .toCompletableFuture()
@@ -209,7 +209,7 @@ class HttpTokenCounterTest {
         try (ModelClient client = new ModelClient(settings(base(server)).build(), json)) {
             Recipe recipe = RecipeYaml.parse(
                     "tokenizer: {mode: server}\nprompts: [{name: a, user: 'Rewrite: {{document}}'}]\n");
-            RecipeProcessors.create(recipe, client, "m", "hash", false, json);
+            RecipeProcessors.create(recipe, client, "m", "hash", false, json, () -> false);
             assertEquals(1, auth.size(), "one count before any document");
             ModelConfigException refused = client.refusal().orElseThrow();
             assertTrue(refused.getMessage().contains("/tokenize answered HTTP 404"), refused.getMessage());
