@@ -182,7 +182,13 @@ public final class S3Storage implements Storage {
         String eTag = response.eTag();
         Long length = response.contentLength();
         if (length == null || eTag == null) {
-            HeadObjectResponse head = headResponse(key);
+            HeadObjectResponse head;
+            try {
+                head = headResponse(key);
+            } catch (IOException | RuntimeException e) {
+                first.abort();
+                throw e;
+            }
             length = head.contentLength() - start;
             eTag = head.eTag();
         }
@@ -317,9 +323,24 @@ public final class S3Storage implements Storage {
             putIfAbsent(key, content, sent);
             return true;
         } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                // a 409 again: still in flight; ours only when the key already holds our bytes
-                return ownWriteRefused(key, content, earlierRepeated || repeated(sent[0], e));
+            boolean repeated = earlierRepeated || repeated(sent[0], e);
+            if (e.statusCode() == 412) {
+                return ownWriteRefused(key, content, repeated);
+            }
+            if (e.statusCode() == 409) {
+                // a 409 again: a write in flight still. Landed, it decides (ours only when it holds our
+                // bytes and one of our tries may be it); still absent, nobody has won, and false would
+                // send the caller to read a key that is not there
+                Optional<byte[]> held = readIfPresent(key);
+                if (held.isPresent()) {
+                    return repeated && Arrays.equals(held.get(), content);
+                }
+                throw new IOException(
+                        "could not create " + describe() + "/" + trimSlashes(key) + ": the store answered 409 "
+                                + errorCode(e) + " twice (a conflicting conditional write in flight) and the key"
+                                + " is still absent, so no write has won; this attempt fails and the next one"
+                                + " tries again. " + e.getMessage(),
+                        e);
             }
             throw failure("create", key, e);
         } catch (SdkException e) {

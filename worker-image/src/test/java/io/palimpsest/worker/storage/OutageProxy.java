@@ -48,6 +48,9 @@ public final class OutageProxy implements AutoCloseable {
     private volatile ServerSocket server;
     private volatile boolean closed;
 
+    /** "METHOD /path" of the requests answered 409 ConditionalRequestConflict. */
+    private final java.util.Set<String> conflicting = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** "METHOD /path" to the error code its 403 carries. */
     private final java.util.Map<String, String> deniedOnly = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -171,6 +174,15 @@ public final class OutageProxy implements AutoCloseable {
         deniedOnly.put(method + " " + path, code);
     }
 
+    /**
+     * Answers every {@code method} request for exactly {@code path} (without its query) 409
+     * ConditionalRequestConflict without reaching the store, as a store with a conflicting
+     * conditional write on the key in flight for a while.
+     */
+    void conflictOnly(String method, String path) {
+        conflicting.add(method + " " + path);
+    }
+
     private synchronized void switchTo(Mode next) throws IOException {
         Mode before = mode.getAndSet(next);
         if (next == Mode.REFUSE && before != Mode.REFUSE) {
@@ -239,7 +251,9 @@ public final class OutageProxy implements AutoCloseable {
             forwarded.append("Connection: close\r\n\r\n");
             requests.add(method + " " + path);
             String forbidden = deniedOnly.get(method + " " + path);
-            Mode now = forbidden != null ? Mode.ACCESS_DENIED : mode.get();
+            Mode now = forbidden != null
+                    ? Mode.ACCESS_DENIED
+                    : conflicting.contains(method + " " + path) ? Mode.CONFLICT : mode.get();
             Repeat repeated = repeat.get();
             if (repeated != null
                     && repeated.request().equals(method + " " + path)

@@ -324,6 +324,46 @@ class S3StorageTest {
         }
     }
 
+    /**
+     * A GET whose answer lacks its length or ETag is followed by a HEAD; when that HEAD fails (here the
+     * object was deleted in between), the read fails and the first answer's stream is let go, not left
+     * holding its connection.
+     */
+    @Test
+    void aFailedHeadAfterAnAnswerWithoutETagLetsTheFirstAnswerGo() {
+        boolean[] released = {false};
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (args != null && args.length > 0 && args[0] instanceof java.util.function.Consumer) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            if (args != null && args[0] instanceof software.amazon.awssdk.services.s3.model.GetObjectRequest) {
+                InputStream body = new java.io.ByteArrayInputStream(new byte[] {1, 2, 3}) {
+                    @Override
+                    public void close() {
+                        released[0] = true;
+                    }
+                };
+                return new software.amazon.awssdk.core.ResponseInputStream<>(
+                        software.amazon.awssdk.services.s3.model.GetObjectResponse.builder()
+                                .build(),
+                        software.amazon.awssdk.http.AbortableInputStream.create(body, () -> released[0] = true));
+            }
+            if (args != null && args[0] instanceof software.amazon.awssdk.services.s3.model.HeadObjectRequest) {
+                throw software.amazon.awssdk.services.s3.model.NoSuchKeyException.builder()
+                        .statusCode(404)
+                        .message("gone")
+                        .build();
+            }
+            throw new UnsupportedOperationException(method.getName());
+        };
+        S3Client client = (S3Client)
+                Proxy.newProxyInstance(S3Client.class.getClassLoader(), new Class<?>[] {S3Client.class}, handler);
+        S3Storage storage = new S3Storage(client, "in", "no-etag");
+
+        org.junit.jupiter.api.Assertions.assertThrows(java.nio.file.NoSuchFileException.class, () -> storage.open("a"));
+        assertTrue(released[0], "the first answer's stream is let go");
+    }
+
     /** Records the size of every part an upload sends or copies, around a real client. */
     private static final class PartRecorder implements InvocationHandler {
         private final S3Client delegate;

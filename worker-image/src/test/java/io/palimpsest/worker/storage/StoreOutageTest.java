@@ -562,6 +562,33 @@ class StoreOutageTest {
     }
 
     /**
+     * A conditional create answered 409 twice (a conflicting write in flight) while the key stays
+     * absent: nobody has won, so the create fails the attempt naming the key and the store's answer,
+     * rather than saying "taken" and sending its caller to read a key that is not there. Once the key
+     * holds another writer's bytes, it is theirs.
+     */
+    @Test
+    void aConditionalCreateAnsweredConflictTwiceWithTheKeyAbsentFailsTheAttemptNamingTheKey() throws IOException {
+        String name = "conflict-twice";
+        byte[] mine = ("{\"writer\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
+        String receipt = "/out/" + name + "/receipt.json";
+        try (OutageProxy proxy = new OutageProxy(S3.getHttpPort());
+                S3Storage output = throughProxy(proxy, "out", name, Duration.ofMinutes(1))) {
+            proxy.conflictOnly("PUT", receipt);
+
+            IOException e = assertThrows(IOException.class, () -> output.createIfAbsent("receipt.json", mine));
+            assertFalse(e instanceof StoreRefusedException, "fails the attempt only: " + e);
+            assertTrue(e.getMessage().contains(name + "/receipt.json"), e.getMessage());
+            assertTrue(e.getMessage().contains("409 ConditionalRequestConflict"), e.getMessage());
+            assertTrue(e.getMessage().contains("still absent"), e.getMessage());
+            assertFalse(direct("out", name).exists("receipt.json"));
+
+            direct("out", name).put("receipt.json", "{\"writer\":\"twin\"}".getBytes(StandardCharsets.UTF_8));
+            assertFalse(output.createIfAbsent("receipt.json", mine), "the twin's write won");
+        }
+    }
+
+    /**
      * A conditional create that landed while its answer was lost, whose repeat meets 409 (the store
      * still has a conditional write on the key in flight): the key holds exactly this writer's bytes,
      * so the create is this writer's.
