@@ -176,6 +176,27 @@ class UpstreamInputJobsTest {
     }
 
     @Test
+    void anUpstreamThatFailedBeforeItsPlanDoesNotHoldAnInputAroundItsOutput() {
+        // up-h failed before it had a plan: nothing of its was written under s3://corpus/lake/h-out. A job
+        // reading the whole lake is not held by it for ever; one reading that output alone still is.
+        client.resource(job("up-h", "s3://corpus/raw", "s3://corpus/lake/h-out"))
+                .create();
+        client.resource(job("up-lake", "s3://corpus/lake/", "s3://corpus/lake-out"))
+                .create();
+        client.resource(job("up-only", "s3://corpus/lake/h-out/", "s3://corpus/only-out"))
+                .create();
+        cluster.reconcile("up-h");
+        moves.plannerFails("up-h-plan", "s3://corpus/raw: access denied");
+        cluster.reconcile("up-h");
+        assertEquals(JobPhase.Failed, cluster.status("up-h").getPhase());
+        cluster.reconcile("up-lake");
+        assertEquals(JobPhase.Planning, cluster.status("up-lake").getPhase());
+        cluster.reconcile("up-only");
+        assertEquals(JobPhase.Pending, cluster.status("up-only").getPhase());
+        assertEquals("InputIncomplete", ready("up-only").getReason());
+    }
+
+    @Test
     void aCycleIsRefusedNamingBothJobs() {
         client.resource(job("up-x", "s3://corpus/y-out", "s3://corpus/x-out")).create();
         client.resource(job("up-y", "s3://corpus/x-out", "s3://corpus/y-out")).create();

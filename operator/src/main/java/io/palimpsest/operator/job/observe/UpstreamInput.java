@@ -158,6 +158,7 @@ public final class UpstreamInput {
                         u.getMetadata().getUid(), job.getMetadata().getUid()))
                 .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
                 .filter(u -> phase(u) != JobPhase.Succeeded)
+                .filter(u -> !failedBeforeWritingAround(job, u))
                 .sorted(SharedOutput.FIRST)
                 .toList();
     }
@@ -195,6 +196,25 @@ public final class UpstreamInput {
             }
         }
         return null;
+    }
+
+    /**
+     * An upstream that Failed before it had a plan (an invalid spec, a refused plan) wrote no shard; a job
+     * whose input only holds that output among other data reads nothing of it, so it is not held for ever by
+     * a failed object nobody deletes. A job whose input is that output, or inside it, reads nothing else:
+     * it is still held, naming the failure, so that a chain applied at once waits for the upstream to be
+     * fixed instead of failing on an empty input.
+     */
+    private static boolean failedBeforeWritingAround(RewriteJob job, RewriteJob u) {
+        boolean planned = u.getStatus() != null
+                && u.getStatus().getShards() != null
+                && u.getStatus().getShards().getTotal() > 0;
+        return phase(u) == JobPhase.Failed
+                && !planned
+                && StorageUris.overlap(
+                                job.getSpec().getInput().getUri(),
+                                u.getSpec().getOutput().getUri())
+                        == StorageUris.Overlap.OUTPUT_INSIDE_INPUT;
     }
 
     /** Why the upstream job will not finish by itself, or null when it will. */
