@@ -88,6 +88,7 @@ class UpstreamInputJobsTest {
         cluster.reconcile("up-2");
         assertEquals(JobPhase.Planning, cluster.status("up-2").getPhase());
         assertNotNull(moves.job("up-2-plan"));
+        assertEquals(List.of(), finishedInputs("up-2"), "a whole output needs no word to the planner");
     }
 
     @Test

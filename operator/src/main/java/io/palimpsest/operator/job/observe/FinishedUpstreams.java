@@ -20,7 +20,9 @@ public final class FinishedUpstreams {
 
     /**
      * The {@code spec.output.uri} of each job whose output the job reads and that has Succeeded, normalised, in
-     * creation order; empty when there is none.
+     * creation order; empty when there is none. One whose status counts every shard committed is not named: its
+     * output is whole, and a worker image from before {@code --finished-input} (a job's {@code spec.workers.image})
+     * plans it as before.
      *
      * @param freshest the newest known version of a job the index gave, or null when it is known deleted
      */
@@ -32,9 +34,16 @@ public final class FinishedUpstreams {
                         u.getMetadata().getUid(), job.getMetadata().getUid()))
                 .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
                 .filter(u -> u.getStatus() != null && u.getStatus().getPhase() == JobPhase.Succeeded)
+                .filter(FinishedUpstreams::maybeShort)
                 .sorted(SharedOutput.FIRST)
                 .map(u -> StorageUris.normalise(u.getSpec().getOutput().getUri()))
                 .distinct()
                 .toList();
+    }
+
+    /** Whether the job's status does not count every planned shard committed (or counts none). */
+    private static boolean maybeShort(RewriteJob u) {
+        var shards = u.getStatus().getShards();
+        return shards == null || shards.getTotal() == 0 || shards.getSucceeded() < shards.getTotal();
     }
 }
