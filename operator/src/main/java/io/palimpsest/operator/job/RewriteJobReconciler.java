@@ -31,6 +31,7 @@ import io.palimpsest.operator.PalimpsestConfig;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.ClusterReadings;
 import io.palimpsest.operator.job.observe.FinishedPod;
+import io.palimpsest.operator.job.observe.FinishedUpstreams;
 import io.palimpsest.operator.job.observe.Observation;
 import io.palimpsest.operator.job.observe.PodReadings;
 import io.palimpsest.operator.job.observe.PodsNotCreated;
@@ -301,7 +302,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobDecider.Decision decision = JobDecider.decide(seen.facts());
         String refusal = null;
         try {
-            act(job, decision, seen.cluster(), new OwnedResources(context.getClient(), job));
+            act(
+                    job,
+                    decision,
+                    seen.cluster(),
+                    new OwnedResources(context.getClient(), job),
+                    context.getPrimaryCache()::byIndex);
         } catch (OwnedResources.Rejected r) {
             // The same object would be refused again: end the job with the server's reason, never loop on it.
             decision = new JobDecider.Decision(JobPhase.Failed, r.reason(), List.of(), null);
@@ -700,7 +706,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     /** Each action is one call; the objects are built here, from the job and what was observed. */
-    private void act(RewriteJob job, JobDecider.Decision decision, Observation seen, OwnedResources owned) {
+    private void act(
+            RewriteJob job,
+            JobDecider.Decision decision,
+            Observation seen,
+            OwnedResources owned,
+            SharedOutput.Index index) {
         for (JobDecider.Action action : decision.actions()) {
             if (action instanceof JobDecider.CreateConfigMap a) {
                 owned.create(a.desired());
@@ -711,7 +722,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             } else if (action instanceof JobDecider.CreatePlanner) {
                 created(
                         job,
-                        owned.create(PlannerJob.desired(job, image(job), settings, seen.fleetWorkers(job, policy()))));
+                        owned.create(PlannerJob.desired(
+                                job,
+                                image(job),
+                                settings,
+                                seen.fleetWorkers(job, policy()),
+                                FinishedUpstreams.outputs(job, index, this::freshest))));
             } else if (action instanceof JobDecider.Replan) {
                 owned.delete(seen.plannerJob());
             } else if (action instanceof JobDecider.RecordShardCount a) {

@@ -13,6 +13,7 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.UpstreamInput;
@@ -87,6 +88,62 @@ class UpstreamInputJobsTest {
         cluster.reconcile("up-2");
         assertEquals(JobPhase.Planning, cluster.status("up-2").getPhase());
         assertNotNull(moves.job("up-2-plan"));
+        assertEquals(List.of(), finishedInputs("up-2"), "a whole output needs no word to the planner");
+    }
+
+    @Test
+    void thePlannerIsToldTheOutputsOfTheUpstreamsThatSucceededAndNoOthers() {
+        client.resource(job("fi-2", "s3://corpus/fi-1/default", "s3://corpus/fi-2"))
+                .create();
+        client.resource(job("fi-1", "s3://corpus/raw", "s3://corpus/fi-1")).create();
+        cluster.reconcile("fi-1");
+        assertEquals(List.of(), finishedInputs("fi-1"), "no upstream");
+
+        // Stage 1 ends with one shard failed for good, within its maxFailedShards: Succeeded, one of two committed.
+        moves.plannerSucceeds("fi-1-plan", 2);
+        cluster.reconcile("fi-1");
+        moves.shardCommits("fi-1-work", 0, 10);
+        moves.shardFails("fi-1-work", 1, 0, 42, ShardSummary.Outcome.badData, "BadData");
+        moves.workerStatus("fi-1-work", "0", "1", 0);
+        moves.finish("fi-1-work", "Failed", "FailedIndexes");
+        cluster.reconcile("fi-1");
+        assertEquals(JobPhase.Succeeded, cluster.status("fi-1").getPhase());
+        assertEquals("1/2", cluster.status("fi-1").getProgress());
+
+        // Stage 2, inside its output, plans: its planner reads that output as it is, not refusing it as unfinished.
+        cluster.reconcile("fi-2");
+        assertEquals(JobPhase.Planning, cluster.status("fi-2").getPhase());
+        assertEquals(List.of("s3://corpus/fi-1/"), finishedInputs("fi-2"));
+
+        // An upstream deleted, Succeeded or not, is named no more: what it left stays refused if not whole.
+        client.resource(job("fi-3", "s3://corpus/raw", "s3://corpus/fi-3")).create();
+        client.resource(job("fi-4", "s3://corpus/fi-3", "s3://corpus/fi-4")).create();
+        cluster.reconcile("fi-3");
+        cluster.reconcile("fi-4");
+        assertNull(moves.job("fi-4-plan"));
+        client.resources(RewriteJob.class).inNamespace(NS).withName("fi-3").delete();
+        cluster.reconcile("fi-4");
+        assertEquals(JobPhase.Planning, cluster.status("fi-4").getPhase());
+        assertEquals(List.of(), finishedInputs("fi-4"));
+    }
+
+    /** The values of the planner's {@code --finished-input} arguments. */
+    private List<String> finishedInputs(String name) {
+        List<String> args = moves.job(name + "-plan")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getArgs();
+        assertEquals("plan", args.get(0), args.toString());
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < args.size() - 1; i++) {
+            if (args.get(i).equals("--finished-input")) {
+                out.add(args.get(i + 1));
+            }
+        }
+        return out;
     }
 
     @Test

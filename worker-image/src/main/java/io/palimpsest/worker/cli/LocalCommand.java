@@ -14,6 +14,7 @@ import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.text.Plural;
@@ -89,6 +90,14 @@ final class LocalCommand implements Callable<Integer> {
     boolean acceptRecipeChange;
 
     @Option(
+            names = "--accept-incomplete-input",
+            description =
+                    "Run even though the input holds another campaign's output whose shards are not all committed: its"
+                            + " committed shards are read as they are (for a campaign known to have ended, some shards"
+                            + " failed for good).")
+    boolean acceptIncompleteInput;
+
+    @Option(
             names = "--stop-within",
             defaultValue = "PT20S",
             description =
@@ -149,7 +158,12 @@ final class LocalCommand implements Callable<Integer> {
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
                         .storeOutage(modelOptions.maxOutage)) {
             System.err.println("model: " + model.description());
-            PlanSummary plan = PlanCommand.plan(runtime, json, acceptRecipeChange);
+            PlanSummary plan = PlanCommand.plan(
+                    runtime,
+                    json,
+                    acceptRecipeChange,
+                    null,
+                    new UnfinishedInputs.Accepting(acceptIncompleteInput, List.of()));
             System.err.printf(
                     "planned %s (%s, %d bytes) -> %s%n",
                     Plural.of(plan.getShards(), "shard"),

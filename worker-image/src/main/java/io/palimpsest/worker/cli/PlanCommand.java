@@ -66,6 +66,22 @@ final class PlanCommand implements Callable<Integer> {
                             + " longer than a quarter of one worker's share of the input are cut into item ranges. Unset: whole files.")
     Integer fleetWorkers;
 
+    @Option(
+            names = "--accept-incomplete-input",
+            description =
+                    "Read an input that holds another campaign's output whose shards are not all committed as it is: its"
+                            + " committed shards only (for a campaign known to have ended, some shards failed for good).")
+    boolean acceptIncompleteInput;
+
+    @Option(
+            names = "--finished-input",
+            paramLabel = "<output-uri>",
+            description =
+                    "The output of a campaign that has ended (set by the operator for each RewriteJob that has Succeeded"
+                            + " and writes into the input): read as it is, with a warning, though some of its shards"
+                            + " failed. Repeatable.")
+    List<String> finishedInputs = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -75,7 +91,12 @@ final class PlanCommand implements Callable<Integer> {
                 if (fleetWorkers != null && fleetWorkers < 1) {
                     throw new InvalidJobException("--fleet-workers must be at least 1, got " + fleetWorkers);
                 }
-                PlanSummary summary = plan(runtime, json, acceptRecipeChange, fleetWorkers);
+                PlanSummary summary = plan(
+                        runtime,
+                        json,
+                        acceptRecipeChange,
+                        fleetWorkers,
+                        new UnfinishedInputs.Accepting(acceptIncompleteInput, finishedInputs));
                 String line = json.writeValueAsString(summary);
                 System.out.println(summary.getShards());
                 pod.report(line);
@@ -88,15 +109,23 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange) throws IOException {
-        return plan(runtime, json, acceptRecipeChange, null);
+        return plan(runtime, json, acceptRecipeChange, null, UnfinishedInputs.Accepting.NONE);
     }
 
-    /** @param fleetWorkers workers the model keeps busy at once (null: shards are whole files) */
-    static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange, Integer fleetWorkers)
+    /**
+     * @param fleetWorkers workers the model keeps busy at once (null: shards are whole files)
+     * @param accepting    the other campaigns' outputs read as they are though not whole ({@link UnfinishedInputs})
+     */
+    static PlanSummary plan(
+            JobRuntime runtime,
+            ObjectMapper json,
+            boolean acceptRecipeChange,
+            Integer fleetWorkers,
+            UnfinishedInputs.Accepting accepting)
             throws IOException {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
                 .checkingInput((input, listed) -> UnfinishedInputs.refuse(
-                        runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt));
+                        runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
         Long limit = runtime.spec.getInput().getLimit();
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();

@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Another campaign's output is read only whole. An input that is another campaign's output, inside it or
@@ -26,6 +28,12 @@ import java.util.List;
  * output ({@code InputInProgress}). Below and at the input the listing the planner makes anyway is read;
  * above it, one look per folder (one HEAD on S3; credentials that may not read above their prefix leave it
  * unchecked, with a warning).
+ *
+ * <p>A campaign that has ended with shards that failed for good (its job Succeeded within {@code
+ * spec.retry.maxFailedShards}) stays short of receipts for ever. Such an output is taken as it is when the
+ * planner is told it is finished ({@link Accepting}): by the operator, naming the outputs of the RewriteJobs
+ * that have Succeeded ({@code --finished-input}), or by a user who knows the campaign has ended ({@code
+ * --accept-incomplete-input}); a warning then names how many of its shards are committed.
  */
 public final class UnfinishedInputs {
     private static final String RECEIPTS = "_palimpsest/receipts/";
@@ -33,13 +41,41 @@ public final class UnfinishedInputs {
     private UnfinishedInputs() {}
 
     /**
+     * Which campaigns that are not whole are read as they are.
+     *
+     * @param any             every one ({@code --accept-incomplete-input}: the user knows they have ended)
+     * @param finishedOutputs the outputs of campaigns known to have ended ({@code --finished-input}: the operator
+     *                        names those of the RewriteJobs that have Succeeded), as URIs the input's settings open
+     */
+    public record Accepting(boolean any, List<String> finishedOutputs) {
+        public static final Accepting NONE = new Accepting(false, List.of());
+
+        public Accepting {
+            finishedOutputs = List.copyOf(finishedOutputs);
+        }
+    }
+
+    /** {@link #refuse(String, InputRoot, List, NestedOutputs.Opener, Accepting)} accepting no unfinished campaign. */
+    public static void refuse(String inputUri, InputRoot input, List<StoredObject> listed, NestedOutputs.Opener opener)
+            throws IOException {
+        refuse(inputUri, input, listed, opener, Accepting.NONE);
+    }
+
+    /**
      * @param inputUri the input as the job names it
      * @param listed   the objects the input's listing gave (every key under a folder input; the file of a one-file
      *                 input)
      * @param opener   opens a storage at a URI with the input's settings
+     * @param accepting the campaigns that are read as they are, with a warning, though not whole
      */
-    public static void refuse(String inputUri, InputRoot input, List<StoredObject> listed, NestedOutputs.Opener opener)
+    public static void refuse(
+            String inputUri,
+            InputRoot input,
+            List<StoredObject> listed,
+            NestedOutputs.Opener opener,
+            Accepting accepting)
             throws IOException {
+        Check check = new Check(inputUri, opener, accepting);
         Storage storage = input.storage();
         List<String> listedKeys = listed.stream().map(StoredObject::key).toList();
         for (String key : listedKeys) {
@@ -50,7 +86,7 @@ public final class UnfinishedInputs {
             long receipts = listedKeys.stream()
                     .filter(k -> k.startsWith(prefix + RECEIPTS) && k.endsWith(".json"))
                     .count();
-            check(inputUri, storage, prefix, receipts);
+            check.campaign(storage, prefix, receipts);
         }
         if (storage instanceof FileStorage files) {
             List<Path> folders = new ArrayList<>();
@@ -63,7 +99,7 @@ public final class UnfinishedInputs {
             for (Path folder : folders) {
                 if (Files.isRegularFile(folder.resolve(ShardManifest.KEY))) {
                     FileStorage above = new FileStorage(folder);
-                    check(inputUri, above, "", receipts(above, ""));
+                    check.campaign(above, "", receipts(above, ""));
                 }
             }
             return;
@@ -87,7 +123,7 @@ public final class UnfinishedInputs {
                 String prefix = folder.isEmpty() ? "" : folder + "/";
                 try {
                     if (bucket.exists(prefix + ShardManifest.KEY)) {
-                        check(inputUri, bucket, prefix, receipts(bucket, prefix));
+                        check.campaign(bucket, prefix, receipts(bucket, prefix));
                     }
                 } catch (StoreRefusedException e) {
                     refused.add(bucket.describe(prefix + ShardManifest.KEY));
@@ -107,23 +143,83 @@ public final class UnfinishedInputs {
                 .count();
     }
 
-    /** Refuses the campaign at {@code prefix} of {@code storage} when fewer of its shards are committed than planned. */
-    private static void check(String inputUri, Storage storage, String prefix, long receipts) throws IOException {
-        String manifestKey = prefix + ShardManifest.KEY;
-        long shards = new String(storage.readAll(manifestKey), StandardCharsets.UTF_8)
-                .lines()
-                .filter(l -> !l.isBlank())
-                .count();
-        if (receipts >= shards) {
-            return;
+    /** The look at each campaign the input holds or is inside of. */
+    private static final class Check {
+        private final String inputUri;
+        private final NestedOutputs.Opener opener;
+        private final Accepting accepting;
+        /** Where the finished outputs are, as {@link #place} names them; opened at the first campaign not whole. */
+        private Set<String> finished;
+
+        Check(String inputUri, NestedOutputs.Opener opener, Accepting accepting) {
+            this.inputUri = inputUri;
+            this.opener = opener;
+            this.accepting = accepting;
         }
-        String output = storage.describe(prefix);
-        throw new InvalidJobException("spec.input.uri " + inputUri + " holds the output " + output
-                + " of a campaign that is not whole: " + receipts + " of " + Plural.of(shards, "shard")
-                + " committed (receipts under " + storage.describe(prefix + RECEIPTS) + " against the plan "
-                + storage.describe(manifestKey) + "); read now, it would give only the shards committed so far:"
-                + " plan this job once that campaign has finished every shard (run it again into the same output:"
-                + " it skips the shards already committed), or copy what it committed (without its _palimpsest/"
-                + " folder) elsewhere and point spec.input.uri there");
+
+        /**
+         * Refuses the campaign at {@code prefix} of {@code storage} when fewer of its shards are committed than
+         * planned, unless it is accepted as it is.
+         */
+        void campaign(Storage storage, String prefix, long receipts) throws IOException {
+            String manifestKey = prefix + ShardManifest.KEY;
+            long shards = new String(storage.readAll(manifestKey), StandardCharsets.UTF_8)
+                    .lines()
+                    .filter(l -> !l.isBlank())
+                    .count();
+            if (receipts >= shards) {
+                return;
+            }
+            String output = storage.describe(prefix);
+            String notWhole = "spec.input.uri " + inputUri + " holds the output " + output
+                    + " of a campaign that is not whole: " + receipts + " of " + Plural.of(shards, "shard")
+                    + " committed";
+            long missing = shards - receipts;
+            if (finished().contains(place(output))) {
+                System.err.println("warning: " + notWhole + "; the job that wrote it has Succeeded, so the other "
+                        + Plural.of(missing, "shard") + " failed in that job (within its spec.retry.maxFailedShards)"
+                        + " and stay missing: this job reads the committed ones as they are, without the documents"
+                        + " of those");
+                return;
+            }
+            if (accepting.any()) {
+                System.err.println("warning: " + notWhole + "; --accept-incomplete-input takes it as it is: this"
+                        + " job reads the committed shards, without the documents of the other "
+                        + Plural.of(missing, "shard"));
+                return;
+            }
+            throw new InvalidJobException(notWhole + " (receipts under " + storage.describe(prefix + RECEIPTS)
+                    + " against the plan " + storage.describe(manifestKey) + "); read now, it would give only the"
+                    + " shards committed so far: plan this job once that campaign has finished every shard (run it"
+                    + " again into the same output: it skips the shards already committed), or copy what it"
+                    + " committed (without its _palimpsest/ folder) elsewhere and point spec.input.uri there; if"
+                    + " that campaign has ended and its committed shards are all you want, plan with"
+                    + " --accept-incomplete-input (plan, local) to read them as they are");
+        }
+
+        private Set<String> finished() {
+            if (finished == null) {
+                finished = new HashSet<>();
+                for (String uri : accepting.finishedOutputs()) {
+                    try (Storage at = opener.open(uri)) {
+                        finished.add(place(at.describe()));
+                    } catch (IOException | RuntimeException e) {
+                        // not read as finished: a campaign there that is not whole is refused as any other
+                        System.err.println("warning: --finished-input " + uri + " could not be opened ("
+                                + e.getMessage() + "), so a campaign there that is not whole is refused");
+                    }
+                }
+            }
+            return finished;
+        }
+
+        /** A location as {@link Storage#describe} gives it, without the trailing slashes a folder may have. */
+        private static String place(String described) {
+            String out = described;
+            while (out.endsWith("/")) {
+                out = out.substring(0, out.length() - 1);
+            }
+            return out;
+        }
     }
 }

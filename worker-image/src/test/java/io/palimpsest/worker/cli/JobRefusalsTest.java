@@ -407,6 +407,103 @@ class JobRefusalsTest {
     }
 
     @Test
+    void anEndedCampaignsCommittedShardsAreReadOnlyWhenAccepted() throws IOException {
+        edit("compression: zstd", "compression: none");
+        Path claims = tmp.resolve("claims");
+        Path stage1 = claims.resolve("corpus/stage-1");
+        CliRun first = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", stage1.toString());
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        // Shard 1 failed for good in that campaign (within its maxFailedShards): no receipt, nothing committed.
+        Files.delete(stage1.resolve("_palimpsest/receipts/shard-00001.json"));
+        List<Path> committed;
+        try (Stream<Path> files = Files.walk(stage1)) {
+            committed = files.filter(Files::isRegularFile)
+                    .filter(f -> !stage1.relativize(f).startsWith("_palimpsest"))
+                    .toList();
+        }
+        List<Path> failed = committed.stream()
+                .filter(f -> f.getFileName().toString().contains("shard-00001"))
+                .toList();
+        assertFalse(failed.isEmpty(), committed.toString());
+        for (Path f : failed) {
+            Files.delete(f);
+        }
+        long kept = 0;
+        for (Path f : committed) {
+            if (!failed.contains(f)) {
+                kept += Files.readAllLines(f).stream().filter(l -> !l.isBlank()).count();
+            }
+        }
+        assertTrue(kept > 0, committed.toString());
+
+        edit("uri: file://data/", "uri: " + stage1.toAbsolutePath().toUri());
+        Path second = tmp.resolve("second");
+        CliRun refused = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", second.toString());
+        assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+        assertTrue(refused.err().contains("1 of 2 shards committed"), refused.err());
+        assertTrue(refused.err().contains("--accept-incomplete-input"), refused.err());
+        assertFalse(Files.exists(second.resolve("_palimpsest/manifest.jsonl")), "nothing planned");
+
+        // The user knows that campaign has ended: its committed shards are read as they are, and only those.
+        CliRun accepted = CliRun.of(
+                "local",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                second.toString(),
+                "--accept-incomplete-input");
+        assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
+        assertTrue(
+                accepted.err()
+                        .contains("warning: spec.input.uri "
+                                + stage1.toAbsolutePath().toUri() + " holds the output "
+                                + stage1.toAbsolutePath().toUri() + " of a campaign that is not whole: 1 of 2 shards"
+                                + " committed; --accept-incomplete-input takes it as it is"),
+                accepted.err());
+        assertTrue(accepted.out().contains("documents  read " + kept + ","), accepted.out());
+
+        // In a pod: the operator names the outputs of the upstream jobs that have Succeeded; others stay refused.
+        edit("uri: " + stage1.toAbsolutePath().toUri(), "uri: pvc://corpus/stage-1/");
+        edit("uri: file://quickstart-out/", "uri: pvc://corpus/stage-2/");
+        CliRun other = CliRun.of(
+                "plan",
+                "-f",
+                manifests.toString(),
+                "--pvc-root",
+                claims.toString(),
+                "--termination-log",
+                "",
+                "--finished-input",
+                "pvc://corpus/elsewhere/");
+        assertEquals(ExitCodes.INVALID_JOB, other.exit(), other.err());
+        assertTrue(other.err().contains("1 of 2 shards committed"), other.err());
+        assertFalse(Files.exists(claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl")), "nothing planned");
+        CliRun finished = CliRun.of(
+                "plan",
+                "-f",
+                manifests.toString(),
+                "--pvc-root",
+                claims.toString(),
+                "--termination-log",
+                "",
+                "--finished-input",
+                "pvc://corpus/elsewhere/",
+                "--finished-input",
+                "pvc://corpus/stage-1");
+        assertEquals(ExitCodes.DONE, finished.exit(), finished.err());
+        assertTrue(
+                finished.err()
+                        .contains("warning: spec.input.uri pvc://corpus/stage-1/ holds the output "
+                                + stage1.toAbsolutePath().toUri() + " of a campaign that is not whole: 1 of 2 shards"
+                                + " committed; the job that wrote it has Succeeded, so the other 1 shard failed in"
+                                + " that job"),
+                finished.err());
+        String plan = Files.readString(claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl"));
+        assertTrue(plan.contains("shard-00000") && !plan.contains("shard-00001"), "the committed shard's files only");
+    }
+
+    @Test
     void inputThatMatchesNoFileStops() throws IOException {
         edit("include: [\"*.jsonl\"]", "include: [\"*.parquet\"]");
         CliRun run = local();

@@ -12,6 +12,7 @@ import io.palimpsest.api.worker.PlannerScratch;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,6 +22,8 @@ import java.util.Map;
  * is deterministic and keeps an existing manifest, so a rerun is harmless. A plan refused for the
  * job's own reasons (exit {@link ExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
  * a recipe that does not compile) fails the Job at once, with the reason as termination message.
+ * The outputs of the RewriteJobs it reads that have Succeeded are named to it ({@code --finished-input}): a
+ * campaign there with shards failed for good is read as it is, where one still running would be refused.
  */
 public final class PlannerJob {
     private PlannerJob() {}
@@ -34,9 +37,23 @@ public final class PlannerJob {
      *                     planner cuts shards long for that fleet into item ranges; null keeps whole files
      */
     public static Job desired(RewriteJob job, String image, JobSettings settings, Integer fleetWorkers) {
-        List<String> args = fleetWorkers == null
-                ? List.of("plan", "--job", WorkerPodTemplate.JOB_FILE)
-                : List.of("plan", "--job", WorkerPodTemplate.JOB_FILE, "--fleet-workers", String.valueOf(fleetWorkers));
+        return desired(job, image, settings, fleetWorkers, List.of());
+    }
+
+    /**
+     * @param finishedInputs the outputs the job reads of the RewriteJobs that have Succeeded ({@link
+     *                       io.palimpsest.operator.job.observe.FinishedUpstreams}): the planner reads each as it is,
+     *                       though some of its shards failed in that job ({@code --finished-input})
+     */
+    public static Job desired(
+            RewriteJob job, String image, JobSettings settings, Integer fleetWorkers, List<String> finishedInputs) {
+        List<String> args = new ArrayList<>(List.of("plan", "--job", WorkerPodTemplate.JOB_FILE));
+        if (fleetWorkers != null) {
+            args.addAll(List.of("--fleet-workers", String.valueOf(fleetWorkers)));
+        }
+        for (String output : finishedInputs) {
+            args.addAll(List.of("--finished-input", output));
+        }
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(RewriteJobNames.plannerJob(job))
