@@ -535,8 +535,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         : SharedOutput.heldBy(job, SharedOutput.related(job, context.getPrimaryCache()::byIndex))
                                 .orElse(null),
                 notCreated.due(),
-                UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex, this::freshest)
-                        .orElse(null),
+                // only a job that has not started is held: the walk is not made for the others
+                recordedBeforeStart(job)
+                        ? UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex, this::freshest)
+                                .orElse(null)
+                        : null,
                 now);
         return new Observed(
                 seen,
@@ -908,5 +911,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 : status.getPhase() == JobPhase.Succeeded ? Conditions.COMPLETE : Conditions.READY;
         var c = ConditionAggregator.find(status.getConditions(), type);
         return c == null ? null : c.getReason();
+    }
+
+    /** No phase recorded yet, or Pending: the job has not planned. */
+    private static boolean recordedBeforeStart(RewriteJob job) {
+        JobPhase recorded = job.getStatus() == null ? null : job.getStatus().getPhase();
+        return recorded == null || recorded == JobPhase.Pending;
     }
 }

@@ -214,6 +214,25 @@ class UpstreamInputJobsTest {
     }
 
     @Test
+    void aChainOfHeldJobsQuotesEachUpstreamsMessageShortened() {
+        // up-c0 waits for a model that is missing; each job after it reads the one before: each message quotes
+        // the upstream's, which quotes its own upstream's, and so on; the quote is bounded, the chain's length not.
+        RewriteJob first = job("up-c0", "s3://corpus/raw", "s3://corpus/c0");
+        first.getSpec().getModelRef().setName("missing");
+        client.resource(first).create();
+        cluster.reconcile("up-c0");
+        for (int i = 1; i <= 4; i++) {
+            client.resource(job("up-c" + i, "s3://corpus/c" + (i - 1), "s3://corpus/c" + i))
+                    .create();
+            cluster.reconcile("up-c" + i);
+            assertEquals("InputIncomplete", ready("up-c" + i).getReason());
+        }
+        String last = ready("up-c4").getMessage();
+        assertTrue(last.length() < 1000, last.length() + ": " + last);
+        assertTrue(last.contains("..."), last);
+    }
+
+    @Test
     void aFailedUpstreamHoldsTheJobNamingIt() {
         client.resource(job("up-f", "s3://corpus/raw", "s3://corpus/f-out")).create();
         client.resource(job("up-g", "s3://corpus/f-out", "s3://corpus/g-out")).create();

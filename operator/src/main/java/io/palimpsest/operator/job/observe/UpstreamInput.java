@@ -229,10 +229,19 @@ public final class UpstreamInput {
             var ready = ConditionAggregator.find(u.getStatus().getConditions(), Conditions.READY);
             if (ready != null && STUCK.contains(ready.getReason())) {
                 return "is Pending (" + ready.getReason() + ") until someone fixes it"
-                        + (ready.getMessage() == null || ready.getMessage().isEmpty() ? "" : ": " + ready.getMessage());
+                        + (ready.getMessage() == null || ready.getMessage().isEmpty()
+                                ? ""
+                                : ": " + shortened(ready.getMessage()));
             }
         }
         return null;
+    }
+
+    /** The longest part of an upstream's own message quoted: a chain of held jobs would nest each in the next. */
+    static final int QUOTED_MESSAGE_MAX = 300;
+
+    private static String shortened(String message) {
+        return message.length() <= QUOTED_MESSAGE_MAX ? message : message.substring(0, QUOTED_MESSAGE_MAX - 3) + "...";
     }
 
     /** The Pending reasons that do not clear by themselves. */
