@@ -233,6 +233,22 @@ class UpstreamInputJobsTest {
     }
 
     @Test
+    void aJobReadingAnOutputItsOwnOutputHoldsBackIsToldBothWait() {
+        // up-a came first and writes inside up-b's output while reading from it: up-b waits for up-a's output
+        // to be free (OutputInUse), up-a for up-b to Succeed; said as such, not as "has not finished".
+        client.resource(job("up-a", "s3://corpus/b-out/x", "s3://corpus/b-out/a-out"))
+                .create();
+        client.resource(job("up-b", "s3://corpus/raw", "s3://corpus/b-out")).create();
+        cluster.reconcile("up-a");
+        cluster.reconcile("up-b");
+        assertEquals("OutputInUse", ready("up-b").getReason());
+        cluster.reconcile("up-a");
+        var ready = ready("up-a");
+        assertEquals("InputIncomplete", ready.getReason(), ready.getMessage());
+        assertTrue(ready.getMessage().contains("waits (OutputInUse) for this job's output"), ready.getMessage());
+    }
+
+    @Test
     void aFailedUpstreamHoldsTheJobNamingIt() {
         client.resource(job("up-f", "s3://corpus/raw", "s3://corpus/f-out")).create();
         client.resource(job("up-g", "s3://corpus/f-out", "s3://corpus/g-out")).create();

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 
 /**
  * A job reads another job's output only once that job has Succeeded. A RewriteJob whose
@@ -126,6 +127,20 @@ public final class UpstreamInput {
                             + " Succeed, so none would ever plan: point the spec.input.uri of one of them at an"
                             + " input no job of the cycle writes"));
         }
+        Optional<RewriteJob> holdingBack =
+                unfinished.stream().filter(u -> waitsForTheOutputOf(u, job)).findFirst();
+        if (holdingBack.isPresent()) {
+            RewriteJob u = holdingBack.get();
+            return Optional.of(new Wait(
+                    JobReason.InputIncomplete,
+                    "spec.input.uri " + input + " " + relation(job, u) + " " + describe(u) + ", which waits"
+                            + " (OutputInUse) for this job's output ("
+                            + job.getSpec().getOutput().getUri()
+                            + ") to be free while this job waits for it to Succeed: this job no longer holds that"
+                            + " output, so the other goes on, but this job's output lies inside or around the"
+                            + " other's, which its planner refuses; give this job an output apart from the"
+                            + " other's"));
+        }
         int more = unfinished.size() - 1;
         String others = more == 0 ? "" : " (and " + more + " more unfinished job" + (more == 1 ? "" : "s") + ")";
         Optional<RewriteJob> stuck =
@@ -215,6 +230,20 @@ public final class UpstreamInput {
                                 job.getSpec().getInput().getUri(),
                                 u.getSpec().getOutput().getUri())
                         == StorageUris.Overlap.OUTPUT_INSIDE_INPUT;
+    }
+
+    /** Whether {@code u} is Pending because {@code job}'s output is in the way of its own (OutputInUse). */
+    private static boolean waitsForTheOutputOf(RewriteJob u, RewriteJob job) {
+        if (phase(u) != JobPhase.Pending) {
+            return false;
+        }
+        var ready = ConditionAggregator.find(u.getStatus().getConditions(), Conditions.READY);
+        return ready != null
+                && JobReason.OutputInUse.name().equals(ready.getReason())
+                && ready.getMessage() != null
+                && Pattern.compile("RewriteJob " + Pattern.quote(id(job)) + "(?![\\w.-])")
+                        .matcher(ready.getMessage())
+                        .find();
     }
 
     /** Why the upstream job will not finish by itself, or null when it will. */
