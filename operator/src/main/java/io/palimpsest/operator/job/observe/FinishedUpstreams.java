@@ -4,7 +4,6 @@ import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,12 +26,7 @@ public final class FinishedUpstreams {
      * @param freshest the newest known version of a job the index gave, or null when it is known deleted
      */
     public static List<String> outputs(RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
-        return UpstreamInput.upstreams(job, index).stream()
-                .map(freshest)
-                .filter(Objects::nonNull)
-                .filter(u -> !Objects.equals(
-                        u.getMetadata().getUid(), job.getMetadata().getUid()))
-                .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
+        return UpstreamInput.liveUpstreams(job, index, freshest)
                 .filter(u -> u.getStatus() != null && u.getStatus().getPhase() == JobPhase.Succeeded)
                 .filter(FinishedUpstreams::maybeShort)
                 .sorted(SharedOutput.FIRST)

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A job reads another job's output only once that job has Succeeded. A RewriteJob whose
@@ -166,16 +167,27 @@ public final class UpstreamInput {
     /** The upstream jobs that have not Succeeded and are not being deleted, in creation order. */
     private static List<RewriteJob> unfinishedUpstreams(
             RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        return liveUpstreams(job, index, freshest)
+                .filter(u -> phase(u) != JobPhase.Succeeded)
+                .filter(u -> !failedBeforeWritingAround(job, u))
+                .sorted(SharedOutput.FIRST)
+                .toList();
+    }
+
+    /**
+     * The jobs whose output the job reads ({@link #upstreams}), each as the newest version known, without the
+     * job itself, jobs known deleted and jobs being deleted.
+     *
+     * @param freshest the newest known version of a job the index gave, or null when it is known deleted
+     */
+    static Stream<RewriteJob> liveUpstreams(
+            RewriteJob job, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
         return upstreams(job, index).stream()
                 .map(freshest)
                 .filter(Objects::nonNull)
                 .filter(u -> !Objects.equals(
                         u.getMetadata().getUid(), job.getMetadata().getUid()))
-                .filter(u -> u.getMetadata().getDeletionTimestamp() == null)
-                .filter(u -> phase(u) != JobPhase.Succeeded)
-                .filter(u -> !failedBeforeWritingAround(job, u))
-                .sorted(SharedOutput.FIRST)
-                .toList();
+                .filter(u -> u.getMetadata().getDeletionTimestamp() == null);
     }
 
     /**
