@@ -1,6 +1,5 @@
 package io.palimpsest.operator.job;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
@@ -24,16 +23,17 @@ import java.util.Collection;
  * those not finished nor suspended. A job that has not planned yet counts as one shard of unknown
  * size, so the model starts loading while the planner lists the input; so does a suspended job
  * whose preview has yet to run. Any other suspended job is held: no work, yet still bound; so is a job
- * pending until another job's output or another's object under its name is gone. In requests, a job's
- * shards count up to its parallelism (the number, or the operator-wide cap under auto), each at
- * its workers' concurrency (the number, or the operator's assumption for auto).
+ * pending until another job's output or another's object under its name is gone. In requests, a job
+ * counts what its workers could keep in flight ({@link WorkerDemand}): its shards up to its
+ * parallelism (the number, or the operator-wide cap under auto), each at its workers' concurrency
+ * (the number, or the operator's assumption for auto). The same figure caps the job's share of the
+ * model in {@link ParallelismPolicy}, so the fleet is sized for the workers the jobs will run.
  */
 @ApplicationScoped
 @DefaultBean
 public class BoundJobsRemainingWork implements RemainingWorkSource {
 
-    private final int defaultConcurrencyPerWorker;
-    private final int maxParallelism;
+    private final WorkerDemand demand;
 
     @Inject
     public BoundJobsRemainingWork(WorkerAssumptions auto) {
@@ -41,8 +41,7 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
     }
 
     public BoundJobsRemainingWork(int defaultConcurrencyPerWorker, int maxParallelism) {
-        this.defaultConcurrencyPerWorker = defaultConcurrencyPerWorker;
-        this.maxParallelism = maxParallelism;
+        this.demand = new WorkerDemand(defaultConcurrencyPerWorker, maxParallelism);
     }
 
     @Override
@@ -75,16 +74,16 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
         if (job.getSpec() != null && Boolean.TRUE.equals(job.getSpec().getSuspend()) || phase == JobPhase.Suspended) {
             return Backlog.held(1);
         }
-        RewriteJobStatus.ShardCounts shards = status == null ? null : status.getShards();
-        if (shards == null || shards.getTotal() == 0) {
+        Long left = WorkerDemand.shardsLeft(status);
+        if (left == null) {
             return Backlog.ofShards(1);
         }
-        long left = Math.max(0, shards.getPending()) + Math.max(0, shards.getRunning());
         RewriteJobSpec.Workers workers =
                 job.getSpec() == null ? null : job.getSpec().getWorkers();
-        long pods = Math.min(left, number(workers == null ? null : workers.getParallelism(), maxParallelism));
-        long perPod = number(workers == null ? null : workers.getConcurrencyPerWorker(), defaultConcurrencyPerWorker);
-        return new Backlog(left, pods * perPod, Math.min(left, Math.max(0, shards.getPending())));
+        return new Backlog(
+                left,
+                demand.requests(workers, left),
+                Math.min(left, Math.max(0, status.getShards().getPending())));
     }
 
     /**
@@ -99,9 +98,5 @@ public class BoundJobsRemainingWork implements RemainingWorkSource {
                         || JobReason.InputInProgress.name().equals(ready.getReason())
                         || JobReason.InputIncomplete.name().equals(ready.getReason())
                         || JobReason.NameTaken.name().equals(ready.getReason()));
-    }
-
-    private static int number(IntOrString setting, int auto) {
-        return setting != null && setting.getIntVal() != null ? setting.getIntVal() : auto;
     }
 }

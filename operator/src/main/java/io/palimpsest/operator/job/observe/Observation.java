@@ -21,6 +21,7 @@ import io.palimpsest.operator.job.JobPhaseMachine;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
+import io.palimpsest.operator.job.WorkerDemand;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import java.util.ArrayList;
@@ -289,10 +290,16 @@ public record Observation(
         Integer explicit = intOf(w == null ? null : w.getParallelism());
         Integer concurrency = intOf(w == null ? null : w.getConcurrencyPerWorker());
         int weight = weightOf(job);
-        int totalWeight = weight;
+        WorkerDemand wants = new WorkerDemand(settings.defaultConcurrencyPerWorker(), settings.maxParallelism());
+        List<ParallelismPolicy.Peer> peers = new ArrayList<>();
         for (RewriteJob peer : modelPeers) {
             if (!peer.getMetadata().getUid().equals(job.getMetadata().getUid()) && sharesCapacity(peer)) {
-                totalWeight += weightOf(peer);
+                Long left = WorkerDemand.shardsLeft(peer.getStatus());
+                peers.add(new ParallelismPolicy.Peer(
+                        weightOf(peer),
+                        left == null
+                                ? ParallelismPolicy.Peer.UNKNOWN
+                                : wants.requests(peer.getSpec().getWorkers(), left)));
             }
         }
         RewriteJobStatus.ShardCounts counts = folded.getShards();
@@ -304,7 +311,7 @@ public record Observation(
                 explicit,
                 concurrency,
                 weight,
-                totalWeight,
+                peers,
                 readyReplicas(),
                 maxNumSeqs(),
                 suspended,
@@ -316,6 +323,8 @@ public record Observation(
      * A peer takes a share of the model while it runs with 'auto' parallelism and has shards for
      * workers: one whose shards have all finished (it tallies its receipts, or its worker Job is
      * ending) runs no worker, and its weight would keep the others at part of the model for nothing.
+     * Its share is at most what its shards left keep in flight ({@link WorkerDemand}), the rest
+     * going to the others ({@link ParallelismPolicy}).
      */
     private static boolean sharesCapacity(RewriteJob peer) {
         JobPhase phase = peer.getStatus() == null ? null : peer.getStatus().getPhase();

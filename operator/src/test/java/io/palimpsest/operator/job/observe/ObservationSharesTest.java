@@ -8,6 +8,9 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.v1alpha1.RewriterModelStatus;
+import io.palimpsest.operator.job.BoundJobsRemainingWork;
+import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.job.TestSettings;
 import java.util.List;
@@ -59,6 +62,60 @@ class ObservationSharesTest {
 
         assertEquals(1, demand.weight());
         assertEquals(totalWeight, demand.totalWeight());
+    }
+
+    /**
+     * A peer's share is capped at what its shards left keep in flight, the figure the model's
+     * autoscaler counts for it; the job takes the rest of the model.
+     */
+    @ParameterizedTest(name = "peer with {0} pending and {1} running shards -> peer wants {2} requests, job runs {3}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                // pending | running | peer's requests (32 per auto worker) | job's workers of 40 (4 x 256 x 1.25 / 32)
+                "0         | 2       | 64                                   | 38",
+                "1         | 1       | 64                                   | 38",
+                "30        | 5       | 1120                                 | 20",
+            })
+    void aPeerNearItsEndLeavesTheRestOfTheModelToTheJob(long pending, long running, long peerRequests, int workers) {
+        RewriteJob job = job("j", 1, JobPhase.Running, 0, 0, 1000);
+        RewriteJob peer = job("p", 1, JobPhase.Running, 100, running, pending);
+        RewriterModel model = model();
+        RewriterModelStatus modelStatus = new RewriterModelStatus();
+        modelStatus.setReadyReplicas(4);
+        model.setStatus(modelStatus);
+        TestSettings settings = new TestSettings();
+
+        Observation seen = new Observation(
+                job,
+                model,
+                null,
+                List.of(),
+                List.of(),
+                null,
+                null,
+                null,
+                List.of(),
+                null,
+                false,
+                null,
+                null,
+                null,
+                null,
+                null,
+                List.of(job, peer),
+                settings);
+        var demand = seen.demand(job, false, job.getStatus());
+
+        assertEquals(List.of(new ParallelismPolicy.Peer(1, peerRequests)), demand.peers());
+        long autoscalerCounts = new BoundJobsRemainingWork(
+                        settings.defaultConcurrencyPerWorker(), settings.maxParallelism())
+                .count(List.of(peer))
+                .requests();
+        assertEquals(autoscalerCounts, peerRequests, "the autoscaler counts the peer's work as the split does");
+        ParallelismPolicy policy = new ParallelismPolicy(new ParallelismPolicy.Settings(
+                settings.headroom(), settings.defaultConcurrencyPerWorker(), settings.maxParallelism()));
+        assertEquals(workers, policy.parallelism(demand));
     }
 
     private static RewriteJob job(String name, int weight, JobPhase phase, long succeeded, long running, long pending) {
