@@ -49,8 +49,10 @@ public class AttemptLedger {
         /** No further attempt may run: the shard's attempts, or its outage retries, are spent. */
         private boolean exhausted;
         /**
-         * When the operator first wrote {@code exhausted} (RFC 3339): a pod created before may have
-         * read the ledger without it.
+         * When the operator first read {@code exhausted} back from the ConfigMap (RFC 3339), so no
+         * earlier than the write that closed the shard landed: a pod created before may have read the
+         * ledger without it. Absent on the closing write itself (every pod of the shard then counts as
+         * created before the close).
          */
         private String closedAt;
         /** Of {@link #failures}, those charged to pods of earlier worker Jobs of the job (gone with them). */

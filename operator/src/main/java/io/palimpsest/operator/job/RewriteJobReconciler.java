@@ -451,7 +451,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     attempts,
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
-                    now,
+                    // read after the ConfigMap was: a close read back from it is stamped no earlier than it landed
+                    clock.instant(),
                     worker == null ? null : worker.getMetadata().getUid());
             if (existing != null && !modelUsable) {
                 // keep the endpoint workers already use while the model is away or refused

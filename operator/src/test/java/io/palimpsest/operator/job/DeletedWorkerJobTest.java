@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -51,8 +52,10 @@ class DeletedWorkerJobTest {
         }
         moves.terminatedPod(moves.job("dw-work"), 2, 0, false, 137, "OOMKilled", null, false);
         cluster.reconcile("dw");
+        cluster.reconcile("dw"); // reads the close back and stamps it
         AttemptLedger before = ledger();
         assertTrue(before.of(1).isExhausted());
+        assertNotNull(before.of(1).getClosedAt());
         assertEquals(1, before.of(2).getFailures());
 
         // Deleted by hand; the garbage collector takes its pods.

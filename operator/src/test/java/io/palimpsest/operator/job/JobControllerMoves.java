@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.status.Rfc3339;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -110,14 +111,31 @@ final class JobControllerMoves {
 
     /** A running pod of {@code job}'s shard, as the Job controller makes it and the kubelet starts it. */
     Pod runningPod(String workerJob, int index, int failures) {
+        return runningPod(workerJob, index, failures, null);
+    }
+
+    /** {@link #runningPod(String, int, int)} created at {@code createdAt} by the API server's clock (null: unset). */
+    Pod runningPod(String workerJob, int index, int failures, Instant createdAt) {
+        Pod built = runningPodToCreate(workerJob, index, failures, createdAt);
+        Pod created = client.pods().inNamespace(namespace).resource(built).create();
+        if (created.getStatus() == null || !"Running".equals(created.getStatus().getPhase())) {
+            created.setStatus(built.getStatus());
+            created = client.pods().inNamespace(namespace).resource(created).updateStatus();
+        }
+        return created;
+    }
+
+    /** The pod {@link #runningPod(String, int, int, Instant)} creates, not created yet. */
+    Pod runningPodToCreate(String workerJob, int index, int failures, Instant createdAt) {
         Job job = job(workerJob);
         Map<String, String> labels =
                 new HashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
         labels.put("batch.kubernetes.io/job-name", workerJob);
-        Pod built = new PodBuilder()
+        return new PodBuilder()
                 .withNewMetadata()
                 .withName(workerJob + "-" + index + "-" + (podSerial++))
                 .withNamespace(namespace)
+                .withCreationTimestamp(createdAt == null ? null : Rfc3339.format(createdAt))
                 .withLabels(labels)
                 .withAnnotations(Map.of(
                         RewriteJobNames.COMPLETION_INDEX,
@@ -141,12 +159,6 @@ final class JobControllerMoves {
                 .withPhase("Running")
                 .endStatus()
                 .build();
-        Pod created = client.pods().inNamespace(namespace).resource(built).create();
-        if (created.getStatus() == null || !"Running".equals(created.getStatus().getPhase())) {
-            created.setStatus(built.getStatus());
-            created = client.pods().inNamespace(namespace).resource(created).updateStatus();
-        }
-        return created;
     }
 
     void plannerSucceeds(String jobName, long shards) {

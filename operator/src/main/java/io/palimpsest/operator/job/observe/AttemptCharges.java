@@ -63,7 +63,8 @@ public final class AttemptCharges {
      *
      * @param counted   shards already counted as committed (their succeeded pods are no longer read)
      * @param previous  the ledger written before, or null
-     * @param now       the time a shard closed now is stamped with (null: no stamp)
+     * @param now       a time after {@code previous} was read: a shard {@code previous} closed without a time is
+     *                  stamped with it ({@link #closedAt}; null: no stamp)
      * @param workerJob the uid of the worker Job {@code pods} belong to, or null while there is none (the
      *                  counts written before are kept as they are)
      */
@@ -121,14 +122,37 @@ public final class AttemptCharges {
             AttemptLedger.Shard s = e.getValue();
             s.setExhausted(s.getFailures() >= attempts || s.getFailures() + s.getOutages() >= attempts + outageRetries);
             if (s.isExhausted()) {
-                String before =
-                        previous == null ? null : previous.of(e.getKey()).getClosedAt();
-                // The exact instant, not Rfc3339's whole second: pastTheCap truncates it when it compares.
-                s.setClosedAt(before != null ? before : now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now));
+                s.setClosedAt(closedAt(previous == null ? null : previous.of(e.getKey()), now));
             }
             ledger.getShards().put(e.getKey(), s);
         }
         return ledger;
+    }
+
+    /**
+     * When a shard that is closed now closed, as the ledger records it: the time the close was first read
+     * back from the ConfigMap, not the time it was decided. The write that closes a shard carries no time; the
+     * first reconcile that reads that write in {@code previous} (it landed) stamps its own {@code now}, and
+     * later ones keep it. A time taken at the decision would be too early whenever the write lands later: the
+     * client sends a write answered 500 again after a backoff with the body it built, a write whose answer
+     * timed out may have landed, and the framework's retry comes later still. A pod created in between read
+     * the ledger still open, yet counted as created after the close ({@link #pastTheCap}), it would run an
+     * attempt past the cap. The time read back is no earlier than the landing, under any retry, and an
+     * operator restarted in between reads the same ConfigMap. Until it is stamped every pod of the shard is
+     * taken as created before the close (no time: {@link #pastTheCap} counts it in).
+     *
+     * @param before the shard's entry in the ledger as read from the ConfigMap, or null
+     * @param now    the time of this reading, after the ConfigMap was read
+     */
+    static String closedAt(AttemptLedger.Shard before, Instant now) {
+        if (before == null || !before.isExhausted()) {
+            return null; // closing now: the write that closes it is not known to have landed
+        }
+        if (before.getClosedAt() != null) {
+            return before.getClosedAt();
+        }
+        // The exact instant, not Rfc3339's whole second: pastTheCap truncates it when it compares.
+        return now == null ? null : DateTimeFormatter.ISO_INSTANT.format(now);
     }
 
     /**
@@ -139,8 +163,11 @@ public final class AttemptCharges {
      * SIGTERM a worker commits what was answered and exits 143, which is not charged, and the
      * replacement reads the current ledger and refuses. Those not running yet are looked at again
      * shortly (a pod turning Running is no event the operator reconciles on). Pods created after
-     * the shard closed read the closed ledger and refuse by themselves; creation times have whole
-     * seconds, so a pod created in the second the shard closed counts as created before.
+     * the close was stamped ({@link #closedAt}: after the closing write landed) read the closed
+     * ledger and refuse by themselves; creation times have whole seconds, so a pod created in the
+     * second the shard closed counts as created before. While the close has no time yet, every pod
+     * of the shard counts as created before: one that read the closed ledger refuses anyway, and
+     * stopped it is not charged.
      */
     public static List<Pod> pastTheCap(List<Pod> pods, AttemptLedger ledger) {
         return pods.stream()

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class AttemptChargesTest {
@@ -118,7 +119,13 @@ class AttemptChargesTest {
 
         AttemptLedger after =
                 AttemptCharges.ledger(List.of(ended(2, 1, null)), k -> false, 2, 4, before, T.plusSeconds(60), "job-a");
-        assertEquals(new AttemptLedger.Shard(2, 0, true, "2026-12-01T12:00:00Z"), after.of(1));
+        assertEquals(
+                new AttemptLedger.Shard(2, 0, true, "2026-12-01T12:01:00Z"), after.of(1), "stamped when read back");
+        assertEquals(
+                after.of(1),
+                AttemptCharges.ledger(List.of(), k -> false, 2, 4, after, T.plusSeconds(120), "job-a")
+                        .of(1),
+                "then kept");
         assertEquals(new AttemptLedger.Shard(1, 0, false), after.of(2));
         assertEquals(new AttemptLedger.Shard(0, 1, false), after.of(3));
 
@@ -142,7 +149,11 @@ class AttemptChargesTest {
                 T,
                 "job-a");
         AttemptLedger between = AttemptCharges.ledger(List.of(), k -> false, 2, 4, first, T.plusSeconds(30), null);
-        assertEquals(first, between, "no worker Job: the counts stay as written, for the next one to carry");
+        assertEquals(
+                withoutCloseTimes(first),
+                withoutCloseTimes(between),
+                "no worker Job: the counts stay as written, for the next one to carry");
+        assertEquals("2026-12-01T12:00:30Z", between.of(1).getClosedAt(), "the close read back is stamped");
 
         AttemptLedger second = AttemptCharges.ledger(
                 List.of(ended(2, 137, null), ended(3, 75, null)),
@@ -154,7 +165,7 @@ class AttemptChargesTest {
                 "job-b");
         assertEquals("job-b", second.getWorkerJob());
         assertTrue(second.of(1).isExhausted(), "failed for good under the first Job: no fresh attempts");
-        assertEquals("2026-12-01T12:00:00Z", second.of(1).getClosedAt());
+        assertEquals("2026-12-01T12:00:30Z", second.of(1).getClosedAt());
         assertEquals(2, second.of(2).getFailures(), "1 under the first Job + 1 under the second");
         assertTrue(second.of(2).isExhausted());
         assertEquals(2, second.of(3).getOutages());
@@ -162,7 +173,8 @@ class AttemptChargesTest {
         // The next reconcile reads the same pods of the second Job: nothing is counted twice.
         AttemptLedger again = AttemptCharges.ledger(
                 List.of(ended(2, 137, null), ended(3, 75, null)), k -> false, 2, 4, second, T.plusSeconds(90), "job-b");
-        assertEquals(second.getShards(), again.getShards());
+        assertEquals(withoutCloseTimes(second), withoutCloseTimes(again));
+        assertEquals("2026-12-01T12:01:30Z", again.of(2).getClosedAt(), "closed by the second: stamped when read back");
         assertEquals(new AttemptLedger.Shard(0, 2, false, null, 0, 1), again.of(3));
     }
 
@@ -202,8 +214,10 @@ class AttemptChargesTest {
                         .map(p -> p.getMetadata().getName())
                         .toList());
 
+        AttemptLedger closing = AttemptCharges.ledger(
+                List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null, T.plusMillis(9_000));
         AttemptLedger closed = AttemptCharges.ledger(
-                List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, null, T.plusMillis(10_500));
+                List.of(ended(1, 1, null), ended(1, 1, null)), k -> false, 2, 4, closing, T.plusMillis(10_500));
         assertEquals("2026-12-01T12:00:10.500Z", closed.of(1).getClosedAt());
         Pod before = pod("g", 1, "Running", false);
         before.getMetadata().setCreationTimestamp("2026-12-01T12:00:10Z");
@@ -227,6 +241,67 @@ class AttemptChargesTest {
                         .of(1)
                         .getClosedAt(),
                 "the first close stays");
+    }
+
+    /**
+     * The write that closes a shard carries no time: it may land later than it was decided (a 500 the client
+     * answers by sending the same body again, a timeout after it landed), and a pod created meanwhile read the
+     * ledger open. The close is stamped by the first reading of the ledger that holds it, and kept after.
+     */
+    @Test
+    void aCloseIsStampedWhenItIsReadBack() {
+        List<FinishedPod> one = List.of(ended(1, 1, null));
+        List<FinishedPod> two = List.of(ended(1, 1, null), ended(1, 1, null));
+        AttemptLedger open = AttemptCharges.ledger(one, k -> false, 2, 4, null, T, "job-a");
+        assertFalse(open.of(1).isExhausted());
+
+        AttemptLedger closing = AttemptCharges.ledger(two, k -> false, 2, 4, open, T.plusSeconds(1), "job-a");
+        assertTrue(closing.of(1).isExhausted());
+        assertEquals(null, closing.of(1).getClosedAt(), "decided, not landed: no time");
+        Pod late = pod("late", 1, "Running", false);
+        late.getMetadata().setCreationTimestamp("2026-12-01T12:01:00Z");
+        assertEquals(
+                List.of(late),
+                AttemptCharges.pastTheCap(List.of(late), closing),
+                "until the close has a time every pod of the shard counts as created before it");
+        assertEquals(
+                null,
+                AttemptCharges.ledger(two, k -> false, 2, 4, open, T.plusSeconds(20), "job-a")
+                        .of(1)
+                        .getClosedAt(),
+                "decided again from the open ledger (the write refused, the reconcile retried): still no time");
+
+        AttemptLedger readBack = AttemptCharges.ledger(two, k -> false, 2, 4, closing, T.plusMillis(30_400), "job-a");
+        assertEquals("2026-12-01T12:00:30.400Z", readBack.of(1).getClosedAt());
+        Pod whileLanding = pod("whileLanding", 1, "Running", false);
+        whileLanding.getMetadata().setCreationTimestamp("2026-12-01T12:00:25Z");
+        Pod afterStamp = pod("afterStamp", 1, "Running", false);
+        afterStamp.getMetadata().setCreationTimestamp("2026-12-01T12:00:31Z");
+        assertEquals(
+                List.of(whileLanding),
+                AttemptCharges.pastTheCap(List.of(whileLanding, afterStamp), readBack),
+                "created after the decision but before the read-back: it may have read the ledger open");
+        assertEquals(
+                "2026-12-01T12:00:30.400Z",
+                AttemptCharges.ledger(two, k -> false, 2, 4, readBack, T.plusSeconds(90), "job-a")
+                        .of(1)
+                        .getClosedAt(),
+                "stamped once");
+    }
+
+    private static Map<Integer, AttemptLedger.Shard> withoutCloseTimes(AttemptLedger ledger) {
+        Map<Integer, AttemptLedger.Shard> shards = new TreeMap<>();
+        ledger.getShards()
+                .forEach((k, v) -> shards.put(
+                        k,
+                        new AttemptLedger.Shard(
+                                v.getFailures(),
+                                v.getOutages(),
+                                v.isExhausted(),
+                                null,
+                                v.getCarriedFailures(),
+                                v.getCarriedOutages())));
+        return shards;
     }
 
     private static Pod pod(String name, int shard, String phase, boolean terminating) {
