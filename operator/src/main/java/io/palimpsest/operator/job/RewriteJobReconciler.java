@@ -731,7 +731,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 image(job),
                                 settings,
                                 seen.fleetWorkers(job, policy()),
-                                FinishedUpstreams.outputs(job, index, this::freshest))));
+                                FinishedUpstreams.campaigns(job, index, this::freshest))));
             } else if (action instanceof JobDecider.Replan) {
                 owned.delete(seen.plannerJob());
             } else if (action instanceof JobDecider.RecordShardCount a) {

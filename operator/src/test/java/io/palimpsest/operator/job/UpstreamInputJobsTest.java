@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -13,6 +14,7 @@ import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
+import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.observe.SharedOutput;
@@ -114,6 +116,14 @@ class UpstreamInputJobsTest {
         cluster.reconcile("fi-2");
         assertEquals(JobPhase.Planning, cluster.status("fi-2").getPhase());
         assertEquals(List.of("s3://corpus/fi-1/"), finishedInputs("fi-2"));
+        // told with what identifies that campaign, as stage 1's status records it: its output may be written again
+        // (a rerun into it) before stage 2's planner reads it, which then refuses what is not this campaign
+        RewriteJobStatus upstream = cluster.status("fi-1");
+        assertNotNull(upstream.getRecipeHash());
+        assertEquals(
+                List.of(new FinishedInputs.Campaign(
+                        "s3://corpus/fi-1/", NS + "/fi-1", 2L, 1L, upstream.getRecipeHash())),
+                finishedCampaigns("fi-2"));
 
         // An upstream deleted, Succeeded or not, is named no more: what it left stays refused if not whole.
         client.resource(job("fi-3", "s3://corpus/raw", "s3://corpus/fi-3")).create();
@@ -127,23 +137,32 @@ class UpstreamInputJobsTest {
         assertEquals(List.of(), finishedInputs("fi-4"));
     }
 
-    /** The values of the planner's {@code --finished-input} arguments. */
+    /**
+     * The outputs of the campaigns the planner is told have ended ({@link FinishedInputs#ENV}), checking it is told
+     * them only there: not as a flag, which a worker image from before it would refuse as a usage error.
+     */
     private List<String> finishedInputs(String name) {
-        List<String> args = moves.job(name + "-plan")
+        return finishedCampaigns(name).stream()
+                .map(FinishedInputs.Campaign::getOutput)
+                .toList();
+    }
+
+    private List<FinishedInputs.Campaign> finishedCampaigns(String name) {
+        var container = moves.job(name + "-plan")
                 .getSpec()
                 .getTemplate()
                 .getSpec()
                 .getContainers()
-                .get(0)
-                .getArgs();
+                .get(0);
+        List<String> args = container.getArgs();
         assertEquals("plan", args.get(0), args.toString());
-        List<String> out = new java.util.ArrayList<>();
-        for (int i = 0; i < args.size() - 1; i++) {
-            if (args.get(i).equals("--finished-input")) {
-                out.add(args.get(i + 1));
-            }
-        }
-        return out;
+        assertTrue(args.stream().noneMatch(a -> a.startsWith("--finished-input")), args.toString());
+        List<String> told = container.getEnv().stream()
+                .filter(e -> e.getName().equals(FinishedInputs.ENV))
+                .map(EnvVar::getValue)
+                .toList();
+        assertTrue(told.size() <= 1, told.toString());
+        return told.isEmpty() ? List.of() : FinishedInputs.decode(told.get(0).replace("$$", "$"));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
@@ -77,9 +78,10 @@ final class PlanCommand implements Callable<Integer> {
             names = "--finished-input",
             paramLabel = "<output-uri>",
             description =
-                    "The output of a campaign that has ended (set by the operator for each RewriteJob that has Succeeded"
-                            + " and writes into the input): read as it is, with a warning, though some of its shards"
-                            + " failed. Repeatable.")
+                    "The output of a campaign you know has ended: read as it is, with a warning, though some of its"
+                            + " shards failed. Repeatable. (The operator tells its planner the campaigns of the"
+                            + " RewriteJobs that have Succeeded in $" + FinishedInputs.ENV + ", each read as it is"
+                            + " only while its output still holds that campaign.)")
     List<String> finishedInputs = new ArrayList<>();
 
     @Override
@@ -96,7 +98,7 @@ final class PlanCommand implements Callable<Integer> {
                         json,
                         acceptRecipeChange,
                         fleetWorkers,
-                        new UnfinishedInputs.Accepting(acceptIncompleteInput, finishedInputs));
+                        accepting(runtime, acceptIncompleteInput, finishedInputs));
                 String line = json.writeValueAsString(summary);
                 System.out.println(summary.getShards());
                 pod.report(line);
@@ -106,6 +108,23 @@ final class PlanCommand implements Callable<Integer> {
             pod.report(e.getMessage()); // the operator puts this in the PlanningFailed condition
             throw e;
         }
+    }
+
+    /**
+     * The campaigns that are not whole read as they are: every one with {@code any}, those at the outputs named
+     * by hand, and those the operator names in {@link FinishedInputs#ENV} while their output still holds them.
+     */
+    static UnfinishedInputs.Accepting accepting(JobRuntime runtime, boolean any, List<String> finishedOutputs) {
+        List<FinishedInputs.Campaign> campaigns = List.of();
+        Optional<String> told = runtime.env(FinishedInputs.ENV);
+        if (told.isPresent()) {
+            try {
+                campaigns = FinishedInputs.decode(told.get());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidJobException(e.getMessage());
+            }
+        }
+        return new UnfinishedInputs.Accepting(any, finishedOutputs, campaigns);
     }
 
     static PlanSummary plan(JobRuntime runtime, ObjectMapper json, boolean acceptRecipeChange) throws IOException {

@@ -1,5 +1,8 @@
 package io.palimpsest.worker.plan;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
@@ -14,9 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Another campaign's output is read only whole. An input that is another campaign's output, inside it or
@@ -31,27 +37,39 @@ import java.util.Set;
  *
  * <p>A campaign that has ended with shards that failed for good (its job Succeeded within {@code
  * spec.retry.maxFailedShards}) stays short of receipts for ever. Such an output is taken as it is when the
- * planner is told it is finished ({@link Accepting}): by the operator, naming the outputs of the RewriteJobs
- * that have Succeeded ({@code --finished-input}), or by a user who knows the campaign has ended ({@code
- * --accept-incomplete-input}); a warning then names how many of its shards are committed.
+ * planner is told it is finished ({@link Accepting}): by the operator, naming the campaigns of the RewriteJobs
+ * that have Succeeded ({@link FinishedInputs#ENV}), or by a user who knows the campaign has ended ({@code
+ * --finished-input <output>}, {@code --accept-incomplete-input}); a warning then names how many of its shards are
+ * committed. A campaign the operator names is taken only while the output still holds it: the same number of
+ * shards planned, at least the receipts that job committed, the recipe it recorded. An output written again since
+ * (a rerun into it, perhaps left part-way) holds another campaign, which is refused naming both.
  */
 public final class UnfinishedInputs {
     private static final String RECEIPTS = "_palimpsest/receipts/";
+    private static final ObjectMapper MARKER_JSON = new ObjectMapper();
 
     private UnfinishedInputs() {}
 
     /**
      * Which campaigns that are not whole are read as they are.
      *
-     * @param any             every one ({@code --accept-incomplete-input}: the user knows they have ended)
-     * @param finishedOutputs the outputs of campaigns known to have ended ({@code --finished-input}: the operator
-     *                        names those of the RewriteJobs that have Succeeded), as URIs the input's settings open
+     * @param any               every one ({@code --accept-incomplete-input}: the user knows they have ended)
+     * @param finishedOutputs   the outputs whose campaign, whichever it is, the user knows has ended ({@code
+     *                          --finished-input}), as URIs the input's settings open
+     * @param finishedCampaigns the campaigns of the RewriteJobs that have Succeeded ({@link FinishedInputs#ENV}, from
+     *                          the operator): each is read as it is only while its output still holds it
      */
-    public record Accepting(boolean any, List<String> finishedOutputs) {
+    public record Accepting(
+            boolean any, List<String> finishedOutputs, List<FinishedInputs.Campaign> finishedCampaigns) {
         public static final Accepting NONE = new Accepting(false, List.of());
 
         public Accepting {
             finishedOutputs = List.copyOf(finishedOutputs);
+            finishedCampaigns = List.copyOf(finishedCampaigns);
+        }
+
+        public Accepting(boolean any, List<String> finishedOutputs) {
+            this(any, finishedOutputs, List.of());
         }
     }
 
@@ -137,6 +155,38 @@ public final class UnfinishedInputs {
         }
     }
 
+    /**
+     * Whether the campaign found (its plan's shards, its receipts, the recipe its marker records) is still {@code
+     * succeeded}'s: as many shards planned, at least the receipts that job committed (a campaign that has ended gains
+     * receipts only from a rerun of the same plan), the same recipe. What the job's status did not record is not
+     * compared.
+     */
+    static boolean holds(FinishedInputs.Campaign succeeded, long shards, long receipts, String recipeHash) {
+        return (succeeded.getShards() == null || succeeded.getShards() == shards)
+                && (succeeded.getCommitted() == null || receipts >= succeeded.getCommitted())
+                && (succeeded.getRecipeHash() == null
+                        || succeeded.getRecipeHash().equals(recipeHash));
+    }
+
+    /** The campaign of a job that has Succeeded, as a refusal names it. */
+    private static String said(FinishedInputs.Campaign c) {
+        return "RewriteJob " + c.getJob() + " Succeeded with there ("
+                + (c.getShards() == null ? "shards not recorded" : Plural.of(c.getShards(), "shard"))
+                + (c.getCommitted() == null ? "" : ", " + c.getCommitted() + " committed")
+                + (c.getRecipeHash() == null ? "" : ", recipe " + c.getRecipeHash()) + ")";
+    }
+
+    /** The recipe hash the campaign at {@code prefix} records ({@link RecipeMarker#KEY}); null when none is. */
+    private static String recipeHash(Storage storage, String prefix) throws IOException {
+        String key = prefix + RecipeMarker.KEY;
+        if (!storage.exists(key)) {
+            return null;
+        }
+        JsonNode marker = MARKER_JSON.readTree(new String(storage.readAll(key), StandardCharsets.UTF_8));
+        JsonNode hash = marker == null ? null : marker.get("recipeHash");
+        return hash == null || hash.isNull() ? null : hash.asText();
+    }
+
     private static long receipts(Storage storage, String prefix) throws IOException {
         return storage.list(prefix + RECEIPTS).stream()
                 .filter(o -> o.key().endsWith(".json"))
@@ -148,8 +198,10 @@ public final class UnfinishedInputs {
         private final String inputUri;
         private final NestedOutputs.Opener opener;
         private final Accepting accepting;
-        /** Where the finished outputs are, as {@link #place} names them; opened at the first campaign not whole. */
-        private Set<String> finished;
+        /** Where the outputs named finished are, as {@link #place} names them; opened at the first campaign not whole. */
+        private Set<String> named;
+        /** The campaigns of the jobs that have Succeeded by where they are; opened likewise. */
+        private Map<String, List<FinishedInputs.Campaign>> campaigns;
 
         Check(String inputUri, NestedOutputs.Opener opener, Accepting accepting) {
             this.inputUri = inputUri;
@@ -175,12 +227,23 @@ public final class UnfinishedInputs {
                     + " of a campaign that is not whole: " + receipts + " of " + Plural.of(shards, "shard")
                     + " committed";
             long missing = shards - receipts;
-            if (finished().contains(place(output))) {
-                System.err.println("warning: " + notWhole + "; the job that wrote it has Succeeded, so the other "
-                        + Plural.of(missing, "shard") + " failed in that job (within its spec.retry.maxFailedShards)"
-                        + " and stay missing: this job reads the committed ones as they are, without the documents"
-                        + " of those");
+            String place = place(output);
+            if (named().contains(place)) {
+                System.err.println("warning: " + notWhole + "; --finished-input names it as ended, so the other "
+                        + Plural.of(missing, "shard") + " failed in that campaign and stay missing: this job reads"
+                        + " the committed ones as they are, without the documents of those");
                 return;
+            }
+            List<FinishedInputs.Campaign> succeeded = campaigns().getOrDefault(place, List.of());
+            String recipe = succeeded.isEmpty() ? null : recipeHash(storage, prefix);
+            for (FinishedInputs.Campaign c : succeeded) {
+                if (holds(c, shards, receipts, recipe)) {
+                    System.err.println("warning: " + notWhole + "; the job that wrote it (RewriteJob " + c.getJob()
+                            + ") has Succeeded, so the other " + Plural.of(missing, "shard") + " failed in that job"
+                            + " (within its spec.retry.maxFailedShards) and stay missing: this job reads the committed"
+                            + " ones as they are, without the documents of those");
+                    return;
+                }
             }
             if (accepting.any()) {
                 System.err.println("warning: " + notWhole + "; --accept-incomplete-input takes it as it is: this"
@@ -188,29 +251,59 @@ public final class UnfinishedInputs {
                         + Plural.of(missing, "shard"));
                 return;
             }
-            throw new InvalidJobException(notWhole + " (receipts under " + storage.describe(prefix + RECEIPTS)
-                    + " against the plan " + storage.describe(manifestKey) + "); read now, it would give only the"
-                    + " shards committed so far: plan this job once that campaign has finished every shard (run it"
-                    + " again into the same output: it skips the shards already committed), or copy what it"
-                    + " committed (without its _palimpsest/ folder) elsewhere and point spec.input.uri there; if"
-                    + " that campaign has ended and its committed shards are all you want, plan with"
-                    + " --accept-incomplete-input (plan, local) to read them as they are");
+            String another = "";
+            if (!succeeded.isEmpty()) {
+                another = ", recipe " + (recipe == null ? "not recorded" : recipe) + "; it is not the campaign "
+                        + succeeded.stream().map(UnfinishedInputs::said).collect(Collectors.joining(", nor "))
+                        + ": that output was written again since (a rerun into it, perhaps stopped part-way)";
+            }
+            throw new InvalidJobException(notWhole + another + " (receipts under "
+                    + storage.describe(prefix + RECEIPTS) + " against the plan " + storage.describe(manifestKey)
+                    + "); read now, it would give only the shards committed so far: plan this job once that campaign"
+                    + " has finished every shard (run it again into the same output: it skips the shards already"
+                    + " committed), or copy what it committed (without its _palimpsest/ folder) elsewhere and point"
+                    + " spec.input.uri there; if that campaign has ended and its committed shards are all you want,"
+                    + " plan with --accept-incomplete-input (plan, local) to read them as they are");
         }
 
-        private Set<String> finished() {
-            if (finished == null) {
-                finished = new HashSet<>();
+        /** The outputs named by {@code --finished-input}, as {@link #place} names them. */
+        private Set<String> named() {
+            if (named == null) {
+                named = new HashSet<>();
                 for (String uri : accepting.finishedOutputs()) {
-                    try (Storage at = opener.open(uri)) {
-                        finished.add(place(at.describe()));
-                    } catch (IOException | RuntimeException e) {
-                        // not read as finished: a campaign there that is not whole is refused as any other
-                        System.err.println("warning: --finished-input " + uri + " could not be opened ("
-                                + e.getMessage() + "), so a campaign there that is not whole is refused");
+                    String at = placeOf(uri, "--finished-input " + uri);
+                    if (at != null) {
+                        named.add(at);
                     }
                 }
             }
-            return finished;
+            return named;
+        }
+
+        /** The campaigns of the jobs that have Succeeded, by where their output is, as {@link #place} names it. */
+        private Map<String, List<FinishedInputs.Campaign>> campaigns() {
+            if (campaigns == null) {
+                campaigns = new HashMap<>();
+                for (FinishedInputs.Campaign c : accepting.finishedCampaigns()) {
+                    String at = placeOf(c.getOutput(), "the output " + c.getOutput() + " of RewriteJob " + c.getJob());
+                    if (at != null) {
+                        campaigns.computeIfAbsent(at, k -> new ArrayList<>()).add(c);
+                    }
+                }
+            }
+            return campaigns;
+        }
+
+        /** Where {@code uri} is, as {@link #place} names it; null, with a warning, when it cannot be opened. */
+        private String placeOf(String uri, String what) {
+            try (Storage at = opener.open(uri)) {
+                return place(at.describe());
+            } catch (IOException | RuntimeException e) {
+                // not read as finished: a campaign there that is not whole is refused as any other
+                System.err.println("warning: " + what + " could not be opened (" + e.getMessage()
+                        + "), so a campaign there that is not whole is refused");
+                return null;
+            }
         }
 
         /** A location as {@link Storage#describe} gives it, without the trailing slashes a folder may have. */

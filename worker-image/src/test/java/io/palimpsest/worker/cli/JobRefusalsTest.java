@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.FinishedInputs;
+import io.palimpsest.worker.manifests.JobManifests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -496,11 +500,112 @@ class JobRefusalsTest {
                 finished.err()
                         .contains("warning: spec.input.uri pvc://corpus/stage-1/ holds the output "
                                 + stage1.toAbsolutePath().toUri() + " of a campaign that is not whole: 1 of 2 shards"
-                                + " committed; the job that wrote it has Succeeded, so the other 1 shard failed in"
-                                + " that job"),
+                                + " committed; --finished-input names it as ended, so the other 1 shard failed in"
+                                + " that campaign"),
                 finished.err());
         String plan = Files.readString(claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl"));
         assertTrue(plan.contains("shard-00000") && !plan.contains("shard-00001"), "the committed shard's files only");
+    }
+
+    /**
+     * The operator names the campaign of an upstream that has Succeeded with what its status records (shards
+     * planned, shards committed, recipe hash), in the planner's environment: that campaign is read as it is, and
+     * only while its output still holds it. A rerun written into the output since (another recipe, or the output
+     * emptied and started again, left part-way) is another campaign: refused, naming both.
+     */
+    @Test
+    void aSucceededJobsCampaignIsReadAsItIsOnlyWhileItsOutputStillHoldsIt() throws IOException {
+        edit("compression: zstd", "compression: none");
+        Path claims = tmp.resolve("claims");
+        Path stage1 = claims.resolve("corpus/stage-1");
+        CliRun first = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", stage1.toString());
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        // Shard 1 failed for good in that campaign: no receipt, nothing committed.
+        Path receipt0 = stage1.resolve("_palimpsest/receipts/shard-00000.json");
+        Files.delete(stage1.resolve("_palimpsest/receipts/shard-00001.json"));
+        Path marker = stage1.resolve("_palimpsest/recipe.json");
+        String recipeHash = new ObjectMapper()
+                .readTree(Files.readString(marker))
+                .get("recipeHash")
+                .asText();
+        edit("uri: file://data/", "uri: pvc://corpus/stage-1/");
+        edit("uri: file://quickstart-out/", "uri: pvc://corpus/stage-2/");
+        String told = FinishedInputs.encode(
+                List.of(new FinishedInputs.Campaign("pvc://corpus/stage-1/", "team-a/stage-1", 2L, 1L, recipeHash)));
+        Path plan2 = claims.resolve("corpus/stage-2/_palimpsest/manifest.jsonl");
+
+        // A rerun with another recipe into that output (--accept-recipe-change), stopped part-way.
+        String kept = Files.readString(marker);
+        Files.writeString(marker, kept.replace(recipeHash, "0".repeat(64)));
+        CliRun otherRecipe = planInPod(claims, told);
+        assertEquals(ExitCodes.INVALID_JOB, otherRecipe.exit(), otherRecipe.err());
+        assertTrue(
+                otherRecipe
+                        .err()
+                        .contains("holds the output " + stage1.toAbsolutePath().toUri() + " of a campaign that is not"
+                                + " whole: 1 of 2 shards committed, recipe " + "0".repeat(64) + "; it is not the"
+                                + " campaign RewriteJob team-a/stage-1 Succeeded with there (2 shards, 1 committed,"
+                                + " recipe " + recipeHash + "): that output was written again since"),
+                otherRecipe.err());
+        assertNoJavaNames(otherRecipe.err());
+        assertFalse(Files.exists(plan2), "nothing planned");
+        Files.writeString(marker, kept);
+
+        // The output emptied and the same job started again, deleted before it committed as much as the one that
+        // Succeeded.
+        byte[] receipt = Files.readAllBytes(receipt0);
+        Files.delete(receipt0);
+        CliRun fewer = planInPod(claims, told);
+        assertEquals(ExitCodes.INVALID_JOB, fewer.exit(), fewer.err());
+        assertTrue(fewer.err().contains("0 of 2 shards committed, recipe " + recipeHash), fewer.err());
+        assertTrue(fewer.err().contains("it is not the campaign RewriteJob team-a/stage-1"), fewer.err());
+        assertFalse(Files.exists(plan2), "nothing planned");
+        Files.write(receipt0, receipt);
+
+        // Another plan there (another input, three shards).
+        String threeShards = FinishedInputs.encode(
+                List.of(new FinishedInputs.Campaign("pvc://corpus/stage-1/", "team-a/stage-1", 3L, 1L, recipeHash)));
+        CliRun otherPlan = planInPod(claims, threeShards);
+        assertEquals(ExitCodes.INVALID_JOB, otherPlan.exit(), otherPlan.err());
+        assertTrue(otherPlan.err().contains("(3 shards, 1 committed"), otherPlan.err());
+        assertFalse(Files.exists(plan2), "nothing planned");
+
+        // The campaign that Succeeded, as it left it: read as it is.
+        CliRun same = planInPod(claims, told);
+        assertEquals(ExitCodes.DONE, same.exit(), same.err());
+        assertTrue(
+                same.err()
+                        .contains("1 of 2 shards committed; the job that wrote it (RewriteJob team-a/stage-1) has"
+                                + " Succeeded, so the other 1 shard failed in that job"),
+                same.err());
+        assertTrue(Files.exists(plan2), "planned");
+    }
+
+    @Test
+    void aMalformedListOfFinishedCampaignsFailsThePlanNamingTheVariable() throws IOException {
+        Path claims = Files.createDirectories(tmp.resolve("claims"));
+        CliRun run = planInPod(claims, "{\"output\":\"pvc://corpus/stage-1/\"}");
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains(FinishedInputs.ENV + " is not a JSON array of finished campaigns"), run.err());
+    }
+
+    /** {@code plan} as the planner pod runs it, told {@code finished} in its environment. */
+    private CliRun planInPod(Path claims, String finished) {
+        return CliRun.capture(() -> {
+            ObjectMapper json = new ObjectMapper();
+            WorkerEnvironment environment =
+                    new WorkerEnvironment(Map.of(FinishedInputs.ENV, finished)).withPvcRoot(claims);
+            try {
+                var loaded = new JobManifests().load(manifests);
+                try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)) {
+                    PlanCommand.plan(runtime, json, false, null, PlanCommand.accepting(runtime, false, List.of()));
+                    return ExitCodes.DONE;
+                }
+            } catch (Exception e) {
+                System.err.println(e.getMessage());
+                return PalimpsestCli.exitCodeOf(e);
+            }
+        });
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlannerScratch;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
@@ -22,8 +23,10 @@ import java.util.Map;
  * is deterministic and keeps an existing manifest, so a rerun is harmless. A plan refused for the
  * job's own reasons (exit {@link ExitCodes#INVALID_JOB}: no input, an empty plan, recipe drift,
  * a recipe that does not compile) fails the Job at once, with the reason as termination message.
- * The outputs of the RewriteJobs it reads that have Succeeded are named to it ({@code --finished-input}): a
- * campaign there with shards failed for good is read as it is, where one still running would be refused.
+ * The campaigns of the RewriteJobs it reads that have Succeeded are named to it ({@link FinishedInputs#ENV}, an
+ * environment variable a worker image from before it ignores, refusing such an input as not whole): a campaign
+ * there with shards failed for good is read as it is while the output still holds it, where one still running, or
+ * a rerun written into the output since, would be refused.
  */
 public final class PlannerJob {
     private PlannerJob() {}
@@ -41,18 +44,29 @@ public final class PlannerJob {
     }
 
     /**
-     * @param finishedInputs the outputs the job reads of the RewriteJobs that have Succeeded ({@link
+     * @param finishedInputs the campaigns the job reads of the RewriteJobs that have Succeeded ({@link
      *                       io.palimpsest.operator.job.observe.FinishedUpstreams}): the planner reads each as it is,
-     *                       though some of its shards failed in that job ({@code --finished-input})
+     *                       though some of its shards failed in that job, while its output still holds it ({@link
+     *                       FinishedInputs#ENV}; no variable when there is none)
      */
     public static Job desired(
-            RewriteJob job, String image, JobSettings settings, Integer fleetWorkers, List<String> finishedInputs) {
+            RewriteJob job,
+            String image,
+            JobSettings settings,
+            Integer fleetWorkers,
+            List<FinishedInputs.Campaign> finishedInputs) {
         List<String> args = new ArrayList<>(List.of("plan", "--job", WorkerPodTemplate.JOB_FILE));
         if (fleetWorkers != null) {
             args.addAll(List.of("--fleet-workers", String.valueOf(fleetWorkers)));
         }
-        for (String output : finishedInputs) {
-            args.addAll(List.of("--finished-input", output));
+        PodTemplateSpec template = boundedScratch(
+                WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args),
+                settings.plannerScratchSize());
+        if (!finishedInputs.isEmpty()) {
+            // not a flag: an image from before it would exit with a usage error, where it ignores a variable;
+            // '$' doubled, as the kubelet reads $(NAME) in a value as a reference and $$ as '$'
+            String value = FinishedInputs.encode(finishedInputs).replace("$", "$$");
+            template.getSpec().getContainers().get(0).getEnv().add(new EnvVar(FinishedInputs.ENV, value, null));
         }
         return new JobBuilder()
                 .withNewMetadata()
@@ -74,9 +88,7 @@ public final class PlannerJob {
                 .endOnExitCodes()
                 .endRule()
                 .endPodFailurePolicy()
-                .withTemplate(boundedScratch(
-                        WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args),
-                        settings.plannerScratchSize()))
+                .withTemplate(template)
                 .endSpec()
                 .build();
     }
