@@ -1,6 +1,6 @@
 package io.palimpsest.worker.plan;
 
-import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
@@ -188,7 +188,7 @@ public final class UnfinishedInputs {
                         + Plural.of(missing, "shard"));
                 return;
             }
-            throw new InvalidJobException(notWhole + " (receipts under " + storage.describe(prefix + RECEIPTS)
+            throw new InputNotReadyException(notWhole + " (receipts under " + storage.describe(prefix + RECEIPTS)
                     + " against the plan " + storage.describe(manifestKey) + "); read now, it would give only the"
                     + " shards committed so far: plan this job once that campaign has finished every shard (run it"
                     + " again into the same output: it skips the shards already committed), or copy what it"
