@@ -42,6 +42,11 @@ public final class JobDecider {
      * sooner would change nothing, and one with nothing new writes nothing.
      */
     public static final Duration RUNNING_RECHECK = ThroughputWindow.MIN_INTERVAL;
+    /**
+     * A job that has not started and still sees the planner Job that failed before it went back to waiting looks
+     * again this soon: the planner was deleted, and its deletion may not have reached the informer yet.
+     */
+    static final Duration FAILED_PLANNER_RECHECK = Duration.ofSeconds(2);
     /** A call the operator's role does not allow is tried again this often (fixing a Role sends no event). */
     static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
 
@@ -169,6 +174,8 @@ public final class JobDecider {
      *                           ({@code PodsNotCreated}), or null: no event says so, the job looks again then
      * @param inputWait          another RewriteJob whose output the job reads has not Succeeded ({@code UpstreamInput}):
      *                           why the job waits, or null when it need not
+     * @param inputRestart       why a job that failed planning for its input's state goes back to waiting
+     *                           ({@code UpstreamInput#restartFor}), or null when it does not
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -194,6 +201,7 @@ public final class JobDecider {
             String outputInUse,
             Instant notCreatedDue,
             UpstreamInput.Wait inputWait,
+            String inputRestart,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -247,8 +255,29 @@ public final class JobDecider {
             state = ModelRefusals.refine(state, in.finishedWorkerPods());
         }
         List<Action> actions = new ArrayList<>();
+        if (in.inputRestart() != null) {
+            // Failed planning for its input's state, and a job writing that input came after
+            // (UpstreamInput.restartFor):
+            // back to Pending, without the failed planner Job (else it would fail again from it).
+            actions.add(new Replan());
+            return in.inputWait() != null
+                    ? new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null)
+                    : new Decision(JobPhase.Pending, JobReason.Planning, actions, FAILED_PLANNER_RECHECK);
+        }
         if (in.tallyResultGone()) {
             actions.add(new RerunTally());
+        }
+        if ((inputs.current() == null || inputs.current() == JobPhase.Pending)
+                && inputs.planner() == JobPhaseMachine.PlannerState.FAILED
+                && in.plannerJob()
+                && state.phase() == JobPhase.Failed
+                && state.reason() == JobReason.PlanningFailed) {
+            // A job that has not planned with a failed planner Job: the one from before it went back to waiting, its
+            // deletion not seen yet. Deleted (again); the job plans once it is gone.
+            actions.add(new Replan());
+            return in.inputWait() != null
+                    ? new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null)
+                    : new Decision(JobPhase.Pending, JobReason.Planning, actions, FAILED_PLANNER_RECHECK);
         }
         JobPhase phase = state.phase();
         if (phase == JobPhase.Planning && in.previousObjects() != null && !started(inputs.current())) {

@@ -274,12 +274,18 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
     }
 
-    /** The jobs that have not started and read the output of {@code upstream}: they plan once it has Succeeded. */
+    /**
+     * The jobs that have not started and read the output of {@code upstream}: they plan once it has Succeeded; and
+     * those that failed planning, which wait again when their planner refused the input as not ready
+     * ({@link UpstreamInput#restartFor}).
+     */
     static Set<ResourceID> waitingOn(RewriteJob upstream, SharedOutput.Index index) {
         return UpstreamInput.dependents(upstream, index).stream()
                 .filter(d -> d.getStatus() == null
                         || d.getStatus().getPhase() == null
-                        || d.getStatus().getPhase() == JobPhase.Pending)
+                        || d.getStatus().getPhase() == JobPhase.Pending
+                        || (d.getStatus().getPhase() == JobPhase.Failed
+                                && JobReason.PlanningFailed.name().equals(phaseReason(d.getStatus()))))
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet());
     }
@@ -508,6 +514,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 ? now
                 : seen.worker().finishedAt().plus(settings.tallyGrace());
 
+        String inputRestart = inputRestart(job, recordedReason, seen, context);
         // A Job of the job's that makes no pod (a quota refusing them) has none to be stuck: told from the Job.
         PodsNotCreated.Reading notCreated =
                 finished ? PodsNotCreated.Reading.NONE : PodsNotCreated.of(seen.jobs(), seen.pods(), now);
@@ -537,10 +544,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 .orElse(null),
                 notCreated.due(),
                 // only a job that has not started is held: the walk is not made for the others
-                recordedBeforeStart(job)
+                recordedBeforeStart(job) || inputRestart != null
                         ? UpstreamInput.waitFor(job, context.getPrimaryCache()::byIndex, this::freshest)
                                 .orElse(null)
                         : null,
+                inputRestart,
                 now);
         return new Observed(
                 seen,
@@ -633,6 +641,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                         seen.violations(),
                                                         seen.model(),
                                                         seen.cluster());
+        if (seen.facts().inputRestart() != null && decision.phase() == JobPhase.Pending) {
+            // the Event of the phase change and the Ready condition say why the Failed job waits again
+            message = seen.facts().inputRestart() + (message == null || message.isEmpty() ? "" : "; " + message);
+        }
         next.setConditions(JobConditions.build(
                 conditions,
                 next,
@@ -912,6 +924,31 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 : status.getPhase() == JobPhase.Succeeded ? Conditions.COMPLETE : Conditions.READY;
         var c = ConditionAggregator.find(status.getConditions(), type);
         return c == null ? null : c.getReason();
+    }
+
+    /**
+     * Why a job that failed planning for its input's state ({@link Observation#plannerRefusedInput}), with no plan,
+     * goes back to waiting ({@link UpstreamInput#restartFor}); null when it does not.
+     */
+    private String inputRestart(
+            RewriteJob job, JobReason recordedReason, Observation seen, Context<RewriteJob> context) {
+        RewriteJobStatus status = job.getStatus();
+        if (status == null
+                || status.getPhase() != JobPhase.Failed
+                || recordedReason != JobReason.PlanningFailed
+                || seen.shards() != null
+                || (status.getShards() != null && status.getShards().getTotal() > 0)
+                || !seen.plannerRefusedInput()) {
+            return null;
+        }
+        Instant failedAt;
+        try {
+            failedAt = Rfc3339.parse(status.getCompletionTime());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+        return UpstreamInput.restartFor(job, failedAt, context.getPrimaryCache()::byIndex, this::freshest)
+                .orElse(null);
     }
 
     /** No phase recorded yet, or Pending: the job has not planned. */

@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
  * Two chained stages applied at once, as GitOps applies them, on the simulated cluster with the real
  * worker: stage 2 reads stage 1's output. It waits Pending ({@code InputInProgress}) while stage 1 runs,
  * plans once stage 1 has Succeeded, and reads all of stage 1's documents, not the part committed when it
- * was applied; and, when stage 1 Succeeded with a shard failed for good (within its maxFailedShards), the
- * documents of the shards it committed.
+ * was applied; applied before stage 1, it fails planning (nothing there yet), waits again once stage 1 is
+ * created, and reads all of it; and, when stage 1 Succeeded with a shard failed for good (within its
+ * maxFailedShards), the documents of the shards it committed.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
@@ -74,6 +75,41 @@ class ChainedStagesScenarioTest {
             System.out.printf(
                     "[figures] chained stages: stage 2 read %d of stage 1's %d documents%n",
                     after.getStatus().getDocuments().getRead(), written);
+        }
+    }
+
+    @Test
+    void aSecondStageAppliedBeforeTheFirstFailsPlanningThenWaitsForItAndReadsAllOfIt() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency())) {
+            Path input = s.claim("corpus").resolve("late-in");
+            SyntheticCorpus.write(input, 3, 4, 5);
+            s.createModel("late-model", 1, 5);
+
+            // kubectl apply -f of a folder, alphabetically: stage 2 first; its planner finds nothing there yet.
+            s.client
+                    .resource(s.smallJob("late-2", "late-model", "pvc://corpus/late-1/", "pvc://corpus/late-2/"))
+                    .create();
+            RewriteJob failed = s.awaitPhase("late-2", JobPhase.Failed, Duration.ofSeconds(120));
+            var why = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);
+            assertEquals(JobReason.PlanningFailed.name(), why.getReason(), why.toString());
+            assertTrue(why.getMessage().contains("InputNotReady: "), why.getMessage());
+
+            s.client
+                    .resource(s.smallJob("late-1", "late-model", "pvc://corpus/late-in/", "pvc://corpus/late-1/"))
+                    .create();
+            RewriteJob waiting = s.awaitPhase("late-2", JobPhase.Pending, Duration.ofSeconds(60));
+            var ready = ConditionAggregator.find(waiting.getStatus().getConditions(), Conditions.READY);
+            assertEquals(JobReason.InputInProgress.name(), ready.getReason(), ready.toString());
+
+            RewriteJob done = s.awaitPhase("late-1", JobPhase.Succeeded, Duration.ofSeconds(180));
+            RewriteJob after = s.awaitPhase("late-2", JobPhase.Succeeded, Duration.ofSeconds(180));
+            long written = done.getStatus().getDocuments().getWritten();
+            assertTrue(written > 0, "stage 1 wrote documents");
+            assertEquals(
+                    written, after.getStatus().getDocuments().getRead(), "stage 2 read every document stage 1 wrote");
         }
     }
 

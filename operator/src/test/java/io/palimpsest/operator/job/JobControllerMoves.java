@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.Rfc3339;
@@ -172,6 +174,21 @@ final class JobControllerMoves {
         Job planner = job(jobName);
         terminatedPod(planner, null, 0, false, 1, "Error", message, false);
         finish(jobName, "Failed", "BackoffLimitExceeded");
+    }
+
+    /** The planner refuses the plan for its input's state (exit 78, marked {@link PlanRefusals#INPUT_NOT_READY}). */
+    void plannerRefusesInput(String jobName, String message) {
+        Job planner = job(jobName);
+        terminatedPod(
+                planner, null, 0, false, ExitCodes.INVALID_JOB, "Error", PlanRefusals.INPUT_NOT_READY + message, false);
+        finish(jobName, "Failed", "PodFailurePolicy");
+    }
+
+    /** The planner refuses the job as written (exit 78, unmarked: a recipe that does not compile, recipe drift). */
+    void plannerRefusesJob(String jobName, String message) {
+        Job planner = job(jobName);
+        terminatedPod(planner, null, 0, false, ExitCodes.INVALID_JOB, "Error", message, false);
+        finish(jobName, "Failed", "PodFailurePolicy");
     }
 
     void shardCommits(String workerJob, int shard, long written) {

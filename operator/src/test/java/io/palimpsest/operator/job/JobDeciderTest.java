@@ -51,6 +51,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code inputInProgress}, {@code inputIncomplete}: another RewriteJob whose output the job reads has not
  *       Succeeded (and will, or will not by itself)</li>
+ *   <li>{@code inputRestart}: the job failed planning for its input's state and a job writing that input came
+ *       after (UpstreamInput.restartFor)</li>
  *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  *   <li>{@code notCreatedDue}: a Job of the job's has made no pod yet and is overdue in 9 s (PodsNotCreated)</li>
  * </ul>
@@ -93,6 +95,14 @@ class JobDeciderTest {
         "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
         "Planning  | Planning           | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
         "Planning  | Planning           | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
+        // failed planning for its input's state, and a job writing that input came after: back to waiting, the failed
+        // planner deleted; without the restart it stays Failed
+        "Failed    | PlanningFailed     | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
+        "Failed    | PlanningFailed     | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner inputRestart inputInProgress | Pending | InputInProgress | Replan                              | -",
+        "Failed    | PlanningFailed     | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner inputRestart          | Pending   | Planning            | Replan                                    | PT2S",
+        // back to waiting, the failed planner not yet seen deleted: deleted again, never failed from it
+        "Pending   | InputInProgress    | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner inputInProgress       | Pending   | InputInProgress     | Replan                                    | -",
+        "Pending   | Planning           | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Pending   | Planning            | Replan                                    | PT2S",
         // planned: the count kept on the planner Job, the worker Job created running, suspended or for Kueue
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | false   | NOT_NEEDED | planner unrecorded            | Running   | Running             | RecordShardCount(100) CreateWorker(4,false) | -",
         "Planning  | Planning           | true  | USABLE    | SUCCEEDED   | 100    | ABSENT                 | true    | NOT_NEEDED | planner                       | Suspended | Suspended           | CreateWorker(0,true)                      | -",
@@ -271,6 +281,9 @@ class JobDeciderTest {
                                         JobReason.InputIncomplete,
                                         "spec.input.uri s3://in/ is the output of RewriteJob test/up, which Failed")
                                 : null,
+                world.contains("inputRestart")
+                        ? "planning again: the planner refused spec.input.uri s3://in/ at 2026-01-01T00:00:00Z"
+                        : null,
                 NOW);
     }
 

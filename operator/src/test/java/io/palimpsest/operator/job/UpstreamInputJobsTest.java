@@ -20,6 +20,7 @@ import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.observe.SharedOutput;
 import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -383,6 +384,172 @@ class UpstreamInputJobsTest {
         assertTrue(UpstreamInput.waitFor(reader, index, u -> succeeded).isEmpty());
         // ... or saw it deleted
         assertTrue(UpstreamInput.waitFor(reader, index, u -> null).isEmpty());
+    }
+
+    @Test
+    void aStageCreatedBeforeItsUpstreamWaitsAgainWhenTheUpstreamComesAndPlansOnceItHasSucceeded() {
+        // kubectl apply -f of a folder, alphabetically: stage 2 comes first, plans, and finds nothing there yet.
+        client.resource(job("a-2", "s3://corpus/a-1/", "s3://corpus/a-2")).create();
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Planning, cluster.status("a-2").getPhase());
+        moves.plannerRefusesInput("a-2-plan", "input s3://corpus/a-1/ does not exist or holds no files");
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Failed, cluster.status("a-2").getPhase());
+        assertEquals("PlanningFailed", failed("a-2").getReason());
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Failed, cluster.status("a-2").getPhase(), "no job writes its input: it stays Failed");
+
+        // Stage 1 is applied: stage 2 is woken (the informer on RewriteJobs maps it), and waits for it again.
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("a-1", "s3://corpus/raw", "s3://corpus/a-1")).create();
+        assertTrue(RewriteJobReconciler.waitingOn(
+                        client.resources(RewriteJob.class)
+                                .inNamespace(NS)
+                                .withName("a-1")
+                                .get(),
+                        serverIndex())
+                .contains(new ResourceID("a-2", NS)));
+        cluster.reconcile("a-1");
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Pending, cluster.status("a-2").getPhase());
+        assertNull(cluster.status("a-2").getCompletionTime());
+        var ready = ready("a-2");
+        assertEquals("InputInProgress", ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .startsWith("planning again: the planner refused spec.input.uri s3://corpus/a-1/ at "),
+                ready.getMessage());
+        assertTrue(
+                ready.getMessage().contains("(its input was not ready), and it is the output of RewriteJob test/a-1,"),
+                ready.getMessage());
+        assertTrue(
+                ready.getMessage()
+                        .contains("; spec.input.uri s3://corpus/a-1/ is the output of RewriteJob test/a-1 (Planning)"),
+                ready.getMessage());
+        assertEquals(Conditions.FALSE, failed("a-2").getStatus());
+        assertNull(moves.job("a-2-plan"), "the failed planner Job is deleted");
+        assertTrue(
+                client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .anyMatch(e -> "a-2".equals(e.getInvolvedObject().getName())
+                                && e.getMessage() != null
+                                && e.getMessage().contains("planning again: the planner refused")),
+                "an Event says why the job waits again");
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Pending, cluster.status("a-2").getPhase());
+        assertNull(moves.job("a-2-plan"));
+
+        // Stage 1 runs and Succeeds: stage 2 plans, and runs.
+        moves.plannerSucceeds("a-1-plan", 1);
+        cluster.reconcile("a-1");
+        moves.shardCommits("a-1-work", 0, 10);
+        moves.workerStatus("a-1-work", "0", "", 0);
+        moves.finish("a-1-work", "Complete", null);
+        clock.advance(Duration.ofSeconds(5));
+        cluster.reconcile("a-1");
+        assertEquals(JobPhase.Succeeded, cluster.status("a-1").getPhase());
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Planning, cluster.status("a-2").getPhase());
+        assertNotNull(moves.job("a-2-plan"));
+        moves.plannerSucceeds("a-2-plan", 2);
+        cluster.reconcile("a-2");
+        assertEquals(JobPhase.Running, cluster.status("a-2").getPhase());
+    }
+
+    @Test
+    void aStageWhosePlannerRanWhenItsUpstreamWasCreatedWaitsAgainToo() {
+        client.resource(job("r-2", "s3://corpus/r-1/", "s3://corpus/r-2")).create();
+        cluster.reconcile("r-2");
+        assertEquals(JobPhase.Planning, cluster.status("r-2").getPhase());
+        // Stage 1 comes while stage 2's planner runs: stage 2 has started, it is not held...
+        client.resource(job("r-1", "s3://corpus/raw", "s3://corpus/r-1")).create();
+        cluster.reconcile("r-1");
+        cluster.reconcile("r-2");
+        assertEquals(JobPhase.Planning, cluster.status("r-2").getPhase());
+        // ... and its planner finds stage 1's campaign not whole.
+        moves.plannerRefusesInput(
+                "r-2-plan",
+                "spec.input.uri s3://corpus/r-1/ holds the output s3://corpus/r-1/ of a campaign that is not whole: 0"
+                        + " of 2 shards committed");
+        cluster.reconcile("r-2");
+        assertEquals(JobPhase.Failed, cluster.status("r-2").getPhase());
+        cluster.reconcile("r-2");
+        assertEquals(JobPhase.Pending, cluster.status("r-2").getPhase());
+        assertEquals("InputInProgress", ready("r-2").getReason());
+        assertTrue(
+                ready("r-2").getMessage().contains("and it is the output of RewriteJob test/r-1, which "),
+                ready("r-2").getMessage());
+    }
+
+    @Test
+    void aStageRefusedAgainOnceItsUpstreamHasFinishedOrForItsOwnSpecStaysFailed() {
+        // Downstream first, refused; upstream comes; downstream waits, then plans after the upstream Succeeded...
+        client.resource(job("n-2", "s3://corpus/n-1/", "s3://corpus/n-2")).create();
+        cluster.reconcile("n-2");
+        moves.plannerRefusesInput("n-2-plan", "input s3://corpus/n-1/ does not exist or holds no files");
+        cluster.reconcile("n-2");
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("n-1", "s3://corpus/raw", "s3://corpus/n-1")).create();
+        cluster.reconcile("n-1");
+        cluster.reconcile("n-2");
+        assertEquals(JobPhase.Pending, cluster.status("n-2").getPhase());
+        moves.plannerSucceeds("n-1-plan", 1);
+        cluster.reconcile("n-1");
+        moves.shardCommits("n-1-work", 0, 10);
+        moves.workerStatus("n-1-work", "0", "", 0);
+        moves.finish("n-1-work", "Complete", null);
+        clock.advance(Duration.ofSeconds(5));
+        cluster.reconcile("n-1");
+        assertEquals(JobPhase.Succeeded, cluster.status("n-1").getPhase());
+        cluster.reconcile("n-2");
+        assertEquals(JobPhase.Planning, cluster.status("n-2").getPhase());
+
+        // ... and is refused again (its globs take none of the upstream's files): the upstream had finished before
+        // this failure, so it stays Failed, however often it is looked at.
+        clock.advance(Duration.ofSeconds(5));
+        moves.plannerRefusesInput("n-2-plan", "no file under s3://corpus/n-1/ matches include [\"*.parquet\"]");
+        cluster.reconcile("n-2");
+        assertEquals(JobPhase.Failed, cluster.status("n-2").getPhase());
+        String plannerUid = moves.job("n-2-plan").getMetadata().getUid();
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofSeconds(5));
+            cluster.reconcile("n-2");
+            assertEquals(JobPhase.Failed, cluster.status("n-2").getPhase());
+            assertEquals("PlanningFailed", failed("n-2").getReason());
+        }
+        assertEquals(plannerUid, moves.job("n-2-plan").getMetadata().getUid(), "the failed planner is kept");
+
+        // A plan refused for the job as written stays Failed, even with an upstream that has not finished.
+        client.resource(job("s-2", "s3://corpus/s-1/", "s3://corpus/s-2")).create();
+        cluster.reconcile("s-2");
+        moves.plannerRefusesJob("s-2-plan", "spec.recipe: the template does not compile");
+        cluster.reconcile("s-2");
+        assertEquals(JobPhase.Failed, cluster.status("s-2").getPhase());
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("s-1", "s3://corpus/raw", "s3://corpus/s-1")).create();
+        cluster.reconcile("s-1");
+        cluster.reconcile("s-2");
+        assertEquals(JobPhase.Failed, cluster.status("s-2").getPhase());
+        assertNotNull(moves.job("s-2-plan"));
+    }
+
+    /** The indexes of the RewriteJobs on the server, as the primary cache keeps them. */
+    private SharedOutput.Index serverIndex() {
+        List<RewriteJob> all =
+                client.resources(RewriteJob.class).inNamespace(NS).list().getItems();
+        return (name, key) -> all.stream()
+                .filter(j -> switch (name) {
+                    case UpstreamInput.BY_INPUT -> key.equals(UpstreamInput.key(j));
+                    case UpstreamInput.BY_INPUT_TREE ->
+                        UpstreamInput.treeKeys(j).contains(key);
+                    case SharedOutput.BY_OUTPUT -> key.equals(SharedOutput.key(j));
+                    case SharedOutput.BY_OUTPUT_TREE -> SharedOutput.treeKeys(j).contains(key);
+                    default -> throw new IllegalArgumentException(name);
+                })
+                .toList();
+    }
+
+    private io.fabric8.kubernetes.api.model.Condition failed(String name) {
+        return ConditionAggregator.find(cluster.status(name).getConditions(), Conditions.FAILED);
     }
 
     private io.fabric8.kubernetes.api.model.Condition ready(String name) {

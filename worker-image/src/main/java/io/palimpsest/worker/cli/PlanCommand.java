@@ -2,7 +2,9 @@ package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
+import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
@@ -105,7 +107,13 @@ final class PlanCommand implements Callable<Integer> {
                 return 0;
             }
         } catch (InvalidJobException e) {
-            pod.report(e.getMessage()); // the operator puts this in the PlanningFailed condition
+            // the operator puts this in the PlanningFailed condition; a refusal for the input's state is marked, so
+            // that
+            // the job plans again once the RewriteJob writing its input has Succeeded
+            pod.report(
+                    e instanceof InputNotReadyException
+                            ? PlanRefusals.INPUT_NOT_READY + e.getMessage()
+                            : e.getMessage());
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.plan;
 
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.ConditionalWrites;
 import io.palimpsest.worker.storage.InputRoot;
@@ -105,7 +106,7 @@ public final class JobPlanner {
                         + input.singleKey().map(k -> "/" + k).orElse("");
         List<StoredObject> files = matchingInput(input, where, filter);
         if (files.stream().allMatch(f -> f.size() == 0)) {
-            throw new InvalidJobException(
+            throw new InputNotReadyException(
                     "the plan has no shards: the " + files.size() + " matching file(s) under " + where + " are empty");
         }
         List<Shard> shards = planner.group(files);
@@ -203,21 +204,21 @@ public final class JobPlanner {
                     .toList();
             inputCheck.check(input, found);
             if (found.isEmpty()) {
-                throw new InvalidJobException("input " + where + " does not exist");
+                throw new InputNotReadyException("input " + where + " does not exist");
             }
             return found;
         }
         List<StoredObject> all = input.storage().list("");
         inputCheck.check(input, all);
         if (all.isEmpty()) {
-            throw new InvalidJobException("input " + where + " does not exist or holds no files");
+            throw new InputNotReadyException("input " + where + " does not exist or holds no files");
         }
         List<StoredObject> taken =
                 all.stream().filter(o -> filter.test(o.key())).toList();
         if (taken.isEmpty()) {
             String examples = all.stream().limit(3).map(StoredObject::key).collect(Collectors.joining(", "));
-            throw new InvalidJobException("no file under " + where + " matches " + filter.describe() + " (" + all.size()
-                    + " file(s) there, e.g. " + examples + ")");
+            throw new InputNotReadyException("no file under " + where + " matches " + filter.describe() + " ("
+                    + all.size() + " file(s) there, e.g. " + examples + ")");
         }
         return taken;
     }

@@ -3,7 +3,7 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
-import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
@@ -257,7 +257,7 @@ public final class UnfinishedInputs {
                         + succeeded.stream().map(UnfinishedInputs::said).collect(Collectors.joining(", nor "))
                         + ": that output was written again since (a rerun into it, perhaps stopped part-way)";
             }
-            throw new InvalidJobException(notWhole + another + " (receipts under "
+            throw new InputNotReadyException(notWhole + another + " (receipts under "
                     + storage.describe(prefix + RECEIPTS) + " against the plan " + storage.describe(manifestKey)
                     + "); read now, it would give only the shards committed so far: plan this job once that campaign"
                     + " has finished every shard (run it again into the same output: it skips the shards already"

@@ -14,6 +14,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ModelDefaults;
+import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.operator.OwnerReferences;
@@ -206,6 +207,28 @@ public record Observation(
                 + previousObjects.stream().map(OwnerReferences::describe).collect(Collectors.joining(", "))
                 + "; a RewriteJob's objects go with it (the garbage collector deletes them), and this job"
                 + " makes its own once they are gone";
+    }
+
+    /**
+     * The planner Job failed, its newest pod having refused the plan for the state of the input ({@link
+     * PlanRefusals#INPUT_NOT_READY}): the input missing, holding no file the globs take, only empty ones, or
+     * another campaign that is not whole. False when that pod is gone (its word cannot be read any more).
+     */
+    public boolean plannerRefusedInput() {
+        if (plannerState != JobPhaseMachine.PlannerState.FAILED || plannerJob == null) {
+            return false;
+        }
+        String plannerUid = plannerJob.getMetadata().getUid();
+        return podsOf(pods, RewriteJobNames.ROLE_PLAN).stream()
+                .filter(p -> plannerUid == null
+                        || p.getMetadata().getOwnerReferences() == null
+                        || p.getMetadata().getOwnerReferences().isEmpty()
+                        || p.getMetadata().getOwnerReferences().stream().anyMatch(o -> plannerUid.equals(o.getUid())))
+                .map(ClusterReadings::terminated)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .map(t -> PlanRefusals.aboutInput(t.getExitCode(), t.getMessage()))
+                .orElse(false);
     }
 
     private static List<Pod> podsOf(List<Pod> pods, String role) {

@@ -6,6 +6,8 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.status.ConditionAggregator;
+import io.palimpsest.operator.status.Rfc3339;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -162,6 +164,58 @@ public final class UpstreamInput {
                 "spec.input.uri " + input + " " + relation(job, u) + " " + describe(u) + others
                         + ", which has not finished: this job plans once it has Succeeded (read now, its output"
                         + " would give only the shards committed so far)"));
+    }
+
+    /**
+     * Why a job whose planner refused its input as not ready ({@code PlanRefusals#INPUT_NOT_READY}: nothing there
+     * yet, nothing the globs take, another campaign not whole), and which has no plan, goes back to waiting: a job
+     * whose output it reads was created after that failure, has not finished, or finished after it. Stage 2 of a
+     * chain applied before stage 1 (kubectl apply of a folder, alphabetically; Argo CD without sync waves), or
+     * whose planner was running when stage 1 was created, so plans once stage 1 has Succeeded. Empty when there is
+     * no such job: an upstream that had finished before the failure does not restart it again (its output was
+     * what the planner refused), so a refusal that stays refuses once, never in a loop.
+     *
+     * @param failedAt when the job failed ({@code status.completionTime}); empty when unknown
+     * @param freshest the newest known version of a job the index gave, or null when it is known deleted
+     */
+    public static Optional<String> restartFor(
+            RewriteJob job, Instant failedAt, SharedOutput.Index index, UnaryOperator<RewriteJob> freshest) {
+        if (failedAt == null) {
+            return Optional.empty();
+        }
+        return liveUpstreams(job, index, freshest)
+                .sorted(SharedOutput.FIRST)
+                .map(u -> restartedBy(u, failedAt)
+                        .map(how -> "planning again: the planner refused spec.input.uri "
+                                + job.getSpec().getInput().getUri() + " at " + Rfc3339.format(failedAt)
+                                + " (its input was not ready), and it " + relation(job, u) + " RewriteJob " + id(u)
+                                + ", which " + how))
+                .flatMap(Optional::stream)
+                .findFirst();
+    }
+
+    /** How the upstream came after the job's failure, or empty when it had finished before it. */
+    private static Optional<String> restartedBy(RewriteJob u, Instant failedAt) {
+        Instant created = parse(u.getMetadata().getCreationTimestamp());
+        JobPhase phase = phase(u);
+        if (phase == null || !phase.isTerminal()) {
+            return Optional.of(
+                    created != null && created.isAfter(failedAt)
+                            ? "was created after that"
+                            : "has not finished (" + (phase == null ? "not started" : phase.name()) + ")");
+        }
+        Instant finished = parse(u.getStatus().getCompletionTime());
+        return finished != null && finished.isAfter(failedAt)
+                ? Optional.of("has " + phase.name() + " since")
+                : Optional.empty();
+    }
+
+    private static Instant parse(String rfc3339) {
+        try {
+            return Rfc3339.parse(rfc3339);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** The upstream jobs that have not Succeeded and are not being deleted, in creation order. */
