@@ -98,8 +98,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
- * patch delete; secrets: create (the model's API key, never read: {@link ModelApiKey}); pods: get list watch (the scraper's pod informer and the
- * model pods' informer, in the watched namespaces); events:
+ * patch delete; secrets: create (the model's API key, never read: {@link ModelApiKey}); pods: get list
+ * watch (the scraper's pod informer and the model pods' informer, in the watched namespaces); events:
  * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: list watch create update
  * patch delete (used only where KEDA is installed).
  */

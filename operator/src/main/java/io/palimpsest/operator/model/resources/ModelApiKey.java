@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.common.SecretKeyRef;
@@ -71,7 +72,7 @@ public final class ModelApiKey {
     }
 
     /** Whether a Deployment's vLLM container reads its key from the model's Secret. */
-    public static boolean enforcedBy(Optional<io.fabric8.kubernetes.api.model.apps.Deployment> deployment) {
+    public static boolean enforcedBy(Optional<Deployment> deployment) {
         return deployment
                 .map(d -> d.getSpec().getTemplate().getSpec().getContainers().stream()
                         .flatMap(c -> Optional.ofNullable(c.getEnv()).orElse(List.of()).stream())
