@@ -13,7 +13,7 @@ public final class Main {
     public static void main(String[] args) throws InterruptedException {
         SimFlags flags;
         try {
-            flags = SimFlags.parse(args);
+            flags = SimFlags.parse(System.getenv(), args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);

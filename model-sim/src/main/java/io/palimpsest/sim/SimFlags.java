@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,13 +44,29 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
             "  --retry-after-seconds N            Retry-After of rate_limit (default 1)",
             "  --rules FILE                       response rules, YAML or JSON",
             "  --request-log-capacity N           requests kept for /admin/requests (default 10000)",
-            "  --api-key KEY                      /v1 requests need Authorization: Bearer KEY, else 401 (as vLLM)",
+            "  --api-key KEY                      /v1 requests need Authorization: Bearer KEY, else 401 (as vLLM;",
+            "                                     default: the environment variable VLLM_API_KEY, as vLLM)",
             "  --help");
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
+    /** The variable vLLM reads its API key from when {@code --api-key} is not given. */
+    public static final String API_KEY_ENV = "VLLM_API_KEY";
+
     public static SimFlags parse(String... args) {
+        return parse(Map.of(), args);
+    }
+
+    /**
+     * @param env the process environment: {@value #API_KEY_ENV}, when set and not empty, is the API key
+     *     unless {@code --api-key} gives one, as vLLM reads it
+     */
+    public static SimFlags parse(Map<String, String> env, String... args) {
         SimConfig.Builder config = SimConfig.builder();
+        String envKey = env.get(API_KEY_ENV);
+        if (envKey != null && !envKey.isEmpty()) {
+            config.apiKey(envKey);
+        }
         FaultConfig.Builder faults = FaultConfig.builder();
         String host = "127.0.0.1";
         int port = 8000;

@@ -18,7 +18,10 @@ public final class JobResolver {
     public static final int DEFAULT_CHECKPOINT_EVERY = 500;
     /** The model's batch size when its spec does not say (vLLM's default max-num-seqs). */
     public static final int DEFAULT_MAX_NUM_SEQS = 256;
-    /** The worker's environment variable for the model's bearer token (from endpoint.apiKeySecretRef). */
+    /**
+     * The worker's environment variable for the model's bearer token (from endpoint.apiKeySecretRef, or for a
+     * model the operator runs from the Secret it made, {@code <model>-vllm-api-key}).
+     */
     public static final String MODEL_API_KEY_ENV = "PALIMPSEST_MODEL_API_KEY";
     /** Port of a self-hosted model's Service; its name is the model's plus this suffix. */
     public static final int MODEL_SERVICE_PORT = 8000;
@@ -95,7 +98,8 @@ public final class JobResolver {
                 : spec.getEngine().getMaxNumSeqs();
         resolved.setMaxNumSeqs(maxNumSeqs != null ? maxNumSeqs : settings.defaultMaxNumSeqs());
         resolved.setMaxModelLen(maxModelLen(model));
-        if (spec != null && spec.getEndpoint() != null && spec.getEndpoint().getApiKeySecretRef() != null) {
+        // a model the operator runs asks for the key it made (the operator gives it to the workers likewise)
+        if (spec != null && (spec.getEndpoint() == null || spec.getEndpoint().getApiKeySecretRef() != null)) {
             resolved.setApiKeyEnv(MODEL_API_KEY_ENV);
         }
         return resolved;

@@ -72,7 +72,8 @@ class JobResolverTest {
                 resolved.getModel().getReplicas());
         assertEquals("qwen", resolved.getModel().getServedModelName());
         assertEquals(JobResolver.DEFAULT_MAX_NUM_SEQS, resolved.getModel().getMaxNumSeqs());
-        assertNull(resolved.getModel().getApiKeyEnv());
+        // the key the operator made for the model, which its workers get as this variable
+        assertEquals(JobResolver.MODEL_API_KEY_ENV, resolved.getModel().getApiKeyEnv());
         assertNull(resolved.getModel().getMaxModelLen(), "the server's own default, unknown here");
         assertEquals(JobResolver.DEFAULT_CHECKPOINT_EVERY, resolved.getCheckpointEvery());
         assertEquals(RecipeHash.of(job().getSpec().getRecipe()), resolved.getRecipeHash());

@@ -4,6 +4,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModelStatus;
 import java.util.Collection;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code status.boundJobs}: the RewriteJobs that name the model and have not finished (the ones the
@@ -15,14 +16,8 @@ final class ModelBoundJobs {
 
     /** @param jobs the RewriteJobs whose spec.modelRef names the model (the model's RewriteJob informer) */
     static RewriterModelStatus.BoundJobs of(Collection<RewriteJob> jobs) {
-        List<String> names = jobs.stream()
-                .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
-                .filter(j -> j.getStatus() == null
-                        || j.getStatus().getPhase() == null
-                        || !j.getStatus().getPhase().isTerminal())
-                .map(j -> j.getMetadata().getName())
-                .sorted()
-                .toList();
+        List<String> names =
+                unfinished(jobs).map(j -> j.getMetadata().getName()).sorted().toList();
         RewriterModelStatus.BoundJobs bound = new RewriterModelStatus.BoundJobs();
         bound.setCount(names.size());
         bound.setNames(
@@ -31,5 +26,18 @@ final class ModelBoundJobs {
                         : List.copyOf(
                                 names.subList(0, Math.min(names.size(), RewriterModelStatus.BoundJobs.MAX_NAMES))));
         return bound;
+    }
+
+    /** Whether a job of {@code jobs} has not finished. */
+    static boolean anyUnfinished(Collection<RewriteJob> jobs) {
+        return unfinished(jobs).findAny().isPresent();
+    }
+
+    private static Stream<RewriteJob> unfinished(Collection<RewriteJob> jobs) {
+        return jobs.stream()
+                .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+                .filter(j -> j.getStatus() == null
+                        || j.getStatus().getPhase() == null
+                        || !j.getStatus().getPhase().isTerminal());
     }
 }

@@ -22,6 +22,8 @@ public final class ModelNames {
 
     public static final String COMPONENT_CACHE = "model-cache";
     public static final String COMPONENT_DOWNLOAD = "model-download";
+    /** The API key Secret of the model's vLLM. */
+    public static final String COMPONENT_API_KEY = "model-api-key";
     /** Worker pods of RewriteJobs carry this component and the model label; KEDA wakes the model on them. */
     public static final String COMPONENT_WORKER = "worker";
     /** Every owned object carries this label; the informers watch only these. */
@@ -39,6 +41,14 @@ public final class ModelNames {
 
     public static String replicasService(RewriterModel m) {
         return JobResolver.replicasServiceName(m);
+    }
+
+    /**
+     * The Secret holding the API key of the model's vLLM (at most 63 characters: a model the operator runs has at
+     * most {@link io.palimpsest.api.lint.NameLimits#MAX_OPERATED_MODEL_NAME}, a Secret's name may have 253).
+     */
+    public static String apiKeySecret(RewriterModel m) {
+        return m.getMetadata().getName() + "-vllm-api-key";
     }
 
     public static String cachePvc(RewriterModel m) {

@@ -3,6 +3,7 @@ package io.palimpsest.operator.model;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -49,6 +50,7 @@ import io.palimpsest.operator.model.autoscale.ScaleReason;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
+import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.ScaledObject;
@@ -96,8 +98,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>RBAC this controller needs (for the Helm chart), besides its own CR and status:
  * apps/deployments, services, persistentvolumeclaims, batch/jobs: get list watch create update
- * patch delete; pods: get list watch (the scraper's pod informer and the
- * model pods' informer, in the watched namespaces); events:
+ * patch delete; secrets: create (the model's API key, never read: {@link ModelApiKey}); pods: get list
+ * watch (the scraper's pod informer and the model pods' informer, in the watched namespaces); events:
  * create; palimpsest.io/rewritejobs: get list watch; keda.sh/scaledobjects: list watch create update
  * patch delete (used only where KEDA is installed).
  */
@@ -138,6 +140,7 @@ import java.util.concurrent.ConcurrentHashMap;
             RBACVerbs.PATCH,
             RBACVerbs.DELETE
         })
+@RBACRule(apiGroups = "", resources = "secrets", verbs = RBACVerbs.CREATE)
 @RBACRule(
         apiGroups = "",
         resources = "pods",
@@ -191,6 +194,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final WeightDownloadJob downloadJob;
     private final ModelDisruptionBudget disruptionBudget;
     private final KedaPresence kedaPresence;
+    private final ModelApiKey apiKey;
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
     private final ModelObservations observations;
@@ -222,6 +226,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.downloadJob = new WeightDownloadJob(settings);
         this.disruptionBudget = new ModelDisruptionBudget(settings);
         this.kedaPresence = new KedaPresence(clock);
+        this.apiKey = new ModelApiKey(clock);
         this.scraper = scraper;
         this.observations = observations;
         this.remainingWork = remainingWork;
@@ -385,6 +390,19 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         }
 
         Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
+        try {
+            apiKey.ensure(context.getClient(), model);
+        } catch (KubernetesClientException e) {
+            throw refusal(e, "create", Secret.class, model.getMetadata().getNamespace());
+        }
+        // A Deployment made before models had keys serves on without one while jobs started then run: their
+        // workers have no key, and replicas asking for one would refuse them. Turned on once they are done.
+        context.managedWorkflowAndDependentResourceContext()
+                .put(
+                        VllmDeployment.API_KEY_KEY,
+                        existing.isEmpty()
+                                || ModelApiKey.enforcedBy(existing)
+                                || !ModelBoundJobs.anyUnfinished(context.getSecondaryResources(RewriteJob.class)));
         int current = previous.getDesiredReplicas() != null
                 ? previous.getDesiredReplicas()
                 : existing.map(d -> d.getSpec().getReplicas()).orElse(0);

@@ -2,6 +2,7 @@ package io.palimpsest.operator.cluster;
 
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.sim.SimFlags;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,8 @@ import java.util.function.Supplier;
 /**
  * The vLLM image: {@code vllm serve <model> --served-model-name .. --max-num-seqs .. --port 8000}
  * becomes a {@link ModelSimServer} listening on the pod's own address. The flags the simulator
- * shares with vLLM (served model name, max-num-seqs, max-model-len, seed, port) are taken from the
- * command line; latency and the model-load time come from the harness's template, since no pod spec
+ * shares with vLLM (served model name, max-num-seqs, max-model-len, seed, port, api key) are taken from the
+ * command line, the API key also from the environment's {@code VLLM_API_KEY} as vLLM reads it; latency and the model-load time come from the harness's template, since no pod spec
  * says how long a GPU takes to load weights. The server refuses connections during the load, as
  * vLLM does, so the kubelet's readiness probe turns the pod ready when loading is over. On SIGTERM it
  * drains as vLLM's HTTP server does: the requests it holds run to their end, new ones are refused
@@ -44,6 +45,11 @@ public final class ModelSimProgram implements ContainerProgram {
         SimConfig.Builder config = template.get();
         int port = launch.ports().getOrDefault("http", 8000);
         List<String> argv = launch.argv();
+        // vLLM's key: --api-key, else the environment's VLLM_API_KEY (the operator's, from the model's Secret)
+        String envKey = launch.env().get(SimFlags.API_KEY_ENV);
+        if (envKey != null && !envKey.isEmpty()) {
+            config.apiKey(envKey);
+        }
         // vLLM's HTTP server waits for open requests on SIGTERM (until the kubelet's SIGKILL), and from
         // 0.18 on, --shutdown-timeout bounds that wait (0: abort them at once)
         Duration drain = Duration.ofDays(1);
@@ -55,6 +61,7 @@ public final class ModelSimProgram implements ContainerProgram {
                 case "--max-model-len" -> config.maxModelLen(Integer.parseInt(value));
                 case "--seed" -> config.seed(Long.parseLong(value));
                 case "--port" -> port = Integer.parseInt(value);
+                case "--api-key" -> config.apiKey(value);
                 case "--shutdown-timeout" -> drain = Duration.ofSeconds(Long.parseLong(value));
                 default -> {}
             }

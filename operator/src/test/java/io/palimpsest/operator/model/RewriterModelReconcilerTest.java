@@ -711,6 +711,72 @@ class RewriterModelReconcilerTest {
         assertTrue(jobs("external-a").isEmpty());
     }
 
+    /**
+     * The model's API key: a Secret made by the reconcile, which vLLM reads by secretKeyRef. A Deployment made
+     * before keys existed (here: the variable taken out by hand) keeps serving without one while a job bound to
+     * the model is unfinished, as its workers hold no key; once none is, the key is turned on.
+     */
+    @Test
+    void theReplicasAskTheKeyOfTheModelsSecretButNotBehindAJobStartedWithoutIt() {
+        RewriterModel model = client.resource(Models.onPvc("mistral-k", 0, 2)).create();
+        Deployment d = awaitValue(
+                () -> client.apps().deployments().withName("mistral-k-vllm").get());
+        Container vllm = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(
+                "mistral-k-vllm-api-key",
+                envVar(vllm, "VLLM_API_KEY").getValueFrom().getSecretKeyRef().getName());
+        var secret = awaitValue(
+                () -> client.secrets().withName("mistral-k-vllm-api-key").get());
+        assertOwnedBy(secret, model);
+        String key = secret.getData().get("api-key");
+
+        RewriteJob job = TestJobs.job("keyless-campaign", "s3://corpus/in", "s3://corpus/out");
+        job.getSpec().getModelRef().setName("mistral-k");
+        client.resource(job).create();
+        awaitModel(
+                "mistral-k",
+                m -> m.getStatus().getBoundJobs() != null
+                        && m.getStatus().getBoundJobs().getCount() == 1);
+        client.apps().deployments().withName("mistral-k-vllm").edit(old -> {
+            old.getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getEnv()
+                    .removeIf(e -> e.getName().equals("VLLM_API_KEY"));
+            return old;
+        });
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> !hasKey("mistral-k-vllm"));
+
+        client.resource(job).delete();
+        await().atMost(WAIT).until(() -> hasKey("mistral-k-vllm"));
+        assertEquals(
+                key,
+                client.secrets()
+                        .withName("mistral-k-vllm-api-key")
+                        .get()
+                        .getData()
+                        .get("api-key"),
+                "the key is never changed");
+    }
+
+    private boolean hasKey(String deployment) {
+        return client
+                .apps()
+                .deployments()
+                .withName(deployment)
+                .get()
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .stream()
+                .anyMatch(e -> e.getName().equals("VLLM_API_KEY"));
+    }
+
     @Test
     void scaledToZeroUntilABoundJobHasWork() {
         client.resource(Models.onPvc("mistral-d", 0, 4)).create();

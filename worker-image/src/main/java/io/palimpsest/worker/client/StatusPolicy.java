@@ -43,7 +43,9 @@ public final class StatusPolicy {
         return switch (status) {
             case 401, 407 ->
                 "the server did not accept the API key: check the RewriterModel's spec.endpoint.apiKeySecretRef"
-                        + " (locally: the environment variable it names)";
+                        + " (a model the operator runs: its Secret <model>-vllm-api-key, read by replicas and workers"
+                        + " when they start, and no VLLM_API_KEY or --api-key of its own in spec.engine;"
+                        + " locally: the environment variable it names)";
             case 403 -> "the API key is not allowed to use this model: check the key and its permissions";
             case 404 ->
                 "the server does not know this model or path: check the RewriterModel's servedModelName and endpoint URL"

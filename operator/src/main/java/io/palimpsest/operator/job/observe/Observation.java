@@ -25,6 +25,7 @@ import io.palimpsest.operator.job.RewriteJobNames;
 import io.palimpsest.operator.job.WorkerDemand;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
+import io.palimpsest.operator.model.resources.ModelApiKey;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -253,9 +254,13 @@ public record Observation(
         return ShardAttempts.number(finished);
     }
 
+    /** The model's API key: its endpoint's apiKeySecretRef, or for a model the operator runs the key it made. */
     public SecretKeyRef modelApiKey() {
-        return model == null || model.getSpec().getEndpoint() == null
-                ? null
+        if (model == null || model.getSpec() == null) {
+            return null;
+        }
+        return model.getSpec().getEndpoint() == null
+                ? ModelApiKey.ref(model)
                 : model.getSpec().getEndpoint().getApiKeySecretRef();
     }
 

@@ -49,6 +49,11 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     static final long DRAIN_SECONDS = 300;
     /** Context key of the replica count the reconciler decided for this pass (an Integer). */
     public static final String REPLICAS_KEY = "palimpsest.io/replicas";
+    /**
+     * Context key of whether vLLM asks for the model's API key in this pass (a Boolean, true when absent):
+     * false only while a Deployment made before keys existed serves jobs started then ({@link ModelApiKey}).
+     */
+    public static final String API_KEY_KEY = "palimpsest.io/api-key";
 
     static final int PROBE_PERIOD_SECONDS = 10;
     /** The user name vLLM's processes see (USER): the pods run as a numeric UID the image does not name. */
@@ -61,11 +66,15 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     @Override
     protected Deployment render(RewriterModel model, Context<RewriterModel> context) {
         int replicas = context.managedWorkflowAndDependentResourceContext().getMandatory(REPLICAS_KEY, Integer.class);
+        boolean apiKey = context.managedWorkflowAndDependentResourceContext()
+                .get(API_KEY_KEY, Boolean.class)
+                .orElse(true);
         return render(
                 model,
                 replicas,
                 settings,
-                WeightCachePvc.accessModes(model, settings, context.getSecondaryResource(PersistentVolumeClaim.class)));
+                WeightCachePvc.accessModes(model, settings, context.getSecondaryResource(PersistentVolumeClaim.class)),
+                apiKey);
     }
 
     /** As rendered before the cache claim exists: its access modes from the spec, else the operator's. */
@@ -79,6 +88,15 @@ public class VllmDeployment extends ModelDependent<Deployment> {
      */
     public static Deployment render(
             RewriterModel model, int replicas, RenderSettings settings, List<String> cacheAccessModes) {
+        return render(model, replicas, settings, cacheAccessModes, true);
+    }
+
+    /**
+     * @param apiKey whether vLLM asks for the model's API key on /v1 ({@value ModelApiKey#ENV} from its
+     *     Secret, {@link ModelApiKey})
+     */
+    public static Deployment render(
+            RewriterModel model, int replicas, RenderSettings settings, List<String> cacheAccessModes, boolean apiKey) {
         RewriterModelSpec spec = model.getSpec();
         RewriterModelSpec.Engine engine =
                 Optional.ofNullable(spec.getEngine()).orElseGet(RewriterModelSpec.Engine::new);
@@ -121,7 +139,7 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                 .withImage(Optional.ofNullable(engine.getImage()).orElse(settings.defaultVllmImage()))
                 .withCommand("vllm", "serve")
                 .withArgs(VllmArgs.of(model, weights))
-                .withEnv(env(model, engine, weights))
+                .withEnv(env(model, engine, weights, apiKey))
                 .addNewPort()
                 .withName("http")
                 .withContainerPort(ModelNames.PORT)
@@ -198,7 +216,8 @@ public class VllmDeployment extends ModelDependent<Deployment> {
      * apply requires of a container's env (kubernetes/kubernetes#113482); duplicates within the user's
      * list are refused as an invalid spec ({@code ModelSpecRules}).
      */
-    private static List<EnvVar> env(RewriterModel model, RewriterModelSpec.Engine engine, WeightSource weights) {
+    private static List<EnvVar> env(
+            RewriterModel model, RewriterModelSpec.Engine engine, WeightSource weights, boolean apiKey) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("HOME", RestrictedSecurity.HOME, null));
         env.add(new EnvVar("XDG_CACHE_HOME", RestrictedSecurity.HOME + "/.cache", null));
@@ -226,6 +245,10 @@ public class VllmDeployment extends ModelDependent<Deployment> {
                     .endSecretKeyRef()
                     .endValueFrom()
                     .build());
+        }
+        if (apiKey) {
+            // vLLM reads VLLM_API_KEY when --api-key is not given; from the Secret, the key is in no spec
+            env.add(ModelApiKey.env(model));
         }
         List<EnvVar> user = Optional.ofNullable(engine.getEnv()).orElse(List.of());
         Set<String> userNames = user.stream().map(EnvVar::getName).collect(Collectors.toSet());

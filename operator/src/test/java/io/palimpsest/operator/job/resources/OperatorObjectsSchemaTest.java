@@ -21,6 +21,7 @@ import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.PreviewJob;
 import io.palimpsest.operator.job.TestSettings;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
+import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.VllmDeployment;
@@ -136,7 +137,8 @@ class OperatorObjectsSchemaTest {
                         "Job",
                         "ConfigMap",
                         "ScaledObject",
-                        "PodDisruptionBudget"),
+                        "PodDisruptionBudget",
+                        "Secret"),
                 kinds.keySet());
         System.out.printf(
                 "[figures] %d examples, rendered objects per kind %s, valid on Kubernetes 1.29 and 1.33 (target/operator-objects)%n",
@@ -256,9 +258,11 @@ class OperatorObjectsSchemaTest {
                         2,
                         false,
                         WORKER_IMAGE,
-                        model == null || model.getSpec().getEndpoint() == null
+                        model == null
                                 ? null
-                                : model.getSpec().getEndpoint().getApiKeySecretRef(),
+                                : model.getSpec().getEndpoint() == null
+                                        ? ModelApiKey.ref(model)
+                                        : model.getSpec().getEndpoint().getApiKeySecretRef(),
                         jobSettings),
                 job));
         objects.add(owned(TallyJob.desired(job, WORKER_IMAGE, jobSettings), job));
@@ -273,9 +277,11 @@ class OperatorObjectsSchemaTest {
                         WORKER_IMAGE,
                         resolvedModel == null ? null : resolvedModel.getEndpoint(),
                         model,
-                        model == null || model.getSpec().getEndpoint() == null
+                        model == null
                                 ? null
-                                : model.getSpec().getEndpoint().getApiKeySecretRef(),
+                                : model.getSpec().getEndpoint() == null
+                                        ? ModelApiKey.ref(model)
+                                        : model.getSpec().getEndpoint().getApiKeySecretRef(),
                         jobSettings),
                 job));
         return objects;
@@ -292,6 +298,7 @@ class OperatorObjectsSchemaTest {
             objects.add(owned(WeightCachePvc.render(model, settings), model));
             objects.add(owned(WeightDownloadJob.render(model, settings), model));
         }
+        objects.add(owned(ModelApiKey.render(model), model));
         objects.add(owned(VllmDeployment.render(model, 1, settings), model));
         objects.add(owned(VllmService.render(model), model));
         objects.add(owned(VllmReplicaService.render(model), model));

@@ -39,6 +39,7 @@ class VllmEnvTest {
                         "VLLM_NO_USAGE_STATS",
                         "HF_HOME",
                         "HF_TOKEN",
+                        "VLLM_API_KEY",
                         "VLLM_LOGGING_LEVEL",
                         "HF_HUB_OFFLINE",
                         "HOME"),

@@ -1,0 +1,130 @@
+package io.palimpsest.operator.model.resources;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.operator.model.ModelNames;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The API key of a model the operator runs: a Secret {@code <model>-vllm-api-key} holding a random key
+ * under {@value #KEY}, owned by the model (deleted with it), which vLLM reads as {@value #ENV} and the
+ * workers of jobs bound to the model as their bearer token, both through a secretKeyRef: the key appears in
+ * no argument and no pod spec. vLLM asks it of {@code /v1/*} only; {@code /health} and {@code /metrics}
+ * (probes, the autoscaler, the workers' queue probe) stay open.
+ *
+ * <p>The Secret is made once and never changed: a new key behind a running campaign would have its
+ * workers refused by replicas started afterwards (or the reverse). It is created without being read,
+ * a conflict meaning it is there already, so the operator needs no right to read Secrets; that it was
+ * made is remembered per model, and tried again every {@link #RECHECK} in case it was deleted (a
+ * deleted Secret comes back with a new key, which only pods started afterwards get).
+ */
+public final class ModelApiKey {
+    /** The key of the Secret's data holding the API key. */
+    public static final String KEY = "api-key";
+    /** The variable vLLM reads its API key from when {@code --api-key} is not given. */
+    public static final String ENV = "VLLM_API_KEY";
+    /** How often a Secret made already is created again, in case it was deleted since. */
+    static final Duration RECHECK = Duration.ofMinutes(10);
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Clock clock;
+    /** Model uid -> when its Secret was last made or found there. */
+    private final Map<String, Instant> ensured = new ConcurrentHashMap<>();
+
+    public ModelApiKey(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The worker's and vLLM's reference to the model's key. */
+    public static SecretKeyRef ref(RewriterModel model) {
+        return new SecretKeyRef(ModelNames.apiKeySecret(model), KEY);
+    }
+
+    /** {@value #ENV} from the model's Secret, for the vLLM container. */
+    static EnvVar env(RewriterModel model) {
+        return new EnvVarBuilder()
+                .withName(ENV)
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(ModelNames.apiKeySecret(model))
+                .withKey(KEY)
+                .endSecretKeyRef()
+                .endValueFrom()
+                .build();
+    }
+
+    /** Whether a Deployment's vLLM container reads its key from the model's Secret. */
+    public static boolean enforcedBy(Optional<Deployment> deployment) {
+        return deployment
+                .map(d -> d.getSpec().getTemplate().getSpec().getContainers().stream()
+                        .flatMap(c -> Optional.ofNullable(c.getEnv()).orElse(List.of()).stream())
+                        .anyMatch(e -> ENV.equals(e.getName())))
+                .orElse(false);
+    }
+
+    /** A new Secret for the model, with a random key (256 bits, base64url: visible ASCII a header carries). */
+    public static Secret render(RewriterModel model) {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        String key = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return ModelDependent.controlledBy(
+                new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(ModelNames.apiKeySecret(model))
+                        .withNamespace(model.getMetadata().getNamespace())
+                        .withLabels(ModelNames.labels(model, ModelNames.COMPONENT_API_KEY))
+                        .endMetadata()
+                        .withType("Opaque")
+                        .withData(Map.of(
+                                KEY, Base64.getEncoder().encodeToString(key.getBytes(StandardCharsets.US_ASCII))))
+                        .build(),
+                model);
+    }
+
+    /**
+     * Creates the model's Secret unless it was made or found within {@link #RECHECK}; an existing one is
+     * kept as it is.
+     *
+     * @throws KubernetesClientException any refusal but the conflict of an existing Secret
+     */
+    public void ensure(KubernetesClient client, RewriterModel model) {
+        String uid = model.getMetadata().getUid();
+        Instant now = clock.instant();
+        Instant before = uid == null ? null : ensured.get(uid);
+        if (before != null && now.isBefore(before.plus(RECHECK))) {
+            return;
+        }
+        try {
+            client.secrets()
+                    .inNamespace(model.getMetadata().getNamespace())
+                    .resource(render(model))
+                    .create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+        }
+        if (uid != null) {
+            ensured.values().removeIf(at -> !now.isBefore(at.plus(RECHECK)));
+            ensured.put(uid, now);
+        }
+    }
+}

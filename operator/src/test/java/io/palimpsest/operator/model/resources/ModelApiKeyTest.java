@@ -1,0 +1,154 @@
+package io.palimpsest.operator.model.resources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.v1alpha1.RewriterModelSpec;
+import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.model.Models;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API key of a model the operator runs: one Secret per model, made once with a random key and never
+ * replaced, read by vLLM as VLLM_API_KEY and by the workers through a secretKeyRef, never in clear in a spec.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ModelApiKeyTest {
+    KubernetesClient client;
+
+    @Test
+    void theSecretIsMadeOnceWithARandomKeyOwnedByTheModelAndNeverReplaced() {
+        RewriterModel model = Models.huggingFace("mistral");
+        model.getMetadata().setUid("uid-1");
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        ModelApiKey keys = new ModelApiKey(clock);
+        keys.ensure(client, model);
+
+        Secret made = secret();
+        assertEquals("mistral-vllm-api-key", made.getMetadata().getName());
+        assertEquals(
+                ModelNames.COMPONENT_API_KEY, made.getMetadata().getLabels().get(ModelNames.COMPONENT_LABEL));
+        assertEquals("mistral", made.getMetadata().getLabels().get(ModelNames.MODEL_LABEL));
+        assertEquals("uid-1", made.getMetadata().getOwnerReferences().get(0).getUid());
+        assertTrue(made.getMetadata().getOwnerReferences().get(0).getController());
+        String key = key(made);
+        assertTrue(key.matches("[A-Za-z0-9_-]{43}"), "256 random bits a header can carry: " + key.length());
+
+        // later passes, a pass after the recheck and an operator restarted (nothing remembered): the same key
+        keys.ensure(client, model);
+        now.set(now.get().plus(ModelApiKey.RECHECK).plus(Duration.ofSeconds(1)));
+        keys.ensure(client, model);
+        new ModelApiKey(clock).ensure(client, model);
+        assertEquals(key, key(secret()));
+        assertEquals(1, client.secrets().inNamespace("test").list().getItems().size());
+
+        // each model its own key
+        RewriterModel other = Models.huggingFace("other");
+        other.getMetadata().setUid("uid-2");
+        keys.ensure(client, other);
+        assertNotEquals(
+                key,
+                key(client.secrets()
+                        .inNamespace("test")
+                        .withName("other-vllm-api-key")
+                        .get()));
+    }
+
+    @Test
+    void vllmReadsTheKeyFromTheSecretAndNoArgumentOrValueCarriesIt() {
+        RewriterModel model = Models.huggingFace("mistral");
+        Container vllm = VllmDeployment.render(model, 1, RenderSettings.defaults())
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        EnvVar key = vllm.getEnv().stream()
+                .filter(e -> e.getName().equals(ModelApiKey.ENV))
+                .findFirst()
+                .orElseThrow();
+        assertNull(key.getValue());
+        assertEquals(
+                "mistral-vllm-api-key", key.getValueFrom().getSecretKeyRef().getName());
+        assertEquals(ModelApiKey.KEY, key.getValueFrom().getSecretKeyRef().getKey());
+        assertFalse(vllm.getArgs().contains("--api-key"), String.join(" ", vllm.getArgs()));
+        // the probes ask /health, which vLLM leaves open
+        assertEquals("/health", vllm.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("/health", vllm.getStartupProbe().getHttpGet().getPath());
+
+        // a Deployment kept without a key (made before keys, jobs of then still running) has no variable
+        Container held = VllmDeployment.render(model, 1, RenderSettings.defaults(), List.of("ReadWriteMany"), false)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        assertTrue(held.getEnv().stream().noneMatch(e -> e.getName().equals(ModelApiKey.ENV)));
+    }
+
+    @Test
+    void workersOfAModelTheOperatorRunsReadItsKeyFromTheSameSecret() {
+        RewriterModel model = Models.huggingFace("mistral");
+        SecretKeyRef ref = ModelApiKey.ref(model);
+        assertEquals("mistral-vllm-api-key", ref.getName());
+        assertEquals(ModelApiKey.KEY, ref.getKey());
+        // the resolved job names the variable the worker reads it from (the operator sets it by secretKeyRef)
+        assertEquals(
+                JobResolver.MODEL_API_KEY_ENV,
+                JobResolver.resolveModel(model, null, JobResolver.Settings.defaults())
+                        .getApiKeyEnv());
+        // an external endpoint without a key sends none
+        RewriterModel external = Models.huggingFace("ext");
+        RewriterModelSpec.ExternalEndpoint endpoint = new RewriterModelSpec.ExternalEndpoint();
+        endpoint.setUrl("https://gateway.example");
+        external.getSpec().setEndpoint(endpoint);
+        assertNull(JobResolver.resolveModel(external, null, JobResolver.Settings.defaults())
+                .getApiKeyEnv());
+    }
+
+    private Secret secret() {
+        return client.secrets()
+                .inNamespace("test")
+                .withName("mistral-vllm-api-key")
+                .get();
+    }
+
+    private static String key(Secret secret) {
+        return new String(Base64.getDecoder().decode(secret.getData().get(ModelApiKey.KEY)), StandardCharsets.UTF_8);
+    }
+}
