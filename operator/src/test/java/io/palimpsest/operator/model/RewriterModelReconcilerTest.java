@@ -718,26 +718,26 @@ class RewriterModelReconcilerTest {
      */
     @Test
     void theReplicasAskTheKeyOfTheModelsSecretButNotBehindAJobStartedWithoutIt() {
-        RewriterModel model = client.resource(Models.onPvc("mistral-k", 0, 2)).create();
+        RewriterModel model = client.resource(Models.onPvc("mistral-key", 0, 2)).create();
         Deployment d = awaitValue(
-                () -> client.apps().deployments().withName("mistral-k-vllm").get());
+                () -> client.apps().deployments().withName("mistral-key-vllm").get());
         Container vllm = d.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(
-                "mistral-k-vllm-api-key",
+                "mistral-key-vllm-api-key",
                 envVar(vllm, "VLLM_API_KEY").getValueFrom().getSecretKeyRef().getName());
         var secret = awaitValue(
-                () -> client.secrets().withName("mistral-k-vllm-api-key").get());
+                () -> client.secrets().withName("mistral-key-vllm-api-key").get());
         assertOwnedBy(secret, model);
         String key = secret.getData().get("api-key");
 
         RewriteJob job = TestJobs.job("keyless-campaign", "s3://corpus/in", "s3://corpus/out");
-        job.getSpec().getModelRef().setName("mistral-k");
+        job.getSpec().getModelRef().setName("mistral-key");
         client.resource(job).create();
         awaitModel(
-                "mistral-k",
+                "mistral-key",
                 m -> m.getStatus().getBoundJobs() != null
                         && m.getStatus().getBoundJobs().getCount() == 1);
-        client.apps().deployments().withName("mistral-k-vllm").edit(old -> {
+        client.apps().deployments().withName("mistral-key-vllm").edit(old -> {
             old.getSpec()
                     .getTemplate()
                     .getSpec()
@@ -747,14 +747,14 @@ class RewriterModelReconcilerTest {
                     .removeIf(e -> e.getName().equals("VLLM_API_KEY"));
             return old;
         });
-        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> !hasKey("mistral-k-vllm"));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> !hasKey("mistral-key-vllm"));
 
         client.resource(job).delete();
-        await().atMost(WAIT).until(() -> hasKey("mistral-k-vllm"));
+        await().atMost(WAIT).until(() -> hasKey("mistral-key-vllm"));
         assertEquals(
                 key,
                 client.secrets()
-                        .withName("mistral-k-vllm-api-key")
+                        .withName("mistral-key-vllm-api-key")
                         .get()
                         .getData()
                         .get("api-key"),
