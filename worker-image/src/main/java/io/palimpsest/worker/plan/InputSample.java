@@ -175,7 +175,8 @@ public final class InputSample {
             }
             recordFields.add(fields.textField());
             String unit = format == InputFormat.PARQUET ? "rows" : "records";
-            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the first " + documents
+            String which = documents >= FileStartCheck.ITEMS ? "the first " + documents : "the " + documents;
+            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of " + which
                     + " " + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
                     + "): every document would get a generated id (file:line); name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids");
