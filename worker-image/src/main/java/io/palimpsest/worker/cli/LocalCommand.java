@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardReason;
@@ -79,7 +80,10 @@ final class LocalCommand implements Callable<Integer> {
             description = "Shards run at once. Default: ${DEFAULT-VALUE}")
     int parallelShards;
 
-    @Option(names = "--checkpoint-every", description = "Documents per checkpoint part. Default: the job's, or 500.")
+    @Option(
+            names = "--checkpoint-every",
+            description = "Documents per checkpoint part (a RewriteJob has no field for it). Default: "
+                    + JobResolver.DEFAULT_CHECKPOINT_EVERY + ".")
     Integer checkpointEvery;
 
     @Option(

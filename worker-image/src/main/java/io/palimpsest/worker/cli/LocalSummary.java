@@ -7,6 +7,7 @@ import io.palimpsest.worker.run.ShardRunner;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /** The closing summary of a local run. */
@@ -105,21 +106,18 @@ final class LocalSummary {
     /**
      * The client's requests over the whole run (all shards share it), with latency: every request
      * sent, split into those answered (one per prompt a document needs when nothing fails: what
-     * {@code preview} estimates as requests) and those that failed (timeouts, 5xx, dropped
-     * connections: retried while the document's retries last), by reason; then the token counts, if
-     * any were asked of the server, apart.
+     * {@code preview} estimates as requests), those that failed (timeouts, 5xx, dropped
+     * connections: retried while the document's retries last), by reason, and those the server
+     * refused for good (400, 401, 404, ...: not retried), by status; then the token counts, if any
+     * were asked of the server, apart.
      */
     static String requests(ClientStats stats) {
-        String retries = stats.retriesByReason.entrySet().stream()
-                .map(e -> e.getKey() + " " + e.getValue().sum())
-                .sorted()
-                .collect(Collectors.joining(", "));
         long sent = stats.attempts.sum();
         long failed = stats.totalRetries();
-        String line = sent + " to the model: "
-                + (failed == 0
-                        ? sent + " answered, none failed"
-                        : (sent - failed) + " answered, " + failed + " failed (" + retries + ")");
+        long refused = stats.completions.totalRefused();
+        String line = sent + " to the model: " + (sent - failed - refused) + " answered, "
+                + (failed == 0 ? "none failed" : failed + " failed (" + byReason(stats.retriesByReason) + ")")
+                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(stats.refusedByStatus) + ")");
         String latency = stats.successes.sum() == 0
                 ? ""
                 : String.format(
@@ -127,6 +125,13 @@ final class LocalSummary {
                         stats.latencyMicros.getValueAtPercentile(50) / 1000.0,
                         stats.latencyMicros.getValueAtPercentile(99) / 1000.0);
         return line + latency + counts(stats.counts);
+    }
+
+    private static String byReason(Map<String, LongAdder> counts) {
+        return counts.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue().sum())
+                .sorted()
+                .collect(Collectors.joining(", "));
     }
 
     /**
@@ -140,16 +145,10 @@ final class LocalSummary {
             return "";
         }
         long failed = counts.totalRetries();
+        long refused = counts.totalRefused();
         return " (+" + sent + " token counts"
-                + (failed == 0
-                        ? ""
-                        : ", " + failed + " failed ("
-                                + counts.retriesByReason.entrySet().stream()
-                                        .map(e ->
-                                                e.getKey() + " " + e.getValue().sum())
-                                        .sorted()
-                                        .collect(Collectors.joining(", "))
-                                + ")")
+                + (failed == 0 ? "" : ", " + failed + " failed (" + byReason(counts.retriesByReason) + ")")
+                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(counts.refusedByStatus) + ")")
                 + ")";
     }
 }

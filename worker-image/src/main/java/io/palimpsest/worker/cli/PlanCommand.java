@@ -185,6 +185,9 @@ final class PlanCommand implements Callable<Integer> {
         }
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
         RecipeMarker recipe = new RecipeMarker(json);
+        if (!acceptRecipeChange) {
+            refuseAnotherJobsOutput(runtime, recipe);
+        }
         recipe.check(
                 runtime.output(),
                 runtime.job.getRecipeHash(),
@@ -328,5 +331,26 @@ final class PlanCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /**
+     * An output another job planned (another name in its marker) whose recipe or model differ is
+     * another campaign's: said so, rather than as a recipe change of this one that
+     * --accept-recipe-change would accept.
+     */
+    private static void refuseAnotherJobsOutput(JobRuntime runtime, RecipeMarker recipe) throws IOException {
+        String drift =
+                recipe.drift(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), runtime.modelIdentity());
+        if (drift == null) {
+            return;
+        }
+        String name = runtime.job.getName();
+        Optional<String> other = recipe.recordedJob(runtime.output()).filter(job -> !job.equals(name));
+        if (other.isPresent()) {
+            throw new InvalidJobException(runtime.output().describe() + " holds the output of job '" + other.get()
+                    + "', and this is job '" + name + "' with another recipe or model (" + drift + "): write this"
+                    + " job's output elsewhere (spec.output.uri, or --out locally); pass --accept-recipe-change only"
+                    + " if this job is that one renamed and changed");
+        }
     }
 }

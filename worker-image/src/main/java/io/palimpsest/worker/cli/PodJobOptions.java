@@ -53,12 +53,17 @@ final class PodJobOptions {
      * cluster refuses {@code file://}.
      */
     JobManifests.Loaded load() throws IOException {
+        return load(null);
+    }
+
+    /** As {@link #load()}, with the output at {@code outOverride} (a path or URI) when it is given. */
+    JobManifests.Loaded load(String outOverride) throws IOException {
         if (jobPath == null && !Files.exists(IN_POD)) {
             throw new InvalidJobException(
                     "no -f given and " + IN_POD + " (the path in a worker pod) does not exist; pass -f <manifests>");
         }
         JobManifests.Loaded loaded = new JobManifests().load(jobPath());
-        LocalPaths.resolve(loaded.job(), loaded.jobFile(), null);
+        LocalPaths.resolve(loaded.job(), loaded.jobFile(), outOverride);
         return loaded;
     }
 

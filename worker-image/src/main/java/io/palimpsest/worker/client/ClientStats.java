@@ -13,18 +13,33 @@ import org.HdrHistogram.ConcurrentHistogram;
  * {@link #successes} and {@link #retriesByReason} are the completions', {@link #counts} the counts'.
  */
 public final class ClientStats {
-    /** One kind of request: attempts sent (retries included), attempts answered, failed attempts by reason. */
+    /**
+     * One kind of request: attempts sent (retries included), attempts answered, failed attempts by
+     * reason (retried while the document's retries last), and attempts the server refused for good
+     * (a status that is not retried: 400, 401, 404, ...), by status.
+     */
     public static final class Requests {
         public final LongAdder attempts = new LongAdder();
         public final LongAdder answered = new LongAdder();
         public final Map<String, LongAdder> retriesByReason = new ConcurrentHashMap<>();
+        public final Map<String, LongAdder> refusedByStatus = new ConcurrentHashMap<>();
 
         void retry(String reason) {
             retriesByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
         }
 
+        void refused(int status) {
+            refusedByStatus
+                    .computeIfAbsent("http_" + status, r -> new LongAdder())
+                    .increment();
+        }
+
         public long totalRetries() {
             return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+
+        public long totalRefused() {
+            return refusedByStatus.values().stream().mapToLong(LongAdder::sum).sum();
         }
     }
 
@@ -38,6 +53,7 @@ public final class ClientStats {
     public final LongAdder completionTokens = new LongAdder();
     public final LongAdder promptTokens = new LongAdder();
     public final Map<String, LongAdder> retriesByReason = completions.retriesByReason;
+    public final Map<String, LongAdder> refusedByStatus = completions.refusedByStatus;
     /** Successful completion latency in microseconds, up to an hour. */
     public final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3_600_000_000L, 2);
 

@@ -447,9 +447,13 @@ public final class ModelClient implements AutoCloseable {
             throw new CompletionException(failure);
         }
         release(kind, AdaptiveConcurrency.Signal.FAILURE);
+        kind.figures().refused(status);
         if (meaning == StatusPolicy.Meaning.JOB) {
-            throw new CompletionException(
-                    refuseAll(status, request, body, kind.hint().apply(status)));
+            String hint = (status == 401 || status == 407) && apiKey.isEmpty()
+                    ? "no API key was sent: the RewriterModel names no spec.endpoint.apiKeySecretRef, or (locally) "
+                            + JobResolver.MODEL_API_KEY_ENV + " is not set"
+                    : kind.hint().apply(status);
+            throw new CompletionException(refuseAll(status, request, body, hint));
         }
         // a refusal of this request (a prompt too long, 413 past a body-size limit): this document's,
         // unless the same one comes for every document in a row

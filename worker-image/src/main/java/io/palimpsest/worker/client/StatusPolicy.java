@@ -1,5 +1,7 @@
 package io.palimpsest.worker.client;
 
+import io.palimpsest.api.worker.JobResolver;
+
 /**
  * What one HTTP status from the model server means for the run. Pure, so the table test can say
  * it in one place.
@@ -45,7 +47,8 @@ public final class StatusPolicy {
                 "the server did not accept the API key: check the RewriterModel's spec.endpoint.apiKeySecretRef"
                         + " (a model the operator runs: its Secret <model>-vllm-api-key, read by replicas and workers"
                         + " when they start, and no VLLM_API_KEY or --api-key of its own in spec.engine;"
-                        + " locally: the environment variable it names)";
+                        + " locally: the environment variable "
+                        + JobResolver.MODEL_API_KEY_ENV + ")";
             case 403 -> "the API key is not allowed to use this model: check the key and its permissions";
             case 404 ->
                 "the server does not know this model or path: check the RewriterModel's servedModelName and endpoint URL"

@@ -126,7 +126,7 @@ public final class RecordDecoder {
         JsonNode textNode = record.remove(fields.textField());
         if (textNode.isNull()) {
             return new UnusableItem(
-                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is missing");
+                    position, id, ItemReason.MISSING_TEXT, "field '" + fields.textField() + "' is null");
         }
         if (!textNode.isTextual()) {
             return new UnusableItem(

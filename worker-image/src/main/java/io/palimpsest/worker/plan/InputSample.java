@@ -4,8 +4,10 @@ import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.CorruptInputException;
+import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.FileSignature;
 import io.palimpsest.worker.format.FileStartCheck;
 import io.palimpsest.worker.format.InputFormat;
@@ -97,10 +99,12 @@ public final class InputSample {
     /** True when the file could be sampled (and passed); false when it is corrupt and another should be tried. */
     private boolean sample(String key) throws IOException {
         FileStartCheck start = new FileStartCheck(readers.fields());
+        IdFieldCheck ids = new IdFieldCheck(readers.fields());
         try (DocumentReader reader = readers.open(storage, key)) {
             InputItem item;
-            while (!start.settled() && (item = reader.next()) != null) {
+            while (!(start.settled() && ids.settled()) && (item = reader.next()) != null) {
                 start.take(item);
+                ids.take(item);
             }
         } catch (CorruptInputException | ZipException | EOFException | ZstdIOException | NoSuchFileException e) {
             return false;
@@ -122,6 +126,60 @@ public final class InputSample {
         if (problem.isPresent()) {
             throw new InvalidJobException(problem.get());
         }
+        Optional<String> noIds = ids.problem(storage.describe(key), format);
+        if (noIds.isPresent()) {
+            throw new InvalidJobException(noIds.get());
+        }
         return true;
+    }
+
+    /**
+     * Whether an {@code input.idField} other than the default {@code id} is in any record of the
+     * file's first {@link FileStartCheck#ITEMS} documents. A record without an id gets {@code file:line}
+     * (documented, and right for a corpus without ids under the default field), but a field the job
+     * names that no record holds is a misspelt or wrong name: every document would be given a
+     * generated id, the same for every document, so the job is refused before anything is written.
+     */
+    static final class IdFieldCheck {
+        private final FieldMapping fields;
+        private final boolean named;
+        private long documents;
+        private boolean seen;
+        private final TreeSet<String> recordFields = new TreeSet<>();
+
+        IdFieldCheck(FieldMapping fields) {
+            this.fields = fields;
+            this.named = !FieldMapping.DEFAULT.idField().equals(fields.idField());
+        }
+
+        void take(InputItem item) {
+            if (settled() || !(item instanceof Document d)) {
+                return;
+            }
+            documents++;
+            // a record without the field is given its position as its id
+            if (!d.id().equals(d.position().toString())) {
+                seen = true;
+            } else {
+                d.metadata().fieldNames().forEachRemaining(recordFields::add);
+            }
+        }
+
+        boolean settled() {
+            return !named || seen || documents >= FileStartCheck.ITEMS;
+        }
+
+        Optional<String> problem(String file, InputFormat format) {
+            if (!named || seen || documents == 0) {
+                return Optional.empty();
+            }
+            recordFields.add(fields.textField());
+            String unit = format == InputFormat.PARQUET ? "rows" : "records";
+            String which = documents >= FileStartCheck.ITEMS ? "the first " + documents : "the " + documents;
+            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of " + which
+                    + " " + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
+                    + "): every document would get a generated id (file:line); name the field that holds the ids,"
+                    + " or leave idField out for a corpus without ids");
+        }
     }
 }

@@ -191,6 +191,16 @@ public final class RecipeMarker {
         }
     }
 
+    /** The name of the job that first planned the output, as its marker records it; empty when not recorded. */
+    public Optional<String> recordedJob(Storage output) throws IOException {
+        if (!output.exists(KEY)) {
+            return Optional.empty();
+        }
+        JsonNode node = json.readTree(new String(output.readAll(KEY), StandardCharsets.UTF_8));
+        return Optional.ofNullable(node == null ? null : node.path("job").asText(null))
+                .filter(job -> !job.isBlank());
+    }
+
     /**
      * The marker's recipe hash and model, else the first committed receipt's (outputs planned before
      * the marker); a marker written before it named the model takes the model from a receipt.

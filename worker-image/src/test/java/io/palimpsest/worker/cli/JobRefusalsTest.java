@@ -735,6 +735,38 @@ class JobRefusalsTest {
                 ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
     }
 
+    /**
+     * Another job (another name, another recipe) pointed at an output is told the output is that job's,
+     * not offered --accept-recipe-change as for a changed recipe of the same job; a renamed job with
+     * the same recipe runs on.
+     */
+    @Test
+    void anotherJobsOutputIsNamedAsSuch() throws IOException {
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        String marker = Files.readString(out.resolve("_palimpsest/recipe.json"));
+
+        edit("name: quickstart\n", "name: other-campaign\n");
+        CliRun renamed = local();
+        assertEquals(ExitCodes.DONE, renamed.exit(), "the same recipe under another name: " + renamed.err());
+
+        edit("seed: 2}", "seed: 3}");
+        CliRun other = local();
+        assertEquals(ExitCodes.INVALID_JOB, other.exit(), other.err());
+        assertTrue(
+                other.err()
+                        .contains(" holds the output of job 'quickstart', and this is job 'other-campaign' with another"
+                                + " recipe or model (recipe drift: "),
+                other.err());
+        assertTrue(
+                other.err().contains("write this job's output elsewhere (spec.output.uri, or --out locally)"),
+                other.err());
+        assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")), "nothing written");
+
+        CliRun accepted = local("--accept-recipe-change");
+        assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
+    }
+
     @Test
     void anOutputALaterVersionWroteInAnotherFormatIsRefusedEvenWithTheAcceptFlag() throws IOException {
         CliRun first = local();

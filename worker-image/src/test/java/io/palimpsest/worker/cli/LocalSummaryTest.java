@@ -76,6 +76,19 @@ class LocalSummaryTest {
                 .computeIfAbsent("http_503", r -> new LongAdder())
                 .add(1);
         assertEquals("24 to the model: 21 answered, 3 failed (http_503 1, timeout 2)", LocalSummary.requests(retried));
+
+        ClientStats refused = new ClientStats();
+        refused.attempts.add(24);
+        refused.retriesByReason.computeIfAbsent("timeout", r -> new LongAdder()).add(2);
+        refused.refusedByStatus
+                .computeIfAbsent("http_400", r -> new LongAdder())
+                .add(1);
+        refused.refusedByStatus
+                .computeIfAbsent("http_401", r -> new LongAdder())
+                .add(3);
+        assertEquals(
+                "24 to the model: 18 answered, 2 failed (timeout 2), 4 refused (http_400 1, http_401 3)",
+                LocalSummary.requests(refused));
     }
 
     /** Token counts asked of the server (tokenizer.mode: server) are said apart: the model calls' figure stays theirs. */

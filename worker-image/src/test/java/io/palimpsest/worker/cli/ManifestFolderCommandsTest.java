@@ -55,6 +55,31 @@ class ManifestFolderCommandsTest {
         assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
     }
 
+    /**
+     * tally of an output where nothing was planned (the job was run with local --out elsewhere) refuses
+     * (exit 78) rather than printing zeros, and reads the output given with --out.
+     */
+    @Test
+    void tallyOfAnOutputWithoutAPlanRefusesAndTakesOut() {
+        String log = tmp.resolve("termination-log").toString();
+        CliRun nothing = CliRun.of("tally", "-f", manifests.toString(), "--termination-log", log);
+        assertEquals(ExitCodes.INVALID_JOB, nothing.exit(), nothing.out() + nothing.err());
+        assertTrue(
+                nothing.err()
+                        .contains("no plan at " + out.toUri().toString().replaceAll("/$", "")
+                                + " (_palimpsest/manifest.jsonl): nothing was planned or run there"),
+                nothing.err());
+        assertEquals("", nothing.out().strip(), "no totals printed");
+
+        Path elsewhere = tmp.resolve("elsewhere");
+        CliRun local = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", elsewhere.toString());
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        CliRun tally =
+                CliRun.of("tally", "-f", manifests.toString(), "--termination-log", log, "--out", elsewhere.toString());
+        assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
+        assertTrue(tally.out().contains("\"receipts\":2"), tally.out());
+    }
+
     @Test
     void runWithoutAPlanSaysSo() {
         CliRun run = CliRun.of(

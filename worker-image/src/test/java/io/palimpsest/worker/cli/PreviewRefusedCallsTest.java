@@ -125,13 +125,16 @@ class PreviewRefusedCallsTest {
                 "--tokens-per-second-per-replica",
                 "1000");
         assertEquals(0, previewRun.exit(), previewRun.err());
-        // the same figure under a label that says what it counts: local's answered requests, not its failed ones
+        // the same figure under a label that says what it counts: local's answered and refused requests, not its
+        // failed ones
         assertTrue(
                 Pattern.compile("requests \\(none failing\\)\\s+" + localRequests + "(\\.0+)?\\s")
                         .matcher(previewRun.out())
                         .find(),
                 previewRun.out());
-        assertTrue(local.out().contains("requests   16 to the model: 16 answered, none failed"), local.out());
+        assertTrue(
+                local.out().contains("requests   16 to the model: 14 answered, none failed, 2 refused (http_400 2)"),
+                local.out());
         JsonNode preview = JSON.readTree(out.resolve("preview.json").toFile());
 
         JsonNode doc = null;

@@ -122,7 +122,11 @@ class ModelClientTest {
                     refused.getMessage());
             assertTrue(refused.getMessage().contains("Unauthorized"), refused.getMessage());
             assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
+            assertTrue(
+                    refused.getMessage().contains("(locally: the environment variable PALIMPSEST_MODEL_API_KEY)"),
+                    "names the variable a local run reads the key from: " + refused.getMessage());
             assertFalse(refused.getMessage().contains("wrong-key"), "never the key");
+            assertEquals(1, client.stats().refusedByStatus.get("http_401").sum(), "counted as refused");
 
             for (int i = 0; i < 20; i++) {
                 ExecutionException later = assertThrows(ExecutionException.class, () -> client.chat(body("more"))
@@ -130,6 +134,29 @@ class ModelClientTest {
                 assertInstanceOf(ModelConfigException.class, later.getCause());
             }
             assertEquals(1, client.stats().attempts.sum(), "after the first 401 nothing more is sent");
+        }
+    }
+
+    /** A 401 when no key was sent says so, not "the server did not accept the API key". */
+    @Test
+    void aKeyRequiredButNoneSentIsSaidSo() throws Exception {
+        SimConfig config = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .apiKey("right-key")
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0);
+                ModelClient client = new ModelClient(fast(sim), json)) {
+            ExecutionException failure = assertThrows(
+                    ExecutionException.class, () -> client.chat(body("one")).get(10, TimeUnit.SECONDS));
+            ModelConfigException refused = assertInstanceOf(ModelConfigException.class, failure.getCause());
+            assertEquals(401, refused.status());
+            assertTrue(
+                    refused.getMessage()
+                            .contains("(no API key was sent: the RewriterModel names no spec.endpoint.apiKeySecretRef,"
+                                    + " or (locally) PALIMPSEST_MODEL_API_KEY is not set)"),
+                    refused.getMessage());
+            assertFalse(refused.getMessage().contains("did not accept the API key"), refused.getMessage());
         }
     }
 

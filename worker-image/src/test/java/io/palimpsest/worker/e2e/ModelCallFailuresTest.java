@@ -80,6 +80,40 @@ class ModelCallFailuresTest {
         }
     }
 
+    /**
+     * The summary of a local run whose requests were all refused (401) does not call them answered:
+     * they are counted as refused, by status, and the message says no key was sent and where a local
+     * run reads it from.
+     */
+    @Test
+    void aLocalRunRefusedForItsKeyCountsTheRequestsAsRefusedNotAnswered() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .apiKey("the-right-key")
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 3);
+            CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
+            assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
+            assertTrue(run.text().contains("no API key was sent"), run.text());
+            assertTrue(run.text().contains("PALIMPSEST_MODEL_API_KEY is not set"), run.text());
+            String requests = run.text()
+                    .lines()
+                    .filter(line -> line.startsWith("requests "))
+                    .findFirst()
+                    .orElseThrow();
+            assertTrue(
+                    requests.matches(
+                            "requests +(\\d+) to the model: 0 answered, none failed, \\1 refused \\(http_401 \\1\\)"),
+                    requests);
+            assertNothingCommitted(dir.resolve("out"));
+        }
+    }
+
     @Test
     void anUnknownModelNameStopsALocalRunWithTheServersMessage() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);

@@ -111,6 +111,22 @@ class MalformedInputTest {
         }
     }
 
+    /** A text field that is there but null is rejected missing_text, and the detail says it is null, not absent. */
+    @Test
+    void aNullTextIsSaidToBeNull() throws IOException {
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"id\":\"n\",\"text\":null}\n{\"id\":\"m\"}\n");
+
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals(
+                    "field 'text' is null",
+                    expect(reader.next(), ItemReason.MISSING_TEXT, 1).detail());
+            assertEquals(
+                    "field 'text' is missing",
+                    expect(reader.next(), ItemReason.MISSING_TEXT, 2).detail());
+            assertNull(reader.next());
+        }
+    }
+
     @Test
     void anIdThatIsAnObjectIsRejectedAndANumberIsItsText() throws IOException {
         Files.writeString(

@@ -162,6 +162,33 @@ class InputSampleTest {
                 refusal(FieldMapping.DEFAULT, "o.jsonl"));
     }
 
+    /** An idField the job names (not the default) that no record holds would give every document a file:line id. */
+    @Test
+    void aNamedIdFieldInNoneOfTheRecordsIsRefusedWithTheFieldsTheyHave() throws IOException {
+        Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 150);
+
+        assertEquals(
+                "spec.input.idField 'doc_id' is in none of the first 100 records of " + where("a.jsonl")
+                        + " (their fields: id, n, text): every document would get a generated id (file:line);"
+                        + " name the field that holds the ids, or leave idField out for a corpus without ids",
+                refusal(new FieldMapping("text", "doc_id"), "a.jsonl"));
+    }
+
+    /** The default idField may be absent (a corpus without ids), and a named one may be absent from some records. */
+    @Test
+    void anIdFieldAbsentUnderTheDefaultNameOrPresentInSomeRecordsPasses() throws IOException {
+        Files.writeString(dir.resolve("n.jsonl"), "{\"text\":\"one\"}\n{\"text\":\"two\"}\n");
+        assertDoesNotThrow(() -> sample(FieldMapping.DEFAULT, "n.jsonl"));
+
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            lines.append("{\"text\":\"no id ").append(i).append("\"}\n");
+        }
+        lines.append("{\"doc_id\":\"d1\",\"text\":\"has one\"}\n");
+        Files.writeString(dir.resolve("s.jsonl"), lines.toString());
+        assertDoesNotThrow(() -> sample(new FieldMapping("text", "doc_id"), "s.jsonl"));
+    }
+
     @Test
     void aCorpusWithSomeBadLinesPasses() throws IOException {
         StringBuilder lines = new StringBuilder();
