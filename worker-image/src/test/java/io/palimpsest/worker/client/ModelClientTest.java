@@ -123,7 +123,7 @@ class ModelClientTest {
             assertTrue(refused.getMessage().contains("Unauthorized"), refused.getMessage());
             assertTrue(refused.getMessage().contains("apiKeySecretRef"), refused.getMessage());
             assertTrue(
-                    refused.getMessage().contains("(locally: the environment variable PALIMPSEST_MODEL_API_KEY)"),
+                    refused.getMessage().contains("locally: the environment variable PALIMPSEST_MODEL_API_KEY)"),
                     "names the variable a local run reads the key from: " + refused.getMessage());
             assertFalse(refused.getMessage().contains("wrong-key"), "never the key");
             assertEquals(1, client.stats().refusedByStatus.get("http_401").sum(), "counted as refused");
