@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.PlannerScratch;
+import io.palimpsest.api.worker.PlannerThreads;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
@@ -74,11 +75,27 @@ public final class PlannerJob {
                 .endOnExitCodes()
                 .endRule()
                 .endPodFailurePolicy()
-                .withTemplate(boundedScratch(
-                        WorkerPodTemplate.build(job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args),
-                        settings.plannerScratchSize()))
+                .withTemplate(withThreads(
+                        boundedScratch(
+                                WorkerPodTemplate.build(
+                                        job, RewriteJobNames.ROLE_PLAN, image, null, Map.of(), settings, args),
+                                settings.plannerScratchSize()),
+                        settings.plannerThreads()))
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The planner told how many input shards its duplicate-id pass reads at once ({@link PlannerThreads#SETTING}):
+     * the pod requests no CPU, so without it the JVM would take every core of the node as its own.
+     */
+    static PodTemplateSpec withThreads(PodTemplateSpec template, int threads) {
+        template.getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .add(new EnvVar(PlannerThreads.ENV, Integer.toString(threads), null));
+        return template;
     }
 
     /**
