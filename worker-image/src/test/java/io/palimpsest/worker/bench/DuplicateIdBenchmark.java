@@ -247,6 +247,7 @@ public final class DuplicateIdBenchmark {
             throws IOException {
         {
             resetPeaks();
+            long cpuStart = cpuNanos();
             long start = System.nanoTime();
             DuplicateIdIndex.Summary summary = new DuplicateIdIndex(
                             json, DuplicateIdIndex.defaultMemory(), null, threads)
@@ -265,20 +266,27 @@ public final class DuplicateIdBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             // each file repeats the ids d0.. of the first: every shard after the first lists them all
             System.out.printf(
-                    "read round %d, %d thread(s): %d documents of %d chars (%d MB) in %.2f s = %.0f docs/s, %.0f MB/s;"
-                            + " %d repeated; peak heap %d MB%n",
+                    "read round %d, %d thread(s): %d documents of %d chars (%d MB) in %.2f s (%.2f s of CPU) = %.0f"
+                            + " docs/s, %.0f MB/s; %d repeated; peak heap %d MB%n",
                     round,
                     threads,
                     summary.documents(),
                     docChars,
                     bytes >> 20,
                     seconds,
+                    (cpuNanos() - cpuStart) / 1e9,
                     summary.documents() / seconds,
                     (bytes >> 20) / seconds,
                     summary.duplicates(),
                     peakHeap() >> 20);
             return new Timed(seconds, out);
         }
+    }
+
+    /** CPU time of the whole process (every thread, the collector's too). */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static void resetPeaks() {
