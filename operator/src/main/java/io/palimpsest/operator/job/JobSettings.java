@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.palimpsest.api.worker.FleetDefaults;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.PlannerScratch;
+import io.palimpsest.api.worker.PlannerThreads;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -58,6 +59,15 @@ public interface JobSettings {
     @WithDefault(PlannerScratch.DEFAULT_SIZE)
     @WithConverter(QuantityConverter.class)
     Quantity plannerScratchSize();
+
+    /**
+     * Input shards the planner's duplicate-id pass reads at once ({@link PlannerThreads#ENV} in the planner pod); the
+     * index is the same whatever the number. The planner pod requests no CPU, so its threads use what the node has
+     * spare. At least 1, checked when the operator starts.
+     */
+    @WithDefault("" + PlannerThreads.DEFAULT)
+    @WithConverter(PlannerThreadsConverter.class)
+    int plannerThreads();
 
     /** UID of worker, planner and tally containers. */
     @WithDefault("1000")

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.palimpsest.api.worker.PlannerScratch;
+import io.palimpsest.api.worker.PlannerThreads;
 import io.palimpsest.operator.job.resources.PlannerJob;
 import io.palimpsest.operator.job.resources.WorkerJob;
 import java.util.Optional;
@@ -91,6 +92,34 @@ class PlannerScratchTest {
                 assertThrows(IllegalArgumentException.class, () -> new QuantityConverter().convert("10Ei"));
         assertEquals("'10Ei' is more than 9223372036854775807 bytes", huge.getMessage());
         assertEquals(new Quantity("1.5Gi"), new QuantityConverter().convert("1.5Gi"));
+    }
+
+    @Test
+    void thePlannerIsToldItsThreadsFromTheSetting() {
+        Job planner = PlannerJob.desired(
+                TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"), "img", new TestSettings());
+        assertEquals(
+                Optional.of("4"),
+                env(planner.getSpec().getTemplate().getSpec().getContainers().get(0), PlannerThreads.ENV));
+
+        TestSettings two = new TestSettings() {
+            @Override
+            public int plannerThreads() {
+                return 2;
+            }
+        };
+        PodSpec pod = PlannerJob.desired(TestJobs.job("wiki", "s3://corpus/in/", "s3://corpus/out"), "img", two)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        assertEquals(Optional.of("2"), env(pod.getContainers().get(0), PlannerThreads.ENV));
+
+        assertEquals(3, new PlannerThreadsConverter().convert(" 3"));
+        IllegalArgumentException refused =
+                assertThrows(IllegalArgumentException.class, () -> new PlannerThreadsConverter().convert("0"));
+        assertEquals(
+                "palimpsest.jobs.planner-threads must be a whole number of threads, at least 1; got '0'",
+                refused.getMessage());
     }
 
     @Test

@@ -56,6 +56,11 @@ public class TestSettings implements JobSettings {
     }
 
     @Override
+    public int plannerThreads() {
+        return io.palimpsest.api.worker.PlannerThreads.DEFAULT;
+    }
+
+    @Override
     public long runAsUser() {
         return 1000;
     }

@@ -251,11 +251,14 @@ final class PlanCommand implements Callable<Integer> {
             throws IOException {
         long start = System.nanoTime();
         byte[] manifest = runtime.output().readAll(ShardManifest.KEY);
-        var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
         ScratchBudget scratch = ScratchBudget.fromEnvironment(
                 runtime.env(ScratchBudget.ENV).orElse(null), System.getProperty("java.io.tmpdir"));
-        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch)
+        // the copies of remote Parquet files the pass reads from are on the same local disk as its sorted ids
+        var readers = runtime.readers().countingCopiesIn(scratch);
+        int threads = DuplicateIdIndex.threadsFromEnvironment(
+                runtime.env(DuplicateIdIndex.THREADS_ENV).orElse(null));
+        DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch, threads)
                 .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
                     // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's
                     // job

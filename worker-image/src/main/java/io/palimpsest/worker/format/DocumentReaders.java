@@ -22,14 +22,44 @@ public final class DocumentReaders {
      */
     public static final int DEFAULT_MAX_LINE_BYTES = 8 * 1024 * 1024;
 
+    /**
+     * The local disk the copies of remote Parquet files may take: each copy's size is taken before it is downloaded
+     * and given back once it is deleted.
+     */
+    public interface LocalCopies {
+        /** Takes {@code bytes} for the copy of {@code file} (named for messages); throws when there is no room. */
+        void reserveCopy(String file, long bytes);
+
+        void releaseCopy(long bytes);
+    }
+
+    private static final LocalCopies UNCOUNTED = new LocalCopies() {
+        @Override
+        public void reserveCopy(String file, long bytes) {}
+
+        @Override
+        public void releaseCopy(long bytes) {}
+    };
+
     private final String formatSetting;
     private final RecordDecoder decoder;
     private final int maxLineBytes;
+    private final LocalCopies copies;
 
     public DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes) {
+        this(formatSetting, decoder, maxLineBytes, UNCOUNTED);
+    }
+
+    private DocumentReaders(String formatSetting, RecordDecoder decoder, int maxLineBytes, LocalCopies copies) {
         this.formatSetting = formatSetting;
         this.decoder = decoder;
         this.maxLineBytes = maxLineBytes;
+        this.copies = copies;
+    }
+
+    /** These readers, the local copies of remote Parquet files counted in {@code copies}. */
+    public DocumentReaders countingCopiesIn(LocalCopies copies) {
+        return new DocumentReaders(formatSetting, decoder, maxLineBytes, copies);
     }
 
     /** Which fields hold the text and the id. */
@@ -71,11 +101,21 @@ public final class DocumentReaders {
         if (storage instanceof FileStorage files) {
             return new ParquetReader(key, files.root().resolve(key), decoder, maxLineBytes);
         }
-        Path copy = Files.createTempFile("palimpsest-input", ".parquet");
+        long size = copies == UNCOUNTED ? 0 : storage.size(key);
+        copies.reserveCopy(storage.describe(key), size);
+        Path copy;
+        try {
+            copy = Files.createTempFile("palimpsest-input", ".parquet");
+        } catch (IOException | RuntimeException e) {
+            copies.releaseCopy(size);
+            throw e;
+        }
         try {
             storage.download(key, copy);
             ParquetReader reader = new ParquetReader(key, copy, decoder, maxLineBytes);
             return new DocumentReader() {
+                private boolean closed;
+
                 @Override
                 public InputItem next() throws IOException {
                     return reader.next();
@@ -83,15 +123,27 @@ public final class DocumentReaders {
 
                 @Override
                 public void close() throws IOException {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
                     try {
                         reader.close();
                     } finally {
-                        Files.deleteIfExists(copy);
+                        try {
+                            Files.deleteIfExists(copy);
+                        } finally {
+                            copies.releaseCopy(size);
+                        }
                     }
                 }
             };
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(copy);
+            try {
+                Files.deleteIfExists(copy);
+            } finally {
+                copies.releaseCopy(size);
+            }
             throw e;
         }
     }

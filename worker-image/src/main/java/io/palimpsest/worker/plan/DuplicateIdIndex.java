@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.palimpsest.api.worker.PlannerThreads;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
@@ -15,6 +16,7 @@ import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -28,9 +30,16 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -55,6 +64,13 @@ import java.util.stream.Stream;
  *
  * <p>A shard whose data cannot be read (the worker fails it with exit 42, committing nothing) wins no
  * id: its documents are never in the output, so they must not push out the same ids elsewhere.
+ *
+ * <p>Shards are read by several threads at once ({@code threads}; each reads whole shards, taken in plan order, and
+ * sorts and spills its own share of the sort's memory), and the index is the same whatever their number: the sort
+ * orders every record by (id, shard, item), whichever thread read it and when. A shard whose reading fails stops the
+ * pass as it would with one thread: the shards after it are not read (or stop), those before it are read to the end,
+ * and the failure of the first shard in plan order that failed is the pass's. A sort that fails (the scratch budget,
+ * a full disk) stops every thread at once.
  */
 public final class DuplicateIdIndex {
 
@@ -106,6 +122,7 @@ public final class DuplicateIdIndex {
     private final ObjectMapper json;
     private final long memoryBytes;
     private final ScratchBudget scratch;
+    private final int threads;
 
     public DuplicateIdIndex(ObjectMapper json) {
         this(json, defaultMemory());
@@ -120,9 +137,41 @@ public final class DuplicateIdIndex {
      *                setting that sizes it); null: the disk's own bound, and a full disk fails as any I/O error
      */
     public DuplicateIdIndex(ObjectMapper json, long memoryBytes, ScratchBudget scratch) {
+        this(json, memoryBytes, scratch, 1);
+    }
+
+    /**
+     * @param threads shards read at once (at least 1); {@code memoryBytes} is shared among them, so the ids held
+     *                stay within it whatever their number
+     */
+    public DuplicateIdIndex(ObjectMapper json, long memoryBytes, ScratchBudget scratch, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
         this.json = json;
         this.memoryBytes = memoryBytes;
         this.scratch = scratch;
+        this.threads = threads;
+    }
+
+    /** Shards read at once ({@link PlannerThreads#ENV}); unset: the processors the JVM may use. */
+    public static final String THREADS_ENV = PlannerThreads.ENV;
+
+    /** The threads {@value #THREADS_ENV} asks for: a positive whole number, or the processors the JVM may use when unset. */
+    public static int threadsFromEnvironment(String value) {
+        if (value == null || value.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int threads = Integer.parseInt(value.trim());
+            if (threads < 1) {
+                throw new NumberFormatException();
+            }
+            return threads;
+        } catch (NumberFormatException e) {
+            throw new InvalidJobException(
+                    THREADS_ENV + " must be a positive whole number of threads, got '" + value + "'");
+        }
     }
 
     /** An eighth of the heap, at most 64 MiB, for ids held before spilling to disk. */
@@ -167,26 +216,143 @@ public final class DuplicateIdIndex {
     }
 
     private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader) throws IOException {
-        return build(output, shards.size(), hash, (records, unreadable) -> {
-            for (Shard shard : shards) {
-                int index = shard.index();
-                if (!reader.read(shard, (item, id) -> records.add(index, item, id))) {
-                    unreadable.add(index);
-                }
-            }
-        });
-    }
-
-    /** Receives the (shard, item, id) records the sort works on. */
-    @FunctionalInterface
-    private interface RecordSink {
-        void add(int shard, long item, String id);
+        return build(
+                output, shards.size(), hash, (byId, unreadable) -> new ShardReading(shards, reader, byId, unreadable)
+                        .readAll());
     }
 
     /** Hands every record to the sort, and adds the shards whose data could not be read to {@code unreadable}. */
     @FunctionalInterface
     private interface Records {
-        void feed(RecordSink records, Set<Integer> unreadable) throws IOException;
+        void feed(SpillingSorter byId, Set<Integer> unreadable) throws IOException;
+    }
+
+    /** Hands one (shard, item, id) record to the sort. */
+    private static void record(SpillingSorter.Feeder records, int shard, long item, String id) {
+        try {
+            records.add(byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A shard read no further: a thread's sort failed, or a shard before it in the plan failed. */
+    private static final class Abandoned extends RuntimeException {
+        Abandoned() {
+            super("abandoned", null, false, false);
+        }
+    }
+
+    /** The plan's shards read by {@link #threads} threads, each taking the next shard in plan order. */
+    private final class ShardReading {
+        private final List<Shard> shards;
+        private final ShardIds reader;
+        private final SpillingSorter byId;
+        private final Set<Integer> unreadable;
+        private final AtomicInteger next = new AtomicInteger();
+        /** The plan position of the first shard whose reading failed: no shard after it is read. */
+        private final AtomicInteger failedAt = new AtomicInteger(Integer.MAX_VALUE);
+
+        private final Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
+        /** A failure of the sort itself (scratch budget, disk) or of the JVM: every thread stops. */
+        private final AtomicReference<Throwable> stopAll = new AtomicReference<>();
+
+        ShardReading(List<Shard> shards, ShardIds reader, SpillingSorter byId, Set<Integer> unreadable) {
+            this.shards = shards;
+            this.reader = reader;
+            this.byId = byId;
+            this.unreadable = unreadable;
+        }
+
+        void readAll() throws IOException {
+            int workers = Math.max(1, Math.min(threads, shards.size()));
+            long share = Math.max(1, memoryBytes / workers);
+            if (workers == 1) {
+                readShards(share);
+            } else {
+                AtomicInteger named = new AtomicInteger();
+                ExecutorService pool = Executors.newFixedThreadPool(workers, task -> {
+                    Thread thread = new Thread(task, "palimpsest-duplicate-ids-" + named.incrementAndGet());
+                    thread.setDaemon(true); // a SIGTERM ends the planner as it did with one thread
+                    return thread;
+                });
+                try {
+                    List<Future<?>> running = new ArrayList<>();
+                    for (int i = 0; i < workers; i++) {
+                        running.add(pool.submit(() -> readShards(share)));
+                    }
+                    for (Future<?> thread : running) {
+                        try {
+                            thread.get();
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            stopAll.compareAndSet(null, e.getCause());
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    stopAll.compareAndSet(null, new Abandoned());
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("the duplicate-id pass was interrupted");
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+            Throwable failure = stopAll.get();
+            if (failure == null && !failures.isEmpty()) {
+                failure = failures.get(
+                        failures.keySet().stream().min(Integer::compare).orElseThrow());
+            }
+            if (failure instanceof IOException io) {
+                throw io;
+            }
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            if (failure != null) {
+                throw new IOException(failure);
+            }
+        }
+
+        /** One thread: reads the next shard in plan order until none is left or the pass stops. */
+        private void readShards(long share) {
+            try (SpillingSorter.Feeder records = byId.feeder(share)) {
+                int position;
+                while (stopAll.get() == null
+                        && (position = next.getAndIncrement()) < shards.size()
+                        && position < failedAt.get()) {
+                    Shard shard = shards.get(position);
+                    int index = shard.index();
+                    int at = position;
+                    try {
+                        boolean read = reader.read(shard, (item, id) -> {
+                            if (stopAll.get() != null || at > failedAt.get()) {
+                                throw new Abandoned();
+                            }
+                            try {
+                                record(records, index, item, id);
+                            } catch (RuntimeException | Error e) {
+                                stopAll.compareAndSet(null, e);
+                                throw e;
+                            }
+                        });
+                        if (!read) {
+                            unreadable.add(index);
+                        }
+                    } catch (Abandoned e) {
+                        // a shard after the first failure, or a stopped pass: not this shard's to report
+                    } catch (Error e) {
+                        stopAll.compareAndSet(null, e);
+                    } catch (Throwable e) {
+                        if (stopAll.get() == null) {
+                            failures.put(at, e);
+                            failedAt.accumulateAndGet(at, Math::min);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private Summary build(Storage output, int shardCount, String hash, Records records) throws IOException {
@@ -208,7 +374,7 @@ public final class DuplicateIdIndex {
     private Summary sortAndList(Storage output, int shardCount, String hash, Records records) throws IOException {
         String folder = listFolder(hash);
         output.deleteAll(folder); // a build for this manifest that stopped half-way
-        Set<Integer> unreadable = new TreeSet<>();
+        Set<Integer> unreadable = new ConcurrentSkipListSet<>();
         long documents;
         long duplicates = 0;
         long withinShards = 0;
@@ -216,9 +382,7 @@ public final class DuplicateIdIndex {
         ScratchBudget disk = scratch != null ? scratch : ScratchBudget.unbounded(System.getProperty("java.io.tmpdir"));
         try (SpillingSorter byId = new SpillingSorter(memoryBytes, disk);
                 SpillingSorter byShard = new SpillingSorter(memoryBytes, disk)) {
-            records.feed(
-                    (shard, item, id) -> add(byId, byIdKey(id.getBytes(StandardCharsets.UTF_8), shard, item), shard),
-                    unreadable);
+            records.feed(byId, unreadable);
             documents = byId.count();
             try (SpillingSorter.Cursor sorted = byId.sorted()) {
                 byte[] currentId = null;
@@ -284,14 +448,6 @@ public final class DuplicateIdIndex {
         index.put("lists", folder);
         output.put(INDEX_KEY, json.writeValueAsBytes(index));
         return new Summary(documents, duplicates, withinShards, shardsWithDuplicates, List.copyOf(unreadable), true);
-    }
-
-    private static void add(SpillingSorter sorter, byte[] key, int shard) {
-        try {
-            sorter.add(key, shard);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -386,27 +542,30 @@ public final class DuplicateIdIndex {
         Path scratch = Files.createTempDirectory(tempDir, "palimpsest-duplicates-");
         try {
             FileStorage lists = new FileStorage(Files.createDirectories(scratch.resolve("index")));
-            build(lists, 1, hash, (records, unreadable) -> {
-                String earlier = earlierListKey(hash, index);
-                if (output.exists(earlier)) {
-                    try (BufferedReader lines =
-                            new BufferedReader(new InputStreamReader(output.open(earlier), StandardCharsets.UTF_8))) {
-                        String line;
-                        while ((line = lines.readLine()) != null) {
-                            if (!line.isBlank()) {
-                                // first seen in that (earlier) shard: it wins over every occurrence in this one
-                                JsonNode entry = json.readTree(line);
-                                records.add(
-                                        entry.get("first").asInt(),
-                                        0,
-                                        entry.get("id").asText());
+            build(lists, 1, hash, (byId, unreadable) -> {
+                try (SpillingSorter.Feeder records = byId.feeder(memoryBytes)) {
+                    String earlier = earlierListKey(hash, index);
+                    if (output.exists(earlier)) {
+                        try (BufferedReader lines = new BufferedReader(
+                                new InputStreamReader(output.open(earlier), StandardCharsets.UTF_8))) {
+                            String line;
+                            while ((line = lines.readLine()) != null) {
+                                if (!line.isBlank()) {
+                                    // first seen in that (earlier) shard: it wins over every occurrence in this one
+                                    JsonNode entry = json.readTree(line);
+                                    record(
+                                            records,
+                                            entry.get("first").asInt(),
+                                            0,
+                                            entry.get("id").asText());
+                                }
                             }
                         }
                     }
-                }
-                if (!ownShard.read(shard, (item, id) -> records.add(index, item, id))) {
-                    throw new ShardDataException(
-                            "shard " + index + " could not be read to list its repeated ids", null);
+                    if (!ownShard.read(shard, (item, id) -> record(records, index, item, id))) {
+                        throw new ShardDataException(
+                                "shard " + index + " could not be read to list its repeated ids", null);
+                    }
                 }
             });
             return copyList(lists, listKey(hash, index), index, tempDir);

@@ -11,11 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sorts (key, value) records, keys compared as unsigned bytes then values, in bounded memory: records
@@ -23,6 +24,11 @@ import java.util.PriorityQueue;
  * temporary folder; {@link #sorted} merges the runs (in rounds of at most {@link #FAN_IN} files, so
  * open files and read buffers stay bounded too). Keys are compared whole and exactly: two records are
  * equal only when every byte is.
+ *
+ * <p>Several threads may feed one sort, each through its own {@link Feeder} holding its share of the memory: a
+ * feeder sorts and writes its own runs, so the threads spill in parallel and the records held stay within
+ * {@code memoryBytes} in all. The output is the same whatever the threads and the order records arrive in: it is
+ * every record in {@link #ORDER}.
  */
 final class SpillingSorter implements Closeable {
 
@@ -46,13 +52,16 @@ final class SpillingSorter implements Closeable {
     private final ScratchBudget scratch;
     private final Path folder;
     /** The bytes of each run file on disk, taken from {@link #scratch} until the file is deleted. */
-    private final Map<Path, Long> onDisk = new HashMap<>();
+    private final Map<Path, Long> onDisk = new ConcurrentHashMap<>();
 
-    private final List<Path> runs = new ArrayList<>();
+    private final List<Path> runs = Collections.synchronizedList(new ArrayList<>());
     private List<Entry> held = new ArrayList<>();
     private long heldBytes;
     private long count;
-    private boolean sorting;
+    /** What closed feeders held and did not spill, sorted: spilled or merged in memory by {@link #sorted}. */
+    private final List<List<Entry>> leftovers = new ArrayList<>();
+
+    private volatile boolean sorting;
 
     SpillingSorter(long memoryBytes) throws IOException {
         this(memoryBytes, ScratchBudget.unbounded(System.getProperty("java.io.tmpdir")));
@@ -65,7 +74,7 @@ final class SpillingSorter implements Closeable {
         this.folder = Files.createTempDirectory("palimpsest-sort");
     }
 
-    void add(byte[] key, int value) throws IOException {
+    synchronized void add(byte[] key, int value) throws IOException {
         if (sorting) {
             throw new IllegalStateException("add after sorted()");
         }
@@ -77,8 +86,62 @@ final class SpillingSorter implements Closeable {
         }
     }
 
-    long count() {
+    synchronized long count() {
         return count;
+    }
+
+    /**
+     * A feeder for one thread, holding at most {@code memoryShare} bytes of records before it sorts them and writes
+     * them as a run itself; close it (from its thread) once its last record is added, before {@link #sorted}.
+     */
+    Feeder feeder(long memoryShare) {
+        if (sorting) {
+            throw new IllegalStateException("feeder after sorted()");
+        }
+        return new Feeder(memoryShare);
+    }
+
+    /** Adds records to the sort from one thread; not to be shared between threads. */
+    final class Feeder implements Closeable {
+        private final long share;
+        private List<Entry> mine = new ArrayList<>();
+        private long mineBytes;
+        private long added;
+        private boolean closed;
+
+        private Feeder(long share) {
+            this.share = share;
+        }
+
+        void add(byte[] key, int value) throws IOException {
+            if (closed || sorting) {
+                throw new IllegalStateException("add after close() or sorted()");
+            }
+            mine.add(new Entry(key, value));
+            mineBytes += key.length + ENTRY_OVERHEAD;
+            added++;
+            if (mineBytes >= share) {
+                writeRun(mine);
+                mine = new ArrayList<>();
+                mineBytes = 0;
+            }
+        }
+
+        /** Hands what it holds and its count to the sort. */
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            synchronized (SpillingSorter.this) {
+                count += added;
+                if (!mine.isEmpty()) {
+                    leftovers.add(mine);
+                }
+            }
+            mine = null;
+        }
     }
 
     /** Run files written so far (0 when everything fitted in memory). */
@@ -87,8 +150,12 @@ final class SpillingSorter implements Closeable {
     }
 
     /** Every record added, in {@link #ORDER}; call once, after the last {@link #add}. */
-    Cursor sorted() throws IOException {
+    synchronized Cursor sorted() throws IOException {
         sorting = true;
+        for (List<Entry> left : leftovers) {
+            held.addAll(left);
+        }
+        leftovers.clear();
         if (runs.isEmpty()) {
             held.sort(ORDER);
             List<Entry> all = held;
@@ -108,21 +175,25 @@ final class SpillingSorter implements Closeable {
         if (!held.isEmpty()) {
             spill();
         }
-        List<Path> pending = new ArrayList<>(runs);
+        List<Path> pending;
+        synchronized (runs) {
+            pending = new ArrayList<>(runs);
+        }
         while (pending.size() > FAN_IN) {
             List<Path> round = new ArrayList<>();
             for (int from = 0; from < pending.size(); from += FAN_IN) {
                 List<Path> group = pending.subList(from, Math.min(pending.size(), from + FAN_IN));
-                Path merged = Files.createTempFile(folder, "merged-", ".bin");
-                long written = 0;
+                long bytes = 0;
+                for (Path run : group) {
+                    bytes += onDisk.getOrDefault(run, 0L);
+                }
+                Path merged = reserveFile("merged-", bytes);
                 try (Cursor cursor = new Merge(group);
                         DataOutputStream out = open(merged)) {
                     Entry entry;
                     while ((entry = cursor.next()) != null) {
-                        written += write(out, entry);
+                        write(out, entry);
                     }
-                } finally {
-                    onDisk.put(merged, written);
                 }
                 for (Path done : group) {
                     delete(done);
@@ -135,39 +206,60 @@ final class SpillingSorter implements Closeable {
     }
 
     private void spill() throws IOException {
-        held.sort(ORDER);
-        Path run = Files.createTempFile(folder, "run-", ".bin");
-        long written = 0;
-        try (DataOutputStream out = open(run)) {
-            for (Entry entry : held) {
-                written += write(out, entry);
-            }
-        } finally {
-            onDisk.put(run, written);
-        }
-        runs.add(run);
+        writeRun(held);
         held = new ArrayList<>();
         heldBytes = 0;
+    }
+
+    /** Sorts {@code entries} and writes them as one run file, once the scratch budget has room for all of it. */
+    private void writeRun(List<Entry> entries) throws IOException {
+        entries.sort(ORDER);
+        long bytes = 0;
+        for (Entry entry : entries) {
+            bytes += 8L + entry.key.length;
+        }
+        Path run = reserveFile("run-", bytes);
+        try (DataOutputStream out = open(run)) {
+            for (Entry entry : entries) {
+                write(out, entry);
+            }
+        }
+        runs.add(run);
+    }
+
+    /**
+     * A new file under the sort's folder, its {@code bytes} taken from the scratch budget before anything is written
+     * to it (given back when it is deleted); refuses past the budget.
+     */
+    private Path reserveFile(String prefix, long bytes) throws IOException {
+        scratch.reserve(bytes);
+        Path file;
+        try {
+            file = Files.createTempFile(folder, prefix, ".bin");
+        } catch (IOException | RuntimeException e) {
+            scratch.release(bytes);
+            throw e;
+        }
+        onDisk.put(file, bytes);
+        return file;
     }
 
     private static DataOutputStream open(Path file) throws IOException {
         return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), BUFFER));
     }
 
-    /** Writes one record, once the scratch budget has room for it; its bytes. */
-    private long write(DataOutputStream out, Entry entry) throws IOException {
-        long bytes = 8L + entry.key.length;
-        scratch.reserve(bytes);
+    /** Writes one record (8 bytes + its key), taken from the scratch budget with its file. */
+    private static void write(DataOutputStream out, Entry entry) throws IOException {
         out.writeInt(entry.key.length);
         out.write(entry.key);
         out.writeInt(entry.value);
-        return bytes;
     }
 
-    /** Deletes the run files. */
+    /** Deletes the run files; call once every feeder's thread is done with it. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         held = new ArrayList<>();
+        leftovers.clear();
         try (var files = Files.list(folder)) {
             for (Path file : files.toList()) {
                 delete(file);

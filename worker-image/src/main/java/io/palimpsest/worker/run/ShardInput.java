@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import com.github.luben.zstd.ZstdIOException;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
@@ -174,7 +175,10 @@ public final class ShardInput implements Closeable {
             if (ObjectArchivedException.in(e).isPresent() && !(e instanceof ShardDataException)) {
                 throw archived(e);
             }
-            if (e instanceof ShardDataException || e instanceof UncheckedIOException) {
+            if (e instanceof ShardDataException
+                    || e instanceof UncheckedIOException
+                    || e instanceof InvalidJobException) {
+                // InvalidJobException: the job's own limit (the planner's scratch, too small for a Parquet copy)
                 throw e;
             }
             // decompressors report some corrupt data as runtime exceptions

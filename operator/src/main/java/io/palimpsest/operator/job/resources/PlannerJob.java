@@ -10,6 +10,7 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlannerScratch;
+import io.palimpsest.api.worker.PlannerThreads;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.ParallelismPolicy;
 import io.palimpsest.operator.job.RewriteJobNames;
@@ -88,9 +89,22 @@ public final class PlannerJob {
                 .endOnExitCodes()
                 .endRule()
                 .endPodFailurePolicy()
-                .withTemplate(template)
+                .withTemplate(withThreads(template, settings.plannerThreads()))
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The planner told how many input shards its duplicate-id pass reads at once ({@link PlannerThreads#SETTING}):
+     * the pod requests no CPU, so without it the JVM would take every core of the node as its own.
+     */
+    static PodTemplateSpec withThreads(PodTemplateSpec template, int threads) {
+        template.getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .add(new EnvVar(PlannerThreads.ENV, Integer.toString(threads), null));
+        return template;
     }
 
     /**

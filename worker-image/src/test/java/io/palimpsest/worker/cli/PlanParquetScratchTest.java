@@ -1,0 +1,169 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.adobe.testing.s3mock.junit5.S3MockExtension;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.storage.S3Options;
+import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.storage.StorageResolver;
+import io.palimpsest.worker.testing.S3MockServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * The planner copies a remote Parquet input file whole to its local disk to read it in the duplicate-id pass; the
+ * copy counts in the planner's scratch budget ({@code PALIMPSEST_SCRATCH_LIMIT}, beside the sorted ids), so a file
+ * too large for the planner's disk refuses the plan naming the file and the setting instead of filling the disk.
+ */
+class PlanParquetScratchTest {
+
+    @RegisterExtension
+    static final S3MockExtension S3 = S3MockServer.extension();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aParquetCopyPastTheScratchBudgetRefusesThePlanNamingTheFile() throws Exception {
+        long big = upload("pq-small", "big.parquet", 400, 1);
+        upload("pq-small", "small.parquet", 5, 2);
+        long limit = big - 1;
+        ObjectMapper json = new ObjectMapper();
+
+        InvalidJobException refused;
+        try (JobRuntime runtime = runtime("pq-small", limit, json)) {
+            refused = assertThrows(InvalidJobException.class, () -> PlanCommand.plan(runtime, json, false));
+        }
+
+        String message = refused.getMessage();
+        assertTrue(
+                message.startsWith("the duplicate-id pass ran out of local scratch space under "
+                        + System.getProperty("java.io.tmpdir") + ": the local copy of the Parquet input file"
+                        + " s3://corpus/pq-small/big.parquet (" + big + " bytes"),
+                message);
+        assertTrue(message.contains("past the " + limit + " bytes it may use (PALIMPSEST_SCRATCH_LIMIT"), message);
+        assertTrue(message.contains("raise the operator's palimpsest.jobs.planner-scratch-size"), message);
+        try (Storage out = direct().open("s3://out/pq-small/")) {
+            assertFalse(out.exists(DuplicateIdIndex.INDEX_KEY), "no duplicate-id index: no worker runs the plan");
+        }
+    }
+
+    @Test
+    void copiesWithinTheBudgetArePlannedAndGivenBack() throws Exception {
+        long big = upload("pq-room", "big.parquet", 400, 1);
+        long small = upload("pq-room", "small.parquet", 5, 2);
+        ObjectMapper json = new ObjectMapper();
+
+        try (JobRuntime runtime = runtime("pq-room", big + small + (1 << 20), json)) {
+            PlanCommand.plan(runtime, json, false);
+        }
+
+        try (Storage out = direct().open("s3://out/pq-room/")) {
+            assertTrue(out.exists(DuplicateIdIndex.INDEX_KEY));
+            assertEquals(
+                    405,
+                    new ObjectMapper()
+                            .readTree(out.readAll(DuplicateIdIndex.INDEX_KEY))
+                            .path("documents")
+                            .asLong());
+        }
+    }
+
+    /** A Parquet file of {@code rows} rows of 1,000 random letters (so that it does not compress away); its size. */
+    private long upload(String name, String file, int rows, long seed) throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary text (STRING); }");
+        Path local = dir.resolve(name + "-" + file);
+        Random random = new Random(seed);
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(local))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < rows; i++) {
+                StringBuilder text = new StringBuilder();
+                for (int c = 0; c < 1_000; c++) {
+                    text.append((char) ('a' + random.nextInt(26)));
+                }
+                writer.write(groups.newGroup().append("id", file + "-" + i).append("text", text.toString()));
+            }
+        }
+        try (Storage corpus = direct().open("s3://corpus/" + name + "/")) {
+            corpus.put(file, local);
+        }
+        return Files.size(local);
+    }
+
+    private JobRuntime runtime(String name, long scratchLimit, ObjectMapper json) throws IOException {
+        Path secret = Files.createDirectories(dir.resolve("secret"));
+        Files.writeString(secret.resolve("AWS_ACCESS_KEY_ID"), "test-access");
+        Files.writeString(secret.resolve("AWS_SECRET_ACCESS_KEY"), "test-secret");
+        Files.writeString(secret.resolve("AWS_ENDPOINT_URL_S3"), "http://localhost:" + S3.getHttpPort());
+        WorkerEnvironment environment = new WorkerEnvironment(Map.of(
+                "PALIMPSEST_INPUT_CREDENTIALS_DIR", secret.toString(),
+                "PALIMPSEST_OUTPUT_CREDENTIALS_DIR", secret.toString(),
+                "PALIMPSEST_SCRATCH_LIMIT", Long.toString(scratchLimit),
+                "PALIMPSEST_PLANNER_THREADS", "2"));
+        Path file = dir.resolve(name + "-job.yaml");
+        Files.writeString(file, """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriterModel
+                metadata:
+                  name: sim
+                spec:
+                  servedModelName: sim
+                  endpoint:
+                    url: http://127.0.0.1:9
+                ---
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriteJob
+                metadata:
+                  name: parquet
+                spec:
+                  modelRef: {name: sim}
+                  input:
+                    uri: s3://corpus/%s/
+                  output:
+                    uri: s3://out/%s/
+                  sharding:
+                    filesPerShard: 1
+                  recipe:
+                    prompts:
+                      - name: plain
+                        user: "Rewrite the document. <document>{{ text }}</document>"
+                """.formatted(name, name));
+        return new JobRuntime(new JobManifests().load(file).job(), environment, json);
+    }
+
+    private static StorageResolver direct() {
+        S3Options options = new S3Options(
+                Optional.of(URI.create("http://localhost:" + S3.getHttpPort())),
+                "us-east-1",
+                true,
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("test-access", "test-secret")));
+        return new StorageResolver(StorageResolver.DEFAULT_PVC_MOUNT_ROOT, () -> options);
+    }
+}
