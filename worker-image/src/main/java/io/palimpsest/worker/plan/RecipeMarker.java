@@ -3,6 +3,7 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ModelIdentity;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
@@ -25,7 +26,9 @@ import java.util.Optional;
  *
  * <p>{@code modelIdentity} is an optional field of format 1: a marker without it (written before the
  * field, or by a recipe that calls no model) is not compared and passes, and the next plan that knows
- * the identity adds it. A reader of an earlier version ignores the field and misreads nothing of the
+ * the identity adds it. It is kept as the text its writer gave and compared as the weights it names
+ * ({@link #sameIdentity}); a job whose identity is worded otherwise but names the same weights leaves
+ * the recorded text as it is. A reader of an earlier version ignores the field and misreads nothing of the
  * output, so the format stays 1 and a rollback keeps running the output (only without the identity
  * check).
  */
@@ -269,14 +272,19 @@ public final class RecipeMarker {
 
     /**
      * Whether a model identity recorded as {@code recorded} lets a job with {@code job}'s go on: not
-     * when both are known and differ. The simulator's is not compared: simulated and real work are kept
-     * apart by {@code _palimpsest/simulated.json}, which a real run refuses with its own message (and
-     * no flag), so planning an output by hand and trying it with {@code local --simulate} stays possible.
+     * when both are known and name other weights. They are compared as the weights they name ({@link
+     * ModelIdentity#same}), not as text: an identity recorded in the words of another version (an
+     * output started before an upgrade, {@code hf:} for {@code huggingFace:}, a claim directory or S3
+     * prefix with a trailing slash) is the same as this job's when it names the same repository and
+     * revision, claim and directory, or bucket and prefix. The simulator's is not compared: simulated
+     * and real work are kept apart by {@code _palimpsest/simulated.json}, which a real run refuses with
+     * its own message (and no flag), so planning an output by hand and trying it with {@code local
+     * --simulate} stays possible.
      */
     public static boolean sameIdentity(String recorded, String job) {
         return recorded == null
                 || job == null
-                || recorded.equals(job)
+                || ModelIdentity.same(recorded, job)
                 || recorded.equals(JobResolver.SIMULATOR_IDENTITY)
                 || job.equals(JobResolver.SIMULATOR_IDENTITY);
     }

@@ -112,6 +112,67 @@ class ModelIdentityDriftTest {
         }
     }
 
+    /**
+     * An output whose {@code recipe.json} records the identity in today's words, run on by a job.yaml a
+     * later operator version words otherwise (after an upgrade mid-campaign): the same weights go on and
+     * the recorded text stays; other weights are still drift.
+     */
+    @Test
+    void anotherWordingOfTheSameWeightsIsNoDrift() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 4);
+        Corpus.writeJsonl(in.resolve("b.jsonl"), "b", 3);
+        Corpus.writeJsonl(in.resolve("c.jsonl"), "c", 2);
+        Corpus.writeJsonl(in.resolve("d.jsonl"), "d", 2);
+        Path marker = out.resolve("_palimpsest/recipe.json");
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("mistral").zeroLatency().build(), "127.0.0.1", 0)) {
+            Path today = resolvedJob("r1", in, out, sim.baseUrl());
+            String recorded = "vLLM weights huggingFace:org/weights@r1";
+            assertEquals(
+                    ExitCodes.DONE,
+                    CliRun.of("plan", "-f", today.toString(), "--termination-log", "")
+                            .exit());
+            assertEquals(
+                    recorded,
+                    json.readTree(marker.toFile()).path("modelIdentity").asText());
+            assertEquals(ExitCodes.DONE, run(today, 0).exit());
+
+            int shard = 1;
+            for (String wording : new String[] {"vLLM weights hf:org/weights@r1", "huggingFace:/org/weights/@r1"}) {
+                Path later = reworded(today, wording);
+                CliRun plan = CliRun.of("plan", "-f", later.toString(), "--termination-log", "");
+                assertEquals(ExitCodes.DONE, plan.exit(), wording + ": " + plan.err());
+                CliRun worker = run(later, shard++);
+                assertEquals(ExitCodes.DONE, worker.exit(), wording + ": " + worker.err());
+                assertEquals(
+                        recorded,
+                        json.readTree(marker.toFile()).path("modelIdentity").asText(),
+                        "the recorded words stay, so workers of the earlier version go on too");
+            }
+
+            Path other = reworded(today, "vLLM weights hf:org/weights@r2");
+            CliRun refused = run(other, shard);
+            assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+            assertTrue(
+                    refused.err().contains("model drift: ")
+                            && refused.err().contains("[" + recorded + "]")
+                            && refused.err().contains("[vLLM weights hf:org/weights@r2]"),
+                    refused.err());
+        }
+    }
+
+    /** {@code job} with its model's identity worded as {@code identity}. */
+    private Path reworded(Path job, String identity) throws IOException {
+        ResolvedJob resolved = YAML.readValue(job.toFile(), ResolvedJob.class);
+        resolved.getModel().setIdentity(identity);
+        Path file = Files.createDirectories(tmp.resolve("job-" + Integer.toHexString(identity.hashCode())))
+                .resolve("job.yaml");
+        YAML.writeValue(file.toFile(), resolved);
+        return file;
+    }
+
     @Test
     void localRecordsWhatItKnowsOfTheServer() throws IOException {
         Path in = tmp.resolve("in");

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -474,9 +475,15 @@ class ShardRunnerTest {
         for (String[] made : new String[][] {
             {before, "vLLM model org/m, revision v2", "discarded"},
             {before, before, "resumed"},
-            {null, before, "resumed"}
+            {null, before, "resumed"},
+            // recorded in another version's words: the same weights are resumed, other weights are not
+            {"vLLM weights huggingFace:org/m@v1", "vLLM weights hf:org/m/@v1", "resumed"},
+            {"vLLM weights pvc:weights:models/m", "vLLM weights pvc:weights:models/m/", "resumed"},
+            {"vLLM weights s3://bucket/models/m/", "vLLM weights s3://bucket/models/m", "resumed"},
+            {"vLLM weights huggingFace:org/m@v1", "vLLM weights hf:org/m@v2", "discarded"},
+            {"vLLM weights pvc:weights:models/m", "vLLM weights pvc:weights:models/m2/", "discarded"}
         }) {
-            Path output = dir.resolve("identity-" + made[2] + "-" + (made[0] == null) + "-" + made[1].length());
+            Path output = dir.resolve("identity-" + made[2] + "-" + Integer.toHexString(Arrays.hashCode(made)));
             UppercaseProcessor failing = new UppercaseProcessor(
                     doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
             ShardRunner.Report first =
