@@ -464,9 +464,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 // keep the endpoint workers already use while the model is away or refused
                 desiredConfigMap = ResolvedJobConfigMap.withLedger(existing, ledger);
             } else {
-                ResolvedJob resolved = ResolvedJobConfigMap.keepRecipeHash(
-                        ResolvedJobConfigMap.withAttempts(
-                                ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                ResolvedJob resolved = ResolvedJobConfigMap.keepModelIdentity(
+                        ResolvedJobConfigMap.keepRecipeHash(
+                                ResolvedJobConfigMap.withAttempts(
+                                        ResolvedJobConfigMap.resolve(job, seen.model(), settings), job, attempts),
+                                existing),
                         existing);
                 recipeHash = resolved.getRecipeHash();
                 hashed = true;

@@ -167,4 +167,45 @@ class OperatorUpgradeTest {
         assertEquals(computed, status().getRecipeHash());
         assertEquals("wiki", jobYaml().at("/spec/recipe/prompts/0/name").asText());
     }
+
+    /** Rewrites the ConfigMap's job.yaml with the model identity worded as another version words it. */
+    void identityWrittenAs(String identity) throws Exception {
+        ObjectNode resolved = jobYaml();
+        ((ObjectNode) resolved.with("model")).put("identity", identity);
+        ConfigMap map = configMap();
+        map.setData(Map.of(ResolvedJob.CONFIG_KEY, YAML.writeValueAsString(resolved)));
+        client.resource(map).update();
+    }
+
+    @Test
+    void aModelIdentityWordedOtherwiseKeepsTheWordsItsCampaignStartedWith() throws Exception {
+        assertEquals(
+                "vLLM weights huggingFace:org/m",
+                jobYaml().at("/model/identity").asText());
+        // the earlier version worded the same weights otherwise; its workers compare the text with recipe.json
+        for (String earlier : List.of("vLLM weights hf:org/m", "huggingFace:org/m/", "vLLM weights hf:org/m@")) {
+            identityWrittenAs(earlier);
+
+            reconcile();
+            reconcile();
+
+            assertEquals(earlier, jobYaml().at("/model/identity").asText(), "the workers' job.yaml keeps its words");
+            assertEquals(JobPhase.Running, status().getPhase());
+        }
+    }
+
+    @Test
+    void otherWeightsAreNotGivenTheRecordedIdentity() throws Exception {
+        for (String other :
+                List.of("vLLM weights hf:org/m2", "vLLM weights huggingFace:org/m@v1", "vLLM weights s3://org/m")) {
+            identityWrittenAs(other);
+
+            reconcile();
+
+            assertEquals(
+                    "vLLM weights huggingFace:org/m",
+                    jobYaml().at("/model/identity").asText(),
+                    other);
+        }
+    }
 }

@@ -16,6 +16,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.AttemptLedger;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.api.worker.ModelIdentity;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
@@ -113,6 +114,51 @@ public final class ResolvedJobConfigMap {
             resolved.setRecipeHash(kept);
         }
         return resolved;
+    }
+
+    /**
+     * {@code resolved} with the model identity of the job.yaml the job's workers read so far ({@code
+     * existing}), where it is worded otherwise but names the same weights ({@link ModelIdentity#same}).
+     *
+     * <p>The output's {@code recipe.json} and part markers carry the identity in the words of the
+     * version that planned the campaign. Workers of this version compare identities as the weights
+     * they name; a campaign's workers of an earlier image (its worker Job keeps the image it was made
+     * with) compare the text, and would refuse the output as made by other weights ({@code
+     * OutputDrift}) if a version that words the identity otherwise rewrote job.yaml. The RewriterModel
+     * may change while the campaign runs, so other weights (another repository, revision, claim,
+     * directory or prefix) get this version's identity and the workers report the drift.
+     */
+    public static ResolvedJob keepModelIdentity(ResolvedJob resolved, ConfigMap existing) {
+        String computed =
+                resolved.getModel() == null ? null : resolved.getModel().getIdentity();
+        String text = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        if (computed == null || text == null || text.contains(identityLine(computed))) {
+            return resolved; // (the usual case, without reading the whole job.yaml)
+        }
+        ResolvedJob recorded;
+        try {
+            recorded = LENIENT_YAML.readValue(text, ResolvedJob.class);
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return resolved; // unreadable: written anew
+        }
+        String was = recorded == null || recorded.getModel() == null
+                ? null
+                : recorded.getModel().getIdentity();
+        if (was != null && !was.equals(computed) && ModelIdentity.same(was, computed)) {
+            resolved.getModel().setIdentity(was);
+        }
+        return resolved;
+    }
+
+    /** The line of job.yaml that names {@code identity}, as {@link #desired} writes it. */
+    private static String identityLine(String identity) {
+        try {
+            return YAML.writeValueAsString(Map.of("identity", identity));
+        } catch (JsonProcessingException e) {
+            return "identity: " + identity + "\n";
+        }
     }
 
     /**
