@@ -125,7 +125,8 @@ public final class JobResolver {
      * deployment does not read for the weights (a {@code model} or {@code revision} that the source
      * overrides, the engine, resources, replicas) is left out, so editing it is no drift; nor is moving
      * a repository and revision between {@code model}/{@code revision} and {@code source.huggingFace}.
-     * Null for a model without a spec.
+     * Null for a model without a spec. Outputs keep the text; it is compared as the weights it names
+     * ({@link ModelIdentity#same}), so another version may word the same weights otherwise.
      */
     public static String modelIdentity(RewriterModel model) {
         RewriterModelSpec spec = model == null ? null : model.getSpec();
