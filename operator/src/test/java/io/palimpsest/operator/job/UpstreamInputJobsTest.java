@@ -612,6 +612,25 @@ class UpstreamInputJobsTest {
                 failed("k-2").getMessage());
     }
 
+    @Test
+    void theLastPlannerPodsRefusalDecidesWhenAnEarlierOneFailedOtherwise() {
+        // The planner's first pod is killed (out of memory, retried), its second refuses the input as not ready.
+        client.resource(job("o-2", "s3://corpus/o-1/", "s3://corpus/o-2")).create();
+        cluster.reconcile("o-2");
+        moves.terminatedPod(moves.job("o-2-plan"), null, 0, false, 137, "OOMKilled", "", false);
+        moves.plannerRefusesInput("o-2-plan", "input s3://corpus/o-1/ does not exist or holds no files");
+        cluster.reconcile("o-2");
+        assertEquals(JobPhase.Failed, cluster.status("o-2").getPhase());
+        assertTrue(
+                failed("o-2").getMessage().contains(PlanRefusals.INPUT_NOT_READY),
+                "the last pod's words: " + failed("o-2").getMessage());
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("o-1", "s3://corpus/raw", "s3://corpus/o-1")).create();
+        cluster.reconcile("o-1");
+        cluster.reconcile("o-2");
+        assertEquals(JobPhase.Pending, cluster.status("o-2").getPhase());
+    }
+
     /** The indexes of the RewriteJobs on the server, as the primary cache keeps them. */
     private SharedOutput.Index serverIndex() {
         List<RewriteJob> all =

@@ -30,6 +30,7 @@ import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -157,6 +158,7 @@ public record Observation(
                 };
         String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED
                 ? plannerPods.stream()
+                        .sorted(LAST_FINISHED_FIRST)
                         .map(ClusterReadings::failureText)
                         .filter(Objects::nonNull)
                         .findFirst()
@@ -226,6 +228,7 @@ public record Observation(
         }
         String plannerUid = plannerJob.getMetadata().getUid();
         return podsOf(pods, RewriteJobNames.ROLE_PLAN).stream()
+                .sorted(LAST_FINISHED_FIRST)
                 .filter(p -> plannerUid == null
                         || p.getMetadata().getOwnerReferences() == null
                         || p.getMetadata().getOwnerReferences().isEmpty()
@@ -235,6 +238,31 @@ public record Observation(
                 .findFirst()
                 .map(t -> PlanRefusals.aboutInput(t.getExitCode(), t.getMessage()))
                 .orElse(false);
+    }
+
+    /**
+     * The pods of a helper Job, the last to finish first: the Job's failure is its last pod's (a first pod killed
+     * out of memory and a retry that refused the input tell the refusal, whatever order the cache lists them in).
+     */
+    static final Comparator<Pod> LAST_FINISHED_FIRST = Comparator.comparing(
+                    (Pod p) -> finishedAt(p), Comparator.nullsLast(Comparator.<Instant>reverseOrder()))
+            .thenComparing(
+                    p -> p.getMetadata().getCreationTimestamp() == null
+                            ? null
+                            : parseOrNull(p.getMetadata().getCreationTimestamp()),
+                    Comparator.nullsLast(Comparator.<Instant>reverseOrder()));
+
+    private static Instant finishedAt(Pod p) {
+        var t = ClusterReadings.terminated(p);
+        return t == null ? null : parseOrNull(t.getFinishedAt());
+    }
+
+    private static Instant parseOrNull(String rfc3339) {
+        try {
+            return io.palimpsest.operator.status.Rfc3339.parse(rfc3339);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** How the status records a planner that failed ({@code PlanningFailed}): this, then the pod's words. */
