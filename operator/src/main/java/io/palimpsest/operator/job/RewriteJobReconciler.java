@@ -70,6 +70,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -747,7 +748,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 seen.fleetWorkers(job, policy()),
                                 FinishedUpstreams.campaigns(job, index, this::freshest))));
             } else if (action instanceof JobDecider.Replan) {
-                owned.delete(seen.plannerJob());
+                if (seen.plannerJob() != null) { // a restart read from the status may find it gone already
+                    owned.delete(seen.plannerJob());
+                }
             } else if (action instanceof JobDecider.RecordShardCount a) {
                 owned.mergePatch(
                         seen.plannerJob(),
@@ -867,8 +870,10 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             case ModelNotFound, ModelFailed -> model.message();
             case PlanningFailed ->
                 seen.plannerFailure() != null
-                        ? "the planner Job failed: " + seen.plannerFailure()
-                        : Long.valueOf(0).equals(seen.shards()) ? "the plan has no shards" : "the planner Job failed";
+                        ? Observation.PLANNER_FAILED + seen.plannerFailure()
+                        : Long.valueOf(0).equals(seen.shards())
+                                ? "the plan has no shards"
+                                : recordedPlannerFailure(job).orElse("the planner Job failed");
             case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
@@ -889,6 +894,24 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 .derived();
             default -> null;
         };
+    }
+
+    /**
+     * The planner's failure as the status recorded it while its pod was there: the pod may go (its node removed),
+     * and what it said (an input not ready, {@link Observation#recordedInputRefusal}) must not go with it.
+     */
+    private static Optional<String> recordedPlannerFailure(RewriteJob job) {
+        RewriteJobStatus status = job.getStatus();
+        if (status == null || status.getPhase() != JobPhase.Failed) {
+            return Optional.empty();
+        }
+        var failed = ConditionAggregator.find(status.getConditions(), Conditions.FAILED);
+        return failed != null
+                        && JobReason.PlanningFailed.name().equals(failed.getReason())
+                        && failed.getMessage() != null
+                        && failed.getMessage().startsWith(Observation.PLANNER_FAILED)
+                ? Optional.of(failed.getMessage())
+                : Optional.empty();
     }
 
     /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */
@@ -940,7 +963,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 || recordedReason != JobReason.PlanningFailed
                 || seen.shards() != null
                 || (status.getShards() != null && status.getShards().getTotal() > 0)
-                || !seen.plannerRefusedInput()) {
+                || !(seen.plannerRefusedInput() || Observation.recordedInputRefusal(status))) {
             return null;
         }
         Instant failedAt;

@@ -15,6 +15,7 @@ import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.worker.FinishedInputs;
+import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.observe.SharedOutput;
@@ -530,6 +531,104 @@ class UpstreamInputJobsTest {
         cluster.reconcile("s-2");
         assertEquals(JobPhase.Failed, cluster.status("s-2").getPhase());
         assertNotNull(moves.job("s-2-plan"));
+    }
+
+    @Test
+    void aStageWhosePlannerPodIsGoneStillWaitsAgainWhenItsUpstreamComes() {
+        // Refused for its input's state; then the planner's pod goes (its node removed), and later its Job too.
+        client.resource(job("g-2", "s3://corpus/g-1/", "s3://corpus/g-2")).create();
+        cluster.reconcile("g-2");
+        moves.plannerRefusesInput("g-2-plan", "input s3://corpus/g-1/ does not exist or holds no files");
+        cluster.reconcile("g-2");
+        assertEquals(JobPhase.Failed, cluster.status("g-2").getPhase());
+        client.pods()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN)
+                .list()
+                .getItems()
+                .forEach(p -> client.resource(p).withGracePeriod(0).delete());
+        cluster.reconcile("g-2");
+        assertEquals(JobPhase.Failed, cluster.status("g-2").getPhase());
+        assertTrue(
+                failed("g-2").getMessage().contains(PlanRefusals.INPUT_NOT_READY),
+                "the status keeps what the planner said: " + failed("g-2").getMessage());
+
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("g-1", "s3://corpus/raw", "s3://corpus/g-1")).create();
+        cluster.reconcile("g-1");
+        cluster.reconcile("g-2");
+        assertEquals(JobPhase.Pending, cluster.status("g-2").getPhase());
+        assertEquals("InputInProgress", ready("g-2").getReason());
+        assertNull(moves.job("g-2-plan"), "the failed planner Job is deleted");
+
+        // The same with the planner Job gone as well before the upstream comes.
+        client.resource(job("h-2", "s3://corpus/h-1/", "s3://corpus/h-2")).create();
+        cluster.reconcile("h-2");
+        moves.plannerRefusesInput("h-2-plan", "input s3://corpus/h-1/ does not exist or holds no files");
+        cluster.reconcile("h-2");
+        assertEquals(JobPhase.Failed, cluster.status("h-2").getPhase());
+        client.resource(moves.job("h-2-plan")).delete();
+        client
+                .pods()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getMetadata().getName().startsWith("h-2"))
+                .forEach(p -> client.resource(p).withGracePeriod(0).delete());
+        cluster.reconcile("h-2");
+        assertEquals(JobPhase.Failed, cluster.status("h-2").getPhase());
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("h-1", "s3://corpus/raw", "s3://corpus/h-1")).create();
+        cluster.reconcile("h-1");
+        cluster.reconcile("h-2");
+        assertEquals(JobPhase.Pending, cluster.status("h-2").getPhase());
+        cluster.reconcile("h-2");
+        assertEquals(JobPhase.Pending, cluster.status("h-2").getPhase());
+
+        // A refusal of the job as written whose pod went stays Failed.
+        client.resource(job("k-2", "s3://corpus/k-1/", "s3://corpus/k-2")).create();
+        cluster.reconcile("k-2");
+        moves.plannerRefusesJob("k-2-plan", "spec.recipe: the template does not compile");
+        cluster.reconcile("k-2");
+        client
+                .pods()
+                .inNamespace(NS)
+                .withLabel(RewriteJobNames.ROLE_LABEL, RewriteJobNames.ROLE_PLAN)
+                .list()
+                .getItems()
+                .stream()
+                .filter(p -> p.getMetadata().getName().startsWith("k-2"))
+                .forEach(p -> client.resource(p).withGracePeriod(0).delete());
+        cluster.reconcile("k-2");
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("k-1", "s3://corpus/raw", "s3://corpus/k-1")).create();
+        cluster.reconcile("k-1");
+        cluster.reconcile("k-2");
+        assertEquals(JobPhase.Failed, cluster.status("k-2").getPhase());
+        assertTrue(
+                failed("k-2").getMessage().contains("does not compile"),
+                failed("k-2").getMessage());
+    }
+
+    @Test
+    void theLastPlannerPodsRefusalDecidesWhenAnEarlierOneFailedOtherwise() {
+        // The planner's first pod is killed (out of memory, retried), its second refuses the input as not ready.
+        client.resource(job("o-2", "s3://corpus/o-1/", "s3://corpus/o-2")).create();
+        cluster.reconcile("o-2");
+        moves.terminatedPod(moves.job("o-2-plan"), null, 0, false, 137, "OOMKilled", "", false);
+        moves.plannerRefusesInput("o-2-plan", "input s3://corpus/o-1/ does not exist or holds no files");
+        cluster.reconcile("o-2");
+        assertEquals(JobPhase.Failed, cluster.status("o-2").getPhase());
+        assertTrue(
+                failed("o-2").getMessage().contains(PlanRefusals.INPUT_NOT_READY),
+                "the last pod's words: " + failed("o-2").getMessage());
+        clock.advance(Duration.ofSeconds(5));
+        client.resource(job("o-1", "s3://corpus/raw", "s3://corpus/o-1")).create();
+        cluster.reconcile("o-1");
+        cluster.reconcile("o-2");
+        assertEquals(JobPhase.Pending, cluster.status("o-2").getPhase());
     }
 
     /** The indexes of the RewriteJobs on the server, as the primary cache keeps them. */

@@ -6,13 +6,16 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.api.v1alpha1.RewriterModel;
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ModelDefaults;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
@@ -26,12 +29,15 @@ import io.palimpsest.operator.job.WorkerDemand;
 import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.model.resources.ModelApiKey;
+import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -152,6 +158,7 @@ public record Observation(
                 };
         String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED
                 ? plannerPods.stream()
+                        .sorted(LAST_FINISHED_FIRST)
                         .map(ClusterReadings::failureText)
                         .filter(Objects::nonNull)
                         .findFirst()
@@ -221,6 +228,7 @@ public record Observation(
         }
         String plannerUid = plannerJob.getMetadata().getUid();
         return podsOf(pods, RewriteJobNames.ROLE_PLAN).stream()
+                .sorted(LAST_FINISHED_FIRST)
                 .filter(p -> plannerUid == null
                         || p.getMetadata().getOwnerReferences() == null
                         || p.getMetadata().getOwnerReferences().isEmpty()
@@ -231,6 +239,61 @@ public record Observation(
                 .map(t -> PlanRefusals.aboutInput(t.getExitCode(), t.getMessage()))
                 .orElse(false);
     }
+
+    /**
+     * The pods of a helper Job, the last to finish first: the Job's failure is its last pod's (a first pod killed
+     * out of memory and a retry that refused the input tell the refusal, whatever order the cache lists them in).
+     */
+    static final Comparator<Pod> LAST_FINISHED_FIRST = Comparator.comparing(
+                    (Pod p) -> finishedAt(p), Comparator.nullsLast(Comparator.<Instant>reverseOrder()))
+            .thenComparing(
+                    p -> p.getMetadata().getCreationTimestamp() == null
+                            ? null
+                            : parseOrNull(p.getMetadata().getCreationTimestamp()),
+                    Comparator.nullsLast(Comparator.<Instant>reverseOrder()));
+
+    private static Instant finishedAt(Pod p) {
+        var t = ClusterReadings.terminated(p);
+        return t == null ? null : parseOrNull(t.getFinishedAt());
+    }
+
+    private static Instant parseOrNull(String rfc3339) {
+        try {
+            return io.palimpsest.operator.status.Rfc3339.parse(rfc3339);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** How the status records a planner that failed ({@code PlanningFailed}): this, then the pod's words. */
+    public static final String PLANNER_FAILED = "the planner Job failed: ";
+
+    /**
+     * The job's status records a plan refused for the state of its input: its Failed condition, PlanningFailed,
+     * quotes the planner's termination message marked {@link PlanRefusals#INPUT_NOT_READY}. Read when the planner's
+     * pod (or its Job) is gone: a node removed takes its pods with it, and the refusal must not be lost then.
+     */
+    public static boolean recordedInputRefusal(RewriteJobStatus status) {
+        if (status == null || status.getPhase() != JobPhase.Failed) {
+            return false;
+        }
+        var failed = ConditionAggregator.find(status.getConditions(), Conditions.FAILED);
+        if (failed == null
+                || !JobReason.PlanningFailed.name().equals(failed.getReason())
+                || failed.getMessage() == null
+                || !failed.getMessage().startsWith(PLANNER_FAILED)) {
+            return false;
+        }
+        // ClusterReadings.failureText: "<reason> (exit <code>): <message>", or "exit <code>: <message>"
+        return RECORDED_INPUT_REFUSAL
+                .matcher(failed.getMessage().substring(PLANNER_FAILED.length()))
+                .lookingAt();
+    }
+
+    private static final Pattern RECORDED_INPUT_REFUSAL =
+            Pattern.compile("(?:[^:()]+ \\(exit " + ExitCodes.INVALID_JOB + "\\)|exit "
+                    + ExitCodes.INVALID_JOB + "): "
+                    + Pattern.quote(PlanRefusals.INPUT_NOT_READY));
 
     private static List<Pod> podsOf(List<Pod> pods, String role) {
         return pods.stream()
