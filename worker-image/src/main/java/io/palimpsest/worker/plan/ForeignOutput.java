@@ -27,7 +27,7 @@ import java.util.List;
  */
 public final class ForeignOutput {
     /** How many of the names found the message gives. */
-    static final int NAMED = 5;
+    static final int NAMED = 3;
 
     private ForeignOutput() {}
 
@@ -42,11 +42,10 @@ public final class ForeignOutput {
         }
         String names = String.join(", ", found.subList(0, Math.min(NAMED, found.size())))
                 + (found.size() > NAMED ? ", ..." : "");
-        throw new InvalidJobException(
-                "output " + outputUri + " holds files that are not a Palimpsest campaign's"
-                        + " (no " + NestedOutputs.INTERNAL + "/ folder there): " + names + "; the job's shard files"
-                        + " would be written among them and replace any of the same name: write to an empty location"
-                        + " (another spec.output.uri, or --out locally), or remove those files first if nothing needs them there");
+        // short: a pod's termination message is cut at 256 characters in the job's status
+        throw new InvalidJobException("output " + outputUri + " holds files and no Palimpsest campaign (no "
+                + NestedOutputs.INTERNAL + "/ folder): " + names + "; shards written there would mix with them:"
+                + " write to an empty location, or remove those files");
     }
 
     /** A name that is someone's: not hidden, not the campaign's own folder (empty: nothing of it counted). */

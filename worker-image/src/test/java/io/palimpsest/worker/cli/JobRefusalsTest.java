@@ -342,9 +342,7 @@ class JobRefusalsTest {
         assertEquals(ExitCodes.INVALID_JOB, outer.exit(), outer.err());
         // a location that is no campaign and holds one is refused as it holds files: one look at its first names
         assertTrue(
-                outer.err()
-                        .contains("holds files that are not a Palimpsest campaign's (no _palimpsest/ folder there):"
-                                + " a/;"),
+                outer.err().contains("holds files and no Palimpsest campaign (no _palimpsest/ folder):" + " a/;"),
                 outer.err());
         assertFalse(Files.exists(around.resolve("_palimpsest/manifest.jsonl")));
     }
@@ -364,14 +362,14 @@ class JobRefusalsTest {
         assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
         assertTrue(
                 refused.err()
-                        .contains("holds files that are not a Palimpsest campaign's (no _palimpsest/ folder there):"
+                        .contains("holds files and no Palimpsest campaign (no _palimpsest/ folder):"
                                 + " README.md, wiki/;"),
                 refused.err());
         assertTrue(refused.err().contains("output " + out.toAbsolutePath().toUri()), refused.err());
         assertTrue(
                 refused.err()
-                        .contains("write to an empty location (another spec.output.uri, or --out locally), or"
-                                + " remove those files first if nothing needs them there"),
+                        .contains("; shards written there would mix with them: write to an empty location, or remove"
+                                + " those files"),
                 refused.err());
         assertNoJavaNames(refused.err());
 

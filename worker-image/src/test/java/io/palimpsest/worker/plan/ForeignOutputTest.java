@@ -38,20 +38,19 @@ class ForeignOutputTest {
         InvalidJobException refused = assertThrows(InvalidJobException.class, () -> refuse(out));
         assertTrue(
                 refused.getMessage()
-                        .startsWith("output " + out.toUri() + " holds files that are not a Palimpsest campaign's (no"
-                                + " _palimpsest/ folder there): part-0.jsonl, part-1.jsonl, part-2.jsonl, part-3.jsonl,"
-                                + " part-4.jsonl, ...;"),
+                        .startsWith("output " + out.toUri() + " holds files and no Palimpsest campaign (no"
+                                + " _palimpsest/ folder): part-0.jsonl, part-1.jsonl, part-2.jsonl, ...;"),
                 refused.getMessage());
         assertTrue(
                 refused.getMessage()
-                        .endsWith("write to an empty location (another spec.output.uri, or --out locally),"
-                                + " or remove those files first if nothing needs them there"),
+                        .endsWith("; shards written there would mix with them: write to an empty location, or"
+                                + " remove those files"),
                 refused.getMessage());
 
         Path folderOnly = tmp.resolve("folder");
         write(folderOnly.resolve("wiki/shard-00000.jsonl"));
         InvalidJobException folder = assertThrows(InvalidJobException.class, () -> refuse(folderOnly));
-        assertTrue(folder.getMessage().contains("folder there): wiki/;"), folder.getMessage());
+        assertTrue(folder.getMessage().contains("folder): wiki/;"), folder.getMessage());
     }
 
     @Test
@@ -118,6 +117,6 @@ class ForeignOutputTest {
         Files.createDirectories(out.resolve("_palimpsest/checkpoints"));
         write(out.resolve("train.jsonl"));
         InvalidJobException refused = assertThrows(InvalidJobException.class, () -> refuse(out));
-        assertTrue(refused.getMessage().contains("folder there): train.jsonl;"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("folder): train.jsonl;"), refused.getMessage());
     }
 }
