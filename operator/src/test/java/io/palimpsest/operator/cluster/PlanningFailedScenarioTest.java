@@ -71,6 +71,39 @@ class PlanningFailedScenarioTest {
         }
     }
 
+    /**
+     * An output location holding someone's files and no campaign is refused by the planner pod as {@code local}
+     * refuses it, naming them, and left as it was.
+     */
+    @Test
+    void anOutputHoldingSomeonesFilesEndsPlanningFailedNamingThem() throws Exception {
+        Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
+        try (Scenario s = new Scenario(
+                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
+                        .zeroLatency())) {
+            Path input = s.claim("corpus").resolve("in");
+            SyntheticCorpus.write(input, 2, 5, 3);
+            Path theirs = s.claim("corpus").resolve("theirs");
+            Files.createDirectories(theirs.resolve("wiki"));
+            Files.writeString(theirs.resolve("notes.txt"), "mine\n");
+            Files.writeString(theirs.resolve("wiki/shard-00000.jsonl"), "{\"id\":\"mine\",\"text\":\"mine\"}\n");
+            s.createModel("plan-model", 1, 5);
+
+            s.client
+                    .resource(s.smallJob("foreign", "plan-model", "pvc://corpus/in/", "pvc://corpus/theirs/"))
+                    .create();
+            String reason = awaitPlanningFailed(s, "foreign");
+            assertTrue(
+                    reason.contains(
+                            "holds files and no Palimpsest campaign (no _palimpsest/ folder):" + " notes.txt, wiki/;"),
+                    reason);
+            assertFalse(Files.exists(theirs.resolve("_palimpsest")), "nothing planned there");
+            assertEquals(
+                    "{\"id\":\"mine\",\"text\":\"mine\"}\n",
+                    Files.readString(theirs.resolve("wiki/shard-00000.jsonl")));
+        }
+    }
+
     private static String awaitPlanningFailed(Scenario s, String name) {
         RewriteJob failed = s.awaitPhase(name, JobPhase.Failed, Duration.ofSeconds(90));
         var condition = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.FAILED);

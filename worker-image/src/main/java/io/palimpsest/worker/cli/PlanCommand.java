@@ -10,6 +10,7 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.ForeignOutput;
 import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.NestedOutputs;
@@ -183,6 +184,8 @@ final class PlanCommand implements Callable<Integer> {
         } catch (RecipeException e) {
             throw new InvalidJobException(e.getMessage());
         }
+        // someone's files and no campaign: one look at the output's first names, before the listing of it below
+        ForeignOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());
         NestedOutputs.refuse(runtime.spec.getOutput().getUri(), runtime.output(), runtime::storageAt);
         RecipeMarker recipe = new RecipeMarker(json);
         if (!acceptRecipeChange) {

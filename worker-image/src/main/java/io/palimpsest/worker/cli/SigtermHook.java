@@ -6,6 +6,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGTERM for {@code run} and {@code local} alike. The signal (the kubelet's first word when a pod is
@@ -16,6 +18,52 @@ import java.util.concurrent.TimeUnit;
  * that starts after the signal stops at once; {@link #stopping()} tells a command to start no more.
  */
 final class SigtermHook {
+    /**
+     * The signal the process received, as the JVM's own handlers for SIGTERM and SIGINT see it before they
+     * start the shutdown: a shutdown hook alone cannot tell them apart. Null until one came, or where the
+     * handlers could not be wrapped ({@code -Xrs}, a signal ignored from the start): summaries then say
+     * "stopped by a signal".
+     */
+    private static volatile String received;
+
+    private static boolean watching;
+
+    /**
+     * Wraps the JVM's handler of each signal that stops a run with one that records its name first; the JVM's
+     * handler then shuts down as before (exit 128 + the signal's number, the shutdown hooks run).
+     */
+    static synchronized void watchSignals() {
+        if (watching) {
+            return;
+        }
+        watching = true;
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                Signal signal = new Signal(name);
+                SignalHandler[] jvms = new SignalHandler[1];
+                jvms[0] = Signal.handle(signal, s -> {
+                    received = "SIG" + s.getName();
+                    SignalHandler jvm = jvms[0];
+                    if (jvm != null) {
+                        jvm.handle(s);
+                    } else {
+                        System.exit(128 + s.getNumber()); // came while the wrapper was being put in place
+                    }
+                });
+                if (jvms[0] == SignalHandler.SIG_DFL || jvms[0] == SignalHandler.SIG_IGN) {
+                    Signal.handle(signal, jvms[0]); // not the JVM's shutdown: leave it as it was
+                }
+            } catch (IllegalArgumentException | UnsupportedOperationException notHere) {
+                // the signal is reserved or unknown here: summaries say "stopped by a signal"
+            }
+        }
+    }
+
+    /** {@code SIGTERM} or {@code SIGINT}, once received; null before, or when not known. */
+    static String received() {
+        return received;
+    }
+
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Set<ShardRunner> running = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
@@ -28,10 +76,11 @@ final class SigtermHook {
             return;
         }
         stopWithin = within;
+        watchSignals();
         hook = new Thread(
                 () -> {
                     stopping = true;
-                    running.forEach(runner -> runner.stop(within));
+                    running.forEach(runner -> runner.stop(within, received));
                     try {
                         finished.await(within.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
@@ -47,7 +96,7 @@ final class SigtermHook {
         install(within);
         running.add(runner);
         if (stopping) {
-            runner.stop(stopWithin);
+            runner.stop(stopWithin, received);
         }
     }
 

@@ -63,6 +63,8 @@ public final class ShardRunner {
     private final AttemptCounts attemptCounts = new AttemptCounts();
     /** Set by {@link #stop}: the termination signal arrived. */
     private volatile Duration stopWithin;
+    /** The signal that stopped the run ({@code SIGTERM}, {@code SIGINT}), when the process knows it. */
+    private volatile String stopSignal;
 
     private volatile InFlight current;
     /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
@@ -108,11 +110,22 @@ public final class ShardRunner {
      * (the next attempt resumes after those parts). Safe from any thread, at any point of the run.
      */
     public void stop(Duration within) {
+        stop(within, null);
+    }
+
+    /** As {@link #stop(Duration)}, naming the signal received in the attempt's summary (null: not known). */
+    public void stop(Duration within, String signal) {
+        stopSignal = signal;
         stopWithin = within;
         InFlight inFlight = current;
         if (inFlight != null) {
             inFlight.stop(new TerminationRequested(), within);
         }
+    }
+
+    /** How a stopped attempt's summary says why: the signal, when known. */
+    static String stoppedBy(String signal) {
+        return signal == null ? "stopped by a signal" : "stopped on " + signal;
     }
 
     public Report run(Shard shard) {
@@ -483,7 +496,9 @@ public final class ShardRunner {
                     progressCounts,
                     startNanos,
                     ShardReason.TERMINATED,
-                    "stopped on SIGTERM: took no more documents, committed the complete checkpoint parts; the next attempt resumes after them",
+                    stoppedBy(stopSignal)
+                            + ": took no more documents, committed the complete checkpoint parts; the next attempt"
+                            + " resumes after them",
                     ExitCodes.TERMINATED);
         }
         if (failure instanceof ModelUnavailableException) {

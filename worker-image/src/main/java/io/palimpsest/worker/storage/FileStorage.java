@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -97,6 +98,47 @@ public final class FileStorage implements Storage {
                 });
         found.sort(Comparator.comparing(StoredObject::key));
         return found;
+    }
+
+    /**
+     * The folder's entries by name; a sub-folder counts once it holds a file, looked for until the first
+     * (links followed, as {@link #list} does). A sub-folder that cannot be read counts, since what it holds
+     * is not known, except the file system's own {@code lost+found} (at the root of a volume).
+     */
+    @Override
+    public List<String> firstNames(String folder, int atMost, Predicate<String> counted) throws IOException {
+        Path dir = resolve(folder);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> entries;
+        try (Stream<Path> listed = Files.list(dir)) {
+            entries = listed.sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .toList();
+        }
+        List<String> names = new ArrayList<>();
+        for (Path entry : entries) {
+            if (names.size() >= atMost) {
+                break;
+            }
+            String name = entry.getFileName().toString();
+            if (Files.isDirectory(entry)) {
+                if (counted.test(name + "/") && holdsAFile(entry, name)) {
+                    names.add(name + "/");
+                }
+            } else if (Files.isRegularFile(entry) && counted.test(name)) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static boolean holdsAFile(Path folder, String name) {
+        try (Stream<Path> below = Files.walk(folder, FileVisitOption.FOLLOW_LINKS)) {
+            return below.anyMatch(Files::isRegularFile);
+        } catch (IOException | UncheckedIOException unreadable) {
+            return !name.equals("lost+found");
+        }
     }
 
     @Override

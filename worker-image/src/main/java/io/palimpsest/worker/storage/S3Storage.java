@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -25,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -145,6 +147,41 @@ public final class S3Storage implements Storage {
         }
         found.sort(Comparator.comparing(StoredObject::key));
         return found;
+    }
+
+    /** Names asked for per LIST of {@link #firstNames}: a look at a location, not a listing of it. */
+    static final int FIRST_NAMES_PAGE = 20;
+
+    @Override
+    public List<String> firstNames(String folder, int atMost, Predicate<String> counted) throws IOException {
+        String full = fullKey(folder);
+        String listPrefix = full.isEmpty() || full.endsWith("/") ? full : full + "/";
+        try {
+            return gate.call(() -> {
+                List<String> names = new ArrayList<>();
+                String token = null;
+                do {
+                    String after = token;
+                    ListObjectsV2Response page = client.listObjectsV2(b -> b.bucket(bucket)
+                            .prefix(listPrefix)
+                            .delimiter("/")
+                            .maxKeys(FIRST_NAMES_PAGE)
+                            .continuationToken(after));
+                    List<String> listed = new ArrayList<>();
+                    page.contents().forEach(o -> listed.add(o.key().substring(listPrefix.length())));
+                    page.commonPrefixes().forEach(p -> listed.add(p.prefix().substring(listPrefix.length())));
+                    listed.stream()
+                            .filter(n -> !n.isEmpty()) // the location's own folder marker
+                            .sorted()
+                            .filter(counted)
+                            .forEach(names::add);
+                    token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+                } while (token != null && names.size() < atMost);
+                return names.stream().limit(atMost).toList();
+            });
+        } catch (SdkException e) {
+            throw failure("list", folder, e);
+        }
     }
 
     @Override

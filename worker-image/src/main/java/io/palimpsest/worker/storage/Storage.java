@@ -8,6 +8,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * One place (a directory, a bucket prefix) holding objects addressed by relative keys such as
@@ -27,6 +29,30 @@ public interface Storage extends Closeable {
 
     /** Every object under {@code prefix} (recursively; "" for all), sorted by key. */
     List<StoredObject> list(String prefix) throws IOException;
+
+    /**
+     * Up to {@code atMost} of the names directly in {@code folder} ("" for this location itself) that {@code
+     * counted} takes, in key order: a file's name, or a folder's with a trailing {@code /} (a folder that holds
+     * at least one file). Looks at the first names only, not the whole tree: on S3 one LIST with a small
+     * max-keys and a delimiter (another page only while the names listed are not counted).
+     */
+    default List<String> firstNames(String folder, int atMost, Predicate<String> counted) throws IOException {
+        String base = folder.isEmpty() || folder.endsWith("/") ? folder : folder + "/";
+        TreeSet<String> names = new TreeSet<>();
+        for (StoredObject object : list(base)) {
+            if (!object.key().startsWith(base)) {
+                continue;
+            }
+            String rest = object.key().substring(base.length());
+            int slash = rest.indexOf('/');
+            names.add(slash < 0 ? rest : rest.substring(0, slash + 1));
+        }
+        return names.stream()
+                .filter(n -> !n.isEmpty())
+                .filter(counted)
+                .limit(atMost)
+                .toList();
+    }
 
     InputStream open(String key) throws IOException;
 

@@ -340,12 +340,99 @@ class JobRefusalsTest {
         assertEquals(ExitCodes.DONE, innerFirst.exit(), innerFirst.err());
         CliRun outer = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", around.toString());
         assertEquals(ExitCodes.INVALID_JOB, outer.exit(), outer.err());
+        // a location that is no campaign and holds one is refused as it holds files: one look at its first names
         assertTrue(
-                outer.err()
-                        .contains("holds another output: "
-                                + around.toAbsolutePath().toUri() + "a/b has its own _palimpsest/"),
+                outer.err().contains("holds files and no Palimpsest campaign (no _palimpsest/ folder):" + " a/;"),
                 outer.err());
         assertFalse(Files.exists(around.resolve("_palimpsest/manifest.jsonl")));
+    }
+
+    /**
+     * An output location that holds someone's files and no campaign is refused by {@code local} and {@code plan}
+     * (the cluster's planner) alike, naming a few of them, before anything is written there.
+     */
+    @Test
+    void anOutputHoldingSomeonesFilesIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Files.createDirectories(out.resolve("wiki"));
+        Files.writeString(out.resolve("README.md"), "my notes\n");
+        Files.writeString(out.resolve("wiki/shard-00000.jsonl"), "{\"id\":\"mine\",\"text\":\"mine\"}\n");
+        Files.writeString(out.resolve(".DS_Store"), "");
+
+        CliRun refused = local();
+        assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
+        assertTrue(
+                refused.err()
+                        .contains("holds files and no Palimpsest campaign (no _palimpsest/ folder):"
+                                + " README.md, wiki/;"),
+                refused.err());
+        assertTrue(refused.err().contains("output " + out.toAbsolutePath().toUri()), refused.err());
+        assertTrue(
+                refused.err()
+                        .contains("; shards written there would mix with them: write to an empty location, or remove"
+                                + " those files"),
+                refused.err());
+        assertNoJavaNames(refused.err());
+
+        edit("uri: file://quickstart-out/", "uri: " + out.toAbsolutePath().toUri());
+        CliRun plan = CliRun.of("plan", "-f", manifests.toString(), "--termination-log", "");
+        assertEquals(ExitCodes.INVALID_JOB, plan.exit(), plan.err());
+        assertTrue(plan.err().contains("README.md, wiki/;"), plan.err());
+
+        assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned");
+        assertEquals("{\"id\":\"mine\",\"text\":\"mine\"}\n", Files.readString(out.resolve("wiki/shard-00000.jsonl")));
+        try (Stream<Path> files = Files.walk(out)) {
+            assertEquals(3, files.filter(Files::isRegularFile).count(), "nothing added");
+        }
+
+        // once those files are gone (hidden ones may stay), the same location is written
+        Files.delete(out.resolve("README.md"));
+        Files.delete(out.resolve("wiki/shard-00000.jsonl"));
+        CliRun emptied = local();
+        assertEquals(ExitCodes.DONE, emptied.exit(), emptied.err());
+    }
+
+    /**
+     * A campaign's own location is never taken for someone's: a finished one runs again (nothing to do), and a
+     * first run stopped anywhere resumes: after its plan only, and with a shard's files in place and no receipt
+     * (killed between the assembly and the receipt).
+     */
+    @Test
+    void aCampaignsOwnOutputResumesHoweverItsFirstRunEnded() throws IOException {
+        Files.createDirectories(out);
+        CliRun empty = local();
+        assertEquals(ExitCodes.DONE, empty.exit(), empty.err());
+        CliRun again = local();
+        assertEquals(ExitCodes.DONE, again.exit(), again.err());
+
+        // killed between a shard's assembly and its receipt: the shard files are there, the receipts not
+        try (Stream<Path> receipts = Files.list(out.resolve("_palimpsest/receipts"))) {
+            for (Path receipt : receipts.toList()) {
+                Files.delete(receipt);
+            }
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            assertTrue(
+                    files.anyMatch(f -> f.getFileName().toString().startsWith("shard-")
+                            && !f.toString().contains("_palimpsest")),
+                    "shard files outside _palimpsest/");
+        }
+        CliRun resumed = local();
+        assertEquals(ExitCodes.DONE, resumed.exit(), resumed.err());
+        try (Stream<Path> receipts = Files.list(out.resolve("_palimpsest/receipts"))) {
+            assertEquals(2, receipts.count(), resumed.err());
+        }
+
+        // killed once planned, before any shard ran
+        edit(
+                "uri: file://quickstart-out/",
+                "uri: " + tmp.resolve("planned").toAbsolutePath().toUri());
+        assertEquals(
+                ExitCodes.DONE,
+                CliRun.of("plan", "-f", manifests.toString(), "--termination-log", "")
+                        .exit());
+        out = tmp.resolve("planned");
+        CliRun afterPlan = local();
+        assertEquals(ExitCodes.DONE, afterPlan.exit(), afterPlan.err());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +39,16 @@ class LocalSigtermTest {
 
     @Test
     void sigtermKeepsWhatWasAnsweredPrintsEveryShardAndExits143() throws Exception {
+        stopMidRunThenResume("TERM", 143);
+    }
+
+    /** Ctrl-C stops the same way; the JVM exits 130 (the shell's code for SIGINT) and the shards name SIGINT. */
+    @Test
+    void ctrlCStopsTheSameWayAndIsNamedAsSuch() throws Exception {
+        stopMidRunThenResume("INT", 130);
+    }
+
+    private void stopMidRunThenResume(String signal, int exit) throws Exception {
         Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
         Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
         for (int f = 0; f < FILES; f++) {
@@ -57,10 +68,15 @@ class LocalSigtermTest {
             while (sim.requestLog().totalReceived() < 120 && System.nanoTime() < deadline && local.isAlive()) {
                 Thread.sleep(20);
             }
-            local.destroy(); // SIGTERM
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(local.pid()))
+                    .inheritIO()
+                    .start();
+            assertEquals(0, kill.waitFor());
             assertTrue(local.waitFor(30, TimeUnit.SECONDS), "exits within --stop-within and its summary");
             String log = Files.readString(dir.resolve("local.log"));
-            assertEquals(143, local.exitValue(), log);
+            assertEquals(exit, local.exitValue(), log);
+            assertTrue(log.contains("stopped on SIG" + signal + ": took no more documents"), log);
+            assertFalse(log.contains("stopped on SIG" + (signal.equals("TERM") ? "INT" : "TERM")), log);
 
             // every shard says it did not commit, with its own documents
             Matcher line = Pattern.compile(
