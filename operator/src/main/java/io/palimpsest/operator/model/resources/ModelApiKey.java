@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
 import java.net.HttpURLConnection;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,12 +44,22 @@ public final class ModelApiKey {
     public static final String ENV = "VLLM_API_KEY";
     /** How often a Secret made already is created again, in case it was deleted since. */
     static final Duration RECHECK = Duration.ofMinutes(10);
+    /**
+     * How long after this operator first saw a model's Deployment without the key a job must have been
+     * created to be taken for one whose workers hold the key: the API server's clock (creationTimestamp)
+     * and the operator's may differ, and a job created just before this operator took over may have had its
+     * workers made by the one it replaced.
+     */
+    static final Duration KEYLESS_MARGIN = Duration.ofMinutes(2);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Clock clock;
     /** Model uid -> when its Secret was last made or found there. */
     private final Map<String, Instant> ensured = new ConcurrentHashMap<>();
+
+    /** Model uid -> when this operator first saw its Deployment without the key. */
+    private final Map<String, Instant> keylessSeen = new ConcurrentHashMap<>();
 
     public ModelApiKey(Clock clock) {
         this.clock = clock;
@@ -78,6 +90,39 @@ public final class ModelApiKey {
                         .flatMap(c -> Optional.ofNullable(c.getEnv()).orElse(List.of()).stream())
                         .anyMatch(e -> ENV.equals(e.getName())))
                 .orElse(false);
+    }
+
+    /**
+     * Whether the model's vLLM asks for the key in this pass. Yes for a new Deployment or one asking already
+     * (never turned off again). A Deployment made before models had keys serves on without one while an
+     * unfinished job may have workers made before: those created before this operator first saw the
+     * Deployment (and {@link #KEYLESS_MARGIN} after). A job created later has workers this operator made,
+     * which send the key (a vLLM without one takes it and asks nothing): it does not hold the key back, so
+     * a model whose jobs follow each other without a pause still gets its key once the older ones are done.
+     *
+     * @param unfinished the unfinished jobs bound to the model
+     */
+    public boolean asked(RewriterModel model, Optional<Deployment> existing, Collection<RewriteJob> unfinished) {
+        String uid = Optional.ofNullable(model.getMetadata().getUid()).orElse("");
+        if (existing.isEmpty() || enforcedBy(existing)) {
+            keylessSeen.remove(uid);
+            return true;
+        }
+        Instant cutoff = keylessSeen.computeIfAbsent(uid, u -> clock.instant()).plus(KEYLESS_MARGIN);
+        return unfinished.stream().noneMatch(j -> createdBefore(j, cutoff));
+    }
+
+    /** Whether the job was created before {@code cutoff}; a job without a readable creation time is taken as old. */
+    private static boolean createdBefore(RewriteJob job, Instant cutoff) {
+        String created = job.getMetadata().getCreationTimestamp();
+        if (created == null) {
+            return true;
+        }
+        try {
+            return Instant.parse(created).isBefore(cutoff);
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     /** A new Secret for the model, with a random key (256 bits, base64url: visible ASCII a header carries). */
