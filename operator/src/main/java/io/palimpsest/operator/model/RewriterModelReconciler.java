@@ -391,7 +391,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
 
         Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
         try {
-            apiKey.ensure(context.getClient(), model);
+            apiKey.ensure(context.getClient(), model, context.getSecondaryResources(Pod.class));
         } catch (KubernetesClientException e) {
             throw refusal(e, "create", Secret.class, model.getMetadata().getNamespace());
         }

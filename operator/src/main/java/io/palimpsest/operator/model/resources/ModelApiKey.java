@@ -2,6 +2,7 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -11,6 +12,7 @@ import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.pods.StuckPods;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -34,8 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The Secret is made once and never changed: a new key behind a running campaign would have its
  * workers refused by replicas started afterwards (or the reverse). It is created without being read,
  * a conflict meaning it is there already, so the operator needs no right to read Secrets; that it was
- * made is remembered per model, and tried again every {@link #RECHECK} in case it was deleted (a
- * deleted Secret comes back with a new key, which only pods started afterwards get).
+ * made is remembered per model, and tried again every {@link #RECHECK} in case it was deleted, every
+ * {@link #MISSING_RECHECK} while a pod of the model cannot start without it (a deleted Secret comes back
+ * with a new key, which only pods started afterwards get).
  */
 public final class ModelApiKey {
     /** The key of the Secret's data holding the API key. */
@@ -44,6 +47,12 @@ public final class ModelApiKey {
     public static final String ENV = "VLLM_API_KEY";
     /** How often a Secret made already is created again, in case it was deleted since. */
     static final Duration RECHECK = Duration.ofMinutes(10);
+    /**
+     * How often it is created again while a pod of the model cannot start for want of it (deleted, or made
+     * again for a model of the same name while the one deleted before still had its Secret, the conflict then
+     * being that old Secret the garbage collector removes afterwards).
+     */
+    static final Duration MISSING_RECHECK = Duration.ofSeconds(30);
     /**
      * How long after this operator first saw a model's Deployment without the key a job must have been
      * created to be taken for one whose workers hold the key: the API server's clock (creationTimestamp)
@@ -81,6 +90,18 @@ public final class ModelApiKey {
                 .endSecretKeyRef()
                 .endValueFrom()
                 .build();
+    }
+
+    /** Whether a pod of the model waits in CreateContainerConfigError for the model's Secret. */
+    static boolean waitedFor(RewriterModel model, Collection<Pod> pods) {
+        String quoted = "\"" + ModelNames.apiKeySecret(model) + "\"";
+        String path = "/" + ModelNames.apiKeySecret(model);
+        return pods.stream()
+                .map(p -> StuckPods.of(p, ""))
+                .flatMap(Optional::stream)
+                .anyMatch(s -> "CreateContainerConfigError".equals(s.reason())
+                        && s.message() != null
+                        && (s.message().contains(quoted) || s.message().contains(path)));
     }
 
     /** Whether a Deployment's vLLM container reads its key from the model's Secret. */
@@ -151,10 +172,21 @@ public final class ModelApiKey {
      * @throws KubernetesClientException any refusal but the conflict of an existing Secret
      */
     public void ensure(KubernetesClient client, RewriterModel model) {
+        ensure(client, model, List.of());
+    }
+
+    /**
+     * As {@link #ensure(KubernetesClient, RewriterModel)}, within {@link #MISSING_RECHECK} when one of
+     * the model's pods cannot start because the Secret (or its key) is missing.
+     *
+     * @param pods the model's pods
+     */
+    public void ensure(KubernetesClient client, RewriterModel model, Collection<Pod> pods) {
         String uid = model.getMetadata().getUid();
         Instant now = clock.instant();
         Instant before = uid == null ? null : ensured.get(uid);
-        if (before != null && now.isBefore(before.plus(RECHECK))) {
+        Duration recheck = waitedFor(model, pods) ? MISSING_RECHECK : RECHECK;
+        if (before != null && now.isBefore(before.plus(recheck))) {
             return;
         }
         try {

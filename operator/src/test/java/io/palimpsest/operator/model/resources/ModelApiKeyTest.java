@@ -1,13 +1,17 @@
 package io.palimpsest.operator.model.resources;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -91,6 +95,76 @@ class ModelApiKeyTest {
                         .inNamespace("test")
                         .withName("other-vllm-api-key")
                         .get()));
+    }
+
+    /**
+     * A model's pod that cannot start for want of the Secret (deleted; or the conflict of a first pass was the
+     * Secret of a model of the same name deleted just before, which the garbage collector removed afterwards)
+     * has it made again within half a minute, not at the next 10-minute look.
+     */
+    @Test
+    void aPodWaitingForTheSecretHasItMadeAgainSoon() {
+        RewriterModel model = Models.huggingFace("mistral");
+        model.getMetadata().setUid("uid-1");
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        });
+        Pod waiting = waitingPod("secret \"mistral-vllm-api-key\" not found");
+        Pod otherSecret = waitingPod("secret \"hf-token\" not found");
+        keys.ensure(client, model, List.of());
+        client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
+        await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
+
+        now.set(now.get().plusSeconds(40));
+        keys.ensure(client, model, List.of(otherSecret));
+        assertNull(secret(), "nothing waits for it: the next look is 10 minutes after the last");
+        keys.ensure(client, model, List.of(waiting));
+        assertNotNull(secret(), "a replica waits for it");
+        String key = key(secret());
+
+        client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
+        await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
+        now.set(now.get().plusSeconds(10));
+        keys.ensure(client, model, List.of(waiting));
+        assertNull(secret(), "at most one create every 30 s while pods wait");
+        now.set(now.get().plusSeconds(25));
+        keys.ensure(
+                client, model, List.of(waitingPod("couldn't find key api-key in Secret test/mistral-vllm-api-key")));
+        assertNotEquals(key, key(secret()));
+    }
+
+    private static Pod waitingPod(String message) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName("mistral-vllm-0")
+                .withNamespace("test")
+                .endMetadata()
+                .withNewStatus()
+                .addNewContainerStatus()
+                .withName("vllm")
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CreateContainerConfigError")
+                .withMessage(message)
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
     }
 
     @Test
