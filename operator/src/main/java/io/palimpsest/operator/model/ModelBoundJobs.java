@@ -28,9 +28,9 @@ final class ModelBoundJobs {
         return bound;
     }
 
-    /** Whether a job of {@code jobs} has not finished. */
-    static boolean anyUnfinished(Collection<RewriteJob> jobs) {
-        return unfinished(jobs).findAny().isPresent();
+    /** The jobs of {@code jobs} that have not finished. */
+    static List<RewriteJob> unfinishedOf(Collection<RewriteJob> jobs) {
+        return unfinished(jobs).toList();
     }
 
     private static Stream<RewriteJob> unfinished(Collection<RewriteJob> jobs) {

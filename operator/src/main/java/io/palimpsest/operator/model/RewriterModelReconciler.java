@@ -391,18 +391,20 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
 
         Optional<Deployment> existing = context.getSecondaryResource(Deployment.class);
         try {
-            apiKey.ensure(context.getClient(), model);
+            apiKey.ensure(context.getClient(), model, context.getSecondaryResources(Pod.class));
         } catch (KubernetesClientException e) {
             throw refusal(e, "create", Secret.class, model.getMetadata().getNamespace());
         }
         // A Deployment made before models had keys serves on without one while jobs started then run: their
-        // workers have no key, and replicas asking for one would refuse them. Turned on once they are done.
+        // workers have no key, and replicas asking for one would refuse them. Turned on once they are done,
+        // whatever jobs came after (their workers have the key).
         context.managedWorkflowAndDependentResourceContext()
                 .put(
                         VllmDeployment.API_KEY_KEY,
-                        existing.isEmpty()
-                                || ModelApiKey.enforcedBy(existing)
-                                || !ModelBoundJobs.anyUnfinished(context.getSecondaryResources(RewriteJob.class)));
+                        apiKey.asked(
+                                model,
+                                existing,
+                                ModelBoundJobs.unfinishedOf(context.getSecondaryResources(RewriteJob.class))));
         int current = previous.getDesiredReplicas() != null
                 ? previous.getDesiredReplicas()
                 : existing.map(d -> d.getSpec().getReplicas()).orElse(0);

@@ -106,6 +106,9 @@ public final class InputSample {
                 start.take(item);
                 ids.take(item);
             }
+            if (!ids.settledForGood()) {
+                lookFurther(reader, ids);
+            }
         } catch (CorruptInputException | ZipException | EOFException | ZstdIOException | NoSuchFileException e) {
             return false;
         } catch (ObjectArchivedException e) {
@@ -134,10 +137,35 @@ public final class InputSample {
     }
 
     /**
+     * A named idField none of the file's first documents holds is looked for in the rest of the file (a
+     * corpus may start with records without ids): the planner's duplicate-id pass reads every document
+     * anyway. A part of the file that cannot be read ends the look without a refusal (its worker fails that
+     * shard as bad data).
+     */
+    private static void lookFurther(DocumentReader reader, IdFieldCheck ids) throws IOException {
+        try {
+            InputItem item;
+            while (!ids.settledForGood() && (item = reader.next()) != null) {
+                ids.takeFurther(item);
+            }
+            ids.readToTheEnd();
+        } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
+            // the file's start was read; what follows is its worker's to refuse
+        } catch (RuntimeException e) {
+            if (e instanceof InvalidJobException
+                    || ObjectArchivedException.in(e).isPresent()) {
+                throw e;
+            }
+            // Parquet reports a part it cannot parse as runtime exceptions
+        }
+    }
+
+    /**
      * Whether an {@code input.idField} other than the default {@code id} is in any record of the
-     * file's first {@link FileStartCheck#ITEMS} documents. A record without an id gets {@code file:line}
-     * (documented, and right for a corpus without ids under the default field), but a field the job
-     * names that no record holds is a misspelt or wrong name: every document would be given a
+     * file: its first {@link FileStartCheck#ITEMS} documents, then, when none of them holds it, the rest
+     * of the file. A record without an id gets {@code file:line} (documented, and right for a corpus
+     * without ids under the default field, or for some records of one with ids), but a field the job
+     * names that no record of the file holds is a misspelt or wrong name: every document would be given a
      * generated id, the same for every document, so the job is refused before anything is written.
      */
     static final class IdFieldCheck {
@@ -145,6 +173,7 @@ public final class InputSample {
         private final boolean named;
         private long documents;
         private boolean seen;
+        private boolean toTheEnd;
         private final TreeSet<String> recordFields = new TreeSet<>();
 
         IdFieldCheck(FieldMapping fields) {
@@ -165,18 +194,40 @@ public final class InputSample {
             }
         }
 
+        /** Past the file's first documents, until one holds the field. */
+        void takeFurther(InputItem item) {
+            if (item instanceof Document d) {
+                documents++;
+                if (!d.id().equals(d.position().toString())) {
+                    seen = true;
+                }
+            }
+        }
+
+        /** The file's first documents were taken (or it ended before them). */
         boolean settled() {
             return !named || seen || documents >= FileStartCheck.ITEMS;
         }
 
+        /** Nothing more to look for: no field named, or the field seen. */
+        boolean settledForGood() {
+            return !named || seen;
+        }
+
+        /** The rest of the file was read without the field. */
+        void readToTheEnd() {
+            toTheEnd = true;
+        }
+
         Optional<String> problem(String file, InputFormat format) {
-            if (!named || seen || documents == 0) {
+            // a file that ended within its first documents was read to its end by the first look
+            boolean whole = toTheEnd || documents < FileStartCheck.ITEMS;
+            if (!named || seen || documents == 0 || !whole) {
                 return Optional.empty();
             }
             recordFields.add(fields.textField());
             String unit = format == InputFormat.PARQUET ? "rows" : "records";
-            String which = documents >= FileStartCheck.ITEMS ? "the first " + documents : "the " + documents;
-            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of " + which
+            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + documents
                     + " " + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
                     + "): every document would get a generated id (file:line); name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids");

@@ -168,7 +168,7 @@ class InputSampleTest {
         Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 150);
 
         assertEquals(
-                "spec.input.idField 'doc_id' is in none of the first 100 records of " + where("a.jsonl")
+                "spec.input.idField 'doc_id' is in none of the 150 records of " + where("a.jsonl")
                         + " (their fields: id, n, text): every document would get a generated id (file:line);"
                         + " name the field that holds the ids, or leave idField out for a corpus without ids",
                 refusal(new FieldMapping("text", "doc_id"), "a.jsonl"));
@@ -187,6 +187,35 @@ class InputSampleTest {
         lines.append("{\"doc_id\":\"d1\",\"text\":\"has one\"}\n");
         Files.writeString(dir.resolve("s.jsonl"), lines.toString());
         assertDoesNotThrow(() -> sample(new FieldMapping("text", "doc_id"), "s.jsonl"));
+    }
+
+    /** A corpus whose first records have no ids, later ones having them, is not taken for a misspelt idField. */
+    @Test
+    void aNamedIdFieldFirstHeldAfterTheFirstHundredRecordsPasses() throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            lines.append("{\"text\":\"no id ").append(i).append("\"}\n");
+        }
+        lines.append("{\"doc_id\":\"d1\",\"text\":\"has one\"}\n");
+        Files.writeString(dir.resolve("late.jsonl"), lines.toString());
+        assertDoesNotThrow(() -> sample(new FieldMapping("text", "doc_id"), "late.jsonl"));
+
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { optional binary doc_id (STRING); required binary text (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(
+                        new LocalOutputFile(dir.resolve("late.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 130; i++) {
+                Group row = groups.newGroup().append("text", "row " + i);
+                if (i == 129) {
+                    row.append("doc_id", "p129");
+                }
+                writer.write(row);
+            }
+        }
+        assertDoesNotThrow(() -> sample(new FieldMapping("text", "doc_id"), "late.parquet"));
     }
 
     @Test

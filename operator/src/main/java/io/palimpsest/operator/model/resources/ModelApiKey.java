@@ -2,14 +2,17 @@ package io.palimpsest.operator.model.resources;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.operator.model.ModelNames;
+import io.palimpsest.operator.pods.StuckPods;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -17,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,8 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The Secret is made once and never changed: a new key behind a running campaign would have its
  * workers refused by replicas started afterwards (or the reverse). It is created without being read,
  * a conflict meaning it is there already, so the operator needs no right to read Secrets; that it was
- * made is remembered per model, and tried again every {@link #RECHECK} in case it was deleted (a
- * deleted Secret comes back with a new key, which only pods started afterwards get).
+ * made is remembered per model, and tried again every {@link #RECHECK} in case it was deleted, every
+ * {@link #MISSING_RECHECK} while a pod of the model cannot start without it (a deleted Secret comes back
+ * with a new key, which only pods started afterwards get).
  */
 public final class ModelApiKey {
     /** The key of the Secret's data holding the API key. */
@@ -42,12 +47,28 @@ public final class ModelApiKey {
     public static final String ENV = "VLLM_API_KEY";
     /** How often a Secret made already is created again, in case it was deleted since. */
     static final Duration RECHECK = Duration.ofMinutes(10);
+    /**
+     * How often it is created again while a pod of the model cannot start for want of it (deleted, or made
+     * again for a model of the same name while the one deleted before still had its Secret, the conflict then
+     * being that old Secret the garbage collector removes afterwards).
+     */
+    static final Duration MISSING_RECHECK = Duration.ofSeconds(30);
+    /**
+     * How long after this operator first saw a model's Deployment without the key a job must have been
+     * created to be taken for one whose workers hold the key: the API server's clock (creationTimestamp)
+     * and the operator's may differ, and a job created just before this operator took over may have had its
+     * workers made by the one it replaced.
+     */
+    static final Duration KEYLESS_MARGIN = Duration.ofMinutes(2);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Clock clock;
     /** Model uid -> when its Secret was last made or found there. */
     private final Map<String, Instant> ensured = new ConcurrentHashMap<>();
+
+    /** Model uid -> when this operator first saw its Deployment without the key. */
+    private final Map<String, Instant> keylessSeen = new ConcurrentHashMap<>();
 
     public ModelApiKey(Clock clock) {
         this.clock = clock;
@@ -71,6 +92,18 @@ public final class ModelApiKey {
                 .build();
     }
 
+    /** Whether a pod of the model waits in CreateContainerConfigError for the model's Secret. */
+    static boolean waitedFor(RewriterModel model, Collection<Pod> pods) {
+        String quoted = "\"" + ModelNames.apiKeySecret(model) + "\"";
+        String path = "/" + ModelNames.apiKeySecret(model);
+        return pods.stream()
+                .map(p -> StuckPods.of(p, ""))
+                .flatMap(Optional::stream)
+                .anyMatch(s -> "CreateContainerConfigError".equals(s.reason())
+                        && s.message() != null
+                        && (s.message().contains(quoted) || s.message().contains(path)));
+    }
+
     /** Whether a Deployment's vLLM container reads its key from the model's Secret. */
     public static boolean enforcedBy(Optional<Deployment> deployment) {
         return deployment
@@ -78,6 +111,39 @@ public final class ModelApiKey {
                         .flatMap(c -> Optional.ofNullable(c.getEnv()).orElse(List.of()).stream())
                         .anyMatch(e -> ENV.equals(e.getName())))
                 .orElse(false);
+    }
+
+    /**
+     * Whether the model's vLLM asks for the key in this pass. Yes for a new Deployment or one asking already
+     * (never turned off again). A Deployment made before models had keys serves on without one while an
+     * unfinished job may have workers made before: those created before this operator first saw the
+     * Deployment (and {@link #KEYLESS_MARGIN} after). A job created later has workers this operator made,
+     * which send the key (a vLLM without one takes it and asks nothing): it does not hold the key back, so
+     * a model whose jobs follow each other without a pause still gets its key once the older ones are done.
+     *
+     * @param unfinished the unfinished jobs bound to the model
+     */
+    public boolean asked(RewriterModel model, Optional<Deployment> existing, Collection<RewriteJob> unfinished) {
+        String uid = Optional.ofNullable(model.getMetadata().getUid()).orElse("");
+        if (existing.isEmpty() || enforcedBy(existing)) {
+            keylessSeen.remove(uid);
+            return true;
+        }
+        Instant cutoff = keylessSeen.computeIfAbsent(uid, u -> clock.instant()).plus(KEYLESS_MARGIN);
+        return unfinished.stream().noneMatch(j -> createdBefore(j, cutoff));
+    }
+
+    /** Whether the job was created before {@code cutoff}; a job without a readable creation time is taken as old. */
+    private static boolean createdBefore(RewriteJob job, Instant cutoff) {
+        String created = job.getMetadata().getCreationTimestamp();
+        if (created == null) {
+            return true;
+        }
+        try {
+            return Instant.parse(created).isBefore(cutoff);
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     /** A new Secret for the model, with a random key (256 bits, base64url: visible ASCII a header carries). */
@@ -106,10 +172,21 @@ public final class ModelApiKey {
      * @throws KubernetesClientException any refusal but the conflict of an existing Secret
      */
     public void ensure(KubernetesClient client, RewriterModel model) {
+        ensure(client, model, List.of());
+    }
+
+    /**
+     * As {@link #ensure(KubernetesClient, RewriterModel)}, within {@link #MISSING_RECHECK} when one of
+     * the model's pods cannot start because the Secret (or its key) is missing.
+     *
+     * @param pods the model's pods
+     */
+    public void ensure(KubernetesClient client, RewriterModel model, Collection<Pod> pods) {
         String uid = model.getMetadata().getUid();
         Instant now = clock.instant();
         Instant before = uid == null ? null : ensured.get(uid);
-        if (before != null && now.isBefore(before.plus(RECHECK))) {
+        Duration recheck = waitedFor(model, pods) ? MISSING_RECHECK : RECHECK;
+        if (before != null && now.isBefore(before.plus(recheck))) {
             return;
         }
         try {

@@ -1,20 +1,27 @@
 package io.palimpsest.operator.model.resources;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.palimpsest.api.common.SecretKeyRef;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.Models;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +31,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -89,6 +97,76 @@ class ModelApiKeyTest {
                         .get()));
     }
 
+    /**
+     * A model's pod that cannot start for want of the Secret (deleted; or the conflict of a first pass was the
+     * Secret of a model of the same name deleted just before, which the garbage collector removed afterwards)
+     * has it made again within half a minute, not at the next 10-minute look.
+     */
+    @Test
+    void aPodWaitingForTheSecretHasItMadeAgainSoon() {
+        RewriterModel model = Models.huggingFace("mistral");
+        model.getMetadata().setUid("uid-1");
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        });
+        Pod waiting = waitingPod("secret \"mistral-vllm-api-key\" not found");
+        Pod otherSecret = waitingPod("secret \"hf-token\" not found");
+        keys.ensure(client, model, List.of());
+        client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
+        await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
+
+        now.set(now.get().plusSeconds(40));
+        keys.ensure(client, model, List.of(otherSecret));
+        assertNull(secret(), "nothing waits for it: the next look is 10 minutes after the last");
+        keys.ensure(client, model, List.of(waiting));
+        assertNotNull(secret(), "a replica waits for it");
+        String key = key(secret());
+
+        client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
+        await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
+        now.set(now.get().plusSeconds(10));
+        keys.ensure(client, model, List.of(waiting));
+        assertNull(secret(), "at most one create every 30 s while pods wait");
+        now.set(now.get().plusSeconds(25));
+        keys.ensure(
+                client, model, List.of(waitingPod("couldn't find key api-key in Secret test/mistral-vllm-api-key")));
+        assertNotEquals(key, key(secret()));
+    }
+
+    private static Pod waitingPod(String message) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName("mistral-vllm-0")
+                .withNamespace("test")
+                .endMetadata()
+                .withNewStatus()
+                .addNewContainerStatus()
+                .withName("vllm")
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CreateContainerConfigError")
+                .withMessage(message)
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
+    }
+
     @Test
     void vllmReadsTheKeyFromTheSecretAndNoArgumentOrValueCarriesIt() {
         RewriterModel model = Models.huggingFace("mistral");
@@ -139,6 +217,62 @@ class ModelApiKeyTest {
         external.getSpec().setEndpoint(endpoint);
         assertNull(JobResolver.resolveModel(external, null, JobResolver.Settings.defaults())
                 .getApiKeyEnv());
+    }
+
+    /**
+     * A Deployment made before models had keys keeps serving without one while a job whose workers were made
+     * before may still run; jobs created after the operator first saw it (their workers send the key) do not
+     * hold it back, so a model with jobs following each other without a pause is not left without a key.
+     */
+    @Test
+    void aDeploymentWithoutTheKeyGetsItOnceTheJobsCreatedBeforeAreDoneWhateverCameAfter() {
+        RewriterModel model = Models.huggingFace("mistral");
+        model.getMetadata().setUid("uid-1");
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        });
+        Optional<Deployment> keyless = Optional.of(
+                VllmDeployment.render(model, 1, RenderSettings.defaults(), List.of("ReadWriteMany"), false));
+        Optional<Deployment> keyed = Optional.of(VllmDeployment.render(model, 1, RenderSettings.defaults()));
+        RewriteJob old = job("old", Instant.parse("2025-12-31T23:00:00Z"));
+
+        // a new Deployment, or one asking already: the key whatever runs
+        assertTrue(keys.asked(model, Optional.empty(), List.of(old)));
+        assertTrue(keys.asked(model, keyed, List.of(old)));
+        // without the key, a job created before: held back, however long after
+        assertFalse(keys.asked(model, keyless, List.of(old)));
+        now.set(now.get().plus(Duration.ofHours(3)));
+        RewriteJob next = job("next", now.get().minusSeconds(60));
+        assertFalse(keys.asked(model, keyless, List.of(old, next)));
+        // the old job done: the jobs created since the operator first looked (and the margin) do not hold it
+        assertTrue(keys.asked(model, keyless, List.of(next)));
+        // one created within the margin of that first look might have workers of the operator before: held
+        RewriteJob edge = job("edge", Instant.parse("2026-01-01T00:01:00Z"));
+        assertFalse(keys.asked(model, keyless, List.of(next, edge)));
+        assertTrue(keys.asked(model, keyless, List.of()));
+        // a job without a creation time is taken as old
+        RewriteJob unknown = job("unknown", null);
+        assertFalse(keys.asked(model, keyless, List.of(unknown)));
+    }
+
+    private static RewriteJob job(String name, Instant created) {
+        RewriteJob job = TestJobs.job(name, "s3://corpus/in", "s3://corpus/out");
+        job.getMetadata().setCreationTimestamp(created == null ? null : created.toString());
+        return job;
     }
 
     private Secret secret() {
