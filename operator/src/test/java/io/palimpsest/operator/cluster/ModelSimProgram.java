@@ -28,11 +28,27 @@ import java.util.function.Supplier;
 public final class ModelSimProgram implements ContainerProgram {
 
     private final Supplier<SimConfig.Builder> template;
+    /**
+     * Whether the replica asks the key its pod's environment gives it (VLLM_API_KEY). Not when the workers run
+     * in-process: a thread of the test JVM reads the test JVM's environment, never its pod's, so it could not
+     * send the key the operator gives its pod.
+     */
+    private final boolean keyFromEnvironment;
+
     private final Map<String, ModelSimServer> servers = new ConcurrentHashMap<>();
 
     /** @param template the replica's latency profile and startup delay; flags from the pod override it */
     public ModelSimProgram(Supplier<SimConfig.Builder> template) {
+        this(template, true);
+    }
+
+    /**
+     * @param keyFromEnvironment false where the workers cannot read their pod's environment (in-process workers):
+     *                           the operator's key in VLLM_API_KEY is then not asked; an {@code --api-key} flag is
+     */
+    public ModelSimProgram(Supplier<SimConfig.Builder> template, boolean keyFromEnvironment) {
         this.template = template;
+        this.keyFromEnvironment = keyFromEnvironment;
     }
 
     /** Zero latency, ready after {@code startup}. */
@@ -47,7 +63,7 @@ public final class ModelSimProgram implements ContainerProgram {
         List<String> argv = launch.argv();
         // vLLM's key: --api-key, else the environment's VLLM_API_KEY (the operator's, from the model's Secret)
         String envKey = launch.env().get(SimFlags.API_KEY_ENV);
-        if (envKey != null && !envKey.isEmpty()) {
+        if (keyFromEnvironment && envKey != null && !envKey.isEmpty()) {
             config.apiKey(envKey);
         }
         // vLLM's HTTP server waits for open requests on SIGTERM (until the kubelet's SIGKILL), and from

@@ -72,7 +72,8 @@ final class Scenario implements AutoCloseable {
             Consumer<SimulatedCluster.Builder> options)
             throws IOException {
         this.work = Files.createTempDirectory("scenario");
-        this.models = new ModelSimProgram(replica);
+        // in-process workers read the test JVM's environment, not their pod's: they cannot send the model's key
+        this.models = new ModelSimProgram(replica, mode != PalimpsestWorkerProgram.Mode.IN_PROCESS);
         PalimpsestWorkerProgram[] holder = new PalimpsestWorkerProgram[1];
         SimulatedCluster.Builder builder = SimulatedCluster.builder().timeScale(TIME_SCALE);
         options.accept(builder); // may set another time scale
