@@ -1,9 +1,11 @@
 package io.palimpsest.operator.cluster;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.sim.SimConfig;
@@ -136,14 +138,19 @@ class DuplicateIdsScenarioTest {
                     "{\"manifestSha256\":\"" + hash + "\",\"shards\":2,\"documents\":21,\"duplicates\":1,"
                             + "\"shardsWithDuplicates\":1,\"unreadableShards\":[],\"lists\":\"_palimpsest/duplicates/"
                             + hash.substring(0, 16) + "/\"}");
-            s.client
-                    .resources(RewriteJob.class)
-                    .inNamespace(Scenario.NS)
-                    .withName("old-plan")
-                    .edit(j -> {
-                        j.getSpec().setSuspend(false);
-                        return j;
-                    });
+            // the operator may write the job's status between the edit's read and its write (409): read again
+            await().atMost(Duration.ofSeconds(30))
+                    .ignoreExceptionsMatching(e -> e instanceof KubernetesClientException k && k.getCode() == 409)
+                    .until(
+                            () -> s.client
+                                    .resources(RewriteJob.class)
+                                    .inNamespace(Scenario.NS)
+                                    .withName("old-plan")
+                                    .edit(j -> {
+                                        j.getSpec().setSuspend(false);
+                                        return j;
+                                    }),
+                            j -> Boolean.FALSE.equals(j.getSpec().getSuspend()));
 
             RewriteJob done = s.awaitPhase("old-plan", JobPhase.Succeeded, Duration.ofSeconds(120));
 

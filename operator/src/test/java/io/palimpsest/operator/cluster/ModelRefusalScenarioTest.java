@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The model's server wants an API key the RewriterModel does not give: every request would answer
- * 401. The first worker to see it exits 78, the podFailurePolicy fails the whole worker Job at once
+ * The model's server wants an API key the RewriterModel does not give (a {@code --api-key} of the spec's own
+ * in {@code engine.extraArgs}, which replaces the key the operator makes): every request would answer 401. The first worker to see it exits 78, the podFailurePolicy fails the whole worker Job at once
  * (no shard spends its retries), and the RewriteJob fails with reason ModelConfig and the worker's
  * words: the endpoint, the status and what the server said. No receipt and no output is committed.
  */
@@ -42,13 +43,14 @@ class ModelRefusalScenarioTest {
     void aWrongKeyFailsTheJobAtOnceWithTheServersAnswer() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs the worker jar (-Dsim.worker.jar)");
         try (Scenario s = new Scenario(
-                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
-                        .zeroLatency()
-                        .startupDelay(Duration.ofMillis(500))
-                        .apiKey("a-key-the-job-does-not-have"))) {
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)))) {
             Path input = s.claim("corpus").resolve("refusal-in");
             SyntheticCorpus.write(input, SHARDS, 10, 3);
-            s.createModel("keyed-model", 1, 5);
+            RewriterModel model = s.modelLike("keyed-model", 1, 5);
+            model.getSpec().getEngine().setExtraArgs(List.of("--api-key", "a-key-the-job-does-not-have"));
+            s.client.resource(model).create();
             RewriteJob job =
                     s.smallJob("refusal", "keyed-model", "pvc://corpus/refusal-in/", "pvc://corpus/refusal-out/");
             job.getSpec().getRetry().setAttemptsPerShard(3);

@@ -162,11 +162,17 @@ final class Scenario implements AutoCloseable {
      * defaults of 15 s and 600 s so scenarios take seconds, not minutes).
      */
     RewriterModel createModel(String name, int periodSeconds, int idleToZeroSeconds) throws IOException {
+        return client.resource(modelLike(name, periodSeconds, idleToZeroSeconds))
+                .create();
+    }
+
+    /** The model {@link #createModel} makes, not yet created (a scenario changes it first). */
+    RewriterModel modelLike(String name, int periodSeconds, int idleToZeroSeconds) throws IOException {
         RewriterModel model = load(RewriterModel.class, Path.of("../examples/quickstart/model.yaml"));
         model.getMetadata().setName(name);
         model.getSpec().getAutoscaling().setPeriodSeconds(periodSeconds);
         model.getSpec().getAutoscaling().setIdleToZeroSeconds(idleToZeroSeconds);
-        return client.resource(model).create();
+        return model;
     }
 
     /** The quickstart model renamed, held at one replica (no scaling in the way of what a scenario looks at). */
