@@ -165,12 +165,14 @@ class PreviewScenarioTest {
     void aRefusedPreviewIsReportedOnceAndTheJobStaysSuspended() throws Exception {
         Assumptions.assumeTrue(Scenario.workerJarPresent(), "needs worker-image/target/palimpsest.jar");
         try (Scenario s = new Scenario(
-                Scenario.clientLike(operatorClient), PalimpsestWorkerProgram.Mode.SUBPROCESS, () -> SimConfig.builder()
-                        .zeroLatency()
-                        .startupDelay(Duration.ofMillis(500))
-                        .apiKey("a-key-the-job-does-not-have"))) {
+                Scenario.clientLike(operatorClient),
+                PalimpsestWorkerProgram.Mode.SUBPROCESS,
+                () -> SimConfig.builder().zeroLatency().startupDelay(Duration.ofMillis(500)))) {
             SyntheticCorpus.write(s.claim("corpus").resolve("refused-in"), 2, 5, 3);
-            s.createModel("keyed-model", 1, 5);
+            // a --api-key of the spec's own replaces the key the operator makes: the preview's requests are refused
+            RewriterModel model = s.modelLike("keyed-model", 1, 5);
+            model.getSpec().getEngine().setExtraArgs(List.of("--api-key", "a-key-the-job-does-not-have"));
+            s.client.resource(model).create();
             RewriteJob job =
                     s.smallJob("refused", "keyed-model", "pvc://corpus/refused-in/", "pvc://corpus/refused-out/");
             job.getSpec().setSuspend(true);
