@@ -15,7 +15,8 @@ public final class PlannerThreads {
 
     /**
      * The setting's default: the planner pod requests no CPU and has no CPU limit, so the JVM would see every core of
-     * its node; four threads take the pass about four times as fast as one where the node has the cores to spare.
+     * its node. Four is not a measured optimum: on two free cores two threads took the reading part of the pass 1.58x
+     * as fast as one (docs/BENCHMARKS.md); the one-thread merge bounds what more threads can give.
      */
     public static final int DEFAULT = 4;
 

@@ -8,14 +8,13 @@ public final class PlannerThreadsConverter implements Converter<Integer> {
 
     @Override
     public Integer convert(String value) {
-        int threads;
+        Integer threads = null;
         try {
             threads = Integer.parseInt(value.trim());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException(
-                    PlannerThreads.SETTING + " must be a whole number of threads, at least 1; got '" + value + "'", e);
+            // refused below
         }
-        if (threads < 1) {
+        if (threads == null || threads < 1) {
             throw new IllegalArgumentException(
                     PlannerThreads.SETTING + " must be a whole number of threads, at least 1; got '" + value + "'");
         }
