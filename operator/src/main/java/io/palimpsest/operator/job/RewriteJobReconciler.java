@@ -70,7 +70,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -873,7 +872,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                         ? Observation.PLANNER_FAILED + seen.plannerFailure()
                         : Long.valueOf(0).equals(seen.shards())
                                 ? "the plan has no shards"
-                                : recordedPlannerFailure(job).orElse("the planner Job failed");
+                                : Observation.recordedPlannerFailure(job.getStatus())
+                                        .orElse("the planner Job failed");
             case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
@@ -894,24 +894,6 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 .derived();
             default -> null;
         };
-    }
-
-    /**
-     * The planner's failure as the status recorded it while its pod was there: the pod may go (its node removed),
-     * and what it said (an input not ready, {@link Observation#recordedInputRefusal}) must not go with it.
-     */
-    private static Optional<String> recordedPlannerFailure(RewriteJob job) {
-        RewriteJobStatus status = job.getStatus();
-        if (status == null || status.getPhase() != JobPhase.Failed) {
-            return Optional.empty();
-        }
-        var failed = ConditionAggregator.find(status.getConditions(), Conditions.FAILED);
-        return failed != null
-                        && JobReason.PlanningFailed.name().equals(failed.getReason())
-                        && failed.getMessage() != null
-                        && failed.getMessage().startsWith(Observation.PLANNER_FAILED)
-                ? Optional.of(failed.getMessage())
-                : Optional.empty();
     }
 
     /** The worker's message while its pod is there; once it is gone, the message recorded with the phase. */

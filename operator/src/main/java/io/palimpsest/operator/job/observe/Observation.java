@@ -274,20 +274,29 @@ public record Observation(
      * pod (or its Job) is gone: a node removed takes its pods with it, and the refusal must not be lost then.
      */
     public static boolean recordedInputRefusal(RewriteJobStatus status) {
+        // ClusterReadings.failureText: "<reason> (exit <code>): <message>", or "exit <code>: <message>"
+        return recordedPlannerFailure(status)
+                .map(m -> RECORDED_INPUT_REFUSAL
+                        .matcher(m.substring(PLANNER_FAILED.length()))
+                        .lookingAt())
+                .orElse(false);
+    }
+
+    /**
+     * The planner's failure as the job's status recorded it while its pod was there (the Failed condition,
+     * PlanningFailed, quoting the planner's termination message): kept once the pod is gone.
+     */
+    public static Optional<String> recordedPlannerFailure(RewriteJobStatus status) {
         if (status == null || status.getPhase() != JobPhase.Failed) {
-            return false;
+            return Optional.empty();
         }
         var failed = ConditionAggregator.find(status.getConditions(), Conditions.FAILED);
-        if (failed == null
-                || !JobReason.PlanningFailed.name().equals(failed.getReason())
-                || failed.getMessage() == null
-                || !failed.getMessage().startsWith(PLANNER_FAILED)) {
-            return false;
-        }
-        // ClusterReadings.failureText: "<reason> (exit <code>): <message>", or "exit <code>: <message>"
-        return RECORDED_INPUT_REFUSAL
-                .matcher(failed.getMessage().substring(PLANNER_FAILED.length()))
-                .lookingAt();
+        return failed != null
+                        && JobReason.PlanningFailed.name().equals(failed.getReason())
+                        && failed.getMessage() != null
+                        && failed.getMessage().startsWith(PLANNER_FAILED)
+                ? Optional.of(failed.getMessage())
+                : Optional.empty();
     }
 
     private static final Pattern RECORDED_INPUT_REFUSAL =
