@@ -261,6 +261,15 @@ public final class RecipeMarker {
         return node;
     }
 
+    /**
+     * The marker of a campaign found at {@code prefix} of another storage (an output read as input), as written: no
+     * receipt is read for an older output.
+     */
+    public Optional<Recorded> markerAt(Storage storage, String prefix) throws IOException {
+        String key = prefix + KEY;
+        return storage.exists(key) ? Optional.of(read(storage.readAll(key))) : Optional.empty();
+    }
+
     private Recorded read(byte[] content) throws IOException {
         return recordedIn(json.readTree(new String(content, StandardCharsets.UTF_8)));
     }

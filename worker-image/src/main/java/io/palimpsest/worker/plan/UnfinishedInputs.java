@@ -1,6 +1,5 @@
 package io.palimpsest.worker.plan;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.config.InputNotReadyException;
@@ -178,13 +177,10 @@ public final class UnfinishedInputs {
 
     /** The recipe hash the campaign at {@code prefix} records ({@link RecipeMarker#KEY}); null when none is. */
     private static String recipeHash(Storage storage, String prefix) throws IOException {
-        String key = prefix + RecipeMarker.KEY;
-        if (!storage.exists(key)) {
-            return null;
-        }
-        JsonNode marker = MARKER_JSON.readTree(new String(storage.readAll(key), StandardCharsets.UTF_8));
-        JsonNode hash = marker == null ? null : marker.get("recipeHash");
-        return hash == null || hash.isNull() ? null : hash.asText();
+        return new RecipeMarker(MARKER_JSON)
+                .markerAt(storage, prefix)
+                .map(RecipeMarker.Recorded::recipeHash)
+                .orElse(null);
     }
 
     private static long receipts(Storage storage, String prefix) throws IOException {
