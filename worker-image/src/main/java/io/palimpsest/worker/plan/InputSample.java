@@ -165,8 +165,8 @@ public final class InputSample {
      * file: its first {@link FileStartCheck#ITEMS} documents, then, when none of them holds it, the rest
      * of the file. A record without an id gets {@code file:line} (documented, and right for a corpus
      * without ids under the default field, or for some records of one with ids), but a field the job
-     * names that no record of the file holds is a misspelt or wrong name: every document would be given a
-     * generated id, the same for every document, so the job is refused before anything is written.
+     * names that no record of the file holds is a misspelt or wrong name: every document would be given its
+     * position as its id, its own ids ignored, so the job is refused before anything is written.
      */
     static final class IdFieldCheck {
         private final FieldMapping fields;
