@@ -131,18 +131,9 @@ public final class ResolvedJobConfigMap {
     public static ResolvedJob keepModelIdentity(ResolvedJob resolved, ConfigMap existing) {
         String computed =
                 resolved.getModel() == null ? null : resolved.getModel().getIdentity();
-        String text = existing == null || existing.getData() == null
+        ResolvedJob recorded = computed == null
                 ? null
-                : existing.getData().get(ResolvedJob.CONFIG_KEY);
-        if (computed == null || text == null || text.contains(identityLine(computed))) {
-            return resolved; // (the usual case, without reading the whole job.yaml)
-        }
-        ResolvedJob recorded;
-        try {
-            recorded = LENIENT_YAML.readValue(text, ResolvedJob.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            return resolved; // unreadable: written anew
-        }
+                : recordedWithout(existing, identityLine(computed)).orElse(null);
         String was = recorded == null || recorded.getModel() == null
                 ? null
                 : recorded.getModel().getIdentity();
@@ -166,18 +157,9 @@ public final class ResolvedJobConfigMap {
      * to {@code computed}; else {@code computed}.
      */
     public static String recipeHashInForce(ConfigMap existing, String computed) {
-        String text = existing == null || existing.getData() == null
-                ? null
-                : existing.getData().get(ResolvedJob.CONFIG_KEY);
-        if (text == null || computed == null || text.contains(computed)) {
-            return computed; // (the usual case, without reading the whole job.yaml)
-        }
-        ResolvedJob recorded;
-        try {
-            recorded = LENIENT_YAML.readValue(text, ResolvedJob.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            return computed; // unreadable: written anew, and a worker that finds its output otherwise says so
-        }
+        // unreadable: written anew, and a worker that finds its output otherwise says so
+        ResolvedJob recorded =
+                computed == null ? null : recordedWithout(existing, computed).orElse(null);
         if (recorded == null
                 || recorded.getRecipeHash() == null
                 || recorded.getRecipeHash().equals(computed)
@@ -191,6 +173,25 @@ public final class ResolvedJobConfigMap {
             return computed;
         }
         return computed.equals(reread) ? recorded.getRecipeHash() : computed;
+    }
+
+    /**
+     * The job.yaml the job's workers read so far, unless its text holds {@code sought} (the usual case: the value
+     * this version computes is already the one in force, and the whole job.yaml is not read); empty as well when
+     * there is none or it cannot be read (it is written anew).
+     */
+    private static Optional<ResolvedJob> recordedWithout(ConfigMap existing, String sought) {
+        String text = existing == null || existing.getData() == null
+                ? null
+                : existing.getData().get(ResolvedJob.CONFIG_KEY);
+        if (text == null || text.contains(sought)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(LENIENT_YAML.readValue(text, ResolvedJob.class));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** The parts of job.yaml's spec that never change once the job exists (CRD rules), with their types. */
