@@ -21,18 +21,16 @@ import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.job.MutableClock;
 import io.palimpsest.operator.job.TestJobs;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.Models;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,23 +45,7 @@ class ModelApiKeyTest {
     void theSecretIsMadeOnceWithARandomKeyOwnedByTheModelAndNeverReplaced() {
         RewriterModel model = Models.huggingFace("mistral");
         model.getMetadata().setUid("uid-1");
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         ModelApiKey keys = new ModelApiKey(clock);
         keys.ensure(client, model);
 
@@ -79,7 +61,7 @@ class ModelApiKeyTest {
 
         // later passes, a pass after the recheck and an operator restarted (nothing remembered): the same key
         keys.ensure(client, model);
-        now.set(now.get().plus(ModelApiKey.RECHECK).plus(Duration.ofSeconds(1)));
+        clock.advance(ModelApiKey.RECHECK.plus(Duration.ofSeconds(1)));
         keys.ensure(client, model);
         new ModelApiKey(clock).ensure(client, model);
         assertEquals(key, key(secret()));
@@ -106,30 +88,15 @@ class ModelApiKeyTest {
     void aPodWaitingForTheSecretHasItMadeAgainSoon() {
         RewriterModel model = Models.huggingFace("mistral");
         model.getMetadata().setUid("uid-1");
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-        ModelApiKey keys = new ModelApiKey(new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        });
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(clock);
         Pod waiting = waitingPod("secret \"mistral-vllm-api-key\" not found");
         Pod otherSecret = waitingPod("secret \"hf-token\" not found");
         keys.ensure(client, model, List.of());
         client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
         await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
 
-        now.set(now.get().plusSeconds(40));
+        clock.advance(Duration.ofSeconds(40));
         keys.ensure(client, model, List.of(otherSecret));
         assertNull(secret(), "nothing waits for it: the next look is 10 minutes after the last");
         keys.ensure(client, model, List.of(waiting));
@@ -138,10 +105,10 @@ class ModelApiKeyTest {
 
         client.secrets().inNamespace("test").withName("mistral-vllm-api-key").delete();
         await().atMost(Duration.ofSeconds(5)).until(() -> secret() == null);
-        now.set(now.get().plusSeconds(10));
+        clock.advance(Duration.ofSeconds(10));
         keys.ensure(client, model, List.of(waiting));
         assertNull(secret(), "at most one create every 30 s while pods wait");
-        now.set(now.get().plusSeconds(25));
+        clock.advance(Duration.ofSeconds(25));
         keys.ensure(
                 client, model, List.of(waitingPod("couldn't find key api-key in Secret test/mistral-vllm-api-key")));
         assertNotEquals(key, key(secret()));
@@ -228,23 +195,8 @@ class ModelApiKeyTest {
     void aDeploymentWithoutTheKeyGetsItOnceTheJobsCreatedBeforeAreDoneWhateverCameAfter() {
         RewriterModel model = Models.huggingFace("mistral");
         model.getMetadata().setUid("uid-1");
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-        ModelApiKey keys = new ModelApiKey(new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        });
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(clock);
         Optional<Deployment> keyless = Optional.of(
                 VllmDeployment.render(model, 1, RenderSettings.defaults(), List.of("ReadWriteMany"), false));
         Optional<Deployment> keyed = Optional.of(VllmDeployment.render(model, 1, RenderSettings.defaults()));
@@ -255,8 +207,8 @@ class ModelApiKeyTest {
         assertTrue(keys.asked(model, keyed, List.of(old)));
         // without the key, a job created before: held back, however long after
         assertFalse(keys.asked(model, keyless, List.of(old)));
-        now.set(now.get().plus(Duration.ofHours(3)));
-        RewriteJob next = job("next", now.get().minusSeconds(60));
+        clock.advance(Duration.ofHours(3));
+        RewriteJob next = job("next", clock.instant().minusSeconds(60));
         assertFalse(keys.asked(model, keyless, List.of(old, next)));
         // the old job done: the jobs created since the operator first looked (and the margin) do not hold it
         assertTrue(keys.asked(model, keyless, List.of(next)));
