@@ -457,8 +457,9 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                     attempts,
                     settings.modelUnreachableRetries(),
                     ResolvedJobConfigMap.ledgerOf(existing),
-                    // read after the ConfigMap was: a close read back from it is stamped no earlier than it landed
-                    clock.instant(),
+                    // a close read back from it is stamped no earlier than it landed: the server's time of the
+                    // ConfigMap's last change, which pods' creation times compare with; else the time read after it
+                    ResolvedJobConfigMap.lastWrittenAt(existing).orElseGet(clock::instant),
                     worker == null ? null : worker.getMetadata().getUid());
             if (existing != null && !modelUsable) {
                 // keep the endpoint workers already use while the model is away or refused

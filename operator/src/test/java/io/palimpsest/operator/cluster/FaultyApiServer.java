@@ -1,6 +1,8 @@
 package io.palimpsest.operator.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.DefaultMockServer;
@@ -14,9 +16,11 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,7 +44,10 @@ import java.util.regex.Pattern;
  * <li>drops open watches, optionally with the API server's {@code 410 Gone} ERROR event (the
  *     resourceVersion expired), and answers a watch resumed from a resourceVersion with 410 Gone;</li>
  * <li>answers SelfSubjectRulesReview (the mock server has no authorizer) with the rules it is
- *     given, by default everything, so JOSDK's leader election start-up check passes.</li>
+ *     given, by default everything, so JOSDK's leader election start-up check passes;</li>
+ * <li>on request ({@link #stampManagedFields}), stamps the {@code managedFields} time of a create or
+ *     update on the API server's clock (its own, to the second), as a real server does and the mock's
+ *     store does not.</li>
  * </ul>
  */
 public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
@@ -113,6 +120,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
     private final Set<String> partitioned = ConcurrentHashMap.newKeySet();
     private final Set<WebSocket> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean goneOnResume;
+    private volatile boolean stampManagedFields;
     private volatile List<ObjectNode> rules = List.of(rule(List.of("*"), List.of("*"), List.of("*")));
 
     private FaultyApiServer(MockWebServer web, Dispatcher store) {
@@ -216,6 +224,15 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         goneOnResume = on;
     }
 
+    /**
+     * While on, each create and update (PUT) of an object gets the entry of its client (User-Agent) in
+     * {@code metadata.managedFields} stamped with this server's time to the second, the others kept: the time a
+     * real API server records for the manager of a write that changes a field.
+     */
+    public void stampManagedFields(boolean on) {
+        stampManagedFields = on;
+    }
+
     /** The rules SelfSubjectRulesReview answers with, each {@code {apiGroups, resources, verbs}}. */
     public void authorize(List<ObjectNode> rules) {
         this.rules = List.copyOf(rules);
@@ -274,6 +291,11 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         if (r.resource().equals("selfsubjectrulesreviews") && r.verb().equals("create")) {
             return rulesReview(request);
         }
+        if (stampManagedFields
+                && r.subresource() == null
+                && (r.verb().equals("create") || r.verb().equals("update"))) {
+            request = stamped(request, r.agent());
+        }
         for (Fault f : faults) {
             if (f.when.test(r) && f.left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 f.hit.incrementAndGet();
@@ -307,6 +329,42 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         } catch (Exception e) {
             return statusResponse(400, "BadRequest", e.toString());
         }
+    }
+
+    private static RecordedRequest stamped(RecordedRequest request, String manager) {
+        // The body can be read once: whatever happens, the request handed on carries its bytes again.
+        byte[] bytes =
+                request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+        try {
+            JsonNode body = JSON.readTree(bytes);
+            if (!(body instanceof ObjectNode object) || !(object.get("metadata") instanceof ObjectNode metadata)) {
+                return withBody(request, bytes);
+            }
+            ArrayNode entries = JSON.createArrayNode();
+            if (metadata.get("managedFields") instanceof ArrayNode before) {
+                before.forEach(e -> {
+                    if (!manager.equals(e.path("manager").asText())) {
+                        entries.add(e);
+                    }
+                });
+            }
+            ObjectNode entry = entries.addObject();
+            entry.put("manager", manager);
+            entry.put("operation", "Update");
+            entry.put("apiVersion", object.path("apiVersion").asText());
+            entry.put("time", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+            entry.put("fieldsType", "FieldsV1");
+            entry.putObject("fieldsV1");
+            metadata.set("managedFields", entries);
+            return withBody(request, JSON.writeValueAsBytes(object));
+        } catch (IOException e) {
+            return withBody(request, bytes);
+        }
+    }
+
+    private static RecordedRequest withBody(RecordedRequest request, byte[] body) {
+        return new RecordedRequest(
+                request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(), new Buffer(body));
     }
 
     static Request parse(RecordedRequest request) {

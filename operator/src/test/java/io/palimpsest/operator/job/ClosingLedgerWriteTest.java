@@ -124,6 +124,46 @@ class ClosingLedgerWriteTest {
         assertNull(pod(later).getMetadata().getDeletionTimestamp(), "created after the close was stamped");
     }
 
+    @Test
+    void anOperatorClockBehindTheServersDoesNotLetAPodCreatedBeforeTheCloseRun() {
+        // The API server stamps the managed fields of each write on its clock, as a real one does; the operator's
+        // clock stays two minutes behind it throughout.
+        api.stampManagedFields(true);
+        client.resource(FreshReconciles.job("cw", "m")).create(); // 3 attempts per shard
+        cluster.reconcile("cw");
+        moves.plannerSucceeds("cw-plan", 4);
+        cluster.reconcile("cw");
+        for (int attempt = 0; attempt < 3; attempt++) {
+            moves.terminatedPod(moves.job("cw-work"), 1, attempt, false, 137, "OOMKilled", null, false);
+        }
+        // The write that closes shard 1 lands; just before it, the Job controller made the shard's replacement,
+        // which read the ledger still open.
+        Pod replacement = moves.runningPodToCreate("cw-work", 1, 3, null);
+        AtomicInteger closing =
+                api.inject(r -> r.is("update", "configmaps") && "cw-job".equals(r.name()), 1, (request, store) -> {
+                    createThroughStore(store, request, replacement);
+                    return store.dispatch(request);
+                });
+        cluster.reconcile("cw");
+        assertEquals(1, closing.get());
+        assertTrue(ledger().of(1).isExhausted());
+        String name = replacement.getMetadata().getName();
+        String createdAt = pod(name).getMetadata().getCreationTimestamp();
+
+        // Read back, the close is stamped on the server's clock, not the operator's (which would put it two minutes
+        // before the replacement was created, and let it run a fourth attempt).
+        cluster.reconcile("cw");
+        String closedAt = ledger().of(1).getClosedAt();
+        assertNotNull(closedAt);
+        assertFalse(
+                Rfc3339.parse(closedAt).isBefore(Rfc3339.parse(createdAt).truncatedTo(ChronoUnit.SECONDS)),
+                "stamped on the server's clock; closedAt " + closedAt + ", pod created " + createdAt);
+        Pod after = pod(name);
+        assertTrue(
+                after == null || after.getMetadata().getDeletionTimestamp() != null,
+                "a pod created before the close landed is stopped");
+    }
+
     /**
      * The Job controller's create of {@code pod} (and the kubelet's start), handed to the store behind the fault
      * layer: a call through the client from inside an answer would wait for the server it holds up.

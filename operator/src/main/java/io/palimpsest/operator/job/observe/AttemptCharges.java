@@ -142,7 +142,10 @@ public final class AttemptCharges {
      * taken as created before the close (no time: {@link #pastTheCap} counts it in).
      *
      * @param before the shard's entry in the ledger as read from the ConfigMap, or null
-     * @param now    the time of this reading, after the ConfigMap was read
+     * @param now    a time no earlier than the ConfigMap's last change: the API server's time of it (its
+     *               {@code managedFields}), on the clock that stamps pods' creation, so the operator's own clock
+     *               running behind the server's cannot make the close look earlier than a pod created before it
+     *               landed; the operator's time after reading it where the server keeps no managed fields
      */
     static String closedAt(AttemptLedger.Shard before, Instant now) {
         if (before == null || !before.isExhausted()) {

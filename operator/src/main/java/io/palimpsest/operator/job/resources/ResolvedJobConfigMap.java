@@ -10,6 +10,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
@@ -21,8 +22,12 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.operator.job.JobSettings;
 import io.palimpsest.operator.job.RewriteJobNames;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -266,6 +271,31 @@ public final class ResolvedJobConfigMap {
         try {
             return JSON.readValue(text, AttemptLedger.class);
         } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * When {@code configMap} was last changed, by the API server's clock: the latest time in its
+     * {@code managedFields}, which the server sets, to the second, on every write that changes a field (any
+     * client's). Empty where the server keeps no managed fields (before Kubernetes 1.18, or a test's mock).
+     * The same clock stamps pods' creation times, so the two compare without trusting the operator's clock.
+     */
+    public static Optional<Instant> lastWrittenAt(ConfigMap configMap) {
+        if (configMap == null || configMap.getMetadata().getManagedFields() == null) {
+            return Optional.empty();
+        }
+        return configMap.getMetadata().getManagedFields().stream()
+                .map(ManagedFieldsEntry::getTime)
+                .map(ResolvedJobConfigMap::instantOrNull)
+                .filter(Objects::nonNull)
+                .max(Comparator.naturalOrder());
+    }
+
+    private static Instant instantOrNull(String rfc3339) {
+        try {
+            return rfc3339 == null || rfc3339.isBlank() ? null : Instant.parse(rfc3339);
+        } catch (DateTimeParseException e) {
             return null;
         }
     }
