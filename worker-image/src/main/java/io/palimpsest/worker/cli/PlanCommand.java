@@ -13,11 +13,13 @@ import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.ForeignOutput;
 import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
+import io.palimpsest.worker.plan.MissingIds;
 import io.palimpsest.worker.plan.NestedOutputs;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.plan.ScratchBudget;
 import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.UnfinishedInputs;
@@ -33,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -261,29 +264,38 @@ final class PlanCommand implements Callable<Integer> {
         var readers = runtime.readers().countingCopiesIn(scratch);
         int threads = DuplicateIdIndex.threadsFromEnvironment(
                 runtime.env(DuplicateIdIndex.THREADS_ENV).orElse(null));
+        MissingIds missingIds = new MissingIds(readers.fields());
+        DuplicateIdIndex.ShardIds reader = (shard, ids) -> {
+            // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's job
+            try {
+                ShardInput.eachId(inputStorage, shard, readers, ids, missingIds::take);
+                return true;
+            } catch (ShardDataException e) {
+                Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
+                if (archived.isPresent()) {
+                    // the planner read it and knows no attempt of its shard can: no plan with a shard
+                    // known to fail (the manifest just stored has no index, so no worker runs it)
+                    throw InputSample.archivedInput(archived.get().object(), archived.get());
+                }
+                System.err.println("warning: shard " + shard.index() + ": " + e.getMessage()
+                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
+                return false;
+            }
+        };
+        // a file without the named idField in any record fails the plan before its index is written
+        DuplicateIdIndex.ReadCheck filesWithoutIds = unreadable -> missingIds.refuseFilesWithout(
+                shards.stream()
+                        .filter(s -> unreadable.contains(s.index()))
+                        .flatMap(s -> s.files().stream())
+                        .map(ShardFile::key)
+                        .collect(Collectors.toSet()),
+                inputStorage::describe);
         DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch, threads)
-                .ensure(runtime.output(), shards, manifest, (shard, ids) -> {
-                    // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's
-                    // job
-                    try {
-                        ShardInput.eachId(inputStorage, shard, readers, ids);
-                        return true;
-                    } catch (ShardDataException e) {
-                        Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
-                        if (archived.isPresent()) {
-                            // the planner read it and knows no attempt of its shard can: no plan with a shard
-                            // known to fail (the manifest just stored has no index, so no worker runs it)
-                            throw InputSample.archivedInput(archived.get().object(), archived.get());
-                        }
-                        System.err.println(
-                                "warning: shard " + shard.index() + ": " + e.getMessage()
-                                        + "; its ids take no part in the duplicate-id check (its worker fails it, committing nothing)");
-                        return false;
-                    }
-                });
+                .ensure(runtime.output(), shards, manifest, reader, filesWithoutIds);
         if (!index.built()) {
             return;
         }
+        missingIds.strayRecords(inputStorage::describe).ifPresent(note -> System.err.println("note: " + note));
         String within = index.repeatsWithinShards() == 0
                 ? ""
                 : "; " + index.repeatsWithinShards()

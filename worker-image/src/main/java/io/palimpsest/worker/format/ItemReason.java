@@ -20,6 +20,12 @@ public enum ItemReason {
     MISSING_TEXT("missing_text", Outcome.REJECTED, true),
     TEXT_NOT_A_STRING("text_not_a_string", Outcome.REJECTED, true),
     INVALID_ID("invalid_id", Outcome.REJECTED, true),
+    /**
+     * A record without the {@code input.idField} the job names (not the default {@code id}): not a decode
+     * failure of the file's start, since a corpus may start with records without ids; a file none of whose
+     * records holds the field is refused by the planner instead.
+     */
+    MISSING_ID("missing_id", Outcome.REJECTED),
     LINE_TOO_LONG("line_too_long", Outcome.REJECTED),
     UNREADABLE_ROW("unreadable_row", Outcome.REJECTED, true),
     INVALID_UTF8("invalid_utf8", Outcome.REJECTED, true),

@@ -20,7 +20,10 @@ import java.util.Locale;
  * the record may escape a lone surrogate either), a JSON object, a non-empty string text field. The
  * id is the id field's value (a string, or a number taken as its text: {@code 1} and {@code "1"} are
  * the same id), or {@code file:line} when the record has none (stable across reruns, unique within
- * the corpus).
+ * the corpus) under the default field {@code id}. A record without a field the job names
+ * ({@link FieldMapping#idFieldNamed()}) is rejected {@code missing_id}: given its position instead,
+ * it would hold an id of another kind than the records around it, and a later run over the same
+ * records with the field filled would not recognise it.
  */
 public final class RecordDecoder {
 
@@ -122,6 +125,7 @@ public final class RecordDecoder {
                     ItemReason.INVALID_ID,
                     "field '" + fields.idField() + "' is " + article(idNode) + ", not a string or a number");
         }
+        boolean hasId = idNode != null && !idNode.isNull();
         String id = idOf(record, position);
         JsonNode textNode = record.remove(fields.textField());
         if (textNode.isNull()) {
@@ -139,6 +143,17 @@ public final class RecordDecoder {
         String text = textNode.textValue();
         if (text.isBlank()) {
             return new UnusableItem(position, id, ItemReason.EMPTY_TEXT, "field '" + fields.textField() + "' is empty");
+        }
+        if (!hasId && fields.idFieldNamed()) {
+            List<String> present = new ArrayList<>();
+            present.add(fields.textField());
+            record.fieldNames().forEachRemaining(present::add);
+            return new UnusableItem(
+                    position,
+                    null,
+                    ItemReason.MISSING_ID,
+                    "field '" + fields.idField() + "' is " + (idNode == null ? "missing" : "null"),
+                    present);
         }
         return new Document(id, text, record, position);
     }

@@ -179,8 +179,29 @@ public final class DuplicateIdIndex {
         return Math.max(1 << 20, Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8));
     }
 
+    /**
+     * A look at what the pass read, once every shard was read and before anything is listed: it may refuse the
+     * plan (an {@link InvalidJobException}), and then no index is written, so no worker runs the plan.
+     */
+    @FunctionalInterface
+    public interface ReadCheck {
+        /** @param unreadableShards the shards whose data could not be read (their workers fail them) */
+        void check(Set<Integer> unreadableShards);
+
+        ReadCheck NONE = unreadable -> {};
+    }
+
     /** Builds the index of the plan in force, unless the output already holds the one for this manifest. */
     public Summary ensure(Storage output, List<Shard> shards, byte[] manifest, ShardIds reader) throws IOException {
+        return ensure(output, shards, manifest, reader, ReadCheck.NONE);
+    }
+
+    /**
+     * As {@link #ensure(Storage, List, byte[], ShardIds)}; when the index is built, {@code afterReading} looks at
+     * what was read before it is written. A kept index was built (and looked at) when it was written.
+     */
+    public Summary ensure(Storage output, List<Shard> shards, byte[] manifest, ShardIds reader, ReadCheck afterReading)
+            throws IOException {
         String hash = sha256(manifest);
         Optional<JsonNode> kept = indexOf(output, INDEX_KEY, hash);
         if (kept.isPresent()) {
@@ -195,7 +216,7 @@ public final class DuplicateIdIndex {
                     unreadable,
                     false);
         }
-        return build(output, shards, hash, reader);
+        return build(output, shards, hash, reader, afterReading);
     }
 
     /**
@@ -215,10 +236,12 @@ public final class DuplicateIdIndex {
         return a.length == b.length && Arrays.equals(a, 0, a.length - 12, b, 0, b.length - 12);
     }
 
-    private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader) throws IOException {
-        return build(
-                output, shards.size(), hash, (byId, unreadable) -> new ShardReading(shards, reader, byId, unreadable)
-                        .readAll());
+    private Summary build(Storage output, List<Shard> shards, String hash, ShardIds reader, ReadCheck afterReading)
+            throws IOException {
+        return build(output, shards.size(), hash, (byId, unreadable) -> {
+            new ShardReading(shards, reader, byId, unreadable).readAll();
+            afterReading.check(Set.copyOf(unreadable));
+        });
     }
 
     /** Hands every record to the sort, and adds the shards whose data could not be read to {@code unreadable}. */

@@ -27,6 +27,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
 
@@ -74,9 +75,24 @@ public final class ShardInput implements Closeable {
      */
     public static void eachId(Storage storage, Shard shard, DocumentReaders readers, DuplicateIdIndex.IdSink ids)
             throws IOException {
+        eachId(storage, shard, readers, ids, item -> {});
+    }
+
+    /**
+     * As {@link #eachId(Storage, Shard, DocumentReaders, DuplicateIdIndex.IdSink)}, handing every item read
+     * (documents and those that are not) to {@code everyItem} too, before its id goes to {@code ids}.
+     */
+    public static void eachId(
+            Storage storage,
+            Shard shard,
+            DocumentReaders readers,
+            DuplicateIdIndex.IdSink ids,
+            Consumer<InputItem> everyItem)
+            throws IOException {
         try (ShardInput items = new ShardInput(storage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
             InputItem item;
             for (long number = 0; (item = items.next()) != null; number++) {
+                everyItem.accept(item);
                 if (item instanceof Document d) {
                     ids.accept(number, d.id());
                 }

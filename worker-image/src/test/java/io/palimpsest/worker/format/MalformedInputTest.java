@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,6 +144,41 @@ class MalformedInputTest {
             assertEquals("7", assertInstanceOf(Document.class, reader.next()).id(), "the same id as \"7\"");
             assertNull(reader.next());
         }
+    }
+
+    /**
+     * A record without the idField the job names is rejected {@code missing_id}, not given its position as
+     * its id; under the default field {@code id} it is given {@code file:line} (a corpus without ids).
+     */
+    @Test
+    void aRecordWithoutANamedIdFieldIsRejectedAndWithoutTheDefaultOneGetsItsPosition() throws IOException {
+        Files.writeString(
+                dir.resolve("bad.jsonl"),
+                "{\"doc\":\"d1\",\"text\":\"one\"}\n{\"id\":\"x\",\"text\":\"two\"}\n"
+                        + "{\"doc\":null,\"text\":\"three\"}\n{\"doc\":7,\"text\":\"four\"}\n");
+        DocumentReaders named = new DocumentReaders(
+                "auto",
+                new RecordDecoder(new ObjectMapper(), new FieldMapping("text", "doc")),
+                DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+
+        try (DocumentReader reader = named.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals("d1", assertInstanceOf(Document.class, reader.next()).id());
+            UnusableItem missing = expect(reader.next(), ItemReason.MISSING_ID, 2);
+            assertEquals("field 'doc' is missing", missing.detail());
+            assertEquals(List.of("text", "id"), missing.recordFields());
+            assertEquals(
+                    "field 'doc' is null",
+                    expect(reader.next(), ItemReason.MISSING_ID, 3).detail());
+            assertEquals("7", assertInstanceOf(Document.class, reader.next()).id());
+            assertNull(reader.next());
+        }
+        try (DocumentReader reader = readers.open(new FileStorage(dir), "bad.jsonl")) {
+            assertEquals(
+                    "bad.jsonl:1",
+                    assertInstanceOf(Document.class, reader.next()).id());
+            assertEquals("x", assertInstanceOf(Document.class, reader.next()).id());
+        }
+        assertEquals(ItemReason.Outcome.REJECTED, ItemReason.MISSING_ID.outcome());
     }
 
     private static UnusableItem expect(InputItem item, ItemReason reason, long line) {
