@@ -6,6 +6,7 @@ import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
@@ -27,8 +28,13 @@ public final class DocumentReaders {
      * and given back once it is deleted.
      */
     public interface LocalCopies {
-        /** Takes {@code bytes} for the copy of {@code file} (named for messages); throws when there is no room. */
-        void reserveCopy(String file, long bytes);
+        /**
+         * Takes {@code bytes} for the copy of {@code file} (named for messages); throws when there is no room, and
+         * may wait for other threads to give back theirs (the caller holds no copy then).
+         *
+         * @throws InterruptedIOException when interrupted or stopped while waiting for room
+         */
+        void reserveCopy(String file, long bytes) throws InterruptedIOException;
 
         void releaseCopy(long bytes);
     }

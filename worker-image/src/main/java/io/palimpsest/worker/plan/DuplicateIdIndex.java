@@ -70,7 +70,8 @@ import java.util.stream.Stream;
  * orders every record by (id, shard, item), whichever thread read it and when. A shard whose reading fails stops the
  * pass as it would with one thread: the shards after it are not read (or stop), those before it are read to the end,
  * and the failure of the first shard in plan order that failed is the pass's. A sort that fails (the scratch budget,
- * a full disk) stops every thread at once.
+ * a full disk) stops every thread at once, those waiting for room for a Parquet copy among them (a copy that fits but
+ * for the other threads' copies waits for them: {@link ScratchBudget#reserveCopy}).
  */
 public final class DuplicateIdIndex {
 
@@ -308,16 +309,19 @@ public final class DuplicateIdIndex {
                         try {
                             thread.get();
                         } catch (java.util.concurrent.ExecutionException e) {
-                            stopAll.compareAndSet(null, e.getCause());
+                            stop(e.getCause());
                         }
                     }
                 } catch (InterruptedException e) {
-                    stopAll.compareAndSet(null, new Abandoned());
+                    stop(new Abandoned());
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("the duplicate-id pass was interrupted");
                 } finally {
                     pool.shutdownNow();
                 }
+            }
+            if (scratch != null) {
+                scratch.resumeWaiting(); // every thread of the pass has ended
             }
             Throwable failure = stopAll.get();
             if (failure == null && !failures.isEmpty()) {
@@ -335,6 +339,16 @@ public final class DuplicateIdIndex {
             }
             if (failure != null) {
                 throw new IOException(failure);
+            }
+        }
+
+        /**
+         * Stops every thread with {@code failure}, unless the pass stopped already; the threads waiting for room for
+         * a Parquet copy give up at once rather than wait for copies the stopped threads may never give back.
+         */
+        private void stop(Throwable failure) {
+            if (stopAll.compareAndSet(null, failure) && scratch != null) {
+                scratch.stopWaiting();
             }
         }
 
@@ -356,7 +370,7 @@ public final class DuplicateIdIndex {
                             try {
                                 record(records, index, item, id);
                             } catch (RuntimeException | Error e) {
-                                stopAll.compareAndSet(null, e);
+                                stop(e);
                                 throw e;
                             }
                         });
@@ -366,7 +380,7 @@ public final class DuplicateIdIndex {
                     } catch (Abandoned e) {
                         // a shard after the first failure, or a stopped pass: not this shard's to report
                     } catch (Error e) {
-                        stopAll.compareAndSet(null, e);
+                        stop(e);
                     } catch (Throwable e) {
                         if (stopAll.get() == null) {
                             failures.put(at, e);

@@ -4,7 +4,9 @@ import io.palimpsest.api.worker.PlannerScratch;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.DocumentReaders;
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.io.InterruptedIOException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The local disk the duplicate-id pass may fill with sorted runs. On a cluster the planner's {@code /tmp} is an
@@ -14,9 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * that fills first (no bound given, or a node short of space) stops the plan the same way, not with a stack trace.
  *
  * <p>The local copies the planner makes of remote Parquet input files (read whole, from a random-access copy) come
- * out of the same budget, each taken before it is downloaded and given back when it is deleted: a large Parquet file
- * stops the plan naming the file and the setting, instead of filling the disk unnoticed. The budget is shared by the
- * planner's reading threads and never passed, even for a moment.
+ * out of the same budget, each taken before it is downloaded and given back when it is deleted: a Parquet file larger
+ * than the bound less the sorted ids on disk stops the plan naming the file and the setting, instead of filling the
+ * disk unnoticed. The budget is shared by the planner's reading threads and never passed, even for a moment. A copy
+ * that fits but for the copies other threads hold at that moment waits for them to be given back rather than stop the
+ * plan, so that whether a copy is refused does not depend on the number of threads nor on their timing: the largest
+ * Parquet file beside the sorted ids is what the bound must hold, not one copy per thread. A thread waits only while it holds
+ * no copy, and copies are held only while their file is read, so the waits end; sorted ids are never waited for
+ * (their writer may hold a copy) and are refused at once past the bound. A pass that stops
+ * ({@link #stopWaiting}) or an interrupted thread ends the waits.
  */
 public final class ScratchBudget implements DocumentReaders.LocalCopies {
 
@@ -27,7 +35,17 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
 
     private final long limitBytes;
     private final String where;
-    private final AtomicLong used = new AtomicLong();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled whenever {@link #runs} or {@link #copies} change, or the waits are stopped. */
+    private final Condition changed = lock.newCondition();
+    /** Bytes of sorted-id run files on disk (guarded by {@link #lock}). */
+    private long runs;
+    /** Bytes of local copies of Parquet input files on disk (guarded by {@link #lock}). */
+    private long copies;
+    /** Threads waiting in {@link #reserveCopy} for other copies to be given back (guarded by {@link #lock}). */
+    private int waiting;
+    /** Set by {@link #stopWaiting}: the pass stopped, so no copy is waited for (guarded by {@link #lock}). */
+    private boolean stopped;
 
     /** @param where the scratch folder, for messages */
     public ScratchBudget(long limitBytes, String where) {
@@ -59,53 +77,138 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
         return limitBytes != Long.MAX_VALUE;
     }
 
-    /** Takes {@code bytes} more of the budget before they are written; refuses past the bound. */
+    /**
+     * Takes {@code bytes} more of the budget for sorted ids before they are written; refuses at once past the bound
+     * (sorted ids and the copies held now), never waits: a thread writing a run may hold a copy itself.
+     */
     void reserve(long bytes) {
-        if (!take(bytes)) {
-            throw full(
-                    "the sorted ids would take more than the " + limitBytes + " bytes it may use (" + ENV + ")",
-                    SORT_SIZE);
+        lock.lock();
+        try {
+            if (bytes > limitBytes - runs - copies) {
+                throw full(
+                        "the sorted ids would take more than the " + limitBytes + " bytes it may use (" + ENV + ")",
+                        SORT_SIZE);
+            }
+            runs += bytes;
+            changed.signalAll(); // a waiting copy that can no longer fit beside the sorted ids is refused now
+        } finally {
+            lock.unlock();
         }
     }
 
     void release(long bytes) {
-        used.addAndGet(-bytes);
-    }
-
-    /** Takes {@code bytes} unless that would pass the bound (checked and taken at once, whatever the threads). */
-    private boolean take(long bytes) {
-        while (true) {
-            long now = used.get();
-            if (bytes > limitBytes - now) {
-                return false;
-            }
-            if (used.compareAndSet(now, now + bytes)) {
-                return true;
-            }
+        lock.lock();
+        try {
+            runs -= bytes;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Takes the room of the local copy of input file {@code file} before it is downloaded; refuses past the bound. */
+    /**
+     * Takes the room of the local copy of input file {@code file} before it is downloaded. A copy that would not fit
+     * even were every other copy given back (past the bound less the sorted ids on disk) is refused at once; one that
+     * fits but for the copies other threads hold now waits until they give back enough, so that whether a plan fits
+     * does not depend on how many threads read it nor on their timing. The caller holds no copy while it waits (a
+     * thread reads one file at a time), and copies are only ever held while their file is read, so the wait ends.
+     *
+     * @throws InterruptedIOException when the thread is interrupted, or the pass {@linkplain #stopWaiting stopped},
+     *                                while it waits
+     */
     @Override
-    public void reserveCopy(String file, long bytes) {
-        if (!take(bytes)) {
-            throw full(
-                    "the local copy of the Parquet input file " + file + " (" + bytes + " bytes, read from a local"
-                            + " copy since Parquet needs random access) would take it past the " + limitBytes
-                            + " bytes it may use (" + ENV + "; " + used.get() + " bytes in use by sorted ids and"
-                            + " other copies)",
-                    "every planner thread holds the copy of the Parquet file it reads, beside the sorted ids, so the"
-                            + " same input fills it again on every retry");
+    public void reserveCopy(String file, long bytes) throws InterruptedIOException {
+        lock.lock();
+        try {
+            while (true) {
+                if (stopped) {
+                    throw new InterruptedIOException(
+                            "the duplicate-id pass stopped before the local copy of " + file + " was made");
+                }
+                if (bytes > limitBytes - runs) {
+                    throw full(
+                            "the local copy of the Parquet input file " + file + " (" + bytes + " bytes, read from a"
+                                    + " local copy since Parquet needs random access) would take it past the "
+                                    + limitBytes + " bytes it may use (" + ENV + "; " + runs + " bytes in use by"
+                                    + " sorted ids)",
+                            "the planner holds the copy of the Parquet file it reads beside the sorted ids (its"
+                                    + " threads wait for each other's copies to be given back), so the same input"
+                                    + " fills it again on every retry");
+                }
+                if (bytes <= limitBytes - runs - copies) {
+                    copies += bytes;
+                    return;
+                }
+                waiting++;
+                try {
+                    changed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    InterruptedIOException interrupted =
+                            new InterruptedIOException("interrupted waiting for room for the local copy of " + file);
+                    interrupted.initCause(e);
+                    throw interrupted;
+                } finally {
+                    waiting--;
+                }
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
     @Override
     public void releaseCopy(long bytes) {
-        release(bytes);
+        lock.lock();
+        try {
+            copies -= bytes;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The pass stopped (a thread's failure, an interruption): the threads waiting for room for a copy give up at
+     * once, as does any that asks for one afterwards, until {@link #resumeWaiting}.
+     */
+    void stopWaiting() {
+        lock.lock();
+        try {
+            stopped = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Copies may be waited for again: the pass that stopped waiting has ended, every thread of it. */
+    void resumeWaiting() {
+        lock.lock();
+        try {
+            stopped = false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     long used() {
-        return used.get();
+        lock.lock();
+        try {
+            return runs + copies;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Threads waiting for room for a copy now. */
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The plan's failure when the local disk filled up under the pass; the failure as it is for anything else. */

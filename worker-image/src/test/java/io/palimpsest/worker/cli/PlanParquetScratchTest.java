@@ -37,7 +37,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 /**
  * The planner copies a remote Parquet input file whole to its local disk to read it in the duplicate-id pass; the
  * copy counts in the planner's scratch budget ({@code PALIMPSEST_SCRATCH_LIMIT}, beside the sorted ids), so a file
- * too large for the planner's disk refuses the plan naming the file and the setting instead of filling the disk.
+ * too large for the planner's disk refuses the plan naming the file and the setting instead of filling the disk; its
+ * threads take turns with copies that fit one at a time.
  */
 class PlanParquetScratchTest {
 
@@ -86,6 +87,33 @@ class PlanParquetScratchTest {
             assertTrue(out.exists(DuplicateIdIndex.INDEX_KEY));
             assertEquals(
                     405,
+                    new ObjectMapper()
+                            .readTree(out.readAll(DuplicateIdIndex.INDEX_KEY))
+                            .path("documents")
+                            .asLong());
+        }
+    }
+
+    /**
+     * Two large Parquet files, room for one copy at a time beside the sorted ids, two planner threads: the thread
+     * whose copy does not fit beside the other's waits for it to be given back, so the plan is made as with one
+     * thread ({@code ParquetCopiesWaitTest} holds the first copy to make the wait certain).
+     */
+    @Test
+    void copiesWithRoomForOneAtATimeArePlannedWhateverTheThreads() throws Exception {
+        long first = upload("pq-turns", "first.parquet", 400, 3);
+        long second = upload("pq-turns", "second.parquet", 400, 4);
+        long limit = Math.max(first, second) + (1 << 16);
+        assertTrue(limit < first + second, "room for one copy, not two");
+        ObjectMapper json = new ObjectMapper();
+
+        try (JobRuntime runtime = runtime("pq-turns", limit, json)) {
+            PlanCommand.plan(runtime, json, false);
+        }
+
+        try (Storage out = direct().open("s3://out/pq-turns/")) {
+            assertEquals(
+                    800,
                     new ObjectMapper()
                             .readTree(out.readAll(DuplicateIdIndex.INDEX_KEY))
                             .path("documents")
