@@ -19,7 +19,14 @@ public class ResolvedJob {
     /** File name of the resolved job inside the mounted ConfigMap. */
     public static final String CONFIG_KEY = "job.yaml";
 
+    /**
+     * The RewriteJob's namespace and name. The planner records both in the output's {@code recipe.json}:
+     * a job of another namespace is another campaign's, refused even with the same name, recipe and model.
+     * {@code palimpsest local} takes the manifest's {@code metadata.namespace}, absent when it sets none
+     * (then, as for a job.yaml without one, no namespace is recorded or compared).
+     */
     private String namespace;
+
     private String name;
     /** The RewriteJob's uid: receipts carry it so a reused output prefix is noticed. */
     private String uid;

@@ -63,6 +63,9 @@ class RewriteJobLifecycleTest {
         String yaml = cm.getData().get(ResolvedJob.CONFIG_KEY);
         assertTrue(yaml.contains("endpoint: http://lc-model-vllm.test.svc:8000"), yaml);
         assertTrue(yaml.contains("recipeHash: sha256:"), yaml);
+        // the planner records both in the output's recipe.json: a job of another namespace is another campaign
+        assertTrue(yaml.matches("(?s)(.*\n)?namespace: test\n.*"), yaml);
+        assertTrue(yaml.matches("(?s)(.*\n)?name: lc\n.*"), yaml);
         assertFalse(yaml.contains("parallelism"), "operator-only fields stay out of job.yaml");
         Job planner = moves.job("lc-plan");
         // 4 workers (explicit) on 2 replicas that keep 2 x 256 / 32 = 16 busy: shards are cut for 4

@@ -211,6 +211,7 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.job.getRecipeHash(),
                 runtime.model(),
                 runtime.modelIdentity(),
+                runtime.job.getNamespace(),
                 runtime.job.getName());
         if (!inputChanges.isEmpty()) {
             // nothing made under the old reading yet: the plan is read the new way, its id index made again
@@ -354,9 +355,18 @@ final class PlanCommand implements Callable<Integer> {
     /**
      * An output another job planned (another name in its marker) whose recipe or model differ is
      * another campaign's: said so, rather than as a recipe change of this one that
-     * --accept-recipe-change would accept.
+     * --accept-recipe-change would accept. So is one a job of another namespace planned (its marker's
+     * {@code namespace}), even with the same name, recipe and model: resuming it would make one
+     * campaign of two teams' jobs. A job renamed within its namespace (or where either namespace is
+     * not known) with the same recipe and model runs on.
      */
     private static void refuseAnotherJobsOutput(JobRuntime runtime, RecipeMarker recipe) throws IOException {
+        String elsewhere = recipe.ownedElsewhere(runtime.output(), runtime.job.getNamespace(), runtime.job.getName());
+        if (elsewhere != null) {
+            throw new InvalidJobException(elsewhere + ": write this job's output elsewhere (spec.output.uri, or"
+                    + " --out locally); pass --accept-recipe-change (palimpsest plan, local) only if this job is"
+                    + " that one moved to this namespace");
+        }
         String drift =
                 recipe.drift(runtime.output(), runtime.job.getRecipeHash(), runtime.model(), runtime.modelIdentity());
         if (drift == null) {

@@ -103,7 +103,12 @@ final class RetryRejectsCommand implements Callable<Integer> {
                         + " the recipe with local --simulate into a new output");
                 return ExitCodes.MODEL_CONFIG;
             }
-            // a round adds to the campaign in place: made with its recipe and model, reading its input
+            // a round adds to the campaign in place: the campaign's own (not another namespace's), made
+            // with its recipe and model, reading its input
+            String elsewhere = new RecipeMarker(json).ownedElsewhere(output, job.getNamespace(), job.getName());
+            if (elsewhere != null) {
+                throw new InvalidJobException(elsewhere + "; retry with the campaign's manifests");
+            }
             new RecipeMarker(json)
                     .checkStrict(
                             output,

@@ -330,8 +330,14 @@ final class RunCommand implements Callable<Integer> {
         RunSettings settings = runtime.runSettings(attempt, checkpointEvery);
         String drift;
         try {
-            drift = new RecipeMarker(runtime.json)
-                    .drift(runtime.output(), settings.recipeHash(), runtime.model(), runtime.modelIdentity());
+            RecipeMarker marker = new RecipeMarker(runtime.json);
+            // nor a job of another namespace (another team's campaign) take that campaign's receipts as its own
+            String elsewhere =
+                    marker.ownedElsewhere(runtime.output(), runtime.job.getNamespace(), runtime.job.getName());
+            if (elsewhere != null) {
+                throw new OutputDriftException(elsewhere, "write this job's output elsewhere");
+            }
+            drift = marker.drift(runtime.output(), settings.recipeHash(), runtime.model(), runtime.modelIdentity());
         } catch (RecipeMarker.LaterFormatException e) {
             throw new OutputDriftException(e.finding(), "or write to a new output");
         }

@@ -31,6 +31,15 @@ import java.util.Optional;
  * the recorded text as it is. A reader of an earlier version ignores the field and misreads nothing of the
  * output, so the format stays 1 and a rollback keeps running the output (only without the identity
  * check).
+ *
+ * <p>{@code job} and {@code namespace} name the job that planned the output: the RewriteJob's name and
+ * namespace (job.yaml's {@code name} and {@code namespace}). {@code namespace} is an optional field of
+ * format 1 like {@code modelIdentity}: absent in markers written before it and for a job that has
+ * none ({@code local} and {@code retry-rejects} with a manifest whose {@code metadata.namespace} is
+ * not set, a job.yaml of an operator that did not write it). An unknown namespace, on either side, is
+ * not compared; a job whose namespace differs from the recorded one is another campaign ({@link
+ * #ownedElsewhere}), whatever its name, recipe and model. A marker without the field gets it from
+ * the next plan that knows it.
  */
 public final class RecipeMarker {
 
@@ -166,6 +175,21 @@ public final class RecipeMarker {
      */
     public void record(Storage output, String recipeHash, String model, String modelIdentity, String job)
             throws IOException {
+        record(output, recipeHash, model, modelIdentity, null, job);
+    }
+
+    /**
+     * Records the recipe, model, model identity and the job's namespace and name (identity and namespace
+     * left out when null: not known); a marker that matches but lacks the identity or the namespace gets
+     * them, and one that records another namespace (a move to another namespace, accepted) takes this
+     * job's.
+     */
+    public void record(
+            Storage output, String recipeHash, String model, String modelIdentity, String namespace, String job)
+            throws IOException {
+        if (namespace != null && namespace.isBlank()) {
+            namespace = null;
+        }
         if (recipeHash == null) {
             return;
         }
@@ -176,22 +200,49 @@ public final class RecipeMarker {
         if (modelIdentity != null) {
             fields.put("modelIdentity", modelIdentity);
         }
+        if (namespace != null) {
+            fields.put("namespace", namespace);
+        }
         fields.put("job", job == null ? "" : job);
         byte[] content = json.writeValueAsBytes(fields);
         if (!output.createIfAbsent(KEY, content)) {
-            Optional<Recorded> now = Optional.empty();
-            if (output.exists(KEY)) {
-                now = Optional.of(recordedIn(readable(output, output.readAll(KEY))));
-            }
+            JsonNode node = output.exists(KEY) ? readable(output, output.readAll(KEY)) : null;
+            Optional<Recorded> now = node == null ? Optional.empty() : Optional.of(recordedIn(node));
+            String recordedNamespace = text(node, "namespace");
+            String thisNamespace = namespace;
             boolean same = now.map(r -> recipeHash.equals(r.recipeHash())
                             && Objects.equals(model, r.model())
                             && (modelIdentity == null
-                                    || (r.modelIdentity() != null && sameIdentity(r.modelIdentity(), modelIdentity))))
+                                    || (r.modelIdentity() != null && sameIdentity(r.modelIdentity(), modelIdentity)))
+                            && (thisNamespace == null || thisNamespace.equals(recordedNamespace)))
                     .orElse(false);
             if (!same) {
                 output.put(KEY, content);
             }
         }
+    }
+
+    /**
+     * "{@code <output> holds the output of job 'team-a/wrap', and this is job 'team-b/wrap'}" when the
+     * marker records a namespace and this job's (non-null) namespace is another: two jobs of two
+     * namespaces (two teams, maybe one name) writing one output are two campaigns, not one resumed,
+     * even with the same recipe and model. Null when the namespaces are the same, or either is not
+     * known (a marker written before the field, a job without a namespace), or there is no marker.
+     */
+    public String ownedElsewhere(Storage output, String namespace, String job) throws IOException {
+        if (namespace == null || namespace.isBlank() || !output.exists(KEY)) {
+            return null;
+        }
+        JsonNode node = readable(output, output.readAll(KEY));
+        String recordedNamespace = text(node, "namespace");
+        if (recordedNamespace == null || recordedNamespace.isBlank() || recordedNamespace.equals(namespace)) {
+            return null;
+        }
+        String recordedJob = text(node, "job");
+        return output.describe() + " holds the output of job '" + recordedNamespace + "/"
+                + (recordedJob == null ? "" : recordedJob) + "', and this is job '" + namespace + "/"
+                + (job == null ? "" : job) + "' (another namespace: another campaign, whatever its recipe and"
+                + " model)";
     }
 
     /** The name of the job that first planned the output, as its marker records it; empty when not recorded. */

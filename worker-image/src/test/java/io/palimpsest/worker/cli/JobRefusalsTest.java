@@ -854,6 +854,74 @@ class JobRefusalsTest {
         assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
     }
 
+    /**
+     * A job of another namespace (another team, the same job name, the same output) is told the output
+     * is that namespace's job's, even with the same recipe and model: resuming it would make one campaign
+     * of two teams' jobs. Its workers refuse it likewise. Within a namespace a renamed job runs on; a job
+     * without a namespace, or a marker without one (an earlier version's), compares none.
+     */
+    @Test
+    void aJobOfAnotherNamespaceIsRefusedEvenWithTheSameRecipe() throws IOException {
+        edit("  name: quickstart\n", "  name: quickstart\n  namespace: team-a\n");
+        CliRun first = local();
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        Path markerFile = out.resolve("_palimpsest/recipe.json");
+        String marker = Files.readString(markerFile);
+        assertTrue(marker.contains("\"namespace\":\"team-a\",\"job\":\"quickstart\""), marker);
+        byte[] receipt = Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"));
+
+        edit("  namespace: team-a\n", "  namespace: team-b\n");
+        CliRun other = local();
+        assertEquals(ExitCodes.INVALID_JOB, other.exit(), other.err());
+        assertTrue(
+                other.err()
+                        .contains(" holds the output of job 'team-a/quickstart', and this is job 'team-b/quickstart'"
+                                + " (another namespace: another campaign, whatever its recipe and model): write this"
+                                + " job's output elsewhere (spec.output.uri, or --out locally)"),
+                other.err());
+        assertFalse(other.err().contains("recipe drift"), other.err());
+        assertEquals(marker, Files.readString(markerFile), "nothing written");
+        assertTrue(
+                Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
+                "receipt untouched");
+
+        // a worker started by hand with that job does not take team-a's receipts as its own either
+        edit("uri: file://quickstart-out/", "uri: " + out.toUri());
+        Path termination = out.resolveSibling("termination");
+        CliRun run = CliRun.of(
+                "run", "-f", manifests.toString(), "--shard", "0", "--termination-log", termination.toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("this is job 'team-b/quickstart' (another namespace"), run.err());
+        assertTrue(Files.readString(termination).contains("output_drift"), Files.readString(termination));
+        assertEquals(marker, Files.readString(markerFile), "nothing written");
+
+        // within team-a a renamed job with the same recipe and model runs on
+        edit("  name: quickstart\n  namespace: team-b\n", "  name: renamed\n  namespace: team-a\n");
+        CliRun renamed = local();
+        assertEquals(ExitCodes.DONE, renamed.exit(), "a rename within the namespace: " + renamed.err());
+
+        // a job without a namespace (a manifest that names none) is not compared, nor does it drop the recorded one
+        edit("  namespace: team-a\n", "");
+        CliRun none = local();
+        assertEquals(ExitCodes.DONE, none.exit(), none.err());
+        assertTrue(Files.readString(markerFile).contains("\"namespace\":\"team-a\""), Files.readString(markerFile));
+
+        // a marker written before the field compares none, and the next plan that knows the namespace records it
+        Files.writeString(markerFile, marker.replace("\"namespace\":\"team-a\",", ""));
+        edit("  name: renamed\n", "  name: renamed\n  namespace: team-b\n");
+        CliRun older = local();
+        assertEquals(ExitCodes.DONE, older.exit(), older.err());
+        assertTrue(Files.readString(markerFile).contains("\"namespace\":\"team-b\""), Files.readString(markerFile));
+
+        // a job moved to another namespace, said so explicitly, runs on there
+        edit("  namespace: team-b\n", "  namespace: team-c\n");
+        assertEquals(ExitCodes.INVALID_JOB, local().exit());
+        CliRun moved = local("--accept-recipe-change");
+        assertEquals(ExitCodes.DONE, moved.exit(), moved.err());
+        assertTrue(Files.readString(markerFile).contains("\"namespace\":\"team-c\""), Files.readString(markerFile));
+        assertEquals(ExitCodes.DONE, local().exit());
+    }
+
     @Test
     void anOutputALaterVersionWroteInAnotherFormatIsRefusedEvenWithTheAcceptFlag() throws IOException {
         CliRun first = local();

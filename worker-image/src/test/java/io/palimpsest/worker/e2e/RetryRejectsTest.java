@@ -205,6 +205,9 @@ class RetryRejectsTest {
         Path job = runWithOneModelErrorReject();
         FileStorage out = new FileStorage(dir.resolve("out"));
         String original = Files.readString(job);
+        // the campaign as a job of namespace team-a planned it (a job that names no namespace compares none)
+        Path marker = dir.resolve("out/_palimpsest/recipe.json");
+        Files.writeString(marker, Files.readString(marker).replace("\"job\":", "\"namespace\":\"team-a\",\"job\":"));
         try (ModelSimServer well = ModelSimServer.start(
                         SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0);
                 ModelSimServer other = ModelSimServer.start(
@@ -212,7 +215,13 @@ class RetryRejectsTest {
             String[][] changes = {
                 {"seed: 1}", "seed: 2}", "recipe drift: ", well.baseUrl()},
                 {"servedModelName: sim", "servedModelName: other", "this job's model is 'other'", other.baseUrl()},
-                {"  input:\n", "  input:\n    textField: body\n", "input.textField 'text' -> 'body'", well.baseUrl()}
+                {"  input:\n", "  input:\n    textField: body\n", "input.textField 'text' -> 'body'", well.baseUrl()},
+                {
+                    "  name: e2e\n",
+                    "  name: e2e\n  namespace: team-b\n",
+                    "holds the output of job 'team-a/e2e', and this is job 'team-b/e2e' (another namespace",
+                    well.baseUrl()
+                }
             };
             for (String[] change : changes) {
                 Files.writeString(job, original.replace(change[0], change[1]));
