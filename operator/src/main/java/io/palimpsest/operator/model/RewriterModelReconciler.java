@@ -50,6 +50,7 @@ import io.palimpsest.operator.model.autoscale.ScaleReason;
 import io.palimpsest.operator.model.autoscale.ScalingPolicy;
 import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
+import io.palimpsest.operator.model.resources.KeylessCallers;
 import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
@@ -195,6 +196,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final ModelDisruptionBudget disruptionBudget;
     private final KedaPresence kedaPresence;
     private final ModelApiKey apiKey;
+    private final KeylessCallers keylessCallers;
     private final ReplicaRecommender recommender = new ReplicaRecommender();
     private final MetricsScraper scraper;
     private final ModelObservations observations;
@@ -216,6 +218,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             ConditionAggregator conditions,
             ModelEvents events,
             ModelMetrics metrics,
+            KeylessCallers keylessCallers,
             Clock clock) {
         this.settings = RenderSettings.from(config);
         this.policy = AdmissionPolicy.from(config.policy());
@@ -227,6 +230,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.disruptionBudget = new ModelDisruptionBudget(settings);
         this.kedaPresence = new KedaPresence(clock);
         this.apiKey = new ModelApiKey(clock);
+        this.keylessCallers = keylessCallers;
         this.scraper = scraper;
         this.observations = observations;
         this.remainingWork = remainingWork;
@@ -395,16 +399,20 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         } catch (KubernetesClientException e) {
             throw refusal(e, "create", Secret.class, model.getMetadata().getNamespace());
         }
-        // A Deployment made before models had keys serves on without one while jobs started then run: their
-        // workers have no key, and replicas asking for one would refuse them. Turned on once they are done,
-        // whatever jobs came after (their workers have the key).
-        context.managedWorkflowAndDependentResourceContext()
-                .put(
-                        VllmDeployment.API_KEY_KEY,
-                        apiKey.asked(
-                                model,
-                                existing,
-                                ModelBoundJobs.unfinishedOf(context.getSecondaryResources(RewriteJob.class))));
+        // A Deployment made before models had keys serves on without one while an unfinished bound job has a
+        // worker (or preview) Job made without the key: its pods would be refused. Turned on once none has,
+        // whatever jobs came after (their Jobs carry the key).
+        boolean asked;
+        try {
+            asked = apiKey.asked(
+                    context.getClient(),
+                    existing,
+                    ModelBoundJobs.unfinishedOf(context.getSecondaryResources(RewriteJob.class)),
+                    keylessCallers);
+        } catch (KubernetesClientException e) {
+            throw refusal(e, "list", Job.class, model.getMetadata().getNamespace());
+        }
+        context.managedWorkflowAndDependentResourceContext().put(VllmDeployment.API_KEY_KEY, asked);
         int current = previous.getDesiredReplicas() != null
                 ? previous.getDesiredReplicas()
                 : existing.map(d -> d.getSpec().getReplicas()).orElse(0);
@@ -466,6 +474,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         }
         context.managedWorkflowAndDependentResourceContext()
                 .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
+        if (!asked) {
+            // no event tells that a keyless worker Job was replaced by a keyed one: look again
+            recheckAt(context, clock.instant().plus(ModelApiKey.HELD_RECHECK));
+        }
         apply(deployment, model, context);
         if (wake != null) {
             // the ScaledObject's pause and the Deployment's count were both written

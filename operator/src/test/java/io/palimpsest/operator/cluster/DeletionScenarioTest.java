@@ -36,6 +36,7 @@ import io.palimpsest.operator.model.RewriterModelReconciler;
 import io.palimpsest.operator.model.autoscale.MetricsScraper;
 import io.palimpsest.operator.model.autoscale.ModelObservations;
 import io.palimpsest.operator.model.autoscale.RemainingWorkSource;
+import io.palimpsest.operator.model.resources.KeylessCallers;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.SimConfig;
 import io.quarkus.arc.Arc;
@@ -679,6 +680,7 @@ class DeletionScenarioTest {
                 bean(ConditionAggregator.class),
                 bean(ModelEvents.class),
                 bean(ModelMetrics.class),
+                bean(KeylessCallers.class),
                 bean(Clock.class));
         operator.register(jobs);
         operator.register(models);

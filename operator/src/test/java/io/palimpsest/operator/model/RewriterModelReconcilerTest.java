@@ -33,12 +33,17 @@ import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.v1alpha1.ModelPhase;
 import io.palimpsest.api.v1alpha1.ModelReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
+import io.palimpsest.operator.job.PreviewJob;
 import io.palimpsest.operator.job.TestJobs;
+import io.palimpsest.operator.job.TestSettings;
+import io.palimpsest.operator.job.resources.WorkerJob;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
+import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
@@ -713,11 +718,13 @@ class RewriterModelReconcilerTest {
 
     /**
      * The model's API key: a Secret made by the reconcile, which vLLM reads by secretKeyRef. A Deployment made
-     * before keys existed (here: the variable taken out by hand) keeps serving without one while a job bound to
-     * the model is unfinished, as its workers hold no key; once none is, the key is turned on.
+     * before keys existed (here: the variable taken out by hand) keeps serving without one while an unfinished
+     * job bound to the model has a worker or preview Job made without the key (made by an operator from before
+     * keys: its pods would be refused); the key is turned on once the job's Jobs carry it (though the job was
+     * created before the Deployment lost it), or once the job is done.
      */
     @Test
-    void theReplicasAskTheKeyOfTheModelsSecretButNotBehindAJobStartedWithoutIt() {
+    void theReplicasAskTheKeyOfTheModelsSecretButNotBehindAJobMakingPodsWithoutIt() {
         RewriterModel model = client.resource(Models.onPvc("mistral-key", 0, 2)).create();
         Deployment d = awaitValue(
                 () -> client.apps().deployments().withName("mistral-key-vllm").get());
@@ -737,18 +744,25 @@ class RewriterModelReconcilerTest {
                 "mistral-key",
                 m -> m.getStatus().getBoundJobs() != null
                         && m.getStatus().getBoundJobs().getCount() == 1);
-        client.apps().deployments().withName("mistral-key-vllm").edit(old -> {
-            old.getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)
-                    .getEnv()
-                    .removeIf(e -> e.getName().equals("VLLM_API_KEY"));
-            return old;
-        });
+        // its worker Job made without the key (by the operator before): held back
+        Job keyless = client.resource(WorkerJob.desired(job, 4, 2, false, "worker:old", null, new TestSettings()))
+                .create();
+        removeKey("mistral-key-vllm");
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> !hasKey("mistral-key-vllm"));
 
+        // the job's worker Job made again with the key: nothing holds the key back
+        client.resource(keyless).delete();
+        client.resource(WorkerJob.desired(job, 4, 2, false, "worker:new", ModelApiKey.ref(model), new TestSettings()))
+                .create();
+        await().atMost(WAIT).until(() -> hasKey("mistral-key-vllm"));
+
+        // a preview Job without the key holds it back again, until the job is done
+        job.getSpec().setPreview(new RewriteJobSpec.Preview()); // what the preview Job is made from
+        client.resource(PreviewJob.desired(
+                        job, "worker:old", "http://mistral-key-vllm.test.svc:8000", model, null, new TestSettings()))
+                .create();
+        removeKey("mistral-key-vllm");
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> !hasKey("mistral-key-vllm"));
         client.resource(job).delete();
         await().atMost(WAIT).until(() -> hasKey("mistral-key-vllm"));
         assertEquals(
@@ -759,6 +773,19 @@ class RewriterModelReconcilerTest {
                         .getData()
                         .get("api-key"),
                 "the key is never changed");
+    }
+
+    private void removeKey(String deployment) {
+        client.apps().deployments().withName(deployment).edit(old -> {
+            old.getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getEnv()
+                    .removeIf(e -> e.getName().equals("VLLM_API_KEY"));
+            return old;
+        });
     }
 
     private boolean hasKey(String deployment) {

@@ -54,21 +54,16 @@ public final class ModelApiKey {
      */
     static final Duration MISSING_RECHECK = Duration.ofSeconds(30);
     /**
-     * How long after this operator first saw a model's Deployment without the key a job must have been
-     * created to be taken for one whose workers hold the key: the API server's clock (creationTimestamp)
-     * and the operator's may differ, and a job created just before this operator took over may have had its
-     * workers made by the one it replaced.
+     * How often a Deployment held without the key looks at the jobs' Jobs again: a job finishing wakes the
+     * model, a keyless Job deleted and made again with the key does not.
      */
-    static final Duration KEYLESS_MARGIN = Duration.ofMinutes(2);
+    public static final Duration HELD_RECHECK = Duration.ofSeconds(15);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Clock clock;
     /** Model uid -> when its Secret was last made or found there. */
     private final Map<String, Instant> ensured = new ConcurrentHashMap<>();
-
-    /** Model uid -> when this operator first saw its Deployment without the key. */
-    private final Map<String, Instant> keylessSeen = new ConcurrentHashMap<>();
 
     public ModelApiKey(Clock clock) {
         this.clock = clock;
@@ -116,34 +111,24 @@ public final class ModelApiKey {
     /**
      * Whether the model's vLLM asks for the key in this pass. Yes for a new Deployment or one asking already
      * (never turned off again). A Deployment made before models had keys serves on without one while an
-     * unfinished job may have workers made before: those created before this operator first saw the
-     * Deployment (and {@link #KEYLESS_MARGIN} after). A job created later has workers this operator made,
-     * which send the key (a vLLM without one takes it and asks nothing): it does not hold the key back, so
-     * a model whose jobs follow each other without a pause still gets its key once the older ones are done.
+     * unfinished job bound to the model has a Job that makes pods calling it without the key ({@link
+     * KeylessCallers}): its workers would be refused. A job whose Jobs carry the key, or that has none yet
+     * (they will, the Secret being there), does not hold the key back: a vLLM without a key takes the key its
+     * workers send and asks nothing. What is read is the Jobs themselves, not when this operator first saw
+     * the Deployment, so a restarted operator decides the same.
      *
      * @param unfinished the unfinished jobs bound to the model
+     * @throws KubernetesClientException a refused read of the jobs' Jobs
      */
-    public boolean asked(RewriterModel model, Optional<Deployment> existing, Collection<RewriteJob> unfinished) {
-        String uid = Optional.ofNullable(model.getMetadata().getUid()).orElse("");
-        if (existing.isEmpty() || enforcedBy(existing)) {
-            keylessSeen.remove(uid);
+    public boolean asked(
+            KubernetesClient client,
+            Optional<Deployment> existing,
+            Collection<RewriteJob> unfinished,
+            KeylessCallers keyless) {
+        if (existing.isEmpty() || enforcedBy(existing) || unfinished.isEmpty()) {
             return true;
         }
-        Instant cutoff = keylessSeen.computeIfAbsent(uid, u -> clock.instant()).plus(KEYLESS_MARGIN);
-        return unfinished.stream().noneMatch(j -> createdBefore(j, cutoff));
-    }
-
-    /** Whether the job was created before {@code cutoff}; a job without a readable creation time is taken as old. */
-    private static boolean createdBefore(RewriteJob job, Instant cutoff) {
-        String created = job.getMetadata().getCreationTimestamp();
-        if (created == null) {
-            return true;
-        }
-        try {
-            return Instant.parse(created).isBefore(cutoff);
-        } catch (java.time.format.DateTimeParseException e) {
-            return true;
-        }
+        return keyless.of(client, unfinished).isEmpty();
     }
 
     /** A new Secret for the model, with a random key (256 bits, base64url: visible ASCII a header carries). */
@@ -166,20 +151,12 @@ public final class ModelApiKey {
     }
 
     /**
-     * Creates the model's Secret unless it was made or found within {@link #RECHECK}; an existing one is
-     * kept as it is.
-     *
-     * @throws KubernetesClientException any refusal but the conflict of an existing Secret
-     */
-    public void ensure(KubernetesClient client, RewriterModel model) {
-        ensure(client, model, List.of());
-    }
-
-    /**
-     * As {@link #ensure(KubernetesClient, RewriterModel)}, within {@link #MISSING_RECHECK} when one of
-     * the model's pods cannot start because the Secret (or its key) is missing.
+     * Creates the model's Secret unless it was made or found within {@link #RECHECK}, or within {@link
+     * #MISSING_RECHECK} when one of the model's pods cannot start because the Secret (or its key) is missing;
+     * an existing one is kept as it is.
      *
      * @param pods the model's pods
+     * @throws KubernetesClientException any refusal but the conflict of an existing Secret
      */
     public void ensure(KubernetesClient client, RewriterModel model, Collection<Pod> pods) {
         String uid = model.getMetadata().getUid();

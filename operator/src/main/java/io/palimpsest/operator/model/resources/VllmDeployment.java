@@ -51,7 +51,8 @@ public class VllmDeployment extends ModelDependent<Deployment> {
     public static final String REPLICAS_KEY = "palimpsest.io/replicas";
     /**
      * Context key of whether vLLM asks for the model's API key in this pass (a Boolean, true when absent):
-     * false only while a Deployment made before keys existed serves jobs started then ({@link ModelApiKey}).
+     * false only while a Deployment made before keys existed serves jobs with worker Jobs made without the key
+     * ({@link ModelApiKey}).
      */
     public static final String API_KEY_KEY = "palimpsest.io/api-key";
 

@@ -18,11 +18,19 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.palimpsest.api.common.SecretKeyRef;
 import io.palimpsest.api.v1alpha1.RewriteJob;
+import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.operator.job.JobSettings;
+import io.palimpsest.operator.job.KeylessWorkerJobs;
 import io.palimpsest.operator.job.MutableClock;
+import io.palimpsest.operator.job.PreviewJob;
 import io.palimpsest.operator.job.TestJobs;
+import io.palimpsest.operator.job.TestSettings;
+import io.palimpsest.operator.job.resources.PlannerJob;
+import io.palimpsest.operator.job.resources.TallyJob;
+import io.palimpsest.operator.job.resources.WorkerJob;
 import io.palimpsest.operator.model.ModelNames;
 import io.palimpsest.operator.model.Models;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +55,7 @@ class ModelApiKeyTest {
         model.getMetadata().setUid("uid-1");
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         ModelApiKey keys = new ModelApiKey(clock);
-        keys.ensure(client, model);
+        keys.ensure(client, model, List.of());
 
         Secret made = secret();
         assertEquals("mistral-vllm-api-key", made.getMetadata().getName());
@@ -60,17 +68,17 @@ class ModelApiKeyTest {
         assertTrue(key.matches("[A-Za-z0-9_-]{43}"), "256 random bits a header can carry: " + key.length());
 
         // later passes, a pass after the recheck and an operator restarted (nothing remembered): the same key
-        keys.ensure(client, model);
+        keys.ensure(client, model, List.of());
         clock.advance(ModelApiKey.RECHECK.plus(Duration.ofSeconds(1)));
-        keys.ensure(client, model);
-        new ModelApiKey(clock).ensure(client, model);
+        keys.ensure(client, model, List.of());
+        new ModelApiKey(clock).ensure(client, model, List.of());
         assertEquals(key, key(secret()));
         assertEquals(1, client.secrets().inNamespace("test").list().getItems().size());
 
         // each model its own key
         RewriterModel other = Models.huggingFace("other");
         other.getMetadata().setUid("uid-2");
-        keys.ensure(client, other);
+        keys.ensure(client, other, List.of());
         assertNotEquals(
                 key,
                 key(client.secrets()
@@ -187,43 +195,76 @@ class ModelApiKeyTest {
     }
 
     /**
-     * A Deployment made before models had keys keeps serving without one while a job whose workers were made
-     * before may still run; jobs created after the operator first saw it (their workers send the key) do not
-     * hold it back, so a model with jobs following each other without a pause is not left without a key.
+     * A Deployment made before models had keys keeps serving without one while an unfinished job bound to the
+     * model has a worker (or preview) Job made without the key, whose pods would be refused: however recent
+     * the job, however long after, and across operator restarts (nothing is remembered). It gets the key once
+     * that job's Jobs carry the key or the job is finished; a job with no such Job yet, or only a planner or
+     * tally Job (which never call the model), does not hold it back.
      */
     @Test
-    void aDeploymentWithoutTheKeyGetsItOnceTheJobsCreatedBeforeAreDoneWhateverCameAfter() {
+    void aDeploymentWithoutTheKeyGetsItOnceNoUnfinishedJobHasAJobMakingPodsWithoutIt() {
         RewriterModel model = Models.huggingFace("mistral");
         model.getMetadata().setUid("uid-1");
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        KeylessCallers keylessJobs = new KeylessWorkerJobs();
         ModelApiKey keys = new ModelApiKey(clock);
         Optional<Deployment> keyless = Optional.of(
                 VllmDeployment.render(model, 1, RenderSettings.defaults(), List.of("ReadWriteMany"), false));
         Optional<Deployment> keyed = Optional.of(VllmDeployment.render(model, 1, RenderSettings.defaults()));
-        RewriteJob old = job("old", Instant.parse("2025-12-31T23:00:00Z"));
+        // created well after this operator first looked at the Deployment
+        RewriteJob campaign = job("campaign", clock.instant().plus(Duration.ofHours(1)));
+        RewriteJob preview = job("preview", clock.instant().plus(Duration.ofHours(1)));
+        preview.getSpec().setPreview(new RewriteJobSpec.Preview());
+        List<RewriteJob> unfinished = List.of(campaign, preview);
 
+        // no Job yet, or only the planner and tally (no model calls): the key, they will make keyed Jobs
+        assertTrue(keys.asked(client, keyless, unfinished, keylessJobs));
+        client.resource(PlannerJob.desired(campaign, IMAGE, SETTINGS)).create();
+        client.resource(TallyJob.desired(campaign, IMAGE, SETTINGS)).create();
+        assertTrue(keys.asked(client, keyless, unfinished, keylessJobs));
+
+        // a worker Job made without the key (by an operator from before keys): held back
+        client.resource(WorkerJob.desired(campaign, 4, 2, false, IMAGE, null, SETTINGS))
+                .create();
+        clock.advance(Duration.ofHours(2));
+        assertFalse(keys.asked(client, keyless, unfinished, keylessJobs));
         // a new Deployment, or one asking already: the key whatever runs
-        assertTrue(keys.asked(model, Optional.empty(), List.of(old)));
-        assertTrue(keys.asked(model, keyed, List.of(old)));
-        // without the key, a job created before: held back, however long after
-        assertFalse(keys.asked(model, keyless, List.of(old)));
+        assertTrue(keys.asked(client, Optional.empty(), unfinished, keylessJobs));
+        assertTrue(keys.asked(client, keyed, unfinished, keylessJobs));
+        // hours later, in an operator restarted: still held
         clock.advance(Duration.ofHours(3));
-        RewriteJob next = job("next", clock.instant().minusSeconds(60));
-        assertFalse(keys.asked(model, keyless, List.of(old, next)));
-        // the old job done: the jobs created since the operator first looked (and the margin) do not hold it
-        assertTrue(keys.asked(model, keyless, List.of(next)));
-        // one created within the margin of that first look might have workers of the operator before: held
-        RewriteJob edge = job("edge", Instant.parse("2026-01-01T00:01:00Z"));
-        assertFalse(keys.asked(model, keyless, List.of(next, edge)));
-        assertTrue(keys.asked(model, keyless, List.of()));
-        // a job without a creation time is taken as old
-        RewriteJob unknown = job("unknown", null);
-        assertFalse(keys.asked(model, keyless, List.of(unknown)));
+        ModelApiKey restarted = new ModelApiKey(clock);
+        assertFalse(restarted.asked(client, keyless, unfinished, keylessJobs));
+        // the job finished (no longer among the unfinished): the key
+        assertTrue(restarted.asked(client, keyless, List.of(preview), keylessJobs));
+
+        // the worker Job made again with the key: the key, though the job was created before the restart
+        client.batch().v1().jobs().inNamespace("test").withName("campaign-work").delete();
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> client.batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace("test")
+                                .withName("campaign-work")
+                                .get()
+                        == null);
+        client.resource(WorkerJob.desired(campaign, 4, 2, false, IMAGE, ModelApiKey.ref(model), SETTINGS))
+                .create();
+        assertTrue(restarted.asked(client, keyless, unfinished, keylessJobs));
+
+        // a preview Job without the key holds it back as well, until it carries the key
+        client.resource(PreviewJob.desired(preview, IMAGE, "http://mistral-vllm.test.svc:8000", model, null, SETTINGS))
+                .create();
+        assertFalse(restarted.asked(client, keyless, unfinished, keylessJobs));
+        assertTrue(restarted.asked(client, keyless, List.of(campaign), keylessJobs));
     }
+
+    private static final String IMAGE = "palimpsest-worker:test";
+    private static final JobSettings SETTINGS = new TestSettings();
 
     private static RewriteJob job(String name, Instant created) {
         RewriteJob job = TestJobs.job(name, "s3://corpus/in", "s3://corpus/out");
-        job.getMetadata().setCreationTimestamp(created == null ? null : created.toString());
+        job.getMetadata().setCreationTimestamp(created.toString());
         return job;
     }
 
