@@ -344,6 +344,34 @@ class ManifestLinterTest {
                 result.describe());
     }
 
+    /**
+     * Worker resources are a Kubernetes ResourceRequirements the CRD stores with any string as a
+     * quantity; the API server cannot read a worker Job with {@code 8GB} in it. lint refuses it on its field.
+     */
+    @Test
+    void workerResourcesThatAreNoKubernetesQuantityAreRefusedOnTheirFields() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB + """
+                  workers:
+                    resources:
+                      requests: {cpu: 500m, memory: 8GB}
+                      limits: {cpu: two, memory: 8Gi, nvidia.com/gpu: 1, ephemeral-storage: 1.5G}
+                """);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .map(p -> p.field() + ": " + p.message() + " @" + p.line())
+                .sorted()
+                .toList();
+        String why =
+                "not a Kubernetes quantity (e.g. 8Gi, 8G, 500m, 2; the suffixes are Ki, Mi, Gi, Ti, Pi, Ei and n, u, m, k, M, G, T, P, E)";
+        assertEquals(
+                List.of(
+                        "spec.workers.resources.limits.cpu: Invalid value: \"two\": " + why + " @20",
+                        "spec.workers.resources.requests.memory: Invalid value: \"8GB\": " + why + " @19"),
+                found,
+                result.describe());
+    }
+
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
         Files.writeString(
