@@ -178,6 +178,10 @@ public final class ManifestLinter {
                         jobs.add(new Found<>(job, file, line, where));
                         NameLimits.job(job.getMetadata().getName())
                                 .ifPresent(why -> problems.add(nameProblem(file, line, where, why)));
+                        for (FieldError e : JobSpecRules.check(job)) {
+                            problems.add(new Problem(
+                                    file, where == null ? line : where.lineOf(e.field()), e.field(), e.message()));
+                        }
                     }
                 } else if ("RewriterModel".equals(kind)) {
                     rawModels.add(new Found<>(document, file, line, where));

@@ -1,5 +1,6 @@
 package io.palimpsest.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -59,6 +60,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)
 public class RewriteJob extends CustomResource<RewriteJobSpec, RewriteJobStatus> implements Namespaced {
+    @Override
+    @JsonPropertyDescription(
+            "What to rewrite: the input corpus, the recipe, the RewriterModel it runs on, where the output goes, and how the work is sharded, run and retried.")
+    public RewriteJobSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription(
+            "What the operator observed: phase, shard, document and token counts, throughput and ETA, the preview's estimate, recent shard failures and conditions. Written by the operator only.")
+    public RewriteJobStatus getStatus() {
+        return super.getStatus();
+    }
+
     @Override
     protected RewriteJobStatus initStatus() {
         return new RewriteJobStatus();

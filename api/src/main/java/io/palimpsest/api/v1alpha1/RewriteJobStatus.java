@@ -87,10 +87,19 @@ public class RewriteJobStatus {
     @NoArgsConstructor
     @AllArgsConstructor
     public static class ShardCounts {
+        @JsonPropertyDescription("Shards in the plan.")
         private long total;
+
+        @JsonPropertyDescription("Shards committed.")
         private long succeeded;
+
+        @JsonPropertyDescription("Shards failed for good (listed in failedShards).")
         private long failed;
+
+        @JsonPropertyDescription("Shards with a worker pod running an attempt.")
         private long running;
+
+        @JsonPropertyDescription("Shards neither finished nor running: waiting for a worker, or for a retry.")
         private long pending;
     }
 
@@ -98,9 +107,20 @@ public class RewriteJobStatus {
     @NoArgsConstructor
     @AllArgsConstructor
     public static class DocumentCounts {
+        @JsonPropertyDescription(
+                "Documents read by committed shards (read = written + rejected + skipped); the job's Docs column is written.")
         private long read;
+
+        @JsonPropertyDescription("Documents of committed shards with output written (once, whatever their variants).")
         private long written;
+
+        @JsonPropertyDescription(
+                "Documents of committed shards rejected (something went wrong with the document: a validator, the "
+                        + "model's answer), each recorded with its reason under the output's _palimpsest/rejects/.")
         private long rejected;
+
+        @JsonPropertyDescription(
+                "Documents of committed shards skipped: nothing to do (a blank line, an empty text, a pre-filter).")
         private long skipped;
 
         @JsonPropertyDescription(
@@ -148,7 +168,10 @@ public class RewriteJobStatus {
     @AllArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class TokenCounts {
+        @JsonPropertyDescription("Prompt tokens the model counted for committed shards.")
         private long prompt;
+
+        @JsonPropertyDescription("Completion tokens the model generated for committed shards.")
         private long completion;
 
         @JsonPropertyDescription("Prompt tokens of running shards' documents, not committed yet.")
@@ -212,14 +235,20 @@ public class RewriteJobStatus {
     @AllArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class ShardFailure {
+        @JsonPropertyDescription("The shard's index in the plan.")
         private int shard;
+
+        @JsonPropertyDescription("The number of the attempt that failed.")
         private int attempt;
 
         @JsonPropertyDescription("A machine-readable reason: BadData, ModelUnreachable, StoreUnreachable, "
                 + "ModelConfig, AttemptsExhausted or Error, or the kubelet's reason (OOMKilled, ...).")
         private String reason;
 
+        @JsonPropertyDescription("What the worker reported, else the pod's message or exit code.")
         private String message;
+
+        @JsonPropertyDescription("When the attempt ended (RFC 3339).")
         private String time;
     }
 
@@ -229,8 +258,13 @@ public class RewriteJobStatus {
     @AllArgsConstructor
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Range {
+        @JsonPropertyDescription("The central estimate.")
         private double estimate;
+
+        @JsonPropertyDescription("Low end of the range the sample's spread gives; absent when it shows none.")
         private Double low;
+
+        @JsonPropertyDescription("High end of the range the sample's spread gives; absent when it shows none.")
         private Double high;
 
         public Range(double estimate, double low, double high) {
@@ -253,8 +287,13 @@ public class RewriteJobStatus {
         @JsonPropertyDescription("Documents the preview ran the recipe on.")
         private Integer sampled;
 
+        @JsonPropertyDescription("Requests to the model for the whole input.")
         private Range requests;
+
+        @JsonPropertyDescription("Prompt tokens for the whole input.")
         private Range promptTokens;
+
+        @JsonPropertyDescription("Completion tokens for the whole input.")
         private Range completionTokens;
 
         @JsonPropertyDescription(
@@ -271,6 +310,8 @@ public class RewriteJobStatus {
                 "Where the per-replica capacity comes from: measured against the endpoint, or declared.")
         private String capacitySource;
 
+        @JsonPropertyDescription(
+                "Completion tokens per second one replica generates at full load (see capacitySource).")
         private Double tokensPerSecondPerReplica;
 
         @JsonPropertyDescription("The preview's report, under the job's output.")

@@ -1,5 +1,6 @@
 package io.palimpsest.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -54,6 +55,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
 public class RewriterModel extends CustomResource<RewriterModelSpec, RewriterModelStatus> implements Namespaced {
     public static final String GROUP = "palimpsest.io";
     public static final String VERSION = "v1alpha1";
+
+    @Override
+    @JsonPropertyDescription(
+            "The model to serve (weights, vLLM engine, GPUs, replica bounds and autoscaling), or an existing OpenAI-compatible endpoint to use instead.")
+    public RewriterModelSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription(
+            "What the operator observed: phase, replicas ready and desired, queue depth, the endpoint workers call, the RewriteJobs bound to the model and conditions. Written by the operator only.")
+    public RewriterModelStatus getStatus() {
+        return super.getStatus();
+    }
 
     @Override
     protected RewriterModelStatus initStatus() {

@@ -300,6 +300,78 @@ class ManifestLinterTest {
         assertEquals(12, p.line());
     }
 
+    /**
+     * Tolerations and env variables are Kubernetes types the CRDs copy without the API server's rules:
+     * the cluster stores the manifest and then refuses the Deployment or Job made from it (422). lint
+     * (and local, and the operator before it makes anything) refuses them on their field instead.
+     */
+    @Test
+    void tolerationsAndEnvTheApiServerWouldRefuseInThePodsAreRefusedOnTheirFields() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL + """
+                  scheduling:
+                    tolerations:
+                      - {key: nvidia.com/gpu, operator: exists, effect: NoSchedule}
+                      - {operator: Equal, value: "true"}
+                      - {key: spot, operator: Exists, value: "true"}
+                      - {key: spot, operator: Exists, effect: NoSchedul}
+                      - {key: spot, operator: Exists, effect: NoSchedule, tolerationSeconds: 60}
+                      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+                  engine:
+                    env:
+                      - {value: "1"}
+                """);
+        Files.writeString(dir.resolve("job.yaml"), JOB + """
+                  workers:
+                    scheduling:
+                      tolerations:
+                        - {key: spot, operator: Equals}
+                """);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .map(p -> p.file().getFileName() + ":" + p.field() + ": " + p.message())
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "job.yaml:spec.workers.scheduling.tolerations[0].operator: Unsupported value: \"Equals\": supported values: \"Equal\", \"Exists\"",
+                        "model.yaml:spec.engine.env[0].name: Required value",
+                        "model.yaml:spec.scheduling.tolerations[0].operator: Unsupported value: \"exists\": supported values: \"Equal\", \"Exists\"",
+                        "model.yaml:spec.scheduling.tolerations[1].operator: Invalid value: \"Equal\": operator must be Exists when `key` is empty, which means \"match all values and all keys\"",
+                        "model.yaml:spec.scheduling.tolerations[2].value: Invalid value: \"true\": value must be empty when `operator` is 'Exists'",
+                        "model.yaml:spec.scheduling.tolerations[3].effect: Unsupported value: \"NoSchedul\": supported values: \"NoExecute\", \"NoSchedule\", \"PreferNoSchedule\"",
+                        "model.yaml:spec.scheduling.tolerations[4].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set"),
+                found,
+                result.describe());
+    }
+
+    /**
+     * Worker resources are a Kubernetes ResourceRequirements the CRD stores with any string as a
+     * quantity; the API server cannot read a worker Job with {@code 8GB} in it. lint refuses it on its field.
+     */
+    @Test
+    void workerResourcesThatAreNoKubernetesQuantityAreRefusedOnTheirFields() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB + """
+                  workers:
+                    resources:
+                      requests: {cpu: 500m, memory: 8GB}
+                      limits: {cpu: two, memory: 8Gi, nvidia.com/gpu: 1, ephemeral-storage: 1.5G}
+                """);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .map(p -> p.field() + ": " + p.message() + " @" + p.line())
+                .sorted()
+                .toList();
+        String why =
+                "not a Kubernetes quantity (e.g. 8Gi, 8G, 500m, 2; the suffixes are Ki, Mi, Gi, Ti, Pi, Ei and n, u, m, k, M, G, T, P, E)";
+        assertEquals(
+                List.of(
+                        "spec.workers.resources.limits.cpu: Invalid value: \"two\": " + why + " @20",
+                        "spec.workers.resources.requests.memory: Invalid value: \"8GB\": " + why + " @19"),
+                found,
+                result.describe());
+    }
+
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
         Files.writeString(

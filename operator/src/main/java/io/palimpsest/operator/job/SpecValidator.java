@@ -2,6 +2,7 @@ package io.palimpsest.operator.job;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.palimpsest.api.lint.FieldError;
+import io.palimpsest.api.lint.JobSpecRules;
 import io.palimpsest.api.lint.NameLimits;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.recipe.ModelCalls;
@@ -78,6 +79,7 @@ public final class SpecValidator {
                 && spec.getRetry().getMaxFailedShards() < 0) {
             out.add(new FieldError("spec.retry.maxFailedShards", "must be 0 or more"));
         }
+        out.addAll(JobSpecRules.check(job));
         return out;
     }
 

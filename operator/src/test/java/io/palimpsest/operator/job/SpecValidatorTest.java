@@ -43,6 +43,44 @@ class SpecValidatorTest {
         }
     }
 
+    /** A toleration the API server would refuse in the worker pods fails the job as InvalidSpec, as lint refuses it. */
+    @Test
+    void aWorkerTolerationTheApiServerWouldRefuseIsAnInvalidSpec() {
+        RewriteJob job = TestJobs.job("rw", "s3://c/in", "s3://c/out");
+        io.palimpsest.api.common.Scheduling scheduling = new io.palimpsest.api.common.Scheduling();
+        scheduling.setTolerations(List.of(new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("spot")
+                .withOperator("Equals")
+                .build()));
+        if (job.getSpec().getWorkers() == null) {
+            job.getSpec().setWorkers(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Workers());
+        }
+        job.getSpec().getWorkers().setScheduling(scheduling);
+        List<FieldError> violations = SpecValidator.validate(job);
+        assertEquals(1, violations.size(), violations.toString());
+        assertEquals(
+                "spec.workers.scheduling.tolerations[0].operator",
+                violations.get(0).field());
+    }
+
+    /** A worker memory of 8GB (not a Kubernetes quantity) fails the job as InvalidSpec before any Job is made. */
+    @Test
+    void aWorkerResourceThatIsNoQuantityIsAnInvalidSpec() {
+        RewriteJob job = TestJobs.job("rw", "s3://c/in", "s3://c/out");
+        if (job.getSpec().getWorkers() == null) {
+            job.getSpec().setWorkers(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Workers());
+        }
+        job.getSpec()
+                .getWorkers()
+                .setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("8GB"))
+                        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("8Gi"))
+                        .build());
+        List<FieldError> violations = SpecValidator.validate(job);
+        assertEquals(1, violations.size(), violations.toString());
+        assertEquals("spec.workers.resources.requests.memory", violations.get(0).field());
+    }
+
     @Test
     void namesMustLeaveRoomForPodHostnames() {
         RewriteJob ok = TestJobs.job("a".repeat(SpecValidator.MAX_NAME_LENGTH), "s3://c/in", "s3://c/out");

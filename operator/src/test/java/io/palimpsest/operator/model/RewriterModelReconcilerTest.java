@@ -320,20 +320,17 @@ class RewriterModelReconcilerTest {
     }
 
     /**
-     * An object the API server refuses as invalid (422: a toleration effect it does not know) fails a model
-     * with no replica, with the server's message naming the field, written once with one Warning Event;
-     * fixing the spec brings the model on.
+     * An object the API server refuses as invalid (422: an env variable name it does not take, which
+     * neither the CRD nor ModelSpecRules checks) fails a model with no replica, with the server's message
+     * naming the field, written once with one Warning Event; fixing the spec brings the model on.
      */
     @Test
     void aDeploymentTheApiServerRefusesFailsTheModelWithItsMessageUntilTheSpecIsFixed() {
         RewriterModel model = Models.onPvc("refused", 1, 1);
-        Scheduling scheduling = new Scheduling();
-        scheduling.setTolerations(List.of(new TolerationBuilder()
-                .withKey("gpu")
-                .withOperator("Exists")
-                .withEffect("NoScheduel")
-                .build()));
-        model.getSpec().setScheduling(scheduling);
+        if (model.getSpec().getEngine() == null) {
+            model.getSpec().setEngine(new RewriterModelSpec.Engine());
+        }
+        model.getSpec().getEngine().setEnv(List.of(new EnvVar("1BAD", "x", null)));
         client.resource(model).create();
 
         RewriterModel failed = awaitModel("refused", m -> m.getStatus().getPhase() == ModelPhase.Failed);
@@ -344,10 +341,7 @@ class RewriterModelReconcilerTest {
         assertTrue(
                 degraded.getMessage().startsWith("the API server refused to create Deployment refused-vllm: "),
                 degraded.getMessage());
-        assertTrue(
-                degraded.getMessage()
-                        .contains("spec.template.spec.tolerations[0].effect: Unsupported value: \"NoScheduel\""),
-                degraded.getMessage());
+        assertTrue(degraded.getMessage().contains(".name: Invalid value: \"1BAD\""), degraded.getMessage());
         String version = failed.getMetadata().getResourceVersion();
         await().during(Duration.ofSeconds(2))
                 .atMost(Duration.ofSeconds(3))
@@ -361,11 +355,37 @@ class RewriterModelReconcilerTest {
                 modelEvents("refused", ModelReason.RejectedByApiServer.name()).size());
 
         client.resources(RewriterModel.class).withName("refused").edit(m -> {
-            m.getSpec().getScheduling().getTolerations().get(0).setEffect("NoSchedule");
+            m.getSpec().getEngine().setEnv(List.of(new EnvVar("GOOD", "x", null)));
             return m;
         });
         awaitValue(() -> client.apps().deployments().withName("refused-vllm").get());
         awaitModel("refused", m -> m.getStatus().getPhase() != ModelPhase.Failed);
+    }
+
+    /**
+     * A toleration the API server would refuse in the replicas' pods is refused before anything is made:
+     * the model is Failed InvalidSpec on the field, as {@code palimpsest lint} refuses it (ModelSpecRules).
+     */
+    @Test
+    void aTolerationTheApiServerWouldRefuseIsAnInvalidSpecBeforeAnythingIsMade() {
+        RewriterModel model = Models.onPvc("untolerated", 1, 1);
+        Scheduling scheduling = new Scheduling();
+        scheduling.setTolerations(List.of(new TolerationBuilder()
+                .withKey("gpu")
+                .withOperator("Exists")
+                .withEffect("NoScheduel")
+                .build()));
+        model.getSpec().setScheduling(scheduling);
+        client.resource(model).create();
+
+        RewriterModel failed = awaitModel("untolerated", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+        var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertEquals(ModelReason.InvalidSpec.name(), ready.getReason());
+        assertTrue(
+                ready.getMessage().contains("spec.scheduling.tolerations[0].effect: Unsupported value: \"NoScheduel\""),
+                ready.getMessage());
+        assertEquals(
+                null, client.apps().deployments().withName("untolerated-vllm").get());
     }
 
     private List<Event> modelEvents(String model, String reason) {
