@@ -14,6 +14,7 @@ import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.run.RunProgress;
@@ -322,7 +323,18 @@ final class LocalCommand implements Callable<Integer> {
                             null);
                 }
                 URI target = endpoint != null ? endpoint : URI.create(declared);
-                if (!answers(target)) {
+                int health = healthStatus(target);
+                if (health == 404 && endsInV1(target)) {
+                    // an OpenAI-style base URL: every request would go to .../v1/v1/chat/completions and be refused
+                    URI base = URI.create(target.toString().replaceFirst("/v1/*$", ""));
+                    throw new InvalidJobException("the model endpoint " + target + " ("
+                            + (endpoint != null ? "--endpoint" : modelName + " spec.endpoint.url")
+                            + ") ends in /v1 and " + ModelUrls.at(target, "/health")
+                            + " is not found: requests would go to "
+                            + ModelUrls.at(target, "/v1/chat/completions") + "; give the base URL without /v1 ("
+                            + base + "). Nothing was written.");
+                }
+                if (health < 0) {
                     throw new ModelUnavailableException(
                             "the model endpoint " + target + " (" + (endpoint != null ? "--endpoint" : modelName)
                                     + ") does not answer " + ModelUrls.at(target, "/health")
@@ -354,14 +366,19 @@ final class LocalCommand implements Callable<Integer> {
             return new LocalModel(URI.create(server.baseUrl()), server);
         }
 
+        private static boolean endsInV1(URI endpoint) {
+            String path = endpoint.getRawPath() == null ? "" : endpoint.getRawPath();
+            return path.replaceFirst("/+$", "").endsWith("/v1");
+        }
+
         /**
-         * Whether a server answers {@code /health} at all before the first document: any status below
+         * The status a server answers {@code /health} with before the first document (-1: none): any status below
          * 500 (an OpenAI-compatible service without that path says 404, and its requests then tell what
          * it refuses). A refused connection or an unknown host is final at once; a slow answer (a busy
          * machine) or a server still loading (503) gets a few more tries before the run stops. Once the
          * run is under way, an outage waits up to {@code --max-outage}.
          */
-        private static boolean answers(URI endpoint) {
+        private static int healthStatus(URI endpoint) {
             var client = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(3))
                     .build();
@@ -371,22 +388,22 @@ final class LocalCommand implements Callable<Integer> {
                     .build();
             for (int attempt = 0; attempt < 4; attempt++) {
                 try {
-                    if (client.send(request, HttpResponse.BodyHandlers.discarding())
-                                    .statusCode()
-                            < 500) {
-                        return true;
+                    int status = client.send(request, HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                    if (status < 500) {
+                        return status;
                     }
                     Thread.sleep(1000);
                 } catch (ConnectException e) {
-                    return false;
+                    return -1;
                 } catch (IOException e) {
                     // a timeout: try again
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return false;
+                    return -1;
                 }
             }
-            return false;
+            return -1;
         }
 
         URI baseUrl() {

@@ -60,6 +60,12 @@ final class PlanCommand implements Callable<Integer> {
     PodJobOptions pod;
 
     @Option(
+            names = "--out",
+            description = "The run's output, when it was not spec.output.uri (a path, or a URI such as"
+                    + " s3://bucket/prefix/), as local --out wrote it.")
+    String out;
+
+    @Option(
             names = "--accept-recipe-change",
             description =
                     "Plan even though the output was made with another recipe or model (its committed shards stay as they are;"
@@ -94,7 +100,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
         try {
-            var loaded = pod.load();
+            var loaded = pod.load(out);
             try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
                 if (fleetWorkers != null && fleetWorkers < 1) {
                     throw new InvalidJobException("--fleet-workers must be at least 1, got " + fleetWorkers);

@@ -15,14 +15,19 @@ import java.util.Set;
  * longer rejected; one it rejected is rejected with the round's reason). A document is chosen when
  * its rejection is whole (no variant written) and every reason is among those asked for; a
  * document with output in some variant and a rejection in another is left out and counted, since
- * running it again would write that output a second time.
+ * running it again would write that output a second time; so is one rejected for a reason asked for
+ * and for another one too (counted with those other reasons, so the message can name them).
  */
 final class RejectSelection {
 
     /** One document to run again: its id and source text, and the reasons it was rejected for. */
     record Chosen(String id, String text, Set<String> reasons) {}
 
-    record Result(List<Chosen> chosen, int partial, int withoutText) {}
+    /**
+     * @param otherReasons documents rejected for a reason asked for and also for others, left out
+     * @param others those other reasons
+     */
+    record Result(List<Chosen> chosen, int partial, int withoutText, int otherReasons, Set<String> others) {}
 
     private final Map<String, List<JsonNode>> inForce = new LinkedHashMap<>();
 
@@ -42,6 +47,8 @@ final class RejectSelection {
         List<Chosen> chosen = new ArrayList<>();
         int partial = 0;
         int withoutText = 0;
+        int otherReasons = 0;
+        Set<String> others = new LinkedHashSet<>();
         for (Map.Entry<String, List<JsonNode>> entry : inForce.entrySet()) {
             List<JsonNode> records = entry.getValue();
             Set<String> why = new LinkedHashSet<>();
@@ -62,7 +69,12 @@ final class RejectSelection {
                     text = r.get("text").asText();
                 }
             }
-            if (why.isEmpty() || !reasons.containsAll(why)) {
+            if (why.isEmpty() || why.stream().noneMatch(reasons::contains)) {
+                continue;
+            }
+            if (!reasons.containsAll(why)) {
+                otherReasons++;
+                why.stream().filter(r -> !reasons.contains(r)).forEach(others::add);
                 continue;
             }
             if (!whole && !rejectedVariants.containsAll(variants)) {
@@ -73,6 +85,6 @@ final class RejectSelection {
                 chosen.add(new Chosen(entry.getKey(), text, why));
             }
         }
-        return new Result(chosen, partial, withoutText);
+        return new Result(chosen, partial, withoutText, otherReasons, others);
     }
 }

@@ -165,7 +165,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                     .toList();
             RejectSelection.Result chosen = selection.choose(new LinkedHashSet<>(reasons), variants);
             System.err.printf(
-                    "rejects with reason %s: %d to run again in round %d%s%s%n",
+                    "rejects with reason %s: %d to run again in round %d%s%s%s%n",
                     reasons,
                     chosen.chosen().size(),
                     round,
@@ -175,7 +175,12 @@ final class RetryRejectsCommand implements Callable<Integer> {
                                     + " would write that variant twice)",
                     chosen.withoutText() == 0
                             ? ""
-                            : "; " + chosen.withoutText() + " left out: the reject has no source text");
+                            : "; " + chosen.withoutText() + " left out: the reject has no source text",
+                    chosen.otherReasons() == 0
+                            ? ""
+                            : "; " + chosen.otherReasons() + " left out: also rejected for "
+                                    + String.join(", ", chosen.others())
+                                    + " (add it to --reason to run them again)");
             if (chosen.chosen().isEmpty()) {
                 return ExitCodes.DONE;
             }

@@ -44,6 +44,12 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PodJobOptions pod;
 
+    @Option(
+            names = "--out",
+            description = "The run's output, when it was not spec.output.uri (a path, or a URI such as"
+                    + " s3://bucket/prefix/), as local --out wrote it.")
+    String out;
+
     @Option(names = "--shard", description = "Shard index; default: $JOB_COMPLETION_INDEX (Indexed Jobs).")
     Integer shard;
 
@@ -130,7 +136,7 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.ATTEMPTS_EXHAUSTED;
         }
         attemptNumber = cap.attempt();
-        var loaded = pod.load();
+        var loaded = pod.load(out);
         try (JobRuntime runtime = new JobRuntime(loaded.job(), environment, json)
                 .backoff(backoffBase, backoffCap)
                 .storeOutage(maxOutage)) {

@@ -123,6 +123,20 @@ public final class ShardRunner {
         }
     }
 
+    /**
+     * What a stop left behind: the documents still waiting for the model when its wait ran out, whose
+     * answers (however many come back before the process ends) are in no part.
+     */
+    private static String notKept(InFlight inFlight) {
+        if (inFlight == null || inFlight.leftInFlight <= 0) {
+            return "";
+        }
+        Duration within = inFlight.stopWithin;
+        return "; " + inFlight.leftInFlight + " document(s) still waiting for the model when the wait ("
+                + (within == null ? "--stop-within" : "3/4 of --stop-within " + within)
+                + ") ran out are not kept: the next attempt sends them again (a longer --stop-within keeps more)";
+    }
+
     /** How a stopped attempt's summary says why: the signal, when known. */
     static String stoppedBy(String signal) {
         return signal == null ? "stopped by a signal" : "stopped on " + signal;
@@ -391,6 +405,10 @@ public final class ShardRunner {
         private final AtomicInteger count = new AtomicInteger();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final AtomicBoolean writerFailed = new AtomicBoolean();
+        /** Documents still waiting for the model when a stop's wait ran out: not kept, done again next time. */
+        private volatile int leftInFlight;
+
+        private volatile Duration stopWithin;
 
         InFlight(PartWriter writer) {
             this.writer = writer;
@@ -420,6 +438,7 @@ public final class ShardRunner {
             if (!failure.compareAndSet(null, reason)) {
                 return;
             }
+            stopWithin = within;
             // leave a quarter of the grace period for the commit itself
             long deadline = System.nanoTime() + within.toNanos() * 3 / 4;
             Thread watch = new Thread(
@@ -446,6 +465,7 @@ public final class ShardRunner {
 
         private void failWriterOnce() {
             if (writerFailed.compareAndSet(false, true)) {
+                leftInFlight = Math.max(0, count.get());
                 Throwable cause = unwrap(failure.get());
                 if (cause instanceof TerminationRequested
                         || cause instanceof DocumentFailedException
@@ -498,7 +518,7 @@ public final class ShardRunner {
                     ShardReason.TERMINATED,
                     stoppedBy(stopSignal)
                             + ": took no more documents, committed the complete checkpoint parts; the next attempt"
-                            + " resumes after them",
+                            + " resumes after them" + notKept(current),
                     ExitCodes.TERMINATED);
         }
         if (failure instanceof ModelUnavailableException) {

@@ -119,6 +119,29 @@ class LocalCommandTest {
         }
     }
 
+    /**
+     * An OpenAI-style base URL (ending in /v1) where the server answers only at its root: every request would
+     * go to .../v1/v1/chat/completions and be refused (404). Refused before anything is planned, naming the
+     * base URL to give instead.
+     */
+    @Test
+    void anEndpointEndingInV1IsRefusedBeforeAnythingIsWritten() throws Exception {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder().modelName("qwen-small").zeroLatency().build(), "127.0.0.1", 0)) {
+            String base = sim.baseUrl().replaceAll("/+$", "");
+            CliRun run = CliRun.of(
+                    "local", "-f", QUICKSTART.toString(), "--endpoint", base + "/v1/", "--out", out.toString());
+            assertEquals(78, run.exit(), run.out() + run.err());
+            assertTrue(
+                    run.err()
+                            .contains("ends in /v1 and " + base + "/v1/health is not found: requests would go to "
+                                    + base + "/v1/v1/chat/completions; give the base URL without /v1 (" + base + ")"),
+                    run.err());
+            assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
+            assertEquals(0, sim.requestLog().totalReceived(), "no request sent");
+        }
+    }
+
     @Test
     void anEndpointWhereNothingListensStopsBeforeTheFirstDocument() throws Exception {
         int closedPort;

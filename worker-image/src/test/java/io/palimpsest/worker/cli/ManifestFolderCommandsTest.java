@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
@@ -78,6 +79,38 @@ class ManifestFolderCommandsTest {
                 CliRun.of("tally", "-f", manifests.toString(), "--termination-log", log, "--out", elsewhere.toString());
         assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
         assertTrue(tally.out().contains("\"receipts\":2"), tally.out());
+    }
+
+    /**
+     * plan and run take --out as local, tally and retry-rejects do: an output written with local --out can
+     * be planned again (as OPERATIONS.md tells) and its shards run, without editing the manifest.
+     */
+    @Test
+    void planAndRunTakeOut() {
+        String log = tmp.resolve("termination-log").toString();
+        Path elsewhere = tmp.resolve("elsewhere");
+        CliRun plan =
+                CliRun.of("plan", "-f", manifests.toString(), "--termination-log", log, "--out", elsewhere.toString());
+        assertEquals(ExitCodes.DONE, plan.exit(), plan.out() + plan.err());
+        assertTrue(Files.exists(elsewhere.resolve("_palimpsest/manifest.jsonl")), plan.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest/manifest.jsonl")), "spec.output.uri is left alone");
+
+        Path unplanned = tmp.resolve("unplanned");
+        CliRun run = CliRun.of(
+                "run",
+                "-f",
+                manifests.toString(),
+                "--shard",
+                "0",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--termination-log",
+                log,
+                "--out",
+                unplanned.toString());
+        assertEquals(ExitCodes.FAILED, run.exit(), run.out() + run.err());
+        assertTrue(
+                run.err().contains("no plan at " + unplanned.toUri().toString().replaceAll("/$", "")), run.err());
     }
 
     @Test

@@ -118,7 +118,49 @@ class LocalSigtermTest {
         }
     }
 
+    /**
+     * Answers slower than --stop-within: the documents still waiting when the wait runs out are not kept, and
+     * the shard's line says how many, and that a longer --stop-within keeps more, rather than only that the
+     * complete parts were committed (beside a requests line counting their answers).
+     */
+    @Test
+    void documentsStillWaitingWhenTheStopRunsOutAreCountedAsNotKept() throws Exception {
+        Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
+        Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
+        Corpus.writeJsonl(dir.resolve("data/part-000.jsonl"), "doc", 4);
+        SimConfig config = SimConfig.builder()
+                .modelName("qwen-small")
+                .decodeStepBaseSeconds(0.5)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Process local = start(sim.baseUrl(), "PT2S");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (sim.requestLog().totalReceived() < 8 && System.nanoTime() < deadline && local.isAlive()) {
+                Thread.sleep(20);
+            }
+            Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(local.pid()))
+                    .inheritIO()
+                    .start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(local.waitFor(30, TimeUnit.SECONDS), "exits within --stop-within and its summary");
+            String log = Files.readString(dir.resolve("local.log"));
+            assertEquals(130, local.exitValue(), log);
+            assertTrue(
+                    log.contains("resumes after them; 4 document(s) still waiting for the model when the wait (3/4 of"
+                            + " --stop-within PT2S) ran out are not kept: the next attempt sends them again (a longer"
+                            + " --stop-within keeps more)"),
+                    log);
+            assertEquals(0, checkpointedItems(), log);
+        }
+    }
+
     private Process start(String endpoint) throws Exception {
+        return start(endpoint, "PT5S");
+    }
+
+    private Process start(String endpoint, String stopWithin) throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -138,7 +180,7 @@ class LocalSigtermTest {
                 "--checkpoint-every",
                 String.valueOf(CHECKPOINT_EVERY),
                 "--stop-within",
-                "PT5S"));
+                stopWithin));
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("local.log").toFile())

@@ -1,0 +1,54 @@
+package io.palimpsest.worker.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which rejects a retry round runs again, and how the ones left out are counted: every document rejected
+ * for a reason asked for is either chosen or counted with why it was left out, so the counts add up to
+ * what the receipt and tally report under that reason.
+ */
+class RejectSelectionTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode reject(String id, String variant, String reason) {
+        return JSON.createObjectNode()
+                .put("id", id)
+                .put("variant", variant)
+                .put("reason", reason)
+                .put("outcome", "rejected")
+                .put("text", "source of " + id);
+    }
+
+    @Test
+    void aDocumentAlsoRejectedForAnotherReasonIsCountedAndNamedNotDroppedSilently() {
+        RejectSelection selection = new RejectSelection();
+        selection.original(List.of(
+                reject("both-judge", "a", "judge"),
+                reject("both-judge", "b", "judge"),
+                reject("judge-and-facts", "a", "judge"),
+                reject("judge-and-facts", "b", "facts"),
+                reject("only-facts", "a", "facts"),
+                reject("only-facts", "b", "facts"),
+                reject("written-in-b", "a", "judge")));
+
+        RejectSelection.Result result = selection.choose(Set.of("judge"), List.of("a", "b"));
+
+        assertEquals(
+                List.of("both-judge"),
+                result.chosen().stream().map(RejectSelection.Chosen::id).toList());
+        assertEquals(1, result.partial(), "written in another variant");
+        assertEquals(1, result.otherReasons(), "rejected for judge and for facts: left out, counted");
+        assertEquals(Set.of("facts"), result.others());
+
+        RejectSelection.Result both = selection.choose(Set.of("judge", "facts"), List.of("a", "b"));
+        assertEquals(3, both.chosen().size());
+        assertEquals(0, both.otherReasons());
+    }
+}
