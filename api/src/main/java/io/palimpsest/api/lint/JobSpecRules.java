@@ -33,6 +33,7 @@ public final class JobSpecRules {
         if (job.getSpec() != null && job.getSpec().getWorkers() != null) {
             out.addAll(SchedulingRules.check(job.getSpec().getWorkers().getScheduling(), "spec.workers.scheduling"));
             quantities(out, job.getSpec().getWorkers().getResources(), "spec.workers.resources");
+            PodFieldRules.resourceNames(out, job.getSpec().getWorkers().getResources(), "spec.workers.resources");
             PodFieldRules.requestsWithinLimits(
                     out, job.getSpec().getWorkers().getResources(), "spec.workers.resources", QUANTITY);
             PodFieldRules.pullSecrets(

@@ -39,8 +39,8 @@ final class PodFieldRules {
                     + " start and end with an alphanumeric character (e.g. 'example.com'); it names a Secret, so no"
                     + " pod could pull with it";
 
-    /** Resources the kubelet may overcommit; any other (extended resources like GPUs) needs request == limit. */
-    private static final List<String> OVERCOMMITTABLE = List.of("cpu", "memory", "ephemeral-storage");
+    /** A container's resources without a domain (Kubernetes' standard container resources). */
+    private static final List<String> STANDARD = List.of("cpu", "memory", "ephemeral-storage");
 
     private PodFieldRules() {}
 
@@ -101,7 +101,10 @@ final class PodFieldRules {
                 continue;
             }
             String at = field + ".requests." + name;
-            boolean overcommittable = OVERCOMMITTABLE.contains(name) || name.startsWith("hugepages-");
+            // Kubernetes' IsOvercommitAllowed: native resources but huge pages; GPUs and other extended
+            // resources need request == limit
+            boolean overcommittable =
+                    (!name.contains("/") || name.contains("kubernetes.io/")) && !name.startsWith("hugepages-");
             String limited = text(limits.get(name));
             BigDecimal limit = amount(limited, quantity);
             if (limit == null) {
@@ -121,6 +124,33 @@ final class PodFieldRules {
             } else if (!overcommittable && request.compareTo(limit) != 0) {
                 out.add(new FieldError(
                         at, "Invalid value: \"" + requested + "\": must be equal to " + name + " limit of " + limited));
+            }
+        }
+    }
+
+    /**
+     * A resource name without a domain is one of the standard ones ({@code gpu: 1} is refused; a GPU is
+     * {@code nvidia.com/gpu}).
+     */
+    static void resourceNames(List<FieldError> out, ResourceRequirements resources, String field) {
+        if (resources == null) {
+            return;
+        }
+        names(out, resources.getRequests(), field + ".requests");
+        names(out, resources.getLimits(), field + ".limits");
+    }
+
+    private static void names(List<FieldError> out, Map<String, Quantity> values, String field) {
+        if (values == null) {
+            return;
+        }
+        for (String name : new TreeMap<>(values).keySet()) {
+            if (!name.contains("/") && !STANDARD.contains(name) && !name.startsWith("hugepages-")) {
+                out.add(new FieldError(
+                        field + "." + name,
+                        "Invalid value: \"" + name + "\": must be a standard resource for containers (cpu, memory,"
+                                + " ephemeral-storage, hugepages-<size>) or an extended resource with a domain"
+                                + " (e.g. nvidia.com/gpu)"));
             }
         }
     }

@@ -410,7 +410,7 @@ class ManifestLinterTest {
                     imagePullSecrets: [{name: Bad_Name}, {name: regcred}]
                     resources:
                       requests: {cpu: "2", memory: 8Gi, ephemeral-storage: 1G, nvidia.com/gpu: 1, example.com/fpga: 1}
-                      limits: {cpu: 1500m, memory: 8Gi, ephemeral-storage: 1Gi, nvidia.com/gpu: 2}
+                      limits: {cpu: 1500m, memory: 8Gi, ephemeral-storage: 1Gi, nvidia.com/gpu: 2, gpu: 1}
                     scheduling:
                       affinity:
                         nodeAffinity:
@@ -436,6 +436,9 @@ class ManifestLinterTest {
                         "job.yaml:spec.workers.resources.limits.example.com/fpga: Required value: Limit must be set"
                                 + " for non overcommitable resources (request 1 at"
                                 + " spec.workers.resources.requests.example.com/fpga)",
+                        "job.yaml:spec.workers.resources.limits.gpu: Invalid value: \"gpu\": must be a standard"
+                                + " resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or an"
+                                + " extended resource with a domain (e.g. nvidia.com/gpu)",
                         "job.yaml:spec.workers.resources.requests.cpu: Invalid value: \"2\": must be less than or"
                                 + " equal to cpu limit of 1500m",
                         "job.yaml:spec.workers.resources.requests.nvidia.com/gpu: Invalid value: \"1\": must be"
