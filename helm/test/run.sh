@@ -36,6 +36,13 @@ out=$(mktemp -d)
   --api-versions monitoring.coreos.com/v1 \
   --set worker.image=registry.example/palimpsest/worker:dev > "$out/namespaced.yaml"
 
+# An image tag given as a number (--set reads 2 as an integer, a values file as a float) is the tag "2".
+"$helm" template pal "$chart" --set operator.image.tag=2 | grep -q 'image: "ghcr.io/palimpsest/operator:2"' \
+  || { echo "operator.image.tag=2 does not render the tag \"2\""; exit 1; }
+printf 'operator:\n  image:\n    tag: 20240101\n' > "$out/numeric-tag.yaml"
+"$helm" template pal "$chart" -f "$out/numeric-tag.yaml" | grep -q 'image: "ghcr.io/palimpsest/operator:20240101"' \
+  || { echo "a numeric operator.image.tag in a values file does not render as its digits"; exit 1; }
+
 # As a subchart: Helm passes the parent's `global` values to every chart, so the schema must take them.
 "$helm" template pal "$chart" --set global.foo=bar > /dev/null
 mkdir -p "$out/parent/charts"

@@ -24,6 +24,21 @@ app.kubernetes.io/component: operator
 {{- default (include "palimpsest.fullname" .) .Values.serviceAccount.name -}}
 {{- end -}}
 
+{{/*
+The operator image's tag, always a string: a whole number (`--set operator.image.tag=2`, or `tag: 2` in a
+values file, which Helm reads as a float) is written as its digits; 0 is a tag too, not "unset".
+*/}}
+{{- define "palimpsest.operatorImageTag" -}}
+{{- $tag := .Values.operator.image.tag -}}
+{{- if or (kindIs "invalid" $tag) (kindIs "string" $tag) -}}
+{{- default .Chart.AppVersion $tag -}}
+{{- else if kindIs "float64" $tag -}}
+{{- int64 $tag | toString -}}
+{{- else -}}
+{{- toString $tag -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "palimpsest.workerImage" -}}
 {{- default (printf "ghcr.io/palimpsest/worker:%s" .Chart.AppVersion) .Values.worker.image -}}
 {{- end -}}

@@ -33,6 +33,11 @@ public final class JobSpecRules {
         if (job.getSpec() != null && job.getSpec().getWorkers() != null) {
             out.addAll(SchedulingRules.check(job.getSpec().getWorkers().getScheduling(), "spec.workers.scheduling"));
             quantities(out, job.getSpec().getWorkers().getResources(), "spec.workers.resources");
+            PodFieldRules.resourceNames(out, job.getSpec().getWorkers().getResources(), "spec.workers.resources");
+            PodFieldRules.requestsWithinLimits(
+                    out, job.getSpec().getWorkers().getResources(), "spec.workers.resources", QUANTITY);
+            PodFieldRules.pullSecrets(
+                    out, job.getSpec().getWorkers().getImagePullSecrets(), "spec.workers.imagePullSecrets");
         }
         return out;
     }
@@ -50,7 +55,7 @@ public final class JobSpecRules {
             return;
         }
         for (Map.Entry<String, Quantity> e : new TreeMap<>(values).entrySet()) {
-            String text = text(e.getValue());
+            String text = PodFieldRules.text(e.getValue());
             if (text == null || !QUANTITY.matcher(text).matches()) {
                 out.add(new FieldError(
                         field + "." + e.getKey(),
@@ -59,12 +64,5 @@ public final class JobSpecRules {
                                 + "Ti, Pi, Ei and n, u, m, k, M, G, T, P, E)"));
             }
         }
-    }
-
-    private static String text(Quantity q) {
-        if (q == null || q.getAmount() == null) {
-            return null;
-        }
-        return q.getAmount() + (q.getFormat() == null ? "" : q.getFormat());
     }
 }

@@ -37,6 +37,12 @@ public final class ManifestLinter {
     /** The field of the problem "modelRef names no RewriterModel among the manifests". */
     public static final String MODEL_REF = "spec.modelRef.name";
 
+    /**
+     * The simulator's scripted replies, which {@code local --simulate} and {@code preview --simulate}
+     * read from beside the manifests: a recipe folder holds one, and it is no manifest to warn about.
+     */
+    public static final String SIM_RULES_FILE = "sim-rules.yaml";
+
     private static final ObjectMapper YAML = YAMLMapper.builder()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .build();
@@ -165,6 +171,9 @@ public final class ManifestLinter {
                     continue;
                 }
                 Object kind = document.get("kind");
+                if (isSimulatorRules(file, document)) {
+                    continue; // the folder's simulator rules, read by local --simulate, not by the cluster
+                }
                 if ("RewriteJob".equals(kind)) {
                     rawJobs.add(new Found<>(document, file, line, where));
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
@@ -239,6 +248,18 @@ public final class ManifestLinter {
             }
         }
         return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
+    }
+
+    /**
+     * The simulator rules file beside the manifests ({@link #SIM_RULES_FILE}): by its name and its
+     * shape (a {@code rules} list, no apiVersion or kind); any other document in it is read as usual.
+     */
+    private static boolean isSimulatorRules(Path file, Map<String, Object> document) {
+        return file.getFileName() != null
+                && SIM_RULES_FILE.equals(file.getFileName().toString())
+                && !document.containsKey("apiVersion")
+                && !document.containsKey("kind")
+                && document.get("rules") instanceof List<?>;
     }
 
     private static Problem nameProblem(Path file, int line, YamlLines where, String why) {

@@ -20,29 +20,14 @@ public final class ModelSpecRules {
     public static List<FieldError> check(RewriterModel model) {
         List<FieldError> out = new ArrayList<>();
         if (model.getSpec() != null && model.getSpec().getEngine() != null) {
-            envNames(out, model.getSpec().getEngine().getEnv());
+            PodFieldRules.envNames(out, model.getSpec().getEngine().getEnv(), "spec.engine.env");
             uniqueEnvNames(out, model.getSpec().getEngine().getEnv());
         }
         if (model.getSpec() != null) {
             out.addAll(SchedulingRules.check(model.getSpec().getScheduling(), "spec.scheduling"));
+            PodFieldRules.pullSecrets(out, model.getSpec().getImagePullSecrets(), "spec.imagePullSecrets");
         }
         return out;
-    }
-
-    /**
-     * Every variable of {@code spec.engine.env} has a name: the CRD copies the EnvVar type without
-     * its required name, and the API server refuses a container with a nameless variable.
-     */
-    private static void envNames(List<FieldError> out, List<EnvVar> env) {
-        if (env == null) {
-            return;
-        }
-        for (int i = 0; i < env.size(); i++) {
-            if (env.get(i) != null
-                    && (env.get(i).getName() == null || env.get(i).getName().isEmpty())) {
-                out.add(new FieldError("spec.engine.env[" + i + "].name", "Required value"));
-            }
-        }
     }
 
     /**

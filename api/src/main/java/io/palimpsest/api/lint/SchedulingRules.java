@@ -1,14 +1,23 @@
 package io.palimpsest.api.lint;
 
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.NodeAffinity;
+import io.fabric8.kubernetes.api.model.NodeSelector;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.PodAffinityTerm;
+import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.palimpsest.api.common.Scheduling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
- * The API server's rules on tolerations (Kubernetes' ValidateTolerations), which the CRDs copy the
- * type of but not the rules: a RewriterModel's {@code spec.scheduling} and a RewriteJob's
+ * The API server's rules on tolerations (Kubernetes' ValidateTolerations) and the plain shapes of
+ * affinity (ValidateAffinity: node selector terms present, their operators and values, weights,
+ * topology keys), which the CRDs copy the type of but not the rules: a RewriterModel's {@code spec.scheduling} and a RewriteJob's
  * {@code spec.workers.scheduling} are stored as written, and the Deployment or Job made from them is
  * then refused (422). Checked where manifests are read (the linter, so {@code palimpsest lint} and
  * {@code local}) and by the operator before it makes anything, with the same field and message, so
@@ -17,13 +26,18 @@ import java.util.Set;
 public final class SchedulingRules {
     private static final Set<String> OPERATORS = Set.of("Equal", "Exists");
     private static final Set<String> EFFECTS = Set.of("NoSchedule", "PreferNoSchedule", "NoExecute");
+    private static final List<String> NODE_OPERATORS = List.of("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt");
 
     private SchedulingRules() {}
 
     /** Every violation under {@code field} (e.g. {@code spec.scheduling}); empty when it passes. */
     public static List<FieldError> check(Scheduling scheduling, String field) {
         List<FieldError> out = new ArrayList<>();
-        if (scheduling == null || scheduling.getTolerations() == null) {
+        if (scheduling == null) {
+            return out;
+        }
+        affinity(out, scheduling.getAffinity(), field + ".affinity");
+        if (scheduling.getTolerations() == null) {
             return out;
         }
         List<Toleration> tolerations = scheduling.getTolerations();
@@ -65,6 +79,130 @@ public final class SchedulingRules {
             }
         }
         return out;
+    }
+
+    private static void affinity(List<FieldError> out, Affinity affinity, String field) {
+        if (affinity == null) {
+            return;
+        }
+        NodeAffinity node = affinity.getNodeAffinity();
+        if (node != null) {
+            String at = field + ".nodeAffinity";
+            NodeSelector required = node.getRequiredDuringSchedulingIgnoredDuringExecution();
+            if (required != null) {
+                String r = at + ".requiredDuringSchedulingIgnoredDuringExecution";
+                List<NodeSelectorTerm> terms = required.getNodeSelectorTerms();
+                if (terms == null || terms.isEmpty()) {
+                    out.add(new FieldError(
+                            r + ".nodeSelectorTerms", "Required value: must have at least one node selector term"));
+                } else {
+                    for (int i = 0; i < terms.size(); i++) {
+                        nodeSelectorTerm(out, terms.get(i), r + ".nodeSelectorTerms[" + i + "]");
+                    }
+                }
+            }
+            List<PreferredSchedulingTerm> preferred = node.getPreferredDuringSchedulingIgnoredDuringExecution();
+            for (int i = 0; preferred != null && i < preferred.size(); i++) {
+                PreferredSchedulingTerm term = preferred.get(i);
+                String p = at + ".preferredDuringSchedulingIgnoredDuringExecution[" + i + "]";
+                if (term == null) {
+                    continue;
+                }
+                weight(out, term.getWeight(), p + ".weight");
+                if (term.getPreference() == null) {
+                    out.add(new FieldError(p + ".preference", "Required value"));
+                } else {
+                    nodeSelectorTerm(out, term.getPreference(), p + ".preference");
+                }
+            }
+        }
+        if (affinity.getPodAffinity() != null) {
+            podTerms(
+                    out,
+                    affinity.getPodAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(),
+                    affinity.getPodAffinity().getPreferredDuringSchedulingIgnoredDuringExecution(),
+                    field + ".podAffinity");
+        }
+        if (affinity.getPodAntiAffinity() != null) {
+            podTerms(
+                    out,
+                    affinity.getPodAntiAffinity().getRequiredDuringSchedulingIgnoredDuringExecution(),
+                    affinity.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution(),
+                    field + ".podAntiAffinity");
+        }
+    }
+
+    private static void nodeSelectorTerm(List<FieldError> out, NodeSelectorTerm term, String field) {
+        if (term == null) {
+            return;
+        }
+        List<NodeSelectorRequirement> expressions = term.getMatchExpressions();
+        for (int j = 0; expressions != null && j < expressions.size(); j++) {
+            NodeSelectorRequirement e = expressions.get(j);
+            if (e == null) {
+                continue;
+            }
+            String at = field + ".matchExpressions[" + j + "]";
+            String operator = blankToNull(e.getOperator());
+            int values = e.getValues() == null ? 0 : e.getValues().size();
+            if (blankToNull(e.getKey()) == null) {
+                out.add(new FieldError(at + ".key", "Required value"));
+            }
+            if (operator == null || !NODE_OPERATORS.contains(operator)) {
+                out.add(
+                        new FieldError(
+                                at + ".operator",
+                                (operator == null ? "Required value" : "Unsupported value: \"" + operator + "\"")
+                                        + ": supported values: \"DoesNotExist\", \"Exists\", \"Gt\", \"In\", \"Lt\", \"NotIn\""));
+            } else if ((operator.equals("In") || operator.equals("NotIn")) && values == 0) {
+                out.add(new FieldError(
+                        at + ".values", "Required value: must be specified when `operator` is 'In' or 'NotIn'"));
+            } else if ((operator.equals("Exists") || operator.equals("DoesNotExist")) && values > 0) {
+                out.add(new FieldError(
+                        at + ".values",
+                        "Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+            } else if ((operator.equals("Gt") || operator.equals("Lt")) && values != 1) {
+                out.add(new FieldError(
+                        at + ".values",
+                        "Required value: must be specified single value when `operator` is 'Lt' or 'Gt'"));
+            }
+        }
+    }
+
+    private static void podTerms(
+            List<FieldError> out,
+            List<PodAffinityTerm> required,
+            List<WeightedPodAffinityTerm> preferred,
+            String field) {
+        for (int i = 0; required != null && i < required.size(); i++) {
+            podTerm(out, required.get(i), field + ".requiredDuringSchedulingIgnoredDuringExecution[" + i + "]");
+        }
+        for (int i = 0; preferred != null && i < preferred.size(); i++) {
+            WeightedPodAffinityTerm term = preferred.get(i);
+            if (term == null) {
+                continue;
+            }
+            String at = field + ".preferredDuringSchedulingIgnoredDuringExecution[" + i + "]";
+            weight(out, term.getWeight(), at + ".weight");
+            if (term.getPodAffinityTerm() == null) {
+                out.add(new FieldError(at + ".podAffinityTerm", "Required value"));
+            } else {
+                podTerm(out, term.getPodAffinityTerm(), at + ".podAffinityTerm");
+            }
+        }
+    }
+
+    private static void podTerm(List<FieldError> out, PodAffinityTerm term, String field) {
+        if (term != null && blankToNull(term.getTopologyKey()) == null) {
+            out.add(new FieldError(field + ".topologyKey", "Required value: can not be empty"));
+        }
+    }
+
+    private static void weight(List<FieldError> out, Integer weight, String field) {
+        if (weight == null || weight < 1 || weight > 100) {
+            out.add(new FieldError(
+                    field, "Invalid value: " + (weight == null ? 0 : weight) + ": must be in the range 1-100"));
+        }
     }
 
     private static String blankToNull(String s) {

@@ -372,6 +372,127 @@ class ManifestLinterTest {
                 result.describe());
     }
 
+    /**
+     * Env names, pull secrets, requests above limits and affinity shapes are copied into the pods as
+     * written; the CRDs store them, and the API server then refuses the Deployment or Job made from
+     * them (422). lint (and local, and the operator before it makes anything) refuses them on their field.
+     */
+    @Test
+    void podFieldsTheApiServerWouldRefuseAreRefusedOnTheirFields() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL + """
+                  imagePullSecrets:
+                    - {}
+                    - {name: Bad_Name}
+                    - {name: registry.example-1}
+                  scheduling:
+                    affinity:
+                      nodeAffinity:
+                        requiredDuringSchedulingIgnoredDuringExecution: {}
+                        preferredDuringSchedulingIgnoredDuringExecution:
+                          - weight: 0
+                            preference:
+                              matchExpressions:
+                                - {key: pool, operator: In}
+                                - {key: pool, operator: Exists, values: [gpu]}
+                                - {key: size, operator: Gt, values: ["1", "2"]}
+                                - {key: pool, operator: in, values: [gpu]}
+                      podAntiAffinity:
+                        requiredDuringSchedulingIgnoredDuringExecution:
+                          - labelSelector: {matchLabels: {app: vllm}}
+                  engine:
+                    env:
+                      - {name: 1BAD, value: "1"}
+                      - {name: "A=B", value: "1"}
+                      - {name: my.env-name_1, value: "1"}
+                """);
+        Files.writeString(dir.resolve("job.yaml"), JOB + """
+                  workers:
+                    imagePullSecrets: [{name: Bad_Name}, {name: regcred}]
+                    resources:
+                      requests: {cpu: "2", memory: 8Gi, ephemeral-storage: 1G, nvidia.com/gpu: 1, example.com/fpga: 1}
+                      limits: {cpu: 1500m, memory: 8Gi, ephemeral-storage: 1Gi, nvidia.com/gpu: 2, gpu: 1}
+                    scheduling:
+                      affinity:
+                        nodeAffinity:
+                          requiredDuringSchedulingIgnoredDuringExecution:
+                            nodeSelectorTerms: []
+                """);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .map(p -> p.file().getFileName() + ":" + p.field() + ": " + p.message())
+                .sorted()
+                .toList();
+        String envName = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-',"
+                + " or '.', and must not start with a digit (e.g. 'my.env-name', or 'MY_ENV.NAME', or 'MyEnvName1',"
+                + " regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')";
+        String subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or"
+                + " '.', and must start and end with an alphanumeric character (e.g. 'example.com'); it names a"
+                + " Secret, so no pod could pull with it";
+        String node = "spec.scheduling.affinity.nodeAffinity.";
+        String preferred = node + "preferredDuringSchedulingIgnoredDuringExecution[0]";
+        assertEquals(
+                List.of(
+                        "job.yaml:spec.workers.imagePullSecrets[0].name: Invalid value: \"Bad_Name\": " + subdomain,
+                        "job.yaml:spec.workers.resources.limits.example.com/fpga: Required value: Limit must be set"
+                                + " for non overcommitable resources (request 1 at"
+                                + " spec.workers.resources.requests.example.com/fpga)",
+                        "job.yaml:spec.workers.resources.limits.gpu: Invalid value: \"gpu\": must be a standard"
+                                + " resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or an"
+                                + " extended resource with a domain (e.g. nvidia.com/gpu)",
+                        "job.yaml:spec.workers.resources.requests.cpu: Invalid value: \"2\": must be less than or"
+                                + " equal to cpu limit of 1500m",
+                        "job.yaml:spec.workers.resources.requests.nvidia.com/gpu: Invalid value: \"1\": must be"
+                                + " equal to nvidia.com/gpu limit of 2",
+                        "job.yaml:spec.workers.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms:"
+                                + " Required value: must have at least one node selector term",
+                        "model.yaml:spec.engine.env[0].name: Invalid value: \"1BAD\": " + envName,
+                        "model.yaml:spec.engine.env[1].name: Invalid value: \"A=B\": " + envName,
+                        "model.yaml:spec.imagePullSecrets[0].name: Required value: the name of a Secret of the"
+                                + " namespace",
+                        "model.yaml:spec.imagePullSecrets[1].name: Invalid value: \"Bad_Name\": " + subdomain,
+                        "model.yaml:" + preferred + ".preference.matchExpressions[0].values: Required value: must"
+                                + " be specified when `operator` is 'In' or 'NotIn'",
+                        "model.yaml:" + preferred + ".preference.matchExpressions[1].values: Forbidden: may not be"
+                                + " specified when `operator` is 'Exists' or 'DoesNotExist'",
+                        "model.yaml:" + preferred + ".preference.matchExpressions[2].values: Required value: must"
+                                + " be specified single value when `operator` is 'Lt' or 'Gt'",
+                        "model.yaml:" + preferred + ".preference.matchExpressions[3].operator: Unsupported value:"
+                                + " \"in\": supported values: \"DoesNotExist\", \"Exists\", \"Gt\", \"In\","
+                                + " \"Lt\", \"NotIn\"",
+                        "model.yaml:" + preferred + ".weight: Invalid value: 0: must be in the range 1-100",
+                        "model.yaml:" + node + "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms:"
+                                + " Required value: must have at least one node selector term",
+                        "model.yaml:spec.scheduling.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey:"
+                                + " Required value: can not be empty"),
+                found,
+                result.describe());
+        var cpu = result.problems().stream()
+                .filter(p -> p.field().equals("spec.workers.resources.requests.cpu"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(20, cpu.line(), "the line of the request");
+    }
+
+    /**
+     * A recipe folder holds the simulator's rules beside its manifests (local --simulate reads them from
+     * there): lint reads the folder without a word about them, and still names a file that is neither.
+     */
+    @Test
+    void theSimulatorRulesBesideTheManifestsAreNoOtherDocument() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB);
+        Files.writeString(
+                dir.resolve(ManifestLinter.SIM_RULES_FILE),
+                "# scripted replies\nrules:\n  - name: judge\n    match: 'Compare'\n    response: 'Score: 5'\n");
+        Files.writeString(dir.resolve("notes.yaml"), "rules:\n  - name: judge\n");
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertEquals(List.of(), result.problems(), result.describe());
+        assertEquals(
+                List.of(dir.resolve("notes.yaml") + ":1: a document with no kind is not a Palimpsest manifest"
+                        + " (RewriteJob or RewriterModel)"),
+                result.others().stream().map(Object::toString).toList());
+    }
+
     @Test
     void dotDotIsRefusedByTheCelRuleOnceThePatternPasses() throws Exception {
         Files.writeString(

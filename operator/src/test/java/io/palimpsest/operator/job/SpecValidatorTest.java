@@ -81,6 +81,51 @@ class SpecValidatorTest {
         assertEquals("spec.workers.resources.requests.memory", violations.get(0).field());
     }
 
+    /**
+     * Pull secrets, requests above limits and a required node affinity without terms are copied into the
+     * worker pods as written, and the API server would refuse the worker Job: the job fails InvalidSpec
+     * on each field before any Job is made, in the words lint uses.
+     */
+    @Test
+    void workerPodFieldsTheApiServerWouldRefuseAreAnInvalidSpec() {
+        RewriteJob job = TestJobs.job("rw", "s3://c/in", "s3://c/out");
+        if (job.getSpec().getWorkers() == null) {
+            job.getSpec().setWorkers(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Workers());
+        }
+        var workers = job.getSpec().getWorkers();
+        workers.setImagePullSecrets(List.of(
+                new io.fabric8.kubernetes.api.model.LocalObjectReference(),
+                new io.fabric8.kubernetes.api.model.LocalObjectReference("Bad_Name")));
+        workers.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("16Gi"))
+                .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("8Gi"))
+                .build());
+        io.palimpsest.api.common.Scheduling scheduling = new io.palimpsest.api.common.Scheduling();
+        scheduling.setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder()
+                .withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity()
+                .build());
+        workers.setScheduling(scheduling);
+        List<String> violations = SpecValidator.validate(job).stream()
+                .map(FieldError::toString)
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "spec.workers.imagePullSecrets[0].name: Required value: the name of a Secret of the namespace",
+                        "spec.workers.imagePullSecrets[1].name: Invalid value: \"Bad_Name\": a lowercase RFC 1123"
+                                + " subdomain must consist of lower case alphanumeric characters, '-' or '.', and must"
+                                + " start and end with an alphanumeric character (e.g. 'example.com'); it names a"
+                                + " Secret, so no pod could pull with it",
+                        "spec.workers.resources.requests.memory: Invalid value: \"16Gi\": must be less than or equal"
+                                + " to memory limit of 8Gi",
+                        "spec.workers.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+                                + ".nodeSelectorTerms: Required value: must have at least one node selector term"),
+                violations);
+    }
+
     @Test
     void namesMustLeaveRoomForPodHostnames() {
         RewriteJob ok = TestJobs.job("a".repeat(SpecValidator.MAX_NAME_LENGTH), "s3://c/in", "s3://c/out");

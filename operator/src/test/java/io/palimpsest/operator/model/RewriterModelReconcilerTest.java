@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -386,6 +387,28 @@ class RewriterModelReconcilerTest {
                 ready.getMessage());
         assertEquals(
                 null, client.apps().deployments().withName("untolerated-vllm").get());
+    }
+
+    /**
+     * An env name or a pull secret the API server would refuse in the replicas' pods is refused before
+     * anything is made: the model is Failed InvalidSpec on the fields, as {@code palimpsest lint} refuses them.
+     */
+    @Test
+    void anEnvNameOrPullSecretTheApiServerWouldRefuseIsAnInvalidSpecBeforeAnythingIsMade() {
+        RewriterModel model = Models.onPvc("misnamed", 1, 1);
+        if (model.getSpec().getEngine() == null) {
+            model.getSpec().setEngine(new RewriterModelSpec.Engine());
+        }
+        model.getSpec().getEngine().setEnv(List.of(new EnvVar("1BAD", "1", null)));
+        model.getSpec().setImagePullSecrets(List.of(new LocalObjectReference()));
+        client.resource(model).create();
+
+        RewriterModel failed = awaitModel("misnamed", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+        var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertEquals(ModelReason.InvalidSpec.name(), ready.getReason());
+        assertTrue(ready.getMessage().contains("spec.engine.env[0].name: Invalid value: \"1BAD\""), ready.getMessage());
+        assertTrue(ready.getMessage().contains("spec.imagePullSecrets[0].name: Required value"), ready.getMessage());
+        assertEquals(null, client.apps().deployments().withName("misnamed-vllm").get());
     }
 
     private List<Event> modelEvents(String model, String reason) {

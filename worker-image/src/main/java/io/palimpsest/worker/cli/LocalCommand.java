@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.ExitCodes;
@@ -198,7 +199,7 @@ final class LocalCommand implements Callable<Integer> {
         Path folder = Files.isDirectory(manifests)
                 ? manifests
                 : manifests.toAbsolutePath().getParent();
-        Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
+        Path beside = folder == null ? null : folder.resolve(ManifestLinter.SIM_RULES_FILE);
         return beside != null && Files.isRegularFile(beside) ? beside : null;
     }
 

@@ -3,6 +3,7 @@ package io.palimpsest.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.recipe.ModelCalls;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
@@ -801,7 +802,7 @@ final class PreviewCommand implements Callable<Integer> {
         Path folder = Files.isDirectory(manifests)
                 ? manifests
                 : manifests.toAbsolutePath().getParent();
-        Path beside = folder == null ? null : folder.resolve("sim-rules.yaml");
+        Path beside = folder == null ? null : folder.resolve(ManifestLinter.SIM_RULES_FILE);
         return beside != null && Files.isRegularFile(beside) ? beside : null;
     }
 
