@@ -31,6 +31,11 @@ import picocli.CommandLine.Command;
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
+        // before anything logs: the warnings shards log while a signal stops them reach stderr (the JDK's own
+        // shutdown hook would otherwise close the log handlers while they stop)
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "io.palimpsest.worker.cli.ShutdownLogManager");
+        }
         // before anything loads the JDK's HTTP client, which reads it once
         ConnectionUse.allowConnectionHeader();
         // before the first name lookup, which fixes the JVM's DNS cache policy
