@@ -28,6 +28,16 @@ class CliConventionsTest {
         }
     }
 
+    /** tally needs the job as well as its output: its help says how to call it, as retry-rejects is called. */
+    @Test
+    void tallysHelpSaysHowToCallIt() {
+        CliRun help = cli("tally", "--help");
+        assertEquals(0, help.exit(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        assertTrue(text.contains("palimpsest tally -f <manifests or job.yaml> [--out <output>]"), help.out());
+        assertTrue(text.contains("tally takes no positional argument"), help.out());
+    }
+
     @Test
     void aRetryRejectsUsageErrorNamesTheCommandInFull() {
         CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "empty_text");
