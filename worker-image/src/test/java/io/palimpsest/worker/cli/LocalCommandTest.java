@@ -160,6 +160,22 @@ class LocalCommandTest {
         }
     }
 
+    /** An endpoint that is not a base URL: the error shows what was given and says in words what is expected. */
+    @Test
+    void aMalformedEndpointIsShownAsGivenWithTheExpectedFormInWords() {
+        CliRun run = CliRun.of("local", "-f", QUICKSTART.toString(), "--endpoint", "htp:/bad", "--out", out.toString());
+        assertEquals(78, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest local: --endpoint htp:/bad: endpoint.url should be a base URL: http:// or"
+                                + " https://, then a host (with :port if needed), then an optional path, with no spaces,"
+                                + " e.g. http://vllm.inference:8000"),
+                run.err());
+        assertFalse(run.err().contains("[^"), "no regex: " + run.err());
+        assertFalse(run.err().contains("not shown"), "nothing was left out: " + run.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
+    }
+
     /**
      * An OpenAI-style base URL (ending in /v1) where the server answers only at its root: every request would
      * go to .../v1/v1/chat/completions and be refused (404). Refused before anything is planned, naming the
