@@ -27,10 +27,14 @@ public final class EndpointUrlRules {
         }
     }
 
+    /** The pattern of {@code spec.endpoint.url} ({@code ^https?://[^\s/@]+(/[^\s]*)?$}) in words. */
+    static final String PATTERN_IN_WORDS = "endpoint.url should be a base URL: http:// or https://, then a host"
+            + " (with :port if needed), then an optional path, with no spaces, e.g. http://vllm.inference:8000";
+
     /**
      * What the cluster would say of {@code url} as a RewriterModel's {@code spec.endpoint.url}: each
-     * broken CEL rule's message, then the pattern's, never the URL itself (it may hold a password or
-     * a key in its query). Empty when the URL is accepted.
+     * broken CEL rule's message, then the pattern's (in words, where the API server prints the regex), never
+     * the URL itself (it may hold a password or a key in its query). Empty when the URL is accepted.
      */
     public static List<String> problems(String url) {
         List<String> out = new ArrayList<>();
@@ -45,16 +49,22 @@ public final class EndpointUrlRules {
                 && !java.util.regex.Pattern.compile(pattern.value())
                         .matcher(url)
                         .find()) {
-            out.add("endpoint.url should match '" + pattern.value() + "'");
+            out.add(PATTERN_IN_WORDS);
         }
         return out;
     }
 
     /**
-     * The URL as it may be shown: scheme, host, port and path, without user info, query or fragment;
-     * empty when it does not parse into those (a password with a raw '#' or '/' would otherwise show).
+     * The URL as it may be shown: as given when it holds no '@', '?' or '#' (so no user info, query or
+     * fragment), else scheme, host, port and path, without user info, query or fragment; empty when it does
+     * not parse into those (a password with a raw '#' or '/' would otherwise show).
      */
     public static String shown(String url) {
+        if (url.indexOf('@') < 0 && url.indexOf('?') < 0 && url.indexOf('#') < 0) {
+            // nothing in it can be user info, a query or a fragment: as given (e.g. htp:/bad), control characters
+            // escaped, cut after 200 characters
+            return printable(url);
+        }
         try {
             URI uri = new URI(url);
             if (uri.getScheme() == null || uri.getHost() == null) {
@@ -65,5 +75,26 @@ public final class EndpointUrlRules {
         } catch (URISyntaxException e) {
             return "";
         }
+    }
+
+    /** True when {@link #shown} leaves part of {@code url} out (its user info, query or fragment). */
+    public static boolean hidesPart(String url) {
+        return url.indexOf('@') >= 0 || url.indexOf('?') >= 0 || url.indexOf('#') >= 0;
+    }
+
+    private static String printable(String url) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < url.length(); i++) {
+            if (out.length() >= 200) {
+                return out.append("...").toString();
+            }
+            char c = url.charAt(i);
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }

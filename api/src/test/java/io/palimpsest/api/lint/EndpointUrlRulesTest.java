@@ -16,7 +16,10 @@ class EndpointUrlRulesTest {
         assertTrue(EndpointUrlRules.problems("https://gateway.example/v?k=1")
                 .get(0)
                 .startsWith("endpoint.url must not carry a query or fragment"));
-        assertTrue(EndpointUrlRules.problems("ftp://gateway.example").get(0).startsWith("endpoint.url should match"));
+        assertEquals(
+                List.of("endpoint.url should be a base URL: http:// or https://, then a host (with :port if needed),"
+                        + " then an optional path, with no spaces, e.g. http://vllm.inference:8000"),
+                EndpointUrlRules.problems("ftp://gateway.example"));
     }
 
     @Test
@@ -24,6 +27,9 @@ class EndpointUrlRulesTest {
         assertEquals(
                 "https://gateway.example:8443/v", EndpointUrlRules.shown("https://me:pw@gateway.example:8443/v?k=1#f"));
         assertEquals("", EndpointUrlRules.shown("https://me:p#w@gateway.example"));
-        assertEquals("", EndpointUrlRules.shown("not a url"));
+        // nothing in it could be user info, a query or a fragment: shown as given
+        assertEquals("not a url", EndpointUrlRules.shown("not a url"));
+        assertEquals("htp:/bad", EndpointUrlRules.shown("htp:/bad"));
+        assertEquals("http:/x\\u000ay", EndpointUrlRules.shown("http:/x\ny"));
     }
 }

@@ -22,7 +22,8 @@ final class EndpointOption {
         if (!problems.isEmpty()) {
             String shown = EndpointUrlRules.shown(url);
             throw new InvalidJobException(source + (shown.isEmpty() ? "" : " " + shown)
-                    + " (user info, query and fragment not shown): " + String.join("; ", problems));
+                    + (EndpointUrlRules.hidesPart(url) ? " (user info, query and fragment not shown)" : "") + ": "
+                    + String.join("; ", problems));
         }
         return URI.create(url);
     }

@@ -163,7 +163,6 @@ final class LocalCommand implements Callable<Integer> {
                         .simulated(model.simulated())
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
                         .storeOutage(modelOptions.maxOutage)) {
-            System.err.println("model: " + model.description());
             PlanSummary plan = PlanCommand.plan(
                     runtime,
                     json,
@@ -176,6 +175,9 @@ final class LocalCommand implements Callable<Integer> {
                     Plural.of(plan.getFiles(), "file"),
                     plan.getBytes(),
                     runtime.output().describe());
+            // after the plan: a refusal that needs no model (the input, the output, the recipe) is not read below a
+            // line about the model
+            System.err.println("model: " + model.description());
             RunProgress progress = new RunProgress();
             sigterm.install(stopWithin);
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);

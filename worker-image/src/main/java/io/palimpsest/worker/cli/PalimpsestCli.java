@@ -9,6 +9,8 @@ import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
 
 /** The {@code palimpsest} command: the worker in a pod (plan, run) and the tools on a laptop (local, sim). */
 @Command(
@@ -31,6 +33,11 @@ import picocli.CommandLine.Command;
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
+        // before anything logs: the warnings shards log while a signal stops them reach stderr (the JDK's own
+        // shutdown hook would otherwise close the log handlers while they stop)
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", "io.palimpsest.worker.cli.ShutdownLogManager");
+        }
         // before anything loads the JDK's HTTP client, which reads it once
         ConnectionUse.allowConnectionHeader();
         // before the first name lookup, which fixes the JVM's DNS cache policy
@@ -51,6 +58,22 @@ public final class PalimpsestCli implements Runnable {
         String[] version = commandLine.getCommandSpec().version();
         commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
                 .version(version));
+        // a value the command cannot take (a duration that does not parse, an unknown --reason): the error names
+        // the value and what is taken; the whole usage below it would bury that. A missing or unknown option still
+        // gets the usage (it shows what there is).
+        IParameterExceptionHandler usageErrors = commandLine.getParameterExceptionHandler();
+        commandLine.setParameterExceptionHandler((e, given) -> {
+            if (e.getClass() != ParameterException.class) {
+                return usageErrors.handleParseException(e, given);
+            }
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr()
+                    .println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see "
+                            + cmd.getCommandSpec().qualifiedName() + " --help)");
+            return cmd.getExitCodeExceptionMapper() != null
+                    ? cmd.getExitCodeExceptionMapper().getExitCode(e)
+                    : cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("palimpsest " + cmd.getCommandName() + ": " + ErrorLine.of(e));
             return exitCodeOf(e);

@@ -88,6 +88,8 @@ final class SigtermHook {
                     }
                 },
                 "sigterm");
+        // the JDK's shutdown hook closes the log handlers: only after this one, so the shards' stopping lines show
+        ShutdownLogManager.resetAfter(hook, within.plusSeconds(10).toMillis());
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -120,6 +122,7 @@ final class SigtermHook {
         if (installed != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(installed);
+                ShutdownLogManager.noLongerAfter(installed);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it returns now that the summary is written
             }

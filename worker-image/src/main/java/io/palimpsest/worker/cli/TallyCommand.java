@@ -14,9 +14,13 @@ import picocli.CommandLine.Option;
 @Command(
         name = "tally",
         mixinStandardHelpOptions = true,
-        description =
-                "Sum every shard receipt under <output>/_palimpsest/receipts/, combine the committed retry rounds under"
-                        + " <output>/retries/ (a document counts where it was last run), and print the totals as JSON.")
+        description = {
+            "Print a job's totals as JSON: palimpsest tally -f <manifests or job.yaml> [--out <output>]. The output is"
+                    + " the job's spec.output.uri, or --out where local --out wrote it (as for retry-rejects; tally"
+                    + " takes no positional argument: it needs the job's recipe as well as its output).",
+            "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
+                    + " under <output>/retries/ (a document counts where it was last run)."
+        })
 final class TallyCommand implements Callable<Integer> {
 
     @Mixin

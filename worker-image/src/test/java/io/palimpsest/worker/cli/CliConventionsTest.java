@@ -1,6 +1,7 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -28,11 +29,43 @@ class CliConventionsTest {
         }
     }
 
+    /** tally needs the job as well as its output: its help says how to call it, as retry-rejects is called. */
+    @Test
+    void tallysHelpSaysHowToCallIt() {
+        CliRun help = cli("tally", "--help");
+        assertEquals(0, help.exit(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        assertTrue(text.contains("palimpsest tally -f <manifests or job.yaml> [--out <output>]"), help.out());
+        assertTrue(text.contains("tally takes no positional argument"), help.out());
+    }
+
     @Test
     void aRetryRejectsUsageErrorNamesTheCommandInFull() {
         CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "empty_text");
         assertEquals(2, run.exit(), run.err());
-        assertTrue(run.err().contains("--reason empty_text: not a reject reason"), run.err());
-        assertTrue(run.err().contains("Usage: palimpsest retry-rejects"), run.err());
+        assertTrue(run.err().contains("palimpsest retry-rejects: --reason empty_text: not a reject reason"), run.err());
+        assertTrue(run.err().contains("see palimpsest retry-rejects --help"), run.err());
+    }
+
+    /** A value the command does not take: the error names it and what is taken, with no usage dump below it. */
+    @Test
+    void anUnknownReasonNamesTheKnownOnesWithoutTheUsage() {
+        CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "judgee");
+        assertEquals(2, run.exit(), run.err());
+        assertTrue(run.err().contains("--reason judgee: not a reject reason"), run.err());
+        assertTrue(run.err().contains("the reject reasons are "), run.err());
+        assertTrue(run.err().contains(" judge,"), run.err());
+        assertFalse(run.err().contains("Usage:"), run.err());
+        assertEquals(1, run.err().strip().lines().count(), run.err());
+
+        CliRun duration = cli("local", "-f", "../examples/quickstart", "--stop-within", "abc");
+        assertEquals(2, duration.exit(), duration.err());
+        assertTrue(
+                duration.err().contains("palimpsest local: Invalid value for option '--stop-within'"), duration.err());
+        assertFalse(duration.err().contains("Usage:"), duration.err());
+
+        CliRun missing = cli("retry-rejects", "-f", "../examples/quickstart");
+        assertEquals(2, missing.exit(), missing.err());
+        assertTrue(missing.err().contains("Usage: palimpsest retry-rejects"), "a missing option shows the usage");
     }
 }

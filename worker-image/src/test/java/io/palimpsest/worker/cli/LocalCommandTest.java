@@ -31,6 +31,47 @@ class LocalCommandTest {
 
     private static final Path QUICKSTART = Path.of("../examples/quickstart");
 
+    /**
+     * A refusal that has nothing to do with the model (here the input folder is missing, then the output holds
+     * files of its own) comes without a line about the model: that is printed once the job is planned.
+     */
+    @Test
+    void refusalsThatNeedNoModelComeWithoutAModelLine() throws Exception {
+        Path job = out.resolve("job");
+        Files.createDirectories(job);
+        Files.copy(QUICKSTART.resolve("job.yaml"), job.resolve("job.yaml"));
+        Files.copy(QUICKSTART.resolve("model.yaml"), job.resolve("model.yaml"));
+        CliRun missing = CliRun.of(
+                "local",
+                "-f",
+                job.toString(),
+                "--simulate",
+                "--out",
+                out.resolve("o1").toString());
+        assertTrue(missing.exit() != 0, missing.text());
+        assertFalse(missing.err().contains("model:"), missing.err());
+
+        Path foreign = out.resolve("o2");
+        Files.createDirectories(foreign);
+        Files.writeString(foreign.resolve("notes.txt"), "someone else's");
+        CliRun taken = CliRun.of("local", "-f", QUICKSTART.toString(), "--simulate", "--out", foreign.toString());
+        assertTrue(taken.exit() != 0, taken.text());
+        assertFalse(taken.err().contains("model:"), taken.err());
+
+        CliRun ran = CliRun.of(
+                "local",
+                "-f",
+                QUICKSTART.toString(),
+                "--simulate",
+                "--out",
+                out.resolve("o3").toString());
+        assertEquals(0, ran.exit(), ran.text());
+        assertTrue(
+                ran.err()
+                        .matches("(?s).*\nplanned [^\n]*\nmodel: built-in simulator at http://127\\.0\\.0\\.1:\\d+ .*"),
+                ran.err());
+    }
+
     @TempDir
     Path out;
 
@@ -117,6 +158,22 @@ class LocalCommandTest {
             assertFalse(run.err().contains("secret") || run.out().contains("secret"), "never shown: " + run.err());
             assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
         }
+    }
+
+    /** An endpoint that is not a base URL: the error shows what was given and says in words what is expected. */
+    @Test
+    void aMalformedEndpointIsShownAsGivenWithTheExpectedFormInWords() {
+        CliRun run = CliRun.of("local", "-f", QUICKSTART.toString(), "--endpoint", "htp:/bad", "--out", out.toString());
+        assertEquals(78, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest local: --endpoint htp:/bad: endpoint.url should be a base URL: http:// or"
+                                + " https://, then a host (with :port if needed), then an optional path, with no spaces,"
+                                + " e.g. http://vllm.inference:8000"),
+                run.err());
+        assertFalse(run.err().contains("[^"), "no regex: " + run.err());
+        assertFalse(run.err().contains("not shown"), "nothing was left out: " + run.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
     }
 
     /**
