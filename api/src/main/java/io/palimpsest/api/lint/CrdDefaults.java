@@ -3,6 +3,7 @@ package io.palimpsest.api.lint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.palimpsest.api.common.VerbatimQuantities;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CrdDefaults {
     private static final ObjectMapper YAML = new YAMLMapper();
-    private static final ObjectMapper JSON = new JsonMapper();
+    private static final ObjectMapper JSON = VerbatimQuantities.register(new JsonMapper());
     private static final Map<String, CrdDefaults> BUNDLED = new ConcurrentHashMap<>();
 
     private final Map<String, Object> schema;

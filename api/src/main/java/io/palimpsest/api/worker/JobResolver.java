@@ -1,6 +1,7 @@
 package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.common.VerbatimQuantities;
 import io.palimpsest.api.lint.CrdDefaults;
 import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.api.v1alpha1.RewriteJob;
@@ -30,7 +31,7 @@ public final class JobResolver {
     /** Suffix of a self-hosted model's headless Service, whose DNS name answers with every ready replica. */
     public static final String MODEL_REPLICAS_SERVICE_SUFFIX = "-vllm-replicas";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = VerbatimQuantities.register(new ObjectMapper());
 
     /** What an installation may choose (the operator's palimpsest.jobs.* settings); local runs take the defaults. */
     public record Settings(int checkpointEvery, int defaultMaxNumSeqs) {

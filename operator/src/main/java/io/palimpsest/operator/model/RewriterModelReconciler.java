@@ -52,6 +52,7 @@ import io.palimpsest.operator.model.resources.KedaPresence;
 import io.palimpsest.operator.model.resources.KedaScaledObject;
 import io.palimpsest.operator.model.resources.KeylessCallers;
 import io.palimpsest.operator.model.resources.ModelApiKey;
+import io.palimpsest.operator.model.resources.ModelDependent;
 import io.palimpsest.operator.model.resources.ModelDisruptionBudget;
 import io.palimpsest.operator.model.resources.RenderSettings;
 import io.palimpsest.operator.model.resources.ScaledObject;
@@ -77,6 +78,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * RewriterModel: observe (caches only) -> decide replicas (ReplicaRecommender) -> apply the
@@ -322,8 +324,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
 
     /**
      * Writes the status when it changed; false when the role does not allow it (told once by a Warning
-     * Event, as the status cannot say it). A status the API server refuses as invalid is told the same
-     * way; anything else goes to the framework's retry.
+     * Event, as the status cannot say it). A status the API server refuses for good
+     * ({@link ApiRefusals#permanent}) is told the same way; anything else goes to the framework's retry.
      */
     private boolean writeStatus(
             RewriterModel model, RewriterModelStatus next, Context<RewriterModel> context, ResourceID id) {
@@ -334,20 +336,24 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             statusWriteRefusals.remove(id);
             return true;
         } catch (KubernetesClientException e) {
-            if (!ApiRefusals.forbidden(e)) {
+            if (ApiRefusals.forbidden(e)) {
+                refusal = ApiRefusals.forbidden(
+                                        e,
+                                        "update",
+                                        ApiRefusals.rbacResource(RewriterModel.class) + "/status",
+                                        model.getMetadata().getNamespace())
+                                .getMessage()
+                        + CHART_RBAC;
+                forbidden = true;
+            } else if (ApiRefusals.permanent(e)) {
+                refusal = ApiRefusals.rejected(e, "update the status of", model);
+                forbidden = false;
+            } else {
                 throw e;
             }
-            refusal = ApiRefusals.forbidden(
-                                    e,
-                                    "update",
-                                    ApiRefusals.rbacResource(RewriterModel.class) + "/status",
-                                    model.getMetadata().getNamespace())
-                            .getMessage()
-                    + CHART_RBAC;
-            forbidden = true;
         } catch (OperatorException e) {
             // JOSDK retries a 422 as it does a conflict, then gives up with it as the cause.
-            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.invalid(k)) {
+            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.permanent(k)) {
                 throw e;
             }
             refusal = ApiRefusals.rejected(k, "update the status of", model);
@@ -397,7 +403,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         try {
             apiKey.ensure(context.getClient(), model, context.getSecondaryResources(Pod.class));
         } catch (KubernetesClientException e) {
-            throw refusal(e, "create", Secret.class, model.getMetadata().getNamespace());
+            throw refusal(
+                    e,
+                    "create",
+                    Secret.class,
+                    model.getMetadata().getNamespace(),
+                    () -> ModelNames.apiKeySecret(model));
         }
         // A Deployment made before models had keys serves on without one while an unfinished bound job has a
         // worker (or preview) Job made without the key: its pods would be refused. Turned on once none has,
@@ -410,7 +421,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                     ModelBoundJobs.unfinishedOf(context.getSecondaryResources(RewriteJob.class)),
                     keylessCallers);
         } catch (KubernetesClientException e) {
-            throw refusal(e, "list", Job.class, model.getMetadata().getNamespace());
+            throw refusal(e, "list", Job.class, model.getMetadata().getNamespace(), () -> null);
         }
         context.managedWorkflowAndDependentResourceContext().put(VllmDeployment.API_KEY_KEY, asked);
         int current = previous.getDesiredReplicas() != null
@@ -612,40 +623,58 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             try {
                 context.getClient().resource(r).delete();
             } catch (KubernetesClientException e) {
-                throw refusal(e, "delete", type, r.getMetadata().getNamespace());
+                throw refusal(e, "delete", type, r.getMetadata().getNamespace(), () -> r.getMetadata()
+                        .getName());
             }
         });
     }
 
-    /** Creates or updates one owned object; a 403 or 422 becomes the refusal the status reports. */
+    /**
+     * Creates or updates one owned object; the authorizer's 403 and an answer the same object would
+     * get again ({@link ApiRefusals#permanent}: 422, 400, 413, an admission denial...) become the
+     * refusal the status reports.
+     */
     private <R extends HasMetadata> void apply(
             KubernetesDependentResource<R, RewriterModel> dependent,
             RewriterModel model,
             Context<RewriterModel> context) {
-        boolean exists = dependent.getSecondaryResource(model, context).isPresent();
+        Optional<R> existing = dependent.getSecondaryResource(model, context);
         try {
             dependent.reconcile(model, context);
         } catch (KubernetesClientException e) {
             throw refusal(
                     e,
-                    exists ? "update" : "create",
+                    existing.isPresent() ? "update" : "create",
                     dependent.resourceType(),
-                    model.getMetadata().getNamespace());
+                    model.getMetadata().getNamespace(),
+                    () -> existing.map(r -> r.getMetadata().getName())
+                            .orElseGet(() -> dependent instanceof ModelDependent<R> d ? d.name(model, context) : null));
         }
     }
 
-    /** {@link ApiRefusals.Forbidden} for a 403, {@link ApiRefusals.Invalid} for a 422, else {@code e} to retry. */
+    /**
+     * {@link ApiRefusals.Forbidden} for the authorizer's 403, {@link ApiRefusals.Invalid} for an
+     * answer the same object would get again, else {@code e} to retry. The object is named by the
+     * server's answer, else by {@code name} (a 400 or 413 says nothing of which object it was).
+     */
     private static RuntimeException refusal(
-            KubernetesClientException e, String verb, Class<? extends HasMetadata> type, String namespace) {
+            KubernetesClientException e,
+            String verb,
+            Class<? extends HasMetadata> type,
+            String namespace,
+            Supplier<String> name) {
         if (ApiRefusals.forbidden(e)) {
             return ApiRefusals.forbidden(e, verb, ApiRefusals.rbacResource(type), namespace);
         }
-        if (ApiRefusals.invalid(e)) {
-            String name = e.getStatus() == null || e.getStatus().getDetails() == null
+        if (ApiRefusals.permanent(e)) {
+            String named = e.getStatus() == null || e.getStatus().getDetails() == null
                     ? null
                     : e.getStatus().getDetails().getName();
+            if (named == null || named.isEmpty()) {
+                named = name.get();
+            }
             return new ApiRefusals.Invalid(
-                    ApiRefusals.rejected(e, verb, HasMetadata.getKind(type), name == null ? "" : name));
+                    ApiRefusals.rejected(e, verb, HasMetadata.getKind(type), named == null ? "" : named));
         }
         return e;
     }

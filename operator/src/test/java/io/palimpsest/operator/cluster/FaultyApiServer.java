@@ -180,6 +180,11 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
                 code, reasonOf(code), "injected " + code + " on " + request.getMethod() + " " + request.getPath());
     }
 
+    /** A Kubernetes {@code Status} answer with the server's own words, as an admission webhook's denial or a decode error has. */
+    public static Answer status(int code, String message) {
+        return (request, store) -> statusResponse(code, reasonOf(code), message);
+    }
+
     /**
      * The store applies the request, the client gets no answer before {@code after} (longer than its
      * request timeout): a write that landed while the caller saw it fail.
@@ -401,9 +406,12 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
 
     private static String reasonOf(int code) {
         return switch (code) {
+            case 400 -> "BadRequest";
             case 403 -> "Forbidden";
+            case 404 -> "NotFound";
             case 409 -> "Conflict";
             case 410 -> "Expired";
+            case 413 -> "RequestEntityTooLarge";
             case 429 -> "TooManyRequests";
             case 500 -> "InternalError";
             case 503 -> "ServiceUnavailable";

@@ -321,6 +321,51 @@ class RewriterModelReconcilerTest {
     }
 
     /**
+     * A Deployment the API server cannot decode (400: a body refused before validation, as a quantity like
+     * {@code 8GB} in a pod template is, or an admission webhook's denial without a code) is refused again
+     * however often it is sent: the model fails with the server's message naming the Deployment, written
+     * once with one Warning Event, rather than the create being retried forever.
+     */
+    @Test
+    void aDeploymentTheApiServerCannotDecodeFailsTheModelOnce() {
+        String decode = "Deployment in version \"v1\" cannot be handled as a Deployment: quantities must match the"
+                + " regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicInteger refused = api.inject(
+                    r -> r.namespace() != null
+                            && (r.is("create", "deployments")
+                                    || r.is("update", "deployments")
+                                    || r.is("patch", "deployments")),
+                    10_000,
+                    FaultyApiServer.status(400, decode));
+            client.resource(Models.onPvc("undecodable", 1, 1)).create();
+
+            RewriterModel failed = awaitModel(
+                    "undecodable", m -> m.getStatus() != null && m.getStatus().getPhase() == ModelPhase.Failed);
+            var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+            assertEquals(ModelReason.RejectedByApiServer.name(), degraded.getReason());
+            assertTrue(
+                    degraded.getMessage()
+                            .startsWith("the API server refused to create Deployment undecodable-vllm: " + decode),
+                    degraded.getMessage());
+            String version = failed.getMetadata().getResourceVersion();
+            int tries = refused.get();
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> version.equals(client.resources(RewriterModel.class)
+                            .withName("undecodable")
+                            .get()
+                            .getMetadata()
+                            .getResourceVersion()));
+            assertTrue(refused.get() <= tries + 1, "not retried in a loop: " + tries + " then " + refused.get());
+            assertEquals(
+                    1,
+                    modelEvents("undecodable", ModelReason.RejectedByApiServer.name())
+                            .size());
+        }
+    }
+
+    /**
      * An object the API server refuses as invalid (422: an env variable name it does not take, which
      * neither the CRD nor ModelSpecRules checks) fails a model with no replica, with the server's message
      * naming the field, written once with one Warning Event; fixing the spec brings the model on.

@@ -31,9 +31,10 @@ public final class OwnedResources {
     }
 
     /**
-     * The API server refused an object as invalid (422 Unprocessable Entity). Sending the same
-     * object again gives the same answer, so the reconcile turns this into the job's end with the
-     * server's message instead of retrying it forever.
+     * The API server refused an object for good ({@link ApiRefusals#permanent}: 422 invalid, 400 a body
+     * it cannot decode, 413 too large, an admission webhook's denial, ...). Sending the same object
+     * again gives the same answer, so the reconcile turns this into the job's end with the server's
+     * message instead of retrying it forever.
      */
     public static final class Rejected extends RuntimeException {
         private final JobReason reason;
@@ -114,13 +115,16 @@ public final class OwnedResources {
         }
     }
 
-    /** {@link ApiRefusals.Forbidden} for a 403, {@link Rejected} for a 422, else the exception for the framework's retry. */
+    /**
+     * {@link ApiRefusals.Forbidden} for the authorizer's 403, {@link Rejected} for an answer the same
+     * object would get again ({@link ApiRefusals#permanent}), else the exception for the framework's retry.
+     */
     private static RuntimeException refused(KubernetesClientException e, String verb, String what, HasMetadata object) {
         if (ApiRefusals.forbidden(e)) {
             return ApiRefusals.forbidden(
                     e, verb, object.getClass(), object.getMetadata().getNamespace());
         }
-        if (!ApiRefusals.invalid(e)) {
+        if (!ApiRefusals.permanent(e)) {
             return e;
         }
         return new Rejected(JobReason.RejectedByApiServer, ApiRefusals.rejected(e, what, object));

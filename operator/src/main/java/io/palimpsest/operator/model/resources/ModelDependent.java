@@ -40,6 +40,11 @@ public abstract class ModelDependent<R extends HasMetadata> extends CRUDKubernet
     /** What the object should look like for this model; no side effects. */
     protected abstract R render(RewriterModel model, Context<RewriterModel> context);
 
+    /** The name the object has (or would have) for this model: for messages about it. */
+    public final String name(RewriterModel model, Context<RewriterModel> context) {
+        return render(model, context).getMetadata().getName();
+    }
+
     @Override
     protected final R desired(RewriterModel model, Context<RewriterModel> context) {
         return controlledBy(render(model, context), model);
