@@ -56,6 +56,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -366,46 +367,61 @@ class RewriterModelReconcilerTest {
     }
 
     /**
-     * An object the API server refuses as invalid (422: an env variable name it does not take, which
-     * neither the CRD nor ModelSpecRules checks) fails a model with no replica, with the server's message
-     * naming the field, written once with one Warning Event; fixing the spec brings the model on.
+     * An object the API server refuses as invalid (422, here from an admission step the operator's own checks
+     * cannot know: ModelSpecRules refuses what the API server's validation would before anything is made) fails a
+     * model with no replica, with the server's message naming the field, written once with one Warning Event;
+     * a spec edited after the refusal is tried again, and brings the model on once the server takes it.
      */
     @Test
     void aDeploymentTheApiServerRefusesFailsTheModelWithItsMessageUntilTheSpecIsFixed() {
-        RewriterModel model = Models.onPvc("refused", 1, 1);
-        if (model.getSpec().getEngine() == null) {
-            model.getSpec().setEngine(new RewriterModelSpec.Engine());
+        String invalid = "Deployment.apps \"refused-vllm\" is invalid: spec.template.spec.containers[0].env[0].value:"
+                + " Invalid value: \"x\": denied by the cluster's policy";
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicBoolean refusing = new AtomicBoolean(true);
+            api.inject(
+                    r -> refusing.get()
+                            && r.namespace() != null
+                            && (r.is("create", "deployments") || r.is("update", "deployments")),
+                    10_000,
+                    FaultyApiServer.status(422, invalid));
+            RewriterModel model = Models.onPvc("refused", 1, 1);
+            if (model.getSpec().getEngine() == null) {
+                model.getSpec().setEngine(new RewriterModelSpec.Engine());
+            }
+            model.getSpec().getEngine().setEnv(List.of(new EnvVar("BAD", "x", null)));
+            client.resource(model).create();
+
+            RewriterModel failed = awaitModel("refused", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+            var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
+            var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
+            assertEquals(ModelReason.RejectedByApiServer.name(), degraded.getReason());
+            assertEquals(ModelReason.RejectedByApiServer.name(), ready.getReason());
+            assertTrue(
+                    degraded.getMessage().startsWith("the API server refused to create Deployment refused-vllm: "),
+                    degraded.getMessage());
+            assertTrue(degraded.getMessage().contains("env[0].value: Invalid value: \"x\""), degraded.getMessage());
+            String version = failed.getMetadata().getResourceVersion();
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> version.equals(client.resources(RewriterModel.class)
+                            .withName("refused")
+                            .get()
+                            .getMetadata()
+                            .getResourceVersion()));
+            assertEquals(
+                    1,
+                    modelEvents("refused", ModelReason.RejectedByApiServer.name())
+                            .size());
+
+            refusing.set(false);
+            client.resources(RewriterModel.class).withName("refused").edit(m -> {
+                m.getSpec().getEngine().setEnv(List.of(new EnvVar("GOOD", "x", null)));
+                return m;
+            });
+            awaitValue(
+                    () -> client.apps().deployments().withName("refused-vllm").get());
+            awaitModel("refused", m -> m.getStatus().getPhase() != ModelPhase.Failed);
         }
-        model.getSpec().getEngine().setEnv(List.of(new EnvVar("1BAD", "x", null)));
-        client.resource(model).create();
-
-        RewriterModel failed = awaitModel("refused", m -> m.getStatus().getPhase() == ModelPhase.Failed);
-        var degraded = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.DEGRADED);
-        var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
-        assertEquals(ModelReason.RejectedByApiServer.name(), degraded.getReason());
-        assertEquals(ModelReason.RejectedByApiServer.name(), ready.getReason());
-        assertTrue(
-                degraded.getMessage().startsWith("the API server refused to create Deployment refused-vllm: "),
-                degraded.getMessage());
-        assertTrue(degraded.getMessage().contains(".name: Invalid value: \"1BAD\""), degraded.getMessage());
-        String version = failed.getMetadata().getResourceVersion();
-        await().during(Duration.ofSeconds(2))
-                .atMost(Duration.ofSeconds(3))
-                .until(() -> version.equals(client.resources(RewriterModel.class)
-                        .withName("refused")
-                        .get()
-                        .getMetadata()
-                        .getResourceVersion()));
-        assertEquals(
-                1,
-                modelEvents("refused", ModelReason.RejectedByApiServer.name()).size());
-
-        client.resources(RewriterModel.class).withName("refused").edit(m -> {
-            m.getSpec().getEngine().setEnv(List.of(new EnvVar("GOOD", "x", null)));
-            return m;
-        });
-        awaitValue(() -> client.apps().deployments().withName("refused-vllm").get());
-        awaitModel("refused", m -> m.getStatus().getPhase() != ModelPhase.Failed);
     }
 
     /**
