@@ -48,6 +48,9 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
     private final String host;
     private int port;
     private HttpServer server;
+    /** The latest listen(): close() waits for a bind still under way so as to close what it opens. */
+    private Future<Integer> listening = Future.succeededFuture(0);
+
     private long autoResumeTimer = -1;
     private long loadedTimer = -1;
     private volatile boolean closed;
@@ -223,7 +226,9 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
                     vertx.cancelTimer(loadedTimer);
                 }
                 state.scheduler().abortAll();
-                return server == null ? Future.succeededFuture() : server.close();
+                // a listen the loaded timer or an outage's end started may still be binding: once it
+                // has, its server is closed too, before the shared Vert.x is released
+                return listening.transform(bound -> server == null ? Future.succeededFuture() : server.close());
             });
         } finally {
             SharedVertx.release();
@@ -239,10 +244,11 @@ public final class ModelSimServer implements AutoCloseable, OutageControl {
                 .setAcceptBacklog(4096)
                 .setCompressionSupported(false);
         HttpServer created = vertx.createHttpServer(options).requestHandler(router);
-        return created.listen().map(s -> {
+        listening = created.listen().map(s -> {
             server = s;
             return s.actualPort();
         });
+        return listening;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Samples the server's queue from its Prometheus endpoint ({@code vllm:num_requests_waiting},
@@ -56,6 +57,10 @@ public final class QueueDepthProbe implements AutoCloseable {
     private final RecentPages recent;
     /** When set, the replicas are scraped one by one at their own addresses, and their pages place requests too. */
     private final ReplicaRouter router;
+    /** Held while a round runs: close() waits on it so that no scrape is still connecting afterwards. */
+    private final ReentrantLock round = new ReentrantLock();
+
+    private volatile boolean closed;
 
     /** @param router places requests by the replicas' pages; null when the Service places them */
     public QueueDepthProbe(
@@ -74,6 +79,17 @@ public final class QueueDepthProbe implements AutoCloseable {
     }
 
     private void sample() {
+        round.lock();
+        try {
+            if (!closed) {
+                sampleRound();
+            }
+        } finally {
+            round.unlock();
+        }
+    }
+
+    private void sampleRound() {
         List<ReplicaRouter.Replica> direct = List.of();
         if (router != null) {
             router.refresh();
@@ -222,8 +238,22 @@ public final class QueueDepthProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the rounds and waits (up to one scrape's timeout) for the one under way to end, so that
+     * none of its requests is still connecting to the server once this returns: the caller may stop
+     * the server next (an in-process simulator), and a connection it accepts while closing is
+     * reported by its HTTP server as a failure.
+     */
     @Override
     public void close() {
+        closed = true;
         task.cancel(false);
+        try {
+            if (round.tryLock(SCRAPE_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+                round.unlock();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
