@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.JobFiles;
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -51,16 +49,7 @@ class LargeShardPlanMemoryTest {
 
     /** The CLI in a JVM of {@code heap}; returns its exit code, its output in {@code log}. */
     private int cli(String heap, Path log, String... args) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap,
-                "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1",
-                "-cp",
-                classpath,
-                PalimpsestCli.class.getName()));
-        command.addAll(List.of(args));
+        List<String> command = WorkerProcess.cli(heap, args);
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

@@ -11,7 +11,6 @@ import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.testing.Corpus;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -161,15 +160,8 @@ class LocalSigtermTest {
     }
 
     private Process start(String endpoint, String stopWithin) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC",
-                "-cp",
-                classpath,
-                PalimpsestCli.class.getName(),
+        List<String> command = WorkerProcess.cli(
+                "512m",
                 "local",
                 "-f",
                 dir.toString(),
@@ -180,7 +172,7 @@ class LocalSigtermTest {
                 "--checkpoint-every",
                 String.valueOf(CHECKPOINT_EVERY),
                 "--stop-within",
-                stopWithin));
+                stopWithin);
         return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("local.log").toFile())

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
-import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.testing.Corpus;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,16 +35,8 @@ class StoppingLogLinesTest {
                 .prefillSecondsPerToken(0)
                 .build();
         try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
-            String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            Process local = new ProcessBuilder(List.of(
-                            Path.of(System.getProperty("java.home"), "bin", "java")
-                                    .toString(),
-                            "-Xmx512m",
-                            "-XX:TieredStopAtLevel=1",
-                            "-XX:+UseSerialGC",
-                            "-cp",
-                            classpath,
-                            PalimpsestCli.class.getName(),
+            Process local = new ProcessBuilder(WorkerProcess.cli(
+                            "512m",
                             "local",
                             "-f",
                             dir.toString(),

@@ -15,24 +15,35 @@ final class WorkerProcess {
 
     private WorkerProcess() {}
 
-    static Process start(Path dir, Path job, int checkpointEvery, String summary, String... moreArgs)
-            throws IOException {
+    /**
+     * The command line of the CLI ({@code args} after {@code palimpsest}) in a JVM of its own with a heap of
+     * {@code heap}, started quickly (C1 only, the serial collector) on the tests' class path.
+     */
+    static List<String> cli(String heap, String... args) {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
+                "-Xmx" + heap,
                 "-XX:TieredStopAtLevel=1",
                 "-XX:+UseSerialGC",
                 "-cp",
                 classpath,
-                PalimpsestCli.class.getName(),
+                PalimpsestCli.class.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    static Process start(Path dir, Path job, int checkpointEvery, String summary, String... moreArgs)
+            throws IOException {
+        List<String> command = cli(
+                "512m",
                 "run",
                 "-f",
                 job.toString(),
                 "--shard",
                 "0",
                 "--checkpoint-every",
-                String.valueOf(checkpointEvery)));
+                String.valueOf(checkpointEvery));
         command.addAll(List.of(moreArgs));
         command.addAll(List.of("--termination-log", dir.resolve(summary).toString()));
         return new ProcessBuilder(command)
