@@ -20,13 +20,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.zip.ZipException;
 
@@ -40,25 +38,15 @@ import java.util.zip.ZipException;
  * worker (its shard fails as bad data) and the next file of the kind is sampled instead, up to
  * {@link #FILES_PER_KIND}.
  *
- * <p>A named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is looked for in the first
- * {@link #ID_FILES} readable files of the plan (in key order), each read to its end when needed, and
- * the job is refused as naming a misspelt field only when none of them holds it in any record. One
- * file without it is no proof (a corpus may hold a file of records without ids beside files with
- * them); the planner's duplicate-id pass, which reads every document, refuses each file that holds
- * it in no record ({@link MissingIds}).
+ * <p>A named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is looked for in each file
+ * sampled, read to its end when its first documents do not hold it: a file that holds it in no record
+ * is refused here, naming the fields its records have (a misspelt field, most often), before the
+ * planner's duplicate-id pass reads every file and refuses each other such file ({@link MissingIds}).
  */
 public final class InputSample {
 
     /** Files of one kind tried when the first ones are corrupt. */
     static final int FILES_PER_KIND = 3;
-
-    /**
-     * Readable files (in key order, whatever their kind) looked through for a named idField before the
-     * job is refused as naming a field no record has. A misspelt field is in no file, so a few files
-     * without it say so; each may be read to its end, so the look stays bounded on a large corpus (the
-     * duplicate-id pass reads every file and names each one without the field).
-     */
-    static final int ID_FILES = 3;
 
     private final Storage storage;
     private final DocumentReaders readers;
@@ -76,25 +64,12 @@ public final class InputSample {
         for (String key : keys) {
             byKind.computeIfAbsent(kind(key), k -> new ArrayList<>()).add(key);
         }
-        IdSearch ids = new IdSearch(readers.fields());
         for (List<String> files : byKind.values()) {
             for (String key : files.subList(0, Math.min(FILES_PER_KIND, files.size()))) {
-                if (sample(key, ids, true)) {
+                if (sample(key)) {
                     break;
                 }
             }
-        }
-        for (String key : keys) {
-            if (!ids.wantsMore()) {
-                break;
-            }
-            if (!ids.tried(key)) {
-                sample(key, ids, false); // the start of a file after the kind's first is its worker's to check
-            }
-        }
-        Optional<String> noIds = ids.problem();
-        if (noIds.isPresent()) {
-            throw new InvalidJobException(noIds.get());
         }
     }
 
@@ -128,17 +103,10 @@ public final class InputSample {
         return name.substring(last);
     }
 
-    /**
-     * True when the file could be sampled (and passed); false when it is corrupt and another should be
-     * tried. Looks for the named idField in it too, while {@code search} wants more files.
-     *
-     * @param checkStart whether to refuse the job when the file's first items hold no document
-     */
-    private boolean sample(String key, IdSearch search, boolean checkStart) throws IOException {
+    /** True when the file could be sampled (and passed); false when it is corrupt and another should be tried. */
+    private boolean sample(String key) throws IOException {
         FileStartCheck start = new FileStartCheck(readers.fields());
-        boolean lookForIds = search.wantsMore() && !search.tried(key);
-        search.trying(key);
-        IdFieldCheck ids = new IdFieldCheck(readers.fields(), lookForIds);
+        IdFieldCheck ids = new IdFieldCheck(readers.fields());
         try (DocumentReader reader = readers.open(storage, key)) {
             InputItem item;
             while (!(start.settled() && ids.settled()) && (item = reader.next()) != null) {
@@ -163,14 +131,14 @@ public final class InputSample {
             return false; // Parquet reports a file it cannot parse as runtime exceptions
         }
         InputFormat format = readers.formatOf(key);
-        Optional<String> problem = checkStart
-                ? start.problem(storage.describe(key), format, FileSignature.mismatch(storage, key, format))
-                : Optional.empty();
+        Optional<String> problem =
+                start.problem(storage.describe(key), format, FileSignature.mismatch(storage, key, format));
         if (problem.isPresent()) {
             throw new InvalidJobException(problem.get());
         }
-        if (lookForIds) {
-            search.add(storage.describe(key), format, ids);
+        Optional<String> noIds = ids.problem(storage.describe(key), format);
+        if (noIds.isPresent()) {
+            throw new InvalidJobException(noIds.get());
         }
         return true;
     }
@@ -200,88 +168,21 @@ public final class InputSample {
     }
 
     /**
-     * The named idField looked for across the first {@link #ID_FILES} readable files: found in one of
-     * them, or, when each was read to its end without it, the refusal naming them and the fields their
-     * records have.
-     */
-    static final class IdSearch {
-        private final FieldMapping fields;
-        private final Set<String> tried = new HashSet<>();
-        private final List<String> without = new ArrayList<>();
-        private final TreeSet<String> recordFields = new TreeSet<>();
-        private int looked;
-        private long records;
-        private boolean found;
-        private boolean unsure;
-        private boolean parquetOnly = true;
-
-        IdSearch(FieldMapping fields) {
-            this.fields = fields;
-        }
-
-        /** Another file should be looked through. */
-        boolean wantsMore() {
-            return fields.idFieldNamed() && !found && looked < ID_FILES;
-        }
-
-        boolean tried(String key) {
-            return tried.contains(key);
-        }
-
-        void trying(String key) {
-            tried.add(key);
-        }
-
-        /** A readable file was looked through. */
-        void add(String file, InputFormat format, IdFieldCheck check) {
-            looked++;
-            if (check.seen) {
-                found = true;
-            } else if (check.documents == 0) {
-                looked--; // no record to hold it, so no evidence either way
-            } else if (!check.whole()) {
-                unsure = true; // a part it could not read may hold it
-            } else {
-                without.add(file);
-                records += check.documents;
-                recordFields.addAll(check.recordFields);
-                parquetOnly &= format == InputFormat.PARQUET;
-            }
-        }
-
-        /** The refusal when no record of the files looked through holds the field, each read to its end. */
-        Optional<String> problem() {
-            if (!fields.idFieldNamed() || found || unsure || without.isEmpty()) {
-                return Optional.empty();
-            }
-            recordFields.add(fields.textField());
-            String unit = parquetOnly ? "rows" : "records";
-            String where = without.size() == 1
-                    ? without.get(0)
-                    : String.join(", ", without.subList(0, without.size() - 1)) + " and "
-                            + without.get(without.size() - 1) + " (the first " + without.size() + " files)";
-            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + records + " "
-                    + unit + " of " + where + " (their fields: " + String.join(", ", recordFields)
-                    + "): every document would be rejected as missing_id; name the field that holds the ids,"
-                    + " or leave idField out for a corpus without ids (each record is then given file:line)");
-        }
-    }
-
-    /**
      * Whether a named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is in any record of
      * one file: its first {@link FileStartCheck#ITEMS} documents, then, when none of them holds it, the
      * rest of the file. A record without it is an {@link ItemReason#MISSING_ID} item.
      */
     static final class IdFieldCheck {
+        private final FieldMapping fields;
         private final boolean named;
         private long documents;
         private boolean seen;
         private boolean toTheEnd;
         private final TreeSet<String> recordFields = new TreeSet<>();
 
-        /** @param look whether to look at all (false: settled from the start) */
-        IdFieldCheck(FieldMapping fields, boolean look) {
-            this.named = look && fields.idFieldNamed();
+        IdFieldCheck(FieldMapping fields) {
+            this.fields = fields;
+            this.named = fields.idFieldNamed();
         }
 
         void take(InputItem item) {
@@ -322,9 +223,21 @@ public final class InputSample {
             toTheEnd = true;
         }
 
-        /** The whole file was read: a file that ended within its first documents was read to its end by the first look. */
-        boolean whole() {
-            return toTheEnd || documents < FileStartCheck.ITEMS;
+        /**
+         * The refusal when no record of the whole file holds the field (a file that ended within its first
+         * documents was read to its end by the first look; a part that could not be read may hold it).
+         */
+        Optional<String> problem(String file, InputFormat format) {
+            boolean whole = toTheEnd || documents < FileStartCheck.ITEMS;
+            if (!named || seen || documents == 0 || !whole) {
+                return Optional.empty();
+            }
+            recordFields.add(fields.textField());
+            String unit = format == InputFormat.PARQUET ? "rows" : "records";
+            return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + documents + " "
+                    + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
+                    + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
+                    + " or leave idField out for a corpus without ids (each record is then given file:line)");
         }
     }
 }
