@@ -42,7 +42,50 @@ final class PodFieldRules {
     /** A container's resources without a domain (Kubernetes' standard container resources). */
     private static final List<String> STANDARD = List.of("cpu", "memory", "ephemeral-storage");
 
+    /**
+     * A Kubernetes quantity ({@code resource.ParseQuantity}): a decimal number and one of the binary
+     * (Ki..Ei) or decimal (n..E) suffixes, or a decimal exponent. The CRD copies ResourceRequirements
+     * with its quantities as int-or-string and no pattern, so {@code 8GB} is stored, and the API server
+     * then cannot even read the worker Job made from it.
+     */
+    private static final Pattern QUANTITY = Pattern.compile(
+            "^[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$");
+
     private PodFieldRules() {}
+
+    /**
+     * A container's requests and limits as the API server reads them: each a quantity, each resource a standard
+     * one or one with a domain, each request within its limit.
+     */
+    static void resources(List<FieldError> out, ResourceRequirements resources, String field) {
+        quantities(out, resources, field);
+        resourceNames(out, resources, field);
+        requestsWithinLimits(out, resources, field);
+    }
+
+    private static void quantities(List<FieldError> out, ResourceRequirements resources, String field) {
+        if (resources == null) {
+            return;
+        }
+        quantities(out, resources.getRequests(), field + ".requests");
+        quantities(out, resources.getLimits(), field + ".limits");
+    }
+
+    private static void quantities(List<FieldError> out, Map<String, Quantity> values, String field) {
+        if (values == null) {
+            return;
+        }
+        for (Map.Entry<String, Quantity> e : new TreeMap<>(values).entrySet()) {
+            String text = text(e.getValue());
+            if (text == null || !QUANTITY.matcher(text).matches()) {
+                out.add(new FieldError(
+                        field + "." + e.getKey(),
+                        "Invalid value: \"" + (text == null ? "" : text)
+                                + "\": not a Kubernetes quantity (e.g. 8Gi, 8G, 500m, 2; the suffixes are Ki, Mi, Gi, "
+                                + "Ti, Pi, Ei and n, u, m, k, M, G, T, P, E)"));
+            }
+        }
+    }
 
     /** Each variable has a name the API server accepts. */
     static void envNames(List<FieldError> out, List<EnvVar> env, String field) {
@@ -87,8 +130,7 @@ final class PodFieldRules {
      * other extended resources), which then also needs a limit. Quantities that do not parse are left to
      * the quantity rule.
      */
-    static void requestsWithinLimits(
-            List<FieldError> out, ResourceRequirements resources, String field, Pattern quantity) {
+    private static void requestsWithinLimits(List<FieldError> out, ResourceRequirements resources, String field) {
         if (resources == null || resources.getRequests() == null) {
             return;
         }
@@ -96,7 +138,7 @@ final class PodFieldRules {
         for (Map.Entry<String, Quantity> e : new TreeMap<>(resources.getRequests()).entrySet()) {
             String name = e.getKey();
             String requested = text(e.getValue());
-            BigDecimal request = amount(requested, quantity);
+            BigDecimal request = amount(requested);
             if (request == null) {
                 continue;
             }
@@ -106,7 +148,7 @@ final class PodFieldRules {
             boolean overcommittable =
                     (!name.contains("/") || name.contains("kubernetes.io/")) && !name.startsWith("hugepages-");
             String limited = text(limits.get(name));
-            BigDecimal limit = amount(limited, quantity);
+            BigDecimal limit = amount(limited);
             if (limit == null) {
                 if (!overcommittable && !limits.containsKey(name)) {
                     out.add(new FieldError(
@@ -132,7 +174,7 @@ final class PodFieldRules {
      * A resource name without a domain is one of the standard ones ({@code gpu: 1} is refused; a GPU is
      * {@code nvidia.com/gpu}).
      */
-    static void resourceNames(List<FieldError> out, ResourceRequirements resources, String field) {
+    private static void resourceNames(List<FieldError> out, ResourceRequirements resources, String field) {
         if (resources == null) {
             return;
         }
@@ -155,15 +197,15 @@ final class PodFieldRules {
         }
     }
 
-    static String text(Quantity q) {
+    private static String text(Quantity q) {
         if (q == null || q.getAmount() == null) {
             return null;
         }
         return q.getAmount() + (q.getFormat() == null ? "" : q.getFormat());
     }
 
-    private static BigDecimal amount(String text, Pattern quantity) {
-        if (text == null || !quantity.matcher(text).matches()) {
+    private static BigDecimal amount(String text) {
+        if (text == null || !QUANTITY.matcher(text).matches()) {
             return null;
         }
         try {
