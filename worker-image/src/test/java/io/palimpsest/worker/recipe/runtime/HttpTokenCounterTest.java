@@ -344,6 +344,9 @@ class HttpTokenCounterTest {
         AtomicInteger calls = new AtomicInteger();
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
+            // read the request to its end, as a real server does: a body left unread may make this server close
+            // the kept-alive connection the client then sends the next count on
+            exchange.getRequestBody().readAllBytes();
             int status = 200;
             String answer = "{}";
             if (exchange.getRequestURI().getPath().equals("/tokenize")) {
