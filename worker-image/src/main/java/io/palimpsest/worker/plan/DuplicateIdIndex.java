@@ -70,8 +70,9 @@ import java.util.stream.Stream;
  * orders every record by (id, shard, item), whichever thread read it and when. A shard whose reading fails stops the
  * pass as it would with one thread: the shards after it are not read (or stop), those before it are read to the end,
  * and the failure of the first shard in plan order that failed is the pass's. A sort that fails (the scratch budget,
- * a full disk) stops every thread at once, those waiting for room for a Parquet copy among them (a copy that fits but
- * for the other threads' copies waits for them: {@link ScratchBudget#reserveCopy}).
+ * a full disk) stops every thread at once, those waiting for room for a Parquet copy or a run among them (a copy or a
+ * run that fits but for the other threads' copies waits for them: {@link ScratchBudget#reserveCopy},
+ * {@link ScratchBudget#reserve}).
  */
 public final class DuplicateIdIndex {
 

@@ -5,6 +5,10 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.DocumentReaders;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -16,15 +20,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * that fills first (no bound given, or a node short of space) stops the plan the same way, not with a stack trace.
  *
  * <p>The local copies the planner makes of remote Parquet input files (read whole, from a random-access copy) come
- * out of the same budget, each taken before it is downloaded and given back when it is deleted: a Parquet file larger
- * than the bound less the sorted ids on disk stops the plan naming the file and the setting, instead of filling the
- * disk unnoticed. The budget is shared by the planner's reading threads and never passed, even for a moment. A copy
- * that fits but for the copies other threads hold at that moment waits for them to be given back rather than stop the
- * plan, so that whether a copy is refused does not depend on the number of threads nor on their timing: the largest
- * Parquet file beside the sorted ids is what the bound must hold, not one copy per thread. A thread waits only while it holds
- * no copy, and copies are held only while their file is read, so the waits end; sorted ids are never waited for
- * (their writer may hold a copy) and are refused at once past the bound. A pass that stops
- * ({@link #stopWaiting}) or an interrupted thread ends the waits.
+ * out of the same budget, each taken before it is downloaded and given back when it is deleted (by the thread that took
+ * it): a Parquet file larger than the bound less the sorted ids on disk stops the plan naming the file and the setting,
+ * instead of filling the disk unnoticed. The budget is shared by the planner's reading threads and never passed, even
+ * for a moment. A copy that fits but for the copies other threads hold at that moment waits for them to be given back
+ * rather than stop the plan, so that whether a copy is refused does not depend on the number of threads nor on their
+ * timing: the largest Parquet file beside the sorted ids is what the bound must hold, not one copy per thread. A thread
+ * waits for a copy only while it holds none, and copies are held only while their file is read, so the waits end.
+ *
+ * <p>A run of sorted ids that would not fit beside the sorted ids on disk and the copy its own thread holds is refused
+ * at once; one that fits but for the copies other threads hold waits for them as a copy does, while some other thread
+ * holding a copy is still reading (not itself waiting): that thread gives its copy back or comes to wait too. When
+ * every other thread holding a copy waits for room for sorted ids, no copy would ever be given back, so the run is
+ * refused rather than wait (the same message: the bound is too small for these copies and runs at once). Runs waiting
+ * go before copies waiting: no copy is taken while a run waits, so the room a finished file gives back goes to the runs
+ * of the threads still reading rather than to a new copy that would hold it. A pass that stops ({@link #stopWaiting}) or
+ * an interrupted thread ends the waits.
  */
 public final class ScratchBudget implements DocumentReaders.LocalCopies {
 
@@ -36,14 +47,18 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
     private final long limitBytes;
     private final String where;
     private final ReentrantLock lock = new ReentrantLock();
-    /** Signalled whenever {@link #runs} or {@link #copies} change, or the waits are stopped. */
+    /** Signalled whenever {@link #runs}, {@link #copies} or the runs waiting change, or the waits are stopped. */
     private final Condition changed = lock.newCondition();
     /** Bytes of sorted-id run files on disk (guarded by {@link #lock}). */
     private long runs;
     /** Bytes of local copies of Parquet input files on disk (guarded by {@link #lock}). */
     private long copies;
+    /** The bytes of copies each thread holds (guarded by {@link #lock}). */
+    private final Map<Thread, Long> held = new HashMap<>();
     /** Threads waiting in {@link #reserveCopy} for other copies to be given back (guarded by {@link #lock}). */
-    private int waiting;
+    private final Set<Thread> copyWaiters = new HashSet<>();
+    /** Threads waiting in {@link #reserve} for other threads' copies to be given back (guarded by {@link #lock}). */
+    private final Set<Thread> runWaiters = new HashSet<>();
     /** Set by {@link #stopWaiting}: the pass stopped, so no copy is waited for (guarded by {@link #lock}). */
     private boolean stopped;
 
@@ -78,22 +93,82 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
     }
 
     /**
-     * Takes {@code bytes} more of the budget for sorted ids before they are written; refuses at once past the bound
-     * (sorted ids and the copies held now), never waits: a thread writing a run may hold a copy itself.
+     * Takes {@code bytes} more of the budget for sorted ids before they are written. Refuses at once past the bound
+     * less the sorted ids on disk and the copy this thread holds (it cannot give that back before its run is
+     * written); waits while the run fits but for the copies other threads hold and one of those threads is still
+     * reading, so will give its copy back or come to wait too; refuses when every other thread holding a copy waits
+     * for room itself (none would give one back).
+     *
+     * @throws InterruptedIOException when the thread is interrupted, or the pass {@linkplain #stopWaiting stopped},
+     *                                while it waits
      */
-    void reserve(long bytes) {
+    void reserve(long bytes) throws InterruptedIOException {
+        Thread me = Thread.currentThread();
         lock.lock();
+        boolean waited = false;
         try {
-            if (bytes > limitBytes - runs - copies) {
-                throw full(
-                        "the sorted ids would take more than the " + limitBytes + " bytes it may use (" + ENV + ")",
-                        SORT_SIZE);
+            while (true) {
+                long mine = held.getOrDefault(me, 0L);
+                if (bytes > limitBytes - runs - mine) {
+                    throw full(
+                            "the sorted ids would take more than the " + limitBytes + " bytes it may use (" + ENV + ")",
+                            SORT_SIZE);
+                }
+                if (bytes <= limitBytes - runs - copies) {
+                    runs += bytes;
+                    changed.signalAll(); // a waiting copy that can no longer fit beside the sorted ids is refused now
+                    return;
+                }
+                if (stopped) {
+                    throw new InterruptedIOException(
+                            "the duplicate-id pass stopped before a run of sorted ids was written");
+                }
+                if (!anotherHolderReads(me)) {
+                    throw full(
+                            "the sorted ids would take more than the " + limitBytes + " bytes it may use (" + ENV
+                                    + ") beside the " + (copies - mine) + " bytes of local copies of Parquet input"
+                                    + " files that the planner's other threads hold while each waits for room for"
+                                    + " its own sorted ids",
+                            SORT_SIZE);
+                }
+                if (!waited) {
+                    waited = true;
+                    runWaiters.add(me);
+                    changed.signalAll(); // the other runs waiting may now wait for this thread alone: they look again
+                }
+                changed.await();
             }
-            runs += bytes;
-            changed.signalAll(); // a waiting copy that can no longer fit beside the sorted ids is refused now
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            InterruptedIOException interrupted =
+                    new InterruptedIOException("interrupted waiting for room for a run of sorted ids");
+            interrupted.initCause(e);
+            throw interrupted;
         } finally {
+            if (waited) {
+                runWaiters.remove(me);
+                changed.signalAll(); // the copies waiting behind this run look again
+            }
             lock.unlock();
         }
+    }
+
+    /**
+     * Whether a thread other than {@code me} holds a copy and is reading it (not waiting in this budget): it will
+     * give the copy back, or come to wait itself.
+     */
+    private boolean anotherHolderReads(Thread me) {
+        for (Map.Entry<Thread, Long> holder : held.entrySet()) {
+            Thread thread = holder.getKey();
+            if (thread != me
+                    && holder.getValue() > 0
+                    && thread.isAlive() // a thread that ended without giving its copy back never will
+                    && !runWaiters.contains(thread)
+                    && !copyWaiters.contains(thread)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void release(long bytes) {
@@ -110,14 +185,16 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
      * Takes the room of the local copy of input file {@code file} before it is downloaded. A copy that would not fit
      * even were every other copy given back (past the bound less the sorted ids on disk) is refused at once; one that
      * fits but for the copies other threads hold now waits until they give back enough, so that whether a plan fits
-     * does not depend on how many threads read it nor on their timing. The caller holds no copy while it waits (a
-     * thread reads one file at a time), and copies are only ever held while their file is read, so the wait ends.
+     * does not depend on how many threads read it nor on their timing; it waits too while a run of sorted ids waits
+     * ({@link #reserve}), which goes first. The caller holds no copy while it waits (a thread reads one file at a time),
+     * and copies are only ever held while their file is read, so the wait ends.
      *
      * @throws InterruptedIOException when the thread is interrupted, or the pass {@linkplain #stopWaiting stopped},
      *                                while it waits
      */
     @Override
     public void reserveCopy(String file, long bytes) throws InterruptedIOException {
+        Thread me = Thread.currentThread();
         lock.lock();
         try {
             while (true) {
@@ -135,11 +212,12 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
                                     + " threads wait for each other's copies to be given back), so the same input"
                                     + " fills it again on every retry");
                 }
-                if (bytes <= limitBytes - runs - copies) {
+                if (bytes <= limitBytes - runs - copies && runWaiters.isEmpty()) {
                     copies += bytes;
+                    held.merge(me, bytes, Long::sum);
                     return;
                 }
-                waiting++;
+                copyWaiters.add(me);
                 try {
                     changed.await();
                 } catch (InterruptedException e) {
@@ -149,7 +227,7 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
                     interrupted.initCause(e);
                     throw interrupted;
                 } finally {
-                    waiting--;
+                    copyWaiters.remove(me);
                 }
             }
         } finally {
@@ -157,20 +235,36 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
         }
     }
 
+    /**
+     * Gives back the room of a copy, from the thread that took it (the runs waiting count on each thread's copies).
+     *
+     * @throws IllegalStateException when this thread does not hold that much (the room is given back all the same)
+     */
     @Override
     public void releaseCopy(long bytes) {
+        Thread me = Thread.currentThread();
         lock.lock();
         try {
             copies -= bytes;
             changed.signalAll();
+            long mine = held.getOrDefault(me, 0L);
+            if (mine > bytes) {
+                held.put(me, mine - bytes);
+            } else {
+                held.remove(me);
+            }
+            if (mine < bytes) {
+                throw new IllegalStateException(
+                        me.getName() + " gave back " + bytes + " bytes of Parquet copies but held " + mine);
+            }
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * The pass stopped (a thread's failure, an interruption): the threads waiting for room for a copy give up at
-     * once, as does any that asks for one afterwards, until {@link #resumeWaiting}.
+     * The pass stopped (a thread's failure, an interruption): the threads waiting for room for a copy or a run give up
+     * at once, as does any that would wait afterwards, until {@link #resumeWaiting}.
      */
     void stopWaiting() {
         lock.lock();
@@ -205,7 +299,17 @@ public final class ScratchBudget implements DocumentReaders.LocalCopies {
     int waiting() {
         lock.lock();
         try {
-            return waiting;
+            return copyWaiters.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Threads waiting for room for a run of sorted ids now. */
+    int waitingForRuns() {
+        lock.lock();
+        try {
+            return runWaiters.size();
         } finally {
             lock.unlock();
         }

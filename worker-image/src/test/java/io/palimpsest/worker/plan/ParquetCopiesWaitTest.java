@@ -20,6 +20,7 @@ import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -104,6 +105,46 @@ class ParquetCopiesWaitTest {
         assertEquals(1, remote.downloaded.size(), "the waiting thread downloaded nothing: " + remote.downloaded);
         assertEquals(0, scratch.used());
         assertEquals(0, scratch.waiting());
+    }
+
+    /**
+     * Two threads, room for both copies but not for a run of sorted ids beside them: the thread reading b.parquet fills
+     * its share of the sort's memory while the other still holds a.parquet's copy (its download held until then), so
+     * its run waits for that copy to be given back rather than refuse the plan; a.parquet's few ids spill nothing, and
+     * b.parquet is downloaded only once both copies are taken.
+     */
+    @Test
+    void aRunThatFitsButForAnotherThreadsCopyWaitsForIt() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("runs"));
+        write(root.resolve("a.parquet"), "a", 20, 1);
+        write(root.resolve("b.parquet"), "b", 300, 2);
+        Remote remote = new Remote(new FileStorage(root));
+        long bothCopies = remote.size("a.parquet") + remote.size("b.parquet");
+        long limit = bothCopies + 1_000;
+        ScratchBudget scratch = new ScratchBudget(limit, "/tmp");
+        Copies copies = new Copies(scratch);
+        AtomicBoolean failed = new AtomicBoolean();
+        remote.holdDownloadOf("b.parquet", () -> scratch.used() >= bothCopies || failed.get());
+        remote.holdDownloadOf("a.parquet", () -> scratch.waitingForRuns() > 0 || failed.get());
+        DuplicateIdIndex.ShardIds reader = reader(remote, copies);
+
+        // 8 KiB of ids per thread before it writes a run: 96 of b's ids, 3,648 bytes on disk, past the 1,000 left
+        DuplicateIdIndex.Summary summary = new DuplicateIdIndex(json, 16 * 1024, scratch, 2)
+                .ensure(new FileStorage(dir.resolve("out-runs")), remote.shards(), manifest(remote), (shard, ids) -> {
+                    try {
+                        return reader.read(shard, ids);
+                    } catch (IOException | RuntimeException e) {
+                        failed.set(true);
+                        throw e;
+                    }
+                });
+
+        assertEquals(Set.of("a.parquet", "b.parquet"), remote.released, "b's run waited for a's copy");
+        assertEquals(320, summary.documents());
+        assertTrue(copies.most.get() <= limit, "never past the bound: " + copies.most.get());
+        assertEquals(0, scratch.used(), "every copy and run given back");
+        assertEquals(0, scratch.waiting());
+        assertEquals(0, scratch.waitingForRuns());
     }
 
     /** The planner interrupted while a thread waits for room for a copy: the wait ends and the pass with it. */
@@ -226,15 +267,19 @@ class ParquetCopiesWaitTest {
     }
 
     /**
-     * A remote store over a folder (so the readers copy Parquet files down); the first download is held until a
-     * condition holds (at most 20 s).
+     * A remote store over a folder (so the readers copy Parquet files down); the first download, or that of a given
+     * file, is held until a condition holds (at most 20 s).
      */
     private static final class Remote implements Storage {
         private final FileStorage files;
         final Set<String> downloaded = ConcurrentHashMap.newKeySet();
         final AtomicBoolean heldUntilOtherWaited = new AtomicBoolean();
+        /** The files whose download was held until its condition held. */
+        final Set<String> released = ConcurrentHashMap.newKeySet();
+
         private final AtomicBoolean first = new AtomicBoolean(true);
-        private volatile Condition release = () -> true;
+        private volatile Condition release;
+        private final Map<String, Condition> holds = new ConcurrentHashMap<>();
 
         Remote(FileStorage files) {
             this.files = files;
@@ -242,6 +287,10 @@ class ParquetCopiesWaitTest {
 
         void holdFirstDownloadUntil(Condition release) {
             this.release = release;
+        }
+
+        void holdDownloadOf(String key, Condition release) {
+            holds.put(key, release);
         }
 
         List<Shard> shards() throws IOException {
@@ -252,12 +301,17 @@ class ParquetCopiesWaitTest {
 
         @Override
         public void download(String key, Path target) throws IOException {
-            if (first.getAndSet(false)) {
+            Condition hold = holds.remove(key);
+            if (hold == null && release != null && first.getAndSet(false)) {
+                hold = release;
+            }
+            if (hold != null) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 try {
                     while (System.nanoTime() < deadline) {
-                        if (release.holds()) {
+                        if (hold.holds()) {
                             heldUntilOtherWaited.set(true);
+                            released.add(key);
                             break;
                         }
                         Thread.sleep(2);
