@@ -1,7 +1,11 @@
 package io.palimpsest.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.palimpsest.api.lint.CrdSchema;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +19,11 @@ import org.junit.jupiter.api.Test;
  * included, so the README's promise that {@code kubectl explain} documents every field holds.
  * Kubernetes' own types embedded in a spec (affinity, tolerations, resources, env, pull secrets,
  * conditions) keep the descriptions Kubernetes documents them with elsewhere, and are not walked.
+ * Every printer column ({@code kubectl get} and API discovery) says what it shows too.
  */
 class CrdDescriptionsTest {
+    private static final ObjectMapper YAML = new YAMLMapper();
+
     /** The last path segment of an embedded Kubernetes type; its subtree is not walked. */
     private static final Set<String> KUBERNETES_TYPES =
             Set.of("affinity", "tolerations", "env", "imagePullSecrets", "conditions");
@@ -33,6 +40,26 @@ class CrdDescriptionsTest {
                 List.of(),
                 undescribed(CrdValidator.rewriterModels().schema()),
                 "RewriterModel fields without a description");
+    }
+
+    @Test
+    void everyPrinterColumnHasADescription() throws IOException {
+        for (String crd : List.of(CrdSchema.REWRITE_JOBS, CrdSchema.REWRITER_MODELS)) {
+            List<String> columns = new ArrayList<>();
+            List<String> out = new ArrayList<>();
+            for (var version : YAML.readTree(CrdValidator.crdDir().resolve(crd).toFile())
+                    .path("spec")
+                    .path("versions")) {
+                for (var column : version.path("additionalPrinterColumns")) {
+                    columns.add(column.path("name").asText());
+                    if (column.path("description").asText().isBlank()) {
+                        out.add(column.path("name").asText());
+                    }
+                }
+            }
+            assertFalse(columns.isEmpty(), crd + ": no printer columns");
+            assertEquals(List.of(), out, crd + ": printer columns without a description");
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -1,8 +1,10 @@
 package io.palimpsest.api;
 
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
@@ -19,12 +21,15 @@ import java.util.Map;
  * kubectl shows printer columns in CRD order, and the CRD generator sorts them by JSON path
  * (fabric8io/kubernetes-client#7454), which would put Age first. Run at build time on the
  * generated CRDs, this puts them back in the order the resource classes declare them, and bounds
- * the integers of the Kubernetes types in them ({@link KubernetesIntegerBounds}).
+ * the integers of the Kubernetes types in them ({@link KubernetesIntegerBounds}) and writes their
+ * numbers so that YAML 1.1 readers read them as numbers ({@link IntegralBounds}).
  */
 public final class PrinterColumnOrder {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+    private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory()
+                    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .build();
 
     private PrinterColumnOrder() {}
 
@@ -48,6 +53,7 @@ public final class PrinterColumnOrder {
             }
         }
         KubernetesIntegerBounds.apply(crd, spec);
+        IntegralBounds.apply(crd);
         YAML.writeValue(crdFile.toFile(), crd);
     }
 }

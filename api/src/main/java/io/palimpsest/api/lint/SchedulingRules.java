@@ -1,6 +1,8 @@
 package io.palimpsest.api.lint;
 
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeAffinity;
 import io.fabric8.kubernetes.api.model.NodeSelector;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
@@ -12,12 +14,14 @@ import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.palimpsest.api.common.Scheduling;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The API server's rules on tolerations (Kubernetes' ValidateTolerations) and the plain shapes of
  * affinity (ValidateAffinity: node selector terms present, their operators and values, weights,
- * topology keys), which the CRDs copy the type of but not the rules: a RewriterModel's {@code spec.scheduling} and a RewriteJob's
+ * topology keys) and the syntax of the label keys and values in them and in {@code nodeSelector}
+ * ({@link LabelSyntax}), which the CRDs copy the type of but not the rules: a RewriterModel's {@code spec.scheduling} and a RewriteJob's
  * {@code spec.workers.scheduling} are stored as written, and the Deployment or Job made from them is
  * then refused (422). Checked where manifests are read (the linter, so {@code palimpsest lint} and
  * {@code local}) and by the operator before it makes anything, with the same field and message, so
@@ -35,6 +39,14 @@ public final class SchedulingRules {
         List<FieldError> out = new ArrayList<>();
         if (scheduling == null) {
             return out;
+        }
+        Map<String, String> nodeSelector = scheduling.getNodeSelector();
+        if (nodeSelector != null) {
+            nodeSelector.forEach((key, value) -> {
+                String at = field + ".nodeSelector." + key;
+                LabelSyntax.checkKey(out, key == null ? "" : key, at);
+                LabelSyntax.checkValue(out, value == null ? "" : value, at);
+            });
         }
         affinity(out, scheduling.getAffinity(), field + ".affinity");
         if (scheduling.getTolerations() == null) {
@@ -64,6 +76,12 @@ public final class SchedulingRules {
                 out.add(new FieldError(
                         at + ".value",
                         "Invalid value: \"" + t.getValue() + "\": value must be empty when `operator` is 'Exists'"));
+            }
+            if (key != null) {
+                LabelSyntax.checkKey(out, key, at + ".key");
+            }
+            if ((operator == null || "Equal".equals(operator)) && blankToNull(t.getValue()) != null) {
+                LabelSyntax.checkValue(out, t.getValue(), at + ".value");
             }
             if (effect != null && !EFFECTS.contains(effect)) {
                 out.add(new FieldError(
@@ -147,6 +165,8 @@ public final class SchedulingRules {
             int values = e.getValues() == null ? 0 : e.getValues().size();
             if (blankToNull(e.getKey()) == null) {
                 out.add(new FieldError(at + ".key", "Required value"));
+            } else {
+                LabelSyntax.checkKey(out, e.getKey(), at + ".key");
             }
             if (operator == null || !NODE_OPERATORS.contains(operator)) {
                 out.add(
@@ -193,8 +213,42 @@ public final class SchedulingRules {
     }
 
     private static void podTerm(List<FieldError> out, PodAffinityTerm term, String field) {
-        if (term != null && blankToNull(term.getTopologyKey()) == null) {
+        if (term == null) {
+            return;
+        }
+        if (blankToNull(term.getTopologyKey()) == null) {
             out.add(new FieldError(field + ".topologyKey", "Required value: can not be empty"));
+        } else {
+            LabelSyntax.checkKey(out, term.getTopologyKey(), field + ".topologyKey");
+        }
+        labelSelector(out, term.getLabelSelector(), field + ".labelSelector");
+        labelSelector(out, term.getNamespaceSelector(), field + ".namespaceSelector");
+    }
+
+    /** The label keys and values of a pod affinity term's selector (the API server's ValidateLabelSelector). */
+    private static void labelSelector(List<FieldError> out, LabelSelector selector, String field) {
+        if (selector == null) {
+            return;
+        }
+        if (selector.getMatchLabels() != null) {
+            selector.getMatchLabels().forEach((key, value) -> {
+                String at = field + ".matchLabels." + key;
+                LabelSyntax.checkKey(out, key == null ? "" : key, at);
+                LabelSyntax.checkValue(out, value == null ? "" : value, at);
+            });
+        }
+        List<LabelSelectorRequirement> expressions = selector.getMatchExpressions();
+        for (int j = 0; expressions != null && j < expressions.size(); j++) {
+            LabelSelectorRequirement e = expressions.get(j);
+            if (e == null) {
+                continue;
+            }
+            String at = field + ".matchExpressions[" + j + "]";
+            LabelSyntax.checkKey(out, e.getKey() == null ? "" : e.getKey(), at + ".key");
+            List<String> values = e.getValues();
+            for (int v = 0; values != null && v < values.size(); v++) {
+                LabelSyntax.checkValue(out, values.get(v) == null ? "" : values.get(v), at + ".values[" + v + "]");
+            }
         }
     }
 

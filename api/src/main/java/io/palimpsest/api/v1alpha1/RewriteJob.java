@@ -21,44 +21,61 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("rewritejob")
 @Plural("rewritejobs")
 @ShortNames("rwj")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Shards", jsonPath = ".status.progress", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Phase",
+        jsonPath = ".status.phase",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Pending, Planning, Running, Suspended, Succeeded or Failed.")
+@AdditionalPrinterColumn(
+        name = "Shards",
+        jsonPath = ".status.progress",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Shards done/total.")
 @AdditionalPrinterColumn(
         name = "Docs",
         jsonPath = ".status.documents.written",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Documents of committed shards with output written.")
 @AdditionalPrinterColumn(
         name = "Tokens/s",
         jsonPath = ".status.throughput.tokensPerSecond",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Completion tokens per second over the recent window.")
 // A string, not a date: kubectl shows a date column as an age, and a future time as "<invalid>".
 @AdditionalPrinterColumn(
         name = "ETA",
         jsonPath = ".status.estimatedCompletionTime",
-        type = AdditionalPrinterColumn.Type.STRING)
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Estimated completion time (RFC 3339) at the recent throughput.")
 @AdditionalPrinterColumn(
         name = "GPU-h",
         jsonPath = ".status.estimate.gpuHours.estimate",
-        type = AdditionalPrinterColumn.Type.NUMBER)
+        type = AdditionalPrinterColumn.Type.NUMBER,
+        getDescription = "GPU-hours of the whole job, by the preflight estimate; empty when the recipe calls no model.")
 @AdditionalPrinterColumn(
         name = "Model",
         jsonPath = ".spec.modelRef.name",
         type = AdditionalPrinterColumn.Type.STRING,
-        priority = 1)
+        priority = 1,
+        getDescription = "The RewriterModel that serves the rewrites.")
 @AdditionalPrinterColumn(
         name = "InProgress",
         jsonPath = ".status.documents.inProgress",
         type = AdditionalPrinterColumn.Type.INTEGER,
-        priority = 1)
+        priority = 1,
+        getDescription = "Documents that running shards have answered and not committed yet.")
 @AdditionalPrinterColumn(
         name = "Rejected",
         jsonPath = ".status.documents.rejected",
         type = AdditionalPrinterColumn.Type.INTEGER,
-        priority = 1)
+        priority = 1,
+        getDescription =
+                "Documents of committed shards rejected, each recorded with its reason under the output's _palimpsest/rejects/.")
 @AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
-        type = AdditionalPrinterColumn.Type.DATE)
+        type = AdditionalPrinterColumn.Type.DATE,
+        getDescription = "Time since the RewriteJob was created.")
 public class RewriteJob extends CustomResource<RewriteJobSpec, RewriteJobStatus> implements Namespaced {
     @Override
     @JsonPropertyDescription(

@@ -21,37 +21,48 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Singular("rewritermodel")
 @Plural("rewritermodels")
 @ShortNames("rwm")
-@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Phase",
+        jsonPath = ".status.phase",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Pending, Loading, Ready, ScaledToZero, Degraded or Failed.")
 @AdditionalPrinterColumn(
         name = "Ready",
         jsonPath = ".status.readyReplicas",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Replicas that answer /health.")
 @AdditionalPrinterColumn(
         name = "Desired",
         jsonPath = ".status.desiredReplicas",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Replicas the autoscaler asks for.")
 @AdditionalPrinterColumn(
         name = "Waiting",
         jsonPath = ".status.queue.waiting",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Requests waiting (vllm:num_requests_waiting) summed over ready replicas.")
 @AdditionalPrinterColumn(
         name = "Jobs",
         jsonPath = ".status.boundJobs.count",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "RewriteJobs that name the model and have not finished.")
 @AdditionalPrinterColumn(
         name = "Model",
         jsonPath = ".spec.model",
         type = AdditionalPrinterColumn.Type.STRING,
-        priority = 1)
+        priority = 1,
+        getDescription = "Hugging Face repo id or path of the weights vLLM serves.")
 @AdditionalPrinterColumn(
         name = "Endpoint",
         jsonPath = ".status.endpoint",
         type = AdditionalPrinterColumn.Type.STRING,
-        priority = 1)
+        priority = 1,
+        getDescription = "Base URL workers call (the Service, or the external endpoint).")
 @AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
-        type = AdditionalPrinterColumn.Type.DATE)
+        type = AdditionalPrinterColumn.Type.DATE,
+        getDescription = "Time since the RewriterModel was created.")
 public class RewriterModel extends CustomResource<RewriterModelSpec, RewriterModelStatus> implements Namespaced {
     public static final String GROUP = "palimpsest.io";
     public static final String VERSION = "v1alpha1";

@@ -345,6 +345,102 @@ class ManifestLinterTest {
     }
 
     /**
+     * Label keys and values in a nodeSelector, in affinity match expressions and label selectors, a
+     * topologyKey and a toleration's key and value are copied into the pods as written; the CRDs store
+     * any string there and the API server then refuses the Deployment or Job made from them (422).
+     * lint (and local, and the operator before it makes anything) refuses them on their field, in
+     * the API server's words; well-formed keys (prefixed, dotted) and an empty value pass.
+     */
+    @Test
+    void labelKeysAndValuesTheApiServerWouldRefuseInThePodsAreRefusedOnTheirFields() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL + """
+                  scheduling:
+                    nodeSelector:
+                      kubernetes.io/hostname: node-1
+                      nvidia.com/gpu.product: NVIDIA-A100-SXM4-80GB
+                      pool: ""
+                      gpu type: a100
+                      example.com/pool: "spot pool"
+                    tolerations:
+                      - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+                      - {key: dedicated, value: ml_team-1, effect: NoSchedule}
+                      - {key: "-spot", operator: Equal, value: "yes please", effect: NoSchedule}
+                    affinity:
+                      nodeAffinity:
+                        requiredDuringSchedulingIgnoredDuringExecution:
+                          nodeSelectorTerms:
+                            - matchExpressions:
+                                - {key: topology.kubernetes.io/zone, operator: In, values: [eu-west-1a]}
+                                - {key: Example.com/pool, operator: In, values: [gpu]}
+                      podAntiAffinity:
+                        preferredDuringSchedulingIgnoredDuringExecution:
+                          - weight: 10
+                            podAffinityTerm:
+                              topologyKey: "zone/"
+                              labelSelector:
+                                matchLabels: {app: vllm, "a/b/c": v}
+                                matchExpressions:
+                                  - {key: tier, operator: In, values: [gpu, "a b"]}
+                """);
+        String tooLong = "a".repeat(64);
+        Files.writeString(dir.resolve("job.yaml"), JOB + """
+                  workers:
+                    scheduling:
+                      nodeSelector:
+                        pool: %s
+                      affinity:
+                        podAffinity:
+                          requiredDuringSchedulingIgnoredDuringExecution:
+                            - topologyKey: kubernetes.io/hostname
+                """.formatted(tooLong));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        List<String> found = result.problems().stream()
+                .map(p -> p.file().getFileName() + ":" + p.field() + ": " + p.message())
+                .sorted()
+                .toList();
+        String name = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an"
+                + " alphanumeric character (e.g. 'MyName', or 'my.name', or '123-abc', regex used for validation is"
+                + " '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+        String value = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or"
+                + " '.', and must start and end with an alphanumeric character (e.g. 'MyValue', or 'my_value', or"
+                + " '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+        String prefix = "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric"
+                + " characters, '-' or '.', and must start and end with an alphanumeric character (e.g."
+                + " 'example.com', regex used for validation is"
+                + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+        String term = "spec.scheduling.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]"
+                + ".podAffinityTerm.";
+        assertEquals(
+                List.of(
+                        "job.yaml:spec.workers.scheduling.nodeSelector.pool: Invalid value: \"" + tooLong
+                                + "\": must be no more than 63 characters",
+                        "model.yaml:spec.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution"
+                                + ".nodeSelectorTerms[0].matchExpressions[1].key: Invalid value:"
+                                + " \"Example.com/pool\": " + prefix,
+                        "model.yaml:" + term + "labelSelector.matchExpressions[0].values[1]: Invalid value:"
+                                + " \"a b\": " + value,
+                        "model.yaml:" + term + "labelSelector.matchLabels.a/b/c: Invalid value: \"a/b/c\": a"
+                                + " qualified name " + name + " with an optional DNS subdomain prefix and '/' (e.g."
+                                + " 'example.com/MyName')",
+                        "model.yaml:" + term + "topologyKey: Invalid value: \"zone/\": name part must be"
+                                + " non-empty",
+                        "model.yaml:" + term + "topologyKey: Invalid value: \"zone/\": name part " + name,
+                        "model.yaml:spec.scheduling.nodeSelector.example.com/pool: Invalid value: \"spot pool\": "
+                                + value,
+                        "model.yaml:spec.scheduling.nodeSelector.gpu type: Invalid value: \"gpu type\": name part "
+                                + name,
+                        "model.yaml:spec.scheduling.tolerations[2].key: Invalid value: \"-spot\": name part " + name,
+                        "model.yaml:spec.scheduling.tolerations[2].value: Invalid value: \"yes please\": " + value),
+                found,
+                result.describe());
+        var key = result.problems().stream()
+                .filter(p -> p.field().equals("spec.scheduling.nodeSelector.gpu type"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(13, key.line(), "the line of the key");
+    }
+
+    /**
      * Worker resources are a Kubernetes ResourceRequirements the CRD stores with any string as a
      * quantity; the API server cannot read a worker Job with {@code 8GB} in it. lint refuses it on its field.
      */

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -71,6 +73,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -98,6 +101,11 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     private final PodAddressResolver modelPods;
 
     private final StatusWriter statusWriter;
+    /**
+     * Per job, the API server's permanent refusal of its last status write ({@link ApiRefusals#permanent}):
+     * told once, by a logged Warning Event (the status cannot say it), while the same refusal stands.
+     */
+    private final Map<ResourceID, String> statusWriteRefusals = new ConcurrentHashMap<>();
 
     private InformerEventSource<Job, RewriteJob> jobs;
     /** How long worker pods took to start, kept from every job's finished pods: for the previews of later jobs. */
@@ -698,7 +706,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         SpecApplied.recordChange(context.getClient(), job, previous, applied, now);
         if (!next.equals(previous)) {
-            statusWriter.write(job, next, context);
+            writeStatus(job, next, context, now);
         }
         jobMetrics.observed(
                 ResourceID.fromResource(job),
@@ -717,6 +725,38 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         out.addAll(admission().check(job));
         out.addAll(SpecValidator.keptSinceStart(job, seen.workerJob()));
         return out;
+    }
+
+    /**
+     * Writes the status. A write the API server refuses for good ({@link ApiRefusals#permanent}: 422, 400,
+     * an admission denial...) gets the same answer however often it is sent, so it is not thrown into the
+     * framework's retry: the refusal, with the server's message, is logged and told by a Warning Event
+     * once while it stands, and the next reconcile (an event, or the decision's requeue) writes again.
+     * Anything else (a conflict, 5xx, a timeout, a 403 of the role) goes to the framework's retry.
+     */
+    private void writeStatus(RewriteJob job, RewriteJobStatus next, Context<RewriteJob> context, Instant now) {
+        ResourceID id = ResourceID.fromResource(job);
+        KubernetesClientException refused;
+        try {
+            statusWriter.write(job, next, context);
+            statusWriteRefusals.remove(id);
+            return;
+        } catch (KubernetesClientException e) {
+            if (!ApiRefusals.permanent(e)) {
+                throw e;
+            }
+            refused = e;
+        } catch (OperatorException e) {
+            // JOSDK retries a 422 as it does a conflict, then gives up with it as the cause.
+            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.permanent(k)) {
+                throw e;
+            }
+            refused = k;
+        }
+        String refusal = ApiRefusals.rejected(refused, "update the status of", job);
+        if (!refusal.equals(statusWriteRefusals.put(id, refusal))) {
+            PhaseEvents.warning(context.getClient(), job, JobReason.RejectedByApiServer.name(), refusal, now);
+        }
     }
 
     /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */

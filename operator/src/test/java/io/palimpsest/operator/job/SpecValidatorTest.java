@@ -63,6 +63,43 @@ class SpecValidatorTest {
                 violations.get(0).field());
     }
 
+    /**
+     * A toleration key, nodeSelector value and topologyKey that are no Kubernetes label key or value would
+     * make the API server refuse the worker Job: the job fails InvalidSpec on each field, as lint refuses them.
+     */
+    @Test
+    void workerLabelKeysAndValuesTheApiServerWouldRefuseAreAnInvalidSpec() {
+        RewriteJob job = TestJobs.job("rw", "s3://c/in", "s3://c/out");
+        io.palimpsest.api.common.Scheduling scheduling = new io.palimpsest.api.common.Scheduling();
+        scheduling.setNodeSelector(Map.of("example.com/pool", "spot pool"));
+        scheduling.setTolerations(List.of(new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                .withKey("spot_")
+                .withOperator("Exists")
+                .build()));
+        scheduling.setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder()
+                .withNewPodAntiAffinity()
+                .addNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withTopologyKey("Kubernetes.io/hostname")
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endPodAntiAffinity()
+                .build());
+        if (job.getSpec().getWorkers() == null) {
+            job.getSpec().setWorkers(new io.palimpsest.api.v1alpha1.RewriteJobSpec.Workers());
+        }
+        job.getSpec().getWorkers().setScheduling(scheduling);
+        List<String> fields = SpecValidator.validate(job).stream()
+                .map(FieldError::field)
+                .sorted()
+                .toList();
+        assertEquals(
+                List.of(
+                        "spec.workers.scheduling.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]"
+                                + ".topologyKey",
+                        "spec.workers.scheduling.nodeSelector.example.com/pool",
+                        "spec.workers.scheduling.tolerations[0].key"),
+                fields);
+    }
+
     /** A worker memory of 8GB (not a Kubernetes quantity) fails the job as InvalidSpec before any Job is made. */
     @Test
     void aWorkerResourceThatIsNoQuantityIsAnInvalidSpec() {

@@ -451,6 +451,31 @@ class RewriterModelReconcilerTest {
     }
 
     /**
+     * A nodeSelector key the API server would refuse in the replicas' pods (not a label key) is refused
+     * before anything is made: the model is Failed InvalidSpec on the field, as {@code palimpsest lint}
+     * refuses it (ModelSpecRules).
+     */
+    @Test
+    void aNodeSelectorKeyThatIsNoLabelKeyIsAnInvalidSpecBeforeAnythingIsMade() {
+        RewriterModel model = Models.onPvc("misplaced", 1, 1);
+        Scheduling scheduling = new Scheduling();
+        scheduling.setNodeSelector(java.util.Map.of("gpu type", "a100"));
+        model.getSpec().setScheduling(scheduling);
+        client.resource(model).create();
+
+        RewriterModel failed = awaitModel("misplaced", m -> m.getStatus().getPhase() == ModelPhase.Failed);
+        var ready = ConditionAggregator.find(failed.getStatus().getConditions(), Conditions.READY);
+        assertEquals(ModelReason.InvalidSpec.name(), ready.getReason());
+        assertTrue(
+                ready.getMessage()
+                        .contains("spec.scheduling.nodeSelector.gpu type: Invalid value: \"gpu type\": name part must"
+                                + " consist of alphanumeric characters"),
+                ready.getMessage());
+        assertEquals(
+                null, client.apps().deployments().withName("misplaced-vllm").get());
+    }
+
+    /**
      * An env name or a pull secret the API server would refuse in the replicas' pods is refused before
      * anything is made: the model is Failed InvalidSpec on the fields, as {@code palimpsest lint} refuses them.
      */
