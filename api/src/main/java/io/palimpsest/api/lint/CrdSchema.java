@@ -352,7 +352,11 @@ public final class CrdSchema {
                 && !PATTERNS.computeIfAbsent(pattern, Pattern::compile)
                         .matcher(s)
                         .find()) {
-            errors.add(new FieldError(field, "Invalid value: " + describe(s) + ": should match '" + pattern + "'"));
+            // spec.endpoint.url's pattern is said in words, as --endpoint is refused, never with the URL's secrets
+            errors.add(new FieldError(
+                    field,
+                    EndpointUrlRules.patternRefusal(pattern, s)
+                            .orElse("Invalid value: " + describe(s) + ": should match '" + pattern + "'")));
         }
     }
 

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The rules of a model's base URL wherever it is given: the CRD's pattern and CEL rules on a
@@ -27,7 +28,10 @@ public final class EndpointUrlRules {
         }
     }
 
-    /** The pattern of {@code spec.endpoint.url} ({@code ^https?://[^\s/@]+(/[^\s]*)?$}) in words. */
+    /** The pattern of {@code spec.endpoint.url} as the CRD states it ({@code ^https?://[^\s/@]+(/[^\s]*)?$}). */
+    private static final String PATTERN = URL_FIELD.getAnnotation(Pattern.class).value();
+
+    /** The pattern of {@code spec.endpoint.url} in words. */
     static final String PATTERN_IN_WORDS = "endpoint.url should be a base URL: http:// or https://, then a host"
             + " (with :port if needed), then an optional path, with no spaces, e.g. http://vllm.inference:8000";
 
@@ -43,15 +47,42 @@ public final class EndpointUrlRules {
                 out.add(rule.message());
             }
         }
-        Pattern pattern = URL_FIELD.getAnnotation(Pattern.class);
         if (out.isEmpty()
-                && pattern != null
-                && !java.util.regex.Pattern.compile(pattern.value())
-                        .matcher(url)
-                        .find()) {
+                && !java.util.regex.Pattern.compile(PATTERN).matcher(url).find()) {
             out.add(PATTERN_IN_WORDS);
         }
         return out;
+    }
+
+    /**
+     * What a schema check says when {@code url} does not match {@code pattern}: for the pattern of
+     * {@code spec.endpoint.url}, the URL as {@link #named} names it and its {@link #problems}, the words
+     * {@code --endpoint} is refused in (so a URL with user info is told so, its password not repeated);
+     * empty for any other pattern (its regex is then the explanation).
+     */
+    static Optional<String> patternRefusal(String pattern, String url) {
+        if (!PATTERN.equals(pattern)) {
+            return Optional.empty();
+        }
+        String named = named(url);
+        List<String> problems = problems(url);
+        return Optional.of("Invalid value: " + (named.isEmpty() ? "" : named + ": ")
+                + String.join("; ", problems.isEmpty() ? List.of(PATTERN_IN_WORDS) : problems));
+    }
+
+    /**
+     * The URL as a refusal names it, for {@code --endpoint} and {@code spec.endpoint.url} alike:
+     * {@link #shown}, with a note when its user info, query or fragment is left out; empty when
+     * nothing of it can be shown and nothing is left out.
+     */
+    public static String named(String url) {
+        String shown = shown(url);
+        if (!hidesPart(url)) {
+            return shown;
+        }
+        return shown.isEmpty()
+                ? "(user info, query and fragment not shown)"
+                : shown + " (user info, query and fragment not shown)";
     }
 
     /**

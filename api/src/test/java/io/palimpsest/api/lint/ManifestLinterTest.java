@@ -170,7 +170,25 @@ class ManifestLinterTest {
         assertEquals(3, urls.size(), "the model with a path prefix is accepted: " + result.describe());
         assertTrue(urls.get(0).contains("must not carry a query or fragment"), urls.get(0));
         assertTrue(urls.get(1).contains("must not carry a query or fragment"), urls.get(1));
-        assertTrue(urls.get(2).contains("me:pw@gateway.example"), "refused by the pattern: " + urls.get(2));
+        assertTrue(urls.get(2).contains("must not carry credentials; use apiKeySecretRef"), urls.get(2));
+        assertTrue(
+                urls.get(2).contains("https://gateway.example (user info, query and fragment not shown)"), urls.get(2));
+        assertFalse(urls.get(2).contains("pw"), "the password is not repeated: " + urls.get(2));
+    }
+
+    /** The pattern of spec.endpoint.url is said in words, the words --endpoint is refused in, not as a regex. */
+    @Test
+    void aMalformedEndpointUrlIsRefusedInWordsNotARegularExpression() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL.replace("http://localhost:8000", "htp:/bad"));
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertLine(
+                result,
+                "spec.endpoint.url",
+                7,
+                "Invalid value: htp:/bad: endpoint.url should be a base URL: http:// or https://, then a host (with"
+                        + " :port if needed), then an optional path, with no spaces, e.g. http://vllm.inference:8000");
+        assertFalse(result.describe().contains("[^"), "no regex: " + result.describe());
+        assertEquals(1, result.problems().size(), result.describe());
     }
 
     @Test

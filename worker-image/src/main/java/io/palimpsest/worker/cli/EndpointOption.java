@@ -20,10 +20,9 @@ final class EndpointOption {
     static URI checked(String source, String url) {
         List<String> problems = EndpointUrlRules.problems(url);
         if (!problems.isEmpty()) {
-            String shown = EndpointUrlRules.shown(url);
-            throw new InvalidJobException(source + (shown.isEmpty() ? "" : " " + shown)
-                    + (EndpointUrlRules.hidesPart(url) ? " (user info, query and fragment not shown)" : "") + ": "
-                    + String.join("; ", problems));
+            String named = EndpointUrlRules.named(url);
+            throw new InvalidJobException(
+                    source + (named.isEmpty() ? "" : " " + named) + ": " + String.join("; ", problems));
         }
         return URI.create(url);
     }

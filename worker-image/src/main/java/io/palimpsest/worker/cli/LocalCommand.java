@@ -189,6 +189,11 @@ final class LocalCommand implements Callable<Integer> {
                             : runtime.openedClient().stats(),
                     (System.nanoTime() - start) / 1e9,
                     runtime.output().describe());
+            String signal = sigterm.stoppedBy();
+            if (signal != null) {
+                // the JVM ends with 128 + the signal's number whatever the shards did: said, with what was kept
+                System.out.println(LocalSummary.interrupted(reports, signal, SigtermHook.exitOf(signal)));
+            }
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
         }
     }
@@ -228,7 +233,7 @@ final class LocalCommand implements Callable<Integer> {
                     ShardRunner.Report report = null;
                     for (int attempt = 0; attempt < attempts; attempt++) {
                         if (sigterm.stopping()) {
-                            report = report != null ? report : notStarted(index, attempt);
+                            report = report != null ? report : notStarted(index, attempt, sigterm.stoppedBy());
                             break;
                         }
                         AtomicReference<ShardRunner> runner = new AtomicReference<>();
@@ -254,7 +259,9 @@ final class LocalCommand implements Callable<Integer> {
                         }
                         // the client serves every shard at once: its requests and latencies go in the run's summary
                         ShardRunner.Report ended = report;
-                        ticker.above(() -> ShardLogLine.print(ended));
+                        // after a signal, a shard that committed anyway shows the exit the process ends with
+                        String signal = sigterm.stoppedBy();
+                        ticker.above(() -> ShardLogLine.print(ended, signal));
                         if (!retriedByTheJob(report) || attempt == attempts - 1 || sigterm.stopping()) {
                             break;
                         }
@@ -279,16 +286,16 @@ final class LocalCommand implements Callable<Integer> {
         }
     }
 
-    /** A shard that SIGTERM kept from starting: nothing of it was read, and it is not committed. */
-    private static ShardRunner.Report notStarted(int shard, int attempt) {
+    /** A shard that a signal kept from starting: nothing of it was read, and it is not committed. */
+    private static ShardRunner.Report notStarted(int shard, int attempt, String signal) {
         ShardSummary summary = new ShardSummary();
         summary.setShard(shard);
         summary.setAttempt(attempt);
         summary.setOutcome(ShardSummary.Outcome.error);
         summary.setReason(ShardReason.TERMINATED.code());
-        summary.setMessage("not started: the run was stopped by SIGTERM first");
+        summary.setMessage("not started: the run was stopped by " + signal + " first");
         ShardRunner.Report report = new ShardRunner.Report(summary, ExitCodes.TERMINATED);
-        ShardLogLine.print(report);
+        ShardLogLine.print(report, signal);
         return report;
     }
 

@@ -66,6 +66,20 @@ final class LocalSummary {
     }
 
     /**
+     * The summary's last line when a signal stopped the run: whether the work is complete (every shard
+     * committed, some just before the signal took effect) and that the exit code is the signal's, not a failure's.
+     */
+    static String interrupted(List<ShardRunner.Report> reports, String signal, int exit) {
+        long committed = reports.stream().filter(r -> r.exitCode() == 0).count();
+        if (committed == reports.size()) {
+            return "stopped    by " + signal + " after every shard was committed: the output is complete; exit " + exit
+                    + " says only that the run was interrupted";
+        }
+        return "stopped    by " + signal + ": " + committed + " of " + reports.size()
+                + " shards committed; run the same command again to resume the rest (exit " + exit + ")";
+    }
+
+    /**
      * Read, then where each read document went; those a stopped run left undone are said, so the line
      * adds up. More documents accounted for than read is never hidden: it is a bug of the accounting.
      */

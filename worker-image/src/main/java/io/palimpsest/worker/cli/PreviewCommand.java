@@ -315,7 +315,6 @@ final class PreviewCommand implements Callable<Integer> {
                                 job, pod == null ? WorkerEnvironment.system() : pod.environment(), json)
                         .simulated(model.simulated())
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)) {
-            log.println("model: " + model.description());
             List<Shard> shards = plan(runtime);
             long bytes = shards.stream().mapToLong(Shard::bytes).sum();
             long files = shards.stream().mapToLong(s -> s.files().size()).sum();
@@ -357,6 +356,9 @@ final class PreviewCommand implements Callable<Integer> {
                 throw new InvalidJobException("the sampled shards hold no items: nothing to preview");
             }
             compileRecipe(runtime, drawn);
+            // once the run gets to the model, as local does: a refusal that needs no model (the input, the
+            // recipe's templates) is not read below a line about the model
+            log.println("model: " + model.description());
             long processing = System.nanoTime();
             List<PreviewAssembler.Processed> processed = process(processor, drawn, runtime.attemptsPerShard());
             double processSeconds = (System.nanoTime() - processing) / 1e9;

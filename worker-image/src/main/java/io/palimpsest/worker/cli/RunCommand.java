@@ -184,7 +184,8 @@ final class RunCommand implements Callable<Integer> {
                 ShardLogLine.print(
                         report,
                         client == null ? new ClientStats() : client.stats(),
-                        client == null ? 0 : client.concurrency().limit());
+                        client == null ? 0 : client.concurrency().limit(),
+                        sigterm.stoppedBy());
             } catch (StoreUnavailableException e) {
                 // down before the shard started (its plan, the recipe record): the same outage exit as later on
                 report = storeUnreachable(shardIndex, attemptNumber, e);

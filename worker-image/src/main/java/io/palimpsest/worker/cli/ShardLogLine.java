@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.ShardRunner;
@@ -18,13 +19,32 @@ final class ShardLogLine {
 
     private ShardLogLine() {}
 
-    /** A shard whose model client served it alone ({@code run}): the client's figures are the shard's. */
+    /** As {@link #print(ShardRunner.Report, ClientStats, int, String)}, no signal stopping the process. */
     static void print(ShardRunner.Report report, ClientStats stats, int concurrencyLimit) {
+        print(report, stats, concurrencyLimit, null);
+    }
+
+    /** As {@link #print(ShardRunner.Report, String)}, no signal stopping the process. */
+    static void print(ShardRunner.Report report) {
+        print(report, (String) null);
+    }
+
+    /** As {@link #counts(ShardRunner.Report, String)}, no signal stopping the process. */
+    static String counts(ShardRunner.Report report) {
+        return counts(report, null);
+    }
+
+    /**
+     * A shard whose model client served it alone ({@code run}): the client's figures are the shard's.
+     *
+     * @param signal the signal stopping the process ({@link SigtermHook#stoppedBy}), or null
+     */
+    static void print(ShardRunner.Report report, ClientStats stats, int concurrencyLimit, String signal) {
         String retries = stats.retriesByReason.entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue().sum())
                 .sorted()
                 .collect(Collectors.joining(","));
-        System.err.println(counts(report)
+        System.err.println(counts(report, signal)
                 + String.format(
                         Locale.ROOT,
                         " requests=%d retries=[%s] p50_ms=%.0f p99_ms=%.0f concurrency_limit=%d",
@@ -37,13 +57,21 @@ final class ShardLogLine {
     }
 
     /** A shard that shared its client with others ({@code local}): only what is the shard's own. */
-    static void print(ShardRunner.Report report) {
-        System.err.println(counts(report) + message(report.summary()));
+    static void print(ShardRunner.Report report, String signal) {
+        System.err.println(counts(report, signal) + message(report.summary()));
     }
 
-    /** Accounting of the shard; written + rejected + skipped over read is said, never hidden. */
-    static String counts(ShardRunner.Report report) {
+    /**
+     * Accounting of the shard; written + rejected + skipped over read is said, never hidden. Once a signal
+     * is stopping the process, a shard that committed anyway or was stopped by it shows the exit code the
+     * process ends with (130 on SIGINT, 143 on SIGTERM) and {@code signal=}, so the line and the exit
+     * status agree; its outcome ({@code committed}, {@code error}) says what became of the shard.
+     */
+    static String counts(ShardRunner.Report report, String signal) {
         ShardSummary s = report.summary();
+        boolean signalled =
+                signal != null && (report.exitCode() == ExitCodes.DONE || report.exitCode() == ExitCodes.TERMINATED);
+        int exit = signalled ? SigtermHook.exitOf(signal) : report.exitCode();
         long unaccounted = LocalSummary.unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
         return String.format(
                         Locale.ROOT,
@@ -51,7 +79,7 @@ final class ShardLogLine {
                                 + " seconds=%.1f",
                         s.getShard(),
                         s.getOutcome(),
-                        report.exitCode(),
+                        exit,
                         s.getRead(),
                         s.getWritten(),
                         s.getRejected(),
@@ -62,7 +90,8 @@ final class ShardLogLine {
                         s.getPromptTokens(),
                         s.getCompletionTokens(),
                         s.getSeconds())
-                + (unaccounted < 0 ? " error=" + quoted(LocalSummary.overcount(-unaccounted)) : "");
+                + (unaccounted < 0 ? " error=" + quoted(LocalSummary.overcount(-unaccounted)) : "")
+                + (signalled ? " signal=" + (signal.startsWith("SIG") ? signal : quoted(signal)) : "");
     }
 
     private static String message(ShardSummary s) {

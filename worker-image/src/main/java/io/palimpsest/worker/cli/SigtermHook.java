@@ -1,5 +1,6 @@
 package io.palimpsest.worker.cli;
 
+import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.worker.run.ShardRunner;
 import java.time.Duration;
 import java.util.Set;
@@ -110,6 +111,26 @@ final class SigtermHook {
     /** The signal came: start no more shards or attempts. */
     boolean stopping() {
         return stopping;
+    }
+
+    /**
+     * The signal that is stopping this command ({@code SIGTERM}, {@code SIGINT}, or {@code a signal} when
+     * its name is not known), once one came; null before.
+     */
+    String stoppedBy() {
+        if (!stopping) {
+            return null;
+        }
+        String name = received;
+        return name != null ? name : "a signal";
+    }
+
+    /**
+     * The exit code the JVM ends with once {@code signal} came: 128 + its number, 130 for SIGINT (Ctrl-C),
+     * 143 for SIGTERM and a signal whose name is not known, whatever the shards did.
+     */
+    static int exitOf(String signal) {
+        return "SIGINT".equals(signal) ? 130 : ExitCodes.TERMINATED;
     }
 
     /** The command has written its summary: the hook may return, and the JVM exit. */

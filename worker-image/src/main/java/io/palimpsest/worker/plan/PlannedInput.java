@@ -39,7 +39,9 @@ public record PlannedInput(
                 in.getUri(),
                 in.getFormat() == null ? null : in.getFormat().name(),
                 in.getTextField(),
-                in.getIdField(),
+                // the field read: 'id' when left out, as when written so (records without it are then
+                // rejected, not given positions, but the ids of those with it are the same)
+                in.getIdField() == null ? "id" : in.getIdField(),
                 in.getInclude() == null ? List.of() : List.copyOf(in.getInclude()),
                 in.getExclude() == null ? List.of() : List.copyOf(in.getExclude()));
     }

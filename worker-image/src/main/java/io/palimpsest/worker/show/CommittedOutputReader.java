@@ -347,7 +347,14 @@ public final class CommittedOutputReader {
         try {
             DocumentReaders readers = new DocumentReaders(
                     formatSetting(input.format()),
-                    new RecordDecoder(json, new FieldMapping(input.textField(), input.idField())),
+                    new RecordDecoder(
+                            json,
+                            // 'id' as recorded may be the old CRD default: read as left out, records without
+                            // one keep the position their plan gave them
+                            new FieldMapping(
+                                    input.textField(),
+                                    input.idField(),
+                                    input.idField() != null && !"id".equals(input.idField()))),
                     DocumentReaders.DEFAULT_MAX_LINE_BYTES);
             for (Map.Entry<Integer, List<Position>> entry : byShard.entrySet()) {
                 Set<Position> missing = new HashSet<>(entry.getValue());

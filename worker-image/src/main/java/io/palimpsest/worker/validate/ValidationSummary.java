@@ -139,8 +139,20 @@ public final class ValidationSummary {
         problems.forEach(p -> out.println("  unreadable " + p));
         if (!reasons.isEmpty()) {
             out.println();
-            out.printf(Locale.ROOT, "%-16s %10s %8s%n", "reason", "pairs", "share");
-            reasons.forEach((r, n) -> out.printf(Locale.ROOT, "%-16s %10d %8s%n", r, n, percent(n, pairs)));
+            // each share is of all pairs; a rejected pair is counted under each of its reasons, so the shares may
+            // add up to more than the rejected share: said under the table when they do
+            out.printf(Locale.ROOT, "%-16s %10s %12s%n", "reason", "pairs", "of all pairs");
+            reasons.forEach((r, n) -> out.printf(Locale.ROOT, "%-16s %10d %12s%n", r, n, percent(n, pairs)));
+            long counted = reasons.values().stream().mapToLong(Long::longValue).sum();
+            if (counted > rejected) {
+                out.printf(
+                        Locale.ROOT,
+                        "a rejected pair is counted under each of its reasons: these add up to %s, the %d rejected"
+                                + " pairs are %s of all pairs%n",
+                        percent(counted, pairs),
+                        rejected,
+                        percent(rejected, pairs));
+            }
         }
         if (labels != null) {
             printConfusion(out);

@@ -101,6 +101,59 @@ class MissingIdFieldTest {
         assertEquals(0, counts.path("skipped").asLong(), counts.toString());
     }
 
+    /**
+     * {@code idField: id} written in the manifest is named as any other field is, though it is the field read
+     * when idField is left out: a record without it is a missing_id reject, a file without it in any record is
+     * refused at planning. Left out, the same records are given their positions.
+     */
+    @Test
+    void anIdFieldWrittenAsIdIsNamedAsAnyOtherAndLeftOutGivesPositions() throws IOException {
+        String withoutIds = "{\"text\":\"A record without an id.\"}\n{\"text\":\"Another record without one.\"}\n";
+
+        Path in = tmp.resolve("in");
+        Files.createDirectories(in);
+        Files.writeString(in.resolve("a.jsonl"), records(null, 6) + withoutIds);
+        Path out = tmp.resolve("out");
+        Path job = namingId(JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8));
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        String where = new FileStorage(in).describe("a.jsonl");
+        assertTrue(
+                local.err()
+                        .contains("2 record(s) in 1 file(s) have no spec.input.idField 'id' (first at " + where + ":7, "
+                                + where + ":8)"),
+                local.err());
+        FileStorage output = new FileStorage(out);
+        List<JsonNode> rejects = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(2, rejects.size(), rejects.toString());
+        assertEquals("missing_id", rejects.get(0).path("reason").asText());
+        assertEquals("field 'id' is missing", rejects.get(0).path("detail").asText());
+
+        Path bare = tmp.resolve("bare");
+        Files.createDirectories(bare);
+        Files.writeString(bare.resolve("a.jsonl"), withoutIds);
+        Path refused = namingId(
+                JobFiles.write(tmp.resolve("job-bare"), bare, tmp.resolve("out-bare"), "http://127.0.0.1:9", 8));
+        CliRun plan = CliRun.of("plan", "-f", refused.toString());
+        assertEquals(ExitCodes.INVALID_JOB, plan.exit(), plan.err());
+        assertTrue(plan.err().contains("spec.input.idField 'id' is in none of the 2 records of"), plan.err());
+
+        // left out: the records without an id are given their positions, none is rejected
+        Path positions = tmp.resolve("out-positions");
+        Path leftOut = JobFiles.write(tmp.resolve("job-positions"), in, positions, "http://127.0.0.1:9", 8);
+        assertFalse(Files.readString(leftOut).contains("idField"), Files.readString(leftOut));
+        CliRun unnamed = CliRun.of("local", "-f", leftOut.toString(), "--simulate");
+        assertEquals(ExitCodes.DONE, unnamed.exit(), unnamed.err());
+        List<String> written = Outputs.ids(new FileStorage(positions), "plain/shard-00000.jsonl.zst");
+        assertEquals(8, written.size(), written.toString());
+        assertTrue(written.contains("a.jsonl:7"), written.toString());
+    }
+
+    private static Path namingId(Path job) throws IOException {
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    idField: id\n"));
+        return job;
+    }
+
     /** {@code n} records with a unique {@code id}, and a {@code doc} id under {@code idField} when it is not null. */
     private static String records(String idField, int n) {
         StringBuilder out = new StringBuilder();

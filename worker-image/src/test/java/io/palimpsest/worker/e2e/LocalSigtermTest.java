@@ -77,9 +77,10 @@ class LocalSigtermTest {
             assertTrue(log.contains("stopped on SIG" + signal + ": took no more documents"), log);
             assertFalse(log.contains("stopped on SIG" + (signal.equals("TERM") ? "INT" : "TERM")), log);
 
-            // every shard says it did not commit, with its own documents
-            Matcher line = Pattern.compile(
-                            "shard-0000(\\d) error exit=143 read=(\\d+) written=(\\d+) rejected=(\\d+) skipped=(\\d+)")
+            // every shard says it did not commit, with its own documents, and the exit the process ends with
+            Matcher line = Pattern.compile("shard-0000(\\d) error exit=" + exit
+                            + " read=(\\d+) written=(\\d+) rejected=(\\d+) skipped=(\\d+)[^\\n]* signal=SIG" + signal
+                            + " ")
                     .matcher(log);
             long finished = 0;
             int shards = 0;
@@ -94,6 +95,10 @@ class LocalSigtermTest {
             assertEquals(FILES, shards, log);
             assertTrue(log.contains("\ndocuments  read "), "the summary is printed:\n" + log);
             assertTrue(log.contains("(terminated)"), log);
+            assertTrue(
+                    log.contains("stopped    by SIG" + signal + ": 0 of 3 shards committed; run the same command again"
+                            + " to resume the rest (exit " + exit + ")"),
+                    log);
             assertTrue(finished > 0, log);
             assertEquals(finished, checkpointedItems(), "every finished document is in a checkpoint part:\n" + log);
             long before = sim.requestLog().totalReceived();
@@ -152,6 +157,49 @@ class LocalSigtermTest {
                             + " --stop-within keeps more)"),
                     log);
             assertEquals(0, checkpointedItems(), log);
+        }
+    }
+
+    /**
+     * Ctrl-C once every document is already with the model and the input is read to its end: the answers come
+     * back within --stop-within and the shard commits in full. The JVM still exits 130 (the signal's code); the
+     * shard's line shows that exit and the signal beside its outcome, and the summary says the output is complete
+     * and that the exit is the interrupt's, so neither says "exit=0" while the process exits 130.
+     */
+    @Test
+    void ctrlCAfterTheLastDocumentWasSentCommitsTheShardAndSaysTheExitIsTheInterrupts() throws Exception {
+        Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
+        Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
+        Corpus.writeJsonl(dir.resolve("data/part-000.jsonl"), "doc", 4);
+        SimConfig config = SimConfig.builder()
+                .modelName("qwen-small")
+                .decodeStepBaseSeconds(0.1)
+                .decodeStepPerSeqSeconds(0)
+                .prefillSecondsPerToken(0)
+                .build();
+        try (ModelSimServer sim = ModelSimServer.start(config, "127.0.0.1", 0)) {
+            Process local = start(sim.baseUrl(), "PT60S");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            // both variants of all 4 documents are with the model: the reader is at the end of its file
+            while (sim.requestLog().totalReceived() < 8 && System.nanoTime() < deadline && local.isAlive()) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(300);
+            Process kill = new ProcessBuilder("kill", "-INT", String.valueOf(local.pid()))
+                    .inheritIO()
+                    .start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(local.waitFor(60, TimeUnit.SECONDS), "exits once the answers are in and committed");
+            String log = Files.readString(dir.resolve("local.log"));
+            assertEquals(130, local.exitValue(), log);
+            assertTrue(
+                    log.matches("(?s).*shard-00000 committed exit=130 read=4 written=4 [^\n]* signal=SIGINT\n.*"), log);
+            assertFalse(log.contains("exit=0"), log);
+            assertTrue(
+                    log.contains("stopped    by SIGINT after every shard was committed: the output is complete;"
+                            + " exit 130 says only that the run was interrupted"),
+                    log);
+            assertTrue(Files.exists(dir.resolve("out/_palimpsest/receipts/shard-00000.json")), log);
         }
     }
 

@@ -172,6 +172,12 @@ class ValidateCommandTest {
         String table = stdout.toString();
         assertTrue(table.contains("faithful (clean)"), table);
         assertTrue(table.matches("(?s).*\\necho +3 +2 +66\\.7%.*"), table);
+        // the cut copy carries three reasons: the shares (of all pairs) add up past the rejected share, and say so
+        assertTrue(table.matches("(?s).*\\nreason +pairs +of all pairs\\necho +2 +40\\.0%\\n.*"), table);
+        assertTrue(
+                table.contains("a rejected pair is counted under each of its reasons: these add up to 100.0%, the 3"
+                        + " rejected pairs are 60.0% of all pairs"),
+                table);
     }
 
     @Test
