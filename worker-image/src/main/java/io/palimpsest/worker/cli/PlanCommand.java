@@ -1,12 +1,14 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptFileException;
+import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ShardDataException;
@@ -32,6 +34,7 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.text.Plural;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
+import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -180,6 +184,12 @@ final class PlanCommand implements Callable<Integer> {
                         while (items < atMost && reader.next() != null) {
                             items++;
                         }
+                    } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
+                        // counted for input.limit: refused as the duplicate-id pass refuses it, naming the file
+                        CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
+                        corrupt.take(key, e.getMessage());
+                        corrupt.refuse(inputStorage::describe);
+                        throw e;
                     } catch (IOException | RuntimeException e) {
                         Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
                         if (archived.isPresent() && !(e instanceof InvalidJobException)) {

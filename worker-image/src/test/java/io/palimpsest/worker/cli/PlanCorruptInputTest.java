@@ -104,6 +104,18 @@ class PlanCorruptInputTest {
     }
 
     @Test
+    void aCorruptFileCountedForTheInputLimitRefusesThePlanNamingIt() throws IOException {
+        Path in = corpus("limit");
+        Files.writeString(in.resolve("a.jsonl.gz"), lines("a", 3));
+        Path job = JobFiles.write(tmp.resolve("job-limit"), in, tmp.resolve("out-in-limit"), "http://127.0.0.1:9", 8);
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    limit: 9\n"));
+
+        CliRun plan = CliRun.of("plan", "-f", job.toString());
+
+        assertRefused(plan, in, "a.jsonl.gz", "read as gzip-compressed JSON Lines: not gzip: bad magic bytes");
+    }
+
+    @Test
     void onlyCorruptFilesAreNamedThreeAtMostWithHowManyMore() throws IOException {
         Path in = tmp.resolve("in-many");
         Files.createDirectories(in);
