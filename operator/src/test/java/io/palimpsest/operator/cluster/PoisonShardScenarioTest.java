@@ -18,6 +18,7 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -174,8 +175,15 @@ class PoisonShardScenarioTest {
     }
 
     private static boolean isBadShard(Scenario s, Pod p) {
-        // Sorted listing: shard-0000 .. shard-0003, shard-0003b.jsonl.gz, shard-0004 ..: index 4 is the bad file.
-        return "4".equals(p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX));
+        // the plan orders shards by size, not by name: its manifest says which index holds the bad file
+        String index = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+        try {
+            Path manifest = s.claim("corpus").resolve("poison-out/_palimpsest/manifest.jsonl");
+            return Files.readAllLines(manifest).stream()
+                    .anyMatch(line -> line.contains("shard-0003b") && line.startsWith("{\"index\":" + index + ","));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<Pod> workerPods(Scenario s, String job) {
