@@ -17,10 +17,15 @@ public final class PodReadings {
 
     /** A pod's words on one line, at most {@link #MESSAGE_LIMIT} characters, as the status shows them. */
     public static String cut(String message) {
+        return cut(message, MESSAGE_LIMIT);
+    }
+
+    /** A pod's words on one line, at most {@code limit} characters. */
+    public static String cut(String message, int limit) {
         if (message == null) {
             return null;
         }
         String oneLine = message.strip();
-        return oneLine.length() <= MESSAGE_LIMIT ? oneLine : oneLine.substring(0, MESSAGE_LIMIT - 3) + "...";
+        return oneLine.length() <= limit ? oneLine : oneLine.substring(0, limit - 3) + "...";
     }
 }

@@ -26,9 +26,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * A job whose plan cannot be right ends PlanningFailed with the planner's reason, on the simulated
+ * A job whose plan cannot be right (input that matches nothing, a template that does not compile, an input file
+ * that cannot be decoded) ends PlanningFailed with the planner's reason, whole, on the simulated
  * cluster with the real worker: the planner pod fails once (exit 78, no retries), no worker Job is
- * made, nothing is written under the output, and the reason names what to fix.
+ * made, nothing a worker could run is written under the output (a refusal of the duplicate-id pass comes after
+ * the manifest, before the index without which no worker runs it), and the reason names what to fix.
  */
 @QuarkusTest
 @WithKubernetesTestServer(crud = true, setup = ValidatingApiServer.class)
@@ -63,6 +65,22 @@ class PlanningFailedScenarioTest {
                     reason.contains("spec.recipe.prompts[0].user: variant wiki, line 3: unknown variable 'txt'"),
                     reason);
             assertFalse(reason.contains("Exception"), reason);
+
+            // a file the planner cannot decode: refused with the plan, before any worker is started
+            Path corrupt = s.claim("corpus").resolve("corrupt-in");
+            SyntheticCorpus.write(corrupt, 1, 5, 4);
+            Files.writeString(corrupt.resolve("bad.jsonl.gz"), "{\"id\":\"x\",\"text\":\"not gzip at all\"}\n");
+            RewriteJob bad = s.smallJob("corrupt", "plan-model", "pvc://corpus/corrupt-in/", "pvc://corpus/out-c/");
+            bad.getSpec().getInput().setInclude(List.of("*.jsonl", "*.jsonl.gz"));
+            s.client.resource(bad).create();
+            reason = awaitPlanningFailed(s, "corrupt");
+            assertTrue(
+                    reason.contains("1 input file(s) cannot be decoded as their format says: ")
+                            && reason.contains("bad.jsonl.gz (read as gzip-compressed JSON Lines: not gzip: bad magic"
+                                    + " bytes, where a gzip file starts with 1f 8b); every shard holding one would fail"
+                                    + " as bad data once its worker started")
+                            && reason.endsWith("or leave them out (spec.input.exclude)"),
+                    reason);
 
             for (String out : List.of("out-a", "out-b")) {
                 Path dir = s.claim("corpus").resolve(out);

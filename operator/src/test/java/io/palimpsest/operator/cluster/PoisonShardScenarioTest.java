@@ -16,19 +16,23 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * One shard whose only file is corrupt gzip (the worker exits 42) among good shards, with one
- * attempt per shard: the bad shard is failed at once (podFailurePolicy FailIndex) and reported, the
+ * One shard whose only file holds no document (gzip of lines that are not JSON: the worker exits 42) among good
+ * shards, with one attempt per shard: the bad shard is failed at once (podFailurePolicy FailIndex) and reported, the
  * others are all committed. Two running worker pods are preempted (DisruptionTarget) on the way:
  * with a single attempt, a counted failure would lose their shards, so their success shows the
  * disruption was not charged, and the replacement pods' failure-count annotations say so directly.
@@ -54,11 +58,15 @@ class PoisonShardScenarioTest {
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("poison-in");
             SyntheticCorpus.write(input, GOOD_SHARDS, DOCS, 7);
-            byte[] garbage = new byte[4096];
-            new Random(1).nextBytes(garbage);
-            garbage[0] = 0x1f; // gzip magic, then nonsense: the reader fails inside the stream
-            garbage[1] = (byte) 0x8b;
-            Files.write(input.resolve("shard-0003b.jsonl.gz"), garbage);
+            // a file the planner cannot decode is refused with the plan (PlanningFailed), so the poison is one that
+            // decodes: valid gzip of lines none of which is a document. The planner samples the first .jsonl.gz (a
+            // good one, shard 0 gzipped) and its duplicate-id pass only warns about this one; its worker exits 42
+            Path first = input.resolve("shard-0000.jsonl");
+            Files.write(input.resolve("shard-0000.jsonl.gz"), gzip(Files.readAllBytes(first)));
+            Files.delete(first);
+            Files.write(
+                    input.resolve("shard-0003b.jsonl.gz"),
+                    gzip("this line is not JSON\n".repeat(150).getBytes(StandardCharsets.UTF_8)));
 
             s.createModel("poison-model", 1, 5);
             RewriteJob job =
@@ -116,6 +124,14 @@ class PoisonShardScenarioTest {
         }
     }
 
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
     /** Preempts two running worker pods of good shards; returns index -> the replacement pod's failure counts. */
     private static Map<String, String> disruptTwoRunningWorkers(Scenario s, String job) {
         Map<String, String> done = new HashMap<>();
@@ -159,8 +175,15 @@ class PoisonShardScenarioTest {
     }
 
     private static boolean isBadShard(Scenario s, Pod p) {
-        // Sorted listing: shard-0000 .. shard-0003, shard-0003b.jsonl.gz, shard-0004 ..: index 4 is the bad file.
-        return "4".equals(p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX));
+        // the plan orders shards by size, not by name: its manifest says which index holds the bad file
+        String index = p.getMetadata().getAnnotations().get(RewriteJobNames.COMPLETION_INDEX);
+        try {
+            Path manifest = s.claim("corpus").resolve("poison-out/_palimpsest/manifest.jsonl");
+            return Files.readAllLines(manifest).stream()
+                    .anyMatch(line -> line.contains("shard-0003b") && line.startsWith("{\"index\":" + index + ","));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<Pod> workerPods(Scenario s, String job) {

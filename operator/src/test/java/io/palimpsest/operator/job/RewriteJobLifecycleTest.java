@@ -318,6 +318,33 @@ class RewriteJobLifecycleTest {
     }
 
     /**
+     * A planner refusal naming several files (input it cannot decode, say) reaches the PlanningFailed condition
+     * whole, not cut as a shard's failure is.
+     */
+    @Test
+    void aPlannerRefusalNamingSeveralFilesReachesTheConditionWhole() {
+        moves = new JobControllerMoves(client, NS);
+        model("pc-model");
+        client.resource(rewriteJob("pc", "pc-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("pc-plan") != null);
+        String refusal = "5 input file(s) cannot be decoded as their format says:"
+                + " s3://corpus/web/2026/crawl-a/part-00017.jsonl.gz (read as gzip-compressed JSON Lines: not gzip:"
+                + " bad magic bytes, where a gzip file starts with 1f 8b),"
+                + " s3://corpus/web/2026/crawl-a/part-00018.jsonl.zst (read as zstd-compressed JSON Lines: zstd frame"
+                + " truncated at byte 4632: the file ends inside it),"
+                + " s3://corpus/web/2026/crawl-b/part-00001.parquet (read as Parquet: parquet footer unreadable, so not"
+                + " a Parquet file or one cut short: part-00001.parquet is not a Parquet file) and 2 more; every shard"
+                + " holding one would fail as bad data once its worker started, so the job is not run: repair or"
+                + " replace the file(s), or leave them out (spec.input.exclude)";
+        moves.plannerRefusesJob("pc-plan", refusal);
+        RewriteJobStatus failed = awaitStatus("pc", s -> s.getPhase() == JobPhase.Failed);
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals("PlanningFailed", condition.getReason());
+        assertEquals("the planner Job failed: Error (exit 78): " + refusal, condition.getMessage());
+        assertNull(moves.job("pc-work"), "no worker Job");
+    }
+
+    /**
      * The model deleted while the job runs: the job reports it (Running, Ready false with reason
      * ModelNotFound) and its worker Job is held at parallelism 0, so no worker spends a shard's
      * retries failing to reach it; the model back, the workers are too.

@@ -1,14 +1,18 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.CorruptFileException;
+import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ShardDataException;
+import io.palimpsest.worker.plan.CorruptFiles;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.ForeignOutput;
 import io.palimpsest.worker.plan.InputSample;
@@ -30,12 +34,15 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.text.Plural;
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
+import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -177,6 +184,12 @@ final class PlanCommand implements Callable<Integer> {
                         while (items < atMost && reader.next() != null) {
                             items++;
                         }
+                    } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
+                        // counted for input.limit: refused as the duplicate-id pass refuses it, naming the file
+                        CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
+                        corrupt.take(key, e.getMessage());
+                        corrupt.refuse(inputStorage::describe);
+                        throw e;
                     } catch (IOException | RuntimeException e) {
                         Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
                         if (archived.isPresent() && !(e instanceof InvalidJobException)) {
@@ -272,11 +285,21 @@ final class PlanCommand implements Callable<Integer> {
         int threads = DuplicateIdIndex.threadsFromEnvironment(
                 runtime.env(DuplicateIdIndex.THREADS_ENV).orElse(null));
         MissingIds missingIds = new MissingIds(readers.fields());
+        CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
+        // every item read, as the run's summary counts them: documents with an id, and those without a usable one
+        LongAdder items = new LongAdder();
         DuplicateIdIndex.ShardIds reader = (shard, ids) -> {
             // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's job
             try {
-                ShardInput.eachId(inputStorage, shard, readers, ids, missingIds::take);
+                ShardInput.eachId(inputStorage, shard, readers, ids, item -> {
+                    items.increment();
+                    missingIds.take(item);
+                });
                 return true;
+            } catch (CorruptFileException e) {
+                // no attempt can read it: the plan is refused once every shard was read, naming such files
+                corrupt.take(e);
+                return false;
             } catch (ShardDataException e) {
                 Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
                 if (archived.isPresent()) {
@@ -289,14 +312,18 @@ final class PlanCommand implements Callable<Integer> {
                 return false;
             }
         };
-        // a file without the named idField in any record fails the plan before its index is written
-        DuplicateIdIndex.ReadCheck filesWithoutIds = unreadable -> missingIds.refuseFilesWithout(
-                shards.stream()
-                        .filter(s -> unreadable.contains(s.index()))
-                        .flatMap(s -> s.files().stream())
-                        .map(ShardFile::key)
-                        .collect(Collectors.toSet()),
-                inputStorage::describe);
+        // a file that cannot be decoded, or one without the named idField in any record, fails the plan before its
+        // index is written
+        DuplicateIdIndex.ReadCheck filesWithoutIds = unreadable -> {
+            corrupt.refuse(inputStorage::describe);
+            missingIds.refuseFilesWithout(
+                    shards.stream()
+                            .filter(s -> unreadable.contains(s.index()))
+                            .flatMap(s -> s.files().stream())
+                            .map(ShardFile::key)
+                            .collect(Collectors.toSet()),
+                    inputStorage::describe);
+        };
         DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch, threads)
                 .ensure(runtime.output(), shards, manifest, reader, filesWithoutIds);
         if (!index.built()) {
@@ -307,24 +334,31 @@ final class PlanCommand implements Callable<Integer> {
                 ? ""
                 : "; " + index.repeatsWithinShards()
                         + " document(s) repeat an id earlier in their own shard, rejected as duplicate_id";
+        String read = idsAmong(index.documents(), items.sum(), shards.size(), (System.nanoTime() - start) / 1e9);
         if (index.duplicates() == 0) {
-            System.err.printf(
-                    "duplicate ids: none across shards (read %s of %s in %.1f s)%s%n",
-                    Plural.of(index.documents(), "document"),
-                    Plural.of(shards.size(), "shard"),
-                    (System.nanoTime() - start) / 1e9,
-                    within);
+            System.err.printf("duplicate ids: none across shards (%s)%s%n", read, within);
         } else {
             System.err.printf(
-                    "duplicate ids: read %s of %s in %.1f s; %d id(s) repeat one in an earlier shard"
+                    "duplicate ids: %s; %d id(s) repeat one in an earlier shard"
                             + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%s%n",
-                    Plural.of(index.documents(), "document"),
-                    Plural.of(shards.size(), "shard"),
-                    (System.nanoTime() - start) / 1e9,
-                    index.duplicates(),
-                    index.shardsWithDuplicates(),
-                    within);
+                    read, index.duplicates(), index.shardsWithDuplicates(), within);
         }
+    }
+
+    /**
+     * What the duplicate-id pass counted: the ids it compared among the documents it read (the run's summary
+     * counts the same documents as read), and how many of those had no id to compare (empty or malformed: the
+     * run skips or rejects them).
+     */
+    static String idsAmong(long ids, long read, int shards, double seconds) {
+        long without = Math.max(0, read - ids);
+        return String.format(
+                "%s among %s read from %s in %.1f s%s",
+                Plural.of(ids, "id"),
+                Plural.of(Math.max(read, ids), "document"),
+                Plural.of(shards, "shard"),
+                seconds,
+                without == 0 ? "" : "; " + Plural.of(without, "document") + " empty or malformed, without an id");
     }
 
     /** The context length of the job's model, as the operator resolved it into job.yaml; null when unknown. */

@@ -1,6 +1,5 @@
 package io.palimpsest.worker.format;
 
-import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +58,7 @@ public enum Compression {
         return switch (this) {
             case NONE -> in;
             case GZIP -> GzipMembersInputStream.open(in);
-            case ZSTD -> new ZstdInputStreamNoFinalizer(in).setContinuous(false);
+            case ZSTD -> ZstdFramesInputStream.open(in);
         };
     }
 

@@ -67,6 +67,10 @@ final class GzipMembersInputStream extends FilterInputStream {
     /** The compressed bytes; remembers the last failure it passed on, so the decoder's own can be told apart. */
     private static final class Source extends FilterInputStream {
         private IOException lastFailure;
+        /** Compressed bytes handed to the decoder so far: where the data ended when it ends inside a member. */
+        private long position;
+
+        private long marked;
 
         Source(InputStream in) {
             super(in);
@@ -75,7 +79,11 @@ final class GzipMembersInputStream extends FilterInputStream {
         @Override
         public int read() throws IOException {
             try {
-                return super.read();
+                int b = super.read();
+                if (b >= 0) {
+                    position++;
+                }
+                return b;
             } catch (IOException e) {
                 lastFailure = e;
                 throw e;
@@ -85,7 +93,11 @@ final class GzipMembersInputStream extends FilterInputStream {
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             try {
-                return super.read(buffer, offset, length);
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    position += n;
+                }
+                return n;
             } catch (IOException e) {
                 lastFailure = e;
                 throw e;
@@ -95,7 +107,9 @@ final class GzipMembersInputStream extends FilterInputStream {
         @Override
         public long skip(long n) throws IOException {
             try {
-                return super.skip(n);
+                long skipped = super.skip(n);
+                position += Math.max(0, skipped);
+                return skipped;
             } catch (IOException e) {
                 lastFailure = e;
                 throw e;
@@ -103,9 +117,16 @@ final class GzipMembersInputStream extends FilterInputStream {
         }
 
         @Override
+        public synchronized void mark(int readLimit) {
+            super.mark(readLimit);
+            marked = position;
+        }
+
+        @Override
         public synchronized void reset() throws IOException {
             try {
                 super.reset();
+                position = marked;
             } catch (IOException e) {
                 lastFailure = e;
                 throw e;
@@ -122,7 +143,12 @@ final class GzipMembersInputStream extends FilterInputStream {
                 return e;
             }
             if (e instanceof EOFException) {
-                return new CorruptInputException("gzip data ends inside a member (the file is truncated)", e);
+                return new CorruptInputException(
+                        "gzip member truncated at byte " + position + ": the file ends inside it", e);
+            }
+            if (String.valueOf(e.getMessage()).contains("not in the .gz format")) {
+                // the decoder's words for a first member whose magic bytes are wrong
+                return new CorruptInputException("not gzip: bad magic bytes, where a gzip file starts with 1f 8b", e);
             }
             return new CorruptInputException("not valid gzip data: " + e.getMessage(), e);
         }

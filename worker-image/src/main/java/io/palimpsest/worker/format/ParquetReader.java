@@ -71,7 +71,7 @@ public final class ParquetReader implements DocumentReader {
         try {
             this.reader = ParquetFileReader.open(new NamedInputFile(localCopy, file));
         } catch (IOException | RuntimeException e) {
-            throw corrupt("it is not a readable Parquet file", e);
+            throw corrupt("parquet footer unreadable, so not a Parquet file or one cut short", e);
         }
         this.schema = reader.getFooter().getFileMetaData().getSchema();
         this.columnIO = new ColumnIOFactory().getColumnIO(schema);

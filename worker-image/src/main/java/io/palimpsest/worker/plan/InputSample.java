@@ -34,8 +34,9 @@ import java.util.zip.ZipException;
  * when none of them is a document ({@link FileStartCheck}): a wrong {@code input.textField}, a text
  * column that is not text, or files in another format than their names say would otherwise run to
  * the end and commit every document as a reject. At most {@link FileStartCheck#ITEMS} items of one
- * file per kind are read. A file whose bytes cannot be decompressed or parsed at all is left to its
- * worker (its shard fails as bad data) and the next file of the kind is sampled instead, up to
+ * file per kind are read. A file whose bytes cannot be decompressed or parsed at all is left to the
+ * planner's duplicate-id pass, which reads every file and refuses the plan naming each such file
+ * ({@link CorruptFiles}), and the next file of the kind is sampled instead, up to
  * {@link #FILES_PER_KIND}.
  *
  * <p>A named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is looked for in each file
@@ -146,8 +147,8 @@ public final class InputSample {
     /**
      * A named idField none of the file's first documents holds is looked for in the rest of the file (a
      * corpus may start with records without ids): the planner's duplicate-id pass reads every document
-     * anyway. A part of the file that cannot be read ends the look without a refusal (its worker fails that
-     * shard as bad data).
+     * anyway. A part of the file that cannot be read ends the look without a refusal here (the duplicate-id
+     * pass refuses the plan naming the file: {@link CorruptFiles}).
      */
     private static void lookFurther(DocumentReader reader, IdFieldCheck ids) throws IOException {
         try {
@@ -157,7 +158,7 @@ public final class InputSample {
             }
             ids.readToTheEnd();
         } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
-            // the file's start was read; what follows is its worker's to refuse
+            // the file's start was read; what follows is the duplicate-id pass's to refuse
         } catch (RuntimeException e) {
             if (e instanceof InvalidJobException
                     || ObjectArchivedException.in(e).isPresent()) {

@@ -2,6 +2,7 @@ package io.palimpsest.worker.run;
 
 import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReader;
@@ -167,21 +168,14 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
-        } catch (CorruptInputException e) {
-            throw new ShardDataException(
-                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+        } catch (CorruptInputException | ZipException | EOFException e) {
+            throw corrupt(e.getMessage(), e);
         } catch (NoSuchFileException e) {
             throw new ShardDataException(
                     "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
                     e);
         } catch (ZstdIOException e) {
-            throw new ShardDataException(
-                    "input file " + storage.describe(currentKey) + " is corrupt: not valid zstd data: "
-                            + e.getMessage(),
-                    e);
-        } catch (ZipException | EOFException e) {
-            throw new ShardDataException(
-                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+            throw corrupt("not valid zstd data: " + e.getMessage(), e);
         } catch (IOException e) {
             if (ObjectArchivedException.in(e).isPresent()) {
                 throw archived(e);
@@ -198,9 +192,13 @@ public final class ShardInput implements Closeable {
                 throw e;
             }
             // decompressors report some corrupt data as runtime exceptions
-            throw new ShardDataException(
-                    "input file " + storage.describe(currentKey) + " is corrupt: " + e.getMessage(), e);
+            throw corrupt(e.getMessage(), e);
         }
+    }
+
+    /** The current file's bytes cannot be decoded as its format says. */
+    private CorruptFileException corrupt(String problem, Exception e) {
+        return new CorruptFileException(storage.describe(currentKey), currentKey, problem, e);
     }
 
     /**

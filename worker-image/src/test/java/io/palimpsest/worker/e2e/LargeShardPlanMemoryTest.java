@@ -67,7 +67,7 @@ class LargeShardPlanMemoryTest {
 
         String output = Files.readString(log);
         assertEquals(0, exit, output);
-        assertTrue(output.contains("read 300,001 documents of 1 shard"), output);
+        assertTrue(output.contains("300,001 ids among 300,001 documents read from 1 shard"), output);
         FileStorage stored = new FileStorage(tmp.resolve("out"));
         assertEquals(
                 List.of(new DuplicateIdIndex.Repeat(DOCUMENTS, REPEATED, 0)),

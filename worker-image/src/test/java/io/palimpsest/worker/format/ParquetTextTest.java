@@ -170,7 +170,9 @@ class ParquetTextTest {
         CorruptInputException e = assertThrows(CorruptInputException.class, () -> open("fake.parquet"));
 
         assertTrue(
-                e.getMessage().startsWith("it is not a readable Parquet file: fake.parquet is not a Parquet file"),
+                e.getMessage()
+                        .startsWith("parquet footer unreadable, so not a Parquet file or one cut short: fake.parquet is"
+                                + " not a Parquet file"),
                 e.getMessage());
     }
 

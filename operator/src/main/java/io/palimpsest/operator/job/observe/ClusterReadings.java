@@ -131,6 +131,19 @@ public final class ClusterReadings {
 
     /** A short human account of why a helper pod failed (its termination reason and message). */
     public static String failureText(Pod pod) {
+        return failureText(pod, MESSAGE_LIMIT);
+    }
+
+    /**
+     * Why the planner's pod failed, for the job's PlanningFailed condition: one per job, so its refusal is kept
+     * whole up to {@link #PLANNER_MESSAGE_LIMIT} characters (a refusal naming three files, say, and how many more),
+     * where a shard's failure is cut at {@link #MESSAGE_LIMIT}.
+     */
+    public static String plannerFailureText(Pod pod) {
+        return failureText(pod, PLANNER_MESSAGE_LIMIT);
+    }
+
+    private static String failureText(Pod pod, int limit) {
         ContainerStateTerminated t = terminated(pod);
         if (t == null) {
             return null;
@@ -140,7 +153,7 @@ public final class ClusterReadings {
                         + (t.getMessage() == null || t.getMessage().isBlank()
                                 ? ""
                                 : ": " + t.getMessage().strip());
-        return cut(text);
+        return PodReadings.cut(text, limit);
     }
 
     static ContainerStateTerminated terminated(Pod pod) {
@@ -278,6 +291,12 @@ public final class ClusterReadings {
 
     /** Messages are cut so status.recentFailures' 20 entries stay within a few KiB. */
     public static final int MESSAGE_LIMIT = PodReadings.MESSAGE_LIMIT;
+
+    /**
+     * The planner's failure in the job's condition: the pod's termination message is at most 4 KiB (the kubelet's
+     * bound), and one condition of this size keeps the status small.
+     */
+    public static final int PLANNER_MESSAGE_LIMIT = 2048;
 
     /** A pod's words on one line, at most {@link #MESSAGE_LIMIT} characters, as the status shows them. */
     public static String cut(String message) {

@@ -159,7 +159,7 @@ public record Observation(
         String plannerFailure = plannerState == JobPhaseMachine.PlannerState.FAILED
                 ? plannerPods.stream()
                         .sorted(LAST_FINISHED_FIRST)
-                        .map(ClusterReadings::failureText)
+                        .map(ClusterReadings::plannerFailureText)
                         .filter(Objects::nonNull)
                         .findFirst()
                         .orElse(null)
