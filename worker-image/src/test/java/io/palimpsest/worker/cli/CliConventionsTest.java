@@ -29,6 +29,15 @@ class CliConventionsTest {
         }
     }
 
+    /** sim's flags are the simulator's own, but its usage names the command that was typed, not model-sim.jar. */
+    @Test
+    void simsHelpNamesPalimpsestSim() {
+        CliRun help = cli("sim", "--help");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().startsWith("Usage: palimpsest sim [flags]\n"), help.out());
+        assertFalse(help.out().contains("model-sim.jar"), help.out());
+    }
+
     /** tally needs the job as well as its output: its help says how to call it, as retry-rejects is called. */
     @Test
     void tallysHelpSaysHowToCallIt() {
