@@ -46,6 +46,10 @@ class CliConventionsTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("palimpsest tally -f <manifests or job.yaml> [--out <output>]"), help.out());
         assertTrue(text.contains("tally takes no positional argument"), help.out());
+        // a tally over shards of an accepted recipe change sums none of them: the help says where they are counted
+        assertTrue(text.contains("Receipts of another recipe"), help.out());
+        assertTrue(text.contains("foreignReceipts counts them"), help.out());
+        assertFalse(text.contains("Sums every shard receipt"), help.out());
     }
 
     @Test
