@@ -7,6 +7,8 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -58,6 +60,9 @@ public final class PalimpsestCli implements Runnable {
         String[] version = commandLine.getCommandSpec().version();
         commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
                 .version(version));
+        // every duration option (--stop-within, --request-timeout, --max-outage, ...): the error says what is taken,
+        // not picocli's "cannot convert 'abc' to class java.time.Duration (...DateTimeParseException...)"
+        commandLine.registerConverter(Duration.class, PalimpsestCli::duration);
         // a value the command cannot take (a duration that does not parse, an unknown --reason): the error names
         // the value and what is taken; the whole usage below it would bury that. A missing or unknown option still
         // gets the usage (it shows what there is).
@@ -79,6 +84,16 @@ public final class PalimpsestCli implements Runnable {
             return exitCodeOf(e);
         });
         return commandLine.execute(args);
+    }
+
+    /** A duration option's value: ISO-8601, as the options' descriptions and defaults (PT20S) write it. */
+    static Duration duration(String text) {
+        try {
+            return Duration.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new CommandLine.TypeConversionException(
+                    "'" + text + "' is not a duration: give it in ISO-8601, e.g. PT90S, PT2M or PT0.5S");
+        }
     }
 
     /** The exit code of a command that ended with {@code e}. */

@@ -76,6 +76,24 @@ class CliConventionsTest {
         assertTrue(
                 duration.err().contains("palimpsest local: Invalid value for option '--stop-within'"), duration.err());
         assertFalse(duration.err().contains("Usage:"), duration.err());
+        // what is taken, in the options' own notation; not the Java class that failed to parse it
+        for (String[] given : new String[][] {
+            {"local", "--stop-within", "abc"},
+            {"local", "--request-timeout", "90s"},
+            {"retry-rejects", "--max-outage", "2m"}
+        }) {
+            CliRun run2 = given[0].equals("retry-rejects")
+                    ? cli(given[0], "-f", "../examples/quickstart", "--reason", "judge", given[1], given[2])
+                    : cli(given[0], "-f", "../examples/quickstart", given[1], given[2]);
+            assertEquals(2, run2.exit(), run2.err());
+            assertTrue(
+                    run2.err()
+                            .contains("'" + given[2] + "' is not a duration: give it in ISO-8601, e.g. PT90S, PT2M or"
+                                    + " PT0.5S"),
+                    run2.err());
+            assertFalse(run2.err().contains("java.time"), run2.err());
+            assertEquals(1, run2.err().strip().lines().count(), run2.err());
+        }
 
         CliRun missing = cli("retry-rejects", "-f", "../examples/quickstart");
         assertEquals(2, missing.exit(), missing.err());
