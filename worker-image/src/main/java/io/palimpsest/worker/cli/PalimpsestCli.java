@@ -9,6 +9,8 @@ import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -68,6 +70,15 @@ public final class PalimpsestCli implements Runnable {
         // gets the usage (it shows what there is).
         IParameterExceptionHandler usageErrors = commandLine.getParameterExceptionHandler();
         commandLine.setParameterExceptionHandler((e, given) -> {
+            if (e instanceof CommandLine.MissingParameterException missing && manifestsGivenWithoutF(missing)) {
+                // "local examples/quickstart": the folder is there, only -f is not; the usage alone hides that
+                CommandLine cmd = e.getCommandLine();
+                cmd.getErr()
+                        .println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + "; the manifests are"
+                                + " given with -f: " + cmd.getCommandSpec().qualifiedName() + " -f "
+                                + cmd.getUnmatchedArguments().get(0) + " ...");
+                return usageErrors.handleParseException(e, given);
+            }
             if (e.getClass() != ParameterException.class) {
                 return usageErrors.handleParseException(e, given);
             }
@@ -84,6 +95,16 @@ public final class PalimpsestCli implements Runnable {
             return exitCodeOf(e);
         });
         return commandLine.execute(args);
+    }
+
+    /** -f is what is missing, and the command line holds a word that is no option: the manifests, given bare. */
+    private static boolean manifestsGivenWithoutF(CommandLine.MissingParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        return !unmatched.isEmpty()
+                && !unmatched.get(0).startsWith("-")
+                && e.getMissing().stream()
+                        .anyMatch(arg -> arg instanceof CommandLine.Model.OptionSpec option
+                                && Arrays.asList(option.names()).contains("-f"));
     }
 
     /** A duration option's value: ISO-8601, as the options' descriptions and defaults (PT20S) write it. */

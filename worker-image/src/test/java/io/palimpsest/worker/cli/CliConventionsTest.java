@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -27,6 +28,24 @@ class CliConventionsTest {
             assertEquals(0, run.exit(), command + ": " + run.err());
             assertEquals(version, run.out().strip(), command);
         }
+    }
+
+    /** The manifests given without -f (as show takes its output): the error says to give them with -f. */
+    @Test
+    void manifestsGivenWithoutFAreNamedInTheError() {
+        for (String command : List.of("local", "lint", "retry-rejects")) {
+            CliRun run = cli(command, "../examples/quickstart", "--simulate");
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(
+                    run.err()
+                            .contains("the manifests are given with -f: palimpsest " + command
+                                    + " -f ../examples/quickstart ..."),
+                    command + ": " + run.err());
+            assertTrue(run.err().contains("Usage: palimpsest " + command), "the usage still follows: " + run.err());
+        }
+        CliRun noWord = cli("local", "--simulate");
+        assertEquals(2, noWord.exit(), noWord.err());
+        assertFalse(noWord.err().contains("given with -f"), noWord.err());
     }
 
     /** sim's flags are the simulator's own, but its usage names the command that was typed, not model-sim.jar. */
