@@ -74,9 +74,12 @@ public final class PalimpsestCli implements Runnable {
                 // "local examples/quickstart": the folder is there, only -f is not; the usage alone hides that
                 CommandLine cmd = e.getCommandLine();
                 cmd.getErr()
-                        .println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage() + "; the manifests are"
-                                + " given with -f: " + cmd.getCommandSpec().qualifiedName() + " -f "
-                                + cmd.getUnmatchedArguments().get(0) + " ...");
+                        .println(cmd.getCommandSpec().qualifiedName() + ": "
+                                + cmd.getUnmatchedArguments().get(0)
+                                + " is given without an option; the manifests are given with -f: "
+                                + cmd.getCommandSpec().qualifiedName() + " -f "
+                                + cmd.getUnmatchedArguments().get(0)
+                                + " ...");
                 return usageErrors.handleParseException(e, given);
             }
             if (e.getClass() != ParameterException.class) {

@@ -42,6 +42,7 @@ class CliConventionsTest {
                                     + " -f ../examples/quickstart ..."),
                     command + ": " + run.err());
             assertTrue(run.err().contains("Usage: palimpsest " + command), "the usage still follows: " + run.err());
+            assertEquals(1, run.err().split("Missing required option", -1).length - 1, "said once: " + run.err());
         }
         CliRun noWord = cli("local", "--simulate");
         assertEquals(2, noWord.exit(), noWord.err());
