@@ -11,16 +11,21 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws InterruptedException {
+        run("java -jar model-sim.jar", args);
+    }
+
+    /** As {@link #main}, its usage naming {@code command}, the command line the user typed (e.g. palimpsest sim). */
+    public static void run(String command, String[] args) throws InterruptedException {
         SimFlags flags;
         try {
             flags = SimFlags.parse(System.getenv(), args);
         } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
+            System.err.println(e.getMessage().replace(SimFlags.USAGE, SimFlags.usage(command)));
             System.exit(2);
             return;
         }
         if (flags.help()) {
-            System.out.println(SimFlags.USAGE);
+            System.out.println(SimFlags.usage(command));
             return;
         }
         ModelSimServer sim = ModelSimServer.start(flags.config(), flags.host(), flags.port());

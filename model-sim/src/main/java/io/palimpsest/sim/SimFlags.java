@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,6 +48,11 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
             "  --api-key KEY                      /v1 requests need Authorization: Bearer KEY, else 401 (as vLLM;",
             "                                     default: the environment variable VLLM_API_KEY, as vLLM)",
             "  --help");
+
+    /** {@link #USAGE} for the command that runs the simulator ({@code palimpsest sim} in the worker CLI). */
+    public static String usage(String command) {
+        return USAGE.replaceFirst("^Usage: java -jar model-sim\\.jar", "Usage: " + Matcher.quoteReplacement(command));
+    }
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
@@ -95,40 +101,84 @@ public record SimFlags(SimConfig config, String host, int port, boolean help) {
                 config.prefixCaching(name.equals("enable-prefix-caching"));
                 continue;
             }
+            if (!TAKE_A_VALUE.contains(name)) {
+                // before asking for its value: "--bogus needs a value" would send the user after a value
+                throw new IllegalArgumentException("unknown flag --" + name + "\n" + USAGE);
+            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new IllegalArgumentException("--" + name + " needs a value");
                 }
                 value = args[++i];
             }
-            switch (name) {
-                case "host" -> host = value;
-                case "port" -> port = Integer.parseInt(value);
-                case "model", "served-model-name" -> config.modelName(value);
-                case "max-num-seqs" -> config.maxNumSeqs(Integer.parseInt(value));
-                case "max-waiting" -> config.maxWaiting(Integer.parseInt(value));
-                case "overflow-status" -> config.overflowResponse(OverflowResponse.fromStatus(Integer.parseInt(value)));
-                case "prefill-seconds-per-token" -> config.prefillSecondsPerToken(Double.parseDouble(value));
-                case "decode-step-base-seconds" -> config.decodeStepBaseSeconds(Double.parseDouble(value));
-                case "decode-step-per-seq-seconds" -> config.decodeStepPerSeqSeconds(Double.parseDouble(value));
-                case "startup-delay" -> config.startupDelay(parseDuration(value));
-                case "max-model-len" -> config.maxModelLen(Integer.parseInt(value));
-                case "kv-cache-tokens" -> config.kvCacheTokens(Long.parseLong(value));
-                case "block-size" -> config.blockSize(Integer.parseInt(value));
-                case "max-num-batched-tokens" -> config.maxNumBatchedTokens(Integer.parseInt(value));
-                case "step-per-context-token-seconds" -> config.stepPerContextTokenSeconds(Double.parseDouble(value));
-                case "seed" -> config.seed(Long.parseLong(value));
-                case "fault-rate" -> faults.rate(value);
-                case "fault-seed" -> faults.seed(Long.parseLong(value));
-                case "slow-start-delay" -> faults.slowStartDelay(parseDuration(value));
-                case "retry-after-seconds" -> faults.retryAfterSeconds(Integer.parseInt(value));
-                case "rules" -> config.rulesFile(Path.of(value));
-                case "request-log-capacity" -> config.requestLogCapacity(Integer.parseInt(value));
-                case "api-key" -> config.apiKey(value);
-                default -> throw new IllegalArgumentException("unknown flag --" + name + "\n" + USAGE);
+            try {
+                apply(name, value, config, faults);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " " + value + ": not a number");
+            }
+            if (name.equals("host")) {
+                host = value;
+            } else if (name.equals("port")) {
+                port = Integer.parseInt(value);
             }
         }
         return new SimFlags(config.faults(faults.build()).build(), host, port, help);
+    }
+
+    /** The flags that take a value (the others: --help, --zero-latency, --[no-]enable-prefix-caching). */
+    private static final Set<String> TAKE_A_VALUE = Set.of(
+            "host",
+            "port",
+            "model",
+            "served-model-name",
+            "max-num-seqs",
+            "max-waiting",
+            "overflow-status",
+            "prefill-seconds-per-token",
+            "decode-step-base-seconds",
+            "decode-step-per-seq-seconds",
+            "startup-delay",
+            "max-model-len",
+            "kv-cache-tokens",
+            "block-size",
+            "max-num-batched-tokens",
+            "step-per-context-token-seconds",
+            "seed",
+            "fault-rate",
+            "fault-seed",
+            "slow-start-delay",
+            "retry-after-seconds",
+            "rules",
+            "request-log-capacity",
+            "api-key");
+
+    private static void apply(String name, String value, SimConfig.Builder config, FaultConfig.Builder faults) {
+        switch (name) {
+            case "host" -> {} // where to listen: the record's, not the config's
+            case "port" -> Integer.parseInt(value);
+            case "model", "served-model-name" -> config.modelName(value);
+            case "max-num-seqs" -> config.maxNumSeqs(Integer.parseInt(value));
+            case "max-waiting" -> config.maxWaiting(Integer.parseInt(value));
+            case "overflow-status" -> config.overflowResponse(OverflowResponse.fromStatus(Integer.parseInt(value)));
+            case "prefill-seconds-per-token" -> config.prefillSecondsPerToken(Double.parseDouble(value));
+            case "decode-step-base-seconds" -> config.decodeStepBaseSeconds(Double.parseDouble(value));
+            case "decode-step-per-seq-seconds" -> config.decodeStepPerSeqSeconds(Double.parseDouble(value));
+            case "startup-delay" -> config.startupDelay(parseDuration(value));
+            case "max-model-len" -> config.maxModelLen(Integer.parseInt(value));
+            case "kv-cache-tokens" -> config.kvCacheTokens(Long.parseLong(value));
+            case "block-size" -> config.blockSize(Integer.parseInt(value));
+            case "max-num-batched-tokens" -> config.maxNumBatchedTokens(Integer.parseInt(value));
+            case "step-per-context-token-seconds" -> config.stepPerContextTokenSeconds(Double.parseDouble(value));
+            case "seed" -> config.seed(Long.parseLong(value));
+            case "fault-rate" -> faults.rate(value);
+            case "fault-seed" -> faults.seed(Long.parseLong(value));
+            case "slow-start-delay" -> faults.slowStartDelay(parseDuration(value));
+            case "retry-after-seconds" -> faults.retryAfterSeconds(Integer.parseInt(value));
+            case "rules" -> config.rulesFile(Path.of(value));
+            case "request-log-capacity" -> config.requestLogCapacity(Integer.parseInt(value));
+            case "api-key" -> config.apiKey(value);
+            default -> throw new IllegalArgumentException("unknown flag --" + name + "\n" + USAGE);
+        }
     }
 
     /** Accepts "30s", "500ms", "2m", "1h", a bare number of seconds, or ISO-8601 ("PT30S"). */

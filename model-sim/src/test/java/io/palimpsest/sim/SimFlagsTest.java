@@ -133,4 +133,50 @@ class SimFlagsTest {
         assertThrows(IllegalArgumentException.class, () -> SimFlags.parse("--fault-rate", "nope=0.1"));
         assertThrows(IllegalArgumentException.class, () -> SimFlags.parse("--max-num-seqs", "0"));
     }
+
+    /** A mistyped flag is named as unknown, whether or not a value follows, and a bad number names its flag. */
+    @Test
+    void anUnknownFlagIsNamedAsUnknownNotAsMissingItsValue() {
+        for (String[] args : new String[][] {{"--bogus"}, {"--bogus", "1"}, {"--zero-latncy"}, {"--prot=9000"}}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SimFlags.parse(args));
+            assertTrue(
+                    e.getMessage().startsWith("unknown flag " + args[0].replaceFirst("=.*", "") + "\n"),
+                    e.getMessage());
+        }
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> SimFlags.parse("--port", "abc"));
+        assertEquals("--port abc: not a number", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SimFlags.parse("--port"));
+        assertEquals("--port needs a value", e.getMessage());
+        assertEquals(9000, SimFlags.parse("--port=9000").port());
+        assertEquals("0.0.0.0", SimFlags.parse("--host", "0.0.0.0").host());
+    }
+
+    /** Every flag the usage lists is one the parser knows (the list of flags that take a value included). */
+    @Test
+    void everyFlagOfTheUsageIsKnown() {
+        java.util.regex.Matcher flag =
+                java.util.regex.Pattern.compile("(?m)^  (--[a-z-]+)").matcher(SimFlags.USAGE);
+        int flags = 0;
+        while (flag.find()) {
+            flags++;
+            String name = flag.group(1);
+            try {
+                SimFlags.parse(name, "1");
+            } catch (IllegalArgumentException e) {
+                assertFalse(e.getMessage().startsWith("unknown flag"), name + ": " + e.getMessage());
+            }
+        }
+        assertTrue(flags > 20, "flags read from the usage: " + flags);
+    }
+
+    @Test
+    void theUsageNamesTheCommandTheUserTyped() {
+        assertTrue(SimFlags.USAGE.startsWith("Usage: java -jar model-sim.jar [flags]\n"));
+        assertTrue(SimFlags.usage("palimpsest sim").startsWith("Usage: palimpsest sim [flags]\n"));
+        assertEquals(
+                SimFlags.USAGE.substring(SimFlags.USAGE.indexOf('\n')),
+                SimFlags.usage("palimpsest sim")
+                        .substring(SimFlags.usage("palimpsest sim").indexOf('\n')));
+    }
 }

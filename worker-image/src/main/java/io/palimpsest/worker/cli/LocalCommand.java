@@ -345,11 +345,19 @@ final class LocalCommand implements Callable<Integer> {
                             + base + "). Nothing was written.");
                 }
                 if (health < 0) {
+                    // nothing answers, so whether the path is right cannot be known yet; but a base URL ending in
+                    // /v1 would be refused once the server is up (above): say so now, not after the restart
+                    String v1 = endsInV1(target)
+                            ? " (it also ends in /v1: give the base URL without it, "
+                                    + target.toString().replaceFirst("/v1/*$", "")
+                                    + ", or every request goes to " + ModelUrls.at(target, "/v1/chat/completions")
+                                    + ")"
+                            : "";
                     throw new ModelUnavailableException(
                             "the model endpoint " + target + " (" + (endpoint != null ? "--endpoint" : modelName)
                                     + ") does not answer " + ModelUrls.at(target, "/health")
                                     + "; start the server, pass --endpoint <base URL>, or --simulate for the built-in"
-                                    + " simulator. Nothing was written.",
+                                    + " simulator" + v1 + ". Nothing was written.",
                             null);
                 }
                 return new LocalModel(target, null);

@@ -7,6 +7,10 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import io.palimpsest.worker.validate.ValidateCommand;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -58,11 +62,26 @@ public final class PalimpsestCli implements Runnable {
         String[] version = commandLine.getCommandSpec().version();
         commandLine.getSubcommands().values().forEach(sub -> sub.getCommandSpec()
                 .version(version));
+        // every duration option (--stop-within, --request-timeout, --max-outage, ...): the error says what is taken,
+        // not picocli's "cannot convert 'abc' to class java.time.Duration (...DateTimeParseException...)"
+        commandLine.registerConverter(Duration.class, PalimpsestCli::duration);
         // a value the command cannot take (a duration that does not parse, an unknown --reason): the error names
         // the value and what is taken; the whole usage below it would bury that. A missing or unknown option still
         // gets the usage (it shows what there is).
         IParameterExceptionHandler usageErrors = commandLine.getParameterExceptionHandler();
         commandLine.setParameterExceptionHandler((e, given) -> {
+            if (e instanceof CommandLine.MissingParameterException missing && manifestsGivenWithoutF(missing)) {
+                // "local examples/quickstart": the folder is there, only -f is not; the usage alone hides that
+                CommandLine cmd = e.getCommandLine();
+                cmd.getErr()
+                        .println(cmd.getCommandSpec().qualifiedName() + ": "
+                                + cmd.getUnmatchedArguments().get(0)
+                                + " is given without an option; the manifests are given with -f: "
+                                + cmd.getCommandSpec().qualifiedName() + " -f "
+                                + cmd.getUnmatchedArguments().get(0)
+                                + " ...");
+                return usageErrors.handleParseException(e, given);
+            }
             if (e.getClass() != ParameterException.class) {
                 return usageErrors.handleParseException(e, given);
             }
@@ -79,6 +98,26 @@ public final class PalimpsestCli implements Runnable {
             return exitCodeOf(e);
         });
         return commandLine.execute(args);
+    }
+
+    /** -f is what is missing, and the command line holds a word that is no option: the manifests, given bare. */
+    private static boolean manifestsGivenWithoutF(CommandLine.MissingParameterException e) {
+        List<String> unmatched = e.getCommandLine().getUnmatchedArguments();
+        return !unmatched.isEmpty()
+                && !unmatched.get(0).startsWith("-")
+                && e.getMissing().stream()
+                        .anyMatch(arg -> arg instanceof CommandLine.Model.OptionSpec option
+                                && Arrays.asList(option.names()).contains("-f"));
+    }
+
+    /** A duration option's value: ISO-8601, as the options' descriptions and defaults (PT20S) write it. */
+    static Duration duration(String text) {
+        try {
+            return Duration.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new CommandLine.TypeConversionException(
+                    "'" + text + "' is not a duration: give it in ISO-8601, e.g. PT90S, PT2M or PT0.5S");
+        }
     }
 
     /** The exit code of a command that ended with {@code e}. */

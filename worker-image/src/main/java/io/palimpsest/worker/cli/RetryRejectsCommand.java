@@ -165,10 +165,11 @@ final class RetryRejectsCommand implements Callable<Integer> {
                     .toList();
             RejectSelection.Result chosen = selection.choose(new LinkedHashSet<>(reasons), variants);
             System.err.printf(
-                    "rejects with reason %s: %d to run again in round %d%s%s%s%n",
+                    "rejects with reason %s: %s%s%s%s%n",
                     reasons,
-                    chosen.chosen().size(),
-                    round,
+                    chosen.chosen().isEmpty()
+                            ? "none to run again, no retry round made"
+                            : chosen.chosen().size() + " to run again in round " + round,
                     chosen.partial() == 0
                             ? ""
                             : "; " + chosen.partial() + " left out: written in another variant (running them again"

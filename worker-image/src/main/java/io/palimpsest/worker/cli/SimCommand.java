@@ -16,7 +16,7 @@ final class SimCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Main.main(args.toArray(String[]::new));
+        Main.run("palimpsest sim", args.toArray(String[]::new));
         return 0;
     }
 }

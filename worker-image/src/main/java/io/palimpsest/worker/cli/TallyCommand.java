@@ -18,8 +18,10 @@ import picocli.CommandLine.Option;
             "Print a job's totals as JSON: palimpsest tally -f <manifests or job.yaml> [--out <output>]. The output is"
                     + " the job's spec.output.uri, or --out where local --out wrote it (as for retry-rejects; tally"
                     + " takes no positional argument: it needs the job's recipe as well as its output).",
-            "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
-                    + " under <output>/retries/ (a document counts where it was last run)."
+            "Sums the shard receipts under <output>/_palimpsest/receipts/ made with the job's recipe and combines the"
+                    + " committed retry rounds under <output>/retries/ (a document counts where it was last run)."
+                    + " Receipts of another recipe (shards committed before a recipe change that local or plan"
+                    + " --accept-recipe-change accepted) are not summed: foreignReceipts counts them."
         })
 final class TallyCommand implements Callable<Integer> {
 

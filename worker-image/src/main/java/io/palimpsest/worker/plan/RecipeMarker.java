@@ -110,8 +110,15 @@ public final class RecipeMarker {
             throws IOException {
         String drift = drift(output, recipeHash, model, modelIdentity);
         if (drift != null && !acceptChange) {
+            long committed = output.list(RECEIPTS).stream()
+                    .filter(o -> o.key().endsWith(".json"))
+                    .count();
             throw new InvalidJobException(drift + "; write to a new output, or pass --accept-recipe-change"
-                    + " to add shards made this way beside the committed ones");
+                    + (committed > 0
+                            ? " to add shards made this way beside the " + committed
+                                    + " committed one(s), which stay as they are"
+                            : " to run it there: no shard is committed yet, and checkpoint parts made the other way"
+                                    + " are discarded, not resumed"));
         }
     }
 

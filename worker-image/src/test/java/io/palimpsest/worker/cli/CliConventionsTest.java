@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -29,6 +30,34 @@ class CliConventionsTest {
         }
     }
 
+    /** The manifests given without -f (as show takes its output): the error says to give them with -f. */
+    @Test
+    void manifestsGivenWithoutFAreNamedInTheError() {
+        for (String command : List.of("local", "lint", "retry-rejects")) {
+            CliRun run = cli(command, "../examples/quickstart", "--simulate");
+            assertEquals(2, run.exit(), run.err());
+            assertTrue(
+                    run.err()
+                            .contains("the manifests are given with -f: palimpsest " + command
+                                    + " -f ../examples/quickstart ..."),
+                    command + ": " + run.err());
+            assertTrue(run.err().contains("Usage: palimpsest " + command), "the usage still follows: " + run.err());
+            assertEquals(1, run.err().split("Missing required option", -1).length - 1, "said once: " + run.err());
+        }
+        CliRun noWord = cli("local", "--simulate");
+        assertEquals(2, noWord.exit(), noWord.err());
+        assertFalse(noWord.err().contains("given with -f"), noWord.err());
+    }
+
+    /** sim's flags are the simulator's own, but its usage names the command that was typed, not model-sim.jar. */
+    @Test
+    void simsHelpNamesPalimpsestSim() {
+        CliRun help = cli("sim", "--help");
+        assertEquals(0, help.exit(), help.err());
+        assertTrue(help.out().startsWith("Usage: palimpsest sim [flags]\n"), help.out());
+        assertFalse(help.out().contains("model-sim.jar"), help.out());
+    }
+
     /** tally needs the job as well as its output: its help says how to call it, as retry-rejects is called. */
     @Test
     void tallysHelpSaysHowToCallIt() {
@@ -37,6 +66,10 @@ class CliConventionsTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("palimpsest tally -f <manifests or job.yaml> [--out <output>]"), help.out());
         assertTrue(text.contains("tally takes no positional argument"), help.out());
+        // a tally over shards of an accepted recipe change sums none of them: the help says where they are counted
+        assertTrue(text.contains("Receipts of another recipe"), help.out());
+        assertTrue(text.contains("foreignReceipts counts them"), help.out());
+        assertFalse(text.contains("Sums every shard receipt"), help.out());
     }
 
     @Test
@@ -63,6 +96,24 @@ class CliConventionsTest {
         assertTrue(
                 duration.err().contains("palimpsest local: Invalid value for option '--stop-within'"), duration.err());
         assertFalse(duration.err().contains("Usage:"), duration.err());
+        // what is taken, in the options' own notation; not the Java class that failed to parse it
+        for (String[] given : new String[][] {
+            {"local", "--stop-within", "abc"},
+            {"local", "--request-timeout", "90s"},
+            {"retry-rejects", "--max-outage", "2m"}
+        }) {
+            CliRun run2 = given[0].equals("retry-rejects")
+                    ? cli(given[0], "-f", "../examples/quickstart", "--reason", "judge", given[1], given[2])
+                    : cli(given[0], "-f", "../examples/quickstart", given[1], given[2]);
+            assertEquals(2, run2.exit(), run2.err());
+            assertTrue(
+                    run2.err()
+                            .contains("'" + given[2] + "' is not a duration: give it in ISO-8601, e.g. PT90S, PT2M or"
+                                    + " PT0.5S"),
+                    run2.err());
+            assertFalse(run2.err().contains("java.time"), run2.err());
+            assertEquals(1, run2.err().strip().lines().count(), run2.err());
+        }
 
         CliRun missing = cli("retry-rejects", "-f", "../examples/quickstart");
         assertEquals(2, missing.exit(), missing.err());

@@ -808,6 +808,11 @@ class JobRefusalsTest {
                 drift.err());
         assertTrue(drift.err().contains("--accept-recipe-change"), drift.err());
         assertTrue(
+                drift.err()
+                        .contains("pass --accept-recipe-change to add shards made this way beside the 2 committed"
+                                + " one(s), which stay as they are"),
+                drift.err());
+        assertTrue(
                 Arrays.equals(receipt, Files.readAllBytes(out.resolve("_palimpsest/receipts/shard-00000.json"))),
                 "receipt untouched");
         assertEquals(marker, Files.readString(out.resolve("_palimpsest/recipe.json")));
@@ -820,6 +825,29 @@ class JobRefusalsTest {
         CliRun again = local();
         assertEquals(
                 ExitCodes.DONE, again.exit(), "once accepted, the same recipe runs without the flag: " + again.err());
+    }
+
+    /**
+     * A recipe changed before any shard was committed (a plan, or a run stopped before its first commit): the
+     * refusal says nothing is committed and what accepting does to the checkpoint parts, rather than offering to
+     * add shards "beside the committed ones".
+     */
+    @Test
+    void aChangedRecipeBeforeAnyCommitSaysNothingIsCommitted() throws IOException {
+        CliRun plan = CliRun.of("plan", "-f", manifests.toString(), "--out", out.toString());
+        assertEquals(ExitCodes.DONE, plan.exit(), plan.err());
+        assertTrue(Files.exists(out.resolve("_palimpsest/recipe.json")), "the plan records the recipe");
+
+        edit("seed: 2}", "seed: 3}");
+        CliRun drift = local();
+        assertEquals(ExitCodes.INVALID_JOB, drift.exit(), drift.err());
+        assertTrue(drift.err().contains("recipe drift: "), drift.err());
+        assertTrue(
+                drift.err()
+                        .contains("pass --accept-recipe-change to run it there: no shard is committed yet, and"
+                                + " checkpoint parts made the other way are discarded, not resumed"),
+                drift.err());
+        assertFalse(drift.err().contains("beside the"), drift.err());
     }
 
     /**

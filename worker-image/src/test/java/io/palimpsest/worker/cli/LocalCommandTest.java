@@ -221,6 +221,35 @@ class LocalCommandTest {
         assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
     }
 
+    /**
+     * A base URL ending in /v1 where nothing answers yet: unreachable (exit 75, the server may be starting), and
+     * the message already says to drop /v1, which would otherwise be refused only once the server is up.
+     */
+    @Test
+    void anEndpointEndingInV1WhereNothingListensSaysToDropV1() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String base = "http://127.0.0.1:" + closedPort;
+        CliRun run =
+                CliRun.of("local", "-f", QUICKSTART.toString(), "--endpoint", base + "/v1", "--out", out.toString());
+        assertEquals(75, run.exit(), run.out() + run.err());
+        assertTrue(
+                run.err()
+                        .contains(
+                                "does not answer " + base + "/v1/health; start the server, pass --endpoint <base URL>,"
+                                        + " or --simulate for the built-in simulator (it also ends in /v1: give the base URL"
+                                        + " without it, " + base + ", or every request goes to " + base
+                                        + "/v1/v1/chat/completions). Nothing was written."),
+                run.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest")), "nothing planned or written");
+
+        CliRun plain = CliRun.of("local", "-f", QUICKSTART.toString(), "--endpoint", base, "--out", out.toString());
+        assertEquals(75, plain.exit(), plain.out() + plain.err());
+        assertFalse(plain.err().contains("/v1:"), "no /v1 advice for a base URL without it: " + plain.err());
+    }
+
     @Test
     void anEndpointInAnOutageStopsAfterMaxOutageWithNothingCommitted(@TempDir Path dir) throws Exception {
         Path rules = dir.resolve("rules.yaml");

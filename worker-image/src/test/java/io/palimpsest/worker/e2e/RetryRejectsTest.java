@@ -238,6 +238,25 @@ class RetryRejectsTest {
         }
     }
 
+    /** A reason no reject has: nothing to run, and the message says no round was made (not "0 ... in round 1"). */
+    @Test
+    void aReasonNoRejectHasMakesNoRoundAndSaysSo() throws Exception {
+        Path job = runWithOneModelErrorReject();
+        FileStorage out = new FileStorage(dir.resolve("out"));
+        try (ModelSimServer well = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            CliRun none = CliRun.of(
+                    "retry-rejects", "-f", job.toString(), "--reason", "refusal", "--endpoint", well.baseUrl());
+            assertEquals(0, none.exit(), none.err());
+            assertTrue(
+                    none.err().contains("rejects with reason [refusal]: none to run again, no retry round made"),
+                    none.err());
+            assertFalse(none.err().contains("in round"), none.err());
+            assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no round started");
+            assertEquals(0, well.requestLog().completions().size());
+        }
+    }
+
     @Test
     void simulatedRetryRoundsAndRealCampaignsAreNeverMixed() throws Exception {
         Path job = runWithOneModelErrorReject();
