@@ -147,6 +147,20 @@ public interface PalimpsestConfig {
         /** How long a replica may take to load weights before its startupProbe gives up. */
         @WithDefault("10m")
         Duration startupBudget();
+
+        /**
+         * How often a model whose calls the operator's role refuses (403) is looked at again: fixing a Role or
+         * upgrading the release sends the operator no event.
+         */
+        @WithDefault("15s")
+        Duration forbiddenRecheck();
+
+        /**
+         * How often a model whose replicas are held without the API key reads its jobs' Jobs again: a keyless
+         * worker or preview Job made again with the key sends the model no event.
+         */
+        @WithDefault("15s")
+        Duration heldKeyRecheck();
     }
 
     interface DisruptionBudget {

@@ -182,12 +182,10 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     static final String POD_SELECTOR = "app.kubernetes.io/name=vllm," + ModelNames.OWNED_SELECTOR;
     /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
     private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
-    /** A model whose calls the operator's role refuses looks again this often (fixing a Role sends no event). */
-    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
     /** Where a missing grant is found, appended to a 403's message. */
-    static final String CHART_RBAC = "; the chart's templates/rbac.yaml grants every call the operator makes:"
-            + " add the grant to the operator's Role or ClusterRole (or upgrade the release); the operator tries"
-            + " again every " + FORBIDDEN_RECHECK.toSeconds() + " s";
+    private static final String CHART_RBAC = "; the chart's templates/rbac.yaml grants every call the operator"
+            + " makes: add the grant to the operator's Role or ClusterRole (or upgrade the release); the operator"
+            + " tries again every ";
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -208,6 +206,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final ModelMetrics metrics;
     private final Clock clock;
     private final AdmissionPolicy policy;
+    /** A model whose calls the operator's role refuses looks again this often (fixing a Role sends no event). */
+    private final Duration forbiddenRecheck;
+    /** A model held without its key looks at its jobs' Jobs again this often. */
+    private final Duration heldKeyRecheck;
+    /** {@link #CHART_RBAC} with {@link #forbiddenRecheck}. */
+    private final String chartRbac;
     /** Per model, the refusal of its last status write, told once by a Warning Event (the status cannot say it). */
     private final Map<ResourceID, String> statusWriteRefusals = new ConcurrentHashMap<>();
 
@@ -240,6 +244,12 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.events = events;
         this.metrics = metrics;
         this.clock = clock;
+        this.forbiddenRecheck = config.model().forbiddenRecheck();
+        this.heldKeyRecheck = config.model().heldKeyRecheck();
+        this.chartRbac = CHART_RBAC
+                + (forbiddenRecheck.toMillis() % 1000 == 0
+                        ? forbiddenRecheck.toSeconds() + " s"
+                        : forbiddenRecheck.toMillis() + " ms");
     }
 
     @Override
@@ -302,7 +312,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                             : reconcileDeployed(model, context, id, previous);
         } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, and look again later.
-            next = refusedByApiServer(model, context, previous, ModelReason.Forbidden, f.getMessage() + CHART_RBAC);
+            next = refusedByApiServer(model, context, previous, ModelReason.Forbidden, f.getMessage() + chartRbac);
             forbidden = true;
         } catch (ApiRefusals.Invalid r) {
             // The same object would be refused again: say what the server said until the spec changes.
@@ -317,7 +327,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 context.managedWorkflowAndDependentResourceContext().get(RECHECK_KEY, Duration.class);
         if (forbidden) {
             recheck = Optional.of(
-                    recheck.filter(d -> d.compareTo(FORBIDDEN_RECHECK) < 0).orElse(FORBIDDEN_RECHECK));
+                    recheck.filter(d -> d.compareTo(forbiddenRecheck) < 0).orElse(forbiddenRecheck));
         }
         return recheck.map(control::rescheduleAfter).orElse(control);
     }
@@ -343,7 +353,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                                         ApiRefusals.rbacResource(RewriterModel.class) + "/status",
                                         model.getMetadata().getNamespace())
                                 .getMessage()
-                        + CHART_RBAC;
+                        + chartRbac;
                 forbidden = true;
             } else if (ApiRefusals.permanent(e)) {
                 refusal = ApiRefusals.rejected(e, "update the status of", model);
@@ -487,7 +497,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 .put(VllmDeployment.REPLICAS_KEY, weightsState.servable() ? desired : 0);
         if (!asked) {
             // no event tells that a keyless worker Job was replaced by a keyed one: look again
-            recheckAt(context, clock.instant().plus(ModelApiKey.HELD_RECHECK));
+            recheckAt(context, clock.instant().plus(heldKeyRecheck));
         }
         apply(deployment, model, context);
         if (wake != null) {

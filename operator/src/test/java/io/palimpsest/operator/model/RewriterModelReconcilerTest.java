@@ -1098,10 +1098,11 @@ class RewriterModelReconcilerTest {
                 "KEDA must not start replicas that have no weights to load");
         assertEquals(
                 0,
-                client.apps()
-                        .deployments()
-                        .withName("mistral-w-vllm")
-                        .get()
+                // the ScaledObject may be written before the Deployment: wait for it, as for the others
+                awaitValue(() -> client.apps()
+                                .deployments()
+                                .withName("mistral-w-vllm")
+                                .get())
                         .getSpec()
                         .getReplicas());
 

@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -309,6 +310,13 @@ final class LocalCommand implements Callable<Integer> {
         /** A recipe that calls no model (templates rendered from the records) runs with none. */
         static final LocalModel NONE = new LocalModel(null, null);
 
+        /**
+         * Applied to the built-in simulator's settings last. The default leaves them as they are (the modelled
+         * latency users see); a test whose claim is about what is committed rather than when sets zero latency,
+         * and restores this afterwards.
+         */
+        static volatile UnaryOperator<SimConfig.Builder> simulatorTuning = UnaryOperator.identity();
+
         private final URI baseUrl;
         private final ModelSimServer sim;
 
@@ -380,7 +388,8 @@ final class LocalCommand implements Callable<Integer> {
             if (rules != null) {
                 config.rulesFile(rules);
             }
-            ModelSimServer server = ModelSimServer.start(config.build(), "127.0.0.1", 0);
+            ModelSimServer server =
+                    ModelSimServer.start(simulatorTuning.apply(config).build(), "127.0.0.1", 0);
             return new LocalModel(URI.create(server.baseUrl()), server);
         }
 

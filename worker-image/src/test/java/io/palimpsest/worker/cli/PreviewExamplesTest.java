@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.recipe.examples.ExamplesLocator;
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -48,6 +50,22 @@ class PreviewExamplesTest {
     @ParameterizedTest
     @MethodSource("examples")
     void previewShowsWhatLocalCommits(String example) throws Exception {
+        // What is committed and previewed does not depend on when the simulator answers, so the
+        // examples run without its modelled latency (a repetition fault alone decodes 2,048 tokens at
+        // 10 ms each), except quickstart: its preview measures the simulator's capacity
+        // (--calibration-seconds), and it keeps the whole path at the latency users see.
+        UnaryOperator<SimConfig.Builder> tuning = LocalCommand.LocalModel.simulatorTuning;
+        if (!example.equals("quickstart")) {
+            LocalCommand.LocalModel.simulatorTuning = SimConfig.Builder::zeroLatency;
+        }
+        try {
+            previewAndLocal(example);
+        } finally {
+            LocalCommand.LocalModel.simulatorTuning = tuning;
+        }
+    }
+
+    private void previewAndLocal(String example) throws Exception {
         Path manifests = ExamplesLocator.examples().resolve(example);
         Path committed = temp.resolve("out");
         Path report = temp.resolve("preview");

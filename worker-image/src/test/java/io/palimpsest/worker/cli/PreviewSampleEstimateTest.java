@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.sim.SimConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -137,6 +139,17 @@ class PreviewSampleEstimateTest {
      */
     @Test
     void aSampleDrawnByBytesIsWeighedByEachShardsDocuments() throws Exception {
+        // tokens alone are compared, and the simulator's tokens do not depend on when it answers
+        UnaryOperator<SimConfig.Builder> tuning = LocalCommand.LocalModel.simulatorTuning;
+        LocalCommand.LocalModel.simulatorTuning = SimConfig.Builder::zeroLatency;
+        try {
+            sampleDrawnByBytes();
+        } finally {
+            LocalCommand.LocalModel.simulatorTuning = tuning;
+        }
+    }
+
+    private void sampleDrawnByBytes() throws Exception {
         Path folder = folder("skew", REWRITE);
         jsonl(folder.resolve("data/a-long.jsonl"), "long", 5, 40);
         jsonl(folder.resolve("data/b-short.jsonl"), "short", 60, 1);

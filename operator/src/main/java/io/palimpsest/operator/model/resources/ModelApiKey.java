@@ -53,11 +53,8 @@ public final class ModelApiKey {
      * being that old Secret the garbage collector removes afterwards).
      */
     static final Duration MISSING_RECHECK = Duration.ofSeconds(30);
-    /**
-     * How often a Deployment held without the key looks at the jobs' Jobs again: a job finishing wakes the
-     * model, a keyless Job deleted and made again with the key does not.
-     */
-    public static final Duration HELD_RECHECK = Duration.ofSeconds(15);
+    // How often a Deployment held without the key looks at the jobs' Jobs again (a job finishing wakes the
+    // model, a keyless Job deleted and made again with the key does not): palimpsest.model.held-key-recheck.
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
