@@ -268,7 +268,8 @@ public final class CommittedOutputReader {
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {
         if (inputOverride != null) {
             return PlannedInput.read(output, json)
-                    .map(p -> new PlannedInput(inputOverride, p.format(), p.textField(), p.idField()))
+                    .map(p -> new PlannedInput(
+                            inputOverride, p.format(), p.textField(), p.idField(), null, null, p.namesIdField()))
                     .orElse(new PlannedInput(inputOverride, null, null, null));
         }
         return PlannedInput.read(output, json)
@@ -349,12 +350,9 @@ public final class CommittedOutputReader {
                     formatSetting(input.format()),
                     new RecordDecoder(
                             json,
-                            // 'id' as recorded may be the old CRD default: read as left out, records without
-                            // one keep the position their plan gave them
-                            new FieldMapping(
-                                    input.textField(),
-                                    input.idField(),
-                                    input.idField() != null && !"id".equals(input.idField()))),
+                            // as the plan read them: records without the id field have the positions their
+                            // plan gave them unless it named the field
+                            new FieldMapping(input.textField(), input.idField(), input.namesIdField())),
                     DocumentReaders.DEFAULT_MAX_LINE_BYTES);
             for (Map.Entry<Integer, List<Position>> entry : byShard.entrySet()) {
                 Set<Position> missing = new HashSet<>(entry.getValue());
