@@ -3,7 +3,6 @@ package io.palimpsest.worker.format;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import java.io.BufferedInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -151,43 +150,6 @@ public final class DocumentReaders {
                 copies.releaseCopy(size);
             }
             throw e;
-        }
-    }
-
-    /** Reports the bytes that pass through, for progress; costs one call per buffer fill. */
-    private static final class CountingInputStream extends FilterInputStream {
-        private final LongConsumer counter;
-
-        CountingInputStream(InputStream in, LongConsumer counter) {
-            super(in);
-            this.counter = counter;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                counter.accept(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                counter.accept(n);
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            if (skipped > 0) {
-                counter.accept(skipped);
-            }
-            return skipped;
         }
     }
 }

@@ -13,16 +13,16 @@ import java.io.InputStream;
  */
 final class ZstdFramesInputStream extends FilterInputStream {
 
-    private final Counting source;
+    private final CountingInputStream source;
     private long decompressed;
 
-    private ZstdFramesInputStream(InputStream decoder, Counting source) {
+    private ZstdFramesInputStream(InputStream decoder, CountingInputStream source) {
         super(decoder);
         this.source = source;
     }
 
     static InputStream open(InputStream compressed) throws IOException {
-        Counting source = new Counting(compressed);
+        CountingInputStream source = new CountingInputStream(compressed);
         return new ZstdFramesInputStream(new ZstdInputStreamNoFinalizer(source).setContinuous(false), source);
     }
 
@@ -68,51 +68,12 @@ final class ZstdFramesInputStream extends FilterInputStream {
         String said = String.valueOf(e.getMessage());
         if (said.contains("Truncated source")) {
             return new CorruptInputException(
-                    "zstd frame truncated at byte " + source.position + ": the file ends inside it", e);
+                    "zstd frame truncated at byte " + source.count() + ": the file ends inside it", e);
         }
         if (said.contains("Unknown frame descriptor") && decompressed == 0) {
             return new CorruptInputException("not zstd: bad magic bytes, where a zstd file starts with 28 b5 2f fd", e);
         }
         return new CorruptInputException(
-                "not valid zstd data (within the first " + source.position + " bytes): " + said, e);
-    }
-
-    /** The compressed bytes, counted. */
-    private static final class Counting extends FilterInputStream {
-        private long position;
-
-        Counting(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                position++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            if (n > 0) {
-                position += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = super.skip(n);
-            position += Math.max(0, skipped);
-            return skipped;
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
+                "not valid zstd data (within the first " + source.count() + " bytes): " + said, e);
     }
 }

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.validate;
 
+import io.palimpsest.worker.format.CountingInputStream;
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.palimpsest.api.recipe.Recipe;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.CountingInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
