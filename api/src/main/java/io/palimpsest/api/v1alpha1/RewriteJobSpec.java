@@ -165,13 +165,9 @@ public class RewriteJobSpec {
         @JsonPropertyDescription("Field holding the document text.")
         private String textField;
 
-        // no CRD default: a field the user names, id included, must be in the records; left out, a record's id
-        // field is read when it has one and its position (file:line) is its id otherwise
+        @Default("id")
         @Size(min = 1, max = 256)
-        @JsonPropertyDescription(
-                "Field holding the document id. Left out: a record's 'id' field, else its position (file:line), for a"
-                        + " corpus without ids. Named (id included): a record without it is rejected missing_id, and a"
-                        + " file where no record holds it is refused at planning.")
+        @JsonPropertyDescription("Field holding the document id; missing ids become file:line.")
         private String idField;
 
         @Size(max = 64)

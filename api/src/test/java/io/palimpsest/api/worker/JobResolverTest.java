@@ -80,33 +80,6 @@ class JobResolverTest {
         assertEquals("u-1", resolved.getUid());
     }
 
-    /**
-     * The operator's resolved job and local's (both through here) keep idField as written: left out it stays
-     * out (records without an id get their position), written as 'id' it is named, as any other field is.
-     */
-    @Test
-    void anIdFieldLeftOutStaysOutAndOneWrittenAsIdIsKept() {
-        assertNull(JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults())
-                .getSpec()
-                .getInput()
-                .getIdField());
-        RewriteJob named = job();
-        named.getSpec().getInput().setIdField("id");
-        assertEquals(
-                "id",
-                JobResolver.resolve(named, selfHosted(), JobResolver.Settings.defaults())
-                        .getSpec()
-                        .getInput()
-                        .getIdField());
-        // the text field keeps its default
-        assertEquals(
-                "text",
-                JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults())
-                        .getSpec()
-                        .getInput()
-                        .getTextField());
-    }
-
     @Test
     void operatorOnlyFieldsAreStripped() {
         RewriteJobSpec spec = JobResolver.resolve(job(), selfHosted(), JobResolver.Settings.defaults())

@@ -13,7 +13,6 @@ import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
-import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.recipe.runtime.RecipeProcessors;
 import io.palimpsest.worker.run.DocumentProcessor;
@@ -53,8 +52,6 @@ final class JobRuntime implements AutoCloseable {
     private Duration backoffBase;
     private Duration backoffCap;
     private Duration storeOutage;
-    // whether a record without the id field is a missing_id reject, as the output's plan recorded; null: the job's
-    private Boolean plannedIdFieldNamed;
 
     JobRuntime(ResolvedJob job, WorkerEnvironment environment, ObjectMapper json) {
         this.job = job;
@@ -127,35 +124,6 @@ final class JobRuntime implements AutoCloseable {
                 : new ShardingPolicy(sharding.getFilesPerShard(), sharding.getTargetShardBytes());
     }
 
-    /**
-     * Reads the input as the output's plan does: whether a record without the id field is a
-     * {@code missing_id} reject or gets its position is the plan's ({@link PlannedInput#namesIdField}),
-     * not the job's, once a plan is in force; the field itself is the job's (drift in it is refused).
-     */
-    void readIdFieldAsPlanned(boolean named) {
-        this.plannedIdFieldNamed = named;
-    }
-
-    /**
-     * Fixes the reading to the output's record of its plan ({@link PlannedInput}); an output without
-     * one was planned before the record existed, when only a field other than {@code id} was named.
-     */
-    void readIdFieldAsPlanned() throws IOException {
-        Optional<PlannedInput> recorded = PlannedInput.read(output(), json);
-        String field = spec.getInput().getIdField();
-        readIdFieldAsPlanned(recorded.map(PlannedInput::namesIdField)
-                .orElse(field != null && !field.isBlank() && !"id".equals(field)));
-    }
-
-    FieldMapping fieldMapping() {
-        RewriteJobSpec.Input in = spec.getInput();
-        if (plannedIdFieldNamed == null) {
-            return new FieldMapping(in.getTextField(), in.getIdField());
-        }
-        String field = in.getIdField() == null || in.getIdField().isBlank() ? "id" : in.getIdField();
-        return new FieldMapping(in.getTextField(), field, plannedIdFieldNamed);
-    }
-
     DocumentReaders readers() {
         RewriteJobSpec.Input in = spec.getInput();
         String format = in.getFormat() == null
@@ -166,7 +134,9 @@ final class JobRuntime implements AutoCloseable {
                     default -> "jsonl";
                 };
         return new DocumentReaders(
-                format, new RecordDecoder(json, fieldMapping()), DocumentReaders.DEFAULT_MAX_LINE_BYTES);
+                format,
+                new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
+                DocumentReaders.DEFAULT_MAX_LINE_BYTES);
     }
 
     Compression compression() {

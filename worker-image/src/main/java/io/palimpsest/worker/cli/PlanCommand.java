@@ -171,20 +171,6 @@ final class PlanCommand implements Callable<Integer> {
                 .checkingInput((input, listed) -> UnfinishedInputs.refuse(
                         runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
         Long limit = runtime.spec.getInput().getLimit();
-        // whether a record without the id field is rejected or given its position: the job's choice for a new
-        // plan, the recorded one once work under the recorded plan exists, and for a record made before the
-        // choice was kept (an old plan's records without 'id' keep their positions)
-        PlannedInput input = PlannedInput.of(runtime.spec.getInput());
-        Optional<PlannedInput> recorded = PlannedInput.read(runtime.output(), json);
-        boolean named = recorded.isEmpty()
-                        || ((recorded.get().idFieldNamed() != null
-                                        || !recorded.get().changesTo(input).isEmpty())
-                                && !JobPlanner.workStarted(runtime.output()))
-                ? input.namesIdField()
-                : recorded.get().namesIdField();
-        boolean namingChanged = recorded.isPresent() && recorded.get().namesIdField() != named;
-        input = input.withIdFieldNamed(named);
-        runtime.readIdFieldAsPlanned(named);
         var readers = runtime.readers();
         var inputStorage = runtime.input().storage();
         List<Shard> shards = planner.cut(
@@ -233,6 +219,7 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.model(),
                 runtime.modelIdentity(),
                 acceptRecipeChange);
+        PlannedInput input = PlannedInput.of(runtime.spec.getInput());
         List<String> inputChanges = inputChanges(runtime, json, input);
         if (!inputChanges.isEmpty() && JobPlanner.workStarted(runtime.output())) {
             throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
@@ -251,15 +238,8 @@ final class PlanCommand implements Callable<Integer> {
                     + " the input (" + String.join("; ", inputChanges) + "); nothing was committed yet, so the"
                     + " input is planned and indexed again the new way");
             runtime.output().deleteAll(DuplicateIdIndex.PREFIX);
-        } else if (namingChanged) {
-            // nothing made under the recorded plan yet: its records without the id field are read the job's way
-            System.err.println("note: " + runtime.output().describe(PlannedInput.KEY) + " recorded the id field "
-                    + (named ? "left out (records without it given file:line)" : "named (records without it rejected)")
-                    + "; nothing was committed yet, so the input is planned and indexed again with spec.input.idField "
-                    + (named ? "named" : "left out"));
-            runtime.output().deleteAll(DuplicateIdIndex.PREFIX);
         }
-        input.record(runtime.output(), result.written() || !inputChanges.isEmpty() || namingChanged, json);
+        input.record(runtime.output(), result.written() || !inputChanges.isEmpty(), json);
         indexDuplicateIds(runtime, json, result.shards());
         String manifest = runtime.output().describe(ShardManifest.KEY);
         if (result.replanned()) {

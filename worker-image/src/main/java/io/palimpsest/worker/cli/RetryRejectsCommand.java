@@ -122,7 +122,6 @@ final class RetryRejectsCommand implements Callable<Integer> {
             if (!inputChanges.isEmpty()) {
                 throw new InvalidJobException(PlannedInput.refusal(output.describe(), inputChanges));
             }
-            runtime.readIdFieldAsPlanned();
             List<JsonNode> rejects = committedRejects(output, runtime.compression());
             if (rejects == null) {
                 System.err.println(

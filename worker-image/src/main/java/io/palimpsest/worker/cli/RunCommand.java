@@ -362,9 +362,6 @@ final class RunCommand implements Callable<Integer> {
                     PlannedInput.drift(runtime.output().describe(), inputChanges),
                     "set the field back, or write to a new output");
         }
-        // a record without the id field is read as the plan read it (a plan made before the choice was recorded
-        // gave such records their positions under 'id', whatever the job says now)
-        runtime.readIdFieldAsPlanned();
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
         try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)

@@ -21,52 +21,16 @@ import java.util.Optional;
  * ({@link #changesTo}), since shards committed under one {@code idField} or {@code textField} and
  * shards run under another would deduplicate by other ids or rewrite another field. {@code include}
  * and {@code exclude} are null in records written before they were kept (then not compared).
- *
- * <p>{@code idFieldNamed} is whether the plan named its id field ({@code idField: id} written out
- * included): named, a record without it is rejected {@code missing_id}; not named, it is given its
- * position ({@code file:line}). The plan fixes that meaning for the whole campaign: workers read it from
- * here ({@link #namesIdField}), not from the job they are given later. A record written before the flag
- * was kept lacks it and means what its plan meant then: {@code id} not named (a RewriteJob the API server
- * defaulted to {@code idField: id} keeps its position ids), any other field named.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PlannedInput(
-        String uri,
-        String format,
-        String textField,
-        String idField,
-        List<String> include,
-        List<String> exclude,
-        Boolean idFieldNamed) {
+        String uri, String format, String textField, String idField, List<String> include, List<String> exclude) {
 
     public static final String KEY = "_palimpsest/input.json";
 
     public PlannedInput(String uri, String format, String textField, String idField) {
-        this(uri, format, textField, idField, null, null, null);
-    }
-
-    public PlannedInput(
-            String uri, String format, String textField, String idField, List<String> include, List<String> exclude) {
-        this(uri, format, textField, idField, include, exclude, null);
-    }
-
-    /**
-     * Whether the plan named its id field, so a record without it is a {@code missing_id} reject rather
-     * than given its position. A record without the flag (a plan made before it was kept) named it when
-     * the field is not {@code id}: a RewriteJob the API server once defaulted to {@code idField: id} keeps
-     * the position ids its plan gave.
-     */
-    public boolean namesIdField() {
-        if (idFieldNamed != null) {
-            return idFieldNamed;
-        }
-        return idField != null && !idField.isBlank() && !"id".equals(idField);
-    }
-
-    /** This record with {@code idFieldNamed} set to {@code named}. */
-    public PlannedInput withIdFieldNamed(boolean named) {
-        return new PlannedInput(uri, format, textField, idField, include, exclude, named);
+        this(uri, format, textField, idField, null, null);
     }
 
     /** The input as the job reads it. */
@@ -75,12 +39,9 @@ public record PlannedInput(
                 in.getUri(),
                 in.getFormat() == null ? null : in.getFormat().name(),
                 in.getTextField(),
-                // the field read: 'id' when left out, as when written so (records without it are then
-                // rejected, not given positions, but the ids of those with it are the same)
-                in.getIdField() == null ? "id" : in.getIdField(),
+                in.getIdField(),
                 in.getInclude() == null ? List.of() : List.copyOf(in.getInclude()),
-                in.getExclude() == null ? List.of() : List.copyOf(in.getExclude()),
-                in.getIdField() != null && !in.getIdField().isBlank());
+                in.getExclude() == null ? List.of() : List.copyOf(in.getExclude()));
     }
 
     /**
@@ -105,8 +66,6 @@ public record PlannedInput(
     /**
      * How {@code job} reads the input differently from this record, one {@code input.<field> 'old' ->
      * 'new'} per field, or an empty list. A field this record lacks (an older record) is not compared.
-     * Whether the id field is named is not compared: the ids of the records that hold the field are the
-     * same either way, and the record's choice ({@link #namesIdField}) is the one workers keep.
      */
     public List<String> changesTo(PlannedInput job) {
         List<String> changes = new ArrayList<>();

@@ -268,8 +268,7 @@ public final class CommittedOutputReader {
     private PlannedInput plannedInput(String outputUri, Storage output, String inputOverride) throws IOException {
         if (inputOverride != null) {
             return PlannedInput.read(output, json)
-                    .map(p -> new PlannedInput(
-                            inputOverride, p.format(), p.textField(), p.idField(), null, null, p.namesIdField()))
+                    .map(p -> new PlannedInput(inputOverride, p.format(), p.textField(), p.idField()))
                     .orElse(new PlannedInput(inputOverride, null, null, null));
         }
         return PlannedInput.read(output, json)
@@ -348,11 +347,7 @@ public final class CommittedOutputReader {
         try {
             DocumentReaders readers = new DocumentReaders(
                     formatSetting(input.format()),
-                    new RecordDecoder(
-                            json,
-                            // as the plan read them: records without the id field have the positions their
-                            // plan gave them unless it named the field
-                            new FieldMapping(input.textField(), input.idField(), input.namesIdField())),
+                    new RecordDecoder(json, new FieldMapping(input.textField(), input.idField())),
                     DocumentReaders.DEFAULT_MAX_LINE_BYTES);
             for (Map.Entry<Integer, List<Position>> entry : byShard.entrySet()) {
                 Set<Position> missing = new HashSet<>(entry.getValue());
