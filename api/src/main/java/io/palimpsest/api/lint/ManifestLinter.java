@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -142,7 +143,8 @@ public final class ManifestLinter {
         List<Found<Map<String, Object>>> rawJobs = new ArrayList<>();
         List<Found<Map<String, Object>>> rawModels = new ArrayList<>();
         List<Other> others = new ArrayList<>();
-        for (Path file : yamlFiles(paths)) {
+        List<Path> files = yamlFiles(paths);
+        for (Path file : files) {
             String text = Files.readString(file, StandardCharsets.UTF_8);
             List<Map<String, Object>> documents;
             List<YamlLines> lines;
@@ -247,7 +249,26 @@ public final class ManifestLinter {
                 problems.add(new Problem(job.file(), line, p.field(), p.message()));
             }
         }
-        return new Result(List.copyOf(problems), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
+        return new Result(
+                inReadingOrder(problems, files), List.copyOf(jobs), List.copyOf(models), resolved, List.copyOf(others));
+    }
+
+    /**
+     * The problems as a reader meets them: by file in the order the files were read, then line (0, a
+     * problem with no line, first), then field. The checks of the set as a whole and of the recipes run
+     * after every file is read, so without this a problem at line 33 would be listed before one at line 11.
+     * A stable sort: problems at one file, line and field keep the order they were found in, and none is dropped.
+     */
+    private static List<Problem> inReadingOrder(List<Problem> problems, List<Path> files) {
+        Map<Path, Integer> order = new HashMap<>();
+        for (int i = 0; i < files.size(); i++) {
+            order.putIfAbsent(files.get(i), i);
+        }
+        return problems.stream()
+                .sorted(Comparator.<Problem>comparingInt(p -> order.getOrDefault(p.file(), files.size()))
+                        .thenComparingInt(Problem::line)
+                        .thenComparing(p -> p.field() == null ? "" : p.field()))
+                .toList();
     }
 
     /**

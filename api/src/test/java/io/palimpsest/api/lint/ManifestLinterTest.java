@@ -773,6 +773,30 @@ class ManifestLinterTest {
                 new ManifestLinter().lint(List.of(first, elsewhere, job)).problems());
     }
 
+    /**
+     * The checks of the set as a whole (modelRef, names given twice) run after every file is read; the
+     * problems are still listed by file in the order given, then line, every one of them.
+     */
+    @Test
+    void problemsAreListedByFileAsGivenThenLine() throws Exception {
+        String broken = JOB.replace("name: qwen-small", "name: absent").replace("temperature:", "temprature:");
+        Path second = Files.writeString(dir.resolve("a-second.yaml"), broken);
+        Path first = Files.writeString(dir.resolve("b-first.yaml"), broken);
+        ManifestLinter.Result result = new ManifestLinter().lint(List.of(first, second));
+        List<String> where = result.problems().stream()
+                .map(p -> p.file().getFileName() + ":" + p.line() + " " + p.field())
+                .toList();
+        assertEquals(
+                List.of(
+                        "b-first.yaml:7 spec.modelRef.name",
+                        "b-first.yaml:16 spec.recipe.prompts[0].sampling.temprature",
+                        "a-second.yaml:4 metadata.name",
+                        "a-second.yaml:7 spec.modelRef.name",
+                        "a-second.yaml:16 spec.recipe.prompts[0].sampling.temprature"),
+                where,
+                result.describe());
+    }
+
     private static void assertLine(ManifestLinter.Result result, String field, int line, String message) {
         var p = result.problems().stream()
                 .filter(x -> x.field().equals(field))

@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code palimpsest lint}: the manifests checked as a strict API server would (schema, defaults,
  * CEL rules, unknown fields), plus that every modelRef names a RewriterModel among them, and each
- * job's recipe compiled as the planner compiles it ({@link RecipeCheck}). Lists every problem by
- * file, line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
+ * job's recipe compiled as the planner compiles it ({@link RecipeCheck}). Lists every problem ordered
+ * by file (as given), line and field; exits {@link ExitCodes#INVALID_JOB} when there is one.
  */
 @Command(
         name = "lint",

@@ -26,6 +26,7 @@ final class LocalSummary {
         long skipped = 0;
         long prompt = 0;
         long completion = 0;
+        long resumed = 0;
         Map<ShardSummary.Outcome, Integer> outcomes = new TreeMap<>();
         for (ShardRunner.Report report : reports) {
             ShardSummary s = report.summary();
@@ -35,11 +36,16 @@ final class LocalSummary {
             skipped += s.getSkipped();
             prompt += s.getPromptTokens();
             completion += s.getCompletionTokens();
+            resumed += report.resumed();
             outcomes.merge(s.getOutcome(), 1, Integer::sum);
         }
         System.out.println();
         System.out.printf("shards     %d %s%n", reports.size(), outcomes);
         System.out.println("documents  " + documents(read, written, rejected, skipped));
+        if (resumed > 0) {
+            // answered by an earlier run stopped part-way: taken from its checkpoint parts, not sent again
+            System.out.println("resumed    " + resumed + " documents resumed from checkpoint parts");
+        }
         String overcounted =
                 overcounted(reports.stream().map(ShardRunner.Report::summary).toList());
         if (overcounted != null) {

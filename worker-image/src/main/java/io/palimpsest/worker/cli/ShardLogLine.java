@@ -66,6 +66,8 @@ final class ShardLogLine {
      * is stopping the process, a shard that committed anyway or was stopped by it shows the exit code the
      * process ends with (130 on SIGINT, 143 on SIGTERM) and {@code signal=}, so the line and the exit
      * status agree; its outcome ({@code committed}, {@code error}) says what became of the shard.
+     * {@code resumed=} (only when there were any) counts the documents the attempt took from checkpoint
+     * parts of earlier attempts instead of sending them again, so a resume is seen not to start over.
      */
     static String counts(ShardRunner.Report report, String signal) {
         ShardSummary s = report.summary();
@@ -75,8 +77,8 @@ final class ShardLogLine {
         long unaccounted = LocalSummary.unaccounted(s.getRead(), s.getWritten(), s.getRejected(), s.getSkipped());
         return String.format(
                         Locale.ROOT,
-                        "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s prompt_tokens=%d completion_tokens=%d"
-                                + " seconds=%.1f",
+                        "shard-%05d %s exit=%d read=%d written=%d rejected=%d skipped=%d%s%s prompt_tokens=%d"
+                                + " completion_tokens=%d seconds=%.1f",
                         s.getShard(),
                         s.getOutcome(),
                         exit,
@@ -87,6 +89,7 @@ final class ShardLogLine {
                         unaccounted > 0
                                 ? " unfinished=" + unaccounted
                                 : unaccounted < 0 ? " counts_exceed_read=" + -unaccounted : "",
+                        report.resumed() > 0 ? " resumed=" + report.resumed() : "",
                         s.getPromptTokens(),
                         s.getCompletionTokens(),
                         s.getSeconds())

@@ -48,8 +48,17 @@ public final class ShardRunner {
     /** Passes over a shard before giving up; more than one happens only when twin attempts race. */
     private static final int MAX_PASSES = 10;
 
-    /** The summary for the termination message and the exit code that goes with it. */
-    public record Report(ShardSummary summary, int exitCode) {}
+    /**
+     * The summary for the termination message and the exit code that goes with it, and how many of the
+     * shard's documents this attempt took from checkpoint parts already there when it started (answered
+     * by earlier attempts, not sent again; 0 when it started the shard afresh). Not in the summary: the
+     * summary's counts, and the receipt's, are what they were.
+     */
+    public record Report(ShardSummary summary, int exitCode, long resumed) {
+        public Report(ShardSummary summary, int exitCode) {
+            this(summary, exitCode, 0);
+        }
+    }
 
     private final Storage input;
     private final Storage output;
@@ -67,6 +76,8 @@ public final class ShardRunner {
     private volatile String stopSignal;
 
     private volatile InFlight current;
+    /** The documents in checkpoint parts when this attempt read them first: resumed, not sent again. */
+    private volatile long resumed;
     /** Earlier attempts of this shard that ended at the outage gate: not counted towards its last attempt. */
     private volatile int outageExits;
 
@@ -145,6 +156,7 @@ public final class ShardRunner {
     public Report run(Shard shard) {
         long startNanos = System.nanoTime();
         String startedAt = Instant.now().toString();
+        resumed = 0;
         ShardLayout layout = new ShardLayout(shard.index(), settings.compression());
         progress.shardBytes.addAndGet(shard.bytes());
         CheckpointStore checkpoints = new CheckpointStore(
@@ -186,6 +198,7 @@ public final class ShardRunner {
             outageExits = OutageExits.before(output, layout, settings);
             CheckpointStore.State state = checkpoints.read();
             long resumedWith = state.done().size();
+            resumed = resumedWith;
             if (!state.complete() && settings.simulated()) {
                 // before the first part: simulated work is never in an output without this mark
                 output.createIfAbsent(
@@ -687,7 +700,8 @@ public final class ShardRunner {
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);
         summary.setReason(reason == null ? null : reason.code());
         summary.setMessage(message == null ? null : truncate(message, 1000));
-        return new Report(summary, exitCode);
+        // a shard committed before this attempt, or by a twin, was not this attempt's to resume
+        return new Report(summary, exitCode, outcome == ShardSummary.Outcome.alreadyCommitted ? 0 : resumed);
     }
 
     private static String truncate(String text, int max) {

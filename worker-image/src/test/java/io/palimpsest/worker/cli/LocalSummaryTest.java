@@ -1,12 +1,17 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.worker.client.ClientStats;
+import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
@@ -57,6 +62,49 @@ class LocalSummaryTest {
         String unfinished = ShardLogLine.counts(new ShardRunner.Report(shard(7, 3, 1, 0, 0), 0));
         assertTrue(unfinished.contains(" unfinished=2 "), unfinished);
         assertTrue(!unfinished.contains("counts_exceed_read") && !unfinished.contains("error="), unfinished);
+    }
+
+    /**
+     * A shard resumed from checkpoint parts says how many documents it took from them (not sent again), so a
+     * resume is seen not to have started over; its counts are the shard's as before. Said only when there were any.
+     */
+    @Test
+    void documentsResumedFromCheckpointPartsAreSaidOnTheLineAndInTheSummary() {
+        ShardSummary resumedShard = shard(0, 150, 148, 1, 1);
+        resumedShard.setOutcome(ShardSummary.Outcome.committed);
+        String line = ShardLogLine.counts(new ShardRunner.Report(resumedShard, 0, 120));
+        assertTrue(
+                line.startsWith("shard-00000 committed exit=0 read=150 written=148 rejected=1 skipped=1 resumed=120"
+                        + " prompt_tokens=0 "),
+                line);
+        ShardSummary fresh = shard(1, 150, 150, 0, 0);
+        fresh.setOutcome(ShardSummary.Outcome.committed);
+        String afresh = ShardLogLine.counts(new ShardRunner.Report(fresh, 0));
+        assertFalse(afresh.contains("resumed"), afresh);
+
+        String summary = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(resumedShard, 0, 120), new ShardRunner.Report(fresh, 0, 30)),
+                new RunProgress(),
+                null,
+                1.0,
+                "out/"));
+        assertTrue(summary.contains("\ndocuments  read 300, written 298, rejected 1, skipped 1\n"), summary);
+        assertTrue(summary.contains("\nresumed    150 documents resumed from checkpoint parts\n"), summary);
+        String none = printed(() ->
+                LocalSummary.print(List.of(new ShardRunner.Report(fresh, 0)), new RunProgress(), null, 1.0, "out/"));
+        assertFalse(none.contains("resumed"), none);
+    }
+
+    private static String printed(Runnable print) {
+        PrintStream before = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            print.run();
+        } finally {
+            System.setOut(before);
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /**

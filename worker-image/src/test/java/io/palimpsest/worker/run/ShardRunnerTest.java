@@ -340,6 +340,7 @@ class ShardRunnerTest {
                 doc -> doc.id().equals("a-90") ? new ModelUnavailableException("model gone", null) : null);
         ShardRunner.Report first = runner(failing, "w1").run(shard);
         assertEquals(ExitCodes.MODEL_UNREACHABLE, first.exitCode());
+        assertEquals(0, first.resumed(), "the first attempt found no checkpoint part");
         assertFalse(new FileStorage(out).exists("_palimpsest/receipts/shard-00000.json"));
 
         UppercaseProcessor resumed = new UppercaseProcessor();
@@ -353,6 +354,15 @@ class ShardRunnerTest {
         Receipt receipt =
                 json.readValue(new FileStorage(out).readAll("_palimpsest/receipts/shard-00000.json"), Receipt.class);
         assertTrue(receipt.timings().resumedFromItem() >= 75);
+        // the report says how many documents came from the parts, not sent again; the counts are the shard's as before
+        assertEquals(receipt.timings().resumedFromItem(), second.resumed());
+        assertTrue(second.resumed() >= 75, "the first attempt's parts: " + second.resumed());
+        assertTrue(resumed.calls.get() <= 203 - second.resumed(), "none of them sent again: " + resumed.calls.get());
+        assertEquals(receipt.counts().read, second.summary().getRead());
+        assertEquals(receipt.counts().written, second.summary().getWritten());
+        assertEquals(receipt.counts().rejected, second.summary().getRejected());
+        assertEquals(receipt.counts().skipped, second.summary().getSkipped());
+        assertEquals(203, second.summary().getRead(), "read counts the whole shard, resumed documents too");
     }
 
     @Test
@@ -389,6 +399,7 @@ class ShardRunnerTest {
             assertEquals(change[0], receipt.recipeHash());
             assertEquals(change[1], receipt.model());
             assertEquals(0, receipt.timings().resumedFromItem());
+            assertEquals(0, second.resumed(), "discarded parts are not resumed");
             assertEquals(
                     sorted(goodIds),
                     sorted(Outputs.ids(new FileStorage(output), "upper/shard-00000.jsonl.zst")),
