@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
  * at least one ({@link ItemReason#decodeFailure()}). Then every line would be rejected the same way
  * (a wrong {@code input.textField}, gzip data under a {@code .jsonl} name, a JSON array, UTF-16 text),
  * and committing the rejects would hide a job that read nothing. A corpus with some bad lines has
- * documents among them and passes. The planner runs it on a sample of the input, each worker on
- * every file it reads.
+ * documents among them and passes. The planner runs it on a sample of the input, and over the whole
+ * of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads.
  */
 public final class FileStartCheck {
 
