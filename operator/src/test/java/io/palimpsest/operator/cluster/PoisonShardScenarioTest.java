@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * One shard whose only file holds no document (gzip of lines that are not JSON: the worker exits 42) among good
+ * One shard whose only file starts with no document (gzip of lines that are not JSON: the worker exits 42) among good
  * shards, with one attempt per shard: the bad shard is failed at once (podFailurePolicy FailIndex) and reported, the
  * others are all committed. Two running worker pods are preempted (DisruptionTarget) on the way:
  * with a single attempt, a counted failure would lose their shards, so their success shows the
@@ -58,15 +58,18 @@ class PoisonShardScenarioTest {
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("poison-in");
             SyntheticCorpus.write(input, GOOD_SHARDS, DOCS, 7);
-            // a file the planner cannot decode is refused with the plan (PlanningFailed), so the poison is one that
-            // decodes: valid gzip of lines none of which is a document. The planner samples the first .jsonl.gz (a
-            // good one, shard 0 gzipped) and its duplicate-id pass only warns about this one; its worker exits 42
+            // a file the planner cannot decode, or one none of whose records is a document, is refused with the plan
+            // (PlanningFailed), so the poison is valid gzip of 150 lines that are not JSON and then one document: the
+            // planner samples the first .jsonl.gz (a good one, shard 0 gzipped) and its duplicate-id pass only warns
+            // about this one; its worker, finding no document among the file's first 100 lines, exits 42
             Path first = input.resolve("shard-0000.jsonl");
             Files.write(input.resolve("shard-0000.jsonl.gz"), gzip(Files.readAllBytes(first)));
             Files.delete(first);
             Files.write(
                     input.resolve("shard-0003b.jsonl.gz"),
-                    gzip("this line is not JSON\n".repeat(150).getBytes(StandardCharsets.UTF_8)));
+                    gzip(("this line is not JSON\n".repeat(150)
+                                    + "{\"id\":\"poison-late\",\"text\":\"A document after lines that are not JSON.\"}\n")
+                            .getBytes(StandardCharsets.UTF_8)));
 
             s.createModel("poison-model", 1, 5);
             RewriteJob job =

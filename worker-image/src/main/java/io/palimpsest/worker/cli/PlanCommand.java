@@ -14,6 +14,7 @@ import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.CorruptFiles;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
+import io.palimpsest.worker.plan.FilesWithoutDocuments;
 import io.palimpsest.worker.plan.ForeignOutput;
 import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
@@ -38,8 +39,12 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.zip.ZipException;
@@ -286,21 +291,44 @@ final class PlanCommand implements Callable<Integer> {
                 runtime.env(DuplicateIdIndex.THREADS_ENV).orElse(null));
         MissingIds missingIds = new MissingIds(readers.fields());
         CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
+        FilesWithoutDocuments noDocuments = new FilesWithoutDocuments(readers);
+        // shards whose reading stopped before their end (a file that cannot be decoded or read): their files are
+        // not judged by what the pass saw of them
+        Set<Integer> stopped = ConcurrentHashMap.newKeySet();
+        // shards read to their end whose worker fails them all the same: a file's first items are no document
+        Map<Integer, List<String>> unreadableStarts = new ConcurrentSkipListMap<>();
         // every item read, as the run's summary counts them: documents with an id, and those without a usable one
         LongAdder items = new LongAdder();
         DuplicateIdIndex.ShardIds reader = (shard, ids) -> {
             // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's job
+            FilesWithoutDocuments.ShardTally tally = noDocuments.reading();
+            List<String> startFailures = new ArrayList<>();
             try {
-                ShardInput.eachId(inputStorage, shard, readers, ids, item -> {
-                    items.increment();
-                    missingIds.take(item);
-                });
+                ShardInput.eachId(
+                        inputStorage,
+                        shard,
+                        readers,
+                        ids,
+                        item -> {
+                            items.increment();
+                            missingIds.take(item);
+                            tally.take(item);
+                        },
+                        failure -> startFailures.add(failure.getMessage()));
+                tally.done();
+                if (!startFailures.isEmpty()) {
+                    // its worker fails it (exit 42): it wins no id; said below unless the plan is refused for it
+                    unreadableStarts.put(shard.index(), startFailures);
+                    return false;
+                }
                 return true;
             } catch (CorruptFileException e) {
                 // no attempt can read it: the plan is refused once every shard was read, naming such files
+                stopped.add(shard.index());
                 corrupt.take(e);
                 return false;
             } catch (ShardDataException e) {
+                stopped.add(shard.index());
                 Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
                 if (archived.isPresent()) {
                     // the planner read it and knows no attempt of its shard can: no plan with a shard
@@ -312,17 +340,21 @@ final class PlanCommand implements Callable<Integer> {
                 return false;
             }
         };
-        // a file that cannot be decoded, or one without the named idField in any record, fails the plan before its
-        // index is written
+        // a file that cannot be decoded, one without the named idField in any record, or one whose records hold no
+        // document fails the plan before its index is written
         DuplicateIdIndex.ReadCheck filesWithoutIds = unreadable -> {
             corrupt.refuse(inputStorage::describe);
-            missingIds.refuseFilesWithout(
-                    shards.stream()
-                            .filter(s -> unreadable.contains(s.index()))
-                            .flatMap(s -> s.files().stream())
-                            .map(ShardFile::key)
-                            .collect(Collectors.toSet()),
-                    inputStorage::describe);
+            Set<String> unread = shards.stream()
+                    .filter(s -> stopped.contains(s.index()))
+                    .flatMap(s -> s.files().stream())
+                    .map(ShardFile::key)
+                    .collect(Collectors.toSet());
+            missingIds.refuseFilesWithout(unread, inputStorage::describe);
+            noDocuments.refuse(unread, inputStorage);
+            // a file whose first records are no document but a later one is: its worker fails the shard all the same
+            unreadableStarts.forEach((shard, problems) -> problems.forEach(problem -> System.err.println(
+                    "warning: shard " + shard + ": " + problem + "; its ids take no part in the duplicate-id check"
+                            + " (its worker fails it, committing nothing)")));
         };
         DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch, threads)
                 .ensure(runtime.output(), shards, manifest, reader, filesWithoutIds);

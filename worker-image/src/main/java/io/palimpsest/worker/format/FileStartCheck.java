@@ -13,15 +13,21 @@ import java.util.stream.Collectors;
  * at least one ({@link ItemReason#decodeFailure()}). Then every line would be rejected the same way
  * (a wrong {@code input.textField}, gzip data under a {@code .jsonl} name, a JSON array, UTF-16 text),
  * and committing the rejects would hide a job that read nothing. A corpus with some bad lines has
- * documents among them and passes. The planner runs it on a sample of the input, each worker on
- * every file it reads.
+ * documents among them and passes. The planner runs it on a sample of the input, and over the whole
+ * of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads.
  */
 public final class FileStartCheck {
 
     /** How many items from the start of a file decide. */
     public static final int ITEMS = 100;
 
+    /** Fields of records without the text field kept for the message: a file of ever-new keys keeps no more. */
+    private static final int RECORD_FIELDS = 100;
+
     private final FieldMapping fields;
+    /** Items that decide: {@link #ITEMS}, or every item of a file read to its end ({@link #wholeFile}). */
+    private final long limit;
+
     private long items;
     private boolean document;
     private final Map<ItemReason, Long> failures = new EnumMap<>(ItemReason.class);
@@ -32,7 +38,21 @@ public final class FileStartCheck {
     private final Set<String> recordFields = new LinkedHashSet<>();
 
     public FileStartCheck(FieldMapping fields) {
+        this(fields, ITEMS);
+    }
+
+    private FileStartCheck(FieldMapping fields, long limit) {
         this.fields = fields;
+        this.limit = limit;
+    }
+
+    /**
+     * The same check over every item of a file rather than its first {@link #ITEMS}: it fails when no item of the
+     * whole file is a document and the reader failed on at least one (the planner's duplicate-id pass, which reads
+     * every record). Parts of one file read apart (item ranges) are joined with {@link #merge}.
+     */
+    public static FileStartCheck wholeFile(FieldMapping fields) {
+        return new FileStartCheck(fields, Long.MAX_VALUE);
     }
 
     /** Takes the file's next item, until {@link #settled()}. */
@@ -47,15 +67,48 @@ public final class FileStartCheck {
             unusable.merge(u.reason(), 1L, Long::sum);
             if (u.reason().decodeFailure()) {
                 failures.merge(u.reason(), 1L, Long::sum);
-                firstOf.putIfAbsent(u.reason(), u);
-                recordFields.addAll(u.recordFields());
+                firstOf.merge(u.reason(), u, FileStartCheck::earlier);
+                addFields(u.recordFields());
             }
+        }
+    }
+
+    /** Adds what {@code other} took from another part of the same file (an item range read apart). */
+    public void merge(FileStartCheck other) {
+        items += other.items;
+        document |= other.document;
+        other.unusable.forEach((reason, n) -> unusable.merge(reason, n, Long::sum));
+        other.failures.forEach((reason, n) -> failures.merge(reason, n, Long::sum));
+        other.firstOf.forEach((reason, item) -> firstOf.merge(reason, item, FileStartCheck::earlier));
+        addFields(other.recordFields);
+    }
+
+    private static UnusableItem earlier(UnusableItem a, UnusableItem b) {
+        return b.position().line() < a.position().line() ? b : a;
+    }
+
+    private void addFields(Iterable<String> names) {
+        for (String name : names) {
+            if (recordFields.size() >= RECORD_FIELDS) {
+                return;
+            }
+            recordFields.add(name);
         }
     }
 
     /** A document was seen or enough items were taken: further items change nothing. */
     public boolean settled() {
-        return document || items >= ITEMS;
+        return document || items >= limit;
+    }
+
+    /** A document was among the items taken. */
+    public boolean document() {
+        return document;
+    }
+
+    /** Items taken (lines or rows). */
+    public long items() {
+        return items;
     }
 
     /** The items taken show the file cannot be read as the job describes it. */
@@ -75,7 +128,7 @@ public final class FileStartCheck {
             return Optional.empty();
         }
         String unit = format == InputFormat.PARQUET ? "row" : "line";
-        String which = items >= ITEMS ? "the first " + items + " " : "the " + items + " ";
+        String which = items >= limit ? "the first " + items + " " : "the " + items + " ";
         ItemReason main = null;
         for (Map.Entry<ItemReason, Long> e : failures.entrySet()) { // catalogue order breaks ties
             if (main == null || e.getValue() > failures.get(main)) {

@@ -34,7 +34,8 @@ import java.util.zip.ZipException;
  * when none of them is a document ({@link FileStartCheck}): a wrong {@code input.textField}, a text
  * column that is not text, or files in another format than their names say would otherwise run to
  * the end and commit every document as a reject. At most {@link FileStartCheck#ITEMS} items of one
- * file per kind are read. A file whose bytes cannot be decompressed or parsed at all is left to the
+ * file per kind are read; the planner's duplicate-id pass, which reads every record of every file, refuses
+ * the other files none of whose records is a document, in the same words ({@link FilesWithoutDocuments}). A file whose bytes cannot be decompressed or parsed at all is left to the
  * planner's duplicate-id pass, which reads every file and refuses the plan naming each such file
  * ({@link CorruptFiles}), and the next file of the kind is sampled instead, up to
  * {@link #FILES_PER_KIND}.

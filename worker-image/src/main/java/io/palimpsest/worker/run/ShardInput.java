@@ -66,6 +66,8 @@ public final class ShardInput implements Closeable {
     private long currentFirstItem;
     /** Whether the current file's first items show it cannot be read as the job describes it. */
     private FileStartCheck currentStart;
+    /** Where a file whose first items are no document is reported instead of failing the read; null: it fails. */
+    private Consumer<ShardDataException> unreadableStarts;
 
     /**
      * Reads every document of the shard as it is (no repeat rejected) and hands its id to {@code ids},
@@ -90,7 +92,26 @@ public final class ShardInput implements Closeable {
             DuplicateIdIndex.IdSink ids,
             Consumer<InputItem> everyItem)
             throws IOException {
+        eachId(storage, shard, readers, ids, everyItem, null);
+    }
+
+    /**
+     * As {@link #eachId(Storage, Shard, DocumentReaders, DuplicateIdIndex.IdSink, Consumer)}; a file whose first
+     * items are no document ({@link FileStartCheck}), which fails its worker's shard, is handed to
+     * {@code unreadableStarts} (the failure its worker would throw) and read on to its end, and so are the shard's
+     * other files: the planner's duplicate-id pass judges every file by all of its records. Null: thrown, as a worker
+     * does.
+     */
+    public static void eachId(
+            Storage storage,
+            Shard shard,
+            DocumentReaders readers,
+            DuplicateIdIndex.IdSink ids,
+            Consumer<InputItem> everyItem,
+            Consumer<ShardDataException> unreadableStarts)
+            throws IOException {
         try (ShardInput items = new ShardInput(storage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
+            items.unreadableStarts = unreadableStarts;
             InputItem item;
             for (long number = 0; (item = items.next()) != null; number++) {
                 everyItem.accept(item);
@@ -236,6 +257,10 @@ public final class ShardInput implements Closeable {
             String problem = currentStart
                     .problem(storage.describe(currentKey), format, FileSignature.mismatch(storage, currentKey, format))
                     .orElseThrow();
+            if (unreadableStarts != null) {
+                unreadableStarts.accept(new ShardDataException(problem, null));
+                return;
+            }
             throw new ShardDataException(problem, null);
         }
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.manifests.JobManifests;
+import io.palimpsest.worker.plan.DuplicateIdIndex;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -749,7 +750,8 @@ class JobRefusalsTest {
     }
 
     @Test
-    void aFileInAnotherFormatThanItsNameFailsItsShardInsteadOfCommittingItsLinesAsRejects() throws IOException {
+    void aLaterFileInAnotherFormatThanItsNameRefusesThePlanInsteadOfCommittingItsLinesAsRejects() throws IOException {
+        // the second .jsonl, which the planner does not sample: its duplicate-id pass reads it and finds no document
         Path second = manifests.resolve("data/part-001.jsonl");
         ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
         try (var gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
@@ -757,9 +759,9 @@ class JobRefusalsTest {
         }
         Files.write(second, gzipped.toByteArray());
         CliRun run = local();
-        assertEquals(ExitCodes.BAD_DATA, run.exit(), run.err());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
         assertTrue(
-                run.err().contains("none of the ")
+                run.err().contains("1 input file(s) hold records and no document: none of the ")
                         && run.err()
                                 .contains(" lines of "
                                         + manifests
@@ -769,9 +771,9 @@ class JobRefusalsTest {
                                         + " could be read as a document: "),
                 run.err());
         assertTrue(run.err().contains("its bytes start like gzip data"), run.err());
-        try (Stream<Path> receipts = Files.list(out.resolve("_palimpsest/receipts"))) {
-            assertEquals(1, receipts.count(), "the good file's shard only");
-        }
+        assertNoJavaNames(run.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest/receipts")), "no shard ran: " + run.err());
+        assertFalse(Files.exists(out.resolve(DuplicateIdIndex.INDEX_KEY)), "no index: " + run.err());
     }
 
     @Test

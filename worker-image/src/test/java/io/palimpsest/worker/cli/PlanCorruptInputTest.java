@@ -150,6 +150,77 @@ class PlanCorruptInputTest {
         assertTrue(plan.err().contains("; 2 documents empty or malformed, without an id)"), plan.err());
     }
 
+    @Test
+    void aLaterFileOfLinesThatAreNotJsonBesideGoodOnesRefusesThePlanNamingIt() throws IOException {
+        Path in = corpus("not-json");
+        Files.writeString(in.resolve("a.jsonl"), lines("a", 4)); // the first .jsonl, which the planner samples
+        StringBuilder notJson = new StringBuilder();
+        for (int i = 0; i < 120; i++) {
+            notJson.append("line ").append(i).append(" of a log, not JSON\n");
+        }
+        Files.writeString(in.resolve("log.jsonl"), notJson);
+
+        CliRun plan = plan(in);
+
+        assertEquals(ExitCodes.INVALID_JOB, plan.exit(), plan.err());
+        FileStorage where = new FileStorage(in);
+        assertTrue(
+                plan.err()
+                        .contains("1 input file(s) hold records and no document: none of the 120 lines of "
+                                + where.describe("log.jsonl")
+                                + " could be read as a document: 120 malformed_json (first at"
+                                + " line 1: "),
+                plan.err());
+        assertTrue(plan.err().contains("so the job is not run: "), plan.err());
+        assertTrue(plan.err().contains("or leave them out (spec.input.exclude)"), plan.err());
+        assertFalse(plan.err().contains(where.describe("a.jsonl")), "the good files are not named: " + plan.err());
+        assertFalse(plan.err().contains(where.describe("good.jsonl")), "the good files are not named: " + plan.err());
+        assertFalse(
+                Files.exists(tmp.resolve("out-" + in.getFileName()).resolve(DuplicateIdIndex.INDEX_KEY)),
+                "no index, so no worker runs the plan: " + plan.err());
+    }
+
+    @Test
+    void aFileWithOneDocumentAmongMalformedRecordsPlansWithItsRejectsAsAnEmptyFileDoes() throws IOException {
+        Path in = corpus("one-good");
+        StringBuilder mixed = new StringBuilder("{not json\n").append(lines("m", 1));
+        for (int i = 0; i < 130; i++) {
+            mixed.append(i % 2 == 0 ? "[\"an array\"]\n" : "{\"id\":\"x-" + i + "\",\"body\":\"no text field\"}\n");
+        }
+        Files.writeString(in.resolve("mixed.jsonl"), mixed);
+        Files.writeString(in.resolve("none.jsonl"), ""); // no records: nothing wrong, nothing to rewrite
+
+        CliRun plan = plan(in);
+
+        assertEquals(0, plan.exit(), plan.err());
+        // 5 + 132 read: 6 documents, 131 rejected by the run
+        assertTrue(
+                plan.err().contains("duplicate ids: none across shards (6 ids among 137 documents read from "),
+                plan.err());
+        assertTrue(plan.err().contains("; 131 documents empty or malformed, without an id)"), plan.err());
+        assertFalse(plan.err().contains("no document"), plan.err());
+        assertFalse(plan.err().contains("warning"), plan.err());
+    }
+
+    @Test
+    void aFileWhoseFirstDocumentComesAfterItsFirstHundredLinesIsPlannedWithAWarningForItsWorkerFailsIt()
+            throws IOException {
+        Path in = corpus("late");
+        Files.writeString(in.resolve("late.jsonl"), "not JSON\n".repeat(150) + lines("late", 1));
+
+        CliRun plan = plan(in);
+
+        assertEquals(0, plan.exit(), plan.err());
+        assertTrue(
+                plan.err()
+                        .contains(": none of the first 100 lines of " + new FileStorage(in).describe("late.jsonl")
+                                + " could be read as a document: 100 malformed_json"),
+                plan.err());
+        assertTrue(
+                plan.err().contains("its ids take no part in the duplicate-id check (its worker fails it"), plan.err());
+        assertFalse(plan.err().contains("no document:"), plan.err());
+    }
+
     private void assertRefused(CliRun plan, Path in, String file, String problem) {
         assertEquals(ExitCodes.INVALID_JOB, plan.exit(), plan.err());
         String named = new FileStorage(in).describe(file);
