@@ -333,8 +333,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, keep the phase, and try again later
             // (fixing a Role sends the operator no event).
-            decision = JobDecider.forbidden(seen.facts(), decision.phase());
-            refusal = f.getMessage();
+            decision = JobDecider.forbidden(seen.facts(), decision.phase(), settings.forbiddenRecheck());
+            refusal = f.getMessage() + ApiRefusals.chartRbac(settings.forbiddenRecheck());
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
