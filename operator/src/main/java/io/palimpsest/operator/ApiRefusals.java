@@ -3,6 +3,7 @@ package io.palimpsest.operator;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,6 +41,16 @@ public final class ApiRefusals {
     private static final Pattern DENIED_VERB = Pattern.compile("cannot ([a-z]+) resource \"");
 
     private ApiRefusals() {}
+
+    /**
+     * Appended to a {@link Forbidden}'s message in a status: where the missing grant is found, and how often the
+     * operator tries again ({@code recheck}: fixing a Role sends it no event).
+     */
+    public static String chartRbac(Duration recheck) {
+        return "; the chart's templates/rbac.yaml grants every call the operator makes: add the grant to the"
+                + " operator's Role or ClusterRole (or upgrade the release); the operator tries again every "
+                + (recheck.toMillis() % 1000 == 0 ? recheck.toSeconds() + " s" : recheck.toMillis() + " ms");
+    }
 
     /**
      * The API server refused a call for want of a grant (403 Forbidden): the operator's Role or

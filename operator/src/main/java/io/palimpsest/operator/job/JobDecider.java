@@ -47,8 +47,6 @@ public final class JobDecider {
      * again this soon: the planner was deleted, and its deletion may not have reached the informer yet.
      */
     static final Duration FAILED_PLANNER_RECHECK = Duration.ofSeconds(2);
-    /** A call the operator's role does not allow is tried again this often (fixing a Role sends no event). */
-    static final Duration FORBIDDEN_RECHECK = Duration.ofSeconds(15);
 
     private JobDecider() {}
 
@@ -392,12 +390,13 @@ public final class JobDecider {
 
     /**
      * An API call refused for a grant missing from the operator's role: the job keeps the phase decided (its
-     * recorded one, Pending before any, where the decision ended it) with the reason, and looks again.
+     * recorded one, Pending before any, where the decision ended it) with the reason, and looks again after
+     * {@code recheck} ({@code palimpsest.jobs.forbidden-recheck}: fixing a Role sends no event).
      */
-    public static Decision forbidden(Facts in, JobPhase decided) {
+    public static Decision forbidden(Facts in, JobPhase decided, Duration recheck) {
         JobPhase recorded = in.phase().current();
         JobPhase phase = decided.isTerminal() ? Objects.requireNonNullElse(recorded, JobPhase.Pending) : decided;
-        return untilNotCreatedIsDue(new Decision(phase, JobReason.Forbidden, List.of(), FORBIDDEN_RECHECK), in);
+        return untilNotCreatedIsDue(new Decision(phase, JobReason.Forbidden, List.of(), recheck), in);
     }
 
     /** The job has made objects of its own: it planned, runs or is suspended. */

@@ -43,6 +43,13 @@ public interface JobSettings {
     @WithDefault("30s")
     Duration tallyGrace();
 
+    /**
+     * How often a job whose calls the operator's role refuses (403, reason {@code Forbidden}) is looked at again:
+     * fixing a Role or upgrading the release sends the operator no event. Named in the job's message.
+     */
+    @WithDefault("15s")
+    Duration forbiddenRecheck();
+
     /** Retries of the planner and tally Jobs (cheap, idempotent listings). */
     @WithDefault("3")
     int helperBackoffLimit();

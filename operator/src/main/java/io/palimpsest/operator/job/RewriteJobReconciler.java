@@ -231,7 +231,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         this.upstreams = upstreams;
         progressScraper.watch(
                 () -> pods.list(p -> true).toList(),
-                () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()));
+                () -> primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet()),
+                this::retainJobs);
         return List.of(jobs, configMaps, pods, models, upstreams, progressScraper.eventSource());
     }
 
@@ -332,8 +333,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         } catch (ApiRefusals.Forbidden f) {
             // A grant missing from the operator's role: say which, keep the phase, and try again later
             // (fixing a Role sends the operator no event).
-            decision = JobDecider.forbidden(seen.facts(), decision.phase());
-            refusal = f.getMessage();
+            decision = JobDecider.forbidden(seen.facts(), decision.phase(), settings.forbiddenRecheck());
+            refusal = f.getMessage() + ApiRefusals.chartRbac(settings.forbiddenRecheck());
         }
         record(job, context, seen, decision, refusal, now);
         UpdateControl<RewriteJob> control = UpdateControl.noUpdate();
@@ -757,6 +758,20 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         if (!refusal.equals(statusWriteRefusals.put(id, refusal))) {
             PhaseEvents.warning(context.getClient(), job, JobReason.RejectedByApiServer.name(), refusal, now);
         }
+    }
+
+    /**
+     * Forgets what is kept for jobs that no longer exist (the progress scraper calls it after each round with
+     * the primary cache's jobs): a job deleted while its status write was refused leaves no entry behind. A
+     * reconcile in flight at the deletion may still put one; the next round takes it away.
+     */
+    void retainJobs(Set<ResourceID> existing) {
+        statusWriteRefusals.keySet().retainAll(existing);
+    }
+
+    /** The jobs whose last status write the API server refused for good. */
+    Set<ResourceID> refusedStatusWrites() {
+        return Set.copyOf(statusWriteRefusals.keySet());
     }
 
     /** How the one status write of a reconcile is made ({@link StatusWrites#replace}); tests replace it to run without the framework. */

@@ -182,10 +182,6 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     static final String POD_SELECTOR = "app.kubernetes.io/name=vllm," + ModelNames.OWNED_SELECTOR;
     /** A keda-mode model whose ScaledObject cannot be made looks again this often (KEDA may be installed meanwhile). */
     private static final Duration SCALED_OBJECT_RECHECK = Duration.ofSeconds(60);
-    /** Where a missing grant is found, appended to a 403's message. */
-    private static final String CHART_RBAC = "; the chart's templates/rbac.yaml grants every call the operator"
-            + " makes: add the grant to the operator's Role or ClusterRole (or upgrade the release); the operator"
-            + " tries again every ";
 
     private final RenderSettings settings;
     private final VllmDeployment deployment;
@@ -210,7 +206,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
     private final Duration forbiddenRecheck;
     /** A model held without its key looks at its jobs' Jobs again this often. */
     private final Duration heldKeyRecheck;
-    /** {@link #CHART_RBAC} with {@link #forbiddenRecheck}. */
+    /** {@link ApiRefusals#chartRbac} with {@link #forbiddenRecheck}: appended to a 403's message. */
     private final String chartRbac;
     /** Per model, the refusal of its last status write, told once by a Warning Event (the status cannot say it). */
     private final Map<ResourceID, String> statusWriteRefusals = new ConcurrentHashMap<>();
@@ -246,10 +242,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
         this.clock = clock;
         this.forbiddenRecheck = config.model().forbiddenRecheck();
         this.heldKeyRecheck = config.model().heldKeyRecheck();
-        this.chartRbac = CHART_RBAC
-                + (forbiddenRecheck.toMillis() % 1000 == 0
-                        ? forbiddenRecheck.toSeconds() + " s"
-                        : forbiddenRecheck.toMillis() + " ms");
+        this.chartRbac = ApiRefusals.chartRbac(forbiddenRecheck);
     }
 
     @Override

@@ -112,6 +112,7 @@ class DeletionScenarioTest {
     private static Operator current;
 
     private static RewriterModelReconciler currentModels;
+    private static RewriteJobReconciler currentJobs;
     /** When the last restart's new operator started. */
     private static Instant restartedAt = Instant.EPOCH;
 
@@ -578,6 +579,7 @@ class DeletionScenarioTest {
                 bean(LiveProgress.class)));
         RewriterModelReconciler models = currentModels != null ? currentModels : bean(RewriterModelReconciler.class);
         holders.add(models);
+        holders.add(currentJobs != null ? currentJobs : bean(RewriteJobReconciler.class));
         for (Object holder : holders) {
             for (Field f : holder.getClass().getDeclaredFields()) {
                 if (!Map.class.isAssignableFrom(f.getType()) || Modifier.isStatic(f.getModifiers())) {
@@ -686,6 +688,7 @@ class DeletionScenarioTest {
         operator.register(models);
         operator.start();
         currentModels = models;
+        currentJobs = jobs;
         return operator;
     }
 

@@ -26,12 +26,21 @@ final class FreshReconcile {
     /** A new reconciler with nothing remembered, writing statuses with {@code statusWriter}. */
     static RewriteJobReconciler reconciler(
             Clock clock, PalimpsestConfig config, RewriteJobReconciler.StatusWriter statusWriter) {
+        return reconciler(clock, new TestSettings(), config, statusWriter);
+    }
+
+    /** As {@link #reconciler(Clock, PalimpsestConfig, RewriteJobReconciler.StatusWriter)}, with {@code settings}. */
+    static RewriteJobReconciler reconciler(
+            Clock clock,
+            JobSettings settings,
+            PalimpsestConfig config,
+            RewriteJobReconciler.StatusWriter statusWriter) {
         JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), clock);
         LiveProgress live = new LiveProgress();
         return new RewriteJobReconciler(
                 clock,
                 new ConditionAggregator(clock),
-                new TestSettings(),
+                settings,
                 config,
                 live,
                 new WorkerProgressScraper(live, config, metrics),

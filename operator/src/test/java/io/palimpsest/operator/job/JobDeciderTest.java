@@ -361,10 +361,10 @@ class JobDeciderTest {
                 JobDecider.nameInUse(planning, JobReason.NameTaken));
         assertEquals(
                 new Decision(JobPhase.Planning, JobReason.Forbidden, List.of(), due),
-                JobDecider.forbidden(planning, JobPhase.Planning));
+                JobDecider.forbidden(planning, JobPhase.Planning, Duration.ofSeconds(15)));
         assertEquals(
                 new Decision(JobPhase.Planning, JobReason.Forbidden, List.of(), due),
-                JobDecider.forbidden(planning, JobPhase.Failed),
+                JobDecider.forbidden(planning, JobPhase.Failed, Duration.ofSeconds(15)),
                 "a decision that ended the job keeps the recorded phase");
     }
 

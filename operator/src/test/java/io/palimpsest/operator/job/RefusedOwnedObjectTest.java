@@ -10,15 +10,19 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +82,41 @@ class RefusedOwnedObjectTest {
         cluster.reconcile("rj"); // ended: the same object is not sent again
         assertEquals(1, hits.get());
         assertEquals(JobPhase.Failed, cluster.status("rj").getPhase());
+    }
+
+    /**
+     * The authorizer's 403 (a grant missing from the operator's role) keeps the job, reason Forbidden, and looks
+     * again after {@code palimpsest.jobs.forbidden-recheck}, which the message names.
+     */
+    @Test
+    void aCallTheRoleDoesNotAllowIsTriedAgainAfterTheConfiguredRecheck() {
+        AtomicInteger hits = plannedThenWorkerCreateAnswered(FaultyApiServer.status(403));
+        JobSettings settings = new TestSettings() {
+            @Override
+            public Duration forbiddenRecheck() {
+                return Duration.ofSeconds(3);
+            }
+        };
+        SnapshotContext context = new SnapshotContext(client, NS, "rj");
+        UpdateControl<RewriteJob> control = FreshReconcile.reconciler(
+                        clock, settings, TestSettings.config("ghcr.io/palimpsest/worker:test"), (job, next, c) -> {
+                            job.setStatus(next);
+                            client.resource(job).updateStatus();
+                        })
+                .reconcile(context.primary(), context);
+        assertEquals(1, hits.get());
+        assertEquals(Optional.of(3000L), control.getScheduleDelay());
+        RewriteJobStatus status = cluster.status("rj");
+        assertEquals(JobPhase.Running, status.getPhase(), "kept as decided, not ended");
+        var ready = ConditionAggregator.find(status.getConditions(), Conditions.READY);
+        assertEquals(JobReason.Forbidden.name(), ready.getReason());
+        assertTrue(ready.getMessage().startsWith("the operator's role lacks create on jobs.batch"), ready.getMessage());
+        assertTrue(
+                ready.getMessage()
+                        .endsWith("templates/rbac.yaml grants every call the operator makes: add the grant"
+                                + " to the operator's Role or ClusterRole (or upgrade the release); the operator tries again"
+                                + " every 3 s"),
+                ready.getMessage());
     }
 
     @Test

@@ -12,12 +12,16 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.OperatorException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.palimpsest.api.v1alpha1.JobReason;
+import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +117,28 @@ class RefusedStatusWriteTest {
         reconcile(reconciler); // the server takes it now
         assertNotNull(phase());
         assertEquals(1, warnings().size(), "and no further Event");
+    }
+
+    @Test
+    void aJobDeletedWhileItsStatusWriteIsRefusedLeavesNoEntry() {
+        RewriteJobReconciler reconciler = reconciler(false);
+        api.inject(r -> r.is("update", "rewritejobs/status"), 100, FaultyApiServer.status(422, INVALID));
+        reconcile(reconciler);
+        ResourceID rj = new ResourceID("rj", NS);
+        assertEquals(Set.of(rj), reconciler.refusedStatusWrites());
+
+        reconciler.retainJobs(existingJobs()); // a round while the job exists keeps it
+        assertEquals(Set.of(rj), reconciler.refusedStatusWrites());
+
+        client.resources(RewriteJob.class).inNamespace(NS).withName("rj").delete();
+        reconciler.retainJobs(existingJobs());
+        assertEquals(Set.of(), reconciler.refusedStatusWrites(), "the deleted job's refusal is forgotten");
+    }
+
+    private Set<ResourceID> existingJobs() {
+        return client.resources(RewriteJob.class).inNamespace(NS).list().getItems().stream()
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet());
     }
 
     @Test

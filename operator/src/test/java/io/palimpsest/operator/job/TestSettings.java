@@ -41,6 +41,11 @@ public class TestSettings implements JobSettings {
     }
 
     @Override
+    public Duration forbiddenRecheck() {
+        return Duration.ofSeconds(15);
+    }
+
+    @Override
     public int helperBackoffLimit() {
         return 3;
     }

@@ -34,6 +34,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -64,6 +65,9 @@ public class WorkerProgressScraper implements LeaderDuty {
     private final PalimpsestConfig config;
     private final JobMetrics metrics;
     private volatile Supplier<Set<ResourceID>> jobs;
+    /** Told the jobs that exist after each round, as the per-job series are: other per-job state goes with its job. */
+    private volatile Consumer<Set<ResourceID>> retainJobs = existing -> {};
+
     private final SimpleInboundEventSource<RewriteJob> trigger = new SimpleInboundEventSource<>("worker-progress");
     private volatile Supplier<Collection<Pod>> pods;
     private volatile HttpClient http;
@@ -89,8 +93,18 @@ public class WorkerProgressScraper implements LeaderDuty {
 
     /** Called by the reconciler once its pod informer exists: the worker pods to read. */
     public void watch(Supplier<Collection<Pod>> pods, Supplier<Set<ResourceID>> jobs) {
+        watch(pods, jobs, existing -> {});
+    }
+
+    /**
+     * As {@link #watch(Supplier, Supplier)}; {@code retainJobs} is told the jobs that exist after each round
+     * (live progress on or off), so that whatever the caller keeps per job is pruned with the job's series.
+     */
+    public void watch(
+            Supplier<Collection<Pod>> pods, Supplier<Set<ResourceID>> jobs, Consumer<Set<ResourceID>> retainJobs) {
         this.pods = pods;
         this.jobs = jobs;
+        this.retainJobs = retainJobs;
     }
 
     public Round lastRound() {
@@ -186,12 +200,14 @@ public class WorkerProgressScraper implements LeaderDuty {
         live.roundCompleted();
     }
 
-    /** A deleted job's series go with it. */
+    /** A deleted job's series go with it, and what the reconciler keeps for it ({@link #watch}'s retainJobs). */
     private void retainMetrics() {
         Supplier<Set<ResourceID>> existing = this.jobs;
         if (existing != null) {
             try {
-                metrics.retain(existing.get());
+                Set<ResourceID> jobs = existing.get();
+                metrics.retain(jobs);
+                retainJobs.accept(jobs);
             } catch (RuntimeException e) {
                 LOG.debug("job list not ready", e);
             }

@@ -159,6 +159,29 @@ class WorkerProgressScraperTest {
     }
 
     @Test
+    void eachRoundTellsTheCallerWhichJobsExistWithProgressOnOrOff() {
+        for (boolean enabled : List.of(true, false)) {
+            WorkerProgressScraper scraper = new WorkerProgressScraper(
+                    new LiveProgress(),
+                    TestConfig.progress(enabled, 15, 1, 4),
+                    new JobMetrics(new SimpleMeterRegistry(), Clock.systemUTC()));
+            Set<ResourceID> existing =
+                    new java.util.HashSet<>(Set.of(new ResourceID("a", "ns"), new ResourceID("b", "ns")));
+            List<Set<ResourceID>> told = new ArrayList<>();
+            scraper.watch(List::of, () -> Set.copyOf(existing), told::add);
+            scraper.round();
+            existing.remove(new ResourceID("b", "ns"));
+            scraper.round();
+            assertEquals(
+                    List.of(
+                            Set.of(new ResourceID("a", "ns"), new ResourceID("b", "ns")),
+                            Set.of(new ResourceID("a", "ns"))),
+                    told,
+                    "live progress " + (enabled ? "on" : "off"));
+        }
+    }
+
+    @Test
     void aNewLeadershipKnowsNoReadingsUntilItsFirstRound() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.setExecutor(Executors.newCachedThreadPool());
