@@ -247,7 +247,7 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
 
     @Override
     public List<EventSource<?, RewriterModel>> prepareEventSources(EventSourceContext<RewriterModel> context) {
-        scraper.watch(context.getPrimaryCache());
+        scraper.watch(context.getPrimaryCache(), this::retainModels);
         List<EventSource<?, RewriterModel>> sources = new ArrayList<>(EventSourceUtils.dependentEventSources(
                 context, deployment, service, replicaService, cachePvc, downloadJob, disruptionBudget));
         // Work appearing or finishing must wake or idle the model at once, not at the next scrape.
@@ -367,6 +367,22 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                     model, forbidden ? ModelReason.Forbidden.name() : ModelReason.RejectedByApiServer.name(), refusal);
         }
         return !forbidden;
+    }
+
+    /**
+     * Forgets what is kept for models that no longer exist (the scraper calls it after each tick with the
+     * primary cache's models, whether or not the autoscaler is enabled): a model deleted while its status
+     * write was refused leaves no entry behind. A reconcile in flight at the deletion may still put one; the
+     * next tick takes it away. The API key's bookkeeping (by uid) forgets what is older than its recheck.
+     */
+    void retainModels(Set<ResourceID> existing) {
+        statusWriteRefusals.keySet().retainAll(existing);
+        apiKey.forgetStale(clock.instant());
+    }
+
+    /** The models whose last status write the API server (or the role) refused. */
+    Set<ResourceID> refusedStatusWrites() {
+        return Set.copyOf(statusWriteRefusals.keySet());
     }
 
     @Override

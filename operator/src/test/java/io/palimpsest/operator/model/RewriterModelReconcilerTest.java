@@ -27,6 +27,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.Scheduling;
@@ -48,6 +49,8 @@ import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -363,6 +366,43 @@ class RewriterModelReconcilerTest {
                     1,
                     modelEvents("undecodable", ModelReason.RejectedByApiServer.name())
                             .size());
+        }
+    }
+
+    /**
+     * A model deleted while its status write is refused (403: the role lacks rewritermodels/status) leaves
+     * nothing behind: the refusal the reconciler keeps (so it is told once) goes with the model, though no
+     * finalizer tells of the deletion.
+     */
+    @Test
+    void aModelDeletedWhileItsStatusWriteIsRefusedLeavesNoEntry() {
+        RewriterModelReconciler reconciler = ClientProxy.unwrap(
+                Arc.container().instance(RewriterModelReconciler.class).get());
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            api.inject(
+                    r -> "refused-status".equals(r.name())
+                            && (r.is("update", "rewritermodels/status") || r.is("patch", "rewritermodels/status")),
+                    10_000,
+                    FaultyApiServer.status(403));
+            RewriterModel model =
+                    client.resource(Models.onPvc("refused-status", 1, 1)).create();
+            ResourceID id = ResourceID.fromResource(model);
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> reconciler.refusedStatusWrites().contains(id));
+            assertEquals(
+                    1,
+                    modelEvents("refused-status", ModelReason.Forbidden.name()).size());
+
+            client.resource(model).delete();
+            await().atMost(WAIT)
+                    .until(() -> client.resources(RewriterModel.class)
+                                    .withName("refused-status")
+                                    .get()
+                            == null);
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !reconciler.refusedStatusWrites().contains(id));
         }
     }
 

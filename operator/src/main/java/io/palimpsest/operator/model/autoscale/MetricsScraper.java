@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,6 +33,11 @@ import org.jboss.logging.Logger;
  * {@link ModelObservations}, and triggers the model's reconcile through an event source. For
  * external endpoints it checks /health instead. Models in keda mode are left to KEDA. Runs on
  * the leading replica only ({@link LeaderDuty}).
+ *
+ * <p>Each tick also forgets what is kept for models that no longer exist (their observations, series and
+ * what the reconciler keeps, {@link #watch(IndexerResourceCache, Consumer)}): a model is deleted without a
+ * finalizer, so nothing else tells of it. The ticks run with the autoscaler disabled too
+ * (palimpsest.autoscaler.enabled=false), then only to forget.
  */
 @ApplicationScoped
 public class MetricsScraper implements LeaderDuty {
@@ -47,6 +53,7 @@ public class MetricsScraper implements LeaderDuty {
     private final Map<ResourceID, Instant> lastStarted = new ConcurrentHashMap<>();
     private final Set<ResourceID> inFlight = ConcurrentHashMap.newKeySet();
     private volatile IndexerResourceCache<RewriterModel> models;
+    private volatile Consumer<Set<ResourceID>> retainModels = existing -> {};
     private ScheduledExecutorService executor;
 
     @Inject
@@ -71,18 +78,27 @@ public class MetricsScraper implements LeaderDuty {
 
     /** Called by the reconciler when its informers exist: the models to scrape. */
     public void watch(IndexerResourceCache<RewriterModel> models) {
+        watch(models, existing -> {});
+    }
+
+    /**
+     * As {@link #watch(IndexerResourceCache)}; {@code retainModels} is told the models that exist after each
+     * tick, so that what the reconciler keeps per model goes with a deleted model.
+     */
+    public void watch(IndexerResourceCache<RewriterModel> models, Consumer<Set<ResourceID>> retainModels) {
+        this.retainModels = retainModels;
         this.models = models;
     }
 
     /** Only the leading replica scrapes: it is the one that reconciles (and exports the queue series). */
     @Override
     public synchronized void startLeading() {
-        if (!config.autoscaler().enabled()) {
-            LOG.info("autoscaler scraper disabled (palimpsest.autoscaler.enabled=false)");
-            return;
-        }
         if (executor != null) {
             return;
+        }
+        if (!config.autoscaler().enabled()) {
+            LOG.info("autoscaler scraper disabled (palimpsest.autoscaler.enabled=false): its ticks only forget"
+                    + " what is kept for deleted models");
         }
         executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "palimpsest-metrics-scraper");
@@ -102,7 +118,7 @@ public class MetricsScraper implements LeaderDuty {
         lastStarted.clear();
     }
 
-    /** Scrapes are scheduled (this replica leads). */
+    /** Ticks are scheduled (this replica leads). */
     public synchronized boolean running() {
         return executor != null;
     }
@@ -124,11 +140,12 @@ public class MetricsScraper implements LeaderDuty {
         }
         try {
             Instant now = clock.instant();
+            boolean scrape = config.autoscaler().enabled();
             Set<ResourceID> seen = new HashSet<>();
             all.forEach(model -> {
                 ResourceID id = ResourceID.fromResource(model);
                 seen.add(id);
-                if (isDue(model, id, now) && inFlight.add(id)) {
+                if (scrape && isDue(model, id, now) && inFlight.add(id)) {
                     lastStarted.put(id, now);
                     observe(model, id).whenComplete((v, e) -> {
                         inFlight.remove(id);
@@ -151,6 +168,7 @@ public class MetricsScraper implements LeaderDuty {
                     metrics.forget(gone);
                 }
             }
+            retainModels.accept(seen);
         } catch (RuntimeException e) {
             // The schedule must survive anything one tick throws.
             LOG.warn("scraper tick failed", e);

@@ -174,8 +174,22 @@ public final class ModelApiKey {
             }
         }
         if (uid != null) {
-            ensured.values().removeIf(at -> !now.isBefore(at.plus(RECHECK)));
+            forgetStale(now);
             ensured.put(uid, now);
         }
+    }
+
+    /**
+     * Forgets the models whose Secret was made or found {@link #RECHECK} ago or more: their next pass creates
+     * it again anyway, so what stays is bounded by the models of the last {@link #RECHECK}, deleted ones
+     * included, even when no model passes any more.
+     */
+    public void forgetStale(Instant now) {
+        ensured.values().removeIf(at -> !now.isBefore(at.plus(RECHECK)));
+    }
+
+    /** How many models are remembered. */
+    int remembered() {
+        return ensured.size();
     }
 }

@@ -49,6 +49,24 @@ import org.junit.jupiter.api.Test;
 class ModelApiKeyTest {
     KubernetesClient client;
 
+    /**
+     * What is remembered per model (by uid) goes once it is a recheck old, without another pass of any model
+     * (the scraper's tick asks): the last model deleted leaves nothing for the operator's life.
+     */
+    @Test
+    void aModelNoLongerPassingIsForgottenAfterTheRecheckWithoutAnotherPass() {
+        RewriterModel model = Models.huggingFace("mistral");
+        model.getMetadata().setUid("uid-1");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        ModelApiKey keys = new ModelApiKey(clock);
+        keys.ensure(client, model, List.of());
+        keys.forgetStale(clock.instant());
+        assertEquals(1, keys.remembered(), "remembered within the recheck");
+        clock.advance(ModelApiKey.RECHECK);
+        keys.forgetStale(clock.instant());
+        assertEquals(0, keys.remembered());
+    }
+
     @Test
     void theSecretIsMadeOnceWithARandomKeyOwnedByTheModelAndNeverReplaced() {
         RewriterModel model = Models.huggingFace("mistral");
