@@ -15,11 +15,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -121,12 +119,8 @@ class ChainedStagesScenarioTest {
                         .zeroLatency())) {
             Path input = s.claim("corpus").resolve("partial-in");
             SyntheticCorpus.write(input, 3, 4, 5);
-            // One file the worker cannot read: its shard fails for good, within maxFailedShards.
-            byte[] garbage = new byte[4096];
-            new Random(1).nextBytes(garbage);
-            garbage[0] = 0x1f;
-            garbage[1] = (byte) 0x8b;
-            Files.write(input.resolve("shard-0001b.jsonl.gz"), garbage);
+            // One file the planner takes and the worker cannot read: its shard fails for good, within maxFailedShards.
+            SyntheticCorpus.writePoison(input, "shard-0001b.jsonl.gz");
             s.createModel("partial-model", 1, 5);
 
             RewriteJob second =

@@ -16,17 +16,14 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -58,18 +55,7 @@ class PoisonShardScenarioTest {
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("poison-in");
             SyntheticCorpus.write(input, GOOD_SHARDS, DOCS, 7);
-            // a file the planner cannot decode, or one none of whose records is a document, is refused with the plan
-            // (PlanningFailed), so the poison is valid gzip of 150 lines that are not JSON and then one document: the
-            // planner samples the first .jsonl.gz (a good one, shard 0 gzipped) and its duplicate-id pass only warns
-            // about this one; its worker, finding no document among the file's first 100 lines, exits 42
-            Path first = input.resolve("shard-0000.jsonl");
-            Files.write(input.resolve("shard-0000.jsonl.gz"), gzip(Files.readAllBytes(first)));
-            Files.delete(first);
-            Files.write(
-                    input.resolve("shard-0003b.jsonl.gz"),
-                    gzip(("this line is not JSON\n".repeat(150)
-                                    + "{\"id\":\"poison-late\",\"text\":\"A document after lines that are not JSON.\"}\n")
-                            .getBytes(StandardCharsets.UTF_8)));
+            SyntheticCorpus.writePoison(input, "shard-0003b.jsonl.gz");
 
             s.createModel("poison-model", 1, 5);
             RewriteJob job =
@@ -125,14 +111,6 @@ class PoisonShardScenarioTest {
                     disrupted.size(),
                     disrupted);
         }
-    }
-
-    private static byte[] gzip(byte[] bytes) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-            gzip.write(bytes);
-        }
-        return out.toByteArray();
     }
 
     /** Preempts two running worker pods of good shards; returns index -> the replacement pod's failure counts. */

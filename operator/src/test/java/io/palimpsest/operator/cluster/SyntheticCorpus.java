@@ -1,5 +1,6 @@
 package io.palimpsest.operator.cluster;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntUnaryOperator;
+import java.util.zip.GZIPOutputStream;
 
 /**
  * JSONL shards of made-up prose for scenarios that need many shards: one file per shard (the jobs
@@ -47,6 +49,32 @@ final class SyntheticCorpus {
             Files.writeString(dir.resolve(String.format("shard-%04d.jsonl", s)), file, StandardCharsets.UTF_8);
         }
         return ids;
+    }
+
+    /**
+     * Adds to a corpus {@link #write} made a file whose shard fails for good once its worker reads it, yet which the
+     * planner takes: a file it cannot decode, or one none of whose records is a document, is refused with the plan
+     * (PlanningFailed). So the poison is valid gzip of 150 lines that are not JSON and then one document, and
+     * shard-0000 is gzipped first, so that the .jsonl.gz the planner samples is a good one; the duplicate-id pass only
+     * warns about the poison, and its worker, finding no document among the file's first 100 lines, exits 42.
+     */
+    static void writePoison(Path dir, String name) throws IOException {
+        Path first = dir.resolve("shard-0000.jsonl");
+        Files.write(dir.resolve("shard-0000.jsonl.gz"), gzip(Files.readAllBytes(first)));
+        Files.delete(first);
+        Files.write(
+                dir.resolve(name),
+                gzip(("this line is not JSON\n".repeat(150)
+                                + "{\"id\":\"poison-late\",\"text\":\"A document after lines that are not JSON.\"}\n")
+                        .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
+            gzip.write(bytes);
+        }
+        return out.toByteArray();
     }
 
     private static String prose(Random random) {
