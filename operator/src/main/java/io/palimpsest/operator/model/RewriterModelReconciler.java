@@ -355,7 +355,8 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
                 throw e;
             }
         } catch (OperatorException e) {
-            // JOSDK retries a 422 as it does a conflict, then gives up with it as the cause.
+            // a writer that gives up after retries of its own, with the server's answer as the cause
+            // (StatusWrites throws the KubernetesClientException itself)
             if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.permanent(k)) {
                 throw e;
             }

@@ -65,7 +65,7 @@ class RefusedStatusWriteTest {
                     try {
                         client.resource(job).updateStatus();
                     } catch (KubernetesClientException e) {
-                        // JOSDK's status update retries a 422 as a conflict, then gives up with it as the cause
+                        // a writer that gives up after retries of its own, with the server's answer as the cause
                         throw asTheFrameworkGivesUp ? new OperatorException("Exceeded maximum retry attempts", e) : e;
                     }
                 });

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -17,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.palimpsest.api.common.Conditions;
 import io.palimpsest.api.common.SecretRef;
 import io.palimpsest.api.v1alpha1.JobPhase;
+import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.v1alpha1.RewriteJobStatus;
@@ -25,14 +27,18 @@ import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
 import io.palimpsest.operator.job.resources.WorkerJobLimits;
 import io.palimpsest.operator.status.ConditionAggregator;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +54,9 @@ class RewriteJobLifecycleTest {
 
     @Inject
     KubernetesClient client;
+
+    @KubernetesTestServer
+    KubernetesServer server;
 
     JobControllerMoves moves;
 
@@ -429,6 +438,70 @@ class RewriteJobLifecycleTest {
         assertEquals(1, refs.size());
         assertEquals(owner.getMetadata().getUid(), refs.get(0).getUid());
         assertEquals(Boolean.TRUE, refs.get(0).getController());
+    }
+
+    /**
+     * A status the installed CRD's schema refuses (422, e.g. an operator upgraded without its CRDs) is the
+     * same refusal however often it is sent: the reconcile tells it by one Warning Event with the server's
+     * message, at once, and does not throw it into the framework's retry (nor wait for a new resourceVersion
+     * that a refused write never makes).
+     */
+    @Test
+    void aStatusTheCrdSchemaRefusesIsToldOnceAtOnceAndNotRetried() {
+        String invalid =
+                "RewriteJob.palimpsest.io \"inv\" is invalid: status.progress: Too long: may not be longer than 64";
+        model("inv-model");
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicInteger refused = api.inject(
+                    r -> "inv".equals(r.name())
+                            && (r.is("update", "rewritejobs/status") || r.is("patch", "rewritejobs/status")),
+                    10_000,
+                    FaultyApiServer.status(422, invalid));
+            client.resource(rewriteJob("inv", "inv-model", 2)).create();
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !refusedEvents("inv").isEmpty());
+            List<Event> warnings = refusedEvents("inv");
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertEquals(
+                    "the API server refused to update the status of RewriteJob inv: " + invalid,
+                    warnings.get(0).getMessage());
+            // no retry loop: the writes that follow are the reconciles of new events only, and tell nothing new
+            await().pollDelay(Duration.ofSeconds(4))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> true);
+            int settled = refused.get();
+            await().pollDelay(Duration.ofSeconds(5))
+                    .atMost(Duration.ofSeconds(6))
+                    .until(() -> true);
+            assertEquals(settled, refused.get(), "no write retried while the refusal stands");
+            assertEquals(1, refusedEvents("inv").size());
+            assertNull(phase("inv"), "nothing written");
+        }
+    }
+
+    /** A status write that lost a race (409) is written again at once on the resource read anew: no Event. */
+    @Test
+    void aConflictingStatusWriteIsWrittenAgainOnTheResourceReadAnew() {
+        model("cf-model");
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            AtomicInteger conflicts = api.inject(
+                    r -> "cf".equals(r.name()) && r.is("update", "rewritejobs/status"), 2, FaultyApiServer.status(409));
+            client.resource(rewriteJob("cf", "cf-model", 2)).create();
+            // within the reconcile: the framework's retry would come seconds later
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> phase("cf") == JobPhase.Planning);
+            assertEquals(2, conflicts.get());
+            assertEquals(List.of(), refusedEvents("cf"));
+        }
+    }
+
+    private List<Event> refusedEvents(String job) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> job.equals(e.getInvolvedObject().getName())
+                        && JobReason.RejectedByApiServer.name().equals(e.getReason()))
+                .toList();
     }
 
     void model(String name) {

@@ -407,6 +407,36 @@ class RewriterModelReconcilerTest {
     }
 
     /**
+     * A status the installed CRD's schema refuses (422) is told at once by one Warning Event with the server's
+     * message, not thrown into the framework's retry nor waited on for a new resourceVersion.
+     */
+    @Test
+    void aModelStatusTheCrdSchemaRefusesIsToldOnceAtOnce() {
+        String invalid = "RewriterModel.palimpsest.io \"invalid-status\" is invalid: status.phase: Unsupported value";
+        RewriterModelReconciler reconciler = ClientProxy.unwrap(
+                Arc.container().instance(RewriterModelReconciler.class).get());
+        try (FaultyApiServer api = FaultyApiServer.install(server.getKubernetesMockServer())) {
+            api.inject(
+                    r -> "invalid-status".equals(r.name())
+                            && (r.is("update", "rewritermodels/status") || r.is("patch", "rewritermodels/status")),
+                    10_000,
+                    FaultyApiServer.status(422, invalid));
+            RewriterModel model =
+                    client.resource(Models.onPvc("invalid-status", 1, 1)).create();
+            ResourceID id = ResourceID.fromResource(model);
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> reconciler.refusedStatusWrites().contains(id));
+            List<Event> warnings = modelEvents("invalid-status", ModelReason.RejectedByApiServer.name());
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(
+                    warnings.get(0).getMessage().contains(invalid),
+                    warnings.get(0).getMessage());
+            client.resource(model).delete();
+        }
+    }
+
+    /**
      * An object the API server refuses as invalid (422, here from an admission step the operator's own checks
      * cannot know: ModelSpecRules refuses what the API server's validation would before anything is made) fails a
      * model with no replica, with the server's message naming the field, written once with one Warning Event;
