@@ -123,6 +123,25 @@ public final class PalimpsestWorkerProgram implements ContainerProgram {
         return Path.of(System.getProperty("sim.worker.jar", "../worker-image/target/palimpsest.jar"));
     }
 
+    /**
+     * The default worker jar's classes in a class loader of their own (the platform's as parent, as when the jar runs
+     * alone), loaded once per test JVM for the CLI runs the tests make in-process ({@code local} reference runs,
+     * {@code lint --print-resolved}): each run is a fresh command from its arguments, and what the CLI keeps in statics
+     * is immutable (parsers, detectors, compiled CEL), set only by {@code main} or the worker module's own tests, or
+     * the JVM's signal handlers, which the CLI wraps once. Never closed.
+     */
+    private static URLClassLoader sharedCli;
+
+    public static synchronized URLClassLoader sharedCli() throws IOException {
+        if (sharedCli == null) {
+            sharedCli = new URLClassLoader(
+                    "palimpsest-cli",
+                    new URL[] {defaultJar().toAbsolutePath().toUri().toURL()},
+                    ClassLoader.getPlatformClassLoader());
+        }
+        return sharedCli;
+    }
+
     public Mode mode() {
         return mode;
     }

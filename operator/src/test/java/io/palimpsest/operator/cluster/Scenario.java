@@ -25,7 +25,6 @@ import io.quarkus.arc.ClientProxy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -237,7 +236,7 @@ final class Scenario implements AutoCloseable {
 
     /** {@code palimpsest local} from the same jar, in-process: the reference run outputs are compared with. */
     int runLocal(String... args) throws Exception {
-        URLClassLoader loader = localCli();
+        URLClassLoader loader = PalimpsestWorkerProgram.sharedCli();
         Method execute =
                 loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
         Thread current = Thread.currentThread();
@@ -248,30 +247,6 @@ final class Scenario implements AutoCloseable {
         } finally {
             current.setContextClassLoader(before);
         }
-    }
-
-    /**
-     * The worker jar's classes for {@link #runLocal}, loaded once per test JVM (as {@link PalimpsestWorkerProgram}
-     * loads them once for its in-process workers): each {@code local} run starts from its arguments, and what the
-     * CLI keeps in statics is either immutable (parsers, detectors, compiled CEL), set only by the worker
-     * module's own tests and by {@code main} (not called here), or the JVM's signal handlers, which the CLI now
-     * wraps once rather than once more per run. Never closed, like that program's.
-     */
-    private static URLClassLoader localCli;
-
-    private static synchronized URLClassLoader localCli() throws IOException {
-        if (localCli == null) {
-            localCli = new URLClassLoader(
-                    "palimpsest-local",
-                    new URL[] {
-                        PalimpsestWorkerProgram.defaultJar()
-                                .toAbsolutePath()
-                                .toUri()
-                                .toURL()
-                    },
-                    ClassLoader.getPlatformClassLoader());
-        }
-        return localCli;
     }
 
     static double seconds(Instant from, Instant to) {

@@ -20,11 +20,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +31,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -125,41 +122,12 @@ class ResolvedJobParityTest {
         }
     }
 
-    /**
-     * The worker jar in a class loader of its own, as when it runs alone, loaded once for every example: each
-     * {@code lint} run is a fresh command of the CLI, as the tests running it in-process call it.
-     */
-    private static URLClassLoader workerJar;
-
-    @AfterAll
-    static void closeWorkerJar() throws IOException {
-        if (workerJar != null) {
-            workerJar.close();
-            workerJar = null;
-        }
-    }
-
-    private static synchronized URLClassLoader workerJar() throws IOException {
-        if (workerJar == null) {
-            workerJar = new URLClassLoader(
-                    "palimpsest-lint",
-                    new URL[] {
-                        PalimpsestWorkerProgram.defaultJar()
-                                .toAbsolutePath()
-                                .toUri()
-                                .toURL()
-                    },
-                    ClassLoader.getPlatformClassLoader());
-        }
-        return workerJar;
-    }
-
     /** {@code palimpsest lint --print-resolved} from the worker jar, in its class loader. */
     private static String printResolved(Path dir) throws Exception {
         PrintStream before = System.out;
         ClassLoader context = Thread.currentThread().getContextClassLoader();
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        URLClassLoader loader = workerJar();
+        URLClassLoader loader = PalimpsestWorkerProgram.sharedCli();
         try {
             Method execute =
                     loader.loadClass("io.palimpsest.worker.cli.PalimpsestCli").getMethod("execute", String[].class);
