@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -747,13 +746,6 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                 throw e;
             }
             refused = e;
-        } catch (OperatorException e) {
-            // a writer that gives up after retries of its own, with the server's answer as the cause
-            // (StatusWrites throws the KubernetesClientException itself)
-            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.permanent(k)) {
-                throw e;
-            }
-            refused = k;
         }
         String refusal = ApiRefusals.rejected(refused, "update the status of", job);
         if (!refusal.equals(statusWriteRefusals.put(id, refusal))) {

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -354,14 +353,6 @@ public class RewriterModelReconciler implements Reconciler<RewriterModel> {
             } else {
                 throw e;
             }
-        } catch (OperatorException e) {
-            // a writer that gives up after retries of its own, with the server's answer as the cause
-            // (StatusWrites throws the KubernetesClientException itself)
-            if (!(e.getCause() instanceof KubernetesClientException k) || !ApiRefusals.permanent(k)) {
-                throw e;
-            }
-            refusal = ApiRefusals.rejected(k, "update the status of", model);
-            forbidden = false;
         }
         if (!refusal.equals(statusWriteRefusals.put(id, refusal))) {
             events.warning(
