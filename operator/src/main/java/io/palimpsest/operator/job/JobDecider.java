@@ -174,6 +174,9 @@ public final class JobDecider {
      *                           why the job waits, or null when it need not
      * @param inputRestart       why a job that failed planning for its input's state goes back to waiting
      *                           ({@code UpstreamInput#restartFor}), or null when it does not
+     * @param resultAwaitedUntil a planner or tally Job succeeded and no pod of it has shown its end in the cache yet:
+     *                           its result is waited for until then, neither planned nor tallied again
+     *                           ({@code Observation#helperResultDue}); null when nothing is awaited
      * @param now                the reconcile's time
      */
     public record Facts(
@@ -200,6 +203,7 @@ public final class JobDecider {
             Instant notCreatedDue,
             UpstreamInput.Wait inputWait,
             String inputRestart,
+            Instant resultAwaitedUntil,
             Instant now) {
         public Facts {
             finishedWorkerPods = List.copyOf(finishedWorkerPods);
@@ -230,7 +234,7 @@ public final class JobDecider {
                     d.actions().stream().filter(a -> !(a instanceof Creates)).toList(),
                     d.requeueAfter());
         }
-        return untilNotCreatedIsDue(d, in);
+        return untilDue(untilNotCreatedIsDue(d, in), in.resultAwaitedUntil(), in);
     }
 
     /**
@@ -238,10 +242,15 @@ public final class JobDecider {
      * Events are not watched, so no event comes then. Not for a job that has ended.
      */
     private static Decision untilNotCreatedIsDue(Decision d, Facts in) {
-        if (in.notCreatedDue() == null || d.phase().isTerminal()) {
+        return untilDue(d, in.notCreatedDue(), in);
+    }
+
+    /** The job looks again at {@code when} at the latest (a second after it), unless it has ended; null: as decided. */
+    private static Decision untilDue(Decision d, Instant when, Facts in) {
+        if (when == null || d.phase().isTerminal()) {
             return d;
         }
-        Duration due = Duration.between(in.now(), in.notCreatedDue()).plusSeconds(1);
+        Duration due = Duration.between(in.now(), when).plusSeconds(1);
         Duration requeue = d.requeueAfter() == null || due.compareTo(d.requeueAfter()) < 0 ? due : d.requeueAfter();
         return new Decision(d.phase(), d.reason(), d.actions(), requeue);
     }
@@ -262,7 +271,7 @@ public final class JobDecider {
                     ? new Decision(JobPhase.Pending, in.inputWait().reason(), actions, null)
                     : new Decision(JobPhase.Pending, JobReason.Planning, actions, FAILED_PLANNER_RECHECK);
         }
-        if (in.tallyResultGone()) {
+        if (in.tallyResultGone() && !resultAwaited(in)) {
             actions.add(new RerunTally());
         }
         if ((inputs.current() == null || inputs.current() == JobPhase.Pending)
@@ -315,8 +324,8 @@ public final class JobDecider {
         if (phase == JobPhase.Planning) {
             if (!in.plannerJob()) {
                 actions.add(new CreatePlanner());
-            } else if (inputs.planner() == JobPhaseMachine.PlannerState.NOT_STARTED) {
-                actions.add(new Replan());
+            } else if (inputs.planner() == JobPhaseMachine.PlannerState.NOT_STARTED && !resultAwaited(in)) {
+                actions.add(new Replan()); // succeeded, and its pod ended without a readable count or is gone
             }
             return new Decision(phase, state.reason(), actions, recheck);
         }
@@ -368,6 +377,11 @@ public final class JobDecider {
             recheck = recheck == null || recheck.compareTo(RUNNING_RECHECK) > 0 ? RUNNING_RECHECK : recheck;
         }
         return new Decision(phase, state.reason(), actions, recheck);
+    }
+
+    /** A helper Job's result is still awaited from the cache ({@link Facts#resultAwaitedUntil}). */
+    private static boolean resultAwaited(Facts in) {
+        return in.resultAwaitedUntil() != null && in.now().isBefore(in.resultAwaitedUntil());
     }
 
     /**

@@ -44,6 +44,15 @@ public interface JobSettings {
     Duration tallyGrace();
 
     /**
+     * How long after a planner or tally Job succeeded its result (its pod's termination message) is waited for when
+     * no pod of it has shown its end in the operator's cache: the Job and its pods come through two watches, so the
+     * Job's end can arrive first. After it the result is taken as gone (the pod was garbage-collected) and the
+     * helper runs again.
+     */
+    @WithDefault("30s")
+    Duration helperResultGrace();
+
+    /**
      * How often a job whose calls the operator's role refuses (403, reason {@code Forbidden}) is looked at again:
      * fixing a Role or upgrading the release sends the operator no event. Named in the job's message.
      */

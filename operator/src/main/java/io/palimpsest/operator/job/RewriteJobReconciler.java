@@ -560,6 +560,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 .orElse(null)
                         : null,
                 inputRestart,
+                resultAwaitedUntil(seen, tallyResultGone, now),
                 now);
         return new Observed(
                 seen,
@@ -1005,6 +1006,20 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         }
         return UpstreamInput.restartFor(job, failedAt, context.getPrimaryCache()::byIndex, this::freshest)
                 .orElse(null);
+    }
+
+    /**
+     * Until when a succeeded planner's shard count or tally's totals, not in the cache yet, is waited for
+     * ({@link Observation#helperResultDue}); null when neither is missing or the wait is over.
+     */
+    private Instant resultAwaitedUntil(Observation seen, boolean tallyResultGone, Instant now) {
+        Instant due = null;
+        if (seen.plannerJob() != null && seen.plannerState() == JobPhaseMachine.PlannerState.NOT_STARTED) {
+            due = seen.helperResultDue(RewriteJobNames.ROLE_PLAN, settings.helperResultGrace());
+        } else if (tallyResultGone) {
+            due = seen.helperResultDue(RewriteJobNames.ROLE_TALLY, settings.helperResultGrace());
+        }
+        return due != null && now.isBefore(due) ? due : null;
     }
 
     /** No phase recorded yet, or Pending: the job has not planned. */

@@ -16,6 +16,7 @@ import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.status.Rfc3339;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -168,6 +169,18 @@ final class JobControllerMoves {
         terminatedPod(
                 planner, null, 0, true, 0, "Completed", "{\"shards\":" + shards + ",\"files\":" + shards + "}", false);
         finish(jobName, "Complete", null);
+    }
+
+    /**
+     * The planner's Job ends before its pod's end reaches the operator: the Job and the pods come through two watches,
+     * and the Job's can arrive first. The pod, terminated with the plan's count, is written {@code lag} later.
+     */
+    void plannerSucceedsBeforeItsPodIsSeen(String jobName, long shards, Duration lag) throws InterruptedException {
+        Job planner = job(jobName);
+        finish(jobName, "Complete", null);
+        Thread.sleep(lag.toMillis());
+        terminatedPod(
+                planner, null, 0, true, 0, "Completed", "{\"shards\":" + shards + ",\"files\":" + shards + "}", false);
     }
 
     void plannerFails(String jobName, String message) {

@@ -55,6 +55,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       after (UpstreamInput.restartFor)</li>
  *   <li>{@code maxFailedEdited}: retry.maxFailedShards asks for 3 where the worker Job has maxFailedIndexes 2</li>
  *   <li>{@code notCreatedDue}: a Job of the job's has made no pod yet and is overdue in 9 s (PodsNotCreated)</li>
+ *   <li>{@code resultAwaited}: a helper Job succeeded and its pod's end is not in the cache yet, awaited 20 s more</li>
  * </ul>
  */
 class JobDeciderTest {
@@ -94,6 +95,8 @@ class JobDeciderTest {
         "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            |                                           | -",
         "Planning  | Planning           | true  | USABLE    | RUNNING     | -      | ABSENT                 | false   | NOT_NEEDED | planner cmStale               | Planning  | Planning            | ReplaceConfigMap                          | -",
         "Planning  | Planning           | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Planning  | Planning            | Replan                                    | -",
+        // the planner succeeded, its pod's end not in the cache yet: waited for, not planned again
+        "Planning  | Planning           | true  | USABLE    | NOT_STARTED | -      | ABSENT                 | false   | NOT_NEEDED | planner resultAwaited         | Planning  | Planning            |                                           | PT21S",
         "Planning  | Planning           | true  | USABLE    | FAILED      | -      | ABSENT                 | false   | NOT_NEEDED | planner                       | Failed    | PlanningFailed      |                                           | -",
         // failed planning for its input's state, and a job writing that input came after: back to waiting, the failed
         // planner deleted; without the restart it stays Failed
@@ -142,6 +145,7 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker                | Running   | Tallying            | CreateTally                               | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | PENDING    | planner worker tallyLater     | Running   | Tallying            |                                           | PT31S",
         "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone      | Running   | Tallying            | RerunTally                                | -",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone resultAwaited | Running | Tallying          |                                           | PT21S",
         "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
         // failures
@@ -284,6 +288,7 @@ class JobDeciderTest {
                 world.contains("inputRestart")
                         ? "planning again: the planner refused spec.input.uri s3://in/ at 2026-01-01T00:00:00Z"
                         : null,
+                world.contains("resultAwaited") ? NOW.plusSeconds(20) : null,
                 NOW);
     }
 

@@ -263,6 +263,23 @@ class RewriteJobLifecycleTest {
         assertEquals(List.of(), WorkerJobLimits.check(spec));
     }
 
+    /**
+     * A planner Job seen Complete before its pod's end is waited for: planned again at once, the job would lose the
+     * plan a moment before its count arrives (and, on a large corpus, plan for as long again).
+     */
+    @Test
+    void aPlannerWhoseJobEndsBeforeItsPodIsSeenIsNotPlannedAgain() throws InterruptedException {
+        moves = new JobControllerMoves(client, NS);
+        model("lag-model");
+        client.resource(rewriteJob("lag", "lag-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("lag-plan") != null);
+        String planner = moves.job("lag-plan").getMetadata().getUid();
+        moves.plannerSucceedsBeforeItsPodIsSeen("lag-plan", 3, Duration.ofSeconds(3));
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("lag-work") != null);
+        assertEquals(planner, moves.job("lag-plan").getMetadata().getUid(), "the planner Job was made again");
+        assertEquals(3, moves.job("lag-work").getSpec().getCompletions());
+    }
+
     /** Kueue admits a Job by unsuspending it: the operator creates it suspended and leaves resuming to Kueue. */
     @Test
     void aQueuedJobIsCreatedSuspendedWithItsQueueLabel() {

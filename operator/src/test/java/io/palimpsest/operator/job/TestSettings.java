@@ -41,6 +41,11 @@ public class TestSettings implements JobSettings {
     }
 
     @Override
+    public Duration helperResultGrace() {
+        return Duration.ofSeconds(30);
+    }
+
+    @Override
     public Duration forbiddenRecheck() {
         return Duration.ofSeconds(15);
     }

@@ -81,6 +81,12 @@ public final class ClusterReadings {
         return HelperState.RUNNING;
     }
 
+    /** When a helper Job that {@link HelperState#SUCCEEDED} got that condition, or null (another state, or no time). */
+    public static Instant succeededAt(Job job) {
+        JobCondition c = job == null ? null : end(job, "Complete", "SuccessCriteriaMet");
+        return c == null ? null : time(c.getLastTransitionTime());
+    }
+
     /** A terminated pod of the worker Job, or empty while it runs (or when it is not an indexed pod). */
     public static Optional<FinishedPod> finishedPod(Pod pod) {
         return finishedPod(pod, RangeSet.empty());

@@ -30,6 +30,7 @@ import io.palimpsest.operator.job.ranges.CompactRanges;
 import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.model.resources.ModelApiKey;
 import io.palimpsest.operator.status.ConditionAggregator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -263,6 +264,25 @@ public record Observation(
         } catch (java.time.format.DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * Until when the result of a helper Job that succeeded (the planner's shard count, the tally's totals), not
+     * read from any of its pods, is waited for rather than taken as gone; null when it is gone now. A helper's result
+     * is its pod's termination message, and the Job and its pods come through two watches: the Job's end can reach
+     * the cache before its pod's, which would otherwise plan (or tally) again a job whose result is a moment away.
+     * So while no pod of the helper shows its end, the result is awaited for {@code grace} after the Job's end (a
+     * pod garbage-collected with its node never comes); a pod that ended without a readable result is gone at once.
+     *
+     * @param role {@link RewriteJobNames#ROLE_PLAN} or {@link RewriteJobNames#ROLE_TALLY}
+     */
+    public Instant helperResultDue(String role, Duration grace) {
+        Job helper = RewriteJobNames.ROLE_PLAN.equals(role) ? plannerJob : tallyJob;
+        Instant succeeded = ClusterReadings.succeededAt(helper);
+        if (succeeded == null || podsOf(pods, role).stream().anyMatch(ClusterReadings::podTerminated)) {
+            return null;
+        }
+        return succeeded.plus(grace);
     }
 
     /** How the status records a planner that failed ({@code PlanningFailed}): this, then the pod's words. */
