@@ -119,8 +119,9 @@ class ChainedStagesScenarioTest {
                         .zeroLatency())) {
             Path input = s.claim("corpus").resolve("partial-in");
             SyntheticCorpus.write(input, 3, 4, 5);
-            // One file the planner takes and the worker cannot read: its shard fails for good, within maxFailedShards.
-            SyntheticCorpus.writePoison(input, "shard-0001b.jsonl.gz");
+            // One file that changes once the plan is stored: its shard fails for good, within maxFailedShards.
+            AutoCloseable poison = SyntheticCorpus.writePoison(
+                    input, "shard-0001b.jsonl.gz", s.claim("corpus").resolve("partial-1"));
             s.createModel("partial-model", 1, 5);
 
             RewriteJob second =
@@ -164,6 +165,7 @@ class ChainedStagesScenarioTest {
                     after.getStatus().getDocuments().getRead(),
                     written,
                     done.getStatus().getProgress());
+            poison.close();
         }
     }
 }

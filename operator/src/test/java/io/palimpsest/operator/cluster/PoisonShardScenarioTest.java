@@ -28,9 +28,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * One shard whose only file starts with no document (gzip of lines that are not JSON: the worker exits 42) among good
- * shards, with one attempt per shard: the bad shard is failed at once (podFailurePolicy FailIndex) and reported, the
- * others are all committed. Two running worker pods are preempted (DisruptionTarget) on the way:
+ * One shard whose only file changes once the plan is stored (the worker finds it is not the file the plan counted and
+ * exits 42: {@link SyntheticCorpus#writePoison}) among good shards, with one attempt per shard: the bad shard is
+ * failed at once (podFailurePolicy FailIndex) and reported, the others are all committed. Two running worker pods are preempted (DisruptionTarget) on the way:
  * with a single attempt, a counted failure would lose their shards, so their success shows the
  * disruption was not charged, and the replacement pods' failure-count annotations say so directly.
  */
@@ -55,7 +55,8 @@ class PoisonShardScenarioTest {
                 () -> SimConfig.builder().startupDelay(Duration.ofSeconds(1)).decodeStepBaseSeconds(0.01))) {
             Path input = s.claim("corpus").resolve("poison-in");
             SyntheticCorpus.write(input, GOOD_SHARDS, DOCS, 7);
-            SyntheticCorpus.writePoison(input, "shard-0003b.jsonl.gz");
+            AutoCloseable poison = SyntheticCorpus.writePoison(
+                    input, "shard-0003b.jsonl.gz", s.claim("corpus").resolve("poison-out"));
 
             s.createModel("poison-model", 1, 5);
             RewriteJob job =
@@ -97,6 +98,10 @@ class PoisonShardScenarioTest {
                     done.getStatus().getPhase() == JobPhase.Failed || degraded,
                     "ends Failed or Degraded: " + done.getStatus().getPhase() + " " + st.getConditions());
             disrupted.forEach((index, counts) -> assertEquals("failures=0 ignored=1", counts, "index " + index));
+            assertTrue(
+                    failure.getMessage() == null || failure.getMessage().contains("changed since it was planned"),
+                    failure.getMessage());
+            poison.close();
 
             System.out.printf(
                     "[figures] poison shard: %d/%d shards committed, shard %s failed (%s, attempt %d) -> phase %s%s; "

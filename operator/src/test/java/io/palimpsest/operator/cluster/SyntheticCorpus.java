@@ -2,12 +2,15 @@ package io.palimpsest.operator.cluster;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntUnaryOperator;
 import java.util.zip.GZIPOutputStream;
 
@@ -52,21 +55,53 @@ final class SyntheticCorpus {
     }
 
     /**
-     * Adds to a corpus {@link #write} made a file whose shard fails for good once its worker reads it, yet which the
-     * planner takes: a file it cannot decode, or one none of whose records is a document, is refused with the plan
-     * (PlanningFailed). So the poison is valid gzip of 150 lines that are not JSON and then one document, and
-     * shard-0000 is gzipped first, so that the .jsonl.gz the planner samples is a good one; the duplicate-id pass only
-     * warns about the poison, and its worker, finding no document among the file's first 100 lines, exits 42.
+     * Adds to a corpus {@link #write} made a file whose shard fails for good once its worker reads it. No input the
+     * planner takes does that as it is: a file it cannot decode, or one none of whose records is a document, is
+     * refused with the plan (PlanningFailed), and a file whose first document comes late (after 100 lines that are
+     * not JSON) has its bad lines rejected by its worker, since the planner read it whole and vouched for it. What
+     * is left is an input that changes under a plan: the poison is a good gzip file of three documents, appended to
+     * (one more gzip member, as a producer still writing it would) once the planner has stored the plan's
+     * duplicate-id index under {@code output}, before any worker starts; its worker finds the file's size is not the
+     * plan's and fails the shard as bad data (exit 42), naming the file. Close the handle when the scenario ends.
      */
-    static void writePoison(Path dir, String name) throws IOException {
-        Path first = dir.resolve("shard-0000.jsonl");
-        Files.write(dir.resolve("shard-0000.jsonl.gz"), gzip(Files.readAllBytes(first)));
-        Files.delete(first);
-        Files.write(
-                dir.resolve(name),
-                gzip(("this line is not JSON\n".repeat(150)
-                                + "{\"id\":\"poison-late\",\"text\":\"A document after lines that are not JSON.\"}\n")
-                        .getBytes(StandardCharsets.UTF_8)));
+    static AutoCloseable writePoison(Path dir, String name, Path output) throws IOException {
+        Path poison = dir.resolve(name);
+        StringBuilder documents = new StringBuilder();
+        for (int d = 0; d < 3; d++) {
+            documents
+                    .append("{\"id\":\"poison-")
+                    .append(d)
+                    .append("\",\"text\":\"A document of a file that changes.\"}\n");
+        }
+        Files.write(poison, gzip(documents.toString().getBytes(StandardCharsets.UTF_8)));
+        Path index = output.resolve("_palimpsest/duplicates/items-index.json");
+        AtomicBoolean closed = new AtomicBoolean();
+        Thread producer = new Thread(
+                () -> {
+                    try {
+                        while (!closed.get() && !Files.exists(index)) {
+                            Thread.sleep(10);
+                        }
+                        if (!closed.get()) {
+                            Files.write(
+                                    poison,
+                                    gzip("{\"id\":\"poison-late\",\"text\":\"Written after the plan.\"}\n"
+                                            .getBytes(StandardCharsets.UTF_8)),
+                                    StandardOpenOption.APPEND);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "poison-producer");
+        producer.setDaemon(true);
+        producer.start();
+        return () -> {
+            closed.set(true);
+            producer.join(1_000);
+        };
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

@@ -11,6 +11,7 @@ import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.CorruptFiles;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -295,14 +297,15 @@ final class PlanCommand implements Callable<Integer> {
         // shards whose reading stopped before their end (a file that cannot be decoded or read): their files are
         // not judged by what the pass saw of them
         Set<Integer> stopped = ConcurrentHashMap.newKeySet();
-        // shards read to their end whose worker fails them all the same: a file's first items are no document
-        Map<Integer, List<String>> unreadableStarts = new ConcurrentSkipListMap<>();
+        // shards read to their end with a file whose first items are no document: its worker fails the shard unless
+        // the pass found a document in the file (then the plan vouches for it), known once every shard was read
+        Map<Integer, List<ShardInput.UnreadableStart>> unreadableStarts = new ConcurrentSkipListMap<>();
         // every item read, as the run's summary counts them: documents with an id, and those without a usable one
         LongAdder items = new LongAdder();
         DuplicateIdIndex.ShardIds reader = (shard, ids) -> {
             // every document as it is, numbered as its worker numbers them: finding the repeats is this pass's job
             FilesWithoutDocuments.ShardTally tally = noDocuments.reading();
-            List<String> startFailures = new ArrayList<>();
+            List<ShardInput.UnreadableStart> startFailures = new ArrayList<>();
             try {
                 ShardInput.eachId(
                         inputStorage,
@@ -314,12 +317,11 @@ final class PlanCommand implements Callable<Integer> {
                             missingIds.take(item);
                             tally.take(item);
                         },
-                        failure -> startFailures.add(failure.getMessage()));
+                        startFailures::add);
                 tally.done();
                 if (!startFailures.isEmpty()) {
-                    // its worker fails it (exit 42): it wins no id; said below unless the plan is refused for it
+                    // judged below, once every shard was read: its ids are taken unless its worker fails it
                     unreadableStarts.put(shard.index(), startFailures);
-                    return false;
                 }
                 return true;
             } catch (CorruptFileException e) {
@@ -351,10 +353,7 @@ final class PlanCommand implements Callable<Integer> {
                     .collect(Collectors.toSet());
             missingIds.refuseFilesWithout(unread, inputStorage::describe);
             noDocuments.refuse(unread, inputStorage);
-            // a file whose first records are no document but a later one is: its worker fails the shard all the same
-            unreadableStarts.forEach((shard, problems) -> problems.forEach(problem -> System.err.println(
-                    "warning: shard " + shard + ": " + problem + "; its ids take no part in the duplicate-id check"
-                            + " (its worker fails it, committing nothing)")));
+            return vouched(unreadableStarts, noDocuments);
         };
         DuplicateIdIndex.Summary index = new DuplicateIdIndex(json, DuplicateIdIndex.defaultMemory(), scratch, threads)
                 .ensure(runtime.output(), shards, manifest, reader, filesWithoutIds);
@@ -375,6 +374,36 @@ final class PlanCommand implements Callable<Integer> {
                             + " (%d shard(s)): the first occurrence wins, the others will be rejected as duplicate_id%s%n",
                     read, index.duplicates(), index.shardsWithDuplicates(), within);
         }
+    }
+
+    /**
+     * The files whose first items (or a range's) are no document though the pass found a document in them: the plan
+     * vouches for them, so their workers reject those lines one by one rather than fail the shard
+     * ({@link DuplicateIdIndex#WAIVED_STARTS}), and a note says so. A shard with such a file the pass found no
+     * document in (one the plan is not refused for only because another of its shards could not be read) fails at
+     * its worker all the same: it wins no id, with a warning. Once every shard was read and the plan not refused.
+     */
+    static DuplicateIdIndex.ReadVerdict vouched(
+            Map<Integer, List<ShardInput.UnreadableStart>> unreadableStarts, FilesWithoutDocuments noDocuments) {
+        Set<Integer> failing = new TreeSet<>();
+        Set<String> waived = new TreeSet<>();
+        unreadableStarts.forEach((shard, starts) -> {
+            for (ShardInput.UnreadableStart start : starts) {
+                if (noDocuments.documentIn(start.key())) {
+                    waived.add(start.key());
+                    System.err.println("note: shard " + shard + ": " + start.problem() + "; the planner read the whole"
+                            + " file and found documents in it, so its worker rejects such lines as "
+                            + start.rejectedAs().stream().map(ItemReason::code).collect(Collectors.joining(", "))
+                            + ", each counted with its line, and reads on");
+                } else {
+                    failing.add(shard);
+                    System.err.println("warning: shard " + shard + ": " + start.problem()
+                            + "; its ids take no part in the duplicate-id check (its worker fails it, committing"
+                            + " nothing)");
+                }
+            }
+        });
+        return new DuplicateIdIndex.ReadVerdict(failing, waived);
     }
 
     /**

@@ -364,8 +364,9 @@ final class RunCommand implements Callable<Integer> {
         }
         var inputStorage = runtime.input().storage();
         var readers = runtime.readers();
-        try (DuplicateIdIndex.ShardRepeats repeats = new DuplicateIdIndex(runtime.json)
-                .repeats(runtime.output(), planned.manifestSha256(), shard, settings.tempDir(), (read, ids) -> {
+        DuplicateIdIndex index = new DuplicateIdIndex(runtime.json);
+        try (DuplicateIdIndex.ShardRepeats repeats =
+                index.repeats(runtime.output(), planned.manifestSha256(), shard, settings.tempDir(), (read, ids) -> {
                     // a plan of an earlier version: the shard's ids, numbered as the planner numbers them
                     ShardInput.eachId(inputStorage, read, readers, ids);
                     return true;
@@ -379,7 +380,9 @@ final class RunCommand implements Callable<Integer> {
                     settings,
                     runtime.json,
                     progress,
-                    repeats);
+                    repeats,
+                    // files the planner read whole and found documents in (none for a plan of an earlier version)
+                    index.waivedStarts(runtime.output(), planned.manifestSha256()));
             started.accept(runner);
             return runner.run(shard);
         }

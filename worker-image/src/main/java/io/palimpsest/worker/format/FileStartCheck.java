@@ -2,6 +2,7 @@ package io.palimpsest.worker.format;
 
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -14,7 +15,10 @@ import java.util.stream.Collectors;
  * (a wrong {@code input.textField}, gzip data under a {@code .jsonl} name, a JSON array, UTF-16 text),
  * and committing the rejects would hide a job that read nothing. A corpus with some bad lines has
  * documents among them and passes. The planner runs it on a sample of the input, and over the whole
- * of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads.
+ * of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads, but for the
+ * files the plan vouches for: a file whose first items (or a range's) fail the check though the planner, reading
+ * all of it, found a document further on has its unreadable lines rejected one by one, as bad lines anywhere else
+ * in a file are ({@code DuplicateIdIndex}'s {@code startCheckWaived}).
  */
 public final class FileStartCheck {
 
@@ -109,6 +113,17 @@ public final class FileStartCheck {
     /** Items taken (lines or rows). */
     public long items() {
         return items;
+    }
+
+    /**
+     * The reasons the reader failed on the items taken, most frequent first (the catalogue's order breaks ties): what
+     * such lines are rejected as when a worker reads on past them.
+     */
+    public List<ItemReason> failureReasons() {
+        return failures.entrySet().stream()
+                .sorted(Map.Entry.<ItemReason, Long>comparingByValue().reversed())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** The items taken show the file cannot be read as the job describes it. */

@@ -28,11 +28,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
@@ -65,6 +67,17 @@ import java.util.stream.Stream;
  * <p>A shard whose data cannot be read (the worker fails it with exit 42, committing nothing) wins no
  * id: its documents are never in the output, so they must not push out the same ids elsewhere.
  *
+ * <p>The index also names the files whose start check the workers waive ({@value #WAIVED_STARTS}, usually none):
+ * a worker fails its shard when none of a file's first items (or a range's) is a document and the reader failed on
+ * one ({@link io.palimpsest.worker.format.FileStartCheck}), which is how it tells a file it cannot read at all from
+ * one with bad lines. The pass reads every file whole, so it knows better: a file whose first document comes after
+ * its first 100 lines, or a range of a cut file that holds only a corrupted block of an otherwise good file, has
+ * documents, and the plan takes it. Its shards then run and reject those lines one by one, counted with their
+ * reasons, as bad lines elsewhere in a file are, and their ids take part in the index like any other; what the plan
+ * takes, a worker runs. The list is in the index, written last and for one manifest, not in the manifest's per-file
+ * records (their equality decides whether an output is planned again); a worker of an index without it (planned by
+ * an earlier version) checks every file as before.
+ *
  * <p>Shards are read by several threads at once ({@code threads}; each reads whole shards, taken in plan order, and
  * sorts and spills its own share of the sort's memory), and the index is the same whatever their number: the sort
  * orders every record by (id, shard, item), whichever thread read it and when. A shard whose reading fails stops the
@@ -89,6 +102,9 @@ public final class DuplicateIdIndex {
      * per line) of the ids of a shard first seen in an earlier shard, without the repeats within the shard.
      */
     public static final String EARLIER_INDEX_KEY = PREFIX + "index.json";
+
+    /** The field of {@value #INDEX_KEY} that lists the files whose start check the workers waive. */
+    public static final String WAIVED_STARTS = "startCheckWaived";
 
     private static final Logger LOG = Logger.getLogger(DuplicateIdIndex.class.getName());
 
@@ -187,10 +203,30 @@ public final class DuplicateIdIndex {
      */
     @FunctionalInterface
     public interface ReadCheck {
-        /** @param unreadableShards the shards whose data could not be read (their workers fail them) */
-        void check(Set<Integer> unreadableShards);
+        /**
+         * @param unreadableShards the shards whose data could not be read (their workers fail them)
+         * @return what the pass found besides the ids
+         */
+        ReadVerdict check(Set<Integer> unreadableShards);
 
-        ReadCheck NONE = unreadable -> {};
+        ReadCheck NONE = unreadable -> ReadVerdict.NONE;
+    }
+
+    /**
+     * What the pass found besides the ids, once every shard was read.
+     *
+     * @param failingShards shards read to their end whose workers fail them all the same (a file whose first items
+     *                      are no document, that the plan does not vouch for): like the unreadable ones, they win no id
+     * @param waivedStarts  the files whose start check the workers waive ({@value #WAIVED_STARTS}): the pass read
+     *                      each whole and found a document in it
+     */
+    public record ReadVerdict(Set<Integer> failingShards, Set<String> waivedStarts) {
+        public static final ReadVerdict NONE = new ReadVerdict(Set.of(), Set.of());
+
+        public ReadVerdict {
+            failingShards = Set.copyOf(failingShards);
+            waivedStarts = Set.copyOf(waivedStarts);
+        }
     }
 
     /** Builds the index of the plan in force, unless the output already holds the one for this manifest. */
@@ -242,14 +278,17 @@ public final class DuplicateIdIndex {
             throws IOException {
         return build(output, shards.size(), hash, (byId, unreadable) -> {
             new ShardReading(shards, reader, byId, unreadable).readAll();
-            afterReading.check(Set.copyOf(unreadable));
+            return afterReading.check(Set.copyOf(unreadable));
         });
     }
 
-    /** Hands every record to the sort, and adds the shards whose data could not be read to {@code unreadable}. */
+    /**
+     * Hands every record to the sort, and adds the shards whose data could not be read to {@code unreadable}; returns
+     * what else the reading found.
+     */
     @FunctionalInterface
     private interface Records {
-        void feed(SpillingSorter byId, Set<Integer> unreadable) throws IOException;
+        ReadVerdict feed(SpillingSorter byId, Set<Integer> unreadable) throws IOException;
     }
 
     /** Hands one (shard, item, id) record to the sort. */
@@ -414,13 +453,15 @@ public final class DuplicateIdIndex {
         output.deleteAll(folder); // a build for this manifest that stopped half-way
         Set<Integer> unreadable = new ConcurrentSkipListSet<>();
         long documents;
+        ReadVerdict verdict;
         long duplicates = 0;
         long withinShards = 0;
         int shardsWithDuplicates = 0;
         ScratchBudget disk = scratch != null ? scratch : ScratchBudget.unbounded(System.getProperty("java.io.tmpdir"));
         try (SpillingSorter byId = new SpillingSorter(memoryBytes, disk);
                 SpillingSorter byShard = new SpillingSorter(memoryBytes, disk)) {
-            records.feed(byId, unreadable);
+            verdict = records.feed(byId, unreadable);
+            unreadable.addAll(verdict.failingShards());
             documents = byId.count();
             try (SpillingSorter.Cursor sorted = byId.sorted()) {
                 byte[] currentId = null;
@@ -483,6 +524,7 @@ public final class DuplicateIdIndex {
         index.put("repeatsWithinShards", withinShards);
         index.put("shardsWithDuplicates", shardsWithDuplicates);
         index.putPOJO("unreadableShards", unreadable);
+        index.putPOJO(WAIVED_STARTS, new TreeSet<>(verdict.waivedStarts()));
         index.put("lists", folder);
         output.put(INDEX_KEY, json.writeValueAsBytes(index));
         return new Summary(documents, duplicates, withinShards, shardsWithDuplicates, List.copyOf(unreadable), true);
@@ -524,6 +566,21 @@ public final class DuplicateIdIndex {
             return new EarlierPlanRepeats(output, hash, shard, tempDir, ownShard);
         }
         return copyList(output, requireIndexOf(output, hash, shard.index()), shard.index(), tempDir);
+    }
+
+    /**
+     * The files whose start check a worker of the manifest of SHA-256 {@code manifestSha256} waives
+     * ({@value #WAIVED_STARTS}): none for a plan whose index does not list them (an earlier version's, or none yet:
+     * {@link #repeats(Storage, String, Shard, Path, ShardIds)} refuses that), so its workers check every file.
+     */
+    public Set<String> waivedStarts(Storage output, String manifestSha256) throws IOException {
+        Optional<JsonNode> index = indexOf(output, INDEX_KEY, manifestSha256);
+        if (index.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> files = new HashSet<>();
+        index.get().path(WAIVED_STARTS).forEach(file -> files.add(file.asText()));
+        return Set.copyOf(files);
     }
 
     /** The index stored at {@code key}, when there is one and it was made for the manifest of {@code hash}. */
@@ -605,6 +662,7 @@ public final class DuplicateIdIndex {
                                 "shard " + index + " could not be read to list its repeated ids", null);
                     }
                 }
+                return ReadVerdict.NONE;
             });
             return copyList(lists, listKey(hash, index), index, tempDir);
         } finally {

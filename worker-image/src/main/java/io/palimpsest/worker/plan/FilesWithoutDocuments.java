@@ -87,6 +87,18 @@ public final class FilesWithoutDocuments {
     }
 
     /**
+     * Whether a shard read to its end found a document in {@code key}: a file whose first items are no document, yet
+     * which holds one further on (or in another of its item ranges), is one the plan vouches for, and its shards'
+     * workers reject its unreadable lines instead of failing ({@link DuplicateIdIndex#WAIVED_STARTS}). Once every
+     * shard was read.
+     */
+    public boolean documentIn(String key) {
+        synchronized (files) {
+            return withDocuments.contains(key);
+        }
+    }
+
+    /**
      * Refuses the plan when a file read to its end holds records and no document among them, naming the first
      * {@link MissingIds#EXAMPLES} of them (in key order), each with what its records were and where the first
      * failing one is.

@@ -1,8 +1,10 @@
 package io.palimpsest.worker.preview;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.ListedRepeats;
 import io.palimpsest.worker.plan.Shard;
@@ -16,9 +18,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -187,8 +191,9 @@ public final class DocumentSampler {
         Map<String, Reservoir> byStratum = new TreeMap<>();
         long ordinal = 0;
         Path scratch = Files.createTempDirectory("palimpsest-preview-ids");
-        try (ListedRepeats repeats = repeatsOf(shard, scratch);
-                ShardInput items = new ShardInput(input, shard, readers, repeats.open(), bytes -> {})) {
+        Set<String> waivedStarts = new HashSet<>();
+        try (ListedRepeats repeats = repeatsOf(shard, scratch, waivedStarts);
+                ShardInput items = new ShardInput(input, shard, readers, repeats.open(), bytes -> {}, waivedStarts)) {
             InputItem item;
             while ((item = items.next()) != null) {
                 String stratum = stratumOf.apply(item);
@@ -214,16 +219,37 @@ public final class DocumentSampler {
     /**
      * The shard's repeated ids as a worker gets them: found by the planner's bounded sort (in a scratch
      * folder) and streamed beside the items, so that reading a shard of millions of documents holds no
-     * set of its ids. A pass over the shard before the sampling one.
+     * set of its ids. A pass over the shard before the sampling one. It judges the shard's files as the planner's
+     * duplicate-id pass does: a file whose first items are no document but which holds one further on is added to
+     * {@code waivedStarts} (the plan vouches for it, and its worker rejects those lines), and one that holds no
+     * document fails the preview in its worker's words (the planner refuses it).
      */
-    private ListedRepeats repeatsOf(Shard shard, Path scratch) throws IOException {
+    private ListedRepeats repeatsOf(Shard shard, Path scratch, Set<String> waivedStarts) throws IOException {
         FileStorage index = new FileStorage(Files.createDirectories(scratch.resolve("index")));
         byte[] names = ("preview of shard " + shard.index() + ": " + shard.files()).getBytes(StandardCharsets.UTF_8);
         DuplicateIdIndex ids = new DuplicateIdIndex(json);
+        Set<String> withDocuments = new HashSet<>();
+        List<ShardInput.UnreadableStart> unreadableStarts = new ArrayList<>();
         ids.ensure(index, List.of(shard), names, (read, sink) -> {
-            ShardInput.eachId(input, read, readers, sink);
+            ShardInput.eachId(
+                    input,
+                    read,
+                    readers,
+                    sink,
+                    item -> {
+                        if (item instanceof Document) {
+                            withDocuments.add(item.position().file());
+                        }
+                    },
+                    unreadableStarts::add);
             return true;
         });
+        for (ShardInput.UnreadableStart start : unreadableStarts) {
+            if (!withDocuments.contains(start.key())) {
+                throw new ShardDataException(start.problem(), null);
+            }
+            waivedStarts.add(start.key());
+        }
         return ids.repeats(index, names, shard.index(), scratch);
     }
 

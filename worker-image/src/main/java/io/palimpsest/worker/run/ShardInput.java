@@ -28,6 +28,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.zip.ZipException;
@@ -39,6 +40,11 @@ import java.util.zip.ZipException;
  * the range. A document whose id came before it in the plan's order (earlier in this shard, or in
  * an earlier shard) is rejected as a duplicate, the first occurrence wins: {@link RepeatedIds} says
  * which, from the planner's {@link io.palimpsest.worker.plan.DuplicateIdIndex} for a worker.
+ *
+ * <p>Each file (or range) is checked from its first items ({@link FileStartCheck}): when none of them is a document
+ * and the reader failed on one, the shard fails as bad data, unless the file is one the plan vouches for
+ * ({@code waivedStarts}: the planner read it whole and found a document in it), whose unreadable lines are handed
+ * out as the rejects they are.
  */
 public final class ShardInput implements Closeable {
 
@@ -64,10 +70,23 @@ public final class ShardInput implements Closeable {
 
     private boolean currentIsRange;
     private long currentFirstItem;
-    /** Whether the current file's first items show it cannot be read as the job describes it. */
+    /** Whether the current file's first items show it cannot be read as the job describes it; null: not checked. */
     private FileStartCheck currentStart;
     /** Where a file whose first items are no document is reported instead of failing the read; null: it fails. */
-    private Consumer<ShardDataException> unreadableStarts;
+    private Consumer<UnreadableStart> unreadableStarts;
+    /** Files whose start is not checked: the plan read each whole and found a document in it. */
+    private final Set<String> waivedStarts;
+
+    /**
+     * A file (or range) of the shard whose first items are no document, the reader failing on at least one, as the
+     * planner's duplicate-id pass meets it: its worker fails the shard for it ({@code problem}, the worker's words)
+     * unless the plan vouches for the file.
+     *
+     * @param key the file
+     * @param rejectedAs what the reader failed on, most frequent first: what the lines are rejected as when the
+     *                   file is vouched for
+     */
+    public record UnreadableStart(String key, String problem, List<ItemReason> rejectedAs) {}
 
     /**
      * Reads every document of the shard as it is (no repeat rejected) and hands its id to {@code ids},
@@ -97,10 +116,9 @@ public final class ShardInput implements Closeable {
 
     /**
      * As {@link #eachId(Storage, Shard, DocumentReaders, DuplicateIdIndex.IdSink, Consumer)}; a file whose first
-     * items are no document ({@link FileStartCheck}), which fails its worker's shard, is handed to
-     * {@code unreadableStarts} (the failure its worker would throw) and read on to its end, and so are the shard's
-     * other files: the planner's duplicate-id pass judges every file by all of its records. Null: thrown, as a worker
-     * does.
+     * items are no document ({@link FileStartCheck}), which fails its worker's shard unless the plan vouches for it,
+     * is handed to {@code unreadableStarts} and read on to its end, and so are the shard's other files: the planner's
+     * duplicate-id pass judges every file by all of its records. Null: thrown, as a worker does.
      */
     public static void eachId(
             Storage storage,
@@ -108,7 +126,7 @@ public final class ShardInput implements Closeable {
             DocumentReaders readers,
             DuplicateIdIndex.IdSink ids,
             Consumer<InputItem> everyItem,
-            Consumer<ShardDataException> unreadableStarts)
+            Consumer<UnreadableStart> unreadableStarts)
             throws IOException {
         try (ShardInput items = new ShardInput(storage, shard, readers, RepeatedIds.NONE, bytes -> {})) {
             items.unreadableStarts = unreadableStarts;
@@ -134,7 +152,25 @@ public final class ShardInput implements Closeable {
      */
     public ShardInput(
             Storage storage, Shard shard, DocumentReaders readers, RepeatedIds repeats, LongConsumer bytesRead) {
+        this(storage, shard, readers, repeats, bytesRead, Set.of());
+    }
+
+    /**
+     * As {@link #ShardInput(Storage, Shard, DocumentReaders, RepeatedIds, LongConsumer)}, a worker of a plan that
+     * vouches for some files.
+     *
+     * @param waivedStarts files whose start is not checked: the plan read each of them whole and found a document in
+     *                     it (its duplicate-id index names them), so their unreadable first lines are rejects
+     */
+    public ShardInput(
+            Storage storage,
+            Shard shard,
+            DocumentReaders readers,
+            RepeatedIds repeats,
+            LongConsumer bytesRead,
+            Set<String> waivedStarts) {
         this.storage = storage;
+        this.waivedStarts = Set.copyOf(waivedStarts);
         this.readers = readers;
         this.plannedFiles = shard.files();
         this.files = plannedFiles.iterator();
@@ -168,7 +204,7 @@ public final class ShardInput implements Closeable {
                     currentIsRange = file.firstItem() != null;
                     currentFirstItem = file.skippedItems();
                     current = readers.open(storage, currentKey, this::consumed);
-                    currentStart = new FileStartCheck(readers.fields());
+                    currentStart = waivedStarts.contains(currentKey) ? null : new FileStartCheck(readers.fields());
                     skipTo(file.skippedItems());
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();
@@ -238,12 +274,13 @@ public final class ShardInput implements Closeable {
     /**
      * Fails the shard once the current file's (or range's) first items, or all of them when it ends
      * sooner, are decode failures with no document among them: every item would be rejected the same
-     * way, so the file or the job's field mapping is wrong, and committing the rejects would hide it.
+     * way, so the file or the job's field mapping is wrong, and committing the rejects would hide it. A file the
+     * plan vouches for is not checked ({@code waivedStarts}).
      *
      * @param item the file's next item, or null at its end
      */
     private void checkStart(InputItem item) {
-        if (currentStart.settled()) {
+        if (currentStart == null || currentStart.settled()) {
             return;
         }
         if (item != null) {
@@ -258,7 +295,7 @@ public final class ShardInput implements Closeable {
                     .problem(storage.describe(currentKey), format, FileSignature.mismatch(storage, currentKey, format))
                     .orElseThrow();
             if (unreadableStarts != null) {
-                unreadableStarts.accept(new ShardDataException(problem, null));
+                unreadableStarts.accept(new UnreadableStart(currentKey, problem, currentStart.failureReasons()));
                 return;
             }
             throw new ShardDataException(problem, null);

@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -68,6 +69,8 @@ public final class ShardRunner {
     private final ObjectMapper json;
     private final RunProgress progress;
     private final RepeatedIds.Source repeats;
+    /** Files whose start is not checked: the plan read each whole and found a document in it. */
+    private final Set<String> waivedStarts;
     /** This attempt's documents: a summary without a receipt counts these, never the process's. */
     private final AttemptCounts attemptCounts = new AttemptCounts();
     /** Set by {@link #stop}: the termination signal arrived. */
@@ -105,7 +108,25 @@ public final class ShardRunner {
             ObjectMapper json,
             RunProgress progress,
             RepeatedIds.Source repeats) {
+        this(input, output, readers, processor, settings, json, progress, repeats, Set.of());
+    }
+
+    /**
+     * @param waivedStarts the files whose start check the plan waives ({@link ShardInput}): their unreadable first
+     *                     lines are rejects, not the shard's failure
+     */
+    public ShardRunner(
+            Storage input,
+            Storage output,
+            DocumentReaders readers,
+            DocumentProcessor processor,
+            RunSettings settings,
+            ObjectMapper json,
+            RunProgress progress,
+            RepeatedIds.Source repeats,
+            Set<String> waivedStarts) {
         this.repeats = repeats;
+        this.waivedStarts = Set.copyOf(waivedStarts);
         this.input = input;
         this.output = output;
         this.readers = readers;
@@ -290,8 +311,8 @@ public final class ShardRunner {
                         settings.compression(),
                         () -> receiptExists(layout),
                         state);
-                ShardInput items =
-                        new ShardInput(input, shard, readers, repeats.open(), progress.bytesRead::addAndGet)) {
+                ShardInput items = new ShardInput(
+                        input, shard, readers, repeats.open(), progress.bytesRead::addAndGet, waivedStarts)) {
             try {
                 pass(state, writer, items, window);
             } finally {
