@@ -2,6 +2,7 @@ package io.palimpsest.api.worker;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 import java.util.Map;
 import lombok.Data;
 import lombok.NoArgsConstructor;
@@ -15,15 +16,19 @@ import lombok.NoArgsConstructor;
  * <p>The operator folds worker pods' summaries as they finish, but finished pods can be
  * garbage-collected before it sees them. When the worker Job has finished with committed shards
  * whose summaries were never seen, the operator runs this once and replaces its folded totals by
- * these; the operator itself never holds storage credentials. Receipts whose recipe hash differs
- * from the job's are not summed, and are counted in {@code foreignReceipts}.
+ * these; the operator itself never holds storage credentials.
+ *
+ * <p>Every committed shard counts, whatever recipe made it: after a recipe change accepted with
+ * {@code --accept-recipe-change} the shards committed before it stay in the output, and readers of
+ * the output read them. {@code earlierRecipes} says how much of the totals other recipes made, so
+ * the mix is seen; {@code palimpsest local}'s summary counts the same way.
  */
 @Data
 @NoArgsConstructor
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Tally {
-    /** Receipts summed (committed shards). */
+    /** Receipts summed (committed shards), of every recipe. */
     private long receipts;
 
     private long read;
@@ -37,7 +42,7 @@ public class Tally {
 
     private long promptTokens;
     private long completionTokens;
-    /** The recipe hash the receipts were matched against. */
+    /** The job's recipe hash: receipts of any other are {@link #earlierRecipes}. */
     private String recipeHash;
     /**
      * Retry rounds ({@code palimpsest retry-rejects}) combined into these totals: a document a round
@@ -45,6 +50,29 @@ public class Tally {
      * {@code receipts} counts the run's receipts only.
      */
     private Long retryRounds;
-    /** Receipts found with another recipe hash (a reused output prefix); not summed. */
-    private Long foreignReceipts;
+    /**
+     * The part of the totals committed under recipes other than the job's (shards committed before an
+     * accepted recipe change), one entry per recipe hash, in the order of the hashes; null when every
+     * receipt names the job's recipe.
+     */
+    private List<EarlierRecipe> earlierRecipes;
+
+    /**
+     * The run's shards committed under one other recipe: their receipts' counts, which the totals
+     * include. Retry rounds are not split by recipe: they are in the totals only.
+     */
+    @Data
+    @NoArgsConstructor
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class EarlierRecipe {
+        /** The hash its receipts name; null for receipts that name none (written before receipts did). */
+        private String recipeHash;
+
+        private long receipts;
+        private long read;
+        private long written;
+        private long rejected;
+        private long skipped;
+    }
 }

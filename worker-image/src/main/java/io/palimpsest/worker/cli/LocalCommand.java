@@ -18,6 +18,7 @@ import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.UnfinishedInputs;
+import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.text.Plural;
@@ -58,8 +59,13 @@ import picocli.CommandLine.Option;
 @Command(
         name = "local",
         mixinStandardHelpOptions = true,
-        description =
-                "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.")
+        description = {
+            "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.",
+            "The summary's documents and tokens are the output's totals as tally states them (every committed shard,"
+                    + " this run's and earlier runs'), plus what the attempts of shards left uncommitted read. Shards"
+                    + " committed under an earlier recipe (--accept-recipe-change) count, and a line below says how"
+                    + " much of the totals each earlier recipe made."
+        })
 final class LocalCommand implements Callable<Integer> {
 
     @Option(
@@ -93,7 +99,8 @@ final class LocalCommand implements Callable<Integer> {
             names = "--accept-recipe-change",
             description =
                     "Run even though the output was made with another recipe or model (its committed shards stay as they"
-                            + " are; checkpoints of the other recipe or model are discarded, not resumed).")
+                            + " are and count in the output's totals, said apart in the summary and by tally;"
+                            + " checkpoints of the other recipe or model are discarded, not resumed).")
     boolean acceptRecipeChange;
 
     @Option(
@@ -184,6 +191,7 @@ final class LocalCommand implements Callable<Integer> {
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
             LocalSummary.print(
                     reports,
+                    new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash()),
                     progress,
                     runtime.openedClient() == null
                             ? null

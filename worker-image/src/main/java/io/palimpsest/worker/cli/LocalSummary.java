@@ -1,7 +1,10 @@
 package io.palimpsest.worker.cli;
 
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.client.ClientStats;
+import io.palimpsest.worker.run.EarlierRecipes;
+import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
 import java.util.List;
@@ -10,38 +13,57 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
-/** The closing summary of a local run. */
+/**
+ * The closing summary of a local run. Its documents and tokens are the output's totals as {@code tally}
+ * states them ({@link ReceiptTally}: every committed shard, the part earlier recipes made said below), plus
+ * what the attempts of shards left uncommitted read.
+ */
 final class LocalSummary {
 
     private LocalSummary() {}
 
     /**
-     * @param stats the model client's, which served every shard (null when the recipe calls no model)
+     * @param committed the output's totals ({@link ReceiptTally}, as {@code tally} states them): every shard
+     *                  committed there, this run's and earlier ones', of whatever recipe, with the part earlier
+     *                  recipes made
+     * @param stats     the model client's, which served every shard (null when the recipe calls no model)
      */
     static void print(
-            List<ShardRunner.Report> reports, RunProgress progress, ClientStats stats, double seconds, String output) {
-        long read = 0;
-        long written = 0;
-        long rejected = 0;
-        long skipped = 0;
-        long prompt = 0;
-        long completion = 0;
+            List<ShardRunner.Report> reports,
+            Tally committed,
+            RunProgress progress,
+            ClientStats stats,
+            double seconds,
+            String output) {
+        // the committed part is the output's, counted as tally counts it; a shard not committed adds what its
+        // attempt read, so a stopped run's line still says how many documents are unfinished
+        long read = committed.getRead();
+        long written = committed.getWritten();
+        long rejected = committed.getRejected();
+        long skipped = committed.getSkipped();
+        long prompt = committed.getPromptTokens();
+        long completion = committed.getCompletionTokens();
         long resumed = 0;
         Map<ShardSummary.Outcome, Integer> outcomes = new TreeMap<>();
         for (ShardRunner.Report report : reports) {
             ShardSummary s = report.summary();
-            read += s.getRead();
-            written += s.getWritten();
-            rejected += s.getRejected();
-            skipped += s.getSkipped();
-            prompt += s.getPromptTokens();
-            completion += s.getCompletionTokens();
+            if (!committed(s)) {
+                read += s.getRead();
+                written += s.getWritten();
+                rejected += s.getRejected();
+                skipped += s.getSkipped();
+                prompt += s.getPromptTokens();
+                completion += s.getCompletionTokens();
+            }
             resumed += report.resumed();
             outcomes.merge(s.getOutcome(), 1, Integer::sum);
         }
         System.out.println();
         System.out.printf("shards     %d %s%n", reports.size(), outcomes);
         System.out.println("documents  " + documents(read, written, rejected, skipped));
+        for (String earlier : EarlierRecipes.lines(committed)) {
+            System.out.println("           " + earlier);
+        }
         if (resumed > 0) {
             // answered by an earlier run stopped part-way: taken from its checkpoint parts, not sent again
             System.out.println("resumed    " + resumed + " documents resumed from checkpoint parts");
@@ -69,6 +91,12 @@ final class LocalSummary {
                         report.summary().getMessage());
             }
         }
+    }
+
+    /** The shard has a receipt: its counts are in the output's totals. */
+    private static boolean committed(ShardSummary shard) {
+        return shard.getOutcome() == ShardSummary.Outcome.committed
+                || shard.getOutcome() == ShardSummary.Outcome.alreadyCommitted;
     }
 
     /**

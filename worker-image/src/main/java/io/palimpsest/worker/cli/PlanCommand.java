@@ -82,8 +82,9 @@ final class PlanCommand implements Callable<Integer> {
     @Option(
             names = "--accept-recipe-change",
             description =
-                    "Plan even though the output was made with another recipe or model (its committed shards stay as they are;"
-                            + " checkpoints of the other recipe or model are discarded, not resumed).")
+                    "Plan even though the output was made with another recipe or model (its committed shards stay as they are"
+                            + " and count in the output's totals, which tally and local say apart; checkpoints of the"
+                            + " other recipe or model are discarded, not resumed).")
     boolean acceptRecipeChange;
 
     @Option(

@@ -19,7 +19,6 @@ import io.palimpsest.worker.storage.StoreRefusedException;
 import io.palimpsest.worker.storage.StoreUnavailableException;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.List;
@@ -403,17 +402,15 @@ final class RunCommand implements Callable<Integer> {
 
     /** The termination message holds 4 KiB: past that, the per-reason and per-variant maps go (the tally restores them from receipts). */
     static String fitted(ShardSummary summary, String text, ObjectMapper json) throws IOException {
-        if (text.getBytes(StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+        if (TerminationLog.fits(text)) {
             return text;
         }
         summary.setRejectedByReason(null);
         String smaller = json.writeValueAsString(summary);
-        if (smaller.getBytes(StandardCharsets.UTF_8).length <= TERMINATION_MESSAGE_BYTES) {
+        if (TerminationLog.fits(smaller)) {
             return smaller;
         }
         summary.setWrittenByVariant(null);
         return json.writeValueAsString(summary);
     }
-
-    private static final int TERMINATION_MESSAGE_BYTES = 4096;
 }

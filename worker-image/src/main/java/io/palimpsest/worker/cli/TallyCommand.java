@@ -4,13 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.plan.ShardManifest;
+import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
+import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code palimpsest tally}: the job's totals summed from its receipts, for the operator's status. */
+/**
+ * {@code palimpsest tally}: the output's totals summed from its receipts, for the operator's status; the
+ * same totals {@code local}'s summary states ({@link ReceiptTally}).
+ */
 @Command(
         name = "tally",
         mixinStandardHelpOptions = true,
@@ -18,10 +24,14 @@ import picocli.CommandLine.Option;
             "Print a job's totals as JSON: palimpsest tally -f <manifests or job.yaml> [--out <output>]. The output is"
                     + " the job's spec.output.uri, or --out where local --out wrote it (as for retry-rejects; tally"
                     + " takes no positional argument: it needs the job's recipe as well as its output).",
-            "Sums the shard receipts under <output>/_palimpsest/receipts/ made with the job's recipe and combines the"
-                    + " committed retry rounds under <output>/retries/ (a document counts where it was last run)."
-                    + " Receipts of another recipe (shards committed before a recipe change that local or plan"
-                    + " --accept-recipe-change accepted) are not summed: foreignReceipts counts them."
+            "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
+                    + " under <output>/retries/ (a document counts where it was last run): the output's totals, as"
+                    + " local's summary states them.",
+            "Shards committed under an earlier recipe (before a recipe change that local or plan"
+                    + " --accept-recipe-change accepted) are in the output, so they are in the totals too;"
+                    + " earlierRecipes says how much of them each earlier recipe made, and a line on stderr says it"
+                    + " as local does (\"of which read 6, written 6, rejected 0, skipped 0 in 1 shard under the"
+                    + " earlier recipe sha256:...\")."
         })
 final class TallyCommand implements Callable<Integer> {
 
@@ -47,8 +57,28 @@ final class TallyCommand implements Callable<Integer> {
             Tally tally = new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash());
             String line = json.writeValueAsString(tally);
             System.out.println(line);
-            pod.report(line);
+            List<String> earlier = EarlierRecipes.lines(tally);
+            if (!earlier.isEmpty()) {
+                // the mix, in local's words, for whoever reads the totals by hand; stdout stays the JSON
+                System.err.println("documents  "
+                        + LocalSummary.documents(
+                                tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
+                earlier.forEach(l -> System.err.println("           " + l));
+            }
+            pod.report(fitted(tally, line, json));
             return 0;
         }
+    }
+
+    /**
+     * The termination message holds 4 KiB and the operator reads the totals from it: past that, the
+     * earlier recipes' part goes (stdout keeps it). Their names by variant and reason are bounded already.
+     */
+    static String fitted(Tally tally, String text, ObjectMapper json) throws IOException {
+        if (TerminationLog.fits(text)) {
+            return text;
+        }
+        tally.setEarlierRecipes(null);
+        return json.writeValueAsString(tally);
     }
 }

@@ -14,7 +14,15 @@ final class TerminationLog {
 
     static final String DEFAULT = "/dev/termination-log";
 
+    /** What Kubernetes keeps of the file. */
+    static final int MAX_BYTES = 4096;
+
     private TerminationLog() {}
+
+    /** Whether {@code text} is kept whole. */
+    static boolean fits(String text) {
+        return text.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES;
+    }
 
     static void write(String path, String json) {
         if (path == null || path.isBlank()) {

@@ -7,14 +7,23 @@ import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
- * Sums every receipt under the output root: the authoritative totals of a job, for when the
- * operator could not read every worker pod's summary (finished pods are garbage-collected).
- * Receipts written under another recipe (a reused output prefix) are counted apart, not summed.
- * Committed retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a document
- * is in force where it was last run.
+ * The totals of an output, one definition for every command that states them ({@code tally} for the
+ * operator's status, {@code local}'s summary): the sums over every receipt under the output root, the
+ * authoritative totals of a job, for when the operator could not read every worker pod's summary
+ * (finished pods are garbage-collected).
+ *
+ * <p>Everything committed counts, whatever recipe made it: shards committed before a recipe change
+ * that {@code --accept-recipe-change} accepted stay in the output, where its readers read them, so
+ * they are in the totals, and {@link Tally#getEarlierRecipes()} says how much of them each earlier
+ * recipe made ({@link EarlierRecipes} words it). Committed retry rounds ({@link RetryRounds}) are
+ * combined as docs/RELIABILITY.md says: a document is in force where it was last run.
  */
 public final class ReceiptTally {
     static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
@@ -25,37 +34,29 @@ public final class ReceiptTally {
         this.json = json;
     }
 
+    /** @param recipeHash the job's: receipts naming another are counted, and split out as earlier recipes' */
     public Tally sum(Storage output, String recipeHash) throws IOException {
         new RecipeMarker(json).checkFormat(output); // a later version's receipts may count otherwise
         Tally tally = new Tally();
         tally.setRecipeHash(recipeHash);
         ItemCounts total = new ItemCounts();
-        long foreign = 0;
+        Map<String, Tally.EarlierRecipe> earlier = new TreeMap<>(Comparator.nullsLast(Comparator.naturalOrder()));
         for (StoredObject object : output.list(RECEIPTS_PREFIX)) {
             if (!object.key().endsWith(".json")) {
                 continue;
             }
             Receipt receipt = json.readValue(output.readAll(object.key()), Receipt.class);
-            if (recipeHash != null && !Objects.equals(recipeHash, receipt.recipeHash())) {
-                foreign++;
-                continue;
-            }
             tally.setReceipts(tally.getReceipts() + 1);
             total.add(receipt.counts());
+            if (recipeHash != null && !Objects.equals(recipeHash, receipt.recipeHash())) {
+                add(earlier.computeIfAbsent(receipt.recipeHash(), ReceiptTally::earlierRecipe), receipt.counts());
+            }
         }
         long rounds = 0;
         for (RetryRounds.Round round : RetryRounds.committed(output, json)) {
             ItemCounts counts = new ItemCounts();
-            long other = 0;
             for (Receipt receipt : round.receipts()) {
-                if (recipeHash != null && !Objects.equals(recipeHash, receipt.recipeHash())) {
-                    other++;
-                }
                 counts.add(receipt.counts());
-            }
-            if (other > 0) {
-                foreign += other;
-                continue;
             }
             rounds++;
             inForce(total, counts, round.retried().values());
@@ -71,10 +72,24 @@ public final class ReceiptTally {
         if (rounds > 0) {
             tally.setRetryRounds(rounds);
         }
-        if (foreign > 0) {
-            tally.setForeignReceipts(foreign);
+        if (!earlier.isEmpty()) {
+            tally.setEarlierRecipes(new ArrayList<>(earlier.values()));
         }
         return tally;
+    }
+
+    private static Tally.EarlierRecipe earlierRecipe(String recipeHash) {
+        Tally.EarlierRecipe recipe = new Tally.EarlierRecipe();
+        recipe.setRecipeHash(recipeHash);
+        return recipe;
+    }
+
+    private static void add(Tally.EarlierRecipe recipe, ItemCounts counts) {
+        recipe.setReceipts(recipe.getReceipts() + 1);
+        recipe.setRead(recipe.getRead() + counts.read);
+        recipe.setWritten(recipe.getWritten() + counts.written);
+        recipe.setRejected(recipe.getRejected() + counts.rejected);
+        recipe.setSkipped(recipe.getSkipped() + counts.skipped);
     }
 
     /**

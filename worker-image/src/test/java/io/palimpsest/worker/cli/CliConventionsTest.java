@@ -66,10 +66,11 @@ class CliConventionsTest {
         String text = help.out().replaceAll("\\s+", " ");
         assertTrue(text.contains("palimpsest tally -f <manifests or job.yaml> [--out <output>]"), help.out());
         assertTrue(text.contains("tally takes no positional argument"), help.out());
-        // a tally over shards of an accepted recipe change sums none of them: the help says where they are counted
-        assertTrue(text.contains("Receipts of another recipe"), help.out());
-        assertTrue(text.contains("foreignReceipts counts them"), help.out());
-        assertFalse(text.contains("Sums every shard receipt"), help.out());
+        // shards of an earlier recipe (an accepted recipe change) are in the totals, and said apart as local says them
+        assertTrue(text.contains("Sums every shard receipt"), help.out());
+        assertTrue(text.contains("the output's totals, as local's summary states them"), help.out());
+        assertTrue(text.contains("earlierRecipes says how much of them each earlier recipe made"), help.out());
+        assertFalse(text.contains("foreignReceipts"), help.out());
     }
 
     @Test

@@ -37,11 +37,7 @@ class JobRefusalsTest {
 
     @BeforeEach
     void copyQuickstart() throws IOException {
-        manifests = tmp.resolve("manifests");
-        Files.createDirectories(manifests.resolve("data"));
-        for (String f : new String[] {"job.yaml", "model.yaml", "data/part-000.jsonl", "data/part-001.jsonl"}) {
-            Files.copy(QUICKSTART.resolve(f), manifests.resolve(f));
-        }
+        manifests = QuickstartCopy.into(tmp);
         out = tmp.resolve("out");
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
@@ -84,15 +85,66 @@ class LocalSummaryTest {
 
         String summary = printed(() -> LocalSummary.print(
                 List.of(new ShardRunner.Report(resumedShard, 0, 120), new ShardRunner.Report(fresh, 0, 30)),
+                committed(300, 298, 1, 1),
                 new RunProgress(),
                 null,
                 1.0,
                 "out/"));
         assertTrue(summary.contains("\ndocuments  read 300, written 298, rejected 1, skipped 1\n"), summary);
         assertTrue(summary.contains("\nresumed    150 documents resumed from checkpoint parts\n"), summary);
-        String none = printed(() ->
-                LocalSummary.print(List.of(new ShardRunner.Report(fresh, 0)), new RunProgress(), null, 1.0, "out/"));
+        String none = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(fresh, 0)),
+                committed(150, 150, 0, 0),
+                new RunProgress(),
+                null,
+                1.0,
+                "out/"));
         assertFalse(none.contains("resumed"), none);
+    }
+
+    /** The output's totals, as ReceiptTally sums them. */
+    private static Tally committed(long read, long written, long rejected, long skipped) {
+        Tally tally = new Tally();
+        tally.setRead(read);
+        tally.setWritten(written);
+        tally.setRejected(rejected);
+        tally.setSkipped(skipped);
+        return tally;
+    }
+
+    /**
+     * The documents line is the output's totals (committed shards, as tally sums them), plus what the attempts
+     * of shards left uncommitted read: a stopped run still says how many documents are unfinished, and a
+     * committed shard is counted once, from the output.
+     */
+    @Test
+    void theDocumentsAreTheOutputsTotalsPlusWhatUncommittedShardsRead() {
+        ShardSummary done = shard(0, 150, 148, 1, 1);
+        done.setOutcome(ShardSummary.Outcome.alreadyCommitted);
+        ShardSummary stopped = shard(1, 40, 30, 0, 0);
+        stopped.setOutcome(ShardSummary.Outcome.error);
+        Tally output = committed(150, 148, 1, 1);
+        Tally.EarlierRecipe earlier = new Tally.EarlierRecipe();
+        earlier.setRecipeHash("sha256:647f0a1b2c3d4e5f");
+        earlier.setReceipts(1);
+        earlier.setRead(150);
+        earlier.setWritten(148);
+        earlier.setRejected(1);
+        earlier.setSkipped(1);
+        output.setEarlierRecipes(List.of(earlier));
+        String summary = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(done, 0), new ShardRunner.Report(stopped, 75)),
+                output,
+                new RunProgress(),
+                null,
+                1.0,
+                "out/"));
+        assertTrue(
+                summary.contains("\ndocuments  read 190, written 178, rejected 1, skipped 1, unfinished 10 (the run"
+                        + " stopped before they were done)\n           of which read 150, written 148, rejected 1,"
+                        + " skipped 1 in 1 shard under the earlier recipe sha256:647f0a1b2c3d (committed before a"
+                        + " recipe change was accepted)\n"),
+                summary);
     }
 
     private static String printed(Runnable print) {

@@ -23,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ManifestFolderCommandsTest {
 
-    private static final Path QUICKSTART = Path.of("../examples/quickstart");
-
     @TempDir
     Path tmp;
 
@@ -33,11 +31,7 @@ class ManifestFolderCommandsTest {
 
     @BeforeEach
     void copyQuickstart() throws IOException {
-        manifests = tmp.resolve("manifests");
-        Files.createDirectories(manifests.resolve("data"));
-        for (String f : new String[] {"job.yaml", "model.yaml", "data/part-000.jsonl", "data/part-001.jsonl"}) {
-            Files.copy(QUICKSTART.resolve(f), manifests.resolve(f));
-        }
+        manifests = QuickstartCopy.into(tmp);
         out = tmp.resolve("out");
         Path job = manifests.resolve("job.yaml");
         // the input stays relative (file://data/, beside the manifests); the output is kept out of the current

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * writing that input has Succeeded; any other refusal is unmarked, and the job stays Failed.
  */
 class PlanInputRefusalMarkTest {
-    private static final Path QUICKSTART = Path.of("../examples/quickstart");
 
     @TempDir
     Path tmp;
@@ -29,11 +28,7 @@ class PlanInputRefusalMarkTest {
 
     @BeforeEach
     void copyQuickstart() throws IOException {
-        manifests = tmp.resolve("manifests");
-        Files.createDirectories(manifests.resolve("data"));
-        for (String f : new String[] {"job.yaml", "model.yaml", "data/part-000.jsonl", "data/part-001.jsonl"}) {
-            Files.copy(QUICKSTART.resolve(f), manifests.resolve(f));
-        }
+        manifests = QuickstartCopy.into(tmp);
         edit("uri: file://quickstart-out/", "uri: " + tmp.resolve("out").toUri());
         terminationLog = tmp.resolve("termination-log");
     }

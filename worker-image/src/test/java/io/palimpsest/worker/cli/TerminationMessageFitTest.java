@@ -1,18 +1,26 @@
 package io.palimpsest.worker.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.api.worker.Tally;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** A shard summary always fits the 4 KiB a termination message holds; the counts the tally can restore go first. */
+/**
+ * A shard summary and a tally always fit the 4 KiB a termination message holds: of a summary the counts the tally
+ * can restore go first, of a tally the earlier recipes' part (stdout keeps it).
+ */
 class TerminationMessageFitTest {
     private final ObjectMapper json = new ObjectMapper();
 
@@ -56,5 +64,46 @@ class TerminationMessageFitTest {
         s.setRejectedByReason(byReason);
         s.setWrittenByVariant(byVariant);
         return s;
+    }
+
+    private static Tally tally(int earlierRecipes) {
+        Tally tally = new Tally();
+        tally.setReceipts(earlierRecipes + 1L);
+        tally.setRead(1000);
+        tally.setWritten(990);
+        tally.setRejected(10);
+        tally.setRecipeHash("sha256:" + "f".repeat(64));
+        List<Tally.EarlierRecipe> earlier = new ArrayList<>();
+        for (int i = 0; i < earlierRecipes; i++) {
+            Tally.EarlierRecipe recipe = new Tally.EarlierRecipe();
+            recipe.setRecipeHash(String.format("sha256:%064x", i));
+            recipe.setReceipts(1);
+            recipe.setRead(10);
+            recipe.setWritten(10);
+            earlier.add(recipe);
+        }
+        tally.setEarlierRecipes(earlier.isEmpty() ? null : earlier);
+        return tally;
+    }
+
+    @Test
+    void aTallyThatFitsIsSentWhole() throws Exception {
+        Tally tally = tally(2);
+        String line = json.writeValueAsString(tally);
+        assertEquals(line, TallyCommand.fitted(tally, line, json));
+    }
+
+    @Test
+    void aTallyPastFourKibLosesTheEarlierRecipesPartAndKeepsTheTotals() throws Exception {
+        Tally tally = tally(40);
+        String line = json.writeValueAsString(tally);
+        assertFalse(TerminationLog.fits(line), "the case needs a message over the limit");
+        String fitted = TallyCommand.fitted(tally, line, json);
+        assertTrue(TerminationLog.fits(fitted), fitted);
+        JsonNode read = json.readTree(fitted);
+        assertFalse(read.has("earlierRecipes"), fitted);
+        assertEquals(1000, read.get("read").asLong());
+        assertEquals(990, read.get("written").asLong());
+        assertEquals(41, read.get("receipts").asLong());
     }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import io.palimpsest.api.worker.Tally;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.storage.FileStorage;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,32 +49,76 @@ class ReceiptTallyTest {
         storage.put(new ShardLayout(shard, Compression.NONE).receiptKey(), json.writeValueAsBytes(receipt));
     }
 
+    /**
+     * Every receipt is in the output, whatever recipe made it: all are summed, and those of another recipe
+     * (committed before an accepted recipe change) are split out per recipe, in the order of their hashes.
+     */
     @Test
-    void sumsEveryReceiptOfTheRecipeAndCountsForeignOnesApart() throws Exception {
+    void sumsEveryReceiptAndSaysWhatEarlierRecipesMade() throws Exception {
         FileStorage storage = new FileStorage(root);
-        receipt(storage, 0, "sha256:a", 100, 90, 6, 4);
-        receipt(storage, 1, "sha256:a", 50, 50, 0, 0);
+        receipt(storage, 0, "sha256:c", 100, 90, 6, 4);
+        receipt(storage, 1, "sha256:c", 50, 50, 0, 0);
         receipt(storage, 7, "sha256:b", 1000, 1000, 0, 0);
+        receipt(storage, 8, "sha256:a", 20, 17, 2, 1);
+        receipt(storage, 9, "sha256:b", 30, 29, 1, 0);
         storage.put("_palimpsest/receipts/notes.txt", "not a receipt".getBytes());
 
-        Tally tally = new ReceiptTally(json).sum(storage, "sha256:a");
+        Tally tally = new ReceiptTally(json).sum(storage, "sha256:c");
 
-        assertEquals(2, tally.getReceipts());
-        assertEquals(150, tally.getRead());
-        assertEquals(140, tally.getWritten());
-        assertEquals(6, tally.getRejected());
-        assertEquals(4, tally.getSkipped());
-        assertEquals(1500, tally.getPromptTokens());
-        assertEquals(980, tally.getCompletionTokens());
-        assertEquals(1L, tally.getForeignReceipts());
-        assertEquals(Map.of("wiki", 140L, "qa", 138L), tally.getWrittenByVariant());
-        assertEquals(Map.of("empty_output", 6L), tally.getRejectedByReason());
+        assertEquals(5, tally.getReceipts());
+        assertEquals(1200, tally.getRead());
+        assertEquals(1186, tally.getWritten());
+        assertEquals(9, tally.getRejected());
+        assertEquals(5, tally.getSkipped());
+        assertEquals(12000, tally.getPromptTokens());
+        assertEquals(8302, tally.getCompletionTokens());
+        assertEquals(Map.of("wiki", 1186L, "qa", 1181L), tally.getWrittenByVariant());
+        assertEquals(Map.of("empty_output", 9L), tally.getRejectedByReason());
+        assertEquals(
+                List.of(earlier("sha256:a", 1, 20, 17, 2, 1), earlier("sha256:b", 2, 1030, 1029, 1, 0)),
+                tally.getEarlierRecipes());
+        assertEquals(
+                List.of(
+                        "of which read 20, written 17, rejected 2, skipped 1 in 1 shard under the earlier recipe"
+                                + " sha256:a (committed before a recipe change was accepted)",
+                        "of which read 1030, written 1029, rejected 1, skipped 0 in 2 shards under the earlier recipe"
+                                + " sha256:b (committed before a recipe change was accepted)"),
+                EarlierRecipes.lines(tally));
+    }
+
+    @Test
+    void anOutputOfOneRecipeHasNoEarlierPart() throws Exception {
+        FileStorage storage = new FileStorage(root);
+        receipt(storage, 0, "sha256:a", 100, 90, 6, 4);
+        Tally tally = new ReceiptTally(json).sum(storage, "sha256:a");
+        assertEquals(1, tally.getReceipts());
+        assertNull(tally.getEarlierRecipes());
+        assertEquals(List.of(), EarlierRecipes.lines(tally));
+        assertFalse(json.writeValueAsString(tally).contains("earlierRecipes"));
+    }
+
+    @Test
+    void aLongHashIsShownByItsFirstDigits() {
+        assertEquals("sha256:647f0a1b2c3d", EarlierRecipes.shortHash("sha256:647f0a1b2c3d4e5f60718293"));
+        assertEquals("md5:abc", EarlierRecipes.shortHash("md5:abc"));
+    }
+
+    private static Tally.EarlierRecipe earlier(
+            String hash, long receipts, long read, long written, long rejected, long skipped) {
+        Tally.EarlierRecipe recipe = new Tally.EarlierRecipe();
+        recipe.setRecipeHash(hash);
+        recipe.setReceipts(receipts);
+        recipe.setRead(read);
+        recipe.setWritten(written);
+        recipe.setRejected(rejected);
+        recipe.setSkipped(skipped);
+        return recipe;
     }
 
     @Test
     void anEmptyOutputTalliesToZero() throws Exception {
         Tally tally = new ReceiptTally(json).sum(new FileStorage(root), "sha256:a");
         assertEquals(0, tally.getReceipts());
-        assertNull(tally.getForeignReceipts());
+        assertNull(tally.getEarlierRecipes());
     }
 }
