@@ -130,7 +130,12 @@ class PlanCorruptInputTest {
         assertTrue(plan.err().contains("4 input file(s) cannot be decoded as their format says: "), plan.err());
         assertTrue(plan.err().contains(where.describe("c.jsonl.gz") + " (read as"), plan.err());
         assertFalse(plan.err().contains(where.describe("d.jsonl.gz")), plan.err());
-        assertTrue(plan.err().contains(" and 1 more; "), plan.err());
+        assertTrue(
+                plan.err()
+                        .contains(
+                                where.describe("c.jsonl.gz")
+                                        + " (read as gzip-compressed JSON Lines: not gzip: bad magic bytes, where a gzip file starts with 1f 8b), and 1 more; "),
+                plan.err());
     }
 
     @Test
