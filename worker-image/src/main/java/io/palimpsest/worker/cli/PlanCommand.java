@@ -1,7 +1,6 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
@@ -35,7 +34,6 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.text.Plural;
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +45,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
-import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -189,7 +186,7 @@ final class PlanCommand implements Callable<Integer> {
                         while (items < atMost && reader.next() != null) {
                             items++;
                         }
-                    } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
+                    } catch (CorruptInputException e) {
                         // counted for input.limit: refused as the duplicate-id pass refuses it, naming the file
                         CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
                         corrupt.take(key, e.getMessage());
