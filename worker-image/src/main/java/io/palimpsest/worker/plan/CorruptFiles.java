@@ -32,13 +32,8 @@ public final class CorruptFiles {
 
     /** Takes one file the pass could not decode (several shards may meet the same file: it is named once). */
     public void take(CorruptFileException e) {
-        take(e.key(), e.problem());
-    }
-
-    /** Takes one file that could not be decoded, and what was wrong. */
-    public void take(String key, String problem) {
         synchronized (files) {
-            files.putIfAbsent(key, problem);
+            files.putIfAbsent(e.key(), e.problem());
         }
     }
 

@@ -116,6 +116,30 @@ class PlanCorruptInputTest {
     }
 
     @Test
+    void aCorruptFileCountedForTheInputLimitRefusesThePreviewAsItRefusesThePlan() throws IOException {
+        Path in = corpus("limit-preview");
+        Files.writeString(in.resolve("a.jsonl.gz"), lines("a", 3));
+        Path job = JobFiles.write(tmp.resolve("job-limit-preview"), in, tmp.resolve("out-lp"), "http://127.0.0.1:9", 8);
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    limit: 9\n"));
+
+        CliRun preview = CliRun.of(
+                "preview",
+                "-f",
+                job.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("preview").toString());
+
+        assertEquals(ExitCodes.INVALID_JOB, preview.exit(), preview.err());
+        assertTrue(
+                preview.err()
+                        .contains("1 input file(s) cannot be decoded as their format says: "
+                                + new FileStorage(in).describe("a.jsonl.gz")
+                                + " (read as gzip-compressed JSON Lines: not gzip: bad magic bytes"),
+                preview.err());
+    }
+
+    @Test
     void onlyCorruptFilesAreNamedThreeAtMostWithHowManyMore() throws IOException {
         Path in = tmp.resolve("in-many");
         Files.createDirectories(in);
