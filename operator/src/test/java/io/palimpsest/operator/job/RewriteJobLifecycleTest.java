@@ -359,7 +359,7 @@ class RewriteJobLifecycleTest {
                 + " s3://corpus/web/2026/crawl-a/part-00018.jsonl.zst (read as zstd-compressed JSON Lines: zstd frame"
                 + " truncated at byte 4632: the file ends inside it),"
                 + " s3://corpus/web/2026/crawl-b/part-00001.parquet (read as Parquet: parquet footer unreadable, so not"
-                + " a Parquet file or one cut short: part-00001.parquet is not a Parquet file) and 2 more; every shard"
+                + " a Parquet file or one cut short: part-00001.parquet is not a Parquet file), and 2 more; every shard"
                 + " holding one would fail as bad data once its worker started, so the job is not run: repair or"
                 + " replace the file(s), or leave them out (spec.input.exclude)";
         moves.plannerRefusesJob("pc-plan", refusal);

@@ -1,14 +1,12 @@
 package io.palimpsest.worker.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.api.worker.PlanRefusals;
 import io.palimpsest.api.worker.PlanSummary;
 import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptFileException;
-import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
@@ -18,6 +16,7 @@ import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.FilesWithoutDocuments;
 import io.palimpsest.worker.plan.ForeignOutput;
 import io.palimpsest.worker.plan.InputSample;
+import io.palimpsest.worker.plan.ItemsForLimit;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.MissingIds;
 import io.palimpsest.worker.plan.NestedOutputs;
@@ -36,7 +35,6 @@ import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.text.Plural;
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +47,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
-import java.util.zip.ZipException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -178,37 +175,7 @@ final class PlanCommand implements Callable<Integer> {
         JobPlanner planner = new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(json))
                 .checkingInput((input, listed) -> UnfinishedInputs.refuse(
                         runtime.spec.getInput().getUri(), input, listed, runtime::inputStorageAt, accepting));
-        Long limit = runtime.spec.getInput().getLimit();
-        var readers = runtime.readers();
-        var inputStorage = runtime.input().storage();
-        List<Shard> shards = planner.cut(
-                runtime.input(),
-                runtime.spec.getInput().getUri(),
-                runtime.keyFilter(),
-                limit,
-                (key, atMost) -> {
-                    long items = 0;
-                    try (var reader = readers.open(inputStorage, key)) {
-                        while (items < atMost && reader.next() != null) {
-                            items++;
-                        }
-                    } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
-                        // counted for input.limit: refused as the duplicate-id pass refuses it, naming the file
-                        CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
-                        corrupt.take(key, e.getMessage());
-                        corrupt.refuse(inputStorage::describe);
-                        throw e;
-                    } catch (IOException | RuntimeException e) {
-                        Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
-                        if (archived.isPresent() && !(e instanceof InvalidJobException)) {
-                            throw InputSample.archivedInput(inputStorage.describe(key), archived.get());
-                        }
-                        throw e;
-                    }
-                    return items;
-                },
-                fleetWorkers);
-        new InputSample(inputStorage, readers).check(shards);
+        List<Shard> shards = cut(runtime, planner, fleetWorkers);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards));
         } catch (RecipeException e) {
@@ -268,6 +235,26 @@ final class PlanCommand implements Callable<Integer> {
         summary.setBytes(result.shards().stream().mapToLong(Shard::bytes).sum());
         summary.setManifest(manifest);
         return summary;
+    }
+
+    /**
+     * The input cut into shards, its files counted for {@code input.limit} ({@link ItemsForLimit}) and a file of each
+     * kind sampled ({@link InputSample}): {@code plan}'s shards, and {@code preview}'s.
+     *
+     * @param fleetWorkers workers the model keeps busy at once (null: shards are whole files)
+     */
+    static List<Shard> cut(JobRuntime runtime, JobPlanner planner, Integer fleetWorkers) throws IOException {
+        var readers = runtime.readers();
+        var inputStorage = runtime.input().storage();
+        List<Shard> shards = planner.cut(
+                runtime.input(),
+                runtime.spec.getInput().getUri(),
+                runtime.keyFilter(),
+                runtime.spec.getInput().getLimit(),
+                new ItemsForLimit(inputStorage, readers),
+                fleetWorkers);
+        new InputSample(inputStorage, readers).check(shards);
+        return shards;
     }
 
     /** How the job reads the input otherwise than the output's record ({@link PlannedInput#changesTo}); empty when it does not. */

@@ -18,7 +18,6 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.manifests.JobManifests;
-import io.palimpsest.worker.plan.InputSample;
 import io.palimpsest.worker.plan.JobPlanner;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
@@ -449,26 +448,10 @@ final class PreviewCommand implements Callable<Integer> {
 
     /** The whole input's shards, as {@code plan} cuts them, written nowhere. */
     private static List<Shard> plan(JobRuntime runtime) throws IOException {
-        JobPlanner planner =
-                new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json));
-        var readers = runtime.readers();
-        var inputStorage = runtime.input().storage();
-        List<Shard> shards = planner.cut(
-                runtime.input(),
-                runtime.spec.getInput().getUri(),
-                runtime.keyFilter(),
-                runtime.spec.getInput().getLimit(),
-                (key, atMost) -> {
-                    long items = 0;
-                    try (var reader = readers.open(inputStorage, key)) {
-                        while (items < atMost && reader.next() != null) {
-                            items++;
-                        }
-                    }
-                    return items;
-                });
-        new InputSample(inputStorage, readers).check(shards);
-        return shards;
+        return PlanCommand.cut(
+                runtime,
+                new JobPlanner(new ShardPlanner(runtime.shardingPolicy()), new ShardManifest(runtime.json)),
+                null);
     }
 
     /** The recipe compiled against the sampled documents before any call, as the planner does: a bad template stops here. */

@@ -22,6 +22,17 @@ public final class CorruptFileException extends ShardDataException {
         this.problem = problem;
     }
 
+    /**
+     * The file whose reader could not decode its bytes, in the reader's words: the one way a decode failure becomes
+     * the shard's.
+     *
+     * @param file where the file is, for the message
+     * @param key  the file's key in the input
+     */
+    public CorruptFileException(String file, String key, CorruptInputException e) {
+        this(file, key, e.getMessage(), e);
+    }
+
     public String key() {
         return key;
     }

@@ -3,9 +3,23 @@ package io.palimpsest.worker.format;
 import java.io.Closeable;
 import java.io.IOException;
 
-/** Reads one input file item by item, in file order. */
+/**
+ * Reads one input file item by item, in file order.
+ *
+ * <p>Every reader reports bytes it cannot decode as its format says (a gzip or zstd stream that is not one, is damaged
+ * or is cut short; a Parquet footer, row group or page that cannot be read) as a {@link CorruptInputException}, and
+ * nothing else as one: that is the one type its callers catch to tell a corrupt file ({@link CorruptFileException}
+ * for a worker, {@code CorruptFiles} for the planner) from a failure of the store, which passes as it is, checked or
+ * not. A reader that meets a new way for its decoder to fail turns it into a {@link CorruptInputException} itself
+ * ({@code GzipMembersInputStream}, {@code ZstdFramesInputStream}, {@link ParquetReader}), so no caller lists
+ * decoders' exceptions.
+ */
 public interface DocumentReader extends Closeable {
 
-    /** The next item (a document, or an unusable line with its reason), or null at the end. */
+    /**
+     * The next item (a document, or an unusable line with its reason), or null at the end.
+     *
+     * @throws CorruptInputException when the file's bytes cannot be decoded as its format says
+     */
     InputItem next() throws IOException;
 }

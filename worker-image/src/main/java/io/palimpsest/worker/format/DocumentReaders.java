@@ -77,6 +77,7 @@ public final class DocumentReaders {
         return InputFormat.of(key, formatSetting);
     }
 
+    /** @throws CorruptInputException when the file's first bytes cannot be decoded as its format says ({@link DocumentReader}) */
     public DocumentReader open(Storage storage, String key) throws IOException {
         return open(storage, key, bytes -> {});
     }

@@ -4,6 +4,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.InputFormat;
+import io.palimpsest.worker.text.ShortList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +32,8 @@ public final class CorruptFiles {
 
     /** Takes one file the pass could not decode (several shards may meet the same file: it is named once). */
     public void take(CorruptFileException e) {
-        take(e.key(), e.problem());
-    }
-
-    /** Takes one file that could not be decoded, and what was wrong. */
-    public void take(String key, String problem) {
         synchronized (files) {
-            files.putIfAbsent(key, problem);
+            files.putIfAbsent(e.key(), e.problem());
         }
     }
 
@@ -63,8 +59,7 @@ public final class CorruptFiles {
             return;
         }
         throw new InvalidJobException(count + " input file(s) cannot be decoded as their format says: "
-                + String.join(", ", named)
-                + (count > named.size() ? " and " + (count - named.size()) + " more" : "")
+                + ShortList.of(named, count, ", ")
                 + "; every shard holding one would fail as bad data once its worker started, so the job is not"
                 + " run: repair or replace the file(s), or leave them out (spec.input.exclude)");
     }

@@ -7,6 +7,7 @@ import io.palimpsest.worker.format.FileSignature;
 import io.palimpsest.worker.format.FileStartCheck;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.storage.Storage;
+import io.palimpsest.worker.text.ShortList;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -129,10 +130,8 @@ public final class FilesWithoutDocuments {
                         readers.formatOf(key),
                         FileSignature.mismatch(storage, key, readers.formatOf(key)))
                 .orElseThrow()));
-        int more = without.size() - named.size();
         throw new InvalidJobException(without.size() + " input file(s) hold records and no document: "
-                + String.join("; ", problems)
-                + (more > 0 ? "; and " + more + " more" : "")
+                + ShortList.of(problems, without.size(), "; ")
                 + ". Every shard holding one would fail as bad data once its worker started, so the job is not run:"
                 + " fix spec.input.textField or spec.input.format if they do not describe the files, else repair or"
                 + " replace the file(s), or leave them out (spec.input.exclude)");

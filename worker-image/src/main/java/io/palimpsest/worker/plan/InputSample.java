@@ -1,6 +1,5 @@
 package io.palimpsest.worker.plan;
 
-import com.github.luben.zstd.ZstdIOException;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.CorruptInputException;
@@ -16,7 +15,6 @@ import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.storage.Storage;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.zip.ZipException;
 
 /**
  * Before anything is written, reads the first records of the first file of each kind of file in the
@@ -118,19 +115,16 @@ public final class InputSample {
             if (!ids.settledForGood()) {
                 lookFurther(reader, ids);
             }
-        } catch (CorruptInputException | ZipException | EOFException | ZstdIOException | NoSuchFileException e) {
+        } catch (CorruptInputException | NoSuchFileException e) {
             return false;
         } catch (ObjectArchivedException e) {
             throw archivedInput(storage.describe(key), e);
         } catch (RuntimeException e) {
-            if (e instanceof InvalidJobException) {
-                throw e;
-            }
             Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
-            if (archived.isPresent()) {
+            if (archived.isPresent() && !(e instanceof InvalidJobException)) {
                 throw archivedInput(storage.describe(key), archived.get());
             }
-            return false; // Parquet reports a file it cannot parse as runtime exceptions
+            throw e; // no decode failure (a reader reports each as a CorruptInputException): the store's, as it is
         }
         InputFormat format = readers.formatOf(key);
         Optional<String> problem =
@@ -158,14 +152,8 @@ public final class InputSample {
                 ids.takeFurther(item);
             }
             ids.readToTheEnd();
-        } catch (CorruptInputException | ZipException | EOFException | ZstdIOException e) {
+        } catch (CorruptInputException e) {
             // the file's start was read; what follows is the duplicate-id pass's to refuse
-        } catch (RuntimeException e) {
-            if (e instanceof InvalidJobException
-                    || ObjectArchivedException.in(e).isPresent()) {
-                throw e;
-            }
-            // Parquet reports a part it cannot parse as runtime exceptions
         }
     }
 

@@ -7,6 +7,7 @@ import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.format.UnusableItem;
+import io.palimpsest.worker.text.ShortList;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Over the planner's duplicate-id pass, which reads every document of the plan: per input file, the
@@ -91,8 +91,8 @@ public final class MissingIds {
         if (without.isEmpty()) {
             return;
         }
-        String named = without.stream().limit(EXAMPLES).map(describe).collect(Collectors.joining(", "))
-                + (without.size() > EXAMPLES ? " and " + (without.size() - EXAMPLES) + " more" : "");
+        String named =
+                ShortList.of(without.stream().limit(EXAMPLES).map(describe).toList(), without.size(), ", ");
         throw new InvalidJobException("spec.input.idField '" + fields.idField() + "' is in no record of "
                 + without.size() + " input file(s): " + named + " (" + records + " records without it"
                 + (holding != null ? "; other files hold it, e.g. " + describe.apply(holding) : "")

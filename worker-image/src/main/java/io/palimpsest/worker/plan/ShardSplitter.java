@@ -140,7 +140,8 @@ public final class ShardSplitter {
             try {
                 items[i] = Math.min(atMost, counter.count(file.key(), atMost));
             } catch (IOException | RuntimeException e) {
-                // corrupt data surfaces as runtime exceptions from decompressors and Parquet, as well as IOExceptions
+                // bytes that do not decode (CorruptInputException, or the planner's counter's refusal of the file),
+                // an archived file, a failure of the store: the passes that read every file say so, not this cut
                 LOG.warning(file.key() + ": cannot count its items (" + e + "); its shard is kept whole");
                 return null;
             }

@@ -1,7 +1,5 @@
 package io.palimpsest.worker.run;
 
-import com.github.luben.zstd.ZstdIOException;
-import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.CorruptFileException;
 import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
@@ -21,7 +19,6 @@ import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.storage.ObjectArchivedException;
 import io.palimpsest.worker.storage.Storage;
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
@@ -31,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
-import java.util.zip.ZipException;
 
 /**
  * The items of one shard in a fixed order (files in manifest order, lines in file order), so item
@@ -225,14 +221,12 @@ public final class ShardInput implements Closeable {
                     bytesRead.accept(currentPlannedBytes - currentReportedBytes);
                 }
             }
-        } catch (CorruptInputException | ZipException | EOFException e) {
-            throw corrupt(e.getMessage(), e);
+        } catch (CorruptInputException e) {
+            throw new CorruptFileException(storage.describe(currentKey), currentKey, e);
         } catch (NoSuchFileException e) {
             throw new ShardDataException(
                     "input file " + storage.describe(currentKey) + " does not exist (it did when the job was planned)",
                     e);
-        } catch (ZstdIOException e) {
-            throw corrupt("not valid zstd data: " + e.getMessage(), e);
         } catch (IOException e) {
             if (ObjectArchivedException.in(e).isPresent()) {
                 throw archived(e);
@@ -242,20 +236,10 @@ public final class ShardInput implements Closeable {
             if (ObjectArchivedException.in(e).isPresent() && !(e instanceof ShardDataException)) {
                 throw archived(e);
             }
-            if (e instanceof ShardDataException
-                    || e instanceof UncheckedIOException
-                    || e instanceof InvalidJobException) {
-                // InvalidJobException: the job's own limit (the planner's scratch, too small for a Parquet copy)
-                throw e;
-            }
-            // decompressors report some corrupt data as runtime exceptions
-            throw corrupt(e.getMessage(), e);
+            // no decode failure (a reader reports each as a CorruptInputException): a failure of the store, or the
+            // job's own limit (InvalidJobException: the planner's scratch, too small for a Parquet copy), as it is
+            throw e;
         }
-    }
-
-    /** The current file's bytes cannot be decoded as its format says. */
-    private CorruptFileException corrupt(String problem, Exception e) {
-        return new CorruptFileException(storage.describe(currentKey), currentKey, problem, e);
     }
 
     /**

@@ -116,6 +116,30 @@ class PlanCorruptInputTest {
     }
 
     @Test
+    void aCorruptFileCountedForTheInputLimitRefusesThePreviewAsItRefusesThePlan() throws IOException {
+        Path in = corpus("limit-preview");
+        Files.writeString(in.resolve("a.jsonl.gz"), lines("a", 3));
+        Path job = JobFiles.write(tmp.resolve("job-limit-preview"), in, tmp.resolve("out-lp"), "http://127.0.0.1:9", 8);
+        Files.writeString(job, Files.readString(job).replace("  input:\n", "  input:\n    limit: 9\n"));
+
+        CliRun preview = CliRun.of(
+                "preview",
+                "-f",
+                job.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("preview").toString());
+
+        assertEquals(ExitCodes.INVALID_JOB, preview.exit(), preview.err());
+        assertTrue(
+                preview.err()
+                        .contains("1 input file(s) cannot be decoded as their format says: "
+                                + new FileStorage(in).describe("a.jsonl.gz")
+                                + " (read as gzip-compressed JSON Lines: not gzip: bad magic bytes"),
+                preview.err());
+    }
+
+    @Test
     void onlyCorruptFilesAreNamedThreeAtMostWithHowManyMore() throws IOException {
         Path in = tmp.resolve("in-many");
         Files.createDirectories(in);
@@ -130,7 +154,12 @@ class PlanCorruptInputTest {
         assertTrue(plan.err().contains("4 input file(s) cannot be decoded as their format says: "), plan.err());
         assertTrue(plan.err().contains(where.describe("c.jsonl.gz") + " (read as"), plan.err());
         assertFalse(plan.err().contains(where.describe("d.jsonl.gz")), plan.err());
-        assertTrue(plan.err().contains(" and 1 more; "), plan.err());
+        assertTrue(
+                plan.err()
+                        .contains(
+                                where.describe("c.jsonl.gz")
+                                        + " (read as gzip-compressed JSON Lines: not gzip: bad magic bytes, where a gzip file starts with 1f 8b), and 1 more; "),
+                plan.err());
     }
 
     @Test

@@ -13,7 +13,7 @@ import io.palimpsest.worker.plan.ShardFile;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
-import io.palimpsest.worker.storage.StoredObject;
+import io.palimpsest.worker.testing.ReadOnlyFolder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -155,15 +155,14 @@ class GzipMembersTest {
      * A store whose bodies behave like an HTTP response's: {@code available()} is always 0 (the
      * InputStream default) and a read returns at most 1,000 bytes.
      */
-    private record NetworkBodies(FileStorage files) implements Storage {
-        @Override
-        public String describe() {
-            return "network:" + files.describe();
+    private static final class NetworkBodies extends ReadOnlyFolder {
+        NetworkBodies(FileStorage files) {
+            super(files);
         }
 
         @Override
-        public List<StoredObject> list(String prefix) throws IOException {
-            return files.list(prefix);
+        public String describe() {
+            return "network:" + files.describe();
         }
 
         @Override
@@ -185,41 +184,6 @@ class GzipMembersTest {
                     in.close();
                 }
             };
-        }
-
-        @Override
-        public InputStream openRange(String key, long start, long endExclusive) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean exists(String key) {
-            return files.exists(key);
-        }
-
-        @Override
-        public void put(String key, Path localFile) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void put(String key, byte[] content) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean createIfAbsent(String key, byte[] content) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void concatenate(List<String> partKeys, String targetKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void delete(String key) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,30 @@ class FilesWithoutDocumentsTest {
                 refused.getMessage());
         assertDoesNotThrow(
                 () -> files.refuse(Set.of("log.jsonl"), new FileStorage(tmp)), "an unread file is not judged");
+    }
+
+    @Test
+    void threeFilesAreNamedInKeyOrderAndTheRestCounted() {
+        FilesWithoutDocuments files = new FilesWithoutDocuments(readers);
+        FilesWithoutDocuments.ShardTally tally = files.reading();
+        for (String file : new String[] {"d.jsonl", "c.jsonl", "b.jsonl", "a.jsonl"}) {
+            tally.take(malformed(file, 1));
+        }
+        tally.done();
+
+        InvalidJobException refused =
+                assertThrows(InvalidJobException.class, () -> files.refuse(Set.of(), new FileStorage(tmp)));
+
+        String c = "none of the 1 lines of " + new FileStorage(tmp).describe("c.jsonl");
+        assertTrue(
+                refused.getMessage().startsWith("4 input file(s) hold records and no document: "),
+                refused.getMessage());
+        assertTrue(
+                refused.getMessage()
+                        .contains(c + " could be read as a document: 1 malformed_json (first at line 1:"
+                                + " bad 1); and 1 more. "),
+                refused.getMessage());
+        assertFalse(refused.getMessage().contains("d.jsonl"), refused.getMessage());
     }
 
     private static UnusableItem malformed(String file, long line) {

@@ -2,6 +2,7 @@ package io.palimpsest.worker.plan;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.FailingReads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -259,6 +261,24 @@ class InputSampleTest {
         assertTrue(
                 message.startsWith("spec.input.textField 'text' is in none of the 1 records of " + where("b.jsonl.gz")),
                 message);
+    }
+
+    @Test
+    void aFailureOfTheStoreIsNotTakenForACorruptFileToPassOver() throws IOException {
+        Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 500);
+        Corpus.writeJsonl(dir.resolve("b.jsonl"), "b", 500);
+        IllegalStateException storeFailure = new IllegalStateException("connection pool shut down");
+        DocumentReaders readers =
+                new DocumentReaders("auto", new RecordDecoder(new ObjectMapper(), FieldMapping.DEFAULT), 1 << 20);
+        List<ShardFile> files = List.of(
+                new ShardFile("a.jsonl", Files.size(dir.resolve("a.jsonl"))),
+                new ShardFile("b.jsonl", Files.size(dir.resolve("b.jsonl"))));
+        InputSample sample = new InputSample(new FailingReads(dir, 1000, storeFailure), readers);
+
+        RuntimeException thrown =
+                assertThrows(RuntimeException.class, () -> sample.check(List.of(new Shard(0, files))));
+
+        assertSame(storeFailure, thrown);
     }
 
     private String refusal(FieldMapping fields, String... keys) {

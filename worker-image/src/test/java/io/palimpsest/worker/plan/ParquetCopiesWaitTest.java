@@ -12,10 +12,8 @@ import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.run.ShardInput;
 import io.palimpsest.worker.storage.FileStorage;
-import io.palimpsest.worker.storage.Storage;
-import io.palimpsest.worker.storage.StoredObject;
+import io.palimpsest.worker.testing.ReadOnlyFolder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -270,8 +268,7 @@ class ParquetCopiesWaitTest {
      * A remote store over a folder (so the readers copy Parquet files down); the first download, or that of a given
      * file, is held until a condition holds (at most 20 s).
      */
-    private static final class Remote implements Storage {
-        private final FileStorage files;
+    private static final class Remote extends ReadOnlyFolder {
         final Set<String> downloaded = ConcurrentHashMap.newKeySet();
         final AtomicBoolean heldUntilOtherWaited = new AtomicBoolean();
         /** The files whose download was held until its condition held. */
@@ -282,7 +279,7 @@ class ParquetCopiesWaitTest {
         private final Map<String, Condition> holds = new ConcurrentHashMap<>();
 
         Remote(FileStorage files) {
-            this.files = files;
+            super(files);
         }
 
         void holdFirstDownloadUntil(Condition release) {
@@ -328,51 +325,6 @@ class ParquetCopiesWaitTest {
         @Override
         public String describe() {
             return "remote:" + files.describe();
-        }
-
-        @Override
-        public List<StoredObject> list(String prefix) throws IOException {
-            return files.list(prefix);
-        }
-
-        @Override
-        public InputStream open(String key) throws IOException {
-            return files.open(key);
-        }
-
-        @Override
-        public InputStream openRange(String key, long start, long endExclusive) throws IOException {
-            return files.openRange(key, start, endExclusive);
-        }
-
-        @Override
-        public boolean exists(String key) throws IOException {
-            return files.exists(key);
-        }
-
-        @Override
-        public void put(String key, Path localFile) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void put(String key, byte[] content) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean createIfAbsent(String key, byte[] content) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void concatenate(List<String> partKeys, String targetKey) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void delete(String key) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -1,0 +1,49 @@
+package io.palimpsest.worker.plan;
+
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.format.CorruptFileException;
+import io.palimpsest.worker.format.CorruptInputException;
+import io.palimpsest.worker.format.DocumentReader;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.storage.ObjectArchivedException;
+import io.palimpsest.worker.storage.Storage;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Counts a file's items for {@code input.limit} as {@code plan} and {@code preview} cut the input: a file that cannot
+ * be decoded is refused as the duplicate-id pass refuses it ({@link CorruptFiles}), an archived one as the sample
+ * refuses it ({@link InputSample#archivedInput}), each naming the file (exit 78).
+ */
+public final class ItemsForLimit implements JobPlanner.ItemCounter {
+
+    private final Storage storage;
+    private final DocumentReaders readers;
+
+    public ItemsForLimit(Storage storage, DocumentReaders readers) {
+        this.storage = storage;
+        this.readers = readers;
+    }
+
+    @Override
+    public long count(String key, long atMost) throws IOException {
+        long items = 0;
+        try (DocumentReader reader = readers.open(storage, key)) {
+            while (items < atMost && reader.next() != null) {
+                items++;
+            }
+        } catch (CorruptInputException e) {
+            CorruptFiles corrupt = new CorruptFiles(readers::formatOf);
+            corrupt.take(new CorruptFileException(storage.describe(key), key, e));
+            corrupt.refuse(storage::describe);
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            Optional<ObjectArchivedException> archived = ObjectArchivedException.in(e);
+            if (archived.isPresent() && !(e instanceof InvalidJobException)) {
+                throw InputSample.archivedInput(storage.describe(key), archived.get());
+            }
+            throw e;
+        }
+        return items;
+    }
+}
