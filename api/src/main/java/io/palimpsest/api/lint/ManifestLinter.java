@@ -311,7 +311,10 @@ public final class ManifestLinter {
                         found.lineOf(MODEL_REF),
                         MODEL_REF,
                         "names RewriterModel \"" + name + "\", which is not among the given manifests"
-                                + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
+                                + (known.isEmpty()
+                                        ? " (they hold no RewriterModel: give the model's manifest too, -f on the"
+                                                + " folder that holds both)"
+                                        : " (they hold: " + known + ")")));
             }
         }
     }

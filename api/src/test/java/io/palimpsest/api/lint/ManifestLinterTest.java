@@ -86,6 +86,20 @@ class ManifestLinterTest {
         assertFalse(report.matches("(?s).*(java\\.|io\\.palimpsest|Exception).*"), report);
     }
 
+    /** A job given without its model's manifest (its own file, beside it): the refusal says how to give both. */
+    @Test
+    void aJobGivenWithoutItsModelsFileSaysToGiveTheFolder() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir.resolve("job.yaml"));
+        assertLine(
+                result,
+                "spec.modelRef.name",
+                7,
+                "names RewriterModel \"qwen-small\", which is not among the given manifests (they hold no"
+                        + " RewriterModel: give the model's manifest too, -f on the folder that holds both)");
+    }
+
     /**
      * A number past 64 bits in a long field (one without a maximum of its own, as the seed) is
      * refused by the schema check on its field and line, with the value and the largest 64-bit
@@ -658,7 +672,10 @@ class ManifestLinterTest {
         assertEquals("spec.output", result.problems().get(0).field());
         assertEquals("Required value", result.problems().get(0).message());
         assertEquals("spec.modelRef.name", result.problems().get(1).field());
-        assertTrue(result.problems().get(1).message().endsWith("(they hold no RewriterModel)"));
+        assertTrue(result.problems()
+                .get(1)
+                .message()
+                .contains("(they hold no RewriterModel: give the model's manifest too"));
     }
 
     @Test
