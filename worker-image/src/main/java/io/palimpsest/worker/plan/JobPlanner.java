@@ -206,14 +206,14 @@ public final class JobPlanner {
                     .toList();
             inputCheck.check(input, found);
             if (found.isEmpty()) {
-                throw new InputNotReadyException("input " + where + " does not exist");
+                throw new InputNotReadyException("spec.input.uri " + where + " does not exist");
             }
             return found;
         }
         List<StoredObject> all = input.storage().list("");
         inputCheck.check(input, all);
         if (all.isEmpty()) {
-            throw new InputNotReadyException("input " + where + " does not exist or holds no files");
+            throw new InputNotReadyException("spec.input.uri " + where + " does not exist or holds no files");
         }
         List<StoredObject> taken =
                 all.stream().filter(o -> filter.test(o.key())).toList();
