@@ -86,6 +86,26 @@ class ManifestLinterTest {
         assertFalse(report.matches("(?s).*(java\\.|io\\.palimpsest|Exception).*"), report);
     }
 
+    /**
+     * A route naming a variant the prompts do not have: besides the CRD rule's words on spec.recipe, the route's own
+     * line names the variant and the prompts there are, as a misspelt name needs.
+     */
+    @Test
+    void aRouteNamingAnUnknownVariantIsNamedOnItsOwnLine() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        String bad = JOB.replace(
+                "  recipe:\n",
+                "  recipe:\n    routes:\n      - when: \"meta.lang == 'en'\"\n        variants: [wiky]\n");
+        Files.writeString(dir.resolve("job.yaml"), bad);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertLine(result, "spec.recipe", 12, "routes name a variant that is not in prompts");
+        assertLine(
+                result,
+                "spec.recipe.routes[0].variants[0]",
+                15,
+                "names variant \"wiky\", which is not in prompts (did you mean \"wiki\"?) (prompts: wiki)");
+    }
+
     /** A job given without its model's manifest (its own file, beside it): the refusal says how to give both. */
     @Test
     void aJobGivenWithoutItsModelsFileSaysToGiveTheFolder() throws Exception {
