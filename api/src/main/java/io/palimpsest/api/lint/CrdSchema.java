@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -437,6 +438,13 @@ public final class CrdSchema {
 
     /** A near miss such as {@code temprature} for {@code temperature}: one or two edits away. */
     public static String suggestion(String key, Set<String> known) {
+        return nearest(key, known)
+                .map(best -> " (did you mean \"" + best + "\"?)")
+                .orElse("");
+    }
+
+    /** The name of {@code known} one or two edits away from {@code key} (the nearest), if there is one. */
+    public static Optional<String> nearest(String key, Set<String> known) {
         String best = null;
         int bestDistance = 3;
         for (String candidate : known) {
@@ -446,7 +454,7 @@ public final class CrdSchema {
                 best = candidate;
             }
         }
-        return best == null ? "" : " (did you mean \"" + best + "\"?)";
+        return Optional.ofNullable(best);
     }
 
     private static int editDistance(String a, String b) {

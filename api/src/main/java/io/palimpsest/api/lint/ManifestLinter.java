@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -179,6 +181,7 @@ public final class ManifestLinter {
                 if ("RewriteJob".equals(kind)) {
                     rawJobs.add(new Found<>(document, file, line, where));
                     RewriteJob job = check(CrdSchema.rewriteJobs(), document, RewriteJob.class, file, where, problems);
+                    routeVariants(document, file, where, problems);
                     if (job != null && job.getSpec() == null) {
                         // the API server stores it; the operator fails it InvalidSpec in these words
                         problems.add(
@@ -311,7 +314,10 @@ public final class ManifestLinter {
                         found.lineOf(MODEL_REF),
                         MODEL_REF,
                         "names RewriterModel \"" + name + "\", which is not among the given manifests"
-                                + (known.isEmpty() ? " (they hold no RewriterModel)" : " (they hold: " + known + ")")));
+                                + (known.isEmpty()
+                                        ? " (they hold no RewriterModel: give the model's manifest too, -f on the"
+                                                + " folder that holds both)"
+                                        : " (they hold: " + known + ")")));
             }
         }
     }
@@ -336,6 +342,41 @@ public final class ManifestLinter {
                         "metadata.name",
                         "Duplicate value: another " + kind + " named \"" + name + "\" is at " + earlier.file() + ":"
                                 + earlier.lineOf("metadata.name") + "; applied together, this one would replace it"));
+            }
+        }
+    }
+
+    /**
+     * Each route's variant that no prompt has, on its own line, with the prompts there are: the CRD's rule says only
+     * that some route names one, on spec.recipe (found before the recipe is compiled, which names it too, so it is
+     * said even though the rule's failure stops the job's other checks).
+     */
+    private static void routeVariants(Map<String, Object> job, Path file, YamlLines where, List<Problem> problems) {
+        if (!(path(job, "spec", "recipe", "routes") instanceof List<?> routes)
+                || !(path(job, "spec", "recipe", "prompts") instanceof List<?> prompts)) {
+            return;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Object prompt : prompts) {
+            if (prompt instanceof Map<?, ?> p && p.get("name") instanceof String name) {
+                names.add(name);
+            }
+        }
+        for (int i = 0; i < routes.size(); i++) {
+            if (!(routes.get(i) instanceof Map<?, ?> route) || !(route.get("variants") instanceof List<?> variants)) {
+                continue;
+            }
+            for (int j = 0; j < variants.size(); j++) {
+                if (variants.get(j) instanceof String variant && !names.contains(variant)) {
+                    String field = "spec.recipe.routes[" + i + "].variants[" + j + "]";
+                    problems.add(new Problem(
+                            file,
+                            where == null ? 0 : where.lineOf(field),
+                            field,
+                            "names variant \"" + variant + "\", which is not in prompts"
+                                    + CrdSchema.suggestion(variant, names) + " (prompts: " + String.join(", ", names)
+                                    + ")"));
+                }
             }
         }
     }

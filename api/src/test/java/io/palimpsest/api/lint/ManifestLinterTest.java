@@ -87,6 +87,40 @@ class ManifestLinterTest {
     }
 
     /**
+     * A route naming a variant the prompts do not have: besides the CRD rule's words on spec.recipe, the route's own
+     * line names the variant and the prompts there are, as a misspelt name needs.
+     */
+    @Test
+    void aRouteNamingAnUnknownVariantIsNamedOnItsOwnLine() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        String bad = JOB.replace(
+                "  recipe:\n",
+                "  recipe:\n    routes:\n      - when: \"meta.lang == 'en'\"\n        variants: [wiky]\n");
+        Files.writeString(dir.resolve("job.yaml"), bad);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir);
+        assertLine(result, "spec.recipe", 12, "routes name a variant that is not in prompts");
+        assertLine(
+                result,
+                "spec.recipe.routes[0].variants[0]",
+                15,
+                "names variant \"wiky\", which is not in prompts (did you mean \"wiki\"?) (prompts: wiki)");
+    }
+
+    /** A job given without its model's manifest (its own file, beside it): the refusal says how to give both. */
+    @Test
+    void aJobGivenWithoutItsModelsFileSaysToGiveTheFolder() throws Exception {
+        Files.writeString(dir.resolve("model.yaml"), MODEL);
+        Files.writeString(dir.resolve("job.yaml"), JOB);
+        ManifestLinter.Result result = new ManifestLinter().lint(dir.resolve("job.yaml"));
+        assertLine(
+                result,
+                "spec.modelRef.name",
+                7,
+                "names RewriterModel \"qwen-small\", which is not among the given manifests (they hold no"
+                        + " RewriterModel: give the model's manifest too, -f on the folder that holds both)");
+    }
+
+    /**
      * A number past 64 bits in a long field (one without a maximum of its own, as the seed) is
      * refused by the schema check on its field and line, with the value and the largest 64-bit
      * integer, as every other bound is, instead of failing the conversion with no value named.
@@ -658,7 +692,10 @@ class ManifestLinterTest {
         assertEquals("spec.output", result.problems().get(0).field());
         assertEquals("Required value", result.problems().get(0).message());
         assertEquals("spec.modelRef.name", result.problems().get(1).field());
-        assertTrue(result.problems().get(1).message().endsWith("(they hold no RewriterModel)"));
+        assertTrue(result.problems()
+                .get(1)
+                .message()
+                .contains("(they hold no RewriterModel: give the model's manifest too"));
     }
 
     @Test

@@ -202,11 +202,12 @@ final class JobRuntime implements AutoCloseable {
             int cap = concurrencyCap();
             Integer maxNumSeqs = job.getModel() == null ? null : job.getModel().getMaxNumSeqs();
             int initial = Math.min(cap, maxNumSeqs != null ? maxNumSeqs : 64);
-            Optional<String> apiKey = Optional.ofNullable(
-                            job.getModel() == null ? null : job.getModel().getApiKeyEnv())
-                    .flatMap(environment::get);
+            Optional<String> apiKeyVariable = Optional.ofNullable(
+                    job.getModel() == null ? null : job.getModel().getApiKeyEnv());
+            Optional<String> apiKey = apiKeyVariable.flatMap(environment::get);
             ClientSettings.Builder settings = ClientSettings.builder(endpoint)
                     .apiKey(apiKey)
+                    .apiKeyVariable(apiKeyVariable)
                     .initialConcurrency(initial)
                     .concurrencyCap(cap)
                     .requestTimeout(requestTimeout)

@@ -68,6 +68,9 @@ final class LocalSummary {
             // answered by an earlier run stopped part-way: taken from its checkpoint parts, not sent again
             System.out.println("resumed    " + resumed + " documents resumed from checkpoint parts");
         }
+        if (read > 0 && written == 0 && unaccounted(read, written, rejected, skipped) == 0) {
+            System.out.println("nothing    " + nothingWritten(progress.notWrittenByReason()));
+        }
         String overcounted =
                 overcounted(reports.stream().map(ShardRunner.Report::summary).toList());
         if (overcounted != null) {
@@ -111,6 +114,22 @@ final class LocalSummary {
         }
         return "stopped    by " + signal + ": " + committed + " of " + reports.size()
                 + " shards committed; run the same command again to resume the rest (exit " + exit + ")";
+    }
+
+    /**
+     * What a run that wrote no document says beside its counts: a filter, route or validator that lets nothing
+     * through (a threshold or a value mistyped) commits an empty output as a success, so it is said apart, with the
+     * reasons of this run's documents (by count; "skipped/filter:metadata" keys), and where to look.
+     */
+    static String nothingWritten(Map<String, Long> notWrittenByReason) {
+        String reasons = notWrittenByReason.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .limit(5)
+                .map(e -> e.getKey().replace('/', ' ') + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+        return "no document got an output" + (reasons.isEmpty() ? "" : " (" + reasons + ")")
+                + ": look at the rejects (palimpsest show <output>) and the recipe's filters, routes and validators"
+                + " before using this output";
     }
 
     /**

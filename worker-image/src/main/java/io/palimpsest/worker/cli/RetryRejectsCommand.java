@@ -3,7 +3,6 @@ package io.palimpsest.worker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.palimpsest.api.recipe.PromptVariant;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
@@ -26,8 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,10 +163,9 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 selection.round(retried, roundRejects);
                 round++;
             }
-            List<String> variants = job.getSpec().getRecipe().getPrompts().stream()
-                    .map(PromptVariant::getName)
-                    .toList();
-            RejectSelection.Result chosen = selection.choose(new LinkedHashSet<>(reasons), variants);
+            Set<String> asked = new LinkedHashSet<>(reasons);
+            RejectSelection.Result chosen = selection.choose(
+                    asked, writtenAmong(output, runtime.compression(), selection.rejectedInVariants(asked)));
             System.err.printf(
                     "rejects with reason %s: %s%s%s%s%n",
                     reasons,
@@ -257,6 +259,46 @@ final class RetryRejectsCommand implements Callable<Integer> {
         return records;
     }
 
+    /**
+     * Which of {@code ids} the committed outputs hold in some variant (by the document's id: an output of a matrix
+     * combination names it as {@code provenance.sourceId}). Read line by line, holding only the ids asked about.
+     */
+    private Set<String> writtenAmong(Storage scoped, Compression compression, Set<String> ids) throws IOException {
+        Set<String> written = new HashSet<>();
+        if (ids.isEmpty()) {
+            return written;
+        }
+        for (Shard shard : new ShardManifest(json).read(scoped)) {
+            ShardLayout layout = new ShardLayout(shard.index(), compression);
+            JsonNode outputs =
+                    json.readTree(scoped.readAll(layout.receiptKey())).path("outputs");
+            for (Iterator<Map.Entry<String, JsonNode>> it = outputs.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> stream = it.next();
+                String key = stream.getValue().path("key").asText(layout.finalKey(stream.getKey()));
+                if (stream.getKey().equals(ShardLayout.REJECTS_STREAM) || !scoped.exists(key)) {
+                    continue;
+                }
+                try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+                        Compression.ofFileName(key).decompress(scoped.open(key)), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = reader.readLine()) != null) {
+                        if (line.isBlank()) {
+                            continue;
+                        }
+                        JsonNode record = json.readTree(line);
+                        String id = record.path("provenance")
+                                .path("sourceId")
+                                .asText(record.path("id").asText());
+                        if (ids.contains(id)) {
+                            written.add(id);
+                        }
+                    }
+                }
+            }
+        }
+        return written;
+    }
+
     private List<JsonNode> read(Storage storage, String key) throws IOException {
         List<JsonNode> records = new ArrayList<>();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(
@@ -279,6 +321,10 @@ final class RetryRejectsCommand implements Callable<Integer> {
         StringBuilder lines = new StringBuilder();
         for (RejectSelection.Chosen c : chosen) {
             ObjectNode record = json.createObjectNode();
+            if (c.metadata() != null) {
+                // the record's other fields, as the run gave them to routes and templates (meta.<field>)
+                c.metadata().fields().forEachRemaining(f -> record.set(f.getKey(), f.getValue()));
+            }
             record.put("id", c.id());
             record.put("text", c.text());
             record.set("retriedFor", json.valueToTree(c.reasons()));

@@ -30,7 +30,8 @@ public record ClientSettings(
         Duration maxOutage,
         Duration metricsPeriod,
         ConnectionUse connectionUse,
-        Optional<URI> replicas) {
+        Optional<URI> replicas,
+        Optional<String> apiKeyVariable) {
 
     public static ClientSettings defaults(URI baseUrl) {
         return builder(baseUrl).build();
@@ -56,7 +57,8 @@ public record ClientSettings(
                 .maxOutage(maxOutage)
                 .metricsPeriod(metricsPeriod)
                 .connectionUse(connectionUse)
-                .replicas(replicas);
+                .replicas(replicas)
+                .apiKeyVariable(apiKeyVariable);
     }
 
     @Override
@@ -83,6 +85,7 @@ public record ClientSettings(
         private Duration metricsPeriod = Duration.ofSeconds(1);
         private ConnectionUse connectionUse = ConnectionUse.PER_REQUEST;
         private Optional<URI> replicas = Optional.empty();
+        private Optional<String> apiKeyVariable = Optional.empty();
 
         private Builder(URI baseUrl) {
             this.baseUrl = baseUrl;
@@ -163,6 +166,12 @@ public record ClientSettings(
             return this;
         }
 
+        /** The environment variable the model's key is read from, when the model asks for a key. */
+        public Builder apiKeyVariable(Optional<String> apiKeyVariable) {
+            this.apiKeyVariable = apiKeyVariable;
+            return this;
+        }
+
         public ClientSettings build() {
             return new ClientSettings(
                     baseUrl,
@@ -178,7 +187,8 @@ public record ClientSettings(
                     maxOutage,
                     metricsPeriod,
                     connectionUse,
-                    replicas);
+                    replicas,
+                    apiKeyVariable);
         }
     }
 }

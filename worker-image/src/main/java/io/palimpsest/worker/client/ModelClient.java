@@ -450,8 +450,7 @@ public final class ModelClient implements AutoCloseable {
         kind.figures().refused(status);
         if (meaning == StatusPolicy.Meaning.JOB) {
             String hint = (status == 401 || status == 407) && apiKey.isEmpty()
-                    ? "no API key was sent: the RewriterModel names no spec.endpoint.apiKeySecretRef, or (locally) "
-                            + JobResolver.MODEL_API_KEY_ENV + " is not set"
+                    ? noKeySent()
                     : kind.hint().apply(status);
             throw new CompletionException(refuseAll(status, request, body, hint));
         }
@@ -462,6 +461,22 @@ public final class ModelClient implements AutoCloseable {
                     refuseAll(status, request, body, kind.repeatedHint().apply(status)));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
+    }
+
+    /**
+     * Why no key went with a request the server refused for want of one: the model asks for a key and the variable
+     * it is read from is not set, or the model names no key at all (then a variable set here is not read either).
+     */
+    private String noKeySent() {
+        return settings.apiKeyVariable()
+                .map(variable -> "no API key was sent: the RewriterModel asks for one (its"
+                        + " spec.endpoint.apiKeySecretRef, or for a model the operator runs its Secret"
+                        + " <model>-vllm-api-key), read from the environment variable " + variable
+                        + ", which is not set here: set it to the key (on a cluster the operator sets it from the"
+                        + " Secret)")
+                .orElse("no API key was sent: the RewriterModel names no spec.endpoint.apiKeySecretRef, so no key is"
+                        + " read: name the Secret that holds the server's key there (locally, then set "
+                        + JobResolver.MODEL_API_KEY_ENV + " to the key)");
     }
 
     private ModelConfigException refuseAll(int status, HttpRequest request, String body, String hint) {

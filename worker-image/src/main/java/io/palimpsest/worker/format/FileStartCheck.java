@@ -69,6 +69,9 @@ public final class FileStartCheck {
             document = true;
         } else if (item instanceof UnusableItem u) {
             unusable.merge(u.reason(), 1L, Long::sum);
+            if (u.reason() == ItemReason.MISSING_ID) {
+                addFields(u.recordFields()); // a misspelt idField: the message names the fields there are
+            }
             if (u.reason().decodeFailure()) {
                 failures.merge(u.reason(), 1L, Long::sum);
                 firstOf.merge(u.reason(), u, FileStartCheck::earlier);
@@ -153,7 +156,14 @@ public final class FileStartCheck {
         UnusableItem first = firstOf.get(main);
         String at = unit + " " + first.position().line();
         String message;
-        if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
+        if (unusable.getOrDefault(ItemReason.MISSING_ID, 0L) >= failures.get(main)) {
+            // records with a text and without the named idField outnumber the lines the reader could not read:
+            // the idField is what makes the file unreadable, not the few bad lines beside it
+            message = "spec.input.idField '" + fields.idField() + "' is in none of " + which + unit + "s of " + file
+                    + " (their fields: " + String.join(", ", recordFields) + "; " + counts()
+                    + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
+                    + " or leave idField out for a corpus without ids (each record is then given file:line)";
+        } else if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + which + "records of " + file
                     + " (their fields: " + String.join(", ", recordFields) + ")";
         } else if (main == ItemReason.INVALID_ID) {

@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
@@ -204,14 +206,14 @@ public final class JobPlanner {
                     .toList();
             inputCheck.check(input, found);
             if (found.isEmpty()) {
-                throw new InputNotReadyException("input " + where + " does not exist");
+                throw new InputNotReadyException("spec.input.uri " + where + " does not exist");
             }
             return found;
         }
         List<StoredObject> all = input.storage().list("");
         inputCheck.check(input, all);
         if (all.isEmpty()) {
-            throw new InputNotReadyException("input " + where + " does not exist or holds no files");
+            throw new InputNotReadyException("spec.input.uri " + where + " does not exist or holds no files");
         }
         List<StoredObject> taken =
                 all.stream().filter(o -> filter.test(o.key())).toList();
@@ -260,7 +262,36 @@ public final class JobPlanner {
                     .append(sample(added))
                     .append(")");
         }
+        List<String> changed = changedSizes(kept, listed);
+        if (!changed.isEmpty()) {
+            out.append(out.length() == 0 ? "" : "; ")
+                    .append(changed.size())
+                    .append(" planned file(s) changed since the plan (")
+                    .append(sample(changed))
+                    .append(")");
+        }
         return out.length() == 0 ? "the same files, cut or sized differently" : out.toString();
+    }
+
+    /**
+     * The files planned whole in both plans whose size differs ("key: before -> now bytes"): a file written to
+     * since, whose committed shard will not read what it gained.
+     */
+    private static List<String> changedSizes(List<Shard> kept, List<Shard> listed) {
+        Map<String, Long> before = wholeFileSizes(kept);
+        Map<String, Long> now = wholeFileSizes(listed);
+        return before.entrySet().stream()
+                .filter(e -> now.containsKey(e.getKey()) && !now.get(e.getKey()).equals(e.getValue()))
+                .map(e -> e.getKey() + ": " + e.getValue() + " -> " + now.get(e.getKey()) + " bytes")
+                .toList();
+    }
+
+    private static Map<String, Long> wholeFileSizes(List<Shard> shards) {
+        Map<String, Long> sizes = new TreeMap<>();
+        shards.forEach(s -> s.files().stream()
+                .filter(f -> f.maxItems() == null && f.firstItem() == null)
+                .forEach(f -> sizes.put(f.key(), f.bytes())));
+        return sizes;
     }
 
     private static Set<String> keys(List<Shard> shards) {

@@ -713,7 +713,9 @@ class JobRefusalsTest {
         edit("uri: file://data/", "uri: file://no-such-folder/");
         CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
-        assertTrue(run.err().contains("no-such-folder") && run.err().contains("does not exist"), run.err());
+        assertTrue(
+                run.err().contains("spec.input.uri ") && run.err().contains("no-such-folder does not exist"),
+                run.err());
         assertNothingWritten();
     }
 
@@ -723,7 +725,9 @@ class JobRefusalsTest {
         edit("uri: file://data/", "uri: file://empty/");
         CliRun run = local();
         assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
-        assertTrue(run.err().contains("empty") && run.err().contains("holds no files"), run.err());
+        assertTrue(
+                run.err().contains("spec.input.uri ") && run.err().contains("empty/ does not exist or holds no files"),
+                run.err());
         assertNothingWritten();
     }
 

@@ -14,6 +14,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.Test;
 
@@ -145,6 +146,39 @@ class LocalSummaryTest {
                         + " skipped 1 in 1 shard under the earlier recipe sha256:647f0a1b2c3d (committed before a"
                         + " recipe change was accepted)\n"),
                 summary);
+    }
+
+    /** A run that wrote nothing, every document skipped or rejected, says so apart from its counts. */
+    @Test
+    void aRunThatWroteNothingSaysSo() {
+        ShardSummary empty = shard(0, 20, 0, 2, 18);
+        empty.setOutcome(ShardSummary.Outcome.committed);
+        String summary = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(empty, 0)),
+                committed(20, 0, 2, 18),
+                new RunProgress(),
+                null,
+                1.0,
+                "out/"));
+        assertTrue(
+                summary.contains("\nnothing    no document got an output: look at the rejects (palimpsest show"
+                        + " <output>) and the recipe's filters, routes and validators before using this output\n"),
+                summary);
+        assertEquals(
+                "no document got an output (skipped filter:metadata 18, rejected malformed_json 2): look at the rejects"
+                        + " (palimpsest show <output>) and the recipe's filters, routes and validators before using"
+                        + " this output",
+                LocalSummary.nothingWritten(Map.of("rejected/malformed_json", 2L, "skipped/filter:metadata", 18L)));
+        ShardSummary some = shard(1, 20, 1, 1, 18);
+        some.setOutcome(ShardSummary.Outcome.committed);
+        String written = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(some, 0)),
+                committed(20, 1, 1, 18),
+                new RunProgress(),
+                null,
+                1.0,
+                "out/"));
+        assertFalse(written.contains("nothing "), written);
     }
 
     private static String printed(Runnable print) {

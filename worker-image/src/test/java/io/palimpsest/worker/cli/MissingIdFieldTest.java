@@ -60,6 +60,32 @@ class MissingIdFieldTest {
         }
     }
 
+    /**
+     * A misspelt idField in a file that also has a malformed line: the refusal names the idField and the fields the
+     * records have, not the malformed line, which is not why no record is a document.
+     */
+    @Test
+    void aFileWithTheNamedIdFieldInNoRecordAndABadLineIsRefusedForTheIdFieldNotTheBadLine() throws IOException {
+        Path in = tmp.resolve("in");
+        Path out = tmp.resolve("out");
+        Files.createDirectories(in);
+        Files.writeString(in.resolve("a.jsonl"), "{\"id\": \"x-bad\", \"text\": \"cut short\n" + records(null, 6));
+        Path job = namingDoc(JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 8));
+
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
+
+        assertEquals(ExitCodes.INVALID_JOB, local.exit(), local.err());
+        assertTrue(
+                local.err()
+                        .contains("spec.input.idField 'doc' is in none of the 7 lines of "
+                                + new FileStorage(in).describe("a.jsonl")
+                                + " (their fields: text, id; 6 missing_id, 1 malformed_json): each of its documents"
+                                + " would be rejected as missing_id"),
+                local.err());
+        assertFalse(local.err().contains("Unexpected end-of-input"), local.err());
+        assertFalse(Files.exists(out.resolve("_palimpsest/receipts")), local.err());
+    }
+
     @Test
     void aRecordWithoutTheNamedIdFieldIsACountedRejectNotAPositionId() throws IOException {
         Path in = tmp.resolve("in");

@@ -50,7 +50,7 @@ class PlanInputRefusalMarkTest {
     void anInputThatIsNotThereYetIsMarked() throws IOException {
         edit("uri: file://data/", "uri: " + tmp.resolve("stage-1").toUri());
         String message = plan();
-        assertTrue(message.startsWith(PlanRefusals.INPUT_NOT_READY + "input "), message);
+        assertTrue(message.startsWith(PlanRefusals.INPUT_NOT_READY + "spec.input.uri "), message);
         assertTrue(message.contains("does not exist"), message);
         assertTrue(PlanRefusals.aboutInput(ExitCodes.INVALID_JOB, message));
     }

@@ -36,19 +36,24 @@ class RejectSelectionTest {
                 reject("judge-and-facts", "b", "facts"),
                 reject("only-facts", "a", "facts"),
                 reject("only-facts", "b", "facts"),
-                reject("written-in-b", "a", "judge")));
-
-        RejectSelection.Result result = selection.choose(Set.of("judge"), List.of("a", "b"));
+                reject("written-in-b", "a", "judge"),
+                reject("routed-to-a-only", "a", "judge")));
 
         assertEquals(
-                List.of("both-judge"),
+                Set.of("both-judge", "written-in-b", "routed-to-a-only"),
+                selection.rejectedInVariants(Set.of("judge")),
+                "whether they were written in another variant only the outputs tell");
+        RejectSelection.Result result = selection.choose(Set.of("judge"), Set.of("written-in-b"));
+
+        assertEquals(
+                List.of("both-judge", "routed-to-a-only"),
                 result.chosen().stream().map(RejectSelection.Chosen::id).toList());
         assertEquals(1, result.partial(), "written in another variant");
         assertEquals(1, result.otherReasons(), "rejected for judge and for facts: left out, counted");
         assertEquals(Set.of("facts"), result.others());
 
-        RejectSelection.Result both = selection.choose(Set.of("judge", "facts"), List.of("a", "b"));
-        assertEquals(3, both.chosen().size());
+        RejectSelection.Result both = selection.choose(Set.of("judge", "facts"), Set.of("written-in-b"));
+        assertEquals(4, both.chosen().size());
         assertEquals(0, both.otherReasons());
     }
 }

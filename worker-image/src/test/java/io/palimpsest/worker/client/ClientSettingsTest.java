@@ -40,6 +40,7 @@ class ClientSettingsTest {
                 Duration.ofMinutes(10),
                 Duration.ofSeconds(1),
                 ConnectionUse.PER_REQUEST,
+                Optional.empty(),
                 Optional.empty());
         assertEquals(expected, ClientSettings.builder(BASE).build());
         assertEquals(expected, ClientSettings.defaults(BASE));

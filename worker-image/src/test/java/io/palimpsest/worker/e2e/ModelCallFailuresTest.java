@@ -100,7 +100,14 @@ class ModelCallFailuresTest {
             CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
             assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
             assertTrue(run.text().contains("no API key was sent"), run.text());
-            assertTrue(run.text().contains("PALIMPSEST_MODEL_API_KEY is not set"), run.text());
+            // a model that names no key Secret is sent no key, set or not: the variable is not what to fix
+            assertTrue(
+                    run.text()
+                            .contains(
+                                    "no API key was sent: the RewriterModel names no spec.endpoint.apiKeySecretRef, so no"
+                                            + " key is read: name the Secret that holds the server's key there"),
+                    run.text());
+            assertFalse(run.text().contains("PALIMPSEST_MODEL_API_KEY is not set"), run.text());
             String requests = run.text()
                     .lines()
                     .filter(line -> line.startsWith("requests "))
@@ -110,6 +117,44 @@ class ModelCallFailuresTest {
                     requests.matches(
                             "requests +(\\d+) to the model: 0 answered, none failed, \\1 refused \\(http_401 \\1\\)"),
                     requests);
+            assertNothingCommitted(dir.resolve("out"));
+        }
+    }
+
+    /**
+     * A model that names its key Secret, run locally without the key in the environment: the refusal says the
+     * model asks for a key and which variable to set, not that the model names no Secret.
+     */
+    @Test
+    void aLocalRunOfAModelNamingItsKeySecretWithoutTheKeySetSaysWhichVariableToSet() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .apiKey("the-right-key")
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            Path job = manifests(sim.baseUrl(), "sim", 3);
+            Files.writeString(
+                    job,
+                    Files.readString(job)
+                            .replace(
+                                    "    url: " + sim.baseUrl() + "\n",
+                                    "    url: " + sim.baseUrl()
+                                            + "\n    apiKeySecretRef: {name: sim-key, key: token}\n"));
+            CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
+            assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
+            assertTrue(
+                    run.text()
+                            .contains(
+                                    "no API key was sent: the RewriterModel asks for one (its spec.endpoint.apiKeySecretRef,"
+                                            + " or for a model the operator runs its Secret <model>-vllm-api-key), read from the"
+                                            + " environment variable PALIMPSEST_MODEL_API_KEY, which is not set here: set it to"
+                                            + " the key"),
+                    run.text());
+            assertFalse(run.text().contains("names no spec.endpoint.apiKeySecretRef"), run.text());
             assertNothingCommitted(dir.resolve("out"));
         }
     }

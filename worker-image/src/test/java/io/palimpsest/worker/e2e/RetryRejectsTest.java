@@ -238,6 +238,78 @@ class RetryRejectsTest {
         }
     }
 
+    /**
+     * With routes, a document routed to one variant and rejected there got no output at all: it is run again. Only a
+     * document written in another variant is left out as such, whatever the variants it was not routed to.
+     */
+    @Test
+    void aRoutedDocumentRejectedInItsOnlyVariantIsRunAgainNotTakenAsWrittenElsewhere() throws Exception {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            corpus.append("{\"id\":\"d-")
+                    .append(i)
+                    .append("\",\"kind\":\"")
+                    .append(i % 2 == 0 ? "narrow" : "wide")
+                    .append("\",\"text\":\"Record number ")
+                    .append(i)
+                    .append(" tells of the harbour and its boats.\"}\n");
+        }
+        Files.writeString(in.resolve("corpus.jsonl"), corpus.toString());
+        Path job = dir.resolve("job.yaml");
+        Files.writeString(job, """
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriterModel
+                metadata:
+                  name: sim
+                spec:
+                  servedModelName: sim
+                  endpoint:
+                    url: http://127.0.0.1:9
+                ---
+                apiVersion: palimpsest.io/v1alpha1
+                kind: RewriteJob
+                metadata:
+                  name: routed
+                spec:
+                  modelRef: {name: sim}
+                  input:
+                    uri: %s
+                  output:
+                    uri: %s
+                  recipe:
+                    routes:
+                      - when: "meta.kind == 'narrow'"
+                        variants: [strict]
+                      - variants: [strict, plain]
+                    prompts:
+                      - name: strict
+                        user: "Rewrite the document. <document>{{ text }}</document>"
+                        sampling: {temperature: 0, maxTokens: 256, seed: 1}
+                        validators:
+                          - {type: length, min: 1000}
+                      - name: plain
+                        user: "Rewrite the document plainly. <document>{{ text }}</document>"
+                        sampling: {temperature: 0, maxTokens: 256, seed: 1}
+                """.formatted(in.toUri(), dir.resolve("out").toUri()));
+        assertEquals(0, PalimpsestCli.execute("local", "-f", job.toString(), "--simulate"));
+
+        CliRun retry = CliRun.of("retry-rejects", "-f", job.toString(), "--reason", "length", "--simulate");
+
+        assertEquals(0, retry.exit(), retry.text());
+        assertTrue(
+                retry.err()
+                        .contains("rejects with reason [length]: 3 to run again in round 1; 3 left out: written in"
+                                + " another variant"),
+                retry.err());
+        List<String> again = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("out/retries/round-001-input/documents.jsonl"))) {
+            again.add(JSON.readTree(line).path("id").asText());
+        }
+        assertEquals(List.of("d-0", "d-2", "d-4"), again.stream().sorted().toList());
+    }
+
     /** A reason no reject has: nothing to run, and the message says no round was made (not "0 ... in round 1"). */
     @Test
     void aReasonNoRejectHasMakesNoRoundAndSaysSo() throws Exception {

@@ -119,6 +119,13 @@ class ShardPlannerTest {
                 "sub/a.jsonl",
                 new ShardManifest(json).readShard(output, 0).files().get(0).key(),
                 "the larger file first");
+
+        // a planned file that grew (a document appended) is named: the committed shard will not read it again
+        Files.writeString(dir.resolve("in/sub/a.jsonl"), "{}\n{}\n{}\n");
+        assertEquals(
+                "1 planned file(s) no longer listed (b.jsonl); 1 new file(s) not in the plan (d.jsonl); 1 planned"
+                        + " file(s) changed since the plan (sub/a.jsonl: 6 -> 9 bytes)",
+                planner.plan(input, filter, output).difference());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.palimpsest.worker.recipe.runtime;
 
+import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.api.lint.ManifestLinter;
 import io.palimpsest.api.lint.RecipeCompiler;
 import io.palimpsest.api.recipe.PostStep;
@@ -445,12 +446,17 @@ public final class RecipeCheck {
         if (name.startsWith("meta.") && name.indexOf('.', 5) < 0) {
             Set<String> fields = new TreeSet<>();
             docs.forEach(d -> fields.addAll(d.meta().keySet()));
+            // a misspelt field most often: the nearest field the documents have, as lint suggests a field name
+            String near = CrdSchema.nearest(name.substring("meta.".length()), fields)
+                    .map(field -> "; did you mean meta." + field + "?")
+                    .orElse("");
             out.add(new Problem(
                     located.field(),
                     located.line(),
                     at + ": " + name + " is in none of the first " + docs.size()
                             + " documents that reach this template (their fields: "
                             + (fields.isEmpty() ? "none besides text and id" : String.join(", ", fields))
+                            + near
                             + "); if some documents lack it, write {{ " + name + " | default('') }}"));
             return;
         }

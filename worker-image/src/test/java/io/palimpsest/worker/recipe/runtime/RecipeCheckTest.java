@@ -172,8 +172,8 @@ class RecipeCheckTest {
         String m = refusal("prompts: [{name: wiki, user: \"{{ meta.titel }}: {{ text }}\"}]\n", DOCS);
         assertEquals(
                 "spec.recipe.prompts[0].user: variant wiki, line 1: meta.titel is in none of the first 2 documents that reach this"
-                        + " template (their fields: lang, title, year); if some documents lack it, write"
-                        + " {{ meta.titel | default('') }}",
+                        + " template (their fields: lang, title, year; did you mean meta.title?); if some documents"
+                        + " lack it, write {{ meta.titel | default('') }}",
                 m);
     }
 
