@@ -107,6 +107,11 @@ public final class YamlLines {
         return FOLDED_BLOCK.matcher(keyLine).find() ? line + 1 : line;
     }
 
+    /** Whether the file writes this field itself (not only a field enclosing it). */
+    public boolean has(String field) {
+        return lines.containsKey(field);
+    }
+
     /** The line of the field, else of its nearest enclosing field (a missing field's parent); 0 when unknown. */
     public int lineOf(String field) {
         String path = field;

@@ -139,8 +139,13 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
         ResolvedJob job = loaded.job();
-        LocalPaths.resolve(job, loaded.jobFile(), out);
-        return run(job, loaded.model());
+        try {
+            LocalPaths.resolve(job, loaded.jobFile(), out);
+            return run(job, loaded.model());
+        } catch (InvalidJobException e) {
+            // the field a refusal names, at its line in the manifest, as lint names it; --out is no line of it
+            throw loaded.located(e, out == null ? List.of() : List.of("spec.output.uri"));
+        }
     }
 
     /** Runs a resolved job (paths already absolute) with this command's model and run options. */

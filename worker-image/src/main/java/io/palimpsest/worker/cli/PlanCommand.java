@@ -29,7 +29,6 @@ import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.plan.ShardPlanner;
 import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.recipe.PlainValues;
-import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import io.palimpsest.worker.run.ShardInput;
@@ -178,8 +177,8 @@ final class PlanCommand implements Callable<Integer> {
         List<Shard> shards = cut(runtime, planner, fleetWorkers);
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), maxModelLen(runtime), firstDocuments(runtime, shards));
-        } catch (RecipeException e) {
-            throw new InvalidJobException(e.getMessage());
+        } catch (RecipeCheck.Refused e) {
+            throw e.invalidJob();
         }
         // someone's files and no campaign: one look at the output's first names, before the listing of it below
         ForeignOutput.refuse(runtime.spec.getOutput().getUri(), runtime.output());

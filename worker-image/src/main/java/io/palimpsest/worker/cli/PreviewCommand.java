@@ -250,7 +250,8 @@ final class PreviewCommand implements Callable<Integer> {
             return ExitCodes.MODEL_CONFIG;
         } catch (InvalidJobException e) {
             pod.report(e.getMessage());
-            throw e;
+            // from manifest files, the field a refusal names at its line, as lint names it
+            throw loaded.located(e);
         }
         ObjectMapper json = new ObjectMapper();
         Files.createDirectories(folder);
@@ -464,8 +465,8 @@ final class PreviewCommand implements Callable<Integer> {
                 .toList();
         try {
             RecipeCheck.compile(runtime.spec.getRecipe(), PlanCommand.maxModelLen(runtime), documents);
-        } catch (RecipeException e) {
-            throw new InvalidJobException(e.getMessage());
+        } catch (RecipeCheck.Refused e) {
+            throw e.invalidJob();
         }
     }
 

@@ -1,5 +1,8 @@
 package io.palimpsest.worker.config;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /**
  * The job as written cannot run, and running it again will not change that: manifests that fail
  * the CRD's checks, input that matches nothing, a plan with no shards, a recipe that differs from
@@ -8,7 +11,36 @@ package io.palimpsest.worker.config;
  * cluster the planner's Job then fails at once and the RewriteJob ends PlanningFailed with this message.
  */
 public class InvalidJobException extends IllegalArgumentException {
+
+    /**
+     * One field of the job the refusal is about, so that a run from manifest files can say at which line.
+     *
+     * @param path        the field's path in the RewriteJob ({@code spec.recipe.preFilters[1].when})
+     * @param lineInValue the line within the field's value (a template's line) where that is known, else 0
+     * @param message     what is wrong there
+     */
+    public record Field(String path, int lineInValue, String message) {
+        @Override
+        public String toString() {
+            return path + ": " + message;
+        }
+    }
+
+    private final List<Field> fields;
+
     public InvalidJobException(String message) {
         super(message);
+        this.fields = List.of();
+    }
+
+    /** A refusal of these fields; its message is theirs, joined as a status message shows them. */
+    public InvalidJobException(List<Field> fields) {
+        super(fields.stream().map(Field::toString).collect(Collectors.joining("; ")));
+        this.fields = List.copyOf(fields);
+    }
+
+    /** The fields refused, each with its own words; empty when the refusal was made of words only. */
+    public List<Field> fields() {
+        return fields;
     }
 }

@@ -1,6 +1,7 @@
 package io.palimpsest.worker.manifests;
 
 import io.palimpsest.api.lint.ManifestLinter;
+import io.palimpsest.api.lint.YamlLines;
 import io.palimpsest.api.v1alpha1.RewriteJob;
 import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
@@ -20,8 +21,25 @@ import java.util.List;
  */
 public final class JobManifests {
 
-    /** The manifests found at {@code path}, with the file each came from (for relative paths and messages). */
-    public record Loaded(ResolvedJob job, Path jobFile, RewriterModel model) {}
+    /**
+     * The manifests found at {@code path}, with the file each came from (for relative paths and messages) and,
+     * for a RewriteJob manifest, the line of each of its fields (null for an operator's resolved job).
+     */
+    public record Loaded(ResolvedJob job, Path jobFile, RewriterModel model, YamlLines jobLines) {
+        /**
+         * The refusal with the file and line of the RewriteJob field it names put before it, as lint writes a
+         * problem ({@code job.yaml:23: spec.recipe.preFilters[1].when: ...}); as it is when it names no field the
+         * manifest writes (a field the operator fills in) or the job was not read from a manifest.
+         */
+        public InvalidJobException located(InvalidJobException refusal) {
+            return located(refusal, List.of());
+        }
+
+        /** As {@link #located(InvalidJobException)}, but not at the fields the command line gave instead of the file. */
+        public InvalidJobException located(InvalidJobException refusal, List<String> overridden) {
+            return jobLines == null ? refusal : RefusalLines.locate(refusal, jobFile, jobLines, overridden);
+        }
+    }
 
     public Loaded load(Path path) throws IOException {
         return load(path, true);
@@ -45,7 +63,7 @@ public final class JobManifests {
             throw new InvalidJobException(e.getMessage());
         }
         if (lint.resolvedJob() != null && lint.jobs().isEmpty()) {
-            return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null);
+            return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null, null);
         }
         var problems = lint.problems().stream()
                 .filter(p -> modelRequired
@@ -69,7 +87,8 @@ public final class JobManifests {
         return new Loaded(
                 resolve(found.object(), model == null ? null : model.object()),
                 found.file(),
-                model == null ? null : model.object());
+                model == null ? null : model.object(),
+                found.lines());
     }
 
     /**

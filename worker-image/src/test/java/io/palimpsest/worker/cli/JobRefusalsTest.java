@@ -323,6 +323,8 @@ class JobRefusalsTest {
                                 + out.toAbsolutePath() + "/_palimpsest/manifest.jsonl)"),
                 nested.err());
         assertTrue(nested.err().contains("write to an output apart from " + out.toAbsolutePath()), nested.err());
+        // the output is --out's, not the manifest's spec.output.uri: no line of the manifest is named for it
+        assertTrue(nested.err().contains("palimpsest local: spec.output.uri "), nested.err());
         assertFalse(Files.exists(inner.resolve("_palimpsest")), "nothing planned inside the other output");
 
         // The other way round: an output around one that exists.
@@ -716,6 +718,12 @@ class JobRefusalsTest {
         assertTrue(
                 run.err().contains("spec.input.uri ") && run.err().contains("no-such-folder does not exist"),
                 run.err());
+        // the field at its line in the manifest, as lint names it
+        assertTrue(
+                run.err()
+                        .contains(manifests.resolve("job.yaml") + ":" + lineOf("uri: file://no-such-folder/")
+                                + ": spec.input.uri "),
+                run.err());
         assertNothingWritten();
     }
 
@@ -790,6 +798,72 @@ class JobRefusalsTest {
                 run.err());
         assertNoJavaNames(run.err());
         assertFalse(run.err().contains("completion tokens"), "no shard ran: " + run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void aFilterNoDocumentCanBeEvaluatedOnIsRefusedAtItsLineInTheManifest() throws IOException {
+        edit(
+                "  recipe:\n    prompts:\n",
+                "  recipe:\n    preFilters:\n      - type: minLength\n        words: 1\n"
+                        + "      - type: metadata\n        when: meta.sourc == 'web'\n    prompts:\n");
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest local: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("when: meta.sourc")
+                                + ": spec.recipe.preFilters[1].when: cannot be evaluated on"
+                                + " any of the "),
+                run.err());
+        assertNoJavaNames(run.err());
+        assertNothingWritten();
+    }
+
+    @Test
+    void previewRefusesAFilterNoDocumentCanBeEvaluatedOnAtItsLineInTheManifest() throws IOException {
+        edit(
+                "  recipe:\n    prompts:\n",
+                "  recipe:\n    preFilters:\n      - type: metadata\n        when: meta.sourc == 'web'\n    prompts:\n");
+        CliRun run = CliRun.of(
+                "preview",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--sample",
+                "5",
+                "--tokens-per-second-per-replica",
+                "2000",
+                "--out",
+                tmp.resolve("report").toString());
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(
+                run.err()
+                        .contains("palimpsest preview: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("when: meta.sourc")
+                                + ": spec.recipe.preFilters[0].when: cannot be evaluated on"
+                                + " any of the "),
+                run.err());
+        assertNoJavaNames(run.err());
+    }
+
+    @Test
+    void aTemplateFieldNoDocumentHasIsRefusedAtItsLineInTheManifest() throws IOException {
+        edit(
+                "<document>{{ text }}</document>\n        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}",
+                "<document>{{ meta.sourc }}: {{ text }}</document>\n"
+                        + "        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}");
+        CliRun run = local();
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        // the template's third line, as lint places a template's line
+        assertTrue(
+                run.err()
+                        .contains("palimpsest local: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("{{ meta.sourc }}") + ": spec.recipe.prompts[1].user: variant qa, line 3:"
+                                + " meta.sourc is in none of the first "),
+                run.err());
+        assertTrue(run.err().contains("did you mean meta.source?"), run.err());
+        assertNoJavaNames(run.err());
         assertNothingWritten();
     }
 

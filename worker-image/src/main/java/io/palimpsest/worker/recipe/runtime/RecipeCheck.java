@@ -12,6 +12,7 @@ import io.palimpsest.api.recipe.Route;
 import io.palimpsest.api.recipe.Stage;
 import io.palimpsest.api.recipe.ValidatorSpec;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.recipe.EngineSettings;
 import io.palimpsest.worker.recipe.ModelCall;
 import io.palimpsest.worker.recipe.RecipeEngine;
@@ -305,7 +306,7 @@ public final class RecipeCheck {
      * @param maxModelLen the context length of the job's model, null when unknown
      * @param documents the first documents of the plan (at most {@link #SAMPLE} are used); empty when none
      *                  could be read
-     * @throws RecipeException naming every problem, each with its field
+     * @throws Refused naming every problem, each with its field
      */
     public static void compile(Recipe recipe, Integer maxModelLen, List<SourceDocument> documents) {
         List<Problem> problems = problems(recipe, maxModelLen);
@@ -313,7 +314,24 @@ public final class RecipeCheck {
             problems = probe(recipe, documents.subList(0, Math.min(SAMPLE, documents.size())));
         }
         if (!problems.isEmpty()) {
-            throw new RecipeException(problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+            throw new Refused(problems);
+        }
+    }
+
+    /** The recipe refused by {@link #compile}: every problem, each on its field. */
+    public static final class Refused extends RecipeException {
+        private final List<Problem> problems;
+
+        Refused(List<Problem> problems) {
+            super(problems.stream().map(Problem::toString).collect(Collectors.joining("; ")));
+            this.problems = List.copyOf(problems);
+        }
+
+        /** The refusal of the job, each problem on its field (so a run from manifest files can name its line). */
+        public InvalidJobException invalidJob() {
+            return new InvalidJobException(problems.stream()
+                    .map(p -> new InvalidJobException.Field(p.path(), p.line(), p.message()))
+                    .toList());
         }
     }
 
