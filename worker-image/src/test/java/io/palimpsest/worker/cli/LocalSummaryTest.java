@@ -148,6 +148,46 @@ class LocalSummaryTest {
                 summary);
     }
 
+    /**
+     * A run stopped before its documents were done paid for the requests the model answered: the tokens line
+     * says so from the model client's counts, apart from the output's committed tokens, even when no document of
+     * the stopped shards was finished (the shards' summaries then carry no tokens).
+     */
+    @Test
+    void theTokensAStoppedRunPaidForAreSaidApartFromTheCommittedOnes() {
+        ShardSummary done = shard(0, 150, 150, 0, 0);
+        done.setOutcome(ShardSummary.Outcome.alreadyCommitted);
+        ShardSummary stopped = shard(1, 129, 0, 0, 0);
+        stopped.setOutcome(ShardSummary.Outcome.error);
+        Tally output = committed(150, 150, 0, 0);
+        output.setPromptTokens(30600);
+        output.setCompletionTokens(17650);
+        ClientStats stats = new ClientStats();
+        stats.attempts.add(258);
+        stats.successes.add(258);
+        stats.promptTokens.add(52632);
+        stats.completionTokens.add(30444);
+        String summary = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(done, 0), new ShardRunner.Report(stopped, 130)),
+                output,
+                new RunProgress(),
+                stats,
+                1.0,
+                "out/"));
+        assertTrue(
+                summary.contains("\ntokens     prompt 30600, completion 17650 committed (this run: prompt 52632,"
+                        + " completion 30444 answered, including the requests of 1 shard not committed)\n"),
+                summary);
+        ShardSummary fresh = shard(0, 150, 150, 0, 0);
+        fresh.setOutcome(ShardSummary.Outcome.committed);
+        String complete = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(fresh, 0)), output, new RunProgress(), stats, 1.0, "out/"));
+        assertTrue(
+                complete.contains("\ntokens     prompt 30600, completion 17650 committed (this run: prompt 52632,"
+                        + " completion 30444 answered)\n"),
+                complete);
+    }
+
     /** A run that wrote nothing, every document skipped or rejected, says so apart from its counts. */
     @Test
     void aRunThatWroteNothingSaysSo() {
