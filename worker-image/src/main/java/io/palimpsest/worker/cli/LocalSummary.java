@@ -194,16 +194,20 @@ final class LocalSummary {
      * sent, split into those answered (one per prompt a document needs when nothing fails: what
      * {@code preview} estimates as requests), those that failed (timeouts, 5xx, dropped
      * connections: retried while the document's retries last), by reason, and those the server
-     * refused for good (400, 401, 404, ...: not retried), by status; then the token counts, if any
+     * refused for good (400, 401, 404, ...: not retried), by status, and those that got no answer (in
+     * flight when a stopped run gave them up: no tokens are known of them); then the token counts, if any
      * were asked of the server, apart.
      */
     static String requests(ClientStats stats) {
         long sent = stats.attempts.sum();
+        long answered = stats.successes.sum();
         long failed = stats.totalRetries();
         long refused = stats.completions.totalRefused();
-        String line = sent + " to the model: " + (sent - failed - refused) + " answered, "
+        long unanswered = sent - answered - failed - refused;
+        String line = sent + " to the model: " + answered + " answered, "
                 + (failed == 0 ? "none failed" : failed + " failed (" + byReason(stats.retriesByReason) + ")")
-                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(stats.refusedByStatus) + ")");
+                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(stats.refusedByStatus) + ")")
+                + (unanswered <= 0 ? "" : ", " + unanswered + " without an answer (given up in flight)");
         String latency = stats.successes.sum() == 0
                 ? ""
                 : String.format(
