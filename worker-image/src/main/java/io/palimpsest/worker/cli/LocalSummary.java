@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
- * The closing summary of a local run. Its documents and tokens are the output's totals as {@code tally}
- * states them ({@link ReceiptTally}: every committed shard, the part earlier recipes made said below), plus
- * what the attempts of shards left uncommitted read.
+ * The closing summary of a local run. Its documents are the output's totals as {@code tally} states them
+ * ({@link ReceiptTally}: every committed shard, the part earlier recipes made said below), plus what the attempts
+ * of shards left uncommitted read. Its tokens are the output's committed totals, then what this run's requests
+ * were answered with, as the model client counted them: committed or not, so a stopped or failed run still says
+ * what it cost.
  */
 final class LocalSummary {
 
@@ -41,9 +43,8 @@ final class LocalSummary {
         long written = committed.getWritten();
         long rejected = committed.getRejected();
         long skipped = committed.getSkipped();
-        long prompt = committed.getPromptTokens();
-        long completion = committed.getCompletionTokens();
         long resumed = 0;
+        int uncommitted = 0;
         Map<ShardSummary.Outcome, Integer> outcomes = new TreeMap<>();
         for (ShardRunner.Report report : reports) {
             ShardSummary s = report.summary();
@@ -52,8 +53,7 @@ final class LocalSummary {
                 written += s.getWritten();
                 rejected += s.getRejected();
                 skipped += s.getSkipped();
-                prompt += s.getPromptTokens();
-                completion += s.getCompletionTokens();
+                uncommitted++;
             }
             resumed += report.resumed();
             outcomes.merge(s.getOutcome(), 1, Integer::sum);
@@ -76,9 +76,7 @@ final class LocalSummary {
         if (overcounted != null) {
             System.out.println("counts     " + overcounted);
         }
-        System.out.printf(
-                "tokens     prompt %d, completion %d (this run: %d completion tokens)%n",
-                prompt, completion, progress.completionTokens.get());
+        System.out.println("tokens     " + tokens(committed, progress, stats, uncommitted));
         if (stats != null) {
             System.out.println("requests   " + requests(stats));
         }
@@ -94,6 +92,27 @@ final class LocalSummary {
                         report.summary().getMessage());
             }
         }
+    }
+
+    /**
+     * The output's committed tokens (its receipts, earlier runs' shards included), then this run's: every request
+     * the model answered, as the client counted it, whether its document was committed, is waiting in a shard
+     * not committed, or was given up when the run stopped. A document's tokens reach a receipt only with its
+     * shard; the client's are what was paid. Without a model client (a recipe calling no model), the documents'.
+     */
+    static String tokens(Tally committed, RunProgress progress, ClientStats stats, int uncommitted) {
+        long prompt = stats != null ? stats.promptTokens.sum() : progress.promptTokens.get();
+        long completion = stats != null ? stats.completionTokens.sum() : progress.completionTokens.get();
+        return String.format(
+                "prompt %d, completion %d committed (this run: prompt %d, completion %d answered%s)",
+                committed.getPromptTokens(),
+                committed.getCompletionTokens(),
+                prompt,
+                completion,
+                uncommitted == 0
+                        ? ""
+                        : ", including the requests of " + uncommitted + (uncommitted == 1 ? " shard" : " shards")
+                                + " not committed");
     }
 
     /** The shard has a receipt: its counts are in the output's totals. */
@@ -175,16 +194,20 @@ final class LocalSummary {
      * sent, split into those answered (one per prompt a document needs when nothing fails: what
      * {@code preview} estimates as requests), those that failed (timeouts, 5xx, dropped
      * connections: retried while the document's retries last), by reason, and those the server
-     * refused for good (400, 401, 404, ...: not retried), by status; then the token counts, if any
+     * refused for good (400, 401, 404, ...: not retried), by status, and those that got no answer (in
+     * flight when a stopped run gave them up: no tokens are known of them); then the token counts, if any
      * were asked of the server, apart.
      */
     static String requests(ClientStats stats) {
         long sent = stats.attempts.sum();
+        long answered = stats.successes.sum();
         long failed = stats.totalRetries();
         long refused = stats.completions.totalRefused();
-        String line = sent + " to the model: " + (sent - failed - refused) + " answered, "
+        long unanswered = sent - answered - failed - refused;
+        String line = sent + " to the model: " + answered + " answered, "
                 + (failed == 0 ? "none failed" : failed + " failed (" + byReason(stats.retriesByReason) + ")")
-                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(stats.refusedByStatus) + ")");
+                + (refused == 0 ? "" : ", " + refused + " refused (" + byReason(stats.refusedByStatus) + ")")
+                + (unanswered <= 0 ? "" : ", " + unanswered + " without an answer (given up in flight)");
         String latency = stats.successes.sum() == 0
                 ? ""
                 : String.format(

@@ -395,8 +395,9 @@ final class PlanCommand implements Callable<Integer> {
 
     /**
      * What the duplicate-id pass counted: the ids it compared among the documents it read (the run's summary
-     * counts the same documents as read), and how many of those had no id to compare (empty or malformed: the
-     * run skips or rejects them).
+     * counts the same documents as read), and how many records read were not compared: blank lines and empty
+     * texts, malformed lines, records without a text or an id (some of them have an id; none is a document the
+     * run rewrites: it skips or rejects them).
      */
     static String idsAmong(long ids, long read, int shards, double seconds) {
         long without = Math.max(0, read - ids);
@@ -406,7 +407,9 @@ final class PlanCommand implements Callable<Integer> {
                 Plural.of(Math.max(read, ids), "document"),
                 Plural.of(shards, "shard"),
                 seconds,
-                without == 0 ? "" : "; " + Plural.of(without, "document") + " empty or malformed, without an id");
+                without == 0
+                        ? ""
+                        : "; " + Plural.of(without, "record") + " not compared (empty, malformed, or no text or id)");
     }
 
     /** The context length of the job's model, as the operator resolved it into job.yaml; null when unknown. */

@@ -148,6 +148,46 @@ class LocalSummaryTest {
                 summary);
     }
 
+    /**
+     * A run stopped before its documents were done paid for the requests the model answered: the tokens line
+     * says so from the model client's counts, apart from the output's committed tokens, even when no document of
+     * the stopped shards was finished (the shards' summaries then carry no tokens).
+     */
+    @Test
+    void theTokensAStoppedRunPaidForAreSaidApartFromTheCommittedOnes() {
+        ShardSummary done = shard(0, 150, 150, 0, 0);
+        done.setOutcome(ShardSummary.Outcome.alreadyCommitted);
+        ShardSummary stopped = shard(1, 129, 0, 0, 0);
+        stopped.setOutcome(ShardSummary.Outcome.error);
+        Tally output = committed(150, 150, 0, 0);
+        output.setPromptTokens(30600);
+        output.setCompletionTokens(17650);
+        ClientStats stats = new ClientStats();
+        stats.attempts.add(258);
+        stats.successes.add(258);
+        stats.promptTokens.add(52632);
+        stats.completionTokens.add(30444);
+        String summary = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(done, 0), new ShardRunner.Report(stopped, 130)),
+                output,
+                new RunProgress(),
+                stats,
+                1.0,
+                "out/"));
+        assertTrue(
+                summary.contains("\ntokens     prompt 30600, completion 17650 committed (this run: prompt 52632,"
+                        + " completion 30444 answered, including the requests of 1 shard not committed)\n"),
+                summary);
+        ShardSummary fresh = shard(0, 150, 150, 0, 0);
+        fresh.setOutcome(ShardSummary.Outcome.committed);
+        String complete = printed(() -> LocalSummary.print(
+                List.of(new ShardRunner.Report(fresh, 0)), output, new RunProgress(), stats, 1.0, "out/"));
+        assertTrue(
+                complete.contains("\ntokens     prompt 30600, completion 17650 committed (this run: prompt 52632,"
+                        + " completion 30444 answered)\n"),
+                complete);
+    }
+
     /** A run that wrote nothing, every document skipped or rejected, says so apart from its counts. */
     @Test
     void aRunThatWroteNothingSaysSo() {
@@ -201,18 +241,24 @@ class LocalSummaryTest {
     void theRequestsLineSaysHowManyOfTheRequestsFailed() {
         ClientStats none = new ClientStats();
         none.attempts.add(16);
-        assertEquals("16 to the model: 16 answered, none failed", LocalSummary.requests(none));
+        none.successes.add(16);
+        assertEquals(
+                "16 to the model: 16 answered, none failed, latency p50 0 ms, p99 0 ms", LocalSummary.requests(none));
 
         ClientStats retried = new ClientStats();
         retried.attempts.add(24);
+        retried.successes.add(21);
         retried.retriesByReason.computeIfAbsent("timeout", r -> new LongAdder()).add(2);
         retried.retriesByReason
                 .computeIfAbsent("http_503", r -> new LongAdder())
                 .add(1);
-        assertEquals("24 to the model: 21 answered, 3 failed (http_503 1, timeout 2)", LocalSummary.requests(retried));
+        assertEquals(
+                "24 to the model: 21 answered, 3 failed (http_503 1, timeout 2), latency p50 0 ms, p99 0 ms",
+                LocalSummary.requests(retried));
 
         ClientStats refused = new ClientStats();
         refused.attempts.add(24);
+        refused.successes.add(18);
         refused.retriesByReason.computeIfAbsent("timeout", r -> new LongAdder()).add(2);
         refused.refusedByStatus
                 .computeIfAbsent("http_400", r -> new LongAdder())
@@ -221,8 +267,23 @@ class LocalSummaryTest {
                 .computeIfAbsent("http_401", r -> new LongAdder())
                 .add(3);
         assertEquals(
-                "24 to the model: 18 answered, 2 failed (timeout 2), 4 refused (http_400 1, http_401 3)",
+                "24 to the model: 18 answered, 2 failed (timeout 2), 4 refused (http_400 1, http_401 3), latency p50 0 ms, p99 0 ms",
                 LocalSummary.requests(refused));
+
+        // a run stopped while its requests were in flight: sent, never answered, no tokens known of them
+        ClientStats stopped = new ClientStats();
+        stopped.attempts.add(320);
+        stopped.successes.add(100);
+        stopped.retriesByReason.computeIfAbsent("timeout", r -> new LongAdder()).add(2);
+        assertEquals(
+                "320 to the model: 100 answered, 2 failed (timeout 2), 218 without an answer (given up in flight)"
+                        + ", latency p50 0 ms, p99 0 ms",
+                LocalSummary.requests(stopped));
+        ClientStats nothingBack = new ClientStats();
+        nothingBack.attempts.add(258);
+        assertEquals(
+                "258 to the model: 0 answered, none failed, 258 without an answer (given up in flight)",
+                LocalSummary.requests(nothingBack));
     }
 
     /** Token counts asked of the server (tokenizer.mode: server) are said apart: the model calls' figure stays theirs. */
@@ -230,15 +291,18 @@ class LocalSummaryTest {
     void theRequestsLineSaysTheTokenCountsApart() {
         ClientStats counted = new ClientStats();
         counted.attempts.add(24);
+        counted.successes.add(24);
         counted.counts.attempts.add(13);
-        assertEquals("24 to the model: 24 answered, none failed (+13 token counts)", LocalSummary.requests(counted));
+        assertEquals(
+                "24 to the model: 24 answered, none failed, latency p50 0 ms, p99 0 ms (+13 token counts)",
+                LocalSummary.requests(counted));
 
         counted.counts
                 .retriesByReason
                 .computeIfAbsent("http_503", r -> new LongAdder())
                 .add(2);
         assertEquals(
-                "24 to the model: 24 answered, none failed (+13 token counts, 2 failed (http_503 2))",
+                "24 to the model: 24 answered, none failed, latency p50 0 ms, p99 0 ms (+13 token counts, 2 failed (http_503 2))",
                 LocalSummary.requests(counted));
     }
 }

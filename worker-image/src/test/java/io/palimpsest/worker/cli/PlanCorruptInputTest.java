@@ -162,6 +162,25 @@ class PlanCorruptInputTest {
                 plan.err());
     }
 
+    /**
+     * A record with an id and an empty text, or with an id and no text field, is read and not compared, as a
+     * malformed line is: the line counting them names them all, never "without an id".
+     */
+    @Test
+    void recordsWithAnIdButNoTextAreCountedAsNotComparedNotAsWithoutAnId() throws IOException {
+        Path in = corpus("idsWithoutText");
+        Files.writeString(
+                in.resolve("b.jsonl"),
+                lines("h", 3) + "{\"id\":\"h-empty\",\"text\":\"\"}\n{\"id\":\"h-textless\"}\n{not json\n");
+
+        CliRun plan = plan(in);
+
+        assertEquals(0, plan.exit(), plan.err());
+        assertTrue(plan.err().contains("(8 ids among 11 documents read from 2 shards in "), plan.err());
+        assertTrue(plan.err().contains("; 3 records not compared (empty, malformed, or no text or id))"), plan.err());
+        assertFalse(plan.err().contains("without an id"), plan.err());
+    }
+
     @Test
     void malformedLinesOfAFileThatDecodesStayRejectsNotARefusal() throws IOException {
         Path in = corpus("malformed");
@@ -176,7 +195,7 @@ class PlanCorruptInputTest {
         assertTrue(
                 plan.err().contains("duplicate ids: none across shards (11 ids among 13 documents read from 2 shards"),
                 plan.err());
-        assertTrue(plan.err().contains("; 2 documents empty or malformed, without an id)"), plan.err());
+        assertTrue(plan.err().contains("; 2 records not compared (empty, malformed, or no text or id))"), plan.err());
     }
 
     @Test
@@ -226,7 +245,7 @@ class PlanCorruptInputTest {
         assertTrue(
                 plan.err().contains("duplicate ids: none across shards (6 ids among 137 documents read from "),
                 plan.err());
-        assertTrue(plan.err().contains("; 131 documents empty or malformed, without an id)"), plan.err());
+        assertTrue(plan.err().contains("; 131 records not compared (empty, malformed, or no text or id))"), plan.err());
         assertFalse(plan.err().contains("no document"), plan.err());
         assertFalse(plan.err().contains("warning"), plan.err());
     }

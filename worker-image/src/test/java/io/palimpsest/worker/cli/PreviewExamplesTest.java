@@ -153,7 +153,7 @@ class PreviewExamplesTest {
 
     /**
      * The {@code documents} and {@code tokens} lines docs/RECIPES.md shows under the example's heading
-     * ({@code ### <example>: ...}), without the run's own share of tokens.
+     * ({@code ### <example>: ...}), without the run's own tokens.
      */
     private static List<String> documentedFigures(String example) throws IOException {
         String docs = Files.readString(ExamplesLocator.examples().resolveSibling("docs/RECIPES.md"));
@@ -164,7 +164,7 @@ class PreviewExamplesTest {
         for (String line :
                 docs.substring(heading, end < 0 ? docs.length() : end).split("\n")) {
             if (line.startsWith("documents  ") || line.startsWith("tokens     ")) {
-                figures.add(line.replaceFirst(" \\(this run: .*\\)$", ""));
+                figures.add(line.replaceFirst(" committed \\(this run: .*\\)$", ""));
             }
         }
         return figures;
