@@ -296,15 +296,24 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
         if (r.resource().equals("selfsubjectrulesreviews") && r.verb().equals("create")) {
             return rulesReview(request);
         }
+        Dispatcher target = store;
         if (stampManagedFields
                 && r.subresource() == null
                 && (r.verb().equals("create") || r.verb().equals("update"))) {
-            request = stamped(request, r.agent());
+            // stamped when the store takes it, as a server stamps a write when it persists it: a fault's answer
+            // that writes something else first (another client's write landing just before) gets an earlier time
+            RecordedRequest original = request;
+            target = new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest handed) {
+                    return store.dispatch(handed == original ? stamped(handed, r.agent()) : handed);
+                }
+            };
         }
         for (Fault f : faults) {
             if (f.when.test(r) && f.left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 f.hit.incrementAndGet();
-                return f.answer.answer(request, store);
+                return f.answer.answer(request, target);
             }
         }
         if (r.verb().equals("watch")) {
@@ -317,7 +326,7 @@ public final class FaultyApiServer extends Dispatcher implements AutoCloseable {
             }
             return watch;
         }
-        return store.dispatch(request);
+        return target.dispatch(request);
     }
 
     private MockResponse rulesReview(RecordedRequest request) {

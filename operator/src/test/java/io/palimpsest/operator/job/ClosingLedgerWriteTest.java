@@ -137,10 +137,12 @@ class ClosingLedgerWriteTest {
             moves.terminatedPod(moves.job("cw-work"), 1, attempt, false, 137, "OOMKilled", null, false);
         }
         // The write that closes shard 1 lands; just before it, the Job controller made the shard's replacement,
-        // which read the ledger still open.
+        // which read the ledger still open. The write is sent over a second before it lands (the server stamps it
+        // when it persists it, so the stamp may not come before the replacement's creation, to the second).
         Pod replacement = moves.runningPodToCreate("cw-work", 1, 3, null);
         AtomicInteger closing =
                 api.inject(r -> r.is("update", "configmaps") && "cw-job".equals(r.name()), 1, (request, store) -> {
+                    sleep(Duration.ofMillis(1_100));
                     createThroughStore(store, request, replacement);
                     return store.dispatch(request);
                 });
@@ -162,6 +164,15 @@ class ClosingLedgerWriteTest {
         assertTrue(
                 after == null || after.getMetadata().getDeletionTimestamp() != null,
                 "a pod created before the close landed is stopped");
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
