@@ -43,14 +43,19 @@ class UnreadableStartsWithDocumentsTest {
     @TempDir
     Path tmp;
 
+    /** {@code late.jsonl}: 150 lines that are not JSON, then its first document, {@code late}, at line 151. */
+    private static void writeLateFirstDocument(Path in) throws IOException {
+        Files.writeString(
+                in.resolve("late.jsonl"),
+                "this line is not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+    }
+
     @Test
     void aFileWhoseFirstDocumentIsItsLine151IsRunWithItsUnreadableLinesRejected() throws Exception {
         Path in = tmp.resolve("in");
         Path out = tmp.resolve("out");
         List<String> ids = new ArrayList<>(Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5));
-        Files.writeString(
-                in.resolve("late.jsonl"),
-                "this line is not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+        writeLateFirstDocument(in);
         ids.add("late");
         try (ModelSimServer sim = sim()) {
             Path job = JobFiles.write(tmp.resolve("job"), in, out, sim.baseUrl(), 4);
@@ -93,9 +98,7 @@ class UnreadableStartsWithDocumentsTest {
         Path in = tmp.resolve("in");
         Path out = tmp.resolve("out");
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
-        Files.writeString(
-                in.resolve("late.jsonl"),
-                "this line is not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+        writeLateFirstDocument(in);
         Path job = JobFiles.write(tmp.resolve("job"), in, out, "http://127.0.0.1:9", 4);
 
         CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate");
@@ -190,9 +193,7 @@ class UnreadableStartsWithDocumentsTest {
         Path in = tmp.resolve("in");
         Path out = tmp.resolve("out");
         Corpus.writeJsonl(in.resolve("a.jsonl"), "a", 5);
-        Files.writeString(
-                in.resolve("late.jsonl"),
-                "this line is not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+        writeLateFirstDocument(in);
         try (ModelSimServer sim = sim()) {
             Path job = JobFiles.write(tmp.resolve("job"), in, out, sim.baseUrl(), 4);
             assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));

@@ -43,17 +43,22 @@ class ModelCallFailuresTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aWrongApiKeyStopsTheAttemptWithExit78AndCommitsNothing() throws Exception {
-        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = ModelSimServer.start(
+    /** The simulator answering only requests that carry {@code the-right-key}. */
+    private static ModelSimServer keyedSim() throws Exception {
+        return ModelSimServer.start(
                 SimConfig.builder()
                         .modelName("sim")
                         .zeroLatency()
                         .apiKey("the-right-key")
                         .build(),
                 "127.0.0.1",
-                0)) {
+                0);
+    }
+
+    @Test
+    void aWrongApiKeyStopsTheAttemptWithExit78AndCommitsNothing() throws Exception {
+        Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
+        try (ModelSimServer sim = keyedSim()) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
             assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
             Path summary = dir.resolve("summary.json");
@@ -88,14 +93,7 @@ class ModelCallFailuresTest {
     @Test
     void aLocalRunRefusedForItsKeyCountsTheRequestsAsRefusedNotAnswered() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .apiKey("the-right-key")
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer sim = keyedSim()) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
             CliRun run = CliRun.of("local", "-f", job.toString(), "--checkpoint-every", "5");
             assertEquals(ExitCodes.MODEL_CONFIG, run.exit(), run.text());
@@ -128,14 +126,7 @@ class ModelCallFailuresTest {
     @Test
     void aLocalRunOfAModelNamingItsKeySecretWithoutTheKeySetSaysWhichVariableToSet() throws Exception {
         Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 40);
-        try (ModelSimServer sim = ModelSimServer.start(
-                SimConfig.builder()
-                        .modelName("sim")
-                        .zeroLatency()
-                        .apiKey("the-right-key")
-                        .build(),
-                "127.0.0.1",
-                0)) {
+        try (ModelSimServer sim = keyedSim()) {
             Path job = manifests(sim.baseUrl(), "sim", 3);
             Files.writeString(
                     job,
