@@ -49,6 +49,7 @@ final class JobRuntime implements AutoCloseable {
     private Storage output;
     private ModelClient client;
     private boolean simulated;
+    private boolean retryRoundInput;
     private Duration backoffBase;
     private Duration backoffCap;
     private Duration storeOutage;
@@ -135,7 +136,9 @@ final class JobRuntime implements AutoCloseable {
                 };
         return new DocumentReaders(
                 format,
-                new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
+                retryRoundInput
+                        ? RecordDecoder.retryRoundInput(json)
+                        : new RecordDecoder(json, new FieldMapping(in.getTextField(), in.getIdField())),
                 DocumentReaders.DEFAULT_MAX_LINE_BYTES);
     }
 
@@ -257,6 +260,12 @@ final class JobRuntime implements AutoCloseable {
     }
 
     /** The built-in simulator serves the model: receipts, provenance and the output say so. */
+    /** The input is a retry round's ({@link RecordDecoder#retryRoundInput}): each document's metadata kept apart. */
+    JobRuntime retryRoundInput(boolean apart) {
+        this.retryRoundInput = apart;
+        return this;
+    }
+
     JobRuntime simulated(boolean served) {
         this.simulated = served;
         return this;

@@ -89,6 +89,9 @@ final class LocalCommand implements Callable<Integer> {
             description = "Shards run at once. Default: ${DEFAULT-VALUE}")
     int parallelShards;
 
+    /** Set by {@code retry-rejects} for a round whose input keeps each document's metadata apart (RetryRounds). */
+    boolean retryRoundInput;
+
     @Option(
             names = "--checkpoint-every",
             description = "Documents per checkpoint part (a RewriteJob has no field for it). Default: "
@@ -174,6 +177,7 @@ final class LocalCommand implements Callable<Integer> {
         try (model;
                 JobRuntime runtime = new JobRuntime(job, environment().onThisMachine(), json)
                         .simulated(model.simulated())
+                        .retryRoundInput(retryRoundInput)
                         .backoff(modelOptions.backoffBase, modelOptions.backoffCap)
                         .storeOutage(modelOptions.maxOutage)) {
             PlanSummary plan = PlanCommand.plan(

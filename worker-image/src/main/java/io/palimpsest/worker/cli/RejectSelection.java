@@ -22,10 +22,11 @@ import java.util.Set;
 final class RejectSelection {
 
     /**
-     * One document to run again: its id and source text, the reasons it was rejected for, and the record's other
-     * fields as its reject kept them ({@code meta} to routes and templates; null when the reject has none).
+     * One document to run again: its id and source text, the reasons it was rejected for, the record's other
+     * fields as its reject kept them ({@code meta} to routes and templates; null when the reject has none), and the
+     * line of the campaign's input it came from (null when the reject names none).
      */
-    record Chosen(String id, String text, Set<String> reasons, JsonNode metadata) {}
+    record Chosen(String id, String text, Set<String> reasons, JsonNode metadata, String file, Long line) {}
 
     /**
      * @param otherReasons documents rejected for a reason asked for and also for others, left out
@@ -88,19 +89,27 @@ final class RejectSelection {
             } else if (rejection.text() == null) {
                 withoutText++;
             } else {
-                chosen.add(new Chosen(entry.getKey(), rejection.text(), rejection.why(), rejection.metadata()));
+                chosen.add(new Chosen(
+                        entry.getKey(),
+                        rejection.text(),
+                        rejection.why(),
+                        rejection.metadata(),
+                        rejection.file(),
+                        rejection.line()));
             }
         }
         return new Result(chosen, partial, withoutText, otherReasons, others);
     }
 
     /** A document's rejects in force: their reasons, whether one is of the whole document, and its source text. */
-    private record Rejection(Set<String> why, boolean whole, String text, JsonNode metadata) {
+    private record Rejection(Set<String> why, boolean whole, String text, JsonNode metadata, String file, Long line) {
         static Rejection of(List<JsonNode> records) {
             Set<String> why = new LinkedHashSet<>();
             boolean whole = false;
             String text = null;
             JsonNode metadata = null;
+            String file = null;
+            Long line = null;
             for (JsonNode r : records) {
                 if (!"rejected".equals(r.path("outcome").asText("rejected"))) {
                     continue; // skipped items (blank, duplicate) are not the model's doing
@@ -111,12 +120,16 @@ final class RejectSelection {
                 }
                 if (text == null && r.hasNonNull("text")) {
                     text = r.get("text").asText();
+                    if (r.path("file").isTextual() && r.path("line").canConvertToLong()) {
+                        file = r.get("file").textValue();
+                        line = r.get("line").longValue();
+                    }
                 }
                 if (metadata == null && r.path("metadata").isObject()) {
                     metadata = r.get("metadata");
                 }
             }
-            return new Rejection(why, whole, text, metadata);
+            return new Rejection(why, whole, text, metadata, file, line);
         }
 
         boolean asked(Set<String> reasons) {

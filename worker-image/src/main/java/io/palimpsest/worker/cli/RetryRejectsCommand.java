@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.PlannedInput;
 import io.palimpsest.worker.plan.RecipeMarker;
@@ -135,8 +136,9 @@ final class RetryRejectsCommand implements Callable<Integer> {
             RejectSelection selection = new RejectSelection();
             selection.original(rejects);
             int round = 1;
-            while (output.exists(RetryRounds.inputKey(round))) {
-                List<String> retried = ids(output, RetryRounds.inputKey(round));
+            String roundInput;
+            while ((roundInput = RetryRounds.existingInputKey(output, round)) != null) {
+                List<String> retried = ids(output, roundInput);
                 List<JsonNode> roundRejects;
                 try (Storage roundOutput = WorkerEnvironment.system()
                         .storageResolver("output")
@@ -158,7 +160,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                     System.err.printf(
                             "resuming retry round %d (%s), left unfinished%n",
                             round, Plural.of(retried.size(), "document"));
-                    return runRound(job, loaded, outputUri, round);
+                    return runRound(job, loaded, outputUri, round, roundInput.equals(RetryRounds.inputKey(round)));
                 }
                 selection.round(retried, roundRejects);
                 round++;
@@ -188,7 +190,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 return ExitCodes.DONE;
             }
             output.put(RetryRounds.inputKey(round), documents(chosen.chosen()));
-            return runRound(job, loaded, outputUri, round);
+            return runRound(job, loaded, outputUri, round, true);
         }
     }
 
@@ -214,7 +216,14 @@ final class RetryRejectsCommand implements Callable<Integer> {
         }
     }
 
-    private int runRound(ResolvedJob job, JobManifests.Loaded loaded, String outputUri, int round) throws Exception {
+    /**
+     * @param metadataApart whether the round's input keeps each document's metadata apart ({@link
+     *     RetryRounds#inputKey}); a round an earlier version made ({@link RetryRounds#earlierInputKey}) is resumed
+     *     as it was made
+     */
+    private int runRound(
+            ResolvedJob job, JobManifests.Loaded loaded, String outputUri, int round, boolean metadataApart)
+            throws Exception {
         ResolvedJob roundJob = json.convertValue(job, ResolvedJob.class);
         roundJob.setName(job.getName() + "-retry-" + round);
         RewriteJobSpec.Input input = roundJob.getSpec().getInput();
@@ -232,6 +241,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
         local.manifests = manifests;
         local.modelOptions = modelOptions;
         local.parallelShards = 4;
+        local.retryRoundInput = metadataApart;
         System.err.printf(
                 "retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
         return local.run(roundJob, loaded.model());
@@ -317,16 +327,24 @@ final class RetryRejectsCommand implements Callable<Integer> {
         return read(output, key).stream().map(r -> r.path("id").asText()).toList();
     }
 
+    /**
+     * The round's input ({@link RecordDecoder#retryRoundInput}): each document's metadata apart from its id and text,
+     * as the run read it, so a metadata field named {@code id}, {@code text} or {@code retriedFor} is carried as it
+     * was, and the line of the campaign's input it came from, which its outputs and rejects name as the run's would.
+     */
     private byte[] documents(List<RejectSelection.Chosen> chosen) throws IOException {
         StringBuilder lines = new StringBuilder();
         for (RejectSelection.Chosen c : chosen) {
             ObjectNode record = json.createObjectNode();
-            if (c.metadata() != null) {
-                // the record's other fields, as the run gave them to routes and templates (meta.<field>)
-                c.metadata().fields().forEachRemaining(f -> record.set(f.getKey(), f.getValue()));
-            }
             record.put("id", c.id());
             record.put("text", c.text());
+            if (c.metadata() != null) {
+                record.set(RecordDecoder.RETRIED_METADATA, c.metadata());
+            }
+            if (c.file() != null) {
+                record.put(RecordDecoder.RETRIED_FILE, c.file());
+                record.put(RecordDecoder.RETRIED_LINE, c.line());
+            }
             record.set("retriedFor", json.valueToTree(c.reasons()));
             lines.append(json.writeValueAsString(record)).append('\n');
         }

@@ -27,16 +27,40 @@ import java.util.Locale;
  */
 public final class RecordDecoder {
 
+    /** The field of a retry round's input record that holds the document's metadata, kept apart from its id and text. */
+    public static final String RETRIED_METADATA = "metadata";
+    /** The fields of a retry round's input record that name the line of the campaign's input it came from. */
+    public static final String RETRIED_FILE = "file";
+
+    public static final String RETRIED_LINE = "line";
+
     private final ObjectMapper json;
     private final FieldMapping fields;
+    private final boolean retryRoundInput;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
 
     public RecordDecoder(ObjectMapper json, FieldMapping fields) {
+        this(json, fields, false);
+    }
+
+    private RecordDecoder(ObjectMapper json, FieldMapping fields, boolean retryRoundInput) {
         this.json = json;
         this.fields = fields;
+        this.retryRoundInput = retryRoundInput;
+    }
+
+    /**
+     * The reader of a retry round's input ({@code retry-rejects}): each record holds the document's {@code id} and
+     * {@code text}, its metadata apart in {@value #RETRIED_METADATA} (so a metadata field named {@code id} or
+     * {@code text} collides with nothing), and the line of the campaign's input it came from; the round's outputs
+     * are then those the run would have written had the document succeeded there. Other fields (the reasons it is
+     * retried for) are the round's bookkeeping, not the document's.
+     */
+    public static RecordDecoder retryRoundInput(ObjectMapper json) {
+        return new RecordDecoder(json, FieldMapping.DEFAULT, true);
     }
 
     /** Which fields hold the text and the id. */
@@ -155,7 +179,22 @@ public final class RecordDecoder {
                     "field '" + fields.idField() + "' is " + (idNode == null ? "missing" : "null"),
                     present);
         }
-        return new Document(id, text, record, position);
+        return retryRoundInput ? retried(id, text, record, position) : new Document(id, text, record, position);
+    }
+
+    private InputItem retried(String id, String text, ObjectNode record, SourcePosition position) {
+        JsonNode metadata = record.get(RETRIED_METADATA);
+        if (metadata != null && !metadata.isObject()) {
+            return new UnusableItem(
+                    position, id, ItemReason.NOT_AN_OBJECT, "field '" + RETRIED_METADATA + "' is not an object");
+        }
+        JsonNode file = record.get(RETRIED_FILE);
+        JsonNode line = record.get(RETRIED_LINE);
+        SourcePosition origin = file != null && file.isTextual() && line != null && line.canConvertToLong()
+                ? new SourcePosition(file.textValue(), line.longValue())
+                : position;
+        return new Document(
+                id, text, metadata == null ? json.createObjectNode() : (ObjectNode) metadata, position, origin);
     }
 
     /**

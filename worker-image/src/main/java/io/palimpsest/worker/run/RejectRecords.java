@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.SourcePosition;
 import io.palimpsest.worker.format.UnusableItem;
 
 /**
@@ -35,8 +36,10 @@ final class RejectRecords {
         if (rejection.output() != null) {
             record.put("output", rejection.output());
         }
-        record.put("file", item.position().file());
-        record.put("line", item.position().line());
+        // a document names the line of the campaign's input it came from, also when a retry round read it
+        SourcePosition at = item instanceof Document doc ? doc.origin() : item.position();
+        record.put("file", at.file());
+        record.put("line", at.line());
         if (item instanceof Document doc) {
             record.put("text", doc.text());
             if (!doc.metadata().isEmpty()) {

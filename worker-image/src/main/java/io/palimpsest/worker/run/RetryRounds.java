@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.plan.Shard;
 import io.palimpsest.worker.plan.ShardManifest;
 import io.palimpsest.worker.storage.Storage;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * The retry rounds of an output ({@code palimpsest retry-rejects}): round {@code N} ran the documents
- * of {@code retries/round-NNN-input/documents.jsonl} into an output of its own under
+ * of {@code retries/round-NNN-input/retried.jsonl} (or, made by an earlier version,
+ * {@code documents.jsonl}) into an output of its own under
  * {@code retries/round-NNN/}. Readers of the output take the run, then each committed round in
  * order: a document is in force where it was last run. A round is taken once every shard of its plan
  * has a receipt; an unfinished round (and any after it, which cannot exist yet) is left out.
@@ -47,14 +49,37 @@ public final class RetryRounds {
         return RETRIES + String.format("round-%03d-input/", round);
     }
 
+    /**
+     * The documents round {@code round} runs again, one record each: {@code id}, {@code text}, the document's
+     * metadata apart ({@code metadata}), the line of the campaign's input it came from ({@code file}, {@code line})
+     * and the reasons it is retried for ({@code retriedFor}); read by {@link RecordDecoder#retryRoundInput}.
+     */
     public static String inputKey(int round) {
+        return inputPrefix(round) + "retried.jsonl";
+    }
+
+    /**
+     * The documents of a round an earlier version made: the metadata's fields beside {@code id}, {@code text} and
+     * {@code retriedFor}, read as any input (a metadata field of one of those names was lost when it was written).
+     * Such a round is still read, and resumed, as it was made.
+     */
+    public static String earlierInputKey(int round) {
         return inputPrefix(round) + "documents.jsonl";
+    }
+
+    /** The input of round {@code round} in {@code output}, of either layout; null when there is no such round. */
+    public static String existingInputKey(Storage output, int round) throws IOException {
+        if (output.exists(inputKey(round))) {
+            return inputKey(round);
+        }
+        return output.exists(earlierInputKey(round)) ? earlierInputKey(round) : null;
     }
 
     /** The committed rounds of {@code output}, in order (empty when it has none). */
     public static List<Round> committed(Storage output, ObjectMapper json) throws IOException {
         List<Round> rounds = new ArrayList<>();
-        for (int round = 1; output.exists(inputKey(round)); round++) {
+        String inputKey;
+        for (int round = 1; (inputKey = existingInputKey(output, round)) != null; round++) {
             String prefix = prefix(round);
             String manifestKey = prefix + ShardManifest.KEY;
             if (!output.exists(manifestKey)) {
@@ -70,7 +95,7 @@ public final class RetryRounds {
                 }
                 receipts.add(json.readValue(output.readAll(receiptKey), Receipt.class));
             }
-            rounds.add(new Round(round, prefix, receipts, retried(output, inputKey(round), json)));
+            rounds.add(new Round(round, prefix, receipts, retried(output, inputKey, json)));
         }
         return rounds;
     }

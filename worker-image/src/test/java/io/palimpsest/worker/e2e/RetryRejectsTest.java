@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
@@ -16,6 +17,7 @@ import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +84,7 @@ class RetryRejectsTest {
                             "--endpoint",
                             well.baseUrl()),
                     "another reason: nothing chosen");
-            assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
+            assertFalse(out.exists("retries/round-001-input/retried.jsonl"));
             for (String notAReject : List.of("truncated", "empty_text")) {
                 assertEquals(
                         2,
@@ -95,7 +97,7 @@ class RetryRejectsTest {
                                 "--endpoint",
                                 well.baseUrl()),
                         notAReject + ": a usage error, not a run that found nothing to retry");
-                assertFalse(out.exists("retries/round-001-input/documents.jsonl"));
+                assertFalse(out.exists("retries/round-001-input/retried.jsonl"));
             }
 
             assertEquals(
@@ -108,7 +110,7 @@ class RetryRejectsTest {
                             "model_error",
                             "--endpoint",
                             well.baseUrl()));
-            assertEquals(List.of("doc-7"), Outputs.ids(out, "retries/round-001-input/documents.jsonl"));
+            assertEquals(List.of("doc-7"), Outputs.ids(out, "retries/round-001-input/retried.jsonl"));
             JsonNode round = JSON.readTree(out.readAll("retries/round-001/_palimpsest/receipts/shard-00000.json"));
             assertEquals(1, round.at("/counts/read").asLong());
             assertEquals(1, round.at("/counts/written").asLong());
@@ -132,7 +134,7 @@ class RetryRejectsTest {
                             "--endpoint",
                             well.baseUrl()),
                     "nothing left to retry");
-            assertFalse(out.exists("retries/round-002-input/documents.jsonl"));
+            assertFalse(out.exists("retries/round-002-input/retried.jsonl"));
             assertEquals(1, well.requestLog().completions().size());
         }
         List<String> everyId = new ArrayList<>(Outputs.ids(out, "plain/shard-00000.jsonl.zst"));
@@ -158,6 +160,90 @@ class RetryRejectsTest {
         String shown = stdout("show", dir.resolve("out").toString(), "--id", "doc-7");
         assertTrue(shown.contains("-- plain (retry round 1): written"), shown);
         assertFalse(shown.contains("model_error"), shown);
+    }
+
+    /**
+     * The job reads its ids from {@code doc_id} and its texts from {@code body}, so fields named {@code id},
+     * {@code text} and {@code retriedFor} are the documents' metadata. A document the run rejected is run again, and
+     * the round writes exactly the record the run would have written had the document succeeded there (a run into
+     * another output with the server well): its metadata whole, and the line of the input it came from.
+     */
+    @Test
+    void aRetriedDocumentIsWrittenAsTheRunWouldHaveWrittenItWithMetadataNamedIdOrText() throws Exception {
+        Path in = dir.resolve("in");
+        Files.createDirectories(in);
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            ObjectNode record = JSON.createObjectNode();
+            record.put("doc_id", "doc-" + i);
+            record.put("body", Corpus.sentence(i));
+            record.put("id", "catalogue-" + (100 + i));
+            record.put("text", "a note kept with document " + i);
+            record.put("retriedFor", "the source's own field");
+            record.put("n", i);
+            corpus.append(JSON.writeValueAsString(record)).append('\n');
+        }
+        Files.writeString(in.resolve("corpus.jsonl"), corpus.toString());
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(
+                rules,
+                "rules:\n  - name: poison\n    match: 'record number 7\\.'\n    on: document\n    fault: server_error\n");
+        Path job;
+        try (ModelSimServer failing = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("sim")
+                        .zeroLatency()
+                        .rulesFile(rules)
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            job = readingDocIdAndBody(
+                    JobFiles.write(dir.resolve("job"), in, dir.resolve("out"), failing.baseUrl(), 16));
+            assertEquals(
+                    0,
+                    PalimpsestCli.execute(
+                            "local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S"));
+        }
+        FileStorage out = new FileStorage(dir.resolve("out"));
+        List<JsonNode> rejects = Outputs.read(out, "_palimpsest/rejects/shard-00000.jsonl.zst");
+        assertEquals(
+                List.of("doc-7"),
+                rejects.stream().map(r -> r.path("id").asText()).toList());
+        JsonNode source =
+                JSON.readTree(Files.readAllLines(in.resolve("corpus.jsonl")).get(7));
+
+        FileStorage clean = new FileStorage(dir.resolve("clean"));
+        try (ModelSimServer well = ModelSimServer.start(
+                SimConfig.builder().modelName("sim").zeroLatency().build(), "127.0.0.1", 0)) {
+            CliRun retry = retry(job, "--endpoint", well.baseUrl());
+            assertEquals(0, retry.exit(), retry.text());
+            Path cleanJob = readingDocIdAndBody(
+                    JobFiles.write(dir.resolve("clean-job"), in, dir.resolve("clean"), well.baseUrl(), 16));
+            assertEquals(0, PalimpsestCli.execute("local", "-f", cleanJob.toString()));
+        }
+
+        List<JsonNode> retried = Outputs.read(out, "retries/round-001/plain/shard-00000.jsonl.zst");
+        assertEquals(1, retried.size(), retried.toString());
+        JsonNode expected = Outputs.read(clean, "plain/shard-00000.jsonl.zst").stream()
+                .filter(r -> r.path("id").asText().equals("doc-7"))
+                .findFirst()
+                .orElseThrow();
+        ObjectNode metadata = source.deepCopy();
+        metadata.remove(List.of("doc_id", "body"));
+        assertEquals(metadata, expected.path("metadata"), "the run keeps every other field: " + expected);
+        assertEquals(expected, retried.get(0), "the round writes what the run would have written");
+        assertEquals("corpus.jsonl", retried.get(0).at("/provenance/file").asText());
+        assertEquals(8, retried.get(0).at("/provenance/line").asLong());
+    }
+
+    /** The job file, reading each record's id from {@code doc_id} and its text from {@code body}, one attempt. */
+    private static Path readingDocIdAndBody(Path job) throws IOException {
+        Files.writeString(
+                job,
+                Files.readString(job)
+                        .replace("  input:\n", "  input:\n    textField: body\n    idField: doc_id\n")
+                        .replace("  workers:\n", "  retry:\n    attemptsPerShard: 1\n  workers:\n"));
+        return job;
     }
 
     /** What the command printed on stdout; it must succeed. */
@@ -228,7 +314,7 @@ class RetryRejectsTest {
                 CliRun refused = retry(job, "--endpoint", change[3]);
                 assertEquals(ExitCodes.INVALID_JOB, refused.exit(), refused.err());
                 assertTrue(refused.err().contains(change[2]), change[2] + ": " + refused.err());
-                assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no round started");
+                assertFalse(out.exists("retries/round-001-input/retried.jsonl"), "no round started");
             }
             Files.writeString(job, original);
             assertEquals(
@@ -304,7 +390,7 @@ class RetryRejectsTest {
                                 + " another variant"),
                 retry.err());
         List<String> again = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve("out/retries/round-001-input/documents.jsonl"))) {
+        for (String line : Files.readAllLines(dir.resolve("out/retries/round-001-input/retried.jsonl"))) {
             again.add(JSON.readTree(line).path("id").asText());
         }
         assertEquals(List.of("d-0", "d-2", "d-4"), again.stream().sorted().toList());
@@ -324,7 +410,7 @@ class RetryRejectsTest {
                     none.err().contains("rejects with reason [refusal]: none to run again, no retry round made"),
                     none.err());
             assertFalse(none.err().contains("in round"), none.err());
-            assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no round started");
+            assertFalse(out.exists("retries/round-001-input/retried.jsonl"), "no round started");
             assertEquals(0, well.requestLog().completions().size());
         }
     }
@@ -338,7 +424,7 @@ class RetryRejectsTest {
 
         assertEquals(ExitCodes.MODEL_CONFIG, simulated.exit(), simulated.err());
         assertTrue(simulated.err().contains("holds work of a real model"), simulated.err());
-        assertFalse(out.exists("retries/round-001-input/documents.jsonl"), "no simulated round in a real campaign");
+        assertFalse(out.exists("retries/round-001-input/retried.jsonl"), "no simulated round in a real campaign");
 
         // a simulated round left by an earlier version: a real retry does not take it as done
         out.put("retries/round-001-input/documents.jsonl", "{\"id\":\"doc-7\",\"text\":\"x\"}\n".getBytes());

@@ -141,9 +141,9 @@ public final class RecipeProcessor implements DocumentProcessor {
         Provenance p = o.provenance();
         ObjectNode prov = record.putObject("provenance");
         prov.put("sourceId", p.sourceId());
-        if (document.position() != null) {
-            prov.put("file", document.position().file());
-            prov.put("line", document.position().line());
+        if (document.origin() != null) {
+            prov.put("file", document.origin().file());
+            prov.put("line", document.origin().line());
         }
         prov.set("chunkIds", json.valueToTree(p.chunkIds()));
         prov.put("variant", p.variant());
