@@ -28,10 +28,11 @@ import picocli.CommandLine.Option;
                     + " under <output>/retries/ (a document counts where it was last run): the output's totals, as"
                     + " local's summary states them.",
             "Shards committed under an earlier recipe (before a recipe change that local or plan"
-                    + " --accept-recipe-change accepted) are in the output, so they are in the totals too;"
-                    + " earlierRecipes says how much of them each earlier recipe made, and a line on stderr says it"
-                    + " as local does (\"of which read 6, written 6, rejected 0, skipped 0 in 1 shard under the"
-                    + " earlier recipe sha256:...\")."
+                    + " --accept-recipe-change accepted), the run's and retry rounds', are in the output, so they are"
+                    + " in the totals too; earlierRecipes says how much of them each earlier recipe made, counted as"
+                    + " the totals count (a document where it was last run), and a line on stderr says it as local"
+                    + " does (\"of which read 6, written 6, rejected 0, skipped 0 in 1 shard under the earlier recipe"
+                    + " sha256:...\")."
         })
 final class TallyCommand implements Callable<Integer> {
 

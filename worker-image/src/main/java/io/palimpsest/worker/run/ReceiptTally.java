@@ -7,11 +7,7 @@ import io.palimpsest.worker.plan.RecipeMarker;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StoredObject;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
+import java.util.List;
 
 /**
  * The totals of an output, one definition for every command that states them ({@code tally} for the
@@ -22,8 +18,9 @@ import java.util.TreeMap;
  * <p>Everything committed counts, whatever recipe made it: shards committed before a recipe change
  * that {@code --accept-recipe-change} accepted stay in the output, where its readers read them, so
  * they are in the totals, and {@link Tally#getEarlierRecipes()} says how much of them each earlier
- * recipe made ({@link EarlierRecipes} words it). Committed retry rounds ({@link RetryRounds}) are
- * combined as docs/RELIABILITY.md says: a document is in force where it was last run.
+ * recipe made ({@link EarlierRecipeParts}, retry rounds' shards included; {@link EarlierRecipes} words
+ * it). Committed retry rounds ({@link RetryRounds}) are combined as docs/RELIABILITY.md says: a
+ * document is in force where it was last run.
  */
 public final class ReceiptTally {
     static final String RECEIPTS_PREFIX = "_palimpsest/receipts/";
@@ -40,7 +37,7 @@ public final class ReceiptTally {
         Tally tally = new Tally();
         tally.setRecipeHash(recipeHash);
         ItemCounts total = new ItemCounts();
-        Map<String, Tally.EarlierRecipe> earlier = new TreeMap<>(Comparator.nullsLast(Comparator.naturalOrder()));
+        EarlierRecipeParts earlier = new EarlierRecipeParts(json, recipeHash);
         for (StoredObject object : output.list(RECEIPTS_PREFIX)) {
             if (!object.key().endsWith(".json")) {
                 continue;
@@ -48,12 +45,11 @@ public final class ReceiptTally {
             Receipt receipt = json.readValue(output.readAll(object.key()), Receipt.class);
             tally.setReceipts(tally.getReceipts() + 1);
             total.add(receipt.counts());
-            if (recipeHash != null && !Objects.equals(recipeHash, receipt.recipeHash())) {
-                add(earlier.computeIfAbsent(receipt.recipeHash(), ReceiptTally::earlierRecipe), receipt.counts());
-            }
+            earlier.run(receipt);
         }
         long rounds = 0;
-        for (RetryRounds.Round round : RetryRounds.committed(output, json)) {
+        List<RetryRounds.Round> committed = RetryRounds.committed(output, json);
+        for (RetryRounds.Round round : committed) {
             ItemCounts counts = new ItemCounts();
             for (Receipt receipt : round.receipts()) {
                 counts.add(receipt.counts());
@@ -61,6 +57,7 @@ public final class ReceiptTally {
             rounds++;
             inForce(total, counts, round.retried().values());
         }
+        earlier.rounds(output, committed);
         tally.setRead(total.read);
         tally.setWritten(total.written);
         tally.setRejected(total.rejected);
@@ -72,24 +69,8 @@ public final class ReceiptTally {
         if (rounds > 0) {
             tally.setRetryRounds(rounds);
         }
-        if (!earlier.isEmpty()) {
-            tally.setEarlierRecipes(new ArrayList<>(earlier.values()));
-        }
+        tally.setEarlierRecipes(earlier.parts());
         return tally;
-    }
-
-    private static Tally.EarlierRecipe earlierRecipe(String recipeHash) {
-        Tally.EarlierRecipe recipe = new Tally.EarlierRecipe();
-        recipe.setRecipeHash(recipeHash);
-        return recipe;
-    }
-
-    private static void add(Tally.EarlierRecipe recipe, ItemCounts counts) {
-        recipe.setReceipts(recipe.getReceipts() + 1);
-        recipe.setRead(recipe.getRead() + counts.read);
-        recipe.setWritten(recipe.getWritten() + counts.written);
-        recipe.setRejected(recipe.getRejected() + counts.rejected);
-        recipe.setSkipped(recipe.getSkipped() + counts.skipped);
     }
 
     /**

@@ -102,6 +102,81 @@ class RecipeChangeTotalsTest {
         assertEquals(local, documents(tally.err()), tally.err());
     }
 
+    /**
+     * Retry rounds count in the earlier recipe's part as their documents count in the totals: a document is in force
+     * where it was last run. Two documents are rejected model_error by the run (recipe E); round 1 (E) writes one and
+     * rejects the other again; a recipe change to F is accepted; round 2 (F) writes the other. E's part is then the
+     * run's two shards and round 1's: every document but the one round 2 took over, written but for the one the run
+     * skipped; {@code local} and {@code tally} say so in the same words.
+     */
+    @Test
+    void retryRoundsCountInTheEarlierRecipesPartWhereTheirDocumentsAreInForce() throws IOException {
+        Path job = manifests.resolve("job.yaml");
+        Files.writeString(job, Files.readString(job).replace("attemptsPerShard: 3", "attemptsPerShard: 1"));
+        Path rules = manifests.resolve("sim-rules.yaml");
+        Files.writeString(
+                rules, failing("Cape Orrin") + failing("Marren Glacier").replace("rules:\n", ""));
+        CliRun first = local("--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S");
+        assertEquals(ExitCodes.DONE, first.exit(), first.err());
+        assertEquals(List.of(13L, 10L, 2L, 1L), documents(first.out()), first.out());
+        String earlierHash = new ObjectMapper()
+                .readTree(out.resolve("_palimpsest/receipts/shard-00000.json").toFile())
+                .get("recipeHash")
+                .asText();
+
+        Files.writeString(rules, failing("Marren Glacier"));
+        CliRun round1 = retry();
+        assertEquals(ExitCodes.DONE, round1.exit(), round1.err());
+        assertTrue(round1.err().contains("2 to run again in round 1"), round1.err());
+
+        Files.delete(rules);
+        Files.writeString(job, Files.readString(job).replace("seed: 2}", "seed: 3}"));
+        CliRun accepted = local("--accept-recipe-change");
+        assertEquals(ExitCodes.DONE, accepted.exit(), accepted.err());
+        CliRun round2 = retry();
+        assertEquals(ExitCodes.DONE, round2.exit(), round2.err());
+        assertTrue(round2.err().contains("1 to run again in round 2"), round2.err());
+
+        CliRun summary = local();
+        assertEquals(ExitCodes.DONE, summary.exit(), summary.err());
+        CliRun tally = CliRun.of("tally", "-f", manifests.toString(), "--out", out.toString());
+        assertEquals(ExitCodes.DONE, tally.exit(), tally.err());
+        JsonNode totals = new ObjectMapper().readTree(tally.out());
+        assertEquals(List.of(13L, 12L, 0L, 1L), documents(summary.out()), summary.out());
+        assertEquals(documents(summary.out()), documents(tally.err()), tally.err());
+        assertEquals(2, totals.get("retryRounds").asLong(), tally.out());
+
+        String line = "of which read 12, written 11, rejected 0, skipped 1 in 3 shards under the earlier recipe "
+                + earlierHash.substring(0, "sha256:".length() + 12)
+                + " (committed before a recipe change was accepted)";
+        assertEquals(List.of(line), earlierLines(summary.out()), summary.out());
+        assertEquals(List.of(line), earlierLines(tally.err()), tally.err());
+        JsonNode earlier = totals.get("earlierRecipes");
+        assertEquals(1, earlier.size(), tally.out());
+        assertEquals(3, earlier.get(0).get("receipts").asLong(), tally.out());
+    }
+
+    private static String failing(String words) {
+        return "rules:\n  - name: " + words.replace(' ', '-') + "\n    match: '" + words
+                + "'\n    on: document\n    fault: server_error\n";
+    }
+
+    private CliRun retry() {
+        return CliRun.of(
+                "retry-rejects",
+                "-f",
+                manifests.toString(),
+                "--out",
+                out.toString(),
+                "--reason",
+                "model_error",
+                "--simulate",
+                "--backoff-base",
+                "PT0.005S",
+                "--backoff-cap",
+                "PT0.05S");
+    }
+
     private CliRun local(String... extra) {
         String[] base = {"local", "-f", manifests.toString(), "--simulate", "--out", out.toString()};
         String[] args = new String[base.length + extra.length];
