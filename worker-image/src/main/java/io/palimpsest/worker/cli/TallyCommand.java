@@ -8,6 +8,7 @@ import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,12 +59,17 @@ final class TallyCommand implements Callable<Integer> {
             String line = json.writeValueAsString(tally);
             System.out.println(line);
             List<String> earlier = EarlierRecipes.lines(tally);
-            if (!earlier.isEmpty()) {
-                // the mix, in local's words, for whoever reads the totals by hand; stdout stays the JSON
+            Map<String, Long> skipped = tally.getSkippedByReason();
+            if (!earlier.isEmpty() || (skipped != null && !skipped.isEmpty())) {
+                // the mix and why documents were skipped, in local's words, for whoever reads the totals by hand;
+                // stdout stays the JSON
                 System.err.println("documents  "
                         + LocalSummary.documents(
                                 tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
                 earlier.forEach(l -> System.err.println("           " + l));
+                if (skipped != null && !skipped.isEmpty()) {
+                    System.err.println("skipped    " + LocalSummary.documentsByReason(skipped));
+                }
             }
             pod.report(fitted(tally, line, json));
             return 0;
