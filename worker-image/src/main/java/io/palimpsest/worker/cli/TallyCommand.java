@@ -27,7 +27,9 @@ import picocli.CommandLine.Option;
                     + " takes no positional argument: it needs the job's recipe as well as its output).",
             "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
                     + " under <output>/retries/ (a document counts where it was last run): the output's totals, as"
-                    + " local's summary states them.",
+                    + " local's summary states them. rejectedByReason and skippedByReason say why documents were not"
+                    + " written, and when some were skipped a line on stderr says why, as local's summary does"
+                    + " (\"skipped    filter:regex 9, too_short 6\").",
             "Shards committed under an earlier recipe (before a recipe change that local or plan"
                     + " --accept-recipe-change accepted) are in the output, so they are in the totals too;"
                     + " earlierRecipes says how much of them each earlier recipe made, and a line on stderr says it"
