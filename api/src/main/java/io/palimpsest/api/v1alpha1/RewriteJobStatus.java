@@ -143,13 +143,31 @@ public class RewriteJobStatus {
         @JsonInclude(JsonInclude.Include.NON_EMPTY)
         private Map<String, Long> rejectedByReason;
 
+        @JsonPropertyDescription(
+                "Committed documents skipped per reason (filter:regex, too_short, blank_line, ...: they sum to skipped "
+                        + "when every receipt carried its reasons). At most 32 reasons, kept from their first count on (no count goes down); the rest under '(other)'.")
+        @Size(max = 33)
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        private Map<String, Long> skippedByReason;
+
         public DocumentCounts(long read, long written, long rejected, long skipped) {
-            this(read, written, rejected, skipped, null, null, null);
+            this(read, written, rejected, skipped, null, null, null, null);
+        }
+
+        public DocumentCounts(
+                long read,
+                long written,
+                long rejected,
+                long skipped,
+                Map<String, Long> writtenByVariant,
+                Long inProgress,
+                Map<String, Long> rejectedByReason) {
+            this(read, written, rejected, skipped, writtenByVariant, inProgress, rejectedByReason, null);
         }
 
         public DocumentCounts(
                 long read, long written, long rejected, long skipped, Map<String, Long> writtenByVariant) {
-            this(read, written, rejected, skipped, writtenByVariant, null, null);
+            this(read, written, rejected, skipped, writtenByVariant, null, null, null);
         }
 
         public DocumentCounts(
@@ -159,7 +177,7 @@ public class RewriteJobStatus {
                 long skipped,
                 Map<String, Long> writtenByVariant,
                 Long inProgress) {
-            this(read, written, rejected, skipped, writtenByVariant, inProgress, null);
+            this(read, written, rejected, skipped, writtenByVariant, inProgress, null, null);
         }
     }
 

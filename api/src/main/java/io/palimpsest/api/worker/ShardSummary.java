@@ -62,6 +62,8 @@ public class ShardSummary {
     private Map<String, Long> writtenByVariant;
     /** Documents rejected per reason (they sum to {@code rejected}); bounded by {@link VariantCounts}. */
     private Map<String, Long> rejectedByReason;
+    /** Documents skipped per reason (they sum to {@code skipped}); bounded by {@link VariantCounts}. */
+    private Map<String, Long> skippedByReason;
 
     private long promptTokens;
     private long completionTokens;

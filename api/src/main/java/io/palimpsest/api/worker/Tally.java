@@ -39,6 +39,11 @@ public class Tally {
     private Map<String, Long> writtenByVariant;
     /** Documents rejected per reason; bounded by {@link VariantCounts}. */
     private Map<String, Long> rejectedByReason;
+    /**
+     * Documents skipped per reason ({@code filter:regex}, {@code too_short}, {@code blank_line}, ...: they sum to
+     * {@code skipped}); bounded by {@link VariantCounts}. A retry round's skips count as rejects, as its documents do.
+     */
+    private Map<String, Long> skippedByReason;
 
     private long promptTokens;
     private long completionTokens;

@@ -2,11 +2,13 @@ package io.palimpsest.worker.cli;
 
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.api.worker.Tally;
+import io.palimpsest.api.worker.VariantCounts;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
 import io.palimpsest.worker.run.RunProgress;
 import io.palimpsest.worker.run.ShardRunner;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -43,6 +45,8 @@ final class LocalSummary {
         long written = committed.getWritten();
         long rejected = committed.getRejected();
         long skipped = committed.getSkipped();
+        Map<String, Long> skippedByReason =
+                new TreeMap<>(committed.getSkippedByReason() == null ? Map.of() : committed.getSkippedByReason());
         long resumed = 0;
         int uncommitted = 0;
         Map<ShardSummary.Outcome, Integer> outcomes = new TreeMap<>();
@@ -53,6 +57,9 @@ final class LocalSummary {
                 written += s.getWritten();
                 rejected += s.getRejected();
                 skipped += s.getSkipped();
+                if (s.getSkippedByReason() != null) {
+                    s.getSkippedByReason().forEach((reason, n) -> skippedByReason.merge(reason, n, Long::sum));
+                }
                 uncommitted++;
             }
             resumed += report.resumed();
@@ -63,6 +70,9 @@ final class LocalSummary {
         System.out.println("documents  " + documents(read, written, rejected, skipped));
         for (String earlier : EarlierRecipes.lines(committed)) {
             System.out.println("           " + earlier);
+        }
+        if (!skippedByReason.isEmpty()) {
+            System.out.println("skipped    " + documentsByReason(skippedByReason));
         }
         if (resumed > 0) {
             // answered by an earlier run stopped part-way: taken from its checkpoint parts, not sent again
@@ -149,6 +159,21 @@ final class LocalSummary {
         return "no document got an output" + (reasons.isEmpty() ? "" : " (" + reasons + ")")
                 + ": look at the rejects (palimpsest show <output>) and the recipe's filters, routes and validators"
                 + " before using this output";
+    }
+
+    /**
+     * Documents by reason, most first (ties by name, {@code (other)} last): "filter:regex 9, too_short 6". The
+     * skipped line of {@code local}'s summary and of {@code tally}'s stderr, so both say one output's figures in
+     * the same words.
+     */
+    static String documentsByReason(Map<String, Long> counts) {
+        return counts.entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<String, Long> e) -> VariantCounts.OTHER.equals(e.getKey()))
+                        .thenComparing(
+                                Map.Entry.<String, Long>comparingByValue().reversed())
+                        .thenComparing(Map.Entry.comparingByKey()))
+                .map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
     }
 
     /**

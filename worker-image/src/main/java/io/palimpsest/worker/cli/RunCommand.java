@@ -405,6 +405,7 @@ final class RunCommand implements Callable<Integer> {
         if (TerminationLog.fits(text)) {
             return text;
         }
+        summary.setSkippedByReason(null);
         summary.setRejectedByReason(null);
         String smaller = json.writeValueAsString(summary);
         if (TerminationLog.fits(smaller)) {

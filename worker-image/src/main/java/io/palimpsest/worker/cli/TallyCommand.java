@@ -8,6 +8,7 @@ import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Option;
                     + " takes no positional argument: it needs the job's recipe as well as its output).",
             "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
                     + " under <output>/retries/ (a document counts where it was last run): the output's totals, as"
-                    + " local's summary states them.",
+                    + " local's summary states them. rejectedByReason and skippedByReason say why documents were not"
+                    + " written, and when some were skipped a line on stderr says why, as local's summary does"
+                    + " (\"skipped    filter:regex 9, too_short 6\").",
             "Shards committed under an earlier recipe (before a recipe change that local or plan"
                     + " --accept-recipe-change accepted), the run's and retry rounds', are in the output, so they are"
                     + " in the totals too; earlierRecipes says how much of them each earlier recipe made, counted as"
@@ -59,12 +62,17 @@ final class TallyCommand implements Callable<Integer> {
             String line = json.writeValueAsString(tally);
             System.out.println(line);
             List<String> earlier = EarlierRecipes.lines(tally);
-            if (!earlier.isEmpty()) {
-                // the mix, in local's words, for whoever reads the totals by hand; stdout stays the JSON
+            Map<String, Long> skipped = tally.getSkippedByReason();
+            if (!earlier.isEmpty() || (skipped != null && !skipped.isEmpty())) {
+                // the mix and why documents were skipped, in local's words, for whoever reads the totals by hand;
+                // stdout stays the JSON
                 System.err.println("documents  "
                         + LocalSummary.documents(
                                 tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
                 earlier.forEach(l -> System.err.println("           " + l));
+                if (skipped != null && !skipped.isEmpty()) {
+                    System.err.println("skipped    " + LocalSummary.documentsByReason(skipped));
+                }
             }
             pod.report(fitted(tally, line, json));
             return 0;

@@ -78,7 +78,8 @@ public final class PreviewAssembler {
                     r.detail(),
                     r.output(),
                     null,
-                    r.output() == null ? null : ratio(source, r.output())));
+                    // against what the output was made from (a rejected chunk's own text), as a validator measured it
+                    ratio(r.madeFrom(), r.output())));
         }
         List<PreviewData.Prompt> prompts = new ArrayList<>();
         List<PreviewData.Checks> checks = new ArrayList<>();

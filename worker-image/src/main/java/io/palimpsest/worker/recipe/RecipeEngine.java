@@ -105,12 +105,14 @@ public final class RecipeEngine {
         return stages.run(run).thenCompose(failure -> {
             if (failure.isPresent()) {
                 StageRunner.StageFailure f = failure.get();
+                // a stage is run on (and validated against) the whole document
                 RejectRecord r = new RejectRecord(
                         f.reason(),
                         "stage " + f.stage() + ": " + f.detail(),
                         null,
                         f.output(),
-                        docProvenance(doc, "stage:" + f.stage()));
+                        docProvenance(doc, "stage:" + f.stage()),
+                        f.output() == null ? null : doc.text());
                 return CompletableFuture.completedFuture(
                         new DocumentOutcome(doc.id(), List.of(), List.of(r), run.usage));
             }

@@ -11,8 +11,17 @@ import io.palimpsest.worker.format.ItemReason;
  *                 not to produce it: a pre-filter, a route, a program's drop)
  * @param detail   a human-readable explanation (never matched on)
  * @param output   the rejected text, when there was one, for inspection
+ * @param madeFrom the text {@code output} was made from (its chunk, the chunks it joins, or the document), so
+ *                 a measure of the output compares like with like; null when there is no model output
  */
-public record RejectRecord(ItemReason reason, String detail, String variant, String output, Provenance provenance) {
+public record RejectRecord(
+        ItemReason reason, String detail, String variant, String output, Provenance provenance, String madeFrom) {
+
+    /** A reject with no model output to compare with what it was made from. */
+    public RejectRecord(ItemReason reason, String detail, String variant, String output, Provenance provenance) {
+        this(reason, detail, variant, output, provenance, null);
+    }
+
     public ItemReason.Outcome outcome() {
         return reason.outcome();
     }

@@ -352,7 +352,14 @@ final class VariantRunner {
                                 null)));
             }
             if (r instanceof ChunkResult.Failed f) {
-                rejects.add(reject(run, params, List.of(f.chunk().id()), f.reason(), f.detail(), f.output()));
+                rejects.add(reject(
+                        run,
+                        params,
+                        List.of(f.chunk().id()),
+                        f.reason(),
+                        f.detail(),
+                        f.output(),
+                        f.output() == null ? null : f.chunk().text()));
             } else {
                 ok.add((ChunkResult.Ok) r);
             }
@@ -363,18 +370,21 @@ final class VariantRunner {
         Chunking chunking = recipe.getChunking() == null ? new Chunking() : recipe.getChunking();
         String join = chunking.getJoinWith() == null ? "\n" : chunking.getJoinWith();
         List<String> texts = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
         List<String> chunkIds = new ArrayList<>();
         Map<String, Object> facts = new LinkedHashMap<>();
         for (ChunkResult.Ok o : ok) {
             texts.add(o.text());
+            sources.add(o.chunk().text());
             chunkIds.add(o.chunk().id());
             mergeFacts(facts, o.facts());
         }
         String text = String.join(join, texts);
+        String madeFrom = String.join(join, sources);
         if (recipe.getMode() == RecipeMode.program) {
             var tooShort = programThreshold(run.doc.text(), text);
             if (tooShort != null) {
-                rejects.add(reject(run, params, chunkIds, ItemReason.PROGRAM_TOO_SHORT, tooShort, text));
+                rejects.add(reject(run, params, chunkIds, ItemReason.PROGRAM_TOO_SHORT, tooShort, text, madeFrom));
                 return new UnitOutcome(List.of(), rejects);
             }
         }
@@ -382,7 +392,7 @@ final class VariantRunner {
             PostResult composed =
                     plan.appender.get().compose(run.doc.id(), run.doc.text(), text, tokens.count(run.doc.text()));
             if (!composed.ok()) {
-                rejects.add(reject(run, params, chunkIds, composed.failure(), composed.detail(), text));
+                rejects.add(reject(run, params, chunkIds, composed.failure(), composed.detail(), text, madeFrom));
                 return new UnitOutcome(List.of(), rejects);
             }
             text = composed.text();
@@ -451,7 +461,8 @@ final class VariantRunner {
                                         List.of(chunkId),
                                         v.rejection().get().reason(),
                                         v.rejection().get().detail(),
-                                        output))));
+                                        output,
+                                        run.doc.text()))));
     }
 
     /** Records every validator's answer when a preview traces the document; returns the verdict unchanged. */
@@ -477,6 +488,7 @@ final class VariantRunner {
         throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
     }
 
+    /** A reject without a model output: a chunk too short to send keeps its own text as the output, made from nothing. */
     private RejectRecord reject(
             DocumentRun run,
             Map<String, Object> params,
@@ -484,7 +496,20 @@ final class VariantRunner {
             ItemReason reason,
             String detail,
             String output) {
-        return new RejectRecord(reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()));
+        return reject(run, params, chunkIds, reason, detail, output, null);
+    }
+
+    /** @param madeFrom the text {@code output} was made from: its chunk, the chunks it joins, or the document */
+    private RejectRecord reject(
+            DocumentRun run,
+            Map<String, Object> params,
+            List<String> chunkIds,
+            ItemReason reason,
+            String detail,
+            String output,
+            String madeFrom) {
+        return new RejectRecord(
+                reason, detail, plan.name(), output, provenance(run, params, chunkIds, Map.of()), madeFrom);
     }
 
     private Provenance provenance(

@@ -64,6 +64,7 @@ public final class ReceiptTally {
         tally.setSkipped(total.skipped);
         tally.setWrittenByVariant(VariantCounts.merge(null, total.variants));
         tally.setRejectedByReason(VariantCounts.merge(null, total.reasons));
+        tally.setSkippedByReason(VariantCounts.merge(null, total.skipReasons));
         tally.setPromptTokens(total.promptTokens);
         tally.setCompletionTokens(total.completionTokens);
         if (rounds > 0) {

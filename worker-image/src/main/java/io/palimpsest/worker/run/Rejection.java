@@ -5,9 +5,15 @@ import io.palimpsest.worker.format.ItemReason;
 /**
  * Why a document (or one variant of it) produced no output: a reason from the catalogue (which says
  * whether that counts as rejected or skipped) and a human-readable detail. {@code variant} is null for
- * the whole document; {@code output} is the unusable model output, when there was one, for inspection.
+ * the whole document; {@code output} is the unusable model output, when there was one, for inspection, and
+ * {@code madeFrom} the text it was made from (its chunk, the chunks it joins, or the document; null without a model
+ * output): what a preview measures the output against. The rejects file keeps the output, not {@code madeFrom}.
  */
-public record Rejection(String variant, ItemReason reason, String detail, String output) {
+public record Rejection(String variant, ItemReason reason, String detail, String output, String madeFrom) {
+
+    public Rejection(String variant, ItemReason reason, String detail, String output) {
+        this(variant, reason, detail, output, null);
+    }
 
     public static Rejection of(ItemReason reason, String detail) {
         return new Rejection(null, reason, detail, null);

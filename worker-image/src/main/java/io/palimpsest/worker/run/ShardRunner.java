@@ -716,6 +716,7 @@ public final class ShardRunner {
         summary.setSkipped(counts.skipped);
         summary.setWrittenByVariant(VariantCounts.merge(null, counts.variants));
         summary.setRejectedByReason(VariantCounts.merge(null, counts.reasons));
+        summary.setSkippedByReason(VariantCounts.merge(null, counts.skipReasons));
         summary.setPromptTokens(counts.promptTokens);
         summary.setCompletionTokens(counts.completionTokens);
         summary.setSeconds(Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);

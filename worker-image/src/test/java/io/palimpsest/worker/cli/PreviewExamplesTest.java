@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
@@ -163,27 +165,36 @@ class PreviewExamplesTest {
         List<String> figures = new ArrayList<>();
         for (String line :
                 docs.substring(heading, end < 0 ? docs.length() : end).split("\n")) {
-            if (line.startsWith("documents  ") || line.startsWith("tokens     ")) {
+            if (line.startsWith("documents  ") || line.startsWith("skipped    ") || line.startsWith("tokens     ")) {
                 figures.add(line.replaceFirst(" committed \\(this run: .*\\)$", ""));
             }
         }
         return figures;
     }
 
-    /** The same two lines, summed over the committed receipts. */
+    /** The same lines, summed over the committed receipts (the skipped line when documents were skipped). */
     private static List<String> committedFigures(Path out) throws IOException {
         long[] sums = new long[6];
         List<String> fields = List.of("read", "written", "rejected", "skipped", "promptTokens", "completionTokens");
+        Map<String, Long> skipped = new TreeMap<>();
         for (Path receipt : Files.newDirectoryStream(out.resolve("_palimpsest/receipts"))) {
             JsonNode counts = JSON.readTree(receipt.toFile()).path("counts");
             for (int i = 0; i < fields.size(); i++) {
                 sums[i] += counts.path(fields.get(i)).asLong();
             }
+            counts.path("skipReasons")
+                    .fields()
+                    .forEachRemaining(
+                            e -> skipped.merge(e.getKey(), e.getValue().asLong(), Long::sum));
         }
-        return List.of(
-                String.format(
-                        "documents  read %d, written %d, rejected %d, skipped %d", sums[0], sums[1], sums[2], sums[3]),
-                String.format("tokens     prompt %d, completion %d", sums[4], sums[5]));
+        List<String> figures = new ArrayList<>();
+        figures.add(String.format(
+                "documents  read %d, written %d, rejected %d, skipped %d", sums[0], sums[1], sums[2], sums[3]));
+        if (!skipped.isEmpty()) {
+            figures.add("skipped    " + LocalSummary.documentsByReason(skipped));
+        }
+        figures.add(String.format("tokens     prompt %d, completion %d", sums[4], sums[5]));
+        return figures;
     }
 
     /** "file:line variant status/reason" for every output and reject local committed, sorted. */

@@ -39,6 +39,7 @@ class TerminationMessageFitTest {
         assertTrue(fitted.getBytes(StandardCharsets.UTF_8).length <= 4096, fitted.length() + " bytes");
         ShardSummary read = json.readValue(fitted, ShardSummary.class);
         assertNull(read.getRejectedByReason(), "the tally restores it from the receipts");
+        assertNull(read.getSkippedByReason(), "likewise");
         assertEquals(7, read.getRejected(), "the totals stay");
 
         ShardSummary some = summary(33, 2);
@@ -62,6 +63,7 @@ class TerminationMessageFitTest {
             byVariant.put("variant-with-a-long-name-" + i, 1L);
         }
         s.setRejectedByReason(byReason);
+        s.setSkippedByReason(Map.of("filter:regex", 1L));
         s.setWrittenByVariant(byVariant);
         return s;
     }

@@ -32,6 +32,7 @@ class ReceiptTallyTest {
         counts.completionTokens = 7 * written;
         counts.variants.put("wiki", written);
         counts.reasons.put("empty_output", rejected);
+        counts.skipReasons.put("filter:regex", skipped);
         counts.variants.put("qa", written - 1);
         Receipt receipt = new Receipt(
                 shard,
@@ -74,6 +75,7 @@ class ReceiptTallyTest {
         assertEquals(8302, tally.getCompletionTokens());
         assertEquals(Map.of("wiki", 1186L, "qa", 1181L), tally.getWrittenByVariant());
         assertEquals(Map.of("empty_output", 9L), tally.getRejectedByReason());
+        assertEquals(Map.of("filter:regex", 5L), tally.getSkippedByReason());
         assertEquals(
                 List.of(earlier("sha256:a", 1, 20, 17, 2, 1), earlier("sha256:b", 2, 1030, 1029, 1, 0)),
                 tally.getEarlierRecipes());

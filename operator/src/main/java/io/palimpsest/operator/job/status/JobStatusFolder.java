@@ -190,7 +190,8 @@ public final class JobStatusFolder {
                 tally.getSkipped(),
                 KeptNames.replace(before.getWrittenByVariant(), tally.getWrittenByVariant()),
                 null,
-                KeptNames.replace(before.getRejectedByReason(), tally.getRejectedByReason())));
+                KeptNames.replace(before.getRejectedByReason(), tally.getRejectedByReason()),
+                KeptNames.replace(before.getSkippedByReason(), tally.getSkippedByReason())));
         next.setTokens(new TokenCounts(tally.getPromptTokens(), tally.getCompletionTokens()));
         RangeSet counted = CompactRanges.decode(next.getCountedShards()).union(completed);
         next.setCountedShards(blankToNull(CompactRanges.encode(counted)));
@@ -206,6 +207,7 @@ public final class JobStatusFolder {
         // a name once named stays named (KeptNames): no count by name goes down while the job lives
         docs.setWrittenByVariant(KeptNames.merge(docs.getWrittenByVariant(), s.getWrittenByVariant()));
         docs.setRejectedByReason(KeptNames.merge(docs.getRejectedByReason(), s.getRejectedByReason()));
+        docs.setSkippedByReason(KeptNames.merge(docs.getSkippedByReason(), s.getSkippedByReason()));
         tokens.setPrompt(tokens.getPrompt() + s.getPromptTokens());
         tokens.setCompletion(tokens.getCompletion() + s.getCompletionTokens());
     }

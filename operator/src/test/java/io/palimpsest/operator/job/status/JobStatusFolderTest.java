@@ -108,6 +108,40 @@ class JobStatusFolderTest {
     }
 
     @Test
+    void skipsPerReasonAreFoldedFromSummariesAndTheTallySetsThem() throws Exception {
+        FinishedPod a = committed(0, 10);
+        a.summary().setSkipped(3);
+        a.summary().setSkippedByReason(Map.of("filter:regex", 2L, "blank_line", 1L));
+        FinishedPod b = committed(1, 20);
+        b.summary().setSkipped(4);
+        b.summary().setSkippedByReason(Map.of("filter:regex", 4L));
+        RewriteJobStatus s =
+                folder.fold(null, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(
+                Map.of("filter:regex", 6L, "blank_line", 1L), s.getDocuments().getSkippedByReason());
+        RewriteJobStatus again =
+                folder.fold(s, 2, running("0-1", "", 0), List.of(a, b)).status();
+        assertEquals(
+                s.getDocuments().getSkippedByReason(),
+                again.getDocuments().getSkippedByReason(),
+                "copied, not lost or counted twice");
+
+        // the tally's JSON as `palimpsest tally` writes it to its termination message
+        Tally tally = new ObjectMapper()
+                .readValue(
+                        "{\"receipts\":2,\"read\":30,\"written\":19,\"rejected\":0,\"skipped\":11,"
+                                + "\"skippedByReason\":{\"filter:regex\":6,\"blank_line\":1,\"too_short\":4},"
+                                + "\"promptTokens\":100,\"completionTokens\":50,\"recipeHash\":\"sha256:a\"}",
+                        Tally.class);
+        RewriteJobStatus tallied = folder.applyTally(again, tally, RangeSet.parse("0-1"));
+        assertEquals(
+                Map.of("filter:regex", 6L, "blank_line", 1L, "too_short", 4L),
+                tallied.getDocuments().getSkippedByReason(),
+                "the receipts' figures, reasons the summaries missed included");
+        assertEquals(11, tallied.getDocuments().getSkipped());
+    }
+
+    @Test
     void aReasonOnceNamedKeepsItsCountWhenLaterReasonsOvertakeIt() {
         // Shard 0 names 32 reasons; "r31" is the rarest. Every later shard rejects 100 documents as "late".
         FinishedPod first = committed(0, 10);
@@ -427,6 +461,16 @@ class JobStatusFolderTest {
             f.summary().setMessage("x".repeat(5000));
             pods.add(f);
         }
+        // the counts by name at their bound: 32 long names and '(other)' each
+        FinishedPod widest = Pods.committed(3, 10);
+        Map<String, Long> names = new TreeMap<>();
+        for (int i = 0; i < 40; i++) {
+            names.put("a-long-name-as-a-generated-recipe-could-well-have-" + i, 1L);
+        }
+        widest.summary().setWrittenByVariant(names);
+        widest.summary().setRejectedByReason(names);
+        widest.summary().setSkippedByReason(names);
+        pods.add(widest);
         Map<Integer, ShardProgress> live = new HashMap<>();
         for (int i = 0; i < 1000; i++) {
             int shard = 99_000 + i;
@@ -458,6 +502,9 @@ class JobStatusFolderTest {
                         live)
                 .status();
         assertNotNull(s.getDocuments().getInProgress());
+        assertEquals(
+                VariantCounts.MAX_NAMED + 1,
+                s.getDocuments().getSkippedByReason().size());
         int bytes = new ObjectMapper().writeValueAsBytes(s).length;
         assertTrue(bytes < 64 * 1024, "status " + bytes + " bytes");
     }

@@ -106,7 +106,7 @@ public final class RecipeProcessor implements DocumentProcessor {
         }
         List<Rejection> rejections = new ArrayList<>();
         for (RejectRecord r : outcome.rejects()) {
-            rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output()));
+            rejections.add(new Rejection(r.variant(), r.reason(), detail(r), r.output(), r.madeFrom()));
         }
         return new ProcessedDocument(
                 records,
