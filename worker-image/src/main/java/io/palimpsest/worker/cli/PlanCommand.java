@@ -419,7 +419,10 @@ final class PlanCommand implements Callable<Integer> {
 
     /**
      * The first readable documents of the plan (at most {@link RecipeCheck#SAMPLE}), for the recipe's probe
-     * render; empty when its first shard has none.
+     * render; empty when its first shard has none. Each file is read on past lines that are no document, however
+     * many: a file whose first document comes late is planned (its worker rejects those lines), so its documents
+     * must meet the probe, or a template no document can render would reject every one of them. The sample read the
+     * first file of each kind to its first document already, and a file with none is refused.
      */
     private static List<SourceDocument> firstDocuments(JobRuntime runtime, List<Shard> shards) {
         var readers = runtime.readers();
@@ -427,8 +430,7 @@ final class PlanCommand implements Callable<Integer> {
         for (var file : shards.get(0).files()) {
             try (var reader = readers.open(runtime.input().storage(), file.key())) {
                 InputItem item;
-                int looked = 0;
-                while (out.size() < RecipeCheck.SAMPLE && (item = reader.next()) != null && looked++ < 1000) {
+                while (out.size() < RecipeCheck.SAMPLE && (item = reader.next()) != null) {
                     if (item instanceof Document d) {
                         out.add(new SourceDocument(d.id(), d.text(), PlainValues.objectOf(d.metadata())));
                     }

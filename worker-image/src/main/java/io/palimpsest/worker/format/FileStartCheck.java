@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
  * at least one ({@link ItemReason#decodeFailure()}). Then every line would be rejected the same way
  * (a wrong {@code input.textField}, gzip data under a {@code .jsonl} name, a JSON array, UTF-16 text),
  * and committing the rejects would hide a job that read nothing. A corpus with some bad lines has
- * documents among them and passes. The planner runs it on a sample of the input, and over the whole
- * of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads, but for the
+ * documents among them and passes. The planner runs it over the whole of the first file of each kind, to its first
+ * document, and of every file in its duplicate-id pass ({@link #wholeFile}); each worker on every file it reads (on
+ * a range's first items for an item range of a cut file: {@link #ofRange}), but for the
  * files the plan vouches for: a file whose first items (or a range's) fail the check though the planner, reading
  * all of it, found a document further on has its unreadable lines rejected one by one, as bad lines anywhere else
  * in a file are ({@code DuplicateIdIndex}'s {@code startCheckWaived}).
@@ -31,8 +32,14 @@ public final class FileStartCheck {
     private final FieldMapping fields;
     /** Items that decide: {@link #ITEMS}, or every item of a file read to its end ({@link #wholeFile}). */
     private final long limit;
+    /** The items are an item range of a file ({@link #ofRange}): the message names their lines, not the file's first. */
+    private final boolean range;
 
     private long items;
+    /** The lines (or rows) of the first and the last item taken. */
+    private long firstLine;
+
+    private long lastLine;
     private boolean document;
     private final Map<ItemReason, Long> failures = new EnumMap<>(ItemReason.class);
     /** Every reason an item was not a document, the reader's failures and the others (an empty text): the message lists them all. */
@@ -42,12 +49,21 @@ public final class FileStartCheck {
     private final Set<String> recordFields = new LinkedHashSet<>();
 
     public FileStartCheck(FieldMapping fields) {
-        this(fields, ITEMS);
+        this(fields, ITEMS, false);
     }
 
-    private FileStartCheck(FieldMapping fields, long limit) {
+    private FileStartCheck(FieldMapping fields, long limit, boolean range) {
         this.fields = fields;
         this.limit = limit;
+        this.range = range;
+    }
+
+    /**
+     * The check over the first {@link #ITEMS} items of an item range of a cut file (a shard's part of it), which
+     * start at some line of the file: the message names the lines taken, as they are not the file's first.
+     */
+    public static FileStartCheck ofRange(FieldMapping fields) {
+        return new FileStartCheck(fields, ITEMS, true);
     }
 
     /**
@@ -56,7 +72,7 @@ public final class FileStartCheck {
      * every record). Parts of one file read apart (item ranges) are joined with {@link #merge}.
      */
     public static FileStartCheck wholeFile(FieldMapping fields) {
-        return new FileStartCheck(fields, Long.MAX_VALUE);
+        return new FileStartCheck(fields, Long.MAX_VALUE, false);
     }
 
     /** Takes the file's next item, until {@link #settled()}. */
@@ -65,6 +81,9 @@ public final class FileStartCheck {
             return;
         }
         items++;
+        long line = item.position().line();
+        firstLine = items == 1 ? line : Math.min(firstLine, line);
+        lastLine = Math.max(lastLine, line);
         if (item instanceof Document) {
             document = true;
         } else if (item instanceof UnusableItem u) {
@@ -82,6 +101,10 @@ public final class FileStartCheck {
 
     /** Adds what {@code other} took from another part of the same file (an item range read apart). */
     public void merge(FileStartCheck other) {
+        if (other.items > 0) {
+            firstLine = items == 0 ? other.firstLine : Math.min(firstLine, other.firstLine);
+            lastLine = Math.max(lastLine, other.lastLine);
+        }
         items += other.items;
         document |= other.document;
         other.unusable.forEach((reason, n) -> unusable.merge(reason, n, Long::sum));
@@ -136,7 +159,9 @@ public final class FileStartCheck {
 
     /**
      * What is wrong, naming the field, the file and its first failing line or row; empty when the
-     * check did not fail.
+     * check did not fail. When the items taken hold records (JSON objects, rows) and none is a document, the field
+     * that fails them is named, whatever lines that are no record stand beside them (counted in the message): a
+     * misspelt {@code input.textField} or {@code input.idField} is then the error, not the unreadable lines.
      *
      * @param file where the file is, for the message
      * @param hint what the file's first bytes say it is ({@link FileSignature}), if anything
@@ -146,37 +171,99 @@ public final class FileStartCheck {
             return Optional.empty();
         }
         String unit = format == InputFormat.PARQUET ? "row" : "line";
-        String which = items >= limit ? "the first " + items + " " : "the " + items + " ";
+        ItemReason main = fieldReason().orElseGet(this::mostFrequentFailure);
+        // lines that are no record beside the records a field fails: counted in the message
+        boolean others = unusable.keySet().stream().anyMatch(reason -> reason != main);
+        String records = others ? unit + "s" : "records";
+        String message;
+        if (main == ItemReason.MISSING_ID) {
+            // records with a text and without the named idField: the idField is what makes the file unreadable, not
+            // the lines beside them the reader could not read
+            message = "spec.input.idField '" + fields.idField() + "' is in none of " + span(file, unit + "s", unit)
+                    + " (" + aside("their fields: " + String.join(", ", recordFields) + "; " + counts())
+                    + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
+                    + " or leave idField out for a corpus without ids (each record is then given file:line)";
+        } else if (main == ItemReason.MISSING_TEXT) {
+            message = "spec.input.textField '" + fields.textField() + "' is in none of " + span(file, records, unit)
+                    + " (" + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : ""))
+                    + ")";
+        } else if (main == ItemReason.INVALID_ID) {
+            message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of "
+                    + span(file, records, unit) + " (" + aside(first(main, unit) + (others ? "; " + counts() : ""))
+                    + ")";
+        } else if (main == ItemReason.TEXT_NOT_A_STRING) {
+            message = "spec.input.textField '" + fields.textField() + "' is not a string in any of "
+                    + span(file, records, unit) + " (" + aside(first(main, unit) + (others ? "; " + counts() : ""))
+                    + ")";
+        } else {
+            String range = aside("");
+            message = "none of " + span(file, unit + "s", unit) + (range.isEmpty() ? "" : " (" + range + ")")
+                    + " could be read as a document: " + counts() + " (first at " + first(main, unit) + ")";
+        }
+        return Optional.of(message + hint.map(h -> "; " + h).orElse(""));
+    }
+
+    /**
+     * The field that fails the records taken, if any record was taken: a record without the named idField
+     * ({@link ItemReason#MISSING_ID}) when such records are at least as many as those failed otherwise, else the
+     * reason that failed the most records (the catalogue's order breaks ties). Empty: no item taken was a record.
+     */
+    private Optional<ItemReason> fieldReason() {
+        long missingIds = unusable.getOrDefault(ItemReason.MISSING_ID, 0L);
+        ItemReason field = null;
+        for (ItemReason reason :
+                List.of(ItemReason.MISSING_TEXT, ItemReason.TEXT_NOT_A_STRING, ItemReason.INVALID_ID)) {
+            long n = failures.getOrDefault(reason, 0L);
+            boolean named = reason != ItemReason.MISSING_TEXT || !recordFields.isEmpty(); // {} names no field
+            if (n > 0 && named && (field == null || n > failures.get(field))) {
+                field = reason;
+            }
+        }
+        if (missingIds > 0 && (field == null || missingIds >= failures.get(field))) {
+            return Optional.of(ItemReason.MISSING_ID);
+        }
+        return Optional.ofNullable(field);
+    }
+
+    private ItemReason mostFrequentFailure() {
         ItemReason main = null;
         for (Map.Entry<ItemReason, Long> e : failures.entrySet()) { // catalogue order breaks ties
             if (main == null || e.getValue() > failures.get(main)) {
                 main = e.getKey();
             }
         }
-        UnusableItem first = firstOf.get(main);
-        String at = unit + " " + first.position().line();
-        String message;
-        if (unusable.getOrDefault(ItemReason.MISSING_ID, 0L) >= failures.get(main)) {
-            // records with a text and without the named idField outnumber the lines the reader could not read:
-            // the idField is what makes the file unreadable, not the few bad lines beside it
-            message = "spec.input.idField '" + fields.idField() + "' is in none of " + which + unit + "s of " + file
-                    + " (their fields: " + String.join(", ", recordFields) + "; " + counts()
-                    + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
-                    + " or leave idField out for a corpus without ids (each record is then given file:line)";
-        } else if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
-            message = "spec.input.textField '" + fields.textField() + "' is in none of " + which + "records of " + file
-                    + " (their fields: " + String.join(", ", recordFields) + ")";
-        } else if (main == ItemReason.INVALID_ID) {
-            message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of " + which
-                    + "records of " + file + " (" + at + ": " + first.detail() + ")";
-        } else if (main == ItemReason.TEXT_NOT_A_STRING) {
-            message = "spec.input.textField '" + fields.textField() + "' is not a string in any of " + which
-                    + "records of " + file + " (" + at + ": " + first.detail() + ")";
-        } else {
-            message = "none of " + which + unit + "s of " + file + " could be read as a document: " + counts()
-                    + " (first at " + at + ": " + first.detail() + ")";
+        return main;
+    }
+
+    /** The first item the reader failed on for {@code reason}: where it is and what it was. */
+    private String first(ItemReason reason, String unit) {
+        UnusableItem item = firstOf.get(reason);
+        return unit + " " + item.position().line() + ": " + item.detail();
+    }
+
+    /**
+     * The items taken, in the file: "the first 100 lines of F" (a file's start), "the 7 lines of F" (all of a
+     * file), "lines 301 to 400 of F" (an item range's, whose lines {@link #aside} says are the range's first).
+     *
+     * @param noun what the items are called, plural ("lines", "records", "rows")
+     */
+    private String span(String file, String noun, String unit) {
+        if (range) {
+            String lines = firstLine == lastLine ? unit + " " + firstLine : unit + "s " + firstLine + " to " + lastLine;
+            return lines + " of " + file;
         }
-        return Optional.of(message + hint.map(h -> "; " + h).orElse(""));
+        return (items >= limit ? "the first " : "the ") + items + " " + noun + " of " + file;
+    }
+
+    /** What the message says in parentheses after {@link #span}: for a range, which of its items they are first. */
+    private String aside(String rest) {
+        if (!range) {
+            return rest;
+        }
+        String part = items >= limit
+                ? "the first " + items + " of this shard's item range"
+                : "all " + items + " of this shard's item range";
+        return rest.isEmpty() ? part : part + "; " + rest;
     }
 
     private String counts() {

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * record of the file: its shard's worker would fail it as bad data (exit 42) once started, so the plan is refused
  * naming such files (exit 78, {@code PlanningFailed}) before its duplicate-id index is written, as
  * {@link CorruptFiles} refuses a file that cannot be decoded. {@link InputSample} refuses the first file of each
- * kind earlier, with the same words, from its first records; this finds the others. A file with a document among
+ * kind earlier, with the same words, having read it to its end; this finds the others. A file with a document among
  * its records is not this: its bad records stay counted rejects. A file without records (empty, or blank lines and
  * empty texts only) is not this either: nothing of it is wrong, there is just nothing to rewrite. Safe for the
  * pass's threads: each shard is tallied apart ({@link #reading()}) and added once read.

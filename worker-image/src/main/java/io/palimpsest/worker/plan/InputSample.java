@@ -26,13 +26,17 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Before anything is written, reads the first records of the first file of each kind of file in the
- * plan (by extension: {@code .jsonl}, {@code .jsonl.gz}, {@code .parquet}, ...) and refuses the job
- * when none of them is a document ({@link FileStartCheck}): a wrong {@code input.textField}, a text
- * column that is not text, or files in another format than their names say would otherwise run to
- * the end and commit every document as a reject. At most {@link FileStartCheck#ITEMS} items of one
- * file per kind are read; the planner's duplicate-id pass, which reads every record of every file, refuses
- * the other files none of whose records is a document, in the same words ({@link FilesWithoutDocuments}). A file whose bytes cannot be decompressed or parsed at all is left to the
+ * Before anything is written, reads the first file of each kind of file in the plan (by extension:
+ * {@code .jsonl}, {@code .jsonl.gz}, {@code .parquet}, ...) up to its first document, or to its end, and
+ * refuses the job when none of its records is a document ({@link FileStartCheck#wholeFile}): a wrong
+ * {@code input.textField}, a text column that is not text, or files in another format than their names say
+ * would otherwise run to the end and commit every document as a reject. Read to its first document rather
+ * than for its first {@link FileStartCheck#ITEMS} items: a file whose first document comes later is one the
+ * duplicate-id pass plans (its workers reject the lines before it), so refusing it for being the file sampled
+ * would refuse a corpus the same file, second, passes. A file of the right kind costs its first lines; one that is
+ * not, its whole reading, which the duplicate-id pass would make anyway. That pass, which reads every record of
+ * every file, refuses the other files none of whose records is a document, in the same words
+ * ({@link FilesWithoutDocuments}). A file whose bytes cannot be decompressed or parsed at all is left to the
  * planner's duplicate-id pass, which reads every file and refuses the plan naming each such file
  * ({@link CorruptFiles}), and the next file of the kind is sampled instead, up to
  * {@link #FILES_PER_KIND}.
@@ -104,7 +108,9 @@ public final class InputSample {
 
     /** True when the file could be sampled (and passed); false when it is corrupt and another should be tried. */
     private boolean sample(String key) throws IOException {
-        FileStartCheck start = new FileStartCheck(readers.fields());
+        // to its first document, or its end: a file is refused only when none of its records is a document, as the
+        // duplicate-id pass refuses the others, not for a first document after its first lines
+        FileStartCheck start = FileStartCheck.wholeFile(readers.fields());
         IdFieldCheck ids = new IdFieldCheck(readers.fields());
         try (DocumentReader reader = readers.open(storage, key)) {
             InputItem item;
@@ -175,9 +181,13 @@ public final class InputSample {
             this.named = fields.idFieldNamed();
         }
 
+        /**
+         * Takes the file's next item: the fields of its first documents are kept for the message, and records are
+         * counted on until one holds the field (the sample may read on past them, looking for a document).
+         */
         void take(InputItem item) {
-            if (!settled()) {
-                count(item, true);
+            if (!settledForGood()) {
+                count(item, !settled());
             }
         }
 

@@ -200,7 +200,11 @@ public final class ShardInput implements Closeable {
                     currentIsRange = file.firstItem() != null;
                     currentFirstItem = file.skippedItems();
                     current = readers.open(storage, currentKey, this::consumed);
-                    currentStart = waivedStarts.contains(currentKey) ? null : new FileStartCheck(readers.fields());
+                    currentStart = waivedStarts.contains(currentKey)
+                            ? null
+                            : currentIsRange
+                                    ? FileStartCheck.ofRange(readers.fields())
+                                    : new FileStartCheck(readers.fields());
                     skipTo(file.skippedItems());
                 }
                 InputItem item = currentMaxItems != null && readFromCurrent >= currentMaxItems ? null : current.next();

@@ -867,6 +867,27 @@ class JobRefusalsTest {
         assertNothingWritten();
     }
 
+    /**
+     * The first file's first 1,500 lines are no document: the planner finds its documents further on and renders the
+     * template on them all the same, so the misspelt field is named, not left to reject every document.
+     */
+    @Test
+    void aTemplateFieldNoDocumentHasIsRefusedWhenTheFirstFileStartsWithLinesThatAreNoDocument() throws IOException {
+        Path first = manifests.resolve("data/part-000.jsonl");
+        Files.writeString(first, "not JSON\n".repeat(1_500) + Files.readString(first));
+        edit(
+                "<document>{{ text }}</document>\n        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}",
+                "<document>{{ meta.sourc }}: {{ text }}</document>\n"
+                        + "        sampling: {temperature: 0.7, topP: 0.9, maxTokens: 1024, seed: 2}");
+
+        CliRun run = local();
+
+        assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+        assertTrue(run.err().contains("meta.sourc is in none of the first "), run.err());
+        assertTrue(run.err().contains("did you mean meta.source?"), run.err());
+        assertNothingWritten();
+    }
+
     @Test
     void aChangedRecipeIsRefusedUnlessAccepted() throws IOException {
         CliRun first = local();

@@ -125,6 +125,59 @@ class UnreadableStartsWithDocumentsTest {
         assertEquals(150, rejected);
     }
 
+    /**
+     * The same file as the first of its kind, the one the planner samples before the corpus is read: {@code plan},
+     * {@code local} and {@code preview} take it as they take it second, its unreadable lines rejected one by one.
+     */
+    @Test
+    void theLateFirstDocumentFileIsTakenAsTheFirstFileOfItsKindByPlanLocalAndPreview() throws Exception {
+        Path in = tmp.resolve("in");
+        Corpus.writeJsonl(in.resolve("m.jsonl"), "m", 5); // after late.jsonl in key order
+        writeLateFirstDocument(in);
+        Path job = JobFiles.write(tmp.resolve("job"), in, tmp.resolve("out"), "http://127.0.0.1:9", 4);
+
+        CliRun plan = CliRun.of("plan", "-f", job.toString(), "--termination-log", "");
+        assertEquals(0, plan.exit(), plan.err());
+        assertTrue(plan.err().contains("so its worker rejects such lines as malformed_json"), plan.err());
+        JsonNode index = json.readTree(new FileStorage(tmp.resolve("out")).readAll(DuplicateIdIndex.INDEX_KEY));
+        assertEquals(
+                "[\"late.jsonl\"]", index.path(DuplicateIdIndex.WAIVED_STARTS).toString());
+
+        Path localOut = tmp.resolve("local-out");
+        CliRun local = CliRun.of("local", "-f", job.toString(), "--simulate", "--out", localOut.toString());
+        assertEquals(ExitCodes.DONE, local.exit(), local.err());
+        FileStorage output = new FileStorage(localOut);
+        long read = 0;
+        long written = 0;
+        long rejected = 0;
+        for (Shard shard : new ShardManifest(json).read(output)) {
+            JsonNode counts = json.readTree(
+                            output.readAll(String.format("_palimpsest/receipts/shard-%05d.json", shard.index())))
+                    .path("counts");
+            assertEquals(
+                    counts.path("read").asLong(),
+                    counts.path("written").asLong()
+                            + counts.path("rejected").asLong()
+                            + counts.path("skipped").asLong(),
+                    counts.toString());
+            read += counts.path("read").asLong();
+            written += counts.path("written").asLong();
+            rejected += counts.path("rejected").asLong();
+        }
+        assertEquals(156, read);
+        assertEquals(6, written);
+        assertEquals(150, rejected);
+
+        CliRun preview = CliRun.of(
+                "preview",
+                "-f",
+                job.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("preview").toString());
+        assertEquals(0, preview.exit(), preview.err());
+    }
+
     @Test
     void aRangeOfACutFileThatHoldsOnlyACorruptedBlockIsRunWithItsLinesRejected() throws Exception {
         Path in = tmp.resolve("in");
@@ -152,18 +205,29 @@ class UnreadableStartsWithDocumentsTest {
             assertEquals(0, plan.exit(), plan.err());
             FileStorage output = new FileStorage(out);
             List<Shard> shards = new ShardManifest(json).read(output);
-            List<Integer> corruptRanges = shards.stream()
-                    .filter(s -> s.files().stream()
-                            .anyMatch(f -> f.key().equals("big.jsonl")
-                                    && f.firstItem() != null
-                                    && f.skippedItems() >= 300
-                                    && f.skippedItems() + f.maxItems() <= 600))
-                    .map(Shard::index)
-                    .toList();
-            assertFalse(corruptRanges.isEmpty(), "a range holds only lines of the corrupted block: " + shards);
-            for (int shard : corruptRanges) {
-                assertTrue(plan.err().contains("note: shard " + shard + ": none of the first "), plan.err());
+            String bigFile = new FileStorage(in).describe("big.jsonl");
+            int corruptRanges = 0;
+            for (Shard shard : shards) {
+                for (ShardFile f : shard.files()) {
+                    if (f.key().equals("big.jsonl")
+                            && f.firstItem() != null
+                            && f.skippedItems() >= 300
+                            && f.skippedItems() + f.maxItems() <= 600) {
+                        corruptRanges++;
+                        // the range's lines, not "the first 100 lines" of the file, which are documents
+                        long first = f.skippedItems() + 1;
+                        long taken = Math.min(100, f.maxItems());
+                        assertTrue(
+                                plan.err()
+                                        .contains("note: shard " + shard.index() + ": none of lines " + first + " to "
+                                                + (first + taken - 1) + " of " + bigFile + " ("
+                                                + (taken == f.maxItems() ? "all " : "the first ") + taken
+                                                + " of this shard's item range) could be read as a document: "),
+                                plan.err());
+                    }
+                }
             }
+            assertTrue(corruptRanges > 0, "a range holds only lines of the corrupted block: " + shards);
             assertTrue(plan.err().contains("so its worker rejects such lines as malformed_json"), plan.err());
             assertFalse(plan.err().contains("its worker fails it"), plan.err());
 

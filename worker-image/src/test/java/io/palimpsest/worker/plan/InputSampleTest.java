@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
@@ -38,6 +39,7 @@ class InputSampleTest {
     @TempDir
     Path dir;
 
+    /** The sampled file is read to its end for a document: the refusal counts all of its records. */
     @Test
     void aTextFieldInNoneOfTheRecordsIsRefusedWithTheFieldsTheyHave() throws IOException {
         Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 150);
@@ -45,7 +47,7 @@ class InputSampleTest {
         String message = refusal(new FieldMapping("body", "id"), "a.jsonl");
 
         assertEquals(
-                "spec.input.textField 'body' is in none of the first 100 records of " + where("a.jsonl")
+                "spec.input.textField 'body' is in none of the 150 records of " + where("a.jsonl")
                         + " (their fields: id, text, n)",
                 message);
     }
@@ -235,6 +237,64 @@ class InputSampleTest {
             }
         }
         assertDoesNotThrow(() -> sample(new FieldMapping("text", "doc_id"), "late.parquet"));
+    }
+
+    /**
+     * The sampled file is read on past its first 100 lines to its first document: a file the duplicate-id pass
+     * would plan (its worker rejecting the unreadable lines) is not refused because it is the first of its kind.
+     */
+    @Test
+    void aFirstDocumentAfterTheFirstHundredLinesPasses() throws IOException {
+        Files.writeString(
+                dir.resolve("late.jsonl"),
+                "not JSON\n".repeat(150) + "{\"id\":\"late\",\"text\":\"A document after them.\"}\n");
+
+        assertDoesNotThrow(() -> sample(FieldMapping.DEFAULT, "late.jsonl"));
+    }
+
+    /** A sampled file without a document is refused once it was read to its end, in the words of the whole file. */
+    @Test
+    void aFileWithoutADocumentIsRefusedOverAllItsLines() throws IOException {
+        Files.writeString(dir.resolve("log.jsonl"), "not JSON\n".repeat(150));
+
+        String message = refusal(FieldMapping.DEFAULT, "log.jsonl");
+
+        assertTrue(
+                message.startsWith("none of the 150 lines of " + where("log.jsonl")
+                        + " could be read as a document: 150 malformed_json (first at line 1: "),
+                message);
+    }
+
+    /** Records after a first hundred unreadable lines, none with the textField: the refusal names the field. */
+    @Test
+    void aTextFieldInNoneOfTheRecordsAfterTheFirstHundredLinesIsNamed() throws IOException {
+        StringBuilder lines = new StringBuilder("not JSON\n".repeat(150));
+        for (int i = 0; i < 20; i++) {
+            lines.append("{\"id\":\"b").append(i).append("\",\"body\":\"no text field\"}\n");
+        }
+        Files.writeString(dir.resolve("a.jsonl"), lines.toString());
+
+        assertEquals(
+                "spec.input.textField 'text' is in none of the 170 lines of " + where("a.jsonl")
+                        + " (their fields: id, body; 150 malformed_json, 20 missing_text)",
+                refusal(FieldMapping.DEFAULT, "a.jsonl"));
+    }
+
+    /** Records after a first hundred unreadable lines, none with the named idField: the refusal names the field. */
+    @Test
+    void aNamedIdFieldInNoneOfTheRecordsAfterTheFirstHundredLinesIsNamed() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "not JSON\n".repeat(150));
+        Corpus.writeJsonl(dir.resolve("records.jsonl"), "r", 20);
+        Files.writeString(
+                dir.resolve("a.jsonl"), Files.readString(dir.resolve("records.jsonl")), StandardOpenOption.APPEND);
+
+        String message = refusal(new FieldMapping("text", "doc_id"), "a.jsonl");
+
+        assertTrue(
+                message.startsWith("spec.input.idField 'doc_id' is in none of the 170 lines of " + where("a.jsonl")
+                        + " (their fields: text, id, n; 150 malformed_json, 20 missing_id): each of its documents"
+                        + " would be rejected as missing_id"),
+                message);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.palimpsest.worker.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
@@ -18,6 +19,7 @@ import io.palimpsest.worker.testing.Corpus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -90,6 +92,41 @@ class UnreadableFileStartTest {
         readAll(read, "e.jsonl");
 
         assertEquals(110, read.size());
+    }
+
+    /**
+     * An item range of a cut file starts at some line of the file: the failure names the range's lines it read, not
+     * "the first 100 lines" of the file, which hold documents.
+     */
+    @Test
+    void aRangeOfBadLinesIsNamedByItsLinesNotAsTheFilesFirst() throws IOException {
+        Corpus.writeJsonl(dir.resolve("r.jsonl"), "r", 300);
+        Files.writeString(dir.resolve("r.jsonl"), "not JSON\n".repeat(300), StandardOpenOption.APPEND);
+        String file = new FileStorage(dir).describe("r.jsonl");
+
+        ShardDataException first100 =
+                assertThrows(ShardDataException.class, () -> readRange(new ShardFile("r.jsonl", 4_000, 200L, 300L)));
+        ShardDataException whole =
+                assertThrows(ShardDataException.class, () -> readRange(new ShardFile("r.jsonl", 1_000, 50L, 300L)));
+
+        assertTrue(
+                first100.getMessage()
+                        .startsWith("none of lines 301 to 400 of " + file + " (the first 100 of this shard's item"
+                                + " range) could be read as a document: 100 malformed_json (first at line 301: "),
+                first100.getMessage());
+        assertTrue(
+                whole.getMessage()
+                        .startsWith("none of lines 301 to 350 of " + file + " (all 50 of this shard's item range)"
+                                + " could be read as a document: 50 malformed_json (first at line 301: "),
+                whole.getMessage());
+    }
+
+    private void readRange(ShardFile range) throws IOException {
+        try (ShardInput items = new ShardInput(new FileStorage(dir), new Shard(0, List.of(range)), readers)) {
+            while (items.next() != null) {
+                // to the failure
+            }
+        }
     }
 
     private void readAll(List<InputItem> read, String... keys) throws IOException {
