@@ -56,7 +56,10 @@ import picocli.CommandLine.Option;
  * document, check the output was made by this recipe, store the manifest, index the ids repeated
  * across shards (a pass over the input, skipped when the output holds the index of this manifest),
  * report the shard count.
- * Every refusal comes before anything is written.
+ * A refusal of the job, its input sample or its output comes before anything is written. The duplicate-id pass reads
+ * every file, so its refusals (a file that cannot be decoded, one without the idField, one that holds no document)
+ * come after the manifest is stored, and before its index is: no worker runs a plan without its index, and the
+ * next {@code plan} reads the input again.
  */
 @Command(
         name = "plan",
