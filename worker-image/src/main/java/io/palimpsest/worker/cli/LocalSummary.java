@@ -136,6 +136,18 @@ final class LocalSummary {
     }
 
     /**
+     * The one line of a run stopped before any shard started, in place of the summary: the step it was in
+     * ({@code doing}), that this run committed nothing (the output holds what earlier runs committed, if anything,
+     * as they left it), and what to do next.
+     */
+    static String stoppedBefore(String doing, String signal) {
+        // a signal whose name is not known (it came before its handler could be wrapped) may be either exit
+        String exit = signal.startsWith("SIG") ? " (exit " + SigtermHook.exitOf(signal) + ")" : "";
+        return "stopped    by " + signal + " while " + doing + ", before any shard started: this run committed"
+                + " nothing and sent no document to the model; run the same command again to run the job" + exit;
+    }
+
+    /**
      * What a run that wrote no document says beside its counts: a filter, route or validator that lets nothing
      * through (a threshold or a value mistyped) commits an empty output as a success, so it is said apart, with the
      * reasons of this run's documents (by count; "skipped/filter:metadata" keys), and where to look.
