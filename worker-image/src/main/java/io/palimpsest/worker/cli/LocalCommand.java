@@ -12,6 +12,7 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
@@ -261,6 +262,7 @@ final class LocalCommand implements Callable<Integer> {
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, deadline, modelOptions.maxOutage);
         ProgressTicker ticker = new ProgressTicker(
                 progress,
+                client == null ? null : client.stats(),
                 shards,
                 plan.getBytes() == null ? 0 : plan.getBytes(),
                 start,
@@ -513,6 +515,9 @@ final class LocalCommand implements Callable<Integer> {
         });
         private final AtomicInteger shardsDone = new AtomicInteger();
         private final RunProgress progress;
+        /** The model client's, whose tokens are counted as each answer comes; null without a model. */
+        private final ClientStats stats;
+
         private final int shards;
         private final long plannedBytes;
         private final long start;
@@ -528,12 +533,14 @@ final class LocalCommand implements Callable<Integer> {
 
         ProgressTicker(
                 RunProgress progress,
+                ClientStats stats,
                 int shards,
                 long plannedBytes,
                 long start,
                 Supplier<Optional<Duration>> modelOutage) {
             this(
                     progress,
+                    stats,
                     shards,
                     plannedBytes,
                     start,
@@ -545,6 +552,7 @@ final class LocalCommand implements Callable<Integer> {
 
         ProgressTicker(
                 RunProgress progress,
+                ClientStats stats,
                 int shards,
                 long plannedBytes,
                 long start,
@@ -553,6 +561,7 @@ final class LocalCommand implements Callable<Integer> {
                 PrintStream out,
                 Duration plainEvery) {
             this.progress = progress;
+            this.stats = stats;
             this.modelOutage = modelOutage;
             this.shards = shards;
             this.plannedBytes = plannedBytes;
@@ -570,7 +579,7 @@ final class LocalCommand implements Callable<Integer> {
                     progress.itemsDone.get(),
                     progress.written.get(),
                     progress.rejected.get(),
-                    progress.completionTokens.get(),
+                    AnsweredTokens.of(stats, progress).completion(),
                     progress.inputFraction(plannedBytes),
                     (System.nanoTime() - start) / 1e9,
                     modelOutage.get());

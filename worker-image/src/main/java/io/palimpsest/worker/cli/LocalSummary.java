@@ -101,14 +101,13 @@ final class LocalSummary {
      * shard; the client's are what was paid. Without a model client (a recipe calling no model), the documents'.
      */
     static String tokens(Tally committed, RunProgress progress, ClientStats stats, int uncommitted) {
-        long prompt = stats != null ? stats.promptTokens.sum() : progress.promptTokens.get();
-        long completion = stats != null ? stats.completionTokens.sum() : progress.completionTokens.get();
+        AnsweredTokens answered = AnsweredTokens.of(stats, progress);
         return String.format(
                 "prompt %d, completion %d committed (this run: prompt %d, completion %d answered%s)",
                 committed.getPromptTokens(),
                 committed.getCompletionTokens(),
-                prompt,
-                completion,
+                answered.prompt(),
+                answered.completion(),
                 uncommitted == 0
                         ? ""
                         : ", including the requests of " + uncommitted + (uncommitted == 1 ? " shard" : " shards")
