@@ -273,6 +273,23 @@ class LocalSigtermTest {
         }
     }
 
+    /**
+     * The hook that answers a stop while the CLI starts is there from the process's first instruction: a command
+     * that never runs (its usage asked for, or an option it does not know) ends without it saying a word.
+     */
+    @ParameterizedTest(name = "local {0}")
+    @CsvSource({"--help, 0", "--bogus, 2"})
+    void aLocalThatNeverRunsEndsWithoutAStopLine(String option, int exit) throws Exception {
+        Process local = new ProcessBuilder(WorkerProcess.cli("256m", "local", option))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("local.log").toFile())
+                .start();
+        assertTrue(local.waitFor(60, TimeUnit.SECONDS), log());
+        assertEquals(exit, local.exitValue(), log());
+        assertTrue(log().contains("--stop-within"), "the usage: " + log());
+        assertFalse(log().contains("stopped "), log());
+    }
+
     private String log() throws Exception {
         Path file = dir.resolve("local.log");
         return Files.exists(file) ? Files.readString(file) : "";
