@@ -18,6 +18,9 @@ import sun.misc.SignalHandler;
  * {@code stopWithin}, commit what was answered) and waits until the command has written its summary,
  * so the process exits (with 143) only after committing what was answered and reporting it. A runner
  * that starts after the signal stops at once; {@link #stopping()} tells a command to start no more.
+ * A command that names the steps it takes before its shards ({@link #before}) has a signal in one of
+ * them answered by the hook itself, at once (nothing waits to be committed): {@code local}, whose hook
+ * is in place from the process's start ({@link #launch}).
  */
 final class SigtermHook {
     /**
