@@ -12,6 +12,7 @@ import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
+import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
@@ -130,7 +131,7 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     /** SIGTERM stops every shard as it stops {@code run}'s one, and no shard or attempt starts after it. */
-    private final SigtermHook sigterm = new SigtermHook();
+    private final SigtermHook sigterm = SigtermHook.launchedOrNew();
 
     @Option(
             names = "--sim-rules",
@@ -140,19 +141,25 @@ final class LocalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobManifests.Loaded loaded = new JobManifests().load(manifests);
-        ResolvedJob job = loaded.job();
+        answerStops("reading the manifests");
         try {
-            LocalPaths.resolve(job, loaded.jobFile(), out);
-            return run(job, loaded.model());
-        } catch (InvalidJobException e) {
-            // the field a refusal names, at its line in the manifest, as lint names it; --out is no line of it
-            throw loaded.located(e, out == null ? List.of() : List.of("spec.output.uri"));
+            JobManifests.Loaded loaded = new JobManifests().load(manifests);
+            ResolvedJob job = loaded.job();
+            try {
+                LocalPaths.resolve(job, loaded.jobFile(), out);
+                return run(job, loaded.model());
+            } catch (InvalidJobException e) {
+                // the field a refusal names, at its line in the manifest, as lint names it; --out is no line of it
+                throw loaded.located(e, out == null ? List.of() : List.of("spec.output.uri"));
+            }
+        } finally {
+            sigterm.done();
         }
     }
 
     /** Runs a resolved job (paths already absolute) with this command's model and run options. */
     int run(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
+        answerStops("preparing the run");
         try {
             return runJob(job, rewriterModel);
         } finally {
@@ -160,13 +167,30 @@ final class LocalCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * From the command's first step on, a signal is answered: before the shards run, at once with the step it came
+     * in and that this run committed nothing (the JVM's own handling would exit 130 or 143 saying nothing at all);
+     * once they run, with the stopped run's summary.
+     */
+    private void answerStops(String doing) {
+        sigterm.before(doing);
+        sigterm.install(stopWithin, LocalSummary::stoppedBefore);
+    }
+
     private int runJob(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
         ObjectMapper json = new ObjectMapper();
         modelOptions.identify(job);
         long start = System.nanoTime();
         LocalModel model;
+        boolean callsModel = ModelCalls.needed(job.getSpec().getRecipe());
+        if (callsModel) {
+            sigterm.before(
+                    modelOptions.simulate
+                            ? "starting the built-in simulator"
+                            : "checking that the model endpoint answers");
+        }
         try {
-            model = ModelCalls.needed(job.getSpec().getRecipe())
+            model = callsModel
                     ? LocalModel.start(
                             job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
                     : LocalModel.NONE;
@@ -174,6 +198,7 @@ final class LocalCommand implements Callable<Integer> {
             System.err.println("palimpsest local: " + e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         }
+        sigterm.before("planning");
         try (model;
                 JobRuntime runtime = new JobRuntime(job, environment().onThisMachine(), json)
                         .simulated(model.simulated())
@@ -195,8 +220,10 @@ final class LocalCommand implements Callable<Integer> {
             // after the plan: a refusal that needs no model (the input, the output, the recipe) is not read below a
             // line about the model
             System.err.println("model: " + model.description());
+            if (!sigterm.shardsStart()) {
+                return SigtermHook.exitOf(sigterm.stoppedBy()); // the hook said where the stop came: no shard starts
+            }
             RunProgress progress = new RunProgress();
-            sigterm.install(stopWithin);
             List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
             LocalSummary.print(
                     reports,
@@ -239,6 +266,7 @@ final class LocalCommand implements Callable<Integer> {
         ModelClient client = modelUrl == null ? null : runtime.client(modelUrl, deadline, modelOptions.maxOutage);
         ProgressTicker ticker = new ProgressTicker(
                 progress,
+                client == null ? null : client.stats(),
                 shards,
                 plan.getBytes() == null ? 0 : plan.getBytes(),
                 start,
@@ -491,6 +519,9 @@ final class LocalCommand implements Callable<Integer> {
         });
         private final AtomicInteger shardsDone = new AtomicInteger();
         private final RunProgress progress;
+        /** The model client's, whose tokens are counted as each answer comes; null without a model. */
+        private final ClientStats stats;
+
         private final int shards;
         private final long plannedBytes;
         private final long start;
@@ -506,12 +537,14 @@ final class LocalCommand implements Callable<Integer> {
 
         ProgressTicker(
                 RunProgress progress,
+                ClientStats stats,
                 int shards,
                 long plannedBytes,
                 long start,
                 Supplier<Optional<Duration>> modelOutage) {
             this(
                     progress,
+                    stats,
                     shards,
                     plannedBytes,
                     start,
@@ -523,6 +556,7 @@ final class LocalCommand implements Callable<Integer> {
 
         ProgressTicker(
                 RunProgress progress,
+                ClientStats stats,
                 int shards,
                 long plannedBytes,
                 long start,
@@ -531,6 +565,7 @@ final class LocalCommand implements Callable<Integer> {
                 PrintStream out,
                 Duration plainEvery) {
             this.progress = progress;
+            this.stats = stats;
             this.modelOutage = modelOutage;
             this.shards = shards;
             this.plannedBytes = plannedBytes;
@@ -548,7 +583,7 @@ final class LocalCommand implements Callable<Integer> {
                     progress.itemsDone.get(),
                     progress.written.get(),
                     progress.rejected.get(),
-                    progress.completionTokens.get(),
+                    AnsweredTokens.of(stats, progress).completion(),
                     progress.inputFraction(plannedBytes),
                     (System.nanoTime() - start) / 1e9,
                     modelOutage.get());

@@ -111,14 +111,13 @@ final class LocalSummary {
      * shard; the client's are what was paid. Without a model client (a recipe calling no model), the documents'.
      */
     static String tokens(Tally committed, RunProgress progress, ClientStats stats, int uncommitted) {
-        long prompt = stats != null ? stats.promptTokens.sum() : progress.promptTokens.get();
-        long completion = stats != null ? stats.completionTokens.sum() : progress.completionTokens.get();
+        AnsweredTokens answered = AnsweredTokens.of(stats, progress);
         return String.format(
                 "prompt %d, completion %d committed (this run: prompt %d, completion %d answered%s)",
                 committed.getPromptTokens(),
                 committed.getCompletionTokens(),
-                prompt,
-                completion,
+                answered.prompt(),
+                answered.completion(),
                 uncommitted == 0
                         ? ""
                         : ", including the requests of " + uncommitted + (uncommitted == 1 ? " shard" : " shards")
@@ -143,6 +142,18 @@ final class LocalSummary {
         }
         return "stopped    by " + signal + ": " + committed + " of " + reports.size()
                 + " shards committed; run the same command again to resume the rest (exit " + exit + ")";
+    }
+
+    /**
+     * The one line of a run stopped before any shard started, in place of the summary: the step it was in
+     * ({@code doing}), that this run committed nothing (the output holds what earlier runs committed, if anything,
+     * as they left it), and what to do next.
+     */
+    static String stoppedBefore(String doing, String signal) {
+        // a signal whose name is not known (it came before its handler could be wrapped) may be either exit
+        String exit = signal.startsWith("SIG") ? " (exit " + SigtermHook.exitOf(signal) + ")" : "";
+        return "stopped    by " + signal + " while " + doing + ", before any shard started: this run committed"
+                + " nothing and sent no document to the model; run the same command again to run the job" + exit;
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * {@code GET /metrics} of one worker, with the Prometheus Java client: documents by outcome and
- * by reason, tokens, the shard's input progress (read by the operator for live progress), requests
+ * by reason, tokens as the model answered them, the shard's input progress (read by the operator for live progress), requests
  * in flight and the adaptive concurrency limit, attempts, retries by cause, and request latency as
  * a histogram with fixed buckets, so Prometheus can add pods up ({@code histogram_quantile} over a
  * {@code sum by (le)}). Counters read the run's own counters at scrape time: nothing is counted twice.
@@ -90,11 +90,13 @@ final class MetricsEndpoint implements AutoCloseable {
                 .register(registry);
         CounterWithCallback.builder()
                 .name("palimpsest_tokens_total")
-                .help("Tokens the model server reported for this worker's documents, by kind: prompt, completion.")
+                .help("Tokens the model answered this worker's requests with, as each answer comes (committed or not:"
+                        + " a long document's chunks before the document is done), by kind: prompt, completion.")
                 .labelNames("kind")
                 .callback(cb -> {
-                    cb.call(progress.promptTokens.get(), "prompt");
-                    cb.call(progress.completionTokens.get(), "completion");
+                    AnsweredTokens answered = AnsweredTokens.of(client == null ? null : stats, progress);
+                    cb.call(answered.prompt(), "prompt");
+                    cb.call(answered.completion(), "completion");
                 })
                 .register(registry);
         GaugeWithCallback.builder()

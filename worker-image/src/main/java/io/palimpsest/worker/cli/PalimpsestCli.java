@@ -37,10 +37,16 @@ import picocli.CommandLine.ParameterException;
 public final class PalimpsestCli implements Runnable {
 
     public static void main(String[] args) {
+        // first: a SIGINT or SIGTERM from now on is known by its name (summaries say which came, and the exit)
+        SigtermHook.watchSignals();
         // before anything logs: the warnings shards log while a signal stops them reach stderr (the JDK's own
         // shutdown hook would otherwise close the log handlers while they stop)
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", "io.palimpsest.worker.cli.ShutdownLogManager");
+        }
+        if (args.length > 0 && args[0].equals("local")) {
+            // a Ctrl-C while the CLI is still loading is answered as one during the run's first steps
+            SigtermHook.launch("starting", LocalSummary::stoppedBefore);
         }
         // before anything loads the JDK's HTTP client, which reads it once
         ConnectionUse.allowConnectionHeader();
@@ -51,7 +57,9 @@ public final class PalimpsestCli implements Runnable {
         if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
             System.setProperty("jdk.httpclient.keepalive.timeout", "30");
         }
-        System.exit(execute(args));
+        int exit = execute(args);
+        SigtermHook.launchOver();
+        System.exit(exit);
     }
 
     /** Runs a command and returns its exit code (for tests and for subprocess mains). */

@@ -10,7 +10,8 @@ import java.util.Optional;
  * only once every file is read, and bytes track it closely for any corpus whose documents are not
  * sorted by size.
  * The ETA extrapolates the elapsed time at that share; neither is shown before the run has a
- * measurable share.
+ * measurable share. The tokens (and their rate) are those the model answered, as each answer comes
+ * ({@link AnsweredTokens}): none of them is committed before its shard is.
  */
 record ProgressLine(
         int shardsDone,
@@ -18,7 +19,7 @@ record ProgressLine(
         long documents,
         long written,
         long notWritten,
-        long completionTokens,
+        long answeredCompletionTokens,
         double inputFraction,
         double seconds,
         Optional<Duration> modelOutage) {
@@ -29,7 +30,7 @@ record ProgressLine(
             long documents,
             long written,
             long notWritten,
-            long completionTokens,
+            long answeredCompletionTokens,
             double inputFraction,
             double seconds) {
         this(
@@ -38,7 +39,7 @@ record ProgressLine(
                 documents,
                 written,
                 notWritten,
-                completionTokens,
+                answeredCompletionTokens,
                 inputFraction,
                 seconds,
                 Optional.empty());
@@ -74,7 +75,8 @@ record ProgressLine(
                 ? ""
                 : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
         return String.format(
-                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens | %.0f tok/s | %s | %s",
+                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens answered | %.0f tok/s"
+                        + " | %s | %s",
                 share,
                 documents,
                 total,
@@ -82,8 +84,8 @@ record ProgressLine(
                 notWritten,
                 shardsDone,
                 shards,
-                completionTokens,
-                completionTokens / Math.max(0.001, seconds),
+                answeredCompletionTokens,
+                answeredCompletionTokens / Math.max(0.001, seconds),
                 clock(Math.round(seconds)),
                 modelOutage
                         .map(d -> "model not answering for " + clock(d.toSeconds()))

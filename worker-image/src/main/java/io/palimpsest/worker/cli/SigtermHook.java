@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -17,6 +18,9 @@ import sun.misc.SignalHandler;
  * {@code stopWithin}, commit what was answered) and waits until the command has written its summary,
  * so the process exits (with 143) only after committing what was answered and reporting it. A runner
  * that starts after the signal stops at once; {@link #stopping()} tells a command to start no more.
+ * A command that names the steps it takes before its shards ({@link #before}) has a signal in one of
+ * them answered by the hook itself, at once (nothing waits to be committed): {@code local}, whose hook
+ * is in place from the process's start ({@link #launch}).
  */
 final class SigtermHook {
     /**
@@ -65,25 +69,103 @@ final class SigtermHook {
         return received;
     }
 
+    /**
+     * What a stop that came before any shard ran leaves, said by the hook itself: nothing of the command waits to
+     * be committed then, and the command may be anywhere in a long step (a plan, a model's health check).
+     */
+    @FunctionalInterface
+    interface StopBeforeShards {
+        /**
+         * @param doing  what the command was doing ("planning")
+         * @param signal {@code SIGTERM}, {@code SIGINT} or {@code a signal}
+         * @return the line to print
+         */
+        String account(String doing, String signal);
+    }
+
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Set<ShardRunner> running = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
-    private Duration stopWithin;
+    /** The command's {@code --stop-within}; read when the signal comes (a hook installed at launch gets it later). */
+    private volatile Duration stopWithin;
+
     private Thread hook;
+    private StopBeforeShards beforeShards;
+    /** What the command does before its shards run; null once they may (a stop is then theirs to answer). */
+    private String doing;
+
+    /** {@code --stop-within}'s default, until the command has read its own. */
+    private static final Duration DEFAULT_STOP_WITHIN = Duration.ofSeconds(20);
+
+    /** The hook {@link #launch} installed for the command about to be built, until the command takes it. */
+    private static final AtomicReference<SigtermHook> LAUNCHED = new AtomicReference<>();
+
+    /** The hook {@link #launch} installed, taken or not (picocli builds the command before it parses its options). */
+    private static final AtomicReference<SigtermHook> LAUNCH = new AtomicReference<>();
+
+    /**
+     * Installs, as the process starts, the hook of the command it will run, so that a stop while the CLI itself
+     * is starting (loading its classes takes seconds on a busy machine) is answered too: the command takes it with
+     * {@link #launchedOrNew} and installs it again with its own {@code --stop-within}.
+     */
+    static void launch(String doing, StopBeforeShards account) {
+        SigtermHook launched = new SigtermHook();
+        launched.before(doing);
+        launched.install(DEFAULT_STOP_WITHIN, account);
+        LAUNCHED.set(launched);
+        LAUNCH.set(launched);
+    }
+
+    /** The hook {@link #launch} installed, the first time; a new one otherwise. */
+    static SigtermHook launchedOrNew() {
+        SigtermHook launched = LAUNCHED.getAndSet(null);
+        return launched != null ? launched : new SigtermHook();
+    }
+
+    /**
+     * The command returned: the launched hook has nothing more to answer, also where the command never ran (a
+     * usage error, {@code --help}) and so never said it was done.
+     */
+    static void launchOver() {
+        LAUNCHED.set(null);
+        SigtermHook launched = LAUNCH.getAndSet(null);
+        if (launched != null) {
+            launched.done();
+        }
+    }
 
     /** Installs the hook (once); from now on a SIGTERM stops the runners and waits for {@link #done}. */
     synchronized void install(Duration within) {
+        install(within, beforeShards);
+    }
+
+    /**
+     * Installs the hook (once; again, it takes {@code within} and {@code account}) before the command's first
+     * step: a stop before {@link #shardsStart} is answered at once with {@code account} of the step named by
+     * {@link #before}, printed by the hook, and the JVM exits (130 or 143) without waiting for the step to end; a
+     * stop after it stops the runners as {@link #install(Duration)} does.
+     */
+    synchronized void install(Duration within, StopBeforeShards account) {
+        stopWithin = within;
+        beforeShards = account;
         if (hook != null) {
+            ShutdownLogManager.resetAfter(hook, within.plusSeconds(10).toMillis());
             return;
         }
-        stopWithin = within;
         watchSignals();
         hook = new Thread(
                 () -> {
-                    stopping = true;
-                    running.forEach(runner -> runner.stop(within, received));
+                    String early = stop();
+                    if (early != null) {
+                        System.out.println();
+                        System.out.println(early);
+                        System.out.flush();
+                        return;
+                    }
+                    Duration wait = stopWithin;
+                    running.forEach(runner -> runner.stop(wait, received));
                     try {
-                        finished.await(within.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                        finished.await(wait.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -91,7 +173,32 @@ final class SigtermHook {
                 "sigterm");
         // the JDK's shutdown hook closes the log handlers: only after this one, so the shards' stopping lines show
         ShutdownLogManager.resetAfter(hook, within.plusSeconds(10).toMillis());
-        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // a signal came before any hook was in place: the JVM exits at once, as it would have anyway
+            stopping = true;
+        }
+    }
+
+    /** The signal came: from now on no shard starts; the account of a stop before the shards, or null. */
+    private synchronized String stop() {
+        stopping = true;
+        return doing == null || beforeShards == null ? null : beforeShards.account(doing, stoppedBy());
+    }
+
+    /** The command is now {@code doing} this step before its shards (reading its manifests, planning, ...). */
+    synchronized void before(String doing) {
+        this.doing = doing;
+    }
+
+    /**
+     * The shards are about to start: from now on a stop is theirs to answer (a summary once they stopped). False
+     * when a stop came first: the hook has said so, and no shard is to start.
+     */
+    synchronized boolean shardsStart() {
+        doing = null;
+        return !stopping;
     }
 
     /** A runner about to run its shard: stopped by the signal, at once if it came already. */

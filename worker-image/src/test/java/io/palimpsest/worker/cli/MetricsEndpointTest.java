@@ -31,7 +31,6 @@ class MetricsEndpointTest {
     void servesThePrometheusTextFormat() throws Exception {
         RunProgress progress = new RunProgress();
         progress.written.set(7);
-        progress.completionTokens.set(1234);
         progress.shardBytes.set(1000);
         progress.bytesRead.set(250);
         try (ModelClient client =
@@ -44,12 +43,37 @@ class MetricsEndpointTest {
                             HttpResponse.BodyHandlers.ofString())
                     .body();
             assertTrue(body.contains("palimpsest_documents_total{outcome=\"written\"} 7.0"), body);
-            assertTrue(body.contains("palimpsest_tokens_total{kind=\"completion\"} 1234.0"), body);
+            assertTrue(body.contains("palimpsest_tokens_total{kind=\"completion\"} 0.0"), body);
             assertTrue(body.contains("# TYPE palimpsest_concurrency_limit gauge"), body);
             assertTrue(body.contains("palimpsest_shard_input_bytes 1000.0"), body);
             assertTrue(body.contains("palimpsest_input_read_bytes_total 250.0"), body);
             assertTrue(body.contains("# TYPE palimpsest_request_duration_seconds histogram"), body);
             assertTrue(body.contains("palimpsest_request_duration_seconds_count 0"), body);
+        }
+    }
+
+    /**
+     * The tokens are the model's answers as they come, before the document they belong to is done (a long document's
+     * chunks, a slow campaign's first minutes), once each whatever attempts they took; a done document's own counts
+     * are not added to them.
+     */
+    @Test
+    void tokensAreCountedAsTheModelAnswersOnceEachWhateverTheAttempts() throws Exception {
+        RunProgress progress = new RunProgress();
+        try (AnsweringModel model = new AnsweringModel()) {
+            model.ask();
+            assertEquals(2, model.attempts(), "answered on its second attempt");
+            String text = scrapeOf(progress, model.client);
+            assertTrue(text.contains("palimpsest_tokens_total{kind=\"prompt\"} " + AnsweringModel.PROMPT + ".0"), text);
+            assertTrue(
+                    text.contains("palimpsest_tokens_total{kind=\"completion\"} " + AnsweringModel.COMPLETION + ".0"),
+                    text);
+            progress.promptTokens.set(AnsweringModel.PROMPT); // its document is done: nothing more
+            progress.completionTokens.set(AnsweringModel.COMPLETION);
+            text = scrapeOf(progress, model.client);
+            assertTrue(
+                    text.contains("palimpsest_tokens_total{kind=\"completion\"} " + AnsweringModel.COMPLETION + ".0"),
+                    text);
         }
     }
 
@@ -103,10 +127,14 @@ class MetricsEndpointTest {
     }
 
     private String scrapeOf(RunProgress progress) {
+        return scrapeOf(progress, null);
+    }
+
+    private static String scrapeOf(RunProgress progress, ModelClient client) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrometheusTextFormatWriter.create()
-                    .write(out, MetricsEndpoint.registry(progress, null).scrape());
+                    .write(out, MetricsEndpoint.registry(progress, client).scrape());
             return out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -73,6 +73,7 @@ class ProgressLineTest {
         ByteArrayOutputStream plain = new ByteArrayOutputStream();
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                 progress,
+                null,
                 2,
                 1000,
                 System.nanoTime(),
@@ -90,6 +91,7 @@ class ProgressLineTest {
         ByteArrayOutputStream tty = new ByteArrayOutputStream();
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
                 progress,
+                null,
                 2,
                 1000,
                 System.nanoTime(),
@@ -113,7 +115,7 @@ class ProgressLineTest {
         ByteArrayOutputStream tty = new ByteArrayOutputStream();
         PrintStream screen = new PrintStream(tty, true, StandardCharsets.UTF_8);
         try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
-                progress, 1, 1000, System.nanoTime(), Optional::empty, true, screen, Duration.ofMillis(50))) {
+                progress, null, 1, 1000, System.nanoTime(), Optional::empty, true, screen, Duration.ofMillis(50))) {
             Thread.sleep(1300); // one tick draws the line
             ticker.above(() -> screen.println("shard-00000 committed"));
             ticker.shardDone();
@@ -125,6 +127,43 @@ class ProgressLineTest {
         assertTrue(text.contains("\r\033[K  100% docs"), text);
         assertTrue(text.endsWith("\n"), text);
         assertTrue(text.lastIndexOf("100% docs") > text.indexOf("shard-00000 committed"), text);
+    }
+
+    /**
+     * The tokens are the model's answers as they come, before any document is done (a long document's chunks, a
+     * slow campaign's first minutes), once each whatever attempts they took; the documents' own counts are not
+     * added to them.
+     */
+    @Test
+    void theLineCountsTheTokensTheModelAnsweredBeforeAnyDocumentIsDone() throws Exception {
+        RunProgress progress = new RunProgress();
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        try (AnsweringModel model = new AnsweringModel()) {
+            model.ask();
+            assertEquals(2, model.attempts(), "answered on its second attempt");
+            try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                    progress,
+                    model.client.stats(),
+                    1,
+                    1000,
+                    System.nanoTime(),
+                    Optional::empty,
+                    false,
+                    new PrintStream(plain, true, StandardCharsets.UTF_8),
+                    Duration.ofMillis(50))) {
+                assertTrue(
+                        ticker.line()
+                                .text()
+                                .contains("| " + AnsweringModel.COMPLETION + " completion tokens answered |"),
+                        ticker.line().text());
+                progress.completionTokens.set(AnsweringModel.COMPLETION); // its document is done: nothing more
+                assertTrue(
+                        ticker.line()
+                                .text()
+                                .contains("| " + AnsweringModel.COMPLETION + " completion tokens answered |"),
+                        ticker.line().text());
+            }
+        }
     }
 
     @Test

@@ -5,19 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.testing.Corpus;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code palimpsest local} gets a real SIGTERM mid-run (Ctrl-C, {@code kill}): like {@code run}, each
@@ -201,6 +209,90 @@ class LocalSigtermTest {
                     log);
             assertTrue(Files.exists(dir.resolve("out/_palimpsest/receipts/shard-00000.json")), log);
         }
+    }
+
+    /**
+     * A stop before any shard runs (here while the model's health check waits for an endpoint slow to answer; the
+     * manifests, the built-in simulator and the plan come before the shards as well) is answered at once with the
+     * step it came in, that this run committed nothing, and what to do next, where the JVM used to exit 130 or 143
+     * without a word.
+     */
+    @ParameterizedTest(name = "SIG{0} exits {1}")
+    @CsvSource({"INT, 130", "TERM, 143"})
+    void aStopBeforeTheShardsRunSaysWhereItCameAndThatNothingWasCommitted(String signal, int exit) throws Exception {
+        Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
+        Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
+        Corpus.writeJsonl(dir.resolve("data/part-000.jsonl"), "doc", 4);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger healthChecks = new AtomicInteger();
+        AtomicInteger completions = new AtomicInteger();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ExecutorService handlers = Executors.newCachedThreadPool();
+        server.setExecutor(handlers);
+        server.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().equals("/health")) {
+                healthChecks.incrementAndGet();
+                try {
+                    release.await(60, TimeUnit.SECONDS); // a server slow to answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                completions.incrementAndGet();
+            }
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            Process local = start("http://127.0.0.1:" + server.getAddress().getPort(), "PT20S");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (healthChecks.get() == 0 && local.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(healthChecks.get() > 0, "the health check was sent: " + log());
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(local.pid()))
+                    .inheritIO()
+                    .start();
+            assertEquals(0, kill.waitFor());
+            // at once: nothing waits to be committed, so neither --stop-within nor the health check is waited for
+            assertTrue(local.waitFor(10, TimeUnit.SECONDS), "exits at once: " + log());
+            String log = log();
+            assertEquals(exit, local.exitValue(), log);
+            assertTrue(
+                    log.contains("stopped    by SIG" + signal + " while checking that the model endpoint answers,"
+                            + " before any shard started: this run committed nothing and sent no document to the"
+                            + " model; run the same command again to run the job (exit " + exit + ")"),
+                    log);
+            assertEquals(0, completions.get(), log);
+            assertFalse(Files.exists(dir.resolve("out/_palimpsest/receipts")), log);
+        } finally {
+            release.countDown();
+            server.stop(0);
+            handlers.shutdownNow();
+        }
+    }
+
+    /**
+     * The hook that answers a stop while the CLI starts is there from the process's first instruction: a command
+     * that never runs (its usage asked for, or an option it does not know) ends without it saying a word.
+     */
+    @ParameterizedTest(name = "local {0}")
+    @CsvSource({"--help, 0", "--bogus, 2"})
+    void aLocalThatNeverRunsEndsWithoutAStopLine(String option, int exit) throws Exception {
+        Process local = new ProcessBuilder(WorkerProcess.cli("256m", "local", option))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("local.log").toFile())
+                .start();
+        assertTrue(local.waitFor(60, TimeUnit.SECONDS), log());
+        assertEquals(exit, local.exitValue(), log());
+        assertTrue(log().contains("--stop-within"), "the usage: " + log());
+        assertFalse(log().contains("stopped "), log());
+    }
+
+    private String log() throws Exception {
+        Path file = dir.resolve("local.log");
+        return Files.exists(file) ? Files.readString(file) : "";
     }
 
     private Process start(String endpoint) throws Exception {

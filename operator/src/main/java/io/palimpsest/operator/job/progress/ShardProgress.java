@@ -2,7 +2,8 @@ package io.palimpsest.operator.job.progress;
 
 /**
  * What one running worker pod said about its shard at its last scrape: documents it answered
- * (not committed), their tokens, and how far it is through the shard's input.
+ * (not committed), the tokens the model answered its requests with so far (counted as each answer
+ * comes, before the document is done), and how far it is through the shard's input.
  *
  * @param bytesRead  input bytes read so far (as stored)
  * @param shardBytes the shard's planned input bytes; 0 when unknown
