@@ -1,5 +1,7 @@
 package io.palimpsest.worker.format;
 
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -142,6 +144,21 @@ public final class FileStartCheck {
      * @param hint what the file's first bytes say it is ({@link FileSignature}), if anything
      */
     public Optional<String> problem(String file, InputFormat format, Optional<String> hint) {
+        return described(file, format, hint).map(Described::message);
+    }
+
+    /** As {@link #problem}, as the plan's refusal, about the input field it names when it names one. */
+    public Optional<InvalidJobException> refusal(String file, InputFormat format, Optional<String> hint) {
+        return described(file, format, hint)
+                .map(d -> d.field() == null
+                        ? new InvalidJobException(d.message())
+                        : new InvalidJobException(d.field(), d.message()));
+    }
+
+    /** A problem's words and the field they are about (null: the file's lines, not a field). */
+    private record Described(String message, ManifestField field) {}
+
+    private Optional<Described> described(String file, InputFormat format, Optional<String> hint) {
         if (!failed()) {
             return Optional.empty();
         }
@@ -156,7 +173,9 @@ public final class FileStartCheck {
         UnusableItem first = firstOf.get(main);
         String at = unit + " " + first.position().line();
         String message;
+        ManifestField field = null;
         if (unusable.getOrDefault(ItemReason.MISSING_ID, 0L) >= failures.get(main)) {
+            field = ManifestField.job("spec.input.idField");
             // records with a text and without the named idField outnumber the lines the reader could not read:
             // the idField is what makes the file unreadable, not the few bad lines beside it
             message = "spec.input.idField '" + fields.idField() + "' is in none of " + which + unit + "s of " + file
@@ -164,19 +183,22 @@ public final class FileStartCheck {
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)";
         } else if (main == ItemReason.MISSING_TEXT && !recordFields.isEmpty()) {
+            field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + which + "records of " + file
                     + " (their fields: " + String.join(", ", recordFields) + ")";
         } else if (main == ItemReason.INVALID_ID) {
+            field = ManifestField.job("spec.input.idField");
             message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of " + which
                     + "records of " + file + " (" + at + ": " + first.detail() + ")";
         } else if (main == ItemReason.TEXT_NOT_A_STRING) {
+            field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is not a string in any of " + which
                     + "records of " + file + " (" + at + ": " + first.detail() + ")";
         } else {
             message = "none of " + which + unit + "s of " + file + " could be read as a document: " + counts()
                     + " (first at " + at + ": " + first.detail() + ")";
         }
-        return Optional.of(message + hint.map(h -> "; " + h).orElse(""));
+        return Optional.of(new Described(message + hint.map(h -> "; " + h).orElse(""), field));
     }
 
     private String counts() {
