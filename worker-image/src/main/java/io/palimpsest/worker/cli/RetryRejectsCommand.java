@@ -142,10 +142,10 @@ final class RetryRejectsCommand implements Callable<Integer> {
                             runtime.modelIdentity(),
                             "a retry round is made as the campaign was: retry with the campaign's manifests, or run"
                                     + " the new recipe or model into a new output");
-            List<String> inputChanges = PlanCommand.inputChanges(
-                    runtime, json, PlannedInput.of(job.getSpec().getInput()));
+            PlannedInput input = PlannedInput.of(job.getSpec().getInput());
+            List<String> inputChanges = PlanCommand.inputChanges(runtime, json, input);
             if (!inputChanges.isEmpty()) {
-                throw new InvalidJobException(PlannedInput.refusal(output.describe(), inputChanges));
+                throw PlanCommand.inputDrift(runtime, json, input, inputChanges);
             }
             List<JsonNode> rejects = committedRejects(output, runtime.compression());
             if (rejects == null) {

@@ -176,6 +176,38 @@ class RefusalLinesTest {
     }
 
     @Test
+    void anInputReadOtherwiseThanTheOutputWasMadeIsRefusedAtTheChangedFieldsLine() throws IOException {
+        Path out = tmp.resolve("out");
+        CliRun first = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+        assertEquals(0, first.exit(), first.err());
+        editJob("include: [\"*.jsonl\"]", "include: [\"part-*.jsonl\"]");
+
+        CliRun again = CliRun.of("local", "-f", manifests.toString(), "--simulate", "--out", out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, again.exit(), again.err());
+        assertTrue(
+                again.err()
+                        .contains("palimpsest local: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("job.yaml", "include: [") + ": spec.input.include: input drift: "),
+                again.err());
+
+        CliRun retry = CliRun.of(
+                "retry-rejects",
+                "-f",
+                manifests.toString(),
+                "--reason",
+                "model_error",
+                "--simulate",
+                "--out",
+                out.toString());
+        assertEquals(ExitCodes.INVALID_JOB, retry.exit(), retry.err());
+        assertTrue(
+                retry.err()
+                        .contains("palimpsest retry-rejects: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("job.yaml", "include: [") + ": spec.input.include: input drift: "),
+                retry.err());
+    }
+
+    @Test
     void anOutputThatIsTheInputIsRefusedAtItsLineByEveryCommand() throws IOException {
         // inside the input once the input's relative path is read from the manifests' folder (lint, reading the
         // words alone, sees no overlap)
