@@ -156,6 +156,50 @@ class RefusalLinesTest {
     }
 
     @Test
+    void aKeyTheServerRefusesIsNamedAtTheLineOfTheModelsKeySecretOrOfItsEndpointWhenItNamesNone() throws Exception {
+        try (ModelSimServer sim = ModelSimServer.start(
+                SimConfig.builder()
+                        .modelName("qwen-small")
+                        .zeroLatency()
+                        .apiKey("the-right-key")
+                        .build(),
+                "127.0.0.1",
+                0)) {
+            String base = sim.baseUrl().replaceAll("/+$", "");
+            modelAt(base, "qwen-small");
+            CliRun none = CliRun.of(
+                    "local",
+                    "-f",
+                    manifests.toString(),
+                    "--out",
+                    tmp.resolve("out").toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, none.exit(), none.err());
+            assertTrue(
+                    none.err()
+                            .contains("palimpsest local: " + manifests.resolve("model.yaml") + ":"
+                                    + lineOf("model.yaml", "endpoint:")
+                                    + ": spec.endpoint: the model server refused the job's requests: "),
+                    none.err());
+
+            Path model = manifests.resolve("model.yaml");
+            Files.writeString(model, Files.readString(model) + "    apiKeySecretRef: {name: model-key, key: token}\n");
+            CliRun named = CliRun.of(
+                    "local",
+                    "-f",
+                    manifests.toString(),
+                    "--out",
+                    tmp.resolve("out").toString());
+            assertEquals(ExitCodes.MODEL_CONFIG, named.exit(), named.err());
+            assertTrue(
+                    named.err()
+                            .contains("palimpsest local: " + manifests.resolve("model.yaml") + ":"
+                                    + lineOf("model.yaml", "apiKeySecretRef:")
+                                    + ": spec.endpoint.apiKeySecretRef: the model server refused the job's requests: "),
+                    named.err());
+        }
+    }
+
+    @Test
     void aModelFieldTheCommandLineReplacedHasNoLine() throws Exception {
         try (ModelSimServer sim = ModelSimServer.start(
                 SimConfig.builder().modelName("qwen-small").zeroLatency().build(), "127.0.0.1", 0)) {
