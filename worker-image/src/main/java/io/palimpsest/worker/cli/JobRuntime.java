@@ -9,6 +9,7 @@ import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.client.ClientSettings;
 import io.palimpsest.worker.client.ModelClient;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
@@ -102,10 +103,12 @@ final class JobRuntime implements AutoCloseable {
             existing = existing.getParent();
         }
         if (existing != null && !Files.isDirectory(existing)) {
-            throw new InvalidJobException("spec.output.uri " + uri + ": " + existing
-                    + (existing.equals(root) ? "" : " (above " + root + ")")
-                    + " is a file, and the output is a folder; remove or rename the file, or write to another output"
-                    + " (spec.output.uri, or --out locally)");
+            throw new InvalidJobException(
+                    ManifestField.job("spec.output.uri"),
+                    "spec.output.uri " + uri + ": " + existing
+                            + (existing.equals(root) ? "" : " (above " + root + ")")
+                            + " is a file, and the output is a folder; remove or rename the file, or write to another output"
+                            + " (spec.output.uri, or --out locally)");
         }
     }
 

@@ -14,9 +14,11 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
+import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.UnfinishedInputs;
 import io.palimpsest.worker.run.ReceiptTally;
@@ -139,22 +141,37 @@ final class LocalCommand implements Callable<Integer> {
                     "Simulator response rules (scripted replies). Default: sim-rules.yaml beside the manifests, if there is one.")
     Path simRules;
 
+    /** The manifests read, to name the line of a model field the server refuses at its first call. */
+    JobManifests.Loaded loaded;
+
     @Override
     public Integer call() throws Exception {
         answerStops("reading the manifests");
         try {
-            JobManifests.Loaded loaded = new JobManifests().load(manifests);
+            loaded = new JobManifests().load(manifests);
             ResolvedJob job = loaded.job();
             try {
                 LocalPaths.resolve(job, loaded.jobFile(), out);
                 return run(job, loaded.model());
             } catch (InvalidJobException e) {
-                // the field a refusal names, at its line in the manifest, as lint names it; --out is no line of it
-                throw loaded.located(e, out == null ? List.of() : List.of("spec.output.uri"));
+                // the field a refusal is about, at its line in the manifests, as lint names it
+                throw loaded.located(e, overridden(out, modelOptions.endpoint));
             }
         } finally {
             sigterm.done();
         }
+    }
+
+    /** The manifest fields the command line gave instead ({@code --out}, {@code --endpoint}): no line of them. */
+    static List<ManifestField> overridden(String out, String endpoint) {
+        List<ManifestField> overridden = new ArrayList<>();
+        if (out != null) {
+            overridden.add(ManifestField.job("spec.output.uri"));
+        }
+        if (endpoint != null) {
+            overridden.add(ManifestField.model("spec.endpoint.url"));
+        }
+        return overridden;
     }
 
     /** Runs a resolved job (paths already absolute) with this command's model and run options. */
@@ -195,7 +212,10 @@ final class LocalCommand implements Callable<Integer> {
                             job, rewriterModel, modelOptions.endpoint, modelOptions.simulate, simulatorRules())
                     : LocalModel.NONE;
         } catch (ModelUnavailableException e) {
-            System.err.println("palimpsest local: " + e.getMessage());
+            System.err.println("palimpsest local: "
+                    + (loaded == null
+                            ? e.getMessage()
+                            : loaded.located(e.getMessage(), e.about(), overridden(out, modelOptions.endpoint))));
             return ExitCodes.MODEL_UNREACHABLE;
         }
         sigterm.before("planning");
@@ -234,6 +254,17 @@ final class LocalCommand implements Callable<Integer> {
                             : runtime.openedClient().stats(),
                     (System.nanoTime() - start) / 1e9,
                     runtime.output().describe());
+            Optional<ModelConfigException> refused = runtime.openedClient() == null
+                    ? Optional.empty()
+                    : runtime.openedClient().refusal();
+            if (refused.isPresent() && loaded != null) {
+                // the shards' lines say what the server answered; this one where in the manifests to fix it
+                String at = loaded.located(
+                        refused.get().getMessage(), refused.get().about(), overridden(out, modelOptions.endpoint));
+                if (!at.equals(refused.get().getMessage())) {
+                    System.err.println("palimpsest local: " + at);
+                }
+            }
             String signal = sigterm.stoppedBy();
             if (signal != null) {
                 // the JVM ends with 128 + the signal's number whatever the shards did: said, with what was kept
@@ -390,12 +421,14 @@ final class LocalCommand implements Callable<Integer> {
                 if (health == 404 && endsInV1(target)) {
                     // an OpenAI-style base URL: every request would go to .../v1/v1/chat/completions and be refused
                     URI base = URI.create(target.toString().replaceFirst("/v1/*$", ""));
-                    throw new InvalidJobException("the model endpoint " + target + " ("
-                            + (endpoint != null ? "--endpoint" : modelName + " spec.endpoint.url")
-                            + ") ends in /v1 and " + ModelUrls.at(target, "/health")
-                            + " is not found: requests would go to "
-                            + ModelUrls.at(target, "/v1/chat/completions") + "; give the base URL without /v1 ("
-                            + base + "). Nothing was written.");
+                    throw new InvalidJobException(
+                            "the model endpoint " + target + " ("
+                                    + (endpoint != null ? "--endpoint" : modelName + " spec.endpoint.url")
+                                    + ") ends in /v1 and " + ModelUrls.at(target, "/health")
+                                    + " is not found: requests would go to "
+                                    + ModelUrls.at(target, "/v1/chat/completions") + "; give the base URL without /v1 ("
+                                    + base + "). Nothing was written.",
+                            endpoint != null ? List.of() : List.of(ManifestField.model("spec.endpoint.url")));
                 }
                 if (health < 0) {
                     // nothing answers, so whether the path is right cannot be known yet; but a base URL ending in
@@ -411,7 +444,8 @@ final class LocalCommand implements Callable<Integer> {
                                     + ") does not answer " + ModelUrls.at(target, "/health")
                                     + "; start the server, pass --endpoint <base URL>, or --simulate for the built-in"
                                     + " simulator" + v1 + ". Nothing was written.",
-                            null);
+                            null,
+                            endpoint != null ? List.of() : List.of(ManifestField.model("spec.endpoint.url")));
                 }
                 return new LocalModel(target, null);
             }

@@ -3,8 +3,10 @@ package io.palimpsest.worker.cli;
 import io.palimpsest.api.lint.StorageUris;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Relative {@code file://} URIs in a manifest, for runs by hand ({@code local}, {@code preview}, and
@@ -44,11 +46,14 @@ final class LocalPaths {
         // --out and relative paths are resolved only here, so the overlap is checked again on what will be used
         var overlap = StorageUris.overlap(input.getUri(), output.getUri());
         if (overlap != StorageUris.Overlap.NONE) {
-            throw new InvalidJobException("output " + output.getUri()
-                    + (overlap == StorageUris.Overlap.INPUT_INSIDE_OUTPUT
-                            ? " contains the input "
-                            : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
-                    + input.getUri() + "; the job would read its own output");
+            // about the output, or the input when --out gave the output
+            throw new InvalidJobException(
+                    "output " + output.getUri()
+                            + (overlap == StorageUris.Overlap.INPUT_INSIDE_OUTPUT
+                                    ? " contains the input "
+                                    : overlap == StorageUris.Overlap.SAME ? " is the input " : " is inside the input ")
+                            + input.getUri() + "; the job would read its own output",
+                    List.of(ManifestField.job("spec.output.uri"), ManifestField.job("spec.input.uri")));
         }
     }
 

@@ -199,7 +199,7 @@ final class PlanCommand implements Callable<Integer> {
         PlannedInput input = PlannedInput.of(runtime.spec.getInput());
         List<String> inputChanges = inputChanges(runtime, json, input);
         if (!inputChanges.isEmpty() && JobPlanner.workStarted(runtime.output())) {
-            throw new InvalidJobException(PlannedInput.refusal(runtime.output().describe(), inputChanges));
+            throw inputDrift(runtime, json, input, inputChanges);
         }
         JobPlanner.Result result = planner.store(runtime.output(), shards);
         recipe.record(
@@ -264,6 +264,19 @@ final class PlanCommand implements Callable<Integer> {
         return PlannedInput.read(runtime.output(), json)
                 .map(recorded -> recorded.changesTo(input))
                 .orElse(List.of());
+    }
+
+    /**
+     * The refusal of a job that reads the input otherwise than the output's record says, about the first field
+     * changed.
+     */
+    static InvalidJobException inputDrift(
+            JobRuntime runtime, ObjectMapper json, PlannedInput input, List<String> changes) throws IOException {
+        return new InvalidJobException(
+                PlannedInput.refusal(runtime.output().describe(), changes),
+                PlannedInput.read(runtime.output(), json)
+                        .map(recorded -> recorded.fieldsChangedIn(input))
+                        .orElse(List.of()));
     }
 
     /**

@@ -63,7 +63,12 @@ final class PodJobOptions {
                     "no -f given and " + IN_POD + " (the path in a worker pod) does not exist; pass -f <manifests>");
         }
         JobManifests.Loaded loaded = new JobManifests().load(jobPath());
-        LocalPaths.resolve(loaded.job(), loaded.jobFile(), outOverride);
+        try {
+            LocalPaths.resolve(loaded.job(), loaded.jobFile(), outOverride);
+        } catch (InvalidJobException e) {
+            // an output that overlaps the input, at its line in the manifest (the input's, when the output is --out's)
+            throw loaded.located(e, LocalCommand.overridden(outOverride, null));
+        }
         return loaded;
     }
 

@@ -241,17 +241,20 @@ final class PreviewCommand implements Callable<Integer> {
         try {
             result = run(job, loaded.model(), System.err);
         } catch (ModelUnavailableException e) {
-            System.err.println("palimpsest preview: " + e.getMessage());
+            System.err.println("palimpsest preview: "
+                    + loaded.located(e.getMessage(), e.about(), LocalCommand.overridden(null, modelOptions.endpoint)));
             pod.report(e.getMessage());
             return ExitCodes.MODEL_UNREACHABLE;
         } catch (ModelConfigException e) {
-            System.err.println("palimpsest preview: " + e.getMessage());
+            // from manifest files, the model field to check at its line
+            System.err.println("palimpsest preview: "
+                    + loaded.located(e.getMessage(), e.about(), LocalCommand.overridden(null, modelOptions.endpoint)));
             pod.report(e.getMessage());
             return ExitCodes.MODEL_CONFIG;
         } catch (InvalidJobException e) {
             pod.report(e.getMessage());
-            // from manifest files, the field a refusal names at its line, as lint names it
-            throw loaded.located(e);
+            // from manifest files, the field a refusal is about at its line, as lint names it
+            throw loaded.located(e, LocalCommand.overridden(null, modelOptions.endpoint));
         }
         ObjectMapper json = new ObjectMapper();
         Files.createDirectories(folder);

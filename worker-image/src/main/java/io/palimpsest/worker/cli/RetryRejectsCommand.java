@@ -7,6 +7,7 @@ import io.palimpsest.api.v1alpha1.RewriteJobSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.RecordDecoder;
@@ -84,10 +85,31 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     private final ObjectMapper json = new ObjectMapper();
 
+    /** What a retry round sets itself rather than reading from the manifest: no line of the manifest is its. */
+    private static final List<ManifestField> ROUND_FIELDS = List.of(
+            ManifestField.job("spec.input.uri"),
+            ManifestField.job("spec.input.format"),
+            ManifestField.job("spec.input.textField"),
+            ManifestField.job("spec.input.idField"),
+            ManifestField.job("spec.input.include"),
+            ManifestField.job("spec.input.exclude"),
+            ManifestField.job("spec.input.limit"),
+            ManifestField.job("spec.output.uri"),
+            ManifestField.job("spec.sharding"));
+
     @Override
     public Integer call() throws Exception {
         checkReasons(reasons);
         JobManifests.Loaded loaded = new JobManifests().load(manifests);
+        try {
+            return retry(loaded);
+        } catch (InvalidJobException e) {
+            // the field a refusal is about, at its line in the manifests, as local names it
+            throw loaded.located(e, LocalCommand.overridden(out, modelOptions.endpoint));
+        }
+    }
+
+    private int retry(JobManifests.Loaded loaded) throws Exception {
         ResolvedJob job = modelOptions.identify(loaded.job());
         LocalPaths.resolve(job, loaded.jobFile(), out);
         String outputUri = withSlash(job.getSpec().getOutput().getUri());
@@ -121,10 +143,10 @@ final class RetryRejectsCommand implements Callable<Integer> {
                             runtime.modelIdentity(),
                             "a retry round is made as the campaign was: retry with the campaign's manifests, or run"
                                     + " the new recipe or model into a new output");
-            List<String> inputChanges = PlanCommand.inputChanges(
-                    runtime, json, PlannedInput.of(job.getSpec().getInput()));
+            PlannedInput input = PlannedInput.of(job.getSpec().getInput());
+            List<String> inputChanges = PlanCommand.inputChanges(runtime, json, input);
             if (!inputChanges.isEmpty()) {
-                throw new InvalidJobException(PlannedInput.refusal(output.describe(), inputChanges));
+                throw PlanCommand.inputDrift(runtime, json, input, inputChanges);
             }
             List<JsonNode> rejects = committedRejects(output, runtime.compression());
             if (rejects == null) {
@@ -242,9 +264,15 @@ final class RetryRejectsCommand implements Callable<Integer> {
         local.modelOptions = modelOptions;
         local.parallelShards = 4;
         local.retryRoundInput = metadataApart;
+        local.loaded = loaded;
         System.err.printf(
                 "retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
-        return local.run(roundJob, loaded.model());
+        try {
+            return local.run(roundJob, loaded.model());
+        } catch (InvalidJobException e) {
+            // the round reads and writes under the output, not where the manifest's input and output fields say
+            throw loaded.located(e, ROUND_FIELDS);
+        }
     }
 
     /** Every shard's rejects in {@code scoped}, or null when it has no plan or a planned shard has no receipt yet. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.worker.config.ManifestField;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.http.HttpClient;
@@ -15,6 +16,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -138,7 +140,8 @@ public final class ModelClient implements AutoCloseable {
                                 + String.format(" (U+%04X)", (int) c)
                                 + ", which an HTTP header cannot carry (the key is not shown): check the Secret"
                                 + " named by the RewriterModel's spec.endpoint.apiKeySecretRef (locally: "
-                                + JobResolver.MODEL_API_KEY_ENV + ")"));
+                                + JobResolver.MODEL_API_KEY_ENV + ")",
+                        List.of(StatusPolicy.API_KEY)));
             }
         }
         return Optional.empty();
@@ -266,7 +269,8 @@ public final class ModelClient implements AutoCloseable {
                     request,
                     snippet(redact(new String(response.body(), StandardCharsets.UTF_8))),
                     "its /tokenize answer holds no count or tokens (" + e.getMessage() + "): it is not vLLM's"
-                            + " /tokenize; set tokenizer.mode: estimate"));
+                            + " /tokenize; set tokenizer.mode: estimate",
+                    List.of()));
         }
     }
 
@@ -452,13 +456,15 @@ public final class ModelClient implements AutoCloseable {
             String hint = (status == 401 || status == 407) && apiKey.isEmpty()
                     ? noKeySent()
                     : kind.hint().apply(status);
-            throw new CompletionException(refuseAll(status, request, body, hint));
+            // the model's fields to check, for a generation; a count's refusal points at the recipe's tokenizer
+            throw new CompletionException(
+                    refuseAll(status, request, body, hint, kind.generates() ? StatusPolicy.fields(status) : List.of()));
         }
         // a refusal of this request (a prompt too long, 413 past a body-size limit): this document's,
         // unless the same one comes for every document in a row
         if (repeatedRefusal.refused(status, body)) {
             throw new CompletionException(
-                    refuseAll(status, request, body, kind.repeatedHint().apply(status)));
+                    refuseAll(status, request, body, kind.repeatedHint().apply(status), List.of()));
         }
         throw new CompletionException(new RejectedByModelException(status, body));
     }
@@ -479,12 +485,14 @@ public final class ModelClient implements AutoCloseable {
                         + JobResolver.MODEL_API_KEY_ENV + " to the key)");
     }
 
-    private ModelConfigException refuseAll(int status, HttpRequest request, String body, String hint) {
+    private ModelConfigException refuseAll(
+            int status, HttpRequest request, String body, String hint, List<ManifestField> about) {
         ModelConfigException refused = new ModelConfigException(
                 status,
                 "the model server refused the job's requests: "
                         + request.method() + " " + request.uri() + " answered HTTP " + status
-                        + (body.isBlank() ? "" : " " + body) + " (" + hint + ")");
+                        + (body.isBlank() ? "" : " " + body) + " (" + hint + ")",
+                about);
         synchronized (this) {
             if (refusedForAll == null) {
                 refusedForAll = refused;

@@ -1,6 +1,8 @@
 package io.palimpsest.worker.client;
 
 import io.palimpsest.api.worker.JobResolver;
+import io.palimpsest.worker.config.ManifestField;
+import java.util.List;
 
 /**
  * What one HTTP status from the model server means for the run. Pure, so the table test can say
@@ -39,6 +41,24 @@ public final class StatusPolicy {
             default -> status >= 500 ? Meaning.RETRY : Meaning.DOCUMENT;
         };
     }
+
+    /**
+     * The RewriterModel fields {@link #hint} points at, in order of preference: a file that leaves the first to
+     * its default is pointed at the next (a model serves under its own name unless servedModelName says
+     * otherwise; a missing apiKeySecretRef belongs in spec.endpoint).
+     */
+    public static List<ManifestField> fields(int status) {
+        return switch (status) {
+            case 401, 407 -> List.of(API_KEY, ManifestField.model("spec.endpoint"));
+            case 403 -> List.of(API_KEY);
+            case 404 -> List.of(ManifestField.model("spec.servedModelName"), ManifestField.model("metadata.name"));
+            case 405, 415, 501 -> List.of(ManifestField.model("spec.endpoint.url"));
+            default -> List.of();
+        };
+    }
+
+    /** Where the key a server refuses comes from. */
+    static final ManifestField API_KEY = ManifestField.model("spec.endpoint.apiKeySecretRef");
 
     /** What to tell the user to check for a job-wide refusal. */
     public static String hint(int status) {

@@ -11,4 +11,8 @@ public class InputNotReadyException extends InvalidJobException {
     public InputNotReadyException(String message) {
         super(message);
     }
+
+    public InputNotReadyException(ManifestField field, String message) {
+        super(field, message);
+    }
 }

@@ -1,5 +1,7 @@
 package io.palimpsest.worker.format;
 
+import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -167,6 +169,21 @@ public final class FileStartCheck {
      * @param hint what the file's first bytes say it is ({@link FileSignature}), if anything
      */
     public Optional<String> problem(String file, InputFormat format, Optional<String> hint) {
+        return described(file, format, hint).map(Described::message);
+    }
+
+    /** As {@link #problem}, as the plan's refusal, about the input field it names when it names one. */
+    public Optional<InvalidJobException> refusal(String file, InputFormat format, Optional<String> hint) {
+        return described(file, format, hint)
+                .map(d -> d.field() == null
+                        ? new InvalidJobException(d.message())
+                        : new InvalidJobException(d.field(), d.message()));
+    }
+
+    /** A problem's words and the field they are about (null: the file's lines, not a field). */
+    private record Described(String message, ManifestField field) {}
+
+    private Optional<Described> described(String file, InputFormat format, Optional<String> hint) {
         if (!failed()) {
             return Optional.empty();
         }
@@ -176,7 +193,9 @@ public final class FileStartCheck {
         boolean others = unusable.keySet().stream().anyMatch(reason -> reason != main);
         String records = others ? unit + "s" : "records";
         String message;
+        ManifestField field = null;
         if (main == ItemReason.MISSING_ID) {
+            field = ManifestField.job("spec.input.idField");
             // records with a text and without the named idField: the idField is what makes the file unreadable, not
             // the lines beside them the reader could not read
             message = "spec.input.idField '" + fields.idField() + "' is in none of " + span(file, unit + "s", unit)
@@ -184,14 +203,17 @@ public final class FileStartCheck {
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)";
         } else if (main == ItemReason.MISSING_TEXT) {
+            field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + span(file, records, unit)
                     + " (" + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : ""))
                     + ")";
         } else if (main == ItemReason.INVALID_ID) {
+            field = ManifestField.job("spec.input.idField");
             message = "spec.input.idField '" + fields.idField() + "' is not a string or a number in any of "
                     + span(file, records, unit) + " (" + aside(first(main, unit) + (others ? "; " + counts() : ""))
                     + ")";
         } else if (main == ItemReason.TEXT_NOT_A_STRING) {
+            field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is not a string in any of "
                     + span(file, records, unit) + " (" + aside(first(main, unit) + (others ? "; " + counts() : ""))
                     + ")";
@@ -200,7 +222,7 @@ public final class FileStartCheck {
             message = "none of " + span(file, unit + "s", unit) + (range.isEmpty() ? "" : " (" + range + ")")
                     + " could be read as a document: " + counts() + " (first at " + first(main, unit) + ")";
         }
-        return Optional.of(message + hint.map(h -> "; " + h).orElse(""));
+        return Optional.of(new Described(message + hint.map(h -> "; " + h).orElse(""), field));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.worker.JobResolver;
 import io.palimpsest.api.worker.ResolvedJob;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.recipe.runtime.RecipeCheck;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -23,21 +24,46 @@ public final class JobManifests {
 
     /**
      * The manifests found at {@code path}, with the file each came from (for relative paths and messages) and,
-     * for a RewriteJob manifest, the line of each of its fields (null for an operator's resolved job).
+     * for manifests (not an operator's resolved job), the line of each of their fields.
+     *
+     * @param jobLines   the RewriteJob manifest's field lines; null for an operator's resolved job
+     * @param modelFile  the file the RewriterModel came from; null when there is none
+     * @param modelLines its field lines; null when there is none
      */
-    public record Loaded(ResolvedJob job, Path jobFile, RewriterModel model, YamlLines jobLines) {
+    public record Loaded(
+            ResolvedJob job,
+            Path jobFile,
+            RewriterModel model,
+            YamlLines jobLines,
+            Path modelFile,
+            YamlLines modelLines) {
         /**
-         * The refusal with the file and line of the RewriteJob field it names put before it, as lint writes a
-         * problem ({@code job.yaml:23: spec.recipe.preFilters[1].when: ...}); as it is when it names no field the
-         * manifest writes (a field the operator fills in) or the job was not read from a manifest.
+         * The refusal with the file and line of the manifest field it is about put before it, as lint writes a
+         * problem ({@code job.yaml:23: spec.recipe.preFilters[1].when: ...}); as it is when it is about no field
+         * a manifest file writes (a field the operator fills in, or a job not read from manifests).
          */
         public InvalidJobException located(InvalidJobException refusal) {
             return located(refusal, List.of());
         }
 
         /** As {@link #located(InvalidJobException)}, but not at the fields the command line gave instead of the file. */
-        public InvalidJobException located(InvalidJobException refusal, List<String> overridden) {
-            return jobLines == null ? refusal : RefusalLines.locate(refusal, jobFile, jobLines, overridden);
+        public InvalidJobException located(InvalidJobException refusal, List<ManifestField> overridden) {
+            return lines(overridden).locate(refusal);
+        }
+
+        /**
+         * {@code message} (a refusal that is not the job's as written: the model's, at its first call) with the file
+         * and line of the first of {@code about} a manifest file writes before it; as it is when none is.
+         */
+        public String located(String message, List<ManifestField> about, List<ManifestField> overridden) {
+            return lines(overridden).located(message, about).orElse(message);
+        }
+
+        private RefusalLines lines(List<ManifestField> overridden) {
+            return new RefusalLines(
+                    new RefusalLines.Source(jobFile, jobLines),
+                    modelFile == null ? null : new RefusalLines.Source(modelFile, modelLines),
+                    overridden);
         }
     }
 
@@ -63,7 +89,7 @@ public final class JobManifests {
             throw new InvalidJobException(e.getMessage());
         }
         if (lint.resolvedJob() != null && lint.jobs().isEmpty()) {
-            return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null, null);
+            return new Loaded(lint.resolvedJob().object(), lint.resolvedJob().file(), null, null, null, null);
         }
         var problems = lint.problems().stream()
                 .filter(p -> modelRequired
@@ -88,7 +114,9 @@ public final class JobManifests {
                 resolve(found.object(), model == null ? null : model.object()),
                 found.file(),
                 model == null ? null : model.object(),
-                found.lines());
+                found.lines(),
+                model == null ? null : model.file(),
+                model == null ? null : model.lines());
     }
 
     /**

@@ -2,45 +2,48 @@ package io.palimpsest.worker.manifests;
 
 import io.palimpsest.api.lint.YamlLines;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 
 /**
- * Puts the file and line of the RewriteJob field a refusal names before it, in lint's words
+ * Puts the file and line of the manifest field a refusal is about before it, in lint's words
  * ({@code job.yaml:23: spec.recipe.preFilters[1].when: ...}), so an editor or terminal can jump there.
- * The line comes from the manifest's own {@link YamlLines}, the index lint reads positions from.
+ * Which field comes with the refusal ({@link InvalidJobException#fields()}, {@link InvalidJobException#about()}),
+ * never from its words; the line comes from the manifest's own {@link YamlLines}, the index lint reads
+ * positions from. A RewriterModel's fields are looked up in the model's file, which may be another than the job's.
  */
 final class RefusalLines {
 
-    /**
-     * The field path a refusal made of words alone starts with ({@code spec.input.uri file://x does not
-     * exist}): the plan's refusals of the input and output name their field first, as a status shows them.
-     */
-    private static final Pattern LEADING_FIELD = Pattern.compile("^(spec(?:\\.[A-Za-z_][A-Za-z0-9_]*|\\[\\d+])+)[: ]");
+    /** Where one manifest came from; null lines when it was not read from a manifest file. */
+    record Source(Path file, YamlLines lines) {}
 
-    private RefusalLines() {}
+    private final Source job;
+    private final Source model;
+    /** Fields whose value the command line gave instead of the file: they have no line to show. */
+    private final Collection<ManifestField> overridden;
 
-    /** @param overridden fields whose value the command line gave instead of the file: they have no line to show */
-    static InvalidJobException locate(
-            InvalidJobException refusal, Path file, YamlLines lines, Collection<String> overridden) {
-        Predicate<String> written = field -> lines.has(field) && !overridden.contains(field);
+    RefusalLines(Source job, Source model, Collection<ManifestField> overridden) {
+        this.job = job;
+        this.model = model;
+        this.overridden = overridden;
+    }
+
+    InvalidJobException locate(InvalidJobException refusal) {
         if (refusal.fields().isEmpty()) {
-            Matcher field = LEADING_FIELD.matcher(String.valueOf(refusal.getMessage()));
-            if (!field.find() || !written.test(field.group(1))) {
-                return refusal;
-            }
-            return new InvalidJobException(file + ":" + lines.lineOf(field.group(1)) + ": " + refusal.getMessage());
+            return located(refusal.getMessage(), refusal.about())
+                    .map(InvalidJobException::new)
+                    .orElse(refusal);
         }
         List<String> located = new ArrayList<>();
         boolean any = false;
         for (InvalidJobException.Field f : refusal.fields()) {
-            if (written.test(f.path())) {
-                located.add(file + ":" + lines.lineOf(f.path(), f.lineInValue()) + ": " + f);
+            Optional<String> at = lineOf(ManifestField.job(f.path()), f.lineInValue());
+            if (at.isPresent()) {
+                located.add(at.get() + ": " + f);
                 any = true;
             } else {
                 located.add(f.toString()); // a field the operator fills in: the manifest has no line for it
@@ -53,6 +56,38 @@ final class RefusalLines {
             return new InvalidJobException(located.get(0));
         }
         // one a line, as lint and the manifests' check list several problems
-        return new InvalidJobException(located.size() + " problem(s) in " + file + ":\n" + String.join("\n", located));
+        return new InvalidJobException(
+                located.size() + " problem(s) in " + job.file() + ":\n" + String.join("\n", located));
+    }
+
+    /**
+     * {@code message} after the file and line of the first of {@code about} a manifest file writes, with the
+     * field's path put first when the words do not start with it, as lint writes a problem; empty when none is
+     * written in a file.
+     */
+    Optional<String> located(String message, List<ManifestField> about) {
+        for (ManifestField field : about) {
+            Optional<String> at = lineOf(field, 0);
+            if (at.isPresent()) {
+                String text = String.valueOf(message);
+                return Optional.of(at.get() + ": "
+                        + (text.startsWith(field.path() + " ") || text.startsWith(field.path() + ":")
+                                ? text
+                                : field.path() + ": " + text));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code file:line} of a field the file itself writes (not only a field enclosing it). */
+    private Optional<String> lineOf(ManifestField field, int lineInValue) {
+        Source source = field.manifest() == ManifestField.Manifest.REWRITER_MODEL ? model : job;
+        if (source == null
+                || source.lines() == null
+                || !source.lines().has(field.path())
+                || overridden.contains(field)) {
+            return Optional.empty();
+        }
+        return Optional.of(source.file() + ":" + source.lines().lineOf(field.path(), lineInValue));
     }
 }

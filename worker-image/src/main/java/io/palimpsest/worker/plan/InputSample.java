@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.CorruptInputException;
 import io.palimpsest.worker.format.Document;
@@ -133,14 +134,14 @@ public final class InputSample {
             throw e; // no decode failure (a reader reports each as a CorruptInputException): the store's, as it is
         }
         InputFormat format = readers.formatOf(key);
-        Optional<String> problem =
-                start.problem(storage.describe(key), format, FileSignature.mismatch(storage, key, format));
+        Optional<InvalidJobException> problem =
+                start.refusal(storage.describe(key), format, FileSignature.mismatch(storage, key, format));
         if (problem.isPresent()) {
-            throw new InvalidJobException(problem.get());
+            throw problem.get();
         }
         Optional<String> noIds = ids.problem(storage.describe(key), format);
         if (noIds.isPresent()) {
-            throw new InvalidJobException(noIds.get());
+            throw new InvalidJobException(ManifestField.job("spec.input.idField"), noIds.get());
         }
         return true;
     }

@@ -2,6 +2,7 @@ package io.palimpsest.worker.plan;
 
 import io.palimpsest.worker.config.InputNotReadyException;
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.ConditionalWrites;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.KeyFilter;
@@ -26,6 +27,8 @@ import java.util.stream.Collectors;
  * A plan that cannot be right stops: input that does not exist, matches no file, or yields no shard.
  */
 public final class JobPlanner {
+    /** What a refusal of the input's location is about, at its line in a manifest file. */
+    private static final ManifestField INPUT_URI = ManifestField.job("spec.input.uri");
 
     /**
      * What planning found: the shards in force, whether this call wrote them, whether a kept manifest
@@ -123,8 +126,10 @@ public final class JobPlanner {
             shards = ShardOrder.staggered(shards, fleetWorkers, counter);
         }
         if (shards.isEmpty()) {
-            throw new InvalidJobException("the plan has no shards: the " + files.size() + " matching file(s) under "
-                    + where + " hold no items within input.limit");
+            throw new InvalidJobException(
+                    "the plan has no shards: the " + files.size() + " matching file(s) under " + where
+                            + " hold no items within input.limit",
+                    List.of(ManifestField.job("spec.input.limit"), INPUT_URI));
         }
         return shards;
     }
@@ -206,14 +211,15 @@ public final class JobPlanner {
                     .toList();
             inputCheck.check(input, found);
             if (found.isEmpty()) {
-                throw new InputNotReadyException("spec.input.uri " + where + " does not exist");
+                throw new InputNotReadyException(INPUT_URI, "spec.input.uri " + where + " does not exist");
             }
             return found;
         }
         List<StoredObject> all = input.storage().list("");
         inputCheck.check(input, all);
         if (all.isEmpty()) {
-            throw new InputNotReadyException("spec.input.uri " + where + " does not exist or holds no files");
+            throw new InputNotReadyException(
+                    INPUT_URI, "spec.input.uri " + where + " does not exist or holds no files");
         }
         List<StoredObject> taken =
                 all.stream().filter(o -> filter.test(o.key())).toList();

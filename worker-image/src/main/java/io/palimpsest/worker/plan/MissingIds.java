@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
@@ -93,12 +94,14 @@ public final class MissingIds {
         }
         String named =
                 ShortList.of(without.stream().limit(EXAMPLES).map(describe).toList(), without.size(), ", ");
-        throw new InvalidJobException("spec.input.idField '" + fields.idField() + "' is in no record of "
-                + without.size() + " input file(s): " + named + " (" + records + " records without it"
-                + (holding != null ? "; other files hold it, e.g. " + describe.apply(holding) : "")
-                + "): every document of such a file would be rejected as missing_id; give their records ids,"
-                + " leave the files out (spec.input.exclude), or leave idField out for a corpus without ids"
-                + " (each record without one is then given file:line)");
+        throw new InvalidJobException(
+                ManifestField.job("spec.input.idField"),
+                "spec.input.idField '" + fields.idField() + "' is in no record of "
+                        + without.size() + " input file(s): " + named + " (" + records + " records without it"
+                        + (holding != null ? "; other files hold it, e.g. " + describe.apply(holding) : "")
+                        + "): every document of such a file would be rejected as missing_id; give their records ids,"
+                        + " leave the files out (spec.input.exclude), or leave idField out for a corpus without ids"
+                        + " (each record without one is then given file:line)");
     }
 
     /** How many records lack the field in files that hold it, and where the first ones are; empty when none. */

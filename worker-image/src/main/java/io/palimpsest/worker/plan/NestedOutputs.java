@@ -1,6 +1,7 @@
 package io.palimpsest.worker.plan;
 
 import io.palimpsest.worker.config.InvalidJobException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.storage.StorageUri;
@@ -25,6 +26,8 @@ import java.util.regex.Pattern;
  * campaign nor refuses the campaign.
  */
 public final class NestedOutputs {
+    private static final ManifestField OUTPUT_URI = ManifestField.job("spec.output.uri");
+
     static final String INTERNAL = "_palimpsest";
     /** Where a retry round lies under its campaign's output ({@code RetryRounds.prefix}). */
     private static final Pattern ROUND = Pattern.compile("retries/round-[0-9]+");
@@ -46,15 +49,20 @@ public final class NestedOutputs {
                     && !key.startsWith(INTERNAL + "/")
                     && !ROUND.matcher(key.substring(0, at)).matches()) {
                 String other = output.describe(key.substring(0, at));
-                throw new InvalidJobException("spec.output.uri " + outputUri + " holds another output: " + other
-                        + " has its own " + INTERNAL + "/ (" + output.describe(key) + "); " + MIXED
-                        + ": write to an output apart from " + other + ", or move that output away");
+                throw new InvalidJobException(
+                        OUTPUT_URI,
+                        "spec.output.uri " + outputUri + " holds another output: " + other
+                                + " has its own " + INTERNAL + "/ (" + output.describe(key) + "); " + MIXED
+                                + ": write to an output apart from " + other + ", or move that output away");
             }
         }
         for (String above : plansAbove(outputUri, output, opener)) {
-            throw new InvalidJobException("spec.output.uri " + outputUri + " is inside another output: " + above
-                    + " holds a plan (" + above + (above.endsWith("/") ? "" : "/") + ShardManifest.KEY + "); " + MIXED
-                    + ": write to an output apart from " + above);
+            throw new InvalidJobException(
+                    OUTPUT_URI,
+                    "spec.output.uri " + outputUri + " is inside another output: " + above
+                            + " holds a plan (" + above + (above.endsWith("/") ? "" : "/") + ShardManifest.KEY + "); "
+                            + MIXED
+                            + ": write to an output apart from " + above);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.v1alpha1.RewriteJobSpec;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -68,7 +69,21 @@ public record PlannedInput(
      * 'new'} per field, or an empty list. A field this record lacks (an older record) is not compared.
      */
     public List<String> changesTo(PlannedInput job) {
-        List<String> changes = new ArrayList<>();
+        return changes(job).stream().map(Change::said).toList();
+    }
+
+    /** The RewriteJob fields {@link #changesTo} names, in the same order, for a refusal to be placed at. */
+    public List<ManifestField> fieldsChangedIn(PlannedInput job) {
+        return changes(job).stream()
+                .map(c -> ManifestField.job("spec.input." + c.field()))
+                .toList();
+    }
+
+    /** One field read otherwise: which, and how it is said. */
+    private record Change(String field, String said) {}
+
+    private List<Change> changes(PlannedInput job) {
+        List<Change> changes = new ArrayList<>();
         if (uri != null && !Objects.equals(withoutSlash(uri), withoutSlash(job.uri))) {
             changes.add(change("uri", uri, job.uri));
         }
@@ -80,14 +95,14 @@ public record PlannedInput(
         return changes;
     }
 
-    private static void compare(List<String> changes, String field, Object recorded, Object now) {
+    private static void compare(List<Change> changes, String field, Object recorded, Object now) {
         if (recorded != null && !Objects.equals(recorded, now)) {
             changes.add(change(field, recorded, now));
         }
     }
 
-    private static String change(String field, Object recorded, Object now) {
-        return "input." + field + " " + shown(recorded) + " -> " + shown(now);
+    private static Change change(String field, Object recorded, Object now) {
+        return new Change(field, "input." + field + " " + shown(recorded) + " -> " + shown(now));
     }
 
     private static String shown(Object value) {

@@ -3,6 +3,7 @@ package io.palimpsest.worker.plan;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.FinishedInputs;
 import io.palimpsest.worker.config.InputNotReadyException;
+import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
@@ -253,13 +254,15 @@ public final class UnfinishedInputs {
                         + succeeded.stream().map(UnfinishedInputs::said).collect(Collectors.joining(", nor "))
                         + ": that output was written again since (a rerun into it, perhaps stopped part-way)";
             }
-            throw new InputNotReadyException(notWhole + another + " (receipts under "
-                    + storage.describe(prefix + RECEIPTS) + " against the plan " + storage.describe(manifestKey)
-                    + "); read now, it would give only the shards committed so far: plan this job once that campaign"
-                    + " has finished every shard (run it again into the same output: it skips the shards already"
-                    + " committed), or copy what it committed (without its _palimpsest/ folder) elsewhere and point"
-                    + " spec.input.uri there; if that campaign has ended and its committed shards are all you want,"
-                    + " plan with --accept-incomplete-input (plan, local) to read them as they are");
+            throw new InputNotReadyException(
+                    ManifestField.job("spec.input.uri"),
+                    notWhole + another + " (receipts under "
+                            + storage.describe(prefix + RECEIPTS) + " against the plan " + storage.describe(manifestKey)
+                            + "); read now, it would give only the shards committed so far: plan this job once that campaign"
+                            + " has finished every shard (run it again into the same output: it skips the shards already"
+                            + " committed), or copy what it committed (without its _palimpsest/ folder) elsewhere and point"
+                            + " spec.input.uri there; if that campaign has ended and its committed shards are all you want,"
+                            + " plan with --accept-incomplete-input (plan, local) to read them as they are");
         }
 
         /** The outputs named by {@code --finished-input}, as {@link #place} names them. */
