@@ -32,6 +32,7 @@ import io.palimpsest.worker.preview.ReportRenderer;
 import io.palimpsest.worker.recipe.DocumentTrace;
 import io.palimpsest.worker.recipe.ModelRequest;
 import io.palimpsest.worker.recipe.PlainValues;
+import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.recipe.RecipeException;
 import io.palimpsest.worker.recipe.SourceDocument;
 import io.palimpsest.worker.recipe.runtime.ClientModelCall;
@@ -345,8 +346,7 @@ final class PreviewCommand implements Callable<Integer> {
                             seed,
                             item -> item instanceof Document d
                                     ? processor.stratum(d)
-                                    : "skipped: "
-                                            + ((UnusableItem) item).reason().code());
+                                    : RecipeEngine.stratumOf(((UnusableItem) item).reason()));
             log.printf(
                     "planned %s (%s, %d bytes); drew %s from %s%s%n",
                     Plural.of(shards.size(), "shard"),

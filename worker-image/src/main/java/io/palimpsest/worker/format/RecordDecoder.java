@@ -37,10 +37,15 @@ public final class RecordDecoder {
     private final ObjectMapper json;
     private final FieldMapping fields;
     private final boolean retryRoundInput;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+    /**
+     * One per thread: a CharsetDecoder keeps state across a decode, and the planner's duplicate-id pass
+     * reads its shards on several threads through one decoder (shared, two lines at once threw
+     * IllegalStateException and stopped the plan).
+     */
+    private final ThreadLocal<CharsetDecoder> utf8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
-            .onUnmappableCharacter(CodingErrorAction.REPORT);
+            .onUnmappableCharacter(CodingErrorAction.REPORT));
 
     public RecordDecoder(ObjectMapper json, FieldMapping fields) {
         this(json, fields, false);
@@ -112,7 +117,7 @@ public final class RecordDecoder {
         for (int i = 0; i < length; i++) {
             if (bytes[i] < 0) {
                 try {
-                    utf8.reset().decode(ByteBuffer.wrap(bytes, i, length - i));
+                    utf8.get().reset().decode(ByteBuffer.wrap(bytes, i, length - i));
                     return true;
                 } catch (CharacterCodingException e) {
                     return false;

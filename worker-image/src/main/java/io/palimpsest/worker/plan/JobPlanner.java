@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -276,7 +277,47 @@ public final class JobPlanner {
                     .append(sample(changed))
                     .append(")");
         }
+        List<String> limited = otherCounts(kept, listed);
+        if (!limited.isEmpty()) {
+            out.append(out.length() == 0 ? "" : "; ")
+                    .append(limited.size())
+                    .append(" planned file(s) read to another number of documents (")
+                    .append(sample(limited))
+                    .append("; spec.input.limit differs from the plan's)");
+        }
         return out.length() == 0 ? "the same files, cut or sized differently" : out.toString();
+    }
+
+    /**
+     * The files each plan reads once from the top, one of them only to a number of documents (the file where
+     * {@code input.limit} ends the plan), that the two plans read to different numbers ("key: 500 -> 1000
+     * documents").
+     */
+    private static List<String> otherCounts(List<Shard> kept, List<Shard> listed) {
+        Map<String, ShardFile> before = filesReadOnceFromTheTop(kept);
+        Map<String, ShardFile> now = filesReadOnceFromTheTop(listed);
+        return before.values().stream()
+                .filter(f -> now.containsKey(f.key())
+                        && !Objects.equals(f.maxItems(), now.get(f.key()).maxItems()))
+                .map(f -> f.key() + ": " + count(f) + " -> " + count(now.get(f.key())) + " documents")
+                .toList();
+    }
+
+    private static String count(ShardFile file) {
+        return file.maxItems() == null ? "all" : Long.toString(file.maxItems());
+    }
+
+    private static Map<String, ShardFile> filesReadOnceFromTheTop(List<Shard> shards) {
+        Map<String, List<ShardFile>> byKey = new TreeMap<>();
+        shards.forEach(s -> s.files().forEach(f -> byKey.computeIfAbsent(f.key(), k -> new ArrayList<>())
+                .add(f)));
+        Map<String, ShardFile> once = new TreeMap<>();
+        byKey.forEach((key, parts) -> {
+            if (parts.size() == 1 && parts.get(0).firstItem() == null) {
+                once.put(key, parts.get(0));
+            }
+        });
+        return once;
     }
 
     /**

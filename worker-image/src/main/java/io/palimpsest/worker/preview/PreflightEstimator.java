@@ -3,6 +3,7 @@ package io.palimpsest.worker.preview;
 import io.palimpsest.worker.preview.PreviewData.Breakdown;
 import io.palimpsest.worker.preview.PreviewData.Estimate;
 import io.palimpsest.worker.preview.PreviewData.Range;
+import io.palimpsest.worker.recipe.RecipeEngine;
 import io.palimpsest.worker.text.Plural;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -170,9 +171,10 @@ public final class PreflightEstimator {
             double stratumSize =
                     byShard ? (stratified ? strata.census().get(cell.stratum) : counted) : covered.get(cell.stratum);
             cell.weight = scale * cell.size * stratumSize / covered.get(cell.stratum);
-            // a cell drawn whole, its stratum's cells all drawn, the input counted: no sampling error
-            cell.whole =
-                    !documentsEstimated && cell.rows.size() >= cell.size && covered.get(cell.stratum) >= stratumSize;
+            // a cell drawn whole, its stratum's cells all drawn, the input counted: no sampling error; nor in a cell
+            // of documents left before any model call (a filter, an unusable line), each of which costs nothing
+            cell.whole = RecipeEngine.callsNoModel(cell.stratum)
+                    || !documentsEstimated && cell.rows.size() >= cell.size && covered.get(cell.stratum) >= stratumSize;
         }
         if (byShard && cells.size() > (stratified ? weight.size() : 1)) {
             notes.add("weighted by shard: each sampled document stands for its shard's documents"

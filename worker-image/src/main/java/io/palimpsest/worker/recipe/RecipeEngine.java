@@ -163,10 +163,10 @@ public final class RecipeEngine {
             skip = skipBeforeAnyCall(doc);
             route = skip.isPresent() ? VariantSelector.NO_MATCH : selector.routeOf(doc);
         } catch (ConditionFailed e) {
-            return "rejected: " + ItemReason.CONDITION_ERROR.code();
+            return stratumOf(ItemReason.CONDITION_ERROR);
         }
         if (skip.isPresent()) {
-            return "skipped: " + skip.get().reason().code();
+            return stratumOf(skip.get().reason());
         }
         if (route == VariantSelector.NO_ROUTES) {
             return "all variants";
@@ -176,6 +176,22 @@ public final class RecipeEngine {
         }
         return "routes[" + route + "]: " + String.join(", ", selector.routeVariants(route));
     }
+
+    /**
+     * The stratum of an item left before any model call for this reason, "skipped: empty_text" or
+     * "rejected: malformed_json", as the reason's outcome is.
+     */
+    public static String stratumOf(ItemReason reason) {
+        return (reason.outcome() == ItemReason.Outcome.SKIPPED ? SKIPPED : REJECTED) + reason.code();
+    }
+
+    /** Whether a stratum's items are left before any model call: each of them costs nothing, sampled or not. */
+    public static boolean callsNoModel(String stratum) {
+        return stratum.startsWith(SKIPPED) || stratum.startsWith(REJECTED);
+    }
+
+    private static final String SKIPPED = "skipped: ";
+    private static final String REJECTED = "rejected: ";
 
     private CompletionStage<DocumentOutcome> runUnits(
             DocumentRun run, List<PromptVariant> variants, ParameterMatrix.Combinations combos) {

@@ -98,7 +98,7 @@ class LargeShardPlanMemoryTest {
 
         String output = Files.readString(log);
         assertEquals(0, exit, output);
-        assertTrue(output.contains("skipped: duplicate_id=1}"), output);
+        assertTrue(output.contains("rejected: duplicate_id=1}"), output);
         assertTrue(Files.exists(tmp.resolve("preview/preview.json")), output);
     }
 }

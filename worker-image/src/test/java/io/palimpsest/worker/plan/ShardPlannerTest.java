@@ -185,4 +185,20 @@ class ShardPlannerTest {
     private static List<String> keys(Shard shard) {
         return shard.files().stream().map(ShardFile::key).toList();
     }
+
+    /** A kept plan read with another input.limit names the files read to another count, and the field. */
+    @Test
+    void aPlanKeptUnderAnotherLimitNamesTheDocumentsAndTheField() {
+        List<Shard> kept = List.of(new Shard(0, List.of(new ShardFile("a.jsonl.gz", 3_816_685, 500L))));
+        List<Shard> listed = List.of(new Shard(0, List.of(new ShardFile("a.jsonl.gz", 3_816_685, 1000L))));
+        assertEquals(
+                "1 planned file(s) read to another number of documents (a.jsonl.gz: 500 -> 1000 documents; spec.input.limit"
+                        + " differs from the plan's)",
+                JobPlanner.difference(kept, listed));
+        List<Shard> whole = List.of(new Shard(0, List.of(new ShardFile("a.jsonl.gz", 3_816_685))));
+        assertEquals(
+                "1 planned file(s) read to another number of documents (a.jsonl.gz: 500 -> all documents; spec.input.limit"
+                        + " differs from the plan's)",
+                JobPlanner.difference(kept, whole));
+    }
 }

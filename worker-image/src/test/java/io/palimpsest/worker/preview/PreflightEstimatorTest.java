@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.recipe.RecipeEngine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -234,5 +236,35 @@ class PreflightEstimatorTest {
                 null,
                 1);
         assertEquals(new PreviewData.Range(400, 400, 400), whole.completionTokens());
+    }
+
+    /**
+     * A corpus with a rare bad line or filtered document gives a stratum of one sampled document that costs
+     * nothing: every document of it costs nothing, so it shows no spread to miss, and the others' intervals stand.
+     */
+    @Test
+    void aStratumLeftBeforeAnyCallWithOneSampledDocumentKeepsTheInterval() {
+        String routed = "routes[0]: a";
+        String malformed = RecipeEngine.stratumOf(ItemReason.MALFORMED_JSON);
+        String empty = RecipeEngine.stratumOf(ItemReason.EMPTY_TEXT);
+        assertEquals("rejected: malformed_json", malformed);
+        assertEquals("skipped: empty_text", empty);
+        var e = PreflightEstimator.estimate(
+                List.of(doc(1, 10, 100), doc(1, 10, 300), doc(1, 10, 200), doc(0, 0, 0), doc(0, 0, 0)),
+                new PreflightEstimator.Strata(
+                        List.of(routed, routed, routed, malformed, empty),
+                        Map.of(routed, 1000L, malformed, 3L, empty, 7L)),
+                1010,
+                false,
+                null,
+                1,
+                null,
+                null,
+                null,
+                1);
+        assertEquals(1000 * 200, e.completionTokens().estimate(), 1e-6);
+        assertTrue(e.completionTokens().hasInterval(), e.notes() + "");
+        assertTrue(e.completionTokens().high() > e.completionTokens().low());
+        assertTrue(e.notes().stream().noneMatch(n -> n.startsWith("no interval")), e.notes() + "");
     }
 }
