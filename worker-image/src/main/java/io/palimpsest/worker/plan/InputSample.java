@@ -237,6 +237,7 @@ public final class InputSample {
             String unit = format == InputFormat.PARQUET ? "rows" : "records";
             return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + documents + " "
                     + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
+                    + FileStartCheck.nearMiss("idField", fields.idField(), recordFields, fields.textField())
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)");
         }
