@@ -79,6 +79,14 @@ public final class FileStartCheck {
         return new FileStartCheck(fields, Long.MAX_VALUE, false);
     }
 
+    /**
+     * {@link #wholeFile} over every item of an item range of a cut file (a shard's part of it, read to its end): the
+     * message names the range's lines, as {@link #ofRange} does its first ones.
+     */
+    public static FileStartCheck wholeRange(FieldMapping fields) {
+        return new FileStartCheck(fields, Long.MAX_VALUE, true);
+    }
+
     /** Takes the file's next item, until {@link #settled()}. */
     public void take(InputItem item) {
         if (settled()) {
