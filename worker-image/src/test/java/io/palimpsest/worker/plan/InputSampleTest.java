@@ -380,6 +380,40 @@ class InputSampleTest {
                 message);
     }
 
+    /** A file without records (empty, blank lines) says nothing of the job's fields: the next file is sampled. */
+    @Test
+    void anEmptyFirstFileIsPassedOverAndTheNextOneIsSampled() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "");
+        Files.writeString(dir.resolve("b.jsonl"), "\n\n\n");
+        Corpus.writeJsonl(dir.resolve("c.jsonl"), "c", 5);
+
+        String message = refusal(new FieldMapping("txt", "id"), "a.jsonl", "b.jsonl", "c.jsonl");
+
+        assertEquals(
+                "spec.input.textField 'txt' is in none of the 5 records of " + where("c.jsonl")
+                        + " (their fields: id, text, n; did you mean textField 'text'?)",
+                message);
+    }
+
+    /** Empty files do not use up the corrupt files' allowance: one past three empty ones is still sampled. */
+    @Test
+    void emptyFilesBeforeCorruptOnesLeaveTheNextFileSampled() throws IOException {
+        for (String key : List.of("a.jsonl.gz", "b.jsonl.gz", "c.jsonl.gz")) {
+            Files.write(dir.resolve(key), gzip(new byte[0]));
+        }
+        byte[] whole = gzip(corpusBytes(50));
+        Files.write(dir.resolve("d.jsonl.gz"), Arrays.copyOf(whole, whole.length / 2));
+        Files.write(
+                dir.resolve("e.jsonl.gz"), gzip("{\"id\":\"e\",\"body\":\"x\"}\n".getBytes(StandardCharsets.UTF_8)));
+
+        String message =
+                refusal(FieldMapping.DEFAULT, "a.jsonl.gz", "b.jsonl.gz", "c.jsonl.gz", "d.jsonl.gz", "e.jsonl.gz");
+
+        assertTrue(
+                message.startsWith("spec.input.textField 'text' is in none of the 1 records of " + where("e.jsonl.gz")),
+                message);
+    }
+
     @Test
     void aFailureOfTheStoreIsNotTakenForACorruptFileToPassOver() throws IOException {
         Corpus.writeJsonl(dir.resolve("a.jsonl"), "a", 500);
