@@ -1,7 +1,9 @@
 package io.palimpsest.worker.format;
 
+import io.palimpsest.api.lint.CrdSchema;
 import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -75,6 +77,14 @@ public final class FileStartCheck {
      */
     public static FileStartCheck wholeFile(FieldMapping fields) {
         return new FileStartCheck(fields, Long.MAX_VALUE, false);
+    }
+
+    /**
+     * {@link #wholeFile} over every item of an item range of a cut file (a shard's part of it, read to its end): the
+     * message names the range's lines, as {@link #ofRange} does its first ones.
+     */
+    public static FileStartCheck wholeRange(FieldMapping fields) {
+        return new FileStartCheck(fields, Long.MAX_VALUE, true);
     }
 
     /** Takes the file's next item, until {@link #settled()}. */
@@ -199,13 +209,17 @@ public final class FileStartCheck {
             // records with a text and without the named idField: the idField is what makes the file unreadable, not
             // the lines beside them the reader could not read
             message = "spec.input.idField '" + fields.idField() + "' is in none of " + span(file, unit + "s", unit)
-                    + " (" + aside("their fields: " + String.join(", ", recordFields) + "; " + counts())
+                    + " ("
+                    + aside("their fields: " + String.join(", ", recordFields) + "; " + counts()
+                            + nearMiss("idField", fields.idField(), recordFields, fields.textField()))
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)";
         } else if (main == ItemReason.MISSING_TEXT) {
             field = ManifestField.job("spec.input.textField");
             message = "spec.input.textField '" + fields.textField() + "' is in none of " + span(file, records, unit)
-                    + " (" + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : ""))
+                    + " ("
+                    + aside("their fields: " + String.join(", ", recordFields) + (others ? "; " + counts() : "")
+                            + nearMiss("textField", fields.textField(), recordFields, fields.idField()))
                     + ")";
         } else if (main == ItemReason.INVALID_ID) {
             field = ManifestField.job("spec.input.idField");
@@ -223,6 +237,23 @@ public final class FileStartCheck {
                     + " could be read as a document: " + counts() + " (first at " + first(main, unit) + ")";
         }
         return Optional.of(new Described(message + hint.map(h -> "; " + h).orElse(""), field));
+    }
+
+    /**
+     * "; did you mean textField 'body'?" when one of the fields the records have is a near miss of the one {@code
+     * input.<manifestField>} names (a misspelt field, most often), found as the template check finds a {@code meta}
+     * field's ({@link CrdSchema#nearest}); empty when none is.
+     *
+     * @param manifestField the {@code spec.input} field that names {@code named}
+     * @param other the field the job names for the other role (the id beside the text): no suggestion for this one
+     */
+    public static String nearMiss(String manifestField, String named, Collection<String> recordFields, String other) {
+        Set<String> candidates = new LinkedHashSet<>(recordFields);
+        candidates.remove(named);
+        candidates.remove(other);
+        return CrdSchema.nearest(named, candidates)
+                .map(field -> "; did you mean " + manifestField + " '" + field + "'?")
+                .orElse("");
     }
 
     /**

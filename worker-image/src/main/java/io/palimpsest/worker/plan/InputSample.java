@@ -40,7 +40,9 @@ import java.util.TreeSet;
  * ({@link FilesWithoutDocuments}). A file whose bytes cannot be decompressed or parsed at all is left to the
  * planner's duplicate-id pass, which reads every file and refuses the plan naming each such file
  * ({@link CorruptFiles}), and the next file of the kind is sampled instead, up to
- * {@link #FILES_PER_KIND}.
+ * {@link #FILES_PER_KIND}. So is the next after a file without records (empty, or blank lines and empty texts only),
+ * however many come first: it says nothing of the job's fields, and ending the kind's sample there would leave a
+ * wrong {@code input.textField} to the duplicate-id pass, refused in its words rather than these.
  *
  * <p>A named {@code input.idField} ({@link FieldMapping#idFieldNamed()}) is looked for in each file
  * sampled, read to its end when its first documents do not hold it: a file that holds it in no record
@@ -69,12 +71,30 @@ public final class InputSample {
             byKind.computeIfAbsent(kind(key), k -> new ArrayList<>()).add(key);
         }
         for (List<String> files : byKind.values()) {
-            for (String key : files.subList(0, Math.min(FILES_PER_KIND, files.size()))) {
-                if (sample(key)) {
+            int corrupt = 0;
+            for (String key : files) {
+                Sampled sampled = sample(key);
+                if (sampled == Sampled.DOCUMENT) {
+                    break;
+                }
+                if (sampled == Sampled.CORRUPT && ++corrupt >= FILES_PER_KIND) {
                     break;
                 }
             }
         }
+    }
+
+    /** What a sampled file that was not refused showed. */
+    private enum Sampled {
+        /** A document: the kind's files are read as the job describes them. */
+        DOCUMENT,
+        /**
+         * No document and nothing wrong (no record at all, or blank lines and empty texts only): it says nothing of
+         * the job's fields, so the next file of the kind is sampled.
+         */
+        NOTHING,
+        /** Its bytes could not be read: left to the duplicate-id pass, and the next file of the kind is sampled. */
+        CORRUPT
     }
 
     /**
@@ -107,8 +127,8 @@ public final class InputSample {
         return name.substring(last);
     }
 
-    /** True when the file could be sampled (and passed); false when it is corrupt and another should be tried. */
-    private boolean sample(String key) throws IOException {
+    /** Refuses the file, or says whether it held a document, nothing to judge, or bytes that cannot be read. */
+    private Sampled sample(String key) throws IOException {
         // to its first document, or its end: a file is refused only when none of its records is a document, as the
         // duplicate-id pass refuses the others, not for a first document after its first lines
         FileStartCheck start = FileStartCheck.wholeFile(readers.fields());
@@ -123,7 +143,7 @@ public final class InputSample {
                 lookFurther(reader, ids);
             }
         } catch (CorruptInputException | NoSuchFileException e) {
-            return false;
+            return Sampled.CORRUPT;
         } catch (ObjectArchivedException e) {
             throw archivedInput(storage.describe(key), e);
         } catch (RuntimeException e) {
@@ -143,7 +163,7 @@ public final class InputSample {
         if (noIds.isPresent()) {
             throw new InvalidJobException(ManifestField.job("spec.input.idField"), noIds.get());
         }
-        return true;
+        return start.document() ? Sampled.DOCUMENT : Sampled.NOTHING;
     }
 
     /**
@@ -237,6 +257,7 @@ public final class InputSample {
             String unit = format == InputFormat.PARQUET ? "rows" : "records";
             return Optional.of("spec.input.idField '" + fields.idField() + "' is in none of the " + documents + " "
                     + unit + " of " + file + " (their fields: " + String.join(", ", recordFields)
+                    + FileStartCheck.nearMiss("idField", fields.idField(), recordFields, fields.textField())
                     + "): each of its documents would be rejected as missing_id; name the field that holds the ids,"
                     + " or leave idField out for a corpus without ids (each record is then given file:line)");
         }

@@ -1,8 +1,10 @@
 package io.palimpsest.worker.preview;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FileSignature;
+import io.palimpsest.worker.format.FileStartCheck;
+import io.palimpsest.worker.format.InputFormat;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ShardDataException;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -222,31 +225,46 @@ public final class DocumentSampler {
      * set of its ids. A pass over the shard before the sampling one. It judges the shard's files as the planner's
      * duplicate-id pass does: a file whose first items are no document but which holds one further on is added to
      * {@code waivedStarts} (the plan vouches for it, and its worker rejects those lines), and one that holds no
-     * document fails the preview in its worker's words (the planner refuses it).
+     * document fails the preview in its worker's words, but for what was read: all of the file's lines (or of its
+     * item range's), not a worker's first ones (the planner refuses it).
      */
     private ListedRepeats repeatsOf(Shard shard, Path scratch, Set<String> waivedStarts) throws IOException {
         FileStorage index = new FileStorage(Files.createDirectories(scratch.resolve("index")));
         byte[] names = ("preview of shard " + shard.index() + ": " + shard.files()).getBytes(StandardCharsets.UTF_8);
         DuplicateIdIndex ids = new DuplicateIdIndex(json);
-        Set<String> withDocuments = new HashSet<>();
+        // each file's items as read here, to its end (or its range's): the words of a failure say what was read,
+        // not a worker's first lines
+        Map<String, FileStartCheck> read = new HashMap<>();
+        Set<String> ranges = new HashSet<>();
+        shard.files().stream().filter(f -> f.firstItem() != null).forEach(f -> ranges.add(f.key()));
         List<ShardInput.UnreadableStart> unreadableStarts = new ArrayList<>();
-        ids.ensure(index, List.of(shard), names, (read, sink) -> {
+        ids.ensure(index, List.of(shard), names, (part, sink) -> {
             ShardInput.eachId(
                     input,
-                    read,
+                    part,
                     readers,
                     sink,
-                    item -> {
-                        if (item instanceof Document) {
-                            withDocuments.add(item.position().file());
-                        }
-                    },
+                    item -> read.computeIfAbsent(
+                                    item.position().file(),
+                                    key -> ranges.contains(key)
+                                            ? FileStartCheck.wholeRange(readers.fields())
+                                            : FileStartCheck.wholeFile(readers.fields()))
+                            .take(item),
                     unreadableStarts::add);
             return true;
         });
         for (ShardInput.UnreadableStart start : unreadableStarts) {
-            if (!withDocuments.contains(start.key())) {
-                throw new ShardDataException(start.problem(), null);
+            FileStartCheck whole = read.get(start.key());
+            if (whole == null || !whole.document()) {
+                InputFormat format = readers.formatOf(start.key());
+                String problem = whole == null
+                        ? start.problem()
+                        : whole.problem(
+                                        input.describe(start.key()),
+                                        format,
+                                        FileSignature.mismatch(input, start.key(), format))
+                                .orElse(start.problem());
+                throw new ShardDataException(problem, null);
             }
             waivedStarts.add(start.key());
         }

@@ -757,6 +757,42 @@ class JobRefusalsTest {
         assertNothingWritten();
     }
 
+    /**
+     * A misspelt textField is refused with the field the records have, in the same words by plan, local and preview,
+     * though the first file is empty: the sample goes on to the next file, where the duplicate-id pass would
+     * otherwise refuse it in other words, without the line. local and preview put the field's line before it; plan,
+     * whose words are a cluster's PlanningFailed message, does not.
+     */
+    @Test
+    void aMisspeltTextFieldIsRefusedAtItsLineWithTheFieldMeantWhenTheFirstFileIsEmpty() throws IOException {
+        Files.writeString(manifests.resolve("data/part-000.jsonl"), "");
+        edit("textField: text", "textField: txt");
+        String refusal = "spec.input.textField 'txt' is in none of the 6 records of "
+                + manifests.toAbsolutePath().resolve("data/part-001.jsonl").toUri()
+                + " (their fields: id, text, source; did you mean textField 'text'?)";
+        String atItsLine = manifests.resolve("job.yaml") + ":" + lineOf("textField: txt") + ": " + refusal;
+
+        CliRun local = local();
+        CliRun plan = CliRun.of("plan", "-f", manifests.toString(), "--out", out.toString(), "--termination-log", "");
+        CliRun preview = CliRun.of(
+                "preview",
+                "-f",
+                manifests.toString(),
+                "--simulate",
+                "--out",
+                tmp.resolve("report").toString());
+
+        for (CliRun run : List.of(local, plan, preview)) {
+            assertEquals(ExitCodes.INVALID_JOB, run.exit(), run.err());
+            assertTrue(run.err().contains(refusal), run.err());
+            assertNoJavaNames(run.err());
+        }
+        assertTrue(local.err().contains("palimpsest local: " + atItsLine), local.err());
+        assertTrue(preview.err().contains("palimpsest preview: " + atItsLine), preview.err());
+        assertTrue(plan.err().contains("palimpsest plan: " + refusal), plan.err());
+        assertNothingWritten();
+    }
+
     @Test
     void aLaterFileInAnotherFormatThanItsNameRefusesThePlanInsteadOfCommittingItsLinesAsRejects() throws IOException {
         // the second .jsonl, which the planner does not sample: its duplicate-id pass reads it and finds no document

@@ -2,6 +2,7 @@ package io.palimpsest.worker.plan;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,6 +51,62 @@ class InputSampleTest {
                 "spec.input.textField 'body' is in none of the 150 records of " + where("a.jsonl")
                         + " (their fields: id, text, n)",
                 message);
+    }
+
+    /** A misspelt field: the refusal names the near one the records have, as the template check does for meta. */
+    @Test
+    void aMisspeltTextFieldIsRefusedWithTheFieldItMostLikelyMeant() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a\",\"body\":\"one\"}\n{\"id\":\"b\",\"body\":\"two\"}\n");
+
+        String message = refusal(new FieldMapping("bdy", "id"), "a.jsonl");
+
+        assertEquals(
+                "spec.input.textField 'bdy' is in none of the 2 records of " + where("a.jsonl")
+                        + " (their fields: id, body; did you mean textField 'body'?)",
+                message);
+    }
+
+    @Test
+    void aMisspeltNamedIdFieldIsRefusedWithTheFieldItMostLikelyMeant() throws IOException {
+        Files.writeString(
+                dir.resolve("a.jsonl"), "{\"doc_id\":\"a\",\"text\":\"one\"}\n{\"doc_id\":\"b\",\"text\":\"two\"}\n");
+
+        String message = refusal(new FieldMapping("text", "docid"), "a.jsonl");
+
+        assertTrue(
+                message.startsWith("spec.input.idField 'docid' is in none of the 2 records of " + where("a.jsonl")
+                        + " (their fields: doc_id, text; did you mean idField 'doc_id'?): "),
+                message);
+    }
+
+    /** A Parquet column is a record field: the same suggestion. */
+    @Test
+    void aMisspeltParquetTextColumnIsRefusedWithTheColumnItMostLikelyMeant() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { required binary id (STRING); required binary content (STRING); }");
+        try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(dir.resolve("c.parquet")))
+                .withType(schema)
+                .build()) {
+            SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+            for (int i = 0; i < 3; i++) {
+                writer.write(groups.newGroup().append("id", "p" + i).append("content", "text " + i));
+            }
+        }
+
+        String message = refusal(new FieldMapping("contents", "id"), "c.parquet");
+
+        assertTrue(message.startsWith("spec.input.textField 'contents' is in none of the 3 records of "), message);
+        assertTrue(message.endsWith("; did you mean textField 'content'?)"), message);
+    }
+
+    /** No field the records have is near the one named: nothing is suggested. */
+    @Test
+    void aTextFieldFarFromEveryFieldTheRecordsHaveGetsNoSuggestion() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "{\"id\":\"a\",\"body\":\"one\"}\n");
+
+        String message = refusal(new FieldMapping("content", "id"), "a.jsonl");
+
+        assertFalse(message.contains("did you mean"), message);
     }
 
     @Test
@@ -320,6 +377,40 @@ class InputSampleTest {
 
         assertTrue(
                 message.startsWith("spec.input.textField 'text' is in none of the 1 records of " + where("b.jsonl.gz")),
+                message);
+    }
+
+    /** A file without records (empty, blank lines) says nothing of the job's fields: the next file is sampled. */
+    @Test
+    void anEmptyFirstFileIsPassedOverAndTheNextOneIsSampled() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "");
+        Files.writeString(dir.resolve("b.jsonl"), "\n\n\n");
+        Corpus.writeJsonl(dir.resolve("c.jsonl"), "c", 5);
+
+        String message = refusal(new FieldMapping("txt", "id"), "a.jsonl", "b.jsonl", "c.jsonl");
+
+        assertEquals(
+                "spec.input.textField 'txt' is in none of the 5 records of " + where("c.jsonl")
+                        + " (their fields: id, text, n; did you mean textField 'text'?)",
+                message);
+    }
+
+    /** Empty files do not use up the corrupt files' allowance: one past three empty ones is still sampled. */
+    @Test
+    void emptyFilesBeforeCorruptOnesLeaveTheNextFileSampled() throws IOException {
+        for (String key : List.of("a.jsonl.gz", "b.jsonl.gz", "c.jsonl.gz")) {
+            Files.write(dir.resolve(key), gzip(new byte[0]));
+        }
+        byte[] whole = gzip(corpusBytes(50));
+        Files.write(dir.resolve("d.jsonl.gz"), Arrays.copyOf(whole, whole.length / 2));
+        Files.write(
+                dir.resolve("e.jsonl.gz"), gzip("{\"id\":\"e\",\"body\":\"x\"}\n".getBytes(StandardCharsets.UTF_8)));
+
+        String message =
+                refusal(FieldMapping.DEFAULT, "a.jsonl.gz", "b.jsonl.gz", "c.jsonl.gz", "d.jsonl.gz", "e.jsonl.gz");
+
+        assertTrue(
+                message.startsWith("spec.input.textField 'text' is in none of the 1 records of " + where("e.jsonl.gz")),
                 message);
     }
 

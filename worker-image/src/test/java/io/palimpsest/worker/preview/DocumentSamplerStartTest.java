@@ -59,7 +59,12 @@ class DocumentSamplerStartTest {
                 assertThrows(ShardDataException.class, () -> new DocumentSampler(new FileStorage(dir), readers)
                         .draw(List.of(shard("none.jsonl")), 5, 1));
 
-        assertTrue(e.getMessage().contains("none of the first 100 lines of"), e.getMessage());
+        // the preview read all of the file, not a worker's first 100 lines: its words say so
+        assertTrue(
+                e.getMessage()
+                        .startsWith("none of the 150 lines of " + new FileStorage(dir).describe("none.jsonl")
+                                + " could be read as a document: 150 malformed_json"),
+                e.getMessage());
     }
 
     private Shard shard(String key) throws IOException {
