@@ -26,6 +26,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
@@ -244,6 +245,52 @@ class RewriteJobLifecycleTest {
                 "TooManyFailedShards",
                 ConditionAggregator.find(failed.getConditions(), Conditions.FAILED)
                         .getReason());
+    }
+
+    /**
+     * A model down for longer than every shard's attempts (each ends at the outage gate, exit 75) under a
+     * retry.maxFailedShards at the shard count: the Job controller ends the worker Job FailedIndexes, within its
+     * limit, with nothing committed. The job fails naming the outage, with a Warning Event, and never says
+     * Succeeded over an empty output (which a later stage would take as a finished campaign).
+     */
+    @Test
+    void aModelDownPastEveryAttemptFailsTheJobNamingTheOutageNotSucceeded() {
+        moves = new JobControllerMoves(client, NS);
+        model("od-model");
+        RewriteJob job = rewriteJob("od", "od-model", 2);
+        job.getSpec().getRetry().setMaxFailedShards(2);
+        client.resource(job).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("od-plan") != null);
+        moves.plannerSucceeds("od-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("od-work") != null);
+        assertEquals(2, moves.job("od-work").getSpec().getMaxFailedIndexes());
+        for (int shard = 0; shard < 2; shard++) {
+            moves.shardFails(
+                    "od-work",
+                    shard,
+                    0,
+                    ExitCodes.MODEL_UNREACHABLE,
+                    ShardSummary.Outcome.modelUnreachable,
+                    ShardReason.MODEL_UNREACHABLE.code());
+        }
+        moves.workerStatus("od-work", "", "0-1", 0);
+        moves.finish("od-work", "Failed", "FailedIndexes");
+        RewriteJobStatus failed = awaitStatus("od", s -> s.getPhase().isTerminal());
+        assertEquals(JobPhase.Failed, failed.getPhase(), "nothing committed is no success: " + failed.getConditions());
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals("TooManyFailedShards", condition.getReason());
+        assertTrue(
+                condition.getMessage().startsWith("every shard failed for good (2 of 2), none committed"),
+                condition.getMessage());
+        assertTrue(condition.getMessage().contains("ModelUnreachable"), condition.getMessage());
+        assertEquals("0/2", failed.getProgress());
+        assertNull(moves.job("od-tally"), "no tally of a failed job");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .anyMatch(e -> "od".equals(e.getInvolvedObject().getName())
+                                && "Warning".equals(e.getType())
+                                && "TooManyFailedShards".equals(e.getReason())
+                                && e.getMessage().contains("none committed")));
     }
 
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */
