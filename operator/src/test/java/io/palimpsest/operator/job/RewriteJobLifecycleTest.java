@@ -415,6 +415,58 @@ class RewriteJobLifecycleTest {
         assertEquals("PlanningFailed", condition.getReason());
         assertEquals("the planner Job failed: Error (exit 78): " + refusal, condition.getMessage());
         assertNull(moves.job("pc-work"), "no worker Job");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> warned("pc", "PlanningFailed", "leave them out (spec.input.exclude)"));
+    }
+
+    /**
+     * A worker finds the model refusing every request (here an unknown served name, HTTP 404) and exits 78; the
+     * Job controller fails the worker Job at once (FailJob). The job fails ModelConfig with the worker's words, which
+     * name what to fix, in the Failed condition and one Warning Event; no tally runs over what nothing committed.
+     */
+    @Test
+    void aWorkerRefusedByTheModelFailsTheJobWithItsWordsAndAWarning() {
+        moves = new JobControllerMoves(client, NS);
+        model("mr-model");
+        client.resource(rewriteJob("mr", "mr-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mr-plan") != null);
+        moves.plannerSucceeds("mr-plan", 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mr-work") != null);
+        String refusal = "model_config: the model server refused the job's requests: POST"
+                + " http://mr-model-vllm.test.svc:8000/v1/chat/completions answered HTTP 404 {\"error\":{\"message\":"
+                + "\"The model `qwen-smal` does not exist.\"}} (check the RewriterModel's servedModelName and endpoint URL"
+                + " (base URL without /v1))";
+        ShardSummary refused = JobControllerMoves.summary(1, ShardSummary.Outcome.modelConfig, 0);
+        refused.setReason(ShardReason.MODEL_CONFIG.code());
+        refused.setMessage(refusal);
+        moves.terminatedPod(
+                moves.job("mr-work"),
+                1,
+                0,
+                false,
+                ExitCodes.MODEL_CONFIG,
+                "Error",
+                JobControllerMoves.json(refused),
+                false);
+        moves.workerStatus("mr-work", "", "", 0);
+        moves.finish("mr-work", "Failed", "PodFailurePolicy");
+        RewriteJobStatus failed = awaitStatus("mr", s -> s.getPhase() == JobPhase.Failed);
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals("ModelConfig", condition.getReason());
+        assertEquals(refusal, condition.getMessage());
+        assertEquals(0, failed.getDocuments().getWritten());
+        assertNull(moves.job("mr-tally"), "no tally");
+        await().atMost(Duration.ofSeconds(10)).until(() -> warned("mr", "ModelConfig", "servedModelName"));
+    }
+
+    /** A Warning Event about the job with that reason whose message holds {@code words}. */
+    private boolean warned(String job, String reason, String words) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .anyMatch(e -> job.equals(e.getInvolvedObject().getName())
+                        && "Warning".equals(e.getType())
+                        && reason.equals(e.getReason())
+                        && e.getMessage() != null
+                        && e.getMessage().contains(words));
     }
 
     /**
