@@ -302,7 +302,7 @@ public class RewriteJobSpec {
 
         @Min(0)
         @JsonPropertyDescription(
-                "The job fails once more shards than this have failed; unset = no limit. An edit reaches the running worker Job (its maxFailedIndexes).")
+                "The job fails once more shards than this have failed; unset = no limit. A job none of whose shards committed fails whatever this allows. An edit reaches the running worker Job (its maxFailedIndexes).")
         @Max(Integer.MAX_VALUE)
         private Integer maxFailedShards;
     }

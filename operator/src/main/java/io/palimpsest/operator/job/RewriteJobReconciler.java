@@ -53,6 +53,7 @@ import io.palimpsest.operator.job.resources.WorkerJobLimits;
 import io.palimpsest.operator.job.status.JobConditions;
 import io.palimpsest.operator.job.status.JobStatusFolder;
 import io.palimpsest.operator.job.status.PhaseEvents;
+import io.palimpsest.operator.job.status.ShardFailureCause;
 import io.palimpsest.operator.job.status.ShardFailureEvents;
 import io.palimpsest.operator.job.status.SpecApplied;
 import io.palimpsest.operator.metrics.JobMetrics;
@@ -652,7 +653,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                         decision.reason(),
                                                         seen.violations(),
                                                         seen.model(),
-                                                        seen.cluster());
+                                                        seen.cluster(),
+                                                        next);
         if (seen.facts().inputRestart() != null && decision.phase() == JobPhase.Pending) {
             // the Event of the phase change and the Ready condition say why the Failed job waits again
             message = seen.facts().inputRestart() + (message == null || message.isEmpty() ? "" : "; " + message);
@@ -910,7 +912,12 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
     }
 
     private static String message(
-            RewriteJob job, JobReason reason, List<FieldError> violations, ModelGate.Verdict model, Observation seen) {
+            RewriteJob job,
+            JobReason reason,
+            List<FieldError> violations,
+            ModelGate.Verdict model,
+            Observation seen,
+            RewriteJobStatus next) {
         if (reason == null) {
             return null;
         }
@@ -924,7 +931,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                 ? "the plan has no shards"
                                 : Observation.recordedPlannerFailure(job.getStatus())
                                         .orElse("the planner Job failed");
-            case TooManyFailedShards -> "more shards failed than retry.maxFailedShards allows";
+            case TooManyFailedShards ->
+                ShardFailureCause.tooManyFailed(seen.shards(), seen.worker().failed(), next.getRecentFailures());
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {

@@ -26,6 +26,7 @@ import io.palimpsest.api.v1alpha1.RewriterModel;
 import io.palimpsest.api.v1alpha1.RewriterModelSpec;
 import io.palimpsest.api.worker.ExitCodes;
 import io.palimpsest.api.worker.ResolvedJob;
+import io.palimpsest.api.worker.ShardReason;
 import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.cluster.FaultyApiServer;
 import io.palimpsest.operator.cluster.ValidatingApiServer;
@@ -246,6 +247,52 @@ class RewriteJobLifecycleTest {
                         .getReason());
     }
 
+    /**
+     * A model down for longer than every shard's attempts (each ends at the outage gate, exit 75) under a
+     * retry.maxFailedShards at the shard count: the Job controller ends the worker Job FailedIndexes, within its
+     * limit, with nothing committed. The job fails naming the outage, with a Warning Event, and never says
+     * Succeeded over an empty output (which a later stage would take as a finished campaign).
+     */
+    @Test
+    void aModelDownPastEveryAttemptFailsTheJobNamingTheOutageNotSucceeded() {
+        moves = new JobControllerMoves(client, NS);
+        model("od-model");
+        RewriteJob job = rewriteJob("od", "od-model", 2);
+        job.getSpec().getRetry().setMaxFailedShards(2);
+        client.resource(job).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("od-plan") != null);
+        moves.plannerSucceeds("od-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("od-work") != null);
+        assertEquals(2, moves.job("od-work").getSpec().getMaxFailedIndexes());
+        for (int shard = 0; shard < 2; shard++) {
+            moves.shardFails(
+                    "od-work",
+                    shard,
+                    0,
+                    ExitCodes.MODEL_UNREACHABLE,
+                    ShardSummary.Outcome.modelUnreachable,
+                    ShardReason.MODEL_UNREACHABLE.code());
+        }
+        moves.workerStatus("od-work", "", "0-1", 0);
+        moves.finish("od-work", "Failed", "FailedIndexes");
+        RewriteJobStatus failed = awaitStatus("od", s -> s.getPhase().isTerminal());
+        assertEquals(JobPhase.Failed, failed.getPhase(), "nothing committed is no success: " + failed.getConditions());
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals("TooManyFailedShards", condition.getReason());
+        assertTrue(
+                condition.getMessage().startsWith("every shard failed for good (2 of 2), none committed"),
+                condition.getMessage());
+        assertTrue(condition.getMessage().contains("ModelUnreachable"), condition.getMessage());
+        assertEquals("0/2", failed.getProgress());
+        assertNull(moves.job("od-tally"), "no tally of a failed job");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .anyMatch(e -> "od".equals(e.getInvolvedObject().getName())
+                                && "Warning".equals(e.getType())
+                                && "TooManyFailedShards".equals(e.getReason())
+                                && e.getMessage().contains("none committed")));
+    }
+
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */
     @Test
     void maxFailedShardsAboveTheShardCountIsCutToIt() {
@@ -368,6 +415,58 @@ class RewriteJobLifecycleTest {
         assertEquals("PlanningFailed", condition.getReason());
         assertEquals("the planner Job failed: Error (exit 78): " + refusal, condition.getMessage());
         assertNull(moves.job("pc-work"), "no worker Job");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> warned("pc", "PlanningFailed", "leave them out (spec.input.exclude)"));
+    }
+
+    /**
+     * A worker finds the model refusing every request (here an unknown served name, HTTP 404) and exits 78; the
+     * Job controller fails the worker Job at once (FailJob). The job fails ModelConfig with the worker's words, which
+     * name what to fix, in the Failed condition and one Warning Event; no tally runs over what nothing committed.
+     */
+    @Test
+    void aWorkerRefusedByTheModelFailsTheJobWithItsWordsAndAWarning() {
+        moves = new JobControllerMoves(client, NS);
+        model("mr-model");
+        client.resource(rewriteJob("mr", "mr-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mr-plan") != null);
+        moves.plannerSucceeds("mr-plan", 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("mr-work") != null);
+        String refusal = "model_config: the model server refused the job's requests: POST"
+                + " http://mr-model-vllm.test.svc:8000/v1/chat/completions answered HTTP 404 {\"error\":{\"message\":"
+                + "\"The model `qwen-smal` does not exist.\"}} (check the RewriterModel's servedModelName and endpoint URL"
+                + " (base URL without /v1))";
+        ShardSummary refused = JobControllerMoves.summary(1, ShardSummary.Outcome.modelConfig, 0);
+        refused.setReason(ShardReason.MODEL_CONFIG.code());
+        refused.setMessage(refusal);
+        moves.terminatedPod(
+                moves.job("mr-work"),
+                1,
+                0,
+                false,
+                ExitCodes.MODEL_CONFIG,
+                "Error",
+                JobControllerMoves.json(refused),
+                false);
+        moves.workerStatus("mr-work", "", "", 0);
+        moves.finish("mr-work", "Failed", "PodFailurePolicy");
+        RewriteJobStatus failed = awaitStatus("mr", s -> s.getPhase() == JobPhase.Failed);
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals("ModelConfig", condition.getReason());
+        assertEquals(refusal, condition.getMessage());
+        assertEquals(0, failed.getDocuments().getWritten());
+        assertNull(moves.job("mr-tally"), "no tally");
+        await().atMost(Duration.ofSeconds(10)).until(() -> warned("mr", "ModelConfig", "servedModelName"));
+    }
+
+    /** A Warning Event about the job with that reason whose message holds {@code words}. */
+    private boolean warned(String job, String reason, String words) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .anyMatch(e -> job.equals(e.getInvolvedObject().getName())
+                        && "Warning".equals(e.getType())
+                        && reason.equals(e.getReason())
+                        && e.getMessage() != null
+                        && e.getMessage().contains(words));
     }
 
     /**

@@ -557,6 +557,11 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelUnavailableException) {
             LOG.warning(layout.shardName() + ": model unreachable, stopping: " + failure.getMessage());
+            if (lastAttempt()) {
+                // On the last attempt each document whose tries ran out was taken as a model_error reject until
+                // five in a row showed the server down: those rejects are about the outage, not the documents.
+                withdrawRejectOnlyParts(layout, "documents that failed before the outage was recognised");
+            }
             recordOutageExit(layout, ShardReason.MODEL_UNREACHABLE);
             return report(
                     shard,
@@ -597,16 +602,7 @@ public final class ShardRunner {
         }
         if (failure instanceof ModelConfigException) {
             LOG.severe(layout.shardName() + ": " + failure.getMessage());
-            try {
-                int withdrawn =
-                        new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
-                if (withdrawn > 0) {
-                    LOG.warning(layout.shardName() + ": withdrew " + withdrawn
-                            + " checkpoint part(s) of refused documents");
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.warning(layout.shardName() + ": could not withdraw this attempt's checkpoint parts: " + e);
-            }
+            withdrawRejectOnlyParts(layout, "refused documents");
             return report(
                     shard,
                     ShardSummary.Outcome.modelConfig,
@@ -668,6 +664,22 @@ public final class ShardRunner {
         // no code in the catalogue: the exception's type names the bug better than any fixed word
         unexpected.summary().setReason(failure.getClass().getSimpleName());
         return unexpected;
+    }
+
+    /**
+     * Withdraws this attempt's trailing checkpoint parts that hold only rejects: they were committed before the
+     * attempt learnt that the failure is the same for every document, and the next attempt does them again.
+     */
+    private void withdrawRejectOnlyParts(ShardLayout layout, String what) {
+        try {
+            int withdrawn =
+                    new CheckpointStore(output, layout, json).withdrawTrailingRejectOnlyParts(settings.writerId());
+            if (withdrawn > 0) {
+                LOG.warning(layout.shardName() + ": withdrew " + withdrawn + " checkpoint part(s) of " + what);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warning(layout.shardName() + ": could not withdraw this attempt's checkpoint parts: " + e);
+        }
     }
 
     private void recordOutageExit(ShardLayout layout, ShardReason reason) {

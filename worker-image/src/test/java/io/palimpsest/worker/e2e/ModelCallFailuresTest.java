@@ -256,6 +256,42 @@ class ModelCallFailuresTest {
     }
 
     /**
+     * A server that answers every request 500 during a shard's last attempt: five documents in a row whose tries
+     * ran out are an outage (exit 75), not five bad documents. The documents before the fifth were taken as
+     * model_error rejects as they failed; they must not stay in the checkpoint parts, or the attempt that runs once
+     * the server is back commits them as rejects of documents the server then answers.
+     */
+    @Test
+    void anOutageOnTheLastAttemptLeavesNoRejectOfTheDocumentsBeforeItWasRecognised() throws Exception {
+        List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
+        SimConfig broken = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .faults(FaultConfig.builder()
+                        .rate(Fault.SERVER_ERROR, 1.0)
+                        .seed(3)
+                        .build())
+                .build();
+        int port;
+        Path job;
+        try (ModelSimServer sim = ModelSimServer.start(broken, "127.0.0.1", 0)) {
+            port = sim.port();
+            job = manifests(sim.baseUrl(), "sim", 1);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            JsonNode down = runAttempt(job, 0);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, down.path("exit").asInt(), down.toString());
+        }
+        SimConfig healthy = SimConfig.builder().modelName("sim").zeroLatency().build();
+        try (ModelSimServer sim = ModelSimServer.start(healthy, "127.0.0.1", port)) {
+            JsonNode back = runAttempt(job, 1);
+            assertEquals(0, back.path("exit").asInt(), back.toString());
+            assertEquals(0, back.path("rejected").asLong(), back.toString());
+            FileStorage out = new FileStorage(dir.resolve("out"));
+            assertEquals(sorted(ids), sorted(Outputs.ids(out, "plain/shard-00000.jsonl.zst")));
+        }
+    }
+
+    /**
      * The measurement of the report: 200 documents against a server that fails half of all requests
      * with HTTP 500. Before, a document whose 8 tries all failed was committed as a model_error reject
      * (2 of 200 lost). Now such a document fails the attempt, the Job's next attempt resumes from the

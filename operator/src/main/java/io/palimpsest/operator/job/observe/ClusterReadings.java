@@ -54,7 +54,10 @@ public final class ClusterReadings {
             finishedAt = time(complete.getLastTransitionTime());
         } else if (failed != null) {
             state = switch (failed.getReason() == null ? "" : failed.getReason()) {
-                case "FailedIndexes" -> WorkerJobView.State.FINISHED_WITH_FAILED_SHARDS;
+                case "FailedIndexes" ->
+                    everyIndexFailed(job)
+                            ? WorkerJobView.State.TOO_MANY_FAILED_SHARDS
+                            : WorkerJobView.State.FINISHED_WITH_FAILED_SHARDS;
                 case "MaxFailedIndexesExceeded" -> WorkerJobView.State.TOO_MANY_FAILED_SHARDS;
                 default -> WorkerJobView.State.FAILED;
             };
@@ -66,6 +69,20 @@ public final class ClusterReadings {
                 s.getActive() == null ? 0 : s.getActive(),
                 state,
                 finishedAt);
+    }
+
+    /**
+     * Every index of the worker Job failed: no shard committed. Within {@code maxFailedIndexes} (a
+     * {@code retry.maxFailedShards} at or above the shard count) the Job controller still calls it
+     * FailedIndexes, but a campaign with nothing committed is no partial success: what failed every
+     * shard (a model down past every attempt, input no worker can read) is the same for all of them.
+     * Failed indexes are never counted before they failed, so a lagging status can only miss this.
+     */
+    private static boolean everyIndexFailed(Job job) {
+        Integer completions = job.getSpec() == null ? null : job.getSpec().getCompletions();
+        return completions != null
+                && completions > 0
+                && RangeSet.parse(job.getStatus().getFailedIndexes()).cardinality() >= completions;
     }
 
     public static HelperState helperJob(Job job) {

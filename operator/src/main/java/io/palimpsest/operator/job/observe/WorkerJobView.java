@@ -22,7 +22,7 @@ public record WorkerJobView(RangeSet completed, RangeSet failed, int active, Sta
         COMPLETE,
         /** Every index finished and some failed, within maxFailedIndexes (Job reason FailedIndexes). */
         FINISHED_WITH_FAILED_SHARDS,
-        /** More indexes failed than maxFailedIndexes allows. */
+        /** More indexes failed than maxFailedIndexes allows, or every index failed whatever it allows. */
         TOO_MANY_FAILED_SHARDS,
         /** Any other Job failure (deadline, a FailJob rule). */
         FAILED;

@@ -120,6 +120,28 @@ class WorkerJobLimitsTest {
                 .finishedAt());
     }
 
+    /**
+     * Every index failed within maxFailedIndexes (a retry.maxFailedShards at or above the shard count): the Job
+     * controller says FailedIndexes, but nothing is committed, so the job fails as one over the limit does.
+     */
+    @Test
+    void aWorkerJobWhoseEveryIndexFailedIsNoPartialSuccess() {
+        Job everyOneFailed = withCondition("FailureTarget", "FailedIndexes");
+        everyOneFailed.getSpec().setCompletions(3);
+        everyOneFailed.getStatus().setCompletedIndexes(null);
+        everyOneFailed.getStatus().setFailedIndexes("0-2");
+        assertEquals(
+                WorkerJobView.State.TOO_MANY_FAILED_SHARDS,
+                ClusterReadings.workerJob(everyOneFailed).state());
+        Job oneCommitted = withCondition("FailureTarget", "FailedIndexes");
+        oneCommitted.getSpec().setCompletions(3);
+        oneCommitted.getStatus().setCompletedIndexes("1");
+        oneCommitted.getStatus().setFailedIndexes("0,2");
+        assertEquals(
+                WorkerJobView.State.FINISHED_WITH_FAILED_SHARDS,
+                ClusterReadings.workerJob(oneCommitted).state());
+    }
+
     private static Job withCondition(String type, String reason) {
         return new JobBuilder()
                 .withNewMetadata()

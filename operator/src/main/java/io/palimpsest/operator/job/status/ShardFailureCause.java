@@ -1,0 +1,51 @@
+package io.palimpsest.operator.job.status;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.api.v1alpha1.ShardFailureReason;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import java.util.List;
+
+/**
+ * The message of a job that failed for its shards ({@code TooManyFailedShards}): how many failed and
+ * why, in the words of the latest failure that says why. Without the cause, the condition and its
+ * Event would send the user to the pods' logs for what the workers already told (a model down past
+ * every attempt, input no worker can read).
+ */
+public final class ShardFailureCause {
+    private ShardFailureCause() {}
+
+    /**
+     * @param shards the planned shard count, or null
+     * @param failed the worker Job's failed indexes
+     * @param recent the job's recent failures, oldest first
+     */
+    public static String tooManyFailed(Long shards, RangeSet failed, List<ShardFailure> recent) {
+        long count = failed.cardinality();
+        String head = shards != null && shards > 0 && count >= shards
+                ? "every shard failed for good (" + count + " of " + shards + "), none committed: a job with nothing"
+                        + " committed does not succeed, whatever retry.maxFailedShards allows"
+                : "more shards failed than retry.maxFailedShards allows"
+                        + (count > 0 ? " (" + count + (shards == null ? "" : " of " + shards) + " failed)" : "");
+        ShardFailure cause = latestCause(recent);
+        return cause == null
+                ? head
+                : head + "; the latest failure: shard " + cause.getShard() + ", attempt " + cause.getAttempt()
+                        + (cause.getReason() == null ? "" : ", " + cause.getReason())
+                        + (cause.getMessage() == null || cause.getMessage().isEmpty() ? "" : ": " + cause.getMessage());
+    }
+
+    /** The newest failure that says why it failed, else the newest; null without any. */
+    static ShardFailure latestCause(List<ShardFailure> recent) {
+        if (recent == null || recent.isEmpty()) {
+            return null;
+        }
+        for (int i = recent.size() - 1; i >= 0; i--) {
+            // a shard the operator's ledger closed says only that its attempts are spent, not why they failed
+            if (!ShardFailureReason.AttemptsExhausted.name()
+                    .equals(recent.get(i).getReason())) {
+                return recent.get(i);
+            }
+        }
+        return recent.get(recent.size() - 1);
+    }
+}

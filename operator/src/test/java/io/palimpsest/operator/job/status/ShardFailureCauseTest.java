@@ -1,0 +1,45 @@
+package io.palimpsest.operator.job.status;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.palimpsest.api.v1alpha1.RewriteJobStatus.ShardFailure;
+import io.palimpsest.operator.job.ranges.RangeSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ShardFailureCauseTest {
+
+    private static final ShardFailure DOWN = new ShardFailure(
+            1,
+            4,
+            "ModelUnreachable",
+            "model endpoint http://m-vllm:8000 unavailable for more than 600 s (last: HTTP 503)",
+            "2026-12-07T04:00:00Z");
+    private static final ShardFailure CLOSED = new ShardFailure(
+            0,
+            6,
+            "AttemptsExhausted",
+            "shard 0 has used its attempts as the operator counts them",
+            "2026-12-07T04:01:00Z");
+
+    @Test
+    void everyShardFailedSaysNoneCommittedAndWhy() {
+        assertEquals(
+                "every shard failed for good (2 of 2), none committed: a job with nothing committed does not succeed,"
+                        + " whatever retry.maxFailedShards allows; the latest failure: shard 1, attempt 4,"
+                        + " ModelUnreachable: model endpoint http://m-vllm:8000 unavailable for more than 600 s (last:"
+                        + " HTTP 503)",
+                ShardFailureCause.tooManyFailed(2L, RangeSet.parse("0-1"), List.of(DOWN, CLOSED)));
+    }
+
+    @Test
+    void overTheLimitSaysHowManyAndTheLatestCause() {
+        assertEquals(
+                "more shards failed than retry.maxFailedShards allows (3 of 10 failed); the latest failure: shard 0,"
+                        + " attempt 6, AttemptsExhausted: shard 0 has used its attempts as the operator counts them",
+                ShardFailureCause.tooManyFailed(10L, RangeSet.parse("0-2"), List.of(CLOSED)));
+        assertEquals(
+                "more shards failed than retry.maxFailedShards allows",
+                ShardFailureCause.tooManyFailed(null, RangeSet.parse(""), List.of()));
+    }
+}
