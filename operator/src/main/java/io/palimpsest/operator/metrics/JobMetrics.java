@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * RewriteJob metrics on /q/metrics, tagged by namespace and rewritejob (not job: Prometheus sets that to the scrape job), read from the status the
  * reconciler last wrote (so they say what {@code kubectl get rwj} says):
  * palimpsest_job_shards{state}, palimpsest_job_documents{outcome} (read, written, rejected,
- * skipped committed; in_progress not yet), palimpsest_job_rejected{reason}, palimpsest_job_tokens{kind} (prompt, completion,
+ * skipped committed; in_progress not yet), palimpsest_job_rejected{reason} and palimpsest_job_skipped{reason} (the
+ * status's maps: 32 names and '(other)' at most), palimpsest_job_tokens{kind} (prompt, completion,
  * committed plus in progress), palimpsest_job_tokens_per_second,
  * palimpsest_job_documents_per_second, palimpsest_job_eta_seconds (NaN without an estimate),
  * palimpsest_job_phase{model, phase} (1 for the current phase, 0 for the others), and the progress
@@ -81,20 +82,23 @@ public class JobMetrics {
                 return known;
             }
             if (known != null) {
-                known.meters.forEach(registry::remove);
-                known.rejectedByReason.register(List.of(), true);
+                known.remove(registry);
             }
             return register(k, m);
         });
         j.status = status;
         DocumentCounts docs = status.getDocuments();
-        Map<String, Long> reasons =
-                docs == null || docs.getRejectedByReason() == null ? Map.of() : docs.getRejectedByReason();
-        j.rejectedByReason.register(
-                reasons.entrySet().stream()
+        j.rejectedByReason.register(rows(docs == null ? null : docs.getRejectedByReason()), true);
+        j.skippedByReason.register(rows(docs == null ? null : docs.getSkippedByReason()), true);
+    }
+
+    /** One row per reason the status names: the status bounds them (32 and '(other)'), so the series are too. */
+    private static List<MultiGauge.Row<?>> rows(Map<String, Long> byReason) {
+        return byReason == null
+                ? List.of()
+                : byReason.entrySet().stream()
                         .map(e -> MultiGauge.Row.of(Tags.of("reason", e.getKey()), e.getValue()))
-                        .collect(Collectors.toList()),
-                true);
+                        .collect(Collectors.toList());
     }
 
     /** Drops the series of every job not in {@code existing} (deleted jobs). */
@@ -103,8 +107,7 @@ public class JobMetrics {
             if (!existing.contains(id)) {
                 PerJob gone = jobs.remove(id);
                 if (gone != null) {
-                    gone.meters.forEach(registry::remove);
-                    gone.rejectedByReason.register(List.of(), true);
+                    gone.remove(registry);
                 }
             }
         }
@@ -198,6 +201,11 @@ public class JobMetrics {
                 .description(
                         "Committed documents rejected, by reason (32 reasons at most, named from their first count on; the rest as '(other)')")
                 .register(registry);
+        j.skippedByReason = MultiGauge.builder("palimpsest.job.skipped")
+                .tags(tags)
+                .description(
+                        "Committed documents skipped, by reason (filter:<type> and the skip codes; 32 reasons at most, named from their first count on; the rest as '(other)')")
+                .register(registry);
         j.meters = meters;
         return j;
     }
@@ -219,9 +227,16 @@ public class JobMetrics {
         volatile RewriteJobStatus status;
         List<Meter> meters;
         MultiGauge rejectedByReason;
+        MultiGauge skippedByReason;
 
         PerJob(String model) {
             this.model = model;
+        }
+
+        void remove(MeterRegistry registry) {
+            meters.forEach(registry::remove);
+            rejectedByReason.register(List.of(), true);
+            skippedByReason.register(List.of(), true);
         }
     }
 }

@@ -144,7 +144,14 @@ class MetricTablesTest {
         s.setPhase(JobPhase.Running);
         s.setShards(new RewriteJobStatus.ShardCounts(100, 40, 2, 10, 48));
         s.setDocuments(new RewriteJobStatus.DocumentCounts(
-                1000, 950, 40, 10, null, 77L, Map.of("empty_output", 30L, "(other)", 10L)));
+                1000,
+                950,
+                40,
+                10,
+                null,
+                77L,
+                Map.of("empty_output", 30L, "(other)", 10L),
+                Map.of("filter:regex", 8L, "blank_line", 2L)));
         s.setTokens(new RewriteJobStatus.TokenCounts(5000, 3000, 500L, 300L));
         s.setThroughput(new RewriteJobStatus.Throughput(120));
         s.setEstimatedCompletionTime("2026-01-01T01:00:00Z");

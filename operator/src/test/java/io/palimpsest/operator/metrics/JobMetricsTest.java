@@ -158,6 +158,54 @@ class JobMetricsTest {
         assertEquals(900, rejected(registry, "late"));
     }
 
+    /**
+     * Skips by reason are exported as rejects are, from status.documents.skippedByReason: one series per reason
+     * the status names (a closed list of codes and filter names, capped at 32 and '(other)' there), following
+     * the status, and gone with the job.
+     */
+    @Test
+    void skipsByReasonAreExportedBesideTheRejects() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        JobMetrics metrics = new JobMetrics(registry, Clock.fixed(NOW, ZoneOffset.UTC));
+        RewriteJobStatus s = new RewriteJobStatus();
+        s.setPhase(JobPhase.Running);
+        s.setDocuments(new RewriteJobStatus.DocumentCounts(
+                100,
+                70,
+                11,
+                19,
+                null,
+                null,
+                Map.of("model_error", 11L),
+                Map.of("filter:regex", 9L, "filter:minLength", 6L, "blank_line", 4L)));
+        ResourceID a = new ResourceID("a", "ns");
+        metrics.observed(a, s);
+        assertEquals(9, skipped(registry, "filter:regex"));
+        assertEquals(6, skipped(registry, "filter:minLength"));
+        assertEquals(4, skipped(registry, "blank_line"));
+        assertEquals(11, rejected(registry, "model_error"));
+
+        s.getDocuments().setSkippedByReason(Map.of("filter:regex", 12L, "filter:minLength", 6L, "blank_line", 4L));
+        metrics.observed(a, s);
+        assertEquals(12, skipped(registry, "filter:regex"), "the series follow the status");
+
+        metrics.retain(Set.of());
+        assertEquals(
+                0,
+                registry.find("palimpsest.job.skipped")
+                        .tags("rewritejob", "a")
+                        .meters()
+                        .size(),
+                "a deleted job's skips by reason go with it");
+    }
+
+    private static double skipped(SimpleMeterRegistry registry, String reason) {
+        return registry.get("palimpsest.job.skipped")
+                .tags("rewritejob", "a", "reason", reason)
+                .gauge()
+                .value();
+    }
+
     private static double rejected(SimpleMeterRegistry registry, String reason) {
         return registry.get("palimpsest.job.rejected")
                 .tags("rewritejob", "a", "reason", reason)

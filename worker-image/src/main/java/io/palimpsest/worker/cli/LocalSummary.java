@@ -11,6 +11,7 @@ import io.palimpsest.worker.run.ShardRunner;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
@@ -45,8 +46,10 @@ final class LocalSummary {
         long written = committed.getWritten();
         long rejected = committed.getRejected();
         long skipped = committed.getSkipped();
-        Map<String, Long> skippedByReason =
-                new TreeMap<>(committed.getSkippedByReason() == null ? Map.of() : committed.getSkippedByReason());
+        // by reason as the totals count: the output's (a retry round's skips are among its rejects there), then
+        // what the attempts of shards not committed read, capped as tally caps them
+        Map<String, Long> rejectedByReason = new TreeMap<>();
+        Map<String, Long> skippedByReason = new TreeMap<>();
         long resumed = 0;
         int uncommitted = 0;
         Map<ShardSummary.Outcome, Integer> outcomes = new TreeMap<>();
@@ -57,6 +60,9 @@ final class LocalSummary {
                 written += s.getWritten();
                 rejected += s.getRejected();
                 skipped += s.getSkipped();
+                if (s.getRejectedByReason() != null) {
+                    s.getRejectedByReason().forEach((reason, n) -> rejectedByReason.merge(reason, n, Long::sum));
+                }
                 if (s.getSkippedByReason() != null) {
                     s.getSkippedByReason().forEach((reason, n) -> skippedByReason.merge(reason, n, Long::sum));
                 }
@@ -71,9 +77,10 @@ final class LocalSummary {
         for (String earlier : EarlierRecipes.lines(committed)) {
             System.out.println("           " + earlier);
         }
-        if (!skippedByReason.isEmpty()) {
-            System.out.println("skipped    " + documentsByReason(skippedByReason));
-        }
+        reasonsLine(VariantCounts.merge(committed.getRejectedByReason(), rejectedByReason))
+                .ifPresent(line -> System.out.println("rejected   " + line));
+        reasonsLine(VariantCounts.merge(committed.getSkippedByReason(), skippedByReason))
+                .ifPresent(line -> System.out.println("skipped    " + line));
         if (resumed > 0) {
             // answered by an earlier run stopped part-way: taken from its checkpoint parts, not sent again
             System.out.println("resumed    " + resumed + " documents resumed from checkpoint parts");
@@ -172,10 +179,15 @@ final class LocalSummary {
                 + " before using this output";
     }
 
+    /** {@link #documentsByReason}, or nothing when no document is counted there (null or empty). */
+    static Optional<String> reasonsLine(Map<String, Long> counts) {
+        return counts == null || counts.isEmpty() ? Optional.empty() : Optional.of(documentsByReason(counts));
+    }
+
     /**
      * Documents by reason, most first (ties by name, {@code (other)} last): "filter:regex 9, too_short 6". The
-     * skipped line of {@code local}'s summary and of {@code tally}'s stderr, so both say one output's figures in
-     * the same words.
+     * rejected and skipped lines of {@code local}'s summary and of {@code tally}'s stderr, so both say one
+     * output's figures in the same words.
      */
     static String documentsByReason(Map<String, Long> counts) {
         return counts.entrySet().stream()

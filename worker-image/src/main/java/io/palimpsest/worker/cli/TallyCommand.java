@@ -8,7 +8,7 @@ import io.palimpsest.worker.run.EarlierRecipes;
 import io.palimpsest.worker.run.ReceiptTally;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
             "Sums every shard receipt under <output>/_palimpsest/receipts/ and combines the committed retry rounds"
                     + " under <output>/retries/ (a document counts where it was last run): the output's totals, as"
                     + " local's summary states them. rejectedByReason and skippedByReason say why documents were not"
-                    + " written, and when some were skipped a line on stderr says why, as local's summary does"
-                    + " (\"skipped    filter:regex 9, too_short 6\").",
+                    + " written, and when some were rejected or skipped lines on stderr say why, as local's summary"
+                    + " does (\"rejected   model_error 3, truncation 2\", \"skipped    filter:regex 9, too_short 6\"):"
+                    + " each sums to its figure in the totals, a retry round's skipped documents among the rejects.",
             "Shards committed under an earlier recipe (before a recipe change that local or plan"
                     + " --accept-recipe-change accepted), the run's and retry rounds', are in the output, so they are"
                     + " in the totals too; earlierRecipes says how much of them each earlier recipe made, counted as"
@@ -62,17 +63,17 @@ final class TallyCommand implements Callable<Integer> {
             String line = json.writeValueAsString(tally);
             System.out.println(line);
             List<String> earlier = EarlierRecipes.lines(tally);
-            Map<String, Long> skipped = tally.getSkippedByReason();
-            if (!earlier.isEmpty() || (skipped != null && !skipped.isEmpty())) {
-                // the mix and why documents were skipped, in local's words, for whoever reads the totals by hand;
-                // stdout stays the JSON
+            Optional<String> rejected = LocalSummary.reasonsLine(tally.getRejectedByReason());
+            Optional<String> skipped = LocalSummary.reasonsLine(tally.getSkippedByReason());
+            if (!earlier.isEmpty() || rejected.isPresent() || skipped.isPresent()) {
+                // the mix and why documents were not written, in local's words, for whoever reads the totals by
+                // hand; stdout stays the JSON
                 System.err.println("documents  "
                         + LocalSummary.documents(
                                 tally.getRead(), tally.getWritten(), tally.getRejected(), tally.getSkipped()));
                 earlier.forEach(l -> System.err.println("           " + l));
-                if (skipped != null && !skipped.isEmpty()) {
-                    System.err.println("skipped    " + LocalSummary.documentsByReason(skipped));
-                }
+                rejected.ifPresent(l -> System.err.println("rejected   " + l));
+                skipped.ifPresent(l -> System.err.println("skipped    " + l));
             }
             pod.report(fitted(tally, line, json));
             return 0;

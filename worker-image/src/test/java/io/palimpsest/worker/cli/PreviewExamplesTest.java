@@ -165,23 +165,34 @@ class PreviewExamplesTest {
         List<String> figures = new ArrayList<>();
         for (String line :
                 docs.substring(heading, end < 0 ? docs.length() : end).split("\n")) {
-            if (line.startsWith("documents  ") || line.startsWith("skipped    ") || line.startsWith("tokens     ")) {
+            if (line.startsWith("documents  ")
+                    || line.startsWith("rejected   ")
+                    || line.startsWith("skipped    ")
+                    || line.startsWith("tokens     ")) {
                 figures.add(line.replaceFirst(" committed \\(this run: .*\\)$", ""));
             }
         }
         return figures;
     }
 
-    /** The same lines, summed over the committed receipts (the skipped line when documents were skipped). */
+    /**
+     * The same lines, summed over the committed receipts (the rejected and skipped lines when documents were
+     * rejected or skipped).
+     */
     private static List<String> committedFigures(Path out) throws IOException {
         long[] sums = new long[6];
         List<String> fields = List.of("read", "written", "rejected", "skipped", "promptTokens", "completionTokens");
+        Map<String, Long> rejected = new TreeMap<>();
         Map<String, Long> skipped = new TreeMap<>();
         for (Path receipt : Files.newDirectoryStream(out.resolve("_palimpsest/receipts"))) {
             JsonNode counts = JSON.readTree(receipt.toFile()).path("counts");
             for (int i = 0; i < fields.size(); i++) {
                 sums[i] += counts.path(fields.get(i)).asLong();
             }
+            counts.path("reasons")
+                    .fields()
+                    .forEachRemaining(
+                            e -> rejected.merge(e.getKey(), e.getValue().asLong(), Long::sum));
             counts.path("skipReasons")
                     .fields()
                     .forEachRemaining(
@@ -190,6 +201,9 @@ class PreviewExamplesTest {
         List<String> figures = new ArrayList<>();
         figures.add(String.format(
                 "documents  read %d, written %d, rejected %d, skipped %d", sums[0], sums[1], sums[2], sums[3]));
+        if (!rejected.isEmpty()) {
+            figures.add("rejected   " + LocalSummary.documentsByReason(rejected));
+        }
         if (!skipped.isEmpty()) {
             figures.add("skipped    " + LocalSummary.documentsByReason(skipped));
         }

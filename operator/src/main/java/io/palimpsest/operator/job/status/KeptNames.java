@@ -7,13 +7,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A job's counts by name (records written per variant, documents rejected per reason) as its status
+ * A job's counts by name (records written per variant, documents rejected or skipped per reason) as its status
  * keeps them: bounded like {@link VariantCounts} (at most {@link VariantCounts#MAX_NAMED} names, the
  * rest summed under {@link VariantCounts#OTHER}), but a name, once named, stays named while the job
  * lives. Which names are named is decided by first appearance, not by rank: a later name that
  * overtakes an earlier one goes under {@code (other)}, and the earlier one keeps its own count. So
  * between tallies no count goes down (the per-reason series exported from it,
- * {@code palimpsest_job_rejected}, only rise), and {@code (other)} holds only names never named. The
+ * {@code palimpsest_job_rejected} and {@code palimpsest_job_skipped}, only rise), and {@code (other)} holds only
+ * names never named. The
  * receipts' tally is the exception ({@link #replace}): its totals are the counts, and a name it ranked
  * out of its own 32 is summed under {@code (other)} rather than left with a count nothing updates.
  */
