@@ -14,7 +14,6 @@ import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.client.ModelClient;
-import io.palimpsest.worker.client.ModelConfigException;
 import io.palimpsest.worker.client.ModelUnavailableException;
 import io.palimpsest.worker.client.ModelUrls;
 import io.palimpsest.worker.config.InvalidJobException;
@@ -64,10 +63,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Run a RewriteJob manifest (with its RewriterModel) on this machine: plan, run every shard, print a summary.",
-            "The summary's documents and tokens are the output's totals as tally states them (every committed shard,"
-                    + " this run's and earlier runs'), plus what the attempts of shards left uncommitted read. Shards"
+            "The summary's documents are the output's totals as tally states them (every committed shard, this"
+                    + " run's and earlier runs'), plus what the attempts of shards left uncommitted read. Shards"
                     + " committed under an earlier recipe (--accept-recipe-change) count, and a line below says how"
-                    + " much of the totals each earlier recipe made."
+                    + " much of the totals each earlier recipe made. Its tokens line gives the output's committed"
+                    + " tokens (\"committed\"), then what this run's model requests were answered with, committed or"
+                    + " not (\"this run: ... answered\"), so an interrupted or failed run still says what it cost."
         })
 final class LocalCommand implements Callable<Integer> {
 
@@ -133,7 +134,13 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     /** SIGTERM stops every shard as it stops {@code run}'s one, and no shard or attempt starts after it. */
-    private final SigtermHook sigterm = SigtermHook.launchedOrNew();
+    SigtermHook sigterm = SigtermHook.launchedOrNew("local");
+
+    /** What a stop before the shards says ({@code retry-rejects} names its round); set before {@link #run}. */
+    SigtermHook.StopBeforeShards stoppedBefore = LocalSummary::stoppedBefore;
+
+    /** The retry round this run is ({@code retry-rejects}), named by a stopped run's last line; null for a job. */
+    Integer retryRound;
 
     @Option(
             names = "--sim-rules",
@@ -191,7 +198,7 @@ final class LocalCommand implements Callable<Integer> {
      */
     private void answerStops(String doing) {
         sigterm.before(doing);
-        sigterm.install(stopWithin, LocalSummary::stoppedBefore);
+        sigterm.install(stopWithin, stoppedBefore);
     }
 
     private int runJob(ResolvedJob job, RewriterModel rewriterModel) throws Exception {
@@ -244,7 +251,11 @@ final class LocalCommand implements Callable<Integer> {
                 return SigtermHook.exitOf(sigterm.stoppedBy()); // the hook said where the stop came: no shard starts
             }
             RunProgress progress = new RunProgress();
-            List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start);
+            UnaryOperator<String> said = message -> placedRefusal(runtime)
+                    .filter(placed -> placed.refusal().equals(message))
+                    .map(placed -> REFUSAL_SAID_BELOW)
+                    .orElse(message);
+            List<ShardRunner.Report> reports = runAll(runtime, plan, model.baseUrl(), progress, start, said);
             LocalSummary.print(
                     reports,
                     new ReceiptTally(json).sum(runtime.output(), runtime.job.getRecipeHash()),
@@ -253,25 +264,43 @@ final class LocalCommand implements Callable<Integer> {
                             ? null
                             : runtime.openedClient().stats(),
                     (System.nanoTime() - start) / 1e9,
-                    runtime.output().describe());
-            Optional<ModelConfigException> refused = runtime.openedClient() == null
-                    ? Optional.empty()
-                    : runtime.openedClient().refusal();
-            if (refused.isPresent() && loaded != null) {
-                // the shards' lines say what the server answered; this one where in the manifests to fix it
-                String at = loaded.located(
-                        refused.get().getMessage(), refused.get().about(), overridden(out, modelOptions.endpoint));
-                if (!at.equals(refused.get().getMessage())) {
-                    System.err.println("palimpsest local: " + at);
-                }
-            }
+                    runtime.output().describe(),
+                    said);
+            // the server's words, once, after the file and line of the field to fix; the shards' lines point here
+            placedRefusal(runtime).ifPresent(placed -> System.err.println("palimpsest local: " + placed.line()));
             String signal = sigterm.stoppedBy();
             if (signal != null) {
                 // the JVM ends with 128 + the signal's number whatever the shards did: said, with what was kept
-                System.out.println(LocalSummary.interrupted(reports, signal, SigtermHook.exitOf(signal)));
+                System.out.println(LocalSummary.interrupted(reports, signal, SigtermHook.exitOf(signal), retryRound));
             }
             return reports.stream().mapToInt(ShardRunner.Report::exitCode).max().orElse(0);
         }
+    }
+
+    /**
+     * What a shard's line and the summary say in place of a job-wide refusal of the model server that is said once,
+     * placed, after the summary: the same words for every shard, and the line of the manifest field to fix.
+     */
+    static final String REFUSAL_SAID_BELOW =
+            "the model server refused the job's requests: its answer is below the summary, at the manifest line to fix";
+
+    /** The server's refusal (its words) and the line saying them at the manifest field it is about. */
+    private record PlacedRefusal(String refusal, String line) {}
+
+    /**
+     * The model server's job-wide refusal at the line of the manifest field it is about; empty when there is none,
+     * or when no manifest line writes that field (the command line replaced it): the shards' lines then say it.
+     */
+    private Optional<PlacedRefusal> placedRefusal(JobRuntime runtime) {
+        if (loaded == null || runtime.openedClient() == null) {
+            return Optional.empty();
+        }
+        return runtime.openedClient().refusal().flatMap(refused -> {
+            String at = loaded.located(refused.getMessage(), refused.about(), overridden(out, modelOptions.endpoint));
+            return at.equals(refused.getMessage())
+                    ? Optional.empty()
+                    : Optional.of(new PlacedRefusal(refused.getMessage(), at));
+        });
     }
 
     /** An example that needs scripted replies (JSON, edit programs, judge scores) ships them beside its manifests. */
@@ -287,7 +316,13 @@ final class LocalCommand implements Callable<Integer> {
     }
 
     private List<ShardRunner.Report> runAll(
-            JobRuntime runtime, PlanSummary plan, URI modelUrl, RunProgress progress, long start) throws Exception {
+            JobRuntime runtime,
+            PlanSummary plan,
+            URI modelUrl,
+            RunProgress progress,
+            long start,
+            UnaryOperator<String> said)
+            throws Exception {
         int shards = (int) plan.getShards();
         int every = checkpointEvery != null ? checkpointEvery : runtime.checkpointEvery();
         Duration deadline =
@@ -338,7 +373,7 @@ final class LocalCommand implements Callable<Integer> {
                         ShardRunner.Report ended = report;
                         // after a signal, a shard that committed anyway shows the exit the process ends with
                         String signal = sigterm.stoppedBy();
-                        ticker.above(() -> ShardLogLine.print(ended, signal));
+                        ticker.above(() -> ShardLogLine.print(ended, signal, said));
                         if (!retriedByTheJob(report) || attempt == attempts - 1 || sigterm.stopping()) {
                             break;
                         }

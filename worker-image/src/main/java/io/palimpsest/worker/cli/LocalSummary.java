@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -40,6 +41,21 @@ final class LocalSummary {
             ClientStats stats,
             double seconds,
             String output) {
+        print(reports, committed, progress, stats, seconds, output, UnaryOperator.identity());
+    }
+
+    /**
+     * As above, each failed shard's message as {@code said} says it ({@code local} points to a refusal it says once,
+     * at its manifest line, below the summary).
+     */
+    static void print(
+            List<ShardRunner.Report> reports,
+            Tally committed,
+            RunProgress progress,
+            ClientStats stats,
+            double seconds,
+            String output,
+            UnaryOperator<String> said) {
         // the committed part is the output's, counted as tally counts it; a shard not committed adds what its
         // attempt read, so a stopped run's line still says how many documents are unfinished
         long read = committed.getRead();
@@ -106,7 +122,9 @@ final class LocalSummary {
                         report.summary().getShard(),
                         report.summary().getOutcome(),
                         report.summary().getReason(),
-                        report.summary().getMessage());
+                        report.summary().getMessage() == null
+                                ? null
+                                : said.apply(report.summary().getMessage()));
             }
         }
     }
@@ -142,13 +160,20 @@ final class LocalSummary {
      * committed, some just before the signal took effect) and that the exit code is the signal's, not a failure's.
      */
     static String interrupted(List<ShardRunner.Report> reports, String signal, int exit) {
+        return interrupted(reports, signal, exit, null);
+    }
+
+    /** As above, for retry round {@code round} of {@code retry-rejects} (null: a job's run). */
+    static String interrupted(List<ShardRunner.Report> reports, String signal, int exit, Integer round) {
         long committed = reports.stream().filter(r -> r.exitCode() == 0).count();
         if (committed == reports.size()) {
-            return "stopped    by " + signal + " after every shard was committed: the output is complete; exit " + exit
+            return "stopped    by " + signal + " after every shard was committed: the "
+                    + (round == null ? "output" : "retry round " + round) + " is complete; exit " + exit
                     + " says only that the run was interrupted";
         }
-        return "stopped    by " + signal + ": " + committed + " of " + reports.size()
-                + " shards committed; run the same command again to resume the rest (exit " + exit + ")";
+        return "stopped    by " + signal + ": " + committed + " of " + reports.size() + " shards"
+                + (round == null ? "" : " of retry round " + round) + " committed; run the same command again to"
+                + " resume " + (round == null ? "the rest" : "retry round " + round) + " (exit " + exit + ")";
     }
 
     /**

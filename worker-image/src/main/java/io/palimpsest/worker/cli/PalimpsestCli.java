@@ -46,7 +46,9 @@ public final class PalimpsestCli implements Runnable {
         }
         if (args.length > 0 && args[0].equals("local")) {
             // a Ctrl-C while the CLI is still loading is answered as one during the run's first steps
-            SigtermHook.launch("starting", LocalSummary::stoppedBefore);
+            SigtermHook.launch("local", "starting", LocalSummary::stoppedBefore);
+        } else if (args.length > 0 && args[0].equals("retry-rejects")) {
+            SigtermHook.launch("retry-rejects", "starting", RetryRejectsCommand::stoppedStarting);
         }
         // before anything loads the JDK's HTTP client, which reads it once
         ConnectionUse.allowConnectionHeader();

@@ -11,6 +11,7 @@ import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.InputItem;
 import io.palimpsest.worker.format.ItemReason;
 import io.palimpsest.worker.format.ShardDataException;
+import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.CorruptFiles;
 import io.palimpsest.worker.plan.DuplicateIdIndex;
 import io.palimpsest.worker.plan.FilesWithoutDocuments;
@@ -113,8 +114,9 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper();
+        JobManifests.Loaded loaded = null;
         try {
-            var loaded = pod.load(out);
+            loaded = pod.load(out);
             try (JobRuntime runtime = new JobRuntime(loaded.job(), pod.environment(), json)) {
                 if (fleetWorkers != null && fleetWorkers < 1) {
                     throw new InvalidJobException("--fleet-workers must be at least 1, got " + fleetWorkers);
@@ -132,13 +134,14 @@ final class PlanCommand implements Callable<Integer> {
             }
         } catch (InvalidJobException e) {
             // the operator puts this in the PlanningFailed condition; a refusal for the input's state is marked, so
-            // that
-            // the job plans again once the RewriteJob writing its input has Succeeded
+            // that the job plans again once the RewriteJob writing its input has Succeeded. The words alone, as a
+            // pod's resolved job (no manifest lines) gives them
             pod.report(
                     e instanceof InputNotReadyException
                             ? PlanRefusals.INPUT_NOT_READY + e.getMessage()
                             : e.getMessage());
-            throw e;
+            // read from manifests (-f): the field a refusal is about, at its line, as local names it
+            throw loaded == null ? e : loaded.located(e, LocalCommand.overridden(out, null));
         }
     }
 

@@ -85,6 +85,15 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     private final ObjectMapper json = new ObjectMapper();
 
+    /**
+     * A SIGINT or SIGTERM is answered from the process's start: before the round's shards run, at once, with the step
+     * it came in and what the call left; once they run, as {@code local} answers it, naming the round.
+     */
+    private final SigtermHook sigterm = SigtermHook.launchedOrNew("retry-rejects");
+
+    /** The retry round whose input is written (made by this call, or left unfinished by an earlier one); null before. */
+    private volatile Integer roundUnderWay;
+
     /** What a retry round sets itself rather than reading from the manifest: no line of the manifest is its. */
     private static final List<ManifestField> ROUND_FIELDS = List.of(
             ManifestField.job("spec.input.uri"),
@@ -99,17 +108,52 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        checkReasons(reasons);
-        JobManifests.Loaded loaded = new JobManifests().load(manifests);
+        sigterm.before("reading the manifests");
+        sigterm.install(SigtermHook.DEFAULT_STOP_WITHIN, this::stoppedBefore);
         try {
-            return retry(loaded);
-        } catch (InvalidJobException e) {
-            // the field a refusal is about, at its line in the manifests, as local names it
-            throw loaded.located(e, LocalCommand.overridden(out, modelOptions.endpoint));
+            checkReasons(reasons);
+            JobManifests.Loaded loaded = new JobManifests().load(manifests);
+            try {
+                return retry(loaded);
+            } catch (InvalidJobException e) {
+                // the field a refusal is about, at its line in the manifests, as local names it
+                throw loaded.located(e, LocalCommand.overridden(out, modelOptions.endpoint));
+            }
+        } finally {
+            sigterm.done();
         }
     }
 
+    /** What a stop while the CLI starts leaves: nothing of this call. */
+    static String stoppedStarting(String doing, String signal) {
+        return stoppedBefore(doing, signal, null);
+    }
+
+    private String stoppedBefore(String doing, String signal) {
+        return stoppedBefore(doing, signal, roundUnderWay);
+    }
+
+    /**
+     * The one line of a call stopped before any shard of its round started, said by the hook: the step it was in
+     * ({@code doing}), that the call committed nothing and sent nothing to the model, and what the next call does: it
+     * resumes {@code round} once its input is written, else chooses the rejects again.
+     */
+    static String stoppedBefore(String doing, String signal, Integer round) {
+        // a signal whose name is not known (it came before its handler could be wrapped) may be either exit
+        String exit = signal.startsWith("SIG") ? " (exit " + SigtermHook.exitOf(signal) + ")" : "";
+        if (round == null) {
+            return "stopped    by " + signal + " while " + doing + ", before this call ran a retry round: it committed"
+                    + " nothing and sent no document to the model; run the same command again to retry the rejects"
+                    + exit;
+        }
+        return "stopped    by " + signal + " while " + doing + ", before any shard of retry round " + round
+                + " started: this call committed nothing and sent no document to the model (the round's documents"
+                + " are chosen and written under retries/); run the same command again to resume retry round " + round
+                + exit;
+    }
+
     private int retry(JobManifests.Loaded loaded) throws Exception {
+        sigterm.before("reading the committed output and its retry rounds");
         ResolvedJob job = modelOptions.identify(loaded.job());
         LocalPaths.resolve(job, loaded.jobFile(), out);
         String outputUri = withSlash(job.getSpec().getOutput().getUri());
@@ -179,6 +223,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
                     roundRejects = committedRejects(roundOutput, runtime.compression());
                 }
                 if (roundRejects == null) {
+                    roundUnderWay = round;
                     System.err.printf(
                             "resuming retry round %d (%s), left unfinished%n",
                             round, Plural.of(retried.size(), "document"));
@@ -211,7 +256,9 @@ final class RetryRejectsCommand implements Callable<Integer> {
             if (chosen.chosen().isEmpty()) {
                 return ExitCodes.DONE;
             }
+            sigterm.before("writing the chosen documents of retry round " + round);
             output.put(RetryRounds.inputKey(round), documents(chosen.chosen()));
+            roundUnderWay = round;
             return runRound(job, loaded, outputUri, round, true);
         }
     }
@@ -265,6 +312,10 @@ final class RetryRejectsCommand implements Callable<Integer> {
         local.parallelShards = 4;
         local.retryRoundInput = metadataApart;
         local.loaded = loaded;
+        // one hook for the call: a stop before the round's shards names the round, and a stopped round's summary too
+        local.sigterm = sigterm;
+        local.stoppedBefore = this::stoppedBefore;
+        local.retryRound = round;
         System.err.printf(
                 "retry round %d -> %s%n", round, roundJob.getSpec().getOutput().getUri());
         try {

@@ -6,6 +6,7 @@ import io.palimpsest.worker.client.ClientStats;
 import io.palimpsest.worker.run.ShardRunner;
 import io.palimpsest.worker.text.ControlChars;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -58,7 +59,16 @@ final class ShardLogLine {
 
     /** A shard that shared its client with others ({@code local}): only what is the shard's own. */
     static void print(ShardRunner.Report report, String signal) {
-        System.err.println(counts(report, signal) + message(report.summary()));
+        print(report, signal, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #print(ShardRunner.Report, String)}, its message as {@code said} says it ({@code local} points to
+     * a refusal it says once for every shard).
+     */
+    static void print(ShardRunner.Report report, String signal, UnaryOperator<String> said) {
+        String message = report.summary().getMessage();
+        System.err.println(counts(report, signal) + (message == null ? "" : " message=" + quoted(said.apply(message))));
     }
 
     /**

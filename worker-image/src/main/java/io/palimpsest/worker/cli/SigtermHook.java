@@ -19,8 +19,8 @@ import sun.misc.SignalHandler;
  * so the process exits (with 143) only after committing what was answered and reporting it. A runner
  * that starts after the signal stops at once; {@link #stopping()} tells a command to start no more.
  * A command that names the steps it takes before its shards ({@link #before}) has a signal in one of
- * them answered by the hook itself, at once (nothing waits to be committed): {@code local}, whose hook
- * is in place from the process's start ({@link #launch}).
+ * them answered by the hook itself, at once (nothing waits to be committed): {@code local} and {@code
+ * retry-rejects}, whose hook is in place from the process's start ({@link #launch}).
  */
 final class SigtermHook {
     /**
@@ -95,10 +95,16 @@ final class SigtermHook {
     private String doing;
 
     /** {@code --stop-within}'s default, until the command has read its own. */
-    private static final Duration DEFAULT_STOP_WITHIN = Duration.ofSeconds(20);
+    static final Duration DEFAULT_STOP_WITHIN = Duration.ofSeconds(20);
 
     /** The hook {@link #launch} installed for the command about to be built, until the command takes it. */
     private static final AtomicReference<SigtermHook> LAUNCHED = new AtomicReference<>();
+
+    /**
+     * The command {@link #launch} installed its hook for: picocli builds every command before it parses the command
+     * line, and only that one takes it.
+     */
+    private static volatile String launchedFor;
 
     /** The hook {@link #launch} installed, taken or not (picocli builds the command before it parses its options). */
     private static final AtomicReference<SigtermHook> LAUNCH = new AtomicReference<>();
@@ -108,17 +114,18 @@ final class SigtermHook {
      * is starting (loading its classes takes seconds on a busy machine) is answered too: the command takes it with
      * {@link #launchedOrNew} and installs it again with its own {@code --stop-within}.
      */
-    static void launch(String doing, StopBeforeShards account) {
+    static void launch(String command, String doing, StopBeforeShards account) {
         SigtermHook launched = new SigtermHook();
         launched.before(doing);
         launched.install(DEFAULT_STOP_WITHIN, account);
+        launchedFor = command;
         LAUNCHED.set(launched);
         LAUNCH.set(launched);
     }
 
-    /** The hook {@link #launch} installed, the first time; a new one otherwise. */
-    static SigtermHook launchedOrNew() {
-        SigtermHook launched = LAUNCHED.getAndSet(null);
+    /** The hook {@link #launch} installed for {@code command}, the first time; a new one otherwise. */
+    static SigtermHook launchedOrNew(String command) {
+        SigtermHook launched = command.equals(launchedFor) ? LAUNCHED.getAndSet(null) : null;
         return launched != null ? launched : new SigtermHook();
     }
 

@@ -601,7 +601,10 @@ public final class ShardRunner {
                     ExitCodes.MODEL_CONFIG);
         }
         if (failure instanceof ModelConfigException) {
-            LOG.severe(layout.shardName() + ": " + failure.getMessage());
+            // the same words for every shard: the shard's line and summary say them (local says them once, at the
+            // manifest field to fix), so the log says only that the shard stopped on them
+            LOG.severe(layout.shardName() + ": stopped on a refusal the same for every document (the shard's"
+                    + " summary says what was refused)");
             withdrawRejectOnlyParts(layout, "refused documents");
             return report(
                     shard,

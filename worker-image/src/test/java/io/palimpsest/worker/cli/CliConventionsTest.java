@@ -73,6 +73,24 @@ class CliConventionsTest {
         assertFalse(text.contains("foreignReceipts"), help.out());
     }
 
+    /**
+     * local's help says what its summary's tokens line gives: the output's committed tokens, then what this run's
+     * requests were answered with, committed or not (a stopped or failed run still says what it cost), where it
+     * said the tokens were the output's totals alone.
+     */
+    @Test
+    void localsHelpSaysTheTokensLineGivesTheCommittedTotalsAndThisRunsAnswers() {
+        CliRun help = cli("local", "--help");
+        assertEquals(0, help.exit(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        assertFalse(text.contains("documents and tokens are the output's totals"), help.out());
+        assertTrue(
+                text.contains(
+                        "Its tokens line gives the output's committed tokens (\"committed\"), then what"
+                                + " this run's model requests were answered with, committed or not (\"this run: ... answered\")"),
+                help.out());
+    }
+
     @Test
     void aRetryRejectsUsageErrorNamesTheCommandInFull() {
         CliRun run = cli("retry-rejects", "-f", "../examples/quickstart", "--reason", "empty_text");

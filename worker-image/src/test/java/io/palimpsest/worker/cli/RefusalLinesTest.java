@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,7 +122,18 @@ class RefusalLinesTest {
                     tmp.resolve("out").toString());
             assertEquals(ExitCodes.MODEL_CONFIG, local.exit(), local.err());
             assertTrue(local.err().contains("palimpsest local: " + at), local.err());
-            assertTrue(local.err().contains("The model `wrong-name` does not exist"), local.err());
+            // the server's words are said once, at the field's line: each shard's line and the summary point to it
+            String words = "The model `wrong-name` does not exist";
+            assertEquals(1, local.text().split(Pattern.quote(words), -1).length - 1, local.text());
+            assertTrue(
+                    local.err().matches("(?s).*palimpsest local: " + Pattern.quote(at) + "[^\n]*" + words + ".*"),
+                    local.err());
+            assertTrue(
+                    local.err().contains("shard-00000 modelConfig exit=78 ")
+                            && local.err()
+                                    .contains(
+                                            " message=\"the model server refused the job's requests: its answer is below the summary, at the manifest line to fix\""),
+                    local.err());
 
             CliRun preview = preview();
             assertEquals(ExitCodes.MODEL_CONFIG, preview.exit(), preview.err());
@@ -249,6 +261,22 @@ class RefusalLinesTest {
                         .contains("palimpsest retry-rejects: " + manifests.resolve("job.yaml") + ":"
                                 + lineOf("job.yaml", "include: [") + ": spec.input.include: input drift: "),
                 retry.err());
+
+        // plan -f plans as local does, and places its refusals the same way
+        CliRun plan = CliRun.of(
+                "plan",
+                "-f",
+                manifests.toString(),
+                "--out",
+                out.toString(),
+                "--termination-log",
+                tmp.resolve("termination-log").toString());
+        assertEquals(ExitCodes.INVALID_JOB, plan.exit(), plan.err());
+        assertTrue(
+                plan.err()
+                        .contains("palimpsest plan: " + manifests.resolve("job.yaml") + ":"
+                                + lineOf("job.yaml", "include: [") + ": spec.input.include: input drift: "),
+                plan.err());
     }
 
     @Test
