@@ -646,16 +646,19 @@ final class LocalCommand implements Callable<Integer> {
         }
 
         ProgressLine line() {
+            long before = progress.documentsBefore();
             return new ProgressLine(
                     shardsDone.get(),
                     shards,
-                    progress.itemsDone.get(),
+                    before + progress.itemsDone.get(),
                     progress.written.get(),
                     progress.rejected.get(),
                     AnsweredTokens.of(stats, progress).completion(),
                     progress.inputFraction(plannedBytes),
                     (System.nanoTime() - start) / 1e9,
-                    modelOutage.get());
+                    modelOutage.get(),
+                    before,
+                    progress.fractionBefore(plannedBytes));
         }
 
         private void print() {

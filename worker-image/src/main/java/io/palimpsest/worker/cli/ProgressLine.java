@@ -8,10 +8,14 @@ import java.util.Optional;
  * read ({@link io.palimpsest.worker.run.RunProgress#inputFraction(long)}: bytes as stored over the
  * plan's bytes, corrected for documents read but not answered yet): the number of documents is known
  * only once every file is read, and bytes track it closely for any corpus whose documents are not
- * sorted by size.
- * The ETA extrapolates the elapsed time at that share; neither is shown before the run has a
- * measurable share. The tokens (and their rate) are those the model answered, as each answer comes
- * ({@link AnsweredTokens}): none of them is committed before its shard is.
+ * sorted by size. A resumed run counts what was done before it on both sides, the share and the
+ * documents ({@code before}: the shards committed before, from their receipts, and the documents resumed
+ * from checkpoint parts), so the estimated total is the plan's from its start.
+ * The ETA extrapolates the elapsed time at the share this run did ({@code fractionBefore} taken out);
+ * neither is shown before the run has a measurable share. The tokens (and their rate) are those the
+ * model answered, as each answer comes ({@link AnsweredTokens}): none of them is committed before its shard is.
+ *
+ * @param documents done in all, this run's and {@code before}
  */
 record ProgressLine(
         int shardsDone,
@@ -22,7 +26,33 @@ record ProgressLine(
         long answeredCompletionTokens,
         double inputFraction,
         double seconds,
-        Optional<Duration> modelOutage) {
+        Optional<Duration> modelOutage,
+        long before,
+        double fractionBefore) {
+
+    ProgressLine(
+            int shardsDone,
+            int shards,
+            long documents,
+            long written,
+            long notWritten,
+            long answeredCompletionTokens,
+            double inputFraction,
+            double seconds,
+            Optional<Duration> modelOutage) {
+        this(
+                shardsDone,
+                shards,
+                documents,
+                written,
+                notWritten,
+                answeredCompletionTokens,
+                inputFraction,
+                seconds,
+                modelOutage,
+                0,
+                0);
+    }
 
     ProgressLine(
             int shardsDone,
@@ -61,10 +91,14 @@ record ProgressLine(
      */
     long etaSeconds() {
         double f = fraction();
-        if (modelOutage.isPresent() || Double.isNaN(f) || f < MIN_FRACTION || seconds <= 0) {
+        if (f >= 1.0) {
+            return 0;
+        }
+        double ours = f - (Double.isNaN(fractionBefore) ? 0 : fractionBefore);
+        if (modelOutage.isPresent() || Double.isNaN(f) || ours < MIN_FRACTION || seconds <= 0) {
             return -1;
         }
-        return Math.round(seconds * (1 - f) / f);
+        return Math.round(seconds * (1 - f) / ours);
     }
 
     String text() {
@@ -75,11 +109,12 @@ record ProgressLine(
                 ? ""
                 : f >= 1.0 ? " of " + documents : " of ~" + Math.round(documents / f);
         return String.format(
-                "%s docs %d%s (written %d, not written %d) | shards %d/%d | %d completion tokens answered | %.0f tok/s"
+                "%s docs %d%s (%swritten %d, not written %d) | shards %d/%d | %d completion tokens answered | %.0f tok/s"
                         + " | %s | %s",
                 share,
                 documents,
                 total,
+                before > 0 ? "before this run " + before + ", " : "",
                 written,
                 notWritten,
                 shardsDone,

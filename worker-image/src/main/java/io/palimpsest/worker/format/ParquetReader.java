@@ -135,6 +135,9 @@ public final class ParquetReader implements DocumentReader {
                 }
             } else if (count > 0) {
                 node.set(fieldType.getName(), value(group, field, 0, fieldType, topLevel));
+            } else if (topLevel && textColumns.contains(fieldType.getName())) {
+                // a null in the text or id column is JSON's null, not a field the record lacks: said "is null"
+                node.putNull(fieldType.getName());
             }
         }
         return node;

@@ -2,9 +2,8 @@ package io.palimpsest.worker.format;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which documents of a shard repeat an id that came before them in the plan's order (the shard
@@ -39,19 +38,25 @@ public interface RepeatedIds extends Closeable {
      * with the shard's documents, so a worker never uses it for a planned shard.
      */
     static RepeatedIds inMemory(Map<String, Integer> earlierIds) {
-        Set<String> seen = new HashSet<>();
+        Map<String, SourcePosition> seen = new HashMap<>();
         return (item, doc) -> {
-            if (!seen.add(doc.id())) {
-                return earlierInShard(doc.id());
+            SourcePosition first = seen.putIfAbsent(doc.id(), doc.position());
+            if (first != null) {
+                return earlierInShard(doc.id(), first);
             }
-            Integer first = earlierIds.isEmpty() ? null : earlierIds.get(doc.id());
-            return first == null ? null : firstInShard(doc.id(), first);
+            Integer firstShard = earlierIds.isEmpty() ? null : earlierIds.get(doc.id());
+            return firstShard == null ? null : firstInShard(doc.id(), firstShard);
         };
     }
 
-    /** The detail of a document whose id appeared earlier in its own shard. */
-    static String earlierInShard(String id) {
-        return "id '" + id + "' appeared earlier in this shard" + generatedIdNote(id);
+    /**
+     * The detail of a document whose id appeared earlier in its own shard, naming the first copy (the one kept)
+     * by its file and line when {@code first} is known.
+     */
+    static String earlierInShard(String id, SourcePosition first) {
+        return "id '" + id + "' appeared earlier in this shard"
+                + (first == null ? "" : ", at " + first + " (the first copy, which is kept)")
+                + generatedIdNote(id);
     }
 
     /** The detail of a document whose id appeared first in shard {@code first}. */

@@ -55,8 +55,8 @@ import java.util.stream.Stream;
  * and hands each document's id, shard and item number to a {@link SpillingSorter}: memory stays
  * bounded whatever the corpus or shard size, and ids are compared exactly (a hash or Bloom filter
  * alone could drop a real document on a collision). Sorted by id, then shard, then item, each id's
- * first occurrence wins; the other (shard, item, id) records are sorted again by shard and item and
- * written, one list per shard that has any, to
+ * first occurrence wins; the other (shard, item, id) records, each with its id's first (shard, item), are sorted
+ * again by shard and item and written, one list per shard that has any, to
  * {@code _palimpsest/duplicates/items-<manifest hash>/shard-NNNNN.jsonl}, in the shard's item order.
  * A worker streams its list beside its input, so it holds no set of the ids it has seen: one entry
  * of the list at a time. {@value #INDEX_KEY}, written last, names the manifest it belongs to: a worker
@@ -466,6 +466,7 @@ public final class DuplicateIdIndex {
             try (SpillingSorter.Cursor sorted = byId.sorted()) {
                 byte[] currentId = null;
                 int firstShard = -1;
+                long firstItem = -1;
                 SpillingSorter.Entry entry;
                 while ((entry = sorted.next()) != null) {
                     if (unreadable.contains(entry.value())) {
@@ -475,13 +476,16 @@ public final class DuplicateIdIndex {
                     if (currentId == null || !sameId(currentId, key)) {
                         currentId = key;
                         firstShard = entry.value();
+                        firstItem = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
                         continue;
                     }
-                    // shard, item, id: the shard's list in its item order
+                    // shard, item, the first copy's item, id: the shard's list in its item order (an item is listed
+                    // once, so the first copy's item never decides the order); 8 bytes more per repeat, none per id
                     int idLength = key.length - 16;
                     byShard.add(
-                            ByteBuffer.allocate(12 + idLength)
+                            ByteBuffer.allocate(20 + idLength)
                                     .put(key, 4 + idLength, 12)
+                                    .putLong(firstItem)
                                     .put(key, 4, idLength)
                                     .array(),
                             firstShard);
@@ -499,6 +503,7 @@ public final class DuplicateIdIndex {
                     ByteBuffer key = ByteBuffer.wrap(entry.key());
                     int shard = key.getInt();
                     long item = key.getLong();
+                    long firstItem = key.getLong();
                     if (writer == null || writer.shard != shard) {
                         if (writer != null) {
                             writer.store(output, folder);
@@ -508,8 +513,9 @@ public final class DuplicateIdIndex {
                     }
                     writer.add(
                             item,
-                            new String(entry.key(), 12, entry.key().length - 12, StandardCharsets.UTF_8),
-                            entry.value());
+                            new String(entry.key(), 20, entry.key().length - 20, StandardCharsets.UTF_8),
+                            entry.value(),
+                            firstItem);
                 }
                 if (writer != null) {
                     writer.store(output, folder);
@@ -759,11 +765,12 @@ public final class DuplicateIdIndex {
             lines.setRootValueSeparator(new SerializedString("\n"));
         }
 
-        void add(long item, String id, int first) throws IOException {
+        void add(long item, String id, int first, long firstItem) throws IOException {
             lines.writeStartObject();
             lines.writeNumberField("item", item);
             lines.writeStringField("id", id);
             lines.writeNumberField("first", first);
+            lines.writeNumberField("firstItem", firstItem);
             lines.writeEndObject();
         }
 

@@ -5,12 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.worker.format.Document;
 import io.palimpsest.worker.format.RepeatedIds;
 import io.palimpsest.worker.format.ShardDataException;
+import io.palimpsest.worker.format.SourcePosition;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * One shard's list from the plan's {@link DuplicateIdIndex}, read as the shard is: the list is in item
@@ -33,12 +38,49 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
         this.json = json;
     }
 
+    /**
+     * The first copies of ids repeated within the shard whose place (file and line) a pass keeps, at most: the
+     * list names each first copy's item, and a pass notes where those items are as it reads them, so a reject can
+     * name the copy that is kept. Past this many (a shard that repeats most of itself) the later ones' rejects say
+     * only that the id appeared earlier in the shard, and the pass's memory stays bounded.
+     */
+    static final int MAX_FIRST_COPIES = 100_000;
+
     static DuplicateIdIndex.Repeat parse(ObjectMapper json, String line) throws IOException {
+        return entry(json, line).repeat();
+    }
+
+    /** A listed repeat, with its id's first copy's item when the list says it (-1 for a list of an earlier version). */
+    private record Entry(DuplicateIdIndex.Repeat repeat, long firstItem) {}
+
+    private static Entry entry(ObjectMapper json, String line) throws IOException {
         JsonNode entry = json.readTree(line);
-        return new DuplicateIdIndex.Repeat(
-                entry.get("item").asLong(),
-                entry.get("id").asText(),
-                entry.get("first").asInt());
+        return new Entry(
+                new DuplicateIdIndex.Repeat(
+                        entry.get("item").asLong(),
+                        entry.get("id").asText(),
+                        entry.get("first").asInt()),
+                entry.path("firstItem").asLong(-1));
+    }
+
+    /** The items of the shard that are first copies of an id repeated later in it, sorted, at most {@link #MAX_FIRST_COPIES}. */
+    private long[] firstCopies() throws IOException {
+        TreeSet<Long> firsts = new TreeSet<>();
+        try (BufferedReader lines = Files.newBufferedReader(list, StandardCharsets.UTF_8)) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (!line.isBlank()) {
+                    Entry entry = entry(json, line);
+                    if (entry.repeat().first() == shard && entry.firstItem() >= 0) {
+                        firsts.add(entry.firstItem());
+                        if (firsts.size() > MAX_FIRST_COPIES) {
+                            firsts.pollLast();
+                        }
+                    }
+                }
+            }
+        }
+        return firsts.stream().mapToLong(Long::longValue).toArray();
     }
 
     @Override
@@ -46,16 +88,19 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
         if (list == null) {
             return (item, doc) -> null;
         }
+        long[] firstCopies = firstCopies();
         BufferedReader lines = Files.newBufferedReader(list, StandardCharsets.UTF_8);
         return new RepeatedIds() {
-            private DuplicateIdIndex.Repeat next = read();
+            private Entry next = read();
+            /** Where the first copies read so far are, by item. */
+            private final Map<Long, SourcePosition> kept = new HashMap<>();
 
-            private DuplicateIdIndex.Repeat read() {
+            private Entry read() {
                 try {
                     String line;
                     while ((line = lines.readLine()) != null) {
                         if (!line.isBlank()) {
-                            return parse(json, line);
+                            return entry(json, line);
                         }
                     }
                     return null;
@@ -67,20 +112,23 @@ public final class ListedRepeats implements DuplicateIdIndex.ShardRepeats {
 
             @Override
             public String repeatOf(long item, Document doc) {
-                if (next != null && next.item() < item) {
-                    throw changed(next, "no document");
+                if (next != null && next.repeat().item() < item) {
+                    throw changed(next.repeat(), "no document");
                 }
-                if (next == null || next.item() > item) {
+                if (next == null || next.repeat().item() > item) {
+                    if (Arrays.binarySearch(firstCopies, item) >= 0) {
+                        kept.put(item, doc.position());
+                    }
                     return null;
                 }
-                DuplicateIdIndex.Repeat listed = next;
+                Entry listed = next;
                 next = read();
-                if (!listed.id().equals(doc.id())) {
-                    throw changed(listed, "a document with id '" + doc.id() + "'");
+                if (!listed.repeat().id().equals(doc.id())) {
+                    throw changed(listed.repeat(), "a document with id '" + doc.id() + "'");
                 }
-                return listed.first() == shard
-                        ? RepeatedIds.earlierInShard(doc.id())
-                        : RepeatedIds.firstInShard(doc.id(), listed.first());
+                return listed.repeat().first() == shard
+                        ? RepeatedIds.earlierInShard(doc.id(), kept.get(listed.firstItem()))
+                        : RepeatedIds.firstInShard(doc.id(), listed.repeat().first());
             }
 
             @Override

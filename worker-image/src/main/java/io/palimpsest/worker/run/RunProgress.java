@@ -29,6 +29,10 @@ public final class RunProgress {
     public final AtomicLong itemsRead = new AtomicLong();
     /** Items read that an earlier attempt's checkpoint parts already hold. */
     public final AtomicLong itemsResumed = new AtomicLong();
+    /** Planned bytes of the shards found committed before this process began them (also in {@link #bytesRead}). */
+    public final AtomicLong bytesCommittedBefore = new AtomicLong();
+    /** Documents those shards read, from their receipts. */
+    public final AtomicLong itemsCommittedBefore = new AtomicLong();
     /** By "outcome/reason": at most one key per catalogue reason, so the metric's labels stay bounded. */
     private final Map<String, LongAdder> notWritten = new ConcurrentHashMap<>();
 
@@ -63,17 +67,36 @@ public final class RunProgress {
     }
 
     /**
-     * The share of {@code plannedBytes} answered: bytes read over planned, times the share of the items
-     * read that are answered. Bytes alone run ahead by the reader's buffers and the in-flight window,
-     * which for a small shard is all of it; the item ratio takes both back out.
+     * The share of {@code plannedBytes} done, by this process or before it: the shards committed before count
+     * whole; of the bytes read in the others, the share of the items read that are answered or were resumed
+     * from checkpoint parts. Bytes alone run ahead by the reader's buffers and the in-flight window, which for
+     * a small shard is all of it; the item ratio takes both back out.
      */
     public double inputFraction(long plannedBytes) {
+        return share(plannedBytes, itemsDone.get() + itemsResumed.get());
+    }
+
+    /**
+     * The part of {@link #inputFraction(long)} done before this process: the shards committed before and the
+     * items resumed from checkpoint parts. What this process did is the difference.
+     */
+    public double fractionBefore(long plannedBytes) {
+        return share(plannedBytes, itemsResumed.get());
+    }
+
+    /** Documents done before this process: read by the shards committed before, and resumed from checkpoint parts. */
+    public long documentsBefore() {
+        return itemsCommittedBefore.get() + itemsResumed.get();
+    }
+
+    private double share(long plannedBytes, long itemsCounted) {
         if (plannedBytes <= 0) {
             return Double.NaN;
         }
-        double read = Math.min(1.0, bytesRead.get() / (double) plannedBytes);
+        long committed = Math.min(bytesCommittedBefore.get(), plannedBytes);
+        double read = Math.min(plannedBytes - committed, Math.max(0, bytesRead.get() - committed));
         long items = itemsRead.get();
-        double answered = items <= 0 ? 0 : Math.min(1.0, (itemsDone.get() + itemsResumed.get()) / (double) items);
-        return read * answered;
+        double counted = items <= 0 ? 0 : Math.min(1.0, itemsCounted / (double) items);
+        return (committed + read * counted) / plannedBytes;
     }
 }

@@ -198,10 +198,13 @@ public final class ShardRunner {
             if (output.exists(layout.receiptKey())) {
                 committer.cleanUp(PartWriter.streamsOf(processor.variants()));
                 progress.bytesRead.addAndGet(shard.bytes()); // nothing left to read: the shard is as far as it goes
+                ItemCounts before = committer.readReceipt().counts();
+                progress.bytesCommittedBefore.addAndGet(shard.bytes());
+                progress.itemsCommittedBefore.addAndGet(before.read);
                 return report(
                         shard,
                         ShardSummary.Outcome.alreadyCommitted,
-                        committer.readReceipt().counts(),
+                        before,
                         startNanos,
                         ShardReason.RECEIPT_EXISTS,
                         "shard was committed before; nothing to do",

@@ -134,10 +134,15 @@ class DuplicateIdsAcrossShardsTest {
         List<JsonNode> within = Outputs.read(output, "_palimpsest/rejects/shard-00000.jsonl.zst");
         assertEquals(1, within.size(), within.toString());
         assertEquals(11, within.get(0).path("line").asInt());
-        assertTrue(within.get(0).path("detail").asText().contains("appeared earlier in this shard"), within.toString());
+        assertEquals(
+                "id 'a-3' appeared earlier in this shard, at a.jsonl:4 (the first copy, which is kept)",
+                within.get(0).path("detail").asText(),
+                within.toString());
         List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
         assertEquals(
-                List.of("6: id 'a-3' appeared first in shard 0", "7: id 'b-1' appeared earlier in this shard"),
+                List.of(
+                        "6: id 'a-3' appeared first in shard 0",
+                        "7: id 'b-1' appeared earlier in this shard, at b.jsonl:2"),
                 later.stream()
                         .map(r -> r.path("line").asInt() + ": "
                                 + r.path("detail").asText().replaceAll(" \\(the first.*", ""))
@@ -207,7 +212,9 @@ class DuplicateIdsAcrossShardsTest {
         assertEquals("duplicate_id", within.get(0).path("reason").asText(), within.toString());
         List<JsonNode> later = Outputs.read(output, "_palimpsest/rejects/shard-00001.jsonl.zst");
         assertEquals(
-                List.of("6: id 'a-3' appeared first in shard 0", "7: id 'b-1' appeared earlier in this shard"),
+                List.of(
+                        "6: id 'a-3' appeared first in shard 0",
+                        "7: id 'b-1' appeared earlier in this shard, at b.jsonl:2"),
                 later.stream()
                         .map(r -> r.path("line").asInt() + ": "
                                 + r.path("detail").asText().replaceAll(" \\(the first.*", ""))

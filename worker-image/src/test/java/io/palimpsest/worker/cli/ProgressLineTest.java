@@ -4,13 +4,38 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardSummary;
+import io.palimpsest.worker.client.ModelUnavailableException;
+import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.DocumentReaders;
+import io.palimpsest.worker.format.FieldMapping;
+import io.palimpsest.worker.format.RecordDecoder;
+import io.palimpsest.worker.plan.Shard;
+import io.palimpsest.worker.plan.ShardPlanner;
+import io.palimpsest.worker.plan.ShardingPolicy;
 import io.palimpsest.worker.run.RunProgress;
+import io.palimpsest.worker.run.ShardRunner;
+import io.palimpsest.worker.storage.FileStorage;
+import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.TestRunSettings;
+import io.palimpsest.worker.testing.UppercaseProcessor;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,6 +74,19 @@ class ProgressLineTest {
     }
 
     @Test
+    void aResumedRunsEtaIsItsOwnRateOverWhatIsLeft() {
+        // half of the plan done: 400 documents before this run (its first 40%), 100 by it in 100 s
+        ProgressLine line = new ProgressLine(1, 4, 500, 90, 10, 0, 0.5, 100, Optional.empty(), 400, 0.4);
+        assertTrue(
+                line.text().contains("docs 500 of ~1000 (before this run 400, written 90, not written 10)"),
+                line.text());
+        assertEquals(500, line.etaSeconds(), "the other half at this run's 10% per 100 s");
+        ProgressLine justResumed = new ProgressLine(1, 4, 400, 0, 0, 0, 0.4, 2, Optional.empty(), 400, 0.4);
+        assertEquals(-1, justResumed.etaSeconds(), "no rate of this run yet");
+        assertTrue(justResumed.text().contains("docs 400 of ~1000"), justResumed.text());
+    }
+
+    @Test
     void theShareCountsAnsweredDocumentsNotTheReadersLead() {
         RunProgress p = new RunProgress();
         assertTrue(Double.isNaN(p.inputFraction(0)));
@@ -62,6 +100,92 @@ class ProgressLineTest {
         p.itemsRead.set(120);
         p.itemsDone.set(120);
         assertEquals(1.0, p.inputFraction(4000), 1e-9);
+    }
+
+    /**
+     * A run resumed after a stop: one shard was committed before (skipped), the other resumes its checkpoint parts.
+     * The estimated total is the plan's from the start of the resumed run, and the documents shown count those done
+     * before it, so the two agree; the ETA is this run's rate over what is left.
+     */
+    @Test
+    void aResumedRunEstimatesThePlansTotalFromItsStart(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("in");
+        Path out = dir.resolve("out");
+        for (String file : List.of("a", "b", "c", "d")) {
+            Corpus.writeJsonl(
+                    in.resolve(file + ".jsonl"), file, 8000); // the reader's lead (its buffers) is little of it
+        }
+        List<Shard> shards = new ShardPlanner(new ShardingPolicy(2, null)).plan(new FileStorage(in).list(""));
+        assertEquals(2, shards.size());
+        long planned = shards.stream().mapToLong(Shard::bytes).sum();
+        runner(in, out, dir, new UppercaseProcessor(), new RunProgress()).run(shards.get(0));
+        // the first run is stopped part-way through the second shard: its first checkpoint parts are kept
+        ShardRunner.Report stopped = runner(
+                        in,
+                        out,
+                        dir,
+                        new UppercaseProcessor(doc ->
+                                doc.id().equals("c-4000") ? new ModelUnavailableException("model gone", null) : null),
+                        new RunProgress())
+                .run(shards.get(1));
+        assertEquals(ExitCodes.MODEL_UNREACHABLE, stopped.exitCode());
+
+        RunProgress progress = new RunProgress();
+        List<String> seen = new ArrayList<>();
+        AtomicReference<LocalCommand.ProgressTicker> ticking = new AtomicReference<>();
+        UppercaseProcessor resumed = new UppercaseProcessor(doc -> {
+            if (doc.id().equals("d-1000") || doc.id().equals("d-5000")) {
+                seen.add(ticking.get().line().text());
+            }
+            return null;
+        });
+        try (LocalCommand.ProgressTicker ticker = new LocalCommand.ProgressTicker(
+                progress,
+                null,
+                2,
+                planned,
+                System.nanoTime(),
+                Optional::empty,
+                false,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                Duration.ofHours(1))) {
+            ticking.set(ticker);
+            assertEquals(
+                    ShardSummary.Outcome.alreadyCommitted,
+                    runner(in, out, dir, new UppercaseProcessor(), progress)
+                            .run(shards.get(0))
+                            .summary()
+                            .getOutcome());
+            ticker.shardDone();
+            ShardRunner.Report again = runner(in, out, dir, resumed, progress).run(shards.get(1));
+            assertTrue(again.resumed() >= 3000, "resumed from the first run's parts: " + again.resumed());
+            ticker.shardDone();
+            assertTrue(
+                    ticker.line().text().contains("docs 32000 of 32000 (before this run " + (16000 + again.resumed())),
+                    ticker.line().text());
+        }
+        assertEquals(2, seen.size(), seen.toString());
+        for (String line : seen) {
+            Matcher m = Pattern.compile("docs (\\d+) of ~(\\d+) \\(before this run (\\d+), ")
+                    .matcher(line);
+            assertTrue(m.find(), line);
+            long total = Long.parseLong(m.group(2));
+            assertTrue(Math.abs(total - 32000) <= 3200, "the plan's 32000 documents, within 10%: " + line);
+            assertTrue(Long.parseLong(m.group(3)) >= 19000, "the committed shard and the resumed parts: " + line);
+        }
+    }
+
+    private static ShardRunner runner(Path in, Path out, Path dir, UppercaseProcessor processor, RunProgress progress)
+            throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        return new ShardRunner(
+                new FileStorage(in),
+                new FileStorage(out),
+                new DocumentReaders("auto", new RecordDecoder(json, FieldMapping.DEFAULT), 1 << 20),
+                processor,
+                TestRunSettings.of(0, "w", 1000, 35, Compression.ZSTD, Files.createTempDirectory(dir, "tmp")),
+                json,
+                progress);
     }
 
     @Test

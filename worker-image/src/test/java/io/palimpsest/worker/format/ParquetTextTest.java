@@ -194,6 +194,46 @@ class ParquetTextTest {
                 .open(new FileStorage(dir), name);
     }
 
+    /**
+     * A null in the text column (or in a named id column) is the null a JSON record holds, not a field it lacks: the
+     * reject says {@code is null} with the same reason as the JSON line, and a column the schema lacks stays missing.
+     */
+    @Test
+    void aNullTextOrIdColumnIsRejectedAsNullAsTheSameJsonRecordIs() throws IOException {
+        MessageType schema = MessageTypeParser.parseMessageType(
+                "message doc { optional binary doc_id (STRING); optional binary text (STRING); }");
+        write(schema, "nulls.parquet", groups -> new Group[] {
+            groups.newGroup().append("doc_id", "a"), // text null
+            groups.newGroup().append("text", "hello"), // doc_id null
+        });
+        Files.writeString(
+                dir.resolve("nulls.jsonl"),
+                "{\"doc_id\": \"a\", \"text\": null}\n{\"doc_id\": null, \"text\": \"hello\"}\n");
+        FieldMapping named = new FieldMapping("text", "doc_id");
+        for (String name : List.of("nulls.parquet", "nulls.jsonl")) {
+            try (DocumentReader reader = new DocumentReaders(
+                            "auto", new RecordDecoder(new ObjectMapper(), named), 1 << 20)
+                    .open(new FileStorage(dir), name)) {
+                UnusableItem text = assertInstanceOf(UnusableItem.class, reader.next(), name);
+                assertEquals(ItemReason.MISSING_TEXT, text.reason(), name);
+                assertEquals("field 'text' is null", text.detail(), name);
+                assertEquals("a", text.id(), name);
+                UnusableItem id = assertInstanceOf(UnusableItem.class, reader.next(), name);
+                assertEquals(ItemReason.MISSING_ID, id.reason(), name);
+                assertEquals("field 'doc_id' is null", id.detail(), name);
+                assertNull(reader.next(), name);
+            }
+        }
+        MessageType withoutText = MessageTypeParser.parseMessageType("message doc { required binary id (STRING); }");
+        write(withoutText, "no-text.parquet", groups ->
+                new Group[] {groups.newGroup().append("id", "b")});
+        try (DocumentReader reader = open("no-text.parquet")) {
+            UnusableItem missing = assertInstanceOf(UnusableItem.class, reader.next());
+            assertEquals(ItemReason.MISSING_TEXT, missing.reason());
+            assertEquals("field 'text' is missing", missing.detail());
+        }
+    }
+
     private interface Rows {
         Group[] of(SimpleGroupFactory groups);
     }

@@ -317,7 +317,7 @@ class ShardRunnerTest {
                 .get(0);
         assertEquals("duplicate_id", reject.path("reason").asText());
         assertEquals(
-                "id 'c.jsonl:1' appeared earlier in this shard; a record without an id is given '<file>:<line>' as"
+                "id 'c.jsonl:1' appeared earlier in this shard, at c.jsonl:1 (the first copy, which is kept); a record without an id is given '<file>:<line>' as"
                         + " its id, so one of the two may be such a record and the other a real id with the same text:"
                         + " give every record an id (input.idField)",
                 reject.path("detail").asText());
