@@ -10,6 +10,7 @@ import io.palimpsest.worker.config.InvalidJobException;
 import io.palimpsest.worker.config.ManifestField;
 import io.palimpsest.worker.format.Compression;
 import io.palimpsest.worker.format.ItemReason;
+import io.palimpsest.worker.format.JsonlRecords;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.manifests.JobManifests;
 import io.palimpsest.worker.plan.PlannedInput;
@@ -20,9 +21,7 @@ import io.palimpsest.worker.run.RetryRounds;
 import io.palimpsest.worker.run.ShardLayout;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.text.Plural;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -367,22 +366,14 @@ final class RetryRejectsCommand implements Callable<Integer> {
                 if (stream.getKey().equals(ShardLayout.REJECTS_STREAM) || !scoped.exists(key)) {
                     continue;
                 }
-                try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                        Compression.ofFileName(key).decompress(scoped.open(key)), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = reader.readLine()) != null) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        JsonNode record = json.readTree(line);
-                        String id = record.path("provenance")
-                                .path("sourceId")
-                                .asText(record.path("id").asText());
-                        if (ids.contains(id)) {
-                            written.add(id);
-                        }
+                JsonlRecords.each(scoped, key, json, record -> {
+                    String id = record.path("provenance")
+                            .path("sourceId")
+                            .asText(record.path("id").asText());
+                    if (ids.contains(id)) {
+                        written.add(id);
                     }
-                }
+                });
             }
         }
         return written;
@@ -390,15 +381,7 @@ final class RetryRejectsCommand implements Callable<Integer> {
 
     private List<JsonNode> read(Storage storage, String key) throws IOException {
         List<JsonNode> records = new ArrayList<>();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                Compression.ofFileName(key).decompress(storage.open(key)), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (!line.isBlank()) {
-                    records.add(json.readTree(line));
-                }
-            }
-        }
+        JsonlRecords.each(storage, key, json, records::add);
         return records;
     }
 

@@ -1,14 +1,10 @@
 package io.palimpsest.worker.run;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.palimpsest.api.worker.Tally;
-import io.palimpsest.worker.format.Compression;
+import io.palimpsest.worker.format.JsonlRecords;
 import io.palimpsest.worker.storage.Storage;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -128,21 +124,12 @@ final class EarlierRecipeParts {
         if (rejects == null || wanted.isEmpty()) {
             return ids;
         }
-        String key = prefix + rejects.key();
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                Compression.ofFileName(key).decompress(output.open(key)), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode record = json.readTree(line);
-                String id = record.path("id").asText(null);
-                if (id != null && "rejected".equals(record.path("outcome").asText("rejected")) && wanted.contains(id)) {
-                    ids.add(id);
-                }
+        JsonlRecords.each(output, prefix + rejects.key(), json, record -> {
+            String id = record.path("id").asText(null);
+            if (id != null && "rejected".equals(record.path("outcome").asText("rejected")) && wanted.contains(id)) {
+                ids.add(id);
             }
-        }
+        });
         return ids;
     }
 }

@@ -8,6 +8,7 @@ import io.palimpsest.worker.format.DocumentReader;
 import io.palimpsest.worker.format.DocumentReaders;
 import io.palimpsest.worker.format.FieldMapping;
 import io.palimpsest.worker.format.InputItem;
+import io.palimpsest.worker.format.JsonlRecords;
 import io.palimpsest.worker.format.RecordDecoder;
 import io.palimpsest.worker.format.UnusableItem;
 import io.palimpsest.worker.plan.PlannedInput;
@@ -21,10 +22,7 @@ import io.palimpsest.worker.run.StreamFile;
 import io.palimpsest.worker.storage.InputRoot;
 import io.palimpsest.worker.storage.Storage;
 import io.palimpsest.worker.text.Plural;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -302,33 +300,11 @@ public final class CommittedOutputReader {
         return params.isObject() ? json.convertValue(params, Map.class) : Map.of();
     }
 
-    private interface RecordSink {
-        void accept(JsonNode record) throws IOException;
-    }
-
-    private void readRecords(Storage output, String key, RecordSink sink) throws IOException {
+    private void readRecords(Storage output, String key, JsonlRecords.Sink sink) throws IOException {
         if (!output.exists(key)) {
             throw new IOException(output.describe(key) + " is listed by a receipt but missing");
         }
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                Compression.ofFileName(key).decompress(output.open(key)), StandardCharsets.UTF_8))) {
-            String line;
-            int number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode record;
-                try {
-                    record = json.readTree(line);
-                } catch (IOException e) {
-                    throw new IOException(
-                            output.describe(key) + " line " + number + " is not JSON: " + e.getMessage(), e);
-                }
-                sink.accept(record);
-            }
-        }
+        JsonlRecords.each(output, key, json, sink);
     }
 
     /** The source text of each wanted document, read from the shards' input files. */
