@@ -5,20 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.testing.Corpus;
-import java.net.InetSocketAddress;
+import io.palimpsest.worker.testing.HeldHealthServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -223,34 +218,10 @@ class LocalSigtermTest {
         Files.copy(QUICKSTART.resolve("job.yaml"), dir.resolve("job.yaml"));
         Files.copy(QUICKSTART.resolve("model.yaml"), dir.resolve("model.yaml"));
         Corpus.writeJsonl(dir.resolve("data/part-000.jsonl"), "doc", 4);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger healthChecks = new AtomicInteger();
-        AtomicInteger completions = new AtomicInteger();
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        ExecutorService handlers = Executors.newCachedThreadPool();
-        server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
-            if (exchange.getRequestURI().getPath().equals("/health")) {
-                healthChecks.incrementAndGet();
-                try {
-                    release.await(60, TimeUnit.SECONDS); // a server slow to answer
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            } else {
-                completions.incrementAndGet();
-            }
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-        });
-        server.start();
+        HeldHealthServer server = new HeldHealthServer();
         try {
-            Process local = start("http://127.0.0.1:" + server.getAddress().getPort(), "PT20S");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (healthChecks.get() == 0 && local.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(healthChecks.get() > 0, "the health check was sent: " + log());
+            Process local = start(server.url(), "PT20S");
+            assertTrue(server.awaitHealthCheck(local), "the health check was sent: " + log());
             Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(local.pid()))
                     .inheritIO()
                     .start();
@@ -264,12 +235,10 @@ class LocalSigtermTest {
                             + " before any shard started: this run committed nothing and sent no document to the"
                             + " model; run the same command again to run the job (exit " + exit + ")"),
                     log);
-            assertEquals(0, completions.get(), log);
+            assertEquals(0, server.completions(), log);
             assertFalse(Files.exists(dir.resolve("out/_palimpsest/receipts")), log);
         } finally {
-            release.countDown();
-            server.stop(0);
-            handlers.shutdownNow();
+            server.close();
         }
     }
 

@@ -4,24 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
 import io.palimpsest.sim.ModelSimServer;
 import io.palimpsest.sim.SimConfig;
 import io.palimpsest.worker.cli.CliRun;
 import io.palimpsest.worker.cli.PalimpsestCli;
 import io.palimpsest.worker.storage.FileStorage;
 import io.palimpsest.worker.testing.Corpus;
+import io.palimpsest.worker.testing.HeldHealthServer;
 import io.palimpsest.worker.testing.JobFiles;
 import io.palimpsest.worker.testing.Outputs;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -64,27 +59,7 @@ class RetryRejectsSigtermTest {
                             "local", "-f", job.toString(), "--backoff-base", "PT0.005S", "--backoff-cap", "PT0.05S"));
         }
 
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger healthChecks = new AtomicInteger();
-        AtomicInteger completions = new AtomicInteger();
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        ExecutorService handlers = Executors.newCachedThreadPool();
-        server.setExecutor(handlers);
-        server.createContext("/", exchange -> {
-            if (exchange.getRequestURI().getPath().equals("/health")) {
-                healthChecks.incrementAndGet();
-                try {
-                    release.await(60, TimeUnit.SECONDS); // a server slow to answer
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            } else {
-                completions.incrementAndGet();
-            }
-            exchange.sendResponseHeaders(503, -1);
-            exchange.close();
-        });
-        server.start();
+        HeldHealthServer server = new HeldHealthServer();
         Path log = dir.resolve("retry.log");
         try {
             Process retry = new ProcessBuilder(WorkerProcess.cli(
@@ -95,15 +70,11 @@ class RetryRejectsSigtermTest {
                             "--reason",
                             "model_error",
                             "--endpoint",
-                            "http://127.0.0.1:" + server.getAddress().getPort()))
+                            server.url()))
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (healthChecks.get() == 0 && retry.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(healthChecks.get() > 0, "the health check was sent: " + read(log));
+            assertTrue(server.awaitHealthCheck(retry), "the health check was sent: " + read(log));
             Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(retry.pid()))
                     .inheritIO()
                     .start();
@@ -117,11 +88,9 @@ class RetryRejectsSigtermTest {
                             + " document to the model (the round's documents are chosen and written under retries/);"
                             + " run the same command again to resume retry round 1 (exit " + exit + ")"),
                     text);
-            assertEquals(0, completions.get(), text);
+            assertEquals(0, server.completions(), text);
         } finally {
-            release.countDown();
-            server.stop(0);
-            handlers.shutdownNow();
+            server.close();
         }
 
         FileStorage out = new FileStorage(dir.resolve("out"));
