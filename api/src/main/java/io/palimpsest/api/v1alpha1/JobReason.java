@@ -56,6 +56,13 @@ public enum JobReason {
     /** Finished: every shard committed or failed for good, within retry.maxFailedShards; also the Degraded reason. */
     ShardsFailed,
     TooManyFailedShards,
+    /**
+     * Every shard finished and some failed for good because the model could not be reached past their
+     * attempts (worker outcome {@code modelUnreachable}, exit 75): an outage is the same for every
+     * document, not a shard's bad data, so {@code retry.maxFailedShards} does not tolerate it, as
+     * {@code local} exits 75 for it. The message says how many shards committed and how to resume.
+     */
+    ModelUnreachable,
     WorkerJobFailed,
     /**
      * The worker Job failed because the model refused every request the same way (credentials,

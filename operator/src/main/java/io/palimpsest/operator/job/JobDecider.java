@@ -7,6 +7,7 @@ import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.operator.job.observe.AttemptCharges;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.UpstreamInput;
+import io.palimpsest.operator.job.ranges.RangeSet;
 import io.palimpsest.operator.job.status.ThroughputWindow;
 import java.time.Duration;
 import java.time.Instant;
@@ -147,6 +148,7 @@ public final class JobDecider {
      *
      * @param phase              the phase inputs {@link JobPhaseMachine} decides from
      * @param finishedWorkerPods the finished worker pods, numbered (a model refusal among them names the failure)
+     * @param failedShards       the worker Job's failed indexes: the shards failed for good
      * @param plannerJob         the planner Job exists
      * @param shardCountUnrecorded the shard count was read from the planner's pod, not yet from its annotation
      * @param workerJob          the worker Job exists
@@ -182,6 +184,7 @@ public final class JobDecider {
     public record Facts(
             JobPhaseMachine.Inputs phase,
             List<FinishedPod> finishedWorkerPods,
+            RangeSet failedShards,
             boolean plannerJob,
             boolean shardCountUnrecorded,
             boolean workerJob,
@@ -260,6 +263,7 @@ public final class JobDecider {
         JobPhaseMachine.Decision state = JobPhaseMachine.settle(inputs);
         if (!JobPhaseMachine.finished(inputs.current(), inputs.currentReason())) {
             state = ModelRefusals.refine(state, in.finishedWorkerPods());
+            state = ModelOutages.refine(state, inputs.worker(), in.failedShards(), in.finishedWorkerPods());
         }
         List<Action> actions = new ArrayList<>();
         if (in.inputRestart() != null) {

@@ -533,6 +533,7 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
         JobDecider.Facts facts = new JobDecider.Facts(
                 phase,
                 finishedPods,
+                seen.worker().failed(),
                 seen.plannerJob() != null,
                 seen.plannedShardsUnrecorded(),
                 worker != null,
@@ -654,7 +655,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                                         seen.violations(),
                                                         seen.model(),
                                                         seen.cluster(),
-                                                        next);
+                                                        next,
+                                                        seen.finishedWorkerPods());
         if (seen.facts().inputRestart() != null && decision.phase() == JobPhase.Pending) {
             // the Event of the phase change and the Ready condition say why the Failed job waits again
             message = seen.facts().inputRestart() + (message == null || message.isEmpty() ? "" : "; " + message);
@@ -917,7 +919,8 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
             List<FieldError> violations,
             ModelGate.Verdict model,
             Observation seen,
-            RewriteJobStatus next) {
+            RewriteJobStatus next,
+            List<FinishedPod> finishedWorkerPods) {
         if (reason == null) {
             return null;
         }
@@ -933,6 +936,14 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                         .orElse("the planner Job failed");
             case TooManyFailedShards ->
                 ShardFailureCause.tooManyFailed(seen.shards(), seen.worker().failed(), next.getRecentFailures());
+            case ModelUnreachable ->
+                ShardFailureCause.modelUnreachable(
+                        seen.shards(),
+                        seen.worker().completed(),
+                        seen.worker().failed(),
+                        ModelOutages.shards(seen.worker().failed(), finishedWorkerPods)
+                                .size(),
+                        next.getRecentFailures());
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {

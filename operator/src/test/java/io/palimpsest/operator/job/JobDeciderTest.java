@@ -18,6 +18,7 @@ import io.palimpsest.operator.job.JobPhaseMachine.TallyState;
 import io.palimpsest.operator.job.observe.FinishedPod;
 import io.palimpsest.operator.job.observe.UpstreamInput;
 import io.palimpsest.operator.job.observe.WorkerJobView;
+import io.palimpsest.operator.job.ranges.RangeSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,6 +48,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code capRunning}, {@code capPending}: a pod past the attempts cap, running or not yet</li>
  *   <li>{@code tallyGone}, {@code tallyLater}: the tally's result is gone; the tally is due in 30 s</li>
  *   <li>{@code preview}: a preview is wanted; {@code refused}: a worker exited 78 (the model refused the job)</li>
+ *   <li>{@code outage}: shard 2 committed, shard 3's last attempt exited 75 (the model unreachable);
+ *       {@code outageClosed}: then the ledger closed it (exit 43); {@code outageCommitted}: then it committed
+ *       (shard 5 failed for good);
+ *       {@code outageThenBadData}: then it failed as bad data (exit 42)</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code inputInProgress}, {@code inputIncomplete}: another RewriteJob whose output the job reads has not
@@ -148,6 +153,16 @@ class JobDeciderTest {
         "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | RUNNING    | planner worker tallyGone resultAwaited | Running | Tallying          |                                           | PT21S",
         "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | COMPLETE               | false   | NOT_NEEDED | planner worker                | Succeeded | AllShardsCommitted  |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker              | Succeeded | ShardsFailed        |                                           | -",
+        // shards the model's outage failed for good are no partial success, whatever retry.maxFailedShards
+        // tolerates: the job fails (no tally), as local exits 75; an outage a later attempt got past, or one the
+        // ledger then closed, is judged by what the shard ended with
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outage       | Failed    | ModelUnreachable    |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | PENDING    | planner worker outage       | Failed    | ModelUnreachable    |                                           | -",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | RUNNING    | planner worker outage       | Failed    | ModelUnreachable    |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageClosed | Failed    | ModelUnreachable    |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageCommitted | Succeeded | ShardsFailed     |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageThenBadData | Succeeded | ShardsFailed   |                                           | -",
+        "Succeeded | ShardsFailed       | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outage       | Succeeded | ShardsFailed        |                                           | -",
         // failures
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FAILED                 | false   | NOT_NEEDED | planner worker                | Failed    | WorkerJobFailed     |                                           | -",
@@ -249,12 +264,32 @@ class JobDeciderTest {
         if (world.contains("capPending")) {
             pastTheCap.add(pod("Pending"));
         }
-        List<FinishedPod> finished = world.contains("refused")
-                ? List.of(new FinishedPod(3, 1, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "HTTP 401", NOW))
-                : List.of();
+        List<FinishedPod> finished = new ArrayList<>();
+        if (world.contains("refused")) {
+            finished.add(new FinishedPod(3, 1, false, false, null, ExitCodes.MODEL_CONFIG, "Error", "HTTP 401", NOW));
+        }
+        if (world.contains("outage")
+                || world.contains("outageClosed")
+                || world.contains("outageCommitted")
+                || world.contains("outageThenBadData")) {
+            // shard 2 committed; shard 3's attempt 0 met the model's outage
+            finished.add(new FinishedPod(2, 0, true, false, null, 0, "Completed", null, NOW.minusSeconds(90)));
+            finished.add(new FinishedPod(
+                    3, 0, false, false, null, ExitCodes.MODEL_UNREACHABLE, "Error", "HTTP 503", NOW.minusSeconds(60)));
+        }
+        if (world.contains("outageClosed")) {
+            finished.add(new FinishedPod(
+                    3, 1, false, false, null, ExitCodes.ATTEMPTS_EXHAUSTED, "Error", "attempts spent", NOW));
+        }
+        // outageCommitted: shard 3 committed on its next attempt (a counted shard's commit pod is not among the
+        // pods read), shard 5 failed for good otherwise
+        if (world.contains("outageThenBadData")) {
+            finished.add(new FinishedPod(3, 1, false, false, null, ExitCodes.BAD_DATA, "Error", "line 7", NOW));
+        }
         return new Facts(
                 phase,
                 finished,
+                world.contains("outageCommitted") ? RangeSet.of(5) : RangeSet.of(3),
                 world.contains("planner"),
                 world.contains("unrecorded"),
                 worker,

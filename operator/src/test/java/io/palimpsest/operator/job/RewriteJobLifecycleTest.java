@@ -293,6 +293,48 @@ class RewriteJobLifecycleTest {
                                 && e.getMessage().contains("none committed")));
     }
 
+    /**
+     * An outage after a shard committed: the other shard fails for good with exit 75. With retry.maxFailedShards
+     * unset (no limit) the Job controller ends the worker Job FailedIndexes, which said Succeeded/ShardsFailed
+     * where local exits 75; the job fails ModelUnreachable, saying what committed and how to resume.
+     */
+    @Test
+    void anOutageAfterAShardCommittedFailsTheJobModelUnreachableNotShardsFailed() {
+        moves = new JobControllerMoves(client, NS);
+        model("oc-model");
+        client.resource(rewriteJob("oc", "oc-model", 2)).create();
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("oc-plan") != null);
+        moves.plannerSucceeds("oc-plan", 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> moves.job("oc-work") != null);
+        moves.shardCommits("oc-work", 0, 100);
+        moves.shardFails(
+                "oc-work",
+                1,
+                0,
+                ExitCodes.MODEL_UNREACHABLE,
+                ShardSummary.Outcome.modelUnreachable,
+                ShardReason.MODEL_UNREACHABLE.code());
+        moves.workerStatus("oc-work", "0", "1", 0);
+        moves.finish("oc-work", "Failed", "FailedIndexes");
+        RewriteJobStatus failed = awaitStatus("oc", s -> s.getPhase().isTerminal());
+        var condition = ConditionAggregator.find(failed.getConditions(), Conditions.FAILED);
+        assertEquals(JobPhase.Failed, failed.getPhase(), "an outage is not tolerated: " + failed.getConditions());
+        assertEquals("ModelUnreachable", condition.getReason());
+        assertTrue(
+                condition
+                        .getMessage()
+                        .startsWith("the model could not be reached past every attempt of 1 shard (1 of 2 failed for"
+                                + " good, 1 of 2 committed)"),
+                condition.getMessage());
+        assertTrue(
+                condition
+                        .getMessage()
+                        .contains("delete this RewriteJob and apply it again: the 1 committed shard is kept"),
+                condition.getMessage());
+        assertEquals("1/2", failed.getProgress());
+        assertNull(moves.job("oc-tally"), "no tally of a failed job");
+    }
+
     /** The API server refuses maxFailedIndexes above completions: a maxFailedShards above the planned count is cut to it. */
     @Test
     void maxFailedShardsAboveTheShardCountIsCutToIt() {

@@ -40,8 +40,18 @@ public final class PartWriter implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PartWriter.class.getName());
 
-    /** One finished item: its number in the shard, what it was, and what came of it. */
-    public record Completed(long ordinal, InputItem item, ProcessedDocument result) {}
+    /**
+     * One finished item: its number in the shard, what it was, and what came of it.
+     *
+     * @param untilAnswered a {@code model_error} reject taken on the shard's last attempt: held out of
+     *     the parts until a later document is answered or the input ends, so that when the attempt
+     *     stops for the model's outage (five in a row) it is in no part and the next attempt does it again
+     */
+    public record Completed(long ordinal, InputItem item, ProcessedDocument result, boolean untilAnswered) {
+        public Completed(long ordinal, InputItem item, ProcessedDocument result) {
+            this(ordinal, item, result, false);
+        }
+    }
 
     private final Storage storage;
     private final ShardLayout layout;
@@ -79,6 +89,11 @@ public final class PartWriter implements AutoCloseable {
     private final ItemCounts committed = new ItemCounts();
 
     private long appended;
+    /** Rejects waiting for a later answer ({@link Completed#untilAnswered}), in the order they came. */
+    private final List<Completed> held = new ArrayList<>();
+    /** The attempt is failing or stopping: what is held is not written, whatever comes back after. */
+    private boolean withholding;
+
     private long submitted = -1;
     private long total = -1;
     private PartBuilder current;
@@ -163,6 +178,19 @@ public final class PartWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * The attempt is stopping (a failure, an outage, SIGTERM): the rejects held until a later answer
+     * ({@link Completed#untilAnswered}) stay out of every part, even when documents in flight are
+     * answered after this, and the next attempt does them again. Runs after every result already posted.
+     */
+    public void withholdRejects() {
+        try {
+            thread.execute(() -> withholding = true);
+        } catch (RejectedExecutionException closed) {
+            // the writer is closed: nothing more is written
+        }
+    }
+
     /** What the parts this writer committed hold; final once {@link #done()} is. */
     public ItemCounts committed() {
         ItemCounts copy = new ItemCounts();
@@ -178,17 +206,37 @@ public final class PartWriter implements AutoCloseable {
     }
 
     private void onCompleted(Completed completed) throws IOException {
-        append(completed);
         appended++;
         window.release();
-        if (currentItems.size() >= checkpointEvery) {
-            commitPart(null);
+        if (completed.untilAnswered()) {
+            held.add(completed);
+        } else {
+            if (!withholding) {
+                releaseHeld(); // a later document answered: the model was up, those rejects are the documents'
+            }
+            add(completed);
         }
         maybeFinish();
     }
 
+    private void add(Completed completed) throws IOException {
+        append(completed);
+        if (currentItems.size() >= checkpointEvery) {
+            commitPart(null);
+        }
+    }
+
+    private void releaseHeld() throws IOException {
+        for (Completed c : held) {
+            add(c);
+        }
+        held.clear();
+    }
+
     private void maybeFinish() throws IOException {
         if (submitted >= 0 && appended == submitted && !done.isDone()) {
+            // the input ended with every document back and no outage recognised: the rejects held are the documents'
+            releaseHeld();
             commitPart(total);
             done.complete(null);
         }

@@ -381,7 +381,9 @@ public final class ShardRunner {
                     markSimulated(done);
                 }
                 progress.record(done);
-                writer.accept(new PartWriter.Completed(ordinal, item, done));
+                // a reject for tries that ran out is written only once a later document is answered (or the input
+                // ends): until then it may be the start of an outage, which leaves it to the next attempt
+                writer.accept(new PartWriter.Completed(ordinal, item, done, error != null));
             }
             inFlight.finished();
         });
@@ -461,6 +463,7 @@ public final class ShardRunner {
 
         void failed(Throwable error) {
             if (failure.compareAndSet(null, error)) {
+                writer.withholdRejects();
                 CompletableFuture.delayedExecutor(GRACE_SECONDS, TimeUnit.SECONDS)
                         .execute(this::failWriterOnce);
             }
@@ -475,6 +478,7 @@ public final class ShardRunner {
             if (!failure.compareAndSet(null, reason)) {
                 return;
             }
+            writer.withholdRejects();
             stopWithin = within;
             // leave a quarter of the grace period for the commit itself
             long deadline = System.nanoTime() + within.toNanos() * 3 / 4;

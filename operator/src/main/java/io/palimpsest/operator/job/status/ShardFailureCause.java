@@ -34,6 +34,66 @@ public final class ShardFailureCause {
                         + (cause.getMessage() == null || cause.getMessage().isEmpty() ? "" : ": " + cause.getMessage());
     }
 
+    /**
+     * The message of a job failed {@code ModelUnreachable}: some shards committed, the others failed
+     * for good because the model could not be reached, which no {@code retry.maxFailedShards}
+     * tolerates; what was committed, the outage's words, and how to resume.
+     *
+     * @param shards    the planned shard count, or null
+     * @param committed the worker Job's completed indexes
+     * @param failed    the worker Job's failed indexes
+     * @param outage    how many of those the model's outage failed
+     * @param recent    the job's recent failures, oldest first
+     */
+    public static String modelUnreachable(
+            Long shards, RangeSet committed, RangeSet failed, int outage, List<ShardFailure> recent) {
+        long done = committed.cardinality();
+        String of = shards == null ? "" : " of " + shards;
+        StringBuilder m = new StringBuilder("the model could not be reached past every attempt of ")
+                .append(outage)
+                .append(outage == 1 ? " shard" : " shards")
+                .append(" (")
+                .append(failed.cardinality())
+                .append(of)
+                .append(" failed for good, ")
+                .append(done)
+                .append(of)
+                .append(" committed): an outage is the same for every document, not bad data, so"
+                        + " retry.maxFailedShards does not tolerate it");
+        ShardFailure cause = latestOutage(recent);
+        if (cause != null) {
+            m.append("; the latest: shard ")
+                    .append(cause.getShard())
+                    .append(", attempt ")
+                    .append(cause.getAttempt())
+                    .append(
+                            cause.getMessage() == null || cause.getMessage().isEmpty()
+                                    ? ""
+                                    : ": " + cause.getMessage());
+        }
+        return m.append(". Once the model answers, delete this RewriteJob and apply it again: the ")
+                .append(done)
+                .append(
+                        done == 1
+                                ? " committed shard is kept and skipped, the others resume after their checkpoint parts"
+                                : " committed shards are kept and skipped, the others resume after their checkpoint"
+                                        + " parts")
+                .toString();
+    }
+
+    /** The newest failure of the model's outage, or null. */
+    private static ShardFailure latestOutage(List<ShardFailure> recent) {
+        if (recent != null) {
+            for (int i = recent.size() - 1; i >= 0; i--) {
+                if (ShardFailureReason.ModelUnreachable.name()
+                        .equals(recent.get(i).getReason())) {
+                    return recent.get(i);
+                }
+            }
+        }
+        return null;
+    }
+
     /** The newest failure that says why it failed, else the newest; null without any. */
     static ShardFailure latestCause(List<ShardFailure> recent) {
         if (recent == null || recent.isEmpty()) {

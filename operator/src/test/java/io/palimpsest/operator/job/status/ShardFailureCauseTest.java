@@ -42,4 +42,17 @@ class ShardFailureCauseTest {
                 "more shards failed than retry.maxFailedShards allows",
                 ShardFailureCause.tooManyFailed(null, RangeSet.parse(""), List.of()));
     }
+
+    @Test
+    void anOutageAfterSomeShardsCommittedSaysWhatCommittedAndHowToResume() {
+        assertEquals(
+                "the model could not be reached past every attempt of 2 shards (3 of 10 failed for good, 7 of 10"
+                        + " committed): an outage is the same for every document, not bad data, so"
+                        + " retry.maxFailedShards does not tolerate it; the latest: shard 1, attempt 4: model endpoint"
+                        + " http://m-vllm:8000 unavailable for more than 600 s (last: HTTP 503). Once the model"
+                        + " answers, delete this RewriteJob and apply it again: the 7 committed shards are kept and"
+                        + " skipped, the others resume after their checkpoint parts",
+                ShardFailureCause.modelUnreachable(
+                        10L, RangeSet.parse("3-9"), RangeSet.parse("0-2"), 2, List.of(DOWN, CLOSED)));
+    }
 }
