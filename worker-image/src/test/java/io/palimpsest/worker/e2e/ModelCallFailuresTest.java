@@ -339,6 +339,48 @@ class ModelCallFailuresTest {
     }
 
     /**
+     * The same outage at the very end of the input: every document was handed out (the input ended) before the
+     * fifth failure in a row was seen, so the last answer back would have finished the shard; the rejects held for
+     * the outage must not be released by it, and the attempt fails without a receipt.
+     */
+    @Test
+    void anOutageOverTheLastDocumentsOfTheInputCommitsNoRejectOfThem() throws Exception {
+        List<String> ids = Corpus.writeJsonl(dir.resolve("in/corpus.jsonl"), "doc", 30);
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(
+                rules,
+                "rules:\n  - name: down\n    match: 'record number (2[4-9])\\.'\n    on: document\n"
+                        + "    fault: server_error\n");
+        SimConfig failing = SimConfig.builder()
+                .modelName("sim")
+                .zeroLatency()
+                .rulesFile(rules)
+                .build();
+        int port;
+        Path job;
+        FileStorage out = new FileStorage(dir.resolve("out"));
+        try (ModelSimServer sim = ModelSimServer.start(failing, "127.0.0.1", 0)) {
+            port = sim.port();
+            job = manifests(sim.baseUrl(), "sim", 1);
+            assertEquals(0, PalimpsestCli.execute("plan", "-f", job.toString(), "--termination-log", ""));
+            JsonNode down = runAttempt(job, 0);
+            assertEquals(ExitCodes.MODEL_UNREACHABLE, down.path("exit").asInt(), down.toString());
+            assertFalse(out.exists("_palimpsest/receipts/shard-00000.json"), down.toString());
+        }
+        SimConfig healthy = SimConfig.builder().modelName("sim").zeroLatency().build();
+        try (ModelSimServer sim = ModelSimServer.start(healthy, "127.0.0.1", port)) {
+            JsonNode back = runAttempt(job, 1);
+            assertEquals(0, back.path("exit").asInt(), back.toString());
+            assertEquals(30, back.path("written").asLong(), back.toString());
+            assertEquals(0, back.path("rejected").asLong(), back.toString());
+            assertEquals(
+                    sorted(ids),
+                    sorted(Outputs.ids(out, "plain/shard-00000.jsonl.zst")),
+                    "every document written exactly once");
+        }
+    }
+
+    /**
      * The measurement of the report: 200 documents against a server that fails half of all requests
      * with HTTP 500. Before, a document whose 8 tries all failed was committed as a model_error reject
      * (2 of 200 lost). Now such a document fails the attempt, the Job's next attempt resumes from the
