@@ -26,6 +26,7 @@ return {
   { recorded = "Failed/PlanningFailed", health = "Degraded", message = "Failed: PlanningFailed: the planner found no input file" },
   { recorded = "Failed/TooManyFailedShards", health = "Degraded", message = "Failed: TooManyFailedShards" },
   { recorded = "Failed/ModelUnreachable", health = "Degraded", message = "Failed: ModelUnreachable: the model could not be reached" },
+  { recorded = "Failed/StoreUnreachable", health = "Degraded", message = "Failed: StoreUnreachable: the object store could not be reached" },
   { recorded = "Failed/WorkerJobFailed", health = "Degraded", message = "Failed: WorkerJobFailed" },
   { recorded = "Failed/ModelConfig", health = "Degraded", message = "Failed: ModelConfig: the model refused every request" },
   { recorded = "Failed/StoreRefused", health = "Degraded", message = "Failed: StoreRefused: could not read s3://corpus/in/a.jsonl" },

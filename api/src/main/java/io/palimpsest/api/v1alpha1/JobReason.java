@@ -63,6 +63,11 @@ public enum JobReason {
      * {@code local} exits 75 for it. The message says how many shards committed and how to resume.
      */
     ModelUnreachable,
+    /**
+     * As {@link #ModelUnreachable}, for shards failed for good because the object store could not be
+     * reached past their attempts (worker outcome {@code storeUnreachable}, exit 75).
+     */
+    StoreUnreachable,
     WorkerJobFailed,
     /**
      * The worker Job failed because the model refused every request the same way (credentials,

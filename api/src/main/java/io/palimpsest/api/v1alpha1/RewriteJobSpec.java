@@ -302,7 +302,7 @@ public class RewriteJobSpec {
 
         @Min(0)
         @JsonPropertyDescription(
-                "The job fails once more shards than this have failed; unset = no limit. It is for shards of bad data: a job none of whose shards committed, or with a shard failed for good because the model could not be reached, fails whatever this allows. An edit reaches the running worker Job (its maxFailedIndexes).")
+                "The job fails once more shards than this have failed; unset = no limit. It is for shards of bad data: a job none of whose shards committed, or with a shard failed for good because the model or the object store could not be reached, fails whatever this allows. An edit reaches the running worker Job (its maxFailedIndexes).")
         @Max(Integer.MAX_VALUE)
         private Integer maxFailedShards;
     }

@@ -263,7 +263,7 @@ public final class JobDecider {
         JobPhaseMachine.Decision state = JobPhaseMachine.settle(inputs);
         if (!JobPhaseMachine.finished(inputs.current(), inputs.currentReason())) {
             state = ModelRefusals.refine(state, in.finishedWorkerPods());
-            state = ModelOutages.refine(state, inputs.worker(), in.failedShards(), in.finishedWorkerPods());
+            state = Outages.refine(state, inputs.worker(), in.failedShards(), in.finishedWorkerPods());
         }
         List<Action> actions = new ArrayList<>();
         if (in.inputRestart() != null) {

@@ -936,14 +936,18 @@ public class RewriteJobReconciler implements Reconciler<RewriteJob> {
                                         .orElse("the planner Job failed");
             case TooManyFailedShards ->
                 ShardFailureCause.tooManyFailed(seen.shards(), seen.worker().failed(), next.getRecentFailures());
-            case ModelUnreachable ->
-                ShardFailureCause.modelUnreachable(
+            case ModelUnreachable, StoreUnreachable -> {
+                Outages.Cause cause = Outages.Cause.of(reason);
+                yield ShardFailureCause.outage(
+                        cause.what,
+                        cause.shardReason,
                         seen.shards(),
                         seen.worker().completed(),
                         seen.worker().failed(),
-                        ModelOutages.shards(seen.worker().failed(), finishedWorkerPods)
+                        Outages.shards(cause, seen.worker().failed(), finishedWorkerPods)
                                 .size(),
                         next.getRecentFailures());
+            }
             case WaitingForPreviousJob -> seen.waitingForPreviousObjects();
             // Recorded with the refusal itself; later reconciles keep it.
             case RejectedByApiServer, InvalidWorkerJob, ResolvedJobTooLarge -> {

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.palimpsest.api.v1alpha1.JobPhase;
 import io.palimpsest.api.v1alpha1.JobReason;
 import io.palimpsest.api.worker.ExitCodes;
+import io.palimpsest.api.worker.ShardReason;
+import io.palimpsest.api.worker.ShardSummary;
 import io.palimpsest.operator.job.JobDecider.Action;
 import io.palimpsest.operator.job.JobDecider.Decision;
 import io.palimpsest.operator.job.JobDecider.Facts;
@@ -51,7 +53,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>{@code outage}: shard 2 committed, shard 3's last attempt exited 75 (the model unreachable);
  *       {@code outageClosed}: then the ledger closed it (exit 43); {@code outageCommitted}: then it committed
  *       (shard 5 failed for good);
- *       {@code outageThenBadData}: then it failed as bad data (exit 42)</li>
+ *       {@code outageThenBadData}: then it failed as bad data (exit 42);
+ *       {@code storeOutage}: shard 3's last attempt exited 75 on the object store's outage instead;
+ *       {@code bothOutages}: and shard 4's on the model's</li>
  *   <li>{@code previous}: objects under the job's names belong to an earlier RewriteJob of the same name</li>
  *   <li>{@code outputInUse}: another unfinished RewriteJob that came first writes the same output</li>
  *   <li>{@code inputInProgress}, {@code inputIncomplete}: another RewriteJob whose output the job reads has not
@@ -162,6 +166,10 @@ class JobDeciderTest {
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageClosed | Failed    | ModelUnreachable    |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageCommitted | Succeeded | ShardsFailed     |                                           | -",
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outageThenBadData | Succeeded | ShardsFailed   |                                           | -",
+        // the object store's outage is as job-wide as the model's; with both, the model's is named
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker storeOutage  | Failed    | StoreUnreachable    |                                           | -",
+        "Running   | Tallying           | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | RUNNING    | planner worker storeOutage  | Failed    | StoreUnreachable    |                                           | -",
+        "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker bothOutages  | Failed    | ModelUnreachable    |                                           | -",
         "Succeeded | ShardsFailed       | true  | USABLE    | SUCCEEDED   | 100    | FINISHED_WITH_FAILED_SHARDS | false | NOT_NEEDED | planner worker outage       | Succeeded | ShardsFailed        |                                           | -",
         // failures
         "Running   | Running            | true  | USABLE    | SUCCEEDED   | 100    | TOO_MANY_FAILED_SHARDS | false   | NOT_NEEDED | planner worker                | Failed    | TooManyFailedShards |                                           | -",
@@ -283,13 +291,28 @@ class JobDeciderTest {
         }
         // outageCommitted: shard 3 committed on its next attempt (a counted shard's commit pod is not among the
         // pods read), shard 5 failed for good otherwise
+        if (world.contains("storeOutage") || world.contains("bothOutages")) {
+            // shard 2 committed; shard 3's attempt 0 met the object store's outage
+            ShardSummary storeDown = new ShardSummary();
+            storeDown.setOutcome(ShardSummary.Outcome.storeUnreachable);
+            storeDown.setReason(ShardReason.STORE_UNREACHABLE.code());
+            finished.add(new FinishedPod(2, 0, true, false, null, 0, "Completed", null, NOW.minusSeconds(90)));
+            finished.add(new FinishedPod(
+                    3, 0, false, false, storeDown, ExitCodes.STORE_UNREACHABLE, "Error", null, NOW.minusSeconds(60)));
+        }
+        if (world.contains("bothOutages")) {
+            finished.add(new FinishedPod(
+                    4, 0, false, false, null, ExitCodes.MODEL_UNREACHABLE, "Error", "HTTP 503", NOW.minusSeconds(30)));
+        }
         if (world.contains("outageThenBadData")) {
             finished.add(new FinishedPod(3, 1, false, false, null, ExitCodes.BAD_DATA, "Error", "line 7", NOW));
         }
         return new Facts(
                 phase,
                 finished,
-                world.contains("outageCommitted") ? RangeSet.of(5) : RangeSet.of(3),
+                world.contains("outageCommitted")
+                        ? RangeSet.of(5)
+                        : world.contains("bothOutages") ? RangeSet.parse("3-4") : RangeSet.of(3),
                 world.contains("planner"),
                 world.contains("unrecorded"),
                 worker,

@@ -237,6 +237,17 @@ class RecordedStatusesTest {
                         1000,
                         40,
                         false));
+        out.put(
+                "Failed/StoreUnreachable",
+                job(
+                        JobPhase.Failed,
+                        JobReason.StoreUnreachable,
+                        "the object store could not be reached past every attempt of 40 shards (40 of 1000 failed for"
+                                + " good, 250 of 1000 committed): an outage is the same for every document, not bad"
+                                + " data, so retry.maxFailedShards does not tolerate it",
+                        1000,
+                        40,
+                        false));
         out.put("Failed/WorkerJobFailed", job(JobPhase.Failed, JobReason.WorkerJobFailed, null, 1000, 0, false));
         out.put(
                 "Failed/ModelConfig",

@@ -35,21 +35,31 @@ public final class ShardFailureCause {
     }
 
     /**
-     * The message of a job failed {@code ModelUnreachable}: some shards committed, the others failed
-     * for good because the model could not be reached, which no {@code retry.maxFailedShards}
-     * tolerates; what was committed, the outage's words, and how to resume.
+     * The message of a job failed for an outage ({@code ModelUnreachable}, {@code StoreUnreachable}):
+     * some shards committed, the others failed for good because something every document needs could
+     * not be reached, which no {@code retry.maxFailedShards} tolerates; what was committed, the
+     * outage's words, and how to resume.
      *
+     * @param what      what could not be reached: "the model", "the object store"
+     * @param reason    the shard failure reason of that outage
      * @param shards    the planned shard count, or null
      * @param committed the worker Job's completed indexes
      * @param failed    the worker Job's failed indexes
-     * @param outage    how many of those the model's outage failed
+     * @param outage    how many of those the outage failed
      * @param recent    the job's recent failures, oldest first
      */
-    public static String modelUnreachable(
-            Long shards, RangeSet committed, RangeSet failed, int outage, List<ShardFailure> recent) {
+    public static String outage(
+            String what,
+            ShardFailureReason reason,
+            Long shards,
+            RangeSet committed,
+            RangeSet failed,
+            int outage,
+            List<ShardFailure> recent) {
         long done = committed.cardinality();
         String of = shards == null ? "" : " of " + shards;
-        StringBuilder m = new StringBuilder("the model could not be reached past every attempt of ")
+        StringBuilder m = new StringBuilder(what)
+                .append(" could not be reached past every attempt of ")
                 .append(outage)
                 .append(outage == 1 ? " shard" : " shards")
                 .append(" (")
@@ -60,7 +70,7 @@ public final class ShardFailureCause {
                 .append(of)
                 .append(" committed): an outage is the same for every document, not bad data, so"
                         + " retry.maxFailedShards does not tolerate it");
-        ShardFailure cause = latestOutage(recent);
+        ShardFailure cause = latest(reason, recent);
         if (cause != null) {
             m.append("; the latest: shard ")
                     .append(cause.getShard())
@@ -71,7 +81,9 @@ public final class ShardFailureCause {
                                     ? ""
                                     : ": " + cause.getMessage());
         }
-        return m.append(". Once the model answers, delete this RewriteJob and apply it again: the ")
+        return m.append(". Once ")
+                .append(what)
+                .append(" answers, delete this RewriteJob and apply it again: the ")
                 .append(done)
                 .append(
                         done == 1
@@ -81,12 +93,11 @@ public final class ShardFailureCause {
                 .toString();
     }
 
-    /** The newest failure of the model's outage, or null. */
-    private static ShardFailure latestOutage(List<ShardFailure> recent) {
+    /** The newest failure of the given reason, or null. */
+    private static ShardFailure latest(ShardFailureReason reason, List<ShardFailure> recent) {
         if (recent != null) {
             for (int i = recent.size() - 1; i >= 0; i--) {
-                if (ShardFailureReason.ModelUnreachable.name()
-                        .equals(recent.get(i).getReason())) {
+                if (reason.name().equals(recent.get(i).getReason())) {
                     return recent.get(i);
                 }
             }
