@@ -234,8 +234,7 @@ public final class PartWriter implements AutoCloseable {
     }
 
     private void maybeFinish() throws IOException {
-        // an attempt that is failing is not finished by its last answer: its failure ends the writer
-        if (submitted >= 0 && appended == submitted && !done.isDone() && !withholding) {
+        if (submitted >= 0 && appended == submitted && !done.isDone()) {
             // the input ended with every document back and no outage recognised: the rejects held are the documents'
             releaseHeld();
             commitPart(total);

@@ -789,7 +789,7 @@ class JobRefusalsTest {
         }
         assertTrue(local.err().contains("palimpsest local: " + atItsLine), local.err());
         assertTrue(preview.err().contains("palimpsest preview: " + atItsLine), preview.err());
-        assertTrue(plan.err().contains("palimpsest plan: " + refusal), plan.err());
+        assertTrue(plan.err().contains("palimpsest plan: " + atItsLine), plan.err());
         assertNothingWritten();
     }
 

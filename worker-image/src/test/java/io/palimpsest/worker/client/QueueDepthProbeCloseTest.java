@@ -39,10 +39,11 @@ class QueueDepthProbeCloseTest {
                 Thread.currentThread().interrupt();
             }
             byte[] body = "vllm:num_requests_waiting{model_name=\"m\"} 0\n".getBytes(StandardCharsets.UTF_8);
+            // counted before the answer leaves: once the client has it, close() may return at once
+            answered.incrementAndGet();
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
-            answered.incrementAndGet();
         });
         server.start();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
